@@ -1,0 +1,1 @@
+"""One module per `tinygrad-dl` subcommand, each with register(subparsers)."""

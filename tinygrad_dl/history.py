@@ -1,0 +1,82 @@
+"""History: what a training run records, as named columns of numbers, saved as JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class History:
+    """Columns of values logged over a run, one row per `log` call.
+
+    Conventional names: step, epoch, eta, train_cost, train_loss, train_acc, val_cost,
+    val_loss, val_acc, smooth_loss. A column missing from a row holds NaN there.
+    """
+
+    def __init__(self, meta: dict[str, Any] | None = None) -> None:
+        self.columns: dict[str, list[float]] = {}
+        self.meta: dict[str, Any] = dict(meta or {})
+        self._rows = 0
+
+    def log(self, **values: float) -> None:
+        for name in values.keys() - self.columns.keys():
+            self.columns[name] = [math.nan] * self._rows
+        for name, col in self.columns.items():
+            v = values.get(name, math.nan)
+            col.append(float(v))
+        self._rows += 1
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.columns
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.columns:
+            raise KeyError(f"history has no column {name!r}; it has {sorted(self.columns)}")
+        return np.asarray(self.columns[name], dtype=np.float64)
+
+    def last(self, name: str) -> float:
+        values = self[name]
+        values = values[~np.isnan(values)]
+        return float(values[-1]) if values.size else math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        cols = {k: [None if math.isnan(v) else v for v in col] for k, col in self.columns.items()}
+        return {"meta": self.meta, "columns": cols}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        h = cls(d.get("meta"))
+        cols = d.get("columns", {})
+        h.columns = {k: [math.nan if v is None else float(v) for v in col] for k, col in cols.items()}
+        h._rows = max((len(c) for c in h.columns.values()), default=0)
+        return h
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write as JSON atomically (temp file + rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(self.to_dict(), f, indent=1)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> History:
+        try:
+            with open(path) as f:
+                return cls.from_dict(json.load(f))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: not a valid history JSON file ({e})") from None

@@ -1,0 +1,242 @@
+"""Elementwise ops and matmul. Binary ops broadcast like NumPy; their backward sums each
+gradient back to its input's shape with the one `unbroadcast` helper."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Function, unbroadcast
+
+
+# ---- binary ------------------------------------------------------------------------------
+class Add(Function):
+    def forward(ctx, x, y):
+        ctx.shapes = x.shape, y.shape
+        return x + y
+
+    def backward(ctx, g):
+        sx, sy = ctx.shapes
+        return unbroadcast(g, sx), unbroadcast(g, sy)
+
+
+class Sub(Function):
+    def forward(ctx, x, y):
+        ctx.shapes = x.shape, y.shape
+        return x - y
+
+    def backward(ctx, g):
+        sx, sy = ctx.shapes
+        gy = unbroadcast(-g, sy) if ctx.needs_input_grad[1] else None
+        return unbroadcast(g, sx), gy
+
+
+class Mul(Function):
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        nx, ny = ctx.needs_input_grad
+        return (
+            unbroadcast(g * y, x.shape) if nx else None,
+            unbroadcast(g * x, y.shape) if ny else None,
+        )
+
+
+class Div(Function):
+    def forward(ctx, x, y):
+        out = x / y
+        ctx.save_for_backward(y, out)
+        ctx.x_shape = x.shape
+        return out
+
+    def backward(ctx, g):
+        y, out = ctx.saved
+        gx = g / y
+        nx, ny = ctx.needs_input_grad
+        return (
+            unbroadcast(gx, ctx.x_shape) if nx else None,
+            unbroadcast(-gx * out, y.shape) if ny else None,
+        )
+
+
+class Pow(Function):
+    """x ** p for a tensor or constant exponent p; d/dp = x**p * log(x) needs x > 0."""
+
+    def forward(ctx, x, p):
+        out = x**p
+        ctx.save_for_backward(x, p, out)
+        return out
+
+    def backward(ctx, g):
+        x, p, out = ctx.saved
+        nx, np_ = ctx.needs_input_grad
+        gx = unbroadcast(g * p * x ** (p - 1), x.shape) if nx else None
+        gp = unbroadcast(g * out * np.log(x), p.shape) if np_ else None
+        return gx, gp
+
+
+class Maximum(Function):
+    """Elementwise max; at ties the gradient is split evenly between the two inputs."""
+
+    def forward(ctx, x, y):
+        out = np.maximum(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    def backward(ctx, g):
+        x, y, _ = ctx.saved
+        wx = (x > y) + 0.5 * (x == y)
+        nx, ny = ctx.needs_input_grad
+        return (
+            unbroadcast(g * wx, x.shape) if nx else None,
+            unbroadcast(g * (1.0 - wx), y.shape) if ny else None,
+        )
+
+
+class Where(Function):
+    """where(cond, x, y) with a constant boolean condition."""
+
+    def forward(ctx, x, y, cond):
+        ctx.cond = cond
+        ctx.shapes = x.shape, y.shape
+        return np.where(cond, x, y)
+
+    def backward(ctx, g):
+        sx, sy = ctx.shapes
+        zero = np.zeros((), dtype=g.dtype)
+        nx, ny = ctx.needs_input_grad
+        return (
+            unbroadcast(np.where(ctx.cond, g, zero), sx) if nx else None,
+            unbroadcast(np.where(ctx.cond, zero, g), sy) if ny else None,
+        )
+
+
+# ---- unary -------------------------------------------------------------------------------
+class Neg(Function):
+    def forward(ctx, x):
+        return -x
+
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Function):
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        return g * ctx.saved[0]
+
+
+class Log(Function):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    def backward(ctx, g):
+        return g / ctx.saved[0]
+
+
+class Sqrt(Function):
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        return g / (2.0 * ctx.saved[0])
+
+
+class Abs(Function):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    def backward(ctx, g):
+        return g * np.sign(ctx.saved[0])
+
+
+class ReLU(Function):
+    def forward(ctx, x):
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        return g * (ctx.saved[0] > 0)
+
+
+class Tanh(Function):
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        out = ctx.saved[0]
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    def forward(ctx, x):
+        # exp of a non-positive number only: no overflow for large |x|
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        out = ctx.saved[0]
+        return g * out * (1 - out)
+
+
+class Clip(Function):
+    """clip(x, lo, hi); the gradient is zero where x was clipped."""
+
+    def forward(ctx, x, lo=None, hi=None):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(x, lo, hi)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        inside = np.ones(x.shape, dtype=bool)
+        if ctx.lo is not None:
+            inside &= x >= ctx.lo
+        if ctx.hi is not None:
+            inside &= x <= ctx.hi
+        return g * inside
+
+
+# ---- matmul ------------------------------------------------------------------------------
+class MatMul(Function):
+    """x @ y with NumPy's rules: 1-D operands are promoted and batch dims broadcast."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x @ y
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        nx, ny = ctx.needs_input_grad
+        if x.ndim == 2 and y.ndim == 2:  # the common case, no reshaping
+            return (g @ y.T if nx else None), (x.T @ g if ny else None)
+        if x.ndim == 1 and y.ndim == 1:
+            return (g * y if nx else None), (g * x if ny else None)
+        x2 = x[None, :] if x.ndim == 1 else x
+        y2 = y[:, None] if y.ndim == 1 else y
+        g2 = g
+        if x.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if y.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        gx = gy = None
+        if nx:
+            gx = unbroadcast(g2 @ np.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
+        if ny:
+            gy = unbroadcast(np.swapaxes(x2, -1, -2) @ g2, y2.shape).reshape(y.shape)
+        return gx, gy

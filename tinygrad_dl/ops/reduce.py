@@ -1,0 +1,82 @@
+"""Reductions over axis=None | int | tuple, with keepdims. Backward broadcasts the
+gradient back over the reduced axes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Function
+
+
+def _axes(axis, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+        out.append(a % ndim if ndim else 0)
+    return tuple(out)
+
+
+def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, ndim: int) -> np.ndarray:
+    """Give g back the reduced axes (as size 1) so it broadcasts against the input."""
+    if keepdims or not axes or g.ndim == ndim:
+        return g
+    return np.expand_dims(g, axes)
+
+
+class Sum(Function):
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    def backward(ctx, g):
+        g = _expand(g, ctx.axes, ctx.keepdims, len(ctx.shape))
+        return np.broadcast_to(g, ctx.shape)
+
+
+class Mean(Function):
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        ctx.count = int(np.prod([x.shape[a] for a in ctx.axes])) if x.ndim else 1
+        return x.mean(axis=axis, keepdims=keepdims)
+
+    def backward(ctx, g):
+        g = _expand(g, ctx.axes, ctx.keepdims, len(ctx.shape))
+        return np.broadcast_to(g / ctx.count, ctx.shape)
+
+
+class Var(Function):
+    """Variance with `ddof` (0: the population variance batch norm uses)."""
+
+    def forward(ctx, x, axis=None, keepdims=False, ddof=0):
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        count = int(np.prod([x.shape[a] for a in ctx.axes])) if x.ndim else 1
+        ctx.denom = count - ddof
+        centered = x - x.mean(axis=ctx.axes, keepdims=True)
+        ctx.save_for_backward(centered)
+        return (centered * centered).sum(axis=ctx.axes, keepdims=keepdims) / ctx.denom
+
+    def backward(ctx, g):
+        centered = ctx.saved[0]
+        g = _expand(g, ctx.axes, ctx.keepdims, centered.ndim)
+        return g * (2.0 / ctx.denom) * centered
+
+
+class Max(Function):
+    """Max over axes; ties share the gradient equally (a subgradient)."""
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        out = x.max(axis=axis, keepdims=True)
+        ctx.save_for_backward(x, out)
+        return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
+                                                  if i not in ctx.axes])
+
+    def backward(ctx, g):
+        x, out = ctx.saved
+        g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
+        mask = x == out
+        return g * mask / mask.sum(axis=ctx.axes, keepdims=True)

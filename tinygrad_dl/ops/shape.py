@@ -1,0 +1,68 @@
+"""Ops that move data without arithmetic: reshape, transpose, indexing, concatenate, stack."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Function
+
+
+class Reshape(Function):
+    def forward(ctx, x, shape=()):
+        ctx.in_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape)
+
+
+class Transpose(Function):
+    def forward(ctx, x, axes=None):
+        ctx.axes = None if axes is None else tuple(a % x.ndim for a in axes)
+        return np.transpose(x, axes)
+
+    def backward(ctx, g):
+        if ctx.axes is None:
+            return np.transpose(g)
+        return np.transpose(g, np.argsort(ctx.axes))
+
+
+def _is_basic(index) -> bool:
+    """Basic indexing (slices, ints, None, ...) never selects an element twice."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (slice, int, np.integer, type(None), type(Ellipsis))) for i in items)
+
+
+class GetItem(Function):
+    """x[index]; with integer-array indices, duplicates accumulate their gradients."""
+
+    def forward(ctx, x, index=None):
+        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        return x[index]
+
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=ctx.dtype)
+        if _is_basic(ctx.index):
+            out[ctx.index] = g
+        else:
+            np.add.at(out, ctx.index, g)
+        return out
+
+
+class Concatenate(Function):
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        ctx.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        return np.concatenate(xs, axis=axis)
+
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.splits, axis=ctx.axis))
+
+
+class Stack(Function):
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        return np.stack(xs, axis=axis)
+
+    def backward(ctx, g):
+        return tuple(np.moveaxis(g, ctx.axis, 0))

@@ -1,0 +1,346 @@
+"""Tensor, the Function base class, and reverse-mode backprop over the recorded DAG.
+
+Every op is a `Function` subclass with `forward(ctx, *arrays, **params)` and
+`backward(ctx, grad)` side by side; `Function.apply` runs the forward on NumPy arrays and,
+when a gradient is needed, records the op as the output's `_ctx` with its parent tensors.
+`Tensor.backward` walks that DAG in reverse topological order (computed iteratively, so
+graphs of millions of ops need no recursion) and hands each op the gradient of its output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+_GRAD_ENABLED = [True]
+
+
+def is_grad_enabled() -> bool:
+    return _GRAD_ENABLED[0]
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Record nothing inside: `with no_grad(): ...` or `@no_grad()` on a function."""
+
+    def __enter__(self) -> no_grad:
+        self._prev = _GRAD_ENABLED[0]
+        _GRAD_ENABLED[0] = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _GRAD_ENABLED[0] = self._prev
+
+
+class enable_grad(no_grad):
+    """Turn recording back on inside a `no_grad` block."""
+
+    def __enter__(self) -> enable_grad:
+        self._prev = _GRAD_ENABLED[0]
+        _GRAD_ENABLED[0] = True
+        return self
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum `grad` down to `shape`: the adjoint of NumPy broadcasting, used by every elementwise op."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if kept:
+        grad = grad.sum(axis=kept, keepdims=True)
+    return grad
+
+
+_STRUCTURE = ("parents", "params", "needs_input_grad")
+
+
+class Function:
+    """One primitive op. Subclasses define forward(ctx, *arrays) and backward(ctx, grad).
+
+    `ctx` is the Function instance itself: forward stores what backward needs on it
+    (via `ctx.save_for_backward(...)` or plain attributes). backward returns one gradient per
+    tensor input (None where an input needs none); `ctx.needs_input_grad[i]` says which.
+    Backward may return `grad` itself or views of it (the engine never writes into those), but
+    no other pre-existing array: anything else it returns is taken as freshly allocated.
+    """
+
+    parents: tuple[Tensor, ...] = ()
+    saved: tuple[Any, ...] = ()
+    released: bool = False
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved = arrays
+
+    def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def release(self) -> None:
+        """Free what forward saved (the graph's structure stays, for drawing)."""
+        keep = {k: v for k, v in self.__dict__.items() if k in _STRUCTURE}
+        self.__dict__.clear()
+        self.__dict__.update(keep)
+        self.released = True
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        ctx = cls()
+        needs = [t.requires_grad for t in inputs]
+        ctx.needs_input_grad = needs
+        try:
+            data = ctx.forward(*[t.data for t in inputs], **params)
+        except ValueError as e:
+            shapes = " and ".join(str(t.data.shape) for t in inputs)
+            raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        out.name = None
+        out._retain = False
+        if _GRAD_ENABLED[0] and any(needs):
+            ctx.parents = inputs
+            ctx.params = params
+            out.requires_grad = True
+            out._ctx = ctx
+        else:
+            out.requires_grad = False
+            out._ctx = None
+        return out
+
+
+def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
+    if isinstance(x, np.ndarray):
+        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    if isinstance(x, Tensor):
+        return _as_data(x.data, dtype)
+    arr = np.asarray(x, dtype=dtype)
+    if dtype is None and arr.dtype.kind in "biu" and not isinstance(x, np.generic):
+        arr = arr.astype(np.float64)  # Python numbers and lists default to float64
+    return arr
+
+
+class Tensor:
+    """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
+
+    Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_retain", "__weakref__")
+    __array_ufunc__ = None  # make `ndarray op Tensor` defer to Tensor's reflected operators
+    __array_priority__ = 1000
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        arr = _as_data(data, dtype)
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating-point tensors can require grad, got dtype {arr.dtype}"
+                f"{f' for {name!r}' if name else ''}; cast with .astype(np.float64) first"
+            )
+        self.data: np.ndarray = arr
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx: Function | None = None
+        self.name = name
+        self._retain = False
+
+    # ---- introspection -------------------------------------------------------------------
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self._ctx is not None:
+            extra = f", op={self._ctx.name}"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
+        if self.name:
+            extra += f", name={self.name!r}"
+        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        return f"Tensor({body}, dtype={self.data.dtype}{extra})"
+
+    def detach(self) -> Tensor:
+        return Tensor(self.data)
+
+    def astype(self, dtype: Any) -> Tensor:
+        return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad, name=self.name)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def retain_grad(self) -> Tensor:
+        """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
+        self._retain = True
+        return self
+
+    # ---- backprop ------------------------------------------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` that requires grad.
+
+        `grad` is the gradient of some scalar w.r.t. this tensor; it defaults to 1 for a
+        one-element tensor. Saved intermediates are freed afterwards unless retain_graph.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward() on a tensor that does not require grad (shape {self.shape}): "
+                "no input of the graph has requires_grad=True, or it was built under no_grad()"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() on a non-scalar tensor of shape {self.shape} needs an explicit "
+                    "grad of that shape (the gradient of the final scalar w.r.t. this tensor)"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = _as_data(grad, self.data.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(
+                    f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}"
+                )
+        grads: dict[int, np.ndarray] = {id(self): grad}
+        owned: set[int] = set()  # ids of tensors whose pending grad array we allocated
+        for t in _toposort(self):
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            ctx = t._ctx
+            if ctx is None or t._retain:
+                mine = id(t) in owned
+                if t.grad is None:
+                    t.grad = g if mine else g.copy()
+                else:
+                    t.grad += g
+                if ctx is None:
+                    continue
+            if ctx.released:
+                raise RuntimeError(
+                    f"backward through {ctx.name} a second time: its saved arrays were freed by "
+                    "the first backward(); call backward(retain_graph=True) the first time"
+                )
+            in_grads = ctx.backward(g)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            seen: list[np.ndarray] = [g]
+            for p, pg in zip(ctx.parents, in_grads):
+                if pg is None or not p.requires_grad:
+                    continue
+                if pg.shape != p.data.shape:
+                    raise RuntimeError(
+                        f"{ctx.name}.backward returned a gradient of shape {pg.shape} for an "
+                        f"input of shape {p.data.shape}"
+                    )
+                key = id(p)
+                prev = grads.get(key)
+                if prev is None:
+                    grads[key] = pg
+                    if pg.base is None and pg.flags.writeable and all(pg is not s for s in seen):
+                        owned.add(key)
+                    else:
+                        owned.discard(key)
+                    seen.append(pg)
+                elif key in owned:
+                    prev += pg
+                else:
+                    grads[key] = prev + pg
+                    owned.add(key)
+            if not retain_graph:
+                ctx.release()
+
+    # ---- operators (the ops themselves live in tinygrad_dl.ops) --------------------------
+    def _lift(self, other: Any) -> Tensor:
+        """Wrap a constant operand; Python scalars take this tensor's dtype (no upcast)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float)) and self.data.dtype.kind == "f":
+            return Tensor(np.asarray(other, dtype=self.data.dtype))
+        return Tensor(other)
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+
+def _toposort(root: Tensor) -> list[Tensor]:
+    """Tensors that need a gradient, root first, each before all of its parents (iterative DFS)."""
+    order: list[Tensor] = []
+    visited = {id(root)}
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            for p in ctx.parents:
+                if p.requires_grad and id(p) not in visited:
+                    visited.add(id(p))
+                    stack.append((p, False))
+    order.reverse()
+    return order
+
+
+# ---- constructors ------------------------------------------------------------------------
+def _shape(shape: Sequence[Any]) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], Iterable):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def randn(
+    *shape: Any,
+    rng: np.random.Generator | None = None,
+    dtype: Any = np.float64,
+    requires_grad: bool = False,
+) -> Tensor:
+    rng = np.random.default_rng() if rng is None else rng
+    data = rng.standard_normal(_shape(shape)).astype(dtype, copy=False)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+Tensor.zeros = staticmethod(zeros)  # type: ignore[attr-defined]
+Tensor.ones = staticmethod(ones)  # type: ignore[attr-defined]
+Tensor.randn = staticmethod(randn)  # type: ignore[attr-defined]
