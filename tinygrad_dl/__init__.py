@@ -7,6 +7,7 @@ from .tensor import (
     Tensor,
     enable_grad,
     is_grad_enabled,
+    name_scope,
     no_grad,
     ones,
     randn,
@@ -17,6 +18,6 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "Tensor", "concatenate", "enable_grad", "is_grad_enabled", "maximum", "no_grad",
+    "Function", "Tensor", "concatenate", "enable_grad", "is_grad_enabled", "maximum", "name_scope", "no_grad",
     "ones", "randn", "stack", "unbroadcast", "where", "zeros",
 ]

@@ -10,12 +10,13 @@ graphs of millions of ops need no recursion) and hands each op the gradient of i
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 _GRAD_ENABLED = [True]
+_SCOPE: list[str | None] = [None]  # innermost name_scope, recorded on each op for drawing
 
 
 def is_grad_enabled() -> bool:
@@ -43,6 +44,20 @@ class enable_grad(no_grad):
         return self
 
 
+@contextlib.contextmanager
+def name_scope(name: str) -> Iterator[None]:
+    """Tag the ops recorded inside with a scope name ("layers.0", "t=3"), nested with dots.
+
+    Modules enter their own scope when called; draw_graph clusters ops by scope.
+    """
+    outer = _SCOPE[-1]
+    _SCOPE.append(name if outer is None else f"{outer}/{name}")
+    try:
+        yield
+    finally:
+        _SCOPE.pop()
+
+
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum `grad` down to `shape`: the adjoint of NumPy broadcasting, used by every elementwise op."""
     if grad.shape == shape:
@@ -56,7 +71,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-_STRUCTURE = ("parents", "params", "needs_input_grad")
+_STRUCTURE = ("parents", "params", "needs_input_grad", "scope")
 
 
 class Function:
@@ -113,6 +128,7 @@ class Function:
         if _GRAD_ENABLED[0] and any(needs):
             ctx.parents = inputs
             ctx.params = params
+            ctx.scope = _SCOPE[-1]
             out.requires_grad = True
             out._ctx = ctx
         else:
@@ -288,6 +304,12 @@ class Tensor:
         if isinstance(other, (int, float)) and self.data.dtype.kind == "f":
             return Tensor(np.asarray(other, dtype=self.data.dtype))
         return Tensor(other)
+
+    def draw(self, **kwargs: Any) -> Any:
+        """The graphviz.Digraph of the graph that produced this tensor (see viz.draw_graph)."""
+        from .viz import draw_graph
+
+        return draw_graph(self, **kwargs)
 
     @property
     def T(self) -> Tensor:
