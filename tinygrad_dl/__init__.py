@@ -18,6 +18,6 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "Tensor", "concatenate", "enable_grad", "is_grad_enabled", "maximum", "name_scope", "no_grad",
-    "ones", "randn", "stack", "unbroadcast", "where", "zeros",
+    "Function", "Tensor", "concatenate", "enable_grad", "is_grad_enabled", "maximum",
+    "name_scope", "no_grad", "ones", "randn", "stack", "unbroadcast", "where", "zeros",
 ]

@@ -93,7 +93,9 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         head = "passed" if self.passed else "FAILED"
-        lines = [f"gradcheck {head}: max relative error {self.max_rel_error:.3e} (tol {self.tol:.0e})"]
+        lines = [
+            f"gradcheck {head}: max relative error {self.max_rel_error:.3e} (tol {self.tol:.0e})"
+        ]
         for r in self.inputs:
             lines.append(
                 f"  {r.name} {r.shape}: max rel err {r.max_rel_error:.3e} at {r.worst_index} "

@@ -56,7 +56,9 @@ class History:
     def from_dict(cls, d: dict[str, Any]) -> History:
         h = cls(d.get("meta"))
         cols = d.get("columns", {})
-        h.columns = {k: [math.nan if v is None else float(v) for v in col] for k, col in cols.items()}
+        h.columns = {
+            k: [math.nan if v is None else float(v) for v in col] for k, col in cols.items()
+        }
         h._rows = max((len(c) for c in h.columns.values()), default=0)
         return h
 

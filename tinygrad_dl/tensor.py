@@ -59,7 +59,7 @@ def name_scope(name: str) -> Iterator[None]:
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum `grad` down to `shape`: the adjoint of NumPy broadcasting, used by every elementwise op."""
+    """Sum `grad` down to `shape`: the adjoint of NumPy broadcasting (every elementwise op)."""
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
@@ -270,6 +270,11 @@ class Tensor:
             in_grads = ctx.backward(g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            if len(in_grads) != len(ctx.parents):
+                raise RuntimeError(
+                    f"{ctx.name}.backward returned {len(in_grads)} gradients for "
+                    f"{len(ctx.parents)} inputs"
+                )
             seen: list[np.ndarray] = [g]
             for p, pg in zip(ctx.parents, in_grads):
                 if pg is None or not p.requires_grad:
