@@ -1,1 +1,20 @@
-"""placeholder"""
+"""Pictures of what tinygrad_dl computes: computation graphs (graphviz) and training plots.
+
+    from tinygrad_dl.viz import draw_graph, render_graph, plot_learning_curves
+"""
+
+from .graph import GraphvizNotFoundError, draw_graph, render_graph
+from .plots import (
+    confusion_matrix,
+    plot_confusion_matrix,
+    plot_learning_curves,
+    plot_lr_schedule,
+    plot_smooth_loss,
+    plot_weight_templates,
+)
+
+__all__ = [
+    "GraphvizNotFoundError", "confusion_matrix", "draw_graph", "plot_confusion_matrix",
+    "plot_learning_curves", "plot_lr_schedule", "plot_smooth_loss", "plot_weight_templates",
+    "render_graph",
+]

@@ -1,0 +1,140 @@
+"""`tinygrad-dl graph MODEL --out FILE.svg`: draw the loss graph of one of the course models.
+
+The model is built with small sizes (8 features, 4 samples, a few hidden units, 4 time steps)
+on random data so the picture is readable and quick; --real-shapes uses the course's sizes
+(3072 features, 50 hidden units, 25 time steps); the graph is the same, only wider shapes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from typing import Any
+
+import numpy as np
+
+from tinygrad_dl.tensor import Tensor
+
+SMALL = {"d": 8, "n": 4, "K": 10, "m": 6, "hidden": [6, 5], "rnn_K": 8, "rnn_m": 5, "T": 4}
+REAL = {"d": 3072, "n": 4, "K": 10, "m": 50, "hidden": [50, 50], "rnn_K": 80, "rnn_m": 100,
+        "T": 25}
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "graph",
+        help="render the computation graph of a model's loss (svg/png/pdf)",
+        description="Render the computation graph of MODEL's loss on a tiny random batch, "
+        "one cluster per module / time step. Needs the Graphviz `dot` program.",
+    )
+    p.add_argument("model", metavar="MODEL",
+                   help="one-layer, two-layer, k-layer or char-rnn")
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="output file, format by extension: .svg .png .pdf (.dot for the "
+                   "source only); default MODEL-graph.svg")
+    p.add_argument("--values", action="store_true", help="label tensors with value summaries")
+    p.add_argument("--grads", action="store_true",
+                   help="run backward() first and label tensors with their gradients")
+    p.add_argument("--real-shapes", action="store_true",
+                   help="the course's sizes (d=3072, m=50, T=25) instead of tiny ones")
+    p.add_argument("--hidden", type=int, nargs="+", default=None, metavar="H",
+                   help="hidden sizes of k-layer (default 6 5; real 50 50)")
+    p.add_argument("--m", type=int, default=None,
+                   help="hidden units of two-layer / char-rnn (default 6 / 5; real 50 / 100)")
+    p.add_argument("--d", type=int, default=None, help="input features (default 8; real 3072)")
+    p.add_argument("--K", type=int, default=None,
+                   help="classes, or char-rnn vocabulary size (default 10 / 8)")
+    p.add_argument("--n", type=int, default=None, help="samples in the batch (default 4)")
+    p.add_argument("--seq-length", type=int, default=None, metavar="T",
+                   help="char-rnn time steps unrolled (default 4; real 25)")
+    p.add_argument("--lam", type=float, default=0.01,
+                   help="L2 weight, so the graph shows the regularized cost (default 0.01)")
+    p.add_argument("--no-batch-norm", dest="batch_norm", action="store_false",
+                   help="k-layer without batch normalization")
+    p.add_argument("--dropout", type=float, default=0.0, help="k-layer dropout rate")
+    p.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
+                   help="layout direction: top-bottom or left-right")
+    p.add_argument("--no-clusters", dest="clusters", action="store_false",
+                   help="do not group ops by module / time step")
+    p.add_argument("--legend", action="store_true", help="add a colour legend")
+    p.add_argument("--max-nodes", type=int, default=5000, help="refuse bigger graphs")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run)
+
+
+def _construct(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """Pass only the keyword arguments the constructor takes (lam, rng, ...)."""
+    accepted = inspect.signature(cls).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        kwargs = {k: v for k, v in kwargs.items() if k in accepted}
+    return cls(*args, **kwargs)
+
+
+def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
+    """The model's loss tensor on a random batch, and a one-line description."""
+    try:
+        from tinygrad_dl.models import MODELS
+    except ImportError as e:
+        raise RuntimeError(f"the models are not available: {e}") from None
+    if args.model not in MODELS:
+        raise ValueError(f"unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
+    sizes = REAL if args.real_shapes else SMALL
+    pick = lambda v, key: sizes[key] if v is None else v  # noqa: E731
+    for name in ("d", "K", "n", "m", "seq_length"):
+        v = getattr(args, name)
+        if v is not None and v < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be positive, got {v}")
+    rng = np.random.default_rng(args.seed)
+    kw = {"lam": args.lam, "rng": np.random.default_rng(args.seed)}
+    cls = MODELS[args.model]
+    if args.model == "char-rnn":
+        K, m, T = pick(args.K, "rnn_K"), pick(args.m, "rnn_m"), pick(args.seq_length, "T")
+        kw.pop("lam")
+        model = _construct(cls, K, m, **kw)
+        X, Y = rng.integers(0, K, T), rng.integers(0, K, T)
+        model.named_parameters()
+        loss = model.loss(X, Y, None)
+        what = f"char-rnn K={K} m={m} T={T}"
+    else:
+        d, K, n = pick(args.d, "d"), pick(args.K, "K"), pick(args.n, "n")
+        if args.model == "one-layer":
+            model = _construct(cls, d, K, **kw)
+            what = f"one-layer d={d} K={K}"
+        elif args.model == "two-layer":
+            m = pick(args.m, "m")
+            model = _construct(cls, d, m, K, **kw)
+            what = f"two-layer d={d} m={m} K={K}"
+        else:
+            hidden = list(pick(args.hidden, "hidden"))
+            model = _construct(cls, d, hidden, K, batch_norm=args.batch_norm,
+                               dropout=args.dropout, **kw)
+            what = f"k-layer d={d} hidden={hidden} K={K} batch_norm={args.batch_norm}"
+        X = Tensor(rng.standard_normal((n, d)), name="X")
+        y = rng.integers(0, K, n)
+        model.named_parameters()
+        loss = model.loss(X, y)
+        what += f" n={n}"
+    return loss, what
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinygrad_dl.viz import render_graph
+
+    loss, what = build_loss(args)
+    if args.grads:
+        loss.backward()
+    try:
+        out = render_graph(
+            loss, args.out or f"{args.model}-graph.svg", values=args.values, grads=args.grads,
+            max_nodes=args.max_nodes, clusters=args.clusters, rankdir=args.rankdir,
+            legend=args.legend,
+        )
+    except ValueError as e:
+        if "max_nodes" not in str(e):
+            raise
+        raise ValueError(
+            f"{what}: the graph has more than --max-nodes {args.max_nodes} nodes; raise "
+            "--max-nodes to draw it anyway, or use a shorter --seq-length / fewer --hidden"
+        ) from None
+    print(f"wrote {out} ({what}, loss {loss.item():.4f})")
+    return 0

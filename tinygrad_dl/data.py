@@ -1,0 +1,331 @@
+"""CIFAR-10 in its official python-pickle layout, the embedded sample, and mini-batch indices.
+
+Where the data is looked for (first match wins):
+  1. the `data_dir` argument (CLI --data);
+  2. the environment variable $TINYGRAD_DL_DATA;
+  3. the cache directory `default_data_dir()` = $XDG_CACHE_HOME/tinygrad_dl/cifar-10-batches-py
+     (~/.cache/tinygrad_dl/cifar-10-batches-py when XDG_CACHE_HOME is unset), if it exists;
+  4. otherwise the real-image sample shipped in the package (tinygrad_dl/_data/cifar10_sample.npz).
+
+Security: the official format is Python pickle, and unpickling can run code. Batches are only read
+from the directory the user points at, and through an unpickler that accepts nothing but the numpy
+array globals the CIFAR files use; anything else is rejected as a corrupt batch.
+
+Text data for the char-RNN lives in tinygrad_dl/text.py and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import importlib
+import importlib.util
+import os
+import pickle
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .functional import one_hot
+from .text import CharData, default_corpus, load_text, one_hot_sequence
+
+__all__ = [
+    "CIFAR_URL", "CharData", "Dataset", "batches", "default_corpus", "default_data_dir",
+    "load_cifar10", "load_cifar_batch", "load_embedded_sample", "load_text", "one_hot",
+    "one_hot_sequence", "resolve_data_dir",
+]
+
+CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+ENV_VAR = "TINYGRAD_DL_DATA"
+D, K = 3072, 10  # 32*32*3 features per image (1024 R, 1024 G, 1024 B), 10 classes
+TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
+
+
+# ---------------------------------------------------------------- locating the data
+def default_data_dir() -> Path:
+    """$XDG_CACHE_HOME/tinygrad_dl/cifar-10-batches-py (XDG default ~/.cache)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache).expanduser() / "tinygrad_dl" / "cifar-10-batches-py"
+
+
+def how_to_get() -> str:
+    """The instructions every 'dataset not found' error ends with."""
+    return (f"To get the dataset: download {CIFAR_URL}, extract it (tar xzf), and point --data "
+            f"or ${ENV_VAR} at the cifar-10-batches-py folder (or move it to {default_data_dir()})")
+
+
+def _resolve(data_dir: str | os.PathLike[str] | None) -> tuple[Path | None, str]:
+    if data_dir is not None and str(data_dir) != "":
+        return Path(data_dir).expanduser(), "--data/data_dir"
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser(), f"${ENV_VAR}"
+    cache = default_data_dir()
+    return (cache, "the cache dir") if cache.is_dir() else (None, "embedded sample")
+
+
+def resolve_data_dir(data_dir: str | os.PathLike[str] | None) -> Path | None:
+    """The directory CIFAR-10 would be read from, or None when the embedded sample would be used.
+
+    An explicit data_dir or $TINYGRAD_DL_DATA is returned even if it does not exist, so that a typo
+    is reported by the loader instead of silently falling back to the sample.
+    """
+    return _resolve(data_dir)[0]
+
+
+# ---------------------------------------------------------------- one pickle batch
+def _np_globals() -> dict[tuple[str, str], Any]:
+    core = "numpy._core" if importlib.util.find_spec("numpy._core") else "numpy.core"
+    mult = importlib.import_module(f"{core}.multiarray")
+    num = importlib.import_module(f"{core}.numeric")
+    allowed: dict[tuple[str, str], Any] = {
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+        ("_codecs", "encode"): codecs.encode,  # protocol-2 pickles store bytes through it
+    }
+    for mod in ("numpy.core", "numpy._core"):  # files pickled by numpy 1.x name numpy.core
+        allowed[(f"{mod}.multiarray", "_reconstruct")] = mult._reconstruct
+        allowed[(f"{mod}.multiarray", "scalar")] = mult.scalar
+        allowed[(f"{mod}.numeric", "_frombuffer")] = num._frombuffer
+    return allowed
+
+
+class _ArrayOnlyUnpickler(pickle.Unpickler):
+    """Unpickles dicts/lists/ints/bytes and numpy arrays; refuses every other global (no code)."""
+
+    _allowed: dict[tuple[str, str], Any] | None = None
+
+    def find_class(self, module: str, name: str) -> Any:
+        if _ArrayOnlyUnpickler._allowed is None:
+            _ArrayOnlyUnpickler._allowed = _np_globals()
+        try:
+            return _ArrayOnlyUnpickler._allowed[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"refusing to load global {module}.{name}") from None
+
+
+def _unpickle(path: Path) -> Any:
+    try:
+        with open(path, "rb") as f:
+            return _ArrayOnlyUnpickler(f, encoding="bytes").load()
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except Exception as e:  # EOFError, UnpicklingError, ValueError, ... all mean "not a batch"
+        raise ValueError(f"{path}: truncated or corrupt CIFAR-10 pickle "
+                         f"({type(e).__name__}: {e}); re-extract the dataset") from None
+
+
+def _get(d: dict, key: str) -> Any:
+    """Keys are bytes when read with encoding='bytes'; accept str keys from re-saved files too."""
+    return d[key.encode()] if key.encode() in d else d[key]
+
+
+def load_cifar_batch(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 batch file -> (X uint8 (n, 3072), y int64 (n,)). Any n >= 1 is accepted.
+
+    Everything is checked before anything is returned: a bad batch is a ValueError naming the file.
+    """
+    path = Path(path)
+    d = _unpickle(path)
+    if not isinstance(d, dict):
+        raise ValueError(f"{path}: expected a pickled dict, got {type(d).__name__}")
+    try:
+        X, labels = _get(d, "data"), _get(d, "labels")
+    except KeyError:
+        raise ValueError(f"{path}: missing b'data' or b'labels' (keys: {list(d)})") from None
+    if not (isinstance(X, np.ndarray) and X.dtype == np.uint8 and X.ndim == 2 and X.shape[1] == D
+            and X.shape[0] > 0):
+        desc = f"{X.dtype} {X.shape}" if isinstance(X, np.ndarray) else type(X).__name__
+        raise ValueError(f"{path}: b'data' must be uint8 of shape (n, {D}) with n >= 1, got {desc}")
+    try:
+        y = np.asarray(labels).astype(np.int64, casting="same_kind")
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path}: b'labels' must be integers ({e})") from None
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"{path}: {X.shape[0]} images but labels of shape {y.shape}")
+    if y.min() < 0 or y.max() >= K:
+        raise ValueError(f"{path}: labels must be in [0, {K}), got {y.min()}..{y.max()}")
+    return np.ascontiguousarray(X), y
+
+
+def _load_label_names(path: Path) -> list[str]:
+    d = _unpickle(path)
+    try:
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in _get(d, "label_names")]
+    except (KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        raise ValueError(f"{path}: expected a dict with b'label_names'") from None
+    if len(names) != K:
+        raise ValueError(f"{path}: expected {K} label names, got {len(names)}")
+    return names
+
+
+# ---------------------------------------------------------------- the Dataset
+@dataclass
+class Dataset:
+    """Train/val/test splits. X rows are images (n, 3072), normalized with TRAINING mean/std."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    label_names: list[str]
+    source: str
+    mean: np.ndarray | None = None  # (3072,) training statistics, None if not normalized
+    std: np.ndarray | None = None
+
+    @property
+    def d(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def K(self) -> int:
+        return len(self.label_names)
+
+    def one_hot(self, y: np.ndarray) -> np.ndarray:
+        """Class indices (n,) -> one-hot (n, K) in the dtype of X."""
+        return one_hot(y, self.K, dtype=self.X_train.dtype)
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Apply this dataset's preprocessing (float + training mean/std) to new raw images."""
+        out = np.asarray(X).astype(self.X_train.dtype)
+        if self.mean is not None and self.std is not None:
+            out -= self.mean
+            out /= self.std
+        return out
+
+
+def _train_stats(X: np.ndarray, chunk: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and std in float64, chunked so 50000x3072 never makes a float64 copy."""
+    mean = X.mean(axis=0, dtype=np.float64)
+    ss = np.zeros(X.shape[1])
+    for i in range(0, X.shape[0], chunk):
+        ss += np.square(X[i:i + chunk] - mean).sum(axis=0)
+    std = np.sqrt(ss / X.shape[0])
+    std[std == 0] = 1.0  # a constant feature: centre it, do not divide by zero
+    return mean, std
+
+
+def _make_dataset(splits: list[tuple[np.ndarray, np.ndarray]], label_names: list[str],
+                  source: str, dtype: Any, normalize: bool) -> Dataset:
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"dtype must be a float type (float64 or float32), not {dtype}")
+    (Xtr, ytr), (Xva, yva), (Xte, yte) = splits
+    mean = std = None
+    if normalize:
+        mean, std = _train_stats(Xtr)
+        mean, std = mean.astype(dtype), std.astype(dtype)
+
+    def prep(X: np.ndarray) -> np.ndarray:
+        out = X.astype(dtype)
+        if normalize:
+            out -= mean  # in place: no extra full-size temporaries
+            out /= std
+        return out
+
+    return Dataset(prep(Xtr), ytr, prep(Xva), yva, prep(Xte), yte, label_names, source, mean, std)
+
+
+def load_cifar10(data_dir: str | os.PathLike[str] | None = None, split: str = "batch1",
+                 val_size: int = 1000, dtype: Any = np.float64, normalize: bool = True) -> Dataset:
+    """Load CIFAR-10 with the course's splits.
+
+    split="batch1": data_batch_1 train, data_batch_2 validation, test_batch test.
+    split="all": data_batch_1..5 concatenated, the last `val_size` rows are validation.
+    With no dataset configured (see the module docstring), the embedded sample is returned
+    and `split`/`val_size` do not apply (its splits are fixed: 1000/200/500).
+    """
+    if split not in ("batch1", "all"):
+        raise ValueError(f"split must be 'batch1' or 'all', not {split!r}")
+    if split == "all" and (isinstance(val_size, bool) or not isinstance(val_size, (int, np.integer))
+                           or val_size < 1):
+        raise ValueError(f"val_size must be a positive integer, not {val_size!r}")
+    root, origin = _resolve(data_dir)
+    if root is None:
+        return load_embedded_sample(dtype=dtype, normalize=normalize)
+
+    train_files = TRAIN_FILES if split == "all" else TRAIN_FILES[:2]
+    needed = [*train_files, "test_batch", "batches.meta"]
+    if not root.is_dir():
+        raise FileNotFoundError(f"CIFAR-10 directory {root} (from {origin}) does not exist; it "
+                                f"should hold {', '.join(needed)}. {how_to_get()}")
+    missing = [f for f in needed if not (root / f).is_file()]
+    if missing:
+        raise FileNotFoundError(f"CIFAR-10 directory {root} (from {origin}) is missing "
+                                f"{', '.join(missing)}. {how_to_get()}")
+
+    label_names = _load_label_names(root / "batches.meta")
+    test = load_cifar_batch(root / "test_batch")
+    if split == "batch1":
+        train = load_cifar_batch(root / TRAIN_FILES[0])
+        val = load_cifar_batch(root / TRAIN_FILES[1])
+    else:
+        parts = [load_cifar_batch(root / f) for f in TRAIN_FILES]
+        X, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        if val_size >= len(y):
+            raise ValueError(f"val_size={val_size} must be smaller than the {len(y)} training "
+                             f"images in {root}")
+        train, val = (X[:-val_size], y[:-val_size]), (X[-val_size:], y[-val_size:])
+    n = (len(train[1]), len(val[1]), len(test[1]))
+    source = f"CIFAR-10 at {root} (split={split}: {n[0]} train / {n[1]} val / {n[2]} test)"
+    return _make_dataset([train, val, test], label_names, source, dtype, normalize)
+
+
+# ---------------------------------------------------------------- the embedded sample
+SAMPLE_KEYS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test", "label_names")
+
+
+def _sample_path() -> Path:
+    return Path(str(resources.files("tinygrad_dl") / "_data" / "cifar10_sample.npz"))
+
+
+def load_embedded_sample(dtype: Any = np.float64, normalize: bool = True,
+                         path: str | os.PathLike[str] | None = None) -> Dataset:
+    """The 1000 train / 200 val / 500 test real CIFAR-10 images shipped with the package.
+
+    `path` reads another .npz of the same layout (keys x_train..y_test uint8/int64, label_names).
+    """
+    p = Path(path) if path is not None else _sample_path()
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in SAMPLE_KEYS}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"embedded CIFAR-10 sample not found at {p}; reinstall "
+                                f"tinygrad_dl or {how_to_get()}") from None
+    except Exception as e:  # BadZipFile, KeyError, ValueError (pickled object arrays), EOFError
+        raise ValueError(f"{p}: corrupt CIFAR-10 sample ({type(e).__name__}: {e}); "
+                         "reinstall tinygrad_dl") from None
+    splits = []
+    for s in ("train", "val", "test"):
+        X, y = arrays[f"x_{s}"], arrays[f"y_{s}"]
+        if X.dtype != np.uint8 or X.ndim != 2 or X.shape[1] != D or y.shape != (X.shape[0],):
+            raise ValueError(f"{p}: x_{s} must be uint8 (n, {D}) with y_{s} of shape (n,), "
+                             f"got {X.dtype} {X.shape} and {y.shape}")
+        if y.dtype.kind not in "iu" or (y.size and (y.min() < 0 or y.max() >= K)):
+            raise ValueError(f"{p}: y_{s} must be integer labels in [0, {K})")
+        splits.append((X, y.astype(np.int64)))
+    names = [str(n) for n in arrays["label_names"]]
+    n = [len(s[1]) for s in splits]
+    source = f"embedded sample ({n[0]} train / {n[1]} val / {n[2]} test)"
+    return _make_dataset(splits, names, source, dtype, normalize)
+
+
+# ---------------------------------------------------------------- mini-batches
+def batches(n: int, n_batch: int, rng: np.random.Generator | None = None,
+            drop_last: bool = False) -> Iterator[np.ndarray]:
+    """Yield int64 index arrays covering range(n) in chunks of n_batch (one epoch).
+
+    With rng, the order is a fresh permutation (shuffle each epoch by calling again); without,
+    it is 0..n-1 in order, as in the course's plain mini-batch GD. The last batch may be shorter
+    unless drop_last=True. Use as: `for ix in batches(len(y), 100, rng): step(X[ix], y[ix])`.
+    """
+    if n_batch < 1:
+        raise ValueError(f"n_batch must be >= 1, not {n_batch}")
+    order = rng.permutation(n) if rng is not None else np.arange(n)
+    stop = n - n % n_batch if drop_last else n
+    for i in range(0, stop, n_batch):
+        yield order[i:i + n_batch]

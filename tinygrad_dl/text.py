@@ -1,0 +1,108 @@
+"""Character-level text data for the char-RNN: load a UTF-8 corpus, map chars <-> indices.
+
+The default corpus is the English help text that ships with every CPython
+(`pydoc_data.topics.topics`, the text behind `help("FOR")`), so the RNN trains with no download.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def default_corpus() -> str:
+    """CPython's pydoc help topics, values joined in sorted key order with blank lines.
+
+    Sorted keys make the corpus (and so the char map) the same on every run of one Python version.
+    """
+    try:
+        from pydoc_data.topics import topics
+    except ImportError as e:  # some minimal Python builds strip pydoc_data
+        raise RuntimeError(
+            "the default text corpus needs CPython's pydoc_data.topics module, which this Python "
+            f"lacks ({e}); pass a UTF-8 text file instead (--text FILE / load_text(path))"
+        ) from e
+    return "\n\n".join(topics[k] for k in sorted(topics))
+
+
+@dataclass
+class CharData:
+    """A corpus and its vocabulary: `chars` are the sorted unique characters, index = position."""
+
+    text: str
+    chars: list[str] = field(default_factory=list)
+    char_to_ix: dict[str, int] = field(default_factory=dict)
+    ix_to_char: dict[int, str] = field(default_factory=dict)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.chars:  # sorted, not first-seen order: the same text always gives the same map
+            self.chars = sorted(set(self.text))
+        if not self.char_to_ix:
+            self.char_to_ix = {c: i for i, c in enumerate(self.chars)}
+        if not self.ix_to_char:
+            self.ix_to_char = dict(enumerate(self.chars))
+
+    @property
+    def K(self) -> int:
+        """Vocabulary size (number of distinct characters)."""
+        return len(self.chars)
+
+    def encode(self, s: str) -> np.ndarray:
+        """String -> int64 index array (len(s),); an unknown character is a ValueError."""
+        try:
+            return np.fromiter((self.char_to_ix[c] for c in s), dtype=np.int64, count=len(s))
+        except KeyError as e:
+            raise ValueError(f"encode: character {e.args[0]!r} is not in the vocabulary "
+                             f"({self.K} chars from {self.source or 'the corpus'})") from None
+
+    def decode(self, ix: Iterable[int] | np.ndarray) -> str:
+        """Index array (or any iterable of ints) -> string."""
+        ix = np.asarray(ix, dtype=np.int64).ravel()
+        if ix.size and (ix.min() < 0 or ix.max() >= self.K):
+            raise ValueError(f"decode: indices must be in [0, {self.K}), "
+                             f"got {ix.min()}..{ix.max()}")
+        return "".join(self.chars[i] for i in ix.tolist())
+
+    def one_hot(self, ix: Iterable[int] | np.ndarray, dtype: Any = np.float64) -> np.ndarray:
+        """Index sequence (T,) -> one-hot rows (T, K): row t is the input x_t of the RNN."""
+        return one_hot_sequence(ix, self.K, dtype=dtype)
+
+
+def one_hot_sequence(ix: Iterable[int] | np.ndarray, K: int, dtype: Any = np.float64) -> np.ndarray:
+    """Index sequence (T,) -> (T, K) one-hot matrix (rows are time steps)."""
+    ix = np.asarray(ix, dtype=np.int64).ravel()
+    if ix.size and (ix.min() < 0 or ix.max() >= K):
+        raise ValueError(f"one_hot_sequence: indices must be in [0, {K}), "
+                         f"got {ix.min()}..{ix.max()}")
+    out = np.zeros((ix.size, K), dtype=dtype)
+    out[np.arange(ix.size), ix] = 1
+    return out
+
+
+def load_text(path: str | os.PathLike[str] | None = None) -> CharData:
+    """Load a UTF-8 text file (a leading BOM is dropped) or, with path=None, the default corpus.
+
+    Missing file -> FileNotFoundError; not valid UTF-8 or empty -> ValueError naming the file.
+    """
+    if path is None:
+        v = sys.version_info
+        return CharData(default_corpus(), source=f"pydoc_data.topics (CPython {v.major}.{v.minor})")
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise FileNotFoundError(f"text file not found: {p}")
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{p}: not valid UTF-8 (byte {e.start}: {raw[e.start:e.start + 1]!r}); "
+                         "re-save the file as UTF-8") from None
+    if not text:
+        raise ValueError(f"{p}: the text file is empty")
+    return CharData(text, source=str(p))

@@ -1,0 +1,268 @@
+"""Plots of what training does: learning curves, the learning-rate schedule, a confusion matrix,
+the one-layer model's weight templates and the char-RNN's smooth loss.
+
+Every function builds a matplotlib `Figure` directly (no pyplot: no display or GUI backend is
+needed, and nothing piles up in pyplot's global figure list), returns it, and saves it when
+`save` is a path (format from the extension: .png, .svg, .pdf, ...). Jupyter shows a returned
+Figure inline. Inputs are a tinygrad_dl History, or plain arrays / dicts of arrays; NaN gaps in
+History columns (a value not logged on every row) are skipped, not drawn as zeros.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from tinygrad_dl.history import History
+
+__all__ = [
+    "plot_confusion_matrix", "plot_learning_curves", "plot_lr_schedule", "plot_smooth_loss",
+    "plot_weight_templates",
+]
+
+Columns = History | Mapping[str, Any]
+TRAIN, VAL = "#1f77b4", "#d62728"
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+def _col(h: Columns, name: str) -> np.ndarray | None:
+    if name not in h:
+        return None
+    return np.asarray(h[name], dtype=np.float64).reshape(-1)
+
+
+def _x_axis(h: Columns, ys: Sequence[np.ndarray]) -> tuple[np.ndarray, str]:
+    """Epochs when every plotted value has one, else update steps, else the row number."""
+    rows = max(len(y) for y in ys)
+    has = np.zeros(rows, dtype=bool)
+    for y in ys:
+        has[: len(y)] |= np.isfinite(y)
+    for name, label in (("epoch", "epoch"), ("step", "update step")):
+        x = _col(h, name)
+        if x is not None and len(x) == rows and has.any() and np.isfinite(x[has]).all():
+            return x, label
+    return np.arange(rows, dtype=np.float64), "row"
+
+
+def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    keep = np.isfinite(y[: len(x)]) & np.isfinite(x[: len(y)])
+    return x[: len(keep)][keep], y[: len(keep)][keep]
+
+
+def _finish(fig: Figure, save: str | Path | None, dpi: float) -> Figure:
+    if save is not None:
+        path = Path(save)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=dpi)  # no bbox_inches="tight": the size stays figsize * dpi
+    return fig
+
+
+def _labels(y: Any) -> np.ndarray:
+    y = np.asarray(getattr(y, "data", y)).reshape(-1)
+    if y.dtype.kind == "f":
+        if not np.all(np.mod(y, 1) == 0):
+            raise ValueError("class labels must be integers")
+        y = y.astype(np.int64)
+    elif y.dtype.kind not in "iu":
+        raise ValueError(f"class labels must be integers, got dtype {y.dtype}")
+    return y
+
+
+# ---- learning curves -------------------------------------------------------------------------
+_PANELS = [("cost", "cost (loss + L2)"), ("loss", "cross-entropy loss"), ("acc", "accuracy")]
+
+
+def plot_learning_curves(
+    history: Columns,
+    save: str | Path | None = None,
+    *,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+    title: str | None = None,
+) -> Figure:
+    """Training vs validation cost, loss and accuracy per epoch (or per update step when the
+    history has no epoch column); one panel for each of cost/loss/acc that was logged."""
+    panels = []
+    for key, ylabel in _PANELS:
+        series = [(s, _col(history, f"{s}_{key}")) for s in ("train", "val")]
+        series = [(s, y) for s, y in series if y is not None and np.isfinite(y).any()]
+        if series:
+            panels.append((key, ylabel, series))
+    if not panels:
+        have = sorted(history.columns if isinstance(history, History) else history.keys())
+        raise ValueError(
+            "plot_learning_curves: the history has none of train_/val_ cost, loss, acc; "
+            f"its columns are {have}"
+        )
+    x, xlabel = _x_axis(history, [y for _, _, series in panels for _, y in series])
+    fig = Figure(figsize=figsize or (4.2 * len(panels), 3.4), layout="constrained")
+    for i, (_, ylabel, series) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        for split, y in series:
+            xs, ys = _finite(x, y)
+            color = TRAIN if split == "train" else VAL
+            name = "training" if split == "train" else "validation"
+            ax.plot(xs, ys, color=color, marker="o" if len(xs) <= 30 else None, ms=3, label=name)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, save, dpi)
+
+
+def plot_lr_schedule(
+    history_or_etas: Columns | Sequence[float] | np.ndarray,
+    save: str | Path | None = None,
+    *,
+    figsize: tuple[float, float] = (6.0, 3.0),
+    dpi: float = 100,
+) -> Figure:
+    """The learning rate eta per update step (e.g. a cyclical schedule), from a History with an
+    "eta" column or from an array of etas (one per step)."""
+    if isinstance(history_or_etas, (History, Mapping)):
+        eta = _col(history_or_etas, "eta")
+        if eta is None:
+            raise ValueError("plot_lr_schedule: the history has no 'eta' column")
+        step = _col(history_or_etas, "step")
+        x = step if step is not None and len(step) == len(eta) else np.arange(len(eta), dtype=float)
+    else:
+        eta = np.asarray(history_or_etas, dtype=np.float64).reshape(-1)
+        x = np.arange(len(eta), dtype=np.float64)
+    xs, ys = _finite(x, eta)
+    if not len(ys):
+        raise ValueError("plot_lr_schedule: no finite learning rates to plot")
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(xs, ys, color=TRAIN, label="eta")
+    ax.set_xlabel("update step")
+    ax.set_ylabel("learning rate η")
+    ax.set_title("learning-rate schedule")
+    ax.grid(alpha=0.3)
+    return _finish(fig, save, dpi)
+
+
+def plot_smooth_loss(
+    history: Columns | Sequence[float] | np.ndarray,
+    save: str | Path | None = None,
+    *,
+    figsize: tuple[float, float] = (6.0, 3.0),
+    dpi: float = 100,
+) -> Figure:
+    """The char-RNN's smooth loss (0.999 * previous + 0.001 * loss) per update step."""
+    if isinstance(history, (History, Mapping)):
+        y = _col(history, "smooth_loss")
+        if y is None:
+            raise ValueError("plot_smooth_loss: the history has no 'smooth_loss' column")
+        step = _col(history, "step")
+        x = step if step is not None and len(step) == len(y) else np.arange(len(y), dtype=float)
+    else:
+        y = np.asarray(history, dtype=np.float64).reshape(-1)
+        x = np.arange(len(y), dtype=np.float64)
+    xs, ys = _finite(x, y)
+    if not len(ys):
+        raise ValueError("plot_smooth_loss: no finite smooth-loss values to plot")
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(xs, ys, color=TRAIN, label="smooth loss")
+    ax.set_xlabel("update step")
+    ax.set_ylabel("smooth loss")
+    ax.set_title(f"char-RNN smooth loss (last {ys[-1]:.3f}, best {ys.min():.3f})")
+    ax.grid(alpha=0.3)
+    return _finish(fig, save, dpi)
+
+
+# ---- confusion matrix ------------------------------------------------------------------------
+def confusion_matrix(y_true: Any, y_pred: Any, K: int) -> np.ndarray:
+    """(K, K) counts: row = true class, column = predicted class."""
+    t, p = _labels(y_true), _labels(y_pred)
+    if t.shape != p.shape:
+        raise ValueError(f"confusion matrix: {len(t)} true labels but {len(p)} predictions")
+    for name, y in (("true", t), ("predicted", p)):
+        if y.size and (y.min() < 0 or y.max() >= K):
+            raise ValueError(f"{name} labels must lie in [0, {K}), got {y.min()}..{y.max()}")
+    return np.bincount(t * K + p, minlength=K * K).reshape(K, K)
+
+
+def plot_confusion_matrix(
+    y_true: Any,
+    y_pred: Any,
+    class_names: Sequence[str] | None = None,
+    save: str | Path | None = None,
+    *,
+    normalize: bool = False,
+    figsize: tuple[float, float] = (6.5, 5.5),
+    dpi: float = 100,
+) -> Figure:
+    """Counts of (true class, predicted class) with the count in every cell; with `normalize`
+    each row shows fractions of that true class (the per-class recall on the diagonal)."""
+    if class_names is None:
+        K = int(max(_labels(y_true).max(initial=0), _labels(y_pred).max(initial=0))) + 1
+        class_names = [str(k) for k in range(K)]
+    K = len(class_names)
+    cm = confusion_matrix(y_true, y_pred, K)
+    shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    im = ax.imshow(shown, cmap="Blues", vmin=0)
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    ticks = np.arange(K)
+    ax.set_xticks(ticks, labels=list(class_names), rotation=45, ha="right")
+    ax.set_yticks(ticks, labels=list(class_names))
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    n = int(cm.sum())
+    acc = np.trace(cm) / n if n else math.nan
+    ax.set_title(f"confusion matrix ({n} samples, accuracy {acc:.1%})")
+    hi = shown.max() if shown.size else 0
+    for i in range(K):
+        for j in range(K):
+            text = f"{shown[i, j]:.2f}" if normalize else str(cm[i, j])
+            dark = hi > 0 and shown[i, j] > 0.6 * hi
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
+    return _finish(fig, save, dpi)
+
+
+# ---- weight templates ------------------------------------------------------------------------
+def plot_weight_templates(
+    W: Any,
+    class_names: Sequence[str] | None = None,
+    save: str | Path | None = None,
+    *,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+) -> Figure:
+    """The one-layer model's weights W (3072, K), as stored by Linear (rows are features in
+    CIFAR order: 1024 red, 1024 green, 1024 blue), shown as K 32x32 colour images, each
+    min-max normalized on its own: what each class's score looks for."""
+    W = np.asarray(getattr(W, "data", W), dtype=np.float64)
+    if W.ndim != 2:
+        raise ValueError(f"plot_weight_templates: W must be 2-d (3072, K), got shape {W.shape}")
+    side = math.isqrt(W.shape[0] // 3)
+    if 3 * side * side != W.shape[0]:
+        raise ValueError(
+            f"plot_weight_templates: W has {W.shape[0]} rows; expected 3 * side^2 features "
+            "(3072 for 32x32 RGB images), one column per class"
+        )
+    K = W.shape[1]
+    if class_names is not None and len(class_names) != K:
+        raise ValueError(f"plot_weight_templates: {len(class_names)} class names for {K} columns")
+    cols = min(K, 5)
+    rows = math.ceil(K / cols)
+    fig = Figure(figsize=figsize or (1.8 * cols, 1.9 * rows), layout="constrained")
+    for k in range(K):
+        img = W[:, k].reshape(3, side, side).transpose(1, 2, 0)
+        lo, hi = img.min(), img.max()
+        img = (img - lo) / (hi - lo) if hi > lo else np.full_like(img, 0.5)
+        ax = fig.add_subplot(rows, cols, k + 1)
+        ax.imshow(img, interpolation="nearest")
+        ax.set_title(class_names[k] if class_names is not None else f"class {k}", fontsize=9)
+        ax.set_axis_off()
+    return _finish(fig, save, dpi)
