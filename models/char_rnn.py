@@ -1,0 +1,206 @@
+"""Assignment 4: a vanilla character-level RNN trained with BPTT, and text synthesis.
+
+Row-vector convention, one-hot x_t (K,), hidden h_t (m,):
+    a_t = x_t U + h_{t-1} W + b,   h_t = tanh(a_t),   o_t = h_t V + c,   p_t = softmax(o_t)
+    L = sum_t -log p_t[y_t]        (summed over the sequence, as the course)
+Its graph (`loss`, an explicit loop over t) and the course's BPTT (`hand_gradients`) sit side
+by side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_dl import functional as F
+from tinygrad_dl.nn import Module
+from tinygrad_dl.ops import concatenate, rnn
+from tinygrad_dl.tensor import Tensor, name_scope
+
+
+class CharRNN(Module):
+    """Vanilla RNN over K characters with m hidden units.
+
+    Parameters U (K, m), W (m, m), V (m, K), b (m,), c (K,); the course's init:
+    U, W, V ~ N(0, sig^2) with sig = 0.01, b = c = 0. fused=True runs the recurrence as the
+    single `tinygrad_dl.rnn` op (same values and gradients, one graph node instead of ~4 per step).
+    """
+
+    model_name = "char-rnn"
+
+    def __init__(
+        self,
+        K: int,
+        m: int = 100,
+        sig: float = 0.01,
+        rng: np.random.Generator | None = None,
+        dtype: Any = np.float64,
+        fused: bool = False,
+    ) -> None:
+        super().__init__()
+        rng = np.random.default_rng() if rng is None else rng
+        self.K, self.m, self.sig = int(K), int(m), float(sig)
+        self.dtype = np.dtype(dtype)
+        self.fused = bool(fused)
+
+        def gauss(*shape: int) -> Tensor:
+            w = (rng.standard_normal(shape) * self.sig).astype(self.dtype, copy=False)
+            return Tensor(w, requires_grad=True)
+
+        self.U = gauss(self.K, self.m)
+        self.W = gauss(self.m, self.m)
+        self.V = gauss(self.m, self.K)
+        self.b = Tensor(np.zeros(self.m, dtype=self.dtype), requires_grad=True)
+        self.c = Tensor(np.zeros(self.K, dtype=self.dtype), requires_grad=True)
+        self.h_last: np.ndarray | None = None  # final hidden state of the last loss()/forward()
+        self.named_parameters()
+
+    def config(self) -> dict[str, Any]:
+        return {"K": self.K, "m": self.m, "sig": self.sig, "dtype": self.dtype.name,
+                "fused": self.fused}
+
+    # ---- inputs --------------------------------------------------------------------------
+    def _indices(self, X: Any, what: str = "X") -> np.ndarray:
+        X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        if X.ndim != 1 or X.size == 0 or X.dtype.kind not in "iu":
+            raise ValueError(f"CharRNN: {what} must be a non-empty 1-D int index array, "
+                             f"got shape {X.shape} dtype {X.dtype}")
+        if X.min() < 0 or X.max() >= self.K:
+            raise ValueError(f"CharRNN: {what} indices must lie in [0, {self.K}), "
+                             f"got {X.min()}..{X.max()}")
+        return X
+
+    def _h0(self, h0: Any) -> np.ndarray:
+        if h0 is None:
+            return np.zeros(self.m, dtype=self.dtype)
+        h0 = np.asarray(h0.data if isinstance(h0, Tensor) else h0, dtype=self.dtype)
+        if h0.shape != (self.m,):
+            raise ValueError(f"CharRNN: h0 must have shape ({self.m},), got {h0.shape}")
+        return h0
+
+    # ---- the graph -----------------------------------------------------------------------
+    def step(self, a_t: Tensor, h: Tensor) -> Tensor:
+        """One step of the recurrence: h_t = tanh(a_t + h_{t-1} W), a_t = x_t U + b (1, m)."""
+        return (a_t + h @ self.W).tanh()
+
+    def recurrence(self, A: Tensor, h: Tensor) -> Tensor:
+        """H (T, m): the hidden states h_1..h_T from the input terms A (T, m) and h_0 (1, m)."""
+        hs = []
+        for t in range(A.shape[0]):
+            with name_scope(f"t={t}"):
+                h = self.step(A[t : t + 1], h)
+            hs.append(h)
+        return concatenate(hs, axis=0)
+
+    def forward(self, X: Any, h0: Any = None) -> Tensor:
+        """Logits O (T, K) for the input indices X (T,), from h0 (zeros if None).
+
+        x_t U with a one-hot x_t is row x_t of U, so U[X] (a gather) equals onehot(X) @ U and
+        A = U[X] + b holds every step's input term at once. Sets self.h_last = h_T.
+        """
+        X = self._indices(X)
+        if self.fused:
+            H = rnn(X, self.U, self.W, self.b, self._h0(h0))
+        else:
+            A = self.U[X] + self.b
+            H = self.recurrence(A, Tensor(self._h0(h0)[None, :]))
+        self.h_last = H.data[-1].copy()
+        return H @ self.V + self.c
+
+    def loss(self, X: Any, Y: Any, h0: Any = None) -> Tensor:
+        """Sum over t of -log p_t[y_t]; X, Y: input and next-character target indices (T,)."""
+        Y = self._indices(Y, "Y")
+        if len(Y) != len(np.asarray(X)):
+            raise ValueError(f"CharRNN.loss: X and Y must have the same length, got "
+                             f"{len(np.asarray(X))} and {len(Y)}")
+        return F.cross_entropy(self(X, h0), Y, reduction="sum")
+
+    # ---- the course's BPTT, in NumPy -----------------------------------------------------
+    def hand_gradients(self, X: Any, Y: Any, h0: Any = None) -> dict[str, np.ndarray]:
+        """Full backprop through time of the summed loss (rows are time steps):
+
+            G = P - Y_onehot                     dL/do_t = p_t - y_t
+            dV = H^T G,  dc = 1^T G
+            dh_t = dL/do_t V^T + da_{t+1} W^T    (no second term at t = T)
+            da_t = dh_t * (1 - h_t^2)
+            dW = H_prev^T dA  (H_prev rows h_0..h_{T-1}),  db = 1^T dA,
+            dU = onehot(X)^T dA                  (row x_t of dU gets da_t)
+        Sets self.h_last = h_T, like loss().
+        """
+        X, Y = self._indices(X), self._indices(Y, "Y")
+        if len(X) != len(Y):
+            raise ValueError(f"CharRNN.hand_gradients: X and Y lengths differ ({len(X)}, "
+                             f"{len(Y)})")
+        U, W, V, b, c = (p.data for p in (self.U, self.W, self.V, self.b, self.c))
+        T = len(X)
+        Hp = np.empty((T + 1, self.m), dtype=self.dtype)  # rows h_0, h_1, ..., h_T
+        Hp[0] = self._h0(h0)
+        A = U[X]
+        A += b
+        for t in range(T):
+            a = A[t] + Hp[t] @ W
+            np.tanh(a, out=Hp[t + 1])
+        H = Hp[1:]
+        self.h_last = H[-1].copy()
+
+        G = H @ V
+        G += c
+        G -= G.max(axis=1, keepdims=True)
+        np.exp(G, out=G)
+        G /= G.sum(axis=1, keepdims=True)
+        G[np.arange(T), Y] -= 1.0
+        dV = H.T @ G
+        dc = G.sum(axis=0)
+
+        dA = G @ V.T  # dL/dh_t through o_t; becomes da_t in place
+        dtanh = 1.0 - H * H
+        WT = W.T
+        dA[T - 1] *= dtanh[T - 1]
+        for t in range(T - 2, -1, -1):
+            dA[t] += dA[t + 1] @ WT
+            dA[t] *= dtanh[t]
+        dW = Hp[:-1].T @ dA
+        db = dA.sum(axis=0)
+        onehot = np.zeros((T, self.K), dtype=self.dtype)
+        onehot[np.arange(T), X] = 1.0
+        dU = onehot.T @ dA  # (faster than np.add.at(dU, X, dA) at the course's sizes)
+        return {"U": dU, "W": dW, "V": dV, "b": db, "c": dc}
+
+    # ---- sampling ------------------------------------------------------------------------
+    def synthesize(
+        self,
+        h0: Any,
+        x0: int,
+        n: int,
+        temperature: float = 1.0,
+        rng: np.random.Generator | None = None,
+    ) -> np.ndarray:
+        """n character indices sampled one at a time, each fed back as the next input.
+
+        p = softmax(o_t / temperature); temperature 0 takes the argmax (greedy), small
+        temperatures approach it, large ones flatten p. x0 is the first input's index.
+        """
+        if not 0 <= int(x0) < self.K:
+            raise ValueError(f"CharRNN.synthesize: x0 must be in [0, {self.K}), got {x0}")
+        if n < 0:
+            raise ValueError(f"CharRNN.synthesize: n must be >= 0, got {n}")
+        if temperature < 0:
+            raise ValueError(f"CharRNN.synthesize: temperature must be >= 0, got {temperature}")
+        rng = np.random.default_rng() if rng is None else rng
+        U, W, V, b, c = (p.data for p in (self.U, self.W, self.V, self.b, self.c))
+        h = self._h0(h0)
+        x = int(x0)
+        out = np.empty(int(n), dtype=np.int64)
+        for i in range(int(n)):
+            h = np.tanh(U[x] + h @ W + b)
+            o = h @ V + c
+            if temperature == 0:
+                x = int(np.argmax(o))
+            else:
+                z = o / temperature
+                p = np.exp(z - z.max())
+                cp = np.cumsum(p)
+                x = min(int(np.searchsorted(cp, rng.random() * cp[-1], side="right")), self.K - 1)
+            out[i] = x
+        return out

@@ -1,0 +1,114 @@
+"""What the three image classifiers share: the cost J = mean cross-entropy + lam * sum ||W||^2,
+prediction, accuracy, config, and the NumPy pieces their hand-derived gradients reuse.
+
+Each classifier holds `self.layers`, a Sequential whose Linear layers carry the L2-penalised
+weights (biases and batch-norm gamma/beta are not penalised).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_dl import functional as F
+from tinygrad_dl.nn import Linear, Module, sum_of_squares
+from tinygrad_dl.tensor import Tensor, no_grad
+
+
+class Classifier(Module):
+    """Base of OneLayer, TwoLayer, KLayer: subclasses build `self.layers` and `hand_gradients`."""
+
+    model_name = ""  # the key in tinygrad_dl.models.MODELS
+
+    def __init__(self, d: int, K: int, lam: float, dtype: Any) -> None:
+        super().__init__()
+        if lam < 0:
+            raise ValueError(f"{type(self).__name__}: lam must be >= 0, got {lam}")
+        self.d, self.K, self.lam = int(d), int(K), float(lam)
+        self.dtype = np.dtype(dtype)
+        self._config: dict[str, Any] = {}
+
+    def _finish(self, **config: Any) -> None:
+        """Record the JSON-able constructor kwargs and give parameters their qualified names."""
+        self._config = config
+        self.linears = [m for m in self.layers if isinstance(m, Linear)]
+        self._param_names = [name for name, _ in self.named_parameters()]
+
+    # ---- the graph ---------------------------------------------------------------------------
+    def _input(self, X: Any) -> Tensor:
+        X = X if isinstance(X, Tensor) else Tensor(np.asarray(X), dtype=self.dtype)
+        if X.ndim != 2 or X.shape[1] != self.d:
+            raise ValueError(
+                f"{type(self).__name__}: expected X of shape (n, {self.d}), one row per sample; "
+                f"got {X.shape}"
+            )
+        return X
+
+    def forward(self, X: Any) -> Tensor:
+        """Logits S (n, K)."""
+        return self.layers(self._input(X))
+
+    def cross_entropy(self, X: Any, y: Any) -> Tensor:
+        """Mean cross-entropy of the logits against class indices y (n,), without L2."""
+        return F.cross_entropy(self(X), np.asarray(y))
+
+    def loss(self, X: Any, y: Any) -> Tensor:
+        """The cost J = mean cross-entropy + lam * sum of squared weights (not biases/BN)."""
+        J = self.cross_entropy(X, y)
+        if self.lam:
+            J = J + sum_of_squares(*[lin.W for lin in self.linears]) * self.lam
+        return J
+
+    # ---- evaluation --------------------------------------------------------------------------
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels (n,) int64, in eval mode (running BN statistics, no dropout)."""
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                logits = self(X).data
+        finally:
+            self.train(was_training)
+        return logits.argmax(axis=1).astype(np.int64)
+
+    def accuracy(self, X: Any, y: Any) -> float:
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+    def config(self) -> dict[str, Any]:
+        """JSON-able constructor kwargs: `type(model)(**model.config())` rebuilds it."""
+        return {**self._config, "lam": self.lam, "dtype": self.dtype.name}
+
+    # ---- shared pieces of the hand-derived backward pass -------------------------------------
+    def _check_batch(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        if X.dtype != self.dtype:
+            X = X.astype(self.dtype)
+        y = np.asarray(y)
+        if X.ndim != 2 or X.shape[1] != self.d or y.shape != (X.shape[0],):
+            raise ValueError(
+                f"{type(self).__name__}.hand_gradients: expected X (n, {self.d}) and y (n,), "
+                f"got {X.shape} and {y.shape}"
+            )
+        return X, y
+
+
+def softmax_ce_grad(S: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """G = dJ/dS for J = mean CE(softmax(S), y): (P - Y_onehot) / n, computed in place in S."""
+    n = S.shape[0]
+    S -= S.max(axis=1, keepdims=True)
+    np.exp(S, out=S)
+    S /= S.sum(axis=1, keepdims=True)  # S now holds P
+    S[np.arange(n), y] -= 1.0
+    S *= 1.0 / n
+    return S
+
+
+def linear_grads(
+    H: np.ndarray, G: np.ndarray, W: np.ndarray, lam: float, bias: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """dW = H^T G + 2 lam W and db = 1^T G for S = H W + b (G = dJ/dS, already / n)."""
+    dW = H.T @ G
+    if lam:
+        dW += (2.0 * lam) * W
+    return dW, (G.sum(axis=0) if bias else None)

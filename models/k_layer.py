@@ -1,0 +1,151 @@
+"""Assignment 3: a k-layer ReLU network with optional batch normalization and dropout.
+
+Hidden block l: S_l = H_{l-1} W_l (+ b_l), [batch norm: gamma_l * S^_l + beta_l], ReLU,
+[inverted dropout]; then the output layer S = H W_k + b_k. Its graph (`loss`) and the course's
+hand-derived gradient, BatchNormBackPass included (`hand_gradients`), sit side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_dl.nn import BatchNorm1d, Dropout, Linear, ReLU, Sequential
+
+from .classifier import Classifier, linear_grads, softmax_ce_grad
+
+
+class KLayer(Classifier):
+    """A k-layer net: hidden=[50, 50] gives k = 3 Linear layers.
+
+    Each hidden block is Linear -> BatchNorm1d (if batch_norm) -> ReLU -> Dropout (if
+    dropout > 0); the last layer is a Linear to K logits. With batch norm the hidden Linear
+    layers have no bias: the batch mean is subtracted right after, so a bias would get exactly
+    zero gradient (beta is the shift). Parameter names follow the flat Sequential, e.g.
+    "layers.0.W", "layers.1.gamma", "layers.1.beta", "layers.3.W", ...
+    init "he" (default), "xavier" or "gaussian" (N(0, std^2) for every layer: the course's
+    sensitivity-to-initialization experiment); alpha is batch norm's running-average weight.
+    """
+
+    model_name = "k-layer"
+
+    def __init__(
+        self,
+        d: int,
+        hidden: Sequence[int],
+        K: int,
+        batch_norm: bool = True,
+        dropout: float = 0.0,
+        lam: float = 0.0,
+        init: str = "he",
+        rng: np.random.Generator | None = None,
+        dtype: Any = np.float64,
+        *,
+        std: float = 0.01,
+        alpha: float = 0.9,
+    ) -> None:
+        super().__init__(d, K, lam, dtype)
+        rng = np.random.default_rng() if rng is None else rng
+        self.hidden = [int(h) for h in hidden]
+        self.batch_norm, self.dropout = bool(batch_norm), float(dropout)
+        layers: list[Any] = []
+        d_in = self.d
+        for h in self.hidden:
+            layers.append(Linear(d_in, h, init=init, std=std, rng=rng, dtype=self.dtype,
+                                 bias=not self.batch_norm))
+            if self.batch_norm:
+                layers.append(BatchNorm1d(h, alpha=alpha, dtype=self.dtype))
+            layers.append(ReLU())
+            if self.dropout > 0:
+                layers.append(Dropout(self.dropout, rng=rng))
+            d_in = h
+        layers.append(Linear(d_in, K, init=init, std=std, rng=rng, dtype=self.dtype))
+        self.layers = Sequential(*layers)
+        self._names = [f"layers.{i}" for i in range(len(layers))]
+        self._finish(d=self.d, hidden=self.hidden, K=self.K, batch_norm=self.batch_norm,
+                     dropout=self.dropout, init=init, std=float(std), alpha=float(alpha))
+
+    def hand_gradients(self, X: Any, y: Any) -> dict[str, np.ndarray]:
+        """The course's backprop, in the current mode (train: batch statistics, as loss()).
+
+        Forward, hidden layer l (rows are samples):
+            S = H W (+ b);  mu = mean(S), v = mean((S - mu)^2)        (biased, as the course)
+            S^ = (S - mu) / sqrt(v + eps);  S~ = gamma * S^ + beta;  H = max(0, S~) * mask
+        Backward, from G = (P - Y) / n at the output:
+            dW = H_{l-1}^T G + 2 lam W,  db = 1^T G,  G = G W^T
+            G = G * mask * 1[H > 0]                                     (dropout, ReLU)
+            dgamma = 1^T (G * S^),  dbeta = 1^T G,  G = G * gamma
+            BatchNormBackPass: sigma1 = (v + eps)^-1/2, sigma2 = (v + eps)^-3/2,
+                G1 = G * sigma1, G2 = G * sigma2, D = S - mu, c = 1^T (G2 * D),
+                G = G1 - 1^T G1 / n - D * c / n
+              computed as G1 - mean(G1) - S^ * mean(G1 * S^)   (D sigma1 = S^, same thing).
+        In eval mode batch norm is affine (running mu_av, v_av): G = G * gamma / sqrt(v_av + eps).
+        Like loss(), a training-mode call updates the running averages and draws the dropout
+        masks through the Dropout modules (so a fixed mask is shared with the graph).
+        """
+        X, y = self._check_batch(X, y)
+        lam, training = self.lam, self.training
+        tape: list[tuple[Any, ...]] = []
+        H = X
+        for name, mod in zip(self._names, self.layers):
+            if isinstance(mod, Linear):
+                tape.append((name, mod, H))
+                S = H @ mod.W.data
+                if mod.b is not None:
+                    S += mod.b.data
+                H = S
+            elif isinstance(mod, BatchNorm1d):
+                if training:
+                    mu = H.mean(axis=0)
+                    D = H - mu
+                    v = np.einsum("ij,ij->j", D, D) / H.shape[0]
+                    mod.update_running_stats(mu, v)
+                    sigma1 = 1.0 / np.sqrt(v + mod.eps)
+                else:
+                    sigma1 = 1.0 / np.sqrt(mod.running_var + mod.eps)
+                    D = H - mod.running_mean
+                S_hat = D
+                S_hat *= sigma1
+                tape.append((name, mod, S_hat, sigma1))
+                H = S_hat * mod.gamma.data
+                H += mod.beta.data
+            elif isinstance(mod, ReLU):
+                np.maximum(H, 0.0, out=H)
+                tape.append((name, mod, H))
+            elif isinstance(mod, Dropout):
+                if training and mod.p > 0:
+                    mask = mod.sample_mask(H.shape, H.dtype)
+                    H *= mask
+                    tape.append((name, mod, mask))
+            else:
+                raise TypeError(f"KLayer.hand_gradients: no backward for {type(mod).__name__}")
+
+        grads: dict[str, np.ndarray] = {}
+        G = softmax_ce_grad(H, y)
+        for entry in reversed(tape):
+            name, mod = entry[0], entry[1]
+            if isinstance(mod, Linear):
+                W = mod.W.data
+                dW, db = linear_grads(entry[2], G, W, lam, bias=mod.b is not None)
+                grads[f"{name}.W"] = dW
+                if db is not None:
+                    grads[f"{name}.b"] = db
+                if entry[2] is not X:  # no gradient needed for the input
+                    G = G @ W.T
+            elif isinstance(mod, Dropout):
+                G *= entry[2]
+            elif isinstance(mod, ReLU):
+                G *= entry[2] > 0
+            else:  # BatchNorm1d
+                S_hat, sigma1 = entry[2], entry[3]
+                grads[f"{name}.gamma"] = np.einsum("ij,ij->j", G, S_hat)
+                grads[f"{name}.beta"] = G.sum(axis=0)
+                G *= mod.gamma.data * sigma1  # G1 = G * gamma * sigma1
+                if training:
+                    c = np.einsum("ij,ij->j", G, S_hat) / G.shape[0]
+                    G -= G.mean(axis=0)
+                    G -= S_hat * c
+        # order like named_parameters()
+        return {name: grads[name] for name in self._param_names}

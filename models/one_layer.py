@@ -1,0 +1,53 @@
+"""Assignment 1: a one-layer softmax classifier, S = X W + b, P = softmax(S).
+
+Its graph (`loss`) and the course's hand-derived gradient (`hand_gradients`) sit side by side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_dl.nn import Linear, Sequential
+
+from .classifier import Classifier, linear_grads, softmax_ce_grad
+
+
+class OneLayer(Classifier):
+    """S = X W + b (W (d, K)), P = softmax(S), J = mean CE + lam ||W||^2.
+
+    Parameters: "layers.0.W" (d, K), "layers.0.b" (K,). The course initialises W, b with
+    N(0, 0.01^2): init="gaussian", std=0.01 (also "xavier", "he").
+    """
+
+    model_name = "one-layer"
+
+    def __init__(
+        self,
+        d: int,
+        K: int,
+        lam: float = 0.0,
+        init: str = "gaussian",
+        std: float = 0.01,
+        rng: np.random.Generator | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        super().__init__(d, K, lam, dtype)
+        self.layers = Sequential(Linear(d, K, init=init, std=std, rng=rng, dtype=self.dtype))
+        self._finish(d=self.d, K=self.K, init=init, std=float(std))
+
+    def hand_gradients(self, X: Any, y: Any) -> dict[str, np.ndarray]:
+        """The course's analytic gradient of J (rows are samples, Y one-hot (n, K)):
+
+            S = X W + b,  P = softmax(S),  G = (P - Y) / n
+            dJ/dW = X^T G + 2 lam W,  dJ/db = 1^T G
+        """
+        X, y = self._check_batch(X, y)
+        lin = self.layers[0]
+        W = lin.W.data
+        S = X @ W
+        S += lin.b.data
+        G = softmax_ce_grad(S, y)
+        dW, db = linear_grads(X, G, W, self.lam)
+        return {"layers.0.W": dW, "layers.0.b": db}

@@ -1,0 +1,391 @@
+"""Layers with PyTorch's conventions: Module, Linear, BatchNorm1d, Dropout, ReLU, Sequential.
+
+Rows are samples: a Linear maps X (n, d_in) to X @ W + b with W of shape (d_in, d_out).
+A Module finds its parameters (Tensors with requires_grad), buffers (ndarrays registered with
+`register_buffer`) and children (Modules) from its attributes, in assignment order; qualified
+names look like "layers.0.W". Calling a module runs `forward` inside a name scope (its
+attribute name under its parent, else its class name) so a drawn graph clusters per module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .tensor import _SCOPE, Function, Tensor
+
+INITS = ("he", "xavier", "gaussian")
+
+
+class Module:
+    """Base class: subclasses call super().__init__() first, then assign layers and tensors."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        d = self.__dict__
+        d["_parameters"] = {}  # name -> Tensor; the attribute holds the same object
+        d["_buffers"] = {}  # name -> ndarray (running statistics, ...)
+        d["_modules"] = {}  # name -> Module
+        d["_scope"] = type(self).__name__  # the name_scope forward runs in
+        d["training"] = True
+
+    # ---- registration: plain attributes, remembered by name ------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        if "_parameters" not in d:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
+            )
+        params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
+        if name in buffers and isinstance(value, np.ndarray):
+            buffers[name] = value  # assigning an array to a buffer keeps it a buffer
+            d[name] = value
+            return
+        for registry in (params, buffers, modules):
+            registry.pop(name, None)
+        if isinstance(value, Tensor) and value.requires_grad:
+            params[name] = value
+            if value.name is None:
+                value.name = name
+        elif isinstance(value, Module):
+            modules[name] = value
+            value._attach(name)
+        d[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        d = self.__dict__
+        for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, array: np.ndarray) -> None:
+        """A non-trainable array saved in state_dict (e.g. BatchNorm's running mean)."""
+        self.__setattr__(name, np.asarray(array))
+        self.__dict__["_buffers"][name] = self.__dict__[name]
+
+    def _attach(self, name: str) -> None:
+        """Called when this module becomes attribute `name` of a parent."""
+        self.__dict__["_scope"] = name
+
+    # ---- calling -------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no forward")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # The same as `with name_scope(self._scope):`, minus a generator object per call.
+        scope = self._scope
+        if scope is None:  # a transparent container (Sequential under a parent)
+            return self.forward(*args, **kwargs)
+        outer = _SCOPE[-1]
+        _SCOPE.append(scope if outer is None else f"{outer}/{scope}")
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            _SCOPE.pop()
+
+    # ---- traversal -----------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._modules.items()
+
+    def children(self) -> list[Module]:
+        return list(self._modules.values())
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> list[Module]:
+        return [m for _, m in self.named_modules()]
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
+        """(qualified name, parameter) pairs; also sets each parameter's `.name` to it."""
+        out = []
+        for mod_name, mod in self.named_modules(prefix):
+            for name, p in mod._parameters.items():
+                full = f"{mod_name}.{name}" if mod_name else name
+                p.name = full
+                out.append((full, p))
+        return out
+
+    def parameters(self) -> list[Tensor]:
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = "") -> list[tuple[str, np.ndarray]]:
+        return [
+            (f"{mod_name}.{name}" if mod_name else name, b)
+            for mod_name, mod in self.named_modules(prefix)
+            for name, b in mod._buffers.items()
+        ]
+
+    def buffers(self) -> list[np.ndarray]:
+        return [b for _, b in self.named_buffers()]
+
+    def num_parameters(self) -> int:
+        return sum(p.data.size for p in self.parameters())
+
+    # ---- state ---------------------------------------------------------------------------
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode here and in every child (BatchNorm, Dropout behave differently)."""
+        for m in self.modules():
+            m.__dict__["training"] = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter's and buffer's array, by qualified name."""
+        out = {name: p.data.copy() for name, p in self.named_parameters()}
+        out.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        return out
+
+    def load_state_dict(
+        self, state: dict[str, Any], strict: bool = True
+    ) -> tuple[list[str], list[str]]:
+        """Copy arrays into the parameters and buffers in place (optimizers keep their refs).
+
+        strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
+        returned as (missing, unexpected). A shape mismatch always raises ValueError.
+        """
+        targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
+        targets.update(self.named_buffers())
+        missing = [k for k in targets if k not in state]
+        unexpected = [k for k in state if k not in targets]
+        if strict and (missing or unexpected):
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
+                f"unexpected keys {unexpected}"
+            )
+        for name, dst in targets.items():
+            if name not in state:
+                continue
+            src = np.asarray(state[name])
+            if src.shape != dst.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: {name!r} has shape {src.shape} in "
+                    f"the state dict but {dst.shape} in the model"
+                )
+            np.copyto(dst, src, casting="unsafe")
+        return missing, unexpected
+
+    # ---- printing ------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not self._modules:
+            return head + ")"
+        lines = [head]
+        for name, child in self._modules.items():
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + "\n)"
+
+
+class SumOfSquares(Function):
+    """sum_i sum(x_i^2) over one or more tensors as one op, the L2 penalty's building block:
+    d/dx_i = 2 x_i.
+
+    Summing (W * W).sum() over k layers gives the same value and gradients through 3k - 1
+    generic ops; this is one node with one pass per weight forward and backward, like the
+    hand-written 2 lam W.
+    """
+
+    def forward(ctx, *xs):
+        ctx.save_for_backward(*xs)
+        total = 0.0
+        for x in xs:
+            flat = x.reshape(-1)
+            total += np.dot(flat, flat)
+        return np.asarray(total, dtype=np.result_type(*xs))
+
+    def backward(ctx, g):
+        g2 = 2.0 * g
+        return tuple(g2 * x for x in ctx.saved)
+
+
+def sum_of_squares(*xs: Tensor) -> Tensor:
+    """sum of x ** 2 over all entries of all the given tensors, as a single graph node."""
+    if not xs:
+        raise ValueError("sum_of_squares needs at least one tensor")
+    return SumOfSquares.apply(*xs)
+
+
+def init_std(init: str, d_in: int, std: float = 0.01) -> float:
+    """The standard deviation of a weight init: He sqrt(2/d_in) (ReLU nets), Xavier
+    sqrt(1/d_in) (the course's 1/sqrt(d_in)), or a fixed Gaussian `std`."""
+    if init == "he":
+        return float(np.sqrt(2.0 / d_in))
+    if init == "xavier":
+        return float(np.sqrt(1.0 / d_in))
+    if init == "gaussian":
+        return float(std)
+    raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+
+
+class Linear(Module):
+    """y = x @ W + b, W (d_in, d_out) ~ N(0, std^2) with std from `init`, b = 0."""
+
+    def __init__(
+        self,
+        d_in: int,
+        d_out: int,
+        init: str = "he",
+        std: float = 0.01,
+        rng: np.random.Generator | None = None,
+        dtype: Any = np.float64,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        rng = np.random.default_rng() if rng is None else rng
+        s = init_std(init, d_in, std)
+        self.d_in, self.d_out, self.init = d_in, d_out, init
+        w = rng.standard_normal((d_in, d_out)) * s
+        self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
+        self.b = Tensor(np.zeros(d_out, dtype=dtype), requires_grad=True) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = x @ self.W
+        return out if self.b is None else out + self.b
+
+    def extra_repr(self) -> str:
+        return f"{self.d_in}, {self.d_out}, init={self.init!r}, bias={self.b is not None}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalization over the rows, then scale and shift: gamma * x_hat + beta.
+
+    Training: x_hat = (x - mu) / sqrt(v + eps) with the batch mean mu and the biased batch
+    variance v (as the course), and the running averages move as
+    mu_av = alpha * mu_av + (1 - alpha) * mu (likewise v_av); the first training batch sets
+    them directly. Evaluation: mu_av and v_av replace the batch statistics.
+    (alpha is the weight on the OLD average: PyTorch's momentum is 1 - alpha.)
+    """
+
+    def __init__(
+        self, d: int, alpha: float = 0.9, eps: float = 1e-8, dtype: Any = np.float64
+    ) -> None:
+        super().__init__()
+        if not 0.0 <= alpha < 1.0:
+            raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}")
+        self.d, self.alpha, self.eps = d, alpha, eps
+        self.gamma = Tensor(np.ones(d, dtype=dtype), requires_grad=True)
+        self.beta = Tensor(np.zeros(d, dtype=dtype), requires_grad=True)
+        self.register_buffer("running_mean", np.zeros(d, dtype=dtype))
+        self.register_buffer("running_var", np.ones(d, dtype=dtype))
+        self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+
+    def update_running_stats(self, mu: np.ndarray, var: np.ndarray) -> None:
+        """mu_av = alpha mu_av + (1 - alpha) mu, in place (the first batch sets them)."""
+        rm, rv, count = self.running_mean, self.running_var, self.num_batches_tracked
+        if count == 0:
+            rm[...] = mu
+            rv[...] = var
+        else:
+            a = self.alpha
+            rm *= a
+            rm += (1.0 - a) * mu
+            rv *= a
+            rv += (1.0 - a) * var
+        count += 1  # 0-d array, in place
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim != 2 or x.shape[1] != self.d:
+            raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}), got {x.shape}")
+        if self.training:
+            mu = x.mean(axis=0)
+            var = x.var(axis=0)
+            self.update_running_stats(mu.data, var.data)
+            x_hat = (x - mu) * (var + self.eps) ** -0.5
+        else:
+            inv = 1.0 / np.sqrt(self.running_var + self.eps)
+            x_hat = (x - Tensor(self.running_mean)) * Tensor(inv)
+        return x_hat * self.gamma + self.beta
+
+    def extra_repr(self) -> str:
+        return f"{self.d}, alpha={self.alpha}, eps={self.eps}"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training keep each unit with probability 1 - p and scale the kept
+    ones by 1 / (1 - p), so evaluation is the identity.
+
+    The last mask used (already scaled) is `self.mask`; `fix_mask(keep)` pins a boolean keep
+    mask (for gradient checks), `fix_mask(None)` goes back to random masks.
+    """
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        self.p = p
+        self.rng = np.random.default_rng() if rng is None else rng
+        self.mask: np.ndarray | None = None
+        self.fixed_keep: np.ndarray | None = None
+
+    def fix_mask(self, keep: np.ndarray | None) -> None:
+        self.fixed_keep = None if keep is None else np.asarray(keep, dtype=bool)
+
+    def sample_mask(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """The scaled mask for an input of `shape` (fixed or freshly drawn); remembered."""
+        keep = self.fixed_keep
+        if keep is None:
+            keep = self.rng.random(shape) >= self.p
+        elif keep.shape != tuple(shape):
+            raise ValueError(f"Dropout: fixed mask has shape {keep.shape}, input has {shape}")
+        mask = np.multiply(keep, 1.0 / (1.0 - self.p), dtype=dtype)
+        self.__dict__["mask"] = mask  # a plain attribute: skip the registry on the hot path
+        return mask
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        return x * Tensor(self.sample_mask(x.shape, x.dtype))
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class ReLU(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Sequential(Module):
+    """Modules applied in order; the i-th is child "i". Under a parent attribute "layers" the
+    container opens no scope of its own: its children's scopes are "layers.0", "layers.1"...
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for i, m in enumerate(modules):
+            setattr(self, str(i), m)
+        self.__dict__["_layers"] = list(modules)  # the hot loop iterates a plain list
+
+    def _attach(self, name: str) -> None:
+        self.__dict__["_scope"] = None
+        for i, m in enumerate(self._layers):
+            m._attach(f"{name}.{i}")
+
+    def forward(self, x: Tensor) -> Tensor:
+        for m in self._layers:
+            x = m(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module:
+        return self._layers[i]
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._layers)
