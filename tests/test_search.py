@@ -1,0 +1,421 @@
+"""Hyperparameter search: parsing, sampling, seeds, narrowing, resume, failures, backends, CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tinygrad_dl.cli import main
+from tinygrad_dl.search import (
+    ParamSpec,
+    SearchSpec,
+    make_tasks,
+    parse_param,
+    run_search,
+    trial_seed,
+)
+from tinygrad_dl.search_backends import Task, execute_trial, iter_results
+
+
+def peaked(params: dict, seed: int) -> dict:
+    """A fake trial: accuracy peaks at lambda = 1e-3, plus a little seed noise."""
+    noise = np.random.default_rng(seed).uniform(0, 1e-3)
+    acc = 0.5 - (math.log10(params["lam"]) + 3) ** 2 / 40 + noise
+    return {"best_val_acc": acc, "train_cost": 1.0, "val_cost": 1.2, "test_acc": acc - 0.05}
+
+
+def spec(trials: int = 6, refine: int = 0, seed: int = 0, **kw) -> SearchSpec:
+    params = [parse_param(p) for p in kw.pop("params", ["lambda=log10:-5:-1"])]
+    return SearchSpec("two-layer", params, {"epochs": 1}, trials, refine, seed, **kw)
+
+
+def read_rows(out) -> list[dict]:
+    return json.loads((out / "results.json").read_text())["rows"]
+
+
+# ---------------------------------------------------------------- parsing and validation
+def test_parse_param_forms():
+    p = parse_param("lambda=log10:-5:-1")
+    assert (p.name, p.key, p.dist, p.low, p.high) == ("lambda", "lam", "log10", -5, -1)
+    assert p.is_log
+    assert p.value_bounds() == pytest.approx((1e-5, 1e-1))
+    assert parse_param("lam=uniform:0:0.5").name == "lambda"
+    assert parse_param("n-batch=int:50:200") == ParamSpec("n_batch", "int", 50, 200)
+    assert parse_param("m=choice:50, 100").choices == (50, 100)
+    assert parse_param("eta_max=choice:0.1,0.2").choices == (0.1, 0.2)
+    assert str(parse_param("eta_max=uniform:0.05:0.2")) == "eta_max=uniform:0.05:0.2"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("lambda=log10:-1", "two bounds"),
+        ("foo=uniform:0:1", "unknown search parameter 'foo'"),
+        ("lambda=uniform:0.5:0.1", "LOW < HIGH"),
+        ("lambda=log10:-1:-1", "LOW < HIGH"),
+        ("lambda=log10:nan:1", "LOW < HIGH"),
+        ("lambda", "NAME=DIST:ARGS"),
+        ("lambda=", "NAME=DIST:ARGS"),
+        ("lambda=normal:0:1", "unknown distribution 'normal'"),
+        ("lambda=uniform:-1:1", "valid range"),
+        ("dropout=uniform:0:1", "valid range"),
+        ("eta=uniform:0:0.1", "valid range"),
+        ("lambda=uniform:a:1", "not a number"),
+        ("m=int:5:x", "not an integer"),
+        ("lambda=int:1:5", "integer parameters"),
+        ("n_batch=uniform:1.2:1.4", "no integer"),
+        ("m=choice:", "at least one value"),
+    ],
+)
+def test_parse_param_rejects(text, message):
+    with pytest.raises(ValueError, match="--param") as e:
+        parse_param(text)
+    assert message in str(e.value)
+
+
+def test_spec_rejects_duplicates_and_conflicts():
+    with pytest.raises(ValueError, match="more than once"):
+        spec(params=["lambda=log10:-5:-1", "lam=uniform:0:1"])
+    with pytest.raises(ValueError, match="both searched and fixed"):
+        SearchSpec("two-layer", [parse_param("lambda=log10:-5:-1")], {"lam": 0.1})
+    with pytest.raises(ValueError, match="--trials"):
+        spec(trials=0)
+
+
+# ---------------------------------------------------------------- sampling and seeds
+@given(
+    low=st.floats(-6, 2), width=st.floats(0.01, 5), seed=st.integers(0, 2**32 - 1),
+    dist=st.sampled_from(["log10", "uniform"]),
+)
+def test_samples_stay_in_bounds(low, width, seed, dist):
+    p = ParamSpec("lambda", dist, low, low + width)
+    lo, hi = p.value_bounds()
+    v = np.array([p.sample(np.random.default_rng(seed)) for _ in range(20)])
+    assert np.all((v >= lo * (1 - 1e-12)) & (v <= hi * (1 + 1e-12)))
+
+
+@given(low=st.integers(1, 100), width=st.integers(0, 50), seed=st.integers(0, 2**32 - 1))
+def test_int_samples_are_ints_in_bounds(low, width, seed):
+    rng = np.random.default_rng(seed)
+    for p in (ParamSpec("m", "int", low, low + width),
+              ParamSpec("n_batch", "log10", math.log10(low), math.log10(low + width + 1))):
+        for _ in range(10):
+            v = p.sample(rng)
+            lo, hi = p.value_bounds()
+            assert isinstance(v, int) and math.ceil(lo - 1e-9) <= v <= math.floor(hi + 1e-9)
+
+
+def test_log10_sampling_is_log_uniform():
+    p = parse_param("lambda=log10:-5:-1")
+    rng = np.random.default_rng(0)
+    e = np.log10([p.sample(rng) for _ in range(4000)])
+    counts, _ = np.histogram(e, bins=8, range=(-5, -1))
+    assert np.all(np.abs(counts - 500) < 100), counts  # flat in the exponent
+    assert 0.45 < np.mean(e < -3) < 0.55  # uniform sampling would put ~1% below 1e-3
+    u = parse_param("lambda=uniform:0:1")
+    assert 0.45 < np.mean([u.sample(rng) < 0.5 for _ in range(2000)]) < 0.55
+
+
+def test_seeds_are_deterministic_and_distinct():
+    assert trial_seed(3, 7) == trial_seed(3, 7)
+    seeds = {trial_seed(0, t) for t in range(100)}
+    assert len(seeds) == 100 and trial_seed(1, 0) != trial_seed(0, 0)
+    a, b, c = (make_tasks(spec(seed=s), 0, spec().params) for s in (5, 5, 6))
+    assert [(t.seed, t.values) for t in a] == [(t.seed, t.values) for t in b]
+    assert [t.values for t in a] != [t.values for t in c]
+    assert a[0].train_params == {"epochs": 1, "lam": a[0].values["lambda"]}
+
+
+def test_trial_fn_gets_the_recorded_seed_and_params(tmp_path):
+    seen = []
+
+    def record(params, seed):
+        seen.append((params["lam"], seed))
+        return peaked(params, seed)
+
+    rows = run_search(spec(trials=4), tmp_path, record, progress=False, plot=False).rows
+    assert sorted(seen) == sorted((r["lambda"], r["seed"]) for r in rows)
+
+
+# ---------------------------------------------------------------- coarse to fine
+def test_narrowed_ranges():
+    p = parse_param("lambda=log10:-5:-1")
+    n = p.narrowed([1e-3, 1e-2], widen=0.1)
+    assert (n.low, n.high) == pytest.approx((-3.1, -1.9))  # widened in log10 scale
+    n1 = p.narrowed([1e-3], widen=0.1)  # one value: keep a quarter of the range around it
+    assert (n1.low, n1.high) == pytest.approx((-3.5, -2.5))
+    edge = p.narrowed([1e-5, 1.1e-5])  # clipped at the edge, still a quarter wide
+    assert (edge.low, edge.high) == pytest.approx((-5, -4))
+    u = parse_param("dropout=uniform:0:0.5").narrowed([0.1, 0.3], widen=0.5)
+    assert (u.low, u.high) == pytest.approx((0.0, 0.4))
+    i = parse_param("m=int:10:100").narrowed([40, 50], widen=0.1)
+    assert (i.low, i.high) == (33, 57)  # 45 +- a quarter of 90, outward to integers
+    assert parse_param("m=choice:10,20,30").narrowed([30, 10]).choices == (10, 30)
+
+
+def test_refine_rounds_narrow_around_the_best(tmp_path):
+    res = run_search(spec(trials=8, refine=2, top_k=3), tmp_path, peaked, progress=False,
+                     plot=False)
+    assert len(res.rows) == 24 and [r["round"] for r in res.rows] == [0] * 8 + [1] * 8 + [2] * 8
+    widths = [rr[0].high - rr[0].low for rr in res.ranges]
+    assert widths[0] == 4 and widths[0] > widths[1] > widths[2]
+    for rnd, rr in enumerate(res.ranges):
+        values = [r["lambda"] for r in res.rows if r["round"] == rnd]
+        assert all(10**rr[0].low <= v <= 10**rr[0].high for v in values)
+    assert res.ranges[2][0].low < -3 < res.ranges[2][0].high  # the peak is kept
+    assert abs(math.log10(res.best["lambda"]) + 3) < 0.3
+    saved = json.loads((tmp_path / "results.json").read_text())["rounds"]
+    assert saved == [[str(p) for p in rr] for rr in res.ranges]
+
+
+# ---------------------------------------------------------------- resume and failures
+class Interrupting:
+    """Counts calls; raises KeyboardInterrupt (like Ctrl-C) on call number `stop_at`."""
+
+    def __init__(self, stop_at: int | None = None) -> None:
+        self.calls, self.stop_at = 0, stop_at
+
+    def __call__(self, params, seed):
+        self.calls += 1
+        if self.calls == self.stop_at:
+            raise KeyboardInterrupt
+        return peaked(params, seed)
+
+
+def test_resume_skips_finished_trials(tmp_path):
+    s = spec(trials=5, refine=1)
+    first = Interrupting(stop_at=7)  # dies in round 1, after 6 finished trials
+    with pytest.raises(KeyboardInterrupt):
+        run_search(s, tmp_path / "a", first, progress=False, plot=False)
+    assert len(read_rows(tmp_path / "a")) == 6
+    with open(tmp_path / "a" / "results.csv") as f:
+        assert len(list(csv.DictReader(f))) == 6
+    second = Interrupting()
+    resumed = run_search(s, tmp_path / "a", second, progress=False, plot=False)
+    assert second.calls == 10 - 6
+    third = Interrupting()
+    run_search(s, tmp_path / "a", third, progress=False, plot=False)
+    assert third.calls == 0
+    straight = run_search(s, tmp_path / "b", Interrupting(), progress=False, plot=False)
+    key = [(r["trial"], r["lambda"], r["seed"], r["best_val_acc"]) for r in straight.rows]
+    assert [(r["trial"], r["lambda"], r["seed"], r["best_val_acc"]) for r in resumed.rows] == key
+
+
+def test_changed_spec_in_same_out_is_refused(tmp_path):
+    run_search(spec(trials=2), tmp_path, peaked, progress=False, plot=False)
+    with pytest.raises(ValueError, match=r"different search .*trials: 2 -> 3"):
+        run_search(spec(trials=3), tmp_path, peaked, progress=False, plot=False)
+    (tmp_path / "results.json").write_text("{not json")
+    with pytest.raises(ValueError, match="results.json: not a valid search file"):
+        run_search(spec(trials=2), tmp_path, peaked, progress=False, plot=False)
+
+
+def test_failed_trials_are_recorded_and_the_search_goes_on(tmp_path):
+    from tinygrad_dl.train import NonFiniteLossError
+
+    def flaky(params, seed):
+        if params["lam"] > 1e-2:
+            raise NonFiniteLossError("train_cost became nan at epoch 1")
+        if params["lam"] < 1e-4:
+            return {"best_val_acc": float("nan")}
+        return peaked(params, seed)
+
+    res = run_search(spec(trials=12), tmp_path, flaky, progress=False)
+    by_status = {s: [r for r in res.rows if r["status"] == s] for s in ("ok", "failed")}
+    assert len(res.rows) == 12 and by_status["ok"] and by_status["failed"]
+    for r in by_status["failed"]:
+        assert r["lambda"] > 1e-2 or r["lambda"] < 1e-4
+        assert r["error"].startswith(("NonFiniteLossError: train_cost became nan",
+                                      "FloatingPointError: best_val_acc is nan"))
+    assert all(r["error"] is None for r in by_status["ok"])
+    assert 1e-4 <= res.best["lambda"] <= 1e-2
+    assert "failed)" in res.summary() and (tmp_path / "search.png").stat().st_size > 0
+    with open(tmp_path / "results.csv") as f:
+        statuses = [r["status"] for r in csv.DictReader(f)]
+    assert statuses == [r["status"] for r in res.rows]
+    counter = Interrupting()  # --retry-failed re-runs exactly the failed ones
+    run_search(spec(trials=12), tmp_path, counter, progress=False, plot=False, retry_failed=True)
+    assert counter.calls == len(by_status["failed"])
+
+
+def test_execute_trial_rejects_non_dict():
+    row = execute_trial(lambda p, s: 0.5, Task(0, 0, 1, {"lambda": 0.1}, {"lam": 0.1}))
+    assert row["status"] == "failed" and "not a dict" in row["error"]
+
+
+# ---------------------------------------------------------------- backends
+def blas_probe(params, seed):
+    """Reports the BLAS threads and process it ran with (module level: loky ships it by name)."""
+    from threadpoolctl import threadpool_info
+
+    threads = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    return {**peaked(params, seed), "blas_threads": max(threads), "pid": os.getpid()}
+
+
+def test_joblib_two_jobs_pin_blas_to_one_thread(tmp_path, monkeypatch):
+    pytest.importorskip("threadpoolctl")
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(var, "2")  # what workers would inherit (and use) without the pinning
+    res = run_search(spec(trials=4), tmp_path, blas_probe, jobs=2, progress=False, plot=False)
+    assert [r["status"] for r in res.rows] == ["ok"] * 4
+    assert {r["blas_threads"] for r in res.rows} == {1}
+    assert os.getpid() not in {r["pid"] for r in res.rows}  # ran in worker processes
+    straight = run_search(spec(trials=4), tmp_path / "serial", peaked, progress=False, plot=False)
+    assert [r["best_val_acc"] for r in res.rows] == [r["best_val_acc"] for r in straight.rows]
+
+
+def test_blas_limit_in_process():
+    pytest.importorskip("threadpoolctl")
+    task = Task(0, 0, 1, {"lambda": 0.1}, {"lam": 0.1})
+    free = execute_trial(blas_probe, task, blas_threads=None)["blas_threads"]
+    assert execute_trial(blas_probe, task, blas_threads=1)["blas_threads"] == 1
+    assert execute_trial(blas_probe, task, blas_threads=None)["blas_threads"] == free  # restored
+
+
+def _cluster_probe():
+    def probe(params, seed):  # defined locally so that it is pickled by value for the cluster
+        from threadpoolctl import threadpool_info
+
+        threads = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+        return {"best_val_acc": 1 - params["lam"], "blas_threads": max(threads),
+                "pid": os.getpid()}
+
+    return probe
+
+
+def test_dask_backend_on_a_local_cluster(tmp_path):
+    pytest.importorskip("threadpoolctl")
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None)
+    try:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        res = run_search(spec(trials=4), tmp_path, _cluster_probe(), backend="dask",
+                         address=cluster.scheduler_address, progress=False, plot=False)
+    finally:
+        cluster.close()
+    assert [r["status"] for r in res.rows] == ["ok"] * 4
+    assert {r["blas_threads"] for r in res.rows} == {1}
+    assert os.getpid() not in {r["pid"] for r in res.rows}
+    assert len(read_rows(tmp_path)) == 4
+
+
+RAY_HEAD = """
+import sys, ray
+ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+print(ray.get_runtime_context().gcs_address, flush=True)
+sys.stdin.read()  # the cluster lives until the test closes our stdin
+"""
+
+
+def test_ray_backend_on_a_local_cluster(tmp_path, monkeypatch):
+    pytest.importorskip("threadpoolctl")
+    # a one-machine cluster on the loopback interface only, without a token (read at import)
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    pytest.importorskip("ray")
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    head = subprocess.Popen([sys.executable, "-c", RAY_HEAD], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        address = head.stdout.readline().strip()
+        assert address.startswith("127.0.0.1:"), f"the ray head did not start: {address!r}"
+        res = run_search(spec(trials=4), tmp_path, _cluster_probe(), backend="ray",
+                         address=address, progress=False, plot=False)
+    finally:
+        head.stdin.close()
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            head.kill()
+            head.wait()
+    assert [r["status"] for r in res.rows] == ["ok"] * 4
+    assert {r["blas_threads"] for r in res.rows} == {1}
+    assert os.getpid() not in {r["pid"] for r in res.rows}
+
+
+def test_missing_backend_package_is_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import now raises ImportError
+    task = Task(0, 0, 1, {"lambda": 0.1}, {"lam": 0.1})
+    with pytest.raises(RuntimeError, match=r"pip install 'tinygrad_dl\[dask\]'"):
+        list(iter_results(peaked, [task], backend="dask", jobs=2))
+
+
+# ---------------------------------------------------------------- the command
+@pytest.fixture
+def embedded_data(monkeypatch, tmp_path):
+    """Make the loader fall back to the embedded sample whatever this machine has cached."""
+    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-cache"))
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--param", "foo=uniform:0:1"], "unknown search parameter 'foo'"),
+        (["--param", "lambda=log10:-1"], "two bounds"),
+        (["--param", "lambda=log10:-1:-3"], "LOW < HIGH"),
+        (["--param", "lambda=log10:-3:-1", "--lambda", "0.1"], "both searched and fixed"),
+        (["--param", "eta=log10:-3:-1", "--cycles", "2"], "not both"),  # run_training's own check
+        (["--param", "lambda=log10:-3:-1", "--set", "bogus=1"], "unknown parameter(s) bogus"),
+        (["--param", "lambda=log10:-3:-1", "--data", "/no/such/dir"], "no such folder"),
+        ([], "at least one --param"),
+        (["--param", "lambda=log10:-3:-1", "--jobs", "0"], "--jobs 0"),
+        (["--param", "lambda=log10:-3:-1", "--address", "tcp://127.0.0.1:1"], "--backend dask"),
+    ],
+)
+def test_cli_rejects_bad_input_before_any_trial(tmp_path, capsys, argv, message):
+    out = tmp_path / "out"
+    assert main(["search", "two-layer", "--out", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    assert "tinygrad-dl search: error:" in err and message in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("train_flags", ["from train", "fallback"])
+def test_cli_passes_fixed_training_flags(monkeypatch, train_flags):
+    import sys
+
+    from tinygrad_dl.cli import build_parser
+    from tinygrad_dl.commands.search import _fixed_params
+
+    if train_flags == "fallback":  # commands/train.py missing: the search's own table is used
+        monkeypatch.setitem(sys.modules, "tinygrad_dl.commands.train", None)
+    args = build_parser().parse_args(
+        ["search", "k-layer", "--param", "dropout=uniform:0:0.5", "--hidden", "30,20",
+         "--no-batch-norm", "--split", "all", "--lambda", "0.01", "--set", "eval_every=5"])
+    assert _fixed_params(args) == {"hidden": [30, 20], "batch_norm": False, "split": "all",
+                                   "lam": 0.01, "eval_every": 5}
+
+
+def test_cli_search_with_real_training(tmp_path, capsys, embedded_data):
+    out = tmp_path / "s"
+    argv = ["search", "two-layer", "--param", "lambda=log10:-5:-1", "--trials", "2",
+            "--epochs", "1", "--m", "20", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    with open(out / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["status"] for r in rows] == ["ok", "ok"], rows
+    assert all(0 < float(r["best_val_acc"]) <= 1 and 0 < float(r["test_acc"]) <= 1 for r in rows)
+    assert all(float(r["train_cost"]) > 0 for r in rows)
+    best = max(rows, key=lambda r: float(r["best_val_acc"]))
+    assert f"best validation accuracy {float(best['best_val_acc']):.4f}" in printed
+    assert str(out / "results.csv") in printed and (out / "search.png").stat().st_size > 0
+    spec_saved = json.loads((out / "spec.json").read_text())
+    assert spec_saved["fixed"] == {"epochs": 1, "m": 20}
+    assert main(argv) == 0  # resuming a finished search trains nothing and changes nothing
+    with open(out / "results.csv") as f:
+        assert list(csv.DictReader(f)) == rows

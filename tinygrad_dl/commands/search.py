@@ -1,0 +1,162 @@
+"""`tinygrad-dl search MODEL --param lambda=log10:-5:-1 --trials 20 --jobs 2`: random search."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..search_space import PARAMS
+
+MODELS = ("one-layer", "two-layer", "k-layer", "char-rnn")
+
+# Fallback for the training flags passed through to every trial as fixed run_training params,
+# used only if commands/train.py (whose FLAGS table is the source of truth) cannot be imported.
+FALLBACK_FLAGS: list[tuple[str, str, Any, str]] = [
+    (f"--{key.replace('_', '-')}" if key != "lam" else "--lambda", key, typ, "")
+    for key, typ in [("lam", float), ("eta", float), ("n_batch", int), ("epochs", int),
+                     ("cycles", int), ("eta_min", float), ("eta_max", float), ("n_s", int),
+                     ("hidden", None), ("dropout", float), ("m", int), ("split", str),
+                     ("val_size", int), ("seq_length", int), ("n_updates", int), ("clip", float)]
+]
+
+
+def _int_list(s: str) -> list[int]:
+    try:
+        return [int(v) for v in s.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {s!r}") from None
+
+
+def _training_flags() -> tuple[list[tuple[str, str, Any, str]], dict[str, tuple], Any]:
+    """`train`'s flags (flag, key, type, help), their choices, and the --hidden parser."""
+    try:
+        from .train import CHOICES, FLAGS
+        from .train import _int_list as hidden_type
+    except ImportError:
+        return FALLBACK_FLAGS, {"split": ("batch1", "all")}, _int_list
+    return FLAGS, CHOICES, hidden_type
+
+
+EXAMPLES = """\
+distributions: log10:A:B (10**uniform(A,B)), uniform:A:B, int:A:B (inclusive), choice:V1,V2,...
+searchable: {searchable}
+--trials is per round: --trials 8 --refine 1 runs 16 trials. Re-run the same command to resume.
+
+examples:
+  tinygrad-dl search two-layer --param lambda=log10:-5:-1 --trials 20 --epochs 2 --jobs 2
+  tinygrad-dl search two-layer --param lambda=log10:-5:-1 --param eta_max=uniform:0.05:0.2 \\
+      --trials 8 --refine 2 --cycles 2 --out runs/search-2l
+  tinygrad-dl search k-layer --param dropout=uniform:0:0.5 --hidden 50,50 --backend dask \\
+      --address tcp://scheduler:8786 --trials 32
+"""
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "search",
+        help="random hyperparameter search (coarse-to-fine, resumable, parallel)",
+        description="Random search over training hyperparameters: one full training per trial, "
+        "results saved as each trial finishes (results.csv, results.json, search.png in --out).",
+        epilog=EXAMPLES.format(searchable=", ".join(PARAMS)),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", choices=MODELS)
+    p.add_argument("--param", action="append", default=[], metavar="NAME=DIST:ARGS",
+                   help="a searched parameter, e.g. lambda=log10:-5:-1 (repeatable)")
+    p.add_argument("--trials", type=int, default=10, help="trials per round (default 10)")
+    p.add_argument("--refine", type=int, default=0, metavar="ROUNDS",
+                   help="coarse-to-fine rounds after the first, each narrowing the ranges to the "
+                   "best trials so far (default 0)")
+    p.add_argument("--top-k", type=int, default=None,
+                   help="best trials that set the next round's ranges (default trials//4, >= 2)")
+    p.add_argument("--widen", type=float, default=0.1,
+                   help="widen narrowed ranges by this fraction of their width (default 0.1)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="trials at once on this machine (-1: all cores); with --address the "
+                   "cluster decides")
+    p.add_argument("--backend", choices=("joblib", "dask", "ray"), default="joblib",
+                   help="joblib: local processes (default); dask/ray: a cluster (see --address)")
+    p.add_argument("--address", default=None,
+                   help="scheduler address of an existing Dask/Ray cluster (e.g. "
+                   "tcp://host:8786, or host:6379 for Ray); without it a local one is started")
+    p.add_argument("--out", default=None, help="results folder (default search-MODEL)")
+    p.add_argument("--seed", type=int, default=0, help="search seed: trial seeds derive from it")
+    p.add_argument("--data", default=None, help="CIFAR-10 folder (default: see train --help)")
+    p.add_argument("--text", default=None, help="text file for char-rnn")
+    p.add_argument("--retry-failed", action="store_true", help="on resume, re-run failed trials")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-plot", action="store_true", help="do not draw search.png")
+    fixed = p.add_argument_group("fixed training flags (as in `train`; the same for every trial)")
+    flags, choices, hidden_type = _training_flags()
+    for flag, key, typ, text in flags:
+        kw: dict[str, Any] = {"dest": f"fixed_{key}", "default": None, "help": text or None}
+        kw["type"] = hidden_type if key == "hidden" else typ
+        if key in choices:
+            kw["choices"] = choices[key]
+        else:
+            kw["metavar"] = "H1,H2,..." if key == "hidden" else flag[2:].upper().replace("-", "_")
+        fixed.add_argument(flag, **kw)
+    fixed.add_argument("--batch-norm", dest="fixed_batch_norm", default=None,
+                       action=argparse.BooleanOptionalAction, help="k-layer batch normalization")
+    fixed.add_argument("--set", dest="set_params", action="append", default=[],
+                       metavar="KEY=VALUE", help="any other run_training param (JSON value)")
+    p.set_defaults(func=run)
+
+
+def _fixed_params(args: argparse.Namespace) -> dict[str, Any]:
+    fixed = {k[len("fixed_"):]: v for k, v in vars(args).items()
+             if k.startswith("fixed_") and v is not None}
+    for item in args.set_params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE")
+        try:
+            fixed[key.strip().replace("-", "_")] = json.loads(value)
+        except json.JSONDecodeError:
+            fixed[key.strip().replace("-", "_")] = value
+    return fixed
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..search import SearchSpec, TrainingTrial, check_training_params, parse_param, run_search
+
+    # every input is checked here, before any trial starts
+    spec = SearchSpec(
+        model=args.model,
+        params=[parse_param(t) for t in args.param],
+        fixed=_fixed_params(args),
+        trials=args.trials,
+        refine=args.refine,
+        seed=args.seed,
+        top_k=args.top_k,
+        widen=args.widen,
+        data=args.data,
+        text=args.text,
+    )
+    check_training_params(spec)
+    if args.address is not None and args.backend == "joblib":
+        raise ValueError("--address is for a cluster: add --backend dask or --backend ray")
+    if args.data is not None and not Path(args.data).exists() and args.address is None:
+        raise FileNotFoundError(f"--data {args.data}: no such folder")
+    out = Path(args.out or f"search-{args.model}")
+    print(f"search: {spec.total} trials of {args.model} "
+          f"({spec.trials} x {spec.rounds} round{'s' * (spec.rounds > 1)}), "
+          f"{', '.join(str(p) for p in spec.params)}; results in {out}", file=sys.stderr)
+    data, text = args.data, args.text
+    if args.address is None:  # local workers: absolute paths, whatever their working directory
+        data, text = (str(Path(x).resolve()) if x else x for x in (data, text))
+    try:
+        result = run_search(
+            spec, out, TrainingTrial(args.model, data=data, text=text),
+            backend=args.backend, jobs=args.jobs, address=args.address,
+            progress=not args.no_progress, retry_failed=args.retry_failed, plot=not args.no_plot,
+        )
+    except KeyboardInterrupt:
+        print(f"\nsearch interrupted: finished trials are saved in {out}; run the same command "
+              "again to resume", file=sys.stderr)
+        return 130
+    print(result.summary())
+    return 0 if result.best is not None else 1

@@ -1,0 +1,287 @@
+"""Random hyperparameter search with coarse-to-fine refinement, resumable, on any backend.
+
+A search samples each trial's parameters from ranges such as ``lambda=log10:-5:-1``
+(10**uniform(-5, -1)), runs one full training per trial with its own seed, and writes every
+finished trial at once to ``results.csv`` / ``results.json`` in the output folder. Re-running
+the same search resumes it: finished trials are skipped. Refinement rounds narrow every range to
+the span of the best trials so far (widened a little, in the range's own scale).
+
+Trials go through an injectable ``trial_fn(params, seed) -> dict`` (metrics); the default,
+`TrainingTrial`, calls `tinygrad_dl.train.run_training`. The pieces: search_space (parameter
+ranges: parse, sample, narrow), search_backends (where trials run: in-process, joblib processes,
+a Dask or Ray cluster), search_results (the tables on disk and the plot).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .search_backends import BACKENDS, Task, iter_results, resolve_jobs
+from .search_results import ResultStore, finite, jsonable, plot_search
+from .search_space import PARAMS, ParamSpec, fmt_value, parse_param
+
+__all__ = [
+    "PARAMS", "ParamSpec", "SearchResult", "SearchSpec", "TrainingTrial", "best_rows",
+    "check_training_params", "make_tasks", "parse_param", "plot_search", "round_ranges",
+    "run_search", "trial_rng", "trial_seed",
+]
+
+TrialFn = Callable[[dict[str, Any], int], dict[str, Any]]
+
+# The table's metric columns; the first is the objective (classifiers: maximized; char-rnn's
+# smooth loss: minimized).
+METRICS = {
+    "classifier": ("best_val_acc", "train_cost", "val_cost", "test_acc"),
+    "char-rnn": ("best_smooth_loss", "smooth_loss", "train_loss"),
+}
+
+
+def metrics_for(model: str) -> tuple[str, ...]:
+    return METRICS["char-rnn" if model == "char-rnn" else "classifier"]
+
+
+def trial_seed(seed: int, trial: int) -> int:
+    """The training seed of trial `trial` of a search seeded with `seed` (independent of order)."""
+    return int(np.random.SeedSequence(seed, spawn_key=(trial, 0)).generate_state(1)[0])
+
+
+def trial_rng(seed: int, trial: int) -> np.random.Generator:
+    """The generator that samples trial `trial`'s parameters (a stream apart from its seed)."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(trial, 1)))
+
+
+@dataclass
+class SearchSpec:
+    """Everything that determines a search's trials; saved as spec.json in its output folder."""
+
+    model: str
+    params: list[ParamSpec]
+    fixed: dict[str, Any] = field(default_factory=dict)  # run_training params held constant
+    trials: int = 10  # per round
+    refine: int = 0  # coarse-to-fine rounds after the first
+    seed: int = 0
+    top_k: int | None = None  # trials that set the next round's ranges; None: max(2, trials//4)
+    widen: float = 0.1
+    data: str | None = None  # as given (--data / --text): recorded so a resume uses the same
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        names = [p.name for p in self.params]
+        if not names:
+            raise ValueError("give at least one --param NAME=DIST:ARGS")
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"parameter(s) {', '.join(sorted(dup))} given more than once")
+        both = {p.key for p in self.params} & set(self.fixed)
+        if both:
+            raise ValueError(f"{', '.join(sorted(both))} is both searched and fixed")
+        if self.trials < 1 or self.refine < 0 or (self.top_k is not None and self.top_k < 1):
+            raise ValueError("need --trials >= 1, --refine >= 0 and --top-k >= 1")
+        if not self.widen >= 0:
+            raise ValueError("--widen must be >= 0")
+
+    @property
+    def rounds(self) -> int:
+        return self.refine + 1
+
+    @property
+    def total(self) -> int:
+        return self.trials * self.rounds
+
+    @property
+    def k(self) -> int:
+        return self.top_k or max(2, self.trials // 4)
+
+    @property
+    def objective(self) -> str:
+        return metrics_for(self.model)[0]
+
+    @property
+    def maximize(self) -> bool:
+        return self.model != "char-rnn"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["params"] = [p.to_dict() for p in self.params]
+        return jsonable(d)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SearchSpec:
+        d = dict(d)
+        d["params"] = [ParamSpec.from_dict(p) for p in d["params"]]
+        return cls(**d)
+
+
+def best_rows(
+    rows: Iterable[dict[str, Any]], k: int | None = None, metric: str = "best_val_acc",
+    maximize: bool = True,
+) -> list[dict[str, Any]]:
+    """Successful trials, best `metric` first (ties: lower trial number)."""
+    sign = -1.0 if maximize else 1.0
+    ok = [r for r in rows if r.get("status") == "ok" and finite(r.get(metric))]
+    ok.sort(key=lambda r: (sign * r[metric], r["trial"]))
+    return ok if k is None else ok[:k]
+
+
+def round_ranges(spec: SearchSpec, rows: dict[int, dict[str, Any]]) -> list[list[ParamSpec]]:
+    """The ranges of every round: round 0 is the spec's; round r narrows round r-1's around the
+    top-k of all trials finished before round r. Without any successful trial nothing narrows."""
+    ranges = [list(spec.params)]
+    for r in range(1, spec.rounds):
+        done = [row for row in rows.values() if row["round"] < r]
+        top = best_rows(done, spec.k, spec.objective, spec.maximize)
+        ranges.append([p.narrowed([row[p.name] for row in top], spec.widen) for p in ranges[-1]])
+    return ranges
+
+
+def make_tasks(spec: SearchSpec, rnd: int, ranges: list[ParamSpec]) -> list[Task]:
+    tasks = []
+    for trial in range(rnd * spec.trials, (rnd + 1) * spec.trials):
+        rng = trial_rng(spec.seed, trial)
+        values = {p.name: p.sample(rng) for p in ranges}
+        train_params = {**spec.fixed, **{PARAMS[n].key: v for n, v in values.items()}}
+        tasks.append(Task(trial, rnd, trial_seed(spec.seed, trial), values, train_params))
+    return tasks
+
+
+
+@dataclass
+class SearchResult:
+    spec: SearchSpec
+    rows: list[dict[str, Any]]  # every trial of the search, by trial number
+    out: Path
+    ranges: list[list[ParamSpec]]  # per round
+    plot: Path | None = None
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        top = best_rows(self.rows, 1, self.spec.objective, self.spec.maximize)
+        return top[0] if top else None
+
+    @property
+    def n_failed(self) -> int:
+        return sum(r["status"] != "ok" for r in self.rows)
+
+    def summary(self) -> str:
+        lines = [
+            f"{len(self.rows)} trials ({self.n_failed} failed), results in "
+            f"{self.out / 'results.csv'} and results.json"
+        ]
+        if len(self.ranges) > 1:
+            lines.append("last round's ranges: " + ", ".join(str(p) for p in self.ranges[-1]))
+        b = self.best
+        if b is None:
+            lines.append("no trial succeeded; see the error column")
+        else:
+            params = ", ".join(f"{p.name}={fmt_value(b[p.name])}" for p in self.spec.params)
+            where = f"trial {b['trial']} (round {b['round']}, seed {b['seed']})"
+            lines.append(f"best: {where}: {params}")
+            if self.spec.maximize:
+                test = "n/a" if b.get("test_acc") is None else f"{b['test_acc']:.4f}"
+                lines.append(
+                    f"best validation accuracy {b['best_val_acc']:.4f}, its test accuracy {test}"
+                )
+            else:
+                lines.append(f"best smooth loss {b[self.spec.objective]:.4f}")
+        if self.plot is not None:
+            lines.append(f"plot: {self.plot}")
+        return "\n".join(lines)
+
+
+def run_search(
+    spec: SearchSpec,
+    out: str | os.PathLike[str],
+    trial_fn: TrialFn,
+    *,
+    backend: str = "joblib",
+    jobs: int = 1,
+    address: str | None = None,
+    progress: bool = True,
+    retry_failed: bool = False,
+    plot: bool = True,
+) -> SearchResult:
+    """Run (or resume) the search; every finished trial is saved before the next one is awaited.
+
+    A trial that raises is recorded as failed with its error and the search goes on;
+    KeyboardInterrupt stops the search with everything finished so far saved.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    names = [p.name for p in spec.params]
+    columns = ["trial", "round", *names, "seed", "status", *metrics_for(spec.model), "seconds",
+               "error"]
+    resolve_jobs(jobs)  # bad --jobs/--backend fail before the folder is touched
+    store = ResultStore(out, spec.to_dict(), columns)
+    done0 = sum(store.done(t, retry_failed) for t in range(spec.total))
+    bar = _progress_bar(spec.total, done0, progress)
+    try:
+        for rnd in range(spec.rounds):
+            ranges = round_ranges(spec, store.rows)[: rnd + 1]  # later rounds: not yet known
+            store.rounds = [[str(p) for p in rr] for rr in ranges]
+            tasks = make_tasks(spec, rnd, ranges[rnd])
+            todo = [t for t in tasks if not store.done(t.trial, retry_failed)]
+            for row in iter_results(trial_fn, todo, backend=backend, jobs=jobs, address=address):
+                store.add(row)
+                if bar is not None:
+                    best = best_rows(store.rows.values(), 1, spec.objective, spec.maximize)
+                    if best:
+                        bar.set_postfix(best=f"{best[0][spec.objective]:.4f}", refresh=False)
+                    bar.update(1)
+            store.save()
+    finally:
+        if bar is not None:
+            bar.close()
+    ranges = round_ranges(spec, store.rows)
+    result = SearchResult(spec, [store.rows[t] for t in sorted(store.rows)], store.out, ranges)
+    if plot:
+        result.plot = plot_search(result, store.out / "search.png")
+    return result
+
+
+def _progress_bar(total: int, initial: int, enabled: bool):  # -> tqdm | None
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, desc="trials", unit="trial", dynamic_ncols=True)
+
+
+def check_training_params(spec: SearchSpec) -> None:
+    """Reject, before any trial starts, what run_training would reject in every trial: unknown
+    keys for the model, or conflicting ones (e.g. a searched eta with fixed cyclic flags)."""
+    from .train import resolve_params
+
+    task = make_tasks(replace(spec, trials=1, refine=0), 0, spec.params)[0]
+    resolve_params(spec.model, task.train_params)
+
+
+class TrainingTrial:
+    """The default trial: one `run_training` run; picklable, so it ships to worker processes
+    (which keep the loaded data set between their trials)."""
+
+    def __init__(self, model: str, data: str | None = None, text: str | None = None) -> None:
+        self.model, self.data, self.text = model, data, text
+
+    def __call__(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
+        from .train import run_training
+
+        res = run_training(self.model, params, data=self.data, text=self.text, seed=seed,
+                           progress=False, print_fn=None)
+        final = res.final or {}
+        if self.model == "char-rnn":
+            names = metrics_for(self.model)
+            return {"best_smooth_loss": final.get("best_smooth_loss"),
+                    **{k: final.get(k) for k in names[1:]}, "train_seconds": res.seconds}
+        return {
+            "best_val_acc": res.best_val_acc,
+            "train_cost": final.get("train_cost"),
+            "val_cost": final.get("val_cost"),
+            "test_acc": res.test_acc,
+            "train_seconds": res.seconds,
+        }
