@@ -26,27 +26,30 @@ def is_grad_enabled() -> bool:
 class no_grad(contextlib.ContextDecorator):
     """Record nothing inside: `with no_grad(): ...` or `@no_grad()` on a function."""
 
+    _mode = False
+
+    def __init__(self) -> None:
+        # a stack, not one slot: a decorated function may recurse, and an instance be re-entered
+        self._prev: list[bool] = []
+
     def __enter__(self) -> no_grad:
-        self._prev = _GRAD_ENABLED[0]
-        _GRAD_ENABLED[0] = False
+        self._prev.append(_GRAD_ENABLED[0])
+        _GRAD_ENABLED[0] = self._mode
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _GRAD_ENABLED[0] = self._prev
+        _GRAD_ENABLED[0] = self._prev.pop()
 
 
 class enable_grad(no_grad):
     """Turn recording back on inside a `no_grad` block."""
 
-    def __enter__(self) -> enable_grad:
-        self._prev = _GRAD_ENABLED[0]
-        _GRAD_ENABLED[0] = True
-        return self
+    _mode = True
 
 
 @contextlib.contextmanager
 def name_scope(name: str) -> Iterator[None]:
-    """Tag the ops recorded inside with a scope name ("layers.0", "t=3"), nested with dots.
+    """Tag the ops recorded inside with a scope name ("layers.0", "t=3"), nested with "/".
 
     Modules enter their own scope when called; draw_graph clusters ops by scope.
     """
@@ -103,18 +106,28 @@ class Function:
 
     def release(self) -> None:
         """Free what forward saved (the graph's structure stays, for drawing)."""
-        keep = {k: v for k, v in self.__dict__.items() if k in _STRUCTURE}
-        self.__dict__.clear()
-        self.__dict__.update(keep)
-        self.released = True
+        d = self.__dict__  # a fresh dict of the four structure keys: the fastest way to drop
+        self.__dict__ = {  # everything else (this runs once per op per backward)
+            "parents": d.get("parents", ()), "params": d.get("params"),
+            "needs_input_grad": d.get("needs_input_grad"), "scope": d.get("scope"),
+            "released": True,
+        }
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         ctx = cls()
-        needs = [t.requires_grad for t in inputs]
-        ctx.needs_input_grad = needs
-        try:
-            data = ctx.forward(*[t.data for t in inputs], **params)
+        try:  # unary and binary ops (nearly all) skip building two lists
+            if len(inputs) == 1:
+                x = inputs[0]
+                ctx.needs_input_grad = needs = [x.requires_grad]
+                data = ctx.forward(x.data, **params)
+            elif len(inputs) == 2:
+                x, y = inputs
+                ctx.needs_input_grad = needs = [x.requires_grad, y.requires_grad]
+                data = ctx.forward(x.data, y.data, **params)
+            else:
+                ctx.needs_input_grad = needs = [t.requires_grad for t in inputs]
+                data = ctx.forward(*[t.data for t in inputs], **params)
         except ValueError as e:
             shapes = " and ".join(str(t.data.shape) for t in inputs)
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
@@ -125,7 +138,7 @@ class Function:
         out.grad = None
         out.name = None
         out._retain = False
-        if _GRAD_ENABLED[0] and any(needs):
+        if _GRAD_ENABLED[0] and True in needs:
             ctx.parents = inputs
             ctx.params = params
             ctx.scope = _SCOPE[-1]
@@ -270,15 +283,17 @@ class Tensor:
             in_grads = ctx.backward(g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
-            if len(in_grads) != len(ctx.parents):
+            parents = ctx.parents
+            if len(in_grads) != len(parents):
                 raise RuntimeError(
                     f"{ctx.name}.backward returned {len(in_grads)} gradients for "
-                    f"{len(ctx.parents)} inputs"
+                    f"{len(parents)} inputs"
                 )
-            seen: list[np.ndarray] = [g]
-            for p, pg in zip(ctx.parents, in_grads):
+            for p, pg in zip(parents, in_grads):
                 if pg is None or not p.requires_grad:
                     continue
+                if type(pg) is not np.ndarray:  # a NumPy scalar (a full reduction) can't
+                    pg = np.asarray(pg)  # be accumulated into in place: make it a 0-d array
                 if pg.shape != p.data.shape:
                     raise RuntimeError(
                         f"{ctx.name}.backward returned a gradient of shape {pg.shape} for an "
@@ -288,15 +303,20 @@ class Tensor:
                 prev = grads.get(key)
                 if prev is None:
                     grads[key] = pg
-                    if pg.base is None and pg.flags.writeable and all(pg is not s for s in seen):
+                    # ours to add into later only if fresh: not g, not a view, and not the
+                    # same array handed to another input of this op as well
+                    if (pg.base is None and pg is not g and pg.flags.writeable
+                            and (len(in_grads) == 1 or _only_once(pg, in_grads))):
                         owned.add(key)
                     else:
                         owned.discard(key)
-                    seen.append(pg)
                 elif key in owned:
                     prev += pg
                 else:
-                    grads[key] = prev + pg
+                    total = prev + pg
+                    if type(total) is not np.ndarray:  # 0-d + 0-d gives a NumPy scalar
+                        total = np.asarray(total)
+                    grads[key] = total
                     owned.add(key)
             if not retain_graph:
                 ctx.release()
@@ -321,23 +341,43 @@ class Tensor:
         return self.transpose()
 
 
+def _only_once(a: np.ndarray, arrays: tuple[Any, ...]) -> bool:
+    n = 0
+    for s in arrays:
+        if s is a:
+            n += 1
+    return n == 1
+
+
+_DONE = object()  # stack marker: the node below it has had all its parents finished
+
+
 def _toposort(root: Tensor) -> list[Tensor]:
     """Tensors that need a gradient, root first, each before all of its parents (iterative DFS)."""
     order: list[Tensor] = []
-    visited = {id(root)}
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    visited: set[int] = set()
+    stack: list[Any] = [root]
+    push, pop, finish, seen, mark = stack.append, stack.pop, order.append, visited.add, _DONE
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = pop()
+        if node is mark:
+            finish(pop())
             continue
-        stack.append((node, True))
+        # mark on expansion, not on push: a node pushed early via one path but reached again
+        # via a deeper one must still finish after every node that uses it
+        key = id(node)
+        if key in visited:
+            continue
+        seen(key)
         ctx = node._ctx
-        if ctx is not None:
-            for p in ctx.parents:
-                if p.requires_grad and id(p) not in visited:
-                    visited.add(id(p))
-                    stack.append((p, False))
+        if ctx is None:  # a leaf finishes at once
+            finish(node)
+            continue
+        push(node)
+        push(mark)
+        for p in ctx.parents:
+            if p.requires_grad and id(p) not in visited:
+                push(p)
     order.reverse()
     return order
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Function, Tensor
+from .batchnorm import BatchNorm, batch_norm
 from .elementwise import (
     Abs,
     Add,
@@ -29,13 +30,14 @@ from .elementwise import (
 )
 from .nn import CrossEntropy, LogSoftmax, Softmax
 from .reduce import Max, Mean, Sum, Var
+from .rnn import RNN, rnn
 from .shape import Concatenate, GetItem, Reshape, Stack, Transpose
 
 __all__ = [
     "Abs", "Add", "Clip", "Concatenate", "CrossEntropy", "Div", "Exp", "GetItem", "Log",
     "LogSoftmax", "MatMul", "Max", "Maximum", "Mean", "Mul", "Neg", "Pow", "ReLU", "Reshape",
     "Sigmoid", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Transpose", "Var", "Where",
-    "concatenate", "stack", "where", "maximum", "register",
+    "concatenate", "stack", "where", "maximum", "register", "RNN", "rnn", "BatchNorm", "batch_norm",
 ]
 
 
@@ -150,6 +152,12 @@ def where(cond: Any, x: Any, y: Any) -> Tensor:
     """Elementwise x where cond else y; cond is a constant (its gradient is not defined)."""
     cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
     x, y = _lift_all([x, y])
+    try:  # Function.apply's message would name only x's and y's shapes
+        np.broadcast_shapes(cond.shape, x.shape, y.shape)
+    except ValueError:
+        raise ValueError(
+            f"Where: cannot broadcast cond {cond.shape}, x {x.shape} and y {y.shape} together"
+        ) from None
     return Where.apply(x, y, cond=cond)
 
 

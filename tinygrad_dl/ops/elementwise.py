@@ -72,7 +72,13 @@ class Pow(Function):
     def backward(ctx, g):
         x, p, out = ctx.saved
         nx, np_ = ctx.needs_input_grad
-        gx = unbroadcast(g * p * x ** (p - 1), x.shape) if nx else None
+        gx = None
+        if nx:
+            if np.all(p):
+                dx = p * x ** (p - 1)
+            else:  # x**0 is constant: its gradient is 0 even at x = 0 (not 0 * 0**-1 = nan)
+                dx = np.where(p == 0, 0, p * np.where(p == 0, 1, x) ** (p - 1))
+            gx = unbroadcast(g * dx, x.shape)
         gp = unbroadcast(g * out * np.log(x), p.shape) if np_ else None
         return gx, gp
 
@@ -87,7 +93,7 @@ class Maximum(Function):
 
     def backward(ctx, g):
         x, y, _ = ctx.saved
-        wx = (x > y) + 0.5 * (x == y)
+        wx = ((x > y) + 0.5 * (x == y)).astype(g.dtype, copy=False)  # bool*0.5 is float64
         nx, ny = ctx.needs_input_grad
         return (
             unbroadcast(g * wx, x.shape) if nx else None,

@@ -3,6 +3,8 @@ gradient back over the reduced axes."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..tensor import Function
@@ -40,7 +42,7 @@ class Sum(Function):
 class Mean(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
-        ctx.count = int(np.prod([x.shape[a] for a in ctx.axes])) if x.ndim else 1
+        ctx.count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
         return x.mean(axis=axis, keepdims=keepdims)
 
     def backward(ctx, g):
@@ -53,7 +55,7 @@ class Var(Function):
 
     def forward(ctx, x, axis=None, keepdims=False, ddof=0):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
-        count = int(np.prod([x.shape[a] for a in ctx.axes])) if x.ndim else 1
+        count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
         ctx.denom = count - ddof
         centered = x - x.mean(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(centered)
@@ -79,4 +81,5 @@ class Max(Function):
         x, out = ctx.saved
         g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
         mask = x == out
-        return g * mask / mask.sum(axis=ctx.axes, keepdims=True)
+        # count in g's dtype: an integer count array would promote float32 to float64
+        return g * mask / mask.sum(axis=ctx.axes, keepdims=True, dtype=g.dtype)

@@ -1,0 +1,187 @@
+"""The one generic gradient harness (MyGrad style): shape and value strategies, and check_grad.
+
+Shapes have 0 to 4 dims with size-1 dims for broadcasting. Values are float64 kept a margin away
+from every kink and pole of the op under test (relu/abs at 0, clip bounds, ties of max/maximum,
+log/sqrt of <= 0, division near 0), so finite differences measure the true derivative.
+Values are never rejected: they are *pushed* out of the excluded zones, so hypothesis never
+filters and every example counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from tinygrad_dl import Tensor, no_grad
+from tinygrad_dl.gradcheck import numerical_grad, relative_error
+
+MAX_DIMS = 4
+MAX_SIDE = 4
+TOL = 1e-7  # float64 relative error vs the 4-point stencil; the library's gradcheck default
+
+
+# ---- shapes --------------------------------------------------------------------------------
+def shapes(min_dims: int = 0, max_dims: int = MAX_DIMS, max_side: int = MAX_SIDE) -> Any:
+    """One shape, 0-4 dims, sides 1..4 (size-1 sides included)."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side)
+
+
+def broadcastable_shapes(n: int = 2, min_dims: int = 0, max_dims: int = MAX_DIMS) -> Any:
+    """n shapes that broadcast together (size-1 and missing leading dims), as a tuple."""
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=n, min_dims=min_dims, max_dims=max_dims, max_side=MAX_SIDE
+    ).map(lambda b: b.input_shapes)
+
+
+# ---- values --------------------------------------------------------------------------------
+def push_away(a: np.ndarray, points: Sequence[float], margin: float) -> np.ndarray:
+    """Move every value within `margin` of one of `points` to that distance, on its own side."""
+    a = np.array(a, dtype=np.float64)
+    for p in points:
+        d = a - p
+        near = np.abs(d) < margin
+        a[near] = p + np.where(d[near] >= 0, margin, -margin)
+    return a
+
+
+def arrays(
+    shape: Any,
+    lo: float = -3.0,
+    hi: float = 3.0,
+    avoid: Sequence[float] = (),
+    margin: float = 0.1,
+) -> Any:
+    """float64 arrays of `shape` (a tuple or a strategy) with values in [lo, hi], none within
+    `margin` of the points in `avoid` (the op's kinks or poles)."""
+    elements = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    # fill=nothing draws every element: hypothesis' default fills most of an array with one
+    # value (often 0), and all-zero operands hide wrong gradients (e.g. ignoring upstream)
+    return hnp.arrays(np.float64, shape, elements=elements, fill=st.nothing()).map(
+        lambda a: push_away(a, avoid, margin)
+    )
+
+
+def positive_arrays(shape: Any, lo: float = 0.2, hi: float = 4.0) -> Any:
+    """Values safely inside the domain of log, sqrt and real powers."""
+    return arrays(shape, lo, hi)
+
+
+def nonzero_arrays(shape: Any, margin: float = 0.5) -> Any:
+    """Values of either sign with |x| >= margin: safe denominators."""
+    return arrays(shape, -3.0, 3.0, avoid=(0.0,), margin=margin)
+
+
+def distinct_arrays(shape: Any, gap: float = 0.01) -> Any:
+    """Values pairwise at least `gap` apart (a shuffled grid in [-3, 3]): no ties for max."""
+    size = st.integers(-300, 300)
+    return hnp.arrays(np.int64, shape, elements=size, unique=True).map(
+        lambda a: a.astype(np.float64) * gap
+    )
+
+
+def lattice(a: np.ndarray, offset: float, step: float = 0.4, spread: float = 0.25) -> np.ndarray:
+    """Squeeze values to within spread*step/2 of the points offset + k*step. Two arrays squeezed
+    to the lattices at offsets 0 and step/2 are >= step*(1/2 - spread) apart everywhere, whatever
+    broadcasting pairs up: ties of maximum(x, y) are impossible."""
+    k = np.round((a - offset) / step)
+    return np.asarray(offset + step * (k + spread * ((a - offset) / step - k)))
+
+
+@st.composite
+def untied_pairs(draw: Any, shapes_: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) float64 arrays of broadcastable shapes, >= 0.1 apart wherever they meet."""
+    sx, sy = draw(broadcastable_shapes() if shapes_ is None else shapes_)
+    return lattice(draw(arrays(sx)), 0.0), lattice(draw(arrays(sy)), 0.2)
+
+
+# ---- the check -----------------------------------------------------------------------------
+def upstream(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    """A random upstream gradient with entries of magnitude 0.5..1.5 and random signs."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def check_grad(
+    op: Callable[..., Tensor],
+    *arrays: np.ndarray,
+    ref: Callable[..., Any] | None = None,
+    wrt: Sequence[int] | None = None,
+    h: float = 1e-4,
+    tol: float = TOL,
+    seed: int = 0,
+    **kw: Any,
+) -> Tensor:
+    """Check op(*Tensors, **kw)'s autograd gradients against the library's finite differences.
+
+    Leaves are built from copies of `arrays` (those listed in `wrt`, default all, require
+    grad); backward runs with a random upstream gradient G, and each leaf's .grad is compared
+    with numerical_grad of sum(G * (op(x) - op(x0))) by the course's relative error: its max
+    over elements must be <= tol. Subtracting the unperturbed output makes outputs that do not
+    depend on the perturbed element contribute exact zeros, so the finite-difference noise
+    stays at the level of the op itself (the error's denominator is floored at that noise
+    level, see below). A leaf that backward never reached (grad None) counts as a zero
+    gradient. Also checks that the forward matches `ref` (a NumPy function) when given, that
+    no_grad gives the same values, that grads are ndarrays of their leaf's shape and dtype,
+    and that backward leaves the inputs untouched. Returns the output Tensor.
+    """
+    wrt = range(len(arrays)) if wrt is None else wrt
+    originals = [np.array(a, dtype=np.float64) for a in arrays]
+    leaves = [Tensor(a.copy(), requires_grad=i in wrt) for i, a in enumerate(originals)]
+    out = op(*leaves, **kw)
+    assert isinstance(out, Tensor), f"op returned {type(out).__name__}, not a Tensor"
+    out0 = out.data.copy()
+    if ref is not None:
+        expected = np.asarray(ref(*originals, **kw))
+        assert out0.shape == expected.shape, f"forward shape {out0.shape} != {expected.shape}"
+        np.testing.assert_allclose(out0, expected, rtol=1e-12, atol=1e-12, err_msg="forward")
+    with no_grad():
+        again = op(*[Tensor(a) for a in originals], **kw)
+    assert again._ctx is None and not again.requires_grad, "no_grad recorded a graph"
+    np.testing.assert_array_equal(again.data, out0, err_msg="no_grad forward differs")
+
+    G = upstream(out0.shape, seed)
+    # Rounding in op(x +- k h) leaves ~3e-12 * |out| of noise in every numerical derivative
+    # (h = 1e-4), so the relative error's denominator is floored at 1e-4 * |out|: gradient
+    # entries far below the output's scale are held to |error| <= tol * 1e-4 * |out| (~25x
+    # that noise) instead of to a relative error that finite differences cannot resolve.
+    floor = 1e-4 * max(1.0, float(np.abs(out0).max(initial=0.0)))
+    out.backward(G)
+    for leaf, a in zip(leaves, originals):
+        np.testing.assert_array_equal(leaf.data, a, err_msg="backward modified an input")
+
+    for i in wrt:
+        ga = leaves[i].grad
+        if ga is None:  # never reached by backward: then its numerical gradient must be 0
+            ga = np.zeros_like(originals[i])
+        assert type(ga) is np.ndarray, f"input {i}: .grad is {type(ga).__name__}, not ndarray"
+        assert ga.shape == originals[i].shape, f"grad {i} shape {ga.shape} != {originals[i].shape}"
+        assert ga.dtype == np.float64, f"grad {i} dtype {ga.dtype}"
+        x = originals[i].copy()
+        inputs = [Tensor(a) for a in originals]
+        inputs[i] = Tensor(x)  # numerical_grad perturbs x in place; this Tensor sees it
+
+        def f(_: np.ndarray, inputs: list[Tensor] = inputs) -> float:
+            with no_grad():
+                return float((G * (op(*inputs, **kw).data - out0)).sum())
+
+        gn = numerical_grad(f, x, h=h, order=4)
+        err = relative_error(ga, gn, eps=floor)
+        if err.size and err.max() > tol:
+            k = np.unravel_index(int(np.argmax(err)), err.shape)
+            raise AssertionError(
+                f"input {i} {originals[i].shape}: max relative error {err.max():.3e} > {tol:.0e} "
+                f"at {tuple(int(j) for j in k)}: analytic {ga[k]!r}, numeric {gn[k]!r}"
+            )
+    return out
+
+
+def axes(ndim: int) -> Any:
+    """A valid `axis` argument: None, one int (negative too) or a tuple of distinct axes."""
+    choices = [st.none(), hnp.valid_tuple_axes(ndim)]
+    if ndim:
+        choices.insert(1, st.integers(-ndim, ndim - 1))
+    return st.one_of(*choices)
