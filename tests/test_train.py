@@ -1,0 +1,283 @@
+"""The training loops (fit, fit_rnn) on tiny data, and run_training's parameters and outputs."""
+
+import io
+import math
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from tinygrad_dl import Tensor
+from tinygrad_dl import functional as F
+from tinygrad_dl.history import History
+from tinygrad_dl.models import CharRNN
+from tinygrad_dl.nn import Linear, Module
+from tinygrad_dl.optim import CyclicLR
+from tinygrad_dl.text import CharData
+from tinygrad_dl.train import (
+    DEFAULTS,
+    NonFiniteLossError,
+    evaluate,
+    fit,
+    fit_rnn,
+    resolve_params,
+    run_training,
+)
+
+
+@pytest.fixture(autouse=True)
+def embedded_data_only(monkeypatch, tmp_path):
+    """No $TINYGRAD_DL_DATA or cached CIFAR-10: run_training uses the embedded sample."""
+    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+class Tiny(Module):
+    """Softmax regression: the smallest model with the classifier interface fit() uses."""
+
+    def __init__(self, d=5, K=3, lam=0.0, seed=0):
+        super().__init__()
+        self.lin = Linear(d, K, init="gaussian", std=0.01, rng=np.random.default_rng(seed))
+        self.lam = lam
+
+    def forward(self, X):
+        return self.lin(Tensor(X))
+
+    def loss(self, X, y):
+        J = F.cross_entropy(self(X), y)
+        return J + (self.lin.W * self.lin.W).sum() * self.lam if self.lam else J
+
+
+def blobs(n_train=120, n_val=60, d=5, K=3, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((K, d)) * 2.5
+
+    def draw(n):
+        y = rng.integers(0, K, n)
+        return centers[y] + rng.standard_normal((n, d)), y
+
+    (Xt, yt), (Xv, yv) = draw(n_train), draw(n_val)
+    return SimpleNamespace(X_train=Xt, y_train=yt, X_val=Xv, y_val=yv)
+
+
+# ---- fit ---------------------------------------------------------------------------------------
+def test_fit_lowers_the_cost_and_logs_one_row_per_epoch():
+    data, model = blobs(), Tiny(lam=0.01)
+    h = fit(model, data, epochs=8, n_batch=20, eta=0.1, progress=False)
+    assert isinstance(h, History) and len(h) == 9  # step 0 + one row per epoch
+    np.testing.assert_array_equal(h["epoch"], np.arange(9))
+    np.testing.assert_array_equal(h["step"], np.arange(9) * 6)
+    for col in ("eta", "train_cost", "train_loss", "train_acc", "val_cost", "val_loss", "val_acc"):
+        assert np.isfinite(h[col]).all(), col
+    assert h["train_cost"][-1] < 0.5 * h["train_cost"][0]
+    assert h["val_acc"][-1] > 0.9
+    assert len(h.meta["etas"]) == h.meta["n_updates"] == 48
+    # the last row is the final model; cost - loss is exactly the L2 term
+    final = evaluate(model, data.X_train, data.y_train)
+    assert h.last("train_cost") == pytest.approx(final["cost"])
+    l2 = 0.01 * float((model.lin.W.data ** 2).sum())
+    assert h.last("train_cost") - h.last("train_loss") == pytest.approx(l2)
+    assert h.meta["best_val_acc"] == pytest.approx(np.max(h["val_acc"]))
+
+
+def test_fit_is_deterministic_under_seed():
+    def run(seed):
+        model = Tiny()
+        h = fit(model, blobs(), epochs=3, n_batch=16, eta=0.2, seed=seed, progress=False)
+        return h, model.lin.W.data.copy()
+
+    (h1, w1), (h2, w2), (_, w3) = run(5), run(5), run(6)
+    assert h1.columns == h2.columns
+    np.testing.assert_array_equal(w1, w2)
+    assert not np.array_equal(w1, w3)  # another seed shuffles differently
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_fit_stops_with_a_clear_error_when_the_cost_blows_up():
+    with pytest.raises(NonFiniteLossError, match=r"epoch \d+, update step \d+"):
+        fit(Tiny(lam=1.0), blobs(), epochs=100, n_batch=20, eta=1e4, progress=False)
+
+
+class NanAfter(Tiny):
+    """Returns a NaN cost from the `bad`-th training mini-batch on."""
+
+    def __init__(self, bad):
+        super().__init__()
+        self.calls, self.bad = 0, bad
+
+    def loss(self, X, y):
+        J = super().loss(X, y)
+        if self.training:
+            self.calls += 1
+            if self.calls >= self.bad:
+                return J * float("nan")
+        return J
+
+
+def test_non_finite_error_names_the_exact_epoch_and_step():
+    # 120 samples / 50 = 3 updates per epoch: update 7 is the first of epoch 3
+    with pytest.raises(NonFiniteLossError, match="epoch 3, update step 7 "):
+        fit(NanAfter(7), blobs(), epochs=5, n_batch=50, eta=0.1, progress=False)
+
+
+def test_fit_follows_the_schedule_and_stops_after_n_updates():
+    s = CyclicLR(0.001, 0.1, n_s=3)
+    h = fit(Tiny(), blobs(), n_batch=40, schedule=s, n_updates=7, progress=False)
+    np.testing.assert_allclose(h.meta["etas"], [s(t) for t in range(7)])
+    # 3 updates per epoch: rows at step 0, 3 (epoch 1), 6 (epoch 2), 7 (a third into epoch 3)
+    np.testing.assert_array_equal(h["step"], [0, 3, 6, 7])
+    np.testing.assert_allclose(h["epoch"], [0, 1, 2, 2 + 1 / 3])
+    np.testing.assert_allclose(h["eta"][1:], [s(2), s(5), s(6)])
+
+
+def test_eval_every_logs_rows_at_those_steps():
+    h = fit(Tiny(), blobs(), epochs=2, n_batch=20, eval_every=4, progress=False)
+    np.testing.assert_array_equal(h["step"], [0, 4, 8, 12])
+
+
+def test_clip_bounds_every_update():
+    model = Tiny()
+    w0 = model.lin.W.data.copy()
+    fit(model, blobs(), n_batch=120, eta=1.0, clip=1e-3, n_updates=1, progress=False)
+    assert np.abs(model.lin.W.data - w0).max() <= 1e-3 + 1e-12
+    assert np.abs(model.lin.W.data - w0).max() > 0
+
+
+def test_restore_best_ends_with_the_best_validation_state():
+    data = blobs(n_train=60, n_val=200, seed=3)
+    model = Tiny()
+    h = fit(model, data, epochs=15, n_batch=10, eta=2.0, restore_best=True, progress=False)
+    acc = evaluate(model, data.X_val, data.y_val)["acc"]
+    assert acc == pytest.approx(h.meta["best_val_acc"]) == pytest.approx(h["val_acc"].max())
+
+
+# ---- fit_rnn -----------------------------------------------------------------------------------
+TEXT = "the quick brown fox jumps over the lazy dog. " * 30
+
+
+def test_fit_rnn_smooth_loss_falls_and_follows_the_course_formula():
+    data = CharData(TEXT)
+    model = CharRNN(data.K, m=16, rng=np.random.default_rng(0))
+    h = fit_rnn(model, data, n_updates=400, seq_length=10, sample_every=None, seed=0,
+                progress=False, print_fn=None)
+    loss, smooth = h["train_loss"], h["smooth_loss"]
+    assert len(loss) == 400 and np.isfinite(smooth).all()
+    assert loss[0] == pytest.approx(10 * math.log(data.K), rel=0.05)  # uniform start
+    expect = [loss[0]]
+    for v in loss[1:]:
+        expect.append(0.999 * expect[-1] + 0.001 * v)
+    np.testing.assert_allclose(smooth, expect, rtol=1e-12)
+    assert loss[-50:].mean() < 0.5 * loss[0]
+    assert h.meta["final_smooth_loss"] == smooth[-1]
+
+
+class SpyRNN(CharRNN):
+    """Records the h0 each loss() call starts from."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.h0s = []
+
+    def loss(self, X, Y, h0=None):
+        self.h0s.append(None if h0 is None else np.array(h0))
+        return super().loss(X, Y, h0)
+
+
+def test_fit_rnn_carries_hidden_state_and_resets_it_each_epoch():
+    data = CharData("abcdefghijklm")  # 13 chars, seq_length 4: 3 sequences per epoch
+    model = SpyRNN(data.K, m=6, rng=np.random.default_rng(1))
+    h = fit_rnn(model, data, epochs=2, seq_length=4, sample_every=None, progress=False)
+    assert h.meta["n_updates"] == 6 and len(model.h0s) == 6
+    np.testing.assert_array_equal(h["epoch"], [1, 1, 1, 2, 2, 2])
+    for i, h0 in enumerate(model.h0s):
+        if i % 3 == 0:
+            assert not h0.any(), f"update {i} should start an epoch from zeros"
+        else:
+            assert h0.any(), f"update {i} should carry the previous hidden state"
+
+
+def test_fit_rnn_prints_200_char_samples_along_the_way():
+    data = CharData(TEXT)
+    printed = []
+    h = fit_rnn(CharRNN(data.K, m=8, rng=np.random.default_rng(0)), data, n_updates=100,
+                sample_every=40, progress=False, print_fn=printed.append)
+    steps = [s["step"] for s in h.meta["samples"]]
+    assert steps == [0, 40, 80]
+    assert all(len(s["text"]) == 200 and set(s["text"]) <= set(TEXT)
+               for s in h.meta["samples"])
+    assert len(printed) == 3 and "update 40" in printed[1]
+    assert h.meta["samples"][1]["text"] in printed[1]
+
+
+def test_fit_rnn_non_finite_loss_names_the_step():
+    class NanRNN(CharRNN):
+        def loss(self, X, Y, h0=None):
+            return super().loss(X, Y, h0) * float("nan")
+
+    data = CharData(TEXT)
+    with pytest.raises(NonFiniteLossError, match="epoch 1, update step 1 "):
+        fit_rnn(NanRNN(data.K, m=4), data, n_updates=5, sample_every=None, progress=False)
+
+
+# ---- run_training ------------------------------------------------------------------------------
+def test_unknown_or_misplaced_params_list_the_valid_keys():
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) bogus.*valid keys: .*lam"):
+        run_training("one-layer", {"bogus": 1})
+    with pytest.raises(ValueError, match="hidden for one-layer"):
+        resolve_params("one-layer", {"hidden": [50]})
+    with pytest.raises(ValueError, match="not both"):
+        resolve_params("two-layer", {"eta": 0.01, "cycles": 2})
+    with pytest.raises(ValueError, match="unknown model"):
+        resolve_params("three-layer", {})
+
+
+def test_defaults_are_the_course_settings():
+    assert resolve_params("one-layer", {})["lam"] == 0.1
+    assert resolve_params("one-layer", {})["eta"] == 0.001
+    two = resolve_params("two-layer", {})
+    assert (two["m"], two["eta_min"], two["eta_max"], two["schedule"]) == (50, 1e-5, 0.1, "cyclic")
+    assert DEFAULTS["k-layer"]["hidden"] == [50, 50] and DEFAULTS["k-layer"]["batch_norm"]
+    rnn = resolve_params("char-rnn", {})
+    assert (rnn["eta"], rnn["seq_length"], rnn["clip"], rnn["m"]) == (0.1, 25, 5.0, 100)
+    assert resolve_params("two-layer", {"eta": 0.01})["schedule"] == "constant"
+
+
+def test_run_training_two_layer_cyclic_on_the_embedded_sample(tmp_path):
+    res = run_training("two-layer", {"cycles": 1, "m": 10}, seed=1, out=tmp_path,
+                       progress=False)
+    n_s = 2 * (1000 // 100)  # the embedded sample has 1000 training images
+    assert res.params["n_s"] == n_s and res.final["n_updates"] == 2 * n_s
+    s = CyclicLR(1e-5, 0.1, n_s)
+    np.testing.assert_allclose(res.history.meta["etas"], [s(t) for t in range(2 * n_s)])
+    assert 0.1 < res.test_acc <= 1 and res.best_val_acc == res.history.meta["best_val_acc"]
+    assert res.test_acc == res.final["test_acc"] and res.seconds > 0
+    for f in ("history.json", "model.npz", "result.json", "learning_curves.png",
+              "confusion_matrix.png", "lr_schedule.png"):
+        assert (tmp_path / f).is_file(), f
+    again = run_training("two-layer", {"cycles": 1, "m": 10}, seed=1, progress=False)
+    assert again.test_acc == res.test_acc
+    assert again.history.columns == res.history.columns
+
+
+def test_run_training_char_rnn_on_given_text():
+    res = run_training("char-rnn", {"n_updates": 30, "m": 8, "sample_every": 10},
+                       text=CharData(TEXT), progress=False, print_fn=None)
+    assert res.test_acc is None and res.final["n_updates"] == 30
+    assert len(res.history.meta["samples"]) == 4
+    assert res.final["sample"].startswith(TEXT[0]) and len(res.final["sample"]) == 201
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("tty,progress,shown", [(True, True, True), (False, True, False),
+                                                (True, False, False)])
+def test_progress_bar_only_on_a_terminal_and_when_asked(monkeypatch, tty, progress, shown):
+    err = FakeTTY() if tty else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    fit(Tiny(), blobs(), epochs=2, n_batch=30, progress=progress)
+    assert ("8/8" in err.getvalue()) == shown

@@ -1,0 +1,139 @@
+"""Checkpoints: one .npz holding a model's state_dict, its config, its registry name and extras.
+
+Layout: every state_dict entry is stored as the array `state/<name>`; `__meta__` is a JSON
+string {"format", "version", "model", "config", "extra"}. No pickles: `np.load` runs with
+allow_pickle=False, so loading a checkpoint never executes code.
+
+Saving is atomic: the file is written to a temp file in the same directory, fsynced, then
+os.replace'd over the target, so a crash or Ctrl-C mid-save leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = "tinygrad_dl.checkpoint"
+VERSION = 1
+_PREFIX = "state/"
+
+
+def registry_name(model: Any) -> str:
+    """The key of type(model) in tinygrad_dl.models.MODELS."""
+    from .models import MODELS
+
+    for name, cls in MODELS.items():
+        if type(model) is cls:
+            return name
+    raise ValueError(
+        f"cannot checkpoint a {type(model).__name__}: it is not one of the registered models "
+        f"{sorted(MODELS)} (tinygrad_dl.models.MODELS)"
+    )
+
+
+def save(model: Any, path: str | os.PathLike[str], **extra: Any) -> Path:
+    """Write model state + config + registry name + JSON-able `extra` to `path` atomically."""
+    path = Path(path)
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": registry_name(model),
+        "config": model.config(),
+        "extra": extra,
+    }
+    try:
+        meta_json = json.dumps(meta, default=_jsonable)
+    except TypeError as e:
+        raise TypeError(f"checkpoint {path}: config/extra must be JSON-able ({e})") from None
+    arrays = {_PREFIX + k: np.asarray(v) for k, v in model.state_dict().items()}
+    arrays["__meta__"] = np.array(meta_json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """(meta, state_dict) of a checkpoint, without building the model."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path}: not a tinygrad_dl checkpoint (not an .npz/zip file: truncated "
+                         "or corrupt?)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "__meta__" not in z.files:
+                raise ValueError("no __meta__ entry")
+            meta = json.loads(str(z["__meta__"]))
+            state = {k[len(_PREFIX):]: z[k] for k in z.files if k.startswith(_PREFIX)}
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: not a readable tinygrad_dl checkpoint ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a tinygrad_dl checkpoint (format={meta.get('format')!r})")
+    if meta.get("version", 0) > VERSION:
+        raise ValueError(
+            f"{path}: checkpoint version {meta['version']} is newer than this tinygrad_dl "
+            f"understands ({VERSION})"
+        )
+    return meta, state
+
+
+def load(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
+    """Rebuild the model from its registry name + config, load its state: (model, extra)."""
+    from .models import MODELS
+
+    meta, state = read(path)
+    name = meta.get("model")
+    if name not in MODELS:
+        raise ValueError(f"{path}: unknown model {name!r}; known models: {sorted(MODELS)}")
+    try:
+        model = MODELS[name](**meta.get("config", {}))
+        model.load_state_dict(state)
+    except (TypeError, KeyError, ValueError) as e:
+        raise ValueError(f"{path}: cannot rebuild {name} from the checkpoint ({e})") from None
+    return model, meta.get("extra", {})
+
+
+def _jsonable(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, np.dtype) or (isinstance(o, type) and issubclass(o, np.generic)):
+        return np.dtype(o).name  # dtype=np.float32 in a config -> "float32"
+    raise TypeError(f"{type(o).__name__} is not JSON serializable")
+
+
+def _fsync_dir(d: Path) -> None:
+    """Make the rename itself durable (best effort: not every OS can open a directory)."""
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,79 @@
+"""`tinygrad-dl synthesize CHECKPOINT`: sample text from a trained char-RNN checkpoint.
+
+The checkpoint (model.npz written by `tinygrad-dl train char-rnn`) stores the vocabulary in
+its extras. Generation starts from h0 = 0 and the --start text: all but its last character
+are run through the RNN to set the hidden state, the last one is the first input x0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+import numpy as np
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "synthesize",
+        help="generate text with a trained char-rnn checkpoint",
+        description="Print --start followed by LENGTH characters sampled from a char-rnn "
+        "checkpoint, one at a time, each fed back as the next input.",
+    )
+    p.add_argument("checkpoint", metavar="CHECKPOINT", help="model.npz of a char-rnn run")
+    p.add_argument("--length", type=int, default=1000, help="characters to sample (default 1000)")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="softmax temperature: < 1 safer, > 1 wilder, 0 greedy (default 1)")
+    p.add_argument("--start", default=None, metavar="TEXT",
+                   help="first character(s); default: the first character of the training text")
+    p.add_argument("--seed", type=int, default=None, help="sampling seed (default: random)")
+    p.set_defaults(func=run)
+
+
+def synthesize_text(model: Any, chars: list[str], start: str, length: int,
+                    temperature: float = 1.0, rng: np.random.Generator | None = None) -> str:
+    """`start` + `length` sampled characters."""
+    from tinygrad_dl.tensor import no_grad
+    from tinygrad_dl.text import CharData
+
+    vocab = CharData(text="", chars=list(chars))
+    if not start:
+        raise ValueError("--start must be at least one character")
+    unknown = sorted({c for c in start if c not in vocab.char_to_ix})
+    if unknown:
+        raise ValueError(
+            f"--start has character(s) {', '.join(map(repr, unknown))} not in the model's "
+            f"vocabulary of {len(chars)}: {''.join(chars)!r}"
+        )
+    if length < 0:
+        raise ValueError(f"--length must be >= 0, got {length}")
+    if temperature < 0:
+        raise ValueError(f"--temperature must be >= 0, got {temperature}")
+    ix = vocab.encode(start)
+    h = None
+    if len(ix) > 1:  # prime the hidden state with the start text
+        with no_grad():
+            model(ix[:-1])
+        h = model.h_last
+    out = model.synthesize(h, int(ix[-1]), length, temperature=temperature, rng=rng)
+    return start + vocab.decode(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinygrad_dl import checkpoint
+
+    model, extra = checkpoint.load(args.checkpoint)
+    if type(model).__name__ != "CharRNN":
+        name = checkpoint.read(args.checkpoint)[0].get("model")
+        raise ValueError(f"{args.checkpoint} holds a {name} model; synthesize needs a char-rnn "
+                         "checkpoint (from `tinygrad-dl train char-rnn`)")
+    chars = extra.get("chars")
+    if not chars or len(chars) != model.K:
+        raise ValueError(f"{args.checkpoint}: the checkpoint has no character vocabulary of "
+                         f"{model.K} characters in its extras (key 'chars')")
+    start = args.start if args.start is not None else extra.get("start_char") or chars[0]
+    text = synthesize_text(model, chars, start, args.length, args.temperature,
+                           np.random.default_rng(args.seed))
+    sys.stdout.write(text + "\n")
+    return 0

@@ -1,0 +1,155 @@
+"""`tinygrad-dl train MODEL [flags]`: train one of the four course models with its defaults.
+
+Every flag mirrors one of the course's hyperparameters; flags left out keep the course's value
+for that model (see tinygrad_dl.train.DEFAULTS). Outputs go to --out (default
+runs/MODEL-YYYYmmdd-HHMMSS): history.json, model.npz, result.json and the plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+MODELS = ("one-layer", "two-layer", "k-layer", "char-rnn")
+
+# (flag, params key, type, help); every default is None = "use the model's course default"
+FLAGS: list[tuple[str, str, Any, str]] = [
+    ("--lambda", "lam", float, "L2 weight lambda in J = mean CE + lambda sum ||W||^2"),
+    ("--eta", "eta", float, "constant learning rate (AdaGrad's eta for char-rnn)"),
+    ("--n-batch", "n_batch", int, "mini-batch size"),
+    ("--epochs", "epochs", int, "passes through the training data"),
+    ("--cycles", "cycles", int, "cyclical learning rate: number of cycles (2 n_s updates each)"),
+    ("--eta-min", "eta_min", float, "cyclical learning rate: lowest eta"),
+    ("--eta-max", "eta_max", float, "cyclical learning rate: highest eta"),
+    ("--n-s", "n_s", int, "cyclical step size n_s (default k * floor(n / n_batch): k = 2, "
+     "5 for k-layer)"),
+    ("--hidden", "hidden", None, "k-layer hidden sizes, comma separated, e.g. 50,50"),
+    ("--dropout", "dropout", float, "k-layer dropout rate"),
+    ("--m", "m", int, "hidden units (two-layer, char-rnn)"),
+    ("--init", "init", str, "weight init: gaussian (N(0, std^2)), xavier, he"),
+    ("--std", "std", float, "standard deviation of --init gaussian (default 0.01)"),
+    ("--split", "split", str, "CIFAR-10 split: batch1 (train 1, val 2) or all"),
+    ("--val-size", "val_size", int, "validation images held out of split=all"),
+    ("--seq-length", "seq_length", int, "char-rnn sequence length"),
+    ("--n-updates", "n_updates", int, "stop after this many updates"),
+    ("--clip", "clip", float, "clip each gradient entry to [-clip, clip]"),
+    ("--optimizer", "optimizer", str, "sgd or adam (classifiers); adagrad, sgd, adam (char-rnn)"),
+    ("--momentum", "momentum", float, "SGD momentum"),
+    ("--eval-every", "eval_every", int, "log train/val metrics every N updates, not per epoch"),
+    ("--sample-every", "sample_every", int, "char-rnn: print a sample every N updates"),
+    ("--temperature", "temperature", float, "char-rnn: sampling temperature"),
+    ("--dtype", "dtype", str, "float64 (default) or float32"),
+]
+CHOICES = {"split": ("batch1", "all"), "dtype": ("float64", "float32"),
+           "init": ("gaussian", "xavier", "he"), "optimizer": ("sgd", "adam", "adagrad")}
+
+
+def _int_list(s: str) -> list[int]:
+    try:
+        sizes = [int(v) for v in s.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {s!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"hidden sizes must be positive integers, got {s!r}")
+    return sizes
+
+
+def _defaults_epilog() -> str:
+    from tinygrad_dl.train import DEFAULTS
+
+    show = {
+        "one-layer": ["lam", "eta", "n_batch", "epochs", "init", "split"],
+        "two-layer": ["m", "lam", "eta_min", "eta_max", "cycles", "n_batch", "init", "split"],
+        "k-layer": ["hidden", "batch_norm", "lam", "eta_min", "eta_max", "cycles", "n_batch",
+                    "init", "split"],
+        "char-rnn": ["m", "eta", "seq_length", "n_updates", "clip", "sample_every"],
+    }
+    lines = ["course defaults per model (n_s: k * floor(n / n_batch), k = 2, 5 for k-layer):"]
+    for model, keys in show.items():
+        vals = ", ".join(f"{k.replace('_', '-').replace('lam', 'lambda')}={DEFAULTS[model][k]}"
+                         for k in keys)
+        lines.append(f"  {model}: {vals}")
+    return "\n".join(lines)
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train a model with the course's settings (flags override them)",
+        description="Train MODEL on CIFAR-10 (classifiers) or a text (char-rnn). Flags left "
+        "out keep the course's settings for that model. Without --data the embedded CIFAR-10 "
+        "sample is used (or $TINYGRAD_DL_DATA), without --text CPython's help text.",
+        epilog=_defaults_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", choices=MODELS, metavar="MODEL", help=", ".join(MODELS))
+    for flag, key, typ, text in FLAGS:
+        kw: dict[str, Any] = {"dest": key, "default": None, "help": text}
+        if key == "hidden":
+            kw.update(type=_int_list, metavar="H1,H2,...")
+        else:
+            kw["type"] = typ
+        if key in CHOICES:
+            kw["choices"] = CHOICES[key]
+        p.add_argument(flag, **kw)
+    p.add_argument("--batch-norm", dest="batch_norm", default=None,
+                   action=argparse.BooleanOptionalAction, help="k-layer batch normalization "
+                   "(default on)")
+    p.add_argument("--restore-best", dest="restore_best", default=None, action="store_true",
+                   help="end with the best-validation (char-rnn: lowest smooth loss) weights")
+    p.add_argument("--data", default=None, metavar="DIR",
+                   help="cifar-10-batches-py directory (default: $TINYGRAD_DL_DATA, the cache "
+                   "dir, else the embedded sample)")
+    p.add_argument("--text", default=None, metavar="FILE",
+                   help="char-rnn: UTF-8 text file (default: the embedded corpus)")
+    p.add_argument("--seed", type=int, default=0, help="seed for init and shuffling (default 0)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output directory (default runs/MODEL-YYYYmmdd-HHMMSS)")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def default_out(model: str) -> Path:
+    base = Path("runs") / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out, i = base, 1
+    while out.exists():
+        i += 1
+        out = base.with_name(f"{base.name}-{i}")
+    return out
+
+
+def params_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags the user gave, as run_training params (None = not given)."""
+    keys = [key for _, key, _, _ in FLAGS] + ["batch_norm", "restore_best"]
+    return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinygrad_dl.train import run_training
+
+    params = params_from_args(args)
+    out = Path(args.out) if args.out else default_out(args.model)
+    if args.model == "char-rnn" and args.data:
+        raise ValueError("--data is for the CIFAR-10 classifiers; char-rnn reads --text")
+    if args.model != "char-rnn" and args.text:
+        raise ValueError("--text is for char-rnn; the classifiers read --data")
+    print(f"training {args.model} -> {out}", flush=True)
+    res = run_training(args.model, params, data=args.data, text=args.text, seed=args.seed,
+                       out=out, progress=args.progress)
+    f = res.final
+    print(f"data: {res.history.meta.get('data')}")
+    print(f"{f['n_updates']} updates, {f['epochs']} epochs, {res.seconds:.1f} s")
+    if args.model == "char-rnn":
+        print(f"final smooth loss: {f['smooth_loss']:.4f} (best {f['best_smooth_loss']:.4f})")
+        print(f"sample:\n{f['sample']}")
+    else:
+        print(f"final train accuracy: {f['train_acc']:.2%}")
+        if res.best_val_acc is not None:
+            print(f"final validation accuracy: {f['val_acc']:.2%} "
+                  f"(best {res.best_val_acc:.2%} at update {res.history.meta['best_step']})")
+        print(f"test accuracy: {res.test_acc:.2%}")
+    print(f"outputs: {out}")
+    return 0

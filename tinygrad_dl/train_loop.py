@@ -1,0 +1,168 @@
+"""The one mini-batch training loop for the classifiers (one-layer, two-layer, k-layer).
+
+Per update step t: eta_t = schedule(t) -> cost J on the mini-batch -> non-finite check ->
+backward -> optional clipping -> optimizer step. After every epoch (or every `eval_every`
+updates) the train and validation cost, loss and accuracy are logged into a History, and the
+best-validation state is kept. Shuffling uses np.random.default_rng(seed): same seed, same run.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .functional import cross_entropy
+from .history import History
+from .optim import SGD, ConstantLR, Optimizer, clip_grad_norm_, clip_grad_value_
+from .tensor import no_grad
+
+
+class NonFiniteLossError(RuntimeError):
+    """The training cost became NaN or inf (usually: eta too large, or no clipping)."""
+
+
+def check_finite(value: float, *, what: str, epoch: int, step: int, eta: float) -> None:
+    if not math.isfinite(value):
+        raise NonFiniteLossError(
+            f"{what} became {value} at epoch {epoch}, update step {step} (eta={eta:.3g}); "
+            "lower the learning rate or clip the gradients (--clip)"
+        )
+
+
+def progress_bar(total: int, enabled: bool, desc: str) -> Any:
+    """A tqdm bar on stderr, or a no-op stand-in when disabled or stderr is not a terminal."""
+    from tqdm.auto import tqdm
+
+    on = enabled and sys.stderr.isatty()
+    return tqdm(total=total, desc=desc, disable=not on, leave=False, dynamic_ncols=True)
+
+
+@no_grad()
+def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """cost (CE + L2, what is minimized), loss (mean CE) and accuracy, in eval mode."""
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        logits = model(X)
+        loss = float(cross_entropy(logits, y).item())
+        acc = float(np.mean(np.argmax(logits.data, axis=1) == y))
+        cost = float(model.loss(X, y).item())
+    finally:
+        model.train(was_training)
+    return {"cost": cost, "loss": loss, "acc": acc}
+
+
+def fit(
+    model: Any,
+    data: Any,
+    *,
+    epochs: int = 40,
+    n_batch: int = 100,
+    eta: float = 0.001,
+    optimizer: Optimizer | None = None,
+    schedule: Callable[[int], float] | None = None,
+    n_updates: int | None = None,
+    clip: float | None = None,
+    clip_norm: float | None = None,
+    seed: int = 0,
+    shuffle: bool = True,
+    eval_every: int | None = None,
+    restore_best: bool = False,
+    progress: bool = True,
+    history: History | None = None,
+) -> History:
+    """Train a classifier with mini-batch gradient descent; returns the History.
+
+    data: anything with X_train, y_train and optionally X_val, y_val (a data.Dataset).
+    optimizer defaults to plain SGD(eta); schedule (step -> eta) overrides optimizer.lr before
+    every step. n_updates, when given, stops after that many steps (e.g. 2 n_s * cycles)
+    instead of after `epochs`. clip clips each gradient entry to [-clip, clip]; clip_norm
+    rescales the global gradient norm. Rows are logged at step 0 and after each epoch (or every
+    eval_every steps). history.meta gets etas (one per update), best_val_acc, best_step.
+    With restore_best, the model ends with its best-validation state.
+    """
+    X, y = data.X_train, data.y_train
+    X_val, y_val = getattr(data, "X_val", None), getattr(data, "y_val", None)
+    has_val = X_val is not None and y_val is not None and len(y_val) > 0
+    n = len(y)
+    if n == 0:
+        raise ValueError("fit: the training set is empty")
+    if n_batch < 1:
+        raise ValueError(f"fit: n_batch must be >= 1, got {n_batch}")
+    per_epoch = math.ceil(n / n_batch)
+    if n_updates is None:
+        if epochs < 1:
+            raise ValueError(f"fit: epochs must be >= 1, got {epochs}")
+        n_updates = epochs * per_epoch
+    elif n_updates < 1:
+        raise ValueError(f"fit: n_updates must be >= 1, got {n_updates}")
+    if optimizer is None:
+        optimizer = SGD(model.parameters(), lr=eta)
+    schedule = schedule or ConstantLR(optimizer.lr)
+    rng = np.random.default_rng(seed)
+    hist = history if history is not None else History()
+    etas: list[float] = []
+    best = {"acc": -math.inf, "step": 0, "epoch": 0, "state": None}
+
+    def log_row(step: int, epoch: float, eta_now: float) -> None:
+        row: dict[str, float] = {"step": step, "epoch": epoch, "eta": eta_now}
+        tr = evaluate(model, X, y)
+        row.update(train_cost=tr["cost"], train_loss=tr["loss"], train_acc=tr["acc"])
+        if has_val:
+            va = evaluate(model, X_val, y_val)
+            row.update(val_cost=va["cost"], val_loss=va["loss"], val_acc=va["acc"])
+            if va["acc"] > best["acc"]:
+                state = {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+                best.update(acc=va["acc"], step=step, epoch=epoch, state=state)
+        hist.log(**row)
+        check_finite(tr["cost"], what="training cost", epoch=int(epoch), step=step, eta=eta_now)
+        bar.set_postfix(cost=f"{tr['cost']:.3f}", val_acc=f"{row.get('val_acc', math.nan):.3f}")
+
+    params = model.parameters()
+    model.train()
+    step = 0
+    with progress_bar(n_updates, progress, desc=type(model).__name__) as bar:
+        log_row(0, 0, schedule(0))
+        epoch = 0
+        while step < n_updates:
+            epoch += 1
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            seen = 0
+            for start in range(0, n, n_batch):
+                if step >= n_updates:
+                    break
+                ix = order[start:start + n_batch]
+                eta_t = schedule(step)
+                optimizer.lr = eta_t
+                optimizer.zero_grad()
+                cost = model.loss(X[ix], y[ix])
+                check_finite(float(cost.item()), what="the mini-batch cost", epoch=epoch,
+                             step=step + 1, eta=eta_t)
+                cost.backward()
+                if clip is not None:
+                    clip_grad_value_(params, clip)
+                if clip_norm is not None:
+                    clip_grad_norm_(params, clip_norm)
+                optimizer.step()
+                etas.append(eta_t)
+                step += 1
+                seen = start + len(ix)
+                bar.update(1)
+                if eval_every and step % eval_every == 0 and step < n_updates:
+                    log_row(step, epoch - 1 + seen / n, eta_t)
+            if step == n_updates or not eval_every:
+                log_row(step, epoch - 1 + seen / n, etas[-1])  # seen < n: stopped mid-epoch
+    model.train()
+
+    hist.meta.update(etas=etas, n_updates=step, epochs=epoch, updates_per_epoch=per_epoch,
+                     seed=seed, optimizer=repr(optimizer), schedule=repr(schedule))
+    if has_val:
+        hist.meta.update(best_val_acc=best["acc"], best_step=best["step"],
+                         best_epoch=best["epoch"])
+        if restore_best and best["state"] is not None:
+            model.load_state_dict(best["state"])
+    return hist

@@ -1,0 +1,136 @@
+"""The char-RNN training loop, as in the course: AdaGrad, clipping, smooth loss, text samples.
+
+The text is cut into consecutive sequences of seq_length characters: X = text[e:e+T],
+Y = text[e+1:e+T+1], e += T. The hidden state is carried from one sequence to the next and
+reset to zeros when an epoch (one pass through the text) starts. Gradients are clipped to
+[-clip, clip]; smooth_loss = 0.999 * smooth_loss + 0.001 * loss, starting at the first loss.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .history import History
+from .optim import AdaGrad, Optimizer, clip_grad_value_
+from .train_loop import check_finite, progress_bar
+
+
+def hidden_size(model: Any) -> int:
+    return int(getattr(model, "m", None) or model.W.data.shape[0])
+
+
+def format_sample(s: dict[str, Any]) -> str:
+    """A sample as the course prints it: a header line with the update and smooth loss."""
+    loss = "-" if math.isnan(s["smooth_loss"]) else f"{s['smooth_loss']:.4f}"
+    return f"--- update {s['step']}, smooth loss {loss} ---\n{s['text']}\n"
+
+
+def fit_rnn(
+    model: Any,
+    data: Any,
+    *,
+    eta: float = 0.1,
+    seq_length: int = 25,
+    n_updates: int | None = None,
+    epochs: int | None = None,
+    clip: float | None = 5.0,
+    optimizer: Optimizer | None = None,
+    seed: int = 0,
+    sample_every: int | None = 10_000,
+    sample_length: int = 200,
+    temperature: float = 1.0,
+    log_every: int = 1,
+    print_fn: Callable[[str], Any] | None = print,
+    restore_best: bool = False,
+    progress: bool = True,
+    history: History | None = None,
+) -> History:
+    """Train a CharRNN on data (a text.CharData); returns the History.
+
+    Stops after n_updates updates or `epochs` passes through the text, whichever comes first
+    (neither given: one epoch). Rows (step, epoch, eta, train_loss, smooth_loss) are logged
+    every log_every updates. A sample_length-character sample is drawn before the first update
+    and every sample_every updates, passed to print_fn and kept in history.meta["samples"].
+    """
+    if seq_length < 1:
+        raise ValueError(f"fit_rnn: seq_length must be >= 1, got {seq_length}")
+    if n_updates is not None and n_updates < 1:
+        raise ValueError(f"fit_rnn: n_updates must be >= 1, got {n_updates}")
+    if epochs is not None and epochs < 1:
+        raise ValueError(f"fit_rnn: epochs must be >= 1, got {epochs}")
+    if log_every < 1:
+        raise ValueError(f"fit_rnn: log_every must be >= 1, got {log_every}")
+    ints = data.encode(data.text)
+    N = len(ints)
+    if N < seq_length + 1:
+        raise ValueError(
+            f"fit_rnn: the text has {N} characters, fewer than seq_length + 1 = {seq_length + 1}"
+        )
+    per_epoch = (N - 1) // seq_length  # full sequences per pass through the text
+    if n_updates is None:
+        n_updates = (epochs or 1) * per_epoch
+    elif epochs is not None:
+        n_updates = min(n_updates, epochs * per_epoch)
+    optimizer = optimizer or AdaGrad(model.parameters(), lr=eta)
+    params = model.parameters()
+    rng = np.random.default_rng(seed)
+    hist = history if history is not None else History()
+    samples: list[dict[str, Any]] = []
+    m = hidden_size(model)
+    dtype = params[0].data.dtype
+    h = np.zeros(m, dtype=dtype)
+    smooth = math.nan
+    best = {"loss": math.inf, "step": 0, "state": None}
+
+    def sample(step: int, h0: np.ndarray, x0: int) -> None:
+        ix = model.synthesize(h0, int(x0), sample_length, temperature=temperature, rng=rng)
+        text = data.decode(ix)
+        samples.append({"step": step, "smooth_loss": smooth, "text": text})
+        if print_fn is not None:
+            print_fn(format_sample(samples[-1]))
+
+    e, epoch, step = 0, 1, 0
+    with progress_bar(n_updates, progress, desc="char-rnn") as bar:
+        if sample_every:
+            sample(0, h, ints[0])
+        while step < n_updates:
+            if e + seq_length + 1 > N:  # next pass through the text: fresh hidden state
+                e, epoch = 0, epoch + 1
+                h = np.zeros(m, dtype=dtype)
+            X, Y = ints[e:e + seq_length], ints[e + 1:e + seq_length + 1]
+            optimizer.zero_grad()
+            loss = model.loss(X, Y, h0=h)
+            lv = float(loss.item())
+            check_finite(lv, what="the sequence loss", epoch=epoch, step=step + 1,
+                         eta=optimizer.lr)
+            loss.backward()
+            if clip is not None:
+                clip_grad_value_(params, clip)
+            optimizer.step()
+            h = model.h_last
+            smooth = lv if step == 0 else 0.999 * smooth + 0.001 * lv
+            step += 1
+            e += seq_length
+            if step % log_every == 0 or step == 1 or step == n_updates:
+                hist.log(step=step, epoch=epoch, eta=optimizer.lr, train_loss=lv,
+                         smooth_loss=smooth)
+            if step % 100 == 0 or step == n_updates:
+                bar.update(step - bar.n)
+                bar.set_postfix(smooth_loss=f"{smooth:.3f}", epoch=epoch)
+                if smooth < best["loss"]:
+                    state = {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+                    best.update(loss=smooth, step=step, state=state)
+            if sample_every and step % sample_every == 0:
+                sample(step, h, ints[e])
+
+    hist.meta.update(samples=samples, n_updates=step, epochs=epoch, updates_per_epoch=per_epoch,
+                     seq_length=seq_length, seed=seed, optimizer=repr(optimizer),
+                     best_smooth_loss=best["loss"], best_step=best["step"],
+                     final_smooth_loss=smooth)
+    if restore_best and best["state"] is not None:
+        model.load_state_dict(best["state"])
+    return hist
