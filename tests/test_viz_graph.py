@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tinygrad_dl.viz import GraphvizNotFoundError, draw_graph, render_graph
 
 import tinygrad_dl as tg
 from tinygrad_dl.functional import cross_entropy
+from tinygrad_dl.viz import GraphvizNotFoundError, draw_graph, render_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
@@ -289,9 +289,8 @@ def test_missing_dot_gives_install_help_and_writes_the_source(tmp_path, monkeypa
 
 # ---- the `tinygrad-dl graph` command -------------------------------------------------------
 def _model(model: str, hidden: list[int]):
-    from tinygrad_dl.models import MODELS
-
     from tinygrad_dl.commands.graph import SMALL
+    from tinygrad_dl.models import MODELS
 
     S = SMALL
     args = {"one-layer": (S["d"], S["K"]), "two-layer": (S["d"], S["m"], S["K"]),

@@ -8,6 +8,8 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+
+from tinygrad_dl.history import History
 from tinygrad_dl.viz import (
     plot_confusion_matrix,
     plot_learning_curves,
@@ -15,8 +17,6 @@ from tinygrad_dl.viz import (
     plot_smooth_loss,
     plot_weight_templates,
 )
-
-from tinygrad_dl.history import History
 
 NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 

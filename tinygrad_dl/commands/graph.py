@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.commands.train import _int_list
 from tinygrad_dl.tensor import Tensor
 
 SMALL = {"d": 8, "n": 4, "K": 10, "m": 6, "hidden": [6, 5], "rnn_K": 8, "rnn_m": 5, "T": 4}
@@ -37,8 +38,9 @@ def register(subparsers: Any) -> None:
                    help="run backward() first and label tensors with their gradients")
     p.add_argument("--real-shapes", action="store_true",
                    help="the course's sizes (d=3072, m=50, T=25) instead of tiny ones")
-    p.add_argument("--hidden", type=int, nargs="+", default=None, metavar="H",
-                   help="hidden sizes of k-layer (default 6 5; real 50 50)")
+    p.add_argument("--hidden", type=_int_list, nargs="+", default=None, metavar="H1,H2,...",
+                   help="hidden sizes of k-layer, as for train: 50,50 (or 50 50); "
+                        "default 6,5; real 50,50")
     p.add_argument("--m", type=int, default=None,
                    help="hidden units of two-layer / char-rnn (default 6 / 5; real 50 / 100)")
     p.add_argument("--d", type=int, default=None, help="input features (default 8; real 3072)")
@@ -105,7 +107,8 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
             model = _construct(cls, d, m, K, **kw)
             what = f"two-layer d={d} m={m} K={K}"
         else:
-            hidden = list(pick(args.hidden, "hidden"))
+            hidden = [h for part in pick(args.hidden, "hidden") for h in
+                      (part if isinstance(part, list) else [part])]
             model = _construct(cls, d, hidden, K, batch_norm=args.batch_norm,
                                dropout=args.dropout, **kw)
             what = f"k-layer d={d} hidden={hidden} K={K} batch_norm={args.batch_norm}"
