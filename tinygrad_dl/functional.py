@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 
 from .ops import CrossEntropy, LogSoftmax, Softmax
+from .ops.batchnorm import batch_norm  # noqa: F401  (batch norm as one op)
+from .ops.rnn import rnn  # noqa: F401  (the fused RNN op, also tinygrad_dl.rnn)
 from .tensor import Tensor
 
 

@@ -10,7 +10,7 @@ graphs of millions of ops need no recursion) and hands each op the gradient of i
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,17 +47,23 @@ class enable_grad(no_grad):
     _mode = True
 
 
-@contextlib.contextmanager
-def name_scope(name: str) -> Iterator[None]:
+class name_scope(contextlib.ContextDecorator):
     """Tag the ops recorded inside with a scope name ("layers.0", "t=3"), nested with "/".
 
     Modules enter their own scope when called; draw_graph clusters ops by scope.
+    (A small class rather than @contextmanager: an RNN enters one per time step.)
     """
-    outer = _SCOPE[-1]
-    _SCOPE.append(name if outer is None else f"{outer}/{name}")
-    try:
-        yield
-    finally:
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        outer = _SCOPE[-1]
+        _SCOPE.append(self.name if outer is None else f"{outer}/{self.name}")
+
+    def __exit__(self, *exc: object) -> None:
         _SCOPE.pop()
 
 
@@ -72,9 +78,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if kept:
         grad = grad.sum(axis=kept, keepdims=True)
     return grad
-
-
-_STRUCTURE = ("parents", "params", "needs_input_grad", "scope")
 
 
 class Function:

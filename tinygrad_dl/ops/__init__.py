@@ -37,7 +37,8 @@ __all__ = [
     "Abs", "Add", "Clip", "Concatenate", "CrossEntropy", "Div", "Exp", "GetItem", "Log",
     "LogSoftmax", "MatMul", "Max", "Maximum", "Mean", "Mul", "Neg", "Pow", "ReLU", "Reshape",
     "Sigmoid", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Transpose", "Var", "Where",
-    "concatenate", "stack", "where", "maximum", "register", "RNN", "rnn", "BatchNorm", "batch_norm",
+    "concatenate", "stack", "where", "maximum", "register", "RNN", "rnn", "BatchNorm",
+    "batch_norm",
 ]
 
 

@@ -230,7 +230,10 @@ class MatMul(Function):
         x, y = ctx.saved
         nx, ny = ctx.needs_input_grad
         if x.ndim == 2 and y.ndim == 2:  # the common case, no reshaping
-            return (g @ y.T if nx else None), (x.T @ g if ny else None)
+            gy = None
+            if ny:  # one row (an RNN step): x^T g is an outer product, cheaper than a GEMM
+                gy = x.T * g if x.shape[0] == 1 else x.T @ g
+            return (g @ y.T if nx else None), gy
         if x.ndim == 1 and y.ndim == 1:
             return (g * y if nx else None), (g * x if ny else None)
         x2 = x[None, :] if x.ndim == 1 else x

@@ -1,0 +1,103 @@
+"""The fused batch-norm op against the same formula built from generic ops, and finite
+differences, in training (batch statistics) and evaluation (running averages) mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_dl as tg
+from tinygrad_dl.functional import batch_norm
+from tinygrad_dl.gradcheck import gradcheck
+
+
+def composite(x, gamma, beta, eps=1e-8):
+    """Batch norm from generic ops: what the fused op must equal."""
+    mu = x.mean(axis=0)
+    var = x.var(axis=0)
+    return (x - mu) * (var + eps) ** -0.5 * gamma + beta
+
+
+def leaves(rng, n=6, d=4, dtype=np.float64):
+    def p(*shape, scale=1.0, shift=0.0):
+        data = (shift + scale * rng.standard_normal(shape)).astype(dtype)
+        return tg.Tensor(data, requires_grad=True)
+    return p(n, d, scale=2.0, shift=0.5), p(d, shift=1.0), p(d)
+
+
+def grads(fn, inputs, weight):
+    for t in inputs:
+        t.grad = None
+    out = fn(*inputs)
+    (out * tg.Tensor(weight)).sum().backward()
+    return out.data, [t.grad for t in inputs]
+
+
+@given(n=st.integers(2, 9), d=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_training_matches_composite_graph(n, d, seed):
+    rng = np.random.default_rng(seed)
+    inputs = leaves(rng, n, d)
+    weight = rng.standard_normal((n, d))
+    out_f, g_f = grads(batch_norm, inputs, weight)
+    out_c, g_c = grads(composite, inputs, weight)
+    np.testing.assert_allclose(out_f, out_c, rtol=1e-10, atol=1e-10)
+    for a, b in zip(g_f, g_c):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-9)
+
+
+def test_training_gradcheck():
+    # the x-gradient sums to zero per column, so an entry can land near 0: there eps=1e-3
+    # turns the relative test into an absolute one at 1e-10 (finite differences' noise)
+    report = gradcheck(batch_norm, leaves(np.random.default_rng(0)), tol=1e-7, eps=1e-3)
+    assert report.passed, str(report)
+
+
+def test_eval_mode_uses_the_given_statistics_and_is_affine():
+    rng = np.random.default_rng(1)
+    mean, var = rng.standard_normal(4), rng.random(4) + 0.5
+
+    def f(x, gamma, beta):
+        return batch_norm(x, gamma, beta, eps=1e-5, training=False, mean=mean, var=var)
+
+    inputs = leaves(rng)
+    x, gamma, beta = (t.data for t in inputs)
+    out = f(*inputs)
+    np.testing.assert_allclose(out.data, (x - mean) / np.sqrt(var + 1e-5) * gamma + beta)
+    report = gradcheck(f, leaves(rng), tol=1e-7)
+    assert report.passed, str(report)
+
+
+def test_given_batch_statistics_are_used_not_recomputed():
+    rng = np.random.default_rng(2)
+    x, gamma, beta = leaves(rng)
+    mu, var = x.data.mean(axis=0), x.data.var(axis=0)
+    a = batch_norm(x, gamma, beta, mean=mu, var=var)
+    b = batch_norm(x, gamma, beta)
+    np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+    c = batch_norm(x, gamma, beta, mean=mu + 1.0, var=var)  # a wrong mean shows in the output
+    assert not np.allclose(c.data, b.data)
+
+
+def test_float32_stays_float32():
+    x, gamma, beta = leaves(np.random.default_rng(3), dtype=np.float32)
+    out = batch_norm(x, gamma, beta, mean=x.data.mean(axis=0).astype(np.float64))
+    out.sum().backward()
+    assert out.dtype == np.float32
+    assert all(t.grad.dtype == np.float32 for t in (x, gamma, beta))
+
+
+def test_one_node_in_the_graph():
+    x, gamma, beta = leaves(np.random.default_rng(4))
+    out = batch_norm(x, gamma, beta)
+    assert out._ctx.name == "BatchNorm" and out._ctx.parents == (x, gamma, beta)
+
+
+def test_clear_errors():
+    x, gamma, beta = leaves(np.random.default_rng(5))
+    with pytest.raises(ValueError, match="running mean"):
+        batch_norm(x, gamma, beta, training=False)
+    with pytest.raises(ValueError, match="batch_norm: expected"):
+        batch_norm(x, gamma, tg.Tensor(np.zeros(3)))
+

@@ -1,0 +1,101 @@
+"""Smoke tests of the benchmark at tiny sizes: it runs, its table is complete and its ratios
+are the ratios of its own columns. No timing is asserted."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import pytest
+
+from tinygrad_dl import bench, cli
+from tinygrad_dl.bench_env import blas_info
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+TINY = dict(n=40, d=12, batch=20, m=4, hidden3=(4, 4), hidden9=(4, 3, 3, 3, 3, 3, 3, 3),
+            rnn_m=4, vocab=5, seq=3, rnn_updates=2, op_iters=5, chains=(50, 200),
+            mem_steps=(2, 4), repeats=1)
+
+
+@pytest.fixture(scope="module")
+def result() -> bench.Result:
+    return bench.run(bench.quick_config(**TINY, torch=False))
+
+
+def test_every_benchmark_has_a_row(result):
+    names = " | ".join(r.name for r in result.rows)
+    for part in ["one-layer", "two-layer", "k-layer [4, 4] BN", "k-layer 9 layers", "graph",
+                 "fused rnn op", "tiny op", "peak memory", "memory growth", "chain of 50 ops",
+                 "chain of 200 ops"]:
+        assert part in names, part
+    assert {r.dtype for r in result.rows} == {"float64", "float32"}
+
+
+def test_ratios_are_time_ratios_of_the_columns(result):
+    epoch = next(r for r in result.rows if r.name == "one-layer")
+    assert epoch.vs_hand == pytest.approx(epoch.ours / epoch.hand)
+    rnn = next(r for r in result.rows if r.unit == "updates/s")
+    assert rnn.vs_hand == pytest.approx(rnn.hand / rnn.ours)  # throughput: inverted
+    assert all(r.torch is None and r.vs_torch is None for r in result.rows)
+    assert all(r.target_text() == "" for r in result.rows)  # no targets at tiny sizes
+    for r in result.rows:
+        if r.unit in ("s/epoch", "updates/s", "µs", "µs/op"):
+            assert r.ours > 0 and math.isfinite(r.ours)
+
+
+def test_targets_are_judged_on_the_ratio():
+    row = bench.Row("x", "float64", "s/epoch", 1.2, 1.0, 2.0, max_vs_hand=1.1, max_vs_torch=1.0)
+    assert row.target_text() == "hand ≤1.10 MISSED, torch ≤1.00 met"
+    fast = bench.Row("y", "float64", "updates/s", 95.0, 100.0, higher_is_better=True,
+                     max_vs_hand=1 / 0.9)
+    assert fast.target_text() == "hand ≤1.11 met"
+
+
+def test_table_text_and_markdown(result):
+    text = bench.format_table(result)
+    md = bench.format_table(result, markdown=True)
+    assert text.count("\n") >= len(result.rows) + 2
+    table = [line for line in md.splitlines() if line.startswith("|")]
+    assert len(table) == len(result.rows) + 2
+    assert table[0].startswith("| benchmark | dtype | ours÷hand | ours÷torch |")  # ratios first
+    assert all(line.count("|") == table[0].count("|") for line in table)
+    assert "BLAS thread" in md
+
+
+def test_cli_quick_runs_and_prints_one_table(capsys, monkeypatch):
+    monkeypatch.setattr(bench, "QUICK", {**bench.QUICK, **TINY})
+    assert cli.main(["bench", "--quick", "--no-torch", "--dtype", "float32", "--markdown",
+                     "--clock", "cpu", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| one-layer | float32 |" in out and "float64" not in out.split("\n\n", 1)[1]
+    assert "1 BLAS thread(s) (--threads)" in out and "CPU time" in out
+
+
+def test_cli_rejects_bad_values(capsys):
+    assert cli.main(["bench", "--quick", "--repeats", "0"]) == 2
+    assert "--repeats" in capsys.readouterr().err
+    assert cli.main(["bench", "--quick", "--clock", "cpu"]) == 2  # one thread's clock: 1 thread
+    assert "--threads 1" in capsys.readouterr().err
+
+
+def test_blas_threads_are_known():
+    threads, name = blas_info()
+    assert threads >= 1 and name
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is optional")
+def test_torch_column_when_installed():
+    res = bench.run(bench.quick_config(**TINY, dtypes=("float32",), threads=1))
+    rows = {r.name: r for r in res.rows}
+    assert rows["one-layer"].torch > 0 and rows["one-layer"].vs_torch is not None
+    assert any("torch.set_num_threads(1)" in h for h in res.header)
+
+
+def test_settings_are_put_back():
+    before = blas_info()[0]
+    tiny = dict(TINY, torch=False, dtypes=("float32",), chains=(50,))
+    bench.run(bench.quick_config(**tiny, threads=before + 1))
+    assert blas_info()[0] == before
+    bench.run(bench.quick_config(**tiny, threads=1, clock="cpu"))
+    assert blas_info()[0] == before
+    assert bench._clock[0] is bench.CLOCKS["wall"]

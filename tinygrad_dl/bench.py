@@ -1,0 +1,360 @@
+"""The benchmark behind `tinygrad-dl bench` and benchmarks/bench.py.
+
+For each course model it times one training epoch (or, for the char-RNN, updates per second)
+three ways: autograd over the recorded graph (model.loss + backward + SGD), the model's own
+hand-derived NumPy gradients (`hand_gradients`, the ones the gradient tests check) with the
+same SGD update, and PyTorch on the CPU when it is installed. Everything runs in one process,
+interleaved repeat by repeat after a warm-up, and each number is the median of the repeats, so
+load from other processes hits all three alike: the RATIOS are the result, not the seconds.
+It also measures per-op overhead, peak memory of an epoch, memory growth over many steps
+(is the graph freed?) and backward time of very long op chains (is it linear?).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+import tinygrad_dl as tg
+
+from .bench_env import blas_info, cpu_name, set_blas_threads, steady_malloc, torch_or_none
+from .bench_table import COLUMNS, Result, Row, format_table  # noqa: F401  (the public API)
+
+
+@dataclass(frozen=True)
+class Config:
+    n: int = 10_000  # samples per epoch (CIFAR-shaped)
+    d: int = 3072
+    K: int = 10
+    batch: int = 100
+    m: int = 50  # two-layer hidden units
+    hidden3: tuple[int, ...] = (50, 50)
+    hidden9: tuple[int, ...] = (50, 30, 20, 20, 10, 10, 10, 10)
+    lam: float = 0.005
+    lr: float = 0.01
+    rnn_m: int = 100
+    vocab: int = 80
+    seq: int = 25
+    rnn_updates: int = 200  # updates per timed char-RNN repeat
+    op_iters: int = 5000  # iterations per timed tiny-op repeat
+    chains: tuple[int, ...] = (10**4, 10**5, 10**6)
+    mem_steps: tuple[int, int] = (100, 1000)
+    repeats: int = 7
+    dtypes: tuple[str, ...] = ("float64", "float32")
+    torch: bool = True
+    threads: int | None = None  # BLAS (and torch) threads; None: NumPy's default
+    clock: str = "wall"  # "wall" (perf_counter) or "cpu" (thread_time: steady on a busy box)
+    targets: bool = True  # judge the rows against the targets (meaningless at quick sizes)
+    seed: int = 0
+
+
+QUICK = dict(n=200, d=64, batch=50, m=16, hidden3=(16, 16), hidden9=(16, 12, 8, 8, 6, 6, 6, 6),
+             rnn_m=16, vocab=12, seq=8, rnn_updates=10, op_iters=200, chains=(1000, 4000),
+             mem_steps=(5, 20), repeats=2, targets=False)
+
+
+def quick_config(**overrides: Any) -> Config:
+    """Tiny sizes for a smoke test (seconds, not minutes); timings mean nothing there."""
+    return replace(Config(), **{**QUICK, **overrides})
+
+
+# ---- timing ------------------------------------------------------------------------------
+# "cpu" is the CPU time of the calling thread: what other jobs on the machine do to the
+# wall clock does not show in it. It counts only this thread, so it needs 1 BLAS thread.
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+_clock = [time.perf_counter]  # the one chosen for this run
+
+
+def now() -> float:
+    """The benchmark's clock (wall or CPU, as configured), in seconds."""
+    return _clock[0]()
+
+
+def median_times(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median seconds per call of each fn: one warm-up call each, then `repeats` rounds that
+    call every fn once in turn (interleaved, so a burst of load hits all of them)."""
+    clock = _clock[0]
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(max(1, repeats)):
+        for k, fn in fns.items():
+            gc.collect()
+            t0 = clock()
+            fn()
+            times[k].append(clock() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+# ---- the classifiers ---------------------------------------------------------------------
+def synthetic_data(cfg: Config, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic CIFAR-shaped data: standard-normal features (as after normalizing), K labels."""
+    rng = np.random.default_rng(cfg.seed)
+    X = rng.standard_normal((cfg.n, cfg.d), dtype=np.float32 if dtype == "float32" else None)
+    return X.astype(dtype, copy=False), rng.integers(0, cfg.K, cfg.n)
+
+
+def classifiers(cfg: Config) -> list[tuple[str, Callable[[Any], Any], list[int], bool]]:
+    """(row name, model factory taking a dtype, layer sizes for torch, batch norm)."""
+    from tinygrad_dl import models
+
+    def rng() -> np.random.Generator:
+        return np.random.default_rng(cfg.seed)
+
+    h3, h9 = list(cfg.hidden3), list(cfg.hidden9)
+    return [
+        ("one-layer", lambda dt: models.OneLayer(cfg.d, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
+         [cfg.d, cfg.K], False),
+        (f"two-layer (m={cfg.m})",
+         lambda dt: models.TwoLayer(cfg.d, cfg.m, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
+         [cfg.d, cfg.m, cfg.K], False),
+        (f"k-layer {h3} BN",
+         lambda dt: models.KLayer(cfg.d, h3, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
+         [cfg.d, *h3, cfg.K], True),
+        (f"k-layer {len(h9) + 1} layers BN",
+         lambda dt: models.KLayer(cfg.d, h9, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
+         [cfg.d, *h9, cfg.K], True),
+    ]
+
+
+def autograd_step(model: Any, params: list[tg.Tensor], X: np.ndarray, y: np.ndarray,
+                  lr: float) -> None:
+    """One SGD update through the graph: loss, backward, p -= lr * grad."""
+    J = model.loss(X, y)
+    for p in params:
+        p.grad = None
+    J.backward()
+    for p in params:
+        p.data -= lr * p.grad
+
+
+def hand_step(model: Any, named: list[tuple[str, tg.Tensor]], X: np.ndarray, y: np.ndarray,
+              lr: float) -> None:
+    """The same update from the model's hand-derived NumPy gradients."""
+    grads = model.hand_gradients(X, y)
+    for name, p in named:
+        p.data -= lr * grads[name]
+
+
+def epoch_fns(
+    cfg: Config, model: Any, X: np.ndarray, y: np.ndarray
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """(autograd epoch, hand-derived epoch): each one pass of SGD over the n samples."""
+    named = model.named_parameters()
+    params = [p for _, p in named]
+    B, nb = cfg.batch, cfg.n // cfg.batch
+
+    def autograd_epoch() -> None:
+        for i in range(nb):
+            autograd_step(model, params, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
+
+    def hand_epoch() -> None:
+        for i in range(nb):
+            hand_step(model, named, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
+
+    return autograd_epoch, hand_epoch
+
+
+def classifier_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
+    X, y = synthetic_data(cfg, dtype)
+    rows = []
+    for name, make, sizes, bn in classifiers(cfg):
+        autograd_epoch, hand_epoch = epoch_fns(cfg, make(dtype), X, y)
+        fns = {"ours": autograd_epoch, "hand": hand_epoch}
+        if torch_mod is not None:
+            from .bench_torch import mlp_step
+
+            step = mlp_step(X, y, sizes, batch=cfg.batch, lr=cfg.lr, lam=cfg.lam, batch_norm=bn)
+            fns["torch"] = _loop(step, cfg.n // cfg.batch)
+        t = median_times(fns, cfg.repeats)
+        rows.append(Row(name, dtype, "s/epoch", t["ours"], t["hand"], t.get("torch"),
+                        max_vs_hand=1.10, max_vs_torch=1.0))
+    return rows
+
+
+# ---- the char-RNN ------------------------------------------------------------------------
+def char_rnn_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
+    from tinygrad_dl import models
+
+    rng = np.random.default_rng(cfg.seed)
+    n = cfg.rnn_updates
+    seqs = rng.integers(0, cfg.vocab, (n, cfg.seq + 1))
+
+    def make(**kw: Any) -> Any:
+        return models.CharRNN(cfg.vocab, m=cfg.rnn_m, rng=np.random.default_rng(cfg.seed),
+                              dtype=dtype, **kw)
+
+    def graph_updates(model: Any) -> Callable[[], None]:
+        params = model.parameters()
+
+        def run() -> None:
+            h = None
+            for i in range(n):
+                autograd_step_rnn(model, params, seqs[i], h, cfg.lr)
+                h = model.h_last
+
+        return run
+
+    def hand_updates(model: Any) -> Callable[[], None]:
+        named = model.named_parameters()
+
+        def run() -> None:
+            h = None
+            for i in range(n):
+                grads = model.hand_gradients(seqs[i, :-1], seqs[i, 1:], h)
+                for name, p in named:
+                    p.data -= cfg.lr * grads[name]
+                h = model.h_last
+
+        return run
+
+    fns = {"graph": graph_updates(make()), "fused": graph_updates(make(fused=True)),
+           "hand": hand_updates(make())}
+    if torch_mod is not None:
+        from .bench_torch import char_rnn_step
+
+        for key, fused in (("torch", False), ("torch_fused", True)):
+            step = char_rnn_step(seqs, cfg.vocab, cfg.rnn_m, lr=cfg.lr, dtype=np.dtype(dtype),
+                                 fused=fused)
+            fns[key] = _loop(step, n)
+    t = median_times(fns, cfg.repeats)
+    ups = {k: n / v for k, v in t.items()}
+    name = f"char-RNN (m={cfg.rnn_m}, T={cfg.seq})"
+    return [
+        Row(f"{name} graph", dtype, "updates/s", ups["graph"], ups["hand"], ups.get("torch"),
+            higher_is_better=True, max_vs_hand=1 / 0.4, note="torch: autograd loop"),
+        Row(f"{name} fused rnn op", dtype, "updates/s", ups["fused"], ups["hand"],
+            ups.get("torch_fused"), higher_is_better=True, max_vs_hand=1 / 0.9,
+            note="torch: nn.RNN"),
+    ]
+
+
+def autograd_step_rnn(model: Any, params: list[tg.Tensor], seq: np.ndarray, h0: Any,
+                      lr: float) -> None:
+    """One char-RNN SGD update through the graph on seq (inputs seq[:-1], targets seq[1:])."""
+    J = model.loss(seq[:-1], seq[1:], h0)
+    for p in params:
+        p.grad = None
+    J.backward()
+    for p in params:
+        p.data -= lr * p.grad
+
+
+def _loop(step: Callable[[int], None], n: int) -> Callable[[], None]:
+    def run() -> None:
+        for i in range(n):
+            step(i)
+
+    return run
+
+
+# ---- per-op overhead, memory, long chains ------------------------------------------------
+def tiny_op_row(cfg: Config, dtype: str, torch_mod: Any) -> Row:
+    """Forward + backward of x * y on 4-element vectors: pure per-op overhead."""
+    x = tg.Tensor(np.ones(4, dtype=dtype), requires_grad=True)
+    w = tg.Tensor(np.ones(4, dtype=dtype), requires_grad=True)
+    g = np.ones(4, dtype=dtype)
+    xa, wa = x.data, w.data
+    k = cfg.op_iters
+
+    def ours() -> None:
+        for _ in range(k):
+            x.grad = w.grad = None
+            (x * w).backward(g)
+
+    def hand() -> None:  # the same arithmetic, no graph
+        for _ in range(k):
+            out = xa * wa  # noqa: F841
+            gx, gw = g * wa, g * xa  # noqa: F841
+
+    fns = {"ours": ours, "hand": hand}
+    if torch_mod is not None:
+        from .bench_torch import tiny_op
+
+        run = tiny_op(4, np.dtype(dtype))
+
+        def torch_run() -> None:
+            for _ in range(k):
+                run()
+
+        fns["torch"] = torch_run
+    t = {key: v / k * 1e6 for key, v in median_times(fns, cfg.repeats).items()}
+    return Row("tiny op x*y fwd+bwd (per-op overhead)", dtype, "µs", t["ours"], t["hand"],
+               t.get("torch"), note="hand: the 3 NumPy multiplies alone")
+
+
+# ---- the whole run and the table ---------------------------------------------------------
+def run(cfg: Config, log: Callable[[str], None] | None = None) -> Result:
+    """Run every benchmark in one process and return the rows (see `format_table`).
+
+    The clock and thread settings it changes are put back afterwards.
+    """
+    if cfg.clock not in CLOCKS:
+        raise ValueError(f"bench: clock must be one of {', '.join(CLOCKS)}, not {cfg.clock!r}")
+    if cfg.clock == "cpu" and cfg.threads != 1:
+        raise ValueError("bench: --clock cpu times the calling thread only, so it needs "
+                         "--threads 1 (else BLAS worker threads would go uncounted)")
+    torch_mod = torch_or_none() if cfg.torch else None
+    saved = (_clock[0], blas_info()[0], torch_mod.get_num_threads() if torch_mod else None)
+    _clock[0] = CLOCKS[cfg.clock]
+    try:
+        if cfg.threads:
+            set_blas_threads(cfg.threads)
+        return _run(cfg, torch_mod, log or (lambda s: None))
+    finally:
+        _clock[0] = saved[0]
+        if cfg.threads:
+            set_blas_threads(saved[1])
+        if torch_mod is not None:
+            torch_mod.set_num_threads(saved[2])
+
+
+def _run(cfg: Config, torch_mod: Any, log: Callable[[str], None]) -> Result:
+    t_start = time.perf_counter()
+    threads, blas = blas_info()
+    header = [
+        f"machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()} "
+        f"{platform.machine()}, Python {platform.python_version()}",
+        f"NumPy {np.__version__} with {blas}, {threads} BLAS thread(s)"
+        + (" (--threads)" if cfg.threads else " (its default)"),
+    ]
+    if steady_malloc():
+        header.append("glibc malloc keeps freed memory (no trimming; no mmap under 32 MiB): "
+                      "no path pays page faults for its temporaries")
+    if torch_mod is not None:
+        torch_mod.set_num_threads(threads)
+        header.append(f"PyTorch {torch_mod.__version__} (CPU), torch.set_num_threads({threads}): "
+                      f"the same as NumPy's BLAS; same dtype")
+    else:
+        header.append("PyTorch: not run" + ("" if cfg.torch else " (--no-torch)"))
+    clock = ("wall-clock time" if cfg.clock == "wall"
+             else "CPU time of the one thread doing the work (time.thread_time), not wall-clock")
+    header.append(f"{clock}; median of {cfg.repeats} interleaved repeats after a warm-up; epochs "
+                  f"of {cfg.n} samples x {cfg.d} features, batch {cfg.batch}, SGD")
+    rows: list[Row] = []
+    for dtype in cfg.dtypes:
+        log(f"[{dtype}] classifiers ...")
+        rows += classifier_rows(cfg, dtype, torch_mod)
+        log(f"[{dtype}] char-RNN ...")
+        rows += char_rnn_rows(cfg, dtype, torch_mod)
+        rows.append(tiny_op_row(cfg, dtype, torch_mod))
+    from .bench_memory import chain_rows, memory_rows
+
+    log("memory ...")
+    rows += memory_rows(cfg, cfg.dtypes[0])
+    log("long chains ...")
+    rows += chain_rows(cfg, cfg.dtypes[0])
+    if not cfg.targets:
+        for r in rows:
+            r.max_vs_hand = r.max_vs_torch = None
+    return Result(rows, header, time.perf_counter() - t_start)
+
+

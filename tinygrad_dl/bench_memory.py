@@ -1,0 +1,106 @@
+"""Memory and scaling benchmarks: peak memory of a training epoch, memory growth over many
+steps (is the graph freed?), and backward time through very long op chains (is it linear?)."""
+
+from __future__ import annotations
+
+import gc
+import math
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import tinygrad_dl as tg
+
+from . import bench
+from .bench_table import Row
+
+
+def _traced(fn: Callable[[], Any]) -> int:
+    """Peak bytes NumPy and Python allocate while fn runs (tracemalloc sees NumPy's data)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def memory_rows(cfg: bench.Config, dtype: str) -> list[Row]:
+    X, y = bench.synthetic_data(cfg, dtype)
+    rows = []
+    for name, make, _, _ in bench.classifiers(cfg)[1::2]:  # two-layer and the 9-layer net
+        autograd_epoch, hand_epoch = bench.epoch_fns(cfg, make(dtype), X, y)
+        ours, hand = _traced(autograd_epoch) / 2**20, _traced(hand_epoch) / 2**20
+        rows.append(Row(f"peak memory, {name} epoch", dtype, "MiB", ours, hand,
+                        note="tracemalloc, above the data"))
+
+    # memory growth: if the graph or its saved arrays leaked, step N would hold more NumPy
+    # memory than step n. (Python objects are reported apart: CPython's free lists of tuples
+    # and floats fill up over the first few thousand steps, then stay flat.)
+    name, make, _, _ = bench.classifiers(cfg)[1]
+    first, last = cfg.mem_steps
+    grown: dict[str, tuple[float, float]] = {}
+    for key in ("ours", "hand"):
+        model = make(dtype)
+        named = model.named_parameters()
+        params = [p for _, p in named]
+        B, nb = cfg.batch, cfg.n // cfg.batch
+        gc.collect()
+        tracemalloc.start()
+        try:
+            at = (0, 0)
+            for s in range(1, last + 1):
+                i = s % nb
+                Xb, yb = X[i * B:(i + 1) * B], y[i * B:(i + 1) * B]
+                if key == "ours":
+                    bench.autograd_step(model, params, Xb, yb, cfg.lr)
+                else:
+                    bench.hand_step(model, named, Xb, yb, cfg.lr)
+                if s == first:
+                    at = _numpy_and_total_bytes()
+            now = _numpy_and_total_bytes()
+            grown[key] = ((now[0] - at[0]) / 1024, (now[1] - now[0] - at[1] + at[0]) / 1024)
+        finally:
+            tracemalloc.stop()
+    rows.append(Row(f"memory growth, {name}, step {first} -> {last}", dtype, "KiB",
+                    grown["ours"][0], grown["hand"][0],
+                    note=f"NumPy arrays; 0 = the graph is freed. Python objects: "
+                    f"{grown['ours'][1]:+.0f} KiB (free lists)"))
+    return rows
+
+
+_NUMPY_DOMAIN = 389047  # the tracemalloc domain NumPy reports its array data in
+
+
+def _numpy_and_total_bytes() -> tuple[int, int]:
+    snap = tracemalloc.take_snapshot()
+    numpy_only = snap.filter_traces([tracemalloc.DomainFilter(True, _NUMPY_DOMAIN)])
+    return sum(t.size for t in numpy_only.traces), tracemalloc.get_traced_memory()[0]
+
+
+def chain_rows(cfg: bench.Config, dtype: str) -> list[Row]:
+    """Backward through n chained multiplies y = y * w: time per op must not grow with n."""
+    rows, base, clock = [], None, bench.now
+    for n in cfg.chains:
+        w = tg.Tensor(np.ones((), dtype=dtype), requires_grad=True)
+        y = tg.Tensor(np.ones(4, dtype=dtype), requires_grad=True)
+        t0 = clock()
+        for _ in range(n):
+            y = y * w
+        t1 = clock()
+        y.backward(np.ones(4, dtype=dtype))
+        t2 = clock()
+        if w.grad is None or not math.isclose(float(w.grad), 4.0 * n, rel_tol=1e-6):
+            raise RuntimeError(f"chain of {n} ops: wrong gradient {w.grad}")
+        del y
+        gc.collect()
+        per_op = (t2 - t1) / n * 1e6
+        base = base or per_op
+        rows.append(Row(f"chain of {n:,} ops, backward", dtype, "µs/op", per_op,
+                        note=f"{per_op / base:.2f}x the first chain's µs/op; "
+                        f"forward {(t1 - t0) / n * 1e6:.1f} µs/op"))
+    return rows
