@@ -1,0 +1,67 @@
+"""The fused primitives (sum_of_squares, batch_norm, rnn) through the same generic harness as
+every other op: hypothesis draws shapes and values, check_grad compares autograd with finite
+differences and the forward with a plain NumPy reference."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import arrays, check_grad, positive_arrays, shapes
+
+import tinygrad_dl as tg
+from tinygrad_dl.functional import batch_norm
+from tinygrad_dl.nn import sum_of_squares
+
+
+@given(st.lists(shapes(), min_size=1, max_size=3).flatmap(
+    lambda ss: st.tuples(*[arrays(s) for s in ss])))
+def test_sum_of_squares(xs):
+    check_grad(sum_of_squares, *xs, ref=lambda *a: sum(float((v * v).sum()) for v in a))
+
+
+@st.composite
+def bn_case(draw):
+    n, d = draw(st.integers(2, 5)), draw(st.integers(1, 4))
+    x = draw(arrays((n, d), -2.0, 2.0))
+    # rows must differ per feature, or the batch variance is ~0 and the op is ill-conditioned
+    x = x + np.arange(n)[:, None] * 0.7
+    return x, draw(positive_arrays((d,), 0.5, 2.0)), draw(arrays((d,), -1.0, 1.0))
+
+
+def _bn_ref(x, g, b, eps=1e-8):
+    return g * (x - x.mean(0)) / np.sqrt(x.var(0) + eps) + b
+
+
+@given(bn_case())
+def test_batch_norm_training(case):
+    check_grad(batch_norm, *case, ref=_bn_ref)
+
+
+@given(bn_case())
+def test_batch_norm_eval_uses_given_statistics(case):
+    x, g, b = case
+    mu, var = x.mean(0) + 0.3, x.var(0) + 0.5
+    check_grad(lambda x, g, b: batch_norm(x, g, b, training=False, mean=mu, var=var), x, g, b,
+               ref=lambda x, g, b: g * (x - mu) / np.sqrt(var + 1e-8) + b)
+
+
+@st.composite
+def rnn_case(draw):
+    T, d, m = draw(st.integers(1, 5)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return (draw(arrays((T, d), -1.0, 1.0)), draw(arrays((d, m), -0.8, 0.8)),
+            draw(arrays((m, m), -0.8, 0.8)), draw(arrays((m,), -0.5, 0.5)),
+            draw(arrays((m,), -0.9, 0.9)))
+
+
+def _rnn_ref(x, U, W, b, h0):
+    h, out = h0, []
+    for x_t in x:
+        h = np.tanh(x_t @ U + h @ W + b)
+        out.append(h)
+    return np.stack(out)
+
+
+@given(rnn_case())
+def test_rnn_all_inputs(case):
+    check_grad(tg.rnn, *case, ref=_rnn_ref)
