@@ -54,6 +54,7 @@ class CharRNN(Module):
         self.b = Tensor(np.zeros(self.m, dtype=self.dtype), requires_grad=True)
         self.c = Tensor(np.zeros(self.K, dtype=self.dtype), requires_grad=True)
         self.h_last: np.ndarray | None = None  # final hidden state of the last loss()/forward()
+        self.last_loss: float | None = None  # the loss of the last hand_gradients() call
         self.named_parameters()
 
     def config(self) -> dict[str, Any]:
@@ -111,9 +112,10 @@ class CharRNN(Module):
     def loss(self, X: Any, Y: Any, h0: Any = None) -> Tensor:
         """Sum over t of -log p_t[y_t]; X, Y: input and next-character target indices (T,)."""
         Y = self._indices(Y, "Y")
-        if len(Y) != len(np.asarray(X)):
+        n_x = len(np.asarray(X))
+        if len(Y) != n_x:
             raise ValueError(f"CharRNN.loss: X and Y must have the same length, got "
-                             f"{len(np.asarray(X))} and {len(Y)}")
+                             f"{n_x} and {len(Y)}")
         return F.cross_entropy(self(X, h0), Y, reduction="sum")
 
     # ---- the course's BPTT, in NumPy -----------------------------------------------------
@@ -126,7 +128,8 @@ class CharRNN(Module):
             da_t = dh_t * (1 - h_t^2)
             dW = H_prev^T dA  (H_prev rows h_0..h_{T-1}),  db = 1^T dA,
             dU = onehot(X)^T dA                  (row x_t of dU gets da_t)
-        Sets self.h_last = h_T, like loss().
+        Sets self.h_last = h_T, like loss(), and self.last_loss = L (a float), the value
+        loss() would return, so a hand-written training loop has its loss for free.
         """
         X, Y = self._indices(X), self._indices(Y, "Y")
         if len(X) != len(Y):
@@ -147,9 +150,17 @@ class CharRNN(Module):
         G = H @ V
         G += c
         G -= G.max(axis=1, keepdims=True)
+        rows = np.arange(T)
+        picked = G[rows, Y]  # shifted target logits, for the loss
         np.exp(G, out=G)
-        G /= G.sum(axis=1, keepdims=True)
-        G[np.arange(T), Y] -= 1.0
+        total = G.sum(axis=1, keepdims=True)
+        # the loss too, as loss() computes it (a training loop logs it every update, for the
+        # smooth loss): sum_t log sum_k exp(o_tk - max) - (o_t[y_t] - max); 3 small NumPy calls
+        losses = np.log(total[:, 0])
+        losses -= picked
+        self.last_loss = float(losses.sum())
+        G /= total
+        G[rows, Y] -= 1.0
         dV = H.T @ G
         dc = G.sum(axis=0)
 

@@ -57,7 +57,8 @@ class Classifier(Module):
         """The cost J = mean cross-entropy + lam * sum of squared weights (not biases/BN)."""
         J = self.cross_entropy(X, y)
         if self.lam:
-            J = J + sum_of_squares(*[lin.W for lin in self.linears]) * self.lam
+            # lam folded into the one penalty op: no Mul node, no constant Tensor per step
+            J = J + sum_of_squares(*[lin.W for lin in self.linears], scale=self.lam)
         return J
 
     # ---- evaluation --------------------------------------------------------------------------

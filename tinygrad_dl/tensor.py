@@ -72,8 +72,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
+    if extra:  # leading dims that broadcasting added (axis=0 is the bias of a Linear)
+        grad = grad.sum(axis=0 if extra == 1 else tuple(range(extra)))
+        if grad.shape == shape:
+            return grad
     kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if kept:
         grad = grad.sum(axis=kept, keepdims=True)
@@ -256,28 +258,24 @@ class Tensor:
                     f"backward() on a non-scalar tensor of shape {self.shape} needs an explicit "
                     "grad of that shape (the gradient of the final scalar w.r.t. this tensor)"
                 )
-            grad = np.ones_like(self.data)
+            grad = np.ones(self.data.shape, self.data.dtype)  # (np.ones_like: a slower wrapper)
         else:
             grad = _as_data(grad, self.data.dtype)
             if grad.shape != self.shape:
                 raise ValueError(
                     f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}"
                 )
-        grads: dict[int, np.ndarray] = {id(self): grad}
+        ops, leaves = _toposort(self)
+        grads: dict[int, np.ndarray] = {id(self): grad}  # pending gradient of each tensor
         owned: set[int] = set()  # ids of tensors whose pending grad array we allocated
-        for t in _toposort(self):
-            g = grads.pop(id(t), None)
-            if g is None:
+        pop, get, own, disown = grads.pop, grads.get, owned.add, owned.discard  # hot-loop aliases
+        for t in ops:  # every op's output, each before the ops that made its inputs
+            g = pop(id(t), None)
+            if g is None:  # nothing downstream sent it a gradient
                 continue
+            if t._retain:
+                t._accumulate(g, id(t) in owned)
             ctx = t._ctx
-            if ctx is None or t._retain:
-                mine = id(t) in owned
-                if t.grad is None:
-                    t.grad = g if mine else g.copy()
-                else:
-                    t.grad += g
-                if ctx is None:
-                    continue
             if ctx.released:
                 raise RuntimeError(
                     f"backward through {ctx.name} a second time: its saved arrays were freed by "
@@ -287,10 +285,10 @@ class Tensor:
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             parents = ctx.parents
-            if len(in_grads) != len(parents):
+            n_in = len(in_grads)
+            if n_in != len(parents):
                 raise RuntimeError(
-                    f"{ctx.name}.backward returned {len(in_grads)} gradients for "
-                    f"{len(parents)} inputs"
+                    f"{ctx.name}.backward returned {n_in} gradients for {len(parents)} inputs"
                 )
             for p, pg in zip(parents, in_grads):
                 if pg is None or not p.requires_grad:
@@ -303,16 +301,17 @@ class Tensor:
                         f"input of shape {p.data.shape}"
                     )
                 key = id(p)
-                prev = grads.get(key)
+                prev = get(key)
                 if prev is None:
                     grads[key] = pg
                     # ours to add into later only if fresh: not g, not a view, and not the
                     # same array handed to another input of this op as well
-                    if (pg.base is None and pg is not g and pg.flags.writeable
-                            and (len(in_grads) == 1 or _only_once(pg, in_grads))):
-                        owned.add(key)
+                    if (pg is not g and pg.base is None and pg.flags.writeable
+                            and (n_in == 1 or (in_grads[0] is not in_grads[1] if n_in == 2
+                                               else _only_once(pg, in_grads)))):
+                        own(key)
                     else:
-                        owned.discard(key)
+                        disown(key)
                 elif key in owned:
                     prev += pg
                 else:
@@ -320,9 +319,25 @@ class Tensor:
                     if type(total) is not np.ndarray:  # 0-d + 0-d gives a NumPy scalar
                         total = np.asarray(total)
                     grads[key] = total
-                    owned.add(key)
+                    own(key)
             if not retain_graph:
                 ctx.release()
+        for t in leaves:  # all their gradient has arrived: add it into .grad
+            key = id(t)
+            g = pop(key, None)
+            if g is None:
+                continue
+            if t.grad is None:
+                t.grad = g if key in owned else g.copy()  # store g itself only if ours
+            else:
+                t.grad += g
+
+    def _accumulate(self, g: np.ndarray, mine: bool) -> None:
+        """Add a finished gradient into .grad; store `g` itself only if nothing else holds it."""
+        if self.grad is None:
+            self.grad = g if mine else g.copy()
+        else:
+            self.grad += g
 
     # ---- operators (the ops themselves live in tinygrad_dl.ops) --------------------------
     def _lift(self, other: Any) -> Tensor:
@@ -355,12 +370,22 @@ def _only_once(a: np.ndarray, arrays: tuple[Any, ...]) -> bool:
 _DONE = object()  # stack marker: the node below it has had all its parents finished
 
 
-def _toposort(root: Tensor) -> list[Tensor]:
-    """Tensors that need a gradient, root first, each before all of its parents (iterative DFS)."""
+def _toposort(root: Tensor) -> tuple[list[Tensor], list[Tensor]]:
+    """(ops, leaves) of the graph below root, restricted to tensors that need a gradient.
+
+    ops: the non-leaf tensors, root first, each before all of its parents (iterative DFS,
+    so deep graphs need no recursion). leaves: the leaves, in the order first reached. Leaves
+    are kept apart because backward only has to add their finished gradient into .grad, after
+    every op has run; this also spares the DFS two stack operations per leaf.
+    """
     order: list[Tensor] = []
+    leaves: list[Tensor] = []
+    if root._ctx is None:
+        return order, [root]
     visited: set[int] = set()
     stack: list[Any] = [root]
-    push, pop, finish, seen, mark = stack.append, stack.pop, order.append, visited.add, _DONE
+    push, pop, finish, seen, leaf, mark = (
+        stack.append, stack.pop, order.append, visited.add, leaves.append, _DONE)
     while stack:
         node = pop()
         if node is mark:
@@ -372,17 +397,20 @@ def _toposort(root: Tensor) -> list[Tensor]:
         if key in visited:
             continue
         seen(key)
-        ctx = node._ctx
-        if ctx is None:  # a leaf finishes at once
-            finish(node)
-            continue
         push(node)
         push(mark)
-        for p in ctx.parents:
-            if p.requires_grad and id(p) not in visited:
-                push(p)
+        for p in node._ctx.parents:
+            if p.requires_grad:
+                key = id(p)
+                if key in visited:
+                    continue
+                if p._ctx is None:  # a leaf is done as soon as it is found
+                    seen(key)
+                    leaf(p)
+                else:
+                    push(p)
     order.reverse()
-    return order
+    return order, leaves
 
 
 # ---- constructors ------------------------------------------------------------------------

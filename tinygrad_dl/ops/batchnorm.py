@@ -22,11 +22,12 @@ class BatchNorm(Function):
     """forward(x (n, d), gamma (d,), beta (d,), eps, training, mean, var) -> (n, d)."""
 
     def forward(ctx, x, gamma, beta, eps=1e-8, training=True, mean=None, var=None):
+        n = x.shape[0]
         if mean is None:
-            mean = x.mean(axis=0)
+            mean = x.sum(axis=0) / n  # = x.mean(axis=0) bit for bit, minus its Python wrapper
         x_hat = x - mean  # fresh: normalized in place below
         if var is None:
-            var = np.einsum("ij,ij->j", x_hat, x_hat) / x.shape[0]
+            var = np.einsum("ij,ij->j", x_hat, x_hat) / n
         inv = 1.0 / np.sqrt(var + eps)
         x_hat *= inv
         out = x_hat * gamma
@@ -44,7 +45,7 @@ class BatchNorm(Function):
         if nx:
             dx = g * (gamma * inv)  # G1 = dL/dx_hat / sqrt(v + eps)
             if ctx.training:  # mu and v depend on x: remove their share
-                dx -= dx.mean(axis=0)
+                dx -= dx.sum(axis=0) / dx.shape[0]  # its mean (bit for bit, cheaper call)
                 dx -= x_hat * (np.einsum("ij,ij->j", dx, x_hat) / x_hat.shape[0])
         return dx, dgamma, dbeta
 

@@ -59,11 +59,12 @@ class CrossEntropy(Function):
             # the common case, in as few passes as the hand-written softmax gradient:
             # -log p_i[t_i] = log sum_k exp(s_ik) - s_i[t_i] with s = z - max(z)
             shifted = z - z.max(axis=1, keepdims=True)
-            e = np.exp(shifted)
-            total = e.sum(axis=1)
             rows = np.arange(n)
+            picked = shifted[rows, targets]  # taken before shifted is overwritten by its exp
+            e = np.exp(shifted, out=shifted)  # in place: one (n, K) temporary fewer
+            total = e.sum(axis=1)
             losses = np.log(total)
-            losses -= shifted[rows, targets]
+            losses -= picked
             ctx.save_for_backward(e, total, targets, rows)
         else:
             if targets.shape != z.shape:

@@ -93,8 +93,10 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
         h0 = Tensor(np.zeros(batch + (m,), dtype=dt))
     elif not isinstance(h0, Tensor):
         h0 = Tensor(np.asarray(h0, dtype=dt))
-    if (x.ndim == 0 or U.ndim != 2 or W.shape != (m, m) or U.shape[1] != m or b.shape != (m,)
-            or h0.shape != batch + (m,)):
+    # shapes read off .data directly: this runs once per training update
+    xs, Us = x.data.shape, U.data.shape
+    if (len(xs) == 0 or len(Us) != 2 or W.data.shape != (m, m) or Us[1] != m
+            or b.data.shape != (m,) or h0.data.shape != batch + (m,)):
         raise ValueError(
             f"rnn: expected x (T, d) or (T,), U (d, m), W (m, m), b (m,), h0 (m,); got x "
             f"{x.shape}, U {U.shape}, W {W.shape}, b {b.shape}, h0 {h0.shape}"
