@@ -185,3 +185,13 @@ def axes(ndim: int) -> Any:
     if ndim:
         choices.insert(1, st.integers(-ndim, ndim - 1))
     return st.one_of(*choices)
+
+
+def value_and_grads(fn: Callable[..., Tensor], inputs: Sequence[Tensor], weight: np.ndarray
+                    ) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """fn(*inputs) and the gradients of sum(fn(*inputs) * weight) w.r.t. each input."""
+    for t in inputs:
+        t.grad = None
+    out = fn(*inputs)
+    (out * Tensor(weight)).sum().backward()
+    return out.data, [t.grad for t in inputs]

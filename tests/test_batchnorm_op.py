@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import value_and_grads
 
 import tinygrad_dl as tg
 from tinygrad_dl.functional import batch_norm
@@ -27,21 +28,13 @@ def leaves(rng, n=6, d=4, dtype=np.float64):
     return p(n, d, scale=2.0, shift=0.5), p(d, shift=1.0), p(d)
 
 
-def grads(fn, inputs, weight):
-    for t in inputs:
-        t.grad = None
-    out = fn(*inputs)
-    (out * tg.Tensor(weight)).sum().backward()
-    return out.data, [t.grad for t in inputs]
-
-
 @given(n=st.integers(2, 9), d=st.integers(1, 5), seed=st.integers(0, 2**16))
 def test_training_matches_composite_graph(n, d, seed):
     rng = np.random.default_rng(seed)
     inputs = leaves(rng, n, d)
     weight = rng.standard_normal((n, d))
-    out_f, g_f = grads(batch_norm, inputs, weight)
-    out_c, g_c = grads(composite, inputs, weight)
+    out_f, g_f = value_and_grads(batch_norm, inputs, weight)
+    out_c, g_c = value_and_grads(composite, inputs, weight)
     np.testing.assert_allclose(out_f, out_c, rtol=1e-10, atol=1e-10)
     for a, b in zip(g_f, g_c):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-9)

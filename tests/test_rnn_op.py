@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import value_and_grads
 
 import tinygrad_dl as tg
 from tinygrad_dl.functional import cross_entropy
@@ -29,21 +30,13 @@ def params(rng, T=6, d=5, m=4, batch=(), scale=0.5, dtype=np.float64):
     return p(T, *batch, d), p(d, m), p(m, m), p(m), p(*batch, m)
 
 
-def grads(fn, inputs, weight):
-    for t in inputs:
-        t.grad = None
-    out = fn(*inputs)
-    (out * tg.Tensor(weight)).sum().backward()
-    return out.data, [t.grad for t in inputs]
-
-
 @pytest.mark.parametrize("batch", [(), (3,)])
 def test_matches_unfused_graph(batch):
     rng = np.random.default_rng(0)
     inputs = params(rng, batch=batch)
     weight = rng.standard_normal((6, *batch, 4))
-    out_f, g_f = grads(tg.rnn, inputs, weight)
-    out_u, g_u = grads(unfused, inputs, weight)
+    out_f, g_f = value_and_grads(tg.rnn, inputs, weight)
+    out_u, g_u = value_and_grads(unfused, inputs, weight)
     np.testing.assert_allclose(out_f, out_u, rtol=0, atol=1e-12)
     for name, a, b in zip("x U W b h0".split(), g_f, g_u):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-10, err_msg=name)
@@ -54,8 +47,8 @@ def test_matches_unfused_graph_any_shape(T, d, m, seed):
     rng = np.random.default_rng(seed)
     inputs = params(rng, T=T, d=d, m=m, scale=1.0)
     weight = rng.standard_normal((T, m))
-    _, g_f = grads(tg.rnn, inputs, weight)
-    _, g_u = grads(unfused, inputs, weight)
+    _, g_f = value_and_grads(tg.rnn, inputs, weight)
+    _, g_u = value_and_grads(unfused, inputs, weight)
     for a, b in zip(g_f, g_u):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
 
@@ -74,8 +67,9 @@ def test_integer_indices_equal_one_hot_rows():
     _, U, W, b, h0 = params(rng, T=T, d=K, m=m)
     X = tg.Tensor(np.eye(K)[idx])
     weight = rng.standard_normal((T, m))
-    out_i, g_i = grads(lambda U, W, b, h0: tg.rnn(idx, U, W, b, h0), [U, W, b, h0], weight)
-    out_o, g_o = grads(lambda U, W, b, h0: tg.rnn(X, U, W, b, h0), [U, W, b, h0], weight)
+    ps = [U, W, b, h0]
+    out_i, g_i = value_and_grads(lambda U, W, b, h0: tg.rnn(idx, U, W, b, h0), ps, weight)
+    out_o, g_o = value_and_grads(lambda U, W, b, h0: tg.rnn(X, U, W, b, h0), ps, weight)
     np.testing.assert_allclose(out_i, out_o, atol=1e-14)
     for a, c in zip(g_i, g_o):
         np.testing.assert_allclose(a, c, atol=1e-12)

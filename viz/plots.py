@@ -117,6 +117,23 @@ def plot_learning_curves(
     return _finish(fig, save, dpi)
 
 
+def _series(source: Any, column: str, caller: str) -> tuple[np.ndarray, np.ndarray]:
+    """(update steps, finite values) of one column of a History/mapping, or of a plain array."""
+    if isinstance(source, (History, Mapping)):
+        y = _col(source, column)
+        if y is None:
+            raise ValueError(f"{caller}: the history has no {column!r} column")
+        step = _col(source, "step")
+        x = step if step is not None and len(step) == len(y) else np.arange(len(y), dtype=float)
+    else:
+        y = np.asarray(source, dtype=np.float64).reshape(-1)
+        x = np.arange(len(y), dtype=np.float64)
+    xs, ys = _finite(x, y)
+    if not len(ys):
+        raise ValueError(f"{caller}: no finite {column} values to plot")
+    return xs, ys
+
+
 def plot_lr_schedule(
     history_or_etas: Columns | Sequence[float] | np.ndarray,
     save: str | Path | None = None,
@@ -126,18 +143,7 @@ def plot_lr_schedule(
 ) -> Figure:
     """The learning rate eta per update step (e.g. a cyclical schedule), from a History with an
     "eta" column or from an array of etas (one per step)."""
-    if isinstance(history_or_etas, (History, Mapping)):
-        eta = _col(history_or_etas, "eta")
-        if eta is None:
-            raise ValueError("plot_lr_schedule: the history has no 'eta' column")
-        step = _col(history_or_etas, "step")
-        x = step if step is not None and len(step) == len(eta) else np.arange(len(eta), dtype=float)
-    else:
-        eta = np.asarray(history_or_etas, dtype=np.float64).reshape(-1)
-        x = np.arange(len(eta), dtype=np.float64)
-    xs, ys = _finite(x, eta)
-    if not len(ys):
-        raise ValueError("plot_lr_schedule: no finite learning rates to plot")
+    xs, ys = _series(history_or_etas, "eta", "plot_lr_schedule")
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     ax.plot(xs, ys, color=TRAIN, label="eta")
@@ -156,18 +162,7 @@ def plot_smooth_loss(
     dpi: float = 100,
 ) -> Figure:
     """The char-RNN's smooth loss (0.999 * previous + 0.001 * loss) per update step."""
-    if isinstance(history, (History, Mapping)):
-        y = _col(history, "smooth_loss")
-        if y is None:
-            raise ValueError("plot_smooth_loss: the history has no 'smooth_loss' column")
-        step = _col(history, "step")
-        x = step if step is not None and len(step) == len(y) else np.arange(len(y), dtype=float)
-    else:
-        y = np.asarray(history, dtype=np.float64).reshape(-1)
-        x = np.arange(len(y), dtype=np.float64)
-    xs, ys = _finite(x, y)
-    if not len(ys):
-        raise ValueError("plot_smooth_loss: no finite smooth-loss values to plot")
+    xs, ys = _series(history, "smooth_loss", "plot_smooth_loss")
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     ax.plot(xs, ys, color=TRAIN, label="smooth loss")
