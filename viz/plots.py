@@ -134,6 +134,19 @@ def _series(source: Any, column: str, caller: str) -> tuple[np.ndarray, np.ndarr
     return xs, ys
 
 
+def _step_plot(xs: np.ndarray, ys: np.ndarray, label: str, ylabel: str, title: str,
+               figsize: tuple[float, float], save: str | Path | None, dpi: float) -> Figure:
+    """One curve against the update step: the shape of the schedule and smooth-loss plots."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(xs, ys, color=TRAIN, label=label)
+    ax.set_xlabel("update step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return _finish(fig, save, dpi)
+
+
 def plot_lr_schedule(
     history_or_etas: Columns | Sequence[float] | np.ndarray,
     save: str | Path | None = None,
@@ -144,14 +157,8 @@ def plot_lr_schedule(
     """The learning rate eta per update step (e.g. a cyclical schedule), from a History with an
     "eta" column or from an array of etas (one per step)."""
     xs, ys = _series(history_or_etas, "eta", "plot_lr_schedule")
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot(xs, ys, color=TRAIN, label="eta")
-    ax.set_xlabel("update step")
-    ax.set_ylabel("learning rate η")
-    ax.set_title("learning-rate schedule")
-    ax.grid(alpha=0.3)
-    return _finish(fig, save, dpi)
+    return _step_plot(xs, ys, "eta", "learning rate η", "learning-rate schedule",
+                      figsize, save, dpi)
 
 
 def plot_smooth_loss(
@@ -163,14 +170,8 @@ def plot_smooth_loss(
 ) -> Figure:
     """The char-RNN's smooth loss (0.999 * previous + 0.001 * loss) per update step."""
     xs, ys = _series(history, "smooth_loss", "plot_smooth_loss")
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.add_subplot()
-    ax.plot(xs, ys, color=TRAIN, label="smooth loss")
-    ax.set_xlabel("update step")
-    ax.set_ylabel("smooth loss")
-    ax.set_title(f"char-RNN smooth loss (last {ys[-1]:.3f}, best {ys.min():.3f})")
-    ax.grid(alpha=0.3)
-    return _finish(fig, save, dpi)
+    title = f"char-RNN smooth loss (last {ys[-1]:.3f}, best {ys.min():.3f})"
+    return _step_plot(xs, ys, "smooth loss", "smooth loss", title, figsize, save, dpi)
 
 
 # ---- confusion matrix ------------------------------------------------------------------------
