@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl import Tensor, name_scope
 from tinygrad_dl import functional as F
+from tinygrad_dl.functional import concatenate, rnn
 from tinygrad_dl.nn import Module
-from tinygrad_dl.ops import concatenate, rnn
-from tinygrad_dl.tensor import Tensor, name_scope
 
 
 class CharRNN(Module):

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl import Tensor, no_grad
 from tinygrad_dl import functional as F
-from tinygrad_dl.nn import Linear, Module, sum_of_squares
-from tinygrad_dl.tensor import Tensor, no_grad
+from tinygrad_dl.functional import sum_of_squares
+from tinygrad_dl.nn import Linear, Module
 
 
 class Classifier(Module):

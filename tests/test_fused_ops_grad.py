@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from strategies import arrays, check_grad, positive_arrays, shapes
 
 import tinygrad_dl as tg
-from tinygrad_dl.functional import batch_norm
-from tinygrad_dl.nn import sum_of_squares
+from tinygrad_dl.functional import batch_norm, sum_of_squares
 
 
 @given(st.lists(shapes(), min_size=1, max_size=3).flatmap(

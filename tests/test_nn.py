@@ -1,10 +1,11 @@
 """The building blocks in tinygrad_dl.nn: Module bookkeeping, Linear, BatchNorm1d, Dropout,
-ReLU, Sequential, sum_of_squares."""
+ReLU, Sequential (and functional.sum_of_squares, the L2 penalty)."""
 
 import numpy as np
 import pytest
 
 from tinygrad_dl import Tensor, no_grad
+from tinygrad_dl.functional import sum_of_squares
 from tinygrad_dl.gradcheck import gradcheck, numerical_grad, relative_error
 from tinygrad_dl.nn import (
     BatchNorm1d,
@@ -14,7 +15,6 @@ from tinygrad_dl.nn import (
     ReLU,
     Sequential,
     init_std,
-    sum_of_squares,
 )
 
 

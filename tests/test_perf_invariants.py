@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import tinygrad_dl as tg
+from tinygrad_dl.functional import sum_of_squares
 from tinygrad_dl.models import CharRNN
-from tinygrad_dl.nn import sum_of_squares
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -42,7 +42,7 @@ def test_char_rnn_hand_gradients_exposes_the_loss(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_batch_norm_mean_as_sum_over_n_is_numpys_mean(dtype):
-    from tinygrad_dl.ops import batch_norm
+    from tinygrad_dl.functional import batch_norm
 
     x = (np.random.default_rng(4).standard_normal((37, 5)) * 5 + 2).astype(dtype)
     args = (np.ones(5, dtype), np.zeros(5, dtype))

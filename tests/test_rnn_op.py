@@ -11,7 +11,7 @@ from strategies import value_and_grads
 import tinygrad_dl as tg
 from tinygrad_dl.functional import cross_entropy
 from tinygrad_dl.gradcheck import gradcheck
-from tinygrad_dl.ops.rnn import RNN
+from tinygrad_dl.ops import RNN
 
 
 def unfused(x: tg.Tensor, U: tg.Tensor, W: tg.Tensor, b: tg.Tensor, h0: tg.Tensor) -> tg.Tensor:

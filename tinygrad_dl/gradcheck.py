@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, no_grad
+from .engine import no_grad
+from .tensor import Tensor
 
 # 4th-order central stencil: f'(x) ~ (f(x-2h) - 8 f(x-h) + 8 f(x+h) - f(x+2h)) / 12h
 _STENCILS = {2: ((-1, -0.5), (1, 0.5)), 4: ((-2, 1 / 12), (-1, -8 / 12), (1, 8 / 12), (2, -1 / 12))}

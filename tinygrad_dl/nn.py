@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .ops.batchnorm import batch_norm
-from .tensor import _SCOPE, Function, Tensor
+from .engine import name_scope
+from .functional import batch_norm
+from .tensor import Tensor
 
 INITS = ("he", "xavier", "gaussian")
 
@@ -76,16 +77,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # The same as `with name_scope(self._scope):`, minus a generator object per call.
-        scope = self._scope
-        if scope is None:  # a transparent container (Sequential under a parent)
+        if self._scope is None:  # a transparent container (Sequential under a parent)
             return self.forward(*args, **kwargs)
-        outer = _SCOPE[-1]
-        _SCOPE.append(scope if outer is None else f"{outer}/{scope}")
-        try:
+        with name_scope(self._scope):
             return self.forward(*args, **kwargs)
-        finally:
-            _SCOPE.pop()
 
     # ---- traversal -----------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -192,41 +187,6 @@ class Module:
         return "\n".join(lines) + "\n)"
 
 
-class SumOfSquares(Function):
-    """scale * sum_i sum(x_i^2) over one or more tensors as one op, the L2 penalty's building
-    block: d/dx_i = 2 scale x_i.
-
-    Summing lam * (W * W).sum() over k layers gives the same value and gradients through 3k
-    generic ops; this is one node with one pass per weight forward and backward, like the
-    hand-written 2 lam W. `scale` (lam) is folded in so the penalty costs no extra Mul node
-    and no constant Tensor per step; it is applied in the same order as `ss * lam` would be,
-    so values and gradients are bit-for-bit those of the two-op graph.
-    """
-
-    def forward(ctx, *xs, scale=1.0):
-        ctx.save_for_backward(*xs)
-        ctx.scale = scale
-        total = 0.0
-        for x in xs:
-            flat = x.reshape(-1)
-            total += np.dot(flat, flat)
-        total = np.asarray(total, dtype=np.result_type(*xs))
-        return total if scale == 1.0 else total * scale
-
-    def backward(ctx, g):
-        if ctx.scale != 1.0:
-            g = g * ctx.scale  # what the Mul by lam would have passed back
-        g2 = 2.0 * g
-        return tuple(g2 * x for x in ctx.saved)
-
-
-def sum_of_squares(*xs: Tensor, scale: float = 1.0) -> Tensor:
-    """scale * (sum of x ** 2 over all entries of all the given tensors), as one graph node."""
-    if not xs:
-        raise ValueError("sum_of_squares needs at least one tensor")
-    return SumOfSquares.apply(*xs, scale=scale)
-
-
 def init_std(init: str, d_in: int, std: float = 0.01) -> float:
     """The standard deviation of a weight init: He sqrt(2/d_in) (ReLU nets), Xavier
     sqrt(1/d_in) (the course's 1/sqrt(d_in)), or a fixed Gaussian `std`."""
@@ -308,7 +268,7 @@ class BatchNorm1d(Module):
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 2 or x.shape[1] != self.d:
             raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}), got {x.shape}")
-        # one fused op (tinygrad_dl.ops.batchnorm), not ~9 generic ones: same values and
+        # one fused op (tinygrad_dl.ops.fused), not ~9 generic ones: same values and
         # gradients, a third of the cost per layer
         if self.training:
             xd = x.data

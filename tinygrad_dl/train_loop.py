@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from .engine import no_grad
 from .functional import cross_entropy
 from .history import History
 from .optim import SGD, ConstantLR, Optimizer, clip_grad_norm_, clip_grad_value_
-from .tensor import no_grad
 
 
 class NonFiniteLossError(RuntimeError):

@@ -16,7 +16,8 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from tinygrad_dl.tensor import Function, Tensor
+from tinygrad_dl.engine import Function
+from tinygrad_dl.tensor import Tensor
 
 __all__ = ["GraphvizNotFoundError", "INSTALL_HINT", "draw_graph", "render_graph"]
 

@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
 def synthesize_text(model: Any, chars: list[str], start: str, length: int,
                     temperature: float = 1.0, rng: np.random.Generator | None = None) -> str:
     """`start` + `length` sampled characters."""
-    from tinygrad_dl.tensor import no_grad
+    from tinygrad_dl import no_grad
     from tinygrad_dl.text import CharData
 
     vocab = CharData(text="", chars=list(chars))

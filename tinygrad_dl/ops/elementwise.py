@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Function, unbroadcast
+from ..engine import Function, unbroadcast
 
 
 # ---- binary ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Function
+from ..engine import Function
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Function
+from ..engine import Function
 
 
 class Reshape(Function):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Function
+from ..engine import Function
 
 
 def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:

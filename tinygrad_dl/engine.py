@@ -1,0 +1,322 @@
+"""The engine: grad mode, name scopes, the `Function` base class and reverse-mode backprop.
+
+Every op is a `Function` subclass with `forward(ctx, *arrays, **params)` and
+`backward(ctx, grad)` side by side. `Function.apply` runs the forward on NumPy arrays and,
+when a gradient is needed, records the op as the output's `_ctx` with its parent tensors.
+`backward` walks that DAG in reverse topological order (found without recursion, so graphs of
+millions of ops are fine) and hands each op the gradient of its output.
+
+This module does not import the Tensor class: `apply` makes its output with the class of its
+first input, and reads nothing of a tensor but `data`, `requires_grad`, `_ctx`, `_retain` and
+`grad`. Grad mode and the name scope are per thread, as in PyTorch, so trainings may run in
+several threads of one process (a Dask worker's default).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+class _ThreadState(threading.local):
+    grad_enabled = True  # record ops for backward?
+    scope: str | None = None  # innermost name_scope, "layers.0/t=3"; recorded on each op
+
+
+_state = _ThreadState()
+
+
+def is_grad_enabled() -> bool:
+    return _state.grad_enabled
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Record nothing inside: `with no_grad(): ...`, `@no_grad()` or bare `@no_grad`."""
+
+    _mode = False
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        # a stack, not one slot: a decorated function may recurse, and an instance be re-entered
+        self._prev: list[bool] = []
+        self._func = func
+        if func is not None:  # used as a bare decorator: this object is the wrapper
+            functools.update_wrapper(self, func)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._func is None:  # @no_grad(): wrap the function
+            return super().__call__(*args)
+        with self:
+            return self._func(*args, **kwargs)
+
+    def __enter__(self) -> no_grad:
+        self._prev.append(_state.grad_enabled)
+        _state.grad_enabled = self._mode
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _state.grad_enabled = self._prev.pop()
+
+
+class enable_grad(no_grad):
+    """Turn recording back on inside a `no_grad` block."""
+
+    _mode = True
+
+
+class name_scope(contextlib.ContextDecorator):
+    """Tag the ops recorded inside with a scope name ("layers.0", "t=3"), nested with "/".
+
+    Modules enter their own scope when called; draw_graph clusters ops by scope.
+    """
+
+    __slots__ = ("name", "_outer")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._outer: list[str | None] = []
+
+    def __enter__(self) -> None:
+        outer = _state.scope
+        self._outer.append(outer)
+        _state.scope = self.name if outer is None else f"{outer}/{self.name}"
+
+    def __exit__(self, *exc: object) -> None:
+        _state.scope = self._outer.pop()
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum `grad` down to `shape`: the adjoint of NumPy broadcasting (every elementwise op)."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:  # leading dims that broadcasting added (axis=0 is the bias of a Linear)
+        grad = grad.sum(axis=0 if extra == 1 else tuple(range(extra)))
+        if grad.shape == shape:
+            return grad
+    kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if kept:
+        grad = grad.sum(axis=kept, keepdims=True)
+    return grad
+
+
+class Function:
+    """One primitive op. Subclasses define forward(ctx, *arrays) and backward(ctx, grad).
+
+    `ctx` is the Function instance itself: forward stores what backward needs on it
+    (via `ctx.save_for_backward(...)` or plain attributes). backward returns one gradient per
+    tensor input (None where an input needs none); `ctx.needs_input_grad[i]` says which.
+    Backward may return `grad` itself or views of it (the engine never writes into those), but
+    no other pre-existing array: anything else it returns is taken as freshly allocated.
+
+    A recorded op's graph fields are its slots; whatever forward saved lives in its __dict__,
+    which `release()` drops after backward.
+    """
+
+    __slots__ = ("parents", "params", "needs_input_grad", "scope", "released", "__dict__")
+    saved: tuple[Any, ...] = ()
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved = arrays
+
+    def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def release(self) -> None:
+        """Free what forward saved (the graph's structure stays, for drawing)."""
+        self.__dict__ = {}
+        self.released = True
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run forward on the inputs' arrays; record the op if any input needs a gradient."""
+        ctx = cls()
+        try:  # unary and binary ops (nearly all) skip building two lists
+            if len(inputs) == 1:
+                x = inputs[0]
+                ctx.needs_input_grad = needs = [x.requires_grad]
+                data = ctx.forward(x.data, **params)
+            elif len(inputs) == 2:
+                x, y = inputs
+                ctx.needs_input_grad = needs = [x.requires_grad, y.requires_grad]
+                data = ctx.forward(x.data, y.data, **params)
+            else:
+                ctx.needs_input_grad = needs = [t.requires_grad for t in inputs]
+                data = ctx.forward(*[t.data for t in inputs], **params)
+        except ValueError as e:
+            shapes = " and ".join(str(t.data.shape) for t in inputs)
+            raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
+        out = type(inputs[0])(data)
+        if True in needs and _state.grad_enabled:
+            ctx.parents = inputs
+            ctx.params = params
+            ctx.scope = _state.scope
+            ctx.released = False
+            out.requires_grad = True
+            out._ctx = ctx
+        return out
+
+    def input_grads(self, grad: np.ndarray) -> tuple[Any, ...]:
+        """backward(grad) as a tuple with one entry per input, checked against the inputs."""
+        if self.released:
+            raise RuntimeError(
+                f"backward through {self.name} a second time: its saved arrays were freed by "
+                "the first backward(); call backward(retain_graph=True) the first time"
+            )
+        grads = self.backward(grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if len(grads) != len(self.parents):
+            raise RuntimeError(
+                f"{self.name}.backward returned {len(grads)} gradients for "
+                f"{len(self.parents)} inputs"
+            )
+        return grads
+
+
+# ---- reverse mode ---------------------------------------------------------------------------
+def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf) . grad into the `.grad` of every leaf below root."""
+    ops, leaves = toposort(root)
+    pending = _Pending(root, grad)
+    for t in ops:  # every op's output, each before the ops that made its inputs
+        g = pending.pop(t)
+        if g is None:  # nothing downstream sent it a gradient
+            continue
+        if t._retain:
+            store_grad(t, g, pending.owns(t))
+        ctx = t._ctx
+        pending.add(ctx, ctx.input_grads(g), g)
+        if not retain_graph:
+            ctx.release()
+    for t in leaves:  # all their gradient has arrived: add it into .grad
+        g = pending.pop(t)
+        if g is not None:
+            store_grad(t, g, pending.owns(t))
+
+
+class _Pending:
+    """The gradients not yet passed on, one per tensor, and which of their arrays are ours.
+
+    Summing gradients is where backprop allocates: a tensor used by k ops receives k arrays.
+    The first is kept as is; the second is added to it in place when that array is ours (a
+    fresh result of some backward), else into a new array that is then ours (HIPS autograd's
+    `add_outgrads`). Never written into: the upstream gradient, views, and an array handed to
+    two inputs of one op.
+    """
+
+    __slots__ = ("grads", "owned")
+
+    def __init__(self, root: Any, grad: np.ndarray) -> None:
+        self.grads = {id(root): grad}
+        self.owned: set[int] = set()
+
+    def pop(self, t: Any) -> np.ndarray | None:
+        return self.grads.pop(id(t), None)
+
+    def owns(self, t: Any) -> bool:
+        return id(t) in self.owned
+
+    def add(self, ctx: Function, in_grads: tuple[Any, ...], upstream: np.ndarray) -> None:
+        """Add the gradients an op's backward returned to its inputs' pending ones."""
+        grads, owned = self.grads, self.owned
+        for p, g in zip(ctx.parents, in_grads):
+            if g is None or not p.requires_grad:
+                continue
+            if type(g) is not np.ndarray:  # a NumPy scalar (a full reduction) can't be
+                g = np.asarray(g)  # accumulated into in place: make it a 0-d array
+            if g.shape != p.data.shape:
+                raise RuntimeError(
+                    f"{ctx.name}.backward returned a gradient of shape {g.shape} for an "
+                    f"input of shape {p.data.shape}"
+                )
+            key = id(p)
+            prev = grads.get(key)
+            if prev is None:
+                grads[key] = g
+                if (g is not upstream and g.base is None and g.flags.writeable
+                        and _only_once(g, in_grads)):
+                    owned.add(key)
+                else:
+                    owned.discard(key)
+            elif key in owned:
+                prev += g
+            else:
+                total = prev + g
+                grads[key] = total if type(total) is np.ndarray else np.asarray(total)
+                owned.add(key)
+
+
+def store_grad(t: Any, g: np.ndarray, ours: bool) -> None:
+    """Add a finished gradient into `t.grad`, in `t`'s dtype; keep `g` itself only if ours."""
+    if g.dtype != t.data.dtype:  # e.g. a float32 parameter used with a float64 input
+        g, ours = g.astype(t.data.dtype), True
+    if t.grad is None:
+        t.grad = g if ours else g.copy()
+    else:
+        t.grad += g
+
+
+def _only_once(a: np.ndarray, arrays: tuple[Any, ...]) -> bool:
+    n = 0
+    for s in arrays:
+        if s is a:
+            n += 1
+    return n == 1
+
+
+_DONE = object()  # stack marker: the node below it has had all its parents finished
+
+
+def toposort(root: Any) -> tuple[list[Any], list[Any]]:
+    """(ops, leaves) of the graph below root, restricted to tensors that need a gradient.
+
+    ops: the non-leaf tensors, root first, each before all of its parents (iterative DFS,
+    so deep graphs need no recursion). leaves: the leaves, in the order first reached. Leaves
+    are kept apart because backward only has to add their finished gradient into .grad, after
+    every op has run; this also spares the DFS two stack operations per leaf.
+    """
+    order: list[Any] = []
+    leaves: list[Any] = []
+    if root._ctx is None:
+        return order, [root]
+    visited: set[int] = set()
+    stack: list[Any] = [root]
+    push, pop, finish, seen, leaf, mark = (
+        stack.append, stack.pop, order.append, visited.add, leaves.append, _DONE)
+    while stack:
+        node = pop()
+        if node is mark:
+            finish(pop())
+            continue
+        # mark on expansion, not on push: a node pushed early via one path but reached again
+        # via a deeper one must still finish after every node that uses it
+        key = id(node)
+        if key in visited:
+            continue
+        seen(key)
+        push(node)
+        push(mark)
+        for p in node._ctx.parents:
+            if p.requires_grad:
+                key = id(p)
+                if key in visited:
+                    continue
+                if p._ctx is None:  # a leaf is done as soon as it is found
+                    seen(key)
+                    leaf(p)
+                else:
+                    push(p)
+    order.reverse()
+    return order, leaves

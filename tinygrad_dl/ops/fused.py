@@ -1,0 +1,139 @@
+"""Fused primitives: whole course computations as ONE op each, with the course's own backward.
+
+- `BatchNorm`: x_hat = (x - mu) / sqrt(v + eps), y = gamma * x_hat + beta, over the rows.
+  Built from generic ops this is ~9 graph nodes per layer, each with its own temporaries; as
+  one op it costs what the hand-written NumPy costs. In training mu and v are the batch's own
+  mean and (biased) variance and the gradient flows through them (the course's
+  BatchNormBackPass); in evaluation they are constants (running averages) and the op is affine.
+- `RNN`: a whole tanh-RNN sequence, h_t = tanh(x_t U + h_{t-1} W + b), with hand-derived
+  backprop through time. The unfused graph records ~5 ops per time step; this records one.
+  x is float rows (T, d) or integer indices (T,), read as one-hot rows of U without building
+  them; leading batch dims are allowed: x (T, n, d) with h0 (n, m) gives H (T, n, m).
+- `SumOfSquares`: the L2 penalty's building block.
+
+Their public wrappers, with argument checks, are in `tinygrad_dl.functional`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+
+
+class BatchNorm(Function):
+    """forward(x (n, d), gamma (d,), beta (d,), eps, training, mean, var) -> (n, d)."""
+
+    def forward(ctx, x, gamma, beta, eps=1e-8, training=True, mean=None, var=None):
+        n = x.shape[0]
+        if mean is None:
+            mean = x.sum(axis=0) / n  # = x.mean(axis=0) bit for bit, minus its Python wrapper
+        x_hat = x - mean  # fresh: normalized in place below
+        if var is None:
+            var = np.einsum("ij,ij->j", x_hat, x_hat) / n
+        inv = 1.0 / np.sqrt(var + eps)
+        x_hat *= inv
+        out = x_hat * gamma
+        out += beta
+        ctx.save_for_backward(x_hat, inv, gamma)
+        ctx.training = training
+        return out
+
+    def backward(ctx, g):
+        x_hat, inv, gamma = ctx.saved
+        nx, ngamma, nbeta = ctx.needs_input_grad
+        dgamma = np.einsum("ij,ij->j", g, x_hat) if ngamma else None
+        dbeta = g.sum(axis=0) if nbeta else None
+        dx = None
+        if nx:
+            dx = g * (gamma * inv)  # G1 = dL/dx_hat / sqrt(v + eps)
+            if ctx.training:  # mu and v depend on x: remove their share
+                dx -= dx.sum(axis=0) / dx.shape[0]  # its mean (bit for bit, cheaper call)
+                dx -= x_hat * (np.einsum("ij,ij->j", dx, x_hat) / x_hat.shape[0])
+        return dx, dgamma, dbeta
+
+
+class RNN(Function):
+    """forward(x, U, W, b, h0) -> H (T, ..., m); backward is BPTT over the saved states."""
+
+    def forward(ctx, x, U, W, b, h0):
+        if x.dtype.kind in "iu":
+            if x.ndim != 1:
+                raise ValueError(f"integer inputs must be indices of shape (T,), got {x.shape}")
+            a = U[x]  # one-hot rows times U, without the one-hot matrix
+        else:
+            a = x @ U
+        a += b  # a is fresh: the input part of every pre-activation, in one BLAS call
+        # states h_0..h_T in one array: H is a view of its rows 1..T, and h_{t-1} for every t
+        # (what dW needs) is the view of rows 0..T-1
+        Hp = np.empty((a.shape[0] + 1,) + a.shape[1:], dtype=a.dtype)
+        Hp[0] = h0
+        h, dot, tanh = Hp[0], np.dot, np.tanh  # np.dot: less dispatch than matmul per call
+        for h_t, a_t in zip(Hp[1:], a):  # h_t = tanh(h_{t-1} W + a_t), written in place
+            dot(h, W, out=h_t)
+            h_t += a_t
+            h = tanh(h_t, out=h_t)
+        ctx.save_for_backward(x, U, W, Hp)
+        return Hp[1:]
+
+    def backward(ctx, G):
+        x, U, W, Hp = ctx.saved
+        m = Hp.shape[-1]
+        H = Hp[1:]
+        D = H * H
+        np.subtract(1, D, out=D)  # tanh'(a_t) = 1 - h_t^2
+        dA = G * D  # dL/da_t from h_t's own output; the loop adds what h_t passed on
+        Wt, dot, tmp = W.T, np.dot, np.empty_like(dA[0])
+        later = dA[-1]
+        for da_t, d_t in zip(dA[-2::-1], D[-2::-1]):  # backwards in time, in place
+            dot(later, Wt, out=tmp)
+            tmp *= d_t
+            da_t += tmp
+            later = da_t
+        nx, nU, nW, nb, nh0 = ctx.needs_input_grad
+        dA2 = dA.reshape(-1, m)
+        dx = dU = dW = db = dh0 = None
+        if nx:
+            dx = dA @ U.T
+        if nU:
+            if x.dtype.kind in "iu":  # onehot(x)^T dA: repeated characters add up
+                onehot = np.zeros((x.shape[0], U.shape[0]), dtype=dA.dtype)
+                onehot[np.arange(x.shape[0]), x] = 1
+                dU = onehot.T @ dA
+            else:
+                dU = x.reshape(-1, x.shape[-1]).T @ dA2
+        if nW:
+            dW = Hp[:-1].reshape(-1, m).T @ dA2
+        if nb:
+            db = dA2.sum(axis=0)
+        if nh0:
+            dh0 = dA[0] @ Wt
+        return dx, dU, dW, db, dh0
+
+
+class SumOfSquares(Function):
+    """scale * sum_i sum(x_i^2) over one or more tensors as one op, the L2 penalty's building
+    block: d/dx_i = 2 scale x_i.
+
+    Summing lam * (W * W).sum() over k layers gives the same value and gradients through 3k
+    generic ops; this is one node with one pass per weight forward and backward, like the
+    hand-written 2 lam W. `scale` (lam) is folded in so the penalty costs no extra Mul node
+    and no constant Tensor per step; it is applied in the same order as `ss * lam` would be,
+    so values and gradients are bit-for-bit those of the two-op graph.
+    """
+
+    def forward(ctx, *xs, scale=1.0):
+        ctx.save_for_backward(*xs)
+        ctx.scale = scale
+        total = 0.0
+        for x in xs:
+            flat = x.reshape(-1)
+            total += np.dot(flat, flat)
+        total = np.asarray(total, dtype=np.result_type(*xs))
+        return total if scale == 1.0 else total * scale
+
+    def backward(ctx, g):
+        if ctx.scale != 1.0:
+            g = g * ctx.scale  # what the Mul by lam would have passed back
+        g2 = 2.0 * g
+        return tuple(g2 * x for x in ctx.saved)
