@@ -334,7 +334,7 @@ def test_load_text_file(tmp_path: Path) -> None:
         cd.encode("z")
     with pytest.raises(ValueError, match="decode"):
         cd.decode([cd.K])
-    with pytest.raises(ValueError, match="one_hot_sequence"):
+    with pytest.raises(ValueError, match="one_hot"):
         one_hot_sequence([-1], 3)
 
 
