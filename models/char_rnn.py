@@ -190,9 +190,7 @@ class CharRNN(CourseModel):
             dA[t] *= dtanh[t]
         dW = Hp[:-1].T @ dA
         db = dA.sum(axis=0)
-        onehot = np.zeros((T, self.K), dtype=self.dtype)
-        onehot[np.arange(T), X] = 1.0
-        dU = onehot.T @ dA  # (faster than np.add.at(dU, X, dA) at the course's sizes)
+        dU = F.one_hot(X, self.K, dtype=self.dtype).T @ dA
         return {"U": dU, "W": dW, "V": dV, "b": db, "c": dc}
 
     # ---- sampling ------------------------------------------------------------------------

@@ -71,7 +71,6 @@ class Classifier(CourseModel):
         """The cost J = mean cross-entropy + lam * sum of squared weights (not biases/BN)."""
         J = self.cross_entropy(X, y)
         if self.lam:
-            # lam folded into the one penalty op: no Mul node, no constant Tensor per step
             J = J + F.sum_of_squares(*[lin.W for lin in self.linears], scale=self.lam)
         return J
 
