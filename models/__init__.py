@@ -1,31 +1,51 @@
 """The four course models built on tinygrad_dl, each with its graph (`loss`) and the course's
-hand-derived NumPy gradient (`hand_gradients`) side by side."""
+hand-derived NumPy gradient (`hand_gradients`) side by side, and the one registry of them.
+
+Every model class names itself (`name`), carries its course training `defaults`, says which
+training `loop` trains it (`Loop.MINIBATCH` / `Loop.SEQUENCE`) and builds itself from training
+parameters (`from_params`). `MODELS` maps the names to the classes: the only list of models.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tinygrad_dl.nn import Module
-
+from .base import CourseModel, Loop
 from .char_rnn import CharRNN
 from .classifier import Classifier
 from .k_layer import KLayer
 from .one_layer import OneLayer
 from .two_layer import TwoLayer
 
-MODELS: dict[str, type[Module]] = {
-    "one-layer": OneLayer,
-    "two-layer": TwoLayer,
-    "k-layer": KLayer,
-    "char-rnn": CharRNN,
+MODELS: dict[str, type[CourseModel]] = {
+    cls.name: cls for cls in (OneLayer, TwoLayer, KLayer, CharRNN)
 }
 
 
-def build(name: str, **config: Any) -> Module:
-    """MODELS[name](**config), with a clear error for an unknown name."""
+def model_class(name: str) -> type[CourseModel]:
+    """MODELS[name], with a clear error for an unknown name."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-    return MODELS[name](**config)
+    return MODELS[name]
 
 
-__all__ = ["MODELS", "CharRNN", "Classifier", "KLayer", "OneLayer", "TwoLayer", "build"]
+def build(name: str, **config: Any) -> CourseModel:
+    """MODELS[name](**config), with a clear error for an unknown name."""
+    return model_class(name)(**config)
+
+
+def registry_name(model: Any) -> str:
+    """The key of type(model) in MODELS."""
+    for name, cls in MODELS.items():
+        if type(model) is cls:
+            return name
+    raise ValueError(
+        f"cannot checkpoint a {type(model).__name__}: it is not one of the registered models "
+        f"{sorted(MODELS)} (tinygrad_dl.models.MODELS)"
+    )
+
+
+__all__ = [
+    "MODELS", "CharRNN", "Classifier", "CourseModel", "KLayer", "Loop", "OneLayer", "TwoLayer",
+    "build", "model_class", "registry_name",
+]

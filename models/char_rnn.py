@@ -15,37 +15,45 @@ import numpy as np
 
 from tinygrad_dl import Tensor, name_scope
 from tinygrad_dl import functional as F
-from tinygrad_dl.functional import concatenate, rnn
-from tinygrad_dl.nn import Module
+
+from .base import CourseModel, Loop
 
 
-class CharRNN(Module):
+class CharRNN(CourseModel):
     """Vanilla RNN over K characters with m hidden units.
 
     Parameters U (K, m), W (m, m), V (m, K), b (m,), c (K,); the course's init:
-    U, W, V ~ N(0, sig^2) with sig = 0.01, b = c = 0. fused=True runs the recurrence as the
+    U, W, V ~ N(0, std^2) with std = 0.01, b = c = 0. fused=True runs the recurrence as the
     single `tinygrad_dl.rnn` op (same values and gradients, one graph node instead of ~4 per step).
     """
 
-    model_name = "char-rnn"
+    name = "char-rnn"
+    loop = Loop.SEQUENCE
+    # Assignment 4: m = 100, AdaGrad eta 0.1, seq_length 25, clip to [-5, 5]
+    defaults = {
+        "m": 100, "eta": 0.1, "seq_length": 25, "n_updates": 100_000, "epochs": None,
+        "clip": 5.0, "sample_every": 10_000, "sample_length": 200, "temperature": 1.0,
+        "log_every": None, "dtype": "float64", "optimizer": "adagrad", "restore_best": False,
+    }
+    help_keys = ("m", "eta", "seq_length", "n_updates", "clip", "sample_every")
 
     def __init__(
         self,
         K: int,
         m: int = 100,
-        sig: float = 0.01,
+        std: float = 0.01,
         rng: np.random.Generator | None = None,
         dtype: Any = np.float64,
         fused: bool = False,
     ) -> None:
         super().__init__()
         rng = np.random.default_rng() if rng is None else rng
-        self.K, self.m, self.sig = int(K), int(m), float(sig)
+        self.K, self.m, self.std = int(K), int(m), float(std)
         self.dtype = np.dtype(dtype)
         self.fused = bool(fused)
 
         def gauss(*shape: int) -> Tensor:
-            w = (rng.standard_normal(shape) * self.sig).astype(self.dtype, copy=False)
+            w = (rng.standard_normal(shape) * self.std).astype(self.dtype, copy=False)
             return Tensor(w, requires_grad=True)
 
         self.U = gauss(self.K, self.m)
@@ -57,8 +65,17 @@ class CharRNN(Module):
         self.last_loss: float | None = None  # the loss of the last hand_gradients() call
         self.named_parameters()
 
+    @classmethod
+    def from_params(cls, params: dict[str, Any], *, d: int, K: int,
+                    rng: np.random.Generator, dtype: Any) -> CharRNN:
+        """d = K = the vocabulary size."""
+        return cls(K, m=params["m"], rng=rng, dtype=dtype)
+
+    def describe(self) -> str:
+        return f"char-rnn K={self.K} m={self.m}"
+
     def config(self) -> dict[str, Any]:
-        return {"K": self.K, "m": self.m, "sig": self.sig, "dtype": self.dtype.name,
+        return {"K": self.K, "m": self.m, "std": self.std, "dtype": self.dtype.name,
                 "fused": self.fused}
 
     # ---- inputs --------------------------------------------------------------------------
@@ -92,7 +109,7 @@ class CharRNN(Module):
             with name_scope(f"t={t}"):
                 h = self.step(A[t : t + 1], h)
             hs.append(h)
-        return concatenate(hs, axis=0)
+        return F.concatenate(hs, axis=0)
 
     def forward(self, X: Any, h0: Any = None) -> Tensor:
         """Logits O (T, K) for the input indices X (T,), from h0 (zeros if None).
@@ -102,7 +119,7 @@ class CharRNN(Module):
         """
         X = self._indices(X)
         if self.fused:
-            H = rnn(X, self.U, self.W, self.b, self._h0(h0))
+            H = F.rnn(X, self.U, self.W, self.b, self._h0(h0))
         else:
             A = self.U[X] + self.b
             H = self.recurrence(A, Tensor(self._h0(h0)[None, :]))
@@ -173,9 +190,7 @@ class CharRNN(Module):
             dA[t] *= dtanh[t]
         dW = Hp[:-1].T @ dA
         db = dA.sum(axis=0)
-        onehot = np.zeros((T, self.K), dtype=self.dtype)
-        onehot[np.arange(T), X] = 1.0
-        dU = onehot.T @ dA  # (faster than np.add.at(dU, X, dA) at the course's sizes)
+        dU = F.one_hot(X, self.K, dtype=self.dtype).T @ dA
         return {"U": dU, "W": dW, "V": dV, "b": db, "c": dc}
 
     # ---- sampling ------------------------------------------------------------------------

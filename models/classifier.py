@@ -7,20 +7,33 @@ weights (biases and batch-norm gamma/beta are not penalised).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from tinygrad_dl import Tensor, no_grad
 from tinygrad_dl import functional as F
-from tinygrad_dl.functional import sum_of_squares
-from tinygrad_dl.nn import Linear, Module
+from tinygrad_dl.nn import Linear
+
+from .base import CourseModel, Loop
 
 
-class Classifier(Module):
+class Classifier(CourseModel):
     """Base of OneLayer, TwoLayer, KLayer: subclasses build `self.layers` and `hand_gradients`."""
 
-    model_name = ""  # the key in tinygrad_dl.models.MODELS
+    loop = Loop.MINIBATCH
+    # the course's settings shared by the classifiers (assignment 1's); subclasses update them
+    defaults: ClassVar[dict[str, Any]] = {
+        "lam": 0.1, "n_batch": 100, "epochs": 40, "eta": 0.001, "schedule": "constant",
+        "cycles": 1, "eta_min": 1e-5, "eta_max": 1e-1, "n_s": None, "split": "batch1",
+        "val_size": 1000, "dtype": "float64", "clip": None, "clip_norm": None,
+        "optimizer": "sgd", "momentum": 0.0, "n_updates": None, "eval_every": None,
+        "restore_best": False, "init": "gaussian", "std": 0.01,
+    }
+    # a cyclical schedule's n_s defaults to n_s_epochs * floor(n / n_batch)
+    n_s_epochs: ClassVar[int] = 2
+    # its weights W (d, K) are one template per class (weights.png after training)
+    weights_are_templates: ClassVar[bool] = False
 
     def __init__(self, d: int, K: int, lam: float, dtype: Any) -> None:
         super().__init__()
@@ -58,8 +71,7 @@ class Classifier(Module):
         """The cost J = mean cross-entropy + lam * sum of squared weights (not biases/BN)."""
         J = self.cross_entropy(X, y)
         if self.lam:
-            # lam folded into the one penalty op: no Mul node, no constant Tensor per step
-            J = J + sum_of_squares(*[lin.W for lin in self.linears], scale=self.lam)
+            J = J + F.sum_of_squares(*[lin.W for lin in self.linears], scale=self.lam)
         return J
 
     # ---- evaluation --------------------------------------------------------------------------

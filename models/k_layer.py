@@ -29,7 +29,13 @@ class KLayer(Classifier):
     sensitivity-to-initialization experiment); alpha is batch norm's running-average weight.
     """
 
-    model_name = "k-layer"
+    name = "k-layer"
+    # Assignment 3: He init, batch norm, lambda 0.005, n_s = 5 floor(n / n_batch), 2 cycles
+    defaults = {**Classifier.defaults, "hidden": [50, 50], "batch_norm": True, "dropout": 0.0,
+                "lam": 0.005, "schedule": "cyclic", "cycles": 2, "init": "he", "split": "all"}
+    help_keys = ("hidden", "batch_norm", "lam", "eta_min", "eta_max", "cycles", "n_batch",
+                 "init", "split")
+    n_s_epochs = 5
 
     def __init__(
         self,
@@ -66,6 +72,17 @@ class KLayer(Classifier):
         self._names = [f"layers.{i}" for i in range(len(layers))]
         self._finish(d=self.d, hidden=self.hidden, K=self.K, batch_norm=self.batch_norm,
                      dropout=self.dropout, init=init, std=float(std), alpha=float(alpha))
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], *, d: int, K: int,
+                    rng: np.random.Generator, dtype: Any) -> KLayer:
+        p = params
+        return cls(d, p["hidden"], K, batch_norm=p["batch_norm"], dropout=p["dropout"],
+                   lam=p["lam"], init=p["init"], std=p["std"], rng=rng, dtype=dtype)
+
+    def describe(self) -> str:
+        return (f"k-layer d={self.d} hidden={self.hidden} K={self.K} "
+                f"batch_norm={self.batch_norm}")
 
     def hand_gradients(self, X: Any, y: Any) -> dict[str, np.ndarray]:
         """The course's backprop, in the current mode (train: batch statistics, as loss()).

@@ -21,7 +21,12 @@ class OneLayer(Classifier):
     N(0, 0.01^2): init="gaussian", std=0.01 (also "xavier", "he").
     """
 
-    model_name = "one-layer"
+    name = "one-layer"
+    # Assignment 1: lambda 0.1, eta 0.001, batch 100, 40 epochs, N(0, 0.01^2) init, train on
+    # batch 1 / validate on batch 2
+    defaults = {**Classifier.defaults}
+    help_keys = ("lam", "eta", "n_batch", "epochs", "init", "split")
+    weights_are_templates = True
 
     def __init__(
         self,
@@ -36,6 +41,15 @@ class OneLayer(Classifier):
         super().__init__(d, K, lam, dtype)
         self.layers = Sequential(Linear(d, K, init=init, std=std, rng=rng, dtype=self.dtype))
         self._finish(d=self.d, K=self.K, init=init, std=float(std))
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], *, d: int, K: int,
+                    rng: np.random.Generator, dtype: Any) -> OneLayer:
+        p = params
+        return cls(d, K, lam=p["lam"], init=p["init"], std=p["std"], rng=rng, dtype=dtype)
+
+    def describe(self) -> str:
+        return f"one-layer d={self.d} K={self.K}"
 
     def hand_gradients(self, X: Any, y: Any) -> dict[str, np.ndarray]:
         """The course's analytic gradient of J (rows are samples, Y one-hot (n, K)):

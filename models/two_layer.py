@@ -23,7 +23,12 @@ class TwoLayer(Classifier):
     for W1 and 1/sqrt(m) for W2); "gaussian" N(0, std^2). Biases start at 0.
     """
 
-    model_name = "two-layer"
+    name = "two-layer"
+    # Assignment 2: m = 50, W_l ~ N(0, 1/d_in), cyclical eta 1e-5..1e-1,
+    # n_s = 2 floor(n / n_batch), 3 cycles; trains on all five batches less val_size
+    defaults = {**Classifier.defaults, "m": 50, "lam": 0.01, "schedule": "cyclic", "cycles": 3,
+                "init": "xavier", "split": "all"}
+    help_keys = ("m", "lam", "eta_min", "eta_max", "cycles", "n_batch", "init", "split")
 
     def __init__(
         self,
@@ -46,6 +51,16 @@ class TwoLayer(Classifier):
             Linear(m, K, init=init, std=std, rng=rng, dtype=self.dtype),
         )
         self._finish(d=self.d, m=self.m, K=self.K, init=init, std=float(std))
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], *, d: int, K: int,
+                    rng: np.random.Generator, dtype: Any) -> TwoLayer:
+        p = params
+        return cls(d, p["m"], K, lam=p["lam"], init=p["init"], std=p["std"], rng=rng,
+                   dtype=dtype)
+
+    def describe(self) -> str:
+        return f"two-layer d={self.d} m={self.m} K={self.K}"
 
     def hand_gradients(self, X: Any, y: Any) -> dict[str, np.ndarray]:
         """The course's backprop for the two-layer net (rows are samples, Y one-hot):

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from tinygrad_dl import bench, cli
-from tinygrad_dl.bench_env import blas_info
+from tinygrad_dl.bench import blas_info, workloads
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 TINY = dict(n=40, d=12, batch=20, m=4, hidden3=(4, 4), hidden9=(4, 3, 3, 3, 3, 3, 3, 3),
@@ -63,7 +63,7 @@ def test_table_text_and_markdown(result):
 
 
 def test_cli_quick_runs_and_prints_one_table(capsys, monkeypatch):
-    monkeypatch.setattr(bench, "QUICK", {**bench.QUICK, **TINY})
+    monkeypatch.setattr(workloads, "QUICK", {**workloads.QUICK, **TINY})
     assert cli.main(["bench", "--quick", "--no-torch", "--dtype", "float32", "--markdown",
                      "--clock", "cpu", "--threads", "1"]) == 0
     out = capsys.readouterr().out
@@ -98,4 +98,4 @@ def test_settings_are_put_back():
     assert blas_info()[0] == before
     bench.run(bench.quick_config(**tiny, threads=1, clock="cpu"))
     assert blas_info()[0] == before
-    assert bench._clock[0] is bench.CLOCKS["wall"]
+    assert workloads.ACTIVE_CLOCK[0] is bench.CLOCKS["wall"]

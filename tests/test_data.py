@@ -271,7 +271,7 @@ def test_embedded_sample_float32() -> None:
 
 def test_corrupt_npz(tmp_path: Path) -> None:
     bad = tmp_path / "bad.npz"
-    good = data._sample_path().read_bytes()
+    good = data.cifar._sample_path().read_bytes()
     bad.write_bytes(good[: len(good) // 3])
     with pytest.raises(ValueError, match="bad.npz"):
         load_embedded_sample(path=bad)
@@ -334,7 +334,7 @@ def test_load_text_file(tmp_path: Path) -> None:
         cd.encode("z")
     with pytest.raises(ValueError, match="decode"):
         cd.decode([cd.K])
-    with pytest.raises(ValueError, match="one_hot_sequence"):
+    with pytest.raises(ValueError, match="one_hot"):
         one_hot_sequence([-1], 3)
 
 

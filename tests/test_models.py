@@ -148,7 +148,7 @@ def test_k_layer_dropout_fixed_mask_gradients(batch_norm):
 
 def test_rnn_bptt_gradients_with_nonzero_h0():
     rng = np.random.default_rng(0)
-    model = CharRNN(5, m=4, sig=0.5, rng=np.random.default_rng(1))
+    model = CharRNN(5, m=4, std=0.5, rng=np.random.default_rng(1))
     model.b.data[:] = rng.standard_normal(4) * 0.2
     model.c.data[:] = rng.standard_normal(5) * 0.2
     X = np.array([0, 3, 1, 4, 4, 2, 0, 1])
@@ -160,8 +160,8 @@ def test_rnn_bptt_gradients_with_nonzero_h0():
 
 def test_rnn_fused_op_matches_the_unfused_graph():
     rng = np.random.default_rng(3)
-    plain = CharRNN(5, m=4, sig=0.5, rng=np.random.default_rng(1))
-    fused = CharRNN(5, m=4, sig=0.5, rng=np.random.default_rng(2), fused=True)
+    plain = CharRNN(5, m=4, std=0.5, rng=np.random.default_rng(1))
+    fused = CharRNN(5, m=4, std=0.5, rng=np.random.default_rng(2), fused=True)
     fused.load_state_dict(plain.state_dict())
     X, Y, h0 = rng.integers(0, 5, 7), rng.integers(0, 5, 7), rng.standard_normal(4) * 0.5
     assert np.isclose(fused.loss(X, Y, h0).item(), plain.loss(X, Y, h0).item(), rtol=1e-13)
@@ -171,7 +171,7 @@ def test_rnn_fused_op_matches_the_unfused_graph():
 
 
 def test_rnn_unused_characters_get_zero_gradient():
-    model = CharRNN(6, m=4, sig=0.3, rng=np.random.default_rng(2))
+    model = CharRNN(6, m=4, std=0.3, rng=np.random.default_rng(2))
     X, Y = np.array([1, 2, 1, 2, 1, 2]), np.array([2, 1, 2, 1, 2, 3])
     grads = check_gradients(model, X, Y, None)
     assert np.all(grads["U"][[0, 3, 4, 5]] == 0) and np.any(grads["U"][[1, 2]] != 0)
@@ -197,7 +197,7 @@ def test_hand_equals_autograd_random_shapes(n, d, K, m, lam, seed):
         for drop in (mod for mod in model.layers if isinstance(mod, Dropout)):
             drop.fix_mask(rng.random((n, m)) > 0.5)
         assert normwise_err(model.hand_gradients(X, y), autograd(model, X, y)) < 1e-12
-    rnn = CharRNN(K, m=m, sig=0.5, rng=rng)
+    rnn = CharRNN(K, m=m, std=0.5, rng=rng)
     Xs, Ys = rng.integers(0, K, n), rng.integers(0, K, n)
     h0 = rng.standard_normal(m) * 0.5
     assert normwise_err(rnn.hand_gradients(Xs, Ys, h0), autograd(rnn, Xs, Ys, h0)) < 1e-12
@@ -313,7 +313,7 @@ def test_named_parameters_names():
 ])
 def test_config_and_state_dict_round_trip(name, kwargs, args):
     model = build(name, rng=np.random.default_rng(0), **kwargs)
-    assert type(model) is MODELS[name] and model.model_name == name
+    assert type(model) is MODELS[name] and model.name == name
     if args == "clf":
         X, y = data(n=6, d=6, K=3)
         model.loss(X, y)  # move any running averages
@@ -375,7 +375,7 @@ def test_invalid_arguments():
 # ---- CharRNN ------------------------------------------------------------------------------
 def test_rnn_forward_matches_one_hot_equations_and_sets_h_last():
     rng = np.random.default_rng(0)
-    model = CharRNN(6, m=5, sig=0.3, rng=rng)
+    model = CharRNN(6, m=5, std=0.3, rng=rng)
     model.b.data[:] = rng.standard_normal(5) * 0.1
     X, Y = rng.integers(0, 6, 7), rng.integers(0, 6, 7)
     h = h0 = rng.standard_normal(5) * 0.3
@@ -393,7 +393,7 @@ def test_rnn_forward_matches_one_hot_equations_and_sets_h_last():
 
 
 def test_rnn_h_last_carries_across_sequences():
-    model = CharRNN(5, m=4, sig=0.5, rng=np.random.default_rng(0))
+    model = CharRNN(5, m=4, std=0.5, rng=np.random.default_rng(0))
     seq = np.random.default_rng(1).integers(0, 5, 13)
     X, Y = seq[:-1], seq[1:]
     full = model.loss(X, Y).item()
@@ -420,7 +420,7 @@ def test_rnn_graph_clusters_per_time_step():
 def trained_rnn():
     """Weights large enough that p_t is far from uniform (greedy and sampled paths differ)."""
     rng = np.random.default_rng(0)
-    model = CharRNN(6, m=5, sig=1.0, rng=rng)
+    model = CharRNN(6, m=5, std=1.0, rng=rng)
     model.c.data[:] = rng.standard_normal(6)
     return model
 

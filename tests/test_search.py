@@ -16,12 +16,14 @@ from tinygrad_dl.cli import main
 from tinygrad_dl.search import (
     ParamSpec,
     SearchSpec,
+    Task,
+    execute_trial,
+    iter_results,
     make_tasks,
     parse_param,
     run_search,
     trial_seed,
 )
-from tinygrad_dl.search_backends import Task, execute_trial, iter_results
 
 
 def peaked(params: dict, seed: int) -> dict:
@@ -384,19 +386,14 @@ def test_cli_rejects_bad_input_before_any_trial(tmp_path, capsys, argv, message)
     assert not out.exists()
 
 
-@pytest.mark.parametrize("train_flags", ["from train", "fallback"])
-def test_cli_passes_fixed_training_flags(monkeypatch, train_flags):
-    import sys
-
+def test_cli_passes_fixed_training_flags():
     from tinygrad_dl.cli import build_parser
-    from tinygrad_dl.commands.search import _fixed_params
+    from tinygrad_dl.commands.search import fixed_params
 
-    if train_flags == "fallback":  # commands/train.py missing: the search's own table is used
-        monkeypatch.setitem(sys.modules, "tinygrad_dl.commands.train", None)
     args = build_parser().parse_args(
         ["search", "k-layer", "--param", "dropout=uniform:0:0.5", "--hidden", "30,20",
          "--no-batch-norm", "--split", "all", "--lambda", "0.01", "--set", "eval_every=5"])
-    assert _fixed_params(args) == {"hidden": [30, 20], "batch_norm": False, "split": "all",
+    assert fixed_params(args) == {"hidden": [30, 20], "batch_norm": False, "split": "all",
                                    "lam": 0.01, "eval_every": 5}
 
 

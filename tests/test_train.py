@@ -10,13 +10,13 @@ import pytest
 
 from tinygrad_dl import Tensor
 from tinygrad_dl import functional as F
-from tinygrad_dl.history import History
+from tinygrad_dl.data import CharData
 from tinygrad_dl.models import CharRNN
 from tinygrad_dl.nn import Linear, Module
 from tinygrad_dl.optim import CyclicLR
-from tinygrad_dl.text import CharData
 from tinygrad_dl.train import (
     DEFAULTS,
+    History,
     NonFiniteLossError,
     evaluate,
     fit,

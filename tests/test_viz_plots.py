@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from tinygrad_dl.history import History
+from tinygrad_dl.train import History
 from tinygrad_dl.viz import (
     plot_confusion_matrix,
     plot_learning_curves,

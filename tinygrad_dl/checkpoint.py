@@ -12,29 +12,18 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .files import atomic_write, jsonable
+from .models import MODELS, registry_name
+
 FORMAT = "tinygrad_dl.checkpoint"
 VERSION = 1
 _PREFIX = "state/"
-
-
-def registry_name(model: Any) -> str:
-    """The key of type(model) in tinygrad_dl.models.MODELS."""
-    from .models import MODELS
-
-    for name, cls in MODELS.items():
-        if type(model) is cls:
-            return name
-    raise ValueError(
-        f"cannot checkpoint a {type(model).__name__}: it is not one of the registered models "
-        f"{sorted(MODELS)} (tinygrad_dl.models.MODELS)"
-    )
 
 
 def save(model: Any, path: str | os.PathLike[str], **extra: Any) -> Path:
@@ -48,27 +37,12 @@ def save(model: Any, path: str | os.PathLike[str], **extra: Any) -> Path:
         "extra": extra,
     }
     try:
-        meta_json = json.dumps(meta, default=_jsonable)
+        meta_json = json.dumps(jsonable(meta))
     except TypeError as e:
         raise TypeError(f"checkpoint {path}: config/extra must be JSON-able ({e})") from None
     arrays = {_PREFIX + k: np.asarray(v) for k, v in model.state_dict().items()}
     arrays["__meta__"] = np.array(meta_json)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-    return path
+    return atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -99,8 +73,6 @@ def read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.nda
 
 def load(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
     """Rebuild the model from its registry name + config, load its state: (model, extra)."""
-    from .models import MODELS
-
     meta, state = read(path)
     name = meta.get("model")
     if name not in MODELS:
@@ -111,29 +83,3 @@ def load(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
     except (TypeError, KeyError, ValueError) as e:
         raise ValueError(f"{path}: cannot rebuild {name} from the checkpoint ({e})") from None
     return model, meta.get("extra", {})
-
-
-def _jsonable(o: Any) -> Any:
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    if isinstance(o, np.dtype) or (isinstance(o, type) and issubclass(o, np.generic)):
-        return np.dtype(o).name  # dtype=np.float32 in a config -> "float32"
-    raise TypeError(f"{type(o).__name__} is not JSON serializable")
-
-
-def _fsync_dir(d: Path) -> None:
-    """Make the rename itself durable (best effort: not every OS can open a directory)."""
-    try:
-        fd = os.open(d, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -7,11 +7,13 @@ parser and sets `func`) so the features stay independent of one another.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("train", "synthesize", "graph", "bench", "search")
+from .commands import bench, graph, search, synthesize, train
+
+COMMANDS = {"train": train, "synthesize": synthesize, "graph": graph, "bench": bench,
+            "search": search}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,13 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train and inspect the four course models built on tinygrad_dl.",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"tinygrad_dl.commands.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"tinygrad_dl.commands.{name}":
-                raise
-            continue
+    for module in COMMANDS.values():
         module.register(sub)
     return p
 

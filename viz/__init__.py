@@ -1,4 +1,5 @@
-"""Pictures of what tinygrad_dl computes: computation graphs (graphviz) and training plots.
+"""Pictures of what tinygrad_dl computes: computation graphs (graphviz), training plots and
+the hyperparameter-search plot.
 
     from tinygrad_dl.viz import draw_graph, render_graph, plot_learning_curves
 """
@@ -12,9 +13,11 @@ from .plots import (
     plot_smooth_loss,
     plot_weight_templates,
 )
+from .search_plot import plot_search
 
 __all__ = [
     "GraphvizNotFoundError", "confusion_matrix", "draw_graph", "plot_confusion_matrix",
-    "plot_learning_curves", "plot_lr_schedule", "plot_smooth_loss", "plot_weight_templates",
+    "plot_learning_curves", "plot_lr_schedule", "plot_search", "plot_smooth_loss",
+    "plot_weight_templates",
     "render_graph",
 ]

@@ -18,14 +18,22 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from tinygrad_dl.history import History
-
 __all__ = [
     "plot_confusion_matrix", "plot_learning_curves", "plot_lr_schedule", "plot_smooth_loss",
     "plot_weight_templates",
 ]
 
-Columns = History | Mapping[str, Any]
+# a tinygrad_dl.train.History (read through its `columns` mapping: viz sits below train and does
+# not import it) or any mapping of column name -> values
+Columns = Any
+
+
+def _columns(source: Any) -> Mapping[str, Any] | None:
+    """The column mapping of a History or a plain mapping; None for anything else (an array)."""
+    if isinstance(source, Mapping):
+        return source
+    cols = getattr(source, "columns", None)
+    return cols if isinstance(cols, Mapping) else None
 TRAIN, VAL = "#1f77b4", "#d62728"
 
 
@@ -94,7 +102,7 @@ def plot_learning_curves(
         if series:
             panels.append((key, ylabel, series))
     if not panels:
-        have = sorted(history.columns if isinstance(history, History) else history.keys())
+        have = sorted(_columns(history) or {})
         raise ValueError(
             "plot_learning_curves: the history has none of train_/val_ cost, loss, acc; "
             f"its columns are {have}"
@@ -119,7 +127,7 @@ def plot_learning_curves(
 
 def _series(source: Any, column: str, caller: str) -> tuple[np.ndarray, np.ndarray]:
     """(update steps, finite values) of one column of a History/mapping, or of a plain array."""
-    if isinstance(source, (History, Mapping)):
+    if _columns(source) is not None:
         y = _col(source, column)
         if y is None:
             raise ValueError(f"{caller}: the history has no {column!r} column")

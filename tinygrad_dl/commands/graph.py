@@ -8,13 +8,15 @@ on random data so the picture is readable and quick; --real-shapes uses the cour
 from __future__ import annotations
 
 import argparse
-import inspect
 from typing import Any
 
 import numpy as np
 
-from tinygrad_dl.commands.train import _int_list
-from tinygrad_dl.tensor import Tensor
+from tinygrad_dl import Tensor
+from tinygrad_dl.models import MODELS, Loop, model_class
+from tinygrad_dl.viz import render_graph
+
+from .args import int_list
 
 SMALL = {"d": 8, "n": 4, "K": 10, "m": 6, "hidden": [6, 5], "rnn_K": 8, "rnn_m": 5, "T": 4}
 REAL = {"d": 3072, "n": 4, "K": 10, "m": 50, "hidden": [50, 50], "rnn_K": 80, "rnn_m": 100,
@@ -29,7 +31,7 @@ def register(subparsers: Any) -> None:
         "one cluster per module / time step. Needs the Graphviz `dot` program.",
     )
     p.add_argument("model", metavar="MODEL",
-                   help="one-layer, two-layer, k-layer or char-rnn")
+                   help=", ".join(MODELS))
     p.add_argument("--out", default=None, metavar="FILE",
                    help="output file, format by extension: .svg .png .pdf (.dot for the "
                    "source only); default MODEL-graph.svg")
@@ -38,7 +40,7 @@ def register(subparsers: Any) -> None:
                    help="run backward() first and label tensors with their gradients")
     p.add_argument("--real-shapes", action="store_true",
                    help="the course's sizes (d=3072, m=50, T=25) instead of tiny ones")
-    p.add_argument("--hidden", type=_int_list, nargs="+", default=None, metavar="H1,H2,...",
+    p.add_argument("--hidden", type=int_list, nargs="+", default=None, metavar="H1,H2,...",
                    help="hidden sizes of k-layer, as for train: 50,50 (or 50 50); "
                         "default 6,5; real 50,50")
     p.add_argument("--m", type=int, default=None,
@@ -64,22 +66,9 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _construct(cls: type, *args: Any, **kwargs: Any) -> Any:
-    """Pass only the keyword arguments the constructor takes (lam, rng, ...)."""
-    accepted = inspect.signature(cls).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        kwargs = {k: v for k, v in kwargs.items() if k in accepted}
-    return cls(*args, **kwargs)
-
-
 def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
     """The model's loss tensor on a random batch, and a one-line description."""
-    try:
-        from tinygrad_dl.models import MODELS
-    except ImportError as e:
-        raise RuntimeError(f"the models are not available: {e}") from None
-    if args.model not in MODELS:
-        raise ValueError(f"unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
+    cls = model_class(args.model)
     sizes = REAL if args.real_shapes else SMALL
     pick = lambda v, key: sizes[key] if v is None else v  # noqa: E731
     for name in ("d", "K", "n", "m", "seq_length"):
@@ -87,42 +76,25 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
         if v is not None and v < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be positive, got {v}")
     rng = np.random.default_rng(args.seed)
-    kw = {"lam": args.lam, "rng": np.random.default_rng(args.seed)}
-    cls = MODELS[args.model]
-    if args.model == "char-rnn":
-        K, m, T = pick(args.K, "rnn_K"), pick(args.m, "rnn_m"), pick(args.seq_length, "T")
-        kw.pop("lam")
-        model = _construct(cls, K, m, **kw)
+    hidden = [h for part in pick(args.hidden, "hidden") for h in
+              (part if isinstance(part, list) else [part])]
+    params = {**cls.defaults, "lam": args.lam, "m": pick(args.m, "m"), "hidden": hidden,
+              "batch_norm": args.batch_norm, "dropout": args.dropout}
+    init_rng = np.random.default_rng(args.seed)
+    if cls.loop is Loop.SEQUENCE:
+        K, T = pick(args.K, "rnn_K"), pick(args.seq_length, "T")
+        params["m"] = pick(args.m, "rnn_m")
+        model = cls.from_params(params, d=K, K=K, rng=init_rng, dtype=np.float64)
         X, Y = rng.integers(0, K, T), rng.integers(0, K, T)
-        model.named_parameters()
-        loss = model.loss(X, Y, None)
-        what = f"char-rnn K={K} m={m} T={T}"
-    else:
-        d, K, n = pick(args.d, "d"), pick(args.K, "K"), pick(args.n, "n")
-        if args.model == "one-layer":
-            model = _construct(cls, d, K, **kw)
-            what = f"one-layer d={d} K={K}"
-        elif args.model == "two-layer":
-            m = pick(args.m, "m")
-            model = _construct(cls, d, m, K, **kw)
-            what = f"two-layer d={d} m={m} K={K}"
-        else:
-            hidden = [h for part in pick(args.hidden, "hidden") for h in
-                      (part if isinstance(part, list) else [part])]
-            model = _construct(cls, d, hidden, K, batch_norm=args.batch_norm,
-                               dropout=args.dropout, **kw)
-            what = f"k-layer d={d} hidden={hidden} K={K} batch_norm={args.batch_norm}"
-        X = Tensor(rng.standard_normal((n, d)), name="X")
-        y = rng.integers(0, K, n)
-        model.named_parameters()
-        loss = model.loss(X, y)
-        what += f" n={n}"
-    return loss, what
+        return model.loss(X, Y, None), f"{model.describe()} T={T}"
+    d, K, n = pick(args.d, "d"), pick(args.K, "K"), pick(args.n, "n")
+    model = cls.from_params(params, d=d, K=K, rng=init_rng, dtype=np.float64)
+    X = Tensor(rng.standard_normal((n, d)), name="X")
+    y = rng.integers(0, K, n)
+    return model.loss(X, y), f"{model.describe()} n={n}"
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_dl.viz import render_graph
-
     loss, what = build_loss(args)
     if args.grads:
         loss.backward()

@@ -8,37 +8,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..search_space import PARAMS
+from tinygrad_dl.models import MODELS
+from tinygrad_dl.search import (
+    PARAMS,
+    SearchSpec,
+    TrainingTrial,
+    check_training_params,
+    parse_param,
+    run_search,
+)
 
-MODELS = ("one-layer", "two-layer", "k-layer", "char-rnn")
-
-# Fallback for the training flags passed through to every trial as fixed run_training params,
-# used only if commands/train.py (whose FLAGS table is the source of truth) cannot be imported.
-FALLBACK_FLAGS: list[tuple[str, str, Any, str]] = [
-    (f"--{key.replace('_', '-')}" if key != "lam" else "--lambda", key, typ, "")
-    for key, typ in [("lam", float), ("eta", float), ("n_batch", int), ("epochs", int),
-                     ("cycles", int), ("eta_min", float), ("eta_max", float), ("n_s", int),
-                     ("hidden", None), ("dropout", float), ("m", int), ("split", str),
-                     ("val_size", int), ("seq_length", int), ("n_updates", int), ("clip", float)]
-]
-
-
-def _int_list(s: str) -> list[int]:
-    try:
-        return [int(v) for v in s.replace(" ", "").split(",") if v]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {s!r}") from None
-
-
-def _training_flags() -> tuple[list[tuple[str, str, Any, str]], dict[str, tuple], Any]:
-    """`train`'s flags (flag, key, type, help), their choices, and the --hidden parser."""
-    try:
-        from .train import CHOICES, FLAGS
-        from .train import _int_list as hidden_type
-    except ImportError:
-        return FALLBACK_FLAGS, {"split": ("batch1", "all")}, _int_list
-    return FLAGS, CHOICES, hidden_type
-
+from .args import int_list
+from .train import CHOICES, FLAGS
 
 EXAMPLES = """\
 distributions: log10:A:B (10**uniform(A,B)), uniform:A:B, int:A:B (inclusive), choice:V1,V2,...
@@ -63,7 +44,7 @@ def register(subparsers: Any) -> None:
         epilog=EXAMPLES.format(searchable=", ".join(PARAMS)),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("model", choices=MODELS)
+    p.add_argument("model", choices=list(MODELS))
     p.add_argument("--param", action="append", default=[], metavar="NAME=DIST:ARGS",
                    help="a searched parameter, e.g. lambda=log10:-5:-1 (repeatable)")
     p.add_argument("--trials", type=int, default=10, help="trials per round (default 10)")
@@ -90,12 +71,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plot", action="store_true", help="do not draw search.png")
     fixed = p.add_argument_group("fixed training flags (as in `train`; the same for every trial)")
-    flags, choices, hidden_type = _training_flags()
-    for flag, key, typ, text in flags:
+    for flag, key, typ, text in FLAGS:
         kw: dict[str, Any] = {"dest": f"fixed_{key}", "default": None, "help": text or None}
-        kw["type"] = hidden_type if key == "hidden" else typ
-        if key in choices:
-            kw["choices"] = choices[key]
+        kw["type"] = int_list if key == "hidden" else typ
+        if key in CHOICES:
+            kw["choices"] = CHOICES[key]
         else:
             kw["metavar"] = "H1,H2,..." if key == "hidden" else flag[2:].upper().replace("-", "_")
         fixed.add_argument(flag, **kw)
@@ -106,7 +86,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _fixed_params(args: argparse.Namespace) -> dict[str, Any]:
+def fixed_params(args: argparse.Namespace) -> dict[str, Any]:
     fixed = {k[len("fixed_"):]: v for k, v in vars(args).items()
              if k.startswith("fixed_") and v is not None}
     for item in args.set_params:
@@ -121,13 +101,11 @@ def _fixed_params(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..search import SearchSpec, TrainingTrial, check_training_params, parse_param, run_search
-
     # every input is checked here, before any trial starts
     spec = SearchSpec(
         model=args.model,
         params=[parse_param(t) for t in args.param],
-        fixed=_fixed_params(args),
+        fixed=fixed_params(args),
         trials=args.trials,
         refine=args.refine,
         seed=args.seed,

@@ -13,6 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl import checkpoint, no_grad
+from tinygrad_dl.data import CharData
+from tinygrad_dl.models import Loop
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -34,9 +38,6 @@ def register(subparsers: Any) -> None:
 def synthesize_text(model: Any, chars: list[str], start: str, length: int,
                     temperature: float = 1.0, rng: np.random.Generator | None = None) -> str:
     """`start` + `length` sampled characters."""
-    from tinygrad_dl import no_grad
-    from tinygrad_dl.text import CharData
-
     vocab = CharData(text="", chars=list(chars))
     if not start:
         raise ValueError("--start must be at least one character")
@@ -61,10 +62,8 @@ def synthesize_text(model: Any, chars: list[str], start: str, length: int,
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_dl import checkpoint
-
     model, extra = checkpoint.load(args.checkpoint)
-    if type(model).__name__ != "CharRNN":
+    if model.loop is not Loop.SEQUENCE:
         name = checkpoint.read(args.checkpoint)[0].get("model")
         raise ValueError(f"{args.checkpoint} holds a {name} model; synthesize needs a char-rnn "
                          "checkpoint (from `tinygrad-dl train char-rnn`)")

@@ -12,7 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-MODELS = ("one-layer", "two-layer", "k-layer", "char-rnn")
+from tinygrad_dl.models import MODELS, Loop, model_class
+from tinygrad_dl.train import DEFAULTS, run_training
+
+from .args import int_list
 
 # (flag, params key, type, help); every default is None = "use the model's course default"
 FLAGS: list[tuple[str, str, Any, str]] = [
@@ -46,28 +49,10 @@ CHOICES = {"split": ("batch1", "all"), "dtype": ("float64", "float32"),
            "init": ("gaussian", "xavier", "he"), "optimizer": ("sgd", "adam", "adagrad")}
 
 
-def _int_list(s: str) -> list[int]:
-    try:
-        sizes = [int(v) for v in s.replace(" ", "").split(",") if v]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {s!r}") from None
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"hidden sizes must be positive integers, got {s!r}")
-    return sizes
-
-
 def _defaults_epilog() -> str:
-    from tinygrad_dl.train import DEFAULTS
-
-    show = {
-        "one-layer": ["lam", "eta", "n_batch", "epochs", "init", "split"],
-        "two-layer": ["m", "lam", "eta_min", "eta_max", "cycles", "n_batch", "init", "split"],
-        "k-layer": ["hidden", "batch_norm", "lam", "eta_min", "eta_max", "cycles", "n_batch",
-                    "init", "split"],
-        "char-rnn": ["m", "eta", "seq_length", "n_updates", "clip", "sample_every"],
-    }
     lines = ["course defaults per model (n_s: k * floor(n / n_batch), k = 2, 5 for k-layer):"]
-    for model, keys in show.items():
+    for model, cls in MODELS.items():
+        keys = cls.help_keys
         vals = ", ".join(f"{k.replace('_', '-').replace('lam', 'lambda')}={DEFAULTS[model][k]}"
                          for k in keys)
         lines.append(f"  {model}: {vals}")
@@ -84,11 +69,11 @@ def register(subparsers: Any) -> None:
         epilog=_defaults_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("model", choices=MODELS, metavar="MODEL", help=", ".join(MODELS))
+    p.add_argument("model", choices=list(MODELS), metavar="MODEL", help=", ".join(MODELS))
     for flag, key, typ, text in FLAGS:
         kw: dict[str, Any] = {"dest": key, "default": None, "help": text}
         if key == "hidden":
-            kw.update(type=_int_list, metavar="H1,H2,...")
+            kw.update(type=int_list, metavar="H1,H2,...")
         else:
             kw["type"] = typ
         if key in CHOICES:
@@ -128,13 +113,12 @@ def params_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_dl.train import run_training
-
     params = params_from_args(args)
     out = Path(args.out) if args.out else default_out(args.model)
-    if args.model == "char-rnn" and args.data:
+    sequence = model_class(args.model).loop is Loop.SEQUENCE
+    if sequence and args.data:
         raise ValueError("--data is for the CIFAR-10 classifiers; char-rnn reads --text")
-    if args.model != "char-rnn" and args.text:
+    if not sequence and args.text:
         raise ValueError("--text is for char-rnn; the classifiers read --data")
     print(f"training {args.model} -> {out}", flush=True)
     res = run_training(args.model, params, data=args.data, text=args.text, seed=args.seed,
@@ -142,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     f = res.final
     print(f"data: {res.history.meta.get('data')}")
     print(f"{f['n_updates']} updates, {f['epochs']} epochs, {res.seconds:.1f} s")
-    if args.model == "char-rnn":
+    if sequence:
         print(f"final smooth loss: {f['smooth_loss']:.4f} (best {f['best_smooth_loss']:.4f})")
         print(f"sample:\n{f['sample']}")
     else:

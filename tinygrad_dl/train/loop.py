@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from .engine import no_grad
-from .functional import cross_entropy
+from tinygrad_dl import no_grad
+from tinygrad_dl.functional import cross_entropy
+from tinygrad_dl.optim import SGD, ConstantLR, Optimizer, clip_grad_norm_, clip_grad_value_
+
 from .history import History
-from .optim import SGD, ConstantLR, Optimizer, clip_grad_norm_, clip_grad_value_
 
 
 class NonFiniteLossError(RuntimeError):

@@ -29,13 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from .functional import one_hot
-from .text import CharData, default_corpus, load_text, one_hot_sequence
+from tinygrad_dl.functional import one_hot
 
 __all__ = [
-    "CIFAR_URL", "CharData", "Dataset", "batches", "default_corpus", "default_data_dir",
-    "load_cifar10", "load_cifar_batch", "load_embedded_sample", "load_text", "one_hot",
-    "one_hot_sequence", "resolve_data_dir",
+    "CIFAR_URL", "Dataset", "batches", "default_data_dir", "load_cifar10", "load_cifar_batch",
+    "load_embedded_sample", "resolve_data_dir",
 ]
 
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.optim import AdaGrad, Optimizer, clip_grad_value_
+
 from .history import History
-from .optim import AdaGrad, Optimizer, clip_grad_value_
-from .train_loop import check_finite, progress_bar
+from .loop import check_finite, progress_bar
 
 
 def hidden_size(model: Any) -> int:

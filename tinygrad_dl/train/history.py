@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..files import atomic_write, jsonable
 
 
 class History:
@@ -49,8 +49,8 @@ class History:
         return float(values[-1]) if values.size else math.nan
 
     def to_dict(self) -> dict[str, Any]:
-        cols = {k: [None if math.isnan(v) else v for v in col] for k, col in self.columns.items()}
-        return {"meta": self.meta, "columns": cols}
+        """JSON-able: NaN gaps (and any non-finite value) become None."""
+        return jsonable({"meta": self.meta, "columns": self.columns})
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> History:
@@ -63,17 +63,8 @@ class History:
         return h
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write as JSON atomically (temp file + rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(self.to_dict(), f, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        """Write as JSON atomically (see tinygrad_dl.files.atomic_write)."""
+        atomic_write(path, json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> History:

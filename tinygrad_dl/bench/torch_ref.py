@@ -1,26 +1,33 @@
 """PyTorch (CPU) versions of the benchmark models, written the idiomatic fast way.
 
-Optional: only `tinygrad_dl.bench` imports this, and only when torch is installed. Each
-factory returns `step(i)`, one SGD update on mini-batch i, in the dtype and shapes of ours.
+Optional: torch is imported inside each function, so importing this module never needs it;
+the suite calls these only when torch is installed. Each factory returns `step(i)`, one SGD
+update on mini-batch i, in the dtype and shapes of ours.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+
+if TYPE_CHECKING:
+    import torch
 
 Step = Callable[[int], None]
 
 
 def _param(rng: np.random.Generator, shape: tuple[int, ...], std: float, dtype) -> torch.Tensor:
+    import torch
+
     data = rng.standard_normal(shape) * std if std else np.zeros(shape)
     return torch.tensor(data, dtype=dtype, requires_grad=True)
 
 
 def _sgd(params: Sequence[torch.Tensor], lr: float) -> None:
+    import torch
+
     with torch.no_grad():
         for p in params:
             p.add_(p.grad, alpha=-lr)
@@ -32,6 +39,9 @@ def mlp_step(
 ) -> Step:
     """Linear layers sizes[0] -> ... -> sizes[-1], ReLU between, optional batch norm before
     each ReLU; cost = mean cross-entropy + lam * sum ||W||^2 (the models' loss())."""
+    import torch
+    import torch.nn.functional as F
+
     dtype = torch.float32 if X.dtype == np.float32 else torch.float64
     rng = np.random.default_rng(seed)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
@@ -72,6 +82,9 @@ def char_rnn_step(
     fused=False: the recurrence as a Python loop of autograd ops (like our unfused graph);
     fused=True: torch.nn.RNN, PyTorch's own fused tanh RNN.
     """
+    import torch
+    import torch.nn.functional as F
+
     tdtype = torch.float32 if dtype == np.float32 else torch.float64
     rng = np.random.default_rng(seed)
     S = torch.from_numpy(seqs)
@@ -106,6 +119,8 @@ def char_rnn_step(
 
 def tiny_op(n: int = 4, dtype: np.dtype = np.float64) -> Callable[[], None]:
     """Forward + backward of one elementwise multiply of two n-vectors."""
+    import torch
+
     tdtype = torch.float32 if dtype == np.float32 else torch.float64
     x = torch.ones(n, dtype=tdtype, requires_grad=True)
     y = torch.ones(n, dtype=tdtype, requires_grad=True)

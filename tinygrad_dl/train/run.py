@@ -1,17 +1,12 @@
-"""Training entry points: `run_training` (used by the CLI and the hyperparameter search) with
-the course's default settings per model, on top of the two loops `fit` and `fit_rnn`.
-
-    from tinygrad_dl.train import run_training
-    res = run_training("two-layer", {"lam": 0.01, "cycles": 1}, out="runs/demo")
-    res.test_acc, res.history["val_acc"]
-
-With `out`, a run writes history.json, model.npz (checkpoint), result.json and its plots there.
+"""`run_training` (used by the CLI and the hyperparameter search): one run of a registered model
+with its course defaults, on the loop its class names (`Loop.MINIBATCH` -> `fit`,
+`Loop.SEQUENCE` -> `fit_rnn`). With `out`, a run writes history.json, model.npz (checkpoint),
+result.json and its plots there.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
@@ -21,44 +16,23 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl import checkpoint, viz
+from tinygrad_dl.data import load_cifar10, load_text, resolve_data_dir
+from tinygrad_dl.files import atomic_write, jsonable
+from tinygrad_dl.models import MODELS, CourseModel, Loop, model_class
+from tinygrad_dl.optim import SGD, AdaGrad, Adam, ConstantLR, CyclicLR, Optimizer
+
 from .history import History
-from .optim import SGD, AdaGrad, Adam, ConstantLR, CyclicLR, Optimizer
-from .train_loop import NonFiniteLossError, evaluate, fit
-from .train_rnn import fit_rnn, format_sample
+from .loop import NonFiniteLossError, evaluate, fit
+from .rnn_loop import fit_rnn, format_sample
 
-__all__ = [
-    "DEFAULTS", "NonFiniteLossError", "TrainResult", "evaluate", "fit", "fit_rnn",
-    "resolve_params", "run_training",
-]
+__all__ = ["DEFAULTS", "N_S_EPOCHS", "TrainResult", "resolve_params", "run_training",
+           "write_outputs"]
 
-# ---- the course's settings, per model ----------------------------------------------------------
-_CLASSIFIER = {
-    "lam": 0.1, "n_batch": 100, "epochs": 40, "eta": 0.001, "schedule": "constant",
-    "cycles": 1, "eta_min": 1e-5, "eta_max": 1e-1, "n_s": None, "split": "batch1",
-    "val_size": 1000, "dtype": "float64", "clip": None, "clip_norm": None, "optimizer": "sgd",
-    "momentum": 0.0, "n_updates": None, "eval_every": None, "restore_best": False,
-    "init": "gaussian", "std": 0.01,
-}
-DEFAULTS: dict[str, dict[str, Any]] = {
-    # Assignment 1: lambda 0.1, eta 0.001, batch 100, 40 epochs, N(0, 0.01^2) init, train on
-    # batch 1 / validate on batch 2. The others train on all five batches less val_size.
-    "one-layer": {**_CLASSIFIER},
-    # Assignment 2: m = 50, W_l ~ N(0, 1/d_in), cyclical eta 1e-5..1e-1,
-    # n_s = 2 floor(n / n_batch), 3 cycles
-    "two-layer": {**_CLASSIFIER, "m": 50, "lam": 0.01, "schedule": "cyclic", "cycles": 3,
-                  "init": "xavier", "split": "all"},
-    # Assignment 3: He init, batch norm, lambda 0.005, n_s = 5 floor(n / n_batch), 2 cycles
-    "k-layer": {**_CLASSIFIER, "hidden": [50, 50], "batch_norm": True, "dropout": 0.0,
-                "lam": 0.005, "schedule": "cyclic", "cycles": 2, "init": "he", "split": "all"},
-    # Assignment 4: m = 100, AdaGrad eta 0.1, seq_length 25, clip to [-5, 5]
-    "char-rnn": {
-        "m": 100, "eta": 0.1, "seq_length": 25, "n_updates": 100_000, "epochs": None,
-        "clip": 5.0, "sample_every": 10_000, "sample_length": 200, "temperature": 1.0,
-        "log_every": None, "dtype": "float64", "optimizer": "adagrad", "restore_best": False,
-    },
-}
+# ---- the course's settings, per model: carried by the model classes themselves ----------------
+DEFAULTS: dict[str, dict[str, Any]] = {name: dict(cls.defaults) for name, cls in MODELS.items()}
 # n_s = factor * floor(n / n_batch) when not given: one cyclical half-cycle is `factor` epochs
-N_S_EPOCHS = {"one-layer": 2, "two-layer": 2, "k-layer": 5}
+N_S_EPOCHS = {name: cls.n_s_epochs for name, cls in MODELS.items() if hasattr(cls, "n_s_epochs")}
 _CYCLIC_KEYS = ("cycles", "eta_min", "eta_max", "n_s")
 _DTYPES = ("float64", "float32")
 
@@ -80,10 +54,9 @@ class TrainResult:
 
 def resolve_params(model: str, params: dict[str, Any] | None) -> dict[str, Any]:
     """The course defaults for `model` updated with `params`; unknown keys -> ValueError."""
-    if model not in DEFAULTS:
-        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(DEFAULTS)}")
+    cls = model_class(model)
     given = dict(params or {})
-    valid = DEFAULTS[model]
+    valid = cls.defaults
     unknown = sorted(set(given) - set(valid))
     if unknown:
         raise ValueError(
@@ -95,7 +68,7 @@ def resolve_params(model: str, params: dict[str, Any] | None) -> dict[str, Any]:
         p["dtype"] = np.dtype(p["dtype"]).name
         if p["dtype"] not in _DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {given['dtype']!r}")
-    if model == "char-rnn":
+    if cls.loop is Loop.SEQUENCE:
         if "epochs" in given and "n_updates" not in given:
             p["n_updates"] = None  # --epochs alone: train for exactly that many epochs
         return p
@@ -118,7 +91,6 @@ def resolve_params(model: str, params: dict[str, Any] | None) -> dict[str, Any]:
         raise ValueError(f"optimizer must be 'sgd' or 'adam' for {model}, got {p['optimizer']!r}")
     if "hidden" in p:
         p["hidden"] = [int(h) for h in p["hidden"]]
-    p["_epochs_given"] = "epochs" in given
     return p
 
 
@@ -143,15 +115,17 @@ def run_training(
     print_fn receives the char-RNN's text samples (None: silent).
     """
     p = resolve_params(model, params)
+    cls = model_class(model)
+    epochs_given = "epochs" in (params or {})
     dtype = np.dtype(p["dtype"])
     init_rng = np.random.default_rng([seed, 0])
     hist = History(meta={"model": model, "seed": seed})
     out_dir = Path(out) if out is not None else None
     t0 = time.perf_counter()
     try:
-        if model == "char-rnn":
+        if cls.loop is Loop.SEQUENCE:
             chars = _load_text(text)
-            net = _build_model(model, p, d=chars.K, K=chars.K, rng=init_rng, dtype=dtype)
+            net = cls.from_params(p, d=chars.K, K=chars.K, rng=init_rng, dtype=dtype)
             hist.meta["data"] = chars.source or "text"
             total = p["n_updates"]
             log_every = p["log_every"] or max(1, (total or 0) // 20_000)
@@ -164,9 +138,9 @@ def run_training(
             result = _rnn_result(net, chars, p, hist, seed)
         else:
             ds = _load_data(data, p, dtype)
-            net = _build_model(model, p, d=ds.d, K=ds.K, rng=init_rng, dtype=dtype)
+            net = cls.from_params(p, d=ds.d, K=ds.K, rng=init_rng, dtype=dtype)
             hist.meta["data"] = ds.source
-            schedule, n_updates = _schedule(model, p, len(ds.y_train))
+            schedule, n_updates = _schedule(cls, p, len(ds.y_train), epochs_given)
             fit(net, ds, epochs=p["epochs"], n_batch=p["n_batch"], optimizer=_optimizer(p, net),
                 schedule=schedule, n_updates=n_updates, clip=p["clip"], clip_norm=p["clip_norm"],
                 seed=seed, eval_every=p["eval_every"], restore_best=p["restore_best"],
@@ -178,37 +152,22 @@ def run_training(
         raise
     result.seconds = time.perf_counter() - t0
     result.name = model
-    result.params = {k: v for k, v in p.items() if not k.startswith("_")}
+    result.params = p
     if out_dir is not None:
-        write_outputs(result, out_dir, seed=seed, data=None if model == "char-rnn" else ds,
-                      chars=chars if model == "char-rnn" else None)
+        if cls.loop is Loop.SEQUENCE:
+            write_outputs(result, out_dir, seed=seed, chars=chars)
+        else:
+            write_outputs(result, out_dir, seed=seed, data=ds)
     return result
 
 
 # ---- building blocks -----------------------------------------------------------------------------
-def _build_model(name: str, p: dict[str, Any], *, d: int, K: int, rng: np.random.Generator,
-                 dtype: np.dtype) -> Any:
-    from .models import MODELS
-
-    cls = MODELS[name]
-    if name == "char-rnn":
-        return cls(K, m=p["m"], rng=rng, dtype=dtype)
-    kw = {"lam": p["lam"], "init": p["init"], "std": p["std"], "rng": rng, "dtype": dtype}
-    if name == "one-layer":
-        return cls(d, K, **kw)
-    if name == "two-layer":
-        return cls(d, p["m"], K, **kw)
-    return cls(d, p["hidden"], K, batch_norm=p["batch_norm"], dropout=p["dropout"], **kw)
-
-
 _DATA_CACHE: dict[tuple[Any, ...], Any] = {}  # one entry: searches reuse the loaded dataset
 
 
 def _load_data(data: Any, p: dict[str, Any], dtype: np.dtype) -> Any:
     if data is not None and not isinstance(data, (str, os.PathLike)):
         return data  # an already loaded Dataset
-    from .data import load_cifar10, resolve_data_dir
-
     key = (str(resolve_data_dir(data)), p["split"], p["val_size"], dtype.name)
     if key not in _DATA_CACHE:
         _DATA_CACHE.clear()
@@ -218,21 +177,20 @@ def _load_data(data: Any, p: dict[str, Any], dtype: np.dtype) -> Any:
 
 
 def _load_text(text: Any) -> Any:
-    from .text import load_text
-
     if text is None or isinstance(text, (str, os.PathLike)):
         return load_text(text)
     return text  # an already loaded CharData
 
 
-def _schedule(model: str, p: dict[str, Any], n: int) -> tuple[Any, int | None]:
+def _schedule(cls: type[CourseModel], p: dict[str, Any], n: int,
+              epochs_given: bool) -> tuple[Any, int | None]:
     """(schedule, n_updates): a cyclical run lasts 2 n_s * cycles updates unless epochs given."""
     if p["schedule"] == "constant":
         return ConstantLR(p["eta"]), p["n_updates"]
-    n_s = p["n_s"] or N_S_EPOCHS[model] * max(1, n // p["n_batch"])
+    n_s = p["n_s"] or cls.n_s_epochs * max(1, n // p["n_batch"])
     p["n_s"] = n_s  # record the value used
     n_updates = p["n_updates"]
-    if n_updates is None and not p["_epochs_given"]:
+    if n_updates is None and not epochs_given:
         n_updates = 2 * n_s * p["cycles"]
     return CyclicLR(p["eta_min"], p["eta_max"], n_s), n_updates
 
@@ -285,8 +243,6 @@ def _rnn_result(net: Any, chars: Any, p: dict[str, Any], hist: History, seed: in
 def write_outputs(result: TrainResult, out: Path, *, seed: int, data: Any = None,
                   chars: Any = None) -> list[Path]:
     """history.json, model.npz, result.json, then the plots (a failing plot only warns)."""
-    from . import checkpoint
-
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "history.json", out / "model.npz", out / "result.json"]
     result.history.save(written[0])
@@ -302,8 +258,7 @@ def write_outputs(result: TrainResult, out: Path, *, seed: int, data: Any = None
         "best_val_acc": result.best_val_acc, "final": result.final,
         "seconds": round(result.seconds, 2),
     }
-    _write_text(written[2], json.dumps(_clean(summary), indent=1, default=_num) + "\n")
-    from . import viz
+    atomic_write(written[2], json.dumps(jsonable(summary), indent=1, default=str) + "\n")
 
     plots: list[tuple[str, Any]] = []
     h = result.history
@@ -312,7 +267,7 @@ def write_outputs(result: TrainResult, out: Path, *, seed: int, data: Any = None
         lines = [format_sample(s) for s in h.meta.get("samples", [])]
         lines.append(f"--- final model, {len(result.final['sample']) - 1} characters ---\n"
                      f"{result.final['sample']}\n")
-        _write_text(out / "samples.txt", "\n".join(lines))
+        atomic_write(out / "samples.txt", "\n".join(lines))
         written.append(out / "samples.txt")
     else:
         y_pred = result.model.predict(data.X_test)
@@ -323,7 +278,7 @@ def write_outputs(result: TrainResult, out: Path, *, seed: int, data: Any = None
         if result.params.get("schedule") == "cyclic":
             plots.append(("lr_schedule.png",
                           lambda f: viz.plot_lr_schedule(h.meta["etas"], save=f)))
-        if result.name == "one-layer":
+        if getattr(result.model, "weights_are_templates", False):
             W = result.model.state_dict()[_first_weight(result.model)]
             plots.append(("weights.png",
                           lambda f: viz.plot_weight_templates(W, names, save=f)))
@@ -338,24 +293,3 @@ def write_outputs(result: TrainResult, out: Path, *, seed: int, data: Any = None
 
 def _first_weight(model: Any) -> str:
     return next(n for n, p in model.named_parameters() if p.data.ndim == 2)
-
-
-def _write_text(path: Path, s: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(s, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _clean(o: Any) -> Any:
-    """NaN/inf -> None, recursively: result.json stays strict JSON."""
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    if isinstance(o, (float, np.floating)) and not math.isfinite(o):
-        return None
-    return o
-
-
-def _num(o: Any) -> Any:
-    return o.item() if isinstance(o, np.generic) else str(o)

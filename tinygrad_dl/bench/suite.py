@@ -12,155 +12,30 @@ It also measures per-op overhead, peak memory of an epoch, memory growth over ma
 
 from __future__ import annotations
 
-import gc
 import os
 import platform
-import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-import tinygrad_dl as tg
+from tinygrad_dl import Tensor
+from tinygrad_dl.models import CharRNN
 
-from .bench_env import blas_info, cpu_name, set_blas_threads, steady_malloc, torch_or_none
-from .bench_table import COLUMNS, Result, Row, format_table  # noqa: F401  (the public API)
-
-
-@dataclass(frozen=True)
-class Config:
-    n: int = 10_000  # samples per epoch (CIFAR-shaped)
-    d: int = 3072
-    K: int = 10
-    batch: int = 100
-    m: int = 50  # two-layer hidden units
-    hidden3: tuple[int, ...] = (50, 50)
-    hidden9: tuple[int, ...] = (50, 30, 20, 20, 10, 10, 10, 10)
-    lam: float = 0.005
-    lr: float = 0.01
-    rnn_m: int = 100
-    vocab: int = 80
-    seq: int = 25
-    rnn_updates: int = 200  # updates per timed char-RNN repeat
-    op_iters: int = 5000  # iterations per timed tiny-op repeat
-    chains: tuple[int, ...] = (10**4, 10**5, 10**6)
-    mem_steps: tuple[int, int] = (100, 1000)
-    repeats: int = 7
-    dtypes: tuple[str, ...] = ("float64", "float32")
-    torch: bool = True
-    threads: int | None = None  # BLAS (and torch) threads; None: NumPy's default
-    clock: str = "wall"  # "wall" (perf_counter) or "cpu" (thread_time: steady on a busy box)
-    targets: bool = True  # judge the rows against the targets (meaningless at quick sizes)
-    seed: int = 0
-
-
-QUICK = dict(n=200, d=64, batch=50, m=16, hidden3=(16, 16), hidden9=(16, 12, 8, 8, 6, 6, 6, 6),
-             rnn_m=16, vocab=12, seq=8, rnn_updates=10, op_iters=200, chains=(1000, 4000),
-             mem_steps=(5, 20), repeats=2, targets=False)
-
-
-def quick_config(**overrides: Any) -> Config:
-    """Tiny sizes for a smoke test (seconds, not minutes); timings mean nothing there."""
-    return replace(Config(), **{**QUICK, **overrides})
-
-
-# ---- timing ------------------------------------------------------------------------------
-# "cpu" is the CPU time of the calling thread: what other jobs on the machine do to the
-# wall clock does not show in it. It counts only this thread, so it needs 1 BLAS thread.
-CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
-_clock = [time.perf_counter]  # the one chosen for this run
-
-
-def now() -> float:
-    """The benchmark's clock (wall or CPU, as configured), in seconds."""
-    return _clock[0]()
-
-
-def median_times(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median seconds per call of each fn: one warm-up call each, then `repeats` rounds that
-    call every fn once in turn (interleaved, so a burst of load hits all of them)."""
-    clock = _clock[0]
-    for fn in fns.values():
-        fn()
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(max(1, repeats)):
-        for k, fn in fns.items():
-            gc.collect()
-            t0 = clock()
-            fn()
-            times[k].append(clock() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
-
-
-# ---- the classifiers ---------------------------------------------------------------------
-def synthetic_data(cfg: Config, dtype: str) -> tuple[np.ndarray, np.ndarray]:
-    """Synthetic CIFAR-shaped data: standard-normal features (as after normalizing), K labels."""
-    rng = np.random.default_rng(cfg.seed)
-    X = rng.standard_normal((cfg.n, cfg.d), dtype=np.float32 if dtype == "float32" else None)
-    return X.astype(dtype, copy=False), rng.integers(0, cfg.K, cfg.n)
-
-
-def classifiers(cfg: Config) -> list[tuple[str, Callable[[Any], Any], list[int], bool]]:
-    """(row name, model factory taking a dtype, layer sizes for torch, batch norm)."""
-    from tinygrad_dl import models
-
-    def rng() -> np.random.Generator:
-        return np.random.default_rng(cfg.seed)
-
-    h3, h9 = list(cfg.hidden3), list(cfg.hidden9)
-    return [
-        ("one-layer", lambda dt: models.OneLayer(cfg.d, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
-         [cfg.d, cfg.K], False),
-        (f"two-layer (m={cfg.m})",
-         lambda dt: models.TwoLayer(cfg.d, cfg.m, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
-         [cfg.d, cfg.m, cfg.K], False),
-        (f"k-layer {h3} BN",
-         lambda dt: models.KLayer(cfg.d, h3, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
-         [cfg.d, *h3, cfg.K], True),
-        (f"k-layer {len(h9) + 1} layers BN",
-         lambda dt: models.KLayer(cfg.d, h9, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
-         [cfg.d, *h9, cfg.K], True),
-    ]
-
-
-def autograd_step(model: Any, params: list[tg.Tensor], X: np.ndarray, y: np.ndarray,
-                  lr: float) -> None:
-    """One SGD update through the graph: loss, backward, p -= lr * grad."""
-    J = model.loss(X, y)
-    for p in params:
-        p.grad = None
-    J.backward()
-    for p in params:
-        p.data -= lr * p.grad
-
-
-def hand_step(model: Any, named: list[tuple[str, tg.Tensor]], X: np.ndarray, y: np.ndarray,
-              lr: float) -> None:
-    """The same update from the model's hand-derived NumPy gradients."""
-    grads = model.hand_gradients(X, y)
-    for name, p in named:
-        p.data -= lr * grads[name]
-
-
-def epoch_fns(
-    cfg: Config, model: Any, X: np.ndarray, y: np.ndarray
-) -> tuple[Callable[[], None], Callable[[], None]]:
-    """(autograd epoch, hand-derived epoch): each one pass of SGD over the n samples."""
-    named = model.named_parameters()
-    params = [p for _, p in named]
-    B, nb = cfg.batch, cfg.n // cfg.batch
-
-    def autograd_epoch() -> None:
-        for i in range(nb):
-            autograd_step(model, params, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
-
-    def hand_epoch() -> None:
-        for i in range(nb):
-            hand_step(model, named, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
-
-    return autograd_epoch, hand_epoch
+from .env import blas_info, cpu_name, set_blas_threads, steady_malloc, torch_or_none
+from .memory import chain_rows, memory_rows
+from .table import Result, Row
+from .torch_ref import char_rnn_step, mlp_step, tiny_op
+from .workloads import (
+    ACTIVE_CLOCK,
+    CLOCKS,
+    Config,
+    classifiers,
+    epoch_fns,
+    median_times,
+    synthetic_data,
+)
 
 
 def classifier_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
@@ -170,8 +45,6 @@ def classifier_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
         autograd_epoch, hand_epoch = epoch_fns(cfg, make(dtype), X, y)
         fns = {"ours": autograd_epoch, "hand": hand_epoch}
         if torch_mod is not None:
-            from .bench_torch import mlp_step
-
             step = mlp_step(X, y, sizes, batch=cfg.batch, lr=cfg.lr, lam=cfg.lam, batch_norm=bn)
             fns["torch"] = _loop(step, cfg.n // cfg.batch)
         t = median_times(fns, cfg.repeats)
@@ -182,14 +55,12 @@ def classifier_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
 
 # ---- the char-RNN ------------------------------------------------------------------------
 def char_rnn_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
-    from tinygrad_dl import models
-
     rng = np.random.default_rng(cfg.seed)
     n = cfg.rnn_updates
     seqs = rng.integers(0, cfg.vocab, (n, cfg.seq + 1))
 
     def make(**kw: Any) -> Any:
-        return models.CharRNN(cfg.vocab, m=cfg.rnn_m, rng=np.random.default_rng(cfg.seed),
+        return CharRNN(cfg.vocab, m=cfg.rnn_m, rng=np.random.default_rng(cfg.seed),
                               dtype=dtype, **kw)
 
     def graph_updates(model: Any) -> Callable[[], None]:
@@ -219,8 +90,6 @@ def char_rnn_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
     fns = {"graph": graph_updates(make()), "fused": graph_updates(make(fused=True)),
            "hand": hand_updates(make())}
     if torch_mod is not None:
-        from .bench_torch import char_rnn_step
-
         for key, fused in (("torch", False), ("torch_fused", True)):
             step = char_rnn_step(seqs, cfg.vocab, cfg.rnn_m, lr=cfg.lr, dtype=np.dtype(dtype),
                                  fused=fused)
@@ -237,7 +106,7 @@ def char_rnn_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
     ]
 
 
-def autograd_step_rnn(model: Any, params: list[tg.Tensor], seq: np.ndarray, h0: Any,
+def autograd_step_rnn(model: Any, params: list[Tensor], seq: np.ndarray, h0: Any,
                       lr: float) -> None:
     """One char-RNN SGD update through the graph on seq (inputs seq[:-1], targets seq[1:])."""
     J = model.loss(seq[:-1], seq[1:], h0)
@@ -259,8 +128,8 @@ def _loop(step: Callable[[int], None], n: int) -> Callable[[], None]:
 # ---- per-op overhead, memory, long chains ------------------------------------------------
 def tiny_op_row(cfg: Config, dtype: str, torch_mod: Any) -> Row:
     """Forward + backward of x * y on 4-element vectors: pure per-op overhead."""
-    x = tg.Tensor(np.ones(4, dtype=dtype), requires_grad=True)
-    w = tg.Tensor(np.ones(4, dtype=dtype), requires_grad=True)
+    x = Tensor(np.ones(4, dtype=dtype), requires_grad=True)
+    w = Tensor(np.ones(4, dtype=dtype), requires_grad=True)
     g = np.ones(4, dtype=dtype)
     xa, wa = x.data, w.data
     k = cfg.op_iters
@@ -277,8 +146,6 @@ def tiny_op_row(cfg: Config, dtype: str, torch_mod: Any) -> Row:
 
     fns = {"ours": ours, "hand": hand}
     if torch_mod is not None:
-        from .bench_torch import tiny_op
-
         run = tiny_op(4, np.dtype(dtype))
 
         def torch_run() -> None:
@@ -303,14 +170,14 @@ def run(cfg: Config, log: Callable[[str], None] | None = None) -> Result:
         raise ValueError("bench: --clock cpu times the calling thread only, so it needs "
                          "--threads 1 (else BLAS worker threads would go uncounted)")
     torch_mod = torch_or_none() if cfg.torch else None
-    saved = (_clock[0], blas_info()[0], torch_mod.get_num_threads() if torch_mod else None)
-    _clock[0] = CLOCKS[cfg.clock]
+    saved = (ACTIVE_CLOCK[0], blas_info()[0], torch_mod.get_num_threads() if torch_mod else None)
+    ACTIVE_CLOCK[0] = CLOCKS[cfg.clock]
     try:
         if cfg.threads:
             set_blas_threads(cfg.threads)
         return _run(cfg, torch_mod, log or (lambda s: None))
     finally:
-        _clock[0] = saved[0]
+        ACTIVE_CLOCK[0] = saved[0]
         if cfg.threads:
             set_blas_threads(saved[1])
         if torch_mod is not None:
@@ -346,8 +213,6 @@ def _run(cfg: Config, torch_mod: Any, log: Callable[[str], None]) -> Result:
         log(f"[{dtype}] char-RNN ...")
         rows += char_rnn_rows(cfg, dtype, torch_mod)
         rows.append(tiny_op_row(cfg, dtype, torch_mod))
-    from .bench_memory import chain_rows, memory_rows
-
     log("memory ...")
     rows += memory_rows(cfg, cfg.dtypes[0])
     log("long chains ...")

@@ -11,10 +11,18 @@ from typing import Any
 
 import numpy as np
 
-import tinygrad_dl as tg
+from tinygrad_dl import Tensor
 
-from . import bench
-from .bench_table import Row
+from .table import Row
+from .workloads import (
+    Config,
+    autograd_step,
+    classifiers,
+    epoch_fns,
+    hand_step,
+    now,
+    synthetic_data,
+)
 
 
 def _traced(fn: Callable[[], Any]) -> int:
@@ -29,11 +37,11 @@ def _traced(fn: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
-def memory_rows(cfg: bench.Config, dtype: str) -> list[Row]:
-    X, y = bench.synthetic_data(cfg, dtype)
+def memory_rows(cfg: Config, dtype: str) -> list[Row]:
+    X, y = synthetic_data(cfg, dtype)
     rows = []
-    for name, make, _, _ in bench.classifiers(cfg)[1::2]:  # two-layer and the 9-layer net
-        autograd_epoch, hand_epoch = bench.epoch_fns(cfg, make(dtype), X, y)
+    for name, make, _, _ in classifiers(cfg)[1::2]:  # two-layer and the 9-layer net
+        autograd_epoch, hand_epoch = epoch_fns(cfg, make(dtype), X, y)
         ours, hand = _traced(autograd_epoch) / 2**20, _traced(hand_epoch) / 2**20
         rows.append(Row(f"peak memory, {name} epoch", dtype, "MiB", ours, hand,
                         note="tracemalloc, above the data"))
@@ -41,7 +49,7 @@ def memory_rows(cfg: bench.Config, dtype: str) -> list[Row]:
     # memory growth: if the graph or its saved arrays leaked, step N would hold more NumPy
     # memory than step n. (Python objects are reported apart: CPython's free lists of tuples
     # and floats fill up over the first few thousand steps, then stay flat.)
-    name, make, _, _ = bench.classifiers(cfg)[1]
+    name, make, _, _ = classifiers(cfg)[1]
     first, last = cfg.mem_steps
     grown: dict[str, tuple[float, float]] = {}
     for key in ("ours", "hand"):
@@ -57,9 +65,9 @@ def memory_rows(cfg: bench.Config, dtype: str) -> list[Row]:
                 i = s % nb
                 Xb, yb = X[i * B:(i + 1) * B], y[i * B:(i + 1) * B]
                 if key == "ours":
-                    bench.autograd_step(model, params, Xb, yb, cfg.lr)
+                    autograd_step(model, params, Xb, yb, cfg.lr)
                 else:
-                    bench.hand_step(model, named, Xb, yb, cfg.lr)
+                    hand_step(model, named, Xb, yb, cfg.lr)
                 if s == first:
                     at = _numpy_and_total_bytes()
             now = _numpy_and_total_bytes()
@@ -82,12 +90,12 @@ def _numpy_and_total_bytes() -> tuple[int, int]:
     return sum(t.size for t in numpy_only.traces), tracemalloc.get_traced_memory()[0]
 
 
-def chain_rows(cfg: bench.Config, dtype: str) -> list[Row]:
+def chain_rows(cfg: Config, dtype: str) -> list[Row]:
     """Backward through n chained multiplies y = y * w: time per op must not grow with n."""
-    rows, base, clock = [], None, bench.now
+    rows, base, clock = [], None, now
     for n in cfg.chains:
-        w = tg.Tensor(np.ones((), dtype=dtype), requires_grad=True)
-        y = tg.Tensor(np.ones(4, dtype=dtype), requires_grad=True)
+        w = Tensor(np.ones((), dtype=dtype), requires_grad=True)
+        y = Tensor(np.ones(4, dtype=dtype), requires_grad=True)
         t0 = clock()
         for _ in range(n):
             y = y * w

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.functional import one_hot
+
 
 def default_corpus() -> str:
     """CPython's pydoc help topics, values joined in sorted key order with blank lines.
@@ -77,13 +79,7 @@ class CharData:
 
 def one_hot_sequence(ix: Iterable[int] | np.ndarray, K: int, dtype: Any = np.float64) -> np.ndarray:
     """Index sequence (T,) -> (T, K) one-hot matrix (rows are time steps)."""
-    ix = np.asarray(ix, dtype=np.int64).ravel()
-    if ix.size and (ix.min() < 0 or ix.max() >= K):
-        raise ValueError(f"one_hot_sequence: indices must be in [0, {K}), "
-                         f"got {ix.min()}..{ix.max()}")
-    out = np.zeros((ix.size, K), dtype=dtype)
-    out[np.arange(ix.size), ix] = 1
-    return out
+    return one_hot(np.asarray(ix, dtype=np.int64).ravel(), K, dtype=dtype)
 
 
 def load_text(path: str | os.PathLike[str] | None = None) -> CharData:

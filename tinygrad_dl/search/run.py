@@ -7,9 +7,9 @@ the same search resumes it: finished trials are skipped. Refinement rounds narro
 the span of the best trials so far (widened a little, in the range's own scale).
 
 Trials go through an injectable ``trial_fn(params, seed) -> dict`` (metrics); the default,
-`TrainingTrial`, calls `tinygrad_dl.train.run_training`. The pieces: search_space (parameter
-ranges: parse, sample, narrow), search_backends (where trials run: in-process, joblib processes,
-a Dask or Ray cluster), search_results (the tables on disk and the plot).
+`TrainingTrial`, calls `tinygrad_dl.train.run_training`. The pieces: `space` (parameter
+ranges: parse, sample, narrow), `backends` (where trials run: in-process, joblib processes,
+a Dask or Ray cluster), `results` (the tables on disk); the plot is `tinygrad_dl.viz.plot_search`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from .search_backends import BACKENDS, Task, iter_results, resolve_jobs
-from .search_results import ResultStore, finite, jsonable, plot_search
-from .search_space import PARAMS, ParamSpec, fmt_value, parse_param
+from tinygrad_dl.files import jsonable
+from tinygrad_dl.models import Loop, model_class
+from tinygrad_dl.train import resolve_params, run_training
+from tinygrad_dl.viz import plot_search
+
+from .backends import BACKENDS, Task, iter_results, resolve_jobs
+from .results import ResultStore, finite
+from .space import PARAMS, ParamSpec, fmt_value, parse_param
 
 __all__ = [
     "PARAMS", "ParamSpec", "SearchResult", "SearchSpec", "TrainingTrial", "best_rows",
@@ -34,16 +39,16 @@ __all__ = [
 
 TrialFn = Callable[[dict[str, Any], int], dict[str, Any]]
 
-# The table's metric columns; the first is the objective (classifiers: maximized; char-rnn's
-# smooth loss: minimized).
+# The table's metric columns per training loop; the first is the objective (classifiers'
+# validation accuracy: maximized; the char-RNN's smooth loss: minimized).
 METRICS = {
-    "classifier": ("best_val_acc", "train_cost", "val_cost", "test_acc"),
-    "char-rnn": ("best_smooth_loss", "smooth_loss", "train_loss"),
+    Loop.MINIBATCH: ("best_val_acc", "train_cost", "val_cost", "test_acc"),
+    Loop.SEQUENCE: ("best_smooth_loss", "smooth_loss", "train_loss"),
 }
 
 
 def metrics_for(model: str) -> tuple[str, ...]:
-    return METRICS["char-rnn" if model == "char-rnn" else "classifier"]
+    return METRICS[model_class(model).loop]
 
 
 def trial_seed(seed: int, trial: int) -> int:
@@ -104,7 +109,7 @@ class SearchSpec:
 
     @property
     def maximize(self) -> bool:
-        return self.model != "char-rnn"
+        return model_class(self.model).loop is Loop.MINIBATCH
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -255,8 +260,6 @@ def _progress_bar(total: int, initial: int, enabled: bool):  # -> tqdm | None
 def check_training_params(spec: SearchSpec) -> None:
     """Reject, before any trial starts, what run_training would reject in every trial: unknown
     keys for the model, or conflicting ones (e.g. a searched eta with fixed cyclic flags)."""
-    from .train import resolve_params
-
     task = make_tasks(replace(spec, trials=1, refine=0), 0, spec.params)[0]
     resolve_params(spec.model, task.train_params)
 
@@ -269,12 +272,10 @@ class TrainingTrial:
         self.model, self.data, self.text = model, data, text
 
     def __call__(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
-        from .train import run_training
-
         res = run_training(self.model, params, data=self.data, text=self.text, seed=seed,
                            progress=False, print_fn=None)
         final = res.final or {}
-        if self.model == "char-rnn":
+        if model_class(self.model).loop is Loop.SEQUENCE:
             names = metrics_for(self.model)
             return {"best_smooth_loss": final.get("best_smooth_loss"),
                     **{k: final.get(k) for k in names[1:]}, "train_seconds": res.seconds}

@@ -1,0 +1,43 @@
+"""What every course model declares about itself, so the rest of the package never dispatches on
+a model's name: its registry `name`, its course `defaults`, the `loop` that trains it, and
+`from_params` to build it from training parameters."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, ClassVar
+
+import numpy as np
+
+from tinygrad_dl.nn import Module
+
+
+class Loop(enum.Enum):
+    """Which training loop trains a model (and so which data it reads).
+
+    The models layer only names the loop; tinygrad_dl.train, above it, maps MINIBATCH to `fit`
+    (mini-batches of CIFAR-10 images and labels) and SEQUENCE to `fit_rnn` (chunks of a text).
+    """
+
+    MINIBATCH = "minibatch"
+    SEQUENCE = "sequence"
+
+
+class CourseModel(Module):
+    """Base of the four registered models (see tinygrad_dl.models.MODELS)."""
+
+    name: ClassVar[str] = ""  # the registry key and CLI name, e.g. "two-layer"
+    loop: ClassVar[Loop]
+    defaults: ClassVar[dict[str, Any]] = {}  # the course's training settings
+    help_keys: ClassVar[tuple[str, ...]] = ()  # the defaults `tinygrad-dl train --help` shows
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], *, d: int, K: int,
+                    rng: np.random.Generator, dtype: Any) -> CourseModel:
+        """Build the model for data with d features (or a vocabulary of d) and K classes, from
+        training parameters (`defaults` updated by the user's)."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """One line naming the model and its sizes, e.g. "two-layer d=8 m=6 K=10"."""
+        raise NotImplementedError

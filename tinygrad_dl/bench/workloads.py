@@ -1,0 +1,149 @@
+"""What the benchmarks time, shared by the suite and the memory benchmarks: the configuration,
+the clock, the synthetic data, the classifiers and one SGD step / epoch of each, through the
+graph (autograd) and through the models' hand-derived gradients."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from tinygrad_dl import Tensor
+from tinygrad_dl.models import KLayer, OneLayer, TwoLayer
+
+
+@dataclass(frozen=True)
+class Config:
+    n: int = 10_000  # samples per epoch (CIFAR-shaped)
+    d: int = 3072
+    K: int = 10
+    batch: int = 100
+    m: int = 50  # two-layer hidden units
+    hidden3: tuple[int, ...] = (50, 50)
+    hidden9: tuple[int, ...] = (50, 30, 20, 20, 10, 10, 10, 10)
+    lam: float = 0.005
+    lr: float = 0.01
+    rnn_m: int = 100
+    vocab: int = 80
+    seq: int = 25
+    rnn_updates: int = 200  # updates per timed char-RNN repeat
+    op_iters: int = 5000  # iterations per timed tiny-op repeat
+    chains: tuple[int, ...] = (10**4, 10**5, 10**6)
+    mem_steps: tuple[int, int] = (100, 1000)
+    repeats: int = 7
+    dtypes: tuple[str, ...] = ("float64", "float32")
+    torch: bool = True
+    threads: int | None = None  # BLAS (and torch) threads; None: NumPy's default
+    clock: str = "wall"  # "wall" (perf_counter) or "cpu" (thread_time: steady on a busy box)
+    targets: bool = True  # judge the rows against the targets (meaningless at quick sizes)
+    seed: int = 0
+
+
+QUICK = dict(n=200, d=64, batch=50, m=16, hidden3=(16, 16), hidden9=(16, 12, 8, 8, 6, 6, 6, 6),
+             rnn_m=16, vocab=12, seq=8, rnn_updates=10, op_iters=200, chains=(1000, 4000),
+             mem_steps=(5, 20), repeats=2, targets=False)
+
+
+def quick_config(**overrides: Any) -> Config:
+    """Tiny sizes for a smoke test (seconds, not minutes); timings mean nothing there."""
+    return replace(Config(), **{**QUICK, **overrides})
+
+
+# ---- timing ------------------------------------------------------------------------------
+# "cpu" is the CPU time of the calling thread: what other jobs on the machine do to the
+# wall clock does not show in it. It counts only this thread, so it needs 1 BLAS thread.
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+ACTIVE_CLOCK = [time.perf_counter]  # the one chosen for this run (the suite sets it)
+
+
+def now() -> float:
+    """The benchmark's clock (wall or CPU, as configured), in seconds."""
+    return ACTIVE_CLOCK[0]()
+
+
+def median_times(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median seconds per call of each fn: one warm-up call each, then `repeats` rounds that
+    call every fn once in turn (interleaved, so a burst of load hits all of them)."""
+    clock = ACTIVE_CLOCK[0]
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(max(1, repeats)):
+        for k, fn in fns.items():
+            gc.collect()
+            t0 = clock()
+            fn()
+            times[k].append(clock() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+# ---- the classifiers ---------------------------------------------------------------------
+def synthetic_data(cfg: Config, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic CIFAR-shaped data: standard-normal features (as after normalizing), K labels."""
+    rng = np.random.default_rng(cfg.seed)
+    X = rng.standard_normal((cfg.n, cfg.d), dtype=np.float32 if dtype == "float32" else None)
+    return X.astype(dtype, copy=False), rng.integers(0, cfg.K, cfg.n)
+
+
+def classifiers(cfg: Config) -> list[tuple[str, Callable[[Any], Any], list[int], bool]]:
+    """(row name, model factory taking a dtype, layer sizes for torch, batch norm)."""
+    def rng() -> np.random.Generator:
+        return np.random.default_rng(cfg.seed)
+
+    h3, h9 = list(cfg.hidden3), list(cfg.hidden9)
+    return [
+        ("one-layer", lambda dt: OneLayer(cfg.d, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
+         [cfg.d, cfg.K], False),
+        (f"two-layer (m={cfg.m})",
+         lambda dt: TwoLayer(cfg.d, cfg.m, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
+         [cfg.d, cfg.m, cfg.K], False),
+        (f"k-layer {h3} BN",
+         lambda dt: KLayer(cfg.d, h3, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
+         [cfg.d, *h3, cfg.K], True),
+        (f"k-layer {len(h9) + 1} layers BN",
+         lambda dt: KLayer(cfg.d, h9, cfg.K, lam=cfg.lam, rng=rng(), dtype=dt),
+         [cfg.d, *h9, cfg.K], True),
+    ]
+
+
+def autograd_step(model: Any, params: list[Tensor], X: np.ndarray, y: np.ndarray,
+                  lr: float) -> None:
+    """One SGD update through the graph: loss, backward, p -= lr * grad."""
+    J = model.loss(X, y)
+    for p in params:
+        p.grad = None
+    J.backward()
+    for p in params:
+        p.data -= lr * p.grad
+
+
+def hand_step(model: Any, named: list[tuple[str, Tensor]], X: np.ndarray, y: np.ndarray,
+              lr: float) -> None:
+    """The same update from the model's hand-derived NumPy gradients."""
+    grads = model.hand_gradients(X, y)
+    for name, p in named:
+        p.data -= lr * grads[name]
+
+
+def epoch_fns(
+    cfg: Config, model: Any, X: np.ndarray, y: np.ndarray
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """(autograd epoch, hand-derived epoch): each one pass of SGD over the n samples."""
+    named = model.named_parameters()
+    params = [p for _, p in named]
+    B, nb = cfg.batch, cfg.n // cfg.batch
+
+    def autograd_epoch() -> None:
+        for i in range(nb):
+            autograd_step(model, params, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
+
+    def hand_epoch() -> None:
+        for i in range(nb):
+            hand_step(model, named, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
+
+    return autograd_epoch, hand_epoch

@@ -1,0 +1,81 @@
+"""Writing files safely: the one atomic write and the one JSON-safe conversion of the project.
+
+No imports from the project, so every layer (checkpoint, training, search) may use it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
+    """Write `data` to `path` so that a crash leaves the old file or the new one, never half.
+
+    `data` is text (written as UTF-8), bytes, or a callable `write(f)` that writes into the open
+    binary file (e.g. `lambda f: np.savez(f, **arrays)`). A temp file in the same folder is
+    written, flushed and fsynced, os.replace'd over `path`, then the folder is fsynced so the
+    rename itself is durable. The parent folder is created if needed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if isinstance(data, str):
+                f.write(data.encode("utf-8"))
+            elif isinstance(data, (bytes, bytearray)):
+                f.write(data)
+            else:
+                data(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def _fsync_dir(d: Path) -> None:
+    """Best effort: not every OS can open (and fsync) a directory."""
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def jsonable(v: Any) -> Any:
+    """`v` as strict-JSON values, recursively: NumPy scalars and arrays become Python numbers and
+    lists, NaN/inf None, paths and dtypes strings, dict keys strings. Anything else is returned
+    as is (json.dumps then decides)."""
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return jsonable(v.tolist())
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, Path):
+        return str(v)
+    if isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
+        return np.dtype(v).name  # dtype=np.float32 in a config -> "float32"
+    return v

@@ -1,0 +1,77 @@
+"""A search's folder on disk: spec.json, results.json, results.csv (the plot is viz.plot_search).
+
+Both tables are rewritten atomically (temp file, fsync, rename) after every finished trial, so an
+interrupted search loses at most the trials that were running, and a re-run can resume.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from tinygrad_dl.files import atomic_write, jsonable
+
+
+def finite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)
+
+
+class ResultStore:
+    """The search's folder: spec.json, results.json and results.csv, rewritten after every trial."""
+
+    def __init__(
+        self, out: str | os.PathLike[str], spec: dict[str, Any], columns: list[str]
+    ) -> None:
+        self.out = Path(out)
+        self.spec, self.columns = spec, columns
+        self.spec_path = self.out / "spec.json"
+        self.json_path = self.out / "results.json"
+        self.csv_path = self.out / "results.csv"
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.rounds: list[list[str]] = []
+        self.out.mkdir(parents=True, exist_ok=True)
+        new = spec
+        if self.spec_path.exists():
+            old = self._read_json(self.spec_path)
+            diff = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in new if old.get(k) != new[k]]
+            if diff:
+                raise ValueError(
+                    f"{self.out} holds a different search ({'; '.join(diff)}); use another --out, "
+                    f"or delete {self.out} to start over"
+                )
+        else:
+            atomic_write(self.spec_path, json.dumps(new, indent=1))
+        if self.json_path.exists():
+            self.rows = {r["trial"]: r for r in self._read_json(self.json_path).get("rows", [])}
+
+    @staticmethod
+    def _read_json(path: Path) -> dict[str, Any]:
+        try:
+            return json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(
+                f"{path}: not a valid search file ({e}); delete it to start over"
+            ) from None
+
+    def done(self, trial: int, retry_failed: bool = False) -> bool:
+        row = self.rows.get(trial)
+        return row is not None and (row["status"] == "ok" or not retry_failed)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows[row["trial"]] = jsonable(row)
+        self.save()
+
+    def save(self) -> None:
+        rows = [self.rows[t] for t in sorted(self.rows)]
+        doc = {"spec": self.spec, "rounds": self.rounds, "rows": rows}
+        atomic_write(self.json_path, json.dumps(doc, indent=1))
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, self.columns, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
+        atomic_write(self.csv_path, buf.getvalue())

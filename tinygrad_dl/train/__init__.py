@@ -1,0 +1,18 @@
+"""Training: the two loops (`fit` for mini-batch classifiers, `fit_rnn` for the char-RNN), the
+`History` they record, and `run_training`, which runs a registered model with its course defaults.
+
+    from tinygrad_dl.train import run_training
+    res = run_training("two-layer", {"lam": 0.01, "cycles": 1}, out="runs/demo")
+    res.test_acc, res.history["val_acc"]
+"""
+
+from .history import History
+from .loop import NonFiniteLossError, check_finite, evaluate, fit, progress_bar
+from .rnn_loop import fit_rnn, format_sample
+from .run import DEFAULTS, N_S_EPOCHS, TrainResult, resolve_params, run_training, write_outputs
+
+__all__ = [
+    "DEFAULTS", "N_S_EPOCHS", "History", "NonFiniteLossError", "TrainResult", "check_finite",
+    "evaluate", "fit", "fit_rnn", "format_sample", "progress_bar", "resolve_params",
+    "run_training", "write_outputs",
+]
