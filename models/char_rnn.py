@@ -63,7 +63,7 @@ class CharRNN(CourseModel):
         self.c = Tensor(np.zeros(self.K, dtype=self.dtype), requires_grad=True)
         self.h_last: np.ndarray | None = None  # final hidden state of the last loss()/forward()
         self.last_loss: float | None = None  # the loss of the last hand_gradients() call
-        self.named_parameters()
+        self.name_parameters()
 
     @classmethod
     def from_params(cls, params: dict[str, Any], *, d: int, K: int,

@@ -47,7 +47,7 @@ class Classifier(CourseModel):
         """Record the JSON-able constructor kwargs and give parameters their qualified names."""
         self._config = config
         self.linears = [m for m in self.layers if isinstance(m, Linear)]
-        self._param_names = [name for name, _ in self.named_parameters()]
+        self._param_names = [name for name, _ in self.name_parameters().named_parameters()]
 
     # ---- the graph ---------------------------------------------------------------------------
     def _input(self, X: Any) -> Tensor:

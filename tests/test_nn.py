@@ -47,11 +47,13 @@ def all_scopes(t):
 
 
 # ---- Module ------------------------------------------------------------------------------
-def test_named_parameters_are_qualified_and_set_names():
+def test_named_parameters_are_qualified_and_name_parameters_sets_names():
     m = net()
     names = [n for n, _ in m.named_parameters()]
     assert names == ["layers.0.W", "layers.0.b", "layers.1.gamma", "layers.1.beta",
                      "head.W", "head.b"]
+    assert not any(p.name == n for n, p in m.named_parameters())  # listing renames nothing
+    assert m.name_parameters() is m
     for n, p in m.named_parameters():
         assert p.name == n and p.requires_grad
     assert len(m.parameters()) == 6

@@ -98,14 +98,18 @@ class Module:
         return [m for _, m in self.named_modules()]
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
-        """(qualified name, parameter) pairs; also sets each parameter's `.name` to it."""
-        out = []
-        for mod_name, mod in self.named_modules(prefix):
-            for name, p in mod._parameters.items():
-                full = f"{mod_name}.{name}" if mod_name else name
-                p.name = full
-                out.append((full, p))
-        return out
+        """(qualified name, parameter) pairs, e.g. ("layers.0.W", W)."""
+        return [
+            (f"{mod_name}.{name}" if mod_name else name, p)
+            for mod_name, mod in self.named_modules(prefix)
+            for name, p in mod._parameters.items()
+        ]
+
+    def name_parameters(self) -> Module:
+        """Set each parameter's `.name` to its qualified name (drawn graphs show it)."""
+        for name, p in self.named_parameters():
+            p.name = name
+        return self
 
     def parameters(self) -> list[Tensor]:
         return [p for _, p in self.named_parameters()]
