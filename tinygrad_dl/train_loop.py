@@ -34,10 +34,13 @@ def check_finite(value: float, *, what: str, epoch: int, step: int, eta: float) 
 
 
 def progress_bar(total: int, enabled: bool, desc: str) -> Any:
-    """A tqdm bar on stderr, or a no-op stand-in when disabled or stderr is not a terminal."""
+    """A tqdm bar on stderr (a widget in Jupyter), or a no-op stand-in when disabled or when
+    stderr is neither a terminal nor a notebook's."""
     from tqdm.auto import tqdm
 
-    on = enabled and sys.stderr.isatty()
+    from .jupyter import in_notebook
+
+    on = enabled and (sys.stderr.isatty() or in_notebook())
     return tqdm(total=total, desc=desc, disable=not on, leave=False, dynamic_ncols=True)
 
 
