@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("train", "synthesize", "graph", "bench", "search")
+COMMANDS = ("train", "synthesize", "graph", "bench", "search", "data", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
