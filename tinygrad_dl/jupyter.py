@@ -2,6 +2,8 @@
 
 - `in_notebook()`: True inside a Jupyter kernel (ipykernel), where tqdm.auto shows widget
   progress bars even though stderr is not a terminal.
+- `compare_gradients`: the assignments' gradient check as a table: the course's hand-derived
+  gradients vs autograd vs central finite differences, per parameter.
 - `ResultsTable`: the results table of an assignment notebook. As a cell's last value it
   displays as an HTML ``<table>`` (and as aligned text in a terminal), so reports built with
   nbconvert carry it as a real table.
@@ -12,10 +14,10 @@ from __future__ import annotations
 import html
 import math
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["ResultsTable", "in_notebook"]
+__all__ = ["ResultsTable", "compare_gradients", "in_notebook"]
 
 
 def in_notebook() -> bool:
@@ -86,3 +88,41 @@ class ResultsTable:
 
     def __repr__(self) -> str:
         return str(self)
+
+
+def compare_gradients(model: Any, loss_fn: Callable[[], Any],
+                      hand_fn: Callable[[], Mapping[str, Any]], *, eps: float = 1e-6,
+                      h: float = 1e-4) -> ResultsTable:
+    """One row per parameter of `model`: max relative errors (the course's
+    |a - b| / max(eps, |a| + |b|)) between hand-derived, autograd and numerical gradients.
+
+    loss_fn() builds the scalar loss Tensor from the model's current parameters; hand_fn()
+    returns the hand-derived gradients keyed like model.named_parameters(). Use small sizes:
+    the finite differences evaluate loss_fn 4 times per parameter entry.
+    """
+    import numpy as np
+
+    from .gradcheck import numerical_grad, relative_error
+    from .tensor import no_grad
+
+    params = dict(model.named_parameters())
+    model.zero_grad()
+    loss_fn().backward()
+    hand = {k: np.asarray(v) for k, v in hand_fn().items()}
+
+    def f(_: Any) -> float:
+        with no_grad():
+            return float(loss_fn().item())
+
+    rows = []
+    for name, p in params.items():
+        auto = np.zeros_like(p.data) if p.grad is None else np.asarray(p.grad)
+        num = numerical_grad(f, p.data, h=h)
+        row: dict[str, Any] = {"parameter": name, "shape": "x".join(map(str, p.shape))}
+        if name in hand:
+            row["hand vs autograd"] = float(relative_error(hand[name], auto, eps).max())
+            row["hand vs numerical"] = float(relative_error(hand[name], num, eps).max())
+        row["autograd vs numerical"] = float(relative_error(auto, num, eps).max())
+        rows.append(row)
+    return ResultsTable(rows, ["parameter", "shape", "hand vs autograd", "hand vs numerical",
+                               "autograd vs numerical"], title="max relative error", digits=3)
