@@ -221,8 +221,9 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
     written["notebook"] = out / f"{stem}.ipynb"
     _write_atomic(written["notebook"], nbformat.writes(nb))
     if failed is not None:
-        reason = _cell_error(nb) if isinstance(failed, CellExecutionError) else (
-            f"{type(failed).__name__}: {str(failed).strip().splitlines()[0] if str(failed) else ''}")
+        first = (str(failed).strip().splitlines() or [""])[0]
+        reason = (_cell_error(nb) if isinstance(failed, CellExecutionError)
+                  else f"{type(failed).__name__}: {first}")
         raise RuntimeError(f"{assignment}: the notebook failed ({reason}); the partly executed "
                            f"notebook is {written['notebook']}")
     written["html"] = out / f"{stem}.html"
