@@ -87,7 +87,8 @@ def test_report_a2_writes_html_with_embedded_figures_and_table(tmp_path: Path) -
                        env=env)
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "a2_two_layer.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64" in html and "<svg" in html
+    assert "data:image/png;base64" in html  # the figures
+    assert "data:image/svg+xml;base64" in html  # the computation graph
     assert '<table class="results">' in html and "two-layer network (m = 50)" in html
     assert "wrote notebook" in r.stdout and "html" in r.stdout
     assert ("pdf" in r.stdout) == (tmp_path / "a2_two_layer.pdf").is_file()

@@ -134,7 +134,11 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
                            ip=os.path.join(sock_dir, "kernel"))
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd)}})
-        client.execute(env=_kernel_env())
+        try:
+            client.execute(env=_kernel_env())
+        finally:  # a kernel manager we pass in is ours to shut down, not nbclient's
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     return nb
 
 
