@@ -156,7 +156,12 @@ def to_html(nb: Any, *, code: bool) -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    # wide figures (an unrolled graph) shrink to the page instead of scrolling: prints fully
+    return body.replace("</head>", f"<style>{_FIT_CSS}</style>\n</head>", 1)
+
+
+_FIT_CSS = (".jp-RenderedSVG img, .jp-RenderedImage img, .jp-RenderedSVG svg "
+            "{max-width: 100%; height: auto;} table.results {margin: 0.5em 0;}")
 
 
 def find_pdf_engine() -> str | None:
