@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .commands import bench, graph, search, synthesize, train
+from .commands import bench, data, graph, report, search, synthesize, train
 
 COMMANDS = {"train": train, "synthesize": synthesize, "graph": graph, "bench": bench,
-            "search": search}
+            "search": search, "data": data, "report": report}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""Writing files safely: the one atomic write and the one JSON-safe conversion of the project.
+"""Writing files safely: the one atomic write, the one durable rename and the one JSON-safe
+conversion of the project.
 
 No imports from the project, so every layer (checkpoint, training, search) may use it.
 """
@@ -35,15 +36,22 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
                 data(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(path.parent)
-    return path
+    return replace(tmp, path)
+
+
+def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
+    """Rename a finished file or folder `src` over `dst` (same file system) and fsync the
+    folder, so the rename itself survives a crash: what `dst` names is old or new, never half."""
+    dst = Path(dst)
+    os.replace(src, dst)
+    _fsync_dir(dst.parent)
+    return dst
 
 
 def _fsync_dir(d: Path) -> None:

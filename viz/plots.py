@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from .figure import Figure  # matplotlib Figure + _repr_png_: shows inline in Jupyter
 
 __all__ = [
     "plot_confusion_matrix", "plot_learning_curves", "plot_lr_schedule", "plot_smooth_loss",

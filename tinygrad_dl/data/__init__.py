@@ -1,5 +1,6 @@
 """The data the course models read: CIFAR-10 (`cifar`: the official batches, or the embedded
-sample) for the classifiers and a character corpus (`text`) for the char-RNN."""
+sample; `download`: the official tarball, checked and extracted safely) for the classifiers and
+a character corpus (`text`) for the char-RNN."""
 
 from tinygrad_dl.functional import one_hot
 
@@ -14,10 +15,11 @@ from .cifar import (
     load_embedded_sample,
     resolve_data_dir,
 )
+from .download import download_cifar10
 from .text import CharData, default_corpus, load_text, one_hot_sequence
 
 __all__ = [
     "CIFAR_URL", "ENV_VAR", "CharData", "Dataset", "batches", "default_corpus",
-    "default_data_dir", "load_cifar10", "load_cifar_batch", "load_embedded_sample", "load_text",
-    "one_hot", "one_hot_sequence", "resolve_data_dir",
+    "default_data_dir", "download_cifar10", "load_cifar10", "load_cifar_batch",
+    "load_embedded_sample", "load_text", "one_hot", "one_hot_sequence", "resolve_data_dir",
 ]

@@ -51,7 +51,8 @@ def default_data_dir() -> Path:
 
 def how_to_get() -> str:
     """The instructions every 'dataset not found' error ends with."""
-    return (f"To get the dataset: download {CIFAR_URL}, extract it (tar xzf), and point --data "
+    return (f"To get the dataset: run `tinygrad-dl data cifar10`, or download {CIFAR_URL}, "
+            f"extract it (tar xzf), and point --data "
             f"or ${ENV_VAR} at the cifar-10-batches-py folder (or move it to {default_data_dir()})")
 
 

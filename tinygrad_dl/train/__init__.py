@@ -7,12 +7,12 @@
 """
 
 from .history import History
-from .loop import NonFiniteLossError, check_finite, evaluate, fit, progress_bar
+from .loop import NonFiniteLossError, check_finite, evaluate, fit
 from .rnn_loop import fit_rnn, format_sample
 from .run import DEFAULTS, N_S_EPOCHS, TrainResult, resolve_params, run_training, write_outputs
 
 __all__ = [
     "DEFAULTS", "N_S_EPOCHS", "History", "NonFiniteLossError", "TrainResult", "check_finite",
-    "evaluate", "fit", "fit_rnn", "format_sample", "progress_bar", "resolve_params",
+    "evaluate", "fit", "fit_rnn", "format_sample", "resolve_params",
     "run_training", "write_outputs",
 ]

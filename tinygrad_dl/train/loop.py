@@ -9,7 +9,6 @@ best-validation state is kept. Shuffling uses np.random.default_rng(seed): same 
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from tinygrad_dl import no_grad
 from tinygrad_dl.functional import cross_entropy
+from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.optim import SGD, ConstantLR, Optimizer, clip_grad_norm_, clip_grad_value_
 
 from .history import History
@@ -32,14 +32,6 @@ def check_finite(value: float, *, what: str, epoch: int, step: int, eta: float) 
             f"{what} became {value} at epoch {epoch}, update step {step} (eta={eta:.3g}); "
             "lower the learning rate or clip the gradients (--clip)"
         )
-
-
-def progress_bar(total: int, enabled: bool, desc: str) -> Any:
-    """A tqdm bar on stderr, or a no-op stand-in when disabled or stderr is not a terminal."""
-    from tqdm.auto import tqdm
-
-    on = enabled and sys.stderr.isatty()
-    return tqdm(total=total, desc=desc, disable=not on, leave=False, dynamic_ncols=True)
 
 
 @no_grad()
@@ -126,7 +118,7 @@ def fit(
     params = model.parameters()
     model.train()
     step = 0
-    with progress_bar(n_updates, progress, desc=type(model).__name__) as bar:
+    with progress_bar(n_updates, progress, type(model).__name__, leave=False) as bar:
         log_row(0, 0, schedule(0))
         epoch = 0
         while step < n_updates:

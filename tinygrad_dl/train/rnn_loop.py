@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.optim import AdaGrad, Optimizer, clip_grad_value_
 
 from .history import History
-from .loop import check_finite, progress_bar
+from .loop import check_finite
 
 
 def hidden_size(model: Any) -> int:
@@ -95,7 +96,7 @@ def fit_rnn(
             print_fn(format_sample(samples[-1]))
 
     e, epoch, step = 0, 1, 0
-    with progress_bar(n_updates, progress, desc="char-rnn") as bar:
+    with progress_bar(n_updates, progress, "char-rnn", leave=False) as bar:
         if sample_every:
             sample(0, h, ints[0])
         while step < n_updates:

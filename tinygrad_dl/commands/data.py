@@ -1,0 +1,46 @@
+"""`tinygrad-dl data cifar10 [--dir DIR]`: download, verify and extract the full CIFAR-10.
+
+By default the dataset lands in the cache folder that `--data` resolution already looks in
+(~/.cache/tinygrad_dl/cifar-10-batches-py), so every later command uses it without flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from tinygrad_dl.data import default_data_dir, download_cifar10
+
+
+def register(subparsers: Any) -> None:
+
+    p = subparsers.add_parser(
+        "data",
+        help="download a dataset (the full CIFAR-10) into the cache folder",
+        description="Download the official CIFAR-10 python tarball (170 MB) with a progress bar, "
+        "verify its published MD5, and extract it safely. An interrupted download resumes when "
+        "you run the command again.",
+    )
+    p.add_argument("dataset", choices=["cifar10"], help="the dataset to download")
+    p.add_argument("--dir", default=None, metavar="DIR",
+                   help=f"the cifar-10-batches-py folder to create (default: the cache folder "
+                        f"{default_data_dir()}, used by every command without --data)")
+    p.add_argument("--force", action="store_true", help="download again even if already present")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        folder = download_cifar10(args.dir, force=args.force, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print("tinygrad-dl data: interrupted; run the same command again to resume the download",
+              file=sys.stderr)
+        return 130
+    if folder.resolve() == default_data_dir().resolve():
+        print("cifar10: ready; commands without --data now use it "
+              "(unless $TINYGRAD_DL_DATA points elsewhere)")
+    else:
+        print(f"cifar10: ready; use it with --data {folder} or TINYGRAD_DL_DATA={folder}")
+    return 0

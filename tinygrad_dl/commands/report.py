@@ -1,0 +1,272 @@
+"""`tinygrad-dl report {a1,a2,a3,a4,all}`: execute an assignment notebook, write an HTML report.
+
+The notebook (shipped in the package as `tinygrad_dl.notebooks`) runs top to bottom in a real
+Jupyter kernel (nbclient, the ``python3`` kernel of ipykernel) with the given parameters injected
+after its cell tagged ``parameters``, papermill-style. The executed notebook and a
+self-contained HTML page (nbconvert; figures embedded as base64 PNG/SVG, the results as HTML
+tables) are written to --out; and a PDF of the same page when a headless Chromium is installed.
+Every number in the report comes from that run.
+
+Needs the `notebooks` extra: ``pip install -e ".[notebooks]"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tinygrad_dl import files
+
+NOTEBOOKS = {
+    "a1": "a1_one_layer.ipynb",
+    "a2": "a2_two_layer.ipynb",
+    "a3": "a3_k_layer.ipynb",
+    "a4": "a4_char_rnn.ipynb",
+}
+PDF_ENGINES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+EXTRA_HINT = 'the report command needs the notebooks extra: pip install "tinygrad_dl[notebooks]"'
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="execute an assignment notebook and write an HTML (and PDF) report",
+        description="Run the assignment's notebook (notebooks/aN_*.ipynb) in a Jupyter kernel "
+        "with these parameters and write the executed notebook, a self-contained HTML report "
+        "and, if a headless Chromium is installed, a PDF of it into --out.",
+    )
+    p.add_argument("assignment", choices=[*NOTEBOOKS, "all"], help="which assignment (or all)")
+    p.add_argument("--data", default=None, metavar="DIR",
+                   help="CIFAR-10 folder for a1-a3 (default: as for train: $TINYGRAD_DL_DATA, "
+                        "the cache folder, else the embedded sample)")
+    p.add_argument("--text", default=None, metavar="FILE",
+                   help="training text for a4 (default: CPython's help text)")
+    p.add_argument("--out", default="reports", metavar="DIR",
+                   help="output folder (default: reports)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="set any notebook parameter (a Python literal), e.g. --param epochs=10 "
+                        "or --param n_updates=100000; repeatable")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny sizes: a smoke run of a few seconds (what CI runs)")
+    p.add_argument("--code", action="store_true", help="include the code cells in the report")
+    p.add_argument("--no-pdf", action="store_true", help="do not try to print a PDF")
+    p.add_argument("--timeout", type=int, default=1800, metavar="S",
+                   help="seconds allowed per notebook cell (default 1800)")
+    p.set_defaults(func=run)
+
+
+# ---- locating and parameterising notebooks ------------------------------------------------
+def notebook_path(assignment: str) -> Path:
+    """The packaged notebook of an assignment (works from a wheel install as well)."""
+    if assignment not in NOTEBOOKS:
+        raise ValueError(f"unknown assignment {assignment!r}; choose one of {', '.join(NOTEBOOKS)}")
+    path = Path(str(resources.files("tinygrad_dl.notebooks") / NOTEBOOKS[assignment]))
+    if not path.is_file():
+        raise FileNotFoundError(f"notebook {NOTEBOOKS[assignment]} is not installed with "
+                                f"tinygrad_dl (looked in {path.parent})")
+    return path
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    import ast
+
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise ValueError(f"--param {item!r}: expected NAME=VALUE")
+        try:
+            out[name.strip()] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[name.strip()] = value  # a bare string, e.g. a path
+    return out
+
+
+def inject_parameters(nb: Any, params: dict[str, Any]) -> Any:
+    """Insert a cell assigning `params` right after the cell tagged "parameters" (papermill's
+    convention, tagged "injected-parameters"); unknown names are refused."""
+    import nbformat
+
+    idx = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    if len(idx) != 1:
+        raise ValueError(f"the notebook must have exactly one cell tagged 'parameters', "
+                         f"found {len(idx)}")
+    known = _assigned_names(nb.cells[idx[0]].source)
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ValueError(f"unknown notebook parameter(s) {', '.join(unknown)}; this notebook "
+                         f"takes {', '.join(sorted(known))}")
+    if params:
+        src = "# Parameters injected by `tinygrad-dl report`\n" + "".join(
+            f"{k} = {v!r}\n" for k, v in params.items())
+        cell = nbformat.v4.new_code_cell(src.rstrip("\n"))
+        cell.metadata["tags"] = ["injected-parameters"]
+        nb.cells.insert(idx[0] + 1, cell)
+    return nb
+
+
+def _assigned_names(source: str) -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+# ---- executing and exporting --------------------------------------------------------------
+def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
+    """Run every cell in a fresh python3 kernel whose working directory is `cwd`."""
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    # IPC transport (Unix sockets in a private folder) rather than TCP on localhost
+    with tempfile.TemporaryDirectory(prefix="tgdl-kernel-") as sock_dir:
+        km = KernelManager(kernel_name="python3", transport="ipc",
+                           ip=os.path.join(sock_dir, "kernel"))
+        client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(cwd)}})
+        try:
+            client.execute(env=_kernel_env())
+        finally:  # a kernel manager we pass in is ours to shut down, not nbclient's
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+    return nb
+
+
+def _kernel_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)  # let the kernel use its inline backend
+    return env
+
+
+def to_html(nb: Any, *, code: bool) -> str:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = not code
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb)
+    # wide figures (an unrolled graph) shrink to the page instead of scrolling: prints fully
+    return body.replace("</head>", f"<style>{_FIT_CSS}</style>\n</head>", 1)
+
+
+_FIT_CSS = (".jp-RenderedSVG img, .jp-RenderedImage img, .jp-RenderedSVG svg "
+            "{max-width: 100%; height: auto;} table.results {margin: 0.5em 0;}")
+
+
+def find_pdf_engine() -> str | None:
+    for name in PDF_ENGINES:
+        exe = shutil.which(name)
+        if exe:
+            return exe
+    return None
+
+
+def print_pdf(engine: str, html_path: Path, pdf_path: Path, timeout: float = 180) -> None:
+    """Print the HTML page to PDF with headless Chromium; atomic (temp file, then rename)."""
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    with tempfile.TemporaryDirectory(prefix="tgdl-chromium-") as profile:
+        cmd = [engine, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               f"--user-data-dir={profile}", "--no-pdf-header-footer",
+               "--virtual-time-budget=10000", f"--print-to-pdf={tmp}", html_path.resolve().as_uri()]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        last = (r.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"{Path(engine).name} could not print {html_path}: {last}")
+    files.replace(tmp, pdf_path)
+
+
+def _cell_error(nb: Any) -> str:
+    for i, cell in enumerate(nb.cells):
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                return f"cell {i} raised {o.get('ename')}: {o.get('evalue')}"
+    return "a cell failed"
+
+
+def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bool = False,
+                 pdf: bool = True, timeout: int = 1800,
+                 log: Any = print) -> dict[str, Path]:
+    """Execute one assignment's notebook with `params` and write its files into `out`:
+    the executed .ipynb, the .html report and, when possible, the .pdf. Returns them by kind."""
+    try:
+        import nbformat
+        from nbclient.exceptions import CellExecutionError
+    except ModuleNotFoundError as e:
+        raise RuntimeError(f"{EXTRA_HINT} ({e.name} is missing)") from None
+
+    src = notebook_path(assignment)
+    nb = inject_parameters(nbformat.read(src, as_version=4), params)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = src.stem
+    written: dict[str, Path] = {}
+    t0 = time.perf_counter()
+    log(f"report {assignment}: executing {src.name} "
+        f"({', '.join(f'{k}={v!r}' for k, v in params.items()) or 'default parameters'})")
+    failed: Exception | None = None
+    try:
+        execute_notebook(nb, out, timeout)
+    except CellExecutionError as e:
+        failed = e
+    except Exception as e:  # noqa: BLE001  (kernel died, timeout: report it in one line)
+        failed = e
+    written["notebook"] = out / f"{stem}.ipynb"
+    files.atomic_write(written["notebook"], nbformat.writes(nb))
+    if failed is not None:
+        first = (str(failed).strip().splitlines() or [""])[0]
+        reason = (_cell_error(nb) if isinstance(failed, CellExecutionError)
+                  else f"{type(failed).__name__}: {first}")
+        raise RuntimeError(f"{assignment}: the notebook failed ({reason}); the partly executed "
+                           f"notebook is {written['notebook']}")
+    written["html"] = out / f"{stem}.html"
+    files.atomic_write(written["html"], to_html(nb, code=code))
+    if pdf:
+        engine = find_pdf_engine()
+        if engine is None:
+            log(f"report {assignment}: no PDF (no headless Chromium found; on Debian/Ubuntu "
+                "`apt-get install chromium` enables it)")
+        else:
+            try:
+                print_pdf(engine, written["html"], out / f"{stem}.pdf")
+                written["pdf"] = out / f"{stem}.pdf"
+            except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+                log(f"report {assignment}: no PDF ({e})")
+    kinds = ", ".join(f"{k} {p}" for k, p in written.items())
+    log(f"report {assignment}: wrote {kinds} in {time.perf_counter() - t0:.0f} s")
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    names = list(NOTEBOOKS) if args.assignment == "all" else [args.assignment]
+    extra = parse_params(args.param)
+    if args.quick:
+        extra.setdefault("quick", True)
+    out = Path(args.out)
+    for name in names:
+        params: dict[str, Any] = {"progress": False}
+        if name == "a4":
+            if args.text is not None:
+                params["text_file"] = str(Path(args.text).expanduser().resolve())
+        elif args.data is not None:
+            params["data_dir"] = str(Path(args.data).expanduser().resolve())
+        params.update(extra)
+        try:
+            build_report(name, out, params, code=args.code, pdf=not args.no_pdf,
+                         timeout=args.timeout)
+        except KeyboardInterrupt:
+            print("tinygrad-dl report: interrupted", file=sys.stderr)
+            return 130
+    return 0

@@ -1,0 +1,226 @@
+"""Download the full CIFAR-10 (python version) into the folder `--data` resolution looks in.
+
+    from tinygrad_dl.data.download import download_cifar10
+    download_cifar10()          # -> ~/.cache/tinygrad_dl/cifar-10-batches-py (the cache dir)
+
+What makes it safe:
+- the tarball is streamed to ``cifar-10-python.tar.gz.part`` beside the target; only after its
+  MD5 matches the published one is it renamed, so an interrupted download is never mistaken for
+  a complete one. Re-running resumes a ``.part`` with an HTTP Range request when the server
+  honours it, and restarts cleanly when it does not;
+- a corrupt download (wrong MD5) is deleted and reported;
+- the archive is extracted with tarfile's ``data`` filter (no absolute paths, no ``..``, no links
+  out of the folder, no device files) into a temporary folder, checked for every batch file, and
+  only then moved into place with one rename: the cache folder either holds the whole dataset or
+  does not exist.
+
+The URL and checksum can be overridden (for tests against a local server) with the function's
+``url``/``md5`` arguments or the environment variables ``TINYGRAD_DL_CIFAR10_URL`` and
+``TINYGRAD_DL_CIFAR10_MD5``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .. import files
+from ..jupyter import progress_bar
+from .cifar import default_data_dir
+
+__all__ = [
+    "CIFAR10_FILES", "CIFAR10_MD5", "CIFAR10_URL", "DownloadError", "download_cifar10",
+    "extract_tarball", "fetch", "md5sum",
+]
+
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
+URL_ENV, MD5_ENV = "TINYGRAD_DL_CIFAR10_URL", "TINYGRAD_DL_CIFAR10_MD5"
+ARCHIVE_NAME = "cifar-10-python.tar.gz"
+ARCHIVE_ROOT = "cifar-10-batches-py"  # the one folder the official tarball holds
+CIFAR10_FILES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch", "batches.meta")
+CHUNK = 1 << 16
+
+
+class DownloadError(RuntimeError):
+    """A download or extraction failed; the message says what to do next."""
+
+
+def md5sum(path: str | os.PathLike[str]) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _manual(url: str, md5: str, target: Path) -> str:
+    return (f"to install it by hand: download {url} (MD5 {md5}), run `tar xzf {ARCHIVE_NAME}` "
+            f"and move the {ARCHIVE_ROOT} folder to {target} (or point --data / "
+            f"$TINYGRAD_DL_DATA at it)")
+
+
+def _bar(total: int | None, initial: int, enabled: bool) -> Any:
+    return progress_bar(total, enabled, ARCHIVE_NAME, initial=initial, unit="B",
+                        unit_scale=True, unit_divisor=1024)
+
+
+def _content_range_start(value: str | None) -> int | None:
+    m = re.match(r"bytes (\d+)-\d+/(\d+|\*)", value or "")
+    return int(m.group(1)) if m else None
+
+
+def fetch(url: str, part: Path, *, progress: bool = True, timeout: float = 30.0,
+          on_chunk: Callable[[int], None] | None = None) -> int:
+    """Stream `url` into `part`, resuming from its current size with an HTTP Range request.
+
+    A server that ignores the Range (200 instead of 206) or cannot satisfy it (416) makes the
+    download start over. Returns the final size. Raises DownloadError if the connection drops
+    or the body is shorter than its Content-Length; the `.part` file is kept for a resume.
+    """
+    have = part.stat().st_size if part.exists() else 0
+    req = urllib.request.Request(url, headers={"User-Agent": "tinygrad_dl"})
+    if have:
+        req.add_header("Range", f"bytes={have}-")
+    try:
+        resp = urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 (http/https only)
+    except urllib.error.HTTPError as e:
+        if e.code == 416 and have:  # the .part cannot be continued: start over
+            part.unlink()
+            return fetch(url, part, progress=progress, timeout=timeout, on_chunk=on_chunk)
+        raise
+    with resp:
+        if have and resp.status == 206 and _content_range_start(
+                resp.headers.get("Content-Range")) == have:
+            mode = "ab"
+        else:  # 200: the server sent the whole file again
+            mode, have = "wb", 0
+        length = resp.headers.get("Content-Length")
+        expected = have + int(length) if length is not None else None
+        got = have
+        with open(part, mode) as f, _bar(expected, have, progress) as bar:
+            try:
+                while True:
+                    block = resp.read(CHUNK)
+                    if not block:
+                        break
+                    f.write(block)
+                    got += len(block)
+                    bar.update(len(block))
+                    if on_chunk is not None:
+                        on_chunk(got)
+            except (http.client.IncompleteRead, OSError) as e:
+                raise DownloadError(
+                    f"the download was interrupted after {got:,} bytes ({type(e).__name__}); "
+                    f"run the same command again to resume it") from e
+    if expected is not None and got < expected:
+        raise DownloadError(f"the download stopped after {got:,} of {expected:,} bytes "
+                            f"(connection closed early); run the same command again to resume it")
+    return got
+
+
+def _check_members(tar: tarfile.TarFile) -> None:
+    """For Pythons without tarfile's data filter: refuse anything but plain files and folders
+    inside the extraction folder."""
+    for m in tar.getmembers():
+        p = Path(m.name)
+        if p.is_absolute() or ".." in p.parts or not (m.isfile() or m.isdir()):
+            raise DownloadError(f"refusing to extract unsafe archive member {m.name!r}")
+
+
+def extract_tarball(archive: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Extract the official tarball's cifar-10-batches-py folder to `target`, atomically."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".cifar10-extract-", dir=target.parent))
+    try:
+        try:
+            with tarfile.open(archive, "r:*") as tar:
+                if hasattr(tarfile, "data_filter"):
+                    tar.extractall(tmp, filter="data")
+                else:  # pragma: no cover (Python < 3.10.12)
+                    _check_members(tar)
+                    tar.extractall(tmp)
+        except (tarfile.TarError, EOFError, OSError) as e:
+            raise DownloadError(f"cannot extract {archive}: {type(e).__name__}: {e}") from e
+        root = tmp / ARCHIVE_ROOT
+        missing = [f for f in CIFAR10_FILES if not (root / f).is_file()]
+        if missing:
+            raise DownloadError(f"{archive} is not the CIFAR-10 python tarball: "
+                                f"{ARCHIVE_ROOT}/ lacks {', '.join(missing)}")
+        if target.exists():  # an old or partial copy: replace it whole
+            old = Path(tempfile.mkdtemp(prefix=".cifar10-old-", dir=target.parent))
+            files.replace(target, old / "old")
+            shutil.rmtree(old, ignore_errors=True)
+        files.replace(root, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def is_complete(folder: str | os.PathLike[str]) -> bool:
+    return all((Path(folder) / f).is_file() for f in CIFAR10_FILES)
+
+
+def download_cifar10(
+    target: str | os.PathLike[str] | None = None,
+    *,
+    url: str | None = None,
+    md5: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    timeout: float = 30.0,
+    log: Callable[[str], Any] | None = print,
+) -> Path:
+    """Download, verify and extract CIFAR-10 into `target` (default: the cache folder
+    `tinygrad_dl.data.default_data_dir()`, which every loader looks in); returns the folder.
+
+    The archive is fetched next to it as ``cifar-10-python.tar.gz.part`` and deleted after a
+    successful extraction. A folder that already holds every batch file is kept unless `force`.
+    """
+    target = Path(target).expanduser() if target is not None else default_data_dir()
+    url = url or os.environ.get(URL_ENV) or CIFAR10_URL
+    md5 = (md5 or os.environ.get(MD5_ENV) or CIFAR10_MD5).lower()
+    say = log or (lambda _msg: None)
+    if not force and is_complete(target):
+        say(f"cifar10: already present in {target} (use --force to download it again)")
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    archive = target.parent / ARCHIVE_NAME
+    part = archive.with_name(ARCHIVE_NAME + ".part")
+    if archive.exists() and md5sum(archive) != md5:
+        archive.unlink()  # a stale or foreign file under the final name: never trust it
+    if not archive.exists():
+        if part.exists():
+            say(f"cifar10: resuming {part} ({part.stat().st_size:,} bytes so far)")
+        say(f"cifar10: downloading {url}")
+        try:
+            fetch(url, part, progress=progress, timeout=timeout)
+        except urllib.error.HTTPError as e:
+            raise DownloadError(f"cannot download {url}: HTTP {e.code} {e.reason}; "
+                                f"{_manual(url, md5, target)}") from e
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
+            reason = getattr(e, "reason", e)
+            raise DownloadError(f"cannot reach {url} ({reason}); are you offline? "
+                                f"{_manual(url, md5, target)}") from e
+        got = md5sum(part)
+        if got != md5:
+            part.unlink()
+            raise DownloadError(f"the downloaded file is corrupt: MD5 {got}, expected {md5}; "
+                                f"it was deleted, run the same command again")
+        files.replace(part, archive)  # only a verified archive ever carries the final name
+        say(f"cifar10: MD5 {md5} verified")
+    extract_tarball(archive, target)
+    archive.unlink()
+    say(f"cifar10: extracted to {target}")
+    return target
