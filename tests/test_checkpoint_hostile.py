@@ -186,3 +186,18 @@ def test_mutated_checkpoints_load_or_fail_cleanly(tmp_path: Path) -> None:
             assert str(p) in str(e) and "\n" not in str(e), str(e)
             outcomes["error"] += 1
     assert outcomes["ok"] and outcomes["error"]
+
+
+def test_trained_classifier_classifies_new_images_without_the_training_data(tmp_path: Path,
+                                                                             capsys) -> None:
+    from tinygrad_dl.cli import main
+    from tinygrad_dl.data import load_embedded_sample
+
+    out = tmp_path / "run"
+    assert main(["train", "one-layer", "--epochs", "1", "--out", str(out), "--no-progress"]) == 0
+    model = checkpoint.load_model(out / "model.npz")
+    extra = checkpoint.read(out / "model.npz")[0]["extra"]
+    raw = load_embedded_sample(normalize=False)  # raw pixels, as new images would come
+    X = (raw.X_test - extra["mean"]) / extra["std"]
+    acc = float((model.predict(X) == raw.y_test).mean())
+    assert acc == json.loads((out / "result.json").read_text())["test_acc"]
