@@ -72,8 +72,9 @@ def test_cli_quick_runs_and_prints_one_table(capsys, monkeypatch):
 
 
 def test_cli_rejects_bad_values(capsys):
-    assert cli.main(["bench", "--quick", "--repeats", "0"]) == 2
-    assert "--repeats" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # range-checked by argparse (commands/args.py)
+        cli.main(["bench", "--quick", "--repeats", "0"])
+    assert e.value.code == 2 and "--repeats" in capsys.readouterr().err
     assert cli.main(["bench", "--quick", "--clock", "cpu"]) == 2  # one thread's clock: 1 thread
     assert "--threads 1" in capsys.readouterr().err
 

@@ -1,8 +1,44 @@
-"""Argument types shared by the subcommands."""
+"""Argument types shared by the subcommands: every numeric flag is range-checked by argparse, so
+a bad value is the one-line `error: argument --n-batch: ...` and never a traceback mid-run."""
 
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Callable
+
+__all__ = ["int_list", "number", "positive_int", "nonneg_int", "positive_float", "nonneg_float",
+           "fraction", "seed"]
+
+
+def number(kind: type, lo: float | None = None, hi: float | None = None, *,
+           lo_open: bool = False, hi_open: bool = False) -> Callable[[str], float]:
+    """argparse type: an int or finite float in [lo, hi] (open ends with lo_open/hi_open)."""
+    what = "an integer" if kind is int else "a number"
+
+    def parse(s: str) -> float:
+        try:
+            v = kind(s)
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
+        if kind is float and not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {s!r}")
+        if lo is not None and (v < lo or (lo_open and v == lo)):
+            raise argparse.ArgumentTypeError(f"must be {'>' if lo_open else '>='} {lo}, got {s}")
+        if hi is not None and (v > hi or (hi_open and v == hi)):
+            raise argparse.ArgumentTypeError(f"must be {'<' if hi_open else '<='} {hi}, got {s}")
+        return v
+
+    parse.__name__ = f"{kind.__name__} in range"  # argparse's fallback message names it
+    return parse
+
+
+positive_int = number(int, 1)
+nonneg_int = number(int, 0)
+seed = number(int, 0, 2**63 - 1)  # what np.random.default_rng accepts
+positive_float = number(float, 0, lo_open=True)
+nonneg_float = number(float, 0)
+fraction = number(float, 0, 1, hi_open=True)  # dropout, momentum: [0, 1)
 
 
 def int_list(s: str) -> list[int]:

@@ -11,17 +11,19 @@ from typing import Any
 
 from tinygrad_dl import bench
 
+from .args import positive_int
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes, a smoke test in seconds (the timings mean nothing)")
-    p.add_argument("--repeats", type=int, default=None, metavar="N",
+    p.add_argument("--repeats", type=positive_int, default=None, metavar="N",
                    help="timed repeats per measurement, median reported (default 7; 2 quick)")
     p.add_argument("--dtype", choices=["float64", "float32", "both"], default="both",
                    help="dtype of the models, the data and PyTorch (default both)")
     p.add_argument("--no-torch", action="store_true",
                    help="skip the PyTorch column even when torch is installed")
-    p.add_argument("--threads", type=int, default=None, metavar="N",
+    p.add_argument("--threads", type=positive_int, default=None, metavar="N",
                    help="BLAS threads for NumPy, and torch.set_num_threads (default: NumPy's)")
     p.add_argument("--clock", choices=sorted(bench.CLOCKS), default="wall",
                    help="wall: elapsed time (default); cpu: CPU time of the working thread, "

@@ -16,7 +16,7 @@ from tinygrad_dl import Tensor
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.viz import render_graph
 
-from .args import int_list
+from .args import fraction, int_list, nonneg_float, positive_int, seed
 
 SMALL = {"d": 8, "n": 4, "K": 10, "m": 6, "hidden": [6, 5], "rnn_K": 8, "rnn_m": 5, "T": 4}
 REAL = {"d": 3072, "n": 4, "K": 10, "m": 50, "hidden": [50, 50], "rnn_K": 80, "rnn_m": 100,
@@ -43,26 +43,27 @@ def register(subparsers: Any) -> None:
     p.add_argument("--hidden", type=int_list, nargs="+", default=None, metavar="H1,H2,...",
                    help="hidden sizes of k-layer, as for train: 50,50 (or 50 50); "
                         "default 6,5; real 50,50")
-    p.add_argument("--m", type=int, default=None,
+    p.add_argument("--m", type=positive_int, default=None,
                    help="hidden units of two-layer / char-rnn (default 6 / 5; real 50 / 100)")
-    p.add_argument("--d", type=int, default=None, help="input features (default 8; real 3072)")
-    p.add_argument("--K", type=int, default=None,
+    p.add_argument("--d", type=positive_int, default=None,
+                   help="input features (default 8; real 3072)")
+    p.add_argument("--K", type=positive_int, default=None,
                    help="classes, or char-rnn vocabulary size (default 10 / 8)")
-    p.add_argument("--n", type=int, default=None, help="samples in the batch (default 4)")
-    p.add_argument("--seq-length", type=int, default=None, metavar="T",
+    p.add_argument("--n", type=positive_int, default=None, help="samples in the batch (default 4)")
+    p.add_argument("--seq-length", type=positive_int, default=None, metavar="T",
                    help="char-rnn time steps unrolled (default 4; real 25)")
-    p.add_argument("--lam", type=float, default=0.01,
+    p.add_argument("--lam", type=nonneg_float, default=0.01,
                    help="L2 weight, so the graph shows the regularized cost (default 0.01)")
     p.add_argument("--no-batch-norm", dest="batch_norm", action="store_false",
                    help="k-layer without batch normalization")
-    p.add_argument("--dropout", type=float, default=0.0, help="k-layer dropout rate")
+    p.add_argument("--dropout", type=fraction, default=0.0, help="k-layer dropout rate")
     p.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
                    help="layout direction: top-bottom or left-right")
     p.add_argument("--no-clusters", dest="clusters", action="store_false",
                    help="do not group ops by module / time step")
     p.add_argument("--legend", action="store_true", help="add a colour legend")
-    p.add_argument("--max-nodes", type=int, default=5000, help="refuse bigger graphs")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-nodes", type=positive_int, default=5000, help="refuse bigger graphs")
+    p.add_argument("--seed", type=seed, default=0)
     p.set_defaults(func=run)
 
 

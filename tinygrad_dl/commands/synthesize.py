@@ -17,6 +17,8 @@ from tinygrad_dl import checkpoint, no_grad
 from tinygrad_dl.data import CharData
 from tinygrad_dl.models import Loop
 
+from .args import nonneg_float, nonneg_int, seed
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -26,12 +28,13 @@ def register(subparsers: Any) -> None:
         "checkpoint, one at a time, each fed back as the next input.",
     )
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="model.npz of a char-rnn run")
-    p.add_argument("--length", type=int, default=1000, help="characters to sample (default 1000)")
-    p.add_argument("--temperature", type=float, default=1.0,
+    p.add_argument("--length", type=nonneg_int, default=1000,
+                   help="characters to sample (default 1000)")
+    p.add_argument("--temperature", type=nonneg_float, default=1.0,
                    help="softmax temperature: < 1 safer, > 1 wilder, 0 greedy (default 1)")
     p.add_argument("--start", default=None, metavar="TEXT",
                    help="first character(s); default: the first character of the training text")
-    p.add_argument("--seed", type=int, default=None, help="sampling seed (default: random)")
+    p.add_argument("--seed", type=seed, default=None, help="sampling seed (default: random)")
     p.set_defaults(func=run)
 
 
@@ -49,8 +52,8 @@ def synthesize_text(model: Any, chars: list[str], start: str, length: int,
         )
     if length < 0:
         raise ValueError(f"--length must be >= 0, got {length}")
-    if temperature < 0:
-        raise ValueError(f"--temperature must be >= 0, got {temperature}")
+    if not temperature >= 0 or not np.isfinite(temperature):  # NaN fails every comparison
+        raise ValueError(f"--temperature must be a finite number >= 0, got {temperature}")
     ix = vocab.encode(start)
     h = None
     if len(ix) > 1:  # prime the hidden state with the start text

@@ -15,34 +15,43 @@ from typing import Any
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, run_training
 
-from .args import int_list
+from .args import (
+    fraction,
+    int_list,
+    nonneg_float,
+    positive_float,
+    positive_int,
+    seed,
+)
 
 # (flag, params key, type, help); every default is None = "use the model's course default"
 FLAGS: list[tuple[str, str, Any, str]] = [
-    ("--lambda", "lam", float, "L2 weight lambda in J = mean CE + lambda sum ||W||^2"),
-    ("--eta", "eta", float, "constant learning rate (AdaGrad's eta for char-rnn)"),
-    ("--n-batch", "n_batch", int, "mini-batch size"),
-    ("--epochs", "epochs", int, "passes through the training data"),
-    ("--cycles", "cycles", int, "cyclical learning rate: number of cycles (2 n_s updates each)"),
-    ("--eta-min", "eta_min", float, "cyclical learning rate: lowest eta"),
-    ("--eta-max", "eta_max", float, "cyclical learning rate: highest eta"),
-    ("--n-s", "n_s", int, "cyclical step size n_s (default k * floor(n / n_batch): k = 2, "
+    ("--lambda", "lam", nonneg_float, "L2 weight lambda in J = mean CE + lambda sum ||W||^2"),
+    ("--eta", "eta", positive_float, "constant learning rate (AdaGrad's eta for char-rnn)"),
+    ("--n-batch", "n_batch", positive_int, "mini-batch size"),
+    ("--epochs", "epochs", positive_int, "passes through the training data"),
+    ("--cycles", "cycles", positive_int,
+     "cyclical learning rate: number of cycles (2 n_s updates each)"),
+    ("--eta-min", "eta_min", positive_float, "cyclical learning rate: lowest eta"),
+    ("--eta-max", "eta_max", positive_float, "cyclical learning rate: highest eta"),
+    ("--n-s", "n_s", positive_int, "cyclical step size n_s (default k * floor(n / n_batch): k = 2, "
      "5 for k-layer)"),
     ("--hidden", "hidden", None, "k-layer hidden sizes, comma separated, e.g. 50,50"),
-    ("--dropout", "dropout", float, "k-layer dropout rate"),
-    ("--m", "m", int, "hidden units (two-layer, char-rnn)"),
+    ("--dropout", "dropout", fraction, "k-layer dropout rate"),
+    ("--m", "m", positive_int, "hidden units (two-layer, char-rnn)"),
     ("--init", "init", str, "weight init: gaussian (N(0, std^2)), xavier, he"),
-    ("--std", "std", float, "standard deviation of --init gaussian (default 0.01)"),
+    ("--std", "std", positive_float, "standard deviation of --init gaussian (default 0.01)"),
     ("--split", "split", str, "CIFAR-10 split: batch1 (train 1, val 2) or all"),
-    ("--val-size", "val_size", int, "validation images held out of split=all"),
-    ("--seq-length", "seq_length", int, "char-rnn sequence length"),
-    ("--n-updates", "n_updates", int, "stop after this many updates"),
-    ("--clip", "clip", float, "clip each gradient entry to [-clip, clip]"),
+    ("--val-size", "val_size", positive_int, "validation images held out of split=all"),
+    ("--seq-length", "seq_length", positive_int, "char-rnn sequence length"),
+    ("--n-updates", "n_updates", positive_int, "stop after this many updates"),
+    ("--clip", "clip", positive_float, "clip each gradient entry to [-clip, clip]"),
     ("--optimizer", "optimizer", str, "sgd or adam (classifiers); adagrad, sgd, adam (char-rnn)"),
-    ("--momentum", "momentum", float, "SGD momentum"),
-    ("--eval-every", "eval_every", int, "log train/val metrics every N updates, not per epoch"),
-    ("--sample-every", "sample_every", int, "char-rnn: print a sample every N updates"),
-    ("--temperature", "temperature", float, "char-rnn: sampling temperature"),
+    ("--momentum", "momentum", fraction, "SGD momentum"),
+    ("--eval-every", "eval_every", positive_int,
+     "log train/val metrics every N updates, not per epoch"),
+    ("--sample-every", "sample_every", positive_int, "char-rnn: print a sample every N updates"),
+    ("--temperature", "temperature", nonneg_float, "char-rnn: sampling temperature"),
     ("--dtype", "dtype", str, "float64 (default) or float32"),
 ]
 CHOICES = {"split": ("batch1", "all"), "dtype": ("float64", "float32"),
@@ -89,7 +98,7 @@ def register(subparsers: Any) -> None:
                    "dir, else the embedded sample)")
     p.add_argument("--text", default=None, metavar="FILE",
                    help="char-rnn: UTF-8 text file (default: the embedded corpus)")
-    p.add_argument("--seed", type=int, default=0, help="seed for init and shuffling (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed for init and shuffling (default 0)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output directory (default runs/MODEL-YYYYmmdd-HHMMSS)")
     p.add_argument("--no-progress", dest="progress", action="store_false",

@@ -8,19 +8,16 @@ Where the data is looked for (first match wins):
   4. otherwise the real-image sample shipped in the package (tinygrad_dl/_data/cifar10_sample.npz).
 
 Security: the official format is Python pickle, and unpickling can run code. Batches are only read
-from the directory the user points at, and through an unpickler that accepts nothing but the numpy
-array globals the CIFAR files use; anything else is rejected as a corrupt batch.
+from the directory the user points at, through data/safe_pickle.py: no NumPy global is called,
+arrays are rebuilt from checked (shape, integer dtype, bytes) with np.frombuffer, so a hostile
+file can neither run code, crash NumPy nor make us allocate more than its own size.
 
 Text data for the char-RNN lives in tinygrad_dl/text.py and is re-exported here.
 """
 
 from __future__ import annotations
 
-import codecs
-import importlib
-import importlib.util
 import os
-import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -30,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl.functional import one_hot
+
+from .safe_pickle import UnsafePickleError, load_array_pickle, materialize
 
 __all__ = [
     "CIFAR_URL", "Dataset", "batches", "default_data_dir", "load_cifar10", "load_cifar_batch",
@@ -75,50 +74,25 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None) -> Path | None:
 
 
 # ---------------------------------------------------------------- one pickle batch
-def _np_globals() -> dict[tuple[str, str], Any]:
-    core = "numpy._core" if importlib.util.find_spec("numpy._core") else "numpy.core"
-    mult = importlib.import_module(f"{core}.multiarray")
-    num = importlib.import_module(f"{core}.numeric")
-    allowed: dict[tuple[str, str], Any] = {
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): np.dtype,
-        ("_codecs", "encode"): codecs.encode,  # protocol-2 pickles store bytes through it
-    }
-    for mod in ("numpy.core", "numpy._core"):  # files pickled by numpy 1.x name numpy.core
-        allowed[(f"{mod}.multiarray", "_reconstruct")] = mult._reconstruct
-        allowed[(f"{mod}.multiarray", "scalar")] = mult.scalar
-        allowed[(f"{mod}.numeric", "_frombuffer")] = num._frombuffer
-    return allowed
-
-
-class _ArrayOnlyUnpickler(pickle.Unpickler):
-    """Unpickles dicts/lists/ints/bytes and numpy arrays; refuses every other global (no code)."""
-
-    _allowed: dict[tuple[str, str], Any] | None = None
-
-    def find_class(self, module: str, name: str) -> Any:
-        if _ArrayOnlyUnpickler._allowed is None:
-            _ArrayOnlyUnpickler._allowed = _np_globals()
-        try:
-            return _ArrayOnlyUnpickler._allowed[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"refusing to load global {module}.{name}") from None
-
-
 def _unpickle(path: Path) -> Any:
+    """The pickle at `path`, arrays as stand-ins (see data/safe_pickle.py): never runs code."""
     try:
-        with open(path, "rb") as f:
-            return _ArrayOnlyUnpickler(f, encoding="bytes").load()
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
-    except Exception as e:  # EOFError, UnpicklingError, ValueError, ... all mean "not a batch"
+        return load_array_pickle(path)
+    except (FileNotFoundError, IsADirectoryError, PermissionError, MemoryError):
+        raise  # MemoryError: sizes are bounded by the file, so this is a real out-of-memory
+    except RecursionError:
+        raise ValueError(f"{path}: corrupt CIFAR-10 pickle (nested too deeply)") from None
+    except Exception as e:  # EOFError, UnpicklingError, ValueError, KeyError: "not a batch"
         raise ValueError(f"{path}: truncated or corrupt CIFAR-10 pickle "
                          f"({type(e).__name__}: {e}); re-extract the dataset") from None
 
 
-def _get(d: dict, key: str) -> Any:
+def _get(d: dict, key: str, path: Path) -> Any:
     """Keys are bytes when read with encoding='bytes'; accept str keys from re-saved files too."""
-    return d[key.encode()] if key.encode() in d else d[key]
+    try:
+        return materialize(d[key.encode()] if key.encode() in d else d[key])
+    except UnsafePickleError as e:
+        raise ValueError(f"{path}: corrupt CIFAR-10 pickle ({e})") from None
 
 
 def load_cifar_batch(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -131,28 +105,49 @@ def load_cifar_batch(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarr
     if not isinstance(d, dict):
         raise ValueError(f"{path}: expected a pickled dict, got {type(d).__name__}")
     try:
-        X, labels = _get(d, "data"), _get(d, "labels")
+        X, labels = _get(d, "data", path), _get(d, "labels", path)
     except KeyError:
-        raise ValueError(f"{path}: missing b'data' or b'labels' (keys: {list(d)})") from None
+        keys = str(list(d)[:5])
+        raise ValueError(f"{path}: missing b'data' or b'labels' (keys: {keys:.200})") from None
     if not (isinstance(X, np.ndarray) and X.dtype == np.uint8 and X.ndim == 2 and X.shape[1] == D
             and X.shape[0] > 0):
         desc = f"{X.dtype} {X.shape}" if isinstance(X, np.ndarray) else type(X).__name__
         raise ValueError(f"{path}: b'data' must be uint8 of shape (n, {D}) with n >= 1, got {desc}")
-    try:
-        y = np.asarray(labels).astype(np.int64, casting="same_kind")
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{path}: b'labels' must be integers ({e})") from None
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"{path}: {X.shape[0]} images but labels of shape {y.shape}")
+    y = _labels(path, labels, X.shape[0])
+    return np.array(X, order="C"), y  # a writable copy: frombuffer views of the file are not
+
+
+def _labels(path: Path, labels: Any, n: int) -> np.ndarray:
+    """b'labels' (a list of ints, or an integer array) as int64 (n,) in [0, K), else ValueError."""
+    if isinstance(labels, list):
+        bad = next((v for v in labels if not isinstance(v, (int, np.integer))
+                    or isinstance(v, bool)), None)
+        if bad is not None:
+            raise ValueError(f"{path}: b'labels' must be integers, got {type(bad).__name__} "
+                             f"{bad!r:.40}")
+        if any(not -(2**63) <= int(v) < 2**63 for v in labels):
+            raise ValueError(f"{path}: labels must be in [0, {K}), got a huge integer")
+        y = np.array(labels, dtype=np.int64)
+    elif isinstance(labels, np.ndarray) and labels.dtype.kind in "iu":
+        if labels.size and (labels.min() < 0 or labels.max() >= K):  # before any cast can wrap
+            raise ValueError(f"{path}: labels must be in [0, {K}), got "
+                             f"{labels.min()}..{labels.max()}")
+        y = labels.astype(np.int64)
+    else:
+        raise ValueError(f"{path}: b'labels' must be a list of integers, got "
+                         f"{type(labels).__name__}")
+    if y.shape != (n,):
+        raise ValueError(f"{path}: {n} images but labels of shape {y.shape}")
     if y.min() < 0 or y.max() >= K:
         raise ValueError(f"{path}: labels must be in [0, {K}), got {y.min()}..{y.max()}")
-    return np.ascontiguousarray(X), y
+    return y
 
 
 def _load_label_names(path: Path) -> list[str]:
     d = _unpickle(path)
     try:
-        names = [n.decode() if isinstance(n, bytes) else str(n) for n in _get(d, "label_names")]
+        raw = _get(d, "label_names", path)
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in raw]
     except (KeyError, TypeError, AttributeError, UnicodeDecodeError):
         raise ValueError(f"{path}: expected a dict with b'label_names'") from None
     if len(names) != K:

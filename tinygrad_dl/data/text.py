@@ -82,10 +82,15 @@ def one_hot_sequence(ix: Iterable[int] | np.ndarray, K: int, dtype: Any = np.flo
     return one_hot(np.asarray(ix, dtype=np.int64).ravel(), K, dtype=dtype)
 
 
-def load_text(path: str | os.PathLike[str] | None = None) -> CharData:
+MAX_TEXT_BYTES = 1 << 30  # the text is held as str and indices (~9x its size): refuse > 1 GiB
+
+
+def load_text(path: str | os.PathLike[str] | None = None,
+              max_bytes: int = MAX_TEXT_BYTES) -> CharData:
     """Load a UTF-8 text file (a leading BOM is dropped) or, with path=None, the default corpus.
 
-    Missing file -> FileNotFoundError; not valid UTF-8 or empty -> ValueError naming the file.
+    Missing file -> FileNotFoundError; not valid UTF-8, empty or larger than `max_bytes` ->
+    ValueError naming the file (the size is checked before anything is read).
     """
     if path is None:
         v = sys.version_info
@@ -93,6 +98,10 @@ def load_text(path: str | os.PathLike[str] | None = None) -> CharData:
     p = Path(path).expanduser()
     if not p.is_file():
         raise FileNotFoundError(f"text file not found: {p}")
+    size = p.stat().st_size
+    if size > max_bytes:
+        raise ValueError(f"{p}: the text file ({size} bytes) is larger than the {max_bytes}-byte "
+                         "limit (load_text(path, max_bytes=...))")
     raw = p.read_bytes()
     try:
         text = raw.decode("utf-8-sig")

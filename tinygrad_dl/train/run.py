@@ -247,11 +247,14 @@ def write_outputs(result: TrainResult, out: Path, *, seed: int, data: Any = None
     written = [out / "history.json", out / "model.npz", out / "result.json"]
     result.history.save(written[0])
     extra: dict[str, Any] = {"params": result.params, "seed": seed, "final": result.final}
+    norm = None
     if chars is not None:
         extra.update(chars=list(chars.chars), start_char=chars.text[0])
     else:
         extra.update(label_names=list(data.label_names))
-    checkpoint.save(result.model, written[1], **extra)
+        if data.mean is not None and data.std is not None:  # to classify new images later
+            norm = (data.mean, data.std)
+    checkpoint.save_model(result.model, written[1], normalization=norm, **extra)
     summary = {
         "model": result.name, "params": result.params, "seed": seed,
         "data": result.history.meta.get("data"), "test_acc": result.test_acc,
