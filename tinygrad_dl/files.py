@@ -36,13 +36,13 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
                 data(f)
             f.flush()
             os.fsync(f.fileno())
+        return replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
-    return replace(tmp, path)
 
 
 def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
