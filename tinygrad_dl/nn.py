@@ -1,4 +1,5 @@
-"""Layers with PyTorch's conventions: Module, Linear, BatchNorm1d, Dropout, ReLU, Sequential.
+"""Layers with PyTorch's conventions: Module, Linear, BatchNorm1d, Dropout, ReLU, Sequential,
+CrossEntropyLoss.
 
 Rows are samples: a Linear maps X (n, d_in) to X @ W + b with W of shape (d_in, d_out).
 A Module finds its parameters (Tensors with requires_grad), buffers (ndarrays registered with
@@ -15,10 +16,11 @@ from typing import Any
 import numpy as np
 
 from .engine import name_scope
-from .functional import batch_norm
+from .functional import batch_norm, cross_entropy
 from .tensor import Tensor
 
 INITS = ("he", "xavier", "gaussian")
+REDUCTIONS = ("mean", "sum", "none")
 
 
 class Module:
@@ -41,14 +43,19 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
+        if isinstance(getattr(type(self), name, None), property):
+            object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides
+            return
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
         if name in buffers and isinstance(value, np.ndarray):
             buffers[name] = value  # assigning an array to a buffer keeps it a buffer
             d[name] = value
             return
+        is_param = isinstance(value, Tensor) and value.requires_grad
         for registry in (params, buffers, modules):
-            registry.pop(name, None)
-        if isinstance(value, Tensor) and value.requires_grad:
+            if not (is_param and registry is params):  # a replaced parameter keeps its place
+                registry.pop(name, None)
+        if is_param:
             params[name] = value
             if value.name is None:
                 value.name = name
@@ -204,7 +211,12 @@ def init_std(init: str, d_in: int, std: float = 0.01) -> float:
 
 
 class Linear(Module):
-    """y = x @ W + b, W (d_in, d_out) ~ N(0, std^2) with std from `init`, b = 0."""
+    """y = x @ W + b, W (d_in, d_out) ~ N(0, std^2) with std from `init`, b = 0.
+
+    `weight` and `bias` (PyTorch's names) are the very same Tensors as `W` and `b` (the
+    course's names), not copies; parameters and state_dict list them once, as W and b.
+    Note the layout: W is (d_in, d_out) because rows are samples, the transpose of PyTorch's.
+    """
 
     def __init__(
         self,
@@ -223,6 +235,23 @@ class Linear(Module):
         w = rng.standard_normal((d_in, d_out)) * s
         self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
         self.b = Tensor(np.zeros(d_out, dtype=dtype), requires_grad=True) if bias else None
+
+    # properties, not attributes: the Module registry would list a second name per tensor
+    @property
+    def weight(self) -> Tensor:
+        return self.W
+
+    @weight.setter
+    def weight(self, value: Tensor) -> None:
+        self.W = value
+
+    @property
+    def bias(self) -> Tensor | None:
+        return self.b
+
+    @bias.setter
+    def bias(self, value: Tensor | None) -> None:
+        self.b = value
 
     def forward(self, x: Tensor) -> Tensor:
         out = x @ self.W
@@ -363,3 +392,24 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._layers)
+
+
+class CrossEntropyLoss(Module):
+    """`F.cross_entropy` as a module, as in PyTorch: `CrossEntropyLoss()(logits, y)`.
+
+    logits (n, K); y class indices (n,) or one-hot / soft rows (n, K); reduction "mean" (the
+    course's 1/n sum), "sum" or "none". The course models' L2 term is not here: see optim.SGD.
+    """
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"CrossEntropyLoss: reduction must be one of {REDUCTIONS}, "
+                             f"got {reduction!r}")
+        self.reduction = reduction
+
+    def forward(self, logits: Tensor, y: Any) -> Tensor:
+        return cross_entropy(logits, y, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"

@@ -1,9 +1,15 @@
 """Optimizers, gradient clipping and learning-rate schedules.
 
 Optimizers update `param.data` in place from `param.grad` (parameters without a gradient are
-skipped). `.lr` is a plain attribute: the training loop sets it from a schedule before each step.
-Schedules are callables `update step -> eta`. L2 regularization is not here: it is part of the
-models' cost J = mean CE + lambda * sum of squared weights, so its gradient is already in `.grad`.
+skipped). As in PyTorch, `param_groups` is a list of dicts, each with its `params` and its own
+hyperparameters (`lr`, `momentum`, `weight_decay`, ...), which schedules and users may change
+between steps. `opt.lr` reads the first group's rate; assigning it sets every group's rate (the
+training loop's schedule does this before each step). Schedules are callables `update step -> eta`.
+
+L2 regularization: the course's models put lambda * sum ||W||^2 in their cost J, so its gradient
+2 lambda W is already in `.grad`. `SGD(..., weight_decay=wd)` is the PyTorch habit instead: it adds
+wd * theta to the gradient, so weight_decay = 2 * lambda gives the same update as the L2 term
+(applied to whichever parameters are in that group: put biases in a group with weight_decay=0).
 """
 
 from __future__ import annotations
@@ -18,106 +24,172 @@ from .tensor import Tensor
 
 
 class Optimizer:
-    """Base class: holds the parameter list, `lr`, and per-parameter state arrays."""
+    """Base class: holds `param_groups`, `defaults` and per-parameter state arrays.
 
-    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
-        self.params: list[Tensor] = list(params)
-        if not self.params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        for p in self.params:
+    params: an iterable of Tensors (one group), or of dicts {"params": [...], "lr": ..., ...}
+    whose missing hyperparameters take the constructor's values.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float, **defaults: Any) -> None:
+        who = type(self).__name__
+        _check_lr(lr, who)
+        self.defaults: dict[str, Any] = {"lr": float(lr), **defaults}
+        items = list(params)
+        if not items:
+            raise ValueError(f"{who}: got an empty parameter list")
+        groups = items if all(isinstance(g, dict) for g in items) else [{"params": items}]
+        self.param_groups: list[dict[str, Any]] = []
+        for g in groups:
+            if not isinstance(g, dict):
+                raise TypeError(f"{who}: params must be all Tensors or all dicts, got {type(g)}")
+            self.add_param_group(g)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Append a group {"params": [...], hyperparameter: value, ...}; the rest default."""
+        who = type(self).__name__
+        if "params" not in group:
+            raise ValueError(f"{who}: a parameter group needs a 'params' entry")
+        unknown = sorted(set(group) - set(self.defaults) - {"params"})
+        if unknown:
+            raise ValueError(f"{who}: unknown parameter-group option(s) {unknown}; "
+                             f"known: {sorted(self.defaults)}")
+        ps = group["params"]
+        ps = [ps] if isinstance(ps, Tensor) else list(ps)
+        for p in ps:
             if not isinstance(p, Tensor):
-                raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p)}")
-        _check_lr(lr, type(self).__name__)
-        self.lr = float(lr)
-        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+                raise TypeError(f"{who}: parameters must be Tensors, got {type(p)}")
+        seen = {id(p) for g in getattr(self, "param_groups", []) for p in g["params"]}
+        if any(id(p) in seen for p in ps):
+            raise ValueError(f"{who}: a parameter appears in more than one group")
+        g = {**self.defaults, **group, "params": ps}
+        _check_lr(g["lr"], who)
+        self._check_group(g)
+        self.param_groups.append(g)
+        self.__dict__.setdefault("state", [])
+        self.state.extend({} for _ in ps)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Validate a group's hyperparameters (subclasses)."""
+
+    @property
+    def params(self) -> list[Tensor]:
+        """Every parameter, group by group (the order of `state`)."""
+        return [p for g in self.param_groups for p in g["params"]]
+
+    @property
+    def lr(self) -> float:
+        return self.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        _check_lr(value, type(self).__name__)
+        for g in self.param_groups:
+            g["lr"] = float(value)
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None
 
     def step(self) -> None:
-        for p, state in zip(self.params, self.state):
-            if p.grad is None:
-                continue
-            if p.grad.shape != p.data.shape:
-                raise ValueError(
-                    f"{type(self).__name__}: gradient of shape {p.grad.shape} for parameter "
-                    f"{p.name or '?'} of shape {p.data.shape}"
-                )
-            self._update(p, p.grad, state)
+        i = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[i]
+                i += 1
+                if p.grad is None:
+                    continue
+                if p.grad.shape != p.data.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}: gradient of shape {p.grad.shape} for parameter "
+                        f"{p.name or '?'} of shape {p.data.shape}"
+                    )
+                self._update(p, p.grad, state, group)
 
-    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any]) -> None:
+    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
-        """lr, hyperparameters and copies of the per-parameter state (by parameter index)."""
+        """lr, every group's hyperparameters and copies of the per-parameter state (by index)."""
         return {
             "type": type(self).__name__,
             "lr": self.lr,
-            "hyper": self._hyper(),
+            "hyper": {k: v for k, v in self.param_groups[0].items() if k not in ("params", "lr")},
+            "param_groups": [{k: v for k, v in g.items() if k != "params"}
+                             for g in self.param_groups],
             "state": [{k: _copy(v) for k, v in s.items()} for s in self.state],
         }
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
-        if d.get("type") != type(self).__name__:
-            raise ValueError(f"state dict is for {d.get('type')}, not {type(self).__name__}")
+        who = type(self).__name__
+        if d.get("type") != who:
+            raise ValueError(f"state dict is for {d.get('type')}, not {who}")
         if len(d["state"]) != len(self.params):
             raise ValueError(
-                f"{type(self).__name__}: state dict has {len(d['state'])} parameters, "
+                f"{who}: state dict has {len(d['state'])} parameters, "
                 f"optimizer has {len(self.params)}"
             )
-        self.lr = float(d["lr"])
-        for k, v in d.get("hyper", {}).items():
-            setattr(self, k, v)
+        groups = d.get("param_groups")
+        if groups is None:  # written before param groups existed: one set for all groups
+            groups = [{"lr": d["lr"], **d.get("hyper", {})}] * len(self.param_groups)
+        if len(groups) != len(self.param_groups):
+            raise ValueError(f"{who}: state dict has {len(groups)} parameter groups, "
+                             f"optimizer has {len(self.param_groups)}")
+        for g, saved in zip(self.param_groups, groups):
+            g.update({k: v for k, v in saved.items() if k != "params"})
         self.state = [{k: _copy(v) for k, v in s.items()} for s in d["state"]]
 
-    def _hyper(self) -> dict[str, Any]:
-        return {}
-
     def __repr__(self) -> str:
-        hyper = "".join(f", {k}={v}" for k, v in self._hyper().items())
-        return f"{type(self).__name__}(lr={self.lr}{hyper}, {len(self.params)} params)"
+        hyper = "".join(f", {k}={v}" for k, v in self.param_groups[0].items() if k != "params")
+        return (f"{type(self).__name__}({hyper[2:]}, {len(self.params)} params in "
+                f"{len(self.param_groups)} group{'s' * (len(self.param_groups) != 1)})")
 
 
 class SGD(Optimizer):
-    """theta -= lr * g, or with momentum mu: v = mu * v + g; theta -= lr * v."""
+    """theta -= lr * g, or with momentum mu: v = mu * v + g; theta -= lr * v.
 
-    def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0) -> None:
-        super().__init__(params, lr)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
-        self.momentum = float(momentum)
+    weight_decay wd first adds wd * theta to g (PyTorch's convention): the gradient of the L2
+    penalty (wd / 2) ||theta||^2, so wd = 2 * lambda matches the course's lambda ||W||^2 term.
+    """
 
-    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any]) -> None:
-        if self.momentum:
+    def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, momentum=float(momentum), weight_decay=float(weight_decay))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        if not 0.0 <= group["momentum"] < 1.0:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {group['momentum']}")
+        wd = group["weight_decay"]
+        if not (math.isfinite(wd) and wd >= 0):
+            raise ValueError(f"SGD: weight_decay must be a finite number >= 0, got {wd}")
+
+    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p.data
+        if group["momentum"]:
             v = state.get("v")
             if v is None:
                 v = state["v"] = np.zeros_like(p.data)
-            v *= self.momentum
+            v *= group["momentum"]
             v += g
             g = v
-        p.data -= self.lr * g
-
-    def _hyper(self) -> dict[str, Any]:
-        return {"momentum": self.momentum}
+        p.data -= group["lr"] * g
 
 
 class AdaGrad(Optimizer):
     """The course's AdaGrad: m += g^2; theta -= lr * g / sqrt(m + eps)."""
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.1, eps: float = 1e-8) -> None:
-        super().__init__(params, lr)
-        self.eps = float(eps)
+    def __init__(self, params: Iterable[Any], lr: float = 0.1, eps: float = 1e-8) -> None:
+        super().__init__(params, lr, eps=float(eps))
 
-    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any]) -> None:
+    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
         m = state.get("m")
         if m is None:
             m = state["m"] = np.zeros_like(p.data)
         m += g * g
-        p.data -= self.lr * g / np.sqrt(m + self.eps)
-
-    def _hyper(self) -> dict[str, Any]:
-        return {"eps": self.eps}
+        p.data -= group["lr"] * g / np.sqrt(m + group["eps"])
 
 
 class Adam(Optimizer):
@@ -125,35 +197,35 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Tensor],
+        params: Iterable[Any],
         lr: float = 1e-3,
         beta1: float = 0.9,
         beta2: float = 0.999,
         eps: float = 1e-8,
     ) -> None:
-        super().__init__(params, lr)
-        for name, b in (("beta1", beta1), ("beta2", beta2)):
-            if not 0.0 <= b < 1.0:
-                raise ValueError(f"Adam: {name} must be in [0, 1), got {b}")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        super().__init__(params, lr, beta1=float(beta1), beta2=float(beta2), eps=float(eps))
 
-    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any]) -> None:
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for name in ("beta1", "beta2"):
+            if not 0.0 <= group[name] < 1.0:
+                raise ValueError(f"Adam: {name} must be in [0, 1), got {group[name]}")
+
+    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        b1, b2 = group["beta1"], group["beta2"]
         if "m" not in state:
             state["m"] = np.zeros_like(p.data)
             state["v"] = np.zeros_like(p.data)
             state["t"] = 0
         state["t"] += 1
         t, m, v = state["t"], state["m"], state["v"]
-        m *= self.beta1
-        m += (1 - self.beta1) * g
-        v *= self.beta2
-        v += (1 - self.beta2) * g * g
-        m_hat = m / (1 - self.beta1**t)
-        v_hat = v / (1 - self.beta2**t)
-        p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
-
-    def _hyper(self) -> dict[str, Any]:
-        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        p.data -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"])
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": AdaGrad, "adam": Adam}
