@@ -41,3 +41,8 @@ class CourseModel(Module):
     def describe(self) -> str:
         """One line naming the model and its sizes, e.g. "two-layer d=8 m=6 K=10"."""
         raise NotImplementedError
+
+    def course_names(self) -> dict[str, str]:
+        """Qualified parameter name -> the name the course uses (drawn graphs show it);
+        by default the qualified names themselves."""
+        return {name: name for name, _ in self.named_parameters()}

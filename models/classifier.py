@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tinygrad_dl import Tensor, no_grad
+from tinygrad_dl import Tensor, name_scope, no_grad
 from tinygrad_dl import functional as F
-from tinygrad_dl.nn import Linear
+from tinygrad_dl.nn import Linear, Module
 
 from .base import CourseModel, Loop
 
@@ -47,6 +47,7 @@ class Classifier(CourseModel):
         """Record the JSON-able constructor kwargs and give parameters their qualified names."""
         self._config = config
         self.linears = [m for m in self.layers if isinstance(m, Linear)]
+        self._groups = self.layer_groups()
         self._param_names = [name for name, _ in self.name_parameters().named_parameters()]
 
     # ---- the graph ---------------------------------------------------------------------------
@@ -59,9 +60,34 @@ class Classifier(CourseModel):
             )
         return X
 
+    def layer_groups(self) -> list[list[Module]]:
+        """The course's layers: each Linear with the modules after it (BN, ReLU, Dropout)."""
+        groups: list[list[Module]] = []
+        for m in self.layers:
+            if isinstance(m, Linear) or not groups:
+                groups.append([])
+            groups[-1].append(m)
+        return groups
+
+    def course_names(self) -> dict[str, str]:
+        """Qualified parameter name -> the course's name: layers.3.W -> W2, layers.4.gamma ->
+        gamma2 (layers numbered from 1, as in the assignments; one layer: plain W, b)."""
+        qualified = {id(p): q for q, p in self.named_parameters()}
+        groups = self.layer_groups()
+        return {qualified[id(p)]: name + (str(l) if len(groups) > 1 else "")
+                for l, group in enumerate(groups, 1)
+                for m in group for name, p in m.named_parameters()}
+
     def forward(self, X: Any) -> Tensor:
         """Logits S (n, K)."""
-        return self.layers(self._input(X))
+        h = self._input(X)
+        # one name scope per course layer ("layer 3": its Linear, BN, ReLU, Dropout), so a
+        # drawn graph reads layer 1..9; each module's own scope would be a Sequential index
+        for l, group in enumerate(self._groups, 1):
+            with name_scope(f"layer {l}"):
+                for m in group:
+                    h = m.forward(h)
+        return h
 
     def cross_entropy(self, X: Any, y: Any) -> Tensor:
         """Mean cross-entropy of the logits against class indices y (n,), without L2."""

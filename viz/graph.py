@@ -4,10 +4,14 @@ One node per tensor (boxes) and one per op (ellipses); edges follow the data: in
 output. Ops recorded inside `name_scope("layers.0")` (every Module call, every RNN time step)
 are grouped into one graphviz cluster per scope, nested for nested scopes, so a 9-layer net or a
 char-RNN unrolled over 25 steps reads like its definition instead of as a wall of nodes.
+Clusters are laid out in natural order (t=2 before t=10), a long run of numbered sibling scopes
+(t=0 ... t=24) is folded to its first and last steps plus one node saying how many are hidden, and
+a parameter sits in the box of the module that uses it even when the L2 penalty also reads it.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,8 +124,8 @@ def tensor_label(t: Tensor, shapes: bool, values: bool, grads: bool) -> str:
         lines.append(f"{shape} {t.data.dtype}")
     if values or (t._ctx is None and not t.requires_grad and t.data.size == 1):
         lines.append(f"value {summarize(t.data)}")  # a constant scalar reads like a literal
-    if grads:
-        lines.append("no grad" if t.grad is None else f"grad {summarize(np.asarray(t.grad))}")
+    if grads and t.grad is not None:  # absence is explained once, in the legend
+        lines.append(f"grad {summarize(np.asarray(t.grad))}")
     return "\\n".join(_esc(s) for s in lines)
 
 
@@ -174,12 +178,86 @@ def _collect(root: Tensor, max_nodes: int) -> _Graph:
             g.consumers.setdefault(pid, []).append(oid)
             g.edges.append((pid, oid, str(i) if label_inputs else ""))
     # a leaf (parameter, input) sits in the innermost scope holding all of its consumers:
-    # a layer's W and b land in that layer's cluster, an RNN's shared U/W/V stay outside
+    # a layer's W and b land in that layer's cluster, an RNN's shared U/W/V stay outside.
+    # For a parameter, unscoped consumers (the L2 penalty over every W) do not count, or each
+    # weight would be drawn outside its layer while its bias sits inside.
     for pid, t in g.tensors:
         if t._ctx is None:
             scopes = [g.scope_of[o] for o in g.consumers.get(pid, [])]
+            if t.requires_grad and any(scopes):
+                scopes = [sc for sc in scopes if sc]
             g.scope_of[pid] = _common_scope(scopes)
     return g
+
+
+def _natural_key(scope: str) -> list[Any]:
+    """Sort key reading digit runs as numbers: t=2 before t=10, layer 9 before layer 10."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", scope)]
+
+
+_STEP = re.compile(r"^(.*?)(\d+)$")  # a numbered scope: "t=12", "layer 3"
+
+
+def _fold(g: _Graph, max_steps: int) -> list[tuple[str, str, str | None, int]]:
+    """Hide the middle of every run of more than `max_steps` numbered sibling scopes.
+
+    Their nodes become one placeholder per run; edges to and from them are redirected to it
+    (duplicates merged). Returns (placeholder id, label, scope, hidden count) per fold.
+    """
+    runs: dict[tuple[str | None, str], list[tuple[int, str]]] = {}
+    scopes = {sc for sc in g.scope_of.values() if sc}
+    for sc in list(scopes):
+        parts = sc.split("/")
+        scopes.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    for sc in scopes:
+        parent, _, last = sc.rpartition("/")
+        m = _STEP.match(last)
+        if m:
+            runs.setdefault((parent or None, m.group(1)), []).append((int(m.group(2)), sc))
+    folds, hidden_of = [], {}
+    for (parent, stem), steps in sorted(runs.items(), key=lambda kv: _natural_key(str(kv[0]))):
+        if len(steps) <= max_steps:
+            continue
+        steps.sort()
+        head, tail = (max_steps + 1) // 2, max_steps // 2
+        hidden = steps[head:len(steps) - tail]
+        fid = f"fold{len(folds)}"
+        first, last = hidden[0][1].rpartition("/")[2], hidden[-1][1].rpartition("/")[2]
+        label = f"{first} ... {last}\\n{len(hidden)} steps hidden"
+        folds.append((fid, label, parent, len(hidden)))
+        for _, sc in hidden:
+            hidden_of[sc] = fid
+    if not folds:
+        return folds
+
+    def placeholder(node_id: str) -> str | None:
+        sc = g.scope_of.get(node_id)
+        while sc:
+            if sc in hidden_of:
+                return hidden_of[sc]
+            sc = sc.rpartition("/")[0]
+        return None
+
+    rep = {nid: f for nid in g.scope_of if (f := placeholder(nid))}
+    g.tensors = [(i, t) for i, t in g.tensors if i not in rep]
+    g.ops = [op for op in g.ops if op[0] not in rep]
+    merged: dict[tuple[str, str], list[str]] = {}
+    for tail, head, label in g.edges:
+        tail, head = rep.get(tail, tail), rep.get(head, head)
+        if tail != head:
+            merged.setdefault((tail, head), []).append(label)
+    g.edges = [(t, h, _merge_labels(ls)) for (t, h), ls in merged.items()]
+    for fid, _, parent, _ in folds:
+        g.scope_of[fid] = parent
+    return folds
+
+
+def _merge_labels(labels: list[str]) -> str:
+    """One label for merged edges: the argument positions they carried, as a range."""
+    nums = sorted(int(x) for x in labels if x.isdigit())
+    if not nums:
+        return ""
+    return str(nums[0]) if len(nums) == 1 else f"{nums[0]}-{nums[-1]}"
 
 
 def _common_scope(scopes: list[str | None]) -> str | None:
@@ -205,14 +283,19 @@ def draw_graph(
     clusters: bool = True,
     rankdir: str = "TB",
     legend: bool = False,
+    max_steps: int | None = 6,
 ) -> graphviz.Digraph:
     """The graphviz.Digraph of the computation that produced `tensor`.
 
     Tensors are boxes labelled name / shape dtype (and, if asked, a value summary and the
     gradient held: run backward() first to see parameter gradients); ops are ellipses with the
-    op name and its parameters (axis=...). Colours: output orange, parameters (leaves that
-    require grad) blue, constants and data grey and dashed, intermediates white, ops yellow.
-    Ops recorded under name_scope(...) are grouped in (nested) clusters when `clusters`.
+    op name and its parameters (axis=...); an edge into a non-commutative op is labelled with
+    the argument position it feeds (0: x in x @ W, 1: W). Colours: output orange, parameters
+    (leaves that require grad) blue, constants and data grey and dashed, intermediates white,
+    ops yellow. Ops recorded under name_scope(...) are grouped in (nested) clusters when
+    `clusters`, in natural order (t=2 before t=10). A run of more than `max_steps` numbered
+    sibling scopes (an RNN's t=0 ... t=24) shows its first and last steps and one node saying how
+    many are hidden; max_steps=None draws them all. `legend` adds a key to every mark used.
     Raises ValueError when the graph has more than `max_nodes` nodes (tensors + ops).
     In Jupyter, the returned graph displays itself; save it with render_graph().
     """
@@ -222,7 +305,10 @@ def draw_graph(
         raise ValueError(f"draw_graph: rankdir must be 'TB' or 'LR' (or BT/RL), not {rankdir!r}")
     if max_nodes < 1:
         raise ValueError(f"draw_graph: max_nodes must be positive, got {max_nodes}")
+    if max_steps is not None and max_steps < 2:
+        raise ValueError(f"draw_graph: max_steps must be at least 2 (or None), got {max_steps}")
     g = _collect(tensor, max_nodes)
+    folds = _fold(g, max_steps) if clusters and max_steps is not None else []
 
     dot = GraphDigraph(
         name="computation_graph",
@@ -238,7 +324,7 @@ def draw_graph(
         parts = s.split("/")
         scopes.update("/".join(parts[:i]) for i in range(1, len(parts)))
     sub: dict[str, graphviz.Digraph] = {}
-    for i, s in enumerate(sorted(scopes)):
+    for i, s in enumerate(sorted(scopes, key=_natural_key)):
         sub[s] = GraphDigraph(
             name=f"cluster_{i}",
             graph_attr={"label": _esc(s.rsplit("/", 1)[-1]), "style": "rounded,dashed",
@@ -249,8 +335,12 @@ def draw_graph(
         s = g.scope_of.get(node_id)
         return sub[s] if clusters and s else dot
 
-    # inputs first (reverse discovery order) gives graphviz a natural top-down node order
-    for nid, t in reversed(g.tensors):
+    # dot keeps the order nodes are declared in where it can: declare them scope by scope in
+    # natural order (t=0, t=1, ... left to right), inputs first (reverse discovery order)
+    order = {s: i for i, s in enumerate(sorted(scopes, key=_natural_key))}
+    by_scope = lambda nid: order.get(g.scope_of.get(nid) or "", -1)  # noqa: E731
+    roles = set()
+    for nid, t in sorted(reversed(g.tensors), key=lambda it: by_scope(it[0])):
         label = tensor_label(t, shapes, values, grads)
         if nid == "t0":
             role, style, extra = "output", "filled,rounded,bold", {"penwidth": "2"}
@@ -260,12 +350,16 @@ def draw_graph(
             role, style, extra = "const", "filled,rounded,dashed", {}
         else:
             role, style, extra = "intermediate", "filled,rounded", {}
+        roles.add(role)
         shape = "box" if label else "point"
         target(nid).node(nid, label=label, shape=shape, style=style, fillcolor=COLORS[role],
                          **{"class": f"tensor {role}"}, **extra)
-    for oid, ctx, _ in reversed(g.ops):
+    for oid, ctx, _ in sorted(reversed(g.ops), key=lambda op: by_scope(op[0])):
         target(oid).node(oid, label=op_label(ctx), shape="ellipse", style="filled",
                          fillcolor=COLORS["op"], **{"class": "op"})
+    for fid, label, _, _ in folds:
+        target(fid).node(fid, label=label, shape="box", style="dotted,rounded",
+                         **{"class": "fold"})
     for tail, head, label in reversed(g.edges):
         dot.edge(tail, head, label=label or None)
 
@@ -273,20 +367,39 @@ def draw_graph(
         parent = s.rsplit("/", 1)[0] if "/" in s else None
         (sub[parent] if parent else dot).subgraph(sub[s])
     if legend:
-        _add_legend(dot)
+        _add_legend(dot, roles=roles, positions=any(lb for _, _, lb in g.edges),
+                    scopes=bool(sub), grads=grads, folded=bool(folds))
     return dot
 
 
-def _add_legend(dot: graphviz.Digraph) -> None:
+def _add_legend(dot: graphviz.Digraph, *, roles: set[str], positions: bool, scopes: bool,
+                grads: bool, folded: bool) -> None:
+    """A key to every mark the graph uses (and only those)."""
     with dot.subgraph(name="cluster_legend") as lg:
         lg.attr(label="legend", style="rounded", color="#bbbbbb", fontcolor="#555555")
         for role, text in [("output", "output"), ("param", "parameter"),
                            ("const", "constant / data"), ("intermediate", "intermediate")]:
+            if role not in roles:
+                continue
             style = "filled,rounded" + (",dashed" if role == "const" else "")
             lg.node(f"legend_{role}", label=text, shape="box", style=style,
                     fillcolor=COLORS[role], **{"class": "legend"})
         lg.node("legend_op", label="op", shape="ellipse", style="filled",
                 fillcolor=COLORS["op"], **{"class": "legend"})
+        notes = []
+        if positions:
+            notes.append("edge label 0, 1, ...: the argument position it feeds "
+                         "(x @ W: 0 is x, 1 is W); commutative ops have none")
+        if scopes:
+            notes.append("dashed box: a module or time step (name_scope)")
+        if folded:
+            notes.append("dotted box: time steps not drawn (draw_graph max_steps=None)")
+        if grads:
+            notes.append("grad min mean max: the .grad left by backward(); no grad line: "
+                         "none kept (intermediates free theirs, retain_grad() keeps one)")
+        if notes:
+            lg.node("legend_notes", label="\\l".join(notes) + "\\l", shape="plaintext",
+                    **{"class": "legend"})
 
 
 # ---- rendering -------------------------------------------------------------------------------

@@ -3,11 +3,15 @@
 The model is built with small sizes (8 features, 4 samples, a few hidden units, 4 time steps)
 on random data so the picture is readable and quick; --real-shapes uses the course's sizes
 (3072 features, 50 hidden units, 25 time steps); the graph is the same, only wider shapes.
+Parameters carry the course's names (W1, b1, gamma2, ...), one box per layer / time step, and a
+long unroll shows its first and last steps (--max-steps). The default output goes under runs/,
+never over a tracked file.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,7 +38,7 @@ def register(subparsers: Any) -> None:
                    help=", ".join(MODELS))
     p.add_argument("--out", default=None, metavar="FILE",
                    help="output file, format by extension: .svg .png .pdf (.dot for the "
-                   "source only); default MODEL-graph.svg")
+                   "source only); default runs/graphs/MODEL-graph.svg")
     p.add_argument("--values", action="store_true", help="label tensors with value summaries")
     p.add_argument("--grads", action="store_true",
                    help="run backward() first and label tensors with their gradients")
@@ -61,7 +65,11 @@ def register(subparsers: Any) -> None:
                    help="layout direction: top-bottom or left-right")
     p.add_argument("--no-clusters", dest="clusters", action="store_false",
                    help="do not group ops by module / time step")
-    p.add_argument("--legend", action="store_true", help="add a colour legend")
+    p.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True,
+                   help="a key to every mark in the picture (default on)")
+    p.add_argument("--max-steps", type=int, default=6, metavar="N",
+                   help="draw at most N time steps of char-rnn, folding the middle ones into "
+                   "one box that says how many are hidden; 0 draws all (default 6)")
     p.add_argument("--max-nodes", type=positive_int, default=5000, help="refuse bigger graphs")
     p.add_argument("--seed", type=seed, default=0)
     p.set_defaults(func=run)
@@ -86,24 +94,36 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
         K, T = pick(args.K, "rnn_K"), pick(args.seq_length, "T")
         params["m"] = pick(args.m, "rnn_m")
         model = cls.from_params(params, d=K, K=K, rng=init_rng, dtype=np.float64)
+        _course_names(model)
         X, Y = rng.integers(0, K, T), rng.integers(0, K, T)
         return model.loss(X, Y, None), f"{model.describe()} T={T}"
     d, K, n = pick(args.d, "d"), pick(args.K, "K"), pick(args.n, "n")
     model = cls.from_params(params, d=d, K=K, rng=init_rng, dtype=np.float64)
+    _course_names(model)
     X = Tensor(rng.standard_normal((n, d)), name="X")
     y = rng.integers(0, K, n)
     return model.loss(X, y), f"{model.describe()} n={n}"
 
 
+def _course_names(model: Any) -> None:
+    """Label the parameters as the course does (W1, gamma2): this model is only drawn."""
+    names = model.course_names()
+    for name, p in model.named_parameters():
+        p.name = names[name]
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.max_steps < 0 or args.max_steps == 1:
+        raise ValueError(f"--max-steps must be 0 (draw all) or at least 2, got {args.max_steps}")
     loss, what = build_loss(args)
     if args.grads:
         loss.backward()
     try:
         out = render_graph(
-            loss, args.out or f"{args.model}-graph.svg", values=args.values, grads=args.grads,
-            max_nodes=args.max_nodes, clusters=args.clusters, rankdir=args.rankdir,
-            legend=args.legend,
+            loss, args.out or Path("runs", "graphs", f"{args.model}-graph.svg"),
+            values=args.values, grads=args.grads, max_nodes=args.max_nodes,
+            clusters=args.clusters, rankdir=args.rankdir, legend=args.legend,
+            max_steps=args.max_steps or None,
         )
     except ValueError as e:
         if "max_nodes" not in str(e):
