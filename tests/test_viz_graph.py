@@ -57,8 +57,8 @@ def clusters_of(source: str) -> dict[str, list[str]]:
             if stack:
                 stack.pop()
         elif line.startswith("graph [") and stack:
-            m = re.search(r'label="?([^" \]]+)', line)
-            stack[-1] = m.group(1) if m else "?"
+            m = re.search(r'label=(?:"([^"]*)"|([^ \]]+))', line)
+            stack[-1] = (m.group(1) or m.group(2)) if m else "?"
         elif m := re.match(r"^(\w+) \[", line):
             where[m.group(1)] = list(stack)
     return where

@@ -195,11 +195,12 @@ def _natural_key(scope: str) -> list[Any]:
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", scope)]
 
 
-_STEP = re.compile(r"^(.*?)(\d+)$")  # a numbered scope: "t=12", "layer 3"
+# a time step: "t=12", "step=3" (the char-RNN's scopes); layers ("layer 3") are never folded
+_STEP = re.compile(r"^(\w+=)(\d+)$")
 
 
 def _fold(g: _Graph, max_steps: int) -> list[tuple[str, str, str | None, int]]:
-    """Hide the middle of every run of more than `max_steps` numbered sibling scopes.
+    """Hide the middle of every run of more than `max_steps` sibling time-step scopes (t=0...).
 
     Their nodes become one placeholder per run; edges to and from them are redirected to it
     (duplicates merged). Returns (placeholder id, label, scope, hidden count) per fold.
@@ -247,6 +248,8 @@ def _fold(g: _Graph, max_steps: int) -> list[tuple[str, str, str | None, int]]:
         if tail != head:
             merged.setdefault((tail, head), []).append(label)
     g.edges = [(t, h, _merge_labels(ls)) for (t, h), ls in merged.items()]
+    for nid in rep:
+        del g.scope_of[nid]  # or the hidden steps would still be drawn, as empty boxes
     for fid, _, parent, _ in folds:
         g.scope_of[fid] = parent
     return folds
@@ -293,8 +296,8 @@ def draw_graph(
     the argument position it feeds (0: x in x @ W, 1: W). Colours: output orange, parameters
     (leaves that require grad) blue, constants and data grey and dashed, intermediates white,
     ops yellow. Ops recorded under name_scope(...) are grouped in (nested) clusters when
-    `clusters`, in natural order (t=2 before t=10). A run of more than `max_steps` numbered
-    sibling scopes (an RNN's t=0 ... t=24) shows its first and last steps and one node saying how
+    `clusters`, in natural order (t=2 before t=10). A run of more than `max_steps` sibling
+    time-step scopes named like "t=3" (an RNN's t=0 ... t=24) shows its first and last steps and one node saying how
     many are hidden; max_steps=None draws them all. `legend` adds a key to every mark used.
     Raises ValueError when the graph has more than `max_nodes` nodes (tensors + ops).
     In Jupyter, the returned graph displays itself; save it with render_graph().
