@@ -7,13 +7,22 @@ parser and sets `func`) so the features stay independent of one another.
 from __future__ import annotations
 
 import argparse
+import platform
 import sys
 from collections.abc import Sequence
 
+import numpy as np
+
+from . import __version__
 from .commands import bench, data, graph, report, search, synthesize, train
 
 COMMANDS = {"train": train, "synthesize": synthesize, "graph": graph, "bench": bench,
             "search": search, "data": data, "report": report}
+
+
+def version_text() -> str:
+    """'tinygrad-dl 0.1.0 (Python 3.11.7, NumPy 2.4.6)'."""
+    return f"tinygrad-dl {__version__} (Python {platform.python_version()}, NumPy {np.__version__})"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tinygrad-dl",
         description="Train and inspect the four course models built on tinygrad_dl.",
     )
+    p.add_argument("--version", action="version", version=version_text(),
+                   help="print the version (with Python's and NumPy's, for bug reports) and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS.values():
         module.register(sub)

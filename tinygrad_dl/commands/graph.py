@@ -84,6 +84,15 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
         v = getattr(args, name)
         if v is not None and v < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be positive, got {v}")
+    # a flag the model does not take is an error, not silently ignored (the model's own
+    # defaults say which settings it has)
+    given = {"hidden": args.hidden, "m": args.m, "dropout": args.dropout or None,
+             "batch_norm": None if args.batch_norm else False, "seq_length": args.seq_length}
+    unused = [k for k, v in given.items() if v is not None and k not in cls.defaults]
+    if unused:
+        flags = ", ".join("--no-batch-norm" if k == "batch_norm" else f"--{k.replace('_', '-')}"
+                          for k in unused)
+        raise ValueError(f"{args.model} does not take {flags}")
     rng = np.random.default_rng(args.seed)
     hidden = [h for part in pick(args.hidden, "hidden") for h in
               (part if isinstance(part, list) else [part])]
