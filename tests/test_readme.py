@@ -100,3 +100,17 @@ def test_docs_figure_is_what_the_documented_command_draws(tmp_path):
     assert content(tracked) == content(fresh), (
         "docs/two_layer_graph.svg is stale: regenerate it with "
         "`tinygrad-dl graph two-layer --out docs/two_layer_graph.svg`")
+
+
+def test_readme_bench_table_has_the_columns_and_target_wording_bench_prints():
+    from tinygrad_dl.bench.table import Result, Row, format_table
+
+    text = README.read_text(encoding="utf-8")
+    header = format_table(Result(rows=[]), markdown=True).strip().splitlines()[0]
+    assert header in text.splitlines()
+    start = text.splitlines().index(header)
+    rows = [ln for ln in text.splitlines()[start + 2:] if ln.startswith("| ")]
+    assert len(rows) >= 10 and all(ln.count("|") == header.count("|") for ln in rows)
+    # the target column reads as bench words it
+    worded = Row("x", "float64", "s/epoch", 1.2, hand=1.0, max_vs_hand=1.10).target_text()
+    assert worded == "hand ≤1.10 MISSED" and f"| {worded} |" in text
