@@ -216,7 +216,7 @@ def _fold(g: _Graph, max_steps: int) -> list[tuple[str, str, str | None, int]]:
         if m:
             runs.setdefault((parent or None, m.group(1)), []).append((int(m.group(2)), sc))
     folds, hidden_of = [], {}
-    for (parent, stem), steps in sorted(runs.items(), key=lambda kv: _natural_key(str(kv[0]))):
+    for (parent, _stem), steps in sorted(runs.items(), key=lambda kv: _natural_key(str(kv[0]))):
         if len(steps) <= max_steps:
             continue
         steps.sort()
@@ -297,8 +297,9 @@ def draw_graph(
     (leaves that require grad) blue, constants and data grey and dashed, intermediates white,
     ops yellow. Ops recorded under name_scope(...) are grouped in (nested) clusters when
     `clusters`, in natural order (t=2 before t=10). A run of more than `max_steps` sibling
-    time-step scopes named like "t=3" (an RNN's t=0 ... t=24) shows its first and last steps and one node saying how
-    many are hidden; max_steps=None draws them all. `legend` adds a key to every mark used.
+    time-step scopes named like "t=3" (an RNN's t=0 ... t=24) shows its first and last steps
+    and one node saying how many are hidden; max_steps=None draws them all. `legend` adds a
+    key to every mark used.
     Raises ValueError when the graph has more than `max_nodes` nodes (tensors + ops).
     In Jupyter, the returned graph displays itself; save it with render_graph().
     """
