@@ -100,3 +100,11 @@ def test_settings_are_put_back():
     bench.run(bench.quick_config(**tiny, threads=1, clock="cpu"))
     assert blas_info()[0] == before
     assert workloads.ACTIVE_CLOCK[0] is bench.CLOCKS["wall"]
+
+
+def test_header_says_how_to_get_the_torch_columns_when_torch_is_missing(monkeypatch):
+    import tinygrad_dl.bench.suite as suite
+
+    monkeypatch.setattr(suite, "torch_or_none", lambda: None)
+    res = bench.run(bench.quick_config(**TINY, dtypes=("float32",), threads=1))
+    assert "PyTorch: not run (not installed; `pip install torch==2.13.0`" in "\n".join(res.header)

@@ -201,7 +201,9 @@ def _run(cfg: Config, torch_mod: Any, log: Callable[[str], None]) -> Result:
         header.append(f"PyTorch {torch_mod.__version__} (CPU), torch.set_num_threads({threads}): "
                       f"the same as NumPy's BLAS; same dtype")
     else:
-        header.append("PyTorch: not run" + ("" if cfg.torch else " (--no-torch)"))
+        header.append("PyTorch: not run" + (
+            " (--no-torch)" if not cfg.torch
+            else " (not installed; `pip install torch==2.13.0`, the CPU build, adds its columns)"))
     clock = ("wall-clock time" if cfg.clock == "wall"
              else "CPU time of the one thread doing the work (time.thread_time), not wall-clock")
     header.append(f"{clock}; median of {cfg.repeats} interleaved repeats after a warm-up; epochs "
