@@ -119,17 +119,6 @@ def test_grads_are_shown_where_they_exist_and_absence_is_not_labelled():
     assert src.count("grad min") == 5  # U, W, V, b, c
 
 
-def test_bare_no_grad_decorator_records_nothing():
-    @tg.no_grad
-    def f(x):
-        return x * 2
-
-    y = f(tg.Tensor(np.ones(2), requires_grad=True))
-    assert not y.requires_grad and y._ctx is None
-    np.testing.assert_array_equal(y.data, [2.0, 2.0])
-    assert f.__name__ == "f"
-
-
 def test_layers_are_never_folded_only_time_steps():
     model = KLayer(4, [3] * 8, 2, rng=np.random.default_rng(0))
     src = draw_graph(model.loss(np.ones((2, 4)), np.array([0, 1])), max_steps=2).source

@@ -15,7 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from tinygrad_dl import Tensor, no_grad
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 ILLUSTRATIVE = "<!-- illustrative: not run by tests/test_readme.py -->"
@@ -114,3 +117,15 @@ def test_readme_bench_table_has_the_columns_and_target_wording_bench_prints():
     # the target column reads as bench words it
     worded = Row("x", "float64", "s/epoch", 1.2, hand=1.0, max_vs_hand=1.10).target_text()
     assert worded == "hand ≤1.10 MISSED" and f"| {worded} |" in text
+
+
+# the README says no_grad() is a context manager or a decorator; bare @no_grad works too
+def test_bare_no_grad_decorator_records_nothing():
+    @no_grad
+    def f(x):
+        return x * 2
+
+    y = f(Tensor(np.ones(2), requires_grad=True))
+    assert not y.requires_grad and y._ctx is None
+    np.testing.assert_array_equal(y.data, [2.0, 2.0])
+    assert f.__name__ == "f"
