@@ -4,16 +4,15 @@ One node per tensor (boxes) and one per op (ellipses); edges follow the data: in
 output. Ops recorded inside `name_scope("layers.0")` (every Module call, every RNN time step)
 are grouped into one graphviz cluster per scope, nested for nested scopes, so a 9-layer net or a
 char-RNN unrolled over 25 steps reads like its definition instead of as a wall of nodes.
-Clusters are laid out in natural order (t=2 before t=10), a long run of numbered sibling scopes
-(t=0 ... t=24) is folded to its first and last steps plus one node saying how many are hidden, and
-a parameter sits in the box of the module that uses it even when the L2 penalty also reads it.
+Clusters are laid out in natural order (t=2 before t=10), a long run of time steps
+(t=0 ... t=24) is folded to its first and last steps plus one node saying how many are hidden,
+and a parameter sits in the box of the module that uses it even when the L2 penalty also reads
+it (the walk and those rules: viz/walk.py).
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,8 @@ import numpy as np
 
 from tinygrad_dl.engine import Function
 from tinygrad_dl.tensor import Tensor
+
+from .walk import collect, fold, natural_key
 
 __all__ = ["GraphvizNotFoundError", "INSTALL_HINT", "draw_graph", "render_graph"]
 
@@ -39,8 +40,6 @@ COLORS = {
     "intermediate": "#ffffff",
     "op": "#fff1a8",
 }
-# multi-input ops whose argument order does not matter: their edges need no position label
-_COMMUTATIVE = {"Add", "Mul", "Maximum"}
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -129,152 +128,6 @@ def tensor_label(t: Tensor, shapes: bool, values: bool, grads: bool) -> str:
     return "\\n".join(_esc(s) for s in lines)
 
 
-# ---- traversal -------------------------------------------------------------------------------
-@dataclass
-class _Graph:
-    tensors: list[tuple[str, Tensor]] = field(default_factory=list)
-    ops: list[tuple[str, Function, str]] = field(default_factory=list)  # (id, ctx, out id)
-    edges: list[tuple[str, str, str]] = field(default_factory=list)  # (tail, head, label)
-    scope_of: dict[str, str | None] = field(default_factory=dict)  # node id -> scope
-    consumers: dict[str, list[str]] = field(default_factory=dict)  # tensor id -> op ids
-
-
-def _too_big(max_nodes: int) -> ValueError:
-    return ValueError(
-        f"draw_graph: the graph has more than max_nodes={max_nodes} nodes (tensors + ops), "
-        f"so it was not drawn; pass max_nodes=<larger number> (e.g. max_nodes={max_nodes * 10}) "
-        "to draw it anyway, or draw a smaller piece (fewer layers or time steps)"
-    )
-
-
-def _collect(root: Tensor, max_nodes: int) -> _Graph:
-    """Walk the DAG from `root` iteratively, one node per tensor/op (deduped by id)."""
-    g = _Graph()
-    tid: dict[int, str] = {id(root): "t0"}
-    g.tensors.append(("t0", root))
-    stack = [root]
-    while stack:
-        t = stack.pop()
-        ctx = t._ctx
-        if ctx is None:
-            continue
-        me = tid[id(t)]
-        oid = f"op{len(g.ops)}"
-        g.ops.append((oid, ctx, me))
-        if len(g.tensors) + len(g.ops) > max_nodes:  # count as we go: stop runaway graphs early
-            raise _too_big(max_nodes)
-        scope = getattr(ctx, "scope", None)
-        g.scope_of[oid] = g.scope_of[me] = scope
-        g.edges.append((oid, me, ""))
-        label_inputs = len(ctx.parents) > 1 and ctx.name not in _COMMUTATIVE
-        for i, p in enumerate(ctx.parents):
-            pid = tid.get(id(p))
-            if pid is None:
-                pid = tid[id(p)] = f"t{len(g.tensors)}"
-                g.tensors.append((pid, p))
-                if len(g.tensors) + len(g.ops) > max_nodes:
-                    raise _too_big(max_nodes)
-                stack.append(p)
-            g.consumers.setdefault(pid, []).append(oid)
-            g.edges.append((pid, oid, str(i) if label_inputs else ""))
-    # a leaf (parameter, input) sits in the innermost scope holding all of its consumers:
-    # a layer's W and b land in that layer's cluster, an RNN's shared U/W/V stay outside.
-    # For a parameter, unscoped consumers (the L2 penalty over every W) do not count, or each
-    # weight would be drawn outside its layer while its bias sits inside.
-    for pid, t in g.tensors:
-        if t._ctx is None:
-            scopes = [g.scope_of[o] for o in g.consumers.get(pid, [])]
-            if t.requires_grad and any(scopes):
-                scopes = [sc for sc in scopes if sc]
-            g.scope_of[pid] = _common_scope(scopes)
-    return g
-
-
-def _natural_key(scope: str) -> list[Any]:
-    """Sort key reading digit runs as numbers: t=2 before t=10, layer 9 before layer 10."""
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", scope)]
-
-
-# a time step: "t=12", "step=3" (the char-RNN's scopes); layers ("layer 3") are never folded
-_STEP = re.compile(r"^(\w+=)(\d+)$")
-
-
-def _fold(g: _Graph, max_steps: int) -> list[tuple[str, str, str | None, int]]:
-    """Hide the middle of every run of more than `max_steps` sibling time-step scopes (t=0...).
-
-    Their nodes become one placeholder per run; edges to and from them are redirected to it
-    (duplicates merged). Returns (placeholder id, label, scope, hidden count) per fold.
-    """
-    runs: dict[tuple[str | None, str], list[tuple[int, str]]] = {}
-    scopes = {sc for sc in g.scope_of.values() if sc}
-    for sc in list(scopes):
-        parts = sc.split("/")
-        scopes.update("/".join(parts[:i]) for i in range(1, len(parts)))
-    for sc in scopes:
-        parent, _, last = sc.rpartition("/")
-        m = _STEP.match(last)
-        if m:
-            runs.setdefault((parent or None, m.group(1)), []).append((int(m.group(2)), sc))
-    folds, hidden_of = [], {}
-    for (parent, _stem), steps in sorted(runs.items(), key=lambda kv: _natural_key(str(kv[0]))):
-        if len(steps) <= max_steps:
-            continue
-        steps.sort()
-        head, tail = (max_steps + 1) // 2, max_steps // 2
-        hidden = steps[head:len(steps) - tail]
-        fid = f"fold{len(folds)}"
-        first, last = hidden[0][1].rpartition("/")[2], hidden[-1][1].rpartition("/")[2]
-        label = f"{first} ... {last}\\n{len(hidden)} steps hidden"
-        folds.append((fid, label, parent, len(hidden)))
-        for _, sc in hidden:
-            hidden_of[sc] = fid
-    if not folds:
-        return folds
-
-    def placeholder(node_id: str) -> str | None:
-        sc = g.scope_of.get(node_id)
-        while sc:
-            if sc in hidden_of:
-                return hidden_of[sc]
-            sc = sc.rpartition("/")[0]
-        return None
-
-    rep = {nid: f for nid in g.scope_of if (f := placeholder(nid))}
-    g.tensors = [(i, t) for i, t in g.tensors if i not in rep]
-    g.ops = [op for op in g.ops if op[0] not in rep]
-    merged: dict[tuple[str, str], list[str]] = {}
-    for tail, head, label in g.edges:
-        tail, head = rep.get(tail, tail), rep.get(head, head)
-        if tail != head:
-            merged.setdefault((tail, head), []).append(label)
-    g.edges = [(t, h, _merge_labels(ls)) for (t, h), ls in merged.items()]
-    for nid in rep:
-        del g.scope_of[nid]  # or the hidden steps would still be drawn, as empty boxes
-    for fid, _, parent, _ in folds:
-        g.scope_of[fid] = parent
-    return folds
-
-
-def _merge_labels(labels: list[str]) -> str:
-    """One label for merged edges: the argument positions they carried, as a range."""
-    nums = sorted(int(x) for x in labels if x.isdigit())
-    if not nums:
-        return ""
-    return str(nums[0]) if len(nums) == 1 else f"{nums[0]}-{nums[-1]}"
-
-
-def _common_scope(scopes: list[str | None]) -> str | None:
-    if not scopes or any(s is None for s in scopes):
-        return None
-    parts = [s.split("/") for s in scopes]  # type: ignore[union-attr]
-    common: list[str] = []
-    for level in zip(*parts):
-        if any(x != level[0] for x in level):
-            break
-        common.append(level[0])
-    return "/".join(common) or None
-
-
 # ---- drawing ---------------------------------------------------------------------------------
 def draw_graph(
     tensor: Tensor,
@@ -311,8 +164,8 @@ def draw_graph(
         raise ValueError(f"draw_graph: max_nodes must be positive, got {max_nodes}")
     if max_steps is not None and max_steps < 2:
         raise ValueError(f"draw_graph: max_steps must be at least 2 (or None), got {max_steps}")
-    g = _collect(tensor, max_nodes)
-    folds = _fold(g, max_steps) if clusters and max_steps is not None else []
+    g = collect(tensor, max_nodes)
+    folds = fold(g, max_steps) if clusters and max_steps is not None else []
 
     dot = GraphDigraph(
         name="computation_graph",
@@ -328,7 +181,7 @@ def draw_graph(
         parts = s.split("/")
         scopes.update("/".join(parts[:i]) for i in range(1, len(parts)))
     sub: dict[str, graphviz.Digraph] = {}
-    for i, s in enumerate(sorted(scopes, key=_natural_key)):
+    for i, s in enumerate(sorted(scopes, key=natural_key)):
         sub[s] = GraphDigraph(
             name=f"cluster_{i}",
             graph_attr={"label": _esc(s.rsplit("/", 1)[-1]), "style": "rounded,dashed",
@@ -341,7 +194,7 @@ def draw_graph(
 
     # dot keeps the order nodes are declared in where it can: declare them scope by scope in
     # natural order (t=0, t=1, ... left to right), inputs first (reverse discovery order)
-    order = {s: i for i, s in enumerate(sorted(scopes, key=_natural_key))}
+    order = {s: i for i, s in enumerate(sorted(scopes, key=natural_key))}
     by_scope = lambda nid: order.get(g.scope_of.get(nid) or "", -1)  # noqa: E731
     roles = set()
     for nid, t in sorted(reversed(g.tensors), key=lambda it: by_scope(it[0])):
