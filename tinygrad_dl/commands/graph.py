@@ -20,7 +20,7 @@ from tinygrad_dl import Tensor
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.viz import render_graph
 
-from .args import fraction, int_list, nonneg_float, positive_int, seed
+from .args import fraction, int_list, nonneg_float, nonneg_int, positive_int, seed
 
 SMALL = {"d": 8, "n": 4, "K": 10, "m": 6, "hidden": [6, 5], "rnn_K": 8, "rnn_m": 5, "T": 4}
 REAL = {"d": 3072, "n": 4, "K": 10, "m": 50, "hidden": [50, 50], "rnn_K": 80, "rnn_m": 100,
@@ -67,7 +67,7 @@ def register(subparsers: Any) -> None:
                    help="do not group ops by module / time step")
     p.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True,
                    help="a key to every mark in the picture (default on)")
-    p.add_argument("--max-steps", type=int, default=6, metavar="N",
+    p.add_argument("--max-steps", type=nonneg_int, default=6, metavar="N",
                    help="draw at most N time steps of char-rnn, folding the middle ones into "
                    "one box that says how many are hidden; 0 draws all (default 6)")
     p.add_argument("--max-nodes", type=positive_int, default=5000, help="refuse bigger graphs")
