@@ -107,8 +107,8 @@ def fold(g: Graph, max_steps: int) -> list[tuple[str, str, str | None, int]]:
         if len(steps) <= max_steps:
             continue
         steps.sort()
-        head, tail = (max_steps + 1) // 2, max_steps // 2
-        hidden = steps[head:len(steps) - tail]
+        n_head, n_tail = (max_steps + 1) // 2, max_steps // 2  # 6: t=0..2 and the last 3
+        hidden = steps[n_head:len(steps) - n_tail]
         fid = f"fold{len(folds)}"
         first, last = hidden[0][1].rpartition("/")[2], hidden[-1][1].rpartition("/")[2]
         label = f"{first} ... {last}\\n{len(hidden)} steps hidden"
