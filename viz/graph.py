@@ -250,7 +250,7 @@ def _add_legend(dot: graphviz.Digraph, *, roles: set[str], positions: bool, scop
         if scopes:
             notes.append("dashed box: a module or time step (name_scope)")
         if folded:
-            notes.append("dotted box: time steps not drawn (draw_graph max_steps=None)")
+            notes.append("dotted box: time steps not drawn (all: --max-steps 0, max_steps=None)")
         if grads:
             notes.append("grad min mean max: the .grad left by backward(); no grad line: "
                          "none kept (intermediates free theirs, retain_grad() keeps one)")
