@@ -129,3 +129,31 @@ def test_bare_no_grad_decorator_records_nothing():
     assert not y.requires_grad and y._ctx is None
     np.testing.assert_array_equal(y.data, [2.0, 2.0])
     assert f.__name__ == "f"
+
+
+def readme_graph_commands(text: str) -> list[str]:
+    """The `tinygrad-dl graph ...` lines of the README's ```bash blocks, comments removed."""
+    out, in_bash = [], False
+    for ln in text.splitlines():
+        if ln.strip().startswith("```"):
+            in_bash = ln.strip() == "```bash"
+        elif in_bash and ln.startswith("tinygrad-dl graph"):
+            out.append(ln.split("#", 1)[0].strip())
+    return out
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
+def test_readme_graph_commands_run_and_write_only_under_runs(tmp_path, monkeypatch, capsys):
+    """Following the README must never overwrite a tracked file (it once rewrote docs/)."""
+    import shlex
+
+    from tinygrad_dl.cli import main
+
+    commands = readme_graph_commands(README.read_text(encoding="utf-8"))
+    assert len(commands) >= 3
+    monkeypatch.chdir(tmp_path)
+    for cmd in commands:
+        assert main(shlex.split(cmd)[1:]) == 0, cmd
+    written = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(written) == len(commands)
+    assert all(p.parts[0] == "runs" for p in written), written
