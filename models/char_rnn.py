@@ -15,6 +15,7 @@ import numpy as np
 
 from tinygrad_dl import Tensor, name_scope
 from tinygrad_dl import functional as F
+from tinygrad_dl.ops import Tap
 
 from .base import CourseModel, Loop
 
@@ -122,9 +123,14 @@ class CharRNN(CourseModel):
             H = F.rnn(X, self.U, self.W, self.b, self._h0(h0))
         else:
             A = self.U[X] + self.b
-            H = self.recurrence(A, Tensor(self._h0(h0)[None, :]))
-        self.h_last = H.data[-1].copy()
+            # h0 as a (1, m) row through a Reshape op, not a NumPy view: a jit recording then
+            # sees the caller's h0 array itself, a per-step input
+            H = self.recurrence(A, Tensor(self._h0(h0)).reshape(1, self.m))
+        Tap.apply(H, fn=self._keep_last)  # an op, so a replayed step (jit) sets h_last too
         return H @ self.V + self.c
+
+    def _keep_last(self, H: np.ndarray) -> None:
+        self.h_last = H[-1].copy()
 
     def loss(self, X: Any, Y: Any, h0: Any = None) -> Tensor:
         """Sum over t of -log p_t[y_t]; X, Y: input and next-character target indices (T,)."""

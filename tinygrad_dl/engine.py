@@ -26,6 +26,7 @@ import numpy as np
 class _ThreadState(threading.local):
     grad_enabled = True  # record ops for backward?
     scope: str | None = None  # innermost name_scope, "layers.0/t=3"; recorded on each op
+    recorder: Any = None  # a tinygrad_dl.jit recording in progress (None: zero cost)
 
 
 _state = _ThreadState()
@@ -119,6 +120,12 @@ class Function:
 
     __slots__ = ("parents", "params", "needs_input_grad", "scope", "released", "__dict__")
     saved: tuple[Any, ...] = ()
+    # Optional, for tinygrad_dl.jit replay: `prepare(ctx, *arrays, **params)` sets up exactly
+    # what backward reads without computing the output, for when nothing reads that value
+    # (the L2 sum, the loss itself). If it reads only its inputs' shapes, not their values,
+    # `prepare_reads_values = False` lets replay skip computing those inputs too.
+    prepare: Callable[..., None] | None = None
+    prepare_reads_values = True
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays
@@ -165,6 +172,8 @@ class Function:
             ctx.released = False
             out.requires_grad = True
             out._ctx = ctx
+        if _state.recorder is not None:  # tinygrad_dl.jit is tracing a step
+            _state.recorder.on_apply(cls, inputs, params, out)
         return out
 
     def input_grads(self, grad: np.ndarray) -> tuple[Any, ...]:
@@ -189,6 +198,8 @@ class Function:
 def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) . grad into the `.grad` of every leaf below root."""
     ops, leaves = toposort(root)
+    if _state.recorder is not None:  # tinygrad_dl.jit: remember this exact order for replay
+        _state.recorder.on_backward(root, grad, ops, leaves, retain_graph)
     pending = _Pending(root, grad)
     for t in ops:  # every op's output, each before the ops that made its inputs
         g = pending.pop(t)

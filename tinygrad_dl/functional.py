@@ -7,7 +7,7 @@ Each function is a thin wrapper over one op's `Function.apply` (ops in `tinygrad
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -134,12 +134,14 @@ def batch_norm(
     training: bool = True,
     mean: np.ndarray | None = None,
     var: np.ndarray | None = None,
+    on_stats: Callable[[np.ndarray, np.ndarray], Any] | None = None,
 ) -> Tensor:
     """gamma * (x - mean) / sqrt(var + eps) + beta over the rows of x (n, d), as one op.
 
     training=True: mean/var are x's batch mean and biased variance (computed when None; pass
     them when already computed, e.g. for running averages) and gradients flow through them.
     training=False: mean/var are required constants (running averages); the op is affine.
+    on_stats(mean, var) is called with the statistics used (BatchNorm1d's running averages).
     """
     if not training and (mean is None or var is None):
         raise ValueError("batch_norm: evaluation mode needs the running mean and var")
@@ -152,7 +154,8 @@ def batch_norm(
         mean = np.asarray(mean).astype(dt, copy=False)
     if var is not None:
         var = np.asarray(var).astype(dt, copy=False)
-    return BatchNorm.apply(x, gamma, beta, eps=eps, training=training, mean=mean, var=var)
+    return BatchNorm.apply(x, gamma, beta, eps=eps, training=training, mean=mean, var=var,
+                           on_stats=on_stats)
 
 
 def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:

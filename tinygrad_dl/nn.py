@@ -17,6 +17,7 @@ import numpy as np
 
 from .engine import name_scope
 from .functional import batch_norm, cross_entropy
+from .ops import Dropout as DropoutOp
 from .tensor import Tensor
 
 INITS = ("he", "xavier", "gaussian")
@@ -303,14 +304,9 @@ class BatchNorm1d(Module):
             raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}), got {x.shape}")
         # one fused op (tinygrad_dl.ops.fused), not ~9 generic ones: same values and
         # gradients, a third of the cost per layer
-        if self.training:
-            xd = x.data
-            n = xd.shape[0]
-            mu = xd.sum(axis=0) / n  # = xd.mean(axis=0) bit for bit, minus its Python wrapper
-            centered = xd - mu
-            var = np.einsum("ij,ij->j", centered, centered) / n
-            self.update_running_stats(mu, var)
-            return batch_norm(x, self.gamma, self.beta, self.eps, mean=mu, var=var)
+        if self.training:  # the op computes the batch statistics and hands them to us
+            return batch_norm(x, self.gamma, self.beta, self.eps,
+                              on_stats=self.update_running_stats)
         return batch_norm(x, self.gamma, self.beta, self.eps, training=False,
                           mean=self.running_mean, var=self.running_var)
 
@@ -352,7 +348,8 @@ class Dropout(Module):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return x
-        return x * Tensor(self.sample_mask(x.shape, x.dtype))
+        # the mask is drawn inside the op, so a replayed step (tinygrad_dl.jit) draws afresh
+        return DropoutOp.apply(x, sample=self.sample_mask)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

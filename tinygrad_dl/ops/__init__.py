@@ -9,6 +9,7 @@ from .elementwise import (
     Add,
     Clip,
     Div,
+    Dropout,
     Exp,
     Log,
     MatMul,
@@ -26,11 +27,12 @@ from .elementwise import (
 from .fused import RNN, BatchNorm, SumOfSquares
 from .loss import CrossEntropy, LogSoftmax, Softmax
 from .reduce import Max, Mean, Sum, Var
-from .shape import Concatenate, GetItem, Reshape, Stack, Transpose
+from .shape import Concatenate, GetItem, Reshape, Stack, Tap, Transpose
 
 __all__ = [
-    "Abs", "Add", "BatchNorm", "Clip", "Concatenate", "CrossEntropy", "Div", "Exp", "GetItem",
+    "Abs", "Add", "BatchNorm", "Clip", "Concatenate", "CrossEntropy", "Div", "Dropout", "Exp",
+    "GetItem",
     "Log", "LogSoftmax", "MatMul", "Max", "Maximum", "Mean", "Mul", "Neg", "Pow", "RNN", "ReLU",
-    "Reshape", "Sigmoid", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumOfSquares", "Tanh",
+    "Reshape", "Sigmoid", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumOfSquares", "Tanh", "Tap",
     "Transpose", "Var", "Where",
 ]

@@ -10,9 +10,14 @@ from ..engine import Function, unbroadcast
 
 # ---- binary ------------------------------------------------------------------------------
 class Add(Function):
+    prepare_reads_values = False
+
     def forward(ctx, x, y):
         ctx.shapes = x.shape, y.shape
         return x + y
+
+    def prepare(ctx, x, y):
+        ctx.shapes = x.shape, y.shape
 
     def backward(ctx, g):
         sx, sy = ctx.shapes
@@ -20,9 +25,14 @@ class Add(Function):
 
 
 class Sub(Function):
+    prepare_reads_values = False
+
     def forward(ctx, x, y):
         ctx.shapes = x.shape, y.shape
         return x - y
+
+    def prepare(ctx, x, y):
+        ctx.shapes = x.shape, y.shape
 
     def backward(ctx, g):
         sx, sy = ctx.shapes
@@ -99,6 +109,19 @@ class Maximum(Function):
             unbroadcast(g * wx, x.shape) if nx else None,
             unbroadcast(g * (1.0 - wx), y.shape) if ny else None,
         )
+
+
+class Dropout(Function):
+    """x * mask with a mask drawn by forward: `sample(shape, dtype)` (a Dropout module's, so a
+    replayed step draws from the same random stream as an eager one)."""
+
+    def forward(ctx, x, sample=None):
+        mask = sample(x.shape, x.dtype)
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    def backward(ctx, g):
+        return g * ctx.saved[0]
 
 
 class Where(Function):

@@ -22,15 +22,22 @@ from ..engine import Function
 
 
 class BatchNorm(Function):
-    """forward(x (n, d), gamma (d,), beta (d,), eps, training, mean, var) -> (n, d)."""
+    """forward(x (n, d), gamma (d,), beta (d,), eps, training, mean, var, on_stats) -> (n, d).
 
-    def forward(ctx, x, gamma, beta, eps=1e-8, training=True, mean=None, var=None):
+    on_stats(mean, var), when given, receives the batch statistics forward computed (a
+    BatchNorm1d's running-average update): inside the op, so a replayed step updates them too.
+    """
+
+    def forward(ctx, x, gamma, beta, eps=1e-8, training=True, mean=None, var=None,
+                on_stats=None):
         n = x.shape[0]
         if mean is None:
             mean = x.sum(axis=0) / n  # = x.mean(axis=0) bit for bit, minus its Python wrapper
         x_hat = x - mean  # fresh: normalized in place below
         if var is None:
             var = np.einsum("ij,ij->j", x_hat, x_hat) / n
+        if on_stats is not None:
+            on_stats(mean, var)
         inv = 1.0 / np.sqrt(var + eps)
         x_hat *= inv
         out = x_hat * gamma
@@ -131,6 +138,12 @@ class SumOfSquares(Function):
             total += np.dot(flat, flat)
         total = np.asarray(total, dtype=np.result_type(*xs))
         return total if scale == 1.0 else total * scale
+
+    def prepare(ctx, *xs, scale=1.0):
+        # backward reads only the weights: with the value unread (a replayed training step
+        # that does not return the cost) the k dot products are skipped
+        ctx.save_for_backward(*xs)
+        ctx.scale = scale
 
     def backward(ctx, g):
         if ctx.scale != 1.0:

@@ -46,6 +46,12 @@ class CrossEntropy(Function):
     """
 
     def forward(ctx, z, targets=None, reduction="mean"):
+        return ctx._run(z, targets, reduction, True)
+
+    def prepare(ctx, z, targets=None, reduction="mean"):
+        ctx._run(z, targets, reduction, False)  # softmax for backward, no log or sum
+
+    def _run(ctx, z, targets, reduction, value):
         if z.ndim != 2:
             raise ValueError(f"cross_entropy expects logits of shape (n, K), got {z.shape}")
         n = z.shape[0]
@@ -60,18 +66,23 @@ class CrossEntropy(Function):
             # -log p_i[t_i] = log sum_k exp(s_ik) - s_i[t_i] with s = z - max(z)
             shifted = z - z.max(axis=1, keepdims=True)
             rows = np.arange(n)
-            picked = shifted[rows, targets]  # taken before shifted is overwritten by its exp
+            if value:
+                picked = shifted[rows, targets]  # taken before shifted is overwritten by exp
             e = np.exp(shifted, out=shifted)  # in place: one (n, K) temporary fewer
             total = e.sum(axis=1)
+            ctx.save_for_backward(e, total, targets, rows)
+            if not value:
+                return None
             losses = np.log(total)
             losses -= picked
-            ctx.save_for_backward(e, total, targets, rows)
         else:
             if targets.shape != z.shape:
                 raise ValueError(f"one-hot targets {targets.shape} must match logits {z.shape}")
             logp = _log_softmax(z, axis=1)
-            losses = -(targets * logp).sum(axis=1)
             ctx.save_for_backward(logp, targets)
+            if not value:
+                return None
+            losses = -(targets * logp).sum(axis=1)
         if reduction == "none":
             return losses
         return losses.sum() * ctx.scale

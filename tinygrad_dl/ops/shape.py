@@ -72,3 +72,15 @@ class Stack(Function):
 
     def backward(ctx, g):
         return tuple(np.moveaxis(g, ctx.axis, 0))
+
+
+class Tap(Function):
+    """x itself, after calling `fn(x)`: a side effect that reads a value (CharRNN keeps its last
+    hidden state this way), recorded as an op so a replayed step (tinygrad_dl.jit) runs it too."""
+
+    def forward(ctx, x, fn=None):
+        fn(x)
+        return x
+
+    def backward(ctx, g):
+        return g
