@@ -103,6 +103,9 @@ def register(subparsers: Any) -> None:
                    help="output directory (default runs/MODEL-YYYYmmdd-HHMMSS)")
     p.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress bar")
+    p.add_argument("--no-jit", dest="jit", action="store_false",
+                   help="run every update eagerly instead of replaying the recorded step "
+                   "(tinygrad_dl.jit; same numbers, slower)")
     p.set_defaults(func=run)
 
 
@@ -131,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--text is for char-rnn; the classifiers read --data")
     print(f"training {args.model} -> {out}", flush=True)
     res = run_training(args.model, params, data=args.data, text=args.text, seed=args.seed,
-                       out=out, progress=args.progress)
+                       out=out, progress=args.progress, jit=args.jit)
     f = res.final
     print(f"data: {res.history.meta.get('data')}")
     print(f"{f['n_updates']} updates, {f['epochs']} epochs, {res.seconds:.1f} s")

@@ -16,6 +16,7 @@ import numpy as np
 
 from tinygrad_dl import no_grad
 from tinygrad_dl.functional import cross_entropy
+from tinygrad_dl.jit import jit as capture
 from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.optim import SGD, ConstantLR, Optimizer, clip_grad_norm_, clip_grad_value_
 
@@ -67,6 +68,7 @@ def fit(
     restore_best: bool = False,
     progress: bool = True,
     history: History | None = None,
+    jit: bool = True,
 ) -> History:
     """Train a classifier with mini-batch gradient descent; returns the History.
 
@@ -76,7 +78,8 @@ def fit(
     instead of after `epochs`. clip clips each gradient entry to [-clip, clip]; clip_norm
     rescales the global gradient norm. Rows are logged at step 0 and after each epoch (or every
     eval_every steps). history.meta gets etas (one per update), best_val_acc, best_step.
-    With restore_best, the model ends with its best-validation state.
+    With restore_best, the model ends with its best-validation state. jit: replay each
+    batch shape's recorded step (tinygrad_dl.jit; same numbers, less Python); False: eager.
     """
     X, y = data.X_train, data.y_train
     X_val, y_val = getattr(data, "X_val", None), getattr(data, "y_val", None)
@@ -116,6 +119,13 @@ def fit(
         bar.set_postfix(cost=f"{tr['cost']:.3f}", val_acc=f"{row.get('val_acc', math.nan):.3f}")
 
     params = model.parameters()
+
+    def train_step(Xb: np.ndarray, yb: np.ndarray) -> Any:
+        cost = model.loss(Xb, yb)
+        cost.backward()
+        return cost
+
+    train_step = capture(train_step, enabled=jit)
     model.train()
     step = 0
     with progress_bar(n_updates, progress, type(model).__name__, leave=False) as bar:
@@ -132,10 +142,9 @@ def fit(
                 eta_t = schedule(step)
                 optimizer.lr = eta_t
                 optimizer.zero_grad()
-                cost = model.loss(X[ix], y[ix])
+                cost = train_step(X[ix], y[ix])  # the cost and, into .grad, its gradient
                 check_finite(float(cost.item()), what="the mini-batch cost", epoch=epoch,
                              step=step + 1, eta=eta_t)
-                cost.backward()
                 if clip is not None:
                     clip_grad_value_(params, clip)
                 if clip_norm is not None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.jit import jit as capture
 from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.optim import AdaGrad, Optimizer, clip_grad_value_
 
@@ -50,6 +51,7 @@ def fit_rnn(
     restore_best: bool = False,
     progress: bool = True,
     history: History | None = None,
+    jit: bool = True,
 ) -> History:
     """Train a CharRNN on data (a text.CharData); returns the History.
 
@@ -57,6 +59,7 @@ def fit_rnn(
     (neither given: one epoch). Rows (step, epoch, eta, train_loss, smooth_loss) are logged
     every log_every updates. A sample_length-character sample is drawn before the first update
     and every sample_every updates, passed to print_fn and kept in history.meta["samples"].
+    jit: replay the recorded update step (tinygrad_dl.jit; same numbers); False: eager.
     """
     if seq_length < 1:
         raise ValueError(f"fit_rnn: seq_length must be >= 1, got {seq_length}")
@@ -95,6 +98,12 @@ def fit_rnn(
         if print_fn is not None:
             print_fn(format_sample(samples[-1]))
 
+    def train_step(X: np.ndarray, Y: np.ndarray, h0: np.ndarray) -> Any:
+        loss = model.loss(X, Y, h0=h0)  # also sets model.h_last
+        loss.backward()
+        return loss
+
+    train_step = capture(train_step, enabled=jit)
     e, epoch, step = 0, 1, 0
     with progress_bar(n_updates, progress, "char-rnn", leave=False) as bar:
         if sample_every:
@@ -105,11 +114,10 @@ def fit_rnn(
                 h = np.zeros(m, dtype=dtype)
             X, Y = ints[e:e + seq_length], ints[e + 1:e + seq_length + 1]
             optimizer.zero_grad()
-            loss = model.loss(X, Y, h0=h)
+            loss = train_step(X, Y, h)  # the loss and, into .grad, its gradient
             lv = float(loss.item())
             check_finite(lv, what="the sequence loss", epoch=epoch, step=step + 1,
                          eta=optimizer.lr)
-            loss.backward()
             if clip is not None:
                 clip_grad_value_(params, clip)
             optimizer.step()

@@ -104,6 +104,7 @@ def run_training(
     out: str | os.PathLike[str] | None = None,
     progress: bool = True,
     print_fn: Any = print,
+    jit: bool = True,
 ) -> TrainResult:
     """Train one of the four models with the course's settings updated by `params`.
 
@@ -112,7 +113,8 @@ def run_training(
     (the embedded corpus). The model is initialized from default_rng([seed, 0]) and the data
     are shuffled with default_rng(seed): the same seed gives the same run.
     out: a directory to write history.json, model.npz, result.json and the plots into.
-    print_fn receives the char-RNN's text samples (None: silent).
+    print_fn receives the char-RNN's text samples (None: silent). jit=False trains eagerly
+    instead of replaying the recorded step (tinygrad_dl.jit; the numbers are the same).
     """
     p = resolve_params(model, params)
     cls = model_class(model)
@@ -134,7 +136,7 @@ def run_training(
                     optimizer=_rnn_optimizer(p, net), seed=seed,
                     sample_every=p["sample_every"], sample_length=p["sample_length"],
                     temperature=p["temperature"], log_every=log_every, print_fn=print_fn,
-                    restore_best=p["restore_best"], progress=progress, history=hist)
+                    restore_best=p["restore_best"], progress=progress, history=hist, jit=jit)
             result = _rnn_result(net, chars, p, hist, seed)
         else:
             ds = _load_data(data, p, dtype)
@@ -144,7 +146,7 @@ def run_training(
             fit(net, ds, epochs=p["epochs"], n_batch=p["n_batch"], optimizer=_optimizer(p, net),
                 schedule=schedule, n_updates=n_updates, clip=p["clip"], clip_norm=p["clip_norm"],
                 seed=seed, eval_every=p["eval_every"], restore_best=p["restore_best"],
-                progress=progress, history=hist)
+                progress=progress, history=hist, jit=jit)
             result = _classifier_result(net, ds, hist)
     except NonFiniteLossError:
         if out_dir is not None:  # keep what was logged up to the blow-up, for the post-mortem

@@ -1,0 +1,236 @@
+"""tinygrad_dl.jit: replayed steps give exactly eager's numbers (every model, random op
+compositions, the training loops), per-step data is an input or replay is refused, and values
+nothing reads are not computed."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from test_engine import STEPS, composition
+
+from tinygrad_dl import Tensor
+from tinygrad_dl.jit import JitError, jit
+from tinygrad_dl.models import CharRNN, KLayer, OneLayer, TwoLayer
+from tinygrad_dl.ops import SumOfSquares, Tap
+from tinygrad_dl.ops import Dropout as DropoutOp
+
+CLASSIFIERS = {
+    "one-layer": lambda dt: OneLayer(12, 5, lam=0.1, rng=np.random.default_rng(0), dtype=dt),
+    "two-layer": lambda dt: TwoLayer(12, 7, 5, lam=0.1, rng=np.random.default_rng(0), dtype=dt),
+    "k-layer BN dropout": lambda dt: KLayer(12, [7, 6], 5, lam=0.1, dropout=0.3,
+                                            rng=np.random.default_rng(0), dtype=dt),
+    "k-layer no BN": lambda dt: KLayer(12, [7, 6], 5, batch_norm=False, lam=0.1,
+                                       rng=np.random.default_rng(0), dtype=dt),
+}
+
+
+def train_classifier(make, dtype, use_jit, returns=True):
+    """Six SGD steps over shuffled batches of 10, then one partial batch of 7 four times."""
+    model = make(dtype)
+    params = model.parameters()
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 12)).astype(dtype)
+    y = rng.integers(0, 5, 40)
+
+    def step(Xb, yb):
+        J = model.loss(Xb, yb)
+        J.backward()
+        return J if returns else None
+
+    f = jit(step, strict=True) if use_jit else step
+    costs = []
+    for size in [10] * 6 + [7] * 4:
+        ix = rng.permutation(40)[:size]
+        for p in params:
+            p.grad = None
+        J = f(X[ix], y[ix])
+        costs.append(None if J is None else J.data.copy())
+        for p in params:
+            p.data -= 0.1 * p.grad
+    return costs, model.state_dict(), f
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(CLASSIFIERS))
+def test_classifier_replay_is_bit_identical(name, dtype):
+    costs, state, _ = train_classifier(CLASSIFIERS[name], dtype, False)
+    costs_j, state_j, f = train_classifier(CLASSIFIERS[name], dtype, True)
+    assert f.replays == 6  # 4 replays of the batch of 10, 2 of the partial batch of 7
+    for a, b in zip(costs, costs_j):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert state.keys() == state_j.keys()  # parameters, BN running statistics
+    for k in state:
+        assert np.array_equal(state[k], state_j[k]), k
+
+
+def train_rnn(fused, dtype, use_jit):
+    model = CharRNN(9, m=6, rng=np.random.default_rng(0), fused=fused, dtype=dtype)
+    params = model.parameters()
+    text = np.random.default_rng(1).integers(0, 9, 200)
+
+    def step(X, Y, h):
+        J = model.loss(X, Y, h)
+        J.backward()
+        return J
+
+    f = jit(step, strict=True) if use_jit else step
+    h, out = np.zeros(6, dtype=dtype), []
+    for e in range(0, 120, 10):
+        for p in params:
+            p.grad = None
+        out.append(f(text[e:e + 10], text[e + 1:e + 11], h).item())
+        h = model.h_last
+        out.append(h.copy())
+        for p in params:
+            p.data -= 0.1 * p.grad
+    return out, model.state_dict(), f
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fused", [False, True])
+def test_char_rnn_replay_is_bit_identical(fused, dtype):
+    out, state, _ = train_rnn(fused, dtype, False)
+    out_j, state_j, f = train_rnn(fused, dtype, True)
+    assert f.replays == 10
+    for a, b in zip(out, out_j):
+        assert np.array_equal(a, b)  # the losses and h_last, which replay sets through Tap
+    for k in state:
+        assert np.array_equal(state[k], state_j[k]), k
+
+
+@given(composition())
+def test_random_compositions_replay_like_eager(case):
+    steps, x, y, W = case
+    yt, Wt = Tensor(y, requires_grad=True), Tensor(W, requires_grad=True)
+
+    def step(xa, g):
+        t = Tensor(xa) * yt  # so that something needs a gradient
+        for s in steps:
+            t = STEPS[s](t, Tensor(xa), yt, Wt)
+        t.backward(g)
+        return t
+
+    f = jit(step, strict=True)
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        xa = x + 0.1 * i
+        g = rng.standard_normal(step(xa, np.ones(x.shape)).shape)
+        yt.grad = Wt.grad = None
+        eager = step(xa, g).data, yt.grad, Wt.grad
+        yt.grad = Wt.grad = None
+        out = f(xa, g)
+        assert np.array_equal(out.data, eager[0])
+        for a, b in zip((yt.grad, Wt.grad), eager[1:]):
+            assert (a is None and b is None) or np.array_equal(a, b)
+    assert f.replays == 2
+
+
+# ---- what replay computes --------------------------------------------------------------------
+def counting(monkeypatch, cls, method):
+    calls = []
+    orig = getattr(cls, method)
+
+    def wrapped(ctx, *a, **k):
+        calls.append(1)
+        return orig(ctx, *a, **k)
+
+    monkeypatch.setattr(cls, method, wrapped)
+    return calls
+
+
+@pytest.mark.parametrize("returns", [False, True])
+def test_unread_values_are_not_computed(monkeypatch, returns):
+    calls = counting(monkeypatch, SumOfSquares, "forward")
+    costs, state, f = train_classifier(CLASSIFIERS["two-layer"], np.float64, True, returns)
+    recorded = 4  # two recordings per batch size
+    assert len(calls) == (recorded + f.replays if returns else recorded)
+    _, state_eager, _ = train_classifier(CLASSIFIERS["two-layer"], np.float64, False, returns)
+    for k in state:  # the L2 gradient is there all the same
+        assert np.array_equal(state[k], state_eager[k])
+
+
+# ---- per-step data must be an input --------------------------------------------------------
+def test_per_step_constant_is_refused():
+    w = Tensor(np.ones(3), requires_grad=True)
+    state = {"k": 0}
+
+    def step(x):  # reads a Python counter the step does not take as an argument
+        state["k"] += 1
+        (Tensor(x) * w * Tensor(np.full(3, float(state["k"])))).sum().backward()
+
+    with pytest.raises(JitError, match="constant that changed between calls"):
+        f = jit(step, strict=True)
+        for _ in range(3):
+            f(np.ones(3))
+    f = jit(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            w.grad = None
+            f(np.ones(3))
+    assert len(caught) == 1 and "running it eagerly" in str(caught[0].message)
+    assert f.replays == 0 and np.array_equal(w.grad, np.full(3, float(state["k"])))
+
+
+def test_converted_input_is_refused():
+    model = OneLayer(12, 5, rng=np.random.default_rng(0), dtype=np.float32)
+    f = jit(lambda X, y: model.loss(X, y).backward(), strict=True)
+    X, y = np.ones((4, 12)), np.zeros(4, dtype=np.int64)  # float64: converted in the step
+    f(X, y)
+    with pytest.raises(JitError, match="op 0 \\(MatMul\\)"):
+        f(X + 1, y)
+
+
+def test_zero_grad_inside_the_step_is_refused():
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        w.grad = None  # replay runs no Python: this would silently accumulate instead
+        (Tensor(x) * w).sum().backward()
+
+    f = jit(step, strict=True)
+    f(np.ones(3))
+    f(np.ones(3))
+    with pytest.raises(JitError, match="zero_grad"):
+        f(np.ones(3))
+
+
+def test_other_arguments_and_reset():
+    w = Tensor(np.ones(3), requires_grad=True)
+    f = jit(lambda x, scale: (Tensor(x) * w * scale).sum())
+    for scale in (2.0, 2.0, 3.0, 3.0, 2.0):  # a scalar argument is part of the signature
+        assert f(np.ones(3), scale).item() == 3 * scale
+    assert f.replays == 1
+    f.reset()
+    assert f.replays == 0 and not f.cache
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert f(np.ones(3), [1.0]).data.shape == ()  # a list: not replayable, runs eagerly
+    assert "neither an array" in str(caught[0].message)
+
+
+# ---- the new ops ---------------------------------------------------------------------------
+def test_dropout_op_draws_through_sample_and_masks_the_gradient():
+    rng = np.random.default_rng(0)
+    x = Tensor(np.arange(1.0, 7.0), requires_grad=True)
+
+    def sample(shape, dtype):
+        return (rng.random(shape) >= 0.5).astype(dtype) * 2.0
+
+    out = DropoutOp.apply(x, sample=sample)
+    mask = (np.random.default_rng(0).random(6) >= 0.5) * 2.0
+    assert np.array_equal(out.data, x.data * mask)
+    out.backward(np.full(6, 3.0))
+    assert np.array_equal(x.grad, 3.0 * mask)
+
+
+def test_tap_calls_fn_and_passes_the_gradient_through():
+    seen = []
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    out = Tap.apply(x, fn=seen.append)
+    assert seen[0] is x.data and out.data is x.data
+    (out * 2).sum().backward()
+    assert np.array_equal(x.grad, np.full(3, 2.0))
