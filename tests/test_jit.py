@@ -234,3 +234,50 @@ def test_tap_calls_fn_and_passes_the_gradient_through():
     assert seen[0] is x.data and out.data is x.data
     (out * 2).sum().backward()
     assert np.array_equal(x.grad, np.full(3, 2.0))
+
+
+# ---- the training loops ----------------------------------------------------------------------
+def replays_counted(monkeypatch):
+    from tinygrad_dl import jit as jit_module
+
+    return counting(monkeypatch, jit_module._Plan, "run")
+
+
+@pytest.mark.filterwarnings("error")  # no fallback to eager
+def test_fit_with_and_without_jit_trains_identically(monkeypatch):
+    from types import SimpleNamespace
+
+    from tinygrad_dl.train import fit
+
+    rng = np.random.default_rng(0)
+    data = SimpleNamespace(X_train=rng.standard_normal((47, 12)), y_train=rng.integers(0, 5, 47),
+                           X_val=rng.standard_normal((20, 12)), y_val=rng.integers(0, 5, 20))
+    runs, replays = [], replays_counted(monkeypatch)
+    for use_jit in (False, True):
+        model = CLASSIFIERS["k-layer BN dropout"](np.float64)
+        hist = fit(model, data, epochs=4, n_batch=10, eta=0.05, progress=False, jit=use_jit)
+        runs.append((hist, model.state_dict()))
+    assert len(replays) == 4 * 5 - 4  # 2 recordings each of the batch of 10 and of 7
+    (h0, s0), (h1, s1) = runs
+    for key in ("train_cost", "val_cost", "val_acc"):
+        assert np.array_equal(h0[key], h1[key])
+    for k in s0:
+        assert np.array_equal(s0[k], s1[k]), k
+
+
+@pytest.mark.filterwarnings("error")
+def test_fit_rnn_with_and_without_jit_trains_identically(monkeypatch):
+    from tinygrad_dl.data import CharData
+    from tinygrad_dl.train import fit_rnn
+
+    data = CharData("the quick brown fox jumps over the lazy dog. " * 4)
+    runs, replays = [], replays_counted(monkeypatch)
+    for use_jit in (False, True):
+        model = CharRNN(data.K, m=8, rng=np.random.default_rng(0))
+        hist = fit_rnn(model, data, n_updates=30, seq_length=10, sample_every=None,
+                       progress=False, print_fn=None, jit=use_jit)
+        runs.append((hist["train_loss"], model.state_dict()))
+    assert len(replays) == 28
+    assert np.array_equal(runs[0][0], runs[1][0])
+    for k in runs[0][1]:
+        assert np.array_equal(runs[0][1][k], runs[1][1][k]), k
