@@ -14,8 +14,8 @@ from test_engine import STEPS, composition
 from tinygrad_dl import Tensor
 from tinygrad_dl.jit import JitError, jit
 from tinygrad_dl.models import CharRNN, KLayer, OneLayer, TwoLayer
-from tinygrad_dl.ops import SumOfSquares, Tap
 from tinygrad_dl.ops import Dropout as DropoutOp
+from tinygrad_dl.ops import SumOfSquares, Tap
 
 CLASSIFIERS = {
     "one-layer": lambda dt: OneLayer(12, 5, lam=0.1, rng=np.random.default_rng(0), dtype=dt),

@@ -21,6 +21,7 @@ from .workloads import (
     epoch_fns,
     hand_step,
     now,
+    replay_epoch_fn,
     synthetic_data,
 )
 
@@ -45,6 +46,10 @@ def memory_rows(cfg: Config, dtype: str) -> list[Row]:
         ours, hand = _traced(autograd_epoch) / 2**20, _traced(hand_epoch) / 2**20
         rows.append(Row(f"peak memory, {name} epoch", dtype, "MiB", ours, hand,
                         note="tracemalloc, above the data"))
+        replay_epoch = replay_epoch_fn(cfg, make(dtype), X, y)
+        replay_epoch()  # record first: the peak of an epoch of replays
+        rows.append(Row(f"peak memory, {name} epoch replayed (jit)", dtype, "MiB",
+                        _traced(replay_epoch) / 2**20, hand, note="tracemalloc, above the data"))
 
     # memory growth: if the graph or its saved arrays leaked, step N would hold more NumPy
     # memory than step n. (Python objects are reported apart: CPython's free lists of tuples

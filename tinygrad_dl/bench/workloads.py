@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl import Tensor
+from tinygrad_dl.jit import jit
 from tinygrad_dl.models import KLayer, OneLayer, TwoLayer
 
 
@@ -147,3 +148,24 @@ def epoch_fns(
             hand_step(model, named, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
 
     return autograd_epoch, hand_epoch
+
+
+def replay_epoch_fn(cfg: Config, model: Any, X: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    """The autograd epoch with its step captured once and replayed (tinygrad_dl.jit). The
+    step returns nothing, like hand_step: the cost's value is not computed, only its gradient."""
+    params = model.parameters()
+    B, nb = cfg.batch, cfg.n // cfg.batch
+
+    @jit
+    def step(Xb: np.ndarray, yb: np.ndarray) -> None:
+        model.loss(Xb, yb).backward()
+
+    def replay_epoch() -> None:
+        for i in range(nb):
+            for p in params:
+                p.grad = None
+            step(X[i * B:(i + 1) * B], y[i * B:(i + 1) * B])
+            for p in params:
+                p.data -= cfg.lr * p.grad
+
+    return replay_epoch
