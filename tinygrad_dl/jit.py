@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -249,6 +250,27 @@ class _Plan:
             ctx = cls()
             ctx.needs_input_grad = list(needs) if needs else [False] * len(srcs[i])
             self.ctxs.append(ctx)
+        # one register file per run: op outputs, then the step's inputs, then the parameter
+        # Tensors' arrays (read afresh every run: optimizers may rebind .data), then constants
+        n_in = len(rec.inputs)
+        template: list[Any] = [None] * (n + n_in)
+        self.params: list[tuple[int, Any]] = []
+        reg: dict[Any, int] = {}
+
+        def register(k: int, r: Any) -> int:
+            if k == OUT:
+                return r
+            if k == IN:
+                return n + r
+            key = (k, id(r))
+            if key not in reg:
+                reg[key] = len(template)
+                template.append(None if k == PARAM else r)
+                if k == PARAM:
+                    self.params.append((reg[key], r))
+            return reg[key]
+
+        self.n, self.template = n, template
         self.steps: list[tuple[Any, ...]] = []
         for ev in rec.events:
             if ev[0] == "op":
@@ -260,21 +282,27 @@ class _Plan:
                 nested = tuple(k for k, v in params.items()
                                if type(v) is tuple and any(isinstance(x, _Input) for x in v))
                 fn = self.ctxs[i].forward if modes[i] == FULL else self.ctxs[i].prepare
-                self.steps.append(("op", i, fn, srcs[i], params, ins, nested, free[i],
-                                   i not in in_bwd))
+                idx = tuple(register(k, r) for k, r in srcs[i])
+                get = idx[0] if len(idx) == 1 else itemgetter(*idx)
+                self.steps.append((True, i, fn, len(idx) == 1, get, params, ins, nested,
+                                   tuple(free[i]), i not in in_bwd))
             else:
                 _, root, seed, order, leaves, retain = ev
-                order = tuple((k, parents, self.ctxs[k]) for k, parents in order)
-                self.steps.append(("bwd", root, seed, order, leaves, retain))
-        self.outputs = rec.outputs
+                order = tuple((k, parents, self.ctxs[k].backward, self.ctxs[k])
+                              for k, parents in order)
+                seed = (n + seed[1]) if seed[0] == IN else register(CONST, seed[1])
+                self.steps.append((False, root, seed, order, leaves, retain))
+        self.outputs = None if rec.outputs == ("py", None) else rec.outputs
 
     def run(self, arrays: list[np.ndarray]) -> Any:
-        vals: list[Any] = [None] * len(self.ctxs)
+        regs = self.template.copy()
+        n = self.n
+        regs[n:n + len(arrays)] = arrays
+        for r, t in self.params:
+            regs[r] = t.data
         for step in self.steps:
-            if step[0] == "op":
-                _, i, fn, srcs, params, ins, nested, free, done = step
-                args = [vals[r] if k == OUT else arrays[r] if k == IN
-                        else r.data if k == PARAM else r for k, r in srcs]
+            if step[0]:
+                _, i, fn, single, get, params, ins, nested, free, done = step
                 if ins or nested:
                     params = dict(params)
                     for key, j in ins:
@@ -282,14 +310,14 @@ class _Plan:
                     for key in nested:
                         params[key] = tuple(arrays[x.j] if isinstance(x, _Input) else x
                                             for x in params[key])
-                vals[i] = fn(*args, **params)
+                regs[i] = fn(regs[get], **params) if single else fn(*get(regs), **params)
                 for r in free:
-                    vals[r] = None
+                    regs[r] = None
                 if done:  # no backward will read what forward saved
                     self.ctxs[i].__dict__ = {}
             else:
-                _backward(step, arrays)
-        return _build(self.outputs, vals, arrays)
+                _backward(step, regs)
+        return None if self.outputs is None else _build(self.outputs, regs, n)
 
 
 def _needed_outputs(out: Any, acc: set[int]) -> None:
@@ -300,20 +328,20 @@ def _needed_outputs(out: Any, acc: set[int]) -> None:
             _needed_outputs(x, acc)
 
 
-def _build(out: Any, vals: list[Any], arrays: list[np.ndarray]) -> Any:
+def _build(out: Any, regs: list[Any], n: int) -> Any:
     kind = out[0]
     if kind == "t":
         k, r = out[1], out[2]
-        return Tensor(vals[r] if k == OUT else arrays[r] if k == IN
+        return Tensor(regs[r] if k == OUT else regs[n + r] if k == IN
                       else r.data if k == PARAM else r)
     if kind in (tuple, list):
-        return kind(_build(x, vals, arrays) for x in out[1:])
+        return kind(_build(x, regs, n) for x in out[1:])
     if kind == "in":
-        return arrays[out[1]]
+        return regs[n + out[1]]
     return out[1]
 
 
-def _backward(step: tuple[Any, ...], arrays: list[np.ndarray]) -> None:
+def _backward(step: tuple[Any, ...], regs: list[Any]) -> None:
     """engine.backward's loop over the recorded order, with engine._Pending's ownership rule
     (keyed by slot, not by Tensor), so every sum happens in the same order: bit-identical."""
     _, root, seed, order, leaves, retain = step
@@ -324,39 +352,41 @@ def _backward(step: tuple[Any, ...], arrays: list[np.ndarray]) -> None:
                 f"{'None' if was_none else 'set'} when the step was recorded but not now; "
                 "call optimizer.zero_grad() outside the jitted step (replay runs no Python)"
             )
-    grads: dict[int, Any] = {root: arrays[seed[1]] if seed[0] == IN else seed[1]}
+    grads: dict[int, Any] = {root: regs[seed]}
     owned: set[int] = set()
-    for key, parents, ctx in order:
-        g = grads.pop(key, None)
+    pop, get, own, disown = grads.pop, grads.get, owned.add, owned.discard
+    ndarray = np.ndarray
+    for key, parents, backward, ctx in order:
+        g = pop(key, None)
         if g is None:
             continue
-        in_grads = ctx.backward(g)
+        in_grads = backward(g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         for pos, pkey in parents:
             gi = in_grads[pos]
             if gi is None:
                 continue
-            if type(gi) is not np.ndarray:
+            if type(gi) is not ndarray:
                 gi = np.asarray(gi)
-            prev = grads.get(pkey)
+            prev = get(pkey)
             if prev is None:
                 grads[pkey] = gi
                 if (gi is not g and gi.base is None and gi.flags.writeable
-                        and _only_once(gi, in_grads)):
-                    owned.add(pkey)
+                        and (len(in_grads) == 1 or _only_once(gi, in_grads))):
+                    own(pkey)
                 else:
-                    owned.discard(pkey)
+                    disown(pkey)
             elif pkey in owned:
                 prev += gi
             else:
                 total = prev + gi
-                grads[pkey] = total if type(total) is np.ndarray else np.asarray(total)
-                owned.add(pkey)
+                grads[pkey] = total if type(total) is ndarray else np.asarray(total)
+                own(pkey)
         if not retain:
             ctx.__dict__ = {}
     for key, t, _ in leaves:
-        g = grads.pop(key, None)
+        g = pop(key, None)
         if g is not None:
             store_grad(t, g, key in owned)
 
@@ -364,6 +394,12 @@ def _backward(step: tuple[Any, ...], arrays: list[np.ndarray]) -> None:
 def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
                ) -> tuple[Any, list[np.ndarray]] | tuple[None, None]:
     """(cache key, input arrays): shapes and dtypes of arrays, values of plain scalars."""
+    if not kwargs:  # the common case: arrays only
+        for v in args:
+            if type(v) is not np.ndarray:
+                break
+        else:
+            return tuple([(v.shape, v.dtype) for v in args]), args
     key: list[Any] = []
     arrays: list[np.ndarray] = []
     for v in (*args, *(kwargs[k] for k in sorted(kwargs))):
@@ -372,13 +408,13 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
                 return None, None
             v = v.data
         if isinstance(v, np.ndarray):
-            key.append((v.shape, v.dtype.str))
+            key.append((v.shape, v.dtype))
             arrays.append(v)
         elif v is None or type(v) in (bool, int, float, str):
             key.append(("v", type(v).__name__, v))
         else:
             return None, None
-    return (tuple(key), tuple(sorted(kwargs))), arrays
+    return (tuple(key), tuple(sorted(kwargs))) if kwargs else tuple(key), arrays
 
 
 class jit:
