@@ -35,6 +35,8 @@ import numpy as np
 
 from . import engine
 from .engine import _only_once, store_grad
+from .ops import GetItem, MatMul
+from .ops.shape import _is_basic
 from .tensor import Tensor
 
 __all__ = ["JitError", "jit"]
@@ -61,6 +63,7 @@ class _Recording:
 
     def __init__(self, arrays: list[np.ndarray]) -> None:
         self.inputs = {id(a): i for i, a in enumerate(arrays)}
+        self.shapes = [a.shape for a in arrays]
         self.ops: list[tuple[Any, ...]] = []  # (cls, sources, params, grad needs or None, out)
         self.events: list[tuple[Any, ...]] = []  # ("op", i) and ("bwd", ...) in call order
         self.slot: dict[int, int] = {}  # id(output Tensor) -> op index
@@ -209,7 +212,7 @@ class _Plan:
     """A recording compiled for replay: per op its mode, argument sources and the slots to
     free after it; per backward the order, the parents' keys and the leaves."""
 
-    def __init__(self, rec: _Recording) -> None:
+    def __init__(self, rec: _Recording, exact: bool = False) -> None:
         ops, n = rec.ops, len(rec.ops)
         in_bwd: set[int] = set()
         for ev in rec.events:
@@ -288,7 +291,8 @@ class _Plan:
                                    tuple(free[i]), i not in in_bwd))
             else:
                 _, root, seed, order, leaves, retain = ev
-                order = tuple((k, parents, self.ctxs[k].backward, self.ctxs[k])
+                special = _special_backwards(ops, order, n, rec.shapes, exact)
+                order = tuple((k, parents, self.ctxs[k].backward, self.ctxs[k], special.get(k))
                               for k, parents in order)
                 seed = (n + seed[1]) if seed[0] == IN else register(CONST, seed[1])
                 self.steps.append((False, root, seed, order, leaves, retain))
@@ -356,13 +360,17 @@ def _backward(step: tuple[Any, ...], regs: list[Any]) -> None:
     owned: set[int] = set()
     pop, get, own, disown = grads.pop, grads.get, owned.add, owned.discard
     ndarray = np.ndarray
-    for key, parents, backward, ctx in order:
+    deferred: dict[int, tuple[list[Any], list[Any]]] = {}
+    for key, parents, backward, ctx, special in order:
         g = pop(key, None)
         if g is None:
             continue
-        in_grads = backward(g)
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
+        if special is not None:
+            in_grads = _special(special, ctx, g, grads, owned, deferred)
+        else:
+            in_grads = backward(g)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
         for pos, pkey in parents:
             gi = in_grads[pos]
             if gi is None:
@@ -385,10 +393,92 @@ def _backward(step: tuple[Any, ...], regs: list[Any]) -> None:
                 own(pkey)
         if not retain:
             ctx.__dict__ = {}
+    for pkey, (xs, gs) in deferred.items():  # sum_t x_t^T g_t as one matrix product
+        _add_fresh(grads, owned, pkey, np.concatenate(xs).T @ np.concatenate(gs))
     for key, t, _ in leaves:
         g = pop(key, None)
         if g is not None:
             store_grad(t, g, key in owned)
+
+
+# ---- two backward patterns replay runs without the per-op cost ------------------------------
+SCATTER, DEFER = "scatter", "defer"
+_NONE2 = (None, None)
+
+
+def _special_backwards(ops: list[tuple[Any, ...]], order: tuple[Any, ...], n: int,
+                       shapes: list[tuple[int, ...]], exact: bool) -> dict[int, tuple[Any, ...]]:
+    """Ops whose backward replay does itself, by op index:
+    - GetItem with a basic index (x[t:t+1], one RNN step's row): its gradient is added into
+      the input's pending gradient at the index, not as a full array of zeros (eager's
+      O(T) zeros per step made an unfused RNN's backward O(T^2)). Same sums: bit-identical.
+    - (unless exact) MatMul of a one-row x by a parameter W used so by several ops (an
+      unfused RNN's h_{t-1} W): dW = sum_t h_{t-1}^T g_t is formed as ONE matrix product
+      H^T G at the end, as the hand-written BPTT does, instead of T outer products and T
+      additions. Equal to rounding, not bit for bit.
+    """
+    def shape_of(k: int, r: Any) -> tuple[int, ...]:
+        return (ops[r][4].shape if k == OUT else shapes[r] if k == IN
+                else r.data.shape if k == PARAM else np.shape(r))
+
+    special: dict[int, tuple[Any, ...]] = {}
+    users: dict[int, list[int]] = {}
+    for k, parents in order:
+        cls, sources, params, needs, _ = ops[k]
+        if cls is GetItem and _is_basic(params["index"]) and len(parents) == 1:
+            special[k] = (SCATTER, parents[0][1], params["index"])
+        elif (cls is MatMul and not exact and needs[1] and parents[-1][0] == 1
+              and parents[-1][1] >= n and len(shape_of(*sources[0])) == 2
+              and shape_of(*sources[0])[0] == 1 and len(shape_of(*sources[1])) == 2):
+            users.setdefault(parents[-1][1], []).append(k)
+    for pkey, ks in users.items():
+        if len(ks) > 1:
+            for k in ks:
+                special[k] = (DEFER, pkey, ops[k][3][0])
+    return special
+
+
+def _special(special: tuple[Any, ...], ctx: Any, g: np.ndarray, grads: dict[int, Any],
+             owned: set[int], deferred: dict[int, Any]) -> tuple[Any, ...]:
+    """Run one special backward (see _special_backwards); returns what is left for the
+    generic accumulation (nothing, or a MatMul's input gradient)."""
+    kind, pkey = special[0], special[1]
+    if kind == SCATTER:
+        index = special[2]
+        prev = grads.get(pkey)
+        if prev is None:
+            buf = np.zeros(ctx.shape, dtype=ctx.dtype)
+            buf[index] = g
+            grads[pkey] = buf
+            owned.add(pkey)
+        elif pkey in owned:
+            prev[index] += g
+        else:
+            buf = prev.copy()
+            buf[index] += g
+            grads[pkey] = buf
+            owned.add(pkey)
+        return _NONE2
+    x, y = ctx.saved
+    pending = deferred.get(pkey)
+    if pending is None:
+        pending = deferred[pkey] = ([], [])
+    pending[0].append(x)
+    pending[1].append(g)
+    return (g @ y.T if special[2] else None), None
+
+
+def _add_fresh(grads: dict[int, Any], owned: set[int], key: int, g: np.ndarray) -> None:
+    """Add a freshly allocated gradient (ours) into the pending one."""
+    prev = grads.get(key)
+    if prev is None:
+        grads[key] = g
+        owned.add(key)
+    elif key in owned:
+        prev += g
+    else:
+        grads[key] = prev + g
+        owned.add(key)
 
 
 def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -424,11 +514,14 @@ class jit:
     be replayed instead of running it eagerly with a warning; `max_signatures` bounds how many
     input shapes get their own recording (more run eagerly). `enabled=False` always runs fn.
     `replays` counts replayed calls; `fallbacks` maps a signature to why it runs eagerly.
+    exact=True keeps replay bit-identical to eager everywhere (it is, except that by default
+    a parameter used by several one-row matmuls, an unfused RNN's W, gets its gradient as one
+    matrix product, as hand-written BPTT does: equal to rounding).
     """
 
     def __init__(self, fn: Callable[..., Any] | None = None, *, strict: bool = False,
-                 max_signatures: int = 8, enabled: bool = True) -> None:
-        self.fn, self.strict, self.enabled = fn, strict, enabled
+                 max_signatures: int = 8, enabled: bool = True, exact: bool = False) -> None:
+        self.fn, self.strict, self.enabled, self.exact = fn, strict, enabled, exact
         self.max_signatures = max_signatures
         self.reset()
 
@@ -476,7 +569,7 @@ class jit:
             why = _difference(entry, rec)
             if why is not None:
                 return self._refuse(key, why, result)
-            self.cache[key] = _Plan(rec)
+            self.cache[key] = _Plan(rec, self.exact)
         return result
 
     def _eager(self, key: Any, why: str, args: Any, kwargs: Any) -> Any:
