@@ -257,7 +257,7 @@ class _Pending:
             if prev is None:
                 grads[key] = g
                 if (g is not upstream and g.base is None and g.flags.writeable
-                        and _only_once(g, in_grads)):
+                        and (len(in_grads) == 1 or _only_once(g, in_grads))):
                     owned.add(key)
                 else:
                     owned.discard(key)

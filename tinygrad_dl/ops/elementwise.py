@@ -48,10 +48,16 @@ class Mul(Function):
     def backward(ctx, g):
         x, y = ctx.saved
         nx, ny = ctx.needs_input_grad
-        return (
-            unbroadcast(g * y, x.shape) if nx else None,
-            unbroadcast(g * x, y.shape) if ny else None,
-        )
+        gx = gy = None
+        if nx:  # (shapes compared here: the per-op call to unbroadcast is most of the cost)
+            gx = g * y
+            if gx.shape != x.shape:
+                gx = unbroadcast(gx, x.shape)
+        if ny:
+            gy = g * x
+            if gy.shape != y.shape:
+                gy = unbroadcast(gy, y.shape)
+        return gx, gy
 
 
 class Div(Function):
