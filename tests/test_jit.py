@@ -299,3 +299,19 @@ def test_fit_rnn_with_and_without_jit_trains_identically(monkeypatch):
     np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-9)
     for k in runs[0][1]:
         np.testing.assert_allclose(runs[0][1][k], runs[1][1][k], rtol=1e-7, atol=1e-12)
+
+
+def test_nested_and_no_grad_calls_run_eagerly():
+    from tinygrad_dl import no_grad
+
+    w = Tensor(np.ones(3), requires_grad=True)
+    inner = jit(lambda x: Tensor(x) * w)
+    outer = jit(lambda x: inner(x).sum().backward(), strict=True)
+    for _ in range(4):
+        w.grad = None
+        outer(np.full(3, 2.0))
+    assert outer.replays == 2 and inner.replays == 0  # the outer recording saw inner's ops
+    assert np.array_equal(w.grad, np.full(3, 2.0))
+    with no_grad():
+        assert inner(np.ones(3)).requires_grad is False
+    assert inner.replays == 0 and not inner.cache

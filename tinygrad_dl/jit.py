@@ -538,7 +538,9 @@ class jit:
             self.fn = args[0]
             return self
         fn = self.fn
-        if not self.enabled or engine._state.recorder is not None:  # inside another recording
+        state = engine._state
+        # inside another recording, or under no_grad (where eager backward() would refuse)
+        if not self.enabled or state.recorder is not None or not state.grad_enabled:
             return fn(*args, **kwargs)
         key, arrays = _signature(args, kwargs)
         if key is None:
@@ -554,7 +556,6 @@ class jit:
             return self._eager(key, f"more than {self.max_signatures} input signatures",
                                args, kwargs)
         rec = _Recording(arrays)
-        state = engine._state
         state.recorder = rec
         try:
             result = fn(*args, **kwargs)
