@@ -126,3 +126,16 @@ def test_synthesize_errors(rnn_run, tmp_path, capsys):
     clf = checkpoint.save(OneLayer(4, 2, rng=np.random.default_rng(0)), tmp_path / "clf.npz")
     assert main(["synthesize", str(clf)]) == 2
     assert "needs a char-rnn checkpoint" in capsys.readouterr().err
+
+
+def test_no_jit_trains_the_same_model(tmp_path, capsys):
+    """--no-jit runs every update eagerly; the default replays the recorded step: same model."""
+    states = []
+    for flag in ([], ["--no-jit"]):
+        out = tmp_path / f"run{len(states)}"
+        assert main(["train", "k-layer", "--epochs", "1", "--hidden", "10,8", "--out", str(out),
+                     "--no-progress", *flag]) == 0
+        states.append(checkpoint.load(out / "model.npz")[0].state_dict())
+    assert build_parser().parse_args(["train", "one-layer", "--no-jit"]).jit is False
+    for k in states[0]:
+        assert np.array_equal(states[0][k], states[1][k]), k
