@@ -315,3 +315,15 @@ def test_nested_and_no_grad_calls_run_eagerly():
     with no_grad():
         assert inner(np.ones(3)).requires_grad is False
     assert inner.replays == 0 and not inner.cache
+
+
+def test_run_training_with_and_without_jit_gives_the_same_model(monkeypatch, tmp_path):
+    from tinygrad_dl.train import run_training
+
+    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)  # the embedded sample
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    models = [run_training("one-layer", {"epochs": 1}, progress=False, jit=j).model
+              for j in (True, False)]
+    a, b = (m.state_dict() for m in models)
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k
