@@ -287,8 +287,9 @@ class _Plan:
                 fn = self.ctxs[i].forward if modes[i] == FULL else self.ctxs[i].prepare
                 idx = tuple(register(k, r) for k, r in srcs[i])
                 get = idx[0] if len(idx) == 1 else itemgetter(*idx)
-                self.steps.append((True, i, fn, len(idx) == 1, get, params, ins, nested,
-                                   tuple(free[i]), i not in in_bwd))
+                self.steps.append((True, i, fn, len(idx) == 1, get, params,
+                                   (ins, nested) if ins or nested else None,
+                                   tuple(free[i]) or None, i not in in_bwd))
             else:
                 _, root, seed, order, leaves, retain = ev
                 special = _special_backwards(ops, order, n, rec.shapes, exact)
@@ -306,8 +307,9 @@ class _Plan:
             regs[r] = t.data
         for step in self.steps:
             if step[0]:
-                _, i, fn, single, get, params, ins, nested, free, done = step
-                if ins or nested:
+                _, i, fn, single, get, params, subs, free, done = step
+                if subs is not None:  # parameters that are step inputs (targets, indices)
+                    ins, nested = subs
                     params = dict(params)
                     for key, j in ins:
                         params[key] = arrays[j]
@@ -315,8 +317,9 @@ class _Plan:
                         params[key] = tuple(arrays[x.j] if isinstance(x, _Input) else x
                                             for x in params[key])
                 regs[i] = fn(regs[get], **params) if single else fn(*get(regs), **params)
-                for r in free:
-                    regs[r] = None
+                if free is not None:
+                    for r in free:
+                        regs[r] = None
                 if done:  # no backward will read what forward saved
                     self.ctxs[i].__dict__ = {}
             else:
@@ -366,7 +369,7 @@ def _backward(step: tuple[Any, ...], regs: list[Any]) -> None:
         if g is None:
             continue
         if special is not None:
-            in_grads = _special(special, ctx, g, grads, owned, deferred)
+            in_grads = special[0](special, ctx, g, grads, owned, deferred)
         else:
             in_grads = backward(g)
             if type(in_grads) is not tuple:
@@ -402,7 +405,6 @@ def _backward(step: tuple[Any, ...], regs: list[Any]) -> None:
 
 
 # ---- two backward patterns replay runs without the per-op cost ------------------------------
-SCATTER, DEFER = "scatter", "defer"
 _NONE2 = (None, None)
 
 
@@ -426,7 +428,7 @@ def _special_backwards(ops: list[tuple[Any, ...]], order: tuple[Any, ...], n: in
     for k, parents in order:
         cls, sources, params, needs, _ = ops[k]
         if cls is GetItem and _is_basic(params["index"]) and len(parents) == 1:
-            special[k] = (SCATTER, parents[0][1], params["index"])
+            special[k] = (_scatter, parents[0][1], params["index"])
         elif (cls is MatMul and not exact and needs[1] and parents[-1][0] == 1
               and parents[-1][1] >= n and len(shape_of(*sources[0])) == 2
               and shape_of(*sources[0])[0] == 1 and len(shape_of(*sources[1])) == 2):
@@ -434,35 +436,37 @@ def _special_backwards(ops: list[tuple[Any, ...]], order: tuple[Any, ...], n: in
     for pkey, ks in users.items():
         if len(ks) > 1:
             for k in ks:
-                special[k] = (DEFER, pkey, ops[k][3][0])
+                special[k] = (_defer, pkey, ops[k][3][0])
     return special
 
 
-def _special(special: tuple[Any, ...], ctx: Any, g: np.ndarray, grads: dict[int, Any],
+def _scatter(special: tuple[Any, ...], ctx: Any, g: np.ndarray, grads: dict[int, Any],
              owned: set[int], deferred: dict[int, Any]) -> tuple[Any, ...]:
-    """Run one special backward (see _special_backwards); returns what is left for the
-    generic accumulation (nothing, or a MatMul's input gradient)."""
-    kind, pkey = special[0], special[1]
-    if kind == SCATTER:
-        index = special[2]
-        prev = grads.get(pkey)
-        if prev is None:
-            buf = np.zeros(ctx.shape, dtype=ctx.dtype)
-            buf[index] = g
-            grads[pkey] = buf
-            owned.add(pkey)
-        elif pkey in owned:
-            prev[index] += g
-        else:
-            buf = prev.copy()
-            buf[index] += g
-            grads[pkey] = buf
-            owned.add(pkey)
-        return _NONE2
+    """A basic-index GetItem's backward, added into the input's pending gradient in place."""
+    _, pkey, index = special
+    prev = grads.get(pkey)
+    if prev is None:
+        buf = np.zeros(ctx.shape, dtype=ctx.dtype)
+        buf[index] = g
+        grads[pkey] = buf
+        owned.add(pkey)
+    elif pkey in owned:
+        prev[index] += g
+    else:
+        buf = prev.copy()
+        buf[index] += g
+        grads[pkey] = buf
+        owned.add(pkey)
+    return _NONE2
+
+
+def _defer(special: tuple[Any, ...], ctx: Any, g: np.ndarray, grads: dict[int, Any],
+           owned: set[int], deferred: dict[int, Any]) -> tuple[Any, ...]:
+    """A one-row matmul by a shared parameter: x's gradient now, W's later in one product."""
     x, y = ctx.saved
-    pending = deferred.get(pkey)
+    pending = deferred.get(special[1])
     if pending is None:
-        pending = deferred[pkey] = ([], [])
+        pending = deferred[special[1]] = ([], [])
     pending[0].append(x)
     pending[1].append(g)
     return (g @ y.T if special[2] else None), None
