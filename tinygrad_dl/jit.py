@@ -316,7 +316,10 @@ class _Plan:
                     for key in nested:
                         params[key] = tuple(arrays[x.j] if isinstance(x, _Input) else x
                                             for x in params[key])
-                regs[i] = fn(regs[get], **params) if single else fn(*get(regs), **params)
+                if params:
+                    regs[i] = fn(regs[get], **params) if single else fn(*get(regs), **params)
+                else:
+                    regs[i] = fn(regs[get]) if single else fn(*get(regs))
                 if free is not None:
                     for r in free:
                         regs[r] = None
