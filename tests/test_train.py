@@ -118,8 +118,16 @@ class NanAfter(Tiny):
 
 def test_non_finite_error_names_the_exact_epoch_and_step():
     # 120 samples / 50 = 3 updates per epoch: update 7 is the first of epoch 3
+    # jit=False: NanAfter's loss is Python state (a call counter), which a replayed step,
+    # running no Python of the step, would never see again (see README "Capture and replay")
     with pytest.raises(NonFiniteLossError, match="epoch 3, update step 7 "):
-        fit(NanAfter(7), blobs(), epochs=5, n_batch=50, eta=0.1, progress=False)
+        fit(NanAfter(7), blobs(), epochs=5, n_batch=50, eta=0.1, progress=False, jit=False)
+
+
+def test_non_finite_cost_stops_a_replayed_run_too():
+    # a learning rate that blows the weights up: the replayed cost goes non-finite as eager's
+    with pytest.raises(NonFiniteLossError, match="lower the learning rate"):
+        fit(Tiny(lam=1.0), blobs(), epochs=50, n_batch=20, eta=1e3, progress=False)
 
 
 def test_fit_follows_the_schedule_and_stops_after_n_updates():
