@@ -79,7 +79,8 @@ def fit(
     rescales the global gradient norm. Rows are logged at step 0 and after each epoch (or every
     eval_every steps). history.meta gets etas (one per update), best_val_acc, best_step.
     With restore_best, the model ends with its best-validation state. jit: replay each
-    batch shape's recorded step (tinygrad_dl.jit; same numbers, less Python); False: eager.
+    batch shape's recorded step (tinygrad_dl.jit; same numbers, less Python): model.loss is
+    then not re-run, so Python state it keeps (counters, spies) is frozen; False: eager.
     """
     X, y = data.X_train, data.y_train
     X_val, y_val = getattr(data, "X_val", None), getattr(data, "y_val", None)

@@ -59,7 +59,8 @@ def fit_rnn(
     (neither given: one epoch). Rows (step, epoch, eta, train_loss, smooth_loss) are logged
     every log_every updates. A sample_length-character sample is drawn before the first update
     and every sample_every updates, passed to print_fn and kept in history.meta["samples"].
-    jit: replay the recorded update step (tinygrad_dl.jit; same numbers); False: eager.
+    jit: replay the recorded update step (tinygrad_dl.jit; equal to rounding; model.loss is
+    not re-run, so Python state it keeps is frozen); False: eager.
     """
     if seq_length < 1:
         raise ValueError(f"fit_rnn: seq_length must be >= 1, got {seq_length}")
