@@ -327,3 +327,15 @@ def test_run_training_with_and_without_jit_gives_the_same_model(monkeypatch, tmp
     a, b = (m.state_dict() for m in models)
     for k in a:
         assert np.array_equal(a[k], b[k]), k
+
+
+@pytest.mark.parametrize("bad", [-1, 5])
+def test_replayed_step_still_refuses_bad_labels(bad):
+    model = OneLayer(12, 5, rng=np.random.default_rng(0))
+    f = jit(lambda X, y: model.loss(X, y).backward(), strict=True)
+    X, y = np.ones((4, 12)), np.zeros(4, dtype=np.int64)
+    for _ in range(3):
+        f(X, y)
+    assert f.replays == 1
+    with pytest.raises(ValueError, match=f"labels must be in \\[0, 5\\), got .*{bad}"):
+        f(X, np.array([0, 1, bad, 2]))

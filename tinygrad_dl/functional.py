@@ -24,6 +24,7 @@ from .ops import (
     SumOfSquares,
     Where,
 )
+from .ops.loss import check_labels
 from .tensor import Tensor, as_tensor
 
 __all__ = [
@@ -54,19 +55,10 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     if z.ndim == 2 and z.shape[0] == 0:
         raise ValueError("cross_entropy: empty batch (logits of shape "
                          f"{z.shape}): a mean over no samples is undefined")
-    if t.ndim == 1 and z.ndim == 2:
-        _check_labels("cross_entropy", t, z.shape[1])
+    # class indices are checked inside the op (check_labels), so a replayed step checks them too
     if t.ndim == 2 and t.dtype != logits.dtype:
         t = t.astype(logits.dtype)
     return CrossEntropy.apply(logits, targets=t, reduction=reduction)
-
-
-def _check_labels(op: str, y: np.ndarray, K: int) -> None:
-    """Class indices must be integers in [0, K): -1 would silently pick the last class."""
-    if y.dtype.kind not in "iu":
-        raise ValueError(f"{op}: class labels must be integers, got dtype {y.dtype}")
-    if y.size and (y.min() < 0 or y.max() >= K):
-        raise ValueError(f"{op}: labels must be in [0, {K}), got {y.min()}..{y.max()}")
 
 
 def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
@@ -74,7 +66,7 @@ def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
     y = np.asarray(y)
     if y.size == 0 and y.dtype.kind == "f":  # np.asarray([]) is float64: an empty label list
         y = y.astype(np.int64)
-    _check_labels("one_hot", y, num_classes)
+    check_labels("one_hot", y, num_classes)
     out = np.zeros((y.shape[0], num_classes), dtype=dtype)
     out[np.arange(y.shape[0]), y] = 1
     return out

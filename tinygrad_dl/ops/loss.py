@@ -13,6 +13,14 @@ def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+def check_labels(op: str, y: np.ndarray, K: int) -> None:
+    """Class indices must be integers in [0, K): -1 would silently pick the last class."""
+    if y.dtype.kind not in "iu":
+        raise ValueError(f"{op}: class labels must be integers, got dtype {y.dtype}")
+    if y.size and (y.min() < 0 or y.max() >= K):
+        raise ValueError(f"{op}: labels must be in [0, {K}), got {y.min()}..{y.max()}")
+
+
 class Softmax(Function):
     def forward(ctx, z, axis=-1):
         e = np.exp(z - z.max(axis=axis, keepdims=True))
@@ -58,8 +66,8 @@ class CrossEntropy(Function):
         ctx.scale = 1.0 / n if reduction == "mean" else 1.0
         ctx.reduction = reduction
         if targets.ndim == 1:
-            if targets.dtype.kind not in "iu":
-                raise ValueError(f"class-index targets must be integers, got {targets.dtype}")
+            # here, not in functional: per-step targets are re-checked when a step is replayed
+            check_labels("cross_entropy", targets, z.shape[1])
             if targets.shape[0] != n:
                 raise ValueError(f"{n} logit rows but {targets.shape[0]} targets")
             # the common case, in as few passes as the hand-written softmax gradient:
