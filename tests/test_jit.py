@@ -339,3 +339,11 @@ def test_replayed_step_still_refuses_bad_labels(bad):
     assert f.replays == 1
     with pytest.raises(ValueError, match=f"labels must be in \\[0, 5\\), got .*{bad}"):
         f(X, np.array([0, 1, bad, 2]))
+
+
+def test_accumulating_gradients_over_calls_replays():
+    w = Tensor(np.ones(3), requires_grad=True)
+    f = jit(lambda x: (Tensor(x) * w).sum().backward(), strict=True)
+    for i in range(5):
+        f(np.full(3, float(i)))
+    assert f.replays == 3 and np.array_equal(w.grad, np.full(3, 10.0))
