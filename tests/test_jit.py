@@ -295,10 +295,11 @@ def test_fit_rnn_with_and_without_jit_trains_identically(monkeypatch):
                        progress=False, print_fn=None, jit=use_jit)
         runs.append((hist["train_loss"], model.state_dict()))
     assert len(replays) == 28
-    # the unfused graph's W gradient is one matrix product under replay: equal to rounding
-    np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-9)
+    # fit_rnn replays exactly (the same NumPy calls as eager): a chaotic char-RNN run drifts
+    # visibly from rounding-level differences, and results must reproduce to the digit
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
     for k in runs[0][1]:
-        np.testing.assert_allclose(runs[0][1][k], runs[1][1][k], rtol=1e-7, atol=1e-12)
+        np.testing.assert_array_equal(runs[0][1][k], runs[1][1][k])
 
 
 def test_nested_and_no_grad_calls_run_eagerly():

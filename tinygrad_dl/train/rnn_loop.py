@@ -59,7 +59,7 @@ def fit_rnn(
     (neither given: one epoch). Rows (step, epoch, eta, train_loss, smooth_loss) are logged
     every log_every updates. A sample_length-character sample is drawn before the first update
     and every sample_every updates, passed to print_fn and kept in history.meta["samples"].
-    jit: replay the recorded update step (tinygrad_dl.jit; equal to rounding; model.loss is
+    jit: replay the recorded update step (tinygrad_dl.jit, exact: same numbers; model.loss is
     not re-run, so Python state it keeps is frozen); False: eager.
     """
     if seq_length < 1:
@@ -104,7 +104,8 @@ def fit_rnn(
         loss.backward()
         return loss
 
-    train_step = capture(train_step, enabled=jit)
+    # exact: the same NumPy calls as eager, so a run gives the same numbers with or without jit
+    train_step = capture(train_step, enabled=jit, exact=True)
     e, epoch, step = 0, 1, 0
     with progress_bar(n_updates, progress, "char-rnn", leave=False) as bar:
         if sample_every:
