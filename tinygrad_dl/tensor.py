@@ -13,28 +13,70 @@ import numpy as np
 
 from . import engine
 from .ops import (
+    ELU,
+    GELU,
     Abs,
     Add,
+    Arccos,
+    Arcsin,
+    Arctan,
+    Arctan2,
+    BroadcastTo,
+    Ceil,
     Clip,
+    Cos,
+    Cosh,
+    CumSum,
+    Diag,
     Div,
+    Einsum,
     Exp,
+    Exp2,
+    Expm1,
+    Flip,
+    Floor,
     GetItem,
+    Hypot,
+    LeakyReLU,
     Log,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
+    LogSumExp,
     MatMul,
     Max,
     Maximum,
     Mean,
+    Min,
+    Minimum,
+    Mod,
     Mul,
     Neg,
     Pow,
+    Prod,
+    Reciprocal,
     ReLU,
+    Repeat,
     Reshape,
+    Roll,
+    Round,
     Sigmoid,
+    Sign,
+    SiLU,
+    Sin,
+    Sinh,
+    Softplus,
     Sqrt,
+    Square,
     Sub,
     Sum,
+    Tan,
     Tanh,
+    Tile,
     Transpose,
+    Tril,
+    Triu,
     Var,
 )
 
@@ -46,7 +88,15 @@ def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
         return x if dtype is None or x.dtype == dtype else x.astype(dtype)
     if isinstance(x, Tensor):
         return _as_data(x.data, dtype)
+    if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
+        raise TypeError(
+            "Tensor(): got a list of Tensors; use tinygrad_dl.stack(tensors) to join them and "
+            "keep their gradients (or [t.item() for t in tensors] for constants)"
+        )
     arr = np.asarray(x, dtype=dtype)
+    if arr.dtype == object:
+        raise TypeError(f"Tensor(): cannot make a numeric array from {type(x).__name__} "
+                        f"{str(x)[:60]!r} (NumPy would give an object array)")
     if dtype is None and arr.dtype.kind in "biu" and not isinstance(x, np.generic):
         arr = arr.astype(np.float64)  # Python numbers and lists default to float64
     return arr
@@ -77,6 +127,47 @@ def _index(index: Any) -> Any:
     if isinstance(index, list):
         return np.asarray(index)
     return index
+
+
+def _dummy(shape: tuple[int, ...]) -> np.ndarray:
+    """A zero-memory array of `shape`: NumPy computes a shape op's result shape on it."""
+    return np.broadcast_to(np.empty((), dtype=np.bool_), shape)
+
+
+def _new_shape(op: str, shape: tuple[int, ...], fn: Any) -> tuple[int, ...]:
+    """fn(dummy of shape).shape, with NumPy's error for a bad axis named after `op`."""
+    try:
+        return fn(_dummy(shape)).shape
+    except (ValueError, IndexError, TypeError) as e:
+        raise ValueError(f"{op}: cannot apply to shape {shape}: {e}") from None
+
+
+def _moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, ...]:
+    """The transpose permutation np.moveaxis(x, source, destination) performs."""
+    try:
+        src = np.atleast_1d(source).tolist()
+        dst = np.atleast_1d(destination).tolist()
+        if len(src) != len(dst):
+            raise ValueError("source and destination need the same number of axes")
+        src = [_axis(a, ndim) for a in src]
+        dst = [_axis(a, ndim) for a in dst]
+    except ValueError as e:
+        raise ValueError(f"{op}: {e}") from None
+    order = [n for n in range(ndim) if n not in src]
+    for d, a in sorted(zip(dst, src)):
+        order.insert(d, a)
+    return tuple(order)
+
+
+def _axis(a: int, ndim: int) -> int:
+    if not -ndim <= a < ndim:
+        raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+    return a % ndim
+
+
+def _no_grad_result(data: np.ndarray) -> Tensor:
+    """A constant (no-gradient) tensor: comparisons and argmax/argmin."""
+    return Tensor(data)
 
 
 class Tensor:
@@ -145,6 +236,23 @@ class Tensor:
 
     def item(self) -> float:
         return self.data.item()
+
+    def _scalar(self, kind: str) -> Any:
+        if self.data.size != 1:
+            raise TypeError(f"{kind}() of a tensor of shape {self.shape}: only one-element "
+                            "tensors can be converted to Python scalars")
+        return self.data.item()
+
+    def __float__(self) -> float: return float(self._scalar("float"))
+    def __int__(self) -> int: return int(self._scalar("int"))
+    def __bool__(self) -> bool: return bool(self._scalar("bool"))
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+        return int(self._scalar("index"))
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
 
     def __len__(self) -> int:
         return len(self.data)
@@ -261,3 +369,154 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         return Transpose.apply(self, axes=None)
+
+    # ---- more arithmetic and elementwise math (ops/binary.py, ops/unary.py) -----------------
+    def __mod__(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
+    def __rmod__(self, other: Any) -> Tensor: return Mod.apply(as_tensor(other, self), self)
+    def mod(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
+    def remainder(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
+    def minimum(self, other: Any) -> Tensor: return Minimum.apply(self, as_tensor(other, self))
+    def arctan2(self, x: Any) -> Tensor: return Arctan2.apply(self, as_tensor(x, self))
+    def hypot(self, other: Any) -> Tensor: return Hypot.apply(self, as_tensor(other, self))
+    def logaddexp(self, other: Any) -> Tensor: return LogAddExp.apply(self, as_tensor(other, self))
+    def sin(self) -> Tensor: return Sin.apply(self)
+    def cos(self) -> Tensor: return Cos.apply(self)
+    def tan(self) -> Tensor: return Tan.apply(self)
+    def arcsin(self) -> Tensor: return Arcsin.apply(self)
+    def arccos(self) -> Tensor: return Arccos.apply(self)
+    def arctan(self) -> Tensor: return Arctan.apply(self)
+    def sinh(self) -> Tensor: return Sinh.apply(self)
+    def cosh(self) -> Tensor: return Cosh.apply(self)
+    def log1p(self) -> Tensor: return Log1p.apply(self)
+    def expm1(self) -> Tensor: return Expm1.apply(self)
+    def log2(self) -> Tensor: return Log2.apply(self)
+    def log10(self) -> Tensor: return Log10.apply(self)
+    def exp2(self) -> Tensor: return Exp2.apply(self)
+    def square(self) -> Tensor: return Square.apply(self)
+    def reciprocal(self) -> Tensor: return Reciprocal.apply(self)
+    def sign(self) -> Tensor: return Sign.apply(self)
+    def floor(self) -> Tensor: return Floor.apply(self)
+    def ceil(self) -> Tensor: return Ceil.apply(self)
+    def round(self) -> Tensor: return Round.apply(self)
+    def softplus(self) -> Tensor: return Softplus.apply(self)
+    def leaky_relu(self, slope: float = 0.01) -> Tensor: return LeakyReLU.apply(self, slope=slope)
+    def elu(self, alpha: float = 1.0) -> Tensor: return ELU.apply(self, alpha=alpha)
+    def gelu(self) -> Tensor: return GELU.apply(self)
+    def silu(self) -> Tensor: return SiLU.apply(self)
+
+    # ---- comparisons: constant bool tensors (no gradient), usable as where's condition ------
+    def __lt__(self, other: Any) -> Tensor: return _no_grad_result(self.data < _as_data(other))
+    def __le__(self, other: Any) -> Tensor: return _no_grad_result(self.data <= _as_data(other))
+    def __gt__(self, other: Any) -> Tensor: return _no_grad_result(self.data > _as_data(other))
+    def __ge__(self, other: Any) -> Tensor: return _no_grad_result(self.data >= _as_data(other))
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _no_grad_result(self.data == _as_data(other))
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _no_grad_result(self.data != _as_data(other))
+    __hash__ = object.__hash__  # identity, as before: tensors stay usable as dict keys
+
+    # ---- more reductions (ops/reduce.py) ----------------------------------------------------
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return Prod.apply(self, axis=axis, keepdims=keepdims)
+
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Tensor: return CumSum.apply(self, axis=axis)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return _no_grad_result(np.asarray(self.data.argmax(axis=axis, keepdims=keepdims)))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return _no_grad_result(np.asarray(self.data.argmin(axis=axis, keepdims=keepdims)))
+
+    # ---- linear algebra (ops/linalg.py; dot/trace compose einsum and diag) ------------------
+    def dot(self, other: Any) -> Tensor:
+        return Einsum.apply(self, as_tensor(other, self),
+                            subscripts=_dot_subscripts(self.ndim, np.ndim(_as_data(other))))
+
+    def diagonal(self, k: int = 0) -> Tensor:
+        if self.ndim != 2:
+            raise ValueError(f"diagonal needs a 2-D tensor, got shape {self.shape}")
+        return Diag.apply(self, k=k)
+
+    def trace(self, k: int = 0) -> Tensor: return self.diagonal(k).sum()
+    def tril(self, k: int = 0) -> Tensor: return Tril.apply(self, k=k)
+    def triu(self, k: int = 0) -> Tensor: return Triu.apply(self, k=k)
+
+    # ---- more shape ops (reshape/transpose compositions, or ops/shape.py) -------------------
+    def squeeze(self, axis: Axis = None) -> Tensor:
+        return Reshape.apply(self, shape=_new_shape("squeeze", self.shape,
+                                                    lambda a: np.squeeze(a, axis)))
+
+    def expand_dims(self, axis: Axis) -> Tensor:
+        return Reshape.apply(self, shape=_new_shape("expand_dims", self.shape,
+                                                    lambda a: np.expand_dims(a, axis)))
+
+    def unsqueeze(self, axis: int) -> Tensor: return self.expand_dims(axis)
+
+    def flatten(self, start: int = 0, end: int = -1) -> Tensor:
+        return Reshape.apply(self, shape=_flat_shape(self.shape, start, end))
+
+    def swapaxes(self, a: int, b: int) -> Tensor:
+        axes = list(range(self.ndim))
+        a, b = _axis_of("swapaxes", a, self.ndim), _axis_of("swapaxes", b, self.ndim)
+        axes[a], axes[b] = b, a
+        return Transpose.apply(self, axes=tuple(axes))
+
+    def moveaxis(self, source: Any, destination: Any) -> Tensor:
+        return Transpose.apply(self, axes=_moved_axes("moveaxis", self.ndim, source, destination))
+
+    def permute(self, *axes: Any) -> Tensor: return self.transpose(*axes)
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        return BroadcastTo.apply(self, shape=_new_shape(
+            "broadcast_to", self.shape, lambda a: np.broadcast_to(a, shape)))
+
+    def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
+        return Repeat.apply(self, repeats=repeats, axis=axis)
+
+    def tile(self, reps: Any) -> Tensor: return Tile.apply(self, reps=reps)
+    def flip(self, axis: Axis = None) -> Tensor: return Flip.apply(self, axis=axis)
+
+    def roll(self, shift: Any, axis: Axis = None) -> Tensor:
+        return Roll.apply(self, shift=shift, axis=axis)
+
+
+def _axis_of(op: str, a: int, ndim: int) -> int:
+    try:
+        return _axis(a, ndim)
+    except ValueError as e:
+        raise ValueError(f"{op}: {e}") from None
+
+
+def _flat_shape(shape: tuple[int, ...], start: int, end: int) -> tuple[int, ...]:
+    """The shape with axes start..end (inclusive, as torch.flatten) merged into one."""
+    if not shape:
+        return (1,)
+    s, e = _axis_of("flatten", start, len(shape)), _axis_of("flatten", end, len(shape))
+    if s > e:
+        raise ValueError(f"flatten: start axis {start} comes after end axis {end}")
+    return shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:]
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _dot_subscripts(nx: int, ny: int) -> str:
+    """np.dot as einsum: sum over x's last axis and y's second-to-last (its only, if 1-D);
+    a 0-d operand multiplies elementwise."""
+    if nx == 0 or ny == 0:
+        a, b = _LETTERS[:nx], _LETTERS[13:13 + ny]
+        return f"{a},{b}->{a}{b}"
+    a = _LETTERS[:nx - 1] + "z"
+    if ny == 1:
+        return f"{a},z->{a[:-1]}"
+    b = _LETTERS[13:13 + ny - 2] + "z" + "y"
+    return f"{a},{b}->{a[:-1]}{b[:-2]}y"

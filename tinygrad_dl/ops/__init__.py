@@ -4,6 +4,8 @@ Tensor methods (`tinygrad_dl.tensor`) and the public functions (`tinygrad_dl.fun
 one-liners over `Op.apply`; this package holds the ops and nothing else.
 """
 
+from .binary import Arctan2, Hypot, LogAddExp, Minimum, Mod
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .elementwise import (
     Abs,
     Add,
@@ -25,14 +27,58 @@ from .elementwise import (
     Where,
 )
 from .fused import RNN, BatchNorm, SumOfSquares
+from .linalg import Diag, Einsum, Tril, Triu
 from .loss import CrossEntropy, LogSoftmax, Softmax
-from .reduce import Max, Mean, Sum, Var
-from .shape import Concatenate, GetItem, Reshape, Stack, Tap, Transpose
+from .reduce import CumSum, LogSumExp, Max, Mean, Min, Prod, Sum, Var
+from .shape import (
+    BroadcastTo,
+    Concatenate,
+    Flip,
+    GetItem,
+    Pad,
+    Repeat,
+    Reshape,
+    Roll,
+    Stack,
+    Tap,
+    Tile,
+    Transpose,
+)
+from .unary import (
+    ELU,
+    GELU,
+    Arccos,
+    Arcsin,
+    Arctan,
+    Ceil,
+    Cos,
+    Cosh,
+    Exp2,
+    Expm1,
+    Floor,
+    LeakyReLU,
+    Log1p,
+    Log2,
+    Log10,
+    Reciprocal,
+    Round,
+    Sign,
+    SiLU,
+    Sin,
+    Sinh,
+    Softplus,
+    Square,
+    Tan,
+)
 
 __all__ = [
-    "Abs", "Add", "BatchNorm", "Clip", "Concatenate", "CrossEntropy", "Div", "Dropout", "Exp",
-    "GetItem",
-    "Log", "LogSoftmax", "MatMul", "Max", "Maximum", "Mean", "Mul", "Neg", "Pow", "RNN", "ReLU",
-    "Reshape", "Sigmoid", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumOfSquares", "Tanh", "Tap",
-    "Transpose", "Var", "Where",
+    "ELU", "GELU", "RNN", "Abs", "Add", "Arccos", "Arcsin", "Arctan", "Arctan2", "AvgPool2d",
+    "BatchNorm", "BroadcastTo", "Ceil", "Clip", "Concatenate", "Conv2d", "Cos", "Cosh",
+    "CrossEntropy", "CumSum", "Diag", "Div", "Dropout", "Einsum", "Exp", "Exp2", "Expm1", "Flip",
+    "Floor", "GetItem", "Hypot", "LeakyReLU", "Log", "Log10", "Log1p", "Log2", "LogAddExp",
+    "LogSoftmax", "LogSumExp", "MatMul", "Max", "MaxPool2d", "Maximum", "Mean", "Min", "Minimum",
+    "Mod", "Mul", "Neg", "Pad", "Pow", "Prod", "ReLU", "Reciprocal", "Repeat", "Reshape", "Roll",
+    "Round", "SiLU", "Sigmoid", "Sign", "Sin", "Sinh", "Softmax", "Softplus", "Sqrt", "Square",
+    "Stack", "Sub", "Sum", "SumOfSquares", "Tan", "Tanh", "Tap", "Tile", "Transpose", "Tril",
+    "Triu", "Var", "Where",
 ]

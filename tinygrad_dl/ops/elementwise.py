@@ -78,7 +78,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """x ** p for a tensor or constant exponent p; d/dp = x**p * log(x) needs x > 0."""
+    """x ** p for a tensor or constant exponent p; d/dp = x**p * log(x) needs x > 0, except
+    that it is 0 where x = 0 and p > 0 (as in PyTorch)."""
 
     def forward(ctx, x, p):
         out = x**p
@@ -95,7 +96,16 @@ class Pow(Function):
             else:  # x**0 is constant: its gradient is 0 even at x = 0 (not 0 * 0**-1 = nan)
                 dx = np.where(p == 0, 0, p * np.where(p == 0, 1, x) ** (p - 1))
             gx = unbroadcast(g * dx, x.shape)
-        gp = unbroadcast(g * out * np.log(x), p.shape) if np_ else None
+        gp = None
+        if np_:
+            # d/dp x**p = x**p log x; at x = 0 with p > 0 that is 0 * -inf = nan, but x**p is
+            # identically 0 near such p, so the limit is 0 (PyTorch's convention): a single
+            # zero base (a ReLU output) must not poison the exponent's whole gradient
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dp = out * np.log(x)
+            if not np.all(x):
+                dp = np.where((x == 0) & (p > 0), 0, dp)
+            gp = unbroadcast(g * dp, p.shape)
         return gx, gp
 
 

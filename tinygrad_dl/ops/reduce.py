@@ -83,3 +83,68 @@ class Max(Function):
         mask = x == out
         # count in g's dtype: an integer count array would promote float32 to float64
         return g * mask / mask.sum(axis=ctx.axes, keepdims=True, dtype=g.dtype)
+
+
+class Min(Function):
+    """Min over axes; ties share the gradient equally (a subgradient), as for Max."""
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        out = x.min(axis=axis, keepdims=True)
+        ctx.save_for_backward(x, out)
+        return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
+                                                  if i not in ctx.axes])
+
+    backward = Max.backward
+
+
+class Prod(Function):
+    """Product over axes. d/dx_i is the product of the others, computed without dividing by
+    x_i, so zeros are exact: one zero in a slice gets the product of the rest, the others 0;
+    two or more zeros give 0 everywhere in the slice."""
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        ctx.save_for_backward(x)
+        return x.prod(axis=axis, keepdims=keepdims)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
+        zero = x == 0
+        nonzero = np.where(zero, np.ones((), x.dtype), x)
+        zeros = zero.sum(axis=ctx.axes, keepdims=True)
+        rest = nonzero.prod(axis=ctx.axes, keepdims=True)  # the product of the nonzero entries
+        d = np.where(zeros == 0, rest / nonzero, np.where((zeros == 1) & zero, rest, 0))
+        return (g * d).astype(x.dtype, copy=False)
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) over axes, max-shifted: finite for any finite x. d/dx = softmax(x)."""
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        m = x.max(axis=ctx.axes, keepdims=True) if x.size else np.zeros((), x.dtype)
+        out = np.log(np.exp(x - m).sum(axis=ctx.axes, keepdims=True)) + m
+        ctx.save_for_backward(x, out)
+        return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
+                                                  if i not in ctx.axes])
+
+    def backward(ctx, g):
+        x, out = ctx.saved
+        g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
+        return g * np.exp(x - out)
+
+
+class CumSum(Function):
+    """Cumulative sum along `axis` (None: over the flattened array, as np.cumsum).
+    Backward is the reversed cumulative sum of the gradient."""
+
+    def forward(ctx, x, axis=None):
+        ctx.shape, ctx.axis = x.shape, axis
+        return np.cumsum(x, axis=axis)
+
+    def backward(ctx, g):
+        axis = 0 if ctx.axis is None else ctx.axis
+        out = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+        return out.reshape(ctx.shape)

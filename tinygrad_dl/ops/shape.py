@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Function
+from ..engine import Function, unbroadcast
 
 
 class Reshape(Function):
@@ -84,3 +84,85 @@ class Tap(Function):
 
     def backward(ctx, g):
         return g
+
+
+class BroadcastTo(Function):
+    def forward(ctx, x, shape=()):
+        ctx.in_shape = x.shape
+        return np.broadcast_to(x, shape)  # a read-only view, like NumPy's
+
+    def backward(ctx, g):
+        return unbroadcast(g, ctx.in_shape)
+
+
+class Repeat(Function):
+    """np.repeat(x, repeats, axis): each element `repeats` times (an int or one count per
+    element); the gradient sums each element's copies."""
+
+    def forward(ctx, x, repeats=1, axis=None):
+        ctx.shape, ctx.axis, ctx.repeats = x.shape, axis, repeats
+        return np.repeat(x, repeats, axis=axis)
+
+    def backward(ctx, g):
+        axis, reps = ctx.axis, np.asarray(ctx.repeats)
+        n = int(np.prod(ctx.shape)) if axis is None else ctx.shape[axis]
+        if axis is None:
+            g, axis = g.reshape(-1), 0
+        if reps.ndim == 0:  # copies are adjacent: fold them into their own axis and sum it
+            out = g.reshape(g.shape[:axis] + (n, int(reps)) + g.shape[axis + 1:]).sum(axis + 1)
+        else:
+            starts = np.concatenate([[0], np.cumsum(reps)[:-1]])
+            out = np.zeros(g.shape[:axis] + (n,) + g.shape[axis + 1:], dtype=g.dtype)
+            nonempty = reps > 0  # reduceat cannot express an empty group
+            out[(slice(None),) * axis + (nonempty,)] = np.add.reduceat(
+                g, starts[nonempty], axis=axis)
+        return out.reshape(ctx.shape)
+
+
+class Tile(Function):
+    """np.tile(x, reps); the gradient sums the tiles."""
+
+    def forward(ctx, x, reps=()):
+        out = np.tile(x, reps)
+        ctx.shape = (1,) * (out.ndim - x.ndim) + x.shape  # x as np.tile sees it
+        ctx.in_shape = x.shape
+        return out
+
+    def backward(ctx, g):
+        split = []
+        for n, total in zip(ctx.shape, g.shape):
+            split += [total // n, n]
+        return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(ctx.in_shape)
+
+
+class Flip(Function):
+    def forward(ctx, x, axis=None):
+        ctx.axis = axis
+        return np.flip(x, axis)
+
+    def backward(ctx, g):
+        return np.flip(g, ctx.axis)
+
+
+class Roll(Function):
+    def forward(ctx, x, shift=0, axis=None):
+        ctx.shift, ctx.axis = shift, axis
+        return np.roll(x, shift, axis)
+
+    def backward(ctx, g):
+        shift = np.negative(ctx.shift)
+        return np.roll(g, shift.tolist() if np.ndim(shift) else int(shift), ctx.axis)
+
+
+class Pad(Function):
+    """np.pad in "constant" mode; the gradient is the unpadded window of the output's."""
+
+    def forward(ctx, x, pad_width=0, value=0.0):
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+        if (widths < 0).any():
+            raise ValueError(f"pad widths must be >= 0, got {pad_width}")
+        ctx.window = tuple(slice(int(a), int(a) + n) for (a, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    def backward(ctx, g):
+        return g[ctx.window]

@@ -1,0 +1,105 @@
+"""Linear algebra beyond matmul: einsum (which dot, inner, outer, tensordot and trace are
+written with, in tinygrad_dl.functional), diag, tril, triu."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+
+
+def parse_subscripts(subscripts: str, n: int) -> tuple[list[str], str]:
+    """("ij,jk->ik", 2) -> (["ij", "jk"], "ik"); implicit output: the letters used once, sorted."""
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise ValueError(f"einsum: ellipsis ('...') is not supported in {subscripts!r}; "
+                         "name every axis")
+    lhs, arrow, out = spec.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != n:
+        raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, got {n}")
+    if not arrow:
+        letters = "".join(ins)
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return ins, out
+
+
+class Einsum(Function):
+    """np.einsum over explicit subscripts. The gradient of operand i is the einsum of the
+    output gradient with the other operands onto i's axes; letters only operand i has (summed
+    away) are broadcast back, and a repeated letter (a diagonal, as in "ii->") is written onto
+    the diagonal."""
+
+    def forward(ctx, *xs, subscripts=""):
+        ins, out = parse_subscripts(subscripts, len(xs))
+        for s, x in zip(ins, xs):
+            if len(s) != x.ndim:
+                raise ValueError(f"einsum: subscripts {s!r} for an operand of shape {x.shape}")
+        ctx.ins, ctx.out = ins, out
+        ctx.sizes = {c: n for s, x in zip(ins, xs) for c, n in zip(s, x.shape)}
+        ctx.save_for_backward(*xs)
+        return np.asarray(np.einsum(f"{','.join(ins)}->{out}", *xs))
+
+    def backward(ctx, g):
+        xs, ins, out, sizes = ctx.saved, ctx.ins, ctx.out, ctx.sizes
+        grads = []
+        for i, (s, x) in enumerate(zip(ins, xs)):
+            if not ctx.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            others = [(t, y) for j, (t, y) in enumerate(zip(ins, xs)) if j != i]
+            unique = "".join(dict.fromkeys(s))
+            seen = out + "".join(t for t, _ in others)
+            kept = "".join(c for c in unique if c in seen)
+            spec = ",".join([out] + [t for t, _ in others]) + "->" + kept
+            part = np.einsum(spec, g, *[y for _, y in others])
+            # letters summed away inside operand i alone: every element got the same gradient
+            part = np.expand_dims(part, tuple(k for k, c in enumerate(unique) if c not in kept))
+            part = np.broadcast_to(part, tuple(sizes[c] for c in unique))
+            if len(unique) == len(s):
+                gi = np.transpose(part, [unique.index(c) for c in s]) if unique != s else part
+            else:  # a repeated letter: only the diagonal elements were read
+                gi = np.zeros(x.shape, dtype=g.dtype)
+                np.einsum(f"{s}->{unique}", gi)[...] = part  # a writeable view (NumPy >= 1.10)
+            grads.append(np.ascontiguousarray(gi, dtype=g.dtype))
+        return tuple(grads)
+
+
+class Diag(Function):
+    """np.diag: a 1-D x -> the 2-D matrix with x on diagonal k; a 2-D x -> its diagonal k."""
+
+    def forward(ctx, x, k=0):
+        if x.ndim not in (1, 2):
+            raise ValueError(f"diag needs a 1-D or 2-D input, got shape {x.shape}")
+        ctx.shape, ctx.k = x.shape, k
+        return np.diag(x, k).copy()  # np.diag of a matrix is a read-only view
+
+    def backward(ctx, g):
+        if len(ctx.shape) == 1:
+            return np.diag(g, ctx.k).copy()
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        i, k = np.arange(g.shape[0]), ctx.k
+        out[i + max(-k, 0), i + max(k, 0)] = g
+        return out
+
+
+class Tril(Function):
+    """The lower triangle (on and below diagonal k) of the last two axes; the rest is 0."""
+
+    def forward(ctx, x, k=0):
+        ctx.k = k
+        return np.tril(x, k)
+
+    def backward(ctx, g):
+        return np.tril(g, ctx.k)
+
+
+class Triu(Function):
+    """The upper triangle (on and above diagonal k) of the last two axes; the rest is 0."""
+
+    def forward(ctx, x, k=0):
+        ctx.k = k
+        return np.triu(x, k)
+
+    def backward(ctx, g):
+        return np.triu(g, ctx.k)

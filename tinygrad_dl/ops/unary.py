@@ -1,0 +1,253 @@
+"""More elementwise math beyond the core (elementwise.py): trigonometric and hyperbolic
+functions, log/exp variants, the usual activations, and the piecewise-constant ops
+(sign, floor, ceil, round) whose gradient is zero wherever it exists.
+
+Each op saves what its backward needs and nothing more (often its own output); constants are
+made in the input's dtype, so float32 stays float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+
+
+class _Saves(Function):
+    """Unary op whose backward needs only its input x."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.f(x)
+
+
+class Sin(_Saves):
+    f = staticmethod(np.sin)
+
+    def backward(ctx, g):
+        return g * np.cos(ctx.saved[0])
+
+
+class Cos(_Saves):
+    f = staticmethod(np.cos)
+
+    def backward(ctx, g):
+        return -g * np.sin(ctx.saved[0])
+
+
+class Tan(Function):
+    def forward(ctx, x):
+        out = np.tan(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        t = ctx.saved[0]
+        return g * (1 + t * t)  # sec^2 = 1 + tan^2
+
+
+class Arcsin(_Saves):
+    """Needs |x| < 1 for a finite gradient."""
+
+    f = staticmethod(np.arcsin)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return g / np.sqrt(1 - x * x)
+
+
+class Arccos(_Saves):
+    """Needs |x| < 1 for a finite gradient."""
+
+    f = staticmethod(np.arccos)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return -g / np.sqrt(1 - x * x)
+
+
+class Arctan(_Saves):
+    f = staticmethod(np.arctan)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return g / (1 + x * x)
+
+
+class Sinh(_Saves):
+    f = staticmethod(np.sinh)
+
+    def backward(ctx, g):
+        return g * np.cosh(ctx.saved[0])
+
+
+class Cosh(_Saves):
+    f = staticmethod(np.cosh)
+
+    def backward(ctx, g):
+        return g * np.sinh(ctx.saved[0])
+
+
+class Log1p(_Saves):
+    f = staticmethod(np.log1p)
+
+    def backward(ctx, g):
+        return g / (1 + ctx.saved[0])
+
+
+class Expm1(Function):
+    def forward(ctx, x):
+        out = np.expm1(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        return g * (ctx.saved[0] + 1)  # d/dx (e^x - 1) = e^x
+
+
+class Log2(_Saves):
+    f = staticmethod(np.log2)
+
+    def backward(ctx, g):
+        return g / (ctx.saved[0] * _LN2)
+
+
+class Log10(_Saves):
+    f = staticmethod(np.log10)
+
+    def backward(ctx, g):
+        return g / (ctx.saved[0] * _LN10)
+
+
+class Exp2(Function):
+    def forward(ctx, x):
+        out = np.exp2(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        return g * ctx.saved[0] * _LN2
+
+
+class Square(_Saves):
+    f = staticmethod(np.square)
+
+    def backward(ctx, g):
+        return g * (2 * ctx.saved[0])
+
+
+class Reciprocal(Function):
+    def forward(ctx, x):
+        out = np.reciprocal(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        r = ctx.saved[0]
+        return -g * r * r
+
+
+class _ZeroGrad(Function):
+    """Piecewise constant: the gradient is 0 wherever it exists (undefined at the jumps, where
+    0 is returned too, as PyTorch does)."""
+
+    def forward(ctx, x):
+        return ctx.f(x)
+
+    def backward(ctx, g):
+        return np.zeros_like(g)
+
+
+class Sign(_ZeroGrad):
+    f = staticmethod(np.sign)
+
+
+class Floor(_ZeroGrad):
+    f = staticmethod(np.floor)
+
+
+class Ceil(_ZeroGrad):
+    f = staticmethod(np.ceil)
+
+
+class Round(_ZeroGrad):
+    """Rounds half to even (np.round)."""
+
+    f = staticmethod(np.round)
+
+
+# ---- activations -------------------------------------------------------------------------
+class Softplus(_Saves):
+    """log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|): no overflow for large |x|."""
+
+    @staticmethod
+    def f(x):
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        e = np.exp(-np.abs(x))  # sigmoid(x), overflow-free
+        return g * np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class LeakyReLU(Function):
+    """x if x > 0 else slope * x; the gradient at 0 is slope (like PyTorch)."""
+
+    def forward(ctx, x, slope=0.01):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return np.where(x > 0, x, x * x.dtype.type(slope))
+
+    def backward(ctx, g):
+        return np.where(ctx.saved[0] > 0, g, g * g.dtype.type(ctx.slope))
+
+
+class ELU(Function):
+    """x if x > 0 else alpha (e^x - 1); the gradient at 0 is alpha (like PyTorch)."""
+
+    def forward(ctx, x, alpha=1.0):
+        a = x.dtype.type(alpha)
+        out = np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))
+        ctx.save_for_backward(x, out)
+        ctx.alpha = a
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved
+        return np.where(x > 0, g, g * (out + ctx.alpha))
+
+
+_GELU_C = float(np.sqrt(2.0 / np.pi))
+
+
+class GELU(_Saves):
+    """The tanh approximation 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi)
+    (PyTorch's gelu(approximate="tanh"); NumPy has no erf for the exact one)."""
+
+    @staticmethod
+    def f(x):
+        return 0.5 * x * (1 + np.tanh(_GELU_C * (x + 0.044715 * x**3)))
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        t = np.tanh(_GELU_C * (x + 0.044715 * x**3))
+        dt = (1 - t * t) * _GELU_C * (1 + 3 * 0.044715 * x * x)
+        return g * (0.5 * (1 + t) + 0.5 * x * dt)
+
+
+class SiLU(_Saves):
+    """x * sigmoid(x) (swish)."""
+
+    @staticmethod
+    def f(x):
+        e = np.exp(-np.abs(x))
+        return x * np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        e = np.exp(-np.abs(x))
+        s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return g * s * (1 + x * (1 - s))
