@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import value_and_grads
 
 import tinygrad_dl as tg
 from tinygrad_dl.functional import batch_norm
 from tinygrad_dl.gradcheck import gradcheck
+from tinygrad_dl.testing import value_and_grads
 
 
 def composite(x, gamma, beta, eps=1e-8):

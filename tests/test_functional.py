@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import arrays, check_grad, shapes
 
 from tinygrad_dl import Tensor
 from tinygrad_dl.functional import cross_entropy, log_softmax, one_hot, softmax
+from tinygrad_dl.testing import arrays, check_grad, shapes
 
 
 def np_log_softmax(z, axis=-1):

@@ -1,5 +1,5 @@
 """Every primitive op: forward against NumPy and gradient against finite differences, through
-the one harness in strategies.py. Then the conventions at kinks (ties, clip bounds, relu at 0)
+the one harness in tinygrad_dl.testing. Then the conventions at kinks (ties, clip bounds, relu at 0)
 and float32 end to end for every op."""
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from strategies import (
+
+import tinygrad_dl as tg
+from tinygrad_dl import Tensor
+from tinygrad_dl.testing import (
     arrays,
     axes,
     broadcastable_shapes,
@@ -20,9 +23,6 @@ from strategies import (
     shapes,
     untied_pairs,
 )
-
-import tinygrad_dl as tg
-from tinygrad_dl import Tensor
 
 
 @st.composite

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import linecache
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +29,7 @@ class _ThreadState(threading.local):
     grad_enabled = True  # record ops for backward?
     scope: str | None = None  # innermost name_scope, "layers.0/t=3"; recorded on each op
     recorder: Any = None  # a tinygrad_dl.jit recording in progress (None: zero cost)
+    anomaly = False  # detect_anomaly() is on: check every output and gradient for NaN/inf
 
 
 _state = _ThreadState()
@@ -165,6 +168,8 @@ class Function:
             shapes = " and ".join(str(t.data.shape) for t in inputs)
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
         out = type(inputs[0])(data)
+        if _state.anomaly:  # off: this one flag read is the whole cost
+            _anomaly_forward(ctx, inputs, data)
         if True in needs and _state.grad_enabled:
             ctx.parents = inputs
             ctx.params = params
@@ -186,12 +191,81 @@ class Function:
         grads = self.backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
+        if _state.anomaly:
+            _anomaly_backward(self, grad, grads)
         if len(grads) != len(self.parents):
             raise RuntimeError(
                 f"{self.name}.backward returned {len(grads)} gradients for "
                 f"{len(self.parents)} inputs"
             )
         return grads
+
+
+# ---- anomaly detection ------------------------------------------------------------------------
+class AnomalyError(FloatingPointError):
+    """Raised inside detect_anomaly() by the first op whose forward or backward made NaN/inf."""
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Inside, the first op whose forward output or backward gradient holds NaN or inf (from
+    finite inputs) raises AnomalyError naming the op, its name scope, its input shapes and the
+    line of user code that created it (PyTorch's torch.autograd.detect_anomaly).
+
+    It costs a finiteness check per op and a stack walk per recorded op, so use it to debug;
+    outside it the engine does nothing more than read one thread-local flag.
+    """
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> detect_anomaly:
+        self._prev.append(_state.anomaly)
+        _state.anomaly = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _state.anomaly = self._prev.pop()
+
+
+def _user_line() -> str:
+    """file:line: code of the innermost frame outside tinygrad_dl (where the op was made)."""
+    f = sys._getframe(1)
+    while f is not None and f.f_globals.get("__name__", "").startswith("tinygrad_dl"):
+        f = f.f_back
+    if f is None:
+        return "inside tinygrad_dl"
+    code = linecache.getline(f.f_code.co_filename, f.f_lineno).strip()
+    return f"{f.f_code.co_filename}:{f.f_lineno}: {code}"
+
+
+def _finite(a: Any) -> bool:
+    a = np.asarray(a)
+    return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
+
+
+def _describe(ctx: Function, inputs: Any) -> str:
+    scope = getattr(ctx, "scope", None) or _state.scope
+    shapes = ", ".join(str(t.data.shape) for t in inputs)
+    return f"{ctx.name} (scope {scope or '<top level>'}, inputs {shapes})"
+
+
+def _anomaly_forward(ctx: Function, inputs: tuple[Any, ...], data: np.ndarray) -> None:
+    ctx.origin = _user_line()  # kept for the backward check (a __dict__ entry: freed with it)
+    if not _finite(data) and all(_finite(t.data) for t in inputs):
+        bad = "nan" if np.isnan(data).any() else "inf"
+        raise AnomalyError(f"detect_anomaly: the forward of {_describe(ctx, inputs)} produced "
+                           f"{bad}; the op was created at {ctx.origin}")
+
+
+def _anomaly_backward(ctx: Function, grad: np.ndarray, grads: tuple[Any, ...]) -> None:
+    for i, g in enumerate(grads):
+        if g is not None and not _finite(g) and _finite(grad):
+            bad = "nan" if np.isnan(g).any() else "inf"
+            origin = ctx.__dict__.get("origin", "an unknown line (made outside detect_anomaly)")
+            raise AnomalyError(
+                f"detect_anomaly: the backward of {_describe(ctx, ctx.parents)} produced {bad} "
+                f"in the gradient of input {i}; the op was created at {origin}"
+            )
 
 
 # ---- reverse mode ---------------------------------------------------------------------------

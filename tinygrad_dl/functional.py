@@ -13,23 +13,70 @@ from typing import Any
 import numpy as np
 
 from .ops import (
+    ELU,
+    GELU,
     RNN,
+    Arccos,
+    Arcsin,
+    Arctan,
+    Arctan2,
+    AvgPool2d,
     BatchNorm,
+    Ceil,
     Concatenate,
+    Conv2d,
+    Cos,
+    Cosh,
     CrossEntropy,
+    Diag,
+    Einsum,
+    Exp2,
+    Expm1,
+    Floor,
+    Hypot,
+    LeakyReLU,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
     LogSoftmax,
     Maximum,
+    MaxPool2d,
+    Minimum,
+    Mod,
+    Pad,
+    Reciprocal,
+    ReLU,
+    Round,
+    Sigmoid,
+    Sign,
+    SiLU,
+    Sin,
+    Sinh,
     Softmax,
+    Softplus,
+    Square,
     Stack,
     SumOfSquares,
+    Tan,
+    Tanh,
+    Tril,
+    Triu,
     Where,
 )
 from .ops.loss import check_labels
 from .tensor import Tensor, as_tensor
 
 __all__ = [
-    "batch_norm", "concatenate", "cross_entropy", "log_softmax", "maximum", "one_hot", "rnn",
-    "softmax", "stack", "sum_of_squares", "where",
+    "arccos", "arcsin", "arctan", "arctan2", "argmax", "argmin", "avg_pool2d", "batch_norm",
+    "broadcast_to", "ceil", "concatenate", "conv2d", "cos", "cosh", "cross_entropy", "cumsum",
+    "diag", "dot", "einsum", "elu", "exp2", "expand_dims", "expm1", "flatten", "flip", "floor",
+    "gelu", "hstack", "hypot", "inner", "leaky_relu", "log1p", "log2", "log10", "log_softmax",
+    "logaddexp", "logsumexp", "max_pool2d", "maximum", "minimum", "mod", "moveaxis", "one_hot",
+    "outer", "pad", "prod", "reciprocal", "relu", "remainder", "repeat", "rnn", "roll", "round",
+    "sigmoid", "sign", "silu", "sin", "sinh", "softmax", "softplus", "split", "square",
+    "squeeze", "stack", "std", "sum_of_squares", "swapaxes", "tan", "tanh", "tensor",
+    "tensordot", "tile", "trace", "tril", "triu", "unsqueeze", "vstack", "where",
 ]
 
 
@@ -182,3 +229,231 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
         raise ValueError(f"rnn: x, U, W, b and h0 must share one float dtype, got "
                          f"{sorted(dtypes)}")
     return RNN.apply(x, U, W, b, h0)
+
+
+# ---- conveniences (PyTorch habits) ----------------------------------------------------------
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
+           name: str | None = None) -> Tensor:
+    """torch.tensor's spelling of Tensor(...)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# ---- activations and elementwise math (ops/unary.py; Tensor methods of the same names) -----
+def relu(x: Any) -> Tensor: return ReLU.apply(_t(x))
+def tanh(x: Any) -> Tensor: return Tanh.apply(_t(x))
+def sigmoid(x: Any) -> Tensor: return Sigmoid.apply(_t(x))
+def softplus(x: Any) -> Tensor: return Softplus.apply(_t(x))
+def leaky_relu(x: Any, slope: float = 0.01) -> Tensor: return LeakyReLU.apply(_t(x), slope=slope)
+def elu(x: Any, alpha: float = 1.0) -> Tensor: return ELU.apply(_t(x), alpha=alpha)
+def gelu(x: Any) -> Tensor: return GELU.apply(_t(x))
+def silu(x: Any) -> Tensor: return SiLU.apply(_t(x))
+def sin(x: Any) -> Tensor: return Sin.apply(_t(x))
+def cos(x: Any) -> Tensor: return Cos.apply(_t(x))
+def tan(x: Any) -> Tensor: return Tan.apply(_t(x))
+def arcsin(x: Any) -> Tensor: return Arcsin.apply(_t(x))
+def arccos(x: Any) -> Tensor: return Arccos.apply(_t(x))
+def arctan(x: Any) -> Tensor: return Arctan.apply(_t(x))
+def sinh(x: Any) -> Tensor: return Sinh.apply(_t(x))
+def cosh(x: Any) -> Tensor: return Cosh.apply(_t(x))
+def log1p(x: Any) -> Tensor: return Log1p.apply(_t(x))
+def expm1(x: Any) -> Tensor: return Expm1.apply(_t(x))
+def log2(x: Any) -> Tensor: return Log2.apply(_t(x))
+def log10(x: Any) -> Tensor: return Log10.apply(_t(x))
+def exp2(x: Any) -> Tensor: return Exp2.apply(_t(x))
+def square(x: Any) -> Tensor: return Square.apply(_t(x))
+def reciprocal(x: Any) -> Tensor: return Reciprocal.apply(_t(x))
+def sign(x: Any) -> Tensor: return Sign.apply(_t(x))
+def floor(x: Any) -> Tensor: return Floor.apply(_t(x))
+def ceil(x: Any) -> Tensor: return Ceil.apply(_t(x))
+def round(x: Any) -> Tensor: return Round.apply(_t(x))  # noqa: A001  (NumPy's name)
+
+
+# ---- binary (ops/binary.py) -----------------------------------------------------------------
+def minimum(x: Any, y: Any) -> Tensor:
+    """Elementwise min; at ties the gradient is split evenly."""
+    return Minimum.apply(*_as_tensors([x, y]))
+
+
+def arctan2(y: Any, x: Any) -> Tensor: return Arctan2.apply(*_as_tensors([y, x]))
+def hypot(x: Any, y: Any) -> Tensor: return Hypot.apply(*_as_tensors([x, y]))
+def logaddexp(x: Any, y: Any) -> Tensor: return LogAddExp.apply(*_as_tensors([x, y]))
+def mod(x: Any, y: Any) -> Tensor: return Mod.apply(*_as_tensors([x, y]))
+def remainder(x: Any, y: Any) -> Tensor: return Mod.apply(*_as_tensors([x, y]))
+
+
+# ---- reductions: NumPy's function spellings of the Tensor methods ---------------------------
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return _t(x).prod(axis, keepdims)
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    return _t(x).std(axis, keepdims, ddof)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return _t(x).logsumexp(axis, keepdims)
+
+
+def cumsum(x: Any, axis: int | None = None) -> Tensor: return _t(x).cumsum(axis)
+def argmax(x: Any, axis: int | None = None) -> Tensor: return _t(x).argmax(axis)
+def argmin(x: Any, axis: int | None = None) -> Tensor: return _t(x).argmin(axis)
+
+
+# ---- linear algebra (einsum and compositions of it; ops/linalg.py) --------------------------
+def einsum(subscripts: str, *operands: Any) -> Tensor:
+    """np.einsum with explicit letters ("ij,jk->ik", "ii->", "bij,bjk->bik"); no ellipsis."""
+    if not operands:
+        raise ValueError("einsum needs at least one operand")
+    return Einsum.apply(*_as_tensors(operands), subscripts=subscripts)
+
+
+_L = "abcdefghijklmnopqrstuvwxyz"
+
+
+def dot(x: Any, y: Any) -> Tensor:
+    """np.dot: matrix product for 2-D, inner product for 1-D, last axis of x with the
+    second-to-last of y otherwise."""
+    x, y = _as_tensors([x, y])
+    return x.dot(y)
+
+
+def inner(x: Any, y: Any) -> Tensor:
+    """np.inner: the sum over the last axes of x and y."""
+    x, y = _as_tensors([x, y])
+    if x.ndim == 0 or y.ndim == 0:
+        return x * y
+    a, b = _L[:x.ndim - 1] + "z", _L[13:13 + y.ndim - 1] + "z"
+    return Einsum.apply(x, y, subscripts=f"{a},{b}->{a[:-1]}{b[:-1]}")
+
+
+def outer(x: Any, y: Any) -> Tensor:
+    """np.outer: x and y flattened, out[i, j] = x[i] y[j]."""
+    x, y = _as_tensors([x, y])
+    return Einsum.apply(x.reshape(-1), y.reshape(-1), subscripts="i,j->ij")
+
+
+def tensordot(x: Any, y: Any, axes: Any = 2) -> Tensor:
+    """np.tensordot: sum over the last `axes` axes of x and the first of y, or over the
+    axes listed in the pair `axes` = (x's axes, y's axes)."""
+    x, y = _as_tensors([x, y])
+    if isinstance(axes, (int, np.integer)):
+        ax, ay = list(range(x.ndim - int(axes), x.ndim)), list(range(int(axes)))
+    else:
+        ax, ay = (np.atleast_1d(a).tolist() for a in axes)
+    try:
+        ax = [a % x.ndim if -x.ndim <= a < x.ndim else _bad(a) for a in ax]
+        ay = [a % y.ndim if -y.ndim <= a < y.ndim else _bad(a) for a in ay]
+        if len(ax) != len(ay) or any(x.shape[i] != y.shape[j] for i, j in zip(ax, ay)):
+            raise ValueError(f"axes {ax} and {ay} do not match in length or size")
+    except ValueError as e:
+        raise ValueError(f"tensordot: shapes {x.shape} and {y.shape}: {e}") from None
+    a, b = list(_L[:x.ndim]), list(_L[13:13 + y.ndim])
+    for i, j in zip(ax, ay):
+        b[j] = a[i]
+    out = [c for k, c in enumerate(a) if k not in ax] + [c for k, c in enumerate(b) if k not in ay]
+    return Einsum.apply(x, y, subscripts=f"{''.join(a)},{''.join(b)}->{''.join(out)}")
+
+
+def _bad(axis: int) -> int:
+    raise ValueError(f"axis {axis} is out of bounds")
+
+
+def trace(x: Any, k: int = 0) -> Tensor: return _t(x).trace(k)
+
+
+def diag(x: Any, k: int = 0) -> Tensor:
+    """np.diag: a 1-D x -> a matrix with x on diagonal k; a 2-D x -> its diagonal k."""
+    return Diag.apply(_t(x), k=k)
+
+
+def tril(x: Any, k: int = 0) -> Tensor: return Tril.apply(_t(x), k=k)
+def triu(x: Any, k: int = 0) -> Tensor: return Triu.apply(_t(x), k=k)
+
+
+# ---- shape: NumPy's function spellings (compositions of reshape/transpose/getitem) ----------
+def squeeze(x: Any, axis: Any = None) -> Tensor: return _t(x).squeeze(axis)
+def expand_dims(x: Any, axis: Any) -> Tensor: return _t(x).expand_dims(axis)
+def unsqueeze(x: Any, axis: int) -> Tensor: return _t(x).expand_dims(axis)
+def flatten(x: Any, start: int = 0, end: int = -1) -> Tensor: return _t(x).flatten(start, end)
+def swapaxes(x: Any, a: int, b: int) -> Tensor: return _t(x).swapaxes(a, b)
+def moveaxis(x: Any, src: Any, dst: Any) -> Tensor: return _t(x).moveaxis(src, dst)
+def broadcast_to(x: Any, shape: Any) -> Tensor: return _t(x).broadcast_to(shape)
+def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
+    return _t(x).repeat(repeats, axis)
+
+
+def tile(x: Any, reps: Any) -> Tensor: return _t(x).tile(reps)
+def flip(x: Any, axis: Any = None) -> Tensor: return _t(x).flip(axis)
+def roll(x: Any, shift: Any, axis: Any = None) -> Tensor: return _t(x).roll(shift, axis)
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0.0) -> Tensor:
+    """np.pad in "constant" mode (the only one): pad_width as np.pad takes it."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, not {mode!r}")
+    return Pad.apply(_t(x), pad_width=pad_width, value=constant_values)
+
+
+def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
+    """np.split: n equal sections, or pieces cut at the given indices; views via getitem."""
+    x = _t(x)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"split: axis {axis} is out of bounds for shape {x.shape}")
+    axis, n = axis % x.ndim, x.shape[axis % x.ndim]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0 or n % k:
+            raise ValueError(f"split: axis {axis} of length {n} does not split into {k} "
+                             "equal sections")
+        cuts = [n // k * i for i in range(1, k)]
+    else:
+        cuts = [int(c) for c in indices_or_sections]
+    lead = (slice(None),) * axis
+    bounds = [0] + cuts + [n]
+    return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
+
+
+def vstack(tensors: Sequence[Any]) -> Tensor:
+    """np.vstack: 1-D inputs become rows, then concatenate along axis 0."""
+    ts = [t if t.ndim >= 2 else t.reshape(1, -1) for t in _as_tensors(list(tensors))]
+    return concatenate(ts, axis=0)
+
+
+def hstack(tensors: Sequence[Any]) -> Tensor:
+    """np.hstack: concatenate along axis 1 (axis 0 for 1-D inputs)."""
+    ts = [t if t.ndim else t.reshape(1) for t in _as_tensors(list(tensors))]
+    return concatenate(ts, axis=0 if ts and ts[0].ndim == 1 else 1)
+
+
+# ---- convolution and pooling (NCHW; ops/conv.py) --------------------------------------------
+def _pos_int(name: str, value: Any, minimum: int = 1) -> int:
+    if not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def conv2d(x: Any, w: Any, b: Any = None, stride: int = 1, padding: int = 0) -> Tensor:
+    """2-D cross-correlation of x (N, C, H, W) with filters w (F, C, KH, KW) (+ bias b (F,)),
+    zero-padded by `padding` on every side: (N, F, OH, OW), OH = (H + 2p - KH) // stride + 1."""
+    stride = _pos_int("conv2d: stride", stride)
+    padding = _pos_int("conv2d: padding", padding, 0)
+    ts = _as_tensors([x, w] if b is None else [x, w, b])
+    return Conv2d.apply(*ts, stride=stride, padding=padding)
+
+
+def max_pool2d(x: Any, kernel: int = 2, stride: int | None = None) -> Tensor:
+    """Max over kernel x kernel windows every `stride` (default kernel) pixels of x (N, C, H, W)."""
+    kernel = _pos_int("max_pool2d: kernel", kernel)
+    stride = kernel if stride is None else _pos_int("max_pool2d: stride", stride)
+    return MaxPool2d.apply(_t(x), kernel=kernel, stride=stride)
+
+
+def avg_pool2d(x: Any, kernel: int = 2, stride: int | None = None) -> Tensor:
+    """Mean over kernel x kernel windows every `stride` (default kernel) pixels (N, C, H, W)."""
+    kernel = _pos_int("avg_pool2d: kernel", kernel)
+    stride = kernel if stride is None else _pos_int("avg_pool2d: stride", stride)
+    return AvgPool2d.apply(_t(x), kernel=kernel, stride=stride)

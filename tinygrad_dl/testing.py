@@ -1,10 +1,20 @@
-"""The one generic gradient harness (MyGrad style): shape and value strategies, and check_grad.
+"""Property-test your own ops the way tinygrad_dl tests its own: hypothesis strategies for
+shapes (with broadcasting) and for values kept away from an op's kinks and poles, and
+`check_grad`, a one-call check of any function of tensors against finite differences.
+
+    from hypothesis import given
+    from tinygrad_dl.testing import arrays, check_grad, shapes
+
+    @given(arrays(shapes()))
+    def test_cube(x):
+        check_grad(lambda t: Cube.apply(t), x, ref=lambda a: a**3)
 
 Shapes have 0 to 4 dims with size-1 dims for broadcasting. Values are float64 kept a margin away
 from every kink and pole of the op under test (relu/abs at 0, clip bounds, ties of max/maximum,
 log/sqrt of <= 0, division near 0), so finite differences measure the true derivative.
 Values are never rejected: they are *pushed* out of the excluded zones, so hypothesis never
-filters and every example counts.
+filters and every example counts. `check_float32` checks that float32 stays float32 and agrees
+with the float64 gradient. Needs hypothesis (`pip install "tinygrad_dl[testing]"`).
 """
 
 from __future__ import annotations
@@ -195,3 +205,35 @@ def value_and_grads(fn: Callable[..., Tensor], inputs: Sequence[Tensor], weight:
     out = fn(*inputs)
     (out * Tensor(weight)).sum().backward()
     return out.data, [t.grad for t in inputs]
+
+
+def check_float32(
+    op: Callable[..., Tensor], *arrays: np.ndarray, tol: float = 1e-3, seed: int = 0, **kw: Any
+) -> None:
+    """op on float32 copies of `arrays` gives a float32 output and float32 gradients that match
+    the float64 ones (checked against finite differences by check_grad) to a relative error of
+    `tol` measured against the largest gradient entry (float32 has ~7 digits)."""
+    results = []
+    for dtype in (np.float32, np.float64):
+        leaves = [Tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+        out = op(*leaves, **kw)
+        assert out.dtype == dtype, f"{dtype.__name__} inputs gave a {out.dtype} output"
+        out.backward(upstream(out.shape, seed).astype(dtype))
+        grads = [np.zeros(a.shape, dtype) if t.grad is None else t.grad
+                 for t, a in zip(leaves, arrays)]
+        for i, g in enumerate(grads):
+            assert g.dtype == dtype, f"input {i}: {dtype.__name__} input got a {g.dtype} grad"
+        results.append((out.data, grads))
+    (o32, g32), (o64, g64) = results
+    scale = max(1.0, float(np.abs(o64).max(initial=0.0)))
+    np.testing.assert_allclose(o32, o64, rtol=tol, atol=tol * scale, err_msg="float32 forward")
+    for i, (a, b) in enumerate(zip(g32, g64)):
+        gscale = max(1.0, float(np.abs(b).max(initial=0.0)))
+        err = np.abs(a - b) / gscale
+        if err.size and err.max() > tol:
+            k = np.unravel_index(int(np.argmax(err)), err.shape)
+            raise AssertionError(
+                f"input {i} {a.shape}: float32 gradient off by {err.max():.3e} (relative to the "
+                f"largest entry) > {tol:.0e} at {tuple(int(j) for j in k)}: float32 {a[k]!r}, "
+                f"float64 {b[k]!r}"
+            )
