@@ -61,7 +61,7 @@ class Einsum(Function):
             else:  # a repeated letter: only the diagonal elements were read
                 gi = np.zeros(x.shape, dtype=g.dtype)
                 np.einsum(f"{s}->{unique}", gi)[...] = part  # a writeable view (NumPy >= 1.10)
-            grads.append(np.ascontiguousarray(gi, dtype=g.dtype))
+            grads.append(np.array(gi, dtype=g.dtype))  # fresh: the engine may add into it
         return tuple(grads)
 
 

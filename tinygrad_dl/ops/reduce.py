@@ -99,9 +99,10 @@ class Min(Function):
 
 
 class Prod(Function):
-    """Product over axes. d/dx_i is the product of the others, computed without dividing by
-    x_i, so zeros are exact: one zero in a slice gets the product of the rest, the others 0;
-    two or more zeros give 0 everywhere in the slice."""
+    """Product over axes. d/dx_i is the product of the others, formed as (product of those
+    before i) * (product of those after i) with no division: zeros are exact (one zero in a
+    slice gets the product of the rest, two zeros give 0 everywhere) and nothing underflows
+    that the forward did not."""
 
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
@@ -109,14 +110,17 @@ class Prod(Function):
         return x.prod(axis=axis, keepdims=keepdims)
 
     def backward(ctx, g):
-        x = ctx.saved[0]
-        g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
-        zero = x == 0
-        nonzero = np.where(zero, np.ones((), x.dtype), x)
-        zeros = zero.sum(axis=ctx.axes, keepdims=True)
-        rest = nonzero.prod(axis=ctx.axes, keepdims=True)  # the product of the nonzero entries
-        d = np.where(zeros == 0, rest / nonzero, np.where((zeros == 1) & zero, rest, 0))
-        return (g * d).astype(x.dtype, copy=False)
+        x, axes = ctx.saved[0], ctx.axes
+        g = _expand(g, axes, ctx.keepdims, x.ndim)
+        k = len(axes)
+        moved = np.moveaxis(x, axes, range(x.ndim - k, x.ndim))  # reduced axes last, then one
+        flat = moved.reshape(moved.shape[:x.ndim - k] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+        before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = np.moveaxis((before * after).reshape(moved.shape),
+                             range(x.ndim - k, x.ndim), axes)
+        return g * others
 
 
 class LogSumExp(Function):

@@ -100,8 +100,10 @@ class Repeat(Function):
     element); the gradient sums each element's copies."""
 
     def forward(ctx, x, repeats=1, axis=None):
-        ctx.shape, ctx.axis, ctx.repeats = x.shape, axis, repeats
-        return np.repeat(x, repeats, axis=axis)
+        out = np.repeat(x, repeats, axis=axis)
+        ctx.shape, ctx.repeats = x.shape, repeats
+        ctx.axis = None if axis is None else axis % x.ndim
+        return out
 
     def backward(ctx, g):
         axis, reps = ctx.axis, np.asarray(ctx.repeats)
