@@ -1,5 +1,5 @@
 """Layers with PyTorch's conventions: Module, Linear, BatchNorm1d, Dropout, ReLU, Sequential,
-CrossEntropyLoss.
+CrossEntropyLoss, Conv2d, MaxPool2d, Flatten.
 
 Rows are samples: a Linear maps X (n, d_in) to X @ W + b with W of shape (d_in, d_out).
 A Module finds its parameters (Tensors with requires_grad), buffers (ndarrays registered with
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .engine import name_scope
-from .functional import batch_norm, cross_entropy
+from .functional import batch_norm, conv2d, cross_entropy, max_pool2d
 from .ops import Dropout as DropoutOp
 from .tensor import Tensor
 
@@ -410,3 +410,59 @@ class CrossEntropyLoss(Module):
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
+
+
+# ---- convolutional layers (NCHW, as PyTorch) ---------------------------------------------------
+class Conv2d(Module):
+    """y = conv2d(x, W, b) for x (N, C_in, H, W): W (C_out, C_in, k, k) ~ N(0, std^2) with std
+    from `init` over the fan-in C_in * k * k, b = 0 (see functional.conv2d)."""
+
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        kernel: int,
+        stride: int = 1,
+        padding: int = 0,
+        init: str = "he",
+        std: float = 0.01,
+        rng: np.random.Generator | None = None,
+        dtype: Any = np.float64,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        rng = np.random.default_rng() if rng is None else rng
+        s = init_std(init, c_in * kernel * kernel, std)
+        self.c_in, self.c_out, self.kernel = c_in, c_out, kernel
+        self.stride, self.padding, self.init = stride, padding, init
+        w = rng.standard_normal((c_out, c_in, kernel, kernel)) * s
+        self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
+        self.b = Tensor(np.zeros(c_out, dtype=dtype), requires_grad=True) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv2d(x, self.W, self.b, stride=self.stride, padding=self.padding)
+
+    def extra_repr(self) -> str:
+        return (f"{self.c_in}, {self.c_out}, kernel={self.kernel}, stride={self.stride}, "
+                f"padding={self.padding}, bias={self.b is not None}")
+
+
+class MaxPool2d(Module):
+    """Max over kernel x kernel windows every `stride` (default kernel) pixels, NCHW."""
+
+    def __init__(self, kernel: int = 2, stride: int | None = None) -> None:
+        super().__init__()
+        self.kernel, self.stride = kernel, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        return max_pool2d(x, self.kernel, self.stride)
+
+    def extra_repr(self) -> str:
+        return f"kernel={self.kernel}, stride={self.stride or self.kernel}"
+
+
+class Flatten(Module):
+    """(N, ...) -> (N, prod(...)): the bridge from conv feature maps to a Linear."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.reshape(x.shape[0], -1)
