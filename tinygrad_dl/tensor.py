@@ -93,7 +93,10 @@ def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
             "Tensor(): got a list of Tensors; use tinygrad_dl.stack(tensors) to join them and "
             "keep their gradients (or [t.item() for t in tensors] for constants)"
         )
-    arr = np.asarray(x, dtype=dtype)
+    try:
+        arr = np.asarray(x, dtype=dtype)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"Tensor(): cannot make an array from {str(x)[:60]!r}: {e}") from None
     if arr.dtype == object:
         raise TypeError(f"Tensor(): cannot make a numeric array from {type(x).__name__} "
                         f"{str(x)[:60]!r} (NumPy would give an object array)")
