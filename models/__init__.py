@@ -1,5 +1,6 @@
 """The four course models built on tinygrad_dl, each with its graph (`loss`) and the course's
-hand-derived NumPy gradient (`hand_gradients`) side by side, and the one registry of them.
+hand-derived NumPy gradient (`hand_gradients`) side by side, a ConvNet beyond the course
+(autograd only), and the one registry of them.
 
 Every model class names itself (`name`), carries its course training `defaults`, says which
 training `loop` trains it (`Loop.MINIBATCH` / `Loop.SEQUENCE`) and builds itself from training
@@ -13,12 +14,13 @@ from typing import Any
 from .base import CourseModel, Loop
 from .char_rnn import CharRNN
 from .classifier import Classifier
+from .convnet import ConvNet
 from .k_layer import KLayer
 from .one_layer import OneLayer
 from .two_layer import TwoLayer
 
 MODELS: dict[str, type[CourseModel]] = {
-    cls.name: cls for cls in (OneLayer, TwoLayer, KLayer, CharRNN)
+    cls.name: cls for cls in (OneLayer, TwoLayer, KLayer, CharRNN, ConvNet)
 }
 
 
@@ -46,6 +48,6 @@ def registry_name(model: Any) -> str:
 
 
 __all__ = [
-    "MODELS", "CharRNN", "Classifier", "CourseModel", "KLayer", "Loop", "OneLayer", "TwoLayer",
-    "build", "model_class", "registry_name",
+    "MODELS", "CharRNN", "Classifier", "ConvNet", "CourseModel", "KLayer", "Loop", "OneLayer",
+    "TwoLayer", "build", "model_class", "registry_name",
 ]

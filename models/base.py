@@ -30,6 +30,9 @@ class CourseModel(Module):
     loop: ClassVar[Loop]
     defaults: ClassVar[dict[str, Any]] = {}  # the course's training settings
     help_keys: ClassVar[tuple[str, ...]] = ()  # the defaults `tinygrad-dl train --help` shows
+    # input features of `tinygrad-dl graph`'s small picture, when the default 8 cannot be an
+    # input of the model (the ConvNet needs a small image: 3 x 8 x 8)
+    graph_d: ClassVar[int | None] = None
 
     @classmethod
     def from_params(cls, params: dict[str, Any], *, d: int, K: int,

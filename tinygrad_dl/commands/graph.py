@@ -107,6 +107,8 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
         X, Y = rng.integers(0, K, T), rng.integers(0, K, T)
         return model.loss(X, Y, None), f"{model.describe()} T={T}"
     d, K, n = pick(args.d, "d"), pick(args.K, "K"), pick(args.n, "n")
+    if args.d is None and not args.real_shapes and cls.graph_d is not None:
+        d = cls.graph_d
     model = cls.from_params(params, d=d, K=K, rng=init_rng, dtype=np.float64)
     _course_names(model)
     X = Tensor(rng.standard_normal((n, d)), name="X")

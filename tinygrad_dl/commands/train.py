@@ -37,6 +37,7 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--n-s", "n_s", positive_int, "cyclical step size n_s (default k * floor(n / n_batch): k = 2, "
      "5 for k-layer)"),
     ("--hidden", "hidden", None, "k-layer hidden sizes, comma separated, e.g. 50,50"),
+    ("--channels", "channels", None, "convnet: channels of each conv stage, e.g. 16,32"),
     ("--dropout", "dropout", fraction, "k-layer dropout rate"),
     ("--m", "m", positive_int, "hidden units (two-layer, char-rnn)"),
     ("--init", "init", str, "weight init: gaussian (N(0, std^2)), xavier, he"),
@@ -81,8 +82,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("model", choices=list(MODELS), metavar="MODEL", help=", ".join(MODELS))
     for flag, key, typ, text in FLAGS:
         kw: dict[str, Any] = {"dest": key, "default": None, "help": text}
-        if key == "hidden":
-            kw.update(type=int_list, metavar="H1,H2,...")
+        if key in ("hidden", "channels"):
+            kw.update(type=int_list, metavar="N1,N2,...")
         else:
             kw["type"] = typ
         if key in CHOICES:

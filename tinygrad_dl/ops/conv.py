@@ -1,10 +1,10 @@
 """2-D convolution and pooling over NCHW images.
 
 Conv2d is im2col + ONE matrix product: every (kh, kw) window of every input channel becomes a
-row of `cols` (N*OH*OW, C*KH*KW), read through `sliding_window_view` (a strided view, copied
-once by the reshape), times the filters as a (C*KH*KW, F) matrix. Backward is two products
-(dW = g^T cols, dcols = g W) and col2im: KH*KW strided adds of dcols back into the padded
-input. Pooling reads the same windows; its backward scatters through the same KH*KW loop.
+column of `cols` (C*KH*KW, N*OH*OW), and the filters, as an (F, C*KH*KW) matrix, multiply it.
+Backward is two products (dW = g cols^T, dcols = W^T g) and col2im: KH*KW strided adds of
+dcols back into the padded input. Pooling reads the windows through `sliding_window_view`;
+its backward scatters through the same KH*KW loop (`col2im`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,12 @@ def col2im(d: np.ndarray, shape: tuple[int, ...], stride: int) -> np.ndarray:
 
 class Conv2d(Function):
     """forward(x (N, C, H, W), w (F, C, KH, KW)[, b (F,)], stride, padding) -> (N, F, OH, OW)
-    with OH = (H + 2 padding - KH) // stride + 1 (cross-correlation, as in PyTorch)."""
+    with OH = (H + 2 padding - KH) // stride + 1 (cross-correlation, as in PyTorch).
+
+    The columns are laid out (C, KH, KW, N, OH, OW): each of the KH*KW window offsets fills
+    its slice with one strided copy of whole image rows, several times faster than copying
+    the 6-D sliding-window view element by element; the product is then w (F, C*KH*KW) @
+    cols (C*KH*KW, N*OH*OW)."""
 
     def forward(ctx, x, w, *b, stride=1, padding=0):
         if x.ndim != 4 or w.ndim != 4 or x.shape[1] != w.shape[1]:
@@ -52,32 +57,40 @@ class Conv2d(Function):
         xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
         oh = _out_size(xp.shape[2], kh, stride, "conv2d")
         ow = _out_size(xp.shape[3], kw, stride, "conv2d")
-        # rows: (n, oh, ow); columns: (c, kh, kw), the order of w's flattened filters
-        cols = windows(xp, kh, kw, stride).transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, -1)
+        cols = np.empty((c, kh, kw, n, oh, ow), dtype=np.result_type(x, w))
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, i, j] = xp[:, :, i:i + stride * oh:stride,
+                                   j:j + stride * ow:stride].transpose(1, 0, 2, 3)
+        cols = cols.reshape(c * kh * kw, n * oh * ow)
         wmat = w.reshape(f, -1)
-        out = cols @ wmat.T
+        out = wmat @ cols
         if b:
-            out += b[0]
+            out += b[0][:, None]
         ctx.save_for_backward(cols, wmat)
-        ctx.geometry = (xp.shape, (n, oh, ow, c, kh, kw), stride, p, w.shape)
-        return out.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
+        ctx.geometry = (xp.shape, (c, kh, kw, n, oh, ow), stride, p, w.shape)
+        return out.reshape(f, n, oh, ow).transpose(1, 0, 2, 3)
 
     def backward(ctx, g):
         cols, wmat = ctx.saved
-        padded, win_shape, stride, p, w_shape = ctx.geometry
-        g2 = g.transpose(0, 2, 3, 1).reshape(-1, w_shape[0])  # (n*oh*ow, f)
+        padded, (c, kh, kw, n, oh, ow), stride, p, w_shape = ctx.geometry
+        gf = g.transpose(1, 0, 2, 3).reshape(w_shape[0], -1)  # (F, N*OH*OW)
         needs = ctx.needs_input_grad
         dx = dw = None
         if needs[0]:
-            dcols = (g2 @ wmat).reshape(win_shape).transpose(0, 3, 1, 2, 4, 5)
-            dx = col2im(dcols, padded, stride)
+            dcols = (wmat.T @ gf).reshape(c, kh, kw, n, oh, ow)
+            dx = np.zeros(padded, dtype=g.dtype)
+            for i in range(kh):  # col2im: each window offset adds back its slice
+                for j in range(kw):
+                    dx[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride] += \
+                        dcols[:, i, j].transpose(1, 0, 2, 3)
             if p:
                 dx = dx[:, :, p:-p, p:-p]
         if needs[1]:
-            dw = (g2.T @ cols).reshape(w_shape)
+            dw = (gf @ cols.T).reshape(w_shape)
         if len(needs) == 2:
             return dx, dw
-        return dx, dw, (g2.sum(axis=0) if needs[2] else None)
+        return dx, dw, (gf.sum(axis=1) if needs[2] else None)
 
 
 class MaxPool2d(Function):
