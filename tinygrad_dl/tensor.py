@@ -79,6 +79,8 @@ from .ops import (
     Triu,
     Var,
 )
+from .ops.linalg import dot_subscripts
+from .ops.shape import axis_of, flat_shape, moved_axes, new_shape
 
 Axis = int | Sequence[int] | None
 
@@ -130,42 +132,6 @@ def _index(index: Any) -> Any:
     if isinstance(index, list):
         return np.asarray(index)
     return index
-
-
-def _dummy(shape: tuple[int, ...]) -> np.ndarray:
-    """A zero-memory array of `shape`: NumPy computes a shape op's result shape on it."""
-    return np.broadcast_to(np.empty((), dtype=np.bool_), shape)
-
-
-def _new_shape(op: str, shape: tuple[int, ...], fn: Any) -> tuple[int, ...]:
-    """fn(dummy of shape).shape, with NumPy's error for a bad axis named after `op`."""
-    try:
-        return fn(_dummy(shape)).shape
-    except (ValueError, IndexError, TypeError) as e:
-        raise ValueError(f"{op}: cannot apply to shape {shape}: {e}") from None
-
-
-def _moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, ...]:
-    """The transpose permutation np.moveaxis(x, source, destination) performs."""
-    try:
-        src = np.atleast_1d(source).tolist()
-        dst = np.atleast_1d(destination).tolist()
-        if len(src) != len(dst):
-            raise ValueError("source and destination need the same number of axes")
-        src = [_axis(a, ndim) for a in src]
-        dst = [_axis(a, ndim) for a in dst]
-    except ValueError as e:
-        raise ValueError(f"{op}: {e}") from None
-    order = [n for n in range(ndim) if n not in src]
-    for d, a in sorted(zip(dst, src)):
-        order.insert(d, a)
-    return tuple(order)
-
-
-def _axis(a: int, ndim: int) -> int:
-    if not -ndim <= a < ndim:
-        raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
-    return a % ndim
 
 
 def _no_grad_result(data: np.ndarray) -> Tensor:
@@ -442,7 +408,7 @@ class Tensor:
     # ---- linear algebra (ops/linalg.py; dot/trace compose einsum and diag) ------------------
     def dot(self, other: Any) -> Tensor:
         return Einsum.apply(self, as_tensor(other, self),
-                            subscripts=_dot_subscripts(self.ndim, np.ndim(_as_data(other))))
+                            subscripts=dot_subscripts(self.ndim, np.ndim(_as_data(other))))
 
     def diagonal(self, k: int = 0) -> Tensor:
         if self.ndim != 2:
@@ -455,31 +421,31 @@ class Tensor:
 
     # ---- more shape ops (reshape/transpose compositions, or ops/shape.py) -------------------
     def squeeze(self, axis: Axis = None) -> Tensor:
-        return Reshape.apply(self, shape=_new_shape("squeeze", self.shape,
+        return Reshape.apply(self, shape=new_shape("squeeze", self.shape,
                                                     lambda a: np.squeeze(a, axis)))
 
     def expand_dims(self, axis: Axis) -> Tensor:
-        return Reshape.apply(self, shape=_new_shape("expand_dims", self.shape,
+        return Reshape.apply(self, shape=new_shape("expand_dims", self.shape,
                                                     lambda a: np.expand_dims(a, axis)))
 
     def unsqueeze(self, axis: int) -> Tensor: return self.expand_dims(axis)
 
     def flatten(self, start: int = 0, end: int = -1) -> Tensor:
-        return Reshape.apply(self, shape=_flat_shape(self.shape, start, end))
+        return Reshape.apply(self, shape=flat_shape(self.shape, start, end))
 
     def swapaxes(self, a: int, b: int) -> Tensor:
         axes = list(range(self.ndim))
-        a, b = _axis_of("swapaxes", a, self.ndim), _axis_of("swapaxes", b, self.ndim)
+        a, b = axis_of("swapaxes", a, self.ndim), axis_of("swapaxes", b, self.ndim)
         axes[a], axes[b] = b, a
         return Transpose.apply(self, axes=tuple(axes))
 
     def moveaxis(self, source: Any, destination: Any) -> Tensor:
-        return Transpose.apply(self, axes=_moved_axes("moveaxis", self.ndim, source, destination))
+        return Transpose.apply(self, axes=moved_axes("moveaxis", self.ndim, source, destination))
 
     def permute(self, *axes: Any) -> Tensor: return self.transpose(*axes)
 
     def broadcast_to(self, shape: Any) -> Tensor:
-        return BroadcastTo.apply(self, shape=_new_shape(
+        return BroadcastTo.apply(self, shape=new_shape(
             "broadcast_to", self.shape, lambda a: np.broadcast_to(a, shape)))
 
     def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
@@ -491,35 +457,3 @@ class Tensor:
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
         return Roll.apply(self, shift=shift, axis=axis)
 
-
-def _axis_of(op: str, a: int, ndim: int) -> int:
-    try:
-        return _axis(a, ndim)
-    except ValueError as e:
-        raise ValueError(f"{op}: {e}") from None
-
-
-def _flat_shape(shape: tuple[int, ...], start: int, end: int) -> tuple[int, ...]:
-    """The shape with axes start..end (inclusive, as torch.flatten) merged into one."""
-    if not shape:
-        return (1,)
-    s, e = _axis_of("flatten", start, len(shape)), _axis_of("flatten", end, len(shape))
-    if s > e:
-        raise ValueError(f"flatten: start axis {start} comes after end axis {end}")
-    return shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:]
-
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def _dot_subscripts(nx: int, ny: int) -> str:
-    """np.dot as einsum: sum over x's last axis and y's second-to-last (its only, if 1-D);
-    a 0-d operand multiplies elementwise."""
-    if nx == 0 or ny == 0:
-        a, b = _LETTERS[:nx], _LETTERS[13:13 + ny]
-        return f"{a},{b}->{a}{b}"
-    a = _LETTERS[:nx - 1] + "z"
-    if ny == 1:
-        return f"{a},z->{a[:-1]}"
-    b = _LETTERS[13:13 + ny - 2] + "z" + "y"
-    return f"{a},{b}->{a[:-1]}{b[:-2]}y"

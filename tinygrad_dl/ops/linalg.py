@@ -103,3 +103,19 @@ class Triu(Function):
 
     def backward(ctx, g):
         return np.triu(g, ctx.k)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def dot_subscripts(nx: int, ny: int) -> str:
+    """np.dot as einsum: sum over x's last axis and y's second-to-last (its only, if 1-D);
+    a 0-d operand multiplies elementwise."""
+    if nx == 0 or ny == 0:
+        a, b = _LETTERS[:nx], _LETTERS[13:13 + ny]
+        return f"{a},{b}->{a}{b}"
+    a = _LETTERS[:nx - 1] + "z"
+    if ny == 1:
+        return f"{a},z->{a[:-1]}"
+    b = _LETTERS[13:13 + ny - 2] + "z" + "y"
+    return f"{a},{b}->{a[:-1]}{b[:-2]}y"

@@ -1,6 +1,10 @@
-"""Ops that move data without arithmetic: reshape, transpose, indexing, concatenate, stack."""
+"""Ops that move data without arithmetic (reshape, transpose, indexing, concatenate, stack,
+broadcast_to, repeat, tile, flip, roll, pad), and the shape arithmetic of the Tensor methods
+that are compositions of reshape and transpose (squeeze, expand_dims, flatten, moveaxis)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -168,3 +172,57 @@ class Pad(Function):
 
     def backward(ctx, g):
         return g[ctx.window]
+
+
+# ---- shape arithmetic for the Tensor methods that compose reshape / transpose -------------
+def _dummy(shape: tuple[int, ...]) -> np.ndarray:
+    """A zero-memory array of `shape`: NumPy computes a shape op's result shape on it."""
+    return np.broadcast_to(np.empty((), dtype=np.bool_), shape)
+
+
+def new_shape(op: str, shape: tuple[int, ...], fn: Any) -> tuple[int, ...]:
+    """fn(dummy of shape).shape, with NumPy's error for a bad axis named after `op`."""
+    try:
+        return fn(_dummy(shape)).shape
+    except (ValueError, IndexError, TypeError) as e:
+        raise ValueError(f"{op}: cannot apply to shape {shape}: {e}") from None
+
+
+def moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, ...]:
+    """The transpose permutation np.moveaxis(x, source, destination) performs."""
+    try:
+        src = np.atleast_1d(source).tolist()
+        dst = np.atleast_1d(destination).tolist()
+        if len(src) != len(dst):
+            raise ValueError("source and destination need the same number of axes")
+        src = [_axis(a, ndim) for a in src]
+        dst = [_axis(a, ndim) for a in dst]
+    except ValueError as e:
+        raise ValueError(f"{op}: {e}") from None
+    order = [n for n in range(ndim) if n not in src]
+    for d, a in sorted(zip(dst, src)):
+        order.insert(d, a)
+    return tuple(order)
+
+
+def _axis(a: int, ndim: int) -> int:
+    if not -ndim <= a < ndim:
+        raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+    return a % ndim
+
+
+def axis_of(op: str, a: int, ndim: int) -> int:
+    try:
+        return _axis(a, ndim)
+    except ValueError as e:
+        raise ValueError(f"{op}: {e}") from None
+
+
+def flat_shape(shape: tuple[int, ...], start: int, end: int) -> tuple[int, ...]:
+    """The shape with axes start..end (inclusive, as torch.flatten) merged into one."""
+    if not shape:
+        return (1,)
+    s, e = axis_of("flatten", start, len(shape)), axis_of("flatten", end, len(shape))
+    if s > e:
+        raise ValueError(f"flatten: start axis {start} comes after end axis {end}")
+    return shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:]
