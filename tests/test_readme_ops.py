@@ -1,0 +1,35 @@
+"""The README's detect_anomaly example and its "Testing your own op" example run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+
+
+def block(marker: str) -> str:
+    found = [b for b in BLOCKS if marker in b]
+    assert len(found) == 1, f"expected one README python block with {marker!r}"
+    return found[0]
+
+
+def test_testing_your_own_op_example_runs_and_catches_a_wrong_backward():
+    code = block("from tinygrad_dl.testing import")
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # runs test_cube() itself
+    wrong = code.replace("grad * 3 * ctx.saved[0] ** 2", "grad * 2 * ctx.saved[0] ** 2")
+    with pytest.raises(AssertionError, match=r"max relative error .* analytic .* numeric"):
+        exec(compile(wrong, "README.md", "exec"), {})
+
+
+def test_detect_anomaly_example_prints_what_the_readme_says(capsys):
+    exec(compile(block("detect_anomaly()"), "<readme>", "exec"), {})
+    printed = capsys.readouterr().out
+    # the README's "<your file>:7" is this block's line 7, the one making the NaN
+    assert printed.startswith("detect_anomaly: the forward of Log (scope layers.2, inputs (2,)) "
+                              "produced nan; the op was created at <readme>:7:"), printed
+    assert block("detect_anomaly()").splitlines()[6].strip() == "y = (x * 2).log()"
