@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import arrays, check_grad, shapes
 
 import tinygrad_dl as tg
 from tinygrad_dl import Function, Tensor, enable_grad, is_grad_enabled, name_scope, no_grad
 from tinygrad_dl.functional import softmax
+from tinygrad_dl.testing import arrays, check_grad, shapes
 
 # ---- random compositions ------------------------------------------------------------------
 # Smooth steps only (kinks are tested op by op), each keeping t's shape and its values

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import arrays, check_grad, positive_arrays, shapes
 
 import tinygrad_dl as tg
 from tinygrad_dl.functional import batch_norm, sum_of_squares
+from tinygrad_dl.testing import arrays, check_grad, positive_arrays, shapes
 
 
 @given(st.lists(shapes(), min_size=1, max_size=3).flatmap(

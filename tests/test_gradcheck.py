@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import arrays, shapes
 
 from tinygrad_dl import Function, Tensor
 from tinygrad_dl.gradcheck import GradcheckError, gradcheck, numerical_grad, relative_error
+from tinygrad_dl.testing import arrays, shapes
 
 
 # ---- numerical_grad ------------------------------------------------------------------------

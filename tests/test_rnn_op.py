@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import value_and_grads
 
 import tinygrad_dl as tg
 from tinygrad_dl.functional import cross_entropy
 from tinygrad_dl.gradcheck import gradcheck
 from tinygrad_dl.ops import RNN
+from tinygrad_dl.testing import value_and_grads
 
 
 def unfused(x: tg.Tensor, U: tg.Tensor, W: tg.Tensor, b: tg.Tensor, h0: tg.Tensor) -> tg.Tensor:
