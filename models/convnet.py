@@ -38,9 +38,10 @@ class ConvNet(Classifier):
     ..., the last Linear's W (c_last * H' * W', K) and b. He init by default."""
 
     name = "convnet"
-    # SGD with the course's cyclical learning rate, as the two-layer net; n_s = 2 epochs
+    # SGD with the course's cyclical learning rate, as the two-layer net; n_s = 2 epochs, so 3
+    # cycles are 12 epochs (52% test accuracy on the CIFAR-10 subset, see README's Results)
     defaults = {**Classifier.defaults, "channels": [16, 32], "lam": 0.001, "schedule": "cyclic",
-                "cycles": 2, "eta_min": 1e-4, "eta_max": 5e-2, "init": "he", "split": "all",
+                "cycles": 3, "eta_min": 1e-4, "eta_max": 5e-2, "init": "he", "split": "all",
                 "n_batch": 100}
     graph_d = 3 * 8 * 8  # the smallest colour image two 2x2 poolings leave 2x2 pixels of
     help_keys = ("channels", "lam", "eta_min", "eta_max", "cycles", "n_batch", "split")
