@@ -48,8 +48,8 @@ class ConvNet(Classifier):
 
     def __init__(
         self,
-        d: int,
-        K: int,
+        d: int | None = None,
+        K: int = 10,
         channels: Any = (16, 32),
         lam: float = 0.0,
         init: str = "he",
@@ -57,10 +57,19 @@ class ConvNet(Classifier):
         dtype: Any = np.float64,
         *,
         std: float = 0.01,
+        image: Any = None,
     ) -> None:
-        super().__init__(d, K, lam, dtype)
+        # the image (C, H, W) is given directly, or read off the row length d
+        if image is not None:
+            image = tuple(int(n) for n in image)
+            if len(image) != 3 or min(image) < 1 or (d is not None and d != math.prod(image)):
+                raise ValueError(f"convnet: image must be (C, H, W) with C*H*W = d, got "
+                                 f"{image} for d={d}")
+        elif d is None:
+            raise ValueError("convnet: give d (features per row) or image (C, H, W)")
+        super().__init__(math.prod(image) if image is not None else d, K, lam, dtype)
         rng = np.random.default_rng() if rng is None else rng
-        self.image = image_shape(self.d)
+        self.image = image if image is not None else image_shape(self.d)
         self.channels = [int(c) for c in channels]
         c, h, w = self.image
         scale = 2 ** len(self.channels)
@@ -76,7 +85,10 @@ class ConvNet(Classifier):
         features = c * (h // scale) * (w // scale)
         layers += [Flatten(), Linear(features, K, init=init, std=std, rng=rng, dtype=self.dtype)]
         self.layers = Sequential(*layers)
-        self._finish(d=self.d, K=self.K, channels=self.channels, init=init, std=float(std))
+        # the config names the image, not d: every size in a checkpoint's config must be
+        # bounded by its arrays' dimensions (checkpoint's guard against hostile files)
+        self._finish(image=list(self.image), K=self.K, channels=self.channels, init=init,
+                     std=float(std))
         # the L2 penalty covers the conv filters as well as the Linear weights (not biases)
         self.linears = [m for m in self.layers if isinstance(m, (Linear, Conv2d))]
 
