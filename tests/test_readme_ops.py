@@ -20,10 +20,10 @@ def block(marker: str) -> str:
 def test_testing_your_own_op_example_runs_and_catches_a_wrong_backward():
     code = block("from tinygrad_dl.testing import")
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # runs test_cube() itself
+    exec(compile(code, "<readme-testing>", "exec"), namespace)  # runs test_cube() itself
     wrong = code.replace("grad * 3 * ctx.saved[0] ** 2", "grad * 2 * ctx.saved[0] ** 2")
     with pytest.raises(AssertionError, match=r"max relative error .* analytic .* numeric"):
-        exec(compile(wrong, "README.md", "exec"), {})
+        exec(compile(wrong, "<readme-testing-wrong>", "exec"), {})
 
 
 def test_detect_anomaly_example_prints_what_the_readme_says(capsys):
