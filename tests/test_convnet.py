@@ -74,8 +74,9 @@ def test_train_convnet_on_the_embedded_sample(tmp_path, capsys, embedded):
 
 def test_train_convnet_on_the_subset(tmp_path, capsys, cifar_dir):
     out = tmp_path / "run"
-    code = main(["train", "convnet", "--data", str(cifar_dir), "--n-updates", "3",
-                 "--channels", "2,2", "--dtype", "float32", "--out", str(out), "--no-progress"])
+    code = main(["train", "convnet", "--data", str(cifar_dir), "--split", "batch1",
+                 "--n-updates", "3", "--channels", "2,2", "--dtype", "float32", "--out", str(out),
+                 "--no-progress"])
     assert code == 0 and str(cifar_dir) in capsys.readouterr().out
 
 
