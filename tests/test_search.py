@@ -129,7 +129,7 @@ def test_seeds_are_deterministic_and_distinct():
     assert trial_seed(3, 7) == trial_seed(3, 7)
     seeds = {trial_seed(0, t) for t in range(100)}
     assert len(seeds) == 100 and trial_seed(1, 0) != trial_seed(0, 0)
-    a, b, c = (make_tasks(spec(seed=s), 0, spec().params) for s in (5, 5, 6))
+    a, b, c = (list(make_tasks(spec(seed=s), 0, spec().params)) for s in (5, 5, 6))
     assert [(t.seed, t.values) for t in a] == [(t.seed, t.values) for t in b]
     assert [t.values for t in a] != [t.values for t in c]
     assert a[0].train_params == {"epochs": 1, "lam": a[0].values["lambda"]}

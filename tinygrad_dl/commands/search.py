@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,16 @@ from tinygrad_dl.search import (
     PARAMS,
     SearchSpec,
     TrainingTrial,
+    check_cluster,
     check_training_params,
+    environment,
     parse_param,
+    resolve_data,
     run_search,
 )
+from tinygrad_dl.search.space import check_fixed
 
-from .args import int_list
+from .args import int_list, nonneg_float, nonneg_int, positive_int, seed
 from .train import CHOICES, FLAGS
 
 EXAMPLES = """\
@@ -47,13 +52,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("model", choices=list(MODELS))
     p.add_argument("--param", action="append", default=[], metavar="NAME=DIST:ARGS",
                    help="a searched parameter, e.g. lambda=log10:-5:-1 (repeatable)")
-    p.add_argument("--trials", type=int, default=10, help="trials per round (default 10)")
-    p.add_argument("--refine", type=int, default=0, metavar="ROUNDS",
+    p.add_argument("--trials", type=positive_int, default=10,
+                   help="trials per round (default 10)")
+    p.add_argument("--refine", type=nonneg_int, default=0, metavar="ROUNDS",
                    help="coarse-to-fine rounds after the first, each narrowing the ranges to the "
                    "best trials so far (default 0)")
-    p.add_argument("--top-k", type=int, default=None,
+    p.add_argument("--top-k", type=positive_int, default=None,
                    help="best trials that set the next round's ranges (default trials//4, >= 2)")
-    p.add_argument("--widen", type=float, default=0.1,
+    p.add_argument("--widen", type=nonneg_float, default=0.1,
                    help="widen narrowed ranges by this fraction of their width (default 0.1)")
     p.add_argument("--jobs", type=int, default=1,
                    help="trials at once on this machine (-1: all cores); with --address the "
@@ -63,8 +69,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--address", default=None,
                    help="scheduler address of an existing Dask/Ray cluster (e.g. "
                    "tcp://host:8786, or host:6379 for Ray); without it a local one is started")
+    p.add_argument("--ship-data", action="store_true",
+                   help="send the loaded data to the cluster's workers with the trials (for "
+                   "workers that do not share the client's disk)")
+    p.add_argument("--retries", type=nonneg_int, default=2,
+                   help="extra tries for a trial whose worker died (default 2)")
+    p.add_argument("--check-cluster", action="store_true",
+                   help="report each worker's versions, threads and whether it has the data; "
+                   "run no trial")
     p.add_argument("--out", default=None, help="results folder (default search-MODEL)")
-    p.add_argument("--seed", type=int, default=0, help="search seed: trial seeds derive from it")
+    p.add_argument("--seed", type=seed, default=0, help="search seed: trial seeds derive from it")
     p.add_argument("--data", default=None, help="CIFAR-10 folder (default: see train --help)")
     p.add_argument("--text", default=None, help="text file for char-rnn")
     p.add_argument("--retry-failed", action="store_true", help="on resume, re-run failed trials")
@@ -100,41 +114,73 @@ def fixed_params(args: argparse.Namespace) -> dict[str, Any]:
     return fixed
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C: the workers are stopped and what finished is saved."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def run(args: argparse.Namespace) -> int:
     # every input is checked here, before any trial starts
+    if args.address is not None and args.backend == "joblib":
+        raise ValueError("--address is for a cluster: add --backend dask or --backend ray")
+    fixed = fixed_params(args)
+    check_fixed(fixed)
+    ref = resolve_data(args.model, args.data, args.text)  # pinned here: the same on every worker
+    if args.check_cluster:
+        return _check_cluster(args, ref)
     spec = SearchSpec(
         model=args.model,
         params=[parse_param(t) for t in args.param],
-        fixed=fixed_params(args),
+        fixed=fixed,
         trials=args.trials,
         refine=args.refine,
         seed=args.seed,
         top_k=args.top_k,
         widen=args.widen,
-        data=args.data,
-        text=args.text,
+        data=ref.path if ref.kind in ("cifar", "embedded") else None,
+        text=ref.path if ref.kind == "text" else None,
+        data_id=ref.id,
     )
     check_training_params(spec)
-    if args.address is not None and args.backend == "joblib":
-        raise ValueError("--address is for a cluster: add --backend dask or --backend ray")
-    if args.data is not None and not Path(args.data).exists() and args.address is None:
-        raise FileNotFoundError(f"--data {args.data}: no such folder")
     out = Path(args.out or f"search-{args.model}")
     print(f"search: {spec.total} trials of {args.model} "
           f"({spec.trials} x {spec.rounds} round{'s' * (spec.rounds > 1)}), "
-          f"{', '.join(str(p) for p in spec.params)}; results in {out}", file=sys.stderr)
-    data, text = args.data, args.text
-    if args.address is None:  # local workers: absolute paths, whatever their working directory
-        data, text = (str(Path(x).resolve()) if x else x for x in (data, text))
+          f"{', '.join(str(p) for p in spec.params)}; data {ref.id} ({ref.path or ref.kind}); "
+          f"results in {out}", file=sys.stderr)
+    trial = TrainingTrial(args.model, ref, fixed, ship=args.ship_data)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         result = run_search(
-            spec, out, TrainingTrial(args.model, data=data, text=text),
-            backend=args.backend, jobs=args.jobs, address=args.address,
-            progress=not args.no_progress, retry_failed=args.retry_failed, plot=not args.no_plot,
+            spec, out, trial, backend=args.backend, jobs=args.jobs, address=args.address,
+            progress=not args.no_progress, retry_failed=args.retry_failed,
+            plot=not args.no_plot, retries=args.retries,
+            log=lambda line: print(line, file=sys.stderr),
         )
-    except KeyboardInterrupt:
-        print(f"\nsearch interrupted: finished trials are saved in {out}; run the same command "
+    except KeyboardInterrupt as e:
+        why = "terminated" if isinstance(e, _Terminated) else "interrupted"
+        print(f"\nsearch {why}: finished trials are saved in {out}; run the same command "
               "again to resume", file=sys.stderr)
-        return 130
+        return 143 if isinstance(e, _Terminated) else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(result.summary())
     return 0 if result.best is not None else 1
+
+
+def _check_cluster(args: argparse.Namespace, ref: Any) -> int:
+    """--check-cluster: one line per worker; exit 1 when a worker lacks the data."""
+    reports = check_cluster(args.backend, args.address, lambda: environment(ref),
+                            jobs=args.jobs)
+    print(f"data: {ref.id} ({ref.path or ref.kind})")
+    bad = 0
+    for r in reports:
+        bad += r.get("data") != "ok"
+        print(f"{r['worker']}: host {r['host']}, tinygrad_dl {r['tinygrad_dl']}, numpy "
+              f"{r['numpy']}, python {r['python']}, {r['threads']} threads, BLAS threads "
+              f"{r['blas_threads']}, MALLOC_TRIM_THRESHOLD_={r['MALLOC_TRIM_THRESHOLD_']}, "
+              f"data: {r['data']}")
+    print(f"{len(reports)} workers, {bad} without the data")
+    return 1 if bad or not reports else 0

@@ -1,16 +1,17 @@
 """Random hyperparameter search with coarse-to-fine refinement, resumable, on any backend:
-`space` (parameter ranges), `backends` (where trials run), `results` (the tables on disk),
-`run` (the search itself). The plot is `tinygrad_dl.viz.plot_search`, re-exported here."""
+`space` (parameter ranges), `backends` / `cluster` (where trials run), `worker` (what runs in a
+worker), `trial` (the default trial and its pinned data), `results` (the tables on disk), `run`
+(the search itself). The plot is `tinygrad_dl.viz.plot_search`, re-exported here."""
 
 from tinygrad_dl.viz import plot_search
 
-from .backends import BACKENDS, Task, execute_trial, iter_results, resolve_jobs
+from .backends import BACKENDS, iter_results, resolve_jobs
+from .cluster import check_cluster
 from .results import ResultStore
 from .run import (
     METRICS,
     SearchResult,
     SearchSpec,
-    TrainingTrial,
     best_rows,
     check_training_params,
     make_tasks,
@@ -21,10 +22,13 @@ from .run import (
     trial_seed,
 )
 from .space import PARAMS, ParamSpec, canonical_name, fmt_value, parse_param
+from .trial import DataError, DataRef, TrainingTrial, environment, resolve_data
+from .worker import Task, execute_trial
 
 __all__ = [
-    "BACKENDS", "METRICS", "PARAMS", "ParamSpec", "ResultStore", "SearchResult", "SearchSpec",
-    "Task", "TrainingTrial", "best_rows", "canonical_name", "check_training_params",
-    "execute_trial", "fmt_value", "iter_results", "make_tasks", "metrics_for", "parse_param",
-    "plot_search", "resolve_jobs", "round_ranges", "run_search", "trial_rng", "trial_seed",
+    "BACKENDS", "DataError", "DataRef", "METRICS", "PARAMS", "ParamSpec", "ResultStore",
+    "SearchResult", "SearchSpec", "Task", "TrainingTrial", "best_rows", "canonical_name",
+    "check_cluster", "check_training_params", "environment", "execute_trial", "fmt_value",
+    "iter_results", "make_tasks", "metrics_for", "parse_param", "plot_search", "resolve_data",
+    "resolve_jobs", "round_ranges", "run_search", "trial_rng", "trial_seed",
 ]

@@ -1,71 +1,25 @@
-"""Where search trials run: in-process, joblib (loky) worker processes, a Dask or a Ray cluster.
+"""Where search trials run: in-process, local worker processes (loky), a Dask or a Ray cluster.
 
-Every backend runs the same top-level `execute_trial`, which never raises for a failed trial (it
-returns a row with status "failed" and the error), and yields rows AS THEY FINISH so the caller
-can save each one at once. Parallel workers get 1 BLAS thread each, so N workers use N cores
-instead of fighting over them with N x cores threads.
+Every backend runs the same `worker.execute_trial` and yields rows AS THEY FINISH so the caller
+can save each one at once. Tasks are consumed lazily, a bounded window at a time (a search of
+10**8 trials starts its first one at once, in bounded memory), and a result is released from the
+workers as soon as it is yielded. A trial whose worker dies (a signal, the OOM killer) is retried
+on a fresh worker; one that kills its worker on every try is a failed row, and the search goes on.
+Parallel workers get 1 BLAS thread each, so N workers use N cores, not N x cores threads.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
 import os
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, wait
 from typing import Any
 
+from .worker import BLAS_VARS, Task, die_with_parent, execute_trial, lost_row
+
 BACKENDS = ("joblib", "dask", "ray")
-OBJECTIVES = ("best_val_acc", "best_smooth_loss")
-
-
-@dataclass(frozen=True)
-class Task:
-    trial: int
-    round: int
-    seed: int
-    values: dict[str, Any]  # the sampled values, by CLI name (the table's columns)
-    train_params: dict[str, Any]  # what the trial function gets: fixed + sampled, run_training keys
-
-
-def blas_limit(threads: int | None) -> contextlib.AbstractContextManager:
-    """Limit BLAS/OpenMP thread pools in this process while the context is open (no-op for None
-    or without threadpoolctl; loky workers also start with OMP/OPENBLAS/MKL_NUM_THREADS set)."""
-    if threads is None:
-        return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=threads)
-
-
-def execute_trial(
-    trial_fn: Callable[[dict[str, Any], int], dict[str, Any]],
-    task: Task,
-    blas_threads: int | None = None,
-) -> dict[str, Any]:
-    """Run one trial; the table row it makes. Exceptions become status 'failed' with the error;
-    KeyboardInterrupt and SystemExit propagate (they are not the trial's fault)."""
-    row: dict[str, Any] = {"trial": task.trial, "round": task.round, **task.values}
-    row["seed"] = task.seed
-    t0 = time.perf_counter()
-    try:
-        with blas_limit(blas_threads):
-            metrics = trial_fn(dict(task.train_params), task.seed)
-        if not isinstance(metrics, dict):
-            raise TypeError(f"trial function returned {type(metrics).__name__}, not a dict")
-        for k in OBJECTIVES:  # a diverged run that did not raise
-            v = metrics.get(k)
-            if isinstance(v, float) and not math.isfinite(v):
-                raise FloatingPointError(f"{k} is {v}")
-        row.update(metrics)
-        row["status"], row["error"] = "ok", None
-    except Exception as e:
-        row["status"], row["error"] = "failed", f"{type(e).__name__}: {e}".strip()
-    row["seconds"] = time.perf_counter() - t0
-    return row
+TrialFn = Callable[[dict[str, Any], int], dict[str, Any]]
 
 
 def resolve_jobs(jobs: int) -> int:
@@ -73,26 +27,28 @@ def resolve_jobs(jobs: int) -> int:
     if jobs == 0:
         raise ValueError("--jobs 0 runs nothing; use 1 or more (or -1 for all cores)")
     if jobs < 0:
-        from joblib import cpu_count
-
-        return max(1, cpu_count() + 1 + jobs)
+        return max(1, (os.cpu_count() or 1) + 1 + jobs)
     return jobs
 
 
+def missing(pkg: str, extra: str) -> RuntimeError:
+    return RuntimeError(f"the {extra} backend needs {pkg}: pip install 'tinygrad_dl[{extra}]'")
+
+
 def iter_results(
-    trial_fn: Callable[[dict[str, Any], int], dict[str, Any]],
-    tasks: list[Task],
+    trial_fn: TrialFn,
+    tasks: Iterable[Task],
     *,
     backend: str = "joblib",
     jobs: int = 1,
     address: str | None = None,
     blas_threads: int | None | str = "auto",
+    retries: int = 2,
 ) -> Iterator[dict[str, Any]]:
-    """Rows of `tasks`, in the order they finish. joblib with 1 job runs in this process.
-    dask/ray connect to the cluster at `address` (it decides the concurrency), or without one
-    start a local cluster of `jobs` single-threaded workers for the duration of the call."""
-    if not tasks:
-        return
+    """Rows of `tasks` (any iterable, read lazily), in the order they finish. joblib with 1 job
+    runs in this process. dask/ray connect to the cluster at `address` (it decides the
+    concurrency), or without one start a local cluster of `jobs` single-threaded workers for the
+    duration of the call. `retries`: extra tries for a trial whose worker died."""
     jobs = resolve_jobs(jobs)
     serial = backend == "joblib" and jobs == 1
     if blas_threads == "auto":  # one trial alone may use every core; parallel ones get one each
@@ -101,79 +57,82 @@ def iter_results(
         for t in tasks:
             yield execute_trial(trial_fn, t, blas_threads)
     elif backend == "joblib":
-        yield from _joblib(trial_fn, tasks, jobs, blas_threads)
+        yield from _local(trial_fn, iter(tasks), jobs, blas_threads, retries)
     elif backend == "dask":
-        yield from _dask(trial_fn, tasks, jobs, address, blas_threads)
+        from .cluster import dask_results
+
+        yield from dask_results(trial_fn, iter(tasks), jobs, address, blas_threads, retries)
     elif backend == "ray":
-        yield from _ray(trial_fn, tasks, jobs, address, blas_threads)
+        from .cluster import ray_results
+
+        yield from ray_results(trial_fn, iter(tasks), jobs, address, blas_threads, retries)
     else:
         raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
 
 
-def _joblib(trial_fn, tasks, jobs, blas_threads) -> Iterator[dict[str, Any]]:
-    from joblib import Parallel, delayed, parallel_config
+def _executor(jobs: int, blas_threads: int | None):  # -> loky ProcessPoolExecutor
+    from joblib.externals.loky.process_executor import ProcessPoolExecutor
 
-    # inner_max_num_threads sets OMP/OPENBLAS/MKL_NUM_THREADS in the loky workers' environment,
-    # so BLAS starts with 1 thread there even before threadpoolctl limits it
-    with parallel_config(backend="loky", n_jobs=jobs, inner_max_num_threads=blas_threads):
-        run = Parallel(return_as="generator_unordered")
-        yield from run(delayed(execute_trial)(trial_fn, t, blas_threads) for t in tasks)
-
-
-def _missing(pkg: str, extra: str) -> RuntimeError:
-    return RuntimeError(
-        f"the {extra} backend needs {pkg}: pip install 'tinygrad_dl[{extra}]'"
-    )
+    # BLAS reads its thread count from the environment when it loads: set it before that
+    env = {v: str(blas_threads) for v in BLAS_VARS} if blas_threads else None
+    return ProcessPoolExecutor(jobs, initializer=die_with_parent, initargs=(os.getpid(),),
+                               env=env)
 
 
-def _dask(trial_fn, tasks, jobs, address, blas_threads) -> Iterator[dict[str, Any]]:
+def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: int | None,
+           retries: int) -> Iterator[dict[str, Any]]:
+    """Local worker processes (loky, as joblib uses). At most `jobs` tasks are submitted, so each
+    one submitted is running. When a worker dies the pool breaks and every running task fails
+    with it; which one killed it is unknown, so those are re-run one at a time on a fresh pool:
+    a task that kills a pool while running alone, `retries + 1` times, is the culprit."""
+    from joblib.externals.loky.process_executor import BrokenProcessPool
+
+    suspects: deque[tuple[Task, int]] = deque()  # (task, times it broke a pool running alone)
+    running: dict[Any, tuple[Task, int | None]] = {}  # None: not a suspect
+    ex = _executor(jobs, blas_threads)
+    exhausted = False
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise _missing("dask.distributed", "dask") from None
-    cluster = None
-    if address is None:
-        cluster = LocalCluster(  # a private one-machine cluster, on the loopback interface
-            n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None,
-        )
-    client = Client(cluster if cluster is not None else address)
-    futures = []
-    try:
-        futures = client.map(
-            execute_trial, [trial_fn] * len(tasks), tasks, [blas_threads] * len(tasks),
-            pure=False,  # every trial runs, even with equal arguments
-        )
-        for fut in as_completed(futures):
-            yield fut.result()
+        while True:
+            if suspects or any(n is not None for _, n in running.values()):
+                if suspects and not running:  # a suspect runs alone
+                    task, n = suspects.popleft()
+                    running[ex.submit(execute_trial, trial_fn, task, blas_threads)] = (task, n)
+            else:
+                while len(running) < jobs and not exhausted:
+                    task = next(tasks, None)
+                    if task is None:
+                        exhausted = True
+                    else:
+                        running[ex.submit(execute_trial, trial_fn, task, blas_threads)] = (task,
+                                                                                           None)
+            if not running:
+                return
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                task, n = running.pop(fut)
+                try:
+                    row = fut.result()
+                except BrokenProcessPool as e:
+                    broken = True
+                    if n is not None and n + 1 > retries:
+                        yield lost_row(task, _reason(e), retries=n + 1)
+                    else:
+                        suspects.append((task, 0 if n is None else n + 1))
+                    continue
+                if n is not None:  # it ran again after a pool broke under it
+                    row["retries"] = n + 1
+                yield row
+            if broken:  # the pool is gone: what ran with the dead worker runs again
+                suspects.extend((t, 0 if n is None else n) for t, n in running.values())
+                running.clear()
+                ex.shutdown(wait=False, kill_workers=True)
+                ex = _executor(jobs, blas_threads)
     finally:
-        client.cancel([f for f in futures if not f.done()])
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        ex.shutdown(wait=False, kill_workers=True)
 
 
-def _ray(trial_fn, tasks, jobs, address, blas_threads) -> Iterator[dict[str, Any]]:
-    if address is None:  # a private one-machine cluster: keep it on the loopback interface
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # read at import
-    try:
-        import ray
-    except ImportError:
-        raise _missing("ray", "ray") from None
-    started = not ray.is_initialized()  # an already connected driver (e.g. a notebook) is reused
-    if started:
-        kw: dict[str, Any] = {"address": address}
-        if address is None:
-            kw = {"num_cpus": jobs, "include_dashboard": False}
-        ray.init(**kw, log_to_driver=False)
-    remote = ray.remote(num_cpus=1, max_retries=0)(execute_trial)
-    pending = [remote.remote(trial_fn, t, blas_threads) for t in tasks]
-    try:
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            yield ray.get(done[0])
-    finally:
-        for ref in pending:
-            ray.cancel(ref, force=True)
-        if started:
-            ray.shutdown()
+def _reason(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    codes = [ln for ln in text if "exit code" in ln.lower()]
+    return (codes[0] if codes else text[0] if text else type(e).__name__)[:300]

@@ -1,7 +1,8 @@
 """A search's folder on disk: spec.json, results.json, results.csv (the plot is viz.plot_search).
 
 Both tables are rewritten atomically (temp file, fsync, rename) after every finished trial, so an
-interrupted search loses at most the trials that were running, and a re-run can resume.
+interrupted search loses at most the trials that were running, and a re-run can resume. While a
+search runs it holds an OS lock on `.lock` in the folder, so a second process is refused.
 """
 
 from __future__ import annotations
@@ -32,10 +33,36 @@ class ResultStore:
         self.spec_path = self.out / "spec.json"
         self.json_path = self.out / "results.json"
         self.csv_path = self.out / "results.csv"
+        self.lock_path = self.out / ".lock"
         self.rows: dict[int, dict[str, Any]] = {}
         self.rounds: list[list[str]] = []
+        self._lock: Any = None
+
+    def __enter__(self) -> ResultStore:
+        """Lock the folder (one search process at a time), then check and load it."""
+        from filelock import FileLock, Timeout
+
         self.out.mkdir(parents=True, exist_ok=True)
-        new = spec
+        # an OS lock (flock): released by the kernel when its holder dies, even by kill -9
+        self._lock = FileLock(self.lock_path, timeout=0)
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise ValueError(f"another search is running in {self.out} (it holds "
+                             f"{self.lock_path}); wait for it to finish or use another "
+                             "--out") from None
+        try:
+            self._load()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+    def _load(self) -> None:
+        new = self.spec
         if self.spec_path.exists():
             old = self._read_json(self.spec_path)
             diff = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in new if old.get(k) != new[k]]

@@ -15,7 +15,8 @@ a Dask or Ray cluster), `results` (the tables on disk); the plot is `tinygrad_dl
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,14 @@ import numpy as np
 
 from tinygrad_dl.files import jsonable
 from tinygrad_dl.models import Loop, model_class
-from tinygrad_dl.train import resolve_params, run_training
+from tinygrad_dl.train import resolve_params
 from tinygrad_dl.viz import plot_search
 
-from .backends import BACKENDS, Task, iter_results, resolve_jobs
+from .backends import BACKENDS, iter_results, resolve_jobs
 from .results import ResultStore, finite
 from .space import PARAMS, ParamSpec, fmt_value, parse_param
+from .trial import TrainingTrial
+from .worker import Task
 
 __all__ = [
     "PARAMS", "ParamSpec", "SearchResult", "SearchSpec", "TrainingTrial", "best_rows",
@@ -73,8 +76,10 @@ class SearchSpec:
     seed: int = 0
     top_k: int | None = None  # trials that set the next round's ranges; None: max(2, trials//4)
     widen: float = 0.1
-    data: str | None = None  # as given (--data / --text): recorded so a resume uses the same
+    data: str | None = None  # the absolute --data / --text path the trials read
     text: str | None = None
+    data_id: str | None = None  # the data's content fingerprint (trial.DataRef.id); rows from
+    # other data never count as best
 
     def __post_init__(self) -> None:
         names = [p.name for p in self.params]
@@ -125,11 +130,13 @@ class SearchSpec:
 
 def best_rows(
     rows: Iterable[dict[str, Any]], k: int | None = None, metric: str = "best_val_acc",
-    maximize: bool = True,
+    maximize: bool = True, data_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Successful trials, best `metric` first (ties: lower trial number)."""
+    """Successful trials, best `metric` first (ties: lower trial number); with `data_id`, only
+    the rows trained on that data."""
     sign = -1.0 if maximize else 1.0
-    ok = [r for r in rows if r.get("status") == "ok" and finite(r.get(metric))]
+    ok = [r for r in rows if r.get("status") == "ok" and finite(r.get(metric))
+          and (data_id is None or r.get("data_id") == data_id)]
     ok.sort(key=lambda r: (sign * r[metric], r["trial"]))
     return ok if k is None else ok[:k]
 
@@ -140,20 +147,18 @@ def round_ranges(spec: SearchSpec, rows: dict[int, dict[str, Any]]) -> list[list
     ranges = [list(spec.params)]
     for r in range(1, spec.rounds):
         done = [row for row in rows.values() if row["round"] < r]
-        top = best_rows(done, spec.k, spec.objective, spec.maximize)
+        top = best_rows(done, spec.k, spec.objective, spec.maximize, spec.data_id)
         ranges.append([p.narrowed([row[p.name] for row in top], spec.widen) for p in ranges[-1]])
     return ranges
 
 
-def make_tasks(spec: SearchSpec, rnd: int, ranges: list[ParamSpec]) -> list[Task]:
-    tasks = []
+def make_tasks(spec: SearchSpec, rnd: int, ranges: list[ParamSpec]) -> Iterator[Task]:
+    """Round `rnd`'s tasks, made one at a time as the backend asks (10**8 trials cost nothing)."""
     for trial in range(rnd * spec.trials, (rnd + 1) * spec.trials):
         rng = trial_rng(spec.seed, trial)
         values = {p.name: p.sample(rng) for p in ranges}
         train_params = {**spec.fixed, **{PARAMS[n].key: v for n, v in values.items()}}
-        tasks.append(Task(trial, rnd, trial_seed(spec.seed, trial), values, train_params))
-    return tasks
-
+        yield Task(trial, rnd, trial_seed(spec.seed, trial), values, train_params)
 
 
 @dataclass
@@ -166,7 +171,8 @@ class SearchResult:
 
     @property
     def best(self) -> dict[str, Any] | None:
-        top = best_rows(self.rows, 1, self.spec.objective, self.spec.maximize)
+        top = best_rows(self.rows, 1, self.spec.objective, self.spec.maximize,
+                        self.spec.data_id)
         return top[0] if top else None
 
     @property
@@ -210,79 +216,84 @@ def run_search(
     progress: bool = True,
     retry_failed: bool = False,
     plot: bool = True,
+    retries: int = 2,
+    log: Callable[[str], None] | None = None,
 ) -> SearchResult:
     """Run (or resume) the search; every finished trial is saved before the next one is awaited.
 
-    A trial that raises is recorded as failed with its error and the search goes on;
-    KeyboardInterrupt stops the search with everything finished so far saved.
+    A trial that raises, or whose worker dies on every one of its `retries` extra tries, is
+    recorded as failed with its error and the search goes on; KeyboardInterrupt stops the search
+    with everything finished so far saved. Only one process at a time may run a search in `out`
+    (a lock file; a second one gets a ValueError). `log` receives one-line notes (resume counts).
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     names = [p.name for p in spec.params]
     columns = ["trial", "round", *names, "seed", "status", *metrics_for(spec.model), "seconds",
-               "error"]
+               "host", "worker", "data_id", "retries", "error"]
     resolve_jobs(jobs)  # bad --jobs/--backend fail before the folder is touched
-    store = ResultStore(out, spec.to_dict(), columns)
-    done0 = sum(store.done(t, retry_failed) for t in range(spec.total))
-    bar = _progress_bar(spec.total, done0, progress)
-    try:
-        for rnd in range(spec.rounds):
-            ranges = round_ranges(spec, store.rows)[: rnd + 1]  # later rounds: not yet known
-            store.rounds = [[str(p) for p in rr] for rr in ranges]
-            tasks = make_tasks(spec, rnd, ranges[rnd])
-            todo = [t for t in tasks if not store.done(t.trial, retry_failed)]
-            for row in iter_results(trial_fn, todo, backend=backend, jobs=jobs, address=address):
-                store.add(row)
-                if bar is not None:
-                    best = best_rows(store.rows.values(), 1, spec.objective, spec.maximize)
-                    if best:
-                        bar.set_postfix(best=f"{best[0][spec.objective]:.4f}", refresh=False)
-                    bar.update(1)
-            store.save()
-    finally:
-        if bar is not None:
+    with ResultStore(out, spec.to_dict(), columns) as store:
+        done0 = sum(store.done(t, retry_failed) for t in store.rows if t < spec.total)
+        if done0 and log is not None:
+            left = spec.total - done0
+            log(f"resuming {store.out}: {done0} of {spec.total} trials already done, skipping "
+                f"them; {left} to run")
+        bar = _Progress(spec.total, done0, progress)
+        try:
+            for rnd in range(spec.rounds):
+                ranges = round_ranges(spec, store.rows)[: rnd + 1]  # later rounds: not yet known
+                store.rounds = [[str(p) for p in rr] for rr in ranges]
+                todo = (t for t in make_tasks(spec, rnd, ranges[rnd])
+                        if not store.done(t.trial, retry_failed))
+                for row in iter_results(trial_fn, todo, backend=backend, jobs=jobs,
+                                        address=address, retries=retries):
+                    store.add(row)
+                    best = best_rows(store.rows.values(), 1, spec.objective, spec.maximize,
+                                     spec.data_id)
+                    bar.update(row, best[0][spec.objective] if best else None)
+                store.save()
+        finally:
             bar.close()
-    ranges = round_ranges(spec, store.rows)
-    result = SearchResult(spec, [store.rows[t] for t in sorted(store.rows)], store.out, ranges)
-    if plot:
-        result.plot = plot_search(result, store.out / "search.png")
+        ranges = round_ranges(spec, store.rows)
+        result = SearchResult(spec, [store.rows[t] for t in sorted(store.rows)], store.out,
+                              ranges)
+        if plot:
+            result.plot = plot_search(result, store.out / "search.png")
     return result
 
 
-def _progress_bar(total: int, initial: int, enabled: bool):  # -> tqdm | None
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
+class _Progress:
+    """A tqdm bar on a terminal; in a pipe or a log file, one plain line per finished trial
+    (a bar's carriage returns would fill a log with junk)."""
 
-    return tqdm(total=total, initial=initial, desc="trials", unit="trial", dynamic_ncols=True)
+    def __init__(self, total: int, initial: int, enabled: bool) -> None:
+        self.total, self.n, self.bar = total, initial, None
+        self.enabled = enabled
+        if enabled and sys.stderr.isatty():
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, desc="trials", unit="trial",
+                            dynamic_ncols=True)
+
+    def update(self, row: dict[str, Any], best: float | None) -> None:
+        self.n += 1
+        if self.bar is not None:
+            if best is not None:
+                self.bar.set_postfix(best=f"{best:.4f}", refresh=False)
+            self.bar.update(1)
+        elif self.enabled:
+            status = row["status"] if row["status"] == "ok" else f"failed ({row.get('error')})"
+            tail = "" if best is None else f", best {best:.4f}"
+            print(f"trial {row['trial']} {status} [{self.n}/{self.total}{tail}]",
+                  file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def check_training_params(spec: SearchSpec) -> None:
     """Reject, before any trial starts, what run_training would reject in every trial: unknown
     keys for the model, or conflicting ones (e.g. a searched eta with fixed cyclic flags)."""
-    task = make_tasks(replace(spec, trials=1, refine=0), 0, spec.params)[0]
+    task = next(make_tasks(replace(spec, trials=1, refine=0), 0, spec.params))
     resolve_params(spec.model, task.train_params)
-
-
-class TrainingTrial:
-    """The default trial: one `run_training` run; picklable, so it ships to worker processes
-    (which keep the loaded data set between their trials)."""
-
-    def __init__(self, model: str, data: str | None = None, text: str | None = None) -> None:
-        self.model, self.data, self.text = model, data, text
-
-    def __call__(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
-        res = run_training(self.model, params, data=self.data, text=self.text, seed=seed,
-                           progress=False, print_fn=None)
-        final = res.final or {}
-        if model_class(self.model).loop is Loop.SEQUENCE:
-            names = metrics_for(self.model)
-            return {"best_smooth_loss": final.get("best_smooth_loss"),
-                    **{k: final.get(k) for k in names[1:]}, "train_seconds": res.seconds}
-        return {
-            "best_val_acc": res.best_val_acc,
-            "train_cost": final.get("train_cost"),
-            "val_cost": final.get("val_cost"),
-            "test_acc": res.test_acc,
-            "train_seconds": res.seconds,
-        }

@@ -182,6 +182,9 @@ def parse_param(text: str) -> ParamSpec:
         low, high = (_number(p.strip(), what, kind) for p in parts)
         if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
             raise ValueError(f"{what}: need LOW < HIGH (finite), got {low} and {high}")
+        if dist == "log10" and max(abs(low), abs(high)) > 300:  # 10**400 overflows a float
+            raise ValueError(f"{what}: log10 exponents must lie in [-300, 300], got {low:g} "
+                             f"and {high:g}")
         spec = ParamSpec(name, dist, low, high)
     lo, hi = spec.value_bounds()
     bad_low = lo < info.low or (info.open_low and lo <= info.low)
@@ -193,3 +196,43 @@ def parse_param(text: str) -> ParamSpec:
     if info.kind is int and dist != "choice" and math.floor(hi) < math.ceil(lo):
         raise ValueError(f"{what}: the range {lo:g}..{hi:g} holds no integer")
     return spec
+
+
+# Training params that are only ever fixed, with the same checks as the searchable ones.
+FIXED_ONLY: dict[str, ParamInfo] = {
+    "val_size": ParamInfo("val_size", int, 1),
+    "eval_every": ParamInfo("eval_every", int, 1),
+    "sample_every": ParamInfo("sample_every", int, 1),
+    "temperature": ParamInfo("temperature", float, 0.0, open_low=True),
+}
+FIXED_CHOICES = {"split": ("batch1", "all"), "dtype": ("float64", "float32"),
+                 "init": ("gaussian", "xavier", "he"), "optimizer": ("sgd", "adam", "adagrad")}
+
+
+def check_fixed(fixed: dict[str, Any]) -> None:
+    """ValueError, naming the flag, for a fixed training value (a flag or a --set) that every
+    trial would reject: a wrong type, or outside the parameter's valid range."""
+    by_key = {info.key: (name, info) for name, info in PARAMS.items()}
+    by_key.update({k: (k, info) for k, info in FIXED_ONLY.items()})
+    for key, v in fixed.items():
+        flag = f"--{key.replace('_', '-')}".replace("--lam", "--lambda")
+        where = f"{flag} / --set {key}="
+        if key in FIXED_CHOICES and v not in FIXED_CHOICES[key]:
+            raise ValueError(f"{where}: {v!r} is not one of {', '.join(FIXED_CHOICES[key])}")
+        if key == "hidden" and (not isinstance(v, list) or not v or not all(
+                isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in v)):
+            raise ValueError(f"{where}: hidden sizes must be a list of positive integers, "
+                             f"got {v!r}")
+        if key not in by_key:
+            continue
+        name, info = by_key[key]
+        number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        if info.kind is int and not (number and isinstance(v, int)):
+            raise ValueError(f"{where}: {name} must be an integer, got {v!r}")
+        if not number or not math.isfinite(v):
+            raise ValueError(f"{where}: {name} must be a finite number, got {v!r}")
+        if (v < info.low or (info.open_low and v <= info.low) or v > info.high
+                or (info.open_high and v >= info.high)):
+            left, right = "(" if info.open_low else "[", ")" if info.open_high else "]"
+            raise ValueError(f"{where}: {name}={v!r} is outside its valid range "
+                             f"{left}{info.low:g}, {info.high:g}{right}")

@@ -1,0 +1,197 @@
+"""Search trials on a Dask or a Ray cluster, and `check_cluster` (what each worker has).
+
+Both keep a bounded window of trials submitted (twice the cluster's slots), release each result
+from the cluster as soon as it is yielded (the client saves it at once, so a worker dying later
+cannot make the scheduler recompute it), and retry a trial whose worker died: Dask's scheduler
+reschedules it (`distributed.scheduler.allowed-failures`, set to `retries` on a local cluster),
+Ray re-runs it (`max_retries`). A trial lost on every try is a failed row; the search goes on.
+A trial that ships its data (`ships_data`) is sent once to the workers (scatter / object store).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .backends import TrialFn, missing
+from .worker import Task, execute_trial, lost_row
+
+
+def _window(slots: float) -> int:
+    return max(2, 2 * int(slots))
+
+
+# ---------------------------------------------------------------- Dask
+def _dask_client(address: str | None, jobs: int, retries: int) -> tuple[Any, Any]:
+    try:
+        import dask
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise missing("dask.distributed", "dask") from None
+    cluster = None
+    if address is None:
+        # a private one-machine cluster on the loopback interface; its nanny must not switch on
+        # malloc trimming (None unsets it), and a trial is retried `retries` times
+        cfg = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+               "distributed.scheduler.allowed-failures": retries}
+        with dask.config.set(cfg):
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+    try:
+        client = Client(cluster if cluster is not None else address, timeout="30s")
+    except OSError as e:
+        if cluster is not None:
+            cluster.close()
+        raise RuntimeError(f"--address {address}: no Dask scheduler answers ({e})") from None
+    return client, cluster
+
+
+def _suspicious(dask_scheduler: Any, key: str) -> int:
+    """On the scheduler: how many workers died while running task `key`."""
+    ts = dask_scheduler.tasks.get(key)
+    return 0 if ts is None else int(ts.suspicious)
+
+
+def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: str | None,
+                 blas_threads: int | None, retries: int) -> Iterator[dict[str, Any]]:
+    client, cluster = _dask_client(address, jobs, retries)
+    from dask.distributed import as_completed
+    run = str(uuid.uuid4())[:8]
+    pending: dict[str, tuple[Any, Task]] = {}
+    try:
+        fn: Any = trial_fn
+        if getattr(trial_fn, "ships_data", False):
+            fn = client.scatter(trial_fn, broadcast=True, hash=False)
+        ac = as_completed()
+
+        def submit() -> bool:
+            task = next(tasks, None)
+            if task is None:
+                return False
+            fut = client.submit(execute_trial, fn, task, blas_threads, pure=False,
+                                key=f"trial-{task.trial}-{run}")
+            pending[fut.key] = (fut, task)
+            ac.add(fut)
+            return True
+
+        def slots() -> int:
+            workers = client.scheduler_info().get("workers", {}).values()
+            return _window(sum(w.get("nthreads", 1) for w in workers) or jobs)
+
+        while len(pending) < slots() and submit():
+            pass
+        for fut in ac:
+            _, task = pending.pop(fut.key)
+            try:
+                row = fut.result()
+            except Exception as e:  # KilledWorker: it died `allowed-failures` times; lost comms
+                row = lost_row(task, f"{type(e).__name__}: {e}"[:300])
+            try:
+                n = client.run_on_scheduler(_suspicious, key=fut.key)
+                if n:
+                    row["retries"] = n
+            except Exception:  # the count is a nicety: never lose a row for it
+                pass
+            fut.release()  # saved by the caller next: the cluster need not keep it
+            del fut
+            yield row
+            while len(pending) < slots() and submit():
+                pass
+    finally:
+        if pending:
+            client.cancel([f for f, _ in pending.values()], force=True)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ---------------------------------------------------------------- Ray
+def _ray_init(address: str | None, jobs: int) -> tuple[Any, bool]:
+    import os
+
+    if address is None:  # a private one-machine cluster: keep it on the loopback interface
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # read at import
+    try:
+        import ray
+    except ImportError:
+        raise missing("ray", "ray") from None
+    started = not ray.is_initialized()  # an already connected driver (e.g. a notebook) is reused
+    if started:
+        kw: dict[str, Any] = {"address": address}
+        if address is None:
+            kw = {"num_cpus": jobs, "include_dashboard": False}
+        try:
+            ray.init(**kw, log_to_driver=False)
+        except (ConnectionError, RuntimeError) as e:
+            raise RuntimeError(f"--address {address}: no Ray cluster answers ({e})") from None
+    return ray, started
+
+
+def ray_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: str | None,
+                blas_threads: int | None, retries: int) -> Iterator[dict[str, Any]]:
+    ray, started = _ray_init(address, jobs)
+    remote = ray.remote(num_cpus=1, max_retries=retries)(execute_trial)
+    pending: dict[Any, Task] = {}
+    try:
+        fn: Any = ray.put(trial_fn) if getattr(trial_fn, "ships_data", False) else trial_fn
+
+        def fill() -> None:
+            window = _window(ray.cluster_resources().get("CPU", jobs))
+            while len(pending) < window:
+                task = next(tasks, None)
+                if task is None:
+                    return
+                pending[remote.remote(fn, task, blas_threads)] = task
+
+        fill()
+        while pending:
+            (ref,), _ = ray.wait(list(pending), num_returns=1)
+            task = pending.pop(ref)
+            try:
+                row = ray.get(ref)
+            except Exception as e:  # WorkerCrashedError after max_retries, a lost node, ...
+                row = lost_row(task, f"{type(e).__name__}: {str(e).splitlines()[0]}"[:300],
+                               retries=retries)
+            del ref  # no reference left: the object store frees the result
+            yield row
+            fill()
+    finally:
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        if started:
+            ray.shutdown()
+
+
+# ---------------------------------------------------------------- --check-cluster
+def check_cluster(backend: str, address: str | None, probe: Callable[[], dict[str, Any]],
+                  jobs: int = 2) -> list[dict[str, Any]]:
+    """Run `probe` once in every worker process of the cluster; its reports, one per worker."""
+    if backend == "dask":
+        client, cluster = _dask_client(address, jobs, 0)
+        try:
+            threads = client.nthreads()
+            reports = client.run(probe)
+            out = []
+            for worker, info in sorted(reports.items()):
+                out.append({"worker": worker, "threads": threads.get(worker), **info})
+            return out
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    if backend == "ray":
+        ray, started = _ray_init(address, jobs)
+        try:
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            nodes = [n for n in ray.nodes() if n.get("Alive")]
+            refs = [ray.remote(num_cpus=0)(probe).options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)
+            ).remote() for n in nodes]
+            return [{"worker": n["NodeManagerAddress"], "threads": n["Resources"].get("CPU"),
+                     **info} for n, info in zip(nodes, ray.get(refs))]
+        finally:
+            if started:
+                ray.shutdown()
+    raise ValueError("--check-cluster needs --backend dask or --backend ray")
