@@ -94,7 +94,7 @@ def test_a_second_search_on_the_folder_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--n-batch", "0"], "n_batch=0 is outside its valid range"),
+        (["--set", "n_batch=0"], "n_batch=0 is outside its valid range"),
         (["--set", "n_batch=abc"], "n_batch must be an integer, got 'abc'"),
         (["--set", "eta_max=nan"], "eta_max must be a finite number"),
         (["--set", "split=most"], "'most' is not one of batch1, all"),
@@ -119,7 +119,8 @@ def test_missing_text_is_refused_before_any_trial(tmp_path, capsys):
     assert rc == 2 and "--text" in capsys.readouterr().err and not out.exists()
 
 
-@pytest.mark.parametrize("flag", ["--trials=0", "--refine=-1", "--widen=nan", "--top-k=0"])
+@pytest.mark.parametrize("flag", ["--trials=0", "--refine=-1", "--widen=nan", "--top-k=0",
+                                  "--n-batch=0", "--retries=-1"])
 def test_search_counts_are_range_checked(flag, capsys):
     with pytest.raises(SystemExit) as e:
         main(["search", "two-layer", "--param", "lambda=log10:-3:-1", flag])

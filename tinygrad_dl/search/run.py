@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl.files import jsonable
+from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.train import resolve_params
 from tinygrad_dl.viz import plot_search
@@ -263,17 +264,13 @@ def run_search(
 
 
 class _Progress:
-    """A tqdm bar on a terminal; in a pipe or a log file, one plain line per finished trial
-    (a bar's carriage returns would fill a log with junk)."""
+    """The shared progress bar on a terminal or in a notebook; in a pipe or a log file, one
+    plain line per finished trial instead (a bar's carriage returns would fill a log with junk)."""
 
     def __init__(self, total: int, initial: int, enabled: bool) -> None:
-        self.total, self.n, self.bar = total, initial, None
-        self.enabled = enabled
-        if enabled and sys.stderr.isatty():
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, initial=initial, desc="trials", unit="trial",
-                            dynamic_ncols=True)
+        self.total, self.n, self.enabled = total, initial, enabled
+        bar = progress_bar(total, enabled, "trials", initial=initial, unit="trial")
+        self.bar = None if bar.disable else bar
 
     def update(self, row: dict[str, Any], best: float | None) -> None:
         self.n += 1
