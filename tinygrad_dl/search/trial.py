@@ -14,6 +14,7 @@ import hashlib
 import os
 import socket
 import sys
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -107,6 +108,7 @@ def resolve_data(model: str, data: str | None, text: str | None) -> DataRef:
 
 
 _LOADED: dict[tuple[Any, ...], Any] = {}  # one entry: a worker keeps its data between trials
+_LOADED_LOCK = threading.Lock()  # a Dask worker runs trials in several threads
 
 
 class TrainingTrial:
@@ -129,16 +131,17 @@ class TrainingTrial:
     def _load(self, p: dict[str, Any]) -> Any:
         ref = self.ref
         key = (ref.digest, p["split"], p["val_size"], p["dtype"])
-        if key not in _LOADED:
-            _LOADED.clear()
-            if ref.kind in ("text", "corpus"):
-                _LOADED[key] = load_text(ref.path)
-            elif ref.kind == "embedded":
-                _LOADED[key] = load_embedded_sample(dtype=p["dtype"], path=ref.path)
-            else:
-                _LOADED[key] = load_cifar10(ref.path, split=p["split"], val_size=p["val_size"],
-                                            dtype=p["dtype"])
-        return _LOADED[key]
+        with _LOADED_LOCK:
+            if key not in _LOADED:
+                _LOADED.clear()
+                if ref.kind in ("text", "corpus"):
+                    _LOADED[key] = load_text(ref.path)
+                elif ref.kind == "embedded":
+                    _LOADED[key] = load_embedded_sample(dtype=p["dtype"], path=ref.path)
+                else:
+                    _LOADED[key] = load_cifar10(ref.path, split=p["split"],
+                                                val_size=p["val_size"], dtype=p["dtype"])
+            return _LOADED[key]
 
     def __call__(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
         if self.loaded is None:
