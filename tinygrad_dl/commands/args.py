@@ -50,4 +50,3 @@ def int_list(s: str) -> list[int]:
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"hidden sizes must be positive integers, got {s!r}")
     return sizes
-
