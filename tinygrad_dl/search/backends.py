@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from typing import Any
 
-from .worker import BLAS_VARS, Task, die_with_parent, execute_trial, lost_row
+from .cluster import dask_results, ray_results
+from .worker import BLAS_VARS, Task, TrialFn, die_with_parent, execute_trial, lost_row
 
 BACKENDS = ("joblib", "dask", "ray")
-TrialFn = Callable[[dict[str, Any], int], dict[str, Any]]
 
 
 def resolve_jobs(jobs: int) -> int:
@@ -29,10 +29,6 @@ def resolve_jobs(jobs: int) -> int:
     if jobs < 0:
         return max(1, (os.cpu_count() or 1) + 1 + jobs)
     return jobs
-
-
-def missing(pkg: str, extra: str) -> RuntimeError:
-    return RuntimeError(f"the {extra} backend needs {pkg}: pip install 'tinygrad_dl[{extra}]'")
 
 
 def iter_results(
@@ -59,12 +55,8 @@ def iter_results(
     elif backend == "joblib":
         yield from _local(trial_fn, iter(tasks), jobs, blas_threads, retries)
     elif backend == "dask":
-        from .cluster import dask_results
-
         yield from dask_results(trial_fn, iter(tasks), jobs, address, blas_threads, retries)
     elif backend == "ray":
-        from .cluster import ray_results
-
         yield from ray_results(trial_fn, iter(tasks), jobs, address, blas_threads, retries)
     else:
         raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")

@@ -10,12 +10,16 @@ A trial that ships its data (`ships_data`) is sent once to the workers (scatter 
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .backends import TrialFn, missing
-from .worker import Task, execute_trial, lost_row
+from .worker import Task, TrialFn, execute_trial, lost_row
+
+
+def missing(pkg: str, extra: str) -> RuntimeError:
+    return RuntimeError(f"the {extra} backend needs {pkg}: pip install 'tinygrad_dl[{extra}]'")
 
 
 def _window(slots: float) -> int:
@@ -108,8 +112,6 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
 
 # ---------------------------------------------------------------- Ray
 def _ray_init(address: str | None, jobs: int) -> tuple[Any, bool]:
-    import os
-
     if address is None:  # a private one-machine cluster: keep it on the loopback interface
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # read at import
     try:

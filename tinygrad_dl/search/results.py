@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from tinygrad_dl.files import atomic_write, jsonable
 
 
@@ -40,8 +42,6 @@ class ResultStore:
 
     def __enter__(self) -> ResultStore:
         """Lock the folder (one search process at a time), then check and load it."""
-        from filelock import FileLock, Timeout
-
         self.out.mkdir(parents=True, exist_ok=True)
         # an OS lock (flock): released by the kernel when its holder dies, even by kill -9
         self._lock = FileLock(self.lock_path, timeout=0)

@@ -20,6 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from tinygrad_dl import __version__
 from tinygrad_dl.data import load_cifar10, load_embedded_sample, load_text, resolve_data_dir
 from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.train import resolve_params, run_training
@@ -115,9 +118,13 @@ class TrainingTrial:
     """The default trial: one `run_training` run on the pinned data; picklable, so it ships to
     worker processes. `ship=True` loads the data here and sends it along with the trial."""
 
-    def __init__(self, model: str, ref: DataRef, fixed: dict[str, Any] | None = None,
-                 ship: bool = False) -> None:
-        self.model, self.ref = model, ref
+    def __init__(self, model: str, ref: DataRef | None = None,
+                 fixed: dict[str, Any] | None = None, ship: bool = False, *,
+                 data: str | None = None, text: str | None = None) -> None:
+        """`ref`: the pinned data (`resolve_data`); without it, `data` / `text` (paths, or None
+        for the defaults) are pinned here."""
+        self.model = model
+        self.ref = ref if ref is not None else resolve_data(model, data, text)
         self.loaded: Any = self._load(resolve_params(model, fixed or {})) if ship else None
 
     @property
@@ -168,14 +175,10 @@ class TrainingTrial:
 
 def environment(ref: DataRef | None = None) -> dict[str, Any]:
     """What `search --check-cluster` reports for one worker process."""
-    import numpy as np
-
-    import tinygrad_dl
-
     info: dict[str, Any] = {
         "host": socket.gethostname(), "pid": os.getpid(),
         "python": ".".join(map(str, sys.version_info[:3])),
-        "tinygrad_dl": tinygrad_dl.__version__, "numpy": np.__version__,
+        "tinygrad_dl": __version__, "numpy": np.__version__,
         "cpus": os.cpu_count(),
         "blas_threads": _blas_threads(),
         "MALLOC_TRIM_THRESHOLD_": os.environ.get("MALLOC_TRIM_THRESHOLD_"),

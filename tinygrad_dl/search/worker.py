@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 OBJECTIVES = ("best_val_acc", "best_smooth_loss")
+TrialFn = Callable[[dict[str, Any], int], dict[str, Any]]  # (params, seed) -> metrics
 BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
