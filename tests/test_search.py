@@ -309,42 +309,7 @@ def test_dask_backend_on_a_local_cluster(tmp_path):
     assert len(read_rows(tmp_path)) == 4
 
 
-RAY_HEAD = """
-import sys, ray
-ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-print(ray.get_runtime_context().gcs_address, flush=True)
-sys.stdin.read()  # the cluster lives until the test closes our stdin
-"""
-
-
-def test_ray_backend_on_a_local_cluster(tmp_path, monkeypatch):
-    pytest.importorskip("threadpoolctl")
-    # a one-machine cluster on the loopback interface only, without a token (read at import)
-    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
-    pytest.importorskip("ray")
-    import subprocess
-    import sys
-
-    env = dict(os.environ)
-    head = subprocess.Popen([sys.executable, "-c", RAY_HEAD], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    try:
-        address = head.stdout.readline().strip()
-        if not address.startswith("127.0.0.1:"):  # ray gives up starting on a machine that
-            pytest.skip("the local Ray head did not start (overloaded machine?)")  # is saturated
-        res = run_search(spec(trials=4), tmp_path, _cluster_probe(), backend="ray",
-                         address=address, progress=False, plot=False)
-    finally:
-        head.stdin.close()
-        try:
-            head.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            head.kill()
-            head.wait()
-    assert [r["status"] for r in res.rows] == ["ok"] * 4
-    assert {r["blas_threads"] for r in res.rows} == {1}
-    assert os.getpid() not in {r["pid"] for r in res.rows}
+# the Ray backend on a local cluster: tests/test_search_cluster.py (a worker killed there too)
 
 
 def test_missing_backend_package_is_a_clear_error(monkeypatch):
