@@ -24,6 +24,8 @@ from tinygrad_dl.search import (
     SearchSpec,
     TrainingTrial,
     best_rows,
+    iter_results,
+    make_tasks,
     parse_param,
     resolve_data,
     run_search,
@@ -213,32 +215,31 @@ def kill_once(folder: Path, victim: float):
 
 def _killed_worker_search(tmp_path, backend, address):
     spec = SearchSpec("two-layer", [parse_param("lambda=uniform:0:1")], {"epochs": 1}, trials=8)
-    from tinygrad_dl.search import make_tasks
-
-    lams = [t.values["lambda"] for t in make_tasks(spec, 0, spec.params)]
+    tasks = list(make_tasks(spec, 0, spec.params))
+    lams = [t.values["lambda"] for t in tasks]
     runs = tmp_path / "runs"
     runs.mkdir()
     fn = kill_once(runs, lams[5])
-    res = run_search(spec, tmp_path / "s", fn, backend=backend, address=address, progress=False,
-                     plot=False)
-    assert [r["status"] for r in res.rows] == ["ok"] * 8, [r.get("error") for r in res.rows]
-    counts = {lam: (runs / f"{lam!r}").stat().st_size for lam in lams}
-    rerun = {i for i, lam in enumerate(lams) if counts[lam] > 1}
-    assert 5 in rerun and max(counts.values()) == 2  # lost with its worker, run again once
-    if backend == "dask":  # a trial running in the dead worker's other thread is lost too; a
-        # rerun is always a lost trial (the scheduler counted it), never a saved one recomputed
-        assert {r["trial"] for r in res.rows if r.get("retries")} == rerun
-    else:  # a Ray worker process runs one trial at a time
-        assert rerun == {5}
-    assert os.getpid() not in {r["pid"] for r in res.rows}  # run in the cluster's workers
-    assert {r["blas"] for r in res.rows} == {1}  # one BLAS thread per trial
-    return res
+    rows, at_save = {}, {}
+    for row in iter_results(fn, tasks, backend=backend, address=address):
+        rows[row["trial"]] = row  # the moment the search saves it: how often had it run?
+        at_save[row["trial"]] = (runs / repr(lams[row["trial"]])).stat().st_size
+    counts = [(runs / repr(lam)).stat().st_size for lam in lams]
+    errors = [r.get("error") for r in rows.values()]
+    assert [rows[t]["status"] for t in range(8)] == ["ok"] * 8, errors
+    # a saved trial recomputed (the scheduler redoing results held on the dead worker) would
+    # have run again after its row arrived, while the victim was rerun
+    assert counts == [at_save[t] for t in range(8)]
+    assert counts[5] == 2 and max(counts) == 2  # the victim, lost with its worker, ran again
+    assert os.getpid() not in {r["pid"] for r in rows.values()}  # run in the cluster's workers
+    assert {r["blas"] for r in rows.values()} == {1}  # one BLAS thread per trial
+    return rows
 
 
 def test_killing_a_dask_worker_loses_no_trial_and_reruns_no_saved_one(dask_cluster, tmp_path):
     pytest.importorskip("threadpoolctl")
-    res = _killed_worker_search(tmp_path, "dask", dask_cluster)
-    assert res.rows[5]["retries"] == 1
+    rows = _killed_worker_search(tmp_path, "dask", dask_cluster)
+    assert rows[5]["retries"] == 1  # the scheduler counted the worker that died running it
 
 
 RAY_HEAD = """
