@@ -162,11 +162,12 @@ def plot_lr_schedule(
     *,
     figsize: tuple[float, float] = (6.0, 3.0),
     dpi: float = 100,
+    title: str | None = None,
 ) -> Figure:
     """The learning rate eta per update step (e.g. a cyclical schedule), from a History with an
     "eta" column or from an array of etas (one per step)."""
     xs, ys = _series(history_or_etas, "eta", "plot_lr_schedule")
-    return _step_plot(xs, ys, "eta", "learning rate η", "learning-rate schedule",
+    return _step_plot(xs, ys, "eta", "learning rate η", title or "learning-rate schedule",
                       figsize, save, dpi)
 
 
@@ -176,10 +177,19 @@ def plot_smooth_loss(
     *,
     figsize: tuple[float, float] = (6.0, 3.0),
     dpi: float = 100,
+    title: str | None = None,
 ) -> Figure:
-    """The char-RNN's smooth loss (0.999 * previous + 0.001 * loss) per update step."""
+    """The char-RNN's smooth loss (0.999 * previous + 0.001 * loss) per update step.
+
+    The default title gives the last and best smooth loss as the training loop measured them
+    (history.meta's final_smooth_loss / best_smooth_loss: the best over every update, which
+    the plotted rows, logged every log_every updates, can miss), to 4 decimals as the terminal
+    prints them."""
     xs, ys = _series(history, "smooth_loss", "plot_smooth_loss")
-    title = f"char-RNN smooth loss (last {ys[-1]:.3f}, best {ys.min():.3f})"
+    if title is None:
+        meta = getattr(history, "meta", None) or {}
+        last, best = meta.get("final_smooth_loss", ys[-1]), meta.get("best_smooth_loss", ys.min())
+        title = f"char-RNN smooth loss (last {last:.4f}, best {best:.4f})"
     return _step_plot(xs, ys, "smooth loss", "smooth loss", title, figsize, save, dpi)
 
 
