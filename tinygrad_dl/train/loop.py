@@ -183,11 +183,12 @@ def fit(
                 bar.update(1)
                 if eval_every and step % eval_every == 0 and step < n_updates:
                     log_row(step, epoch - 1 + seen / n, eta_t)
-                if step < n_updates and (stop or (
+                stopping = bool(stop)  # polled once per update
+                if step < n_updates and (stopping or (
                         checkpoint_every and step % checkpoint_every == 0)):
                     if on_checkpoint is not None:
                         on_checkpoint(snapshot(epoch, order, start + n_batch, seen))
-                    if stop:
+                    if stopping:
                         raise TrainingInterrupted(epoch, step)
             if step == n_updates or not eval_every:
                 log_row(step, epoch - 1 + seen / n, etas[-1])  # seen < n: stopped mid-epoch

@@ -168,11 +168,12 @@ def fit_rnn(
                 bar.set_postfix(smooth_loss=f"{smooth:.3f}", epoch=epoch)
             if sample_every and step % sample_every == 0:
                 sample(step, h, ints[e])
-            if step < n_updates and (stop or (
+            stopping = bool(stop)  # polled once per update
+            if step < n_updates and (stopping or (
                     checkpoint_every and step % checkpoint_every == 0)):
                 if on_checkpoint is not None:
                     on_checkpoint(snapshot())
-                if stop:
+                if stopping:
                     raise TrainingInterrupted(epoch, step)
 
     hist.meta.update(samples=samples, n_updates=step, epochs=epoch, updates_per_epoch=per_epoch,
