@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from test_train import TEXT, Tiny, blobs
 
 from tinygrad_dl.cli import main
 from tinygrad_dl.data import CharData
@@ -19,8 +20,6 @@ from tinygrad_dl.train import run as run_mod
 from tinygrad_dl.train.outdir import stage_dir
 from tinygrad_dl.train.outputs import plot_title
 from tinygrad_dl.viz import plot_smooth_loss
-
-from test_train import TEXT, Tiny, blobs
 
 
 @pytest.fixture(autouse=True)
