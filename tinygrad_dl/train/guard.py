@@ -40,7 +40,8 @@ class DivergenceGuard:
         self.what, self.first = what, first
 
     def check(self, value: float, *, epoch: int, step: int, eta: float) -> None:
-        where = f"at epoch {epoch}, update step {step} (eta={eta:.3g})"
+        where = (f"at epoch {epoch}, update step {step} (eta={eta:.3g})" if step else
+                 "before the first update")
         if math.isfinite(value):
             if self.first is None:
                 self.first = value
