@@ -56,7 +56,7 @@ def main() -> int:
                 proc.send_signal(sig)
                 _, err = proc.communicate()
                 if proc.returncode not in (0, 130, -9):
-                    raise SystemExit(f"rc {proc.returncode} after {sig.name}: {err}")
+                    raise SystemExit(f"rc {proc.returncode} after {sig.name}: {err}") from None
                 tracebacks += "Traceback" in err
                 if proc.returncode != 0:
                     counts[sig.name] += 1
@@ -76,7 +76,10 @@ def main() -> int:
     same_w = wa.keys() == wb.keys() and all(np.array_equal(wa[k], wb[k]) for k in wa)
     print(json.dumps({"kills": counts, "restarts_from_scratch": restarts,
                       "tracebacks": tracebacks, "bit_exact_weights": same_w,
-                      "identical_history": same_hist, "leftovers": sorted(
+                      "identical_history": same_hist,
+                      "hidden_files_in_out": sorted(p.name for p in out.iterdir()
+                                                    if p.name.startswith(".")),
+                      "leftovers": sorted(
                           p.name for p in root.iterdir() if p.name not in ("ref", "cut"))}))
     return 0 if same_w and same_hist else 1
 

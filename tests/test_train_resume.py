@@ -75,6 +75,7 @@ def test_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path, case, stops)
         run_training(model, params, out=out, stop=StopAfter(stops[0]), **kw)
     assert info.value.step == stops[0] and not out.exists()
     kw.pop("seed")
+    (stage_dir(out) / ".train_state.npz.x1y2.tmp").write_bytes(b"cut short by kill -9")
     for n in stops[1:]:
         with pytest.raises(TrainingInterrupted):
             run_training(model, resume=out, stop=StopAfter(n - stops[0]), **kw)

@@ -19,7 +19,7 @@ from tinygrad_dl.train import History, NonFiniteLossError, fit, fit_rnn, run_tra
 from tinygrad_dl.train import run as run_mod
 from tinygrad_dl.train.outdir import stage_dir
 from tinygrad_dl.train.outputs import plot_title
-from tinygrad_dl.viz import plot_smooth_loss
+from tinygrad_dl.viz import plot_learning_curves, plot_smooth_loss
 
 
 @pytest.fixture(autouse=True)
@@ -142,8 +142,10 @@ def test_epochs_that_end_mid_cycle_are_noted_and_whole_cycles_are_not(capsys):
 def test_few_epochs_give_learning_curves_per_update(tmp_path):
     short = run_training("two-layer", {"m": 5, "cycles": 1}, progress=False)
     assert len(short.history) == 41  # 40 updates, one row per update step, plus step 0
+    assert plot_learning_curves(short.history).axes[0].get_xlabel() == "update step"
     long = run_training("one-layer", {"epochs": 20, "n_batch": 500}, progress=False)
     assert len(long.history) == 21  # 20 epochs: one row per epoch
+    assert plot_learning_curves(long.history).axes[0].get_xlabel() == "epoch"
 
 
 def test_plot_titles_name_the_model_and_its_hyperparameters():

@@ -46,7 +46,7 @@ def _col(h: Columns, name: str) -> np.ndarray | None:
 
 
 def _x_axis(h: Columns, ys: Sequence[np.ndarray]) -> tuple[np.ndarray, str]:
-    """Epochs when every plotted value has one, else update steps, else the row number."""
+    """Epochs when every plotted row is a whole epoch, else update steps, else the row number."""
     rows = max(len(y) for y in ys)
     has = np.zeros(rows, dtype=bool)
     for y in ys:
@@ -54,6 +54,8 @@ def _x_axis(h: Columns, ys: Sequence[np.ndarray]) -> tuple[np.ndarray, str]:
     for name, label in (("epoch", "epoch"), ("step", "update step")):
         x = _col(h, name)
         if x is not None and len(x) == rows and has.any() and np.isfinite(x[has]).all():
+            if name == "epoch" and not np.all(x[has] == np.round(x[has])):
+                continue  # logged every N updates: plot against the update step, as the course
             return x, label
     return np.arange(rows, dtype=np.float64), "row"
 
@@ -94,8 +96,9 @@ def plot_learning_curves(
     dpi: float = 100,
     title: str | None = None,
 ) -> Figure:
-    """Training vs validation cost, loss and accuracy per epoch (or per update step when the
-    history has no epoch column); one panel for each of cost/loss/acc that was logged."""
+    """Training vs validation cost, loss and accuracy per epoch (per update step when the rows
+    were logged every N updates, or the history has no epoch column); one panel for each of
+    cost/loss/acc that was logged."""
     panels = []
     for key, ylabel in _PANELS:
         series = [(s, _col(history, f"{s}_{key}")) for s in ("train", "val")]

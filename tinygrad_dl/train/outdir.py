@@ -83,6 +83,8 @@ def commit_out(stage: Path, out: str | os.PathLike[str]) -> Path:
     """Swap the finished staging folder in as `out` (the previous run's folder goes)."""
     out = Path(os.path.abspath(out))
     (stage / STATE_FILE).unlink(missing_ok=True)
+    for tmp in stage.glob(".*.tmp"):  # an atomic write cut short by kill -9 in an earlier try
+        tmp.unlink()
     old = _old_dir(out)
     _cleanup(old)
     if out.exists():
