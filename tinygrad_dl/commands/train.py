@@ -194,11 +194,14 @@ def summary(res: TrainResult, out: Path) -> str:
                      f"{sizes.get('test', 0):,} test" + (
                          f" (with only {n_val} validation images, one image is "
                          f"{1 / n_val:.1%} of validation accuracy)" if 0 < n_val < 1000 else ""))
-        which = " (best-validation weights, restored)" if "weights" in f else ""
-        lines.append(f"final train accuracy: {f['train_acc']:.2%}{which}")
+        if "weights" in f:  # --restore-best: every number below is of the restored weights
+            lines.append(f"weights: the best-validation weights of update {meta['best_step']}, "
+                         "restored and saved; every accuracy below is of them")
+        lines.append(f"final train accuracy: {f['train_acc']:.2%}")
         if res.best_val_acc is not None:
-            lines.append(f"final validation accuracy: {f['val_acc']:.2%}{which} (best "
-                         f"{res.best_val_acc:.2%} at update {meta['best_step']})")
+            best = ("" if "weights" in f else f" (best {res.best_val_acc:.2%} at update "
+                    f"{meta['best_step']}; --restore-best keeps those weights)")
+            lines.append(f"final validation accuracy: {f['val_acc']:.2%}{best}")
         lines.append(f"test accuracy: {res.test_acc:.2%}  (share of the test images classified "
                      "right, chance = 10%: the honest estimate; validation is what settings are "
                      "chosen on)")
