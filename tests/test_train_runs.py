@@ -158,7 +158,12 @@ def test_plot_titles_name_the_model_and_its_hyperparameters():
 def test_the_summary_says_what_was_used_and_what_the_numbers_mean(tmp_path, capsys):
     assert main(["train", "two-layer", *QUICK, "--epochs", "1", "--cycles", "1",
                  "--out", str(tmp_path / "r")]) == 2  # epochs and cycles: one or the other
-    capsys.readouterr()
+    assert "give either --epochs or --cycles" in capsys.readouterr().err  # the flags' names
+    assert main(["train", "two-layer", "--eta", "0.1", "--eta-max", "1"]) == 2
+    assert "--eta (constant learning rate) or --cycles/--eta-min/--eta-max/--n-s" in (
+        capsys.readouterr().err)
+    assert main(["train", "one-layer", "--m", "5"]) == 2
+    assert "unknown parameter(s) --m for one-layer" in capsys.readouterr().err
     assert main(["train", "two-layer", "--m", "5", "--epochs", "1", "--no-progress",
                  "--out", str(tmp_path / "r")]) == 0
     text = capsys.readouterr().out

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dl.models import MODELS, Loop, model_class
-from tinygrad_dl.train import DEFAULTS, TrainResult, run_training
+from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.state import StopFlag, TrainingInterrupted
 
 from .args import (
@@ -149,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--data is for the CIFAR-10 classifiers; char-rnn reads --text")
     if not sequence and args.text:
         raise ValueError("--text is for char-rnn; the classifiers read --data")
+    if not args.resume:  # refused with the flags' names, before anything is written
+        resolve_params(args.model, params, names={key: flag for flag, key, _, _ in FLAGS})
     print(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}", flush=True)
     stop = StopFlag()
     try:

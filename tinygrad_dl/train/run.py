@@ -66,22 +66,31 @@ class TrainResult:
     resumed_from: int | None = None  # the update step a resumed run continued from
 
 
-def resolve_params(model: str, params: dict[str, Any] | None) -> dict[str, Any]:
-    """The course defaults for `model` updated with `params`; unknown keys -> ValueError."""
+def resolve_params(model: str, params: dict[str, Any] | None,
+                   names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The course defaults for `model` updated with `params`; unknown keys -> ValueError.
+    `names` maps keys to what the user typed (the CLI: "lam" -> "--lambda"), so an error names
+    the flag, not the internal key."""
+    names = names or {}
+
+    def n(*keys: str) -> str:
+        return "/".join(names.get(k, k) for k in keys)
+
     cls = model_class(model)
     given = dict(params or {})
     valid = cls.defaults
     unknown = sorted(set(given) - set(valid))
     if unknown:
         raise ValueError(
-            f"unknown parameter(s) {', '.join(unknown)} for {model}; "
+            f"unknown parameter(s) {n(*unknown).replace('/', ', ')} for {model}; "
             f"valid keys: {', '.join(sorted(valid))}"
         )
     p = {**valid, **given}
     if p["dtype"] not in _DTYPES:
         p["dtype"] = np.dtype(p["dtype"]).name
         if p["dtype"] not in _DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {given['dtype']!r}")
+            raise ValueError(f"{n('dtype')} must be one of {', '.join(_DTYPES)}, "
+                             f"got {given['dtype']!r}")
     if cls.loop is Loop.SEQUENCE:
         if "epochs" in given and "n_updates" not in given:
             p["n_updates"] = None  # --epochs alone: train for exactly that many epochs
@@ -90,7 +99,7 @@ def resolve_params(model: str, params: dict[str, Any] | None) -> dict[str, Any]:
     if "schedule" not in given:
         if "eta" in given and any(k in given for k in _CYCLIC_KEYS):
             raise ValueError(
-                f"give either eta (constant learning rate) or {'/'.join(_CYCLIC_KEYS)} "
+                f"give either {n('eta')} (constant learning rate) or {n(*_CYCLIC_KEYS)} "
                 "(cyclical learning rate), not both"
             )
         if "eta" in given:
@@ -100,9 +109,11 @@ def resolve_params(model: str, params: dict[str, Any] | None) -> dict[str, Any]:
     if p["schedule"] not in ("constant", "cyclic"):
         raise ValueError(f"schedule must be 'constant' or 'cyclic', got {p['schedule']!r}")
     if p["schedule"] == "cyclic" and "epochs" in given and "cycles" in given:
-        raise ValueError("give either epochs or cycles for a cyclical schedule, not both")
+        raise ValueError(f"give either {n('epochs')} or {n('cycles')} for a cyclical schedule, "
+                         "not both")
     if p["optimizer"] not in ("sgd", "adam"):
-        raise ValueError(f"optimizer must be 'sgd' or 'adam' for {model}, got {p['optimizer']!r}")
+        raise ValueError(f"{n('optimizer')} must be 'sgd' or 'adam' for {model}, "
+                         f"got {p['optimizer']!r}")
     if "hidden" in p:
         p["hidden"] = [int(h) for h in p["hidden"]]
     return p
