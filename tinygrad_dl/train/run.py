@@ -183,7 +183,7 @@ def run_training(
             hist.meta["data"] = chars.source or "text"
             opt = _rnn_optimizer(p, net)
             total = p["n_updates"]
-            log_every = p["log_every"] or max(1, (total or 0) // 20_000)
+            log_every = p["log_every"] = p["log_every"] or max(1, (total or 0) // 20_000)
             every = checkpoint_every or 5000
             loop_fn, loop_kw = fit_rnn, dict(
                 eta=p["eta"], seq_length=p["seq_length"], n_updates=p["n_updates"],
