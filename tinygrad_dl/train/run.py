@@ -267,7 +267,10 @@ def _len(y: Any) -> int:
 
 
 def _path_or_none(source: Any) -> str | None:
-    return str(source) if isinstance(source, (str, os.PathLike)) else None
+    """A data/text path as an absolute path (a resume may start in another folder)."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.path.abspath(os.path.expanduser(source))
+    return None
 
 
 def _resumed_args(run: dict[str, Any], model: str, params: dict[str, Any] | None, seed: int,
