@@ -45,7 +45,7 @@ def main() -> int:
     whole_s = time.perf_counter() - t0
     sigs = [signal.SIGKILL, signal.SIGINT, signal.SIGTERM]
     counts = {s.name: 0 for s in sigs}
-    tracebacks = restarts = 0
+    tracebacks = restarts = saved = early = 0
     proc = train([*targs, "--out", str(out)])
     while True:
         try:
@@ -53,13 +53,15 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             if sum(counts.values()) < a.kills:
                 sig = sigs[sum(counts.values()) % 3]
-                started = (root / ".cut.partial" / "train_state.npz").exists()
                 proc.send_signal(sig)
                 _, err = proc.communicate()
-                # before Python has even imported the CLI a signal acts as for any program
-                if started and proc.returncode not in (0, 130, -9):
+                # while Python is still starting up (imports), a signal acts as for any program:
+                # -15 / -2 / a KeyboardInterrupt during import (rc 1); nothing was written yet
+                if proc.returncode not in (0, 130, -9, -15, -2, 1):
                     raise SystemExit(f"rc {proc.returncode} after {sig.name}: {err}") from None
-                tracebacks += started and "Traceback" in err
+                saved += "resume with:" in err
+                early += proc.returncode in (-15, -2, 1)
+                tracebacks += "Traceback" in err
                 if proc.returncode != 0:
                     counts[sig.name] += 1
                     if (root / ".cut.partial" / "train_state.npz").exists():
@@ -76,7 +78,8 @@ def main() -> int:
     same_hist = (ref / "history.json").read_text() == (out / "history.json").read_text()
     (_, wa), (_, wb) = checkpoint.read(ref / "model.npz"), checkpoint.read(out / "model.npz")
     same_w = wa.keys() == wb.keys() and all(np.array_equal(wa[k], wb[k]) for k in wa)
-    print(json.dumps({"kills": counts, "restarts_from_scratch": restarts,
+    print(json.dumps({"kills": counts, "saved_on_signal": saved, "during_startup": early,
+                      "restarts_from_scratch": restarts,
                       "tracebacks": tracebacks, "bit_exact_weights": same_w,
                       "identical_history": same_hist,
                       "hidden_files_in_out": sorted(p.name for p in out.iterdir()
