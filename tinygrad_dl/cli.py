@@ -50,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # user-facing errors: one clear line, no traceback
         print(f"tinygrad-dl {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C where a command does not save anything (e.g. startup)
+        print(f"\ntinygrad-dl {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def _col(h: Columns, name: str) -> np.ndarray | None:
 
 
 def _x_axis(h: Columns, ys: Sequence[np.ndarray]) -> tuple[np.ndarray, str]:
-    """Epochs when every plotted value has one, else update steps, else the row number."""
+    """Epochs when every plotted row is a whole epoch, else update steps, else the row number."""
     rows = max(len(y) for y in ys)
     has = np.zeros(rows, dtype=bool)
     for y in ys:
@@ -54,6 +54,8 @@ def _x_axis(h: Columns, ys: Sequence[np.ndarray]) -> tuple[np.ndarray, str]:
     for name, label in (("epoch", "epoch"), ("step", "update step")):
         x = _col(h, name)
         if x is not None and len(x) == rows and has.any() and np.isfinite(x[has]).all():
+            if name == "epoch" and not np.all(x[has] == np.round(x[has])):
+                continue  # logged every N updates: plot against the update step, as the course
             return x, label
     return np.arange(rows, dtype=np.float64), "row"
 
@@ -94,8 +96,9 @@ def plot_learning_curves(
     dpi: float = 100,
     title: str | None = None,
 ) -> Figure:
-    """Training vs validation cost, loss and accuracy per epoch (or per update step when the
-    history has no epoch column); one panel for each of cost/loss/acc that was logged."""
+    """Training vs validation cost, loss and accuracy per epoch (per update step when the rows
+    were logged every N updates, or the history has no epoch column); one panel for each of
+    cost/loss/acc that was logged."""
     panels = []
     for key, ylabel in _PANELS:
         series = [(s, _col(history, f"{s}_{key}")) for s in ("train", "val")]
@@ -162,11 +165,12 @@ def plot_lr_schedule(
     *,
     figsize: tuple[float, float] = (6.0, 3.0),
     dpi: float = 100,
+    title: str | None = None,
 ) -> Figure:
     """The learning rate eta per update step (e.g. a cyclical schedule), from a History with an
     "eta" column or from an array of etas (one per step)."""
     xs, ys = _series(history_or_etas, "eta", "plot_lr_schedule")
-    return _step_plot(xs, ys, "eta", "learning rate η", "learning-rate schedule",
+    return _step_plot(xs, ys, "eta", "learning rate η", title or "learning-rate schedule",
                       figsize, save, dpi)
 
 
@@ -176,10 +180,19 @@ def plot_smooth_loss(
     *,
     figsize: tuple[float, float] = (6.0, 3.0),
     dpi: float = 100,
+    title: str | None = None,
 ) -> Figure:
-    """The char-RNN's smooth loss (0.999 * previous + 0.001 * loss) per update step."""
+    """The char-RNN's smooth loss (0.999 * previous + 0.001 * loss) per update step.
+
+    The default title gives the last and best smooth loss as the training loop measured them
+    (history.meta's final_smooth_loss / best_smooth_loss: the best over every update, which
+    the plotted rows, logged every log_every updates, can miss), to 4 decimals as the terminal
+    prints them."""
     xs, ys = _series(history, "smooth_loss", "plot_smooth_loss")
-    title = f"char-RNN smooth loss (last {ys[-1]:.3f}, best {ys.min():.3f})"
+    if title is None:
+        meta = getattr(history, "meta", None) or {}
+        last, best = meta.get("final_smooth_loss", ys[-1]), meta.get("best_smooth_loss", ys.min())
+        title = f"char-RNN smooth loss (last {last:.4f}, best {best:.4f})"
     return _step_plot(xs, ys, "smooth loss", "smooth loss", title, figsize, save, dpi)
 
 

@@ -8,12 +8,14 @@ runs/MODEL-YYYYmmdd-HHMMSS): history.json, model.npz, result.json and the plots.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from tinygrad_dl.models import MODELS, Loop, model_class
-from tinygrad_dl.train import DEFAULTS, run_training
+from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
+from tinygrad_dl.train.state import StopFlag, TrainingInterrupted
 
 from .args import (
     fraction,
@@ -29,7 +31,8 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--lambda", "lam", nonneg_float, "L2 weight lambda in J = mean CE + lambda sum ||W||^2"),
     ("--eta", "eta", positive_float, "constant learning rate (AdaGrad's eta for char-rnn)"),
     ("--n-batch", "n_batch", positive_int, "mini-batch size"),
-    ("--epochs", "epochs", positive_int, "passes through the training data"),
+    ("--epochs", "epochs", positive_int, "passes through the training data (on a cyclical "
+     "schedule: may end mid-cycle, which is noted; --cycles gives whole cycles)"),
     ("--cycles", "cycles", positive_int,
      "cyclical learning rate: number of cycles (2 n_s updates each)"),
     ("--eta-min", "eta_min", positive_float, "cyclical learning rate: lowest eta"),
@@ -49,8 +52,8 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--clip", "clip", positive_float, "clip each gradient entry to [-clip, clip]"),
     ("--optimizer", "optimizer", str, "sgd or adam (classifiers); adagrad, sgd, adam (char-rnn)"),
     ("--momentum", "momentum", fraction, "SGD momentum"),
-    ("--eval-every", "eval_every", positive_int,
-     "log train/val metrics every N updates, not per epoch"),
+    ("--eval-every", "eval_every", positive_int, "log train/val metrics every N updates "
+     "(default: about 50 points when the run has fewer than 20 epochs, else once per epoch)"),
     ("--sample-every", "sample_every", positive_int, "char-rnn: print a sample every N updates"),
     ("--temperature", "temperature", nonneg_float, "char-rnn: sampling temperature"),
     ("--dtype", "dtype", str, "float64 (default) or float32"),
@@ -82,6 +85,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("model", choices=list(MODELS), metavar="MODEL", help=", ".join(MODELS))
     for flag, key, typ, text in FLAGS:
         kw: dict[str, Any] = {"dest": key, "default": None, "help": text}
+        if key == "lam":
+            kw["metavar"] = "LAMBDA"
         if key in ("hidden", "channels"):
             kw.update(type=int_list, metavar="N1,N2,...")
         else:
@@ -107,6 +112,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-jit", dest="jit", action="store_false",
                    help="run every update eagerly instead of replaying the recorded step "
                    "(tinygrad_dl.jit; same numbers, slower)")
+    p.add_argument("--resume", default=None, metavar="DIR",
+                   help="continue the interrupted run whose --out was DIR, with its settings "
+                   "(Ctrl-C / SIGTERM save one); it ends exactly as an uninterrupted run")
+    p.add_argument("--checkpoint-every", dest="checkpoint_every", type=positive_int, default=None,
+                   metavar="N", help="save a resumable state every N updates (default: every "
+                   "epoch for the classifiers, every 5000 updates for char-rnn)")
     p.set_defaults(func=run)
 
 
@@ -127,26 +138,75 @@ def params_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     params = params_from_args(args)
-    out = Path(args.out) if args.out else default_out(args.model)
     sequence = model_class(args.model).loop is Loop.SEQUENCE
+    if args.resume:
+        if args.out and Path(args.out) != Path(args.resume):
+            raise ValueError("--resume DIR continues the run in DIR; leave out --out")
+        out = Path(args.resume)
+    else:
+        out = Path(args.out) if args.out else default_out(args.model)
     if sequence and args.data:
         raise ValueError("--data is for the CIFAR-10 classifiers; char-rnn reads --text")
     if not sequence and args.text:
         raise ValueError("--text is for char-rnn; the classifiers read --data")
-    print(f"training {args.model} -> {out}", flush=True)
-    res = run_training(args.model, params, data=args.data, text=args.text, seed=args.seed,
-                       out=out, progress=args.progress, jit=args.jit)
-    f = res.final
-    print(f"data: {res.history.meta.get('data')}")
-    print(f"{f['n_updates']} updates, {f['epochs']} epochs, {res.seconds:.1f} s")
-    if sequence:
-        print(f"final smooth loss: {f['smooth_loss']:.4f} (best {f['best_smooth_loss']:.4f})")
-        print(f"sample:\n{f['sample']}")
-    else:
-        print(f"final train accuracy: {f['train_acc']:.2%}")
-        if res.best_val_acc is not None:
-            print(f"final validation accuracy: {f['val_acc']:.2%} "
-                  f"(best {res.best_val_acc:.2%} at update {res.history.meta['best_step']})")
-        print(f"test accuracy: {res.test_acc:.2%}")
-    print(f"outputs: {out}")
+    if not args.resume:  # refused with the flags' names, before anything is written
+        resolve_params(args.model, params, names={key: flag for flag, key, _, _ in FLAGS})
+    print(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}", flush=True)
+    stop = StopFlag()
+    try:
+        with stop.catch_signals():
+            res = run_training(args.model, params, data=args.data, text=args.text,
+                               seed=args.seed, out=None if args.resume else out,
+                               progress=args.progress, resume=args.resume,
+                               checkpoint_every=args.checkpoint_every, stop=stop,
+                               jit=args.jit)
+    except TrainingInterrupted as e:
+        print(f"\ninterrupted at epoch {e.epoch} step {e.step}; resume with: tinygrad-dl "
+              f"train {args.model} --resume {out}", file=sys.stderr, flush=True)
+        return 130
+    print(summary(res, out))
     return 0
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def summary(res: TrainResult, out: Path) -> str:
+    """What a run did, for a reader new to it: data, sizes, time, the numbers and their meaning,
+    where the outputs are."""
+    f, meta = res.final, res.history.meta
+    sizes = meta.get("sizes", {})
+    lines = [f"data: {meta.get('data')}"]
+    resumed = "" if res.resumed_from is None else f" (resumed at update {res.resumed_from})"
+    lines.append(f"trained: {_plural(f['n_updates'], 'update')}, {_plural(f['epochs'], 'epoch')}"
+                 f" in {res.seconds:.1f} s{resumed}")
+    if res.test_acc is None:  # the char-RNN
+        lines.append(f"text: {_plural(sizes.get('characters', 0), 'character')}, a vocabulary "
+                     f"of {sizes.get('vocabulary')}")
+        lines.append(f"final smooth loss: {f['smooth_loss']:.4f} (best "
+                     f"{f['best_smooth_loss']:.4f}): the running average of the loss of one "
+                     f"{res.params['seq_length']}-character sequence; it starts near "
+                     f"{res.params['seq_length']}·ln {sizes.get('vocabulary')} and falls as the "
+                     "model learns")
+        lines.append(f"sample:\n{f['sample']}")
+    else:
+        n_val = sizes.get("val", 0)
+        lines.append(f"images: {sizes.get('train', 0):,} train / {n_val:,} validation / "
+                     f"{sizes.get('test', 0):,} test" + (
+                         f" (with only {n_val} validation images, one image is "
+                         f"{1 / n_val:.1%} of validation accuracy)" if 0 < n_val < 1000 else ""))
+        if "weights" in f:  # --restore-best: every number below is of the restored weights
+            lines.append(f"weights: the best-validation weights of update {meta['best_step']}, "
+                         "restored and saved; every accuracy below is of them")
+        lines.append(f"final train accuracy: {f['train_acc']:.2%}")
+        if res.best_val_acc is not None:
+            best = ("" if "weights" in f else f" (best {res.best_val_acc:.2%} at update "
+                    f"{meta['best_step']}; --restore-best keeps those weights)")
+            lines.append(f"final validation accuracy: {f['val_acc']:.2%}{best}")
+        lines.append(f"test accuracy: {res.test_acc:.2%}  (share of the test images classified "
+                     "right, chance = 10%: the honest estimate; validation is what settings are "
+                     "chosen on)")
+    files = ", ".join(sorted(p.name for p in out.iterdir())) if out.is_dir() else ""
+    lines.append(f"outputs: {out}" + (f" ({files})" if files else ""))
+    return "\n".join(lines)

@@ -8,11 +8,13 @@
 
 from .history import History
 from .loop import NonFiniteLossError, check_finite, evaluate, fit
+from .outputs import write_outputs
 from .rnn_loop import fit_rnn, format_sample
-from .run import DEFAULTS, N_S_EPOCHS, TrainResult, resolve_params, run_training, write_outputs
+from .run import DEFAULTS, N_S_EPOCHS, TrainResult, resolve_params, run_training
+from .state import StopFlag, TrainingInterrupted, load_train_state
 
 __all__ = [
     "DEFAULTS", "N_S_EPOCHS", "History", "NonFiniteLossError", "TrainResult", "check_finite",
     "evaluate", "fit", "fit_rnn", "format_sample", "resolve_params",
-    "run_training", "write_outputs",
+    "run_training", "write_outputs", "StopFlag", "TrainingInterrupted", "load_train_state",
 ]

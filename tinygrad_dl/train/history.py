@@ -25,8 +25,9 @@ class History:
         self._rows = 0
 
     def log(self, **values: float) -> None:
-        for name in values.keys() - self.columns.keys():
-            self.columns[name] = [math.nan] * self._rows
+        for name in values:  # in the order given: the same file from every process
+            if name not in self.columns:
+                self.columns[name] = [math.nan] * self._rows
         for name, col in self.columns.items():
             v = values.get(name, math.nan)
             col.append(float(v))

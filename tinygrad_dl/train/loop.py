@@ -20,19 +20,12 @@ from tinygrad_dl.jit import jit as capture
 from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.optim import SGD, ConstantLR, Optimizer, clip_grad_norm_, clip_grad_value_
 
+from .guard import DivergenceGuard, NonFiniteLossError, check_finite, quiet_numpy
 from .history import History
+from .state import TrainingInterrupted
 
-
-class NonFiniteLossError(RuntimeError):
-    """The training cost became NaN or inf (usually: eta too large, or no clipping)."""
-
-
-def check_finite(value: float, *, what: str, epoch: int, step: int, eta: float) -> None:
-    if not math.isfinite(value):
-        raise NonFiniteLossError(
-            f"{what} became {value} at epoch {epoch}, update step {step} (eta={eta:.3g}); "
-            "lower the learning rate or clip the gradients (--clip)"
-        )
+__all__ = ["NonFiniteLossError", "check_finite", "evaluate", "fit"]
+Snapshot = Callable[[dict[str, Any]], None]
 
 
 @no_grad()
@@ -69,6 +62,10 @@ def fit(
     progress: bool = True,
     history: History | None = None,
     jit: bool = True,
+    resume: dict[str, Any] | None = None,
+    on_checkpoint: Snapshot | None = None,
+    checkpoint_every: int | None = None,
+    stop: Any = None,
 ) -> History:
     """Train a classifier with mini-batch gradient descent; returns the History.
 
@@ -81,6 +78,12 @@ def fit(
     With restore_best, the model ends with its best-validation state. jit: replay each
     batch shape's recorded step (tinygrad_dl.jit; same numbers, less Python): model.loss is
     then not re-run, so Python state it keeps (counters, spies) is frozen; False: eager.
+
+    Resumability: `on_checkpoint(snapshot)` receives the loop's position (a dict of arrays and
+    JSON-able values, see train/state.py) after every epoch and every checkpoint_every steps;
+    `resume=snapshot` (with the model, optimizer and history restored by the caller) continues
+    exactly there. `stop` is polled after every update (e.g. a train.state.StopFlag): when
+    truthy, the loop hands a snapshot to on_checkpoint and raises TrainingInterrupted.
     """
     X, y = data.X_train, data.y_train
     X_val, y_val = getattr(data, "X_val", None), getattr(data, "y_val", None)
@@ -97,13 +100,17 @@ def fit(
         n_updates = epochs * per_epoch
     elif n_updates < 1:
         raise ValueError(f"fit: n_updates must be >= 1, got {n_updates}")
+    if not np.isfinite(X).all():
+        bad = int(X.size - np.count_nonzero(np.isfinite(X)))
+        raise ValueError(f"fit: the training inputs hold {bad} NaN/inf value(s); fix the data")
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=eta)
     schedule = schedule or ConstantLR(optimizer.lr)
     rng = np.random.default_rng(seed)
     hist = history if history is not None else History()
     etas: list[float] = []
-    best = {"acc": -math.inf, "step": 0, "epoch": 0, "state": None}
+    best: dict[str, Any] = {"acc": -math.inf, "step": 0, "epoch": 0, "state": None}
+    guard = DivergenceGuard("the mini-batch cost")
 
     def log_row(step: int, epoch: float, eta_now: float) -> None:
         row: dict[str, float] = {"step": step, "epoch": epoch, "eta": eta_now}
@@ -116,8 +123,15 @@ def fit(
                 state = {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
                 best.update(acc=va["acc"], step=step, epoch=epoch, state=state)
         hist.log(**row)
-        check_finite(tr["cost"], what="training cost", epoch=int(epoch), step=step, eta=eta_now)
+        guard.check(tr["cost"], epoch=int(epoch), step=step, eta=eta_now)
         bar.set_postfix(cost=f"{tr['cost']:.3f}", val_acc=f"{row.get('val_acc', math.nan):.3f}")
+
+    def snapshot(epoch: int, order: np.ndarray | None, start: int, seen: int) -> dict[str, Any]:
+        """Where the loop stands: resuming from it replays the rest exactly."""
+        return {"kind": "minibatch", "step": step, "epoch": epoch, "start": start, "seen": seen,
+                "order": order, "rng": rng.bit_generator.state, "etas": list(etas),
+                "guard_first": guard.first, "best_acc": best["acc"], "best_step": best["step"],
+                "best_epoch": best["epoch"], "best_state": best["state"]}
 
     params = model.parameters()
 
@@ -128,15 +142,28 @@ def fit(
 
     train_step = capture(train_step, enabled=jit)
     model.train()
-    step = 0
-    with progress_bar(n_updates, progress, type(model).__name__, leave=False) as bar:
-        log_row(0, 0, schedule(0))
-        epoch = 0
+    step, epoch, start0, seen = 0, 0, 0, 0
+    order: np.ndarray | None = None
+    if resume is not None:
+        step, epoch, start0, seen = (int(resume[k]) for k in ("step", "epoch", "start", "seen"))
+        order = resume.get("order")
+        rng.bit_generator.state = resume["rng"]
+        etas = [float(e) for e in resume["etas"]]
+        guard.first = resume["guard_first"]
+        best.update(acc=-math.inf if resume["best_acc"] is None else resume["best_acc"],
+                    step=resume["best_step"], epoch=resume["best_epoch"],
+                    state=resume["best_state"])
+    with progress_bar(n_updates, progress, type(model).__name__, leave=False) as bar, \
+            quiet_numpy():
+        bar.update(step)
+        if resume is None:
+            log_row(0, 0, schedule(0))
         while step < n_updates:
-            epoch += 1
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            seen = 0
-            for start in range(0, n, n_batch):
+            if order is None:  # a fresh epoch (a resumed one keeps its saved order)
+                epoch += 1
+                order = rng.permutation(n) if shuffle else np.arange(n)
+                start0, seen = 0, 0
+            for start in range(start0, n, n_batch):
                 if step >= n_updates:
                     break
                 ix = order[start:start + n_batch]
@@ -144,8 +171,7 @@ def fit(
                 optimizer.lr = eta_t
                 optimizer.zero_grad()
                 cost = train_step(X[ix], y[ix])  # the cost and, into .grad, its gradient
-                check_finite(float(cost.item()), what="the mini-batch cost", epoch=epoch,
-                             step=step + 1, eta=eta_t)
+                guard.check(float(cost.item()), epoch=epoch, step=step + 1, eta=eta_t)
                 if clip is not None:
                     clip_grad_value_(params, clip)
                 if clip_norm is not None:
@@ -157,8 +183,18 @@ def fit(
                 bar.update(1)
                 if eval_every and step % eval_every == 0 and step < n_updates:
                     log_row(step, epoch - 1 + seen / n, eta_t)
+                stopping = bool(stop)  # polled once per update
+                if step < n_updates and (stopping or (
+                        checkpoint_every and step % checkpoint_every == 0)):
+                    if on_checkpoint is not None:
+                        on_checkpoint(snapshot(epoch, order, start + n_batch, seen))
+                    if stopping:
+                        raise TrainingInterrupted(epoch, step)
             if step == n_updates or not eval_every:
                 log_row(step, epoch - 1 + seen / n, etas[-1])  # seen < n: stopped mid-epoch
+            order = None
+            if on_checkpoint is not None and step < n_updates:
+                on_checkpoint(snapshot(epoch, None, 0, 0))
     model.train()
 
     hist.meta.update(etas=etas, n_updates=step, epochs=epoch, updates_per_epoch=per_epoch,

@@ -18,8 +18,10 @@ from tinygrad_dl.jit import jit as capture
 from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.optim import AdaGrad, Optimizer, clip_grad_value_
 
+from .guard import DivergenceGuard, quiet_numpy
 from .history import History
-from .loop import check_finite
+from .loop import Snapshot
+from .state import TrainingInterrupted
 
 
 def hidden_size(model: Any) -> int:
@@ -52,6 +54,10 @@ def fit_rnn(
     progress: bool = True,
     history: History | None = None,
     jit: bool = True,
+    resume: dict[str, Any] | None = None,
+    on_checkpoint: Snapshot | None = None,
+    checkpoint_every: int | None = None,
+    stop: Any = None,
 ) -> History:
     """Train a CharRNN on data (a text.CharData); returns the History.
 
@@ -61,6 +67,9 @@ def fit_rnn(
     and every sample_every updates, passed to print_fn and kept in history.meta["samples"].
     jit: replay the recorded update step (tinygrad_dl.jit, exact: same numbers; model.loss is
     not re-run, so Python state it keeps is frozen); False: eager.
+    The best smooth loss is the lowest over every update (what restore_best restores).
+    resume / on_checkpoint / checkpoint_every / stop: as in `fit` (the snapshot holds the text
+    position, the hidden state, the smooth loss and the sampling generator).
     """
     if seq_length < 1:
         raise ValueError(f"fit_rnn: seq_length must be >= 1, got {seq_length}")
@@ -90,14 +99,22 @@ def fit_rnn(
     dtype = params[0].data.dtype
     h = np.zeros(m, dtype=dtype)
     smooth = math.nan
-    best = {"loss": math.inf, "step": 0, "state": None}
+    best: dict[str, Any] = {"loss": math.inf, "step": 0, "state": None}
+    guard = DivergenceGuard("the sequence loss")
 
     def sample(step: int, h0: np.ndarray, x0: int) -> None:
         ix = model.synthesize(h0, int(x0), sample_length, temperature=temperature, rng=rng)
         text = data.decode(ix)
         samples.append({"step": step, "smooth_loss": smooth, "text": text})
         if print_fn is not None:
-            print_fn(format_sample(samples[-1]))
+            with bar.external_write_mode():  # clear the bar first: never glued to its line
+                print_fn(format_sample(samples[-1]))
+
+    def snapshot() -> dict[str, Any]:
+        return {"kind": "sequence", "step": step, "epoch": epoch, "e": e, "h": np.array(h),
+                "smooth": smooth, "rng": rng.bit_generator.state, "samples": list(samples),
+                "guard_first": guard.first, "best_loss": best["loss"],
+                "best_step": best["step"], "best_state": best["state"]}
 
     def train_step(X: np.ndarray, Y: np.ndarray, h0: np.ndarray) -> Any:
         loss = model.loss(X, Y, h0=h0)  # also sets model.h_last
@@ -107,8 +124,20 @@ def fit_rnn(
     # exact: the same NumPy calls as eager, so a run gives the same numbers with or without jit
     train_step = capture(train_step, enabled=jit, exact=True)
     e, epoch, step = 0, 1, 0
-    with progress_bar(n_updates, progress, "char-rnn", leave=False) as bar:
-        if sample_every:
+    if resume is not None:
+        e, epoch, step = (int(resume[k]) for k in ("e", "epoch", "step"))
+        h = np.array(resume["h"], dtype=dtype)
+        smooth = math.nan if resume["smooth"] is None else float(resume["smooth"])
+        rng.bit_generator.state = resume["rng"]
+        samples[:] = resume["samples"]
+        for s in samples:
+            s["smooth_loss"] = math.nan if s["smooth_loss"] is None else s["smooth_loss"]
+        guard.first = resume["guard_first"]
+        best.update(loss=math.inf if resume["best_loss"] is None else resume["best_loss"],
+                    step=resume["best_step"], state=resume["best_state"])
+    with progress_bar(n_updates, progress, "char-rnn", leave=False) as bar, quiet_numpy():
+        bar.update(step)
+        if sample_every and resume is None:
             sample(0, h, ints[0])
         while step < n_updates:
             if e + seq_length + 1 > N:  # next pass through the text: fresh hidden state
@@ -118,8 +147,7 @@ def fit_rnn(
             optimizer.zero_grad()
             loss = train_step(X, Y, h)  # the loss and, into .grad, its gradient
             lv = float(loss.item())
-            check_finite(lv, what="the sequence loss", epoch=epoch, step=step + 1,
-                         eta=optimizer.lr)
+            guard.check(lv, epoch=epoch, step=step + 1, eta=optimizer.lr)
             if clip is not None:
                 clip_grad_value_(params, clip)
             optimizer.step()
@@ -130,14 +158,23 @@ def fit_rnn(
             if step % log_every == 0 or step == 1 or step == n_updates:
                 hist.log(step=step, epoch=epoch, eta=optimizer.lr, train_loss=lv,
                          smooth_loss=smooth)
+            if smooth < best["loss"]:
+                # the weights are copied only when they will be restored
+                state = ({k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+                         if restore_best else None)
+                best.update(loss=smooth, step=step, state=state)
             if step % 100 == 0 or step == n_updates:
                 bar.update(step - bar.n)
                 bar.set_postfix(smooth_loss=f"{smooth:.3f}", epoch=epoch)
-                if smooth < best["loss"]:
-                    state = {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
-                    best.update(loss=smooth, step=step, state=state)
             if sample_every and step % sample_every == 0:
                 sample(step, h, ints[e])
+            stopping = bool(stop)  # polled once per update
+            if step < n_updates and (stopping or (
+                    checkpoint_every and step % checkpoint_every == 0)):
+                if on_checkpoint is not None:
+                    on_checkpoint(snapshot())
+                if stopping:
+                    raise TrainingInterrupted(epoch, step)
 
     hist.meta.update(samples=samples, n_updates=step, epochs=epoch, updates_per_epoch=per_epoch,
                      seq_length=seq_length, seed=seed, optimizer=repr(optimizer),

@@ -1,0 +1,170 @@
+"""Interrupted runs: a run stopped (by a stop request, or a real SIGINT/SIGTERM to a real
+process) and resumed ends with exactly the weights and history of an uninterrupted run."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tinygrad_dl import checkpoint
+from tinygrad_dl.cli import main
+from tinygrad_dl.data import CharData
+from tinygrad_dl.train import TrainingInterrupted, load_train_state, run_training
+from tinygrad_dl.train.outdir import stage_dir
+from tinygrad_dl.train.state import STATE_FILE
+
+TEXT = "the quick brown fox jumps over the lazy dog. " * 8
+
+
+@pytest.fixture(autouse=True)
+def embedded_data_only(monkeypatch, tmp_path):
+    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+class StopAfter:
+    """A stop request that turns on at the n-th poll (the loops poll once per update)."""
+
+    def __init__(self, n):
+        self.polls, self.n = 0, n
+
+    def __bool__(self):
+        self.polls += 1
+        return self.polls >= self.n
+
+
+def same_run(a, b):
+    sa, sb = a.model.state_dict(), b.model.state_dict()
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert np.array_equal(sa[k], sb[k]), k  # bit for bit
+    assert json.dumps(a.history.to_dict()) == json.dumps(b.history.to_dict())
+    assert a.final == b.final and a.params == b.params
+
+
+CASES = {
+    "two-layer": dict(model="two-layer", params={"m": 10, "cycles": 1, "momentum": 0.5,
+                                                 "eval_every": 10}),
+    "k-layer BN dropout cyclic": dict(model="k-layer", params={
+        "hidden": [12, 8], "dropout": 0.3, "n_s": 15, "cycles": 2, "restore_best": True,
+        "eval_every": 8}),
+    "one-layer constant": dict(model="one-layer", params={"epochs": 3, "eval_every": 7}),
+    "char-rnn": dict(model="char-rnn", params={"n_updates": 70, "m": 8, "sample_every": 20,
+                                               "restore_best": True},
+                     text=CharData(TEXT), checkpoint_every=25),
+}
+
+
+@pytest.mark.parametrize("case,stops", [
+    ("two-layer", (13,)), ("one-layer constant", (20,)),  # 20: right at an epoch's end
+    ("k-layer BN dropout cyclic", (13,)), ("k-layer BN dropout cyclic", (10, 31)),
+    ("char-rnn", (13,)), ("char-rnn", (25, 52)),
+])
+def test_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path, case, stops):
+    c = dict(CASES[case])
+    model, params = c.pop("model"), c.pop("params")
+    kw = dict(progress=False, print_fn=None, seed=4, **c)
+    whole = run_training(model, params, out=tmp_path / "whole", **kw)
+    out = tmp_path / "cut"
+    with pytest.raises(TrainingInterrupted) as info:
+        run_training(model, params, out=out, stop=StopAfter(stops[0]), **kw)
+    assert info.value.step == stops[0] and not out.exists()
+    kw.pop("seed")
+    (stage_dir(out) / ".train_state.npz.x1y2.tmp").write_bytes(b"cut short by kill -9")
+    for n in stops[1:]:
+        with pytest.raises(TrainingInterrupted):
+            run_training(model, resume=out, stop=StopAfter(n - stops[0]), **kw)
+    resumed = run_training(model, resume=out, **kw)
+    same_run(whole, resumed)
+    assert resumed.resumed_from == stops[-1]
+    assert sorted(os.listdir(out)) == sorted(os.listdir(tmp_path / "whole"))
+    assert not stage_dir(out).exists()
+
+
+def test_the_state_is_saved_every_epoch_and_holds_no_pickle(tmp_path):
+    seen = []
+    import tinygrad_dl.train.run as run_mod
+
+    real = run_mod.save_train_state
+
+    def spy(path, **kw):
+        seen.append(kw["loop"]["step"])
+        return real(path, **kw)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(run_mod, "save_train_state", spy)
+    try:
+        with pytest.raises(TrainingInterrupted):
+            run_training("one-layer", {"epochs": 4}, out=tmp_path / "r", progress=False,
+                         stop=StopAfter(25))
+    finally:
+        mp.undo()
+    assert seen == [10, 20, 25]  # 1000 images / 100 per batch: an epoch is 10 updates
+    path = stage_dir(tmp_path / "r") / STATE_FILE
+    with np.load(path, allow_pickle=False) as z:  # loads without pickles
+        assert all(z[k].dtype != object for k in z.files)
+    state = load_train_state(path)
+    assert state["loop"]["step"] == 25 and state["run"]["model"] == "one-layer"
+
+
+def test_resume_errors_are_one_line(tmp_path, capsys):
+    assert main(["train", "two-layer", "--resume", str(tmp_path / "nothing")]) == 2
+    assert "no interrupted run to resume" in capsys.readouterr().err
+    with pytest.raises(TrainingInterrupted):
+        run_training("two-layer", {"m": 5}, out=tmp_path / "r", progress=False,
+                     stop=StopAfter(3))
+    assert main(["train", "one-layer", "--resume", str(tmp_path / "r")]) == 2
+    assert "trains two-layer, not one-layer" in capsys.readouterr().err
+    assert main(["train", "two-layer", "--resume", str(tmp_path / "r"), "--m", "7"]) == 2
+    assert "its own settings" in capsys.readouterr().err
+    (stage_dir(tmp_path / "r") / STATE_FILE).write_bytes(b"PK\x03\x04 not really")
+    assert main(["train", "two-layer", "--resume", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert STATE_FILE in err and err.count("\n") == 1
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "tinygrad_dl.cli", "train", *args, "--no-progress"]
+
+
+def _interrupt(cmd, out, sig, env):
+    """Start `cmd`, wait for its first saved state, send `sig`; return (rc, stderr)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    state = stage_dir(out) / STATE_FILE
+    deadline = time.monotonic() + 120
+    while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+@pytest.mark.parametrize("model,flags,sig", [
+    ("two-layer", ["--m", "20", "--cycles", "3"], signal.SIGINT),
+    ("char-rnn", ["--m", "16", "--n-updates", "1500", "--checkpoint-every", "100",
+                  "--sample-every", "1000"], signal.SIGTERM),
+])
+def test_a_real_signal_saves_and_resume_is_bit_exact(tmp_path, model, flags, sig):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("TINYGRAD_DL_DATA", None)
+    out, whole = tmp_path / "cut", tmp_path / "whole"
+    rc, err = _interrupt(_cli(model, *flags, "--out", str(out)), out, sig, env)
+    assert rc == 130, err
+    assert "Traceback" not in err
+    hint = err.strip().splitlines()[-1]
+    assert hint.startswith("interrupted at epoch ") and hint.endswith(
+        f"resume with: tinygrad-dl train {model} --resume {out}")
+    # all three in fresh processes: the same BLAS threading as the interrupted one (a test
+    # run in this process may have changed it, and the last bits of a matmul depend on it)
+    for cmd in (_cli(model, "--resume", str(out)), _cli(model, *flags, "--out", str(whole))):
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+    assert (out / "history.json").read_text() == (whole / "history.json").read_text()
+    (_, a), (_, b) = checkpoint.read(out / "model.npz"), checkpoint.read(whole / "model.npz")
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
