@@ -70,9 +70,11 @@ class Var(Function):
 class Max(Function):
     """Max over axes; ties share the gradient equally (a subgradient)."""
 
+    _reduce = staticmethod(np.max)  # Min shares everything else
+
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
-        out = x.max(axis=axis, keepdims=True)
+        out = ctx._reduce(x, axis=axis, keepdims=True)
         ctx.save_for_backward(x, out)
         return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
                                                   if i not in ctx.axes])
@@ -85,17 +87,10 @@ class Max(Function):
         return g * mask / mask.sum(axis=ctx.axes, keepdims=True, dtype=g.dtype)
 
 
-class Min(Function):
+class Min(Max):
     """Min over axes; ties share the gradient equally (a subgradient), as for Max."""
 
-    def forward(ctx, x, axis=None, keepdims=False):
-        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
-        out = x.min(axis=axis, keepdims=True)
-        ctx.save_for_backward(x, out)
-        return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
-                                                  if i not in ctx.axes])
-
-    backward = Max.backward
+    _reduce = staticmethod(np.min)
 
 
 class Prod(Function):
