@@ -93,16 +93,22 @@ class Conv2d(Function):
         return dx, dw, (gf.sum(axis=1) if needs[2] else None)
 
 
+def _pool_stride(x: np.ndarray, kernel: int, stride: int | None, op: str) -> int:
+    """The pooling stride (default: the kernel), after checking x is NCHW and large enough."""
+    stride = kernel if stride is None else stride
+    if x.ndim != 4:
+        raise ValueError(f"{op} expects x (N, C, H, W), got {x.shape}")
+    _out_size(x.shape[2], kernel, stride, op)
+    _out_size(x.shape[3], kernel, stride, op)
+    return stride
+
+
 class MaxPool2d(Function):
     """Max over kernel x kernel windows every `stride` pixels (NCHW). The gradient goes to the
     first maximum of each window (as PyTorch's), once per window that selected it."""
 
     def forward(ctx, x, kernel=2, stride=None):
-        stride = kernel if stride is None else stride
-        if x.ndim != 4:
-            raise ValueError(f"max_pool2d expects x (N, C, H, W), got {x.shape}")
-        _out_size(x.shape[2], kernel, stride, "max_pool2d")
-        _out_size(x.shape[3], kernel, stride, "max_pool2d")
+        stride = _pool_stride(x, kernel, stride, "max_pool2d")
         win = windows(x, kernel, kernel, stride)
         flat = win.reshape(win.shape[:4] + (kernel * kernel,))
         idx = flat.argmax(axis=-1)
@@ -120,11 +126,7 @@ class AvgPool2d(Function):
     """Mean over kernel x kernel windows every `stride` pixels (NCHW)."""
 
     def forward(ctx, x, kernel=2, stride=None):
-        stride = kernel if stride is None else stride
-        if x.ndim != 4:
-            raise ValueError(f"avg_pool2d expects x (N, C, H, W), got {x.shape}")
-        _out_size(x.shape[2], kernel, stride, "avg_pool2d")
-        _out_size(x.shape[3], kernel, stride, "avg_pool2d")
+        stride = _pool_stride(x, kernel, stride, "avg_pool2d")
         ctx.shape, ctx.kernel, ctx.stride = x.shape, kernel, stride
         return windows(x, kernel, kernel, stride).mean(axis=(-2, -1))
 
