@@ -116,12 +116,15 @@ class Function:
     tensor input (None where an input needs none); `ctx.needs_input_grad[i]` says which.
     Backward may return `grad` itself or views of it (the engine never writes into those), but
     no other pre-existing array: anything else it returns is taken as freshly allocated.
+    If it saves anything, its leaf inputs' arrays are read-only until its graph is freed, so
+    a write into one between forward and backward raises instead of corrupting the gradient.
 
     A recorded op's graph fields are its slots; whatever forward saved lives in its __dict__,
     which `release()` drops after backward.
     """
 
-    __slots__ = ("parents", "params", "needs_input_grad", "scope", "released", "__dict__")
+    __slots__ = ("parents", "params", "needs_input_grad", "scope", "released", "graph",
+                 "__dict__")
     saved: tuple[Any, ...] = ()
     # Optional, for tinygrad_dl.jit replay: `prepare(ctx, *arrays, **params)` sets up exactly
     # what backward reads without computing the output, for when nothing reads that value
@@ -147,6 +150,7 @@ class Function:
         """Free what forward saved (the graph's structure stays, for drawing)."""
         self.__dict__ = {}
         self.released = True
+        self.graph = None  # the last op of a graph to let go unlocks what it read
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
@@ -177,6 +181,7 @@ class Function:
             ctx.released = False
             out.requires_grad = True
             out._ctx = ctx
+            ctx.graph = _join(ctx, inputs)  # what it read stays read-only while it lives
         if _state.recorder is not None:  # tinygrad_dl.jit is tracing a step
             _state.recorder.on_apply(cls, inputs, params, out)
         return out
@@ -188,6 +193,8 @@ class Function:
                 f"backward through {self.name} a second time: its saved arrays were freed by "
                 "the first backward(); call backward(retain_graph=True) the first time"
             )
+        if _replaced:  # some saved array was given up by a writer (rarely: nothing to check)
+            _check_saved(self)
         grads = self.backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
@@ -199,6 +206,122 @@ class Function:
                 f"{len(self.parents)} inputs"
             )
         return grads
+
+
+# ---- what a live graph read is read-only ----------------------------------------------------
+# The arrays of the leaf tensors (parameters, inputs) that a recorded op saved for backward
+# (x and W of a matmul, or W through the view W.T) must not change before that backward runs,
+# or its gradient is silently wrong. NumPy cannot report a write, so such an array is made
+# read-only (a write raises NumPy's "assignment destination is read-only") while any graph
+# that read it lives, and writable again when backward frees the graph or the graph is
+# dropped. Intermediate results are not locked: they are ours, not the user's, and locking
+# each would cost more per op than the rest of the engine's bookkeeping. The locks belong to
+# one `_Graph` object per connected forward computation, which every op in it references: one
+# object per graph, not per op, keeps this to a few attribute reads per op. Our own writers
+# (optimizer steps, load_state_dict) call `writable`, which gives the tensor a copy instead,
+# and a backward through a graph that still holds the old array then raises (as PyTorch's
+# version counters do).
+_setflags = np.ndarray.setflags
+_locked: dict[int, list[Any]] = {}  # id(array) -> [array, graphs holding it, was it writeable]
+_replaced: dict[int, str] = {}  # id(locked array) -> who took a copy to write
+_guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
+
+
+class _Graph:
+    """The leaf arrays one forward computation locked, unlocked when no op of it is left."""
+
+    __slots__ = ("held", "joined")
+
+    def __init__(self, *joined: _Graph) -> None:
+        self.held: dict[int, np.ndarray] = {}
+        self.joined = joined  # the graphs of two computations that met: they live as long
+
+    def hold(self, arrays: list[np.ndarray]) -> None:
+        """Lock `arrays` (and the arrays owning the memory of views among them) for as long
+        as this graph lives; an array several graphs hold unlocks with the last of them."""
+        held = self.held
+        with _guard:
+            for a in arrays:
+                base = a.base
+                for x in (a,) if type(base) is not np.ndarray else (base, a):  # owner first
+                    key = id(x)
+                    if key in held:
+                        continue
+                    held[key] = x
+                    entry = _locked.get(key)
+                    if entry is None:
+                        writeable = x.flags.writeable  # never unlock what was read-only before
+                        if writeable:
+                            _setflags(x, False)
+                        _locked[key] = [x, 1, writeable]
+                    else:
+                        entry[1] += 1
+
+    def __del__(self) -> None:
+        with _guard:
+            for key, a in self.held.items():
+                entry = _locked[key]
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del _locked[key]
+                    _replaced.pop(key, None)
+                    if entry[2]:
+                        try:
+                            _setflags(a, True)
+                        except ValueError:  # a view whose owner another live graph holds
+                            pass
+
+
+def _join(ctx: Function, inputs: tuple[Any, ...]) -> _Graph | None:
+    """The graph a newly recorded op belongs to: its parents' (merged), plus, if it saved
+    anything (an add saves nothing: its inputs stay free), the arrays of the leaves it read
+    and of the views it read with the arrays that own their memory (`x @ W.T` locks W)."""
+    graph = None
+    for p in inputs:
+        c = p._ctx
+        if c is not None and c.graph is not None and c.graph is not graph:
+            # where two computations meet, a new graph holds both (so never a cycle)
+            graph = c.graph if graph is None else _Graph(graph, c.graph)
+    if ctx.saved:
+        new = None
+        for p in inputs:
+            a = p.data
+            if ((p._ctx is None or a.base is not None)  # a leaf's array, or a view (of W.T)
+                    and (graph is None or id(a) not in graph.held)):
+                new = [a] if new is None else [*new, a]
+        if new is not None:
+            if graph is None:
+                graph = _Graph()
+            graph.hold(new)
+    return graph
+
+
+def writable(t: Any, who: str) -> np.ndarray:
+    """`t.data`, safe to write in place. If a live graph read that array, `t` gets a copy
+    first: the graph keeps the values it used, and a backward through it raises naming `who`."""
+    a = t.data
+    if a.flags.writeable:
+        return a
+    with _guard:
+        held = [id(x) for x in (a, a.base) if x is not None and id(x) in _locked]
+        for key in held:
+            _replaced[key] = who
+    if held:
+        t.data = a = a.copy()
+    return a  # read-only for a reason of its own: NumPy will say so at the write
+
+
+def _check_saved(ctx: Function) -> None:
+    for a in ctx.saved:
+        if isinstance(a, np.ndarray):
+            who = _replaced.get(id(a)) or _replaced.get(id(a.base))
+            if who is not None:
+                raise RuntimeError(
+                    f"backward through {_describe(ctx, ctx.parents)}: an array of shape "
+                    f"{a.shape} it saved was replaced by {who} after the forward, so this "
+                    f"graph's gradient would be for the old values; run the forward again "
+                    f"after {who}"
+                )
 
 
 # ---- anomaly detection ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from . import engine
 from .engine import name_scope
 from .functional import batch_norm, conv2d, cross_entropy, max_pool2d
 from .ops import Dropout as DropoutOp
@@ -163,7 +164,8 @@ class Module:
         strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
         returned as (missing, unexpected). A shape mismatch always raises ValueError.
         """
-        targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
+        params = dict(self.named_parameters())
+        targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
         targets.update(self.named_buffers())
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
@@ -181,6 +183,8 @@ class Module:
                     f"{type(self).__name__}.load_state_dict: {name!r} has shape {src.shape} in "
                     f"the state dict but {dst.shape} in the model"
                 )
+            if name in params:  # a live graph that saved the old values keeps its own copy
+                dst = engine.writable(params[name], f"{type(self).__name__}.load_state_dict()")
             np.copyto(dst, src, casting="unsafe")
         return missing, unexpected
 
