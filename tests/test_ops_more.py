@@ -273,11 +273,13 @@ def test_shape_ops(name, fn, ref, shape):
     check_grad(fn, x, ref=ref)
 
 
-@pytest.mark.parametrize("sections", [2, [1, 3], [2]])
+@pytest.mark.parametrize("sections", [2, [1, 3], [2], [-1], [-3, 3], [1, -1], [3, 1], [0, 9],
+                                      [-9, 2], []])
 def test_split(sections):
     x = np.random.default_rng(4).uniform(-2, 2, (2, 4))
-    parts = tg.split(Tensor(x), sections, axis=1)
-    for p, r in zip(parts, np.split(x, sections, axis=1)):
+    parts, ref = tg.split(Tensor(x), sections, axis=1), np.split(x, sections, axis=1)
+    assert len(parts) == len(ref)
+    for p, r in zip(parts, ref):
         np.testing.assert_array_equal(p.data, r)
     check_grad(lambda a: tg.concatenate([p * (i + 1) for i, p in enumerate(
         tg.split(a, sections, axis=1))], axis=1), x)

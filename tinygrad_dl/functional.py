@@ -410,8 +410,8 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
             raise ValueError(f"split: axis {axis} of length {n} does not split into {k} "
                              "equal sections")
         cuts = [n // k * i for i in range(1, k)]
-    else:
-        cuts = [int(c) for c in indices_or_sections]
+    else:  # as NumPy slices x[a:b]: a negative cut counts from the end, past the end clamps
+        cuts = [min(max(int(c) + n if c < 0 else int(c), 0), n) for c in indices_or_sections]
     lead = (slice(None),) * axis
     bounds = [0] + cuts + [n]
     return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
