@@ -29,7 +29,8 @@ def conv_loop(x, w, b, stride, padding):
     return out
 
 
-def pool_loop(x, k, stride, reduce):
+def pool_loop(x, k, stride, reduce, padding=0, fill=0.0):
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=fill)
     n, c, h, w = x.shape
     oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
     out = np.zeros((n, c, oh, ow))
@@ -67,23 +68,33 @@ def test_conv2d_matches_the_loop_and_finite_differences(case):
 @st.composite
 def pool_case(draw, values=distinct_arrays):
     k, stride = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    p = draw(st.integers(0, k // 2))
     n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    h, w = draw(st.integers(k, 6)), draw(st.integers(k, 6))
-    return draw(values((n, c, h, w))), k, stride
+    h, w = draw(st.integers(max(1, k - 2 * p), 6)), draw(st.integers(max(1, k - 2 * p), 6))
+    return draw(values((n, c, h, w))), k, stride, p
 
 
 @given(pool_case())
 def test_max_pool2d(case):
-    x, k, stride = case  # distinct values: no ties, so the max is differentiable
-    out = check_grad(lambda a: F.max_pool2d(a, k, stride), x)
-    np.testing.assert_array_equal(out.data, pool_loop(x, k, stride, np.max))
+    x, k, stride, p = case  # distinct values: no ties, so the max is differentiable
+    out = check_grad(lambda a: F.max_pool2d(a, k, stride, padding=p), x)
+    np.testing.assert_array_equal(out.data, pool_loop(x, k, stride, np.max, p, -np.inf))
 
 
 @given(pool_case(arrays))
 def test_avg_pool2d(case):
-    x, k, stride = case
-    out = check_grad(lambda a: F.avg_pool2d(a, k, stride), x)
-    np.testing.assert_allclose(out.data, pool_loop(x, k, stride, np.mean), rtol=1e-12)
+    x, k, stride, p = case
+    out = check_grad(lambda a: F.avg_pool2d(a, k, stride, padding=p), x)
+    np.testing.assert_allclose(out.data, pool_loop(x, k, stride, np.mean, p), rtol=1e-12)
+
+
+def test_pool_padding_is_checked():
+    x = Tensor(np.ones((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match=r"max_pool2d: padding must be at most kernel // 2 = 1"):
+        F.max_pool2d(x, 3, padding=2)
+    with pytest.raises(ValueError, match="avg_pool2d: padding must be an integer >= 0"):
+        F.avg_pool2d(x, 2, padding=-1)
+    assert "padding=1" in repr(nn.MaxPool2d(3, 1, padding=1))
 
 
 def test_max_pool_ties_go_to_the_first_maximum_and_overlaps_accumulate():
@@ -122,12 +133,16 @@ def test_matches_torch_when_installed():
     x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2)), \
         rng.standard_normal(4)
     tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    tout = torch.nn.functional.max_pool2d(
-        torch.nn.functional.conv2d(tx, tw, tb, stride=2, padding=1), 2, 1)
-    tout.sum().backward()
+    tconv = torch.nn.functional.conv2d(tx, tw, tb, stride=2, padding=1)
+    tout = (torch.nn.functional.max_pool2d(tconv, 2, 1).sum()
+            + torch.nn.functional.max_pool2d(tconv, 3, 2, padding=1).sum()
+            + torch.nn.functional.avg_pool2d(tconv, 3, 1, padding=1).sum())
+    tout.backward()
     X, Wt, B = (Tensor(a, requires_grad=True) for a in (x, w, b))
-    out = F.max_pool2d(F.conv2d(X, Wt, B, stride=2, padding=1), 2, 1)
-    out.sum().backward()
+    conv = F.conv2d(X, Wt, B, stride=2, padding=1)
+    out = (F.max_pool2d(conv, 2, 1).sum() + F.max_pool2d(conv, 3, 2, padding=1).sum()
+           + F.avg_pool2d(conv, 3, 1, padding=1).sum())
+    out.backward()
     np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-12, atol=1e-12)
     for ours, theirs in ((X, tx), (Wt, tw), (B, tb)):
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)

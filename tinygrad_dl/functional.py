@@ -445,15 +445,33 @@ def conv2d(x: Any, w: Any, b: Any = None, stride: int = 1, padding: int = 0) -> 
     return Conv2d.apply(*ts, stride=stride, padding=padding)
 
 
-def max_pool2d(x: Any, kernel: int = 2, stride: int | None = None) -> Tensor:
-    """Max over kernel x kernel windows every `stride` (default kernel) pixels of x (N, C, H, W)."""
+def max_pool2d(x: Any, kernel: int = 2, stride: int | None = None, padding: int = 0) -> Tensor:
+    """Max over kernel x kernel windows every `stride` (default kernel) pixels of x (N, C, H, W),
+    after padding each side of H and W with `padding` (at most kernel // 2) pixels of -inf."""
     kernel = _pos_int("max_pool2d: kernel", kernel)
     stride = kernel if stride is None else _pos_int("max_pool2d: stride", stride)
-    return MaxPool2d.apply(_t(x), kernel=kernel, stride=stride)
+    x = _pool_pad(_t(x), kernel, padding, -np.inf, "max_pool2d")
+    return MaxPool2d.apply(x, kernel=kernel, stride=stride)
 
 
-def avg_pool2d(x: Any, kernel: int = 2, stride: int | None = None) -> Tensor:
-    """Mean over kernel x kernel windows every `stride` (default kernel) pixels (N, C, H, W)."""
+def avg_pool2d(x: Any, kernel: int = 2, stride: int | None = None, padding: int = 0) -> Tensor:
+    """Mean over kernel x kernel windows every `stride` (default kernel) pixels (N, C, H, W),
+    after zero-padding each side by `padding` (the zeros count: PyTorch's count_include_pad)."""
     kernel = _pos_int("avg_pool2d: kernel", kernel)
     stride = kernel if stride is None else _pos_int("avg_pool2d: stride", stride)
-    return AvgPool2d.apply(_t(x), kernel=kernel, stride=stride)
+    x = _pool_pad(_t(x), kernel, padding, 0.0, "avg_pool2d")
+    return AvgPool2d.apply(x, kernel=kernel, stride=stride)
+
+
+def _pool_pad(x: Tensor, kernel: int, padding: int, value: float, op: str) -> Tensor:
+    """x padded for pooling; at most half a kernel, so every window holds a real pixel."""
+    padding = _pos_int(f"{op}: padding", padding, minimum=0)
+    if padding > kernel // 2:
+        raise ValueError(f"{op}: padding must be at most kernel // 2 = {kernel // 2}, "
+                         f"got {padding}")
+    if not padding:
+        return x
+    if x.ndim != 4:
+        raise ValueError(f"{op} expects x (N, C, H, W), got {x.shape}")
+    return pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)),
+               constant_values=value)

@@ -452,17 +452,19 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    """Max over kernel x kernel windows every `stride` (default kernel) pixels, NCHW."""
+    """Max over kernel x kernel windows every `stride` (default kernel) pixels, NCHW, after
+    padding each side with `padding` pixels of -inf (at most kernel // 2, as in PyTorch)."""
 
-    def __init__(self, kernel: int = 2, stride: int | None = None) -> None:
+    def __init__(self, kernel: int = 2, stride: int | None = None, padding: int = 0) -> None:
         super().__init__()
-        self.kernel, self.stride = kernel, stride
+        self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self, x: Tensor) -> Tensor:
-        return max_pool2d(x, self.kernel, self.stride)
+        return max_pool2d(x, self.kernel, self.stride, self.padding)
 
     def extra_repr(self) -> str:
-        return f"kernel={self.kernel}, stride={self.stride or self.kernel}"
+        pad = f", padding={self.padding}" if self.padding else ""
+        return f"kernel={self.kernel}, stride={self.stride or self.kernel}{pad}"
 
 
 class Flatten(Module):
