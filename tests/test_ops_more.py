@@ -182,7 +182,12 @@ def test_argmax_argmin_are_constants():
 EINSUMS = [("ij,jk->ik", [(2, 3), (3, 4)]), ("ii->", [(3, 3)]), ("ii->i", [(3, 3)]),
            ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]), ("ij->", [(2, 3)]), ("i,j->ij", [(2,), (3,)]),
            ("ij,ij->i", [(2, 3), (2, 3)]), ("ijk->kji", [(2, 3, 4)]), ("ij,j", [(2, 3), (3,)]),
-           ("iij,jk->ik", [(2, 2, 3), (3, 2)]), ("ij,kl->", [(2, 2), (1, 3)])]
+           ("iij,jk->ik", [(2, 2, 3), (3, 2)]), ("ij,kl->", [(2, 2), (1, 3)]),
+           # "..." as NumPy reads it: right-aligned across operands, first in an implicit output
+           ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 2)]), ("...ij,jk", [(2, 2, 3), (3, 2)]),
+           ("i...->...", [(2, 3)]), ("...,...", [(2, 3), (3,)]), ("...i,...i->...", [(2, 3)] * 2),
+           ("ij...,j...->i...", [(2, 3), (3,)]), ("b...ii->b...", [(2, 3, 2, 2)]),
+           ("...ii->...i", [(3, 3)]), ("... ij , jk -> ... ik", [(2, 3), (3, 2)])]
 
 
 @pytest.mark.parametrize("spec,shapes_", EINSUMS, ids=[e[0] for e in EINSUMS])
@@ -295,8 +300,12 @@ def test_shape_errors_name_the_op():
         tg.split(x, 2, axis=1)
     with pytest.raises(ValueError, match="Einsum: cannot apply to shapes"):
         tg.einsum("ij,jk->ik", x, x)
-    with pytest.raises(ValueError, match="ellipsis"):
+    with pytest.raises(ValueError, match="the output needs '...' for the 1 axes"):
         tg.einsum("...i->i", x)
+    with pytest.raises(ValueError, match="a '.' outside"):
+        tg.einsum("....i->i", x)
+    with pytest.raises(ValueError, match="length 1 in one place and 2 in another"):
+        tg.einsum("...i,...i->...i", Tensor(np.ones((1, 3))), x)  # NumPy would broadcast
     with pytest.raises(ValueError, match="pad: only mode='constant'"):
         tg.pad(x, 1, mode="reflect")
 

@@ -305,7 +305,8 @@ def argmin(x: Any, axis: int | None = None) -> Tensor: return _t(x).argmin(axis)
 
 # ---- linear algebra (einsum and compositions of it; ops/linalg.py) --------------------------
 def einsum(subscripts: str, *operands: Any) -> Tensor:
-    """np.einsum with explicit letters ("ij,jk->ik", "ii->", "bij,bjk->bik"); no ellipsis."""
+    """np.einsum: "ij,jk->ik", "ii->", "bij,bjk->bik", "...ij,...jk->...ik", implicit output.
+    The axes "..." stands for must have equal lengths (no broadcasting of length-1 axes)."""
     if not operands:
         raise ValueError("einsum needs at least one operand")
     return Einsum.apply(*_as_tensors(operands), subscripts=subscripts)

@@ -3,24 +3,38 @@ written with, in tinygrad_dl.functional), diag, tril, triu."""
 
 from __future__ import annotations
 
+import string
+
 import numpy as np
 
 from ..engine import Function
 
 
-def parse_subscripts(subscripts: str, n: int) -> tuple[list[str], str]:
-    """("ij,jk->ik", 2) -> (["ij", "jk"], "ik"); implicit output: the letters used once, sorted."""
+def parse_subscripts(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
+    """("ij,jk->ik", [2, 2]) -> (["ij", "jk"], "ik"). Implicit output: the letters used once,
+    sorted. "..." becomes letters of its own, right-aligned across the operands (NumPy's rule)
+    and first in an implicit output."""
     spec = subscripts.replace(" ", "")
-    if "." in spec:
-        raise ValueError(f"einsum: ellipsis ('...') is not supported in {subscripts!r}; "
-                         "name every axis")
     lhs, arrow, out = spec.partition("->")
     ins = lhs.split(",")
-    if len(ins) != n:
-        raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, got {n}")
+    if len(ins) != len(ndims):
+        raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, got {len(ndims)}")
+    ell = ""
+    if "." in spec:
+        if any(t.count("...") > 1 or t.replace("...", "").count(".") for t in ins + [out]):
+            raise ValueError(f"einsum: {subscripts!r}: a '.' outside the one '...' a term may "
+                             "have")
+        widths = [max(nd - len(t.replace("...", "")), 0) if "..." in t else 0
+                  for t, nd in zip(ins, ndims)]
+        ell = "".join([c for c in string.ascii_letters if c not in spec][:max(widths)])
+        ins = [t.replace("...", ell[len(ell) - w:]) for t, w in zip(ins, widths)]
+        if arrow and ell and "..." not in out:
+            raise ValueError(f"einsum: {subscripts!r}: the output needs '...' for the "
+                             f"{len(ell)} axes that '...' stands for in the operands")
+        out = out.replace("...", ell)
     if not arrow:
         letters = "".join(ins)
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        out = ell + "".join(sorted(c for c in set(letters) - set(ell) if letters.count(c) == 1))
     return ins, out
 
 
@@ -31,12 +45,16 @@ class Einsum(Function):
     the diagonal."""
 
     def forward(ctx, *xs, subscripts=""):
-        ins, out = parse_subscripts(subscripts, len(xs))
+        ins, out = parse_subscripts(subscripts, [x.ndim for x in xs])
+        sizes: dict[str, int] = {}
         for s, x in zip(ins, xs):
             if len(s) != x.ndim:
                 raise ValueError(f"einsum: subscripts {s!r} for an operand of shape {x.shape}")
-        ctx.ins, ctx.out = ins, out
-        ctx.sizes = {c: n for s, x in zip(ins, xs) for c, n in zip(s, x.shape)}
+            for c, n in zip(s, x.shape):
+                if sizes.setdefault(c, n) != n:  # no broadcasting of size-1 axes
+                    raise ValueError(f"einsum: {subscripts!r}: an axis has length "
+                                     f"{sizes[c]} in one place and {n} in another")
+        ctx.ins, ctx.out, ctx.sizes = ins, out, sizes
         ctx.save_for_backward(*xs)
         return np.asarray(np.einsum(f"{','.join(ins)}->{out}", *xs))
 
