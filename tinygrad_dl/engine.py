@@ -228,34 +228,29 @@ _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batc
 
 
 class _Graph:
-    """The leaf arrays one forward computation locked, unlocked when no op of it is left."""
+    """The leaf arrays one forward computation locked, unlocked when no op of it is left.
 
-    __slots__ = ("held", "joined")
+    An op takes the graph of its first parent that has one. It need not merge the graphs of
+    its other parents: their ops are its ancestors, which it keeps alive anyway.
+    """
 
-    def __init__(self, *joined: _Graph) -> None:
+    __slots__ = ("held",)
+
+    def __init__(self) -> None:
         self.held: dict[int, np.ndarray] = {}
-        self.joined = joined  # the graphs of two computations that met: they live as long
 
     def hold(self, arrays: list[np.ndarray]) -> None:
-        """Lock `arrays` (and the arrays owning the memory of views among them) for as long
-        as this graph lives; an array several graphs hold unlocks with the last of them."""
+        """Lock `arrays` (a view with the array owning its memory) while this graph lives;
+        an array several graphs hold unlocks with the last of them."""
         held = self.held
-        with _guard:
-            for a in arrays:
-                base = a.base
-                for x in (a,) if type(base) is not np.ndarray else (base, a):  # owner first
-                    key = id(x)
-                    if key in held:
-                        continue
-                    held[key] = x
-                    entry = _locked.get(key)
-                    if entry is None:
-                        writeable = x.flags.writeable  # never unlock what was read-only before
-                        if writeable:
-                            _setflags(x, False)
-                        _locked[key] = [x, 1, writeable]
-                    else:
-                        entry[1] += 1
+        for a in arrays:
+            if id(a) in held:
+                continue
+            base = a.base
+            with _guard:
+                if type(base) is np.ndarray and id(base) not in held:
+                    _lock(base, held)  # the owner first: a view unlocks only after it
+                _lock(a, held)
 
     def __del__(self) -> None:
         with _guard:
@@ -272,27 +267,39 @@ class _Graph:
                             pass
 
 
+def _lock(a: np.ndarray, held: dict[int, np.ndarray]) -> None:
+    key = id(a)
+    held[key] = a
+    entry = _locked.get(key)
+    if entry is None:
+        writeable = a.flags.writeable  # never unlock what was read-only before
+        if writeable:
+            _setflags(a, False)
+        _locked[key] = [a, 1, writeable]
+    else:
+        entry[1] += 1
+
+
 def _join(ctx: Function, inputs: tuple[Any, ...]) -> _Graph | None:
-    """The graph a newly recorded op belongs to: its parents' (merged), plus, if it saved
-    anything (an add saves nothing: its inputs stay free), the arrays of the leaves it read
-    and of the views it read with the arrays that own their memory (`x @ W.T` locks W)."""
-    graph = None
+    """The graph a newly recorded op belongs to, holding, if the op saved anything (an add
+    saves nothing: its inputs stay free), the arrays of the leaves it read and of the views
+    it read (`x @ W.T` locks W's array)."""
+    graph = reads = None
+    saved = ctx.saved
     for p in inputs:
         c = p._ctx
-        if c is not None and c.graph is not None and c.graph is not graph:
-            # where two computations meet, a new graph holds both (so never a cycle)
-            graph = c.graph if graph is None else _Graph(graph, c.graph)
-    if ctx.saved:
-        new = None
-        for p in inputs:
-            a = p.data
-            if ((p._ctx is None or a.base is not None)  # a leaf's array, or a view (of W.T)
-                    and (graph is None or id(a) not in graph.held)):
-                new = [a] if new is None else [*new, a]
-        if new is not None:
+        if c is not None:
             if graph is None:
-                graph = _Graph()
-            graph.hold(new)
+                graph = c.graph
+            if not saved or p.data.base is None:  # an op's own result: not locked
+                continue
+        elif not saved:
+            continue
+        reads = [p.data] if reads is None else [*reads, p.data]
+    if reads is not None:
+        if graph is None:
+            graph = _Graph()
+        graph.hold(reads)
     return graph
 
 
