@@ -222,9 +222,10 @@ class Function:
 # and a backward through a graph that still holds the old array then raises (as PyTorch's
 # version counters do).
 _setflags = np.ndarray.setflags
-_locked: dict[int, list[Any]] = {}  # id(array) -> [array, graphs holding it, was it writeable]
+_locks: dict[int, int] = {}  # id(array we made read-only) -> how many live graphs hold it
 _replaced: dict[int, str] = {}  # id(locked array) -> who took a copy to write
 _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
+_acquire, _release = _guard.acquire, _guard.release
 
 
 class _Graph:
@@ -244,40 +245,54 @@ class _Graph:
         an array several graphs hold unlocks with the last of them."""
         held = self.held
         for a in arrays:
-            if id(a) in held:
-                continue
-            base = a.base
-            with _guard:
-                if type(base) is np.ndarray and id(base) not in held:
+            if id(a) not in held:
+                break
+        else:  # all held already: the common case for an op inside a graph
+            return
+        _acquire()
+        try:
+            for a in arrays:
+                if id(a) in held:
+                    continue
+                base = a.base
+                if base is not None and type(base) is np.ndarray:
                     _lock(base, held)  # the owner first: a view unlocks only after it
                 _lock(a, held)
+        finally:
+            _release()
 
     def __del__(self) -> None:
-        with _guard:
+        _acquire()
+        try:
             for key, a in self.held.items():
-                entry = _locked[key]
-                entry[1] -= 1
-                if entry[1] == 0:
-                    del _locked[key]
+                n = _locks[key] - 1
+                if n:
+                    _locks[key] = n
+                    continue
+                del _locks[key]
+                if _replaced:
                     _replaced.pop(key, None)
-                    if entry[2]:
-                        try:
-                            _setflags(a, True)
-                        except ValueError:  # a view whose owner another live graph holds
-                            pass
+                try:
+                    _setflags(a, True)
+                except ValueError:  # a view whose owner another live graph holds
+                    pass
+        finally:
+            _release()
 
 
 def _lock(a: np.ndarray, held: dict[int, np.ndarray]) -> None:
     key = id(a)
-    held[key] = a
-    entry = _locked.get(key)
-    if entry is None:
-        writeable = a.flags.writeable  # never unlock what was read-only before
-        if writeable:
-            _setflags(a, False)
-        _locked[key] = [a, 1, writeable]
+    if key in held:
+        return
+    n = _locks.get(key)
+    if n is None:
+        if not a.flags.writeable:  # read-only of its own (or a view of a locked array)
+            return
+        _setflags(a, False)
+        _locks[key] = 1
     else:
-        entry[1] += 1
+        _locks[key] = n + 1
+    held[key] = a
 
 
 def _join(ctx: Function, inputs: tuple[Any, ...]) -> _Graph | None:
@@ -310,7 +325,7 @@ def writable(t: Any, who: str) -> np.ndarray:
     if a.flags.writeable:
         return a
     with _guard:
-        held = [id(x) for x in (a, a.base) if x is not None and id(x) in _locked]
+        held = [id(x) for x in (a, a.base) if x is not None and id(x) in _locks]
         for key in held:
             _replaced[key] = who
     if held:
