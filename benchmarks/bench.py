@@ -1,6 +1,6 @@
 """Run the tinygrad_dl benchmark: python benchmarks/bench.py [--quick] [--markdown] ...
 
-The same as `tinygrad-dl bench`; the code is in tinygrad_dl/bench.py.
+The same as `tinygrad-dl bench`; the code is in tinygrad_dl/bench/.
 """
 
 from __future__ import annotations
