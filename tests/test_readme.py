@@ -115,8 +115,9 @@ def test_readme_bench_table_has_the_columns_and_target_wording_bench_prints():
     rows = [ln for ln in text.splitlines()[start + 2:] if ln.startswith("| ")]
     assert len(rows) >= 10 and all(ln.count("|") == header.count("|") for ln in rows)
     # the target column reads as bench words it
-    worded = Row("x", "float64", "s/epoch", 1.2, hand=1.0, max_vs_hand=1.10).target_text()
-    assert worded == "hand ≤1.10 MISSED" and f"| {worded} |" in text
+    worded = Row("x", "float64", "s/epoch", 1.2, hand=1.0, torch=2.0, max_vs_hand=1.10,
+                 max_vs_torch=1.0).target_text()
+    assert worded == "hand ≤1.10 MISSED, torch ≤1.00 met" and f"| {worded} |" in text
 
 
 # the README says no_grad() is a context manager or a decorator; bare @no_grad works too
