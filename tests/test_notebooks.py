@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tinygrad_dl.commands.report import find_pdf_engine
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("a*.ipynb"))
 HAVE_KERNEL = all(importlib.util.find_spec(m) for m in ("nbclient", "nbformat", "ipykernel",
@@ -92,6 +94,8 @@ def test_report_a2_writes_html_with_embedded_figures_and_table(tmp_path: Path) -
     assert '<table class="results">' in html and "two-layer network (m = 50)" in html
     assert "wrote notebook" in r.stdout and "html" in r.stdout
     assert ("pdf" in r.stdout) == (tmp_path / "a2_two_layer.pdf").is_file()
+    if find_pdf_engine() is not None:  # CI installs Chromium: the PDF must then be there
+        assert (tmp_path / "a2_two_layer.pdf").read_bytes()[:5] == b"%PDF-"
     executed = json.loads((tmp_path / "a2_two_layer.ipynb").read_text(encoding="utf-8"))
     assert not [o for o in _outputs(executed) if o["output_type"] == "error"]
     assert "Warning" not in r.stderr and "WARNING" not in r.stderr, r.stderr
