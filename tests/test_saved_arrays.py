@@ -206,3 +206,14 @@ def test_training_leaves_every_parameter_writable(model: str, params: dict, tmp_
                        print_fn=lambda *a, **k: None)
     for _, p in res.model.named_parameters():
         assert p.data.flags.writeable and not _held(p.data)
+
+
+def test_grad_accumulates_even_when_a_live_graph_read_the_grad_array() -> None:
+    w, x = _setup()
+    _loss(x, w).backward()
+    first = w.grad.copy()
+    penalty = (Tensor(w.grad) * w).sum()  # a graph that saved w.grad's own array
+    _loss(x, w).backward()  # accumulating in place would have raised "read-only"
+    np.testing.assert_allclose(w.grad, 2 * first, rtol=1e-12)
+    penalty.backward()
+    np.testing.assert_allclose(w.grad, 3 * first, rtol=1e-12)

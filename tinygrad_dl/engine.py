@@ -216,8 +216,8 @@ class Function:
 # that read it lives, and writable again when backward frees the graph or the graph is
 # dropped. Intermediate results are not locked: they are ours, not the user's, and locking
 # each would cost more per op than the rest of the engine's bookkeeping. The locks belong to
-# one `_Graph` object per connected forward computation, which every op in it references: one
-# object per graph, not per op, keeps this to a few attribute reads per op. Our own writers
+# one `_Graph` object per forward computation, which its ops reference: one object per graph,
+# not per op, keeps this to a few attribute reads per op. Our own writers
 # (optimizer steps, load_state_dict) call `writable`, which gives the tensor a copy instead,
 # and a backward through a graph that still holds the old array then raises (as PyTorch's
 # version counters do).
@@ -494,8 +494,10 @@ def store_grad(t: Any, g: np.ndarray, ours: bool) -> None:
         g, ours = g.astype(t.data.dtype), True
     if t.grad is None:
         t.grad = g if ours else g.copy()
-    else:
+    elif t.grad.flags.writeable:
         t.grad += g
+    else:  # a live graph read this .grad array (or it came read-only): leave it be
+        t.grad = t.grad + g
 
 
 def _only_once(a: np.ndarray, arrays: tuple[Any, ...]) -> bool:
