@@ -1,5 +1,11 @@
-"""tinygrad_dl: a small, honest reverse-mode autodiff on NumPy, and the four course models."""
+"""tinygrad_dl: a small, honest reverse-mode autodiff on NumPy, and the four course models.
 
+Every op is reachable here under its NumPy and PyTorch names (`tg.exp`, `tg.cat`,
+`tg.concatenate`, ...): they come from the one op table, tinygrad_dl.optable, as do the
+dtype names (`tg.float32`, `tg.float`, `tg.long`, ...).
+"""
+
+from . import functional
 from .engine import (
     AnomalyError,
     Function,
@@ -10,84 +16,15 @@ from .engine import (
     no_grad,
     unbroadcast,
 )
-from .functional import (
-    arccos,
-    arcsin,
-    arctan,
-    arctan2,
-    argmax,
-    argmin,
-    broadcast_to,
-    ceil,
-    concatenate,
-    cos,
-    cosh,
-    cumsum,
-    diag,
-    dot,
-    einsum,
-    exp2,
-    expand_dims,
-    expm1,
-    flatten,
-    flip,
-    floor,
-    hstack,
-    hypot,
-    inner,
-    log1p,
-    log2,
-    log10,
-    logaddexp,
-    logsumexp,
-    maximum,
-    minimum,
-    mod,
-    moveaxis,
-    outer,
-    pad,
-    prod,
-    reciprocal,
-    remainder,
-    repeat,
-    rnn,
-    roll,
-    sign,
-    sin,
-    sinh,
-    split,
-    square,
-    squeeze,
-    stack,
-    std,
-    swapaxes,
-    tan,
-    tensor,
-    tensordot,
-    tile,
-    trace,
-    tril,
-    triu,
-    unsqueeze,
-    vstack,
-    where,
-)
-from .tensor import Tensor, as_tensor
-
-zeros = Tensor.zeros
-ones = Tensor.ones
-randn = Tensor.randn
+from .optable import namespace
+from .tensor import Tensor, ValuesIndices
 
 __version__ = "0.1.0"
 
+_OPS = namespace()  # every op under each of its NumPy and PyTorch names, and the dtype names
+globals().update(_OPS)
+
 __all__ = [
-    "AnomalyError", "Function", "Tensor", "arccos", "arcsin", "arctan", "arctan2", "argmax",
-    "argmin", "as_tensor", "broadcast_to", "ceil", "concatenate", "cos", "cosh", "cumsum",
-    "detect_anomaly", "diag", "dot", "einsum", "enable_grad", "exp2", "expand_dims", "expm1",
-    "flatten", "flip", "floor", "hstack", "hypot", "inner", "is_grad_enabled", "log1p", "log2",
-    "log10", "logaddexp", "logsumexp", "maximum", "minimum", "mod", "moveaxis", "name_scope",
-    "no_grad", "ones", "outer", "pad", "prod", "randn", "reciprocal", "remainder", "repeat",
-    "rnn", "roll", "sign", "sin", "sinh", "split", "square", "squeeze", "stack", "std",
-    "swapaxes", "tan", "tensor", "tensordot", "tile", "trace", "tril", "triu", "unbroadcast",
-    "unsqueeze", "vstack", "where", "zeros",
+    "AnomalyError", "Function", "Tensor", "ValuesIndices", "detect_anomaly", "enable_grad",
+    "functional", "is_grad_enabled", "name_scope", "no_grad", "unbroadcast", *sorted(_OPS),
 ]

@@ -1,11 +1,14 @@
-"""More binary elementwise ops (minimum, arctan2, hypot, logaddexp, mod). They broadcast like
-NumPy; backward sums each gradient back to its input's shape with `unbroadcast`."""
+"""More binary elementwise ops (minimum, arctan2, hypot, logaddexp, mod, fmax, fmin). They
+broadcast like NumPy; backward sums each gradient back to its input's shape with
+`unbroadcast`."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..engine import Function, unbroadcast
+
+__all__ = ["Arctan2", "Fmax", "Fmin", "Hypot", "LogAddExp", "Minimum", "Mod"]
 
 
 def _grads(ctx, gx, gy):
@@ -87,3 +90,30 @@ class Mod(Function):
         x, y = ctx.saved
         gy = -g * np.floor(x / y) if ctx.needs_input_grad[1] else None
         return _grads(ctx, g, gy)
+
+
+class _NanAware(Function):
+    """fmax / fmin: like maximum / minimum, but a NaN loses to a number. The gradient goes to
+    the input that was picked (a number over a NaN); ties are split evenly."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        ctx.shapes = x.shape, y.shape
+        return ctx.f(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        wins = ctx.beats(x, y) + 0.5 * (x == y)
+        wx = np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, wins)).astype(g.dtype)
+        return _grads(ctx, g * wx, g * (1.0 - wx))
+
+
+class Fmax(_NanAware):
+    f = staticmethod(np.fmax)
+    beats = staticmethod(np.greater)
+
+
+class Fmin(_NanAware):
+    f = staticmethod(np.fmin)
+    beats = staticmethod(np.less)
+

@@ -14,6 +14,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..engine import Function
 
+__all__ = ["AvgPool2d", "Conv2d", "MaxPool2d"]
+
 
 def _out_size(n: int, k: int, stride: int, what: str) -> int:
     if n < k:
