@@ -415,6 +415,7 @@ def _torch_cases():
         ("rad2deg", lambda m, a: m.rad2deg(a), [(2,)]),
         ("fmax", lambda m, a, b: m.fmax(a, b), [(3,), (3,)]),
         ("fmin", lambda m, a, b: m.fmin(a, b), [(2, 3), (3,)]),
+        ("logaddexp2", lambda m, a, b: m.logaddexp2(a, b), [(3,), (3,)]),
         ("diff", lambda m, a: m.diff(a, n=2, dim=0), [(4, 2)]),
         ("kron", lambda m, a, b: m.kron(a, b), [(2, 2), (2, 3)]),
         ("cross", lambda m, a, b: m.cross(a, b, dim=-1), [(2, 3), (2, 3)]),

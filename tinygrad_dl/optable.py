@@ -385,6 +385,8 @@ OPS: tuple[OpInfo, ...] = (
             (NONZERO, NONZERO), grad="undefined at the origin"),
     _binary("logaddexp", ops.LogAddExp, np.logaddexp, "log(e^x + e^y), stably",
             ("logaddexp",), grad="the softmax weights of (x, y)"),
+    _binary("logaddexp2", ops.LogAddExp2, np.logaddexp2, "log2(2^x + 2^y), stably",
+            ("logaddexp2",), grad="2^(x - out), 2^(y - out)"),
     OpInfo("where", ops.Where, "x where cond else y (cond a constant bool array)", BIN,
            numpy=("where",), torch=("where",), function=F.where,
            call=lambda x, y, cond=None: F.where(cond, x, y),

@@ -49,6 +49,7 @@ from .ops import (
     Log2,
     Log10,
     LogAddExp,
+    LogAddExp2,
     LogSoftmax,
     LogSumExp,
     MatMul,
@@ -401,6 +402,8 @@ class Tensor:
     def arctan2(self, x: Any) -> Tensor: return Arctan2.apply(self, as_tensor(x, self))
     def hypot(self, other: Any) -> Tensor: return Hypot.apply(self, as_tensor(other, self))
     def logaddexp(self, other: Any) -> Tensor: return LogAddExp.apply(self, as_tensor(other, self))
+    def logaddexp2(self, other: Any) -> Tensor:
+        return LogAddExp2.apply(self, as_tensor(other, self))
     def sin(self) -> Tensor: return Sin.apply(self)
     def cos(self) -> Tensor: return Cos.apply(self)
     def tan(self) -> Tensor: return Tan.apply(self)

@@ -1,5 +1,5 @@
-"""More binary elementwise ops (minimum, arctan2, hypot, logaddexp, mod, fmax, fmin). They
-broadcast like NumPy; backward sums each gradient back to its input's shape with
+"""More binary elementwise ops (minimum, arctan2, hypot, logaddexp, logaddexp2, mod, fmax,
+fmin). They broadcast like NumPy; backward sums each gradient back to its input's shape with
 `unbroadcast`."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 
-__all__ = ["Arctan2", "Fmax", "Fmin", "Hypot", "LogAddExp", "Minimum", "Mod"]
+__all__ = ["Arctan2", "Fmax", "Fmin", "Hypot", "LogAddExp", "LogAddExp2", "Minimum", "Mod"]
 
 
 def _grads(ctx, gx, gy):
@@ -117,3 +117,16 @@ class Fmin(_NanAware):
     f = staticmethod(np.fmin)
     beats = staticmethod(np.less)
 
+
+class LogAddExp2(Function):
+    """log2(2^x + 2^y), stably; d/dx = 2^(x - out), d/dy = 2^(y - out)."""
+
+    def forward(ctx, x, y):
+        out = np.logaddexp2(x, y)
+        ctx.save_for_backward(x, y, out)
+        ctx.shapes = x.shape, y.shape
+        return out
+
+    def backward(ctx, g):
+        x, y, out = ctx.saved
+        return _grads(ctx, g * np.exp2(x - out), g * np.exp2(y - out))
