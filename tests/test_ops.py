@@ -6,6 +6,8 @@ tests/test_op_conventions.py."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -130,7 +132,15 @@ def test_every_tensor_method_is_an_op_of_the_table():
 
 @pytest.mark.parametrize("name", [op.name for op in optable.ALL])
 def test_docs_row(name):
-    assert any(line.startswith(f"| {name} |") for line in _PAGE.splitlines()), name
+    """The generated op page has the op's row, with its six cells intact (a | in a cell is
+    escaped), naming each of its spellings."""
+    op = optable.BY_NAME[name]
+    (row,) = [line for line in _PAGE.splitlines() if line.startswith(f"| {name} |")]
+    assert len(re.findall(r"(?<!\\)\|", row)) == 7, row
+    for n in op.names:
+        assert f"`tg.{n}`" in row, f"{name}: tg.{n} not in its docs row"
+    for m in op.methods:
+        assert m.startswith("__") or m == "T" or f"`x.{m}`" in row, f"{name}: x.{m} missing"
 
 
 _PAGE = optable.render_markdown()

@@ -63,7 +63,10 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
         if len(args) < tensors:
             raise TypeError(f"{method.__name__}() needs {tensors} tensor argument"
                             f"{'s' if tensors > 1 else ''}, got {len(args)}")
-        result = method(*_as_tensors(args[:tensors]), *args[tensors:], **kwargs)
+        if isinstance(args[0], Tensor) and (tensors == 1 or isinstance(args[1], Tensor)):
+            result = method(*args, **kwargs)  # the common case: Tensors already
+        else:
+            result = method(*_as_tensors(args[:tensors]), *args[tensors:], **kwargs)
         return result if out is None else write_out(method.__name__, result, out)
 
     sig = inspect.signature(method)

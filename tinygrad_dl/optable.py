@@ -361,8 +361,8 @@ OPS: tuple[OpInfo, ...] = (
            sample=Cases((_c((2, 3), domain=Domain(avoid=(-1.0, 1.0)), lo=-1.0, hi=1.0),
                          _c((4,), domain=Domain(avoid=(0.5,)), lo=None, hi=0.5),
                          _c((3, 1), domain=Domain(avoid=(-0.5,)), lo=-0.5, hi=None))),
-           grad="0 outside [lo, hi], 1 on the bounds",
-           differs="np.clip(a, a_min, a_max), x.clip(min=, max=) work too"),
+           grad="0 outside [lo, hi], 1 on the bounds; NumPy's a_min=/a_max= and min=/max= "
+           "spell lo/hi too"),
     OpInfo("clamp", ops.Clip, "PyTorch's clip: x.clamp(min=None, max=None)", MATH,
            methods=("clamp",), torch=("clamp",), ref=lambda a, min=None, max=None: np.clip(
                a, min, max), sample=Cases((_c((2, 3), domain=Domain(avoid=(0.0,)), min=0.0),
@@ -488,8 +488,8 @@ OPS: tuple[OpInfo, ...] = (
            LINALG, numpy=("einsum",), torch=("einsum",), function=F.einsum, call=_einsum_call,
            ref=_einsum_ref, sample=Cases(tuple(Case(tuple(s), {"spec": e}) for e, *s in _EINSUMS)
                                          + tuple(Case(s, {"subs": u}) for s, u in _SUBLISTS)),
-           grad="repeated letters (diagonals) handled; '...' axes must match in length",
-           differs="torch's einsum('ij,jk', [a, b]) list form works too"),
+           grad="repeated letters (diagonals) handled; '...' axes must match in length; "
+           "torch's einsum('ij,jk', [a, b]) list form works too"),
     OpInfo("dot", "einsum", "np.dot: matrix product for 2-D, inner for 1-D, last axis of x with "
            "the second-to-last of y otherwise", LINALG, methods=("dot",), numpy=("dot",),
            torch=("dot",), tensors=2, ref=np.dot, sample=Drawn("dot")),
@@ -514,7 +514,7 @@ OPS: tuple[OpInfo, ...] = (
            ref=np.diagonal, sample=Cases((_c((3, 4)), _c((3, 4), offset=-1),
                                           _c((2, 3, 3), axis1=1, axis2=2),
                                           _c((3, 2, 4), offset=1, axis1=-1, axis2=0))),
-           differs="torch's dim1=/dim2= are axis1=/axis2="),
+           grad="written back onto the diagonal; torch's dim1=/dim2= spell axis1=/axis2="),
     OpInfo("diag", ops.Diag, "a 1-D x -> a matrix with x on diagonal k; a 2-D x -> its "
            "diagonal k", LINALG, numpy=("diag",), torch=("diag",), function=F.diag, ref=np.diag,
            sample=Cases((_c((3,)), _c((3,), k=1), _c((3, 4), k=-1), _c((3, 3))))),
@@ -787,7 +787,11 @@ def namespace() -> dict[str, Any]:
 
 # ---- the docs' op page ----------------------------------------------------------------------
 def _cell(items: list[str]) -> str:
-    return ", ".join(f"`{i}`" for i in items) if items else ""
+    return ", ".join(f"`{i}`" for i in items).replace("|", "\\|") if items else ""
+
+
+def _text(s: str) -> str:
+    return s.replace("|", "\\|")  # a | inside a cell would end it
 
 
 def _row(op: OpInfo) -> str:
@@ -800,8 +804,8 @@ def _row(op: OpInfo) -> str:
     if op.differs:
         grad = f"{grad}; **NumPy vs PyTorch:** {op.differs}" if grad else \
             f"**NumPy vs PyTorch:** {op.differs}"
-    return (f"| {op.name} | {op.doc} | {_cell(numpy + own)} | {_cell(torch)} | "
-            f"{_cell(written)} | {grad} |")
+    return (f"| {op.name} | {_text(op.doc)} | {_cell(numpy + own)} | {_cell(torch)} | "
+            f"{_cell(written)} | {_text(grad)} |")
 
 
 def render_markdown() -> str:

@@ -539,11 +539,11 @@ class Tensor:
         return Einsum.apply(self, as_tensor(other, self),
                             subscripts=dot_subscripts(self.ndim, np.ndim(_as_data(other))))
 
-    @spellings(dim1="axis1", dim2="axis2")
+    @spellings(dim1="axis1", dim2="axis2", k="offset")
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         return Diagonal.apply(self, offset=offset, axis1=axis1, axis2=axis2)
 
-    @spellings(dim1="axis1", dim2="axis2")
+    @spellings(dim1="axis1", dim2="axis2", k="offset")
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         return self.diagonal(offset, axis1, axis2).sum(-1)
 
