@@ -295,6 +295,10 @@ def test_squeeze_flatten_flip_roll_with_torchs_names():
     np.testing.assert_array_equal(x.clip(a_min=1).data, np.clip(a, 1, None))
     np.testing.assert_array_equal(x.diagonal(dim1=1, dim2=2).data, np.diagonal(a, 0, 1, 2))
     np.testing.assert_array_equal(x.leaky_relu(negative_slope=0.2).data, a)
+    with pytest.raises(TypeError, match=r"x.repeat\(\*sizes\) is x.tile\(\(1, 2, 1\)\)"):
+        x.repeat(1, 2, 1)
+    with pytest.raises(ValueError, match="a bound that requires grad"):
+        x.clamp(min=Tensor(0.5, requires_grad=True))
 
 
 def test_out_writes_into_an_existing_tensor():
@@ -316,6 +320,10 @@ def test_out_writes_into_an_existing_tensor():
         tg.exp(np.ones(3), out=tg.zeros(3, dtype=tg.int64))  # float into int: refused
     with pytest.raises(TypeError, match="out must be a Tensor"):
         tg.exp(np.ones(3), out=np.zeros(3))
+    c = w * z  # a live graph reads z's array: writing into it would corrupt c's gradient
+    with pytest.raises(ValueError, match=r"exp\(out=...\): cannot write into out.*read-only"):
+        tg.exp(np.ones((2, 3)), out=z)
+    del c
     with no_grad():  # PyTorch's way around: no gradient is recorded, out= is fine
         tg.exp(w, out=z[0])
     np.testing.assert_allclose(z.data[0], np.e)

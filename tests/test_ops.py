@@ -6,6 +6,7 @@ tests/test_op_conventions.py."""
 
 from __future__ import annotations
 
+import builtins
 import re
 
 import numpy as np
@@ -93,7 +94,7 @@ def test_reachable_under_every_name(name):
     assert op.names or op.F or op.methods, f"{name}: no way to call it"
     for n in op.names:
         assert getattr(tg, n, None) is op.fn, f"tinygrad_dl.{n} is not {name}'s function"
-        assert n in tg.__all__, f"tinygrad_dl.{n} missing from __all__"
+        assert (n in tg.__all__) != hasattr(builtins, n), f"tinygrad_dl.{n} and __all__"
     for n in op.F:
         assert getattr(F, n, None) is op.fn, f"tinygrad_dl.functional.{n} is not {name}'s"
     for m in op.methods:
@@ -222,6 +223,13 @@ def test_constructors_take_cpu_devices_only():
     assert tg.zeros(2, device="cpu").shape == (2,) and tg.arange(2, device="cpu:0").shape == (2,)
     with pytest.raises(ValueError, match="device='cuda': tinygrad_dl runs on the CPU only"):
         tg.ones(2, device="cuda")
+
+
+def test_star_import_leaves_pythons_builtins_alone():
+    namespace: dict = {}
+    exec("from tinygrad_dl import *", namespace)
+    assert "float" not in namespace and "max" not in namespace and "sum" not in namespace
+    assert "exp" in namespace and "cat" in namespace and "float32" in namespace
 
 
 def test_dtype_names_are_numpy_dtypes_with_torchs_meanings():

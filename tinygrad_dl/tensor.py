@@ -598,9 +598,13 @@ class Tensor:
                                        for i, n in enumerate(sizes)))
 
     @spellings()
-    def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
-        """NumPy's repeat: each element `repeats` times (torch's repeat_interleave; torch's
-        x.repeat(*sizes) is tile)."""
+    def repeat(self, repeats: Any, axis: int | None = None, *sizes: int) -> Tensor:
+        """NumPy's repeat: each element `repeats` times (torch's repeat_interleave). PyTorch's
+        x.repeat(*sizes) is tile here; three or more sizes say so."""
+        if sizes:
+            raise TypeError(f"repeat{(repeats, axis, *sizes)}: PyTorch's x.repeat(*sizes) is "
+                            f"x.tile({(repeats, axis, *sizes)}) here; repeat is NumPy's "
+                            "repeat(repeats, axis)")
         return Repeat.apply(self, repeats=_index(repeats), axis=axis)
 
     repeat_interleave = repeat
@@ -643,8 +647,14 @@ class Tensor:
 
 
 def _bound(v: Any) -> Any:
-    """A clip bound: None, a number, or an array (a Tensor bound is a constant)."""
-    return v.data if isinstance(v, Tensor) else v
+    """A clip bound: None, a number, or an array (a Tensor bound is a constant, so one that
+    requires grad is refused rather than silently left without a gradient)."""
+    if isinstance(v, Tensor):
+        if v.requires_grad:
+            raise ValueError("clip/clamp: a bound that requires grad would get no gradient "
+                             "here; write tg.minimum(tg.maximum(x, lo), hi) to differentiate it")
+        return v.data
+    return v
 
 
 def _values_indices(op: str, x: Tensor, fn: type, axis: Any, dim: Any, keepdims: bool,
