@@ -1,7 +1,10 @@
 """Tensor: an n-d array that records the ops applied to it, for reverse-mode autodiff.
 
 Every method below is a one-liner over an op's `Function.apply` (the ops are in
-`tinygrad_dl.ops`, the engine that records and backpropagates them in `tinygrad_dl.engine`).
+`tinygrad_dl.ops`, the engine that records and backpropagates them in `tinygrad_dl.engine`),
+or a short composition of them (std, trace, rot90, diff, sort). Methods take NumPy's argument
+names and PyTorch's (`axis=`/`dim=`, `keepdims=`/`keepdim=`: ops/spelling.py). Each is an op
+of the op table (tinygrad_dl.optable), which also makes its `tinygrad_dl.<name>` function.
 """
 
 from __future__ import annotations

@@ -1,238 +1,52 @@
-"""The op table: every public op of tinygrad_dl, declared once (in the spirit of PyTorch's
-OpInfo) with its NumPy and PyTorch names, what computes it, where it is reachable (Tensor
-method, `tinygrad_dl.<name>` function, `tinygrad_dl.functional`), its gradient notes, a NumPy
-reference and the inputs its tests draw.
-
-Three things read the table: `tinygrad_dl/__init__.py` exports every op under each of its
-NumPy and PyTorch names (`namespace()`), the docs' op page is rendered from it
-(`render_markdown()`), and tests/test_ops.py walks it (gradients against finite differences,
-float32, every name reachable, a docs row, an edge-case row). A row's `name` is the op's public
-name: the key of its docs row and of `tinygrad_dl.testing.EDGE_CASES`.
-
-Adding an op: its Function (tinygrad_dl/ops/), its Tensor method (tensor.py) or function
-(functional.py), and one row here.
-"""
+"""The op table's rows: every public op of tinygrad_dl, once. See tinygrad_dl.optable."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from . import functional as F
-from . import ops
-from .functional import method_function
-from .tensor import Tensor, as_tensor
-
-
-# ---- where test inputs come from (pure data; tinygrad_dl.testing makes the strategies) ------
-@dataclass(frozen=True)
-class Domain:
-    """Values in [lo, hi], pushed `margin` away from the points in `avoid` (the op's kinks,
-    poles and jumps); `distinct`: pairwise apart, so maxima and sort orders are untied."""
-
-    lo: float = -3.0
-    hi: float = 3.0
-    avoid: tuple[float, ...] = ()
-    margin: float = 0.1
-    distinct: bool = False
-
-
-REAL = Domain()
-POSITIVE = Domain(0.2, 4.0)
-NONZERO = Domain(avoid=(0.0,), margin=0.5)
-KINK0 = Domain(avoid=(0.0,))
-UNIT = Domain(-0.9, 0.9)
-DISTINCT = Domain(distinct=True)
-INTEGERS = tuple(float(k) for k in range(-4, 5))
-
-
-@dataclass(frozen=True)
-class Elementwise:
-    """One tensor per domain, of mutually broadcastable shapes (0-4 dims); `untied`: pairs
-    at least 0.1 apart wherever they meet (maximum's ties)."""
-
-    domains: tuple[Domain, ...] = (REAL,)
-    untied: bool = False
-
-
-@dataclass(frozen=True)
-class Reduction:
-    """One tensor and an `axis` (None, an int, or a tuple of axes when `tuple_axes`), and
-    `keepdims` when the op takes it; `min_count`: at least that many values per reduction."""
-
-    domain: Domain = REAL
-    tuple_axes: bool = True
-    keepdims: bool = True
-    none_axis: bool = True
-    min_count: int = 1
-
-
-@dataclass(frozen=True)
-class Case:
-    """Tensors of fixed shapes with values from `domain`, and keyword arguments."""
-
-    shapes: tuple[tuple[int, ...], ...]
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
-    domain: Domain = REAL
-
-
-@dataclass(frozen=True)
-class Cases:
-    cases: tuple[Case, ...]
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """Inputs from the strategy tinygrad_dl.testing.STRATEGIES[name] (shapes with logic of
-    their own: matmul's, getitem's indices, ...)."""
-
-    name: str
-
-
-Sample = Elementwise | Reduction | Cases | Drawn
-
-
-# ---- one row --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OpInfo:
-    name: str  # the public name: key of the docs row and of testing.EDGE_CASES
-    impl: Any  # the Function it applies, or a string saying what it is composed of
-    doc: str  # one line for the docs page
-    group: str
-    methods: tuple[str, ...] = ()  # Tensor methods and operators (dunder names)
-    numpy: tuple[str, ...] = ()  # tinygrad_dl.<name> functions under NumPy's names
-    torch: tuple[str, ...] = ()  # ... under PyTorch's names
-    F: tuple[str, ...] = ()  # names in tinygrad_dl.functional (torch.nn.functional's)
-    own: tuple[str, ...] = ()  # tinygrad_dl.<name> functions of this library's own
-    syntax: tuple[str, ...] = ()  # how it reads in code, for the docs: "a + b"
-    function: Callable[..., Any] | None = None  # the function; default: from methods[0]
-    tensors: int = 1  # how many leading arguments of that function are tensors
-    call: Callable[..., Any] | None = None  # how tests call it: call(*tensors, **kwargs)
-    ref: Callable[..., Any] | None = None  # the NumPy reference, ref(*arrays, **kwargs)
-    sample: Sample | None = field(default_factory=Elementwise)
-    grad: str = ""  # gradient notes
-    no_grad: str = ""  # why there is no gradient to test (a constant output, a leaf)
-    float32: bool = True
-    differs: str = ""  # where NumPy's and PyTorch's spellings mean different things here
-
-    @property
-    def fn(self) -> Callable[..., Any] | None:
-        """The one function object every tinygrad_dl.<name> of this op is bound to."""
-        return _FUNCTIONS.get(self.name)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.numpy + self.torch + self.own))
-
-    def test_call(self) -> Callable[..., Any]:
-        if self.call is not None:
-            return self.call
-        if self.fn is not None:
-            return self.fn
-        method = next(m for m in self.methods if not m.startswith("__")) if any(
-            not m.startswith("__") for m in self.methods) else self.methods[0]
-        return getattr(Tensor, method)
-
-
-def _listed(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Test call of a function that takes a list of tensors: fn([a, b], **kw)."""
-    return lambda *ts, **kw: fn(list(ts), **kw)
-
-
-def _joined(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Test call of a function that returns a list: its pieces, weighted and joined."""
-    return lambda *ts, **kw: F.concatenate(
-        [p.reshape(-1) * (i + 1) for i, p in enumerate(fn(*ts, **kw))])
-
-
-def _ref_joined(ref: Callable[..., Any]) -> Callable[..., Any]:
-    return lambda *a, **kw: np.concatenate(
-        [np.reshape(p, -1) * (i + 1) for i, p in enumerate(ref(*a, **kw))])
-
-
-def _softmax_ref(a: np.ndarray, axis: int = -1) -> np.ndarray:
-    e = np.exp(a - a.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _log_softmax_ref(a: np.ndarray, axis: int = -1) -> np.ndarray:
-    s = a - a.max(axis=axis, keepdims=True)
-    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
-
-
-def _gelu_ref(a: np.ndarray) -> np.ndarray:
-    return 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a**3)))
-
-
-def _sigmoid_ref(a: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-a))
-
-
-def _dropout_call(x: Tensor, p: float = 0.5) -> Tensor:
-    # a fresh generator of one seed per call: finite differences see one mask
-    return F.dropout(x, p, rng=np.random.default_rng(0))
-
-
-def _ce_call(z: Tensor, **kw: Any) -> Tensor:
-    return F.cross_entropy(z, np.arange(z.shape[0]) % z.shape[1], **kw)
-
-
-def _ce_ref(z: np.ndarray, **kw: Any) -> np.ndarray:
-    per = -_log_softmax_ref(z, 1)[np.arange(z.shape[0]), np.arange(z.shape[0]) % z.shape[1]]
-    return {"mean": per.mean(), "sum": per.sum(), "none": per}[kw.get("reduction", "mean")]
-
-
-def _bn_call(x: Tensor, g: Tensor, b: Tensor) -> Tensor:
-    return F.batch_norm(x, g, b, eps=1e-5)
-
-
-def _bn_ref(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return g * (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5) + b
-
-
-def _rnn_ref(x: np.ndarray, U: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    h, out = np.zeros(W.shape[0]), []
-    for xt in x:
-        h = np.tanh(xt @ U + h @ W + b)
-        out.append(h)
-    return np.array(out)
-
-
-_EINSUMS = (("ij,jk->ik", (2, 3), (3, 4)), ("ii->", (3, 3)), ("ii->i", (3, 3)),
-            ("bij,bjk->bik", (2, 2, 3), (2, 3, 2)), ("ij->", (2, 3)), ("i,j->ij", (2,), (3,)),
-            ("ij,ij->i", (2, 3), (2, 3)), ("ijk->kji", (2, 3, 4)), ("ij,j", (2, 3), (3,)),
-            ("iij,jk->ik", (2, 2, 3), (3, 2)), ("ij,kl->", (2, 2), (1, 3)),
-            ("...ij,...jk->...ik", (2, 3, 4), (2, 4, 2)), ("...ij,jk", (2, 2, 3), (3, 2)),
-            ("i...->...", (2, 3)), ("...,...", (2, 3), (3,)), ("...i,...i->...", (2, 3), (2, 3)),
-            ("ij...,j...->i...", (2, 3), (3,)), ("b...ii->b...", (2, 3, 2, 2)),
-            ("...ii->...i", (3, 3)), ("... ij , jk -> ... ik", (2, 3), (3, 2)))
-# NumPy's sublist form: (operand shapes, (sublist per operand[, output sublist]))
-_SUBLISTS = ((((2, 3), (3, 4)), ((0, 1), (1, 2), (0, 2))), (((3, 3),), ((0, 0),)),
-             (((2, 2, 3), (3,)), ((Ellipsis, 0, 1), (1,), (Ellipsis, 0))),
-             (((2, 3), (3,)), ((0, 1), (1,))))
-
-
-def _sublist_args(xs: tuple, subs: tuple) -> list[Any]:
-    args: list[Any] = []
-    for x, s in zip(xs, subs):
-        args += [x, list(s)]
-    return args + [list(subs[-1])] if len(subs) > len(xs) else args
-
-
-def _einsum_call(*ts: Tensor, spec: str = "", subs: tuple = ()) -> Tensor:
-    return F.einsum(*_sublist_args(ts, subs)) if subs else F.einsum(spec, *ts)
-
-
-def _einsum_ref(*a: np.ndarray, spec: str = "", subs: tuple = ()) -> np.ndarray:
-    return np.einsum(*_sublist_args(a, subs)) if subs else np.einsum(spec, *a)
-
-
-def _c(*shapes: tuple[int, ...], domain: Domain = REAL, **kwargs: Any) -> Case:
-    return Case(tuple(shapes), kwargs, domain)
-
+from .. import functional as F
+from .. import ops
+from ..functional import method_function
+from ..tensor import Tensor, as_tensor
+from .refs import (
+    _EINSUMS,
+    _SUBLISTS,
+    _bn_call,
+    _bn_ref,
+    _c,
+    _ce_call,
+    _ce_ref,
+    _dropout_call,
+    _einsum_call,
+    _einsum_ref,
+    _gelu_ref,
+    _joined,
+    _listed,
+    _log_softmax_ref,
+    _ref_joined,
+    _rnn_ref,
+    _sigmoid_ref,
+    _softmax_ref,
+)
+from .spec import (
+    DISTINCT,
+    INTEGERS,
+    KINK0,
+    NONZERO,
+    POSITIVE,
+    REAL,
+    UNIT,
+    Case,
+    Cases,
+    Domain,
+    Drawn,
+    Elementwise,
+    OpInfo,
+    Reduction,
+)
 
 # ---- the table --------------------------------------------------------------------------------
 ARITH, MATH, ACT, BIN, RED, SORT, LINALG, SHAPE, JOIN, NN, CMP, NEW = (
@@ -257,8 +71,11 @@ def _binary(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] = (
                   sample=kw.pop("sample", Elementwise(domains, untied)), **kw)
 
 
+_ANY_AXES = Reduction()
+
+
 def _reduction(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] = (),
-               sample: Reduction = Reduction(), **kw: Any) -> OpInfo:
+               sample: Reduction = _ANY_AXES, **kw: Any) -> OpInfo:
     return OpInfo(name, impl, doc, RED, methods=kw.pop("methods", (name,)),
                   numpy=kw.pop("numpy", (name,)), torch=torch, ref=ref, sample=sample, **kw)
 
@@ -274,7 +91,7 @@ def _compare(name: str, dunder: str, ref: Any, torch: tuple[str, ...], sym: str)
 _FLOORING = Domain(avoid=INTEGERS)
 _ROUNDING = Domain(avoid=tuple(k + 0.5 for k in INTEGERS))
 
-OPS: tuple[OpInfo, ...] = (
+_OPS: tuple[OpInfo, ...] = (
     # ---- arithmetic -------------------------------------------------------------------------
     _binary("add", ops.Add, np.add, "x + y", ("add",), group=ARITH,
             methods=("__add__", "__radd__", "add"), syntax=("a + b", "2 + x", "arr + x")),
@@ -711,7 +528,7 @@ OPS: tuple[OpInfo, ...] = (
 
 # ---- constructors: leaves, no inputs to differentiate (tests/test_ops.py checks their values)
 _LEAF = "a leaf: nothing to differentiate"
-CONSTRUCTORS: tuple[OpInfo, ...] = tuple(
+_CONSTRUCTORS: tuple[OpInfo, ...] = tuple(
     OpInfo(name, "NumPy", doc, NEW, numpy=numpy, torch=torch, own=own, function=fn,
            sample=None, no_grad=_LEAF, float32=False)
     for name, fn, numpy, torch, own, doc in (
@@ -741,6 +558,19 @@ CONSTRUCTORS: tuple[OpInfo, ...] = tuple(
         ("randn_like", F.randn_like, (), ("randn_like",), (), "standard normal like x"),
     ))
 
+
+
+def _with_function(op: OpInfo) -> OpInfo:
+    """The row with its one function: the given one, or methods[0] as a function (for ops
+    that have tinygrad_dl.<name> or functional names)."""
+    if op.function is not None or not (op.names or op.F):
+        return op
+    method = next((m for m in op.methods if not m.startswith("__")), op.methods[0])
+    return replace(op, function=method_function(getattr(Tensor, method), op.tensors))
+
+
+OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS))
+CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function, _CONSTRUCTORS))
 ALL: tuple[OpInfo, ...] = OPS + CONSTRUCTORS
 BY_NAME: dict[str, OpInfo] = {op.name: op for op in ALL}
 
@@ -760,17 +590,6 @@ NOT_OPS = frozenset({
 })
 
 
-def _function_of(op: OpInfo) -> Callable[..., Any] | None:
-    if op.function is not None:
-        return op.function
-    if not op.names and not op.F:
-        return None
-    method = next((m for m in op.methods if not m.startswith("__")), op.methods[0])
-    return method_function(getattr(Tensor, method), op.tensors)
-
-
-_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    op.name: fn for op in ALL if (fn := _function_of(op)) is not None}
 
 
 def namespace() -> dict[str, Any]:
@@ -784,53 +603,3 @@ def namespace() -> dict[str, Any]:
             out[n] = op.fn
     return {**out, **DTYPES}
 
-
-# ---- the docs' op page ----------------------------------------------------------------------
-def _cell(items: list[str]) -> str:
-    return ", ".join(f"`{i}`" for i in items).replace("|", "\\|") if items else ""
-
-
-def _text(s: str) -> str:
-    return s.replace("|", "\\|")  # a | inside a cell would end it
-
-
-def _row(op: OpInfo) -> str:
-    numpy = [f"tg.{n}" for n in op.numpy]
-    torch = [f"tg.{n}" for n in op.torch] + [f"F.{n}" for n in op.F]
-    own = [f"tg.{n}" for n in op.own]
-    methods = [f"x.{m}" for m in op.methods if not m.startswith("__") and m != "T"]
-    written = list(op.syntax) + methods
-    grad = op.grad or (f"none: {op.no_grad}" if op.no_grad else "")
-    if op.differs:
-        grad = f"{grad}; **NumPy vs PyTorch:** {op.differs}" if grad else \
-            f"**NumPy vs PyTorch:** {op.differs}"
-    return (f"| {op.name} | {_text(op.doc)} | {_cell(numpy + own)} | {_cell(torch)} | "
-            f"{_cell(written)} | {_text(grad)} |")
-
-
-def render_markdown() -> str:
-    """The docs' op page: one table per group, one row per op, from this table."""
-    lines = [
-        "# Ops", "",
-        "Every op of tinygrad_dl, generated from `tinygrad_dl/optable.py`. `tg` is "
-        "`tinygrad_dl`, `F` is `tinygrad_dl.functional`, `x` a Tensor. Every op broadcasts "
-        "like NumPy; float32 in gives float32 out and float32 gradients; Python numbers take "
-        "the tensor's dtype. Every axis argument is spelled `axis=` (NumPy) or `dim=` "
-        "(PyTorch), `keepdims=` or `keepdim=`; both at once is an error. Functions take "
-        "`out=` (a Tensor to write the result into, outside gradient recording).", ""]
-    groups = dict.fromkeys(op.group for op in ALL)
-    for group in groups:
-        lines += [f"## {group}", "",
-                  "| Op | What | NumPy | PyTorch | Method / syntax | Gradient |",
-                  "|---|---|---|---|---|---|"]
-        lines += [_row(op) for op in ALL if op.group == group]
-        lines.append("")
-    lines += ["## dtype names", "",
-              ", ".join(f"`tg.{n}` ({np.dtype(t).name})" for n, t in DTYPES.items()), ""]
-    return "\n".join(lines)
-
-
-def render_differences() -> str:
-    """Where NumPy's and PyTorch's spellings of an op mean different things, and what this
-    library does: a list for the "Coming from PyTorch" page."""
-    return "\n".join(f"- **{op.name}**: {op.differs}" for op in ALL if op.differs)
