@@ -256,7 +256,8 @@ _OPS: tuple[OpInfo, ...] = (
     _reduction("max", ops.Max, np.max, "max over axis", ("max",), Reduction(DISTINCT),
                grad="tied maxima share the gradient equally",
                differs="x.max(dim=1) gives PyTorch's (values, indices); x.max(1) is NumPy's "
-               "values; x.max(other) is maximum"),
+               "values; x.max(other) is maximum; tied maxima share the gradient, where "
+               "PyTorch's max(dim=) gives it to the index it returns"),
     _reduction("min", ops.Min, np.min, "min over axis", ("min",), Reduction(DISTINCT),
                grad="tied minima share the gradient equally", differs="as max"),
     _reduction("amax", ops.Max, np.amax, "max over axis (values only, any spelling)",
