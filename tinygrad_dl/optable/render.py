@@ -35,8 +35,8 @@ def render_markdown() -> str:
     """The docs' op page: one table per group, one row per op, from this table."""
     lines = [
         "# Ops", "",
-        "Every op of tinygrad_dl, generated from the op table, `tinygrad_dl/optable/table.py`. `tg` is "
-        "`tinygrad_dl`, `F` is `tinygrad_dl.functional`, `x` a Tensor. Every op broadcasts "
+        "Every op of tinygrad_dl, generated from the op table (`tinygrad_dl/optable/table.py`). "
+        "`tg` is `tinygrad_dl`, `F` is `tinygrad_dl.functional`, `x` a Tensor. Every op broadcasts "
         "like NumPy; float32 in gives float32 out and float32 gradients; Python numbers take "
         "the tensor's dtype. Every axis argument is spelled `axis=` (NumPy) or `dim=` "
         "(PyTorch), `keepdims=` or `keepdim=`; both at once is an error. Functions take "
