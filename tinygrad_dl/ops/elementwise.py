@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Function, unbroadcast
+from ..engine import Function, private, unbroadcast
 
 
 # ---- binary ------------------------------------------------------------------------------
@@ -110,7 +110,8 @@ class Pow(Function):
 
 
 class Maximum(Function):
-    """Elementwise max; at ties the gradient is split evenly between the two inputs."""
+    """Elementwise max; at ties the gradient is split evenly between the two inputs, and
+    where either is NaN both get it whole (PyTorch's rule)."""
 
     def forward(ctx, x, y):
         out = np.maximum(x, y)
@@ -118,13 +119,24 @@ class Maximum(Function):
         return out
 
     def backward(ctx, g):
-        x, y, _ = ctx.saved
-        wx = ((x > y) + 0.5 * (x == y)).astype(g.dtype, copy=False)  # bool*0.5 is float64
-        nx, ny = ctx.needs_input_grad
-        return (
-            unbroadcast(g * wx, x.shape) if nx else None,
-            unbroadcast(g * (1.0 - wx), y.shape) if ny else None,
-        )
+        x, y, out = ctx.saved
+        return split_ties(ctx, g, x, y, x > y, np.isnan(out).any())
+
+
+def split_ties(ctx, g, x, y, wins, nan) -> tuple:
+    """The gradients of max/min(x, y) given `wins` (where x is picked): 1/2 each at ties, and
+    the whole of g to both where either is NaN (PyTorch: neither loses)."""
+    half = 0.5 * (x == y)
+    wx = (wins + half).astype(g.dtype, copy=False)  # bool*0.5 is float64
+    wy = 1.0 - wx
+    if nan:
+        both = np.isnan(x) | np.isnan(y)
+        wx, wy = np.where(both, 1, wx), np.where(both, 1, wy)
+    nx, ny = ctx.needs_input_grad
+    return (
+        unbroadcast(g * wx, x.shape) if nx else None,
+        unbroadcast(g * wy, y.shape) if ny else None,
+    )
 
 
 class Dropout(Function):
@@ -144,7 +156,7 @@ class Where(Function):
     """where(cond, x, y) with a constant boolean condition."""
 
     def forward(ctx, x, y, cond):
-        ctx.cond = cond
+        ctx.cond = private(cond)  # the caller may reuse its mask buffer before backward
         ctx.shapes = x.shape, y.shape
         return np.where(cond, x, y)
 
@@ -244,7 +256,7 @@ class Clip(Function):
 
     def forward(ctx, x, lo=None, hi=None):
         ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = lo, hi
+        ctx.lo, ctx.hi = private(lo), private(hi)  # array bounds: backward reads them
         return np.clip(x, lo, hi)
 
     def backward(ctx, g):
