@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function, unbroadcast
+from .elementwise import split_ties
 
 
 def _grads(ctx, gx, gy):
@@ -16,17 +17,16 @@ def _grads(ctx, gx, gy):
 
 
 class Minimum(Function):
-    """Elementwise min; at ties the gradient is split evenly (like Maximum)."""
+    """Elementwise min; at ties the gradient is split evenly, and NaNs as for Maximum."""
 
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        ctx.shapes = x.shape, y.shape
-        return np.minimum(x, y)
+        out = np.minimum(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
 
     def backward(ctx, g):
-        x, y = ctx.saved
-        wx = ((x < y) + 0.5 * (x == y)).astype(g.dtype, copy=False)
-        return _grads(ctx, g * wx, g * (1.0 - wx))
+        x, y, out = ctx.saved
+        return split_ties(ctx, g, x, y, x < y, np.isnan(out).any())
 
 
 class Arctan2(Function):
