@@ -79,7 +79,7 @@ class Div(Function):
 
 class Pow(Function):
     """x ** p for a tensor or constant exponent p; d/dp = x**p * log(x) needs x > 0, except
-    that it is 0 where x = 0 and p > 0 (as in PyTorch)."""
+    that it is 0 where x = 0 and p >= 0 (as in PyTorch)."""
 
     def forward(ctx, x, p):
         out = x**p
@@ -104,7 +104,7 @@ class Pow(Function):
             with np.errstate(divide="ignore", invalid="ignore"):
                 dp = out * np.log(x)
             if not np.all(x):
-                dp = np.where((x == 0) & (p > 0), 0, dp)
+                dp = np.where((x == 0) & (p >= 0), 0, dp)
             gp = unbroadcast(g * dp, p.shape)
         return gx, gp
 
@@ -214,7 +214,10 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(ctx, g):
-        return g * np.sign(ctx.saved[0])
+        s = np.sign(ctx.saved[0])
+        if s.size and np.isnan(s).any():  # sign(nan): PyTorch's gradient there is 0
+            s = np.nan_to_num(s, nan=0.0)
+        return g * s
 
 
 class ReLU(Function):
@@ -224,7 +227,7 @@ class ReLU(Function):
         return out
 
     def backward(ctx, g):
-        return g * (ctx.saved[0] > 0)
+        return g * (ctx.saved[0] != 0)  # = out > 0, except a NaN passes g on (as PyTorch)
 
 
 class Tanh(Function):

@@ -91,6 +91,9 @@ class RNN(Function):
 
     def backward(ctx, G):
         x, U, W, Hp = ctx.saved
+        if not G.shape[0]:  # no time steps: nothing depends on the weights
+            return tuple(None if not need else np.zeros(a.shape, G.dtype) for need, a in
+                         zip(ctx.needs_input_grad, (x, U, W, U[0], Hp[0])))
         m = Hp.shape[-1]
         H = Hp[1:]
         D = H * H

@@ -137,6 +137,8 @@ class Tile(Function):
         return out
 
     def backward(ctx, g):
+        if not g.size:  # no tiles (a zero rep) or an empty x: nothing flows back
+            return np.zeros(ctx.in_shape, dtype=g.dtype)
         split = []
         for n, total in zip(ctx.shape, g.shape):
             split += [total // n, n]

@@ -217,7 +217,7 @@ class ELU(Function):
 
     def backward(ctx, g):
         x, out = ctx.saved
-        return np.where(x > 0, g, g * (out + ctx.alpha))
+        return np.where(x <= 0, g * (out + ctx.alpha), g)  # a NaN passes g on (PyTorch)
 
 
 _GELU_C = float(np.sqrt(2.0 / np.pi))
