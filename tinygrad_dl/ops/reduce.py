@@ -164,7 +164,8 @@ class LogSumExp(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
         m = x.max(axis=ctx.axes, keepdims=True) if x.size else None
-        if m is not None and np.isfinite(m).all():
+        ctx.finite = m is not None and bool(np.isfinite(m).all())
+        if ctx.finite:  # every exp(x - m) <= 1: out is finite too
             out = np.log(np.exp(x - m).sum(axis=ctx.axes, keepdims=True)) + m
         else:  # empty, or a slice of -inf / +inf / NaN: log(0) = -inf is the right value
             m = np.zeros((), x.dtype) if m is None else np.where(
@@ -178,7 +179,7 @@ class LogSumExp(Function):
     def backward(ctx, g):
         x, out = ctx.saved
         g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
-        if np.isfinite(out).all():
+        if ctx.finite:
             return g * np.exp(x - out)
         with np.errstate(invalid="ignore"):  # inf - inf: nan, as PyTorch's
             return g * np.exp(x - out)
