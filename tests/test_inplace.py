@@ -37,6 +37,26 @@ def test_pytorchs_tutorial_update_loop_trains() -> None:
     assert losses[-1] < 0.2 * losses[0]  # before: every loss equal to the first
 
 
+def test_pytorchs_polynomial_tutorial_trains() -> None:
+    # "Learning PyTorch with examples", the nn version: a cubic fit of sin(x), updated with
+    # `param -= learning_rate * param.grad` under no_grad (the issue: loss 5946.34 forever)
+    x = np.linspace(-np.pi, np.pi, 2000)
+    xx = Tensor(x[:, None] ** np.array([1, 2, 3]))
+    y = Tensor(np.sin(x))
+    model = nn.Linear(3, 1, rng=np.random.default_rng(0))
+    losses = []
+    for _ in range(200):
+        loss = ((model(xx).reshape(-1) - y) ** 2).sum()
+        losses.append(float(loss))
+        for p in model.parameters():
+            p.grad = None
+        loss.backward()
+        with no_grad():
+            for param in model.parameters():
+                param -= 1e-6 * param.grad
+    assert losses[-1] < 0.5 * losses[0] and len(set(losses)) == len(losses)
+
+
 @pytest.mark.parametrize("op, expected", [("+=", 3.0), ("-=", -1.0), ("*=", 2.0), ("/=", 0.5)])
 def test_augmented_assignment_writes_into_the_same_array(op: str, expected: float) -> None:
     w = Tensor(np.ones(3), requires_grad=True)

@@ -227,7 +227,8 @@ _replaced: dict[int, str] = {}  # id(locked array) -> who took a copy to write
 # id(owner) -> views of it whose last lock ended while the owner was still locked (parameters
 # that are views of one flat buffer, held by two graphs): made writable with their owner
 _waiting: dict[int, list[np.ndarray]] = {}
-_watching = 0  # live graphs that keep copies of parameters that are views (_Graph.watch)
+_watching = 0  # live graphs that keep copies of parameters to compare (_Graph.watch)
+_suspect: set[int] = set()  # id(locked parameter array) that may have views we cannot lock
 _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
 _acquire, _release = _guard.acquire, _guard.release
 
@@ -248,10 +249,12 @@ class _Graph:
         self.copies: list[tuple[np.ndarray, np.ndarray]] | None = None
 
     def watch(self, a: np.ndarray) -> None:
-        """Keep a copy of `a`, a parameter's array that is a view of another array, to
-        compare at backward: locking `a` and its owner cannot reach the owner's other views
-        (a flat buffer's, `big` of `Tensor(big[:, :2], requires_grad=True)`), which NumPy
-        has no way to list, so a write through one of those is found by comparison."""
+        """Keep a copy of `a`, a parameter's array that other NumPy views may share (it is a
+        view itself, or has references the engine cannot account for), to compare at
+        backward: locking `a` (and its owner) cannot reach views made before the forward
+        (`v = w.data[:]`, a flat buffer's, `big` of `Tensor(big[:, :2],
+        requires_grad=True)`), which NumPy has no way to list, so a write through one of
+        those is found by comparison."""
         global _watching
         if self.copies is None:
             self.copies = []
@@ -296,6 +299,8 @@ class _Graph:
                 del _locks[key]
                 if _replaced:
                     _replaced.pop(key, None)
+                if _suspect:
+                    _suspect.discard(key)
                 _unlock(a, key)
         finally:
             _release()
@@ -334,7 +339,7 @@ def _join(ctx: Function, inputs: tuple[Any, ...]) -> _Graph | None:
     """The graph a newly recorded op belongs to, holding, if the op saved anything (an add
     saves nothing: its inputs stay free), the arrays of the leaves it read and of the views
     it read (`x @ W.T` locks W's array)."""
-    graph = reads = views = None
+    graph = reads = params = None
     saved = ctx.saved
     for p in inputs:
         c = p._ctx
@@ -345,17 +350,66 @@ def _join(ctx: Function, inputs: tuple[Any, ...]) -> _Graph | None:
                 continue
         elif not saved:
             continue
-        elif p.requires_grad and p.data.base is not None:  # a parameter that is a view
-            views = [p.data] if views is None else [*views, p.data]
+        elif p.requires_grad:  # a parameter
+            params = [p.data] if params is None else [*params, p.data]
         reads = [p.data] if reads is None else [*reads, p.data]
     if reads is not None:
         if graph is None:
             graph = _Graph()
+        watch = None
+        if params is not None:  # before hold(): its dict would add a reference
+            held = graph.held
+            for a in params:
+                key = id(a)
+                if key in held:  # checked when this graph first read it
+                    continue
+                if key in _locks:  # read-only since a live graph's first lock: that check
+                    if key in _suspect:  # stands (views made since are read-only too)
+                        watch = [a] if watch is None else [*watch, a]
+                elif a.base is not None or _refs(a) > _known(a, saved, reads, params):
+                    if a.flags.writeable:
+                        _suspect.add(key)  # for the other graphs of this lock's life
+                    watch = [a] if watch is None else [*watch, a]
         graph.hold(reads)
-        if views is not None:
-            for a in views:
+        if watch is not None:
+            for a in watch:
                 graph.watch(a)
     return graph
+
+
+# A parameter's array may have NumPy views the user made before the forward (`v = w.data[:]`),
+# which no lock reaches. A view holds a reference to its array, so the array then has more
+# references than the engine accounts for at its first lock: its tensor's slot, what the op
+# saved, _join's lists, and the call's own (measured below, per Python version). Only then is
+# a copy kept and compared before backward (_Graph.watch); other references (a variable
+# `W = lin.W.data`, an op's saved view `W.T`) cost that copy too, never a missed write.
+_refs = sys.getrefcount
+
+
+def _known(a: np.ndarray, *holders: tuple[Any, ...] | list[Any]) -> int:
+    n = 1 + _EXTRA  # the tensor's slot, and the call's own references
+    for h in holders:
+        for x in h:
+            if x is a:
+                n += 1
+    return n
+
+
+def _calibrate() -> int:
+    """The references _join's check sees beyond the slot and its lists, in this Python."""
+    class Slot:
+        __slots__ = ("data",)
+
+    s = Slot()
+    s.data = np.empty(1)
+    lists = ((s.data,), [s.data], [s.data])  # saved, reads, params, as _join holds them
+    n = 0
+    for a in lists[2]:
+        n = _refs(a)
+    return n - 1 - len(lists)
+
+
+_EXTRA = _calibrate()
 
 
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
@@ -367,8 +421,8 @@ def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _check_views(ops: list[Any]) -> None:
-    """Before a backward: has a parameter that is a view changed since its graph's forward
-    (through another view of the same memory, which no lock reaches)? Then raise."""
+    """Before a backward: has a watched parameter changed since its graph's forward (through
+    a view of its memory made before the forward, which no lock reaches)? Then raise."""
     seen: set[int] = set()
     for t in ops:
         g = t._ctx.graph
@@ -379,10 +433,10 @@ def _check_views(ops: list[Any]) -> None:
             if not _same_bits(a, copy):
                 raise RuntimeError(
                     f"backward: a parameter's array of shape {a.shape}, a view of another "
-                    "array, was written after the forward through another view of that "
-                    "memory, so this graph's gradient would be for other values; write "
-                    "between backward and the next forward (or give the parameter its own "
-                    "array: Tensor(view.copy(), requires_grad=True))"
+                    "array or shared with one, was written after the forward through another "
+                    "view of that memory, so this graph's gradient would be for other values; "
+                    "write between backward and the next forward (or give the parameter an "
+                    "array of its own: Tensor(a.copy(), requires_grad=True))"
                 )
 
 
@@ -511,7 +565,7 @@ def _anomaly_backward(ctx: Function, grad: np.ndarray, grads: tuple[Any, ...]) -
 def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) . grad into the `.grad` of every leaf below root."""
     ops, leaves = toposort(root)
-    if _watching:  # some live graph read a parameter that is a view (rare)
+    if _watching:  # some live graph keeps copies of parameters to compare (rare)
         _check_views(ops)
     if _state.recorder is not None:  # tinygrad_dl.jit: remember this exact order for replay
         _state.recorder.on_backward(root, grad, ops, leaves, retain_graph)
