@@ -136,69 +136,6 @@ def _index(index: Any) -> Any:
     return index
 
 
-def _dtype(spec: Any, op: str) -> np.dtype:
-    """A NumPy dtype from a dtype, a type (np.float32, float), a name ("float32"), or a
-    PyTorch dtype (torch.float32 is read by its name, without importing torch)."""
-    if isinstance(spec, Tensor):
-        return spec.data.dtype
-    name = str(spec)
-    try:
-        if name.startswith("torch."):
-            return np.dtype(name[6:])
-        return np.dtype(spec)
-    except TypeError:
-        raise TypeError(f"{op}: {spec!r} is not a dtype NumPy knows") from None
-
-
-def _device_ok(spec: Any, op: str) -> None:
-    """Accept "cpu" (or "cpu:0", torch.device("cpu")); anything else is one clear error."""
-    if not str(spec).startswith("cpu"):
-        raise ValueError(f"{op}: {spec!r} is neither a NumPy dtype nor the device 'cpu': "
-                         "tinygrad_dl runs on the CPU with NumPy")
-
-
-def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
-    """`t.data`, ready for `op` to write into, or one line saying why it may not be written.
-
-    As PyTorch: a leaf that requires grad may be updated in place only under no_grad() (the
-    optimizer idiom), and an op's result not at all (its graph may have saved that array;
-    PyTorch records such writes, this library refuses them). A write into an array a live
-    graph saved gives the tensor a copy first (engine.writable), so that graph's backward
-    raises instead of using the new values."""
-    grad_mode = engine.is_grad_enabled()
-    if t._ctx is not None:
-        raise RuntimeError(
-            f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
-            "for backward, is not supported; write `x = x - y` (a new tensor) instead"
-        )
-    if grad_mode and t.requires_grad:
-        raise RuntimeError(
-            f"{op}: a leaf Variable that requires grad is being used in an in-place "
-            "operation; update it inside `with tinygrad_dl.no_grad():` (the optimizer idiom), "
-            "or write `w = w - x` for a new tensor"
-        )
-    if grad_mode and isinstance(other, Tensor) and other.requires_grad:
-        raise RuntimeError(
-            f"{op}: the operand requires grad, and an in-place update would not record it; "
-            "write `x = x + y` (a new tensor) instead, or run the update under no_grad()"
-        )
-    return engine.writable(t, op)
-
-
-def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
-    """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
-    NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`."""
-    a = _inplace_target(t, op, other)
-    b = other.data if isinstance(other, Tensor) else other
-    try:
-        fn(a, b if alpha == 1 else alpha * np.asarray(b))
-    except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
-        raise TypeError(f"{op}: {e}") from None
-    except ValueError as e:
-        raise ValueError(f"{op}: {e}") from None
-    return t
-
-
 def _no_grad_result(data: np.ndarray) -> Tensor:
     """A constant (no-gradient) tensor: comparisons and argmax/argmin."""
     return Tensor(data)
@@ -637,6 +574,70 @@ class Tensor:
     def int(self) -> Tensor: return self.to(np.int32)  # PyTorch's int is 32-bit
     def bool(self) -> Tensor: return self.to(np.bool_)
     def float(self) -> Tensor: return self.to(np.float32)  # PyTorch's float is float32
+
+
+# ---- helpers of the in-place and cast blocks above ----------------------------------------
+def _dtype(spec: Any, op: str) -> np.dtype:
+    """A NumPy dtype from a dtype, a type (np.float32, float), a name ("float32"), or a
+    PyTorch dtype (torch.float32 is read by its name, without importing torch)."""
+    if isinstance(spec, Tensor):
+        return spec.data.dtype
+    name = str(spec)
+    try:
+        if name.startswith("torch."):
+            return np.dtype(name[6:])
+        return np.dtype(spec)
+    except TypeError:
+        raise TypeError(f"{op}: {spec!r} is not a dtype NumPy knows") from None
+
+
+def _device_ok(spec: Any, op: str) -> None:
+    """Accept "cpu" (or "cpu:0", torch.device("cpu")); anything else is one clear error."""
+    if not str(spec).startswith("cpu"):
+        raise ValueError(f"{op}: {spec!r} is neither a NumPy dtype nor the device 'cpu': "
+                         "tinygrad_dl runs on the CPU with NumPy")
+
+
+def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
+    """`t.data`, ready for `op` to write into, or one line saying why it may not be written.
+
+    As PyTorch: a leaf that requires grad may be updated in place only under no_grad() (the
+    optimizer idiom), and an op's result not at all (its graph may have saved that array;
+    PyTorch records such writes, this library refuses them). A write into an array a live
+    graph saved gives the tensor a copy first (engine.writable), so that graph's backward
+    raises instead of using the new values."""
+    grad_mode = engine.is_grad_enabled()
+    if t._ctx is not None:
+        raise RuntimeError(
+            f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
+            "for backward, is not supported; write `x = x - y` (a new tensor) instead"
+        )
+    if grad_mode and t.requires_grad:
+        raise RuntimeError(
+            f"{op}: a leaf Variable that requires grad is being used in an in-place "
+            "operation; update it inside `with tinygrad_dl.no_grad():` (the optimizer idiom), "
+            "or write `w = w - x` for a new tensor"
+        )
+    if grad_mode and isinstance(other, Tensor) and other.requires_grad:
+        raise RuntimeError(
+            f"{op}: the operand requires grad, and an in-place update would not record it; "
+            "write `x = x + y` (a new tensor) instead, or run the update under no_grad()"
+        )
+    return engine.writable(t, op)
+
+
+def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
+    """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
+    NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`."""
+    a = _inplace_target(t, op, other)
+    b = other.data if isinstance(other, Tensor) else other
+    try:
+        fn(a, b if alpha == 1 else alpha * np.asarray(b))
+    except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
+        raise TypeError(f"{op}: {e}") from None
+    except ValueError as e:
+        raise ValueError(f"{op}: {e}") from None
+    return t
 
 
 def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
