@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .engine import is_grad_enabled
 from .ops import (
     ELU,
     GELU,
@@ -97,6 +98,10 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     """
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"cross_entropy: reduction must be mean, sum or none, not {reduction!r}")
+    if isinstance(targets, Tensor) and targets.requires_grad and is_grad_enabled():
+        raise ValueError("cross_entropy: the targets require grad, but cross_entropy does not "
+                         "differentiate them (it would drop their gradient); pass "
+                         "targets.detach()")
     t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     z = logits.data if isinstance(logits, Tensor) else np.asarray(logits)
     if z.ndim == 2 and z.shape[0] == 0:

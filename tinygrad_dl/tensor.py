@@ -22,6 +22,7 @@ from .ops import (
     Arctan,
     Arctan2,
     BroadcastTo,
+    Cast,
     Ceil,
     Clip,
     Cos,
@@ -69,6 +70,7 @@ from .ops import (
     Softplus,
     Sqrt,
     Square,
+    Std,
     Sub,
     Sum,
     Tan,
@@ -157,11 +159,19 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         if type(data) is not np.ndarray or dtype is not None:
+            if isinstance(data, Tensor) and data.requires_grad:
+                raise TypeError(
+                    "Tensor(): the given tensor requires grad, and a new Tensor of its array "
+                    "would cut it from its graph; use the tensor itself, t.astype(dtype) to "
+                    "convert it, or t.detach() for a constant"
+                )
             data = _as_data(data, dtype)
-        if requires_grad and data.dtype.kind not in "fc":
+        if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only
+            hint = ("keep the real and imaginary parts as two float tensors"
+                    if data.dtype.kind == "c" else "cast with .astype(np.float64) first")
             raise TypeError(
-                f"only floating-point tensors can require grad, got dtype {data.dtype}"
-                f"{f' for {name!r}' if name else ''}; cast with .astype(np.float64) first"
+                f"only real floating-point tensors can require grad, got dtype {data.dtype}"
+                f"{f' for {name!r}' if name else ''}; {hint}"
             )
         self.data: np.ndarray = data
         self.grad: np.ndarray | None = None
@@ -238,10 +248,13 @@ class Tensor:
         return f"Tensor({body}, dtype={self.data.dtype}{extra})"
 
     def detach(self) -> Tensor:
-        return Tensor(self.data)
+        """A constant Tensor sharing this one's array (the one method that cuts the graph).
 
-    def astype(self, dtype: Any) -> Tensor:
-        return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad, name=self.name)
+        The array of an op's result is locked while its graph lives, as a leaf's is: a write
+        through the detached tensor must not change what the graph saved."""
+        if self._ctx is not None:
+            engine.hold_result(self)
+        return Tensor(self.data)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -392,7 +405,7 @@ class Tensor:
         return Prod.apply(self, axis=axis, keepdims=keepdims)
 
     def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+        return Std.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
@@ -457,3 +470,180 @@ class Tensor:
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
         return Roll.apply(self, shift=shift, axis=axis)
 
+    # ---- in-place operators: write into .data, as PyTorch's do ------------------------------
+    # Allowed on tensors that need no gradient, and on parameters under no_grad() (the
+    # optimizer idiom `with no_grad(): p -= lr * p.grad`); refused on a leaf that requires grad
+    # while grad mode is on and on an op's result (see _inplace_target). Integer and bool
+    # tensors follow NumPy's in-place casting rule (same_kind): `int_t += 0.5` is refused.
+    def __iadd__(self, other: Any) -> Tensor: return self.add_(other)
+    def __isub__(self, other: Any) -> Tensor: return self.sub_(other)
+    def __imul__(self, other: Any) -> Tensor: return self.mul_(other)
+    def __itruediv__(self, other: Any) -> Tensor: return self.div_(other)
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return _write(self, "Tensor.add_ (+=)", other, alpha=alpha,
+                      fn=lambda a, b: np.add(a, b, out=a, casting="same_kind"))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return _write(self, "Tensor.sub_ (-=)", other, alpha=alpha,
+                      fn=lambda a, b: np.subtract(a, b, out=a, casting="same_kind"))
+
+    def mul_(self, other: Any) -> Tensor:
+        return _write(self, "Tensor.mul_ (*=)", other,
+                      lambda a, b: np.multiply(a, b, out=a, casting="same_kind"))
+
+    def div_(self, other: Any) -> Tensor:
+        return _write(self, "Tensor.div_ (/=)", other,
+                      lambda a, b: np.true_divide(a, b, out=a, casting="same_kind"))
+
+    def zero_(self) -> Tensor:
+        return _write(self, "Tensor.zero_", 0, lambda a, b: np.copyto(a, b))
+
+    def fill_(self, value: Any) -> Tensor:
+        return _write(self, "Tensor.fill_", value,
+                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+
+    def copy_(self, src: Any) -> Tensor:
+        """Write src's values (broadcast to this shape) into this tensor's array."""
+        return _write(self, "Tensor.copy_", src,
+                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
+        lo = min.data if isinstance(min, Tensor) else min
+        hi = max.data if isinstance(max, Tensor) else max
+        return _write(self, "Tensor.clamp_", None,
+                      lambda a, _: np.clip(a, lo, hi, out=a, casting="same_kind"))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """t[index] = value writes into t's array (a leaf that requires grad: under no_grad)."""
+        idx = _index(index)
+
+        def put(a: np.ndarray, v: Any) -> None:
+            src = np.asarray(v)
+            if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):  # a[i] = v truncates
+                raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
+                                "'same_kind'")
+            a[idx] = src
+
+        _write(self, "Tensor.__setitem__ (t[i] = v)", value, put)
+
+    # ---- casts: dtype conversions that stay in the graph (ops/unary.py Cast) ------------
+    # Last in the class body on purpose: `def float` (and int, bool, type) shadow the builtins
+    # for the rest of the class body (not inside methods), so nothing may follow them here.
+    def astype(self, dtype: Any, copy: bool = True) -> Tensor:
+        """NumPy's astype, recorded: the gradient flows back, cast to this tensor's dtype.
+        Always a new tensor (as NumPy), unless copy=False and the dtype is already this one.
+        An integer or bool result needs no gradient (as PyTorch's .long()): a constant."""
+        dt = _dtype(dtype, "astype")
+        if not copy and dt == self.data.dtype:
+            return self
+        return _cast(self, dt, "astype")
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """PyTorch's `to`: t.to(np.float32), t.to("cpu"), t.to(other_tensor), dtype=,
+        device=, copy=. As PyTorch, returns this tensor itself when nothing changes (and
+        copy is False); only the CPU exists here."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.data.dtype
+            elif isinstance(a, str) and a.startswith("cpu") or type(a).__name__ == "device":
+                _device_ok(a, "to")
+            else:
+                try:
+                    dtype = _dtype(a, "to")
+                except TypeError:
+                    _device_ok(a, "to")
+        if device is not None:
+            _device_ok(device, "to")
+        if dtype is None:
+            return _cast(self, self.data.dtype, "to") if copy else self
+        return self.astype(dtype, copy=copy)
+
+    def type(self, dtype: Any = None) -> Any:
+        """t.type(np.float32) casts (as astype); t.type() gives the dtype's name."""
+        if dtype is None:
+            return self.data.dtype.name
+        return self.to(dtype)
+
+    def double(self) -> Tensor: return self.to(np.float64)
+    def half(self) -> Tensor: return self.to(np.float16)
+    def long(self) -> Tensor: return self.to(np.int64)
+    def int(self) -> Tensor: return self.to(np.int32)  # PyTorch's int is 32-bit
+    def bool(self) -> Tensor: return self.to(np.bool_)
+    def float(self) -> Tensor: return self.to(np.float32)  # PyTorch's float is float32
+
+
+# ---- helpers of the in-place and cast blocks above ----------------------------------------
+def _dtype(spec: Any, op: str) -> np.dtype:
+    """A NumPy dtype from a dtype, a type (np.float32, float), a name ("float32"), or a
+    PyTorch dtype (torch.float32 is read by its name, without importing torch)."""
+    if isinstance(spec, Tensor):
+        return spec.data.dtype
+    name = str(spec)
+    try:
+        if name.startswith("torch."):
+            return np.dtype(name[6:])
+        return np.dtype(spec)
+    except TypeError:
+        raise TypeError(f"{op}: {spec!r} is not a dtype NumPy knows") from None
+
+
+def _device_ok(spec: Any, op: str) -> None:
+    """Accept "cpu" (or "cpu:0", torch.device("cpu")); anything else is one clear error."""
+    if not str(spec).startswith("cpu"):
+        raise ValueError(f"{op}: {spec!r} is neither a NumPy dtype nor the device 'cpu': "
+                         "tinygrad_dl runs on the CPU with NumPy")
+
+
+def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
+    """`t.data`, ready for `op` to write into, or one line saying why it may not be written.
+
+    As PyTorch: a leaf that requires grad may be updated in place only under no_grad() (the
+    optimizer idiom), and an op's result not at all (its graph may have saved that array;
+    PyTorch records such writes, this library refuses them). A write into an array a live
+    graph saved gives the tensor a copy first (engine.writable), so that graph's backward
+    raises instead of using the new values."""
+    grad_mode = engine.is_grad_enabled()
+    if t._ctx is not None:
+        raise RuntimeError(
+            f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
+            "for backward, is not supported; write `x = x - y` (a new tensor) instead"
+        )
+    if grad_mode and t.requires_grad:
+        raise RuntimeError(
+            f"{op}: a leaf Variable that requires grad is being used in an in-place "
+            "operation; update it inside `with tinygrad_dl.no_grad():` (the optimizer idiom), "
+            "or write `w = w - x` for a new tensor"
+        )
+    if grad_mode and isinstance(other, Tensor) and other.requires_grad:
+        raise RuntimeError(
+            f"{op}: the operand requires grad, and an in-place update would not record it; "
+            "write `x = x + y` (a new tensor) instead, or run the update under no_grad()"
+        )
+    return engine.writable(t, op)
+
+
+def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
+    """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
+    NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`."""
+    a = _inplace_target(t, op, other)
+    b = other.data if isinstance(other, Tensor) else other
+    try:
+        fn(a, b if alpha == 1 else alpha * np.asarray(b))
+    except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
+        raise TypeError(f"{op}: {e}") from None
+    except ValueError as e:
+        raise ValueError(f"{op}: {e}") from None
+    return t
+
+
+def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
+    if dt.kind == "f":
+        return Cast.apply(t, dtype=dt)
+    if dt.kind == "c" and t.requires_grad:
+        raise TypeError(f"{op}: cannot cast a tensor that requires grad to {dt}: gradients "
+                        "are for real floating-point tensors; cast t.detach() for a constant")
+    return Tensor(t.data.astype(dt))  # integers and bools carry no gradient (as PyTorch)

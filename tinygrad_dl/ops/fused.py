@@ -31,6 +31,9 @@ class BatchNorm(Function):
     def forward(ctx, x, gamma, beta, eps=1e-8, training=True, mean=None, var=None,
                 on_stats=None):
         n = x.shape[0]
+        if training and n < 2:  # one row is its own mean: the output would be beta, always
+            raise ValueError(f"batch_norm: expected more than 1 row per feature in training "
+                             f"mode, got x of shape {x.shape} (PyTorch refuses it too)")
         if mean is None:
             mean = x.sum(axis=0) / n  # = x.mean(axis=0) bit for bit, minus its Python wrapper
         x_hat = x - mean  # fresh: normalized in place below
@@ -67,6 +70,9 @@ class RNN(Function):
         if x.dtype.kind in "iu":
             if x.ndim != 1:
                 raise ValueError(f"integer inputs must be indices of shape (T,), got {x.shape}")
+            if x.size and (x.min() < 0 or x.max() >= U.shape[0]):  # -1 would wrap silently
+                raise ValueError(f"rnn: indices must be in [0, {U.shape[0]}) (the rows of U), "
+                                 f"got {x.min()}..{x.max()}")
             a = U[x]  # one-hot rows times U, without the one-hot matrix
         else:
             a = x @ U
@@ -85,6 +91,9 @@ class RNN(Function):
 
     def backward(ctx, G):
         x, U, W, Hp = ctx.saved
+        if not G.shape[0]:  # no time steps: nothing depends on the weights
+            return tuple(None if not need else np.zeros(a.shape, G.dtype) for need, a in
+                         zip(ctx.needs_input_grad, (x, U, W, U[0], Hp[0])))
         m = Hp.shape[-1]
         H = Hp[1:]
         D = H * H

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Function
+from ..engine import Function, private
 
 
 def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
@@ -62,6 +62,7 @@ class CrossEntropy(Function):
     def _run(ctx, z, targets, reduction, value):
         if z.ndim != 2:
             raise ValueError(f"cross_entropy expects logits of shape (n, K), got {z.shape}")
+        targets = private(targets)  # saved for backward: the caller may reuse its buffer
         n = z.shape[0]
         ctx.scale = 1.0 / n if reduction == "mean" else 1.0
         ctx.reduction = reduction

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Function, unbroadcast
+from ..engine import Function, private, unbroadcast
 
 
 class Reshape(Function):
@@ -41,12 +41,14 @@ class GetItem(Function):
     """x[index]; with integer-array indices, duplicates accumulate their gradients."""
 
     def forward(ctx, x, index=None):
-        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        ctx.basic = _is_basic(index)
+        ctx.index = index if ctx.basic else private(index)  # index arrays: our own copy
         return x[index]
 
     def backward(ctx, g):
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
-        if _is_basic(ctx.index):
+        if ctx.basic:
             out[ctx.index] = g
         else:
             np.add.at(out, ctx.index, g)
@@ -105,7 +107,7 @@ class Repeat(Function):
 
     def forward(ctx, x, repeats=1, axis=None):
         out = np.repeat(x, repeats, axis=axis)
-        ctx.shape, ctx.repeats = x.shape, repeats
+        ctx.shape, ctx.repeats = x.shape, private(repeats)
         ctx.axis = None if axis is None else axis % x.ndim
         return out
 
@@ -135,6 +137,8 @@ class Tile(Function):
         return out
 
     def backward(ctx, g):
+        if not g.size:  # no tiles (a zero rep) or an empty x: nothing flows back
+            return np.zeros(ctx.in_shape, dtype=g.dtype)
         split = []
         for n, total in zip(ctx.shape, g.shape):
             split += [total // n, n]
@@ -143,7 +147,7 @@ class Tile(Function):
 
 class Flip(Function):
     def forward(ctx, x, axis=None):
-        ctx.axis = axis
+        ctx.axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis
         return np.flip(x, axis)
 
     def backward(ctx, g):
@@ -152,7 +156,8 @@ class Flip(Function):
 
 class Roll(Function):
     def forward(ctx, x, shift=0, axis=None):
-        ctx.shift, ctx.axis = shift, axis
+        ctx.shift = private(shift)
+        ctx.axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis
         return np.roll(x, shift, axis)
 
     def backward(ctx, g):
