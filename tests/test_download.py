@@ -165,6 +165,7 @@ def test_corrupted_download_is_detected_and_deleted(
     assert list(tmp_path.iterdir()) == []  # no .part, no archive, no dataset folder
 
 
+@pytest.mark.slow
 def test_offline_is_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as s:  # a loopback port nothing listens on
         s.bind(("127.0.0.1", 0))

@@ -25,12 +25,7 @@ from tinygrad_dl.train import (
     run_training,
 )
 
-
-@pytest.fixture(autouse=True)
-def embedded_data_only(monkeypatch, tmp_path):
-    """No $TINYGRAD_DL_DATA or cached CIFAR-10: run_training uses the embedded sample."""
-    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: run_training uses the sample
 
 
 class Tiny(Module):
@@ -254,6 +249,7 @@ def test_defaults_are_the_course_settings():
     assert resolve_params("two-layer", {"eta": 0.01})["schedule"] == "constant"
 
 
+@pytest.mark.slow
 def test_run_training_two_layer_cyclic_on_the_embedded_sample(tmp_path):
     res = run_training("two-layer", {"cycles": 1, "m": 10}, seed=1, out=tmp_path,
                        progress=False)
