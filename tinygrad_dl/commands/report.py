@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -128,7 +129,12 @@ def _assigned_names(source: str) -> set[str]:
 
 # ---- executing and exporting --------------------------------------------------------------
 def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
-    """Run every cell in a fresh python3 kernel whose working directory is `cwd`."""
+    """Run every cell in a fresh python3 kernel whose working directory is `cwd`.
+
+    nbclient waits for the kernel's messages inside zmq's C poll, where the main thread never
+    runs a Python signal handler: Ctrl-C or SIGTERM would wait for the cell to end (a cell of
+    minutes). So the notebook runs in a worker thread while the main thread waits in short
+    joins; an interrupt there shuts the kernel down (no orphan) and propagates at once."""
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
@@ -138,11 +144,26 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
                            ip=os.path.join(sock_dir, "kernel"))
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd)}})
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                client.execute(env=_kernel_env())
+            except BaseException as e:  # noqa: BLE001  (re-raised in the main thread)
+                failure.append(e)
+
+        worker = threading.Thread(target=run, name="tgdl-notebook", daemon=True)
+        worker.start()
         try:
-            client.execute(env=_kernel_env())
+            while worker.is_alive():
+                worker.join(0.2)
         finally:  # a kernel manager we pass in is ours to shut down, not nbclient's
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
+            for _ in range(2):  # again after the worker ends: it may have been starting one
+                if km.has_kernel:
+                    km.shutdown_kernel(now=True)
+                worker.join(5)
+        if failure:
+            raise failure[0]
     return nb
 
 
