@@ -272,9 +272,10 @@ def test_a_checked_console_block_prints_what_the_page_shows(page, command, shown
     env = {k: v for k, v in __import__("os").environ.items() if k != "TINYGRAD_DL_DATA"}
     env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), MPLBACKEND="Agg")
     r = subprocess.run([sys.executable, "-m", "tinygrad_dl.cli", *shlex.split(command)[1:]],
-                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr[-2000:]
-    printed = r.stdout.splitlines()
+                       cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-2000:]
+    printed = r.stdout.splitlines()  # stdout and stderr, as a terminal shows them
     for line in shown:
         if line.strip() == "..." or re.match(r"trial \d+ ok \[", line):
             continue

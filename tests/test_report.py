@@ -153,13 +153,15 @@ def test_report_a1_states_its_own_findings_and_works_offline(data, tmp_path, req
     html = (tmp_path / "a1_one_layer.html").read_text(encoding="utf-8")
     nb = json.loads((tmp_path / "a1_one_layer.ipynb").read_text(encoding="utf-8"))
 
-    assert "Quick smoke run, not the assignment&#x27;s settings." in html  # the --quick banner
+    # the --quick banner (nbconvert re-serialises the page: ' may or may not be escaped)
+    assert re.search(r"Quick smoke run, not the assignment(&#x27;|')s settings\.", html)
     assert not REMOTE.search(html)
     assert "No description has been provided" not in html  # every image has its own alt text
-    figures = re.findall(r'<figure class="tgdl-figure"[^>]*><img src="data:image/[^"]+" alt="'
-                         r'([^"]+)"[^>]*><figcaption><b>Figure (\d+)\.</b>', html)
-    assert [int(n) for _, n in figures] == list(range(1, len(figures) + 1))
+    figures = re.findall(r'<figure class="tgdl-figure".*?</figure>', html, flags=re.S)
     assert len(figures) == 1 + 4 + 4  # the graph, the learning curves, the templates
+    for n, fig in enumerate(figures, 1):
+        assert f"<figcaption><b>Figure {n}.</b>" in fig
+        assert re.search(r'<img [^>]*alt="[^"]{20,}"', fig) and 'src="data:image/' in fig
     assert "`epochs` epochs" not in html and "{" not in "".join(_markdown_outputs(nb))
 
     # the λ paragraph names the setting whose templates the table measured smoothest
