@@ -74,6 +74,17 @@ def test_readme_timings_carry_a_date_and_it_states_no_test_count():
             assert DATE.search(para) and "machine" in para, f"an undated timing: {para[:120]}"
 
 
+def test_readme_results_are_the_results_page_numbers():
+    """The README's results table summarises docs/results.md: each of its figures is there."""
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("| run | test accuracy"):].split("\n\n", 1)[0]
+    results = (DOCS / "results.md").read_text(encoding="utf-8")
+    numbers = re.findall(r"\d+\.\d+(?:%| ± \d+\.\d+)", table)
+    assert len(numbers) >= 8
+    for number in numbers:
+        assert number in results, f"README's {number} is not in docs/results.md"
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_relative_links_resolve(page: Path):
     for target in LINK.findall(page.read_text(encoding="utf-8")):

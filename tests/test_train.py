@@ -114,7 +114,7 @@ class NanAfter(Tiny):
 def test_non_finite_error_names_the_exact_epoch_and_step():
     # 120 samples / 50 = 3 updates per epoch: update 7 is the first of epoch 3
     # jit=False: NanAfter's loss is Python state (a call counter), which a replayed step,
-    # running no Python of the step, would never see again (see README "Capture and replay")
+    # running no Python of the step, would never see again (see docs/jit.md)
     with pytest.raises(NonFiniteLossError, match="epoch 3, update step 7 "):
         fit(NanAfter(7), blobs(), epochs=5, n_batch=50, eta=0.1, progress=False, jit=False)
 
