@@ -67,6 +67,7 @@ def test_train_convnet_on_the_embedded_sample(tmp_path, capsys, embedded_data_on
     assert (out / "learning_curves.png").is_file()
 
 
+@pytest.mark.slow
 def test_train_convnet_on_the_subset(tmp_path, capsys, cifar_dir):
     out = tmp_path / "run"
     code = main(["train", "convnet", "--data", str(cifar_dir), "--split", "batch1",

@@ -107,6 +107,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_downloads_verifies_extracts_then_train_finds_it(
         tmp_path: Path, server: Server, tarball: tuple[bytes, str]) -> None:
     env = _env(tmp_path, server, tarball[1])
