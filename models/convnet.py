@@ -39,7 +39,7 @@ class ConvNet(Classifier):
 
     name = "convnet"
     # SGD with the course's cyclical learning rate, as the two-layer net; n_s = 2 epochs, so 3
-    # cycles are 12 epochs (52% test accuracy on the CIFAR-10 subset, see README's Results)
+    # cycles are 12 epochs (52% test accuracy on the CIFAR-10 subset, see docs/results.md)
     defaults = {**Classifier.defaults, "channels": [16, 32], "lam": 0.001, "schedule": "cyclic",
                 "cycles": 3, "eta_min": 1e-4, "eta_max": 5e-2, "init": "he", "split": "all",
                 "n_batch": 100}

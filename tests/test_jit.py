@@ -318,6 +318,7 @@ def test_nested_and_no_grad_calls_run_eagerly():
     assert inner.replays == 0 and not inner.cache
 
 
+@pytest.mark.slow
 def test_run_training_with_and_without_jit_gives_the_same_model(monkeypatch, tmp_path):
     from tinygrad_dl.train import run_training
 

@@ -162,6 +162,7 @@ def test_no_function_local_imports_of_the_project():
     assert set(lazy) <= {"tinygrad_dl.tensor.draw"}, lazy
 
 
+@pytest.mark.slow
 def test_import_linter_contract_is_kept():
     exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
     if not Path(exe).exists():

@@ -206,6 +206,7 @@ def test_max_nodes_stops_a_runaway_graph_early():
         draw_graph(small, max_nodes=3 * 20)
 
 
+@pytest.mark.slow
 def test_deep_graph_is_traversed_without_recursion():
     src = draw_graph(chain(5_000), max_nodes=20_000).source  # far deeper than the stack limit
     assert len(re.findall(r"class=op\b", src)) == 5_000

@@ -55,6 +55,7 @@ def _all_plots(tmp_path, fmt="png", figsize=(4, 3), dpi=50):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["learning_curves", "lr_schedule", "confusion", "templates",
                                    "smooth_loss"])
 def test_png_has_figsize_times_dpi_pixels(tmp_path, which):
@@ -69,6 +70,7 @@ def test_png_has_figsize_times_dpi_pixels(tmp_path, which):
     assert fig2 is not fig
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ext,magic", [("svg", b"<?xml"), ("pdf", b"%PDF")])
 def test_format_follows_extension(tmp_path, ext, magic):
     plot_lr_schedule(np.linspace(0, 1, 10), save=tmp_path / f"lr.{ext}")
@@ -146,6 +148,7 @@ def cell_texts(fig: Figure) -> np.ndarray:
     return grid
 
 
+@pytest.mark.slow
 def test_confusion_matrix_counts_match_a_direct_count():
     rng = np.random.default_rng(5)
     y_true = rng.integers(0, 10, 300)

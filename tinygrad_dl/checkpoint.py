@@ -92,8 +92,8 @@ def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
          allow_nonfinite: bool = False) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """(meta, state_dict) of a checkpoint, checked, without building any model.
 
-    meta["extra"] holds the extras; for a classifier saved with `normalization`, also
-    meta["extra"]["mean"] / ["std"] as arrays.
+    `meta["extra"]` holds the extras; for a classifier saved with `normalization`, also
+    `meta["extra"]["mean"]` / `["std"]` as arrays.
     """
     path = Path(path)
     if not path.is_file():
