@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .device import CPU, check_device
 from .ops import (
     ELU,
     GELU,
@@ -24,6 +25,7 @@ from .ops import (
     BroadcastTo,
     Ceil,
     Clip,
+    Clone,
     Cos,
     Cosh,
     CumSum,
@@ -81,6 +83,7 @@ from .ops import (
 )
 from .ops.linalg import dot_subscripts
 from .ops.shape import axis_of, flat_shape, moved_axes, new_shape
+from .random import normal
 
 Axis = int | Sequence[int] | None
 
@@ -139,6 +142,37 @@ def _no_grad_result(data: np.ndarray) -> Tensor:
     return Tensor(data)
 
 
+class Size(int):
+    """`x.size`: NumPy's element count, an int; called, PyTorch's shape: `x.size()` is
+    `x.shape`, `x.size(d)` is `x.shape[d]`.
+
+    Both habits give their own right answer. Indexing or unpacking it (`x.size[0]`,
+    `n, d = x.size`: a forgotten call) raises, naming `x.size()` and `x.shape`, rather than
+    reading an element count as a shape.
+    """
+
+    shape: tuple[int, ...]
+
+    def __new__(cls, n: int, shape: tuple[int, ...]) -> Size:
+        self = super().__new__(cls, n)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        return self.shape[axis_of("size", dim, len(self.shape))]
+
+    def _no_shape(self, *args: Any) -> Any:
+        raise TypeError(f"x.size is the element count ({int(self)}), NumPy's meaning; for the "
+                        f"shape write x.size() or x.shape ({self.shape})")
+
+    __getitem__ = __iter__ = __len__ = _no_shape
+
+    def __reduce__(self) -> Any:  # pickles, copies and JSON see the plain int
+        return (int, (int(self),))
+
+
 class Tensor:
     """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
 
@@ -170,31 +204,39 @@ class Tensor:
         self.name = name
         self._retain = False  # keep .grad although not a leaf (retain_grad)
 
-    # ---- constructors ----------------------------------------------------------------------
+    # ---- constructors (device= is accepted for PyTorch code: the CPU, the only one) ---------
     @staticmethod
-    def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+        check_device(device, "zeros")
         return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
     @staticmethod
-    def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+        check_device(device, "ones")
         return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
     @staticmethod
     def randn(
         *shape: Any,
-        rng: np.random.Generator | None = None,
+        rng: Any = None,
         dtype: Any = np.float64,
         requires_grad: bool = False,
+        generator: Any = None,
+        device: Any = None,
     ) -> Tensor:
-        rng = np.random.default_rng() if rng is None else rng
-        data = rng.standard_normal(_shape(shape)).astype(dtype, copy=False)
+        """N(0, 1) draws from `rng` (or PyTorch's `generator=`), else from the seeded default
+        generator (tinygrad_dl.random)."""
+        check_device(device, "randn")
+        data = normal(_shape(shape), dtype, rng if rng is not None else generator)
         return Tensor(data, requires_grad=requires_grad)
 
     # ---- introspection -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
+    size = property(lambda self: Size(self.data.size, self.data.shape))
 
     @property
     def is_leaf(self) -> bool:
@@ -457,3 +499,57 @@ class Tensor:
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
         return Roll.apply(self, shift=shift, axis=axis)
 
+    # ---- PyTorch's spellings for what NumPy spells otherwise ---------------------------------
+    device = property(lambda self: CPU)  # always the CPU (tinygrad_dl.device)
+    is_cuda = property(lambda self: False)
+
+    def numel(self) -> int: return int(self.data.size)
+    def nelement(self) -> int: return int(self.data.size)
+    def dim(self) -> int: return self.data.ndim
+    def ndimension(self) -> int: return self.data.ndim
+    def cpu(self) -> Tensor: return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        check_device("cuda", "Tensor.cuda()")
+        return self  # not reached: check_device raised
+
+    def view(self, *shape: Any) -> Tensor:
+        """reshape (PyTorch's view): same values, new shape; a recorded op like reshape."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Iterable)):
+            raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is "
+                            "not supported; view takes a shape (x.view(2, 3)); to convert the "
+                            "values use x.astype(dtype)")
+        return Reshape.apply(self, shape=_shape(shape))
+
+    def view_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+    def reshape_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (PyTorch's `t()`: 0-d and 1-d tensors are returned as is)."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got shape "
+                             f"{self.shape}; use transpose(...) or permute(...)")
+        return self if self.ndim < 2 else Transpose.apply(self, axes=None)
+
+    def clone(self) -> Tensor:
+        """A copy of the values that keeps the gradient flowing (the op Clone)."""
+        return Clone.apply(self)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad on this leaf, in place; returns the tensor."""
+        if self._ctx is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError("requires_grad_(False) on a tensor computed by an op: only a "
+                               "leaf's flag can change; use x.detach() for a constant copy")
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require grad, got dtype "
+                            f"{self.data.dtype}; cast with .astype(np.float64) first")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self) -> engine.Function | None:
+        """The op that made this tensor (None for a leaf): its `.name`, and `next_functions`
+        (the ops that made its inputs)."""
+        return self._ctx

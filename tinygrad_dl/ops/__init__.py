@@ -32,6 +32,7 @@ from .loss import CrossEntropy, LogSoftmax, Softmax
 from .reduce import CumSum, LogSumExp, Max, Mean, Min, Prod, Sum, Var
 from .shape import (
     BroadcastTo,
+    Clone,
     Concatenate,
     Flip,
     GetItem,
@@ -73,7 +74,7 @@ from .unary import (
 
 __all__ = [
     "ELU", "GELU", "RNN", "Abs", "Add", "Arccos", "Arcsin", "Arctan", "Arctan2", "AvgPool2d",
-    "BatchNorm", "BroadcastTo", "Ceil", "Clip", "Concatenate", "Conv2d", "Cos", "Cosh",
+    "BatchNorm", "BroadcastTo", "Ceil", "Clip", "Clone", "Concatenate", "Conv2d", "Cos", "Cosh",
     "CrossEntropy", "CumSum", "Diag", "Div", "Dropout", "Einsum", "Exp", "Exp2", "Expm1", "Flip",
     "Floor", "GetItem", "Hypot", "LeakyReLU", "Log", "Log10", "Log1p", "Log2", "LogAddExp",
     "LogSoftmax", "LogSumExp", "MatMul", "Max", "MaxPool2d", "Maximum", "Mean", "Min", "Minimum",
