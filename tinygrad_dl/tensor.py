@@ -276,7 +276,9 @@ class Tensor:
             extra = ", requires_grad=True"
         if self.name:
             extra += f", name={self.name!r}"
-        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        # PyTorch's print options: 4 decimals, summarized ("...", 3 edge items) past 1000 elements
+        body = np.array2string(self.data, precision=4, threshold=1000, edgeitems=3,
+                               separator=", ", prefix="Tensor(")
         return f"Tensor({body}, dtype={self.data.dtype}{extra})"
 
     def detach(self) -> Tensor:
