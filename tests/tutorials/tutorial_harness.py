@@ -31,6 +31,7 @@ RTOL = 1e-5
 IMPORTS = [  # (PyTorch's import line, tinygrad_dl's): the only lines a tutorial changes
     ("import torch\n", "import tinygrad_dl as torch\n"),
     ("from torch import nn\n", "from tinygrad_dl import nn\n"),
+    ("import torch.nn.functional as F\n", "import tinygrad_dl.nn.functional as F\n"),
     ("from torch.utils.data import DataLoader\n",
      "from tinygrad_dl.utils.data import DataLoader\n"),
     ("from torch.utils.data import DataLoader, TensorDataset\n",
