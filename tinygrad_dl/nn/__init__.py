@@ -38,6 +38,18 @@ from .loss import BCEWithLogitsLoss, L1Loss, MSELoss
 
 sys.modules[__name__ + ".functional"] = functional
 
+# PyTorch names that are not here, with what to write instead
+_ELSEWHERE = {
+    "utils": "tinygrad_dl.optim.clip_grad_norm_ / clip_grad_value_ (there is no nn.utils)",
+    "init": "the layer's init= argument ('pytorch', 'he', 'xavier', 'gaussian') and rng=",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _ELSEWHERE:
+        raise AttributeError(f"tinygrad_dl.nn.{name} does not exist: use {_ELSEWHERE[name]}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "ELU", "GELU", "INITS", "REDUCTIONS", "BCEWithLogitsLoss", "BatchNorm1d", "Conv2d",
     "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss", "LeakyReLU", "Linear",
