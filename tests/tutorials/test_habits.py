@@ -11,7 +11,7 @@ import pytest
 
 import tinygrad_dl
 
-OPS = "torchapi-ops"  # op table, dim=/keepdim=, top-level math, constructors, dtype names, cat/stack
+OPS = "torchapi-ops"  # op table, dim=/keepdim=, top-level math, constructors, dtype names
 CASTS = "trust-ops"  # casts (.float/.double/.long/.to(dtype)/.type) and in-place ops
 FORMAT = "trust-replay"  # __format__ and value reads
 
