@@ -10,12 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor, checkpoint, nn
 from tinygrad_dl import functional as F
 from tinygrad_dl.gradcheck import gradcheck
 from tinygrad_dl.models import KLayer, OneLayer, TwoLayer
+from tinygrad_dl.testing import arrays, check_grad
 
 
 def _torch():  # torch is an optional oracle: tests that need it skip without it
@@ -289,3 +292,38 @@ def test_loss_gradients_by_finite_differences():
               lambda x: F.binary_cross_entropy_with_logits(x, y, pos_weight=2.0)):
         rep = gradcheck(f, [x])
         assert rep.passed, str(rep)
+
+
+# ---- the fused Linear op (Linear.forward, F.linear) --------------------------------------------
+@st.composite
+def _linear_case(draw):
+    lead = draw(st.lists(st.integers(1, 3), min_size=0, max_size=2))  # (), (n,), (n, t)
+    d_in, d_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return (draw(arrays((*lead, d_in))), draw(arrays((d_out, d_in))), draw(arrays((d_out,))))
+
+
+@given(_linear_case())
+def test_linear_op_gradients_with_and_without_bias(case):
+    x, W, b = case
+    check_grad(F.linear, x, W, b, ref=lambda x, W, b: x @ W.T + b)
+    check_grad(F.linear, x, W, ref=lambda x, W: x @ W.T)
+
+
+def test_linear_op_matches_torch_f_linear_and_records_one_op():
+    torch = _torch()
+    rng = np.random.default_rng(6)
+    x, W, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    tx, tW, tb = (torch.tensor(a, requires_grad=True) for a in (x, W, b))
+    ax, aW, ab = (Tensor(a, requires_grad=True) for a in (x, W, b))
+    out = F.linear(ax, aW, ab)
+    assert out.grad_fn.name == "Linear" and out.grad_fn.next_functions == ((None, 0),) * 3
+    (out * out).sum().backward()
+    tout = torch.nn.functional.linear(tx, tW, tb)
+    (tout * tout).sum().backward()
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-13)
+    for a, t in ((ax, tx), (aW, tW), (ab, tb)):
+        np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-12)
+    assert aW.grad.flags.c_contiguous  # dW = G^T X in W's own layout
+    with pytest.raises(ValueError, match=r"Linear: cannot apply to shapes \(2, 3, 4\) and "
+                                         r"\(4, 5\)"):
+        F.linear(ax, Tensor(W.T))

@@ -36,6 +36,7 @@ from .ops import (
     Floor,
     Hypot,
     LeakyReLU,
+    Linear,
     Log1p,
     Log2,
     Log10,
@@ -481,7 +482,16 @@ def _pool_pad(x: Tensor, kernel: int, padding: int, value: float, op: str) -> Te
 
 
 # ---- regression and binary losses (compositions of ops: their gradients come with them) ------
-__all__ += ["binary_cross_entropy_with_logits", "l1_loss", "mse_loss"]
+__all__ += ["binary_cross_entropy_with_logits", "l1_loss", "linear", "mse_loss"]
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x W^T + b for rows x (..., in), W (out, in), b (out,): PyTorch's F.linear, one op."""
+    x, W = _as_tensors([input, weight])
+    if bias is None:
+        return Linear.apply(x, W)
+    return Linear.apply(x, W, as_tensor(bias, x))
+
 
 
 def _reduce(loss: Tensor, reduction: str, who: str) -> Tensor:

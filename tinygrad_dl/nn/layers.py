@@ -21,6 +21,7 @@ from ..device import check_device, device
 from ..engine import name_scope
 from ..functional import batch_norm, conv2d, cross_entropy, max_pool2d
 from ..ops import Dropout as DropoutOp
+from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor
 
@@ -384,8 +385,10 @@ class Linear(Module):
         self.b = value
 
     def forward(self, x: Tensor) -> Tensor:
-        out = x @ self.W.T
-        return out if self.b is None else out + self.b
+        # one op (ops.fused.Linear): dW = G^T X comes out in W's own layout
+        if self.b is None:
+            return LinearOp.apply(x, self.W)
+        return LinearOp.apply(x, self.W, self.b)
 
     def extra_repr(self) -> str:
         init = "" if self.init == "pytorch" else f", init={self.init!r}"

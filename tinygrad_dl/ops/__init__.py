@@ -26,7 +26,7 @@ from .elementwise import (
     Tanh,
     Where,
 )
-from .fused import RNN, BatchNorm, SumOfSquares
+from .fused import RNN, BatchNorm, Linear, SumOfSquares
 from .linalg import Diag, Einsum, Tril, Triu
 from .loss import CrossEntropy, LogSoftmax, Softmax
 from .reduce import CumSum, LogSumExp, Max, Mean, Min, Prod, Sum, Var
@@ -74,7 +74,7 @@ from .unary import (
 
 __all__ = [
     "ELU", "GELU", "RNN", "Abs", "Add", "Arccos", "Arcsin", "Arctan", "Arctan2", "AvgPool2d",
-    "BatchNorm", "BroadcastTo", "Ceil", "Clip", "Clone", "Concatenate", "Conv2d", "Cos", "Cosh",
+    "BatchNorm", "BroadcastTo", "Ceil", "Clip", "Concatenate", "Conv2d", "Cos", "Cosh",
     "CrossEntropy", "CumSum", "Diag", "Div", "Dropout", "Einsum", "Exp", "Exp2", "Expm1", "Flip",
     "Floor", "GetItem", "Hypot", "LeakyReLU", "Log", "Log10", "Log1p", "Log2", "LogAddExp",
     "LogSoftmax", "LogSumExp", "MatMul", "Max", "MaxPool2d", "Maximum", "Mean", "Min", "Minimum",
@@ -83,3 +83,4 @@ __all__ = [
     "Stack", "Sub", "Sum", "SumOfSquares", "Tan", "Tanh", "Tap", "Tile", "Transpose", "Tril",
     "Triu", "Var", "Where",
 ]
+__all__ += ["Clone", "Linear"]  # PyTorch's clone; the fused Linear layer op
