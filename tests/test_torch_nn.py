@@ -199,6 +199,11 @@ def test_module_to_device_and_dtype():
     with pytest.raises(RuntimeError, match="CPU only"):
         nn.Linear(2, 2, device="cuda")
     assert nn.Linear(2, 2, device="cpu", dtype=np.float32).W.dtype == np.float32
+    assert nn.BatchNorm1d(2, device="cpu").d == 2 and nn.Conv2d(1, 2, 3, device="cpu").c_in == 1
+    for make in (lambda: nn.BatchNorm1d(2, device="mps"),
+                 lambda: nn.Conv2d(1, 2, 3, device="cuda")):
+        with pytest.raises(RuntimeError, match="CPU only"):
+            make()
 
 
 # ---- layers ------------------------------------------------------------------------------------

@@ -407,9 +407,11 @@ class BatchNorm1d(Module):
     """
 
     def __init__(
-        self, d: int, alpha: float = 0.9, eps: float = 1e-8, dtype: Any = np.float64
+        self, d: int, alpha: float = 0.9, eps: float = 1e-8, dtype: Any = np.float64,
+        device: Any = None,
     ) -> None:
         super().__init__()
+        check_device(device, "BatchNorm1d")
         if not 0.0 <= alpha < 1.0:
             raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}")
         self.d, self.alpha, self.eps = d, alpha, eps
@@ -567,8 +569,10 @@ class Conv2d(Module):
         rng: np.random.Generator | None = None,
         dtype: Any = np.float64,
         bias: bool = True,
+        device: Any = None,
     ) -> None:
         super().__init__()
+        check_device(device, "Conv2d")
         rng = as_rng(rng, "Conv2d")  # the given generator, else the default one
         s = init_std(init, c_in * kernel * kernel, std)
         self.c_in, self.c_out, self.kernel = c_in, c_out, kernel
