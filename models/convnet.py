@@ -16,6 +16,7 @@ import numpy as np
 
 from tinygrad_dl import Tensor, concatenate
 from tinygrad_dl.nn import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
+from tinygrad_dl.random import as_rng
 
 from .classifier import Classifier
 
@@ -68,7 +69,7 @@ class ConvNet(Classifier):
         elif d is None:
             raise ValueError("convnet: give d (features per row) or image (C, H, W)")
         super().__init__(math.prod(image) if image is not None else d, K, lam, dtype)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         self.image = image if image is not None else image_shape(self.d)
         self.channels = [int(c) for c in channels]
         c, h, w = self.image

@@ -72,6 +72,25 @@ class enable_grad(no_grad):
     _mode = True
 
 
+class inference_mode(no_grad):
+    """PyTorch's `inference_mode()`: here the same as no_grad (record nothing inside);
+    `inference_mode(False)` leaves grad mode as it is."""
+
+    def __init__(self, mode: Any = True) -> None:
+        if callable(mode) and not isinstance(mode, bool):  # used as a bare decorator
+            super().__init__(mode)
+            self._on = True
+        else:
+            super().__init__()
+            self._on = bool(mode)
+
+    def __enter__(self) -> inference_mode:
+        self._prev.append(_state.grad_enabled)
+        if self._on:
+            _state.grad_enabled = False
+        return self
+
+
 class name_scope(contextlib.ContextDecorator):
     """Tag the ops recorded inside with a scope name ("layers.0", "t=3"), nested with "/".
 
@@ -145,6 +164,15 @@ class Function:
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple[tuple[Function | None, int], ...]:
+        """PyTorch's grad_fn.next_functions: (the op that made each input, 0); None for an
+        input that is a leaf."""
+        return tuple((p._ctx, 0) for p in self.parents)
+
+    def __repr__(self) -> str:
+        return f"<{self.name} op>"
 
     def release(self) -> None:
         """Free what forward saved (the graph's structure stays, for drawing)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .device import check_device
 from .engine import is_grad_enabled
 from .ops import (
     ELU,
@@ -36,6 +37,7 @@ from .ops import (
     Floor,
     Hypot,
     LeakyReLU,
+    Linear,
     Log1p,
     Log2,
     Log10,
@@ -238,8 +240,9 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
 
 # ---- conveniences (PyTorch habits) ----------------------------------------------------------
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
-           name: str | None = None) -> Tensor:
-    """torch.tensor's spelling of Tensor(...)."""
+           name: str | None = None, device: Any = None) -> Tensor:
+    """torch.tensor's spelling of Tensor(...) (device: the CPU, the only one)."""
+    check_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
@@ -481,3 +484,69 @@ def _pool_pad(x: Tensor, kernel: int, padding: int, value: float, op: str) -> Te
         raise ValueError(f"{op} expects x (N, C, H, W), got {x.shape}")
     return pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)),
                constant_values=value)
+
+
+# ---- regression and binary losses (compositions of ops: their gradients come with them) ------
+__all__ += ["binary_cross_entropy_with_logits", "l1_loss", "linear", "mse_loss"]
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x W^T + b for rows x (..., in), W (out, in), b (out,): PyTorch's F.linear, one op."""
+    x, W = _as_tensors([input, weight])
+    if bias is None:
+        return Linear.apply(x, W)
+    return Linear.apply(x, W, as_tensor(bias, x))
+
+
+
+def _reduce(loss: Tensor, reduction: str, who: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _pair(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
+    """input and target as tensors of one shape. PyTorch broadcasts different shapes with a
+    warning ((n, 1) against (n,) makes an (n, n) loss: silently wrong); here it raises."""
+    x = _t(input)
+    y = as_tensor(target, x)
+    if x.shape != y.shape:
+        raise ValueError(f"{who}: input has shape {x.shape} but target has shape {y.shape}; "
+                         "they must match (reshape or flatten one, e.g. input.flatten() for an "
+                         "(n, 1) prediction)")
+    return x, y
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """(input - target)^2, averaged (reduction "mean"), summed ("sum") or kept ("none")."""
+    x, y = _pair(input, target, "mse_loss")
+    return _reduce((x - y).square(), reduction, "mse_loss")
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target|, reduced as mse_loss."""
+    x, y = _pair(input, target, "l1_loss")
+    return _reduce((x - y).abs(), reduction, "l1_loss")
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """-[p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] per element, from logits x and
+    targets y in [0, 1], p = pos_weight (1 by default), times `weight`; reduced as mse_loss.
+
+    Written as (1 - y) x + (1 + (p - 1) y) softplus(-x): softplus never overflows and its
+    gradient is smooth at 0 (the per-element gradient is sigmoid(x) - y when p = 1).
+    """
+    x, y = _pair(input, target, "binary_cross_entropy_with_logits")
+    if pos_weight is None:
+        loss = (1 - y) * x + Softplus.apply(-x)
+    else:
+        p = as_tensor(pos_weight, x)
+        loss = (1 - y) * x + (1 + (p - 1) * y) * Softplus.apply(-x)
+    if weight is not None:
+        loss = loss * as_tensor(weight, x)
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .device import CPU, check_device
+from .device import device as Device
 from .ops import (
     ELU,
     GELU,
@@ -25,6 +27,7 @@ from .ops import (
     Cast,
     Ceil,
     Clip,
+    Clone,
     Cos,
     Cosh,
     CumSum,
@@ -83,6 +86,7 @@ from .ops import (
 )
 from .ops.linalg import dot_subscripts
 from .ops.shape import axis_of, flat_shape, moved_axes, new_shape
+from .random import normal
 
 Axis = int | Sequence[int] | None
 
@@ -141,6 +145,37 @@ def _no_grad_result(data: np.ndarray) -> Tensor:
     return Tensor(data)
 
 
+class Size(int):
+    """`x.size`: NumPy's element count, an int; called, PyTorch's shape: `x.size()` is
+    `x.shape`, `x.size(d)` is `x.shape[d]`.
+
+    Both habits give their own right answer. Indexing or unpacking it (`x.size[0]`,
+    `n, d = x.size`: a forgotten call) raises, naming `x.size()` and `x.shape`, rather than
+    reading an element count as a shape.
+    """
+
+    shape: tuple[int, ...]
+
+    def __new__(cls, n: int, shape: tuple[int, ...]) -> Size:
+        self = super().__new__(cls, n)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        return self.shape[axis_of("size", dim, len(self.shape))]
+
+    def _no_shape(self, *args: Any) -> Any:
+        raise TypeError(f"x.size is the element count ({int(self)}), NumPy's meaning; for the "
+                        f"shape write x.size() or x.shape ({self.shape})")
+
+    __getitem__ = __iter__ = __len__ = _no_shape
+
+    def __reduce__(self) -> Any:  # pickles, copies and JSON see the plain int
+        return (int, (int(self),))
+
+
 class Tensor:
     """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
 
@@ -180,31 +215,39 @@ class Tensor:
         self.name = name
         self._retain = False  # keep .grad although not a leaf (retain_grad)
 
-    # ---- constructors ----------------------------------------------------------------------
+    # ---- constructors (device= is accepted for PyTorch code: the CPU, the only one) ---------
     @staticmethod
-    def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+        check_device(device, "zeros")
         return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
     @staticmethod
-    def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+        check_device(device, "ones")
         return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
     @staticmethod
     def randn(
         *shape: Any,
-        rng: np.random.Generator | None = None,
+        rng: Any = None,
         dtype: Any = np.float64,
         requires_grad: bool = False,
+        generator: Any = None,
+        device: Any = None,
     ) -> Tensor:
-        rng = np.random.default_rng() if rng is None else rng
-        data = rng.standard_normal(_shape(shape)).astype(dtype, copy=False)
+        """N(0, 1) draws from `rng` (or PyTorch's `generator=`), else from the seeded default
+        generator (tinygrad_dl.random)."""
+        check_device(device, "randn")
+        data = normal(_shape(shape), dtype, rng if rng is not None else generator)
         return Tensor(data, requires_grad=requires_grad)
 
     # ---- introspection -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
+    size = property(lambda self: Size(self.data.size, self.data.shape))
 
     @property
     def is_leaf(self) -> bool:
@@ -244,7 +287,9 @@ class Tensor:
             extra = ", requires_grad=True"
         if self.name:
             extra += f", name={self.name!r}"
-        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        # PyTorch's print options: 4 decimals, summarized ("...", 3 edge items) past 1000 elements
+        body = np.array2string(self.data, precision=4, threshold=1000, edgeitems=3,
+                               separator=", ", prefix="Tensor(")
         return f"Tensor({body}, dtype={self.data.dtype}{extra})"
 
     def detach(self) -> Tensor:
@@ -470,6 +515,61 @@ class Tensor:
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
         return Roll.apply(self, shift=shift, axis=axis)
 
+    # ---- PyTorch's spellings for what NumPy spells otherwise ---------------------------------
+    device = property(lambda self: CPU)  # always the CPU (tinygrad_dl.device)
+    is_cuda = property(lambda self: False)
+
+    def numel(self) -> int: return int(self.data.size)
+    def nelement(self) -> int: return int(self.data.size)
+    def dim(self) -> int: return self.data.ndim
+    def ndimension(self) -> int: return self.data.ndim
+    def cpu(self) -> Tensor: return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        check_device("cuda", "Tensor.cuda()")
+        return self  # not reached: check_device raised
+
+    def view(self, *shape: Any) -> Tensor:
+        """reshape (PyTorch's view): same values, new shape; a recorded op like reshape."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Iterable)):
+            raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is "
+                            "not supported; view takes a shape (x.view(2, 3)); to convert the "
+                            "values use x.astype(dtype)")
+        return Reshape.apply(self, shape=_shape(shape))
+
+    def view_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+    def reshape_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (PyTorch's `t()`: 0-d and 1-d tensors are returned as is)."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got shape "
+                             f"{self.shape}; use transpose(...) or permute(...)")
+        return self if self.ndim < 2 else Transpose.apply(self, axes=None)
+
+    def clone(self) -> Tensor:
+        """A copy of the values that keeps the gradient flowing (the op Clone)."""
+        return Clone.apply(self)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad on this leaf, in place; returns the tensor."""
+        if self._ctx is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError("requires_grad_(False) on a tensor computed by an op: only a "
+                               "leaf's flag can change; use x.detach() for a constant copy")
+        if requires_grad and self.data.dtype.kind != "f":  # as __init__: complex too
+            raise TypeError(f"requires_grad_: only real floating-point tensors can require "
+                            f"grad, got dtype {self.data.dtype}; cast with .astype(np.float64)")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self) -> engine.Function | None:
+        """The op that made this tensor (None for a leaf): its `.name`, and `next_functions`
+        (the ops that made its inputs)."""
+        return self._ctx
+
     # ---- in-place operators: write into .data, as PyTorch's do ------------------------------
     # Allowed on tensors that need no gradient, and on parameters under no_grad() (the
     # optimizer idiom `with no_grad(): p -= lr * p.grad`); refused on a leaf that requires grad
@@ -549,15 +649,15 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.data.dtype
-            elif isinstance(a, str) and a.startswith("cpu") or type(a).__name__ == "device":
-                _device_ok(a, "to")
+            elif isinstance(a, (str, Device)):
+                check_device(a, "to")
             else:
                 try:
                     dtype = _dtype(a, "to")
                 except TypeError:
-                    _device_ok(a, "to")
+                    check_device(a, "to")
         if device is not None:
-            _device_ok(device, "to")
+            check_device(device, "to")
         if dtype is None:
             return _cast(self, self.data.dtype, "to") if copy else self
         return self.astype(dtype, copy=copy)
@@ -589,13 +689,6 @@ def _dtype(spec: Any, op: str) -> np.dtype:
         return np.dtype(spec)
     except TypeError:
         raise TypeError(f"{op}: {spec!r} is not a dtype NumPy knows") from None
-
-
-def _device_ok(spec: Any, op: str) -> None:
-    """Accept "cpu" (or "cpu:0", torch.device("cpu")); anything else is one clear error."""
-    if not str(spec).startswith("cpu"):
-        raise ValueError(f"{op}: {spec!r} is neither a NumPy dtype nor the device 'cpu': "
-                         "tinygrad_dl runs on the CPU with NumPy")
 
 
 def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:

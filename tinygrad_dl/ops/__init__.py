@@ -26,12 +26,13 @@ from .elementwise import (
     Tanh,
     Where,
 )
-from .fused import RNN, BatchNorm, SumOfSquares
+from .fused import RNN, BatchNorm, Linear, SumOfSquares
 from .linalg import Diag, Einsum, Tril, Triu
 from .loss import CrossEntropy, LogSoftmax, Softmax
 from .reduce import CumSum, LogSumExp, Max, Mean, Min, Prod, Std, Sum, Var
 from .shape import (
     BroadcastTo,
+    Clone,
     Concatenate,
     Flip,
     GetItem,
@@ -83,3 +84,4 @@ __all__ = [
     "Stack", "Std", "Sub", "Sum", "SumOfSquares", "Tan", "Tanh", "Tap", "Tile", "Transpose", "Tril",
     "Triu", "Var", "Where",
 ]
+__all__ += ["Clone", "Linear"]  # PyTorch's clone; the fused Linear layer op

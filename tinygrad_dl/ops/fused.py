@@ -10,6 +10,9 @@
   x is float rows (T, d) or integer indices (T,), read as one-hot rows of U without building
   them; leading batch dims are allowed: x (T, n, d) with h0 (n, m) gives H (T, n, m).
 - `SumOfSquares`: the L2 penalty's building block.
+- `Linear`: x W^T + b with W (out, in), PyTorch's and the course's layout, as one op whose
+  backward forms dW = g^T x directly in W's layout (x^T g, then transposed, costs about twice
+  as much in BLAS and leaves a strided gradient to copy).
 
 Their public wrappers, with argument checks, are in `tinygrad_dl.functional`.
 """
@@ -159,3 +162,35 @@ class SumOfSquares(Function):
             g = g * ctx.scale  # what the Mul by lam would have passed back
         g2 = 2.0 * g
         return tuple(g2 * x for x in ctx.saved)
+
+
+class Linear(Function):
+    """x W^T + b for rows x (..., d_in), W (d_out, d_in), b (d_out,) or no bias (2 inputs).
+
+    Backward: dx = g W, dW = g^T x (summed over all leading dims), db = 1^T g.
+    """
+
+    def forward(ctx, x, W, *b):
+        ctx.save_for_backward(x, W)
+        out = x @ W.T
+        if b:
+            out += b[0]  # out is ours (a fresh matmul result): add in place
+        return out
+
+    def backward(ctx, g):
+        x, W = ctx.saved
+        nx, nW = ctx.needs_input_grad[:2]
+        dx = g @ W if nx else None
+        dW = None
+        if nW:
+            if x.ndim == 1:
+                dW = np.multiply.outer(g, x)
+            else:
+                d_in, d_out = x.shape[-1], g.shape[-1]
+                dW = g.reshape(-1, d_out).T @ x.reshape(-1, d_in)
+        if len(ctx.needs_input_grad) == 2:
+            return dx, dW
+        db = None
+        if ctx.needs_input_grad[2]:
+            db = g.reshape(-1, g.shape[-1]).sum(axis=0) if g.ndim > 1 else g.copy()
+        return dx, dW, db

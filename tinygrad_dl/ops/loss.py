@@ -16,7 +16,9 @@ def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
 def check_labels(op: str, y: np.ndarray, K: int) -> None:
     """Class indices must be integers in [0, K): -1 would silently pick the last class."""
     if y.dtype.kind not in "iu":
-        raise ValueError(f"{op}: class labels must be integers, got dtype {y.dtype}")
+        raise ValueError(f"{op}: class labels must be integers, got dtype {y.dtype} (Python "
+                         "ints make float64 tensors here: give dtype=np.int64, or pass a NumPy "
+                         "integer array)")
     if y.size and (y.min() < 0 or y.max() >= K):
         raise ValueError(f"{op}: labels must be in [0, {K}), got {y.min()}..{y.max()}")
 

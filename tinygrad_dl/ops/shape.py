@@ -92,6 +92,16 @@ class Tap(Function):
         return g
 
 
+class Clone(Function):
+    """A copy of x (PyTorch's clone): writes into either leave the other as it was."""
+
+    def forward(ctx, x):
+        return x.copy()
+
+    def backward(ctx, g):
+        return g
+
+
 class BroadcastTo(Function):
     def forward(ctx, x, shape=()):
         ctx.in_shape = x.shape
