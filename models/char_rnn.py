@@ -16,6 +16,7 @@ import numpy as np
 from tinygrad_dl import Tensor, name_scope
 from tinygrad_dl import functional as F
 from tinygrad_dl.ops import Tap
+from tinygrad_dl.random import as_rng
 
 from .base import CourseModel, Loop
 
@@ -48,7 +49,7 @@ class CharRNN(CourseModel):
         fused: bool = False,
     ) -> None:
         super().__init__()
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         self.K, self.m, self.std = int(K), int(m), float(std)
         self.dtype = np.dtype(dtype)
         self.fused = bool(fused)
@@ -219,7 +220,7 @@ class CharRNN(CourseModel):
             raise ValueError(f"CharRNN.synthesize: n must be >= 0, got {n}")
         if temperature < 0:
             raise ValueError(f"CharRNN.synthesize: temperature must be >= 0, got {temperature}")
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         U, W, V, b, c = (p.data for p in (self.U, self.W, self.V, self.b, self.c))
         h = self._h0(h0)
         x = int(x0)

@@ -22,6 +22,7 @@ def result() -> bench.Result:
     return bench.run(bench.quick_config(**TINY, torch=False))
 
 
+@pytest.mark.slow
 def test_every_benchmark_has_a_row(result):
     names = " | ".join(r.name for r in result.rows)
     for part in ["one-layer", "two-layer", "k-layer [4, 4] BN", "k-layer 9 layers", "graph",
@@ -31,6 +32,7 @@ def test_every_benchmark_has_a_row(result):
     assert {r.dtype for r in result.rows} == {"float64", "float32"}
 
 
+@pytest.mark.slow
 def test_ratios_are_time_ratios_of_the_columns(result):
     epoch = next(r for r in result.rows if r.name == "one-layer")
     assert epoch.vs_hand == pytest.approx(epoch.ours / epoch.hand)
@@ -51,6 +53,7 @@ def test_targets_are_judged_on_the_ratio():
     assert fast.target_text() == "hand ≤1.11 met"
 
 
+@pytest.mark.slow
 def test_table_text_and_markdown(result):
     text = bench.format_table(result)
     md = bench.format_table(result, markdown=True)
@@ -62,6 +65,7 @@ def test_table_text_and_markdown(result):
     assert "BLAS thread" in md
 
 
+@pytest.mark.slow
 def test_cli_quick_runs_and_prints_one_table(capsys, monkeypatch):
     monkeypatch.setattr(workloads, "QUICK", {**workloads.QUICK, **TINY})
     assert cli.main(["bench", "--quick", "--no-torch", "--dtype", "float32", "--markdown",
@@ -84,6 +88,7 @@ def test_blas_threads_are_known():
     assert threads >= 1 and name
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is optional")
 def test_torch_column_when_installed():
     res = bench.run(bench.quick_config(**TINY, dtypes=("float32",), threads=1))
@@ -92,6 +97,7 @@ def test_torch_column_when_installed():
     assert any("torch.set_num_threads(1)" in h for h in res.header)
 
 
+@pytest.mark.slow
 def test_settings_are_put_back():
     before = blas_info()[0]
     tiny = dict(TINY, torch=False, dtypes=("float32",), chains=(50,))
@@ -102,6 +108,7 @@ def test_settings_are_put_back():
     assert workloads.ACTIVE_CLOCK[0] is bench.CLOCKS["wall"]
 
 
+@pytest.mark.slow
 def test_header_says_how_to_get_the_torch_columns_when_torch_is_missing(monkeypatch):
     import tinygrad_dl.bench.suite as suite
 

@@ -188,6 +188,7 @@ def test_mutated_checkpoints_load_or_fail_cleanly(tmp_path: Path) -> None:
     assert outcomes["ok"] and outcomes["error"]
 
 
+@pytest.mark.slow
 def test_trained_classifier_classifies_new_images_without_the_training_data(tmp_path: Path,
                                                                              capsys) -> None:
     from tinygrad_dl.cli import main

@@ -127,6 +127,7 @@ def test_layers_build_a_convnet_with_named_parameters():
     assert net[0].W.grad.shape == (4, 3, 3, 3) and "kernel=3" in repr(net)
 
 
+@pytest.mark.slow
 def test_matches_torch_when_installed():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(1)

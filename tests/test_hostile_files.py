@@ -115,6 +115,7 @@ def _mutate(data: bytes, rng: np.random.Generator) -> bytes:
     return bytes(b)
 
 
+@pytest.mark.slow
 def test_fuzzed_batch_files_never_crash(tmp_path: Path) -> None:
     seeds = [_batch_bytes(p) for p in (2, 3, 4, 5)] + [_batch_bytes(2, labels_as_array=True),
                                                        _batch_bytes(5, labels_as_array=True)]

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_dl as tg
-from tinygrad_dl import Function, Tensor, optable, testing
+from tinygrad_dl import Function, Tensor, optable
 from tinygrad_dl import functional as F
-from tinygrad_dl.testing import check_float32, check_grad, op_inputs
+from tinygrad_dl.testing import check_float32, check_grad, edges, op_inputs
 
 GRAD = [op.name for op in optable.OPS if op.sample is not None and not op.no_grad]
 CONSTANT = [op.name for op in optable.OPS if op.sample is not None and op.no_grad]
@@ -113,13 +113,13 @@ def test_every_op_is_declared_once_and_tested():
         if op.sample is None or op.no_grad:  # not in the gradient tests: the table says why
             assert op.no_grad, f"{op.name}: no sample for the gradient tests and no reason"
         assert op.float32 or op.no_grad, f"{op.name}: float32 off without a reason"
-        assert op.ref is not None or op.name in _NO_NUMPY_REFERENCE, f"{op.name}: no reference"
+        assert op.ref is not None or op.sample is None or op.name in _NO_NUMPY_REFERENCE, (
+            f"{op.name}: inputs to test but no reference")
 
 
-# ops NumPy has no function for (their forward is checked elsewhere: the fused ops against
-# compositions in test_fused_ops_grad.py and test_conv.py, dropout by its statistics)
-_NO_NUMPY_REFERENCE = {"dropout", "conv2d", "max_pool2d", "avg_pool2d"} | {
-    op.name for op in optable.CONSTRUCTORS}
+# ops NumPy has no function for (their forward is checked elsewhere: conv and pooling in
+# test_conv.py, dropout by its statistics in test_op_conventions.py)
+_NO_NUMPY_REFERENCE = {"dropout", "conv2d", "max_pool2d", "avg_pool2d"}
 
 
 def test_every_tensor_method_is_an_op_of_the_table():
@@ -148,14 +148,11 @@ _PAGE = optable.render_markdown()
 
 
 def test_edge_cases_cover_every_op():
-    """tinygrad_dl.testing.EDGE_CASES (public name -> rows: empty, one element, ties, +-inf,
-    NaN, out of domain) must have a row for every op of the table."""
-    edge = getattr(testing, "EDGE_CASES", None)
-    if edge is None:
-        pytest.xfail("tinygrad_dl.testing.EDGE_CASES does not exist yet (the edge-case table "
-                     "keyed by each op's public name, optable.OpInfo.name)")
-    missing = sorted(op.name for op in optable.OPS if op.name not in edge)
-    assert not missing, f"ops without edge-case rows in testing.EDGE_CASES: {missing}"
+    """The edge-case table (tinygrad_dl.testing.edges: empty, one element, ties, +-inf, NaN,
+    out of domain) has rows for every op of the op table, keyed by the op's public name
+    (optable.OpInfo.name; rows under an alias such as "cat" or "float" count for its op)."""
+    missing = sorted(op.name for op in optable.OPS if not edges.edges_for(op.name))
+    assert not missing, f"ops without rows in tinygrad_dl/testing/edge_table.py: {missing}"
 
 
 # ---- constructors: NumPy's values and dtypes, PyTorch's spellings ---------------------------
@@ -221,8 +218,10 @@ def test_from_numpy_shares_memory_and_tensor_copies():
 
 def test_constructors_take_cpu_devices_only():
     assert tg.zeros(2, device="cpu").shape == (2,) and tg.arange(2, device="cpu:0").shape == (2,)
-    with pytest.raises(ValueError, match="device='cuda': tinygrad_dl runs on the CPU only"):
+    with pytest.raises(RuntimeError, match="device 'cuda' is not available"):
         tg.ones(2, device="cuda")
+    with pytest.raises(RuntimeError, match="linspace: device 'cuda' is not available"):
+        tg.linspace(0, 1, 3, device="cuda")
 
 
 def test_star_import_leaves_pythons_builtins_alone():

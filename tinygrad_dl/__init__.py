@@ -6,29 +6,79 @@ dtype names (`tg.float32`, `tg.float`, `tg.long`, ...).
 """
 
 import builtins
+import os
+from collections.abc import Mapping
+from typing import Any
 
 from . import functional
+from .device import (
+    accelerator,
+    backends,
+    cuda,
+    device,
+    get_default_device,
+    set_default_device,
+)
+from .device import check_device as device_check
 from .engine import (
     AnomalyError,
     Function,
     detect_anomaly,
     enable_grad,
+    inference_mode,
     is_grad_enabled,
     name_scope,
     no_grad,
     unbroadcast,
 )
 from .optable import namespace
-from .tensor import Tensor, ValuesIndices
-
-__version__ = "0.1.0"
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .tensor import Size, Tensor, ValuesIndices
 
 _OPS = namespace()  # every op under each of its NumPy and PyTorch names, and the dtype names
 globals().update(_OPS)
 
+# PyTorch's paths: `import tinygrad_dl as torch` then torch.nn.Linear, torch.optim.SGD,
+# torch.autograd.Function, torch.utils.data.DataLoader (imported last: they build on the above)
+from . import autograd, nn, optim, utils  # noqa: E402  isort: skip
+
+
+def save(obj: Any, f: Any) -> Any:
+    """PyTorch's `torch.save` on tinygrad_dl's checkpoint format (an .npz, no pickle): a state
+    dict (`model.state_dict()`, arrays or Tensors) or a course model, to the path `f`."""
+    if not isinstance(f, (str, os.PathLike)):
+        raise TypeError(f"save: f must be a file path (checkpoints are written atomically to "
+                        f"a path), got {type(f).__name__}")
+    if isinstance(obj, Tensor):
+        raise TypeError("save: a bare Tensor; save a dict of them, e.g. save({'x': t}, path), "
+                        "or np.save for one array")
+    if isinstance(obj, Mapping):
+        obj = {k: (v.data if isinstance(v, Tensor) else v) for k, v in obj.items()}
+    return _checkpoint.save(obj, f)
+
+
+def load(f: Any, map_location: Any = None, weights_only: Any = None, **limits: Any) -> Any:
+    """PyTorch's `torch.load`: what `save` wrote, a state dict (arrays by name, for
+    `model.load_state_dict`) or the course model itself. map_location must be the CPU; files
+    are never unpickled (weights_only is always true here)."""
+    device_check(map_location, "load(map_location=...)")
+    if not isinstance(f, (str, os.PathLike)):
+        raise TypeError(f"load: f must be a file path, got {type(f).__name__}")
+    obj = _checkpoint.load(f, **limits)
+    return obj[0] if isinstance(obj, tuple) else obj  # a model: (model, extra) -> model
+
+# the checkpoint format behind save/load sits above the models: imported last, when everything
+# the models import from this package is defined
+from . import checkpoint as _checkpoint  # noqa: E402  isort: skip
+
+__version__ = "0.1.0"
+
 # `from tinygrad_dl import *` must not shadow Python's builtins (float, int, max, sum, ...):
 # float(loss) would silently become np.float32(loss); they stay reachable as tg.float, tg.max
 __all__ = [
+    "Generator", "Size", "accelerator", "autograd", "backends", "cuda", "default_generator",
+    "device", "get_default_device", "inference_mode", "initial_seed", "load", "manual_seed",
+    "nn", "optim", "save", "seed", "set_default_device", "utils",
     "AnomalyError", "Function", "Tensor", "ValuesIndices", "detect_anomaly", "enable_grad",
     "functional", "is_grad_enabled", "name_scope", "no_grad", "unbroadcast",
     *sorted(n for n in _OPS if not hasattr(builtins, n)),

@@ -8,6 +8,11 @@ Two kinds, the PyTorch habits:
   same thing under the older names). `normalization=(mean, std)` stores the training data's
   statistics with a classifier, so new images can be classified without the training data.
 
+Linear's weight is (out, in) since version 3 (PyTorch's layout, the course's K x d); before, it
+was (in, out). A version 1-2 course model loads correctly (each Linear's W is transposed as it is
+read); a version 1-2 state dict holding a 2-D array named W is refused by `load` (it cannot tell
+a Linear's W from another matrix), and `read` hands out its arrays as saved.
+
 Layout: every state entry is the array `state/<name>`, the normalisation `data/mean`, `data/std`;
 `__meta__` is a JSON string {"format", "version", "kind", "model", "config", "extra"}.
 
@@ -33,11 +38,13 @@ from numpy.lib import format as npy
 
 from .files import atomic_write, jsonable
 from .models import MODELS, registry_name
+from .nn import Linear
 
 __all__ = ["MAX_BYTES", "load", "load_model", "read", "save", "save_model"]
 
 FORMAT = "tinygrad_dl.checkpoint"
-VERSION = 2  # 2 added "kind" and the data/ arrays; version 1 files (models) still load
+# 2 added "kind" and the data/ arrays; 3: Linear.W is (out, in), was (in, out) (see _upgrade)
+VERSION = 3
 MAX_BYTES = 4 << 30  # the most array bytes a checkpoint may ask us to allocate
 MAX_RATIO = 100  # a member may inflate to at most 100x its compressed size (beyond 16 MiB)
 _PREFIX, _DATA = "state/", "data/"
@@ -92,8 +99,8 @@ def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
          allow_nonfinite: bool = False) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """(meta, state_dict) of a checkpoint, checked, without building any model.
 
-    meta["extra"] holds the extras; for a classifier saved with `normalization`, also
-    meta["extra"]["mean"] / ["std"] as arrays.
+    `meta["extra"]` holds the extras; for a classifier saved with `normalization`, also
+    `meta["extra"]["mean"]` / `["std"]` as arrays.
     """
     path = Path(path)
     if not path.is_file():
@@ -193,6 +200,14 @@ def load(path: str | os.PathLike[str], **limits: Any) -> Any:
     """What was saved: a state dict -> that dict; a course model -> (model, extra)."""
     meta, state = read(path, **limits)
     if meta["kind"] == "state_dict":
+        if meta["version"] < 3:
+            old = [k for k, a in state.items() if a.ndim == 2 and k.rsplit(".", 1)[-1] == "W"]
+            if old:
+                raise ValueError(
+                    f"{path}: refused: a state dict saved when Linear.W was (in, out) (checkpoint "
+                    f"version {meta['version']}); its 2-D {', '.join(old[:3])} may be Linear "
+                    "weights in that layout: take the arrays with checkpoint.read(path)[1], "
+                    "transpose each Linear's W (.T), then model.load_state_dict(them)")
         return state
     return _build(Path(path), meta, state), meta["extra"]
 
@@ -222,7 +237,21 @@ def _build(path: Path, meta: dict[str, Any], state: dict[str, np.ndarray]) -> An
             raise ValueError(f"{path}: config {k} has {len(v)} entries for {len(state)} arrays")
     try:
         model = MODELS[name](**config)
-        model.load_state_dict(state)
+        model.load_state_dict(_upgrade(model, state, meta["version"]))
     except (TypeError, KeyError, ValueError, AttributeError) as e:
         raise ValueError(f"{path}: cannot rebuild {name} from the checkpoint ({e})") from None
     return model
+
+
+def _upgrade(model: Any, state: dict[str, np.ndarray], version: int) -> dict[str, np.ndarray]:
+    """A state read from a checkpoint of `version`, in today's layout for `model`: before
+    version 3 every Linear's W was (in, out), so it is transposed (a course model says which of
+    its arrays are Linear weights; a square W would otherwise load silently wrong)."""
+    if version >= 3:
+        return state
+    state = dict(state)
+    for name, m in model.named_modules():
+        key = f"{name}.W" if name else "W"
+        if isinstance(m, Linear) and key in state and state[key].ndim == 2:
+            state[key] = np.ascontiguousarray(state[key].T)
+    return state

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .device import check_device
+from .engine import is_grad_enabled
 from .ops import (
     RNN,
     AvgPool2d,
@@ -28,8 +30,10 @@ from .ops import (
     Diag,
     Dropout,
     Einsum,
+    Linear,
     MaxPool2d,
     Pad,
+    Softplus,
     Stack,
     SumOfSquares,
     Where,
@@ -37,7 +41,8 @@ from .ops import (
 from .ops.linalg import sublist_subscripts
 from .ops.loss import check_labels
 from .ops.shape import axis_of
-from .ops.spelling import cpu_only, one_name
+from .ops.spelling import one_name
+from .random import as_rng
 from .tensor import Tensor, as_tensor
 
 __all__ = [
@@ -113,16 +118,19 @@ softmax = method_function(Tensor.softmax)
 log_softmax = method_function(Tensor.log_softmax)
 
 
-def dropout(x: Any, p: float = 0.5, training: bool = True,
-            rng: np.random.Generator | None = None) -> Tensor:
+def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
+            rng: Any = None, generator: Any = None) -> Tensor:
     """F.dropout: in training, zero each entry with probability p and scale the rest by
-    1 / (1 - p) (inverted dropout); otherwise x itself. The mask is drawn inside the op."""
+    1 / (1 - p) (inverted dropout); otherwise x itself. The mask is drawn inside the op, from
+    rng= (or generator=), else the seeded default generator."""
+    if inplace:
+        raise ValueError("dropout(inplace=True) is not supported: write x = F.dropout(x, p)")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     x = _t(x)
     if not training or p == 0.0:
         return x
-    gen = _generator(rng)
+    gen = _rng(rng, generator, "dropout")
 
     def sample(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         keep = gen.random(shape) >= p
@@ -137,6 +145,10 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     """
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"cross_entropy: reduction must be mean, sum or none, not {reduction!r}")
+    if isinstance(targets, Tensor) and targets.requires_grad and is_grad_enabled():
+        raise ValueError("cross_entropy: the targets require grad, but cross_entropy does not "
+                         "differentiate them (it would drop their gradient); pass "
+                         "targets.detach()")
     t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     z = logits.data if isinstance(logits, Tensor) else np.asarray(logits)
     if z.ndim == 2 and z.shape[0] == 0:
@@ -284,21 +296,23 @@ def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-# ---- constructors: NumPy's and PyTorch's (dtype=, requires_grad=, device='cpu') --------------
-def _made(data: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
-    cpu_only(device)
+# ---- constructors: NumPy's and PyTorch's (dtype=, requires_grad=, device= the CPU) -----------
+# Random draws come from rng= (or PyTorch's generator=), else the seeded default generator
+# (tinygrad_dl.random: manual_seed). zeros, ones and randn are Tensor's own static methods.
+def _made(who: str, data: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
+    check_device(device, who)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def _size(shape: Sequence[Any]) -> tuple[int, ...]:
-    """zeros(2, 3), zeros((2, 3)) and zeros([2, 3]) are one shape."""
+    """rand(2, 3), rand((2, 3)) and rand([2, 3]) are one shape."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return tuple(shape)
 
 
-def _generator(rng: np.random.Generator | None) -> np.random.Generator:
-    return np.random.default_rng() if rng is None else rng
+def _rng(rng: Any, generator: Any, who: str) -> np.random.Generator:
+    return as_rng(generator if rng is None else rng, who)
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
@@ -310,7 +324,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
     if arr.dtype == object:
         raise TypeError(f"tensor(): cannot make a numeric array from {str(data)[:60]!r}")
-    cpu_only(device)
+    check_device(device, "tensor")
     return Tensor(arr, requires_grad=requires_grad, name=name)
 
 
@@ -321,31 +335,24 @@ def from_numpy(a: np.ndarray) -> Tensor:
     return Tensor(a)
 
 
-def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
-          device: Any = None) -> Tensor:
-    return _made(np.zeros(_size(shape), dtype=dtype), requires_grad, device)
-
-
-def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
-         device: Any = None) -> Tensor:
-    return _made(np.ones(_size(shape), dtype=dtype), requires_grad, device)
+zeros, ones, randn = Tensor.zeros, Tensor.ones, Tensor.randn
 
 
 def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
           device: Any = None) -> Tensor:
     """Zeros: an uninitialised tensor would make runs irreproducible for no gain here."""
-    return zeros(*shape, dtype=dtype, requires_grad=requires_grad, device=device)
+    return _made("empty", np.zeros(_size(shape), dtype=dtype), requires_grad, device)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
     """np.full / torch.full; the dtype follows fill_value (an int gives int64) unless given."""
-    return _made(np.full(shape, fill_value, dtype=dtype), requires_grad, device)
+    return _made("full", np.full(shape, fill_value, dtype=dtype), requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = np.float64,
         requires_grad: bool = False, device: Any = None) -> Tensor:
-    return _made(np.eye(n, m, k, dtype=dtype), requires_grad, device)
+    return _made("eye", np.eye(n, m, k, dtype=dtype), requires_grad, device)
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
@@ -354,7 +361,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
     stop = one_name("arange", stop, "stop", end, "end")
     data = np.arange(start, dtype=dtype) if stop is None else np.arange(start, stop, step,
                                                                         dtype=dtype)
-    return _made(data, requires_grad, device)
+    return _made("arange", data, requires_grad, device)
 
 
 def linspace(start: float, stop: float | None = None, num: int | None = None,
@@ -367,26 +374,19 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
     num = one_name("linspace", num, "num", steps, "steps", 50)
     if stop is None:
         raise TypeError("linspace() needs start and stop (end=)")
-    return _made(np.linspace(start, stop, int(num), endpoint=endpoint, dtype=dtype),
+    return _made("linspace", np.linspace(start, stop, int(num), endpoint=endpoint, dtype=dtype),
                  requires_grad, device)
 
 
-def rand(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
-         requires_grad: bool = False, device: Any = None) -> Tensor:
+def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
+         generator: Any = None, device: Any = None) -> Tensor:
     """Uniform numbers in [0, 1) (torch.rand, np.random.rand)."""
-    data = _generator(rng).random(_size(shape)).astype(dtype, copy=False)
-    return _made(data, requires_grad, device)
+    data = _rng(rng, generator, "rand").random(_size(shape)).astype(dtype, copy=False)
+    return _made("rand", data, requires_grad, device)
 
 
-def randn(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
-          requires_grad: bool = False, device: Any = None) -> Tensor:
-    """Standard normal numbers (torch.randn, np.random.randn)."""
-    data = _generator(rng).standard_normal(_size(shape)).astype(dtype, copy=False)
-    return _made(data, requires_grad, device)
-
-
-def randint(low: int, high: Any = None, size: Any = None, dtype: Any = np.int64,
-            rng: np.random.Generator | None = None, device: Any = None) -> Tensor:
+def randint(low: int, high: Any = None, size: Any = None, dtype: Any = np.int64, rng: Any = None,
+            generator: Any = None, device: Any = None) -> Tensor:
     """Integers in [low, high): np.random.randint(low, high, size) and torch.randint(high,
     size) / torch.randint(low, high, size)."""
     if isinstance(high, (tuple, list)) and size is None:  # torch.randint(high, size)
@@ -394,7 +394,8 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = np.int64,
     if high is None:
         low, high = 0, low
     size = () if size is None else (size,) if isinstance(size, (int, np.integer)) else size
-    return _made(_generator(rng).integers(low, high, size, dtype=dtype), False, device)
+    data = _rng(rng, generator, "randint").integers(low, high, size, dtype=dtype)
+    return _made("randint", data, False, device)
 
 
 def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
@@ -405,13 +406,13 @@ def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False,
                device: Any = None) -> Tensor:
     shape, dt = _like(x, dtype)
-    return _made(np.zeros(shape, dt), requires_grad, device)
+    return _made("zeros_like", np.zeros(shape, dt), requires_grad, device)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
     shape, dt = _like(x, dtype)
-    return _made(np.ones(shape, dt), requires_grad, device)
+    return _made("ones_like", np.ones(shape, dt), requires_grad, device)
 
 
 def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False,
@@ -423,7 +424,7 @@ def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False,
 def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
     shape, dt = _like(x, dtype)
-    return _made(np.full(shape, fill_value, dt), requires_grad, device)
+    return _made("full_like", np.full(shape, fill_value, dt), requires_grad, device)
 
 
 def _random_like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
@@ -434,16 +435,18 @@ def _random_like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype
     return shape, dt
 
 
-def rand_like(x: Any, dtype: Any = None, rng: np.random.Generator | None = None,
-              requires_grad: bool = False, device: Any = None) -> Tensor:
+def rand_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
+              generator: Any = None, device: Any = None) -> Tensor:
     shape, dt = _random_like("rand_like", x, dtype)
-    return _made(_generator(rng).random(shape).astype(dt), requires_grad, device)
+    data = _rng(rng, generator, "rand_like").random(shape).astype(dt)
+    return _made("rand_like", data, requires_grad, device)
 
 
-def randn_like(x: Any, dtype: Any = None, rng: np.random.Generator | None = None,
-               requires_grad: bool = False, device: Any = None) -> Tensor:
+def randn_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
+               generator: Any = None, device: Any = None) -> Tensor:
     shape, dt = _random_like("randn_like", x, dtype)
-    return _made(_generator(rng).standard_normal(shape).astype(dt), requires_grad, device)
+    data = _rng(rng, generator, "randn_like").standard_normal(shape).astype(dt)
+    return _made("randn_like", data, requires_grad, device)
 
 
 # ---- linear algebra (einsum and compositions of it; ops/linalg.py) --------------------------
@@ -729,3 +732,69 @@ def _pool_pad(x: Tensor, kernel: int, padding: int, value: float, op: str) -> Te
         raise ValueError(f"{op} expects x (N, C, H, W), got {x.shape}")
     return pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)),
                constant_values=value)
+
+
+# ---- regression and binary losses (compositions of ops: their gradients come with them) ------
+__all__ += ["binary_cross_entropy_with_logits", "l1_loss", "linear", "mse_loss"]
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x W^T + b for rows x (..., in), W (out, in), b (out,): PyTorch's F.linear, one op."""
+    x, W = _as_tensors([input, weight])
+    if bias is None:
+        return Linear.apply(x, W)
+    return Linear.apply(x, W, as_tensor(bias, x))
+
+
+
+def _reduce(loss: Tensor, reduction: str, who: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _pair(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
+    """input and target as tensors of one shape. PyTorch broadcasts different shapes with a
+    warning ((n, 1) against (n,) makes an (n, n) loss: silently wrong); here it raises."""
+    x = _t(input)
+    y = as_tensor(target, x)
+    if x.shape != y.shape:
+        raise ValueError(f"{who}: input has shape {x.shape} but target has shape {y.shape}; "
+                         "they must match (reshape or flatten one, e.g. input.flatten() for an "
+                         "(n, 1) prediction)")
+    return x, y
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """(input - target)^2, averaged (reduction "mean"), summed ("sum") or kept ("none")."""
+    x, y = _pair(input, target, "mse_loss")
+    return _reduce((x - y).square(), reduction, "mse_loss")
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target|, reduced as mse_loss."""
+    x, y = _pair(input, target, "l1_loss")
+    return _reduce((x - y).abs(), reduction, "l1_loss")
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """-[p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] per element, from logits x and
+    targets y in [0, 1], p = pos_weight (1 by default), times `weight`; reduced as mse_loss.
+
+    Written as (1 - y) x + (1 + (p - 1) y) softplus(-x): softplus never overflows and its
+    gradient is smooth at 0 (the per-element gradient is sigmoid(x) - y when p = 1).
+    """
+    x, y = _pair(input, target, "binary_cross_entropy_with_logits")
+    if pos_weight is None:
+        loss = (1 - y) * x + Softplus.apply(-x)
+    else:
+        p = as_tensor(pos_weight, x)
+        loss = (1 - y) * x + (1 + (p - 1) * y) * Softplus.apply(-x)
+    if weight is not None:
+        loss = loss * as_tensor(weight, x)
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import engine
+from .device import CPU, check_device
+from .device import device as Device
 from .ops import (
     ELU,
     GELU,
@@ -28,8 +30,10 @@ from .ops import (
     Arctan2,
     Arctanh,
     BroadcastTo,
+    Cast,
     Ceil,
     Clip,
+    Clone,
     Concatenate,
     Cos,
     Cosh,
@@ -83,6 +87,7 @@ from .ops import (
     Softplus,
     Sqrt,
     Square,
+    Std,
     Sub,
     Sum,
     TakeAlongAxis,
@@ -97,6 +102,7 @@ from .ops import (
 from .ops.linalg import dot_subscripts
 from .ops.shape import axis_of, flat_shape, moved_axes, new_shape
 from .ops.spelling import ddof_of, one_name, sort_order, spellings, transpose_axes
+from .random import normal
 
 Axis = int | Sequence[int] | None
 
@@ -162,6 +168,37 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
+class Size(int):
+    """`x.size`: NumPy's element count, an int; called, PyTorch's shape: `x.size()` is
+    `x.shape`, `x.size(d)` is `x.shape[d]`.
+
+    Both habits give their own right answer. Indexing or unpacking it (`x.size[0]`,
+    `n, d = x.size`: a forgotten call) raises, naming `x.size()` and `x.shape`, rather than
+    reading an element count as a shape.
+    """
+
+    shape: tuple[int, ...]
+
+    def __new__(cls, n: int, shape: tuple[int, ...]) -> Size:
+        self = super().__new__(cls, n)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        return self.shape[axis_of("size", dim, len(self.shape))]
+
+    def _no_shape(self, *args: Any) -> Any:
+        raise TypeError(f"x.size is the element count ({int(self)}), NumPy's meaning; for the "
+                        f"shape write x.size() or x.shape ({self.shape})")
+
+    __getitem__ = __iter__ = __len__ = _no_shape
+
+    def __reduce__(self) -> Any:  # pickles, copies and JSON see the plain int
+        return (int, (int(self),))
+
+
 class Tensor:
     """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
 
@@ -180,11 +217,19 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         if type(data) is not np.ndarray or dtype is not None:
+            if isinstance(data, Tensor) and data.requires_grad:
+                raise TypeError(
+                    "Tensor(): the given tensor requires grad, and a new Tensor of its array "
+                    "would cut it from its graph; use the tensor itself, t.astype(dtype) to "
+                    "convert it, or t.detach() for a constant"
+                )
             data = _as_data(data, dtype)
-        if requires_grad and data.dtype.kind not in "fc":
+        if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only
+            hint = ("keep the real and imaginary parts as two float tensors"
+                    if data.dtype.kind == "c" else "cast with .astype(np.float64) first")
             raise TypeError(
-                f"only floating-point tensors can require grad, got dtype {data.dtype}"
-                f"{f' for {name!r}' if name else ''}; cast with .astype(np.float64) first"
+                f"only real floating-point tensors can require grad, got dtype {data.dtype}"
+                f"{f' for {name!r}' if name else ''}; {hint}"
             )
         self.data: np.ndarray = data
         self.grad: np.ndarray | None = None
@@ -193,31 +238,39 @@ class Tensor:
         self.name = name
         self._retain = False  # keep .grad although not a leaf (retain_grad)
 
-    # ---- constructors ----------------------------------------------------------------------
+    # ---- constructors (device= is accepted for PyTorch code: the CPU, the only one) ---------
     @staticmethod
-    def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+        check_device(device, "zeros")
         return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
     @staticmethod
-    def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+        check_device(device, "ones")
         return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
     @staticmethod
     def randn(
         *shape: Any,
-        rng: np.random.Generator | None = None,
+        rng: Any = None,
         dtype: Any = np.float64,
         requires_grad: bool = False,
+        generator: Any = None,
+        device: Any = None,
     ) -> Tensor:
-        rng = np.random.default_rng() if rng is None else rng
-        data = rng.standard_normal(_shape(shape)).astype(dtype, copy=False)
+        """N(0, 1) draws from `rng` (or PyTorch's `generator=`), else from the seeded default
+        generator (tinygrad_dl.random)."""
+        check_device(device, "randn")
+        data = normal(_shape(shape), dtype, rng if rng is not None else generator)
         return Tensor(data, requires_grad=requires_grad)
 
     # ---- introspection -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
+    size = property(lambda self: Size(self.data.size, self.data.shape))
 
     @property
     def is_leaf(self) -> bool:
@@ -257,14 +310,19 @@ class Tensor:
             extra = ", requires_grad=True"
         if self.name:
             extra += f", name={self.name!r}"
-        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        # PyTorch's print options: 4 decimals, summarized ("...", 3 edge items) past 1000 elements
+        body = np.array2string(self.data, precision=4, threshold=1000, edgeitems=3,
+                               separator=", ", prefix="Tensor(")
         return f"Tensor({body}, dtype={self.data.dtype}{extra})"
 
     def detach(self) -> Tensor:
-        return Tensor(self.data)
+        """A constant Tensor sharing this one's array (the one method that cuts the graph).
 
-    def astype(self, dtype: Any) -> Tensor:
-        return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad, name=self.name)
+        The array of an op's result is locked while its graph lives, as a leaf's is: a write
+        through the detached tensor must not change what the graph saved."""
+        if self._ctx is not None:
+            engine.hold_result(self)
+        return Tensor(self.data)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -486,9 +544,12 @@ class Tensor:
     def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None,
             keepdim: bool | None = None, correction: int | None = None,
             unbiased: bool | None = None) -> Tensor:
-        """sqrt(var(...)), with var's arguments and defaults (NumPy's or PyTorch's)."""
-        return self.var(axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction,
-                        unbiased=unbiased).sqrt()
+        """sqrt(var(...)) as one op (ops/reduce.py Std), with var's arguments and defaults
+        (NumPy's ddof=0, or PyTorch's unbiased default with dim=/correction=/unbiased=)."""
+        ax = one_name("std", axis, "axis", dim, "dim")
+        kd = bool(one_name("std", keepdims, "keepdims", keepdim, "keepdim", False))
+        ddof = ddof_of("std", ddof, dim is not None, correction, unbiased)
+        return Std.apply(self, axis=ax, keepdims=kd, ddof=ddof)
 
     @spellings()
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -544,6 +605,9 @@ class Tensor:
 
     @spellings(dim1="axis1", dim2="axis2", k="offset")
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        if self.ndim < 2:
+            raise ValueError(f"diagonal needs a tensor of 2 or more dimensions, got shape "
+                             f"{self.shape}")
         return Diagonal.apply(self, offset=offset, axis1=axis1, axis2=axis2)
 
     @spellings(dim1="axis1", dim2="axis2", k="offset")
@@ -647,6 +711,233 @@ class Tensor:
         for _ in range(n):
             x = x[lead + (slice(1, None),)] - x[lead + (slice(None, -1),)]
         return x
+
+
+    # ---- PyTorch's spellings for what NumPy spells otherwise ---------------------------------
+    device = property(lambda self: CPU)  # always the CPU (tinygrad_dl.device)
+    is_cuda = property(lambda self: False)
+
+    def numel(self) -> int: return int(self.data.size)
+    def nelement(self) -> int: return int(self.data.size)
+    def dim(self) -> int: return self.data.ndim
+    def ndimension(self) -> int: return self.data.ndim
+    def cpu(self) -> Tensor: return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        check_device("cuda", "Tensor.cuda()")
+        return self  # not reached: check_device raised
+
+    def view(self, *shape: Any) -> Tensor:
+        """reshape (PyTorch's view): same values, new shape; a recorded op like reshape."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Iterable)):
+            raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is "
+                            "not supported; view takes a shape (x.view(2, 3)); to convert the "
+                            "values use x.astype(dtype)")
+        return Reshape.apply(self, shape=_shape(shape))
+
+    def view_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+    def reshape_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (PyTorch's `t()`: 0-d and 1-d tensors are returned as is)."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got shape "
+                             f"{self.shape}; use transpose(...) or permute(...)")
+        return self if self.ndim < 2 else Transpose.apply(self, axes=None)
+
+    def clone(self) -> Tensor:
+        """A copy of the values that keeps the gradient flowing (the op Clone)."""
+        return Clone.apply(self)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad on this leaf, in place; returns the tensor."""
+        if self._ctx is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError("requires_grad_(False) on a tensor computed by an op: only a "
+                               "leaf's flag can change; use x.detach() for a constant copy")
+        if requires_grad and self.data.dtype.kind != "f":  # as __init__: complex too
+            raise TypeError(f"requires_grad_: only real floating-point tensors can require "
+                            f"grad, got dtype {self.data.dtype}; cast with .astype(np.float64)")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self) -> engine.Function | None:
+        """The op that made this tensor (None for a leaf): its `.name`, and `next_functions`
+        (the ops that made its inputs)."""
+        return self._ctx
+
+    # ---- in-place operators: write into .data, as PyTorch's do ------------------------------
+    # Allowed on tensors that need no gradient, and on parameters under no_grad() (the
+    # optimizer idiom `with no_grad(): p -= lr * p.grad`); refused on a leaf that requires grad
+    # while grad mode is on and on an op's result (see _inplace_target). Integer and bool
+    # tensors follow NumPy's in-place casting rule (same_kind): `int_t += 0.5` is refused.
+    def __iadd__(self, other: Any) -> Tensor: return self.add_(other)
+    def __isub__(self, other: Any) -> Tensor: return self.sub_(other)
+    def __imul__(self, other: Any) -> Tensor: return self.mul_(other)
+    def __itruediv__(self, other: Any) -> Tensor: return self.div_(other)
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return _write(self, "Tensor.add_ (+=)", other, alpha=alpha,
+                      fn=lambda a, b: np.add(a, b, out=a, casting="same_kind"))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return _write(self, "Tensor.sub_ (-=)", other, alpha=alpha,
+                      fn=lambda a, b: np.subtract(a, b, out=a, casting="same_kind"))
+
+    def mul_(self, other: Any) -> Tensor:
+        return _write(self, "Tensor.mul_ (*=)", other,
+                      lambda a, b: np.multiply(a, b, out=a, casting="same_kind"))
+
+    def div_(self, other: Any) -> Tensor:
+        return _write(self, "Tensor.div_ (/=)", other,
+                      lambda a, b: np.true_divide(a, b, out=a, casting="same_kind"))
+
+    def zero_(self) -> Tensor:
+        return _write(self, "Tensor.zero_", 0, lambda a, b: np.copyto(a, b))
+
+    def fill_(self, value: Any) -> Tensor:
+        return _write(self, "Tensor.fill_", value,
+                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+
+    def copy_(self, src: Any) -> Tensor:
+        """Write src's values (broadcast to this shape) into this tensor's array."""
+        return _write(self, "Tensor.copy_", src,
+                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
+        lo = min.data if isinstance(min, Tensor) else min
+        hi = max.data if isinstance(max, Tensor) else max
+        return _write(self, "Tensor.clamp_", None,
+                      lambda a, _: np.clip(a, lo, hi, out=a, casting="same_kind"))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """t[index] = value writes into t's array (a leaf that requires grad: under no_grad)."""
+        idx = _index(index)
+
+        def put(a: np.ndarray, v: Any) -> None:
+            src = np.asarray(v)
+            if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):  # a[i] = v truncates
+                raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
+                                "'same_kind'")
+            a[idx] = src
+
+        _write(self, "Tensor.__setitem__ (t[i] = v)", value, put)
+
+    # ---- casts: dtype conversions that stay in the graph (ops/unary.py Cast) ------------
+    # Last in the class body on purpose: `def float` (and int, bool, type) shadow the builtins
+    # for the rest of the class body (not inside methods), so nothing may follow them here.
+    def astype(self, dtype: Any, copy: bool = True) -> Tensor:
+        """NumPy's astype, recorded: the gradient flows back, cast to this tensor's dtype.
+        Always a new tensor (as NumPy), unless copy=False and the dtype is already this one.
+        An integer or bool result needs no gradient (as PyTorch's .long()): a constant."""
+        dt = _dtype(dtype, "astype")
+        if not copy and dt == self.data.dtype:
+            return self
+        return _cast(self, dt, "astype")
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """PyTorch's `to`: t.to(np.float32), t.to("cpu"), t.to(other_tensor), dtype=,
+        device=, copy=. As PyTorch, returns this tensor itself when nothing changes (and
+        copy is False); only the CPU exists here."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.data.dtype
+            elif isinstance(a, (str, Device)):
+                check_device(a, "to")
+            else:
+                try:
+                    dtype = _dtype(a, "to")
+                except TypeError:
+                    check_device(a, "to")
+        if device is not None:
+            check_device(device, "to")
+        if dtype is None:
+            return _cast(self, self.data.dtype, "to") if copy else self
+        return self.astype(dtype, copy=copy)
+
+    def type(self, dtype: Any = None) -> Any:
+        """t.type(np.float32) casts (as astype); t.type() gives the dtype's name."""
+        if dtype is None:
+            return self.data.dtype.name
+        return self.to(dtype)
+
+    def double(self) -> Tensor: return self.to(np.float64)
+    def half(self) -> Tensor: return self.to(np.float16)
+    def long(self) -> Tensor: return self.to(np.int64)
+    def int(self) -> Tensor: return self.to(np.int32)  # PyTorch's int is 32-bit
+    def bool(self) -> Tensor: return self.to(np.bool_)
+    def float(self) -> Tensor: return self.to(np.float32)  # PyTorch's float is float32
+
+
+# ---- helpers of the in-place and cast blocks above ----------------------------------------
+def _dtype(spec: Any, op: str) -> np.dtype:
+    """A NumPy dtype from a dtype, a type (np.float32, float), a name ("float32"), or a
+    PyTorch dtype (torch.float32 is read by its name, without importing torch)."""
+    if isinstance(spec, Tensor):
+        return spec.data.dtype
+    name = str(spec)
+    try:
+        if name.startswith("torch."):
+            return np.dtype(name[6:])
+        return np.dtype(spec)
+    except TypeError:
+        raise TypeError(f"{op}: {spec!r} is not a dtype NumPy knows") from None
+
+
+def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
+    """`t.data`, ready for `op` to write into, or one line saying why it may not be written.
+
+    As PyTorch: a leaf that requires grad may be updated in place only under no_grad() (the
+    optimizer idiom), and an op's result not at all (its graph may have saved that array;
+    PyTorch records such writes, this library refuses them). A write into an array a live
+    graph saved gives the tensor a copy first (engine.writable), so that graph's backward
+    raises instead of using the new values."""
+    grad_mode = engine.is_grad_enabled()
+    if t._ctx is not None:
+        raise RuntimeError(
+            f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
+            "for backward, is not supported; write `x = x - y` (a new tensor) instead"
+        )
+    if grad_mode and t.requires_grad:
+        raise RuntimeError(
+            f"{op}: a leaf Variable that requires grad is being used in an in-place "
+            "operation; update it inside `with tinygrad_dl.no_grad():` (the optimizer idiom), "
+            "or write `w = w - x` for a new tensor"
+        )
+    if grad_mode and isinstance(other, Tensor) and other.requires_grad:
+        raise RuntimeError(
+            f"{op}: the operand requires grad, and an in-place update would not record it; "
+            "write `x = x + y` (a new tensor) instead, or run the update under no_grad()"
+        )
+    return engine.writable(t, op)
+
+
+def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
+    """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
+    NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`."""
+    a = _inplace_target(t, op, other)
+    b = other.data if isinstance(other, Tensor) else other
+    try:
+        fn(a, b if alpha == 1 else alpha * np.asarray(b))
+    except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
+        raise TypeError(f"{op}: {e}") from None
+    except ValueError as e:
+        raise ValueError(f"{op}: {e}") from None
+    return t
+
+
+def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
+    if dt.kind == "f":
+        return Cast.apply(t, dtype=dt)
+    if dt.kind == "c" and t.requires_grad:
+        raise TypeError(f"{op}: cannot cast a tensor that requires grad to {dt}: gradients "
+                        "are for real floating-point tensors; cast t.detach() for a constant")
+    return Tensor(t.data.astype(dt))  # integers and bools carry no gradient (as PyTorch)
 
 
 def _bound(v: Any) -> Any:

@@ -55,6 +55,8 @@ class Conv2d(Function):
             raise ValueError(f"conv2d: bias must have shape ({w.shape[0]},), got {b[0].shape}")
         n, c, _, _ = x.shape
         f, _, kh, kw = w.shape
+        if not kh or not kw:  # an empty window: PyTorch refuses it too
+            raise ValueError(f"conv2d: the kernel must be at least 1x1, got {kh}x{kw}")
         p = padding
         xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
         oh = _out_size(xp.shape[2], kh, stride, "conv2d")

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Function, unbroadcast
+from ..engine import Function, private, unbroadcast
 
-__all__ = ["BroadcastTo", "Concatenate", "Flip", "GetItem", "Pad", "Repeat", "Reshape", "Roll",
-    "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
+__all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat", "Reshape",
+    "Roll", "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
 
 
 class Reshape(Function):
@@ -45,12 +45,14 @@ class GetItem(Function):
     """x[index]; with integer-array indices, duplicates accumulate their gradients."""
 
     def forward(ctx, x, index=None):
-        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        ctx.basic = _is_basic(index)
+        ctx.index = index if ctx.basic else private(index)  # index arrays: our own copy
         return x[index]
 
     def backward(ctx, g):
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
-        if _is_basic(ctx.index):
+        if ctx.basic:
             out[ctx.index] = g
         else:
             np.add.at(out, ctx.index, g)
@@ -94,6 +96,16 @@ class Tap(Function):
         return g
 
 
+class Clone(Function):
+    """A copy of x (PyTorch's clone): writes into either leave the other as it was."""
+
+    def forward(ctx, x):
+        return x.copy()
+
+    def backward(ctx, g):
+        return g
+
+
 class BroadcastTo(Function):
     def forward(ctx, x, shape=()):
         ctx.in_shape = x.shape
@@ -109,7 +121,7 @@ class Repeat(Function):
 
     def forward(ctx, x, repeats=1, axis=None):
         out = np.repeat(x, repeats, axis=axis)
-        ctx.shape, ctx.repeats = x.shape, repeats
+        ctx.shape, ctx.repeats = x.shape, private(repeats)
         ctx.axis = None if axis is None else axis % x.ndim
         return out
 
@@ -139,6 +151,8 @@ class Tile(Function):
         return out
 
     def backward(ctx, g):
+        if not g.size:  # no tiles (a zero rep) or an empty x: nothing flows back
+            return np.zeros(ctx.in_shape, dtype=g.dtype)
         split = []
         for n, total in zip(ctx.shape, g.shape):
             split += [total // n, n]
@@ -147,7 +161,7 @@ class Tile(Function):
 
 class Flip(Function):
     def forward(ctx, x, axis=None):
-        ctx.axis = axis
+        ctx.axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis
         return np.flip(x, axis)
 
     def backward(ctx, g):
@@ -156,7 +170,8 @@ class Flip(Function):
 
 class Roll(Function):
     def forward(ctx, x, shift=0, axis=None):
-        ctx.shift, ctx.axis = shift, axis
+        ctx.shift = private(shift)
+        ctx.axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis
         return np.roll(x, shift, axis)
 
     def backward(ctx, g):

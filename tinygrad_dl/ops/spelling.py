@@ -103,13 +103,6 @@ def transpose_axes(op: str, ndim: int, axes: tuple[Any, ...]) -> tuple[Any, ...]
     return perm
 
 
-def cpu_only(device: Any) -> None:
-    """Constructors take PyTorch's device= and accept only the CPU (all this library has)."""
-    if device is not None and str(getattr(device, "type", device)).split(":")[0] != "cpu":
-        raise ValueError(f"device={device!r}: tinygrad_dl runs on the CPU only (NumPy); pass "
-                         "device='cpu' or leave it out")
-
-
 def sort_order(a: np.ndarray, axis: int | None, descending: bool) -> np.ndarray:
     """Stable sort order along axis (None: flattened). Descending is the ascending order of
     the reversed array, reversed: equal values keep their order and NaN (the largest, as in

@@ -12,9 +12,10 @@ import numpy as np
 
 from ..engine import Function
 
-__all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Ceil", "Cos", "Cosh",
-    "ELU", "Exp2", "Expm1", "Floor", "GELU", "LeakyReLU", "Log10", "Log1p", "Log2", "NanToNum",
-    "Reciprocal", "Round", "SiLU", "Sign", "Sin", "Sinc", "Sinh", "Softplus", "Square", "Tan"]
+__all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "Ceil", "Cos",
+    "Cosh", "ELU", "Exp2", "Expm1", "Floor", "GELU", "LeakyReLU", "Log10", "Log1p", "Log2",
+    "NanToNum", "Reciprocal", "Round", "SiLU", "Sign", "Sin", "Sinc", "Sinh", "Softplus",
+    "Square", "Tan"]
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
@@ -221,7 +222,7 @@ class ELU(Function):
 
     def backward(ctx, g):
         x, out = ctx.saved
-        return np.where(x > 0, g, g * (out + ctx.alpha))
+        return np.where(x <= 0, g * (out + ctx.alpha), g)  # a NaN passes g on (PyTorch)
 
 
 _GELU_C = float(np.sqrt(2.0 / np.pi))
@@ -313,3 +314,21 @@ class NanToNum(Function):
 
     def backward(ctx, g):
         return g * np.isfinite(ctx.saved[0])
+
+
+# ---- dtype -------------------------------------------------------------------------------
+class Cast(Function):
+    """x.astype(dtype), differentiable: the gradient is cast back to x's dtype. Always a new
+    array (NumPy's astype copies), so the result never aliases x."""
+
+    prepare_reads_values = False
+
+    def forward(ctx, x, dtype=None):
+        ctx.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def prepare(ctx, x, dtype=None):
+        ctx.in_dtype = x.dtype
+
+    def backward(ctx, g):
+        return g.astype(ctx.in_dtype, copy=False)

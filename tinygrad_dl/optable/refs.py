@@ -109,3 +109,23 @@ def _einsum_ref(*a: np.ndarray, spec: str = "", subs: tuple = ()) -> np.ndarray:
 def _c(*shapes: tuple[int, ...], domain: Domain = REAL, **kwargs: Any) -> Case:
     return Case(tuple(shapes), kwargs, domain)
 
+
+
+def _reduced(loss: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    return {"mean": loss.mean(), "sum": loss.sum(), "none": loss}[reduction]
+
+
+def _mse_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    return _reduced((x - y) ** 2, reduction)
+
+
+def _l1_call(x: Tensor, y: Tensor, **kw: Any) -> Tensor:
+    return F.l1_loss(x, y + 7.0, **kw)  # |x - y| kept away from its kink at 0
+
+
+def _l1_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    return _reduced(np.abs(x - y - 7.0), reduction)
+
+
+def _bce_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    return _reduced((1 - y) * x + np.logaddexp(0, -x), reduction)

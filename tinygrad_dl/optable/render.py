@@ -31,9 +31,10 @@ def _row(op: OpInfo) -> str:
             f"{_cell(written)} | {_text(grad)} |")
 
 
-def render_markdown() -> str:
-    """The docs' op page: one table per group, one row per op, from this table."""
-    lines = [
+def render_markdown(title: bool = True) -> str:
+    """The docs' op page: one table per group, one row per op, from the op table (without
+    its "# Ops" title and first paragraph when `title` is False, to sit inside a page)."""
+    lines = [] if not title else [
         "# Ops", "",
         "Every op of tinygrad_dl, generated from the op table (`tinygrad_dl/optable/table.py`). "
         "`tg` is `tinygrad_dl`, `F` is `tinygrad_dl.functional`, `x` a Tensor. Every op broadcasts "
@@ -41,14 +42,15 @@ def render_markdown() -> str:
         "the tensor's dtype. Every axis argument is spelled `axis=` (NumPy) or `dim=` "
         "(PyTorch), `keepdims=` or `keepdim=`; both at once is an error. Functions take "
         "`out=` (a Tensor to write the result into, outside gradient recording).", ""]
+    level = "##" if title else "###"
     groups = dict.fromkeys(op.group for op in ALL)
     for group in groups:
-        lines += [f"## {group}", "",
+        lines += [f"{level} {group}", "",
                   "| Op | What | NumPy | PyTorch | Method / syntax | Gradient |",
                   "|---|---|---|---|---|---|"]
         lines += [_row(op) for op in ALL if op.group == group]
         lines.append("")
-    lines += ["## dtype names", "",
+    lines += [f"{level} dtype names", "",
               ", ".join(f"`tg.{n}` ({np.dtype(t).name})" for n, t in DTYPES.items()), ""]
     return "\n".join(lines)
 

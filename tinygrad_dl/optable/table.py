@@ -14,6 +14,7 @@ from ..tensor import Tensor, as_tensor
 from .refs import (
     _EINSUMS,
     _SUBLISTS,
+    _bce_ref,
     _bn_call,
     _bn_ref,
     _c,
@@ -24,8 +25,11 @@ from .refs import (
     _einsum_ref,
     _gelu_ref,
     _joined,
+    _l1_call,
+    _l1_ref,
     _listed,
     _log_softmax_ref,
+    _mse_ref,
     _ref_joined,
     _rnn_ref,
     _sigmoid_ref,
@@ -49,10 +53,11 @@ from .spec import (
 )
 
 # ---- the table --------------------------------------------------------------------------------
-ARITH, MATH, ACT, BIN, RED, SORT, LINALG, SHAPE, JOIN, NN, CMP, NEW = (
+ARITH, MATH, ACT, BIN, RED, SORT, LINALG, SHAPE, JOIN, NN, CMP, COPY, INPLACE, NEW = (
     "Arithmetic", "Elementwise math", "Activations", "Binary elementwise", "Reductions",
     "Sorting and gathering", "Linear algebra", "Shape", "Joining and splitting",
-    "Neural-network functions", "Comparisons", "Constructors")
+    "Neural-network functions", "Comparisons", "Copies and casts", "In place (no graph)",
+    "Constructors")
 
 
 def _unary(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] = (),
@@ -80,9 +85,10 @@ def _reduction(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] 
                   numpy=kw.pop("numpy", (name,)), torch=torch, ref=ref, sample=sample, **kw)
 
 
-def _compare(name: str, dunder: str, ref: Any, torch: tuple[str, ...], sym: str) -> OpInfo:
+def _compare(name: str, numpy: str, dunder: str, ref: Any, torch: tuple[str, ...],
+             sym: str) -> OpInfo:
     return OpInfo(name, "NumPy's comparison (no graph)", f"x {sym} y elementwise: a constant "
-                  "bool tensor, for where() and masks", CMP, methods=(dunder,), numpy=(name,),
+                  "bool tensor, for where() and masks", CMP, methods=(dunder,), numpy=(numpy,),
                   torch=torch, syntax=(f"x {sym} y",), tensors=2, ref=ref,
                   sample=Elementwise((REAL, REAL)), no_grad="a constant bool tensor",
                   float32=False)
@@ -95,16 +101,19 @@ _OPS: tuple[OpInfo, ...] = (
     # ---- arithmetic -------------------------------------------------------------------------
     _binary("add", ops.Add, np.add, "x + y", ("add",), group=ARITH,
             methods=("__add__", "__radd__", "add"), syntax=("a + b", "2 + x", "arr + x")),
-    _binary("subtract", ops.Sub, np.subtract, "x - y", ("sub", "subtract"), group=ARITH,
+    _binary("sub", ops.Sub, np.subtract, "x - y", ("sub", "subtract"), group=ARITH,
+            numpy=("subtract",),
             methods=("__sub__", "__rsub__", "sub", "subtract"), syntax=("a - b",)),
-    _binary("multiply", ops.Mul, np.multiply, "x * y", ("mul", "multiply"), group=ARITH,
+    _binary("mul", ops.Mul, np.multiply, "x * y", ("mul", "multiply"), group=ARITH,
+            numpy=("multiply",),
             methods=("__mul__", "__rmul__", "mul", "multiply"), syntax=("a * b",)),
-    _binary("divide", ops.Div, np.divide, "x / y", ("div", "divide", "true_divide"),
+    _binary("div", ops.Div, np.divide, "x / y", ("div", "divide", "true_divide"),
             (REAL, NONZERO), group=ARITH, numpy=("divide", "true_divide"),
             methods=("__truediv__", "__rtruediv__", "div", "divide", "true_divide"),
             syntax=("a / b",), grad="needs y != 0"),
-    _binary("power", ops.Pow, np.power, "x ** p (p a tensor or a constant)", ("pow",),
-            (POSITIVE, Domain(-2.0, 2.0)), group=ARITH, methods=("__pow__", "__rpow__", "pow"),
+    _binary("pow", ops.Pow, np.power, "x ** p (p a tensor or a constant)", ("pow",),
+            (POSITIVE, Domain(-2.0, 2.0)), group=ARITH, numpy=("power",),
+            methods=("__pow__", "__rpow__", "pow"),
             syntax=("x ** 2", "2 ** x"), grad="d/dp = x**p log x needs x > 0; d/dx of x**0 "
             "is 0, even at 0"),
     _binary("mod", ops.Mod, np.mod, "x mod y with the sign of y (Python's %)", ("remainder",),
@@ -112,8 +121,8 @@ _OPS: tuple[OpInfo, ...] = (
                                                               "remainder"),
             syntax=("x % y",), sample=Drawn("mod"), grad="d/dx = 1, d/dy = -floor(x/y); jumps "
             "where x/y is an integer"),
-    _unary("negative", ops.Neg, np.negative, "-x", ("neg", "negative"), group=ARITH,
-           methods=("__neg__", "neg", "negative"), syntax=("-x",)),
+    _unary("neg", ops.Neg, np.negative, "-x", ("neg", "negative"), group=ARITH,
+           numpy=("negative",), methods=("__neg__", "neg", "negative"), syntax=("-x",)),
     _unary("abs", ops.Abs, np.abs, "|x|", ("abs", "absolute"), KINK0, group=ARITH,
            numpy=("abs", "absolute"), methods=("__abs__", "abs", "absolute"),
            syntax=("abs(x)",), grad="0 at x = 0"),
@@ -250,7 +259,7 @@ _OPS: tuple[OpInfo, ...] = (
     _reduction("var", ops.Var, np.var, "variance (ddof=0: the population variance)", ("var",),
                differs="with dim=/correction=/unbiased=, PyTorch's default correction=1 "
                "(unbiased)"),
-    _reduction("std", "sqrt of var", np.std, "standard deviation, sqrt(var)", ("std",),
+    _reduction("std", ops.Std, np.std, "standard deviation, sqrt(var), one op", ("std",),
                Reduction(DISTINCT, min_count=2), grad="needs a nonzero spread",
                differs="as var"),
     _reduction("max", ops.Max, np.max, "max over axis", ("max",), Reduction(DISTINCT),
@@ -352,11 +361,12 @@ _OPS: tuple[OpInfo, ...] = (
                                        _c((3, 2), (3, 2), axis=0)))),
     # ---- shape ----------------------------------------------------------------------------------
     OpInfo("reshape", ops.Reshape, "the same values in a new shape (-1: inferred)", SHAPE,
-           methods=("reshape",), numpy=("reshape",), torch=("reshape",),
+           methods=("reshape", "view", "view_as", "reshape_as"), numpy=("reshape",),
+           torch=("reshape",),
            call=lambda t, shape=(): t.reshape(shape), ref=lambda a, shape=(): a.reshape(shape),
            sample=Drawn("reshape")),
     OpInfo("transpose", ops.Transpose, "axes permuted (none given: reversed)", SHAPE,
-           methods=("transpose", "T"), numpy=("transpose",), torch=("transpose",),
+           methods=("transpose", "T", "t"), numpy=("transpose",), torch=("transpose",),
            syntax=("x.T",), call=lambda t, axes=None: t.transpose() if axes is None else
            t.transpose(axes), ref=np.transpose, sample=Drawn("transpose"),
            differs="transpose(dim0, dim1) of a tensor that is not 2-D swaps two axes "
@@ -493,6 +503,27 @@ _OPS: tuple[OpInfo, ...] = (
            sample=Cases((_c((4, 3)), _c((3, 5), reduction="sum"),
                          _c((2, 3), reduction="none"))),
            grad="(softmax(z) sum Y - Y) / n"),
+    OpInfo("one_hot", "NumPy", "class indices (n,) -> one-hot rows (n, K), a NumPy array", NN,
+           F=("one_hot",), function=F.one_hot, sample=None,
+           no_grad="a NumPy array of constants", float32=False),
+    OpInfo("linear", ops.Linear, "x W^T + b (PyTorch's F.linear; W is (out, in)), one op", NN,
+           F=("linear",), function=F.linear, tensors=3,
+           ref=lambda x, w, b: x @ w.T + b, sample=Cases((_c((4, 3), (2, 3), (2,)),
+                                                          _c((2, 5, 3), (4, 3), (4,))))),
+    OpInfo("mse_loss", "sub, square, mean", "(input - target)^2, reduced", NN,
+           F=("mse_loss",), function=F.mse_loss, tensors=2, ref=_mse_ref,
+           sample=Cases((_c((3, 2), (3, 2)), _c((4,), (4,), reduction="sum"),
+                         _c((2, 2), (2, 2), reduction="none")))),
+    OpInfo("l1_loss", "sub, abs, mean", "|input - target|, reduced", NN, F=("l1_loss",),
+           function=F.l1_loss, tensors=2, call=_l1_call, ref=_l1_ref,
+           sample=Cases((_c((3, 2), (3, 2)), _c((4,), (4,), reduction="sum"))),
+           grad="0 where input = target (as abs)"),
+    OpInfo("binary_cross_entropy_with_logits", "softplus composition", "binary cross-entropy "
+           "from logits and targets in [0, 1] (pos_weight=, weight=)", NN,
+           F=("binary_cross_entropy_with_logits",),
+           function=F.binary_cross_entropy_with_logits, tensors=2, ref=_bce_ref,
+           sample=Cases((_c((3, 2), (3, 2), domain=Domain(0.05, 0.95)),
+                         _c((4,), (4,), domain=Domain(0.05, 0.95), reduction="sum")))),
     OpInfo("conv2d", ops.Conv2d, "2-D cross-correlation, NCHW (im2col + one matrix product)",
            NN, F=("conv2d",), function=F.conv2d, tensors=3,
            sample=Cases((_c((2, 2, 3, 3), (2, 2, 2, 2), (2,), padding=1),
@@ -518,13 +549,38 @@ _OPS: tuple[OpInfo, ...] = (
            "node: the L2 penalty)", NN, F=("sum_of_squares",), function=F.sum_of_squares,
            tensors=2, ref=lambda *a, scale=1.0: scale * sum((x**2).sum() for x in a),
            sample=Cases((_c((2, 3), (3,), scale=0.5),)), grad="2 scale x"),
+    # ---- copies and casts (ops/shape.py Clone, ops/unary.py Cast) -------------------------------
+    OpInfo("clone", ops.Clone, "a copy that keeps the gradient flowing", COPY, methods=("clone",),
+           numpy=("copy",), torch=("clone",), ref=np.copy),
+    OpInfo("detach", "a constant Tensor on the same array", "the values, cut from the graph",
+           COPY, methods=("detach",), torch=("detach",), ref=lambda a: a,
+           no_grad="a constant: it cuts the graph", float32=False),
+    OpInfo("astype", ops.Cast, "a copy in another dtype, on the graph (float results pass the "
+           "gradient back, cast to x's dtype; integer and bool results are constants)", COPY,
+           methods=("astype", "to", "type", "double", "float", "half", "long", "int", "bool"),
+           numpy=("astype",), call=lambda t: t.astype(t.dtype),
+           ref=lambda a: a.astype(a.dtype), grad="cast back to the input's dtype",
+           differs="x.float() is float32 and x.int() int32, as in PyTorch; x.type() with no "
+           "dtype gives the dtype's name"),
+    # ---- in place: writes into the tensor's array, no graph (trust-ops' semantics) ---------------
+    *(OpInfo(name, "a write into the array", doc, INPLACE, methods=(name,), syntax=syntax,
+             sample=None, no_grad="writes in place: no graph (refused where a gradient needs "
+             "the old values; see Trustworthy gradients)", float32=False)
+      for name, doc, syntax in (
+          ("add_", "x += alpha * y", ("x += y",)), ("sub_", "x -= alpha * y", ("x -= y",)),
+          ("mul_", "x *= y", ("x *= y",)), ("div_", "x /= y", ("x /= y",)),
+          ("zero_", "x = 0", ()), ("fill_", "x = value", ()),
+          ("copy_", "x = src (broadcast)", ()), ("clamp_", "x = clamp(x, min, max)", ()))),
+    OpInfo("setitem", "a write into the array", "x[index] = value", INPLACE,
+           methods=("__setitem__",), syntax=("x[i] = v",), sample=None,
+           no_grad="writes in place: no graph", float32=False),
     # ---- comparisons --------------------------------------------------------------------------
-    _compare("less", "__lt__", np.less, ("lt", "less"), "<"),
-    _compare("less_equal", "__le__", np.less_equal, ("le", "less_equal"), "<="),
-    _compare("greater", "__gt__", np.greater, ("gt", "greater"), ">"),
-    _compare("greater_equal", "__ge__", np.greater_equal, ("ge", "greater_equal"), ">="),
-    _compare("equal", "__eq__", np.equal, ("eq",), "=="),
-    _compare("not_equal", "__ne__", np.not_equal, ("ne", "not_equal"), "!="),
+    _compare("lt", "less", "__lt__", np.less, ("lt", "less"), "<"),
+    _compare("le", "less_equal", "__le__", np.less_equal, ("le", "less_equal"), "<="),
+    _compare("gt", "greater", "__gt__", np.greater, ("gt", "greater"), ">"),
+    _compare("ge", "greater_equal", "__ge__", np.greater_equal, ("ge", "greater_equal"), ">="),
+    _compare("eq", "equal", "__eq__", np.equal, ("eq",), "=="),
+    _compare("ne", "not_equal", "__ne__", np.not_equal, ("ne", "not_equal"), "!="),
 )
 
 # ---- constructors: leaves, no inputs to differentiate (tests/test_ops.py checks their values)
@@ -586,8 +642,9 @@ DTYPES: dict[str, Any] = {
 # Tensor's public members that are not ops (introspection, conversion, autograd, constructors)
 NOT_OPS = frozenset({
     "data", "grad", "requires_grad", "name", "shape", "dtype", "ndim", "size", "is_leaf",
-    "numpy", "item", "tolist", "detach", "astype", "zero_grad", "retain_grad", "backward",
-    "draw", "zeros", "ones", "randn",
+    "numpy", "item", "tolist", "zero_grad", "retain_grad", "backward", "draw", "zeros", "ones",
+    "randn", "numel", "nelement", "dim", "ndimension", "cpu", "cuda", "device", "is_cuda",
+    "grad_fn", "requires_grad_",
 })
 
 

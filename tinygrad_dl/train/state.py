@@ -36,7 +36,7 @@ __all__ = ["STATE_FILE", "StopFlag", "TrainingInterrupted", "load_train_state",
            "restore_generators", "save_train_state"]
 
 FORMAT = "tinygrad_dl.train_state"
-VERSION = 1
+VERSION = 2  # 2: Linear.W (and its optimizer state) is (out, in); version 1 held (in, out)
 STATE_FILE = "train_state.npz"
 
 
@@ -152,6 +152,10 @@ def load_train_state(path: str | os.PathLike[str]) -> dict[str, Any]:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["__meta__"]))
             arrays = {k: z[k] for k in z.files if k != "__meta__"}
+        if meta.get("format") == FORMAT and meta.get("version") == 1:
+            raise ValueError("written by a tinygrad_dl whose Linear.W was (in, out), before it "
+                             "became (out, in): resuming would mix the layouts; start the run "
+                             "afresh")
         if meta.get("format") != FORMAT or meta.get("version") != VERSION:
             raise ValueError(f"format {meta.get('format')!r} version {meta.get('version')!r}")
         part = _split(arrays)
