@@ -207,10 +207,7 @@ def run_training(
             sizes = {"train": len(ds.y_train), "val": _len(ds.y_val), "test": _len(ds.y_test)}
         if state is not None:
             _check_same_data(state["run"], sizes, resume)
-            net.load_state_dict(state["model"])
-            opt.load_state_dict(state["optim"])
-            restore_generators(net, state["generators"])
-            hist = state["history"]
+            hist = _restore(state, net, opt, sizes, stage / STATE_FILE)
             t0 -= state["run"].get("seconds", 0.0)
         run_info["sizes"] = hist.meta["sizes"] = sizes
 
@@ -284,6 +281,31 @@ def _resumed_args(run: dict[str, Any], model: str, params: dict[str, Any] | None
     data = data if data is not None else run["data"]
     text = text if text is not None else run["text"]
     return model, dict(run["params"]), int(run["seed"]), data, text
+
+
+def _restore(state: dict[str, Any], net: Any, opt: Optimizer, sizes: dict[str, int],
+             path: Path) -> History:
+    """Load a checked training state into the freshly built model and optimizer; whatever does
+    not fit them (shapes, counts, a data order or hidden state of the wrong size) is one
+    ValueError naming the file."""
+    try:
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optim"])
+        restore_generators(net, state["generators"])
+        loop, n = state["loop"], sizes.get("train")
+        order = loop.get("order")
+        if order is not None and (order.dtype.kind not in "iu" or order.shape != (n,) or (
+                n and (order.min() < 0 or order.max() >= n))):
+            raise ValueError(f"its data order is not a permutation of the {n} training images")
+        if "h" in loop and loop["h"].shape != net.b.data.shape:
+            raise ValueError(f"its hidden state has shape {loop['h'].shape}")
+        for k in ("start", "seen"):
+            if n is not None and loop.get(k, 0) > n:
+                raise ValueError(f"its position {k}={loop[k]} is past the {n} training images")
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+        raise ValueError(f"{path}: does not fit the {state['run']['model']} it was saved with "
+                         f"({e})"[:600]) from None
+    return state["history"]
 
 
 def _check_same_data(run: dict[str, Any], sizes: dict[str, int], where: Any) -> None:
