@@ -95,7 +95,7 @@ def _mutate(data: bytes, rng: np.random.Generator) -> bytes:
         if not b:
             break
         i = int(rng.integers(0, len(b)))
-        op = int(rng.integers(0, 7))
+        op = int(rng.integers(0, 8))
         if op == 0:
             b[i] ^= 1 << int(rng.integers(0, 8))
         elif op == 1:
@@ -110,14 +110,29 @@ def _mutate(data: bytes, rng: np.random.Generator) -> bytes:
         elif op == 5:
             j = int(rng.integers(i, min(len(b), i + 64) + 1))
             b[i:i] = b[i:j] * int(rng.integers(1, 4))
-        else:
+        elif op == 6:
             del b[i:]
+        else:  # a nesting-depth run: tuples of tuples, lists of lists, MARKs (issue 20)
+            n = int(rng.choice([100, 10_000, 300_000]))
+            run = [b")" + b"\x85" * n, b"]" * n, b"(" * n, b"}" * n, b"(]" * n + b"e" * n]
+            b[i:i] = run[int(rng.integers(0, len(run)))]
     return bytes(b)
+
+
+def _nested_batch_bytes() -> bytes:
+    """A valid batch with an extra entry nested 12 deep: mutations push it past the limit."""
+    d = pickle.loads(_batch_bytes(2))
+    v: object = [1]
+    for _ in range(11):
+        v = (v,)
+    d[b"extra"] = v
+    return pickle.dumps(d, protocol=2)
 
 
 def test_fuzzed_batch_files_never_crash(tmp_path: Path) -> None:
     seeds = [_batch_bytes(p) for p in (2, 3, 4, 5)] + [_batch_bytes(2, labels_as_array=True),
-                                                       _batch_bytes(5, labels_as_array=True)]
+                                                       _batch_bytes(5, labels_as_array=True),
+                                                       _nested_batch_bytes()]
     files = []
     for i in range(N_FUZZ):
         rng = np.random.default_rng(i)
@@ -163,6 +178,16 @@ CRAFTED = {
     "code_execution": b"\x80\x02cos\nsystem\n" + _p(("echo pwned",)) + b"R.",
     "bytes_with_args": b"\x80\x02c__builtin__\nbytes\n" + _p((10**9,)) + b"R.",
     "huge_binbytes8": b"\x80\x04\x8e" + (1 << 40).to_bytes(8, "little") + b"x.",
+    # issue 20: a dict key nested 10**6 deep (1 MB): hashing it recursed in C -> SIGSEGV
+    "tuple_key_1e6": b"\x80\x02}" + b")" + b"\x85" * 10**6 + b"K\x01s.",
+    # depths 10**4..10**5 gave a RecursionError whose message did not name the file
+    "tuple_key_3e4": b"\x80\x02}" + b")" + b"\x85" * 30_000 + b"K\x01s.",
+    # the same through a protocol-4 FROZENSET (its items are hashed when it is built)
+    "frozenset_1e6": b"\x80\x04(" + b")" + b"\x85" * 10**6 + b"\x91.",
+    "nested_values": b"\x80\x02}X\x04\x00\x00\x00data" + b")" + b"\x85" * 100_000 + b"s.",
+    "nested_lists": b"\x80\x02}X\x06\x00\x00\x00labels" + b"(]" * 100_000 + b"e" * 100_000
+                    + b"s.",
+    "int_key": b"\x80\x02}K\x01K\x02s.",
 }
 
 
