@@ -6,8 +6,11 @@ No imports from the project, so every layer (checkpoint, training, search) may u
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import math
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,8 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes 0600 files; what we write is the user's, with their umask (0644 usually)
+        os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as f:
             if isinstance(data, str):
                 f.write(data.encode("utf-8"))
@@ -45,6 +50,20 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
         raise
 
 
+def umask() -> int:
+    """The process's umask, read without changing it (Linux: /proc; elsewhere set and reset)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
     """Rename a finished file or folder `src` over `dst` (same file system) and fsync the
     folder, so the rename itself survives a crash: what `dst` names is old or new, never half."""
@@ -52,6 +71,31 @@ def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
     os.replace(src, dst)
     _fsync_dir(dst.parent)
     return dst
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def exchange(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Swap two existing paths (folders) in one atomic step, so that at every instant each name
+    holds one of the two, whole (Linux renameat2 RENAME_EXCHANGE). False where this OS or file
+    system cannot: the caller falls back to two renames (and a recovery for the gap between)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # glibc < 2.28, musl without it
+        return False
+    at_fdcwd = -100
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc != 0:
+        err = ctypes.get_errno()
+        if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            return False
+        raise OSError(err, os.strerror(err), str(b))
+    _fsync_dir(Path(b).parent)
+    return True
 
 
 def _fsync_dir(d: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
+from tinygrad_dl.train.outdir import RunFinished
 from tinygrad_dl.train.state import StopFlag, TrainingInterrupted
 
 from .args import (
@@ -164,6 +165,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ninterrupted at epoch {e.epoch} step {e.step}; resume with: tinygrad-dl "
               f"train {args.model} --resume {out}", file=sys.stderr, flush=True)
         return 130
+    except RunFinished as e:
+        print(e, file=sys.stderr)
+        return 0
     print(summary(res, out))
     return 0
 

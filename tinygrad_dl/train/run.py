@@ -25,7 +25,7 @@ from tinygrad_dl.optim import SGD, AdaGrad, Adam, ConstantLR, CyclicLR, Optimize
 from .guard import NonFiniteLossError
 from .history import History
 from .loop import evaluate, fit
-from .outdir import commit_out, prepare_out
+from .outdir import commit_out, lock_out, prepare_out
 from .outputs import write_outputs
 from .rnn_loop import fit_rnn
 from .settings import ran_settings
@@ -153,6 +153,21 @@ def run_training(
     jit=False trains eagerly instead of replaying the recorded step (tinygrad_dl.jit; the
     numbers are the same).
     """
+    where = resume if resume is not None else out
+    kw = dict(data=data, text=text, seed=seed, out=out, progress=progress, print_fn=print_fn,
+              jit=jit, resume=resume, checkpoint_every=checkpoint_every, stop=stop)
+    if where is None:
+        return _run(model, params, **kw)
+    if resume is None:
+        resolve_params(model, params)  # bad settings are refused before --out is touched
+    with lock_out(where):  # one run at a time on one --out
+        return _run(model, params, **kw)
+
+
+def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, seed: int,
+         out: str | os.PathLike[str] | None, progress: bool, print_fn: Any, jit: bool,
+         resume: str | os.PathLike[str] | None, checkpoint_every: int | None,
+         stop: Any) -> TrainResult:
     notes: list[str] = []
     state = None
     if resume is not None:
