@@ -24,11 +24,15 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
     `data` is text (written as UTF-8), bytes, or a callable `write(f)` that writes into the open
     binary file (e.g. `lambda f: np.savez(f, **arrays)`). A temp file in the same folder is
     written, flushed and fsynced, os.replace'd over `path`, then the folder is fsynced so the
-    rename itself is durable. The parent folder is created if needed.
+    rename itself is durable. The parent folder is created if needed. The file gets the user's
+    umask (0644 by default). An OSError (a full disk, a read-only file system) names `path`.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path)) from None
     try:
         # mkstemp makes 0600 files; what we write is the user's, with their umask (0644 usually)
         os.fchmod(fd, 0o666 & ~umask())
@@ -42,12 +46,22 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
             f.flush()
             os.fsync(f.fileno())
         return replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:  # gone, or the file system went read-only
             pass
+        if isinstance(e, OSError) and not e.filename:  # write/fsync errors name no file
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
+
+
+def write_error(e: OSError, where: Any = None) -> str:
+    """An OSError while writing as one line: the path, the OS's words and the errno's name,
+    e.g. "cannot write runs/a/model.npz: No space left on device (ENOSPC)"."""
+    name = errno.errorcode.get(e.errno or 0, "")
+    path = e.filename or where or "the output folder"
+    return f"cannot write {path}: {e.strerror or e}" + (f" ({name})" if name else "")
 
 
 def umask() -> int:

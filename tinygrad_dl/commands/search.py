@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tinygrad_dl.files import write_error
 from tinygrad_dl.models import MODELS
 from tinygrad_dl.search import (
     PARAMS,
@@ -159,6 +160,12 @@ def run(args: argparse.Namespace) -> int:
             plot=not args.no_plot, retries=args.retries,
             log=lambda line: print(line, file=sys.stderr),
         )
+    except OSError as e:  # a full disk, a read-only folder: what was saved stays
+        if isinstance(e, FileNotFoundError):
+            raise
+        print(f"tinygrad-dl search: error: {write_error(e, out)}; finished trials are saved in "
+              f"{out}: once it is fixed, run the same command again to resume", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as e:
         why = "terminated" if isinstance(e, _Terminated) else "interrupted"
         print(f"\nsearch {why}: finished trials are saved in {out}; run the same command "
