@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tinygrad_dl.files import write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
-from tinygrad_dl.files import write_error
 from tinygrad_dl.train.outdir import RunFinished, stage_dir
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
