@@ -22,6 +22,7 @@ from tinygrad_dl.search import (
     resolve_data,
     run_search,
 )
+from tinygrad_dl.search.cluster import ClusterLost
 from tinygrad_dl.search.space import check_fixed
 
 from .args import int_list, nonneg_float, nonneg_int, positive_int, seed
@@ -160,6 +161,9 @@ def run(args: argparse.Namespace) -> int:
             plot=not args.no_plot, retries=args.retries,
             log=lambda line: print(line, file=sys.stderr),
         )
+    except ClusterLost as e:  # not a trial's failure: the unfinished trials run on resume
+        print(f"tinygrad-dl search: error: {e}", file=sys.stderr)
+        return 1
     except OSError as e:  # a full disk, a read-only folder: what was saved stays
         if isinstance(e, FileNotFoundError):
             raise
