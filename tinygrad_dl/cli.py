@@ -16,6 +16,7 @@ import importlib
 import platform
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -85,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = _chosen(argv) or "tinygrad-dl"
     try:
         # from here on Ctrl-C is a KeyboardInterrupt this function turns into one line
-        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         parser = build_parser(only=_chosen(argv) or "")
         args = parser.parse_args(argv)
