@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from . import __version__
+from .files import write_error
 
 # the commands, in --help's order, with their one-line summaries (the modules load on use)
 COMMANDS: dict[str, str] = {
@@ -101,8 +102,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"tinygrad-dl {args.command}: error: {e}", file=sys.stderr)
             return 2
         except OSError as e:  # a full disk or a read-only folder while writing
-            from .files import write_error
-
             print(f"tinygrad-dl {args.command}: error: {write_error(e)}", file=sys.stderr)
             return 1
     except KeyboardInterrupt:  # Ctrl-C where a command does not save anything (e.g. startup)
