@@ -91,13 +91,15 @@ def test_torch_dtypes_are_read_by_name() -> None:
     w = Tensor(np.ones(2), requires_grad=True)
     assert w.to(torch.float32).dtype == np.float32
     assert w.to(torch.device("cpu")) is w
-    with pytest.raises(ValueError, match="runs on the CPU with NumPy"):
+    with pytest.raises(RuntimeError, match="runs on the CPU"):
         w.to(torch.device("meta"))
 
 
 @pytest.mark.parametrize("bad", ["cuda", "cuda:0", "mps", "flaot32"])
 def test_to_refuses_other_devices_in_one_line(bad: str) -> None:
-    with pytest.raises(ValueError, match="tinygrad_dl runs on the CPU with NumPy") as e:
+    # a device that does not exist here: RuntimeError (tinygrad_dl.device.check_device); a
+    # string that is neither a dtype nor a device: ValueError
+    with pytest.raises((RuntimeError, ValueError), match="tinygrad_dl runs on the CPU") as e:
         Tensor(np.ones(2)).to(bad)
     assert "\n" not in str(e.value)
 

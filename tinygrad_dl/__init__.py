@@ -5,6 +5,21 @@ Every op is reachable here under its NumPy and PyTorch names (`tg.exp`, `tg.cat`
 dtype names (`tg.float32`, `tg.float`, `tg.long`, ...).
 """
 
+import os as _os
+import signal as _signal
+import sys as _sys
+
+if _os.path.basename(_sys.argv[0] if _sys.argv else "").startswith("tinygrad-dl"):
+    # The `tinygrad-dl` program: Ctrl-C while its modules load (seconds on a busy machine) is
+    # one line and exit 130, not a 30-line traceback; nothing is open yet, so nothing is lost.
+    # `cli.main` replaces this handler before it parses the command line.
+    def _interrupted(signum: int, frame: object) -> None:
+        _os.write(2, b"\ntinygrad-dl: interrupted\n")
+        _os._exit(130)
+
+    if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+        _signal.signal(_signal.SIGINT, _interrupted)
+
 import builtins
 import os
 from collections.abc import Mapping

@@ -25,6 +25,21 @@ from typing import Any
 import numpy as np
 
 
+def _own(e: BaseException) -> bool:
+    """Whether an op raised `e` itself (a `raise` statement in an op's Python code: its message
+    names the op already), rather than NumPy under it (broadcasting, reshape, matmul, stack
+    errors: Function.apply adds the op and the input shapes to those)."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("numpy"):
+        return False  # NumPy's Python code (np.stack's "all input arrays must have ...")
+    line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).lstrip()
+    return line.startswith("raise ")
+
+
 class _ThreadState(threading.local):
     grad_enabled = True  # record ops for backward?
     scope: str | None = None  # innermost name_scope, "layers.0/t=3"; recorded on each op
@@ -197,7 +212,9 @@ class Function:
                 ctx.needs_input_grad = needs = [t.requires_grad for t in inputs]
                 data = ctx.forward(*[t.data for t in inputs], **params)
         except ValueError as e:
-            shapes = " and ".join(str(t.data.shape) for t in inputs)
+            if _own(e):  # the op's own message ("cross_entropy: labels must be ..."): as is
+                raise
+            shapes = " and ".join(str(t.data.shape) for t in inputs)  # NumPy's, e.g. broadcasting
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
         out = type(inputs[0])(data)
         if _state.anomaly:  # off: this one flag read is the whole cost

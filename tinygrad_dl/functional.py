@@ -455,10 +455,17 @@ def einsum(subscripts: Any, *operands: Any) -> Tensor:
     NumPy's sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) and torch's list of operands
     einsum("ij,jk", [a, b]) too. The axes "..." stands for must have equal lengths (no
     broadcasting of length-1 axes)."""
-    if not isinstance(subscripts, str):
+    if not isinstance(subscripts, str) and operands and isinstance(operands[0], (list, tuple)):
         subscripts, operands = sublist_subscripts((subscripts, *operands))
     elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: the subscripts must be a str such as 'ij,jk->ik' (or NumPy's "
+                        f"sublists), got {type(subscripts).__name__} {subscripts!r:.40}")
+    if not subscripts.isascii() or any(not (c.isalpha() or c in ",.-> ") for c in subscripts):
+        bad = next(c for c in subscripts if not (c.isascii() and (c.isalpha() or c in ",.-> ")))
+        raise ValueError(f"einsum: subscript {bad!r} in {subscripts!r:.60}: use ASCII letters, "
+                         "',', '->' and '...'")
     if not operands:
         raise ValueError("einsum needs at least one operand")
     return Einsum.apply(*_as_tensors(operands), subscripts=subscripts)
@@ -699,7 +706,18 @@ def conv2d(x: Any, w: Any, b: Any = None, stride: int = 1, padding: int = 0) -> 
     stride = _pos_int("conv2d: stride", stride)
     padding = _pos_int("conv2d: padding", padding, 0)
     ts = _as_tensors([x, w] if b is None else [x, w, b])
+    _conv_args(ts[0].shape, ts[1].shape, padding)
     return Conv2d.apply(*ts, stride=stride, padding=padding)
+
+
+def _conv_args(xs: tuple[int, ...], ws: tuple[int, ...], padding: int) -> None:
+    """What conv2d refuses before allocating anything (one line naming the argument)."""
+    if len(ws) == 4 and ws[0] == 0:
+        raise ValueError(f"conv2d: the weight {ws} has 0 filters; it needs at least one")
+    if len(xs) == 4 and len(ws) == 4 and padding > max(*xs[2:], *ws[2:]):
+        raise ValueError(f"conv2d: padding={padding} is larger than the input's {xs[2:]} and "
+                         f"the kernel's {ws[2:]} sizes; at most {max(*xs[2:], *ws[2:])} adds "
+                         "anything but zeros")
 
 
 def max_pool2d(x: Any, kernel: int = 2, stride: int | None = None, padding: int = 0) -> Tensor:

@@ -18,6 +18,7 @@ import base64
 import html
 import math
 import sys
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,10 @@ def progress_bar(total: int | None, enabled: bool, desc: str, **kwargs: Any) -> 
     stderr is neither a terminal nor a notebook's (no carriage-return junk in piped logs)."""
     from tqdm.auto import tqdm  # tqdm.auto probes for ipywidgets: only when a bar is made
 
+    if getattr(tqdm, "_lock", None) is None:
+        # our bars live in one process: a thread lock, not tqdm's default multiprocessing
+        # RLock, which is a named semaphore that resource_tracker reports as "leaked" at exit
+        tqdm.set_lock(threading.RLock())
     on = enabled and (sys.stderr.isatty() or in_notebook())
     return tqdm(total=total, desc=desc, disable=not on, dynamic_ncols=True, **kwargs)
 

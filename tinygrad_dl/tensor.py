@@ -847,13 +847,17 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.data.dtype
-            elif isinstance(a, (str, Device)):
+            elif isinstance(a, Device):
                 check_device(a, "to")
             else:
                 try:
                     dtype = _dtype(a, "to")
                 except TypeError:
-                    check_device(a, "to")
+                    try:
+                        check_device(a, "to")
+                    except ValueError:
+                        raise ValueError(f"to: {a!r} is neither a NumPy dtype nor a device; "
+                                         "tinygrad_dl runs on the CPU with NumPy") from None
         if device is not None:
             check_device(device, "to")
         if dtype is None:

@@ -18,6 +18,8 @@ __all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Rep
 class Reshape(Function):
     def forward(ctx, x, shape=()):
         ctx.in_shape = x.shape
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+            raise TypeError(f"reshape: the new shape must be integers, got {shape!r:.80}")
         return x.reshape(shape)
 
     def backward(ctx, g):
@@ -41,6 +43,12 @@ def _is_basic(index) -> bool:
     return all(isinstance(i, (slice, int, np.integer, type(None), type(Ellipsis))) for i in items)
 
 
+def _brief(index: Any) -> str:
+    if isinstance(index, np.ndarray):
+        return f"an array of shape {index.shape} {index.dtype}"
+    return f"{index!r:.60}"
+
+
 class GetItem(Function):
     """x[index]; with integer-array indices, duplicates accumulate their gradients."""
 
@@ -48,7 +56,11 @@ class GetItem(Function):
         ctx.shape, ctx.dtype = x.shape, x.dtype
         ctx.basic = _is_basic(index)
         ctx.index = index if ctx.basic else private(index)  # index arrays: our own copy
-        return x[index]
+        try:
+            return x[index]
+        except IndexError as e:  # NumPy's words, with the op and the tensor's shape
+            raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with "
+                             f"{_brief(index)})") from None
 
     def backward(ctx, g):
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
