@@ -321,6 +321,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     NumPy does (integers stay int64, unlike Tensor(...), which makes Python numbers float64)."""
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
         Tensor(data)  # raises its clear error: stack() joins tensors and keeps their gradients
+    if isinstance(data, Tensor) and data.requires_grad:
+        Tensor(data, dtype=dtype)  # raises: a copy would cut it from its graph without a word
     arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
     if arr.dtype == object:
         raise TypeError(f"tensor(): cannot make a numeric array from {str(data)[:60]!r}")
