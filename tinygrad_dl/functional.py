@@ -432,47 +432,110 @@ def hstack(tensors: Sequence[Any]) -> Tensor:
 
 # ---- convolution and pooling (NCHW; ops/conv.py) --------------------------------------------
 def _pos_int(name: str, value: Any, minimum: int = 1) -> int:
-    if not isinstance(value, (int, np.integer)) or value < minimum:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
 
-def conv2d(x: Any, w: Any, b: Any = None, stride: int = 1, padding: int = 0) -> Tensor:
-    """2-D cross-correlation of x (N, C, H, W) with filters w (F, C, KH, KW) (+ bias b (F,)),
-    zero-padded by `padding` on every side: (N, F, OH, OW), OH = (H + 2p - KH) // stride + 1."""
-    stride = _pos_int("conv2d: stride", stride)
-    padding = _pos_int("conv2d: padding", padding, 0)
+def _pair(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
+    """One int for both axes, or a pair (rows, columns): PyTorch's two spellings."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an integer or a pair (rows, columns) of "
+                             f"integers >= {minimum}, got {value!r}")
+        return _pos_int(name, value[0], minimum), _pos_int(name, value[1], minimum)
+    v = _pos_int(name, value, minimum)
+    return v, v
+
+
+def _conv2d_args(w: Tensor, stride: Any, padding: Any, dilation: Any, groups: Any
+                 ) -> dict[str, Any]:
+    """conv2d's options checked and spelled out for the op: stride (sh, sw), padding
+    ((top, bottom), (left, right)), dilation (dh, dw), groups. Every argument check of conv2d's
+    options lives here (the shapes are checked by the op, ops/conv.py ConvGeometry)."""
+    stride = _pair("conv2d: stride", stride)
+    dilation = _pair("conv2d: dilation", dilation)
+    groups = _pos_int("conv2d: groups", groups)
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"conv2d: padding must be 'valid', 'same', an integer or pairs, "
+                             f"got {padding!r}")
+        if padding == "same" and stride != (1, 1):
+            raise ValueError(f"conv2d: padding='same' needs stride 1 (as in PyTorch), got "
+                             f"stride {stride}")
+        if padding == "valid" or w.ndim != 4:  # a bad w: the op names its shape
+            pads: Any = ((0, 0), (0, 0))
+        else:  # PyTorch's split: the odd pixel of d (k - 1) goes to the bottom / right
+            total = [d * (k - 1) for d, k in zip(dilation, w.shape[2:])]
+            pads = tuple((t // 2, t - t // 2) for t in total)
+    elif (isinstance(padding, (tuple, list)) and len(padding) == 2
+          and all(isinstance(p, (tuple, list)) for p in padding)):
+        pads = tuple(_pair("conv2d: padding", p, 0) for p in padding)
+    elif isinstance(padding, (tuple, list)) and len(padding) == 4:
+        raise ValueError(f"conv2d: padding {tuple(padding)!r} is ambiguous: write "
+                         "((top, bottom), (left, right)) per side (F.pad's (left, right, top, "
+                         f"bottom) is (({padding[2]}, {padding[3]}), ({padding[0]}, "
+                         f"{padding[1]})))")
+    else:
+        ph, pw = _pair("conv2d: padding", padding, 0)
+        pads = ((ph, ph), (pw, pw))
+    return dict(stride=stride, padding=pads, dilation=dilation, groups=groups)
+
+
+def conv2d(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+           groups: Any = 1) -> Tensor:
+    """2-D cross-correlation of x (N, C, H, W) with filters w (F, C/groups, KH, KW) (+ bias b
+    (F,)) -> (N, F, OH, OW), OH = (H + top + bottom - dh (KH - 1) - 1) // sh + 1, as PyTorch's
+    F.conv2d (same argument order). stride and dilation: an int or (rows, columns); padding: an
+    int, (rows, columns), per side ((top, bottom), (left, right)), "valid" or "same"; groups:
+    C and F split into that many groups, group g's filters seeing only group g's channels."""
     ts = _as_tensors([x, w] if b is None else [x, w, b])
-    return Conv2d.apply(*ts, stride=stride, padding=padding)
+    return Conv2d.apply(*ts, **_conv2d_args(ts[1], stride, padding, dilation, groups))
 
 
-def max_pool2d(x: Any, kernel: int = 2, stride: int | None = None, padding: int = 0) -> Tensor:
-    """Max over kernel x kernel windows every `stride` (default kernel) pixels of x (N, C, H, W),
-    after padding each side of H and W with `padding` (at most kernel // 2) pixels of -inf."""
-    kernel = _pos_int("max_pool2d: kernel", kernel)
-    stride = kernel if stride is None else _pos_int("max_pool2d: stride", stride)
-    x = _pool_pad(_t(x), kernel, padding, -np.inf, "max_pool2d")
+def _pool_args(op: str, kernel: Any, kernel_size: Any, stride: Any, padding: Any
+               ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """(kernel, stride, padding) pairs of a pooling call; kernel_size is PyTorch's name."""
+    if kernel_size is not None:
+        if kernel is not None:
+            raise ValueError(f"{op}: give kernel or kernel_size (the same thing), not both")
+        kernel = kernel_size
+    kernel = _pair(f"{op}: kernel", 2 if kernel is None else kernel)
+    stride = kernel if stride is None else _pair(f"{op}: stride", stride)
+    padding = _pair(f"{op}: padding", padding, 0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        half = (kernel[0] // 2, kernel[1] // 2)
+        raise ValueError(f"{op}: padding must be at most kernel // 2 = "
+                         f"{half[0] if half[0] == half[1] else half} on each side, got "
+                         f"{padding[0] if padding[0] == padding[1] else padding}")
+    return kernel, stride, padding
+
+
+def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0, *,
+               kernel_size: Any = None) -> Tensor:
+    """Max over kernel (default 2; an int or (rows, columns); PyTorch's kernel_size) windows
+    every `stride` (default: the kernel) pixels of x (N, C, H, W), after padding each side of H
+    and W with `padding` (at most half the kernel on that axis) pixels of -inf."""
+    kernel, stride, padding = _pool_args("max_pool2d", kernel, kernel_size, stride, padding)
+    x = _pool_pad(_t(x), padding, -np.inf, "max_pool2d")
     return MaxPool2d.apply(x, kernel=kernel, stride=stride)
 
 
-def avg_pool2d(x: Any, kernel: int = 2, stride: int | None = None, padding: int = 0) -> Tensor:
-    """Mean over kernel x kernel windows every `stride` (default kernel) pixels (N, C, H, W),
-    after zero-padding each side by `padding` (the zeros count: PyTorch's count_include_pad)."""
-    kernel = _pos_int("avg_pool2d: kernel", kernel)
-    stride = kernel if stride is None else _pos_int("avg_pool2d: stride", stride)
-    x = _pool_pad(_t(x), kernel, padding, 0.0, "avg_pool2d")
+def avg_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0, *,
+               kernel_size: Any = None) -> Tensor:
+    """Mean over kernel windows every `stride` pixels of x (N, C, H, W), as max_pool2d, after
+    zero-padding each side by `padding` (the zeros count: PyTorch's count_include_pad)."""
+    kernel, stride, padding = _pool_args("avg_pool2d", kernel, kernel_size, stride, padding)
+    x = _pool_pad(_t(x), padding, 0.0, "avg_pool2d")
     return AvgPool2d.apply(x, kernel=kernel, stride=stride)
 
 
-def _pool_pad(x: Tensor, kernel: int, padding: int, value: float, op: str) -> Tensor:
-    """x padded for pooling; at most half a kernel, so every window holds a real pixel."""
-    padding = _pos_int(f"{op}: padding", padding, minimum=0)
-    if padding > kernel // 2:
-        raise ValueError(f"{op}: padding must be at most kernel // 2 = {kernel // 2}, "
-                         f"got {padding}")
-    if not padding:
+def _pool_pad(x: Tensor, padding: tuple[int, int], value: float, op: str) -> Tensor:
+    """x padded for pooling by (rows, columns) pixels of `value` on each side."""
+    if padding == (0, 0):
         return x
     if x.ndim != 4:
         raise ValueError(f"{op} expects x (N, C, H, W), got {x.shape}")
-    return pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)),
-               constant_values=value)
+    (ph, pw) = padding
+    return pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
