@@ -220,6 +220,37 @@ def test_max_pool_ties_go_to_the_first_maximum_and_overlaps_accumulate():
     np.testing.assert_array_equal(x.grad[0, 0], [[0, 1, 1, 0], [0, 0, 0, 0]])
 
 
+@pytest.mark.parametrize("kernel", [(2, 2), (2, 3), (3, 1), (1, 2)])
+def test_pool_fast_path_agrees_with_the_general_path_on_ties_and_nan(kernel):
+    """Windows that tile x take the separable fast path (x contiguous in NCHW or channel-
+    major); a strided view of the same values takes the general one. Ties everywhere (values
+    0..2, as after a ReLU) and NaNs: the same outputs and the same chosen maxima, bit for bit."""
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, (3, 2, 6, 6)).astype(np.float64)
+    x[0, 0, :2, :3] = np.nan
+    x[1, 1, 2, 2] = np.nan
+    G = rng.standard_normal((3, 2, 6 // kernel[0], 6 // kernel[1]))
+    general = np.pad(x, ((0, 0), (0, 0), (0, 0), (0, 1)))[..., :6]  # not contiguous
+    for pool in (F.max_pool2d, F.avg_pool2d):
+        results = []
+        for xa, fast in ((general, False), (x, True), (channel_major(x), True)):
+            X = Tensor(xa, requires_grad=True)
+            out = pool(X, kernel)
+            assert out._ctx.fast is fast
+            out.backward(G)
+            results.append((out.data, X.grad))
+        for out, grad in results[1:]:
+            np.testing.assert_allclose(out, results[0][0], rtol=1e-15)
+            np.testing.assert_allclose(grad, results[0][1], rtol=1e-15)
+        if HAS_TORCH:
+            torch = _torch()
+            tx = torch.tensor(x, requires_grad=True)
+            tout = getattr(torch.nn.functional, pool.__name__)(tx, kernel)
+            tout.backward(torch.tensor(G))
+            np.testing.assert_allclose(results[1][0], tout.detach().numpy(), rtol=1e-15)
+            np.testing.assert_allclose(results[1][1], tx.grad.numpy(), rtol=1e-15)
+
+
 def test_max_pool_nan_propagates_and_takes_the_gradient_as_in_torch():
     x = np.arange(32, dtype=np.float64).reshape(1, 2, 4, 4)
     x[0, 0, 0, 1] = x[0, 0, 1, 0] = np.nan  # two NaNs in one window: the last one (torch's)

@@ -208,11 +208,23 @@ def _input_grad(ctx: Any, gt: np.ndarray, wmat: np.ndarray, geo: ConvGeometry) -
 
 # ---- pooling ------------------------------------------------------------------------------
 class _Pool(Function):
-    """What max and average pooling share: the geometry and the views of each window offset."""
+    """What max and average pooling share: the geometry, and which path runs.
+
+    The fast path: windows that tile x exactly (kernel == stride, sides divisible) over x
+    contiguous in NCHW or in the channel-major (C, N, H, W) layout of a conv's output. It is
+    separable and reads x through 1-D strided views, never through short rows: with m the
+    (A, B, H, W) array of x's memory, column j of every window is flat(m)[j::KW] (W % KW == 0,
+    so no window straddles a row), which a first stage reduces to one value per window row,
+    r (A*B*OH, KH, OW); the second stage reduces over r[:, i]. These are the (N, C, H/k, k,
+    W/k, k) views of the issue, flattened so that NumPy loops over whole arrays. The general
+    path (overlapping or partial windows, other layouts) reduces over the KH*KW strided
+    (N, C, OH, OW) views of x, one per kernel offset."""
 
     op = "pool2d"
 
-    def setup(ctx, x: np.ndarray, kernel: Any, stride: Any) -> list[np.ndarray]:
+    def setup(ctx, x: np.ndarray, kernel: Any, stride: Any) -> np.ndarray | None:
+        """Check and record the geometry; return x's memory as (A, B, H, W) for the fast path,
+        or None for the general one."""
         kernel = (kernel, kernel) if isinstance(kernel, (int, np.integer)) else tuple(kernel)
         stride = kernel if stride is None else (
             (stride, stride) if isinstance(stride, (int, np.integer)) else tuple(stride))
@@ -223,19 +235,60 @@ class _Pool(Function):
         ctx.shape, ctx.kernel, ctx.stride, ctx.out = x.shape, kernel, stride, (oh, ow)
         # a conv's output is channel-major (C, N, H, W) in memory: keep that layout throughout
         ctx.channel_major = x.strides[1] > x.strides[0] and x.shape[0] > 1
-        return _pool_views(x, kernel, stride, (oh, ow))
+        m = x.transpose(1, 0, 2, 3) if ctx.channel_major else x
+        ctx.fast = (kernel == stride and x.shape[2:] == (oh * kh, ow * kw)
+                    and m.flags.c_contiguous)
+        return m if ctx.fast else None
+
+    def memory(ctx, a: np.ndarray) -> np.ndarray:
+        """(N, C, ...) -> x's memory order (A, B, ...), or back: the same swap both ways."""
+        return a.transpose(1, 0, 2, 3) if ctx.channel_major else a
+
+    def new_grad(ctx, dtype: Any, zero: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(dx (N, C, H, W), the same array in x's memory order)."""
+        n, c, h, w = ctx.shape
+        m = (np.zeros if zero else np.empty)((c, n, h, w) if ctx.channel_major else ctx.shape,
+                                             dtype)
+        return ctx.memory(m), m
+
+    def columns(ctx, m: np.ndarray) -> list[np.ndarray]:
+        """Fast path, first stage: column j of every window, as flat(m)[j::KW]."""
+        kw = ctx.kernel[1]
+        flat = m.reshape(-1)
+        return [flat[j::kw] for j in range(kw)]
+
+    def window_rows(ctx, r: np.ndarray) -> list[np.ndarray]:
+        """Fast path, second stage: the first stage's result for row i of every window."""
+        r3 = r.reshape(-1, ctx.kernel[0], ctx.out[1])
+        return [r3[:, i] for i in range(r3.shape[1])]
+
+    def result(ctx, out: np.ndarray) -> np.ndarray:
+        """The second stage's (A*B*OH, OW) result as (N, C, OH, OW)."""
+        n, c, _, _ = ctx.shape
+        a, b = (c, n) if ctx.channel_major else (n, c)
+        return ctx.memory(out.reshape(a, b, *ctx.out))
 
     def grad_views(ctx, dtype: Any) -> tuple[np.ndarray, list[np.ndarray], bool]:
-        """(dx, its views per window offset, whether the windows overlap: add, not write).
-        dx starts zeroed unless the windows tile x exactly, where every entry is written."""
+        """General path: (dx, its views per kernel offset, whether windows overlap: add, not
+        write). dx starts zeroed unless the windows tile x, where every entry is written."""
         (kh, kw), (sh, sw), (oh, ow) = ctx.kernel, ctx.stride, ctx.out
-        overlap = kh > sh or kw > sw
         tiled = (kh, kw) == (sh, sw) and ctx.shape[2:] == (oh * sh, ow * sw)
-        n, c, h, w = ctx.shape
-        alloc = np.empty if tiled else np.zeros
-        dx = alloc((c, n, h, w), dtype).transpose(1, 0, 2, 3) if ctx.channel_major \
-            else alloc(ctx.shape, dtype)
-        return dx, _pool_views(dx, ctx.kernel, ctx.stride, ctx.out), overlap
+        dx, _ = ctx.new_grad(dtype, zero=not tiled)
+        return dx, _pool_views(dx, ctx.kernel, ctx.stride, ctx.out), kh > sh or kw > sw
+
+    def fast_grad(ctx, g: np.ndarray, rows: Any, cols: Any) -> np.ndarray:
+        """Fast path backward: rows(gm, i) fills the second stage's gradient for window row i,
+        cols(gr, j) the first stage's for window column j; both write into fresh arrays."""
+        (kh, kw), ow = ctx.kernel, ctx.out[1]
+        gm = ctx.memory(g).reshape(-1, ow)  # contiguous (a copy if g has another layout)
+        gr = np.empty((gm.shape[0], kh, ow), g.dtype)
+        for i in range(kh):
+            rows(gm, i, gr[:, i])
+        dx, m = ctx.new_grad(g.dtype, zero=False)
+        flat, grf = m.reshape(-1), gr.reshape(-1)
+        for j in range(kw):
+            cols(grf, j, flat[j::kw])
+        return dx
 
 
 def _pool_views(x: np.ndarray, kernel: Pair, stride: Pair, out: Pair) -> list[np.ndarray]:
@@ -246,31 +299,63 @@ def _pool_views(x: np.ndarray, kernel: Pair, stride: Pair, out: Pair) -> list[np
             for i in range(kh) for j in range(kw)]
 
 
+def _running_max(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(max over the views, index of the view holding it): the first on ties (strict >),
+    NaN propagating into the max; the index of a NaN is fixed by _last_nan."""
+    if len(views) == 1:
+        out = views[0].copy(order="K")  # x's layout (as every array below)
+        return out, np.zeros_like(out, np.uint8)
+    out = np.maximum(views[0], views[1])
+    idx = (views[1] > views[0]).view(np.uint8)  # strict: ties keep the first view
+    if len(views) > 256:
+        idx = idx.astype(np.int32)
+    for t, v in enumerate(views[2:], 2):
+        new = v > out
+        np.maximum(out, v, out=out)
+        np.maximum(idx, new * idx.dtype.type(t), out=idx)  # t exceeds every earlier index
+    return out, idx
+
+
+def _last_nan(out: np.ndarray, idx: np.ndarray, views: list[np.ndarray]) -> bool:
+    """Point idx at the last NaN where `out` is NaN (PyTorch's CPU kernel takes every NaN it
+    meets, so the last one wins); False, at the cost of one pass, when there is none."""
+    if out.dtype.kind not in "fc" or not np.isnan(out).any():
+        return False
+    for t, v in enumerate(views):  # `>` never picks a NaN; later NaNs overwrite earlier ones
+        idx[np.isnan(v)] = t
+    return True
+
+
 class MaxPool2d(_Pool):
     """Max over KH x KW windows every (SH, SW) pixels (NCHW; kernel and stride an int or a pair,
-    stride None = the kernel). The gradient goes to the first maximum of each window (as
-    PyTorch's), once per window that selected it; a window holding NaN outputs NaN and sends
-    its gradient to its last NaN (as PyTorch's CPU kernel, which takes every NaN it meets)."""
+    stride None = the kernel). The gradient goes to the first maximum of each window in
+    row-major order (as PyTorch's), once per window that selected it; a window holding NaN
+    outputs NaN and sends its gradient to its last NaN (as PyTorch's CPU kernel)."""
 
     op = "max_pool2d"
 
     def forward(ctx, x, kernel=2, stride=None):
-        views = ctx.setup(x, kernel, stride)
-        out = views[0].copy(order="K")  # x's layout (as every array below)
-        idx = np.zeros_like(out, np.uint8 if len(views) <= 256 else np.int32)
-        for t, v in enumerate(views[1:], 1):
-            new = v > out  # strictly greater: ties keep the earlier offset
-            np.maximum(out, v, out=out)  # NaN propagates, as in PyTorch
-            np.maximum(idx, new * idx.dtype.type(t), out=idx)  # t exceeds every earlier index
-        if out.dtype.kind in "fc":
-            nan = np.isnan(out)
-            if nan.any():  # `>` never picks a NaN: point those windows at their last NaN
-                for t, v in enumerate(views):
-                    idx[np.isnan(v) & nan] = t
-        ctx.idx = idx
-        return out
+        m = ctx.setup(x, kernel, stride)
+        if m is None:
+            views = _pool_views(x, ctx.kernel, ctx.stride, ctx.out)
+            out, ctx.idx = _running_max(views)
+            _last_nan(out, ctx.idx, views)
+            return out
+        # fast path: the first maximum of each window row (its column j), then the first row
+        # holding the window's maximum (its row i): together the row-major first maximum
+        columns = ctx.columns(m)
+        r, ctx.cols = _running_max(columns)
+        rows = ctx.window_rows(r)
+        out, ctx.rows = _running_max(rows)
+        if _last_nan(out, ctx.rows, rows):  # the last NaN row, and its last NaN column
+            _last_nan(r, ctx.cols, columns)
+        return ctx.result(out)
 
     def backward(ctx, g):
+        if ctx.fast:
+            rows, cols = ctx.rows, ctx.cols
+            return ctx.fast_grad(g, lambda gm, i, dst: np.multiply(gm, rows == i, out=dst),
+                                 lambda gr, j, dst: np.multiply(gr, cols == j, out=dst))
         dx, views, overlap = ctx.grad_views(g.dtype)
         idx = ctx.idx
         for t, v in enumerate(views):
@@ -287,19 +372,35 @@ class AvgPool2d(_Pool):
     op = "avg_pool2d"
 
     def forward(ctx, x, kernel=2, stride=None):
-        views = ctx.setup(x, kernel, stride)
-        out = views[0].copy(order="K") if len(views) == 1 else np.add(views[0], views[1])
-        for v in views[2:]:
-            out += v
-        out /= len(views)
+        m = ctx.setup(x, kernel, stride)
+        kh, kw = ctx.kernel
+        if m is None:
+            out = _total(_pool_views(x, ctx.kernel, ctx.stride, ctx.out))
+        else:
+            out = ctx.result(_total(ctx.window_rows(_total(ctx.columns(m)))))
+        out /= kh * kw
         return out
 
     def backward(ctx, g):
+        kh, kw = ctx.kernel
+        share = g / (kh * kw)
+        if ctx.fast:
+            def copy(src, _, dst):
+                dst[...] = src
+
+            return ctx.fast_grad(share, copy, copy)
         dx, views, overlap = ctx.grad_views(g.dtype)
-        share = g / len(views)
         for v in views:
             if overlap:
                 v += share
             else:
                 v[...] = share
         return dx
+
+
+def _total(views: list[np.ndarray]) -> np.ndarray:
+    """The sum of the views, as a fresh array in their layout."""
+    out = views[0].copy(order="K") if len(views) == 1 else np.add(views[0], views[1])
+    for v in views[2:]:
+        out += v
+    return out
