@@ -376,3 +376,26 @@ def test_conv_and_pool_layers_take_pytorchs_arguments():
     with pytest.raises(ValueError, match="Conv2d: in_channels must be a positive multiple of "
                                          "groups=2, got 3"):
         nn.Conv2d(3, 4, 3, groups=2)
+
+
+def test_an_op_object_run_again_never_reads_stale_work_arrays():
+    """jit replay runs one Conv2d object every step, reusing its zero-bordered work arrays.
+    The same object run with another geometry of the very same array sizes (the padding moved
+    from one side to the other) must not reuse them: the stale pixels would sit where the new
+    padding expects zeros."""
+    from tinygrad_dl.ops import Conv2d
+
+    rng = np.random.default_rng(8)
+    x, w = rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((4, 3, 3, 3))
+    op = Conv2d()
+    op.needs_input_grad = [True, True]
+    for pads in (((1, 1), (1, 1)), ((2, 0), (0, 2)), ((1, 1), (1, 1))):
+        out = op.forward(x, w, padding=pads)
+        np.testing.assert_allclose(out, conv_loop(x, w, None, pads=pads), rtol=1e-12)
+        G = rng.standard_normal(out.shape)
+        dx, dw = op.backward(G)
+        fresh = Conv2d()
+        fresh.needs_input_grad = [True, True]
+        fresh.forward(x, w, padding=pads)
+        for a, b in zip((dx, dw), fresh.backward(G)):
+            np.testing.assert_array_equal(a, b)

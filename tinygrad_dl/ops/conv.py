@@ -51,10 +51,8 @@ def _scratch(ctx: Any, name: str, shape: tuple[int, ...], dtype: Any, fill: bool
     call, so this allocates (zeros if `fill`); jit replay runs the same op object every step,
     after the previous step's backward is done with it, and gets the same array back, holding
     whatever the last step left (a caller that only ever writes its interior keeps zero
-    borders without re-zeroing them)."""
-    store = getattr(ctx, "scratch", None)
-    if store is None:
-        store = ctx.scratch = {}
+    borders without re-zeroing them). The arrays belong to one geometry: see `_scratch_for`."""
+    store = ctx.scratch
     a = store.get(name)
     if a is not None and a.shape == shape and a.dtype == dtype:
         return a, False
@@ -62,10 +60,17 @@ def _scratch(ctx: Any, name: str, shape: tuple[int, ...], dtype: Any, fill: bool
     return a, True
 
 
+def _scratch_for(ctx: Any, key: tuple[Any, ...]) -> None:
+    """Start this call's work arrays: keep the last call's only if it had the same `key` (every
+    shape, dtype and option), so no array outlives the geometry its zeros were laid out for."""
+    if getattr(ctx, "scratch", None) is None or ctx.scratch_key != key:
+        ctx.scratch, ctx.scratch_key = {}, key
+
+
 class _ScratchOp(Function):
     """A Function whose work arrays (the `scratch` slot) outlive release(): see _scratch."""
 
-    __slots__ = ("scratch",)
+    __slots__ = ("scratch", "scratch_key")
 
     def release(self) -> None:
         super().release()
@@ -135,6 +140,8 @@ class Conv2d(_ScratchOp):
         n, c, f, G, P = geo.n, geo.c, geo.f, groups, geo.P
         kg = c // G * geo.kh * geo.kw  # one group's rows of cols
         dtype = np.result_type(x, w)
+        _scratch_for(ctx, (x.shape, x.dtype, w.shape, w.dtype, bool(b), stride, padding,
+                           dilation, groups))
         # the zero-padded input: only its interior is ever written, so a reused one stays padded
         xbuf, _ = _scratch(ctx, "x", (c, n, geo.size), dtype, fill=True)
         xp = xbuf[:, :, :geo.hp * geo.wp].reshape(c, n, geo.hp, geo.wp)
