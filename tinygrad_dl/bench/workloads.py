@@ -44,6 +44,7 @@ class Config:
     torch: bool = True
     threads: int | None = None  # BLAS (and torch) threads; None: NumPy's default
     clock: str = "wall"  # "wall" (perf_counter) or "cpu" (thread_time: steady on a busy box)
+    best: bool = False  # report the best (fastest) repeat instead of the median
     targets: bool = True  # judge the rows against the targets (meaningless at quick sizes)
     seed: int = 0
     only: tuple[str, ...] = ()  # row groups to run (GROUPS); empty: all of them
@@ -65,6 +66,7 @@ def quick_config(**overrides: Any) -> Config:
 # wall clock does not show in it. It counts only this thread, so it needs 1 BLAS thread.
 CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
 ACTIVE_CLOCK = [time.perf_counter]  # the one chosen for this run (the suite sets it)
+ACTIVE_STAT = [statistics.median]  # median of the repeats, or min with Config.best
 
 
 def now() -> float:
@@ -73,8 +75,9 @@ def now() -> float:
 
 
 def median_times(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median seconds per call of each fn: one warm-up call each, then `repeats` rounds that
-    call every fn once in turn (interleaved, so a burst of load hits all of them)."""
+    """Median (or, with Config.best, minimum) seconds per call of each fn: one warm-up call
+    each, then `repeats` rounds that call every fn once in turn (interleaved, so a burst of
+    load hits all of them)."""
     clock = ACTIVE_CLOCK[0]
     for fn in fns.values():
         fn()
@@ -85,7 +88,8 @@ def median_times(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, f
             t0 = clock()
             fn()
             times[k].append(clock() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    stat = ACTIVE_STAT[0]
+    return {k: stat(v) for k, v in times.items()}
 
 
 # ---- the classifiers ---------------------------------------------------------------------

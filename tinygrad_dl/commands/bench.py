@@ -28,6 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clock", choices=sorted(bench.CLOCKS), default="wall",
                    help="wall: elapsed time (default); cpu: CPU time of the working thread, "
                    "steadier on a machine shared with other jobs (needs --threads 1)")
+    p.add_argument("--best", action="store_true",
+                   help="report the best (fastest) of the repeats instead of the median: the "
+                   "least disturbed run on a machine shared with other jobs")
     p.add_argument("--only", type=_groups, default=(), metavar="GROUP[,GROUP]",
                    help="run only these row groups: " + ", ".join(bench.GROUPS))
     p.add_argument("--markdown", action="store_true", help="print the table as markdown")
@@ -61,6 +64,7 @@ def config_from_args(args: argparse.Namespace) -> bench.Config:
         "threads": args.threads,
         "clock": args.clock,
         "only": args.only,
+        "best": args.best,
     }
     if args.repeats is not None:
         if args.repeats < 1:
