@@ -194,13 +194,13 @@ def test_cli_reference_shows_every_command_and_flag(monkeypatch):
         for flag in _flags(sub):
             assert flag in section, f"tinygrad-dl {name} {flag} missing from the CLI reference"
     # a flag added to a command appears by itself
-    register = cli.COMMANDS["data"].register
+    register = cli.command("data").register
 
     def with_flag(subparsers):
         register(subparsers)
         subparsers.choices["data"].add_argument("--brand-new-flag", help="added in a test")
 
-    monkeypatch.setattr(cli.COMMANDS["data"], "register", with_flag)
+    monkeypatch.setattr(cli.command("data"), "register", with_flag)
     assert "--brand-new-flag" in docgen.cli_reference_markdown()
 
 
