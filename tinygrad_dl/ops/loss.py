@@ -72,7 +72,7 @@ class CrossEntropy(Function):
             # here, not in functional: per-step targets are re-checked when a step is replayed
             check_labels("cross_entropy", targets, z.shape[1])
             if targets.shape[0] != n:
-                raise ValueError(f"{n} logit rows but {targets.shape[0]} targets")
+                raise ValueError(f"cross_entropy: {n} logit rows but {targets.shape[0]} targets")
             # the common case, in as few passes as the hand-written softmax gradient:
             # -log p_i[t_i] = log sum_k exp(s_ik) - s_i[t_i] with s = z - max(z)
             shifted = z - z.max(axis=1, keepdims=True)

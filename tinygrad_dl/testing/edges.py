@@ -110,8 +110,16 @@ NOT_OPS = {
     **dict.fromkeys(["item", "numpy", "tolist", "__float__", "__int__", "__bool__", "__index__",
                      "__len__", "__repr__", "__format__", "__array__"],
                     "reads the value out (Python's and NumPy's rules)"),
-    **dict.fromkeys(["__init__", "__hash__", "shape", "dtype", "ndim", "size", "is_leaf"],
-                    "not an op"),
+    **dict.fromkeys(["__init__", "__hash__", "shape", "dtype", "ndim", "size", "is_leaf",
+                     "numel", "nelement", "dim", "ndimension", "grad_fn", "requires_grad_",
+                     "Size"], "not an op"),
+    **dict.fromkeys(["device", "cpu", "is_cuda", "cuda", "backends", "accelerator",
+                     "get_default_device", "set_default_device"], "devices: the CPU only"),
+    **dict.fromkeys(["Generator", "default_generator", "manual_seed", "seed", "initial_seed"],
+                    "random number generation"),
+    **dict.fromkeys(["save", "load"], "files (tests/test_torch_api.py)"),
+    **dict.fromkeys(["nn", "optim", "autograd", "utils"], "a module"),
+    "inference_mode": "engine machinery",
 }
 
 
