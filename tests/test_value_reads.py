@@ -14,7 +14,7 @@ from tinygrad_dl.jit import jit
 from tinygrad_dl.jit.watch import Watched, watch
 
 
-# ---- __format__ and __array__ -------------------------------------------------------------------
+# ---- __format__ and __array__ ----------------------------------------------------------------
 def test_format_of_a_one_element_tensor_is_its_value():
     loss = Tensor(np.float64(0.123456))
     assert f"{loss:.4f}" == "0.1235"
@@ -47,7 +47,7 @@ def test_tensor_of_an_ndarray_subclass_holds_a_plain_view():
         Tensor(np.ma.masked_array([1.0, 2.0], mask=[0, 1]))
 
 
-# ---- the read hook ---------------------------------------------------------------------------------
+# ---- the read hook ---------------------------------------------------------------------------
 class Recorder:
     def __init__(self):
         self.reads, self.writes, self.literals = [], [], []
@@ -137,7 +137,7 @@ def test_module_version_counts_attribute_assignments():
     assert lin._version == v + 3
 
 
-# ---- watched arrays ----------------------------------------------------------------------------------
+# ---- watched arrays --------------------------------------------------------------------------
 def test_watched_arrays_compute_like_plain_ones_and_report_reads(recorder):
     a = np.arange(6.0).reshape(2, 3)
     w = watch(a)
@@ -159,7 +159,7 @@ def test_watched_arrays_outside_a_recording_are_plain():
     assert bool(w.sum() > 0) and float(w[1]) == 1.0 and w.tolist() == [0.0, 1.0, 2.0]
 
 
-# ---- what jit cannot see (docs/incoming/trust-replay.md, "What jit cannot see") ---------------
+# ---- what jit cannot see (docs/incoming/trust-replay.md, "What jit cannot see") --------------
 def replayed(step, calls):
     f = jit(step)
     with warnings.catch_warnings():
