@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .device import check_device
-from .engine import is_grad_enabled
+from .engine import is_grad_enabled, literal
 from .ops import (
     ELU,
     GELU,
@@ -219,7 +219,7 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
     dt, m = U.data.dtype, W.data.shape[-1]
     batch = () if indices else x.data.shape[1:-1]
     if h0 is None:
-        h0 = Tensor(np.zeros(batch + (m,), dtype=dt))
+        h0 = Tensor(literal(np.zeros(batch + (m,), dtype=dt)))  # a constant, not data
     elif not isinstance(h0, Tensor):
         h0 = Tensor(np.asarray(h0, dtype=dt))
     # shapes read off .data directly: this runs once per training update

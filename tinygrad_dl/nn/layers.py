@@ -62,6 +62,7 @@ class Module:
         d["_modules"] = {}  # name -> Module
         d["_scope"] = type(self).__name__  # the name_scope forward runs in
         d["training"] = True
+        d["_version"] = 0  # bumped by every attribute assignment: jit's replay guard
 
     # ---- registration: plain attributes, remembered by name ------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -70,6 +71,7 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
+        d["_version"] += 1  # model.W = ..., model.lam = ...: a recorded step is out of date
         if isinstance(getattr(type(self), name, None), property):
             object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides
             return
@@ -93,6 +95,7 @@ class Module:
 
     def __delattr__(self, name: str) -> None:
         d = self.__dict__
+        d["_version"] += 1
         for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
             registry.pop(name, None)
         object.__delattr__(self, name)
@@ -111,6 +114,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        engine.notify_module(self)  # a jit recording guards this module's state at replay
         if self._scope is None:  # a transparent container (Sequential under a parent)
             return self.forward(*args, **kwargs)
         with name_scope(self._scope):
@@ -180,6 +184,7 @@ class Module:
     # ---- state ---------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (`.grad` is None, as PyTorch's default)."""
+        engine.notify_write(f"{type(self).__name__}.zero_grad()")
         for p in self.parameters():
             p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.grad)
 
@@ -211,6 +216,7 @@ class Module:
         return self
 
     def _cast(self, dtype: np.dtype, who: str) -> None:
+        engine.notify_write(who)  # inside a jitted step: not replayable
         if dtype.kind != "f":
             raise TypeError(f"{who}: only a floating-point dtype can hold parameters, got {dtype}")
         for _, p in self.named_parameters():
@@ -258,6 +264,7 @@ class Module:
         strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
         returned as (missing, unexpected). A shape mismatch always raises ValueError.
         """
+        engine.notify_write(f"{type(self).__name__}.load_state_dict()")
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
         targets.update(self.named_buffers())
