@@ -236,3 +236,21 @@ def test_dtype_names_are_numpy_dtypes_with_torchs_meanings():
     assert tg.int is np.int32 and tg.bool is np.bool_ and tg.half is np.float16
     assert tg.zeros(2, dtype=tg.float64).dtype == tg.float64
     assert tg.ones(1, dtype=tg.int64).dtype == tg.long
+
+
+def test_every_op_class_is_exported_by_tinygrad_dl_ops():
+    """A Function defined in an ops module is in its module's __all__ (so tinygrad_dl.ops
+    exports it): the one line a new op adds to its module besides its class."""
+    import importlib
+    import pkgutil
+
+    import tinygrad_dl.ops as ops
+
+    missing = []
+    for info in pkgutil.iter_modules(ops.__path__):
+        mod = importlib.import_module(f"tinygrad_dl.ops.{info.name}")
+        for name, value in vars(mod).items():
+            if (isinstance(value, type) and issubclass(value, Function) and not name.startswith("_")
+                    and value.__module__ == mod.__name__ and name not in ops.__all__):
+                missing.append(f"{info.name}.{name}")
+    assert not missing, f"add to the module's __all__: {missing}"

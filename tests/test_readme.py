@@ -119,7 +119,8 @@ def test_docs_bench_table_has_the_columns_and_target_wording_bench_prints():
     header = format_table(Result(rows=[]), markdown=True).strip().splitlines()[0]
     assert header in text.splitlines()
     start = text.splitlines().index(header)
-    rows = [ln for ln in text.splitlines()[start + 2:] if ln.startswith("| ")]
+    lines = text.splitlines()[start + 2:]
+    rows = lines[:next((i for i, ln in enumerate(lines) if not ln.startswith("| ")), len(lines))]
     assert len(rows) >= 10 and all(ln.count("|") == header.count("|") for ln in rows)
     # the target column reads as bench words it
     worded = Row("x", "float64", "s/epoch", 1.2, hand=1.0, torch=2.0, max_vs_hand=1.10,

@@ -32,16 +32,16 @@ REMOTE = re.compile(
 # ---- the helpers the notebooks use -------------------------------------------------------------
 def test_template_smoothness_tells_noise_from_smooth_images():
     rng = np.random.default_rng(0)
-    noise = rng.standard_normal((3072, 4))
+    noise = rng.standard_normal((4, 3072))  # W is (K, 3072): one template per row
     x = np.linspace(0, np.pi, 32)
     blob = np.outer(np.sin(x), np.sin(x)).ravel()
-    smooth = np.stack([np.concatenate([blob, -blob, 0.5 * blob]) * s for s in (1, 1e-3)], 1)
+    smooth = np.stack([np.concatenate([blob, -blob, 0.5 * blob]) * s for s in (1, 1e-3)])
     assert np.all(np.abs(template_smoothness(noise)) < 0.05)
     np.testing.assert_allclose(template_smoothness(smooth), 0.99, atol=0.01)  # scale-free
-    half = smooth[:, :1] + 0.02 * noise[:, :1]  # a smooth image under some noise: in between
+    half = smooth[:1] + 0.02 * noise[:1]  # a smooth image under some noise: in between
     assert 0.1 < template_smoothness(half)[0] < 0.99
-    with pytest.raises(ValueError, match="template_smoothness: W has 10 rows"):
-        template_smoothness(np.ones((10, 2)))
+    with pytest.raises(ValueError, match="template_smoothness: W has 10 columns"):
+        template_smoothness(np.ones((2, 10)))
 
 
 def test_figures_are_numbered_captioned_and_described():

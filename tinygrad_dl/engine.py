@@ -54,6 +54,47 @@ def is_grad_enabled() -> bool:
     return _state.grad_enabled
 
 
+# ---- what the step's Python does, reported to a jit recording ----------------------------------
+# tinygrad_dl.jit replays a step without running its Python, so while it records one it must
+# hear of everything the Python does that replay would not redo. Each hook costs one
+# thread-local read when nothing records. Library code inside ops reads `.data` directly: its
+# reads are not the step's and are not reported.
+def notify_read(t: Any, how: str) -> None:
+    """A tensor's (or watched array's) value handed to Python: float(t), t.item(), format."""
+    r = _state.recorder
+    if r is not None:
+        r.on_read(t, how)
+
+
+def notify_write(who: str) -> None:
+    """One of the project's writers runs (optimizer.step(), load_state_dict, zero_grad)."""
+    r = _state.recorder
+    if r is not None:
+        r.on_write(who)
+
+
+def notify_module(m: Any) -> None:
+    """A Module is called: the recording guards its attributes and mode at replay."""
+    r = _state.recorder
+    if r is not None:
+        r.on_module(m)
+
+
+def literal(a: np.ndarray) -> np.ndarray:
+    """Mark `a` as made from Python constants and shapes only (`x * 2.0`, `Tensor([1, 2])`,
+    a zero initial state): a recording may keep it, where any other array made inside the
+    step would be per-step data. Returns `a`."""
+    r = _state.recorder
+    if r is not None:
+        r.on_literal(a)
+    return a
+
+
+def recording() -> bool:
+    """Is a jit recording in progress on this thread?"""
+    return _state.recorder is not None
+
+
 class no_grad(contextlib.ContextDecorator):
     """Record nothing inside: `with no_grad(): ...`, `@no_grad()` or bare `@no_grad`."""
 
@@ -166,6 +207,10 @@ class Function:
     # `prepare_reads_values = False` lets replay skip computing those inputs too.
     prepare: Callable[..., None] | None = None
     prepare_reads_values = True
+    # Optional, for jit too: `shape_arrays(**params)` lists the parameter arrays whose VALUES
+    # set the output's shape (a boolean mask index, per-element repeat counts): replay, which
+    # trusts recorded shapes, refuses a step where such an array is not a literal.
+    shape_arrays: Callable[..., list[np.ndarray]] | None = None
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays

@@ -109,6 +109,11 @@ Axis = int | Sequence[int] | None
 
 def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(x, np.ndarray):
+        if type(x) is not np.ndarray:  # a subclass (np.matrix, a jit-watched step input)
+            if isinstance(x, np.ma.MaskedArray):
+                raise TypeError("Tensor(): got a masked array, whose mask no op would honour; "
+                                "pass x.filled(value) or x.compressed()")
+            x = x.view(np.ndarray)  # ops compute on plain arrays: same memory, same numbers
         return x if dtype is None or x.dtype == dtype else x.astype(dtype)
     if isinstance(x, Tensor):
         return _as_data(x.data, dtype)
@@ -126,7 +131,16 @@ def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
                         f"{str(x)[:60]!r} (NumPy would give an object array)")
     if dtype is None and arr.dtype.kind in "biu" and not isinstance(x, np.generic):
         arr = arr.astype(np.float64)  # Python numbers and lists default to float64
+    if engine.recording() and _is_literal(x):  # jit: a constant written in the step's code
+        engine.literal(arr)
     return arr
+
+
+def _is_literal(x: Any) -> bool:
+    """Python numbers, or (nested) lists and tuples of them: a literal in the code."""
+    if type(x) in (list, tuple):
+        return all(_is_literal(v) for v in x)
+    return type(x) in (int, float, bool, complex)
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
@@ -135,7 +149,8 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None and isinstance(x, (int, float)) and like.data.dtype.kind == "f":
-        return Tensor(np.asarray(x, dtype=like.data.dtype))
+        a = np.asarray(x, dtype=like.data.dtype)
+        return Tensor(engine.literal(a) if type(x) in (int, float, bool) else a)
     return Tensor(x)
 
 
@@ -152,7 +167,8 @@ def _index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        a = np.asarray(index)
+        return engine.literal(a) if _is_literal(index) else a
     return index
 
 
@@ -243,13 +259,15 @@ class Tensor:
     def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
               device: Any = None) -> Tensor:
         check_device(device, "zeros")
-        return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+        data = engine.literal(np.zeros(_shape(shape), dtype=dtype))
+        return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
              device: Any = None) -> Tensor:
         check_device(device, "ones")
-        return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+        data = engine.literal(np.ones(_shape(shape), dtype=dtype))
+        return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def randn(
@@ -276,16 +294,21 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self._ctx is None
 
+    # ---- values handed to Python: each one goes through engine.notify_read, so a jit
+    # recording knows the step's Python saw the data (replay would freeze what it did) -----
     def numpy(self) -> np.ndarray:
+        engine.notify_read(self, ".numpy()")
         return self.data
 
     def item(self) -> float:
+        engine.notify_read(self, ".item()")
         return self.data.item()
 
     def _scalar(self, kind: str) -> Any:
         if self.data.size != 1:
             raise TypeError(f"{kind}() of a tensor of shape {self.shape}: only one-element "
                             "tensors can be converted to Python scalars")
+        engine.notify_read(self, f"{kind}()")
         return self.data.item()
 
     def __float__(self) -> float: return float(self._scalar("float"))
@@ -297,12 +320,35 @@ class Tensor:
         return int(self._scalar("index"))
 
     def tolist(self) -> Any:
+        engine.notify_read(self, ".tolist()")
         return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """np.asarray(t), np.array(t): the values (a copy if a dtype or copy=True asks)."""
+        engine.notify_read(self, "np.asarray()")
+        a = self.data
+        if dtype is not None and a.dtype != dtype:
+            if copy is False:
+                raise ValueError(f"np.asarray(tensor, dtype={np.dtype(dtype)}, copy=False): "
+                                 f"the tensor holds {a.dtype}, so a copy is needed")
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}" formats a one-element tensor's value, as PyTorch's does."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(f"format spec {spec!r} for a tensor of shape {self.shape}: only "
+                            "one-element tensors format as a number; format t.tolist() instead")
+        engine.notify_read(self, "formatting")
+        return format(self.data.item(), spec)
 
     def __len__(self) -> int:
         return len(self.data)
 
     def __repr__(self) -> str:
+        engine.notify_read(self, "repr()")
         extra = ""
         if self._ctx is not None:
             extra = f", op={self._ctx.name}"
@@ -325,6 +371,7 @@ class Tensor:
         return Tensor(self.data)
 
     def zero_grad(self) -> None:
+        engine.notify_write("Tensor.zero_grad()")
         self.grad = None
 
     def retain_grad(self) -> Tensor:
@@ -350,7 +397,7 @@ class Tensor:
                     f"backward() on a non-scalar tensor of shape {self.shape} needs an explicit "
                     "grad of that shape (the gradient of the final scalar w.r.t. this tensor)"
                 )
-            grad = np.ones(self.data.shape, self.data.dtype)
+            grad = engine.literal(np.ones(self.data.shape, self.data.dtype))
         else:
             grad = _as_data(grad, self.data.dtype)
             if grad.shape != self.shape:
@@ -901,6 +948,7 @@ def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
     PyTorch records such writes, this library refuses them). A write into an array a live
     graph saved gives the tensor a copy first (engine.writable), so that graph's backward
     raises instead of using the new values."""
+    engine.notify_write(op)  # inside a jitted step: a write replay would not repeat
     grad_mode = engine.is_grad_enabled()
     if t._ctx is not None:
         raise RuntimeError(

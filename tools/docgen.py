@@ -64,6 +64,9 @@ def _calls(fn: ast.AST) -> tuple[set[str], set[str], set[str]]:
             f = node.func
             if isinstance(f, ast.Attribute) and f.attr == "apply" and isinstance(f.value, ast.Name):
                 ops.add(f.value.id)
+            elif isinstance(f, ast.Attribute) and f.attr == "astype" and not (
+                    isinstance(f.value, ast.Name) and f.value.id == "self"):
+                pass  # NumPy's astype on an array (a helper converting its input), not the Cast op
             elif isinstance(f, ast.Attribute) and not (
                     isinstance(f.value, ast.Name) and f.value.id in {"np", "math", "ctx"}):
                 methods.add(f.attr)

@@ -12,7 +12,6 @@ import pytest
 import tinygrad_dl
 
 CASTS = "trust-ops"  # casts (.float/.double/.long/.to(dtype)/.type) and in-place ops
-FORMAT = "trust-replay"  # __format__ and value reads
 
 SETUP = """
 x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
@@ -60,7 +59,7 @@ HABITS: list[tuple[str, str | None, str | None]] = [
      "s.step(); s.step(); r = s.get_last_lr()", None, None),
     ("import importlib; r = importlib.import_module(torch.__name__ + '.nn.functional') is F",
      None, None),
-    ("loss = (x * 2).sum(); r = f'{loss:.4f}'", None, FORMAT),
+    ("loss = (x * 2).sum(); r = f'{loss:.4f}'", None, None),
     # -- what the tutorials call -------------------------------------------------------------
     ("r = torch.linspace(-1, 1, 5)", None, None),
     ("r = torch.sin(x)", None, None),

@@ -20,6 +20,7 @@ from .activation import (
 from .layers import (
     INITS,
     REDUCTIONS,
+    AvgPool2d,
     BatchNorm1d,
     Conv2d,
     CrossEntropyLoss,
@@ -51,8 +52,9 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "ELU", "GELU", "INITS", "REDUCTIONS", "BCEWithLogitsLoss", "BatchNorm1d", "Conv2d",
-    "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss", "LeakyReLU", "Linear",
-    "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential", "SiLU",
+    "ELU", "GELU", "INITS", "REDUCTIONS", "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d",
+    "Conv2d", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss", "LeakyReLU",
+    "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential",
+    "SiLU",
     "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init_std", "init_weights",
 ]

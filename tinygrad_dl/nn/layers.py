@@ -1,5 +1,5 @@
 """Module and the layers with PyTorch's conventions: Parameter, Linear, BatchNorm1d, Dropout,
-ReLU, Sequential, CrossEntropyLoss, Conv2d, MaxPool2d, Flatten.
+ReLU, Sequential, CrossEntropyLoss, Conv2d, MaxPool2d, AvgPool2d, Flatten.
 
 Rows are samples: a Linear maps X (n, d_in) to X W^T + b with W of shape (d_out, d_in), PyTorch's
 layout and the course's W (K x d).
@@ -19,7 +19,7 @@ import numpy as np
 from .. import engine
 from ..device import check_device, device
 from ..engine import name_scope
-from ..functional import batch_norm, conv2d, cross_entropy, max_pool2d
+from ..functional import _pair, avg_pool2d, batch_norm, conv2d, cross_entropy, max_pool2d
 from ..ops import Dropout as DropoutOp
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
@@ -62,6 +62,7 @@ class Module:
         d["_modules"] = {}  # name -> Module
         d["_scope"] = type(self).__name__  # the name_scope forward runs in
         d["training"] = True
+        d["_version"] = 0  # bumped by every attribute assignment: jit's replay guard
 
     # ---- registration: plain attributes, remembered by name ------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -70,6 +71,7 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
+        d["_version"] += 1  # model.W = ..., model.lam = ...: a recorded step is out of date
         if isinstance(getattr(type(self), name, None), property):
             object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides
             return
@@ -93,6 +95,7 @@ class Module:
 
     def __delattr__(self, name: str) -> None:
         d = self.__dict__
+        d["_version"] += 1
         for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
             registry.pop(name, None)
         object.__delattr__(self, name)
@@ -111,6 +114,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        engine.notify_module(self)  # a jit recording guards this module's state at replay
         if self._scope is None:  # a transparent container (Sequential under a parent)
             return self.forward(*args, **kwargs)
         with name_scope(self._scope):
@@ -180,6 +184,7 @@ class Module:
     # ---- state ---------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (`.grad` is None, as PyTorch's default)."""
+        engine.notify_write(f"{type(self).__name__}.zero_grad()")
         for p in self.parameters():
             p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.grad)
 
@@ -211,6 +216,7 @@ class Module:
         return self
 
     def _cast(self, dtype: np.dtype, who: str) -> None:
+        engine.notify_write(who)  # inside a jitted step: not replayable
         if dtype.kind != "f":
             raise TypeError(f"{who}: only a floating-point dtype can hold parameters, got {dtype}")
         for _, p in self.named_parameters():
@@ -258,6 +264,7 @@ class Module:
         strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
         returned as (missing, unexpected). A shape mismatch always raises ValueError.
         """
+        engine.notify_write(f"{type(self).__name__}.load_state_dict()")
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
         targets.update(self.named_buffers())
@@ -554,55 +561,107 @@ class CrossEntropyLoss(Module):
 
 # ---- convolutional layers (NCHW, as PyTorch) ---------------------------------------------------
 class Conv2d(Module):
-    """y = conv2d(x, W, b) for x (N, C_in, H, W): W (C_out, C_in, k, k) ~ N(0, std^2) with std
-    from `init` over the fan-in C_in * k * k, b = 0 (see functional.conv2d)."""
+    """y = conv2d(x, W, b, stride, padding, dilation, groups) for x (N, C_in, H, W), PyTorch's
+    argument order: W (C_out, C_in / groups, KH, KW) ~ N(0, std^2) with std from `init` over
+    the fan-in C_in / groups * KH * KW, b = 0. kernel_size, stride and dilation: an int or
+    (rows, columns); padding as functional.conv2d. `weight` and `bias` are PyTorch's names for
+    W and b (the same Tensors)."""
 
     def __init__(
         self,
-        c_in: int,
-        c_out: int,
-        kernel: int,
-        stride: int = 1,
-        padding: int = 0,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
         init: str = "he",
         std: float = 0.01,
         rng: np.random.Generator | None = None,
         dtype: Any = np.float64,
-        bias: bool = True,
         device: Any = None,
     ) -> None:
         super().__init__()
+        kh, kw = _pair("Conv2d: kernel_size", kernel_size)
+        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(n, (int, np.integer)) or n < 1 or n % groups:
+                raise ValueError(f"Conv2d: {name} must be a positive multiple of groups="
+                                 f"{groups}, got {n!r}")
         check_device(device, "Conv2d")
         rng = as_rng(rng, "Conv2d")  # the given generator, else the default one
-        s = init_std(init, c_in * kernel * kernel, std)
-        self.c_in, self.c_out, self.kernel = c_in, c_out, kernel
+        s = init_std(init, in_channels // groups * kh * kw, std)
+        self.c_in, self.c_out, self.kernel = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.init = stride, padding, init
-        w = rng.standard_normal((c_out, c_in, kernel, kernel)) * s
+        self.dilation, self.groups = dilation, groups
+        w = rng.standard_normal((out_channels, in_channels // groups, kh, kw)) * s
         self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
-        self.b = Tensor(np.zeros(c_out, dtype=dtype), requires_grad=True) if bias else None
+        self.b = Tensor(np.zeros(out_channels, dtype=dtype), requires_grad=True) if bias else None
+
+    # PyTorch's names, as Linear's (properties: the registry lists each tensor once)
+    @property
+    def weight(self) -> Tensor:
+        return self.W
+
+    @weight.setter
+    def weight(self, value: Tensor) -> None:
+        self.W = value
+
+    @property
+    def bias(self) -> Tensor | None:
+        return self.b
+
+    @bias.setter
+    def bias(self, value: Tensor | None) -> None:
+        self.b = value
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv2d(x, self.W, self.b, stride=self.stride, padding=self.padding)
+        return conv2d(x, self.W, self.b, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        return (f"{self.c_in}, {self.c_out}, kernel={self.kernel}, stride={self.stride}, "
-                f"padding={self.padding}, bias={self.b is not None}")
+        kh, kw = self.kernel
+        extra = "".join(f", {k}={v}" for k, v, default in (
+            ("dilation", self.dilation, 1), ("groups", self.groups, 1)) if v != default)
+        return (f"{self.c_in}, {self.c_out}, kernel={kh if kh == kw else (kh, kw)}, "
+                f"stride={self.stride}, padding={self.padding}{extra}, bias={self.b is not None}")
 
 
-class MaxPool2d(Module):
-    """Max over kernel x kernel windows every `stride` (default kernel) pixels, NCHW, after
-    padding each side with `padding` pixels of -inf (at most kernel // 2, as in PyTorch)."""
+class _Pool2d(Module):
+    """kernel (PyTorch's kernel_size) and stride: an int or (rows, columns); stride None is the
+    kernel; padding per axis at most half the kernel (see functional.max_pool2d)."""
 
-    def __init__(self, kernel: int = 2, stride: int | None = None, padding: int = 0) -> None:
+    pool = staticmethod(max_pool2d)
+
+    def __init__(self, kernel: Any = None, stride: Any = None, padding: Any = 0, *,
+                 kernel_size: Any = None) -> None:
         super().__init__()
-        self.kernel, self.stride, self.padding = kernel, stride, padding
+        if kernel_size is not None:
+            if kernel is not None:
+                raise ValueError(f"{type(self).__name__}: give kernel or kernel_size, not both")
+            kernel = kernel_size
+        self.kernel = 2 if kernel is None else kernel
+        self.stride, self.padding = stride, padding
 
     def forward(self, x: Tensor) -> Tensor:
-        return max_pool2d(x, self.kernel, self.stride, self.padding)
+        return self.pool(x, self.kernel, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         pad = f", padding={self.padding}" if self.padding else ""
         return f"kernel={self.kernel}, stride={self.stride or self.kernel}{pad}"
+
+
+class MaxPool2d(_Pool2d):
+    """Max over kernel windows every `stride` (default kernel) pixels, NCHW, after padding each
+    side with `padding` pixels of -inf (at most half the kernel, as in PyTorch)."""
+
+
+class AvgPool2d(_Pool2d):
+    """Mean over kernel windows every `stride` (default kernel) pixels, NCHW, after padding
+    each side with `padding` zeros that count in the mean (PyTorch's count_include_pad)."""
+
+    pool = staticmethod(avg_pool2d)
 
 
 class Flatten(Module):

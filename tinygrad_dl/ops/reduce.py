@@ -54,7 +54,8 @@ class Mean(Function):
 
 
 class Var(Function):
-    """Variance with `ddof` (0: the population variance batch norm uses).
+    """Variance with `ddof` (0: the population variance batch norm uses); ddof >= n gives inf
+    (NumPy's value and warning).
 
     As NumPy, the divisor is max(n - ddof, 0): with no degrees of freedom left (ddof >= n, or
     an empty slice) the value is inf (or nan for 0/0) with NumPy's RuntimeWarning, and the
@@ -85,7 +86,8 @@ class Var(Function):
 
 class Std(Var):
     """sqrt(var): one op, so that where the spread is 0 (an axis of length 1, a constant
-    slice, a scalar) the gradient is 0, as PyTorch's, not 0/0."""
+    slice, a scalar) the gradient is 0, as PyTorch's, not 0/0; ddof >= n gives inf with
+    NumPy's warning."""
 
     def forward(ctx, x, axis=None, keepdims=False, ddof=0):
         out = np.sqrt(Var.forward(ctx, x, axis, keepdims, ddof))
@@ -102,7 +104,8 @@ class Std(Var):
 
 
 class Max(Function):
-    """Max over axes; ties share the gradient equally (a subgradient)."""
+    """Max over axes; ties share the gradient equally (a subgradient); a NaN maximum gives the
+    gradient to the NaNs (PyTorch's `max()`)."""
 
     _reduce = staticmethod(np.max)  # Min shares everything else
 
@@ -157,7 +160,8 @@ class Prod(Function):
 
 
 class LogSumExp(Function):
-    """log(sum(exp(x))) over axes, max-shifted: finite for any finite x. d/dx = softmax(x).
+    """log(sum(exp(x))) over axes, max-shifted (by 0 where the max is not finite: all -inf
+    gives -inf, +inf gives inf): finite for any finite x. d/dx = softmax(x).
 
     A slice whose max is not finite is shifted by 0 instead (as SciPy's logsumexp), so all
     -inf gives -inf, a +inf gives inf and a NaN gives nan; the gradient there is PyTorch's

@@ -62,6 +62,12 @@ class GetItem(Function):
             raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with "
                              f"{_brief(index)})") from None
 
+    @staticmethod
+    def shape_arrays(index=None) -> list[np.ndarray]:
+        """Boolean masks: x[mask] has as many rows as the mask has True entries."""
+        items = index if isinstance(index, tuple) else (index,)
+        return [i for i in items if isinstance(i, np.ndarray) and i.dtype == bool]
+
     def backward(ctx, g):
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
         if ctx.basic:
@@ -136,6 +142,11 @@ class Repeat(Function):
         ctx.shape, ctx.repeats = x.shape, private(repeats)
         ctx.axis = None if axis is None else axis % x.ndim
         return out
+
+    @staticmethod
+    def shape_arrays(repeats=1, axis=None) -> list[np.ndarray]:
+        """Counts given as an array: the output's length is their sum."""
+        return [repeats] if isinstance(repeats, np.ndarray) else []
 
     def backward(ctx, g):
         axis, reps = ctx.axis, np.asarray(ctx.repeats)

@@ -89,10 +89,12 @@ class Optimizer:
             g["lr"] = float(value)
 
     def zero_grad(self) -> None:
+        engine.notify_write(f"{type(self).__name__}.zero_grad()")
         for p in self.params:
             p.grad = None
 
     def step(self) -> None:
+        engine.notify_write(f"{type(self).__name__}.step()")  # inside a jitted step: refused
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
@@ -125,6 +127,7 @@ class Optimizer:
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
         who = type(self).__name__
+        engine.notify_write(f"{who}.load_state_dict()")
         if d.get("type") != who:
             raise ValueError(f"state dict is for {d.get('type')}, not {who}")
         if len(d["state"]) != len(self.params):
@@ -317,6 +320,7 @@ def clip_grad_value_(params: Iterable[Tensor], clip: float) -> None:
     """Clip every gradient entry to [-clip, clip] in place (the char-RNN's clip to [-5, 5])."""
     if not clip > 0:
         raise ValueError(f"clip_grad_value_: clip must be > 0, got {clip}")
+    engine.notify_write("clip_grad_value_()")
     for p in params:
         if p.grad is not None:
             np.clip(p.grad, -clip, clip, out=p.grad)
@@ -330,6 +334,7 @@ def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
     """
     if not max_norm > 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be > 0, got {max_norm}")
+    engine.notify_write("clip_grad_norm_()")
     grads = [p.grad for p in params if p.grad is not None]
     total = math.sqrt(sum(float(np.vdot(g, g).real) for g in grads))
     if math.isfinite(total) and total > max_norm:

@@ -281,6 +281,13 @@ _SHAPE: list[tuple[str, Any, Any, Any, Any]] = [
     ("tril", lambda x: tg.tril(x), np.tril, lambda T, x: x.tril(), E2),
     ("triu", lambda x: x.triu(1), lambda x: np.triu(x, 1), lambda T, x: x.triu(1), E2),
     ("detach", lambda x: x.detach() * 1.0, lambda x: x, lambda T, x: x.detach() * 1.0, E2),
+    ("clone", lambda x: x.clone(), lambda x: x.copy(), lambda T, x: x.clone(), E2),
+    ("view", lambda x: x.view(-1), lambda x: x.reshape(-1), lambda T, x: x.view(-1), E2),
+    ("view_as", lambda x: x.view_as(x.T), lambda x: x.reshape(x.T.shape),
+     lambda T, x: x.view_as(x.T), E2),
+    ("reshape_as", lambda x: x.reshape_as(x.T), lambda x: x.reshape(x.T.shape),
+     lambda T, x: x.reshape_as(x.T), E2),
+    ("t", lambda x: x.t(), np.transpose, lambda T, x: x.t(), E2),
 ]
 for _name, _call, _np, _torch, _empty in _SHAPE:
     rows(_name, _call, {"empty": (_empty,), "one element!": (np.array([[0.7]]),),
@@ -566,7 +573,7 @@ rows("long", Tensor.long, {"inf and nan": (_a(INF, NAN),)},
 rows("astype", lambda x: x.astype(np.complex128), {"complex of a grad tensor": (_a(1.0),)},
      raises="astype: cannot cast a tensor that requires grad to complex128")
 rows("to", lambda x: x.to("cuda"), {"another device": (_a(1.0),)},
-     raises="to: device 'cuda' is not available: tinygrad_dl runs on the CPU only")
+     raises="to: device 'cuda' is not available: tinygrad_dl runs on the CPU")
 rows("astype", lambda x: x.astype("float33"), {"no such dtype": (_a(1.0),)},
      raises="astype: 'float33' is not a dtype")
 
@@ -727,23 +734,32 @@ rows("cross", tg.cross, {"empty batch": (np.zeros((0, 3)), np.zeros((0, 3))),
 rows("cross", tg.cross, {"vectors of length 2": (_a(1.0, 2.0), _a(3.0, 4.0))},
      raises="cross: vectors of length 3 only")
 
-# torch.nn.functional's losses and linear (tinygrad_dl.functional)
-_W, _BIAS = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]), _a(0.1, -0.2)
-rows("linear", F.linear, {"empty batch": (np.zeros((0, 3)), _W, _BIAS),
-                          "one row!": (np.array([[0.7, -0.3, 1.1]]), _W, _BIAS),
-                          "inf and nan": (np.array([[INF, NAN, 1.0]]), _W, _BIAS)},
-     numpy=lambda x, w, b: x @ w.T + b, numpy_warns=False,
-     torch=lambda T, x, w, b: T.nn.functional.linear(x, w, b))
-for _name, _f, _np_loss, _torch in (
-        ("mse_loss", F.mse_loss, lambda x, y: ((x - y) ** 2).mean(),
-         lambda T, x, y: T.nn.functional.mse_loss(x, y)),
-        ("l1_loss", F.l1_loss, lambda x, y: np.abs(x - y).mean(),
-         lambda T, x, y: T.nn.functional.l1_loss(x, y)),
-        ("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
-         lambda x, y: ((1 - y) * x + np.logaddexp(0, -x)).mean(),
-         lambda T, x, y: T.nn.functional.binary_cross_entropy_with_logits(x, y))):
-    rows(_name, _f, {"one element!": (_a(0.3), _a(0.6)), "ties": (_a(0.5, 1.5), _a(0.5, 1.5)),
-                     "large": (_a(800.0, -800.0), _a(1.0, 0.0)),
-                     "nan": (_a(NAN, 1.0), _a(0.5, 0.5))},
-         numpy=_np_loss, numpy_warns=False, torch=_torch)
-    rows(_name, _f, {"shapes that differ": (np.zeros((3, 1)), np.zeros(3))}, raises=_name)
+
+# ---- PyTorch's losses and F.linear (compositions, or the one Linear op) ------------------------
+_W23 = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+rows("linear", F.linear, {"one row!": (X23[:1], _W23), "empty batch": (np.zeros((0, 3)), _W23),
+                          "inf and nan": (np.array([[INF, 0.0, NAN]]), _W23)},
+     numpy=lambda x, w: x @ w.T, numpy_warns=False,
+     torch=lambda T, x, w: T.nn.functional.linear(x, w))
+rows("linear", F.linear, {"inner sizes differ": (X23, np.ones((2, 2)))}, raises="[Ll]inear")
+for _name, _fn, _np_fn in (("mse_loss", F.mse_loss, lambda d: d * d),
+                          ("l1_loss", F.l1_loss, np.abs)):
+    rows(_name, _fn, {"one element!": (_a(0.7), _a(-0.2)), "2x3!": (X23, X23[::-1]),
+                      "inf target": (_a(1.0), _a(INF))},
+         numpy=lambda x, y, f=_np_fn: f(x - y).mean(),
+         torch=lambda T, x, y, n=_name: getattr(T.nn.functional, n)(x, y))
+    rows(_name, _fn, {"empty": (E, E)}, numpy=lambda x, y, f=_np_fn: f(x - y).mean(),
+         torch=lambda T, x, y, n=_name: getattr(T.nn.functional, n)(x, y))
+    rows(_name, _fn, {"shapes differ": (np.ones((2, 1)), np.ones(2))}, raises=_name)
+
+
+def _np_bce(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return ((1 - y) * x + np.logaddexp(0, -x)).mean()
+
+
+rows("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, {
+    "one element!": (_a(0.7), _a(1.0)), "large logits!": (_a(800.0, -800.0), _a(0.0, 1.0)),
+    "soft targets!": (X23, np.full((2, 3), 0.25))},
+     numpy=_np_bce, torch=lambda T, x, y: T.nn.functional.binary_cross_entropy_with_logits(x, y))
+rows("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, {
+    "shapes differ": (np.ones((2, 1)), np.ones(2))}, raises="binary_cross_entropy_with_logits")
