@@ -14,10 +14,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import __version__
-from .commands import bench, data, graph, report, search, synthesize, train
+from .commands import bench, data, graph, report, results, search, synthesize, train
 
 COMMANDS = {"train": train, "synthesize": synthesize, "graph": graph, "bench": bench,
-            "search": search, "data": data, "report": report}
+            "search": search, "results": results, "data": data, "report": report}
 
 
 def version_text() -> str:
