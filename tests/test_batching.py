@@ -235,3 +235,17 @@ def test_fit_refuses_to_resume_with_other_batching():
                        "False"):
         fit(RowSpy(), rows(25), epochs=2, n_batch=10, drop_last=False, progress=False,
             jit=False, resume=snap)
+
+
+def test_search_takes_the_flag_as_a_fixed_setting():
+    from tinygrad_dl.cli import build_parser
+    from tinygrad_dl.commands.search import fixed_params
+    from tinygrad_dl.search.space import check_fixed
+
+    base = ["search", "two-layer", "--param", "lambda=log10:-3:-1"]
+    args = build_parser().parse_args([*base, "--keep-last"])
+    assert fixed_params(args)["drop_last"] is False
+    assert "drop_last" not in fixed_params(build_parser().parse_args(base))
+    check_fixed({"drop_last": True})
+    with pytest.raises(ValueError, match="drop_last must be true or false, got 1"):
+        check_fixed(fixed_params(build_parser().parse_args([*base, "--set", "drop_last=1"])))

@@ -201,6 +201,10 @@ def run(args: argparse.Namespace) -> int:
         if args.only:
             doc = {**doc, "settings": [s for s in doc["settings"] if s["name"] in args.only]}
     else:
+        if args.data is None and any(s.metric == "test_acc" for s in settings):
+            print("note: no --data: the classifier rows train on what `train` finds without "
+                  "it ($TINYGRAD_DL_DATA, the cache, else the embedded 1,000-image sample)",
+                  file=sys.stderr)
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             run_seeds(settings, args.seeds, args.out, data=args.data, text=args.text,

@@ -30,7 +30,7 @@ from tinygrad_dl.train import resolve_params
 from .backends import iter_results, resolve_jobs
 from .results import ResultStore
 from .run import metrics_for
-from .trial import DataRef, TrainingTrial
+from .trial import DataRef, TrainingTrial, resolve_data
 from .worker import Task
 
 __all__ = ["Comparison", "Setting", "collect", "run_seeds"]
@@ -108,8 +108,6 @@ def run_seeds(
     resolve_jobs(jobs)
     out = Path(out)
     run = SeedRun(settings, seeds, out)
-    from .trial import resolve_data
-
     for s in settings:
         resolve_params(s.model, s.params)
         seq = model_class(s.model).loop is Loop.SEQUENCE
@@ -131,11 +129,19 @@ def run_seeds(
                                         address=address, retries=retries):
                     store.add(row)
                     bar.update(1)
-                    if log is not None and row["status"] != "ok":
-                        log(f"{s.name} seed {row['seed']} failed: {row.get('error')}")
+                    if log is not None and (bar.disable or row["status"] != "ok"):
+                        log(_line(s, row, seeds))  # a log file gets one line per run
     finally:
         bar.close()
     return run
+
+
+def _line(s: Setting, row: dict[str, Any], seeds: int) -> str:
+    if row["status"] != "ok":
+        return f"{s.name} seed {row['seed']} failed: {row.get('error')}"
+    secs = row.get("train_seconds")
+    took = "" if secs is None else f" ({secs:.0f} s)"
+    return f"{s.name} seed {row['seed']}/{seeds - 1}: {s.metric} {row.get(s.metric):.4f}{took}"
 
 
 def collect(
