@@ -77,10 +77,10 @@ def _verdict(d: Difference, a: dict[str, Any], b: dict[str, Any]) -> str:
     if not d.enough:
         return f"no claim: fewer than {MIN_SEEDS} seeds"
     if not d.shown:
-        return f"no difference shown (|difference| ≤ {Z:g} s.e.)"
+        return f"no difference shown (within {Z:g} s.e.)"
     winner = a if (d.diff > 0) == (a["metric"] == "test_acc") else b
     what = "higher test accuracy" if a["metric"] == "test_acc" else "lower smooth loss"
-    return f"**{winner['label']}: {what}** (|difference| > {Z:g} s.e.)"
+    return f"**{winner['label']}: {what}** (beyond {Z:g} s.e.)"
 
 
 def _comparisons(doc: dict[str, Any]) -> list[str]:
@@ -94,9 +94,13 @@ def _comparisons(doc: dict[str, Any]) -> list[str]:
         a, b = by_name[c["a"]], by_name[c["b"]]
         d = compare(row_values(a), row_values(b))
         unit = " points" if a["metric"] == "test_acc" else ""
-        lines.append(f"| {c['question']} | {a['label']} − {b['label']} | "
-                     f"{d.diff:+.2f} ± {d.se:.2f}{unit} | {Z * d.se:.2f} | "
-                     f"{d.n} {'paired' if d.paired else 'unpaired'} | {_verdict(d, a, b)} |")
+        if d.n < 2:  # nothing to compute yet
+            cells = f"— | — | {d.n}"
+        else:
+            cells = (f"{d.diff:+.2f} ± {d.se:.2f}{unit} | {Z * d.se:.2f} | "
+                     f"{d.n} {'paired' if d.paired else 'unpaired'}")
+        lines.append(f"| {c['question']} | {a['label']} − {b['label']} | {cells} | "
+                     f"{_verdict(d, a, b)} |")
     return lines
 
 

@@ -1,11 +1,11 @@
 """What many seeds of one setting say, and when two settings may be said to differ.
 
 A setting's number is the mean over seeds with its standard error, s.e. = sd / sqrt(n) (sd with
-n - 1). Two settings are compared by the difference of their means; where both ran the same
-seeds (the same initialisation and shuffling streams) the difference is taken seed by seed, and
-its s.e. is that of the mean paired difference; otherwise sqrt(se_a^2 + se_b^2). A difference is
-claimed only when it is larger than twice its s.e., and only from MIN_SEEDS seeds or more: below
-that, nothing is claimed at all. The same rule decides whether a target is met.
+n - 1). Two settings are compared by the difference of their means; over the seeds both ran
+(the same initialisation and shuffling streams) the difference is taken seed by seed, and its
+s.e. is that of the mean paired difference; without common seeds, sqrt(se_a^2 + se_b^2). A
+difference is claimed only when it is larger than twice its s.e., and only from MIN_SEEDS seeds
+or more: below that, nothing is claimed at all. The same rule decides whether a target is met.
 """
 
 from __future__ import annotations
@@ -73,10 +73,11 @@ class Difference:
 
 
 def compare(a: Mapping[int, float], b: Mapping[int, float]) -> Difference:
-    """a - b from per-seed values {seed: value}: paired over the seeds both have when they have
-    the same seeds; otherwise unpaired (Welch's s.e.)."""
-    if a and set(a) == set(b):
-        d = np.array([a[s] - b[s] for s in sorted(a)], dtype=np.float64)
+    """a - b from per-seed values {seed: value}: paired over the seeds both have (a seed that
+    failed in one is left out of both), unpaired (Welch's s.e.) when they share fewer than two."""
+    common = sorted(set(a) & set(b))
+    if len(common) >= 2:
+        d = np.array([a[s] - b[s] for s in common], dtype=np.float64)
         s = summarize(d)
         return Difference(s.mean, s.se, s.n, True)
     sa, sb = summarize(list(a.values())), summarize(list(b.values()))
