@@ -176,6 +176,16 @@ def test_seeds_are_train_runs_and_resume(tmp_path):
         run_seeds([other], 3, tmp_path, progress=False)
 
 
+def test_a_char_rnn_trial_runs(tmp_path):
+    """It failed with KeyError: 'split' (the data cache key read the classifiers' params)."""
+    from tinygrad_dl.search import TrainingTrial
+
+    text = tmp_path / "t.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 8)
+    row = TrainingTrial("char-rnn", text=str(text))({"n_updates": 30, "m": 8}, 0)
+    assert math.isfinite(row["smooth_loss"]) and row["best_smooth_loss"] <= row["smooth_loss"]
+
+
 def test_bad_rows_are_refused_before_any_run(tmp_path):
     with pytest.raises(ValueError, match="unknown parameter"):
         run_seeds([TINY, Setting("bad", "bad", "one-layer", {"bogus": 1})], 2, tmp_path)
