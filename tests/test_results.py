@@ -128,7 +128,12 @@ def test_markers(tmp_path):
     assert page.read_text() == f"# Front\n\n{BEGIN}\n| new |\n{END}\n\nafter\n"
     assert not write_between_markers(page, "| new |")  # unchanged: not rewritten
     assert between_markers(page.read_text()) == "| new |"
-    for bad in ("no markers", f"{END}\n{BEGIN}", f"{BEGIN}\n{BEGIN}\n{END}"):
+    # a marker quoted in a sentence is not a marker
+    page.write_text(f"use `{BEGIN}` and `{END}`:\n{BEGIN}\nold\n{END}\n")
+    assert write_between_markers(page, "t") and between_markers(page.read_text()) == "t"
+    assert page.read_text().startswith(f"use `{BEGIN}` and `{END}`:\n")
+    for bad in ("no markers", f"{END}\n{BEGIN}", f"{BEGIN}\n{BEGIN}\n{END}",
+                f"text {BEGIN} text\n{END}"):
         page.write_text(bad)
         with pytest.raises(ValueError, match="expected one line <!-- results:begin -->"):
             write_between_markers(page, "x")

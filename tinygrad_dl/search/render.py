@@ -151,32 +151,41 @@ def render_page(doc: dict[str, Any], source: str = "docs/data/results.json") -> 
     return "\n".join(lines) + "\n"
 
 
+def _marker_lines(text: str) -> tuple[list[int], list[int]]:
+    """Indices of the lines that are a results marker (a marker quoted inside a sentence, e.g.
+    in backticks, is not one)."""
+    lines = text.split("\n")
+    return ([i for i, ln in enumerate(lines) if ln.strip() == BEGIN],
+            [i for i, ln in enumerate(lines) if ln.strip() == END])
+
+
 def check_markers(path: str | os.PathLike[str]) -> str:
     """The text of the Markdown file `path`; ValueError (FileNotFoundError), naming it, unless
-    it holds each results marker once, BEGIN first."""
+    it holds each results marker once, on a line of its own, BEGIN first."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"--into {path}: no such file")
     text = path.read_text(encoding="utf-8")
-    nb, ne = text.count(BEGIN), text.count(END)
-    if nb != 1 or ne != 1 or text.index(BEGIN) > text.index(END):
+    b, e = _marker_lines(text)
+    if len(b) != 1 or len(e) != 1 or b[0] > e[0]:
         raise ValueError(f"--into {path}: expected one line {BEGIN} and, after it, one line "
-                         f"{END} (found {nb} and {ne})")
+                         f"{END} (found {len(b)} and {len(e)})")
     return text
 
 
 def between_markers(text: str) -> str:
-    """What lies between the markers (without the newlines next to them)."""
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
+    """What lies between the marker lines."""
+    (b,), (e,) = _marker_lines(text)
+    return "\n".join(text.split("\n")[b + 1:e])
 
 
 def write_between_markers(path: str | os.PathLike[str], block: str) -> bool:
     """Replace what lies between the results markers of the Markdown file `path` by `block`;
     True when the file changed."""
     text = check_markers(path)
-    head, rest = text.split(BEGIN)
-    _, tail = rest.split(END)
-    new = f"{head}{BEGIN}\n{block}\n{END}{tail}"
+    (b,), (e,) = _marker_lines(text)
+    lines = text.split("\n")
+    new = "\n".join([*lines[:b + 1], block, *lines[e:]])
     if new != text:
         atomic_write(path, new)
     return new != text
