@@ -1,4 +1,5 @@
-"""Reproduce the README's results table: the course's target runs, through the real CLI.
+"""Reproduce the results table of docs/results.md (and the README's summary of it): the
+course's target runs, through the real CLI.
 
     python3 benchmarks/results.py --data /path/to/cifar-10-batches-py            # all runs
     python3 benchmarks/results.py --data DIR --only one-layer two-layer --seeds 0 1 2 3 4

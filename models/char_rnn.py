@@ -15,7 +15,9 @@ import numpy as np
 
 from tinygrad_dl import Tensor, name_scope
 from tinygrad_dl import functional as F
+from tinygrad_dl.engine import literal
 from tinygrad_dl.ops import Tap
+from tinygrad_dl.random import as_rng
 
 from .base import CourseModel, Loop
 
@@ -48,7 +50,7 @@ class CharRNN(CourseModel):
         fused: bool = False,
     ) -> None:
         super().__init__()
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         self.K, self.m, self.std = int(K), int(m), float(std)
         self.dtype = np.dtype(dtype)
         self.fused = bool(fused)
@@ -91,8 +93,8 @@ class CharRNN(CourseModel):
         return X
 
     def _h0(self, h0: Any) -> np.ndarray:
-        if h0 is None:
-            return np.zeros(self.m, dtype=self.dtype)
+        if h0 is None:  # a constant, not data: a jit recording may keep it
+            return literal(np.zeros(self.m, dtype=self.dtype))
         h0 = np.asarray(h0.data if isinstance(h0, Tensor) else h0, dtype=self.dtype)
         if h0.shape != (self.m,):
             raise ValueError(f"CharRNN: h0 must have shape ({self.m},), got {h0.shape}")
@@ -130,7 +132,8 @@ class CharRNN(CourseModel):
         return H @ self.V + self.c
 
     def _keep_last(self, H: np.ndarray) -> None:
-        self.h_last = H[-1].copy()
+        # a plain attribute (no Module registry, no version bump): replay runs this every step
+        self.__dict__["h_last"] = H[-1].copy()
 
     def loss(self, X: Any, Y: Any, h0: Any = None) -> Tensor:
         """Sum over t of -log p_t[y_t]; X, Y: input and next-character target indices (T,)."""
@@ -219,7 +222,7 @@ class CharRNN(CourseModel):
             raise ValueError(f"CharRNN.synthesize: n must be >= 0, got {n}")
         if temperature < 0:
             raise ValueError(f"CharRNN.synthesize: temperature must be >= 0, got {temperature}")
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         U, W, V, b, c = (p.data for p in (self.U, self.W, self.V, self.b, self.c))
         h = self._h0(h0)
         x = int(x0)

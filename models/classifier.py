@@ -35,7 +35,7 @@ class Classifier(CourseModel):
     }
     # a cyclical schedule's n_s defaults to n_s_epochs * floor(n / n_batch)
     n_s_epochs: ClassVar[int] = 2
-    # its weights W (d, K) are one template per class (weights.png after training)
+    # its weights W (K, d) hold one template per class, row k (weights.png after training)
     weights_are_templates: ClassVar[bool] = False
 
     def __init__(self, d: int, K: int, lam: float, dtype: Any) -> None:
@@ -150,8 +150,9 @@ def softmax_ce_grad(S: np.ndarray, y: np.ndarray) -> np.ndarray:
 def linear_grads(
     H: np.ndarray, G: np.ndarray, W: np.ndarray, lam: float, bias: bool = True
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """dW = H^T G + 2 lam W and db = 1^T G for S = H W + b (G = dJ/dS, already / n)."""
-    dW = H.T @ G
+    """dW = G^T H + 2 lam W and db = 1^T G for S = H W^T + b (G = dJ/dS, already / n):
+    the course's dJ/dW = G_batch X^T / n + 2 lam W, with rows as samples."""
+    dW = G.T @ H
     if lam:
         dW += (2.0 * lam) * W
     return dW, (G.sum(axis=0) if bias else None)

@@ -16,6 +16,7 @@ import numpy as np
 
 from tinygrad_dl import Tensor, concatenate
 from tinygrad_dl.nn import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
+from tinygrad_dl.random import as_rng
 
 from .classifier import Classifier
 
@@ -39,7 +40,7 @@ class ConvNet(Classifier):
 
     name = "convnet"
     # SGD with the course's cyclical learning rate, as the two-layer net; n_s = 2 epochs, so 3
-    # cycles are 12 epochs (52% test accuracy on the CIFAR-10 subset, see README's Results)
+    # cycles are 12 epochs (52% test accuracy on the CIFAR-10 subset, see docs/results.md)
     defaults = {**Classifier.defaults, "channels": [16, 32], "lam": 0.001, "schedule": "cyclic",
                 "cycles": 3, "eta_min": 1e-4, "eta_max": 5e-2, "init": "he", "split": "all",
                 "n_batch": 100}
@@ -68,7 +69,7 @@ class ConvNet(Classifier):
         elif d is None:
             raise ValueError("convnet: give d (features per row) or image (C, H, W)")
         super().__init__(math.prod(image) if image is not None else d, K, lam, dtype)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         self.image = image if image is not None else image_shape(self.d)
         self.channels = [int(c) for c in channels]
         c, h, w = self.image

@@ -1,8 +1,9 @@
 """Assignment 3: a k-layer ReLU network with optional batch normalization and dropout.
 
-Hidden block l: S_l = H_{l-1} W_l (+ b_l), [batch norm: gamma_l * S^_l + beta_l], ReLU,
-[inverted dropout]; then the output layer S = H W_k + b_k. Its graph (`loss`) and the course's
-hand-derived gradient, BatchNormBackPass included (`hand_gradients`), sit side by side.
+Hidden block l: S_l = H_{l-1} W_l^T (+ b_l), [batch norm: gamma_l * S^_l + beta_l], ReLU,
+[inverted dropout]; then the output layer S = H W_k^T + b_k (each W_l (d_out, d_in)). Its
+graph (`loss`) and the course's hand-derived gradient, BatchNormBackPass included
+(`hand_gradients`), sit side by side.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl.nn import BatchNorm1d, Dropout, Linear, ReLU, Sequential
+from tinygrad_dl.random import as_rng
 
 from .classifier import Classifier, linear_grads, softmax_ce_grad
 
@@ -53,7 +55,7 @@ class KLayer(Classifier):
         alpha: float = 0.9,
     ) -> None:
         super().__init__(d, K, lam, dtype)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         self.hidden = [int(h) for h in hidden]
         self.batch_norm, self.dropout = bool(batch_norm), float(dropout)
         layers: list[Any] = []
@@ -88,10 +90,10 @@ class KLayer(Classifier):
         """The course's backprop, in the current mode (train: batch statistics, as loss()).
 
         Forward, hidden layer l (rows are samples):
-            S = H W (+ b);  mu = mean(S), v = mean((S - mu)^2)        (biased, as the course)
+            S = H W^T (+ b);  mu = mean(S), v = mean((S - mu)^2)        (biased, as the course)
             S^ = (S - mu) / sqrt(v + eps);  S~ = gamma * S^ + beta;  H = max(0, S~) * mask
         Backward, from G = (P - Y) / n at the output:
-            dW = H_{l-1}^T G + 2 lam W,  db = 1^T G,  G = G W^T
+            dW = G^T H_{l-1} + 2 lam W,  db = 1^T G,  G = G W
             G = G * mask * 1[H > 0]                                     (dropout, ReLU)
             dgamma = 1^T (G * S^),  dbeta = 1^T G,  G = G * gamma
             BatchNormBackPass: sigma1 = (v + eps)^-1/2, sigma2 = (v + eps)^-3/2,
@@ -109,7 +111,7 @@ class KLayer(Classifier):
         for name, mod in zip(self._names, self.layers):
             if isinstance(mod, Linear):
                 tape.append((name, mod, H))
-                S = H @ mod.W.data
+                S = H @ mod.W.data.T
                 if mod.b is not None:
                     S += mod.b.data
                 H = S
@@ -150,7 +152,7 @@ class KLayer(Classifier):
                 if db is not None:
                     grads[f"{name}.b"] = db
                 if entry[2] is not X:  # no gradient needed for the input
-                    G = G @ W.T
+                    G = G @ W
             elif isinstance(mod, Dropout):
                 G *= entry[2]
             elif isinstance(mod, ReLU):

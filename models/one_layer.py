@@ -1,4 +1,4 @@
-"""Assignment 1: a one-layer softmax classifier, S = X W + b, P = softmax(S).
+"""Assignment 1: a one-layer softmax classifier, S = X W^T + b, P = softmax(S).
 
 Its graph (`loss`) and the course's hand-derived gradient (`hand_gradients`) sit side by side.
 """
@@ -15,9 +15,9 @@ from .classifier import Classifier, linear_grads, softmax_ce_grad
 
 
 class OneLayer(Classifier):
-    """S = X W + b (W (d, K)), P = softmax(S), J = mean CE + lam ||W||^2.
+    """S = X W^T + b (W (K, d), the course's), P = softmax(S), J = mean CE + lam ||W||^2.
 
-    Parameters: "layers.0.W" (d, K), "layers.0.b" (K,). The course initialises W, b with
+    Parameters: "layers.0.W" (K, d), "layers.0.b" (K,). The course initialises W, b with
     N(0, 0.01^2): init="gaussian", std=0.01 (also "xavier", "he").
     """
 
@@ -54,13 +54,13 @@ class OneLayer(Classifier):
     def hand_gradients(self, X: Any, y: Any) -> dict[str, np.ndarray]:
         """The course's analytic gradient of J (rows are samples, Y one-hot (n, K)):
 
-            S = X W + b,  P = softmax(S),  G = (P - Y) / n
-            dJ/dW = X^T G + 2 lam W,  dJ/db = 1^T G
+            S = X W^T + b,  P = softmax(S),  G = (P - Y) / n
+            dJ/dW = G^T X + 2 lam W,  dJ/db = 1^T G
         """
         X, y = self._check_batch(X, y)
         lin = self.layers[0]
         W = lin.W.data
-        S = X @ W
+        S = X @ W.T
         S += lin.b.data
         G = softmax_ce_grad(S, y)
         dW, db = linear_grads(X, G, W, self.lam)

@@ -1,4 +1,4 @@
-"""Assignment 2: a two-layer ReLU network, H = max(0, X W1 + b1), S = H W2 + b2.
+"""Assignment 2: a two-layer ReLU network, H = max(0, X W1^T + b1), S = H W2^T + b2.
 
 Its graph (`loss`) and the course's hand-derived gradient (`hand_gradients`) sit side by side.
 """
@@ -10,12 +10,13 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl.nn import Linear, ReLU, Sequential
+from tinygrad_dl.random import as_rng
 
 from .classifier import Classifier, linear_grads, softmax_ce_grad
 
 
 class TwoLayer(Classifier):
-    """H = ReLU(X W1 + b1) (W1 (d, m)), S = H W2 + b2 (W2 (m, K)), P = softmax(S),
+    """H = ReLU(X W1^T + b1) (W1 (m, d)), S = H W2^T + b2 (W2 (K, m)), P = softmax(S),
     J = mean CE + lam (||W1||^2 + ||W2||^2).
 
     Parameters: "layers.0.W", "layers.0.b", "layers.2.W", "layers.2.b" (layers.1 is the
@@ -43,7 +44,7 @@ class TwoLayer(Classifier):
         std: float = 0.01,
     ) -> None:
         super().__init__(d, K, lam, dtype)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         self.m = int(m)
         self.layers = Sequential(
             Linear(d, m, init=init, std=std, rng=rng, dtype=self.dtype),
@@ -65,22 +66,22 @@ class TwoLayer(Classifier):
     def hand_gradients(self, X: Any, y: Any) -> dict[str, np.ndarray]:
         """The course's backprop for the two-layer net (rows are samples, Y one-hot):
 
-            H = max(0, X W1 + b1),  P = softmax(H W2 + b2),  G = (P - Y) / n
-            dW2 = H^T G + 2 lam W2,  db2 = 1^T G
-            G = G W2^T * 1[H > 0]
-            dW1 = X^T G + 2 lam W1,  db1 = 1^T G
+            H = max(0, X W1^T + b1),  P = softmax(H W2^T + b2),  G = (P - Y) / n
+            dW2 = G^T H + 2 lam W2,  db2 = 1^T G
+            G = G W2 * 1[H > 0]
+            dW1 = G^T X + 2 lam W1,  db1 = 1^T G
         """
         X, y = self._check_batch(X, y)
         l1, l2 = self.layers[0], self.layers[2]
         W1, W2 = l1.W.data, l2.W.data
-        H = X @ W1
+        H = X @ W1.T
         H += l1.b.data
         np.maximum(H, 0.0, out=H)
-        S = H @ W2
+        S = H @ W2.T
         S += l2.b.data
         G = softmax_ce_grad(S, y)
         dW2, db2 = linear_grads(H, G, W2, self.lam)
-        G = G @ W2.T
+        G = G @ W2
         G *= H > 0
         dW1, db1 = linear_grads(X, G, W1, self.lam)
         return {"layers.0.W": dW1, "layers.0.b": db1, "layers.2.W": dW2, "layers.2.b": db2}

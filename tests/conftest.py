@@ -1,4 +1,13 @@
+"""Shared test setup: hypothesis profiles, the fast default loop, clean stops, shared fixtures.
+
+The default `python3 -m pytest -q` deselects the tests marked `slow` (pyproject.toml's addopts
+say `-m "not slow"`); `python3 -m pytest -q -m "slow or not slow"` runs everything (CI does).
+A test named explicitly (`pytest tests/test_x.py::test_y`) runs even when it is slow.
+"""
+
 import os
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,8 +19,9 @@ settings.register_profile(
     "ci", max_examples=25, deadline=None, derandomize=True, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# dev: the default loop's size, small enough for a coffee break; every run draws new examples
 settings.register_profile(
-    "dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "dev", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("thorough", max_examples=500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
@@ -27,3 +37,41 @@ def cifar_dir() -> Path:
     if not (path / "data_batch_1").is_file():
         pytest.skip(f"CIFAR-10 subset not found at {path} (set TINYGRAD_DL_TEST_CIFAR)")
     return path
+
+
+# ---- data: only the embedded CIFAR-10 sample ----------------------------------------------------
+@pytest.fixture
+def embedded_data_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No $TINYGRAD_DL_DATA and an empty cache folder: every loader falls back to the embedded
+    sample, whatever this machine has downloaded (use it with
+    `pytestmark = pytest.mark.usefixtures("embedded_data_only")`)."""
+    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-cache"))
+
+
+# ---- the default loop and clean stops -----------------------------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    # a test named by its node id runs even if it is slow (addopts deselects slow tests)
+    if config.option.markexpr == "not slow" and any("::" in a for a in config.args):
+        config.option.markexpr = ""
+    # SIGTERM stops the run as Ctrl-C does: KeyboardInterrupt in the main thread, so running
+    # tests unwind through their finally blocks and fixtures (kernels shut down, child
+    # processes killed) and pytest reports what ran, with no test failing because of it
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+
+
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough: no second interrupt
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """A test that installs SIGINT/SIGTERM handlers (a training's stop flag, the search) must
+    not leave them behind: a stale handler once made the run ignore SIGTERM."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in saved.items():
+        if signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)

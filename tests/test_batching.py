@@ -249,3 +249,20 @@ def test_search_takes_the_flag_as_a_fixed_setting():
     check_fixed({"drop_last": True})
     with pytest.raises(ValueError, match="drop_last must be true or false, got 1"):
         check_fixed(fixed_params(build_parser().parse_args([*base, "--set", "drop_last=1"])))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("drop_last", [True, False])
+def test_stopped_on_the_last_batch_of_an_epoch_resumes(tmp_path, drop_last):
+    """The saved position after the epoch's last batch (a short one with --keep-last) is the
+    end of the rows the epoch uses, not past the training set (which a resume refuses)."""
+    params = {"m": 8, "n_batch": 300, "cycles": 1, "drop_last": drop_last}
+    per_epoch = 3 if drop_last else 4
+    kw = dict(progress=False, print_fn=None, seed=6)
+    whole = run_training("two-layer", params, **kw)
+    out = tmp_path / "cut"
+    with pytest.raises(TrainingInterrupted):
+        run_training("two-layer", params, out=out, stop=StopAfter(per_epoch), **kw)
+    res = run_training("two-layer", resume=out, progress=False, print_fn=None)
+    for k, v in whole.model.state_dict().items():
+        assert np.array_equal(res.model.state_dict()[k], v), k

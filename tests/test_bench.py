@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import statistics
 
 import pytest
 
@@ -14,7 +15,7 @@ from tinygrad_dl.bench import blas_info, workloads
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 TINY = dict(n=40, d=12, batch=20, m=4, hidden3=(4, 4), hidden9=(4, 3, 3, 3, 3, 3, 3, 3),
             rnn_m=4, vocab=5, seq=3, rnn_updates=2, op_iters=5, chains=(50, 200),
-            mem_steps=(2, 4), repeats=1)
+            mem_steps=(2, 4), conv_n=40, conv_image=(3, 4, 4), conv_channels=(2, 2), repeats=1)
 
 
 @pytest.fixture(scope="module")
@@ -22,15 +23,17 @@ def result() -> bench.Result:
     return bench.run(bench.quick_config(**TINY, torch=False))
 
 
+@pytest.mark.slow
 def test_every_benchmark_has_a_row(result):
     names = " | ".join(r.name for r in result.rows)
     for part in ["one-layer", "two-layer", "k-layer [4, 4] BN", "k-layer 9 layers", "graph",
                  "fused rnn op", "tiny op", "peak memory", "memory growth", "chain of 50 ops",
-                 "chain of 200 ops"]:
+                 "chain of 200 ops", "ConvNet [2, 2] on 3x4x4", "ConvNet [2, 2] on 3x4x4 replayed"]:
         assert part in names, part
     assert {r.dtype for r in result.rows} == {"float64", "float32"}
 
 
+@pytest.mark.slow
 def test_ratios_are_time_ratios_of_the_columns(result):
     epoch = next(r for r in result.rows if r.name == "one-layer")
     assert epoch.vs_hand == pytest.approx(epoch.ours / epoch.hand)
@@ -51,6 +54,7 @@ def test_targets_are_judged_on_the_ratio():
     assert fast.target_text() == "hand ≤1.11 met"
 
 
+@pytest.mark.slow
 def test_table_text_and_markdown(result):
     text = bench.format_table(result)
     md = bench.format_table(result, markdown=True)
@@ -62,6 +66,7 @@ def test_table_text_and_markdown(result):
     assert "BLAS thread" in md
 
 
+@pytest.mark.slow
 def test_cli_quick_runs_and_prints_one_table(capsys, monkeypatch):
     monkeypatch.setattr(workloads, "QUICK", {**workloads.QUICK, **TINY})
     assert cli.main(["bench", "--quick", "--no-torch", "--dtype", "float32", "--markdown",
@@ -84,6 +89,7 @@ def test_blas_threads_are_known():
     assert threads >= 1 and name
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is optional")
 def test_torch_column_when_installed():
     res = bench.run(bench.quick_config(**TINY, dtypes=("float32",), threads=1))
@@ -92,6 +98,7 @@ def test_torch_column_when_installed():
     assert any("torch.set_num_threads(1)" in h for h in res.header)
 
 
+@pytest.mark.slow
 def test_settings_are_put_back():
     before = blas_info()[0]
     tiny = dict(TINY, torch=False, dtypes=("float32",), chains=(50,))
@@ -102,9 +109,27 @@ def test_settings_are_put_back():
     assert workloads.ACTIVE_CLOCK[0] is bench.CLOCKS["wall"]
 
 
+@pytest.mark.slow
 def test_header_says_how_to_get_the_torch_columns_when_torch_is_missing(monkeypatch):
     import tinygrad_dl.bench.suite as suite
 
     monkeypatch.setattr(suite, "torch_or_none", lambda: None)
     res = bench.run(bench.quick_config(**TINY, dtypes=("float32",), threads=1))
     assert "PyTorch: not run (not installed; `pip install torch==2.13.0`" in "\n".join(res.header)
+
+
+def test_only_runs_the_named_groups(capsys, monkeypatch):
+    monkeypatch.setattr(workloads, "QUICK", {**workloads.QUICK, **TINY})
+    assert cli.main(["bench", "--quick", "--only", "convnet", "--dtype", "float32",
+                     "--threads", "1", "--best", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "; best of 1 interleaved repeats" in out  # TINY: one repeat
+    assert workloads.ACTIVE_STAT[0] is statistics.median  # put back
+    table = [line for line in out.splitlines() if line.startswith("| ")]
+    assert [line.split(" | ")[0] for line in table[1:]] == [
+        "| ConvNet [2, 2] on 3x4x4", "| ConvNet [2, 2] on 3x4x4 replayed (jit)"]
+    if HAS_TORCH:  # the PyTorch column: the same network, idiomatic torch
+        assert all(line.split(" | ")[3] != "—" for line in table[1:])
+    with pytest.raises(SystemExit):
+        cli.main(["bench", "--quick", "--only", "convnets"])
+    assert "unknown row group 'convnets'" in capsys.readouterr().err

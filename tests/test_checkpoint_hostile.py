@@ -129,11 +129,11 @@ def _rewrite(p: Path, meta: dict, state: dict) -> None:
 
 
 @pytest.mark.parametrize("edit, words", [
-    (lambda m: m.update(version="2"), "version '2'"),
+    (lambda m: m.update(version="2"), "meta.version must be int, got str '2'"),
     (lambda m: m.update(version=99), "version 99"),
-    (lambda m: m.update(config=[1, 2]), "'config' must be an object"),
-    (lambda m: m.update(extra="x"), "'extra' must be an object"),
-    (lambda m: m.update(model=5), "'model' must be a model name"),
+    (lambda m: m.update(config=[1, 2]), "meta.config must be an object"),
+    (lambda m: m.update(extra="x"), "meta.extra must be dict or null"),
+    (lambda m: m.update(model=5), "meta.model must be str"),
     (lambda m: m.update(kind="pickle"), "'kind' must be one of"),
     (lambda m: m["config"].update(lam=float("nan")), "NaN"),
     (lambda m: m["config"].update(K="ten"), "cannot rebuild"),
@@ -188,6 +188,7 @@ def test_mutated_checkpoints_load_or_fail_cleanly(tmp_path: Path) -> None:
     assert outcomes["ok"] and outcomes["error"]
 
 
+@pytest.mark.slow
 def test_trained_classifier_classifies_new_images_without_the_training_data(tmp_path: Path,
                                                                              capsys) -> None:
     from tinygrad_dl.cli import main

@@ -23,11 +23,7 @@ FILES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def embedded_data_only(monkeypatch, tmp_path_factory):
-    """No $TINYGRAD_DL_DATA or cached CIFAR-10: every run uses the embedded sample."""
-    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: every run uses the sample
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +33,7 @@ def rnn_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["one-layer", "two-layer", "k-layer"])
 def test_train_classifier_writes_outputs_and_prints_test_accuracy(tmp_path, capsys, model):
     out = tmp_path / "run"
@@ -73,6 +70,7 @@ def test_train_char_rnn_output(tmp_path, capsys):
     assert "final smooth loss:" in printed and "sample:" in printed
 
 
+@pytest.mark.slow
 def test_default_out_dir_is_runs_model_timestamp(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["train", "one-layer", "--epochs", "1", "--no-progress"]) == 0

@@ -55,13 +55,8 @@ def test_bad_sizes_are_clear_errors():
         small().loss(np.ones((2, 47)), np.array([0, 1]))
 
 
-@pytest.fixture
-def embedded(monkeypatch, tmp_path_factory):
-    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-
-
-def test_train_convnet_on_the_embedded_sample(tmp_path, capsys, embedded):
+@pytest.mark.slow
+def test_train_convnet_on_the_embedded_sample(tmp_path, capsys, embedded_data_only):
     out = tmp_path / "run"
     code = main(["train", "convnet", "--epochs", "1", "--channels", "2,3", "--n-batch", "200",
                  "--dtype", "float32", "--out", str(out), "--no-progress"])
@@ -72,6 +67,7 @@ def test_train_convnet_on_the_embedded_sample(tmp_path, capsys, embedded):
     assert (out / "learning_curves.png").is_file()
 
 
+@pytest.mark.slow
 def test_train_convnet_on_the_subset(tmp_path, capsys, cifar_dir):
     out = tmp_path / "run"
     code = main(["train", "convnet", "--data", str(cifar_dir), "--split", "batch1",

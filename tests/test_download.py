@@ -107,6 +107,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_downloads_verifies_extracts_then_train_finds_it(
         tmp_path: Path, server: Server, tarball: tuple[bytes, str]) -> None:
     env = _env(tmp_path, server, tarball[1])
@@ -165,6 +166,7 @@ def test_corrupted_download_is_detected_and_deleted(
     assert list(tmp_path.iterdir()) == []  # no .part, no archive, no dataset folder
 
 
+@pytest.mark.slow
 def test_offline_is_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as s:  # a loopback port nothing listens on
         s.bind(("127.0.0.1", 0))

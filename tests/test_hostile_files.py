@@ -95,7 +95,7 @@ def _mutate(data: bytes, rng: np.random.Generator) -> bytes:
         if not b:
             break
         i = int(rng.integers(0, len(b)))
-        op = int(rng.integers(0, 7))
+        op = int(rng.integers(0, 8))
         if op == 0:
             b[i] ^= 1 << int(rng.integers(0, 8))
         elif op == 1:
@@ -110,14 +110,30 @@ def _mutate(data: bytes, rng: np.random.Generator) -> bytes:
         elif op == 5:
             j = int(rng.integers(i, min(len(b), i + 64) + 1))
             b[i:i] = b[i:j] * int(rng.integers(1, 4))
-        else:
+        elif op == 6:
             del b[i:]
+        else:  # a nesting-depth run: tuples of tuples, lists of lists, MARKs (issue 20)
+            n = int(rng.choice([100, 10_000, 300_000]))
+            run = [b")" + b"\x85" * n, b"]" * n, b"(" * n, b"}" * n, b"(]" * n + b"e" * n]
+            b[i:i] = run[int(rng.integers(0, len(run)))]
     return bytes(b)
 
 
+def _nested_batch_bytes() -> bytes:
+    """A valid batch with an extra entry nested 12 deep: mutations push it past the limit."""
+    d = pickle.loads(_batch_bytes(2))
+    v: object = [1]
+    for _ in range(11):
+        v = (v,)
+    d[b"extra"] = v
+    return pickle.dumps(d, protocol=2)
+
+
+@pytest.mark.slow
 def test_fuzzed_batch_files_never_crash(tmp_path: Path) -> None:
     seeds = [_batch_bytes(p) for p in (2, 3, 4, 5)] + [_batch_bytes(2, labels_as_array=True),
-                                                       _batch_bytes(5, labels_as_array=True)]
+                                                       _batch_bytes(5, labels_as_array=True),
+                                                       _nested_batch_bytes()]
     files = []
     for i in range(N_FUZZ):
         rng = np.random.default_rng(i)
@@ -163,6 +179,16 @@ CRAFTED = {
     "code_execution": b"\x80\x02cos\nsystem\n" + _p(("echo pwned",)) + b"R.",
     "bytes_with_args": b"\x80\x02c__builtin__\nbytes\n" + _p((10**9,)) + b"R.",
     "huge_binbytes8": b"\x80\x04\x8e" + (1 << 40).to_bytes(8, "little") + b"x.",
+    # issue 20: a dict key nested 10**6 deep (1 MB): hashing it recursed in C -> SIGSEGV
+    "tuple_key_1e6": b"\x80\x02}" + b")" + b"\x85" * 10**6 + b"K\x01s.",
+    # depths 10**4..10**5 gave a RecursionError whose message did not name the file
+    "tuple_key_3e4": b"\x80\x02}" + b")" + b"\x85" * 30_000 + b"K\x01s.",
+    # the same through a protocol-4 FROZENSET (its items are hashed when it is built)
+    "frozenset_1e6": b"\x80\x04(" + b")" + b"\x85" * 10**6 + b"\x91.",
+    "nested_values": b"\x80\x02}X\x04\x00\x00\x00data" + b")" + b"\x85" * 100_000 + b"s.",
+    "nested_lists": b"\x80\x02}X\x06\x00\x00\x00labels" + b"(]" * 100_000 + b"e" * 100_000
+                    + b"s.",
+    "int_key": b"\x80\x02}K\x01K\x02s.",
 }
 
 
@@ -236,3 +262,149 @@ def test_text_loader_refuses_huge_file_before_reading(tmp_path: Path) -> None:
     p.write_text("hello")
     with pytest.raises(ValueError, match=r"t\.txt.*larger than"):
         load_text(p, max_bytes=3)
+
+
+# ---- training states and checkpoints (issue 20): the same fuzzer, through the container --------
+CONTAINER_WORKER = r"""
+import sys
+from tinygrad_dl import checkpoint
+from tinygrad_dl.train.state import load_train_state
+try:
+    import resource
+    with open("/proc/self/status") as f:
+        vm = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmSize"))
+    resource.setrlimit(resource.RLIMIT_AS, (vm + (1 << 30), vm + (1 << 30)))
+except Exception:
+    pass
+for name in sys.stdin.read().split("\n"):
+    if not name:
+        continue
+    print("FILE", name, flush=True)
+    try:
+        if "state" in name.rsplit("/", 1)[-1]:
+            load_train_state(name)
+        else:
+            checkpoint.load(name)
+        print("OK", flush=True)
+    except ValueError as e:
+        msg = str(e)
+        print("ERR" if name in msg and "\n" not in msg else "BADMSG " + repr(msg)[:200],
+              flush=True)
+    except BaseException as e:
+        print("BAD", type(e).__name__, repr(str(e))[:200], flush=True)
+"""
+
+
+def _mutate_json(v: object, rng: np.random.Generator, depth: int = 0) -> object:
+    """One structural edit somewhere in a JSON value: a huge, negative or wrong-typed value, a
+    key removed or added, or a nesting-depth bomb."""
+    if isinstance(v, dict) and v and rng.random() < 0.7:
+        k = list(v)[int(rng.integers(0, len(v)))]
+        op = int(rng.integers(0, 4))
+        if op == 0:
+            del v[k]
+        elif op == 1:
+            v["bogus" + str(int(rng.integers(0, 9)))] = 1
+        else:
+            v[k] = _mutate_json(v[k], rng, depth + 1)
+        return v
+    if isinstance(v, list) and v and rng.random() < 0.7:
+        i = int(rng.integers(0, len(v)))
+        v[i] = _mutate_json(v[i], rng, depth + 1)
+        return v
+    choices = [10**8, -1, 2**70, 1.5, "x", None, [], {}, True, [[[[[[[[[[1]]]]]]]]]]]
+    if rng.random() < 0.05:
+        deep: object = 1
+        for _ in range(int(rng.choice([40, 1000]))):
+            deep = [deep]
+        return deep
+    return choices[int(rng.integers(0, len(choices)))]
+
+
+def _mutate_container(data: bytes, rng: np.random.Generator, tmp: Path) -> bytes:
+    """Half the time bytes (as for batch files), half the time the container's contents: the
+    metadata edited as JSON, or an array swapped for one of another shape or dtype."""
+    import io
+    import json
+
+    if rng.random() < 0.4:
+        return _mutate(data, rng)
+    with np.load(io.BytesIO(data)) as z:
+        arrays = {k: z[k] for k in z.files}
+    if rng.random() < 0.7:
+        meta = json.loads(str(arrays["__meta__"]))
+        for _ in range(int(rng.integers(1, 3))):
+            meta = _mutate_json(meta, rng)
+        try:
+            arrays["__meta__"] = np.array(json.dumps(meta))
+        except RecursionError:
+            arrays["__meta__"] = np.array("[" * 5000 + "]" * 5000)
+    else:
+        k = [k for k in arrays if k != "__meta__"][int(rng.integers(0, len(arrays) - 1))]
+        a = arrays[k]
+        arrays[k] = [a.ravel()[:1], a.astype(np.int8), np.zeros((2,) + a.shape), a.T.copy(),
+                     np.full(a.shape, np.nan)][int(rng.integers(0, 5))]
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+@pytest.mark.slow
+def test_fuzzed_training_states_and_checkpoints_never_crash(tmp_path: Path, monkeypatch) -> None:
+    from tinygrad_dl import checkpoint
+    from tinygrad_dl.models import CharRNN, TwoLayer
+    from tinygrad_dl.train import TrainingInterrupted, run_training
+    from tinygrad_dl.train.outdir import stage_dir
+    from tinygrad_dl.train.state import STATE_FILE
+
+    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(TrainingInterrupted):
+        run_training("two-layer", {"m": 6, "epochs": 1}, out=tmp_path / "cut", stop=True,
+                     progress=False, print_fn=None)
+    seeds = {
+        "state": (stage_dir(tmp_path / "cut") / STATE_FILE).read_bytes(),
+        "model": checkpoint.save_model(TwoLayer(6, 4, 3, rng=np.random.default_rng(0)),
+                                       tmp_path / "m.npz", note="x").read_bytes(),
+        "rnn": checkpoint.save_model(CharRNN(5, m=4, rng=np.random.default_rng(0)),
+                                     tmp_path / "r.npz", chars=list("abcde")).read_bytes(),
+    }
+    n = max(300, N_FUZZ // 4)
+    files = []
+    for i in range(n):
+        rng = np.random.default_rng(10_000 + i)
+        kind = list(seeds)[i % len(seeds)]
+        f = tmp_path / f"{kind}_{i:05d}.npz"
+        f.write_bytes(_mutate_container(seeds[kind], rng, tmp_path))
+        files.append(f)
+    outcome: dict[str, str] = {}
+    todo = [str(f) for f in files]
+    while todo:
+        proc = subprocess.run([sys.executable, "-c", CONTAINER_WORKER], input="\n".join(todo),
+                              capture_output=True, text=True, timeout=900)
+        assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-2000:]
+        current = None
+        for line in proc.stdout.splitlines():
+            if line.startswith("FILE "):
+                current = line[5:]
+            elif current is not None:
+                outcome[current], current = line, None
+        if proc.returncode != 0:
+            assert current is not None, proc.stderr[-2000:]
+            outcome[current] = f"CRASH rc={proc.returncode}"
+        todo = [f for f in todo if f not in outcome]
+    bad = {f: o for f, o in outcome.items() if o not in ("OK", "ERR")}
+    assert not bad, f"{len(bad)} of {n} mutated files: {list(bad.items())[:5]}"
+    for kind in seeds:  # each kind both loads and is refused: the mutator reaches both paths
+        got = {o for f, o in outcome.items() if Path(f).name.startswith(kind)}
+        assert got == {"OK", "ERR"}, (kind, got)
+
+
+def test_a_text_of_a_million_distinct_characters_is_one_line(tmp_path: Path) -> None:
+    """Before: a MemoryError traceback (848 MiB per matrix of the char-RNN)."""
+    p = tmp_path / "t.txt"
+    p.write_text("".join(chr(c) for c in range(0x20, 0x20 + 1_100_000) if not
+                         0xD800 <= c < 0xE000), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"t\.txt: the text has \d+ distinct characters, more "
+                                         r"than the 10000"):
+        load_text(p)

@@ -13,7 +13,7 @@ from test_engine import STEPS, composition
 
 from tinygrad_dl import Tensor
 from tinygrad_dl.jit import JitError, jit
-from tinygrad_dl.models import CharRNN, KLayer, OneLayer, TwoLayer
+from tinygrad_dl.models import CharRNN, ConvNet, KLayer, OneLayer, TwoLayer
 from tinygrad_dl.ops import Dropout as DropoutOp
 from tinygrad_dl.ops import SumOfSquares, Tap
 
@@ -24,6 +24,9 @@ CLASSIFIERS = {
                                             rng=np.random.default_rng(0), dtype=dt),
     "k-layer no BN": lambda dt: KLayer(12, [7, 6], 5, batch_norm=False, lam=0.1,
                                        rng=np.random.default_rng(0), dtype=dt),
+    # 3x8x8 images: conv 3x3 - ReLU - max-pool twice, then Linear (the README's ConvNet, small)
+    "convnet": lambda dt: ConvNet(3 * 8 * 8, 5, channels=[3, 4], lam=0.1,
+                                  rng=np.random.default_rng(0), dtype=dt),
 }
 
 
@@ -32,7 +35,7 @@ def train_classifier(make, dtype, use_jit, returns=True):
     model = make(dtype)
     params = model.parameters()
     rng = np.random.default_rng(1)
-    X = rng.standard_normal((40, 12)).astype(dtype)
+    X = rng.standard_normal((40, model.d)).astype(dtype)
     y = rng.integers(0, 5, 40)
 
     def step(Xb, yb):
@@ -197,22 +200,30 @@ def test_converted_input_is_refused():
     f = jit(lambda X, y: model.loss(X, y).backward(), strict=True)
     X, y = np.ones((4, 12)), np.zeros(4, dtype=np.int64)  # float64: converted in the step
     f(X, y)
-    with pytest.raises(JitError, match="op 0 \\(MatMul\\)"):
+    with pytest.raises(JitError, match="op 0 \\(Linear\\)"):
         f(X + 1, y)
 
 
-def test_zero_grad_inside_the_step_is_refused():
+def test_grad_reset_inside_the_step_is_never_replayed():
     w = Tensor(np.ones(3), requires_grad=True)
 
     def step(x):
-        w.grad = None  # replay runs no Python: this would silently accumulate instead
+        w.grad = None  # replay runs no Python: a replay would accumulate instead
         (Tensor(x) * w).sum().backward()
 
     f = jit(step, strict=True)
-    f(np.ones(3))
-    f(np.ones(3))
-    with pytest.raises(JitError, match="zero_grad"):
-        f(np.ones(3))
+    with pytest.raises(JitError, match="zero_grad.*3 times in a row"):
+        for _ in range(10):
+            f(np.ones(3))
+            assert np.array_equal(w.grad, np.ones(3))  # never accumulated
+    assert f.replays == 0 and f.rerecords == 3
+    f = jit(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(10):
+            f(np.full(3, float(i)))
+            assert np.array_equal(w.grad, np.full(3, float(i)))
+    assert f.replays == 0 and len(caught) == 1 and "zero_grad" in str(caught[0].message)
 
 
 def test_other_arguments_and_reset():
@@ -255,9 +266,9 @@ def test_tap_calls_fn_and_passes_the_gradient_through():
 
 # ---- the training loops ----------------------------------------------------------------------
 def replays_counted(monkeypatch):
-    from tinygrad_dl import jit as jit_module
+    from tinygrad_dl.jit.plan import Plan
 
-    return counting(monkeypatch, jit_module._Plan, "run")
+    return counting(monkeypatch, Plan, "run")
 
 
 @pytest.mark.filterwarnings("error")  # no fallback to eager
@@ -323,6 +334,7 @@ def test_nested_and_no_grad_calls_run_eagerly():
     assert inner.replays == 0 and not inner.cache
 
 
+@pytest.mark.slow
 def test_run_training_with_and_without_jit_gives_the_same_model(monkeypatch, tmp_path):
     from tinygrad_dl.train import run_training
 
@@ -353,3 +365,44 @@ def test_accumulating_gradients_over_calls_replays():
     for i in range(5):
         f(np.full(3, float(i)))
     assert f.replays == 3 and np.array_equal(w.grad, np.full(3, 10.0))
+
+
+def test_replayed_convnet_reuses_its_work_arrays_but_never_what_it_returns():
+    """Replay runs the same Conv2d op objects every step, which keep their work arrays (padded
+    input, columns, widened gradient) instead of allocating them again; what a step hands out
+    (its outputs, gradients) must still be fresh arrays, never overwritten by the next step."""
+    from tinygrad_dl import functional as F
+    from tinygrad_dl import nn
+    from tinygrad_dl.ops import Conv2d
+
+    rng = np.random.default_rng(0)
+    conv1, conv2 = nn.Conv2d(2, 3, 3, padding=1, rng=rng), nn.Conv2d(3, 4, 3, padding=1, rng=rng)
+
+    @jit(strict=True)
+    def step(x):
+        h = F.max_pool2d(conv1(Tensor(x)).relu(), 2)
+        out = F.avg_pool2d(conv2(h).relu(), 2)
+        out.sum().backward()
+        return out
+
+    xs = [rng.standard_normal((3, 2, 8, 8)) for _ in range(5)]
+    outs, grads = [], []
+    for x in xs:
+        for p in (conv1.W, conv1.b, conv2.W, conv2.b):
+            p.grad = None
+        outs.append(step(x))
+        grads.append(conv2.W.grad)
+        if step.replays == 1:
+            plan = next(iter(step.cache.values()))
+            convs = [c for c in plan.ctxs if type(c) is Conv2d]
+            work = [dict(c.scratch) for c in convs]
+    assert step.replays == 3 and len(convs) == 2
+    for c, before in zip(convs, work):  # the same arrays, refilled every step
+        assert set(before) >= {"x", "cols"} and all(c.scratch[k] is a for k, a in before.items())
+    assert "g" in work[1] and "g" not in work[0]  # the images need no gradient: none computed
+    for x, out, g in zip(xs, outs, grads):  # eager, afresh: the returned arrays are intact
+        for p in (conv1.W, conv1.b, conv2.W, conv2.b):
+            p.grad = None
+        ref = F.avg_pool2d(conv2(F.max_pool2d(conv1(Tensor(x)).relu(), 2)).relu(), 2)
+        ref.sum().backward()
+        assert np.array_equal(out.data, ref.data) and np.array_equal(g, conv2.W.grad)

@@ -221,7 +221,7 @@ def test_loss_is_mean_cross_entropy_plus_l2_of_weights_only():
     model = KLayer(5, [4], 3, batch_norm=False, lam=0.3, rng=np.random.default_rng(0))
     model.layers[0].b.data[:] = 1.0  # biases are not penalised
     W1, b1, W2, b2 = (p.data for p in model.parameters())
-    S = np.maximum(X @ W1 + b1, 0) @ W2 + b2
+    S = np.maximum(X @ W1.T + b1, 0) @ W2.T + b2
     logp = S - S.max(1, keepdims=True)
     logp -= np.log(np.exp(logp).sum(1, keepdims=True))
     ce = -logp[np.arange(6), y].mean()
@@ -265,8 +265,8 @@ def test_batchnorm_eval_uses_running_averages():
     pred = model.predict(X)  # eval mode inside; must not touch the averages
     assert np.array_equal(bn.running_mean, mean) and model.training
     lin0, lin1 = model.layers[0], model.layers[3]
-    S = (X @ lin0.W.data - mean) / np.sqrt(var + bn.eps) * bn.gamma.data + bn.beta.data
-    logits = np.maximum(S, 0) @ lin1.W.data + lin1.b.data
+    S = (X @ lin0.W.data.T - mean) / np.sqrt(var + bn.eps) * bn.gamma.data + bn.beta.data
+    logits = np.maximum(S, 0) @ lin1.W.data.T + lin1.b.data
     np.testing.assert_array_equal(pred, logits.argmax(1))
     model.eval()
     np.testing.assert_allclose(model(X).data, logits, rtol=1e-12)
@@ -279,8 +279,8 @@ def test_dropout_inactive_in_eval():
     model = KLayer(5, [8, 8], 3, batch_norm=False, dropout=0.5, rng=np.random.default_rng(0))
     h = X
     for lin in model.linears[:-1]:
-        h = np.maximum(h @ lin.W.data + lin.b.data, 0)
-    plain = h @ model.linears[-1].W.data + model.linears[-1].b.data
+        h = np.maximum(h @ lin.W.data.T + lin.b.data, 0)
+    plain = h @ model.linears[-1].W.data.T + model.linears[-1].b.data
     model.eval()
     np.testing.assert_allclose(model(X).data, plain, rtol=1e-13)
     np.testing.assert_array_equal(model.predict(X), plain.argmax(1))

@@ -93,8 +93,12 @@ def test_load_state_dict_errors_name_the_keys():
     missing, unexpected = m.load_state_dict(sd, strict=False)
     assert missing == ["head.b"] and unexpected == ["extra"]
     sd = m.state_dict()
-    sd["head.W"] = np.zeros((2, 3))
-    with pytest.raises(ValueError, match=r"'head.W' has shape \(2, 3\).*\(3, 2\)"):
+    sd["head.W"] = np.zeros((3, 2))  # the (in, out) layout of before: the error says so
+    with pytest.raises(ValueError, match=r"'head.W' has shape \(3, 2\).*\(2, 3\).*\.T"):
+        m.load_state_dict(sd)
+    sd["head.W"] = np.zeros((2, 4))
+    with pytest.raises(ValueError, match=r"'head.W' has shape \(2, 4\) in the state dict but "
+                       r"\(2, 3\) in the model$"):
         m.load_state_dict(sd)
 
 
@@ -138,17 +142,17 @@ def test_reassigning_attributes_updates_registries():
     bn = m.layers[1]
     bn.running_mean = np.full(3, 2.0)  # an array assigned to a buffer stays a buffer
     assert np.array_equal(dict(m.named_buffers())["layers.1.running_mean"], np.full(3, 2.0))
-    assert "Linear(4, 3" in repr(m)
+    assert "Linear(in_features=4, out_features=3" in repr(m)
 
 
 # ---- Linear ------------------------------------------------------------------------------
 def test_linear_forward_and_shapes():
     rng = np.random.default_rng(0)
     lin = Linear(5, 3, rng=rng)
-    assert lin.W.shape == (5, 3) and lin.b.shape == (3,)
+    assert lin.W.shape == (3, 5) and lin.b.shape == (3,)  # (out, in): PyTorch's, the course's
     lin.b.data[:] = [1.0, 2.0, 3.0]
     X = rng.standard_normal((4, 5))
-    np.testing.assert_allclose(lin(Tensor(X)).data, X @ lin.W.data + lin.b.data)
+    np.testing.assert_allclose(lin(Tensor(X)).data, X @ lin.W.data.T + lin.b.data)
     nob = Linear(5, 3, bias=False, rng=rng)
     assert nob.b is None and [n for n, _ in nob.named_parameters()] == ["W"]
 
@@ -289,7 +293,8 @@ def test_relu_and_sequential():
     seq = Sequential(Linear(3, 4, rng=np.random.default_rng(0)), ReLU())
     assert len(seq) == 2 and isinstance(seq[1], ReLU) and list(seq)[0] is seq[0]
     x = np.random.default_rng(1).standard_normal((5, 3))
-    np.testing.assert_allclose(seq(Tensor(x)).data, np.maximum(x @ seq[0].W.data, 0))
+    np.testing.assert_allclose(seq(Tensor(x)).data,
+                               np.maximum(x @ seq[0].W.data.T + seq[0].b.data, 0))
     assert [n for n, _ in seq.named_parameters()] == ["0.W", "0.b"]
     with no_grad():
         assert not seq(Tensor(x)).requires_grad

@@ -63,6 +63,7 @@ def _outputs(nb: dict) -> list[dict]:
     return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
 
 
+@pytest.mark.slow
 @needs_kernel
 @needs_dot
 @pytest.mark.parametrize("name", ["a1", "a3", "a4"])  # a2: through the report test below
@@ -80,6 +81,7 @@ def test_notebook_executes_in_a_kernel(name: str) -> None:
         assert "application/vnd.jupyter.widget-view+json" in kinds
 
 
+@pytest.mark.slow
 @needs_kernel
 @needs_dot
 def test_report_a2_writes_html_with_embedded_figures_and_table(tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ def test_linear_weight_and_bias_are_the_same_tensors_as_W_and_b():
     assert lin.weight is lin.W and lin.bias is lin.b
     assert [n for n, _ in lin.named_parameters()] == ["W", "b"]  # listed once
     assert sorted(lin.state_dict()) == ["W", "b"]
-    # the course's layout, rows are samples: (d_in, d_out)
-    assert lin.weight.shape == (4, 3)
+    # PyTorch's layout and the course's W (K x d): (out_features, in_features)
+    assert lin.weight.shape == (3, 4)
 
 
 def test_assigning_weight_replaces_W_without_a_duplicate_parameter():

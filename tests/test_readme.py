@@ -1,10 +1,12 @@
-"""Every ```python snippet in README.md runs as is (issue 13, item 6), each in a fresh Python
-process with a time limit, in an empty folder (so what a snippet writes lands there), on the
-embedded CIFAR-10 sample (TINYGRAD_DL_DATA and the cache folder are hidden from it).
+"""Every ```python snippet in README.md and in the documentation pages (docs/**/*.md, less the
+drafts in docs/incoming/) runs as is (issue 13, item 6; issue 22), each in a fresh Python process
+with a time limit, in an empty folder (so what a snippet writes lands there), on the embedded
+CIFAR-10 sample (TINYGRAD_DL_DATA and the cache folder are hidden from it). tests/test_docs.py
+checks the pages' shell commands and the site build.
 
 A deliberately illustrative snippet is marked by the line
 `<!-- illustrative: not run by tests/test_readme.py -->` just above its fence; keep that rare.
-A snippet's `# expected:` comment lines after a print are compared with what it prints.
+A snippet's `# ` comment lines after its last print are compared with what it prints.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import pytest
 
 from tinygrad_dl import Tensor, no_grad
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+PAGES = [README, *sorted(p for p in DOCS.rglob("*.md") if "incoming" not in p.parts)]
 ILLUSTRATIVE = "<!-- illustrative: not run by tests/test_readme.py -->"
 TIME_LIMIT_S = 120
 
@@ -43,13 +48,14 @@ def python_snippets(text: str) -> list[tuple[int, str]]:
     return out
 
 
-SNIPPETS = python_snippets(README.read_text(encoding="utf-8"))
+SNIPPETS = [(page.relative_to(ROOT).as_posix(), line, code) for page in PAGES
+            for line, code in python_snippets(page.read_text(encoding="utf-8"))]
 
 
-def test_the_readme_has_snippets_and_few_are_illustrative():
-    text = README.read_text(encoding="utf-8")
-    assert len(SNIPPETS) >= 5
-    assert text.count(ILLUSTRATIVE) <= 1
+def test_the_readme_and_docs_have_snippets_and_few_are_illustrative():
+    assert any(name == "README.md" for name, _, _ in SNIPPETS)
+    assert len(SNIPPETS) >= 10
+    assert sum(p.read_text(encoding="utf-8").count(ILLUSTRATIVE) for p in PAGES) <= 2
 
 
 def test_snippet_extraction_skips_illustrative_blocks():
@@ -66,8 +72,9 @@ def expected_output(code: str) -> list[str]:
     return tail if lines and lines[-1].lstrip().startswith("print(") else []
 
 
-@pytest.mark.parametrize("line, code", SNIPPETS, ids=[f"README.md:{n}" for n, _ in SNIPPETS])
-def test_readme_snippet_runs(line, code, tmp_path):
+@pytest.mark.slow  # a Python process each, some of them train
+@pytest.mark.parametrize("page, line, code", SNIPPETS, ids=[f"{p}:{n}" for p, n, _ in SNIPPETS])
+def test_readme_snippet_runs(page, line, code, tmp_path):
     if "render_graph(" in code and shutil.which("dot") is None:
         pytest.skip("Graphviz `dot` not installed")
     env = {k: v for k, v in os.environ.items() if k != "TINYGRAD_DL_DATA"}
@@ -76,8 +83,8 @@ def test_readme_snippet_runs(line, code, tmp_path):
         proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=TIME_LIMIT_S)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"README.md line {line}: the snippet ran over {TIME_LIMIT_S} s")
-    assert proc.returncode == 0, f"README.md line {line} failed:\n{proc.stderr[-3000:]}"
+        pytest.fail(f"{page} line {line}: the snippet ran over {TIME_LIMIT_S} s")
+    assert proc.returncode == 0, f"{page} line {line} failed:\n{proc.stderr[-3000:]}"
     want = expected_output(code)
     if want:
         assert proc.stdout.rstrip("\n").splitlines()[-len(want):] == want, proc.stdout
@@ -105,14 +112,15 @@ def test_docs_figure_is_what_the_documented_command_draws(tmp_path):
         "`tinygrad-dl graph two-layer --out docs/two_layer_graph.svg`")
 
 
-def test_readme_bench_table_has_the_columns_and_target_wording_bench_prints():
+def test_docs_bench_table_has_the_columns_and_target_wording_bench_prints():
     from tinygrad_dl.bench.table import Result, Row, format_table
 
-    text = README.read_text(encoding="utf-8")
+    text = (DOCS / "performance.md").read_text(encoding="utf-8")
     header = format_table(Result(rows=[]), markdown=True).strip().splitlines()[0]
     assert header in text.splitlines()
     start = text.splitlines().index(header)
-    rows = [ln for ln in text.splitlines()[start + 2:] if ln.startswith("| ")]
+    lines = text.splitlines()[start + 2:]
+    rows = lines[:next((i for i, ln in enumerate(lines) if not ln.startswith("| ")), len(lines))]
     assert len(rows) >= 10 and all(ln.count("|") == header.count("|") for ln in rows)
     # the target column reads as bench words it
     worded = Row("x", "float64", "s/epoch", 1.2, hand=1.0, torch=2.0, max_vs_hand=1.10,
@@ -120,7 +128,7 @@ def test_readme_bench_table_has_the_columns_and_target_wording_bench_prints():
     assert worded == "hand ≤1.10 MISSED, torch ≤1.00 met" and f"| {worded} |" in text
 
 
-# the README says no_grad() is a context manager or a decorator; bare @no_grad works too
+# the docs say no_grad() is a context manager or a decorator; bare @no_grad works too
 def test_bare_no_grad_decorator_records_nothing():
     @no_grad
     def f(x):
@@ -133,7 +141,7 @@ def test_bare_no_grad_decorator_records_nothing():
 
 
 def readme_graph_commands(text: str) -> list[str]:
-    """The `tinygrad-dl graph ...` lines of the README's ```bash blocks, comments removed."""
+    """The `tinygrad-dl graph ...` lines of a page's ```bash blocks, comments removed."""
     out, in_bash = [], False
     for ln in text.splitlines():
         if ln.strip().startswith("```"):
@@ -143,6 +151,7 @@ def readme_graph_commands(text: str) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 def test_readme_graph_commands_run_and_write_only_under_runs(tmp_path, monkeypatch, capsys):
     """Following the README must never overwrite a tracked file (it once rewrote docs/)."""
@@ -150,7 +159,7 @@ def test_readme_graph_commands_run_and_write_only_under_runs(tmp_path, monkeypat
 
     from tinygrad_dl.cli import main
 
-    commands = readme_graph_commands(README.read_text(encoding="utf-8"))
+    commands = readme_graph_commands((DOCS / "engine.md").read_text(encoding="utf-8"))
     assert len(commands) >= 3
     monkeypatch.chdir(tmp_path)
     for cmd in commands:

@@ -1,4 +1,5 @@
-"""The README's detect_anomaly example and its "Testing your own op" example run as written."""
+"""The docs' detect_anomaly example (docs/engine.md) and "Testing your own op" example
+(docs/testing-your-op.md) run as written."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+TEXT = "".join((DOCS / page).read_text(encoding="utf-8") for page in ("engine.md",
+                                                                     "testing-your-op.md"))
+BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, flags=re.S)
 
 
 def block(marker: str) -> str:
     found = [b for b in BLOCKS if marker in b]
-    assert len(found) == 1, f"expected one README python block with {marker!r}"
+    assert len(found) == 1, f"expected one python block with {marker!r} in the docs"
     return found[0]
 
 
@@ -31,4 +34,4 @@ def test_detect_anomaly_example_points_at_its_line_7():
     namespace: dict = {}
     exec(compile(code, "<readme>", "exec"), namespace)  # its printed line: tests/test_readme.py
     assert namespace["message"].endswith("; the op was created at <readme>:7: ")
-    assert code.splitlines()[6].strip() == "y = (x * 2).log()"  # what the README says line 7 is
+    assert code.splitlines()[6].strip() == "y = (x * 2).log()"  # what the docs say line 7 is

@@ -100,14 +100,14 @@ def test_render_claims_only_what_the_numbers_show():
     rng = np.random.default_rng(1)
     base = rng.normal(0.33, 0.02, 20)
     shown = render_block(doc_with(list(base + 0.01), list(base), target=0.30))
-    assert "**A: higher test accuracy** (beyond 2 s.e.)" in shown
+    assert "**A: higher test accuracy** (beyond 2·s.e.)" in shown
     assert "≥ 30%: met" in shown
     mean = np.mean(base + 0.01) * 100
     se = np.std((base + 0.01) * 100, ddof=1) / math.sqrt(20)
     assert f"**{mean:.2f} ± {se:.2f}**" in shown
     noise = rng.normal(0, 0.02, 20)
     same = render_block(doc_with(list(base + noise), list(base)))
-    assert "no difference shown (within 2 s.e.)" in same and "higher" not in same
+    assert "no difference shown (within 2·s.e.)" in same and "higher" not in same
     few = render_block(doc_with(list(base[:5] + 0.1), list(base[:5]), target=0.30))
     assert "no claim: fewer than 20 seeds" in few and "too few seeds" in few
     assert "5: too few to claim anything" in few and "**" not in few.split("\n\n")[0]

@@ -194,6 +194,7 @@ def test_an_ordinary_step_writes_in_place_without_copies() -> None:
     assert len(arrays) == 1  # the lock never made a step copy: backward had freed the graph
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, params", [
     ("two-layer", {"epochs": 1, "n_batch": 200}),
     ("k-layer", {"epochs": 1, "n_batch": 200, "hidden": [10], "batch_norm": True}),

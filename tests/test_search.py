@@ -219,6 +219,7 @@ def test_changed_spec_in_same_out_is_refused(tmp_path):
         run_search(spec(trials=2), tmp_path, peaked, progress=False, plot=False)
 
 
+@pytest.mark.slow
 def test_failed_trials_are_recorded_and_the_search_goes_on(tmp_path):
     from tinygrad_dl.train import NonFiniteLossError
 
@@ -261,6 +262,7 @@ def blas_probe(params, seed):
     return {**peaked(params, seed), "blas_threads": max(threads), "pid": os.getpid()}
 
 
+@pytest.mark.slow
 def test_joblib_two_jobs_pin_blas_to_one_thread(tmp_path, monkeypatch):
     pytest.importorskip("threadpoolctl")
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -292,6 +294,7 @@ def _cluster_probe():
     return probe
 
 
+@pytest.mark.slow
 def test_dask_backend_on_a_local_cluster(tmp_path):
     pytest.importorskip("threadpoolctl")
     distributed = pytest.importorskip("dask.distributed")
@@ -322,13 +325,6 @@ def test_missing_backend_package_is_a_clear_error(monkeypatch):
 
 
 # ---------------------------------------------------------------- the command
-@pytest.fixture
-def embedded_data(monkeypatch, tmp_path):
-    """Make the loader fall back to the embedded sample whatever this machine has cached."""
-    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-cache"))
-
-
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -363,7 +359,8 @@ def test_cli_passes_fixed_training_flags():
                                    "lam": 0.01, "eval_every": 5}
 
 
-def test_cli_search_with_real_training(tmp_path, capsys, embedded_data):
+@pytest.mark.slow
+def test_cli_search_with_real_training(tmp_path, capsys, embedded_data_only):
     out = tmp_path / "s"
     argv = ["search", "two-layer", "--param", "lambda=log10:-5:-1", "--trials", "2",
             "--epochs", "1", "--m", "20", "--out", str(out), "--no-progress"]

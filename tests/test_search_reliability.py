@@ -35,6 +35,7 @@ def kills_its_worker(params: dict, seed: int) -> dict:
     return {"best_val_acc": 1 - params["lam"]}
 
 
+@pytest.mark.slow
 def test_a_killed_worker_fails_its_trial_and_the_search_goes_on():
     lams = [0.1, 0.9, 0.2, 0.3]
     tasks = [Task(i, 0, i, {"lambda": v}, {"lam": v}) for i, v in enumerate(lams)]
@@ -58,6 +59,7 @@ class Counting:
             yield t
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_tasks_are_taken_lazily(jobs):
     tasks = Counting(make_tasks(spec(trials=10**8), 0, spec().params))
@@ -153,6 +155,7 @@ ENDLESS_SEARCH = ["search", "two-layer", "--param", "lambda=log10:-5:-1", "--tri
                   "--epochs", "2", "--m", "10", "--jobs", "2", "--no-plot"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killing_a_parallel_search_leaves_no_process_behind(tmp_path, sig):
     psutil = pytest.importorskip("psutil")

@@ -25,12 +25,7 @@ from tinygrad_dl.train import (
     run_training,
 )
 
-
-@pytest.fixture(autouse=True)
-def embedded_data_only(monkeypatch, tmp_path):
-    """No $TINYGRAD_DL_DATA or cached CIFAR-10: run_training uses the embedded sample."""
-    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: run_training uses the sample
 
 
 class Tiny(Module):
@@ -120,7 +115,7 @@ def test_non_finite_error_names_the_exact_epoch_and_step():
     # 120 samples / 50 = 2 full batches per epoch (drop_last, the default): update 7 is the
     # first of epoch 4; with the short last batch kept, 3 updates: the first of epoch 3
     # jit=False: NanAfter's loss is Python state (a call counter), which a replayed step,
-    # running no Python of the step, would never see again (see README "Capture and replay")
+    # running no Python of the step, would never see again (see docs/jit.md)
     with pytest.raises(NonFiniteLossError, match="epoch 4, update step 7 "):
         fit(NanAfter(7), blobs(), epochs=5, n_batch=50, eta=0.1, progress=False, jit=False)
     with pytest.raises(NonFiniteLossError, match="epoch 3, update step 7 "):
@@ -258,6 +253,7 @@ def test_defaults_are_the_course_settings():
     assert resolve_params("two-layer", {"eta": 0.01})["schedule"] == "constant"
 
 
+@pytest.mark.slow
 def test_run_training_two_layer_cyclic_on_the_embedded_sample(tmp_path):
     res = run_training("two-layer", {"cycles": 1, "m": 10}, seed=1, out=tmp_path,
                        progress=False)

@@ -21,10 +21,7 @@ from tinygrad_dl.train.state import STATE_FILE
 TEXT = "the quick brown fox jumps over the lazy dog. " * 8
 
 
-@pytest.fixture(autouse=True)
-def embedded_data_only(monkeypatch, tmp_path):
-    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: the embedded sample only
 
 
 class StopAfter:
@@ -60,6 +57,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case,stops", [
     ("two-layer", (13,)), ("one-layer constant", (20,)),  # 20: right at an epoch's end
     ("k-layer BN dropout cyclic", (13,)), ("k-layer BN dropout cyclic", (10, 31)),
@@ -86,6 +84,7 @@ def test_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path, case, stops)
     assert not stage_dir(out).exists()
 
 
+@pytest.mark.slow
 def test_the_state_is_saved_every_epoch_and_holds_no_pickle(tmp_path):
     seen = []
     import tinygrad_dl.train.run as run_mod
@@ -145,6 +144,7 @@ def _interrupt(cmd, out, sig, env):
     return proc.returncode, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model,flags,sig", [
     ("two-layer", ["--m", "20", "--cycles", "3"], signal.SIGINT),
     ("char-rnn", ["--m", "16", "--n-updates", "1500", "--checkpoint-every", "100",

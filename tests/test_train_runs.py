@@ -21,11 +21,7 @@ from tinygrad_dl.train.outdir import stage_dir
 from tinygrad_dl.train.outputs import plot_title
 from tinygrad_dl.viz import plot_learning_curves, plot_smooth_loss
 
-
-@pytest.fixture(autouse=True)
-def embedded_data_only(monkeypatch, tmp_path):
-    monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: the embedded sample only
 
 
 QUICK = ["--m", "5", "--cycles", "1", "--eval-every", "20", "--no-progress"]
@@ -45,6 +41,7 @@ def test_out_under_a_regular_file_is_refused_before_loading_data(tmp_path, capsy
     assert (tmp_path / "mine" / "notes.txt").read_text() == "precious"
 
 
+@pytest.mark.slow
 def test_a_new_run_replaces_the_old_one_whole_and_says_so(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "one-layer", "--epochs", "1", "--out", str(out), "--no-progress"]) == 0
@@ -60,6 +57,7 @@ def test_a_new_run_replaces_the_old_one_whole_and_says_so(tmp_path, capsys):
     assert {p.name for p in tmp_path.iterdir()} - {"cache"} == {"run"}  # nothing stale
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_leaves_the_previous_run_untouched(tmp_path):
     out = tmp_path / "run"
     run_training("two-layer", {"m": 5, "cycles": 1}, out=out, progress=False)
@@ -102,6 +100,7 @@ def test_nan_in_the_settings_or_data_is_not_blamed_on_the_learning_rate(capsys):
 
 
 # ---- what a run records and reports ------------------------------------------------------------
+@pytest.mark.slow
 def test_result_json_records_exactly_the_settings_that_ran(tmp_path):
     res = run_training("two-layer", {"m": 5}, out=tmp_path / "r", progress=False)
     p = json.loads((tmp_path / "r" / "result.json").read_text())["params"]
@@ -114,6 +113,7 @@ def test_result_json_records_exactly_the_settings_that_ran(tmp_path):
     assert "split" not in const and const["std"] == 0.01
 
 
+@pytest.mark.slow
 def test_restore_best_reports_one_consistent_set(tmp_path):
     res = run_training("two-layer", {"m": 8, "cycles": 1, "restore_best": True},
                        out=tmp_path / "r", progress=False)
@@ -131,6 +131,7 @@ def _test_set():
     return ds.X_test, ds.y_test
 
 
+@pytest.mark.slow
 def test_epochs_that_end_mid_cycle_are_noted_and_whole_cycles_are_not(capsys):
     res = run_training("two-layer", {"m": 5, "epochs": 1}, progress=False)
     (note,) = res.notes
@@ -139,6 +140,7 @@ def test_epochs_that_end_mid_cycle_are_noted_and_whole_cycles_are_not(capsys):
     assert run_training("two-layer", {"m": 5, "epochs": 4}, progress=False).notes == []
 
 
+@pytest.mark.slow
 def test_few_epochs_give_learning_curves_per_update(tmp_path):
     short = run_training("two-layer", {"m": 5, "cycles": 1}, progress=False)
     assert len(short.history) == 41  # 40 updates, one row per update step, plus step 0
@@ -148,6 +150,7 @@ def test_few_epochs_give_learning_curves_per_update(tmp_path):
     assert plot_learning_curves(long.history).axes[0].get_xlabel() == "epoch"
 
 
+@pytest.mark.slow
 def test_plot_titles_name_the_model_and_its_hyperparameters():
     res = run_training("k-layer", {"hidden": [6], "cycles": 1, "n_s": 5}, progress=False)
     title = plot_title(res)
@@ -155,6 +158,7 @@ def test_plot_titles_name_the_model_and_its_hyperparameters():
     assert "η 1e-05..0.1 cyclic (n_s=5, 1 cycle)" in title and "batch=100" in title
 
 
+@pytest.mark.slow
 def test_the_summary_says_what_was_used_and_what_the_numbers_mean(tmp_path, capsys):
     assert main(["train", "two-layer", *QUICK, "--epochs", "1", "--cycles", "1",
                  "--out", str(tmp_path / "r")]) == 2  # epochs and cycles: one or the other

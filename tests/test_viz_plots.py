@@ -49,12 +49,13 @@ def _all_plots(tmp_path, fmt="png", figsize=(4, 3), dpi=50):
         "lr_schedule": lambda p: plot_lr_schedule(h, p, figsize=figsize, dpi=dpi),
         "confusion": lambda p: plot_confusion_matrix(y, y[::-1], NAMES, p,
                                                      figsize=figsize, dpi=dpi),
-        "templates": lambda p: plot_weight_templates(rng.standard_normal((3072, 10)), NAMES, p,
+        "templates": lambda p: plot_weight_templates(rng.standard_normal((10, 3072)), NAMES, p,
                                                      figsize=figsize, dpi=dpi),
         "smooth_loss": lambda p: plot_smooth_loss(h, p, figsize=figsize, dpi=dpi),
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["learning_curves", "lr_schedule", "confusion", "templates",
                                    "smooth_loss"])
 def test_png_has_figsize_times_dpi_pixels(tmp_path, which):
@@ -69,6 +70,7 @@ def test_png_has_figsize_times_dpi_pixels(tmp_path, which):
     assert fig2 is not fig
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ext,magic", [("svg", b"<?xml"), ("pdf", b"%PDF")])
 def test_format_follows_extension(tmp_path, ext, magic):
     plot_lr_schedule(np.linspace(0, 1, 10), save=tmp_path / f"lr.{ext}")
@@ -146,6 +148,7 @@ def cell_texts(fig: Figure) -> np.ndarray:
     return grid
 
 
+@pytest.mark.slow
 def test_confusion_matrix_counts_match_a_direct_count():
     rng = np.random.default_rng(5)
     y_true = rng.integers(0, 10, 300)
@@ -178,7 +181,7 @@ def test_confusion_matrix_rejects_bad_labels():
 
 def test_weight_templates_are_cifar_ordered_and_min_max_normalized():
     rng = np.random.default_rng(7)
-    W = rng.standard_normal((3072, 10))
+    W = rng.standard_normal((10, 3072))  # Linear's (K, d): one row per class
     fig = plot_weight_templates(W, NAMES)
     assert len(fig.axes) == 10
     assert [ax.get_title() for ax in fig.axes] == NAMES
@@ -186,13 +189,13 @@ def test_weight_templates_are_cifar_ordered_and_min_max_normalized():
         img = np.asarray(ax.images[0].get_array())
         assert img.shape == (32, 32, 3)
         assert img.min() == 0 and img.max() == 1
-        col = W[:, k]
+        col = W[k]
         norm = (col - col.min()) / (col.max() - col.min())
         r, c = 5, 17  # pixel (row 5, col 17): R at 32*5+17, G 1024 later, B 2048 later
         assert np.allclose(img[r, c], norm[[32 * r + c, 1024 + 32 * r + c, 2048 + 32 * r + c]])
-    flat = plot_weight_templates(np.zeros((3072, 3)))  # constant template: mid grey, no 0/0
+    flat = plot_weight_templates(np.zeros((3, 3072)))  # constant template: mid grey, no 0/0
     assert np.allclose(np.asarray(flat.axes[0].images[0].get_array()), 0.5)
     with pytest.raises(ValueError, match="3072"):
-        plot_weight_templates(rng.standard_normal((100, 10)))
+        plot_weight_templates(rng.standard_normal((10, 100)))
     with pytest.raises(ValueError, match="2 class names for 10"):
         plot_weight_templates(W, ["a", "b"])

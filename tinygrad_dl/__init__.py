@@ -1,10 +1,39 @@
 """tinygrad_dl: a small, honest reverse-mode autodiff on NumPy, and the four course models."""
 
+import os as _os
+import signal as _signal
+import sys as _sys
+
+if _os.path.basename(_sys.argv[0] if _sys.argv else "").startswith("tinygrad-dl"):
+    # The `tinygrad-dl` program: Ctrl-C while its modules load (seconds on a busy machine) is
+    # one line and exit 130, not a 30-line traceback; nothing is open yet, so nothing is lost.
+    # `cli.main` replaces this handler before it parses the command line.
+    def _interrupted(signum: int, frame: object) -> None:
+        _os.write(2, b"\ntinygrad-dl: interrupted\n")
+        _os._exit(130)
+
+    if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+        _signal.signal(_signal.SIGINT, _interrupted)
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .device import (
+    accelerator,
+    backends,
+    cuda,
+    device,
+    get_default_device,
+    set_default_device,
+)
+from .device import check_device as device_check
 from .engine import (
     AnomalyError,
     Function,
     detect_anomaly,
     enable_grad,
+    inference_mode,
     is_grad_enabled,
     name_scope,
     no_grad,
@@ -72,15 +101,52 @@ from .functional import (
     vstack,
     where,
 )
-from .tensor import Tensor, as_tensor
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .tensor import Size, Tensor, as_tensor
+
+# PyTorch's paths: `import tinygrad_dl as torch` then torch.nn.Linear, torch.optim.SGD,
+# torch.autograd.Function, torch.utils.data.DataLoader (imported last: they build on the above)
+from . import autograd, nn, optim, utils  # noqa: E402  isort: skip
 
 zeros = Tensor.zeros
 ones = Tensor.ones
 randn = Tensor.randn
 
+
+def save(obj: Any, f: Any) -> Any:
+    """PyTorch's `torch.save` on tinygrad_dl's checkpoint format (an .npz, no pickle): a state
+    dict (`model.state_dict()`, arrays or Tensors) or a course model, to the path `f`."""
+    if not isinstance(f, (str, os.PathLike)):
+        raise TypeError(f"save: f must be a file path (checkpoints are written atomically to "
+                        f"a path), got {type(f).__name__}")
+    if isinstance(obj, Tensor):
+        raise TypeError("save: a bare Tensor; save a dict of them, e.g. save({'x': t}, path), "
+                        "or np.save for one array")
+    if isinstance(obj, Mapping):
+        obj = {k: (v.data if isinstance(v, Tensor) else v) for k, v in obj.items()}
+    return _checkpoint.save(obj, f)
+
+
+def load(f: Any, map_location: Any = None, weights_only: Any = None, **limits: Any) -> Any:
+    """PyTorch's `torch.load`: what `save` wrote, a state dict (arrays by name, for
+    `model.load_state_dict`) or the course model itself. map_location must be the CPU; files
+    are never unpickled (weights_only is always true here)."""
+    device_check(map_location, "load(map_location=...)")
+    if not isinstance(f, (str, os.PathLike)):
+        raise TypeError(f"load: f must be a file path, got {type(f).__name__}")
+    obj = _checkpoint.load(f, **limits)
+    return obj[0] if isinstance(obj, tuple) else obj  # a model: (model, extra) -> model
+
+# the checkpoint format behind save/load sits above the models: imported last, when everything
+# the models import from this package is defined
+from . import checkpoint as _checkpoint  # noqa: E402  isort: skip
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "Generator", "Size", "accelerator", "autograd", "backends", "cuda", "default_generator",
+    "device", "get_default_device", "inference_mode", "initial_seed", "load", "manual_seed",
+    "nn", "optim", "save", "seed", "set_default_device", "utils",
     "AnomalyError", "Function", "Tensor", "arccos", "arcsin", "arctan", "arctan2", "argmax",
     "argmin", "as_tensor", "broadcast_to", "ceil", "concatenate", "cos", "cosh", "cumsum",
     "detect_anomaly", "diag", "dot", "einsum", "enable_grad", "exp2", "expand_dims", "expm1",

@@ -1,57 +1,113 @@
 """tinygrad-dl: train the course models, synthesize text, draw graphs, benchmark, search.
 
 Each subcommand lives in tinygrad_dl/commands/<name>.py with `register(subparsers)` (adds its
-parser and sets `func`) so the features stay independent of one another.
+parser and sets `func`) so the features stay independent of one another. `main` imports only the
+command it runs (`tinygrad-dl --help` imports none: it starts in a fraction of the time), and
+Ctrl-C at any moment of the CLI's life is one line and exit status 130: while the package is
+imported, `tinygrad_dl/__init__.py` holds a handler for the `tinygrad-dl` program (see there);
+from the parser on, KeyboardInterrupt is caught here, and commands that save (train, search)
+say how to resume.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import platform
+import signal
 import sys
+import threading
 from collections.abc import Sequence
-
-import numpy as np
+from types import ModuleType
 
 from . import __version__
-from .commands import bench, data, graph, report, results, search, synthesize, train
+from .files import write_error
 
-COMMANDS = {"train": train, "synthesize": synthesize, "graph": graph, "bench": bench,
-            "search": search, "results": results, "data": data, "report": report}
+# the commands, in --help's order, with their one-line summaries (the modules load on use)
+COMMANDS: dict[str, str] = {
+    "train": "train a model with the course's settings (flags override them)",
+    "synthesize": "generate text with a trained char-rnn checkpoint",
+    "graph": "render the computation graph of a model's loss (svg/png/pdf)",
+    "bench": "benchmark autograd against hand-derived NumPy gradients and PyTorch",
+    "search": "random hyperparameter search (coarse-to-fine, resumable, parallel)",
+    "results": "the results table: the course's runs over many seeds, rendered to Markdown",
+    "data": "download a dataset (the full CIFAR-10) into the cache folder",
+    "report": "execute an assignment notebook and write an HTML (and PDF) report",
+}
+
+
+def command(name: str) -> ModuleType:
+    """The module of subcommand `name` (imported now)."""
+    return importlib.import_module(f"tinygrad_dl.commands.{name}")
 
 
 def version_text() -> str:
     """'tinygrad-dl 0.1.0 (Python 3.11.7, NumPy 2.4.6)'."""
+    import numpy as np
+
     return f"tinygrad-dl {__version__} (Python {platform.python_version()}, NumPy {np.__version__})"
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """--version, with NumPy's version imported only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, the other commands are listed but not loaded."""
     p = argparse.ArgumentParser(
         prog="tinygrad-dl",
         description="Train and inspect the four course models built on tinygrad_dl.",
     )
-    p.add_argument("--version", action="version", version=version_text(),
+    p.add_argument("--version", action=_Version, nargs=0,
                    help="print the version (with Python's and NumPy's, for bug reports) and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMANDS.values():
-        module.register(sub)
+    for name, summary in COMMANDS.items():
+        if only is None or name == only:
+            command(name).register(sub)
+        else:
+            sub.add_parser(name, help=summary, add_help=False)
     return p
 
 
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is one), if any."""
+    for a in argv:
+        if a in COMMANDS:
+            return a
+        if not a.startswith("-"):
+            return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "func", None) is None:
-        parser.print_help()
-        return 0
+    argv = list(sys.argv[1:] if argv is None else argv)
+    name = _chosen(argv) or "tinygrad-dl"
     try:
-        return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError, RuntimeError) as e:
-        # user-facing errors: one clear line, no traceback
-        print(f"tinygrad-dl {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        # from here on Ctrl-C is a KeyboardInterrupt this function turns into one line
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        parser = build_parser(only=_chosen(argv) or "")
+        args = parser.parse_args(argv)
+        if getattr(args, "func", None) is None:
+            parser.print_help()
+            return 0
+        try:
+            return int(args.func(args) or 0)
+        except (FileNotFoundError, ValueError, RuntimeError) as e:
+            # user-facing errors: one clear line, no traceback
+            print(f"tinygrad-dl {args.command}: error: {e}", file=sys.stderr)
+            return 2
+        except OSError as e:  # a full disk or a read-only folder while writing
+            print(f"tinygrad-dl {args.command}: error: {write_error(e)}", file=sys.stderr)
+            return 1
     except KeyboardInterrupt:  # Ctrl-C where a command does not save anything (e.g. startup)
-        print(f"\ntinygrad-dl {args.command}: interrupted", file=sys.stderr)
+        print(f"\n{'tinygrad-dl ' if name != 'tinygrad-dl' else ''}{name}: interrupted",
+              file=sys.stderr)
         return 130
 
 

@@ -25,6 +25,21 @@ from typing import Any
 import numpy as np
 
 
+def _own(e: BaseException) -> bool:
+    """Whether an op raised `e` itself (a `raise` statement in an op's Python code: its message
+    names the op already), rather than NumPy under it (broadcasting, reshape, matmul, stack
+    errors: Function.apply adds the op and the input shapes to those)."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("numpy"):
+        return False  # NumPy's Python code (np.stack's "all input arrays must have ...")
+    line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).lstrip()
+    return line.startswith("raise ")
+
+
 class _ThreadState(threading.local):
     grad_enabled = True  # record ops for backward?
     scope: str | None = None  # innermost name_scope, "layers.0/t=3"; recorded on each op
@@ -37,6 +52,47 @@ _state = _ThreadState()
 
 def is_grad_enabled() -> bool:
     return _state.grad_enabled
+
+
+# ---- what the step's Python does, reported to a jit recording ----------------------------------
+# tinygrad_dl.jit replays a step without running its Python, so while it records one it must
+# hear of everything the Python does that replay would not redo. Each hook costs one
+# thread-local read when nothing records. Library code inside ops reads `.data` directly: its
+# reads are not the step's and are not reported.
+def notify_read(t: Any, how: str) -> None:
+    """A tensor's (or watched array's) value handed to Python: float(t), t.item(), format."""
+    r = _state.recorder
+    if r is not None:
+        r.on_read(t, how)
+
+
+def notify_write(who: str) -> None:
+    """One of the project's writers runs (optimizer.step(), load_state_dict, zero_grad)."""
+    r = _state.recorder
+    if r is not None:
+        r.on_write(who)
+
+
+def notify_module(m: Any) -> None:
+    """A Module is called: the recording guards its attributes and mode at replay."""
+    r = _state.recorder
+    if r is not None:
+        r.on_module(m)
+
+
+def literal(a: np.ndarray) -> np.ndarray:
+    """Mark `a` as made from Python constants and shapes only (`x * 2.0`, `Tensor([1, 2])`,
+    a zero initial state): a recording may keep it, where any other array made inside the
+    step would be per-step data. Returns `a`."""
+    r = _state.recorder
+    if r is not None:
+        r.on_literal(a)
+    return a
+
+
+def recording() -> bool:
+    """Is a jit recording in progress on this thread?"""
+    return _state.recorder is not None
 
 
 class no_grad(contextlib.ContextDecorator):
@@ -70,6 +126,25 @@ class enable_grad(no_grad):
     """Turn recording back on inside a `no_grad` block."""
 
     _mode = True
+
+
+class inference_mode(no_grad):
+    """PyTorch's `inference_mode()`: here the same as no_grad (record nothing inside);
+    `inference_mode(False)` leaves grad mode as it is."""
+
+    def __init__(self, mode: Any = True) -> None:
+        if callable(mode) and not isinstance(mode, bool):  # used as a bare decorator
+            super().__init__(mode)
+            self._on = True
+        else:
+            super().__init__()
+            self._on = bool(mode)
+
+    def __enter__(self) -> inference_mode:
+        self._prev.append(_state.grad_enabled)
+        if self._on:
+            _state.grad_enabled = False
+        return self
 
 
 class name_scope(contextlib.ContextDecorator):
@@ -132,6 +207,10 @@ class Function:
     # `prepare_reads_values = False` lets replay skip computing those inputs too.
     prepare: Callable[..., None] | None = None
     prepare_reads_values = True
+    # Optional, for jit too: `shape_arrays(**params)` lists the parameter arrays whose VALUES
+    # set the output's shape (a boolean mask index, per-element repeat counts): replay, which
+    # trusts recorded shapes, refuses a step where such an array is not a literal.
+    shape_arrays: Callable[..., list[np.ndarray]] | None = None
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays
@@ -145,6 +224,15 @@ class Function:
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple[tuple[Function | None, int], ...]:
+        """PyTorch's grad_fn.next_functions: (the op that made each input, 0); None for an
+        input that is a leaf."""
+        return tuple((p._ctx, 0) for p in self.parents)
+
+    def __repr__(self) -> str:
+        return f"<{self.name} op>"
 
     def release(self) -> None:
         """Free what forward saved (the graph's structure stays, for drawing)."""
@@ -169,7 +257,9 @@ class Function:
                 ctx.needs_input_grad = needs = [t.requires_grad for t in inputs]
                 data = ctx.forward(*[t.data for t in inputs], **params)
         except ValueError as e:
-            shapes = " and ".join(str(t.data.shape) for t in inputs)
+            if _own(e):  # the op's own message ("cross_entropy: labels must be ..."): as is
+                raise
+            shapes = " and ".join(str(t.data.shape) for t in inputs)  # NumPy's, e.g. broadcasting
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
         out = type(inputs[0])(data)
         if _state.anomaly:  # off: this one flag read is the whole cost
@@ -224,6 +314,11 @@ class Function:
 _setflags = np.ndarray.setflags
 _locks: dict[int, int] = {}  # id(array we made read-only) -> how many live graphs hold it
 _replaced: dict[int, str] = {}  # id(locked array) -> who took a copy to write
+# id(owner) -> views of it whose last lock ended while the owner was still locked (parameters
+# that are views of one flat buffer, held by two graphs): made writable with their owner
+_waiting: dict[int, list[np.ndarray]] = {}
+_watching = 0  # live graphs that keep copies of parameters to compare (_Graph.watch)
+_suspect: set[int] = set()  # id(locked parameter array) that may have views we cannot lock
 _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
 _acquire, _release = _guard.acquire, _guard.release
 
@@ -235,10 +330,29 @@ class _Graph:
     its other parents: their ops are its ancestors, which it keeps alive anyway.
     """
 
-    __slots__ = ("held",)
+    __slots__ = ("held", "copies")
 
     def __init__(self) -> None:
         self.held: dict[int, np.ndarray] = {}
+        # (array, copy at the forward) of parameters that are views of another array (see
+        # `watch`); None for the usual graph, which has none
+        self.copies: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+    def watch(self, a: np.ndarray) -> None:
+        """Keep a copy of `a`, a parameter's array that other NumPy views may share (it is a
+        view itself, or has references the engine cannot account for), to compare at
+        backward: locking `a` (and its owner) cannot reach views made before the forward
+        (`v = w.data[:]`, a flat buffer's, `big` of `Tensor(big[:, :2],
+        requires_grad=True)`), which NumPy has no way to list, so a write through one of
+        those is found by comparison."""
+        global _watching
+        if self.copies is None:
+            self.copies = []
+            with _guard:
+                _watching += 1
+        elif any(a is w for w, _ in self.copies):
+            return
+        self.copies.append((a, a.copy()))
 
     def hold(self, arrays: list[np.ndarray]) -> None:
         """Lock `arrays` (a view with the array owning its memory) while this graph lives;
@@ -262,8 +376,11 @@ class _Graph:
             _release()
 
     def __del__(self) -> None:
+        global _watching
         _acquire()
         try:
+            if self.copies is not None:
+                _watching -= 1
             for key, a in self.held.items():
                 n = _locks[key] - 1
                 if n:
@@ -272,12 +389,25 @@ class _Graph:
                 del _locks[key]
                 if _replaced:
                     _replaced.pop(key, None)
-                try:
-                    _setflags(a, True)
-                except ValueError:  # a view whose owner another live graph holds
-                    pass
+                if _suspect:
+                    _suspect.discard(key)
+                _unlock(a, key)
         finally:
             _release()
+
+
+def _unlock(a: np.ndarray, key: int) -> None:
+    """Make `a` writable again, and the views of it that had to wait for it (below)."""
+    try:
+        _setflags(a, True)
+    except ValueError:  # a view whose owner another live graph still holds: NumPy refuses
+        if id(a.base) in _locks:  # (else the owner is read-only of its own: so is the view)
+            _waiting.setdefault(id(a.base), []).append(a)  # writable when the owner is
+        return
+    if _waiting:
+        for view in _waiting.pop(key, ()):
+            if id(view) not in _locks:  # not locked again meanwhile
+                _setflags(view, True)
 
 
 def _lock(a: np.ndarray, held: dict[int, np.ndarray]) -> None:
@@ -299,7 +429,7 @@ def _join(ctx: Function, inputs: tuple[Any, ...]) -> _Graph | None:
     """The graph a newly recorded op belongs to, holding, if the op saved anything (an add
     saves nothing: its inputs stay free), the arrays of the leaves it read and of the views
     it read (`x @ W.T` locks W's array)."""
-    graph = reads = None
+    graph = reads = params = None
     saved = ctx.saved
     for p in inputs:
         c = p._ctx
@@ -310,12 +440,94 @@ def _join(ctx: Function, inputs: tuple[Any, ...]) -> _Graph | None:
                 continue
         elif not saved:
             continue
+        elif p.requires_grad:  # a parameter
+            params = [p.data] if params is None else [*params, p.data]
         reads = [p.data] if reads is None else [*reads, p.data]
     if reads is not None:
         if graph is None:
             graph = _Graph()
+        watch = None
+        if params is not None:  # before hold(): its dict would add a reference
+            held = graph.held
+            for a in params:
+                key = id(a)
+                if key in held:  # checked when this graph first read it
+                    continue
+                if key in _locks:  # read-only since a live graph's first lock: that check
+                    if key in _suspect:  # stands (views made since are read-only too)
+                        watch = [a] if watch is None else [*watch, a]
+                elif a.base is not None or _refs(a) > _known(a, saved, reads, params):
+                    if a.flags.writeable:
+                        _suspect.add(key)  # for the other graphs of this lock's life
+                    watch = [a] if watch is None else [*watch, a]
         graph.hold(reads)
+        if watch is not None:
+            for a in watch:
+                graph.watch(a)
     return graph
+
+
+# A parameter's array may have NumPy views the user made before the forward (`v = w.data[:]`),
+# which no lock reaches. A view holds a reference to its array, so the array then has more
+# references than the engine accounts for at its first lock: its tensor's slot, what the op
+# saved, _join's lists, and the call's own (measured below, per Python version). Only then is
+# a copy kept and compared before backward (_Graph.watch); other references (a variable
+# `W = lin.W.data`, an op's saved view `W.T`) cost that copy too, never a missed write.
+_refs = sys.getrefcount
+
+
+def _known(a: np.ndarray, *holders: tuple[Any, ...] | list[Any]) -> int:
+    n = 1 + _EXTRA  # the tensor's slot, and the call's own references
+    for h in holders:
+        for x in h:
+            if x is a:
+                n += 1
+    return n
+
+
+def _calibrate() -> int:
+    """The references _join's check sees beyond the slot and its lists, in this Python."""
+    class Slot:
+        __slots__ = ("data",)
+
+    s = Slot()
+    s.data = np.empty(1)
+    lists = ((s.data,), [s.data], [s.data])  # saved, reads, params, as _join holds them
+    n = 0
+    for a in lists[2]:
+        n = _refs(a)
+    return n - 1 - len(lists)
+
+
+_EXTRA = _calibrate()
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """a and b hold the same bytes (NaN equals NaN): one pass, unlike array_equal(equal_nan)."""
+    if a.itemsize in (1, 2, 4, 8) and a.dtype.kind in "fiub":
+        bits = np.dtype(f"u{a.itemsize}")
+        return bool((a.view(bits) == b.view(bits)).all())
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+def _check_views(ops: list[Any]) -> None:
+    """Before a backward: has a watched parameter changed since its graph's forward (through
+    a view of its memory made before the forward, which no lock reaches)? Then raise."""
+    seen: set[int] = set()
+    for t in ops:
+        g = t._ctx.graph
+        if g is None or g.copies is None or id(g) in seen:
+            continue
+        seen.add(id(g))
+        for a, copy in g.copies:
+            if not _same_bits(a, copy):
+                raise RuntimeError(
+                    f"backward: a parameter's array of shape {a.shape}, a view of another "
+                    "array or shared with one, was written after the forward through another "
+                    "view of that memory, so this graph's gradient would be for other values; "
+                    "write between backward and the next forward (or give the parameter an "
+                    "array of its own: Tensor(a.copy(), requires_grad=True))"
+                )
 
 
 def writable(t: Any, who: str) -> np.ndarray:
@@ -331,6 +543,32 @@ def writable(t: Any, who: str) -> np.ndarray:
     if held:
         t.data = a = a.copy()
     return a  # read-only for a reason of its own: NumPy will say so at the write
+
+
+def private(value: Any) -> Any:
+    """A copy of an array-valued op parameter that backward reads (a where condition, an
+    index array, class labels, repeat counts): the caller may rewrite its buffer before
+    backward without changing the gradient. Tuples are copied item by item, lists become
+    arrays, anything else (ints, slices, None) is returned as it is."""
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    if isinstance(value, list):
+        return np.array(value)
+    if type(value) is tuple:
+        return tuple(private(v) for v in value)
+    return value
+
+
+def hold_result(t: Any) -> None:
+    """Lock the array of `t`, an op's result, while its graph lives: `detach()` hands that
+    array to a constant tensor, whose writes must not reach what the graph saved."""
+    ctx = t._ctx
+    if ctx.released:  # its backward ran: what it saved is gone
+        return
+    graph = ctx.graph
+    if graph is None:
+        ctx.graph = graph = _Graph()
+    graph.hold([t.data])
 
 
 def _check_saved(ctx: Function) -> None:
@@ -417,6 +655,8 @@ def _anomaly_backward(ctx: Function, grad: np.ndarray, grads: tuple[Any, ...]) -
 def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) . grad into the `.grad` of every leaf below root."""
     ops, leaves = toposort(root)
+    if _watching:  # some live graph keeps copies of parameters to compare (rare)
+        _check_views(ops)
     if _state.recorder is not None:  # tinygrad_dl.jit: remember this exact order for replay
         _state.recorder.on_backward(root, grad, ops, leaves, retain_graph)
     pending = _Pending(root, grad)

@@ -6,8 +6,11 @@ No imports from the project, so every layer (checkpoint, training, search) may u
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import math
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,12 +24,18 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
     `data` is text (written as UTF-8), bytes, or a callable `write(f)` that writes into the open
     binary file (e.g. `lambda f: np.savez(f, **arrays)`). A temp file in the same folder is
     written, flushed and fsynced, os.replace'd over `path`, then the folder is fsynced so the
-    rename itself is durable. The parent folder is created if needed.
+    rename itself is durable. The parent folder is created if needed. The file gets the user's
+    umask (0644 by default). An OSError (a full disk, a read-only file system) names `path`.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path)) from None
+    try:
+        # mkstemp makes 0600 files; what we write is the user's, with their umask (0644 usually)
+        os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as f:
             if isinstance(data, str):
                 f.write(data.encode("utf-8"))
@@ -37,12 +46,36 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
             f.flush()
             os.fsync(f.fileno())
         return replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:  # gone, or the file system went read-only
             pass
+        if isinstance(e, OSError) and not e.filename:  # write/fsync errors name no file
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
+
+
+def write_error(e: OSError, where: Any = None) -> str:
+    """An OSError while writing as one line: the path, the OS's words and the errno's name,
+    e.g. "cannot write runs/a/model.npz: No space left on device (ENOSPC)"."""
+    name = errno.errorcode.get(e.errno or 0, "")
+    path = e.filename or where or "the output folder"
+    return f"cannot write {path}: {e.strerror or e}" + (f" ({name})" if name else "")
+
+
+def umask() -> int:
+    """The process's umask, read without changing it (Linux: /proc; elsewhere set and reset)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
@@ -52,6 +85,31 @@ def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
     os.replace(src, dst)
     _fsync_dir(dst.parent)
     return dst
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def exchange(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Swap two existing paths (folders) in one atomic step, so that at every instant each name
+    holds one of the two, whole (Linux renameat2 RENAME_EXCHANGE). False where this OS or file
+    system cannot: the caller falls back to two renames (and a recovery for the gap between)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # glibc < 2.28, musl without it
+        return False
+    at_fdcwd = -100
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc != 0:
+        err = ctypes.get_errno()
+        if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            return False
+        raise OSError(err, os.strerror(err), str(b))
+    _fsync_dir(Path(b).parent)
+    return True
 
 
 def _fsync_dir(d: Path) -> None:

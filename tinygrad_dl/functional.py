@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .device import check_device
+from .engine import is_grad_enabled, literal
 from .ops import (
     ELU,
     GELU,
@@ -35,6 +37,7 @@ from .ops import (
     Floor,
     Hypot,
     LeakyReLU,
+    Linear,
     Log1p,
     Log2,
     Log10,
@@ -97,6 +100,10 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     """
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"cross_entropy: reduction must be mean, sum or none, not {reduction!r}")
+    if isinstance(targets, Tensor) and targets.requires_grad and is_grad_enabled():
+        raise ValueError("cross_entropy: the targets require grad, but cross_entropy does not "
+                         "differentiate them (it would drop their gradient); pass "
+                         "targets.detach()")
     t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     z = logits.data if isinstance(logits, Tensor) else np.asarray(logits)
     if z.ndim == 2 and z.shape[0] == 0:
@@ -212,7 +219,7 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
     dt, m = U.data.dtype, W.data.shape[-1]
     batch = () if indices else x.data.shape[1:-1]
     if h0 is None:
-        h0 = Tensor(np.zeros(batch + (m,), dtype=dt))
+        h0 = Tensor(literal(np.zeros(batch + (m,), dtype=dt)))  # a constant, not data
     elif not isinstance(h0, Tensor):
         h0 = Tensor(np.asarray(h0, dtype=dt))
     # shapes read off .data directly: this runs once per training update
@@ -233,8 +240,9 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
 
 # ---- conveniences (PyTorch habits) ----------------------------------------------------------
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
-           name: str | None = None) -> Tensor:
-    """torch.tensor's spelling of Tensor(...)."""
+           name: str | None = None, device: Any = None) -> Tensor:
+    """torch.tensor's spelling of Tensor(...) (device: the CPU, the only one)."""
+    check_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
@@ -307,6 +315,13 @@ def argmin(x: Any, axis: int | None = None) -> Tensor: return _t(x).argmin(axis)
 def einsum(subscripts: str, *operands: Any) -> Tensor:
     """np.einsum: "ij,jk->ik", "ii->", "bij,bjk->bik", "...ij,...jk->...ik", implicit output.
     The axes "..." stands for must have equal lengths (no broadcasting of length-1 axes)."""
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: the subscripts must be a str such as 'ij,jk->ik', got "
+                        f"{type(subscripts).__name__} {subscripts!r:.40}")
+    if not subscripts.isascii() or any(not (c.isalpha() or c in ",.-> ") for c in subscripts):
+        bad = next(c for c in subscripts if not (c.isascii() and (c.isalpha() or c in ",.-> ")))
+        raise ValueError(f"einsum: subscript {bad!r} in {subscripts!r:.60}: use ASCII letters, "
+                         "',', '->' and '...'")
     if not operands:
         raise ValueError("einsum needs at least one operand")
     return Einsum.apply(*_as_tensors(operands), subscripts=subscripts)
@@ -432,47 +447,185 @@ def hstack(tensors: Sequence[Any]) -> Tensor:
 
 # ---- convolution and pooling (NCHW; ops/conv.py) --------------------------------------------
 def _pos_int(name: str, value: Any, minimum: int = 1) -> int:
-    if not isinstance(value, (int, np.integer)) or value < minimum:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
 
-def conv2d(x: Any, w: Any, b: Any = None, stride: int = 1, padding: int = 0) -> Tensor:
-    """2-D cross-correlation of x (N, C, H, W) with filters w (F, C, KH, KW) (+ bias b (F,)),
-    zero-padded by `padding` on every side: (N, F, OH, OW), OH = (H + 2p - KH) // stride + 1."""
-    stride = _pos_int("conv2d: stride", stride)
-    padding = _pos_int("conv2d: padding", padding, 0)
+def _pair(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
+    """One int for both axes, or a pair (rows, columns): PyTorch's two spellings."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an integer or a pair (rows, columns) of "
+                             f"integers >= {minimum}, got {value!r}")
+        return _pos_int(name, value[0], minimum), _pos_int(name, value[1], minimum)
+    v = _pos_int(name, value, minimum)
+    return v, v
+
+
+def _conv2d_args(x: Tensor, w: Tensor, stride: Any, padding: Any, dilation: Any, groups: Any
+                 ) -> dict[str, Any]:
+    """conv2d's options checked and spelled out for the op: stride (sh, sw), padding
+    ((top, bottom), (left, right)), dilation (dh, dw), groups. Every argument check of conv2d's
+    options lives here, before anything is allocated (the shapes are checked by the op,
+    ops/conv.py ConvGeometry)."""
+    if w.ndim == 4 and w.shape[0] == 0:
+        raise ValueError(f"conv2d: the weight {w.shape} has 0 filters; it needs at least one")
+    stride = _pair("conv2d: stride", stride)
+    dilation = _pair("conv2d: dilation", dilation)
+    groups = _pos_int("conv2d: groups", groups)
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"conv2d: padding must be 'valid', 'same', an integer or pairs, "
+                             f"got {padding!r}")
+        if padding == "same" and stride != (1, 1):
+            raise ValueError(f"conv2d: padding='same' needs stride 1 (as in PyTorch), got "
+                             f"stride {stride}")
+        if padding == "valid" or w.ndim != 4:  # a bad w: the op names its shape
+            pads: Any = ((0, 0), (0, 0))
+        else:  # PyTorch's split: the odd pixel of d (k - 1) goes to the bottom / right
+            total = [d * (k - 1) for d, k in zip(dilation, w.shape[2:])]
+            pads = tuple((t // 2, t - t // 2) for t in total)
+    elif (isinstance(padding, (tuple, list)) and len(padding) == 2
+          and all(isinstance(p, (tuple, list)) for p in padding)):
+        pads = tuple(_pair("conv2d: padding", p, 0) for p in padding)
+    elif isinstance(padding, (tuple, list)) and len(padding) == 4:
+        raise ValueError(f"conv2d: padding {tuple(padding)!r} is ambiguous: write "
+                         "((top, bottom), (left, right)) per side (F.pad's (left, right, top, "
+                         f"bottom) is (({padding[2]}, {padding[3]}), ({padding[0]}, "
+                         f"{padding[1]})))")
+    else:
+        ph, pw = _pair("conv2d: padding", padding, 0)
+        pads = ((ph, ph), (pw, pw))
+    if x.ndim == 4 and w.ndim == 4:  # beyond this, padding adds nothing but zeros to allocate
+        most = max(*x.shape[2:], *w.shape[2:])
+        if max(max(p) for p in pads) > most:
+            raise ValueError(f"conv2d: padding={padding} is larger than the input's "
+                             f"{x.shape[2:]} and the kernel's {w.shape[2:]} sizes; at most "
+                             f"{most} adds anything but zeros")
+    return dict(stride=stride, padding=pads, dilation=dilation, groups=groups)
+
+
+def conv2d(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+           groups: Any = 1) -> Tensor:
+    """2-D cross-correlation of x (N, C, H, W) with filters w (F, C/groups, KH, KW) (+ bias b
+    (F,)) -> (N, F, OH, OW), OH = (H + top + bottom - dh (KH - 1) - 1) // sh + 1, as PyTorch's
+    F.conv2d (same argument order). stride and dilation: an int or (rows, columns); padding: an
+    int, (rows, columns), per side ((top, bottom), (left, right)), "valid" or "same"; groups:
+    C and F split into that many groups, group g's filters seeing only group g's channels."""
     ts = _as_tensors([x, w] if b is None else [x, w, b])
-    return Conv2d.apply(*ts, stride=stride, padding=padding)
+    return Conv2d.apply(*ts, **_conv2d_args(ts[0], ts[1], stride, padding, dilation, groups))
 
 
-def max_pool2d(x: Any, kernel: int = 2, stride: int | None = None, padding: int = 0) -> Tensor:
-    """Max over kernel x kernel windows every `stride` (default kernel) pixels of x (N, C, H, W),
-    after padding each side of H and W with `padding` (at most kernel // 2) pixels of -inf."""
-    kernel = _pos_int("max_pool2d: kernel", kernel)
-    stride = kernel if stride is None else _pos_int("max_pool2d: stride", stride)
-    x = _pool_pad(_t(x), kernel, padding, -np.inf, "max_pool2d")
+def _pool_args(op: str, kernel: Any, kernel_size: Any, stride: Any, padding: Any
+               ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """(kernel, stride, padding) pairs of a pooling call; kernel_size is PyTorch's name."""
+    if kernel_size is not None:
+        if kernel is not None:
+            raise ValueError(f"{op}: give kernel or kernel_size (the same thing), not both")
+        kernel = kernel_size
+    kernel = _pair(f"{op}: kernel", 2 if kernel is None else kernel)
+    stride = kernel if stride is None else _pair(f"{op}: stride", stride)
+    padding = _pair(f"{op}: padding", padding, 0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        half = (kernel[0] // 2, kernel[1] // 2)
+        raise ValueError(f"{op}: padding must be at most kernel // 2 = "
+                         f"{half[0] if half[0] == half[1] else half} on each side, got "
+                         f"{padding[0] if padding[0] == padding[1] else padding}")
+    return kernel, stride, padding
+
+
+def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0, *,
+               kernel_size: Any = None) -> Tensor:
+    """Max over kernel (default 2; an int or (rows, columns); PyTorch's kernel_size) windows
+    every `stride` (default: the kernel) pixels of x (N, C, H, W), after padding each side of H
+    and W with `padding` (at most half the kernel on that axis) pixels of -inf."""
+    kernel, stride, padding = _pool_args("max_pool2d", kernel, kernel_size, stride, padding)
+    x = _pool_pad(_t(x), padding, -np.inf, "max_pool2d")
     return MaxPool2d.apply(x, kernel=kernel, stride=stride)
 
 
-def avg_pool2d(x: Any, kernel: int = 2, stride: int | None = None, padding: int = 0) -> Tensor:
-    """Mean over kernel x kernel windows every `stride` (default kernel) pixels (N, C, H, W),
-    after zero-padding each side by `padding` (the zeros count: PyTorch's count_include_pad)."""
-    kernel = _pos_int("avg_pool2d: kernel", kernel)
-    stride = kernel if stride is None else _pos_int("avg_pool2d: stride", stride)
-    x = _pool_pad(_t(x), kernel, padding, 0.0, "avg_pool2d")
+def avg_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0, *,
+               kernel_size: Any = None) -> Tensor:
+    """Mean over kernel windows every `stride` pixels of x (N, C, H, W), as max_pool2d, after
+    zero-padding each side by `padding` (the zeros count: PyTorch's count_include_pad)."""
+    kernel, stride, padding = _pool_args("avg_pool2d", kernel, kernel_size, stride, padding)
+    x = _pool_pad(_t(x), padding, 0.0, "avg_pool2d")
     return AvgPool2d.apply(x, kernel=kernel, stride=stride)
 
 
-def _pool_pad(x: Tensor, kernel: int, padding: int, value: float, op: str) -> Tensor:
-    """x padded for pooling; at most half a kernel, so every window holds a real pixel."""
-    padding = _pos_int(f"{op}: padding", padding, minimum=0)
-    if padding > kernel // 2:
-        raise ValueError(f"{op}: padding must be at most kernel // 2 = {kernel // 2}, "
-                         f"got {padding}")
-    if not padding:
+def _pool_pad(x: Tensor, padding: tuple[int, int], value: float, op: str) -> Tensor:
+    """x padded for pooling by (rows, columns) pixels of `value` on each side."""
+    if padding == (0, 0):
         return x
     if x.ndim != 4:
         raise ValueError(f"{op} expects x (N, C, H, W), got {x.shape}")
-    return pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)),
-               constant_values=value)
+    (ph, pw) = padding
+    return pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+# ---- regression and binary losses (compositions of ops: their gradients come with them) ------
+__all__ += ["binary_cross_entropy_with_logits", "l1_loss", "linear", "mse_loss"]
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x W^T + b for rows x (..., in), W (out, in), b (out,): PyTorch's F.linear, one op."""
+    x, W = _as_tensors([input, weight])
+    if bias is None:
+        return Linear.apply(x, W)
+    return Linear.apply(x, W, as_tensor(bias, x))
+
+
+
+def _reduce(loss: Tensor, reduction: str, who: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _same_shape(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
+    """input and target as tensors of one shape. PyTorch broadcasts different shapes with a
+    warning ((n, 1) against (n,) makes an (n, n) loss: silently wrong); here it raises."""
+    x = _t(input)
+    y = as_tensor(target, x)
+    if x.shape != y.shape:
+        raise ValueError(f"{who}: input has shape {x.shape} but target has shape {y.shape}; "
+                         "they must match (reshape or flatten one, e.g. input.flatten() for an "
+                         "(n, 1) prediction)")
+    return x, y
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """(input - target)^2, averaged (reduction "mean"), summed ("sum") or kept ("none")."""
+    x, y = _same_shape(input, target, "mse_loss")
+    return _reduce((x - y).square(), reduction, "mse_loss")
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target|, reduced as mse_loss."""
+    x, y = _same_shape(input, target, "l1_loss")
+    return _reduce((x - y).abs(), reduction, "l1_loss")
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """-[p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] per element, from logits x and
+    targets y in [0, 1], p = pos_weight (1 by default), times `weight`; reduced as mse_loss.
+
+    Written as (1 - y) x + (1 + (p - 1) y) softplus(-x): softplus never overflows and its
+    gradient is smooth at 0 (the per-element gradient is sigmoid(x) - y when p = 1).
+    """
+    x, y = _same_shape(input, target, "binary_cross_entropy_with_logits")
+    if pos_weight is None:
+        loss = (1 - y) * x + Softplus.apply(-x)
+    else:
+        p = as_tensor(pos_weight, x)
+        loss = (1 - y) * x + (1 + (p - 1) * y) * Softplus.apply(-x)
+    if weight is not None:
+        loss = loss * as_tensor(weight, x)
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

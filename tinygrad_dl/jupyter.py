@@ -6,17 +6,25 @@
 - `ResultsTable`: the results table of an assignment notebook. As a cell's last value it
   displays as an HTML ``<table>`` (and as aligned text in a terminal), so reports built with
   nbconvert carry it as a real table.
+- `Figures`: numbers a notebook's figures and tables and shows each figure as an HTML
+  ``<figure>`` with its caption and alt text, the image embedded (base64), so a report is one
+  self-contained page that reads the same offline and to a screen reader.
+- `quick_banner`: the visible "quick smoke run" notice at the top of a `--quick` report.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 import sys
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-__all__ = ["ResultsTable", "in_notebook", "progress_bar"]
+__all__ = ["CaptionedFigure", "Figures", "HTMLBlock", "ResultsTable", "in_notebook",
+           "progress_bar", "quick_banner"]
 
 
 def in_notebook() -> bool:
@@ -36,6 +44,10 @@ def progress_bar(total: int | None, enabled: bool, desc: str, **kwargs: Any) -> 
     stderr is neither a terminal nor a notebook's (no carriage-return junk in piped logs)."""
     from tqdm.auto import tqdm  # tqdm.auto probes for ipywidgets: only when a bar is made
 
+    if getattr(tqdm, "_lock", None) is None:
+        # our bars live in one process: a thread lock, not tqdm's default multiprocessing
+        # RLock, which is a named semaphore that resource_tracker reports as "leaked" at exit
+        tqdm.set_lock(threading.RLock())
     on = enabled and (sys.stderr.isatty() or in_notebook())
     return tqdm(total=total, desc=desc, disable=not on, dynamic_ncols=True, **kwargs)
 
@@ -96,3 +108,104 @@ class ResultsTable:
 
     def __repr__(self) -> str:
         return str(self)
+
+
+# ---- numbered figures with captions and alt text ----------------------------------------------
+def _image(obj: Any) -> tuple[str, bytes]:
+    """(mime type, bytes) of a matplotlib figure (PNG), a graphviz graph (SVG), or an image file."""
+    if isinstance(obj, (str, Path)):
+        path = Path(obj)
+        kinds = {".png": "image/png", ".svg": "image/svg+xml"}
+        if path.suffix.lower() not in kinds:
+            raise ValueError(f"Figures: {path} is not a .png or .svg image")
+        return kinds[path.suffix.lower()], path.read_bytes()
+    if hasattr(obj, "savefig"):  # a matplotlib Figure
+        import io
+
+        buf = io.BytesIO()
+        obj.savefig(buf, format="png", bbox_inches="tight")
+        return "image/png", buf.getvalue()
+    if hasattr(obj, "pipe"):  # a graphviz.Digraph
+        return "image/svg+xml", obj.pipe(format="svg")
+    raise TypeError(f"Figures: cannot show a {type(obj).__name__} as a figure (a matplotlib "
+                    "Figure, a graphviz graph or a .png/.svg path)")
+
+
+class CaptionedFigure:
+    """One numbered figure: the image embedded as a data URI in an HTML ``<figure>`` with its
+    alt text and caption. In Jupyter and in nbconvert's HTML the ``<figure>`` shows; the raw
+    image is in the same output too (``image/png`` or ``image/svg+xml``)."""
+
+    def __init__(self, obj: Any, number: int, caption: str, alt: str) -> None:
+        if not alt.strip():
+            raise ValueError("a figure needs alt text: say what it shows")
+        self.number, self.caption, self.alt = number, caption, alt
+        self.mime, self.data = _image(obj)
+
+    def _repr_html_(self) -> str:
+        uri = f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+        return (f'<figure class="tgdl-figure" id="figure-{self.number}" style="margin: 1em 0;">'
+                f'<img src="{uri}" alt="{html.escape(self.alt)}" style="max-width: 100%; '
+                f'height: auto;"><figcaption><b>Figure {self.number}.</b> '
+                f"{html.escape(self.caption)}</figcaption></figure>")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        raw: Any = (base64.b64encode(self.data).decode("ascii") if self.mime == "image/png"
+                    else self.data.decode("utf-8"))
+        return {"text/html": self._repr_html_(), self.mime: raw,
+                "text/plain": f"Figure {self.number}. {self.caption}"}
+
+    def __repr__(self) -> str:
+        return f"Figure {self.number}. {self.caption}"
+
+
+class Figures:
+    """The figure and table numbering of one notebook::
+
+        figures = Figures()
+        figures.figure(plot_learning_curves(h), "Learning curves of run 1.", alt="...")
+        figures.table(ResultsTable(rows), "Test accuracy of every run.")
+
+    Numbers count up in the order the cells run, so a re-run notebook renumbers itself."""
+
+    def __init__(self) -> None:
+        self.n_figures = 0
+        self.n_tables = 0
+
+    def figure(self, obj: Any, caption: str, *, alt: str) -> CaptionedFigure:
+        """Figure N: `obj` (a matplotlib Figure, a graphviz graph, a .png/.svg path) with a
+        caption (what it is) and alt text (what it shows, for someone who cannot see it)."""
+        self.n_figures += 1
+        return CaptionedFigure(obj, self.n_figures, caption, alt)
+
+    def table(self, table: ResultsTable, caption: str) -> ResultsTable:
+        """Table N: the table, captioned."""
+        self.n_tables += 1
+        table.title = f"Table {self.n_tables}. {caption}"
+        return table
+
+
+class HTMLBlock:
+    """A piece of HTML shown as a cell output (and as plain text in a terminal)."""
+
+    def __init__(self, html_text: str, text: str) -> None:
+        self.html, self.text = html_text, text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def quick_banner(what: str) -> HTMLBlock:
+    """The notice a `--quick` run shows first: these are smoke-run sizes, not the assignment's
+    settings, so its numbers say nothing about the models. `what` says what was cut."""
+    head = "Quick smoke run, not the assignment's settings."
+    body = (f"{what} The numbers and findings below only show that the code runs; run without "
+            "--quick (or quick = False) for the assignment's results.")
+    return HTMLBlock(
+        '<div class="tgdl-quick-banner" role="note" style="border: 3px solid #b45309; '
+        "background: #fef3c7; color: #1f2937; padding: 0.75em 1em; margin: 0.5em 0 1em; "
+        f'font-size: 1.1em;"><strong>{html.escape(head)}</strong> {html.escape(body)}</div>',
+        f"{head} {body}")

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .device import CPU, check_device
+from .device import device as Device
 from .ops import (
     ELU,
     GELU,
@@ -22,8 +24,10 @@ from .ops import (
     Arctan,
     Arctan2,
     BroadcastTo,
+    Cast,
     Ceil,
     Clip,
+    Clone,
     Cos,
     Cosh,
     CumSum,
@@ -69,6 +73,7 @@ from .ops import (
     Softplus,
     Sqrt,
     Square,
+    Std,
     Sub,
     Sum,
     Tan,
@@ -81,12 +86,18 @@ from .ops import (
 )
 from .ops.linalg import dot_subscripts
 from .ops.shape import axis_of, flat_shape, moved_axes, new_shape
+from .random import normal
 
 Axis = int | Sequence[int] | None
 
 
 def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(x, np.ndarray):
+        if type(x) is not np.ndarray:  # a subclass (np.matrix, a jit-watched step input)
+            if isinstance(x, np.ma.MaskedArray):
+                raise TypeError("Tensor(): got a masked array, whose mask no op would honour; "
+                                "pass x.filled(value) or x.compressed()")
+            x = x.view(np.ndarray)  # ops compute on plain arrays: same memory, same numbers
         return x if dtype is None or x.dtype == dtype else x.astype(dtype)
     if isinstance(x, Tensor):
         return _as_data(x.data, dtype)
@@ -104,7 +115,16 @@ def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
                         f"{str(x)[:60]!r} (NumPy would give an object array)")
     if dtype is None and arr.dtype.kind in "biu" and not isinstance(x, np.generic):
         arr = arr.astype(np.float64)  # Python numbers and lists default to float64
+    if engine.recording() and _is_literal(x):  # jit: a constant written in the step's code
+        engine.literal(arr)
     return arr
+
+
+def _is_literal(x: Any) -> bool:
+    """Python numbers, or (nested) lists and tuples of them: a literal in the code."""
+    if type(x) in (list, tuple):
+        return all(_is_literal(v) for v in x)
+    return type(x) in (int, float, bool, complex)
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
@@ -113,7 +133,8 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None and isinstance(x, (int, float)) and like.data.dtype.kind == "f":
-        return Tensor(np.asarray(x, dtype=like.data.dtype))
+        a = np.asarray(x, dtype=like.data.dtype)
+        return Tensor(engine.literal(a) if type(x) in (int, float, bool) else a)
     return Tensor(x)
 
 
@@ -130,13 +151,45 @@ def _index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        a = np.asarray(index)
+        return engine.literal(a) if _is_literal(index) else a
     return index
 
 
 def _no_grad_result(data: np.ndarray) -> Tensor:
     """A constant (no-gradient) tensor: comparisons and argmax/argmin."""
     return Tensor(data)
+
+
+class Size(int):
+    """`x.size`: NumPy's element count, an int; called, PyTorch's shape: `x.size()` is
+    `x.shape`, `x.size(d)` is `x.shape[d]`.
+
+    Both habits give their own right answer. Indexing or unpacking it (`x.size[0]`,
+    `n, d = x.size`: a forgotten call) raises, naming `x.size()` and `x.shape`, rather than
+    reading an element count as a shape.
+    """
+
+    shape: tuple[int, ...]
+
+    def __new__(cls, n: int, shape: tuple[int, ...]) -> Size:
+        self = super().__new__(cls, n)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        return self.shape[axis_of("size", dim, len(self.shape))]
+
+    def _no_shape(self, *args: Any) -> Any:
+        raise TypeError(f"x.size is the element count ({int(self)}), NumPy's meaning; for the "
+                        f"shape write x.size() or x.shape ({self.shape})")
+
+    __getitem__ = __iter__ = __len__ = _no_shape
+
+    def __reduce__(self) -> Any:  # pickles, copies and JSON see the plain int
+        return (int, (int(self),))
 
 
 class Tensor:
@@ -157,11 +210,19 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         if type(data) is not np.ndarray or dtype is not None:
+            if isinstance(data, Tensor) and data.requires_grad:
+                raise TypeError(
+                    "Tensor(): the given tensor requires grad, and a new Tensor of its array "
+                    "would cut it from its graph; use the tensor itself, t.astype(dtype) to "
+                    "convert it, or t.detach() for a constant"
+                )
             data = _as_data(data, dtype)
-        if requires_grad and data.dtype.kind not in "fc":
+        if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only
+            hint = ("keep the real and imaginary parts as two float tensors"
+                    if data.dtype.kind == "c" else "cast with .astype(np.float64) first")
             raise TypeError(
-                f"only floating-point tensors can require grad, got dtype {data.dtype}"
-                f"{f' for {name!r}' if name else ''}; cast with .astype(np.float64) first"
+                f"only real floating-point tensors can require grad, got dtype {data.dtype}"
+                f"{f' for {name!r}' if name else ''}; {hint}"
             )
         self.data: np.ndarray = data
         self.grad: np.ndarray | None = None
@@ -170,46 +231,61 @@ class Tensor:
         self.name = name
         self._retain = False  # keep .grad although not a leaf (retain_grad)
 
-    # ---- constructors ----------------------------------------------------------------------
+    # ---- constructors (device= is accepted for PyTorch code: the CPU, the only one) ---------
     @staticmethod
-    def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-        return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+    def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+        check_device(device, "zeros")
+        data = engine.literal(np.zeros(_shape(shape), dtype=dtype))
+        return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
-    def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-        return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+    def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+        check_device(device, "ones")
+        data = engine.literal(np.ones(_shape(shape), dtype=dtype))
+        return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def randn(
         *shape: Any,
-        rng: np.random.Generator | None = None,
+        rng: Any = None,
         dtype: Any = np.float64,
         requires_grad: bool = False,
+        generator: Any = None,
+        device: Any = None,
     ) -> Tensor:
-        rng = np.random.default_rng() if rng is None else rng
-        data = rng.standard_normal(_shape(shape)).astype(dtype, copy=False)
+        """N(0, 1) draws from `rng` (or PyTorch's `generator=`), else from the seeded default
+        generator (tinygrad_dl.random)."""
+        check_device(device, "randn")
+        data = normal(_shape(shape), dtype, rng if rng is not None else generator)
         return Tensor(data, requires_grad=requires_grad)
 
     # ---- introspection -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
+    size = property(lambda self: Size(self.data.size, self.data.shape))
 
     @property
     def is_leaf(self) -> bool:
         return self._ctx is None
 
+    # ---- values handed to Python: each one goes through engine.notify_read, so a jit
+    # recording knows the step's Python saw the data (replay would freeze what it did) -----
     def numpy(self) -> np.ndarray:
+        engine.notify_read(self, ".numpy()")
         return self.data
 
     def item(self) -> float:
+        engine.notify_read(self, ".item()")
         return self.data.item()
 
     def _scalar(self, kind: str) -> Any:
         if self.data.size != 1:
             raise TypeError(f"{kind}() of a tensor of shape {self.shape}: only one-element "
                             "tensors can be converted to Python scalars")
+        engine.notify_read(self, f"{kind}()")
         return self.data.item()
 
     def __float__(self) -> float: return float(self._scalar("float"))
@@ -221,12 +297,35 @@ class Tensor:
         return int(self._scalar("index"))
 
     def tolist(self) -> Any:
+        engine.notify_read(self, ".tolist()")
         return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """np.asarray(t), np.array(t): the values (a copy if a dtype or copy=True asks)."""
+        engine.notify_read(self, "np.asarray()")
+        a = self.data
+        if dtype is not None and a.dtype != dtype:
+            if copy is False:
+                raise ValueError(f"np.asarray(tensor, dtype={np.dtype(dtype)}, copy=False): "
+                                 f"the tensor holds {a.dtype}, so a copy is needed")
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}" formats a one-element tensor's value, as PyTorch's does."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(f"format spec {spec!r} for a tensor of shape {self.shape}: only "
+                            "one-element tensors format as a number; format t.tolist() instead")
+        engine.notify_read(self, "formatting")
+        return format(self.data.item(), spec)
 
     def __len__(self) -> int:
         return len(self.data)
 
     def __repr__(self) -> str:
+        engine.notify_read(self, "repr()")
         extra = ""
         if self._ctx is not None:
             extra = f", op={self._ctx.name}"
@@ -234,16 +333,22 @@ class Tensor:
             extra = ", requires_grad=True"
         if self.name:
             extra += f", name={self.name!r}"
-        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        # PyTorch's print options: 4 decimals, summarized ("...", 3 edge items) past 1000 elements
+        body = np.array2string(self.data, precision=4, threshold=1000, edgeitems=3,
+                               separator=", ", prefix="Tensor(")
         return f"Tensor({body}, dtype={self.data.dtype}{extra})"
 
     def detach(self) -> Tensor:
+        """A constant Tensor sharing this one's array (the one method that cuts the graph).
+
+        The array of an op's result is locked while its graph lives, as a leaf's is: a write
+        through the detached tensor must not change what the graph saved."""
+        if self._ctx is not None:
+            engine.hold_result(self)
         return Tensor(self.data)
 
-    def astype(self, dtype: Any) -> Tensor:
-        return Tensor(self.data.astype(dtype), requires_grad=self.requires_grad, name=self.name)
-
     def zero_grad(self) -> None:
+        engine.notify_write("Tensor.zero_grad()")
         self.grad = None
 
     def retain_grad(self) -> Tensor:
@@ -269,7 +374,7 @@ class Tensor:
                     f"backward() on a non-scalar tensor of shape {self.shape} needs an explicit "
                     "grad of that shape (the gradient of the final scalar w.r.t. this tensor)"
                 )
-            grad = np.ones(self.data.shape, self.data.dtype)
+            grad = engine.literal(np.ones(self.data.shape, self.data.dtype))
         else:
             grad = _as_data(grad, self.data.dtype)
             if grad.shape != self.shape:
@@ -392,7 +497,7 @@ class Tensor:
         return Prod.apply(self, axis=axis, keepdims=keepdims)
 
     def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+        return Std.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
@@ -457,3 +562,233 @@ class Tensor:
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
         return Roll.apply(self, shift=shift, axis=axis)
 
+    # ---- PyTorch's spellings for what NumPy spells otherwise ---------------------------------
+    device = property(lambda self: CPU)  # always the CPU (tinygrad_dl.device)
+    is_cuda = property(lambda self: False)
+
+    def numel(self) -> int: return int(self.data.size)
+    def nelement(self) -> int: return int(self.data.size)
+    def dim(self) -> int: return self.data.ndim
+    def ndimension(self) -> int: return self.data.ndim
+    def cpu(self) -> Tensor: return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        check_device("cuda", "Tensor.cuda()")
+        return self  # not reached: check_device raised
+
+    def view(self, *shape: Any) -> Tensor:
+        """reshape (PyTorch's view): same values, new shape; a recorded op like reshape."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Iterable)):
+            raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is "
+                            "not supported; view takes a shape (x.view(2, 3)); to convert the "
+                            "values use x.astype(dtype)")
+        return Reshape.apply(self, shape=_shape(shape))
+
+    def view_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+    def reshape_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (PyTorch's `t()`: 0-d and 1-d tensors are returned as is)."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got shape "
+                             f"{self.shape}; use transpose(...) or permute(...)")
+        return self if self.ndim < 2 else Transpose.apply(self, axes=None)
+
+    def clone(self) -> Tensor:
+        """A copy of the values that keeps the gradient flowing (the op Clone)."""
+        return Clone.apply(self)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad on this leaf, in place; returns the tensor."""
+        if self._ctx is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError("requires_grad_(False) on a tensor computed by an op: only a "
+                               "leaf's flag can change; use x.detach() for a constant copy")
+        if requires_grad and self.data.dtype.kind != "f":  # as __init__: complex too
+            raise TypeError(f"requires_grad_: only real floating-point tensors can require "
+                            f"grad, got dtype {self.data.dtype}; cast with .astype(np.float64)")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self) -> engine.Function | None:
+        """The op that made this tensor (None for a leaf): its `.name`, and `next_functions`
+        (the ops that made its inputs)."""
+        return self._ctx
+
+    # ---- in-place operators: write into .data, as PyTorch's do ------------------------------
+    # Allowed on tensors that need no gradient, and on parameters under no_grad() (the
+    # optimizer idiom `with no_grad(): p -= lr * p.grad`); refused on a leaf that requires grad
+    # while grad mode is on and on an op's result (see _inplace_target). Integer and bool
+    # tensors follow NumPy's in-place casting rule (same_kind): `int_t += 0.5` is refused.
+    def __iadd__(self, other: Any) -> Tensor: return self.add_(other)
+    def __isub__(self, other: Any) -> Tensor: return self.sub_(other)
+    def __imul__(self, other: Any) -> Tensor: return self.mul_(other)
+    def __itruediv__(self, other: Any) -> Tensor: return self.div_(other)
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return _write(self, "Tensor.add_ (+=)", other, alpha=alpha,
+                      fn=lambda a, b: np.add(a, b, out=a, casting="same_kind"))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return _write(self, "Tensor.sub_ (-=)", other, alpha=alpha,
+                      fn=lambda a, b: np.subtract(a, b, out=a, casting="same_kind"))
+
+    def mul_(self, other: Any) -> Tensor:
+        return _write(self, "Tensor.mul_ (*=)", other,
+                      lambda a, b: np.multiply(a, b, out=a, casting="same_kind"))
+
+    def div_(self, other: Any) -> Tensor:
+        return _write(self, "Tensor.div_ (/=)", other,
+                      lambda a, b: np.true_divide(a, b, out=a, casting="same_kind"))
+
+    def zero_(self) -> Tensor:
+        return _write(self, "Tensor.zero_", 0, lambda a, b: np.copyto(a, b))
+
+    def fill_(self, value: Any) -> Tensor:
+        return _write(self, "Tensor.fill_", value,
+                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+
+    def copy_(self, src: Any) -> Tensor:
+        """Write src's values (broadcast to this shape) into this tensor's array."""
+        return _write(self, "Tensor.copy_", src,
+                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
+        lo = min.data if isinstance(min, Tensor) else min
+        hi = max.data if isinstance(max, Tensor) else max
+        return _write(self, "Tensor.clamp_", None,
+                      lambda a, _: np.clip(a, lo, hi, out=a, casting="same_kind"))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """t[index] = value writes into t's array (a leaf that requires grad: under no_grad)."""
+        idx = _index(index)
+
+        def put(a: np.ndarray, v: Any) -> None:
+            src = np.asarray(v)
+            if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):  # a[i] = v truncates
+                raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
+                                "'same_kind'")
+            a[idx] = src
+
+        _write(self, "Tensor.__setitem__ (t[i] = v)", value, put)
+
+    # ---- casts: dtype conversions that stay in the graph (ops/unary.py Cast) ------------
+    # Last in the class body on purpose: `def float` (and int, bool, type) shadow the builtins
+    # for the rest of the class body (not inside methods), so nothing may follow them here.
+    def astype(self, dtype: Any, copy: bool = True) -> Tensor:
+        """NumPy's astype, recorded: the gradient flows back, cast to this tensor's dtype.
+        Always a new tensor (as NumPy), unless copy=False and the dtype is already this one.
+        An integer or bool result needs no gradient (as PyTorch's .long()): a constant."""
+        dt = _dtype(dtype, "astype")
+        if not copy and dt == self.data.dtype:
+            return self
+        return _cast(self, dt, "astype")
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """PyTorch's `to`: t.to(np.float32), t.to("cpu"), t.to(other_tensor), dtype=,
+        device=, copy=. As PyTorch, returns this tensor itself when nothing changes (and
+        copy is False); only the CPU exists here."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.data.dtype
+            elif isinstance(a, Device):
+                check_device(a, "to")
+            else:
+                try:
+                    dtype = _dtype(a, "to")
+                except TypeError:
+                    try:
+                        check_device(a, "to")
+                    except ValueError:
+                        raise ValueError(f"to: {a!r} is neither a NumPy dtype nor a device; "
+                                         "tinygrad_dl runs on the CPU with NumPy") from None
+        if device is not None:
+            check_device(device, "to")
+        if dtype is None:
+            return _cast(self, self.data.dtype, "to") if copy else self
+        return self.astype(dtype, copy=copy)
+
+    def type(self, dtype: Any = None) -> Any:
+        """t.type(np.float32) casts (as astype); t.type() gives the dtype's name."""
+        if dtype is None:
+            return self.data.dtype.name
+        return self.to(dtype)
+
+    def double(self) -> Tensor: return self.to(np.float64)
+    def half(self) -> Tensor: return self.to(np.float16)
+    def long(self) -> Tensor: return self.to(np.int64)
+    def int(self) -> Tensor: return self.to(np.int32)  # PyTorch's int is 32-bit
+    def bool(self) -> Tensor: return self.to(np.bool_)
+    def float(self) -> Tensor: return self.to(np.float32)  # PyTorch's float is float32
+
+
+# ---- helpers of the in-place and cast blocks above ----------------------------------------
+def _dtype(spec: Any, op: str) -> np.dtype:
+    """A NumPy dtype from a dtype, a type (np.float32, float), a name ("float32"), or a
+    PyTorch dtype (torch.float32 is read by its name, without importing torch)."""
+    if isinstance(spec, Tensor):
+        return spec.data.dtype
+    name = str(spec)
+    try:
+        if name.startswith("torch."):
+            return np.dtype(name[6:])
+        return np.dtype(spec)
+    except TypeError:
+        raise TypeError(f"{op}: {spec!r} is not a dtype NumPy knows") from None
+
+
+def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
+    """`t.data`, ready for `op` to write into, or one line saying why it may not be written.
+
+    As PyTorch: a leaf that requires grad may be updated in place only under no_grad() (the
+    optimizer idiom), and an op's result not at all (its graph may have saved that array;
+    PyTorch records such writes, this library refuses them). A write into an array a live
+    graph saved gives the tensor a copy first (engine.writable), so that graph's backward
+    raises instead of using the new values."""
+    engine.notify_write(op)  # inside a jitted step: a write replay would not repeat
+    grad_mode = engine.is_grad_enabled()
+    if t._ctx is not None:
+        raise RuntimeError(
+            f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
+            "for backward, is not supported; write `x = x - y` (a new tensor) instead"
+        )
+    if grad_mode and t.requires_grad:
+        raise RuntimeError(
+            f"{op}: a leaf Variable that requires grad is being used in an in-place "
+            "operation; update it inside `with tinygrad_dl.no_grad():` (the optimizer idiom), "
+            "or write `w = w - x` for a new tensor"
+        )
+    if grad_mode and isinstance(other, Tensor) and other.requires_grad:
+        raise RuntimeError(
+            f"{op}: the operand requires grad, and an in-place update would not record it; "
+            "write `x = x + y` (a new tensor) instead, or run the update under no_grad()"
+        )
+    return engine.writable(t, op)
+
+
+def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
+    """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
+    NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`."""
+    a = _inplace_target(t, op, other)
+    b = other.data if isinstance(other, Tensor) else other
+    try:
+        fn(a, b if alpha == 1 else alpha * np.asarray(b))
+    except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
+        raise TypeError(f"{op}: {e}") from None
+    except ValueError as e:
+        raise ValueError(f"{op}: {e}") from None
+    return t
+
+
+def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
+    if dt.kind == "f":
+        return Cast.apply(t, dtype=dt)
+    if dt.kind == "c" and t.requires_grad:
+        raise TypeError(f"{op}: cannot cast a tensor that requires grad to {dt}: gradients "
+                        "are for real floating-point tensors; cast t.detach() for a constant")
+    return Tensor(t.data.astype(dt))  # integers and bools carry no gradient (as PyTorch)

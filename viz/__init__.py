@@ -12,6 +12,7 @@ from .plots import (
     plot_lr_schedule,
     plot_smooth_loss,
     plot_weight_templates,
+    template_smoothness,
 )
 from .search_plot import plot_search
 
@@ -19,5 +20,5 @@ __all__ = [
     "GraphvizNotFoundError", "confusion_matrix", "draw_graph", "plot_confusion_matrix",
     "plot_learning_curves", "plot_lr_schedule", "plot_search", "plot_smooth_loss",
     "plot_weight_templates",
-    "render_graph",
+    "render_graph", "template_smoothness",
 ]

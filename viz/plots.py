@@ -21,7 +21,7 @@ from .figure import Figure  # matplotlib Figure + _repr_png_: shows inline in Ju
 
 __all__ = [
     "plot_confusion_matrix", "plot_learning_curves", "plot_lr_schedule", "plot_smooth_loss",
-    "plot_weight_templates",
+    "plot_weight_templates", "template_smoothness",
 ]
 
 # a tinygrad_dl.train.History (read through its `columns` mapping: viz sits below train and does
@@ -249,6 +249,35 @@ def plot_confusion_matrix(
 
 
 # ---- weight templates ------------------------------------------------------------------------
+def _templates(W: Any, who: str) -> np.ndarray:
+    """W (K, 3 side^2) -> the K templates as (K, 3, side, side) float64 images."""
+    W = np.asarray(getattr(W, "data", W), dtype=np.float64)
+    if W.ndim != 2:
+        raise ValueError(f"{who}: W must be 2-d (K, 3072), got shape {W.shape}")
+    side = math.isqrt(W.shape[1] // 3)
+    if 3 * side * side != W.shape[1]:
+        raise ValueError(
+            f"{who}: W has {W.shape[1]} columns; expected 3 * side^2 features "
+            "(3072 for 32x32 RGB images), one row per class (Linear's W is (K, d))"
+        )
+    return W.reshape(W.shape[0], 3, side, side)
+
+
+def template_smoothness(W: Any) -> np.ndarray:
+    """How smooth each class template of a one-layer model's W (K, 3072) is: the correlation
+    between horizontally and vertically neighbouring pixels of the same colour channel, one
+    value per class. About 0 for pixel noise (neighbours unrelated), near 1 for smooth,
+    blob-like templates; it ignores each template's scale, as the min-max normalised picture of
+    `plot_weight_templates` does."""
+    imgs = _templates(W, "template_smoothness")
+    imgs = imgs - imgs.mean(axis=(2, 3), keepdims=True)  # each channel of each template
+    K = imgs.shape[0]
+    a = np.concatenate([imgs[..., :, :-1].reshape(K, -1), imgs[..., :-1, :].reshape(K, -1)], 1)
+    b = np.concatenate([imgs[..., :, 1:].reshape(K, -1), imgs[..., 1:, :].reshape(K, -1)], 1)
+    den = np.sqrt((a * a).sum(1) * (b * b).sum(1))
+    return np.divide((a * b).sum(1), den, out=np.zeros(K), where=den > 0)
+
+
 def plot_weight_templates(
     W: Any,
     class_names: Sequence[str] | None = None,
@@ -257,26 +286,19 @@ def plot_weight_templates(
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
 ) -> Figure:
-    """The one-layer model's weights W (3072, K), as stored by Linear (rows are features in
-    CIFAR order: 1024 red, 1024 green, 1024 blue), shown as K 32x32 colour images, each
-    min-max normalized on its own: what each class's score looks for."""
-    W = np.asarray(getattr(W, "data", W), dtype=np.float64)
-    if W.ndim != 2:
-        raise ValueError(f"plot_weight_templates: W must be 2-d (3072, K), got shape {W.shape}")
-    side = math.isqrt(W.shape[0] // 3)
-    if 3 * side * side != W.shape[0]:
-        raise ValueError(
-            f"plot_weight_templates: W has {W.shape[0]} rows; expected 3 * side^2 features "
-            "(3072 for 32x32 RGB images), one column per class"
-        )
-    K = W.shape[1]
+    """The one-layer model's weights W (K, 3072), as stored by Linear (the course's K x d: row
+    k holds class k's weights on the features in CIFAR order, 1024 red, 1024 green, 1024 blue),
+    shown as K 32x32 colour images, each min-max normalized on its own: what each class's
+    score looks for."""
+    templates = _templates(W, "plot_weight_templates")
+    K = templates.shape[0]
     if class_names is not None and len(class_names) != K:
-        raise ValueError(f"plot_weight_templates: {len(class_names)} class names for {K} columns")
+        raise ValueError(f"plot_weight_templates: {len(class_names)} class names for {K} rows")
     cols = min(K, 5)
     rows = math.ceil(K / cols)
     fig = Figure(figsize=figsize or (1.8 * cols, 1.9 * rows), layout="constrained")
     for k in range(K):
-        img = W[:, k].reshape(3, side, side).transpose(1, 2, 0)
+        img = templates[k].transpose(1, 2, 0)
         lo, hi = img.min(), img.max()
         img = (img - lo) / (hi - lo) if hi > lo else np.full_like(img, 0.5)
         ax = fig.add_subplot(rows, cols, k + 1)

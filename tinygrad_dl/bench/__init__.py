@@ -4,12 +4,12 @@ chains), `table` (rows and the printed table), `env` (BLAS threads, CPU, torch),
 (the PyTorch reference models, used when torch is installed)."""
 
 from .env import blas_info, cpu_name, set_blas_threads, steady_malloc, torch_or_none
-from .suite import run
+from .suite import GROUPS, run
 from .table import COLUMNS, Result, Row, format_table
 from .workloads import CLOCKS, QUICK, Config, now, quick_config
 
 __all__ = [
-    "CLOCKS", "COLUMNS", "QUICK", "Config", "Result", "Row", "blas_info", "cpu_name",
+    "CLOCKS", "COLUMNS", "GROUPS", "QUICK", "Config", "Result", "Row", "blas_info", "cpu_name",
     "format_table", "now", "quick_config", "run", "set_blas_threads", "steady_malloc",
     "torch_or_none",
 ]

@@ -4,7 +4,8 @@ For each course model it times one training epoch (or, for the char-RNN, updates
 three ways: autograd over the recorded graph (model.loss + backward + SGD), the model's own
 hand-derived NumPy gradients (`hand_gradients`, the ones the gradient tests check) with the
 same SGD update, and PyTorch on the CPU when it is installed. Everything runs in one process,
-interleaved repeat by repeat after a warm-up, and each number is the median of the repeats, so
+interleaved repeat by repeat after a warm-up, and each number is the median of the repeats (or
+with --best the fastest, the least disturbed on a machine shared with other jobs), so
 load from other processes hits all three alike: the RATIOS are the result, not the seconds.
 It also measures per-op overhead, peak memory of an epoch, memory growth over many steps
 (is the graph freed?) and backward time of very long op chains (is it linear?).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,17 +29,24 @@ from tinygrad_dl.models import CharRNN
 from .env import blas_info, cpu_name, set_blas_threads, steady_malloc, torch_or_none
 from .memory import chain_rows, memory_rows
 from .table import Result, Row
-from .torch_ref import char_rnn_step, mlp_step, tiny_op
+from .torch_ref import char_rnn_step, convnet_step, mlp_step, tiny_op
 from .workloads import (
     ACTIVE_CLOCK,
+    ACTIVE_STAT,
     CLOCKS,
     Config,
+    autograd_epoch_fn,
     classifiers,
+    convnet,
+    convnet_data,
     epoch_fns,
     median_times,
     replay_epoch_fn,
     synthetic_data,
 )
+
+# the row groups, in the table's order per dtype (memory and chains run once, after them)
+GROUPS = ("classifiers", "char-rnn", "tiny-op", "convnet", "memory", "chains")
 
 
 def classifier_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
@@ -56,6 +65,27 @@ def classifier_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
         rows.append(Row(f"{name} replayed (jit)", dtype, "s/epoch", t["replay"], t["hand"],
                         t.get("torch"), max_vs_hand=1.00, max_vs_torch=1.0))
     return rows
+
+
+# ---- the ConvNet ----------------------------------------------------------------------------
+def convnet_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
+    """One epoch of cfg.conv_n images through the README's ConvNet, eager and replayed, beside
+    the same network written idiomatically in PyTorch (no hand-derived gradient to compare)."""
+    X, y = convnet_data(cfg, dtype)
+    fns = {"ours": autograd_epoch_fn(cfg, convnet(cfg, dtype), X, y),
+           "replay": replay_epoch_fn(cfg, convnet(cfg, dtype), X, y)}
+    if torch_mod is not None:
+        step = convnet_step(X, y, cfg.conv_image, cfg.conv_channels, cfg.K, batch=cfg.batch,
+                            lr=cfg.lr, lam=cfg.lam, seed=cfg.seed)
+        fns["torch"] = _loop(step, len(X) // cfg.batch)
+    t = median_times(fns, cfg.repeats)
+    c, h, w = cfg.conv_image
+    name = f"ConvNet {list(cfg.conv_channels)} on {c}x{h}x{w}"
+    note = f"epoch of {len(X)} images; torch: F.conv2d / relu / max_pool2d"
+    return [Row(name, dtype, "s/epoch", t["ours"], None, t.get("torch"), max_vs_torch=1.25,
+                note=note),
+            Row(f"{name} replayed (jit)", dtype, "s/epoch", t["replay"], None, t.get("torch"),
+                max_vs_torch=1.25, note=note)]
 
 
 # ---- the char-RNN ------------------------------------------------------------------------
@@ -210,18 +240,24 @@ def run(cfg: Config, log: Callable[[str], None] | None = None) -> Result:
     """
     if cfg.clock not in CLOCKS:
         raise ValueError(f"bench: clock must be one of {', '.join(CLOCKS)}, not {cfg.clock!r}")
+    unknown = [g for g in cfg.only if g not in GROUPS]
+    if unknown:
+        raise ValueError(f"bench: unknown row group {unknown[0]!r}; choose from "
+                         f"{', '.join(GROUPS)}")
     if cfg.clock == "cpu" and cfg.threads != 1:
         raise ValueError("bench: --clock cpu times the calling thread only, so it needs "
                          "--threads 1 (else BLAS worker threads would go uncounted)")
     torch_mod = torch_or_none() if cfg.torch else None
-    saved = (ACTIVE_CLOCK[0], blas_info()[0], torch_mod.get_num_threads() if torch_mod else None)
+    saved = (ACTIVE_CLOCK[0], blas_info()[0], torch_mod.get_num_threads() if torch_mod else None,
+             ACTIVE_STAT[0])
     ACTIVE_CLOCK[0] = CLOCKS[cfg.clock]
+    ACTIVE_STAT[0] = min if cfg.best else statistics.median
     try:
         if cfg.threads:
             set_blas_threads(cfg.threads)
         return _run(cfg, torch_mod, log or (lambda s: None))
     finally:
-        ACTIVE_CLOCK[0] = saved[0]
+        ACTIVE_CLOCK[0], ACTIVE_STAT[0] = saved[0], saved[3]
         if cfg.threads:
             set_blas_threads(saved[1])
         if torch_mod is not None:
@@ -250,19 +286,27 @@ def _run(cfg: Config, torch_mod: Any, log: Callable[[str], None]) -> Result:
             else " (not installed; `pip install torch==2.13.0`, the CPU build, adds its columns)"))
     clock = ("wall-clock time" if cfg.clock == "wall"
              else "CPU time of the one thread doing the work (time.thread_time), not wall-clock")
-    header.append(f"{clock}; median of {cfg.repeats} interleaved repeats after a warm-up; epochs "
+    stat = "best" if cfg.best else "median"
+    header.append(f"{clock}; {stat} of {cfg.repeats} interleaved repeats after a warm-up; epochs "
                   f"of {cfg.n} samples x {cfg.d} features, batch {cfg.batch}, SGD")
+    if "convnet" in (cfg.only or GROUPS):
+        header.append(f"ConvNet: {cfg.conv_n} images of {'x'.join(map(str, cfg.conv_image))}, "
+                      f"batch {cfg.batch}, SGD")
     rows: list[Row] = []
+    groups = cfg.only or GROUPS
+    per_dtype = {"classifiers": classifier_rows, "char-rnn": char_rnn_rows,
+                 "tiny-op": tiny_op_rows, "convnet": convnet_rows}
     for dtype in cfg.dtypes:
-        log(f"[{dtype}] classifiers ...")
-        rows += classifier_rows(cfg, dtype, torch_mod)
-        log(f"[{dtype}] char-RNN ...")
-        rows += char_rnn_rows(cfg, dtype, torch_mod)
-        rows += tiny_op_rows(cfg, dtype, torch_mod)
-    log("memory ...")
-    rows += memory_rows(cfg, cfg.dtypes[0])
-    log("long chains ...")
-    rows += chain_rows(cfg, cfg.dtypes[0])
+        for group, rows_of in per_dtype.items():
+            if group in groups:
+                log(f"[{dtype}] {group} ...")
+                rows += rows_of(cfg, dtype, torch_mod)
+    if "memory" in groups:
+        log("memory ...")
+        rows += memory_rows(cfg, cfg.dtypes[0])
+    if "chains" in groups:
+        log("long chains ...")
+        rows += chain_rows(cfg, cfg.dtypes[0])
     if not cfg.targets:
         for r in rows:
             r.max_vs_hand = r.max_vs_torch = None

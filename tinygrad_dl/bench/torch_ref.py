@@ -74,6 +74,46 @@ def mlp_step(
     return step
 
 
+def convnet_step(
+    X: np.ndarray, y: np.ndarray, image: Sequence[int], channels: Sequence[int], K: int, *,
+    batch: int, lr: float, lam: float, seed: int = 0,
+) -> Step:
+    """The ConvNet as a PyTorch user writes it: per channel count conv 3x3 (padding 1) - ReLU -
+    max-pool 2, then Linear; cost = mean cross-entropy + lam * sum of squared weights (conv
+    filters included, as ours), He init. X holds the images as rows (n, C*H*W)."""
+    import torch
+    import torch.nn.functional as F
+
+    dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+    rng = np.random.default_rng(seed)
+    c, h, w = image
+    Xt, yt = torch.from_numpy(X).reshape(-1, c, h, w), torch.from_numpy(y)
+    convs = []
+    for out in channels:
+        convs.append((_param(rng, (out, c, 3, 3), np.sqrt(2 / (c * 9)), dtype),
+                      _param(rng, (out,), 0, dtype)))
+        c = out
+    features = c * (h >> len(channels)) * (w >> len(channels))
+    Wl, bl = _param(rng, (features, K), np.sqrt(2 / features), dtype), _param(rng, (K,), 0, dtype)
+    weights = [W for W, _ in convs] + [Wl]
+    params = [p for pair in convs for p in pair] + [Wl, bl]
+
+    def step(i: int) -> None:
+        h = Xt[i * batch:(i + 1) * batch]
+        for W, b in convs:
+            h = F.max_pool2d(torch.relu(F.conv2d(h, W, b, padding=1)), 2)
+        loss = F.cross_entropy(torch.addmm(bl, h.reshape(len(h), -1), Wl),
+                               yt[i * batch:(i + 1) * batch])
+        if lam:
+            loss = loss + lam * sum((W * W).sum() for W in weights)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        _sgd(params, lr)
+
+    return step
+
+
 def char_rnn_step(
     seqs: np.ndarray, K: int, m: int, *, lr: float, dtype: np.dtype, fused: bool, seed: int = 0
 ) -> Step:

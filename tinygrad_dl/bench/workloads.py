@@ -15,7 +15,7 @@ import numpy as np
 
 from tinygrad_dl import Tensor
 from tinygrad_dl.jit import jit
-from tinygrad_dl.models import KLayer, OneLayer, TwoLayer
+from tinygrad_dl.models import ConvNet, KLayer, OneLayer, TwoLayer
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class Config:
     seq: int = 25
     rnn_updates: int = 200  # updates per timed char-RNN repeat
     op_iters: int = 5000  # iterations per timed tiny-op repeat
+    conv_n: int = 1000  # images per ConvNet epoch (its conv layers dominate: 1,000 suffice)
+    conv_image: tuple[int, int, int] = (3, 32, 32)
+    conv_channels: tuple[int, ...] = (16, 32)
     chains: tuple[int, ...] = (10**4, 10**5, 10**6)
     mem_steps: tuple[int, int] = (100, 1000)
     repeats: int = 7
@@ -41,12 +44,15 @@ class Config:
     torch: bool = True
     threads: int | None = None  # BLAS (and torch) threads; None: NumPy's default
     clock: str = "wall"  # "wall" (perf_counter) or "cpu" (thread_time: steady on a busy box)
+    best: bool = False  # report the best (fastest) repeat instead of the median
     targets: bool = True  # judge the rows against the targets (meaningless at quick sizes)
     seed: int = 0
+    only: tuple[str, ...] = ()  # row groups to run (GROUPS); empty: all of them
 
 
 QUICK = dict(n=200, d=64, batch=50, m=16, hidden3=(16, 16), hidden9=(16, 12, 8, 8, 6, 6, 6, 6),
              rnn_m=16, vocab=12, seq=8, rnn_updates=10, op_iters=200, chains=(1000, 4000),
+             conv_n=100, conv_image=(3, 8, 8), conv_channels=(2, 3),
              mem_steps=(5, 20), repeats=2, targets=False)
 
 
@@ -60,6 +66,7 @@ def quick_config(**overrides: Any) -> Config:
 # wall clock does not show in it. It counts only this thread, so it needs 1 BLAS thread.
 CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
 ACTIVE_CLOCK = [time.perf_counter]  # the one chosen for this run (the suite sets it)
+ACTIVE_STAT = [statistics.median]  # median of the repeats, or min with Config.best
 
 
 def now() -> float:
@@ -68,8 +75,9 @@ def now() -> float:
 
 
 def median_times(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median seconds per call of each fn: one warm-up call each, then `repeats` rounds that
-    call every fn once in turn (interleaved, so a burst of load hits all of them)."""
+    """Median (or, with Config.best, minimum) seconds per call of each fn: one warm-up call
+    each, then `repeats` rounds that call every fn once in turn (interleaved, so a burst of
+    load hits all of them)."""
     clock = ACTIVE_CLOCK[0]
     for fn in fns.values():
         fn()
@@ -80,7 +88,8 @@ def median_times(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, f
             t0 = clock()
             fn()
             times[k].append(clock() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    stat = ACTIVE_STAT[0]
+    return {k: stat(v) for k, v in times.items()}
 
 
 # ---- the classifiers ---------------------------------------------------------------------
@@ -112,6 +121,31 @@ def classifiers(cfg: Config) -> list[tuple[str, Callable[[Any], Any], list[int],
     ]
 
 
+def convnet(cfg: Config, dtype: str) -> ConvNet:
+    """The README's ConvNet ([conv 3x3 - ReLU - max-pool 2] per channel count, then Linear)."""
+    return ConvNet(image=cfg.conv_image, K=cfg.K, channels=cfg.conv_channels, lam=cfg.lam,
+                   rng=np.random.default_rng(cfg.seed), dtype=dtype)
+
+
+def convnet_data(cfg: Config, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic images for the ConvNet epoch, as rows of C*H*W features."""
+    c, h, w = cfg.conv_image
+    return synthetic_data(replace(cfg, n=cfg.conv_n, d=c * h * w), dtype)
+
+
+def autograd_epoch_fn(cfg: Config, model: Any, X: np.ndarray, y: np.ndarray
+                      ) -> Callable[[], None]:
+    """One SGD pass over the rows of X in batches of cfg.batch, through the graph."""
+    params = model.parameters()
+    B, nb = cfg.batch, len(X) // cfg.batch
+
+    def autograd_epoch() -> None:
+        for i in range(nb):
+            autograd_step(model, params, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
+
+    return autograd_epoch
+
+
 def autograd_step(model: Any, params: list[Tensor], X: np.ndarray, y: np.ndarray,
                   lr: float) -> None:
     """One SGD update through the graph: loss, backward, p -= lr * grad."""
@@ -136,25 +170,20 @@ def epoch_fns(
 ) -> tuple[Callable[[], None], Callable[[], None]]:
     """(autograd epoch, hand-derived epoch): each one pass of SGD over the n samples."""
     named = model.named_parameters()
-    params = [p for _, p in named]
     B, nb = cfg.batch, cfg.n // cfg.batch
-
-    def autograd_epoch() -> None:
-        for i in range(nb):
-            autograd_step(model, params, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
 
     def hand_epoch() -> None:
         for i in range(nb):
             hand_step(model, named, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
 
-    return autograd_epoch, hand_epoch
+    return autograd_epoch_fn(cfg, model, X, y), hand_epoch
 
 
 def replay_epoch_fn(cfg: Config, model: Any, X: np.ndarray, y: np.ndarray) -> Callable[[], None]:
     """The autograd epoch with its step captured once and replayed (tinygrad_dl.jit). The
     step returns nothing, like hand_step: the cost's value is not computed, only its gradient."""
     params = model.parameters()
-    B, nb = cfg.batch, cfg.n // cfg.batch
+    B, nb = cfg.batch, len(X) // cfg.batch
 
     @jit
     def step(Xb: np.ndarray, yb: np.ndarray) -> None:

@@ -28,7 +28,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clock", choices=sorted(bench.CLOCKS), default="wall",
                    help="wall: elapsed time (default); cpu: CPU time of the working thread, "
                    "steadier on a machine shared with other jobs (needs --threads 1)")
+    p.add_argument("--best", action="store_true",
+                   help="report the best (fastest) of the repeats instead of the median: the "
+                   "least disturbed run on a machine shared with other jobs")
+    p.add_argument("--only", type=_groups, default=(), metavar="GROUP[,GROUP]",
+                   help="run only these row groups: " + ", ".join(bench.GROUPS))
     p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+
+
+def _groups(text: str) -> tuple[str, ...]:
+    groups = tuple(g.strip() for g in text.split(",") if g.strip())
+    for g in groups:
+        if g not in bench.GROUPS:
+            raise argparse.ArgumentTypeError(f"unknown row group {g!r}; choose from "
+                                             f"{', '.join(bench.GROUPS)}")
+    return groups
 
 
 def register(subparsers: Any) -> None:
@@ -49,6 +63,8 @@ def config_from_args(args: argparse.Namespace) -> bench.Config:
         "torch": not args.no_torch,
         "threads": args.threads,
         "clock": args.clock,
+        "only": args.only,
+        "best": args.best,
     }
     if args.repeats is not None:
         if args.repeats < 1:

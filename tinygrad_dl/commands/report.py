@@ -3,9 +3,10 @@
 The notebook (shipped in the package as `tinygrad_dl.notebooks`) runs top to bottom in a real
 Jupyter kernel (nbclient, the ``python3`` kernel of ipykernel) with the given parameters injected
 after its cell tagged ``parameters``, papermill-style. The executed notebook and a
-self-contained HTML page (nbconvert; figures embedded as base64 PNG/SVG, the results as HTML
-tables) are written to --out; and a PDF of the same page when a headless Chromium is installed.
-Every number in the report comes from that run.
+self-contained HTML page (nbconvert; figures embedded as base64 PNG/SVG with their captions and
+alt text, the results as HTML tables, no script or stylesheet loaded from anywhere) are written to
+--out; and a PDF of the same page when a headless Chromium is installed. Every number in the
+report, and every sentence that states a finding, comes from that run.
 
 Needs the `notebooks` extra: ``pip install -e ".[notebooks]"``.
 """
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -55,7 +57,8 @@ def register(subparsers: Any) -> None:
                    help="set any notebook parameter (a Python literal), e.g. --param epochs=10 "
                         "or --param n_updates=100000; repeatable")
     p.add_argument("--quick", action="store_true",
-                   help="tiny sizes: a smoke run of a few seconds (what CI runs)")
+                   help="tiny sizes: a smoke run of a few seconds (what CI runs); the report "
+                        "says so in a banner at its top")
     p.add_argument("--code", action="store_true", help="include the code cells in the report")
     p.add_argument("--no-pdf", action="store_true", help="do not try to print a PDF")
     p.add_argument("--timeout", type=int, default=1800, metavar="S",
@@ -126,7 +129,12 @@ def _assigned_names(source: str) -> set[str]:
 
 # ---- executing and exporting --------------------------------------------------------------
 def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
-    """Run every cell in a fresh python3 kernel whose working directory is `cwd`."""
+    """Run every cell in a fresh python3 kernel whose working directory is `cwd`.
+
+    nbclient waits for the kernel's messages inside zmq's C poll, where the main thread never
+    runs a Python signal handler: Ctrl-C or SIGTERM would wait for the cell to end (a cell of
+    minutes). So the notebook runs in a worker thread while the main thread waits in short
+    joins; an interrupt there shuts the kernel down (no orphan) and propagates at once."""
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
@@ -136,11 +144,26 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
                            ip=os.path.join(sock_dir, "kernel"))
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd)}})
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                client.execute(env=_kernel_env())
+            except BaseException as e:  # noqa: BLE001  (re-raised in the main thread)
+                failure.append(e)
+
+        worker = threading.Thread(target=run, name="tgdl-notebook", daemon=True)
+        worker.start()
         try:
-            client.execute(env=_kernel_env())
+            while worker.is_alive():
+                worker.join(0.2)
         finally:  # a kernel manager we pass in is ours to shut down, not nbclient's
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
+            for _ in range(2):  # again after the worker ends: it may have been starting one
+                if km.has_kernel:
+                    km.shutdown_kernel(now=True)
+                worker.join(5)
+        if failure:
+            raise failure[0]
     return nb
 
 
@@ -151,9 +174,18 @@ def _kernel_env() -> dict[str, str]:
 
 
 def to_html(nb: Any, *, code: bool) -> str:
+    """One self-contained HTML page: JupyterLab's look (its CSS inlined), the figures embedded
+    as data URIs, and no <script src> or <link href> to any server, so a report opened offline
+    looks the same (nbconvert's lab template loads require.js, MathJax, mermaid and the widget
+    manager from a CDN; our template leaves them out: the notebooks use none of them)."""
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    found = nbconvert_template_dirs()
+    exporter = HTMLExporter(template_name="lab", extra_template_basedirs=found,
+                            extra_template_paths=found,
+                            extra_loaders=[DictLoader({"tgdl_report.html.j2": _TEMPLATE})])
+    exporter.template_file = "tgdl_report.html.j2"
     exporter.exclude_input = not code
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
@@ -162,8 +194,28 @@ def to_html(nb: Any, *, code: bool) -> str:
     return body.replace("</head>", f"<style>{_FIT_CSS}</style>\n</head>", 1)
 
 
-_FIT_CSS = (".jp-RenderedSVG img, .jp-RenderedImage img, .jp-RenderedSVG svg "
-            "{max-width: 100%; height: auto;} table.results {margin: 0.5em 0;}")
+def nbconvert_template_dirs() -> list[str]:
+    """nbconvert's template folders under this Python's prefix and its base's: in a venv made
+    with --system-site-packages nbconvert's templates are the base Python's, which jupyter_core
+    does not search."""
+    bases = [os.path.join(p, "share", "jupyter", "nbconvert", "templates")
+             for p in dict.fromkeys([sys.prefix, sys.base_prefix])]
+    return [b for b in bases if os.path.isdir(b)]
+
+
+# the lab template without its remote scripts (blocks of nbconvert's lab/index.html.j2)
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+_FIT_CSS = (".jp-RenderedSVG img, .jp-RenderedImage img, .jp-RenderedSVG svg, .tgdl-figure img "
+            "{max-width: 100%; height: auto;} table.results {margin: 0.5em 0;} "
+            "table.results caption {caption-side: top; text-align: left; font-weight: bold; "
+            "padding: 0.3em 0;} .tgdl-figure figcaption {margin-top: 0.3em;} "
+            "main {max-width: 1100px; margin: 0 auto; padding: 0 1em;}")
 
 
 def find_pdf_engine() -> str | None:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tinygrad_dl.files import write_error
 from tinygrad_dl.models import MODELS
 from tinygrad_dl.search import (
     PARAMS,
@@ -21,6 +22,7 @@ from tinygrad_dl.search import (
     resolve_data,
     run_search,
 )
+from tinygrad_dl.search.cluster import ClusterLost
 from tinygrad_dl.search.space import check_fixed
 
 from .args import add_drop_last, int_list, nonneg_float, nonneg_int, positive_int, seed
@@ -160,6 +162,15 @@ def run(args: argparse.Namespace) -> int:
             plot=not args.no_plot, retries=args.retries,
             log=lambda line: print(line, file=sys.stderr),
         )
+    except ClusterLost as e:  # not a trial's failure: the unfinished trials run on resume
+        print(f"tinygrad-dl search: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # a full disk, a read-only folder: what was saved stays
+        if isinstance(e, FileNotFoundError):
+            raise
+        print(f"tinygrad-dl search: error: {write_error(e, out)}; finished trials are saved in "
+              f"{out}: once it is fixed, run the same command again to resume", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as e:
         why = "terminated" if isinstance(e, _Terminated) else "interrupted"
         print(f"\nsearch {why}: finished trials are saved in {out}; run the same command "

@@ -15,7 +15,7 @@ import numpy as np
 
 from tinygrad_dl import checkpoint, no_grad
 from tinygrad_dl.data import CharData
-from tinygrad_dl.models import Loop
+from tinygrad_dl.models import MODELS, Loop
 
 from .args import nonneg_float, nonneg_int, seed
 
@@ -65,16 +65,26 @@ def synthesize_text(model: Any, chars: list[str], start: str, length: int,
 
 
 def run(args: argparse.Namespace) -> int:
-    model, extra = checkpoint.load(args.checkpoint)
-    if model.loop is not Loop.SEQUENCE:
-        name = checkpoint.read(args.checkpoint)[0].get("model")
-        raise ValueError(f"{args.checkpoint} holds a {name} model; synthesize needs a char-rnn "
-                         "checkpoint (from `tinygrad-dl train char-rnn`)")
-    chars = extra.get("chars")
-    if not chars or len(chars) != model.K:
-        raise ValueError(f"{args.checkpoint}: the checkpoint has no character vocabulary of "
-                         f"{model.K} characters in its extras (key 'chars')")
-    start = args.start if args.start is not None else extra.get("start_char") or chars[0]
+    path = args.checkpoint
+    meta, _ = checkpoint.read(path)  # checked as hostile: the file may come from anywhere
+    cls = MODELS.get(meta["model"]) if meta["kind"] == "model" else None
+    if cls is None or cls.loop is not Loop.SEQUENCE:
+        what = "a state dict" if meta["kind"] != "model" else f"a {meta['model']} model"
+        raise ValueError(f"{path} holds {what}; synthesize needs a char-rnn checkpoint (from "
+                         "`tinygrad-dl train char-rnn`)")
+    model = checkpoint.load_model(path)
+    extra = meta["extra"]
+    chars, start_char = extra.get("chars"), extra.get("start_char")
+    if not (isinstance(chars, list) and len(chars) == model.K
+            and all(isinstance(c, str) and len(c) == 1 for c in chars)
+            and len(set(chars)) == len(chars)):
+        raise ValueError(f"{path}: the checkpoint has no vocabulary of {model.K} distinct "
+                         "characters in its extras (key 'chars')")
+    if start_char is not None and not (isinstance(start_char, str) and start_char
+                                       and all(c in chars for c in start_char)):
+        raise ValueError(f"{path}: its extras' start_char {start_char!r:.40} is not text in "
+                         "its vocabulary")
+    start = args.start if args.start is not None else start_char or chars[0]
     text = synthesize_text(model, chars, start, args.length, args.temperature,
                            np.random.default_rng(args.seed))
     sys.stdout.write(text + "\n")

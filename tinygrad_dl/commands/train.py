@@ -8,14 +8,17 @@ runs/MODEL-YYYYmmdd-HHMMSS): history.json, model.npz, result.json and the plots.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from tinygrad_dl.files import write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
-from tinygrad_dl.train.state import StopFlag, TrainingInterrupted
+from tinygrad_dl.train.outdir import RunFinished, stage_dir
+from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
 from .args import (
     DROP_LAST_FLAG,
@@ -168,8 +171,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ninterrupted at epoch {e.epoch} step {e.step}; resume with: tinygrad-dl "
               f"train {args.model} --resume {out}", file=sys.stderr, flush=True)
         return 130
+    except RunFinished as e:
+        print(e, file=sys.stderr)
+        return 0
+    except OSError as e:  # a full disk, a read-only or unwritable folder, a quota: one line
+        if isinstance(e, FileNotFoundError):  # a missing --data / --resume: the CLI's one line
+            raise
+        print(f"tinygrad-dl train: error: {write_error(e, out)}; {_how_to_resume(args, out)}",
+              file=sys.stderr, flush=True)
+        return 1
     print(summary(res, out))
     return 0
+
+
+def _how_to_resume(args: argparse.Namespace, out: Path) -> str:
+    if (stage_dir(Path(os.path.abspath(out))) / STATE_FILE).is_file():
+        return (f"what was saved is kept: once it is fixed, resume with: tinygrad-dl train "
+                f"{args.model} --resume {out}")
+    return "nothing was saved yet: once it is fixed, run the same command again"
 
 
 def _plural(n: int, word: str) -> str:

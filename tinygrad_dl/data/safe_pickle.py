@@ -32,6 +32,7 @@ MAX_PICKLE_BYTES = 1 << 30  # a full CIFAR-10 batch is 31 MB; refuse to even rea
 _DTYPES = {"u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "b1"}
 _BYTEORDERS = {"<", ">", "|", "="}
 _MAX_NDIM = 32
+MAX_DEPTH = 16  # a CIFAR batch is a dict of lists and arrays: 2 levels
 
 
 class UnsafePickleError(pickle.UnpicklingError):
@@ -50,7 +51,8 @@ class _Dtype:
     def __init__(self, name: Any = None, *_: Any) -> None:
         name = _ascii(name)  # Python 2 pickles (the official CIFAR files) hold bytes here
         if not isinstance(name, str) or name not in _DTYPES:
-            raise UnsafePickleError(f"dtype {name!r} is not one of the allowed integer dtypes")
+            raise UnsafePickleError(f"dtype {_brief(name)} is not one of the allowed integer "
+                                    "dtypes")
         self.name = name
         self.byteorder = "|"
 
@@ -60,12 +62,24 @@ class _Dtype:
         if not (isinstance(state, tuple) and 2 <= len(state) <= 9
                 and _ascii(state[1]) in _BYTEORDERS
                 and all(v is None for v in state[2:5])):
-            raise UnsafePickleError(f"malformed dtype state {str(state):.80}")
+            raise UnsafePickleError(f"malformed dtype state {_brief(state)}")
         self.byteorder = _ascii(state[1])
 
     def dtype(self) -> np.dtype:
         dt = np.dtype(self.name)
         return dt.newbyteorder(self.byteorder) if self.byteorder in "<>" else dt
+
+
+def _brief(v: Any) -> str:
+    """repr(v) for a message, at most 80 characters; containers by their flat items only (the
+    repr of one nested 10**5 deep would recurse)."""
+    if isinstance(v, (tuple, list)):
+        inner = ", ".join(type(x).__name__ if isinstance(x, (tuple, list, dict)) else repr(x)[:20]
+                          for x in v[:8])
+        return f"{type(v).__name__}({inner}{', ...' if len(v) > 8 else ''})"[:80]
+    if isinstance(v, dict):
+        return f"dict of {len(v)}"
+    return repr(v)[:80]
 
 
 def _ascii(v: Any) -> Any:
@@ -104,7 +118,8 @@ def _build(raw: Any, dt: Any, shape: Any, order: str) -> np.ndarray:
         shape = (shape,)
     if not (isinstance(shape, tuple) and len(shape) <= _MAX_NDIM
             and all(type(s) is int and s >= 0 for s in shape)):
-        raise UnsafePickleError(f"array shape must be a tuple of non-negative ints, got {shape!r}")
+        raise UnsafePickleError("array shape must be a tuple of non-negative ints, got "
+                                f"{_brief(shape)}")
     dtype = dt.dtype()
     need = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if need != len(raw):
@@ -159,7 +174,7 @@ class _StandInUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
         try:
             return _GLOBALS[(module, name)]
         except KeyError:
-            raise UnsafePickleError(f"refusing to load global {module}.{name}") from None
+            raise UnsafePickleError(f"refusing to load global {module:.60}.{name:.60}") from None
 
     def persistent_load(self, pid: Any) -> Any:
         raise UnsafePickleError("persistent ids are not allowed")
@@ -172,8 +187,63 @@ class _StandInUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
             raise UnsafePickleError(f"BYTEARRAY8 claims {n} bytes, {len(data)} remain")
         self.append(bytearray(data))
 
+    # Inserting a key hashes it, and CPython hashes a tuple (or frozenset) nested 10**6 deep by
+    # recursing in C: a 1 MB file crashed the interpreter. CIFAR's keys are bytes or str, and it
+    # has no sets: anything else is refused before it is hashed.
+    def load_setitem(self) -> None:
+        _key_ok(self.stack[-2])
+        super().load_setitem()
+
+    def load_setitems(self) -> None:
+        for k in self.stack[::2]:  # after MARK, self.stack holds only the marked items
+            _key_ok(k)
+        super().load_setitems()
+
+    def load_dict(self) -> None:
+        for k in self.stack[::2]:
+            _key_ok(k)
+        super().load_dict()
+
+    def no_sets(self) -> None:
+        raise UnsafePickleError("sets are not allowed in a CIFAR-10 batch")
+
     dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
     dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
+    dispatch[pickle.SETITEM[0]] = load_setitem
+    dispatch[pickle.SETITEMS[0]] = load_setitems
+    dispatch[pickle.DICT[0]] = load_dict
+    for _op in (pickle.EMPTY_SET, pickle.ADDITEMS, pickle.FROZENSET):
+        dispatch[_op[0]] = no_sets
+
+
+def _key_ok(key: Any) -> None:
+    if type(key) not in (bytes, str):
+        raise UnsafePickleError(f"a dict key is a {type(key).__name__}; CIFAR-10's keys are "
+                                "bytes or str")
+
+
+def _check_nesting(obj: Any, max_depth: int = MAX_DEPTH) -> None:
+    """Walk the unpickled containers without recursion: at most `max_depth` deep, and no
+    container reached twice (a shared or self-referencing one), so nothing that later walks
+    them (repr, ==, a copy) can recurse without bound."""
+    seen: set[int] = set()
+    todo = [(obj, 1)]
+    while todo:
+        v, depth = todo.pop()
+        if isinstance(v, dict):
+            children: Any = v.values()
+        elif isinstance(v, (list, tuple)):
+            children = v
+        else:
+            continue
+        if not children:
+            continue
+        if depth > max_depth:
+            raise UnsafePickleError(f"containers nested more than {max_depth} levels deep")
+        if id(v) in seen:
+            raise UnsafePickleError("a container appears twice (shared or self-referencing)")
+        seen.add(id(v))
+        todo.extend((c, depth + 1) for c in children)
 
 
 def materialize(v: Any) -> Any:
@@ -202,4 +272,6 @@ def load_array_pickle(path: str | os.PathLike[str], max_bytes: int = MAX_PICKLE_
         raw = f.read(size + 1)
     if len(raw) > size:
         raise UnsafePickleError("file grew while being read")
-    return _StandInUnpickler(io.BytesIO(raw), encoding="bytes").load()
+    obj = _StandInUnpickler(io.BytesIO(raw), encoding="bytes").load()
+    _check_nesting(obj)
+    return obj

@@ -83,14 +83,19 @@ def one_hot_sequence(ix: Iterable[int] | np.ndarray, K: int, dtype: Any = np.flo
 
 
 MAX_TEXT_BYTES = 1 << 30  # the text is held as str and indices (~9x its size): refuse > 1 GiB
+# the char-RNN's matrices are K x m and K x K one-hot rows per sequence: a text of 10**6 distinct
+# characters asked for 848 MiB per matrix. Real alphabets (all of Unicode's scripts in one
+# corpus) stay far below this.
+MAX_VOCAB = 10_000
 
 
 def load_text(path: str | os.PathLike[str] | None = None,
-              max_bytes: int = MAX_TEXT_BYTES) -> CharData:
+              max_bytes: int = MAX_TEXT_BYTES, max_vocab: int = MAX_VOCAB) -> CharData:
     """Load a UTF-8 text file (a leading BOM is dropped) or, with path=None, the default corpus.
 
-    Missing file -> FileNotFoundError; not valid UTF-8, empty or larger than `max_bytes` ->
-    ValueError naming the file (the size is checked before anything is read).
+    Missing file -> FileNotFoundError; not valid UTF-8, empty, larger than `max_bytes` or with
+    more than `max_vocab` distinct characters -> ValueError naming the file (the size is checked
+    before anything is read, the vocabulary before any matrix is built).
     """
     if path is None:
         v = sys.version_info
@@ -110,4 +115,9 @@ def load_text(path: str | os.PathLike[str] | None = None,
                          "re-save the file as UTF-8") from None
     if not text:
         raise ValueError(f"{p}: the text file is empty")
-    return CharData(text, source=str(p))
+    vocab = set(text)
+    if len(vocab) > max_vocab:
+        raise ValueError(f"{p}: the text has {len(vocab)} distinct characters, more than the "
+                         f"{max_vocab} a char-RNN vocabulary may have (load_text(path, "
+                         "max_vocab=...)); is it a text file?")
+    return CharData(text, chars=sorted(vocab), source=str(p))

@@ -26,12 +26,13 @@ from .elementwise import (
     Tanh,
     Where,
 )
-from .fused import RNN, BatchNorm, SumOfSquares
+from .fused import RNN, BatchNorm, Linear, SumOfSquares
 from .linalg import Diag, Einsum, Tril, Triu
 from .loss import CrossEntropy, LogSoftmax, Softmax
-from .reduce import CumSum, LogSumExp, Max, Mean, Min, Prod, Sum, Var
+from .reduce import CumSum, LogSumExp, Max, Mean, Min, Prod, Std, Sum, Var
 from .shape import (
     BroadcastTo,
+    Clone,
     Concatenate,
     Flip,
     GetItem,
@@ -50,6 +51,7 @@ from .unary import (
     Arccos,
     Arcsin,
     Arctan,
+    Cast,
     Ceil,
     Cos,
     Cosh,
@@ -73,12 +75,13 @@ from .unary import (
 
 __all__ = [
     "ELU", "GELU", "RNN", "Abs", "Add", "Arccos", "Arcsin", "Arctan", "Arctan2", "AvgPool2d",
-    "BatchNorm", "BroadcastTo", "Ceil", "Clip", "Concatenate", "Conv2d", "Cos", "Cosh",
+    "BatchNorm", "BroadcastTo", "Cast", "Ceil", "Clip", "Concatenate", "Conv2d", "Cos", "Cosh",
     "CrossEntropy", "CumSum", "Diag", "Div", "Dropout", "Einsum", "Exp", "Exp2", "Expm1", "Flip",
     "Floor", "GetItem", "Hypot", "LeakyReLU", "Log", "Log10", "Log1p", "Log2", "LogAddExp",
     "LogSoftmax", "LogSumExp", "MatMul", "Max", "MaxPool2d", "Maximum", "Mean", "Min", "Minimum",
     "Mod", "Mul", "Neg", "Pad", "Pow", "Prod", "ReLU", "Reciprocal", "Repeat", "Reshape", "Roll",
     "Round", "SiLU", "Sigmoid", "Sign", "Sin", "Sinh", "Softmax", "Softplus", "Sqrt", "Square",
-    "Stack", "Sub", "Sum", "SumOfSquares", "Tan", "Tanh", "Tap", "Tile", "Transpose", "Tril",
+    "Stack", "Std", "Sub", "Sum", "SumOfSquares", "Tan", "Tanh", "Tap", "Tile", "Transpose", "Tril",
     "Triu", "Var", "Where",
 ]
+__all__ += ["Clone", "Linear"]  # PyTorch's clone; the fused Linear layer op

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function, unbroadcast
+from .elementwise import split_ties
 
 
 def _grads(ctx, gx, gy):
@@ -16,17 +17,16 @@ def _grads(ctx, gx, gy):
 
 
 class Minimum(Function):
-    """Elementwise min; at ties the gradient is split evenly (like Maximum)."""
+    """Elementwise min; at ties the gradient is split evenly, and NaNs as for Maximum."""
 
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        ctx.shapes = x.shape, y.shape
-        return np.minimum(x, y)
+        out = np.minimum(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
 
     def backward(ctx, g):
-        x, y = ctx.saved
-        wx = ((x < y) + 0.5 * (x == y)).astype(g.dtype, copy=False)
-        return _grads(ctx, g * wx, g * (1.0 - wx))
+        x, y, out = ctx.saved
+        return split_ties(ctx, g, x, y, x < y, np.isnan(out).any())
 
 
 class Arctan2(Function):
@@ -40,7 +40,10 @@ class Arctan2(Function):
     def backward(ctx, g):
         y, x = ctx.saved
         r2 = x * x + y * y
-        return _grads(ctx, g * x / r2, -g * y / r2)
+        if r2.all():
+            return _grads(ctx, g * x / r2, -g * y / r2)
+        inv = np.divide(1, r2, out=np.zeros_like(r2), where=r2 != 0)  # 0 at the origin (PyTorch)
+        return _grads(ctx, g * x * inv, -g * y * inv)
 
 
 class Hypot(Function):
@@ -69,13 +72,18 @@ class LogAddExp(Function):
 
     def backward(ctx, g):
         x, y, out = ctx.saved
-        return _grads(ctx, g * np.exp(x - out), g * np.exp(y - out))
+        if np.isfinite(out).all():
+            return _grads(ctx, g * np.exp(x - out), g * np.exp(y - out))
+        # an infinite result: PyTorch's form, 1 / (1 + e^(y - x)), is 1 or 0 there (not inf - inf)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _grads(ctx, g / (1 + np.exp(y - x)), g / (1 + np.exp(x - y)))
 
 
 class Mod(Function):
     """x mod y with the sign of y (np.mod, Python's %, torch.remainder).
 
-    x - floor(x / y) y: d/dx = 1, d/dy = -floor(x / y); undefined where x / y is an integer.
+    x - floor(x / y) y: d/dx = 1, d/dy = -floor(x / y) (NumPy's floor_divide, as np.mod); undefined
+    where x / y is an integer.
     """
 
     def forward(ctx, x, y):
@@ -85,5 +93,8 @@ class Mod(Function):
 
     def backward(ctx, g):
         x, y = ctx.saved
-        gy = -g * np.floor(x / y) if ctx.needs_input_grad[1] else None
+        gy = None
+        if ctx.needs_input_grad[1]:  # floor_divide: the quotient np.mod itself uses
+            with np.errstate(invalid="ignore", divide="ignore"):
+                gy = -g * np.floor_divide(x, y)
         return _grads(ctx, g, gy)

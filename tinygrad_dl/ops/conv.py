@@ -1,18 +1,42 @@
 """2-D convolution and pooling over NCHW images.
 
-Conv2d is im2col + ONE matrix product: every (kh, kw) window of every input channel becomes a
-column of `cols` (C*KH*KW, N*OH*OW), and the filters, as an (F, C*KH*KW) matrix, multiply it.
-Backward is two products (dW = g cols^T, dcols = W^T g) and col2im: KH*KW strided adds of
-dcols back into the padded input. Pooling reads the windows through `sliding_window_view`;
-its backward scatters through the same KH*KW loop (`col2im`).
+Conv2d is im2col + one matrix product (a batch of `groups` products), laid out for BLAS:
+
+- `cols` (C, KH, KW, N, L) holds, for each kernel offset (i, j), the pixels that offset
+  multiplies at every output position of all N images; the filters (F, C*KH*KW) multiply it in
+  ONE GEMM, (F, N*L), which one pass turns into NCHW while adding the bias. Backward reuses
+  the saved `cols`: dW = g cols^T is one GEMM, dcols = W^T g another, folded back onto the
+  input by col2im. The input gradient is not computed when x needs none (a net's images).
+- Stride 1 (any padding and dilation) reads the windows through a "flat shift": in the
+  zero-padded image flattened per channel, offset (i, j) sees, for all output positions, ONE
+  contiguous run starting at i*dh*Wp + j*dw, once each output row is widened to the padded
+  width Wp. So im2col is KH*KW block copies and col2im KH*KW block adds (not N*C*OH short
+  rows each); the Wp - OW extra columns of each row are computed, dropped by the NCHW pass and
+  given a zero gradient. Strided convolutions copy strided windows into the same layout
+  (L = OH*OW, no extra columns).
+- The work arrays (padded input, cols, GEMM output, widened gradient, dcols) are fresh arrays
+  in eager mode; under tinygrad_dl.jit replay the same op object runs every step and reuses
+  them (`_scratch`), so a replayed step allocates only what it returns.
+
+Pooling reads the KH*KW strided views (N, C, OH, OW) of x, one per window offset: for
+non-overlapping windows (kernel == stride, sides divisible) they are exactly the views
+x.reshape(N, C, OH, KH, OW, KW)[:, :, :, i, :, j]. The forward is a running maximum (or sum)
+over those views, which NumPy does several times faster than one reduction over the two
+window axes of the 6-D view; max pooling also records, per window, which offset won (the
+first maximum, or the last NaN, as PyTorch), and its backward writes g where that index
+matches: a one-hot scatter, without argmax or take_along_axis. Overlapping windows add into
+a zeroed gradient instead of writing.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..engine import Function
+
+Pair = tuple[int, int]
 
 
 def _out_size(n: int, k: int, stride: int, what: str) -> int:
@@ -21,116 +45,371 @@ def _out_size(n: int, k: int, stride: int, what: str) -> int:
     return (n - k) // stride + 1
 
 
-def windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
-    """The (N, C, OH, OW, kh, kw) strided view of every window of x (N, C, H, W)."""
-    return sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+def _scratch(ctx: Any, name: str, shape: tuple[int, ...], dtype: Any, fill: bool = False
+             ) -> tuple[np.ndarray, bool]:
+    """(a work array only this op reads, whether it is new). An eager op is a new object every
+    call, so this allocates (zeros if `fill`); jit replay runs the same op object every step,
+    after the previous step's backward is done with it, and gets the same array back, holding
+    whatever the last step left (a caller that only ever writes its interior keeps zero
+    borders without re-zeroing them). The arrays belong to one geometry: see `_scratch_for`."""
+    store = ctx.scratch
+    a = store.get(name)
+    if a is not None and a.shape == shape and a.dtype == dtype:
+        return a, False
+    a = store[name] = (np.zeros if fill else np.empty)(shape, dtype)
+    return a, True
 
 
-def col2im(d: np.ndarray, shape: tuple[int, ...], stride: int) -> np.ndarray:
-    """The adjoint of `windows`: add d (N, C, OH, OW, kh, kw) back onto an array of `shape`."""
-    out = np.zeros(shape, dtype=d.dtype)
-    _, _, oh, ow, kh, kw = d.shape
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride] += d[..., i, j]
-    return out
+def _scratch_for(ctx: Any, key: tuple[Any, ...]) -> None:
+    """Start this call's work arrays: keep the last call's only if it had the same `key` (every
+    shape, dtype and option), so no array outlives the geometry its zeros were laid out for."""
+    if getattr(ctx, "scratch", None) is None or ctx.scratch_key != key:
+        ctx.scratch, ctx.scratch_key = {}, key
 
 
-class Conv2d(Function):
-    """forward(x (N, C, H, W), w (F, C, KH, KW)[, b (F,)], stride, padding) -> (N, F, OH, OW)
-    with OH = (H + 2 padding - KH) // stride + 1 (cross-correlation, as in PyTorch).
+class _ScratchOp(Function):
+    """A Function whose work arrays (the `scratch` slot) outlive release(): see _scratch."""
 
-    The columns are laid out (C, KH, KW, N, OH, OW): each of the KH*KW window offsets fills
-    its slice with one strided copy of whole image rows, several times faster than copying
-    the 6-D sliding-window view element by element; the product is then w (F, C*KH*KW) @
-    cols (C*KH*KW, N*OH*OW)."""
+    __slots__ = ("scratch", "scratch_key")
 
-    def forward(ctx, x, w, *b, stride=1, padding=0):
-        if x.ndim != 4 or w.ndim != 4 or x.shape[1] != w.shape[1]:
-            raise ValueError(f"conv2d expects x (N, C, H, W) and w (F, C, KH, KW) with the same "
-                             f"C, got x {x.shape} and w {w.shape}")
-        if b and b[0].shape != (w.shape[0],):
-            raise ValueError(f"conv2d: bias must have shape ({w.shape[0]},), got {b[0].shape}")
-        n, c, _, _ = x.shape
-        f, _, kh, kw = w.shape
-        p = padding
-        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
-        oh = _out_size(xp.shape[2], kh, stride, "conv2d")
-        ow = _out_size(xp.shape[3], kw, stride, "conv2d")
-        cols = np.empty((c, kh, kw, n, oh, ow), dtype=np.result_type(x, w))
-        for i in range(kh):
-            for j in range(kw):
-                cols[:, i, j] = xp[:, :, i:i + stride * oh:stride,
-                                   j:j + stride * ow:stride].transpose(1, 0, 2, 3)
-        cols = cols.reshape(c * kh * kw, n * oh * ow)
-        wmat = w.reshape(f, -1)
-        out = wmat @ cols
-        if b:
-            out += b[0][:, None]
+    def release(self) -> None:
+        super().release()
+        self.scratch = None  # an eager graph drawn after backward does not hold them
+
+
+class ConvGeometry:
+    """The sizes of one convolution: x (N, C, H, W) * w (F, C/G, KH, KW) -> (N, F, OH, OW),
+    G = groups; padded sides Hp, Wp; P = OH*OW output pixels per image and channel."""
+
+    __slots__ = ("n", "c", "h", "w", "f", "kh", "kw", "sh", "sw", "dh", "dw", "top", "left",
+                 "groups", "hp", "wp", "oh", "ow", "P", "flat", "L", "size", "offsets")
+
+    def __init__(self, x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: Pair,
+                 padding: tuple[Pair, Pair], dilation: Pair, groups: int) -> None:
+        if len(x_shape) != 4 or len(w_shape) != 4 or x_shape[1] != w_shape[1] * groups:
+            grp = f" / groups={groups}" if groups != 1 else ""
+            raise ValueError(f"conv2d expects x (N, C, H, W) and w (F, C{grp}, KH, KW) with the "
+                             f"same C{grp}, got x {tuple(x_shape)} and w {tuple(w_shape)}")
+        if w_shape[0] % groups:
+            raise ValueError(f"conv2d: {w_shape[0]} filters do not split into {groups} groups")
+        self.n, self.c, self.h, self.w = x_shape
+        self.f, _, self.kh, self.kw = w_shape
+        if not self.kh or not self.kw:  # an empty window: PyTorch refuses it too
+            raise ValueError(f"conv2d: the kernel must be at least 1x1, got {self.kh}x{self.kw}")
+        (self.sh, self.sw), (self.dh, self.dw), self.groups = stride, dilation, groups
+        (self.top, bottom), (self.left, right) = padding
+        self.hp, self.wp = self.h + self.top + bottom, self.w + self.left + right
+        self.oh = _out_size(self.hp, (self.kh - 1) * self.dh + 1, self.sh, "conv2d")
+        self.ow = _out_size(self.wp, (self.kw - 1) * self.dw + 1, self.sw, "conv2d")
+        self.P = self.oh * self.ow
+        # the input gradient's flat shift (stride 1): rows widened to Wp, L columns per image,
+        # and the last offset's run ends (kw-1)*dw past the padded image (zeros there)
+        self.flat = self.sh == 1 and self.sw == 1
+        self.L = self.oh * self.wp if self.flat else self.P
+        self.size = self.hp * self.wp + (self.kw - 1) * self.dw
+        self.offsets = [(i, j, i * self.dh * self.wp + j * self.dw)
+                        for i in range(self.kh) for j in range(self.kw)]
+
+    def window(self, xp: np.ndarray, i: int, j: int) -> np.ndarray:
+        """The (C, N, OH, OW) pixels kernel offset (i, j) reads from xp (C, N, Hp, Wp)."""
+        r, s = i * self.dh, j * self.dw
+        return xp[:, :, r:r + self.sh * (self.oh - 1) + 1:self.sh,
+                  s:s + self.sw * (self.ow - 1) + 1:self.sw]
+
+    def interior(self, xp: np.ndarray) -> np.ndarray:
+        """The unpadded (N, C, H, W) image inside xp (C, N, Hp, Wp), as a view."""
+        return xp[:, :, self.top:self.top + self.h,
+                  self.left:self.left + self.w].transpose(1, 0, 2, 3)
+
+
+class Conv2d(_ScratchOp):
+    """forward(x (N, C, H, W), w (F, C/groups, KH, KW)[, b (F,)], stride=(sh, sw),
+    padding=((top, bottom), (left, right)), dilation=(dh, dw), groups) -> (N, F, OH, OW),
+    OH = (H + top + bottom - dh (KH - 1) - 1) // sh + 1: cross-correlation, as PyTorch's.
+
+    Layouts: the padded input xp and the columns are channel-major, xp (C, N, Hp, Wp) and
+    cols (G, C/G*KH*KW [+ 1], N*P), so each kernel offset's columns are one strided copy of
+    whole image rows; with a bias, cols ends in a row of ones and the GEMM adds b itself. The
+    GEMM's (F, N*P) result is returned as its (N, F, OH, OW) transposed view, not copied: the
+    ops after it (ReLU, pooling) keep that channel-major layout, and its gradient, in the
+    same layout, is the (F, N*P) matrix dW = g cols^T wants, again without a copy."""
+
+    def forward(ctx, x, w, *b, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
+                groups=1):
+        geo = ConvGeometry(x.shape, w.shape, stride, padding, dilation, groups)
+        if b and b[0].shape != (geo.f,):
+            raise ValueError(f"conv2d: bias must have shape ({geo.f},), got {b[0].shape}")
+        n, c, f, G, P = geo.n, geo.c, geo.f, groups, geo.P
+        kg = c // G * geo.kh * geo.kw  # one group's rows of cols
+        dtype = np.result_type(x, w)
+        _scratch_for(ctx, (x.shape, x.dtype, w.shape, w.dtype, bool(b), stride, padding,
+                           dilation, groups))
+        # the zero-padded input: only its interior is ever written, so a reused one stays padded
+        xbuf, _ = _scratch(ctx, "x", (c, n, geo.size), dtype, fill=True)
+        xp = xbuf[:, :, :geo.hp * geo.wp].reshape(c, n, geo.hp, geo.wp)
+        geo.interior(xp)[...] = x
+        cols, new = _scratch(ctx, "cols", (G, kg + bool(b), n * P), dtype)
+        if b and new:
+            cols[:, kg] = 1  # the bias's row (never overwritten: a reused array keeps it)
+        # (splitting axes only, so these reshapes are views: the copies land in cols)
+        grid = cols[:, :kg].reshape(G, c // G, geo.kh, geo.kw, n, geo.oh, geo.ow)
+        for i in range(geo.kh):
+            for j in range(geo.kw):
+                grid[:, :, i, j] = geo.window(xp, i, j).reshape(G, c // G, n, geo.oh, geo.ow)
+        wmat = w.reshape(G, f // G, kg)
+        wb = (np.concatenate([wmat, b[0].reshape(G, f // G, 1)], axis=2).astype(dtype, copy=False)
+              if b else wmat)
+        out = np.matmul(wb, cols)  # (G, F/G, N*P): fresh, it is the output
         ctx.save_for_backward(cols, wmat)
-        ctx.geometry = (xp.shape, (c, kh, kw, n, oh, ow), stride, p, w.shape)
-        return out.reshape(f, n, oh, ow).transpose(1, 0, 2, 3)
+        ctx.geometry = geo
+        return out.reshape(f, n, geo.oh, geo.ow).transpose(1, 0, 2, 3)
 
     def backward(ctx, g):
         cols, wmat = ctx.saved
-        padded, (c, kh, kw, n, oh, ow), stride, p, w_shape = ctx.geometry
-        gf = g.transpose(1, 0, 2, 3).reshape(w_shape[0], -1)  # (F, N*OH*OW)
+        geo = ctx.geometry
+        G, n, f, c, P = geo.groups, geo.n, geo.f, geo.c, geo.P
+        gt = g.transpose(1, 0, 2, 3)  # (F, N, OH, OW): contiguous when g has our layout
         needs = ctx.needs_input_grad
-        dx = dw = None
+        dx = dw = db = None
+        if needs[1] or needs[-1] and len(needs) == 3:
+            # (G, F/G, kg [+ 1]): dW, and the bias's gradient from the row of ones
+            dwb = np.matmul(gt.reshape(G, f // G, n * P), cols.transpose(0, 2, 1))
+            kg = wmat.shape[2]
+            dw = dwb[:, :, :kg].reshape(f, c // G, geo.kh, geo.kw) if needs[1] else None
+            if len(needs) == 3 and needs[2]:
+                db = dwb[:, :, kg].reshape(f)
         if needs[0]:
-            dcols = (wmat.T @ gf).reshape(c, kh, kw, n, oh, ow)
-            dx = np.zeros(padded, dtype=g.dtype)
-            for i in range(kh):  # col2im: each window offset adds back its slice
-                for j in range(kw):
-                    dx[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride] += \
-                        dcols[:, i, j].transpose(1, 0, 2, 3)
-            if p:
-                dx = dx[:, :, p:-p, p:-p]
-        if needs[1]:
-            dw = (gf @ cols.T).reshape(w_shape)
+            dx = _input_grad(ctx, gt, wmat, geo)
         if len(needs) == 2:
             return dx, dw
-        return dx, dw, (gf.sum(axis=1) if needs[2] else None)
+        return dx, dw, db
 
 
-def _pool_stride(x: np.ndarray, kernel: int, stride: int | None, op: str) -> int:
-    """The pooling stride (default: the kernel), after checking x is NCHW and large enough."""
-    stride = kernel if stride is None else stride
-    if x.ndim != 4:
-        raise ValueError(f"{op} expects x (N, C, H, W), got {x.shape}")
-    _out_size(x.shape[2], kernel, stride, op)
-    _out_size(x.shape[3], kernel, stride, op)
-    return stride
+def _input_grad(ctx: Any, gt: np.ndarray, wmat: np.ndarray, geo: ConvGeometry) -> np.ndarray:
+    """dx = col2im(W^T g): one GEMM, then each kernel offset's (C, N, L) block added back onto
+    the padded input; returns its interior, an (N, C, H, W) view of a fresh array.
+
+    With stride 1 the GEMM reads g widened to rows of Wp (zeros in the extra columns), so each
+    offset's block lands on ONE contiguous run of the flattened padded image per (channel,
+    image): KH*KW block adds. Strided convolutions add each block through a strided window."""
+    G, n, f, c, L = geo.groups, geo.n, geo.f, geo.c, geo.L
+    if geo.flat:  # only the first OW columns are ever written: a reused array keeps its zeros
+        gw, _ = _scratch(ctx, "g", (f, n, geo.oh, geo.wp), gt.dtype, fill=True)
+        gw[..., :geo.ow] = gt
+    else:
+        gw = gt
+    dtype = np.result_type(wmat, gt)
+    dcols, _ = _scratch(ctx, "dcols", (c, geo.kh, geo.kw, n, L), dtype)
+    np.matmul(wmat.transpose(0, 2, 1), gw.reshape(G, f // G, n * L),
+              out=dcols.reshape(G, c // G * geo.kh * geo.kw, n * L))
+    buf = np.zeros((c, n, geo.size), dtype)
+    xp = buf[:, :, :geo.hp * geo.wp].reshape(c, n, geo.hp, geo.wp)
+    if geo.flat:
+        for i, j, s in geo.offsets:
+            buf[:, :, s:s + L] += dcols[:, i, j]
+    else:
+        grid = dcols.reshape(c, geo.kh, geo.kw, n, geo.oh, geo.ow)
+        for i in range(geo.kh):
+            for j in range(geo.kw):
+                geo.window(xp, i, j)[...] += grid[:, i, j]
+    return geo.interior(xp)
 
 
-class MaxPool2d(Function):
-    """Max over kernel x kernel windows every `stride` pixels (NCHW). The gradient goes to the
-    first maximum of each window (as PyTorch's), once per window that selected it."""
+# ---- pooling ------------------------------------------------------------------------------
+class _Pool(Function):
+    """What max and average pooling share: the geometry, and which path runs.
+
+    The fast path: windows that tile x exactly (kernel == stride, sides divisible) over x
+    contiguous in NCHW or in the channel-major (C, N, H, W) layout of a conv's output. It is
+    separable and reads x through 1-D strided views, never through short rows: with m the
+    (A, B, H, W) array of x's memory, column j of every window is flat(m)[j::KW] (W % KW == 0,
+    so no window straddles a row), which a first stage reduces to one value per window row,
+    r (A*B*OH, KH, OW); the second stage reduces over r[:, i]. These are the (N, C, H/k, k,
+    W/k, k) views of the issue, flattened so that NumPy loops over whole arrays. The general
+    path (overlapping or partial windows, other layouts) reduces over the KH*KW strided
+    (N, C, OH, OW) views of x, one per kernel offset."""
+
+    op = "pool2d"
+
+    def setup(ctx, x: np.ndarray, kernel: Any, stride: Any) -> np.ndarray | None:
+        """Check and record the geometry; return x's memory as (A, B, H, W) for the fast path,
+        or None for the general one."""
+        kernel = (kernel, kernel) if isinstance(kernel, (int, np.integer)) else tuple(kernel)
+        stride = kernel if stride is None else (
+            (stride, stride) if isinstance(stride, (int, np.integer)) else tuple(stride))
+        if x.ndim != 4:
+            raise ValueError(f"{ctx.op} expects x (N, C, H, W), got {x.shape}")
+        (kh, kw), (sh, sw) = kernel, stride
+        oh, ow = _out_size(x.shape[2], kh, sh, ctx.op), _out_size(x.shape[3], kw, sw, ctx.op)
+        ctx.shape, ctx.kernel, ctx.stride, ctx.out = x.shape, kernel, stride, (oh, ow)
+        # a conv's output is channel-major (C, N, H, W) in memory: keep that layout throughout
+        ctx.channel_major = x.strides[1] > x.strides[0] and x.shape[0] > 1
+        m = x.transpose(1, 0, 2, 3) if ctx.channel_major else x
+        ctx.fast = (kernel == stride and x.shape[2:] == (oh * kh, ow * kw)
+                    and m.flags.c_contiguous)
+        return m if ctx.fast else None
+
+    def memory(ctx, a: np.ndarray) -> np.ndarray:
+        """(N, C, ...) -> x's memory order (A, B, ...), or back: the same swap both ways."""
+        return a.transpose(1, 0, 2, 3) if ctx.channel_major else a
+
+    def new_grad(ctx, dtype: Any, zero: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(dx (N, C, H, W), the same array in x's memory order)."""
+        n, c, h, w = ctx.shape
+        m = (np.zeros if zero else np.empty)((c, n, h, w) if ctx.channel_major else ctx.shape,
+                                             dtype)
+        return ctx.memory(m), m
+
+    def columns(ctx, m: np.ndarray) -> list[np.ndarray]:
+        """Fast path, first stage: column j of every window, as flat(m)[j::KW]."""
+        kw = ctx.kernel[1]
+        flat = m.reshape(-1)
+        return [flat[j::kw] for j in range(kw)]
+
+    def window_rows(ctx, r: np.ndarray) -> list[np.ndarray]:
+        """Fast path, second stage: the first stage's result for row i of every window."""
+        r3 = r.reshape(-1, ctx.kernel[0], ctx.out[1])
+        return [r3[:, i] for i in range(r3.shape[1])]
+
+    def result(ctx, out: np.ndarray) -> np.ndarray:
+        """The second stage's (A*B*OH, OW) result as (N, C, OH, OW)."""
+        n, c, _, _ = ctx.shape
+        a, b = (c, n) if ctx.channel_major else (n, c)
+        return ctx.memory(out.reshape(a, b, *ctx.out))
+
+    def grad_views(ctx, dtype: Any) -> tuple[np.ndarray, list[np.ndarray], bool]:
+        """General path: (dx, its views per kernel offset, whether windows overlap: add, not
+        write). dx starts zeroed unless the windows tile x, where every entry is written."""
+        (kh, kw), (sh, sw), (oh, ow) = ctx.kernel, ctx.stride, ctx.out
+        tiled = (kh, kw) == (sh, sw) and ctx.shape[2:] == (oh * sh, ow * sw)
+        dx, _ = ctx.new_grad(dtype, zero=not tiled)
+        return dx, _pool_views(dx, ctx.kernel, ctx.stride, ctx.out), kh > sh or kw > sw
+
+    def fast_grad(ctx, g: np.ndarray, rows: Any, cols: Any) -> np.ndarray:
+        """Fast path backward: rows(gm, i) fills the second stage's gradient for window row i,
+        cols(gr, j) the first stage's for window column j; both write into fresh arrays."""
+        (kh, kw), ow = ctx.kernel, ctx.out[1]
+        gm = ctx.memory(g).reshape(-1, ow)  # contiguous (a copy if g has another layout)
+        gr = np.empty((gm.shape[0], kh, ow), g.dtype)
+        for i in range(kh):
+            rows(gm, i, gr[:, i])
+        dx, m = ctx.new_grad(g.dtype, zero=False)
+        flat, grf = m.reshape(-1), gr.reshape(-1)
+        for j in range(kw):
+            cols(grf, j, flat[j::kw])
+        return dx
+
+
+def _pool_views(x: np.ndarray, kernel: Pair, stride: Pair, out: Pair) -> list[np.ndarray]:
+    """The KH*KW strided (N, C, OH, OW) views of x: view i*KW + j holds pixel (i, j) of every
+    window (row-major, so a running comparison over them finds PyTorch's first maximum)."""
+    (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out
+    return [x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+            for i in range(kh) for j in range(kw)]
+
+
+def _running_max(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(max over the views, index of the view holding it): the first on ties (strict >),
+    NaN propagating into the max; the index of a NaN is fixed by _last_nan."""
+    if len(views) == 1:
+        out = views[0].copy(order="K")  # x's layout (as every array below)
+        return out, np.zeros_like(out, np.uint8)
+    out = np.maximum(views[0], views[1])
+    idx = (views[1] > views[0]).view(np.uint8)  # strict: ties keep the first view
+    if len(views) > 256:
+        idx = idx.astype(np.int32)
+    for t, v in enumerate(views[2:], 2):
+        new = v > out
+        np.maximum(out, v, out=out)
+        np.maximum(idx, new * idx.dtype.type(t), out=idx)  # t exceeds every earlier index
+    return out, idx
+
+
+def _last_nan(out: np.ndarray, idx: np.ndarray, views: list[np.ndarray]) -> bool:
+    """Point idx at the last NaN where `out` is NaN (PyTorch's CPU kernel takes every NaN it
+    meets, so the last one wins); False, at the cost of one pass, when there is none."""
+    if out.dtype.kind not in "fc" or not np.isnan(out).any():
+        return False
+    for t, v in enumerate(views):  # `>` never picks a NaN; later NaNs overwrite earlier ones
+        idx[np.isnan(v)] = t
+    return True
+
+
+class MaxPool2d(_Pool):
+    """Max over KH x KW windows every (SH, SW) pixels (NCHW; kernel and stride an int or a pair,
+    stride None = the kernel). The gradient goes to the first maximum of each window in
+    row-major order (as PyTorch's), once per window that selected it; a window holding NaN
+    outputs NaN and sends its gradient to its last NaN (as PyTorch's CPU kernel)."""
+
+    op = "max_pool2d"
 
     def forward(ctx, x, kernel=2, stride=None):
-        stride = _pool_stride(x, kernel, stride, "max_pool2d")
-        win = windows(x, kernel, kernel, stride)
-        flat = win.reshape(win.shape[:4] + (kernel * kernel,))
-        idx = flat.argmax(axis=-1)
-        ctx.idx, ctx.shape, ctx.kernel, ctx.stride = idx, x.shape, kernel, stride
-        return np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
+        m = ctx.setup(x, kernel, stride)
+        if m is None:
+            views = _pool_views(x, ctx.kernel, ctx.stride, ctx.out)
+            out, ctx.idx = _running_max(views)
+            _last_nan(out, ctx.idx, views)
+            return out
+        # fast path: the first maximum of each window row (its column j), then the first row
+        # holding the window's maximum (its row i): together the row-major first maximum
+        columns = ctx.columns(m)
+        r, ctx.cols = _running_max(columns)
+        rows = ctx.window_rows(r)
+        out, ctx.rows = _running_max(rows)
+        if _last_nan(out, ctx.rows, rows):  # the last NaN row, and its last NaN column
+            _last_nan(r, ctx.cols, columns)
+        return ctx.result(out)
 
     def backward(ctx, g):
-        k = ctx.kernel
-        picked = ctx.idx[..., None] == np.arange(k * k)  # (N, C, OH, OW, k*k) one-hot
-        d = (g[..., None] * picked).reshape(g.shape + (k, k))
-        return col2im(d, ctx.shape, ctx.stride)
+        if ctx.fast:
+            rows, cols = ctx.rows, ctx.cols
+            return ctx.fast_grad(g, lambda gm, i, dst: np.multiply(gm, rows == i, out=dst),
+                                 lambda gr, j, dst: np.multiply(gr, cols == j, out=dst))
+        dx, views, overlap = ctx.grad_views(g.dtype)
+        idx = ctx.idx
+        for t, v in enumerate(views):
+            if overlap:
+                v += g * (idx == t)
+            else:
+                np.multiply(g, idx == t, out=v)
+        return dx
 
 
-class AvgPool2d(Function):
-    """Mean over kernel x kernel windows every `stride` pixels (NCHW)."""
+class AvgPool2d(_Pool):
+    """Mean over KH x KW windows every (SH, SW) pixels (NCHW; as MaxPool2d)."""
+
+    op = "avg_pool2d"
 
     def forward(ctx, x, kernel=2, stride=None):
-        stride = _pool_stride(x, kernel, stride, "avg_pool2d")
-        ctx.shape, ctx.kernel, ctx.stride = x.shape, kernel, stride
-        return windows(x, kernel, kernel, stride).mean(axis=(-2, -1))
+        m = ctx.setup(x, kernel, stride)
+        kh, kw = ctx.kernel
+        if m is None:
+            out = _total(_pool_views(x, ctx.kernel, ctx.stride, ctx.out))
+        else:
+            out = ctx.result(_total(ctx.window_rows(_total(ctx.columns(m)))))
+        out /= kh * kw
+        return out
 
     def backward(ctx, g):
-        k = ctx.kernel
-        d = np.broadcast_to((g / (k * k))[..., None, None], g.shape + (k, k))
-        return col2im(d, ctx.shape, ctx.stride)
+        kh, kw = ctx.kernel
+        share = g / (kh * kw)
+        if ctx.fast:
+            def copy(src, _, dst):
+                dst[...] = src
+
+            return ctx.fast_grad(share, copy, copy)
+        dx, views, overlap = ctx.grad_views(g.dtype)
+        for v in views:
+            if overlap:
+                v += share
+            else:
+                v[...] = share
+        return dx
+
+
+def _total(views: list[np.ndarray]) -> np.ndarray:
+    """The sum of the views, as a fresh array in their layout."""
+    out = views[0].copy(order="K") if len(views) == 1 else np.add(views[0], views[1])
+    for v in views[2:]:
+        out += v
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Function, unbroadcast
+from ..engine import Function, private, unbroadcast
 
 
 # ---- binary ------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ class Div(Function):
 
 class Pow(Function):
     """x ** p for a tensor or constant exponent p; d/dp = x**p * log(x) needs x > 0, except
-    that it is 0 where x = 0 and p > 0 (as in PyTorch)."""
+    that it is 0 where x = 0 and p >= 0 (as in PyTorch)."""
 
     def forward(ctx, x, p):
         out = x**p
@@ -104,13 +104,14 @@ class Pow(Function):
             with np.errstate(divide="ignore", invalid="ignore"):
                 dp = out * np.log(x)
             if not np.all(x):
-                dp = np.where((x == 0) & (p > 0), 0, dp)
+                dp = np.where((x == 0) & (p >= 0), 0, dp)
             gp = unbroadcast(g * dp, p.shape)
         return gx, gp
 
 
 class Maximum(Function):
-    """Elementwise max; at ties the gradient is split evenly between the two inputs."""
+    """Elementwise max; at ties the gradient is split evenly between the two inputs, and
+    where either is NaN both get it whole (PyTorch's rule)."""
 
     def forward(ctx, x, y):
         out = np.maximum(x, y)
@@ -118,13 +119,24 @@ class Maximum(Function):
         return out
 
     def backward(ctx, g):
-        x, y, _ = ctx.saved
-        wx = ((x > y) + 0.5 * (x == y)).astype(g.dtype, copy=False)  # bool*0.5 is float64
-        nx, ny = ctx.needs_input_grad
-        return (
-            unbroadcast(g * wx, x.shape) if nx else None,
-            unbroadcast(g * (1.0 - wx), y.shape) if ny else None,
-        )
+        x, y, out = ctx.saved
+        return split_ties(ctx, g, x, y, x > y, np.isnan(out).any())
+
+
+def split_ties(ctx, g, x, y, wins, nan) -> tuple:
+    """The gradients of max/min(x, y) given `wins` (where x is picked): 1/2 each at ties, and
+    the whole of g to both where either is NaN (PyTorch: neither loses)."""
+    half = 0.5 * (x == y)
+    wx = (wins + half).astype(g.dtype, copy=False)  # bool*0.5 is float64
+    wy = 1.0 - wx
+    if nan:
+        both = np.isnan(x) | np.isnan(y)
+        wx, wy = np.where(both, 1, wx), np.where(both, 1, wy)
+    nx, ny = ctx.needs_input_grad
+    return (
+        unbroadcast(g * wx, x.shape) if nx else None,
+        unbroadcast(g * wy, y.shape) if ny else None,
+    )
 
 
 class Dropout(Function):
@@ -144,7 +156,7 @@ class Where(Function):
     """where(cond, x, y) with a constant boolean condition."""
 
     def forward(ctx, x, y, cond):
-        ctx.cond = cond
+        ctx.cond = private(cond)  # the caller may reuse its mask buffer before backward
         ctx.shapes = x.shape, y.shape
         return np.where(cond, x, y)
 
@@ -202,7 +214,10 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(ctx, g):
-        return g * np.sign(ctx.saved[0])
+        s = np.sign(ctx.saved[0])
+        if s.size and np.isnan(s).any():  # sign(nan): PyTorch's gradient there is 0
+            s = np.nan_to_num(s, nan=0.0)
+        return g * s
 
 
 class ReLU(Function):
@@ -212,7 +227,7 @@ class ReLU(Function):
         return out
 
     def backward(ctx, g):
-        return g * (ctx.saved[0] > 0)
+        return g * (ctx.saved[0] != 0)  # = out > 0, except a NaN passes g on (as PyTorch)
 
 
 class Tanh(Function):
@@ -244,7 +259,7 @@ class Clip(Function):
 
     def forward(ctx, x, lo=None, hi=None):
         ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = lo, hi
+        ctx.lo, ctx.hi = private(lo), private(hi)  # array bounds: backward reads them
         return np.clip(x, lo, hi)
 
     def backward(ctx, g):

@@ -10,6 +10,9 @@
   x is float rows (T, d) or integer indices (T,), read as one-hot rows of U without building
   them; leading batch dims are allowed: x (T, n, d) with h0 (n, m) gives H (T, n, m).
 - `SumOfSquares`: the L2 penalty's building block.
+- `Linear`: x W^T + b with W (out, in), PyTorch's and the course's layout, as one op whose
+  backward forms dW = g^T x directly in W's layout (x^T g, then transposed, costs about twice
+  as much in BLAS and leaves a strided gradient to copy).
 
 Their public wrappers, with argument checks, are in `tinygrad_dl.functional`.
 """
@@ -31,6 +34,9 @@ class BatchNorm(Function):
     def forward(ctx, x, gamma, beta, eps=1e-8, training=True, mean=None, var=None,
                 on_stats=None):
         n = x.shape[0]
+        if training and n < 2:  # one row is its own mean: the output would be beta, always
+            raise ValueError(f"batch_norm: expected more than 1 row per feature in training "
+                             f"mode, got x of shape {x.shape} (PyTorch refuses it too)")
         if mean is None:
             mean = x.sum(axis=0) / n  # = x.mean(axis=0) bit for bit, minus its Python wrapper
         x_hat = x - mean  # fresh: normalized in place below
@@ -67,6 +73,9 @@ class RNN(Function):
         if x.dtype.kind in "iu":
             if x.ndim != 1:
                 raise ValueError(f"integer inputs must be indices of shape (T,), got {x.shape}")
+            if x.size and (x.min() < 0 or x.max() >= U.shape[0]):  # -1 would wrap silently
+                raise ValueError(f"rnn: indices must be in [0, {U.shape[0]}) (the rows of U), "
+                                 f"got {x.min()}..{x.max()}")
             a = U[x]  # one-hot rows times U, without the one-hot matrix
         else:
             a = x @ U
@@ -85,6 +94,9 @@ class RNN(Function):
 
     def backward(ctx, G):
         x, U, W, Hp = ctx.saved
+        if not G.shape[0]:  # no time steps: nothing depends on the weights
+            return tuple(None if not need else np.zeros(a.shape, G.dtype) for need, a in
+                         zip(ctx.needs_input_grad, (x, U, W, U[0], Hp[0])))
         m = Hp.shape[-1]
         H = Hp[1:]
         D = H * H
@@ -150,3 +162,35 @@ class SumOfSquares(Function):
             g = g * ctx.scale  # what the Mul by lam would have passed back
         g2 = 2.0 * g
         return tuple(g2 * x for x in ctx.saved)
+
+
+class Linear(Function):
+    """x W^T + b for rows x (..., d_in), W (d_out, d_in), b (d_out,) or no bias (2 inputs).
+
+    Backward: dx = g W, dW = g^T x (summed over all leading dims), db = 1^T g.
+    """
+
+    def forward(ctx, x, W, *b):
+        ctx.save_for_backward(x, W)
+        out = x @ W.T
+        if b:
+            out += b[0]  # out is ours (a fresh matmul result): add in place
+        return out
+
+    def backward(ctx, g):
+        x, W = ctx.saved
+        nx, nW = ctx.needs_input_grad[:2]
+        dx = g @ W if nx else None
+        dW = None
+        if nW:
+            if x.ndim == 1:
+                dW = np.multiply.outer(g, x)
+            else:
+                d_in, d_out = x.shape[-1], g.shape[-1]
+                dW = g.reshape(-1, d_out).T @ x.reshape(-1, d_in)
+        if len(ctx.needs_input_grad) == 2:
+            return dx, dW
+        db = None
+        if ctx.needs_input_grad[2]:
+            db = g.reshape(-1, g.shape[-1]).sum(axis=0) if g.ndim > 1 else g.copy()
+        return dx, dW, db

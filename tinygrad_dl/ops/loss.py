@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Function
+from ..engine import Function, private
 
 
 def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
@@ -16,7 +16,9 @@ def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
 def check_labels(op: str, y: np.ndarray, K: int) -> None:
     """Class indices must be integers in [0, K): -1 would silently pick the last class."""
     if y.dtype.kind not in "iu":
-        raise ValueError(f"{op}: class labels must be integers, got dtype {y.dtype}")
+        raise ValueError(f"{op}: class labels must be integers, got dtype {y.dtype} (Python "
+                         "ints make float64 tensors here: give dtype=np.int64, or pass a NumPy "
+                         "integer array)")
     if y.size and (y.min() < 0 or y.max() >= K):
         raise ValueError(f"{op}: labels must be in [0, {K}), got {y.min()}..{y.max()}")
 
@@ -62,6 +64,7 @@ class CrossEntropy(Function):
     def _run(ctx, z, targets, reduction, value):
         if z.ndim != 2:
             raise ValueError(f"cross_entropy expects logits of shape (n, K), got {z.shape}")
+        targets = private(targets)  # saved for backward: the caller may reuse its buffer
         n = z.shape[0]
         ctx.scale = 1.0 / n if reduction == "mean" else 1.0
         ctx.reduction = reduction
@@ -69,7 +72,7 @@ class CrossEntropy(Function):
             # here, not in functional: per-step targets are re-checked when a step is replayed
             check_labels("cross_entropy", targets, z.shape[1])
             if targets.shape[0] != n:
-                raise ValueError(f"{n} logit rows but {targets.shape[0]} targets")
+                raise ValueError(f"cross_entropy: {n} logit rows but {targets.shape[0]} targets")
             # the common case, in as few passes as the hand-written softmax gradient:
             # -log p_i[t_i] = log sum_k exp(s_ik) - s_i[t_i] with s = z - max(z)
             shifted = z - z.max(axis=1, keepdims=True)

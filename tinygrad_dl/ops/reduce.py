@@ -4,6 +4,7 @@ gradient back over the reduced axes."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -51,24 +52,58 @@ class Mean(Function):
 
 
 class Var(Function):
-    """Variance with `ddof` (0: the population variance batch norm uses)."""
+    """Variance with `ddof` (0: the population variance batch norm uses); ddof >= n gives inf
+    (NumPy's value and warning).
+
+    As NumPy, the divisor is max(n - ddof, 0): with no degrees of freedom left (ddof >= n, or
+    an empty slice) the value is inf (or nan for 0/0) with NumPy's RuntimeWarning, and the
+    gradient is the same formula's limit (+-inf, nan where x is at the mean)."""
 
     def forward(ctx, x, axis=None, keepdims=False, ddof=0):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
         count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
-        ctx.denom = count - ddof
-        centered = x - x.mean(axis=ctx.axes, keepdims=True)
-        ctx.save_for_backward(centered)
-        return (centered * centered).sum(axis=ctx.axes, keepdims=keepdims) / ctx.denom
+        ctx.denom = denom = max(count - ddof, 0)
+        if denom and count:
+            centered = x - x.mean(axis=ctx.axes, keepdims=True)
+            ctx.save_for_backward(centered)
+            return (centered * centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centered = x - x.sum(axis=ctx.axes, keepdims=True) / count
+            ctx.save_for_backward(centered)
+            return (centered * centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
 
     def backward(ctx, g):
         centered = ctx.saved[0]
         g = _expand(g, ctx.axes, ctx.keepdims, centered.ndim)
-        return g * (2.0 / ctx.denom) * centered
+        if ctx.denom:
+            return g * (2.0 / ctx.denom) * centered
+        with np.errstate(invalid="ignore"):  # 0 * inf where x is at the mean: nan
+            return g * math.inf * centered
+
+
+class Std(Var):
+    """sqrt(var): one op, so that where the spread is 0 (an axis of length 1, a constant
+    slice, a scalar) the gradient is 0, as PyTorch's, not 0/0; ddof >= n gives inf with
+    NumPy's warning."""
+
+    def forward(ctx, x, axis=None, keepdims=False, ddof=0):
+        out = np.sqrt(Var.forward(ctx, x, axis, keepdims, ddof))
+        ctx.out = out
+        return out
+
+    def backward(ctx, g):
+        out = ctx.out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gv = g / (2 * out)
+        if not np.all(out):  # a zero spread: PyTorch's gradient there is 0
+            gv = np.where(out == 0, 0, gv).astype(g.dtype, copy=False)
+        return Var.backward(ctx, gv)
 
 
 class Max(Function):
-    """Max over axes; ties share the gradient equally (a subgradient)."""
+    """Max over axes; ties share the gradient equally (a subgradient); a NaN maximum gives the
+    gradient to the NaNs (PyTorch's `max()`)."""
 
     _reduce = staticmethod(np.max)  # Min shares everything else
 
@@ -83,6 +118,8 @@ class Max(Function):
         x, out = ctx.saved
         g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
         mask = x == out
+        if np.isnan(out).any():  # a NaN maximum: the NaNs get the gradient (PyTorch's max())
+            mask |= np.isnan(x) & np.isnan(out)
         # count in g's dtype: an integer count array would promote float32 to float64
         return g * mask / mask.sum(axis=ctx.axes, keepdims=True, dtype=g.dtype)
 
@@ -106,6 +143,8 @@ class Prod(Function):
 
     def backward(ctx, g):
         x, axes = ctx.saved[0], ctx.axes
+        if not x.size:  # the empty product is 1, a constant: an empty gradient
+            return np.zeros(x.shape, dtype=g.dtype)
         g = _expand(g, axes, ctx.keepdims, x.ndim)
         k = len(axes)
         moved = np.moveaxis(x, axes, range(x.ndim - k, x.ndim))  # reduced axes last, then one
@@ -119,12 +158,24 @@ class Prod(Function):
 
 
 class LogSumExp(Function):
-    """log(sum(exp(x))) over axes, max-shifted: finite for any finite x. d/dx = softmax(x)."""
+    """log(sum(exp(x))) over axes, max-shifted (by 0 where the max is not finite: all -inf
+    gives -inf, +inf gives inf): finite for any finite x. d/dx = softmax(x).
+
+    A slice whose max is not finite is shifted by 0 instead (as SciPy's logsumexp), so all
+    -inf gives -inf, a +inf gives inf and a NaN gives nan; the gradient there is PyTorch's
+    (nan where x - out is inf - inf)."""
 
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
-        m = x.max(axis=ctx.axes, keepdims=True) if x.size else np.zeros((), x.dtype)
-        out = np.log(np.exp(x - m).sum(axis=ctx.axes, keepdims=True)) + m
+        m = x.max(axis=ctx.axes, keepdims=True) if x.size else None
+        ctx.finite = m is not None and bool(np.isfinite(m).all())
+        if ctx.finite:  # every exp(x - m) <= 1: out is finite too
+            out = np.log(np.exp(x - m).sum(axis=ctx.axes, keepdims=True)) + m
+        else:  # empty, or a slice of -inf / +inf / NaN: log(0) = -inf is the right value
+            m = np.zeros((), x.dtype) if m is None else np.where(
+                np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+            with np.errstate(divide="ignore"):
+                out = np.log(np.exp(x - m).sum(axis=ctx.axes, keepdims=True)) + m
         ctx.save_for_backward(x, out)
         return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
                                                   if i not in ctx.axes])
@@ -132,7 +183,10 @@ class LogSumExp(Function):
     def backward(ctx, g):
         x, out = ctx.saved
         g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
-        return g * np.exp(x - out)
+        if ctx.finite:
+            return g * np.exp(x - out)
+        with np.errstate(invalid="ignore"):  # inf - inf: nan, as PyTorch's
+            return g * np.exp(x - out)
 
 
 class CumSum(Function):

@@ -8,12 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Function, unbroadcast
+from ..engine import Function, private, unbroadcast
 
 
 class Reshape(Function):
     def forward(ctx, x, shape=()):
         ctx.in_shape = x.shape
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+            raise TypeError(f"reshape: the new shape must be integers, got {shape!r:.80}")
         return x.reshape(shape)
 
     def backward(ctx, g):
@@ -37,16 +39,34 @@ def _is_basic(index) -> bool:
     return all(isinstance(i, (slice, int, np.integer, type(None), type(Ellipsis))) for i in items)
 
 
+def _brief(index: Any) -> str:
+    if isinstance(index, np.ndarray):
+        return f"an array of shape {index.shape} {index.dtype}"
+    return f"{index!r:.60}"
+
+
 class GetItem(Function):
     """x[index]; with integer-array indices, duplicates accumulate their gradients."""
 
     def forward(ctx, x, index=None):
-        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
-        return x[index]
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        ctx.basic = _is_basic(index)
+        ctx.index = index if ctx.basic else private(index)  # index arrays: our own copy
+        try:
+            return x[index]
+        except IndexError as e:  # NumPy's words, with the op and the tensor's shape
+            raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with "
+                             f"{_brief(index)})") from None
+
+    @staticmethod
+    def shape_arrays(index=None) -> list[np.ndarray]:
+        """Boolean masks: x[mask] has as many rows as the mask has True entries."""
+        items = index if isinstance(index, tuple) else (index,)
+        return [i for i in items if isinstance(i, np.ndarray) and i.dtype == bool]
 
     def backward(ctx, g):
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
-        if _is_basic(ctx.index):
+        if ctx.basic:
             out[ctx.index] = g
         else:
             np.add.at(out, ctx.index, g)
@@ -90,6 +110,16 @@ class Tap(Function):
         return g
 
 
+class Clone(Function):
+    """A copy of x (PyTorch's clone): writes into either leave the other as it was."""
+
+    def forward(ctx, x):
+        return x.copy()
+
+    def backward(ctx, g):
+        return g
+
+
 class BroadcastTo(Function):
     def forward(ctx, x, shape=()):
         ctx.in_shape = x.shape
@@ -105,9 +135,14 @@ class Repeat(Function):
 
     def forward(ctx, x, repeats=1, axis=None):
         out = np.repeat(x, repeats, axis=axis)
-        ctx.shape, ctx.repeats = x.shape, repeats
+        ctx.shape, ctx.repeats = x.shape, private(repeats)
         ctx.axis = None if axis is None else axis % x.ndim
         return out
+
+    @staticmethod
+    def shape_arrays(repeats=1, axis=None) -> list[np.ndarray]:
+        """Counts given as an array: the output's length is their sum."""
+        return [repeats] if isinstance(repeats, np.ndarray) else []
 
     def backward(ctx, g):
         axis, reps = ctx.axis, np.asarray(ctx.repeats)
@@ -135,6 +170,8 @@ class Tile(Function):
         return out
 
     def backward(ctx, g):
+        if not g.size:  # no tiles (a zero rep) or an empty x: nothing flows back
+            return np.zeros(ctx.in_shape, dtype=g.dtype)
         split = []
         for n, total in zip(ctx.shape, g.shape):
             split += [total // n, n]
@@ -143,7 +180,7 @@ class Tile(Function):
 
 class Flip(Function):
     def forward(ctx, x, axis=None):
-        ctx.axis = axis
+        ctx.axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis
         return np.flip(x, axis)
 
     def backward(ctx, g):
@@ -152,7 +189,8 @@ class Flip(Function):
 
 class Roll(Function):
     def forward(ctx, x, shift=0, axis=None):
-        ctx.shift, ctx.axis = shift, axis
+        ctx.shift = private(shift)
+        ctx.axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis
         return np.roll(x, shift, axis)
 
     def backward(ctx, g):

@@ -217,7 +217,7 @@ class ELU(Function):
 
     def backward(ctx, g):
         x, out = ctx.saved
-        return np.where(x > 0, g, g * (out + ctx.alpha))
+        return np.where(x <= 0, g * (out + ctx.alpha), g)  # a NaN passes g on (PyTorch)
 
 
 _GELU_C = float(np.sqrt(2.0 / np.pi))
@@ -251,3 +251,21 @@ class SiLU(_Saves):
         e = np.exp(-np.abs(x))
         s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         return g * s * (1 + x * (1 - s))
+
+
+# ---- dtype -------------------------------------------------------------------------------
+class Cast(Function):
+    """x.astype(dtype), differentiable: the gradient is cast back to x's dtype. Always a new
+    array (NumPy's astype copies), so the result never aliases x."""
+
+    prepare_reads_values = False
+
+    def forward(ctx, x, dtype=None):
+        ctx.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def prepare(ctx, x, dtype=None):
+        ctx.in_dtype = x.dtype
+
+    def backward(ctx, g):
+        return g.astype(ctx.in_dtype, copy=False)

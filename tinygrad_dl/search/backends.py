@@ -121,7 +121,9 @@ def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: in
                 ex.shutdown(wait=False, kill_workers=True)
                 ex = _executor(jobs, blas_threads)
     finally:
-        ex.shutdown(wait=False, kill_workers=True)
+        # wait=True: the executor's manager thread exits and releases its semaphores (without
+        # it every search ended with resource_tracker's "leaked semaphore objects" warning)
+        ex.shutdown(wait=True, kill_workers=True)
 
 
 def _reason(e: BaseException) -> str:

@@ -5,11 +5,15 @@ from the cluster as soon as it is yielded (the client saves it at once, so a wor
 cannot make the scheduler recompute it), and retry a trial whose worker died: Dask's scheduler
 reschedules it (`distributed.scheduler.allowed-failures`, set to `retries` on a local cluster),
 Ray re-runs it (`max_retries`). A trial lost on every try is a failed row; the search goes on.
+On Dask a row's `retries` counts the times the trial really started again (each start is an
+event the worker logs on the scheduler). A lost scheduler is no trial's failure: `ClusterLost`
+stops the search, and the trials it did not finish stay to run on resume.
 A trial that ships its data (`ships_data`) is sent once to the workers (scatter / object store).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -51,18 +55,57 @@ def _dask_client(address: str | None, jobs: int, retries: int) -> tuple[Any, Any
     return client, cluster
 
 
-def _suspicious(dask_scheduler: Any, key: str) -> int:
-    """On the scheduler: how many workers died while running task `key`."""
-    ts = dask_scheduler.tasks.get(key)
-    return 0 if ts is None else int(ts.suspicious)
+class ClusterLost(RuntimeError):
+    """The scheduler (Dask) or head (Ray) is gone: not a trial's failure. The search stops; the
+    trials it did not finish stay to run when the same command runs again."""
+
+
+_STARTED = "tinygrad-dl-trial-start"  # the event a Dask worker logs each time it starts a trial
+
+
+def _dask_trial(fn: TrialFn, task: Task, blas_threads: int | None, key: str) -> dict[str, Any]:
+    """execute_trial on a Dask worker, after telling the scheduler it starts (the client counts
+    these events: a trial's real reruns, not the scheduler's suspicions)."""
+    try:
+        from distributed import get_worker
+
+        get_worker().log_event(_STARTED, {"key": key})
+    except Exception:  # noqa: BLE001  (a count is a nicety: never fail a trial for it)
+        pass
+    return execute_trial(fn, task, blas_threads)
+
+
+def _starts(client: Any, key: str) -> int | None:
+    try:
+        return sum(msg.get("key") == key for _, msg in client.get_events(_STARTED))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _connected(client: Any) -> bool:
+    """Whether the client still holds its scheduler connection (once lost, the client is
+    "connecting" in vain, then "closed")."""
+    return client.status == "running"
 
 
 def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: str | None,
                  blas_threads: int | None, retries: int) -> Iterator[dict[str, Any]]:
     client, cluster = _dask_client(address, jobs, retries)
     from dask.distributed import as_completed
+
+    # a lost scheduler is reported once, as ClusterLost: not as the client's reconnect tracebacks
+    quiet = logging.getLogger("distributed.client")
+    level, quiet.level = quiet.level, logging.CRITICAL
+
     run = str(uuid.uuid4())[:8]
     pending: dict[str, tuple[Any, Task]] = {}
+    where = address or "the local cluster"
+
+    def lost(e: BaseException) -> ClusterLost:
+        why = (str(e).strip().splitlines() or [""])[0][:120]
+        return ClusterLost(f"lost the Dask scheduler at {where} ({type(e).__name__}: {why}); "
+                           "no trial failed for it")
+
     try:
         fn: Any = trial_fn
         if getattr(trial_fn, "ships_data", False):
@@ -73,8 +116,8 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
             task = next(tasks, None)
             if task is None:
                 return False
-            fut = client.submit(execute_trial, fn, task, blas_threads, pure=False,
-                                key=f"trial-{task.trial}-{run}")
+            key = f"trial-{task.trial}-{run}"
+            fut = client.submit(_dask_trial, fn, task, blas_threads, key, pure=False, key=key)
             pending[fut.key] = (fut, task)
             ac.add(fut)
             return True
@@ -83,31 +126,50 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
             workers = client.scheduler_info().get("workers", {}).values()
             return _window(sum(w.get("nthreads", 1) for w in workers) or jobs)
 
-        while len(pending) < slots() and submit():
-            pass
+        try:
+            while len(pending) < slots() and submit():
+                pass
+        except Exception as e:  # noqa: BLE001
+            if not _connected(client):
+                raise lost(e) from None
+            raise
         for fut in ac:
-            _, task = pending.pop(fut.key)
+            _, task = pending[fut.key]
             try:
                 row = fut.result()
-            except Exception as e:  # KilledWorker: it died `allowed-failures` times; lost comms
+            except Exception as e:  # KilledWorker: it died `allowed-failures` times
+                if not _connected(client) or "scheduler-connection-lost" in str(e):
+                    raise lost(e) from None  # every pending future is cancelled with it
                 row = lost_row(task, f"{type(e).__name__}: {e}"[:300])
-            try:
-                n = client.run_on_scheduler(_suspicious, key=fut.key)
-                if n:
-                    row["retries"] = n
-            except Exception:  # the count is a nicety: never lose a row for it
-                pass
+            n = _starts(client, fut.key)
+            if n and n > 1:
+                row["retries"] = n - 1
+            elif "retries" in row and n == 1:
+                row.pop("retries")
+            del pending[fut.key]
             fut.release()  # saved by the caller next: the cluster need not keep it
             del fut
             yield row
-            while len(pending) < slots() and submit():
-                pass
+            try:
+                while len(pending) < slots() and submit():
+                    pass
+            except Exception as e:  # noqa: BLE001
+                if not _connected(client):
+                    raise lost(e) from None
+                raise
     finally:
-        if pending:
-            client.cancel([f for f, _ in pending.values()], force=True)
-        client.close()
+        if pending and client.status == "running":
+            try:
+                client.cancel([f for f, _ in pending.values()], force=True)
+            except Exception:  # noqa: BLE001  (the scheduler may be gone)
+                pass
+        try:
+            client.close(timeout=10)
+        except Exception:  # noqa: BLE001
+            pass
         if cluster is not None:
             cluster.close()
+        quiet.setLevel(level)
 
 
 # ---------------------------------------------------------------- Ray

@@ -77,10 +77,10 @@ def _verdict(d: Difference, a: dict[str, Any], b: dict[str, Any]) -> str:
     if not d.enough:
         return f"no claim: fewer than {MIN_SEEDS} seeds"
     if not d.shown:
-        return f"no difference shown (within {Z:g} s.e.)"
+        return f"no difference shown (within {Z:g}·s.e.)"
     winner = a if (d.diff > 0) == (a["metric"] == "test_acc") else b
     what = "higher test accuracy" if a["metric"] == "test_acc" else "lower smooth loss"
-    return f"**{winner['label']}: {what}** (beyond {Z:g} s.e.)"
+    return f"**{winner['label']}: {what}** (beyond {Z:g}·s.e.)"
 
 
 def _comparisons(doc: dict[str, Any]) -> list[str]:
@@ -88,7 +88,7 @@ def _comparisons(doc: dict[str, Any]) -> list[str]:
     todo = [c for c in doc.get("comparisons", []) if c["a"] in by_name and c["b"] in by_name]
     if not todo:
         return []
-    lines = ["| question | A − B | difference ± s.e. | 2 s.e. | seeds | verdict |",
+    lines = [f"| question | A − B | difference ± s.e. | {Z:g}·s.e. | seeds | verdict |",
              "|---|---|---:|---:|---|---|"]
     for c in todo:
         a, b = by_name[c["a"]], by_name[c["b"]]
@@ -97,7 +97,8 @@ def _comparisons(doc: dict[str, Any]) -> list[str]:
         if d.n < 2:  # nothing to compute yet
             cells = f"— | — | {d.n}"
         else:
-            cells = (f"{d.diff:+.2f} ± {d.se:.2f}{unit} | {Z * d.se:.2f} | "
+            diff = round(d.diff, 2) or 0.0  # never "-0.00"
+            cells = (f"{diff:+.2f} ± {d.se:.2f}{unit} | {Z * d.se:.2f} | "
                      f"{d.n} {'paired' if d.paired else 'unpaired'}")
         lines.append(f"| {c['question']} | {a['label']} − {b['label']} | {cells} | "
                      f"{_verdict(d, a, b)} |")
@@ -115,7 +116,7 @@ def render_block(doc: dict[str, Any]) -> str:
     lines += ["", f"Mean ± standard error (sd / √n) over seeds 0 … n−1, each run exactly as "
               f"`tinygrad-dl train … --seed S`. A difference is claimed only where it is larger "
               f"than {Z:g} standard errors, paired by seed, from {MIN_SEEDS} seeds or more; a "
-              f"target is met when the mean is more than {Z:g} s.e. past it. Generated "
+              f"target is met when the mean is more than {Z:g}·s.e. past it. Generated "
               f"{doc.get('generated', '?')} by `tinygrad-dl results` on a {m.get('cpus', '?')}"
               f"-core {m.get('processor', '?')} machine ({m.get('jobs') or 1} runs at a time; "
               f"tinygrad_dl {m.get('tinygrad_dl', '?')}, NumPy {m.get('numpy', '?')}); the "

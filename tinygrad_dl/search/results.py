@@ -17,7 +17,11 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from tinygrad_dl.container import Refused, check_schema
 from tinygrad_dl.files import atomic_write, jsonable
+
+# what a row of results.json must hold before a resumed search reads it
+ROW = {"trial": int, "round": int, "status": str, "*": object}
 
 
 def finite(v: Any) -> bool:
@@ -74,13 +78,26 @@ class ResultStore:
         else:
             atomic_write(self.spec_path, json.dumps(new, indent=1))
         if self.json_path.exists():
-            self.rows = {r["trial"]: r for r in self._read_json(self.json_path).get("rows", [])}
+            doc = self._read_json(self.json_path)
+            try:  # a hand-edited table: every row is checked before one is used
+                check_schema(doc, {"rows": [ROW], "*": object}, "results.json")
+                for r in doc["rows"]:
+                    if r["trial"] < 0 or r["round"] < 0 or r["status"] not in ("ok", "failed"):
+                        raise Refused(f"row of trial {r['trial']}: trial/round must be >= 0 "
+                                      f"and status 'ok' or 'failed', got {r['status']!r:.20}")
+            except Refused as e:
+                raise ValueError(f"{self.json_path}: {e}; fix the row or delete the file to "
+                                 "run every trial again") from None
+            self.rows = {r["trial"]: r for r in doc["rows"]}
 
     @staticmethod
     def _read_json(path: Path) -> dict[str, Any]:
         try:
-            return json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            doc = json.loads(path.read_text())
+            if not isinstance(doc, dict):
+                raise ValueError(f"a {type(doc).__name__}, not an object")
+            return doc
+        except (ValueError, RecursionError) as e:
             raise ValueError(
                 f"{path}: not a valid search file ({e}); delete it to start over"
             ) from None

@@ -30,6 +30,7 @@ from tinygrad_dl.train import resolve_params
 from tinygrad_dl.viz import plot_search
 
 from .backends import BACKENDS, iter_results, resolve_jobs
+from .cluster import ClusterLost
 from .results import ResultStore, finite
 from .space import PARAMS, ParamSpec, fmt_value, parse_param
 from .trial import TrainingTrial
@@ -246,8 +247,11 @@ def run_search(
                 store.rounds = [[str(p) for p in rr] for rr in ranges]
                 todo = (t for t in make_tasks(spec, rnd, ranges[rnd])
                         if not store.done(t.trial, retry_failed))
-                for row in iter_results(trial_fn, todo, backend=backend, jobs=jobs,
-                                        address=address, retries=retries):
+                rows = iter_results(trial_fn, todo, backend=backend, jobs=jobs,
+                                    address=address, retries=retries)
+                for row in _until_lost(rows, store, spec.total):
+                    if row.get("data_id") is None:  # a failed row: the data it was sent to
+                        row["data_id"] = spec.data_id
                     store.add(row)
                     best = best_rows(store.rows.values(), 1, spec.objective, spec.maximize,
                                      spec.data_id)
@@ -261,6 +265,18 @@ def run_search(
         if plot:
             result.plot = plot_search(result, store.out / "search.png")
     return result
+
+
+def _until_lost(rows: Iterator[dict[str, Any]], store: ResultStore,
+                total: int) -> Iterator[dict[str, Any]]:
+    """`rows`; a lost cluster says how much is saved (ClusterLost, re-raised)."""
+    try:
+        yield from rows
+    except ClusterLost as e:
+        saved = sum(store.done(t) for t in store.rows if t < total)
+        raise ClusterLost(f"{e}; {saved} of {total} trials are saved in {store.out}: restart "
+                          "the cluster and run the same command again to run the other "
+                          f"{total - saved}") from None
 
 
 class _Progress:

@@ -205,7 +205,8 @@ def fit(
                 if step < n_updates and (stopping or (
                         checkpoint_every and step % checkpoint_every == 0)):
                     if on_checkpoint is not None:
-                        on_checkpoint(snapshot(epoch, order, start + n_batch, seen))
+                        # where the next batch starts: at most the end of the epoch's rows
+                        on_checkpoint(snapshot(epoch, order, min(start + n_batch, used), seen))
                     if stopping:
                         raise TrainingInterrupted(epoch, step)
             if step == n_updates or not eval_every:

@@ -82,9 +82,9 @@ def fit_rnn(
     ints = data.encode(data.text)
     N = len(ints)
     if N < seq_length + 1:
-        raise ValueError(
-            f"fit_rnn: the text has {N} characters, fewer than seq_length + 1 = {seq_length + 1}"
-        )
+        where = f" {data.source}" if getattr(data, "source", "") else ""
+        raise ValueError(f"fit_rnn: the text{where} has {N} characters, fewer than seq_length "
+                         f"+ 1 = {seq_length + 1} (--seq-length)")
     per_epoch = (N - 1) // seq_length  # full sequences per pass through the text
     if n_updates is None:
         n_updates = (epochs or 1) * per_epoch

@@ -24,7 +24,7 @@ from tinygrad_dl.optim import SGD, AdaGrad, Adam, ConstantLR, CyclicLR, Optimize
 from .guard import NonFiniteLossError
 from .history import History
 from .loop import evaluate, fit
-from .outdir import commit_out, prepare_out
+from .outdir import commit_out, lock_out, prepare_out
 from .outputs import write_outputs
 from .rnn_loop import fit_rnn
 from .settings import ran_settings
@@ -159,6 +159,21 @@ def run_training(
     jit=False trains eagerly instead of replaying the recorded step (tinygrad_dl.jit; the
     numbers are the same).
     """
+    where = resume if resume is not None else out
+    kw = dict(data=data, text=text, seed=seed, out=out, progress=progress, print_fn=print_fn,
+              jit=jit, resume=resume, checkpoint_every=checkpoint_every, stop=stop)
+    if where is None:
+        return _run(model, params, **kw)
+    if resume is None:
+        resolve_params(model, params)  # bad settings are refused before --out is touched
+    with lock_out(where):  # one run at a time on one --out
+        return _run(model, params, **kw)
+
+
+def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, seed: int,
+         out: str | os.PathLike[str] | None, progress: bool, print_fn: Any, jit: bool,
+         resume: str | os.PathLike[str] | None, checkpoint_every: int | None,
+         stop: Any) -> TrainResult:
     notes: list[str] = []
     state = None
     if resume is not None:
@@ -215,10 +230,7 @@ def run_training(
             sizes = {"train": len(ds.y_train), "val": _len(ds.y_val), "test": _len(ds.y_test)}
         if state is not None:
             _check_same_data(state["run"], sizes, resume)
-            net.load_state_dict(state["model"])
-            opt.load_state_dict(state["optim"])
-            restore_generators(net, state["generators"])
-            hist = state["history"]
+            hist = _restore(state, net, opt, sizes, stage / STATE_FILE)
             t0 -= state["run"].get("seconds", 0.0)
         run_info["sizes"] = hist.meta["sizes"] = sizes
 
@@ -300,6 +312,31 @@ def _legacy_batching(loop: dict[str, Any], params: dict[str, Any]) -> dict[str, 
     if loop.get("kind") == "minibatch" and "drop_last" not in loop:
         return {**params, "drop_last": False}
     return params
+
+
+def _restore(state: dict[str, Any], net: Any, opt: Optimizer, sizes: dict[str, int],
+             path: Path) -> History:
+    """Load a checked training state into the freshly built model and optimizer; whatever does
+    not fit them (shapes, counts, a data order or hidden state of the wrong size) is one
+    ValueError naming the file."""
+    try:
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optim"])
+        restore_generators(net, state["generators"])
+        loop, n = state["loop"], sizes.get("train")
+        order = loop.get("order")
+        if order is not None and (order.dtype.kind not in "iu" or order.shape != (n,) or (
+                n and (order.min() < 0 or order.max() >= n))):
+            raise ValueError(f"its data order is not a permutation of the {n} training images")
+        if "h" in loop and loop["h"].shape != net.b.data.shape:
+            raise ValueError(f"its hidden state has shape {loop['h'].shape}")
+        for k in ("start", "seen"):
+            if n is not None and loop.get(k, 0) > n:
+                raise ValueError(f"its position {k}={loop[k]} is past the {n} training images")
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+        raise ValueError(f"{path}: does not fit the {state['run']['model']} it was saved with "
+                         f"({e})"[:600]) from None
+    return state["history"]
 
 
 def _check_same_data(run: dict[str, Any], sizes: dict[str, int], where: Any) -> None:

@@ -4,9 +4,9 @@ A training state is one `.npz` (no pickles: read with allow_pickle=False) holdin
 state_dict, the optimizer's state, the training loop's position (step, epoch, the epoch's data
 order or the char-RNN's text position and hidden state, the best weights so far), every random
 generator's state (data shuffling, text sampling, the dropout masks) and the History so far.
-Arrays are npz members; everything else is one JSON string (`__meta__`). It is written with the
-one atomic write (`tinygrad_dl.files.atomic_write`), so a kill leaves the previous state or the
-new one.
+Arrays are members of the project's one container (`tinygrad_dl.container`: an .npz plus a JSON
+`__meta__`), written atomically (a kill leaves the previous state or the new one) and read back
+by its hostile-file reader with this file's schema.
 
 `StopFlag` turns SIGINT/SIGTERM into a request the loops poll after every update, so an
 interrupt never lands halfway through an update: the loop saves a state and raises
@@ -15,12 +15,10 @@ interrupt never lands halfway through an update: the loop saves a state and rais
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import signal
 import threading
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_dl.files import atomic_write, jsonable
+from tinygrad_dl import container
+from tinygrad_dl.models import MODELS
 
 from .history import History
 
@@ -36,7 +35,10 @@ __all__ = ["STATE_FILE", "StopFlag", "TrainingInterrupted", "load_train_state",
            "restore_generators", "save_train_state"]
 
 FORMAT = "tinygrad_dl.train_state"
-VERSION = 1
+KIND = "train_state"
+_OLD_LAYOUT = ("written by a tinygrad_dl whose Linear.W was (in, out), before it became (out, in):"
+               " resuming would mix the layouts; start the run afresh")
+VERSION = 2  # 2: Linear.W (and its optimizer state) is (out, in); version 1 held (in, out)
 STATE_FILE = "train_state.npz"
 
 
@@ -130,43 +132,127 @@ def save_train_state(path: str | os.PathLike[str], *, run: dict[str, Any], model
     for name, col in history.columns.items():
         arrays[f"history/{name}"] = np.asarray(col, dtype=np.float64)
     meta = {
-        "format": FORMAT, "version": VERSION, "run": run,
+        "version": VERSION, "run": run,
         "optim": {**opt, "scalars": opt_scalars}, "loop": loop_json, "has_best": best is not None,
         "history_meta": history.meta, "history_columns": list(history.columns),
         "generators": [g.bit_generator.state for g in _generators(model)],
     }
-    arrays["__meta__"] = np.array(json.dumps(jsonable(meta)))
-    return atomic_write(path, lambda f: np.savez(f, **arrays))
+    return container.save(path, arrays, meta, format=FORMAT, kind=KIND)
+
+
+# what a training state's metadata must look like (container.check_schema), before any use
+_NUM, _INT = (float, type(None)), (int, type(None))
+_LOOPS = {
+    "minibatch": {"kind": str, "step": int, "epoch": float, "start": int, "seen": int, "rng": dict,
+                  "etas": [float], "guard_first": _NUM, "best_acc": _NUM, "best_step": _INT,
+                  "best_epoch": _NUM, "order?": type(None),  # an order array is a member
+                  "drop_last?": bool},  # absent in states saved before it: the last batch kept
+    "sequence": {"kind": str, "step": int, "epoch": int, "e": int, "smooth": _NUM, "rng": dict,
+                 "samples": [{"step": int, "smooth_loss": _NUM, "text": str}],
+                 "guard_first": _NUM, "best_loss": _NUM, "best_step": _INT},
+}
+SCHEMA = {
+    "format": str, "kind": str, "version": int,
+    "run": {"model": str, "params": dict, "seed": int, "data": (str, type(None)),
+            "text": (str, type(None)), "sizes?": {"*": int}, "seconds?": float},
+    "optim": {"type": str, "lr": float, "hyper": dict, "param_groups?": [dict],
+              "scalars": [dict]},
+    "loop": {"kind": str, "*": object}, "has_best": bool, "history_meta": dict,
+    "history_columns": [str], "generators": [dict],
+}
+MAX_SAMPLE = 10**7  # characters of one text sample (a list of that many ints is 80 MB)
+_LIMIT = 2**62  # every counter in a state (steps, epochs, positions) is far below this
 
 
 def load_train_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The state saved by save_train_state, as a dict with keys run, model (state_dict),
     optim (for Optimizer.load_state_dict), loop (its snapshot, best_state included), history
-    (a History) and generators. A missing or damaged file is a ValueError naming it."""
+    (a History) and generators. It is read as hostile (tinygrad_dl.container: header, size,
+    inflate and metadata limits, the schema above; the run's settings are range-checked
+    against the saved arrays): a missing file is FileNotFoundError, a damaged or forged one a
+    ValueError naming it, before anything is allocated from it."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no training state to resume: {path} does not exist")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path}: not a training state (truncated or corrupt?)")
+    meta, arrays = container.read(path, format=FORMAT, schemas={KIND: SCHEMA},
+                                  what="training state", default_kind=KIND,
+                                  refused_versions={1: _OLD_LAYOUT})
     try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["__meta__"]))
-            arrays = {k: z[k] for k in z.files if k != "__meta__"}
-        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-            raise ValueError(f"format {meta.get('format')!r} version {meta.get('version')!r}")
-        part = _split(arrays)
-        opt = dict(meta["optim"])
-        scalars = opt.pop("scalars")
-        opt["state"] = [{**s, **part["optim"].get(str(i), {})} for i, s in enumerate(scalars)]
-        loop = {**meta["loop"], **part["loop"]}
-        loop["best_state"] = part["best"] if meta["has_best"] else None
-        hist = History(meta["history_meta"])
-        hist.columns = {c: part["history"][c].tolist() for c in meta["history_columns"]}
-        hist._rows = max((len(c) for c in hist.columns.values()), default=0)
-        return {"run": meta["run"], "model": part["model"], "optim": opt, "loop": loop,
-                "history": hist, "generators": meta["generators"]}
-    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as e:
-        raise ValueError(f"{path}: not a usable training state ({type(e).__name__}: {e})") from None
+        return _unpack(meta, arrays)
+    except container.Refused as e:
+        raise ValueError(f"{path}: refused: {e}") from None
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        raise ValueError(f"{path}: not a usable training state ({type(e).__name__}: "
+                         f"{e})"[:600]) from None
+
+
+def _unpack(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    if meta["version"] != VERSION:
+        raise container.Refused(f"version {meta['version']!r}: this tinygrad_dl reads {VERSION}")
+    loop_kind = meta["loop"]["kind"]
+    if loop_kind not in _LOOPS:
+        raise container.Refused(f"meta.loop.kind must be one of {tuple(_LOOPS)}")
+    container.check_schema(meta["loop"], _LOOPS[loop_kind], "meta.loop")
+    run = meta["run"]
+    cls = MODELS.get(run["model"])
+    if cls is None:
+        raise container.Refused(f"meta.run.model {run['model']!r:.40} is not a model")
+    part = _split(arrays)
+    _check_params(run["params"], cls, part["model"])
+    counters = [run["seed"], *(v for k, v in meta["loop"].items()
+                               if type(v) is int and k != "kind")]
+    if any(not 0 <= v < _LIMIT for v in counters):
+        raise container.Refused("a step, epoch, position or seed out of range")
+    for st in (meta["loop"]["rng"], *meta["generators"]):
+        _check_generator(st)
+    opt = dict(meta["optim"])
+    scalars = opt.pop("scalars")
+    opt["state"] = [{**s, **part["optim"].get(str(i), {})} for i, s in enumerate(scalars)]
+    loop = {**meta["loop"], **part["loop"]}
+    loop["best_state"] = part["best"] if meta["has_best"] else None
+    hist = History(meta["history_meta"])
+    cols = meta["history_columns"]
+    if any(part["history"][c].ndim != 1 for c in cols):
+        raise container.Refused("a history column is not one-dimensional")
+    hist.columns = {c: part["history"][c].tolist() for c in cols}
+    hist._rows = max((len(c) for c in hist.columns.values()), default=0)
+    return {"run": run, "model": part["model"], "optim": opt, "loop": loop,
+            "history": hist, "generators": meta["generators"]}
+
+
+def _check_params(params: dict[str, Any], cls: Any, model_arrays: dict[str, np.ndarray]) -> None:
+    """The saved settings, as the CLI would check them, before any model or data is built: known
+    keys, the default's type, no negative numbers, and model sizes backed by the saved arrays
+    (`m: 10**8` would otherwise allocate 76 GiB)."""
+    for k, v in params.items():
+        if k not in cls.defaults:
+            raise container.Refused(f"meta.run.params has an unknown setting {k!r:.40}")
+        d = cls.defaults[k]
+        want = (type(d),) if d is not None else (int, float, str, bool, list)
+        if isinstance(d, float) or k in ("clip", "clip_norm", "n_updates", "n_s", "epochs",
+                                         "eval_every", "log_every"):
+            want = (int, float, type(None))
+        container.check_schema(v, want if not isinstance(d, list) else [int],
+                               f"meta.run.params.{k}")
+        nums = v if isinstance(v, list) else [v]
+        if any(isinstance(n, (int, float)) and not isinstance(n, bool)
+               and not 0 <= n < _LIMIT for n in nums):
+            raise container.Refused(f"meta.run.params.{k}={v!r:.40} is out of range")
+    if params.get("sample_length", 0) > MAX_SAMPLE:
+        raise container.Refused(f"meta.run.params.sample_length is over {MAX_SAMPLE}")
+    container.check_sizes({k: v for k, v in params.items() if k in ("m", "hidden", "channels")},
+                          model_arrays.values())
+
+
+def _check_generator(state: dict[str, Any]) -> None:
+    """A saved bit-generator state must be one NumPy accepts (checked on a throwaway one)."""
+    name = state.get("bit_generator")
+    if name not in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"):
+        raise container.Refused(f"a random generator state names {name!r:.40}")
+    try:
+        getattr(np.random, name)().state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as e:
+        raise container.Refused(f"a random generator state is malformed ({e})"[:200]) from None
 
 
 def _split(arrays: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Optimizers, gradient clipping and learning-rate schedules.
+"""Optimizers, gradient clipping and the course's learning-rate schedules (PyTorch-style
+schedulers that set an optimizer's rate are in lr_scheduler.py).
 
 Optimizers update `param.data` in place from `param.grad` (parameters without a gradient are
 skipped). As in PyTorch, `param_groups` is a list of dicts, each with its `params` and its own
@@ -20,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
-from .tensor import Tensor
+from .. import engine
+from ..tensor import Tensor
 
 
 class Optimizer:
@@ -88,10 +89,12 @@ class Optimizer:
             g["lr"] = float(value)
 
     def zero_grad(self) -> None:
+        engine.notify_write(f"{type(self).__name__}.zero_grad()")
         for p in self.params:
             p.grad = None
 
     def step(self) -> None:
+        engine.notify_write(f"{type(self).__name__}.step()")  # inside a jitted step: refused
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
@@ -124,6 +127,7 @@ class Optimizer:
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
         who = type(self).__name__
+        engine.notify_write(f"{who}.load_state_dict()")
         if d.get("type") != who:
             raise ValueError(f"state dict is for {d.get('type')}, not {who}")
         if len(d["state"]) != len(self.params):
@@ -195,26 +199,47 @@ class AdaGrad(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam with bias correction: m, v are running means of g and g^2; t counts steps."""
+    """Adam with bias correction: m, v are running means of g and g^2; t counts steps.
+
+    PyTorch's `betas=(beta1, beta2)` or the keywords beta1=, beta2= (the group keys are
+    "beta1" and "beta2"); weight_decay wd adds wd * theta to g first (L2, as PyTorch's Adam).
+    """
 
     def __init__(
         self,
         params: Iterable[Any],
         lr: float = 1e-3,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
+        beta1: float | None = None,
+        beta2: float | None = None,
         eps: float = 1e-8,
+        *,
+        betas: tuple[float, float] | None = None,
+        weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(params, lr, beta1=float(beta1), beta2=float(beta2), eps=float(eps))
+        if betas is not None:
+            if beta1 is not None or beta2 is not None:
+                raise ValueError("Adam: give betas=(beta1, beta2) or beta1=/beta2=, not both")
+            try:
+                beta1, beta2 = betas
+            except (TypeError, ValueError):
+                msg = f"Adam: betas must be a pair (beta1, beta2), got {betas!r}"
+                raise ValueError(msg) from None
+        beta1 = 0.9 if beta1 is None else beta1
+        beta2 = 0.999 if beta2 is None else beta2
+        super().__init__(params, lr, beta1=float(beta1), beta2=float(beta2), eps=float(eps),
+                         weight_decay=float(weight_decay))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         for name in ("beta1", "beta2"):
             if not 0.0 <= group[name] < 1.0:
                 raise ValueError(f"Adam: {name} must be in [0, 1), got {group[name]}")
+        _check_decay(group["weight_decay"], "Adam")
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         b1, b2 = group["beta1"], group["beta2"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p.data
         if "m" not in state:
             state["m"] = np.zeros_like(p.data)
             state["v"] = np.zeros_like(p.data)
@@ -230,7 +255,64 @@ class Adam(Optimizer):
         p.data -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"])
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": AdaGrad, "adam": Adam}
+class RMSprop(Optimizer):
+    """PyTorch's RMSprop: v = alpha v + (1 - alpha) g^2; theta -= lr g / (sqrt(v) + eps).
+
+    centered: sqrt(v - gbar^2) with gbar the running mean of g; momentum mu: b = mu b +
+    g / (sqrt(v) + eps), theta -= lr b; weight_decay wd adds wd * theta to g first.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
+        super().__init__(params, lr, alpha=float(alpha), eps=float(eps),
+                         weight_decay=float(weight_decay), momentum=float(momentum),
+                         centered=bool(centered))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        if not 0.0 <= group["alpha"] <= 1.0:
+            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']}")
+        if not 0.0 <= group["momentum"] < 1.0:
+            raise ValueError(f"RMSprop: momentum must be in [0, 1), got {group['momentum']}")
+        _check_decay(group["weight_decay"], "RMSprop")
+
+    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        a = group["alpha"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p.data
+        v = state.get("v")
+        if v is None:
+            v = state["v"] = np.zeros_like(p.data)
+        v *= a
+        v += (1 - a) * g * g
+        if group["centered"]:
+            gbar = state.get("gbar")
+            if gbar is None:
+                gbar = state["gbar"] = np.zeros_like(p.data)
+            gbar *= a
+            gbar += (1 - a) * g
+            avg = np.sqrt(v - gbar * gbar) + group["eps"]
+        else:
+            avg = np.sqrt(v) + group["eps"]
+        if group["momentum"]:
+            b = state.get("b")
+            if b is None:
+                b = state["b"] = np.zeros_like(p.data)
+            b *= group["momentum"]
+            b += g / avg
+            p.data -= group["lr"] * b
+        else:
+            p.data -= group["lr"] * g / avg
+
+
+def _check_decay(wd: float, who: str) -> None:
+    if not (math.isfinite(wd) and wd >= 0):
+        raise ValueError(f"{who}: weight_decay must be a finite number >= 0, got {wd}")
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": AdaGrad, "adam": Adam,
+                                          "rmsprop": RMSprop}
 
 
 # ---- gradient clipping -------------------------------------------------------------------
@@ -238,6 +320,7 @@ def clip_grad_value_(params: Iterable[Tensor], clip: float) -> None:
     """Clip every gradient entry to [-clip, clip] in place (the char-RNN's clip to [-5, 5])."""
     if not clip > 0:
         raise ValueError(f"clip_grad_value_: clip must be > 0, got {clip}")
+    engine.notify_write("clip_grad_value_()")
     for p in params:
         if p.grad is not None:
             np.clip(p.grad, -clip, clip, out=p.grad)
@@ -251,6 +334,7 @@ def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
     """
     if not max_norm > 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be > 0, got {max_norm}")
+    engine.notify_write("clip_grad_norm_()")
     grads = [p.grad for p in params if p.grad is not None]
     total = math.sqrt(sum(float(np.vdot(g, g).real) for g in grads))
     if math.isfinite(total) and total > max_norm:

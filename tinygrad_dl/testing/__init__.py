@@ -15,6 +15,10 @@ log/sqrt of <= 0, division near 0), so finite differences measure the true deriv
 Values are never rejected: they are *pushed* out of the excluded zones, so hypothesis never
 filters and every example counts. `check_float32` checks that float32 stays float32 and agrees
 with the float64 gradient. Needs hypothesis (`pip install "tinygrad_dl[testing]"`).
+
+Edge cases (empty arrays, one element, ties, +-inf, NaN, out-of-domain arguments) of every
+public op are one table, `tinygrad_dl.testing.edges.EDGES`, checked against NumPy and PyTorch
+by `check_edge`; add rows for your own ops there (see that module).
 """
 
 from __future__ import annotations
@@ -237,3 +241,7 @@ def check_float32(
                 f"largest entry) > {tol:.0e} at {tuple(int(j) for j in k)}: float32 {a[k]!r}, "
                 f"float64 {b[k]!r}"
             )
+
+
+# the edge-case table of every public op (tinygrad_dl.testing.edges; rows in edge_table)
+from . import edge_table  # noqa: E402, F401  (its rows fill edges.EDGES)

@@ -1,7 +1,8 @@
-"""Layers with PyTorch's conventions: Module, Linear, BatchNorm1d, Dropout, ReLU, Sequential,
-CrossEntropyLoss, Conv2d, MaxPool2d, Flatten.
+"""Module and the layers with PyTorch's conventions: Parameter, Linear, BatchNorm1d, Dropout,
+ReLU, Sequential, CrossEntropyLoss, Conv2d, MaxPool2d, AvgPool2d, Flatten.
 
-Rows are samples: a Linear maps X (n, d_in) to X @ W + b with W of shape (d_in, d_out).
+Rows are samples: a Linear maps X (n, d_in) to X W^T + b with W of shape (d_out, d_in), PyTorch's
+layout and the course's W (K x d).
 A Module finds its parameters (Tensors with requires_grad), buffers (ndarrays registered with
 `register_buffer`) and children (Modules) from its attributes, in assignment order; qualified
 names look like "layers.0.W". Calling a module runs `forward` inside a name scope (its
@@ -15,14 +16,38 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
-from .engine import name_scope
-from .functional import batch_norm, conv2d, cross_entropy, max_pool2d
-from .ops import Dropout as DropoutOp
-from .tensor import Tensor
+from .. import engine
+from ..device import check_device, device
+from ..engine import name_scope
+from ..functional import _pair, avg_pool2d, batch_norm, conv2d, cross_entropy, max_pool2d
+from ..ops import Dropout as DropoutOp
+from ..ops import Linear as LinearOp
+from ..random import as_rng, normal, uniform
+from ..tensor import Tensor
 
-INITS = ("he", "xavier", "gaussian")
+INITS = ("pytorch", "he", "xavier", "gaussian")
 REDUCTIONS = ("mean", "sum", "none")
+
+
+class _ParameterType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.is_leaf and obj.requires_grad
+
+
+class Parameter(metaclass=_ParameterType):
+    """PyTorch's `nn.Parameter(tensor)`: a leaf Tensor that requires grad, sharing the given
+    tensor's array. A Module lists every such Tensor assigned to it as a parameter, so this is
+    a plain Tensor; `isinstance(t, nn.Parameter)` is True for any leaf that requires grad."""
+
+    def __new__(cls, data: Any = None, requires_grad: bool = True) -> Tensor:  # type: ignore[misc]
+        if not requires_grad:
+            raise ValueError("Parameter(..., requires_grad=False): a Module lists only tensors "
+                             "that require grad as parameters, so this one would not be in "
+                             "parameters() nor state_dict(); keep a constant with "
+                             "self.register_buffer(name, array)")
+        if data is None:
+            data = np.zeros(0)
+        return Tensor(data.data if isinstance(data, Tensor) else data, requires_grad=True)
 
 
 class Module:
@@ -37,6 +62,7 @@ class Module:
         d["_modules"] = {}  # name -> Module
         d["_scope"] = type(self).__name__  # the name_scope forward runs in
         d["training"] = True
+        d["_version"] = 0  # bumped by every attribute assignment: jit's replay guard
 
     # ---- registration: plain attributes, remembered by name ------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -45,6 +71,7 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
+        d["_version"] += 1  # model.W = ..., model.lam = ...: a recorded step is out of date
         if isinstance(getattr(type(self), name, None), property):
             object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides
             return
@@ -68,6 +95,7 @@ class Module:
 
     def __delattr__(self, name: str) -> None:
         d = self.__dict__
+        d["_version"] += 1
         for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
             registry.pop(name, None)
         object.__delattr__(self, name)
@@ -86,6 +114,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        engine.notify_module(self)  # a jit recording guards this module's state at replay
         if self._scope is None:  # a transparent container (Sequential under a parent)
             return self.forward(*args, **kwargs)
         with name_scope(self._scope):
@@ -136,10 +165,81 @@ class Module:
     def num_parameters(self) -> int:
         return sum(p.data.size for p in self.parameters())
 
+    def register_parameter(self, name: str, param: Tensor | None) -> None:
+        if param is not None and not (isinstance(param, Tensor) and param.requires_grad):
+            raise TypeError(f"register_parameter({name!r}): expected a Tensor that requires "
+                            f"grad (nn.Parameter(...)), got {type(param).__name__}")
+        self.__setattr__(name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        self.__setattr__(name, module)
+
+    def apply(self, fn: Any) -> Module:
+        """fn(m) for every child module, then for this one (PyTorch's order); returns self."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
     # ---- state ---------------------------------------------------------------------------
-    def zero_grad(self) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (`.grad` is None, as PyTorch's default)."""
+        engine.notify_write(f"{type(self).__name__}.zero_grad()")
         for p in self.parameters():
-            p.grad = None
+            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.grad)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze every parameter; they stay this module's parameters."""
+        for p in self.parameters():
+            p.requires_grad = bool(requires_grad)
+        return self
+
+    # ---- where and in what dtype (PyTorch's Module.to) ------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """`to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`: the device must be the
+        CPU (the only one); a float dtype casts every float parameter and buffer in place."""
+        who = f"{type(self).__name__}.to()"
+        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"{who}: unexpected argument(s) {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, device) or (isinstance(a, str) and _is_device(a)):
+                dev = a
+            else:
+                dtype = a
+        check_device(dev, who)
+        if dtype is not None:
+            self._cast(np.dtype(dtype), who)
+        return self
+
+    def _cast(self, dtype: np.dtype, who: str) -> None:
+        engine.notify_write(who)  # inside a jitted step: not replayable
+        if dtype.kind != "f":
+            raise TypeError(f"{who}: only a floating-point dtype can hold parameters, got {dtype}")
+        for _, p in self.named_parameters():
+            if p.data.dtype != dtype:
+                p.data = p.data.astype(dtype)
+                p.grad = None if p.grad is None else p.grad.astype(dtype)
+        for m in self.modules():
+            for name, b in list(m._buffers.items()):
+                if b.dtype.kind == "f" and b.dtype != dtype:
+                    m.register_buffer(name, b.astype(dtype))
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Module:
+        check_device("cuda", f"{type(self).__name__}.cuda()")
+        return self
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode here and in every child (BatchNorm, Dropout behave differently)."""
@@ -164,6 +264,7 @@ class Module:
         strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
         returned as (missing, unexpected). A shape mismatch always raises ValueError.
         """
+        engine.notify_write(f"{type(self).__name__}.load_state_dict()")
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
         targets.update(self.named_buffers())
@@ -179,9 +280,12 @@ class Module:
                 continue
             src = np.asarray(state[name])
             if src.shape != dst.shape:
+                hint = ("; a Linear weight saved when W was (in, out)? Linear.W is (out, in) "
+                        "now: pass its .T" if src.ndim == 2 and src.shape == dst.shape[::-1]
+                        else "")
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {name!r} has shape {src.shape} in "
-                    f"the state dict but {dst.shape} in the model"
+                    f"the state dict but {dst.shape} in the model{hint}"
                 )
             if name in params:  # a live graph that saved the old values keeps its own copy
                 dst = engine.writable(params[name], f"{type(self).__name__}.load_state_dict()")
@@ -204,7 +308,7 @@ class Module:
 
 
 def init_std(init: str, d_in: int, std: float = 0.01) -> float:
-    """The standard deviation of a weight init: He sqrt(2/d_in) (ReLU nets), Xavier
+    """The standard deviation of a Gaussian weight init: He sqrt(2/d_in) (ReLU nets), Xavier
     sqrt(1/d_in) (the course's 1/sqrt(d_in)), or a fixed Gaussian `std`."""
     if init == "he":
         return float(np.sqrt(2.0 / d_in))
@@ -215,31 +319,60 @@ def init_std(init: str, d_in: int, std: float = 0.01) -> float:
     raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
 
 
-class Linear(Module):
-    """y = x @ W + b, W (d_in, d_out) ~ N(0, std^2) with std from `init`, b = 0.
+def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng: Any,
+                 dtype: Any, bias: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """(weight, bias) of a layer. "pytorch" (PyTorch's default): both ~ U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)), weight drawn first; the Gaussian inits: weight ~ N(0, std^2) (init_std),
+    bias 0. Drawn from `rng`, or the default generator (tinygrad_dl.random) when None."""
+    n_out = shape[0]
+    if init == "pytorch":
+        bound = 1.0 / np.sqrt(fan_in) if fan_in > 0 else 0.0
+        w = uniform(shape, -bound, bound, dtype, rng, "init")
+        return w, (uniform((n_out,), -bound, bound, dtype, rng, "init") if bias else None)
+    s = init_std(init, fan_in, std)
+    # drawn as (in, out) and transposed: a seed gives the same weights as when W was (in, out)
+    w = normal(shape[::-1], np.float64, rng, "init").T * s
+    return np.ascontiguousarray(w, dtype=dtype), (np.zeros(n_out, dtype=dtype) if bias else None)
 
-    `weight` and `bias` (PyTorch's names) are the very same Tensors as `W` and `b` (the
-    course's names), not copies; parameters and state_dict list them once, as W and b.
-    Note the layout: W is (d_in, d_out) because rows are samples, the transpose of PyTorch's.
+
+class Linear(Module):
+    """y = x W^T + b for rows x: W (out_features, in_features), PyTorch's layout and the
+    course's W (K x d); b (out_features,).
+
+    PyTorch's signature, `Linear(in_features, out_features, bias=True, device=None,
+    dtype=None)`, plus the course's keywords: `init` ("pytorch": U(+-1/sqrt(in)) for W and b,
+    PyTorch's default; "he", "xavier", "gaussian": W ~ N(0, std^2), b = 0) and `rng` (else the
+    default generator). `weight` and `bias` (PyTorch's names) are the very same Tensors as `W`
+    and `b` (the course's names), not copies; parameters and state_dict list them once, as W
+    and b. dtype defaults to float64, the package's default.
     """
 
     def __init__(
         self,
-        d_in: int,
-        d_out: int,
-        init: str = "he",
-        std: float = 0.01,
-        rng: np.random.Generator | None = None,
-        dtype: Any = np.float64,
+        in_features: int,
+        out_features: int,
         bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        init: str = "pytorch",
+        std: float = 0.01,
+        rng: Any = None,
     ) -> None:
         super().__init__()
-        rng = np.random.default_rng() if rng is None else rng
-        s = init_std(init, d_in, std)
+        check_device(device, "Linear")
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"Linear: bias must be True or False, got {bias!r} (the third "
+                            "argument is bias, as in PyTorch; give init= by keyword)")
+        dtype = np.float64 if dtype is None else dtype
+        d_in, d_out = int(in_features), int(out_features)
         self.d_in, self.d_out, self.init = d_in, d_out, init
-        w = rng.standard_normal((d_in, d_out)) * s
-        self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
-        self.b = Tensor(np.zeros(d_out, dtype=dtype), requires_grad=True) if bias else None
+        w, b = init_weights(init, (d_out, d_in), d_in, std, rng, dtype, bool(bias))
+        self.W = Tensor(w, requires_grad=True)
+        self.b = None if b is None else Tensor(b, requires_grad=True)
+
+    in_features = property(lambda self: self.d_in)
+    out_features = property(lambda self: self.d_out)
 
     # properties, not attributes: the Module registry would list a second name per tensor
     @property
@@ -259,11 +392,15 @@ class Linear(Module):
         self.b = value
 
     def forward(self, x: Tensor) -> Tensor:
-        out = x @ self.W
-        return out if self.b is None else out + self.b
+        # one op (ops.fused.Linear): dW = G^T X comes out in W's own layout
+        if self.b is None:
+            return LinearOp.apply(x, self.W)
+        return LinearOp.apply(x, self.W, self.b)
 
     def extra_repr(self) -> str:
-        return f"{self.d_in}, {self.d_out}, init={self.init!r}, bias={self.b is not None}"
+        init = "" if self.init == "pytorch" else f", init={self.init!r}"
+        return (f"in_features={self.d_in}, out_features={self.d_out}, "
+                f"bias={self.b is not None}{init}")
 
 
 class BatchNorm1d(Module):
@@ -277,9 +414,11 @@ class BatchNorm1d(Module):
     """
 
     def __init__(
-        self, d: int, alpha: float = 0.9, eps: float = 1e-8, dtype: Any = np.float64
+        self, d: int, alpha: float = 0.9, eps: float = 1e-8, dtype: Any = np.float64,
+        device: Any = None,
     ) -> None:
         super().__init__()
+        check_device(device, "BatchNorm1d")
         if not 0.0 <= alpha < 1.0:
             raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}")
         self.d, self.alpha, self.eps = d, alpha, eps
@@ -326,12 +465,16 @@ class Dropout(Module):
     mask (for gradient checks), `fix_mask(None)` goes back to random masks.
     """
 
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, rng: Any = None) -> None:
         super().__init__()
+        if isinstance(rng, (bool, np.bool_)):
+            raise TypeError("Dropout: the second argument is rng here; PyTorch's inplace= is not "
+                            "supported (dropout makes a new tensor)")
         if not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
         self.p = p
-        self.rng = np.random.default_rng() if rng is None else rng
+        # the given generator, or the default generator's (reseeded in place by manual_seed)
+        self.rng = as_rng(rng, "Dropout")
         self.mask: np.ndarray | None = None
         self.fixed_keep: np.ndarray | None = None
 
@@ -418,57 +561,128 @@ class CrossEntropyLoss(Module):
 
 # ---- convolutional layers (NCHW, as PyTorch) ---------------------------------------------------
 class Conv2d(Module):
-    """y = conv2d(x, W, b) for x (N, C_in, H, W): W (C_out, C_in, k, k) ~ N(0, std^2) with std
-    from `init` over the fan-in C_in * k * k, b = 0 (see functional.conv2d)."""
+    """y = conv2d(x, W, b, stride, padding, dilation, groups) for x (N, C_in, H, W), PyTorch's
+    argument order: W (C_out, C_in / groups, KH, KW) ~ N(0, std^2) with std from `init` over
+    the fan-in C_in / groups * KH * KW, b = 0. kernel_size, stride and dilation: an int or
+    (rows, columns); padding as functional.conv2d. `weight` and `bias` are PyTorch's names for
+    W and b (the same Tensors)."""
 
     def __init__(
         self,
-        c_in: int,
-        c_out: int,
-        kernel: int,
-        stride: int = 1,
-        padding: int = 0,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        *,
         init: str = "he",
         std: float = 0.01,
         rng: np.random.Generator | None = None,
         dtype: Any = np.float64,
-        bias: bool = True,
+        device: Any = None,
     ) -> None:
         super().__init__()
-        rng = np.random.default_rng() if rng is None else rng
-        s = init_std(init, c_in * kernel * kernel, std)
-        self.c_in, self.c_out, self.kernel = c_in, c_out, kernel
+        kh, kw = _pair("Conv2d: kernel_size", kernel_size)
+        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(n, (int, np.integer)) or n < 1 or n % groups:
+                raise ValueError(f"Conv2d: {name} must be a positive multiple of groups="
+                                 f"{groups}, got {n!r}")
+        check_device(device, "Conv2d")
+        rng = as_rng(rng, "Conv2d")  # the given generator, else the default one
+        s = init_std(init, in_channels // groups * kh * kw, std)
+        self.c_in, self.c_out, self.kernel = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.init = stride, padding, init
-        w = rng.standard_normal((c_out, c_in, kernel, kernel)) * s
+        self.dilation, self.groups = dilation, groups
+        w = rng.standard_normal((out_channels, in_channels // groups, kh, kw)) * s
         self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
-        self.b = Tensor(np.zeros(c_out, dtype=dtype), requires_grad=True) if bias else None
+        self.b = Tensor(np.zeros(out_channels, dtype=dtype), requires_grad=True) if bias else None
+
+    # PyTorch's names, as Linear's (properties: the registry lists each tensor once)
+    @property
+    def weight(self) -> Tensor:
+        return self.W
+
+    @weight.setter
+    def weight(self, value: Tensor) -> None:
+        self.W = value
+
+    @property
+    def bias(self) -> Tensor | None:
+        return self.b
+
+    @bias.setter
+    def bias(self, value: Tensor | None) -> None:
+        self.b = value
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv2d(x, self.W, self.b, stride=self.stride, padding=self.padding)
+        return conv2d(x, self.W, self.b, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        return (f"{self.c_in}, {self.c_out}, kernel={self.kernel}, stride={self.stride}, "
-                f"padding={self.padding}, bias={self.b is not None}")
+        kh, kw = self.kernel
+        extra = "".join(f", {k}={v}" for k, v, default in (
+            ("dilation", self.dilation, 1), ("groups", self.groups, 1)) if v != default)
+        return (f"{self.c_in}, {self.c_out}, kernel={kh if kh == kw else (kh, kw)}, "
+                f"stride={self.stride}, padding={self.padding}{extra}, bias={self.b is not None}")
 
 
-class MaxPool2d(Module):
-    """Max over kernel x kernel windows every `stride` (default kernel) pixels, NCHW, after
-    padding each side with `padding` pixels of -inf (at most kernel // 2, as in PyTorch)."""
+class _Pool2d(Module):
+    """kernel (PyTorch's kernel_size) and stride: an int or (rows, columns); stride None is the
+    kernel; padding per axis at most half the kernel (see functional.max_pool2d)."""
 
-    def __init__(self, kernel: int = 2, stride: int | None = None, padding: int = 0) -> None:
+    pool = staticmethod(max_pool2d)
+
+    def __init__(self, kernel: Any = None, stride: Any = None, padding: Any = 0, *,
+                 kernel_size: Any = None) -> None:
         super().__init__()
-        self.kernel, self.stride, self.padding = kernel, stride, padding
+        if kernel_size is not None:
+            if kernel is not None:
+                raise ValueError(f"{type(self).__name__}: give kernel or kernel_size, not both")
+            kernel = kernel_size
+        self.kernel = 2 if kernel is None else kernel
+        self.stride, self.padding = stride, padding
 
     def forward(self, x: Tensor) -> Tensor:
-        return max_pool2d(x, self.kernel, self.stride, self.padding)
+        return self.pool(x, self.kernel, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         pad = f", padding={self.padding}" if self.padding else ""
         return f"kernel={self.kernel}, stride={self.stride or self.kernel}{pad}"
 
 
+class MaxPool2d(_Pool2d):
+    """Max over kernel windows every `stride` (default kernel) pixels, NCHW, after padding each
+    side with `padding` pixels of -inf (at most half the kernel, as in PyTorch)."""
+
+
+class AvgPool2d(_Pool2d):
+    """Mean over kernel windows every `stride` (default kernel) pixels, NCHW, after padding
+    each side with `padding` zeros that count in the mean (PyTorch's count_include_pad)."""
+
+    pool = staticmethod(avg_pool2d)
+
+
 class Flatten(Module):
-    """(N, ...) -> (N, prod(...)): the bridge from conv feature maps to a Linear."""
+    """Axes start_dim..end_dim merged into one (PyTorch's Flatten): by default (N, ...) ->
+    (N, prod(...)), the bridge from conv feature maps to a Linear; Flatten(0, 1) turns an
+    (n, 1) prediction into (n,)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.reshape(x.shape[0], -1)
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+def _is_device(s: str) -> bool:
+    try:
+        device(s)
+    except ValueError:
+        return False
+    return True

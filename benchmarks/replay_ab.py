@@ -1,0 +1,219 @@
+"""Before/after timing of the replayed (jit) rows of `tinygrad-dl bench`, both trees in ONE process.
+
+On a shared machine the same code's bench row moves by 10-30% from run to run, so two whole
+bench runs cannot tell a 5% change. This script loads two versions of the package side by side
+(copies of `tinygrad_dl` and `models` renamed to `tg_a` and `tg_b`), builds the bench's replayed
+workloads (same sizes as `tinygrad-dl bench`: a 10,000 x 3072 epoch in batches of 100, the
+char-RNN's 200 updates of T=25, m=100, the tiny `x*y` step) for each, and times A, B and hand
+NumPy interleaved repeat by repeat (CPU clock, one BLAS thread), reporting the best of the
+repeats and B/A per row.
+
+    python benchmarks/replay_ab.py --a main              # main against this working tree
+    python benchmarks/replay_ab.py --a de18439 --b HEAD --rows tiny,rnn --repeats 30
+
+Run it a few times and read the medians: a single run still has a few percent of noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+N, D, K, BATCH, LAM, LR = 10_000, 3072, 10, 100, 0.005, 0.01
+
+
+def build(rev: str | None, name: str, into: Path) -> None:
+    """Copy tinygrad_dl and models of `rev` (None: the working tree) as package `name`."""
+    src = into / f"src_{name}"
+    src.mkdir()
+    if rev is None:
+        for part in ("tinygrad_dl", "models"):
+            shutil.copytree(ROOT / part, src / part, ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        tar = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "tinygrad_dl", "models"],
+                             check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(src)], input=tar, check=True)
+    pkg = into / name
+    shutil.copytree(src / "tinygrad_dl", pkg)
+    shutil.copytree(src / "models", pkg / "models")
+    for f in pkg.rglob("*.py"):
+        f.write_text(f.read_text().replace("tinygrad_dl", name))
+
+
+def best(fns: dict[str, Any], repeats: int) -> dict[str, float]:
+    for f in fns.values():
+        f()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, f in fns.items():
+            gc.collect()
+            t0 = time.thread_time()
+            f()
+            times[k].append(time.thread_time() - t0)
+    return {k: min(v) for k, v in times.items()}
+
+
+def classifier_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((N, D)).astype(dtype), rng.integers(0, K, N)
+
+    def model(v: str, name: str) -> Any:
+        M, r = pk[v].models, np.random.default_rng(0)
+        if name == "one-layer":
+            return M.OneLayer(D, K, lam=LAM, rng=r, dtype=dtype)
+        if name == "two-layer (m=50)":
+            return M.TwoLayer(D, 50, K, lam=LAM, rng=r, dtype=dtype)
+        hidden = [50, 50] if name == "k-layer [50, 50] BN" else [50, 30, 20, 20, 10, 10, 10, 10]
+        return M.KLayer(D, hidden, K, lam=LAM, rng=r, dtype=dtype)
+
+    def replayed(v: str, m: Any) -> Any:
+        params = m.parameters()
+
+        @pk[v].jit.jit
+        def step(Xb: np.ndarray, yb: np.ndarray) -> None:
+            m.loss(Xb, yb).backward()
+
+        def epoch() -> None:
+            for i in range(N // BATCH):
+                for p in params:
+                    p.grad = None
+                step(X[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH])
+                for p in params:
+                    p.data -= LR * p.grad
+        return epoch
+
+    def hand(m: Any) -> Any:
+        named = m.named_parameters()
+
+        def epoch() -> None:
+            for i in range(N // BATCH):
+                g = m.hand_gradients(X[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH])
+                for name, p in named:
+                    p.data -= LR * g[name]
+        return epoch
+
+    out = {}
+    for name in ("one-layer", "two-layer (m=50)", "k-layer [50, 50] BN", "k-layer 9 layers BN"):
+        fns = {v: replayed(v, model(v, name)) for v in pk}
+        fns["hand"] = hand(model("a", name))
+        out[f"{name} replayed"] = best(fns, repeats)
+    return out
+
+
+def rnn_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
+    n, m, vocab, T = 200, 100, 80, 25
+    seqs = np.random.default_rng(0).integers(0, vocab, (n, T + 1))
+
+    def replayed(v: str, fused: bool) -> Any:
+        model = pk[v].models.CharRNN(vocab, m=m, rng=np.random.default_rng(0), dtype=dtype,
+                                     fused=fused)
+        params = model.parameters()
+
+        @pk[v].jit.jit
+        def step(X: np.ndarray, Y: np.ndarray, h0: np.ndarray) -> Any:
+            J = model.loss(X, Y, h0)
+            J.backward()
+            return J
+
+        def run() -> None:
+            h = np.zeros(m, dtype=dtype)
+            for i in range(n):
+                for p in params:
+                    p.grad = None
+                step(seqs[i, :-1], seqs[i, 1:], h)
+                for p in params:
+                    p.data -= LR * p.grad
+                h = model.h_last
+        return run
+
+    ref = pk["a"].models.CharRNN(vocab, m=m, rng=np.random.default_rng(0), dtype=dtype)
+    named = ref.named_parameters()
+
+    def hand() -> None:
+        h = None
+        for i in range(n):
+            g = ref.hand_gradients(seqs[i, :-1], seqs[i, 1:], h)
+            for name, p in named:
+                p.data -= LR * g[name]
+            h = ref.h_last
+
+    out = {}
+    for fused in (False, True):
+        fns = {v: replayed(v, fused) for v in pk}
+        fns["hand"] = hand
+        out[f"char-RNN {'fused rnn op' if fused else 'graph'} replayed"] = best(fns, repeats)
+    return out
+
+
+def tiny_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
+    k = 5000
+    fns = {}
+    for v in pk:
+        T = pk[v].Tensor
+        x = T(np.ones(4, dtype=dtype), requires_grad=True)
+        w = T(np.ones(4, dtype=dtype), requires_grad=True)
+        g = np.ones(4, dtype=dtype)
+
+        def make(x: Any = x, w: Any = w, g: np.ndarray = g, v: str = v) -> Any:
+            @pk[v].jit.jit
+            def step(g: np.ndarray) -> None:
+                (x * w).backward(g)
+
+            def run() -> None:
+                for _ in range(k):
+                    x.grad = w.grad = None
+                    step(g)
+            return run
+        fns[v] = make()
+    a = np.ones(4, dtype=dtype)
+
+    def hand() -> None:
+        for _ in range(k):
+            a * a, a * a, a * a  # noqa: B018 - the three multiplies of x*y fwd+bwd
+    fns["hand"] = hand
+    return {"tiny op x*y fwd+bwd replayed": best(fns, repeats)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--a", default="main", help="git revision A (before)")
+    ap.add_argument("--b", default=None, help="git revision B (after; default the working tree)")
+    ap.add_argument("--rows", default="tiny,rnn,cls", help="tiny, rnn, cls (comma-separated)")
+    ap.add_argument("--dtypes", default="float64,float32")
+    ap.add_argument("--repeats", type=int, default=15)
+    args = ap.parse_args()
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        build(args.a, "tg_a", Path(tmp))
+        build(args.b, "tg_b", Path(tmp))
+        sys.path.insert(0, tmp)
+        pk = {}
+        for v in ("a", "b"):
+            pk[v] = importlib.import_module(f"tg_{v}")
+            importlib.import_module(f"tg_{v}.jit")
+            importlib.import_module(f"tg_{v}.models")
+        kinds = {"tiny": tiny_rows, "rnn": rnn_rows, "cls": classifier_rows}
+        print(f"A = {args.a}, B = {args.b or 'working tree'}; best of {args.repeats}, CPU time")
+        for dtype in args.dtypes.split(","):
+            for kind in args.rows.split(","):
+                for row, t in kinds[kind](pk, dtype, args.repeats).items():
+                    print(f"{row:40s} {dtype}  A {t['a']:.4g} s  B {t['b']:.4g} s  "
+                          f"B/A {t['b'] / t['a']:.3f}  A/hand {t['a'] / t['hand']:.2f}  "
+                          f"B/hand {t['b'] / t['hand']:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Values handed to Python: Tensor.__format__ / __array__ (PyTorch's and NumPy's habits), the
+engine's read hook every such method goes through, watched NumPy arguments, and what jit
+cannot see (the documented limits, pinned down so the docs stay true)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from tinygrad_dl import Tensor, engine, nn
+from tinygrad_dl.jit import jit
+from tinygrad_dl.jit.watch import Watched, watch
+
+
+# ---- __format__ and __array__ ----------------------------------------------------------------
+def test_format_of_a_one_element_tensor_is_its_value():
+    loss = Tensor(np.float64(0.123456))
+    assert f"{loss:.4f}" == "0.1235"
+    assert f"{Tensor([2.5]):>6.1f}" == "   2.5"
+    assert f"{Tensor(np.int64(7)):03d}" == "007"
+    assert f"{loss}" == repr(loss)  # no spec: the repr, as str()
+
+
+def test_format_spec_on_many_elements_is_one_clear_error():
+    with pytest.raises(TypeError, match=r"format spec '\.2f' for a tensor of shape \(3,\)"):
+        f"{Tensor([1.0, 2.0, 3.0]):.2f}"
+
+
+def test_asarray_of_a_tensor_gives_its_values():
+    t = Tensor(np.arange(3.0))
+    assert np.asarray(t) is t.data
+    a = np.array(t, dtype=np.float32)
+    assert a.dtype == np.float32 and np.array_equal(a, [0, 1, 2])
+    c = np.array(t)
+    assert c is not t.data and np.array_equal(c, t.data)
+    assert np.asarray([t, t]).shape == (2, 3)
+
+
+def test_tensor_of_an_ndarray_subclass_holds_a_plain_view():
+    m = np.arange(4.0).reshape(2, 2).view(np.matrix)
+    t = Tensor(m)
+    assert type(t.data) is np.ndarray and np.shares_memory(t.data, m)
+    assert np.array_equal((t * t).data, [[0, 1], [4, 9]])  # elementwise, not matrix *
+    with pytest.raises(TypeError, match="masked array"):
+        Tensor(np.ma.masked_array([1.0, 2.0], mask=[0, 1]))
+
+
+# ---- the read hook ---------------------------------------------------------------------------
+class Recorder:
+    def __init__(self):
+        self.reads, self.writes, self.literals = [], [], []
+
+    def on_read(self, t, how):
+        self.reads.append(how)
+
+    def on_write(self, who):
+        self.writes.append(who)
+
+    def on_literal(self, a):
+        self.literals.append(id(a))
+
+    def on_module(self, m):
+        pass
+
+    def on_apply(self, *a):
+        pass
+
+    def on_backward(self, *a):
+        pass
+
+
+@pytest.fixture
+def recorder():
+    r = Recorder()
+    engine._state.recorder = r
+    yield r
+    engine._state.recorder = None
+
+
+def test_every_value_handed_to_python_is_reported(recorder):
+    t, i = Tensor(np.array([1.5])), Tensor(np.array(1))
+    float(t), int(t), bool(t), t.item(), t.tolist(), t.numpy(), np.asarray(t)
+    f"{t:.1f}", repr(t), [0, 1][i]
+    assert recorder.reads == ["float()", "int()", "bool()", ".item()", ".tolist()", ".numpy()",
+                              "np.asarray()", "formatting", "repr()", "index()"]
+
+
+def test_shapes_and_library_reads_are_not_reported(recorder):
+    t = Tensor(np.ones((2, 3)), requires_grad=True)
+    t.shape, t.ndim, t.size, t.dtype, len(t)
+    (t * 2).sum().backward()
+    assert recorder.reads == []
+    assert recorder.writes == []
+
+
+def test_writers_report(recorder):
+    from tinygrad_dl.optim import SGD, clip_grad_norm_, clip_grad_value_
+
+    lin = nn.Linear(2, 2, rng=np.random.default_rng(0))
+    opt = SGD(lin.parameters(), lr=0.1)
+    opt.zero_grad(), lin.zero_grad(), lin.W.zero_grad()
+    clip_grad_value_(lin.parameters(), 1.0), clip_grad_norm_(lin.parameters(), 1.0)
+    opt.step(), lin.load_state_dict(lin.state_dict()), opt.load_state_dict(opt.state_dict())
+    assert recorder.writes == ["SGD.zero_grad()", "Linear.zero_grad()", "Tensor.zero_grad()",
+                               "clip_grad_value_()", "clip_grad_norm_()", "SGD.step()",
+                               "Linear.load_state_dict()", "SGD.load_state_dict()"]
+
+
+def test_literals_are_marked_and_data_is_not(recorder):
+    x = Tensor(np.ones(3))
+    assert id((x * 2.0).data) not in recorder.literals  # an op's output is not a literal
+    n = len(recorder.literals)
+    Tensor([1.0, 2.0]), Tensor(3), Tensor.zeros(2), Tensor.ones(2)
+    assert len(recorder.literals) == n + 4
+    Tensor(np.ones(3)), Tensor([np.float64(1.0)]), x * np.float64(2.0)  # NumPy values: not
+    assert len(recorder.literals) == n + 4
+
+
+def test_hooks_do_nothing_when_nothing_records():
+    assert engine._state.recorder is None and not engine.recording()
+    t = Tensor(np.array([2.0]))
+    assert float(t) == 2.0 and f"{t:.0f}" == "2"
+    a = np.ones(2)
+    assert engine.literal(a) is a
+
+
+def test_module_version_counts_attribute_assignments():
+    lin = nn.Linear(2, 2, rng=np.random.default_rng(0))
+    v = lin._version
+    lin.W = Tensor(np.ones((2, 2)), requires_grad=True)
+    lin.note = "x"
+    del lin.note
+    assert lin._version == v + 3
+    lin.eval(), lin.train()  # the mode is guarded by value, not by version
+    assert lin._version == v + 3
+
+
+# ---- watched arrays --------------------------------------------------------------------------
+def test_watched_arrays_compute_like_plain_ones_and_report_reads(recorder):
+    a = np.arange(6.0).reshape(2, 3)
+    w = watch(a)
+    assert np.shares_memory(w, a) and w.shape == a.shape
+    derived = [w.mean(), w[:, 0] > 0, np.isfinite(w).all(), w.argmax(), w[0, 0], w.std(),
+               np.where(w > 1, 2.0, 1.0), w @ np.ones(3)]
+    assert all(type(d) is Watched for d in derived)
+    assert float(w.mean()) == a.mean() and recorder.reads == [
+        "float() of an array computed from a step argument"]
+    bool(np.isfinite(w).all()), int((w[:, 0] > 0).sum()), w.tolist(), f"{w[0, 0]:.1f}"
+    int(np.count_nonzero(w)), np.allclose(w, a)  # a NumPy int stays watched until int()
+    assert len(recorder.reads) == 7
+    np.shape(w), len(w), w.ndim  # shapes: not reads
+    assert len(recorder.reads) == 7
+
+
+def test_watched_arrays_outside_a_recording_are_plain():
+    w = watch(np.arange(3.0))
+    assert bool(w.sum() > 0) and float(w[1]) == 1.0 and w.tolist() == [0.0, 1.0, 2.0]
+
+
+# ---- what jit cannot see (docs/incoming/trust-replay.md, "What jit cannot see") --------------
+def replayed(step, calls):
+    f = jit(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # none of these is refused: that is the limit
+        for args in calls:
+            f(*args)
+    return f
+
+
+def test_limit_a_python_list_appended_to_inside_the_step():
+    w = Tensor(np.ones(3), requires_grad=True)
+    history = []
+
+    def step(x):
+        loss = (Tensor(x) * w).sum()
+        history.append(loss)  # no value read: jit cannot tell; replay appends nothing
+        loss.backward()
+
+    f = replayed(step, [(np.ones(3),)] * 5)
+    assert f.replays == 3 and len(history) == 2
+
+
+def test_limit_a_global_number_rebound_after_recording():
+    w = Tensor(np.ones(3), requires_grad=True)
+    scale = {"k": 2.0}
+
+    def step(x):
+        (Tensor(x) * w * scale["k"]).sum().backward()
+
+    f = replayed(step, [(np.ones(3),)] * 2)
+    scale["k"] = 5.0
+    w.grad = None
+    f(np.ones(3))
+    assert f.replays == 1 and np.array_equal(w.grad, np.full(3, 2.0))  # eager: 5.0
+    f.reset()  # the documented remedy
+    w.grad = None
+    f(np.ones(3))
+    assert np.array_equal(w.grad, np.full(3, 5.0))
+
+
+def test_limit_data_read_through_dot_data():
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        loss = (Tensor(x) * w).sum()
+        (loss * (2.0 if loss.data > 0 else -3.0)).backward()  # .data: not reported
+
+    f = replayed(step, [(np.ones(3),), (np.ones(3),)])
+    w.grad = None
+    f(-np.ones(3))
+    assert f.replays == 1 and np.array_equal(w.grad, np.full(3, -2.0))  # eager: +3
+
+
+def test_float_instead_of_dot_data_is_refused():
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        loss = (Tensor(x) * w).sum()
+        (loss * (2.0 if float(loss) > 0 else -3.0)).backward()
+
+    f = jit(step)
+    with pytest.warns(RuntimeWarning, match=r"reads a value with float\(\)"):
+        f(np.ones(3))
+    for x in (np.ones(3), -np.ones(3)):
+        w.grad = None
+        f(x)
+    assert f.replays == 0 and np.array_equal(w.grad, np.full(3, 3.0))

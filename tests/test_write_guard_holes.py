@@ -1,0 +1,205 @@
+"""The holes in the write guard (issue 19, item 4), each closed or refused loudly.
+
+Before: array-valued op parameters (where's condition, getitem index arrays, cross_entropy
+targets, repeat counts) were kept by reference, so rewriting a reused buffer between forward
+and backward changed the gradient silently; parameters that are views of one flat buffer stayed
+read-only for good after one backward, so every SGD.step() failed; a NumPy view of a parameter
+taken before the forward (`v = w.data[:]`), or a parameter made from a view
+(`Tensor(big[:, :2], requires_grad=True)`) could be written between forward and backward without
+a word (grad 51 instead of 3).
+"""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+import tinygrad_dl as tg
+from tinygrad_dl import Tensor, engine, optim
+from tinygrad_dl import functional as F
+
+
+def _grad(build, rewrite) -> np.ndarray:
+    """x's gradient when `rewrite()` runs between the forward `build(x)` and backward."""
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    out = build(x)
+    rewrite()
+    (out * Tensor(np.arange(1.0, out.size + 1).reshape(out.shape))).sum().backward()
+    return x.grad
+
+
+def _unchanged_by_rewrite(make_param, build) -> None:
+    """The gradient with the parameter buffer rewritten after the forward equals the one
+    without: the op kept its own copy."""
+    buf = make_param()
+    clean = _grad(lambda x: build(x, buf), lambda: None)
+    buf = make_param()
+    dirty = _grad(lambda x: build(x, buf), lambda: buf.__setitem__(..., np.roll(buf, 1)))
+    np.testing.assert_array_equal(dirty, clean)
+
+
+def test_where_condition_buffer() -> None:
+    _unchanged_by_rewrite(lambda: np.array([True, False, True]),
+                          lambda x, c: tg.where(c, x, 0.0))
+
+
+def test_where_condition_tensor() -> None:
+    mask = Tensor(np.array([True, False, False]))
+    x = Tensor(np.ones(3), requires_grad=True)
+    out = tg.where(mask, x, 0.0)
+    mask.data[:] = [False, True, True]  # a bool constant: not locked, but the op has a copy
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("index", [np.array([0, 0, 2]), np.array([True, False, True])])
+def test_getitem_index_buffer(index: np.ndarray) -> None:
+    _unchanged_by_rewrite(lambda: index.copy(), lambda x, i: x[i])
+
+
+def test_getitem_index_tuple_of_arrays() -> None:
+    rows, cols = np.array([0, 1, 1]), np.array([2, 0, 0])
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    out = x[rows, cols]
+    rows[:], cols[:] = 0, 0
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 0, 1], [2, 0, 0]])
+
+
+def test_repeat_counts_buffer() -> None:
+    _unchanged_by_rewrite(lambda: np.array([1, 2, 0]), lambda x, r: x.repeat(r))
+
+
+def test_roll_shift_and_clip_bounds_buffers() -> None:
+    x = Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    shift = np.array([1, 0])
+    lo = np.array([0.5, 0.5])
+    out = x.roll(shift, axis=(0, 1)).clip(lo, None)  # [[2, 3], [0.5, 1]]: one clipped
+    shift[:] = 0
+    lo[:] = -10
+    (out * Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0.0, 4.0], [1.0, 2.0]])
+
+
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_cross_entropy_targets_buffer(one_hot: bool) -> None:
+    y = np.array([0, 2])
+    t = F.one_hot(y, 3) if one_hot else y.copy()
+    z = Tensor(np.zeros((2, 3)), requires_grad=True)
+    loss = F.cross_entropy(z, t)
+    t[...] = t[::-1].copy()  # the next batch's labels into the same buffer
+    loss.backward()
+    expected = (np.full((2, 3), 1 / 3) - F.one_hot(y, 3)) / 2
+    np.testing.assert_allclose(z.grad, expected, rtol=1e-14)
+
+
+def test_flat_buffer_parameters_train_step_after_step() -> None:
+    buf = np.ones(12)
+    w1 = Tensor(buf[:6].reshape(2, 3), requires_grad=True)
+    w2 = Tensor(buf[6:].reshape(2, 3), requires_grad=True)
+    x = Tensor(np.ones((4, 2)))
+    opt = optim.SGD([w1, w2], lr=0.01)
+    for _ in range(3):
+        opt.zero_grad()
+        # two matmuls of leaves only: two graphs, each locking the buffer and one view
+        ((x @ w1) * (x @ w2)).sum().backward()
+        assert w1.data.flags.writeable and w2.data.flags.writeable and buf.flags.writeable
+        opt.step()  # before: "output array is read-only" from the first step on
+    assert np.shares_memory(w1.data, buf) and not np.allclose(buf, 1.0)
+    assert not engine._locks and not engine._waiting
+
+
+def test_flat_buffer_unlocks_when_the_graphs_are_dropped_in_any_order() -> None:
+    buf = np.zeros(4)
+    a, b = Tensor(buf[:2], requires_grad=True), Tensor(buf[2:], requires_grad=True)
+    x = Tensor(np.ones(2))
+    ga, gb = (x * a).sum(), (x * b).sum()
+    del ga
+    gc.collect()
+    assert not a.data.flags.writeable  # its owner is still held by gb's graph
+    del gb
+    gc.collect()
+    a.data[:] = 1.0
+    b.data[:] = 2.0
+    buf[0] = 3.0
+    np.testing.assert_array_equal(buf, [3.0, 1.0, 2.0, 2.0])
+
+
+def test_parameter_view_written_through_another_view_is_refused_at_backward() -> None:
+    base = np.arange(12.0)
+    big = base.reshape(3, 4)  # a view of `base`: locking base cannot reach it
+    w = Tensor(big[:, :2], requires_grad=True)
+    loss = (w * w).sum()
+    big[:] = 5.0  # the issue's write between forward and backward
+    with pytest.raises(RuntimeError, match="written after the forward through another view"):
+        loss.backward()
+    loss = (w * w).sum()
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, np.full((3, 2), 10.0))
+
+
+def test_view_of_a_parameter_taken_before_the_forward_is_refused_at_backward() -> None:
+    # the issue's reproduction: v[:] = 5 between forward and backward gave 51 instead of 3
+    w = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    v = w.data[:]
+    loss = (w * w).sum()
+    v[:] = 5.0
+    with pytest.raises(RuntimeError, match="was written after the forward"):
+        loss.backward()
+    del loss
+    gc.collect()
+    loss = (w * w * w).sum()  # with v still around: compared again, and right
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, np.full(3, 75.0))
+
+
+def test_a_view_made_after_the_forward_is_read_only() -> None:
+    w = Tensor(np.ones(3), requires_grad=True)
+    loss = (w * w).sum()
+    v = w.data[:]
+    with pytest.raises(ValueError, match="read-only"):
+        v[:] = 5.0
+    loss.backward()
+
+
+def test_ordinary_training_keeps_no_copies() -> None:
+    # the comparison is for parameters with unexplained references only: a model whose
+    # parameters are used by several ops (a layer and its L2 penalty) keeps none
+    from tinygrad_dl.models import KLayer, TwoLayer
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((10, 20)), rng.integers(0, 3, 10)
+    for net in (TwoLayer(20, 8, 3, lam=0.01, rng=rng),
+                KLayer(20, [8, 6], 3, batch_norm=True, lam=0.01, rng=rng)):
+        for _ in range(2):
+            cost = net.loss(X, y)
+            assert engine._watching == 0
+            cost.backward()
+            net.zero_grad()
+
+
+def test_parameter_view_with_nan_is_not_a_false_alarm() -> None:
+    buf = np.array([np.nan, 1.0, 2.0, 3.0])
+    w = Tensor(buf[:2], requires_grad=True)
+    (w * 2).sum().backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 2.0])
+
+
+def test_owner_kept_by_the_user_is_locked() -> None:
+    big = np.ones((3, 4))
+    w = Tensor(big[:, :2], requires_grad=True)
+    loss = (w * w).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        big[:] = 5.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, np.full((3, 2), 2.0))
+
+
+def test_guard_costs_nothing_when_no_parameter_is_a_view() -> None:
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    x = Tensor(np.ones((4, 3)))
+    loss = (x @ w).sum()
+    assert engine._watching == 0
+    loss.backward()

@@ -1,0 +1,166 @@
+"""PyTorch's custom-op style: `torch.autograd.Function` with static `forward(ctx, ...)` and
+`backward(ctx, ...)` working on Tensors, beside the engine's own style.
+
+    class LegendreP3(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return 0.5 * (5 * x ** 3 - 3 * x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * x ** 2 - 1)
+
+    y = LegendreP3.apply(x)
+
+The engine's style (tinygrad_dl.Function: `forward(ctx, *arrays)` / `backward(ctx, grad)` on
+NumPy arrays, as every built-in op is written) stays as it is; this module adapts the PyTorch
+style onto it: each subclass gets one engine op of the same name, which runs the user's
+forward on constant Tensors with recording off (what forward computes is one op in the graph),
+and hands backward the output's gradient as a Tensor. `ctx` carries `save_for_backward`,
+`saved_tensors`, `needs_input_grad` (one flag per forward argument) and any attribute.
+Single-output functions only; forward's non-Tensor arguments get None as their gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from .engine import detect_anomaly, enable_grad, no_grad
+from .tensor import Tensor
+
+__all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "no_grad"]
+
+
+class FunctionCtx:
+    """What forward leaves for backward: `save_for_backward(*tensors)`, then
+    `saved_tensors`; `needs_input_grad`; and any attribute forward sets."""
+
+    def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
+        self.needs_input_grad = needs_input_grad
+        self._saved: tuple[Any, ...] = ()
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward takes Tensors (or None), got "
+                                f"{type(t).__name__}; keep other values as ctx attributes")
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        return self._saved
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        """Accepted for PyTorch code; an integer output has no gradient anyway."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted for PyTorch code: backward always gets an array, never None."""
+
+
+class _UserOp(engine.Function):
+    """The engine op behind one autograd.Function subclass (`user`)."""
+
+    user: type[Function]
+
+    def forward(self, *arrays: np.ndarray, template: tuple[Any, ...] = (),
+                kwargs: dict[str, Any] | None = None) -> np.ndarray:
+        it = iter(arrays)
+        needs = iter(self.needs_input_grad)
+        args, flags = [], []
+        for a in template:
+            if a is _TENSOR:
+                args.append(Tensor(next(it)))
+                flags.append(next(needs))
+            else:
+                args.append(a)
+                flags.append(False)
+        ctx = FunctionCtx(tuple(flags))
+        with no_grad():
+            out = self.user.forward(ctx, *args, **(kwargs or {}))
+        if isinstance(out, (tuple, list)):
+            raise NotImplementedError(f"{self.user.__name__}.forward returned {len(out)} "
+                                      "outputs: only single-output autograd.Functions are "
+                                      "supported; return one Tensor")
+        self.ctx = ctx
+        self.template = template
+        # the arrays backward will read: the engine keeps them read-only while the graph lives
+        self.save_for_backward(*[t.data for t in ctx.saved_tensors if t is not None])
+        data = out.data if isinstance(out, Tensor) else np.asarray(out)
+        if data.base is not None or any(data is a for a in arrays):
+            data = data.copy()  # never hand out an input's own array as the output
+        return data
+
+    def backward(self, g: np.ndarray) -> Any:
+        name = self.user.__name__
+        with no_grad():
+            grads = self.user.backward(self.ctx, Tensor(g))
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(self.template):
+            raise RuntimeError(f"{name}.backward returned {len(grads)} gradient(s), but forward "
+                               f"took {len(self.template)} argument(s): return one per argument "
+                               "(None for the non-Tensor ones)")
+        out = []
+        for a, gr in zip(self.template, grads):
+            if a is not _TENSOR:
+                continue
+            if gr is None:
+                out.append(None)
+            else:
+                arr = gr.data if isinstance(gr, Tensor) else np.asarray(gr, dtype=g.dtype)
+                out.append(arr.copy() if arr is g or arr.base is not None else arr)
+        return tuple(out)
+
+
+_TENSOR = object()  # marks a Tensor argument's place in forward's argument list
+
+
+class Function:
+    """Subclass with `@staticmethod forward(ctx, *args)` and `@staticmethod
+    backward(ctx, *grad_outputs)`, then call `MyFunction.apply(*args)`."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("autograd.Function subclasses define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
+        raise NotImplementedError("autograd.Function subclasses define backward(ctx, ...)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(f"{type(self).__name__}: an autograd.Function is not instantiated; "
+                        f"call {type(self).__name__}.apply(...)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        if not isinstance(cls.__dict__.get("forward", staticmethod(None)), staticmethod):
+            raise TypeError(f"{cls.__name__}.forward must be a @staticmethod forward(ctx, ...), "
+                            "as in PyTorch")
+        op = cls.__dict__.get("_engine_op")
+        if op is None:  # one engine op per subclass, named after it (graphs, grad_fn.name)
+            op = type(cls.__name__, (_UserOp,), {"user": cls, "__module__": cls.__module__})
+            cls._engine_op = op
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        if not tensors:
+            raise TypeError(f"{cls.__name__}.apply: no Tensor among the arguments")
+        template = tuple(_TENSOR if isinstance(a, Tensor) else a for a in args)
+        return op.apply(*tensors, template=template, kwargs=kwargs)
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool = False) -> None:
+    """`torch.autograd.backward`: backward() of each tensor with its gradient."""
+    ts = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    gs = [grad_tensors] if grad_tensors is None or isinstance(grad_tensors, Tensor) else list(
+        grad_tensors)
+    if len(gs) == 1 and len(ts) > 1 and gs[0] is None:
+        gs = gs * len(ts)
+    if len(gs) != len(ts):
+        raise ValueError(f"autograd.backward: {len(ts)} tensors but {len(gs)} gradients")
+    for t, g in zip(ts, gs):
+        t.backward(None if g is None else (g.data if isinstance(g, Tensor) else g),
+                   retain_graph=retain_graph)

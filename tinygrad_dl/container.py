@@ -1,0 +1,249 @@
+"""The one container of every arrays-plus-metadata file the project writes (checkpoints,
+training states), and its one reader, which treats every file as hostile.
+
+A container is an uncompressed `.npz` (a zip of `.npy` members; no pickles, so loading runs no
+code) plus one member `__meta__`: a JSON object whose "format" names the family of file
+(e.g. "tinygrad_dl.checkpoint") and whose "kind" says what it holds. Public API:
+
+    container.save(path, arrays, meta, format=..., kind=...)   # atomic (files.atomic_write)
+    meta, arrays = container.read(path, format=..., schemas={kind: schema}, what="checkpoint")
+
+`read` checks, BEFORE anything is inflated or allocated: every member's npy header (shape x
+dtype must equal the member's size: a forged header is refused), each member's inflate ratio (a
+deflate bomb), the total of the arrays (`max_bytes`), the metadata's size (`MAX_META_BYTES`) and
+JSON nesting depth (`MAX_DEPTH`), then the metadata against the schema of its kind. Every failure
+is one ValueError naming the file; callers range-check config values against the (checked)
+array shapes before building anything from them.
+
+Schemas are plain values: a type or a tuple of types (`(str, type(None))`), `[schema]` (a list
+of such items), or a dict `{key: schema}` (required keys; a key ending in "?" is optional; the
+extra key `"*"` gives the schema of any other key, else other keys are refused).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.lib import format as npy
+
+from .files import atomic_write, jsonable
+
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_META_BYTES", "Refused", "check_schema", "check_sizes",
+           "read", "save"]
+
+MAX_BYTES = 4 << 30  # the most array bytes a file may ask us to allocate
+MAX_RATIO = 100  # a member may inflate to at most 100x its compressed size (beyond 16 MiB)
+MAX_META_BYTES = 4 << 20  # the JSON metadata: a training state's is a few KB
+MAX_DEPTH = 32  # JSON nesting: ours is at most 5 deep
+META = "__meta__"
+
+
+class Refused(ValueError):
+    """A check failed; `read` reports it as 'PATH: refused: ...'."""
+
+
+# ---- writing ---------------------------------------------------------------------------------
+def save(path: str | os.PathLike[str], arrays: Mapping[str, Any], meta: Mapping[str, Any], *,
+         format: str, kind: str) -> Path:
+    """Write `arrays` (str name -> numeric array) and JSON-able `meta` atomically; the metadata
+    gets "format" and "kind". Names may hold "/" (groups); `__meta__` is reserved."""
+    path = Path(path)
+    doc = {**meta, "format": format, "kind": kind}
+    try:
+        meta_json = json.dumps(jsonable(doc), allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{path}: the metadata must be JSON-able ({e})") from None
+    out = {}
+    for k, v in arrays.items():
+        a = np.asarray(v)
+        if not isinstance(k, str) or k == META or a.dtype.kind not in "biuf":
+            raise TypeError(f"{path}: entry {k!r} must be a str name with a numeric array, "
+                            f"got {a.dtype}")
+        out[k] = a
+    out[META] = np.array(meta_json)
+    return atomic_write(path, lambda f: np.savez(f, **out))
+
+
+# ---- reading ---------------------------------------------------------------------------------
+def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
+         schemas: Mapping[str, Any], what: str = "file", default_kind: str | None = None,
+         refused_versions: Mapping[int, str] | None = None,
+         max_bytes: int = MAX_BYTES, max_meta_bytes: int = MAX_META_BYTES
+         ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """(meta, arrays) of a container, every check applied (module docstring). `schemas` maps each
+    kind this caller accepts to its schema; `default_kind` is the kind of files written before
+    "kind" existed; `what` names the file in messages ("checkpoint", "training state");
+    `refused_versions` maps an old version this caller no longer reads to the reason, given
+    before the schema (an old file's keys may differ)."""
+    path = Path(path)
+    formats = (format,) if isinstance(format, str) else format
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} not found: {path}")
+    try:
+        if not zipfile.is_zipfile(path):
+            raise ValueError(f"not a tinygrad_dl {what} (not an .npz/zip file: truncated or "
+                             "corrupt?)")
+        with zipfile.ZipFile(path) as z:
+            infos = _check_members(z, max_bytes, max_meta_bytes)
+            meta = _parse_meta(_read_member(z, infos[META]))
+            if meta.get("format") not in formats:
+                got = meta.get("format")
+                raise ValueError(f"not a tinygrad_dl {what} (format={got!r:.60})")
+            version = meta.get("version")
+            if refused_versions and type(version) is int and version in refused_versions:
+                raise Refused(f"version {version}: {refused_versions[version]}")
+            kind = meta.setdefault("kind", default_kind)
+            if kind not in schemas:
+                raise Refused(f"meta 'kind' must be one of {tuple(schemas)}, got {kind!r:.60}")
+            check_schema(meta, schemas[kind])
+            arrays = {name: _read_member(z, info) for name, info in infos.items()
+                      if name != META}
+    except Refused as e:
+        raise ValueError(f"{path}: refused: {e}") from None
+    except (ValueError, OSError, EOFError, KeyError, TypeError, zipfile.BadZipFile,
+            NotImplementedError, RuntimeError, OverflowError, MemoryError) as e:
+        msg = str(e) if isinstance(e, ValueError) and str(e).startswith("not a") else \
+            f"not a readable tinygrad_dl {what} ({type(e).__name__}: {e})"
+        raise ValueError(f"{path}: {msg}"[:1000]) from None
+    return meta, arrays
+
+
+def _header(f: Any, name: str) -> tuple[tuple[int, ...], np.dtype, bool]:
+    version = npy.read_magic(f)
+    if version == (1, 0):
+        shape, fortran, dtype = npy.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, fortran, dtype = npy.read_array_header_2_0(f)
+    else:
+        raise Refused(f"member {name}: npy format {version}")
+    return shape, dtype, fortran
+
+
+def _check_members(z: zipfile.ZipFile, max_bytes: int, max_meta: int
+                   ) -> dict[str, zipfile.ZipInfo]:
+    """Every member's npy header parsed: shape x dtype must match its size, within the limits."""
+    total, infos = 0, {}
+    for info in z.infolist():
+        name = info.filename
+        if not name.endswith(".npy") or name[:-4] in infos:
+            raise Refused(f"unexpected member {name!r:.80}")
+        if info.file_size > max(MAX_RATIO * info.compress_size, 16 << 20):
+            raise Refused(f"member {name} would inflate {info.compress_size} bytes to "
+                          f"{info.file_size} (a deflate bomb?)")
+        is_meta = name == META + ".npy"
+        if is_meta and info.file_size > max_meta:
+            raise Refused(f"its metadata is {info.file_size} bytes, over the {max_meta}-byte "
+                          "limit")
+        total += info.file_size
+        if total > max_bytes:
+            raise Refused(f"its arrays need more than the {max_bytes}-byte limit "
+                          "(max_bytes=... to raise it)")
+        with z.open(info) as f:
+            shape, dtype, _ = _header(f, name)
+            header = f.tell()
+        kinds = "U" if is_meta else "biuf"
+        if dtype.kind not in kinds or dtype.fields is not None or dtype.subdtype is not None:
+            raise Refused(f"member {name} has dtype {dtype}")
+        if is_meta and shape != ():
+            raise Refused(f"member {name} must be one string, has shape {shape}")
+        need = math.prod(shape) * dtype.itemsize
+        if header + need != info.file_size:
+            raise Refused(f"member {name} claims shape {shape} {dtype} ({need} bytes) but holds "
+                          f"{info.file_size - header}")
+        infos[name[:-4]] = info
+    if META not in infos:
+        raise ValueError("not a tinygrad_dl file (no __meta__ entry)")
+    return infos
+
+
+def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """The member's array (its size was checked against its header: this allocates no more)."""
+    with z.open(info) as f:
+        shape, dtype, fortran = _header(f, info.filename)
+        raw = f.read(info.file_size - f.tell() + 1)  # ZipExtFile never yields past file_size
+    a = np.frombuffer(raw, dtype=dtype, count=math.prod(shape))
+    return a.reshape(shape, order="F" if fortran else "C").copy()
+
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def _parse_meta(a: np.ndarray) -> dict[str, Any]:
+    text = str(a[()])
+    raw = _STRINGS.sub(b'""', text.encode("utf-8", "surrogatepass"))
+    b = np.frombuffer(raw, dtype=np.uint8)
+    step = np.isin(b, (ord("["), ord("{"))).astype(np.int64) - np.isin(b, (ord("]"), ord("}")))
+    if b.size and int(np.cumsum(step).max()) > MAX_DEPTH:
+        raise Refused(f"its metadata is nested deeper than {MAX_DEPTH} levels")
+    meta = json.loads(text, parse_constant=_no_nan)
+    if not isinstance(meta, dict):
+        raise ValueError(f"not a tinygrad_dl file (its metadata is a {type(meta).__name__})")
+    return meta
+
+
+def _no_nan(name: str) -> Any:
+    raise Refused(f"meta holds {name}, which is not JSON")
+
+
+# ---- schemas ---------------------------------------------------------------------------------
+def check_schema(value: Any, schema: Any, where: str = "meta") -> None:
+    """Refused (naming the key) unless `value` fits `schema` (module docstring)."""
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            raise Refused(f"{where} must be an object, got {_name(value)}")
+        rest = schema.get("*")
+        for key, sub in schema.items():
+            if key == "*":
+                continue
+            k = key.rstrip("?")
+            if k in value:
+                check_schema(value[k], sub, f"{where}.{k}")
+            elif not key.endswith("?"):
+                raise Refused(f"{where} has no {k!r}")
+        for k, v in value.items():
+            if k not in schema and f"{k}?" not in schema:
+                if rest is None:
+                    raise Refused(f"{where} has an unexpected key {k!r:.40}")
+                check_schema(v, rest, f"{where}.{k}")
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            raise Refused(f"{where} must be a list, got {_name(value)}")
+        for i, v in enumerate(value):
+            check_schema(v, schema[0], f"{where}[{i}]")
+    else:
+        types = schema if isinstance(schema, tuple) else (schema,)
+        # JSON has one number type: an int is a valid float; a bool is neither
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types
+                                                   and object not in types)
+        if not ok and float in types and type(value) is int:
+            ok = True
+        if not ok:
+            want = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            raise Refused(f"{where} must be {want}, got {_name(value)}")
+
+
+def _name(v: Any) -> str:
+    return "null" if v is None else f"{type(v).__name__} {v!r:.40}"
+
+
+def check_sizes(config: Mapping[str, Any], arrays: Any) -> None:
+    """Every size in a model config is some dimension of one of its parameters: an integer larger
+    than all of the saved arrays' dimensions (or a list longer than there are arrays) would make
+    the constructor allocate what the file cannot back. ValueError naming the key."""
+    arrays = list(arrays)
+    largest = max((max(a.shape, default=1) for a in arrays), default=0)
+    for k, v in config.items():
+        for n in (v if isinstance(v, list) else [v]):
+            if type(n) is int and n > largest:
+                raise ValueError(f"config {k}={n} does not match the saved arrays (largest "
+                                 f"dimension {largest})")
+        if isinstance(v, list) and len(v) > len(arrays):
+            raise ValueError(f"config {k} has {len(v)} entries for {len(arrays)} arrays")

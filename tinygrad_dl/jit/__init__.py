@@ -1,0 +1,193 @@
+"""Capture and replay a training step: `tinygrad_dl.jit`.
+
+`step = jit(fn)` wraps a step function of NumPy arrays (and Tensors without grad, numbers,
+None) that builds a graph and calls `backward()`, e.g.
+
+    @jit
+    def step(X, y):
+        model.loss(X, y).backward()
+
+The first two calls with given argument shapes and dtypes run eagerly while the engine's hook
+(`engine._state.recorder`, a `record.Recording`) records every op applied (its Function
+class, parameters, where each input came from: an earlier op, an argument by position, a
+parameter Tensor or a constant) and the order backward visited them. Later calls replay the
+recorded ops straight from a list (`plan.Plan`): the same NumPy calls, so the same numbers,
+without running the step's Python.
+
+A step is replayed only when replaying it is the same computation; otherwise it runs eagerly
+with one warning (or `JitError` with strict=True). It is NOT replayed when, while recorded:
+- its Python read a value: float(t), int(t), bool(t) (an `if` on a tensor), t.item(),
+  t.tolist(), t.numpy(), np.asarray(t), format(t), repr(t), t as an index; or the same of a
+  NumPy argument or of anything NumPy computed from one (`if X.mean() > 0`,
+  `int((X[:, 0] > 0).sum())`, `if not np.isfinite(X).all()`): see `watch`;
+- an op read an array made inside the step that is not a literal (`Tensor(X[:, :2])`,
+  `Tensor(X.astype(np.float32))`, weights built with NumPy from the labels, np.random), even
+  when its value was equal in both recordings: see `record`;
+- the two recordings differ (ops, parameters, constants, backward, return value);
+- it ran optimizer.step(), zero_grad(), load_state_dict() or clip_grad_*_, assigned a module
+  attribute, switched train/eval, wrote into an argument, returned an array its Python
+  computed (`logits.data.argmax(1)`) or an object replay cannot rebuild, or indexed with a
+  boolean mask (an output shape set by values).
+Before every replay the guards (`guards.Guards`) are checked: each parameter still requires
+grad, constant tensors kept their arrays, the step's modules kept their attributes and mode,
+.grad is None where it was when recorded, and arguments recorded as one array still are. When
+one fails the call runs eagerly and the step is recorded afresh (three failures in a row before
+any replay give up, as above). Under detect_anomaly() or no_grad() calls always run eagerly.
+
+What replay cannot see (the user's job, docs): Python state the step reads or changes other
+than through the above (a list it appends to, a counter, a global rebound, a plain object's
+attribute), writes by the step's Python into arrays made before the step (`buf[:] = X`),
+`.data` of a tensor read by the step's Python, and NumPy arguments copied out of the watch
+(`np.array(X)`, `np.asarray(X)`, `X.view(np.ndarray)`) before being read.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import engine
+from ..tensor import Tensor
+from .plan import Plan
+from .record import Recording, difference, frozen_tensors
+
+__all__ = ["JitError", "jit"]
+
+STRIKES = 3  # recordings in a row invalidated before any replay: give up on the signature
+
+
+class JitError(RuntimeError):
+    """A step that cannot be replayed (raised with strict=True, else it runs eagerly)."""
+
+
+def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
+               ) -> tuple[Any, list[np.ndarray]] | tuple[None, None]:
+    """(cache key, input arrays): shapes and dtypes of arrays, values of plain scalars."""
+    if not kwargs:  # the common case: arrays only
+        for v in args:
+            if type(v) is not np.ndarray:
+                break
+        else:
+            return tuple([(v.shape, v.dtype) for v in args]), args
+    key: list[Any] = []
+    arrays: list[np.ndarray] = []
+    for v in (*args, *(kwargs[k] for k in sorted(kwargs))):
+        if isinstance(v, Tensor):
+            if v.requires_grad:
+                return None, None
+            v = v.data
+        if isinstance(v, np.ndarray):
+            key.append((v.shape, v.dtype))
+            arrays.append(v)
+        elif v is None or type(v) in (bool, int, float, str):
+            key.append(("v", type(v).__name__, v))
+        else:
+            return None, None
+    return (tuple(key), tuple(sorted(kwargs))) if kwargs else tuple(key), arrays
+
+
+class jit:
+    """Wrap a training step for capture and replay (see the module docstring).
+
+    `jit(fn)` or `@jit`; options: `jit(fn, strict=True)` raises JitError where a step cannot
+    be replayed instead of running it eagerly with a warning; `max_signatures` bounds how many
+    input shapes get their own recording (more run eagerly). `enabled=False` always runs fn.
+    `replays` counts replayed calls; `fallbacks` maps a signature to why it runs eagerly;
+    `rerecords` counts recordings dropped because a guard failed.
+    exact=True keeps replay bit-identical to eager everywhere (it is, except that by default
+    a parameter used by several one-row matmuls, an unfused RNN's W, gets its gradient as one
+    matrix product, as hand-written BPTT does: equal to rounding).
+    """
+
+    def __init__(self, fn: Callable[..., Any] | None = None, *, strict: bool = False,
+                 max_signatures: int = 8, enabled: bool = True, exact: bool = False) -> None:
+        self.fn, self.strict, self.enabled, self.exact = fn, strict, enabled, exact
+        self.max_signatures = max_signatures
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every recording (after changing what the step reads besides its inputs)."""
+        self.cache: dict[Any, Any] = {}
+        self.fallbacks: dict[Any, str] = {}
+        self.replays = 0
+        self.rerecords = 0
+        self._strikes: dict[Any, int] = {}  # signature -> guard failures before any replay
+        self._replays_at_plan: dict[Any, int] = {}
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.fn is None:  # @jit(strict=True): this call wraps the function
+            if len(args) != 1 or kwargs or not callable(args[0]):
+                raise TypeError("jit(...) as a decorator takes the step function")
+            self.fn = args[0]
+            return self
+        fn = self.fn
+        state = engine._state
+        # inside another recording, under no_grad (where eager backward() would refuse) or
+        # detect_anomaly (whose checks run in the ops)
+        if (not self.enabled or state.recorder is not None or not state.grad_enabled
+                or state.anomaly):
+            return fn(*args, **kwargs)
+        key, arrays = _signature(args, kwargs)
+        if key is None:
+            return self._eager(None, "an argument is neither an array, a Tensor without grad "
+                               "nor a plain scalar", args, kwargs)
+        entry = self.cache.get(key)
+        if type(entry) is Plan:
+            if not entry.stale(arrays):  # the guards, compiled
+                self.replays += 1
+                return entry.run(arrays)
+            entry = self._stale(key, entry.guards.why_stale(arrays) or "a guard failed")
+        if key in self.fallbacks:
+            return fn(*args, **kwargs)
+        if entry is None and len(self.cache) >= self.max_signatures:
+            return self._eager(key, f"more than {self.max_signatures} input signatures",
+                               args, kwargs)
+        rec = Recording(arrays)
+        state.recorder = rec
+        try:
+            result = rec.call(fn, args, kwargs)
+        finally:
+            state.recorder = None
+        result = rec.finish(result)
+        if rec.error is not None:
+            return self._refuse(key, rec.error, result)
+        if entry is None:
+            self.cache[key] = rec
+        else:
+            why = difference(entry, rec)
+            if why is not None:
+                return self._refuse(key, why, result)
+            self.cache[key] = Plan(rec, frozen_tensors(entry, rec), self.exact)
+            self._replays_at_plan[key] = self.replays
+        return result
+
+    def _stale(self, key: Any, why: str) -> None:
+        """A guard failed: drop the recording (this call records afresh), or give up after
+        STRIKES failures in a row with no replay in between."""
+        del self.cache[key]
+        self.rerecords += 1
+        if self._replays_at_plan.get(key) == self.replays:  # not one replay since recorded
+            self._strikes[key] = self._strikes.get(key, 0) + 1
+        else:
+            self._strikes[key] = 1
+        if self._strikes[key] >= STRIKES:
+            self._refuse(key, f"{why}, {STRIKES} times in a row", None)
+        return None
+
+    def _eager(self, key: Any, why: str, args: Any, kwargs: Any) -> Any:
+        self._refuse(key, why, None)
+        return self.fn(*args, **kwargs)
+
+    def _refuse(self, key: Any, why: str, result: Any) -> Any:
+        name = getattr(self.fn, "__name__", "step")
+        msg = f"jit: cannot replay {name}: {why}"
+        if self.strict:
+            raise JitError(msg)
+        if key not in self.fallbacks:
+            warnings.warn(msg + "; running it eagerly", RuntimeWarning, stacklevel=3)
+        self.fallbacks[key] = why
+        self.cache.pop(key, None)
+        return result

@@ -1,0 +1,102 @@
+"""What a replay assumes about the world outside the step's arguments, checked before every
+replay. When any of it changed since the step was recorded, the call runs eagerly and the step
+is recorded afresh (eager and replay then agree again). Each check is a few attribute reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def is_module(obj: Any) -> bool:
+    """A tinygrad_dl.nn.Module (told by its version counter: jit does not import nn)."""
+    d = getattr(obj, "__dict__", None)
+    return type(d) is dict and "_version" in d and "_modules" in d
+
+
+class ModuleGuard:
+    """A module as the recording found it: its attribute version and train/eval mode.
+
+    The version changes with every attribute assignment (`model.W = Tensor(...)`,
+    `model.lam = 0.5`, a replaced layer); the mode is compared by value, so an evaluation
+    that switches to eval() and back to train() between steps leaves the recording valid.
+    """
+
+    __slots__ = ("module", "version", "training")
+
+    def __init__(self, m: Any) -> None:
+        self.module, self.version, self.training = m, m._version, m.training
+
+    def changed(self) -> bool:
+        m = self.module
+        return m._version != self.version or m.training != self.training
+
+
+class Guards:
+    """Everything one recording relies on besides the step's arguments."""
+
+    __slots__ = ("trainable", "frozen", "modules", "grad_none", "aliases")
+
+    def __init__(self, trainable: list[Any], frozen: list[Any], modules: list[ModuleGuard],
+                 grad_none: list[Any], aliases: list[tuple[int, int]]) -> None:
+        self.trainable = tuple(trainable)  # parameters: must still require grad
+        self.frozen = tuple(frozen)  # constant tensors (record.Const): same array, no grad
+        self.modules = tuple(modules)  # the step's modules: same attributes and mode
+        self.grad_none = tuple(grad_none)  # leaves whose .grad was None at the step's start
+        self.aliases = tuple(aliases)  # argument positions that were one array
+
+    def compiled(self) -> Callable[[Any], bool]:
+        """`why_stale(arrays) is not None` as one generated boolean expression, so that the
+        check costs a replay a few attribute reads and no loops (`why_stale` then says why).
+        The source holds only names of our own and the repr of ints and bools."""
+        env: dict[str, Any] = {}
+        terms: list[str] = []
+
+        def name(obj: Any) -> str:
+            key = f"o{len(env)}"
+            env[key] = obj
+            return key
+
+        for t in self.trainable:
+            terms.append(f"not {name(t)}.requires_grad")
+        for c in self.frozen:
+            t = name(c.tensor)
+            terms.append(f"{t}.data is not {name(c.array)} or {t}.requires_grad")
+        for g in self.modules:
+            m = name(g.module)
+            terms.append(f"{m}._version != {int(g.version)} or {m}.training != {bool(g.training)}")
+        for t in self.grad_none:
+            terms.append(f"{name(t)}.grad is not None")
+        for i, j in self.aliases:
+            terms.append(f"arrays[{int(i)}] is not arrays[{int(j)}]")
+        body = " or ".join(f"({term})" for term in terms) or "False"
+        exec(compile(f"def stale(arrays):\n    return {body}\n", "<jit guards>", "exec"), env)
+        return env["stale"]
+
+    def why_stale(self, arrays: Any) -> str | None:
+        """Why the recording no longer describes what the step would do, or None."""
+        for t in self.trainable:
+            if not t.requires_grad:
+                return f"parameter {_name(t)} no longer requires grad"
+        for c in self.frozen:
+            t = c.tensor
+            if t.data is not c.array or t.requires_grad:
+                return f"constant tensor {_name(t)} was given new .data (or requires grad)"
+        for g in self.modules:
+            if g.changed():
+                return (f"an attribute or the train/eval mode of {type(g.module).__name__} "
+                        "changed")
+        for t in self.grad_none:
+            if t.grad is not None:
+                return (f"parameter {_name(t)} had .grad None when the step was recorded but "
+                        "not now (is .grad reset inside the step? call optimizer.zero_grad() "
+                        "outside the jitted step: replay runs no Python of it)")
+        for i, j in self.aliases:
+            if arrays[i] is not arrays[j]:
+                return f"arguments {i} and {j} were one array when recorded, not now"
+        return None
+
+
+def _name(t: Any) -> str:
+    return t.name or f"of shape {tuple(t.data.shape)}"

@@ -1,0 +1,424 @@
+"""Recording a step: what the engine reports while the step runs once eagerly, and the rules
+by which two recordings describe one computation that replay may repeat.
+
+An array an op reads is one of: an earlier op's output (OUT), a step argument (IN, matched by
+position, whether the step got it as is or as a plain view of the same memory), a parameter
+Tensor's array (PARAM: read afresh at every replay), or a constant (CONST). A constant is fine
+to replay only if it is not per-step data: the very same array object in both recordings (made
+before the step, e.g. a buffer; replay reads that object, so in-place updates are seen), or a
+literal (`x * 2.0`, `Tensor([1, 2])`, `Tensor.zeros(...)`, marked by `engine.literal`) equal in
+both. Any other array is made inside the step, from the data or not: it is refused even when
+its value happens to equal the other recording's, because replay would reuse it for ever.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .guards import ModuleGuard, is_module
+from .watch import Watched, watch
+
+OUT, IN, PARAM, CONST = 0, 1, 2, 3  # where an op's input comes from
+
+
+class Spec:
+    """Stands in for an array whose value replay does not compute: only its shape is read."""
+
+    __slots__ = ("shape", "dtype", "ndim")
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.shape, self.dtype, self.ndim = a.shape, a.dtype, a.ndim
+
+
+class Const:
+    """A constant an op reads: its Tensor (None for an op parameter), its array, and whether
+    the array is a literal of the step's code (made from Python numbers and shapes only)."""
+
+    __slots__ = ("tensor", "array", "literal")
+
+    def __init__(self, tensor: Any, array: np.ndarray, literal: bool) -> None:
+        self.tensor, self.array, self.literal = tensor, array, literal
+
+
+class Input:
+    """An op parameter that is the step's j-th argument array (targets, index arrays)."""
+
+    __slots__ = ("j",)
+
+    def __init__(self, j: int) -> None:
+        self.j = j
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Input and other.j == self.j
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Out:
+    """An op parameter that is the array an earlier op i computed (where's condition)."""
+
+    __slots__ = ("i",)
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Out and other.i == self.i
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Recording:
+    """The engine's `recorder` while the step runs once: every op applied, every backward,
+    and everything the step's Python did that replay would not redo (`error`)."""
+
+    def __init__(self, arrays: list[np.ndarray] | tuple[np.ndarray, ...]) -> None:
+        self.arrays = list(arrays)
+        self.shapes = [a.shape for a in arrays]
+        self.inputs: dict[int, int] = {}  # id(argument or its watched view) -> first position
+        self.aliases: list[tuple[int, int]] = []  # (first, later) positions of one array
+        self.views: dict[int, Watched] = {}  # id(argument array) -> the view the step gets
+        for j, a in enumerate(self.arrays):
+            first = self.inputs.get(id(a))
+            if first is not None:
+                self.aliases.append((first, j))
+                continue
+            self.inputs[id(a)] = j
+            if type(a) is np.ndarray:
+                v = self.views[id(a)] = watch(a)
+                self.inputs[id(v)] = j
+        self.snapshots = [a.copy() for a in self.arrays]  # to see writes into the arguments
+        self.ops: list[tuple[Any, ...]] = []  # (cls, sources, params, grad needs or None, out)
+        self.events: list[tuple[Any, ...]] = []  # ("op", i) and ("bwd", ...) in call order
+        self.slot: dict[int, int] = {}  # id(output Tensor) -> op index
+        self.out_arrays: dict[int, int] = {}  # id(output array) -> op index
+        self.literals: dict[int, np.ndarray] = {}  # id -> array, for engine.literal's marks
+        self.modules: dict[int, ModuleGuard] = {}  # the step's modules, as they were
+        self.grad_none: dict[int, Any] = {}  # leaves whose .grad was None when first reached
+        self.leaves_seen: set[int] = set()
+        self.keep: list[Any] = []  # the Tensors seen, so their ids stay unique meanwhile
+        self.error: str | None = None
+        self.outputs: Any = None
+
+    def fail(self, reason: str) -> None:
+        if self.error is None:
+            self.error = reason
+
+    # ---- running the step --------------------------------------------------------------------
+    def call(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+             ) -> Any:
+        """fn with its NumPy arguments as watched views; modules it holds are guarded."""
+        for obj in _held_objects(fn):
+            if is_module(obj):
+                self.on_module(obj)
+        views = self.views
+        args = tuple(views.get(id(v), v) if type(v) is np.ndarray else v for v in args)
+        kwargs = {k: views.get(id(v), v) if type(v) is np.ndarray else v
+                  for k, v in kwargs.items()}
+        return fn(*args, **kwargs)
+
+    def input_index(self, a: np.ndarray) -> int | None:
+        """The position of argument `a`, or of the argument `a` is a plain view of (same
+        memory, shape, strides, dtype: `Tensor(X)` and `np.asarray(X)` make one)."""
+        j = self.inputs.get(id(a))
+        if j is not None or a.base is None:
+            return j
+        where = a.__array_interface__["data"][0]
+        for x in self.arrays:
+            if (a.shape == x.shape and a.dtype == x.dtype and a.strides == x.strides
+                    and where == x.__array_interface__["data"][0]):
+                return self.inputs[id(x)]
+        return None
+
+    def source(self, t: Any) -> tuple[int, Any]:
+        i = self.slot.get(id(t))
+        if i is not None:
+            return OUT, i
+        a = t.data
+        i = self.out_arrays.get(id(a))
+        if i is not None:  # Tensor(h.data), h.detach(): an op's output wrapped again
+            return OUT, i
+        j = self.input_index(a)
+        if j is not None:
+            return IN, j
+        if t.requires_grad:
+            if t._ctx is not None:
+                self.fail("it uses a tensor computed with grad before the step began")
+            return PARAM, t
+        return CONST, Const(t, a, id(a) in self.literals)
+
+    def param(self, v: Any) -> Any:
+        """An op parameter with its arrays as Input, Out or Const."""
+        if isinstance(v, np.ndarray):
+            i = self.out_arrays.get(id(v))
+            if i is not None:
+                return Out(i)
+            j = self.input_index(v)
+            if j is not None:
+                return Input(j)
+            return Const(None, v, id(v) in self.literals)
+        if type(v) in (tuple, list) and any(isinstance(x, np.ndarray) for x in v):
+            return type(v)(self.param(x) for x in v)
+        return v
+
+    # ---- the engine's hooks -----------------------------------------------------------------
+    def on_apply(self, cls: type, inputs: tuple[Any, ...], params: dict[str, Any],
+                 out: Any) -> None:
+        i = len(self.ops)
+        sources = tuple(self.source(t) for t in inputs)
+        ctx = out._ctx
+        needs = None if ctx is None else tuple(ctx.needs_input_grad)
+        if cls.shape_arrays is not None and self.error is None:
+            for a in cls.shape_arrays(**params):
+                if id(a) not in self.literals:
+                    self.fail(f"op {i} ({cls.__name__}) has an output whose shape depends on "
+                              "the values of an array (a boolean mask, repeat counts), and "
+                              "replay trusts the recorded shapes")
+        params = {k: self.param(v) for k, v in params.items()}
+        self.ops.append((cls, sources, params, needs, out))
+        self.slot[id(out)] = i
+        self.out_arrays[id(out.data)] = i
+        self.keep.append(inputs)
+        self.events.append(("op", i))
+
+    def on_backward(self, root: Any, grad: np.ndarray, ops: list[Any], leaves: list[Any],
+                    retain_graph: bool) -> None:
+        slot, n = self.slot, len(self.ops)
+        keys = {id(t): slot.get(id(t), -1) for t in ops}
+        if -1 in keys.values():
+            self.fail("backward() reaches ops recorded before the step began")
+            return
+        if any(t._retain for t in ops):
+            self.fail("retain_grad() on a tensor inside the step")
+        for k, t in enumerate(leaves):
+            if t._ctx is not None or self.input_index(t.data) is not None:
+                self.fail("a step input requires grad (only parameters may)")
+            keys[id(t)] = n + k
+            if id(t) not in self.leaves_seen:  # .grad as the step found it
+                self.leaves_seen.add(id(t))
+                if t.grad is None:
+                    self.grad_none[id(t)] = t
+        order = []
+        for t in ops:
+            ctx = t._ctx
+            parents = tuple((pos, keys[id(p)]) for pos, p in enumerate(ctx.parents)
+                            if p.requires_grad)
+            order.append((keys[id(t)], parents))
+        i = self.out_arrays.get(id(grad))
+        j = self.input_index(grad)
+        seed = ((OUT, i) if i is not None else (IN, j) if j is not None
+                else (CONST, Const(None, grad, id(grad) in self.literals)))
+        leaf_info = tuple((n + k, t, t.grad is None) for k, t in enumerate(leaves))
+        self.events.append(("bwd", keys[id(root)], seed, tuple(order), leaf_info, retain_graph))
+
+    def on_read(self, t: Any, how: str) -> None:
+        self.fail(f"its Python reads a value with {how} while it runs (a decision or a "
+                  "number taken from the data would be frozen by replay)")
+
+    def on_write(self, who: str) -> None:
+        self.fail(f"{who} runs inside the step (replay runs no Python of the step, so it "
+                  "would not); call it outside the jitted function")
+
+    def on_module(self, m: Any) -> None:
+        if id(m) not in self.modules:
+            for sub in m.modules():
+                self.modules.setdefault(id(sub), ModuleGuard(sub))
+
+    def on_literal(self, a: np.ndarray) -> None:
+        self.literals[id(a)] = a
+
+    # ---- after the step -----------------------------------------------------------------------
+    def finish(self, result: Any) -> Any:
+        """Close the recording; returns the step's result with our views replaced by the
+        caller's arrays."""
+        for j, (a, before) in enumerate(zip(self.arrays, self.snapshots)):
+            if not _same_values(a, before):
+                self.fail(f"it writes into its argument {j} (replay would not)")
+        for g in self.modules.values():
+            if g.changed():
+                self.fail(f"it assigns an attribute of {type(g.module).__name__} or switches "
+                          "train/eval while it runs (replay would not)")
+        self.snapshots = []
+        self.outputs = self.output(result)
+        self.ops = [op[:4] + (Spec(op[4].data),) for op in self.ops]  # drop the Tensors
+        self.keep = []
+        self.slot = {}
+        self.out_arrays = {}
+        return self.originals(result)
+
+    def output(self, r: Any) -> Any:
+        if isinstance(r, Tensor):
+            return ("t",) + self.source(r)
+        if type(r) in (tuple, list):
+            return (type(r),) + tuple(self.output(x) for x in r)
+        if type(r) is dict:
+            return (dict, tuple(r), tuple(self.output(x) for x in r.values()))
+        if isinstance(r, np.ndarray):
+            i = self.out_arrays.get(id(r))
+            if i is not None:  # loss.data: replay returns the new value
+                return ("a", OUT, i)
+            j = self.input_index(r)
+            if j is not None:
+                return ("in", j)
+            self.fail("it returns an array computed by its Python (logits.data.argmax(1)?): "
+                      "replay would return the recorded one; return the Tensor instead")
+            return ("py", None)
+        if r is None or type(r) in (bool, int, float, str):
+            return ("py", r)
+        self.fail(f"it returns a {type(r).__name__}: replay can rebuild only Tensors, arrays, "
+                  "numbers, None and tuples, lists and dicts of them")
+        return ("py", None)
+
+    def originals(self, r: Any) -> Any:
+        if isinstance(r, Watched):
+            j = self.input_index(r)
+            return self.arrays[j] if j is not None else r.view(np.ndarray)
+        if type(r) in (tuple, list):
+            return type(r)(self.originals(x) for x in r)
+        if type(r) is dict:
+            return {k: self.originals(v) for k, v in r.items()}
+        return r
+
+
+def _held_objects(fn: Callable[..., Any]) -> list[Any]:
+    """What fn can reach by name: itself, a partial's arguments, its bound self, closure
+    cells, defaults and the globals its code names (one level: enough for `model` in a
+    step's closure or module)."""
+    objs: list[Any] = [fn]
+    while isinstance(fn, functools.partial):
+        objs.extend(fn.args)
+        objs.extend(fn.keywords.values())
+        fn = fn.func
+    self_ = getattr(fn, "__self__", None)
+    if self_ is not None:
+        objs.append(self_)
+        fn = getattr(fn, "__func__", fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return objs
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            objs.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+    objs.extend(getattr(fn, "__defaults__", None) or ())
+    g = getattr(fn, "__globals__", {})
+    objs.extend(g[name] for name in code.co_names if name in g)
+    return objs
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    return np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+
+
+# ---- two recordings of one signature: the same computation? ----------------------------------
+def same(a: Any, b: Any) -> bool:
+    """Equal values: identical objects, equal arrays (shape, dtype, entries), equal scalars;
+    Tensors only if the very same object."""
+    if a is b:
+        return True
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return False
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and _same_values(a, b))
+    if isinstance(a, Const) or isinstance(b, Const):
+        return isinstance(a, Const) and isinstance(b, Const) and const_change(a, b) is None
+    if type(a) in (tuple, list) or type(b) in (tuple, list):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+                and all(same(a[k], b[k]) for k in a))
+    if isinstance(a, Spec) or isinstance(b, Spec):
+        return (isinstance(a, Spec) and isinstance(b, Spec) and a.shape == b.shape
+                and a.dtype == b.dtype)
+    try:
+        return bool(a == b) or (a != a and b != b)  # nan == nan here
+    except Exception:  # noqa: BLE001 - anything that cannot even be compared differs
+        return False
+
+
+def const_change(a: Const, b: Const) -> str | None:
+    """Why constant `b` (second recording) is not the same constant as `a`, or None."""
+    if a.array is b.array:  # one array made before the step: replay reads that object
+        return None
+    if not same(a.array, b.array):
+        return ("is a constant that changed between calls: per-step data the step does not "
+                "take as an argument")
+    if a.literal and b.literal:
+        return None
+    if a.tensor is not None and a.tensor is b.tensor:
+        return "is a tensor made before the step whose .data was replaced between calls"
+    return ("is an array made inside the step (a view or a copy of an argument, or a NumPy "
+            "result): even when equal in both calls it may be per-step data, which replay "
+            "would freeze; pass it as an argument, or make it before the step")
+
+
+def _source_change(x: tuple[int, Any], y: tuple[int, Any]) -> str | None:
+    (k1, r1), (k2, r2) = x, y
+    if k1 != k2:
+        return "comes from a different place in the two calls"
+    if k1 == CONST:
+        return const_change(r1, r2)
+    return None if (r1 is r2 if k1 == PARAM else r1 == r2) else "differs between the calls"
+
+
+def difference(a: Recording, b: Recording) -> str | None:
+    """Why two recordings of one signature are not one replayable computation, or None."""
+    if len(a.ops) != len(b.ops) or [e[0] for e in a.events] != [e[0] for e in b.events]:
+        return "the two recorded calls ran different ops (Python control flow on the data?)"
+    for i, (x, y) in enumerate(zip(a.ops, b.ops)):
+        name = f"op {i} ({x[0].__name__})"
+        if x[0] is not y[0] or x[3] != y[3] or not same(x[4], y[4]):
+            return f"{name} differs between the two recorded calls"
+        for s, t in zip(x[1], y[1]):
+            why = _source_change(s, t)
+            if why is not None:
+                return f"an input of {name} {why}"
+        for key in x[2]:
+            if not same(x[2][key], y[2].get(key)):
+                c1, c2 = _first_const(x[2][key]), _first_const(y[2].get(key))
+                why = (const_change(c1, c2) if c1 is not None and c2 is not None
+                       else "changed between calls: per-step data the step does not take as "
+                       "an argument")
+                return f"parameter {key!r} of {name} {why}"
+    for x, y in zip(a.events, b.events):
+        if x[0] == "bwd":  # .grad None or set may differ (gradients accumulated from call 2 on)
+            x = x[:4] + (tuple(leaf[:2] for leaf in x[4]),) + x[5:]
+            y = y[:4] + (tuple(leaf[:2] for leaf in y[4]),) + y[5:]
+        if not same(x, y):
+            return "backward() differs between the two recorded calls"
+    if not same(a.outputs, b.outputs):
+        return "the step's return value is not made of the step's tensors"
+    if a.modules.keys() != b.modules.keys():
+        return "the two recorded calls used different modules"
+    if a.aliases != b.aliases:
+        return "the two recorded calls got different arguments as one array"
+    return None
+
+
+def _first_const(v: Any) -> Const | None:
+    if isinstance(v, Const):
+        return v
+    if type(v) in (tuple, list):
+        for x in v:
+            c = _first_const(x)
+            if c is not None:
+                return c
+    return None
+
+
+def frozen_tensors(a: Recording, b: Recording) -> list[Const]:
+    """Constant tensors made before the step (the same object and array in both recordings):
+    replay reads their arrays, so it must be told if one gets new `.data` (a guard)."""
+    out: dict[int, Const] = {}
+    for x, y in zip(a.ops, b.ops):
+        for (k1, r1), (k2, r2) in zip(x[1], y[1]):
+            if k1 == k2 == CONST and r1.tensor is r2.tensor and r1.array is r2.array:
+                out[id(r2.tensor)] = r2
+    return list(out.values())

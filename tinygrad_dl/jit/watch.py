@@ -1,0 +1,159 @@
+"""Watched arrays: how a jit recording sees the step's Python read its NumPy inputs.
+
+While `tinygrad_dl.jit` records a step, the step gets each NumPy argument as a `Watched`
+view: the same memory, shape and dtype, so it computes exactly what it would with the array
+itself. Everything NumPy derives from a watched array (`X[:, 0] > 0`, `X.mean()`,
+`np.isfinite(X)`, `np.where(y == 0, 2.0, 1.0)`) is watched too, and handing such a value to
+Python (`if X.mean() > 0:`, `int(...)`, `float(...)`, `.item()`, `.tolist()`, formatting) is
+reported to the engine (`engine.notify_read`), which makes the recording not replayable: a
+decision the step's Python takes on the data would be frozen by replay. This is JAX's rule
+for tracers, applied to NumPy arrays instead of refusing them.
+
+Outside a recording a watched array behaves as a plain one (the reports go nowhere). Tensors
+never hold one: `Tensor(...)` takes a plain view of any ndarray subclass. What escapes the
+watch (documented): `np.array(X)` and `X.view(np.ndarray)` make plain arrays, and the
+buffer protocol (`bytes(X)`, `memoryview`) reads memory directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import engine
+
+# NumPy functions whose Python-number result describes shapes or memory, not values
+_SHAPE_ONLY = {np.shape, np.ndim, np.size, np.may_share_memory, np.shares_memory,
+               np.result_type, np.iscomplexobj, np.isrealobj, np.isfortran}
+
+
+def watch(a: np.ndarray) -> Watched:
+    """A watched view of `a` (same memory, shape, strides and dtype)."""
+    return a.view(Watched)
+
+
+def _plain(x: Any) -> Any:
+    return x.view(np.ndarray) if isinstance(x, Watched) else x
+
+
+def _watched(x: Any) -> Any:
+    """Results of NumPy on watched arrays, watched again (scalars as 0-d arrays)."""
+    if isinstance(x, np.ndarray):
+        return x if isinstance(x, Watched) else x.view(Watched)
+    if isinstance(x, np.generic):
+        return np.asarray(x).view(Watched)
+    if type(x) in (tuple, list):
+        return type(x)(_watched(v) for v in x)
+    return x
+
+
+class Watched(np.ndarray):
+    """An ndarray that reports every hand-over of its values to Python (see the module)."""
+
+    def _read(self, how: str) -> None:
+        engine.notify_read(self, f"{how} of an array computed from a step argument")
+
+    # ---- NumPy's protocols: compute on plain arrays, watch the results ----------------------
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        out = kwargs.get("out")
+        if out is not None:
+            kwargs["out"] = tuple(_plain(o) for o in out)
+        result = getattr(ufunc, method)(*(_plain(x) for x in inputs), **kwargs)
+        if out is not None:  # results written into `out`: hand back the given arrays
+            return out[0] if len(out) == 1 else out
+        return _watched(result)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        result = super().__array_function__(func, (np.ndarray,), _unwatch(args),
+                                            _unwatch(kwargs))
+        if type(result) in (bool, int, float, complex) and func not in _SHAPE_ONLY:
+            self._read(f"np.{func.__name__}()")  # np.allclose, np.count_nonzero, ...
+            return result
+        return _watched(result)
+
+    # ---- indexing keeps the watch (an element comes back as a 0-d watched array) ------------
+    def __getitem__(self, index: Any) -> Any:
+        return _watched(super().__getitem__(_unwatch(index)))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(_unwatch(index), _plain(value))
+
+    # ---- value-returning methods that are not ufuncs ----------------------------------------
+    def argmax(self, *args: Any, **kwargs: Any) -> Any:
+        return _watched(self.view(np.ndarray).argmax(*args, **kwargs))
+
+    def argmin(self, *args: Any, **kwargs: Any) -> Any:
+        return _watched(self.view(np.ndarray).argmin(*args, **kwargs))
+
+    def argsort(self, *args: Any, **kwargs: Any) -> Any:
+        return _watched(self.view(np.ndarray).argsort(*args, **kwargs))
+
+    def nonzero(self) -> Any:
+        return _watched(self.view(np.ndarray).nonzero())
+
+    def searchsorted(self, *args: Any, **kwargs: Any) -> Any:
+        return _watched(self.view(np.ndarray).searchsorted(*_unwatch(args), **kwargs))
+
+    def dot(self, *args: Any, **kwargs: Any) -> Any:
+        return _watched(self.view(np.ndarray).dot(*_unwatch(args), **kwargs))
+
+    # ---- values handed to Python -------------------------------------------------------------
+    def __bool__(self) -> bool:
+        self._read("bool()")
+        return bool(self.view(np.ndarray))
+
+    def __float__(self) -> float:
+        self._read("float()")
+        return float(self.view(np.ndarray))
+
+    def __int__(self) -> int:
+        self._read("int()")
+        return int(self.view(np.ndarray))
+
+    def __index__(self) -> int:
+        self._read("an index")
+        return self.view(np.ndarray).__index__()
+
+    def __complex__(self) -> complex:
+        self._read("complex()")
+        return complex(self.view(np.ndarray))
+
+    def __contains__(self, value: Any) -> bool:
+        self._read("`in`")
+        return _plain(value) in self.view(np.ndarray)
+
+    def __format__(self, spec: str) -> str:
+        self._read("formatting")
+        return format(self.view(np.ndarray), spec)
+
+    def __repr__(self) -> str:
+        self._read("repr()")
+        return repr(self.view(np.ndarray))
+
+    def __str__(self) -> str:
+        self._read("str()")
+        return str(self.view(np.ndarray))
+
+    def item(self, *args: Any) -> Any:
+        self._read(".item()")
+        return self.view(np.ndarray).item(*args)
+
+    def tolist(self) -> Any:
+        self._read(".tolist()")
+        return self.view(np.ndarray).tolist()
+
+    def tobytes(self, order: str = "C") -> bytes:
+        self._read(".tobytes()")
+        return self.view(np.ndarray).tobytes(order)
+
+
+def _unwatch(x: Any) -> Any:
+    """Arguments with watched arrays as plain views (tuples, lists and dicts looked into)."""
+    if isinstance(x, Watched):
+        return x.view(np.ndarray)
+    if type(x) in (tuple, list):
+        return type(x)(_unwatch(v) for v in x)
+    if type(x) is dict:
+        return {k: _unwatch(v) for k, v in x.items()}
+    return x

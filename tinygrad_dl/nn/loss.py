@@ -1,0 +1,51 @@
+"""Regression and binary losses as Modules, PyTorch's names: `loss_fn = MSELoss(); loss_fn(pred,
+target)`. CrossEntropyLoss, the course's, is in layers.py. Input and target must have the same
+shape: PyTorch broadcasts different shapes with a warning, which is silently wrong for an (n, 1)
+prediction against (n,) targets, so here that raises (see functional.mse_loss)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..functional import binary_cross_entropy_with_logits, l1_loss, mse_loss
+from ..tensor import Tensor
+from .layers import REDUCTIONS, Module
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, "
+                             f"got {reduction!r}")
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """(input - target)^2, reduced by `reduction` ("mean", "sum" or "none")."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """|input - target|, reduced by `reduction`."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return l1_loss(input, target, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of logits against targets in [0, 1] (functional's
+    binary_cross_entropy_with_logits), with optional per-element `weight` and `pos_weight`."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
+                                                self.pos_weight)

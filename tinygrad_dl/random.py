@@ -1,0 +1,117 @@
+"""Where random numbers come from when no generator is given: one seeded default generator.
+
+Everything that draws (Tensor.randn, the layers' weight inits, Dropout's masks, DataLoader's
+shuffling) takes an explicit generator, `rng=` or `generator=`: a NumPy `np.random.Generator`
+or a `tinygrad_dl.Generator`. Given one, it draws from that alone. Without one, it draws from
+`default_generator`, which is seeded with DEFAULT_SEED when tinygrad_dl is imported, so a script
+gives the same numbers every run (PyTorch's default generator is seeded at start-up too), and
+`manual_seed(s)` reseeds it. The course models and `tinygrad-dl train` pass their own `rng=`
+built from the run's seed, so `manual_seed` does not change them.
+
+The draws themselves live here (`normal`, `uniform`), so every caller draws the same way: in
+float64 from the generator, then cast to the dtype asked for (a float32 tensor holds the
+float64 draw rounded, whatever its dtype).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import numpy as np
+
+from .device import CPU, check_device
+
+__all__ = ["DEFAULT_SEED", "Generator", "as_rng", "default_generator", "initial_seed",
+           "manual_seed", "normal", "seed", "uniform"]
+
+DEFAULT_SEED = 0
+
+
+def _check_seed(s: Any) -> int:
+    if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+        raise TypeError(f"manual_seed: the seed must be an int, got {type(s).__name__} {s!r}")
+    return int(s) % (1 << 64)  # negative seeds wrap, as PyTorch's do
+
+
+class Generator:
+    """PyTorch's `torch.Generator` on NumPy: a seedable source of random numbers.
+
+    `manual_seed(s)` reseeds it and returns it (`Generator().manual_seed(0)`); `.rng` is the
+    `np.random.Generator` it draws with. Reseeding happens in place, so a layer that holds
+    `.rng` draws from the new seed too.
+    """
+
+    def __init__(self, device: Any = "cpu", seed: int = DEFAULT_SEED) -> None:
+        check_device(device, "Generator")
+        self._seed = _check_seed(seed)
+        self.rng = np.random.Generator(np.random.PCG64(self._seed))
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = _check_seed(seed)
+        # PCG64(s) is exactly what np.random.default_rng(s) draws with
+        self.rng.bit_generator.state = np.random.PCG64(self._seed).state
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the new seed."""
+        s = secrets.randbits(63)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict[str, Any]:
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.rng.bit_generator.state = state
+
+    @property
+    def device(self) -> Any:
+        return CPU
+
+    def __repr__(self) -> str:
+        return f"Generator(seed={self._seed})"
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Reseed the default generator (what randn, inits and shuffling use without rng=)."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Reseed the default generator non-deterministically; returns the seed."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def as_rng(generator: Any = None, who: str = "random") -> np.random.Generator:
+    """The np.random.Generator to draw with: the given one, or the default generator's."""
+    if generator is None:
+        return default_generator.rng
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, Generator):
+        return generator.rng
+    raise TypeError(f"{who}: generator must be a tinygrad_dl.Generator or an "
+                    f"np.random.Generator, got {type(generator).__name__}")
+
+
+def normal(shape: tuple[int, ...], dtype: Any = np.float64, generator: Any = None,
+           who: str = "randn") -> np.ndarray:
+    """Standard normal draws of `shape`, float64 from the generator, cast to `dtype`."""
+    return as_rng(generator, who).standard_normal(shape).astype(dtype, copy=False)
+
+
+def uniform(shape: tuple[int, ...], low: float = 0.0, high: float = 1.0, dtype: Any = np.float64,
+            generator: Any = None, who: str = "rand") -> np.ndarray:
+    """Uniform draws on [low, high) of `shape`, float64 from the generator, cast to `dtype`."""
+    return as_rng(generator, who).uniform(low, high, shape).astype(dtype, copy=False)

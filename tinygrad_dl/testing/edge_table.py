@@ -1,0 +1,642 @@
+"""The project's rows of the edge-case table (tinygrad_dl.testing.edges): every public op on
+empty arrays, one element, ties, +-inf, NaN and arguments outside its domain.
+
+Rows come from a few generators (one per kind of op: elementwise, binary, reductions, shape
+ops) plus rows written out for the rest. `T` in a `torch=` lambda is the torch module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import tinygrad_dl as tg
+from tinygrad_dl import Tensor
+from tinygrad_dl import functional as F
+
+from .edges import Edge, add_edge
+
+INF, NAN = np.inf, np.nan
+E = np.zeros(0)  # the empty array
+E2 = np.zeros((2, 0))
+
+
+def _a(*v: Any) -> np.ndarray:
+    return np.array(v, dtype=np.float64)
+
+
+def rows(op: str, call: Any, cases: dict[str, tuple[Any, ...]], **kw: Any) -> None:
+    """One row per case (name -> inputs), all with the same call and references; a case
+    name ending in "!" is also checked against finite differences."""
+    for case, inputs in cases.items():
+        fd = case.endswith("!")
+        add_edge(Edge(op, case.rstrip("!"), call, tuple(inputs), fd=fd, **kw))
+
+
+# ---- elementwise functions -------------------------------------------------------------------
+# (name, tinygrad call, NumPy reference, is that NumPy's own function, torch reference, extra
+# cases: out-of-domain values and kinks)
+_UNARY: list[tuple[str, Any, Any, bool, Any, dict[str, Any]]] = [
+    ("exp", Tensor.exp, np.exp, True, lambda T, x: T.exp(x), {"overflow": _a(800.0)}),
+    ("log", Tensor.log, np.log, True, lambda T, x: T.log(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0)}),
+    ("sqrt", Tensor.sqrt, np.sqrt, True, lambda T, x: T.sqrt(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0)}),
+    ("abs", abs, np.abs, True, lambda T, x: T.abs(x), {"kink": _a(0.0, -0.0)}),
+    ("neg", lambda x: -x, np.negative, True, lambda T, x: -x, {}),
+    ("relu", F.relu, lambda x: np.maximum(x, 0), True, lambda T, x: T.relu(x),
+     {"kink": _a(0.0)}),
+    ("tanh", F.tanh, np.tanh, True, lambda T, x: T.tanh(x), {"large": _a(-30.0, 30.0)}),
+    ("sigmoid", F.sigmoid, lambda x: 0.5 * (1 + np.tanh(x / 2)), False,
+     lambda T, x: T.sigmoid(x), {"large": _a(-800.0, 800.0)}),
+    ("sin", tg.sin, np.sin, True, lambda T, x: T.sin(x), {}),
+    ("cos", tg.cos, np.cos, True, lambda T, x: T.cos(x), {}),
+    ("tan", tg.tan, np.tan, True, lambda T, x: T.tan(x), {"pole": _a(np.pi / 2)}),
+    ("arcsin", tg.arcsin, np.arcsin, True, lambda T, x: T.asin(x),
+     {"out of domain": _a(1.5, -2.0), "edge of domain": _a(1.0, -1.0)}),
+    ("arccos", tg.arccos, np.arccos, True, lambda T, x: T.acos(x),
+     {"out of domain": _a(1.5, -2.0), "edge of domain": _a(1.0, -1.0)}),
+    ("arctan", tg.arctan, np.arctan, True, lambda T, x: T.atan(x), {}),
+    ("sinh", tg.sinh, np.sinh, True, lambda T, x: T.sinh(x), {"overflow": _a(800.0)}),
+    ("cosh", tg.cosh, np.cosh, True, lambda T, x: T.cosh(x), {"overflow": _a(-800.0)}),
+    ("log1p", tg.log1p, np.log1p, True, lambda T, x: T.log1p(x),
+     {"out of domain": _a(-2.0), "edge of domain": _a(-1.0)}),
+    ("expm1", tg.expm1, np.expm1, True, lambda T, x: T.expm1(x), {"overflow": _a(800.0)}),
+    ("log2", tg.log2, np.log2, True, lambda T, x: T.log2(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0)}),
+    ("log10", tg.log10, np.log10, True, lambda T, x: T.log10(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0)}),
+    ("exp2", tg.exp2, np.exp2, True, lambda T, x: T.exp2(x), {"overflow": _a(2000.0)}),
+    ("square", tg.square, np.square, True, lambda T, x: T.square(x), {"overflow": _a(1e200)}),
+    ("reciprocal", tg.reciprocal, np.reciprocal, True, lambda T, x: T.reciprocal(x),
+     {"zero": _a(0.0)}),
+    ("sign", tg.sign, np.sign, True, lambda T, x: T.sign(x), {"kink": _a(0.0)}),
+    ("floor", tg.floor, np.floor, True, lambda T, x: T.floor(x), {"jump": _a(1.0, -2.0)}),
+    ("ceil", tg.ceil, np.ceil, True, lambda T, x: T.ceil(x), {"jump": _a(1.0, -2.0)}),
+    ("round", F.round, np.round, True, lambda T, x: T.round(x),
+     {"half to even": _a(0.5, 1.5, -2.5)}),
+    ("softplus", F.softplus, lambda x: np.logaddexp(x, 0), False,
+     lambda T, x: T.nn.functional.softplus(x), {"large": _a(-800.0, 800.0)}),
+    ("leaky_relu", F.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), False,
+     lambda T, x: T.nn.functional.leaky_relu(x, 0.01), {"kink": _a(0.0)}),
+    ("elu", F.elu, lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), False,
+     lambda T, x: T.nn.functional.elu(x), {"kink": _a(0.0)}),
+    ("gelu", F.gelu, None, False, lambda T, x: T.nn.functional.gelu(x, approximate="tanh"), {}),
+    ("silu", F.silu, None, False, lambda T, x: T.nn.functional.silu(x),
+     {"large": _a(-800.0, 800.0)}),
+]
+
+for _name, _call, _np, _own, _torch, _extra in _UNARY:
+    rows(_name, _call, {
+        "empty": (E2,), "scalar!": (np.float64(0.3),), "one element!": (_a(0.7),),
+        "+inf": (_a(INF),), "-inf": (_a(-INF),), "nan": (_a(NAN),),
+        **{k: (v,) for k, v in _extra.items()},
+    }, numpy=_np, numpy_warns=_own, torch=_torch)
+
+rows("clip", lambda x: x.clip(-1.0, 1.0), {
+    "empty": (E,), "one element!": (_a(0.5),), "on the bounds": (_a(-1.0, 1.0),),
+    "+-inf": (_a(INF, -INF),), "nan": (_a(NAN),),
+}, numpy=lambda x: np.clip(x, -1.0, 1.0), torch=lambda T, x: T.clamp(x, -1.0, 1.0))
+rows("clip", lambda x: x.clip(None, None), {"no bounds": (_a(1.0, NAN),)},
+     numpy=lambda x: np.clip(x, None, None), grad=(_a(1.0, 1.0),),
+     note="NumPy 2's clip accepts no bounds (PyTorch's clamp refuses): the identity")
+
+
+# ---- binary arithmetic ------------------------------------------------------------------------
+_BINARY: list[tuple[str, Any, Any, bool, Any, dict[str, Any]]] = [
+    ("add", lambda x, y: x + y, np.add, True, lambda T, x, y: x + y,
+     {"inf - inf": (_a(INF), _a(-INF))}),
+    ("sub", lambda x, y: x - y, np.subtract, True, lambda T, x, y: x - y,
+     {"inf - inf": (_a(INF), _a(INF))}),
+    ("mul", lambda x, y: x * y, np.multiply, True, lambda T, x, y: x * y,
+     {"inf * 0": (_a(INF), _a(0.0))}),
+    ("div", lambda x, y: x / y, np.true_divide, True, lambda T, x, y: x / y,
+     {"by zero": (_a(1.0, -1.0), _a(0.0, 0.0)), "0 / 0": (_a(0.0), _a(0.0))}),
+    ("pow", lambda x, y: x**y, np.power, True, lambda T, x, y: x**y,
+     {"out of domain": (_a(-2.0), _a(0.5)), "zero base": (_a(0.0, 0.0), _a(2.0, 0.0)),
+      "zero to a negative power": (_a(0.0), _a(-1.0))}),
+    ("maximum", tg.maximum, np.maximum, True, lambda T, x, y: T.maximum(x, y),
+     {"ties": (_a(1.0, 2.0), _a(1.0, 3.0)), "nan on either side": (_a(NAN, 1.0), _a(1.0, NAN))}),
+    ("minimum", tg.minimum, np.minimum, True, lambda T, x, y: T.minimum(x, y),
+     {"ties": (_a(1.0, 2.0), _a(1.0, 3.0)), "nan on either side": (_a(NAN, 1.0), _a(1.0, NAN))}),
+    ("mod", lambda x, y: x % y, np.mod, True, lambda T, x, y: T.remainder(x, y),
+     {"by zero": (_a(1.0), _a(0.0)), "negative divisor!": (_a(5.5), _a(-2.0))}),
+    ("arctan2", tg.arctan2, np.arctan2, True, lambda T, y, x: T.atan2(y, x),
+     {"origin": (_a(0.0), _a(0.0))}),
+    ("hypot", tg.hypot, np.hypot, True, lambda T, x, y: T.hypot(x, y),
+     {"origin": (_a(0.0), _a(0.0))}),
+    ("logaddexp", tg.logaddexp, np.logaddexp, True, lambda T, x, y: T.logaddexp(x, y),
+     {"both -inf": (_a(-INF), _a(-INF)), "both +inf": (_a(INF), _a(INF)),
+      "one -inf!": (_a(-INF), _a(0.5))}),
+]
+
+for _name, _call, _np, _own, _torch, _extra in _BINARY:
+    rows(_name, _call, {
+        "empty": (E, E), "one element!": (_a(0.7), _a(1.3)),
+        "broadcast!": (_a(0.3, 1.2, 2.1), _a(1.7)),
+        "+inf": (_a(INF), _a(2.0)), "-inf": (_a(-INF), _a(2.0)),
+        "nan": (_a(NAN), _a(2.0)),
+        **_extra,
+    }, numpy=_np, numpy_warns=_own, torch=_torch)
+
+# the reflected and method spellings of the same ops
+rows("sub", lambda x: 2.0 - x, {"reflected!": (_a(0.5, 1.5),)}, numpy=lambda x: 2.0 - x,
+     torch=lambda T, x: 2.0 - x)
+rows("div", lambda x: 1.0 / x, {"reflected by zero": (_a(0.0, -0.0),)},
+     numpy=lambda x: 1.0 / x, torch=lambda T, x: 1.0 / x)
+rows("pow", lambda x: 2.0**x, {"reflected!": (_a(0.5, -1.0),)}, numpy=lambda x: 2.0**x,
+     torch=lambda T, x: 2.0**x)
+rows("pow", lambda x, y: x.pow(y), {"method!": (_a(1.5), _a(2.0))}, numpy=np.power,
+     torch=lambda T, x, y: x.pow(y))
+rows("remainder", tg.remainder, {"one element!": (_a(7.5), _a(2.0)),
+                                 "by zero": (_a(1.0), _a(0.0))},
+     numpy=np.remainder, torch=lambda T, x, y: T.remainder(x, y))
+rows("add", lambda x, y: x + y, {"shapes that do not broadcast": (_a(1, 2), _a(1, 2, 3))},
+     raises="Add")
+
+
+# ---- reductions ----------------------------------------------------------------------------
+def _red(name: str, method: str, np_fn: Any, torch_fn: Any, extra: dict[str, Any],
+         special: bool = True, **kw: Any) -> None:
+    inf_nan = {"+inf": (_a(INF, 1.0),), "-inf": (_a(-INF, 1.0),), "nan": (_a(NAN, 1.0),)}
+    rows(name, lambda x: getattr(x, method)(), {
+        "one element!": (_a(0.7),), "scalar!": (np.float64(0.4),),
+        **(inf_nan if special else {}), **extra,
+    }, numpy=np_fn, torch=torch_fn, **kw)
+    rows(name, lambda x: getattr(x, method)(axis=1), {
+        "axis of length 1!": (np.array([[0.5], [1.5]]),),
+        "rows of ties": (np.array([[1.0, 1.0], [2.0, 2.0]]),),
+        "empty rows": (np.zeros((2, 0)),) if name not in ("max", "min") else (np.zeros((0, 2)),),
+    }, numpy=lambda x: np_fn(x, axis=1), torch=lambda T, x: torch_fn(T, x, dim=1), **kw)
+
+
+_red("sum", "sum", np.sum, lambda T, x, dim=None: x.sum() if dim is None else x.sum(dim),
+     {"empty": (E,)})
+_red("mean", "mean", np.mean,
+     lambda T, x, dim=None: x.mean() if dim is None else x.mean(dim), {"empty": (E,)})
+_red("max", "max", np.max,
+     lambda T, x, dim=None: x.max() if dim is None else x.amax(dim),
+     {"ties": (_a(2.0, 1.0, 2.0),), "+inf ties": (_a(INF, 1.0, INF),),
+      "all -inf": (_a(-INF, -INF),), "two nans": (_a(NAN, 1.0, NAN),)},
+     numpy_warns=True)
+_red("min", "min", np.min,
+     lambda T, x, dim=None: x.min() if dim is None else x.amin(dim),
+     {"ties": (_a(1.0, 2.0, 1.0),), "issue: nan first": (_a(NAN, 1.0, 2.0),)})
+_red("prod", "prod", np.prod,
+     lambda T, x, dim=None: x.prod() if dim is None else x.prod(dim),
+     {"empty": (E,), "one zero!": (_a(0.0, 2.0, 3.0),), "two zeros": (_a(0.0, 2.0, 0.0),),
+      "inf and zero": (_a(INF, 0.0),)}, special=False)
+_OTHERS = ("the product of the others, without division: x0's gradient is x1 (PyTorch divides "
+           "the product by x0, inf/inf or nan/nan, and gives nan)")
+rows("prod", Tensor.prod, {"nan": (_a(NAN, 2.0),)}, numpy=np.prod, grad=(_a(2.0, NAN),),
+     note=_OTHERS)
+rows("prod", Tensor.prod, {"+inf": (_a(INF, 1.0),)}, numpy=np.prod, grad=(_a(1.0, INF),),
+     note=_OTHERS)
+rows("prod", Tensor.prod, {"-inf": (_a(-INF, 1.0),)}, numpy=np.prod, grad=(_a(1.0, -INF),),
+     note=_OTHERS)
+_red("logsumexp", "logsumexp", lambda x, axis=None: np.logaddexp.reduce(x, axis=axis),
+     lambda T, x, dim=None: x.logsumexp(tuple(range(x.ndim))) if dim is None
+     else x.logsumexp(dim),
+     {"empty": (E,), "all -inf": (_a(-INF, -INF),), "+inf and 0": (_a(INF, 0.0),),
+      "large!": (_a(1000.0, 1000.5),)}, numpy_warns=False)
+rows("logsumexp", Tensor.logsumexp, {"issue: all -inf": (_a(-INF, -INF),),
+                                     "issue: +inf and 0": (_a(INF, 0.0),)},
+     numpy=lambda x: np.log(np.sum(np.exp(x))), numpy_warns=False,
+     torch=lambda T, x: x.logsumexp(0))
+for _name, _ddof in (("var", 0), ("var", 1), ("std", 0), ("std", 1)):
+    rows(_name, lambda x, m=_name, d=_ddof: getattr(x, m)(axis=-1, ddof=d), {
+        f"one element, ddof={_ddof}": (_a(0.7),),
+        f"axis of length 1, ddof={_ddof}": (np.array([[0.5], [1.5]]),),
+        f"constant, ddof={_ddof}": (_a(2.0, 2.0, 2.0),),
+        f"empty, ddof={_ddof}": (E,),
+        f"ddof > n, ddof={_ddof}": (_a(1.0, 2.0) if _ddof else _a(3.0),),
+        f"+inf, ddof={_ddof}": (_a(INF, 1.0),), f"nan, ddof={_ddof}": (_a(NAN, 1.0),),
+        f"spread!, ddof={_ddof}": (_a(0.5, 1.7, -0.4),),
+    }, numpy=lambda x, m=_name, d=_ddof: getattr(np, m)(x, axis=-1, ddof=d),
+        torch=lambda T, x, m=_name, d=_ddof: getattr(x, m)(dim=-1, correction=d))
+rows("var", lambda x: x.var(ddof=3), {"issue: ddof > n": (_a(1.0, 2.0),)},
+     numpy=lambda x: np.var(x, ddof=3), warns="Degrees of freedom")
+rows("std", lambda x: x.std(ddof=3), {"issue: ddof > n": (_a(1.0, 2.0),)},
+     numpy=lambda x: np.std(x, ddof=3), grad=(_a(NAN, NAN),))
+rows("std", lambda x: x.std(axis=1), {"issue: axis of length 1": (np.array([[1.0], [2.0]]),)},
+     numpy=lambda x: np.std(x, axis=1), grad=(np.zeros((2, 1)),))
+rows("std", tg.std, {"issue: scalar": (np.float64(3.0),)}, numpy=np.std,
+     grad=(np.float64(0.0),))
+rows("std", lambda x: x.std(), {"issue: empty": (E,)}, numpy=np.std, grad=(E,),
+     warns="Degrees of freedom")
+rows("var", lambda x: x.var(), {"issue: empty": (E,)}, numpy=np.var, grad=(E,),
+     warns="Degrees of freedom")
+rows("max", Tensor.max, {"issue: nan": (_a(NAN, 1.0, 2.0),)}, numpy=np.max,
+     grad=(_a(1.0, 0.0, 0.0),))
+rows("prod", Tensor.prod, {"issue: empty": (E,)}, numpy=np.prod, grad=(E,))
+rows("max", Tensor.max, {"empty": (E,)}, raises="Max")
+rows("min", tg.Tensor.min, {"empty": (E,)}, raises="Min")
+rows("cumsum", lambda x: x.cumsum(0), {
+    "empty": (E,), "one element!": (_a(0.7),), "+inf": (_a(1.0, INF, 1.0),),
+    "nan": (_a(1.0, NAN, 1.0),), "inf - inf": (_a(INF, -INF),),
+}, numpy=lambda x: np.cumsum(x, 0), torch=lambda T, x: x.cumsum(0))
+rows("argmax", lambda x: x.argmax(), {"ties: the first": (_a(2.0, 1.0, 2.0),),
+                                      "nan: the first nan": (_a(1.0, NAN, 3.0),)},
+     numpy=np.argmax)
+rows("argmin", tg.argmin, {"ties: the first": (_a(1.0, 2.0, 1.0),),
+                           "-inf": (_a(1.0, -INF),)}, numpy=np.argmin)
+rows("argmax", lambda x: x.argmax(), {"empty": (E,)}, raises="argmax")
+rows("argmin", lambda x: x.argmin(), {"empty": (E,)}, raises="argmin")
+
+
+# ---- shape ops: values move, gradients move back ------------------------------------------------
+X23 = np.arange(6.0).reshape(2, 3) / 4
+_SHAPE: list[tuple[str, Any, Any, Any, Any]] = [
+    # (name, call, NumPy reference, torch reference, an input for the "empty" case)
+    ("reshape", lambda x: x.reshape(-1), lambda x: x.reshape(-1), lambda T, x: x.reshape(-1), E2),
+    ("transpose", lambda x: x.transpose(), np.transpose, lambda T, x: x.permute(*range(x.ndim)
+                                                                              [::-1]), E2),
+    ("T", lambda x: x.T, np.transpose, lambda T, x: x.permute(*range(x.ndim)[::-1]), E2),
+    ("permute", lambda x: x.permute(1, 0), lambda x: x.transpose(1, 0),
+     lambda T, x: x.permute(1, 0), E2),
+    ("swapaxes", lambda x: tg.swapaxes(x, 0, -1), lambda x: np.swapaxes(x, 0, -1),
+     lambda T, x: x.transpose(0, -1), E2),
+    ("moveaxis", lambda x: tg.moveaxis(x, 0, -1), lambda x: np.moveaxis(x, 0, -1),
+     lambda T, x: T.movedim(x, 0, -1), E2),
+    ("squeeze", lambda x: tg.squeeze(x[None]), lambda x: np.squeeze(x[None]),
+     lambda T, x: x[None].squeeze(), E2),
+    ("expand_dims", lambda x: tg.expand_dims(x, 0), lambda x: np.expand_dims(x, 0),
+     lambda T, x: x.unsqueeze(0), E2),
+    ("unsqueeze", lambda x: x.unsqueeze(-1), lambda x: np.expand_dims(x, -1),
+     lambda T, x: x.unsqueeze(-1), E2),
+    ("flatten", lambda x: tg.flatten(x), lambda x: x.reshape(-1), lambda T, x: x.flatten(), E2),
+    ("broadcast_to", lambda x: tg.broadcast_to(x, (2,) + x.shape),
+     lambda x: np.broadcast_to(x, (2,) + x.shape), lambda T, x: x.expand((2,) + x.shape), E2),
+    ("repeat", lambda x: tg.repeat(x, 2, axis=-1), lambda x: np.repeat(x, 2, axis=-1),
+     lambda T, x: x.repeat_interleave(2, dim=-1), E2),
+    ("tile", lambda x: tg.tile(x, (2, 1)), lambda x: np.tile(x, (2, 1)),
+     lambda T, x: x.tile((2, 1)), E2),
+    ("flip", lambda x: tg.flip(x, 0), lambda x: np.flip(x, 0), lambda T, x: x.flip(0), E2),
+    ("roll", lambda x: tg.roll(x, 1, 0), lambda x: np.roll(x, 1, 0),
+     lambda T, x: x.roll(1, 0), E2),
+    ("pad", lambda x: tg.pad(x, 1), lambda x: np.pad(x, 1),
+     lambda T, x: T.nn.functional.pad(x, (1, 1) * x.ndim), E2),
+    ("getitem", lambda x: x[..., ::-1], lambda x: x[..., ::-1], lambda T, x: x.flip(-1), E2),
+    ("tril", lambda x: tg.tril(x), np.tril, lambda T, x: x.tril(), E2),
+    ("triu", lambda x: x.triu(1), lambda x: np.triu(x, 1), lambda T, x: x.triu(1), E2),
+    ("detach", lambda x: x.detach() * 1.0, lambda x: x, lambda T, x: x.detach() * 1.0, E2),
+    ("clone", lambda x: x.clone(), lambda x: x.copy(), lambda T, x: x.clone(), E2),
+    ("view", lambda x: x.view(-1), lambda x: x.reshape(-1), lambda T, x: x.view(-1), E2),
+    ("view_as", lambda x: x.view_as(x.T), lambda x: x.reshape(x.T.shape),
+     lambda T, x: x.view_as(x.T), E2),
+    ("reshape_as", lambda x: x.reshape_as(x.T), lambda x: x.reshape(x.T.shape),
+     lambda T, x: x.reshape_as(x.T), E2),
+    ("t", lambda x: x.t(), np.transpose, lambda T, x: x.t(), E2),
+]
+for _name, _call, _np, _torch, _empty in _SHAPE:
+    rows(_name, _call, {"empty": (_empty,), "one element!": (np.array([[0.7]]),),
+                        "2x3!": (X23,), "inf and nan": (np.array([[INF, NAN, -INF]]),)},
+         numpy=_np, torch=_torch)
+
+rows("reshape", lambda x: x.reshape(4), {"wrong size": (X23,)}, raises="Reshape|reshape")
+rows("repeat", lambda x: x.repeat(np.array([2, 0, 1])), {
+    "counts with a zero!": (_a(0.5, 1.5, 2.5),)}, numpy=lambda x: np.repeat(x, [2, 0, 1]),
+     torch=lambda T, x: x.repeat_interleave(T.tensor([2, 0, 1])))
+rows("repeat", lambda x: x.repeat(-1), {"negative count": (_a(1.0),)}, raises="Repeat|repeat")
+rows("pad", lambda x: tg.pad(x, -1), {"negative width": (_a(1.0, 2.0),)}, raises="pad|Pad")
+rows("pad", lambda x: tg.pad(x, 1, mode="edge"), {"other modes": (_a(1.0),)}, raises="pad")
+rows("getitem", lambda x: x[np.array([0, 0, 2])], {"duplicate indices!": (_a(0.5, 1.5, 2.5),)},
+     numpy=lambda x: x[np.array([0, 0, 2])], torch=lambda T, x: x[T.tensor([0, 0, 2])])
+rows("getitem", lambda x: x[np.array([], dtype=np.int64)], {"empty index": (_a(1.0, 2.0),)},
+     numpy=lambda x: x[np.array([], dtype=np.int64)],
+     torch=lambda T, x: x[T.tensor([], dtype=T.int64)])
+rows("getitem", lambda x: x[-1], {"negative index!": (_a(0.5, 1.5),)}, numpy=lambda x: x[-1],
+     torch=lambda T, x: x[-1])
+rows("getitem", lambda x: x[np.array([True, False, True])], {"bool mask!": (_a(0.5, 1.5, 2.5),)},
+     numpy=lambda x: x[np.array([True, False, True])],
+     torch=lambda T, x: x[T.tensor([True, False, True])])
+rows("getitem", lambda x: x[5], {"out of range": (_a(1.0, 2.0),)}, raises="GetItem|index")
+rows("getitem", lambda x: x[1.5], {"float index": (_a(1.0, 2.0),)},
+     raises="GetItem|getitem|indices")  # NumPy's IndexError (naming the op: issue "hostile")
+
+_JOIN = {"empty pieces": (E2, E2), "one element each!": (_a(0.3), _a(0.6)),
+         "inf and nan": (_a(INF, NAN), _a(-INF, 1.0))}
+rows("concatenate", lambda x, y: tg.concatenate([x, y], axis=-1), _JOIN,
+     numpy=lambda x, y: np.concatenate([x, y], axis=-1), torch=lambda T, x, y: T.cat([x, y], -1))
+rows("stack", lambda x, y: tg.stack([x, y]), _JOIN, numpy=lambda x, y: np.stack([x, y]),
+     torch=lambda T, x, y: T.stack([x, y]))
+rows("vstack", lambda x, y: tg.vstack([x, y]), _JOIN, numpy=lambda x, y: np.vstack([x, y]),
+     torch=lambda T, x, y: T.vstack([x, y]))
+rows("hstack", lambda x, y: tg.hstack([x, y]), _JOIN, numpy=lambda x, y: np.hstack([x, y]),
+     torch=lambda T, x, y: T.hstack([x, y]))
+rows("concatenate", lambda: tg.concatenate([]), {"nothing to join": ()}, raises="concatenate")
+rows("stack", lambda: tg.stack([]), {"nothing to join": ()}, raises="stack")
+rows("stack", lambda x, y: tg.stack([x, y]), {"unequal shapes": (_a(1.0), _a(1.0, 2.0))},
+     raises="Stack")
+rows("split", lambda x: tg.split(x, [1, 1], axis=-1)[1] * 1.0,
+     {"an empty piece": (X23,), "inf and nan": (np.array([[INF, NAN, 1.0]]),)},
+     numpy=lambda x: np.split(x, [1, 1], axis=-1)[1] * 1.0,
+     torch=lambda T, x: T.tensor_split(x, [1, 1], dim=-1)[1] * 1.0)
+rows("split", lambda x: tg.split(x, 2, axis=-1)[0], {"unequal sections": (X23,)},
+     raises="split")
+
+
+# ---- linear algebra ---------------------------------------------------------------------------
+M = np.array([[0.5, -1.0], [2.0, 0.25]])
+_MM = {"empty inner dimension": (np.zeros((2, 0)), np.zeros((0, 3))),
+       "empty outer dimension": (np.zeros((0, 2)), M),
+       "one element!": (np.array([[0.7]]), np.array([[1.3]])),
+       "inf times zero": (np.array([[INF, 1.0]]), np.array([[0.0], [1.0]])),
+       "nan": (np.array([[NAN, 1.0]]), M)}
+rows("matmul", lambda x, y: x @ y, _MM, numpy=np.matmul, torch=lambda T, x, y: x @ y)
+rows("matmul", lambda x, y: x.matmul(y), {"vectors!": (_a(0.5, 1.5), _a(2.0, -1.0)),
+                                          "empty vectors": (E, E)},
+     numpy=np.matmul, torch=lambda T, x, y: x @ y)
+rows("matmul", lambda x, y: x @ y, {"inner sizes differ": (M, _a(1.0, 2.0, 3.0))},
+     raises="MatMul")
+# dot, inner, outer and tensordot are einsums: the values agree with NumPy's functions, but
+# np.einsum does not warn about inf * 0 where np.dot does (numpy_warns=False)
+_EIN = {"numpy_warns": False}
+rows("dot", tg.dot, _MM, numpy=np.dot, torch=lambda T, x, y: x @ y, **_EIN)
+rows("inner", tg.inner, {"empty": (E, E), "one element!": (_a(0.7), _a(1.3)),
+                         "inf times zero": (_a(INF), _a(0.0))},
+     numpy=np.inner, torch=lambda T, x, y: T.inner(x, y), **_EIN)
+rows("outer", tg.outer, {"empty": (E, _a(1.0)), "one element!": (_a(0.7), _a(1.3)),
+                         "inf times zero": (_a(INF), _a(0.0))},
+     numpy=np.outer, torch=lambda T, x, y: T.outer(x, y), **_EIN)
+rows("tensordot", lambda x, y: tg.tensordot(x, y, 1), _MM,
+     numpy=lambda x, y: np.tensordot(x, y, 1), torch=lambda T, x, y: T.tensordot(x, y, 1),
+     **_EIN)
+rows("einsum", lambda x, y: tg.einsum("ij,jk->ik", x, y), _MM,
+     numpy=lambda x, y: np.einsum("ij,jk->ik", x, y),
+     torch=lambda T, x, y: T.einsum("ij,jk->ik", x, y))
+rows("einsum", lambda x: tg.einsum("ii->", x), {"trace of 1x1!": (np.array([[0.7]]),),
+                                                "trace of 0x0": (np.zeros((0, 0)),)},
+     numpy=lambda x: np.einsum("ii->", x), torch=lambda T, x: T.einsum("ii->", x))
+rows("einsum", lambda x: tg.einsum("ij->k", x), {"unknown output letter": (M,)},
+     raises="einsum|Einsum")
+rows("trace", tg.trace, {"1x1!": (np.array([[0.7]]),), "empty": (np.zeros((0, 3)),),
+                         "inf and nan": (np.array([[INF, 1.0], [2.0, NAN]]),)},
+     numpy=np.trace, torch=lambda T, x: x.trace())
+rows("diag", tg.diag, {"empty vector": (E,), "one element!": (_a(0.7),),
+                       "1x1 matrix!": (np.array([[0.7]]),), "0x0 matrix": (np.zeros((0, 0)),),
+                       "inf and nan": (_a(INF, NAN),)},
+     numpy=np.diag, torch=lambda T, x: T.diag(x))
+rows("diag", tg.diag, {"3-d": (np.zeros((1, 1, 1)),)}, raises="diag|Diag")
+rows("diagonal", lambda x: x.diagonal(1), {"offset past the edge": (M,),
+                                           "rectangular!": (X23,)},
+     numpy=lambda x: np.diagonal(x, 1), torch=lambda T, x: x.diagonal(1))
+rows("diagonal", lambda x: x.diagonal(), {"1-d": (_a(1.0),)}, raises="diagonal")
+
+
+# ---- losses, activations over rows, normalisation ------------------------------------------
+Z = np.array([[0.5, -1.0, 2.0], [1.0, 1.0, 1.0]])
+Y = np.array([2, 0])
+
+
+def _np_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _np_log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    s = z - z.max(axis=axis, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+
+
+_ROWS = {"empty rows": (np.zeros((0, 3)),), "one class!": (np.array([[0.7], [-0.2]]),),
+         "ties!": (np.ones((2, 3)),), "large logits!": (np.array([[1000.0, 999.0, -1000.0]]),),
+         "-inf logit": (np.array([[-INF, 0.0, 1.0]]),), "nan": (np.array([[NAN, 0.0, 1.0]]),)}
+rows("softmax", F.softmax, _ROWS, numpy=_np_softmax, numpy_warns=False,
+     torch=lambda T, z: T.softmax(z, -1))
+rows("log_softmax", F.log_softmax, _ROWS, numpy=_np_log_softmax, numpy_warns=False,
+     torch=lambda T, z: T.log_softmax(z, -1))
+rows("softmax", F.softmax, {"+inf logit": (np.array([[INF, 0.0]]),)},
+     numpy=lambda z: _a(NAN, NAN)[None], numpy_warns=False,
+     torch=lambda T, z: T.softmax(z, -1))
+
+
+def _np_ce(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return -_np_log_softmax(z)[np.arange(len(y)), y].mean()
+
+
+rows("cross_entropy", F.cross_entropy, {
+    "one class!": (np.array([[0.7], [-0.2]]), np.array([0, 0])),
+    "ties!": (np.ones((2, 3)), Y), "large logits!": (np.array([[1000.0, -1000.0]]),
+                                                      np.array([1])),
+    "-inf logit of another class": (np.array([[-INF, 0.0, 1.0]]), np.array([2])),
+    "nan": (np.array([[NAN, 0.0, 1.0]]), np.array([1])),
+}, numpy=_np_ce, numpy_warns=False,
+     torch=lambda T, z, y: T.nn.functional.cross_entropy(z, y))
+rows("cross_entropy", F.cross_entropy, {
+    "-inf logit of the target": (np.array([[-INF, 0.0]]), np.array([0]))},
+     numpy=_np_ce, numpy_warns=False, grad=(np.array([[-1.0, 1.0]]), None),
+     note="the loss is inf; d/dz = softmax - onehot, finite (PyTorch: nan for the target)")
+rows("cross_entropy", F.cross_entropy, {
+    "empty batch": (np.zeros((0, 3)), np.zeros(0, dtype=np.int64)),
+    "label -1": (Z, np.array([-1, 0])), "label = K": (Z, np.array([3, 0])),
+    "float labels": (Z, _a(1.0, 0.0)), "wrong count": (Z, np.array([0])),
+}, raises="cross_entropy|CrossEntropy")
+rows("cross_entropy", lambda z, t: F.cross_entropy(z, t), {
+    "soft targets that require grad": (Z, np.full((2, 3), 1 / 3))},
+     raises="cross_entropy: the targets require grad")
+rows("one_hot", lambda y: Tensor(F.one_hot(y.data, 3)), {
+    "empty": (np.zeros(0, dtype=np.int64),), "one label": (np.array([2]),)},
+     numpy=lambda y: np.eye(3)[y])
+rows("one_hot", lambda y: F.one_hot(y.data, 3), {
+    "label -1": (np.array([-1]),), "label = K": (np.array([3]),),
+    "float labels": (_a(1.0),)}, raises="one_hot")
+
+_X = np.array([[0.5, -1.0], [1.5, 2.0], [-0.5, 0.0]])
+_G, _B = _a(1.5, 0.5), _a(0.1, -0.2)
+rows("batch_norm", F.batch_norm, {
+    "three rows!": (_X, _G, _B), "constant feature": (np.array([[1.0, 2.0], [1.0, 3.0]]), _G, _B),
+    "nan": (np.array([[NAN, 2.0], [1.0, 3.0]]), _G, _B),
+}, numpy=lambda x, g, b: g * (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-8) + b, numpy_warns=False,
+     torch=lambda T, x, g, b: T.nn.functional.batch_norm(x, None, None, g, b, True, 0.0, 1e-8))
+rows("batch_norm", F.batch_norm, {"issue: one row in training": (np.ones((1, 2)), _G, _B),
+                                  "no rows": (np.zeros((0, 2)), _G, _B)},
+     raises="batch_norm: expected more than 1 row")
+rows("batch_norm", lambda x, g, b: F.batch_norm(x, g, b, training=False, mean=_a(0.0, 1.0),
+                                                var=_a(1.0, 4.0)),
+     {"evaluation, one row!": (np.array([[0.5, -1.0]]), _G, _B)},
+     numpy=lambda x, g, b: g * (x - _a(0.0, 1.0)) / np.sqrt(_a(1.0, 4.0) + 1e-8) + b,
+     numpy_warns=False)
+
+_U, _W, _b = np.array([[0.5, -0.2], [0.1, 0.3], [-0.4, 0.2]]), np.eye(2) * 0.5, _a(0.1, -0.1)
+
+
+def _np_rnn(x: np.ndarray, U: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    h, out = np.zeros(W.shape[0]), []
+    for t in range(len(x)):
+        a = U[x[t]] if x.dtype.kind in "iu" else x[t] @ U
+        h = np.tanh(a + h @ W + b)
+        out.append(h)
+    return np.array(out).reshape(len(x), W.shape[0])
+
+
+rows("rnn", tg.rnn, {
+    "one step!": (np.array([[0.3, -0.7, 0.2]]), _U, _W, _b),
+    "indices": (np.array([2, 0, 2]), _U, _W, _b),
+    "nan input": (np.array([[NAN, 0.0, 0.0]]), _U, _W, _b),
+}, numpy=_np_rnn, numpy_warns=False,
+     torch=lambda T, x, U, W, b: _torch_rnn(T, x, U, W, b))
+rows("rnn", tg.rnn, {"issue: negative index": (np.array([-1, 0]), _U, _W, _b),
+                     "index = d": (np.array([3]), _U, _W, _b)},
+     raises="rnn: indices must be in")
+rows("rnn", tg.rnn, {"no steps": (np.zeros((0, 3)), _U, _W, _b)},
+     numpy=lambda x, U, W, b: np.zeros((0, 2)), numpy_warns=False,
+     grad=(np.zeros((0, 3)), np.zeros((3, 2)), np.zeros((2, 2)), np.zeros(2)))
+
+
+def _torch_rnn(T: Any, x: Any, U: Any, W: Any, b: Any) -> Any:
+    h, out = T.zeros(W.shape[0], dtype=U.dtype), []
+    for t in range(len(x)):
+        a = U[x[t]] if not x.is_floating_point() else x[t] @ U
+        h = T.tanh(a + h @ W + b)
+        out.append(h)
+    return T.stack(out)
+
+
+_IMG = np.arange(16.0).reshape(1, 1, 4, 4) / 8
+_K = np.array([[[[0.5, -1.0], [0.25, 2.0]]]])
+rows("conv2d", F.conv2d, {"1x1 image and kernel!": (np.array([[[[0.7]]]]), np.array([[[[1.3]]]])),
+                          "2x2 kernel!": (_IMG, _K),
+                          "inf and nan pixels": (np.array([[[[INF, 0.0], [NAN, 1.0]]]]), _K),
+                          "empty batch": (np.zeros((0, 1, 4, 4)), _K)},
+     numpy=None, torch=lambda T, x, w: T.nn.functional.conv2d(x, w))
+rows("conv2d", F.conv2d, {"issue: 0x0 kernel": (_IMG, np.zeros((1, 1, 0, 0))),
+                          "kernel larger than the image": (np.ones((1, 1, 1, 1)), _K)},
+     raises="conv2d")
+rows("max_pool2d", F.max_pool2d, {"2x2!": (_IMG,), "ties": (np.ones((1, 1, 2, 2)),),
+                                  "nan": (np.array([[[[NAN, 0.0], [1.0, 2.0]]]]),),
+                                  "-inf": (np.full((1, 1, 2, 2), -INF),)},
+     torch=lambda T, x: T.nn.functional.max_pool2d(x, 2))
+rows("avg_pool2d", F.avg_pool2d, {"2x2!": (_IMG,),
+                                  "inf and nan": (np.array([[[[INF, 0.0], [NAN, 2.0]]]]),)},
+     torch=lambda T, x: T.nn.functional.avg_pool2d(x, 2))
+rows("max_pool2d", lambda x: F.max_pool2d(x, 3),
+     {"kernel larger than the image": (_IMG[..., :2, :2],)}, raises="max_pool2d|MaxPool2d")
+rows("avg_pool2d", lambda x: F.avg_pool2d(x, 0), {"zero kernel": (_IMG,)}, raises="avg_pool2d")
+rows("sum_of_squares", tg.functional.sum_of_squares, {
+    "empty": (E,), "one element!": (_a(0.7),), "inf and nan": (_a(INF, NAN),),
+    "overflow": (_a(1e200),)}, numpy=lambda x: np.sum(x * x), numpy_warns=False,
+     torch=lambda T, x: (x * x).sum())
+rows("sum_of_squares", lambda: tg.functional.sum_of_squares(), {"no tensors": ()},
+     raises="sum_of_squares")
+
+
+# ---- where, comparisons: constants that select --------------------------------------------
+rows("where", lambda x, y: tg.where(np.array([True, False]), x, y), {
+    "one of each!": (_a(0.5, 1.5), _a(2.5, 3.5)), "nan in the branch not taken": (
+        _a(1.0, NAN), _a(NAN, 2.0)), "inf": (_a(INF, 0.0), _a(0.0, -INF))},
+     numpy=lambda x, y: np.where([True, False], x, y),
+     torch=lambda T, x, y: T.where(T.tensor([True, False]), x, y))
+rows("where", lambda x, y: tg.where(np.zeros(0, dtype=bool), x, y), {"empty": (E, E)},
+     numpy=lambda x, y: np.where(np.zeros(0, dtype=bool), x, y),
+     torch=lambda T, x, y: T.where(T.zeros(0, dtype=T.bool), x, y))
+rows("where", lambda x, y: tg.where(np.array([True, False, True]), x, y),
+     {"condition of another shape": (_a(1.0, 2.0), _a(1.0, 2.0))}, raises="Where")
+for _name, _op in (("lt", "__lt__"), ("le", "__le__"), ("gt", "__gt__"), ("ge", "__ge__"),
+                   ("eq", "__eq__"), ("ne", "__ne__")):
+    rows(_name, lambda x, y, o=_op: getattr(x, o)(y), {
+        "empty": (E, E), "ties": (_a(1.0), _a(1.0)), "nan": (_a(NAN, NAN), _a(NAN, 1.0)),
+        "inf": (_a(INF, -INF), _a(INF, INF))},
+         numpy=lambda x, y, o=_op: getattr(x, o)(y), grad=(None, None))
+
+
+# ---- casts -----------------------------------------------------------------------------------
+_CAST = {"empty": (E2,), "one element": (_a(0.7),), "inf and nan": (_a(INF, -INF, NAN),)}
+for _name, _call, _dt, _tdt in (
+        ("astype", lambda x: x.astype(np.float32), np.float32, "float32"),
+        ("to", lambda x: x.to(np.float32), np.float32, "float32"),
+        ("float", lambda x: x.float(), np.float32, "float32"),
+        ("half", lambda x: x.half(), np.float16, "float16"),
+        ("type", lambda x: x.type(np.float32), np.float32, "float32"),
+        ("double", lambda x: x.astype(np.float32).double(), np.float64, "float64")):
+    rows(_name, _call, _CAST,
+         numpy=lambda x, d=_dt, n=_name: x.astype(np.float32).astype(d) if n == "double"
+         else x.astype(d),
+         torch=lambda T, x, d=_tdt, n=_name: (x.float() if n == "double" else x).to(
+             getattr(T, d)))
+rows("astype", lambda x: x.astype(np.float32), {"overflow": (_a(1e300, -1e300),)},
+     numpy=lambda x: x.astype(np.float32), grad=(_a(1.0, 1.0),),
+     note="the float32 value is inf; the gradient is cast back (1, as PyTorch's to())")
+rows("astype", lambda x: x.astype(np.float64), {"same dtype: a recorded copy!": (_a(0.7),)},
+     numpy=lambda x: x.astype(np.float64), torch=lambda T, x: x.clone())
+for _name, _call, _dt in (("long", Tensor.long, np.int64), ("int", Tensor.int, np.int32),
+                          ("bool", Tensor.bool, np.bool_)):
+    rows(_name, _call, {"empty": (E,), "one element": (_a(-1.7),), "zero and ties": (
+        _a(0.0, -0.0, 0.5),)},
+         numpy=lambda x, d=_dt: x.astype(d), grad=(None,),
+         note="integer and bool results carry no gradient (PyTorch's .long(), .bool())")
+rows("bool", Tensor.bool, {"inf and nan": (_a(INF, NAN),)}, numpy=lambda x: x.astype(bool),
+     grad=(None,))
+rows("long", Tensor.long, {"inf and nan": (_a(INF, NAN),)},
+     numpy=lambda x: x.astype(np.int64), grad=(None,), note="NumPy's value, and its warning")
+rows("astype", lambda x: x.astype(np.complex128), {"complex of a grad tensor": (_a(1.0),)},
+     raises="astype: cannot cast a tensor that requires grad to complex128")
+rows("to", lambda x: x.to("cuda"), {"another device": (_a(1.0),)},
+     raises="to: device 'cuda' is not available: tinygrad_dl runs on the CPU")
+rows("astype", lambda x: x.astype("float33"), {"no such dtype": (_a(1.0),)},
+     raises="astype: 'float33' is not a dtype")
+
+
+# ---- in-place operators (on constants, or under no_grad) --------------------------------------
+def _inplace(method: str, *args: Any) -> Any:
+    def call(x: Tensor) -> Tensor:
+        getattr(x, method)(*args)
+        return x
+    return call
+
+
+_IP = {"empty": (E,), "one element": (_a(0.7),), "inf and nan": (_a(INF, -INF, NAN),)}
+for _name, _args, _np in (
+        ("add_", (1.5,), lambda x: x + 1.5), ("sub_", (1.5,), lambda x: x - 1.5),
+        ("mul_", (0.0,), lambda x: x * 0.0), ("div_", (0.0,), lambda x: x / 0.0),
+        ("zero_", (), np.zeros_like), ("fill_", (NAN,), lambda x: np.full_like(x, NAN)),
+        ("copy_", (INF,), lambda x: np.full_like(x, INF)),
+        ("clamp_", (-1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0))):
+    rows(_name, _inplace(_name, *_args), _IP, numpy=_np, wrt=(), grad=(None,))
+    rows(_name, _inplace(_name, *_args), {"a leaf that requires grad": (_a(1.0),)},
+         wrt=(0,), raises=f"Tensor.{_name}.*a leaf Variable that requires grad")
+for _name in ("add_", "sub_", "mul_"):
+    rows(_name, _inplace(_name, 0.5), {"an integer tensor": (np.array([1, 2]),)},
+         raises=f"Tensor.{_name}.*same_kind")
+rows("div_", _inplace("div_", 2), {"an integer tensor": (np.array([1, 2]),)},
+     raises="Tensor.div_.*same_kind")
+rows("add_", _inplace("add_", np.ones((2, 2))), {"a result that does not fit": (_a(1.0, 2.0),)},
+     wrt=(), raises="Tensor.add_.*broadcast")
+rows("setitem", lambda x: (x.__setitem__(slice(0, 1), NAN), x)[1],
+     {"one element": (_a(1.0, 2.0),), "empty slice of empty": (E,)},
+     numpy=lambda x: np.concatenate([np.full(min(1, x.size), NAN), x[1:]]), wrt=(), grad=(None,))
+rows("setitem", lambda x: (x.__setitem__(0, 2.5), x)[1], {"float into int": (np.array([1, 2]),)},
+     raises="setitem.*same_kind")
+rows("setitem", lambda x: (x.__setitem__(0, 2.5), x)[1], {"a leaf that requires grad": (
+    _a(1.0),)}, raises="setitem.*a leaf Variable")
+
+
+# ---- PyTorch's losses and F.linear (compositions, or the one Linear op) ------------------------
+_W23 = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+rows("linear", F.linear, {"one row!": (X23[:1], _W23), "empty batch": (np.zeros((0, 3)), _W23),
+                          "inf and nan": (np.array([[INF, 0.0, NAN]]), _W23)},
+     numpy=lambda x, w: x @ w.T, numpy_warns=False,
+     torch=lambda T, x, w: T.nn.functional.linear(x, w))
+rows("linear", F.linear, {"inner sizes differ": (X23, np.ones((2, 2)))}, raises="[Ll]inear")
+for _name, _fn, _np_fn in (("mse_loss", F.mse_loss, lambda d: d * d),
+                          ("l1_loss", F.l1_loss, np.abs)):
+    rows(_name, _fn, {"one element!": (_a(0.7), _a(-0.2)), "2x3!": (X23, X23[::-1]),
+                      "inf target": (_a(1.0), _a(INF))},
+         numpy=lambda x, y, f=_np_fn: f(x - y).mean(),
+         torch=lambda T, x, y, n=_name: getattr(T.nn.functional, n)(x, y))
+    rows(_name, _fn, {"empty": (E, E)}, numpy=lambda x, y, f=_np_fn: f(x - y).mean(),
+         torch=lambda T, x, y, n=_name: getattr(T.nn.functional, n)(x, y))
+    rows(_name, _fn, {"shapes differ": (np.ones((2, 1)), np.ones(2))}, raises=_name)
+
+
+def _np_bce(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return ((1 - y) * x + np.logaddexp(0, -x)).mean()
+
+
+rows("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, {
+    "one element!": (_a(0.7), _a(1.0)), "large logits!": (_a(800.0, -800.0), _a(0.0, 1.0)),
+    "soft targets!": (X23, np.full((2, 3), 0.25))},
+     numpy=_np_bce, torch=lambda T, x, y: T.nn.functional.binary_cross_entropy_with_logits(x, y))
+rows("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, {
+    "shapes differ": (np.ones((2, 1)), np.ones(2))}, raises="binary_cross_entropy_with_logits")
