@@ -113,6 +113,17 @@ def test_render_claims_only_what_the_numbers_show():
     assert "5: too few to claim anything" in few and "**" not in few.split("\n\n")[0]
 
 
+def test_page_notes_and_spread():
+    rng = np.random.default_rng(2)
+    doc = doc_with(list(rng.normal(0.3, 0.02, 20)), list(rng.normal(0.3, 0.01, 20)))
+    doc["notes"] = ["**First.** context", "Second."]
+    page = render_page(doc)
+    assert "## Notes\n\n**First.** context\n\nSecond.\n" in page
+    sd = max(np.std(np.array([r["test_acc"] for r in st["runs"]]) * 100, ddof=1)
+             for st in doc["settings"])
+    assert f"reaches {sd:.1f} points (the sd column)" in page
+
+
 def test_failed_seeds_are_counted_and_left_out():
     doc = doc_with([0.3] * 21, [0.3] * 21)
     doc["settings"][0]["runs"][3] = {"seed": 3, "status": "failed", "test_acc": None,

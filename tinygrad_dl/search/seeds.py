@@ -152,9 +152,11 @@ def collect(
     *,
     command: str = "",
     jobs: int | None = None,
+    notes: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The raw results document: for each setting its definition and, for seeds 0..seeds-1,
-    the per-seed row (status, metrics, seconds), read from OUT/NAME; plus where and when."""
+    the per-seed row (status, metrics, seconds), read from OUT/NAME; plus where and when, and
+    `notes` (paragraphs the page shows under the table: context, never a measured claim)."""
     rows = []
     for s in settings:
         path = Path(out) / s.name / "results.json"
@@ -173,6 +175,7 @@ def collect(
         "machine": machine(jobs),
         "settings": rows,
         "comparisons": [asdict(c) for c in comparisons],
+        "notes": list(notes),
     })
 
 
