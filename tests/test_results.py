@@ -219,6 +219,9 @@ def test_render_only_and_into(tmp_path, capsys):
                  str(tmp_path / "page.md"), "--into", str(target)]) == 0
     assert between_markers(target.read_text()) == render_block(doc)
     assert (tmp_path / "page.md").read_text() == render_page(doc, source=str(res))
+    assert main(["results", "--render-only", "--results", str(res)]) == 0
+    assert not (tmp_path / "r.md").exists()  # --render-only writes only what it is asked to
+    assert render_block(doc) in capsys.readouterr().out
     (tmp_path / "plain.md").write_text("no markers\n")
     assert main(["results", "--render-only", "--results", str(res), "--into",
                  str(tmp_path / "plain.md")]) == 2

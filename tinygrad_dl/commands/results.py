@@ -156,7 +156,8 @@ def register(subparsers: Any) -> None:
                    help="the per-seed results file to write (default OUT/results.json); with "
                    "--render-only, the file to render from")
     p.add_argument("--page", default=None, metavar="FILE",
-                   help="the Markdown page to write (default: --results with .md)")
+                   help="the Markdown page to write (default: --results with .md; with "
+                   "--render-only, none unless given)")
     p.add_argument("--into", action="append", default=[], metavar="FILE",
                    help=f"also render the table between {BEGIN} and {END} in FILE "
                    "(repeatable)")
@@ -216,7 +217,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{s.name}: tinygrad-dl train {s.command}")
         return 0
     results = Path(args.results) if args.results else Path(args.out) / "results.json"
-    page = Path(args.page) if args.page else results.with_suffix(".md")
+    # a training run writes its page by default; --render-only writes only what it is asked to
+    page = Path(args.page) if args.page else None if args.render_only else results.with_suffix(
+        ".md")
     for f in args.into:  # refused before any training, not after hours of it
         check_markers(f)
     if args.render_only:
@@ -245,10 +248,11 @@ def run(args: argparse.Namespace) -> int:
         doc = collect(settings, COMPARISONS, args.out, args.seeds, command=command_line(args),
                       jobs=args.jobs, notes=NOTES)
         atomic_write(results, json.dumps(doc, indent=1) + "\n")
-    atomic_write(page, render_page(doc, source=str(results)))
+    if page is not None:
+        atomic_write(page, render_page(doc, source=str(results)))
     for f in args.into:
         write_between_markers(f, render_block(doc))
     print(render_block(doc))
-    print(f"\nper-seed results: {results}; page: {page}" +
+    print(f"\nper-seed results: {results}" + (f"; page: {page}" if page else "") +
           "".join(f"; table in {f}" for f in args.into), file=sys.stderr)
     return 0
