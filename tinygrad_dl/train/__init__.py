@@ -7,10 +7,10 @@
 """
 
 from .history import History
-from .loop import NonFiniteLossError, check_finite, evaluate, fit
+from .minibatch import NonFiniteLossError, check_finite, evaluate, fit
 from .outputs import write_outputs
-from .rnn_loop import fit_rnn, format_sample
 from .run import DEFAULTS, N_S_EPOCHS, TrainResult, resolve_params, run_training
+from .sequence import fit_rnn, format_sample
 from .state import StopFlag, TrainingInterrupted, load_train_state
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import Any
 from tinygrad_dl import checkpoint, viz
 from tinygrad_dl.files import atomic_write, jsonable
 
-from .rnn_loop import format_sample
+from .sequence import format_sample
 
 __all__ = ["plot_title", "write_outputs"]
 

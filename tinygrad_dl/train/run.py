@@ -23,10 +23,10 @@ from tinygrad_dl.optim import SGD, AdaGrad, Adam, ConstantLR, CyclicLR, Optimize
 
 from .guard import NonFiniteLossError
 from .history import History
-from .loop import evaluate, fit
+from .minibatch import evaluate, fit
 from .outdir import commit_out, lock_out, prepare_out
 from .outputs import write_outputs
-from .rnn_loop import fit_rnn
+from .sequence import fit_rnn
 from .settings import ran_settings
 from .state import (
     STATE_FILE,

@@ -15,13 +15,11 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl.jit import jit as capture
-from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.optim import AdaGrad, Optimizer, clip_grad_value_
 
-from .guard import DivergenceGuard, quiet_numpy
+from .guard import DivergenceGuard
 from .history import History
-from .loop import Snapshot
-from .state import TrainingInterrupted
+from .loop import Best, LoopRun, Snapshot
 
 
 def hidden_size(model: Any) -> int:
@@ -92,29 +90,29 @@ def fit_rnn(
         n_updates = min(n_updates, epochs * per_epoch)
     optimizer = optimizer or AdaGrad(model.parameters(), lr=eta)
     params = model.parameters()
-    rng = np.random.default_rng(seed)
     hist = history if history is not None else History()
     samples: list[dict[str, Any]] = []
     m = hidden_size(model)
     dtype = params[0].data.dtype
-    h = np.zeros(m, dtype=dtype)
+    h = np.zeros(m, dtype=dtype)  # the hidden state carried from one sequence to the next
+    e = 0  # where the next sequence starts in the text
     smooth = math.nan
-    best: dict[str, Any] = {"loss": math.inf, "step": 0, "state": None}
-    guard = DivergenceGuard("the sequence loss")
+    run = LoopRun("sequence", model, n_updates=n_updates, seed=seed,
+                  # the weights are copied only when they will be restored
+                  best=Best(model, "loss", higher=False, keep=restore_best),
+                  guard=DivergenceGuard("the sequence loss"),
+                  position=lambda: {"e": e, "h": np.array(h), "smooth": smooth,
+                                    "samples": list(samples)},
+                  on_checkpoint=on_checkpoint, checkpoint_every=checkpoint_every, stop=stop)
+    run.epoch = 1
 
     def sample(step: int, h0: np.ndarray, x0: int) -> None:
-        ix = model.synthesize(h0, int(x0), sample_length, temperature=temperature, rng=rng)
+        ix = model.synthesize(h0, int(x0), sample_length, temperature=temperature, rng=run.rng)
         text = data.decode(ix)
         samples.append({"step": step, "smooth_loss": smooth, "text": text})
         if print_fn is not None:
             with bar.external_write_mode():  # clear the bar first: never glued to its line
                 print_fn(format_sample(samples[-1]))
-
-    def snapshot() -> dict[str, Any]:
-        return {"kind": "sequence", "step": step, "epoch": epoch, "e": e, "h": np.array(h),
-                "smooth": smooth, "rng": rng.bit_generator.state, "samples": list(samples),
-                "guard_first": guard.first, "best_loss": best["loss"],
-                "best_step": best["step"], "best_state": best["state"]}
 
     def train_step(X: np.ndarray, Y: np.ndarray, h0: np.ndarray) -> Any:
         loss = model.loss(X, Y, h0=h0)  # also sets model.h_last
@@ -123,63 +121,48 @@ def fit_rnn(
 
     # exact: the same NumPy calls as eager, so a run gives the same numbers with or without jit
     train_step = capture(train_step, enabled=jit, exact=True)
-    e, epoch, step = 0, 1, 0
     if resume is not None:
-        e, epoch, step = (int(resume[k]) for k in ("e", "epoch", "step"))
+        run.restore(resume)
+        e = int(resume["e"])
         h = np.array(resume["h"], dtype=dtype)
         smooth = math.nan if resume["smooth"] is None else float(resume["smooth"])
-        rng.bit_generator.state = resume["rng"]
         samples[:] = resume["samples"]
         for s in samples:
             s["smooth_loss"] = math.nan if s["smooth_loss"] is None else s["smooth_loss"]
-        guard.first = resume["guard_first"]
-        best.update(loss=math.inf if resume["best_loss"] is None else resume["best_loss"],
-                    step=resume["best_step"], state=resume["best_state"])
-    with progress_bar(n_updates, progress, "char-rnn", leave=False) as bar, quiet_numpy():
-        bar.update(step)
+    with run.running(progress, "char-rnn") as bar:
         if sample_every and resume is None:
             sample(0, h, ints[0])
-        while step < n_updates:
+        while not run.done:
             if e + seq_length + 1 > N:  # next pass through the text: fresh hidden state
-                e, epoch = 0, epoch + 1
+                e, run.epoch = 0, run.epoch + 1
                 h = np.zeros(m, dtype=dtype)
             X, Y = ints[e:e + seq_length], ints[e + 1:e + seq_length + 1]
             optimizer.zero_grad()
             loss = train_step(X, Y, h)  # the loss and, into .grad, its gradient
             lv = float(loss.item())
-            guard.check(lv, epoch=epoch, step=step + 1, eta=optimizer.lr)
+            run.guard.check(lv, epoch=run.epoch, step=run.step + 1, eta=optimizer.lr)
             if clip is not None:
                 clip_grad_value_(params, clip)
             optimizer.step()
             h = model.h_last
-            smooth = lv if step == 0 else 0.999 * smooth + 0.001 * lv
-            step += 1
+            smooth = lv if run.step == 0 else 0.999 * smooth + 0.001 * lv
+            run.step += 1
+            step = run.step
             e += seq_length
             if step % log_every == 0 or step == 1 or step == n_updates:
-                hist.log(step=step, epoch=epoch, eta=optimizer.lr, train_loss=lv,
+                hist.log(step=step, epoch=run.epoch, eta=optimizer.lr, train_loss=lv,
                          smooth_loss=smooth)
-            if smooth < best["loss"]:
-                # the weights are copied only when they will be restored
-                state = ({k: np.array(v, copy=True) for k, v in model.state_dict().items()}
-                         if restore_best else None)
-                best.update(loss=smooth, step=step, state=state)
+            run.best.offer(smooth, step)
             if step % 100 == 0 or step == n_updates:
                 bar.update(step - bar.n)
-                bar.set_postfix(smooth_loss=f"{smooth:.3f}", epoch=epoch)
+                bar.set_postfix(smooth_loss=f"{smooth:.3f}", epoch=run.epoch)
             if sample_every and step % sample_every == 0:
                 sample(step, h, ints[e])
-            stopping = bool(stop)  # polled once per update
-            if step < n_updates and (stopping or (
-                    checkpoint_every and step % checkpoint_every == 0)):
-                if on_checkpoint is not None:
-                    on_checkpoint(snapshot())
-                if stopping:
-                    raise TrainingInterrupted(epoch, step)
+            run.poll()
 
-    hist.meta.update(samples=samples, n_updates=step, epochs=epoch, updates_per_epoch=per_epoch,
-                     seq_length=seq_length, seed=seed, optimizer=repr(optimizer),
-                     best_smooth_loss=best["loss"], best_step=best["step"],
-                     final_smooth_loss=smooth)
-    if restore_best and best["state"] is not None:
-        model.load_state_dict(best["state"])
+    hist.meta.update(samples=samples, n_updates=run.step, epochs=run.epoch,
+                     updates_per_epoch=per_epoch, seq_length=seq_length, seed=seed,
+                     optimizer=repr(optimizer), best_smooth_loss=run.best.value,
+                     best_step=run.best.step, final_smooth_loss=smooth)
+    run.finish(restore_best)
     return hist
