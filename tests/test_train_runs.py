@@ -17,8 +17,7 @@ from tinygrad_dl.data import CharData
 from tinygrad_dl.models import CharRNN
 from tinygrad_dl.train import History, NonFiniteLossError, fit, fit_rnn, run_training
 from tinygrad_dl.train import run as run_mod
-from tinygrad_dl.train.outdir import stage_dir
-from tinygrad_dl.train.outputs import plot_title
+from tinygrad_dl.train.outputs import plot_title, stage_dir
 from tinygrad_dl.viz import plot_learning_curves, plot_smooth_loss
 
 pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: the embedded sample only

@@ -18,7 +18,7 @@ from tinygrad_dl.files import write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
-from tinygrad_dl.train.outdir import RunFinished, stage_dir
+from tinygrad_dl.train.outputs import RunFinished, stage_dir
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
 from .args import add_hyper_flags, positive_int, seed

@@ -1,7 +1,7 @@
 """`run_training` (used by the CLI and the hyperparameter search): one run of a registered model
 with its course defaults, on the loop its class names (`Loop.MINIBATCH` -> `fit`,
 `Loop.SEQUENCE` -> `fit_rnn`). With `out`, a run writes history.json, model.npz (checkpoint),
-result.json and its plots there, as one unit (train/outdir.py), with a resumable training state
+result.json and its plots there, as one unit (train/outputs.py), with a resumable training state
 (train/state.py) saved every epoch / every checkpoint_every updates and on interrupt.
 """
 
@@ -24,10 +24,8 @@ from tinygrad_dl.optim import SGD, AdaGrad, Adam, ConstantLR, CyclicLR, Optimize
 from .guard import NonFiniteLossError
 from .history import History
 from .minibatch import evaluate, fit
-from .outdir import commit_out, lock_out, prepare_out
-from .outputs import write_outputs
+from .outputs import commit_out, lock_out, prepare_out, ran_settings, write_outputs
 from .sequence import fit_rnn
-from .settings import ran_settings
 from .state import (
     STATE_FILE,
     TrainingInterrupted,
