@@ -6,11 +6,11 @@
     res.test_acc, res.history["val_acc"]
 """
 
-from .history import History
+from .history import History, TrainResult, format_sample
 from .minibatch import NonFiniteLossError, check_finite, evaluate, fit
 from .outputs import write_outputs
-from .run import DEFAULTS, N_S_EPOCHS, TrainResult, resolve_params, run_training
-from .sequence import fit_rnn, format_sample
+from .run import DEFAULTS, N_S_EPOCHS, resolve_params, run_training
+from .sequence import fit_rnn
 from .state import StopFlag, TrainingInterrupted, load_train_state
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""The skeleton both training loops share (`fit` in minibatch.py, `fit_rnn` in sequence.py).
+"""The skeleton both training loops share (`fit` in minibatch.py, `fit_rnn` in sequence.py),
+and `Trainer`, the object through which run_training drives either of them.
 
 A loop owns what is particular to its data (mini-batches of a shuffled epoch; consecutive
 chunks of a text) and hands the rest to one `LoopRun`: the update counter and epoch, the
@@ -13,6 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +25,7 @@ from tinygrad_dl.jupyter import progress_bar
 from .guard import DivergenceGuard, quiet_numpy
 from .state import TrainingInterrupted
 
-__all__ = ["Best", "LoopRun", "Snapshot"]
+__all__ = ["Best", "LoopRun", "Prepared", "Snapshot", "Trainer"]
 Snapshot = Callable[[dict[str, Any]], None]
 
 
@@ -122,3 +125,58 @@ class LoopRun:
         """The end: with restore_best, the model takes its best state."""
         if restore_best and self.best.state is not None:
             self.model.load_state_dict(self.best.state)
+
+
+@dataclass
+class Prepared:
+    """A run set up by a Trainer: the model, its data, optimizer and the loop's own arguments."""
+
+    net: Any
+    data: Any  # a data.Dataset or a text.CharData: what the loop reads
+    optimizer: Any
+    loop_kw: dict[str, Any]
+    checkpoint_every: int | None
+    sizes: dict[str, int]  # recorded in the history and the state (a resume checks them)
+    source: str  # history.meta["data"]
+
+
+class Trainer:
+    """How `run_training` trains the models of one `models.Loop` (a model class names its loop;
+    train/run.py maps each Loop to its Trainer): the loop itself (`fit`) and what is particular
+    to its data around it. The hooks, in the order a run calls them:
+
+    - `refuse(model, given, name)`, `resolve(model, p, given, name)`: the settings this loop
+      refuses or derives;
+    - `prepare(cls, p, ...)`: load the data, build the model and optimizer (`Prepared`);
+    - `fit(net, data, ...)`: the training loop;
+    - `result(prepared, p, history, seed)`: the final numbers (a TrainResult);
+    - `unused(p, given, embedded)`: the settings that did not apply, left out of result.json;
+    - `embedded(data)`: whether the run reads the embedded CIFAR-10 sample;
+    - `write(result, folder, seed, data)`: the outputs (train/outputs.py).
+    """
+
+    fit: Callable[..., Any]
+
+    def refuse(self, model: str, given: dict[str, Any], name: Callable[..., str]) -> None:
+        """ValueError for a setting this loop never takes (said before 'unknown parameter')."""
+
+    def resolve(self, model: str, p: dict[str, Any], given: dict[str, Any],
+                name: Callable[..., str]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def prepare(self, cls: Any, p: dict[str, Any], *, data: Any, text: Any,
+                rng: np.random.Generator, dtype: np.dtype, checkpoint_every: int | None,
+                print_fn: Any, epochs_given: bool, notes: list[str]) -> Prepared:
+        raise NotImplementedError
+
+    def result(self, run: Prepared, p: dict[str, Any], hist: Any, seed: int) -> Any:
+        raise NotImplementedError
+
+    def unused(self, p: dict[str, Any], given: dict[str, Any], *, embedded: bool) -> set[str]:
+        return set()
+
+    def embedded(self, data: Any) -> bool:
+        return False
+
+    def write(self, result: Any, folder: Path, *, seed: int, data: Any) -> None:
+        raise NotImplementedError

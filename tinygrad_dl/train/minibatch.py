@@ -1,4 +1,5 @@
-"""The one mini-batch training loop for the classifiers (one-layer, two-layer, k-layer).
+"""The one mini-batch training loop for the classifiers (one-layer, two-layer, k-layer, convnet),
+and `MinibatchTrainer`, how run_training sets it up (data, schedule, optimizer, final numbers).
 
 Per update step t: eta_t = schedule(t) -> cost J on the mini-batch -> non-finite check ->
 backward -> optional clipping -> optimizer step. After every epoch (or every `eval_every`
@@ -13,22 +14,34 @@ drop_last=False the last, shorter batch is trained on too (PyTorch DataLoader's 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tinygrad_dl import no_grad
-from tinygrad_dl.data import batches_per_epoch
+from tinygrad_dl.data import batches_per_epoch, load_cifar10, resolve_data_dir
 from tinygrad_dl.functional import cross_entropy
 from tinygrad_dl.jit import jit as capture
-from tinygrad_dl.optim import SGD, ConstantLR, Optimizer, clip_grad_norm_, clip_grad_value_
+from tinygrad_dl.models import CourseModel
+from tinygrad_dl.optim import (
+    SGD,
+    Adam,
+    ConstantLR,
+    CyclicLR,
+    Optimizer,
+    clip_grad_norm_,
+    clip_grad_value_,
+)
 
 from .guard import DivergenceGuard, NonFiniteLossError, check_finite
-from .history import History
-from .loop import Best, LoopRun, Snapshot
+from .history import History, TrainResult
+from .loop import Best, LoopRun, Prepared, Snapshot, Trainer
+from .outputs import write_outputs
 
-__all__ = ["NonFiniteLossError", "check_finite", "evaluate", "fit"]
+__all__ = ["MinibatchTrainer", "NonFiniteLossError", "check_finite", "evaluate", "fit"]
 
 
 @no_grad()
@@ -203,3 +216,179 @@ def fit(
                          best_epoch=run.best.epoch)
     run.finish(restore_best)
     return hist
+
+
+# ---- how run_training sets the loop up for the classifiers (Loop.MINIBATCH) --------------------
+FEW_EPOCHS = 20  # runs shorter than this log their learning curves per update, not per epoch
+_CYCLIC_KEYS = ("cycles", "eta_min", "eta_max", "n_s")
+_DATA_CACHE: dict[tuple[Any, ...], Any] = {}  # one entry: searches reuse the loaded dataset
+
+
+class MinibatchTrainer(Trainer):
+    """The classifiers on CIFAR-10: a constant or cyclical learning rate, SGD or Adam."""
+
+    fit = staticmethod(fit)
+
+    def resolve(self, model: str, p: dict[str, Any], given: dict[str, Any],
+                name: Callable[..., str]) -> dict[str, Any]:
+        # an explicit eta means a constant schedule, explicit cyclic keys a cyclic one
+        if "schedule" not in given:
+            if "eta" in given and any(k in given for k in _CYCLIC_KEYS):
+                raise ValueError(
+                    f"give either {name('eta')} (constant learning rate) or "
+                    f"{name(*_CYCLIC_KEYS)} (cyclical learning rate), not both"
+                )
+            if "eta" in given:
+                p["schedule"] = "constant"
+            elif any(k in given for k in _CYCLIC_KEYS):
+                p["schedule"] = "cyclic"
+        if p["schedule"] not in ("constant", "cyclic"):
+            raise ValueError(f"schedule must be 'constant' or 'cyclic', got {p['schedule']!r}")
+        if p["schedule"] == "cyclic" and "epochs" in given and "cycles" in given:
+            raise ValueError(f"give either {name('epochs')} or {name('cycles')} for a cyclical "
+                             "schedule, not both")
+        if not isinstance(p["drop_last"], (bool, np.bool_)):
+            raise ValueError(f"{name('drop_last')} must be True or False, got "
+                             f"{p['drop_last']!r}")
+        p["drop_last"] = bool(p["drop_last"])
+        if p["optimizer"] not in ("sgd", "adam"):
+            raise ValueError(f"{name('optimizer')} must be 'sgd' or 'adam' for {model}, "
+                             f"got {p['optimizer']!r}")
+        if "hidden" in p:
+            p["hidden"] = [int(h) for h in p["hidden"]]
+        return p
+
+    def prepare(self, cls: Any, p: dict[str, Any], *, data: Any, text: Any,
+                rng: np.random.Generator, dtype: np.dtype, checkpoint_every: int | None,
+                print_fn: Any, epochs_given: bool, notes: list[str]) -> Prepared:
+        ds = _load_data(data, p, dtype)
+        net = cls.from_params(p, d=ds.d, K=ds.K, rng=rng, dtype=dtype)
+        schedule, n_updates = _schedule(cls, p, len(ds.y_train), epochs_given, notes)
+        if p["eval_every"] is None:
+            p["eval_every"] = _default_eval_every(n_updates, p, len(ds.y_train))
+        lr = p["eta"] if p["schedule"] == "constant" else p["eta_min"]
+        opt = (Adam(net.parameters(), lr=lr) if p["optimizer"] == "adam" else
+               SGD(net.parameters(), lr=lr, momentum=p["momentum"]))
+        loop_kw = dict(epochs=p["epochs"], n_batch=p["n_batch"], drop_last=p["drop_last"],
+                       schedule=schedule, n_updates=n_updates, clip=p["clip"],
+                       clip_norm=p["clip_norm"], eval_every=p["eval_every"])
+        sizes = {"train": len(ds.y_train), "val": _len(ds.y_val), "test": _len(ds.y_test)}
+        return Prepared(net, ds, opt, loop_kw, checkpoint_every, sizes, ds.source)
+
+    def result(self, run: Prepared, p: dict[str, Any], hist: History, seed: int) -> TrainResult:
+        """The final numbers, all of the weights the run ends with (with restore_best: the best
+        validation weights, so train, validation and test describe the same, saved, model)."""
+        net, ds = run.net, run.data
+        keys = ("train_cost", "train_loss", "train_acc", "val_cost", "val_loss", "val_acc")
+        final = {k: hist.last(k) for k in keys if k in hist}
+        if p["restore_best"]:
+            for split, X, y in (("train", ds.X_train, ds.y_train), ("val", ds.X_val, ds.y_val)):
+                if y is not None and len(y):
+                    final.update({f"{split}_{k}": v for k, v in evaluate(net, X, y).items()})
+            final["weights"] = f"best validation (update {hist.meta.get('best_step')})"
+        test_acc = None
+        if ds.y_test is not None and len(ds.y_test):
+            te = evaluate(net, ds.X_test, ds.y_test)
+            final.update(test_cost=te["cost"], test_loss=te["loss"], test_acc=te["acc"])
+            test_acc = te["acc"]
+        best = hist.meta.get("best_val_acc")
+        final.update(n_updates=hist.meta["n_updates"], epochs=hist.meta["epochs"])
+        return TrainResult(net, hist, test_acc, best, final, 0.0)
+
+    def unused(self, p: dict[str, Any], given: dict[str, Any], *, embedded: bool) -> set[str]:
+        drop = set()
+        if p["schedule"] == "constant":
+            drop |= {"cycles", "eta_min", "eta_max", "n_s"}
+        else:
+            drop.add("eta")
+            # the length came from the cycles unless epochs or n_updates were given
+            drop.add("cycles" if ("epochs" in given or "n_updates" in given) else "epochs")
+        if "n_updates" in given:
+            drop.add("epochs")
+        if embedded:
+            drop |= {"split", "val_size"}
+        elif p.get("split") == "batch1":
+            drop.add("val_size")
+        if p.get("init") != "gaussian":
+            drop.add("std")
+        if p.get("optimizer") != "sgd":
+            drop.add("momentum")
+        return drop
+
+    def embedded(self, data: Any) -> bool:
+        if data is not None and not isinstance(data, (str, os.PathLike)):
+            return False  # a Dataset object: whatever it holds, split/val_size already applied
+        return resolve_data_dir(data) is None
+
+    def write(self, result: TrainResult, folder: Path, *, seed: int, data: Any) -> None:
+        write_outputs(result, folder, seed=seed, data=data)
+
+
+def _len(y: Any) -> int:
+    return 0 if y is None else len(y)
+
+
+def _load_data(data: Any, p: dict[str, Any], dtype: np.dtype) -> Any:
+    if data is not None and not isinstance(data, (str, os.PathLike)):
+        return data  # an already loaded Dataset
+    key = (str(resolve_data_dir(data)), p["split"], p["val_size"], dtype.name)
+    if key not in _DATA_CACHE:
+        _DATA_CACHE.clear()
+        _DATA_CACHE[key] = load_cifar10(data, split=p["split"], val_size=p["val_size"],
+                                        dtype=dtype)
+    return _DATA_CACHE[key]
+
+
+def _default_eval_every(n_updates: int | None, p: dict[str, Any], n: int) -> int | None:
+    """Learning curves per update (as the course plots them) when a run has few epochs: about
+    50 points; per epoch otherwise."""
+    per_epoch = max(1, batches_per_epoch(n, p["n_batch"], p["drop_last"]))
+    total = n_updates if n_updates is not None else p["epochs"] * per_epoch
+    if total // per_epoch >= FEW_EPOCHS:
+        return None
+    return max(1, total // 50)
+def _schedule(cls: type[CourseModel], p: dict[str, Any], n: int, epochs_given: bool,
+              notes: list[str]) -> tuple[Any, int | None]:
+    """(schedule, n_updates): a cyclical run lasts 2 n_s * cycles updates unless epochs given.
+
+    --epochs on a cyclical schedule is honoured as asked (an explicit length wins), but a run
+    that does not end on a whole cycle stops with eta away from eta_min, usually a worse model:
+    that gets a note saying where it stops and how to ask for whole cycles instead."""
+    if p["drop_last"] and n < p["n_batch"]:
+        raise ValueError(f"--n-batch {p['n_batch']} is larger than the {n} training images, so "
+                         "--drop-last (the default) leaves no full batch; use a smaller "
+                         "--n-batch, or --keep-last")
+    if p["schedule"] == "constant":
+        return ConstantLR(p["eta"]), p["n_updates"]
+    per_epoch = batches_per_epoch(n, p["n_batch"], p["drop_last"])  # the batches fit runs
+    n_s = p["n_s"] or cls.n_s_epochs * _n_s_batches(n, p, notes)
+    p["n_s"] = n_s  # record the value used
+    n_updates = p["n_updates"]
+    if n_updates is None and not epochs_given:
+        n_updates = 2 * n_s * p["cycles"]
+    schedule = CyclicLR(p["eta_min"], p["eta_max"], n_s)
+    total = n_updates if n_updates is not None else p["epochs"] * per_epoch
+    if total % (2 * n_s):
+        cycles = total / (2 * n_s)
+        notes.append(
+            f"{total} updates are {cycles:.3g} cycles of the cyclical schedule (one cycle = "
+            f"2 n_s = {2 * n_s} updates): training stops mid-cycle at eta={schedule(total):.3g}, "
+            f"not at eta_min; for whole cycles use --cycles {max(1, round(cycles))} instead")
+    return schedule, n_updates
+
+
+def _n_s_batches(n: int, p: dict[str, Any], notes: list[str]) -> int:
+    """The batches per epoch a default n_s counts: those the loop runs (drop_last). Under
+    --keep-last, earlier releases' count, floor(n / n_batch), is kept so that their runs are
+    reproduced bit for bit, though the loop then runs one (short) batch more: that gets a note."""
+    if p["drop_last"]:
+        return batches_per_epoch(n, p["n_batch"], True)
+    full = max(1, n // p["n_batch"])
+    if n % p["n_batch"]:
+        notes.append(
+            f"--keep-last: every epoch runs {batches_per_epoch(n, p['n_batch'], False)} "
+            f"batches (the last of {n % p['n_batch']} images) but n_s counts the {full} full "
+            "ones, as releases before --drop-last did; an epoch is not a whole share of a "
+            "cycle (--drop-last, the default, makes it one)")
+    return full
+

@@ -1,13 +1,13 @@
 """A run's outputs: its folder, written as one unit by one run at a time; what a finished run
 writes into it; the settings it records.
 
-THE FOLDER. A run never writes into `--out` directly: it writes into a hidden sibling, `.NAME.partial`
-(checkpoints while it trains, then every output), and only a finished run puts that folder in
-place of `NAME`. So `NAME` always holds exactly one run's files, all from the same run: a killed
-or interrupted run leaves the previous `NAME` untouched (and its `.NAME.partial`, which
+THE FOLDER. A run never writes into `--out` directly: it writes into a hidden sibling,
+`.NAME.partial` (checkpoints while it trains, then every output), and only a finished run puts that
+folder in place of `NAME`. So `NAME` always holds exactly one run's files, all from the same run: a
+killed or interrupted run leaves the previous `NAME` untouched (and its `.NAME.partial`, which
 `--resume NAME` continues); a new run over a previous run's folder replaces it whole (old plots
-included, and it says so). A staging folder that nobody resumes is removed by the next
-non-resume run on the same `--out`.
+included, and it says so). A staging folder that nobody resumes is removed by the next non-resume
+run on the same `--out`.
 
 The commit survives a kill at any instant. It first marks the staging folder finished
 (`.complete`, written atomically), then swaps it with `NAME` in one atomic step (Linux
@@ -47,9 +47,8 @@ from typing import Any
 
 from tinygrad_dl import checkpoint, viz
 from tinygrad_dl.files import atomic_write, exchange, jsonable, replace
-from tinygrad_dl.models import CourseModel, Loop
 
-from .sequence import format_sample
+from .history import format_sample
 from .state import STATE_FILE
 
 __all__ = ["RUN_FILES", "RunFinished", "commit_out", "lock_out", "plot_title", "prepare_out",
@@ -318,28 +317,7 @@ def _first_weight(model: Any) -> str:
 
 
 # ---- the settings that ran ------------------------------------------------------------------
-def ran_settings(cls: type[CourseModel], p: dict[str, Any], given: dict[str, Any],
-                 final: dict[str, Any], *, embedded: bool) -> dict[str, Any]:
-    """`p` (resolved params, with derived values filled in) without what did not apply.
-    `given` are the user's params; `final` the run's final numbers (n_updates, epochs)."""
-    drop: set[str] = {k for k, v in p.items() if v is None}  # unset = not used
-    if cls.loop is Loop.MINIBATCH:
-        if p["schedule"] == "constant":
-            drop |= {"cycles", "eta_min", "eta_max", "n_s"}
-        else:
-            drop.add("eta")
-            # the length came from the cycles unless epochs or n_updates were given
-            drop.add("cycles" if ("epochs" in given or "n_updates" in given) else "epochs")
-        if "n_updates" in given:
-            drop.add("epochs")
-        if embedded:
-            drop |= {"split", "val_size"}
-        elif p.get("split") == "batch1":
-            drop.add("val_size")
-        if p.get("init") != "gaussian":
-            drop.add("std")
-        if p.get("optimizer") != "sgd":
-            drop.add("momentum")
-    elif "epochs" in given and "n_updates" not in given:
-        drop.add("n_updates")
-    return {k: v for k, v in p.items() if k not in drop}
+def ran_settings(p: dict[str, Any], unused: set[str]) -> dict[str, Any]:
+    """`p` (resolved params, with derived values filled in) without what did not apply: the
+    unset values and `unused`, what the run's Trainer says did not apply to it."""
+    return {k: v for k, v in p.items() if v is not None and k not in unused}

@@ -1,4 +1,5 @@
-"""The char-RNN training loop, as in the course: AdaGrad, clipping, smooth loss, text samples.
+"""The char-RNN training loop, as in the course: AdaGrad, clipping, smooth loss, text samples;
+and `SequenceTrainer`, how run_training sets it up (text, optimizer, final numbers).
 
 The text is cut into consecutive sequences of seq_length characters: X = text[e:e+T],
 Y = text[e+1:e+T+1], e += T. The hidden state is carried from one sequence to the next and
@@ -9,27 +10,25 @@ reset to zeros when an epoch (one pass through the text) starts. Gradients are c
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.data import load_text
 from tinygrad_dl.jit import jit as capture
-from tinygrad_dl.optim import AdaGrad, Optimizer, clip_grad_value_
+from tinygrad_dl.optim import SGD, AdaGrad, Adam, Optimizer, clip_grad_value_
 
 from .guard import DivergenceGuard
-from .history import History
-from .loop import Best, LoopRun, Snapshot
+from .history import History, TrainResult, format_sample
+from .loop import Best, LoopRun, Prepared, Snapshot, Trainer
+from .outputs import write_outputs
 
 
 def hidden_size(model: Any) -> int:
     return int(getattr(model, "m", None) or model.W.data.shape[0])
-
-
-def format_sample(s: dict[str, Any]) -> str:
-    """A sample as the course prints it: a header line with the update and smooth loss."""
-    loss = "-" if math.isnan(s["smooth_loss"]) else f"{s['smooth_loss']:.4f}"
-    return f"--- update {s['step']}, smooth loss {loss} ---\n{s['text']}\n"
 
 
 def fit_rnn(
@@ -166,3 +165,66 @@ def fit_rnn(
                      best_step=run.best.step, final_smooth_loss=smooth)
     run.finish(restore_best)
     return hist
+
+
+# ---- how run_training sets the loop up for the char-RNN (Loop.SEQUENCE) -----------------------
+class SequenceTrainer(Trainer):
+    """The char-RNN on a text: AdaGrad (or SGD, Adam), a sample every sample_every updates."""
+
+    fit = staticmethod(fit_rnn)
+
+    def refuse(self, model: str, given: dict[str, Any], name: Callable[..., str]) -> None:
+        if "drop_last" in given:
+            raise ValueError(f"{name('drop_last')} is for the classifiers' mini-batches; {model} "
+                             "always trains on whole seq_length sequences (the text's last "
+                             "characters that do not fill one are left out, as in the course)")
+
+    def resolve(self, model: str, p: dict[str, Any], given: dict[str, Any],
+                name: Callable[..., str]) -> dict[str, Any]:
+        if "epochs" in given and "n_updates" not in given:
+            p["n_updates"] = None  # --epochs alone: train for exactly that many epochs
+        return p
+
+    def prepare(self, cls: Any, p: dict[str, Any], *, data: Any, text: Any,
+                rng: np.random.Generator, dtype: np.dtype, checkpoint_every: int | None,
+                print_fn: Any, epochs_given: bool, notes: list[str]) -> Prepared:
+        chars = text if text is not None and not isinstance(text, (str, os.PathLike)) else (
+            load_text(text))  # an already loaded CharData, or a path, or the embedded corpus
+        net = cls.from_params(p, d=chars.K, K=chars.K, rng=rng, dtype=dtype)
+        kinds = {"adagrad": AdaGrad, "adam": Adam, "sgd": SGD}
+        if p["optimizer"] not in kinds:
+            raise ValueError(f"optimizer must be one of {', '.join(kinds)}, got "
+                             f"{p['optimizer']!r}")
+        opt = kinds[p["optimizer"]](net.parameters(), lr=p["eta"])
+        p["log_every"] = p["log_every"] or max(1, (p["n_updates"] or 0) // 20_000)
+        loop_kw = dict(
+            eta=p["eta"], seq_length=p["seq_length"], n_updates=p["n_updates"],
+            epochs=p["epochs"], clip=p["clip"], sample_every=p["sample_every"],
+            sample_length=p["sample_length"], temperature=p["temperature"],
+            log_every=p["log_every"], print_fn=print_fn)
+        sizes = {"characters": len(chars.text), "vocabulary": chars.K}
+        return Prepared(net, chars, opt, loop_kw, checkpoint_every or 5000, sizes,
+                        chars.source or "text")
+
+    def result(self, run: Prepared, p: dict[str, Any], hist: History, seed: int) -> TrainResult:
+        net, chars = run.net, run.data
+        rng = np.random.default_rng([seed, 1])
+        x0 = chars.char_to_ix[chars.text[0]]
+        h0 = np.zeros_like(net.b.data)
+        sample = chars.text[0] + chars.decode(
+            net.synthesize(h0, x0, p["sample_length"], temperature=p["temperature"], rng=rng))
+        final = {
+            "smooth_loss": hist.meta["final_smooth_loss"],
+            "best_smooth_loss": hist.meta["best_smooth_loss"],
+            "train_loss": hist.last("train_loss"),
+            "n_updates": hist.meta["n_updates"],
+            "epochs": hist.meta["epochs"],
+            "sample": sample,
+        }
+        return TrainResult(net, hist, None, None, final, 0.0)
+
+    def unused(self, p: dict[str, Any], given: dict[str, Any], *, embedded: bool) -> set[str]:
+        return {"n_updates"} if "epochs" in given and "n_updates" not in given else set()
+
+    def write(self, result: TrainResult, folder: Path, *, seed: int, data: Any) -> None:
+        write_outputs(result, folder, seed=seed, chars=data)
