@@ -1,8 +1,9 @@
 """`run_training` (used by the CLI and the hyperparameter search): one run of a registered model
-with its course defaults, on the loop its class names (`Loop.MINIBATCH` -> `fit`,
-`Loop.SEQUENCE` -> `fit_rnn`). With `out`, a run writes history.json, model.npz (checkpoint),
-result.json and its plots there, as one unit (train/outputs.py), with a resumable training state
-(train/state.py) saved every epoch / every checkpoint_every updates and on interrupt.
+with its course defaults, through the Trainer of the loop its class names (`TRAINERS`:
+`Loop.MINIBATCH` -> minibatch.py's `fit`, `Loop.SEQUENCE` -> sequence.py's `fit_rnn`). With
+`out`, a run writes history.json, model.npz (checkpoint), result.json and its plots there, as one
+unit (train/outputs.py), with a resumable training state (train/state.py) saved every epoch /
+every checkpoint_every updates and on interrupt.
 """
 
 from __future__ import annotations
