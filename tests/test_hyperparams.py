@@ -64,6 +64,9 @@ def test_checks_agree_between_train_flags_and_search():
         check_fixed({"schedule": "step"})
     with pytest.raises(ValueError, match="momentum's valid range"):
         parse_param("momentum=uniform:0:1")
+    check_fixed({"clip_norm": None, "n_s": None})  # None is their course default
+    with pytest.raises(ValueError, match="--m / --set m=: m must be an integer, got None"):
+        check_fixed({"m": None})
     check_fixed({"no_such_key": 1})  # unknown keys are resolve_params' to refuse, per model
 
 

@@ -1,5 +1,7 @@
-"""Training: the two loops (`fit` for mini-batch classifiers, `fit_rnn` for the char-RNN), the
-`History` they record, and `run_training`, which runs a registered model with its course defaults.
+"""Training: the two loops (`fit` for mini-batch classifiers, `fit_rnn` for the char-RNN, on one
+shared skeleton, train/loop.py), the `History` they record, `run_training`, which runs a
+registered model with its course defaults, and the table of training settings
+(train/hyperparams.py) the command line and the search are built from.
 
     from tinygrad_dl.train import run_training
     res = run_training("two-layer", {"lam": 0.01, "cycles": 1}, out="runs/demo")

@@ -55,6 +55,11 @@ class Hyper:
         """The registered models that use it: those whose course defaults set it."""
         return tuple(name for name, cls in MODELS.items() if self.key in cls.defaults)
 
+    @property
+    def optional(self) -> bool:
+        """None is a valid value (it is a course default: no clipping, a derived n_s, ...)."""
+        return any(cls.defaults.get(self.key, 0) is None for cls in MODELS.values())
+
     def range_text(self) -> str:
         left, right = "(" if self.open_low else "[", ")" if self.open_high else "]"
         return f"{left}{self.low:g}, {self.high:g}{right}"
@@ -66,6 +71,8 @@ class Hyper:
     def check(self, v: Any) -> None:
         """ValueError (saying why, without the flag: the caller names where it came from) for a
         value every run would reject: a wrong type, a value outside the range or the choices."""
+        if v is None and self.optional:
+            return
         if self.choices and v not in self.choices:
             raise ValueError(f"{v!r} is not one of {', '.join(self.choices)}")
         if self.kind is bool and not isinstance(v, bool):
