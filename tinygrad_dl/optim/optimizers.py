@@ -94,10 +94,12 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
+        """Update every parameter that has a gradient, in place, group by group."""
         who = f"{type(self).__name__}.step()"
         engine.notify_write(who)  # inside a jitted step: refused
         i = 0
         for group in self.param_groups:
+            items = []
             for p in group["params"]:
                 state = self.state[i]
                 i += 1
@@ -112,7 +114,15 @@ class Optimizer:
                 d = engine.writable(p, who)  # a live graph keeps its copy: d may be a new one
                 if g.dtype != d.dtype:  # a .grad set by hand in another dtype: the engine's rule
                     g = g.astype(d.dtype)
-                self._update(d, g, state, group)
+                items.append((d, g, state))
+            if items:
+                self._step_group(group, items)
+
+    def _step_group(self, group: dict[str, Any],
+                    items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
+        """Update one group's (array, gradient, state) triples; by default one `_update` each."""
+        for d, g, state in items:
+            self._update(d, g, state, group)
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -175,33 +185,37 @@ class SGD(Optimizer):
         if not (math.isfinite(wd) and wd >= 0):
             raise ValueError(f"SGD: weight_decay must be a finite number >= 0, got {wd}")
 
-    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+    def _step_group(self, group: dict[str, Any],
+                    items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        if mu:
-            v = state.get("v")
-            if v is None:
-                v = state["v"] = np.zeros_like(d)
-            v *= mu
-            if wd:  # v = mu v + (g + wd theta): the decayed gradient enters the velocity
+        if not (mu or wd):  # the course's theta -= eta g: two passes, as by hand
+            for d, g, _ in items:
+                d -= np.multiply(g, lr)
+            return
+        for d, g, state in items:
+            if mu:
+                v = state.get("v")
+                if v is None:
+                    v = state["v"] = np.zeros_like(d)
+                v *= mu
+                if wd:  # v = mu v + (g + wd theta): the decayed gradient enters the velocity
+                    t = np.multiply(d, wd, out=np.empty_like(d))
+                    t += g
+                    v += t
+                    np.multiply(v, lr, out=t)
+                else:
+                    v += g
+                    t = np.multiply(v, lr)
+                d -= t
+            elif _foldable(lr * wd, d.dtype) and not np.may_share_memory(d, g):
+                d *= 1.0 - lr * wd  # theta (1 - lr wd) - lr g: the decay is one pass, not two
+                d -= np.multiply(g, lr)
+            else:  # lr (g + wd theta) in the order written: in this dtype 1 - lr wd rounds
                 t = np.multiply(d, wd, out=np.empty_like(d))
                 t += g
-                v += t
-                np.multiply(v, lr, out=t)
-            else:
-                v += g
-                t = np.multiply(v, lr, out=np.empty_like(d))
-            d -= t
-        elif wd and _foldable(lr * wd, d.dtype) and not np.may_share_memory(d, g):
-            d *= 1.0 - lr * wd  # theta (1 - lr wd) - lr g: the decay is one pass, not two
-            d -= np.multiply(g, lr, out=np.empty_like(d))
-        elif wd:  # lr (g + wd theta), in the order written: in this dtype 1 - lr wd rounds
-            t = np.multiply(d, wd, out=np.empty_like(d))
-            t += g
-            t *= lr
-            d -= t
-        else:
-            d -= np.multiply(g, lr, out=np.empty_like(d))
+                t *= lr
+                d -= t
+
 
 class AdaGrad(Optimizer):
     """The course's AdaGrad: m += g^2; theta -= lr * g / sqrt(m + eps)."""
