@@ -7,9 +7,10 @@ import importlib.util
 import math
 import statistics
 
+import numpy as np
 import pytest
 
-from tinygrad_dl import bench, cli
+from tinygrad_dl import Tensor, bench, cli
 from tinygrad_dl.bench import blas_info, workloads
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
@@ -28,9 +29,29 @@ def test_every_benchmark_has_a_row(result):
     names = " | ".join(r.name for r in result.rows)
     for part in ["one-layer", "two-layer", "k-layer [4, 4] BN", "k-layer 9 layers", "graph",
                  "fused rnn op", "tiny op", "peak memory", "memory growth", "chain of 50 ops",
-                 "chain of 200 ops", "ConvNet [2, 2] on 3x4x4", "ConvNet [2, 2] on 3x4x4 replayed"]:
+                 "chain of 200 ops", "ConvNet [2, 2] on 3x4x4", "ConvNet [2, 2] on 3x4x4 replayed",
+                 "two-layer (m=4) GEMM floor", "peak memory, k-layer 9 layers BN epoch replayed",
+                 "peak memory, char-RNN (m=4, T=3) graph replayed (jit)"]:
         assert part in names, part
     assert {r.dtype for r in result.rows} == {"float64", "float32"}
+    for dtype in ("float64", "float32"):  # peak memory of the replayed steps in each dtype
+        mem = [r for r in result.rows if r.dtype == dtype and r.name.startswith("peak memory")
+               and r.name.endswith("replayed (jit)")]
+        assert len(mem) == 5 and all(r.ours > 0 and r.hand > 0 for r in mem)
+
+
+@pytest.mark.slow
+def test_every_classifier_row_reads_as_a_multiple_of_its_floor(result):
+    rows = {(r.name, r.dtype): r for r in result.rows}
+    for name, _, _, _ in workloads.classifiers(bench.quick_config(**TINY)):
+        for dtype in ("float64", "float32"):
+            floor = rows[(f"{name} GEMM floor", dtype)]
+            assert floor.vs_floor == 1.0 and floor.floor > 0
+            assert floor.vs_hand == pytest.approx(floor.ours / floor.hand)
+            for kind in (name, f"{name} replayed (jit)"):
+                row = rows[(kind, dtype)]
+                assert row.floor == floor.ours
+                assert row.vs_floor == pytest.approx(row.ours / floor.ours)
 
 
 @pytest.mark.slow
@@ -52,6 +73,30 @@ def test_targets_are_judged_on_the_ratio():
     fast = bench.Row("y", "float64", "updates/s", 95.0, 100.0, higher_is_better=True,
                      max_vs_hand=1 / 0.9)
     assert fast.target_text() == "hand ≤1.11 met"
+    floored = bench.Row("z", "float32", "s/epoch", 1.2, 1.0, floor=1.0, max_vs_hand=0.95,
+                        max_vs_floor=1.15)
+    assert floored.vs_floor == pytest.approx(1.2)
+    assert floored.target_text() == "hand ≤0.95 MISSED, floor ≤1.15 MISSED"
+    assert bench.Row("w", "float32", "s/epoch", 1.0, 1.0).vs_floor is None  # no floor: none
+
+
+@pytest.mark.parametrize("make", ["one-layer", "two-layer", "k-layer 9"])
+def test_the_floor_products_are_the_steps_own_first_layer_products(make):
+    """The floor times the products the step really does: X W1ᵀ is the first layer's
+    pre-activation less its bias, and Gᵀ X is the gradient the first layer gives W1 for an
+    upstream gradient G (so the floor has the step's shapes and layouts, not cheaper ones)."""
+    cfg = bench.quick_config(**TINY)
+    _, factory, _, _ = next(c for c in workloads.classifiers(cfg) if c[0].startswith(make))
+    first = factory("float64").linears[0]
+    X, _ = workloads.synthetic_data(cfg, "float64")
+    Xb = X[:cfg.batch]
+    S1 = first(Tensor(Xb))
+    G = np.random.default_rng(1).standard_normal(S1.shape)
+    S1.backward(G)
+    forward, weight_grad = workloads.floor_products(Xb, first.W.data, G)
+    bias = 0 if first.b is None else first.b.data  # batch-norm nets: no bias before BN
+    np.testing.assert_allclose(forward + bias, S1.data, rtol=1e-12)
+    np.testing.assert_allclose(weight_grad, first.W.grad, rtol=1e-12)
 
 
 @pytest.mark.slow
