@@ -7,6 +7,9 @@ import numpy as np
 
 from ..engine import Function, private, unbroadcast
 
+__all__ = ["Abs", "Add", "Clip", "Div", "Dropout", "Exp", "Log", "MatMul", "Maximum", "Mul",
+    "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
+
 
 # ---- binary ------------------------------------------------------------------------------
 class Add(Function):
