@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import statistics
+import sys
 
 import numpy as np
 import pytest
@@ -109,6 +110,19 @@ def test_table_text_and_markdown(result):
     assert table[0].startswith("| benchmark | dtype | ours÷hand | ours÷torch |")  # ratios first
     assert all(line.count("|") == table[0].count("|") for line in table)
     assert "BLAS thread" in md
+
+
+def test_the_floor_holds_no_reference_to_the_models_arrays():
+    """The floor times beside the eager epoch of the same model: a second reference to a
+    parameter's array would put every eager step on the engine's watched path (copy and
+    compare it), so the eager row would time the floor's side effect, not the step."""
+    cfg = bench.quick_config(**TINY)
+    model = workloads.classifiers(cfg)[1][1]("float64")
+    X, _ = workloads.synthetic_data(cfg, "float64")
+    before = [sys.getrefcount(p.data) for p in model.parameters()]
+    floor = workloads.floor_epoch_fn(cfg, model, X)
+    floor()
+    assert [sys.getrefcount(p.data) for p in model.parameters()] == before
 
 
 @pytest.mark.slow

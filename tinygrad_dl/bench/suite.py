@@ -150,7 +150,9 @@ def tiny_op_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
     x = Tensor(np.ones(4, dtype=dtype), requires_grad=True)
     w = Tensor(np.ones(4, dtype=dtype), requires_grad=True)
     g = np.ones(4, dtype=dtype)
-    xa, wa = x.data, w.data
+    # the hand loop's own arrays (same values): holding x.data itself would put every eager
+    # graph on the engine's watched path (a second reference to a leaf's array: copy, compare)
+    xa, wa = x.data.copy(), w.data.copy()
     k = cfg.op_iters
 
     def ours() -> None:

@@ -207,7 +207,9 @@ def replay_epoch_fn(cfg: Config, model: Any, X: np.ndarray, y: np.ndarray) -> Ca
 def floor_epoch_fn(cfg: Config, model: Any, X: np.ndarray) -> Callable[[], None]:
     """The epoch's large matrix products alone (`floor_products` per batch), with the
     layouts the step uses: no step of this model can take less. The GEMM floor."""
-    W1 = model.linears[0].W.data
+    # a copy: a second reference to the parameter's own array would make every eager step
+    # of the same model copy and compare it (the engine's check for writes it cannot see)
+    W1 = model.linears[0].W.data.copy()
     G = np.random.default_rng(cfg.seed).standard_normal((cfg.batch, W1.shape[0]))
     G = G.astype(W1.dtype)  # G = dJ/d(X W1ᵀ): any array of that shape costs the same
     B, nb = cfg.batch, len(X) // cfg.batch
