@@ -24,7 +24,9 @@ settings.register_profile(
     "dev", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("thorough", max_examples=500, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+# an empty HYPOTHESIS_PROFILE (`HYPOTHESIS_PROFILE= pytest`) means the default, not a profile ""
+_default_profile = "ci" if os.environ.get("CI") else "dev"
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or _default_profile)
 
 
 # ---- data: the real CIFAR-10 subset (CI clones the repo with ../shared beside it)

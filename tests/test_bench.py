@@ -6,10 +6,12 @@ from __future__ import annotations
 import importlib.util
 import math
 import statistics
+import sys
 
+import numpy as np
 import pytest
 
-from tinygrad_dl import bench, cli
+from tinygrad_dl import Tensor, bench, cli
 from tinygrad_dl.bench import blas_info, workloads
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
@@ -28,9 +30,29 @@ def test_every_benchmark_has_a_row(result):
     names = " | ".join(r.name for r in result.rows)
     for part in ["one-layer", "two-layer", "k-layer [4, 4] BN", "k-layer 9 layers", "graph",
                  "fused rnn op", "tiny op", "peak memory", "memory growth", "chain of 50 ops",
-                 "chain of 200 ops", "ConvNet [2, 2] on 3x4x4", "ConvNet [2, 2] on 3x4x4 replayed"]:
+                 "chain of 200 ops", "ConvNet [2, 2] on 3x4x4", "ConvNet [2, 2] on 3x4x4 replayed",
+                 "two-layer (m=4) GEMM floor", "peak memory, k-layer 9 layers BN epoch replayed",
+                 "peak memory, char-RNN (m=4, T=3) graph replayed (jit)"]:
         assert part in names, part
     assert {r.dtype for r in result.rows} == {"float64", "float32"}
+    for dtype in ("float64", "float32"):  # peak memory of the replayed steps in each dtype
+        mem = [r for r in result.rows if r.dtype == dtype and r.name.startswith("peak memory")
+               and r.name.endswith("replayed (jit)")]
+        assert len(mem) == 5 and all(r.ours > 0 and r.hand > 0 for r in mem)
+
+
+@pytest.mark.slow
+def test_every_classifier_row_reads_as_a_multiple_of_its_floor(result):
+    rows = {(r.name, r.dtype): r for r in result.rows}
+    for name, _, _, _ in workloads.classifiers(bench.quick_config(**TINY)):
+        for dtype in ("float64", "float32"):
+            floor = rows[(f"{name} GEMM floor", dtype)]
+            assert floor.vs_floor == 1.0 and floor.floor > 0
+            assert floor.vs_hand == pytest.approx(floor.ours / floor.hand)
+            for kind in (name, f"{name} replayed (jit)"):
+                row = rows[(kind, dtype)]
+                assert row.floor == floor.ours
+                assert row.vs_floor == pytest.approx(row.ours / floor.ours)
 
 
 @pytest.mark.slow
@@ -52,6 +74,30 @@ def test_targets_are_judged_on_the_ratio():
     fast = bench.Row("y", "float64", "updates/s", 95.0, 100.0, higher_is_better=True,
                      max_vs_hand=1 / 0.9)
     assert fast.target_text() == "hand ≤1.11 met"
+    floored = bench.Row("z", "float32", "s/epoch", 1.2, 1.0, floor=1.0, max_vs_hand=0.95,
+                        max_vs_floor=1.15)
+    assert floored.vs_floor == pytest.approx(1.2)
+    assert floored.target_text() == "hand ≤0.95 MISSED, floor ≤1.15 MISSED"
+    assert bench.Row("w", "float32", "s/epoch", 1.0, 1.0).vs_floor is None  # no floor: none
+
+
+@pytest.mark.parametrize("make", ["one-layer", "two-layer", "k-layer 9"])
+def test_the_floor_products_are_the_steps_own_first_layer_products(make):
+    """The floor times the products the step really does: X W1ᵀ is the first layer's
+    pre-activation less its bias, and Gᵀ X is the gradient the first layer gives W1 for an
+    upstream gradient G (so the floor has the step's shapes and layouts, not cheaper ones)."""
+    cfg = bench.quick_config(**TINY)
+    _, factory, _, _ = next(c for c in workloads.classifiers(cfg) if c[0].startswith(make))
+    first = factory("float64").linears[0]
+    X, _ = workloads.synthetic_data(cfg, "float64")
+    Xb = X[:cfg.batch]
+    S1 = first(Tensor(Xb))
+    G = np.random.default_rng(1).standard_normal(S1.shape)
+    S1.backward(G)
+    forward, weight_grad = workloads.floor_products(Xb, first.W.data, G)
+    bias = 0 if first.b is None else first.b.data  # batch-norm nets: no bias before BN
+    np.testing.assert_allclose(forward + bias, S1.data, rtol=1e-12)
+    np.testing.assert_allclose(weight_grad, first.W.grad, rtol=1e-12)
 
 
 @pytest.mark.slow
@@ -64,6 +110,19 @@ def test_table_text_and_markdown(result):
     assert table[0].startswith("| benchmark | dtype | ours÷hand | ours÷torch |")  # ratios first
     assert all(line.count("|") == table[0].count("|") for line in table)
     assert "BLAS thread" in md
+
+
+def test_the_floor_holds_no_reference_to_the_models_arrays():
+    """The floor times beside the eager epoch of the same model: a second reference to a
+    parameter's array would put every eager step on the engine's watched path (copy and
+    compare it), so the eager row would time the floor's side effect, not the step."""
+    cfg = bench.quick_config(**TINY)
+    model = workloads.classifiers(cfg)[1][1]("float64")
+    X, _ = workloads.synthetic_data(cfg, "float64")
+    before = [sys.getrefcount(p.data) for p in model.parameters()]
+    floor = workloads.floor_epoch_fn(cfg, model, X)
+    floor()
+    assert [sys.getrefcount(p.data) for p in model.parameters()] == before
 
 
 @pytest.mark.slow
@@ -101,7 +160,7 @@ def test_torch_column_when_installed():
 @pytest.mark.slow
 def test_settings_are_put_back():
     before = blas_info()[0]
-    tiny = dict(TINY, torch=False, dtypes=("float32",), chains=(50,))
+    tiny = dict(TINY, torch=False, dtypes=("float32",), only=("tiny-op",))  # any group sets them
     bench.run(bench.quick_config(**tiny, threads=before + 1))
     assert blas_info()[0] == before
     bench.run(bench.quick_config(**tiny, threads=1, clock="cpu"))

@@ -167,3 +167,13 @@ def test_readme_graph_commands_run_and_write_only_under_runs(tmp_path, monkeypat
     written = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()]
     assert len(written) == len(commands)
     assert all(p.parts[0] == "runs" for p in written), written
+
+
+def test_the_readme_names_every_command_of_the_cli():
+    """Before: the README's list missed `results` after that command landed."""
+    import re
+
+    from tinygrad_dl.cli import COMMANDS
+
+    line = next(ln for ln in README.read_text().split("\n\n") if "lists the commands" in ln)
+    assert re.findall(r"`(\w+)`", line.split("lists the commands")[1]) == list(COMMANDS)

@@ -12,16 +12,21 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl import Tensor
+from tinygrad_dl.optim import SGD
 
 from .table import Row
 from .workloads import (
     Config,
     autograd_step,
+    char_rnn,
+    char_rnn_seqs,
     classifiers,
     epoch_fns,
     hand_step,
     now,
     replay_epoch_fn,
+    rnn_hand_updates,
+    rnn_replay_updates,
     synthetic_data,
 )
 
@@ -38,19 +43,33 @@ def _traced(fn: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
-def memory_rows(cfg: Config, dtype: str) -> list[Row]:
+def memory_rows(cfg: Config, dtype: str, growth: bool = True) -> list[Row]:
+    """Peak memory of an epoch of each classifier (eager, replayed, hand-derived) and of the
+    char-RNN's updates (replayed, hand); with growth, the memory-growth row too."""
     X, y = synthetic_data(cfg, dtype)
     rows = []
-    for name, make, _, _ in classifiers(cfg)[1::2]:  # two-layer and the 9-layer net
+    note = "tracemalloc, above the data"
+    for name, make, _, _ in classifiers(cfg):
         autograd_epoch, hand_epoch = epoch_fns(cfg, make(dtype), X, y)
         ours, hand = _traced(autograd_epoch) / 2**20, _traced(hand_epoch) / 2**20
-        rows.append(Row(f"peak memory, {name} epoch", dtype, "MiB", ours, hand,
-                        note="tracemalloc, above the data"))
+        rows.append(Row(f"peak memory, {name} epoch", dtype, "MiB", ours, hand, note=note))
         replay_epoch = replay_epoch_fn(cfg, make(dtype), X, y)
         replay_epoch()  # record first: the peak of an epoch of replays
         rows.append(Row(f"peak memory, {name} epoch replayed (jit)", dtype, "MiB",
-                        _traced(replay_epoch) / 2**20, hand, note="tracemalloc, above the data"))
+                        _traced(replay_epoch) / 2**20, hand, max_vs_hand=1.0, note=note))
+    seqs = char_rnn_seqs(cfg)
+    replayed = rnn_replay_updates(cfg, char_rnn(cfg, dtype), seqs)
+    replayed()
+    rows.append(Row(f"peak memory, char-RNN (m={cfg.rnn_m}, T={cfg.seq}) graph replayed (jit)",
+                    dtype, "MiB", _traced(replayed) / 2**20,
+                    _traced(rnn_hand_updates(cfg, char_rnn(cfg, dtype), seqs)) / 2**20,
+                    max_vs_hand=1.0, note=f"{len(seqs)} updates; tracemalloc"))
+    if growth:
+        rows.append(_growth_row(cfg, dtype, X, y))
+    return rows
 
+
+def _growth_row(cfg: Config, dtype: str, X: np.ndarray, y: np.ndarray) -> Row:
     # memory growth: if the graph or its saved arrays leaked, step N would hold more NumPy
     # memory than step n. (Python objects are reported apart: CPython's free lists of tuples
     # and floats fill up over the first few thousand steps, then stay flat.)
@@ -60,7 +79,7 @@ def memory_rows(cfg: Config, dtype: str) -> list[Row]:
     for key in ("ours", "hand"):
         model = make(dtype)
         named = model.named_parameters()
-        params = [p for _, p in named]
+        opt = SGD([p for _, p in named], lr=cfg.lr)
         B, nb = cfg.batch, cfg.n // cfg.batch
         gc.collect()
         tracemalloc.start()
@@ -70,7 +89,7 @@ def memory_rows(cfg: Config, dtype: str) -> list[Row]:
                 i = s % nb
                 Xb, yb = X[i * B:(i + 1) * B], y[i * B:(i + 1) * B]
                 if key == "ours":
-                    autograd_step(model, params, Xb, yb, cfg.lr)
+                    autograd_step(model, opt, Xb, yb)
                 else:
                     hand_step(model, named, Xb, yb, cfg.lr)
                 if s == first:
@@ -79,11 +98,10 @@ def memory_rows(cfg: Config, dtype: str) -> list[Row]:
             grown[key] = ((now[0] - at[0]) / 1024, (now[1] - now[0] - at[1] + at[0]) / 1024)
         finally:
             tracemalloc.stop()
-    rows.append(Row(f"memory growth, {name}, step {first} -> {last}", dtype, "KiB",
-                    grown["ours"][0], grown["hand"][0],
-                    note=f"NumPy arrays; 0 = the graph is freed. Python objects: "
-                    f"{grown['ours'][1]:+.0f} KiB (free lists)"))
-    return rows
+    return Row(f"memory growth, {name}, step {first} -> {last}", dtype, "KiB",
+               grown["ours"][0], grown["hand"][0],
+               note=f"NumPy arrays; 0 = the graph is freed. Python objects: "
+               f"{grown['ours'][1]:+.0f} KiB (free lists)")
 
 
 _NUMPY_DOMAIN = 389047  # the tracemalloc domain NumPy reports its array data in

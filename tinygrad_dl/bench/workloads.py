@@ -1,6 +1,8 @@
 """What the benchmarks time, shared by the suite and the memory benchmarks: the configuration,
 the clock, the synthetic data, the classifiers and one SGD step / epoch of each, through the
-graph (autograd) and through the models' hand-derived gradients."""
+graph (autograd: `optim.SGD`'s in-place step, as the training loop runs it) and through the
+models' hand-derived gradients (the course's `p -= eta * grad`), the GEMM floor of an epoch,
+and the char-RNN's update loops."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import numpy as np
 
 from tinygrad_dl import Tensor
 from tinygrad_dl.jit import jit
-from tinygrad_dl.models import ConvNet, KLayer, OneLayer, TwoLayer
+from tinygrad_dl.models import CharRNN, ConvNet, KLayer, OneLayer, TwoLayer
+from tinygrad_dl.optim import SGD
 
 
 @dataclass(frozen=True)
@@ -136,25 +139,23 @@ def convnet_data(cfg: Config, dtype: str) -> tuple[np.ndarray, np.ndarray]:
 def autograd_epoch_fn(cfg: Config, model: Any, X: np.ndarray, y: np.ndarray
                       ) -> Callable[[], None]:
     """One SGD pass over the rows of X in batches of cfg.batch, through the graph."""
-    params = model.parameters()
+    opt = SGD(model.parameters(), lr=cfg.lr)
     B, nb = cfg.batch, len(X) // cfg.batch
 
     def autograd_epoch() -> None:
         for i in range(nb):
-            autograd_step(model, params, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
+            autograd_step(model, opt, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B])
 
     return autograd_epoch
 
 
-def autograd_step(model: Any, params: list[Tensor], X: np.ndarray, y: np.ndarray,
-                  lr: float) -> None:
-    """One SGD update through the graph: loss, backward, p -= lr * grad."""
+def autograd_step(model: Any, opt: SGD, X: np.ndarray, y: np.ndarray) -> None:
+    """One SGD update through the graph: loss, backward, the optimizer's in-place step (what
+    `train.fit` runs: the same numbers as p -= lr * grad, bit for bit)."""
     J = model.loss(X, y)
-    for p in params:
-        p.grad = None
+    opt.zero_grad()
     J.backward()
-    for p in params:
-        p.data -= lr * p.grad
+    opt.step()
 
 
 def hand_step(model: Any, named: list[tuple[str, Tensor]], X: np.ndarray, y: np.ndarray,
@@ -169,20 +170,25 @@ def epoch_fns(
     cfg: Config, model: Any, X: np.ndarray, y: np.ndarray
 ) -> tuple[Callable[[], None], Callable[[], None]]:
     """(autograd epoch, hand-derived epoch): each one pass of SGD over the n samples."""
+    return autograd_epoch_fn(cfg, model, X, y), hand_epoch_fn(cfg, model, X, y)
+
+
+def hand_epoch_fn(cfg: Config, model: Any, X: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    """One SGD pass with the model's hand-derived gradients (the course's NumPy)."""
     named = model.named_parameters()
-    B, nb = cfg.batch, cfg.n // cfg.batch
+    B, nb = cfg.batch, len(X) // cfg.batch
 
     def hand_epoch() -> None:
         for i in range(nb):
             hand_step(model, named, X[i * B:(i + 1) * B], y[i * B:(i + 1) * B], cfg.lr)
 
-    return autograd_epoch_fn(cfg, model, X, y), hand_epoch
+    return hand_epoch
 
 
 def replay_epoch_fn(cfg: Config, model: Any, X: np.ndarray, y: np.ndarray) -> Callable[[], None]:
     """The autograd epoch with its step captured once and replayed (tinygrad_dl.jit). The
     step returns nothing, like hand_step: the cost's value is not computed, only its gradient."""
-    params = model.parameters()
+    opt = SGD(model.parameters(), lr=cfg.lr)
     B, nb = cfg.batch, len(X) // cfg.batch
 
     @jit
@@ -191,10 +197,95 @@ def replay_epoch_fn(cfg: Config, model: Any, X: np.ndarray, y: np.ndarray) -> Ca
 
     def replay_epoch() -> None:
         for i in range(nb):
-            for p in params:
-                p.grad = None
+            opt.zero_grad()
             step(X[i * B:(i + 1) * B], y[i * B:(i + 1) * B])
-            for p in params:
-                p.data -= cfg.lr * p.grad
+            opt.step()
 
     return replay_epoch
+
+
+def floor_epoch_fn(cfg: Config, model: Any, X: np.ndarray) -> Callable[[], None]:
+    """The epoch's large matrix products alone (`floor_products` per batch), with the
+    layouts the step uses: no step of this model can take less. The GEMM floor."""
+    # a copy: a second reference to the parameter's own array would make every eager step
+    # of the same model copy and compare it (the engine's check for writes it cannot see)
+    W1 = model.linears[0].W.data.copy()
+    G = np.random.default_rng(cfg.seed).standard_normal((cfg.batch, W1.shape[0]))
+    G = G.astype(W1.dtype)  # G = dJ/d(X W1ᵀ): any array of that shape costs the same
+    B, nb = cfg.batch, len(X) // cfg.batch
+
+    def floor_epoch() -> None:
+        for i in range(nb):
+            floor_products(X[i * B:(i + 1) * B], W1, G)
+
+    return floor_epoch
+
+
+def floor_products(Xb: np.ndarray, W1: np.ndarray, G: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """A batch's two large products: the first layer's forward X W1ᵀ (batch x m) and its
+    weight gradient Gᵀ X (m x d, W1's shape). Everything else a step does is smaller."""
+    return Xb @ W1.T, G.T @ Xb
+
+
+# ---- the char-RNN ------------------------------------------------------------------------
+def char_rnn(cfg: Config, dtype: str, fused: bool = False) -> CharRNN:
+    return CharRNN(cfg.vocab, m=cfg.rnn_m, rng=np.random.default_rng(cfg.seed), dtype=dtype,
+                   fused=fused)
+
+
+def char_rnn_seqs(cfg: Config) -> np.ndarray:
+    """cfg.rnn_updates random sequences of cfg.seq + 1 characters (inputs [:-1], targets [1:])."""
+    return np.random.default_rng(cfg.seed).integers(0, cfg.vocab, (cfg.rnn_updates, cfg.seq + 1))
+
+
+def rnn_graph_updates(cfg: Config, model: Any, seqs: np.ndarray) -> Callable[[], None]:
+    """len(seqs) SGD updates through the graph, the hidden state carried along."""
+    opt = SGD(model.parameters(), lr=cfg.lr)
+
+    def run() -> None:
+        h = None
+        for seq in seqs:
+            J = model.loss(seq[:-1], seq[1:], h)
+            opt.zero_grad()
+            J.backward()
+            opt.step()
+            h = model.h_last
+
+    return run
+
+
+def rnn_replay_updates(cfg: Config, model: Any, seqs: np.ndarray) -> Callable[[], None]:
+    """The same updates with the step captured once and replayed (tinygrad_dl.jit)."""
+    opt = SGD(model.parameters(), lr=cfg.lr)
+
+    @jit
+    def step(X: np.ndarray, Y: np.ndarray, h0: np.ndarray) -> Any:
+        J = model.loss(X, Y, h0)
+        J.backward()
+        return J  # read every update (the smooth loss), as the hand loop computes it
+
+    def run() -> None:
+        h = np.zeros(cfg.rnn_m, dtype=model.dtype)
+        for seq in seqs:
+            opt.zero_grad()
+            step(seq[:-1], seq[1:], h)
+            opt.step()
+            h = model.h_last
+
+    return run
+
+
+def rnn_hand_updates(cfg: Config, model: Any, seqs: np.ndarray) -> Callable[[], None]:
+    """The same updates from the model's hand-derived BPTT (`hand_gradients`)."""
+    named = model.named_parameters()
+
+    def run() -> None:
+        h = None
+        for seq in seqs:
+            grads = model.hand_gradients(seq[:-1], seq[1:], h)
+            for name, p in named:
+                p.data -= cfg.lr * grads[name]
+            h = model.h_last
+
+    return run

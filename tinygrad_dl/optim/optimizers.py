@@ -94,24 +94,40 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        engine.notify_write(f"{type(self).__name__}.step()")  # inside a jitted step: refused
+        """Update every parameter that has a gradient, in place, group by group."""
+        who = f"{type(self).__name__}.step()"
+        engine.notify_write(who)  # inside a jitted step: refused
         i = 0
         for group in self.param_groups:
+            items = []
             for p in group["params"]:
                 state = self.state[i]
                 i += 1
-                if p.grad is None:
+                g = p.grad
+                if g is None:
                     continue
-                if p.grad.shape != p.data.shape:
+                if g.shape != p.data.shape:
                     raise ValueError(
-                        f"{type(self).__name__}: gradient of shape {p.grad.shape} for parameter "
+                        f"{type(self).__name__}: gradient of shape {g.shape} for parameter "
                         f"{p.name or '?'} of shape {p.data.shape}"
                     )
-                engine.writable(p, f"{type(self).__name__}.step()")  # a live graph keeps its copy
-                self._update(p, p.grad, state, group)
+                d = engine.writable(p, who)  # a live graph keeps its copy: d may be a new one
+                if g.dtype != d.dtype:  # a .grad set by hand in another dtype: the engine's rule
+                    g = g.astype(d.dtype)
+                items.append((d, g, state))
+            if items:
+                self._step_group(group, items)
 
-    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
+    def _step_group(self, group: dict[str, Any],
+                    items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
+        """Update one group's (array, gradient, state) triples; by default one `_update` each."""
+        for d, g, state in items:
+            self._update(d, g, state, group)
+
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
+        """Update the parameter's array `d` in place from its gradient `g` (same shape and
+        dtype; never written: the user may still read `.grad`)."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
@@ -169,18 +185,36 @@ class SGD(Optimizer):
         if not (math.isfinite(wd) and wd >= 0):
             raise ValueError(f"SGD: weight_decay must be a finite number >= 0, got {wd}")
 
-    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
-        if group["momentum"]:
-            v = state.get("v")
-            if v is None:
-                v = state["v"] = np.zeros_like(p.data)
-            v *= group["momentum"]
-            v += g
-            g = v
-        p.data -= group["lr"] * g
+    def _step_group(self, group: dict[str, Any],
+                    items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
+        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if not (mu or wd):  # the course's theta -= eta g: two passes, as by hand
+            for d, g, _ in items:
+                d -= np.multiply(g, lr)
+            return
+        for d, g, state in items:
+            if mu:
+                v = state.get("v")
+                if v is None:
+                    v = state["v"] = np.zeros_like(d)
+                v *= mu
+                if wd:  # v = mu v + (g + wd theta): the decayed gradient enters the velocity
+                    t = np.multiply(d, wd, out=np.empty_like(d))
+                    t += g
+                    v += t
+                    np.multiply(v, lr, out=t)
+                else:
+                    v += g
+                    t = np.multiply(v, lr)
+                d -= t
+            elif _foldable(lr * wd, d.dtype) and not np.may_share_memory(d, g):
+                d *= 1.0 - lr * wd  # theta (1 - lr wd) - lr g: the decay is one pass, not two
+                d -= np.multiply(g, lr)
+            else:  # lr (g + wd theta) in the order written: in this dtype 1 - lr wd rounds
+                t = np.multiply(d, wd, out=np.empty_like(d))
+                t += g
+                t *= lr
+                d -= t
 
 
 class AdaGrad(Optimizer):
@@ -189,14 +223,18 @@ class AdaGrad(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 0.1, eps: float = 1e-8) -> None:
         super().__init__(params, lr, eps=float(eps))
 
-    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         m = state.get("m")
         if m is None:
-            m = state["m"] = np.zeros_like(p.data)
-        m += g * g
-        p.data -= group["lr"] * g / np.sqrt(m + group["eps"])
-
+            m = state["m"] = np.zeros_like(d)
+        t = np.multiply(g, g, out=np.empty_like(d))
+        m += t
+        np.add(m, group["eps"], out=t)
+        np.sqrt(t, out=t)  # t = sqrt(m + eps)
+        u = np.multiply(g, group["lr"], out=np.empty_like(d))
+        u /= t
+        d -= u
 
 class Adam(Optimizer):
     """Adam with bias correction: m, v are running means of g and g^2; t counts steps.
@@ -235,25 +273,30 @@ class Adam(Optimizer):
                 raise ValueError(f"Adam: {name} must be in [0, 1), got {group[name]}")
         _check_decay(group["weight_decay"], "Adam")
 
-    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         b1, b2 = group["beta1"], group["beta2"]
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+        g = _decayed(d, g, group["weight_decay"])
         if "m" not in state:
-            state["m"] = np.zeros_like(p.data)
-            state["v"] = np.zeros_like(p.data)
+            state["m"] = np.zeros_like(d)
+            state["v"] = np.zeros_like(d)
             state["t"] = 0
         state["t"] += 1
-        t, m, v = state["t"], state["m"], state["v"]
+        step, m, v = state["t"], state["m"], state["v"]
+        t = np.multiply(g, 1 - b1, out=np.empty_like(d))
         m *= b1
-        m += (1 - b1) * g
+        m += t
+        np.multiply(g, 1 - b2, out=t)
+        t *= g
         v *= b2
-        v += (1 - b2) * g * g
-        m_hat = m / (1 - b1**t)
-        v_hat = v / (1 - b2**t)
-        p.data -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"])
-
+        v += t
+        u = np.divide(v, 1 - b2**step, out=np.empty_like(d))  # v_hat
+        np.sqrt(u, out=u)
+        u += group["eps"]
+        np.divide(m, 1 - b1**step, out=t)  # m_hat
+        t *= group["lr"]
+        t /= u
+        d -= t
 
 class RMSprop(Optimizer):
     """PyTorch's RMSprop: v = alpha v + (1 - alpha) g^2; theta -= lr g / (sqrt(v) + eps).
@@ -276,34 +319,61 @@ class RMSprop(Optimizer):
             raise ValueError(f"RMSprop: momentum must be in [0, 1), got {group['momentum']}")
         _check_decay(group["weight_decay"], "RMSprop")
 
-    def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
-        a = group["alpha"]
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+        a, mu = group["alpha"], group["momentum"]
+        g = _decayed(d, g, group["weight_decay"])
         v = state.get("v")
         if v is None:
-            v = state["v"] = np.zeros_like(p.data)
+            v = state["v"] = np.zeros_like(d)
+        t = np.multiply(g, 1 - a, out=np.empty_like(d))
+        t *= g
         v *= a
-        v += (1 - a) * g * g
+        v += t
         if group["centered"]:
             gbar = state.get("gbar")
             if gbar is None:
-                gbar = state["gbar"] = np.zeros_like(p.data)
+                gbar = state["gbar"] = np.zeros_like(d)
+            np.multiply(g, 1 - a, out=t)
             gbar *= a
-            gbar += (1 - a) * g
-            avg = np.sqrt(v - gbar * gbar) + group["eps"]
+            gbar += t
+            np.multiply(gbar, gbar, out=t)
+            np.subtract(v, t, out=t)
+            np.sqrt(t, out=t)
         else:
-            avg = np.sqrt(v) + group["eps"]
-        if group["momentum"]:
+            np.sqrt(v, out=t)
+        t += group["eps"]  # t = avg, the denominator
+        if mu:
             b = state.get("b")
             if b is None:
-                b = state["b"] = np.zeros_like(p.data)
-            b *= group["momentum"]
-            b += g / avg
-            p.data -= group["lr"] * b
+                b = state["b"] = np.zeros_like(d)
+            u = np.divide(g, t, out=np.empty_like(d))
+            b *= mu
+            b += u
+            np.multiply(b, group["lr"], out=u)
         else:
-            p.data -= group["lr"] * g / avg
+            u = np.multiply(g, group["lr"], out=np.empty_like(d))
+            u /= t
+        d -= u
+
+def _decayed(d: np.ndarray, g: np.ndarray, wd: float) -> np.ndarray:
+    """g + wd * theta (L2 weight decay, PyTorch's convention) as a new array; g itself if wd
+    is 0. Computed in this order, so the result is bit-for-bit the written expression."""
+    if not wd:
+        return g
+    t = np.multiply(d, wd, out=np.empty_like(d))
+    t += g
+    return t
+
+
+def _foldable(lr_wd: float, dtype: np.dtype) -> bool:
+    """May SGD apply decay as theta *= 1 - lr wd? Only where that factor, rounded to the
+    parameter's dtype, still carries lr wd to 1e-6: in float32 a small lr wd rounds 1 - lr wd
+    to exactly 1 and the decay would silently vanish (float64: lr wd above about 1e-10)."""
+    if not 0.0 < lr_wd < 0.5:
+        return False
+    kept = 1.0 - float(np.asarray(1.0 - lr_wd, dtype=dtype))  # exact: Sterbenz
+    return abs(kept - lr_wd) <= 1e-6 * lr_wd
 
 
 def _check_decay(wd: float, who: str) -> None:
