@@ -18,7 +18,7 @@ from tinygrad_dl.models import model_class
 from tinygrad_dl.nn import Linear, Module
 from tinygrad_dl.optim import SGD, CyclicLR
 from tinygrad_dl.train import TrainingInterrupted, fit, load_train_state, run_training
-from tinygrad_dl.train.outdir import stage_dir
+from tinygrad_dl.train.outputs import stage_dir
 from tinygrad_dl.train.state import STATE_FILE
 
 

@@ -316,3 +316,15 @@ def test_a_checked_console_block_prints_what_the_page_shows(page, command, shown
             continue
         pattern = re.compile(".*".join(map(re.escape, line.split("..."))) + "$")
         assert any(pattern.match(p) for p in printed), f"{page}: {line!r} not printed:\n{r.stdout}"
+
+
+def test_hyperparameter_table_lists_every_setting_once():
+    from tinygrad_dl.train.hyperparams import HYPERS
+
+    table = docgen.hyperparameters_markdown()
+    rows = table.splitlines()[2:]
+    assert [r.split(" | ")[0] for r in rows] == [f"| `{h.key}`" for h in HYPERS]
+    assert "| `lam` | `--lambda` | float | ≥ 0 | yes |" in table
+    assert "`--drop-last`, `--keep-last`" in table and "[0, 1)" in table
+    page = (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
+    assert "<!-- generated: hyperparameters -->" in page

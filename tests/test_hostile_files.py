@@ -354,7 +354,7 @@ def test_fuzzed_training_states_and_checkpoints_never_crash(tmp_path: Path, monk
     from tinygrad_dl import checkpoint
     from tinygrad_dl.models import CharRNN, TwoLayer
     from tinygrad_dl.train import TrainingInterrupted, run_training
-    from tinygrad_dl.train.outdir import stage_dir
+    from tinygrad_dl.train.outputs import stage_dir
     from tinygrad_dl.train.state import STATE_FILE
 
     monkeypatch.delenv("TINYGRAD_DL_DATA", raising=False)

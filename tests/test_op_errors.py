@@ -13,7 +13,7 @@ from tinygrad_dl import functional as F
 from tinygrad_dl.data import CharData
 from tinygrad_dl.models import CharRNN
 from tinygrad_dl.optim import AdaGrad
-from tinygrad_dl.train.rnn_loop import fit_rnn
+from tinygrad_dl.train.sequence import fit_rnn
 
 A = tg.Tensor(np.ones((3, 4)))
 X = tg.Tensor(np.ones((1, 2, 5, 5)))

@@ -18,7 +18,7 @@ from tinygrad_dl import checkpoint, container
 from tinygrad_dl.cli import main
 from tinygrad_dl.models import CharRNN, OneLayer
 from tinygrad_dl.train import TrainingInterrupted, load_train_state, run_training
-from tinygrad_dl.train.outdir import stage_dir
+from tinygrad_dl.train.outputs import stage_dir
 from tinygrad_dl.train.state import STATE_FILE
 
 

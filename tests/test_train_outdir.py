@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from tinygrad_dl.train import TrainingInterrupted, run_training
-from tinygrad_dl.train.outdir import RunFinished, stage_dir
+from tinygrad_dl.train.outputs import RunFinished, stage_dir
 from tinygrad_dl.train.state import STATE_FILE
 
 B = {"m": 5, "cycles": 1, "eval_every": 20}  # the new run (two-layer); the previous is one-layer
@@ -85,7 +85,7 @@ def test_two_trains_into_one_out(tmp_path: Path, apart: float) -> None:
 # ---- item 6: kill at every step of the commit -----------------------------------------------
 COMMIT = r"""
 import sys
-from tinygrad_dl.train.outdir import commit_out, lock_out, stage_dir
+from tinygrad_dl.train.outputs import commit_out, lock_out, stage_dir
 out = sys.argv[1]
 with lock_out(out) as o:
     commit_out(stage_dir(o), o)

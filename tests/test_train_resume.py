@@ -15,7 +15,7 @@ from tinygrad_dl import checkpoint
 from tinygrad_dl.cli import main
 from tinygrad_dl.data import CharData
 from tinygrad_dl.train import TrainingInterrupted, load_train_state, run_training
-from tinygrad_dl.train.outdir import stage_dir
+from tinygrad_dl.train.outputs import stage_dir
 from tinygrad_dl.train.state import STATE_FILE
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 8

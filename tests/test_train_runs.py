@@ -16,9 +16,8 @@ from tinygrad_dl.cli import main
 from tinygrad_dl.data import CharData
 from tinygrad_dl.models import CharRNN
 from tinygrad_dl.train import History, NonFiniteLossError, fit, fit_rnn, run_training
-from tinygrad_dl.train import run as run_mod
-from tinygrad_dl.train.outdir import stage_dir
-from tinygrad_dl.train.outputs import plot_title
+from tinygrad_dl.train import minibatch as minibatch_mod
+from tinygrad_dl.train.outputs import plot_title, stage_dir
 from tinygrad_dl.viz import plot_learning_curves, plot_smooth_loss
 
 pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: the embedded sample only
@@ -29,7 +28,7 @@ QUICK = ["--m", "5", "--cycles", "1", "--eval-every", "20", "--no-progress"]
 
 # ---- the output folder ------------------------------------------------------------------------
 def test_out_under_a_regular_file_is_refused_before_loading_data(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(run_mod, "_load_data", lambda *a: pytest.fail("data loaded first"))
+    monkeypatch.setattr(minibatch_mod, "_load_data", lambda *a: pytest.fail("data loaded first"))
     (tmp_path / "file").write_text("x")
     assert main(["train", "two-layer", "--out", str(tmp_path / "file" / "run")]) == 2
     err = capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""The generated parts of the documentation site: the op table, the CLI reference, the module map.
+"""The generated parts of the documentation site: the op table, the CLI reference, the module map
+and the training hyperparameters.
 
 mkdocs loads this file as a hook (`hooks:` in mkdocs.yml). A line `<!-- generated: NAME -->` in a
 page is replaced, at every build, by the Markdown of GENERATED[NAME], so adding an op, a Tensor
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ast
 import inspect
+import math
 import os
 import re
 from collections.abc import Callable
@@ -128,6 +130,36 @@ def cli_reference_markdown(width: int = 100) -> str:
             os.environ["COLUMNS"] = old
 
 
+# ---- the hyperparameter table ---------------------------------------------------------------
+def hyperparameters_markdown() -> str:
+    """The training settings, one row per entry of tinygrad_dl.train.hyperparams.HYPERS."""
+    from tinygrad_dl.train.hyperparams import HYPERS
+
+    out = ["| key | flag | type | valid values | search | models | what it sets |",
+           "|---|---|---|---|---|---|---|"]
+    for h in HYPERS:
+        if h.flag is None:
+            flag = "`--set` only"
+        elif h.negatable:
+            flag = f"`{h.flag}`, `--no-{h.flag[2:]}`"
+        else:
+            flag = ", ".join(f"`{f}`" for f in (h.flag, h.off_flag) if f)
+        if h.choices:
+            valid = ", ".join(f"`{c}`" for c in h.choices)
+        elif h.kind in (int, float) and h.high == math.inf:
+            valid = f"{'>' if h.open_low else '≥'} {h.low:g}"
+        elif h.kind in (int, float):
+            valid = h.range_text()
+        elif h.kind is list:
+            valid = "positive integers, e.g. `50,50`"
+        else:
+            valid = "true, false"
+        kind = "list of int" if h.kind is list else h.kind.__name__
+        out.append(f"| `{h.key}` | {flag} | {kind} | {valid} | {'yes' if h.search else ''} | "
+                   f"{', '.join(h.models)} | {_cell(h.help)} |")
+    return "\n".join(out)
+
+
 # ---- the module map ---------------------------------------------------------------------------
 def _module_summary(path: Path) -> str:
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
@@ -169,6 +201,7 @@ GENERATED: dict[str, Callable[[], str]] = {
     "op-functions": functions_markdown,
     "cli-reference": cli_reference_markdown,
     "module-map": module_map_markdown,
+    "hyperparameters": hyperparameters_markdown,
 }
 
 

@@ -8,7 +8,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DROP_LAST_FLAG", "add_drop_last", "int_list", "number", "positive_int", "nonneg_int",
+from tinygrad_dl.train.hyperparams import HYPERS, Hyper
+
+__all__ = ["add_hyper_flags", "hyper_type", "int_list", "number", "positive_int", "nonneg_int",
            "positive_float", "nonneg_float", "fraction", "seed"]
 
 
@@ -53,18 +55,41 @@ def int_list(s: str) -> list[int]:
     return sizes
 
 
-DROP_LAST_FLAG = "--drop-last/--keep-last"
+def hyper_type(h: Hyper) -> Callable[[str], Any]:
+    """The argparse type of a hyperparameter's flag, from its table entry (kind and range)."""
+    if h.kind is list:
+        return int_list
+    if h.kind in (int, float):
+        return number(h.kind, h.low if math.isfinite(h.low) else None,
+                      h.high if math.isfinite(h.high) else None,
+                      lo_open=h.open_low, hi_open=h.open_high)
+    return h.kind
 
 
-def add_drop_last(parser: Any, dest: str = "drop_last") -> None:
-    """--drop-last / --keep-last (one of them; default None: the model's course default).
-    `train` and `search` add it the same way, so both mean the same thing."""
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--drop-last", dest=dest, action="store_const", const=True, default=None,
-                       help="form full mini-batches only, as the course's loop does: the "
-                       "remainder of each shuffled epoch is left out (default for the "
-                       "classifiers); n_s counts these batches")
-    group.add_argument("--keep-last", dest=dest, action="store_const", const=False,
-                       help="also train on the last, short batch of each epoch (PyTorch "
-                       "DataLoader's default; the behaviour of releases before --drop-last, "
-                       "reproduced exactly)")
+def add_hyper_flags(parser: Any, prefix: str = "") -> None:
+    """One flag per entry of tinygrad_dl.train.hyperparams.HYPERS that has one, into dest
+    prefix + key; every default is None ("the model's course default"). `train` and `search`
+    add them the same way, so a flag means the same thing in both."""
+    for h in HYPERS:
+        if h.flag is None:
+            continue
+        dest = prefix + h.key
+        if h.kind is bool and h.negatable:
+            parser.add_argument(h.flag, dest=dest, default=None,
+                                action=argparse.BooleanOptionalAction, help=h.help)
+        elif h.kind is bool and h.off_flag:  # one of the pair, e.g. --drop-last / --keep-last
+            group = parser.add_mutually_exclusive_group()
+            group.add_argument(h.flag, dest=dest, action="store_const", const=True,
+                               default=None, help=h.help)
+            group.add_argument(h.off_flag, dest=dest, action="store_const", const=False,
+                               help=h.off_help)
+        elif h.kind is bool:
+            parser.add_argument(h.flag, dest=dest, default=None, action="store_true",
+                                help=h.help)
+        elif h.choices:
+            parser.add_argument(h.flag, dest=dest, default=None, type=hyper_type(h),
+                                choices=h.choices, help=h.help)
+        else:
+            metavar = "N1,N2,..." if h.kind is list else h.name.upper()
+            parser.add_argument(h.flag, dest=dest, default=None, type=hyper_type(h),
+                                metavar=metavar, help=h.help)

@@ -25,8 +25,7 @@ from tinygrad_dl.search import (
 from tinygrad_dl.search.cluster import ClusterLost
 from tinygrad_dl.search.space import check_fixed
 
-from .args import add_drop_last, int_list, nonneg_float, nonneg_int, positive_int, seed
-from .train import CHOICES, FLAGS
+from .args import add_hyper_flags, nonneg_float, nonneg_int, positive_int, seed
 
 EXAMPLES = """\
 distributions: log10:A:B (10**uniform(A,B)), uniform:A:B, int:A:B (inclusive), choice:V1,V2,...
@@ -87,17 +86,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plot", action="store_true", help="do not draw search.png")
     fixed = p.add_argument_group("fixed training flags (as in `train`; the same for every trial)")
-    for flag, key, typ, text in FLAGS:
-        kw: dict[str, Any] = {"dest": f"fixed_{key}", "default": None, "help": text or None}
-        kw["type"] = int_list if key == "hidden" else typ
-        if key in CHOICES:
-            kw["choices"] = CHOICES[key]
-        else:
-            kw["metavar"] = "H1,H2,..." if key == "hidden" else flag[2:].upper().replace("-", "_")
-        fixed.add_argument(flag, **kw)
-    fixed.add_argument("--batch-norm", dest="fixed_batch_norm", default=None,
-                       action=argparse.BooleanOptionalAction, help="k-layer batch normalization")
-    add_drop_last(fixed, dest="fixed_drop_last")
+    add_hyper_flags(fixed, prefix="fixed_")
     fixed.add_argument("--set", dest="set_params", action="append", default=[],
                        metavar="KEY=VALUE", help="any other run_training param (JSON value)")
     p.set_defaults(func=run)

@@ -17,62 +17,18 @@ from typing import Any
 from tinygrad_dl.files import write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
-from tinygrad_dl.train.outdir import RunFinished, stage_dir
+from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
+from tinygrad_dl.train.outputs import RunFinished, stage_dir
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
-from .args import (
-    DROP_LAST_FLAG,
-    add_drop_last,
-    fraction,
-    int_list,
-    nonneg_float,
-    positive_float,
-    positive_int,
-    seed,
-)
-
-# (flag, params key, type, help); every default is None = "use the model's course default"
-FLAGS: list[tuple[str, str, Any, str]] = [
-    ("--lambda", "lam", nonneg_float, "L2 weight lambda in J = mean CE + lambda sum ||W||^2"),
-    ("--eta", "eta", positive_float, "constant learning rate (AdaGrad's eta for char-rnn)"),
-    ("--n-batch", "n_batch", positive_int, "mini-batch size"),
-    ("--epochs", "epochs", positive_int, "passes through the training data (on a cyclical "
-     "schedule: may end mid-cycle, which is noted; --cycles gives whole cycles)"),
-    ("--cycles", "cycles", positive_int,
-     "cyclical learning rate: number of cycles (2 n_s updates each)"),
-    ("--eta-min", "eta_min", positive_float, "cyclical learning rate: lowest eta"),
-    ("--eta-max", "eta_max", positive_float, "cyclical learning rate: highest eta"),
-    ("--n-s", "n_s", positive_int, "cyclical step size n_s (default k * floor(n / n_batch): k = 2, "
-     "5 for k-layer)"),
-    ("--hidden", "hidden", None, "k-layer hidden sizes, comma separated, e.g. 50,50"),
-    ("--channels", "channels", None, "convnet: channels of each conv stage, e.g. 16,32"),
-    ("--dropout", "dropout", fraction, "k-layer dropout rate"),
-    ("--m", "m", positive_int, "hidden units (two-layer, char-rnn)"),
-    ("--init", "init", str, "weight init: gaussian (N(0, std^2)), xavier, he"),
-    ("--std", "std", positive_float, "standard deviation of --init gaussian (default 0.01)"),
-    ("--split", "split", str, "CIFAR-10 split: batch1 (train 1, val 2) or all"),
-    ("--val-size", "val_size", positive_int, "validation images held out of split=all"),
-    ("--seq-length", "seq_length", positive_int, "char-rnn sequence length"),
-    ("--n-updates", "n_updates", positive_int, "stop after this many updates"),
-    ("--clip", "clip", positive_float, "clip each gradient entry to [-clip, clip]"),
-    ("--optimizer", "optimizer", str, "sgd or adam (classifiers); adagrad, sgd, adam (char-rnn)"),
-    ("--momentum", "momentum", fraction, "SGD momentum"),
-    ("--eval-every", "eval_every", positive_int, "log train/val metrics every N updates "
-     "(default: about 50 points when the run has fewer than 20 epochs, else once per epoch)"),
-    ("--sample-every", "sample_every", positive_int, "char-rnn: print a sample every N updates"),
-    ("--temperature", "temperature", nonneg_float, "char-rnn: sampling temperature"),
-    ("--dtype", "dtype", str, "float64 (default) or float32"),
-]
-CHOICES = {"split": ("batch1", "all"), "dtype": ("float64", "float32"),
-           "init": ("gaussian", "xavier", "he"), "optimizer": ("sgd", "adam", "adagrad")}
+from .args import add_hyper_flags, positive_int, seed
 
 
 def _defaults_epilog() -> str:
     lines = ["course defaults per model (n_s: k * floor(n / n_batch), k = 2, 5 for k-layer):"]
     for model, cls in MODELS.items():
         keys = cls.help_keys
-        vals = ", ".join(f"{k.replace('_', '-').replace('lam', 'lambda')}={DEFAULTS[model][k]}"
-                         for k in keys)
+        vals = ", ".join(f"{BY_KEY[k].flag[2:]}={DEFAULTS[model][k]}" for k in keys)
         lines.append(f"  {model}: {vals}")
     return "\n".join(lines)
 
@@ -88,23 +44,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", choices=list(MODELS), metavar="MODEL", help=", ".join(MODELS))
-    for flag, key, typ, text in FLAGS:
-        kw: dict[str, Any] = {"dest": key, "default": None, "help": text}
-        if key == "lam":
-            kw["metavar"] = "LAMBDA"
-        if key in ("hidden", "channels"):
-            kw.update(type=int_list, metavar="N1,N2,...")
-        else:
-            kw["type"] = typ
-        if key in CHOICES:
-            kw["choices"] = CHOICES[key]
-        p.add_argument(flag, **kw)
-    p.add_argument("--batch-norm", dest="batch_norm", default=None,
-                   action=argparse.BooleanOptionalAction, help="k-layer batch normalization "
-                   "(default on)")
-    add_drop_last(p)
-    p.add_argument("--restore-best", dest="restore_best", default=None, action="store_true",
-                   help="end with the best-validation (char-rnn: lowest smooth loss) weights")
+    add_hyper_flags(p)
     p.add_argument("--data", default=None, metavar="DIR",
                    help="cifar-10-batches-py directory (default: $TINYGRAD_DL_DATA, the cache "
                    "dir, else the embedded sample)")
@@ -138,8 +78,8 @@ def default_out(model: str) -> Path:
 
 def params_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """The flags the user gave, as run_training params (None = not given)."""
-    keys = [key for _, key, _, _ in FLAGS] + ["batch_norm", "drop_last", "restore_best"]
-    return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    return {h.key: getattr(args, h.key) for h in HYPERS
+            if h.flag is not None and getattr(args, h.key, None) is not None}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -156,8 +96,7 @@ def run(args: argparse.Namespace) -> int:
     if not sequence and args.text:
         raise ValueError("--text is for char-rnn; the classifiers read --data")
     if not args.resume:  # refused with the flags' names, before anything is written
-        names = {key: flag for flag, key, _, _ in FLAGS} | {"drop_last": DROP_LAST_FLAG}
-        resolve_params(args.model, params, names=names)
+        resolve_params(args.model, params, names=flag_names())
     print(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}", flush=True)
     stop = StopFlag()
     try:

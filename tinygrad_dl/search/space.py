@@ -1,7 +1,8 @@
 """The search space: which training parameters can be searched, and their ranges.
 
-`parse_param("lambda=log10:-5:-1")` -> ParamSpec, rejecting unknown names, malformed ranges and
-values outside what the parameter allows; `ParamSpec.sample(rng)` draws a value and
+The searchable parameters are the entries of tinygrad_dl.train.hyperparams.HYPERS marked
+`search`. `parse_param("lambda=log10:-5:-1")` -> ParamSpec, rejecting unknown names, malformed
+ranges and values outside what the parameter allows; `ParamSpec.sample(rng)` draws a value and
 `ParamSpec.narrowed(best_values)` makes the next coarse-to-fine round's range.
 """
 
@@ -14,43 +15,18 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, Hyper
 
-@dataclass(frozen=True)
-class ParamInfo:
-    key: str  # run_training's name for it
-    kind: type  # int or float
-    low: float  # smallest valid value
-    high: float = math.inf  # largest valid value
-    open_low: bool = False  # low itself is invalid (e.g. eta > 0)
-    open_high: bool = False
-
-
-# Searchable parameters by their CLI names (underscores; hyphens and "lam" are accepted too).
-PARAMS: dict[str, ParamInfo] = {
-    "lambda": ParamInfo("lam", float, 0.0),
-    "eta": ParamInfo("eta", float, 0.0, open_low=True),
-    "eta_min": ParamInfo("eta_min", float, 0.0, open_low=True),
-    "eta_max": ParamInfo("eta_max", float, 0.0, open_low=True),
-    "n_s": ParamInfo("n_s", int, 1),
-    "n_batch": ParamInfo("n_batch", int, 1),
-    "epochs": ParamInfo("epochs", int, 1),
-    "cycles": ParamInfo("cycles", int, 1),
-    "m": ParamInfo("m", int, 1),
-    "dropout": ParamInfo("dropout", float, 0.0, 1.0, open_high=True),
-    "clip": ParamInfo("clip", float, 0.0, open_low=True),
-    "momentum": ParamInfo("momentum", float, 0.0, 1.0, open_high=True),
-    "std": ParamInfo("std", float, 0.0, open_low=True),
-    "seq_length": ParamInfo("seq_length", int, 1),
-    "n_updates": ParamInfo("n_updates", int, 1),
-}
-ALIASES = {"lam": "lambda"}
+# Searchable parameters by their CLI names ("lambda", "n_batch"): the table's entries that search
+# may vary. A name may also be typed with hyphens, or as its run_training key ("lam").
+PARAMS: dict[str, Hyper] = {h.name: h for h in HYPERS if h.search}
 DISTS = ("log10", "uniform", "int", "choice")
 
 
 def canonical_name(name: str) -> str:
     """'n-batch' -> 'n_batch', 'lam' -> 'lambda'; ValueError for an unknown name."""
     n = name.strip().replace("-", "_")
-    n = ALIASES.get(n, n)
+    n = BY_KEY[n].name if n in BY_KEY else n
     if n not in PARAMS:
         raise ValueError(
             f"unknown search parameter {name!r}; searchable: {', '.join(sorted(PARAMS))}"
@@ -73,7 +49,7 @@ class ParamSpec:
     choices: tuple = ()
 
     @property
-    def info(self) -> ParamInfo:
+    def info(self) -> Hyper:
         return PARAMS[self.name]
 
     @property
@@ -187,54 +163,22 @@ def parse_param(text: str) -> ParamSpec:
                              f"and {high:g}")
         spec = ParamSpec(name, dist, low, high)
     lo, hi = spec.value_bounds()
-    bad_low = lo < info.low or (info.open_low and lo <= info.low)
-    bad_high = hi > info.high or (info.open_high and hi >= info.high)
-    if bad_low or bad_high:
-        left, right = "(" if info.open_low else "[", ")" if info.open_high else "]"
-        valid = f"{left}{info.low:g}, {info.high:g}{right}"
-        raise ValueError(f"{what}: values {lo:g}..{hi:g} leave {name}'s valid range {valid}")
+    if not (info.in_range(lo) and info.in_range(hi)):
+        raise ValueError(f"{what}: values {lo:g}..{hi:g} leave {name}'s valid range "
+                         f"{info.range_text()}")
     if info.kind is int and dist != "choice" and math.floor(hi) < math.ceil(lo):
         raise ValueError(f"{what}: the range {lo:g}..{hi:g} holds no integer")
     return spec
 
 
-# Training params that are only ever fixed, with the same checks as the searchable ones.
-FIXED_ONLY: dict[str, ParamInfo] = {
-    "val_size": ParamInfo("val_size", int, 1),
-    "eval_every": ParamInfo("eval_every", int, 1),
-    "sample_every": ParamInfo("sample_every", int, 1),
-    "temperature": ParamInfo("temperature", float, 0.0, open_low=True),
-}
-FIXED_CHOICES = {"split": ("batch1", "all"), "dtype": ("float64", "float32"),
-                 "init": ("gaussian", "xavier", "he"), "optimizer": ("sgd", "adam", "adagrad")}
-
-
 def check_fixed(fixed: dict[str, Any]) -> None:
     """ValueError, naming the flag, for a fixed training value (a flag or a --set) that every
-    trial would reject: a wrong type, or outside the parameter's valid range."""
-    by_key = {info.key: (name, info) for name, info in PARAMS.items()}
-    by_key.update({k: (k, info) for k, info in FIXED_ONLY.items()})
+    trial would reject: a wrong type, or outside the parameter's valid range or choices (each
+    entry's `check` in tinygrad_dl.train.hyperparams). Unknown keys are left to resolve_params."""
     for key, v in fixed.items():
-        flag = f"--{key.replace('_', '-')}".replace("--lam", "--lambda")
-        where = f"{flag} / --set {key}="
-        if key in FIXED_CHOICES and v not in FIXED_CHOICES[key]:
-            raise ValueError(f"{where}: {v!r} is not one of {', '.join(FIXED_CHOICES[key])}")
-        if key == "drop_last" and not isinstance(v, bool):
-            raise ValueError(f"{where}: drop_last must be true or false, got {v!r}")
-        if key == "hidden" and (not isinstance(v, list) or not v or not all(
-                isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in v)):
-            raise ValueError(f"{where}: hidden sizes must be a list of positive integers, "
-                             f"got {v!r}")
-        if key not in by_key:
-            continue
-        name, info = by_key[key]
-        number = isinstance(v, (int, float)) and not isinstance(v, bool)
-        if info.kind is int and not (number and isinstance(v, int)):
-            raise ValueError(f"{where}: {name} must be an integer, got {v!r}")
-        if not number or not math.isfinite(v):
-            raise ValueError(f"{where}: {name} must be a finite number, got {v!r}")
-        if (v < info.low or (info.open_low and v <= info.low) or v > info.high
-                or (info.open_high and v >= info.high)):
-            left, right = "(" if info.open_low else "[", ")" if info.open_high else "]"
-            raise ValueError(f"{where}: {name}={v!r} is outside its valid range "
-                             f"{left}{info.low:g}, {info.high:g}{right}")
+        if key in BY_KEY:
+            h = BY_KEY[key]
+            try:
+                h.check(v)
+            except ValueError as e:
+                raise ValueError(f"{h.shown} / --set {key}=: {e}") from None

@@ -1,10 +1,13 @@
-"""History: what a training run records, as named columns of numbers, saved as JSON."""
+"""What a training run records and returns: `History` (named columns of numbers, saved as JSON),
+`TrainResult` (what run_training returns) and `format_sample` (a char-RNN sample as printed)."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,3 +77,26 @@ class History:
                 return cls.from_dict(json.load(f))
         except json.JSONDecodeError as e:
             raise ValueError(f"{path}: not a valid history JSON file ({e})") from None
+
+
+@dataclass
+class TrainResult:
+    """What run_training returns. `model` is the trained Module; `name` its registry name."""
+
+    model: Any
+    history: History
+    test_acc: float | None
+    best_val_acc: float | None
+    final: dict[str, Any]
+    seconds: float
+    name: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    out: Path | None = None
+    notes: list[str] = field(default_factory=list)  # what the user should know (printed)
+    resumed_from: int | None = None  # the update step a resumed run continued from
+
+
+def format_sample(s: dict[str, Any]) -> str:
+    """A sample as the course prints it: a header line with the update and smooth loss."""
+    loss = "-" if math.isnan(s["smooth_loss"]) else f"{s['smooth_loss']:.4f}"
+    return f"--- update {s['step']}, smooth loss {loss} ---\n{s['text']}\n"

@@ -1,0 +1,394 @@
+"""The one mini-batch training loop for the classifiers (one-layer, two-layer, k-layer, convnet),
+and `MinibatchTrainer`, how run_training sets it up (data, schedule, optimizer, final numbers).
+
+Per update step t: eta_t = schedule(t) -> cost J on the mini-batch -> non-finite check ->
+backward -> optional clipping -> optimizer step. After every epoch (or every `eval_every`
+updates) the train and validation cost, loss and accuracy are logged into a History, and the
+best-validation state is kept. Shuffling uses np.random.default_rng(seed): same seed, same run.
+
+Batches are formed as the course forms them: each epoch is a fresh permutation cut into
+floor(n / n_batch) full batches, the remainder left out (a different one every epoch). With
+drop_last=False the last, shorter batch is trained on too (PyTorch DataLoader's default).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinygrad_dl import no_grad
+from tinygrad_dl.data import batches_per_epoch, load_cifar10, resolve_data_dir
+from tinygrad_dl.functional import cross_entropy
+from tinygrad_dl.jit import jit as capture
+from tinygrad_dl.models import CourseModel
+from tinygrad_dl.optim import (
+    SGD,
+    Adam,
+    ConstantLR,
+    CyclicLR,
+    Optimizer,
+    clip_grad_norm_,
+    clip_grad_value_,
+)
+
+from .guard import DivergenceGuard, NonFiniteLossError, check_finite
+from .history import History, TrainResult
+from .loop import Best, LoopRun, Prepared, Snapshot, Trainer
+from .outputs import write_outputs
+
+__all__ = ["MinibatchTrainer", "NonFiniteLossError", "check_finite", "evaluate", "fit"]
+
+
+@no_grad()
+def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """cost (CE + L2, what is minimized), loss (mean CE) and accuracy, in eval mode."""
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        logits = model(X)
+        loss = float(cross_entropy(logits, y).item())
+        acc = float(np.mean(np.argmax(logits.data, axis=1) == y))
+        cost = float(model.loss(X, y).item())
+    finally:
+        model.train(was_training)
+    return {"cost": cost, "loss": loss, "acc": acc}
+
+
+def fit(
+    model: Any,
+    data: Any,
+    *,
+    epochs: int = 40,
+    n_batch: int = 100,
+    eta: float = 0.001,
+    optimizer: Optimizer | None = None,
+    schedule: Callable[[int], float] | None = None,
+    n_updates: int | None = None,
+    clip: float | None = None,
+    clip_norm: float | None = None,
+    seed: int = 0,
+    shuffle: bool = True,
+    drop_last: bool = True,
+    eval_every: int | None = None,
+    restore_best: bool = False,
+    progress: bool = True,
+    history: History | None = None,
+    jit: bool = True,
+    resume: dict[str, Any] | None = None,
+    on_checkpoint: Snapshot | None = None,
+    checkpoint_every: int | None = None,
+    stop: Any = None,
+) -> History:
+    """Train a classifier with mini-batch gradient descent; returns the History.
+
+    data: anything with X_train, y_train and optionally X_val, y_val (a data.Dataset).
+    optimizer defaults to plain SGD(eta); schedule (step -> eta) overrides optimizer.lr before
+    every step. n_updates, when given, stops after that many steps (e.g. 2 n_s * cycles)
+    instead of after `epochs`. drop_last (the course's loop, default): every update sees
+    n_batch rows and an epoch is floor(n / n_batch) updates; False: the last ceil(...)th batch
+    holds the remainder. clip clips each gradient entry to [-clip, clip]; clip_norm
+    rescales the global gradient norm. Rows are logged at step 0 and after each epoch (or every
+    eval_every steps). history.meta gets etas (one per update), best_val_acc, best_step.
+    With restore_best, the model ends with its best-validation state. jit: replay each
+    batch shape's recorded step (tinygrad_dl.jit; same numbers, less Python): model.loss is
+    then not re-run, so Python state it keeps (counters, spies) is frozen; False: eager.
+
+    Resumability: `on_checkpoint(snapshot)` receives the loop's position (a dict of arrays and
+    JSON-able values, see train/state.py) after every epoch and every checkpoint_every steps;
+    `resume=snapshot` (with the model, optimizer and history restored by the caller) continues
+    exactly there. `stop` is polled after every update (e.g. a train.state.StopFlag): when
+    truthy, the loop hands a snapshot to on_checkpoint and raises TrainingInterrupted.
+    """
+    X, y = data.X_train, data.y_train
+    X_val, y_val = getattr(data, "X_val", None), getattr(data, "y_val", None)
+    has_val = X_val is not None and y_val is not None and len(y_val) > 0
+    n = len(y)
+    if n == 0:
+        raise ValueError("fit: the training set is empty")
+    if n_batch < 1:
+        raise ValueError(f"fit: n_batch must be >= 1, got {n_batch}")
+    per_epoch = batches_per_epoch(n, n_batch, drop_last)
+    if per_epoch == 0:
+        raise ValueError(f"fit: n_batch={n_batch} is larger than the {n} training rows, so "
+                         "drop_last=True leaves no full batch; use a smaller n_batch or "
+                         "drop_last=False (--keep-last)")
+    used = min(n, per_epoch * n_batch)  # rows an epoch trains on: n without drop_last
+    if n_updates is None:
+        if epochs < 1:
+            raise ValueError(f"fit: epochs must be >= 1, got {epochs}")
+        n_updates = epochs * per_epoch
+    elif n_updates < 1:
+        raise ValueError(f"fit: n_updates must be >= 1, got {n_updates}")
+    if not np.isfinite(X).all():
+        bad = int(X.size - np.count_nonzero(np.isfinite(X)))
+        raise ValueError(f"fit: the training inputs hold {bad} NaN/inf value(s); fix the data")
+    if optimizer is None:
+        optimizer = SGD(model.parameters(), lr=eta)
+    schedule = schedule or ConstantLR(optimizer.lr)
+    hist = history if history is not None else History()
+    etas: list[float] = []
+    order: np.ndarray | None = None  # the epoch's data order; None: the next epoch draws one
+    start0, seen = 0, 0  # where the epoch's next batch starts; rows of it trained on so far
+    run = LoopRun("minibatch", model, n_updates=n_updates, seed=seed,
+                  best=Best(model, "acc", higher=True, epochs=True),
+                  guard=DivergenceGuard("the mini-batch cost"),
+                  position=lambda: {"start": start0, "seen": seen, "order": order,
+                                    "etas": list(etas), "drop_last": drop_last},
+                  on_checkpoint=on_checkpoint, checkpoint_every=checkpoint_every, stop=stop)
+
+    def log_row(epoch: float, eta_now: float) -> None:
+        row: dict[str, float] = {"step": run.step, "epoch": epoch, "eta": eta_now}
+        tr = evaluate(model, X, y)
+        row.update(train_cost=tr["cost"], train_loss=tr["loss"], train_acc=tr["acc"])
+        if has_val:
+            va = evaluate(model, X_val, y_val)
+            row.update(val_cost=va["cost"], val_loss=va["loss"], val_acc=va["acc"])
+            run.best.offer(va["acc"], run.step, epoch)
+        hist.log(**row)
+        run.guard.check(tr["cost"], epoch=int(epoch), step=run.step, eta=eta_now)
+        bar.set_postfix(cost=f"{tr['cost']:.3f}", val_acc=f"{row.get('val_acc', math.nan):.3f}")
+
+    params = model.parameters()
+
+    def train_step(Xb: np.ndarray, yb: np.ndarray) -> Any:
+        cost = model.loss(Xb, yb)
+        cost.backward()
+        return cost
+
+    train_step = capture(train_step, enabled=jit)
+    model.train()
+    if resume is not None:
+        if bool(resume.get("drop_last", False)) != drop_last:  # saved before drop_last: False
+            raise ValueError(f"fit: resume: the interrupted run had drop_last="
+                             f"{bool(resume.get('drop_last', False))}, this one {drop_last}; "
+                             "resume with the same batching")
+        run.restore(resume)
+        start0, seen = int(resume["start"]), int(resume["seen"])
+        order = resume.get("order")
+        etas = [float(e) for e in resume["etas"]]
+    with run.running(progress, type(model).__name__) as bar:
+        if resume is None:
+            log_row(0, schedule(0))
+        while not run.done:
+            if order is None:  # a fresh epoch (a resumed one keeps its saved order)
+                run.epoch += 1
+                order = run.rng.permutation(n) if shuffle else np.arange(n)
+                start0, seen = 0, 0
+            for start in range(start0, used, n_batch):
+                if run.done:
+                    break
+                ix = order[start:start + n_batch]
+                eta_t = schedule(run.step)
+                optimizer.lr = eta_t
+                optimizer.zero_grad()
+                cost = train_step(X[ix], y[ix])  # the cost and, into .grad, its gradient
+                run.guard.check(float(cost.item()), epoch=run.epoch, step=run.step + 1,
+                                eta=eta_t)
+                if clip is not None:
+                    clip_grad_value_(params, clip)
+                if clip_norm is not None:
+                    clip_grad_norm_(params, clip_norm)
+                optimizer.step()
+                etas.append(eta_t)
+                run.step += 1
+                seen = start + len(ix)
+                start0 = min(start + n_batch, used)  # where a resumed run's next batch starts
+                bar.update(1)
+                if eval_every and run.step % eval_every == 0 and not run.done:
+                    log_row(run.epoch - 1 + seen / used, eta_t)
+                run.poll()
+            if run.done or not eval_every:
+                log_row(run.epoch - 1 + seen / used, etas[-1])  # < used: mid-epoch
+            order, start0, seen = None, 0, 0
+            run.checkpoint()  # after every epoch
+    model.train()
+
+    hist.meta.update(etas=etas, n_updates=run.step, epochs=run.epoch, updates_per_epoch=per_epoch,
+                     drop_last=drop_last, seed=seed, optimizer=repr(optimizer),
+                     schedule=repr(schedule))
+    if has_val:
+        hist.meta.update(best_val_acc=run.best.value, best_step=run.best.step,
+                         best_epoch=run.best.epoch)
+    run.finish(restore_best)
+    return hist
+
+
+# ---- how run_training sets the loop up for the classifiers (Loop.MINIBATCH) --------------------
+FEW_EPOCHS = 20  # runs shorter than this log their learning curves per update, not per epoch
+_CYCLIC_KEYS = ("cycles", "eta_min", "eta_max", "n_s")
+_DATA_CACHE: dict[tuple[Any, ...], Any] = {}  # one entry: searches reuse the loaded dataset
+
+
+class MinibatchTrainer(Trainer):
+    """The classifiers on CIFAR-10: a constant or cyclical learning rate, SGD or Adam."""
+
+    fit = staticmethod(fit)
+
+    def resolve(self, model: str, p: dict[str, Any], given: dict[str, Any],
+                name: Callable[..., str]) -> dict[str, Any]:
+        # an explicit eta means a constant schedule, explicit cyclic keys a cyclic one
+        if "schedule" not in given:
+            if "eta" in given and any(k in given for k in _CYCLIC_KEYS):
+                raise ValueError(
+                    f"give either {name('eta')} (constant learning rate) or "
+                    f"{name(*_CYCLIC_KEYS)} (cyclical learning rate), not both"
+                )
+            if "eta" in given:
+                p["schedule"] = "constant"
+            elif any(k in given for k in _CYCLIC_KEYS):
+                p["schedule"] = "cyclic"
+        if p["schedule"] not in ("constant", "cyclic"):
+            raise ValueError(f"schedule must be 'constant' or 'cyclic', got {p['schedule']!r}")
+        if p["schedule"] == "cyclic" and "epochs" in given and "cycles" in given:
+            raise ValueError(f"give either {name('epochs')} or {name('cycles')} for a cyclical "
+                             "schedule, not both")
+        if not isinstance(p["drop_last"], (bool, np.bool_)):
+            raise ValueError(f"{name('drop_last')} must be True or False, got "
+                             f"{p['drop_last']!r}")
+        p["drop_last"] = bool(p["drop_last"])
+        if p["optimizer"] not in ("sgd", "adam"):
+            raise ValueError(f"{name('optimizer')} must be 'sgd' or 'adam' for {model}, "
+                             f"got {p['optimizer']!r}")
+        if "hidden" in p:
+            p["hidden"] = [int(h) for h in p["hidden"]]
+        return p
+
+    def prepare(self, cls: Any, p: dict[str, Any], *, data: Any, text: Any,
+                rng: np.random.Generator, dtype: np.dtype, checkpoint_every: int | None,
+                print_fn: Any, epochs_given: bool, notes: list[str]) -> Prepared:
+        ds = _load_data(data, p, dtype)
+        net = cls.from_params(p, d=ds.d, K=ds.K, rng=rng, dtype=dtype)
+        schedule, n_updates = _schedule(cls, p, len(ds.y_train), epochs_given, notes)
+        if p["eval_every"] is None:
+            p["eval_every"] = _default_eval_every(n_updates, p, len(ds.y_train))
+        lr = p["eta"] if p["schedule"] == "constant" else p["eta_min"]
+        opt = (Adam(net.parameters(), lr=lr) if p["optimizer"] == "adam" else
+               SGD(net.parameters(), lr=lr, momentum=p["momentum"]))
+        loop_kw = dict(epochs=p["epochs"], n_batch=p["n_batch"], drop_last=p["drop_last"],
+                       schedule=schedule, n_updates=n_updates, clip=p["clip"],
+                       clip_norm=p["clip_norm"], eval_every=p["eval_every"])
+        sizes = {"train": len(ds.y_train), "val": _len(ds.y_val), "test": _len(ds.y_test)}
+        return Prepared(net, ds, opt, loop_kw, checkpoint_every, sizes, ds.source)
+
+    def result(self, run: Prepared, p: dict[str, Any], hist: History, seed: int) -> TrainResult:
+        """The final numbers, all of the weights the run ends with (with restore_best: the best
+        validation weights, so train, validation and test describe the same, saved, model)."""
+        net, ds = run.net, run.data
+        keys = ("train_cost", "train_loss", "train_acc", "val_cost", "val_loss", "val_acc")
+        final = {k: hist.last(k) for k in keys if k in hist}
+        if p["restore_best"]:
+            for split, X, y in (("train", ds.X_train, ds.y_train), ("val", ds.X_val, ds.y_val)):
+                if y is not None and len(y):
+                    final.update({f"{split}_{k}": v for k, v in evaluate(net, X, y).items()})
+            final["weights"] = f"best validation (update {hist.meta.get('best_step')})"
+        test_acc = None
+        if ds.y_test is not None and len(ds.y_test):
+            te = evaluate(net, ds.X_test, ds.y_test)
+            final.update(test_cost=te["cost"], test_loss=te["loss"], test_acc=te["acc"])
+            test_acc = te["acc"]
+        best = hist.meta.get("best_val_acc")
+        final.update(n_updates=hist.meta["n_updates"], epochs=hist.meta["epochs"])
+        return TrainResult(net, hist, test_acc, best, final, 0.0)
+
+    def unused(self, p: dict[str, Any], given: dict[str, Any], *, embedded: bool) -> set[str]:
+        drop = set()
+        if p["schedule"] == "constant":
+            drop |= {"cycles", "eta_min", "eta_max", "n_s"}
+        else:
+            drop.add("eta")
+            # the length came from the cycles unless epochs or n_updates were given
+            drop.add("cycles" if ("epochs" in given or "n_updates" in given) else "epochs")
+        if "n_updates" in given:
+            drop.add("epochs")
+        if embedded:
+            drop |= {"split", "val_size"}
+        elif p.get("split") == "batch1":
+            drop.add("val_size")
+        if p.get("init") != "gaussian":
+            drop.add("std")
+        if p.get("optimizer") != "sgd":
+            drop.add("momentum")
+        return drop
+
+    def embedded(self, data: Any) -> bool:
+        if data is not None and not isinstance(data, (str, os.PathLike)):
+            return False  # a Dataset object: whatever it holds, split/val_size already applied
+        return resolve_data_dir(data) is None
+
+    def write(self, result: TrainResult, folder: Path, *, seed: int, data: Any) -> None:
+        write_outputs(result, folder, seed=seed, data=data)
+
+
+def _len(y: Any) -> int:
+    return 0 if y is None else len(y)
+
+
+def _load_data(data: Any, p: dict[str, Any], dtype: np.dtype) -> Any:
+    if data is not None and not isinstance(data, (str, os.PathLike)):
+        return data  # an already loaded Dataset
+    key = (str(resolve_data_dir(data)), p["split"], p["val_size"], dtype.name)
+    if key not in _DATA_CACHE:
+        _DATA_CACHE.clear()
+        _DATA_CACHE[key] = load_cifar10(data, split=p["split"], val_size=p["val_size"],
+                                        dtype=dtype)
+    return _DATA_CACHE[key]
+
+
+def _default_eval_every(n_updates: int | None, p: dict[str, Any], n: int) -> int | None:
+    """Learning curves per update (as the course plots them) when a run has few epochs: about
+    50 points; per epoch otherwise."""
+    per_epoch = max(1, batches_per_epoch(n, p["n_batch"], p["drop_last"]))
+    total = n_updates if n_updates is not None else p["epochs"] * per_epoch
+    if total // per_epoch >= FEW_EPOCHS:
+        return None
+    return max(1, total // 50)
+def _schedule(cls: type[CourseModel], p: dict[str, Any], n: int, epochs_given: bool,
+              notes: list[str]) -> tuple[Any, int | None]:
+    """(schedule, n_updates): a cyclical run lasts 2 n_s * cycles updates unless epochs given.
+
+    --epochs on a cyclical schedule is honoured as asked (an explicit length wins), but a run
+    that does not end on a whole cycle stops with eta away from eta_min, usually a worse model:
+    that gets a note saying where it stops and how to ask for whole cycles instead."""
+    if p["drop_last"] and n < p["n_batch"]:
+        raise ValueError(f"--n-batch {p['n_batch']} is larger than the {n} training images, so "
+                         "--drop-last (the default) leaves no full batch; use a smaller "
+                         "--n-batch, or --keep-last")
+    if p["schedule"] == "constant":
+        return ConstantLR(p["eta"]), p["n_updates"]
+    per_epoch = batches_per_epoch(n, p["n_batch"], p["drop_last"])  # the batches fit runs
+    n_s = p["n_s"] or cls.n_s_epochs * _n_s_batches(n, p, notes)
+    p["n_s"] = n_s  # record the value used
+    n_updates = p["n_updates"]
+    if n_updates is None and not epochs_given:
+        n_updates = 2 * n_s * p["cycles"]
+    schedule = CyclicLR(p["eta_min"], p["eta_max"], n_s)
+    total = n_updates if n_updates is not None else p["epochs"] * per_epoch
+    if total % (2 * n_s):
+        cycles = total / (2 * n_s)
+        notes.append(
+            f"{total} updates are {cycles:.3g} cycles of the cyclical schedule (one cycle = "
+            f"2 n_s = {2 * n_s} updates): training stops mid-cycle at eta={schedule(total):.3g}, "
+            f"not at eta_min; for whole cycles use --cycles {max(1, round(cycles))} instead")
+    return schedule, n_updates
+
+
+def _n_s_batches(n: int, p: dict[str, Any], notes: list[str]) -> int:
+    """The batches per epoch a default n_s counts: those the loop runs (drop_last). Under
+    --keep-last, earlier releases' count, floor(n / n_batch), is kept so that their runs are
+    reproduced bit for bit, though the loop then runs one (short) batch more: that gets a note."""
+    if p["drop_last"]:
+        return batches_per_epoch(n, p["n_batch"], True)
+    full = max(1, n // p["n_batch"])
+    if n % p["n_batch"]:
+        notes.append(
+            f"--keep-last: every epoch runs {batches_per_epoch(n, p['n_batch'], False)} "
+            f"batches (the last of {n % p['n_batch']} images) but n_s counts the {full} full "
+            "ones, as releases before --drop-last did; an epoch is not a whole share of a "
+            "cycle (--drop-last, the default, makes it one)")
+    return full
+
