@@ -72,9 +72,11 @@ def test_no_setattr_on_tensor():
     assert not offenders
 
 
-def test_at_most_14_top_level_modules():
+def test_at_most_16_top_level_modules():
+    """14, plus the modules beside the engine (the write guard, anomaly mode, the hooks), each
+    a module of its own so that engine.py reads in one sitting (issue 23)."""
     mods = sorted(p.name for p in (ROOT / "tinygrad_dl").glob("*.py"))
-    assert len(mods) <= 14, mods
+    assert len(mods) <= 16, mods
 
 
 def test_exactly_one_file_calls_os_replace():

@@ -19,6 +19,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from .anomaly import AnomalyError, detect_anomaly
 from .device import (
     accelerator,
     backends,
@@ -29,9 +30,7 @@ from .device import (
 )
 from .device import check_device as device_check
 from .engine import (
-    AnomalyError,
     Function,
-    detect_anomaly,
     enable_grad,
     inference_mode,
     is_grad_enabled,

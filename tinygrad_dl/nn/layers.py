@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, write_guard
 from ..device import check_device, device
 from ..engine import name_scope
 from ..functional import _pair, avg_pool2d, batch_norm, conv2d, cross_entropy, max_pool2d
@@ -288,7 +288,7 @@ class Module:
                     f"the state dict but {dst.shape} in the model{hint}"
                 )
             if name in params:  # a live graph that saved the old values keeps its own copy
-                dst = engine.writable(params[name], f"{type(self).__name__}.load_state_dict()")
+                dst = write_guard.writable(params[name], f"{type(self).__name__}.load_state_dict()")
             np.copyto(dst, src, casting="unsafe")
         return missing, unexpected
 

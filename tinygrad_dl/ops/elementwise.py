@@ -3,9 +3,12 @@ gradient back to its input's shape with the one `unbroadcast` helper."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ..engine import Function, private, unbroadcast
+from ..engine import Function, unbroadcast
+from ..write_guard import private
 
 
 # ---- binary ------------------------------------------------------------------------------
@@ -273,6 +276,27 @@ class Clip(Function):
 
 
 # ---- matmul ------------------------------------------------------------------------------
+class Outer:
+    """MatMul's gradient x^T g for its right operand when x is one row (an RNN step's h @ W),
+    left to the accumulator: all such terms sent to one tensor become ONE matrix product when
+    its gradient is complete (dW = H^T G, as hand-written BPTT computes it), not T outer
+    products and T additions."""
+
+    __slots__ = ("x", "g", "shape")
+
+    def __init__(self, x: np.ndarray, g: np.ndarray) -> None:
+        self.x, self.g, self.shape = x, g, (x.shape[1], g.shape[1])
+
+    def add_to(self, pending: Any, key: Any) -> None:
+        pending.defer(key, self)  # engine.Pending: summed by `total` when the key is popped
+
+    @staticmethod
+    def total(terms: list[Outer]) -> np.ndarray:
+        if len(terms) == 1:
+            return terms[0].x.T * terms[0].g  # an outer product: cheaper than a GEMM
+        return np.concatenate([t.x for t in terms]).T @ np.concatenate([t.g for t in terms])
+
+
 class MatMul(Function):
     """x @ y with NumPy's rules: 1-D operands are promoted and batch dims broadcast."""
 
@@ -285,8 +309,8 @@ class MatMul(Function):
         nx, ny = ctx.needs_input_grad
         if x.ndim == 2 and y.ndim == 2:  # the common case, no reshaping
             gy = None
-            if ny:  # one row (an RNN step): x^T g is an outer product, cheaper than a GEMM
-                gy = x.T * g if x.shape[0] == 1 else x.T @ g
+            if ny:  # one row (an RNN step): summed over the steps as one product (Outer)
+                gy = Outer(x, g) if x.shape[0] == 1 else x.T @ g
             return (g @ y.T if nx else None), gy
         if x.ndim == 1 and y.ndim == 1:
             return (g * y if nx else None), (g * x if ny else None)

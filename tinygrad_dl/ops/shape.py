@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Function, private, unbroadcast
+from ..engine import Function, unbroadcast
+from ..write_guard import private
 
 
 class Reshape(Function):
@@ -45,6 +46,36 @@ def _brief(index: Any) -> str:
     return f"{index!r:.60}"
 
 
+class Sparse:
+    """GetItem's gradient: zero but at `index`, where it is `values`. The accumulator adds the
+    values in at the index (HIPS autograd's sparse gradient) instead of a full array of zeros
+    per use: an RNN that slices its input once per step costs a row per step, not O(T^2)."""
+
+    __slots__ = ("shape", "dtype", "index", "values", "basic")
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any, index: Any, values: np.ndarray,
+                 basic: bool) -> None:
+        self.shape, self.dtype, self.index = shape, dtype, index
+        self.values, self.basic = values, basic
+
+    def add_to(self, pending: Any, key: Any) -> None:
+        """Add into the pending gradient of `key` (an engine.Pending), at the index."""
+        self.scatter(pending.own(key, self.shape, self.dtype))
+
+    def scatter(self, out: np.ndarray) -> None:
+        if self.basic:  # a basic index selects no element twice
+            out[self.index] += self.values
+        else:  # integer arrays: duplicates accumulate
+            np.add.at(out, self.index, self.values)
+
+    @staticmethod
+    def total(terms: list[Sparse]) -> np.ndarray:
+        out = np.zeros(terms[0].shape, dtype=terms[0].dtype)
+        for t in terms:
+            t.scatter(out)
+        return out
+
+
 class GetItem(Function):
     """x[index]; with integer-array indices, duplicates accumulate their gradients."""
 
@@ -65,12 +96,7 @@ class GetItem(Function):
         return [i for i in items if isinstance(i, np.ndarray) and i.dtype == bool]
 
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=ctx.dtype)
-        if ctx.basic:
-            out[ctx.index] = g
-        else:
-            np.add.at(out, ctx.index, g)
-        return out
+        return Sparse(ctx.shape, ctx.dtype, ctx.index, g, ctx.basic)
 
 
 class Concatenate(Function):

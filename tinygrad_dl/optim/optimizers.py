@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, write_guard
 from ..tensor import Tensor
 
 
@@ -107,7 +107,8 @@ class Optimizer:
                         f"{type(self).__name__}: gradient of shape {p.grad.shape} for parameter "
                         f"{p.name or '?'} of shape {p.data.shape}"
                     )
-                engine.writable(p, f"{type(self).__name__}.step()")  # a live graph keeps its copy
+                # a live graph keeps its copy
+                write_guard.writable(p, f"{type(self).__name__}.step()")
                 self._update(p, p.grad, state, group)
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any],
