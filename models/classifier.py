@@ -29,6 +29,9 @@ class Classifier(CourseModel):
         "val_size": 1000, "dtype": "float64", "clip": None, "clip_norm": None,
         "optimizer": "sgd", "momentum": 0.0, "n_updates": None, "eval_every": None,
         "restore_best": False, "init": "gaussian", "std": 0.01,
+        # the course's loop (`for j = 1:n/n_batch`) forms full batches only: the remainder of
+        # each shuffled epoch is left out (PyTorch's DataLoader keeps it: drop_last=False)
+        "drop_last": True,
     }
     # a cyclical schedule's n_s defaults to n_s_epochs * floor(n / n_batch)
     n_s_epochs: ClassVar[int] = 2

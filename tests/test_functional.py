@@ -1,5 +1,6 @@
-"""softmax, log_softmax, cross_entropy and one_hot: values against NumPy, gradients through the
-harness, numerical stability at extreme logits, and clear errors."""
+"""softmax, log_softmax, cross_entropy and one_hot beyond their op table rows (whose values and
+gradients tests/test_ops.py checks): cross-entropy's target forms, numerical stability at
+extreme logits, float32, and clear errors."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from tinygrad_dl import Tensor
 from tinygrad_dl.functional import cross_entropy, log_softmax, one_hot, softmax
-from tinygrad_dl.testing import arrays, check_grad, shapes
+from tinygrad_dl.testing import arrays, check_grad
 
 
 def np_log_softmax(z, axis=-1):
@@ -18,23 +19,11 @@ def np_log_softmax(z, axis=-1):
     return z - m - np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
 
 
-def with_axis():
-    return shapes(min_dims=1).flatmap(
-        lambda s: st.tuples(arrays(s, -5, 5), st.integers(-len(s), len(s) - 1)))
-
-
-@given(with_axis())
-def test_softmax(case):
-    z, axis = case
-    out = check_grad(lambda t: softmax(t, axis=axis), z,
-                     ref=lambda a: np.exp(np_log_softmax(a, axis)))
-    np.testing.assert_allclose(out.data.sum(axis=axis), 1.0, rtol=1e-12)
-
-
-@given(with_axis())
-def test_log_softmax(case):
-    z, axis = case
-    check_grad(lambda t: log_softmax(t, axis=axis), z, ref=lambda a: np_log_softmax(a, axis))
+def test_softmax_rows_sum_to_one_along_the_axis():
+    z = np.random.default_rng(0).uniform(-5, 5, (3, 4, 2))
+    for axis in (0, 1, -1):
+        np.testing.assert_allclose(softmax(Tensor(z), axis=axis).data.sum(axis=axis), 1.0,
+                                   rtol=1e-12)
 
 
 @st.composite

@@ -112,11 +112,15 @@ class NanAfter(Tiny):
 
 
 def test_non_finite_error_names_the_exact_epoch_and_step():
-    # 120 samples / 50 = 3 updates per epoch: update 7 is the first of epoch 3
+    # 120 samples / 50 = 2 full batches per epoch (drop_last, the default): update 7 is the
+    # first of epoch 4; with the short last batch kept, 3 updates: the first of epoch 3
     # jit=False: NanAfter's loss is Python state (a call counter), which a replayed step,
     # running no Python of the step, would never see again (see docs/jit.md)
-    with pytest.raises(NonFiniteLossError, match="epoch 3, update step 7 "):
+    with pytest.raises(NonFiniteLossError, match="epoch 4, update step 7 "):
         fit(NanAfter(7), blobs(), epochs=5, n_batch=50, eta=0.1, progress=False, jit=False)
+    with pytest.raises(NonFiniteLossError, match="epoch 3, update step 7 "):
+        fit(NanAfter(7), blobs(), epochs=5, n_batch=50, eta=0.1, progress=False, jit=False,
+            drop_last=False)
 
 
 def test_non_finite_cost_stops_a_replayed_run_too():

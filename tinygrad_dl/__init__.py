@@ -1,4 +1,9 @@
-"""tinygrad_dl: a small, honest reverse-mode autodiff on NumPy, and the four course models."""
+"""tinygrad_dl: a small, honest reverse-mode autodiff on NumPy, and the four course models.
+
+Every op is reachable here under its NumPy and PyTorch names (`tg.exp`, `tg.cat`,
+`tg.concatenate`, ...): they come from the one op table, tinygrad_dl.optable, as do the
+dtype names (`tg.float32`, `tg.float`, `tg.long`, ...).
+"""
 
 import os as _os
 import signal as _signal
@@ -15,10 +20,12 @@ if _os.path.basename(_sys.argv[0] if _sys.argv else "").startswith("tinygrad-dl"
     if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
         _signal.signal(_signal.SIGINT, _interrupted)
 
+import builtins
 import os
 from collections.abc import Mapping
 from typing import Any
 
+from . import functional
 from .anomaly import AnomalyError, detect_anomaly
 from .device import (
     accelerator,
@@ -38,78 +45,16 @@ from .engine import (
     no_grad,
     unbroadcast,
 )
-from .functional import (
-    arccos,
-    arcsin,
-    arctan,
-    arctan2,
-    argmax,
-    argmin,
-    broadcast_to,
-    ceil,
-    concatenate,
-    cos,
-    cosh,
-    cumsum,
-    diag,
-    dot,
-    einsum,
-    exp2,
-    expand_dims,
-    expm1,
-    flatten,
-    flip,
-    floor,
-    hstack,
-    hypot,
-    inner,
-    log1p,
-    log2,
-    log10,
-    logaddexp,
-    logsumexp,
-    maximum,
-    minimum,
-    mod,
-    moveaxis,
-    outer,
-    pad,
-    prod,
-    reciprocal,
-    remainder,
-    repeat,
-    rnn,
-    roll,
-    sign,
-    sin,
-    sinh,
-    split,
-    square,
-    squeeze,
-    stack,
-    std,
-    swapaxes,
-    tan,
-    tensor,
-    tensordot,
-    tile,
-    trace,
-    tril,
-    triu,
-    unsqueeze,
-    vstack,
-    where,
-)
+from .optable import namespace
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
-from .tensor import Size, Tensor, as_tensor
+from .tensor import Size, Tensor, ValuesIndices
+
+_OPS = namespace()  # every op under each of its NumPy and PyTorch names, and the dtype names
+globals().update(_OPS)
 
 # PyTorch's paths: `import tinygrad_dl as torch` then torch.nn.Linear, torch.optim.SGD,
 # torch.autograd.Function, torch.utils.data.DataLoader (imported last: they build on the above)
 from . import autograd, nn, optim, utils  # noqa: E402  isort: skip
-
-zeros = Tensor.zeros
-ones = Tensor.ones
-randn = Tensor.randn
 
 
 def save(obj: Any, f: Any) -> Any:
@@ -142,17 +87,13 @@ from . import checkpoint as _checkpoint  # noqa: E402  isort: skip
 
 __version__ = "0.1.0"
 
+# `from tinygrad_dl import *` must not shadow Python's builtins (float, int, max, sum, ...):
+# float(loss) would silently become np.float32(loss); they stay reachable as tg.float, tg.max
 __all__ = [
     "Generator", "Size", "accelerator", "autograd", "backends", "cuda", "default_generator",
     "device", "get_default_device", "inference_mode", "initial_seed", "load", "manual_seed",
     "nn", "optim", "save", "seed", "set_default_device", "utils",
-    "AnomalyError", "Function", "Tensor", "arccos", "arcsin", "arctan", "arctan2", "argmax",
-    "argmin", "as_tensor", "broadcast_to", "ceil", "concatenate", "cos", "cosh", "cumsum",
-    "detect_anomaly", "diag", "dot", "einsum", "enable_grad", "exp2", "expand_dims", "expm1",
-    "flatten", "flip", "floor", "hstack", "hypot", "inner", "is_grad_enabled", "log1p", "log2",
-    "log10", "logaddexp", "logsumexp", "maximum", "minimum", "mod", "moveaxis", "name_scope",
-    "no_grad", "ones", "outer", "pad", "prod", "randn", "reciprocal", "remainder", "repeat",
-    "rnn", "roll", "sign", "sin", "sinh", "split", "square", "squeeze", "stack", "std",
-    "swapaxes", "tan", "tensor", "tensordot", "tile", "trace", "tril", "triu", "unbroadcast",
-    "unsqueeze", "vstack", "where", "zeros",
+    "AnomalyError", "Function", "Tensor", "ValuesIndices", "detect_anomaly", "enable_grad",
+    "functional", "is_grad_enabled", "name_scope", "no_grad", "unbroadcast",
+    *sorted(n for n in _OPS if not hasattr(builtins, n)),
 ]

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "graph": "render the computation graph of a model's loss (svg/png/pdf)",
     "bench": "benchmark autograd against hand-derived NumPy gradients and PyTorch",
     "search": "random hyperparameter search (coarse-to-fine, resumable, parallel)",
+    "results": "the results table: the course's runs over many seeds, rendered to Markdown",
     "data": "download a dataset (the full CIFAR-10) into the cache folder",
     "report": "execute an assignment notebook and write an HTML (and PDF) report",
 }

@@ -1,12 +1,18 @@
-"""Every public function of the framework: losses, the softmax family, one-hot, joining and
-selecting tensors, and the fused batch-norm and RNN ops (with their argument checks).
+"""The public functions that are not Tensor methods: losses, one-hot, joining and splitting
+tensors, einsum and its relatives, the fused batch-norm and RNN ops (with their argument
+checks), convolution and pooling, the constructors, and PyTorch's `torch.nn.functional` names
+for the activations (delegating to the Tensor methods).
 
 Rows are samples: logits have shape (n, K), one row per sample, one column per class.
-Each function is a thin wrapper over one op's `Function.apply` (ops in `tinygrad_dl.ops`).
+Functions that a Tensor method already computes are not repeated here: `method_function` makes
+`tinygrad_dl.exp(x)` from `Tensor.exp`, and tinygrad_dl.optable exports every op, once, under
+its NumPy and PyTorch names.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,83 +21,122 @@ import numpy as np
 from .device import check_device
 from .engine import is_grad_enabled, literal
 from .ops import (
-    ELU,
-    GELU,
     RNN,
-    Arccos,
-    Arcsin,
-    Arctan,
-    Arctan2,
     AvgPool2d,
     BatchNorm,
-    Ceil,
     Concatenate,
     Conv2d,
-    Cos,
-    Cosh,
     CrossEntropy,
     Diag,
+    Dropout,
     Einsum,
-    Exp2,
-    Expm1,
-    Floor,
-    Hypot,
-    LeakyReLU,
     Linear,
-    Log1p,
-    Log2,
-    Log10,
-    LogAddExp,
-    LogSoftmax,
-    Maximum,
     MaxPool2d,
-    Minimum,
-    Mod,
     Pad,
-    Reciprocal,
-    ReLU,
-    Round,
-    Sigmoid,
-    Sign,
-    SiLU,
-    Sin,
-    Sinh,
-    Softmax,
     Softplus,
-    Square,
     Stack,
     SumOfSquares,
-    Tan,
-    Tanh,
-    Tril,
-    Triu,
     Where,
 )
+from .ops.linalg import sublist_subscripts
 from .ops.loss import check_labels
+from .ops.shape import axis_of
+from .ops.spelling import one_name
+from .random import as_rng
 from .tensor import Tensor, as_tensor
 
 __all__ = [
-    "arccos", "arcsin", "arctan", "arctan2", "argmax", "argmin", "avg_pool2d", "batch_norm",
-    "broadcast_to", "ceil", "concatenate", "conv2d", "cos", "cosh", "cross_entropy", "cumsum",
-    "diag", "dot", "einsum", "elu", "exp2", "expand_dims", "expm1", "flatten", "flip", "floor",
-    "gelu", "hstack", "hypot", "inner", "leaky_relu", "log1p", "log2", "log10", "log_softmax",
-    "logaddexp", "logsumexp", "max_pool2d", "maximum", "minimum", "mod", "moveaxis", "one_hot",
-    "outer", "pad", "prod", "reciprocal", "relu", "remainder", "repeat", "rnn", "roll", "round",
-    "sigmoid", "sign", "silu", "sin", "sinh", "softmax", "softplus", "split", "square",
-    "squeeze", "stack", "std", "sum_of_squares", "swapaxes", "tan", "tanh", "tensor",
-    "tensordot", "tile", "trace", "tril", "triu", "unsqueeze", "vstack", "where",
+    "append", "arange", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "avg_pool2d",
+    "batch_norm", "column_stack", "concatenate", "conv2d", "cross", "cross_entropy", "diag",
+    "dropout", "einsum", "elu", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
+    "gelu", "hstack", "inner", "kron", "leaky_relu", "linspace", "log_softmax", "max_pool2d",
+    "method_function", "one_hot", "ones", "ones_like", "outer", "pad", "rand", "rand_like",
+    "randint", "randn", "randn_like", "relu", "rnn", "rollaxis", "sigmoid", "silu", "softmax",
+    "softplus", "sort", "split", "stack", "sum_of_squares", "tanh", "tensor", "tensordot",
+    "vstack", "where", "zeros", "zeros_like", "ones_like",
 ]
 
 
-def softmax(z: Tensor, axis: int = -1) -> Tensor:
-    """exp(z - max z) / sum exp(z - max z) along `axis`."""
-    return Softmax.apply(z, axis=axis)
+# ---- a Tensor method as a function (tinygrad_dl.exp(x), F.relu(x)) --------------------------
+def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..., Any]:
+    """The function spelling of a Tensor method: its first `tensors` arguments become Tensors
+    (constants take the first Tensor's float dtype), then the method runs. `out=` writes the
+    result into an existing Tensor, as NumPy and PyTorch do (see write_out)."""
+
+    @functools.wraps(method)
+    def function(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        if len(args) < tensors:
+            raise TypeError(f"{method.__name__}() needs {tensors} tensor argument"
+                            f"{'s' if tensors > 1 else ''}, got {len(args)}")
+        if isinstance(args[0], Tensor) and (tensors == 1 or isinstance(args[1], Tensor)):
+            result = method(*args, **kwargs)  # the common case: Tensors already
+        else:
+            result = method(*_as_tensors(args[:tensors]), *args[tensors:], **kwargs)
+        return result if out is None else write_out(method.__name__, result, out)
+
+    sig = inspect.signature(method)
+    first, *rest = sig.parameters.values()
+    name = "input" if any(p.name == "x" for p in rest) else "x"
+    kw_only = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
+    varkw = [p for p in rest if p.kind is inspect.Parameter.VAR_KEYWORD]
+    rest = [p for p in rest if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    function.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[first.replace(name=name), *rest, kw_only, *varkw])
+    return function
 
 
-def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
-    """(z - max z) - log sum exp(z - max z): never the log of an underflowed probability."""
-    return LogSoftmax.apply(z, axis=axis)
+def write_out(op: str, result: Any, out: Any) -> Tensor:
+    """`out=`: copy a result into the Tensor `out` (same shape; cast as NumPy's same_kind).
+    Like PyTorch, not while a gradient is being recorded: the copy would not be on the graph."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(out=...): out must be a Tensor, got {type(out).__name__}")
+    if not isinstance(result, Tensor):
+        raise TypeError(f"{op}(out=...): this op returns {type(result).__name__}, not one "
+                        "Tensor; drop out=")
+    if result.requires_grad or out.requires_grad:
+        raise RuntimeError(f"{op}(out=...) does not record a gradient (as in PyTorch): write "
+                           f"`y = {op}(...)` instead, or compute under no_grad()")
+    if out.shape != result.shape:
+        raise ValueError(f"{op}(out=...): out has shape {out.shape}, the result {result.shape}")
+    try:
+        np.copyto(out.data, result.data, casting="same_kind")
+    except (TypeError, ValueError) as e:  # a cast NumPy refuses, or a read-only array
+        raise ValueError(f"{op}(out=...): cannot write into out ({out.dtype}): {e}") from None
+    return out
 
+
+# ---- torch.nn.functional's activations: the Tensor methods ----------------------------------
+relu = method_function(Tensor.relu)
+tanh = method_function(Tensor.tanh)
+sigmoid = method_function(Tensor.sigmoid)
+softplus = method_function(Tensor.softplus)
+leaky_relu = method_function(Tensor.leaky_relu)
+elu = method_function(Tensor.elu)
+gelu = method_function(Tensor.gelu)
+silu = method_function(Tensor.silu)
+softmax = method_function(Tensor.softmax)
+log_softmax = method_function(Tensor.log_softmax)
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
+            rng: Any = None, generator: Any = None) -> Tensor:
+    """F.dropout: in training, zero each entry with probability p and scale the rest by
+    1 / (1 - p) (inverted dropout); otherwise x itself. The mask is drawn inside the op, from
+    rng= (or generator=), else the seeded default generator."""
+    if inplace:
+        raise ValueError("dropout(inplace=True) is not supported: write x = F.dropout(x, p)")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    x = _t(x)
+    if not training or p == 0.0:
+        return x
+    gen = _rng(rng, generator, "dropout")
+
+    def sample(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        keep = gen.random(shape) >= p
+        return np.multiply(keep, 0.0 if p == 1.0 else 1.0 / (1.0 - p), dtype=dtype)
+
+    return Dropout.apply(x, sample=sample)
 
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """Cross-entropy of logits (n, K) against class indices (n,) or one-hot rows (n, K).
@@ -126,24 +171,37 @@ def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
     return out
 
 
+
+
 def _as_tensors(xs: Sequence[Any]) -> list[Tensor]:
     """Tensors as they are, constants as Tensors in the first tensor's float dtype."""
     ref = next((x for x in xs if isinstance(x, Tensor)), None)
     return [as_tensor(x, ref) for x in xs]
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (np.concatenate)."""
+def concatenate(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None = None,
+                out: Tensor | None = None) -> Tensor:
+    """Join tensors along an existing axis (np.concatenate, torch.cat; axis None: flattened)."""
+    tensors = list(tensors)
+    axis = axis if dim is None else one_name("concatenate", axis, "axis", dim, "dim", 0)
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
-    return Concatenate.apply(*_as_tensors(tensors), axis=axis)
+    ts = _as_tensors(tensors)
+    if axis is None:
+        ts, axis = [t.reshape(-1) for t in ts], 0
+    result = Concatenate.apply(*ts, axis=axis)
+    return result if out is None else write_out("concatenate", result, out)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis (np.stack)."""
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
+          out: Tensor | None = None) -> Tensor:
+    """Join tensors along a new axis (np.stack, torch.stack)."""
+    tensors, axis = list(tensors), one_name("stack", axis, "axis", dim, "dim", 0)
     if not tensors:
         raise ValueError("stack needs at least one tensor")
-    return Stack.apply(*_as_tensors(tensors), axis=axis)
+    result = Stack.apply(*_as_tensors(tensors), axis=axis)
+    return result if out is None else write_out("stack", result, out)
+
 
 
 def where(cond: Any, x: Any, y: Any) -> Tensor:
@@ -159,10 +217,6 @@ def where(cond: Any, x: Any, y: Any) -> Tensor:
     return Where.apply(x, y, cond=cond)
 
 
-def maximum(x: Any, y: Any) -> Tensor:
-    """Elementwise max; at ties the gradient is split evenly."""
-    x, y = _as_tensors([x, y])
-    return Maximum.apply(x, y)
 
 
 def sum_of_squares(*xs: Tensor, scale: float = 1.0) -> Tensor:
@@ -238,86 +292,178 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
     return RNN.apply(x, U, W, b, h0)
 
 
-# ---- conveniences (PyTorch habits) ----------------------------------------------------------
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
-           name: str | None = None, device: Any = None) -> Tensor:
-    """torch.tensor's spelling of Tensor(...) (device: the CPU, the only one)."""
-    check_device(device, "tensor")
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
-
-
 def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-# ---- activations and elementwise math (ops/unary.py; Tensor methods of the same names) -----
-def relu(x: Any) -> Tensor: return ReLU.apply(_t(x))
-def tanh(x: Any) -> Tensor: return Tanh.apply(_t(x))
-def sigmoid(x: Any) -> Tensor: return Sigmoid.apply(_t(x))
-def softplus(x: Any) -> Tensor: return Softplus.apply(_t(x))
-def leaky_relu(x: Any, slope: float = 0.01) -> Tensor: return LeakyReLU.apply(_t(x), slope=slope)
-def elu(x: Any, alpha: float = 1.0) -> Tensor: return ELU.apply(_t(x), alpha=alpha)
-def gelu(x: Any) -> Tensor: return GELU.apply(_t(x))
-def silu(x: Any) -> Tensor: return SiLU.apply(_t(x))
-def sin(x: Any) -> Tensor: return Sin.apply(_t(x))
-def cos(x: Any) -> Tensor: return Cos.apply(_t(x))
-def tan(x: Any) -> Tensor: return Tan.apply(_t(x))
-def arcsin(x: Any) -> Tensor: return Arcsin.apply(_t(x))
-def arccos(x: Any) -> Tensor: return Arccos.apply(_t(x))
-def arctan(x: Any) -> Tensor: return Arctan.apply(_t(x))
-def sinh(x: Any) -> Tensor: return Sinh.apply(_t(x))
-def cosh(x: Any) -> Tensor: return Cosh.apply(_t(x))
-def log1p(x: Any) -> Tensor: return Log1p.apply(_t(x))
-def expm1(x: Any) -> Tensor: return Expm1.apply(_t(x))
-def log2(x: Any) -> Tensor: return Log2.apply(_t(x))
-def log10(x: Any) -> Tensor: return Log10.apply(_t(x))
-def exp2(x: Any) -> Tensor: return Exp2.apply(_t(x))
-def square(x: Any) -> Tensor: return Square.apply(_t(x))
-def reciprocal(x: Any) -> Tensor: return Reciprocal.apply(_t(x))
-def sign(x: Any) -> Tensor: return Sign.apply(_t(x))
-def floor(x: Any) -> Tensor: return Floor.apply(_t(x))
-def ceil(x: Any) -> Tensor: return Ceil.apply(_t(x))
-def round(x: Any) -> Tensor: return Round.apply(_t(x))  # noqa: A001  (NumPy's name)
+# ---- constructors: NumPy's and PyTorch's (dtype=, requires_grad=, device= the CPU) -----------
+# Random draws come from rng= (or PyTorch's generator=), else the seeded default generator
+# (tinygrad_dl.random: manual_seed). zeros, ones and randn are Tensor's own static methods.
+def _made(who: str, data: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
+    check_device(device, who)
+    return Tensor(data, requires_grad=requires_grad)
 
 
-# ---- binary (ops/binary.py) -----------------------------------------------------------------
-def minimum(x: Any, y: Any) -> Tensor:
-    """Elementwise min; at ties the gradient is split evenly."""
-    return Minimum.apply(*_as_tensors([x, y]))
+def _size(shape: Sequence[Any]) -> tuple[int, ...]:
+    """rand(2, 3), rand((2, 3)) and rand([2, 3]) are one shape."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
 
 
-def arctan2(y: Any, x: Any) -> Tensor: return Arctan2.apply(*_as_tensors([y, x]))
-def hypot(x: Any, y: Any) -> Tensor: return Hypot.apply(*_as_tensors([x, y]))
-def logaddexp(x: Any, y: Any) -> Tensor: return LogAddExp.apply(*_as_tensors([x, y]))
-def mod(x: Any, y: Any) -> Tensor: return Mod.apply(*_as_tensors([x, y]))
-def remainder(x: Any, y: Any) -> Tensor: return Mod.apply(*_as_tensors([x, y]))
+def _rng(rng: Any, generator: Any, who: str) -> np.random.Generator:
+    return as_rng(generator if rng is None else rng, who)
 
 
-# ---- reductions: NumPy's function spellings of the Tensor methods ---------------------------
-def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return _t(x).prod(axis, keepdims)
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
+           device: Any = None) -> Tensor:
+    """torch.tensor / np.array: a new Tensor holding a copy of data, its dtype inferred as
+    NumPy does (integers stay int64, unlike Tensor(...), which makes Python numbers float64)."""
+    if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
+        Tensor(data)  # raises its clear error: stack() joins tensors and keeps their gradients
+    if isinstance(data, Tensor) and data.requires_grad:
+        Tensor(data, dtype=dtype)  # raises: a copy would cut it from its graph without a word
+    arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
+    if arr.dtype == object:
+        raise TypeError(f"tensor(): cannot make a numeric array from {str(data)[:60]!r}")
+    check_device(device, "tensor")
+    return Tensor(arr, requires_grad=requires_grad, name=name)
 
 
-def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    return _t(x).std(axis, keepdims, ddof)
+def from_numpy(a: np.ndarray) -> Tensor:
+    """torch.from_numpy: a Tensor on the very same array (writes to one show in the other)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(a).__name__}")
+    return Tensor(a)
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return _t(x).logsumexp(axis, keepdims)
+zeros, ones, randn = Tensor.zeros, Tensor.ones, Tensor.randn
 
 
-def cumsum(x: Any, axis: int | None = None) -> Tensor: return _t(x).cumsum(axis)
-def argmax(x: Any, axis: int | None = None) -> Tensor: return _t(x).argmax(axis)
-def argmin(x: Any, axis: int | None = None) -> Tensor: return _t(x).argmin(axis)
+def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
+    """Zeros: an uninitialised tensor would make runs irreproducible for no gain here."""
+    return _made("empty", np.zeros(_size(shape), dtype=dtype), requires_grad, device)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
+    """np.full / torch.full; the dtype follows fill_value (an int gives int64) unless given."""
+    return _made("full", np.full(shape, fill_value, dtype=dtype), requires_grad, device)
+
+
+def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = np.float64,
+        requires_grad: bool = False, device: Any = None) -> Tensor:
+    return _made("eye", np.eye(n, m, k, dtype=dtype), requires_grad, device)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False, device: Any = None, *, end: Any = None) -> Tensor:
+    """np.arange / torch.arange (torch's end= is stop): integers give int64, floats float64."""
+    stop = one_name("arange", stop, "stop", end, "end")
+    data = np.arange(start, dtype=dtype) if stop is None else np.arange(start, stop, step,
+                                                                        dtype=dtype)
+    return _made("arange", data, requires_grad, device)
+
+
+def linspace(start: float, stop: float | None = None, num: int | None = None,
+             endpoint: bool = True, dtype: Any = np.float64, requires_grad: bool = False,
+             device: Any = None, *, end: float | None = None,
+             steps: int | None = None) -> Tensor:
+    """np.linspace(start, stop, num=50) / torch.linspace(start, end, steps): evenly spaced
+    numbers from start to stop (inclusive unless endpoint=False)."""
+    stop = one_name("linspace", stop, "stop", end, "end")
+    num = one_name("linspace", num, "num", steps, "steps", 50)
+    if stop is None:
+        raise TypeError("linspace() needs start and stop (end=)")
+    return _made("linspace", np.linspace(start, stop, int(num), endpoint=endpoint, dtype=dtype),
+                 requires_grad, device)
+
+
+def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
+         generator: Any = None, device: Any = None) -> Tensor:
+    """Uniform numbers in [0, 1) (torch.rand, np.random.rand)."""
+    data = _rng(rng, generator, "rand").random(_size(shape)).astype(dtype, copy=False)
+    return _made("rand", data, requires_grad, device)
+
+
+def randint(low: int, high: Any = None, size: Any = None, dtype: Any = np.int64, rng: Any = None,
+            generator: Any = None, device: Any = None) -> Tensor:
+    """Integers in [low, high): np.random.randint(low, high, size) and torch.randint(high,
+    size) / torch.randint(low, high, size)."""
+    if isinstance(high, (tuple, list)) and size is None:  # torch.randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    size = () if size is None else (size,) if isinstance(size, (int, np.integer)) else size
+    data = _rng(rng, generator, "randint").integers(low, high, size, dtype=dtype)
+    return _made("randint", data, False, device)
+
+
+def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+    a = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return a.shape, np.dtype(a.dtype if dtype is None else dtype)
+
+
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _made("zeros_like", np.zeros(shape, dt), requires_grad, device)
+
+
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _made("ones_like", np.ones(shape, dt), requires_grad, device)
+
+
+def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    """Zeros (see empty)."""
+    return zeros_like(x, dtype, requires_grad, device)
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _made("full_like", np.full(shape, fill_value, dt), requires_grad, device)
+
+
+def _random_like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+    shape, dt = _like(x, dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{op}: x has dtype {dt}, and random floats cast to it would be "
+                        "truncated; pass dtype=tinygrad_dl.float32 (or float64)")
+    return shape, dt
+
+
+def rand_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
+              generator: Any = None, device: Any = None) -> Tensor:
+    shape, dt = _random_like("rand_like", x, dtype)
+    data = _rng(rng, generator, "rand_like").random(shape).astype(dt)
+    return _made("rand_like", data, requires_grad, device)
+
+
+def randn_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
+               generator: Any = None, device: Any = None) -> Tensor:
+    shape, dt = _random_like("randn_like", x, dtype)
+    data = _rng(rng, generator, "randn_like").standard_normal(shape).astype(dt)
+    return _made("randn_like", data, requires_grad, device)
 
 
 # ---- linear algebra (einsum and compositions of it; ops/linalg.py) --------------------------
-def einsum(subscripts: str, *operands: Any) -> Tensor:
-    """np.einsum: "ij,jk->ik", "ii->", "bij,bjk->bik", "...ij,...jk->...ik", implicit output.
-    The axes "..." stands for must have equal lengths (no broadcasting of length-1 axes)."""
+def einsum(subscripts: Any, *operands: Any) -> Tensor:
+    """np.einsum: "ij,jk->ik", "ii->", "bij,bjk->bik", "...ij,...jk->...ik", implicit output;
+    NumPy's sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) and torch's list of operands
+    einsum("ij,jk", [a, b]) too. The axes "..." stands for must have equal lengths (no
+    broadcasting of length-1 axes)."""
+    if not isinstance(subscripts, str) and operands and isinstance(operands[0], (list, tuple)):
+        subscripts, operands = sublist_subscripts((subscripts, *operands))
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
     if not isinstance(subscripts, str):
-        raise TypeError(f"einsum: the subscripts must be a str such as 'ij,jk->ik', got "
-                        f"{type(subscripts).__name__} {subscripts!r:.40}")
+        raise TypeError(f"einsum: the subscripts must be a str such as 'ij,jk->ik' (or NumPy's "
+                        f"sublists), got {type(subscripts).__name__} {subscripts!r:.40}")
     if not subscripts.isascii() or any(not (c.isalpha() or c in ",.-> ") for c in subscripts):
         bad = next(c for c in subscripts if not (c.isascii() and (c.isalpha() or c in ",.-> ")))
         raise ValueError(f"einsum: subscript {bad!r} in {subscripts!r:.60}: use ASCII letters, "
@@ -328,13 +474,6 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
 
 
 _L = "abcdefghijklmnopqrstuvwxyz"
-
-
-def dot(x: Any, y: Any) -> Tensor:
-    """np.dot: matrix product for 2-D, inner product for 1-D, last axis of x with the
-    second-to-last of y otherwise."""
-    x, y = _as_tensors([x, y])
-    return x.dot(y)
 
 
 def inner(x: Any, y: Any) -> Tensor:
@@ -378,59 +517,114 @@ def _bad(axis: int) -> int:
     raise ValueError(f"axis {axis} is out of bounds")
 
 
-def trace(x: Any, k: int = 0) -> Tensor: return _t(x).trace(k)
-
 
 def diag(x: Any, k: int = 0) -> Tensor:
     """np.diag: a 1-D x -> a matrix with x on diagonal k; a 2-D x -> its diagonal k."""
     return Diag.apply(_t(x), k=k)
 
 
-def tril(x: Any, k: int = 0) -> Tensor: return Tril.apply(_t(x), k=k)
-def triu(x: Any, k: int = 0) -> Tensor: return Triu.apply(_t(x), k=k)
+def kron(x: Any, y: Any) -> Tensor:
+    """np.kron / torch.kron: every x[i] times all of y, blocks laid out like x (a product of
+    reshaped, broadcast copies, then a reshape)."""
+    x, y = _as_tensors([x, y])
+    n = max(x.ndim, y.ndim)
+    xs, ys = (1,) * (n - x.ndim) + x.shape, (1,) * (n - y.ndim) + y.shape
+    a = x.reshape([d for s in xs for d in (s, 1)])
+    b = y.reshape([d for s in ys for d in (1, s)])
+    return (a * b).reshape([p * q for p, q in zip(xs, ys)])
 
 
-# ---- shape: NumPy's function spellings (compositions of reshape/transpose/getitem) ----------
-def squeeze(x: Any, axis: Any = None) -> Tensor: return _t(x).squeeze(axis)
-def expand_dims(x: Any, axis: Any) -> Tensor: return _t(x).expand_dims(axis)
-def unsqueeze(x: Any, axis: int) -> Tensor: return _t(x).expand_dims(axis)
-def flatten(x: Any, start: int = 0, end: int = -1) -> Tensor: return _t(x).flatten(start, end)
-def swapaxes(x: Any, a: int, b: int) -> Tensor: return _t(x).swapaxes(a, b)
-def moveaxis(x: Any, src: Any, dst: Any) -> Tensor: return _t(x).moveaxis(src, dst)
-def broadcast_to(x: Any, shape: Any) -> Tensor: return _t(x).broadcast_to(shape)
-def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
-    return _t(x).repeat(repeats, axis)
+def cross(x: Any, y: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """np.cross / torch.linalg.cross of 3-vectors along axis (default the last); the other axes
+    broadcast. Each component is a difference of two products."""
+    x, y = _as_tensors([x, y])
+    axis = one_name("cross", axis, "axis", dim, "dim", -1)
+    a, b = x.moveaxis(axis, -1), y.moveaxis(axis, -1)
+    if a.shape[-1] != 3 or b.shape[-1] != 3:
+        raise ValueError(f"cross: vectors of length 3 only, along axis {axis}; got shapes "
+                         f"{x.shape} and {y.shape}")
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    return out.moveaxis(-1, axis)
 
 
-def tile(x: Any, reps: Any) -> Tensor: return _t(x).tile(reps)
-def flip(x: Any, axis: Any = None) -> Tensor: return _t(x).flip(axis)
-def roll(x: Any, shift: Any, axis: Any = None) -> Tensor: return _t(x).roll(shift, axis)
-
-
-def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0.0) -> Tensor:
-    """np.pad in "constant" mode (the only one): pad_width as np.pad takes it."""
+# ---- joining, splitting and shape (NumPy's functions; Tensor methods do the work) --------
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0.0, *,
+        value: float | None = None) -> Tensor:
+    """np.pad in "constant" mode (the only one): pad_width as np.pad takes it (an int, a
+    (before, after) pair for every axis, or one pair per axis). PyTorch's F.pad(x, (left,
+    right, top, bottom, ...), value=0) works too: a flat tuple of 4, 6, ... widths, pairs from
+    the last axis backwards. A flat pair on a tensor of 2 or more axes means every axis to
+    NumPy and only the last to PyTorch: that one is an error naming both spellings."""
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, not {mode!r}")
-    return Pad.apply(_t(x), pad_width=pad_width, value=constant_values)
-
-
-def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
-    """np.split: n equal sections, or pieces cut at the given indices; views via getitem."""
     x = _t(x)
+    fill = one_name("pad", constant_values, "constant_values", value, "value", 0.0)
+    widths = np.asarray(pad_width)
+    if widths.ndim == 1 and widths.size >= 4 and widths.size % 2 == 0:  # PyTorch's flat tuple
+        pairs = widths.reshape(-1, 2)[::-1].tolist()
+        if len(pairs) > x.ndim:
+            raise ValueError(f"pad: {widths.size} widths pad {len(pairs)} axes, x has {x.ndim}")
+        pad_width = [(0, 0)] * (x.ndim - len(pairs)) + pairs
+    elif widths.shape == (2,) and x.ndim >= 2:
+        a, b = widths.tolist()
+        raise ValueError(
+            f"pad(x, ({a}, {b})) of a {x.ndim}-D tensor: NumPy pads every axis by ({a}, {b}), "
+            f"PyTorch only the last; write (({a}, {b}),) * x.ndim for NumPy's or "
+            f"((0, 0),) * (x.ndim - 1) + (({a}, {b}),) for PyTorch's")
+    return Pad.apply(x, pad_width=pad_width, value=fill)
+
+
+def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[int, list[int]]:
+    """(axis, cut positions) of np.split (equal) / np.array_split (sections as even as can be)
+    / explicit indices (as NumPy slices them: negative from the end, past the end clamped)."""
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"split: axis {axis} is out of bounds for shape {x.shape}")
+        raise ValueError(f"{op}: axis {axis} is out of bounds for shape {x.shape}")
     axis, n = axis % x.ndim, x.shape[axis % x.ndim]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
-        if k <= 0 or n % k:
-            raise ValueError(f"split: axis {axis} of length {n} does not split into {k} "
+    if isinstance(sections, (int, np.integer)):
+        k = int(sections)
+        if k <= 0 or (equal and n % k):
+            raise ValueError(f"{op}: axis {axis} of length {n} does not split into {k} "
                              "equal sections")
-        cuts = [n // k * i for i in range(1, k)]
-    else:  # as NumPy slices x[a:b]: a negative cut counts from the end, past the end clamps
-        cuts = [min(max(int(c) + n if c < 0 else int(c), 0), n) for c in indices_or_sections]
-    lead = (slice(None),) * axis
-    bounds = [0] + cuts + [n]
+        size, extra = divmod(n, k)
+        return axis, [i * size + min(i, extra) for i in range(1, k)]
+    return axis, [min(max(int(c) + n if c < 0 else int(c), 0), n) for c in sections]
+
+
+def _pieces(x: Tensor, axis: int, cuts: list[int]) -> list[Tensor]:
+    lead, bounds = (slice(None),) * axis, [0, *cuts, x.shape[axis]]
     return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
+
+
+def split(x: Any, indices_or_sections: Any, axis: int = 0, *,
+          dim: int | None = None) -> list[Tensor]:
+    """np.split: n equal sections, or pieces cut at the given indices (views via getitem).
+    With PyTorch's dim=, torch.split: pieces of the given size (the last may be smaller), or
+    of the listed sizes."""
+    x = _t(x)
+    if dim is None:
+        return _pieces(x, *_cuts("split", x, indices_or_sections, axis, equal=True))
+    one_name("split", axis, "axis", dim, "dim", 0)
+    axis = _cuts("split", x, [], dim, True)[0]
+    n, size = x.shape[axis], indices_or_sections
+    if isinstance(size, (int, np.integer)):
+        if size <= 0:
+            raise ValueError(f"split: the piece size must be positive, got {size}")
+        return _pieces(x, axis, list(range(int(size), n, int(size))))
+    if sum(size) != n:
+        raise ValueError(f"split: sizes {list(size)} do not add up to the length {n} of dim "
+                         f"{dim}")
+    return _pieces(x, axis, np.cumsum(size)[:-1].tolist())
+
+
+def array_split(x: Any, indices_or_sections: Any, axis: int = 0, *,
+                dim: int | None = None) -> list[Tensor]:
+    """np.array_split / torch.tensor_split: like split, but n sections need not be equal
+    (the first n % len get one more)."""
+    x = _t(x)
+    axis = one_name("array_split", axis, "axis", dim, "dim", 0)
+    return _pieces(x, *_cuts("array_split", x, indices_or_sections, axis, equal=False))
 
 
 def vstack(tensors: Sequence[Any]) -> Tensor:
@@ -443,6 +637,62 @@ def hstack(tensors: Sequence[Any]) -> Tensor:
     """np.hstack: concatenate along axis 1 (axis 0 for 1-D inputs)."""
     ts = [t if t.ndim else t.reshape(1) for t in _as_tensors(list(tensors))]
     return concatenate(ts, axis=0 if ts and ts[0].ndim == 1 else 1)
+
+
+def column_stack(tensors: Sequence[Any]) -> Tensor:
+    """np.column_stack: 1-D (and 0-d) inputs become columns, then concatenate along axis 1."""
+    ts = [t if t.ndim >= 2 else t.reshape(-1, 1) for t in _as_tensors(list(tensors))]
+    return concatenate(ts, axis=1)
+
+
+def append(x: Any, values: Any, axis: int | None = None) -> Tensor:
+    """np.append: x and values joined along axis (None: both flattened first)."""
+    return concatenate([x, values], axis=axis)
+
+
+def atleast_1d(*xs: Any) -> Any:
+    """np.atleast_1d: 0-d inputs become (1,); others are returned as they are. One input: one
+    Tensor, several: a list."""
+    out = [t if t.ndim >= 1 else t.reshape(1) for t in map(_t, xs)]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*xs: Any) -> Any:
+    """np.atleast_2d: (n,) becomes (1, n), a 0-d input (1, 1)."""
+    out = [t if t.ndim >= 2 else t.reshape(1, -1) for t in map(_t, xs)]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*xs: Any) -> Any:
+    """np.atleast_3d: (n,) becomes (1, n, 1), (m, n) becomes (m, n, 1), a 0-d input (1, 1, 1)."""
+    shapes = {0: lambda s: (1, 1, 1), 1: lambda s: (1, s[0], 1), 2: lambda s: (*s, 1)}
+    out = [t if t.ndim >= 3 else t.reshape(shapes[t.ndim](t.shape)) for t in map(_t, xs)]
+    return out[0] if len(out) == 1 else out
+
+
+def rollaxis(x: Any, axis: int, start: int = 0) -> Tensor:
+    """np.rollaxis: move `axis` to sit before position `start` (a transpose)."""
+    x = _t(x)
+    n, axis = x.ndim, axis_of("rollaxis", axis, x.ndim)
+    if not -n <= start <= n:
+        raise ValueError(f"rollaxis: start {start} is out of bounds for a {n}-D tensor")
+    start = start + n if start < 0 else start
+    order = list(range(n))
+    order.remove(axis)
+    order.insert(start - 1 if axis < start else start, axis)
+    return x.permute(*order)
+
+
+def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, dim: int | None = None,
+         descending: bool = False, stable: bool = False) -> Any:
+    """np.sort: the sorted values along axis (None: flattened). With PyTorch's dim= or
+    descending=, torch.sort's (values, indices). The gradient flows through the permutation;
+    the sort is always stable (kind and stable are accepted for their spellings)."""
+    x = _t(x)
+    if dim is None and not descending:
+        return x.sort(axis).values
+    return x.sort(one_name("sort", axis, "axis", dim, "dim", -1),
+                  descending)
 
 
 # ---- convolution and pooling (NCHW; ops/conv.py) --------------------------------------------

@@ -1,13 +1,16 @@
 """Tensor: an n-d array that records the ops applied to it, for reverse-mode autodiff.
 
 Every method below is a one-liner over an op's `Function.apply` (the ops are in
-`tinygrad_dl.ops`, the engine that records and backpropagates them in `tinygrad_dl.engine`).
+`tinygrad_dl.ops`, the engine that records and backpropagates them in `tinygrad_dl.engine`),
+or a short composition of them (std, trace, rot90, diff, sort). Methods take NumPy's argument
+names and PyTorch's (`axis=`/`dim=`, `keepdims=`/`keepdim=`: ops/spelling.py). Each is an op
+of the op table (tinygrad_dl.optable), which also makes its `tinygrad_dl.<name>` function.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -20,18 +23,22 @@ from .ops import (
     Abs,
     Add,
     Arccos,
+    Arccosh,
     Arcsin,
+    Arcsinh,
     Arctan,
     Arctan2,
+    Arctanh,
     BroadcastTo,
     Cast,
     Ceil,
     Clip,
     Clone,
+    Concatenate,
     Cos,
     Cosh,
     CumSum,
-    Diag,
+    Diagonal,
     Div,
     Einsum,
     Exp,
@@ -39,6 +46,8 @@ from .ops import (
     Expm1,
     Flip,
     Floor,
+    Fmax,
+    Fmin,
     GetItem,
     Hypot,
     LeakyReLU,
@@ -47,6 +56,8 @@ from .ops import (
     Log2,
     Log10,
     LogAddExp,
+    LogAddExp2,
+    LogSoftmax,
     LogSumExp,
     MatMul,
     Max,
@@ -56,6 +67,7 @@ from .ops import (
     Minimum,
     Mod,
     Mul,
+    NanToNum,
     Neg,
     Pow,
     Prod,
@@ -69,13 +81,16 @@ from .ops import (
     Sign,
     SiLU,
     Sin,
+    Sinc,
     Sinh,
+    Softmax,
     Softplus,
     Sqrt,
     Square,
     Std,
     Sub,
     Sum,
+    TakeAlongAxis,
     Tan,
     Tanh,
     Tile,
@@ -86,6 +101,7 @@ from .ops import (
 )
 from .ops.linalg import dot_subscripts
 from .ops.shape import axis_of, flat_shape, moved_axes, new_shape
+from .ops.spelling import ddof_of, one_name, sort_order, spellings, transpose_axes
 from .random import normal
 
 Axis = int | Sequence[int] | None
@@ -159,6 +175,13 @@ def _index(index: Any) -> Any:
 def _no_grad_result(data: np.ndarray) -> Tensor:
     """A constant (no-gradient) tensor: comparisons and argmax/argmin."""
     return Tensor(data)
+
+
+class ValuesIndices(NamedTuple):
+    """What PyTorch's max/min(dim=...) and sort return: the values and their int64 indices."""
+
+    values: Tensor
+    indices: Tensor
 
 
 class Size(int):
@@ -404,9 +427,15 @@ class Tensor:
     def __rmatmul__(self, other: Any) -> Tensor: return MatMul.apply(as_tensor(other, self), self)
     def __neg__(self) -> Tensor: return Neg.apply(self)
     def __abs__(self) -> Tensor: return Abs.apply(self)
+    def add(self, other: Any) -> Tensor: return Add.apply(self, as_tensor(other, self))
+    def sub(self, other: Any) -> Tensor: return Sub.apply(self, as_tensor(other, self))
+    def mul(self, other: Any) -> Tensor: return Mul.apply(self, as_tensor(other, self))
+    def div(self, other: Any) -> Tensor: return Div.apply(self, as_tensor(other, self))
+    def neg(self) -> Tensor: return Neg.apply(self)
     def matmul(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
     def pow(self, other: Any) -> Tensor: return Pow.apply(self, as_tensor(other, self))
     def maximum(self, other: Any) -> Tensor: return Maximum.apply(self, as_tensor(other, self))
+    subtract, multiply, divide, true_divide, negative, mm = sub, mul, div, div, neg, matmul
 
     # ---- elementwise functions --------------------------------------------------------------
     def exp(self) -> Tensor: return Exp.apply(self)
@@ -416,29 +445,55 @@ class Tensor:
     def relu(self) -> Tensor: return ReLU.apply(self)
     def tanh(self) -> Tensor: return Tanh.apply(self)
     def sigmoid(self) -> Tensor: return Sigmoid.apply(self)
+    absolute = abs
 
-    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
-        return Clip.apply(self, lo=lo, hi=hi)
+    @spellings(a_min="lo", a_max="hi", min="lo", max="hi")
+    def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
+        return Clip.apply(self, lo=_bound(lo), hi=_bound(hi))
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (torch's names)
+        return Clip.apply(self, lo=_bound(min), hi=_bound(max))
 
     # ---- reductions -------------------------------------------------------------------------
+    @spellings()
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return Sum.apply(self, axis=axis, keepdims=keepdims)
 
+    @spellings()
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return Mean.apply(self, axis=axis, keepdims=keepdims)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None,
+            keepdim: bool | None = None, correction: int | None = None,
+            unbiased: bool | None = None) -> Tensor:
+        """NumPy's variance (ddof=0 by default); with PyTorch's dim=/correction=/unbiased=,
+        PyTorch's (unbiased, correction=1, by default)."""
+        ax = one_name("var", axis, "axis", dim, "dim")
+        kd = bool(one_name("var", keepdims, "keepdims", keepdim, "keepdim", False))
+        ddof = ddof_of("var", ddof, dim is not None, correction, unbiased)
+        return Var.apply(self, axis=ax, keepdims=kd, ddof=ddof)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return Max.apply(self, axis=axis, keepdims=keepdims)
+    def max(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None,
+            keepdim: bool | None = None) -> Any:
+        """NumPy's max over axis (ties share the gradient); PyTorch's spellings: x.max(dim=1)
+        gives (values, indices), x.max(other) the elementwise maximum."""
+        if isinstance(axis, Tensor):
+            return self.maximum(axis)
+        if dim is not None:
+            return _values_indices("max", self, Max, axis, dim, keepdims, keepdim)
+        return Max.apply(self, axis=axis, keepdims=one_name("max", keepdims, "keepdims",
+                                                            keepdim, "keepdim", False))
 
     # ---- shape ------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return Reshape.apply(self, shape=_shape(shape))
     def __getitem__(self, index: Any) -> Tensor: return GetItem.apply(self, index=_index(index))
 
-    def transpose(self, *axes: Any) -> Tensor:
-        return Transpose.apply(self, axes=_shape(axes) or None)
+    def transpose(self, *axes: Any, dim0: int | None = None, dim1: int | None = None) -> Tensor:
+        """NumPy's transpose(*axes) (a permutation; none: reversed), or PyTorch's
+        transpose(dim0, dim1), which swaps two axes (see _transpose_axes)."""
+        if dim0 is not None or dim1 is not None:
+            return self.swapaxes(dim0, dim1)
+        return Transpose.apply(self, axes=transpose_axes("transpose", self.ndim, axes))
 
     @property
     def T(self) -> Tensor:
@@ -450,9 +505,13 @@ class Tensor:
     def mod(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
     def remainder(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
     def minimum(self, other: Any) -> Tensor: return Minimum.apply(self, as_tensor(other, self))
+    def fmax(self, other: Any) -> Tensor: return Fmax.apply(self, as_tensor(other, self))
+    def fmin(self, other: Any) -> Tensor: return Fmin.apply(self, as_tensor(other, self))
     def arctan2(self, x: Any) -> Tensor: return Arctan2.apply(self, as_tensor(x, self))
     def hypot(self, other: Any) -> Tensor: return Hypot.apply(self, as_tensor(other, self))
     def logaddexp(self, other: Any) -> Tensor: return LogAddExp.apply(self, as_tensor(other, self))
+    def logaddexp2(self, other: Any) -> Tensor:
+        return LogAddExp2.apply(self, as_tensor(other, self))
     def sin(self) -> Tensor: return Sin.apply(self)
     def cos(self) -> Tensor: return Cos.apply(self)
     def tan(self) -> Tensor: return Tan.apply(self)
@@ -461,6 +520,9 @@ class Tensor:
     def arctan(self) -> Tensor: return Arctan.apply(self)
     def sinh(self) -> Tensor: return Sinh.apply(self)
     def cosh(self) -> Tensor: return Cosh.apply(self)
+    def arcsinh(self) -> Tensor: return Arcsinh.apply(self)
+    def arccosh(self) -> Tensor: return Arccosh.apply(self)
+    def arctanh(self) -> Tensor: return Arctanh.apply(self)
     def log1p(self) -> Tensor: return Log1p.apply(self)
     def expm1(self) -> Tensor: return Expm1.apply(self)
     def log2(self) -> Tensor: return Log2.apply(self)
@@ -472,11 +534,24 @@ class Tensor:
     def floor(self) -> Tensor: return Floor.apply(self)
     def ceil(self) -> Tensor: return Ceil.apply(self)
     def round(self) -> Tensor: return Round.apply(self)
+    def sinc(self) -> Tensor: return Sinc.apply(self)
+    def deg2rad(self) -> Tensor: return self * (np.pi / 180)
+    def rad2deg(self) -> Tensor: return self * (180 / np.pi)
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        return NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
     def softplus(self) -> Tensor: return Softplus.apply(self)
+    @spellings(negative_slope="slope")
     def leaky_relu(self, slope: float = 0.01) -> Tensor: return LeakyReLU.apply(self, slope=slope)
     def elu(self, alpha: float = 1.0) -> Tensor: return ELU.apply(self, alpha=alpha)
     def gelu(self) -> Tensor: return GELU.apply(self)
     def silu(self) -> Tensor: return SiLU.apply(self)
+    @spellings()
+    def softmax(self, axis: int = -1) -> Tensor: return Softmax.apply(self, axis=axis)
+    @spellings()
+    def log_softmax(self, axis: int = -1) -> Tensor: return LogSoftmax.apply(self, axis=axis)
+    asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+    atan2 = arctan2
 
     # ---- comparisons: constant bool tensors (no gradient), usable as where's condition ------
     def __lt__(self, other: Any) -> Tensor: return _no_grad_result(self.data < _as_data(other))
@@ -490,77 +565,200 @@ class Tensor:
     __hash__ = object.__hash__  # identity, as before: tensors stay usable as dict keys
 
     # ---- more reductions (ops/reduce.py) ----------------------------------------------------
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def min(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None,
+            keepdim: bool | None = None) -> Any:
+        """NumPy's min over axis (ties share the gradient); PyTorch's spellings: x.min(dim=1)
+        gives (values, indices), x.min(other) the elementwise minimum."""
+        if isinstance(axis, Tensor):
+            return self.minimum(axis)
+        if dim is not None:
+            return _values_indices("min", self, Min, axis, dim, keepdims, keepdim)
+        return Min.apply(self, axis=axis, keepdims=one_name("min", keepdims, "keepdims",
+                                                            keepdim, "keepdim", False))
+
+    @spellings()
+    def amax(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return Max.apply(self, axis=axis, keepdims=keepdims)
+
+    @spellings()
+    def amin(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return Min.apply(self, axis=axis, keepdims=keepdims)
 
+    @spellings()
     def prod(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return Prod.apply(self, axis=axis, keepdims=keepdims)
 
-    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return Std.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None,
+            keepdim: bool | None = None, correction: int | None = None,
+            unbiased: bool | None = None) -> Tensor:
+        """sqrt(var(...)) as one op (ops/reduce.py Std), with var's arguments and defaults
+        (NumPy's ddof=0, or PyTorch's unbiased default with dim=/correction=/unbiased=)."""
+        ax = one_name("std", axis, "axis", dim, "dim")
+        kd = bool(one_name("std", keepdims, "keepdims", keepdim, "keepdim", False))
+        ddof = ddof_of("std", ddof, dim is not None, correction, unbiased)
+        return Std.apply(self, axis=ax, keepdims=kd, ddof=ddof)
 
+    @spellings()
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
+    @spellings()
     def cumsum(self, axis: int | None = None) -> Tensor: return CumSum.apply(self, axis=axis)
 
+    @spellings()
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _no_grad_result(np.asarray(self.data.argmax(axis=axis, keepdims=keepdims)))
 
+    @spellings()
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _no_grad_result(np.asarray(self.data.argmin(axis=axis, keepdims=keepdims)))
 
-    # ---- linear algebra (ops/linalg.py; dot/trace compose einsum and diag) ------------------
+    # ---- sorting and gathering (ops/shape.py's TakeAlongAxis) -------------------------------
+    @spellings()
+    def argsort(self, axis: int | None = -1, descending: bool = False) -> Tensor:
+        """Indices that sort along axis (a stable sort; None: the flattened tensor). No
+        gradient: a constant int64 tensor."""
+        return _no_grad_result(sort_order(self.data, axis, descending))
+
+    @spellings()
+    def sort(self, axis: int | None = -1, descending: bool = False) -> ValuesIndices:
+        """PyTorch's x.sort(dim=-1, descending=False): (values, indices). The gradient flows
+        through the permutation (each value's gradient goes back to where it came from).
+        NumPy's np.sort, the values alone, is tinygrad_dl.sort(x, axis)."""
+        x = self.reshape(-1) if axis is None else self
+        idx = sort_order(x.data, -1 if axis is None else axis, descending)
+        return ValuesIndices(TakeAlongAxis.apply(x, indices=idx, axis=-1 if axis is None
+                                                 else axis), _no_grad_result(idx))
+
+    @spellings()
+    def take_along_dim(self, indices: Any, axis: int | None = None) -> Tensor:
+        """np.take_along_axis / torch.take_along_dim (axis None: the flattened tensor);
+        duplicate indices add up their gradients."""
+        x = self.reshape(-1) if axis is None else self
+        return TakeAlongAxis.apply(x, indices=_index(indices), axis=-1 if axis is None else axis)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """torch.gather: out[i][j] = x[i][index[i][j]] for dim=1; index may be smaller than x
+        on the other axes (that corner of x is read)."""
+        index = _index(index)
+        dim = axis_of("gather", dim, self.ndim)
+        corner = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
+        return TakeAlongAxis.apply(self[corner], indices=index, axis=dim)
+
+    # ---- linear algebra (ops/linalg.py; dot/trace compose einsum and diagonal) --------------
     def dot(self, other: Any) -> Tensor:
         return Einsum.apply(self, as_tensor(other, self),
                             subscripts=dot_subscripts(self.ndim, np.ndim(_as_data(other))))
 
-    def diagonal(self, k: int = 0) -> Tensor:
-        if self.ndim != 2:
-            raise ValueError(f"diagonal needs a 2-D tensor, got shape {self.shape}")
-        return Diag.apply(self, k=k)
+    @spellings(dim1="axis1", dim2="axis2", k="offset")
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        if self.ndim < 2:
+            raise ValueError(f"diagonal needs a tensor of 2 or more dimensions, got shape "
+                             f"{self.shape}")
+        return Diagonal.apply(self, offset=offset, axis1=axis1, axis2=axis2)
 
-    def trace(self, k: int = 0) -> Tensor: return self.diagonal(k).sum()
+    @spellings(dim1="axis1", dim2="axis2", k="offset")
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        return self.diagonal(offset, axis1, axis2).sum(-1)
+
     def tril(self, k: int = 0) -> Tensor: return Tril.apply(self, k=k)
     def triu(self, k: int = 0) -> Tensor: return Triu.apply(self, k=k)
 
     # ---- more shape ops (reshape/transpose compositions, or ops/shape.py) -------------------
-    def squeeze(self, axis: Axis = None) -> Tensor:
+    def squeeze(self, axis: Axis = None, *, dim: Axis = None) -> Tensor:
+        """NumPy's squeeze (a named axis must have length 1); with PyTorch's dim=, axes of
+        another length are left alone, as in PyTorch."""
+        if dim is not None:
+            one_name("squeeze", axis, "axis", dim, "dim")
+            dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+            axis = tuple(d for d in dims if self.shape[axis_of("squeeze", d, self.ndim)] == 1)
         return Reshape.apply(self, shape=new_shape("squeeze", self.shape,
                                                     lambda a: np.squeeze(a, axis)))
 
+    @spellings()
     def expand_dims(self, axis: Axis) -> Tensor:
         return Reshape.apply(self, shape=new_shape("expand_dims", self.shape,
                                                     lambda a: np.expand_dims(a, axis)))
 
+    @spellings()
     def unsqueeze(self, axis: int) -> Tensor: return self.expand_dims(axis)
 
+    @spellings(start_dim="start", end_dim="end")
     def flatten(self, start: int = 0, end: int = -1) -> Tensor:
         return Reshape.apply(self, shape=flat_shape(self.shape, start, end))
 
-    def swapaxes(self, a: int, b: int) -> Tensor:
+    @spellings(dim0="axis1", dim1="axis2", axis0="axis1")
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         axes = list(range(self.ndim))
-        a, b = axis_of("swapaxes", a, self.ndim), axis_of("swapaxes", b, self.ndim)
+        a, b = axis_of("swapaxes", axis1, self.ndim), axis_of("swapaxes", axis2, self.ndim)
         axes[a], axes[b] = b, a
         return Transpose.apply(self, axes=tuple(axes))
 
     def moveaxis(self, source: Any, destination: Any) -> Tensor:
         return Transpose.apply(self, axes=moved_axes("moveaxis", self.ndim, source, destination))
 
-    def permute(self, *axes: Any) -> Tensor: return self.transpose(*axes)
+    def permute(self, *axes: Any) -> Tensor: return Transpose.apply(self, axes=_shape(axes))
+    swapdims, movedim = swapaxes, moveaxis
 
     def broadcast_to(self, shape: Any) -> Tensor:
         return BroadcastTo.apply(self, shape=new_shape(
             "broadcast_to", self.shape, lambda a: np.broadcast_to(a, shape)))
 
-    def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
-        return Repeat.apply(self, repeats=repeats, axis=axis)
+    def expand(self, *sizes: Any) -> Tensor:
+        """torch's expand: broadcast_to, where -1 keeps that axis' length."""
+        sizes = _shape(sizes)
+        lead = len(sizes) - self.ndim
+        return self.broadcast_to(tuple(self.shape[i - lead] if n == -1 and i >= lead else n
+                                       for i, n in enumerate(sizes)))
+
+    @spellings()
+    def repeat(self, repeats: Any, axis: int | None = None, *sizes: int) -> Tensor:
+        """NumPy's repeat: each element `repeats` times (torch's repeat_interleave). PyTorch's
+        x.repeat(*sizes) is tile here; three or more sizes say so."""
+        if sizes:
+            raise TypeError(f"repeat{(repeats, axis, *sizes)}: PyTorch's x.repeat(*sizes) is "
+                            f"x.tile({(repeats, axis, *sizes)}) here; repeat is NumPy's "
+                            "repeat(repeats, axis)")
+        return Repeat.apply(self, repeats=_index(repeats), axis=axis)
+
+    repeat_interleave = repeat
 
     def tile(self, reps: Any) -> Tensor: return Tile.apply(self, reps=reps)
+
+    @spellings(dims="axis")
     def flip(self, axis: Axis = None) -> Tensor: return Flip.apply(self, axis=axis)
 
+    @spellings(shifts="shift", dims="axis")
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
         return Roll.apply(self, shift=shift, axis=axis)
+
+    @spellings(dims="axes")
+    def rot90(self, k: int = 1, axes: Sequence[int] = (0, 1)) -> Tensor:
+        """np.rot90 / torch.rot90: k quarter turns from axes[0] towards axes[1] (flips and a
+        transpose)."""
+        a, b = (axis_of("rot90", int(v), self.ndim) for v in axes)
+        if a == b:
+            raise ValueError(f"rot90: axes must be two different axes, got {tuple(axes)}")
+        k %= 4
+        if k == 0:
+            return Reshape.apply(self, shape=self.shape)
+        if k == 2:
+            return self.flip((a, b))
+        return (self.flip(b).swapaxes(a, b) if k == 1 else self.swapaxes(a, b).flip(b))
+
+    @spellings()
+    def diff(self, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        """np.diff / torch.diff: the n-th forward difference along axis (slices and a
+        subtraction), after joining prepend/append (scalars are widened to one slice)."""
+        axis = axis_of("diff", axis, self.ndim)
+        parts = [p for p in (_edge(self, prepend, axis), self, _edge(self, append, axis))
+                 if p is not None]
+        x = parts[0] if len(parts) == 1 else Concatenate.apply(*parts, axis=axis)
+        lead = (slice(None),) * axis
+        for _ in range(n):
+            x = x[lead + (slice(1, None),)] - x[lead + (slice(None, -1),)]
+        return x
+
 
     # ---- PyTorch's spellings for what NumPy spells otherwise ---------------------------------
     device = property(lambda self: CPU)  # always the CPU (tinygrad_dl.device)
@@ -792,3 +990,37 @@ def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
         raise TypeError(f"{op}: cannot cast a tensor that requires grad to {dt}: gradients "
                         "are for real floating-point tensors; cast t.detach() for a constant")
     return Tensor(t.data.astype(dt))  # integers and bools carry no gradient (as PyTorch)
+
+
+def _bound(v: Any) -> Any:
+    """A clip bound: None, a number, or an array (a Tensor bound is a constant, so one that
+    requires grad is refused rather than silently left without a gradient)."""
+    if isinstance(v, Tensor):
+        if v.requires_grad:
+            raise ValueError("clip/clamp: a bound that requires grad would get no gradient "
+                             "here; write tg.minimum(tg.maximum(x, lo), hi) to differentiate it")
+        return v.data
+    return v
+
+
+def _values_indices(op: str, x: Tensor, fn: type, axis: Any, dim: Any, keepdims: bool,
+                    keepdim: bool | None) -> ValuesIndices:
+    """PyTorch's max/min(dim=...): (values, indices) over one dim."""
+    one_name(op, axis, "axis", dim, "dim")
+    keep = bool(one_name(op, keepdims, "keepdims", keepdim, "keepdim", False))
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}(dim=...) takes one dim, as in PyTorch, got {dim!r}; use "
+                        f"a{op}(dim=...) for the values over several")
+    pick = np.argmax if op == "max" else np.argmin
+    return ValuesIndices(fn.apply(x, axis=dim, keepdims=keep),
+                         _no_grad_result(np.asarray(pick(x.data, axis=dim, keepdims=keep))))
+
+
+def _edge(x: Tensor, v: Any, axis: int) -> Tensor | None:
+    """diff's prepend/append as a Tensor that joins x along axis (a scalar: one slice)."""
+    if v is None:
+        return None
+    t = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=x.dtype))
+    if t.ndim == 0:
+        t = t.broadcast_to(x.shape[:axis] + (1,) + x.shape[axis + 1:])
+    return t

@@ -162,7 +162,10 @@ def op_rows() -> list[OpRow]:
     for fname in sorted(F.__all__):
         prefix = "tg" if fname in top else "F"
         spelled = f"`{prefix}.{fname}{_signature(getattr(F, fname), False)}`"
-        for op in _resolve(defs, fname, methods):
+        wrapped = getattr(getattr(F, fname), "__wrapped__", None)  # F.relu: Tensor.relu's
+        key = f"Tensor.{wrapped.__name__}" if f"Tensor.{getattr(wrapped, '__name__', '')}" in \
+            methods else fname
+        for op in _resolve(defs, key, methods):
             if op in rows:
                 rows[op].spellings.append(spelled)
                 fallback_notes.setdefault(op, _first_paragraph(getattr(F, fname).__doc__))

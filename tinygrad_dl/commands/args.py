@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["int_list", "number", "positive_int", "nonneg_int", "positive_float", "nonneg_float",
-           "fraction", "seed"]
+__all__ = ["DROP_LAST_FLAG", "add_drop_last", "int_list", "number", "positive_int", "nonneg_int",
+           "positive_float", "nonneg_float", "fraction", "seed"]
 
 
 def number(kind: type, lo: float | None = None, hi: float | None = None, *,
@@ -50,3 +51,20 @@ def int_list(s: str) -> list[int]:
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"hidden sizes must be positive integers, got {s!r}")
     return sizes
+
+
+DROP_LAST_FLAG = "--drop-last/--keep-last"
+
+
+def add_drop_last(parser: Any, dest: str = "drop_last") -> None:
+    """--drop-last / --keep-last (one of them; default None: the model's course default).
+    `train` and `search` add it the same way, so both mean the same thing."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--drop-last", dest=dest, action="store_const", const=True, default=None,
+                       help="form full mini-batches only, as the course's loop does: the "
+                       "remainder of each shuffled epoch is left out (default for the "
+                       "classifiers); n_s counts these batches")
+    group.add_argument("--keep-last", dest=dest, action="store_const", const=False,
+                       help="also train on the last, short batch of each epoch (PyTorch "
+                       "DataLoader's default; the behaviour of releases before --drop-last, "
+                       "reproduced exactly)")

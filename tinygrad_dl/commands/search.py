@@ -25,7 +25,7 @@ from tinygrad_dl.search import (
 from tinygrad_dl.search.cluster import ClusterLost
 from tinygrad_dl.search.space import check_fixed
 
-from .args import int_list, nonneg_float, nonneg_int, positive_int, seed
+from .args import add_drop_last, int_list, nonneg_float, nonneg_int, positive_int, seed
 from .train import CHOICES, FLAGS
 
 EXAMPLES = """\
@@ -97,6 +97,7 @@ def register(subparsers: Any) -> None:
         fixed.add_argument(flag, **kw)
     fixed.add_argument("--batch-norm", dest="fixed_batch_norm", default=None,
                        action=argparse.BooleanOptionalAction, help="k-layer batch normalization")
+    add_drop_last(fixed, dest="fixed_drop_last")
     fixed.add_argument("--set", dest="set_params", action="append", default=[],
                        metavar="KEY=VALUE", help="any other run_training param (JSON value)")
     p.set_defaults(func=run)

@@ -21,6 +21,8 @@ from tinygrad_dl.train.outdir import RunFinished, stage_dir
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
 from .args import (
+    DROP_LAST_FLAG,
+    add_drop_last,
     fraction,
     int_list,
     nonneg_float,
@@ -100,6 +102,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--batch-norm", dest="batch_norm", default=None,
                    action=argparse.BooleanOptionalAction, help="k-layer batch normalization "
                    "(default on)")
+    add_drop_last(p)
     p.add_argument("--restore-best", dest="restore_best", default=None, action="store_true",
                    help="end with the best-validation (char-rnn: lowest smooth loss) weights")
     p.add_argument("--data", default=None, metavar="DIR",
@@ -135,7 +138,7 @@ def default_out(model: str) -> Path:
 
 def params_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """The flags the user gave, as run_training params (None = not given)."""
-    keys = [key for _, key, _, _ in FLAGS] + ["batch_norm", "restore_best"]
+    keys = [key for _, key, _, _ in FLAGS] + ["batch_norm", "drop_last", "restore_best"]
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 
@@ -153,7 +156,8 @@ def run(args: argparse.Namespace) -> int:
     if not sequence and args.text:
         raise ValueError("--text is for char-rnn; the classifiers read --data")
     if not args.resume:  # refused with the flags' names, before anything is written
-        resolve_params(args.model, params, names={key: flag for flag, key, _, _ in FLAGS})
+        names = {key: flag for flag, key, _, _ in FLAGS} | {"drop_last": DROP_LAST_FLAG}
+        resolve_params(args.model, params, names=names)
     print(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}", flush=True)
     stop = StopFlag()
     try:

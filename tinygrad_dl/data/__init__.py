@@ -9,6 +9,7 @@ from .cifar import (
     ENV_VAR,
     Dataset,
     batches,
+    batches_per_epoch,
     default_data_dir,
     load_cifar10,
     load_cifar_batch,
@@ -19,7 +20,8 @@ from .download import download_cifar10
 from .text import CharData, default_corpus, load_text, one_hot_sequence
 
 __all__ = [
-    "CIFAR_URL", "ENV_VAR", "CharData", "Dataset", "batches", "default_corpus",
+    "CIFAR_URL", "ENV_VAR", "CharData", "Dataset", "batches", "batches_per_epoch",
+    "default_corpus",
     "default_data_dir", "download_cifar10", "load_cifar10", "load_cifar_batch",
     "load_embedded_sample", "load_text", "one_hot", "one_hot_sequence", "resolve_data_dir",
 ]

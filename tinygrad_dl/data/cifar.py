@@ -309,6 +309,16 @@ def load_embedded_sample(dtype: Any = np.float64, normalize: bool = True,
 
 
 # ---------------------------------------------------------------- mini-batches
+def batches_per_epoch(n: int, n_batch: int, drop_last: bool) -> int:
+    """Mini-batches in one pass over n rows: floor(n / n_batch) with drop_last (the course's
+    `for j = 1:n/n_batch`: full batches only), ceil(n / n_batch) without (the last one short).
+    The one count that both `batches` and the training loop, and so the cyclical schedule's
+    n_s, are built from."""
+    if n_batch < 1:
+        raise ValueError(f"n_batch must be >= 1, not {n_batch}")
+    return n // n_batch if drop_last else -(-n // n_batch)
+
+
 def batches(n: int, n_batch: int, rng: np.random.Generator | None = None,
             drop_last: bool = False) -> Iterator[np.ndarray]:
     """Yield int64 index arrays covering range(n) in chunks of n_batch (one epoch).
@@ -317,9 +327,7 @@ def batches(n: int, n_batch: int, rng: np.random.Generator | None = None,
     it is 0..n-1 in order, as in the course's plain mini-batch GD. The last batch may be shorter
     unless drop_last=True. Use as: `for ix in batches(len(y), 100, rng): step(X[ix], y[ix])`.
     """
-    if n_batch < 1:
-        raise ValueError(f"n_batch must be >= 1, not {n_batch}")
+    count = batches_per_epoch(n, n_batch, drop_last)
     order = rng.permutation(n) if rng is not None else np.arange(n)
-    stop = n - n % n_batch if drop_last else n
-    for i in range(0, stop, n_batch):
+    for i in range(0, min(n, count * n_batch), n_batch):
         yield order[i:i + n_batch]

@@ -1,5 +1,6 @@
-"""More binary elementwise ops (minimum, arctan2, hypot, logaddexp, mod). They broadcast like
-NumPy; backward sums each gradient back to its input's shape with `unbroadcast`."""
+"""More binary elementwise ops (minimum, arctan2, hypot, logaddexp, logaddexp2, mod, fmax,
+fmin). They broadcast like NumPy; backward sums each gradient back to its input's shape with
+`unbroadcast`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from .elementwise import split_ties
+
+__all__ = ["Arctan2", "Fmax", "Fmin", "Hypot", "LogAddExp", "LogAddExp2", "Minimum", "Mod"]
 
 
 def _grads(ctx, gx, gy):
@@ -98,3 +101,43 @@ class Mod(Function):
             with np.errstate(invalid="ignore", divide="ignore"):
                 gy = -g * np.floor_divide(x, y)
         return _grads(ctx, g, gy)
+
+
+class _NanAware(Function):
+    """fmax / fmin: like maximum / minimum, but a NaN loses to a number. The gradient goes to
+    the input that was picked (a number over a NaN); ties are split evenly."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        ctx.shapes = x.shape, y.shape
+        return ctx.f(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        wins = ctx.beats(x, y) + 0.5 * (x == y)
+        wx = np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, wins)).astype(g.dtype)
+        return _grads(ctx, g * wx, g * (1.0 - wx))
+
+
+class Fmax(_NanAware):
+    f = staticmethod(np.fmax)
+    beats = staticmethod(np.greater)
+
+
+class Fmin(_NanAware):
+    f = staticmethod(np.fmin)
+    beats = staticmethod(np.less)
+
+
+class LogAddExp2(Function):
+    """log2(2^x + 2^y), stably; d/dx = 2^(x - out), d/dy = 2^(y - out)."""
+
+    def forward(ctx, x, y):
+        out = np.logaddexp2(x, y)
+        ctx.save_for_backward(x, y, out)
+        ctx.shapes = x.shape, y.shape
+        return out
+
+    def backward(ctx, g):
+        x, y, out = ctx.saved
+        return _grads(ctx, g * np.exp2(x - out), g * np.exp2(y - out))

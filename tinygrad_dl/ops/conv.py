@@ -36,6 +36,8 @@ import numpy as np
 
 from ..engine import Function
 
+__all__ = ["AvgPool2d", "Conv2d", "MaxPool2d"]
+
 Pair = tuple[int, int]
 
 

@@ -10,6 +10,9 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..write_guard import private
 
+__all__ = ["Abs", "Add", "Clip", "Div", "Dropout", "Exp", "Log", "MatMul", "Maximum", "Mul",
+    "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
+
 
 # ---- binary ------------------------------------------------------------------------------
 class Add(Function):

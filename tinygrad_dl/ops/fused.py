@@ -23,6 +23,8 @@ import numpy as np
 
 from ..engine import Function
 
+__all__ = ["BatchNorm", "Linear", "RNN", "SumOfSquares"]
+
 
 class BatchNorm(Function):
     """forward(x (n, d), gamma (d,), beta (d,), eps, training, mean, var, on_stats) -> (n, d).

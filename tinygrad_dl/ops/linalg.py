@@ -4,10 +4,13 @@ written with, in tinygrad_dl.functional), diag, tril, triu."""
 from __future__ import annotations
 
 import string
+from typing import Any
 
 import numpy as np
 
 from ..engine import Function
+
+__all__ = ["Diag", "Diagonal", "Einsum", "Tril", "Triu"]
 
 
 def parse_subscripts(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
@@ -101,6 +104,24 @@ class Diag(Function):
         return out
 
 
+class Diagonal(Function):
+    """np.diagonal(x, offset, axis1, axis2): the diagonal of the (axis1, axis2) planes as a new
+    last axis. The gradient is written back onto that diagonal (zeros elsewhere)."""
+
+    def forward(ctx, x, offset=0, axis1=0, axis2=1):
+        out = np.diagonal(x, offset, axis1, axis2).copy()  # np.diagonal is a read-only view
+        ctx.shape, ctx.offset = x.shape, offset
+        ctx.axes = axis1 % x.ndim, axis2 % x.ndim
+        return out
+
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        plane = np.moveaxis(out, ctx.axes, (-2, -1))  # a view: writes land in out
+        i, k = np.arange(g.shape[-1]), ctx.offset
+        plane[..., i + max(-k, 0), i + max(k, 0)] = g
+        return out
+
+
 class Tril(Function):
     """The lower triangle (on and below diagonal k) of the last two axes; the rest is 0."""
 
@@ -137,3 +158,38 @@ def dot_subscripts(nx: int, ny: int) -> str:
         return f"{a},z->{a[:-1]}"
     b = _LETTERS[13:13 + ny - 2] + "z" + "y"
     return f"{a},{b}->{a[:-1]}{b[:-2]}y"
+
+
+def sublist_subscripts(args: tuple) -> tuple[str, list]:
+    """np.einsum's sublist form -> its subscripts string and operands:
+    (a, [0, 1], b, [1, 2], [0, 2]) -> ("ab,bc->ac", [a, b]). Axis labels are ints in 0..51
+    (letters a-z, A-Z) or Ellipsis; the output sublist is optional."""
+    ops, subs = list(args[0::2]), list(args[1::2])
+    if len(subs) == len(ops):  # no output sublist
+        out = None
+    else:
+        ops, out = ops[:-1], args[-1]
+        subs = subs[:len(ops)]
+    if not ops or len(subs) != len(ops):
+        raise ValueError("einsum: the sublist form is einsum(x, [0, 1], y, [1, 2], [0, 2]): "
+                         "operands and their axis lists in turn, then optionally the output's")
+
+    def term(sub: Any) -> str:
+        try:
+            labels = list(sub)
+        except TypeError:
+            raise ValueError(f"einsum: {sub!r} is not a list of axis labels") from None
+        text = ""
+        for s in labels:
+            if s is Ellipsis:
+                text += "..."
+            elif isinstance(s, (int, np.integer)) and 0 <= s < 52:
+                text += string.ascii_letters[int(s)]
+            else:
+                raise ValueError(f"einsum: axis label {s!r} must be an int in [0, 52) or ...")
+        return text
+
+    spec = ",".join(term(s) for s in subs)
+    if out is not None:
+        spec += "->" + term(out)
+    return spec, ops

@@ -8,6 +8,8 @@ import numpy as np
 from ..engine import Function
 from ..write_guard import private
 
+__all__ = ["CrossEntropy", "LogSoftmax", "Softmax"]
+
 
 def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     shifted = z - z.max(axis=axis, keepdims=True)

@@ -10,6 +10,8 @@ import numpy as np
 
 from ..engine import Function
 
+__all__ = ["CumSum", "LogSumExp", "Max", "Mean", "Min", "Prod", "Std", "Sum", "Var"]
+
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
     if axis is None:

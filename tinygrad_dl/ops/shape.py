@@ -1,6 +1,7 @@
 """Ops that move data without arithmetic (reshape, transpose, indexing, concatenate, stack,
-broadcast_to, repeat, tile, flip, roll, pad), and the shape arithmetic of the Tensor methods
-that are compositions of reshape and transpose (squeeze, expand_dims, flatten, moveaxis)."""
+broadcast_to, repeat, tile, flip, roll, pad, take_along_axis), and the shape arithmetic of the
+Tensor methods that are compositions of reshape and transpose (squeeze, expand_dims, flatten,
+moveaxis)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..write_guard import private
+
+__all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat", "Reshape",
+    "Roll", "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
 
 
 class Reshape(Function):
@@ -236,6 +240,30 @@ class Pad(Function):
 
     def backward(ctx, g):
         return g[ctx.window]
+
+
+class TakeAlongAxis(Function):
+    """np.take_along_axis(x, indices, axis): x's entries picked along one axis by an integer
+    array (sort's permutation, torch's gather); x and indices broadcast on the other axes.
+    The gradient is scattered back, duplicates adding up."""
+
+    def forward(ctx, x, indices=None, axis=-1):
+        out = np.take_along_axis(x, indices, axis)
+        axis %= x.ndim
+        # the full index of every output element into x: (broadcast) positions on the other
+        # axes, the given indices on `axis`
+        grid = list(np.ogrid[tuple(slice(n) for n in out.shape)])
+        for d, n in enumerate(x.shape):
+            if d != axis and n == 1:
+                grid[d] = np.zeros_like(grid[d])
+        grid[axis] = np.where(indices < 0, indices + x.shape[axis], indices)
+        ctx.shape, ctx.index = x.shape, tuple(grid)
+        return out
+
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        np.add.at(out, ctx.index, g)
+        return out
 
 
 # ---- shape arithmetic for the Tensor methods that compose reshape / transpose -------------

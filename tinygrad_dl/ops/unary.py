@@ -12,6 +12,11 @@ import numpy as np
 
 from ..engine import Function
 
+__all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "Ceil", "Cos",
+    "Cosh", "ELU", "Exp2", "Expm1", "Floor", "GELU", "LeakyReLU", "Log10", "Log1p", "Log2",
+    "NanToNum", "Reciprocal", "Round", "SiLU", "Sign", "Sin", "Sinc", "Sinh", "Softplus",
+    "Square", "Tan"]
+
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
 
@@ -251,6 +256,64 @@ class SiLU(_Saves):
         e = np.exp(-np.abs(x))
         s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         return g * s * (1 + x * (1 - s))
+
+
+# ---- inverse hyperbolic functions, sinc, nan_to_num -----------------------------------------
+class Arcsinh(_Saves):
+    f = staticmethod(np.arcsinh)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return g / np.sqrt(x * x + 1)
+
+
+class Arccosh(_Saves):
+    """Needs x > 1 for a finite gradient."""
+
+    f = staticmethod(np.arccosh)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return g / np.sqrt(x * x - 1)
+
+
+class Arctanh(_Saves):
+    """Needs |x| < 1 for a finite gradient."""
+
+    f = staticmethod(np.arctanh)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return g / (1 - x * x)
+
+
+class Sinc(_Saves):
+    """np.sinc, the normalized sinc sin(pi x) / (pi x), 1 at 0. Its derivative
+    (cos(pi x) - sinc(x)) / x cancels near 0, where the series -pi^2 x / 3 + pi^4 x^3 / 30
+    is used instead (0 at 0)."""
+
+    f = staticmethod(np.sinc)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        small = np.abs(x) < 1e-3
+        safe = np.where(small, 1, x)
+        d = (np.cos(np.pi * safe) - np.sinc(safe)) / safe
+        series = x * (-np.pi**2 / 3 + np.pi**4 / 30 * x * x)
+        return g * np.where(small, series, d).astype(g.dtype, copy=False)
+
+
+class NanToNum(Function):
+    """np.nan_to_num: NaN -> nan, +inf -> posinf, -inf -> neginf (defaults: 0 and the dtype's
+    largest finite numbers). The gradient is 1 where x was finite and 0 where it was replaced
+    (the replacement is a constant)."""
+
+    def forward(ctx, x, nan=0.0, posinf=None, neginf=None):
+        ctx.save_for_backward(x)
+        return np.nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(ctx, g):
+        return g * np.isfinite(ctx.saved[0])
 
 
 # ---- dtype -------------------------------------------------------------------------------

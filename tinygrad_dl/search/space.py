@@ -219,6 +219,8 @@ def check_fixed(fixed: dict[str, Any]) -> None:
         where = f"{flag} / --set {key}="
         if key in FIXED_CHOICES and v not in FIXED_CHOICES[key]:
             raise ValueError(f"{where}: {v!r} is not one of {', '.join(FIXED_CHOICES[key])}")
+        if key == "drop_last" and not isinstance(v, bool):
+            raise ValueError(f"{where}: drop_last must be true or false, got {v!r}")
         if key == "hidden" and (not isinstance(v, list) or not v or not all(
                 isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in v)):
             raise ValueError(f"{where}: hidden sizes must be a list of positive integers, "

@@ -137,7 +137,8 @@ class TrainingTrial:
 
     def _load(self, p: dict[str, Any]) -> Any:
         ref = self.ref
-        key = (ref.digest, p["split"], p["val_size"], p["dtype"])
+        # the char-RNN's params have no split/val_size: its text is read whole
+        key = (ref.digest, p.get("split"), p.get("val_size"), p["dtype"])
         with _LOADED_LOCK:
             if key not in _LOADED:
                 _LOADED.clear()

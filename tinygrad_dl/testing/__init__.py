@@ -19,6 +19,9 @@ with the float64 gradient. Needs hypothesis (`pip install "tinygrad_dl[testing]"
 Edge cases (empty arrays, one element, ties, +-inf, NaN, out-of-domain arguments) of every
 public op are one table, `tinygrad_dl.testing.edges.EDGES`, checked against NumPy and PyTorch
 by `check_edge`; add rows for your own ops there (see that module).
+
+`op_inputs(op.sample)` (testing.samples) draws the inputs of any op of the op table
+(tinygrad_dl.optable): the table declares them as data, that module makes them strategies.
 """
 
 from __future__ import annotations
@@ -245,3 +248,6 @@ def check_float32(
 
 # the edge-case table of every public op (tinygrad_dl.testing.edges; rows in edge_table)
 from . import edge_table  # noqa: E402, F401  (its rows fill edges.EDGES)
+
+# the inputs of every op of the op table (tinygrad_dl.optable), drawn from its rows
+from .samples import STRATEGIES, domain_arrays, op_inputs  # noqa: E402, F401

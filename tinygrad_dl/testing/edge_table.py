@@ -74,7 +74,7 @@ _UNARY: list[tuple[str, Any, Any, bool, Any, dict[str, Any]]] = [
     ("sign", tg.sign, np.sign, True, lambda T, x: T.sign(x), {"kink": _a(0.0)}),
     ("floor", tg.floor, np.floor, True, lambda T, x: T.floor(x), {"jump": _a(1.0, -2.0)}),
     ("ceil", tg.ceil, np.ceil, True, lambda T, x: T.ceil(x), {"jump": _a(1.0, -2.0)}),
-    ("round", F.round, np.round, True, lambda T, x: T.round(x),
+    ("round", tg.round, np.round, True, lambda T, x: T.round(x),
      {"half to even": _a(0.5, 1.5, -2.5)}),
     ("softplus", F.softplus, lambda x: np.logaddexp(x, 0), False,
      lambda T, x: T.nn.functional.softplus(x), {"large": _a(-800.0, 800.0)}),
@@ -610,6 +610,129 @@ rows("setitem", lambda x: (x.__setitem__(0, 2.5), x)[1], {"float into int": (np.
      raises="setitem.*same_kind")
 rows("setitem", lambda x: (x.__setitem__(0, 2.5), x)[1], {"a leaf that requires grad": (
     _a(1.0),)}, raises="setitem.*a leaf Variable")
+
+
+# ---- the ops and spellings issue 21 added (the op table's rows: tinygrad_dl.optable) ----------
+for _name, _call, _np, _torch, _extra in (
+        ("arcsinh", tg.arcsinh, np.arcsinh, lambda T, x: T.asinh(x), {}),
+        ("arccosh", tg.arccosh, np.arccosh, lambda T, x: T.acosh(x),
+         {"out of domain": _a(0.5), "edge of domain": _a(1.0)}),
+        ("arctanh", tg.arctanh, np.arctanh, lambda T, x: T.atanh(x),
+         {"out of domain": _a(1.5), "edge of domain": _a(1.0, -1.0)}),
+        ("sinc", tg.sinc, np.sinc, lambda T, x: T.sinc(x), {"zero!": _a(0.0)}),
+        ("deg2rad", tg.deg2rad, np.deg2rad, lambda T, x: T.deg2rad(x), {}),
+        ("rad2deg", tg.rad2deg, np.rad2deg, lambda T, x: T.rad2deg(x), {}),
+        ("nan_to_num", tg.nan_to_num, np.nan_to_num, lambda T, x: T.nan_to_num(x),
+         {"all three": _a(NAN, INF, -INF, 1.0)}),
+        ("clamp", lambda x: x.clamp(-1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0),
+         lambda T, x: T.clamp(x, -1.0, 1.0), {"on the bounds": _a(-1.0, 1.0)}),
+        ("clone", Tensor.clone, np.copy, lambda T, x: x.clone(), {}),
+        ("dropout", lambda x: F.dropout(x, 0.5, training=False), lambda x: x,
+         lambda T, x: T.nn.functional.dropout(x, 0.5, training=False), {}),
+):
+    rows(_name, _call, {
+        "empty": (E2,), "one element!": (_a(0.7),), "+inf": (_a(INF),), "-inf": (_a(-INF),),
+        "nan": (_a(NAN),), **{k: (v,) for k, v in _extra.items()},
+    }, numpy=_np, numpy_warns=_np not in (np.copy,) and _name not in ("clamp", "dropout"),
+        torch=_torch)
+rows("dropout", lambda x: F.dropout(x, 1.0), {"p = 1": (_a(0.5, INF, NAN),)},
+     numpy=lambda x: x * 0.0, torch=lambda T, x: T.nn.functional.dropout(x, 1.0))
+
+_TIES_NAN = {"ties": (_a(1.0, 2.0), _a(1.0, 3.0)), "nan on either side": (_a(NAN, 1.0),
+                                                                         _a(1.0, NAN)),
+             "nan on both": (_a(NAN), _a(NAN))}
+for _name, _call, _np, _torch in (
+        ("fmax", tg.fmax, np.fmax, lambda T, x, y: T.fmax(x, y)),
+        ("fmin", tg.fmin, np.fmin, lambda T, x, y: T.fmin(x, y))):
+    rows(_name, _call, {"empty": (E, E), "one element!": (_a(0.7), _a(1.3)),
+                        "+inf": (_a(INF), _a(2.0)), "nan on either side": _TIES_NAN[
+                            "nan on either side"], "nan on both": _TIES_NAN["nan on both"]},
+         numpy=_np, torch=_torch)
+    rows(_name, _call, {"ties": _TIES_NAN["ties"]}, numpy=_np, grad=(_a(0.5, 0.0 if _name ==
+         "fmax" else 1.0), _a(0.5, 1.0 if _name == "fmax" else 0.0)),
+         note="ties split the gradient 1/2, 1/2 as maximum's do (PyTorch's fmax gives it all "
+         "to the first input)")
+rows("logaddexp2", tg.logaddexp2, {
+    "empty": (E, E), "one element!": (_a(0.7), _a(1.3)), "both -inf": (_a(-INF), _a(-INF)),
+    "both +inf": (_a(INF), _a(INF)), "one -inf!": (_a(-INF), _a(0.5)), "nan": (_a(NAN),
+                                                                              _a(2.0)),
+}, numpy=np.logaddexp2, torch=lambda T, x, y: T.logaddexp2(x, y))
+
+for _name, _np in (("amax", np.amax), ("amin", np.amin)):
+    rows(_name, lambda x, m=_name: getattr(x, m)(), {
+        "one element!": (_a(0.7),), "ties": (_a(2.0, 1.0, 2.0) * (1 if _name == "amax" else
+                                                                 -1),),
+        "+inf": (_a(INF, 1.0),)},
+        numpy=_np, torch=lambda T, x, m=_name: getattr(x, m)())
+    rows(_name, lambda x, m=_name: getattr(x, m)(), {"nan": (_a(NAN, 1.0),)}, numpy=_np,
+         grad=(_a(1.0, 0.0),), note="as max: the NaN gets the gradient (PyTorch's amax gives "
+         "NaN gradients everywhere)")
+    rows(_name, lambda x, m=_name: getattr(x, m)(dim=1),
+         {"axis of length 1!": (np.array([[0.5], [1.5]]),),
+          "rows of ties": (np.array([[1.0, 1.0], [2.0, 2.0]]),)},
+         numpy=lambda x, f=_np: f(x, axis=1), torch=lambda T, x, m=_name: getattr(x, m)(dim=1))
+    rows(_name, lambda x, m=_name: getattr(x, m)(), {"empty": (E,)}, raises=_name[1:].title())
+
+rows("sort", lambda x: tg.sort(x), {
+    "empty": (E,), "one element!": (_a(0.7),), "ties": (_a(2.0, 1.0, 2.0),),
+    "nan and inf": (_a(NAN, INF, 1.0, -INF),)}, numpy=np.sort,
+    torch=lambda T, x: T.sort(x).values)
+rows("sort", lambda x: x.sort(descending=True).values, {
+    "descending, nan first": (_a(1.0, NAN, 3.0),)},
+    numpy=lambda x: np.concatenate([x[np.isnan(x)], -np.sort(-x[~np.isnan(x)])]),
+    torch=lambda T, x: T.sort(x, descending=True).values)
+rows("argsort", tg.argsort, {"empty": (E,), "ties: stable": (_a(2.0, 1.0, 2.0),),
+                             "nan last": (_a(NAN, 1.0),)},
+     numpy=lambda x: np.argsort(x, kind="stable"))
+_IDX = {"duplicate indices!": (_a(0.5, 1.5, 2.5), np.array([0, 0, 2])),
+        "empty index": (_a(0.5, 1.5), np.zeros(0, dtype=np.int64)),
+        "negative index!": (_a(0.5, 1.5), np.array([-1]))}
+rows("take_along_axis", lambda x, i: tg.take_along_axis(x, i, 0), _IDX,
+     numpy=lambda x, i: np.take_along_axis(x, i, 0),
+     torch=lambda T, x, i: T.take_along_dim(x, i % x.shape[0], 0))
+rows("gather", lambda x, i: x.gather(1, i), {
+    "duplicate indices!": (X23, np.array([[0, 0], [2, 1]])),
+    "empty index": (X23, np.zeros((2, 0), dtype=np.int64))},
+    numpy=lambda x, i: np.take_along_axis(x[:i.shape[0]], i, 1),
+    torch=lambda T, x, i: x.gather(1, i))
+
+_MOVE: list[tuple[str, Any, Any, Any]] = [
+    ("diff", lambda x: tg.diff(x), lambda x: np.diff(x), lambda T, x: x.diff()),
+    ("rot90", lambda x: tg.rot90(x), np.rot90, lambda T, x: T.rot90(x, 1, [0, 1])),
+    ("rollaxis", lambda x: tg.rollaxis(x, 1), lambda x: np.rollaxis(x, 1),
+     lambda T, x: x.movedim(1, 0)),
+    ("atleast_1d", tg.atleast_1d, np.atleast_1d, lambda T, x: T.atleast_1d(x)),
+    ("atleast_2d", tg.atleast_2d, np.atleast_2d, lambda T, x: T.atleast_2d(x)),
+    ("atleast_3d", tg.atleast_3d, np.atleast_3d, lambda T, x: T.atleast_3d(x)),
+    ("expand", lambda x: x.expand(2, -1, -1), lambda x: np.broadcast_to(x, (2,) + x.shape),
+     lambda T, x: x.expand(2, -1, -1)),
+    ("array_split", lambda x: tg.array_split(x, 2, axis=-1)[1] * 1.0,
+     lambda x: np.array_split(x, 2, axis=-1)[1] * 1.0,
+     lambda T, x: T.tensor_split(x, 2, dim=-1)[1] * 1.0),
+]
+for _name, _call, _np, _torch in _MOVE:
+    rows(_name, _call, {"empty": (E2,), "one element!": (np.array([[0.7]]),), "2x3!": (X23,),
+                        "inf and nan": (np.array([[INF, NAN, -INF]]),)},
+         numpy=_np, numpy_warns=False, torch=_torch)
+for _name in ("atleast_1d", "atleast_2d", "atleast_3d"):
+    rows(_name, getattr(tg, _name), {"scalar!": (np.float64(0.3),)},
+         numpy=getattr(np, _name), torch=lambda T, x, n=_name: getattr(T, n)(x))
+
+rows("column_stack", lambda x, y: tg.column_stack([x, y]), _JOIN,
+     numpy=lambda x, y: np.column_stack([x, y]), torch=lambda T, x, y: T.column_stack([x, y]))
+rows("append", tg.append, _JOIN, numpy=np.append,
+     torch=lambda T, x, y: T.cat([x.flatten(), y.flatten()]))
+rows("kron", tg.kron, {"empty": (E, _a(1.0)), "one element!": (_a(0.7), _a(1.3)),
+                       "2x2 by 1x2!": (M, np.array([[0.5, 2.0]])),
+                       "inf times zero": (_a(INF), _a(0.0, 1.0))},
+     numpy=np.kron, torch=lambda T, x, y: T.kron(x, y))
+_V3 = _a(0.5, -1.0, 2.0)
+rows("cross", tg.cross, {"empty batch": (np.zeros((0, 3)), np.zeros((0, 3))),
+                         "one pair!": (_V3, _a(1.5, 0.5, -0.5)), "inf": (_a(INF, 0.0, 1.0), _V3),
+                         "nan": (_a(NAN, 0.0, 1.0), _V3)},
+     numpy=np.cross, torch=lambda T, x, y: T.cross(x, y, dim=-1))
+rows("cross", tg.cross, {"vectors of length 2": (_a(1.0, 2.0), _a(3.0, 4.0))},
+     raises="cross: vectors of length 3 only")
 
 
 # ---- PyTorch's losses and F.linear (compositions, or the one Linear op) ------------------------

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_dl
-from tinygrad_dl import Tensor, functional
+from tinygrad_dl import Tensor, functional, optable
 from tinygrad_dl.testing import check_grad  # defined before the package imports this module
 
 ERRORS = (ValueError, TypeError, RuntimeError, IndexError)
@@ -85,9 +85,10 @@ def add_edge(*rows: Edge) -> None:
 
 
 def edges_for(op: str) -> list[Edge]:
-    """The rows of one op, by its public name ("std", "tg.std" and "Tensor.std" alike)."""
-    name = op.rsplit(".", 1)[-1]
-    return [r for r in EDGES if r.op == name]
+    """The rows of one op, by any of its names ("std", "tg.std" and "Tensor.std" alike; "cat"
+    and "concatenate" alike: the op table's aliases)."""
+    name = key_of(op)
+    return [r for r in EDGES if key_of(r.op) == name]
 
 
 # Tensor methods that are other spellings of a keyed op (operators, reflected and in-place forms)
@@ -100,6 +101,10 @@ KEY_OF = {
     "__eq__": "eq", "__ne__": "ne", "__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_",
     "__itruediv__": "div_",
 }
+# ...and every other spelling of an op of the op table (tinygrad_dl.optable): its NumPy,
+# PyTorch, functional and method names lead to its row's name, the key of its edge rows
+KEY_OF.update({n: op.name for op in optable.ALL for n in (*op.names, *op.F, *op.methods)
+               if n != op.name and n not in KEY_OF})
 # public names that are not ops on a tensor's values (no edge rows needed), and why
 NOT_OPS = {
     **dict.fromkeys(["AnomalyError", "Function", "Tensor", "detect_anomaly", "enable_grad",
@@ -120,7 +125,26 @@ NOT_OPS = {
     **dict.fromkeys(["save", "load"], "files (tests/test_torch_api.py)"),
     **dict.fromkeys(["nn", "optim", "autograd", "utils"], "a module"),
     "inference_mode": "engine machinery",
+    **dict.fromkeys(["Generator", "default_generator", "initial_seed", "manual_seed", "seed"],
+                    "random numbers' state"),
+    **dict.fromkeys(["accelerator", "backends", "cuda", "device", "get_default_device",
+                     "set_default_device"], "devices (the CPU)"),
+    **dict.fromkeys(["autograd", "nn", "optim", "utils", "functional"], "a module"),
+    **dict.fromkeys(["save", "load"], "checkpoints"),
+    **dict.fromkeys(["inference_mode"], "engine machinery"),
+    **dict.fromkeys(["Size", "ValuesIndices"], "a result type"),
+    "method_function": "makes a function of a Tensor method",
+    **dict.fromkeys(optable.DTYPES, "a dtype name"),
+    **dict.fromkeys([n for op in optable.CONSTRUCTORS for n in (op.name, *op.names)],
+                    "a constructor"),
+    **dict.fromkeys(optable.NOT_OPS, "not an op (tinygrad_dl.optable.NOT_OPS)"),
 }
+
+
+def key_of(name: str) -> str:
+    """The public name whose edge rows cover `name` (an alias, an operator, a method)."""
+    name = name.rsplit(".", 1)[-1]
+    return KEY_OF.get(name, name)
 
 
 def public_ops() -> list[str]:
@@ -129,7 +153,7 @@ def public_ops() -> list[str]:
     names = set(tinygrad_dl.__all__) | set(functional.__all__)
     names |= {n for n, v in vars(Tensor).items() if (not n.startswith("_") or n in KEY_OF)
               and (callable(v) or isinstance(v, (property, staticmethod)))}
-    return sorted({KEY_OF.get(n, n) for n in names} - set(NOT_OPS))
+    return sorted({key_of(n) for n in names} - set(NOT_OPS))
 
 
 def _run(row: Edge) -> tuple[Tensor, list[Tensor], list[warnings.WarningMessage]]:

@@ -4,6 +4,10 @@ Per update step t: eta_t = schedule(t) -> cost J on the mini-batch -> non-finite
 backward -> optional clipping -> optimizer step. After every epoch (or every `eval_every`
 updates) the train and validation cost, loss and accuracy are logged into a History, and the
 best-validation state is kept. Shuffling uses np.random.default_rng(seed): same seed, same run.
+
+Batches are formed as the course forms them: each epoch is a fresh permutation cut into
+floor(n / n_batch) full batches, the remainder left out (a different one every epoch). With
+drop_last=False the last, shorter batch is trained on too (PyTorch DataLoader's default).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl import no_grad
+from tinygrad_dl.data import batches_per_epoch
 from tinygrad_dl.functional import cross_entropy
 from tinygrad_dl.jit import jit as capture
 from tinygrad_dl.jupyter import progress_bar
@@ -57,6 +62,7 @@ def fit(
     clip_norm: float | None = None,
     seed: int = 0,
     shuffle: bool = True,
+    drop_last: bool = True,
     eval_every: int | None = None,
     restore_best: bool = False,
     progress: bool = True,
@@ -72,7 +78,9 @@ def fit(
     data: anything with X_train, y_train and optionally X_val, y_val (a data.Dataset).
     optimizer defaults to plain SGD(eta); schedule (step -> eta) overrides optimizer.lr before
     every step. n_updates, when given, stops after that many steps (e.g. 2 n_s * cycles)
-    instead of after `epochs`. clip clips each gradient entry to [-clip, clip]; clip_norm
+    instead of after `epochs`. drop_last (the course's loop, default): every update sees
+    n_batch rows and an epoch is floor(n / n_batch) updates; False: the last ceil(...)th batch
+    holds the remainder. clip clips each gradient entry to [-clip, clip]; clip_norm
     rescales the global gradient norm. Rows are logged at step 0 and after each epoch (or every
     eval_every steps). history.meta gets etas (one per update), best_val_acc, best_step.
     With restore_best, the model ends with its best-validation state. jit: replay each
@@ -93,7 +101,12 @@ def fit(
         raise ValueError("fit: the training set is empty")
     if n_batch < 1:
         raise ValueError(f"fit: n_batch must be >= 1, got {n_batch}")
-    per_epoch = math.ceil(n / n_batch)
+    per_epoch = batches_per_epoch(n, n_batch, drop_last)
+    if per_epoch == 0:
+        raise ValueError(f"fit: n_batch={n_batch} is larger than the {n} training rows, so "
+                         "drop_last=True leaves no full batch; use a smaller n_batch or "
+                         "drop_last=False (--keep-last)")
+    used = min(n, per_epoch * n_batch)  # rows an epoch trains on: n without drop_last
     if n_updates is None:
         if epochs < 1:
             raise ValueError(f"fit: epochs must be >= 1, got {epochs}")
@@ -131,7 +144,8 @@ def fit(
         return {"kind": "minibatch", "step": step, "epoch": epoch, "start": start, "seen": seen,
                 "order": order, "rng": rng.bit_generator.state, "etas": list(etas),
                 "guard_first": guard.first, "best_acc": best["acc"], "best_step": best["step"],
-                "best_epoch": best["epoch"], "best_state": best["state"]}
+                "best_epoch": best["epoch"], "best_state": best["state"],
+                "drop_last": drop_last}
 
     params = model.parameters()
 
@@ -145,6 +159,10 @@ def fit(
     step, epoch, start0, seen = 0, 0, 0, 0
     order: np.ndarray | None = None
     if resume is not None:
+        if bool(resume.get("drop_last", False)) != drop_last:  # saved before drop_last: False
+            raise ValueError(f"fit: resume: the interrupted run had drop_last="
+                             f"{bool(resume.get('drop_last', False))}, this one {drop_last}; "
+                             "resume with the same batching")
         step, epoch, start0, seen = (int(resume[k]) for k in ("step", "epoch", "start", "seen"))
         order = resume.get("order")
         rng.bit_generator.state = resume["rng"]
@@ -163,7 +181,7 @@ def fit(
                 epoch += 1
                 order = rng.permutation(n) if shuffle else np.arange(n)
                 start0, seen = 0, 0
-            for start in range(start0, n, n_batch):
+            for start in range(start0, used, n_batch):
                 if step >= n_updates:
                     break
                 ix = order[start:start + n_batch]
@@ -182,23 +200,25 @@ def fit(
                 seen = start + len(ix)
                 bar.update(1)
                 if eval_every and step % eval_every == 0 and step < n_updates:
-                    log_row(step, epoch - 1 + seen / n, eta_t)
+                    log_row(step, epoch - 1 + seen / used, eta_t)
                 stopping = bool(stop)  # polled once per update
                 if step < n_updates and (stopping or (
                         checkpoint_every and step % checkpoint_every == 0)):
                     if on_checkpoint is not None:
-                        on_checkpoint(snapshot(epoch, order, start + n_batch, seen))
+                        # where the next batch starts: at most the end of the epoch's rows
+                        on_checkpoint(snapshot(epoch, order, min(start + n_batch, used), seen))
                     if stopping:
                         raise TrainingInterrupted(epoch, step)
             if step == n_updates or not eval_every:
-                log_row(step, epoch - 1 + seen / n, etas[-1])  # seen < n: stopped mid-epoch
+                log_row(step, epoch - 1 + seen / used, etas[-1])  # < used: mid-epoch
             order = None
             if on_checkpoint is not None and step < n_updates:
                 on_checkpoint(snapshot(epoch, None, 0, 0))
     model.train()
 
     hist.meta.update(etas=etas, n_updates=step, epochs=epoch, updates_per_epoch=per_epoch,
-                     seed=seed, optimizer=repr(optimizer), schedule=repr(schedule))
+                     drop_last=drop_last, seed=seed, optimizer=repr(optimizer),
+                     schedule=repr(schedule))
     if has_val:
         hist.meta.update(best_val_acc=best["acc"], best_step=best["step"],
                          best_epoch=best["epoch"])

@@ -7,7 +7,6 @@ result.json and its plots there, as one unit (train/outdir.py), with a resumable
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import sys
@@ -18,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_dl.data import load_cifar10, load_text, resolve_data_dir
+from tinygrad_dl.data import batches_per_epoch, load_cifar10, load_text, resolve_data_dir
 from tinygrad_dl.models import MODELS, CourseModel, Loop, model_class
 from tinygrad_dl.optim import SGD, AdaGrad, Adam, ConstantLR, CyclicLR, Optimizer
 
@@ -79,6 +78,10 @@ def resolve_params(model: str, params: dict[str, Any] | None,
     cls = model_class(model)
     given = dict(params or {})
     valid = cls.defaults
+    if cls.loop is Loop.SEQUENCE and "drop_last" in given:
+        raise ValueError(f"{n('drop_last')} is for the classifiers' mini-batches; {model} "
+                         "always trains on whole seq_length sequences (the text's last "
+                         "characters that do not fill one are left out, as in the course)")
     unknown = sorted(set(given) - set(valid))
     if unknown:
         raise ValueError(
@@ -111,6 +114,9 @@ def resolve_params(model: str, params: dict[str, Any] | None,
     if p["schedule"] == "cyclic" and "epochs" in given and "cycles" in given:
         raise ValueError(f"give either {n('epochs')} or {n('cycles')} for a cyclical schedule, "
                          "not both")
+    if not isinstance(p["drop_last"], (bool, np.bool_)):
+        raise ValueError(f"{n('drop_last')} must be True or False, got {p['drop_last']!r}")
+    p["drop_last"] = bool(p["drop_last"])
     if p["optimizer"] not in ("sgd", "adam"):
         raise ValueError(f"{n('optimizer')} must be 'sgd' or 'adam' for {model}, "
                          f"got {p['optimizer']!r}")
@@ -176,6 +182,7 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
         state = load_train_state(stage / STATE_FILE)
         model, params, seed, data, text = _resumed_args(state["run"], model, params, seed,
                                                         data, text)
+        params = _legacy_batching(state["loop"], params)
     p = resolve_params(model, params)  # bad settings are refused before --out is touched
     if out is not None and resume is None:
         stage = prepare_out(out, resume=False, notes=notes)
@@ -216,7 +223,8 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
             opt = _optimizer(p, net)
             every = checkpoint_every
             loop_fn, loop_kw = fit, dict(
-                epochs=p["epochs"], n_batch=p["n_batch"], schedule=schedule,
+                epochs=p["epochs"], n_batch=p["n_batch"], drop_last=p["drop_last"],
+                schedule=schedule,
                 n_updates=n_updates, clip=p["clip"], clip_norm=p["clip_norm"],
                 eval_every=p["eval_every"])
             sizes = {"train": len(ds.y_train), "val": _len(ds.y_val), "test": _len(ds.y_test)}
@@ -298,6 +306,14 @@ def _resumed_args(run: dict[str, Any], model: str, params: dict[str, Any] | None
     return model, dict(run["params"]), int(run["seed"]), data, text
 
 
+def _legacy_batching(loop: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """A mini-batch state saved before drop_last existed came from a loop that kept the last,
+    short batch: it resumes that way, not with today's default."""
+    if loop.get("kind") == "minibatch" and "drop_last" not in loop:
+        return {**params, "drop_last": False}
+    return params
+
+
 def _restore(state: dict[str, Any], net: Any, opt: Optimizer, sizes: dict[str, int],
              path: Path) -> History:
     """Load a checked training state into the freshly built model and optimizer; whatever does
@@ -341,7 +357,7 @@ def _embedded(cls: type[CourseModel], data: Any) -> bool:
 def _default_eval_every(n_updates: int | None, p: dict[str, Any], n: int) -> int | None:
     """Learning curves per update (as the course plots them) when a run has few epochs: about
     50 points; per epoch otherwise."""
-    per_epoch = math.ceil(n / p["n_batch"])
+    per_epoch = max(1, batches_per_epoch(n, p["n_batch"], p["drop_last"]))
     total = n_updates if n_updates is not None else p["epochs"] * per_epoch
     if total // per_epoch >= FEW_EPOCHS:
         return None
@@ -376,15 +392,20 @@ def _schedule(cls: type[CourseModel], p: dict[str, Any], n: int, epochs_given: b
     --epochs on a cyclical schedule is honoured as asked (an explicit length wins), but a run
     that does not end on a whole cycle stops with eta away from eta_min, usually a worse model:
     that gets a note saying where it stops and how to ask for whole cycles instead."""
+    if p["drop_last"] and n < p["n_batch"]:
+        raise ValueError(f"--n-batch {p['n_batch']} is larger than the {n} training images, so "
+                         "--drop-last (the default) leaves no full batch; use a smaller "
+                         "--n-batch, or --keep-last")
     if p["schedule"] == "constant":
         return ConstantLR(p["eta"]), p["n_updates"]
-    n_s = p["n_s"] or cls.n_s_epochs * max(1, n // p["n_batch"])
+    per_epoch = batches_per_epoch(n, p["n_batch"], p["drop_last"])  # the batches fit runs
+    n_s = p["n_s"] or cls.n_s_epochs * _n_s_batches(n, p, notes)
     p["n_s"] = n_s  # record the value used
     n_updates = p["n_updates"]
     if n_updates is None and not epochs_given:
         n_updates = 2 * n_s * p["cycles"]
     schedule = CyclicLR(p["eta_min"], p["eta_max"], n_s)
-    total = n_updates if n_updates is not None else p["epochs"] * math.ceil(n / p["n_batch"])
+    total = n_updates if n_updates is not None else p["epochs"] * per_epoch
     if total % (2 * n_s):
         cycles = total / (2 * n_s)
         notes.append(
@@ -392,6 +413,22 @@ def _schedule(cls: type[CourseModel], p: dict[str, Any], n: int, epochs_given: b
             f"2 n_s = {2 * n_s} updates): training stops mid-cycle at eta={schedule(total):.3g}, "
             f"not at eta_min; for whole cycles use --cycles {max(1, round(cycles))} instead")
     return schedule, n_updates
+
+
+def _n_s_batches(n: int, p: dict[str, Any], notes: list[str]) -> int:
+    """The batches per epoch a default n_s counts: those the loop runs (drop_last). Under
+    --keep-last, earlier releases' count, floor(n / n_batch), is kept so that their runs are
+    reproduced bit for bit, though the loop then runs one (short) batch more: that gets a note."""
+    if p["drop_last"]:
+        return batches_per_epoch(n, p["n_batch"], True)
+    full = max(1, n // p["n_batch"])
+    if n % p["n_batch"]:
+        notes.append(
+            f"--keep-last: every epoch runs {batches_per_epoch(n, p['n_batch'], False)} "
+            f"batches (the last of {n % p['n_batch']} images) but n_s counts the {full} full "
+            "ones, as releases before --drop-last did; an epoch is not a whole share of a "
+            "cycle (--drop-last, the default, makes it one)")
+    return full
 
 
 def _optimizer(p: dict[str, Any], net: Any) -> Optimizer:

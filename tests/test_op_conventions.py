@@ -1,0 +1,486 @@
+"""What the table-driven suite (tests/test_ops.py) cannot say in a row: the conventions where a
+derivative does not exist, the other call forms (reflected operators, index kinds, scalar
+exponents), NumPy's and PyTorch's spellings side by side (and the errors where they disagree),
+out=, and the new ops' special values, against PyTorch where it is installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_dl as tg
+from tinygrad_dl import Tensor, no_grad, optable
+from tinygrad_dl import functional as F
+from tinygrad_dl.testing import (
+    arrays,
+    broadcastable_shapes,
+    check_float32,
+    check_grad,
+    nonzero_arrays,
+    positive_arrays,
+    shapes,
+)
+
+
+def grad_of(fn, *values):
+    ts = [Tensor(np.array(v, dtype=np.float64), requires_grad=True) for v in values]
+    fn(*ts).sum().backward()
+    return [t.grad for t in ts]
+
+
+# ---- conventions where the derivative does not exist -------------------------------------------
+def test_kink_conventions():
+    # maximum ties split the gradient evenly; max-reduction ties share it equally
+    gx, gy = grad_of(tg.maximum, [1.0, 2.0, 3.0], [3.0, 2.0, 1.0])
+    np.testing.assert_array_equal(gx, [0, 0.5, 1])
+    np.testing.assert_array_equal(gy, [1, 0.5, 0])
+    (g,) = grad_of(lambda a: a.max(axis=1), [[1.0, 5.0, 5.0], [2.0, 2.0, 2.0]])
+    np.testing.assert_allclose(g, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    # relu and abs: 0 at 0; clip: zero gradient outside [lo, hi], 1 on the bounds
+    (g,) = grad_of(lambda a: a.relu(), [-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(g, [0, 0, 1])
+    (g,) = grad_of(abs, [-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(g, [-1, 0, 1])
+    (g,) = grad_of(lambda a: a.clip(-1, 1), [-2.0, -1.0, 0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(g, [0, 1, 1, 1, 0])
+    # x**0 is constant: gradient 0 even at x = 0 (not 0 * inf = nan)
+    (g,) = grad_of(lambda a: a**0, [0.0, 2.0])
+    np.testing.assert_array_equal(g, [0, 0])
+    (g,) = grad_of(lambda a: a**2, [0.0, -3.0])
+    np.testing.assert_array_equal(g, [0, -6])
+
+
+@pytest.mark.parametrize("name", ["sign", "floor", "ceil", "round"])
+def test_piecewise_constant_ops_have_zero_gradient_also_at_the_jumps(name):
+    x = Tensor(np.array([-1.7, -0.5, 0.0, 0.4, 2.5]), requires_grad=True)
+    out = getattr(tg, name)(x)
+    np.testing.assert_array_equal(out.data, getattr(np, name)(x.data))
+    (out * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros(5))
+
+
+def test_prod_gradient_with_zeros_is_exact():
+    x = Tensor(np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 5.0], [1.0, 2.0, 4.0]]), requires_grad=True)
+    x.prod(axis=1).sum().backward()
+    # one zero: it gets the product of the rest; two zeros: all 0; none: the others' product
+    np.testing.assert_array_equal(x.grad, [[6, 0, 0], [0, 0, 0], [8, 4, 2]])
+
+
+def test_logsumexp_is_finite_for_huge_inputs():
+    np.testing.assert_allclose(tg.logsumexp(Tensor([1000.0, 1000.0])).data, 1000 + np.log(2))
+
+
+def test_argmax_argmin_are_constants():
+    x = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]), requires_grad=True)
+    assert x.argmax().item() == 3 and x.argmin().item() == 4
+    np.testing.assert_array_equal(x.argmax(axis=1).data, [1, 0])
+    np.testing.assert_array_equal(tg.argmin(x, axis=0).data, [0, 1, 0])
+    assert not x.argmax().requires_grad and x.argmax(axis=1).dtype.kind == "i"
+
+
+# ---- call forms beyond a row's -----------------------------------------------------------------
+@given(positive_arrays(shapes()), st.sampled_from([2, 3, 0.5, -1, 1.5, -2.5, 0]))
+def test_pow_scalar_exponent(x, p):
+    check_grad(lambda a: a**p, x, ref=lambda a: a**p)
+    check_grad(lambda a: a.pow(p), x, ref=lambda a: a**p)
+
+
+@given(nonzero_arrays(shapes(), margin=0.3), st.sampled_from([1, 2, 3, -1, -2]))
+def test_pow_integer_exponent_negative_base(x, p):
+    check_grad(lambda a: a**p, x, ref=lambda a: a**p)
+
+
+@st.composite
+def _pair(draw, second=arrays):
+    sx, sy = draw(broadcastable_shapes())
+    return draw(arrays(sx)), draw(second(sy))
+
+
+@given(_pair(second=nonzero_arrays))
+def test_reflected_with_numpy_arrays(ay):
+    arr, y = ay
+    check_grad(lambda b: arr + b, y, ref=lambda b: arr + b)
+    check_grad(lambda b: arr - b, y, ref=lambda b: arr - b)
+    check_grad(lambda b: arr * b, y, ref=lambda b: arr * b)
+    check_grad(lambda b: arr / b, y, ref=lambda b: arr / b)
+
+
+@given(nonzero_arrays(shapes()), st.floats(-3, 3))
+def test_reflected_with_python_and_numpy_scalars(x, c):
+    check_grad(lambda a: 2 - a, x, ref=lambda a: 2 - a)
+    check_grad(lambda a: c * a, x, ref=lambda a: c * a)
+    check_grad(lambda a: 2.5 / a, x, ref=lambda a: 2.5 / a)
+    check_grad(lambda a: 2**a, x, ref=lambda a: 2.0**a)
+    check_grad(lambda a: np.float64(3) - a, x, ref=lambda a: 3 - a)
+    check_grad(lambda a: 0.5 % (abs(a) + 1.0), x, ref=lambda a: np.mod(0.5, np.abs(a) + 1))
+
+
+def test_matmul_with_one_side_requiring_grad_and_a_numpy_array_on_the_left():
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-2, 2, (2, 3)), rng.uniform(-2, 2, (3, 4))
+    check_grad(lambda a, b: a.matmul(b), x, y, wrt=[1])
+    check_grad(lambda b: x @ b, y, ref=lambda b: x @ b)
+
+
+def test_transpose_call_forms():
+    x = np.random.default_rng(1).uniform(-2, 2, (2, 3, 4))
+    check_grad(lambda a: a.transpose(2, 0, 1), x, ref=lambda a: a.transpose(2, 0, 1))
+    check_grad(lambda a: a.T, x, ref=lambda a: a.T)
+    check_grad(lambda a: a.permute(1, 2, 0), x, ref=lambda a: a.transpose(1, 2, 0))
+
+
+@pytest.mark.parametrize("index", [
+    (Ellipsis, np.array([0, 0, 1])), (slice(1, None), [0, 0, 3]), np.array([[0, 0], [2, 1]]),
+    (np.array([0, 2, 0]), slice(None), np.array([1, 1, 0])), (None, np.array([1, 1])),
+    (np.array([True, False, True]), 1), (0, np.array([3, 3])), (-1, Ellipsis, None),
+    [2, 0, 2], Tensor(np.array([1, 1])),
+], ids=str)
+def test_getitem_index_kinds(index):
+    x = np.random.default_rng(0).uniform(-2, 2, (3, 4, 2))
+    idx = index.data if isinstance(index, Tensor) else index
+    idx = np.asarray(idx) if isinstance(idx, list) else idx
+    check_grad(lambda a: a[index], x, ref=lambda a: a[idx])
+
+
+def test_getitem_duplicates_accumulate():
+    x = Tensor(np.zeros((2, 3)), requires_grad=True)
+    x[np.array([0, 0, 1, 0]), np.array([2, 2, 1, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad, [[1, 0, 2], [0, 1, 0]])
+
+
+@pytest.mark.parametrize("sections", [2, [1, 3], [2], [-1], [-3, 3], [1, -1], [3, 1], [0, 9],
+                                      [-9, 2], []])
+def test_split_pieces_are_numpys(sections):
+    x = np.random.default_rng(4).uniform(-2, 2, (2, 4))
+    parts, ref = tg.split(Tensor(x), sections, axis=1), np.split(x, sections, axis=1)
+    assert len(parts) == len(ref)
+    for p, r in zip(parts, ref):
+        np.testing.assert_array_equal(p.data, r)
+
+
+def test_python_scalars_keep_float32():
+    def fn(a):
+        return ((2 - a) * 0.5 + 1 / (a + 3) - 2**a + a**2 - a / 3 + tg.maximum(a, 1.0)
+                + tg.where(a.data > 1, a, 0.0) + tg.where(a.data > 1, 2, a) + a.clamp(max=1.2))
+    check_float32(fn, np.random.default_rng(0).uniform(0.5, 2.0, (2, 3)))
+
+
+def test_shape_errors_name_the_op():
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="squeeze: cannot apply to shape"):
+        x.squeeze(0)
+    with pytest.raises(ValueError, match="moveaxis"):
+        x.moveaxis(0, 5)
+    with pytest.raises(ValueError, match="split: axis 1 of length 3"):
+        tg.split(x, 2, axis=1)
+    # the op's own message, unchanged by Function.apply (issue 20)
+    with pytest.raises(ValueError, match="einsum: 'ij,jk->ik': an axis has length 3 in one "):
+        tg.einsum("ij,jk->ik", x, x)
+    with pytest.raises(ValueError, match="the output needs '...' for the 1 axes"):
+        tg.einsum("...i->i", x)
+    with pytest.raises(ValueError, match="a '.' outside"):
+        tg.einsum("....i->i", x)
+    with pytest.raises(ValueError, match="length 1 in one place and 2 in another"):
+        tg.einsum("...i,...i->...i", Tensor(np.ones((1, 3))), x)  # NumPy would broadcast
+    with pytest.raises(ValueError, match="pad: only mode='constant'"):
+        tg.pad(x, 1, mode="reflect")
+    with pytest.raises(ValueError, match="rot90: axes must be two different axes"):
+        x.rot90(axes=(1, 1))
+    with pytest.raises(ValueError, match="cross: vectors of length 3 only"):
+        tg.cross(x.T, x.T)
+
+
+# ---- PyTorch's spellings beside NumPy's -------------------------------------------------------
+REDUCING = [op for op in optable.OPS if isinstance(op.sample, optable.Reduction)]
+
+
+@pytest.mark.parametrize("name", [op.name for op in REDUCING])
+def test_dim_and_keepdim_spell_axis_and_keepdims(name):
+    """Every reduction and axis-taking op: dim=/keepdim= give what axis=/keepdims= give (var
+    and std with PyTorch's unbiased default), as a method and as tinygrad_dl.<name>."""
+    op = optable.BY_NAME[name]
+    x = Tensor(np.random.default_rng(2).permutation(24).reshape(2, 3, 4) / 7.0)
+    kw = {"keepdims": True} if op.sample.keepdims else {}
+    torch_kw = {"keepdim": True} if op.sample.keepdims else {}
+    extra = {"ddof": 1} if name in ("var", "std") else {}
+    want = op.test_call()(x, axis=1, **kw, **extra)
+    spellings = [op.test_call()(x, dim=1, **torch_kw)]
+    spellings += [getattr(x, m)(dim=1, **torch_kw) for m in op.methods]
+    spellings += [getattr(tg, n)(x, dim=1, **torch_kw) for n in op.names]
+    for got in spellings:
+        got = got.values if isinstance(got, tuple) else got
+        np.testing.assert_array_equal(got.data, want.data)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.sum(axis=0, dim=1), lambda x: x.mean(1, dim=1),
+    lambda x: x.max(axis=0, dim=1), lambda x: tg.sum(x, axis=0, dim=1),
+    lambda x: x.var(keepdims=True, keepdim=False), lambda x: tg.cat([x, x], axis=1, dim=0),
+    lambda x: x.flip(axis=0, dims=1), lambda x: x.cumsum(axis=0, dim=1),
+    lambda x: x.softmax(axis=0, dim=1), lambda x: x.var(ddof=1, correction=1),
+])
+def test_both_spellings_of_one_argument_are_an_error(call):
+    with pytest.raises(TypeError, match="NumPy's and PyTorch's names for one argument|ddof"):
+        call(Tensor(np.ones((2, 3))))
+
+
+def test_the_habits_of_the_issue():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    np.testing.assert_array_equal(x.mean(dim=1, keepdim=True).data, [[1], [4]])
+    np.testing.assert_allclose(F.softmax(x, dim=-1).data, x.softmax(-1).data)
+    np.testing.assert_array_equal(tg.stack([x, x], dim=0).shape, (2, 2, 3))
+    np.testing.assert_array_equal(x.clamp(min=1, max=4).data, np.clip(x.data, 1, 4))
+    np.testing.assert_array_equal(tg.clamp(x, 2).data, np.clip(x.data, 2, None))
+    np.testing.assert_array_equal(tg.relu(x - 2).data, np.maximum(x.data - 2, 0))
+    np.testing.assert_array_equal(tg.matmul(x, x.T).data, x.data @ x.data.T)
+    np.testing.assert_array_equal(tg.mul(x, x).data, x.data**2)
+    assert tg.exp(x).shape == tg.log(x + 1).shape == tg.sqrt(x).shape == (2, 3)
+    assert tg.sum(x).item() == 15 and tg.mean(x).item() == 2.5
+    np.testing.assert_array_equal(x.log_softmax(dim=0).data, F.log_softmax(x, 0).data)
+
+
+def test_max_and_min_with_dim_give_values_and_indices():
+    x = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 7.0]]), requires_grad=True)
+    values, indices = x.max(dim=1)
+    np.testing.assert_array_equal(values.data, [5, 7])
+    np.testing.assert_array_equal(indices.data, [1, 0])  # the first maximum, as PyTorch
+    assert x.min(dim=0, keepdim=True).values.shape == (1, 3)
+    np.testing.assert_array_equal(tg.max(x, dim=0).indices.data, [1, 0, 1])
+    np.testing.assert_array_equal(x.max(1).data, [5, 7])  # NumPy's: the values
+    np.testing.assert_array_equal(x.max(Tensor([3.0, 3.0, 3.0])).data, [[3, 5, 3], [7, 3, 7]])
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 1, 0], [0.5, 0, 0.5]])
+    with pytest.raises(TypeError, match=r"max\(dim=...\) takes one dim.*amax"):
+        x.max(dim=(0, 1))
+
+
+def test_var_and_std_follow_the_spelling_they_are_called_with():
+    a = np.random.default_rng(0).standard_normal((3, 4))
+    x = Tensor(a)
+    np.testing.assert_allclose(x.var(axis=1).data, a.var(1))
+    np.testing.assert_allclose(x.var(dim=1).data, a.var(1, ddof=1))  # torch: unbiased
+    np.testing.assert_allclose(x.std(dim=0, correction=0).data, a.std(0))
+    np.testing.assert_allclose(x.std(dim=0, unbiased=False).data, a.std(0))
+    np.testing.assert_allclose(x.var(unbiased=True).data, a.var(ddof=1))
+    np.testing.assert_allclose(tg.std(x, 1, ddof=1).data, a.std(1, ddof=1))
+
+
+def test_transpose_reads_pytorchs_two_dims_and_refuses_the_ambiguous_one():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(Tensor(a).transpose(0, 2).data, a.swapaxes(0, 2))
+    np.testing.assert_array_equal(Tensor(a).transpose(dim0=1, dim1=2).data, a.swapaxes(1, 2))
+    m = Tensor(a[0])
+    np.testing.assert_array_equal(m.transpose(1, 0).data, a[0].T)
+    np.testing.assert_array_equal(m.transpose((0, 1)).data, a[0])  # NumPy's identity
+    np.testing.assert_array_equal(tg.transpose(m).data, a[0].T)
+    with pytest.raises(ValueError, match=r"transpose\(0, 1\) of a 2-D tensor.*x\.T"):
+        m.transpose(0, 1)
+    np.testing.assert_array_equal(m.permute(0, 1).data, a[0])  # permute is always a permutation
+
+
+def test_squeeze_flatten_flip_roll_with_torchs_names():
+    a = np.arange(6.0).reshape(1, 2, 3)
+    x = Tensor(a)
+    assert x.squeeze(dim=1).shape == (1, 2, 3)  # PyTorch: a no-op on a length-2 axis
+    assert x.squeeze(dim=0).shape == (2, 3)
+    with pytest.raises(ValueError, match="squeeze"):
+        x.squeeze(1)  # NumPy: an error
+    assert x.flatten(start_dim=1).shape == (1, 6) and x.unsqueeze(dim=0).shape == (1, 1, 2, 3)
+    np.testing.assert_array_equal(x.flip(dims=(2,)).data, a[..., ::-1])
+    np.testing.assert_array_equal(x.roll(shifts=1, dims=2).data, np.roll(a, 1, 2))
+    np.testing.assert_array_equal(x.swapdims(0, 2).data, a.swapaxes(0, 2))
+    np.testing.assert_array_equal(x.movedim(0, -1).data, np.moveaxis(a, 0, -1))
+    np.testing.assert_array_equal(x.expand(3, -1, -1).data, np.broadcast_to(a, (3, 2, 3)))
+    np.testing.assert_array_equal(x.clip(a_min=1).data, np.clip(a, 1, None))
+    np.testing.assert_array_equal(x.diagonal(dim1=1, dim2=2).data, np.diagonal(a, 0, 1, 2))
+    np.testing.assert_array_equal(x.leaky_relu(negative_slope=0.2).data, a)
+    with pytest.raises(TypeError, match=r"x.repeat\(\*sizes\) is x.tile\(\(1, 2, 1\)\)"):
+        x.repeat(1, 2, 1)
+    with pytest.raises(ValueError, match="a bound that requires grad"):
+        x.clamp(min=Tensor(0.5, requires_grad=True))
+
+
+def test_out_writes_into_an_existing_tensor():
+    a = Tensor(np.arange(6.0).reshape(2, 3))
+    y3 = tg.rand_like(a @ a.T)
+    got = tg.matmul(a, a.T, out=y3)
+    assert got is y3
+    np.testing.assert_array_equal(y3.data, a.data @ a.data.T)
+    z = tg.zeros(2, 3)
+    tg.mul(a, a, out=z)
+    tg.cat([a], dim=0, out=tg.zeros(2, 3))
+    np.testing.assert_array_equal(z.data, a.data**2)
+    w = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"exp\(out=...\) does not record a gradient"):
+        tg.exp(w, out=tg.zeros(3))
+    with pytest.raises(ValueError, match=r"out has shape \(2,\), the result \(3,\)"):
+        tg.exp(np.ones(3), out=tg.zeros(2))
+    with pytest.raises(ValueError, match="cannot write into out"):
+        tg.exp(np.ones(3), out=tg.zeros(3, dtype=tg.int64))  # float into int: refused
+    with pytest.raises(TypeError, match="out must be a Tensor"):
+        tg.exp(np.ones(3), out=np.zeros(3))
+    c = w * z  # a live graph reads z's array: writing into it would corrupt c's gradient
+    with pytest.raises(ValueError, match=r"exp\(out=...\): cannot write into out.*read-only"):
+        tg.exp(np.ones((2, 3)), out=z)
+    del c
+    with no_grad():  # PyTorch's way around: no gradient is recorded, out= is fine
+        tg.exp(w, out=z[0])
+    np.testing.assert_allclose(z.data[0], np.e)
+
+
+def test_pad_takes_numpys_widths_and_pytorchs_flat_tuple():
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(tg.pad(a, 1).data, np.pad(a, 1))
+    np.testing.assert_array_equal(F.pad(a, (1, 2, 0, 1), value=9).data,
+                                  np.pad(a, ((0, 1), (1, 2)), constant_values=9))
+    np.testing.assert_array_equal(tg.pad(a[0], (1, 2)).data, np.pad(a[0], (1, 2)))
+    with pytest.raises(ValueError, match=r"NumPy pads every axis by \(1, 1\), PyTorch only"):
+        F.pad(a, (1, 1))
+
+
+def test_split_with_dim_is_torch_split_and_tensor_split_is_array_split():
+    x = tg.arange(10.0)
+    assert [p.shape[0] for p in tg.split(x, 3, dim=0)] == [3, 3, 3, 1]
+    assert [p.shape[0] for p in tg.split(x, [2, 8], dim=0)] == [2, 8]
+    assert [p.shape[0] for p in tg.split(x, 5)] == [2, 2, 2, 2, 2]  # NumPy's: 5 sections
+    assert [p.shape[0] for p in tg.tensor_split(x, 3)] == [4, 3, 3]
+    with pytest.raises(ValueError, match=r"sizes \[2, 3\] do not add up to the length 10"):
+        tg.split(x, [2, 3], dim=0)
+
+
+def test_sort_gives_values_or_values_and_indices_by_spelling():
+    a = np.array([[3.0, 1.0, 2.0, 1.0], [np.nan, 0.5, 4.0, 0.5]])
+    np.testing.assert_array_equal(tg.sort(a).data, np.sort(a))
+    values, indices = Tensor(a).sort(descending=True)
+    np.testing.assert_array_equal(values.data, [[3, 2, 1, 1], [np.nan, 4, 0.5, 0.5]])
+    np.testing.assert_array_equal(indices.data, [[0, 2, 1, 3], [0, 2, 1, 3]])  # ties in order
+    np.testing.assert_array_equal(Tensor(a).argsort(dim=1).data,
+                                  np.argsort(a, 1, kind="stable"))
+    assert tg.sort(a, axis=None).shape == (8,) and tg.sort(a, dim=0).indices.shape == (2, 4)
+
+
+def test_sort_gradient_goes_back_through_the_permutation():
+    x = Tensor(np.array([3.0, 1.0, 2.0]), requires_grad=True)
+    (x.sort().values * Tensor([1.0, 10.0, 100.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [100, 1, 10])
+
+
+def test_new_ops_special_values():
+    x = Tensor(np.array([0.0, 1e-9, 0.5]), requires_grad=True)
+    tg.sinc(x).sum().backward()
+    assert x.grad[0] == 0 and abs(x.grad[1] + np.pi**2 / 3 * 1e-9) < 1e-20
+    y = Tensor(np.array([1.0, np.nan, np.inf, -np.inf]), requires_grad=True)
+    out = y.nan_to_num(posinf=5.0)
+    np.testing.assert_array_equal(out.data, [1, 0, 5, np.finfo(np.float64).min])
+    out.sum().backward()
+    np.testing.assert_array_equal(y.grad, [1, 0, 0, 0])
+    a = Tensor(np.array([1.0, np.nan, 2.0, np.nan]), requires_grad=True)
+    b = Tensor(np.array([np.nan, 3.0, 2.0, np.nan]), requires_grad=True)
+    out = tg.fmax(a, b)
+    np.testing.assert_array_equal(out.data, [1, 3, 2, np.nan])
+    out.backward(np.ones(4))
+    np.testing.assert_array_equal(a.grad, [1, 0, 0.5, 1])
+    np.testing.assert_array_equal(b.grad, [0, 1, 0.5, 0])
+    np.testing.assert_array_equal(tg.atleast_2d(1.0, [1.0, 2.0])[1].shape, (1, 2))
+    np.testing.assert_allclose(tg.radians(Tensor([180.0])).data, [np.pi])
+    np.testing.assert_allclose(tg.degrees(Tensor([np.pi])).data, [180.0])
+
+
+def test_einsum_sublist_and_list_forms():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    np.testing.assert_allclose(tg.einsum(a, [0, 1], b, [1, 2]).data,
+                               np.einsum(a, [0, 1], b, [1, 2]))
+    np.testing.assert_allclose(tg.einsum("ij,jk", [a, b]).data, a @ b)
+    with pytest.raises(ValueError, match="axis label 'i' must be an int in"):
+        tg.einsum(a, ["i", "j"])
+    with pytest.raises(TypeError, match="the subscripts must be a str .*NumPy's sublists"):
+        tg.einsum(a)
+
+
+def test_functional_dropout():
+    x = Tensor(np.ones((200, 50)), requires_grad=True)
+    assert F.dropout(x, 0.3, training=False) is x and F.dropout(x, 0.0) is x
+    out = F.dropout(x, 0.3, rng=np.random.default_rng(0))
+    kept = out.data != 0
+    assert abs(kept.mean() - 0.7) < 0.02 and np.allclose(out.data[kept], 1 / 0.7)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, out.data)  # d/dx (mask * x) = mask
+    np.testing.assert_array_equal(F.dropout(x, 1.0).data, 0)
+    with pytest.raises(ValueError, match=r"dropout: p must be in \[0, 1\], got 1.5"):
+        F.dropout(x, 1.5)
+
+
+# ---- against PyTorch, where it is installed (values and gradients, float64) ---------------------
+def _torch_cases():
+    return [
+        ("arcsinh", lambda m, a: m.arcsinh(a), [(3,)]),
+        ("atanh", lambda m, a: m.atanh(a * 0.3), [(3,)]),
+        ("acosh", lambda m, a: m.acosh(abs(a) + 1.5), [(3,)]),
+        ("sinc", lambda m, a: m.sinc(a), [(4,)]),
+        ("deg2rad", lambda m, a: m.deg2rad(a), [(2,)]),
+        ("rad2deg", lambda m, a: m.rad2deg(a), [(2,)]),
+        ("fmax", lambda m, a, b: m.fmax(a, b), [(3,), (3,)]),
+        ("fmin", lambda m, a, b: m.fmin(a, b), [(2, 3), (3,)]),
+        ("logaddexp2", lambda m, a, b: m.logaddexp2(a, b), [(3,), (3,)]),
+        ("diff", lambda m, a: m.diff(a, n=2, dim=0), [(4, 2)]),
+        ("kron", lambda m, a, b: m.kron(a, b), [(2, 2), (2, 3)]),
+        ("cross", lambda m, a, b: m.cross(a, b, dim=-1), [(2, 3), (2, 3)]),
+        ("sort", lambda m, a: m.sort(a, dim=0, descending=True).values, [(4, 2)]),
+        ("rot90", lambda m, a: m.rot90(a, 1, [0, 1]), [(2, 3)]),
+        ("trace", lambda m, a: m.trace(a), [(3, 3)]),
+        ("diagonal", lambda m, a: m.diagonal(a, offset=1, dim1=0, dim2=2), [(3, 2, 4)]),
+        ("gather", lambda m, a: m.gather(a, 1, _index(m, [[0, 0], [2, 1]])), [(2, 3)]),
+        ("take_along_dim", lambda m, a: m.take_along_dim(a, _index(m, [[2], [0]]), dim=1),
+         [(2, 3)]),
+        ("softmax", lambda m, a: m.softmax(a, dim=0), [(3, 2)]),
+        ("log_softmax", lambda m, a: m.log_softmax(a, dim=1), [(3, 2)]),
+        ("var-dim", lambda m, a: m.var(a, dim=1), [(3, 4)]),
+        ("std-correction", lambda m, a: m.std(a, dim=0, correction=0), [(3, 4)]),
+        ("max-dim", lambda m, a: m.max(a, dim=1).values, [(3, 4)]),
+        ("amin", lambda m, a: m.amin(a, dim=(0, 1), keepdim=True), [(3, 4)]),
+        ("clamp", lambda m, a: m.clamp(a, min=-0.5, max=0.5), [(3, 4)]),
+        ("transpose", lambda m, a: m.transpose(a, 0, 2), [(2, 3, 4)]),
+        ("tensor_split", lambda m, a: _flat(m, m.tensor_split(a, 3, dim=1)), [(2, 5)]),
+        ("split", lambda m, a: _flat(m, m.split(a, 2, dim=1)), [(2, 5)]),
+        ("repeat_interleave", lambda m, a: m.repeat_interleave(a, 2, dim=1), [(2, 3)]),
+        ("atleast_3d", lambda m, a: m.atleast_3d(a), [(2, 3)]),
+        ("column_stack", lambda m, a, b: m.column_stack([a, b]), [(3,), (3, 2)]),
+        ("nan_to_num", lambda m, a: m.nan_to_num(a / (a > 0), nan=0.5, posinf=7.0), [(4,)]),
+        ("F.pad", lambda m, a: _F(m).pad(a, (1, 2, 0, 1), value=0.5), [(2, 3)]),
+        ("F.dropout-eval", lambda m, a: _F(m).dropout(a, 0.5, training=False), [(3,)]),
+    ]
+
+
+def _flat(m, pieces):
+    return m.cat([p.reshape(-1) * (i + 1) for i, p in enumerate(pieces)])
+
+
+def _index(m, rows):
+    return m.tensor(rows) if m is not tg else np.array(rows)
+
+
+def _F(m):
+    return F if m is tg else m.nn.functional
+
+
+@pytest.mark.parametrize("case", range(len(_torch_cases())),
+                         ids=[c[0] for c in _torch_cases()])
+def test_new_ops_and_spellings_match_pytorch(case):
+    torch = pytest.importorskip("torch")
+    _, fn, shapes_ = _torch_cases()[case]
+    rng = np.random.default_rng(case)
+    xs = [rng.uniform(-2, 2, s) for s in shapes_]
+    ours = [Tensor(x, requires_grad=True) for x in xs]
+    theirs = [torch.tensor(x, requires_grad=True) for x in xs]
+    out, ref = fn(tg, *ours), fn(torch, *theirs)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    G = rng.standard_normal(out.shape)
+    out.backward(G)
+    ref.backward(torch.tensor(G))
+    for a, b in zip(ours, theirs):
+        expected = np.zeros(a.shape) if b.grad is None else b.grad.numpy()
+        got = np.zeros(a.shape) if a.grad is None else a.grad
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)

@@ -1,0 +1,258 @@
+"""`tinygrad-dl results`: the README's results rows over many seeds, as one resumable command,
+and the Markdown table rendered from what it measured.
+
+    tinygrad-dl results --data ../shared/data/cifar-10-batches-py --seeds 20 --jobs 2 \\
+        --results docs/data/results.json --page docs/results.md
+
+Each row is a `tinygrad-dl train` command (parsed by the train command's own parser, so the
+command shown is the command run), trained with seeds 0..n-1 through the search machinery
+(tinygrad_dl.search.seeds). The per-seed numbers go to --results (JSON), the page to --page,
+and `--into FILE` renders the same table between the results markers of any Markdown file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from tinygrad_dl.files import atomic_write
+from tinygrad_dl.search.render import (
+    BEGIN,
+    END,
+    check_markers,
+    render_block,
+    render_page,
+    write_between_markers,
+)
+from tinygrad_dl.search.seeds import FORMAT, Comparison, Setting, collect, run_seeds
+
+from . import train
+from .args import nonneg_int, positive_int
+
+NINE = "50,30,20,20,10,10,10,10"
+CYCLIC = "--eta-min 1e-5 --eta-max 1e-1 --n-batch 100"
+SUBSET = "--split all --val-size 500"
+K9 = f"k-layer {SUBSET} --hidden {NINE}"
+K9_TAIL = f"--lambda 0.005 {CYCLIC} --cycles 2"
+SMALL_INIT = "--init gaussian --std 1e-3"
+
+# (name, label, command after `tinygrad-dl train`, target, the course's number on full CIFAR-10)
+COURSE_ROWS: list[tuple[str, str, str, float | None, str]] = [
+    ("one-layer", "one-layer", "one-layer --split batch1 --lambda 0.1 --eta 0.001 --n-batch 100 "
+     "--epochs 40", 0.315, "~39%"),
+    ("two-layer", "two-layer, m=50, λ 0.01", f"two-layer {SUBSET} --m 50 --lambda 0.01 {CYCLIC} "
+     "--cycles 3", 0.42, "~52%"),
+    ("k-layer-bn", "k-layer [50,50] + BN, λ 0.06", f"k-layer {SUBSET} --hidden 50,50 "
+     f"--batch-norm --lambda 0.06 {CYCLIC} --cycles 2", 0.42, "53–54%"),
+    ("k-layer-bn-lam0.005", "k-layer [50,50] + BN, λ 0.005", f"k-layer {SUBSET} --hidden 50,50 "
+     f"--batch-norm --lambda 0.005 {CYCLIC} --cycles 2", None, "53–54%"),
+    ("9-layer-bn", "9-layer + BN", f"{K9} --batch-norm {K9_TAIL}", None, "51.6%"),
+    ("9-layer-no-bn", "9-layer, no BN", f"{K9} --no-batch-norm {K9_TAIL}", None, "45.2%"),
+    ("9-layer-bn-keep-last", "9-layer + BN, --keep-last",
+     f"{K9} --batch-norm {K9_TAIL} --keep-last", None, ""),
+    ("9-layer-no-bn-keep-last", "9-layer, no BN, --keep-last",
+     f"{K9} --no-batch-norm {K9_TAIL} --keep-last", None, ""),
+    ("9-layer-bn-small-init", "9-layer + BN, init N(0, 1e-3²)",
+     f"{K9} --batch-norm {SMALL_INIT} {K9_TAIL}", None, "trains"),
+    ("9-layer-no-bn-small-init", "9-layer, no BN, init N(0, 1e-3²)",
+     f"{K9} --no-batch-norm {SMALL_INIT} {K9_TAIL}", None, "fails"),
+    ("convnet", "ConvNet [16, 32] (beyond the course)", "convnet --dtype float32 --cycles 3",
+     None, ""),
+    ("char-rnn-10k", "char-RNN m=100, 10,000 updates",
+     "char-rnn --m 100 --eta 0.1 --seq-length 25 --n-updates 10000", None, ""),
+]
+COMPARISONS = [
+    Comparison("9-layer-bn", "9-layer-no-bn", "Does batch norm help the 9-layer net?"),
+    Comparison("9-layer-bn-keep-last", "9-layer-no-bn-keep-last",
+               "… with the short last batch kept (earlier releases)?"),
+    Comparison("9-layer-bn-small-init", "9-layer-no-bn-small-init",
+               "… with the small init N(0, 1e-3²)?"),
+    Comparison("9-layer-bn", "9-layer-bn-keep-last",
+               "Does dropping the short last batch help the 9-layer BN net?"),
+    Comparison("9-layer-no-bn", "9-layer-no-bn-keep-last", "… and the 9-layer net without BN?"),
+    Comparison("k-layer-bn", "k-layer-bn-lam0.005",
+               "λ 0.06 or the course's 0.005 for [50,50] + BN on this subset?"),
+    Comparison("convnet", "k-layer-bn", "Does the ConvNet beat the best MLP row?"),
+]
+
+# context the page prints under the table (never a measured claim: those are computed)
+NOTES = [
+    "**Why below the course's numbers.** The subset holds about a tenth of CIFAR-10's training "
+    "images (4,670 with `--split all --val-size 500`; 1,102 in `batch1`), and the test set is "
+    "1,017 images, so one image is 0.1 point of test accuracy. With the full dataset, point "
+    "`--data` at it and use `--split all --val-size 5000`: the course reports about 39% "
+    "(one-layer), 52% (two-layer) and 53–54% (k-layer with batch norm).",
+    "**Why the full dataset can differ on batch norm.** The course's 9-layer comparison (51.6% "
+    "with batch norm against 45.2% without) comes from 45,000 training images and 9,000 updates "
+    "(2 cycles of n_s = 5 · 450); the subset gives these nets 4,670 images and 920 updates, a "
+    "tenth of each. What batch norm buys a deep, narrow net is trainability: well-scaled layers "
+    "over many updates. With a tenth of the data and of the updates, what limits both nets is "
+    "what they have seen, so a difference that holds at full scale need not show on the subset, "
+    "and the comparison rows above answer only the subset's question; the full question needs "
+    "the full data.",
+    "**The --keep-last rows** train on the short last batch of each epoch as releases before "
+    "`--drop-last` did; they reproduce those releases bit for bit (their seeds 0–4 are the five "
+    "seeds the earlier README quoted).",
+]
+
+
+def parse_setting(name: str, label: str, command: str, target: float | None = None,
+                  course: str = "") -> Setting:
+    """A Setting from a `tinygrad-dl train` command line (what the train command would run)."""
+    parser = argparse.ArgumentParser(prog="tinygrad-dl", exit_on_error=False)
+    train.register(parser.add_subparsers(dest="command"))
+    try:
+        args = parser.parse_args(["train", *shlex.split(command)])
+    except (argparse.ArgumentError, SystemExit) as e:
+        raise ValueError(f"results row {name}: `tinygrad-dl train {command}` does not parse "
+                         f"({e})") from None
+    if args.data or args.text or args.out or args.resume:
+        raise ValueError(f"results row {name}: leave --data/--text/--out/--resume out of the "
+                         "row's command (the results command gives them)")
+    return Setting(name, label, args.model, train.params_from_args(args), command, target,
+                   course)
+
+
+def course_settings() -> list[Setting]:
+    return [parse_setting(*row) for row in COURSE_ROWS]
+
+
+def register(subparsers: Any) -> None:
+    names = [row[0] for row in COURSE_ROWS]
+    p = subparsers.add_parser(
+        "results",
+        help="the results table: the course's runs over many seeds, rendered to Markdown",
+        description="Train each results row with seeds 0..N-1 (parallel, resumable: re-run to "
+        "continue), save the per-seed numbers, render the table (mean ± standard error; a "
+        "comparison is claimed only beyond twice its standard error, from 20 seeds).",
+        epilog="rows: " + ", ".join(names) + "\n\nexample:\n  tinygrad-dl results --data "
+        "../shared/data/cifar-10-batches-py --seeds 20 --jobs 2 \\\n      --results "
+        "docs/data/results.json --page docs/results.md\n  tinygrad-dl results --render-only "
+        "--results docs/data/results.json --into README.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--only", nargs="+", choices=names, metavar="ROW",
+                   help="run and render only these rows (default: all)")
+    p.add_argument("--seeds", type=positive_int, default=20,
+                   help="seeds 0..N-1 per row (default 20: the fewest any claim rests on)")
+    p.add_argument("--data", default=None, metavar="DIR", help="CIFAR-10 folder (see train)")
+    p.add_argument("--text", default=None, metavar="FILE", help="char-rnn text (default: the "
+                   "embedded corpus)")
+    p.add_argument("--jobs", type=int, default=1, help="runs at once (-1: all cores)")
+    p.add_argument("--backend", choices=("joblib", "dask", "ray"), default="joblib",
+                   help="where the runs go, as in `search`")
+    p.add_argument("--address", default=None, help="a Dask/Ray scheduler, as in `search`")
+    p.add_argument("--retries", type=nonneg_int, default=2,
+                   help="extra tries for a run whose worker died (default 2)")
+    p.add_argument("--retry-failed", action="store_true", help="re-run failed seeds")
+    p.add_argument("--out", default="runs/results", metavar="DIR",
+                   help="one folder per row with its per-seed table (default runs/results)")
+    p.add_argument("--results", default=None, metavar="FILE",
+                   help="the per-seed results file to write (default OUT/results.json); with "
+                   "--render-only, the file to render from")
+    p.add_argument("--page", default=None, metavar="FILE",
+                   help="the Markdown page to write (default: --results with .md; with "
+                   "--render-only, none unless given)")
+    p.add_argument("--into", action="append", default=[], metavar="FILE",
+                   help=f"also render the table between {BEGIN} and {END} in FILE "
+                   "(repeatable)")
+    p.add_argument("--render-only", action="store_true",
+                   help="train nothing: render from --results")
+    p.add_argument("--list", action="store_true", help="print the rows' commands and exit")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as a user types it to make these results (what the page shows)."""
+    parts = ["tinygrad-dl", "results"]
+    if args.data:
+        parts += ["--data", args.data]
+    if args.text:
+        parts += ["--text", args.text]
+    if args.only:
+        parts += ["--only", *args.only]
+    parts += ["--seeds", str(args.seeds), "--jobs", str(args.jobs)]
+    if args.out != "runs/results":
+        parts += ["--out", args.out]
+    if args.results:
+        parts += ["--results", args.results]
+    if args.page:
+        parts += ["--page", args.page]
+    return shlex.join(parts)
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    """A results file written by this command; ValueError naming it otherwise."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"--results {path}: no such file (run without --render-only "
+                                "to make it)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"--results {path}: not a results file ({e})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ValueError(f"--results {path}: not a results file of this version "
+                         f"(format {FORMAT!r} expected)")
+    return doc
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C: finished runs are saved."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = [s for s in course_settings() if not args.only or s.name in args.only]
+    if args.list:
+        for s in settings:
+            print(f"{s.name}: tinygrad-dl train {s.command}")
+        return 0
+    results = Path(args.results) if args.results else Path(args.out) / "results.json"
+    # a training run writes its page by default; --render-only writes only what it is asked to
+    page = Path(args.page) if args.page else None if args.render_only else results.with_suffix(
+        ".md")
+    for f in args.into:  # refused before any training, not after hours of it
+        check_markers(f)
+    if args.render_only:
+        doc = load_results(results)
+        if args.only:
+            doc = {**doc, "settings": [s for s in doc["settings"] if s["name"] in args.only]}
+    else:
+        if args.data is None and any(s.metric == "test_acc" for s in settings):
+            print("note: no --data: the classifier rows train on what `train` finds without "
+                  "it ($TINYGRAD_DL_DATA, the cache, else the embedded 1,000-image sample)",
+                  file=sys.stderr)
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            run_seeds(settings, args.seeds, args.out, data=args.data, text=args.text,
+                      backend=args.backend, jobs=args.jobs, address=args.address,
+                      retries=args.retries, retry_failed=args.retry_failed,
+                      progress=not args.no_progress,
+                      log=lambda line: print(line, file=sys.stderr))
+        except KeyboardInterrupt as e:
+            print(f"\nresults {'terminated' if isinstance(e, _Terminated) else 'interrupted'}:"
+                  f" finished runs are saved in {args.out}; run the same command again to "
+                  "resume", file=sys.stderr)
+            return 143 if isinstance(e, _Terminated) else 130
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        doc = collect(settings, COMPARISONS, args.out, args.seeds, command=command_line(args),
+                      jobs=args.jobs, notes=NOTES)
+        atomic_write(results, json.dumps(doc, indent=1) + "\n")
+    if page is not None:
+        atomic_write(page, render_page(doc, source=str(results)))
+    for f in args.into:
+        write_between_markers(f, render_block(doc))
+    print(render_block(doc))
+    print(f"\nper-seed results: {results}" + (f"; page: {page}" if page else "") +
+          "".join(f"; table in {f}" for f in args.into), file=sys.stderr)
+    return 0

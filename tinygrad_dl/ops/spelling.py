@@ -1,0 +1,117 @@
+"""Argument spellings: NumPy's and PyTorch's names for one argument (axis= and dim=,
+keepdims= and keepdim=, ...), and the few places where the two libraries read one call
+differently (transpose(0, 1), var's default correction). The Tensor methods use these; a
+clear TypeError says when both names of one argument are given."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from .shape import axis_of
+
+# PyTorch's keyword names for NumPy's (x.sum(dim=1, keepdim=True) is x.sum(axis=1,
+# keepdims=True)); a method decorated with spellings(...) takes both, and its own extras
+_TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let a method take PyTorch's keyword names (dim=, keepdim=, and `extra`: alias ->
+    parameter) beside its NumPy ones. Both names of one argument at once is a TypeError."""
+    aliases = {**_TORCH_NAMES, **extra}
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(fn)
+        params = list(sig.parameters)
+        pairs = [(a, p, params.index(p)) for a, p in aliases.items() if p in params]
+
+        @functools.wraps(fn)
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if kwargs:
+                for alias, name, pos in pairs:
+                    if alias in kwargs:
+                        if name in kwargs or pos <= len(args):
+                            raise TypeError(
+                                f"{fn.__name__}() got both {name}= and {alias}=: NumPy's and "
+                                "PyTorch's names for one argument; pass one")
+                        kwargs[name] = kwargs.pop(alias)
+            return fn(self, *args, **kwargs)
+
+        shown = [inspect.Parameter(a, inspect.Parameter.KEYWORD_ONLY, default=None)
+                 for a, _, _ in pairs]
+        method.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *shown])
+        return method
+
+    return wrap
+
+
+def one_name(op: str, a: Any, a_name: str, b: Any, b_name: str, default: Any = None) -> Any:
+    """The value of an argument that has two names, NumPy's `a_name` and PyTorch's `b_name`
+    (`a` equal to its default counts as not given). Both given, differently: a TypeError."""
+    if b is None:
+        return default if a is None else a
+    if a is not None and not _same(a, default) and not _same(a, b):
+        raise TypeError(f"{op}() got both {a_name}={a!r} and {b_name}={b!r}: NumPy's and "
+                        "PyTorch's names for one argument; pass one")
+    return b
+
+
+def _same(u: Any, v: Any) -> bool:
+    try:
+        return bool(u == v)
+    except (TypeError, ValueError):  # arrays: not one truth value
+        return False
+
+
+def ddof_of(op: str, ddof: int, torch: bool, correction: Any, unbiased: Any) -> int:
+    """var/std's degrees of freedom: NumPy's ddof (default 0); with PyTorch's spelling (dim=,
+    correction=, unbiased=) PyTorch's default, the unbiased correction=1."""
+    if correction is not None and unbiased is not None:
+        raise TypeError(f"{op}() got both correction= and unbiased=; pass one")
+    if (correction is not None or unbiased is not None) and ddof:
+        raise TypeError(f"{op}() got both ddof= and PyTorch's correction=/unbiased=; pass one")
+    if correction is not None:
+        return int(correction)
+    if unbiased is not None:
+        return int(bool(unbiased))
+    return 1 if torch else ddof
+
+
+def transpose_axes(op: str, ndim: int, axes: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """NumPy's permutation for transpose(*axes), or None for reversed axes. Two separate
+    ints on a tensor that is not 2-D are PyTorch's transpose(dim0, dim1) (NumPy would
+    reject them); on a 2-D tensor (0, 1) is NumPy's identity but PyTorch's swap: an error."""
+    if len(axes) == 1 and isinstance(axes[0], Iterable):
+        axes = tuple(axes[0])
+        return axes or None
+    perm = tuple(axes) or None
+    if len(axes) == 2:
+        a, b = (axis_of(op, int(v), ndim) for v in axes)
+        if ndim != 2:
+            order = list(range(ndim))
+            order[a], order[b] = b, a
+            return tuple(order)
+        if a == 0 and b == 1:
+            raise ValueError(
+                f"{op}({axes[0]}, {axes[1]}) of a 2-D tensor: NumPy reads it as the identity "
+                "permutation, PyTorch as swapping the two axes; write x.T or "
+                "x.swapaxes(0, 1) to swap, x.transpose((0, 1)) for NumPy's")
+    return perm
+
+
+def sort_order(a: np.ndarray, axis: int | None, descending: bool) -> np.ndarray:
+    """Stable sort order along axis (None: flattened). Descending is the ascending order of
+    the reversed array, reversed: equal values keep their order and NaN (the largest, as in
+    NumPy and PyTorch) comes first."""
+    if axis is None:
+        a, axis = a.reshape(-1), -1
+    if not descending or a.ndim == 0:
+        return np.argsort(a, axis=axis, kind="stable")
+    n = a.shape[axis]
+    return n - 1 - np.flip(np.argsort(np.flip(a, axis), axis=axis, kind="stable"), axis)
+
+

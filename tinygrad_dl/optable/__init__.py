@@ -1,0 +1,42 @@
+"""The op table: every public op of tinygrad_dl, declared once (in the spirit of PyTorch's
+OpInfo) with its NumPy and PyTorch names, what computes it, where it is reachable (Tensor
+method, `tinygrad_dl.<name>` function, `tinygrad_dl.functional`), its gradient notes, a NumPy
+reference and the inputs its tests draw.
+
+Three things read the table: `tinygrad_dl/__init__.py` exports every op under each of its
+NumPy and PyTorch names (`namespace()`), the docs' op page is rendered from it
+(`render_markdown()`), and tests/test_ops.py walks it (gradients against finite differences,
+float32, every name reachable, a docs row, an edge-case row). A row's `name` is the op's public
+name: the key of its docs row and of `tinygrad_dl.testing.EDGE_CASES`.
+
+The package: spec.py (what a row says, and the test inputs as data), table.py (the rows),
+refs.py (references and test calls some rows need), render.py (the docs' op page).
+
+Adding an op: its Function (tinygrad_dl/ops/), its Tensor method (tensor.py) or function
+(functional.py), and one row in table.py.
+"""
+
+from .render import render_differences, render_markdown
+from .spec import (
+    DISTINCT,
+    KINK0,
+    NONZERO,
+    POSITIVE,
+    REAL,
+    UNIT,
+    Case,
+    Cases,
+    Domain,
+    Drawn,
+    Elementwise,
+    OpInfo,
+    Reduction,
+    Sample,
+)
+from .table import ALL, BY_NAME, CONSTRUCTORS, DTYPES, NOT_OPS, OPS, namespace
+
+__all__ = [
+    "ALL", "BY_NAME", "CONSTRUCTORS", "DISTINCT", "DTYPES", "KINK0", "NONZERO", "NOT_OPS", "OPS",
+    "POSITIVE", "REAL", "UNIT", "Case", "Cases", "Domain", "Drawn", "Elementwise", "OpInfo",
+    "Reduction", "Sample", "namespace", "render_differences", "render_markdown",
+]

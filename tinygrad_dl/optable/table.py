@@ -1,0 +1,663 @@
+"""The op table's rows: every public op of tinygrad_dl, once. See tinygrad_dl.optable."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from .. import ops
+from ..functional import method_function
+from ..tensor import Tensor, as_tensor
+from .refs import (
+    _EINSUMS,
+    _SUBLISTS,
+    _bce_ref,
+    _bn_call,
+    _bn_ref,
+    _c,
+    _ce_call,
+    _ce_ref,
+    _dropout_call,
+    _einsum_call,
+    _einsum_ref,
+    _gelu_ref,
+    _joined,
+    _l1_call,
+    _l1_ref,
+    _listed,
+    _log_softmax_ref,
+    _mse_ref,
+    _ref_joined,
+    _rnn_ref,
+    _sigmoid_ref,
+    _softmax_ref,
+)
+from .spec import (
+    DISTINCT,
+    INTEGERS,
+    KINK0,
+    NONZERO,
+    POSITIVE,
+    REAL,
+    UNIT,
+    Case,
+    Cases,
+    Domain,
+    Drawn,
+    Elementwise,
+    OpInfo,
+    Reduction,
+)
+
+# ---- the table --------------------------------------------------------------------------------
+ARITH, MATH, ACT, BIN, RED, SORT, LINALG, SHAPE, JOIN, NN, CMP, COPY, INPLACE, NEW = (
+    "Arithmetic", "Elementwise math", "Activations", "Binary elementwise", "Reductions",
+    "Sorting and gathering", "Linear algebra", "Shape", "Joining and splitting",
+    "Neural-network functions", "Comparisons", "Copies and casts", "In place (no graph)",
+    "Constructors")
+
+
+def _unary(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] = (),
+           domain: Domain = REAL, numpy: tuple[str, ...] | None = None,
+           methods: tuple[str, ...] | None = None, **kw: Any) -> OpInfo:
+    return OpInfo(name, impl, doc, kw.pop("group", MATH), methods=methods or (name,),
+                  numpy=(name,) if numpy is None else numpy, torch=torch, ref=ref,
+                  sample=Elementwise((domain,)), **kw)
+
+
+def _binary(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] = (),
+            domains: tuple[Domain, Domain] = (REAL, REAL), untied: bool = False,
+            **kw: Any) -> OpInfo:
+    return OpInfo(name, impl, doc, kw.pop("group", BIN), methods=kw.pop("methods", (name,)),
+                  numpy=kw.pop("numpy", (name,)), torch=torch, tensors=2, ref=ref,
+                  sample=kw.pop("sample", Elementwise(domains, untied)), **kw)
+
+
+_ANY_AXES = Reduction()
+
+
+def _reduction(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] = (),
+               sample: Reduction = _ANY_AXES, **kw: Any) -> OpInfo:
+    return OpInfo(name, impl, doc, RED, methods=kw.pop("methods", (name,)),
+                  numpy=kw.pop("numpy", (name,)), torch=torch, ref=ref, sample=sample, **kw)
+
+
+def _compare(name: str, numpy: str, dunder: str, ref: Any, torch: tuple[str, ...],
+             sym: str) -> OpInfo:
+    return OpInfo(name, "NumPy's comparison (no graph)", f"x {sym} y elementwise: a constant "
+                  "bool tensor, for where() and masks", CMP, methods=(dunder,), numpy=(numpy,),
+                  torch=torch, syntax=(f"x {sym} y",), tensors=2, ref=ref,
+                  sample=Elementwise((REAL, REAL)), no_grad="a constant bool tensor",
+                  float32=False)
+
+
+_FLOORING = Domain(avoid=INTEGERS)
+_ROUNDING = Domain(avoid=tuple(k + 0.5 for k in INTEGERS))
+
+_OPS: tuple[OpInfo, ...] = (
+    # ---- arithmetic -------------------------------------------------------------------------
+    _binary("add", ops.Add, np.add, "x + y", ("add",), group=ARITH,
+            methods=("__add__", "__radd__", "add"), syntax=("a + b", "2 + x", "arr + x")),
+    _binary("sub", ops.Sub, np.subtract, "x - y", ("sub", "subtract"), group=ARITH,
+            numpy=("subtract",),
+            methods=("__sub__", "__rsub__", "sub", "subtract"), syntax=("a - b",)),
+    _binary("mul", ops.Mul, np.multiply, "x * y", ("mul", "multiply"), group=ARITH,
+            numpy=("multiply",),
+            methods=("__mul__", "__rmul__", "mul", "multiply"), syntax=("a * b",)),
+    _binary("div", ops.Div, np.divide, "x / y", ("div", "divide", "true_divide"),
+            (REAL, NONZERO), group=ARITH, numpy=("divide", "true_divide"),
+            methods=("__truediv__", "__rtruediv__", "div", "divide", "true_divide"),
+            syntax=("a / b",), grad="needs y != 0"),
+    _binary("pow", ops.Pow, np.power, "x ** p (p a tensor or a constant)", ("pow",),
+            (POSITIVE, Domain(-2.0, 2.0)), group=ARITH, numpy=("power",),
+            methods=("__pow__", "__rpow__", "pow"),
+            syntax=("x ** 2", "2 ** x"), grad="d/dp = x**p log x needs x > 0; d/dx of x**0 "
+            "is 0, even at 0"),
+    _binary("mod", ops.Mod, np.mod, "x mod y with the sign of y (Python's %)", ("remainder",),
+            group=ARITH, numpy=("mod", "remainder"), methods=("__mod__", "__rmod__", "mod",
+                                                              "remainder"),
+            syntax=("x % y",), sample=Drawn("mod"), grad="d/dx = 1, d/dy = -floor(x/y); jumps "
+            "where x/y is an integer"),
+    _unary("neg", ops.Neg, np.negative, "-x", ("neg", "negative"), group=ARITH,
+           numpy=("negative",), methods=("__neg__", "neg", "negative"), syntax=("-x",)),
+    _unary("abs", ops.Abs, np.abs, "|x|", ("abs", "absolute"), KINK0, group=ARITH,
+           numpy=("abs", "absolute"), methods=("__abs__", "abs", "absolute"),
+           syntax=("abs(x)",), grad="0 at x = 0"),
+    OpInfo("matmul", ops.MatMul, "matrix product with NumPy's rules (1-D promoted, batch axes "
+           "broadcast)", ARITH, methods=("__matmul__", "__rmatmul__", "matmul", "mm"),
+           numpy=("matmul",), torch=("matmul", "mm"), syntax=("a @ b", "arr @ x"), tensors=2,
+           ref=np.matmul, sample=Drawn("matmul")),
+    # ---- elementwise math ---------------------------------------------------------------------
+    _unary("exp", ops.Exp, np.exp, "e^x", ("exp",)),
+    _unary("log", ops.Log, np.log, "natural log", ("log",), POSITIVE, grad="needs x > 0"),
+    _unary("sqrt", ops.Sqrt, np.sqrt, "square root", ("sqrt",), POSITIVE, grad="needs x > 0"),
+    _unary("sin", ops.Sin, np.sin, "sine", ("sin",)),
+    _unary("cos", ops.Cos, np.cos, "cosine", ("cos",)),
+    _unary("tan", ops.Tan, np.tan, "tangent", ("tan",), Domain(-1.2, 1.2)),
+    _unary("arcsin", ops.Arcsin, np.arcsin, "inverse sine", ("asin", "arcsin"), UNIT,
+           methods=("arcsin", "asin"), grad="needs |x| < 1"),
+    _unary("arccos", ops.Arccos, np.arccos, "inverse cosine", ("acos", "arccos"), UNIT,
+           methods=("arccos", "acos"), grad="needs |x| < 1"),
+    _unary("arctan", ops.Arctan, np.arctan, "inverse tangent", ("atan", "arctan"),
+           methods=("arctan", "atan")),
+    _unary("sinh", ops.Sinh, np.sinh, "hyperbolic sine", ("sinh",)),
+    _unary("cosh", ops.Cosh, np.cosh, "hyperbolic cosine", ("cosh",)),
+    _unary("tanh", ops.Tanh, np.tanh, "hyperbolic tangent", ("tanh",), F=("tanh",),
+           function=F.tanh),
+    _unary("arcsinh", ops.Arcsinh, np.arcsinh, "inverse hyperbolic sine", ("asinh", "arcsinh"),
+           methods=("arcsinh", "asinh")),
+    _unary("arccosh", ops.Arccosh, np.arccosh, "inverse hyperbolic cosine",
+           ("acosh", "arccosh"), Domain(1.2, 4.0), methods=("arccosh", "acosh"),
+           grad="needs x > 1"),
+    _unary("arctanh", ops.Arctanh, np.arctanh, "inverse hyperbolic tangent",
+           ("atanh", "arctanh"), UNIT, methods=("arctanh", "atanh"), grad="needs |x| < 1"),
+    _unary("log1p", ops.Log1p, np.log1p, "log(1 + x), exact for tiny x", ("log1p",),
+           Domain(-0.8, 3.0), grad="needs x > -1"),
+    _unary("expm1", ops.Expm1, np.expm1, "e^x - 1, exact for tiny x", ("expm1",)),
+    _unary("log2", ops.Log2, np.log2, "base-2 log", ("log2",), POSITIVE, grad="needs x > 0"),
+    _unary("log10", ops.Log10, np.log10, "base-10 log", ("log10",), POSITIVE,
+           grad="needs x > 0"),
+    _unary("exp2", ops.Exp2, np.exp2, "2^x", ("exp2",)),
+    _unary("square", ops.Square, np.square, "x * x", ("square",)),
+    _unary("reciprocal", ops.Reciprocal, np.reciprocal, "1 / x", ("reciprocal",), NONZERO,
+           grad="needs x != 0"),
+    _unary("sign", ops.Sign, np.sign, "-1, 0 or 1", ("sign",), KINK0,
+           grad="**zero** everywhere (as PyTorch, also at the jump)"),
+    _unary("floor", ops.Floor, np.floor, "round down", ("floor",), _FLOORING,
+           grad="**zero** everywhere"),
+    _unary("ceil", ops.Ceil, np.ceil, "round up", ("ceil",), _FLOORING,
+           grad="**zero** everywhere"),
+    _unary("round", ops.Round, np.round, "round half to even", ("round",), _ROUNDING,
+           numpy=("round", "around"), grad="**zero** everywhere"),
+    _unary("sinc", ops.Sinc, np.sinc, "sin(pi x) / (pi x), 1 at 0 (normalized, as NumPy and "
+           "PyTorch)", ("sinc",), grad="a series near 0, where the formula cancels"),
+    _unary("deg2rad", "mul by pi/180", np.deg2rad, "degrees to radians", ("deg2rad",),
+           numpy=("deg2rad", "radians")),
+    _unary("rad2deg", "mul by 180/pi", np.rad2deg, "radians to degrees", ("rad2deg",),
+           numpy=("rad2deg", "degrees")),
+    _unary("nan_to_num", ops.NanToNum, np.nan_to_num, "NaN -> nan, ±inf -> posinf/neginf "
+           "(default 0 and the dtype's extremes)", ("nan_to_num",),
+           grad="1 where x is finite, 0 where it was replaced"),
+    OpInfo("clip", ops.Clip, "x limited to [lo, hi] (either may be None)", MATH,
+           methods=("clip",), numpy=("clip",), torch=("clip",),
+           ref=lambda a, lo=None, hi=None: np.clip(a, lo, hi),
+           sample=Cases((_c((2, 3), domain=Domain(avoid=(-1.0, 1.0)), lo=-1.0, hi=1.0),
+                         _c((4,), domain=Domain(avoid=(0.5,)), lo=None, hi=0.5),
+                         _c((3, 1), domain=Domain(avoid=(-0.5,)), lo=-0.5, hi=None))),
+           grad="0 outside [lo, hi], 1 on the bounds; NumPy's a_min=/a_max= and min=/max= "
+           "spell lo/hi too"),
+    OpInfo("clamp", ops.Clip, "PyTorch's clip: x.clamp(min=None, max=None)", MATH,
+           methods=("clamp",), torch=("clamp",), ref=lambda a, min=None, max=None: np.clip(
+               a, min, max), sample=Cases((_c((2, 3), domain=Domain(avoid=(0.0,)), min=0.0),
+                                           _c((3,), domain=Domain(avoid=(-1.0, 1.0)),
+                                              min=-1.0, max=1.0))),
+           grad="as clip"),
+    # ---- binary elementwise ------------------------------------------------------------------
+    _binary("maximum", ops.Maximum, np.maximum, "elementwise max", ("maximum",),
+            untied=True, grad="ties split the gradient 1/2, 1/2"),
+    _binary("minimum", ops.Minimum, np.minimum, "elementwise min", ("minimum",),
+            untied=True, grad="ties split the gradient 1/2, 1/2"),
+    _binary("fmax", ops.Fmax, np.fmax, "elementwise max that ignores NaN", ("fmax",),
+            untied=True, grad="to the number over a NaN; ties split 1/2, 1/2"),
+    _binary("fmin", ops.Fmin, np.fmin, "elementwise min that ignores NaN", ("fmin",),
+            untied=True, grad="to the number over a NaN; ties split 1/2, 1/2"),
+    _binary("arctan2", ops.Arctan2, np.arctan2, "the angle of the point (x, y): arctan2(y, x)",
+            ("atan2", "arctan2"), (NONZERO, NONZERO), methods=("arctan2", "atan2"),
+            grad="undefined at the origin"),
+    _binary("hypot", ops.Hypot, np.hypot, "sqrt(x^2 + y^2) without overflow", ("hypot",),
+            (NONZERO, NONZERO), grad="undefined at the origin"),
+    _binary("logaddexp", ops.LogAddExp, np.logaddexp, "log(e^x + e^y), stably",
+            ("logaddexp",), grad="the softmax weights of (x, y)"),
+    _binary("logaddexp2", ops.LogAddExp2, np.logaddexp2, "log2(2^x + 2^y), stably",
+            ("logaddexp2",), grad="2^(x - out), 2^(y - out)"),
+    OpInfo("where", ops.Where, "x where cond else y (cond a constant bool array)", BIN,
+           numpy=("where",), torch=("where",), function=F.where,
+           call=lambda x, y, cond=None: F.where(cond, x, y),
+           ref=lambda x, y, cond=None: np.where(cond, x, y), sample=Drawn("where"),
+           grad="none for cond"),
+    # ---- activations (torch.nn.functional) ---------------------------------------------------
+    _unary("relu", ops.ReLU, lambda a: np.maximum(a, 0), "max(x, 0)", ("relu",), KINK0,
+           numpy=(), F=("relu",), function=F.relu, group=ACT, grad="0 at x = 0"),
+    _unary("sigmoid", ops.Sigmoid, _sigmoid_ref, "1 / (1 + e^-x), never overflows",
+           ("sigmoid",), Domain(-8.0, 8.0), numpy=(), F=("sigmoid",), function=F.sigmoid,
+           group=ACT),
+    _unary("softplus", ops.Softplus, lambda a: np.logaddexp(a, 0), "log(1 + e^x), never "
+           "overflows", numpy=(), F=("softplus",), function=F.softplus, group=ACT,
+           domain=Domain(-8.0, 8.0)),
+    _unary("leaky_relu", ops.LeakyReLU, lambda a: np.where(a > 0, a, 0.01 * a), "x if x > 0 "
+           "else slope x (slope= or PyTorch's negative_slope=, default 0.01)", numpy=(),
+           F=("leaky_relu",), function=F.leaky_relu, group=ACT, domain=KINK0,
+           grad="slope at 0"),
+    _unary("elu", ops.ELU, lambda a: np.where(a > 0, a, np.expm1(a)), "x if x > 0 else "
+           "alpha (e^x - 1)", numpy=(), F=("elu",), function=F.elu, group=ACT, domain=KINK0,
+           grad="alpha at 0"),
+    _unary("gelu", ops.GELU, _gelu_ref, "the tanh approximation of GELU", numpy=(),
+           F=("gelu",), function=F.gelu, group=ACT,
+           differs="PyTorch's F.gelu default is the exact (erf) one; this is its "
+           "approximate='tanh' (they differ by up to ~5e-4)"),
+    _unary("silu", ops.SiLU, lambda a: a * _sigmoid_ref(a), "x sigmoid(x) (swish)", numpy=(),
+           F=("silu",), function=F.silu, group=ACT),
+    OpInfo("softmax", ops.Softmax, "exp(x) / sum exp(x) along axis (default -1), max-shifted",
+           ACT, methods=("softmax",), torch=("softmax",), F=("softmax",), function=F.softmax,
+           ref=_softmax_ref, sample=Reduction(Domain(-5.0, 5.0), tuple_axes=False,
+                                              keepdims=False, none_axis=False)),
+    OpInfo("log_softmax", ops.LogSoftmax, "x - logsumexp(x) along axis (default -1): never "
+           "the log of an underflowed probability", ACT, methods=("log_softmax",),
+           torch=("log_softmax",), F=("log_softmax",), function=F.log_softmax,
+           ref=_log_softmax_ref, sample=Reduction(Domain(-5.0, 5.0), tuple_axes=False,
+                                                  keepdims=False, none_axis=False)),
+    OpInfo("dropout", ops.Dropout, "F.dropout(x, p=0.5, training=True): inverted dropout "
+           "(zero with probability p, scale the rest by 1/(1-p)); x itself when not training",
+           ACT, F=("dropout",), function=F.dropout, call=_dropout_call,
+           sample=Elementwise(), grad="the mask (a constant)"),
+    # ---- reductions ---------------------------------------------------------------------------
+    _reduction("sum", ops.Sum, np.sum, "sum over axis (None, an int or a tuple)", ("sum",)),
+    _reduction("mean", ops.Mean, np.mean, "mean over axis", ("mean",)),
+    _reduction("var", ops.Var, np.var, "variance (ddof=0: the population variance)", ("var",),
+               differs="with dim=/correction=/unbiased=, PyTorch's default correction=1 "
+               "(unbiased)"),
+    _reduction("std", ops.Std, np.std, "standard deviation, sqrt(var), one op", ("std",),
+               Reduction(DISTINCT, min_count=2), grad="needs a nonzero spread",
+               differs="as var"),
+    _reduction("max", ops.Max, np.max, "max over axis", ("max",), Reduction(DISTINCT),
+               grad="tied maxima share the gradient equally",
+               differs="x.max(dim=1) gives PyTorch's (values, indices); x.max(1) is NumPy's "
+               "values; x.max(other) is maximum; tied maxima share the gradient, where "
+               "PyTorch's max(dim=) gives it to the index it returns"),
+    _reduction("min", ops.Min, np.min, "min over axis", ("min",), Reduction(DISTINCT),
+               grad="tied minima share the gradient equally", differs="as max"),
+    _reduction("amax", ops.Max, np.amax, "max over axis (values only, any spelling)",
+               ("amax",), Reduction(DISTINCT), grad="as max"),
+    _reduction("amin", ops.Min, np.amin, "min over axis (values only, any spelling)",
+               ("amin",), Reduction(DISTINCT), grad="as min"),
+    _reduction("prod", ops.Prod, np.prod, "product over axis", ("prod",),
+               grad="no division: exact with zeros"),
+    _reduction("logsumexp", ops.LogSumExp, lambda a, axis=None, keepdims=False: np.log(
+        np.exp(a).sum(axis, keepdims=keepdims)), "log sum exp over axis, max-shifted",
+               ("logsumexp",), numpy=(), grad="softmax(x)"),
+    _reduction("cumsum", ops.CumSum, np.cumsum, "running sum along axis (None: flattened)",
+               ("cumsum",), Reduction(tuple_axes=False, keepdims=False),
+               grad="the reversed running sum"),
+    _reduction("argmax", "NumPy's argmax (no graph)", np.argmax, "index of the max",
+               ("argmax",), Reduction(DISTINCT, tuple_axes=False), no_grad="int64 indices",
+               float32=False),
+    _reduction("argmin", "NumPy's argmin (no graph)", np.argmin, "index of the min",
+               ("argmin",), Reduction(DISTINCT, tuple_axes=False), no_grad="int64 indices",
+               float32=False),
+    # ---- sorting and gathering ----------------------------------------------------------------
+    OpInfo("sort", "take_along_axis of the stable argsort", "sorted along axis (None: "
+           "flattened)", SORT, methods=("sort",), numpy=("sort",), torch=("sort",),
+           function=F.sort, ref=np.sort,
+           sample=Reduction(DISTINCT, tuple_axes=False, keepdims=False),
+           grad="through the permutation: each value's gradient goes back to its place",
+           differs="x.sort() and sort(x, dim=) give PyTorch's (values, indices), descending= "
+           "too; sort(x, axis) is NumPy's values"),
+    OpInfo("argsort", "NumPy's stable argsort (no graph)", "the order that sorts along axis",
+           SORT, methods=("argsort",), numpy=("argsort",), torch=("argsort",), ref=lambda a,
+           axis=-1: np.argsort(a, axis, kind="stable"),
+           sample=Reduction(DISTINCT, tuple_axes=False, keepdims=False),
+           no_grad="int64 indices", float32=False),
+    OpInfo("take_along_axis", ops.TakeAlongAxis, "values picked along an axis by an index "
+           "array", SORT, methods=("take_along_dim",), numpy=("take_along_axis",),
+           torch=("take_along_dim",), ref=np.take_along_axis, sample=Drawn("take_along_axis"),
+           grad="scattered back; duplicates add up"),
+    OpInfo("gather", "take_along_axis of a corner of x", "torch.gather(x, dim, index)", SORT,
+           methods=("gather",), torch=("gather",), sample=Drawn("gather"),
+           ref=lambda a, dim=0, index=None: np.take_along_axis(
+               a[tuple(slice(None) if d == dim else slice(0, n)
+                       for d, n in enumerate(index.shape))], index, dim),
+           grad="scattered back; duplicates add up"),
+    # ---- linear algebra -----------------------------------------------------------------------
+    OpInfo("einsum", ops.Einsum, "Einstein summation: subscripts, or NumPy's sublists",
+           LINALG, numpy=("einsum",), torch=("einsum",), function=F.einsum, call=_einsum_call,
+           ref=_einsum_ref, sample=Cases(tuple(Case(tuple(s), {"spec": e}) for e, *s in _EINSUMS)
+                                         + tuple(Case(s, {"subs": u}) for s, u in _SUBLISTS)),
+           grad="repeated letters (diagonals) handled; '...' axes must match in length; "
+           "torch's einsum('ij,jk', [a, b]) list form works too"),
+    OpInfo("dot", "einsum", "np.dot: matrix product for 2-D, inner for 1-D, last axis of x with "
+           "the second-to-last of y otherwise", LINALG, methods=("dot",), numpy=("dot",),
+           torch=("dot",), tensors=2, ref=np.dot, sample=Drawn("dot")),
+    OpInfo("inner", "einsum", "sum over the last axes of x and y", LINALG, numpy=("inner",),
+           torch=("inner",), function=F.inner, tensors=2, ref=np.inner,
+           sample=Cases((_c((2, 3), (4, 3)), _c((3,), (3,)), _c((), (2, 2))))),
+    OpInfo("outer", "einsum", "x[i] y[j] of x and y flattened", LINALG, numpy=("outer",),
+           torch=("outer",), function=F.outer, tensors=2, ref=np.outer,
+           sample=Cases((_c((3,), (2,)), _c((2, 2), (3,))))),
+    OpInfo("tensordot", "einsum", "sum over the last `axes` axes of x and first of y, or the "
+           "listed pairs", LINALG, numpy=("tensordot",), torch=("tensordot",),
+           function=F.tensordot, tensors=2, ref=np.tensordot,
+           sample=Cases((_c((2, 3, 4), (3, 4, 2), axes=2), _c((2, 3), (3, 2), axes=1),
+                         _c((2, 3), (4,), axes=0), _c((3, 2, 4), (4, 3), axes=([0, 2], [1, 0]))))),
+    OpInfo("trace", "sum of diagonal", "sum of a diagonal (offset, axis1, axis2)", LINALG,
+           methods=("trace",), numpy=("trace",), torch=("trace",), ref=np.trace,
+           sample=Cases((_c((3, 4)), _c((3, 4), offset=1), _c((3, 3), offset=-2),
+                         _c((2, 3, 3), axis1=1, axis2=2), _c((3, 2, 3), offset=1, axis1=0,
+                                                             axis2=-1)))),
+    OpInfo("diagonal", ops.Diagonal, "a diagonal of the (axis1, axis2) planes, as the last "
+           "axis", LINALG, methods=("diagonal",), numpy=("diagonal",), torch=("diagonal",),
+           ref=np.diagonal, sample=Cases((_c((3, 4)), _c((3, 4), offset=-1),
+                                          _c((2, 3, 3), axis1=1, axis2=2),
+                                          _c((3, 2, 4), offset=1, axis1=-1, axis2=0))),
+           grad="written back onto the diagonal; torch's dim1=/dim2= spell axis1=/axis2="),
+    OpInfo("diag", ops.Diag, "a 1-D x -> a matrix with x on diagonal k; a 2-D x -> its "
+           "diagonal k", LINALG, numpy=("diag",), torch=("diag",), function=F.diag, ref=np.diag,
+           sample=Cases((_c((3,)), _c((3,), k=1), _c((3, 4), k=-1), _c((3, 3))))),
+    OpInfo("tril", ops.Tril, "lower triangle of the last two axes", LINALG, methods=("tril",),
+           numpy=("tril",), torch=("tril",), ref=np.tril,
+           sample=Cases((_c((3, 4)), _c((2, 3, 3), k=1), _c((3, 3), k=-1)))),
+    OpInfo("triu", ops.Triu, "upper triangle of the last two axes", LINALG, methods=("triu",),
+           numpy=("triu",), torch=("triu",), ref=np.triu,
+           sample=Cases((_c((3, 4)), _c((2, 3, 3), k=1), _c((3, 3), k=-1)))),
+    OpInfo("kron", "reshape, mul, reshape", "Kronecker product: x[i] times all of y", LINALG,
+           numpy=("kron",), torch=("kron",), function=F.kron, tensors=2, ref=np.kron,
+           sample=Cases((_c((2, 2), (2, 3)), _c((3,), (2,)), _c((2, 1, 2), (3, 2)),
+                         _c((), (2,))))),
+    OpInfo("cross", "getitem, mul, sub, stack", "cross product of 3-vectors along axis",
+           LINALG, numpy=("cross",), torch=("cross",), function=F.cross, tensors=2,
+           ref=np.cross, sample=Cases((_c((3,), (3,)), _c((2, 3), (3,)),
+                                       _c((3, 2), (3, 2), axis=0)))),
+    # ---- shape ----------------------------------------------------------------------------------
+    OpInfo("reshape", ops.Reshape, "the same values in a new shape (-1: inferred)", SHAPE,
+           methods=("reshape", "view", "view_as", "reshape_as"), numpy=("reshape",),
+           torch=("reshape",),
+           call=lambda t, shape=(): t.reshape(shape), ref=lambda a, shape=(): a.reshape(shape),
+           sample=Drawn("reshape")),
+    OpInfo("transpose", ops.Transpose, "axes permuted (none given: reversed)", SHAPE,
+           methods=("transpose", "T", "t"), numpy=("transpose",), torch=("transpose",),
+           syntax=("x.T",), call=lambda t, axes=None: t.transpose() if axes is None else
+           t.transpose(axes), ref=np.transpose, sample=Drawn("transpose"),
+           differs="transpose(dim0, dim1) of a tensor that is not 2-D swaps two axes "
+           "(PyTorch's; NumPy would reject it); transpose(0, 1) of a 2-D tensor is an error "
+           "naming x.T and x.transpose((0, 1))"),
+    OpInfo("permute", ops.Transpose, "axes in the given order", SHAPE, methods=("permute",),
+           numpy=("permute_dims",), torch=("permute",),
+           call=lambda t, axes=(): t.permute(*axes),
+           ref=lambda a, axes=(): np.transpose(a, axes),
+           sample=Cases((_c((2, 3, 4), axes=(2, 0, 1)), _c((2, 3), axes=(0, 1))))),
+    OpInfo("getitem", ops.GetItem, "x[index]: slices, ints, None, ..., integer and boolean "
+           "arrays", SHAPE, methods=("__getitem__",), syntax=("x[1:, ::-1]",
+                                                             "x[np.arange(n), y]", "x[mask]"),
+           call=lambda t, index=(): t[index], ref=lambda a, index=(): a[index],
+           sample=Drawn("getitem"), grad="duplicate indices accumulate"),
+    OpInfo("squeeze", "reshape", "length-1 axes dropped", SHAPE, methods=("squeeze",),
+           numpy=("squeeze",), torch=("squeeze",), ref=np.squeeze,
+           sample=Cases((_c((1, 3, 1)), _c((1, 3, 1), axis=0), _c((2, 1), axis=(1,)))),
+           differs="with dim=, an axis of another length is left alone (PyTorch's); NumPy's "
+           "axis= must name length-1 axes"),
+    OpInfo("expand_dims", "reshape", "new length-1 axes", SHAPE, methods=("expand_dims",),
+           numpy=("expand_dims",), ref=np.expand_dims,
+           sample=Cases((_c((2, 3), axis=(0, -1)), _c((3,), axis=1)))),
+    OpInfo("unsqueeze", "reshape", "one new length-1 axis", SHAPE, methods=("unsqueeze",),
+           torch=("unsqueeze",), ref=lambda a, axis=0: np.expand_dims(a, axis),
+           sample=Cases((_c((2, 3), axis=1), _c((3,), axis=-1)))),
+    OpInfo("flatten", "reshape", "axes start..end (inclusive) merged into one", SHAPE,
+           methods=("flatten",), torch=("flatten",),
+           ref=lambda a, start=0, end=-1: a.reshape(
+               a.shape[:start] + (-1,) + a.shape[end % a.ndim + 1:]),
+           sample=Cases((_c((2, 3, 2)), _c((2, 3, 2), start=1), _c((2, 3, 2, 2), start=1,
+                                                                   end=2)))),
+    OpInfo("swapaxes", ops.Transpose, "two axes exchanged", SHAPE,
+           methods=("swapaxes", "swapdims"), numpy=("swapaxes",),
+           torch=("swapaxes", "swapdims"), ref=np.swapaxes,
+           sample=Cases((_c((2, 3, 4), axis1=0, axis2=-1), _c((2, 3), axis1=0, axis2=1)))),
+    OpInfo("moveaxis", ops.Transpose, "axes moved to new positions", SHAPE,
+           methods=("moveaxis", "movedim"), numpy=("moveaxis",), torch=("movedim", "moveaxis"),
+           ref=np.moveaxis, sample=Cases((_c((2, 3, 4), source=[0, 1], destination=[-1, 0]),
+                                          _c((2, 3, 4), source=2, destination=0)))),
+    OpInfo("rollaxis", ops.Transpose, "np.rollaxis: an axis moved before position start",
+           SHAPE, numpy=("rollaxis",), function=F.rollaxis, ref=np.rollaxis,
+           sample=Cases((_c((2, 3, 4), axis=2), _c((2, 3, 4), axis=0, start=2),
+                         _c((2, 3, 4), axis=1, start=3), _c((2, 3, 4), axis=-1, start=-2)))),
+    OpInfo("broadcast_to", ops.BroadcastTo, "x broadcast to a shape", SHAPE,
+           methods=("broadcast_to",), numpy=("broadcast_to",), torch=("broadcast_to",),
+           ref=np.broadcast_to, sample=Cases((_c((2, 1), shape=(4, 2, 3)), _c((3,), shape=(2, 3)))),
+           grad="summed back"),
+    OpInfo("expand", ops.BroadcastTo, "torch's expand: broadcast_to where -1 keeps an axis",
+           SHAPE, methods=("expand",), call=lambda t, sizes=(): t.expand(*sizes),
+           ref=lambda a, sizes=(): np.broadcast_to(a, tuple(
+               a.shape[i - len(sizes) + a.ndim] if n == -1 else n for i, n in enumerate(sizes))),
+           sample=Cases((_c((2, 1), sizes=(4, -1, 3)), _c((3,), sizes=(2, 3))))),
+    OpInfo("repeat", ops.Repeat, "each element `repeats` times (an int or one count each)",
+           SHAPE, methods=("repeat", "repeat_interleave"), numpy=("repeat",),
+           torch=("repeat_interleave",), ref=np.repeat,
+           sample=Cases((_c((2, 3), repeats=2, axis=1), _c((2, 2), repeats=3),
+                         _c((2, 3), repeats=[1, 0, 3], axis=-1))),
+           grad="the copies' gradients add up",
+           differs="PyTorch's x.repeat(*sizes) is tile(x, sizes); this is NumPy's repeat "
+           "(torch's repeat_interleave)"),
+    OpInfo("tile", ops.Tile, "x tiled reps times along each axis", SHAPE, methods=("tile",),
+           numpy=("tile",), torch=("tile",), ref=np.tile,
+           sample=Cases((_c((2, 3), reps=(2, 1, 3)), _c((2, 3), reps=2))),
+           grad="the copies' gradients add up"),
+    OpInfo("flip", ops.Flip, "reversed along axis (None: all)", SHAPE, methods=("flip",),
+           numpy=("flip",), torch=("flip",), ref=np.flip,
+           sample=Cases((_c((2, 3), axis=1), _c((2, 3)), _c((2, 3, 2), axis=(0, 2))))),
+    OpInfo("roll", ops.Roll, "shifted cyclically along axis (None: flattened)", SHAPE,
+           methods=("roll",), numpy=("roll",), torch=("roll",), ref=np.roll,
+           sample=Cases((_c((2, 3), shift=2, axis=1), _c((2, 3), shift=(1, -1), axis=(0, 1)),
+                         _c((2, 3), shift=4)))),
+    OpInfo("rot90", "flip and swapaxes", "k quarter turns in the plane of two axes", SHAPE,
+           methods=("rot90",), numpy=("rot90",), torch=("rot90",), ref=np.rot90,
+           sample=Cases((_c((2, 3)), _c((2, 3), k=2), _c((2, 3, 2), k=3, axes=(2, 0)),
+                         _c((2, 3), k=-1), _c((2, 3), k=4)))),
+    OpInfo("diff", "getitem and sub", "n-th forward difference along axis (with prepend/"
+           "append)", SHAPE, methods=("diff",), numpy=("diff",), torch=("diff",), ref=np.diff,
+           sample=Cases((_c((2, 4)), _c((4, 3), n=2, axis=0), _c((3,), prepend=0.5),
+                         _c((2, 3), append=np.ones((2, 1)), axis=1)))),
+    OpInfo("pad", ops.Pad, "constant padding: np.pad's pad_width, or PyTorch's flat (left, "
+           "right, top, bottom, ...)", SHAPE, numpy=("pad",), F=("pad",), function=F.pad,
+           ref=lambda a, pad_width=0, constant_values=0.0: np.pad(
+               a, pad_width, constant_values=constant_values),
+           sample=Cases((_c((2, 3), pad_width=((1, 0), (2, 1)), constant_values=0.5),
+                         _c((2, 3), pad_width=1), _c((4,), pad_width=(2, 1)))),
+           differs="a flat pair (a, b) on a tensor of 2+ axes pads every axis to NumPy and only "
+           "the last to PyTorch: an error naming both; flat tuples of 4, 6, ... are PyTorch's"),
+    # ---- joining and splitting ----------------------------------------------------------------
+    OpInfo("concatenate", ops.Concatenate, "tensors joined along an existing axis", JOIN,
+           numpy=("concatenate", "concat"), torch=("cat", "concat", "concatenate"),
+           function=F.concatenate, call=_listed(F.concatenate),
+           ref=lambda *a, axis=0: np.concatenate(a, axis=axis), sample=Drawn("concatenate")),
+    OpInfo("stack", ops.Stack, "tensors joined along a new axis", JOIN, numpy=("stack",),
+           torch=("stack",), function=F.stack, call=_listed(F.stack),
+           ref=lambda *a, axis=0: np.stack(a, axis=axis), sample=Drawn("stack")),
+    OpInfo("vstack", "concatenate", "rows joined (1-D inputs become rows)", JOIN,
+           numpy=("vstack",), torch=("vstack",), function=F.vstack, call=_listed(F.vstack),
+           ref=lambda *a: np.vstack(a), sample=Cases((_c((2, 3), (3,)), _c((1, 2), (3, 2))))),
+    OpInfo("hstack", "concatenate", "columns joined (1-D inputs end to end)", JOIN,
+           numpy=("hstack",), torch=("hstack",), function=F.hstack, call=_listed(F.hstack),
+           ref=lambda *a: np.hstack(a), sample=Cases((_c((2, 3), (2, 1)), _c((2,), (3,))))),
+    OpInfo("column_stack", "concatenate", "columns joined (1-D inputs become columns)", JOIN,
+           numpy=("column_stack",), torch=("column_stack",), function=F.column_stack,
+           call=_listed(F.column_stack), ref=lambda *a: np.column_stack(a),
+           sample=Cases((_c((3,), (3, 2)), _c((2,), (2,))))),
+    OpInfo("append", "concatenate", "values appended along axis (None: both flattened)", JOIN,
+           numpy=("append",), function=F.append, tensors=2, ref=np.append,
+           sample=Cases((_c((2, 3), (4,)), _c((2, 3), (1, 3), axis=0)))),
+    OpInfo("split", "getitem", "pieces: n equal sections, or cut at indices", JOIN,
+           numpy=("split",), torch=("split",), function=F.split, call=_joined(F.split),
+           ref=_ref_joined(np.split),
+           sample=Cases((_c((2, 4), indices_or_sections=2, axis=1),
+                         _c((2, 4), indices_or_sections=[1, -1], axis=1),
+                         _c((5, 2), indices_or_sections=[0, 9])))),
+    OpInfo("array_split", "getitem", "pieces: n sections as equal as can be, or cut at "
+           "indices", JOIN, numpy=("array_split",), torch=("tensor_split",),
+           function=F.array_split, call=_joined(F.array_split), ref=_ref_joined(np.array_split),
+           sample=Cases((_c((2, 5), indices_or_sections=3, axis=1),
+                         _c((7,), indices_or_sections=[2, 3])))),
+    OpInfo("atleast_1d", "reshape", "0-d inputs as (1,)", JOIN, numpy=("atleast_1d",),
+           torch=("atleast_1d",), function=F.atleast_1d, ref=np.atleast_1d,
+           sample=Cases((_c(()), _c((2, 3))))),
+    OpInfo("atleast_2d", "reshape", "(n,) as (1, n), 0-d as (1, 1)", JOIN,
+           numpy=("atleast_2d",), torch=("atleast_2d",), function=F.atleast_2d,
+           ref=np.atleast_2d, sample=Cases((_c(()), _c((3,)), _c((2, 3))))),
+    OpInfo("atleast_3d", "reshape", "(n,) as (1, n, 1), (m, n) as (m, n, 1)", JOIN,
+           numpy=("atleast_3d",), torch=("atleast_3d",), function=F.atleast_3d,
+           ref=np.atleast_3d, sample=Cases((_c(()), _c((3,)), _c((2, 3)), _c((2, 1, 2))))),
+    # ---- neural-network functions (fused primitives among them) --------------------------------
+    OpInfo("cross_entropy", ops.CrossEntropy, "cross-entropy of logits (n, K) against class "
+           "indices (n,) or one-hot / soft rows", NN, F=("cross_entropy",),
+           function=F.cross_entropy, call=_ce_call, ref=_ce_ref,
+           sample=Cases((_c((4, 3)), _c((3, 5), reduction="sum"),
+                         _c((2, 3), reduction="none"))),
+           grad="(softmax(z) sum Y - Y) / n"),
+    OpInfo("one_hot", "NumPy", "class indices (n,) -> one-hot rows (n, K), a NumPy array", NN,
+           F=("one_hot",), function=F.one_hot, sample=None,
+           no_grad="a NumPy array of constants", float32=False),
+    OpInfo("linear", ops.Linear, "x W^T + b (PyTorch's F.linear; W is (out, in)), one op", NN,
+           F=("linear",), function=F.linear, tensors=3,
+           ref=lambda x, w, b: x @ w.T + b, sample=Cases((_c((4, 3), (2, 3), (2,)),
+                                                          _c((2, 5, 3), (4, 3), (4,))))),
+    OpInfo("mse_loss", "sub, square, mean", "(input - target)^2, reduced", NN,
+           F=("mse_loss",), function=F.mse_loss, tensors=2, ref=_mse_ref,
+           sample=Cases((_c((3, 2), (3, 2)), _c((4,), (4,), reduction="sum"),
+                         _c((2, 2), (2, 2), reduction="none")))),
+    OpInfo("l1_loss", "sub, abs, mean", "|input - target|, reduced", NN, F=("l1_loss",),
+           function=F.l1_loss, tensors=2, call=_l1_call, ref=_l1_ref,
+           sample=Cases((_c((3, 2), (3, 2)), _c((4,), (4,), reduction="sum"))),
+           grad="0 where input = target (as abs)"),
+    OpInfo("binary_cross_entropy_with_logits", "softplus composition", "binary cross-entropy "
+           "from logits and targets in [0, 1] (pos_weight=, weight=)", NN,
+           F=("binary_cross_entropy_with_logits",),
+           function=F.binary_cross_entropy_with_logits, tensors=2, ref=_bce_ref,
+           sample=Cases((_c((3, 2), (3, 2), domain=Domain(0.05, 0.95)),
+                         _c((4,), (4,), domain=Domain(0.05, 0.95), reduction="sum")))),
+    OpInfo("conv2d", ops.Conv2d, "2-D cross-correlation, NCHW (im2col + one matrix product)",
+           NN, F=("conv2d",), function=F.conv2d, tensors=3,
+           sample=Cases((_c((2, 2, 3, 3), (2, 2, 2, 2), (2,), padding=1),
+                         _c((1, 1, 5, 5), (2, 1, 3, 3), (2,), stride=2)))),
+    OpInfo("max_pool2d", ops.MaxPool2d, "max over windows (NCHW)", NN, F=("max_pool2d",),
+           function=F.max_pool2d, sample=Cases((_c((1, 2, 4, 4), domain=DISTINCT),
+                                                _c((1, 1, 5, 5), domain=DISTINCT, kernel=3,
+                                                   stride=2, padding=1))),
+           grad="to the first maximum of each window"),
+    OpInfo("avg_pool2d", ops.AvgPool2d, "mean over windows (NCHW)", NN, F=("avg_pool2d",),
+           function=F.avg_pool2d, sample=Cases((_c((1, 2, 4, 4)), _c((1, 1, 4, 4), kernel=3,
+                                                                      stride=1, padding=1)))),
+    OpInfo("batch_norm", ops.BatchNorm, "gamma (x - mean) / sqrt(var + eps) + beta over the "
+           "rows (one fused node)", NN, F=("batch_norm",), function=F.batch_norm, tensors=3,
+           call=_bn_call, ref=_bn_ref, sample=Cases((_c((5, 3), (3,), (3,)),)),
+           grad="the course's BatchNormBackPass"),
+    OpInfo("rnn", ops.RNN, "all hidden states of h_t = tanh(x_t U + h_{t-1} W + b) (one "
+           "fused node)", NN, own=("rnn",), F=("rnn",), function=F.rnn, tensors=4,
+           ref=_rnn_ref, sample=Cases((Case(((4, 3), (3, 2), (2, 2), (2,)), {},
+                                            Domain(-1.0, 1.0)),)),
+           grad="hand-written backprop through time"),
+    OpInfo("sum_of_squares", ops.SumOfSquares, "scale * sum of x^2 over all the tensors (one "
+           "node: the L2 penalty)", NN, F=("sum_of_squares",), function=F.sum_of_squares,
+           tensors=2, ref=lambda *a, scale=1.0: scale * sum((x**2).sum() for x in a),
+           sample=Cases((_c((2, 3), (3,), scale=0.5),)), grad="2 scale x"),
+    # ---- copies and casts (ops/shape.py Clone, ops/unary.py Cast) -------------------------------
+    OpInfo("clone", ops.Clone, "a copy that keeps the gradient flowing", COPY, methods=("clone",),
+           numpy=("copy",), torch=("clone",), ref=np.copy),
+    OpInfo("detach", "a constant Tensor on the same array", "the values, cut from the graph",
+           COPY, methods=("detach",), torch=("detach",), ref=lambda a: a,
+           no_grad="a constant: it cuts the graph", float32=False),
+    OpInfo("astype", ops.Cast, "a copy in another dtype, on the graph (float results pass the "
+           "gradient back, cast to x's dtype; integer and bool results are constants)", COPY,
+           methods=("astype", "to", "type", "double", "float", "half", "long", "int", "bool"),
+           numpy=("astype",), call=lambda t: t.astype(t.dtype),
+           ref=lambda a: a.astype(a.dtype), grad="cast back to the input's dtype",
+           differs="x.float() is float32 and x.int() int32, as in PyTorch; x.type() with no "
+           "dtype gives the dtype's name"),
+    # ---- in place: writes into the tensor's array, no graph (trust-ops' semantics) ---------------
+    *(OpInfo(name, "a write into the array", doc, INPLACE, methods=(name,), syntax=syntax,
+             sample=None, no_grad="writes in place: no graph (refused where a gradient needs "
+             "the old values; see Trustworthy gradients)", float32=False)
+      for name, doc, syntax in (
+          ("add_", "x += alpha * y", ("x += y",)), ("sub_", "x -= alpha * y", ("x -= y",)),
+          ("mul_", "x *= y", ("x *= y",)), ("div_", "x /= y", ("x /= y",)),
+          ("zero_", "x = 0", ()), ("fill_", "x = value", ()),
+          ("copy_", "x = src (broadcast)", ()), ("clamp_", "x = clamp(x, min, max)", ()))),
+    OpInfo("setitem", "a write into the array", "x[index] = value", INPLACE,
+           methods=("__setitem__",), syntax=("x[i] = v",), sample=None,
+           no_grad="writes in place: no graph", float32=False),
+    # ---- comparisons --------------------------------------------------------------------------
+    _compare("lt", "less", "__lt__", np.less, ("lt", "less"), "<"),
+    _compare("le", "less_equal", "__le__", np.less_equal, ("le", "less_equal"), "<="),
+    _compare("gt", "greater", "__gt__", np.greater, ("gt", "greater"), ">"),
+    _compare("ge", "greater_equal", "__ge__", np.greater_equal, ("ge", "greater_equal"), ">="),
+    _compare("eq", "equal", "__eq__", np.equal, ("eq",), "=="),
+    _compare("ne", "not_equal", "__ne__", np.not_equal, ("ne", "not_equal"), "!="),
+)
+
+# ---- constructors: leaves, no inputs to differentiate (tests/test_ops.py checks their values)
+_LEAF = "a leaf: nothing to differentiate"
+_CONSTRUCTORS: tuple[OpInfo, ...] = tuple(
+    OpInfo(name, "NumPy", doc, NEW, numpy=numpy, torch=torch, own=own, function=fn,
+           sample=None, no_grad=_LEAF, float32=False)
+    for name, fn, numpy, torch, own, doc in (
+        ("tensor", F.tensor, ("array",), ("tensor",), (), "a copy of data, dtype inferred as "
+         "NumPy does (ints stay int64)"),
+        ("from_numpy", F.from_numpy, (), ("from_numpy",), (), "a Tensor on the same array"),
+        ("as_tensor", as_tensor, (), (), ("as_tensor",), "x itself if a Tensor, else a "
+         "constant Tensor (Python numbers take `like`'s float dtype)"),
+        ("zeros", F.zeros, ("zeros",), ("zeros",), (), "zeros(2, 3) or zeros((2, 3))"),
+        ("ones", F.ones, ("ones",), ("ones",), (), "ones"),
+        ("empty", F.empty, ("empty",), ("empty",), (), "zeros (no uninitialised memory)"),
+        ("full", F.full, ("full",), ("full",), (), "full(shape, fill_value)"),
+        ("eye", F.eye, ("eye",), ("eye",), (), "identity matrix eye(n, m=None, k=0)"),
+        ("arange", F.arange, ("arange",), ("arange",), (), "start, start + step, ... < stop"),
+        ("linspace", F.linspace, ("linspace",), ("linspace",), (), "num (torch: steps) "
+         "numbers from start to stop inclusive"),
+        ("rand", F.rand, (), ("rand",), (), "uniform in [0, 1)"),
+        ("randn", F.randn, (), ("randn",), (), "standard normal"),
+        ("randint", F.randint, (), ("randint",), (), "integers in [low, high)"),
+        ("zeros_like", F.zeros_like, ("zeros_like",), ("zeros_like",), (), "zeros of x's shape "
+         "and dtype"),
+        ("ones_like", F.ones_like, ("ones_like",), ("ones_like",), (), "ones like x"),
+        ("empty_like", F.empty_like, ("empty_like",), ("empty_like",), (), "zeros like x"),
+        ("full_like", F.full_like, ("full_like",), ("full_like",), (), "fill_value like x"),
+        ("rand_like", F.rand_like, (), ("rand_like",), (), "uniform like x (x float, or "
+         "dtype=)"),
+        ("randn_like", F.randn_like, (), ("randn_like",), (), "standard normal like x"),
+    ))
+
+
+
+def _with_function(op: OpInfo) -> OpInfo:
+    """The row with its one function: the given one, or methods[0] as a function (for ops
+    that have tinygrad_dl.<name> or functional names)."""
+    if op.function is not None or not (op.names or op.F):
+        return op
+    method = next((m for m in op.methods if not m.startswith("__")), op.methods[0])
+    return replace(op, function=method_function(getattr(Tensor, method), op.tensors))
+
+
+OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS))
+CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function, _CONSTRUCTORS))
+ALL: tuple[OpInfo, ...] = OPS + CONSTRUCTORS
+BY_NAME: dict[str, OpInfo] = {op.name: op for op in ALL}
+
+# dtype names as PyTorch spells them (torch.float is float32, torch.int int32), and NumPy's
+DTYPES: dict[str, Any] = {
+    "float16": np.float16, "float32": np.float32, "float64": np.float64, "half": np.float16,
+    "float": np.float32, "double": np.float64, "int8": np.int8, "int16": np.int16,
+    "int32": np.int32, "int64": np.int64, "short": np.int16, "int": np.int32, "long": np.int64,
+    "uint8": np.uint8, "bool": np.bool_,
+}
+
+# Tensor's public members that are not ops (introspection, conversion, autograd, constructors)
+NOT_OPS = frozenset({
+    "data", "grad", "requires_grad", "name", "shape", "dtype", "ndim", "size", "is_leaf",
+    "numpy", "item", "tolist", "zero_grad", "retain_grad", "backward", "draw", "zeros", "ones",
+    "randn", "numel", "nelement", "dim", "ndimension", "cpu", "cuda", "device", "is_cuda",
+    "grad_fn", "requires_grad_",
+})
+
+
+
+
+def namespace() -> dict[str, Any]:
+    """Every op under each of its NumPy and PyTorch names (and this library's own), and the
+    dtype names: what `tinygrad_dl/__init__.py` exports."""
+    out: dict[str, Any] = {}
+    for op in ALL:
+        for n in op.names:
+            if n in out and out[n] is not op.fn:
+                raise RuntimeError(f"optable: {n!r} names two ops")
+            out[n] = op.fn
+    return {**out, **DTYPES}
+
