@@ -245,14 +245,12 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
 
 
 class Pending:
-    """The gradients not yet passed on, by key (a tensor; a register number in a jit replay).
-
-    A tensor used by k ops receives k gradients: the first array is kept, the next added into
-    it in place when it is ours (a fresh result of a backward), else into a new array, then ours
-    (HIPS autograd's `add_outgrads`). Never written into: the upstream gradient, views, an array
-    handed to two inputs of one op. A gradient that is not an array adds itself,
-    `g.add_to(pending, key)`: GetItem's rows through `own`, MatMul's outer products through
-    `defer` (summed as ONE product when the key is popped)."""
+    """The gradient accumulator: the gradients not yet passed on, by key (a tensor; a register
+    in a jit replay). A tensor used by k ops receives k gradients: the first is kept, the next
+    added into it in place when it is ours (a fresh array), else into a new one, then ours (HIPS
+    autograd's `add_outgrads`); never into the upstream gradient, a view, or an array handed to
+    two inputs. A gradient term that is not an array adds itself, `g.add_to(pending, key)`:
+    GetItem's rows scatter into `own(key)`, MatMul's x^T g wait in `defer` (one product)."""
 
     __slots__ = ("grads", "owned", "deferred")
 
