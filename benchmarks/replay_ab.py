@@ -227,7 +227,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--a", default="main", help="git revision A (before)")
     ap.add_argument("--b", default=None, help="git revision B (after; default the working tree)")
-    ap.add_argument("--rows", default="tiny,rnn,cls", help="tiny, rnn, cls, eager (comma-separated)")
+    ap.add_argument("--rows", default="tiny,rnn,cls", help="tiny, rnn, cls, eager (comma list)")
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--repeats", type=int, default=15)
     args = ap.parse_args()
