@@ -273,8 +273,7 @@ class Pending:
             prev = grads.get(key)
             if prev is None:
                 grads[key] = g
-                if (g is not upstream and g.base is None and g.flags.writeable
-                        and (len(in_grads) == 1 or [h is g for h in in_grads].count(True) == 1)):
+                if g is not upstream and g.base is None and _alone(g, in_grads):
                     owned.add(key)
                 else:
                     owned.discard(key)
@@ -310,7 +309,8 @@ class Pending:
 
     def store(self, key: Any, t: Any, g: np.ndarray | None = None) -> None:
         """Add the finished gradient of `key` (`g`, else popped) into `t.grad`, in t's dtype."""
-        g = self.pop(key) if g is None else g
+        if g is None:
+            g = self.pop(key) if self.deferred else self.grads.pop(key, None)
         if g is None:
             return
         ours = key in self.owned
@@ -322,6 +322,13 @@ class Pending:
             t.grad += g
         else:  # a live graph read this .grad array (or it came read-only): leave it be
             t.grad = t.grad + g
+
+
+def _alone(g: np.ndarray, in_grads: tuple[Any, ...]) -> bool:
+    """Is `g` writable and handed to one input only (not `x + x`'s one array for both)?"""
+    n = len(in_grads)
+    return g.flags.writeable and (n == 1 or (in_grads[0] is not in_grads[1] if n == 2 else
+                                             [h is g for h in in_grads].count(True) == 1))
 
 
 def toposort(root: Any) -> tuple[list[Any], list[Any]]:
