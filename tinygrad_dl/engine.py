@@ -145,7 +145,7 @@ class Function:
         return f"{self.name} (scope {scope or '<top level>'}, inputs {shapes})"
 
     def release(self) -> None:
-        """Free what forward saved (the graph's structure stays, for drawing)."""
+        """Free what forward saved for good (the graph's structure stays, for drawing)."""
         self.__dict__ = {}
         self.released = True
         self.graph = None  # the last op of a graph to let go unlocks what it read
@@ -230,59 +230,69 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     if attached.recorder is not None:  # a jit recording: remember this order for replay
         attached.recorder.on_backward(root, grad, ops, leaves, retain_graph)
     pending = Pending(root, grad)  # keyed by the tensors themselves (hashed by identity)
-    for t in ops:  # every op's output, each before the ops that made its inputs
-        g = pending.pop(t)
-        if g is None:  # nothing downstream sent it a gradient
-            continue
-        if t._retain:
-            pending.store(t, t, g)
-        ctx = t._ctx
-        pending.add(ctx.parents, ctx.input_grads(g), g)
-        if not retain_graph:
-            ctx.release()
+    pending.run([(t, t._ctx.parents, t._ctx.input_grads, t._ctx.release) for t in ops],
+                retain_graph, {t for t in ops if t._retain})
     for t in leaves:  # all their gradient has arrived: add it into .grad
         pending.store(t, t)
 
 
 class Pending:
     """The gradient accumulator: the gradients not yet passed on, by key (a tensor; a register
-    in a jit replay). A tensor used by k ops receives k gradients: the first is kept, the next
-    added into it in place when it is ours (a fresh array), else into a new one, then ours (HIPS
-    autograd's `add_outgrads`); never into the upstream gradient, a view, or an array handed to
-    two inputs. A gradient term that is not an array adds itself, `g.add_to(pending, key)`:
-    GetItem's rows scatter into `own(key)`, MatMul's x^T g wait in `defer` (one product)."""
+    in a jit replay, which runs the same `run`). A tensor used by k ops receives k gradients:
+    the first is kept, the next added into it in place when it is ours (a fresh array), else
+    into a new one, then ours (HIPS autograd's `add_outgrads`); never into the upstream
+    gradient, a view, or an array handed to two inputs. A gradient term that is not an array
+    adds itself, `g.add_to(pending, key)`: GetItem's rows scatter into `own(key)`, MatMul's
+    x^T g wait in `defer` (summed as one product when the key is popped)."""
 
     __slots__ = ("grads", "owned", "deferred")
 
     def __init__(self, key: Any, grad: np.ndarray) -> None:
         self.grads: dict[Any, np.ndarray] = {key: grad}
-        self.owned: set[Any] = set()
+        self.owned: set[Any] = set()  # the keys whose pending array is ours to add into
         self.deferred: dict[Any, list[Any]] = {}
 
-    def add(self, keys: Any, in_grads: tuple[Any, ...], upstream: Any) -> None:
-        """Add an op's input gradients to the pending ones of its inputs' `keys` (None: skip)."""
-        grads, owned = self.grads, self.owned
-        for key, g in zip(keys, in_grads):
-            if g is None or key is None:
+    def run(self, order: Any, retain_graph: bool, keep: Any = ()) -> None:
+        """Backprop: for each (key, its inputs' keys, backward, release), outputs before
+        inputs, pass the key's gradient through backward, add what comes back to the inputs'
+        (key None: no gradient), then release the op unless retain_graph. `keep`: keys whose
+        gradient is also stored (retain_grad)."""
+        grads, owned, deferred, pop = self.grads, self.owned, self.deferred, self.pop
+        for key, keys, backward, release in order:
+            g = pop(key) if key in deferred else grads.pop(key, None)
+            if g is None:  # nothing downstream sent it a gradient
                 continue
-            if type(g) is not np.ndarray:
-                if hasattr(g, "add_to"):  # a gradient term (ops: GetItem, MatMul)
-                    g.add_to(self, key)
+            if keep and key in keep:
+                self.store(key, key, g)
+            in_grads = backward(g)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            for k, gi in zip(keys, in_grads):
+                if gi is None or k is None:
                     continue
-                g = np.asarray(g)  # a NumPy scalar (a full reduction): a 0-d array
-            prev = grads.get(key)
-            if prev is None:
-                grads[key] = g
-                if g is not upstream and g.base is None and _alone(g, in_grads):
-                    owned.add(key)
+                if type(gi) is not np.ndarray:
+                    if hasattr(gi, "add_to"):  # a gradient term (ops: GetItem, MatMul)
+                        gi.add_to(self, k)
+                        continue
+                    gi = np.asarray(gi)  # a NumPy scalar (a full reduction): a 0-d array
+                prev = grads.get(k)
+                if prev is None:  # the first: kept; ours if fresh and given to one input
+                    grads[k] = gi
+                    if (gi is not g and gi.base is None and gi.flags.writeable
+                            and (len(in_grads) == 1 or (in_grads[0] is not in_grads[1]
+                                                        if len(in_grads) == 2 else
+                                                        _alone(gi, in_grads)))):
+                        owned.add(k)
+                    else:
+                        owned.discard(k)
+                elif k in owned:
+                    prev += gi
                 else:
-                    owned.discard(key)
-            elif key in owned:
-                prev += g
-            else:
-                total = prev + g
-                grads[key] = total if type(total) is np.ndarray else np.asarray(total)
-                owned.add(key)
+                    total = prev + gi
+                    grads[k] = total if type(total) is np.ndarray else np.asarray(total)
+                    owned.add(k)
+            if not retain_graph:
+                release()
 
     def own(self, key: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """The pending array of `key`, ours to write into (zeros if none; a copy if not ours)."""
@@ -301,10 +311,15 @@ class Pending:
 
     def pop(self, key: Any) -> np.ndarray | None:
         """The gradient of `key`, complete once every op that sends it one has run."""
-        if self.deferred:
-            terms = self.deferred.pop(key, None)
-            if terms is not None:  # (a fresh array: ours)
-                self.add((key,), (type(terms[0]).total(terms),), None)
+        terms = self.deferred.pop(key, None)
+        if terms is not None:
+            total = type(terms[0]).total(terms)
+            if key in self.grads:
+                out = self.own(key, total.shape, total.dtype)
+                out += total
+            else:  # (a fresh array: ours)
+                self.grads[key] = total
+                self.owned.add(key)
         return self.grads.pop(key, None)
 
     def store(self, key: Any, t: Any, g: np.ndarray | None = None) -> None:
@@ -325,10 +340,8 @@ class Pending:
 
 
 def _alone(g: np.ndarray, in_grads: tuple[Any, ...]) -> bool:
-    """Is `g` writable and handed to one input only (not `x + x`'s one array for both)?"""
-    n = len(in_grads)
-    return g.flags.writeable and (n == 1 or (in_grads[0] is not in_grads[1] if n == 2 else
-                                             [h is g for h in in_grads].count(True) == 1))
+    """Is `g` handed to one input only (not `x + x`'s one array for both)?"""
+    return [h is g for h in in_grads].count(True) == 1
 
 
 def toposort(root: Any) -> tuple[list[Any], list[Any]]:

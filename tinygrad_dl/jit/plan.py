@@ -55,12 +55,13 @@ class Forward(NamedTuple):
 
 
 class BackwardOp(NamedTuple):
-    """One op of a backward: its output's key, its inputs' keys, its backward and ctx."""
+    """One op of a backward, as `engine.Pending.run` reads it: its output's register, its
+    inputs' registers, its backward, and what frees what its forward saved."""
 
     key: int
     inputs: tuple[int | None, ...]
     backward: Callable[..., Any]
-    ctx: Any
+    release: Callable[[], None]
 
 
 class Backward(NamedTuple):
@@ -94,8 +95,10 @@ class Plan:
         self.steps: list[Forward | Backward] = []
         for ev in rec.events:
             if type(ev) is BackwardRecord:
-                order = tuple(BackwardOp(k, inputs, self.ctxs[k].backward, self.ctxs[k])
-                              for k, inputs in ev.order)
+                # release: empty the op's __dict__ (what forward saved; slots such as a
+                # conv's scratch buffers stay), the dict forward refills on the next run
+                order = tuple(BackwardOp(k, inputs, self.ctxs[k].backward,
+                                         self.ctxs[k].__dict__.clear) for k, inputs in ev.order)
                 self.steps.append(Backward(ev.root, self.register(ev.seed), order, ev.leaves,
                                            ev.retain_graph))
             elif modes[ev] != SKIP:
@@ -151,27 +154,18 @@ class Plan:
                     for r in free:
                         regs[r] = None
                 if drop_saved:
-                    self.ctxs[i].__dict__ = {}
+                    self.ctxs[i].__dict__.clear()
             else:
                 _backward(step, regs)
         return None if self.outputs is None else _build(self.outputs, regs, n)
 
 
 def _backward(step: Backward, regs: list[Any]) -> None:
-    """engine.backward's loop over the recorded order, with the engine's accumulator keyed by
-    register: every sum happens in eager's order, so the result is bit-identical."""
-    root, seed, order, leaves, retain_graph = step
-    pending = Pending(root, regs[seed])
-    pop, add = pending.pop, pending.add
-    for key, inputs, backward, ctx in order:
-        g = pop(key)
-        if g is None:
-            continue
-        grads = backward(g)
-        add(inputs, grads if type(grads) is tuple else (grads,), g)
-        if not retain_graph:
-            ctx.__dict__ = {}
-    for key, t in leaves:
+    """engine.backward's loop (`Pending.run`) over the recorded order, keyed by register:
+    every sum happens in eager's order, so the result is bit-identical."""
+    pending = Pending(step.root, regs[step.seed])
+    pending.run(step.order, step.retain_graph)
+    for key, t in step.leaves:
         pending.store(key, t)
 
 

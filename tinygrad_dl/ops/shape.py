@@ -62,11 +62,10 @@ class Sparse:
         self.shape, self.dtype, self.index = shape, dtype, index
         self.values, self.basic = values, basic
 
-    def add_to(self, pending: Any, key: Any) -> None:
+    def add_to(self, pending: Any, key: Any, out: np.ndarray | None = None) -> None:
         """Add into the pending gradient of `key` (an engine.Pending), at the index."""
-        self.scatter(pending.own(key, self.shape, self.dtype))
-
-    def scatter(self, out: np.ndarray) -> None:
+        if out is None:
+            out = pending.own(key, self.shape, self.dtype)
         if self.basic:  # a basic index selects no element twice
             out[self.index] += self.values
         else:  # integer arrays: duplicates accumulate
@@ -76,7 +75,7 @@ class Sparse:
     def total(terms: list[Sparse]) -> np.ndarray:
         out = np.zeros(terms[0].shape, dtype=terms[0].dtype)
         for t in terms:
-            t.scatter(out)
+            t.add_to(None, None, out)
         return out
 
 
