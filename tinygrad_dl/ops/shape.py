@@ -5,6 +5,7 @@ moveaxis)."""
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -50,26 +51,29 @@ def _brief(index: Any) -> str:
     return f"{index!r:.60}"
 
 
-class Sparse:
+class Sparse(tuple):
     """GetItem's gradient: zero but at `index`, where it is `values`. The accumulator adds the
     values in at the index (HIPS autograd's sparse gradient) instead of a full array of zeros
-    per use: an RNN that slices its input once per step costs a row per step, not O(T^2)."""
+    per use: an RNN that slices its input once per step costs a row per step, not O(T^2).
+    Made as `Sparse((shape, dtype, index, values, basic))`, a tuple with named fields (cheap
+    to make: one per RNN step, see elementwise.Outer)."""
 
-    __slots__ = ("shape", "dtype", "index", "values", "basic")
-
-    def __init__(self, shape: tuple[int, ...], dtype: Any, index: Any, values: np.ndarray,
-                 basic: bool) -> None:
-        self.shape, self.dtype, self.index = shape, dtype, index
-        self.values, self.basic = values, basic
+    __slots__ = ()
+    shape = property(itemgetter(0))
+    dtype = property(itemgetter(1))
+    index = property(itemgetter(2))
+    values = property(itemgetter(3))
+    basic = property(itemgetter(4))  # a basic index selects no element twice
 
     def add_to(self, pending: Any, key: Any, out: np.ndarray | None = None) -> None:
         """Add into the pending gradient of `key` (an engine.Pending), at the index."""
+        shape, dtype, index, values, basic = self
         if out is None:
-            out = pending.own(key, self.shape, self.dtype)
-        if self.basic:  # a basic index selects no element twice
-            out[self.index] += self.values
+            out = pending.own(key, shape, dtype)
+        if basic:
+            out[index] += values
         else:  # integer arrays: duplicates accumulate
-            np.add.at(out, self.index, self.values)
+            np.add.at(out, index, values)
 
     @staticmethod
     def total(terms: list[Sparse]) -> np.ndarray:
@@ -99,7 +103,7 @@ class GetItem(Function):
         return [i for i in items if isinstance(i, np.ndarray) and i.dtype == bool]
 
     def backward(ctx, g):
-        return Sparse(ctx.shape, ctx.dtype, ctx.index, g, ctx.basic)
+        return Sparse((ctx.shape, ctx.dtype, ctx.index, g, ctx.basic))
 
 
 class Concatenate(Function):
