@@ -2,10 +2,10 @@
 gradient accumulator, `Pending` (a jit replay uses it too).
 
 `Function.apply` runs an op's forward on NumPy arrays and, when a gradient is needed, records
-the op as the output's `_ctx` with its parent tensors. `backward` walks that DAG in reverse
-topological order (found without recursion), hands each op the gradient of its output and sums
-what the op sends back to each input. Beside it, one line away each: `write_guard` keeps what a
-live graph saved unchanged; `hooks` let a jit recording and `anomaly` mode hear every op.
+the op as the output's `_ctx` with its parents. `backward` walks that DAG in reverse topological
+order, hands each op the gradient of its output and sums what it sends back to each input.
+Beside it, one line away each: `write_guard` keeps what a live graph saved unchanged; `hooks`
+let a jit recording and `anomaly` mode hear every op.
 """
 
 from __future__ import annotations
@@ -126,9 +126,7 @@ class Function:
     def backward(self, grad: np.ndarray) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no backward")
 
-    @property
-    def name(self) -> str:
-        return type(self).__name__
+    name = property(lambda self: type(self).__name__)
 
     @property
     def next_functions(self) -> tuple[tuple[Function | None, int], ...]:
@@ -237,13 +235,11 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
 
 
 class Pending:
-    """The gradient accumulator: the gradients not yet passed on, by key (a tensor; a register
-    in a jit replay, which runs the same `run`). A tensor used by k ops receives k gradients:
-    the first is kept, the next added into it in place when it is ours (a fresh array), else
-    into a new one, then ours (HIPS autograd's `add_outgrads`); never into the upstream
-    gradient, a view, or an array handed to two inputs. A gradient term that is not an array
-    adds itself, `g.add_to(pending, key)`: GetItem's rows scatter into `own(key)`, MatMul's
-    x^T g wait in `defer` (summed as one product when the key is popped)."""
+    """The gradient accumulator, by key (a tensor; a register in a jit replay's `run`). The
+    first gradient of a key is kept; the next are added into it in place when it is ours (a
+    fresh array, not the upstream one, a view or one given to two inputs), else into a new
+    one, then ours (HIPS autograd's `add_outgrads`). A term that is not an array adds itself,
+    `g.add_to(pending, key)`: GetItem's rows into `own(key)`, MatMul's x^T g via `defer`."""
 
     __slots__ = ("grads", "owned", "deferred")
 
@@ -253,10 +249,9 @@ class Pending:
         self.deferred: dict[Any, list[Any]] = {}
 
     def run(self, order: Any, retain_graph: bool, keep: Any = ()) -> None:
-        """Backprop: for each (key, its inputs' keys, backward, release), outputs before
-        inputs, pass the key's gradient through backward, add what comes back to the inputs'
-        (key None: no gradient), then release the op unless retain_graph. `keep`: keys whose
-        gradient is also stored (retain_grad)."""
+        """Backprop over `order`, (key, its inputs' keys, backward, release) per op, outputs
+        first: the key's gradient through backward, added to the inputs' (key None: none
+        needed); `keep`: keys whose gradient is also stored (retain_grad)."""
         grads, owned, deferred, pop = self.grads, self.owned, self.deferred, self.pop
         for key, keys, backward, release in order:
             g = pop(key) if key in deferred else grads.pop(key, None)
@@ -278,10 +273,8 @@ class Pending:
                 prev = grads.get(k)
                 if prev is None:  # the first: kept; ours if fresh and given to one input
                     grads[k] = gi
-                    if (gi is not g and gi.base is None and gi.flags.writeable
-                            and (len(in_grads) == 1 or (in_grads[0] is not in_grads[1]
-                                                        if len(in_grads) == 2 else
-                                                        _alone(gi, in_grads)))):
+                    if (gi is not g and gi.base is None and gi.flags.writeable and
+                            (len(in_grads) == 1 or [h is gi for h in in_grads].count(True) == 1)):
                         owned.add(k)
                     else:
                         owned.discard(k)
@@ -314,18 +307,13 @@ class Pending:
         terms = self.deferred.pop(key, None)
         if terms is not None:
             total = type(terms[0]).total(terms)
-            if key in self.grads:
-                out = self.own(key, total.shape, total.dtype)
-                out += total
-            else:  # (a fresh array: ours)
-                self.grads[key] = total
-                self.owned.add(key)
+            out = self.own(key, total.shape, total.dtype)
+            out += total
         return self.grads.pop(key, None)
 
     def store(self, key: Any, t: Any, g: np.ndarray | None = None) -> None:
         """Add the finished gradient of `key` (`g`, else popped) into `t.grad`, in t's dtype."""
-        if g is None:
-            g = self.pop(key) if self.deferred else self.grads.pop(key, None)
+        g = self.pop(key) if g is None else g
         if g is None:
             return
         ours = key in self.owned
@@ -339,16 +327,10 @@ class Pending:
             t.grad = t.grad + g
 
 
-def _alone(g: np.ndarray, in_grads: tuple[Any, ...]) -> bool:
-    """Is `g` handed to one input only (not `x + x`'s one array for both)?"""
-    return [h is g for h in in_grads].count(True) == 1
-
-
 def toposort(root: Any) -> tuple[list[Any], list[Any]]:
     """(ops, leaves) below root, among the tensors that need a gradient. ops: the non-leaf
-    tensors, root first, each before all of its inputs: an op is made after its inputs, so the
-    reverse order of making is topological (found without recursion: deep graphs are fine).
-    leaves: in the order first reached."""
+    tensors, root first, each before its inputs (an op is made after its inputs: the reverse
+    order of making is topological, found without recursion). leaves: as first reached."""
     if root._ctx is None:
         return [], [root]
     ops, leaves, stack, seen = [root], [], [root], {id(root)}
@@ -361,8 +343,5 @@ def toposort(root: Any) -> tuple[list[Any], list[Any]]:
                 else:
                     ops.append(p)
                     stack.append(p)
-    ops.sort(key=_made, reverse=True)
+    ops.sort(key=operator.attrgetter("_ctx.made"), reverse=True)  # the order of recording
     return ops, leaves
-
-
-_made = operator.attrgetter("_ctx.made")  # the op's place in the order ops were recorded
