@@ -133,8 +133,7 @@ class Function:
         """PyTorch's grad_fn.next_functions: (the op that made each input or None, 0)."""
         return tuple((p._ctx, 0) for p in self.parents)
 
-    def __repr__(self) -> str:
-        return f"<{self.name} op>"
+    def __repr__(self) -> str: return f"<{self.name} op>"
 
     def describe(self, inputs: Any = None) -> str:
         """The op in an error message: "MatMul (scope layers.0, inputs (4, 3), (3, 2))"."""
@@ -273,8 +272,10 @@ class Pending:
                 prev = grads.get(k)
                 if prev is None:  # the first: kept; ours if fresh and given to one input
                     grads[k] = gi
-                    if (gi is not g and gi.base is None and gi.flags.writeable and
-                            (len(in_grads) == 1 or [h is gi for h in in_grads].count(True) == 1)):
+                    n = len(in_grads)  # ours: a fresh array handed to this input only
+                    if gi is not g and gi.base is None and gi.flags.writeable and (n == 1 or (
+                            in_grads[0] is not in_grads[1] if n == 2
+                            else [h is gi for h in in_grads].count(True) == 1)):
                         owned.add(k)
                     else:
                         owned.discard(k)
@@ -313,7 +314,8 @@ class Pending:
 
     def store(self, key: Any, t: Any, g: np.ndarray | None = None) -> None:
         """Add the finished gradient of `key` (`g`, else popped) into `t.grad`, in t's dtype."""
-        g = self.pop(key) if g is None else g
+        if g is None:
+            g = self.pop(key) if self.deferred else self.grads.pop(key, None)
         if g is None:
             return
         ours = key in self.owned
