@@ -158,7 +158,7 @@ def test_watched_arrays_outside_a_recording_are_plain():
     assert bool(w.sum() > 0) and float(w[1]) == 1.0 and w.tolist() == [0.0, 1.0, 2.0]
 
 
-# ---- what jit cannot see (docs/incoming/trust-replay.md, "What jit cannot see") --------------
+# ---- what jit cannot see (docs/jit.md, "What jit cannot see") --------------
 def replayed(step, calls):
     f = jit(step)
     with warnings.catch_warnings():

@@ -84,7 +84,18 @@ def _chosen(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    program = argv is None  # the `tinygrad-dl` program (tests call main with a list)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if program and threading.current_thread() is threading.main_thread():
+            # The work is done and reported: a Ctrl-C while Python shuts down (its signal module
+            # goes back to SIG_DFL near the very end) must not turn the exit status into death by
+            # SIGINT with nothing printed, as CI saw once on a fast machine.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _main(argv: list[str]) -> int:
     name = _chosen(argv) or "tinygrad-dl"
     try:
         # from here on Ctrl-C is a KeyboardInterrupt this function turns into one line

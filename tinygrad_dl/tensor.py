@@ -638,7 +638,7 @@ class Tensor:
         return TakeAlongAxis.apply(x, indices=_index(indices), axis=-1 if axis is None else axis)
 
     def gather(self, dim: int, index: Any) -> Tensor:
-        """torch.gather: out[i][j] = x[i][index[i][j]] for dim=1; index may be smaller than x
+        """torch.gather: `out[i][j] = x[i][index[i][j]]` for dim=1; index may be smaller than x
         on the other axes (that corner of x is read)."""
         index = _index(index)
         dim = axis_of("gather", dim, self.ndim)

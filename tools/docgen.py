@@ -1,15 +1,13 @@
-"""The generated parts of the documentation site: the op table and the command-line reference.
+"""The generated parts of the documentation site: the op table, the CLI reference, the module map.
 
 mkdocs loads this file as a hook (`hooks:` in mkdocs.yml). A line `<!-- generated: NAME -->` in a
 page is replaced, at every build, by the Markdown of GENERATED[NAME], so adding an op, a Tensor
 method or a CLI flag changes the site without anyone editing a page. tests/test_docs.py checks
 the same functions against the code.
 
-`op_rows()` is the one place that decides what the op table lists. Today the code has no single
-op table, so it reads the ops from `tinygrad_dl.ops.__all__` and finds their spellings by
-reading the source of `tinygrad_dl/tensor.py` and `tinygrad_dl/functional.py` (which Tensor
-method or public function calls `Op.apply`). When the code gains one table describing each op
-once, point `op_rows()` at it and the page follows.
+The op table comes from the code's one op table, `tinygrad_dl.optable` (each op declared once
+with its NumPy and PyTorch names, methods and gradient notes); the list of `Function` classes
+beside it from `tinygrad_dl.ops.__all__`, each with the table rows that apply it.
 """
 
 from __future__ import annotations
@@ -26,25 +24,26 @@ from typing import Any
 
 MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.M)
 
-# how the operator dunders of Tensor are written by a user
-OPERATORS = {
-    "__add__": "a + b", "__radd__": "2 + a", "__sub__": "a - b", "__rsub__": "2 - a",
-    "__mul__": "a * b", "__rmul__": "2 * a", "__truediv__": "a / b", "__rtruediv__": "2 / a",
-    "__pow__": "a ** b", "__rpow__": "2 ** a", "__matmul__": "a @ b", "__rmatmul__": "arr @ a",
-    "__neg__": "-a", "__abs__": "abs(a)", "__mod__": "a % b", "__rmod__": "7 % a",
-    "__getitem__": "a[idx]",
-}
-
-
 # ---- the op table ---------------------------------------------------------------------------
+def ops_table_markdown() -> str:
+    """The op table as Markdown, from the code's one op table (`tinygrad_dl.optable`): one table
+    per group, one row per op with its NumPy names, PyTorch names, methods and gradient notes."""
+    from tinygrad_dl import optable
+
+    ops, made = len(optable.OPS), len(optable.CONSTRUCTORS)
+    return "\n".join([f"{ops} ops and {made} constructors. `tg` is `tinygrad_dl`, `F` is "
+                      "`tinygrad_dl.functional`, `x` a Tensor.", "",
+                      optable.render_markdown(title=False)])
+
+
 @dataclass
 class OpRow:
-    """One op of the table: its Function class, where it lives, how users spell it, notes."""
+    """One `Function` of `tinygrad_dl.ops`: where it lives, the op-table rows that apply it."""
 
     name: str
     module: str  # the ops file, e.g. "elementwise"
     group: str  # the module docstring's first sentence
-    spellings: list[str] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)  # op-table names whose impl it is
     notes: str = ""
 
 
@@ -55,142 +54,42 @@ def _first_paragraph(doc: str | None) -> str:
     return " ".join(para.split())
 
 
-def _calls(fn: ast.AST) -> tuple[set[str], set[str], set[str]]:
-    """(ops applied `X.apply(...)`, methods called `obj.m(...)`, plain functions called `f(...)`)
-    inside one function definition; `x[...]` counts as the method __getitem__."""
-    ops, methods, funcs = set(), set(), set()
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Call):
-            f = node.func
-            if isinstance(f, ast.Attribute) and f.attr == "apply" and isinstance(f.value, ast.Name):
-                ops.add(f.value.id)
-            elif isinstance(f, ast.Attribute) and f.attr == "astype" and not (
-                    isinstance(f.value, ast.Name) and f.value.id == "self"):
-                pass  # NumPy's astype on an array (a helper converting its input), not the Cast op
-            elif isinstance(f, ast.Attribute) and not (
-                    isinstance(f.value, ast.Name) and f.value.id in {"np", "math", "ctx"}):
-                methods.add(f.attr)
-            elif isinstance(f, ast.Name):
-                funcs.add(f.id)
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and (
-                isinstance(node.value, ast.Name) and node.value.id in {"x", "self"}):
-            methods.add("__getitem__")
-    return ops, methods, funcs
-
-
-def _resolve(direct: dict[str, tuple[set[str], set[str], set[str]]], name: str,
-             methods: dict[str, Any], seen: set[str] | None = None) -> set[str]:
-    """The ops a definition applies, directly or through the Tensor methods / functions it
-    calls (one level of our own definitions at a time, cycles cut)."""
-    seen = seen if seen is not None else set()
-    if name in seen or name not in direct:
-        return set()
-    seen.add(name)
-    ops, meths, funcs = direct[name]
-    out = set(ops)
-    for m in meths:
-        out |= _resolve(direct, f"Tensor.{m}", methods, seen)
-    for f in funcs:
-        out |= _resolve(direct, f, methods, seen)
-    return out
-
-
-def _definitions(path: Path) -> dict[str, tuple[set[str], set[str], set[str]]]:
-    """name -> calls, for the module-level functions and Tensor's methods in one file."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    out: dict[str, tuple[set[str], set[str], set[str]]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            out[node.name] = _calls(node)
-        elif isinstance(node, ast.ClassDef) and node.name == "Tensor":
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef):
-                    out[f"Tensor.{item.name}"] = _calls(item)
-    return out
-
-
-def _signature(obj: Any, drop_self: bool) -> str:
-    try:
-        params = list(inspect.signature(obj).parameters.values())
-    except (TypeError, ValueError):
-        return "(...)"
-    if drop_self and params and params[0].name == "self":
-        params = params[1:]
-    text = ", ".join(str(p).split(":")[0].strip() if p.default is inspect.Parameter.empty
-                     else f"{p.name}={p.default!r}" for p in params)
-    return f"({text})"
-
-
 def op_rows() -> list[OpRow]:
-    """Every op (a `Function` subclass in `tinygrad_dl.ops.__all__`), with the public spellings
-    that apply it (Tensor methods and operators, `tinygrad_dl.*` and `tinygrad_dl.functional.*`
-    functions) and its notes (the op's docstring, else the public function's)."""
-    import tinygrad_dl
-    import tinygrad_dl.functional as F
+    """Every `Function` in `tinygrad_dl.ops.__all__`, with the op-table rows whose `impl` it is
+    (none: used inside the library only) and the first paragraph of its docstring."""
     import tinygrad_dl.ops as ops
-    from tinygrad_dl.tensor import Tensor
+    from tinygrad_dl import optable
 
-    pkg = Path(tinygrad_dl.__file__).parent
-    defs = {**_definitions(pkg / "tensor.py"), **_definitions(pkg / "functional.py")}
-    methods = {k: v for k, v in defs.items() if k.startswith("Tensor.")}
-    top = set(tinygrad_dl.__all__)
-
-    rows: dict[str, OpRow] = {}
+    applied: dict[str, list[str]] = {}
+    for op in optable.ALL:
+        impls = op.impl if isinstance(op.impl, (tuple, list)) else (op.impl,)
+        for cls in impls:
+            if isinstance(cls, type):
+                applied.setdefault(cls.__name__, []).append(op.name)
+    rows = []
     for name in ops.__all__:
         cls = getattr(ops, name)
         mod = cls.__module__.rsplit(".", 1)[-1]
         group = _first_paragraph(inspect.getmodule(cls).__doc__).split(". ")[0].rstrip(".")
-        rows[name] = OpRow(name, mod, group, notes=_first_paragraph(cls.__doc__))
-
-    fallback_notes: dict[str, str] = {}
-    order = list(OPERATORS)
-    for qual in sorted(methods, key=lambda q: (q.split(".", 1)[1] not in OPERATORS,
-                                              order.index(q.split(".", 1)[1])
-                                              if q.split(".", 1)[1] in OPERATORS else 0, q)):
-        meth = qual.split(".", 1)[1]
-        if meth.startswith("_") and meth not in OPERATORS:
-            continue
-        if meth in OPERATORS:
-            spelled = f"`{OPERATORS[meth]}`"
-        else:
-            attr = inspect.getattr_static(Tensor, meth)
-            spelled = (f"`x.{meth}`" if isinstance(attr, property)
-                       else f"`x.{meth}{_signature(getattr(Tensor, meth), True)}`")
-        for op in _resolve(defs, qual, methods):
-            if op in rows and spelled not in rows[op].spellings:
-                rows[op].spellings.append(spelled)
-    for fname in sorted(F.__all__):
-        prefix = "tg" if fname in top else "F"
-        spelled = f"`{prefix}.{fname}{_signature(getattr(F, fname), False)}`"
-        wrapped = getattr(getattr(F, fname), "__wrapped__", None)  # F.relu: Tensor.relu's
-        key = f"Tensor.{wrapped.__name__}" if f"Tensor.{getattr(wrapped, '__name__', '')}" in \
-            methods else fname
-        for op in _resolve(defs, key, methods):
-            if op in rows:
-                rows[op].spellings.append(spelled)
-                fallback_notes.setdefault(op, _first_paragraph(getattr(F, fname).__doc__))
-    for op, row in rows.items():
-        if not row.notes:
-            row.notes = fallback_notes.get(op, "")
-    return sorted(rows.values(), key=lambda r: (r.module, r.name))
+        rows.append(OpRow(name, mod, group, applied.get(name, []), _first_paragraph(cls.__doc__)))
+    return sorted(rows, key=lambda r: (r.module, r.name))
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def ops_table_markdown(rows: list[OpRow] | None = None) -> str:
-    """The op table as Markdown: one table per ops module, in the order of `op_rows()`."""
+def functions_markdown(rows: list[OpRow] | None = None) -> str:
+    """The `Function` classes behind the ops (what backward runs), one table per ops module."""
     rows = op_rows() if rows is None else rows
-    out: list[str] = [f"{len(rows)} ops. `tg` is `tinygrad_dl`, `F` is `tinygrad_dl.functional`, "
-                      "`x` a Tensor.", ""]
+    out: list[str] = [f"{len(rows)} `Function` classes in `tinygrad_dl.ops`.", ""]
     for module in dict.fromkeys(r.module for r in rows):
         group = [r for r in rows if r.module == module]
         out += [f"### {module}", "", f"`tinygrad_dl/ops/{module}.py`: {group[0].group}.", "",
-                "| Op | How to call it | Notes |", "|---|---|---|"]
+                "| Function | Ops of the table | Notes |", "|---|---|---|"]
         for r in group:
-            spelled = ", ".join(r.spellings) or "(used inside the library)"
-            out.append(f"| `{r.name}` | {_cell(spelled)} | {_cell(r.notes)} |")
+            used = ", ".join(r.rows) or "(used inside the library)"
+            out.append(f"| `{r.name}` | {_cell(used)} | {_cell(r.notes)} |")
         out.append("")
     return "\n".join(out)
 
@@ -267,6 +166,7 @@ def module_map_markdown(root: Path | None = None) -> str:
 
 GENERATED: dict[str, Callable[[], str]] = {
     "op-table": ops_table_markdown,
+    "op-functions": functions_markdown,
     "cli-reference": cli_reference_markdown,
     "module-map": module_map_markdown,
 }

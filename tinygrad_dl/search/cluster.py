@@ -64,15 +64,20 @@ _STARTED = "tinygrad-dl-trial-start"  # the event a Dask worker logs each time i
 
 
 def _dask_trial(fn: TrialFn, task: Task, blas_threads: int | None, key: str) -> dict[str, Any]:
-    """execute_trial on a Dask worker, after telling the scheduler it starts (the client counts
-    these events: a trial's real reruns, not the scheduler's suspicions)."""
-    try:
-        from distributed import get_worker
+    """execute_trial on a Dask worker, telling the scheduler when the trial function starts (the
+    client counts these events: a trial's real reruns, not the scheduler's suspicions). Logged
+    right before the function, not before the worker's setup: CI once saw a trial that shared the
+    dying worker counted as rerun though its function had not begun there."""
 
-        get_worker().log_event(_STARTED, {"key": key})
-    except Exception:  # noqa: BLE001  (a count is a nicety: never fail a trial for it)
-        pass
-    return execute_trial(fn, task, blas_threads)
+    def started() -> None:
+        try:
+            from distributed import get_worker
+
+            get_worker().log_event(_STARTED, {"key": key})
+        except Exception:  # noqa: BLE001  (a count is a nicety: never fail a trial for it)
+            pass
+
+    return execute_trial(fn, task, blas_threads, started)
 
 
 def _starts(client: Any, key: str) -> int | None:

@@ -99,9 +99,12 @@ def execute_trial(
     trial_fn: Callable[[dict[str, Any], int], dict[str, Any]],
     task: Task,
     blas_threads: int | None = None,
+    started: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Run one trial; the table row it makes. Exceptions become status 'failed' with the error;
-    KeyboardInterrupt and SystemExit propagate (they are not the trial's fault)."""
+    KeyboardInterrupt and SystemExit propagate (they are not the trial's fault). `started` is
+    called right before the trial function (after the BLAS limit, which can take tens of ms): a
+    cluster counts real starts with it."""
     row: dict[str, Any] = {"trial": task.trial, "round": task.round, **task.values}
     row["seed"] = task.seed
     row.update(where())
@@ -109,6 +112,8 @@ def execute_trial(
     t0 = time.perf_counter()
     try:
         with blas_limit(blas_threads):
+            if started is not None:
+                started()
             metrics = trial_fn(dict(task.train_params), task.seed)
         if not isinstance(metrics, dict):
             raise TypeError(f"trial function returned {type(metrics).__name__}, not a dict")
