@@ -6,7 +6,7 @@ bench runs cannot tell a 5% change. This script loads two versions of the packag
 workloads (same sizes as `tinygrad-dl bench`: a 10,000 x 3072 epoch in batches of 100, the
 char-RNN's 200 updates of T=25, m=100, the tiny `x*y` step) for each, and times A, B and hand
 NumPy interleaved repeat by repeat (CPU clock, one BLAS thread), reporting the best of the
-repeats and B/A per row.
+repeats and B/A per row. `--rows eager` times the unfused char-RNN's eager backward alone.
 
     python benchmarks/replay_ab.py --a main              # main against this working tree
     python benchmarks/replay_ab.py --a de18439 --b HEAD --rows tiny,rnn --repeats 30
@@ -59,8 +59,8 @@ def best(fns: dict[str, Any], repeats: int) -> dict[str, float]:
         for k, f in fns.items():
             gc.collect()
             t0 = time.thread_time()
-            f()
-            times[k].append(time.thread_time() - t0)
+            spent = f()  # a function that times only part of its work returns that time
+            times[k].append(time.thread_time() - t0 if spent is None else spent)
     return {k: min(v) for k, v in times.items()}
 
 
@@ -156,6 +156,44 @@ def rnn_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str
     return out
 
 
+def eager_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
+    """The unfused char-RNN's eager backward alone (the same 200 updates of T=25, m=100):
+    forward and SGD run untimed, `J.backward()` is timed."""
+    n, m, vocab, T = 200, 100, 80, 25
+    seqs = np.random.default_rng(0).integers(0, vocab, (n, T + 1))
+
+    def eager(v: str) -> Any:
+        model = pk[v].models.CharRNN(vocab, m=m, rng=np.random.default_rng(0), dtype=dtype)
+        params = model.parameters()
+
+        def run() -> float:
+            h, spent = None, 0.0
+            for i in range(n):
+                for p in params:
+                    p.grad = None
+                J = model.loss(seqs[i, :-1], seqs[i, 1:], h)
+                t0 = time.thread_time()
+                J.backward()
+                spent += time.thread_time() - t0
+                for p in params:
+                    p.data -= LR * p.grad
+                h = model.h_last
+            return spent
+        return run
+
+    ref = pk["a"].models.CharRNN(vocab, m=m, rng=np.random.default_rng(0), dtype=dtype)
+
+    def hand() -> None:  # the whole hand-written BPTT, forward included
+        h = None
+        for i in range(n):
+            ref.hand_gradients(seqs[i, :-1], seqs[i, 1:], h)
+            h = ref.h_last
+
+    fns = {v: eager(v) for v in pk}
+    fns["hand"] = hand
+    return {"char-RNN graph eager backward only": best(fns, repeats)}
+
+
 def tiny_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
     k = 5000
     fns = {}
@@ -189,7 +227,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--a", default="main", help="git revision A (before)")
     ap.add_argument("--b", default=None, help="git revision B (after; default the working tree)")
-    ap.add_argument("--rows", default="tiny,rnn,cls", help="tiny, rnn, cls (comma-separated)")
+    ap.add_argument("--rows", default="tiny,rnn,cls", help="tiny, rnn, cls, eager (comma list)")
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--repeats", type=int, default=15)
     args = ap.parse_args()
@@ -205,7 +243,7 @@ def main() -> None:
             pk[v] = importlib.import_module(f"tg_{v}")
             importlib.import_module(f"tg_{v}.jit")
             importlib.import_module(f"tg_{v}.models")
-        kinds = {"tiny": tiny_rows, "rnn": rnn_rows, "cls": classifier_rows}
+        kinds = {"tiny": tiny_rows, "rnn": rnn_rows, "cls": classifier_rows, "eager": eager_rows}
         print(f"A = {args.a}, B = {args.b or 'working tree'}; best of {args.repeats}, CPU time")
         for dtype in args.dtypes.split(","):
             for kind in args.rows.split(","):

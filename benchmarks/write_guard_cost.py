@@ -3,7 +3,7 @@ interleaved in one process (best of N, CPU clock; run with one BLAS thread).
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python3 benchmarks/write_guard_cost.py [--reps 9]
 
-- op parameters copied by the op (engine.private): cross_entropy targets, where's condition,
+- op parameters copied by the op (write_guard.private): cross_entropy targets, where's condition,
   getitem index arrays, on small ops where the copy is the largest share;
 - a training step whose parameters are views of one flat buffer (the graph keeps a copy of each
   and compares it before backward), against the same step with that check off;
@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 import tinygrad_dl as tg
-from tinygrad_dl import Tensor, engine, nn
+from tinygrad_dl import Tensor, nn, write_guard
 from tinygrad_dl import functional as F
 from tinygrad_dl.ops import elementwise, loss, shape
 
@@ -49,7 +49,7 @@ def main() -> None:
 
     def private(on: bool) -> None:
         for mod in (elementwise, loss, shape):
-            mod.private = engine.private if on else (lambda v: v)
+            mod.private = write_guard.private if on else (lambda v: v)
 
     z = Tensor(rng.standard_normal((100, 10)), requires_grad=True)
     y = rng.integers(0, 10, 100)
@@ -80,10 +80,10 @@ def main() -> None:
             for q in params:
                 q -= 0.01 * q.grad
 
-    watch = engine._Graph.watch
+    watch = write_guard.Graph.watch
 
     def view_check(on: bool) -> None:
-        engine._Graph.watch = watch if on else (lambda self, a: None)
+        write_guard.Graph.watch = watch if on else (lambda self, a: None)
 
     _best({"cross_entropy 100x10, targets copied": (ce, private, 1000),
            "where 4x8, condition copied": (where, private, 1000),

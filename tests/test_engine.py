@@ -383,3 +383,64 @@ def test_deep_op_chain_backprops_without_recursion():
     assert y.item() == n + 0.5
     assert x.grad == 1.0
     del y  # freeing a deep graph must not overflow the C stack either
+
+
+# ---- sparse gradients: indexing's backward returns the rows, the accumulator scatters ---------
+def _dense_getitem_grad(shape, uses):
+    """The reference: the gradient of sum_k w_k * x[index_k].sum() written with full arrays."""
+    out = np.zeros(shape)
+    for index, w in uses:
+        np.add.at(out, index, w)
+    return out
+
+
+@pytest.mark.parametrize("first", ["sparse", "dense", "upstream"])
+def test_sparse_getitem_gradients_add_to_any_pending_gradient(first):
+    """x[index] sends only its rows; they must add to whatever x has pending (nothing, a fresh
+    array, or the caller's upstream array, which must stay unchanged), duplicates included."""
+    x = Tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    G = np.full((4, 3), 2.0)
+    uses = [((slice(1, 3),), 3.0), ((np.array([0, 0, 3]),), 5.0), ((2,), 7.0)]
+    parts = [(x[index] * w).sum() for index, w in uses]
+    loss = parts[0] + parts[1] + parts[2]
+    expected = _dense_getitem_grad((4, 3), uses)
+    if first == "dense":  # a fresh dense gradient reaches x before the rows
+        loss = loss + (x * 4.0).sum()
+        expected += 4.0
+    if first == "upstream":  # x's first gradient is the caller's own array (an Add passes it
+        out = x + (x[1:3] * 3.0).sum()  # on as it is): the rows must not be added into it
+        out.backward(G)
+        np.testing.assert_array_equal(G, np.full((4, 3), 2.0))
+        expected = G.copy()
+        expected[1:3] += 3.0 * G.sum()
+        np.testing.assert_array_equal(x.grad, expected)
+        return
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_getitem_per_step_scatters_into_one_array(monkeypatch):
+    """An unrolled RNN slices its input once per step: the rows of all T slices go into ONE
+    pending array (scattered in place), not a full array of zeros per slice (O(T^2))."""
+    x = Tensor(np.random.default_rng(0).standard_normal((50, 4)), requires_grad=True)
+    targets, own = [], tg.engine.Pending.own
+
+    def spy(self, key, shape, dtype):
+        out = own(self, key, shape, dtype)
+        targets.append(id(out))
+        return out
+
+    monkeypatch.setattr(tg.engine.Pending, "own", spy)
+    h = x[0:1] * 0.0
+    for t in range(1, 50):
+        h = h + x[t:t + 1] * float(t)
+    h.sum().backward()
+    assert len(targets) == 50 and len(set(targets)) == 1
+    np.testing.assert_array_equal(x.grad, np.repeat(np.arange(50.0)[:, None], 4, axis=1))
+
+
+def test_sparse_gradient_of_a_float32_tensor_from_float64_rows():
+    x = Tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True)
+    x[1:2].backward(np.full((1, 2), 0.5))  # float64 upstream rows
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [[0, 0], [0.5, 0.5], [0, 0]])

@@ -39,7 +39,6 @@ class Scenario:
     zero: bool = True  # the loop sets .grad = None after each update
     observe: Callable[[], list[Any]] = field(default=lambda: [])
     around: Callable[[int], Any] = lambda i: contextlib.nullcontext()  # context of call i
-    exact: bool = False  # jit(exact=True): bit-identical also for one-row matmuls (an RNN)
 
 
 CASES: dict[str, tuple[str, Callable[[], Scenario]]] = {}
@@ -798,7 +797,7 @@ def unfused_char_rnn_from_a_zero_state():
 
     h0 = np.zeros(5)
     calls = [(text[e:e + 6], text[e + 1:e + 7], h0) for e in (0, 0, 6, 12, 18, 24)]
-    return Scenario(step, calls, model.parameters(), exact=True,
+    return Scenario(step, calls, model.parameters(),
                     observe=lambda: [model.h_last.copy()])
 
 
@@ -831,7 +830,7 @@ def run(build: Callable[[], Scenario], mode: str) -> tuple[list[Any], Any]:
     """Run the scenario eagerly ("eager") or jitted ("jit", "strict"); log every result,
     exception, gradient and parameter."""
     sc = build()
-    f = sc.step if mode == "eager" else jit(sc.step, strict=mode == "strict", exact=sc.exact)
+    f = sc.step if mode == "eager" else jit(sc.step, strict=mode == "strict")
     log: list[Any] = []
     for i, args in enumerate(sc.calls):
         sc.before(i)

@@ -15,7 +15,7 @@ import threading
 import numpy as np
 import pytest
 
-from tinygrad_dl import Tensor, engine, nn, no_grad, optim
+from tinygrad_dl import Tensor, nn, no_grad, optim, write_guard
 
 
 def _setup(seed: int = 0) -> tuple[Tensor, Tensor]:
@@ -26,8 +26,8 @@ def _setup(seed: int = 0) -> tuple[Tensor, Tensor]:
 
 
 def _held(a: np.ndarray) -> bool:
-    """Does the engine still count a lock on `a`?"""
-    return id(a) in engine._locks  # a is alive, so its id is its own
+    """Does the write guard still count a lock on `a`?"""
+    return id(a) in write_guard._locks  # a is alive, so its id is its own
 
 
 def _loss(x: Tensor, w: Tensor) -> Tensor:

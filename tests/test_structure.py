@@ -72,9 +72,11 @@ def test_no_setattr_on_tensor():
     assert not offenders
 
 
-def test_at_most_14_top_level_modules():
+def test_at_most_16_top_level_modules():
+    """14, plus the modules beside the engine (the write guard, anomaly mode, the hooks), each
+    a module of its own so that engine.py reads in one sitting (issue 23)."""
     mods = sorted(p.name for p in (ROOT / "tinygrad_dl").glob("*.py"))
-    assert len(mods) <= 14, mods
+    assert len(mods) <= 16, mods
 
 
 def test_exactly_one_file_calls_os_replace():
@@ -189,3 +191,29 @@ def test_pytorch_paths_sit_where_pytorch_has_them():
                 "tinygrad_dl.autograd", "tinygrad_dl.device", "tinygrad_dl.random"):
         assert mod in FILES and _layer_of(mod, layers) is not None, mod
     assert _layer_of("tinygrad_dl.autograd", layers)[0] > _layer_of("tinygrad_dl.nn", layers)[0]
+
+
+def test_no_module_imports_a_private_name_of_another():
+    """`from .x import _name` reaches into another module's internals (issue 23): a name one
+    module shares with another is public. (Aliases `import x as _x` are fine.)"""
+    bad = []
+    for name, path in FILES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "")
+                                                     .startswith("tinygrad_dl")):
+                bad += [f"{name}: {a.name}" for a in node.names
+                        if a.name.startswith("_") and not a.name.startswith("__")]
+    # the op table's private reference helpers (optable/refs.py, issue 21's), left to its owner
+    assert [b for b in bad if not b.startswith("tinygrad_dl.optable.table: ")] == []
+
+
+def test_engine_reads_in_one_sitting_with_its_features_beside_it():
+    """engine.py stays under 350 lines; the write guard, anomaly mode and the hooks live in
+    modules of their own, and replay uses the engine's own backward loop."""
+    engine = (ROOT / "tinygrad_dl" / "engine.py").read_text(encoding="utf-8")
+    assert len(engine.splitlines()) < 350
+    for mod in ("write_guard", "anomaly", "hooks"):
+        assert (ROOT / "tinygrad_dl" / f"{mod}.py").exists(), mod
+    assert "def detect_anomaly" not in engine and "class detect_anomaly" not in engine
+    plan = (ROOT / "tinygrad_dl" / "jit" / "plan.py").read_text(encoding="utf-8")
+    assert ".run(" in plan and "owned" not in plan  # no second copy of the accumulation rule

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from tinygrad_dl import Tensor, engine, nn
+from tinygrad_dl import Tensor, engine, hooks, nn
 from tinygrad_dl.jit import jit
 from tinygrad_dl.jit.watch import Watched, watch
 
@@ -74,9 +74,8 @@ class Recorder:
 @pytest.fixture
 def recorder():
     r = Recorder()
-    engine._state.recorder = r
-    yield r
-    engine._state.recorder = None
+    with hooks.attach(recorder=r):
+        yield r
 
 
 def test_every_value_handed_to_python_is_reported(recorder):
@@ -119,7 +118,7 @@ def test_literals_are_marked_and_data_is_not(recorder):
 
 
 def test_hooks_do_nothing_when_nothing_records():
-    assert engine._state.recorder is None and not engine.recording()
+    assert hooks.attached.recorder is None and not engine.recording()
     t = Tensor(np.array([2.0]))
     assert float(t) == 2.0 and f"{t:.0f}" == "2"
     a = np.ones(2)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import tinygrad_dl as tg
-from tinygrad_dl import Tensor, engine, optim
+from tinygrad_dl import Tensor, optim, write_guard
 from tinygrad_dl import functional as F
 
 
@@ -108,7 +108,7 @@ def test_flat_buffer_parameters_train_step_after_step() -> None:
         assert w1.data.flags.writeable and w2.data.flags.writeable and buf.flags.writeable
         opt.step()  # before: "output array is read-only" from the first step on
     assert np.shares_memory(w1.data, buf) and not np.allclose(buf, 1.0)
-    assert not engine._locks and not engine._waiting
+    assert not write_guard._locks and not write_guard._waiting
 
 
 def test_flat_buffer_unlocks_when_the_graphs_are_dropped_in_any_order() -> None:
@@ -175,7 +175,7 @@ def test_ordinary_training_keeps_no_copies() -> None:
                 KLayer(20, [8, 6], 3, batch_norm=True, lam=0.01, rng=rng)):
         for _ in range(2):
             cost = net.loss(X, y)
-            assert engine._watching == 0
+            assert write_guard.watching == 0
             cost.backward()
             net.zero_grad()
 
@@ -201,5 +201,5 @@ def test_guard_costs_nothing_when_no_parameter_is_a_view() -> None:
     w = Tensor(np.ones((3, 2)), requires_grad=True)
     x = Tensor(np.ones((4, 3)))
     loss = (x @ w).sum()
-    assert engine._watching == 0
+    assert write_guard.watching == 0
     loss.backward()

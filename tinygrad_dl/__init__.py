@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import functional
+from .anomaly import AnomalyError, detect_anomaly
 from .device import (
     accelerator,
     backends,
@@ -36,9 +37,7 @@ from .device import (
 )
 from .device import check_device as device_check
 from .engine import (
-    AnomalyError,
     Function,
-    detect_anomaly,
     enable_grad,
     inference_mode,
     is_grad_enabled,

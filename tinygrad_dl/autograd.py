@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .engine import detect_anomaly, enable_grad, no_grad
+from .anomaly import detect_anomaly
+from .engine import enable_grad, no_grad
 from .tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "no_grad"]

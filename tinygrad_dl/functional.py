@@ -703,7 +703,7 @@ def _pos_int(name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
-def _pair(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
+def pair_of_ints(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
     """One int for both axes, or a pair (rows, columns): PyTorch's two spellings."""
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
@@ -722,8 +722,8 @@ def _conv2d_args(x: Tensor, w: Tensor, stride: Any, padding: Any, dilation: Any,
     ops/conv.py ConvGeometry)."""
     if w.ndim == 4 and w.shape[0] == 0:
         raise ValueError(f"conv2d: the weight {w.shape} has 0 filters; it needs at least one")
-    stride = _pair("conv2d: stride", stride)
-    dilation = _pair("conv2d: dilation", dilation)
+    stride = pair_of_ints("conv2d: stride", stride)
+    dilation = pair_of_ints("conv2d: dilation", dilation)
     groups = _pos_int("conv2d: groups", groups)
     if isinstance(padding, str):
         if padding not in ("valid", "same"):
@@ -739,14 +739,14 @@ def _conv2d_args(x: Tensor, w: Tensor, stride: Any, padding: Any, dilation: Any,
             pads = tuple((t // 2, t - t // 2) for t in total)
     elif (isinstance(padding, (tuple, list)) and len(padding) == 2
           and all(isinstance(p, (tuple, list)) for p in padding)):
-        pads = tuple(_pair("conv2d: padding", p, 0) for p in padding)
+        pads = tuple(pair_of_ints("conv2d: padding", p, 0) for p in padding)
     elif isinstance(padding, (tuple, list)) and len(padding) == 4:
         raise ValueError(f"conv2d: padding {tuple(padding)!r} is ambiguous: write "
                          "((top, bottom), (left, right)) per side (F.pad's (left, right, top, "
                          f"bottom) is (({padding[2]}, {padding[3]}), ({padding[0]}, "
                          f"{padding[1]})))")
     else:
-        ph, pw = _pair("conv2d: padding", padding, 0)
+        ph, pw = pair_of_ints("conv2d: padding", padding, 0)
         pads = ((ph, ph), (pw, pw))
     if x.ndim == 4 and w.ndim == 4:  # beyond this, padding adds nothing but zeros to allocate
         most = max(*x.shape[2:], *w.shape[2:])
@@ -775,9 +775,9 @@ def _pool_args(op: str, kernel: Any, kernel_size: Any, stride: Any, padding: Any
         if kernel is not None:
             raise ValueError(f"{op}: give kernel or kernel_size (the same thing), not both")
         kernel = kernel_size
-    kernel = _pair(f"{op}: kernel", 2 if kernel is None else kernel)
-    stride = kernel if stride is None else _pair(f"{op}: stride", stride)
-    padding = _pair(f"{op}: padding", padding, 0)
+    kernel = pair_of_ints(f"{op}: kernel", 2 if kernel is None else kernel)
+    stride = kernel if stride is None else pair_of_ints(f"{op}: stride", stride)
+    padding = pair_of_ints(f"{op}: padding", padding, 0)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         half = (kernel[0] // 2, kernel[1] // 2)
         raise ValueError(f"{op}: padding must be at most kernel // 2 = "

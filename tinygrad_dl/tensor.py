@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import engine
+from . import engine, write_guard
 from .device import CPU, check_device
 from .device import device as Device
 from .ops import (
@@ -367,7 +367,7 @@ class Tensor:
         The array of an op's result is locked while its graph lives, as a leaf's is: a write
         through the detached tensor must not change what the graph saved."""
         if self._ctx is not None:
-            engine.hold_result(self)
+            write_guard.hold_result(self)
         return Tensor(self.data)
 
     def zero_grad(self) -> None:
@@ -946,7 +946,7 @@ def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
     As PyTorch: a leaf that requires grad may be updated in place only under no_grad() (the
     optimizer idiom), and an op's result not at all (its graph may have saved that array;
     PyTorch records such writes, this library refuses them). A write into an array a live
-    graph saved gives the tensor a copy first (engine.writable), so that graph's backward
+    graph saved gives the tensor a copy first (write_guard.writable), so that graph's backward
     raises instead of using the new values."""
     engine.notify_write(op)  # inside a jitted step: a write replay would not repeat
     grad_mode = engine.is_grad_enabled()
@@ -966,7 +966,7 @@ def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
             f"{op}: the operand requires grad, and an in-place update would not record it; "
             "write `x = x + y` (a new tensor) instead, or run the update under no_grad()"
         )
-    return engine.writable(t, op)
+    return write_guard.writable(t, op)
 
 
 def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:

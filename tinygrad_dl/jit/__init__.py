@@ -7,12 +7,13 @@ None) that builds a graph and calls `backward()`, e.g.
     def step(X, y):
         model.loss(X, y).backward()
 
-The first two calls with given argument shapes and dtypes run eagerly while the engine's hook
-(`engine._state.recorder`, a `record.Recording`) records every op applied (its Function
-class, parameters, where each input came from: an earlier op, an argument by position, a
-parameter Tensor or a constant) and the order backward visited them. Later calls replay the
-recorded ops straight from a list (`plan.Plan`): the same NumPy calls, so the same numbers,
-without running the step's Python.
+The first two calls with given argument shapes and dtypes run eagerly while a
+`record.Recording`, attached to the engine's hook (`hooks.attach(recorder=...)`), records every
+op applied (its Function class, parameters, where each input came from: an earlier op, an
+argument by position, a parameter Tensor or a constant) and the order backward visited them.
+Later calls replay the recorded ops straight from a list (`plan.Plan`): the same NumPy calls
+and the engine's own gradient accumulator, so the same numbers, bit for bit, without running
+the step's Python.
 
 A step is replayed only when replaying it is the same computation; otherwise it runs eagerly
 with one warning (or `JitError` with strict=True). It is NOT replayed when, while recorded:
@@ -49,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, hooks
 from ..tensor import Tensor
 from .plan import Plan
 from .record import Recording, difference, frozen_tensors
@@ -97,14 +98,11 @@ class jit:
     input shapes get their own recording (more run eagerly). `enabled=False` always runs fn.
     `replays` counts replayed calls; `fallbacks` maps a signature to why it runs eagerly;
     `rerecords` counts recordings dropped because a guard failed.
-    exact=True keeps replay bit-identical to eager everywhere (it is, except that by default
-    a parameter used by several one-row matmuls, an unfused RNN's W, gets its gradient as one
-    matrix product, as hand-written BPTT does: equal to rounding).
     """
 
     def __init__(self, fn: Callable[..., Any] | None = None, *, strict: bool = False,
-                 max_signatures: int = 8, enabled: bool = True, exact: bool = False) -> None:
-        self.fn, self.strict, self.enabled, self.exact = fn, strict, enabled, exact
+                 max_signatures: int = 8, enabled: bool = True) -> None:
+        self.fn, self.strict, self.enabled = fn, strict, enabled
         self.max_signatures = max_signatures
         self.reset()
 
@@ -124,11 +122,9 @@ class jit:
             self.fn = args[0]
             return self
         fn = self.fn
-        state = engine._state
-        # inside another recording, under no_grad (where eager backward() would refuse) or
-        # detect_anomaly (whose checks run in the ops)
-        if (not self.enabled or state.recorder is not None or not state.grad_enabled
-                or state.anomaly):
+        hooked = hooks.attached  # inside a recording, or detect_anomaly (checks in the ops)?
+        if (not self.enabled or hooked.recorder is not None or hooked.anomaly is not None
+                or not engine.is_grad_enabled()):  # (under no_grad, eager backward refuses)
             return fn(*args, **kwargs)
         key, arrays = _signature(args, kwargs)
         if key is None:
@@ -146,11 +142,8 @@ class jit:
             return self._eager(key, f"more than {self.max_signatures} input signatures",
                                args, kwargs)
         rec = Recording(arrays)
-        state.recorder = rec
-        try:
+        with hooks.attach(recorder=rec):
             result = rec.call(fn, args, kwargs)
-        finally:
-            state.recorder = None
         result = rec.finish(result)
         if rec.error is not None:
             return self._refuse(key, rec.error, result)
@@ -160,7 +153,7 @@ class jit:
             why = difference(entry, rec)
             if why is not None:
                 return self._refuse(key, why, result)
-            self.cache[key] = Plan(rec, frozen_tensors(entry, rec), self.exact)
+            self.cache[key] = Plan(rec, frozen_tensors(entry, rec))
             self._replays_at_plan[key] = self.replays
         return result
 

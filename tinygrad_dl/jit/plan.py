@@ -1,128 +1,137 @@
-"""Replaying a recording: the plan compiled once from it, run straight from a list.
+"""Replaying a recording: the plan made once from it, run straight from a list of steps.
 
-Forward, then backward in the recorded order, with the same NumPy calls as eager execution,
-so the numbers are bit-identical; no Tensor, Function, graph or toposort is made. Values
-nothing reads are not computed: the loss when the step does not return it (ops with a
-`prepare` set up their backward without their value).
+A plan is a register file and a list of steps. Registers: one per op output (by op index),
+then the step's arguments (by position), then the parameter Tensors' arrays (read afresh every
+run: optimizers may rebind .data), then constants. A `Forward` step calls an op's forward (or
+its `prepare`, when nothing reads the value) on registers into its own register; a `Backward`
+step runs engine.backward's loop over the recorded order with the engine's own accumulator
+(`engine.Pending`). The NumPy calls and the order of every sum are eager's, so the numbers are
+bit-identical; no Tensor, graph or toposort is made, and values nothing reads are not computed
+(the loss, when the step does not return it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..engine import _only_once, store_grad
-from ..ops import GetItem, MatMul
-from ..ops.shape import _is_basic
+from ..engine import Pending
 from ..tensor import Tensor
 from .guards import Guards
-from .record import CONST, IN, OUT, PARAM, Const, Input, Out, Recording
+from .record import (
+    ARRAY,
+    CONST,
+    IN,
+    OUT,
+    PARAM,
+    TENSOR,
+    VALUE,
+    BackwardRecord,
+    Const,
+    Input,
+    Out,
+    Recording,
+    Returned,
+    Source,
+)
 
 FULL, PREP, SKIP = 0, 1, 2  # how replay runs an op: forward / prepare (no value) / not at all
 
 
+class Forward(NamedTuple):
+    """Run op `i` into register i: `fn(*registers[args], **params)`."""
+
+    i: int
+    fn: Callable[..., Any]  # the op's forward, or its prepare (its value is not needed)
+    single: bool  # one input: `args` is its register; else an itemgetter of the registers
+    args: Any
+    params: dict[str, Any]  # constants baked in
+    dynamic: tuple[str, ...] | None  # the params to resolve per run (arguments, op outputs)
+    free: tuple[int, ...] | None  # registers no later step reads: let go after this one
+    drop_saved: bool  # no backward reads what forward saved: drop it now
+
+
+class BackwardOp(NamedTuple):
+    """One op of a backward, as `engine.Pending.run` reads it: its output's register, its
+    inputs' registers, its backward, and what frees what its forward saved."""
+
+    key: int
+    inputs: tuple[int | None, ...]
+    backward: Callable[..., Any]
+    release: Callable[[], None]
+
+
+class Backward(NamedTuple):
+    """One backward(): the seed gradient's register, the ops in order, the leaves' keys."""
+
+    root: int
+    seed: int
+    order: tuple[BackwardOp, ...]
+    leaves: tuple[tuple[int, Any], ...]
+    retain_graph: bool
+
+
 class Plan:
-    """A recording compiled for replay: per op its mode, argument sources, parameters and the
-    slots to free after it; per backward the order, the parents' keys and the leaves; and the
-    guards checked before each run."""
+    """A recording made ready for replay: `steps` over registers laid out as `template`, and
+    the `guards` checked (compiled, as `stale`) before each run."""
 
-    def __init__(self, rec: Recording, frozen: list[Const], exact: bool = False) -> None:
-        ops, n = rec.ops, len(rec.ops)
-        in_bwd: set[int] = set()
-        for ev in rec.events:
-            if ev[0] == "bwd":
-                in_bwd.update(k for k, _ in ev[3])
-        needed: set[int] = set()
-        _needed_outputs(rec.outputs, needed)
-        for ev in rec.events:  # a backward seeded with an op's array (rare) reads that value
-            if ev[0] == "bwd" and ev[2][0] == OUT:
-                needed.add(ev[2][1])
-        modes = [SKIP] * n
-        srcs: list[tuple[tuple[int, Any], ...]] = [()] * n
-        for i in range(n - 1, -1, -1):
-            cls, sources, params, _, _ = ops[i]
-            effects = any(callable(v) for v in params.values())
-            if i in needed or effects or (i in in_bwd and cls.prepare is None):
-                modes[i], reads = FULL, True
-            elif i in in_bwd:
-                modes[i], reads = PREP, cls.prepare_reads_values
-            else:
-                continue
-            needed.update(_param_outs(params))
-            if reads:
-                needed.update(r for k, r in sources if k == OUT)
-                srcs[i] = sources
-            else:  # shapes are all it reads: the recorded ones
-                srcs[i] = tuple((CONST, Const(None, ops[r][4], True)) if k == OUT else (k, r)
-                                for k, r in sources)
-        last = list(range(n))  # after which op a value can be let go
-        for i in range(n):
-            if modes[i] == SKIP:
-                continue
-            for r in [r for k, r in srcs[i] if k == OUT] + _param_outs(ops[i][2]):
-                last[r] = i
-        keep = set()
-        _needed_outputs(rec.outputs, keep)
-        for ev in rec.events:
-            if ev[0] == "bwd" and ev[2][0] == OUT:
-                keep.add(ev[2][1])
-        free: list[list[int]] = [[] for _ in range(n)]
-        for r in range(n):
-            if r not in keep:
-                free[last[r]].append(r)
+    def __init__(self, rec: Recording, frozen: list[Const]) -> None:
+        n = len(rec.ops)
+        modes, srcs = _modes(rec)
+        free = _frees(rec, modes, srcs)
         self.ctxs = []
-        for i, (cls, _, _, needs, _) in enumerate(ops):
-            ctx = cls()
-            ctx.needs_input_grad = list(needs) if needs else [False] * len(srcs[i])
+        for i, op in enumerate(rec.ops):
+            ctx = op.fn()
+            ctx.needs_input_grad = list(op.needs) if op.needs else [False] * len(srcs[i])
             self.ctxs.append(ctx)
-        # one register file per run: op outputs, then the step's arguments (by position),
-        # then the parameter Tensors' arrays (read afresh every run: optimizers may rebind
-        # .data), then constants
-        template: list[Any] = [None] * (n + len(rec.arrays))
-        self.params: list[tuple[int, Any]] = []
-        reg: dict[Any, int] = {}
-
-        def register(k: int, r: Any) -> int:
-            if k == OUT:
-                return r
-            if k == IN:
-                return n + r
-            obj = r if k == PARAM else r.array
-            key = (k, id(obj))
-            if key not in reg:
-                reg[key] = len(template)
-                template.append(None if k == PARAM else obj)
-                if k == PARAM:
-                    self.params.append((reg[key], r))
-            return reg[key]
-
-        self.n, self.template = n, template
-        self.steps: list[tuple[Any, ...]] = []
+        self.n = n
+        self.template: list[Any] = [None] * (n + len(rec.arrays))
+        self.params: list[tuple[int, Any]] = []  # (register, parameter Tensor)
+        self._registers: dict[Any, int] = {}
+        in_bwd = _in_backward(rec)
+        self.steps: list[Forward | Backward] = []
         for ev in rec.events:
-            if ev[0] == "op":
-                i = ev[1]
-                if modes[i] == SKIP:
-                    continue
-                params = {k: _static(v) for k, v in ops[i][2].items()}
+            if type(ev) is BackwardRecord:
+                # release: empty the op's __dict__ (what forward saved; slots such as a
+                # conv's scratch buffers stay), the dict forward refills on the next run
+                order = tuple(BackwardOp(k, inputs, self.ctxs[k].backward,
+                                         self.ctxs[k].__dict__.clear) for k, inputs in ev.order)
+                self.steps.append(Backward(ev.root, self.register(ev.seed), order, ev.leaves,
+                                           ev.retain_graph))
+            elif modes[ev] != SKIP:
+                i, ctx = ev, self.ctxs[ev]
+                params = {k: _static(v) for k, v in rec.ops[i].params.items()}
                 dynamic = tuple(k for k, v in params.items() if _is_dynamic(v))
-                fn = self.ctxs[i].forward if modes[i] == FULL else self.ctxs[i].prepare
-                idx = tuple(register(k, r) for k, r in srcs[i])
-                get = idx[0] if len(idx) == 1 else itemgetter(*idx)
-                self.steps.append((True, i, fn, len(idx) == 1, get, params, dynamic or None,
-                                   tuple(free[i]) or None, i not in in_bwd))
-            else:
-                _, root, seed, order, leaves, retain = ev
-                special = _special_backwards(ops, order, n, rec.shapes, exact)
-                order = tuple((k, parents, self.ctxs[k].backward, self.ctxs[k], special.get(k))
-                              for k, parents in order)
-                self.steps.append((False, root, register(*seed), order, leaves, retain))
-        self.outputs = None if rec.outputs == ("py", None) else rec.outputs
+                idx = tuple(self.register(s) for s in srcs[i])
+                self.steps.append(Forward(
+                    i, ctx.forward if modes[i] == FULL else ctx.prepare, len(idx) == 1,
+                    idx[0] if len(idx) == 1 else itemgetter(*idx), params, dynamic or None,
+                    tuple(free[i]) or None, i not in in_bwd))
+        out = rec.outputs
+        self.outputs = None if out is None or (out.how is VALUE and out.ref is None) else out
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
+
+    def register(self, src: Source) -> int:
+        """The register that holds `src` at every run."""
+        kind, ref = src
+        if kind == OUT:
+            return ref
+        if kind == IN:
+            return self.n + ref
+        obj = ref if kind == PARAM else ref.array
+        key = (kind, id(obj))
+        if key not in self._registers:
+            self._registers[key] = len(self.template)
+            self.template.append(None if kind == PARAM else obj)
+            if kind == PARAM:
+                self.params.append((self._registers[key], ref))
+        return self._registers[key]
 
     def run(self, arrays: list[np.ndarray]) -> Any:
         regs = self.template.copy()
@@ -131,8 +140,8 @@ class Plan:
         for r, t in self.params:
             regs[r] = t.data
         for step in self.steps:
-            if step[0]:
-                _, i, fn, single, get, params, dynamic, free, done = step
+            if type(step) is Forward:
+                i, fn, single, get, params, dynamic, free, drop_saved = step
                 if dynamic is not None:  # parameters that are arguments or op outputs
                     params = dict(params)
                     for key in dynamic:
@@ -144,11 +153,78 @@ class Plan:
                 if free is not None:
                     for r in free:
                         regs[r] = None
-                if done:  # no backward will read what forward saved
-                    self.ctxs[i].__dict__ = {}
+                if drop_saved:
+                    self.ctxs[i].__dict__.clear()
             else:
                 _backward(step, regs)
         return None if self.outputs is None else _build(self.outputs, regs, n)
+
+
+def _backward(step: Backward, regs: list[Any]) -> None:
+    """engine.backward's loop (`Pending.run`) over the recorded order, keyed by register:
+    every sum happens in eager's order, so the result is bit-identical."""
+    pending = Pending(step.root, regs[step.seed])
+    pending.run(step.order, step.retain_graph)
+    for key, t in step.leaves:
+        pending.store(key, t)
+
+
+# ---- which ops replay runs, and when their values can be let go ------------------------------
+def _in_backward(rec: Recording) -> set[int]:
+    return {v.key for ev in rec.events if type(ev) is BackwardRecord for v in ev.order}
+
+
+def _read_outputs(rec: Recording) -> set[int]:
+    """The ops whose values are read after the step: returned, or a backward's seed."""
+    needed: set[int] = set()
+    _needed_outputs(rec.outputs, needed)
+    for ev in rec.events:
+        if type(ev) is BackwardRecord and ev.seed.kind == OUT:
+            needed.add(ev.seed.ref)
+    return needed
+
+
+def _modes(rec: Recording) -> tuple[list[int], list[tuple[Source, ...]]]:
+    """Per op: FULL, PREP or SKIP, and the sources it reads (recorded shapes stand in for the
+    values a `prepare` that reads no values would get)."""
+    ops, n = rec.ops, len(rec.ops)
+    in_bwd, needed = _in_backward(rec), _read_outputs(rec)
+    modes, srcs = [SKIP] * n, [()] * n
+    for i in range(n - 1, -1, -1):
+        op = ops[i]
+        prepare = getattr(op.fn, "prepare", None)  # the op's own, if it has one
+        effects = any(callable(v) for v in op.params.values())
+        if i in needed or effects or (i in in_bwd and prepare is None):
+            modes[i], reads = FULL, True
+        elif i in in_bwd:
+            modes[i], reads = PREP, getattr(op.fn, "prepare_reads_values", True)
+        else:
+            continue
+        needed.update(_param_outs(op.params))
+        if reads:
+            needed.update(r for k, r in op.sources if k == OUT)
+            srcs[i] = op.sources
+        else:  # shapes are all it reads: the recorded ones
+            srcs[i] = tuple(Source(CONST, Const(None, ops[r].out, True)) if k == OUT
+                            else Source(k, r) for k, r in op.sources)
+    return modes, srcs
+
+
+def _frees(rec: Recording, modes: list[int], srcs: list[tuple[Source, ...]]) -> list[list[int]]:
+    """Per op: the op outputs to let go after it (their last reader), except those read after
+    the step."""
+    n = len(rec.ops)
+    last = list(range(n))
+    for i in range(n):
+        if modes[i] != SKIP:
+            for r in [r for k, r in srcs[i] if k == OUT] + _param_outs(rec.ops[i].params):
+                last[r] = i
+    keep = _read_outputs(rec)
+    free: list[list[int]] = [[] for _ in range(n)]
+    for r in range(n):
+        if r not in keep:
+            free[last[r]].append(r)
+    return free
 
 
 # ---- op parameters: constants baked in, arguments and op outputs looked up per run ------------
@@ -194,160 +270,24 @@ def _param_outs(params: dict[str, Any]) -> list[int]:
 
 
 # ---- the step's return value -----------------------------------------------------------------
-def _needed_outputs(out: Any, acc: set[int]) -> None:
-    kind = out[0]
-    if kind in ("t", "a") and out[1] == OUT:
-        acc.add(out[2])
-    elif kind in (tuple, list):
-        for x in out[1:]:
-            _needed_outputs(x, acc)
-    elif kind is dict:
-        for x in out[2]:
-            _needed_outputs(x, acc)
+def _needed_outputs(out: Returned | None, acc: set[int]) -> None:
+    if out is None:
+        return
+    if out.how in (TENSOR, ARRAY) and out.ref.kind == OUT:
+        acc.add(out.ref.ref)
+    for x in out.items:
+        _needed_outputs(x, acc)
 
 
-def _build(out: Any, regs: list[Any], n: int) -> Any:
-    kind = out[0]
-    if kind == "t":
-        k, r = out[1], out[2]
-        return Tensor(regs[r] if k == OUT else regs[n + r] if k == IN
-                      else r.data if k == PARAM else r.array)
-    if kind == "a":  # t.data: an array, also where the op's forward gave a NumPy scalar
-        return np.asarray(regs[out[2]])
-    if kind in (tuple, list):
-        return kind(_build(x, regs, n) for x in out[1:])
-    if kind is dict:
-        return dict(zip(out[1], (_build(x, regs, n) for x in out[2])))
-    if kind == "in":
-        return regs[n + out[1]]
-    return out[1]
-
-
-def _backward(step: tuple[Any, ...], regs: list[Any]) -> None:
-    """engine.backward's loop over the recorded order, with engine._Pending's ownership rule
-    (keyed by slot, not by Tensor), so every sum happens in the same order: bit-identical."""
-    _, root, seed, order, leaves, retain = step
-    grads: dict[int, Any] = {root: regs[seed]}
-    owned: set[int] = set()
-    pop, get, own, disown = grads.pop, grads.get, owned.add, owned.discard
-    ndarray = np.ndarray
-    deferred: dict[int, tuple[list[Any], list[Any]]] = {}
-    for key, parents, backward, ctx, special in order:
-        g = pop(key, None)
-        if g is None:
-            continue
-        if special is not None:
-            in_grads = special[0](special, ctx, g, grads, owned, deferred)
-        else:
-            in_grads = backward(g)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
-        for pos, pkey in parents:
-            gi = in_grads[pos]
-            if gi is None:
-                continue
-            if type(gi) is not ndarray:
-                gi = np.asarray(gi)
-            prev = get(pkey)
-            if prev is None:
-                grads[pkey] = gi
-                if (gi is not g and gi.base is None and gi.flags.writeable
-                        and (len(in_grads) == 1 or _only_once(gi, in_grads))):
-                    own(pkey)
-                else:
-                    disown(pkey)
-            elif pkey in owned:
-                prev += gi
-            else:
-                total = prev + gi
-                grads[pkey] = total if type(total) is ndarray else np.asarray(total)
-                own(pkey)
-        if not retain:
-            ctx.__dict__ = {}
-    for pkey, (xs, gs) in deferred.items():  # sum_t x_t^T g_t as one matrix product
-        _add_fresh(grads, owned, pkey, np.concatenate(xs).T @ np.concatenate(gs))
-    for key, t, _ in leaves:
-        g = pop(key, None)
-        if g is not None:
-            store_grad(t, g, key in owned)
-
-
-# ---- two backward patterns replay runs without the per-op cost ------------------------------
-_NONE2 = (None, None)
-
-
-def _special_backwards(ops: list[tuple[Any, ...]], order: tuple[Any, ...], n: int,
-                       shapes: list[tuple[int, ...]], exact: bool) -> dict[int, tuple[Any, ...]]:
-    """Ops whose backward replay does itself, by op index:
-    - GetItem with a basic index (x[t:t+1], one RNN step's row): its gradient is added into
-      the input's pending gradient at the index, not as a full array of zeros (eager's
-      O(T) zeros per step made an unfused RNN's backward O(T^2)). Same sums: bit-identical.
-    - (unless exact) MatMul of a one-row x by a parameter W used so by several ops (an
-      unfused RNN's h_{t-1} W): dW = sum_t h_{t-1}^T g_t is formed as ONE matrix product
-      H^T G at the end, as the hand-written BPTT does, instead of T outer products and T
-      additions. Equal to rounding, not bit for bit.
-    """
-    def shape_of(k: int, r: Any) -> tuple[int, ...]:
-        return (ops[r][4].shape if k == OUT else shapes[r] if k == IN
-                else r.data.shape if k == PARAM else getattr(r.array, "shape", ()))
-
-    special: dict[int, tuple[Any, ...]] = {}
-    users: dict[int, list[int]] = {}
-    for k, parents in order:
-        cls, sources, params, needs, _ = ops[k]
-        if cls is GetItem and _is_basic(params["index"]) and len(parents) == 1:
-            special[k] = (_scatter, parents[0][1], params["index"])
-        elif (cls is MatMul and not exact and needs[1] and parents[-1][0] == 1
-              and parents[-1][1] >= n and len(shape_of(*sources[0])) == 2
-              and shape_of(*sources[0])[0] == 1 and len(shape_of(*sources[1])) == 2):
-            users.setdefault(parents[-1][1], []).append(k)
-    for pkey, ks in users.items():
-        if len(ks) > 1:
-            for k in ks:
-                special[k] = (_defer, pkey, ops[k][3][0])
-    return special
-
-
-def _scatter(special: tuple[Any, ...], ctx: Any, g: np.ndarray, grads: dict[int, Any],
-             owned: set[int], deferred: dict[int, Any]) -> tuple[Any, ...]:
-    """A basic-index GetItem's backward, added into the input's pending gradient in place."""
-    _, pkey, index = special
-    prev = grads.get(pkey)
-    if prev is None:
-        buf = np.zeros(ctx.shape, dtype=ctx.dtype)
-        buf[index] = g
-        grads[pkey] = buf
-        owned.add(pkey)
-    elif pkey in owned:
-        prev[index] += g
-    else:
-        buf = prev.copy()
-        buf[index] += g
-        grads[pkey] = buf
-        owned.add(pkey)
-    return _NONE2
-
-
-def _defer(special: tuple[Any, ...], ctx: Any, g: np.ndarray, grads: dict[int, Any],
-           owned: set[int], deferred: dict[int, Any]) -> tuple[Any, ...]:
-    """A one-row matmul by a shared parameter: x's gradient now, W's later in one product."""
-    x, y = ctx.saved
-    pending = deferred.get(special[1])
-    if pending is None:
-        pending = deferred[special[1]] = ([], [])
-    pending[0].append(x)
-    pending[1].append(g)
-    return (g @ y.T if special[2] else None), None
-
-
-def _add_fresh(grads: dict[int, Any], owned: set[int], key: int, g: np.ndarray) -> None:
-    """Add a freshly allocated gradient (ours) into the pending one."""
-    prev = grads.get(key)
-    if prev is None:
-        grads[key] = g
-        owned.add(key)
-    elif key in owned:
-        prev += g
-    else:
-        grads[key] = prev + g
-        owned.add(key)
+def _build(out: Returned, regs: list[Any], n: int) -> Any:
+    how, ref = out.how, out.ref
+    if how is TENSOR or how is ARRAY:
+        kind, r = ref
+        a = (regs[r] if kind == OUT else regs[n + r] if kind == IN
+             else r.data if kind == PARAM else r.array)
+        # t.data: an array, also where the op's forward gave a NumPy scalar
+        return Tensor(a) if how is TENSOR else a if kind == IN else np.asarray(a)
+    if how is VALUE:
+        return ref
+    items = (_build(x, regs, n) for x in out.items)
+    return dict(zip(ref, items)) if how is dict else how(items)

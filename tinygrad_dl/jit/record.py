@@ -6,7 +6,7 @@ position, whether the step got it as is or as a plain view of the same memory), 
 Tensor's array (PARAM: read afresh at every replay), or a constant (CONST). A constant is fine
 to replay only if it is not per-step data: the very same array object in both recordings (made
 before the step, e.g. a buffer; replay reads that object, so in-place updates are seen), or a
-literal (`x * 2.0`, `Tensor([1, 2])`, `Tensor.zeros(...)`, marked by `engine.literal`) equal in
+literal (`x * 2.0`, `Tensor([1, 2])`, `Tensor.zeros(...)`, marked by `hooks.literal`) equal in
 both. Any other array is made inside the step, from the data or not: it is refused even when
 its value happens to equal the other recording's, because replay would reuse it for ever.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,7 +23,59 @@ from ..tensor import Tensor
 from .guards import ModuleGuard, is_module
 from .watch import Watched, watch
 
-OUT, IN, PARAM, CONST = 0, 1, 2, 3  # where an op's input comes from
+OUT, IN, PARAM, CONST = 0, 1, 2, 3  # where an op's input comes from: the kinds of a Source
+
+
+class Source(NamedTuple):
+    """Where an array an op reads comes from: `kind` OUT (`ref`: the index of the op that made
+    it), IN (the argument's position), PARAM (the parameter Tensor) or CONST (a Const)."""
+
+    kind: int
+    ref: Any
+
+
+class OpRecord(NamedTuple):
+    """One op applied: its Function class, where its inputs come from, its parameters (arrays
+    as Input, Out or Const), which inputs need a gradient (None: not recorded for backward),
+    and its output (the Tensor while recording, then its Spec)."""
+
+    fn: type
+    sources: tuple[Source, ...]
+    params: dict[str, Any]
+    needs: tuple[bool, ...] | None
+    out: Any
+
+
+class Visit(NamedTuple):
+    """One op that a backward reached: the key of its output and of each of its inputs (None
+    for an input that needs no gradient). Keys: op outputs by index, then the leaves."""
+
+    key: int
+    inputs: tuple[int | None, ...]
+
+
+class BackwardRecord(NamedTuple):
+    """One backward(): the root's key, the seed gradient's source, the ops in the order
+    backward visited them, the leaves as (key, Tensor), and retain_graph."""
+
+    root: int
+    seed: Source
+    order: tuple[Visit, ...]
+    leaves: tuple[tuple[int, Any], ...]
+    retain_graph: bool
+
+
+class Returned(NamedTuple):
+    """How to rebuild the step's return value: `how` is TENSOR (a Tensor of `ref`, a Source),
+    ARRAY (`ref`'s array: an op output or an argument), VALUE (`ref` itself), or a container
+    type (tuple, list, dict) of `items`, with `ref` the dict's keys."""
+
+    how: Any
+    ref: Any = None
+    items: tuple[Returned, ...] = ()
+
+
+TENSOR, ARRAY, VALUE = "tensor", "array", "value"  # Returned.how besides container types
 
 
 class Spec:
@@ -45,32 +97,16 @@ class Const:
         self.tensor, self.array, self.literal = tensor, array, literal
 
 
-class Input:
+class Input(NamedTuple):
     """An op parameter that is the step's j-th argument array (targets, index arrays)."""
 
-    __slots__ = ("j",)
-
-    def __init__(self, j: int) -> None:
-        self.j = j
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is Input and other.j == self.j
-
-    __hash__ = None  # type: ignore[assignment]
+    j: int
 
 
-class Out:
+class Out(NamedTuple):
     """An op parameter that is the array an earlier op i computed (where's condition)."""
 
-    __slots__ = ("i",)
-
-    def __init__(self, i: int) -> None:
-        self.i = i
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is Out and other.i == self.i
-
-    __hash__ = None  # type: ignore[assignment]
+    i: int
 
 
 class Recording:
@@ -93,17 +129,17 @@ class Recording:
                 v = self.views[id(a)] = watch(a)
                 self.inputs[id(v)] = j
         self.snapshots = [a.copy() for a in self.arrays]  # to see writes into the arguments
-        self.ops: list[tuple[Any, ...]] = []  # (cls, sources, params, grad needs or None, out)
-        self.events: list[tuple[Any, ...]] = []  # ("op", i) and ("bwd", ...) in call order
+        self.ops: list[OpRecord] = []
+        self.events: list[int | BackwardRecord] = []  # an op's index, or a backward: in order
         self.slot: dict[int, int] = {}  # id(output Tensor) -> op index
         self.out_arrays: dict[int, int] = {}  # id(output array) -> op index
-        self.literals: dict[int, np.ndarray] = {}  # id -> array, for engine.literal's marks
+        self.literals: dict[int, np.ndarray] = {}  # id -> array, for hooks.literal's marks
         self.modules: dict[int, ModuleGuard] = {}  # the step's modules, as they were
         self.grad_none: dict[int, Any] = {}  # leaves whose .grad was None when first reached
         self.leaves_seen: set[int] = set()
         self.keep: list[Any] = []  # the Tensors seen, so their ids stay unique meanwhile
         self.error: str | None = None
-        self.outputs: Any = None
+        self.outputs: Returned | None = None
 
     def fail(self, reason: str) -> None:
         if self.error is None:
@@ -135,33 +171,31 @@ class Recording:
                 return self.inputs[id(x)]
         return None
 
-    def source(self, t: Any) -> tuple[int, Any]:
+    def source(self, t: Any) -> Source:
         i = self.slot.get(id(t))
         if i is not None:
-            return OUT, i
-        a = t.data
+            return Source(OUT, i)
+        return self.array_source(t.data, t)
+
+    def array_source(self, a: np.ndarray, t: Any = None) -> Source:
+        """Where array `a` (of Tensor `t`, or an op parameter or seed gradient) comes from."""
         i = self.out_arrays.get(id(a))
         if i is not None:  # Tensor(h.data), h.detach(): an op's output wrapped again
-            return OUT, i
+            return Source(OUT, i)
         j = self.input_index(a)
         if j is not None:
-            return IN, j
-        if t.requires_grad:
+            return Source(IN, j)
+        if t is not None and t.requires_grad:
             if t._ctx is not None:
                 self.fail("it uses a tensor computed with grad before the step began")
-            return PARAM, t
-        return CONST, Const(t, a, id(a) in self.literals)
+            return Source(PARAM, t)
+        return Source(CONST, Const(t, a, id(a) in self.literals))
 
     def param(self, v: Any) -> Any:
         """An op parameter with its arrays as Input, Out or Const."""
         if isinstance(v, np.ndarray):
-            i = self.out_arrays.get(id(v))
-            if i is not None:
-                return Out(i)
-            j = self.input_index(v)
-            if j is not None:
-                return Input(j)
-            return Const(None, v, id(v) in self.literals)
+            kind, ref = self.array_source(v)
+            return Out(ref) if kind == OUT else Input(ref) if kind == IN else ref
         if type(v) in (tuple, list) and any(isinstance(x, np.ndarray) for x in v):
             return type(v)(self.param(x) for x in v)
         return v
@@ -173,18 +207,19 @@ class Recording:
         sources = tuple(self.source(t) for t in inputs)
         ctx = out._ctx
         needs = None if ctx is None else tuple(ctx.needs_input_grad)
-        if cls.shape_arrays is not None and self.error is None:
-            for a in cls.shape_arrays(**params):
+        shape_arrays = getattr(cls, "shape_arrays", None)  # the op's own list (a mask index)
+        if shape_arrays is not None and self.error is None:
+            for a in shape_arrays(**params):
                 if id(a) not in self.literals:
                     self.fail(f"op {i} ({cls.__name__}) has an output whose shape depends on "
                               "the values of an array (a boolean mask, repeat counts), and "
                               "replay trusts the recorded shapes")
         params = {k: self.param(v) for k, v in params.items()}
-        self.ops.append((cls, sources, params, needs, out))
+        self.ops.append(OpRecord(cls, sources, params, needs, out))
         self.slot[id(out)] = i
         self.out_arrays[id(out.data)] = i
         self.keep.append(inputs)
-        self.events.append(("op", i))
+        self.events.append(i)
 
     def on_backward(self, root: Any, grad: np.ndarray, ops: list[Any], leaves: list[Any],
                     retain_graph: bool) -> None:
@@ -203,18 +238,11 @@ class Recording:
                 self.leaves_seen.add(id(t))
                 if t.grad is None:
                     self.grad_none[id(t)] = t
-        order = []
-        for t in ops:
-            ctx = t._ctx
-            parents = tuple((pos, keys[id(p)]) for pos, p in enumerate(ctx.parents)
-                            if p.requires_grad)
-            order.append((keys[id(t)], parents))
-        i = self.out_arrays.get(id(grad))
-        j = self.input_index(grad)
-        seed = ((OUT, i) if i is not None else (IN, j) if j is not None
-                else (CONST, Const(None, grad, id(grad) in self.literals)))
-        leaf_info = tuple((n + k, t, t.grad is None) for k, t in enumerate(leaves))
-        self.events.append(("bwd", keys[id(root)], seed, tuple(order), leaf_info, retain_graph))
+        order = tuple(Visit(keys[id(t)], tuple(keys[id(p)] if p.requires_grad else None
+                                               for p in t._ctx.parents)) for t in ops)
+        self.events.append(BackwardRecord(keys[id(root)], self.array_source(grad), order,
+                                          tuple((n + k, t) for k, t in enumerate(leaves)),
+                                          retain_graph))
 
     def on_read(self, t: Any, how: str) -> None:
         self.fail(f"its Python reads a value with {how} while it runs (a decision or a "
@@ -245,34 +273,31 @@ class Recording:
                           "train/eval while it runs (replay would not)")
         self.snapshots = []
         self.outputs = self.output(result)
-        self.ops = [op[:4] + (Spec(op[4].data),) for op in self.ops]  # drop the Tensors
+        self.ops = [op._replace(out=Spec(op.out.data)) for op in self.ops]  # drop the Tensors
         self.keep = []
         self.slot = {}
         self.out_arrays = {}
         return self.originals(result)
 
-    def output(self, r: Any) -> Any:
+    def output(self, r: Any) -> Returned:
         if isinstance(r, Tensor):
-            return ("t",) + self.source(r)
+            return Returned(TENSOR, self.source(r))
         if type(r) in (tuple, list):
-            return (type(r),) + tuple(self.output(x) for x in r)
+            return Returned(type(r), None, tuple(self.output(x) for x in r))
         if type(r) is dict:
-            return (dict, tuple(r), tuple(self.output(x) for x in r.values()))
+            return Returned(dict, tuple(r), tuple(self.output(x) for x in r.values()))
         if isinstance(r, np.ndarray):
-            i = self.out_arrays.get(id(r))
-            if i is not None:  # loss.data: replay returns the new value
-                return ("a", OUT, i)
-            j = self.input_index(r)
-            if j is not None:
-                return ("in", j)
+            src = self.array_source(r)  # loss.data: replay returns the new value
+            if src.kind in (OUT, IN):
+                return Returned(ARRAY, src)
             self.fail("it returns an array computed by its Python (logits.data.argmax(1)?): "
                       "replay would return the recorded one; return the Tensor instead")
-            return ("py", None)
-        if r is None or type(r) in (bool, int, float, str):
-            return ("py", r)
-        self.fail(f"it returns a {type(r).__name__}: replay can rebuild only Tensors, arrays, "
-                  "numbers, None and tuples, lists and dicts of them")
-        return ("py", None)
+        elif r is None or type(r) in (bool, int, float, str):
+            return Returned(VALUE, r)
+        else:
+            self.fail(f"it returns a {type(r).__name__}: replay can rebuild only Tensors, "
+                      "arrays, numbers, None and tuples, lists and dicts of them")
+        return Returned(VALUE, None)
 
     def originals(self, r: Any) -> Any:
         if isinstance(r, Watched):
@@ -329,7 +354,7 @@ def same(a: Any, b: Any) -> bool:
                 and a.dtype == b.dtype and _same_values(a, b))
     if isinstance(a, Const) or isinstance(b, Const):
         return isinstance(a, Const) and isinstance(b, Const) and const_change(a, b) is None
-    if type(a) in (tuple, list) or type(b) in (tuple, list):
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):  # records too
         return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
     if isinstance(a, dict) or isinstance(b, dict):
         return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
@@ -359,7 +384,7 @@ def const_change(a: Const, b: Const) -> str | None:
             "would freeze; pass it as an argument, or make it before the step")
 
 
-def _source_change(x: tuple[int, Any], y: tuple[int, Any]) -> str | None:
+def _source_change(x: Source, y: Source) -> str | None:
     (k1, r1), (k2, r2) = x, y
     if k1 != k2:
         return "comes from a different place in the two calls"
@@ -370,29 +395,25 @@ def _source_change(x: tuple[int, Any], y: tuple[int, Any]) -> str | None:
 
 def difference(a: Recording, b: Recording) -> str | None:
     """Why two recordings of one signature are not one replayable computation, or None."""
-    if len(a.ops) != len(b.ops) or [e[0] for e in a.events] != [e[0] for e in b.events]:
+    if len(a.ops) != len(b.ops) or [type(e) for e in a.events] != [type(e) for e in b.events]:
         return "the two recorded calls ran different ops (Python control flow on the data?)"
     for i, (x, y) in enumerate(zip(a.ops, b.ops)):
-        name = f"op {i} ({x[0].__name__})"
-        if x[0] is not y[0] or x[3] != y[3] or not same(x[4], y[4]):
+        name = f"op {i} ({x.fn.__name__})"
+        if x.fn is not y.fn or x.needs != y.needs or not same(x.out, y.out):
             return f"{name} differs between the two recorded calls"
-        for s, t in zip(x[1], y[1]):
+        for s, t in zip(x.sources, y.sources):
             why = _source_change(s, t)
             if why is not None:
                 return f"an input of {name} {why}"
-        for key in x[2]:
-            if not same(x[2][key], y[2].get(key)):
-                c1, c2 = _first_const(x[2][key]), _first_const(y[2].get(key))
+        for key in x.params:
+            if not same(x.params[key], y.params.get(key)):
+                c1, c2 = _first_const(x.params[key]), _first_const(y.params.get(key))
                 why = (const_change(c1, c2) if c1 is not None and c2 is not None
                        else "changed between calls: per-step data the step does not take as "
                        "an argument")
                 return f"parameter {key!r} of {name} {why}"
-    for x, y in zip(a.events, b.events):
-        if x[0] == "bwd":  # .grad None or set may differ (gradients accumulated from call 2 on)
-            x = x[:4] + (tuple(leaf[:2] for leaf in x[4]),) + x[5:]
-            y = y[:4] + (tuple(leaf[:2] for leaf in y[4]),) + y[5:]
-        if not same(x, y):
-            return "backward() differs between the two recorded calls"
+    if not same(a.events, b.events):
+        return "backward() differs between the two recorded calls"
     if not same(a.outputs, b.outputs):
         return "the step's return value is not made of the step's tensors"
     if a.modules.keys() != b.modules.keys():
@@ -418,7 +439,7 @@ def frozen_tensors(a: Recording, b: Recording) -> list[Const]:
     replay reads their arrays, so it must be told if one gets new `.data` (a guard)."""
     out: dict[int, Const] = {}
     for x, y in zip(a.ops, b.ops):
-        for (k1, r1), (k2, r2) in zip(x[1], y[1]):
+        for (k1, r1), (k2, r2) in zip(x.sources, y.sources):
             if k1 == k2 == CONST and r1.tensor is r2.tensor and r1.array is r2.array:
                 out[id(r2.tensor)] = r2
     return list(out.values())

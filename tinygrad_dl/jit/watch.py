@@ -5,7 +5,7 @@ view: the same memory, shape and dtype, so it computes exactly what it would wit
 itself. Everything NumPy derives from a watched array (`X[:, 0] > 0`, `X.mean()`,
 `np.isfinite(X)`, `np.where(y == 0, 2.0, 1.0)`) is watched too, and handing such a value to
 Python (`if X.mean() > 0:`, `int(...)`, `float(...)`, `.item()`, `.tolist()`, formatting) is
-reported to the engine (`engine.notify_read`), which makes the recording not replayable: a
+reported to the engine's hook (`hooks.notify_read`), which makes the recording not replayable: a
 decision the step's Python takes on the data would be frozen by replay. This is JAX's rule
 for tracers, applied to NumPy arrays instead of refusing them.
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import hooks
 
 # NumPy functions whose Python-number result describes shapes or memory, not values
 _SHAPE_ONLY = {np.shape, np.ndim, np.size, np.may_share_memory, np.shares_memory,
@@ -52,7 +52,7 @@ class Watched(np.ndarray):
     """An ndarray that reports every hand-over of its values to Python (see the module)."""
 
     def _read(self, how: str) -> None:
-        engine.notify_read(self, f"{how} of an array computed from a step argument")
+        hooks.notify_read(self, f"{how} of an array computed from a step argument")
 
     # ---- NumPy's protocols: compute on plain arrays, watch the results ----------------------
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, write_guard
 from ..device import check_device, device
 from ..engine import name_scope
-from ..functional import _pair, avg_pool2d, batch_norm, conv2d, cross_entropy, max_pool2d
+from ..functional import avg_pool2d, batch_norm, conv2d, cross_entropy, max_pool2d, pair_of_ints
 from ..ops import Dropout as DropoutOp
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
@@ -288,7 +288,7 @@ class Module:
                     f"the state dict but {dst.shape} in the model{hint}"
                 )
             if name in params:  # a live graph that saved the old values keeps its own copy
-                dst = engine.writable(params[name], f"{type(self).__name__}.load_state_dict()")
+                dst = write_guard.writable(params[name], f"{type(self).__name__}.load_state_dict()")
             np.copyto(dst, src, casting="unsafe")
         return missing, unexpected
 
@@ -585,7 +585,7 @@ class Conv2d(Module):
         device: Any = None,
     ) -> None:
         super().__init__()
-        kh, kw = _pair("Conv2d: kernel_size", kernel_size)
+        kh, kw = pair_of_ints("Conv2d: kernel_size", kernel_size)
         for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not isinstance(n, (int, np.integer)) or n < 1 or n % groups:
                 raise ValueError(f"Conv2d: {name} must be a positive multiple of groups="

@@ -3,9 +3,13 @@ gradient back to its input's shape with the one `unbroadcast` helper."""
 
 from __future__ import annotations
 
+from operator import itemgetter
+from typing import Any
+
 import numpy as np
 
-from ..engine import Function, private, unbroadcast
+from ..engine import Function, unbroadcast
+from ..write_guard import private
 
 __all__ = ["Abs", "Add", "Clip", "Div", "Dropout", "Exp", "Log", "MatMul", "Maximum", "Mul",
     "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
@@ -276,6 +280,32 @@ class Clip(Function):
 
 
 # ---- matmul ------------------------------------------------------------------------------
+class Outer(tuple):
+    """MatMul's gradient x^T g for its right operand when x is one row (an RNN step's h @ W),
+    left to the accumulator: all such terms sent to one tensor become ONE matrix product when
+    its gradient is complete (dW = H^T G, as hand-written BPTT computes it), not T outer
+    products and T additions. Made as `Outer((x, g))`, a tuple with named fields: one is made
+    per RNN step in a replay's inner loop, where a Python __init__ would cost more than the
+    rest of the term."""
+
+    __slots__ = ()
+    x = property(itemgetter(0))
+    g = property(itemgetter(1))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self[0].shape[1], self[1].shape[1]
+
+    def add_to(self, pending: Any, key: Any) -> None:
+        pending.defer(key, self)  # engine.Pending: summed by `total` when the key is popped
+
+    @staticmethod
+    def total(terms: list[Outer]) -> np.ndarray:
+        if len(terms) == 1:
+            return terms[0].x.T * terms[0].g  # an outer product: cheaper than a GEMM
+        return np.concatenate([t.x for t in terms]).T @ np.concatenate([t.g for t in terms])
+
+
 class MatMul(Function):
     """x @ y with NumPy's rules: 1-D operands are promoted and batch dims broadcast."""
 
@@ -288,8 +318,8 @@ class MatMul(Function):
         nx, ny = ctx.needs_input_grad
         if x.ndim == 2 and y.ndim == 2:  # the common case, no reshaping
             gy = None
-            if ny:  # one row (an RNN step): x^T g is an outer product, cheaper than a GEMM
-                gy = x.T * g if x.shape[0] == 1 else x.T @ g
+            if ny:  # one row (an RNN step): summed over the steps as one product (Outer)
+                gy = Outer((x, g)) if x.shape[0] == 1 else x.T @ g
             return (g @ y.T if nx else None), gy
         if x.ndim == 1 and y.ndim == 1:
             return (g * y if nx else None), (g * x if ny else None)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Function, private
+from ..engine import Function
+from ..write_guard import private
 
 __all__ = ["CrossEntropy", "LogSoftmax", "Softmax"]
 

@@ -5,11 +5,13 @@ moveaxis)."""
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
-from ..engine import Function, private, unbroadcast
+from ..engine import Function, unbroadcast
+from ..write_guard import private
 
 __all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat", "Reshape",
     "Roll", "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
@@ -49,6 +51,38 @@ def _brief(index: Any) -> str:
     return f"{index!r:.60}"
 
 
+class Sparse(tuple):
+    """GetItem's gradient: zero but at `index`, where it is `values`. The accumulator adds the
+    values in at the index (HIPS autograd's sparse gradient) instead of a full array of zeros
+    per use: an RNN that slices its input once per step costs a row per step, not O(T^2).
+    Made as `Sparse((shape, dtype, index, values, basic))`, a tuple with named fields (cheap
+    to make: one per RNN step, see elementwise.Outer)."""
+
+    __slots__ = ()
+    shape = property(itemgetter(0))
+    dtype = property(itemgetter(1))
+    index = property(itemgetter(2))
+    values = property(itemgetter(3))
+    basic = property(itemgetter(4))  # a basic index selects no element twice
+
+    def add_to(self, pending: Any, key: Any, out: np.ndarray | None = None) -> None:
+        """Add into the pending gradient of `key` (an engine.Pending), at the index."""
+        shape, dtype, index, values, basic = self
+        if out is None:
+            out = pending.own(key, shape, dtype)
+        if basic:
+            out[index] += values
+        else:  # integer arrays: duplicates accumulate
+            np.add.at(out, index, values)
+
+    @staticmethod
+    def total(terms: list[Sparse]) -> np.ndarray:
+        out = np.zeros(terms[0].shape, dtype=terms[0].dtype)
+        for t in terms:
+            t.add_to(None, None, out)
+        return out
+
+
 class GetItem(Function):
     """x[index]; with integer-array indices, duplicates accumulate their gradients."""
 
@@ -69,12 +103,7 @@ class GetItem(Function):
         return [i for i in items if isinstance(i, np.ndarray) and i.dtype == bool]
 
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=ctx.dtype)
-        if ctx.basic:
-            out[ctx.index] = g
-        else:
-            np.add.at(out, ctx.index, g)
-        return out
+        return Sparse((ctx.shape, ctx.dtype, ctx.index, g, ctx.basic))
 
 
 class Concatenate(Function):

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import optimizers
-from .optimizers import Optimizer, _check_lr
+from .optimizers import Optimizer, check_lr
 
 __all__ = ["CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR", "StepLR"]
 
@@ -61,7 +61,7 @@ class LRScheduler:
         self.last_epoch += 1
         lrs = [float(lr) for lr in self.get_lr()]
         for g, lr in zip(self.optimizer.param_groups, lrs):
-            _check_lr(lr, type(self).__name__)
+            check_lr(lr, type(self).__name__)
             g["lr"] = lr
         self._last_lr = lrs
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, write_guard
 from ..tensor import Tensor
 
 
@@ -34,7 +34,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Any], lr: float, **defaults: Any) -> None:
         who = type(self).__name__
-        _check_lr(lr, who)
+        check_lr(lr, who)
         self.defaults: dict[str, Any] = {"lr": float(lr), **defaults}
         items = list(params)
         if not items:
@@ -64,7 +64,7 @@ class Optimizer:
         if any(id(p) in seen for p in ps):
             raise ValueError(f"{who}: a parameter appears in more than one group")
         g = {**self.defaults, **group, "params": ps}
-        _check_lr(g["lr"], who)
+        check_lr(g["lr"], who)
         self._check_group(g)
         self.param_groups.append(g)
         self.__dict__.setdefault("state", [])
@@ -84,7 +84,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        _check_lr(value, type(self).__name__)
+        check_lr(value, type(self).__name__)
         for g in self.param_groups:
             g["lr"] = float(value)
 
@@ -111,7 +111,7 @@ class Optimizer:
                         f"{type(self).__name__}: gradient of shape {g.shape} for parameter "
                         f"{p.name or '?'} of shape {p.data.shape}"
                     )
-                d = engine.writable(p, who)  # a live graph keeps its copy: d may be a new one
+                d = write_guard.writable(p, who)  # a live graph keeps its copy: d may be a new one
                 if g.dtype != d.dtype:  # a .grad set by hand in another dtype: the engine's rule
                     g = g.astype(d.dtype)
                 items.append((d, g, state))
@@ -419,7 +419,7 @@ class ConstantLR:
     """eta_t = eta for every update step t."""
 
     def __init__(self, eta: float) -> None:
-        _check_lr(eta, "ConstantLR")
+        check_lr(eta, "ConstantLR")
         self.eta = float(eta)
 
     def __call__(self, t: int) -> float:
@@ -437,8 +437,8 @@ class CyclicLR:
     """
 
     def __init__(self, eta_min: float, eta_max: float, n_s: int) -> None:
-        _check_lr(eta_min, "CyclicLR eta_min")
-        _check_lr(eta_max, "CyclicLR eta_max")
+        check_lr(eta_min, "CyclicLR eta_min")
+        check_lr(eta_max, "CyclicLR eta_max")
         if eta_min > eta_max:
             raise ValueError(f"CyclicLR: eta_min={eta_min} must be <= eta_max={eta_max}")
         if int(n_s) != n_s or n_s < 1:
@@ -460,7 +460,8 @@ class CyclicLR:
         return f"CyclicLR(eta_min={self.eta_min}, eta_max={self.eta_max}, n_s={self.n_s})"
 
 
-def _check_lr(lr: float, who: str) -> None:
+def check_lr(lr: float, who: str) -> None:
+    """Raise one line unless `lr` is a finite number >= 0 (every optimizer and scheduler)."""
     if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr >= 0):
         raise ValueError(f"{who}: learning rate must be a finite number >= 0, got {lr!r}")
 

@@ -62,7 +62,7 @@ def fit_rnn(
     (neither given: one epoch). Rows (step, epoch, eta, train_loss, smooth_loss) are logged
     every log_every updates. A sample_length-character sample is drawn before the first update
     and every sample_every updates, passed to print_fn and kept in history.meta["samples"].
-    jit: replay the recorded update step (tinygrad_dl.jit, exact: same numbers; model.loss is
+    jit: replay the recorded update step (tinygrad_dl.jit: the same numbers; model.loss is
     not re-run, so Python state it keeps is frozen); False: eager.
     The best smooth loss is the lowest over every update (what restore_best restores).
     resume / on_checkpoint / checkpoint_every / stop: as in `fit` (the snapshot holds the text
@@ -118,8 +118,8 @@ def fit_rnn(
         loss.backward()
         return loss
 
-    # exact: the same NumPy calls as eager, so a run gives the same numbers with or without jit
-    train_step = capture(train_step, enabled=jit, exact=True)
+    # the same NumPy calls as eager, so a run gives the same numbers with or without jit
+    train_step = capture(train_step, enabled=jit)
     if resume is not None:
         run.restore(resume)
         e = int(resume["e"])

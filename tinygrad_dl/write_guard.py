@@ -1,0 +1,302 @@
+"""The write guard: the arrays a live graph saved for backward stay as they were.
+
+The arrays of the leaf tensors (parameters, inputs) that a recorded op saved for backward (x
+and W of a matmul, or W through the view W.T) must not change before that backward runs, or its
+gradient is silently wrong. NumPy cannot report a write, so such an array is made read-only (a
+write raises NumPy's "assignment destination is read-only") while any graph that read it lives,
+and writable again when backward frees the graph or the graph is dropped. Intermediate results
+are not locked: they are ours, not the user's, and locking each would cost more per op than the
+rest of the engine's bookkeeping. The locks belong to one `Graph` object per forward
+computation, which its ops reference (`Function.graph`, set by the engine from `join`): one
+object per graph, not per op, keeps this to a few attribute reads per op. Our own writers
+(optimizer steps, load_state_dict) call `writable`, which gives the tensor a copy instead, and
+a backward through a graph that still holds the old array then raises (`check_saved`, as
+PyTorch's version counters do). Parameters that other NumPy views may share are copied and
+compared before backward (`Graph.watch`, `check_views`). MyGrad keeps its array locks in a
+module of their own likewise (`_utils/lock_management.py`).
+
+The engine calls `join` for every recorded op, `check_saved` before an op's backward when
+`replaced` is not empty, and `check_views` before a backward when `watching` is not 0.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+import numpy as np
+
+_setflags = np.ndarray.setflags
+_locks: dict[int, int] = {}  # id(array we made read-only) -> how many live graphs hold it
+replaced: dict[int, str] = {}  # id(locked array) -> who took a copy to write
+# id(owner) -> views of it whose last lock ended while the owner was still locked (parameters
+# that are views of one flat buffer, held by two graphs): made writable with their owner
+_waiting: dict[int, list[np.ndarray]] = {}
+watching = 0  # live graphs that keep copies of parameters to compare (Graph.watch)
+_suspect: set[int] = set()  # id(locked parameter array) that may have views we cannot lock
+_guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
+_acquire, _release = _guard.acquire, _guard.release
+
+
+class Graph:
+    """The leaf arrays one forward computation locked, unlocked when no op of it is left.
+
+    An op takes the graph of its first parent that has one. It need not merge the graphs of
+    its other parents: their ops are its ancestors, which it keeps alive anyway.
+    """
+
+    __slots__ = ("held", "copies")
+
+    def __init__(self) -> None:
+        self.held: dict[int, np.ndarray] = {}
+        # (array, copy at the forward) of parameters that are views of another array (see
+        # `watch`); None for the usual graph, which has none
+        self.copies: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+    def watch(self, a: np.ndarray) -> None:
+        """Keep a copy of `a`, a parameter's array that other NumPy views may share (it is a
+        view itself, or has references the engine cannot account for), to compare at
+        backward: locking `a` (and its owner) cannot reach views made before the forward
+        (`v = w.data[:]`, a flat buffer's, `big` of `Tensor(big[:, :2],
+        requires_grad=True)`), which NumPy has no way to list, so a write through one of
+        those is found by comparison."""
+        global watching
+        if self.copies is None:
+            self.copies = []
+            with _guard:
+                watching += 1
+        elif any(a is w for w, _ in self.copies):
+            return
+        self.copies.append((a, a.copy()))
+
+    def hold(self, arrays: list[np.ndarray]) -> None:
+        """Lock `arrays` (a view with the array owning its memory) while this graph lives;
+        an array several graphs hold unlocks with the last of them."""
+        held = self.held
+        for a in arrays:
+            if id(a) not in held:
+                break
+        else:  # all held already: the common case for an op inside a graph
+            return
+        _acquire()
+        try:
+            for a in arrays:
+                if id(a) in held:
+                    continue
+                base = a.base
+                if base is not None and type(base) is np.ndarray:
+                    _lock(base, held)  # the owner first: a view unlocks only after it
+                _lock(a, held)
+        finally:
+            _release()
+
+    def __del__(self) -> None:
+        global watching
+        _acquire()
+        try:
+            if self.copies is not None:
+                watching -= 1
+            for key, a in self.held.items():
+                n = _locks[key] - 1
+                if n:
+                    _locks[key] = n
+                    continue
+                del _locks[key]
+                if replaced:
+                    replaced.pop(key, None)
+                if _suspect:
+                    _suspect.discard(key)
+                _unlock(a, key)
+        finally:
+            _release()
+
+
+def _unlock(a: np.ndarray, key: int) -> None:
+    """Make `a` writable again, and the views of it that had to wait for it (below)."""
+    try:
+        _setflags(a, True)
+    except ValueError:  # a view whose owner another live graph still holds: NumPy refuses
+        if id(a.base) in _locks:  # (else the owner is read-only of its own: so is the view)
+            _waiting.setdefault(id(a.base), []).append(a)  # writable when the owner is
+        return
+    if _waiting:
+        for view in _waiting.pop(key, ()):
+            if id(view) not in _locks:  # not locked again meanwhile
+                _setflags(view, True)
+
+
+def _lock(a: np.ndarray, held: dict[int, np.ndarray]) -> None:
+    key = id(a)
+    if key in held:
+        return
+    n = _locks.get(key)
+    if n is None:
+        if not a.flags.writeable:  # read-only of its own (or a view of a locked array)
+            return
+        _setflags(a, False)
+        _locks[key] = 1
+    else:
+        _locks[key] = n + 1
+    held[key] = a
+
+
+def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
+    """The graph a newly recorded op belongs to, holding, if the op saved anything (an add
+    saves nothing: its inputs stay free), the arrays of the leaves it read and of the views
+    it read (`x @ W.T` locks W's array)."""
+    graph = reads = params = None
+    saved = ctx.saved
+    for p in inputs:
+        c = p._ctx
+        if c is not None:
+            if graph is None:
+                graph = c.graph
+            if not saved or p.data.base is None:  # an op's own result: not locked
+                continue
+        elif not saved:
+            continue
+        elif p.requires_grad:  # a parameter
+            params = [p.data] if params is None else [*params, p.data]
+        reads = [p.data] if reads is None else [*reads, p.data]
+    if reads is not None:
+        if graph is None:
+            graph = Graph()
+        watch = None
+        if params is not None:  # before hold(): its dict would add a reference
+            held = graph.held
+            for a in params:
+                key = id(a)
+                if key in held:  # checked when this graph first read it
+                    continue
+                if key in _locks:  # read-only since a live graph's first lock: that check
+                    if key in _suspect:  # stands (views made since are read-only too)
+                        watch = [a] if watch is None else [*watch, a]
+                elif a.base is not None or _refs(a) > _known(a, saved, reads, params):
+                    if a.flags.writeable:
+                        _suspect.add(key)  # for the other graphs of this lock's life
+                    watch = [a] if watch is None else [*watch, a]
+        graph.hold(reads)
+        if watch is not None:
+            for a in watch:
+                graph.watch(a)
+    return graph
+
+
+# A parameter's array may have NumPy views the user made before the forward (`v = w.data[:]`),
+# which no lock reaches. A view holds a reference to its array, so the array then has more
+# references than the engine accounts for at its first lock: its tensor's slot, what the op
+# saved, join's lists, and the call's own (measured below, per Python version). Only then is
+# a copy kept and compared before backward (Graph.watch); other references (a variable
+# `W = lin.W.data`, an op's saved view `W.T`) cost that copy too, never a missed write.
+_refs = sys.getrefcount
+
+
+def _known(a: np.ndarray, *holders: tuple[Any, ...] | list[Any]) -> int:
+    n = 1 + _EXTRA  # the tensor's slot, and the call's own references
+    for h in holders:
+        for x in h:
+            if x is a:
+                n += 1
+    return n
+
+
+def _calibrate() -> int:
+    """The references join's check sees beyond the slot and its lists, in this Python."""
+    class Slot:
+        __slots__ = ("data",)
+
+    s = Slot()
+    s.data = np.empty(1)
+    lists = ((s.data,), [s.data], [s.data])  # saved, reads, params, as join holds them
+    n = 0
+    for a in lists[2]:
+        n = _refs(a)
+    return n - 1 - len(lists)
+
+
+_EXTRA = _calibrate()
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """a and b hold the same bytes (NaN equals NaN): one pass, unlike array_equal(equal_nan)."""
+    if a.itemsize in (1, 2, 4, 8) and a.dtype.kind in "fiub":
+        bits = np.dtype(f"u{a.itemsize}")
+        return bool((a.view(bits) == b.view(bits)).all())
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+def check_views(ops: list[Any]) -> None:
+    """Before a backward: has a watched parameter changed since its graph's forward (through
+    a view of its memory made before the forward, which no lock reaches)? Then raise."""
+    seen: set[int] = set()
+    for t in ops:
+        g = t._ctx.graph
+        if g is None or g.copies is None or id(g) in seen:
+            continue
+        seen.add(id(g))
+        for a, copy in g.copies:
+            if not _same_bits(a, copy):
+                raise RuntimeError(
+                    f"backward: a parameter's array of shape {a.shape}, a view of another "
+                    "array or shared with one, was written after the forward through another "
+                    "view of that memory, so this graph's gradient would be for other values; "
+                    "write between backward and the next forward (or give the parameter an "
+                    "array of its own: Tensor(a.copy(), requires_grad=True))"
+                )
+
+
+def writable(t: Any, who: str) -> np.ndarray:
+    """`t.data`, safe to write in place. If a live graph read that array, `t` gets a copy
+    first: the graph keeps the values it used, and a backward through it raises naming `who`."""
+    a = t.data
+    if a.flags.writeable:
+        return a
+    with _guard:
+        held = [id(x) for x in (a, a.base) if x is not None and id(x) in _locks]
+        for key in held:
+            replaced[key] = who
+    if held:
+        t.data = a = a.copy()
+    return a  # read-only for a reason of its own: NumPy will say so at the write
+
+
+def private(value: Any) -> Any:
+    """A copy of an array-valued op parameter that backward reads (a where condition, an
+    index array, class labels, repeat counts): the caller may rewrite its buffer before
+    backward without changing the gradient. Tuples are copied item by item, lists become
+    arrays, anything else (ints, slices, None) is returned as it is."""
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    if isinstance(value, list):
+        return np.array(value)
+    if type(value) is tuple:
+        return tuple(private(v) for v in value)
+    return value
+
+
+def hold_result(t: Any) -> None:
+    """Lock the array of `t`, an op's result, while its graph lives: `detach()` hands that
+    array to a constant tensor, whose writes must not reach what the graph saved."""
+    ctx = t._ctx
+    if ctx.released:  # its backward ran: what it saved is gone
+        return
+    graph = ctx.graph
+    if graph is None:
+        ctx.graph = graph = Graph()
+    graph.hold([t.data])
+
+
+def check_saved(ctx: Any) -> None:
+    for a in ctx.saved:
+        if isinstance(a, np.ndarray):
+            who = replaced.get(id(a)) or replaced.get(id(a.base))
+            if who is not None:
+                raise RuntimeError(
+                    f"backward through {ctx.describe()}: an array of shape "
+                    f"{a.shape} it saved was replaced by {who} after the forward, so this "
+                    f"graph's gradient would be for the old values; run the forward again "
+                    f"after {who}"
+                )
+
+
