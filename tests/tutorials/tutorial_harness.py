@@ -17,6 +17,7 @@ import io
 import math
 import random
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,8 +121,11 @@ def run(src: str, name: str, lib: str, inject: dict[str, Any] | None = None) -> 
         src = to_tinygrad(src)
         tinygrad_dl.manual_seed(SEED)
         ctx = contextlib.nullcontext()
+    with warnings.catch_warnings():  # the scripts' docstrings hold `\sin`: not our warning
+        warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+        code = compile(src, name, "exec")
     with ctx, contextlib.redirect_stdout(out):
-        exec(compile(src, name, "exec"), ns)  # noqa: S102  (the tutorial itself)
+        exec(code, ns)  # noqa: S102  (the tutorial itself)
     return out.getvalue()
 
 
