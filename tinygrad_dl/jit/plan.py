@@ -13,13 +13,12 @@ bit-identical; no Tensor, graph or toposort is made, and values nothing reads ar
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..engine import Pending
 from ..tensor import Tensor
+from .compiled import Writer, compile_steps
 from .guards import Guards
 from .record import (
     ARRAY,
@@ -46,8 +45,7 @@ class Forward(NamedTuple):
 
     i: int
     fn: Callable[..., Any]  # the op's forward, or its prepare (its value is not needed)
-    single: bool  # one input: `args` is its register; else an itemgetter of the registers
-    args: Any
+    args: tuple[int, ...]  # the registers of its inputs
     params: dict[str, Any]  # constants baked in
     dynamic: tuple[str, ...] | None  # the params to resolve per run (arguments, op outputs)
     free: tuple[int, ...] | None  # registers no later step reads: let go after this one
@@ -107,15 +105,15 @@ class Plan:
                 dynamic = tuple(k for k, v in params.items() if _is_dynamic(v))
                 idx = tuple(self.register(s) for s in srcs[i])
                 self.steps.append(Forward(
-                    i, ctx.forward if modes[i] == FULL else ctx.prepare, len(idx) == 1,
-                    idx[0] if len(idx) == 1 else itemgetter(*idx), params, dynamic or None,
-                    tuple(free[i]) or None, i not in in_bwd))
+                    i, ctx.forward if modes[i] == FULL else ctx.prepare, idx, params,
+                    dynamic or None, tuple(free[i]) or None, i not in in_bwd))
         out = rec.outputs
         self.outputs = None if out is None or (out.how is VALUE and out.ref is None) else out
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
+        self._run = compile_steps(self.steps, self._forward, Backward)
 
     def register(self, src: Source) -> int:
         """The register that holds `src` at every run."""
@@ -139,34 +137,32 @@ class Plan:
         regs[n:n + len(arrays)] = arrays
         for r, t in self.params:
             regs[r] = t.data
-        for step in self.steps:
-            if type(step) is Forward:
-                i, fn, single, get, params, dynamic, free, drop_saved = step
-                if dynamic is not None:  # parameters that are arguments or op outputs
-                    params = dict(params)
-                    for key in dynamic:
-                        params[key] = _resolve(params[key], arrays, regs)
-                if params:
-                    regs[i] = fn(regs[get], **params) if single else fn(*get(regs), **params)
-                else:
-                    regs[i] = fn(regs[get]) if single else fn(*get(regs))
-                if free is not None:
-                    for r in free:
-                        regs[r] = None
-                if drop_saved:
-                    self.ctxs[i].__dict__.clear()
-            else:
-                _backward(step, regs)
+        self._run(regs, arrays)  # the steps, compiled (see `compiled`)
         return None if self.outputs is None else _build(self.outputs, regs, n)
 
+    def _forward(self, w: Writer, step: Forward) -> None:
+        """Write one Forward step: `R[i] = fn(R[a], R[b], **params)`, then let go of what
+        nothing reads later."""
+        i, fn, args, params, dynamic, free, drop_saved = step
+        call = ", ".join([f"R[{int(r)}]" for r in args])
+        if dynamic is not None:  # parameters that are arguments or op outputs: per run
+            w.env["_resolved"] = _resolved
+            call += f", **_resolved({w.name('p', params)}, {w.name('d', dynamic)}, arrays, R)"
+        elif params:
+            call += f", **{w.name('p', params)}"
+        w(1, f"R[{int(i)}] = {w.name('f', fn)}({call.lstrip(', ')})")
+        if free is not None:
+            w(1, " = ".join(f"R[{int(r)}]" for r in free) + " = None")
+        if drop_saved:  # no backward reads what forward saved
+            w(1, f"{w.name('c', self.ctxs[i].__dict__.clear)}()")
 
-def _backward(step: Backward, regs: list[Any]) -> None:
-    """engine.backward's loop (`Pending.run`) over the recorded order, keyed by register:
-    every sum happens in eager's order, so the result is bit-identical."""
-    pending = Pending(step.root, regs[step.seed])
-    pending.run(step.order, step.retain_graph)
-    for key, t in step.leaves:
-        pending.store(key, t)
+
+def _resolved(params: dict[str, Any], dynamic: tuple[str, ...], arrays: list[np.ndarray],
+              regs: list[Any]) -> dict[str, Any]:
+    params = dict(params)
+    for key in dynamic:
+        params[key] = _resolve(params[key], arrays, regs)
+    return params
 
 
 # ---- which ops replay runs, and when their values can be let go ------------------------------

@@ -1,0 +1,180 @@
+"""A plan's steps compiled once into one straight-line Python function.
+
+`plan.Plan` describes a replay as a list of steps (`Forward`, `Backward`); running that list
+pays, per op and per run, for unpacking a record, branching on its kind and keying gradients
+in a dict. `compile_steps` writes the same work out once per recording as Python source,
+straight-line: one line per forward call with its registers as constants, and for each
+backward the ops' backward calls with every gradient in a local variable and, per input, the
+accumulation written out (first gradient kept, the next added in place when the pending
+array is ours, else into a new one: `engine.Pending.run`'s rule, in the same order, so the
+result stays bit-identical to eager). What is not a plain array (a gradient term such as an
+indexing op's rows or a deferred product, a NumPy scalar, None) goes through the engine's own
+`Pending` (`_term`), and leaves are stored by `Pending.store`: the rule for those lives in one
+place, the engine.
+
+The source holds only our own names and ints; the objects it calls (the ops' bound methods)
+are bound as the function's globals. It is compiled with `compile`, as the guards are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine import Pending
+
+ndarray = np.ndarray
+
+
+def _fresh(x: np.ndarray, g: Any, grads: tuple[Any, ...]) -> bool:
+    """Pending.run's ownership test for a first gradient: a fresh array given to one input."""
+    return (x is not g and x.base is None and x.flags.writeable
+            and [h is x for h in grads].count(True) == 1)
+
+
+def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[Any, ...]
+         ) -> tuple[Any, Any]:
+    """The accumulation of gradient `x` of key `k` into `prev` (ours: may be added into), in
+    the cases the compiled code does not write out: returns the new (pending, ours)."""
+    if x is None:
+        return prev, ours
+    if type(x) is not ndarray:
+        if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
+            return _term(P, k, prev, ours, x)
+        x = np.asarray(x)  # a NumPy scalar (a full reduction): a 0-d array
+    if prev is None:
+        return x, _fresh(x, g, grads)
+    if ours:
+        prev += x
+        return prev, True
+    return _sum(prev, x), True
+
+
+def _sum(prev: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """prev + x as a new array (two 0-d arrays add up to a NumPy scalar)."""
+    total = prev + x
+    return total if type(total) is ndarray else np.asarray(total)
+
+
+def _lend(P: Pending, k: int, prev: Any, ours: Any) -> None:
+    """Put the pending gradient of `k` into `P` for one of its methods."""
+    if prev is not None:
+        P.grads[k] = prev
+    if ours:
+        P.owned.add(k)
+    else:
+        P.owned.discard(k)
+
+
+def _take(P: Pending, k: int, g: Any) -> tuple[Any, bool]:
+    ours = k in P.owned
+    P.owned.discard(k)
+    return g, ours
+
+
+def _term(P: Pending, k: int, prev: Any, ours: Any, x: Any) -> tuple[Any, bool]:
+    _lend(P, k, prev, ours)
+    x.add_to(P, k)
+    return _take(P, k, P.grads.pop(k, None))
+
+
+def _pop(P: Pending, k: int, prev: Any, ours: Any) -> tuple[Any, bool]:
+    """Key `k`'s gradient is complete: add in the terms deferred to it (Pending.pop)."""
+    _lend(P, k, prev, ours)
+    return _take(P, k, P.pop(k))
+
+
+def _store(P: Pending, k: int, t: Any, g: Any, ours: Any) -> None:
+    """A leaf's finished gradient into its `.grad` (Pending.store)."""
+    if g is None:
+        return
+    _lend(P, k, g, ours)
+    P.store(k, t, g)
+    P.owned.discard(k)
+
+
+class Writer:
+    """Source lines and the objects they name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_store": _store,
+                                    "_term": _term, "_sum": _sum, "ndarray": ndarray,
+                                    "tuple": tuple}
+
+    def name(self, prefix: str, obj: Any) -> str:
+        key = f"{prefix}{len(self.env)}"
+        self.env[key] = obj
+        return key
+
+    def __call__(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+
+def compile_steps(steps: Sequence[Any], forward: Callable[[Writer, Any], None],
+                  backward_type: type) -> Callable[[list[Any], Any], None]:
+    """One function `run(R, arrays)` doing `steps` in order on the register list R."""
+    w = Writer()
+    w(0, "def run(R, arrays):")
+    w(1, "pass")
+    for step in steps:
+        if type(step) is backward_type:
+            _backward(w, step)
+        else:
+            forward(w, step)
+    code = compile("\n".join(w.lines) + "\n", "<jit plan>", "exec")
+    exec(code, w.env)  # noqa: S102 - our own source: names and ints only (see the module doc)
+    return w.env["run"]
+
+
+def _backward(w: Writer, step: Any) -> None:
+    """engine.backward's loop over the recorded order, written out: gradient of key k in
+    local `gk`, whether it is ours to add into in `ok`, the engine's Pending for the rest."""
+    P = w.name("P", Pending(None, None))  # reused each run: emptied at the start
+    w(1, f"{P}.grads.clear(); {P}.owned.clear(); D = {P}.deferred; D.clear()")
+    keys = {step.root}
+    for op in step.order:
+        keys.add(op.key)
+        keys.update(k for k in op.inputs if k is not None)
+    keys.update(k for k, _ in step.leaves)
+    w(1, " = ".join([f"g{k}" for k in sorted(keys)] + [f"o{k}" for k in sorted(keys)])
+      + " = None")
+    w(1, f"g{step.root} = R[{int(step.seed)}]")
+    for op in step.order:
+        k, inputs = int(op.key), op.inputs
+        b = w.name("b", op.backward)
+        w(1, f"if D and {k} in D: g{k}, o{k} = _pop({P}, {k}, g{k}, o{k})")
+        w(1, f"if g{k} is not None:")
+        w(2, f"g = g{k}; g{k} = None")
+        n = len(inputs)
+        if n == 1:  # (one input: no tuple to unpack, none to build)
+            w(2, f"x = {b}(g)")
+            w(2, "if type(x) is tuple: x = x[0]")
+        else:
+            w(2, f"r = {b}(g)")
+            w(2, f"if type(r) is not tuple: r = (r,) + (None,) * {n - 1}")
+        for p, kin in enumerate(inputs):
+            if kin is None:
+                continue
+            kin = int(kin)
+            # Pending.run's rule: the first gradient is kept, ours when it is a fresh array
+            # given to this input only; the next are added in place when the pending one is ours
+            unique = ("True" if n == 1 else "r[0] is not r[1]" if n == 2
+                      else "[h is x for h in r].count(True) == 1")
+            if n > 1:
+                w(2, f"x = r[{p}]")
+            w(2, "if type(x) is ndarray:")
+            w(3, f"if g{kin} is None: g{kin} = x; o{kin} = x is not g and x.base is None and "
+              f"x.flags.writeable and {unique}")
+            w(3, f"elif o{kin}: g{kin} += x")
+            w(3, f"else: g{kin} = _sum(g{kin}, x); o{kin} = True")
+            w(2, f"elif x is not None: g{kin}, o{kin} = _add({P}, {kin}, g{kin}, o{kin}, x, g, "
+              f"{'(x,)' if n == 1 else 'r'})")
+        if not step.retain_graph:
+            w(2, f"{w.name('c', op.release)}()")
+    for k, t in step.leaves:
+        k = int(k)
+        w(1, f"if D and {k} in D: g{k}, o{k} = _pop({P}, {k}, g{k}, o{k})")
+        w(1, f"_store({P}, {k}, {w.name('t', t)}, g{k}, o{k})")
