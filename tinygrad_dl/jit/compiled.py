@@ -36,14 +36,16 @@ def _fresh(x: np.ndarray, g: Any, grads: tuple[Any, ...]) -> bool:
 
 def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[Any, ...]
          ) -> tuple[Any, Any]:
-    """The accumulation of gradient `x` of key `k` into `prev` (ours: may be added into), in
-    the cases the compiled code does not write out: returns the new (pending, ours)."""
-    if x is None:
-        return prev, ours
-    if type(x) is not ndarray:
-        if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
-            return _term(P, k, prev, ours, x)
-        x = np.asarray(x)  # a NumPy scalar (a full reduction): a 0-d array
+    """Gradient `x` of key `k` (not a plain array, not None) added to `prev` (ours: may be
+    added into): returns the new (pending, ours). `P` holds no key between these calls."""
+    if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
+        if prev is not None:
+            P.grads[k] = prev
+            if ours:
+                P.owned.add(k)
+        x.add_to(P, k)
+        return _take(P, k, P.grads.pop(k, None))
+    x = np.asarray(x)  # a NumPy scalar (a full reduction): a 0-d array
     if prev is None:
         return x, _fresh(x, g, grads)
     if ours:
@@ -58,41 +60,30 @@ def _sum(prev: np.ndarray, x: np.ndarray) -> np.ndarray:
     return total if type(total) is ndarray else np.asarray(total)
 
 
-def _lend(P: Pending, k: int, prev: Any, ours: Any) -> None:
-    """Put the pending gradient of `k` into `P` for one of its methods."""
-    if prev is not None:
-        P.grads[k] = prev
-    if ours:
-        P.owned.add(k)
-    else:
-        P.owned.discard(k)
-
-
 def _take(P: Pending, k: int, g: Any) -> tuple[Any, bool]:
-    ours = k in P.owned
-    P.owned.discard(k)
-    return g, ours
-
-
-def _term(P: Pending, k: int, prev: Any, ours: Any, x: Any) -> tuple[Any, bool]:
-    _lend(P, k, prev, ours)
-    x.add_to(P, k)
-    return _take(P, k, P.grads.pop(k, None))
+    """`g` taken back from `P` with whether it is ours; `P` keeps nothing of `k`."""
+    if k in P.owned:
+        P.owned.discard(k)
+        return g, True
+    return g, False
 
 
 def _pop(P: Pending, k: int, prev: Any, ours: Any) -> tuple[Any, bool]:
     """Key `k`'s gradient is complete: add in the terms deferred to it (Pending.pop)."""
-    _lend(P, k, prev, ours)
+    if prev is not None:
+        P.grads[k] = prev
+        if ours:
+            P.owned.add(k)
     return _take(P, k, P.pop(k))
 
 
 def _store(P: Pending, k: int, t: Any, g: Any, ours: Any) -> None:
     """A leaf's finished gradient into its `.grad` (Pending.store)."""
-    if g is None:
-        return
-    _lend(P, k, g, ours)
-    P.store(k, t, g)
-    P.owned.discard(k)
+    if g is not None:
+        if ours:
+            P.owned.add(k)
+        P.store(k, t, g)
+        P.owned.discard(k)
 
 
 class Writer:
@@ -101,7 +92,7 @@ class Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_store": _store,
-                                    "_term": _term, "_sum": _sum, "ndarray": ndarray,
+                                    "asarray": np.asarray, "ndarray": ndarray,
                                     "tuple": tuple}
 
     def name(self, prefix: str, obj: Any) -> str:
@@ -161,15 +152,17 @@ def _backward(w: Writer, step: Any) -> None:
             kin = int(kin)
             # Pending.run's rule: the first gradient is kept, ours when it is a fresh array
             # given to this input only; the next are added in place when the pending one is ours
-            unique = ("True" if n == 1 else "r[0] is not r[1]" if n == 2
-                      else "[h is x for h in r].count(True) == 1")
+            unique = ("" if n == 1 else " and r[0] is not r[1]" if n == 2
+                      else " and [h is x for h in r].count(True) == 1")
             if n > 1:
                 w(2, f"x = r[{p}]")
             w(2, "if type(x) is ndarray:")
             w(3, f"if g{kin} is None: g{kin} = x; o{kin} = x is not g and x.base is None and "
-              f"x.flags.writeable and {unique}")
+              f"x.flags.writeable{unique}")
             w(3, f"elif o{kin}: g{kin} += x")
-            w(3, f"else: g{kin} = _sum(g{kin}, x); o{kin} = True")
+            w(3, "else:")  # (two 0-d arrays add up to a NumPy scalar)
+            w(4, f"g{kin} = g{kin} + x; o{kin} = True")
+            w(4, f"if type(g{kin}) is not ndarray: g{kin} = asarray(g{kin})")
             w(2, f"elif x is not None: g{kin}, o{kin} = _add({P}, {kin}, g{kin}, o{kin}, x, g, "
               f"{'(x,)' if n == 1 else 'r'})")
         if not step.retain_graph:
