@@ -9,7 +9,7 @@ accumulation written out (first gradient kept, the next added in place when the 
 array is ours, else into a new one: `engine.Pending.run`'s rule, in the same order, so the
 result stays bit-identical to eager). What is not a plain array (a gradient term such as an
 indexing op's rows or a deferred product, a NumPy scalar, None) goes through the engine's own
-`Pending` (`_term`), and leaves are stored by `Pending.store`: the rule for those lives in one
+`Pending` (`_add`, `_pop`), and leaves are stored by `Pending.store`: the rule for those lives in one
 place, the engine.
 
 The source holds only our own names and ints; the objects it calls (the ops' bound methods)
@@ -77,13 +77,15 @@ def _pop(P: Pending, k: int, prev: Any, ours: Any) -> tuple[Any, bool]:
     return _take(P, k, P.pop(k))
 
 
-def _store(P: Pending, k: int, t: Any, g: Any, ours: Any) -> None:
-    """A leaf's finished gradient into its `.grad` (Pending.store)."""
-    if g is not None:
-        if ours:
-            P.owned.add(k)
-        P.store(k, t, g)
-        P.owned.discard(k)
+OURS, NOT_OURS = -1, -2  # keys that P.owned always / never holds: store(key, t, g) reads it
+
+
+def _reset(P: Pending) -> None:
+    """Empty `P` (after an exception left a run half done)."""
+    P.grads.clear()
+    P.deferred.clear()
+    P.owned.clear()
+    P.owned.add(OURS)
 
 
 class Writer:
@@ -91,9 +93,10 @@ class Writer:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_store": _store,
-                                    "asarray": np.asarray, "ndarray": ndarray,
-                                    "tuple": tuple}
+        self.P = Pending(None, None)  # the engine's accumulator, for what is written out
+        _reset(self.P)  # (holds no key between two lines of the compiled code)
+        self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "P": self.P, "D": self.P.deferred,
+                                    "asarray": np.asarray, "ndarray": ndarray}
 
     def name(self, prefix: str, obj: Any) -> str:
         key = f"{prefix}{len(self.env)}"
@@ -101,21 +104,26 @@ class Writer:
         return key
 
     def __call__(self, depth: int, line: str) -> None:
-        self.lines.append("    " * depth + line)
+        self.lines.append("    " * (depth + 1) + line)  # (inside the function's `try:`)
 
 
-def compile_steps(steps: Sequence[Any], forward: Callable[[Writer, Any], None],
-                  backward_type: type) -> Callable[[list[Any], Any], None]:
-    """One function `run(R, arrays)` doing `steps` in order on the register list R."""
+def compile_steps(template: list[Any], start: Callable[[Writer], None], steps: Sequence[Any],
+                  forward: Callable[[Writer, Any], None], backward_type: type
+                  ) -> Callable[[Any], list[Any]]:
+    """One function `run(arrays)` that fills a copy R of the registers `template` (`start`
+    writes those lines) and does `steps` in order on it; it returns R."""
     w = Writer()
-    w(0, "def run(R, arrays):")
-    w(1, "pass")
+    w(1, f"R = {w.name('T', template)}.copy()")
+    start(w)
     for step in steps:
         if type(step) is backward_type:
             _backward(w, step)
         else:
             forward(w, step)
-    code = compile("\n".join(w.lines) + "\n", "<jit plan>", "exec")
+    source = ["def run(arrays):", "    try:", *w.lines, "        return R",
+              "    except BaseException:", "        _reset(P)", "        raise"]
+    w.env["_reset"] = _reset
+    code = compile("\n".join(source) + "\n", "<jit plan>", "exec")
     exec(code, w.env)  # noqa: S102 - our own source: names and ints only (see the module doc)
     return w.env["run"]
 
@@ -123,8 +131,6 @@ def compile_steps(steps: Sequence[Any], forward: Callable[[Writer, Any], None],
 def _backward(w: Writer, step: Any) -> None:
     """engine.backward's loop over the recorded order, written out: gradient of key k in
     local `gk`, whether it is ours to add into in `ok`, the engine's Pending for the rest."""
-    P = w.name("P", Pending(None, None))  # reused each run: emptied at the start
-    w(1, f"{P}.grads.clear(); {P}.owned.clear(); D = {P}.deferred; D.clear()")
     keys = {step.root}
     for op in step.order:
         keys.add(op.key)
@@ -136,7 +142,7 @@ def _backward(w: Writer, step: Any) -> None:
     for op in step.order:
         k, inputs = int(op.key), op.inputs
         b = w.name("b", op.backward)
-        w(1, f"if D and {k} in D: g{k}, o{k} = _pop({P}, {k}, g{k}, o{k})")
+        w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
         w(1, f"if g{k} is not None:")
         w(2, f"g = g{k}; g{k} = None")
         n = len(inputs)
@@ -163,11 +169,12 @@ def _backward(w: Writer, step: Any) -> None:
             w(3, "else:")  # (two 0-d arrays add up to a NumPy scalar)
             w(4, f"g{kin} = g{kin} + x; o{kin} = True")
             w(4, f"if type(g{kin}) is not ndarray: g{kin} = asarray(g{kin})")
-            w(2, f"elif x is not None: g{kin}, o{kin} = _add({P}, {kin}, g{kin}, o{kin}, x, g, "
+            w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, "
               f"{'(x,)' if n == 1 else 'r'})")
         if not step.retain_graph:
             w(2, f"{w.name('c', op.release)}()")
-    for k, t in step.leaves:
+    for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
         k = int(k)
-        w(1, f"if D and {k} in D: g{k}, o{k} = _pop({P}, {k}, g{k}, o{k})")
-        w(1, f"_store({P}, {k}, {w.name('t', t)}, g{k}, o{k})")
+        w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
+        w(1, f"if g{k} is not None: P.store({OURS} if o{k} else {NOT_OURS}, "
+          f"{w.name('t', t)}, g{k})")

@@ -113,7 +113,8 @@ class Plan:
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
-        self._run = compile_steps(self.steps, self._forward, Backward)
+        self._run = compile_steps(self.template, self._start, self.steps, self._forward,
+                                  Backward)
 
     def register(self, src: Source) -> int:
         """The register that holds `src` at every run."""
@@ -132,13 +133,15 @@ class Plan:
         return self._registers[key]
 
     def run(self, arrays: list[np.ndarray]) -> Any:
-        regs = self.template.copy()
-        n = self.n
-        regs[n:n + len(arrays)] = arrays
+        regs = self._run(arrays)  # the steps, compiled (see `compiled`)
+        return None if self.outputs is None else _build(self.outputs, regs, self.n)
+
+    def _start(self, w: Writer) -> None:
+        """Write the run's first lines: the arguments and the parameters' arrays, read
+        afresh (optimizers may rebind .data), into their registers."""
+        w(1, f"R[{self.n}:{self.n} + len(arrays)] = arrays")
         for r, t in self.params:
-            regs[r] = t.data
-        self._run(regs, arrays)  # the steps, compiled (see `compiled`)
-        return None if self.outputs is None else _build(self.outputs, regs, n)
+            w(1, f"R[{int(r)}] = {w.name('t', t)}.data")
 
     def _forward(self, w: Writer, step: Forward) -> None:
         """Write one Forward step: `R[i] = fn(R[a], R[b], **params)`, then let go of what
