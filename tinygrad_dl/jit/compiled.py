@@ -1,19 +1,24 @@
-"""A plan's steps compiled once into one straight-line Python function.
+"""A plan's steps compiled once per recording into one straight-line Python function.
 
-`plan.Plan` describes a replay as a list of steps (`Forward`, `Backward`); running that list
-pays, per op and per run, for unpacking a record, branching on its kind and keying gradients
-in a dict. `compile_steps` writes the same work out once per recording as Python source,
-straight-line: one line per forward call with its registers as constants, and for each
-backward the ops' backward calls with every gradient in a local variable and, per input, the
-accumulation written out (first gradient kept, the next added in place when the pending
-array is ours, else into a new one: `engine.Pending.run`'s rule, in the same order, so the
-result stays bit-identical to eager). What is not a plain array (a gradient term such as an
-indexing op's rows or a deferred product, a NumPy scalar, None) goes through the engine's own
-`Pending` (`_add`, `_pop`), and leaves are stored by `Pending.store`: the rule for those lives in one
-place, the engine.
+`plan.Plan` describes a replay as a list of steps (`Forward`, `Backward`). Running that list
+would pay, per op and per run, for unpacking a record, branching on its kind and keying
+gradients in a dict. `compile_steps` writes the same work out once as Python source:
 
-The source holds only our own names and ints; the objects it calls (the ops' bound methods)
-are bound as the function's globals. It is compiled with `compile`, as the guards are.
+- the start: a copy of the register list, the arguments and the parameters' arrays into it;
+- per forward op one line, `R[7] = f7(R[3], R[5], **p7)`, with the registers as constants,
+  then `R[3] = None` for what nothing reads later;
+- per backward, the recorded order written out: each op's backward called on the local that
+  holds its output's gradient (`g12`), and per input the accumulation written out with the
+  gradient in a local (`g5`) and whether it is ours to add into (`o5`): the first gradient is
+  kept, ours when it is a fresh array given to this input only; the next are added in place
+  when the pending one is ours, else into a new one (`engine.Pending.run`'s rule, in its
+  order, so replay stays bit-identical to eager). What is not a plain array (a gradient term
+  such as an indexing op's rows or a deferred one-row product, a NumPy scalar) goes through
+  the engine's own `Pending` (`_add`, `_pop`), and each leaf's gradient into `.grad` through
+  `Pending.store`: those rules live in one place, the engine.
+
+The source holds only our own names and ints; the objects it calls (the ops' bound methods,
+the parameters) are the function's globals. It is compiled with `compile`, as the guards are.
 """
 
 from __future__ import annotations
