@@ -114,9 +114,9 @@ class Writer:
 
 def compile_steps(template: list[Any], start: Callable[[Writer], None], steps: Sequence[Any],
                   forward: Callable[[Writer, Any], None], backward_type: type
-                  ) -> Callable[[Any], list[Any]]:
+                  ) -> tuple[Callable[[Any], list[Any]], str]:
     """One function `run(arrays)` that fills a copy R of the registers `template` (`start`
-    writes those lines) and does `steps` in order on it; it returns R."""
+    writes those lines) and does `steps` in order on it, returning R; and its source."""
     w = Writer()
     w(1, f"R = {w.name('T', template)}.copy()")
     start(w)
@@ -128,9 +128,9 @@ def compile_steps(template: list[Any], start: Callable[[Writer], None], steps: S
     source = ["def run(arrays):", "    try:", *w.lines, "        return R",
               "    except BaseException:", "        _reset(P)", "        raise"]
     w.env["_reset"] = _reset
-    code = compile("\n".join(source) + "\n", "<jit plan>", "exec")
-    exec(code, w.env)  # noqa: S102 - our own source: names and ints only (see the module doc)
-    return w.env["run"]
+    text = "\n".join(source) + "\n"
+    exec(compile(text, "<jit plan>", "exec"), w.env)  # noqa: S102 - names and ints only
+    return w.env["run"], text
 
 
 def _backward(w: Writer, step: Any) -> None:

@@ -113,8 +113,9 @@ class Plan:
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
-        self._run = compile_steps(self.template, self._start, self.steps, self._forward,
-                                  Backward)
+        # the steps as one straight-line function; `source` is its Python, to read
+        self._run, self.source = compile_steps(self.template, self._start, self.steps,
+                                               self._forward, Backward)
 
     def register(self, src: Source) -> int:
         """The register that holds `src` at every run."""
