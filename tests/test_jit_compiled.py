@@ -147,3 +147,30 @@ def test_an_exception_halfway_through_a_replay_leaves_nothing_behind():
     got = run(jitted)
     assert jitted.replays == 3
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_the_last_signature_shortcut_checks_shapes_dtypes_and_guards():
+    """Replaying the last signature again skips hashing it, never the checks: another shape
+    or dtype gets its own recording, a failed guard runs eagerly, views and copies are fine."""
+    W = Tensor(np.ones((3, 2)), requires_grad=True)
+
+    def step(X):
+        (Tensor(X) @ W).sum().backward()
+    jitted = jit(step)
+    rng = np.random.default_rng(0)
+    calls = [rng.standard_normal(s).astype(d) for s, d in
+             [((4, 3), np.float64)] * 4 + [((5, 3), np.float64)] * 3 + [((4, 3), np.float32)] * 3
+             + [((4, 3), np.float64)] * 2]
+    calls.append(calls[0][::2])  # a strided view, same shape as (2, 3): a new signature
+    for X in calls:
+        W.grad = None
+        step(X)
+        want = W.grad
+        W.grad = None
+        jitted(X)
+        assert np.array_equal(W.grad, want) and W.grad.dtype == want.dtype, X.shape
+    assert jitted.replays == 2 + 1 + 1 + 2
+    W.requires_grad = False  # a guard: the parameter no longer needs a gradient
+    with pytest.raises(RuntimeError):  # eager: nothing to differentiate
+        jitted(calls[0])
+    assert jitted.replays == 6

@@ -112,11 +112,12 @@ class Writer:
         self.lines.append("    " * (depth + 1) + line)  # (inside the function's `try:`)
 
 
-def compile_steps(template: list[Any], start: Callable[[Writer], None], steps: Sequence[Any],
-                  forward: Callable[[Writer, Any], None], backward_type: type
-                  ) -> tuple[Callable[[Any], list[Any]], str]:
-    """One function `run(arrays)` that fills a copy R of the registers `template` (`start`
-    writes those lines) and does `steps` in order on it, returning R; and its source."""
+def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type,
+                  start: Callable[[Writer], None], forward: Callable[[Writer, Any], None],
+                  end: Callable[[Writer], None]) -> tuple[Callable[[Any], Any], str]:
+    """One function `run(arrays)`, and its source: it fills R, a copy of the registers
+    `template` (`start` writes those lines), does `steps` in order on it (`forward` writes a
+    forward step, `_backward` a backward) and returns (`end` writes that line)."""
     w = Writer()
     w(1, f"R = {w.name('T', template)}.copy()")
     start(w)
@@ -125,7 +126,8 @@ def compile_steps(template: list[Any], start: Callable[[Writer], None], steps: S
             _backward(w, step)
         else:
             forward(w, step)
-    source = ["def run(arrays):", "    try:", *w.lines, "        return R",
+    end(w)
+    source = ["def run(arrays):", "    try:", *w.lines,
               "    except BaseException:", "        _reset(P)", "        raise"]
     w.env["_reset"] = _reset
     text = "\n".join(source) + "\n"

@@ -114,8 +114,8 @@ class Plan:
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
         # the steps as one straight-line function; `source` is its Python, to read
-        self._run, self.source = compile_steps(self.template, self._start, self.steps,
-                                               self._forward, Backward)
+        self._run, self.source = compile_steps(self.template, self.steps, Backward,
+                                               self._start, self._forward, self._end)
 
     def register(self, src: Source) -> int:
         """The register that holds `src` at every run."""
@@ -134,8 +134,8 @@ class Plan:
         return self._registers[key]
 
     def run(self, arrays: list[np.ndarray]) -> Any:
-        regs = self._run(arrays)  # the steps, compiled (see `compiled`)
-        return None if self.outputs is None else _build(self.outputs, regs, self.n)
+        """The step on these arguments: its return value (the steps, compiled: `compiled`)."""
+        return self._run(arrays)
 
     def _start(self, w: Writer) -> None:
         """Write the run's first lines: the arguments and the parameters' arrays, read
@@ -143,6 +143,14 @@ class Plan:
         w(1, f"R[{self.n}:{self.n} + len(arrays)] = arrays")
         for r, t in self.params:
             w(1, f"R[{int(r)}] = {w.name('t', t)}.data")
+
+    def _end(self, w: Writer) -> None:
+        """Write the return: the step's value rebuilt from the registers, or None."""
+        if self.outputs is None:
+            w(1, "return None")
+        else:
+            w(1, f"return {w.name('build', _build)}({w.name('out', self.outputs)}, R, "
+              f"{int(self.n)})")
 
     def _forward(self, w: Writer, step: Forward) -> None:
         """Write one Forward step: `R[i] = fn(R[a], R[b], **params)`, then let go of what
