@@ -159,7 +159,7 @@ def test_the_last_signature_shortcut_checks_shapes_dtypes_and_guards():
     jitted = jit(step)
     rng = np.random.default_rng(0)
     calls = [rng.standard_normal(s).astype(d) for s, d in
-             [((4, 3), np.float64)] * 4 + [((5, 3), np.float64)] * 3 + [((4, 3), np.float32)] * 3
+             [((4, 3), np.float64)] * 4 + [((4, 3), np.float32)] * 3 + [((5, 3), np.float64)] * 3
              + [((4, 3), np.float64)] * 2]
     calls.append(calls[0][::2])  # a strided view, same shape as (2, 3): a new signature
     for X in calls:
