@@ -41,16 +41,18 @@ def _fresh(x: np.ndarray, g: Any, grads: tuple[Any, ...]) -> bool:
 
 def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[Any, ...]
          ) -> tuple[Any, Any]:
-    """Gradient `x` of key `k` (not a plain array, not None) added to `prev` (ours: may be
-    added into): returns the new (pending, ours). `P` holds no key between these calls."""
-    if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
-        if prev is not None:
-            P.grads[k] = prev
-            if ours:
-                P.owned.add(k)
-        x.add_to(P, k)
-        return _take(P, k, P.grads.pop(k, None))
-    x = np.asarray(x)  # a NumPy scalar (a full reduction): a 0-d array
+    """Gradient `x` of key `k` (not None) added to `prev` (`ours`: may be added into) where
+    the compiled lines do not: returns the new (pending, ours). `P` holds no key between
+    these calls."""
+    if type(x) is not ndarray:
+        if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
+            if prev is not None:
+                P.grads[k] = prev
+                if ours:
+                    P.owned.add(k)
+            x.add_to(P, k)
+            return _take(P, k, P.grads.pop(k, None))
+        x = np.asarray(x)  # a NumPy scalar (a full reduction): a 0-d array
     if prev is None:
         return x, _fresh(x, g, grads)
     if ours:
@@ -101,7 +103,7 @@ class Writer:
         self.P = Pending(None, None)  # the engine's accumulator, for what is written out
         _reset(self.P)  # (holds no key between two lines of the compiled code)
         self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "P": self.P, "D": self.P.deferred,
-                                    "asarray": np.asarray, "ndarray": ndarray}
+                                    "ndarray": ndarray}
 
     def name(self, prefix: str, obj: Any) -> str:
         key = f"{prefix}{len(self.env)}"
@@ -146,6 +148,7 @@ def _backward(w: Writer, step: Any) -> None:
     w(1, " = ".join([f"g{k}" for k in sorted(keys)] + [f"o{k}" for k in sorted(keys)])
       + " = None")
     w(1, f"g{step.root} = R[{int(step.seed)}]")
+    seen = {step.root}  # the keys sent a gradient by the lines so far
     for op in step.order:
         k, inputs = int(op.key), op.inputs
         b = w.name("b", op.backward)
@@ -162,22 +165,22 @@ def _backward(w: Writer, step: Any) -> None:
         for p, kin in enumerate(inputs):
             if kin is None:
                 continue
-            kin = int(kin)
-            # Pending.run's rule: the first gradient is kept, ours when it is a fresh array
-            # given to this input only; the next are added in place when the pending one is ours
-            unique = ("" if n == 1 else " and r[0] is not r[1]" if n == 2
-                      else " and [h is x for h in r].count(True) == 1")
+            kin, grads = int(kin), "(x,)" if n == 1 else "r"
             if n > 1:
                 w(2, f"x = r[{p}]")
-            w(2, "if type(x) is ndarray:")
-            w(3, f"if g{kin} is None: g{kin} = x; o{kin} = x is not g and x.base is None and "
-              f"x.flags.writeable{unique}")
-            w(3, f"elif o{kin}: g{kin} += x")
-            w(3, "else:")  # (two 0-d arrays add up to a NumPy scalar)
-            w(4, f"g{kin} = g{kin} + x; o{kin} = True")
-            w(4, f"if type(g{kin}) is not ndarray: g{kin} = asarray(g{kin})")
+            # Pending.run's rule: the first gradient is kept, ours when it is a fresh array
+            # given to this input only; the next are added in place when the pending one is
+            # ours, else into a new one (`_add`, as are terms and NumPy scalars)
+            if kin not in seen:  # the first gradient sent to kin: g{kin} is None
+                seen.add(kin)
+                unique = ("" if n == 1 else " and r[0] is not r[1]" if n == 2
+                          else " and [h is x for h in r].count(True) == 1")
+                w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = x is not g and x.base is None"
+                  f" and x.flags.writeable{unique}")
+            else:
+                w(2, f"if o{kin} and type(x) is ndarray: g{kin} += x")
             w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, "
-              f"{'(x,)' if n == 1 else 'r'})")
+              f"{grads})")
         if not step.retain_graph:
             w(2, f"{w.name('c', op.release)}()")
     for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
