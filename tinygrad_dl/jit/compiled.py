@@ -102,8 +102,8 @@ class Writer:
         self.lines: list[str] = []
         self.P = Pending(None, None)  # the engine's accumulator, for what is written out
         _reset(self.P)  # (holds no key between two lines of the compiled code)
-        self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "P": self.P, "D": self.P.deferred,
-                                    "ndarray": ndarray}
+        self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_sum": _sum, "P": self.P,
+                                    "D": self.P.deferred, "ndarray": ndarray}
 
     def name(self, prefix: str, obj: Any) -> str:
         key = f"{prefix}{len(self.env)}"
@@ -170,7 +170,7 @@ def _backward(w: Writer, step: Any) -> None:
                 w(2, f"x = r[{p}]")
             # Pending.run's rule: the first gradient is kept, ours when it is a fresh array
             # given to this input only; the next are added in place when the pending one is
-            # ours, else into a new one (`_add`, as are terms and NumPy scalars)
+            # ours, else into a new one (`_sum`); terms and NumPy scalars through `_add`
             if kin not in seen:  # the first gradient sent to kin: g{kin} is None
                 seen.add(kin)
                 unique = ("" if n == 1 else " and r[0] is not r[1]" if n == 2
@@ -178,7 +178,10 @@ def _backward(w: Writer, step: Any) -> None:
                 w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = x is not g and x.base is None"
                   f" and x.flags.writeable{unique}")
             else:
-                w(2, f"if o{kin} and type(x) is ndarray: g{kin} += x")
+                w(2, "if type(x) is ndarray:")
+                w(3, f"if o{kin}: g{kin} += x")
+                w(3, f"elif g{kin} is not None: g{kin} = _sum(g{kin}, x); o{kin} = True")
+                w(3, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
             w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, "
               f"{grads})")
         if not step.retain_graph:
