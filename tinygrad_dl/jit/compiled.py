@@ -184,8 +184,12 @@ def _backward(w: Writer, step: Any) -> None:
                 w(3, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
             w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, "
               f"{grads})")
+        # let go of this op's gradients now (a weight's gradient just added into its pending
+        # one would otherwise live on through the ops up to the next multi-input one)
+        w(2, "x = None" if n == 1 else "x = r = None")
         if not step.retain_graph:
             w(2, f"{w.name('c', op.release)}()")
+    w(1, "g = None")
     for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
         k = int(k)
         w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
