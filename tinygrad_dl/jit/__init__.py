@@ -11,9 +11,9 @@ The first two calls with given argument shapes and dtypes run eagerly while a
 `record.Recording`, attached to the engine's hook (`hooks.attach(recorder=...)`), records every
 op applied (its Function class, parameters, where each input came from: an earlier op, an
 argument by position, a parameter Tensor or a constant) and the order backward visited them.
-Later calls replay the recorded ops straight from a list (`plan.Plan`): the same NumPy calls
-and the engine's own gradient accumulator, so the same numbers, bit for bit, without running
-the step's Python.
+Later calls replay the recorded ops from one straight-line function compiled once per
+recording (`plan.Plan`, `compiled`): the same NumPy calls and the engine's accumulation rule
+in the same order, so the same numbers, bit for bit, without running the step's Python.
 
 A step is replayed only when replaying it is the same computation; otherwise it runs eagerly
 with one warning (or `JitError` with strict=True). It is NOT replayed when, while recorded:

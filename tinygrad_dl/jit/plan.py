@@ -1,13 +1,14 @@
-"""Replaying a recording: the plan made once from it, run straight from a list of steps.
+"""Replaying a recording: the plan made once from it, compiled into one function.
 
 A plan is a register file and a list of steps. Registers: one per op output (by op index),
 then the step's arguments (by position), then the parameter Tensors' arrays (read afresh every
 run: optimizers may rebind .data), then constants. A `Forward` step calls an op's forward (or
 its `prepare`, when nothing reads the value) on registers into its own register; a `Backward`
-step runs engine.backward's loop over the recorded order with the engine's own accumulator
-(`engine.Pending`). The NumPy calls and the order of every sum are eager's, so the numbers are
-bit-identical; no Tensor, graph or toposort is made, and values nothing reads are not computed
-(the loss, when the step does not return it).
+step is engine.backward's loop over the recorded order, keyed by register. `compiled` writes
+the steps out once as one straight-line Python function (`Plan.source`), which `run` calls:
+the NumPy calls and the order of every sum are eager's, so the numbers are bit-identical; no
+Tensor, graph or toposort is made, and values nothing reads are not computed (the loss, when
+the step does not return it).
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ class Forward(NamedTuple):
 
 
 class BackwardOp(NamedTuple):
-    """One op of a backward, as `engine.Pending.run` reads it: its output's register, its
-    inputs' registers, its backward, and what frees what its forward saved."""
+    """One op of a backward (as `engine.Pending.run` would read it): its output's register,
+    its inputs' registers, its backward, and what frees what its forward saved."""
 
     key: int
     inputs: tuple[int | None, ...]
