@@ -51,7 +51,11 @@ def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[
                 if ours:
                     P.owned.add(k)
             x.add_to(P, k)
-            return _take(P, k, P.grads.pop(k, None))
+            g = P.grads.pop(k, None)
+            if k in P.owned:
+                P.owned.discard(k)
+                return g, True
+            return g, False
         x = np.asarray(x)  # a NumPy scalar (a full reduction): a 0-d array
     if prev is None:
         return x, _fresh(x, g, grads)
