@@ -131,13 +131,17 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
             workers = client.scheduler_info().get("workers", {}).values()
             return _window(sum(w.get("nthreads", 1) for w in workers) or jobs)
 
-        try:
-            while len(pending) < slots() and submit():
-                pass
-        except Exception as e:  # noqa: BLE001
-            if not _connected(client):
-                raise lost(e) from None
-            raise
+        def fill() -> None:
+            """Submit trials up to the window; a refusal with the scheduler gone is ClusterLost."""
+            try:
+                while len(pending) < slots() and submit():
+                    pass
+            except Exception as e:  # noqa: BLE001
+                if not _connected(client):
+                    raise lost(e) from None
+                raise
+
+        fill()
         for fut in ac:
             _, task = pending[fut.key]
             try:
@@ -155,13 +159,7 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
             fut.release()  # saved by the caller next: the cluster need not keep it
             del fut
             yield row
-            try:
-                while len(pending) < slots() and submit():
-                    pass
-            except Exception as e:  # noqa: BLE001
-                if not _connected(client):
-                    raise lost(e) from None
-                raise
+            fill()
     finally:
         if pending and client.status == "running":
             try:
