@@ -174,3 +174,15 @@ def test_the_last_signature_shortcut_checks_shapes_dtypes_and_guards():
     with pytest.raises(RuntimeError):  # eager: nothing to differentiate
         jitted(calls[0])
     assert jitted.replays == 6
+
+
+def test_backward_from_a_parameter_itself_copies_the_seed():
+    """w.backward(g) on a leaf: no op runs; .grad gets a copy of the caller's g, as eagerly."""
+    w = Tensor(np.zeros(3), requires_grad=True)
+    jitted = jit(lambda g: w.backward(g), strict=True)
+    for k in range(5):
+        g = np.full(3, float(k))
+        w.grad = None
+        jitted(g)
+        assert w.grad is not g and np.array_equal(w.grad, g)
+    assert jitted.replays == 3
