@@ -35,8 +35,9 @@ ndarray = np.ndarray
 
 def _fresh(x: np.ndarray, g: Any, grads: tuple[Any, ...]) -> bool:
     """Pending.run's ownership test for a first gradient: a fresh array given to one input."""
-    return (x is not g and x.base is None and x.flags.writeable
-            and [h is x for h in grads].count(True) == 1)
+    n = len(grads)
+    return (x is not g and x.base is None and x.flags.writeable and (n == 1 or (
+        grads[0] is not grads[1] if n == 2 else [h is x for h in grads].count(True) == 1)))
 
 
 def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[Any, ...]
