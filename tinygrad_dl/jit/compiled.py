@@ -121,10 +121,12 @@ class Writer:
 
 def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type,
                   start: Callable[[Writer], None], forward: Callable[[Writer, Any], None],
-                  end: Callable[[Writer], None]) -> tuple[Callable[[Any], Any], str]:
-    """One function `run(arrays)`, and its source: it fills R, a copy of the registers
-    `template` (`start` writes those lines), does `steps` in order on it (`forward` writes a
-    forward step, `_backward` a backward) and returns (`end` writes that line)."""
+                  end: Callable[[Writer], None], run: bool = True
+                  ) -> tuple[Callable[[Any], Any] | None, str]:
+    """One function `run(arrays)` and its source (with run=False: the source only): it fills
+    R, a copy of the registers `template` (`start` writes those lines), does `steps` in order
+    on it (`forward` writes a forward step, `_backward` a backward) and returns (`end` writes
+    that line)."""
     w = Writer()
     w(1, f"R = {w.name('T', template)}.copy()")
     start(w)
@@ -136,8 +138,10 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
     end(w)
     source = ["def run(arrays):", "    try:", *w.lines,
               "    except BaseException:", "        _reset(P)", "        raise"]
-    w.env["_reset"] = _reset
     text = "\n".join(source) + "\n"
+    if not run:
+        return None, text
+    w.env["_reset"] = _reset
     exec(compile(text, "<jit plan>", "exec"), w.env)  # noqa: S102 - names and ints only
     return w.env["run"], text
 

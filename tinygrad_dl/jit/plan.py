@@ -114,9 +114,7 @@ class Plan:
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
-        # the steps as one straight-line function; `source` is its Python, to read
-        self._run, self.source = compile_steps(self.template, self.steps, Backward,
-                                               self._start, self._forward, self._end)
+        self._run = self._compile(run=True)[0]  # the steps as one straight-line function
 
     def register(self, src: Source) -> int:
         """The register that holds `src` at every run."""
@@ -133,6 +131,16 @@ class Plan:
             if kind == PARAM:
                 self.params.append((self._registers[key], ref))
         return self._registers[key]
+
+    def _compile(self, run: bool) -> tuple[Any, str]:
+        return compile_steps(self.template, self.steps, Backward, self._start, self._forward,
+                             self._end, run)
+
+    @property
+    def source(self) -> str:
+        """The Python of the compiled step, to read (written again on each access: a long
+        step's source is megabytes that `run` does not need)."""
+        return self._compile(run=False)[1]
 
     def run(self, arrays: list[np.ndarray]) -> Any:
         """The step on these arguments: its return value (the steps, compiled: `compiled`)."""
