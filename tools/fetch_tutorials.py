@@ -43,6 +43,7 @@ PINS: dict[str, str] = {
     "basics/autogradqs_tutorial.py": "db77dcf6e3637924f43852c014f2af9978b0f891",
     "basics/buildmodel_tutorial.py": "c53e7d4efc0e39e455c531d21ec7db28ba220214",
     "basics/optimization_tutorial.py": "802d68671f544c32347a2f1e780b80fcc2d8c9e7",
+    "blitz/neural_networks_tutorial.py": "7a017bba463ba73cfd9d48aabc7e05827a680906",
 }
 MAX_BYTES = 1 << 20  # a tutorial script is ~10 KB: anything past 1 MiB is not one
 

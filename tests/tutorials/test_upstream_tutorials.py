@@ -76,6 +76,8 @@ TUTORIALS: dict[str, tuple[list[tuple[str, str]], list[pytest.MarkDecorator]]] =
          'test_dataloader = DataLoader(test_data, batch_size=64)\n"""\n'),
         ("epochs = 10\n", "epochs = 2  # [tinygrad_dl test: was 10]\n"),
     ], []),
+    # "Deep Learning with PyTorch: A 60 Minute Blitz": LeNet's forward, MSELoss, backward
+    "blitz/neural_networks_tutorial.py": ([], []),
 }
 
 
