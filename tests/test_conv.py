@@ -356,7 +356,7 @@ def test_layers_build_a_convnet_with_named_parameters():
     assert out.shape == (2, 10)
     assert [n for n, _ in net.named_parameters()] == ["0.W", "0.b", "4.W", "4.b"]
     out.sum().backward()
-    assert net[0].W.grad.shape == (4, 3, 3, 3) and "kernel=3" in repr(net)
+    assert net[0].W.grad.shape == (4, 3, 3, 3) and "kernel_size=(3, 3)" in repr(net)
 
 
 def test_conv_and_pool_layers_take_pytorchs_arguments():
@@ -365,7 +365,8 @@ def test_conv_and_pool_layers_take_pytorchs_arguments():
                      padding=(1, 0), dilation=(1, 2), groups=2, bias=False, rng=rng)
     assert conv.weight is conv.W and conv.bias is None and conv.W.shape == (6, 2, 3, 2)
     assert [n for n, _ in conv.named_parameters()] == ["W"]
-    assert "kernel=(3, 2)" in repr(conv) and "groups=2" in repr(conv)
+    assert repr(conv) == ("Conv2d(4, 6, kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), "
+                          "dilation=(1, 2), groups=2, bias=False)")  # PyTorch's, word for word
     x = rng.standard_normal((2, 4, 7, 6))
     np.testing.assert_allclose(conv(Tensor(x)).data, conv_loop(
         x, conv.W.data, None, (2, 1), ((1, 1), (0, 0)), (1, 2), 2), rtol=1e-12)

@@ -105,6 +105,9 @@ HABITS: list[tuple[str, str | None, str | None]] = [
     ("r = nn.Linear(3, 2).to('cpu')(x).shape", None, None),
     ("r = nn.Linear(3, 2).to(torch.device('cpu')).weight.shape", None, None),
     ("r = nn.Softmax(dim=1)(x)", None, None),
+    ("r = repr(nn.Conv2d(1, 6, 5))", None, None),  # print(model) prints PyTorch's words
+    ("r = repr(nn.Conv2d(3, 4, (3, 5), stride=2, padding=1, bias=False))", None, None),
+    ("r = repr(nn.Conv2d(4, 4, 3, padding=(1, 2), dilation=2, groups=2))", None, None),
     ("r = nn.LogSoftmax(dim=1)(x)", None, None),
     ("r = F.binary_cross_entropy_with_logits(x, x / 10)", None, None),
     ("r = nn.BCEWithLogitsLoss()(x, x / 10)", None, None),

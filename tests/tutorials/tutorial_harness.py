@@ -5,7 +5,8 @@ Only import lines are rewritten (IMPORTS); a caller's `edits` may also cut itera
 download blocks. Random numbers: the two runs must draw the same values, so the torch run's
 random functions (randn, rand, the *_like ones, nn.Linear's init) are routed, for that run only,
 through tinygrad_dl.random's draws on a NumPy generator seeded like tinygrad_dl's default
-generator (manual_seed(SEED)), in the same order and the same way tinygrad_dl draws them; Python's
+generator (manual_seed(SEED)), in the same order and the same way tinygrad_dl draws them, and
+nn.Conv2d's init copies a tinygrad_dl Conv2d drawn on that generator; Python's
 `random` is seeded alike. Printed numbers are read after dropping what is not a value (object
 reprs, dtype/device/grad_fn annotations) and compared with rtol=atol=RTOL.
 """
@@ -17,6 +18,7 @@ import io
 import math
 import random
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +34,7 @@ IMPORTS = [  # (PyTorch's import line, tinygrad_dl's): the only lines a tutorial
     ("import torch\n", "import tinygrad_dl as torch\n"),
     ("from torch import nn\n", "from tinygrad_dl import nn\n"),
     ("import torch.nn.functional as F\n", "import tinygrad_dl.nn.functional as F\n"),
+    ("import torch.nn as nn\n", "import tinygrad_dl.nn as nn\n"),
     ("from torch.utils.data import DataLoader\n",
      "from tinygrad_dl.utils.data import DataLoader\n"),
     ("from torch.utils.data import DataLoader, TensorDataset\n",
@@ -93,9 +96,18 @@ def torch_draws_like_tinygrad(torch: Any, seed: int = SEED) -> Iterator[None]:
                 b = tgrandom.uniform(tuple(self.bias.shape), -bound, bound, np.float64, gen)
                 self.bias.copy_(torch.from_numpy(b))
 
+    def conv_reset_parameters(self):  # nn.Conv2d: drawn by tinygrad_dl's own Conv2d (its init)
+        ours = tinygrad_dl.nn.Conv2d(self.in_channels, self.out_channels, self.kernel_size,
+                                     groups=self.groups, bias=self.bias is not None, rng=gen)
+        with torch.no_grad():
+            self.weight.copy_(torch.from_numpy(ours.W.data))
+            if self.bias is not None:
+                self.bias.copy_(torch.from_numpy(ours.b.data))
+
     patches = [(torch, "randn", randn), (torch, "rand", rand), (torch, "rand_like", rand_like),
                (torch, "randn_like", randn_like),
-               (torch.nn.Linear, "reset_parameters", reset_parameters)]
+               (torch.nn.Linear, "reset_parameters", reset_parameters),
+               (torch.nn.Conv2d, "reset_parameters", conv_reset_parameters)]
     saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
     for obj, name, fn in patches:
         setattr(obj, name, fn)
@@ -120,8 +132,11 @@ def run(src: str, name: str, lib: str, inject: dict[str, Any] | None = None) -> 
         src = to_tinygrad(src)
         tinygrad_dl.manual_seed(SEED)
         ctx = contextlib.nullcontext()
+    with warnings.catch_warnings():  # the scripts' docstrings hold `\sin`: not our warning
+        warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+        code = compile(src, name, "exec")
     with ctx, contextlib.redirect_stdout(out):
-        exec(compile(src, name, "exec"), ns)  # noqa: S102  (the tutorial itself)
+        exec(code, ns)  # noqa: S102  (the tutorial itself)
     return out.getvalue()
 
 

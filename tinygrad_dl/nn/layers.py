@@ -608,11 +608,19 @@ class Conv2d(_WeightBias, Module):
         return conv2d(x, self.W, self.b, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        kh, kw = self.kernel
-        extra = "".join(f", {k}={v}" for k, v, default in (
-            ("dilation", self.dilation, 1), ("groups", self.groups, 1)) if v != default)
-        return (f"{self.c_in}, {self.c_out}, kernel={kh if kh == kw else (kh, kw)}, "
-                f"stride={self.stride}, padding={self.padding}{extra}, bias={self.b is not None}")
+        # PyTorch's words, so `print(model)` reads (and a tutorial prints) the same numbers:
+        # kernel_size and stride always, the others only when they are not the default
+        def pair(v: Any) -> Any:
+            return (v, v) if isinstance(v, (int, np.integer)) else (
+                tuple(v) if isinstance(v, (tuple, list)) else v)
+
+        s = f"{self.c_in}, {self.c_out}, kernel_size={self.kernel}, stride={pair(self.stride)}"
+        for k, v, default in (("padding", pair(self.padding), (0, 0)),
+                              ("dilation", pair(self.dilation), (1, 1)),
+                              ("groups", self.groups, 1)):
+            if v != default:
+                s += f", {k}={v}"
+        return s + ("" if self.b is not None else ", bias=False")
 
 
 class _Pool2d(Module):
