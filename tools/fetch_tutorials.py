@@ -20,6 +20,7 @@ and the tests skip).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import urllib.error
@@ -44,6 +45,34 @@ PINS: dict[str, str] = {
     "basics/buildmodel_tutorial.py": "c53e7d4efc0e39e455c531d21ec7db28ba220214",
     "basics/optimization_tutorial.py": "802d68671f544c32347a2f1e780b80fcc2d8c9e7",
     "blitz/neural_networks_tutorial.py": "7a017bba463ba73cfd9d48aabc7e05827a680906",
+}
+# path -> sha256 of the text the tests were checked against (line endings as "\n"): a file
+# that differs (a wrong pin, a proxy's page) is refused and the tests skip, never run on it
+SHA256: dict[str, str] = {
+    "examples_tensor/polynomial_tensor.py":
+        "fd55136661c9e6bf24efb74f5b5a47537222db1003070cd3a92a1a08f8201e71",
+    "examples_autograd/polynomial_autograd.py":
+        "fe33b9be763dc8ca1425e485930d355eef5bf263956d8f91ea166b85c970f97c",
+    "examples_autograd/polynomial_custom_function.py":
+        "c53204001d626017650d2aa2425d2f6f201538a000e38f571985b049d8d82bd2",
+    "examples_nn/polynomial_nn.py":
+        "09b8939df6b1cc6091677ac1cfe64f8b52354926f66c99d48ea4a0acee9bb348",
+    "examples_nn/polynomial_optim.py":
+        "d4d32619fcd4758f2005be13234100fcac2db3c6599ba63b6201ad84179d184a",
+    "examples_nn/polynomial_module.py":
+        "75f22bc886562a2efb5ac14b01019d833efe3ce4f3aa9936bf50981935af0b9e",
+    "examples_nn/dynamic_net.py":
+        "c5c2394a6e9cac72b42360db5edffbf679e061636919f3e4efb49d0dbcab9a42",
+    "basics/tensorqs_tutorial.py":
+        "5e0150f9ff6beb8d4c9a7b9686d53773cd0d416d75fa35e4a9c31373827880b3",
+    "basics/autogradqs_tutorial.py":
+        "cdcd73aa6697ac144bab9b08dc952a08e07b207f6f4031787d9fa562a3c251c6",
+    "basics/buildmodel_tutorial.py":
+        "3848002404239acb7555f3ae26959c680c39be463803eaa6c2dc43b92983e2f4",
+    "basics/optimization_tutorial.py":
+        "6d42fcf1c517625b4d56e28eb6128450666aaee003fb393cc0a76f657cd0349e",
+    "blitz/neural_networks_tutorial.py":
+        "478e65e6a299e67c2c21d88e10c46a593f972de8a91186591dd04f6f31e4a9a2",
 }
 MAX_BYTES = 1 << 20  # a tutorial script is ~10 KB: anything past 1 MiB is not one
 
@@ -86,6 +115,11 @@ def fetch(dest: Path, base_url: str = BASE_URL, timeout: float = 10.0) -> Path:
 
     with ThreadPoolExecutor(max_workers=len(PINS)) as pool:
         texts = dict(zip(PINS, pool.map(get, PINS)))
+    for path, text in texts.items():
+        text = texts[path] = text.replace("\r\n", "\n")
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != SHA256[path]:
+            raise RuntimeError(f"{urls[path]}: not the text the tests were checked against "
+                               "(sha256 differs)")
     for path, text in texts.items():
         atomic_write(dest / "beginner_source" / path, text)
     atomic_write(stamp, pinned_text())

@@ -4,6 +4,7 @@ made-up files in raw.githubusercontent.com's layout (<commit>/beginner_source/<p
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import sys
 import threading
@@ -18,12 +19,15 @@ import fetch_tutorials  # noqa: E402  (tools/ is not a package)
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def server(tmp_path: Path, monkeypatch) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "served"
     for path, commit in fetch_tutorials.PINS.items():
         f = root / commit / "beginner_source" / path
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(f"print({path!r})\n", encoding="utf-8")
+        # the made-up files are what this server's "tested" texts are
+        monkeypatch.setitem(fetch_tutorials.SHA256, path,
+                            hashlib.sha256(f"print({path!r})\n".encode()).hexdigest())
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *a, **kw):
@@ -82,3 +86,20 @@ def test_a_stale_cache_is_fetched_again(server, tmp_path):
     stale.write_text("stale\n", encoding="utf-8")
     assert fetch_tutorials.main([str(dest), "--base-url", url]) == 0
     assert stale.read_text(encoding="utf-8") != "stale\n"
+
+
+def test_a_file_that_is_not_the_tested_text_is_refused(server, tmp_path, capsys):
+    """A wrong pin or a proxy's error page served with 200 must not run as the tutorial."""
+    url, root = server
+    path = "basics/tensorqs_tutorial.py"
+    (root / fetch_tutorials.PINS[path] / "beginner_source" / path).write_text("<html>hi</html>\n")
+    dest = tmp_path / "cache"
+    assert fetch_tutorials.main([str(dest), "--base-url", url]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and path in err and "sha256 differs" in err, err
+    assert not dest.exists() or not any(dest.rglob("*")), sorted(dest.rglob("*"))
+
+
+def test_every_pin_has_the_checksum_of_its_tested_text():
+    assert set(fetch_tutorials.SHA256) == set(fetch_tutorials.PINS)
+    assert all(len(h) == 64 and int(h, 16) >= 0 for h in fetch_tutorials.SHA256.values())
