@@ -21,7 +21,7 @@ import pytest
 
 from tinygrad_dl.cli import main
 
-SEARCH = ["search", "two-layer", "--param", "lambda=log10:-4:-1", "--epochs", "4", "--m", "20",
+SEARCH = ["search", "two-layer", "--param", "lambda=log10:-4:-1", "--epochs", "1", "--m", "20",
           "--seed", "3"]
 
 

@@ -335,7 +335,28 @@ def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng
     return np.ascontiguousarray(w, dtype=dtype), (np.zeros(n_out, dtype=dtype) if bias else None)
 
 
-class Linear(Module):
+class _WeightBias:
+    """PyTorch's `weight`/`bias` names for a layer's `W`/`b` (Linear, Conv2d): properties, not
+    attributes, because the Module registry would list a second name per tensor."""
+
+    @property
+    def weight(self) -> Tensor:
+        return self.W
+
+    @weight.setter
+    def weight(self, value: Tensor) -> None:
+        self.W = value
+
+    @property
+    def bias(self) -> Tensor | None:
+        return self.b
+
+    @bias.setter
+    def bias(self, value: Tensor | None) -> None:
+        self.b = value
+
+
+class Linear(_WeightBias, Module):
     """y = x W^T + b for rows x: W (out_features, in_features), PyTorch's layout and the
     course's W (K x d); b (out_features,).
 
@@ -373,23 +394,6 @@ class Linear(Module):
 
     in_features = property(lambda self: self.d_in)
     out_features = property(lambda self: self.d_out)
-
-    # properties, not attributes: the Module registry would list a second name per tensor
-    @property
-    def weight(self) -> Tensor:
-        return self.W
-
-    @weight.setter
-    def weight(self, value: Tensor) -> None:
-        self.W = value
-
-    @property
-    def bias(self) -> Tensor | None:
-        return self.b
-
-    @bias.setter
-    def bias(self, value: Tensor | None) -> None:
-        self.b = value
 
     def forward(self, x: Tensor) -> Tensor:
         # one op (ops.fused.Linear): dW = G^T X comes out in W's own layout
@@ -560,7 +564,7 @@ class CrossEntropyLoss(Module):
 
 
 # ---- convolutional layers (NCHW, as PyTorch) ---------------------------------------------------
-class Conv2d(Module):
+class Conv2d(_WeightBias, Module):
     """y = conv2d(x, W, b, stride, padding, dilation, groups) for x (N, C_in, H, W), PyTorch's
     argument order: W (C_out, C_in / groups, KH, KW) ~ N(0, std^2) with std from `init` over
     the fan-in C_in / groups * KH * KW, b = 0. kernel_size, stride and dilation: an int or
@@ -599,23 +603,6 @@ class Conv2d(Module):
         w = rng.standard_normal((out_channels, in_channels // groups, kh, kw)) * s
         self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
         self.b = Tensor(np.zeros(out_channels, dtype=dtype), requires_grad=True) if bias else None
-
-    # PyTorch's names, as Linear's (properties: the registry lists each tensor once)
-    @property
-    def weight(self) -> Tensor:
-        return self.W
-
-    @weight.setter
-    def weight(self, value: Tensor) -> None:
-        self.W = value
-
-    @property
-    def bias(self) -> Tensor | None:
-        return self.b
-
-    @bias.setter
-    def bias(self, value: Tensor | None) -> None:
-        self.b = value
 
     def forward(self, x: Tensor) -> Tensor:
         return conv2d(x, self.W, self.b, self.stride, self.padding, self.dilation, self.groups)
