@@ -114,9 +114,10 @@ class Function:
     backward returns one gradient per input (None where `ctx.needs_input_grad[i]` is False): an
     array (`grad`, a view of it, or a fresh one), or a term that adds itself to `Pending`."""
 
-    __slots__ = ("parents", "params", "needs_input_grad", "scope", "released", "graph", "made",
-                 "__dict__")
+    __slots__ = ("parents", "params", "needs_input_grad", "scope", "made", "__dict__")
     saved: tuple[Any, ...] = ()  # (a jit replay reads `prepare` and `shape_arrays`: see jit)
+    released = True  # recorded: False in __dict__, so that release() is one dict.clear()
+    graph: Any = None  # recorded: in __dict__ likewise, the write guard's Graph of its reads
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays
@@ -143,10 +144,9 @@ class Function:
         return f"{self.name} (scope {scope or '<top level>'}, inputs {shapes})"
 
     def release(self) -> None:
-        """Free what forward saved for good (the graph's structure stays, for drawing)."""
-        self.__dict__ = {}
-        self.released = True
-        self.graph = None  # the last op of a graph to let go unlocks what it read
+        """Free what forward saved for good (the graph's structure stays, for drawing); with
+        it go `released = False` and the `graph` (the last op of a graph to let go unlocks)."""
+        self.__dict__.clear()
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
@@ -228,7 +228,7 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     if hooks.active and attached.recorder is not None:  # a jit recording: remember the order
         attached.recorder.on_backward(root, grad, ops, leaves, retain_graph)
     pending = Pending(root, grad)  # keyed by the tensors themselves (hashed by identity)
-    pending.run([(t, c.parents, c.input_grads, c.release) for t in ops for c in (t._ctx,)],
+    pending.run([(t, c.parents, c.input_grads, c.__dict__.clear) for t in ops for c in (t._ctx,)],
                 retain_graph, {t for t in ops if t._retain})
     for t in leaves:  # all their gradient has arrived: add it into .grad
         pending.store(t, t)
