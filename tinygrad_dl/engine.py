@@ -335,15 +335,14 @@ def toposort(root: Any) -> tuple[list[Any], list[Any]]:
     order of making is topological, found without recursion). leaves: as first reached."""
     if root._ctx is None:
         return [], [root]
-    ops, leaves, stack, seen = [root], [], [root], {root}
-    while stack:
-        for p in stack.pop()._ctx.parents:
+    ops, leaves, seen = [root], [], {root}
+    for t in ops:  # ops grows while it is walked: each op's inputs are looked at once
+        for p in t._ctx.parents:
             if p.requires_grad and p not in seen:
                 seen.add(p)
                 if p._ctx is None:  # a leaf
                     leaves.append(p)
                 else:
                     ops.append(p)
-                    stack.append(p)
     ops.sort(key=_made, reverse=True)  # the order of recording
     return ops, leaves
