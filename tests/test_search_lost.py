@@ -21,7 +21,7 @@ import pytest
 
 from tinygrad_dl.cli import main
 
-SEARCH = ["search", "two-layer", "--param", "lambda=log10:-4:-1", "--epochs", "1", "--m", "20",
+SEARCH = ["search", "two-layer", "--param", "lambda=log10:-4:-1", "--epochs", "4", "--m", "20",
           "--seed", "3"]
 
 
@@ -182,3 +182,23 @@ def test_search_exits_without_resource_tracker_warnings(tmp_path: Path) -> None:
                        capture_output=True, text=True, env=_env(tmp_path), timeout=600)
     assert r.returncode == 0, r.stderr
     assert "leaked" not in r.stderr and "resource_tracker" not in r.stderr, r.stderr
+
+
+def test_an_error_just_before_the_client_notices_the_lost_scheduler_is_not_a_trial_failure():
+    """A trial's error that arrives while the client still says "running" (it notices a dead
+    scheduler a moment later) must stop the search as ClusterLost, not fail the trial."""
+    import threading
+
+    from tinygrad_dl.search.cluster import _scheduler_gone
+
+    class Client:  # just the attribute the check reads: Dask's Client.status
+        status = "running"
+
+    c = Client()
+    threading.Timer(0.3, lambda: setattr(c, "status", "connecting")).start()
+    assert _scheduler_gone(c, OSError("Stream is closed"))
+
+    class KilledWorker(Exception):  # the name Dask gives a trial whose workers all died
+        pass
+
+    assert not _scheduler_gone(Client(), KilledWorker("trial-3 died 3 times"))

@@ -11,9 +11,9 @@ The first two calls with given argument shapes and dtypes run eagerly while a
 `record.Recording`, attached to the engine's hook (`hooks.attach(recorder=...)`), records every
 op applied (its Function class, parameters, where each input came from: an earlier op, an
 argument by position, a parameter Tensor or a constant) and the order backward visited them.
-Later calls replay the recorded ops straight from a list (`plan.Plan`): the same NumPy calls
-and the engine's own gradient accumulator, so the same numbers, bit for bit, without running
-the step's Python.
+Later calls replay the recorded ops from one straight-line function compiled once per
+recording (`plan.Plan`, `compiled`): the same NumPy calls and the engine's accumulation rule
+in the same order, so the same numbers, bit for bit, without running the step's Python.
 
 A step is replayed only when replaying it is the same computation; otherwise it runs eagerly
 with one warning (or `JitError` with strict=True). It is NOT replayed when, while recorded:
@@ -114,6 +114,9 @@ class jit:
         self.rerecords = 0
         self._strikes: dict[Any, int] = {}  # signature -> guard failures before any replay
         self._replays_at_plan: dict[Any, int] = {}
+        # the plan replayed last and its arguments' (shape, dtype), when all are arrays: a
+        # call with the same shapes and dtypes replays it without hashing a signature
+        self._last: tuple[Plan, tuple[Any, ...]] | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.fn is None:  # @jit(strict=True): this call wraps the function
@@ -126,6 +129,15 @@ class jit:
         if (not self.enabled or hooked.recorder is not None or hooked.anomaly is not None
                 or not engine.is_grad_enabled()):  # (under no_grad, eager backward refuses)
             return fn(*args, **kwargs)
+        last = self._last
+        if last is not None and not kwargs and len(args) == len(last[1]):
+            for v, (shape, dtype) in zip(args, last[1]):
+                if type(v) is not np.ndarray or v.shape != shape or v.dtype is not dtype:
+                    break
+            else:  # the signature of the last replay
+                if not last[0].stale(args):
+                    self.replays += 1
+                    return last[0].run(args)
         key, arrays = _signature(args, kwargs)
         if key is None:
             return self._eager(None, "an argument is neither an array, a Tensor without grad "
@@ -134,6 +146,7 @@ class jit:
         if type(entry) is Plan:
             if not entry.stale(arrays):  # the guards, compiled
                 self.replays += 1
+                self._last = (entry, key) if arrays is args else None
                 return entry.run(arrays)
             entry = self._stale(key, entry.guards.why_stale(arrays) or "a guard failed")
         if key in self.fallbacks:
@@ -161,6 +174,7 @@ class jit:
         """A guard failed: drop the recording (this call records afresh), or give up after
         STRIKES failures in a row with no replay in between."""
         del self.cache[key]
+        self._last = None
         self.rerecords += 1
         if self._replays_at_plan.get(key) == self.replays:  # not one replay since recorded
             self._strikes[key] = self._strikes.get(key, 0) + 1
@@ -183,4 +197,5 @@ class jit:
             warnings.warn(msg + "; running it eagerly", RuntimeWarning, stacklevel=3)
         self.fallbacks[key] = why
         self.cache.pop(key, None)
+        self._last = None
         return result

@@ -1,25 +1,25 @@
-"""Replaying a recording: the plan made once from it, run straight from a list of steps.
+"""Replaying a recording: the plan made once from it, compiled into one function.
 
 A plan is a register file and a list of steps. Registers: one per op output (by op index),
 then the step's arguments (by position), then the parameter Tensors' arrays (read afresh every
 run: optimizers may rebind .data), then constants. A `Forward` step calls an op's forward (or
 its `prepare`, when nothing reads the value) on registers into its own register; a `Backward`
-step runs engine.backward's loop over the recorded order with the engine's own accumulator
-(`engine.Pending`). The NumPy calls and the order of every sum are eager's, so the numbers are
-bit-identical; no Tensor, graph or toposort is made, and values nothing reads are not computed
-(the loss, when the step does not return it).
+step is engine.backward's loop over the recorded order, keyed by register. `compiled` writes
+the steps out once as one straight-line Python function (`Plan.source`), which `run` calls:
+the NumPy calls and the order of every sum are eager's, so the numbers are bit-identical; no
+Tensor, graph or toposort is made, and values nothing reads are not computed (the loss, when
+the step does not return it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..engine import Pending
 from ..tensor import Tensor
+from .compiled import Writer, compile_steps
 from .guards import Guards
 from .record import (
     ARRAY,
@@ -46,8 +46,7 @@ class Forward(NamedTuple):
 
     i: int
     fn: Callable[..., Any]  # the op's forward, or its prepare (its value is not needed)
-    single: bool  # one input: `args` is its register; else an itemgetter of the registers
-    args: Any
+    args: tuple[int, ...]  # the registers of its inputs
     params: dict[str, Any]  # constants baked in
     dynamic: tuple[str, ...] | None  # the params to resolve per run (arguments, op outputs)
     free: tuple[int, ...] | None  # registers no later step reads: let go after this one
@@ -55,8 +54,8 @@ class Forward(NamedTuple):
 
 
 class BackwardOp(NamedTuple):
-    """One op of a backward, as `engine.Pending.run` reads it: its output's register, its
-    inputs' registers, its backward, and what frees what its forward saved."""
+    """One op of a backward (as `engine.Pending.run` would read it): its output's register,
+    its inputs' registers, its backward, and what frees what its forward saved."""
 
     key: int
     inputs: tuple[int | None, ...]
@@ -107,15 +106,15 @@ class Plan:
                 dynamic = tuple(k for k, v in params.items() if _is_dynamic(v))
                 idx = tuple(self.register(s) for s in srcs[i])
                 self.steps.append(Forward(
-                    i, ctx.forward if modes[i] == FULL else ctx.prepare, len(idx) == 1,
-                    idx[0] if len(idx) == 1 else itemgetter(*idx), params, dynamic or None,
-                    tuple(free[i]) or None, i not in in_bwd))
+                    i, ctx.forward if modes[i] == FULL else ctx.prepare, idx, params,
+                    dynamic or None, tuple(free[i]) or None, i not in in_bwd))
         out = rec.outputs
         self.outputs = None if out is None or (out.how is VALUE and out.ref is None) else out
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
+        self._run = self._compile(run=True)[0]  # the steps as one straight-line function
 
     def register(self, src: Source) -> int:
         """The register that holds `src` at every run."""
@@ -133,40 +132,58 @@ class Plan:
                 self.params.append((self._registers[key], ref))
         return self._registers[key]
 
+    def _compile(self, run: bool) -> tuple[Any, str]:
+        return compile_steps(self.template, self.steps, Backward, self._start, self._forward,
+                             self._end, run)
+
+    @property
+    def source(self) -> str:
+        """The Python of the compiled step, to read (written again on each access: a long
+        step's source is megabytes that `run` does not need)."""
+        return self._compile(run=False)[1]
+
     def run(self, arrays: list[np.ndarray]) -> Any:
-        regs = self.template.copy()
-        n = self.n
-        regs[n:n + len(arrays)] = arrays
+        """The step on these arguments: its return value (the steps, compiled: `compiled`)."""
+        return self._run(arrays)
+
+    def _start(self, w: Writer) -> None:
+        """Write the run's first lines: the arguments and the parameters' arrays, read
+        afresh (optimizers may rebind .data), into their registers."""
+        w(1, f"R[{self.n}:{self.n} + len(arrays)] = arrays")
         for r, t in self.params:
-            regs[r] = t.data
-        for step in self.steps:
-            if type(step) is Forward:
-                i, fn, single, get, params, dynamic, free, drop_saved = step
-                if dynamic is not None:  # parameters that are arguments or op outputs
-                    params = dict(params)
-                    for key in dynamic:
-                        params[key] = _resolve(params[key], arrays, regs)
-                if params:
-                    regs[i] = fn(regs[get], **params) if single else fn(*get(regs), **params)
-                else:
-                    regs[i] = fn(regs[get]) if single else fn(*get(regs))
-                if free is not None:
-                    for r in free:
-                        regs[r] = None
-                if drop_saved:
-                    self.ctxs[i].__dict__.clear()
-            else:
-                _backward(step, regs)
-        return None if self.outputs is None else _build(self.outputs, regs, n)
+            w(1, f"R[{int(r)}] = {w.name('t', t)}.data")
+
+    def _end(self, w: Writer) -> None:
+        """Write the return: the step's value rebuilt from the registers, or None."""
+        if self.outputs is None:
+            w(1, "return None")
+        else:
+            w(1, f"return {w.name('build', _build)}({w.name('out', self.outputs)}, R, "
+              f"{int(self.n)})")
+
+    def _forward(self, w: Writer, step: Forward) -> None:
+        """Write one Forward step: `R[i] = fn(R[a], R[b], **params)`, then let go of what
+        nothing reads later."""
+        i, fn, args, params, dynamic, free, drop_saved = step
+        call = ", ".join([f"R[{int(r)}]" for r in args])
+        if dynamic is not None:  # parameters that are arguments or op outputs: per run
+            w.env["_resolved"] = _resolved
+            call += f", **_resolved({w.name('p', params)}, {w.name('d', dynamic)}, arrays, R)"
+        elif params:
+            call += f", **{w.name('p', params)}"
+        w(1, f"R[{int(i)}] = {w.name('f', fn)}({call.lstrip(', ')})")
+        if free is not None:
+            w(1, " = ".join(f"R[{int(r)}]" for r in free) + " = None")
+        if drop_saved:  # no backward reads what forward saved
+            w(1, f"{w.name('c', self.ctxs[i].__dict__.clear)}()")
 
 
-def _backward(step: Backward, regs: list[Any]) -> None:
-    """engine.backward's loop (`Pending.run`) over the recorded order, keyed by register:
-    every sum happens in eager's order, so the result is bit-identical."""
-    pending = Pending(step.root, regs[step.seed])
-    pending.run(step.order, step.retain_graph)
-    for key, t in step.leaves:
-        pending.store(key, t)
+def _resolved(params: dict[str, Any], dynamic: tuple[str, ...], arrays: list[np.ndarray],
+              regs: list[Any]) -> dict[str, Any]:
+    params = dict(params)
+    for key in dynamic:
+        params[key] = _resolve(params[key], arrays, regs)
+    return params
 
 
 # ---- which ops replay runs, and when their values can be let go ------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -87,6 +88,23 @@ def _starts(client: Any, key: str) -> int | None:
         return None
 
 
+def _scheduler_gone(client: Any, e: BaseException) -> bool:
+    """Whether a trial's error means the scheduler is gone (not the trial's failure). Only
+    KilledWorker is a trial's own end; any other error right after the scheduler died may come
+    before the client notices, so it is given a few seconds to (a lost scheduler must never mark
+    a trial failed: issue 20)."""
+    if "scheduler-connection-lost" in str(e) or not _connected(client):
+        return True
+    if type(e).__name__ == "KilledWorker":
+        return False
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        if not _connected(client):
+            return True
+    return False
+
+
 def _connected(client: Any) -> bool:
     """Whether the client still holds its scheduler connection (once lost, the client is
     "connecting" in vain, then "closed")."""
@@ -131,19 +149,23 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
             workers = client.scheduler_info().get("workers", {}).values()
             return _window(sum(w.get("nthreads", 1) for w in workers) or jobs)
 
-        try:
-            while len(pending) < slots() and submit():
-                pass
-        except Exception as e:  # noqa: BLE001
-            if not _connected(client):
-                raise lost(e) from None
-            raise
+        def fill() -> None:
+            """Submit trials up to the window; a refusal with the scheduler gone is ClusterLost."""
+            try:
+                while len(pending) < slots() and submit():
+                    pass
+            except Exception as e:  # noqa: BLE001
+                if not _connected(client):
+                    raise lost(e) from None
+                raise
+
+        fill()
         for fut in ac:
             _, task = pending[fut.key]
             try:
                 row = fut.result()
             except Exception as e:  # KilledWorker: it died `allowed-failures` times
-                if not _connected(client) or "scheduler-connection-lost" in str(e):
+                if _scheduler_gone(client, e):
                     raise lost(e) from None  # every pending future is cancelled with it
                 row = lost_row(task, f"{type(e).__name__}: {e}"[:300])
             n = _starts(client, fut.key)
@@ -155,13 +177,7 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
             fut.release()  # saved by the caller next: the cluster need not keep it
             del fut
             yield row
-            try:
-                while len(pending) < slots() and submit():
-                    pass
-            except Exception as e:  # noqa: BLE001
-                if not _connected(client):
-                    raise lost(e) from None
-                raise
+            fill()
     finally:
         if pending and client.status == "running":
             try:

@@ -1,0 +1,188 @@
+"""A replay plan compiled into one straight-line function (tinygrad_dl.jit.compiled): it runs
+without the engine's generic backward loop, its source is names and ints only, it never adds
+into an array that is not its own, and an exception halfway leaves nothing behind."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from tinygrad_dl import Function, Tensor, engine
+from tinygrad_dl.jit import jit
+from tinygrad_dl.jit.plan import Plan
+from tinygrad_dl.models import CharRNN
+
+
+def rnn_case():
+    model = CharRNN(7, m=5, rng=np.random.default_rng(0), fused=False)
+    seqs = np.random.default_rng(1).integers(0, 7, (6, 5))
+
+    def step(X, Y, h0):
+        J = model.loss(X, Y, h0)
+        J.backward()
+        return J
+    return model, seqs, step
+
+
+def run_rnn(model, seqs, step):
+    out, h = [], np.zeros(model.m)
+    for s in seqs:
+        for p in model.parameters():
+            p.grad = None
+        J = step(s[:-1], s[1:], h)
+        out.append((J.data.copy(), [p.grad.copy() for p in model.parameters()]))
+        for p in model.parameters():
+            p.data -= 0.1 * p.grad
+        h = model.h_last
+    return out
+
+
+def same(a, b):
+    (Ja, ga), (Jb, gb) = a, b
+    return np.array_equal(Ja, Jb) and all(np.array_equal(x, y) for x, y in zip(ga, gb))
+
+
+def test_replay_runs_without_the_engines_backward_loop(monkeypatch):
+    """The unfused char-RNN (indexing's sparse rows, deferred one-row products): replayed with
+    engine.Pending.run broken, the numbers are still eager's, bit for bit."""
+    eager = run_rnn(*rnn_case())
+    model, seqs, step = rnn_case()
+    jitted = jit(step, strict=True)
+    loop = engine.Pending.run
+
+    def run_unless_planned(*args, **kwargs):  # the two recordings run eagerly
+        if any(type(v) is Plan for v in jitted.cache.values()):
+            raise AssertionError("replay called the generic backward loop")
+        return loop(*args, **kwargs)
+    monkeypatch.setattr(engine.Pending, "run", run_unless_planned)
+    replayed = run_rnn(model, seqs, jitted)
+    assert jitted.replays == len(seqs) - 2
+    assert all(same(a, b) for a, b in zip(eager, replayed))
+
+
+def test_compiled_source_is_straight_line_names_and_ints():
+    x = Tensor(np.ones(3), requires_grad=True, name="x'); import os  #")
+    w = Tensor(np.ones(3), requires_grad=True)
+    step = jit(lambda g: (x * w).tanh().sum().backward(g))
+    for _ in range(3):
+        x.grad = w.grad = None
+        step(np.array(2.0))
+    plan = next(iter(step.cache.values()))
+    assert type(plan) is Plan
+    src = plan.source
+    assert not re.search(r"\b(for|while|import|lambda)\b", src)  # straight-line, nothing else
+    assert not re.search(r"['\"#]", src)  # no string literal or comment: no user text
+    assert len(re.findall(r"^ +R\[\d+\] = f\d+\(", src, re.M)) == 3  # one line per op
+    np.testing.assert_array_equal(x.grad, 2.0 * (1 - np.tanh(1.0) ** 2) * np.ones(3))
+
+
+@pytest.mark.parametrize("expr", ["x + y", "x + x", "(x + y) + x * 1.0", "x.sum() * 1.0"])
+def test_upstream_gradient_is_never_added_into(expr):
+    """Add hands its upstream gradient (the caller's array) to both inputs: replay must copy
+    it into .grad and never add into it, as eager does."""
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    y = Tensor(np.ones(3), requires_grad=True)
+    f = eval(f"lambda x, y: {expr}")  # noqa: S307 - the test's own expressions
+    g = np.array([1.0, 2.0, 3.0]) if expr != "x.sum() * 1.0" else np.array(5.0)
+    seen = []
+
+    def step(g):
+        f(x, y).backward(g)
+    jitted = jit(step, strict=True)
+    for _ in range(5):
+        x.grad = y.grad = None
+        before = g.copy()
+        jitted(g)
+        assert np.array_equal(g, before)  # the seed was not written into
+        assert x.grad is not g and y.grad is not g
+        seen.append((x.grad.copy(), None if y.grad is None else y.grad.copy()))
+    assert jitted.replays == 3
+    assert all(np.array_equal(a[0], seen[0][0]) for a in seen)
+
+
+class Boom(Function):
+    """Identity whose backward raises while `armed`."""
+
+    armed = False
+
+    def forward(ctx, x):
+        return x.copy()
+
+    def backward(ctx, g):
+        if Boom.armed:
+            raise ValueError("boom")
+        return g
+
+
+def test_an_exception_halfway_through_a_replay_leaves_nothing_behind():
+    """W's one-row products are deferred to the end of backward; an op below them raises on
+    one replay. The next replay must not see the first one's deferred terms."""
+    W = Tensor(np.random.default_rng(0).standard_normal((3, 3)), requires_grad=True)
+    a = Tensor(np.ones((1, 3)), requires_grad=True)
+
+    def step(h0):
+        h = Boom.apply(a) + Tensor(h0)
+        for _ in range(3):
+            h = (h @ W).tanh()
+        h.sum().backward()
+
+    def run(f):
+        W.grad = a.grad = None
+        f(np.ones((1, 3)))
+        return W.grad.copy(), a.grad.copy()
+
+    want = run(step)
+    jitted = jit(step, strict=True)
+    for _ in range(3):
+        got = run(jitted)
+    assert jitted.replays == 1
+    Boom.armed = True
+    try:
+        with pytest.raises(ValueError, match="boom"):
+            run(jitted)
+    finally:
+        Boom.armed = False
+    got = run(jitted)
+    assert jitted.replays == 3
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_the_last_signature_shortcut_checks_shapes_dtypes_and_guards():
+    """Replaying the last signature again skips hashing it, never the checks: another shape
+    or dtype gets its own recording, a failed guard runs eagerly, views and copies are fine."""
+    W = Tensor(np.ones((3, 2)), requires_grad=True)
+
+    def step(X):
+        (Tensor(X) @ W).sum().backward()
+    jitted = jit(step)
+    rng = np.random.default_rng(0)
+    calls = [rng.standard_normal(s).astype(d) for s, d in
+             [((4, 3), np.float64)] * 4 + [((4, 3), np.float32)] * 3 + [((5, 3), np.float64)] * 3
+             + [((4, 3), np.float64)] * 2]
+    calls.append(calls[0][::2])  # a strided view, same shape as (2, 3): a new signature
+    for X in calls:
+        W.grad = None
+        step(X)
+        want = W.grad
+        W.grad = None
+        jitted(X)
+        assert np.array_equal(W.grad, want) and W.grad.dtype == want.dtype, X.shape
+    assert jitted.replays == 2 + 1 + 1 + 2
+    W.requires_grad = False  # a guard: the parameter no longer needs a gradient
+    with pytest.raises(RuntimeError):  # eager: nothing to differentiate
+        jitted(calls[0])
+    assert jitted.replays == 6
+
+
+def test_backward_from_a_parameter_itself_copies_the_seed():
+    """w.backward(g) on a leaf: no op runs; .grad gets a copy of the caller's g, as eagerly."""
+    w = Tensor(np.zeros(3), requires_grad=True)
+    jitted = jit(lambda g: w.backward(g), strict=True)
+    for k in range(5):
+        g = np.full(3, float(k))
+        w.grad = None
+        jitted(g)
+        assert w.grad is not g and np.array_equal(w.grad, g)
+    assert jitted.replays == 3

@@ -1,0 +1,206 @@
+"""A plan's steps compiled once per recording into one straight-line Python function.
+
+`plan.Plan` describes a replay as a list of steps (`Forward`, `Backward`). Running that list
+would pay, per op and per run, for unpacking a record, branching on its kind and keying
+gradients in a dict. `compile_steps` writes the same work out once as Python source:
+
+- the start: a copy of the register list, the arguments and the parameters' arrays into it;
+- per forward op one line, `R[7] = f7(R[3], R[5], **p7)`, with the registers as constants,
+  then `R[3] = None` for what nothing reads later;
+- per backward, the recorded order written out: each op's backward called on the local that
+  holds its output's gradient (`g12`), and per input the accumulation written out with the
+  gradient in a local (`g5`) and whether it is ours to add into (`o5`): the first gradient is
+  kept, ours when it is a fresh array given to this input only; the next are added in place
+  when the pending one is ours, else into a new one (`engine.Pending.run`'s rule, in its
+  order, so replay stays bit-identical to eager). What is not a plain array (a gradient term
+  such as an indexing op's rows or a deferred one-row product, a NumPy scalar) goes through
+  the engine's own `Pending` (`_add`, `_pop`), and each leaf's gradient into `.grad` through
+  `Pending.store`: those rules live in one place, the engine.
+
+The source holds only our own names and ints; the objects it calls (the ops' bound methods,
+the parameters) are the function's globals. It is compiled with `compile`, as the guards are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine import Pending
+
+ndarray = np.ndarray
+
+
+def _fresh(x: np.ndarray, g: Any, grads: tuple[Any, ...]) -> bool:
+    """Pending.run's ownership test for a first gradient: a fresh array given to one input."""
+    n = len(grads)
+    return (x is not g and x.base is None and x.flags.writeable and (n == 1 or (
+        grads[0] is not grads[1] if n == 2 else [h is x for h in grads].count(True) == 1)))
+
+
+def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[Any, ...]
+         ) -> tuple[Any, Any]:
+    """Gradient `x` of key `k` (not None) added to `prev` (`ours`: may be added into) where
+    the compiled lines do not: returns the new (pending, ours). `P` holds no key between
+    these calls."""
+    if type(x) is not ndarray:
+        if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
+            if prev is not None:
+                P.grads[k] = prev
+                if ours:
+                    P.owned.add(k)
+            x.add_to(P, k)
+            g = P.grads.pop(k, None)
+            if k in P.owned:
+                P.owned.discard(k)
+                return g, True
+            return g, False
+        x = np.asarray(x)  # a NumPy scalar (a full reduction): a 0-d array
+    if prev is None:
+        return x, _fresh(x, g, grads)
+    if ours:
+        prev += x
+        return prev, True
+    return _sum(prev, x), True
+
+
+def _sum(prev: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """prev + x as a new array (two 0-d arrays add up to a NumPy scalar)."""
+    total = prev + x
+    return total if type(total) is ndarray else np.asarray(total)
+
+
+def _take(P: Pending, k: int, g: Any) -> tuple[Any, bool]:
+    """`g` taken back from `P` with whether it is ours; `P` keeps nothing of `k`."""
+    if k in P.owned:
+        P.owned.discard(k)
+        return g, True
+    return g, False
+
+
+def _pop(P: Pending, k: int, prev: Any, ours: Any) -> tuple[Any, bool]:
+    """Key `k`'s gradient is complete: add in the terms deferred to it (Pending.pop)."""
+    if prev is not None:
+        P.grads[k] = prev
+        if ours:
+            P.owned.add(k)
+    return _take(P, k, P.pop(k))
+
+
+OURS, NOT_OURS = -1, -2  # keys that P.owned always / never holds: store(key, t, g) reads it
+
+
+def _reset(P: Pending) -> None:
+    """Empty `P` (after an exception left a run half done)."""
+    P.grads.clear()
+    P.deferred.clear()
+    P.owned.clear()
+    P.owned.add(OURS)
+
+
+class Writer:
+    """Source lines and the objects they name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.P = Pending(None, None)  # the engine's accumulator, for what is written out
+        _reset(self.P)  # (holds no key between two lines of the compiled code)
+        self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_sum": _sum, "P": self.P,
+                                    "D": self.P.deferred, "ndarray": ndarray}
+
+    def name(self, prefix: str, obj: Any) -> str:
+        key = f"{prefix}{len(self.env)}"
+        self.env[key] = obj
+        return key
+
+    def __call__(self, depth: int, line: str) -> None:
+        self.lines.append("    " * (depth + 1) + line)  # (inside the function's `try:`)
+
+
+def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type,
+                  start: Callable[[Writer], None], forward: Callable[[Writer, Any], None],
+                  end: Callable[[Writer], None], run: bool = True
+                  ) -> tuple[Callable[[Any], Any] | None, str]:
+    """One function `run(arrays)` and its source (with run=False: the source only): it fills
+    R, a copy of the registers `template` (`start` writes those lines), does `steps` in order
+    on it (`forward` writes a forward step, `_backward` a backward) and returns (`end` writes
+    that line)."""
+    w = Writer()
+    w(1, f"R = {w.name('T', template)}.copy()")
+    start(w)
+    for step in steps:
+        if type(step) is backward_type:
+            _backward(w, step)
+        else:
+            forward(w, step)
+    end(w)
+    source = ["def run(arrays):", "    try:", *w.lines,
+              "    except BaseException:", "        _reset(P)", "        raise"]
+    text = "\n".join(source) + "\n"
+    if not run:
+        return None, text
+    w.env["_reset"] = _reset
+    exec(compile(text, "<jit plan>", "exec"), w.env)  # noqa: S102 - names and ints only
+    return w.env["run"], text
+
+
+def _backward(w: Writer, step: Any) -> None:
+    """engine.backward's loop over the recorded order, written out: gradient of key k in
+    local `gk`, whether it is ours to add into in `ok`, the engine's Pending for the rest."""
+    keys = {step.root}
+    for op in step.order:
+        keys.add(op.key)
+        keys.update(k for k in op.inputs if k is not None)
+    keys.update(k for k, _ in step.leaves)
+    w(1, " = ".join([f"g{k}" for k in sorted(keys)] + [f"o{k}" for k in sorted(keys)])
+      + " = None")
+    w(1, f"g{step.root} = R[{int(step.seed)}]")
+    seen = {step.root}  # the keys sent a gradient by the lines so far
+    for op in step.order:
+        k, inputs = int(op.key), op.inputs
+        b = w.name("b", op.backward)
+        w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
+        w(1, f"if g{k} is not None:")
+        w(2, f"g = g{k}; g{k} = None")
+        n = len(inputs)
+        if n == 1:  # (one input: no tuple to unpack, none to build)
+            w(2, f"x = {b}(g)")
+            w(2, "if type(x) is tuple: x = x[0]")
+        else:
+            w(2, f"r = {b}(g)")
+            w(2, f"if type(r) is not tuple: r = (r,) + (None,) * {n - 1}")
+        for p, kin in enumerate(inputs):
+            if kin is None:
+                continue
+            kin, grads = int(kin), "(x,)" if n == 1 else "r"
+            if n > 1:
+                w(2, f"x = r[{p}]")
+            # Pending.run's rule: the first gradient is kept, ours when it is a fresh array
+            # given to this input only; the next are added in place when the pending one is
+            # ours, else into a new one (`_sum`); terms and NumPy scalars through `_add`
+            if kin not in seen:  # the first gradient sent to kin: g{kin} is None
+                seen.add(kin)
+                unique = ("" if n == 1 else " and r[0] is not r[1]" if n == 2
+                          else " and [h is x for h in r].count(True) == 1")
+                w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = x is not g and x.base is None"
+                  f" and x.flags.writeable{unique}")
+            else:
+                w(2, "if type(x) is ndarray:")
+                w(3, f"if o{kin}: g{kin} += x")
+                w(3, f"elif g{kin} is not None: g{kin} = _sum(g{kin}, x); o{kin} = True")
+                w(3, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
+            w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, "
+              f"{grads})")
+        # let go of this op's gradients now (a weight's gradient just added into its pending
+        # one would otherwise live on through the ops up to the next multi-input one)
+        w(2, "x = None" if n == 1 else "x = r = None")
+        if not step.retain_graph:
+            w(2, f"{w.name('c', op.release)}()")
+    w(1, "g = None")
+    for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
+        k = int(k)
+        w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
+        w(1, f"if g{k} is not None: P.store({OURS} if o{k} else {NOT_OURS}, "
+          f"{w.name('t', t)}, g{k})")
