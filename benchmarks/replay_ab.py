@@ -6,7 +6,9 @@ bench runs cannot tell a 5% change. This script loads two versions of the packag
 workloads (same sizes as `tinygrad-dl bench`: a 10,000 x 3072 epoch in batches of 100, the
 char-RNN's 200 updates of T=25, m=100, the tiny `x*y` step) for each, and times A, B and hand
 NumPy interleaved repeat by repeat (CPU clock, one BLAS thread), reporting the best of the
-repeats and B/A per row. `--rows eager` times the unfused char-RNN's eager backward alone.
+repeats and B/A per row. `--rows eager` times the unfused char-RNN's eager backward alone;
+`etiny` and `ecls` the tiny step and the classifier epochs eager (no @jit), `etinyref` the
+tiny eager step with a second reference to w's array held (the write guard's watched path).
 
     python benchmarks/replay_ab.py --a main              # main against this working tree
     python benchmarks/replay_ab.py --a de18439 --b HEAD --rows tiny,rnn --repeats 30
@@ -64,7 +66,10 @@ def best(fns: dict[str, Any], repeats: int) -> dict[str, float]:
     return {k: min(v) for k, v in times.items()}
 
 
-def classifier_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
+def classifier_rows(pk: dict[str, Any], dtype: str, repeats: int, replay: bool = True
+                    ) -> dict[str, dict[str, float]]:
+    """Each classifier's epoch (10,000 x 3072 in batches of 100) replayed (or, with
+    replay=False, eager: the same step without @jit) beside the hand-derived epoch."""
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((N, D)).astype(dtype), rng.integers(0, K, N)
 
@@ -80,9 +85,10 @@ def classifier_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, d
     def replayed(v: str, m: Any) -> Any:
         params = m.parameters()
 
-        @pk[v].jit.jit
         def step(Xb: np.ndarray, yb: np.ndarray) -> None:
             m.loss(Xb, yb).backward()
+        if replay:
+            step = pk[v].jit.jit(step)
 
         def epoch() -> None:
             for i in range(N // BATCH):
@@ -107,8 +113,13 @@ def classifier_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, d
     for name in ("one-layer", "two-layer (m=50)", "k-layer [50, 50] BN", "k-layer 9 layers BN"):
         fns = {v: replayed(v, model(v, name)) for v in pk}
         fns["hand"] = hand(model("a", name))
-        out[f"{name} replayed"] = best(fns, repeats)
+        out[f"{name} {'replayed' if replay else 'eager'}"] = best(fns, repeats)
     return out
+
+
+def eager_classifier_rows(pk: dict[str, Any], dtype: str, repeats: int
+                          ) -> dict[str, dict[str, float]]:
+    return classifier_rows(pk, dtype, repeats, replay=False)
 
 
 def rnn_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
@@ -194,7 +205,11 @@ def eager_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[s
     return {"char-RNN graph eager backward only": best(fns, repeats)}
 
 
-def tiny_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
+def tiny_rows(pk: dict[str, Any], dtype: str, repeats: int, replay: bool = True,
+              ref: bool = False) -> dict[str, dict[str, float]]:
+    """5,000 forward+backward of `x * w` (4 elements), replayed (or eager), beside the three
+    NumPy multiplies they amount to. ref=True holds a second reference to w's array (`W =
+    w.data`, as a user may), which puts each eager graph on the write guard's watched path."""
     k = 5000
     fns = {}
     for v in pk:
@@ -202,16 +217,20 @@ def tiny_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[st
         x = T(np.ones(4, dtype=dtype), requires_grad=True)
         w = T(np.ones(4, dtype=dtype), requires_grad=True)
         g = np.ones(4, dtype=dtype)
+        held = w.data if ref else None
 
-        def make(x: Any = x, w: Any = w, g: np.ndarray = g, v: str = v) -> Any:
-            @pk[v].jit.jit
+        def make(x: Any = x, w: Any = w, g: np.ndarray = g, v: str = v, held: Any = held
+                 ) -> Any:
             def step(g: np.ndarray) -> None:
                 (x * w).backward(g)
+            if replay:
+                step = pk[v].jit.jit(step)
 
             def run() -> None:
                 for _ in range(k):
                     x.grad = w.grad = None
                     step(g)
+            run.held = held  # type: ignore[attr-defined]
             return run
         fns[v] = make()
     a = np.ones(4, dtype=dtype)
@@ -220,14 +239,26 @@ def tiny_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[st
         for _ in range(k):
             a * a, a * a, a * a  # noqa: B018 - the three multiplies of x*y fwd+bwd
     fns["hand"] = hand
-    return {"tiny op x*y fwd+bwd replayed": best(fns, repeats)}
+    how = "replayed" if replay else "eager, w.data held" if ref else "eager"
+    return {f"tiny op x*y fwd+bwd {how}": best(fns, repeats)}
+
+
+def eager_tiny_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
+    return tiny_rows(pk, dtype, repeats, replay=False)
+
+
+def eager_tiny_ref_rows(pk: dict[str, Any], dtype: str, repeats: int
+                        ) -> dict[str, dict[str, float]]:
+    return tiny_rows(pk, dtype, repeats, replay=False, ref=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--a", default="main", help="git revision A (before)")
     ap.add_argument("--b", default=None, help="git revision B (after; default the working tree)")
-    ap.add_argument("--rows", default="tiny,rnn,cls", help="tiny, rnn, cls, eager (comma list)")
+    ap.add_argument("--rows", default="tiny,rnn,cls",
+                    help="tiny, rnn, cls (replayed); eager (the char-RNN's eager backward), "
+                         "etiny, etinyref (w.data held), ecls (eager steps); a comma list")
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--repeats", type=int, default=15)
     args = ap.parse_args()
@@ -243,7 +274,9 @@ def main() -> None:
             pk[v] = importlib.import_module(f"tg_{v}")
             importlib.import_module(f"tg_{v}.jit")
             importlib.import_module(f"tg_{v}.models")
-        kinds = {"tiny": tiny_rows, "rnn": rnn_rows, "cls": classifier_rows, "eager": eager_rows}
+        kinds = {"tiny": tiny_rows, "rnn": rnn_rows, "cls": classifier_rows, "eager": eager_rows,
+                 "etiny": eager_tiny_rows, "etinyref": eager_tiny_ref_rows,
+                 "ecls": eager_classifier_rows}
         print(f"A = {args.a}, B = {args.b or 'working tree'}; best of {args.repeats}, CPU time")
         for dtype in args.dtypes.split(","):
             for kind in args.rows.split(","):

@@ -117,3 +117,39 @@ def test_a_list_of_tensors_is_refused_with_the_fix():
     with pytest.raises(TypeError, match="object array"):
         Tensor([{"a": 1}])
     np.testing.assert_array_equal(tg.stack([Tensor(1.0), Tensor(2.0)]).data, [1.0, 2.0])
+
+
+def test_hooks_active_counts_filled_slots_on_all_threads():
+    """The engine reads a thread's hook slots only while `hooks.active` says some thread has
+    one filled: the count must follow every attach and exit (nested, re-entered, on another
+    thread), and a hook attached on one thread must not reach another thread's ops."""
+    import threading
+
+    from tinygrad_dl import hooks
+
+    assert hooks.active == 0
+    with detect_anomaly():
+        assert hooks.active == 1
+        with detect_anomaly():  # the same slot filled again: still one
+            assert hooks.active == 1
+        assert hooks.active == 1
+        seen = []
+
+        def other() -> None:  # anomaly mode is this thread's: the other one's NaN passes
+            x = Tensor(np.array([-1.0]), requires_grad=True)
+            seen.append(np.isnan(x.log().data).all())
+
+        with np.errstate(invalid="ignore"):
+            t = threading.Thread(target=other)
+            t.start()
+            t.join()
+        assert seen == [True]
+        x = Tensor(np.array([-1.0]), requires_grad=True)
+        with np.errstate(invalid="ignore"), pytest.raises(AnomalyError):
+            x.log()  # this thread's ops are still checked
+    assert hooks.active == 0
+    with hooks.attach(anomaly=None):  # an empty slot is not counted
+        assert hooks.active == 0
+    x = Tensor(np.array([-1.0]), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(x.log().data).all()  # off: no check

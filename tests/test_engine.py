@@ -444,3 +444,21 @@ def test_sparse_gradient_of_a_float32_tensor_from_float64_rows():
     x[1:2].backward(np.full((1, 2), 0.5))  # float64 upstream rows
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad, [[0, 0], [0.5, 0.5], [0, 0]])
+
+
+def test_release_frees_what_forward_saved_and_the_graph_in_one_clear():
+    """A recorded op keeps `released = False` and its write-guard graph beside what forward
+    saved; backward's release (one __dict__.clear()) drops all three, so the leaf it read is
+    writable again while the op itself (held by y) stays for drawing."""
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = x * x
+    ctx = y._ctx
+    assert ctx.released is False and ctx.graph is not None and len(ctx.saved) == 2
+    with pytest.raises(ValueError, match="read-only"):
+        x.data[:] = 2.0  # the graph holds x's array
+    y.sum().backward()
+    assert ctx.released is True and ctx.graph is None and ctx.saved == () and not ctx.__dict__
+    assert ctx.parents[0] is x
+    x.data[:] = 2.0  # unlocked, y and its op still alive
+    with pytest.raises(RuntimeError, match="second time"):
+        y.sum().backward()

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import write_guard
+from . import hooks, write_guard
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
 
@@ -32,6 +32,7 @@ class _ThreadState(threading.local):
 
 _state = _ThreadState()
 _made_count = itertools.count()  # numbers the recorded ops in the order they are made
+_made = operator.attrgetter("_ctx.made")
 
 
 # ---- grad mode and name scopes ------------------------------------------------------------
@@ -113,9 +114,10 @@ class Function:
     backward returns one gradient per input (None where `ctx.needs_input_grad[i]` is False): an
     array (`grad`, a view of it, or a fresh one), or a term that adds itself to `Pending`."""
 
-    __slots__ = ("parents", "params", "needs_input_grad", "scope", "released", "graph", "made",
-                 "__dict__")
+    __slots__ = ("parents", "params", "needs_input_grad", "scope", "made", "__dict__")
     saved: tuple[Any, ...] = ()  # (a jit replay reads `prepare` and `shape_arrays`: see jit)
+    released = True  # recorded: False in __dict__, so that release() is one dict.clear()
+    graph: Any = None  # recorded: in __dict__ likewise, the write guard's Graph of its reads
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays
@@ -142,10 +144,9 @@ class Function:
         return f"{self.name} (scope {scope or '<top level>'}, inputs {shapes})"
 
     def release(self) -> None:
-        """Free what forward saved for good (the graph's structure stays, for drawing)."""
-        self.__dict__ = {}
-        self.released = True
-        self.graph = None  # the last op of a graph to let go unlocks what it read
+        """Free what forward saved for good (the graph's structure stays, for drawing); with
+        it go `released = False` and the `graph` (the last op of a graph to let go unlocks)."""
+        self.__dict__.clear()
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
@@ -168,14 +169,14 @@ class Function:
             shapes = " and ".join(str(t.data.shape) for t in inputs)  # NumPy's: broadcasting...
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
         out = type(inputs[0])(data)
-        if attached.anomaly is not None:  # detect_anomaly(): check the output
+        if hooks.active and attached.anomaly is not None:  # detect_anomaly(): check the output
             attached.anomaly.forward(ctx, inputs, data)
         if True in needs and _state.grad_enabled:
             ctx.parents, ctx.params, ctx.scope, ctx.released = inputs, params, _state.scope, False
             ctx.made = next(_made_count)
             out.requires_grad, out._ctx = True, ctx
             ctx.graph = write_guard.join(ctx, inputs)  # what it saved stays read-only
-        if attached.recorder is not None:  # a jit recording
+        if hooks.active and attached.recorder is not None:  # a jit recording
             attached.recorder.on_apply(cls, inputs, params, out)
         return out
 
@@ -189,7 +190,7 @@ class Function:
         grads = self.backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
-        if attached.anomaly is not None:
+        if hooks.active and attached.anomaly is not None:
             attached.anomaly.backward(self, grad, grads)
         if len(grads) != len(self.parents):
             raise RuntimeError(f"{self.name}.backward returned {len(grads)} gradients for "
@@ -224,10 +225,10 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     ops, leaves = toposort(root)
     if write_guard.watching:  # some live graph keeps copies of parameters to compare (rare)
         write_guard.check_views(ops)
-    if attached.recorder is not None:  # a jit recording: remember this order for replay
+    if hooks.active and attached.recorder is not None:  # a jit recording: remember the order
         attached.recorder.on_backward(root, grad, ops, leaves, retain_graph)
     pending = Pending(root, grad)  # keyed by the tensors themselves (hashed by identity)
-    pending.run([(t, t._ctx.parents, t._ctx.input_grads, t._ctx.release) for t in ops],
+    pending.run([(t, c.parents, c.input_grads, c.__dict__.clear) for t in ops for c in (t._ctx,)],
                 retain_graph, {t for t in ops if t._retain})
     for t in leaves:  # all their gradient has arrived: add it into .grad
         pending.store(t, t)
@@ -251,9 +252,9 @@ class Pending:
         """Backprop over `order`, (key, its inputs' keys, backward, release) per op, outputs
         first: the key's gradient through backward, added to the inputs' (key None: none
         needed); `keep`: keys whose gradient is also stored (retain_grad)."""
-        grads, owned, deferred, pop = self.grads, self.owned, self.deferred, self.pop
+        grads, owned, deferred, take = self.grads, self.owned, self.deferred, self.grads.pop
         for key, keys, backward, release in order:
-            g = pop(key) if key in deferred else grads.pop(key, None)
+            g = self.pop(key) if deferred and key in deferred else take(key, None)
             if g is None:  # nothing downstream sent it a gradient
                 continue
             if keep and key in keep:
@@ -261,6 +262,7 @@ class Pending:
             in_grads = backward(g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            n = len(in_grads)
             for k, gi in zip(keys, in_grads):
                 if gi is None or k is None:
                     continue
@@ -270,9 +272,8 @@ class Pending:
                         continue
                     gi = np.asarray(gi)  # a NumPy scalar (a full reduction): a 0-d array
                 prev = grads.get(k)
-                if prev is None:  # the first: kept; ours if fresh and given to one input
+                if prev is None:  # the first: kept; ours if fresh and given to this input only
                     grads[k] = gi
-                    n = len(in_grads)  # ours: a fresh array handed to this input only
                     if gi is not g and gi.base is None and gi.flags.writeable and (n == 1 or (
                             in_grads[0] is not in_grads[1] if n == 2
                             else [h is gi for h in in_grads].count(True) == 1)):
@@ -291,10 +292,9 @@ class Pending:
     def own(self, key: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """The pending array of `key`, ours to write into (zeros if none; a copy if not ours)."""
         prev = self.grads.get(key)
-        if prev is None:
-            prev = np.zeros(shape, dtype=dtype)
-        elif key not in self.owned:
-            prev = prev.astype(np.result_type(prev, dtype))
+        if prev is not None and key in self.owned:  # (the usual case: ours already)
+            return prev
+        prev = np.zeros(shape, dtype) if prev is None else prev.astype(np.result_type(prev, dtype))
         self.grads[key] = prev
         self.owned.add(key)
         return prev
@@ -335,15 +335,14 @@ def toposort(root: Any) -> tuple[list[Any], list[Any]]:
     order of making is topological, found without recursion). leaves: as first reached."""
     if root._ctx is None:
         return [], [root]
-    ops, leaves, stack, seen = [root], [], [root], {id(root)}
-    while stack:
-        for p in stack.pop()._ctx.parents:
-            if p.requires_grad and id(p) not in seen:
-                seen.add(id(p))
+    ops, leaves, seen = [root], [], {root}
+    for t in ops:  # ops grows while it is walked: each op's inputs are looked at once
+        for p in t._ctx.parents:
+            if p.requires_grad and p not in seen:
+                seen.add(p)
                 if p._ctx is None:  # a leaf
                     leaves.append(p)
                 else:
                     ops.append(p)
-                    stack.append(p)
-    ops.sort(key=operator.attrgetter("_ctx.made"), reverse=True)  # the order of recording
+    ops.sort(key=_made, reverse=True)  # the order of recording
     return ops, leaves

@@ -1,8 +1,9 @@
 """The engine's hooks: how a jit recording and detect_anomaly's checks hear what happens.
 
-Each is an object in a slot of `attached` (per thread, None when off), so a hook costs the
-engine one thread-local read per op when nothing listens. `attach(recorder=...)` and
-`attach(anomaly=...)` fill a slot for the duration of a `with` block. The engine calls
+Each is an object in a slot of `attached` (per thread, None when off). `active` counts the
+slots filled on all threads, so when nothing listens anywhere (the usual case) a hook costs the
+engine one read of a module global per op, not a thread-local read. `attach(recorder=...)`
+and `attach(anomaly=...)` fill a slot for the duration of a `with` block. The engine calls
 `recorder.on_apply` for every op applied and `recorder.on_backward` for every backward, and
 `anomaly.forward` / `anomaly.backward` for every op; the notifications below report what the
 step's Python does that a replay (which runs no Python of the step) would not redo. Library
@@ -25,6 +26,8 @@ class _Attached(threading.local):
 
 
 attached = _Attached()
+active = 0  # filled slots, all threads together: 0 means no thread has a hook attached
+_count = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -34,35 +37,42 @@ def attach(**hooks: Any) -> Iterator[None]:
     if unknown:
         raise TypeError(f"attach: no hook named {', '.join(sorted(unknown))}")
     before = {k: getattr(attached, k) for k in hooks}
-    for k, v in hooks.items():
-        setattr(attached, k, v)
+    _fill(hooks)
     try:
         yield
     finally:
-        for k, v in before.items():
+        _fill(before)
+
+
+def _fill(hooks: dict[str, Any]) -> None:
+    """Set the slots, keeping `active` the count of filled ones."""
+    global active
+    with _count:
+        for k, v in hooks.items():
+            active += (v is not None) - (getattr(attached, k) is not None)
             setattr(attached, k, v)
 
 
 def recording() -> bool:
     """Is a jit recording in progress on this thread?"""
-    return attached.recorder is not None
+    return active != 0 and attached.recorder is not None
 
 
 def notify_read(t: Any, how: str) -> None:
     """A tensor's (or watched array's) value handed to Python: float(t), t.item(), format."""
-    if attached.recorder is not None:
+    if active and attached.recorder is not None:
         attached.recorder.on_read(t, how)
 
 
 def notify_write(who: str) -> None:
     """One of the project's writers runs (optimizer.step(), load_state_dict, zero_grad)."""
-    if attached.recorder is not None:
+    if active and attached.recorder is not None:
         attached.recorder.on_write(who)
 
 
 def notify_module(m: Any) -> None:
     """A Module is called: the recording guards its attributes and mode at replay."""
-    if attached.recorder is not None:
+    if active and attached.recorder is not None:
         attached.recorder.on_module(m)
 
 
@@ -70,6 +80,6 @@ def literal(a: np.ndarray) -> np.ndarray:
     """Mark `a` as made from Python constants and shapes only (`x * 2.0`, `Tensor([1, 2])`, a
     zero initial state): a recording may keep it, where any other array made inside the step
     would be per-step data. Returns `a`."""
-    if attached.recorder is not None:
+    if active and attached.recorder is not None:
         attached.recorder.on_literal(a)
     return a

@@ -66,8 +66,10 @@ class Graph:
             self.copies = []
             with _guard:
                 watching += 1
-        elif any(a is w for w, _ in self.copies):
-            return
+        else:
+            for w, _ in self.copies:
+                if w is a:
+                    return
         self.copies.append((a, a.copy()))
 
     def hold(self, arrays: list[np.ndarray]) -> None:
@@ -218,10 +220,15 @@ def _calibrate() -> int:
 _EXTRA = _calibrate()
 
 
+_BITS = {n: np.dtype(f"u{n}") for n in (1, 2, 4, 8)}  # an unsigned integer per item size
+
+
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     """a and b hold the same bytes (NaN equals NaN): one pass, unlike array_equal(equal_nan)."""
-    if a.itemsize in (1, 2, 4, 8) and a.dtype.kind in "fiub":
-        bits = np.dtype(f"u{a.itemsize}")
+    bits = _BITS.get(a.itemsize)
+    if bits is not None and a.dtype.kind in "fiub":
+        if a.nbytes <= 65536:  # small: two byte strings compare faster than a NumPy pass
+            return a.tobytes() == b.tobytes()
         return bool((a.view(bits) == b.view(bits)).all())
     return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
 
@@ -230,11 +237,13 @@ def check_views(ops: list[Any]) -> None:
     """Before a backward: has a watched parameter changed since its graph's forward (through
     a view of its memory made before the forward, which no lock reaches)? Then raise."""
     seen: set[int] = set()
+    last = None  # (an op's graph is mostly the one before it: skip it without the set)
     for t in ops:
         g = t._ctx.graph
-        if g is None or g.copies is None or id(g) in seen:
+        if g is last or g is None or g.copies is None or id(g) in seen:
             continue
         seen.add(id(g))
+        last = g
         for a, copy in g.copies:
             if not _same_bits(a, copy):
                 raise RuntimeError(

@@ -27,8 +27,9 @@ class Add(Function):
         ctx.shapes = x.shape, y.shape
 
     def backward(ctx, g):
-        sx, sy = ctx.shapes
-        return unbroadcast(g, sx), unbroadcast(g, sy)
+        sx, sy = ctx.shapes  # (compared here: equal shapes, the common case, skip the calls)
+        s = g.shape
+        return g if s == sx else unbroadcast(g, sx), g if s == sy else unbroadcast(g, sy)
 
 
 class Sub(Function):
@@ -44,7 +45,7 @@ class Sub(Function):
     def backward(ctx, g):
         sx, sy = ctx.shapes
         gy = unbroadcast(-g, sy) if ctx.needs_input_grad[1] else None
-        return unbroadcast(g, sx), gy
+        return g if g.shape == sx else unbroadcast(g, sx), gy
 
 
 class Mul(Function):
@@ -284,17 +285,14 @@ class Outer(tuple):
     """MatMul's gradient x^T g for its right operand when x is one row (an RNN step's h @ W),
     left to the accumulator: all such terms sent to one tensor become ONE matrix product when
     its gradient is complete (dW = H^T G, as hand-written BPTT computes it), not T outer
-    products and T additions. Made as `Outer((x, g))`, a tuple with named fields: one is made
-    per RNN step in a replay's inner loop, where a Python __init__ would cost more than the
-    rest of the term."""
+    products and T additions. Made as `Outer((x, g, shape))` (shape: the right operand's), a
+    tuple with named fields: one is made per RNN step in a replay's inner loop, where a Python
+    __init__ would cost more than the rest of the term."""
 
     __slots__ = ()
     x = property(itemgetter(0))
     g = property(itemgetter(1))
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self[0].shape[1], self[1].shape[1]
+    shape = property(itemgetter(2))  # the engine checks it against the input's, per step
 
     def add_to(self, pending: Any, key: Any) -> None:
         pending.defer(key, self)  # engine.Pending: summed by `total` when the key is popped
@@ -319,7 +317,7 @@ class MatMul(Function):
         if x.ndim == 2 and y.ndim == 2:  # the common case, no reshaping
             gy = None
             if ny:  # one row (an RNN step): summed over the steps as one product (Outer)
-                gy = Outer((x, g)) if x.shape[0] == 1 else x.T @ g
+                gy = Outer((x, g, y.shape)) if x.shape[0] == 1 else x.T @ g
             return (g @ y.T if nx else None), gy
         if x.ndim == 1 and y.ndim == 1:
             return (g * y if nx else None), (g * x if ny else None)

@@ -41,6 +41,8 @@ class Transpose(Function):
 
 def _is_basic(index) -> bool:
     """Basic indexing (slices, ints, None, ...) never selects an element twice."""
+    if type(index) is slice or type(index) is int:  # (an RNN step's row: skip the loop)
+        return True
     items = index if isinstance(index, tuple) else (index,)
     return all(isinstance(i, (slice, int, np.integer, type(None), type(Ellipsis))) for i in items)
 
