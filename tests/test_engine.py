@@ -326,7 +326,7 @@ def test_leaf_grads_are_writable_arrays_of_the_leaf_shape(op):
         "reshape": lambda: x.reshape(6),
     }[op]()
     out.sum().backward()
-    assert type(x.grad) is np.ndarray and x.grad.shape == (2, 3)
+    assert isinstance(x.grad, np.ndarray) and x.grad.shape == (2, 3)
     assert x.grad.flags.writeable
     x.grad += 1  # optimizers update in place
 
@@ -334,9 +334,9 @@ def test_leaf_grads_are_writable_arrays_of_the_leaf_shape(op):
 def test_scalar_leaf_grad_is_an_array():
     w = Tensor(2.0, requires_grad=True)
     (w * Tensor([1.0, 2.0, 3.0])).sum().backward()
-    assert type(w.grad) is np.ndarray and w.grad.shape == () and w.grad == 6.0
+    assert isinstance(w.grad, np.ndarray) and w.grad.shape == () and w.grad == 6.0
     (w * Tensor([1.0, 2.0, 3.0])).sum().backward()
-    assert type(w.grad) is np.ndarray and w.grad == 12.0
+    assert isinstance(w.grad, np.ndarray) and w.grad == 12.0
 
 
 # ---- dtype ---------------------------------------------------------------------------------
@@ -462,3 +462,23 @@ def test_release_frees_what_forward_saved_and_the_graph_in_one_clear():
     x.data[:] = 2.0  # unlocked, y and its op still alive
     with pytest.raises(RuntimeError, match="second time"):
         y.sum().backward()
+
+
+def test_grad_takes_pytorchs_zero_in_place_and_stays_a_plain_array_elsewhere():
+    """Before: `w.grad.zero_()` (PyTorch's habit, in its tutorials) was NumPy's AttributeError."""
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (w * 2).sum().backward()
+    g = w.grad
+    assert g.zero_() is g and w.grad is g and not g.any()  # in place, as torch
+    (w * 3).sum().backward()  # accumulates into the zeroed buffer
+    assert w.grad is g and g.tolist() == [3.0, 3.0]
+    # arithmetic on a gradient gives plain arrays: the subclass never reaches results or data
+    assert type(g * 2) is np.ndarray and type(np.exp(g)) is np.ndarray
+    assert type(g.sum()) is np.float64 and repr(g) == "array([3., 3.])"
+    data = w.data
+    w.data -= 0.1 * w.grad
+    assert w.data is data and type(w.data) is np.ndarray
+    # a float32 parameter with a float64 upstream: the cast path stores a GradArray too
+    v = Tensor(np.ones(2, np.float32), requires_grad=True)
+    (v * Tensor(np.ones(2))).sum().backward()
+    assert v.grad.dtype == np.float32 and v.grad.zero_().tolist() == [0.0, 0.0]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import hooks, write_guard
+from .grad import as_grad
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
 
@@ -322,11 +323,11 @@ class Pending:
         if g.dtype != t.data.dtype:  # e.g. a float32 parameter used with a float64 input
             g, ours = g.astype(t.data.dtype), True
         if t.grad is None:
-            t.grad = g if ours else g.copy()
-        elif t.grad.flags.writeable:
-            t.grad += g
+            t.grad = as_grad(g if ours else g.copy())
+        elif t.grad.flags.writeable and getattr(t.grad.base, "flags", t.grad.flags).writeable:
+            t.grad += g  # (a GradArray is a view: a live graph may have locked its owner)
         else:  # a live graph read this .grad array (or it came read-only): leave it be
-            t.grad = t.grad + g
+            t.grad = as_grad(t.grad + g)
 
 
 def toposort(root: Any) -> tuple[list[Any], list[Any]]:

@@ -88,9 +88,10 @@ HABITS: list[tuple[str, str | None, str | None]] = [
     ("r = torch.mul(x, x)", None, None),
     ("y = x.clone(); y[:, 1] = 0; r = y", None, None),
     ("y = x.clone(); y.add_(5); r = y", None, None),
-    # .grad is a NumPy array here (docs/pytorch.md, "One call, two meanings"): a loud error,
-    # never a silent no-op; `w.grad = None` / `optimizer.zero_grad()` are the spellings
-    ("(w * 2).sum().backward(); w.grad.zero_(); r = w.grad", "err:zero_", None),
+    # .grad is a NumPy array here that also takes PyTorch's zero_() (tinygrad_dl/grad.py)
+    ("(w * 2).sum().backward(); w.grad.zero_(); r = w.grad", None, None),
+    ("(w * 2).sum().backward(); w.grad.zero_(); (w * 3).sum().backward(); r = w.grad", None,
+     None),
     ("r = (w * 2).grad_fn is not None", None, None),
     ("r = (w * 2).grad_fn.name", "any", None),
     ("r = (w * 2).grad_fn.next_functions[0][0]", "any", None),

@@ -40,11 +40,6 @@ def _root() -> Path | None:
     return None
 
 
-# `.grad` is a NumPy array here, not a Tensor (docs/pytorch.md, "What differs"): the tutorial's
-# `inp.grad.zero_()` is NumPy's AttributeError; `inp.grad = None` is the spelling that works
-GRAD_IS_NUMPY = pytest.mark.xfail(
-    raises=AttributeError, strict=True,
-    reason="inp.grad.zero_(): .grad is a NumPy array here (use inp.grad = None or zero_grad())")
 CUT_DOWNLOAD = ("# [tinygrad_dl test: FashionMNIST download cut; the test passes loaders over a "
                 "synthetic set]\n")
 
@@ -63,7 +58,7 @@ TUTORIALS: dict[str, tuple[list[tuple[str, str]], list[pytest.MarkDecorator]]] =
     "examples_nn/polynomial_module.py": ([_loop(2000, 300)], []),
     "examples_nn/dynamic_net.py": ([_loop(30000, 4000)], []),
     "basics/tensorqs_tutorial.py": ([], []),
-    "basics/autogradqs_tutorial.py": ([], [GRAD_IS_NUMPY]),
+    "basics/autogradqs_tutorial.py": ([], []),
     "basics/buildmodel_tutorial.py": ([
         ("from torchvision import datasets, transforms\n",
          "# [tinygrad_dl test: unused torchvision import cut]\n")], []),

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tinygrad_dl import Tensor, no_grad
+from tinygrad_dl.grad import GradArray
 from tinygrad_dl.gradcheck import numerical_grad, relative_error
 
 MAX_DIMS = 4
@@ -174,7 +175,8 @@ def check_grad(
         ga = leaves[i].grad
         if ga is None:  # never reached by backward: then its numerical gradient must be 0
             ga = np.zeros_like(originals[i])
-        assert type(ga) is np.ndarray, f"input {i}: .grad is {type(ga).__name__}, not ndarray"
+        assert type(ga) in (np.ndarray, GradArray), (  # an array, not a scalar or a matrix
+            f"input {i}: .grad is {type(ga).__name__}, not ndarray")
         assert ga.shape == originals[i].shape, f"grad {i} shape {ga.shape} != {originals[i].shape}"
         assert ga.dtype == np.float64, f"grad {i} dtype {ga.dtype}"
         x = originals[i].copy()

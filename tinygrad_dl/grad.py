@@ -1,0 +1,36 @@
+"""`GradArray`: the array type backward stores in `.grad`.
+
+A gradient here is data, not part of a graph, so `.grad` is a NumPy array and every NumPy
+spelling works on it. PyTorch code zeroes it with `p.grad.zero_()`; this subclass adds exactly
+that method (in place, returning the array, as torch does) and nothing else. Arithmetic on it
+gives plain arrays, and its repr is a plain array's, so it never leaks into results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class GradArray(np.ndarray):
+    """A NumPy array holding a parameter's gradient, plus PyTorch's `zero_()`."""
+
+    def zero_(self) -> GradArray:
+        """Set every element to 0 in place (PyTorch's `p.grad.zero_()`); returns the array."""
+        self.fill(0)
+        return self
+
+    def __array_wrap__(self, obj: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        # NumPy hands a ufunc's or reduction's fresh result here as a plain array: keep it
+        # plain (arithmetic on a gradient gives plain arrays); an out= buffer (`g += x`) comes
+        # back as itself
+        return obj[()] if return_scalar else obj
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+
+def as_grad(a: np.ndarray) -> GradArray:
+    """`a` seen as a GradArray (a view: no copy)."""
+    return a if type(a) is GradArray else a.view(GradArray)
