@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_train_resume import StopAfter  # the one stop-after-n-polls helper
 
 from tinygrad_dl import Tensor
 from tinygrad_dl import functional as F
@@ -190,13 +191,6 @@ def test_keep_last_flag_reaches_the_run(tmp_path):
     assert saved["params"]["drop_last"] is False and saved["final"]["epochs"] == 3
 
 
-class StopAfter:
-    def __init__(self, n):
-        self.polls, self.n = 0, n
-
-    def __bool__(self):
-        self.polls += 1
-        return self.polls >= self.n
 
 
 def _strip_drop_last(path):
