@@ -182,7 +182,8 @@ class Function:
         return out
 
     def input_grads(self, grad: np.ndarray) -> tuple[Any, ...]:
-        """backward(grad) as a tuple with one entry per input, checked against the inputs."""
+        """backward(grad) as a tuple with one entry per input; the accumulator (`Pending.run`)
+        checks each entry's shape as it adds it, and drops those of inputs that need none."""
         if self.released:
             raise RuntimeError(f"backward through {self.name} a second time: its saved arrays were"
                                " freed by the first backward(); call backward(retain_graph=True)")
@@ -196,18 +197,11 @@ class Function:
         if len(grads) != len(self.parents):
             raise RuntimeError(f"{self.name}.backward returned {len(grads)} gradients for "
                                f"{len(self.parents)} inputs")
-        for p, g in zip(self.parents, grads):
-            if g is not None and (not p.requires_grad or getattr(g, "shape", ()) != p.data.shape):
-                return self._checked(grads)  # (rare: an input that needs none, or a bad shape)
         return grads
 
-    def _checked(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
-        """The gradients with None for the inputs that need none; a wrong shape raises."""
-        for p, g in zip(self.parents, grads):
-            if g is not None and p.requires_grad and getattr(g, "shape", ()) != p.data.shape:
-                raise RuntimeError(f"{self.name}.backward returned a gradient of shape "
-                                   f"{np.shape(g)} for an input of shape {p.data.shape}")
-        return tuple(g if p.requires_grad else None for p, g in zip(self.parents, grads))
+    def wrong_shape(self, g: Any, shape: tuple[int, ...]) -> RuntimeError:
+        return RuntimeError(f"{self.name}.backward returned a gradient of shape "
+                            f"{getattr(g, 'shape', ())} for an input of shape {shape}")
 
 
 def _raised_by_op(e: BaseException) -> bool:
@@ -229,8 +223,7 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     if hooks.active and attached.recorder is not None:  # a jit recording: remember the order
         attached.recorder.on_backward(root, grad, ops, leaves, retain_graph)
     pending = Pending(root, grad)  # keyed by the tensors themselves (hashed by identity)
-    pending.run([(t, c.parents, c.input_grads, c.__dict__.clear) for t in ops for c in (t._ctx,)],
-                retain_graph, {t for t in ops if t._retain})
+    pending.run(ops, retain_graph)
     for t in leaves:  # all their gradient has arrived: add it into .grad
         pending.store(t, t)
 
@@ -249,29 +242,30 @@ class Pending:
         self.owned: set[Any] = set()  # the keys whose pending array is ours to add into
         self.deferred: dict[Any, list[Any]] = {}
 
-    def run(self, order: Any, retain_graph: bool, keep: Any = ()) -> None:
-        """Backprop over `order`, (key, its inputs' keys, backward, release) per op, outputs
-        first: the key's gradient through backward, added to the inputs' (key None: none
-        needed); `keep`: keys whose gradient is also stored (retain_grad)."""
+    def run(self, ops: list[Any], retain_graph: bool) -> None:
+        """Backprop over `ops` (tensors made by recorded ops, outputs first): each one's
+        gradient through its op's checked `input_grads`, added to its inputs' gradients."""
         grads, owned, deferred, take = self.grads, self.owned, self.deferred, self.grads.pop
-        for key, keys, backward, release in order:
-            g = self.pop(key) if deferred and key in deferred else take(key, None)
+        for t in ops:
+            g = self.pop(t) if deferred and t in deferred else take(t, None)
             if g is None:  # nothing downstream sent it a gradient
                 continue
-            if keep and key in keep:
-                self.store(key, key, g)
-            in_grads = backward(g)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
+            if t._retain:  # retain_grad(): stored in .grad as well
+                self.store(t, t, g)
+            ctx = t._ctx
+            in_grads = ctx.input_grads(g)  # a tuple, one per input; None where none is needed
             n = len(in_grads)
-            for k, gi in zip(keys, in_grads):
-                if gi is None or k is None:
+            for k, gi in zip(ctx.parents, in_grads):
+                if gi is None or not k.requires_grad:  # (an input that needs none: dropped)
                     continue
                 if type(gi) is not np.ndarray:
-                    if hasattr(gi, "add_to"):  # a gradient term (ops: GetItem, MatMul)
+                    if not hasattr(gi, "add_to"):
+                        gi = np.asarray(gi)  # a NumPy scalar (a full reduction): a 0-d array
+                    elif gi.shape == k.data.shape:  # a gradient term (ops: GetItem, MatMul)
                         gi.add_to(self, k)
                         continue
-                    gi = np.asarray(gi)  # a NumPy scalar (a full reduction): a 0-d array
+                if gi.shape != k.data.shape:
+                    raise ctx.wrong_shape(gi, k.data.shape)
                 prev = grads.get(k)
                 if prev is None:  # the first: kept; ours if fresh and given to this input only
                     grads[k] = gi
@@ -288,7 +282,7 @@ class Pending:
                     grads[k] = total if type(total) is np.ndarray else np.asarray(total)
                     owned.add(k)
             if not retain_graph:
-                release()
+                ctx.release()
 
     def own(self, key: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """The pending array of `key`, ours to write into (zeros if none; a copy if not ours)."""
