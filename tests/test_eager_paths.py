@@ -1,0 +1,117 @@
+"""The eager path's shortcuts (issue 24's per-op work): the accumulator checks each gradient
+as it adds it, name scopes are a small class, the hot ops call NumPy's ufunc reductions
+directly. What a skeptic would try against them: float32 kept float32 through a whole
+training step, a gradient term of the wrong shape, a scope object entered twice or left by an
+exception, and results bit for bit those of the methods they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_dl as tg
+from tinygrad_dl import Function, Tensor, engine, name_scope
+from tinygrad_dl.models import KLayer, OneLayer, TwoLayer
+from tinygrad_dl.ops.shape import Sparse
+
+
+@pytest.mark.parametrize("make", [
+    lambda r: OneLayer(12, 4, lam=0.01, rng=r, dtype=np.float32),
+    lambda r: TwoLayer(12, 6, 4, lam=0.01, rng=r, dtype=np.float32),
+    lambda r: KLayer(12, [6, 5], 4, lam=0.01, rng=r, dtype=np.float32),
+])
+def test_a_float32_training_step_never_computes_in_float64(make, monkeypatch):
+    """Every op's output, every array it saves and every gradient it returns stays float32:
+    a silent promotion would cost the float32 rows their speed and change their numbers."""
+    rng = np.random.default_rng(0)
+    model = make(rng)
+    X = rng.standard_normal((8, 12)).astype(np.float32)
+    y = rng.integers(0, 4, 8)
+    J = model.loss(X, y)
+    ops, _ = engine.toposort(J)
+    seen = []
+    for t in ops:
+        assert t.data.dtype == np.float32, t._ctx
+        for a in (*t._ctx.saved, *t._ctx.__dict__.values()):
+            if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+                assert a.dtype == np.float32, (t._ctx, a.shape)
+    checked = engine.Function.input_grads
+
+    def spy(ctx, g):
+        grads = checked(ctx, g)
+        seen.append(type(ctx).__name__)
+        assert g.dtype == np.float32, ctx
+        for gi in grads:
+            assert gi is None or gi.dtype == np.float32, ctx
+        return grads
+    monkeypatch.setattr(engine.Function, "input_grads", spy)
+    J.backward()
+    assert len(seen) == len(ops)
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+
+
+def test_a_gradient_term_of_the_wrong_shape_is_reported_not_scattered():
+    class BadRows(Function):
+        def forward(ctx, x):
+            return x[0]
+
+        def backward(ctx, g):  # claims an input of shape (5, 2); x is (3, 2)
+            return Sparse(((5, 2), g.dtype, 0, g, True))
+
+    x = Tensor(np.ones((3, 2)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"BadRows.backward.*shape \(5, 2\).*\(3, 2\)"):
+        BadRows.apply(x).sum().backward()
+    assert x.grad is None
+
+
+def test_a_gradient_for_an_input_that_needs_none_is_dropped():
+    class Both(Function):
+        def forward(ctx, x, y):
+            return x * y
+
+        def backward(ctx, g):  # returns both, as a careless op might
+            return g * 2.0, g * 3.0
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    c = Tensor(np.ones(3))  # a constant: its gradient must go nowhere
+    Both.apply(x, c).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+    assert c.grad is None
+
+
+def test_name_scope_entered_twice_and_left_by_an_exception_restores_the_scope():
+    scope = name_scope("a")
+    with scope:
+        with scope:  # the same object inside itself
+            assert engine._state.scope == "a/a"
+            y = Tensor(np.ones(2), requires_grad=True) * 2.0
+        assert engine._state.scope == "a"
+    assert engine._state.scope is None
+    assert y._ctx.scope == "a/a"
+    with pytest.raises(ValueError), name_scope("b"):
+        raise ValueError
+    assert engine._state.scope is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ufunc_reductions_in_the_ops_are_the_methods_bit_for_bit(dtype):
+    """cross_entropy and Linear call np.add.reduce / np.maximum.reduce where they called
+    .sum() / .max(): the value and gradients are what the methods give."""
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((9, 5)).astype(dtype) * 4
+    t = rng.integers(0, 5, 9)
+    logits = Tensor(z.copy(), requires_grad=True)
+    J = tg.functional.cross_entropy(logits, t)
+    J.backward()
+    shifted = z - z.max(axis=1, keepdims=True)
+    losses = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(9), t]
+    assert J.data.tobytes() == (losses.sum() * (1.0 / 9)).tobytes()
+    e = np.exp(shifted)
+    d = e / e.sum(axis=1)[:, None]
+    d[np.arange(9), t] -= 1
+    d *= np.asarray(1.0, dtype) * (1.0 / 9)
+    assert logits.grad.tobytes() == d.tobytes()
+    lin = tg.nn.Linear(5, 3, dtype=dtype)
+    x = Tensor(z)
+    lin(x).backward(np.ones((9, 3), dtype))
+    assert lin.b.grad.tobytes() == np.ones((9, 3), dtype).sum(axis=0).tobytes()
