@@ -115,3 +115,27 @@ def test_ufunc_reductions_in_the_ops_are_the_methods_bit_for_bit(dtype):
     x = Tensor(z)
     lin(x).backward(np.ones((9, 3), dtype))
     assert lin.b.grad.tobytes() == np.ones((9, 3), dtype).sum(axis=0).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", [
+    lambda r, dt: OneLayer(12, 4, lam=0.01, rng=r, dtype=dt),
+    lambda r, dt: KLayer(12, [6, 5], 4, lam=0.03, rng=r, dtype=dt),
+])
+def test_classifier_loss_with_the_l2_term_recorded_first_is_the_same_bits(make, dtype):
+    """Classifier.loss records the L2 term before the network (its backward then runs after
+    the first layer's dW product, as the hand-written step's does): J and every gradient are
+    those of the cross-entropy + L2 order, bit for bit."""
+    rng = np.random.default_rng(3)
+    model = make(rng, dtype)
+    X = rng.standard_normal((8, 12)).astype(dtype)
+    y = rng.integers(0, 4, 8)
+    J = model.loss(X, y)
+    J.backward()
+    new = [J.data.tobytes()] + [p.grad.tobytes() for p in model.parameters()]
+    for p in model.parameters():
+        p.grad = None
+    W = [lin.W for lin in model.linears]
+    J = model.cross_entropy(X, y) + tg.functional.sum_of_squares(*W, scale=model.lam)
+    J.backward()
+    assert new == [J.data.tobytes()] + [p.grad.tobytes() for p in model.parameters()]
