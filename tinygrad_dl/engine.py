@@ -175,7 +175,7 @@ class Function:
                 raise
             shapes = " and ".join(str(t.data.shape) for t in inputs)  # NumPy's: broadcasting...
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
-        out = type(inputs[0])(data)
+        out = type(inputs[0])(np.asarray(data) if isinstance(data, np.generic) else data)
         if hooks.active and attached.anomaly is not None:  # detect_anomaly(): check the output
             attached.anomaly.forward(ctx, inputs, data)
         if True in needs and _state.grad_enabled:
