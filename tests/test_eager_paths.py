@@ -139,3 +139,19 @@ def test_classifier_loss_with_the_l2_term_recorded_first_is_the_same_bits(make, 
     J = model.cross_entropy(X, y) + tg.functional.sum_of_squares(*W, scale=model.lam)
     J.backward()
     assert new == [J.data.tobytes()] + [p.grad.tobytes() for p in model.parameters()]
+
+
+def test_eager_backward_calls_an_ops_own_release():
+    """Pending.run frees each op with `release()`, which an op may extend: a convolution drops
+    its scratch arrays there (a graph kept for drawing after backward must not hold them)."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((2, 3, 6, 6)))
+    w = Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    y = tg.functional.conv2d(x, w, padding=1)
+    ctx = y._ctx
+    assert ctx.scratch is not None
+    y.sum().backward()
+    assert ctx.released and ctx.scratch is None
+    retained = tg.functional.conv2d(x, w, padding=1)
+    retained.sum().backward(retain_graph=True)  # kept for a second backward: not released
+    assert not retained._ctx.released
