@@ -11,23 +11,32 @@ import pytest
 
 import tinygrad_dl as tg
 from tinygrad_dl import Function, Tensor, engine, name_scope
-from tinygrad_dl.models import KLayer, OneLayer, TwoLayer
+from tinygrad_dl.models import CharRNN, KLayer, OneLayer, TwoLayer
 from tinygrad_dl.ops.shape import Sparse
 
 
-@pytest.mark.parametrize("make", [
-    lambda r: OneLayer(12, 4, lam=0.01, rng=r, dtype=np.float32),
-    lambda r: TwoLayer(12, 6, 4, lam=0.01, rng=r, dtype=np.float32),
-    lambda r: KLayer(12, [6, 5], 4, lam=0.01, rng=r, dtype=np.float32),
+def _classifier_loss(model, rng):
+    return model.loss(rng.standard_normal((8, 12)).astype(np.float32), rng.integers(0, 4, 8))
+
+
+def _rnn_loss(model, rng):
+    seq = rng.integers(0, 20, 7)
+    return model.loss(seq[:-1], seq[1:])
+
+
+@pytest.mark.parametrize("make, loss", [
+    (lambda r: OneLayer(12, 4, lam=0.01, rng=r, dtype=np.float32), _classifier_loss),
+    (lambda r: TwoLayer(12, 6, 4, lam=0.01, rng=r, dtype=np.float32), _classifier_loss),
+    (lambda r: KLayer(12, [6, 5], 4, lam=0.01, rng=r, dtype=np.float32), _classifier_loss),
+    (lambda r: CharRNN(20, m=8, rng=r, dtype=np.float32), _rnn_loss),
+    (lambda r: CharRNN(20, m=8, rng=r, dtype=np.float32, fused=True), _rnn_loss),
 ])
-def test_a_float32_training_step_never_computes_in_float64(make, monkeypatch):
+def test_a_float32_training_step_never_computes_in_float64(make, loss, monkeypatch):
     """Every op's output, every array it saves and every gradient it returns stays float32:
     a silent promotion would cost the float32 rows their speed and change their numbers."""
     rng = np.random.default_rng(0)
     model = make(rng)
-    X = rng.standard_normal((8, 12)).astype(np.float32)
-    y = rng.integers(0, 4, 8)
-    J = model.loss(X, y)
+    J = loss(model, rng)
     ops, _ = engine.toposort(J)
     seen = []
     for t in ops:
@@ -41,8 +50,9 @@ def test_a_float32_training_step_never_computes_in_float64(make, monkeypatch):
         grads = checked(ctx, g)
         seen.append(type(ctx).__name__)
         assert g.dtype == np.float32, ctx
-        for gi in grads:
-            assert gi is None or gi.dtype == np.float32, ctx
+        for gi in grads:  # an array, or a gradient term (indexing's rows, a row's outer)
+            values = gi.values if isinstance(gi, Sparse) else getattr(gi, "g", gi)  # Outer: g
+            assert values is None or values.dtype == np.float32, ctx
         return grads
     monkeypatch.setattr(engine.Function, "input_grads", spy)
     J.backward()
