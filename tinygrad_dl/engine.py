@@ -119,7 +119,7 @@ class Function:
     """One primitive op: forward(ctx, *arrays) and backward(ctx, grad) side by side. `ctx` is
     the instance: forward keeps what backward needs on it (its __dict__, which `release()` drops).
     backward returns one gradient per input (None where `ctx.needs_input_grad[i]` is False): an
-    array (`grad`, a view of it, or a fresh one), or a term that adds itself to `Pending`."""
+    array (`grad`, a view, or a fresh one), or a term with a `shape` that adds itself to Pending."""
 
     __slots__ = ("parents", "params", "needs_input_grad", "scope", "made", "__dict__")
     saved: tuple[Any, ...] = ()  # (a jit replay reads `prepare` and `shape_arrays`: see jit)
@@ -259,7 +259,7 @@ class Pending:
             if t._retain:  # retain_grad(): stored in .grad as well
                 self.store(t, t, g)
             ctx = t._ctx
-            in_grads = ctx.input_grads(g)  # a tuple, one per input; None where none is needed
+            in_grads = ctx.input_grads(g)  # a tuple, one per input (None: no gradient)
             n = len(in_grads)
             for k, gi in zip(ctx.parents, in_grads):
                 if gi is None or not k.requires_grad:  # (an input that needs none: dropped)
