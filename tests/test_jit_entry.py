@@ -168,3 +168,48 @@ def test_two_backwards_in_one_step_add_into_the_first_store():
         both(step, jitted, (x, w), np.ones(4))
         x.grad = w.grad = None
     assert jitted.replays == 2
+
+
+def _function_classes():
+    from tinygrad_dl import Function
+
+    todo, seen = [Function], []
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            seen.append(sub)
+    return seen
+
+
+def test_every_prepare_leaves_backward_what_forward_leaves():
+    """A replay runs `prepare` instead of `forward` where nothing reads the value: the state
+    it leaves for backward (the op's __dict__) must be forward's, so backward is the same."""
+    from tinygrad_dl.ops.elementwise import Add, Mul, Sub
+    from tinygrad_dl.ops.fused import SumOfSquares
+    from tinygrad_dl.ops.loss import CrossEntropy
+    from tinygrad_dl.ops.unary import Cast
+
+    rng = np.random.default_rng(0)
+    a, b, z = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal((5, 3))
+    cases = {Add: ((a, b), {}), Sub: ((a, b), {}), Mul: ((a, b), {}),
+             Cast: ((a,), {"dtype": np.float32}), SumOfSquares: ((a, b), {"scale": 0.1}),
+             CrossEntropy: ((z,), {"targets": np.array([0, 2, 1, 1, 0])})}
+    with_prepare = {c for c in _function_classes() if "prepare" in vars(c)}
+    assert with_prepare <= set(cases), with_prepare - set(cases)  # a new prepare: add it here
+    for cls, (args, params) in cases.items():
+        full, prep = cls(), cls()
+        full.needs_input_grad = prep.needs_input_grad = [True] * len(args)
+        full.forward(*args, **params)
+        prep.prepare(*args, **params)
+        assert full.__dict__.keys() == prep.__dict__.keys(), cls
+        for k, v in full.__dict__.items():
+            w = prep.__dict__[k]
+            if type(v) is tuple:
+                assert len(v) == len(w) and all(np.array_equal(p, q) for p, q in zip(v, w)), k
+            else:
+                assert np.array_equal(v, w), (cls, k)
+        g = np.ones_like(np.asarray(full.forward(*args, **params)))
+        full.forward(*args, **params)  # (the state again: backward may consume it)
+        gf, gp = full.backward(g), prep.backward(g)
+        gf, gp = (gf, gp) if type(gf) is tuple else ((gf,), (gp,))
+        assert len(gf) == len(gp) and all(np.array_equal(p, q) for p, q in zip(gf, gp)), cls
