@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Pending
+from ..grad import GradArray
 
 ndarray = np.ndarray
 
@@ -108,7 +109,8 @@ class Writer:
         self.P = Pending(None, None)  # the engine's accumulator, for what is written out
         _reset(self.P)  # (holds no key between two lines of the compiled code)
         self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_sum": _sum, "P": self.P,
-                                    "D": self.P.deferred, "ndarray": ndarray}
+                                    "D": self.P.deferred, "ndarray": ndarray,
+                                    "GradArray": GradArray}
 
     def name(self, prefix: str, obj: Any) -> str:
         key = f"{prefix}{len(self.env)}"
@@ -202,5 +204,10 @@ def _backward(w: Writer, step: Any) -> None:
     for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
         k = int(k)
         w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
-        w(1, f"if g{k} is not None: P.store({OURS} if o{k} else {NOT_OURS}, "
-          f"{w.name('t', t)}, g{k})")
+        t = w.name("t", t)
+        # Pending.store's common case written out (ours, a plain array of t's dtype, no
+        # .grad yet: the array itself becomes .grad); any other through Pending.store
+        w(1, f"if g{k} is not None:")
+        w(2, f"if o{k} and {t}.grad is None and type(g{k}) is ndarray "
+          f"and g{k}.dtype is {t}.data.dtype: {t}.grad = g{k}.view(GradArray)")
+        w(2, f"else: P.store({OURS} if o{k} else {NOT_OURS}, {t}, g{k})")
