@@ -203,3 +203,33 @@ def test_a_parameter_whose_data_is_its_own_last_grad():
             assert np.array_equal(p.grad, q.grad) and np.array_equal(p.data, q.data)
         opt.step()
         ropt.step()
+
+
+def test_two_backwards_in_one_step_and_the_returned_losses_kept():
+    """A step that calls backward twice (the second adds into .grad) and returns its loss:
+    every kept loss and .grad keeps its value; gradients bit for bit eager's."""
+    def run(jitted: bool) -> tuple[list[Any], list[Any], Any]:
+        model, X, y = model_and_data()
+
+        def step(Xb: np.ndarray, yb: np.ndarray) -> Tensor:
+            J = model.loss(Xb, yb)
+            J.backward(retain_graph=True)
+            J.backward()
+            return J
+        f = jit(step, strict=True) if jitted else step
+        opt = SGD(model.parameters(), lr=0.1)
+        losses, grads = [], []
+        for i in range(7):
+            opt.zero_grad()
+            J = f(X[i % 4], y[i % 4])
+            losses.append((J, np.array(J.data)))
+            grads.append([np.array(p.grad) for p in model.parameters()])
+            opt.step()
+        return losses, grads, f
+
+    (lr_, gr, f), (le, ge, _) = run(True), run(False)
+    assert f.replays == 5
+    for (J, v), (_, ve) in zip(lr_, le):
+        assert np.array_equal(J.data, v) and np.array_equal(v, ve)
+    for a, b in zip(gr, ge):
+        assert all(np.array_equal(x, z) for x, z in zip(a, b))
