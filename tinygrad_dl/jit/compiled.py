@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Pending
+from ..grad import GradArray
 
 ndarray = np.ndarray
 
@@ -145,7 +146,8 @@ class Writer:
         _reset(self.P)  # (holds no key between two lines of the compiled code)
         self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_sum": _sum, "P": self.P,
                                     "D": self.P.deferred, "ndarray": ndarray,
-                                    "_reuse": _reuse, "_keep": _keep}
+                                    "GradArray": GradArray, "_reuse": _reuse,
+                                    "_keep": _keep}
 
     def name(self, prefix: str, obj: Any) -> str:
         key = f"{prefix}{len(self.env)}"
@@ -261,7 +263,11 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
         k = int(k)
         w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
         tk = w.name("t", t)
-        line = f"if g{k} is not None: P.store({OURS} if o{k} else {NOT_OURS}, {tk}, g{k})"
+        # Pending.store's common case written out (ours, a plain array of t's dtype, no
+        # .grad yet: the array itself becomes .grad); any other through Pending.store
+        w(1, f"if g{k} is not None:")
+        w(2, f"if o{k} and {tk}.grad is None and type(g{k}) is ndarray "
+          f"and g{k}.dtype is {tk}.data.dtype: {tk}.grad = g{k}.view(GradArray)")
+        w(2, f"else: P.store({OURS} if o{k} else {NOT_OURS}, {tk}, g{k})")
         if k in kept:  # keep the array .grad now views, for the next step's `_reuse`
-            line += f"; _keep({kept[k]}, {tk}, g{k})"
-        w(1, line)
+            w(2, f"_keep({kept[k]}, {tk}, g{k})")

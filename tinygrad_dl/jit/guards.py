@@ -48,13 +48,21 @@ class Guards:
 
     def compiled(self) -> Callable[[Any], bool]:
         """`why_stale(arrays) is not None` as one generated boolean expression, so that the
-        check costs a replay a few attribute reads and no loops (`why_stale` then says why).
-        The source holds only names of our own and the repr of ints and bools."""
+        check costs a replay a few attribute reads and no loops (`why_stale` then says why)."""
         env: dict[str, Any] = {}
+        body = self.expression(env)
+        exec(compile(f"def stale(arrays):\n    return {body}\n", "<jit guards>", "exec"), env)
+        return env["stale"]
+
+    def expression(self, env: dict[str, Any]) -> str:
+        """The guards as one Python expression, True when one fails, over `arrays` (the
+        step's arguments) and the objects it names, which it adds to `env` (as `gN`). The
+        source holds only those names and the repr of ints and bools: jit's call path writes
+        it inline into its own generated entry (`jit.entry`)."""
         terms: list[str] = []
 
         def name(obj: Any) -> str:
-            key = f"o{len(env)}"
+            key = f"g{len(env)}"
             env[key] = obj
             return key
 
@@ -70,9 +78,7 @@ class Guards:
             terms.append(f"{name(t)}.grad is not None")
         for i, j in self.aliases:
             terms.append(f"arrays[{int(i)}] is not arrays[{int(j)}]")
-        body = " or ".join(f"({term})" for term in terms) or "False"
-        exec(compile(f"def stale(arrays):\n    return {body}\n", "<jit guards>", "exec"), env)
-        return env["stale"]
+        return " or ".join(f"({term})" for term in terms) or "False"
 
     def why_stale(self, arrays: Any) -> str | None:
         """Why the recording no longer describes what the step would do, or None."""

@@ -87,6 +87,7 @@ class Plan:
             ctx.needs_input_grad = list(op.needs) if op.needs else [False] * len(srcs[i])
             self.ctxs.append(ctx)
         self.n = n
+        self.n_args = len(rec.arrays)  # (every run gets as many: the signature says so)
         self.template: list[Any] = [None] * (n + len(rec.arrays))
         self.params: list[tuple[int, Any]] = []  # (register, parameter Tensor)
         self._registers: dict[Any, int] = {}
@@ -150,7 +151,11 @@ class Plan:
     def _start(self, w: Writer) -> None:
         """Write the run's first lines: the arguments and the parameters' arrays, read
         afresh (optimizers may rebind .data), into their registers."""
-        w(1, f"R[{self.n}:{self.n} + len(arrays)] = arrays")
+        k = self.n_args
+        if 0 < k <= 4:  # a few: one store each (cheaper than a slice assignment)
+            w(1, "".join(f"R[{self.n + j}], " for j in range(k)) + "= arrays")
+        elif k:
+            w(1, f"R[{self.n}:{self.n} + len(arrays)] = arrays")
         for r, t in self.params:
             w(1, f"R[{int(r)}] = {w.name('t', t)}.data")
 
