@@ -114,6 +114,7 @@ class Plan:
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
+        self._fresh = frozenset(rec.grad_none)  # .grad None when recorded: kept arrays
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
         self._run = self._compile(run=True)[0]  # the steps as one straight-line function
 
@@ -135,7 +136,7 @@ class Plan:
 
     def _compile(self, run: bool) -> tuple[Any, str]:
         return compile_steps(self.template, self.steps, Backward, self._start, self._forward,
-                             self._end, run)
+                             self._end, run, self._fresh)
 
     @property
     def source(self) -> str:
