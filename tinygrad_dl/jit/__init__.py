@@ -30,8 +30,9 @@ with one warning (or `JitError` with strict=True). It is NOT replayed when, whil
   computed (`logits.data.argmax(1)`) or an object replay cannot rebuild, or indexed with a
   boolean mask (an output shape set by values).
 Before every replay the guards (`guards.Guards`) are checked: each parameter still requires
-grad, constant tensors kept their arrays, the step's modules kept their attributes and mode,
-.grad is None where it was when recorded, and arguments recorded as one array still are. When
+grad and has its dtype and shape, constant tensors kept their arrays, the step's modules kept
+their attributes and mode, .grad is None where it was when recorded, and arguments recorded as
+one array still are. When
 one fails the call runs eagerly and the step is recorded afresh (three failures in a row before
 any replay give up, as above). Under detect_anomaly() or no_grad() calls always run eagerly.
 

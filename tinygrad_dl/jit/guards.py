@@ -36,11 +36,15 @@ class ModuleGuard:
 class Guards:
     """Everything one recording relies on besides the step's arguments."""
 
-    __slots__ = ("trainable", "frozen", "modules", "grad_none", "aliases")
+    __slots__ = ("trainable", "specs", "frozen", "modules", "grad_none", "aliases")
 
     def __init__(self, trainable: list[Any], frozen: list[Any], modules: list[ModuleGuard],
                  grad_none: list[Any], aliases: list[tuple[int, int]]) -> None:
         self.trainable = tuple(trainable)  # parameters: must still require grad
+        # ... and keep their dtype and shape: a recast W.data = W.data.astype(np.float64) is
+        # re-read by the replay, but what was recorded around it (constants cast to the old
+        # dtype, a kept gradient buffer) is not, so the numbers would differ from eager's
+        self.specs = tuple((t.data.dtype, t.data.shape) for t in self.trainable)
         self.frozen = tuple(frozen)  # constant tensors (record.Const): same array, no grad
         self.modules = tuple(modules)  # the step's modules: same attributes and mode
         self.grad_none = tuple(grad_none)  # leaves whose .grad was None at the step's start
@@ -66,8 +70,10 @@ class Guards:
             env[key] = obj
             return key
 
-        for t in self.trainable:
-            terms.append(f"not {name(t)}.requires_grad")
+        for t, (dtype, shape) in zip(self.trainable, self.specs):
+            t = name(t)
+            terms.append(f"not {t}.requires_grad or {t}.data.dtype != {name(dtype)} or "
+                         f"{t}.data.shape != {tuple(int(n) for n in shape)!r}")
         for c in self.frozen:
             t = name(c.tensor)
             terms.append(f"{t}.data is not {name(c.array)} or {t}.requires_grad")
@@ -82,9 +88,12 @@ class Guards:
 
     def why_stale(self, arrays: Any) -> str | None:
         """Why the recording no longer describes what the step would do, or None."""
-        for t in self.trainable:
+        for t, (dtype, shape) in zip(self.trainable, self.specs):
             if not t.requires_grad:
                 return f"parameter {_name(t)} no longer requires grad"
+            if t.data.dtype != dtype or t.data.shape != shape:
+                return (f"parameter {_name(t)} is now {t.data.dtype} {tuple(t.data.shape)}, "
+                        f"recorded as {dtype} {tuple(shape)}")
         for c in self.frozen:
             t = c.tensor
             if t.data is not c.array or t.requires_grad:
