@@ -66,10 +66,12 @@ def best(fns: dict[str, Any], repeats: int) -> dict[str, float]:
     return {k: min(v) for k, v in times.items()}
 
 
-def classifier_rows(pk: dict[str, Any], dtype: str, repeats: int, replay: bool = True
-                    ) -> dict[str, dict[str, float]]:
+def classifier_rows(pk: dict[str, Any], dtype: str, repeats: int, replay: bool = True,
+                    sgd: bool = False) -> dict[str, dict[str, float]]:
     """Each classifier's epoch (10,000 x 3072 in batches of 100) replayed (or, with
-    replay=False, eager: the same step without @jit) beside the hand-derived epoch."""
+    replay=False, eager: the same step without @jit) beside the hand-derived epoch. The update
+    is `p.data -= LR * p.grad`, or with sgd=True each tree's own `optim.SGD` (zero_grad, step:
+    what `tinygrad-dl bench` runs)."""
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((N, D)).astype(dtype), rng.integers(0, K, N)
 
@@ -97,6 +99,15 @@ def classifier_rows(pk: dict[str, Any], dtype: str, repeats: int, replay: bool =
                 step(X[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH])
                 for p in params:
                     p.data -= LR * p.grad
+
+        if sgd:
+            opt = pk[v].optim.SGD(params, lr=LR)
+
+            def epoch() -> None:  # noqa: F811 - the bench's loop instead
+                for i in range(N // BATCH):
+                    opt.zero_grad()
+                    step(X[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH])
+                    opt.step()
         return epoch
 
     def hand(m: Any) -> Any:
@@ -113,7 +124,8 @@ def classifier_rows(pk: dict[str, Any], dtype: str, repeats: int, replay: bool =
     for name in ("one-layer", "two-layer (m=50)", "k-layer [50, 50] BN", "k-layer 9 layers BN"):
         fns = {v: replayed(v, model(v, name)) for v in pk}
         fns["hand"] = hand(model("a", name))
-        out[f"{name} {'replayed' if replay else 'eager'}"] = best(fns, repeats)
+        out[f"{name} {'replayed' if replay else 'eager'}{', SGD' if sgd else ''}"] = \
+            best(fns, repeats)
     return out
 
 
@@ -258,7 +270,8 @@ def main() -> None:
     ap.add_argument("--b", default=None, help="git revision B (after; default the working tree)")
     ap.add_argument("--rows", default="tiny,rnn,cls",
                     help="tiny, rnn, cls (replayed); eager (the char-RNN's eager backward), "
-                         "etiny, etinyref (w.data held), ecls (eager steps); a comma list")
+                         "etiny, etinyref (w.data held), ecls (eager steps); clssgd, "
+                         "eclssgd: cls, ecls with each tree's optim.SGD; a comma list")
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--repeats", type=int, default=15)
     args = ap.parse_args()
@@ -274,9 +287,12 @@ def main() -> None:
             pk[v] = importlib.import_module(f"tg_{v}")
             importlib.import_module(f"tg_{v}.jit")
             importlib.import_module(f"tg_{v}.models")
+            importlib.import_module(f"tg_{v}.optim")
         kinds = {"tiny": tiny_rows, "rnn": rnn_rows, "cls": classifier_rows, "eager": eager_rows,
                  "etiny": eager_tiny_rows, "etinyref": eager_tiny_ref_rows,
-                 "ecls": eager_classifier_rows}
+                 "ecls": eager_classifier_rows,
+                 "clssgd": lambda pk, dt, r: classifier_rows(pk, dt, r, sgd=True),
+                 "eclssgd": lambda pk, dt, r: classifier_rows(pk, dt, r, replay=False, sgd=True)}
         print(f"A = {args.a}, B = {args.b or 'working tree'}; best of {args.repeats}, CPU time")
         for dtype in args.dtypes.split(","):
             for kind in args.rows.split(","):

@@ -179,7 +179,8 @@ def test_drop_last_errors_name_the_flag(capsys, tmp_path):
     assert "--drop-last/--keep-last is for the classifiers" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["train", "two-layer", "--drop-last", "--keep-last"])
-    with pytest.raises(ValueError, match="drop_last must be True or False, got 'yes'"):
+    with pytest.raises(ValueError,
+                       match="drop_last for two-layer: drop_last must be true or false, got 'yes'"):
         run_training("two-layer", {"drop_last": "yes"}, progress=False)
 
 

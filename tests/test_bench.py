@@ -44,7 +44,9 @@ def test_every_benchmark_has_a_row(result):
                  "fused rnn op", "tiny op", "peak memory", "memory growth", "chain of 50 ops",
                  "chain of 200 ops", "ConvNet [2, 2] on 3x4x4", "ConvNet [2, 2] on 3x4x4 replayed",
                  "two-layer (m=4) GEMM floor", "peak memory, k-layer 9 layers BN epoch replayed",
-                 "peak memory, char-RNN (m=4, T=3) graph replayed (jit)"]:
+                 "peak memory, char-RNN (m=4, T=3) graph replayed (jit)",
+                 "char-RNN (m=4, T=3) plain hand BPTT loop",
+                 "char-RNN (m=4, T=3) graph replayed (jit) vs plain loop"]:
         assert part in names, part
     assert {r.dtype for r in result.rows} == {"float64", "float32"}
     for dtype in ("float64", "float32"):  # peak memory of the replayed steps in each dtype
@@ -204,3 +206,40 @@ def test_only_runs_the_named_groups(capsys, monkeypatch):
     with pytest.raises(SystemExit):
         cli.main(["bench", "--quick", "--only", "convnets"])
     assert "unknown row group 'convnets'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_plain_bptt_loop_computes_the_models_hand_gradients(dtype):
+    """The char-RNN's plain per-step reference (issue 24's "plain hand BPTT loop") must do
+    the same work as `hand_gradients`: the same gradients, final state and loss to round-off,
+    with repeated characters (dU rows added twice) and a nonzero h0."""
+    from tinygrad_dl.models import CharRNN
+
+    rng = np.random.default_rng(3)
+    model = CharRNN(7, m=6, std=0.5, rng=rng, dtype=dtype)  # large weights: tanh not linear
+    X, Y = np.array([2, 5, 2, 0, 6, 2, 1, 1]), np.array([5, 2, 0, 6, 2, 1, 1, 3])
+    h0 = rng.standard_normal(6).astype(dtype)
+    want = model.hand_gradients(X, Y, h0)
+    U, W, V, b, c = (getattr(model, k).data for k in "UWVbc")
+    got, h_T, loss = workloads.plain_bptt(U, W, V, b, c, X, Y, h0)
+    tol = dict(rtol=1e-10, atol=1e-12) if dtype == "float64" else dict(rtol=2e-4, atol=1e-5)
+    assert set(got) == set(want)
+    for k in want:
+        assert got[k].dtype == want[k].dtype and np.abs(want[k]).max() > 1e-2, k
+        np.testing.assert_allclose(got[k], want[k], err_msg=k, **tol)
+    np.testing.assert_allclose(h_T, model.h_last, **tol)
+    assert loss == pytest.approx(model.last_loss, rel=1e-9 if dtype == "float64" else 1e-5)
+
+
+def test_the_plain_loop_updates_as_the_hand_loop_does():
+    """Its SGD updates (hidden state carried) land where the vectorized hand loop's do."""
+    cfg = bench.quick_config(**TINY)
+    seqs = workloads.char_rnn_seqs(cfg)
+    model = workloads.char_rnn(cfg, "float64")
+    before = {k: p.data.copy() for k, p in model.named_parameters()}
+    params = {k: v.copy() for k, v in before.items()}
+    workloads.rnn_plain_updates(cfg, params, seqs)()
+    workloads.rnn_hand_updates(cfg, model, seqs)()
+    for k, p in model.named_parameters():
+        assert not np.array_equal(params[k], before[k]), k  # it did update
+        np.testing.assert_allclose(params[k], p.data, rtol=1e-10, atol=1e-13, err_msg=k)

@@ -4,10 +4,12 @@ all come from it."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from tinygrad_dl.cli import build_parser
@@ -16,6 +18,7 @@ from tinygrad_dl.commands.train import params_from_args
 from tinygrad_dl.models import MODELS
 from tinygrad_dl.search.space import PARAMS, canonical_name, check_fixed, parse_param
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS
+from tinygrad_dl.train.run import resolve_params, run_training
 
 
 def _flags(parser_args: list[str]) -> set[str]:
@@ -140,3 +143,42 @@ def test_adding_one_table_entry_gives_the_flags_the_search_parameter_and_its_che
     done = subprocess.run([sys.executable, "-c", ADD_ONE_ENTRY], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
+
+
+def _bad_values(h) -> list:
+    """Values each table row refuses, from the row itself: a wrong type, each side of its range,
+    a value outside its choices."""
+    bad: list = []
+    if h.kind in (int, float):
+        bad += ["abc", float("nan")]
+        if h.low != -math.inf:
+            bad.append(h.low if h.open_low else h.low - 1)
+        if h.high != math.inf:
+            bad.append(h.high if h.open_high else h.high + 1)
+        if h.kind is int:
+            bad.append(2.5)
+    elif h.kind is list:
+        bad += [[0], [], "50,50"]
+    elif h.kind is bool:
+        bad += ["yes", 1]
+    elif h.choices:
+        bad.append("no-such-choice")
+    return bad
+
+
+@pytest.mark.parametrize("h", HYPERS, ids=lambda h: h.key)
+def test_run_training_checks_every_value_from_the_table(h, tmp_path):
+    """The Python API refuses what the train flags refuse, from the same table row, before any
+    data are loaded or --out is touched (before, run_training("k-layer", {"eta": -1}) trained)."""
+    model = h.models[0]
+    for v in _bad_values(h):
+        with pytest.raises(ValueError, match=rf"^{h.key} for {model}: "):
+            run_training(model, {h.key: v}, out=tmp_path / "run", progress=False, print_fn=None)
+        assert not (tmp_path / "run").exists()
+
+
+def test_run_training_takes_numpy_numbers_and_tuples():
+    p = resolve_params("k-layer", {"n_batch": np.int64(10), "hidden": (50, 50), "eta": np.float32(
+        0.1), "dtype": np.float32, "batch_norm": np.True_})
+    assert (p["n_batch"], p["hidden"], p["dtype"], p["batch_norm"]) == (10, [50, 50], "float32",
+                                                                         True)

@@ -205,8 +205,7 @@ def test_no_module_imports_a_private_name_of_another():
                                                      .startswith("tinygrad_dl")):
                 bad += [f"{name}: {a.name}" for a in node.names
                         if a.name.startswith("_") and not a.name.startswith("__")]
-    # the op table's private reference helpers (optable/refs.py, issue 21's), left to its owner
-    assert [b for b in bad if not b.startswith("tinygrad_dl.optable.table: ")] == []
+    assert bad == []
 
 
 def test_engine_reads_in_one_sitting_with_its_features_beside_it():

@@ -289,3 +289,61 @@ def rnn_hand_updates(cfg: Config, model: Any, seqs: np.ndarray) -> Callable[[], 
             h = model.h_last
 
     return run
+
+
+# ---- the char-RNN as the course writes it: a plain per-time-step BPTT loop -------------------
+def plain_bptt(U: np.ndarray, W: np.ndarray, V: np.ndarray, b: np.ndarray, c: np.ndarray,
+               X: np.ndarray, Y: np.ndarray, h0: np.ndarray
+               ) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
+    """(gradients, h_T, loss) of the summed loss, one time step at a time as Assignment 4's
+    loop (in the model's row-vector convention, a_t = x_t U + h_{t-1} W + b): forward
+    h_t = tanh(a_t), p_t = softmax(h_t V + c); backward for t reversed g_o = p_t - y_t,
+    dV += h_tᵀ g_o, dc += g_o, g_h = g_o Vᵀ + g_a(t+1) Wᵀ, g_a = g_h * (1 - h_t²),
+    dW += h_{t-1}ᵀ g_a, dU[x_t] += g_a (x_t one-hot: a row add), db += g_a. No product over
+    the whole sequence: that is what `CharRNN.hand_gradients` does and this reference does not."""
+    T = len(X)
+    hs, ps = [h0], []
+    loss = 0.0
+    for t in range(T):
+        h = np.tanh(U[X[t]] + hs[-1] @ W + b)
+        o = h @ V + c
+        p = np.exp(o - o.max())
+        p /= p.sum()
+        loss -= float(np.log(p[Y[t]]))
+        hs.append(h)
+        ps.append(p)
+    dU, dW, dV = np.zeros_like(U), np.zeros_like(W), np.zeros_like(V)
+    db, dc = np.zeros_like(b), np.zeros_like(c)
+    g_a_next = None
+    for t in range(T - 1, -1, -1):
+        g_o = ps[t].copy()
+        g_o[Y[t]] -= 1.0
+        h = hs[t + 1]
+        dV += np.outer(h, g_o)
+        dc += g_o
+        g_h = g_o @ V.T
+        if g_a_next is not None:
+            g_h += g_a_next @ W.T
+        g_a = g_h * (1.0 - h * h)
+        dW += np.outer(hs[t], g_a)
+        dU[X[t]] += g_a
+        db += g_a
+        g_a_next = g_a
+    return {"U": dU, "W": dW, "V": dV, "b": db, "c": dc}, hs[-1], loss
+
+
+def rnn_plain_updates(cfg: Config, params: dict[str, np.ndarray], seqs: np.ndarray
+                      ) -> Callable[[], None]:
+    """The same SGD updates (p -= lr * grad, the hidden state carried) from `plain_bptt`, on
+    `params` ("U", "W", "V", "b", "c"), updated in place: the issue-24 reference for the
+    char-RNN. Give it its own arrays (copies), as a hand-written script has its own."""
+    U, W, V, b, c = (params[k] for k in ("U", "W", "V", "b", "c"))
+
+    def run() -> None:
+        h = np.zeros(cfg.rnn_m, dtype=W.dtype)
+        for seq in seqs:
+            grads, h, _ = plain_bptt(U, W, V, b, c, seq[:-1], seq[1:], h)
+            for name, p in params.items():
+                p -= cfg.lr * grads[name]
+
+    return run

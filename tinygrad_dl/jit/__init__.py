@@ -30,8 +30,9 @@ with one warning (or `JitError` with strict=True). It is NOT replayed when, whil
   computed (`logits.data.argmax(1)`) or an object replay cannot rebuild, or indexed with a
   boolean mask (an output shape set by values).
 Before every replay the guards (`guards.Guards`) are checked: each parameter still requires
-grad, constant tensors kept their arrays, the step's modules kept their attributes and mode,
-.grad is None where it was when recorded, and arguments recorded as one array still are. When
+grad and has its dtype and shape, constant tensors kept their arrays, the step's modules kept
+their attributes and mode, .grad is None where it was when recorded, and arguments recorded as
+one array still are. When
 one fails the call runs eagerly and the step is recorded afresh (three failures in a row before
 any replay give up, as above). Under detect_anomaly() or no_grad() calls always run eagerly.
 
@@ -58,6 +59,7 @@ from .record import Recording, difference, frozen_tensors
 __all__ = ["JitError", "jit"]
 
 STRIKES = 3  # recordings in a row invalidated before any replay: give up on the signature
+MISS: Any = object()  # what an entry returns when the call is not its plan's (never a result)
 
 
 class JitError(RuntimeError):
@@ -90,6 +92,33 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
     return (tuple(key), tuple(sorted(kwargs))) if kwargs else tuple(key), arrays
 
 
+def _miss(arrays: tuple[Any, ...]) -> Any:
+    return MISS
+
+
+def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable[[Any], Any]:
+    """One generated function for a call whose arguments are all arrays, `entry(args)`: the
+    checks that make the call this plan's (the arguments' count, types, shapes and dtypes
+    as in `key`; no hook attached on any thread, grad mode on), the plan's guards, then its
+    compiled run, all inline; MISS as soon as one check fails (the call then takes the slow
+    path, which finds out why). The source holds our own names and the repr of ints only."""
+    env: dict[str, Any] = {"MISS": MISS, "ndarray": np.ndarray, "hooks": hooks,
+                           "S": engine._state, "J": j, "run": plan._run}
+    n = len(key)
+    lines = [f"if len(arrays) != {n} or hooks.active or not S.grad_enabled: return MISS"]
+    if n:
+        lines.append(", ".join(f"a{i}" for i in range(n)) + ", = arrays")
+    for i, (shape, dtype) in enumerate(key):
+        env[f"d{i}"] = dtype
+        lines.append(f"if type(a{i}) is not ndarray or a{i}.shape != "
+                     f"{tuple(int(d) for d in shape)!r} or a{i}.dtype is not d{i}: return MISS")
+    lines.append(f"if {plan.guards.expression(env)}: return MISS")
+    lines += ["J.replays += 1", "return run(arrays)"]
+    src = "def entry(arrays):\n" + "".join(f"    {line}\n" for line in lines)
+    exec(compile(src, "<jit entry>", "exec"), env)  # noqa: S102 - names and ints only
+    return env["entry"]
+
+
 class jit:
     """Wrap a training step for capture and replay (see the module docstring).
 
@@ -114,11 +143,29 @@ class jit:
         self.rerecords = 0
         self._strikes: dict[Any, int] = {}  # signature -> guard failures before any replay
         self._replays_at_plan: dict[Any, int] = {}
-        # the plan replayed last and its arguments' (shape, dtype), when all are arrays: a
-        # call with the same shapes and dtypes replays it without hashing a signature
-        self._last: tuple[Plan, tuple[Any, ...]] | None = None
+        # per signature of arrays only, its plan's generated `entry` (checks, guards, run);
+        # `_fast` is the one replayed last, tried first by every call without keywords
+        self._entries: dict[Any, tuple[Plan, Callable[[Any], Any]]] = {}
+        self._fast: Callable[[Any], Any] = _miss
+
+    @property
+    def enabled(self) -> bool:
+        """False: every call runs the step's function (eagerly)."""
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, on: bool) -> None:
+        self._enabled = on
+        self._fast = _miss  # (the fast entry does not read this flag)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs:  # the plan replayed last, if this call is its (see `make_entry`)
+            out = self._fast(args)
+            if out is not MISS:
+                return out
+        return self._call(args, kwargs)
+
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if self.fn is None:  # @jit(strict=True): this call wraps the function
             if len(args) != 1 or kwargs or not callable(args[0]):
                 raise TypeError("jit(...) as a decorator takes the step function")
@@ -129,15 +176,6 @@ class jit:
         if (not self.enabled or hooked.recorder is not None or hooked.anomaly is not None
                 or not engine.is_grad_enabled()):  # (under no_grad, eager backward refuses)
             return fn(*args, **kwargs)
-        last = self._last
-        if last is not None and not kwargs and len(args) == len(last[1]):
-            for v, (shape, dtype) in zip(args, last[1]):
-                if type(v) is not np.ndarray or v.shape != shape or v.dtype is not dtype:
-                    break
-            else:  # the signature of the last replay
-                if not last[0].stale(args):
-                    self.replays += 1
-                    return last[0].run(args)
         key, arrays = _signature(args, kwargs)
         if key is None:
             return self._eager(None, "an argument is neither an array, a Tensor without grad "
@@ -146,7 +184,7 @@ class jit:
         if type(entry) is Plan:
             if not entry.stale(arrays):  # the guards, compiled
                 self.replays += 1
-                self._last = (entry, key) if arrays is args else None
+                self._fast = self._entry(key, entry) if arrays is args else _miss
                 return entry.run(arrays)
             entry = self._stale(key, entry.guards.why_stale(arrays) or "a guard failed")
         if key in self.fallbacks:
@@ -170,11 +208,19 @@ class jit:
             self._replays_at_plan[key] = self.replays
         return result
 
+    def _entry(self, key: Any, plan: Plan) -> Callable[[Any], Any]:
+        """The plan's generated entry (made at its first replay through `_call`)."""
+        made = self._entries.get(key)
+        if made is None or made[0] is not plan:
+            made = self._entries[key] = (plan, make_entry(self, plan, key))
+        return made[1]
+
     def _stale(self, key: Any, why: str) -> None:
         """A guard failed: drop the recording (this call records afresh), or give up after
         STRIKES failures in a row with no replay in between."""
         del self.cache[key]
-        self._last = None
+        self._entries.pop(key, None)
+        self._fast = _miss
         self.rerecords += 1
         if self._replays_at_plan.get(key) == self.replays:  # not one replay since recorded
             self._strikes[key] = self._strikes.get(key, 0) + 1
@@ -197,5 +243,6 @@ class jit:
             warnings.warn(msg + "; running it eagerly", RuntimeWarning, stacklevel=3)
         self.fallbacks[key] = why
         self.cache.pop(key, None)
-        self._last = None
+        self._entries.pop(key, None)
+        self._fast = _miss
         return result

@@ -17,6 +17,14 @@ gradients in a dict. `compile_steps` writes the same work out once as Python sou
   the engine's own `Pending` (`_add`, `_pop`), and each leaf's gradient into `.grad` through
   `Pending.store`: those rules live in one place, the engine.
 
+A parameter's gradient is written straight into the array its `.grad` held the step before,
+when that parameter's .grad was None when recorded (the loop zeroes with `zero_grad()`), its
+first gradient comes from an op with `backward_into` (the L2 term's `SumOfSquares`), and
+nothing but the plan refers to that array or a view of it any more (`_reuse`: reference
+counts; a `.grad` the user kept, a view of it, an array built on it keep it theirs, and a new
+one is made). The same NumPy call with `out=`: the same numbers, one parameter-sized array
+fewer per step.
+
 The source holds only our own names and ints; the objects it calls (the ops' bound methods,
 the parameters) are the function's globals. It is compiled with `compile`, as the guards are.
 """
@@ -24,11 +32,13 @@ the parameters) are the function's globals. It is compiled with `compile`, as th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
 
 from ..engine import Pending
+from ..grad import GradArray
 
 ndarray = np.ndarray
 
@@ -89,6 +99,33 @@ def _pop(P: Pending, k: int, prev: Any, ours: Any) -> tuple[Any, bool]:
     return _take(P, k, P.pop(k))
 
 
+def _reuse(K: list[Any], t: Any) -> np.ndarray | None:
+    """The array kept in `K` ([array, the .grad view of it], from `_keep`) to write `t`'s
+    gradient into, if nothing but K refers to it or to its view any more; else None (and K
+    lets go of it: it is the user's now)."""
+    buf = K[0]
+    if buf is None:
+        return None
+    # references to the view: K's item and getrefcount's argument; to buf: K's item, `buf`,
+    # the view's .base and the argument. Any other (a kept .grad, a view, np.asarray of it, a
+    # graph that read it) is someone else's
+    if t.grad is None and getrefcount(K[1]) == 2 and getrefcount(buf) == 4 \
+            and buf.flags.writeable:
+        return buf
+    K[0] = K[1] = None
+    return None
+
+
+def _keep(K: list[Any], t: Any, g: Any) -> None:
+    """After `g` was stored into t.grad: keep g for the next step when t.grad is a view of it
+    (stored as it was, not added into an existing .grad or cast to another dtype)."""
+    v = t.grad
+    if v is not None and type(g) is ndarray and v.base is g and g.base is None:
+        K[0], K[1] = g, v
+    else:
+        K[0] = K[1] = None
+
+
 OURS, NOT_OURS = -1, -2  # keys that P.owned always / never holds: store(key, t, g) reads it
 
 
@@ -108,7 +145,9 @@ class Writer:
         self.P = Pending(None, None)  # the engine's accumulator, for what is written out
         _reset(self.P)  # (holds no key between two lines of the compiled code)
         self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_sum": _sum, "P": self.P,
-                                    "D": self.P.deferred, "ndarray": ndarray}
+                                    "D": self.P.deferred, "ndarray": ndarray,
+                                    "GradArray": GradArray, "_reuse": _reuse,
+                                    "_keep": _keep}
 
     def name(self, prefix: str, obj: Any) -> str:
         key = f"{prefix}{len(self.env)}"
@@ -121,18 +160,19 @@ class Writer:
 
 def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type,
                   start: Callable[[Writer], None], forward: Callable[[Writer, Any], None],
-                  end: Callable[[Writer], None], run: bool = True
+                  end: Callable[[Writer], None], run: bool = True,
+                  fresh: frozenset[int] = frozenset()
                   ) -> tuple[Callable[[Any], Any] | None, str]:
     """One function `run(arrays)` and its source (with run=False: the source only): it fills
     R, a copy of the registers `template` (`start` writes those lines), does `steps` in order
     on it (`forward` writes a forward step, `_backward` a backward) and returns (`end` writes
-    that line)."""
+    that line). `fresh`: the ids of the parameters whose .grad was None when recorded."""
     w = Writer()
     w(1, f"R = {w.name('T', template)}.copy()")
     start(w)
     for step in steps:
         if type(step) is backward_type:
-            _backward(w, step)
+            _backward(w, step, fresh)
         else:
             forward(w, step)
     end(w)
@@ -146,7 +186,7 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
     return w.env["run"], text
 
 
-def _backward(w: Writer, step: Any) -> None:
+def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None:
     """engine.backward's loop over the recorded order, written out: gradient of key k in
     local `gk`, whether it is ours to add into in `ok`, the engine's Pending for the rest."""
     keys = {step.root}
@@ -158,18 +198,38 @@ def _backward(w: Writer, step: Any) -> None:
       + " = None")
     w(1, f"g{step.root} = R[{int(step.seed)}]")
     seen = {step.root}  # the keys sent a gradient by the lines so far
+    leaf = {int(k): t for k, t in step.leaves}
+    kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)
     for op in step.order:
         k, inputs = int(op.key), op.inputs
         b = w.name("b", op.backward)
+        into = getattr(getattr(op.backward, "__self__", None), "backward_into", None)
+        if into is not None:  # its gradients may go into the parameters' kept arrays
+            outs = []
+            for kin in inputs:
+                t = None if kin is None else leaf.get(int(kin))
+                if (t is not None and id(t) in fresh and int(kin) not in seen
+                        and int(kin) not in kept):  # the parameter's first gradient
+                    kept[int(kin)] = w.name("K", [None, None])
+                    outs.append(f"_reuse({kept[int(kin)]}, {w.name('t', t)})")
+                else:
+                    outs.append("None")
+            if any(o != "None" for o in outs):
+                b = f"{w.name('bi', into)}"
+                b_args = f"(g, ({', '.join(outs)},))"
+            else:
+                b_args = "(g)"
+        else:
+            b_args = "(g)"
         w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
         w(1, f"if g{k} is not None:")
         w(2, f"g = g{k}; g{k} = None")
         n = len(inputs)
         if n == 1:  # (one input: no tuple to unpack, none to build)
-            w(2, f"x = {b}(g)")
+            w(2, f"x = {b}{b_args}")
             w(2, "if type(x) is tuple: x = x[0]")
         else:
-            w(2, f"r = {b}(g)")
+            w(2, f"r = {b}{b_args}")
             w(2, f"if type(r) is not tuple: r = (r,) + (None,) * {n - 1}")
         for p, kin in enumerate(inputs):
             if kin is None:
@@ -202,5 +262,12 @@ def _backward(w: Writer, step: Any) -> None:
     for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
         k = int(k)
         w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
-        w(1, f"if g{k} is not None: P.store({OURS} if o{k} else {NOT_OURS}, "
-          f"{w.name('t', t)}, g{k})")
+        tk = w.name("t", t)
+        # Pending.store's common case written out (ours, a plain array of t's dtype, no
+        # .grad yet: the array itself becomes .grad); any other through Pending.store
+        w(1, f"if g{k} is not None:")
+        w(2, f"if o{k} and {tk}.grad is None and type(g{k}) is ndarray "
+          f"and g{k}.dtype is {tk}.data.dtype: {tk}.grad = g{k}.view(GradArray)")
+        w(2, f"else: P.store({OURS} if o{k} else {NOT_OURS}, {tk}, g{k})")
+        if k in kept:  # keep the array .grad now views, for the next step's `_reuse`
+            w(2, f"_keep({kept[k]}, {tk}, g{k})")

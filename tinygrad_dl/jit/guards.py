@@ -36,11 +36,15 @@ class ModuleGuard:
 class Guards:
     """Everything one recording relies on besides the step's arguments."""
 
-    __slots__ = ("trainable", "frozen", "modules", "grad_none", "aliases")
+    __slots__ = ("trainable", "specs", "frozen", "modules", "grad_none", "aliases")
 
     def __init__(self, trainable: list[Any], frozen: list[Any], modules: list[ModuleGuard],
                  grad_none: list[Any], aliases: list[tuple[int, int]]) -> None:
         self.trainable = tuple(trainable)  # parameters: must still require grad
+        # ... and keep their dtype and shape: a recast W.data = W.data.astype(np.float64) is
+        # re-read by the replay, but what was recorded around it (constants cast to the old
+        # dtype, a kept gradient buffer) is not, so the numbers would differ from eager's
+        self.specs = tuple((t.data.dtype, t.data.shape) for t in self.trainable)
         self.frozen = tuple(frozen)  # constant tensors (record.Const): same array, no grad
         self.modules = tuple(modules)  # the step's modules: same attributes and mode
         self.grad_none = tuple(grad_none)  # leaves whose .grad was None at the step's start
@@ -48,18 +52,28 @@ class Guards:
 
     def compiled(self) -> Callable[[Any], bool]:
         """`why_stale(arrays) is not None` as one generated boolean expression, so that the
-        check costs a replay a few attribute reads and no loops (`why_stale` then says why).
-        The source holds only names of our own and the repr of ints and bools."""
+        check costs a replay a few attribute reads and no loops (`why_stale` then says why)."""
         env: dict[str, Any] = {}
+        body = self.expression(env)
+        exec(compile(f"def stale(arrays):\n    return {body}\n", "<jit guards>", "exec"), env)
+        return env["stale"]
+
+    def expression(self, env: dict[str, Any]) -> str:
+        """The guards as one Python expression, True when one fails, over `arrays` (the
+        step's arguments) and the objects it names, which it adds to `env` (as `gN`). The
+        source holds only those names and the repr of ints and bools: jit's call path writes
+        it inline into its own generated entry (`jit.entry`)."""
         terms: list[str] = []
 
         def name(obj: Any) -> str:
-            key = f"o{len(env)}"
+            key = f"g{len(env)}"
             env[key] = obj
             return key
 
-        for t in self.trainable:
-            terms.append(f"not {name(t)}.requires_grad")
+        for t, (dtype, shape) in zip(self.trainable, self.specs):
+            t = name(t)
+            terms.append(f"not {t}.requires_grad or {t}.data.dtype != {name(dtype)} or "
+                         f"{t}.data.shape != {tuple(int(n) for n in shape)!r}")
         for c in self.frozen:
             t = name(c.tensor)
             terms.append(f"{t}.data is not {name(c.array)} or {t}.requires_grad")
@@ -70,15 +84,16 @@ class Guards:
             terms.append(f"{name(t)}.grad is not None")
         for i, j in self.aliases:
             terms.append(f"arrays[{int(i)}] is not arrays[{int(j)}]")
-        body = " or ".join(f"({term})" for term in terms) or "False"
-        exec(compile(f"def stale(arrays):\n    return {body}\n", "<jit guards>", "exec"), env)
-        return env["stale"]
+        return " or ".join(f"({term})" for term in terms) or "False"
 
     def why_stale(self, arrays: Any) -> str | None:
         """Why the recording no longer describes what the step would do, or None."""
-        for t in self.trainable:
+        for t, (dtype, shape) in zip(self.trainable, self.specs):
             if not t.requires_grad:
                 return f"parameter {_name(t)} no longer requires grad"
+            if t.data.dtype != dtype or t.data.shape != shape:
+                return (f"parameter {_name(t)} is now {t.data.dtype} {tuple(t.data.shape)}, "
+                        f"recorded as {dtype} {tuple(shape)}")
         for c in self.frozen:
             t = c.tensor
             if t.data is not c.array or t.requires_grad:

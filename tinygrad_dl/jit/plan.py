@@ -87,6 +87,7 @@ class Plan:
             ctx.needs_input_grad = list(op.needs) if op.needs else [False] * len(srcs[i])
             self.ctxs.append(ctx)
         self.n = n
+        self.n_args = len(rec.arrays)  # (every run gets as many: the signature says so)
         self.template: list[Any] = [None] * (n + len(rec.arrays))
         self.params: list[tuple[int, Any]] = []  # (register, parameter Tensor)
         self._registers: dict[Any, int] = {}
@@ -113,6 +114,7 @@ class Plan:
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
+        self._fresh = frozenset(rec.grad_none)  # .grad None when recorded: kept arrays
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
         self._run = self._compile(run=True)[0]  # the steps as one straight-line function
 
@@ -134,7 +136,7 @@ class Plan:
 
     def _compile(self, run: bool) -> tuple[Any, str]:
         return compile_steps(self.template, self.steps, Backward, self._start, self._forward,
-                             self._end, run)
+                             self._end, run, self._fresh)
 
     @property
     def source(self) -> str:
@@ -149,7 +151,11 @@ class Plan:
     def _start(self, w: Writer) -> None:
         """Write the run's first lines: the arguments and the parameters' arrays, read
         afresh (optimizers may rebind .data), into their registers."""
-        w(1, f"R[{self.n}:{self.n} + len(arrays)] = arrays")
+        k = self.n_args
+        if 0 < k <= 4:  # a few: one store each (cheaper than a slice assignment)
+            w(1, "".join(f"R[{self.n + j}], " for j in range(k)) + "= arrays")
+        elif k:
+            w(1, f"R[{self.n}:{self.n} + len(arrays)] = arrays")
         for r, t in self.params:
             w(1, f"R[{int(r)}] = {w.name('t', t)}.data")
 

@@ -165,6 +165,17 @@ class SumOfSquares(Function):
         g2 = 2.0 * g
         return tuple(g2 * x for x in ctx.saved)
 
+    def backward_into(ctx, g, outs):
+        """backward, each gradient written into its buffer in `outs` (None: a new array),
+        where that buffer has the result's shape and dtype: the same multiply, the same
+        numbers. A jit replay passes a parameter's kept .grad array (`jit.compiled`)."""
+        if ctx.scale != 1.0:
+            g = g * ctx.scale
+        g2 = 2.0 * g
+        return tuple(np.multiply(g2, x, out=o) if o is not None and x.ndim
+                     and o.shape == x.shape and o.dtype == np.result_type(g2, x)
+                     else g2 * x for x, o in zip(ctx.saved, outs))
+
 
 class Linear(Function):
     """x W^T + b for rows x (..., d_in), W (d_out, d_in), b (d_out,) or no bias (2 inputs).

@@ -13,63 +13,63 @@ from ..tensor import Tensor
 from .spec import REAL, Case, Domain
 
 
-def _listed(fn: Callable[..., Any]) -> Callable[..., Any]:
+def listed(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Test call of a function that takes a list of tensors: fn([a, b], **kw)."""
     return lambda *ts, **kw: fn(list(ts), **kw)
 
 
-def _joined(fn: Callable[..., Any]) -> Callable[..., Any]:
+def joined(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Test call of a function that returns a list: its pieces, weighted and joined."""
     return lambda *ts, **kw: F.concatenate(
         [p.reshape(-1) * (i + 1) for i, p in enumerate(fn(*ts, **kw))])
 
 
-def _ref_joined(ref: Callable[..., Any]) -> Callable[..., Any]:
+def ref_joined(ref: Callable[..., Any]) -> Callable[..., Any]:
     return lambda *a, **kw: np.concatenate(
         [np.reshape(p, -1) * (i + 1) for i, p in enumerate(ref(*a, **kw))])
 
 
-def _softmax_ref(a: np.ndarray, axis: int = -1) -> np.ndarray:
+def softmax_ref(a: np.ndarray, axis: int = -1) -> np.ndarray:
     e = np.exp(a - a.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _log_softmax_ref(a: np.ndarray, axis: int = -1) -> np.ndarray:
+def log_softmax_ref(a: np.ndarray, axis: int = -1) -> np.ndarray:
     s = a - a.max(axis=axis, keepdims=True)
     return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
 
 
-def _gelu_ref(a: np.ndarray) -> np.ndarray:
+def gelu_ref(a: np.ndarray) -> np.ndarray:
     return 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a**3)))
 
 
-def _sigmoid_ref(a: np.ndarray) -> np.ndarray:
+def sigmoid_ref(a: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-a))
 
 
-def _dropout_call(x: Tensor, p: float = 0.5) -> Tensor:
+def dropout_call(x: Tensor, p: float = 0.5) -> Tensor:
     # a fresh generator of one seed per call: finite differences see one mask
     return F.dropout(x, p, rng=np.random.default_rng(0))
 
 
-def _ce_call(z: Tensor, **kw: Any) -> Tensor:
+def ce_call(z: Tensor, **kw: Any) -> Tensor:
     return F.cross_entropy(z, np.arange(z.shape[0]) % z.shape[1], **kw)
 
 
-def _ce_ref(z: np.ndarray, **kw: Any) -> np.ndarray:
-    per = -_log_softmax_ref(z, 1)[np.arange(z.shape[0]), np.arange(z.shape[0]) % z.shape[1]]
+def ce_ref(z: np.ndarray, **kw: Any) -> np.ndarray:
+    per = -log_softmax_ref(z, 1)[np.arange(z.shape[0]), np.arange(z.shape[0]) % z.shape[1]]
     return {"mean": per.mean(), "sum": per.sum(), "none": per}[kw.get("reduction", "mean")]
 
 
-def _bn_call(x: Tensor, g: Tensor, b: Tensor) -> Tensor:
+def bn_call(x: Tensor, g: Tensor, b: Tensor) -> Tensor:
     return F.batch_norm(x, g, b, eps=1e-5)
 
 
-def _bn_ref(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+def bn_ref(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
     return g * (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5) + b
 
 
-def _rnn_ref(x: np.ndarray, U: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+def rnn_ref(x: np.ndarray, U: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     h, out = np.zeros(W.shape[0]), []
     for xt in x:
         h = np.tanh(xt @ U + h @ W + b)
@@ -77,7 +77,7 @@ def _rnn_ref(x: np.ndarray, U: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.n
     return np.array(out)
 
 
-_EINSUMS = (("ij,jk->ik", (2, 3), (3, 4)), ("ii->", (3, 3)), ("ii->i", (3, 3)),
+EINSUMS = (("ij,jk->ik", (2, 3), (3, 4)), ("ii->", (3, 3)), ("ii->i", (3, 3)),
             ("bij,bjk->bik", (2, 2, 3), (2, 3, 2)), ("ij->", (2, 3)), ("i,j->ij", (2,), (3,)),
             ("ij,ij->i", (2, 3), (2, 3)), ("ijk->kji", (2, 3, 4)), ("ij,j", (2, 3), (3,)),
             ("iij,jk->ik", (2, 2, 3), (3, 2)), ("ij,kl->", (2, 2), (1, 3)),
@@ -86,7 +86,7 @@ _EINSUMS = (("ij,jk->ik", (2, 3), (3, 4)), ("ii->", (3, 3)), ("ii->i", (3, 3)),
             ("ij...,j...->i...", (2, 3), (3,)), ("b...ii->b...", (2, 3, 2, 2)),
             ("...ii->...i", (3, 3)), ("... ij , jk -> ... ik", (2, 3), (3, 2)))
 # NumPy's sublist form: (operand shapes, (sublist per operand[, output sublist]))
-_SUBLISTS = ((((2, 3), (3, 4)), ((0, 1), (1, 2), (0, 2))), (((3, 3),), ((0, 0),)),
+SUBLISTS = ((((2, 3), (3, 4)), ((0, 1), (1, 2), (0, 2))), (((3, 3),), ((0, 0),)),
              (((2, 2, 3), (3,)), ((Ellipsis, 0, 1), (1,), (Ellipsis, 0))),
              (((2, 3), (3,)), ((0, 1), (1,))))
 
@@ -98,15 +98,15 @@ def _sublist_args(xs: tuple, subs: tuple) -> list[Any]:
     return args + [list(subs[-1])] if len(subs) > len(xs) else args
 
 
-def _einsum_call(*ts: Tensor, spec: str = "", subs: tuple = ()) -> Tensor:
+def einsum_call(*ts: Tensor, spec: str = "", subs: tuple = ()) -> Tensor:
     return F.einsum(*_sublist_args(ts, subs)) if subs else F.einsum(spec, *ts)
 
 
-def _einsum_ref(*a: np.ndarray, spec: str = "", subs: tuple = ()) -> np.ndarray:
+def einsum_ref(*a: np.ndarray, spec: str = "", subs: tuple = ()) -> np.ndarray:
     return np.einsum(*_sublist_args(a, subs)) if subs else np.einsum(spec, *a)
 
 
-def _c(*shapes: tuple[int, ...], domain: Domain = REAL, **kwargs: Any) -> Case:
+def case(*shapes: tuple[int, ...], domain: Domain = REAL, **kwargs: Any) -> Case:
     return Case(tuple(shapes), kwargs, domain)
 
 
@@ -115,17 +115,17 @@ def _reduced(loss: np.ndarray, reduction: str = "mean") -> np.ndarray:
     return {"mean": loss.mean(), "sum": loss.sum(), "none": loss}[reduction]
 
 
-def _mse_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
+def mse_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
     return _reduced((x - y) ** 2, reduction)
 
 
-def _l1_call(x: Tensor, y: Tensor, **kw: Any) -> Tensor:
+def l1_call(x: Tensor, y: Tensor, **kw: Any) -> Tensor:
     return F.l1_loss(x, y + 7.0, **kw)  # |x - y| kept away from its kink at 0
 
 
-def _l1_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
+def l1_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
     return _reduced(np.abs(x - y - 7.0), reduction)
 
 
-def _bce_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
+def bce_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
     return _reduced((1 - y) * x + np.logaddexp(0, -x), reduction)

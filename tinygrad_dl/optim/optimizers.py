@@ -188,33 +188,85 @@ class SGD(Optimizer):
     def _step_group(self, group: dict[str, Any],
                     items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        if not (mu or wd):  # the course's theta -= eta g: two passes, as by hand
-            for d, g, _ in items:
-                d -= np.multiply(g, lr)
-            return
         for d, g, state in items:
+            big = d.nbytes > BLOCKED_FROM
+            if not (mu or wd or big):  # the course's theta -= eta g: two passes, as by hand
+                d -= np.multiply(g, lr)
+                continue
+            v = None
             if mu:
                 v = state.get("v")
                 if v is None:
                     v = state["v"] = np.zeros_like(d)
-                v *= mu
-                if wd:  # v = mu v + (g + wd theta): the decayed gradient enters the velocity
-                    t = np.multiply(d, wd, out=np.empty_like(d))
-                    t += g
-                    v += t
-                    np.multiply(v, lr, out=t)
-                else:
-                    v += g
-                    t = np.multiply(v, lr)
-                d -= t
-            elif _foldable(lr * wd, d.dtype) and not np.may_share_memory(d, g):
-                d *= 1.0 - lr * wd  # theta (1 - lr wd) - lr g: the decay is one pass, not two
-                d -= np.multiply(g, lr)
-            else:  # lr (g + wd theta) in the order written: in this dtype 1 - lr wd rounds
-                t = np.multiply(d, wd, out=np.empty_like(d))
-                t += g
-                t *= lr
-                d -= t
+            # theta (1 - lr wd) - lr g: the decay is one pass, not two (where it keeps lr wd)
+            fold = (1.0 - lr * wd if wd and not mu and _foldable(lr * wd, d.dtype)
+                    and not np.may_share_memory(d, g) else 0.0)
+            flat = _flat(d, g, v) if big else None
+            if flat is None:  # one pass per line over the whole array
+                _sgd(d, g, v, np.empty_like(d), lr, mu, wd, fold)
+                continue
+            # block by block: the temporary stays in the cache (a pass over a few MB of
+            # parameter and gradient costs about half); elementwise, so the same numbers
+            fd, fg, fv = flat
+            t = self._scratch(d.dtype)
+            for s in range(0, fd.size, BLOCK):
+                e = s + BLOCK
+                ds = fd[s:e]
+                _sgd(ds, fg[s:e], None if fv is None else fv[s:e], t[:ds.size], lr, mu, wd, fold)
+
+    def _scratch(self, dtype: np.dtype) -> np.ndarray:
+        """A block-sized temporary of this dtype, kept from step to step."""
+        cache = self.__dict__.setdefault("_scratch_blocks", {})
+        t = cache.get(dtype)
+        if t is None:
+            t = cache[dtype] = np.empty(BLOCK, dtype)
+        return t
+
+
+BLOCK = 16384  # elements per block of a blocked SGD step (128 KiB of float64: in L2)
+# parameters above 1 MiB are stepped block by block: measured on the two-layer net's W1
+# (50 x 3072, one BLAS thread, 2026-12-02), 1.2 MB of float64 step in 82 us blocked against
+# 134 us whole; its 0.6 MB float32 copy gains nothing (the whole arrays stay in L2/L3)
+BLOCKED_FROM = 2**20
+
+
+def _flat(*arrays: np.ndarray | None) -> tuple[Any, ...] | None:
+    """The arrays (None stays None) as flat views for a step block by block, or None where
+    that would not be the same update: an array not C-contiguous (reshape would copy it) or
+    two sharing memory (a block would read what an earlier block wrote)."""
+    xs = [a for a in arrays if a is not None]
+    if not all(a.flags.c_contiguous for a in xs):
+        return None
+    for i, a in enumerate(xs):
+        for b in xs[i + 1:]:
+            if np.may_share_memory(a, b):
+                return None
+    return tuple(None if a is None else a.reshape(-1) for a in arrays)
+
+
+def _sgd(d: np.ndarray, g: np.ndarray, v: np.ndarray | None, t: np.ndarray, lr: float,
+         mu: float, wd: float, fold: float) -> None:
+    """One SGD update of d (and the velocity v) in place, with t a temporary of d's shape.
+    Each line is one pass in the order of the formula, so the numbers are its numbers."""
+    if v is not None:  # v = mu v + (g + wd theta): the decayed gradient enters the velocity
+        v *= mu
+        if wd:
+            np.multiply(d, wd, out=t)
+            t += g
+            v += t
+        else:
+            v += g
+        np.multiply(v, lr, out=t)
+    elif fold:
+        d *= fold
+        np.multiply(g, lr, out=t)
+    elif wd:  # lr (g + wd theta) in the order written: in this dtype 1 - lr wd rounds
+        np.multiply(d, wd, out=t)
+        t += g
+        t *= lr
+    else:  # the course's theta -= eta g
+        np.multiply(g, lr, out=t)
+    d -= t
 
 
 class AdaGrad(Optimizer):

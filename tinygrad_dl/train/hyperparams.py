@@ -12,8 +12,11 @@ the models that use it).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from tinygrad_dl.models import MODELS
 
@@ -75,21 +78,25 @@ class Hyper:
             return
         if self.choices and v not in self.choices:
             raise ValueError(f"{v!r} is not one of {', '.join(self.choices)}")
-        if self.kind is bool and not isinstance(v, bool):
+        if self.kind is bool and not isinstance(v, (bool, np.bool_)):
             raise ValueError(f"{self.key} must be true or false, got {v!r}")
-        if self.kind is list and (not isinstance(v, list) or not v or not all(
-                isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in v)):
+        if self.kind is list and (not isinstance(v, (list, tuple)) or not v or not all(
+                _integer(h) and h >= 1 for h in v)):
             raise ValueError(f"{self.key} sizes must be a list of positive integers, got {v!r}")
         if self.kind not in (int, float):
             return
-        number = isinstance(v, (int, float)) and not isinstance(v, bool)
-        if self.kind is int and not (number and isinstance(v, int)):
+        # NumPy's numbers count (np.int64 is not an int); bool is not a number here
+        number = isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+        if self.kind is int and not (number and _integer(v)):
             raise ValueError(f"{self.name} must be an integer, got {v!r}")
         if not number or not math.isfinite(v):
             raise ValueError(f"{self.name} must be a finite number, got {v!r}")
         if not self.in_range(v):
             raise ValueError(f"{self.name}={v!r} is outside its valid range {self.range_text()}")
 
+
+def _integer(v: Any) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
 
 def _positive(kind: type, key: str, flag: str, help: str, **kw: Any) -> Hyper:  # noqa: A002
     """An int >= 1 or a float > 0 (most settings are counts or step sizes)."""

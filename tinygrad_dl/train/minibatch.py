@@ -242,15 +242,10 @@ class MinibatchTrainer(Trainer):
                 p["schedule"] = "constant"
             elif any(k in given for k in _CYCLIC_KEYS):
                 p["schedule"] = "cyclic"
-        if p["schedule"] not in ("constant", "cyclic"):
-            raise ValueError(f"schedule must be 'constant' or 'cyclic', got {p['schedule']!r}")
         if p["schedule"] == "cyclic" and "epochs" in given and "cycles" in given:
             raise ValueError(f"give either {name('epochs')} or {name('cycles')} for a cyclical "
                              "schedule, not both")
-        if not isinstance(p["drop_last"], (bool, np.bool_)):
-            raise ValueError(f"{name('drop_last')} must be True or False, got "
-                             f"{p['drop_last']!r}")
-        p["drop_last"] = bool(p["drop_last"])
+        p["drop_last"] = bool(p["drop_last"])  # (checked against the table: bool or np.bool_)
         if p["optimizer"] not in ("sgd", "adam"):
             raise ValueError(f"{name('optimizer')} must be 'sgd' or 'adam' for {model}, "
                              f"got {p['optimizer']!r}")

@@ -22,6 +22,7 @@ from tinygrad_dl.optim import Optimizer
 
 from .guard import NonFiniteLossError
 from .history import History, TrainResult
+from .hyperparams import BY_KEY
 from .loop import Trainer
 from .minibatch import MinibatchTrainer
 from .outputs import commit_out, lock_out, prepare_out, ran_settings, write_outputs
@@ -41,7 +42,6 @@ __all__ = ["DEFAULTS", "N_S_EPOCHS", "TrainResult", "resolve_params", "run_train
 DEFAULTS: dict[str, dict[str, Any]] = {name: dict(cls.defaults) for name, cls in MODELS.items()}
 # n_s = factor * floor(n / n_batch) when not given: one cyclical half-cycle is `factor` epochs
 N_S_EPOCHS = {name: cls.n_s_epochs for name, cls in MODELS.items() if hasattr(cls, "n_s_epochs")}
-_DTYPES = ("float64", "float32")
 # which Trainer trains the models of each loop (a model class names its loop)
 TRAINERS: dict[Loop, Trainer] = {Loop.MINIBATCH: MinibatchTrainer(),
                                  Loop.SEQUENCE: SequenceTrainer()}
@@ -68,12 +68,17 @@ def resolve_params(model: str, params: dict[str, Any] | None,
             f"unknown parameter(s) {n(*unknown).replace('/', ', ')} for {model}; "
             f"valid keys: {', '.join(sorted(valid))}"
         )
+    if "dtype" in given and not isinstance(given["dtype"], str):  # np.float32, np.dtype(...)
+        try:
+            given["dtype"] = np.dtype(given["dtype"]).name
+        except TypeError:
+            pass  # the table's check below names the valid choices
+    for key, v in given.items():  # each value against its row of the hyperparameter table
+        try:
+            BY_KEY[key].check(v)
+        except ValueError as e:
+            raise ValueError(f"{n(key)} for {model}: {e}") from None
     p = {**valid, **given}
-    if p["dtype"] not in _DTYPES:
-        p["dtype"] = np.dtype(p["dtype"]).name
-        if p["dtype"] not in _DTYPES:
-            raise ValueError(f"{n('dtype')} must be one of {', '.join(_DTYPES)}, "
-                             f"got {given['dtype']!r}")
     return trainer.resolve(model, p, given, n)
 
 
