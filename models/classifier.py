@@ -98,10 +98,14 @@ class Classifier(CourseModel):
 
     def loss(self, X: Any, y: Any) -> Tensor:
         """The cost J = mean cross-entropy + lam * sum of squared weights (not biases/BN)."""
-        J = self.cross_entropy(X, y)
-        if self.lam:
-            J = J + F.sum_of_squares(*[lin.W for lin in self.linears], scale=self.lam)
-        return J
+        if not self.lam:
+            return self.cross_entropy(X, y)
+        # the L2 term first: recorded first, its backward (2 lam W, a pass over each weight)
+        # runs last, after the first layer's dW = G^T X, which then finds X still in cache
+        # (as the hand-written step, which adds 2 lam W after that product). J is the same
+        # sum bit for bit: one addition of two numbers, in either order.
+        l2 = F.sum_of_squares(*[lin.W for lin in self.linears], scale=self.lam)
+        return self.cross_entropy(X, y) + l2
 
     # ---- evaluation --------------------------------------------------------------------------
     def predict(self, X: Any) -> np.ndarray:

@@ -16,7 +16,7 @@ import itertools
 import linecache
 import operator
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -83,16 +83,22 @@ class inference_mode(no_grad):
         self._mode = False if bare or mode else None
 
 
-@contextlib.contextmanager
-def name_scope(name: str) -> Iterator[None]:
-    """Tag the ops recorded inside with a scope name ("layers.0", "t=3"), nested with "/".
-    Modules enter their own scope when called; draw_graph clusters ops by scope."""
-    outer = _state.scope
-    _state.scope = name if outer is None else f"{outer}/{name}"
-    try:
-        yield
-    finally:
-        _state.scope = outer
+class name_scope:
+    """Tag the ops recorded inside with a scope name ("layers.0", "t=3"), nested with "/";
+    draw_graph clusters ops by it. Each module call enters one (a class: cheaper than yield)."""
+
+    __slots__ = ("name", "outer")
+
+    def __init__(self, name: str) -> None:
+        self.name, self.outer = name, []  # a stack: one object may be entered again inside
+
+    def __enter__(self) -> None:
+        outer = _state.scope
+        self.outer.append(outer)
+        _state.scope = self.name if outer is None else f"{outer}/{self.name}"
+
+    def __exit__(self, *exc: object) -> None:
+        _state.scope = self.outer.pop()
 
 
 # ---- ops ----------------------------------------------------------------------------------
@@ -113,7 +119,7 @@ class Function:
     """One primitive op: forward(ctx, *arrays) and backward(ctx, grad) side by side. `ctx` is
     the instance: forward keeps what backward needs on it (its __dict__, which `release()` drops).
     backward returns one gradient per input (None where `ctx.needs_input_grad[i]` is False): an
-    array (`grad`, a view of it, or a fresh one), or a term that adds itself to `Pending`."""
+    array (`grad`, a view, or a fresh one), or a term with a `shape` that adds itself to Pending."""
 
     __slots__ = ("parents", "params", "needs_input_grad", "scope", "made", "__dict__")
     saved: tuple[Any, ...] = ()  # (a jit replay reads `prepare` and `shape_arrays`: see jit)
@@ -169,7 +175,7 @@ class Function:
                 raise
             shapes = " and ".join(str(t.data.shape) for t in inputs)  # NumPy's: broadcasting...
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
-        out = type(inputs[0])(data)
+        out = type(inputs[0])(np.asarray(data) if isinstance(data, np.generic) else data)
         if hooks.active and attached.anomaly is not None:  # detect_anomaly(): check the output
             attached.anomaly.forward(ctx, inputs, data)
         if True in needs and _state.grad_enabled:
@@ -182,7 +188,8 @@ class Function:
         return out
 
     def input_grads(self, grad: np.ndarray) -> tuple[Any, ...]:
-        """backward(grad) as a tuple with one entry per input, checked against the inputs."""
+        """backward(grad) as a tuple with one entry per input; the accumulator (`Pending.run`)
+        checks each entry's shape as it adds it, and drops those of inputs that need none."""
         if self.released:
             raise RuntimeError(f"backward through {self.name} a second time: its saved arrays were"
                                " freed by the first backward(); call backward(retain_graph=True)")
@@ -196,18 +203,11 @@ class Function:
         if len(grads) != len(self.parents):
             raise RuntimeError(f"{self.name}.backward returned {len(grads)} gradients for "
                                f"{len(self.parents)} inputs")
-        for p, g in zip(self.parents, grads):
-            if g is not None and (not p.requires_grad or getattr(g, "shape", ()) != p.data.shape):
-                return self._checked(grads)  # (rare: an input that needs none, or a bad shape)
         return grads
 
-    def _checked(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
-        """The gradients with None for the inputs that need none; a wrong shape raises."""
-        for p, g in zip(self.parents, grads):
-            if g is not None and p.requires_grad and getattr(g, "shape", ()) != p.data.shape:
-                raise RuntimeError(f"{self.name}.backward returned a gradient of shape "
-                                   f"{np.shape(g)} for an input of shape {p.data.shape}")
-        return tuple(g if p.requires_grad else None for p, g in zip(self.parents, grads))
+    def wrong_shape(self, g: Any, shape: tuple[int, ...]) -> RuntimeError:
+        return RuntimeError(f"{self.name}.backward returned a gradient of shape "
+                            f"{getattr(g, 'shape', ())} for an input of shape {shape}")
 
 
 def _raised_by_op(e: BaseException) -> bool:
@@ -229,8 +229,7 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     if hooks.active and attached.recorder is not None:  # a jit recording: remember the order
         attached.recorder.on_backward(root, grad, ops, leaves, retain_graph)
     pending = Pending(root, grad)  # keyed by the tensors themselves (hashed by identity)
-    pending.run([(t, c.parents, c.input_grads, c.__dict__.clear) for t in ops for c in (t._ctx,)],
-                retain_graph, {t for t in ops if t._retain})
+    pending.run(ops, retain_graph)
     for t in leaves:  # all their gradient has arrived: add it into .grad
         pending.store(t, t)
 
@@ -249,29 +248,30 @@ class Pending:
         self.owned: set[Any] = set()  # the keys whose pending array is ours to add into
         self.deferred: dict[Any, list[Any]] = {}
 
-    def run(self, order: Any, retain_graph: bool, keep: Any = ()) -> None:
-        """Backprop over `order`, (key, its inputs' keys, backward, release) per op, outputs
-        first: the key's gradient through backward, added to the inputs' (key None: none
-        needed); `keep`: keys whose gradient is also stored (retain_grad)."""
+    def run(self, ops: list[Any], retain_graph: bool) -> None:
+        """Backprop over `ops` (tensors made by recorded ops, outputs first): each one's
+        gradient through its op's checked `input_grads`, added to its inputs' gradients."""
         grads, owned, deferred, take = self.grads, self.owned, self.deferred, self.grads.pop
-        for key, keys, backward, release in order:
-            g = self.pop(key) if deferred and key in deferred else take(key, None)
+        for t in ops:
+            g = self.pop(t) if deferred and t in deferred else take(t, None)
             if g is None:  # nothing downstream sent it a gradient
                 continue
-            if keep and key in keep:
-                self.store(key, key, g)
-            in_grads = backward(g)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
+            if t._retain:  # retain_grad(): stored in .grad as well
+                self.store(t, t, g)
+            ctx = t._ctx
+            in_grads = ctx.input_grads(g)  # a tuple, one per input (None: no gradient)
             n = len(in_grads)
-            for k, gi in zip(keys, in_grads):
-                if gi is None or k is None:
+            for k, gi in zip(ctx.parents, in_grads):
+                if gi is None or not k.requires_grad:  # (an input that needs none: dropped)
                     continue
                 if type(gi) is not np.ndarray:
-                    if hasattr(gi, "add_to"):  # a gradient term (ops: GetItem, MatMul)
+                    if not hasattr(gi, "add_to"):
+                        gi = np.asarray(gi)  # a NumPy scalar (a full reduction): a 0-d array
+                    elif gi.shape == k.data.shape:  # a gradient term (ops: GetItem, MatMul)
                         gi.add_to(self, k)
                         continue
-                    gi = np.asarray(gi)  # a NumPy scalar (a full reduction): a 0-d array
+                if gi.shape != k.data.shape:
+                    raise ctx.wrong_shape(gi, k.data.shape)
                 prev = grads.get(k)
                 if prev is None:  # the first: kept; ours if fresh and given to this input only
                     grads[k] = gi
@@ -288,7 +288,7 @@ class Pending:
                     grads[k] = total if type(total) is np.ndarray else np.asarray(total)
                     owned.add(k)
             if not retain_graph:
-                release()
+                ctx.release()
 
     def own(self, key: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """The pending array of `key`, ours to write into (zeros if none; a copy if not ours)."""

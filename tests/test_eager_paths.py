@@ -1,0 +1,167 @@
+"""The eager path's shortcuts (issue 24's per-op work): the accumulator checks each gradient
+as it adds it, name scopes are a small class, the hot ops call NumPy's ufunc reductions
+directly. What a skeptic would try against them: float32 kept float32 through a whole
+training step, a gradient term of the wrong shape, a scope object entered twice or left by an
+exception, and results bit for bit those of the methods they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_dl as tg
+from tinygrad_dl import Function, Tensor, engine, name_scope
+from tinygrad_dl.models import CharRNN, KLayer, OneLayer, TwoLayer
+from tinygrad_dl.ops.shape import Sparse
+
+
+def _classifier_loss(model, rng):
+    return model.loss(rng.standard_normal((8, 12)).astype(np.float32), rng.integers(0, 4, 8))
+
+
+def _rnn_loss(model, rng):
+    seq = rng.integers(0, 20, 7)
+    return model.loss(seq[:-1], seq[1:])
+
+
+@pytest.mark.parametrize("make, loss", [
+    (lambda r: OneLayer(12, 4, lam=0.01, rng=r, dtype=np.float32), _classifier_loss),
+    (lambda r: TwoLayer(12, 6, 4, lam=0.01, rng=r, dtype=np.float32), _classifier_loss),
+    (lambda r: KLayer(12, [6, 5], 4, lam=0.01, rng=r, dtype=np.float32), _classifier_loss),
+    (lambda r: CharRNN(20, m=8, rng=r, dtype=np.float32), _rnn_loss),
+    (lambda r: CharRNN(20, m=8, rng=r, dtype=np.float32, fused=True), _rnn_loss),
+])
+def test_a_float32_training_step_never_computes_in_float64(make, loss, monkeypatch):
+    """Every op's output, every array it saves and every gradient it returns stays float32:
+    a silent promotion would cost the float32 rows their speed and change their numbers."""
+    rng = np.random.default_rng(0)
+    model = make(rng)
+    J = loss(model, rng)
+    ops, _ = engine.toposort(J)
+    seen = []
+    for t in ops:
+        assert t.data.dtype == np.float32, t._ctx
+        for a in (*t._ctx.saved, *t._ctx.__dict__.values()):
+            if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+                assert a.dtype == np.float32, (t._ctx, a.shape)
+    checked = engine.Function.input_grads
+
+    def spy(ctx, g):
+        grads = checked(ctx, g)
+        seen.append(type(ctx).__name__)
+        assert g.dtype == np.float32, ctx
+        for gi in grads:  # an array, or a gradient term (indexing's rows, a row's outer)
+            values = gi.values if isinstance(gi, Sparse) else getattr(gi, "g", gi)  # Outer: g
+            assert values is None or values.dtype == np.float32, ctx
+        return grads
+    monkeypatch.setattr(engine.Function, "input_grads", spy)
+    J.backward()
+    assert len(seen) == len(ops)
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+
+
+def test_a_gradient_term_of_the_wrong_shape_is_reported_not_scattered():
+    class BadRows(Function):
+        def forward(ctx, x):
+            return x[0]
+
+        def backward(ctx, g):  # claims an input of shape (5, 2); x is (3, 2)
+            return Sparse(((5, 2), g.dtype, 0, g, True))
+
+    x = Tensor(np.ones((3, 2)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"BadRows.backward.*shape \(5, 2\).*\(3, 2\)"):
+        BadRows.apply(x).sum().backward()
+    assert x.grad is None
+
+
+def test_a_gradient_for_an_input_that_needs_none_is_dropped():
+    class Both(Function):
+        def forward(ctx, x, y):
+            return x * y
+
+        def backward(ctx, g):  # returns both, as a careless op might
+            return g * 2.0, g * 3.0
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    c = Tensor(np.ones(3))  # a constant: its gradient must go nowhere
+    Both.apply(x, c).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+    assert c.grad is None
+
+
+def test_name_scope_entered_twice_and_left_by_an_exception_restores_the_scope():
+    scope = name_scope("a")
+    with scope:
+        with scope:  # the same object inside itself
+            assert engine._state.scope == "a/a"
+            y = Tensor(np.ones(2), requires_grad=True) * 2.0
+        assert engine._state.scope == "a"
+    assert engine._state.scope is None
+    assert y._ctx.scope == "a/a"
+    with pytest.raises(ValueError), name_scope("b"):
+        raise ValueError
+    assert engine._state.scope is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ufunc_reductions_in_the_ops_are_the_methods_bit_for_bit(dtype):
+    """cross_entropy and Linear call np.add.reduce / np.maximum.reduce where they called
+    .sum() / .max(): the value and gradients are what the methods give."""
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((9, 5)).astype(dtype) * 4
+    t = rng.integers(0, 5, 9)
+    logits = Tensor(z.copy(), requires_grad=True)
+    J = tg.functional.cross_entropy(logits, t)
+    J.backward()
+    shifted = z - z.max(axis=1, keepdims=True)
+    losses = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(9), t]
+    assert J.data.tobytes() == (losses.sum() * (1.0 / 9)).tobytes()
+    e = np.exp(shifted)
+    d = e / e.sum(axis=1)[:, None]
+    d[np.arange(9), t] -= 1
+    d *= np.asarray(1.0, dtype) * (1.0 / 9)
+    assert logits.grad.tobytes() == d.tobytes()
+    lin = tg.nn.Linear(5, 3, dtype=dtype)
+    x = Tensor(z)
+    lin(x).backward(np.ones((9, 3), dtype))
+    assert lin.b.grad.tobytes() == np.ones((9, 3), dtype).sum(axis=0).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", [
+    lambda r, dt: OneLayer(12, 4, lam=0.01, rng=r, dtype=dt),
+    lambda r, dt: KLayer(12, [6, 5], 4, lam=0.03, rng=r, dtype=dt),
+])
+def test_classifier_loss_with_the_l2_term_recorded_first_is_the_same_bits(make, dtype):
+    """Classifier.loss records the L2 term before the network (its backward then runs after
+    the first layer's dW product, as the hand-written step's does): J and every gradient are
+    those of the cross-entropy + L2 order, bit for bit."""
+    rng = np.random.default_rng(3)
+    model = make(rng, dtype)
+    X = rng.standard_normal((8, 12)).astype(dtype)
+    y = rng.integers(0, 4, 8)
+    J = model.loss(X, y)
+    J.backward()
+    new = [J.data.tobytes()] + [p.grad.tobytes() for p in model.parameters()]
+    for p in model.parameters():
+        p.grad = None
+    W = [lin.W for lin in model.linears]
+    J = model.cross_entropy(X, y) + tg.functional.sum_of_squares(*W, scale=model.lam)
+    J.backward()
+    assert new == [J.data.tobytes()] + [p.grad.tobytes() for p in model.parameters()]
+
+
+def test_eager_backward_calls_an_ops_own_release():
+    """Pending.run frees each op with `release()`, which an op may extend: a convolution drops
+    its scratch arrays there (a graph kept for drawing after backward must not hold them)."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((2, 3, 6, 6)))
+    w = Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    y = tg.functional.conv2d(x, w, padding=1)
+    ctx = y._ctx
+    assert ctx.scratch is not None
+    y.sum().backward()
+    assert ctx.released and ctx.scratch is None
+    retained = tg.functional.conv2d(x, w, padding=1)
+    retained.sum().backward(retain_graph=True)  # kept for a second backward: not released
+    assert not retained._ctx.released
