@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, hooks
+from ..grad import GradArray
 from ..tensor import Tensor
 from .plan import Plan
 from .record import Recording, difference, frozen_tensors
@@ -83,6 +84,8 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
                 return None, None
             v = v.data
         if isinstance(v, np.ndarray):
+            if type(v) is not np.ndarray and type(v) is not GradArray:  # np.matrix, masked:
+                return None, None  # their own `*`, mask or indexing must not enter a replay
             key.append((v.shape, v.dtype))
             arrays.append(v)
         elif v is None or type(v) in (bool, int, float, str):
@@ -178,8 +181,9 @@ class jit:
             return fn(*args, **kwargs)
         key, arrays = _signature(args, kwargs)
         if key is None:
-            return self._eager(None, "an argument is neither an array, a Tensor without grad "
-                               "nor a plain scalar", args, kwargs)
+            return self._eager(None, "an argument is neither an array (a NumPy subclass "
+                               "such as np.matrix or a masked array is not), a Tensor "
+                               "without grad nor a plain scalar", args, kwargs)
         entry = self.cache.get(key)
         if type(entry) is Plan:
             if not entry.stale(arrays):  # the guards, compiled
