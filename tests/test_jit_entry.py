@@ -251,3 +251,25 @@ def test_an_array_subclass_argument_runs_as_eager_runs_it(arg):
     w.grad = None
     jitted(X)  # plain arrays still replay
     assert jitted.replays == n + 1
+
+
+def test_a_float_argument_of_minus_zero_is_not_the_plan_of_zero():
+    """-0.0 == 0.0 and both hash alike: a plan recorded with 0.0 replayed for -0.0 gave +0
+    gradients where eager gives -0 (and 1/s would be inf for -inf). The sign is in the key."""
+    w = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
+
+    def step(X, s):
+        (Tensor(X) * w * s).sum().backward()
+    jitted = jit(step)
+    X = np.ones(4)
+    for _ in range(3):
+        w.grad = None
+        jitted(X, 0.0)
+    assert jitted.replays == 1
+    w.grad = None
+    step(X, -0.0)
+    want = w.grad.copy()
+    w.grad = None
+    jitted(X, -0.0)
+    assert np.signbit(want).all() and w.grad.tobytes() == want.tobytes()
+    assert jitted.replays == 1  # (recorded afresh for -0.0)

@@ -45,6 +45,7 @@ attribute), writes by the step's Python into arrays made before the step (`buf[:
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -88,7 +89,9 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
                 return None, None  # their own `*`, mask or indexing must not enter a replay
             key.append((v.shape, v.dtype))
             arrays.append(v)
-        elif v is None or type(v) in (bool, int, float, str):
+        elif type(v) is float:  # -0.0 == 0.0 (one key): the sign keeps them apart, as the
+            key.append(("v", "float", v, math.copysign(1.0, v)))  # step's numbers may differ
+        elif v is None or type(v) in (bool, int, str):
             key.append(("v", type(v).__name__, v))
         else:
             return None, None
