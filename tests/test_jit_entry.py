@@ -273,3 +273,20 @@ def test_a_float_argument_of_minus_zero_is_not_the_plan_of_zero():
     jitted(X, -0.0)
     assert np.signbit(want).all() and w.grad.tobytes() == want.tobytes()
     assert jitted.replays == 1  # (recorded afresh for -0.0)
+
+
+def test_a_memmap_argument_still_replays(tmp_path):
+    """np.memmap computes as a plain array (a batch sliced from a file-backed data set): the
+    subclass rule above must not send it to the eager path."""
+    w = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
+
+    def step(X):
+        (Tensor(X) * w).sum().backward()
+    jitted = jit(step, strict=True)
+    M = np.memmap(tmp_path / "x.bin", dtype=np.float64, mode="w+", shape=(6, 4))
+    M[:] = np.random.default_rng(0).standard_normal((6, 4))
+    warm(jitted, (w,), np.ones((3, 4)))
+    w.grad = None
+    both(step, jitted, (w,), M[3:])
+    assert jitted.replays == 2
+    del M

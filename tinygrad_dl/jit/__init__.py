@@ -61,6 +61,8 @@ from .record import Recording, difference, frozen_tensors
 __all__ = ["JitError", "jit"]
 
 STRIKES = 3  # recordings in a row invalidated before any replay: give up on the signature
+# array types whose ops are plain ndarray's (their results are plain arrays): replayed
+_PLAIN = (np.ndarray, GradArray, np.memmap)
 MISS: Any = object()  # what an entry returns when the call is not its plan's (never a result)
 
 
@@ -85,8 +87,8 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
                 return None, None
             v = v.data
         if isinstance(v, np.ndarray):
-            if type(v) is not np.ndarray and type(v) is not GradArray:  # np.matrix, masked:
-                return None, None  # their own `*`, mask or indexing must not enter a replay
+            if type(v) not in _PLAIN:  # np.matrix, a masked array: their own `*`, mask or
+                return None, None  # indexing must not enter a replay (eager views them plain)
             key.append((v.shape, v.dtype))
             arrays.append(v)
         elif type(v) is float:  # -0.0 == 0.0 (one key): the sign keeps them apart, as the
