@@ -182,3 +182,16 @@ def test_run_training_takes_numpy_numbers_and_tuples():
         0.1), "dtype": np.float32, "batch_norm": np.True_})
     assert (p["n_batch"], p["hidden"], p["dtype"], p["batch_norm"]) == (10, [50, 50], "float32",
                                                                          True)
+
+
+@pytest.mark.parametrize("spelling, name", [("f4", "float32"), ("single", "float32"),
+                                            ("double", "float64"), ("<f8", "float64"),
+                                            (np.float32, "float32"), (np.dtype("f8"), "float64"),
+                                            (None, "float64")])
+def test_numpys_dtype_spellings_are_still_accepted(spelling, name):
+    """Before the table's check, resolve_params took any NumPy spelling of the two dtypes (a
+    saved run's params may hold one): checking against the table must not refuse them."""
+    got = resolve_params("two-layer", {"dtype": spelling})["dtype"]
+    assert type(got) is str and got == name  # (np.dtype("f8") == "float64" too: the name)
+    with pytest.raises(ValueError, match="is not one of float64, float32"):
+        resolve_params("two-layer", {"dtype": "float16"})

@@ -4,6 +4,8 @@ the store written out must give `.grad` exactly what `Pending.store` (eager) giv
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -213,3 +215,78 @@ def test_every_prepare_leaves_backward_what_forward_leaves():
         gf, gp = full.backward(g), prep.backward(g)
         gf, gp = (gf, gp) if type(gf) is tuple else ((gf,), (gp,))
         assert len(gf) == len(gp) and all(np.array_equal(p, q) for p, q in zip(gf, gp)), cls
+
+
+@pytest.mark.parametrize("arg", [
+    np.ma.masked_array(np.ones((3, 4)), mask=np.eye(3, 4, dtype=bool)),  # eager refuses it
+    np.matrix(np.ones((3, 4))),  # eager computes on a plain view; `*` on it is a matmul
+])
+def test_an_array_subclass_argument_runs_as_eager_runs_it(arg):
+    """A plan recorded on plain arrays, called with a subclass of the same shape and dtype:
+    the subclass's own semantics (a mask that sums skip, np.matrix's `*`) must not enter
+    the replayed ops. Before: the masked array replayed to [2 2 2 3] where eager raises, and
+    np.matrix failed inside the replay."""
+    w = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
+
+    def step(X):
+        (Tensor(X) * w).sum().backward()
+    jitted = jit(step)
+    X = np.random.default_rng(0).standard_normal((3, 4))
+    warm(jitted, (w,), X)
+    w.grad = None
+    try:
+        step(arg)
+        want = w.grad.copy()
+    except TypeError as e:
+        want = e
+    w.grad = None
+    with pytest.warns(RuntimeWarning, match="subclass"):
+        if isinstance(want, Exception):
+            with pytest.raises(TypeError, match=re.escape(str(want))):
+                jitted(arg)
+        else:
+            jitted(arg)
+            assert np.array_equal(w.grad, want)
+    n = jitted.replays
+    w.grad = None
+    jitted(X)  # plain arrays still replay
+    assert jitted.replays == n + 1
+
+
+def test_a_float_argument_of_minus_zero_is_not_the_plan_of_zero():
+    """-0.0 == 0.0 and both hash alike: a plan recorded with 0.0 replayed for -0.0 gave +0
+    gradients where eager gives -0 (and 1/s would be inf for -inf). The sign is in the key."""
+    w = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
+
+    def step(X, s):
+        (Tensor(X) * w * s).sum().backward()
+    jitted = jit(step)
+    X = np.ones(4)
+    for _ in range(3):
+        w.grad = None
+        jitted(X, 0.0)
+    assert jitted.replays == 1
+    w.grad = None
+    step(X, -0.0)
+    want = w.grad.copy()
+    w.grad = None
+    jitted(X, -0.0)
+    assert np.signbit(want).all() and w.grad.tobytes() == want.tobytes()
+    assert jitted.replays == 1  # (recorded afresh for -0.0)
+
+
+def test_a_memmap_argument_still_replays(tmp_path):
+    """np.memmap computes as a plain array (a batch sliced from a file-backed data set): the
+    subclass rule above must not send it to the eager path."""
+    w = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
+
+    def step(X):
+        (Tensor(X) * w).sum().backward()
+    jitted = jit(step, strict=True)
+    M = np.memmap(tmp_path / "x.bin", dtype=np.float64, mode="w+", shape=(6, 4))
+    M[:] = np.random.default_rng(0).standard_normal((6, 4))
+    warm(jitted, (w,), np.ones((3, 4)))
+    w.grad = None
+    both(step, jitted, (w,), M[3:])
+    assert jitted.replays == 2
+    del M

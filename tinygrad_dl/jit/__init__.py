@@ -45,6 +45,7 @@ attribute), writes by the step's Python into arrays made before the step (`buf[:
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, hooks
+from ..grad import GradArray
 from ..tensor import Tensor
 from .plan import Plan
 from .record import Recording, difference, frozen_tensors
@@ -59,6 +61,8 @@ from .record import Recording, difference, frozen_tensors
 __all__ = ["JitError", "jit"]
 
 STRIKES = 3  # recordings in a row invalidated before any replay: give up on the signature
+# array types whose ops are plain ndarray's (their results are plain arrays): replayed
+_PLAIN = (np.ndarray, GradArray, np.memmap)
 MISS: Any = object()  # what an entry returns when the call is not its plan's (never a result)
 
 
@@ -83,9 +87,13 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
                 return None, None
             v = v.data
         if isinstance(v, np.ndarray):
+            if type(v) not in _PLAIN:  # np.matrix, a masked array: their own `*`, mask or
+                return None, None  # indexing must not enter a replay (eager views them plain)
             key.append((v.shape, v.dtype))
             arrays.append(v)
-        elif v is None or type(v) in (bool, int, float, str):
+        elif type(v) is float:  # -0.0 == 0.0 (one key): the sign keeps them apart, as the
+            key.append(("v", "float", v, math.copysign(1.0, v)))  # step's numbers may differ
+        elif v is None or type(v) in (bool, int, str):
             key.append(("v", type(v).__name__, v))
         else:
             return None, None
@@ -178,8 +186,9 @@ class jit:
             return fn(*args, **kwargs)
         key, arrays = _signature(args, kwargs)
         if key is None:
-            return self._eager(None, "an argument is neither an array, a Tensor without grad "
-                               "nor a plain scalar", args, kwargs)
+            return self._eager(None, "an argument is neither an array (a NumPy subclass "
+                               "such as np.matrix or a masked array is not), a Tensor "
+                               "without grad nor a plain scalar", args, kwargs)
         entry = self.cache.get(key)
         if type(entry) is Plan:
             if not entry.stale(arrays):  # the guards, compiled

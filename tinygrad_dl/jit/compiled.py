@@ -99,6 +99,28 @@ def _pop(P: Pending, k: int, prev: Any, ours: Any) -> tuple[Any, bool]:
     return _take(P, k, P.pop(k))
 
 
+def _counts(K: list[Any]) -> tuple[int, int]:
+    """The references to K's .grad view and to its array, as `_reuse` holds them (`buf`)."""
+    buf = K[0]
+    return getrefcount(K[1]), getrefcount(buf)
+
+
+def _calibrate() -> tuple[int, int]:
+    """`_counts` of a kept pair nothing else refers to, measured in this Python: the numbers
+    are not constants (3.14 borrows references on its stack, so its counts are lower; a
+    constant from 3.11 would there take one outside reference for none)."""
+    a = np.empty(1)
+    K = [a, a.view(GradArray)]
+    del a
+    buf = K[0]  # (as `_reuse` holds it while it counts)
+    n = _counts(K)
+    del buf
+    return n
+
+
+_ALONE = _calibrate()
+
+
 def _reuse(K: list[Any], t: Any) -> np.ndarray | None:
     """The array kept in `K` ([array, the .grad view of it], from `_keep`) to write `t`'s
     gradient into, if nothing but K refers to it or to its view any more; else None (and K
@@ -106,11 +128,10 @@ def _reuse(K: list[Any], t: Any) -> np.ndarray | None:
     buf = K[0]
     if buf is None:
         return None
-    # references to the view: K's item and getrefcount's argument; to buf: K's item, `buf`,
-    # the view's .base and the argument. Any other (a kept .grad, a view, np.asarray of it, a
+    # the references to the view (K's item) and to buf (K's item, `buf`, the view's .base),
+    # as `_calibrate` measured them; any other (a kept .grad, a view, np.asarray of it, a
     # graph that read it) is someone else's
-    if t.grad is None and getrefcount(K[1]) == 2 and getrefcount(buf) == 4 \
-            and buf.flags.writeable:
+    if t.grad is None and _counts(K) == _ALONE and buf.flags.writeable:
         return buf
     K[0] = K[1] = None
     return None

@@ -68,8 +68,9 @@ def resolve_params(model: str, params: dict[str, Any] | None,
             f"unknown parameter(s) {n(*unknown).replace('/', ', ')} for {model}; "
             f"valid keys: {', '.join(sorted(valid))}"
         )
-    if "dtype" in given and not isinstance(given["dtype"], str):  # np.float32, np.dtype(...)
-        try:
+    d = given.get("dtype")
+    if "dtype" in given and not (type(d) is str and d in BY_KEY["dtype"].choices):
+        try:  # np.float32, np.dtype(...), NumPy's "f4", "double", None (its float64): as before
             given["dtype"] = np.dtype(given["dtype"]).name
         except TypeError:
             pass  # the table's check below names the valid choices
