@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from sys import getrefcount
 from typing import Any
+from weakref import getweakrefcount
 
 import numpy as np
 
@@ -130,8 +131,10 @@ def _reuse(K: list[Any], t: Any) -> np.ndarray | None:
         return None
     # the references to the view (K's item) and to buf (K's item, `buf`, the view's .base),
     # as `_calibrate` measured them; any other (a kept .grad, a view, np.asarray of it, a
-    # graph that read it) is someone else's
-    if t.grad is None and _counts(K) == _ALONE and buf.flags.writeable:
+    # graph that read it) is someone else's; so is one a weak reference reaches (it would
+    # see the new gradient where, eagerly, the old array is gone)
+    if t.grad is None and _counts(K) == _ALONE and buf.flags.writeable \
+            and not getweakrefcount(buf) and not getweakrefcount(K[1]):
         return buf
     K[0] = K[1] = None
     return None
