@@ -295,7 +295,7 @@ class Pending:
         prev = self.grads.get(key)
         if prev is not None and key in self.owned:  # (the usual case: ours already)
             return prev
-        prev = np.zeros(shape, dtype) if prev is None else prev.astype(np.result_type(prev, dtype))
+        prev = own_array(prev, False, shape, dtype)
         self.grads[key] = prev
         self.owned.add(key)
         return prev
@@ -328,6 +328,15 @@ class Pending:
             t.grad += g  # (a GradArray is a view: a live graph may have locked its owner)
         else:  # a live graph read this .grad array (or it came read-only): leave it be
             t.grad = as_grad(t.grad + g)
+
+
+def own_array(prev: np.ndarray | None, ours: bool, shape: tuple[int, ...], dtype: Any
+              ) -> np.ndarray:
+    """`Pending.own`'s rule on a pending gradient `prev` (None: none yet) and whether it is
+    ours: prev itself when ours, else zeros, or a copy in the dtype both make."""
+    if prev is None:
+        return np.zeros(shape, dtype)
+    return prev if ours else prev.astype(np.result_type(prev, dtype))
 
 
 def toposort(root: Any) -> tuple[list[Any], list[Any]]:

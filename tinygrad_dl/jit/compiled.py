@@ -56,6 +56,9 @@ def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[
     the compiled lines do not: returns the new (pending, ours). `P` holds no key between
     these calls."""
     if type(x) is not ndarray:
+        into = getattr(x, "add_into", None)
+        if into is not None:  # a term that adds itself into an array (GetItem's rows)
+            return into(prev, ours), True
         if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
             if prev is not None:
                 P.grads[k] = prev
@@ -149,6 +152,9 @@ class Writer:
                                     "GradArray": GradArray, "_reuse": _reuse,
                                     "_keep": _keep}
 
+        # the source of register r (`start` sets the plan's: locals and constants' names)
+        self.reg: Callable[[int], str] = lambda r: f"R[{int(r)}]"
+
     def name(self, prefix: str, obj: Any) -> str:
         key = f"{prefix}{len(self.env)}"
         self.env[key] = obj
@@ -168,7 +174,6 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
     on it (`forward` writes a forward step, `_backward` a backward) and returns (`end` writes
     that line). `fresh`: the ids of the parameters whose .grad was None when recorded."""
     w = Writer()
-    w(1, f"R = {w.name('T', template)}.copy()")
     start(w)
     for step in steps:
         if type(step) is backward_type:
@@ -196,7 +201,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     keys.update(k for k, _ in step.leaves)
     w(1, " = ".join([f"g{k}" for k in sorted(keys)] + [f"o{k}" for k in sorted(keys)])
       + " = None")
-    w(1, f"g{step.root} = R[{int(step.seed)}]")
+    w(1, f"g{step.root} = {w.reg(int(step.seed))}")
     seen = {step.root}  # the keys sent a gradient by the lines so far
     leaf = {int(k): t for k, t in step.leaves}
     kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)

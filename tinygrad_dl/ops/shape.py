@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Function, unbroadcast
+from ..engine import Function, own_array, unbroadcast
 from ..write_guard import private
 
 __all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat", "Reshape",
@@ -76,6 +76,18 @@ class Sparse(tuple):
             out[index] += values
         else:  # integer arrays: duplicates accumulate
             np.add.at(out, index, values)
+
+    def add_into(self, prev: np.ndarray | None, ours: bool) -> np.ndarray:
+        """`add_to` without a Pending (a jit replay's compiled lines hold the key's pending
+        gradient `prev` and whether it is ours in locals): the array that is then ours,
+        `prev` itself when it was ours, else a new one (`Pending.own`'s rule, `own_array`)."""
+        shape, dtype, index, values, basic = self
+        out = own_array(prev, ours, shape, dtype)
+        if basic:
+            out[index] += values
+        else:
+            np.add.at(out, index, values)
+        return out
 
     @staticmethod
     def total(terms: list[Sparse]) -> np.ndarray:
