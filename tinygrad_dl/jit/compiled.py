@@ -65,6 +65,8 @@ def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[
                 if ours:
                     P.owned.add(k)
             x.add_to(P, k)
+            if not P.grads:  # deferred (MatMul's one-row terms): nothing pending yet
+                return None, False
             g = P.grads.pop(k, None)
             if k in P.owned:
                 P.owned.discard(k)

@@ -102,8 +102,9 @@ class GetItem(Function):
 
     def forward(ctx, x, index=None):
         ctx.shape, ctx.dtype = x.shape, x.dtype
-        ctx.basic = _is_basic(index)
-        ctx.index = index if ctx.basic else private(index)  # index arrays: our own copy
+        # (an RNN step's row slice, once per step: no call to find it basic)
+        ctx.basic = basic = type(index) is slice or _is_basic(index)
+        ctx.index = index if basic else private(index)  # index arrays: our own copy
         try:
             return x[index]
         except IndexError as e:  # NumPy's words, with the op and the tensor's shape
