@@ -72,10 +72,7 @@ class Sparse(tuple):
         shape, dtype, index, values, basic = self
         if out is None:
             out = pending.own(key, shape, dtype)
-        if basic:
-            out[index] += values
-        else:  # integer arrays: duplicates accumulate
-            np.add.at(out, index, values)
+        _add_at(out, index, values, basic)
 
     def add_into(self, prev: np.ndarray | None, ours: bool) -> np.ndarray:
         """`add_to` without a Pending (a jit replay's compiled lines hold the key's pending
@@ -83,10 +80,7 @@ class Sparse(tuple):
         `prev` itself when it was ours, else a new one (`Pending.own`'s rule, `own_array`)."""
         shape, dtype, index, values, basic = self
         out = own_array(prev, ours, shape, dtype)
-        if basic:
-            out[index] += values
-        else:
-            np.add.at(out, index, values)
+        _add_at(out, index, values, basic)
         return out
 
     @staticmethod
@@ -95,6 +89,18 @@ class Sparse(tuple):
         for t in terms:
             t.add_to(None, None, out)
         return out
+
+
+def _add_at(out: np.ndarray, index: Any, values: Any, basic: bool) -> None:
+    """out[index] += values, duplicates of an integer-array index accumulating."""
+    if not basic:
+        np.add.at(out, index, values)
+        return
+    view = out[index]
+    if type(view) is np.ndarray:  # a view: added into in place, the same sums as
+        view += values  # `out[index] += values` without its copy of the rows onto themselves
+    else:  # an int index of a 1-D array: a NumPy scalar, not a view
+        out[index] += values
 
 
 class GetItem(Function):
