@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import hooks, write_guard
-from .grad import as_grad
+from .grad import as_grad, own_array
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
 
@@ -295,8 +295,7 @@ class Pending:
         prev = self.grads.get(key)
         if prev is not None and key in self.owned:  # (the usual case: ours already)
             return prev
-        prev = own_array(prev, False, shape, dtype)
-        self.grads[key] = prev
+        self.grads[key] = prev = own_array(prev, False, shape, dtype)
         self.owned.add(key)
         return prev
 
@@ -328,15 +327,6 @@ class Pending:
             t.grad += g  # (a GradArray is a view: a live graph may have locked its owner)
         else:  # a live graph read this .grad array (or it came read-only): leave it be
             t.grad = as_grad(t.grad + g)
-
-
-def own_array(prev: np.ndarray | None, ours: bool, shape: tuple[int, ...], dtype: Any
-              ) -> np.ndarray:
-    """`Pending.own`'s rule on a pending gradient `prev` (None: none yet) and whether it is
-    ours: prev itself when ours, else zeros, or a copy in the dtype both make."""
-    if prev is None:
-        return np.zeros(shape, dtype)
-    return prev if ours else prev.astype(np.result_type(prev, dtype))
 
 
 def toposort(root: Any) -> tuple[list[Any], list[Any]]:

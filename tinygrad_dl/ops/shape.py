@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Function, own_array, unbroadcast
+from ..engine import Function, unbroadcast
+from ..grad import own_array
 from ..write_guard import private
 
 __all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat", "Reshape",
