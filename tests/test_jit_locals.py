@@ -152,3 +152,4 @@ def test_rows_of_another_dtype_make_a_new_array():
     assert out.dtype == np.float64 and out[1, 0] == np.float64(1.0) + np.float64(vals[0, 0])
     fresh = term.add_into(None, False)
     assert fresh.dtype == np.float32 and fresh[1, 0] == vals[0, 0] and fresh[0, 0] == 0
+
