@@ -153,3 +153,28 @@ def test_rows_of_another_dtype_make_a_new_array():
     fresh = term.add_into(None, False)
     assert fresh.dtype == np.float32 and fresh[1, 0] == vals[0, 0] and fresh[0, 0] == 0
 
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rows_of_an_integer_index_add_up_as_np_add_at(dtype):
+    """Indexing's gradient for an integer-array index (an embedding's rows) goes through the
+    flat array's np.add.at: bit for bit np.add.at on the rows, duplicates and negative
+    indices included; other layouts and dtypes take np.add.at itself."""
+    rng = np.random.default_rng(4)
+    for shape, idx in [((8, 5), [3, 1, 3, 3, -5, 0, 7, -1]), ((6, 2, 3), [5, 5, -6, 0]),
+                       ((4, 1), [0, 0, 0])]:
+        idx = np.array(idx)
+        vals = rng.standard_normal((len(idx), *shape[1:])).astype(dtype)
+        for out0 in (rng.standard_normal(shape).astype(dtype),
+                     np.asfortranarray(rng.standard_normal(shape).astype(dtype)),
+                     rng.standard_normal(shape)):  # float64 out, maybe float32 rows
+            want, got = out0.copy(order="K"), out0.copy(order="K")
+            np.add.at(want, idx, vals)
+            Sparse((shape, vals.dtype, idx, vals, False)).add_to(None, None, got)
+            assert np.array_equal(want, got) and want.dtype == got.dtype
+    W = Tensor(rng.standard_normal((8, 5)).astype(dtype), requires_grad=True)
+    g = rng.standard_normal((6, 5)).astype(dtype)
+    W[np.array([2, 2, 7, -1, 0, 2])].backward(g)
+    want = np.zeros((8, 5), dtype)
+    np.add.at(want, np.array([2, 2, 7, -1, 0, 2]), g)
+    assert np.array_equal(W.grad, want)
