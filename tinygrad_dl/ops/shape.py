@@ -102,9 +102,10 @@ def _add_at(out: np.ndarray, index: Any, values: Any, basic: bool) -> None:
             # whole rows (an embedding's, U[X] of an RNN): np.add.at on the flat array with
             # each row's element indices, NumPy's fast path for a 1-D index (3x faster than
             # rows): every element gets the same additions in the same order, bit for bit
-            n, cols = out.shape[0], out.size // out.shape[0]
-            # (a valid negative row -k wraps as its flat indices -k*cols + c do: no `% n`)
-            flat = (index[:, None] * cols + np.arange(cols)).ravel()
+            cols = out.size // out.shape[0]
+            # (a valid negative row -k wraps as its flat indices -k*cols + c do: no `% n`;
+            # intp: an int32 index times cols must not overflow)
+            flat = (index.astype(np.intp, copy=False)[:, None] * cols + np.arange(cols)).ravel()
             np.add.at(out.reshape(-1), flat, values.reshape(-1))
             return
         np.add.at(out, index, values)
