@@ -5,8 +5,9 @@ would pay, per op and per run, for unpacking a record, branching on its kind and
 gradients in a dict. `compile_steps` writes the same work out once as Python source:
 
 - the start: a copy of the register list, the arguments and the parameters' arrays into it;
-- per forward op one line, `R[7] = f7(R[3], R[5], **p7)`, with the registers as constants,
-  then `R[3] = None` for what nothing reads later;
+- per forward op one line, `r7 = f7(r3, r5, axis=p8)`, the registers as locals and the
+  op's parameters as keyword arguments (globals), then `r3 = None` for what nothing reads
+  later (written by `plan.Plan`);
 - per backward, the recorded order written out: each op's backward called on the local that
   holds its output's gradient (`g12`), and per input the accumulation written out with the
   gradient in a local (`g5`) and whether it is ours to add into (`o5`): the first gradient is
@@ -14,8 +15,10 @@ gradients in a dict. `compile_steps` writes the same work out once as Python sou
   when the pending one is ours, else into a new one (`engine.Pending.run`'s rule, in its
   order, so replay stays bit-identical to eager). What is not a plain array (a gradient term
   such as an indexing op's rows or a deferred one-row product, a NumPy scalar) goes through
-  the engine's own `Pending` (`_add`, `_pop`), and each leaf's gradient into `.grad` through
-  `Pending.store`: those rules live in one place, the engine.
+  `_add`: a term with `add_into` (indexing's rows) adds itself into the pending array by
+  `Pending.own`'s rule (`grad.own_array`), any other through the engine's own `Pending`
+  (`_add`, `_pop`); each leaf's gradient into `.grad` through `Pending.store`: those rules
+  live in one place.
 
 A parameter's gradient is written straight into the array its `.grad` held the step before,
 when that parameter's .grad was None when recorded (the loop zeroes with `zero_grad()`), its
@@ -25,8 +28,9 @@ counts; a `.grad` the user kept, a view of it, an array built on it keep it thei
 one is made). The same NumPy call with `out=`: the same numbers, one parameter-sized array
 fewer per step.
 
-The source holds only our own names and ints; the objects it calls (the ops' bound methods,
-the parameters) are the function's globals. It is compiled with `compile`, as the guards are.
+The source holds only our own names, ints and the ops' keyword names (plain identifiers);
+the objects it calls (the ops' bound methods, their parameters, the parameter Tensors) are
+the function's globals. It is compiled with `compile`, as the guards are.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ then the step's arguments (by position), then the parameter Tensors' arrays (rea
 run: optimizers may rebind .data), then constants. A `Forward` step calls an op's forward (or
 its `prepare`, when nothing reads the value) on registers into its own register; a `Backward`
 step is engine.backward's loop over the recorded order, keyed by register. `compiled` writes
-the steps out once as one straight-line Python function (`Plan.source`), which `run` calls:
+the steps out once as one straight-line Python function (`Plan.source`; registers there are
+locals, `r7`, and constants' global names), which `run` calls:
 the NumPy calls and the order of every sum are eager's, so the numbers are bit-identical; no
 Tensor, graph or toposort is made, and values nothing reads are not computed (the loss, when
 the step does not return it).
