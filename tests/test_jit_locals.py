@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tinygrad_dl import Tensor
+from tinygrad_dl import Function, Tensor
 from tinygrad_dl.jit import jit
 from tinygrad_dl.jit.plan import Plan
 from tinygrad_dl.ops.shape import Sparse
@@ -178,3 +178,30 @@ def test_rows_of_an_integer_index_add_up_as_np_add_at(dtype):
     want = np.zeros((8, 5), dtype)
     np.add.at(want, np.array([2, 2, 7, -1, 0, 2]), g)
     assert np.array_equal(W.grad, want)
+
+
+class _Scale(Function):
+    """x * params["by-this"]: a parameter whose name is not an identifier (the compiled step
+    then passes a dict, resolved per run, instead of keyword arguments)."""
+
+    def forward(ctx, x, **params):
+        ctx.by = params["by-this"]
+        return x * ctx.by
+
+    def backward(ctx, g):
+        return g * ctx.by
+
+
+def test_a_parameter_named_with_no_identifier_is_passed_as_a_dict():
+    def body(ps, x, idx, v):
+        W, M = ps
+        return _Scale.apply(W, **{"by-this": x, "and": 2.0}).sum().backward()
+    check(body)
+    ps = params()
+    step = jit(lambda x, i, v: _Scale.apply(ps[0], **{"by-this": x}).sum().backward(),
+               strict=True)
+    for i in range(3):
+        ps[0].grad = None
+        step(*args(i))
+    src = next(iter(step.cache.values())).source
+    assert "**_resolved(" in src and "by" not in src
