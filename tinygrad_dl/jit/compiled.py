@@ -22,7 +22,7 @@ gradients in a dict. `compile_steps` writes the same work out once as Python sou
 
 A parameter's gradient is written straight into the array its `.grad` held the step before,
 when that parameter's .grad was None when recorded (the loop zeroes with `zero_grad()`), its
-first gradient comes from an op with `backward_into` (the L2 term's `SumOfSquares`), and
+first gradient comes from an op with `backward_into` (`Linear`'s dW and db, the L2 term's), and
 nothing but the plan refers to that array or a view of it any more (`_reuse`: reference
 counts; a `.grad` the user kept, a view of it, an array built on it keep it theirs, and a new
 one is made). The same NumPy call with `out=`: the same numbers, one parameter-sized array

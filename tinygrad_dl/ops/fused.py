@@ -177,6 +177,12 @@ class SumOfSquares(Function):
                      else g2 * x for x, o in zip(ctx.saved, outs))
 
 
+def _fits(o: np.ndarray | None, shape: tuple[int, ...], *args: np.ndarray) -> bool:
+    """`o` can take a result of `shape` computed from `args` as is (backward_into's buffers):
+    the same shape and dtype, so the same NumPy call writes the same numbers into it."""
+    return o is not None and o.shape == shape and o.dtype == np.result_type(*args)
+
+
 class Linear(Function):
     """x W^T + b for rows x (..., d_in), W (d_out, d_in), b (d_out,) or no bias (2 inputs).
 
@@ -206,4 +212,30 @@ class Linear(Function):
         db = None
         if ctx.needs_input_grad[2]:
             db = np.add.reduce(g.reshape(-1, g.shape[-1]), axis=0) if g.ndim > 1 else g.copy()
+        return dx, dW, db
+
+    def backward_into(ctx, g, outs):
+        """backward, with dW and db written into their buffers in `outs` (None: a new array)
+        where a buffer has the result's shape and dtype: the same matmul and reduction, the
+        same numbers. A jit replay passes a parameter's kept .grad array (`jit.compiled`);
+        the L2 term's backward runs after this one, so dW is W's first gradient."""
+        x, W = ctx.saved
+        if x.ndim == 1 or g.ndim == 1:  # a single row: the outer product, no buffers
+            return ctx.backward(g)
+        need = ctx.needs_input_grad
+        g2 = g.reshape(-1, g.shape[-1])
+        dx = g @ W if need[0] else None
+        dW = None
+        if need[1]:
+            A, B = g2.T, x.reshape(-1, x.shape[-1])
+            o = outs[1]
+            dW = (np.matmul(A, B, out=o) if _fits(o, (A.shape[0], B.shape[1]), A, B)
+                  else A @ B)
+        if len(need) == 2:
+            return dx, dW
+        db = None
+        if need[2]:
+            o = outs[2]
+            db = (np.add.reduce(g2, axis=0, out=o) if _fits(o, g2.shape[1:], g2)
+                  else np.add.reduce(g2, axis=0))
         return dx, dW, db
