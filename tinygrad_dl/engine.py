@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import hooks, write_guard
-from .grad import as_grad
+from .grad import as_grad, own_array
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
 
@@ -295,8 +295,7 @@ class Pending:
         prev = self.grads.get(key)
         if prev is not None and key in self.owned:  # (the usual case: ours already)
             return prev
-        prev = np.zeros(shape, dtype) if prev is None else prev.astype(np.result_type(prev, dtype))
-        self.grads[key] = prev
+        self.grads[key] = prev = own_array(prev, False, shape, dtype)
         self.owned.add(key)
         return prev
 

@@ -34,3 +34,12 @@ class GradArray(np.ndarray):
 def as_grad(a: np.ndarray) -> GradArray:
     """`a` seen as a GradArray (a view: no copy)."""
     return a if type(a) is GradArray else a.view(GradArray)
+
+
+def own_array(prev: np.ndarray | None, ours: bool, shape: tuple[int, ...], dtype: Any
+              ) -> np.ndarray:
+    """`Pending.own`'s rule on a pending gradient `prev` (None: none yet) and whether it is
+    ours: prev itself when ours, else zeros, or a copy in the dtype both make."""
+    if prev is None:
+        return np.zeros(shape, dtype)
+    return prev if ours else prev.astype(np.result_type(prev, dtype))

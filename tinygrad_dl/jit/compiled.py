@@ -5,8 +5,9 @@ would pay, per op and per run, for unpacking a record, branching on its kind and
 gradients in a dict. `compile_steps` writes the same work out once as Python source:
 
 - the start: a copy of the register list, the arguments and the parameters' arrays into it;
-- per forward op one line, `R[7] = f7(R[3], R[5], **p7)`, with the registers as constants,
-  then `R[3] = None` for what nothing reads later;
+- per forward op one line, `r7 = f7(r3, r5, axis=p8)`, the registers as locals and the
+  op's parameters as keyword arguments (globals), then `r3 = None` for what nothing reads
+  later (written by `plan.Plan`);
 - per backward, the recorded order written out: each op's backward called on the local that
   holds its output's gradient (`g12`), and per input the accumulation written out with the
   gradient in a local (`g5`) and whether it is ours to add into (`o5`): the first gradient is
@@ -14,8 +15,10 @@ gradients in a dict. `compile_steps` writes the same work out once as Python sou
   when the pending one is ours, else into a new one (`engine.Pending.run`'s rule, in its
   order, so replay stays bit-identical to eager). What is not a plain array (a gradient term
   such as an indexing op's rows or a deferred one-row product, a NumPy scalar) goes through
-  the engine's own `Pending` (`_add`, `_pop`), and each leaf's gradient into `.grad` through
-  `Pending.store`: those rules live in one place, the engine.
+  `_add`: a term with `add_into` (indexing's rows) adds itself into the pending array by
+  `Pending.own`'s rule (`grad.own_array`), any other through the engine's own `Pending`
+  (`_add`, `_pop`); each leaf's gradient into `.grad` through `Pending.store`: those rules
+  live in one place.
 
 A parameter's gradient is written straight into the array its `.grad` held the step before,
 when that parameter's .grad was None when recorded (the loop zeroes with `zero_grad()`), its
@@ -25,8 +28,9 @@ counts; a `.grad` the user kept, a view of it, an array built on it keep it thei
 one is made). The same NumPy call with `out=`: the same numbers, one parameter-sized array
 fewer per step.
 
-The source holds only our own names and ints; the objects it calls (the ops' bound methods,
-the parameters) are the function's globals. It is compiled with `compile`, as the guards are.
+The source holds only our own names, ints and the ops' keyword names (plain identifiers);
+the objects it calls (the ops' bound methods, their parameters, the parameter Tensors) are
+the function's globals. It is compiled with `compile`, as the guards are.
 """
 
 from __future__ import annotations
@@ -57,12 +61,17 @@ def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[
     the compiled lines do not: returns the new (pending, ours). `P` holds no key between
     these calls."""
     if type(x) is not ndarray:
+        into = getattr(x, "add_into", None)
+        if into is not None:  # a term that adds itself into an array (GetItem's rows)
+            return into(prev, ours), True
         if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
             if prev is not None:
                 P.grads[k] = prev
                 if ours:
                     P.owned.add(k)
             x.add_to(P, k)
+            if not P.grads:  # deferred (MatMul's one-row terms): nothing pending yet
+                return None, False
             g = P.grads.pop(k, None)
             if k in P.owned:
                 P.owned.discard(k)
@@ -173,6 +182,9 @@ class Writer:
                                     "GradArray": GradArray, "_reuse": _reuse,
                                     "_keep": _keep}
 
+        # the source of register r (`start` sets the plan's: locals and constants' names)
+        self.reg: Callable[[int], str] = lambda r: f"R[{int(r)}]"
+
     def name(self, prefix: str, obj: Any) -> str:
         key = f"{prefix}{len(self.env)}"
         self.env[key] = obj
@@ -192,7 +204,6 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
     on it (`forward` writes a forward step, `_backward` a backward) and returns (`end` writes
     that line). `fresh`: the ids of the parameters whose .grad was None when recorded."""
     w = Writer()
-    w(1, f"R = {w.name('T', template)}.copy()")
     start(w)
     for step in steps:
         if type(step) is backward_type:
@@ -220,7 +231,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     keys.update(k for k, _ in step.leaves)
     w(1, " = ".join([f"g{k}" for k in sorted(keys)] + [f"o{k}" for k in sorted(keys)])
       + " = None")
-    w(1, f"g{step.root} = R[{int(step.seed)}]")
+    w(1, f"g{step.root} = {w.reg(int(step.seed))}")
     seen = {step.root}  # the keys sent a gradient by the lines so far
     leaf = {int(k): t for k, t in step.leaves}
     kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)

@@ -5,7 +5,8 @@ then the step's arguments (by position), then the parameter Tensors' arrays (rea
 run: optimizers may rebind .data), then constants. A `Forward` step calls an op's forward (or
 its `prepare`, when nothing reads the value) on registers into its own register; a `Backward`
 step is engine.backward's loop over the recorded order, keyed by register. `compiled` writes
-the steps out once as one straight-line Python function (`Plan.source`), which `run` calls:
+the steps out once as one straight-line Python function (`Plan.source`; registers there are
+locals, `r7`, and constants' global names), which `run` calls:
 the NumPy calls and the order of every sum are eager's, so the numbers are bit-identical; no
 Tensor, graph or toposort is made, and values nothing reads are not computed (the loss, when
 the step does not return it).
@@ -14,6 +15,7 @@ the step does not return it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from keyword import iskeyword
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -115,6 +117,7 @@ class Plan:
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
         self._fresh = frozenset(rec.grad_none)  # .grad None when recorded: kept arrays
+        self._param_regs = frozenset(int(r) for r, _ in self.params)
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
         self._run = self._compile(run=True)[0]  # the steps as one straight-line function
 
@@ -148,44 +151,77 @@ class Plan:
         """The step on these arguments: its return value (the steps, compiled: `compiled`)."""
         return self._run(arrays)
 
+    def _reg(self, w: Writer, r: int) -> str:
+        """Register r in the source: a local `r7` (op outputs, arguments, parameters' arrays),
+        or a constant's global name."""
+        r = int(r)
+        if r < self.n + self.n_args or r in self._param_regs:
+            return f"r{r}"
+        name = f"k{r}"
+        w.env[name] = self.template[r]
+        return name
+
     def _start(self, w: Writer) -> None:
         """Write the run's first lines: the arguments and the parameters' arrays, read
-        afresh (optimizers may rebind .data), into their registers."""
+        afresh (optimizers may rebind .data), into their registers (locals)."""
+        w.reg = lambda r: self._reg(w, r)
         k = self.n_args
-        if 0 < k <= 4:  # a few: one store each (cheaper than a slice assignment)
-            w(1, "".join(f"R[{self.n + j}], " for j in range(k)) + "= arrays")
-        elif k:
-            w(1, f"R[{self.n}:{self.n} + len(arrays)] = arrays")
+        if k:
+            w(1, "".join(f"r{self.n + j}, " for j in range(k)) + "= arrays")
         for r, t in self.params:
-            w(1, f"R[{int(r)}] = {w.name('t', t)}.data")
+            w(1, f"r{int(r)} = {w.name('t', t)}.data")
 
     def _end(self, w: Writer) -> None:
-        """Write the return: the step's value rebuilt from the registers, or None."""
+        """Write the return: the step's value rebuilt from the registers it reads, or None."""
         if self.outputs is None:
             w(1, "return None")
-        else:
-            w(1, f"return {w.name('build', _build)}({w.name('out', self.outputs)}, R, "
-              f"{int(self.n)})")
+            return
+        regs: set[int] = set()
+        _returned_registers(self.outputs, self.n, regs)
+        live = "{" + ", ".join(f"{r}: {self._reg(w, r)}" for r in sorted(regs)) + "}"
+        w(1, f"return {w.name('build', _build)}({w.name('out', self.outputs)}, {live}, "
+          f"{int(self.n)})")
 
     def _forward(self, w: Writer, step: Forward) -> None:
-        """Write one Forward step: `R[i] = fn(R[a], R[b], **params)`, then let go of what
-        nothing reads later."""
+        """Write one Forward step: `r7 = f(r3, r5, axis=p8)`, then let go of what nothing
+        reads later."""
         i, fn, args, params, dynamic, free, drop_saved = step
-        call = ", ".join([f"R[{int(r)}]" for r in args])
-        if dynamic is not None:  # parameters that are arguments or op outputs: per run
+        call = [self._reg(w, r) for r in args]
+        dyn = dynamic or ()
+        if all(k.isidentifier() and not iskeyword(k) for k in params):  # (always, for ops)
+            for k, v in params.items():  # keyword arguments: no dict to unpack per call
+                call.append(f"{k}={_source(v, w, self) if k in dyn else w.name('p', v)}")
+        elif dynamic is not None:  # parameters that are arguments or op outputs: per run
             w.env["_resolved"] = _resolved
-            call += f", **_resolved({w.name('p', params)}, {w.name('d', dynamic)}, arrays, R)"
+            call.append(f"**_resolved({w.name('p', params)}, {w.name('d', dynamic)}, "
+                        f"[{', '.join(f'r{self.n + j}' for j in range(self.n_args))}], "
+                        f"{{{', '.join(f'{o}: r{o}' for o in _param_outs(params))}}})")
         elif params:
-            call += f", **{w.name('p', params)}"
-        w(1, f"R[{int(i)}] = {w.name('f', fn)}({call.lstrip(', ')})")
+            call.append(f"**{w.name('p', params)}")
+        w(1, f"r{int(i)} = {w.name('f', fn)}({', '.join(call)})")
         if free is not None:
-            w(1, " = ".join(f"R[{int(r)}]" for r in free) + " = None")
+            w(1, " = ".join(f"r{int(r)}" for r in free) + " = None")
         if drop_saved:  # no backward reads what forward saved
             w(1, f"{w.name('c', self.ctxs[i].__dict__.clear)}()")
 
 
+def _source(v: Any, w: Writer, plan: Plan) -> str:
+    """A dynamic parameter as an expression over the registers: an argument's or an op
+    output's local, tuples and lists of them, constants by global name."""
+    t = type(v)
+    if t is Input:
+        return f"r{plan.n + int(v.j)}"
+    if t is Out:
+        return f"r{int(v.i)}"
+    if t is tuple:
+        return "(" + "".join(f"{_source(x, w, plan)}, " for x in v) + ")"
+    if t is list:
+        return "[" + ", ".join(_source(x, w, plan) for x in v) + "]"
+    return w.name("p", v)
+
+
 def _resolved(params: dict[str, Any], dynamic: tuple[str, ...], arrays: list[np.ndarray],
-              regs: list[Any]) -> dict[str, Any]:
+              regs: dict[int, Any]) -> dict[str, Any]:
     params = dict(params)
     for key in dynamic:
         params[key] = _resolve(params[key], arrays, regs)
@@ -265,7 +301,7 @@ def _is_dynamic(v: Any) -> bool:
     return type(v) in (tuple, list) and any(_is_dynamic(x) for x in v)
 
 
-def _resolve(v: Any, arrays: list[np.ndarray], regs: list[Any]) -> Any:
+def _resolve(v: Any, arrays: list[np.ndarray], regs: dict[int, Any]) -> Any:
     t = type(v)
     if t is Input:
         return arrays[v.j]
@@ -302,7 +338,15 @@ def _needed_outputs(out: Returned | None, acc: set[int]) -> None:
         _needed_outputs(x, acc)
 
 
-def _build(out: Returned, regs: list[Any], n: int) -> Any:
+def _returned_registers(out: Returned, n: int, acc: set[int]) -> None:
+    """The registers `_build` reads to rebuild `out`."""
+    if (out.how is TENSOR or out.how is ARRAY) and out.ref.kind in (OUT, IN):
+        acc.add(out.ref.ref if out.ref.kind == OUT else n + out.ref.ref)
+    for x in out.items:
+        _returned_registers(x, n, acc)
+
+
+def _build(out: Returned, regs: dict[int, Any], n: int) -> Any:
     how, ref = out.how, out.ref
     if how is TENSOR or how is ARRAY:
         kind, r = ref

@@ -239,7 +239,7 @@ class ReLU(Function):
 class Tanh(Function):
     def forward(ctx, x):
         out = np.tanh(x)
-        ctx.save_for_backward(out)
+        ctx.saved = (out,)  # (save_for_backward, inline: once per RNN step)
         return out
 
     def backward(ctx, g):
@@ -306,7 +306,7 @@ class MatMul(Function):
     """x @ y with NumPy's rules: 1-D operands are promoted and batch dims broadcast."""
 
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        ctx.saved = x, y  # (save_for_backward's one line, without its call: hot in an RNN)
         return x @ y
 
     def backward(ctx, g):

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function, unbroadcast
+from ..grad import own_array
 from ..write_guard import private
 
 __all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat", "Reshape",
@@ -72,10 +73,16 @@ class Sparse(tuple):
         shape, dtype, index, values, basic = self
         if out is None:
             out = pending.own(key, shape, dtype)
-        if basic:
-            out[index] += values
-        else:  # integer arrays: duplicates accumulate
-            np.add.at(out, index, values)
+        _add_at(out, index, values, basic)
+
+    def add_into(self, prev: np.ndarray | None, ours: bool) -> np.ndarray:
+        """`add_to` without a Pending (a jit replay's compiled lines hold the key's pending
+        gradient `prev` and whether it is ours in locals): the array that is then ours,
+        `prev` itself when it was ours, else a new one (`Pending.own`'s rule, `own_array`)."""
+        shape, dtype, index, values, basic = self
+        out = own_array(prev, ours, shape, dtype)
+        _add_at(out, index, values, basic)
+        return out
 
     @staticmethod
     def total(terms: list[Sparse]) -> np.ndarray:
@@ -85,13 +92,39 @@ class Sparse(tuple):
         return out
 
 
+def _add_at(out: np.ndarray, index: Any, values: Any, basic: bool) -> None:
+    """out[index] += values, duplicates of an integer-array index accumulating."""
+    if not basic:
+        if (type(index) is np.ndarray and index.ndim == 1 and index.dtype.kind in "iu"
+                and out.ndim > 1 and out.size and out.flags.c_contiguous
+                and type(values) is np.ndarray and values.dtype == out.dtype
+                and values.shape == index.shape + out.shape[1:]):
+            # whole rows (an embedding's, U[X] of an RNN): np.add.at on the flat array with
+            # each row's element indices, NumPy's fast path for a 1-D index (3x faster than
+            # rows): every element gets the same additions in the same order, bit for bit
+            cols = out.size // out.shape[0]
+            # (a valid negative row -k wraps as its flat indices -k*cols + c do: no `% n`;
+            # intp: an int32 index times cols must not overflow)
+            flat = (index.astype(np.intp, copy=False)[:, None] * cols + np.arange(cols)).ravel()
+            np.add.at(out.reshape(-1), flat, values.reshape(-1))
+            return
+        np.add.at(out, index, values)
+        return
+    view = out[index]
+    if type(view) is np.ndarray:  # a view: added into in place, the same sums as
+        view += values  # `out[index] += values` without its copy of the rows onto themselves
+    else:  # an int index of a 1-D array: a NumPy scalar, not a view
+        out[index] += values
+
+
 class GetItem(Function):
     """x[index]; with integer-array indices, duplicates accumulate their gradients."""
 
     def forward(ctx, x, index=None):
         ctx.shape, ctx.dtype = x.shape, x.dtype
-        ctx.basic = _is_basic(index)
-        ctx.index = index if ctx.basic else private(index)  # index arrays: our own copy
+        # (an RNN step's row slice, once per step: no call to find it basic)
+        ctx.basic = basic = type(index) is slice or _is_basic(index)
+        ctx.index = index if basic else private(index)  # index arrays: our own copy
         try:
             return x[index]
         except IndexError as e:  # NumPy's words, with the op and the tensor's shape
