@@ -206,3 +206,28 @@ def test_constant_lr_and_schedule_errors():
         CyclicLR(1e-1, 1e-5, 10)
     with pytest.raises(ValueError, match="learning rate"):
         ConstantLR(float("nan"))
+
+
+def test_load_state_dict_refuses_a_buffer_of_another_shape_and_casts_the_dtype():
+    """A momentum buffer shaped (1,) for a (3,) parameter used to load and then broadcast or
+    fail inside NumPy at the next step; a float64 buffer loaded into a float32 model stayed
+    float64, and the whole-array and block-wise updates rounded lr*v differently. Now: one
+    line at load, and the buffer in the parameter's dtype (as PyTorch casts it)."""
+    import numpy as np
+    import pytest
+
+    from tinygrad_dl import Tensor
+    from tinygrad_dl.optim import SGD
+    p = Tensor(np.ones(3, np.float32), requires_grad=True)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    p.grad = np.ones(3, np.float32)
+    opt.step()
+    d = opt.state_dict()
+    d["state"][0]["v"] = np.ones(1)
+    with pytest.raises(ValueError, match=r"^SGD.load_state_dict: parameter 0's state 'v' has "
+                       r"shape \(1,\), the parameter \(3,\)$"):
+        opt.load_state_dict(d)
+    d["state"][0]["v"] = np.full(3, 0.1)
+    opt.load_state_dict(d)
+    assert opt.state[0]["v"].dtype == np.float32
+    assert np.array_equal(opt.state[0]["v"], np.full(3, 0.1, np.float32))

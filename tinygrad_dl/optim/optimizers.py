@@ -159,7 +159,9 @@ class Optimizer:
                              f"optimizer has {len(self.param_groups)}")
         for g, saved in zip(self.param_groups, groups):
             g.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = [{k: _copy(v) for k, v in s.items()} for s in d["state"]]
+        self.state = [{k: _state_array(who, i, k, v, p.data) if isinstance(v, np.ndarray)
+                       else v for k, v in s.items()}
+                      for i, (s, p) in enumerate(zip(d["state"], self.params))]
 
     def __repr__(self) -> str:
         hyper = "".join(f", {k}={v}" for k, v in self.param_groups[0].items() if k != "params")
@@ -520,3 +522,18 @@ def check_lr(lr: float, who: str) -> None:
 
 def _copy(v: Any) -> Any:
     return v.copy() if isinstance(v, np.ndarray) else v
+
+
+def _state_array(who: str, i: int, key: str, v: np.ndarray, param: np.ndarray) -> np.ndarray:
+    """A loaded state buffer (momentum, moments: each shaped as its parameter) as a copy in
+    the parameter's dtype, as PyTorch casts it: a float64 buffer from a float64 run loaded
+    into a float32 model would otherwise be rounded one way by the whole-array update and
+    another by the block-wise one. Another shape is refused here, in one line, not later
+    by NumPy's broadcasting (or not at all, where the shapes broadcast)."""
+    if v.shape != param.shape:
+        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {key!r} has shape "
+                         f"{v.shape}, the parameter {param.shape}")
+    if v.dtype.kind not in "fc":
+        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {key!r} has dtype "
+                         f"{v.dtype}, not a floating-point one")
+    return v.astype(param.dtype, copy=True)
