@@ -46,6 +46,20 @@ def warm(jitted, params, *args):
     assert jitted.replays == 1 and jitted._fast.__code__.co_filename == "<jit entry>"
 
 
+def warm_scaled():
+    """w, step(X) = sum(X * w) with backward, its jit replaying a (3, 4) float64 plan, and
+    the X it was recorded on."""
+    w = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
+
+    def step(X):
+        (Tensor(X) * w).sum().backward()
+    jitted = jit(step)
+    X = np.random.default_rng(0).standard_normal((3, 4))
+    warm(jitted, (w,), X)
+    w.grad = None
+    return w, step, jitted, X
+
+
 @pytest.mark.parametrize("arg", [
     np.ones((3, 4), np.float32),  # another dtype
     np.ones((5, 4)),  # another shape
@@ -55,14 +69,7 @@ def warm(jitted, params, *args):
     np.ones((3, 4)).astype(">f8"),  # equal shape, a dtype that is not float64 (byte order)
 ])
 def test_an_argument_not_the_plans_is_not_its_fast_path(arg):
-    w = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
-
-    def step(X):
-        (Tensor(X) * w).sum().backward()
-    jitted = jit(step)
-    X = np.random.default_rng(0).standard_normal((3, 4))
-    warm(jitted, (w,), X)
-    w.grad = None
+    w, step, jitted, X = warm_scaled()
     both(step, jitted, (w,), arg)
     same = arg.dtype == np.float64 and arg.shape == (3, 4)  # the same signature and plan
     assert jitted.replays == (2 if same else 1)
@@ -226,14 +233,7 @@ def test_an_array_subclass_argument_runs_as_eager_runs_it(arg):
     the subclass's own semantics (a mask that sums skip, np.matrix's `*`) must not enter
     the replayed ops. Before: the masked array replayed to [2 2 2 3] where eager raises, and
     np.matrix failed inside the replay."""
-    w = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
-
-    def step(X):
-        (Tensor(X) * w).sum().backward()
-    jitted = jit(step)
-    X = np.random.default_rng(0).standard_normal((3, 4))
-    warm(jitted, (w,), X)
-    w.grad = None
+    w, step, jitted, X = warm_scaled()
     try:
         step(arg)
         want = w.grad.copy()
