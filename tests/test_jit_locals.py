@@ -205,3 +205,23 @@ def test_a_parameter_named_with_no_identifier_is_passed_as_a_dict():
         step(*args(i))
     src = next(iter(step.cache.values())).source
     assert "**_resolved(" in src and "by" not in src
+
+
+class _Fi(Function):
+    """x * params["\ufb01"] (a ligature: an identifier that Python's parser reads as "fi")."""
+
+    def forward(ctx, x, **params):
+        ctx.by = params["\ufb01"]
+        return x * ctx.by
+
+    def backward(ctx, g):
+        return g * ctx.by
+
+
+@pytest.mark.parametrize("static", [False, True])
+def test_a_parameter_named_with_a_non_ascii_identifier_keeps_its_name(static):
+    """Source reads a non-ASCII identifier as its NFKC form: written as a keyword, "\ufb01"
+    would reach the op as "fi" (a KeyError, or another parameter's value); a dict keeps it."""
+    def body(ps, x, idx, v):
+        return _Fi.apply(ps[0], **{"\ufb01": 2.0 if static else x}).sum().backward()
+    check(body)

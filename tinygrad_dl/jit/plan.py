@@ -188,7 +188,9 @@ class Plan:
         i, fn, args, params, dynamic, free, drop_saved = step
         call = [self._reg(w, r) for r in args]
         dyn = dynamic or ()
-        if all(k.isidentifier() and not iskeyword(k) for k in params):  # (always, for ops)
+        # ASCII: Python reads a non-ASCII name in source as its NFKC form ("\ufb01" as
+        # "fi"), which would pass the op another keyword than it was given
+        if all(k.isascii() and k.isidentifier() and not iskeyword(k) for k in params):
             for k, v in params.items():  # keyword arguments: no dict to unpack per call
                 call.append(f"{k}={_source(v, w, self) if k in dyn else w.name('p', v)}")
         elif dynamic is not None:  # parameters that are arguments or op outputs: per run
