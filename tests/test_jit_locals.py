@@ -205,3 +205,32 @@ def test_a_parameter_named_with_no_identifier_is_passed_as_a_dict():
         step(*args(i))
     src = next(iter(step.cache.values())).source
     assert "**_resolved(" in src and "by" not in src
+
+
+
+class _Named(Function):
+    """x * params[_Named.key]: a parameter name that is an identifier, but not as source
+    reads it."""
+
+    key = ""
+
+    def forward(ctx, x, **params):
+        ctx.by = params[_Named.key]
+        return x * ctx.by
+
+    def backward(ctx, g):
+        return g * ctx.by
+
+
+@pytest.mark.parametrize("key", ["\ufb01", "__debug__"])
+@pytest.mark.parametrize("static", [False, True])
+def test_a_parameter_name_source_cannot_pass_as_a_keyword_goes_in_the_dict(key, static,
+                                                                           monkeypatch):
+    """Source reads a non-ASCII identifier as its NFKC form: as a keyword, "\ufb01" reached the
+    op as "fi" (a KeyError, or another parameter's value); `__debug__=` is a SyntaxError, so
+    the plan failed to compile on the second call. Both go through the dict."""
+    monkeypatch.setattr(_Named, "key", key)
+
+    def body(ps, x, idx, v):
+        return _Named.apply(ps[0], **{key: 2.0 if static else x}).sum().backward()
+    check(body)

@@ -28,9 +28,10 @@ counts; a `.grad` the user kept, a view of it, an array built on it keep it thei
 one is made). The same NumPy call with `out=`: the same numbers, one parameter-sized array
 fewer per step.
 
-The source holds only our own names, ints and the ops' keyword names (plain identifiers);
-the objects it calls (the ops' bound methods, their parameters, the parameter Tensors) are
-the function's globals. It is compiled with `compile`, as the guards are.
+The source holds only our own names, ints and the ops' keyword names (plain ASCII
+identifiers: `plan._keyword`); the objects it calls (the ops' bound methods, their
+parameters, the parameter Tensors) are the function's globals. It is compiled with
+`compile`, as the guards are.
 """
 
 from __future__ import annotations

@@ -188,7 +188,7 @@ class Plan:
         i, fn, args, params, dynamic, free, drop_saved = step
         call = [self._reg(w, r) for r in args]
         dyn = dynamic or ()
-        if all(k.isidentifier() and not iskeyword(k) for k in params):  # (always, for ops)
+        if all(_keyword(k) for k in params):  # (always, for ops)
             for k, v in params.items():  # keyword arguments: no dict to unpack per call
                 call.append(f"{k}={_source(v, w, self) if k in dyn else w.name('p', v)}")
         elif dynamic is not None:  # parameters that are arguments or op outputs: per run
@@ -203,6 +203,13 @@ class Plan:
             w(1, " = ".join(f"r{int(r)}" for r in free) + " = None")
         if drop_saved:  # no backward reads what forward saved
             w(1, f"{w.name('c', self.ctxs[i].__dict__.clear)}()")
+
+
+def _keyword(k: str) -> bool:
+    """Whether `k=` in source passes the keyword k: an identifier, not a keyword, ASCII
+    (Python reads a non-ASCII name as its NFKC form: "\ufb01" as "fi", another keyword)
+    and not __debug__ (a SyntaxError as a keyword argument)."""
+    return k.isascii() and k.isidentifier() and not iskeyword(k) and k != "__debug__"
 
 
 def _source(v: Any, w: Writer, plan: Plan) -> str:
