@@ -413,3 +413,32 @@ def test_replayed_convnet_reuses_its_work_arrays_but_never_what_it_returns():
         ref = F.avg_pool2d(conv2(F.max_pool2d(conv1(Tensor(x)).relu(), 2)).relu(), 2)
         ref.sum().backward()
         assert np.array_equal(out.data, ref.data) and np.array_equal(g, conv2.W.grad)
+
+
+def test_a_plan_that_cannot_be_built_runs_eagerly_with_a_warning(monkeypatch):
+    """Fault injection (no known step triggers it since the keyword-name fixes): an error while
+    building the plan used to come out of the call that recorded it, discarding its eager
+    result, and again from every later call. Now: that call's result, one warning, eager from
+    then on; JitError with strict=True."""
+    import tinygrad_dl.jit as jit_module
+
+    def broken(*args, **kwargs):
+        raise SyntaxError("injected")
+    monkeypatch.setattr(jit_module, "Plan", broken)
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    def step(X):
+        loss = (Tensor(X) * w).sum()
+        loss.backward()
+        return loss
+    jitted = jit(step)
+    X = np.array([3.0, 4.0])
+    with pytest.warns(RuntimeWarning, match="could not be built .SyntaxError: injected"):
+        for _ in range(4):
+            w.grad = None
+            assert float(jitted(X)) == 11.0 and np.array_equal(w.grad, X)
+    assert jitted.replays == 0
+    strict = jit(step, strict=True)
+    strict(X)
+    with pytest.raises(JitError, match="could not be built"):
+        strict(X)

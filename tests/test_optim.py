@@ -231,3 +231,19 @@ def test_load_state_dict_refuses_a_buffer_of_another_shape_and_casts_the_dtype()
     opt.load_state_dict(d)
     assert opt.state[0]["v"].dtype == np.float32
     assert np.array_equal(opt.state[0]["v"], np.full(3, 0.1, np.float32))
+
+
+def test_load_state_dict_loads_a_subclass_buffer_as_a_plain_array():
+    """An np.matrix momentum buffer would keep matrix `*` in later updates."""
+    import numpy as np
+
+    from tinygrad_dl import Tensor
+    from tinygrad_dl.optim import SGD
+    p = Tensor(np.ones((2, 2)), requires_grad=True)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    p.grad = np.ones((2, 2))
+    opt.step()
+    d = opt.state_dict()
+    d["state"][0]["v"] = np.matrix(np.full((2, 2), 0.5))
+    opt.load_state_dict(d)
+    assert type(opt.state[0]["v"]) is np.ndarray

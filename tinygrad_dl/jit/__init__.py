@@ -213,7 +213,14 @@ class jit:
             why = difference(entry, rec)
             if why is not None:
                 return self._refuse(key, why, result)
-            self.cache[key] = Plan(rec, frozen_tensors(entry, rec))
+            try:
+                plan = Plan(rec, frozen_tensors(entry, rec))
+            except Exception as e:  # noqa: BLE001 - a plan we cannot build: say so, run eagerly
+                # (this call's result is eager's and stays; without this, the same error would
+                # come out of every later call of the step)
+                return self._refuse(key, f"its replay could not be built ({type(e).__name__}: "
+                                    f"{e})", result)
+            self.cache[key] = plan
             self._replays_at_plan[key] = self.replays
         return result
 

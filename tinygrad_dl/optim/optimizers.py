@@ -536,4 +536,4 @@ def _state_array(who: str, i: int, key: str, v: np.ndarray, param: np.ndarray) -
     if v.dtype.kind not in "fc":
         raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {key!r} has dtype "
                          f"{v.dtype}, not a floating-point one")
-    return v.astype(param.dtype, copy=True)
+    return np.array(v, dtype=param.dtype, copy=True, subok=False)  # (np.matrix: a plain array)
