@@ -267,3 +267,43 @@ def test_other_pages_with_the_markers_show_the_same_table(doc_path):
     assert between_markers(text) == render_block(saved()), (
         f"the table in {doc_path} is stale: run `tinygrad-dl results --render-only --results "
         f"docs/data/results.json --into {doc_path}`")
+
+
+# ---- --merge: one row added or redone, the others kept ---------------------------------------
+def course_doc(names, command):
+    """A results doc of these course rows (their real definitions), 20 fake seeds each."""
+    by = {s.name: s for s in course_settings()}
+    doc = doc_with([0.3] * 20, [0.3] * 20)
+    doc["command"] = command
+    doc["settings"] = [{**doc["settings"][0], "name": n, "label": by[n].label,
+                        "command": by[n].command} for n in names]
+    return doc
+
+
+def test_merge_keeps_the_other_rows_in_course_order_with_every_command():
+    from tinygrad_dl.commands.results import merged
+    old = course_doc(["one-layer", "two-layer", "convnet"], "tinygrad-dl results --only a b")
+    new = course_doc(["convnet"], "tinygrad-dl results --only convnet --merge")
+    new["settings"][0]["runs"][0]["test_acc"] = 0.9  # the redone row's numbers win
+    doc = merged(old, new)
+    assert [st["name"] for st in doc["settings"]] == ["one-layer", "two-layer", "convnet"]
+    assert doc["settings"][2]["runs"][0]["test_acc"] == 0.9
+    assert doc["commands"] == ["tinygrad-dl results --only a b",
+                               "tinygrad-dl results --only convnet --merge"]
+    page = render_page(doc)
+    assert ("```console\n$ tinygrad-dl results --only a b\n"
+            "$ tinygrad-dl results --only convnet --merge\n```") in page
+    again = merged(doc, course_doc(["two-layer"], "third"))  # a third merge keeps all three
+    assert again["commands"][-1] == "third" and len(again["commands"]) == 3
+
+
+def test_merge_refuses_a_kept_row_whose_command_changed_before_any_run(tmp_path, capsys):
+    old = course_doc(["one-layer", "two-layer"], "tinygrad-dl results")
+    old["settings"][1]["command"] = "two-layer --m 7"  # made under another definition
+    res = tmp_path / "r.json"
+    res.write_text(json.dumps(old))
+    assert main(["results", "--only", "one-layer", "--merge", "--seeds", "1", "--out",
+                 str(tmp_path / "runs"), "--results", str(res), "--no-progress"]) == 2
+    assert "row two-layer of the results file was made with `two-layer --m 7`" in (
+        capsys.readouterr().err)
+    assert not (tmp_path / "runs").exists()

@@ -138,6 +138,10 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--only", nargs="+", choices=names, metavar="ROW",
                    help="run and render only these rows (default: all)")
+    p.add_argument("--merge", action="store_true",
+                   help="with --only: keep the other rows of the existing --results file "
+                   "(each as its own command made it; a row whose definition changed since "
+                   "is refused), so one row can be added or redone")
     p.add_argument("--seeds", type=positive_int, default=20,
                    help="seeds 0..N-1 per row (default 20: the fewest any claim rests on)")
     p.add_argument("--data", default=None, metavar="DIR", help="CIFAR-10 folder (see train)")
@@ -184,6 +188,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--results", args.results]
     if args.page:
         parts += ["--page", args.page]
+    if args.merge:
+        parts.append("--merge")
     return shlex.join(parts)
 
 
@@ -200,6 +206,34 @@ def load_results(path: Path) -> dict[str, Any]:
         raise ValueError(f"--results {path}: not a results file of this version "
                          f"(format {FORMAT!r} expected)")
     return doc
+
+
+def kept_rows(old: dict[str, Any], redone: set[str]) -> list[dict[str, Any]]:
+    """The rows of an earlier results file that `--merge` keeps: those not `redone`. Each must
+    still be defined as it was (the same `tinygrad-dl train` command); else ValueError, before
+    any run: its numbers would be shown for a setting that is no longer the row's."""
+    current = {s.name: s for s in course_settings()}
+    rows = []
+    for st in old["settings"]:
+        if st["name"] in redone:
+            continue
+        now = current.get(st["name"])
+        if now is None or now.command != st["command"]:
+            raise ValueError(f"--merge: row {st['name']} of the results file was made with "
+                             f"`{st['command']}`, which is no longer its command: redo it "
+                             f"(--only {st['name']}) or leave out --merge")
+        rows.append(st)
+    return rows
+
+
+def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`new` (the rows just run) with the rows `old` keeps (`kept_rows`), in the course's row
+    order, and every command that made them (`commands`, oldest first)."""
+    rows = [*new["settings"], *kept_rows(old, {st["name"] for st in new["settings"]})]
+    order = [s.name for s in course_settings()]
+    rows.sort(key=lambda st: order.index(st["name"]))
+    commands = old.get("commands") or ([old["command"]] if old.get("command") else [])
+    return {**new, "settings": rows, "commands": [*commands, new["command"]]}
 
 
 class _Terminated(KeyboardInterrupt):
@@ -222,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
         ".md")
     for f in args.into:  # refused before any training, not after hours of it
         check_markers(f)
+    if args.merge and not args.render_only and results.is_file():  # the same
+        kept_rows(load_results(results), {s.name for s in settings})
     if args.render_only:
         doc = load_results(results)
         if args.only:
@@ -247,6 +283,8 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, previous)
         doc = collect(settings, COMPARISONS, args.out, args.seeds, command=command_line(args),
                       jobs=args.jobs, notes=NOTES)
+        if args.merge and results.is_file():
+            doc = merged(load_results(results), doc)
         atomic_write(results, json.dumps(doc, indent=1) + "\n")
     if page is not None:
         atomic_write(page, render_page(doc, source=str(results)))

@@ -146,10 +146,14 @@ def render_page(doc: dict[str, Any], source: str = "docs/data/results.json") -> 
         lines += (["", "## Notes"] if i == 0 else []) + ["", note]
     ids = sorted({r["data_id"] for st in doc["settings"] for r in st["runs"]
                   if r.get("data_id")})
+    commands = doc.get("commands") or [doc.get("command") or "tinygrad-dl results"]
+    by = ("written by:" if len(commands) == 1 else
+          "written by these commands in turn (each ran the rows it names; `--merge` kept the "
+          "rows made before it):")
     lines += ["", "## Regenerating", "",
               "The table above is rendered from the per-seed results file "
-              f"`{source}` (data: {', '.join(f'`{i}`' for i in ids) or 'none'}), written by:",
-              "", "```console", f"$ {doc.get('command') or 'tinygrad-dl results'}", "```", "",
+              f"`{source}` (data: {', '.join(f'`{i}`' for i in ids) or 'none'}), {by}",
+              "", "```console", *(f"$ {c}" for c in commands), "```", "",
               "It runs the seeds not yet done (in parallel with `--jobs`, resumable: run it "
               "again after an interruption), then rewrites the results file and this page. "
               "`tinygrad-dl results --render-only --results FILE --into PAGE.md` re-renders the "
