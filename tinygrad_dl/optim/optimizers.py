@@ -527,9 +527,10 @@ def _copy(v: Any) -> Any:
 def _state_array(who: str, i: int, key: str, v: np.ndarray, param: np.ndarray) -> np.ndarray:
     """A loaded state buffer (momentum, moments: each shaped as its parameter) as a copy in
     the parameter's dtype, as PyTorch casts it: a float64 buffer from a float64 run loaded
-    into a float32 model would otherwise be rounded one way by the whole-array update and
-    another by the block-wise one. Another shape is refused here, in one line, not later
-    by NumPy's broadcasting (or not at all, where the shapes broadcast)."""
+    into a float32 model would otherwise mix dtypes in every later update (lr v computed in
+    float64 or rounded to float32 first, by which code path runs). Another shape is refused
+    here, in one line, not later by NumPy's broadcasting (or not at all, where it
+    broadcasts)."""
     if v.shape != param.shape:
         raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {key!r} has shape "
                          f"{v.shape}, the parameter {param.shape}")
