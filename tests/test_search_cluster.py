@@ -247,6 +247,30 @@ def test_killing_a_dask_worker_loses_no_trial_and_reruns_no_saved_one(dask_clust
     assert [rows[t].get("retries", 0) for t in range(8)] == [c - 1 for c in counts]
 
 
+@pytest.mark.slow
+def test_a_dask_rerun_of_a_saved_trial_skips_its_function(dask_cluster, tmp_path):
+    """The race the kill test once lost on CI: the worker holding a finished trial dies before the
+    client's release reaches the scheduler, which recomputes the trial under the same key. Here the
+    recompute is made by hand: the same key submitted again after the client logged it saved."""
+    from distributed import Client
+
+    from tinygrad_dl.search.cluster import _SAVED, _dask_trial
+
+    spec = SearchSpec("two-layer", [parse_param("lambda=uniform:0:1")], {"epochs": 1}, trials=2)
+    tasks = list(make_tasks(spec, 0, spec.params))
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    fn = kill_once(runs, -1.0)  # no victim: it only counts its runs
+    with Client(dask_cluster, timeout="30s") as client:
+        saved, fresh = f"trial-0-{os.getpid()}-saved", f"trial-1-{os.getpid()}-fresh"
+        client.log_event(_SAVED, {"key": saved})
+        rows = client.gather([client.submit(_dask_trial, fn, t, None, k, pure=False, key=k)
+                              for t, k in zip(tasks, (saved, fresh))])
+    assert rows[0]["status"] == "skipped" and rows[1]["status"] == "ok", rows
+    assert not (runs / repr(tasks[0].values["lambda"])).exists()  # its function never ran
+    assert (runs / repr(tasks[1].values["lambda"])).stat().st_size == 1
+
+
 RAY_HEAD = """
 import sys, ray
 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)

@@ -2,7 +2,8 @@
 
 Both keep a bounded window of trials submitted (twice the cluster's slots), release each result
 from the cluster as soon as it is yielded (the client saves it at once, so a worker dying later
-cannot make the scheduler recompute it), and retry a trial whose worker died: Dask's scheduler
+cannot make the scheduler recompute it; on Dask a recompute that wins the race with the release
+skips the trial function), and retry a trial whose worker died: Dask's scheduler
 reschedules it (`distributed.scheduler.allowed-failures`, set to `retries` on a local cluster),
 Ray re-runs it (`max_retries`). A trial lost on every try is a failed row; the search goes on.
 On Dask a row's `retries` counts the times the trial really started again (each start is an
@@ -62,6 +63,19 @@ class ClusterLost(RuntimeError):
 
 
 _STARTED = "tinygrad-dl-trial-start"  # the event a Dask worker logs each time it starts a trial
+_SAVED = "tinygrad-dl-trial-saved"  # the event the client logs once it holds a trial's row
+
+
+def _saved_already(key: str) -> bool:
+    """Whether the client already holds this trial's row. Dask recomputes a finished result whose
+    worker dies before the client's release reaches the scheduler (a few ms; CI once saw a saved
+    trial run again so); such a rerun finds the client's event and skips the trial function."""
+    try:
+        from distributed import get_client
+
+        return any(msg.get("key") == key for _, msg in get_client().get_events(_SAVED))
+    except Exception:  # noqa: BLE001  (when in doubt, run the trial: a rerun is only wasted work)
+        return False
 
 
 def _dask_trial(fn: TrialFn, task: Task, blas_threads: int | None, key: str) -> dict[str, Any]:
@@ -78,6 +92,8 @@ def _dask_trial(fn: TrialFn, task: Task, blas_threads: int | None, key: str) -> 
         except Exception:  # noqa: BLE001  (a count is a nicety: never fail a trial for it)
             pass
 
+    if _saved_already(key):
+        return {"trial": task.trial, "status": "skipped", "error": "already saved by the client"}
     return execute_trial(fn, task, blas_threads, started)
 
 
@@ -168,6 +184,10 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
                 if _scheduler_gone(client, e):
                     raise lost(e) from None  # every pending future is cancelled with it
                 row = lost_row(task, f"{type(e).__name__}: {e}"[:300])
+            try:  # synchronous: the scheduler has it before the release below is even sent
+                client.log_event(_SAVED, {"key": fut.key})
+            except Exception:  # noqa: BLE001  (a lost scheduler shows up at the next result)
+                pass
             n = _starts(client, fut.key)
             if n and n > 1:
                 row["retries"] = n - 1
