@@ -260,8 +260,9 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
         keys.update(k for k in op.inputs if k is not None)
     keys.update(k for k, _ in step.leaves)
     # the root's op runs first on the seed itself: its gradient needs no local, and no term
-    # can have been deferred to it (nothing before it in this backward sends one, and every
-    # key an earlier backward deferred to was popped by it: D is empty at the start)
+    # is deferred to it (eager starts each backward with a fresh Pending, and nothing before
+    # the root's op in this backward sends one; every key an earlier backward of the run
+    # deferred to was popped by it, or `_reset` emptied P on an exception)
     root = int(step.root) if step.order and int(step.order[0].key) == int(step.root) else None
     keys.discard(root)
     if keys:
