@@ -108,23 +108,29 @@ def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable
     """One generated function for a call whose arguments are all arrays, `entry(args)`: the
     checks that make the call this plan's (the arguments' count, types, shapes and dtypes
     as in `key`; no hook attached on any thread, grad mode on), the plan's guards, then its
-    compiled run, all inline; MISS as soon as one check fails (the call then takes the slow
-    path, which finds out why). The source holds our own names and the repr of ints only."""
-    env: dict[str, Any] = {"MISS": MISS, "ndarray": np.ndarray, "hooks": hooks,
-                           "S": engine._state, "J": j, "run": plan._run}
+    compiled steps, all inline (`Plan.entry`: one Python call per replay); MISS as soon as
+    one check fails (the call then takes the slow path, which finds out why). The source
+    holds our own names and the repr of ints only."""
+    env: dict[str, Any] = {"MISS": MISS, "hooks": hooks, "S": engine._state, "J": j}
     n = len(key)
     lines = [f"if len(arrays) != {n} or hooks.active or not S.grad_enabled: return MISS"]
+    a = plan.arguments()
     if n:
-        lines.append(", ".join(f"a{i}" for i in range(n)) + ", = arrays")
-    for i, (shape, dtype) in enumerate(key):
-        env[f"d{i}"] = dtype
-        lines.append(f"if type(a{i}) is not ndarray or a{i}.shape != "
-                     f"{tuple(int(d) for d in shape)!r} or a{i}.dtype is not d{i}: return MISS")
+        lines.append("".join(f"{r}, " for r in a) + "= arrays")
+    for r, (shape, dtype) in zip(a, key):
+        dn = env_name(env, "Ad", dtype)
+        lines.append(f"if type({r}) is not ndarray or {r}.shape != "
+                     f"{tuple(int(n) for n in shape)!r} or {r}.dtype is not {dn}: return MISS")
     lines.append(f"if {plan.guards.expression(env)}: return MISS")
-    lines += ["J.replays += 1", "return run(arrays)"]
-    src = "def entry(arrays):\n" + "".join(f"    {line}\n" for line in lines)
-    exec(compile(src, "<jit entry>", "exec"), env)  # noqa: S102 - names and ints only
-    return env["entry"]
+    lines.append("J.replays += 1")
+    return plan.entry(lines, env)
+
+
+def env_name(env: dict[str, Any], prefix: str, obj: Any) -> str:
+    """A new global name for `obj` in `env`."""
+    key = f"{prefix}{len(env)}"
+    env[key] = obj
+    return key
 
 
 class jit:

@@ -171,13 +171,29 @@ def _reset(P: Pending) -> None:
     P.owned.add(OURS)
 
 
+class Shared:
+    """What every function compiled from one plan shares (its run and jit's entry, which
+    replay the same steps): the engine's accumulator for what is not written out, and the
+    kept-array slots (`_reuse`), so that a step replayed through either finds the arrays
+    the other kept, and no slot holds a parameter-sized array the other no longer uses."""
+
+    def __init__(self) -> None:
+        self.P = Pending(None, None)
+        _reset(self.P)  # (holds no key between two lines of the compiled code)
+        self.slots: dict[Any, list[Any]] = {}
+
+    def slot(self, key: Any) -> list[Any]:
+        """The kept-array slot [array, its .grad view] of `key` (made empty once)."""
+        return self.slots.setdefault(key, [None, None])
+
+
 class Writer:
     """Source lines and the objects they name."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Shared | None = None) -> None:
         self.lines: list[str] = []
-        self.P = Pending(None, None)  # the engine's accumulator, for what is written out
-        _reset(self.P)  # (holds no key between two lines of the compiled code)
+        self.shared = Shared() if shared is None else shared
+        self.P = self.shared.P  # the engine's accumulator, for what is written out
         self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_sum": _sum, "P": self.P,
                                     "D": self.P.deferred, "ndarray": ndarray,
                                     "GradArray": GradArray, "_reuse": _reuse,
@@ -198,13 +214,25 @@ class Writer:
 def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type,
                   start: Callable[[Writer], None], forward: Callable[[Writer, Any], None],
                   end: Callable[[Writer], None], run: bool = True,
-                  fresh: frozenset[int] = frozenset()
-                  ) -> tuple[Callable[[Any], Any] | None, str]:
+                  fresh: frozenset[int] = frozenset(),
+                  checks: tuple[list[str], dict[str, Any]] | None = None,
+                  shared: Shared | None = None) -> tuple[Callable[[Any], Any] | None, str]:
     """One function `run(arrays)` and its source (with run=False: the source only): it fills
     R, a copy of the registers `template` (`start` writes those lines), does `steps` in order
     on it (`forward` writes a forward step, `_backward` a backward) and returns (`end` writes
-    that line). `fresh`: the ids of the parameters whose .grad was None when recorded."""
-    w = Writer()
+    that line). `fresh`: the ids of the parameters whose .grad was None when recorded.
+    `checks`: (lines, the names they use) written first, before the `try:` (jit's entry:
+    its checks return MISS; the function is then named `entry`, its file "<jit entry>").
+    `shared`: the plan's `Shared` (each function compiled from the plan gets the same)."""
+    w = Writer(shared)
+    head = ["def run(arrays):"]
+    if checks is not None:
+        lines, names = checks
+        clash = names.keys() & w.env.keys()
+        if clash:
+            raise ValueError(f"compile_steps: the checks' names {sorted(clash)} are taken")
+        w.env.update(names)
+        head = ["def entry(arrays):", *(f"    {line}" for line in lines)]
     start(w)
     for step in steps:
         if type(step) is backward_type:
@@ -212,14 +240,15 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
         else:
             forward(w, step)
     end(w)
-    source = ["def run(arrays):", "    try:", *w.lines,
+    source = [*head, "    try:", *w.lines,
               "    except BaseException:", "        _reset(P)", "        raise"]
     text = "\n".join(source) + "\n"
     if not run:
         return None, text
     w.env["_reset"] = _reset
-    exec(compile(text, "<jit plan>", "exec"), w.env)  # noqa: S102 - names and ints only
-    return w.env["run"], text
+    name, file = ("run", "<jit plan>") if checks is None else ("entry", "<jit entry>")
+    exec(compile(text, file, "exec"), w.env)  # noqa: S102 - names and ints only
+    return w.env[name], text
 
 
 def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None:
@@ -230,23 +259,32 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
         keys.add(op.key)
         keys.update(k for k in op.inputs if k is not None)
     keys.update(k for k, _ in step.leaves)
-    w(1, " = ".join([f"g{k}" for k in sorted(keys)] + [f"o{k}" for k in sorted(keys)])
-      + " = None")
-    w(1, f"g{step.root} = {w.reg(int(step.seed))}")
+    # the root's op runs first on the seed itself: its gradient needs no local, and no term
+    # is deferred to it (eager starts each backward with a fresh Pending, and nothing before
+    # the root's op in this backward sends one; every key an earlier backward of the run
+    # deferred to was popped by it, or `_reset` emptied P on an exception)
+    root = int(step.root) if step.order and int(step.order[0].key) == int(step.root) else None
+    keys.discard(root)
+    if keys:
+        w(1, " = ".join([f"g{k}" for k in sorted(keys)] + [f"o{k}" for k in sorted(keys)])
+          + " = None")
+    if root is None:
+        w(1, f"g{step.root} = {w.reg(int(step.seed))}")
     seen = {step.root}  # the keys sent a gradient by the lines so far
     leaf = {int(k): t for k, t in step.leaves}
     kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)
     for op in step.order:
         k, inputs = int(op.key), op.inputs
-        b = w.name("b", op.backward)
         into = getattr(getattr(op.backward, "__self__", None), "backward_into", None)
+        inline = op.inline if into is None else None
+        b = "" if inline is not None else w.name("b", op.backward)
         if into is not None:  # its gradients may go into the parameters' kept arrays
             outs = []
             for kin in inputs:
                 t = None if kin is None else leaf.get(int(kin))
                 if (t is not None and id(t) in fresh and int(kin) not in seen
                         and int(kin) not in kept):  # the parameter's first gradient
-                    kept[int(kin)] = w.name("K", [None, None])
+                    kept[int(kin)] = w.name("K", w.shared.slot((id(step), int(kin))))
                     outs.append(f"_reuse({kept[int(kin)]}, {w.name('t', t)})")
                 else:
                     outs.append("None")
@@ -257,10 +295,17 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
                 b_args = "(g)"
         else:
             b_args = "(g)"
-        w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
-        w(1, f"if g{k} is not None:")
-        w(2, f"g = g{k}; g{k} = None")
+        if k == root:
+            w(1, f"g = {w.reg(int(step.seed))}")
+            w(1, "if g is not None:")
+        else:
+            w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
+            w(1, f"if g{k} is not None:")
+            w(2, f"g = g{k}; g{k} = None")
         n = len(inputs)
+        if inline is not None:  # the backward's arithmetic, written out
+            _inline(w, op, inline, seen, step.retain_graph)
+            continue
         if n == 1:  # (one input: no tuple to unpack, none to build)
             w(2, f"x = {b}{b_args}")
             w(2, "if type(x) is tuple: x = x[0]")
@@ -270,31 +315,67 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
         for p, kin in enumerate(inputs):
             if kin is None:
                 continue
-            kin, grads = int(kin), "(x,)" if n == 1 else "r"
+            kin = int(kin)
             if n > 1:
                 w(2, f"x = r[{p}]")
-            # Pending.run's rule: the first gradient is kept, ours when it is a fresh array
-            # given to this input only; the next are added in place when the pending one is
-            # ours, else into a new one (`_sum`); terms and NumPy scalars through `_add`
-            if kin not in seen:  # the first gradient sent to kin: g{kin} is None
-                seen.add(kin)
-                unique = ("" if n == 1 else " and r[0] is not r[1]" if n == 2
-                          else " and [h is x for h in r].count(True) == 1")
-                w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = x is not g and x.base is None"
-                  f" and x.flags.writeable{unique}")
-            else:
-                w(2, "if type(x) is ndarray:")
-                w(3, f"if o{kin}: g{kin} += x")
-                w(3, f"elif g{kin} is not None: g{kin} = _sum(g{kin}, x); o{kin} = True")
-                w(3, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
-            w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, "
-              f"{grads})")
+            unique = ("" if n == 1 else " and r[0] is not r[1]" if n == 2
+                      else " and [h is x for h in r].count(True) == 1")
+            _accumulate(w, kin, kin not in seen, unique, "(x,)" if n == 1 else "r")
+            seen.add(kin)
         # let go of this op's gradients now (a weight's gradient just added into its pending
         # one would otherwise live on through the ops up to the next multi-input one)
         w(2, "x = None" if n == 1 else "x = r = None")
         if not step.retain_graph:
             w(2, f"{w.name('c', op.release)}()")
     w(1, "g = None")
+    _store(w, step, kept)
+
+
+def _accumulate(w: Writer, kin: int, first: bool, unique: str, grads: str) -> None:
+    """Gradient `x` (a local) of key `kin` into its pending local, by Pending.run's rule: the
+    first gradient is kept, ours when it is a fresh array given to this input only; the next
+    are added in place when the pending one is ours, else into a new one (`_sum`); terms and
+    NumPy scalars through `_add`."""
+    if first:  # the first gradient sent to kin: g{kin} is None
+        w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = x is not g and x.base is None"
+          f" and x.flags.writeable{unique}")
+    else:
+        w(2, "if type(x) is ndarray:")
+        w(3, f"if o{kin}: g{kin} += x")
+        w(3, f"elif g{kin} is not None: g{kin} = _sum(g{kin}, x); o{kin} = True")
+        w(3, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
+    w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
+
+
+def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: bool
+            ) -> None:
+    """An op whose backward the plan writes out (`plan.BackwardOp.inline`): per input that
+    needs a gradient, its expression over `g` and the inputs forward saved (`ctx.saved`:
+    `{0}`, `{1}`, ...), the same NumPy call its backward makes, in the same order. Each makes
+    a new array, so none is another input's (no uniqueness test), and what is added into
+    in between is a pending gradient of ours, which no expression reads."""
+    if op.args is not None:  # the inputs' registers, alive through the run
+        saved = [w.reg(int(r)) for r in op.args]
+    else:
+        saved = [f"q{p}" for p in range(len(exprs))]
+        w(2, f"{''.join(f'{q}, ' for q in saved)}= {w.name('C', op.backward.__self__)}.saved")
+    for p, kin in enumerate(op.inputs):
+        if kin is None:
+            continue
+        kin = int(kin)
+        w(2, f"x = {exprs[p].format(*saved)}")
+        _accumulate(w, kin, kin not in seen, "", "(x,)")
+        seen.add(kin)
+    if op.args is not None:  # (forward saved nothing: nothing to let go of)
+        w(2, "x = None")
+        return
+    w(2, " = ".join(["x", *saved]) + " = None")
+    if not retain:
+        w(2, f"{w.name('c', op.release)}()")
+
+
+def _store(w: Writer, step: Any, kept: dict[int, str]) -> None:
+    """The finished gradients of the leaves into their .grad, in the recorded order."""
     for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
         k = int(k)
         w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")

@@ -60,20 +60,26 @@ class Guards:
 
     def expression(self, env: dict[str, Any]) -> str:
         """The guards as one Python expression, True when one fails, over `arrays` (the
-        step's arguments) and the objects it names, which it adds to `env` (as `gN`). The
+        step's arguments) and the objects it names, which it adds to `env` (as `GN`: no
+        local of the compiled plan, which jit's entry writes after it, is named so). The
         source holds only those names and the repr of ints and bools: jit's call path writes
-        it inline into its own generated entry (`jit.entry`)."""
+        it inline into its own generated entry (`jit.make_entry`)."""
         terms: list[str] = []
+        named: dict[int, str] = {}  # id -> name: a tensor guarded twice is looked up once
 
         def name(obj: Any) -> str:
-            key = f"g{len(env)}"
-            env[key] = obj
+            key = named.get(id(obj))
+            if key is None or env.get(key) is not obj:
+                key = named[id(obj)] = f"G{len(env)}"
+                env[key] = obj
             return key
 
-        for t, (dtype, shape) in zip(self.trainable, self.specs):
-            t = name(t)
-            terms.append(f"not {t}.requires_grad or {t}.data.dtype != {name(dtype)} or "
-                         f"{t}.data.shape != {tuple(int(n) for n in shape)!r}")
+        for i, (t, (dtype, shape)) in enumerate(zip(self.trainable, self.specs)):
+            t, d, dt = name(t), f"G_{i}", name(dtype)
+            # (.data read once into a local; the dtype compared by identity first, which
+            # is what it nearly always is: `!=` decides only when it is another object)
+            terms.append(f"not {t}.requires_grad or (({d} := {t}.data).dtype is not {dt} and "
+                         f"{d}.dtype != {dt}) or {d}.shape != {tuple(int(n) for n in shape)!r}")
         for c in self.frozen:
             t = name(c.tensor)
             terms.append(f"{t}.data is not {name(c.array)} or {t}.requires_grad")

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..tensor import Tensor
-from .compiled import Writer, compile_steps
+from .compiled import Shared, Writer, compile_steps
 from .guards import Guards
 from .record import (
     ARRAY,
@@ -63,6 +63,12 @@ class BackwardOp(NamedTuple):
     inputs: tuple[int | None, ...]
     backward: Callable[..., Any]
     release: Callable[[], None]
+    # the backward as one expression per input (the op's `same_shape_backward`), where the
+    # compiled plan may write it out instead of calling it (`_inline`); else None
+    inline: tuple[str, ...] | None = None
+    # with `inline`: the registers of the op's inputs, read in place of what forward saved
+    # (its `prepare` is then not run); None: read ctx.saved
+    args: tuple[int, ...] | None = None
 
 
 class Backward(NamedTuple):
@@ -94,15 +100,27 @@ class Plan:
         self.params: list[tuple[int, Any]] = []  # (register, parameter Tensor)
         self._registers: dict[Any, int] = {}
         in_bwd = _in_backward(rec)
+        inline = {(id(ev), k): _inline(rec, ev, k, inputs, self.ctxs[k])
+                  for ev in rec.events if type(ev) is BackwardRecord for k, inputs in ev.order}
+        # ops written out in every backward that reaches them, whose value nothing reads and
+        # whose inputs are arguments, parameters or constants (registers that live through
+        # the run): their expressions read those registers, so `prepare` (which only saves
+        # them for backward) is not run, and there is nothing to release
+        direct = {k: tuple(self.register(s) for s in srcs[k]) for k in in_bwd
+                  if modes[k] == PREP and all(src.kind != OUT for src in srcs[k])
+                  and all(v is not None for (_, i), v in inline.items() if i == k)}
         self.steps: list[Forward | Backward] = []
         for ev in rec.events:
             if type(ev) is BackwardRecord:
                 # release: empty the op's __dict__ (what forward saved; slots such as a
                 # conv's scratch buffers stay), the dict forward refills on the next run
                 order = tuple(BackwardOp(k, inputs, self.ctxs[k].backward,
-                                         self.ctxs[k].__dict__.clear) for k, inputs in ev.order)
+                                         self.ctxs[k].__dict__.clear, inline[id(ev), k],
+                                         direct.get(k)) for k, inputs in ev.order)
                 self.steps.append(Backward(ev.root, self.register(ev.seed), order, ev.leaves,
                                            ev.retain_graph))
+            elif ev in direct:
+                continue
             elif modes[ev] != SKIP:
                 i, ctx = ev, self.ctxs[ev]
                 params = {k: _static(v) for k, v in rec.ops[i].params.items()}
@@ -118,6 +136,7 @@ class Plan:
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
         self._fresh = frozenset(rec.grad_none)  # .grad None when recorded: kept arrays
         self._param_regs = frozenset(int(r) for r, _ in self.params)
+        self._shared = Shared()  # run's and entry's accumulator and kept arrays: the same
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
         self._run = self._compile(run=True)[0]  # the steps as one straight-line function
 
@@ -137,9 +156,24 @@ class Plan:
                 self.params.append((self._registers[key], ref))
         return self._registers[key]
 
-    def _compile(self, run: bool) -> tuple[Any, str]:
-        return compile_steps(self.template, self.steps, Backward, self._start, self._forward,
-                             self._end, run, self._fresh)
+    def _compile(self, run: bool, checks: tuple[list[str], dict[str, Any]] | None = None
+                 ) -> tuple[Any, str]:
+        def start(w: Writer) -> None:
+            self._start(w, unpack=checks is None)  # (jit's checks unpack the arguments)
+        return compile_steps(self.template, self.steps, Backward, start, self._forward,
+                             self._end, run, self._fresh, checks, self._shared)
+
+    def arguments(self) -> list[str]:
+        """The locals the compiled function keeps the step's arguments in (`entry`'s checks
+        unpack `arrays` into them)."""
+        return [f"r{self.n + j}" for j in range(self.n_args)]
+
+    def entry(self, lines: list[str], names: dict[str, Any]) -> Callable[[Any], Any]:
+        """The compiled steps again, as one function `entry(arrays)` that first runs `lines`
+        (jit's checks: they return early when the call is not this plan's, and unpack
+        `arrays` into `arguments()`), over `names`; one Python call per replay, not two.
+        It shares `run`'s accumulator and kept arrays (`compiled.Shared`)."""
+        return self._compile(True, (lines, names))[0]
 
     @property
     def source(self) -> str:
@@ -161,12 +195,13 @@ class Plan:
         w.env[name] = self.template[r]
         return name
 
-    def _start(self, w: Writer) -> None:
-        """Write the run's first lines: the arguments and the parameters' arrays, read
-        afresh (optimizers may rebind .data), into their registers (locals)."""
+    def _start(self, w: Writer, unpack: bool = True) -> None:
+        """Write the run's first lines: the arguments (unless `unpack` is False: jit's entry
+        has unpacked them) and the parameters' arrays, read afresh (optimizers may rebind
+        .data), into their registers (locals)."""
         w.reg = lambda r: self._reg(w, r)
         k = self.n_args
-        if k:
+        if k and unpack:
             w(1, "".join(f"r{self.n + j}, " for j in range(k)) + "= arrays")
         for r, t in self.params:
             w(1, f"r{int(r)} = {w.name('t', t)}.data")
@@ -198,7 +233,11 @@ class Plan:
                         f"{{{', '.join(f'{o}: r{o}' for o in _param_outs(params))}}})")
         elif params:
             call.append(f"**{w.name('p', params)}")
-        w(1, f"r{int(i)} = {w.name('f', fn)}({', '.join(call)})")
+        if free is not None and i in free:  # nothing reads the value: no local holds it
+            free = tuple(r for r in free if r != i) or None
+            w(1, f"{w.name('f', fn)}({', '.join(call)})")
+        else:
+            w(1, f"r{int(i)} = {w.name('f', fn)}({', '.join(call)})")
         if free is not None:
             w(1, " = ".join(f"r{int(r)}" for r in free) + " = None")
         if drop_saved:  # no backward reads what forward saved
@@ -233,6 +272,39 @@ def _resolved(params: dict[str, Any], dynamic: tuple[str, ...], arrays: list[np.
     for key in dynamic:
         params[key] = _resolve(params[key], arrays, regs)
     return params
+
+
+# ---- backwards written out ------------------------------------------------------------------
+def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None, ...],
+            ctx: Any) -> tuple[str, ...] | None:
+    """The op's `same_shape_backward` expressions where the compiled plan may write them out
+    in place of calling its backward: the op is the backward's root, so its gradient is the
+    seed, whose shape is the output's (the seed is an argument, a constant or an op output
+    of the recorded shape: the signature and the guards pin them); each input has that shape
+    too (no broadcasting to undo); and an input needs a gradient exactly where backward
+    sends one (`needs_input_grad`), so the expressions compute what backward computes."""
+    exprs = getattr(type(ctx), "same_shape_backward", None)
+    op = rec.ops[k]
+    if exprs is None or k != ev.root or not ev.order or ev.order[0].key != k:
+        return None
+    if not (len(exprs) == len(op.sources) == len(inputs) == len(ctx.needs_input_grad)):
+        return None
+    if [bool(n) for n in ctx.needs_input_grad] != [i is not None for i in inputs]:
+        return None
+    shape = getattr(op.out, "shape", None)  # (and the seed's, as recorded: checked too)
+    if shape is None or any(_shape(rec, s) != tuple(shape) for s in (*op.sources, ev.seed)):
+        return None
+    return tuple(exprs)
+
+
+def _shape(rec: Recording, src: Source) -> tuple[int, ...] | None:
+    """The recorded shape of what `src` names (None where it is not an array's)."""
+    kind, ref = src
+    a = (rec.ops[ref].out if kind == OUT else rec.arrays[ref] if kind == IN
+         else getattr(ref, "data", None) if kind == PARAM
+         else getattr(ref, "array", None) if kind == CONST else None)
+    shape = getattr(a, "shape", None)
+    return None if shape is None else tuple(shape)
 
 
 # ---- which ops replay runs, and when their values can be let go ------------------------------

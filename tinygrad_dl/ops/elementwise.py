@@ -49,6 +49,10 @@ class Sub(Function):
 
 
 class Mul(Function):
+    # backward when x, y and the gradient all have the product's shape, per input over what
+    # forward saved (x, y): a replay writes it out in place of the call (jit.plan._inline)
+    same_shape_backward = ("g * {1}", "g * {0}")
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         return x * y
