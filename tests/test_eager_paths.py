@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tinygrad_dl as tg
-from tinygrad_dl import Function, Tensor, engine, name_scope
+from tinygrad_dl import Function, Tensor, engine, name_scope, ops
 from tinygrad_dl.models import CharRNN, KLayer, OneLayer, TwoLayer
 from tinygrad_dl.ops.shape import Sparse
 
@@ -44,17 +44,20 @@ def test_a_float32_training_step_never_computes_in_float64(make, loss, monkeypat
         for a in (*t._ctx.saved, *t._ctx.__dict__.values()):
             if isinstance(a, np.ndarray) and a.dtype.kind == "f":
                 assert a.dtype == np.float32, (t._ctx, a.shape)
-    checked = engine.Function.input_grads
 
-    def spy(ctx, g):
-        grads = checked(ctx, g)
-        seen.append(type(ctx).__name__)
-        assert g.dtype == np.float32, ctx
-        for gi in grads:  # an array, or a gradient term (indexing's rows, a row's outer)
-            values = gi.values if isinstance(gi, Sparse) else getattr(gi, "g", gi)  # Outer: g
-            assert values is None or values.dtype == np.float32, ctx
-        return grads
-    monkeypatch.setattr(engine.Function, "input_grads", spy)
+    def spy(checked):
+        def backward(ctx, g):
+            grads = checked(ctx, g)
+            seen.append(type(ctx).__name__)
+            assert g.dtype == np.float32, ctx
+            for gi in grads if type(grads) is tuple else (grads,):  # an array, or a gradient
+                # term (indexing's rows, a row's outer)
+                values = gi.values if isinstance(gi, Sparse) else getattr(gi, "g", gi)
+                assert values is None or values.dtype == np.float32, ctx
+            return grads
+        return backward
+    for cls in {type(t._ctx) for t in ops}:
+        monkeypatch.setattr(cls, "backward", spy(cls.backward))
     J.backward()
     assert len(seen) == len(ops)
     assert all(p.grad.dtype == np.float32 for p in model.parameters())
@@ -165,3 +168,69 @@ def test_eager_backward_calls_an_ops_own_release():
     retained = tg.functional.conv2d(x, w, padding=1)
     retained.sum().backward(retain_graph=True)  # kept for a second backward: not released
     assert not retained._ctx.released
+
+
+@pytest.mark.parametrize("shape", [(1, 100), (3, 4), (5,), ()])
+@pytest.mark.parametrize("dtypes", [(np.float64, np.float64), (np.float32, np.float32),
+                                    (np.float16, np.float16), (np.float32, np.float64)])
+def test_tanh_backward_is_the_same_bits_as_one_minus_out_squared(shape, dtypes):
+    """Tanh.backward subtracts from a cached 0-d one, not a Python 1 (no conversion per call):
+    the same values and dtype as `g * (1 - out * out)`, a float64 g on a float32 output too."""
+    rng = np.random.default_rng(0)
+    out_dt, g_dt = dtypes
+    out = np.tanh(rng.standard_normal(shape) * 3).astype(out_dt)
+    g = np.asarray(rng.standard_normal(shape), dtype=g_dt)
+    ctx = ops.Tanh()
+    ctx.saved = (out,)
+    got, want = np.asarray(ctx.backward(g)), np.asarray(g * (1 - out * out))
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, k, n", [(1, 100, 100), (25, 100, 80), (3, 1, 4), (1, 7, 1)])
+@pytest.mark.parametrize("layout", ["c", "f"])
+def test_matmul_backward_products_are_the_bits_of_at(dtype, m, k, n, layout):
+    """MatMul.backward multiplies two matrices with ndarray.dot (less dispatch than @): on the
+    arrays @ hands to BLAS (contiguous, or a transposed contiguous one) the same bits."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((m, k)).astype(dtype)
+    y = rng.standard_normal((k, n)).astype(dtype)
+    if layout == "f":
+        x, y = np.asfortranarray(x), np.asfortranarray(y)
+    g = rng.standard_normal((m, n)).astype(dtype)
+    ctx = ops.MatMul()
+    ctx.saved, ctx.needs_input_grad = (x, y), [True, True]
+    gx, gy = ctx.backward(g)
+    if m == 1:  # one row: x^T g left to the accumulator (Outer.total, at the end)
+        gy = type(gy).total([gy])
+    assert gx.tobytes() == (g @ y.T).tobytes() and gx.dtype == (g @ y.T).dtype
+    assert gy.tobytes() == (x.T @ g).tobytes()
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3])
+@pytest.mark.parametrize("start", ["zeros", "random"])
+def test_a_gradient_made_only_of_deferred_terms_is_their_total_itself(steps, start):
+    """Pending.pop keeps a key's summed deferred terms as its gradient when nothing else was
+    sent to it (no zeros added to it: 0 + -0.0 would be +0.0, and a one-step outer product of
+    a zero state has -0.0s): W of a recurrence gets its one product H_prev^T G (an outer
+    product for one step) bit for bit, and a W that also has a full gradient gets the sum."""
+    rng = np.random.default_rng(2)
+    W = Tensor(rng.standard_normal((4, 4)), requires_grad=True)
+    h0 = Tensor(np.zeros((1, 4)) if start == "zeros" else rng.standard_normal((1, 4)))
+    c = -np.arange(1.0, 5.0)  # negative weights: a zero state gives -0.0 products
+    hs = [h0]
+    for _ in range(steps):
+        hs.append((hs[-1] @ W).tanh())
+    (hs[-1] * Tensor(c)).sum().backward()
+    gs, g = [], c
+    for t in range(steps, 0, -1):  # BPTT, in the order backward reaches the steps
+        gs.append(g * (1 - hs[t].data * hs[t].data))
+        g = gs[-1] @ W.data.T
+    rows = [h.data for h in hs[-2::-1]]
+    want = rows[0].T * gs[0] if steps == 1 else np.concatenate(rows).T @ np.concatenate(gs)
+    assert W.grad.tobytes() == want.tobytes()
+    W.grad = None
+    X = Tensor(rng.standard_normal((3, 4)))
+    ((h0 @ W).sum() + (X @ W).sum()).backward()
+    assert np.allclose(W.grad, h0.data.T @ np.ones((1, 4)) + X.data.T @ np.ones((3, 4)))

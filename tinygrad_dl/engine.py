@@ -187,28 +187,6 @@ class Function:
             attached.recorder.on_apply(cls, inputs, params, out)
         return out
 
-    def input_grads(self, grad: np.ndarray) -> tuple[Any, ...]:
-        """backward(grad) as a tuple with one entry per input; the accumulator (`Pending.run`)
-        checks each entry's shape as it adds it, and drops those of inputs that need none."""
-        if self.released:
-            raise RuntimeError(f"backward through {self.name} a second time: its saved arrays were"
-                               " freed by the first backward(); call backward(retain_graph=True)")
-        if write_guard.replaced:  # a writer gave up some saved array: was it one of ours?
-            write_guard.check_saved(self)
-        grads = self.backward(grad)
-        if type(grads) is not tuple:
-            grads = (grads,)
-        if hooks.active and attached.anomaly is not None:
-            attached.anomaly.backward(self, grad, grads)
-        if len(grads) != len(self.parents):
-            raise RuntimeError(f"{self.name}.backward returned {len(grads)} gradients for "
-                               f"{len(self.parents)} inputs")
-        return grads
-
-    def wrong_shape(self, g: Any, shape: tuple[int, ...]) -> RuntimeError:
-        return RuntimeError(f"{self.name}.backward returned a gradient of shape "
-                            f"{getattr(g, 'shape', ())} for an input of shape {shape}")
-
 
 def _raised_by_op(e: BaseException) -> bool:
     """Did an op's own `raise` make `e` (its message names the op), not NumPy under it?"""
@@ -250,8 +228,11 @@ class Pending:
 
     def run(self, ops: list[Any], retain_graph: bool) -> None:
         """Backprop over `ops` (tensors made by recorded ops, outputs first): each one's
-        gradient through its op's checked `input_grads`, added to its inputs' gradients."""
+        gradient through its op's backward, checked here (not freed, no saved array replaced,
+        one gradient per input, of its shape), added to its inputs' gradients."""
         grads, owned, deferred, take = self.grads, self.owned, self.deferred, self.grads.pop
+        replaced = write_guard.replaced  # (a dict filled in place: one module read, not per op)
+        anomaly = attached.anomaly if hooks.active else None  # detect_anomaly() on this thread
         for t in ops:
             g = self.pop(t) if deferred and t in deferred else take(t, None)
             if g is None:  # nothing downstream sent it a gradient
@@ -259,8 +240,21 @@ class Pending:
             if t._retain:  # retain_grad(): stored in .grad as well
                 self.store(t, t, g)
             ctx = t._ctx
-            in_grads = ctx.input_grads(g)  # a tuple, one per input (None: no gradient)
+            if ctx.released:
+                raise RuntimeError(f"backward through {ctx.name} a second time: its saved arrays"
+                                   " were freed by the first backward(); call backward("
+                                   "retain_graph=True)")
+            if replaced:  # a writer gave up some saved array: was it one of ours?
+                write_guard.check_saved(ctx)
+            in_grads = ctx.backward(g)  # one per input (None: no gradient)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            if anomaly is not None:
+                anomaly.backward(ctx, g, in_grads)
             n = len(in_grads)
+            if n != len(ctx.parents):
+                raise RuntimeError(f"{ctx.name}.backward returned {n} gradients for "
+                                   f"{len(ctx.parents)} inputs")
             for k, gi in zip(ctx.parents, in_grads):
                 if gi is None or not k.requires_grad:  # (an input that needs none: dropped)
                     continue
@@ -271,7 +265,8 @@ class Pending:
                         gi.add_to(self, k)
                         continue
                 if gi.shape != k.data.shape:
-                    raise ctx.wrong_shape(gi, k.data.shape)
+                    raise RuntimeError(f"{ctx.name}.backward returned a gradient of shape "
+                                       f"{gi.shape} for an input of shape {k.data.shape}")
                 prev = grads.get(k)
                 if prev is None:  # the first: kept; ours if fresh and given to this input only
                     grads[k] = gi
@@ -300,7 +295,8 @@ class Pending:
         return prev
 
     def defer(self, key: Any, term: Any) -> None:
-        """Keep `term` until `key` is popped; `type(term).total(terms)` then sums them."""
+        """Keep `term` until `key` is popped; `type(term).total(terms)` then sums them into
+        a new array."""
         self.deferred.setdefault(key, []).append(term)
 
     def pop(self, key: Any) -> np.ndarray | None:
@@ -308,8 +304,12 @@ class Pending:
         terms = self.deferred.pop(key, None)
         if terms is not None:
             total = type(terms[0]).total(terms)
-            out = self.own(key, total.shape, total.dtype)
-            out += total
+            if self.grads.get(key) is None:  # its only gradient: ours as it is (no zeros + it)
+                self.grads[key] = total
+                self.owned.add(key)
+            else:
+                out = self.own(key, total.shape, total.dtype)
+                out += total
         return self.grads.pop(key, None)
 
     def store(self, key: Any, t: Any, g: np.ndarray | None = None) -> None:

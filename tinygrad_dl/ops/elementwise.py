@@ -248,7 +248,21 @@ class Tanh(Function):
 
     def backward(ctx, g):
         out = ctx.saved[0]
-        return g * (1 - out * out)
+        return g * (_one(out.dtype) - out * out)  # (1 - out²: the same bits, see _one)
+
+
+_ONES: dict[Any, np.ndarray] = {}
+
+
+def _one(dtype: Any) -> np.ndarray:
+    """1 as a 0-d array of `dtype` (read-only, one per dtype): `one - x` gives the bits and
+    the dtype `1 - x` does, without NumPy converting a Python 1 on every call, a quarter of
+    the time of a 100-element op (tanh's backward, once per RNN step)."""
+    one = _ONES.get(dtype)
+    if one is None:
+        one = _ONES[dtype] = np.ones((), dtype)
+        one.flags.writeable = False
+    return one
 
 
 class Sigmoid(Function):
@@ -303,7 +317,8 @@ class Outer(tuple):
     def total(terms: list[Outer]) -> np.ndarray:
         if len(terms) == 1:
             return terms[0].x.T * terms[0].g  # an outer product: cheaper than a GEMM
-        return np.concatenate([t.x for t in terms]).T @ np.concatenate([t.g for t in terms])
+        xs, gs, _ = zip(*terms)  # (the x's and the g's, without a property call per term)
+        return np.concatenate(xs).T @ np.concatenate(gs)
 
 
 class MatMul(Function):
@@ -318,9 +333,12 @@ class MatMul(Function):
         nx, ny = ctx.needs_input_grad
         if x.ndim == 2 and y.ndim == 2:  # the common case, no reshaping
             gy = None
+            # (ndarray.dot: the BLAS product @ makes, bit for bit wherever @ calls BLAS, with
+            # less dispatch, 0.3 us of a 1.3 us RNN step's g Wᵀ; where @ would not (strided
+            # views), dot copies and calls BLAS: a valid sum too, and replay calls this same code)
             if ny:  # one row (an RNN step): summed over the steps as one product (Outer)
-                gy = Outer((x, g, y.shape)) if x.shape[0] == 1 else x.T @ g
-            return (g @ y.T if nx else None), gy
+                gy = Outer((x, g, y.shape)) if x.shape[0] == 1 else x.T.dot(g)
+            return (g.dot(y.T) if nx else None), gy
         if x.ndim == 1 and y.ndim == 1:
             return (g * y if nx else None), (g * x if ny else None)
         x2 = x[None, :] if x.ndim == 1 else x

@@ -149,10 +149,11 @@ class Concatenate(Function):
         return out
 
     def backward(ctx, g):
-        # plain slices, not np.split: this runs once per RNN sequence on 25+ pieces
+        # plain slices, not np.split: this runs once per RNN sequence on 25+ pieces (and
+        # along axis 0, an RNN's, without building an index tuple per piece)
         lead, start, parts = (slice(None),) * ctx.axis, 0, []
         for n in ctx.sizes:
-            parts.append(g[lead + (slice(start, start + n),)])
+            parts.append(g[lead + (slice(start, start + n),)] if lead else g[start:start + n])
             start += n
         return tuple(parts)
 
