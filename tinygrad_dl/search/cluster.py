@@ -133,8 +133,11 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
     from dask.distributed import as_completed
 
     # a lost scheduler is reported once, as ClusterLost: not as the client's reconnect tracebacks
-    quiet = logging.getLogger("distributed.client")
-    level, quiet.level = quiet.level, logging.CRITICAL
+    # nor its batched stream's "Batched Comm Closed" (a release sent as the scheduler died)
+    quiet = [logging.getLogger(f"distributed.{name}") for name in ("client", "batched")]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        q.setLevel(logging.CRITICAL)
 
     run = str(uuid.uuid4())[:8]
     pending: dict[str, tuple[Any, Task]] = {}
@@ -184,10 +187,12 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
                 if _scheduler_gone(client, e):
                     raise lost(e) from None  # every pending future is cancelled with it
                 row = lost_row(task, f"{type(e).__name__}: {e}"[:300])
-            try:  # synchronous: the scheduler has it before the release below is even sent
-                client.log_event(_SAVED, {"key": fut.key})
-            except Exception:  # noqa: BLE001  (a lost scheduler shows up at the next result)
-                pass
+            if _connected(client):  # synchronous: the scheduler has it before the release
+                try:  # below is even sent (bounded: a dying scheduler must not hold us long)
+                    client.sync(client.scheduler.log_event, topic=_SAVED,
+                                msg={"key": fut.key}, callback_timeout=10)
+                except Exception:  # noqa: BLE001  (a lost scheduler shows at the next result)
+                    pass
             n = _starts(client, fut.key)
             if n and n > 1:
                 row["retries"] = n - 1
@@ -210,7 +215,8 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
             pass
         if cluster is not None:
             cluster.close()
-        quiet.setLevel(level)
+        for q, level in zip(quiet, levels):
+            q.setLevel(level)
 
 
 # ---------------------------------------------------------------- Ray
