@@ -1,16 +1,19 @@
-"""What the compiled replay writes out instead of calling (tinygrad_dl.jit.compiled): the
-root Mul's backward as its two products (`same_shape_backward`), the value nobody reads, and
-one entry function with the checks and the steps, sharing the plan's kept arrays. Each case
-runs next to eager, bit for bit, from the same `.grad` state."""
+"""What the compiled replay writes out instead of calling (tinygrad_dl.jit.compiled): an
+op's backward as its expressions (`same_shape_backward`: Mul's products, Tanh's, Add's pass
+through) at the root and inside the graph, the value nobody reads, and one entry function with
+the checks and the steps, sharing the plan's kept arrays. Each case runs next to eager, bit
+for bit, from the same `.grad` state."""
 
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 import pytest
 
-from tinygrad_dl import Tensor, engine
+from tinygrad_dl import Tensor, engine, ops
+from tinygrad_dl.engine import Function
 from tinygrad_dl.grad import GradArray
 from tinygrad_dl.jit import jit
 from tinygrad_dl.jit.plan import Plan
@@ -73,8 +76,7 @@ def test_each_product_replays_as_eager_computes_it(case):
 
         def step(g):
             (x * w).backward(g)
-    elif case == "not root":  # the gradient comes from sum's backward: called
-        expect_inline = False
+    elif case == "not root":  # the gradient comes from sum's backward: its product's shape
 
         def step(g):
             (x * w).sum().backward()
@@ -121,6 +123,154 @@ def test_each_product_replays_as_eager_computes_it(case):
     assert inlined(src) == expect_inline
     if case == "an op's output":
         assert re.search(r"= C\d+\.saved", src) and re.search(r"^ +f\d+\(", src, re.M)
+
+
+def written(src):
+    """How many gradients are written out, by kind: Tanh's, passed through (Add's), products."""
+    return (len(re.findall(r"^ +x = g \* \(_one_\d+\(q0\.dtype\) - q0 \* q0\)$", src, re.M)),
+            len(re.findall(r"^ +x = g$", src, re.M)),
+            len(re.findall(r"^ +x = g \* \w+$", src, re.M)))
+
+
+@pytest.mark.parametrize("case", ["rnn", "two consumers", "x+x", "broadcast add",
+                                  "broadcast mul", "mixed dtypes", "0-d", "one constant",
+                                  "value unread", "retain_graph"])
+def test_backwards_inside_the_graph_replay_as_eager_computes_them(case):
+    """Tanh, Add and Mul written out where they are not the root: the gradient reaching them
+    has their output's shape (recorded), so only their inputs' shapes decide."""
+    x, w = t(R.standard_normal((3, 4))), t(R.standard_normal((3, 4)))
+    params = (x, w)
+    if case == "rnn":  # three steps of h = tanh(a_t + h W), h read by the next step and cat
+        W, A = t(R.standard_normal((4, 4)) * 0.5), t(R.standard_normal((3, 4)))
+        params, expect, h0 = (W, A), (3, 6, 0), Tensor(np.zeros((1, 4)))
+
+        def step():
+            h, hs = h0, []
+            for i in range(3):
+                h = (A[i:i + 1] + h @ W).tanh()
+                hs.append(h)
+            (ops.Concatenate.apply(*hs, axis=0) * 2.0).sum().backward()
+    elif case == "two consumers":  # h's gradient from a product and a sum, then Tanh's
+        expect = (1, 2, 4)
+
+        def step():
+            h = (x * w).tanh()
+            (h * h + h).sum().backward()
+    elif case == "x+x":  # one key sent g twice: the second added into a new array
+        params, expect = (x,), (1, 2, 0)
+
+        def step():
+            (x + x).tanh().sum().backward()
+    elif case == "broadcast add":  # b (4,): its gradient summed back: Add's backward called
+        b = t(R.standard_normal(4))
+        params, expect = (x, b), (1, 0, 0)
+
+        def step():
+            (x + b).tanh().sum().backward()
+    elif case == "broadcast mul":  # likewise the product; the tanh below it is written out
+        b = t(R.standard_normal(4))
+        params, expect = (x, b), (1, 0, 0)
+
+        def step():
+            (x * b).tanh().sum().backward()
+    elif case == "mixed dtypes":  # float32 x: float64 gradients through, cast at the store
+        x = t(R.standard_normal((3, 4)).astype(np.float32))
+        params, expect = (x, w), (2, 2, 2)
+
+        def step():
+            (x.tanh() * w + x).tanh().sum().backward()
+    elif case == "0-d":  # NumPy scalars out of the expressions: through the engine's `_add`
+        x, w = t(0.5), t(-1.25)
+        params, expect = (x, w), (1, 2, 4)
+
+        def step():
+            ((x * w).tanh() + x * w).sum().backward()
+    elif case == "one constant":  # c needs no gradient: only w's expression is written
+        c = Tensor(R.standard_normal((3, 4)))
+        params, expect = (w,), (1, 1, 0)
+
+        def step():
+            (c + w).tanh().sum().backward()
+    elif case == "value unread":  # x*w and x+w: `prepare` not run, registers read directly
+        expect, seed = (0, 4, 2), R.standard_normal((3, 4))
+
+        def step():
+            (x * w + (x + w)).backward(seed)
+    else:  # two backwards through one graph: what forward saved is let go after the second
+        expect = (2, 4, 4)
+
+        def step():
+            y = (x * w + x).tanh().sum()
+            y.backward(retain_graph=True)
+            y.backward()
+    jitted, src = twin_runs(step, params, ())
+    assert written(src) == expect, src
+    if case == "value unread":
+        assert not re.search(r"\.saved|^ +f\d+\(r4, r5\)", src, re.M)
+    plan = next(v for v in jitted.cache.values() if type(v) is Plan)
+    # what forward saved is let go of after the (last) backward: no ctx keeps an array
+    assert all(not vars(c) for c in plan.ctxs if type(c) in (ops.Tanh, ops.Mul, ops.Add))
+
+
+def _declared():
+    return [c for c in map(lambda n: getattr(ops, n), ops.__all__)
+            if isinstance(c, type) and "same_shape_backward" in vars(c)]
+
+
+@pytest.mark.parametrize("cls", _declared(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("dtypes", [("float64", "float64"), ("float32", "float32"),
+                                    ("float32", "float64"), ("0-d", "float64")])
+def test_declared_expressions_are_the_backward(cls, dtypes):
+    """Each op's `same_shape_backward`, evaluated as the plan writes it (over g and
+    ctx.saved, all unpacked), gives backward's arrays bit for bit where the inputs and g
+    have the output's shape, in every dtype mix: a backward changed without its expressions
+    fails here."""
+    exprs = cls.same_shape_backward
+    dt, gdt = dtypes
+    shape = () if dt == "0-d" else (3, 5)
+    dt = "float64" if dt == "0-d" else dt
+    xs = [np.asarray(R.uniform(0.5, 2.0, shape)).astype(dt) for _ in exprs]
+    ctx = cls()
+    ctx.needs_input_grad = [True] * len(exprs)
+    out = ctx.forward(*xs)
+    g = np.asarray(R.standard_normal(np.shape(out))).astype(gdt)
+    want = ctx.backward(g)
+    want = want if type(want) is tuple else (want,)
+    saved = getattr(ctx, "saved", ())
+    n = max((int(f) for e in exprs for f in re.findall(r"\{(\d+)\}", e)), default=-1) + 1
+    assert len(saved) == n  # (the plan unpacks them all: `q0, q1, = C.saved`)
+    for e, ref in zip(exprs, want):
+        names = {**vars(sys.modules[cls.__module__]), "g": g, "saved": saved}
+        got = eval(e.format(*[f"saved[{i}]" for i in range(n)]), names)  # noqa: S307
+        assert type(got) is type(ref) and np.asarray(got).dtype == np.asarray(ref).dtype
+        assert np.asarray(got).tobytes() == np.asarray(ref).tobytes()
+    if hasattr(cls, "prepare"):  # read in place of saved (`direct`): the inputs, in order
+        p = cls()
+        p.prepare(*xs)
+        assert all(a is b for a, b in zip(getattr(p, "saved", xs), xs)) and n <= len(xs)
+
+
+TWO = np.float64(2.0)
+casting = "unsafe"  # a global named as the keyword the expression passes: not bound to it
+
+
+class Double(Function):
+    """2x, whose expression names this module's globals (as Tanh's names `_one`)."""
+
+    same_shape_backward = ('np.multiply(g, TWO, casting="same_kind")',)
+
+    def forward(ctx, x):
+        return x * TWO
+
+    def backward(ctx, g):
+        return np.multiply(g, TWO, casting="same_kind")
+
+
+def test_an_expression_reads_its_modules_globals_but_not_keywords():
+    x = t(R.standard_normal((3, 4)))
+    _, src = twin_runs(lambda: Double.apply(x).tanh().sum().backward(), (x,), ())
+    assert re.search(r'^ +x = np_\d+\.multiply\(g, TWO_\d+, casting="same_kind"\)$', src,
+                     re.M), src
 
 
 def test_the_entry_and_the_slow_path_share_the_kept_arrays():

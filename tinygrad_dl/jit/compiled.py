@@ -28,14 +28,16 @@ counts; a `.grad` the user kept, a view of it, an array built on it keep it thei
 one is made). The same NumPy call with `out=`: the same numbers, one parameter-sized array
 fewer per step.
 
-The source holds only our own names, ints and the ops' keyword names (plain ASCII
-identifiers: `plan._keyword`); the objects it calls (the ops' bound methods, their
-parameters, the parameter Tensors) are the function's globals. It is compiled with
-`compile`, as the guards are.
+The source holds only our own names, ints, the ops' keyword names (plain ASCII
+identifiers: `plan._keyword`) and the backward expressions ops declare (`_inline`); the
+objects it calls (the ops' bound methods, their parameters, the parameter Tensors) are the
+function's globals. It is compiled with `compile`, as the guards are.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Callable, Sequence
 from sys import getrefcount
 from typing import Any
@@ -271,6 +273,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     if root is None:
         w(1, f"g{step.root} = {w.reg(int(step.seed))}")
     seen = {step.root}  # the keys sent a gradient by the lines so far
+    called: set[int] = set()  # those a called backward sent one: only they may hold terms (D)
     leaf = {int(k): t for k, t in step.leaves}
     kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)
     for op in step.order:
@@ -299,7 +302,8 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             w(1, f"g = {w.reg(int(step.seed))}")
             w(1, "if g is not None:")
         else:
-            w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
+            if k in called:
+                w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
             w(1, f"if g{k} is not None:")
             w(2, f"g = g{k}; g{k} = None")
         n = len(inputs)
@@ -322,13 +326,14 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
                       else " and [h is x for h in r].count(True) == 1")
             _accumulate(w, kin, kin not in seen, unique, "(x,)" if n == 1 else "r")
             seen.add(kin)
+            called.add(kin)
         # let go of this op's gradients now (a weight's gradient just added into its pending
         # one would otherwise live on through the ops up to the next multi-input one)
         w(2, "x = None" if n == 1 else "x = r = None")
         if not step.retain_graph:
             w(2, f"{w.name('c', op.release)}()")
     w(1, "g = None")
-    _store(w, step, kept)
+    _store(w, step, kept, called)
 
 
 def _accumulate(w: Writer, kin: int, first: bool, unique: str, grads: str) -> None:
@@ -350,15 +355,25 @@ def _accumulate(w: Writer, kin: int, first: bool, unique: str, grads: str) -> No
 def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: bool
             ) -> None:
     """An op whose backward the plan writes out (`plan.BackwardOp.inline`): per input that
-    needs a gradient, its expression over `g` and the inputs forward saved (`ctx.saved`:
-    `{0}`, `{1}`, ...), the same NumPy call its backward makes, in the same order. Each makes
-    a new array, so none is another input's (no uniqueness test), and what is added into
-    in between is a pending gradient of ours, which no expression reads."""
+    needs a gradient, its expression over `g` and what forward saved (`ctx.saved`: `{0}`,
+    `{1}`, ...), the same NumPy calls its backward makes, in the same order. An expression
+    makes a new array (no uniqueness test) or is `g` itself (Add's), then not ours (`x is
+    not g`; a NumPy-scalar `g` becomes a new 0-d array per input, ours where eager copies
+    it: the same values); what is added into in between is a pending gradient of ours, which
+    no expression reads. Its other names are the op's module's globals (Tanh's `_one`),
+    but for keyword arguments' (`axis=`)."""
+    used = 1 + max((int(i) for e in exprs for i in re.findall(r"{(\d+)}", e)), default=-1)
+    ns = vars(sys.modules[type(op.backward.__self__).__module__])
+    exprs = tuple(re.sub(r"(?<![\w.])[A-Za-z_]\w*\b(?!\s*=(?!=))",  # (not `key=`)
+                         lambda m: w.name(f"{m[0]}_", ns[m[0]])
+                         if m[0] != "g" and m[0] in ns else m[0], e) for e in exprs)
     if op.args is not None:  # the inputs' registers, alive through the run
         saved = [w.reg(int(r)) for r in op.args]
     else:
-        saved = [f"q{p}" for p in range(len(exprs))]
-        w(2, f"{''.join(f'{q}, ' for q in saved)}= {w.name('C', op.backward.__self__)}.saved")
+        saved = [f"q{p}" for p in range(used)]
+        if saved:
+            w(2, f"{''.join(f'{q}, ' for q in saved)}= "
+              f"{w.name('C', op.backward.__self__)}.saved")
     for p, kin in enumerate(op.inputs):
         if kin is None:
             continue
@@ -374,11 +389,12 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: 
         w(2, f"{w.name('c', op.release)}()")
 
 
-def _store(w: Writer, step: Any, kept: dict[int, str]) -> None:
+def _store(w: Writer, step: Any, kept: dict[int, str], called: set[int]) -> None:
     """The finished gradients of the leaves into their .grad, in the recorded order."""
     for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
         k = int(k)
-        w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
+        if k in called:  # (a written-out backward defers no term)
+            w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
         tk = w.name("t", t)
         # Pending.store's common case written out (ours, a plain array of t's dtype, no
         # .grad yet: the array itself becomes .grad); any other through Pending.store

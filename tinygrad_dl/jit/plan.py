@@ -104,10 +104,11 @@ class Plan:
                   for ev in rec.events if type(ev) is BackwardRecord for k, inputs in ev.order}
         # ops written out in every backward that reaches them, whose value nothing reads and
         # whose inputs are arguments, parameters or constants (registers that live through
-        # the run): their expressions read those registers, so `prepare` (which only saves
-        # them for backward) is not run, and there is nothing to release
-        direct = {k: tuple(self.register(s) for s in srcs[k]) for k in in_bwd
-                  if modes[k] == PREP and all(src.kind != OUT for src in srcs[k])
+        # the run): their expressions read those registers (`{0}`, `{1}`: what an op's
+        # `prepare` saves is its inputs), so `prepare` is not run, and there is nothing to
+        # release. (The recorded sources: `srcs` has shapes in place of op outputs.)
+        direct = {k: tuple(self.register(s) for s in rec.ops[k].sources) for k in in_bwd
+                  if modes[k] == PREP and all(src.kind != OUT for src in rec.ops[k].sources)
                   and all(v is not None for (_, i), v in inline.items() if i == k)}
         self.steps: list[Forward | Backward] = []
         for ev in rec.events:
@@ -278,21 +279,22 @@ def _resolved(params: dict[str, Any], dynamic: tuple[str, ...], arrays: list[np.
 def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None, ...],
             ctx: Any) -> tuple[str, ...] | None:
     """The op's `same_shape_backward` expressions where the compiled plan may write them out
-    in place of calling its backward: the op is the backward's root, so its gradient is the
-    seed, whose shape is the output's (the seed is an argument, a constant or an op output
-    of the recorded shape: the signature and the guards pin them); each input has that shape
-    too (no broadcasting to undo); and an input needs a gradient exactly where backward
+    in place of calling its backward: its gradient has the output's shape (at the backward's
+    root it is the seed, whose recorded shape is checked here, pinned by the signature and the
+    guards; anywhere else it is what its consumers sent, each term checked to have that shape
+    by the engine when recorded, and replay runs the recorded shapes); each input has that
+    shape too (no broadcasting to undo); and an input needs a gradient exactly where backward
     sends one (`needs_input_grad`), so the expressions compute what backward computes."""
     exprs = getattr(type(ctx), "same_shape_backward", None)
     op = rec.ops[k]
-    if exprs is None or k != ev.root or not ev.order or ev.order[0].key != k:
-        return None
-    if not (len(exprs) == len(op.sources) == len(inputs) == len(ctx.needs_input_grad)):
+    if exprs is None or not (len(exprs) == len(op.sources) == len(inputs)
+                             == len(ctx.needs_input_grad)):
         return None
     if [bool(n) for n in ctx.needs_input_grad] != [i is not None for i in inputs]:
         return None
-    shape = getattr(op.out, "shape", None)  # (and the seed's, as recorded: checked too)
-    if shape is None or any(_shape(rec, s) != tuple(shape) for s in (*op.sources, ev.seed)):
+    shape = getattr(op.out, "shape", None)
+    srcs = (*op.sources, ev.seed) if k == ev.root else op.sources
+    if shape is None or any(_shape(rec, s) != tuple(shape) for s in srcs):
         return None
     return tuple(exprs)
 

@@ -18,6 +18,7 @@ __all__ = ["Abs", "Add", "Clip", "Div", "Dropout", "Exp", "Log", "MatMul", "Maxi
 # ---- binary ------------------------------------------------------------------------------
 class Add(Function):
     prepare_reads_values = False
+    same_shape_backward = ("g", "g")  # (see Mul's)
 
     def forward(ctx, x, y):
         ctx.shapes = x.shape, y.shape
@@ -241,6 +242,8 @@ class ReLU(Function):
 
 
 class Tanh(Function):
+    same_shape_backward = ("g * (_one({0}.dtype) - {0} * {0})",)  # (see Mul's)
+
     def forward(ctx, x):
         out = np.tanh(x)
         ctx.saved = (out,)  # (save_for_backward, inline: once per RNN step)
