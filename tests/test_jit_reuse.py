@@ -72,18 +72,38 @@ def course_loss(m: Any, X: np.ndarray, y: np.ndarray) -> Tensor:
     return m.loss(X, y)
 
 
-def test_the_gradient_goes_into_last_steps_array_when_nobody_holds_it():
-    model, X, y = model_and_data()
+def sgd_steps(model: Any, X: np.ndarray, y: np.ndarray, n: int = 6) -> tuple[Any, list[int]]:
+    """`n` jitted steps of the course loss with SGD between them, on batch i % len(X); the
+    jit and the address of the first layer's W.grad after each step."""
     opt = SGD(model.parameters(), lr=0.1)
     step = jit(lambda Xb, yb: model.loss(Xb, yb).backward(), strict=True)
-    W = model.linears[0].W
     seen = []
-    for i in range(6):
+    for i in range(n):
         opt.zero_grad()
-        step(X[i % 4], y[i % 4])
-        seen.append(addr(W.grad))
+        step(X[i % len(X)], y[i % len(X)])
+        seen.append(addr(model.linears[0].W.grad))
         opt.step()
+    return step, seen
+
+
+def test_the_gradient_goes_into_last_steps_array_when_nobody_holds_it():
+    model, X, y = model_and_data()
+    _, seen = sgd_steps(model, X, y)
     assert len(set(seen[3:])) == 1  # from the second replay on: one array
+
+
+def test_the_entry_and_the_slow_path_share_the_kept_arrays():
+    """The first replay runs through the plan's `run`, the next through jit's entry (the
+    same steps compiled with the checks): the array the first kept for W's gradient is the
+    one the second writes into, and no slot holds an array .grad no longer views."""
+    model, X, y = model_and_data()
+    step, seen = sgd_steps(model, X[:1], y[:1])  # one batch: the first replay is step 3
+    assert step._fast.__code__.co_filename == "<jit entry>"
+    assert len(set(seen[2:])) == 1  # from the first replay on: one array
+    plan = next(iter(step.cache.values()))
+    grads = {id(p.grad.base) for p in model.parameters() if p.grad is not None}
+    slots = [s for s in plan._shared.slots.values() if s[0] is not None]
+    assert slots and all(id(s[0]) in grads for s in slots)
 
 
 def test_a_grad_the_user_kept_from_a_step_never_changes():
