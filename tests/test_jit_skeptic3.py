@@ -337,3 +337,48 @@ def test_engine_backward_with_a_numpy_scalar_seed_on_a_0d_product():
         warnings.simplefilter("error")
         same_as_eager(lambda g: engine.backward(x * w + x, g), [x, w],
                       [(np.asarray(2.0),)] * 4)
+
+
+def noisy(source):
+    """x * a mask drawn in forward from `source` (the default generator or NumPy's global
+    stream), declared as written out: the check of the declaration runs it once per plan."""
+    from tinygrad_dl.random import default_generator
+
+    class Noisy(Function):
+        same_shape_backward = ("g * {0}",)
+
+        def forward(ctx, x):
+            shape = x.shape
+            mask = (default_generator.rng.uniform(size=shape) if source == "default"
+                    else np.random.uniform(size=shape))
+            ctx.saved = (mask,)
+            return x * mask
+
+        def backward(ctx, g):
+            return g * ctx.saved[0]
+
+    return Noisy
+
+
+@pytest.mark.parametrize("source", ["default", "numpy global"])
+def test_checking_a_declaration_draws_nothing_from_the_random_streams(source):
+    """A jitted run draws the same masks as an eager run from the same seed: before, the
+    check of the expressions ran forward once more and shifted the stream."""
+    from tinygrad_dl.random import manual_seed
+
+    Noisy, x = noisy(source), t(R.standard_normal(4))
+
+    def step():
+        Noisy.apply(x).tanh().sum().backward()
+
+    runs = []
+    for f in (step, jit(step, strict=True)):
+        manual_seed(5)
+        np.random.seed(5)
+        grads = []
+        for _ in range(5):
+            x.grad = None
+            f()
+            grads.append(x.grad.tobytes())
+        runs.append(grads)
+    assert runs[0] == runs[1]

@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+
+from ..random import default_generator
 
 
 def declared(cls: type, attr: str, *over: str) -> Any:
@@ -37,6 +41,19 @@ def declared(cls: type, attr: str, *over: str) -> Any:
     return vars(owner)[attr]
 
 
+@contextmanager
+def _draws_undone() -> Iterator[None]:
+    """What runs inside draws from the random streams as if it had not run (an op run here,
+    once per plan, must not shift the stream the step's own ops draw from, eager or
+    replayed): NumPy's global one and the default generator are put back after."""
+    legacy, ours = np.random.get_state(), default_generator.get_state()
+    try:
+        yield
+    finally:
+        np.random.set_state(legacy)
+        default_generator.set_state(ours)
+
+
 def used(exprs: tuple[str, ...]) -> int:
     """How many of what forward saved the expressions read (`{0}`, `{1}`, ...)."""
     return 1 + max((int(i) for e in exprs for i in re.findall(r"{(\d+)}", e)), default=-1)
@@ -47,7 +64,10 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
     """Whether `exprs`, evaluated as the compiled plan writes them (over `g` and what forward
     saved, the other names the op module's globals), give `cls.backward`'s arrays bit for bit
     on three elements per input of `dtypes` (and a gradient of the output's dtype). Any
-    exception, in the op or the expressions: False (its backward is then called)."""
+    exception, in the op or the expressions: False (its backward is then called), as for an
+    op with a callable parameter (Dropout's `sample`: an effect not to run here)."""
+    if any(callable(v) for v in params.values()):
+        return False
     key: Any = (cls, dtypes, tuple(sorted(params.items())))
     try:
         ok = cache.get(key)
@@ -61,7 +81,7 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
         xs = [rng.uniform(0.5, 2.0, 3).astype(d) for d in dtypes]
         ctx = cls()
         ctx.needs_input_grad = [True] * len(xs)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _draws_undone():
             out = ctx.forward(*xs, **params)
             g = rng.standard_normal(np.shape(out)).astype(np.result_type(out))
             want = ctx.backward(g)
@@ -86,7 +106,10 @@ def saves_inputs(cls: type, arrays: list[Any], params: dict[str, Any], n: int) -
     """Whether `cls.prepare` on `arrays` saves the first `n` of them as they are, in order
     (then `{0}` in an expression may read input 0 itself; a `prepare` that saves cos(x)
     fails here)."""
+    if any(callable(v) for v in params.values()):
+        return False
     ctx = cls()
-    ctx.prepare(*arrays, **params)
+    with _draws_undone():
+        ctx.prepare(*arrays, **params)
     saved = tuple(getattr(ctx, "saved", ()))[:n]
     return len(saved) == n and all(s is a for s, a in zip(saved, arrays))
