@@ -47,6 +47,7 @@ import numpy as np
 
 from ..engine import Pending
 from ..grad import GradArray
+from .declared import declared
 
 ndarray = np.ndarray
 
@@ -278,7 +279,11 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)
     for op in step.order:
         k, inputs = int(op.key), op.inputs
-        into = getattr(getattr(op.backward, "__self__", None), "backward_into", None)
+        # the op's own backward_into (not a parent's under a subclass's own backward), bound
+        ctx = getattr(op.backward, "__self__", None)
+        into = None if ctx is None else declared(type(ctx), "backward_into", "forward",
+                                                 "backward")
+        into = None if into is None else into.__get__(ctx)
         inline = op.inline if into is None else None
         b = "" if inline is not None else w.name("b", op.backward)
         if into is not None:  # its gradients may go into the parameters' kept arrays

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .compiled import Shared, Writer, compile_steps
+from .declared import agrees, declared, saves_inputs, used
 from .guards import Guards
 from .record import (
     ARRAY,
@@ -100,16 +101,19 @@ class Plan:
         self.params: list[tuple[int, Any]] = []  # (register, parameter Tensor)
         self._registers: dict[Any, int] = {}
         in_bwd = _in_backward(rec)
-        inline = {(id(ev), k): _inline(rec, ev, k, inputs, self.ctxs[k])
+        checked: dict[Any, bool] = {}
+        inline = {(id(ev), k): _inline(rec, ev, k, inputs, self.ctxs[k], checked)
                   for ev in rec.events if type(ev) is BackwardRecord for k, inputs in ev.order}
         # ops written out in every backward that reaches them, whose value nothing reads and
         # whose inputs are arguments, parameters or constants (registers that live through
         # the run): their expressions read those registers (`{0}`, `{1}`: what an op's
         # `prepare` saves is its inputs), so `prepare` is not run, and there is nothing to
-        # release. (The recorded sources: `srcs` has shapes in place of op outputs.)
+        # release. (The recorded sources: `srcs` has shapes in place of op outputs.) Checked
+        # once here, as no op declares it: its `prepare` saves exactly those inputs.
         direct = {k: tuple(self.register(s) for s in rec.ops[k].sources) for k in in_bwd
                   if modes[k] == PREP and all(src.kind != OUT for src in rec.ops[k].sources)
-                  and all(v is not None for (_, i), v in inline.items() if i == k)}
+                  and all(v is not None for (_, i), v in inline.items() if i == k)
+                  and _saves_inputs(rec, k, next(v for (_, i), v in inline.items() if i == k))}
         self.steps: list[Forward | Backward] = []
         for ev in rec.events:
             if type(ev) is BackwardRecord:
@@ -277,15 +281,17 @@ def _resolved(params: dict[str, Any], dynamic: tuple[str, ...], arrays: list[np.
 
 # ---- backwards written out ------------------------------------------------------------------
 def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None, ...],
-            ctx: Any) -> tuple[str, ...] | None:
+            ctx: Any, cache: dict[Any, bool]) -> tuple[str, ...] | None:
     """The op's `same_shape_backward` expressions where the compiled plan may write them out
     in place of calling its backward: its gradient has the output's shape (at the backward's
     root it is the seed, whose recorded shape is checked here, pinned by the signature and the
     guards; anywhere else it is what its consumers sent, each term checked to have that shape
     by the engine when recorded, and replay runs the recorded shapes); each input has that
     shape too (no broadcasting to undo); and an input needs a gradient exactly where backward
-    sends one (`needs_input_grad`), so the expressions compute what backward computes."""
-    exprs = getattr(type(ctx), "same_shape_backward", None)
+    sends one (`needs_input_grad`), so the expressions compute what backward computes; and
+    they are the op's own and give its backward's bits (`declared`, `agrees`; `cache`: those
+    already checked, per op class and dtypes)."""
+    exprs = declared(type(ctx), "same_shape_backward", "forward", "prepare", "backward")
     op = rec.ops[k]
     if exprs is None or not (len(exprs) == len(op.sources) == len(inputs)
                              == len(ctx.needs_input_grad)):
@@ -296,17 +302,41 @@ def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None
     srcs = (*op.sources, ev.seed) if k == ev.root else op.sources
     if shape is None or any(_shape(rec, s) != tuple(shape) for s in srcs):
         return None
+    if any(_is_dynamic(v) for v in op.params.values()) or not agrees(
+            type(ctx), tuple(exprs), tuple(_dtype(rec, s) for s in op.sources),
+            {n: _static(v) for n, v in op.params.items()}, cache):
+        return None
     return tuple(exprs)
+
+
+def _saves_inputs(rec: Recording, k: int, exprs: tuple[str, ...]) -> bool:
+    """Whether op k's `prepare`, run on its recorded inputs (arguments, parameters and
+    constants: arrays at hand), saves them as they are, as far as `exprs` read them."""
+    op = rec.ops[k]
+    if any(_is_dynamic(v) for v in op.params.values()):
+        return False
+    arrays = [rec.arrays[ref] if kind == IN else ref.data if kind == PARAM else ref.array
+              for kind, ref in op.sources]
+    return saves_inputs(op.fn, arrays, {n: _static(v) for n, v in op.params.items()},
+                        used(exprs))
+
+
+def _recorded(rec: Recording, src: Source) -> Any:
+    """The array (or `record.Spec`) `src` names when recorded (None where it names none)."""
+    kind, ref = src
+    return (rec.ops[ref].out if kind == OUT else rec.arrays[ref] if kind == IN
+            else getattr(ref, "data", None) if kind == PARAM
+            else getattr(ref, "array", None) if kind == CONST else None)
 
 
 def _shape(rec: Recording, src: Source) -> tuple[int, ...] | None:
     """The recorded shape of what `src` names (None where it is not an array's)."""
-    kind, ref = src
-    a = (rec.ops[ref].out if kind == OUT else rec.arrays[ref] if kind == IN
-         else getattr(ref, "data", None) if kind == PARAM
-         else getattr(ref, "array", None) if kind == CONST else None)
-    shape = getattr(a, "shape", None)
+    shape = getattr(_recorded(rec, src), "shape", None)
     return None if shape is None else tuple(shape)
+
+
+def _dtype(rec: Recording, src: Source) -> Any:
+    return getattr(_recorded(rec, src), "dtype", None)
 
 
 # ---- which ops replay runs, and when their values can be let go ------------------------------
@@ -332,12 +362,14 @@ def _modes(rec: Recording) -> tuple[list[int], list[tuple[Source, ...]]]:
     modes, srcs = [SKIP] * n, [()] * n
     for i in range(n - 1, -1, -1):
         op = ops[i]
-        prepare = getattr(op.fn, "prepare", None)  # the op's own, if it has one
+        # the op's own, if it has one (not a parent's under a subclass's own forward)
+        prepare = declared(op.fn, "prepare", "forward")
         effects = any(callable(v) for v in op.params.values())
         if i in needed or effects or (i in in_bwd and prepare is None):
             modes[i], reads = FULL, True
         elif i in in_bwd:
-            modes[i], reads = PREP, getattr(op.fn, "prepare_reads_values", True)
+            reads = declared(op.fn, "prepare_reads_values", "prepare")
+            modes[i], reads = PREP, True if reads is None else reads
         else:
             continue
         needed.update(_param_outs(op.params))

@@ -109,6 +109,11 @@ class Out(NamedTuple):
     i: int
 
 
+_REBOUND = ("it rebinds or writes a parameter's .data while it runs (replay reads each "
+            "parameter's array once, at its start, and redoes no write): update parameters "
+            "outside the step")
+
+
 class Recording:
     """The engine's `recorder` while the step runs once: every op applied, every backward,
     and everything the step's Python did that replay would not redo (`error`)."""
@@ -129,6 +134,8 @@ class Recording:
                 v = self.views[id(a)] = watch(a)
                 self.inputs[id(v)] = j
         self.snapshots = [a.copy() for a in self.arrays]  # to see writes into the arguments
+        # id(parameter) -> (it, its array, a copy): to see the step rebind or write its .data
+        self.param_arrays: dict[int, tuple[Any, np.ndarray, np.ndarray]] = {}
         self.ops: list[OpRecord] = []
         self.events: list[int | BackwardRecord] = []  # an op's index, or a backward: in order
         self.slot: dict[int, int] = {}  # id(output Tensor) -> op index
@@ -188,6 +195,10 @@ class Recording:
         if t is not None and t.requires_grad:
             if t._ctx is not None:
                 self.fail("it uses a tensor computed with grad before the step began")
+            if id(t) not in self.param_arrays:
+                self.param_arrays[id(t)] = (t, a, a.copy())
+            elif self.param_arrays[id(t)][1] is not a:
+                self.fail(_REBOUND)
             return Source(PARAM, t)
         return Source(CONST, Const(t, a, id(a) in self.literals))
 
@@ -267,6 +278,10 @@ class Recording:
         for j, (a, before) in enumerate(zip(self.arrays, self.snapshots)):
             if not _same_values(a, before):
                 self.fail(f"it writes into its argument {j} (replay would not)")
+        for t, a, before in self.param_arrays.values():
+            if t.data is not a or not _same_values(a, before):
+                self.fail(_REBOUND)
+        self.param_arrays = {}
         for g in self.modules.values():
             if g.changed():
                 self.fail(f"it assigns an attribute of {type(g.module).__name__} or switches "
