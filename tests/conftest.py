@@ -61,6 +61,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # processes killed) and pytest reports what ran, with no test failing because of it
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+        # a pytest started in the background (`pytest &`, some CI runners) ignores SIGINT, and
+        # every program the tests start inherits that: the Ctrl-C tests (a user's Ctrl-C at a
+        # terminal) would then see their SIGINT ignored, as the CLI rightly keeps it
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:
