@@ -273,9 +273,7 @@ class Pending:
                     if gi is not g and gi.base is None and gi.flags.writeable and (n == 1 or (
                             in_grads[0] is not in_grads[1] if n == 2
                             else [h is gi for h in in_grads].count(True) == 1)):
-                        owned.add(k)
-                    else:
-                        owned.discard(k)
+                        owned.add(k)  # (else k is not in owned: it has had no gradient yet)
                 elif k in owned:
                     prev += gi
                 else:
