@@ -4,6 +4,7 @@ cannot see (the documented limits, pinned down so the docs stay true)."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -153,6 +154,56 @@ def test_watched_arrays_compute_like_plain_ones_and_report_reads(recorder):
     assert len(recorder.reads) == 7
 
 
+# An element of a plain array is a NumPy scalar (hashable, roundable, .is_integer()); of a
+# watched one, a 0-d watched array. Each habit below worked eagerly and raised TypeError or
+# AttributeError while recorded (`set(y)` inside a jitted step); it now gives the scalar's
+# answer and reports the read.
+SCALAR_HABITS = {
+    "set": lambda x, y: len(set(y)),
+    "dict key": lambda x, y: {1: "a", 2: "b"}[y[0]],
+    "round": lambda x, y: round(x[0]),
+    "round(., 2)": lambda x, y: round(x[0], 2),
+    "math.trunc": lambda x, y: math.trunc(x[1]),
+    "math.floor": lambda x, y: math.floor(x[1]),
+    "math.ceil": lambda x, y: math.ceil(x[1]),
+    ".is_integer()": lambda x, y: x[2].is_integer(),
+    ".as_integer_ratio()": lambda x, y: x[0].as_integer_ratio(),
+}
+
+
+@pytest.mark.parametrize("habit", SCALAR_HABITS)
+def test_an_elements_scalar_habits_work_while_recorded_and_are_reads(recorder, habit):
+    x, y = np.array([2.375, -1.5, 4.0]), np.array([1, 2, 2])
+    use = SCALAR_HABITS[habit]
+    expected = use(x, y)
+    got = use(watch(x), watch(y))
+    assert got == expected and type(got) is type(expected)
+    assert recorder.reads, f"{habit}: a value handed to Python without a report"
+
+
+@pytest.mark.parametrize("use", [hash, round, math.trunc, math.floor, lambda a: a.is_integer()])
+def test_a_whole_watched_array_refuses_scalar_habits_as_numpy_does(use):
+    plain, w = np.arange(3.0), watch(np.arange(3.0))
+    with pytest.raises((TypeError, AttributeError)) as numpy_says:
+        use(plain)
+    with pytest.raises(type(numpy_says.value), match=f"^{str(numpy_says.value)}$"):
+        use(w)
+
+
+def test_a_jitted_step_that_counts_its_labels_with_a_set_runs_eagerly_with_one_warning():
+    w = Tensor(np.ones(2), requires_grad=True)
+
+    def step(x, y):
+        (w * x * len(set(y))).sum().backward()
+
+    f = jit(step)
+    with pytest.warns(RuntimeWarning, match=r"reads a value with hash\(\)"):
+        f(np.ones(2), np.array([0, 1, 1]))
+    w.grad = None
+    f(np.ones(2), np.array([0, 1, 2]))  # three classes now: eager gives 3 per element
+    assert f.replays == 0 and np.array_equal(w.grad, np.full(2, 3.0))
+
+
 def test_watched_arrays_outside_a_recording_are_plain():
     w = watch(np.arange(3.0))
     assert bool(w.sum() > 0) and float(w[1]) == 1.0 and w.tolist() == [0.0, 1.0, 2.0]
@@ -226,3 +277,15 @@ def test_float_instead_of_dot_data_is_refused():
         w.grad = None
         f(x)
     assert f.replays == 0 and np.array_equal(w.grad, np.full(3, 3.0))
+
+
+def test_limit_an_elements_type_inside_a_recording_is_a_watched_array():
+    import json
+
+    x = np.array([1.5])
+    assert isinstance(x[0], float) and json.dumps(x[0]) == "1.5"  # eagerly: np.float64
+    v = watch(x)[0]
+    assert not isinstance(v, float) and type(v) is Watched  # docs/jit.md: convert first
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json.dumps(v)
+    assert json.dumps(float(v)) == "1.5" and json.dumps(v.item()) == "1.5"

@@ -17,6 +17,7 @@ buffer protocol (`bytes(X)`, `memoryview`) reads memory directly.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -146,6 +147,42 @@ class Watched(np.ndarray):
     def tobytes(self, order: str = "C") -> bytes:
         self._read(".tobytes()")
         return self.view(np.ndarray).tobytes(order)
+
+    # ---- an element: where a plain array gives a NumPy scalar (X[0, 0] is np.float64, which
+    # Python can hash, round, ask .is_integer()), this gives a 0-d watched array; these
+    # builtins, which would fail on a 0-d array, read its scalar, so a step that works eagerly
+    # (`set(y)`, `round(X[0, 0], 2)`) works while recorded, as a reported read
+    def _python(self, how: str) -> Any:
+        """The NumPy scalar of a 0-d array (the read reported); else the plain array, whose
+        own error the builtin then raises (`hash(X)`: unhashable, as NumPy's)."""
+        if self.ndim:
+            return self.view(np.ndarray)
+        self._read(how)
+        return self.view(np.ndarray)[()]
+
+    def __hash__(self) -> int:
+        return hash(self._python("hash() (a set or dict key)"))
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        x = self._python("round()")
+        return round(x) if ndigits is None else round(x, ndigits)
+
+    def __trunc__(self) -> Any:
+        return math.trunc(self._python("math.trunc()"))
+
+    def __floor__(self) -> Any:
+        return math.floor(self._python("math.floor()"))
+
+    def __ceil__(self) -> Any:
+        return math.ceil(self._python("math.ceil()"))
+
+    def __getattr__(self, name: str) -> Any:
+        # only for names an ndarray lacks: a scalar's own methods (.is_integer())
+        scalar = None if self.ndim or name.startswith("__") else self.view(np.ndarray)[()]
+        if scalar is None or not hasattr(scalar, name):
+            raise AttributeError(f"'numpy.ndarray' object has no attribute {name!r}")
+        self._read(f".{name}")
+        return getattr(scalar, name)
 
 
 def _unwatch(x: Any) -> Any:
