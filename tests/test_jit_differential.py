@@ -611,3 +611,25 @@ def test_limit_an_outside_array_with_an_arguments_memory_is_taken_for_it():
     W.grad = None
     f(np.zeros((6, 4)))  # eagerly W.grad would be G[2:]'s column sums; replay read X
     assert f.replays == 1 and not W.grad.any()
+
+
+def test_limit_a_layout_made_by_the_step_is_the_recorded_ones():
+    """np.ascontiguousarray(X) (or X.reshape, X.ravel) copies nothing when recorded with
+    C-ordered arguments: replay then reads a later Fortran-ordered argument of the same shape
+    and dtype as it is, where eager sums a C-ordered copy: the same values, other last bits."""
+    w = Tensor(np.ones(30), requires_grad=True)
+
+    def step(X):
+        loss = (Tensor(np.ascontiguousarray(X)) * w).sum(0).sum()
+        loss.backward()
+        return loss
+
+    f = jit(step, strict=True)
+    X = np.random.default_rng(3).standard_normal((1000, 30))
+    for _ in range(2):
+        f(X)
+    XF = np.asfortranarray(X)
+    replayed = f(XF).item()
+    eager = step(XF).item()
+    assert f.replays == 1 and replayed == (XF * w.data).sum(0).sum()
+    assert replayed != eager  # (NumPy's pairwise sums follow the memory order)
