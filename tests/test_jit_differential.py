@@ -633,3 +633,21 @@ def test_limit_a_layout_made_by_the_step_is_the_recorded_ones():
     eager = step(XF).item()
     assert f.replays == 1 and replayed == (XF * w.data).sum(0).sum()
     assert replayed != eager  # (NumPy's pairwise sums follow the memory order)
+
+
+def test_limit_numpys_warnings_about_a_value_nothing_reads():
+    """Replay does not compute what nothing reads (the cost, when the step does not return
+    it), so NumPy's warning about it (an L2 penalty of exploding weights overflowing), which
+    eager gives, does not come: the gradients are the same."""
+    net = TwoLayer(4, 5, 3, lam=0.01, rng=np.random.default_rng(0))
+    net.layers[2].W.data[:] = 1e200  # its sum of squares overflows; its gradient does not
+    step = jit(lambda X, y: net.loss(X, y).backward(), strict=True)
+    heard = []
+    for s in range(3):
+        zero({"params": net.parameters()})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            step(*data(s))
+        heard.append([str(w.message) for w in caught])
+    assert step.replays == 1 and all(np.isfinite(p.grad).all() for p in net.parameters())
+    assert "overflow" in " ".join(heard[1]) and heard[2] == []
