@@ -9,9 +9,10 @@ The cases marked FIXED failed before their fix: a step that wrote a parameter's 
 clipped, zeroed by hand) or reseeded the default generator replayed without it; a returned
 parameter came back as a new Tensor without its .grad; a returned graph that backward() could
 still go through came back without it (backward() then raised only under jit); an array read
-through `W.detach()` was not guarded against `W.data` rebound between calls; and a view of one
+through `W.detach()` was not guarded against `W.data` rebound between calls; a view of one
 argument that was another argument's memory (step(X, X.T), then B.T) was taken for that
-argument, which replay then read when the two were independent arrays.
+argument, which replay then read when the two were independent arrays; and detect_anomaly()
+or np.errstate() entered inside the step were not in force in its replay (no error raised).
 """
 
 from __future__ import annotations
@@ -535,6 +536,31 @@ def parameter_read_detached_then_rebound(X, y, W, b):  # was: replay read the ol
     x = Tensor(X)
     loss = ((x @ W) * (x @ W.detach())).sum() + (x @ Tensor(W.data)).sum() + b.sum()
     loss.backward()
+    return loss
+
+
+def blows_up_from_call_3(s: int) -> tuple:
+    X, y = data(s)
+    if s >= 3:  # from the first replayed call on: log(0), inf
+        X = np.zeros_like(X)
+    return X, y
+
+
+@case("eager", batches=calls(blows_up_from_call_3, range(5)), after=zero, fixed=True)
+@lin_step
+def detect_anomaly_inside_the_step(X, y, W, b):  # was: replay ran no checks (no AnomalyError)
+    with tg.detect_anomaly():
+        loss = ((Tensor(X) @ W + b) ** 2).log().sum()
+        loss.backward()
+    return loss
+
+
+@case("eager", batches=calls(blows_up_from_call_3, range(5)), after=zero, fixed=True)
+@lin_step
+def np_errstate_inside_the_step(X, y, W, b):  # was: replay ran under the caller's (no raise)
+    with np.errstate(divide="raise", invalid="raise"):
+        loss = ((Tensor(X) @ W + b) ** 2).log().sum()
+        loss.backward()
     return loss
 
 

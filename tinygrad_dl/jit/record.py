@@ -155,6 +155,7 @@ class Recording:
         self.keep: list[Any] = []  # the Tensors seen, so their ids stay unique meanwhile
         self.error: str | None = None
         self.outputs: Returned | None = None
+        self.errstate = np.geterr()  # NumPy's floating-point error handling the call runs under
         # the step's reachable tensors (a module's parameters, tensors it holds), and per
         # tensor that requires grad its .grad as the step must leave it, (tensor, .grad, a
         # copy): what the step found, then what each backward() stored. Replay redoes
@@ -252,6 +253,7 @@ class Recording:
     def on_apply(self, cls: type, inputs: tuple[Any, ...], params: dict[str, Any],
                  out: Any) -> None:
         i = len(self.ops)
+        self.check_errstate()
         sources = tuple(self.source(t) for t in inputs)
         ctx = out._ctx
         needs = None if ctx is None else tuple(ctx.needs_input_grad)
@@ -286,6 +288,7 @@ class Recording:
                 self.leaves_seen.add(id(t))
                 if t.grad is None:
                     self.grad_none[id(t)] = t
+        self.check_errstate()
         self.check_grads(leaves)  # before this backward: as the step found them, or the last left
         for t in leaves:  # backward writes them now: known again once it is done (a backward
             self.grads.pop(id(t), None)  # through engine.backward itself never tells)
@@ -314,6 +317,14 @@ class Recording:
                           "replay redoes backward's writes, no other; scale the loss, or clip "
                           "and zero outside the step (clip_grad_norm_, optimizer.zero_grad())")
                 return
+
+    def check_errstate(self) -> None:
+        """Fail if the step's Python changed NumPy's error handling (np.errstate, np.seterr)
+        for its ops: replay runs them under the caller's, so an error would not be raised."""
+        if self.error is None and np.geterr() != self.errstate:
+            self.fail("its ops run under np.errstate() or np.seterr() set inside the step: "
+                      "replay runs no Python of the step, so they would run under the caller's "
+                      "settings; set them around the jitted call")
 
     def on_read(self, t: Any, how: str) -> None:
         self.fail(f"its Python reads a value with {how} while it runs (a decision or a "
