@@ -26,10 +26,11 @@ with one warning (or `JitError` with strict=True). It is NOT replayed when, whil
   when its value was equal in both recordings: see `record`;
 - the two recordings differ (ops, parameters, constants, backward, return value);
 - it ran optimizer.step(), zero_grad(), load_state_dict(), clip_grad_*_ or manual_seed(),
-  assigned a module attribute, switched train/eval, wrote into an argument or into a
-  parameter's .grad (`p.grad *= 0.5`, `p.grad.zero_()`), returned an array its Python
-  computed (`logits.data.argmax(1)`), an object replay cannot rebuild or a graph backward()
-  could still go through, or indexed with a boolean mask (an output shape set by values).
+  entered detect_anomaly() or np.errstate() for its ops, assigned a module attribute,
+  switched train/eval, wrote into an argument or into a parameter's .grad (`p.grad *= 0.5`,
+  `p.grad.zero_()`), returned an array its Python computed (`logits.data.argmax(1)`), an
+  object replay cannot rebuild or a graph backward() could still go through, or indexed with
+  a boolean mask (an output shape set by values).
 Before every replay the guards (`guards.Guards`) are checked: each parameter still requires
 grad and has its dtype and shape, constant tensors kept their arrays, the step's modules kept
 their attributes and mode, .grad is None where it was when recorded, and arguments recorded as
