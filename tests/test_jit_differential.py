@@ -564,6 +564,14 @@ def np_errstate_inside_the_step(X, y, W, b):  # was: replay ran under the caller
     return loss
 
 
+@case("replay", batches=calls(lambda s: (data(s, n=8)[0], data(s, n=8)[0][2:])), after=zero)
+@lin_step
+def an_argument_inside_another_used_as_it_is(A, B, W, b):  # step(X, X[2:]): Tensor(B) is B
+    loss = (Tensor(A) @ W).sum() + ((Tensor(B) @ W) ** 2).sum() + (Tensor(np.asarray(B)) @ W).sum()
+    loss.backward()
+    return loss
+
+
 def view_then_independent(view: Callable) -> Callable[[int], tuple]:
     def f(s: int) -> tuple:
         X = data(s, n=8)[0]

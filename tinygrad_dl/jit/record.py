@@ -201,7 +201,9 @@ class Recording:
             if (a.shape == x.shape and a.dtype == x.dtype and a.strides == x.strides
                     and where == x.__array_interface__["data"][0]):
                 j = self.inputs[id(x)]
-                if self.bounds and self.made_from_another(a, x):
+                # a view the step's NumPy made (its base is watched; Tensor(X) and
+                # np.asarray(X) of an argument X are not) of another argument's memory?
+                if self.bounds and type(a.base) is Watched and self.made_from_another(a, x):
                     self.fail(f"its argument {j} shares memory with another argument and the "
                               f"step makes a view that is argument {j}'s memory (step(X, X.T) "
                               "then B.T, or X[2:] then A[2:]): replay could not tell which "
