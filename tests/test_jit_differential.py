@@ -11,8 +11,10 @@ parameter came back as a new Tensor without its .grad; a returned graph that bac
 still go through came back without it (backward() then raised only under jit); an array read
 through `W.detach()` was not guarded against `W.data` rebound between calls; a view of one
 argument that was another argument's memory (step(X, X.T), then B.T) was taken for that
-argument, which replay then read when the two were independent arrays; and detect_anomaly()
-or np.errstate() entered inside the step were not in force in its replay (no error raised).
+argument, which replay then read when the two were independent arrays; detect_anomaly()
+or np.errstate() entered inside the step were not in force in its replay (no error raised);
+and a model's accuracy() returned by the step (a float from .data, the same in the two
+recorded calls of full-batch training) was replayed as the recorded number.
 """
 
 from __future__ import annotations
@@ -539,6 +541,20 @@ def parameter_read_detached_then_rebound(X, y, W, b):  # was: replay read the ol
     return loss
 
 
+SAME_FIRST_TWO = calls(data, [0, 0, 1, 2, 3])  # (full-batch training: every call alike)
+
+
+@case("eager", make=two_layer, batches=SAME_FIRST_TWO, after=zero, fixed=True)
+def accuracy_returned(st):  # was: replay returned the recorded accuracy, a float from .data
+    net = st["net"]
+
+    def step(X, y):
+        loss = net.loss(X, y)
+        loss.backward()
+        return loss, net.accuracy(X, y)
+    return step
+
+
 def blows_up_from_call_3(s: int) -> tuple:
     X, y = data(s)
     if s >= 3:  # from the first replayed call on: log(0), inf
@@ -685,3 +701,25 @@ def test_limit_numpys_warnings_about_a_value_nothing_reads():
         heard.append([str(w.message) for w in caught])
     assert step.replays == 1 and all(np.isfinite(p.grad).all() for p in net.parameters())
     assert "overflow" in " ".join(heard[1]) and heard[2] == []
+
+
+def test_limit_a_number_computed_from_data_is_the_recorded_one():
+    """A number the step's Python computes from `.data` (unreported) and returns is replayed
+    as recorded when both recorded calls gave the same: full-batch training's accuracy."""
+    W = Tensor(np.zeros((4, 3)), requires_grad=True)
+
+    def step(X, y):
+        logits = Tensor(X) @ W
+        F.cross_entropy(logits, y).backward()
+        return float(np.mean(logits.data.argmax(1) == np.asarray(y)))
+
+    f = jit(step, strict=True)
+    X, y = data(0)
+    accs = []
+    for lr in (0.0, 10.0, 10.0):  # (not trained between the recorded calls: the same number)
+        W.grad = None
+        accs.append(f(X, y))
+        W.data -= lr * W.grad  # training outside the step changes the predictions
+    W.grad = None
+    assert f.replays == 1 and accs[2] == accs[1]
+    assert step(X, y) != accs[2]  # eagerly the accuracy moved
