@@ -21,6 +21,7 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from ..tensor import Tensor
+from .grads import GradWatch
 from .guards import ModuleGuard, is_module
 from .watch import Watched, watch
 
@@ -156,13 +157,10 @@ class Recording:
         self.error: str | None = None
         self.outputs: Returned | None = None
         self.errstate = np.geterr()  # NumPy's floating-point error handling the call runs under
-        # the step's reachable tensors (a module's parameters, tensors it holds), and per
-        # tensor that requires grad its .grad as the step must leave it, (tensor, .grad, a
-        # copy): what the step found, then what each backward() stored. Replay redoes
-        # backward's writes, no other (`W.grad *= 0.5`, `p.grad.zero_()`, `p.grad = None`)
+        # the step's reachable tensors (a module's parameters, tensors it holds), and their
+        # .grad as the step must leave it (replay redoes backward's writes, no other)
         self.held: list[Any] = []
-        self.grads: dict[int, tuple[Any, Any, Any]] = {}
-        self.last_leaves: list[Any] = []
+        self.grads = GradWatch()
 
     def fail(self, reason: str) -> None:
         if self.error is None:
@@ -181,9 +179,7 @@ class Recording:
             elif type(obj) in (list, tuple, dict):  # a list of parameters
                 self.held.extend(v for v in (obj.values() if type(obj) is dict else obj)
                                  if isinstance(v, Tensor))
-        for t in self.held:
-            if t.requires_grad:
-                self.grads[id(t)] = _grad_state(t)
+        self.grads = GradWatch(self.held)
         views = self.views
         args = tuple(views.get(id(v), v) if type(v) is np.ndarray else v for v in args)
         kwargs = {k: views.get(id(v), v) if type(v) is np.ndarray else v
@@ -291,10 +287,7 @@ class Recording:
                 if t.grad is None:
                     self.grad_none[id(t)] = t
         self.check_errstate()
-        self.check_grads(leaves)  # before this backward: as the step found them, or the last left
-        for t in leaves:  # backward writes them now: known again once it is done (a backward
-            self.grads.pop(id(t), None)  # through engine.backward itself never tells)
-        self.last_leaves = leaves
+        self.check_grads(self.grads.before_backward(leaves))
         order = tuple(Visit(keys[id(t)], tuple(keys[id(p)] if p.requires_grad else None
                                                for p in t._ctx.parents)) for t in ops)
         self.events.append(BackwardRecord(keys[id(root)], self.array_source(grad), order,
@@ -303,22 +296,15 @@ class Recording:
 
     def on_backward_done(self) -> None:
         """A backward stored its gradients: .grad must stay so until the next one or the end."""
-        for t in self.last_leaves:
-            self.grads[id(t)] = _grad_state(t)
-        self.last_leaves = []
+        self.grads.after_backward()
 
-    def check_grads(self, tensors: Any) -> None:
-        """Fail if the step's Python wrote the .grad of one of `tensors` (those known)."""
-        if self.error is not None:
-            return
-        for t in tensors:
-            known = self.grads.get(id(t))
-            if known is not None and not _same_grad(t.grad, known):
-                self.fail(f"its Python writes the .grad of parameter {_name(t)} (p.grad *= s, "
-                          "p.grad.zero_(), clipping by hand, p.grad = None) while it runs: "
-                          "replay redoes backward's writes, no other; scale the loss, or clip "
-                          "and zero outside the step (clip_grad_norm_, optimizer.zero_grad())")
-                return
+    def check_grads(self, written: Any) -> None:
+        """Fail if `written` (a tensor whose .grad the step's Python wrote) is not None."""
+        if written is not None:
+            self.fail(f"its Python writes the .grad of parameter {_name(written)} (p.grad *= s, "
+                      "p.grad.zero_(), clipping by hand, p.grad = None) while it runs: "
+                      "replay redoes backward's writes, no other; scale the loss, or clip "
+                      "and zero outside the step (clip_grad_norm_, optimizer.zero_grad())")
 
     def check_errstate(self) -> None:
         """Fail if the step's Python changed NumPy's error handling (np.errstate, np.seterr)
@@ -354,9 +340,8 @@ class Recording:
         for t, a, before in self.param_arrays.values():
             if t.data is not a or not _same_values(a, before):
                 self.fail(_REBOUND)
-        self.check_grads([t for t, _, _ in self.grads.values()])
-        self.grads = {}
-        self.last_leaves = []
+        self.check_grads(self.grads.written())
+        self.grads = GradWatch()
         self.find_owners()
         self.param_arrays = {}
         self.held = []
@@ -452,20 +437,6 @@ def _held_objects(fn: Callable[..., Any]) -> list[Any]:
 
 def _bounds(a: np.ndarray) -> tuple[int, int]:
     return byte_bounds(a)
-
-
-def _grad_state(t: Any) -> tuple[Any, Any, Any]:
-    g = t.grad
-    return (t, g, None if g is None else np.array(g, copy=True))
-
-
-def _same_grad(g: Any, known: tuple[Any, Any, Any]) -> bool:
-    """t.grad is the object it was, with the same bits."""
-    _, obj, copy = known
-    if g is not obj:
-        return False
-    return g is None or (g.shape == copy.shape and g.dtype == copy.dtype
-                         and g.tobytes() == copy.tobytes())
 
 
 def _name(t: Any) -> str:
