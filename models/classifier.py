@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tinygrad_dl import Tensor, name_scope, no_grad
+from tinygrad_dl import Tensor, hooks, name_scope, no_grad
 from tinygrad_dl import functional as F
 from tinygrad_dl.nn import Linear, Module
 
@@ -114,10 +114,13 @@ class Classifier(CourseModel):
         self.eval()
         try:
             with no_grad():
-                logits = self(X).data
+                out = self(X)
         finally:
             self.train(was_training)
-        return logits.argmax(axis=1).astype(np.int64)
+        # the model's values handed to Python (accuracy's float): inside a jitted step, replay
+        # would return the recorded ones, so a recording hears of it as of float(t)
+        hooks.notify_read(out, "predict() (or accuracy())")
+        return out.data.argmax(axis=1).astype(np.int64)
 
     def accuracy(self, X: Any, y: Any) -> float:
         return float(np.mean(self.predict(X) == np.asarray(y)))

@@ -209,11 +209,13 @@ def test_grad_reset_inside_the_step_is_never_replayed():
         (Tensor(x) * w).sum().backward()
 
     f = jit(step, strict=True)
-    with pytest.raises(JitError, match="zero_grad.*3 times in a row"):
+    with pytest.raises(JitError, match=r"writes the \.grad .*zero_grad"):
         for _ in range(10):
             f(np.ones(3))
             assert np.array_equal(w.grad, np.ones(3))  # never accumulated
-    assert f.replays == 0 and f.rerecords == 3
+    # seen while recorded (the step holds w: its .grad is checked from the step's start),
+    # not only by the guard on .grad None at the next call
+    assert f.replays == 0 and f.rerecords == 0
     f = jit(step)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -225,7 +227,7 @@ def test_grad_reset_inside_the_step_is_never_replayed():
 
 def test_other_arguments_and_reset():
     w = Tensor(np.ones(3), requires_grad=True)
-    f = jit(lambda x, scale: (Tensor(x) * w * scale).sum())
+    f = jit(lambda x, scale: (Tensor(x) * w * scale).sum().detach())  # (no graph handed out)
     for scale in (2.0, 2.0, 3.0, 3.0, 2.0):  # a scalar argument is part of the signature
         assert f(np.ones(3), scale).item() == 3 * scale
     assert f.replays == 1

@@ -71,6 +71,9 @@ class Recorder:
     def on_backward(self, *a):
         pass
 
+    def on_backward_done(self):
+        pass
+
 
 @pytest.fixture
 def recorder():

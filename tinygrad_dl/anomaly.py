@@ -37,6 +37,9 @@ class detect_anomaly(contextlib.ContextDecorator):
         self._inside: list[Any] = []  # a stack: the block may be re-entered
 
     def __enter__(self) -> detect_anomaly:
+        # inside a jitted step: its replay would run no checks (a call made inside the block
+        # runs eagerly, checked, instead)
+        hooks.notify_write("detect_anomaly()")
         cm = hooks.attach(anomaly=CHECKS)
         cm.__enter__()
         self._inside.append(cm)

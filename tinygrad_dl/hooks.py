@@ -4,7 +4,8 @@ Each is an object in a slot of `attached` (per thread, None when off). `active` 
 slots filled on all threads, so when nothing listens anywhere (the usual case) a hook costs the
 engine one read of a module global per op, not a thread-local read. `attach(recorder=...)`
 and `attach(anomaly=...)` fill a slot for the duration of a `with` block. The engine calls
-`recorder.on_apply` for every op applied and `recorder.on_backward` for every backward, and
+`recorder.on_apply` for every op applied, `recorder.on_backward` for every backward (and
+`recorder.on_backward_done` when it has stored its gradients), and
 `anomaly.forward` / `anomaly.backward` for every op; the notifications below report what the
 step's Python does that a replay (which runs no Python of the step) would not redo. Library
 code inside ops reads `.data` directly: its reads are not the step's and are not reported.
@@ -68,6 +69,13 @@ def notify_write(who: str) -> None:
     """One of the project's writers runs (optimizer.step(), load_state_dict, zero_grad)."""
     if active and attached.recorder is not None:
         attached.recorder.on_write(who)
+
+
+def notify_backward_done() -> None:
+    """A backward() has stored its gradients: the step's Python runs again from here (a
+    recording checks that it leaves `.grad` as backward left it)."""
+    if active and attached.recorder is not None:
+        attached.recorder.on_backward_done()
 
 
 def notify_module(m: Any) -> None:

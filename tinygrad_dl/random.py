@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import hooks
 from .device import CPU, check_device
 
 __all__ = ["DEFAULT_SEED", "Generator", "as_rng", "default_generator", "initial_seed",
@@ -48,6 +49,9 @@ class Generator:
         self.rng = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed: int) -> Generator:
+        # a reseed inside a jitted step would not be redone by its replay (which runs no
+        # Python of the step): a writer, as optimizer.step() is
+        hooks.notify_write("manual_seed()")
         self._seed = _check_seed(seed)
         # PCG64(s) is exactly what np.random.default_rng(s) draws with
         self.rng.bit_generator.state = np.random.PCG64(self._seed).state
@@ -66,6 +70,7 @@ class Generator:
         return self.rng.bit_generator.state
 
     def set_state(self, state: dict[str, Any]) -> None:
+        hooks.notify_write("Generator.set_state()")
         self.rng.bit_generator.state = state
 
     @property

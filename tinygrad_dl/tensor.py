@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import engine, write_guard
+from . import engine, hooks, write_guard
 from .device import CPU, check_device
 from .device import device as Device
 from .ops import (
@@ -405,6 +405,7 @@ class Tensor:
                     f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}"
                 )
         engine.backward(self, grad, retain_graph)
+        hooks.notify_backward_done()  # (a jit recording checks .grad from here on)
 
     def draw(self, **kwargs: Any) -> Any:
         """The graphviz.Digraph of the graph that produced this tensor (see viz.draw_graph)."""

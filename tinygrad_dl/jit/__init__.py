@@ -25,10 +25,12 @@ with one warning (or `JitError` with strict=True). It is NOT replayed when, whil
   `Tensor(X.astype(np.float32))`, weights built with NumPy from the labels, np.random), even
   when its value was equal in both recordings: see `record`;
 - the two recordings differ (ops, parameters, constants, backward, return value);
-- it ran optimizer.step(), zero_grad(), load_state_dict() or clip_grad_*_, assigned a module
-  attribute, switched train/eval, wrote into an argument, returned an array its Python
-  computed (`logits.data.argmax(1)`) or an object replay cannot rebuild, or indexed with a
-  boolean mask (an output shape set by values).
+- it ran optimizer.step(), zero_grad(), load_state_dict(), clip_grad_*_ or manual_seed(),
+  entered detect_anomaly() or np.errstate() for its ops, assigned a module attribute,
+  switched train/eval, wrote into an argument or into a parameter's .grad (`p.grad *= 0.5`,
+  `p.grad.zero_()`), returned an array its Python computed (`logits.data.argmax(1)`), an
+  object replay cannot rebuild or a graph backward() could still go through, or indexed with
+  a boolean mask (an output shape set by values).
 Before every replay the guards (`guards.Guards`) are checked: each parameter still requires
 grad and has its dtype and shape, constant tensors kept their arrays, the step's modules kept
 their attributes and mode, .grad is None where it was when recorded, and arguments recorded as
@@ -56,7 +58,7 @@ from .. import engine, hooks
 from ..grad import GradArray
 from ..tensor import Tensor
 from .plan import Plan
-from .record import Recording, difference, frozen_tensors
+from .record import Recording, borrowed_arrays, difference, frozen_tensors
 
 __all__ = ["JitError", "jit"]
 
@@ -220,7 +222,7 @@ class jit:
             if why is not None:
                 return self._refuse(key, why, result)
             try:
-                plan = Plan(rec, frozen_tensors(entry, rec))
+                plan = Plan(rec, frozen_tensors(entry, rec), borrowed_arrays(entry, rec))
             except Exception as e:  # noqa: BLE001 - a plan we cannot build: say so, run eagerly
                 # (this call's result is eager's and stays; without this, the same error would
                 # come out of every later call of the step)

@@ -5,7 +5,7 @@ is recorded afresh (eager and replay then agree again). Each check is a few attr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -36,10 +36,11 @@ class ModuleGuard:
 class Guards:
     """Everything one recording relies on besides the step's arguments."""
 
-    __slots__ = ("trainable", "specs", "frozen", "modules", "grad_none", "aliases")
+    __slots__ = ("trainable", "specs", "frozen", "modules", "grad_none", "aliases", "borrowed")
 
     def __init__(self, trainable: list[Any], frozen: list[Any], modules: list[ModuleGuard],
-                 grad_none: list[Any], aliases: list[tuple[int, int]]) -> None:
+                 grad_none: list[Any], aliases: list[tuple[int, int]],
+                 borrowed: Sequence[tuple[Any, Any]] = ()) -> None:
         self.trainable = tuple(trainable)  # parameters: must still require grad
         # ... and keep their dtype and shape: a recast W.data = W.data.astype(np.float64) is
         # re-read by the replay, but what was recorded around it (constants cast to the old
@@ -49,6 +50,9 @@ class Guards:
         self.modules = tuple(modules)  # the step's modules: same attributes and mode
         self.grad_none = tuple(grad_none)  # leaves whose .grad was None at the step's start
         self.aliases = tuple(aliases)  # argument positions that were one array
+        # (tensor, array): an array replay reads as a constant that is a tensor's .data,
+        # read eagerly through a tensor made inside the step (W.detach(), Tensor(W.data))
+        self.borrowed = tuple(borrowed)
 
     def compiled(self) -> Callable[[Any], bool]:
         """`why_stale(arrays) is not None` as one generated boolean expression, so that the
@@ -90,6 +94,8 @@ class Guards:
             terms.append(f"{name(t)}.grad is not None")
         for i, j in self.aliases:
             terms.append(f"arrays[{int(i)}] is not arrays[{int(j)}]")
+        for t, a in self.borrowed:
+            terms.append(f"{name(t)}.data is not {name(a)}")
         return " or ".join(f"({term})" for term in terms) or "False"
 
     def why_stale(self, arrays: Any) -> str | None:
@@ -116,6 +122,10 @@ class Guards:
         for i, j in self.aliases:
             if arrays[i] is not arrays[j]:
                 return f"arguments {i} and {j} were one array when recorded, not now"
+        for t, a in self.borrowed:
+            if t.data is not a:
+                return (f"tensor {_name(t)} was given new .data, which the step reads through "
+                        "a tensor it makes (t.detach(), Tensor(t.data))")
         return None
 
 

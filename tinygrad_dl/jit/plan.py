@@ -14,7 +14,7 @@ the step does not return it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from keyword import iskeyword
 from typing import Any, NamedTuple
 
@@ -86,7 +86,8 @@ class Plan:
     """A recording made ready for replay: `steps` over registers laid out as `template`, and
     the `guards` checked (compiled, as `stale`) before each run."""
 
-    def __init__(self, rec: Recording, frozen: list[Const]) -> None:
+    def __init__(self, rec: Recording, frozen: list[Const],
+                 borrowed: Sequence[tuple[Any, np.ndarray]] = ()) -> None:
         n = len(rec.ops)
         modes, srcs = _modes(rec)
         free = _frees(rec, modes, srcs)
@@ -138,7 +139,8 @@ class Plan:
         self.outputs = None if out is None or (out.how is VALUE and out.ref is None) else out
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
                              modules=list(rec.modules.values()),
-                             grad_none=list(rec.grad_none.values()), aliases=rec.aliases)
+                             grad_none=list(rec.grad_none.values()), aliases=rec.aliases,
+                             borrowed=list(borrowed))
         self._fresh = frozenset(rec.grad_none)  # .grad None when recorded: kept arrays
         self._param_regs = frozenset(int(r) for r, _ in self.params)
         self._shared = Shared()  # run's and entry's accumulator and kept arrays: the same

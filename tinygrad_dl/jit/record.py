@@ -18,8 +18,10 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from ..tensor import Tensor
+from .grads import GradWatch
 from .guards import ModuleGuard, is_module
 from .watch import Watched, watch
 
@@ -91,10 +93,13 @@ class Const:
     """A constant an op reads: its Tensor (None for an op parameter), its array, and whether
     the array is a literal of the step's code (made from Python numbers and shapes only)."""
 
-    __slots__ = ("tensor", "array", "literal")
+    __slots__ = ("tensor", "array", "literal", "owner")
 
     def __init__(self, tensor: Any, array: np.ndarray, literal: bool) -> None:
         self.tensor, self.array, self.literal = tensor, array, literal
+        # a tensor the step can reach whose .data this array is (`W` for `W.detach()`), set
+        # when the recording finishes: replay reads this array, so W.data rebound is a guard
+        self.owner: Any = None
 
 
 class Input(NamedTuple):
@@ -134,6 +139,10 @@ class Recording:
                 v = self.views[id(a)] = watch(a)
                 self.inputs[id(v)] = j
         self.snapshots = [a.copy() for a in self.arrays]  # to see writes into the arguments
+        # the memory bounds of arguments another argument (not the same array) overlaps: a
+        # view made of one may be the other's memory (step(X, X.T), then B.T)
+        self.bounds = {j: _bounds(a) for j, a in enumerate(self.arrays) for b in self.arrays
+                       if a is not b and np.may_share_memory(a, b)}
         # id(parameter) -> (it, its array, a copy): to see the step rebind or write its .data
         self.param_arrays: dict[int, tuple[Any, np.ndarray, np.ndarray]] = {}
         self.ops: list[OpRecord] = []
@@ -147,6 +156,11 @@ class Recording:
         self.keep: list[Any] = []  # the Tensors seen, so their ids stay unique meanwhile
         self.error: str | None = None
         self.outputs: Returned | None = None
+        self.errstate = np.geterr()  # NumPy's floating-point error handling the call runs under
+        # the step's reachable tensors (a module's parameters, tensors it holds), and their
+        # .grad as the step must leave it (replay redoes backward's writes, no other)
+        self.held: list[Any] = []
+        self.grads = GradWatch()
 
     def fail(self, reason: str) -> None:
         if self.error is None:
@@ -159,6 +173,13 @@ class Recording:
         for obj in _held_objects(fn):
             if is_module(obj):
                 self.on_module(obj)
+                self.held.extend(obj.parameters())
+            elif isinstance(obj, Tensor):
+                self.held.append(obj)
+            elif type(obj) in (list, tuple, dict):  # a list of parameters
+                self.held.extend(v for v in (obj.values() if type(obj) is dict else obj)
+                                 if isinstance(v, Tensor))
+        self.grads = GradWatch(self.held)
         views = self.views
         args = tuple(views.get(id(v), v) if type(v) is np.ndarray else v for v in args)
         kwargs = {k: views.get(id(v), v) if type(v) is np.ndarray else v
@@ -175,8 +196,23 @@ class Recording:
         for x in self.arrays:
             if (a.shape == x.shape and a.dtype == x.dtype and a.strides == x.strides
                     and where == x.__array_interface__["data"][0]):
-                return self.inputs[id(x)]
+                j = self.inputs[id(x)]
+                # a view the step's NumPy made (its base is watched; Tensor(X) and
+                # np.asarray(X) of an argument X are not) of another argument's memory?
+                if self.bounds and type(a.base) is Watched and self.made_from_another(a, x):
+                    self.fail(f"its argument {j} shares memory with another argument and the "
+                              f"step makes a view that is argument {j}'s memory (step(X, X.T) "
+                              "then B.T, or X[2:] then A[2:]): replay could not tell which "
+                              "argument it was made from; pass it as it is used")
+                return j
         return None
+
+    def made_from_another(self, a: np.ndarray, x: np.ndarray) -> bool:
+        """Whether view `a` (argument x's memory) may have been made from another argument:
+        one, not x itself, whose memory holds all of a's."""
+        lo, hi = _bounds(a)
+        return any(b is not x and b is not a and lo >= b_lo and hi <= b_hi
+                   for b, (b_lo, b_hi) in ((self.arrays[k], bk) for k, bk in self.bounds.items()))
 
     def source(self, t: Any) -> Source:
         i = self.slot.get(id(t))
@@ -215,6 +251,7 @@ class Recording:
     def on_apply(self, cls: type, inputs: tuple[Any, ...], params: dict[str, Any],
                  out: Any) -> None:
         i = len(self.ops)
+        self.check_errstate()
         sources = tuple(self.source(t) for t in inputs)
         ctx = out._ctx
         needs = None if ctx is None else tuple(ctx.needs_input_grad)
@@ -249,11 +286,33 @@ class Recording:
                 self.leaves_seen.add(id(t))
                 if t.grad is None:
                     self.grad_none[id(t)] = t
+        self.check_errstate()
+        self.check_grads(self.grads.before_backward(leaves))
         order = tuple(Visit(keys[id(t)], tuple(keys[id(p)] if p.requires_grad else None
                                                for p in t._ctx.parents)) for t in ops)
         self.events.append(BackwardRecord(keys[id(root)], self.array_source(grad), order,
                                           tuple((n + k, t) for k, t in enumerate(leaves)),
                                           retain_graph))
+
+    def on_backward_done(self) -> None:
+        """A backward stored its gradients: .grad must stay so until the next one or the end."""
+        self.grads.after_backward()
+
+    def check_grads(self, written: Any) -> None:
+        """Fail if `written` (a tensor whose .grad the step's Python wrote) is not None."""
+        if written is not None:
+            self.fail(f"its Python writes the .grad of parameter {_name(written)} (p.grad *= s, "
+                      "p.grad.zero_(), clipping by hand, p.grad = None) while it runs: "
+                      "replay redoes backward's writes, no other; scale the loss, or clip "
+                      "and zero outside the step (clip_grad_norm_, optimizer.zero_grad())")
+
+    def check_errstate(self) -> None:
+        """Fail if the step's Python changed NumPy's error handling (np.errstate, np.seterr)
+        for its ops: replay runs them under the caller's, so an error would not be raised."""
+        if self.error is None and np.geterr() != self.errstate:
+            self.fail("its ops run under np.errstate() or np.seterr() set inside the step: "
+                      "replay runs no Python of the step, so they would run under the caller's "
+                      "settings; set them around the jitted call")
 
     def on_read(self, t: Any, how: str) -> None:
         self.fail(f"its Python reads a value with {how} while it runs (a decision or a "
@@ -281,7 +340,11 @@ class Recording:
         for t, a, before in self.param_arrays.values():
             if t.data is not a or not _same_values(a, before):
                 self.fail(_REBOUND)
+        self.check_grads(self.grads.written())
+        self.grads = GradWatch()
+        self.find_owners()
         self.param_arrays = {}
+        self.held = []
         for g in self.modules.values():
             if g.changed():
                 self.fail(f"it assigns an attribute of {type(g.module).__name__} or switches "
@@ -294,8 +357,28 @@ class Recording:
         self.out_arrays = {}
         return self.originals(result)
 
+    def find_owners(self) -> None:
+        """Each constant's `owner`: a parameter (or a tensor the step holds) whose .data is the
+        constant's array: `W.detach()`, `Tensor(W.data)` made inside the step."""
+        owners = {id(t.data): t for t in self.held}
+        owners.update((id(a), t) for t, a, _ in self.param_arrays.values())
+        for op in self.ops:
+            for c in [r for k, r in op.sources if k == CONST] + [
+                    v for v in op.params.values() if isinstance(v, Const)]:
+                t = owners.get(id(c.array))
+                if t is not None and t is not c.tensor and t.data is c.array:
+                    c.owner = t
+
     def output(self, r: Any) -> Returned:
         if isinstance(r, Tensor):
+            if r.requires_grad:
+                if r._ctx is None:  # a parameter: eager hands back the Tensor itself
+                    return Returned(VALUE, r)
+                if not r._ctx.released:
+                    self.fail("it returns a tensor whose graph backward() could still go "
+                              "through (no backward() in the step did, or only with "
+                              "retain_graph=True): replay returns its value without a graph; "
+                              "call backward() inside the step, or return t.detach()")
             return Returned(TENSOR, self.source(r))
         if type(r) in (tuple, list):
             return Returned(type(r), None, tuple(self.output(x) for x in r))
@@ -350,6 +433,14 @@ def _held_objects(fn: Callable[..., Any]) -> list[Any]:
     g = getattr(fn, "__globals__", {})
     objs.extend(g[name] for name in code.co_names if name in g)
     return objs
+
+
+def _bounds(a: np.ndarray) -> tuple[int, int]:
+    return byte_bounds(a)
+
+
+def _name(t: Any) -> str:
+    return t.name or f"of shape {tuple(t.data.shape)}"
 
 
 def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
@@ -447,6 +538,24 @@ def _first_const(v: Any) -> Const | None:
             if c is not None:
                 return c
     return None
+
+
+def borrowed_arrays(a: Recording, b: Recording) -> list[tuple[Any, np.ndarray]]:
+    """(tensor, array) for each constant that is one array in both recordings, read through
+    tensors made inside the step (`W.detach()`), whose owner is a tensor made before it:
+    replay reads the array, eager reads owner.data afresh, so a rebound .data is a guard."""
+    out: dict[int, tuple[Any, np.ndarray]] = {}
+    for x, y in zip(a.ops, b.ops):
+        for (k1, r1), (k2, r2) in zip(x.sources, y.sources):
+            if (k1 == k2 == CONST and r1.array is r2.array and r2.owner is not None
+                    and r1.owner is r2.owner):
+                out[id(r2.array)] = (r2.owner, r2.array)
+        for key, v in y.params.items():
+            u = x.params.get(key)
+            if (isinstance(v, Const) and isinstance(u, Const) and u.array is v.array
+                    and v.owner is not None and u.owner is v.owner):
+                out[id(v.array)] = (v.owner, v.array)
+    return list(out.values())
 
 
 def frozen_tensors(a: Recording, b: Recording) -> list[Const]:

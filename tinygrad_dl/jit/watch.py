@@ -41,7 +41,12 @@ def _plain(x: Any) -> Any:
 def _watched(x: Any) -> Any:
     """Results of NumPy on watched arrays, watched again (scalars as 0-d arrays)."""
     if isinstance(x, np.ndarray):
-        return x if isinstance(x, Watched) else x.view(Watched)
+        if isinstance(x, Watched):
+            return x
+        # a view (np.reshape, np.transpose of an argument) is watched through a watched base,
+        # as a view a method makes (X.T, X[2:]) is: a recording tells those made by the step
+        # from an argument itself by it (`record.Recording.input_index`)
+        return x.view(Watched) if x.base is None else x.view(Watched).view()
     if isinstance(x, np.generic):
         return np.asarray(x).view(Watched)
     if type(x) in (tuple, list):
