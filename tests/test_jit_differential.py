@@ -400,6 +400,16 @@ CASES["target_network_synced_every_3"] = ("replay", target_net, target_network,
                                           calls(data, range(7)), sync_every_3, False)
 
 
+@case("replay")
+@lin_step
+def functional_dropout_from_the_default_generator(X, y, W, b):
+    # F.dropout's sampler is equal from call to call (same generator, same p): it replays,
+    # drawing each call's mask from the generator as eager does (was: never replayed)
+    loss = F.dropout(Tensor(X) @ W + b, p=0.4).sum()
+    loss.backward()
+    return loss
+
+
 # ---- habits that run eagerly, with jit's warning -------------------------------------------------
 def two_layer32() -> dict:
     net = TwoLayer(4, 5, 3, rng=np.random.default_rng(0), dtype=np.float32)
@@ -437,6 +447,16 @@ def numpy_scalar_argument(X, lr, W, b):
 @lin_step
 def labels_as_a_python_list(X, y, W, b):
     loss = F.cross_entropy(Tensor(X) @ W + b, list(y))
+    loss.backward()
+    return loss
+
+
+@case("eager")
+@lin_step
+def functional_dropout_with_a_seed_per_call(X, y, W, b):
+    # a fresh generator each call: eager draws the same mask every call, where replay would
+    # continue one stream; refused (the sampler differs between calls)
+    loss = F.dropout(Tensor(X) @ W + b, p=0.4, rng=np.random.default_rng(7)).sum()
     loss.backward()
     return loss
 

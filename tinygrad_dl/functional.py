@@ -11,6 +11,7 @@ its NumPy and PyTorch names.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Sequence
@@ -130,13 +131,21 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
     x = _t(x)
     if not training or p == 0.0:
         return x
-    gen = _rng(rng, generator, "dropout")
+    return Dropout.apply(x, sample=_DropoutMask(_rng(rng, generator, "dropout"), p))
 
-    def sample(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        keep = gen.random(shape) >= p
-        return np.multiply(keep, 0.0 if p == 1.0 else 1.0 / (1.0 - p), dtype=dtype)
 
-    return Dropout.apply(x, sample=sample)
+@dataclasses.dataclass(frozen=True)
+class _DropoutMask:
+    """F.dropout's mask sampler: equal when it draws from the same generator object with the
+    same p, so a jitted step that calls F.dropout records the same op twice and replays (a new
+    closure per call differed every time); a fresh generator per call (rng=seed) differs."""
+
+    gen: np.random.Generator
+    p: float
+
+    def __call__(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        keep = self.gen.random(shape) >= self.p
+        return np.multiply(keep, 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p), dtype=dtype)
 
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """Cross-entropy of logits (n, K) against class indices (n,) or one-hot rows (n, K).
