@@ -9,8 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_dl as tg
+from tinygrad_dl import Tensor
 from tinygrad_dl.functional import batch_norm
 from tinygrad_dl.gradcheck import gradcheck
+from tinygrad_dl.nn import BatchNorm1d
 from tinygrad_dl.testing import value_and_grads
 
 
@@ -94,3 +96,22 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="batch_norm: expected"):
         batch_norm(x, gamma, tg.Tensor(np.zeros(3)))
 
+
+
+def test_batch_norm_shape_checks_fire_for_tensors_and_arrays() -> None:
+    """The wrapper reads shapes off .data when given three Tensors (a layer's call) and
+    converts anything else first; both ways refuse gamma/beta that do not match x's columns,
+    and BatchNorm1d refuses an input of the wrong width, Tensor or array."""
+    x = np.ones((4, 3))
+    for wrap in (Tensor, np.asarray):
+        for gamma, beta in ((np.ones(2), np.zeros(3)), (np.ones(3), np.zeros((1, 3))),
+                            (np.ones(3), np.zeros(4))):
+            with pytest.raises(ValueError, match="batch_norm: expected x"):
+                batch_norm(wrap(x), wrap(gamma), wrap(beta))
+        with pytest.raises(ValueError, match="batch_norm: expected x"):
+            batch_norm(wrap(np.ones(3)), wrap(np.ones(3)), wrap(np.zeros(3)))
+        with pytest.raises(ValueError, match=r"BatchNorm1d\(2\): expected input \(n, 2\)"):
+            BatchNorm1d(2)(wrap(x))
+    out = batch_norm(x, np.ones(3), np.zeros(3))  # arrays are still accepted
+    assert np.array_equal(out.data, batch_norm(Tensor(x), Tensor(np.ones(3)),
+                                               Tensor(np.zeros(3))).data)

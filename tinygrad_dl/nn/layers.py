@@ -447,7 +447,8 @@ class BatchNorm1d(Module):
         count += 1  # 0-d array, in place
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim != 2 or x.shape[1] != self.d:
+        xs = x.data.shape if type(x) is Tensor else x.shape  # (.data: once per step)
+        if len(xs) != 2 or xs[1] != self.d:
             raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}), got {x.shape}")
         # one fused op (tinygrad_dl.ops.fused), not ~9 generic ones: same values and
         # gradients, a third of the cost per layer
