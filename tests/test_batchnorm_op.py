@@ -115,3 +115,28 @@ def test_batch_norm_shape_checks_fire_for_tensors_and_arrays() -> None:
     out = batch_norm(x, np.ones(3), np.zeros(3))  # arrays are still accepted
     assert np.array_equal(out.data, batch_norm(Tensor(x), Tensor(np.ones(3)),
                                                Tensor(np.zeros(3))).data)
+
+
+def test_batchnorm1d_layer_call_is_the_functional_op_bit_for_bit() -> None:
+    """BatchNorm1d in training applies the op itself (no functional wrapper): the same values,
+    gradients and running averages as batch_norm(..., on_stats=...); a gamma of the wrong
+    shape still meets batch_norm's check."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 3)).astype(np.float32)
+    bn, ref = BatchNorm1d(3, dtype=np.float32), BatchNorm1d(3, dtype=np.float32)
+    for m in (bn, ref):
+        m.gamma.data[:] = [0.5, 2.0, -1.0]
+    xa, xb = Tensor(x.copy(), requires_grad=True), Tensor(x.copy(), requires_grad=True)
+    a = bn(xa)
+    b = batch_norm(xb, ref.gamma, ref.beta, ref.eps, on_stats=ref.update_running_stats)
+    g = rng.standard_normal((6, 3)).astype(np.float32)
+    a.backward(g)
+    b.backward(g)
+    assert a.data.tobytes() == b.data.tobytes()
+    for p, q in ((xa, xb), (bn.gamma, ref.gamma), (bn.beta, ref.beta)):
+        assert p.grad.tobytes() == q.grad.tobytes()
+    assert bn.running_mean.tobytes() == ref.running_mean.tobytes()
+    assert bn.running_var.tobytes() == ref.running_var.tobytes()
+    bn.gamma = Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
+    with pytest.raises(ValueError, match="batch_norm: expected x"):
+        bn(Tensor(x))
