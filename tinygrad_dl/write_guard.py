@@ -177,6 +177,7 @@ def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
         watch = None
         if params is not None:  # before hold(): its dict would add a reference
             held = graph.held
+            counts = None
             for a in params:
                 key = id(a)
                 if key in held:  # checked when this graph first read it
@@ -184,10 +185,15 @@ def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
                 if key in _locks:  # read-only since a live graph's first lock: that check
                     if key in _suspect:  # stands (views made since are read-only too)
                         watch = [a] if watch is None else [*watch, a]
-                elif a.base is not None or _refs(a) > _EXTRA + _count(a, saved, reads, params):
-                    if a.flags.writeable:
-                        _suspect.add(key)  # for the other graphs of this lock's life
-                    watch = [a] if watch is None else [*watch, a]
+                    continue
+                if a.base is None:
+                    if counts is None:  # (once per op: an L2 term reads k weights)
+                        counts = _counts(saved, reads, params)
+                    if _refs(a) <= _EXTRA + counts[key]:
+                        continue
+                if a.flags.writeable:
+                    _suspect.add(key)  # for the other graphs of this lock's life
+                watch = [a] if watch is None else [*watch, a]
         graph.hold(reads)
         if watch is not None:
             for a in watch:
@@ -204,19 +210,15 @@ def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
 _refs = sys.getrefcount
 
 
-def _count(a: np.ndarray, saved: tuple[Any, ...], reads: list[Any], params: list[Any]) -> int:
-    """The references to `a` that join accounts for, less `_EXTRA`: the tensor's slot and
-    its places in the op's saved tuple and join's two lists."""
-    n = 1
-    for x in saved:
-        if x is a:
-            n += 1
-    for x in reads:
-        if x is a:
-            n += 1
-    for x in params:
-        if x is a:
-            n += 1
+def _counts(saved: tuple[Any, ...], reads: list[Any], params: list[Any]) -> dict[int, int]:
+    """id(array) -> the references to it that join accounts for, less `_EXTRA`: the tensor's
+    slot and its places in the op's saved tuple and join's two lists (ids only: counting
+    holds no reference)."""
+    n: dict[int, int] = {}
+    for h in (saved, reads, params):
+        for x in h:
+            k = id(x)
+            n[k] = n.get(k, 1) + 1
     return n
 
 
