@@ -140,3 +140,19 @@ def test_batchnorm1d_layer_call_is_the_functional_op_bit_for_bit() -> None:
     bn.gamma = Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
     with pytest.raises(ValueError, match="batch_norm: expected x"):
         bn(Tensor(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (100, 50), (257, 10)])
+def test_the_ops_unwrapped_einsum_is_np_einsum_bit_for_bit(dtype, shape) -> None:
+    """BatchNorm calls NumPy's C einsum without np.einsum's Python wrapper (which, with
+    optimize=False, hands the operands to it as they are): the same bits, contiguous or not,
+    non-finite values included."""
+    from tinygrad_dl.ops.fused import _einsum
+
+    rng = np.random.default_rng(shape[0])
+    a = rng.standard_normal((shape[0], 2 * shape[1])).astype(dtype)[:, ::2]  # strided
+    b = (rng.standard_normal(shape) * 1e3).astype(dtype)
+    a[0, 0], b[-1, -1] = np.inf, np.nan
+    for x, y in ((a, b), (b, b), (np.ascontiguousarray(a), b.T.copy().T)):
+        assert _einsum("ij,ij->j", x, y).tobytes() == np.einsum("ij,ij->j", x, y).tobytes()
