@@ -205,20 +205,24 @@ class Linear(Function):
 
     def backward(ctx, g):
         x, W = ctx.saved
-        nx, nW = ctx.needs_input_grad[:2]
-        dx = g @ W if nx else None
+        need = ctx.needs_input_grad
+        dx = g @ W if need[0] else None
         dW = None
-        if nW:
+        if need[1]:
             if x.ndim == 1:
                 dW = np.multiply.outer(g, x)
+            elif x.ndim == 2:  # rows (the usual case): reshape(-1, d) would be these views
+                dW = g.T @ x
             else:
                 d_in, d_out = x.shape[-1], g.shape[-1]
                 dW = g.reshape(-1, d_out).T @ x.reshape(-1, d_in)
-        if len(ctx.needs_input_grad) == 2:
+        if len(need) == 2:
             return dx, dW
         db = None
-        if ctx.needs_input_grad[2]:
-            db = np.add.reduce(g.reshape(-1, g.shape[-1]), axis=0) if g.ndim > 1 else g.copy()
+        if need[2]:
+            db = (np.add.reduce(g, axis=0) if g.ndim == 2
+                  else np.add.reduce(g.reshape(-1, g.shape[-1]), axis=0) if g.ndim > 1
+                  else g.copy())
         return dx, dW, db
 
     def backward_into(ctx, g, outs):
