@@ -55,8 +55,12 @@ class Classifier(CourseModel):
 
     # ---- the graph ---------------------------------------------------------------------------
     def _input(self, X: Any) -> Tensor:
-        X = X if isinstance(X, Tensor) else Tensor(np.asarray(X), dtype=self.dtype)
-        if X.ndim != 2 or X.shape[1] != self.d:
+        if type(X) is np.ndarray and X.dtype == self.dtype:  # a batch as given: no conversion
+            X = Tensor(X)
+        elif not isinstance(X, Tensor):
+            X = Tensor(np.asarray(X), dtype=self.dtype)
+        shape = X.data.shape
+        if len(shape) != 2 or shape[1] != self.d:
             raise ValueError(
                 f"{type(self).__name__}: expected X of shape (n, {self.d}), one row per sample; "
                 f"got {X.shape}"

@@ -28,6 +28,27 @@ def test_cross_entropy_refuses_bad_labels(labels, words) -> None:
         one_hot(labels, 4)
 
 
+@pytest.mark.parametrize("dtype", ["<i1", "<i2", "<i4", "<i8", ">i2", ">i4", ">i8",
+                                   "<u1", "<u4", ">u8"])
+@pytest.mark.parametrize("K", [3, 127, 128, 129, 300, 70_000])
+def test_label_check_in_one_pass_catches_both_ends_in_every_integer_dtype(dtype, K) -> None:
+    """check_labels reads signed labels as unsigned (a negative one is then >= 2**(bits-1)),
+    one max instead of a min and a max; where K is above 2**(bits-1) that would let -1 pass
+    (int8 -1 reads 255 < 300), so it checks both ends there. Same verdicts, same message."""
+    from tinygrad_dl.ops.loss import check_labels
+
+    info = np.iinfo(dtype)
+    top = min(K, int(info.max) + 1) - 1
+    check_labels("t", np.array([0, top], dtype=dtype), K)  # in range: passes
+    check_labels("t", np.array([top, 0, top], dtype=dtype)[::2], K)  # strided: passes
+    bad = [v for v in (-1, int(info.min), K) if info.min <= v <= info.max and not 0 <= v < K]
+    for v in bad:
+        y = np.array([0, v], dtype=dtype)
+        with pytest.raises(ValueError, match=rf"labels must be in \[0, {K}\), got "
+                                             rf"{y.min()}\.\.{y.max()}"):
+            check_labels("t", y, K)
+
+
 def test_cross_entropy_empty_batch_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="cross_entropy: empty batch"):
         F.cross_entropy(Tensor(np.zeros((0, 4))), np.array([], dtype=np.int64))

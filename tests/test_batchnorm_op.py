@@ -9,8 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_dl as tg
+from tinygrad_dl import Tensor
 from tinygrad_dl.functional import batch_norm
 from tinygrad_dl.gradcheck import gradcheck
+from tinygrad_dl.nn import BatchNorm1d
 from tinygrad_dl.testing import value_and_grads
 
 
@@ -94,3 +96,63 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="batch_norm: expected"):
         batch_norm(x, gamma, tg.Tensor(np.zeros(3)))
 
+
+
+def test_batch_norm_shape_checks_fire_for_tensors_and_arrays() -> None:
+    """The wrapper reads shapes off .data when given three Tensors (a layer's call) and
+    converts anything else first; both ways refuse gamma/beta that do not match x's columns,
+    and BatchNorm1d refuses an input of the wrong width, Tensor or array."""
+    x = np.ones((4, 3))
+    for wrap in (Tensor, np.asarray):
+        for gamma, beta in ((np.ones(2), np.zeros(3)), (np.ones(3), np.zeros((1, 3))),
+                            (np.ones(3), np.zeros(4))):
+            with pytest.raises(ValueError, match="batch_norm: expected x"):
+                batch_norm(wrap(x), wrap(gamma), wrap(beta))
+        with pytest.raises(ValueError, match="batch_norm: expected x"):
+            batch_norm(wrap(np.ones(3)), wrap(np.ones(3)), wrap(np.zeros(3)))
+        with pytest.raises(ValueError, match=r"BatchNorm1d\(2\): expected input \(n, 2\)"):
+            BatchNorm1d(2)(wrap(x))
+    out = batch_norm(x, np.ones(3), np.zeros(3))  # arrays are still accepted
+    assert np.array_equal(out.data, batch_norm(Tensor(x), Tensor(np.ones(3)),
+                                               Tensor(np.zeros(3))).data)
+
+
+def test_batchnorm1d_layer_call_is_the_functional_op_bit_for_bit() -> None:
+    """BatchNorm1d in training applies the op itself (no functional wrapper): the same values,
+    gradients and running averages as batch_norm(..., on_stats=...); a gamma of the wrong
+    shape still meets batch_norm's check."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 3)).astype(np.float32)
+    bn, ref = BatchNorm1d(3, dtype=np.float32), BatchNorm1d(3, dtype=np.float32)
+    for m in (bn, ref):
+        m.gamma.data[:] = [0.5, 2.0, -1.0]
+    xa, xb = Tensor(x.copy(), requires_grad=True), Tensor(x.copy(), requires_grad=True)
+    a = bn(xa)
+    b = batch_norm(xb, ref.gamma, ref.beta, ref.eps, on_stats=ref.update_running_stats)
+    g = rng.standard_normal((6, 3)).astype(np.float32)
+    a.backward(g)
+    b.backward(g)
+    assert a.data.tobytes() == b.data.tobytes()
+    for p, q in ((xa, xb), (bn.gamma, ref.gamma), (bn.beta, ref.beta)):
+        assert p.grad.tobytes() == q.grad.tobytes()
+    assert bn.running_mean.tobytes() == ref.running_mean.tobytes()
+    assert bn.running_var.tobytes() == ref.running_var.tobytes()
+    bn.gamma = Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
+    with pytest.raises(ValueError, match="batch_norm: expected x"):
+        bn(Tensor(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (100, 50), (257, 10)])
+def test_the_ops_unwrapped_einsum_is_np_einsum_bit_for_bit(dtype, shape) -> None:
+    """BatchNorm calls NumPy's C einsum without np.einsum's Python wrapper (which, with
+    optimize=False, hands the operands to it as they are): the same bits, contiguous or not,
+    non-finite values included."""
+    from tinygrad_dl.ops.fused import _einsum
+
+    rng = np.random.default_rng(shape[0])
+    a = rng.standard_normal((shape[0], 2 * shape[1])).astype(dtype)[:, ::2]  # strided
+    b = (rng.standard_normal(shape) * 1e3).astype(dtype)
+    a[0, 0], b[-1, -1] = np.inf, np.nan
+    for x, y in ((a, b), (b, b), (np.ascontiguousarray(a), b.T.copy().T)):
+        assert _einsum("ij,ij->j", x, y).tobytes() == np.einsum("ij,ij->j", x, y).tobytes()

@@ -67,3 +67,25 @@ def _rnn_ref(x, U, W, b, h0):
 @given(rnn_case())
 def test_rnn_all_inputs(case):
     check_grad(tg.rnn, *case, ref=_rnn_ref)
+
+
+def test_linear_backward_of_rows_is_the_reshaped_product_bit_for_bit() -> None:
+    """Linear.backward takes dW = g^T x and db directly for 2-D rows (no reshape(-1, d): the
+    same strides, the same BLAS call), where backward_into (a jit replay) reshapes: both give
+    the same bits, for contiguous, strided, transposed and 3-D inputs, in both float dtypes."""
+    from tinygrad_dl.ops.fused import Linear
+
+    rng = np.random.default_rng(0)
+    for dt in (np.float64, np.float32):
+        big = rng.standard_normal((40, 18)).astype(dt)
+        W = tg.Tensor(rng.standard_normal((5, 9)).astype(dt), requires_grad=True)
+        b = tg.Tensor(rng.standard_normal(5).astype(dt), requires_grad=True)
+        for xa in (big[:, :9].copy(), big[:, ::2], big[::2, 1::2], big[:9, :9].T.copy().T,
+                   big[:, :9].T.copy().T, big[:36, :9].reshape(4, 9, 9)):
+            x = tg.Tensor(xa, requires_grad=True)
+            out = Linear.apply(x, W, b)
+            g = rng.standard_normal(out.shape).astype(dt)
+            eager = out._ctx.backward(g)
+            replay = out._ctx.backward_into(g, (None, None, None))
+            for e, r in zip(eager, replay):
+                assert e.tobytes() == r.tobytes() and e.shape == r.shape

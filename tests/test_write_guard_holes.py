@@ -223,3 +223,22 @@ def test_one_changed_bit_of_a_watched_parameter_is_found(n: int, dtype: type) ->
         loss = (w * w).sum()
         loss.backward()  # unchanged since this forward (NaN included): no error
         assert np.isnan(w.grad[1])
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_view_of_any_weight_of_a_many_input_op_is_refused_at_backward(which: int) -> None:
+    """join counts the references it accounts for once per op (an L2 term over k weights),
+    not once per weight: a view taken before the forward of the first, middle or last weight
+    is still found, a weight given twice is no false alarm, and no view keeps no copy."""
+    from tinygrad_dl import functional as F
+
+    ws = [Tensor(np.full(3, float(i + 1)), requires_grad=True) for i in range(3)]
+    loss = F.sum_of_squares(ws[0], ws[1], ws[0], ws[2], scale=0.5)
+    assert write_guard.watching == 0
+    loss.backward()
+    v = ws[which].data[:]
+    loss = F.sum_of_squares(*ws, scale=0.5)
+    assert write_guard.watching == 1
+    v[:] = 7.0
+    with pytest.raises(RuntimeError, match="was written after the forward"):
+        loss.backward()

@@ -254,11 +254,13 @@ def batch_norm(
     """
     if not training and (mean is None or var is None):
         raise ValueError("batch_norm: evaluation mode needs the running mean and var")
-    x, gamma, beta = _as_tensors([x, gamma, beta])
-    if x.ndim != 2 or gamma.shape != (x.shape[1],) or beta.shape != (x.shape[1],):
+    if not (type(x) is Tensor and type(gamma) is Tensor and type(beta) is Tensor):
+        x, gamma, beta = _as_tensors([x, gamma, beta])  # (a layer's call: all three are)
+    xs = x.data.shape  # shapes read off .data: this runs once per layer per step
+    if len(xs) != 2 or gamma.data.shape != xs[1:] or beta.data.shape != xs[1:]:
         raise ValueError(f"batch_norm: expected x (n, d), gamma (d,), beta (d,); got x "
                          f"{x.shape}, gamma {gamma.shape}, beta {beta.shape}")
-    dt = x.dtype
+    dt = x.data.dtype
     if mean is not None:
         mean = np.asarray(mean).astype(dt, copy=False)
     if var is not None:

@@ -397,7 +397,8 @@ class Tensor:
                     f"backward() on a non-scalar tensor of shape {self.shape} needs an explicit "
                     "grad of that shape (the gradient of the final scalar w.r.t. this tensor)"
                 )
-            grad = engine.literal(np.ones(self.data.shape, self.data.dtype))
+            shape, dt = self.data.shape, self.data.dtype  # (a 0-d loss: np.array, not np.ones)
+            grad = engine.literal(np.array(1, dt) if shape == () else np.ones(shape, dt))
         else:
             grad = _as_data(grad, self.data.dtype)
             if grad.shape != self.shape:

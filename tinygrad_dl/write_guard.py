@@ -82,14 +82,23 @@ class Graph:
         else:  # all held already: the common case for an op inside a graph
             return
         _acquire()
-        try:
+        try:  # (`_lock` written out: this runs for nearly every recorded op that saves)
             for a in arrays:
-                if id(a) in held:
+                key = id(a)
+                if key in held:
                     continue
                 base = a.base
                 if base is not None and type(base) is np.ndarray:
                     _lock(base, held)  # the owner first: a view unlocks only after it
-                _lock(a, held)
+                n = _locks.get(key)
+                if n is None:
+                    if not a.flags.writeable:  # read-only of its own (or a locked array's view)
+                        continue
+                    _setflags(a, False)
+                    _locks[key] = 1
+                else:
+                    _locks[key] = n + 1
+                held[key] = a
         finally:
             _release()
 
@@ -109,23 +118,24 @@ class Graph:
                     replaced.pop(key, None)
                 if _suspect:
                     _suspect.discard(key)
-                _unlock(a, key)
+                try:  # writable again, and the views of it that had to wait for it (below)
+                    _setflags(a, True)
+                except ValueError:  # a view whose owner another live graph still holds
+                    _wait_for_owner(a)
+                    continue
+                if _waiting:
+                    for view in _waiting.pop(key, ()):
+                        if id(view) not in _locks:  # not locked again meanwhile
+                            _setflags(view, True)
         finally:
             _release()
 
 
-def _unlock(a: np.ndarray, key: int) -> None:
-    """Make `a` writable again, and the views of it that had to wait for it (below)."""
-    try:
-        _setflags(a, True)
-    except ValueError:  # a view whose owner another live graph still holds: NumPy refuses
-        if id(a.base) in _locks:  # (else the owner is read-only of its own: so is the view)
-            _waiting.setdefault(id(a.base), []).append(a)  # writable when the owner is
-        return
-    if _waiting:
-        for view in _waiting.pop(key, ()):
-            if id(view) not in _locks:  # not locked again meanwhile
-                _setflags(view, True)
+def _wait_for_owner(a: np.ndarray) -> None:
+    """`a`, a view NumPy refuses to make writable while its owner is read-only: writable when
+    the owner is, if a live graph holds the owner (else it is read-only of its own, so is a)."""
+    if id(a.base) in _locks:
+        _waiting.setdefault(id(a.base), []).append(a)
 
 
 def _lock(a: np.ndarray, held: dict[int, np.ndarray]) -> None:
@@ -167,6 +177,7 @@ def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
         watch = None
         if params is not None:  # before hold(): its dict would add a reference
             held = graph.held
+            counts = None
             for a in params:
                 key = id(a)
                 if key in held:  # checked when this graph first read it
@@ -174,10 +185,15 @@ def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
                 if key in _locks:  # read-only since a live graph's first lock: that check
                     if key in _suspect:  # stands (views made since are read-only too)
                         watch = [a] if watch is None else [*watch, a]
-                elif a.base is not None or _refs(a) > _known(a, saved, reads, params):
-                    if a.flags.writeable:
-                        _suspect.add(key)  # for the other graphs of this lock's life
-                    watch = [a] if watch is None else [*watch, a]
+                    continue
+                if a.base is None:
+                    if counts is None:  # (once per op: an L2 term reads k weights)
+                        counts = _counts(saved, reads, params)
+                    if _refs(a) <= _EXTRA + counts[key]:
+                        continue
+                if a.flags.writeable:
+                    _suspect.add(key)  # for the other graphs of this lock's life
+                watch = [a] if watch is None else [*watch, a]
         graph.hold(reads)
         if watch is not None:
             for a in watch:
@@ -194,12 +210,15 @@ def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
 _refs = sys.getrefcount
 
 
-def _known(a: np.ndarray, *holders: tuple[Any, ...] | list[Any]) -> int:
-    n = 1 + _EXTRA  # the tensor's slot, and the call's own references
-    for h in holders:
+def _counts(saved: tuple[Any, ...], reads: list[Any], params: list[Any]) -> dict[int, int]:
+    """id(array) -> the references to it that join accounts for, less `_EXTRA`: the tensor's
+    slot and its places in the op's saved tuple and join's two lists (ids only: counting
+    holds no reference)."""
+    n: dict[int, int] = {}
+    for h in (saved, reads, params):
         for x in h:
-            if x is a:
-                n += 1
+            k = id(x)
+            n[k] = n.get(k, 1) + 1
     return n
 
 

@@ -20,6 +20,7 @@ from .. import engine, write_guard
 from ..device import check_device, device
 from ..engine import name_scope
 from ..functional import avg_pool2d, batch_norm, conv2d, cross_entropy, max_pool2d, pair_of_ints
+from ..ops import BatchNorm as BatchNormOp
 from ..ops import Dropout as DropoutOp
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
@@ -447,13 +448,19 @@ class BatchNorm1d(Module):
         count += 1  # 0-d array, in place
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim != 2 or x.shape[1] != self.d:
+        xs = x.data.shape if type(x) is Tensor else x.shape  # (.data: once per step)
+        if len(xs) != 2 or xs[1] != self.d:
             raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}), got {x.shape}")
         # one fused op (tinygrad_dl.ops.fused), not ~9 generic ones: same values and
         # gradients, a third of the cost per layer
         if self.training:  # the op computes the batch statistics and hands them to us
-            return batch_norm(x, self.gamma, self.beta, self.eps,
-                              on_stats=self.update_running_stats)
+            gamma, beta = self.gamma, self.beta
+            if (type(x) is Tensor and type(gamma) is Tensor and type(beta) is Tensor
+                    and gamma.data.shape == beta.data.shape == (self.d,)):
+                # what batch_norm() below checks and calls, for a layer's own Tensors
+                return BatchNormOp.apply(x, gamma, beta, eps=self.eps, training=True,
+                                         mean=None, var=None, on_stats=self.update_running_stats)
+            return batch_norm(x, gamma, beta, self.eps, on_stats=self.update_running_stats)
         return batch_norm(x, self.gamma, self.beta, self.eps, training=False,
                           mean=self.running_mean, var=self.running_var)
 

@@ -23,6 +23,13 @@ import numpy as np
 
 from ..engine import Function
 
+try:  # np.einsum without its Python wrapper: with optimize=False (the default) np.einsum
+    # returns c_einsum(*operands) itself, so the same numbers, ~0.8 us less a call (3 calls
+    # per batch-norm layer per training step)
+    from numpy._core.multiarray import c_einsum as _einsum
+except ImportError:  # pragma: no cover - a NumPy that moved it
+    _einsum = np.einsum
+
 __all__ = ["BatchNorm", "Linear", "RNN", "SumOfSquares"]
 
 
@@ -43,7 +50,7 @@ class BatchNorm(Function):
             mean = np.add.reduce(x, axis=0) / n  # = x.mean(axis=0) bit for bit, minus wrappers
         x_hat = x - mean  # fresh: normalized in place below
         if var is None:
-            var = np.einsum("ij,ij->j", x_hat, x_hat) / n
+            var = _einsum("ij,ij->j", x_hat, x_hat) / n
         if on_stats is not None:
             on_stats(mean, var)
         inv = 1.0 / np.sqrt(var + eps)
@@ -57,14 +64,14 @@ class BatchNorm(Function):
     def backward(ctx, g):
         x_hat, inv, gamma = ctx.saved
         nx, ngamma, nbeta = ctx.needs_input_grad
-        dgamma = np.einsum("ij,ij->j", g, x_hat) if ngamma else None
+        dgamma = _einsum("ij,ij->j", g, x_hat) if ngamma else None
         dbeta = np.add.reduce(g, axis=0) if nbeta else None  # = g.sum(axis=0), unwrapped
         dx = None
         if nx:
             dx = g * (gamma * inv)  # G1 = dL/dx_hat / sqrt(v + eps)
             if ctx.training:  # mu and v depend on x: remove their share
                 dx -= np.add.reduce(dx, axis=0) / dx.shape[0]  # its mean (bit for bit)
-                dx -= x_hat * (np.einsum("ij,ij->j", dx, x_hat) / x_hat.shape[0])
+                dx -= x_hat * (_einsum("ij,ij->j", dx, x_hat) / x_hat.shape[0])
         return dx, dgamma, dbeta
 
 
@@ -198,20 +205,24 @@ class Linear(Function):
 
     def backward(ctx, g):
         x, W = ctx.saved
-        nx, nW = ctx.needs_input_grad[:2]
-        dx = g @ W if nx else None
+        need = ctx.needs_input_grad
+        dx = g @ W if need[0] else None
         dW = None
-        if nW:
+        if need[1]:
             if x.ndim == 1:
                 dW = np.multiply.outer(g, x)
+            elif x.ndim == 2:  # rows (the usual case): reshape(-1, d) would be these views
+                dW = g.T @ x
             else:
                 d_in, d_out = x.shape[-1], g.shape[-1]
                 dW = g.reshape(-1, d_out).T @ x.reshape(-1, d_in)
-        if len(ctx.needs_input_grad) == 2:
+        if len(need) == 2:
             return dx, dW
         db = None
-        if ctx.needs_input_grad[2]:
-            db = np.add.reduce(g.reshape(-1, g.shape[-1]), axis=0) if g.ndim > 1 else g.copy()
+        if need[2]:
+            db = (np.add.reduce(g, axis=0) if g.ndim == 2
+                  else np.add.reduce(g.reshape(-1, g.shape[-1]), axis=0) if g.ndim > 1
+                  else g.copy())
         return dx, dW, db
 
     def backward_into(ctx, g, outs):

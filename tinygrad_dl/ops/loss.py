@@ -26,8 +26,20 @@ def check_labels(op: str, y: np.ndarray, K: int) -> None:
         raise ValueError(f"{op}: class labels must be integers, got dtype {y.dtype} (Python "
                          "ints make float64 tensors here: give dtype=np.int64, or pass a NumPy "
                          "integer array)")
-    if y.size and (_min(y, axis=None) < 0 or _max(y, axis=None) >= K):
+    if not y.size:
+        return
+    u = _UNSIGNED.get(y.dtype) if y.dtype.kind == "i" else None
+    if (_max(y, axis=None) >= K if y.dtype.kind == "u"
+            else _max(y.view(u[0]), axis=None) >= K if u is not None and K <= u[1]
+            else _min(y, axis=None) < 0 or _max(y, axis=None) >= K):
         raise ValueError(f"{op}: labels must be in [0, {K}), got {y.min()}..{y.max()}")
+
+
+# signed integer dtype -> (the unsigned one of its size and byte order, 2**(bits - 1)): seen
+# as unsigned, a negative label is at least 2**(bits - 1), so where K is no larger, one max
+# over the batch checks both ends of [0, K) (one pass, not a min and a max)
+_UNSIGNED = {np.dtype(f"{o}i{n}"): (np.dtype(f"{o}u{n}"), 2 ** (8 * n - 1))
+             for o in "<>" for n in (1, 2, 4, 8)}
 
 
 class Softmax(Function):
