@@ -11,7 +11,9 @@ memory (step(X, X.T), then B.T) was taken for that argument, which replay then r
 two were independent arrays; detect_anomaly() or np.errstate() entered inside the step were not
 in force in its replay (no error raised); and a model's accuracy() returned by the step (a
 float from .data, the same in the two recorded calls of full-batch training) was replayed as
-the recorded number.
+the recorded number. Later: a layout made by the step (np.ascontiguousarray(X), recorded with
+a C-ordered X, was replayed on a Fortran-ordered or strided X as it is, where eager sums a
+C-ordered copy: other last bits).
 """
 
 from __future__ import annotations
@@ -343,6 +345,24 @@ def test_the_layout_guard_in_the_source_of_the_checks():
         t.grad = None
     assert plan.guards.why_stale([XF]).startswith("argument 0 has strides")
     assert plan.stale([XF]) and not plan.stale([X3])
+
+
+def test_limit_np_require_hands_back_the_watched_argument_itself():
+    """np.require(X, requirements="C") returns the step's watched X itself when it is C-ordered
+    (NumPy's C, unseen): the recording takes it for X as it is, no strides guard, and a later
+    Fortran-ordered X is replayed as it is where eager sums a C-ordered copy."""
+    w = Tensor(np.ones(30), requires_grad=True)
+
+    def step(X):
+        loss = (Tensor(np.require(X, requirements="C")) * w).sum(0).sum()
+        loss.backward()
+        return loss
+
+    f = jit(step, strict=True)
+    for _ in range(2):
+        f(XC)
+    replayed = f(XF).item()
+    assert f.replays == 1 and not f._layouts and replayed != step(XF).item()
 
 
 def test_limit_numpys_warnings_about_a_value_nothing_reads():

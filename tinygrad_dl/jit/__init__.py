@@ -33,8 +33,10 @@ with one warning (or `JitError` with strict=True). It is NOT replayed when, whil
   a boolean mask (an output shape set by values).
 Before every replay the guards (`guards.Guards`) are checked: each parameter still requires
 grad and has its dtype and shape, constant tensors kept their arrays, the step's modules kept
-their attributes and mode, .grad is None where it was when recorded, and arguments recorded as
-one array still are. When
+their attributes and mode, .grad is None where it was when recorded, arguments recorded as
+one array still are, and an argument the step's NumPy made contiguous or reshaped
+(np.ascontiguousarray(X): a copy or not by the layout) keeps its strides (its strides are part
+of the signature: one recording per layout). When
 one fails the call runs eagerly and the step is recorded afresh (three failures in a row before
 any replay give up, as above). Under detect_anomaly() or no_grad() calls always run eagerly.
 

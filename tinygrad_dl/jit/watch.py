@@ -13,6 +13,11 @@ Outside a recording a watched array behaves as a plain one (the reports go nowhe
 never hold one: `Tensor(...)` takes a plain view of any ndarray subclass. What escapes the
 watch (documented): `np.array(X)` and `X.view(np.ndarray)` make plain arrays, and the
 buffer protocol (`bytes(X)`, `memoryview`) reads memory directly.
+
+Layouts: `Tensor(X)` and `X.view(np.ndarray)` (reported by `Watched.view`) are the argument
+as it is in any layout. Any other view of an argument's memory that reaches an op came
+through the step's NumPy (`np.ascontiguousarray(X)`, `X.reshape(-1).reshape(X.shape)`), which
+may have copied for another layout: the recording guards that argument's strides.
 """
 
 from __future__ import annotations
