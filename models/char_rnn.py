@@ -18,6 +18,7 @@ from tinygrad_dl import functional as F
 from tinygrad_dl.engine import literal
 from tinygrad_dl.ops import Tap
 from tinygrad_dl.random import as_rng
+from tinygrad_dl.tensor import plain_array
 
 from .base import CourseModel, Loop
 
@@ -83,7 +84,7 @@ class CharRNN(CourseModel):
 
     # ---- inputs --------------------------------------------------------------------------
     def _indices(self, X: Any, what: str = "X") -> np.ndarray:
-        X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        X = plain_array(X.data if isinstance(X, Tensor) else X)  # (a view jit sees as X)
         if X.ndim != 1 or X.size == 0 or X.dtype.kind not in "iu":
             raise ValueError(f"CharRNN: {what} must be a non-empty 1-D int index array, "
                              f"got shape {X.shape} dtype {X.dtype}")
@@ -95,7 +96,7 @@ class CharRNN(CourseModel):
     def _h0(self, h0: Any) -> np.ndarray:
         if h0 is None:  # a constant, not data: a jit recording may keep it
             return literal(np.zeros(self.m, dtype=self.dtype))
-        h0 = np.asarray(h0.data if isinstance(h0, Tensor) else h0, dtype=self.dtype)
+        h0 = plain_array(h0.data if isinstance(h0, Tensor) else h0, dtype=self.dtype)
         if h0.shape != (self.m,):
             raise ValueError(f"CharRNN: h0 must have shape ({self.m},), got {h0.shape}")
         return h0

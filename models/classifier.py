@@ -14,6 +14,7 @@ import numpy as np
 from tinygrad_dl import Tensor, hooks, name_scope, no_grad
 from tinygrad_dl import functional as F
 from tinygrad_dl.nn import Linear, Module
+from tinygrad_dl.tensor import plain_array
 
 from .base import CourseModel, Loop
 
@@ -58,7 +59,7 @@ class Classifier(CourseModel):
         if type(X) is np.ndarray and X.dtype == self.dtype:  # a batch as given: no conversion
             X = Tensor(X)
         elif not isinstance(X, Tensor):
-            X = Tensor(np.asarray(X), dtype=self.dtype)
+            X = Tensor(plain_array(X), dtype=self.dtype)  # (a view jit sees: tensor.plain_array)
         shape = X.data.shape
         if len(shape) != 2 or shape[1] != self.d:
             raise ValueError(
@@ -98,7 +99,7 @@ class Classifier(CourseModel):
 
     def cross_entropy(self, X: Any, y: Any) -> Tensor:
         """Mean cross-entropy of the logits against class indices y (n,), without L2."""
-        return F.cross_entropy(self(X), np.asarray(y))
+        return F.cross_entropy(self(X), plain_array(y))
 
     def loss(self, X: Any, y: Any) -> Tensor:
         """The cost J = mean cross-entropy + lam * sum of squared weights (not biases/BN)."""

@@ -11,7 +11,9 @@ memory (step(X, X.T), then B.T) was taken for that argument, which replay then r
 two were independent arrays; detect_anomaly() or np.errstate() entered inside the step were not
 in force in its replay (no error raised); and a model's accuracy() returned by the step (a
 float from .data, the same in the two recorded calls of full-batch training) was replayed as
-the recorded number.
+the recorded number. Later: a layout made by the step (np.ascontiguousarray(X), recorded with
+a C-ordered X, was replayed on a Fortran-ordered or strided X as it is, where eager sums a
+C-ordered copy: other last bits).
 """
 
 from __future__ import annotations
@@ -247,26 +249,120 @@ def test_limit_an_outside_array_with_an_arguments_memory_is_taken_for_it():
     assert f.replays == 1 and not W.grad.any()
 
 
-def test_limit_a_layout_made_by_the_step_is_the_recorded_ones():
-    """np.ascontiguousarray(X) (or X.reshape, X.ravel) copies nothing when recorded with
-    C-ordered arguments: replay then reads a later Fortran-ordered argument of the same shape
-    and dtype as it is, where eager sums a C-ordered copy: the same values, other last bits."""
+# ---- an argument's layout made by the step (was a limit): its strides are guarded -------------
+RNG = np.random.default_rng(3)
+XC = RNG.standard_normal((1000, 30))  # C order
+XF = np.asfortranarray(XC)  # Fortran order: NumPy's column sums follow it (other last bits)
+XS = np.asfortranarray(RNG.standard_normal((2000, 30)))[::2]  # strided: neither C nor F
+X3 = RNG.standard_normal((1000, 30))  # another C-ordered array (replayed, not recorded)
+
+
+def layout_run(make, order):
+    """The step `make(X)` feeds to an op, jitted and eagerly, call by call over `order`: the
+    returned losses (bit for bit), the replays, and the warnings."""
     w = Tensor(np.ones(30), requires_grad=True)
 
     def step(X):
-        loss = (Tensor(np.ascontiguousarray(X)) * w).sum(0).sum()
+        loss = (Tensor(make(X)) * w).sum(0).sum()
+        loss.backward()
+        return loss
+
+    f = jit(step)
+    with warnings.catch_warnings(record=True) as heard:
+        warnings.simplefilter("always")
+        for call, X in enumerate(order):
+            w.grad = None
+            replayed, g = f(X).item(), w.grad
+            w.grad = None
+            eager = step(X).item()
+            assert replayed == eager and np.array_equal(g, w.grad), (
+                f"call {call}: replay {replayed!r} != eager {eager!r}")
+    return f, [str(h.message) for h in heard]
+
+
+LAYOUT_CALLS = {
+    "ascontiguousarray": np.ascontiguousarray,
+    "asarray_order_C": lambda X: np.asarray(X, order="C"),
+    "array_copy_None_order_C": lambda X: np.array(X, copy=None, order="C"),
+    "astype_order_C_no_copy": lambda X: X.astype(X.dtype, order="C", copy=False),
+    "transposed_contiguous_transposed": lambda X: np.ascontiguousarray(X.T).T,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUT_CALLS))
+def test_a_layout_made_by_the_step_C_then_F_then_C(name):
+    """np.ascontiguousarray(X) copies nothing when recorded with a C-ordered X: the op's input
+    was X itself. A later Fortran-ordered X of the same shape and dtype was replayed as it is
+    (before the fix), where eager sums a C-ordered copy: other last bits. Now X's strides
+    join the signature: each layout is recorded on its own (here the Fortran one is refused,
+    a copy made inside the step, and runs eagerly), and C-ordered calls still replay."""
+    assert (XF * 1.0).sum(0).sum() != XC.sum(0).sum()  # the layouts' sums differ
+    make = LAYOUT_CALLS[name]
+    first, other = (XF, XC) if name.startswith("transposed") else (XC, XF)
+    f, heard = layout_run(make, [first, first, X3 if first is XC else np.asfortranarray(X3),
+                                 other, other, other, first, first])
+    assert f.replays == 3 and f.rerecords == 0
+    assert len(heard) == 1 and "made inside the step" in heard[0]
+
+
+def test_a_layout_made_by_the_step_strided_view():
+    """A recording with C-ordered arguments, then a strided view (no copy: not contiguous)."""
+    assert np.ascontiguousarray(XS).sum(0).sum() != XS.sum(0).sum()
+    f, heard = layout_run(np.ascontiguousarray, [XC, XC, XS, XS, X3])
+    assert f.replays == 1 and len(heard) == 1
+
+
+def test_a_layout_made_by_the_step_reshape_of_a_non_contiguous_argument():
+    """X.reshape(-1).reshape(X.shape) is X's memory for a C-ordered X, a C-ordered copy for a
+    Fortran-ordered or strided one."""
+    f, heard = layout_run(lambda X: X.reshape(-1).reshape(X.shape),
+                          [XC, XC, XF, XF, XS, XS, X3])
+    assert f.replays == 1 and len(heard) == 2  # (the Fortran and the strided layout refused)
+
+
+def test_an_argument_used_as_it_is_has_no_layout_guard():
+    """Tensor(X), X.view(np.ndarray), a model's own conversions: the argument as it is in any
+    layout, so no strides guard (a replay checks shapes and dtypes only) and every layout
+    replays the one recording."""
+    f, heard = layout_run(lambda X: X.view(np.ndarray), [XC, XC, XF, XS, X3])
+    assert f.replays == 3 and heard == [] and not f._layouts
+    assert all(p.guards.layouts == () for p in f.cache.values())
+    net = TwoLayer(30, 5, 3, lam=0.01, rng=np.random.default_rng(0))
+    y = np.arange(1000) % 3
+    step = jit(lambda X, y: net.loss(X, y).backward())
+    for X in (XC, XC, XF):
+        zero({"params": net.parameters()})
+        step(X, y)
+    assert step.replays == 1 and not step._layouts
+
+
+def test_the_layout_guard_in_the_source_of_the_checks():
+    """The guard is one strides comparison per such argument, in the compiled checks."""
+    f, _ = layout_run(np.ascontiguousarray, [XC, XC, XC])
+    (plan,) = f.cache.values()
+    assert plan.guards.layouts == ((0, XC.strides),)
+    for t in plan.guards.grad_none:
+        t.grad = None
+    assert plan.guards.why_stale([XF]).startswith("argument 0 has strides")
+    assert plan.stale([XF]) and not plan.stale([X3])
+
+
+def test_limit_np_require_hands_back_the_watched_argument_itself():
+    """np.require(X, requirements="C") returns the step's watched X itself when it is C-ordered
+    (NumPy's C, unseen): the recording takes it for X as it is, no strides guard, and a later
+    Fortran-ordered X is replayed as it is where eager sums a C-ordered copy."""
+    w = Tensor(np.ones(30), requires_grad=True)
+
+    def step(X):
+        loss = (Tensor(np.require(X, requirements="C")) * w).sum(0).sum()
         loss.backward()
         return loss
 
     f = jit(step, strict=True)
-    X = np.random.default_rng(3).standard_normal((1000, 30))
     for _ in range(2):
-        f(X)
-    XF = np.asfortranarray(X)
+        f(XC)
     replayed = f(XF).item()
-    eager = step(XF).item()
-    assert f.replays == 1 and replayed == (XF * w.data).sum(0).sum()
-    assert replayed != eager  # (NumPy's pairwise sums follow the memory order)
+    assert f.replays == 1 and not f._layouts and replayed != step(XF).item()
 
 
 def test_limit_numpys_warnings_about_a_value_nothing_reads():

@@ -44,7 +44,7 @@ from .ops.loss import check_labels
 from .ops.shape import axis_of
 from .ops.spelling import one_name
 from .random import as_rng
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, as_tensor, plain_array
 
 __all__ = [
     "append", "arange", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "avg_pool2d",
@@ -158,8 +158,8 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
         raise ValueError("cross_entropy: the targets require grad, but cross_entropy does not "
                          "differentiate them (it would drop their gradient); pass "
                          "targets.detach()")
-    t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
-    z = logits.data if isinstance(logits, Tensor) else np.asarray(logits)
+    t = targets.data if isinstance(targets, Tensor) else plain_array(targets)
+    z = logits.data if isinstance(logits, Tensor) else plain_array(logits)
     if z.ndim == 2 and z.shape[0] == 0:
         raise ValueError("cross_entropy: empty batch (logits of shape "
                          f"{z.shape}): a mean over no samples is undefined")

@@ -84,6 +84,21 @@ def notify_module(m: Any) -> None:
         attached.recorder.on_module(m)
 
 
+def notify_view(of: np.ndarray, view: np.ndarray) -> None:
+    """A plain view of a watched array made by `.view(np.ndarray)` (as `Tensor(X)` does): the
+    same memory with the same strides, whatever the layout (jit tells it from a conversion
+    such as `np.ascontiguousarray(X)`, which copies or not by the layout)."""
+    if active and attached.recorder is not None:
+        attached.recorder.on_view(of, view)
+
+
+def notify_layout(a: np.ndarray) -> None:
+    """A call that copies or not by the layout handed back `a`'s memory (`a.astype(dt,
+    order="C", copy=False)`): the arguments whose memory it is need their layout guarded."""
+    if active and attached.recorder is not None:
+        attached.recorder.on_layout(a)
+
+
 def literal(a: np.ndarray) -> np.ndarray:
     """Mark `a` as made from Python constants and shapes only (`x * 2.0`, `Tensor([1, 2])`, a
     zero initial state): a recording may keep it, where any other array made inside the step

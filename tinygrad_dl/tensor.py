@@ -136,6 +136,19 @@ def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
+def plain_array(x: Any, dtype: Any = None) -> np.ndarray:
+    """`np.asarray(x, dtype)`, with an ndarray subclass's plain view taken by
+    `x.view(np.ndarray)` (the array np.asarray makes): a jit recording sees that call on its
+    watched arguments and takes the view for the argument as it is, where a conversion in
+    NumPy's C (np.asarray, np.ascontiguousarray) is unseen and may have depended on the
+    layout (jit.watch)."""
+    if not isinstance(x, np.ndarray):
+        return np.asarray(x, dtype=dtype)
+    if type(x) is not np.ndarray:
+        x = x.view(np.ndarray)
+    return x if dtype is None else x.astype(dtype, copy=False)  # (order "K", as np.asarray)
+
+
 def _is_literal(x: Any) -> bool:
     """Python numbers, or (nested) lists and tuples of them: a literal in the code."""
     if type(x) in (list, tuple):

@@ -33,8 +33,10 @@ with one warning (or `JitError` with strict=True). It is NOT replayed when, whil
   a boolean mask (an output shape set by values).
 Before every replay the guards (`guards.Guards`) are checked: each parameter still requires
 grad and has its dtype and shape, constant tensors kept their arrays, the step's modules kept
-their attributes and mode, .grad is None where it was when recorded, and arguments recorded as
-one array still are. When
+their attributes and mode, .grad is None where it was when recorded, arguments recorded as
+one array still are, and an argument the step's NumPy made contiguous or reshaped
+(np.ascontiguousarray(X): a copy or not by the layout) keeps its strides (its strides are part
+of the signature: one recording per layout). When
 one fails the call runs eagerly and the step is recorded afresh (three failures in a row before
 any replay give up, as above). Under detect_anomaly() or no_grad() calls always run eagerly.
 
@@ -162,6 +164,10 @@ class jit:
         # per signature of arrays only, its plan's generated `entry` (checks, guards, run);
         # `_fast` is the one replayed last, tried first by every call without keywords
         self._entries: dict[Any, tuple[Plan, Callable[[Any], Any]]] = {}
+        # signature -> argument positions whose layout the step's NumPy depends on (a
+        # recording saw np.ascontiguousarray(X), X.reshape(n, -1)...): their strides join
+        # the cache key, so each layout gets its own recording
+        self._layouts: dict[Any, tuple[int, ...]] = {}
         self._fast: Callable[[Any], Any] = _miss
 
     @property
@@ -197,11 +203,16 @@ class jit:
             return self._eager(None, "an argument is neither an array (a NumPy subclass "
                                "such as np.matrix or a masked array is not), a Tensor "
                                "without grad nor a plain scalar", args, kwargs)
+        base = key  # the shapes and dtypes (the fast entry's checks)
+        if self._layouts:  # a step that makes an argument contiguous or reshapes it: each
+            at = self._layouts.get(key)  # layout of it is a signature of its own
+            if at is not None:
+                key = (key, "strides", tuple([arrays[j].strides for j in at]))
         entry = self.cache.get(key)
         if type(entry) is Plan:
             if not entry.stale(arrays):  # the guards, compiled
                 self.replays += 1
-                self._fast = self._entry(key, entry) if arrays is args else _miss
+                self._fast = self._entry(key, base, entry) if arrays is args else _miss
                 return entry.run(arrays)
             entry = self._stale(key, entry.guards.why_stale(arrays) or "a guard failed")
         if key in self.fallbacks:
@@ -216,13 +227,18 @@ class jit:
         if rec.error is not None:
             return self._refuse(key, rec.error, result)
         if entry is None:
+            if rec.layout and key is base:  # the signature's first recording: from now on
+                at = self._layouts[base] = tuple(sorted(rec.layout))  # its strides count
+                key = (base, "strides", tuple([arrays[j].strides for j in at]))
             self.cache[key] = rec
         else:
             why = difference(entry, rec)
             if why is not None:
                 return self._refuse(key, why, result)
+            layouts = {*self._layouts.get(base, ()), *entry.layout, *rec.layout}
             try:
-                plan = Plan(rec, frozen_tensors(entry, rec), borrowed_arrays(entry, rec))
+                plan = Plan(rec, frozen_tensors(entry, rec), borrowed_arrays(entry, rec),
+                            layouts)
             except Exception as e:  # noqa: BLE001 - a plan we cannot build: say so, run eagerly
                 # (this call's result is eager's and stays; without this, the same error would
                 # come out of every later call of the step)
@@ -232,11 +248,12 @@ class jit:
             self._replays_at_plan[key] = self.replays
         return result
 
-    def _entry(self, key: Any, plan: Plan) -> Callable[[Any], Any]:
-        """The plan's generated entry (made at its first replay through `_call`)."""
+    def _entry(self, key: Any, base: Any, plan: Plan) -> Callable[[Any], Any]:
+        """The plan's generated entry (made at its first replay through `_call`); `base`:
+        the signature's shapes and dtypes (`key` may add strides, which the guards check)."""
         made = self._entries.get(key)
         if made is None or made[0] is not plan:
-            made = self._entries[key] = (plan, make_entry(self, plan, key))
+            made = self._entries[key] = (plan, make_entry(self, plan, base))
         return made[1]
 
     def _stale(self, key: Any, why: str) -> None:

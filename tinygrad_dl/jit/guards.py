@@ -36,11 +36,13 @@ class ModuleGuard:
 class Guards:
     """Everything one recording relies on besides the step's arguments."""
 
-    __slots__ = ("trainable", "specs", "frozen", "modules", "grad_none", "aliases", "borrowed")
+    __slots__ = ("trainable", "specs", "frozen", "modules", "grad_none", "aliases", "borrowed",
+                 "layouts")
 
     def __init__(self, trainable: list[Any], frozen: list[Any], modules: list[ModuleGuard],
                  grad_none: list[Any], aliases: list[tuple[int, int]],
-                 borrowed: Sequence[tuple[Any, Any]] = ()) -> None:
+                 borrowed: Sequence[tuple[Any, Any]] = (),
+                 layouts: Sequence[tuple[int, tuple[int, ...]]] = ()) -> None:
         self.trainable = tuple(trainable)  # parameters: must still require grad
         # ... and keep their dtype and shape: a recast W.data = W.data.astype(np.float64) is
         # re-read by the replay, but what was recorded around it (constants cast to the old
@@ -53,6 +55,9 @@ class Guards:
         # (tensor, array): an array replay reads as a constant that is a tensor's .data,
         # read eagerly through a tensor made inside the step (W.detach(), Tensor(W.data))
         self.borrowed = tuple(borrowed)
+        # (position, strides): arguments the step's NumPy made contiguous or reshaped
+        # (np.ascontiguousarray(X), X.reshape(n, -1)), which copies or not by the layout
+        self.layouts = tuple((int(j), tuple(int(s) for s in st)) for j, st in layouts)
 
     def compiled(self) -> Callable[[Any], bool]:
         """`why_stale(arrays) is not None` as one generated boolean expression, so that the
@@ -96,6 +101,8 @@ class Guards:
             terms.append(f"arrays[{int(i)}] is not arrays[{int(j)}]")
         for t, a in self.borrowed:
             terms.append(f"{name(t)}.data is not {name(a)}")
+        for j, strides in self.layouts:
+            terms.append(f"arrays[{j}].strides != {strides!r}")
         return " or ".join(f"({term})" for term in terms) or "False"
 
     def why_stale(self, arrays: Any) -> str | None:
@@ -126,6 +133,12 @@ class Guards:
             if t.data is not a:
                 return (f"tensor {_name(t)} was given new .data, which the step reads through "
                         "a tensor it makes (t.detach(), Tensor(t.data))")
+        for j, strides in self.layouts:
+            if arrays[j].strides != strides:
+                return (f"argument {j} has strides {arrays[j].strides}, recorded with "
+                        f"{strides}, and the step's NumPy makes it contiguous or reshapes it "
+                        "(np.ascontiguousarray, reshape, ravel), which copies or not by the "
+                        "layout")
         return None
 
 

@@ -87,7 +87,8 @@ class Plan:
     the `guards` checked (compiled, as `stale`) before each run."""
 
     def __init__(self, rec: Recording, frozen: list[Const],
-                 borrowed: Sequence[tuple[Any, np.ndarray]] = ()) -> None:
+                 borrowed: Sequence[tuple[Any, np.ndarray]] = (),
+                 layouts: Sequence[int] = ()) -> None:
         n = len(rec.ops)
         modes, srcs = _modes(rec)
         free = _frees(rec, modes, srcs)
@@ -140,7 +141,8 @@ class Plan:
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases,
-                             borrowed=list(borrowed))
+                             borrowed=list(borrowed),
+                             layouts=[(j, rec.arrays[j].strides) for j in sorted(layouts)])
         self._fresh = frozenset(rec.grad_none)  # .grad None when recorded: kept arrays
         self._param_regs = frozenset(int(r) for r, _ in self.params)
         self._shared = Shared()  # run's and entry's accumulator and kept arrays: the same

@@ -138,6 +138,11 @@ class Recording:
             if type(a) is np.ndarray:
                 v = self.views[id(a)] = watch(a)
                 self.inputs[id(v)] = j
+        # argument positions whose memory reached the step's ops or result through a call
+        # that copies or not by the layout (np.ascontiguousarray(X), X.reshape(n, -1)): their
+        # strides are part of the signature and guarded (jit, guards.Guards.layouts)
+        self.layout: set[int] = set()
+        self.as_is: dict[int, np.ndarray] = {}  # id -> plain view of an argument (Tensor(X))
         self.snapshots = [a.copy() for a in self.arrays]  # to see writes into the arguments
         # the memory bounds of arguments another argument (not the same array) overlaps: a
         # view made of one may be the other's memory (step(X, X.T), then B.T)
@@ -197,6 +202,12 @@ class Recording:
             if (a.shape == x.shape and a.dtype == x.dtype and a.strides == x.strides
                     and where == x.__array_interface__["data"][0]):
                 j = self.inputs[id(x)]
+                # the argument as it is only through `.view(np.ndarray)` of its watched view
+                # (Tensor(X)); any other view came through the step's NumPy (X.reshape(n, -1),
+                # X.ravel(), np.ascontiguousarray(X), np.asarray(X, order="C")), which may
+                # have copied, or made other strides, for another layout of the same shape
+                if self.as_is.get(id(a)) is not a:
+                    self.layout.add(j)
                 # a view the step's NumPy made (its base is watched; Tensor(X) and
                 # np.asarray(X) of an argument X are not) of another argument's memory?
                 if self.bounds and type(a.base) is Watched and self.made_from_another(a, x):
@@ -327,6 +338,17 @@ class Recording:
             for sub in m.modules():
                 self.modules.setdefault(id(sub), ModuleGuard(sub))
 
+    def on_view(self, of: np.ndarray, view: np.ndarray) -> None:
+        """A plain view of a watched array (Tensor(X), X.view(np.ndarray)): when `of` is an
+        argument's watched view, the view is that argument as it is, in any layout."""
+        if id(of) in self.inputs:
+            self.as_is[id(view)] = view
+
+    def on_layout(self, a: np.ndarray) -> None:
+        """`a` came out of a call that copies or not by the layout without copying: the
+        arguments whose memory it may be have their strides guarded."""
+        self.layout.update(j for j, x in enumerate(self.arrays) if np.may_share_memory(a, x))
+
     def on_literal(self, a: np.ndarray) -> None:
         self.literals[id(a)] = a
 
@@ -355,7 +377,9 @@ class Recording:
         self.keep = []
         self.slot = {}
         self.out_arrays = {}
-        return self.originals(result)
+        result = self.originals(result)
+        self.as_is = {}
+        return result
 
     def find_owners(self) -> None:
         """Each constant's `owner`: a parameter (or a tensor the step holds) whose .data is the

@@ -13,6 +13,11 @@ Outside a recording a watched array behaves as a plain one (the reports go nowhe
 never hold one: `Tensor(...)` takes a plain view of any ndarray subclass. What escapes the
 watch (documented): `np.array(X)` and `X.view(np.ndarray)` make plain arrays, and the
 buffer protocol (`bytes(X)`, `memoryview`) reads memory directly.
+
+Layouts: `Tensor(X)` and `X.view(np.ndarray)` (reported by `Watched.view`) are the argument
+as it is in any layout. Any other view of an argument's memory that reaches an op came
+through the step's NumPy (`np.ascontiguousarray(X)`, `X.reshape(-1).reshape(X.shape)`), which
+may have copied for another layout: the recording guards that argument's strides.
 """
 
 from __future__ import annotations
@@ -35,7 +40,11 @@ def watch(a: np.ndarray) -> Watched:
 
 
 def _plain(x: Any) -> Any:
-    return x.view(np.ndarray) if isinstance(x, Watched) else x
+    # (ndarray's own view: Watched.view reports plain views to the recording)
+    return _view(x, np.ndarray) if isinstance(x, Watched) else x
+
+
+_view = np.ndarray.view
 
 
 def _watched(x: Any) -> Any:
@@ -85,73 +94,94 @@ class Watched(np.ndarray):
     def __setitem__(self, index: Any, value: Any) -> None:
         super().__setitem__(_unwatch(index), _plain(value))
 
+    # ---- layouts: which calls hand an op the argument's memory whatever its layout ----------
+    def view(self, *args: Any, **kwargs: Any) -> Any:
+        """ndarray.view; a plain view (`Tensor(X)`, `X.view(np.ndarray)`) is reported to the
+        recording, which takes it for the argument as it is: a view never copies and keeps
+        the strides. Any other plain array that is an argument's memory came through a
+        conversion NumPy does in C, unseen (`np.ascontiguousarray(X)`, `np.asarray(X,
+        order="C")`), which copies or not by the layout: a recording guards that argument's
+        strides (`record.Recording.input_index`)."""
+        v = _view(self, *args, **kwargs)
+        if type(v) is np.ndarray and v.strides == self.strides:
+            hooks.notify_view(self, v)
+        return v
+
+    def astype(self, dtype: Any, order: Any = "K", *args: Any, **kwargs: Any) -> Any:
+        """ndarray.astype; with copy=False and an order other than "K" it copies or not by
+        the layout: when it did not, the recording is told (its arguments' strides guarded)."""
+        r = np.ndarray.astype(self, dtype, order, *args, **kwargs)
+        if str(order).upper() != "K" and not r.flags.owndata:
+            hooks.notify_layout(r)
+        return r
+
     # ---- value-returning methods that are not ufuncs ----------------------------------------
     def argmax(self, *args: Any, **kwargs: Any) -> Any:
-        return _watched(self.view(np.ndarray).argmax(*args, **kwargs))
+        return _watched(_plain(self).argmax(*args, **kwargs))
 
     def argmin(self, *args: Any, **kwargs: Any) -> Any:
-        return _watched(self.view(np.ndarray).argmin(*args, **kwargs))
+        return _watched(_plain(self).argmin(*args, **kwargs))
 
     def argsort(self, *args: Any, **kwargs: Any) -> Any:
-        return _watched(self.view(np.ndarray).argsort(*args, **kwargs))
+        return _watched(_plain(self).argsort(*args, **kwargs))
 
     def nonzero(self) -> Any:
-        return _watched(self.view(np.ndarray).nonzero())
+        return _watched(_plain(self).nonzero())
 
     def searchsorted(self, *args: Any, **kwargs: Any) -> Any:
-        return _watched(self.view(np.ndarray).searchsorted(*_unwatch(args), **kwargs))
+        return _watched(_plain(self).searchsorted(*_unwatch(args), **kwargs))
 
     def dot(self, *args: Any, **kwargs: Any) -> Any:
-        return _watched(self.view(np.ndarray).dot(*_unwatch(args), **kwargs))
+        return _watched(_plain(self).dot(*_unwatch(args), **kwargs))
 
     # ---- values handed to Python -------------------------------------------------------------
     def __bool__(self) -> bool:
         self._read("bool()")
-        return bool(self.view(np.ndarray))
+        return bool(_plain(self))
 
     def __float__(self) -> float:
         self._read("float()")
-        return float(self.view(np.ndarray))
+        return float(_plain(self))
 
     def __int__(self) -> int:
         self._read("int()")
-        return int(self.view(np.ndarray))
+        return int(_plain(self))
 
     def __index__(self) -> int:
         self._read("an index")
-        return self.view(np.ndarray).__index__()
+        return _plain(self).__index__()
 
     def __complex__(self) -> complex:
         self._read("complex()")
-        return complex(self.view(np.ndarray))
+        return complex(_plain(self))
 
     def __contains__(self, value: Any) -> bool:
         self._read("`in`")
-        return _plain(value) in self.view(np.ndarray)
+        return _plain(value) in _plain(self)
 
     def __format__(self, spec: str) -> str:
         self._read("formatting")
-        return format(self.view(np.ndarray), spec)
+        return format(_plain(self), spec)
 
     def __repr__(self) -> str:
         self._read("repr()")
-        return repr(self.view(np.ndarray))
+        return repr(_plain(self))
 
     def __str__(self) -> str:
         self._read("str()")
-        return str(self.view(np.ndarray))
+        return str(_plain(self))
 
     def item(self, *args: Any) -> Any:
         self._read(".item()")
-        return self.view(np.ndarray).item(*args)
+        return _plain(self).item(*args)
 
     def tolist(self) -> Any:
         self._read(".tolist()")
-        return self.view(np.ndarray).tolist()
+        return _plain(self).tolist()
 
     def tobytes(self, order: str = "C") -> bytes:
         self._read(".tobytes()")
-        return self.view(np.ndarray).tobytes(order)
+        return _plain(self).tobytes(order)
 
     # ---- an element: where a plain array gives a NumPy scalar (X[0, 0] is np.float64, which
     # Python can hash, round, ask .is_integer()), this gives a 0-d watched array; these
@@ -161,9 +191,9 @@ class Watched(np.ndarray):
         """The NumPy scalar of a 0-d array (the read reported); else the plain array, whose
         own error the builtin then raises (`hash(X)`: unhashable, as NumPy's)."""
         if self.ndim:
-            return self.view(np.ndarray)
+            return _plain(self)
         self._read(how)
-        return self.view(np.ndarray)[()]
+        return _plain(self)[()]
 
     def __hash__(self) -> int:
         return hash(self._python("hash() (a set or dict key)"))
@@ -183,7 +213,7 @@ class Watched(np.ndarray):
 
     def __getattr__(self, name: str) -> Any:
         # only for names an ndarray lacks: a scalar's own methods (.is_integer())
-        scalar = None if self.ndim or name.startswith("__") else self.view(np.ndarray)[()]
+        scalar = None if self.ndim or name.startswith("__") else _plain(self)[()]
         if scalar is None or not hasattr(scalar, name):
             raise AttributeError(f"'numpy.ndarray' object has no attribute {name!r}")
         self._read(f".{name}")
@@ -193,7 +223,7 @@ class Watched(np.ndarray):
 def _unwatch(x: Any) -> Any:
     """Arguments with watched arrays as plain views (tuples, lists and dicts looked into)."""
     if isinstance(x, Watched):
-        return x.view(np.ndarray)
+        return _view(x, np.ndarray)
     if type(x) in (tuple, list):
         return type(x)(_unwatch(v) for v in x)
     if type(x) is dict:
