@@ -82,23 +82,14 @@ class Graph:
         else:  # all held already: the common case for an op inside a graph
             return
         _acquire()
-        try:  # (`_lock` written out: this runs for nearly every recorded op that saves)
+        try:
             for a in arrays:
-                key = id(a)
-                if key in held:
+                if id(a) in held:
                     continue
                 base = a.base
                 if base is not None and type(base) is np.ndarray:
                     _lock(base, held)  # the owner first: a view unlocks only after it
-                n = _locks.get(key)
-                if n is None:
-                    if not a.flags.writeable:  # read-only of its own (or a locked array's view)
-                        continue
-                    _setflags(a, False)
-                    _locks[key] = 1
-                else:
-                    _locks[key] = n + 1
-                held[key] = a
+                _lock(a, held)
         finally:
             _release()
 
