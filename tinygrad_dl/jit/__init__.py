@@ -59,8 +59,9 @@ import numpy as np
 from .. import engine, hooks
 from ..grad import GradArray
 from ..tensor import Tensor
+from .compare import borrowed_arrays, difference, frozen_tensors
 from .plan import Plan
-from .record import Recording, borrowed_arrays, difference, frozen_tensors
+from .record import Recording
 
 __all__ = ["JitError", "jit"]
 
