@@ -88,10 +88,21 @@ class CharRNN(CourseModel):
         if X.ndim != 1 or X.size == 0 or X.dtype.kind not in "iu":
             raise ValueError(f"CharRNN: {what} must be a non-empty 1-D int index array, "
                              f"got shape {X.shape} dtype {X.dtype}")
+        # the range is checked by an op, so a replayed step (jit) checks each call's indices
+        # too: a check in Python here would be skipped, and U[X] would wrap a -1 around
+        Tap.apply(Tensor(X), fn=self._x_in_range if what == "X" else self._y_in_range)
+        return X
+
+    def _in_range(self, X: np.ndarray, what: str) -> None:
         if X.min() < 0 or X.max() >= self.K:
             raise ValueError(f"CharRNN: {what} indices must lie in [0, {self.K}), "
                              f"got {X.min()}..{X.max()}")
-        return X
+
+    def _x_in_range(self, X: np.ndarray) -> None:  # (bound methods: equal from call to call)
+        self._in_range(X, "X")
+
+    def _y_in_range(self, Y: np.ndarray) -> None:
+        self._in_range(Y, "Y")
 
     def _h0(self, h0: Any) -> np.ndarray:
         if h0 is None:  # a constant, not data: a jit recording may keep it
