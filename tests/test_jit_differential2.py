@@ -492,7 +492,8 @@ def bad_text(where: str, v: int) -> Callable[[int], tuple]:
 # was: CharRNN checked its indices in Python, which a replay skips: a -1 in X on a replayed
 # call was U[-1] (wrapped around: a loss returned) where eager raised ValueError, a 9 raised
 # IndexError from getitem, and the fused op's and cross_entropy's own messages came instead of
-# CharRNN's; now an op (Tap) checks them, in replay too
+# CharRNN's; now ops check them, in replay too: a Tap on X (unfused), the rnn op (fused),
+# cross_entropy (Y)
 def rnn_loss_step(st: dict) -> Callable:
     net = st["net"]
 
