@@ -275,6 +275,25 @@ CASES["fresh_nan_and_inf_numbers_each_call"] = ("replay", linear, number_step,
                                                 with_numbers(NON_FINITE), zero, False)
 
 
+def bound_step(st: dict) -> Callable:
+    W, b = st["W"], st["b"]
+
+    def step(X, k, *, scale=1.0):  # an int as slice bounds (0, -1), a float as a keyword
+        z = Tensor(X)[:k] @ W + b
+        loss = (z * scale).sum() + z[k - 1:].sum() * k
+        loss.backward()
+        return loss, z.detach()
+    return step
+
+
+_KS = [2, 2, 2, 3, 3, 3, -1, -1, -1, 0, 0, 0]
+_SCALES = [float("nan")] * 3 + [-0.0, 0.0, -0.0] + [1e308] * 3 + [5e-324] * 3
+CASES["int_slice_bounds_and_keyword_floats"] = (
+    "replay", linear, bound_step,
+    [((lambda s=s, k=k: (data(s)[0], k)), {"scale": v})
+     for s, (k, v) in enumerate(zip(_KS, _SCALES))], zero, False)
+
+
 def nonfinite(s: int) -> tuple:
     X = data(s)[0]
     if s in (3, 4):
