@@ -83,15 +83,23 @@ class CharRNN(CourseModel):
                 "fused": self.fused}
 
     # ---- inputs --------------------------------------------------------------------------
-    def _indices(self, X: Any, what: str = "X") -> np.ndarray:
+    def _indices(self, X: Any, what: str = "X", in_python: bool = True) -> np.ndarray:
+        """X as a 1-D int index array; its range is checked here when `in_python`, else by an
+        op of the graph (forward's Tap, the rnn op, cross_entropy), so that a replayed step
+        (jit), which runs no Python of the step, checks each call's indices too (a check
+        here would be skipped, and U[X] would wrap a -1 around)."""
         X = plain_array(X.data if isinstance(X, Tensor) else X)  # (a view jit sees as X)
         if X.ndim != 1 or X.size == 0 or X.dtype.kind not in "iu":
             raise ValueError(f"CharRNN: {what} must be a non-empty 1-D int index array, "
                              f"got shape {X.shape} dtype {X.dtype}")
+        if in_python:
+            self._in_range(X, what)
+        return X
+
+    def _in_range(self, X: np.ndarray, what: str = "X") -> None:
         if X.min() < 0 or X.max() >= self.K:
             raise ValueError(f"CharRNN: {what} indices must lie in [0, {self.K}), "
                              f"got {X.min()}..{X.max()}")
-        return X
 
     def _h0(self, h0: Any) -> np.ndarray:
         if h0 is None:  # a constant, not data: a jit recording may keep it
@@ -121,10 +129,11 @@ class CharRNN(CourseModel):
         x_t U with a one-hot x_t is row x_t of U, so U[X] (a gather) equals onehot(X) @ U and
         A = U[X] + b holds every step's input term at once. Sets self.h_last = h_T.
         """
-        X = self._indices(X)
-        if self.fused:
+        X = self._indices(X, in_python=False)
+        if self.fused:  # (the rnn op checks its indices itself)
             H = F.rnn(X, self.U, self.W, self.b, self._h0(h0))
         else:
+            Tap.apply(Tensor(X), fn=self._in_range)  # a bound method: equal call to call
             A = self.U[X] + self.b
             # h0 as a (1, m) row through a Reshape op, not a NumPy view: a jit recording then
             # sees the caller's h0 array itself, a per-step input
@@ -138,7 +147,7 @@ class CharRNN(CourseModel):
 
     def loss(self, X: Any, Y: Any, h0: Any = None) -> Tensor:
         """Sum over t of -log p_t[y_t]; X, Y: input and next-character target indices (T,)."""
-        Y = self._indices(Y, "Y")
+        Y = self._indices(Y, "Y", in_python=False)  # (cross_entropy checks the labels)
         n_x = len(np.asarray(X))
         if len(Y) != n_x:
             raise ValueError(f"CharRNN.loss: X and Y must have the same length, got "

@@ -49,7 +49,7 @@ attribute), writes by the step's Python into arrays made before the step (`buf[:
 
 from __future__ import annotations
 
-import math
+import struct
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -68,6 +68,7 @@ __all__ = ["JitError", "jit"]
 STRIKES = 3  # recordings in a row invalidated before any replay: give up on the signature
 # array types whose ops are plain ndarray's (their results are plain arrays): replayed
 _PLAIN = (np.ndarray, GradArray, np.memmap)
+_bits = struct.Struct("<d").pack  # a float's 8 bytes (the sign of 0.0 and of NaN, its payload)
 MISS: Any = object()  # what an entry returns when the call is not its plan's (never a result)
 
 
@@ -96,8 +97,10 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
                 return None, None  # indexing must not enter a replay (eager views them plain)
             key.append((v.shape, v.dtype))
             arrays.append(v)
-        elif type(v) is float:  # -0.0 == 0.0 (one key): the sign keeps them apart, as the
-            key.append(("v", "float", v, math.copysign(1.0, v)))  # step's numbers may differ
+        elif type(v) is float:  # keyed by its bits: -0.0 == 0.0 are two keys (the step's
+            # numbers may differ), and a NaN, never == itself (a fresh NaN each call was a new
+            # signature each call, then "more than 8" for good), one key per bit pattern
+            key.append(("v", "float", v if v == v else "nan", _bits(v)))
         elif v is None or type(v) in (bool, int, str):
             key.append(("v", type(v).__name__, v))
         else:
