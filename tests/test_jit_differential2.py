@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_jit_differential import canon, check, data
+from test_jit_differential import canon, check, data, model_loss
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor, nn, optim
@@ -382,14 +382,7 @@ CASES["linear_requires_grad_off_then_on"] = ("rerecord", linear, ce_step,
                                              batches(data, range(10)), freeze_then_thaw, False)
 
 
-def model_step(st: dict) -> Callable:
-    net = st["net"]
-
-    def step(X, y):
-        loss = net.loss(X, y)
-        loss.backward()
-        return loss
-    return step
+model_step = model_loss  # (the harness's: net.loss(*batch), backward, return the loss)
 
 
 def replace_param(st: dict) -> None:
@@ -520,14 +513,7 @@ def bad_text(where: str, v: int) -> Callable[[int], tuple]:
 # IndexError from getitem, and the fused op's and cross_entropy's own messages came instead of
 # CharRNN's; now ops check them, in replay too: a Tap on X (unfused), the rnn op (fused),
 # cross_entropy (Y)
-def rnn_loss_step(st: dict) -> Callable:
-    net = st["net"]
-
-    def step(X, Y):
-        loss = net.loss(X, Y)
-        loss.backward()
-        return loss
-    return step
+rnn_loss_step = model_loss  # (the harness's: net.loss(*batch), backward, return the loss)
 
 
 for _fused in (False, True):
