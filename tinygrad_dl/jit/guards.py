@@ -37,12 +37,13 @@ class Guards:
     """Everything one recording relies on besides the step's arguments."""
 
     __slots__ = ("trainable", "specs", "frozen", "modules", "grad_none", "aliases", "borrowed",
-                 "layouts")
+                 "layouts", "bindings")
 
     def __init__(self, trainable: list[Any], frozen: list[Any], modules: list[ModuleGuard],
                  grad_none: list[Any], aliases: list[tuple[int, int]],
                  borrowed: Sequence[tuple[Any, Any]] = (),
-                 layouts: Sequence[tuple[int, tuple[int, ...]]] = ()) -> None:
+                 layouts: Sequence[tuple[int, tuple[int, ...]]] = (),
+                 bindings: Sequence[tuple[Any, Any, Any]] = ()) -> None:
         self.trainable = tuple(trainable)  # parameters: must still require grad
         # ... and keep their dtype and shape: a recast W.data = W.data.astype(np.float64) is
         # re-read by the replay, but what was recorded around it (constants cast to the old
@@ -58,6 +59,9 @@ class Guards:
         # (position, strides): arguments the step's NumPy made contiguous or reshaped
         # (np.ascontiguousarray(X), X.reshape(n, -1)), which copies or not by the layout
         self.layouts = tuple((int(j), tuple(int(s) for s in st)) for j, st in layouts)
+        # (cell, None, obj) or (globals, name, obj): a closure cell or global of the step's
+        # that held a Module or Tensor (`net` rebound to another model between calls)
+        self.bindings = tuple(bindings)
 
     def compiled(self) -> Callable[[Any], bool]:
         """`why_stale(arrays) is not None` as one generated boolean expression, so that the
@@ -103,6 +107,10 @@ class Guards:
             terms.append(f"{name(t)}.data is not {name(a)}")
         for j, strides in self.layouts:
             terms.append(f"arrays[{j}].strides != {strides!r}")
+        for box, key, obj in self.bindings:
+            where = (f"{name(box)}.cell_contents" if key is None
+                     else f"{name(box)}.get({name(key)})")
+            terms.append(f"{where} is not {name(obj)}")
         return " or ".join(f"({term})" for term in terms) or "False"
 
     def why_stale(self, arrays: Any) -> str | None:
@@ -139,6 +147,14 @@ class Guards:
                         f"{strides}, and the step's NumPy makes it contiguous or reshapes it "
                         "(np.ascontiguousarray, reshape, ravel), which copies or not by the "
                         "layout")
+        for box, key, obj in self.bindings:
+            try:
+                now = box.cell_contents if key is None else box.get(key)
+            except ValueError:  # the cell was emptied (`del net`)
+                now = None
+            if now is not obj:
+                return (f"{'the global ' + key if key is not None else 'a closure variable'} "
+                        f"of the step held another {type(obj).__name__} when recorded")
         return None
 
 

@@ -141,7 +141,7 @@ class Plan:
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
                              modules=list(rec.modules.values()),
                              grad_none=list(rec.grad_none.values()), aliases=rec.aliases,
-                             borrowed=list(borrowed),
+                             borrowed=list(borrowed), bindings=rec.bindings,
                              layouts=[(j, rec.arrays[j].strides) for j in sorted(layouts)])
         self._fresh = frozenset(rec.grad_none)  # .grad None when recorded: kept arrays
         self._param_regs = frozenset(int(r) for r, _ in self.params)

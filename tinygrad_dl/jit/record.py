@@ -165,6 +165,7 @@ class Recording:
         # the step's reachable tensors (a module's parameters, tensors it holds), and their
         # .grad as the step must leave it (replay redoes backward's writes, no other)
         self.held: list[Any] = []
+        self.bindings: list[tuple[Any, Any, Any]] = []  # names the step rebinds: guarded
         self.grads = GradWatch()
 
     def fail(self, reason: str) -> None:
@@ -175,6 +176,7 @@ class Recording:
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
              ) -> Any:
         """fn with its NumPy arguments as watched views; modules it holds are guarded."""
+        self.bindings = _bindings(fn)
         for obj in _held_objects(fn):
             if is_module(obj):
                 self.on_module(obj)
@@ -457,6 +459,31 @@ def _held_objects(fn: Callable[..., Any]) -> list[Any]:
     g = getattr(fn, "__globals__", {})
     objs.extend(g[name] for name in code.co_names if name in g)
     return objs
+
+
+def _bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any]]:
+    """(cell, None, obj) per closure cell and (globals, name, obj) per global the step's code
+    names that holds a Module or a Tensor: rebinding one between calls (`net = other_net`,
+    `global W; W = Tensor(...)`) makes eager use the new object, so replay's guards check
+    that each still holds the recorded one (identity)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    fn = getattr(fn, "__func__", fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    out: list[tuple[Any, Any, Any]] = []
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            obj = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if is_module(obj) or isinstance(obj, Tensor):
+            out.append((cell, None, obj))
+    g = getattr(fn, "__globals__", {})
+    out.extend((g, name, g[name]) for name in code.co_names
+               if name in g and (is_module(g[name]) or isinstance(g[name], Tensor)))
+    return out
 
 
 def _bounds(a: np.ndarray) -> tuple[int, int]:
