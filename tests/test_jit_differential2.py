@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_jit_differential import canon, check, data, model_loss
+from test_jit_differential import canon, check, data, linear, model_loss, zero
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor, nn, optim
@@ -233,18 +233,6 @@ def carried(st_box: list) -> list:  # h0 = the previous call's h_last, as the co
 
 
 # ---- numbers as arguments --------------------------------------------------------------------
-def linear() -> dict:
-    r = np.random.default_rng(1)
-    W = Tensor(r.standard_normal((4, 3)), requires_grad=True)
-    b = Tensor(np.zeros(3), requires_grad=True)
-    return {"W": W, "b": b, "params": [W, b]}
-
-
-def zero(st: dict) -> None:
-    for p in st["params"]:
-        p.grad = None
-
-
 def scaled(s: int, v: Any) -> tuple:
     return (data(s)[0], v)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_jit_differential import canon, check, data
+from test_jit_differential import canon, check, data, linear, zero
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor, enable_grad, inference_mode, no_grad
@@ -31,18 +31,6 @@ CASES: dict[str, tuple] = {}
 
 def batches(f: Callable[[int], tuple], seeds=range(6)) -> list:
     return [((lambda s=s: f(s)), {}) for s in seeds]
-
-
-def linear() -> dict:
-    r = np.random.default_rng(1)
-    W = Tensor(r.standard_normal((4, 3)), requires_grad=True)
-    b = Tensor(np.zeros(3), requires_grad=True)
-    return {"W": W, "b": b, "params": [W, b]}
-
-
-def zero(st: dict) -> None:
-    for p in st["params"]:
-        p.grad = None
 
 
 # ---- reset() and enabled toggled between calls ------------------------------------------------
