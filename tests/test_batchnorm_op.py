@@ -118,9 +118,8 @@ def test_batch_norm_shape_checks_fire_for_tensors_and_arrays() -> None:
 
 
 def test_batchnorm1d_layer_call_is_the_functional_op_bit_for_bit() -> None:
-    """BatchNorm1d in training applies the op itself (no functional wrapper): the same values,
-    gradients and running averages as batch_norm(..., on_stats=...); a gamma of the wrong
-    shape still meets batch_norm's check."""
+    """BatchNorm1d in training gives the same values, gradients and running averages as
+    batch_norm(..., on_stats=...); a gamma of the wrong shape meets batch_norm's check."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((6, 3)).astype(np.float32)
     bn, ref = BatchNorm1d(3, dtype=np.float32), BatchNorm1d(3, dtype=np.float32)

@@ -20,7 +20,6 @@ from .. import engine, write_guard
 from ..device import check_device, device
 from ..engine import name_scope
 from ..functional import avg_pool2d, batch_norm, conv2d, cross_entropy, max_pool2d, pair_of_ints
-from ..ops import BatchNorm as BatchNormOp
 from ..ops import Dropout as DropoutOp
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
@@ -454,13 +453,8 @@ class BatchNorm1d(Module):
         # one fused op (tinygrad_dl.ops.fused), not ~9 generic ones: same values and
         # gradients, a third of the cost per layer
         if self.training:  # the op computes the batch statistics and hands them to us
-            gamma, beta = self.gamma, self.beta
-            if (type(x) is Tensor and type(gamma) is Tensor and type(beta) is Tensor
-                    and gamma.data.shape == beta.data.shape == (self.d,)):
-                # what batch_norm() below checks and calls, for a layer's own Tensors
-                return BatchNormOp.apply(x, gamma, beta, eps=self.eps, training=True,
-                                         mean=None, var=None, on_stats=self.update_running_stats)
-            return batch_norm(x, gamma, beta, self.eps, on_stats=self.update_running_stats)
+            return batch_norm(x, self.gamma, self.beta, self.eps,
+                              on_stats=self.update_running_stats)
         return batch_norm(x, self.gamma, self.beta, self.eps, training=False,
                           mean=self.running_mean, var=self.running_var)
 
