@@ -208,6 +208,38 @@ def test_matmul_backward_products_are_the_bits_of_at(dtype, m, k, n, layout):
     assert gy.tobytes() == (x.T @ g).tobytes()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, k, n", [(1, 100, 100), (25, 100, 80), (3, 1, 4), (1, 7, 1),
+                                     (5, 200, 1), (0, 3, 2)])
+@pytest.mark.parametrize("layout", ["c", "f", "strided"])
+def test_matmul_forward_of_two_matrices_is_a_product_as_at_computes_it(dtype, m, k, n, layout):
+    """MatMul.forward multiplies two matrices with ndarray.dot (1.3 us where @ takes 2.3 for an
+    RNN step): the bits of @ wherever @ calls BLAS (contiguous operands); on a strided view,
+    where @ loops itself and dot copies for BLAS, the product to round-off."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((m, 2 * k)).astype(dtype)[:, ::2] if layout == "strided" else \
+        rng.standard_normal((m, k)).astype(dtype)
+    y = rng.standard_normal((k, n)).astype(dtype)
+    if layout == "f":
+        x, y = np.asfortranarray(x), np.asfortranarray(y)
+    got, want = (Tensor(x) @ Tensor(y)).data, x @ y
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if layout == "strided":
+        np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    else:
+        assert got.tobytes() == want.tobytes()
+
+
+def test_matmul_forward_keeps_numpys_results_for_ints_and_bools_and_one_error_line():
+    for a, b in [(np.arange(6).reshape(2, 3), np.arange(6, dtype=np.int32).reshape(3, 2)),
+                 (np.ones((2, 3), bool), np.eye(3, 2, dtype=bool))]:
+        got, want = (Tensor(a) @ Tensor(b)).data, a @ b
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    with pytest.raises(ValueError, match=r"^MatMul: cannot apply to shapes \(2, 3\) and "
+                                         r"\(4, 5\): [^\n]*$"):
+        Tensor(np.ones((2, 3))) @ Tensor(np.ones((4, 5)))
+
+
 @pytest.mark.parametrize("steps", [1, 2, 3])
 @pytest.mark.parametrize("start", ["zeros", "random"])
 def test_a_gradient_made_only_of_deferred_terms_is_their_total_itself(steps, start):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import tinygrad_dl as tg
 from tinygrad_dl import Function, Tensor, enable_grad, is_grad_enabled, name_scope, no_grad
 from tinygrad_dl.functional import softmax
+from tinygrad_dl.ops.shape import Sparse
 from tinygrad_dl.testing import arrays, check_grad, shapes
 
 
@@ -423,19 +424,18 @@ def test_getitem_per_step_scatters_into_one_array(monkeypatch):
     """An unrolled RNN slices its input once per step: the rows of all T slices go into ONE
     pending array (scattered in place), not a full array of zeros per slice (O(T^2))."""
     x = Tensor(np.random.default_rng(0).standard_normal((50, 4)), requires_grad=True)
-    targets, own = [], tg.engine.Pending.own
+    targets, add_to = [], Sparse.add_to
 
-    def spy(self, key, shape, dtype):
-        out = own(self, key, shape, dtype)
-        targets.append(id(out))
-        return out
+    def spy(self, pending, key, out=None):  # the pending array of x after each slice's rows
+        add_to(self, pending, key, out)
+        targets.append(pending.grads[key])  # (kept: no id reused by a later array)
 
-    monkeypatch.setattr(tg.engine.Pending, "own", spy)
+    monkeypatch.setattr(Sparse, "add_to", spy)
     h = x[0:1] * 0.0
     for t in range(1, 50):
         h = h + x[t:t + 1] * float(t)
     h.sum().backward()
-    assert len(targets) == 50 and len(set(targets)) == 1
+    assert len(targets) == 50 and len({id(a) for a in targets}) == 1
     np.testing.assert_array_equal(x.grad, np.repeat(np.arange(50.0)[:, None], 4, axis=1))
 
 

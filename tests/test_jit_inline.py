@@ -127,7 +127,7 @@ def test_each_product_replays_as_eager_computes_it(case):
 
 def written(src):
     """How many gradients are written out, by kind: Tanh's, passed through (Add's), products."""
-    return (len(re.findall(r"^ +x = g \* \(_one_\d+\(q0\.dtype\) - q0 \* q0\)$", src, re.M)),
+    return (len(re.findall(r"^ +x = g \* \(_ONE_\d+\[q0\.dtype\] - q0 \* q0\)$", src, re.M)),
             len(re.findall(r"^ +x = g$", src, re.M)),
             len(re.findall(r"^ +x = g \* \w+$", src, re.M)))
 
@@ -255,7 +255,7 @@ casting = "unsafe"  # a global named as the keyword the expression passes: not b
 
 
 class Double(Function):
-    """2x, whose expression names this module's globals (as Tanh's names `_one`)."""
+    """2x, whose expression names this module's globals (as Tanh's names `_ONE`)."""
 
     same_shape_backward = ('np.multiply(g, TWO, casting="same_kind")',)
 

@@ -77,7 +77,7 @@ class ThriceAdd(ops.Add):
         return g * 3, g
 
 
-class PassTanh(ops.Tanh):  # (its module has no `_one`: the parent's expression raised too)
+class PassTanh(ops.Tanh):  # (its module has no `_ONE`: the parent's expression raised too)
     def backward(ctx, g):
         return g
 

@@ -68,6 +68,10 @@ def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[
         into = getattr(x, "add_into", None)
         if into is not None:  # a term that adds itself into an array (GetItem's rows)
             return into(prev, ours), True
+        if getattr(x, "defers", False):  # a term that waits for its key's gradient to be
+            # complete (MatMul's one-row products): what its add_to does (Pending.defer)
+            P.deferred.setdefault(k, []).append(x)
+            return (prev, bool(ours)) if prev is not None else (None, False)
         if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
             if prev is not None:
                 P.grads[k] = prev
@@ -365,7 +369,7 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: 
     makes a new array (no uniqueness test) or is `g` itself (Add's), then not ours (`x is
     not g`; a NumPy-scalar `g` becomes a new 0-d array per input, ours where eager copies
     it: the same values); what is added into in between is a pending gradient of ours, which
-    no expression reads. Its other names are the op's module's globals (Tanh's `_one`),
+    no expression reads. Its other names are the op's module's globals (Tanh's `_ONE`),
     but for keyword arguments' (`axis=`)."""
     used = 1 + max((int(i) for e in exprs for i in re.findall(r"{(\d+)}", e)), default=-1)
     ns = vars(sys.modules[type(op.backward.__self__).__module__])

@@ -85,6 +85,10 @@ class Sparse(tuple):
         `prev` itself when it was ours, else a new one (`Pending.own`'s rule, `own_array`)."""
         shape, dtype, index, values, basic = self
         out = own_array(prev, ours, shape, dtype)
+        if basic and type(index) is slice:  # (an RNN step's row, as in add_to)
+            view = out[index]
+            view += values
+            return out
         _add_at(out, index, values, basic)
         return out
 
