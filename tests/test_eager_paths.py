@@ -170,6 +170,31 @@ def test_eager_backward_calls_an_ops_own_release():
     assert not retained._ctx.released
 
 
+def test_eager_backward_calls_a_release_set_on_an_op_class_after_it_was_made(monkeypatch):
+    """Pending.run clears Function's own release inline; one given to a class later (a spy, a
+    user's extension patched in) is still called, and one on a user op's class too."""
+    calls = []
+
+    class Halve(Function):
+        def forward(ctx, x):
+            return x / 2
+
+        def backward(ctx, g):
+            return g / 2
+
+        def release(ctx):
+            calls.append("own")
+            super().release()
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    Halve.apply(x).sum().backward()
+    monkeypatch.setattr(ops.Tanh, "release", lambda ctx: calls.append("patched"))
+    y = x.tanh()
+    y.sum().backward()
+    assert calls == ["own", "patched"] and not y._ctx.released  # (the spy freed nothing)
+    np.testing.assert_allclose(x.grad, 0.5 + (1 - np.tanh(1.0) ** 2))
+
+
 @pytest.mark.parametrize("shape", [(1, 100), (3, 4), (5,), ()])
 @pytest.mark.parametrize("dtypes", [(np.float64, np.float64), (np.float32, np.float32),
                                     (np.float16, np.float16), (np.float32, np.float64)])

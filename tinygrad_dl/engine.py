@@ -188,6 +188,9 @@ class Function:
         return out
 
 
+_release = Function.release
+
+
 def _raised_by_op(e: BaseException) -> bool:
     """Did an op's own `raise` make `e` (its message names the op), not NumPy under it?"""
     tb = e.__traceback__
@@ -217,7 +220,8 @@ class Pending:
     first gradient of a key is kept; the next are added into it in place when it is ours (a
     fresh array, not the upstream one, a view or one given to two inputs), else into a new
     one, then ours (HIPS autograd's `add_outgrads`). A term that is not an array adds itself,
-    `g.add_to(pending, key)`: GetItem's rows into `own(key)`, MatMul's x^T g via `defer`."""
+    `g.add_to(pending, key)` (GetItem's rows into `own(key)`), or with `defers` set waits in
+    `deferred` until its key is popped (MatMul's x^T g rows: one product for all)."""
 
     __slots__ = ("grads", "owned", "deferred")
 
@@ -262,7 +266,10 @@ class Pending:
                     if not hasattr(gi, "add_to"):
                         gi = np.asarray(gi)  # a NumPy scalar (a full reduction): a 0-d array
                     elif gi.shape == k.data.shape:  # a gradient term (ops: GetItem, MatMul)
-                        gi.add_to(self, k)
+                        if getattr(gi, "defers", False):  # kept until k is popped (pop)
+                            deferred.setdefault(k, []).append(gi)
+                        else:
+                            gi.add_to(self, k)
                         continue
                 if gi.shape != k.data.shape:
                     raise RuntimeError(f"{ctx.name}.backward returned a gradient of shape "
@@ -280,8 +287,8 @@ class Pending:
                     total = prev + gi
                     grads[k] = total if type(total) is np.ndarray else np.asarray(total)
                     owned.add(k)
-            if not retain_graph:
-                ctx.release()
+            if not retain_graph:  # release(): Function's without its call (a conv has its own)
+                ctx.__dict__.clear() if type(ctx).release is _release else ctx.release()
 
     def own(self, key: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """The pending array of `key`, ours to write into (zeros if none; a copy if not ours)."""
@@ -291,11 +298,6 @@ class Pending:
         self.grads[key] = prev = own_array(prev, False, shape, dtype)
         self.owned.add(key)
         return prev
-
-    def defer(self, key: Any, term: Any) -> None:
-        """Keep `term` until `key` is popped; `type(term).total(terms)` then sums them into
-        a new array."""
-        self.deferred.setdefault(key, []).append(term)
 
     def pop(self, key: Any) -> np.ndarray | None:
         """The gradient of `key`, complete once every op that sends it one has run."""

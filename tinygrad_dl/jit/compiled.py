@@ -69,7 +69,7 @@ def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[
         if into is not None:  # a term that adds itself into an array (GetItem's rows)
             return into(prev, ours), True
         if getattr(x, "defers", False):  # a term that waits for its key's gradient to be
-            # complete (MatMul's one-row products): what its add_to does (Pending.defer)
+            # complete (MatMul's one-row products): what its add_to does (engine.Pending)
             P.deferred.setdefault(k, []).append(x)
             return (prev, bool(ours)) if prev is not None else (None, False)
         if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it

@@ -313,10 +313,10 @@ class Outer(tuple):
     x = property(itemgetter(0))
     g = property(itemgetter(1))
     shape = property(itemgetter(2))  # the engine checks it against the input's, per step
-    defers = True  # add_to only defers it (a jit replay's compiled lines do that themselves)
+    defers = True  # engine.Pending keeps it until the key's gradient is complete: `total`
 
     def add_to(self, pending: Any, key: Any) -> None:
-        pending.defer(key, self)  # engine.Pending: summed by `total` when the key is popped
+        pending.deferred.setdefault(key, []).append(self)  # (what `defers` asks the engine)
 
     @staticmethod
     def total(terms: list[Outer]) -> np.ndarray:
