@@ -291,3 +291,19 @@ def test_a_gradient_made_only_of_deferred_terms_is_their_total_itself(steps, sta
     X = Tensor(rng.standard_normal((3, 4)))
     ((h0 @ W).sum() + (X @ W).sum()).backward()
     assert np.allclose(W.grad, h0.data.T @ np.ones((1, 4)) + X.data.T @ np.ones((3, 4)))
+
+
+@pytest.mark.parametrize("sizes", [[1] * 5, [1], [1, 2, 1], [0, 1, 1], [0, 2], [2]])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_concatenate_backward_hands_each_piece_its_rows(sizes, order):
+    """Concatenate's backward along axis 0 gives pieces of one row each (an RNN's steps) as
+    views made in one call, any other sizes as slices: each input gets exactly its rows of
+    the upstream gradient, C- or F-ordered, and 0-row pieces an empty gradient."""
+    rng = np.random.default_rng(3)
+    xs = [Tensor(rng.standard_normal((n, 3)), requires_grad=True) for n in sizes]
+    out = tg.functional.concatenate(xs, axis=0)
+    G = rng.standard_normal(out.shape)
+    out.backward(np.asfortranarray(G) if order == "F" else G)
+    starts = np.cumsum([0, *sizes])
+    for x, a, b in zip(xs, starts, starts[1:]):
+        assert x.grad.shape == x.shape and x.grad.tobytes() == G[a:b].tobytes()
