@@ -275,6 +275,12 @@ def main() -> None:
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--repeats", type=int, default=15)
     args = ap.parse_args()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "tinygrad_dl",
+                            "models"], capture_output=True, text=True).stdout.strip()
+    if dirty and None not in (args.a, args.b):  # a revision is what was committed: say so
+        print(f"replay_ab: both trees are commits ({args.a}, {args.b}); the working tree's "
+              f"uncommitted changes to tinygrad_dl/ or models/ are in neither (leave out --b "
+              f"to time them)", file=sys.stderr)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
