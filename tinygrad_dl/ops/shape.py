@@ -157,9 +157,9 @@ class Concatenate(Function):
         return out
 
     def backward(ctx, g):
-        n = len(g)
-        if ctx.axis == 0 and ctx.sizes.count(1) == len(ctx.sizes) == n:  # one row each (an
-            return tuple(g.reshape(n, 1, *g.shape[1:]))  # RNN's steps): (1, m) views, in C
+        rows = len(g)
+        if ctx.axis == 0 and ctx.sizes.count(1) == len(ctx.sizes) == rows:  # one row each (an
+            return tuple(g.reshape(rows, 1, *g.shape[1:]))  # RNN's steps): (1, m) views, in C
         # plain slices, not np.split: this runs once per RNN sequence on 25+ pieces (and
         # along axis 0 without building an index tuple per piece)
         lead, start, parts = (slice(None),) * ctx.axis, 0, []
