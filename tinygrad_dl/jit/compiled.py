@@ -68,9 +68,8 @@ def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[
         into = getattr(x, "add_into", None)
         if into is not None:  # a term that adds itself into an array (GetItem's rows)
             return into(prev, ours), True
-        if getattr(x, "defers", False):  # a term that waits for its key's gradient to be
-            # complete (MatMul's one-row products): what its add_to does (engine.Pending)
-            P.deferred.setdefault(k, []).append(x)
+        if getattr(x, "defers", False):  # a term that waits in P.deferred for its key's
+            x.add_to(P, k)  # gradient to be complete (MatMul's one-row products)
             return (prev, bool(ours)) if prev is not None else (None, False)
         if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
             if prev is not None:
