@@ -46,7 +46,7 @@ from weakref import getweakrefcount
 import numpy as np
 
 from ..engine import Pending
-from ..grad import GradArray
+from ..grad import GradArray, own_array
 from .declared import declared
 
 ndarray = np.ndarray
@@ -288,7 +288,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
                                                  "backward")
         into = None if into is None else into.__get__(ctx)
         inline = op.inline if into is None else None
-        b = "" if inline is not None else w.name("b", op.backward)
+        b = "" if inline is not None or op.rows is not None else w.name("b", op.backward)
         if into is not None:  # its gradients may go into the parameters' kept arrays
             outs = []
             for kin in inputs:
@@ -317,6 +317,9 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
         n = len(inputs)
         if inline is not None:  # the backward's arithmetic, written out
             _inline(w, op, inline, seen, step.retain_graph)
+            continue
+        if op.rows is not None:  # x[index]: g added into x's gradient at index
+            _rows(w, op, seen)
             continue
         if n == 1:  # (one input: no tuple to unpack, none to build)
             w(2, f"x = {b}{b_args}")
@@ -395,6 +398,22 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: 
     w(2, " = ".join(["x", *saved]) + " = None")
     if not retain:
         w(2, f"{w.name('c', op.release)}()")
+
+
+def _rows(w: Writer, op: Any, seen: set[int]) -> None:
+    """An `indexes_by` op's backward written out (`plan._rows`): `g` added into its input's
+    pending gradient at the index, made ours first by `Pending.own`'s rule (`own_array`:
+    zeros when there is none yet, a copy when it is not ours), as `Sparse.add_into` does for
+    a view: the same NumPy calls. Its forward saved nothing (it was written out too)."""
+    index, shape, dtype = op.rows
+    if op.inputs[0] is None:  # (the input needs no gradient)
+        return
+    kin = int(op.inputs[0])
+    own = w.name("own", own_array)
+    w(2, f"if not o{kin}: g{kin} = {own}(g{kin}, o{kin}, {w.name('p', shape)}, "
+      f"{w.name('p', dtype)}); o{kin} = True")
+    w(2, f"x = g{kin}[{w.name('p', index)}]; x += g; x = None")
+    seen.add(kin)
 
 
 def _store(w: Writer, step: Any, kept: dict[int, str], called: set[int]) -> None:

@@ -2,7 +2,8 @@
 
 Replay runs what an op says stands in for its methods: `prepare` for `forward` (the value
 unread), `backward_into` for `backward`, the `same_shape_backward` expressions for `backward`
-over what `forward` saved. A declaration is trusted only where it holds:
+over what `forward` saved, and `indexes_by` (the op is `x[index]`) for both, written out as
+a view and a rows' add. A declaration is trusted only where it holds:
 
 - it is the op's own, not a parent's under a subclass's own method (`declared`): a `Mul`
   subclass with its own backward inherits `Mul`'s expressions, which are not its backward;
@@ -10,7 +11,9 @@ over what `forward` saved. A declaration is trusted only where it holds:
   sample, as tests/test_jit_inline.py runs the library's own): a user op's declaration is
   not exercised by its gradcheck, which runs eagerly;
 - where replay reads an op's inputs in place of what its `prepare` saved (`plan`'s direct
-  ops), the `prepare` saves exactly those inputs (`saves_inputs`).
+  ops), the `prepare` saves exactly those inputs (`saves_inputs`);
+- an `indexes_by` op gives x[index] and, as its gradient, g added into zeros at index, bit
+  for bit, on an input of the recorded shape and dtype (`rows_agree`).
 """
 
 from __future__ import annotations
@@ -113,3 +116,45 @@ def saves_inputs(cls: type, arrays: list[Any], params: dict[str, Any], n: int) -
         ctx.prepare(*arrays, **params)
     saved = tuple(getattr(ctx, "saved", ()))[:n]
     return len(saved) == n and all(s is a for s, a in zip(saved, arrays))
+
+
+ROWS_SAMPLE = 1 << 18  # rows_agree runs the op on an input this large at most
+
+
+def rows_agree(cls: type, name: str, index: Any, shape: tuple[int, ...], dtype: Any,
+               gdtype: Any) -> bool:
+    """Whether an `indexes_by` op with this constant index (its parameter `name`), on an
+    input of `shape` and `dtype` (an arange: each element its own value), gives `x[index]`, a
+    view of x, and as its gradient for a `g` of `gdtype` what `acc = zeros; v = acc[index];
+    v += g` leaves in acc (the lines replay writes in place of calling forward and backward),
+    bit for bit. Larger inputs, any exception, a copy or a NumPy scalar for x[index]: False
+    (replay then calls the op's methods)."""
+    size = int(np.prod(shape, dtype=np.int64))
+    if not 0 < size <= ROWS_SAMPLE:
+        return False
+    try:
+        x = np.arange(size).astype(dtype).reshape(shape)
+        view = x[index]
+        if type(view) is not np.ndarray or not view.size or not np.may_share_memory(view, x):
+            return False
+        ctx = cls()
+        ctx.needs_input_grad = [True]
+        with np.errstate(all="ignore"), _draws_undone():
+            out = ctx.forward(x, **{name: index})
+            g = np.random.default_rng(0).standard_normal(view.shape).astype(gdtype)
+            term = ctx.backward(g)
+        # its gradient must be a term that adds itself (Sparse): a dense array of zeros with g
+        # placed in it would differ from the rows' add where g holds -0.0 (0 + -0 is +0)
+        into = getattr(term, "add_into", None)
+        if into is None or type(out) is not np.ndarray or not np.may_share_memory(out, x):
+            return False  # (and its value a view, as the written-out x[index] is)
+        want = into(None, False)
+        got = np.zeros(shape, dtype)
+        v = got[index]
+        v += g
+        return (out.dtype == view.dtype and out.shape == view.shape
+                and out.tobytes() == view.tobytes() and type(want) is np.ndarray
+                and want.dtype == got.dtype and want.shape == got.shape
+                and want.tobytes() == got.tobytes())
+    except Exception:  # noqa: BLE001  (when in doubt, call the methods)
+        return False

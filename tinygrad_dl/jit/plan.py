@@ -22,7 +22,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .compiled import Shared, Writer, compile_steps
-from .declared import agrees, declared, saves_inputs, used
+from .declared import agrees, declared, rows_agree, saves_inputs, used
 from .guards import Guards
 from .record import (
     ARRAY,
@@ -54,6 +54,7 @@ class Forward(NamedTuple):
     dynamic: tuple[str, ...] | None  # the params to resolve per run (arguments, op outputs)
     free: tuple[int, ...] | None  # registers no later step reads: let go after this one
     drop_saved: bool  # no backward reads what forward saved: drop it now
+    rows: Any = None  # (index,): an `indexes_by` op written out, `r7 = r3[index]` (`_rows`)
 
 
 class BackwardOp(NamedTuple):
@@ -70,6 +71,9 @@ class BackwardOp(NamedTuple):
     # with `inline`: the registers of the op's inputs, read in place of what forward saved
     # (its `prepare` is then not run); None: read ctx.saved
     args: tuple[int, ...] | None = None
+    # (index, the input's shape, its dtype): an `indexes_by` op, its backward written out as
+    # g added into the input's gradient at index (`_rows`); None: call its backward
+    rows: tuple[Any, tuple[int, ...], Any] | None = None
 
 
 class Backward(NamedTuple):
@@ -116,6 +120,9 @@ class Plan:
                   if modes[k] == PREP and all(src.kind != OUT for src in rec.ops[k].sources)
                   and all(v is not None for (_, i), v in inline.items() if i == k)
                   and _saves_inputs(rec, k, next(v for (_, i), v in inline.items() if i == k))}
+        # ops that are x[index] with a constant index selecting a view: written out, forward
+        # and backward, so nothing is saved on their ctx (`_rows`)
+        rows = {k: r for k in range(n) if modes[k] == FULL and (r := _rows(rec, k))}
         self.steps: list[Forward | Backward] = []
         for ev in rec.events:
             if type(ev) is BackwardRecord:
@@ -123,7 +130,7 @@ class Plan:
                 # conv's scratch buffers stay), the dict forward refills on the next run
                 order = tuple(BackwardOp(k, inputs, self.ctxs[k].backward,
                                          self.ctxs[k].__dict__.clear, inline[id(ev), k],
-                                         direct.get(k)) for k, inputs in ev.order)
+                                         direct.get(k), rows.get(k)) for k, inputs in ev.order)
                 self.steps.append(Backward(ev.root, self.register(ev.seed), order, ev.leaves,
                                            ev.retain_graph))
             elif ev in direct:
@@ -135,7 +142,8 @@ class Plan:
                 idx = tuple(self.register(s) for s in srcs[i])
                 self.steps.append(Forward(
                     i, ctx.forward if modes[i] == FULL else ctx.prepare, idx, params,
-                    dynamic or None, tuple(free[i]) or None, i not in in_bwd))
+                    dynamic or None, tuple(free[i]) or None, i not in in_bwd,
+                    rows[i][:1] if i in rows else None))
         out = rec.outputs
         self.outputs = None if out is None or (out.how is VALUE and out.ref is None) else out
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
@@ -229,8 +237,17 @@ class Plan:
     def _forward(self, w: Writer, step: Forward) -> None:
         """Write one Forward step: `r7 = f(r3, r5, axis=p8)`, then let go of what nothing
         reads later."""
-        i, fn, args, params, dynamic, free, drop_saved = step
+        i, fn, args, params, dynamic, free, drop_saved, rows = step
         call = [self._reg(w, r) for r in args]
+        if rows is not None:  # x[index], a view: what the op's forward returns (`_rows`)
+            value = f"{call[0]}[{w.name('p', rows[0])}]"
+            if free is not None and i in free:  # (a view nothing reads: nothing to do)
+                free = tuple(r for r in free if r != i) or None
+            else:
+                w(1, f"r{int(i)} = {value}")
+            if free is not None:
+                w(1, " = ".join(f"r{int(r)}" for r in free) + " = None")
+            return
         dyn = dynamic or ()
         if all(_keyword(k) for k in params):  # (always, for ops)
             for k, v in params.items():  # keyword arguments: no dict to unpack per call
@@ -311,6 +328,26 @@ def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None
             {n: _static(v) for n, v in op.params.items()}, cache):
         return None
     return tuple(exprs)
+
+
+def _rows(rec: Recording, k: int) -> tuple[Any, tuple[int, ...], Any] | None:
+    """(index, input shape, input dtype) where op k declares `indexes_by` (it is x[index])
+    as its own, the index is a constant, and the op gives x[index], a view, and as gradient g
+    added into x's at index, bit for bit on an input of the recorded shape and dtype
+    (`rows_agree`): replay then writes `r7 = r3[index]` for its forward and the rows' add
+    for its backward, and saves nothing on its ctx. Else None: its methods are called."""
+    op = rec.ops[k]
+    name = declared(op.fn, "indexes_by", "forward", "prepare", "backward")
+    if name is None or len(op.sources) != 1 or list(op.params) != [name] or _is_dynamic(
+            op.params[name]):
+        return None
+    index = _static(op.params[name])
+    shape, dtype = _shape(rec, op.sources[0]), _dtype(rec, op.sources[0])
+    gdtype = getattr(op.out, "dtype", None)
+    if shape is None or dtype is None or gdtype is None or not rows_agree(
+            op.fn, name, index, shape, dtype, gdtype):
+        return None
+    return index, shape, dtype
 
 
 def _saves_inputs(rec: Recording, k: int, exprs: tuple[str, ...]) -> bool:

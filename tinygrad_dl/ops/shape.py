@@ -128,6 +128,11 @@ def _add_at(out: np.ndarray, index: Any, values: Any, basic: bool) -> None:
 class GetItem(Function):
     """x[index]; with integer-array indices, duplicates accumulate their gradients."""
 
+    # for a jit replay (`jit.declared.rows_agree`): the value is x[index], and the gradient is
+    # g added into x's at index, so where the index is a constant that selects a view, replay
+    # writes both out (an RNN's row per step) instead of calling forward and backward
+    indexes_by = "index"
+
     def forward(ctx, x, index=None):
         ctx.shape, ctx.dtype = x.shape, x.dtype
         # (an RNN step's row slice, once per step: no call to find it basic)
