@@ -374,10 +374,7 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: 
     no expression reads. Its other names are the op's module's globals (Tanh's `_ONE`),
     but for keyword arguments' (`axis=`)."""
     used = 1 + max((int(i) for e in exprs for i in re.findall(r"{(\d+)}", e)), default=-1)
-    ns = vars(sys.modules[type(op.backward.__self__).__module__])
-    exprs = tuple(re.sub(r"(?<![\w.])[A-Za-z_]\w*\b(?!\s*=(?!=))",  # (not `key=`)
-                         lambda m: w.name(f"{m[0]}_", ns[m[0]])
-                         if m[0] != "g" and m[0] in ns else m[0], e) for e in exprs)
+    exprs = tuple(bound(w, e, type(op.backward.__self__)) for e in exprs)
     if op.args is not None:  # the inputs' registers, alive through the run
         saved = [w.reg(int(r)) for r in op.args]
     else:
@@ -398,6 +395,16 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: 
     w(2, " = ".join(["x", *saved]) + " = None")
     if not retain:
         w(2, f"{w.name('c', op.release)}()")
+
+
+def bound(w: Writer, expr: str, cls: type) -> str:
+    """An op's declared expression with the names of its module's globals it reads (`np`,
+    Tanh's `_ONE`) bound to globals of the compiled function, but for `g` and keyword
+    arguments' names (`axis=`)."""
+    ns = vars(sys.modules[cls.__module__])
+    return re.sub(r"(?<![\w.])[A-Za-z_]\w*\b(?!\s*=(?!=))",  # (not `key=`)
+                  lambda m: w.name(f"{m[0]}_", ns[m[0]]) if m[0] != "g" and m[0] in ns
+                  else m[0], expr)
 
 
 def _rows(w: Writer, op: Any, seen: set[int]) -> None:

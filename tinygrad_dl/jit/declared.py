@@ -13,7 +13,9 @@ a view and a rows' add. A declaration is trusted only where it holds:
 - where replay reads an op's inputs in place of what its `prepare` saved (`plan`'s direct
   ops), the `prepare` saves exactly those inputs (`saves_inputs`);
 - an `indexes_by` op gives x[index] and, as its gradient, g added into zeros at index, bit
-  for bit, on an input of the recorded shape and dtype (`rows_agree`).
+  for bit, on an input of the recorded shape and dtype (`rows_agree`);
+- a `same_shape_forward` expression gives forward's value bit for bit on a small sample, and
+  what forward saved is its inputs or that value, each the very object (`forward_saves`).
 """
 
 from __future__ import annotations
@@ -103,6 +105,38 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
     if key is not None:
         cache[key] = ok
     return ok
+
+
+def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any, Any]
+                  ) -> tuple[int | None, ...] | None:
+    """Whether `expr` (an op's `same_shape_forward`, over its inputs `{0}`, `{1}`, ..., other
+    names the op module's globals) gives `cls.forward`'s value bit for bit on three elements
+    per input of `dtypes`, and if so what forward saved: per item, the index of the input it
+    is, or None for the value itself (a replay that writes the forward out reads those
+    registers in place of `ctx.saved`). None where the value differs, anything saved is
+    neither, or anything raises. Cached per op class, expression and dtypes."""
+    key = ("forward", cls, expr, dtypes)
+    if key in cache:
+        return cache[key]
+    where: tuple[int | None, ...] | None = None
+    try:
+        xs = [np.random.default_rng(0).uniform(0.5, 2.0, 3).astype(d) for d in dtypes]
+        ctx = cls()
+        ctx.needs_input_grad = [True] * len(xs)
+        with np.errstate(all="ignore"), _draws_undone():
+            out = ctx.forward(*xs)
+            names = {**vars(sys.modules[cls.__module__]), "__xs": xs}
+            got = eval(expr.format(*[f"__xs[{i}]" for i in range(len(xs))]),  # noqa: S307
+                       names)
+        found = tuple(None if a is out else next((j for j, x in enumerate(xs) if a is x), -1)
+                      for a in getattr(ctx, "saved", ()))
+        if (type(got) is type(out) and np.asarray(got).dtype == np.asarray(out).dtype
+                and np.asarray(got).tobytes() == np.asarray(out).tobytes() and -1 not in found):
+            where = found
+    except Exception:  # noqa: BLE001  (when in doubt, call forward)
+        where = None
+    cache[key] = where
+    return where
 
 
 def saves_inputs(cls: type, arrays: list[Any], params: dict[str, Any], n: int) -> bool:

@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..tensor import Tensor
-from .compiled import Shared, Writer, compile_steps
-from .declared import agrees, declared, rows_agree, saves_inputs, used
+from .compiled import Shared, Writer, bound, compile_steps
+from .declared import agrees, declared, forward_saves, rows_agree, saves_inputs, used
 from .guards import Guards
 from .record import (
     ARRAY,
@@ -55,6 +55,7 @@ class Forward(NamedTuple):
     free: tuple[int, ...] | None  # registers no later step reads: let go after this one
     drop_saved: bool  # no backward reads what forward saved: drop it now
     rows: Any = None  # (index,): an `indexes_by` op written out, `r7 = r3[index]` (`_rows`)
+    expr: str | None = None  # its `same_shape_forward`, written out: `r7 = r6 + r5` (`_forwards`)
 
 
 class BackwardOp(NamedTuple):
@@ -123,6 +124,16 @@ class Plan:
         # ops that are x[index] with a constant index selecting a view: written out, forward
         # and backward, so nothing is saved on their ctx (`_rows`)
         rows = {k: r for k in range(n) if modes[k] == FULL and (r := _rows(rec, k))}
+        # ops whose value is read and whose backward is written out wherever it runs, that
+        # give their forward as an expression too (`same_shape_forward`): written out, and
+        # what forward saved (their inputs or their value) read from those registers, kept
+        # alive for the backward, in place of ctx.saved, so nothing is saved or released
+        forwards = _forwards(rec, modes, inline, in_bwd, checked)
+        for k, (_, where) in forwards.items():
+            direct[k] = tuple(k if j is None else self.register(rec.ops[k].sources[j])
+                              for j in where)
+        held = {r for k in forwards for r in direct[k] if r < n}
+        free = [[r for r in f if r not in held] for f in free]
         self.steps: list[Forward | Backward] = []
         for ev in rec.events:
             if type(ev) is BackwardRecord:
@@ -133,7 +144,7 @@ class Plan:
                                          direct.get(k), rows.get(k)) for k, inputs in ev.order)
                 self.steps.append(Backward(ev.root, self.register(ev.seed), order, ev.leaves,
                                            ev.retain_graph))
-            elif ev in direct:
+            elif ev in direct and ev not in forwards:
                 continue
             elif modes[ev] != SKIP:
                 i, ctx = ev, self.ctxs[ev]
@@ -143,7 +154,8 @@ class Plan:
                 self.steps.append(Forward(
                     i, ctx.forward if modes[i] == FULL else ctx.prepare, idx, params,
                     dynamic or None, tuple(free[i]) or None, i not in in_bwd,
-                    rows[i][:1] if i in rows else None))
+                    rows[i][:1] if i in rows else None,
+                    forwards[i][0] if i in forwards else None))
         out = rec.outputs
         self.outputs = None if out is None or (out.how is VALUE and out.ref is None) else out
         self.guards = Guards(trainable=[t for _, t in self.params], frozen=frozen,
@@ -237,10 +249,11 @@ class Plan:
     def _forward(self, w: Writer, step: Forward) -> None:
         """Write one Forward step: `r7 = f(r3, r5, axis=p8)`, then let go of what nothing
         reads later."""
-        i, fn, args, params, dynamic, free, drop_saved, rows = step
+        i, fn, args, params, dynamic, free, drop_saved, rows, expr = step
         call = [self._reg(w, r) for r in args]
-        if rows is not None:  # x[index], a view: what the op's forward returns (`_rows`)
-            value = f"{call[0]}[{w.name('p', rows[0])}]"
+        if rows is not None or expr is not None:  # written out: `_rows`, `_forwards`
+            value = (f"{call[0]}[{w.name('p', rows[0])}]" if rows is not None
+                     else bound(w, expr, type(self.ctxs[i])).format(*call))
             if free is not None and i in free:  # (a view nothing reads: nothing to do)
                 free = tuple(r for r in free if r != i) or None
             else:
@@ -328,6 +341,28 @@ def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None
             {n: _static(v) for n, v in op.params.items()}, cache):
         return None
     return tuple(exprs)
+
+
+def _forwards(rec: Recording, modes: list[int], inline: dict[Any, Any], in_bwd: set[int],
+              cache: dict[Any, Any]) -> dict[int, tuple[str, tuple[int | None, ...]]]:
+    """Op -> (its `same_shape_forward` expression, what forward saves: per item an input's
+    index or None for the value) where the op's value is read (FULL), it has no parameters,
+    every backward that reaches it writes its backward out (`_inline`), the expression is
+    its own (`declared`) and gives forward's bits, and forward saves its inputs or its value
+    and nothing else (`forward_saves`). Replay then writes the forward out and the backward
+    reads those registers."""
+    out = {}
+    for k in sorted(in_bwd):
+        op = rec.ops[k]
+        expr = declared(op.fn, "same_shape_forward", "forward", "prepare", "backward")
+        mine = [v for (_, i), v in inline.items() if i == k]
+        if (expr is None or modes[k] != FULL or op.params or not mine
+                or any(v is None for v in mine)):
+            continue
+        where = forward_saves(op.fn, expr, tuple(_dtype(rec, s) for s in op.sources), cache)
+        if where is not None and used(mine[0]) <= len(where):
+            out[k] = (expr, where)
+    return out
 
 
 def _rows(rec: Recording, k: int) -> tuple[Any, tuple[int, ...], Any] | None:

@@ -19,6 +19,7 @@ __all__ = ["Abs", "Add", "Clip", "Div", "Dropout", "Exp", "Log", "MatMul", "Maxi
 class Add(Function):
     prepare_reads_values = False
     same_shape_backward = ("g", "g")  # (see Mul's)
+    same_shape_forward = "{0} + {1}"
 
     def forward(ctx, x, y):
         ctx.shapes = x.shape, y.shape
@@ -53,6 +54,9 @@ class Mul(Function):
     # backward when x, y and the gradient all have the product's shape, per input over what
     # forward saved (x, y): a replay writes it out in place of the call (jit.plan._inline)
     same_shape_backward = ("g * {1}", "g * {0}")
+    # and the value, where replay writes the backward out wherever it runs: the forward as
+    # this expression over the inputs, what it saved read from their registers (jit.plan)
+    same_shape_forward = "{0} * {1}"
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -243,6 +247,7 @@ class ReLU(Function):
 
 class Tanh(Function):
     same_shape_backward = ("g * (_ONE[{0}.dtype] - {0} * {0})",)  # (see Mul's)
+    same_shape_forward = "np.tanh({0})"
 
     def forward(ctx, x):
         out = np.tanh(x)
