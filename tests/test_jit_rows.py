@@ -13,7 +13,7 @@ import pytest
 from test_jit_inline import twin_runs
 
 from tinygrad_dl import Tensor
-from tinygrad_dl.jit import declared
+from tinygrad_dl.jit import declared, jit
 from tinygrad_dl.jit.declared import rows_agree
 from tinygrad_dl.ops.shape import GetItem, Sparse
 
@@ -225,3 +225,21 @@ def test_signed_zeros_and_nans_in_the_rows_replay_as_eager():
     x.grad = None
     step(g)
     assert not np.signbit(x.grad[1, 0]) and np.isnan(x.grad[1, 1])
+
+
+def test_a_slice_of_an_argument_is_written_out_and_reads_each_call_s_array():
+    """No gradient flows to X: only the forward is written out, over this call's X."""
+    w = t(R.standard_normal((2, 3)))
+    Xs = [R.standard_normal((4, 3)) for _ in range(5)]
+
+    def step(X):
+        (Tensor(X)[1:3] * w).sum().backward()
+
+    jitted = jit(step, strict=True)
+    for X in Xs:
+        w.grad = None
+        jitted(X)
+        assert np.array_equal(w.grad, X[1:3])  # this call's rows, not a frozen copy
+    assert jitted.replays == 3
+    plan = next(v for v in jitted.cache.values() if type(v).__name__ == "Plan")
+    assert VIEW.search(plan.source) and not ROWS_ADD.search(plan.source)
