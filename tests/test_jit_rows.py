@@ -10,6 +10,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_jit_inline import twin_runs
 
 from tinygrad_dl import Tensor
@@ -243,3 +245,46 @@ def test_a_slice_of_an_argument_is_written_out_and_reads_each_call_s_array():
     assert jitted.replays == 3
     plan = next(v for v in jitted.cache.values() if type(v).__name__ == "Plan")
     assert VIEW.search(plan.source) and not ROWS_ADD.search(plan.source)
+
+
+@st.composite
+def _basic_index(draw):
+    """A shape (1-3 dims) and a basic index into it: slices (any step), ints, None."""
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+    items = []
+    for n in shape[:draw(st.integers(1, len(shape)))]:
+        kind = draw(st.sampled_from(["slice", "int", "none"]))
+        if kind == "int":
+            items.append(draw(st.integers(-n, n - 1)))
+        else:
+            if kind == "none":
+                items.append(None)
+            items.append(slice(draw(st.none() | st.integers(-n - 1, n + 1)),
+                               draw(st.none() | st.integers(-n - 1, n + 1)),
+                               draw(st.sampled_from([None, 1, 2, -1, -2]))))
+    return shape, tuple(items)
+
+
+@given(_basic_index(), st.sampled_from(["alone", "twice", "with a dense use", "shared"]),
+       st.sampled_from([np.float64, np.float32]))
+def test_random_basic_indices_replay_as_eager(case, uses, dtype):
+    shape, index = case
+    x = t(R.standard_normal(shape), dtype=dtype)
+    v = t(R.standard_normal(shape), dtype=dtype)
+    picked = np.empty(shape)[index]
+    if type(picked) is not np.ndarray or picked.size == 0:
+        return  # a scalar or nothing: the op is called (test_indices_it_does_not_hold...)
+    c = Tensor(R.standard_normal(picked.shape))
+
+    def step():
+        loss = (x[index] * c).sum()
+        if uses == "twice":
+            loss = loss + (x[index] * x[index]).sum()
+        elif uses == "with a dense use":
+            loss = (x * 2.0).sum() + loss
+        elif uses == "shared":  # x + v sends x and v one array first: not x's to add into
+            loss = loss + ((x + v) * 3.0).sum()
+        loss.backward()
+
+    _, src = twin_runs(step, (x, v), ())
+    assert ROWS_ADD.search(src)
