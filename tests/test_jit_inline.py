@@ -354,3 +354,26 @@ def test_a_forward_that_is_not_its_expression_is_called(cls):
     _, src = twin_runs(step, (x, w), ())
     assert re.search(r"^ +r0 = r\d+ \+ r\d+$", src, re.M), src  # the Add: written out
     assert re.search(r"^ +r1 = f\d+\(", src, re.M), src  # the op's forward, called
+
+
+class Minus(Function):
+    """x - y with its operands swapped in its forward expression: equal samples would hide it."""
+
+    same_shape_backward = ("g", "-g")
+    same_shape_forward = "{1} - {0}"
+
+    def forward(ctx, x, y):
+        return x - y
+
+    def backward(ctx, g):
+        return g, -g
+
+
+def test_a_forward_expression_with_its_operands_swapped_is_called():
+    x, w = t(R.standard_normal((3, 4))), t(R.standard_normal((3, 4)))
+
+    def step():
+        (Minus.apply(x, w) * Minus.apply(x, w)).sum().backward()
+
+    _, src = twin_runs(step, (x, w), ())
+    assert len(re.findall(r"^ +r\d+ = f\d+\(r\d+, r\d+\)$", src, re.M)) == 2, src

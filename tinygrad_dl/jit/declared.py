@@ -120,7 +120,8 @@ def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any
         return cache[key]
     where: tuple[int | None, ...] | None = None
     try:
-        xs = [np.random.default_rng(0).uniform(0.5, 2.0, 3).astype(d) for d in dtypes]
+        rng = np.random.default_rng(0)  # (one stream: each input its own values, so
+        xs = [rng.uniform(0.5, 2.0, 3).astype(d) for d in dtypes]  # swapped operands show)
         ctx = cls()
         ctx.needs_input_grad = [True] * len(xs)
         with np.errstate(all="ignore"), _draws_undone():
