@@ -200,7 +200,12 @@ def test_an_op_that_is_not_what_it_declares_is_called(cls):
     assert _not_written_out(src)
 
 
+def _agree(cls, name, index, shape, dtype, gdtype):
+    return rows_agree(cls, name, index, shape, dtype, gdtype, {})  # (a fresh cache each)
+
+
 def test_rows_agree_is_what_decides():
+    rows_agree = _agree
     assert rows_agree(GetItem, "index", slice(1, 3), (5, 3), np.float64, np.float64)
     assert rows_agree(GetItem, "index", (None, 0), (5, 3), np.float32, np.float64)
     assert not rows_agree(Lies, "index", slice(1, 3), (5, 3), np.float64, np.float64)
@@ -288,3 +293,35 @@ def test_random_basic_indices_replay_as_eager(case, uses, dtype):
 
     _, src = twin_runs(step, (x, v), ())
     assert ROWS_ADD.search(src)
+
+
+def test_rows_agree_runs_the_op_once_per_kind_of_index():
+    """An RNN's T row slices: one run of the op (not T over the whole input); another kind
+    of index, dtype or op class runs it again; a scalar or a copy is refused before it."""
+    runs = []
+
+    class Counted(GetItem):
+        indexes_by = "index"
+
+        def forward(ctx, x, index=None):
+            runs.append(index)
+            return super().forward(x, index=index)
+
+    cache = {}
+    for i in range(50):
+        assert rows_agree(Counted, "index", slice(i, i + 1), (50, 4), np.float64, np.float64,
+                          cache)
+    assert len(runs) == 1
+    assert rows_agree(Counted, "index", slice(None, None, -1), (50, 4), np.float64, np.float64,
+                      cache)
+    assert rows_agree(Counted, "index", (3, slice(1, 2)), (50, 4), np.float64, np.float64,
+                      cache)
+    assert rows_agree(Counted, "index", slice(0, 1), (50, 4), np.float32, np.float32, cache)
+    assert len(runs) == 4
+    assert not rows_agree(Counted, "index", (3, 1), (50, 4), np.float64, np.float64, cache)
+    assert not rows_agree(Counted, "index", np.array([1, 2]), (50, 4), np.float64,
+                          np.float64, cache)
+    assert len(runs) == 4
+    # one lying answer for a kind is remembered for that kind: never trusted after
+    assert not rows_agree(Lies, "index", slice(0, 1), (50, 4), np.float64, np.float64, cache)
+    assert not rows_agree(Lies, "index", slice(5, 6), (50, 4), np.float64, np.float64, cache)

@@ -157,21 +157,43 @@ ROWS_SAMPLE = 1 << 18  # rows_agree runs the op on an input this large at most
 
 
 def rows_agree(cls: type, name: str, index: Any, shape: tuple[int, ...], dtype: Any,
-               gdtype: Any) -> bool:
-    """Whether an `indexes_by` op with this constant index (its parameter `name`), on an
-    input of `shape` and `dtype` (an arange: each element its own value), gives `x[index]`, a
-    view of x, and as its gradient for a `g` of `gdtype` what `acc = zeros; v = acc[index];
-    v += g` leaves in acc (the lines replay writes in place of calling forward and backward),
-    bit for bit. Larger inputs, any exception, a copy or a NumPy scalar for x[index]: False
-    (replay then calls the op's methods)."""
+               gdtype: Any, cache: dict[Any, Any]) -> bool:
+    """Whether an `indexes_by` op with this constant index (its parameter `name`) may be
+    written out on an input of `shape` and `dtype`: `x[index]` is a view (not a copy, not a
+    NumPy scalar, not empty), checked per op on a stand-in with no memory; and the op, run
+    on an arange of that shape (each element its own value), gives `x[index]` as a view of x
+    and as its gradient for a `g` of `gdtype` what `acc = zeros; v = acc[index]; v += g`
+    leaves in acc (the lines replay writes in place of calling forward and backward), bit
+    for bit: checked once per op class, dtypes and kind of index (the types of its items, a
+    slice's direction), as `agrees` checks expressions once per class and dtypes, so that an
+    RNN's T row slices cost one run of the op, not T of the whole input. Larger inputs and
+    any exception: False (replay then calls the op's methods)."""
+    try:
+        probe = np.broadcast_to(np.empty((), dtype), shape)  # (no memory: any shape)
+        view = probe[index]
+        if type(view) is not np.ndarray or not view.size or not np.may_share_memory(view,
+                                                                                     probe):
+            return False
+        items = index if type(index) is tuple else (index,)
+        kind = tuple((type(i), None if type(i) is not slice else (i.step or 1) > 0)
+                     for i in items)
+        key = ("rows", cls, name, np.dtype(dtype), np.dtype(gdtype), len(shape), kind)
+    except Exception:  # noqa: BLE001  (an index NumPy refuses: the op's own error, eagerly)
+        return False
+    if key not in cache:
+        cache[key] = _rows_run(cls, name, index, shape, dtype, gdtype)
+    return cache[key]
+
+
+def _rows_run(cls: type, name: str, index: Any, shape: tuple[int, ...], dtype: Any,
+              gdtype: Any) -> bool:
+    """rows_agree's run of the op on an arange of `shape` (see there)."""
     size = int(np.prod(shape, dtype=np.int64))
     if not 0 < size <= ROWS_SAMPLE:
         return False
     try:
         x = np.arange(size).astype(dtype).reshape(shape)
         view = x[index]
-        if type(view) is not np.ndarray or not view.size or not np.may_share_memory(view, x):
-            return False
         ctx = cls()
         ctx.needs_input_grad = [True]
         with np.errstate(all="ignore"), _draws_undone():

@@ -108,7 +108,7 @@ class Plan:
         self.params: list[tuple[int, Any]] = []  # (register, parameter Tensor)
         self._registers: dict[Any, int] = {}
         in_bwd = _in_backward(rec)
-        checked: dict[Any, bool] = {}
+        checked: dict[Any, Any] = {}  # the declarations' checks, once per kind (declared.py)
         inline = {(id(ev), k): _inline(rec, ev, k, inputs, self.ctxs[k], checked)
                   for ev in rec.events if type(ev) is BackwardRecord for k, inputs in ev.order}
         # ops written out in every backward that reaches them, whose value nothing reads and
@@ -123,7 +123,7 @@ class Plan:
                   and _saves_inputs(rec, k, next(v for (_, i), v in inline.items() if i == k))}
         # ops that are x[index] with a constant index selecting a view: written out, forward
         # and backward, so nothing is saved on their ctx (`_rows`)
-        rows = {k: r for k in range(n) if modes[k] == FULL and (r := _rows(rec, k))}
+        rows = {k: r for k in range(n) if modes[k] == FULL and (r := _rows(rec, k, checked))}
         # ops whose value is read and whose backward is written out wherever it runs, that
         # give their forward as an expression too (`same_shape_forward`): written out, and
         # what forward saved (their inputs or their value) read from those registers, kept
@@ -351,21 +351,23 @@ def _forwards(rec: Recording, modes: list[int], inline: dict[Any, Any], in_bwd: 
     its own (`declared`) and gives forward's bits, and forward saves its inputs or its value
     and nothing else (`forward_saves`). Replay then writes the forward out and the backward
     reads those registers."""
+    by_op: dict[int, list[Any]] = {}  # (one pass: a step may have many ops)
+    for (_, i), v in inline.items():
+        by_op.setdefault(i, []).append(v)
     out = {}
     for k in sorted(in_bwd):
         op = rec.ops[k]
         expr = declared(op.fn, "same_shape_forward", "forward", "prepare", "backward")
-        mine = [v for (_, i), v in inline.items() if i == k]
-        if (expr is None or modes[k] != FULL or op.params or not mine
-                or any(v is None for v in mine)):
+        if expr is None or modes[k] != FULL or op.params or None in by_op.get(k, [None]):
             continue
         where = forward_saves(op.fn, expr, tuple(_dtype(rec, s) for s in op.sources), cache)
-        if where is not None and used(mine[0]) <= len(where):
+        if where is not None and used(by_op[k][0]) <= len(where):
             out[k] = (expr, where)
     return out
 
 
-def _rows(rec: Recording, k: int) -> tuple[Any, tuple[int, ...], Any] | None:
+def _rows(rec: Recording, k: int, cache: dict[Any, Any]
+          ) -> tuple[Any, tuple[int, ...], Any] | None:
     """(index, input shape, input dtype) where op k declares `indexes_by` (it is x[index])
     as its own, the index is a constant, and the op gives x[index], a view, and as gradient g
     added into x's at index, bit for bit on an input of the recorded shape and dtype
@@ -380,7 +382,7 @@ def _rows(rec: Recording, k: int) -> tuple[Any, tuple[int, ...], Any] | None:
     shape, dtype = _shape(rec, op.sources[0]), _dtype(rec, op.sources[0])
     gdtype = getattr(op.out, "dtype", None)
     if shape is None or dtype is None or gdtype is None or not rows_agree(
-            op.fn, name, index, shape, dtype, gdtype):
+            op.fn, name, index, shape, dtype, gdtype, cache):
         return None
     return index, shape, dtype
 
