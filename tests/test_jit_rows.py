@@ -20,7 +20,7 @@ from tinygrad_dl.jit.declared import rows_agree
 from tinygrad_dl.ops.shape import GetItem, Sparse
 
 R = np.random.default_rng(0)
-ROWS_ADD = re.compile(r"^ +if not o\d+: g\d+ = own\d+\(", re.M)  # the written-out backward
+ROWS_ADD = re.compile(r"^ +if not o\d+: g\d+ = _own\(", re.M)  # the written-out backward
 VIEW = re.compile(r"^ +r\d+ = r\d+\[p\d+\]$", re.M)  # the written-out forward
 
 

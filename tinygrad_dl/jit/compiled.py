@@ -203,7 +203,7 @@ class Writer:
         self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_sum": _sum, "P": self.P,
                                     "D": self.P.deferred, "ndarray": ndarray,
                                     "GradArray": GradArray, "_reuse": _reuse,
-                                    "_keep": _keep}
+                                    "_keep": _keep, "_own": own_array}
 
         # the source of register r (`start` sets the plan's: locals and constants' names)
         self.reg: Callable[[int], str] = lambda r: f"R[{int(r)}]"
@@ -416,8 +416,7 @@ def _rows(w: Writer, op: Any, seen: set[int]) -> None:
     if op.inputs[0] is None:  # (the input needs no gradient)
         return
     kin = int(op.inputs[0])
-    own = w.name("own", own_array)
-    w(2, f"if not o{kin}: g{kin} = {own}(g{kin}, o{kin}, {w.name('p', shape)}, "
+    w(2, f"if not o{kin}: g{kin} = _own(g{kin}, o{kin}, {w.name('p', shape)}, "
       f"{w.name('p', dtype)}); o{kin} = True")
     w(2, f"x = g{kin}[{w.name('p', index)}]; x += g; x = None")
     seen.add(kin)
