@@ -25,6 +25,7 @@ from tinygrad_dl.jit import JitError, jit
 from tinygrad_dl.jit.plan import Plan
 from tinygrad_dl.models import CharRNN, KLayer, TwoLayer
 from tinygrad_dl.optim import SGD, clip_grad_norm_
+from tinygrad_dl.optim.lr_scheduler import StepLR
 
 N_CALLS = 6
 D, K, B = 4, 3, 8  # features, classes, batch
@@ -374,6 +375,50 @@ def clip_grad_norm_inside_the_step():
         F.cross_entropy(logits(X, W, b), y).backward()
         clip_grad_norm_([W, b], 0.1)
     return linear_case(body)
+
+
+# a rate set by the step's Python: replay would leave it where the recordings did (the
+# loop's own update reads it below through `observe`, so a frozen rate shows)
+@case("eager")
+def lr_scheduler_step_inside_the_step():
+    W, b = weights()
+    opt = SGD([W, b], lr=0.1)
+    sched = StepLR(opt, step_size=1, gamma=0.5)
+
+    def step(X, y):
+        F.cross_entropy(logits(X, W, b), y).backward()
+        sched.step()
+
+    return Scenario(step, batches(), [W, b], observe=lambda: [opt.lr, sched.get_last_lr()])
+
+
+@case("eager")
+def optimizer_lr_set_inside_the_step():
+    W, b = weights()
+    opt = SGD([W, b], lr=0.1)
+
+    def step(X, y):
+        F.cross_entropy(logits(X, W, b), y).backward()
+        opt.lr = opt.lr * 0.9  # a decay written into the step
+
+    return Scenario(step, batches(), [W, b], observe=lambda: [opt.lr])
+
+
+@case("eager")
+def lr_scheduler_load_state_dict_inside_the_step():
+    W, b = weights()
+    opt = SGD([W, b], lr=0.1)
+    sched = StepLR(opt, step_size=1, gamma=0.5)
+    start = sched.state_dict()
+
+    def step(X, y):
+        sched.load_state_dict(start)  # the scheduler's count put back every step
+        F.cross_entropy(logits(X, W, b), y).backward()
+
+    def before(i: int) -> None:
+        sched.step()  # outside the step: a rate the loop moves on
+    return Scenario(step, batches(), [W, b], before=before,
+                    observe=lambda: [opt.lr, sched.last_epoch])
 
 
 @case("eager")

@@ -25,9 +25,10 @@ with one warning (or `JitError` with strict=True). It is NOT replayed when, whil
   `Tensor(X.astype(np.float32))`, weights built with NumPy from the labels, np.random), even
   when its value was equal in both recordings: see `record`;
 - the two recordings differ (ops, parameters, constants, backward, return value);
-- it ran optimizer.step(), zero_grad(), load_state_dict(), clip_grad_*_ or manual_seed(),
-  entered detect_anomaly() or np.errstate() for its ops, assigned a module attribute,
-  switched train/eval, wrote into an argument or into a parameter's .grad (`p.grad *= 0.5`,
+- it ran optimizer.step(), zero_grad(), load_state_dict(), clip_grad_*_, manual_seed(), an
+  LR scheduler's step() or set an optimizer's lr (replay would leave the rate), entered
+  detect_anomaly() or np.errstate() for its ops, assigned a module attribute, switched
+  train/eval, wrote into an argument or into a parameter's .grad (`p.grad *= 0.5`,
   `p.grad.zero_()`), returned an array its Python computed (`logits.data.argmax(1)`), an
   object replay cannot rebuild or a graph backward() could still go through, or indexed with
   a boolean mask (an output shape set by values).

@@ -20,6 +20,7 @@ import bisect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import engine
 from . import optimizers
 from .optimizers import Optimizer, check_lr
 
@@ -58,6 +59,9 @@ class LRScheduler:
         if epoch is not None:
             raise TypeError(f"{type(self).__name__}.step(epoch): stepping to a given epoch is "
                             "deprecated in PyTorch and not supported; call step() once per epoch")
+        # inside a jitted step: refused (replay runs no Python of the step: the rates would
+        # stay where the recordings left them)
+        engine.notify_write(f"{type(self).__name__}.step()")
         self.last_epoch += 1
         lrs = [float(lr) for lr in self.get_lr()]
         for g, lr in zip(self.optimizer.param_groups, lrs):
@@ -74,6 +78,7 @@ class LRScheduler:
                 if k != "optimizer" and not callable(v) and not k.startswith("_fn")}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        engine.notify_write(f"{type(self).__name__}.load_state_dict()")
         self.__dict__.update(state)
 
     def __repr__(self) -> str:

@@ -84,6 +84,8 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
+        # inside a jitted step: refused (replay runs no Python of the step: the rate would stay)
+        engine.notify_write(f"setting {type(self).__name__}.lr")
         check_lr(value, type(self).__name__)
         for g in self.param_groups:
             g["lr"] = float(value)
