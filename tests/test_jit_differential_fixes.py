@@ -11,9 +11,10 @@ memory (step(X, X.T), then B.T) was taken for that argument, which replay then r
 two were independent arrays; detect_anomaly() or np.errstate() entered inside the step were not
 in force in its replay (no error raised); and a model's accuracy() returned by the step (a
 float from .data, the same in the two recorded calls of full-batch training) was replayed as
-the recorded number. Later: a layout made by the step (np.ascontiguousarray(X), recorded with
-a C-ordered X, was replayed on a Fortran-ordered or strided X as it is, where eager sums a
-C-ordered copy: other last bits).
+the recorded number (accuracy() reports its read; a float the step's own NumPy computes from
+.data and returns is refused since 2026-12-03). Later: a layout made by the step
+(np.ascontiguousarray(X), recorded with a C-ordered X, was replayed on a Fortran-ordered or
+strided X as it is, where eager sums a C-ordered copy: other last bits).
 """
 
 from __future__ import annotations
@@ -383,9 +384,12 @@ def test_limit_numpys_warnings_about_a_value_nothing_reads():
     assert "overflow" in " ".join(heard[1]) and heard[2] == []
 
 
-def test_limit_a_number_computed_from_data_is_the_recorded_one():
-    """A number the step's Python computes from `.data` (unreported) and returns is replayed
-    as recorded when both recorded calls gave the same: full-batch training's accuracy."""
+def test_a_float_computed_from_data_and_returned_is_refused():
+    """A number the step's Python computes from `.data` (unreported) and returns: both
+    recorded calls gave the same (full-batch training's accuracy, not trained between them),
+    so replay returned that number for ever (this was a documented limit: the accuracy froze
+    while eagerly it moved). Now a returned float that is not one of the call's arguments
+    refuses replay: the step runs eagerly, with the right number every call."""
     W = Tensor(np.zeros((4, 3)), requires_grad=True)
 
     def step(X, y):
@@ -393,13 +397,43 @@ def test_limit_a_number_computed_from_data_is_the_recorded_one():
         F.cross_entropy(logits, y).backward()
         return float(np.mean(logits.data.argmax(1) == np.asarray(y)))
 
-    f = jit(step, strict=True)
+    f = jit(step)
     X, y = data(0)
-    accs = []
-    for lr in (0.0, 10.0, 10.0):  # (not trained between the recorded calls: the same number)
+    accs, eager = [], []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for lr in (0.0, 10.0, 10.0, 10.0):  # (not trained between the recorded calls)
+            W.grad = None
+            accs.append(f(X, y))
+            W.grad = None
+            eager.append(step(X, y))
+            W.data -= lr * W.grad  # training outside the step changes the predictions
+    assert f.replays == 0 and accs == eager and len(set(accs)) > 1
+    assert [str(w.message) for w in caught if "cannot replay" in str(w.message)] == [
+        f"jit: cannot replay step: it returns the Python float {accs[0]!r}, not one of its "
+        "arguments: "
+        "replay would return the recorded one; return a Tensor (W.sum().detach(), not "
+        "float(W.data.sum())), or compute the number outside the step; running it eagerly"]
+    with pytest.raises(tg.jit.JitError, match="returns the Python float"):
         W.grad = None
-        accs.append(f(X, y))
-        W.data -= lr * W.grad  # training outside the step changes the predictions
-    W.grad = None
-    assert f.replays == 1 and accs[2] == accs[1]
-    assert step(X, y) != accs[2]  # eagerly the accuracy moved
+        jit(step, strict=True)(X, y)
+
+
+def test_a_float_argument_returned_as_it_is_replays():
+    """The refusal above spares the call's own float arguments (the signature fixes them):
+    a step that hands back its learning rate or scale replays, and returns this call's."""
+    W = Tensor(np.ones((4, 3)), requires_grad=True)
+
+    def step(X, scale):
+        ((Tensor(X) @ W) * scale).sum().backward()
+        return scale, 3
+
+    f = jit(step, strict=True)
+    X, _ = data(0)
+    out = []
+    for s in (0.5, 0.5, 0.5, -0.0, -0.0, -0.0):
+        W.grad = None
+        out.append(f(X, s))
+    assert f.replays >= 2
+    assert [o[0] for o in out] == [0.5] * 3 + [-0.0] * 3
+    assert all(np.signbit(o[0]) for o in out[3:]) and {o[1] for o in out} == {3}

@@ -29,7 +29,8 @@ with one warning (or `JitError` with strict=True). It is NOT replayed when, whil
   LR scheduler's step() or set an optimizer's lr (replay would leave the rate), entered
   detect_anomaly() or np.errstate() for its ops, assigned a module attribute, switched
   train/eval, wrote into an argument or into a parameter's .grad (`p.grad *= 0.5`,
-  `p.grad.zero_()`), returned an array its Python computed (`logits.data.argmax(1)`), an
+  `p.grad.zero_()`), returned an array its Python computed (`logits.data.argmax(1)`) or a
+  float that is not one of its arguments (an accuracy from `.data`), an
   object replay cannot rebuild or a graph backward() could still go through, or indexed with
   a boolean mask (an output shape set by values).
 Before every replay the guards (`guards.Guards`) are checked: each parameter still requires
@@ -50,7 +51,6 @@ attribute), writes by the step's Python into arrays made before the step (`buf[:
 
 from __future__ import annotations
 
-import struct
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -62,14 +62,13 @@ from ..grad import GradArray
 from ..tensor import Tensor
 from .compare import borrowed_arrays, difference, frozen_tensors
 from .plan import Plan
-from .record import Recording
+from .record import Recording, float_bits
 
 __all__ = ["JitError", "jit"]
 
 STRIKES = 3  # recordings in a row invalidated before any replay: give up on the signature
 # array types whose ops are plain ndarray's (their results are plain arrays): replayed
 _PLAIN = (np.ndarray, GradArray, np.memmap)
-_bits = struct.Struct("<d").pack  # a float's 8 bytes (the sign of 0.0 and of NaN, its payload)
 MISS: Any = object()  # what an entry returns when the call is not its plan's (never a result)
 
 
@@ -101,7 +100,7 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
         elif type(v) is float:  # keyed by its bits: -0.0 == 0.0 are two keys (the step's
             # numbers may differ), and a NaN, never == itself (a fresh NaN each call was a new
             # signature each call, then "more than 8" for good), one key per bit pattern
-            key.append(("v", "float", v if v == v else "nan", _bits(v)))
+            key.append(("v", "float", v if v == v else "nan", float_bits(v)))
         elif v is None or type(v) in (bool, int, str):
             key.append(("v", type(v).__name__, v))
         else:

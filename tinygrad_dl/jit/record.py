@@ -14,6 +14,7 @@ its value happens to equal the other recording's, because replay would reuse it 
 from __future__ import annotations
 
 import functools
+import struct
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -167,6 +168,7 @@ class Recording:
         self.held: list[Any] = []
         self.bindings: list[tuple[Any, Any, Any]] = []  # names the step rebinds: guarded
         self.grads = GradWatch()
+        self.numbers: set[bytes] = set()
 
     def fail(self, reason: str) -> None:
         if self.error is None:
@@ -177,6 +179,8 @@ class Recording:
              ) -> Any:
         """fn with its NumPy arguments as watched views; modules it holds are guarded."""
         self.bindings = _bindings(fn)
+        # the bits of its float arguments: a float it returns must be one of them (`output`)
+        self.numbers = {float_bits(v) for v in (*args, *kwargs.values()) if type(v) is float}
         for obj in _held_objects(fn):
             if is_module(obj):
                 self.on_module(obj)
@@ -416,7 +420,14 @@ class Recording:
                 return Returned(ARRAY, src)
             self.fail("it returns an array computed by its Python (logits.data.argmax(1)?): "
                       "replay would return the recorded one; return the Tensor instead")
-        elif r is None or type(r) in (bool, int, float, str):
+        elif type(r) is float and float_bits(r) not in self.numbers:
+            # not one of the call's numbers (the signature fixes those): computed by the step's
+            # Python from .data or state replay does not see, it would stay the recorded one
+            # for ever once both recordings gave the same (an accuracy on the same batch)
+            self.fail(f"it returns the Python float {r!r:.40}, not one of its arguments: replay "
+                      "would return the recorded one; return a Tensor (W.sum().detach(), not "
+                      "float(W.data.sum())), or compute the number outside the step")
+        elif r is None or type(r) in (bool, int, float, str):  # (ints: shapes, counts)
             return Returned(VALUE, r)
         else:
             self.fail(f"it returns a {type(r).__name__}: replay can rebuild only Tensors, "
@@ -484,6 +495,9 @@ def _bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any]]:
     out.extend((g, name, g[name]) for name in code.co_names
                if name in g and (is_module(g[name]) or isinstance(g[name], Tensor)))
     return out
+
+
+float_bits = struct.Struct("<d").pack  # a float's 8 bytes (the sign of 0.0, a NaN's payload)
 
 
 def _bounds(a: np.ndarray) -> tuple[int, int]:
