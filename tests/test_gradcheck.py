@@ -61,6 +61,35 @@ def test_numerical_grad_inputs():
         numerical_grad(lambda v: v * 2, np.ones(2))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_numerical_grad_refuses_narrow_floats(dtype):
+    """With h = 1e-4 a float32 loss moves by about its rounding: the differences of a correct
+    gradient were off by 1e-3 to 1 relative (a float32 model's compare_gradients reported
+    0.89 for layers.0.W), which reads as a wrong gradient. Refused, with the way out."""
+    x = np.linspace(-1, 1, 6).astype(dtype)
+    with pytest.raises(TypeError, match=f"x is {np.dtype(dtype).name}; finite differences "
+                                        "need float64"):
+        numerical_grad(lambda v: (v.astype(np.float64) ** 3).sum(), x)
+    g = numerical_grad(lambda v: (v**3).sum(), x.astype(np.float64))  # the copy it points to
+    np.testing.assert_allclose(g, 3 * x.astype(np.float64) ** 2, rtol=1e-9)
+
+
+def test_compare_gradients_refuses_a_float32_model_and_checks_a_float64_one():
+    from tinygrad_dl.gradcheck import compare_gradients
+    from tinygrad_dl.models import TwoLayer
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((5, 6)), rng.integers(0, 3, 5)
+
+    def table(dtype):
+        m = TwoLayer(6, 4, 3, lam=0.1, rng=np.random.default_rng(1), dtype=dtype)
+        return compare_gradients(m, lambda: m.loss(X, y), lambda: m.hand_gradients(X, y))
+    with pytest.raises(TypeError, match=r"parameters layers\.0\.W \(float32\), layers\.0\.b "
+                                        r"\(float32\).* are not float64"):
+        table("float32")
+    worst = max(row["autograd vs numerical"] for row in table("float64").rows)
+    assert worst < 1e-7
+
+
 # ---- relative_error ------------------------------------------------------------------------
 @given(arrays(shapes(), -1e3, 1e3), st.floats(1e-12, 1.0))
 def test_relative_error_formula(a, eps):

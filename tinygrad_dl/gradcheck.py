@@ -35,6 +35,12 @@ def numerical_grad(
     x = np.asarray(x)
     if x.dtype.kind != "f":
         raise TypeError(f"numerical_grad needs a floating-point array, got {x.dtype}")
+    if x.dtype.itemsize < 8:  # h = 1e-4 moves a float32 loss by little more than its rounding:
+        # relative errors of 1e-3 to 1 between correct gradients (a student's right answer
+        # looks wrong, or a wrong one looks like float32 noise)
+        raise TypeError(f"numerical_grad: x is {x.dtype}; finite differences need float64 "
+                        "(check a float64 copy: x.astype(np.float64), or a model built with "
+                        "dtype='float64')")
     grad = np.zeros(x.shape, dtype=np.float64)
     # perturbing flat must perturb x: reshape is a view only of a C-contiguous array
     flat = x.reshape(-1) if x.flags.c_contiguous else x.flat
@@ -179,6 +185,12 @@ def compare_gradients(model: Any, loss_fn: Callable[[], Any],
     the finite differences evaluate loss_fn 4 times per parameter entry.
     """
     params = dict(model.named_parameters())
+    narrow = [f"{k} ({p.data.dtype})" for k, p in params.items()
+              if p.data.dtype.kind == "f" and p.data.dtype.itemsize < 8]
+    if narrow:  # numerical_grad would refuse each; one line naming them all
+        raise TypeError(f"compare_gradients: parameters {', '.join(narrow)} are not float64; "
+                        "finite differences need float64: check a copy of the model built "
+                        "with dtype='float64'")
     model.zero_grad()
     loss_fn().backward()
     hand = {k: np.asarray(v) for k, v in hand_fn().items()}
