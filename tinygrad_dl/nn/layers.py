@@ -80,9 +80,19 @@ class Module:
             buffers[name] = value  # assigning an array to a buffer keeps it a buffer
             d[name] = value
             return
-        is_param = isinstance(value, Tensor) and value.requires_grad
+        # a parameter is a leaf that requires grad; an op's result (`self.out = self.fc(x)`,
+        # an activation kept for later) is a plain attribute, as in PyTorch
+        is_param = isinstance(value, Tensor) and value.requires_grad and value._ctx is None
+        if name in params and isinstance(value, Tensor) and not is_param:
+            what = "is an op result" if value._ctx is not None else "does not require grad"
+            raise TypeError(f"{type(self).__name__}: cannot assign a tensor that {what} as "
+                            f"parameter {name!r} (it would silently stop being trained and "
+                            f"saved); assign Tensor(..., requires_grad=True), write into "
+                            f"{name}.data, or `del` it first")
+        is_module = isinstance(value, Module)
         for registry in (params, buffers, modules):
-            if not (is_param and registry is params):  # a replaced parameter keeps its place
+            # a replaced parameter or child module keeps its place (a Sequential's order)
+            if not ((is_param and registry is params) or (is_module and registry is modules)):
                 registry.pop(name, None)
         if is_param:
             params[name] = value
@@ -121,27 +131,42 @@ class Module:
             return self.forward(*args, **kwargs)
 
     # ---- traversal -----------------------------------------------------------------------
+    # A module or parameter reached twice (a layer used twice, `self.b.W = self.a.W`) is listed
+    # once, under its first name, as in PyTorch: else an optimizer would step it twice.
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        yield from self._modules.items()
+        seen: set[int] = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
 
     def children(self) -> list[Module]:
-        return list(self._modules.values())
+        return [m for _, m in self.named_children()]
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(self, prefix: str = "", memo: set[int] | None = None
+                      ) -> Iterator[tuple[str, Module]]:
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
 
     def modules(self) -> list[Module]:
         return [m for _, m in self.named_modules()]
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
-        """(qualified name, parameter) pairs, e.g. ("layers.0.W", W)."""
-        return [
-            (f"{mod_name}.{name}" if mod_name else name, p)
-            for mod_name, mod in self.named_modules(prefix)
-            for name, p in mod._parameters.items()
-        ]
+        """(qualified name, parameter) pairs, e.g. ("layers.0.W", W); each parameter once."""
+        seen: set[int] = set()
+        out = []
+        for mod_name, mod in self.named_modules(prefix):
+            for name, p in mod._parameters.items():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    out.append((f"{mod_name}.{name}" if mod_name else name, p))
+        return out
 
     def name_parameters(self) -> Module:
         """Set each parameter's `.name` to its qualified name (drawn graphs show it)."""
@@ -418,10 +443,14 @@ class BatchNorm1d(Module):
     """
 
     def __init__(
-        self, d: int, alpha: float = 0.9, eps: float = 1e-8, dtype: Any = np.float64,
-        device: Any = None,
+        self, d: int, *positional: Any, alpha: float = 0.9, eps: float = 1e-8,
+        dtype: Any = np.float64, device: Any = None,
     ) -> None:
         super().__init__()
+        if positional:  # BatchNorm1d(3, 1e-5, 0.1): PyTorch's (eps, momentum) would be read
+            raise TypeError(f"BatchNorm1d({d}, {', '.join(map(repr, positional))}): pass alpha= "
+                            "and eps= by name (PyTorch's positional order is eps, momentum; "
+                            "alpha here is 1 - momentum)")
         check_device(device, "BatchNorm1d")
         if not 0.0 <= alpha < 1.0:
             raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}")
@@ -521,26 +550,30 @@ class Sequential(Module):
         super().__init__()
         for i, m in enumerate(modules):
             setattr(self, str(i), m)
-        self.__dict__["_layers"] = list(modules)  # the hot loop iterates a plain list
 
     def _attach(self, name: str) -> None:
         self.__dict__["_scope"] = None
-        for i, m in enumerate(self._layers):
+        for i, m in enumerate(self._modules.values()):
             m._attach(f"{name}.{i}")
 
+    # the registered children, in order: `add_module`, `seq[i] = m` and `setattr` change
+    # what forward runs (a separate list of layers kept the old ones running)
     def forward(self, x: Tensor) -> Tensor:
-        for m in self._layers:
+        for m in self._modules.values():
             x = m(x)
         return x
 
     def __getitem__(self, i: int) -> Module:
-        return self._layers[i]
+        return list(self._modules.values())[i]
+
+    def __setitem__(self, i: int, module: Module) -> None:
+        setattr(self, list(self._modules)[i], module)
 
     def __len__(self) -> int:
-        return len(self._layers)
+        return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._layers)
+        return iter(list(self._modules.values()))
 
 
 class CrossEntropyLoss(Module):
