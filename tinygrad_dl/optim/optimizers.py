@@ -36,6 +36,9 @@ class Optimizer:
         who = type(self).__name__
         check_lr(lr, who)
         self.defaults: dict[str, Any] = {"lr": float(lr), **defaults}
+        if isinstance(params, Tensor):  # list() of it would be its rows: no step would reach it
+            raise TypeError(f"{who}: params must be an iterable of Tensors or of dicts (a "
+                            f"list), got one Tensor of shape {params.shape}: pass [w]")
         items = list(params)
         if not items:
             raise ValueError(f"{who}: got an empty parameter list")
@@ -63,12 +66,19 @@ class Optimizer:
         seen = {id(p) for g in getattr(self, "param_groups", []) for p in g["params"]}
         if any(id(p) in seen for p in ps):
             raise ValueError(f"{who}: a parameter appears in more than one group")
+        if len({id(p) for p in ps}) != len(ps):  # (PyTorch warns) it would be stepped twice
+            twice = next(p for i, p in enumerate(ps) if any(p is q for q in ps[:i]))
+            raise ValueError(f"{who}: parameter {twice.name or tuple(twice.shape)} appears twice "
+                             "in one group (it would be updated twice per step); list it once")
         g = {**self.defaults, **group, "params": ps}
         check_lr(g["lr"], who)
         self._check_group(g)
         self.param_groups.append(g)
         self.__dict__.setdefault("state", [])
         self.state.extend({} for _ in ps)
+        # each group's parameters as added: `state` is kept by position, so a params list
+        # edited later would hand one parameter's state (momentum...) to another (`step`)
+        self.__dict__.setdefault("_added", []).append([id(p) for p in ps])
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate a group's hyperparameters (subclasses)."""
@@ -99,6 +109,7 @@ class Optimizer:
         """Update every parameter that has a gradient, in place, group by group."""
         who = f"{type(self).__name__}.step()"
         engine.notify_write(who)  # inside a jitted step: refused
+        self._check_groups(who)
         i = 0
         for group in self.param_groups:
             items = []
@@ -119,6 +130,17 @@ class Optimizer:
                 items.append((d, g, state))
             if items:
                 self._step_group(group, items)
+
+    def _check_groups(self, who: str) -> None:
+        """Refuse a step after `param_groups` or a group's params list was edited in place."""
+        added = self._added
+        if len(added) != len(self.param_groups) or any(
+                len(ids) != len(g["params"]) or any(id(p) != j for p, j in zip(g["params"], ids))
+                for g, ids in zip(self.param_groups, added)):
+            raise RuntimeError(f"{who}: the parameters of its groups changed since they were "
+                               "added (a params list edited in place): each parameter's state "
+                               "is kept by position and would go to another one; build a new "
+                               "optimizer, or add parameters with add_param_group()")
 
     def _step_group(self, group: dict[str, Any],
                     items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
@@ -442,32 +464,45 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": AdaGrad, "adam"
 
 
 # ---- gradient clipping -------------------------------------------------------------------
-def clip_grad_value_(params: Iterable[Tensor], clip: float) -> None:
+def clip_grad_value_(params: Iterable[Tensor] | Tensor, clip: float) -> None:
     """Clip every gradient entry to [-clip, clip] in place (the char-RNN's clip to [-5, 5])."""
     if not clip > 0:
         raise ValueError(f"clip_grad_value_: clip must be > 0, got {clip}")
     engine.notify_write("clip_grad_value_()")
-    for p in params:
+    for p in _tensors(params):
         if p.grad is not None:
             np.clip(p.grad, -clip, clip, out=p.grad)
 
 
-def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
+def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float) -> float:
     """Rescale all gradients together so their global L2 norm is at most max_norm.
 
     Returns the total norm before clipping (inf/nan passes through unscaled, so the
-    caller's non-finite check still sees it).
+    caller's non-finite check still sees it). One Tensor or an iterable of them (each once).
     """
     if not max_norm > 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be > 0, got {max_norm}")
     engine.notify_write("clip_grad_norm_()")
-    grads = [p.grad for p in params if p.grad is not None]
-    total = math.sqrt(sum(float(np.vdot(g, g).real) for g in grads))
+    grads = [p.grad for p in _tensors(params) if p.grad is not None]
+    # float16's sum of squares overflows from a norm of 256 (300 in each of 4 entries gave inf:
+    # a finite gradient taken for divergence, and not clipped): summed in float32 at least
+    total = math.sqrt(sum(float(np.vdot(g, g).real) if g.dtype.itemsize >= 4 else
+                          float(np.vdot(g.astype(np.float32), g.astype(np.float32)))
+                          for g in grads))
     if math.isfinite(total) and total > max_norm:
         scale = max_norm / (total + 1e-6)
         for g in grads:
             g *= scale
     return total
+
+
+def _tensors(params: Iterable[Tensor] | Tensor) -> list[Tensor]:
+    """The tensors to clip: one Tensor as itself (iterating it would give its rows, which
+    have no .grad), an iterable with each tensor once (a tied weight is one gradient)."""
+    if isinstance(params, Tensor):
+        return [params]
+    seen: set[int] = set()
+    return [p for p in params if not (id(p) in seen or seen.add(id(p)))]
 
 
 # ---- learning-rate schedules ---------------------------------------------------------------
