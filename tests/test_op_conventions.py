@@ -136,6 +136,9 @@ def test_transpose_call_forms():
     (np.array([0, 2, 0]), slice(None), np.array([1, 1, 0])), (None, np.array([1, 1])),
     (np.array([True, False, True]), 1), (0, np.array([3, 3])), (-1, Ellipsis, None),
     [2, 0, 2], Tensor(np.array([1, 1])),
+    # a Python bool is an int to Python, an advanced index to NumPy (x[True] is a copy): its
+    # gradient was added into that copy and lost, all zeros (found 2026-12-03)
+    True, (slice(1, None), True), (0, True), (Ellipsis, True), (True, 1), False,
 ], ids=str)
 def test_getitem_index_kinds(index):
     x = np.random.default_rng(0).uniform(-2, 2, (3, 4, 2))

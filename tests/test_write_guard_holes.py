@@ -242,3 +242,36 @@ def test_view_of_any_weight_of_a_many_input_op_is_refused_at_backward(which: int
     v[:] = 7.0
     with pytest.raises(RuntimeError, match="was written after the forward"):
         loss.backward()
+
+
+# ---- found 2026-12-03: a Tensor view of a constant made before the forward ------------------
+@pytest.mark.parametrize("view, write", [
+    (lambda x: x[0:2], lambda v: v.__iadd__(10)),
+    (lambda x: x.reshape(3), lambda v: v.__setitem__(0, 10.0)),
+    (lambda x: x[:], lambda v: v.mul_(0.0)),
+])
+def test_a_write_through_a_tensor_view_of_a_saved_constant_is_refused(view, write):
+    """`v = x[0:2]` of a constant (no op recorded: a NumPy view of x's array), then a forward
+    that saves x's array, then `v += 10`: the view stayed writeable when x's array was locked,
+    so the write reached what Mul saved and w.grad came out [11, 12, 3] instead of [1, 2, 3].
+    A copy would not do here (the write must reach x, whose view v is): it raises, and the
+    graph, x and v keep their values."""
+    x = Tensor(np.array([1.0, 2.0, 3.0]))
+    w = Tensor(np.ones(3), requires_grad=True)
+    v = view(x)
+    y = (w * x).sum()
+    with pytest.raises(RuntimeError, match=r"this tensor's array is a view of an array a live "
+                                           r"graph saved for backward \(of shape \(3,\)\)"):
+        write(v)
+    np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
+    y.backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 2.0, 3.0])
+    write(v)  # after backward the graph holds nothing: the write reaches x, as a view's does
+    assert not np.array_equal(x.data, [1.0, 2.0, 3.0])
+
+
+def test_a_tensor_view_written_with_no_graph_alive_still_writes_its_base():
+    x = Tensor(np.array([1.0, 2.0, 3.0]))
+    v = x[0:2]
+    v += 10
+    np.testing.assert_array_equal(x.data, [11.0, 12.0, 3.0])

@@ -270,7 +270,16 @@ def writable(t: Any, who: str) -> np.ndarray:
     first: the graph keeps the values it used, and a backward through it raises naming `who`."""
     a = t.data
     if a.flags.writeable:
-        return a
+        base = a.base
+        if base is None or id(base) not in _locks:
+            return a
+        # a view made before its array was locked (v = x[0:2], then a forward saved x): it
+        # stays writeable, and the write would reach what the graph saved; copied, it would no
+        # longer reach x, which a view's write must. Refused.
+        raise RuntimeError(f"{who}: this tensor's array is a view of an array a live graph "
+                           f"saved for backward (of shape {base.shape}); writing it would "
+                           "change that graph's gradient: write after backward(), or write "
+                           "into a clone()")
     with _guard:
         held = [id(x) for x in (a, a.base) if x is not None and id(x) in _locks]
         for key in held:

@@ -45,7 +45,10 @@ def _is_basic(index) -> bool:
     if type(index) is slice or type(index) is int:  # (an RNN step's row: skip the loop)
         return True
     items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, (slice, int, np.integer, type(None), type(Ellipsis))) for i in items)
+    # (a bool is an int to Python but an advanced index to NumPy: x[True] is a copy, and the
+    # gradient added into it was lost)
+    return all(isinstance(i, (slice, int, np.integer, type(None), type(Ellipsis)))
+               and type(i) is not bool for i in items)
 
 
 def _brief(index: Any) -> str:
