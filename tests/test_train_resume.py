@@ -127,6 +127,35 @@ def test_resume_errors_are_one_line(tmp_path, capsys):
     assert STATE_FILE in err and err.count("\n") == 1
 
 
+def test_resume_on_other_data_of_the_same_size_is_refused(tmp_path):
+    """The interrupted run's data, changed in content but not in size (labels permuted, a text
+    rewritten with the same characters): resume checked the sizes only and trained the rest of
+    the run on the new data, under the old run's name (found 2026-12-03). Now refused; the
+    same data resumes."""
+    import dataclasses
+
+    from tinygrad_dl.data import load_embedded_sample
+    ds = load_embedded_sample()
+    with pytest.raises(TrainingInterrupted):
+        run_training("one-layer", {"n_batch": 100}, data=ds, out=tmp_path / "c",
+                     progress=False, stop=StopAfter(3))
+    other = dataclasses.replace(ds, y_train=np.roll(ds.y_train, 1))
+    with pytest.raises(ValueError, match=r"the same sizes, other contents: sha256 \w{12} now"):
+        run_training("one-layer", data=other, resume=tmp_path / "c", progress=False)
+    run_training("one-layer", data=ds, resume=tmp_path / "c", progress=False)
+
+    text = tmp_path / "t.txt"
+    text.write_text(TEXT)
+    params = {"n_updates": 40, "m": 8, "sample_every": 20}
+    with pytest.raises(TrainingInterrupted):
+        run_training("char-rnn", params, text=text, out=tmp_path / "r", progress=False,
+                     stop=StopAfter(5))
+    text.write_text(TEXT[::-1])  # the same characters, as many: another text
+    assert main(["train", "char-rnn", "--resume", str(tmp_path / "r")]) == 2
+    text.write_text(TEXT)
+    run_training("char-rnn", resume=tmp_path / "r", progress=False)
+
+
 def _cli(*args):
     return [sys.executable, "-m", "tinygrad_dl.cli", "train", *args, "--no-progress"]
 

@@ -17,6 +17,7 @@ Text data for the char-RNN lives in tinygrad_dl/text.py and is re-exported here.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -183,6 +184,12 @@ class Dataset:
         """Class indices (n,) -> one-hot (n, K) in the dtype of X."""
         return one_hot(y, self.K, dtype=self.X_train.dtype)
 
+    def fingerprint(self) -> str:
+        """SHA-256 of the splits as they are (images, labels, in order): a resumed run checks
+        that it trains on what the interrupted one did, not only on as many images."""
+        return fingerprint(self.X_train, self.y_train, self.X_val, self.y_val, self.X_test,
+                           self.y_test)
+
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Apply this dataset's preprocessing (float + training mean/std) to new raw images."""
         out = np.asarray(X).astype(self.X_train.dtype)
@@ -190,6 +197,19 @@ class Dataset:
             out -= self.mean
             out /= self.std
         return out
+
+
+def fingerprint(*arrays: np.ndarray | None) -> str:
+    """SHA-256 of arrays' dtypes, shapes and bytes, in order (None: an absent split)."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            h.update(b"none;")
+            continue
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape};".encode())
+        h.update(memoryview(a.reshape(-1)).cast("B"))
+    return h.hexdigest()
 
 
 def _train_stats(X: np.ndarray, chunk: int = 5000) -> tuple[np.ndarray, np.ndarray]:

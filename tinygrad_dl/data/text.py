@@ -6,6 +6,7 @@ The default corpus is the English help text that ships with every CPython
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections.abc import Iterable
@@ -50,6 +51,10 @@ class CharData:
             self.char_to_ix = {c: i for i, c in enumerate(self.chars)}
         if not self.ix_to_char:
             self.ix_to_char = dict(enumerate(self.chars))
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the text (UTF-8): a resumed run checks it trains on the same one."""
+        return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
 
     @property
     def K(self) -> int:

@@ -161,8 +161,9 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
                               dtype=dtype, checkpoint_every=checkpoint_every, print_fn=print_fn,
                               epochs_given=epochs_given, notes=notes)
         hist.meta["data"] = run.source
+        run_info["data_sha256"] = _fingerprint(run.data)
         if state is not None:
-            _check_same_data(state["run"], run.sizes, resume)
+            _check_same_data(state["run"], run.sizes, run_info["data_sha256"], resume)
             hist = _restore(state, run.net, run.optimizer, run.sizes, stage / STATE_FILE)
             t0 -= state["run"].get("seconds", 0.0)
         run_info["sizes"] = hist.meta["sizes"] = run.sizes
@@ -262,7 +263,21 @@ def _restore(state: dict[str, Any], net: Any, opt: Optimizer, sizes: dict[str, i
     return state["history"]
 
 
-def _check_same_data(run: dict[str, Any], sizes: dict[str, int], where: Any) -> None:
+def _fingerprint(data: Any) -> str | None:
+    """The prepared data's content hash (`Dataset.fingerprint`, `CharData.fingerprint`)."""
+    f = getattr(data, "fingerprint", None)
+    return f() if f is not None else None
+
+
+def _check_same_data(run: dict[str, Any], sizes: dict[str, int], sha: str | None,
+                     where: Any) -> None:
     if run.get("sizes") and run["sizes"] != sizes:
         raise ValueError(f"--resume {where}: the data differ from the interrupted run's "
                          f"({sizes} now, {run['sizes']} then)")
+    then = run.get("data_sha256")  # (a state saved before 2026-12-03 has none: sizes only)
+    if then and sha and then != sha:  # as many images or characters, other ones: the rest of
+        # the run would train on them, under the old run's name
+        was = run.get("data") or run.get("text") or "the default data"
+        raise ValueError(f"--resume {where}: the data differ from the interrupted run's (the "
+                         f"same sizes, other contents: sha256 {sha[:12]} now, {then[:12]} "
+                         f"then); resume with the data it trained on ({was})")

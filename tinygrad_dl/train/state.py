@@ -154,7 +154,8 @@ _LOOPS = {
 SCHEMA = {
     "format": str, "kind": str, "version": int,
     "run": {"model": str, "params": dict, "seed": int, "data": (str, type(None)),
-            "text": (str, type(None)), "sizes?": {"*": int}, "seconds?": float},
+            "text": (str, type(None)), "sizes?": {"*": int}, "seconds?": float,
+            "data_sha256?": (str, type(None))},  # absent in states saved before 2026-12-03
     "optim": {"type": str, "lr": float, "hyper": dict, "param_groups?": [dict],
               "scalars": [dict]},
     "loop": {"kind": str, "*": object}, "has_best": bool, "history_meta": dict,
