@@ -161,9 +161,10 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
                               dtype=dtype, checkpoint_every=checkpoint_every, print_fn=print_fn,
                               epochs_given=epochs_given, notes=notes)
         hist.meta["data"] = run.source
-        run_info["data_sha256"] = _fingerprint(run.data)
+        if out_dir is not None:  # (kept in the state, for a resume to check; ~1 s per GB)
+            run_info["data_sha256"] = _fingerprint(run.data)
         if state is not None:
-            _check_same_data(state["run"], run.sizes, run_info["data_sha256"], resume)
+            _check_same_data(state["run"], run.sizes, run_info.get("data_sha256"), resume)
             hist = _restore(state, run.net, run.optimizer, run.sizes, stage / STATE_FILE)
             t0 -= state["run"].get("seconds", 0.0)
         run_info["sizes"] = hist.meta["sizes"] = run.sizes
