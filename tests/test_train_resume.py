@@ -121,6 +121,9 @@ def test_resume_errors_are_one_line(tmp_path, capsys):
     assert "trains two-layer, not one-layer" in capsys.readouterr().err
     assert main(["train", "two-layer", "--resume", str(tmp_path / "r"), "--m", "7"]) == 2
     assert "its own settings" in capsys.readouterr().err
+    # another seed was dropped without a word (found 2026-12-03): refused as any other flag
+    assert main(["train", "two-layer", "--resume", str(tmp_path / "r"), "--seed", "7"]) == 2
+    assert "its own seed (0), not 7; leave out --seed" in capsys.readouterr().err
     (stage_dir(tmp_path / "r") / STATE_FILE).write_bytes(b"PK\x03\x04 not really")
     assert main(["train", "two-layer", "--resume", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err

@@ -50,7 +50,8 @@ def register(subparsers: Any) -> None:
                    "dir, else the embedded sample)")
     p.add_argument("--text", default=None, metavar="FILE",
                    help="char-rnn: UTF-8 text file (default: the embedded corpus)")
-    p.add_argument("--seed", type=seed, default=0, help="seed for init and shuffling (default 0)")
+    p.add_argument("--seed", type=seed, default=None,
+                   help="seed for init and shuffling (default 0; --resume keeps the run's)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output directory (default runs/MODEL-YYYYmmdd-HHMMSS)")
     p.add_argument("--no-progress", dest="progress", action="store_false",

@@ -89,7 +89,7 @@ def run_training(
     *,
     data: Any = None,
     text: Any = None,
-    seed: int = 0,
+    seed: int | None = None,
     out: str | os.PathLike[str] | None = None,
     progress: bool = True,
     print_fn: Any = print,
@@ -103,7 +103,7 @@ def run_training(
     data: a data.Dataset, a CIFAR-10 directory, or None (the loader's default: $TINYGRAD_DL_DATA,
     the cache dir, else the embedded sample). text: a text.CharData, a text file path, or None
     (the embedded corpus). The model is initialized from default_rng([seed, 0]) and the data
-    are shuffled with default_rng(seed): the same seed gives the same run.
+    are shuffled with default_rng(seed): the same seed gives the same run (None: 0).
     out: a directory to write history.json, model.npz, result.json and the plots into. It is
     checked before the data are loaded and written as one unit; while the run trains, a
     resumable state is saved beside it every epoch (classifiers) and every `checkpoint_every`
@@ -128,7 +128,7 @@ def run_training(
         return _run(model, params, **kw)
 
 
-def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, seed: int,
+def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, seed: int | None,
          out: str | os.PathLike[str] | None, progress: bool, print_fn: Any, jit: bool,
          resume: str | os.PathLike[str] | None, checkpoint_every: int | None,
          stop: Any) -> TrainResult:
@@ -141,6 +141,7 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
         model, params, seed, data, text = _resumed_args(state["run"], model, params, seed,
                                                         data, text)
         params = _legacy_batching(state["loop"], params)
+    seed = 0 if seed is None else seed
     p = resolve_params(model, params)  # bad settings are refused before --out is touched
     if out is not None and resume is None:
         stage = prepare_out(out, resume=False, notes=notes)
@@ -218,11 +219,15 @@ def _path_or_none(source: Any) -> str | None:
     return None
 
 
-def _resumed_args(run: dict[str, Any], model: str, params: dict[str, Any] | None, seed: int,
-                  data: Any, text: Any) -> tuple[str, dict[str, Any], int, Any, Any]:
+def _resumed_args(run: dict[str, Any], model: str, params: dict[str, Any] | None,
+                  seed: int | None, data: Any, text: Any
+                  ) -> tuple[str, dict[str, Any], int, Any, Any]:
     """The interrupted run's model, params, seed and data; a contradicting argument is refused."""
     if model != run["model"]:
         raise ValueError(f"--resume: the interrupted run trains {run['model']}, not {model}")
+    if seed is not None and seed != run["seed"]:  # (was dropped without a word)
+        raise ValueError(f"--resume continues a run with its own seed ({run['seed']}), not "
+                         f"{seed}; leave out --seed")
     if params and dict(params) != run["params"]:
         raise ValueError("--resume continues a run with its own settings "
                          f"({run['params'] or 'the defaults'}); leave out the other flags")
