@@ -2,6 +2,7 @@
 
 import io
 import math
+import re
 import sys
 from types import SimpleNamespace
 
@@ -240,6 +241,26 @@ def test_unknown_or_misplaced_params_list_the_valid_keys():
         resolve_params("two-layer", {"eta": 0.01, "cycles": 2})
     with pytest.raises(ValueError, match="unknown model"):
         resolve_params("three-layer", {})
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"std": 0.5}, r"--std is the spread of the Gaussian init: with --init xavier it has no "
+                   r"effect; give --init gaussian"),
+    ({"optimizer": "adam", "momentum": 0.9}, r"--momentum is SGD's: --optimizer adam takes none"),
+    ({"epochs": 3, "n_updates": 5}, r"give either --epochs or --n-updates, not both"),
+])
+def test_a_flag_that_would_change_nothing_is_refused(params, message, capsys):
+    """These were dropped without a word (found 2026-12-03): --std under the default xavier init
+    gave byte-identical runs, and a search over it picked a winner from seed noise."""
+    from tinygrad_dl.cli import main
+    from tinygrad_dl.commands.train import flag_names
+    with pytest.raises(ValueError, match=message):
+        resolve_params("two-layer", params, names=flag_names())
+    argv = [a for k, v in params.items() for a in (f"--{k.replace('_', '-')}", str(v))]
+    assert main(["train", "two-layer", *argv, "--out", "/nonexistent/x", "--no-progress"]) == 2
+    assert re.search(message, capsys.readouterr().err)  # refused before anything is written
+    assert resolve_params("two-layer", {"std": 0.5, "init": "gaussian"})["std"] == 0.5
+    assert resolve_params("two-layer", {"momentum": 0.9})["momentum"] == 0.9
 
 
 def test_defaults_are_the_course_settings():

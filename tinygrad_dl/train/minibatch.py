@@ -245,6 +245,17 @@ class MinibatchTrainer(Trainer):
         if p["schedule"] == "cyclic" and "epochs" in given and "cycles" in given:
             raise ValueError(f"give either {name('epochs')} or {name('cycles')} for a cyclical "
                              "schedule, not both")
+        # a flag that would change nothing is refused, not dropped (a search would tune noise)
+        if "std" in given and p.get("init") != "gaussian":
+            raise ValueError(f"{name('std')} is the spread of the Gaussian init: with "
+                             f"{name('init')} {p.get('init')} it has no effect; give "
+                             f"{name('init')} gaussian, or leave it out")
+        if "momentum" in given and p["optimizer"] != "sgd":
+            raise ValueError(f"{name('momentum')} is SGD's: {name('optimizer')} "
+                             f"{p['optimizer']} takes none; leave it out")
+        if "epochs" in given and "n_updates" in given:
+            raise ValueError(f"give either {name('epochs')} or {name('n_updates')}, not both "
+                             f"({name('n_updates')} would set the length)")
         p["drop_last"] = bool(p["drop_last"])  # (checked against the table: bool or np.bool_)
         if p["optimizer"] not in ("sgd", "adam"):
             raise ValueError(f"{name('optimizer')} must be 'sgd' or 'adam' for {model}, "
