@@ -312,3 +312,31 @@ def test_progress_bar_only_on_a_terminal_and_when_asked(monkeypatch, tty, progre
     monkeypatch.setattr(sys, "stderr", err)
     fit(Tiny(), blobs(), epochs=2, n_batch=30, progress=progress)
     assert ("8/8" in err.getvalue()) == shown
+
+
+def test_char_rnn_restore_best_reports_the_restored_weights(tmp_path, capsys):
+    """With --restore-best the model (model.npz, the sample) holds the lowest-smooth-loss
+    weights, but result.json's final smooth_loss and train_loss were the last update's, with no
+    word that the weights were restored (found 2026-12-03). Now the numbers are the best
+    update's, the last one's is kept apart, and the CLI says which weights these are."""
+    from tinygrad_dl.cli import main
+    text = tmp_path / "t.txt"
+    text.write_text(TEXT)
+    # eta 2.0 with SGD diverges after a while: the best update is not the last
+    res = run_training("char-rnn", {"n_updates": 120, "m": 8, "eta": 2.0, "optimizer": "sgd",
+                                    "restore_best": True, "sample_every": 1000}, text=text,
+                       progress=False)
+    f, meta = res.final, res.history.meta
+    assert meta["best_step"] < 120 and f["weights"] == f"lowest smooth loss (update " \
+                                                      f"{meta['best_step']})"
+    assert f["smooth_loss"] == f["best_smooth_loss"] == meta["best_smooth_loss"]
+    assert f["last_smooth_loss"] == meta["final_smooth_loss"] != f["smooth_loss"]
+    assert f["train_loss"] is None
+    plain = run_training("char-rnn", {"n_updates": 120, "m": 8, "eta": 2.0, "optimizer": "sgd",
+                                      "sample_every": 1000}, text=text, progress=False)
+    assert "weights" not in plain.final and plain.final["train_loss"] is not None
+    assert main(["train", "char-rnn", "--text", str(text), "--n-updates", "120", "--m", "8",
+                 "--eta", "2.0", "--optimizer", "sgd", "--restore-best", "--sample-every", "1000",
+                 "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"weights: the lowest-smooth-loss weights of update {meta['best_step']}" in out

@@ -147,11 +147,16 @@ def summary(res: TrainResult, out: Path) -> str:
     if res.test_acc is None:  # the char-RNN
         lines.append(f"text: {_plural(sizes.get('characters', 0), 'character')}, a vocabulary "
                      f"of {sizes.get('vocabulary')}")
-        lines.append(f"final smooth loss: {f['smooth_loss']:.4f} (best "
-                     f"{f['best_smooth_loss']:.4f}): the running average of the loss of one "
-                     f"{res.params['seq_length']}-character sequence; it starts near "
-                     f"{res.params['seq_length']}·ln {sizes.get('vocabulary')} and falls as the "
-                     "model learns")
+        if "weights" in f:  # --restore-best: the model is the best update's, not the last's
+            lines.append(f"weights: the lowest-smooth-loss weights of update {meta['best_step']}"
+                         f" (--restore-best); their smooth loss {f['smooth_loss']:.4f}, the "
+                         f"last update's {f['last_smooth_loss']:.4f}")
+        else:
+            lines.append(f"final smooth loss: {f['smooth_loss']:.4f} (best "
+                         f"{f['best_smooth_loss']:.4f})")
+        lines[-1] += (f": the running average of the loss of one {res.params['seq_length']}-"
+                      f"character sequence; it starts near {res.params['seq_length']}·ln "
+                      f"{sizes.get('vocabulary')} and falls as the model learns")
         lines.append(f"sample:\n{f['sample']}")
     else:
         n_val = sizes.get("val", 0)

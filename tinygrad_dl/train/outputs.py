@@ -280,7 +280,8 @@ def write_outputs(result: Any, out: Path, *, seed: int, data: Any = None,
     title = plot_title(result)
     if chars is not None:
         f = result.final
-        loss_title = (f"{title}\nsmooth loss: last {f['smooth_loss']:.4f}, best "
+        last = f.get("last_smooth_loss", f["smooth_loss"])  # (--restore-best moves it there)
+        loss_title = (f"{title}\nsmooth loss: last {last:.4f}, best "
                       f"{f['best_smooth_loss']:.4f}")
         plots.append(("smooth_loss.png",
                       lambda f: viz.plot_smooth_loss(h, save=f, title=loss_title)))

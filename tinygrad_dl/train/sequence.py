@@ -221,6 +221,13 @@ class SequenceTrainer(Trainer):
             "epochs": hist.meta["epochs"],
             "sample": sample,
         }
+        if p["restore_best"] and hist.meta.get("best_step") is not None:
+            # the model (and model.npz, and the sample above) holds the lowest-smooth-loss
+            # weights: the numbers that describe it are of that update, not of the last one
+            final["weights"] = f"lowest smooth loss (update {hist.meta['best_step']})"
+            final["last_smooth_loss"] = final["smooth_loss"]
+            final["smooth_loss"] = final["best_smooth_loss"]
+            final["train_loss"] = None  # (the last update's loss: not of these weights)
         return TrainResult(net, hist, None, None, final, 0.0)
 
     def unused(self, p: dict[str, Any], given: dict[str, Any], *, embedded: bool) -> set[str]:
