@@ -200,3 +200,21 @@ def test_a_real_signal_saves_and_resume_is_bit_exact(tmp_path, model, flags, sig
     assert (out / "history.json").read_text() == (whole / "history.json").read_text()
     (_, a), (_, b) = checkpoint.read(out / "model.npz"), checkpoint.read(whole / "model.npz")
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.slow
+def test_a_run_piped_into_head_succeeds(tmp_path):
+    """`tinygrad-dl train ... | head -1`: the summary's print met a closed pipe after the run and
+    its outputs were complete, and the CLI said `error: cannot write the output folder: Broken
+    pipe` and exited 1 (found 2026-12-03): a script would redo or discard a finished run."""
+    out = tmp_path / "piped"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}  # the embedded sample
+    env.pop("TINYGRAD_DL_DATA", None)
+    proc = subprocess.Popen(_cli("two-layer", "--m", "5", "--cycles", "1", "--out", str(out)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0, err
+    assert first.startswith(b"training two-layer") and "error" not in err
+    assert json.loads((out / "result.json").read_text())["final"]

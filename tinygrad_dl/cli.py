@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import signal
 import sys
@@ -95,6 +96,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _stdout_gone(command: str) -> int:
+    """stdout's reader exited (a pipe into `head`): say so once on stderr, send what else is
+    printed nowhere (Python would report the same error again at exit), and exit 1: the
+    command's printed output is incomplete (its files, if it wrote any, say what it did)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # (no real stdout: a test's capture)
+        pass
+    print(f"tinygrad-dl {command}: stdout was closed by its reader (a pipe); the rest of the "
+          "output is not printed", file=sys.stderr)
+    return 1
+
+
 def _main(argv: list[str]) -> int:
     name = _chosen(argv) or "tinygrad-dl"
     try:
@@ -113,6 +128,8 @@ def _main(argv: list[str]) -> int:
             # user-facing errors: one clear line, no traceback
             print(f"tinygrad-dl {args.command}: error: {e}", file=sys.stderr)
             return 2
+        except BrokenPipeError:  # the reader of our stdout left (`| head`): not a disk error
+            return _stdout_gone(args.command)
         except OSError as e:  # a full disk or a read-only folder while writing
             print(f"tinygrad-dl {args.command}: error: {write_error(e)}", file=sys.stderr)
             return 1

@@ -117,10 +117,17 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:  # a full disk, a read-only or unwritable folder, a quota: one line
         if isinstance(e, FileNotFoundError):  # a missing --data / --resume: the CLI's one line
             raise
-        print(f"tinygrad-dl train: error: {write_error(e, out)}; {_how_to_resume(args, out)}",
+        why = ("stdout was closed by its reader (a pipe)" if isinstance(e, BrokenPipeError)
+               else write_error(e, out))  # (a pipe into `head` is not the output folder)
+        print(f"tinygrad-dl train: error: {why}; {_how_to_resume(args, out)}",
               file=sys.stderr, flush=True)
         return 1
-    print(summary(res, out))
+    try:
+        print(summary(res, out), flush=True)
+    except BrokenPipeError:  # `| head`: the run and its outputs are complete; only this
+        # summary (its numbers are in result.json) could not be printed: the run succeeded
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return 0
 
 
