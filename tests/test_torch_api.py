@@ -181,6 +181,36 @@ def test_schedulers_match_torch(kind):
     np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-14)
 
 
+@pytest.mark.parametrize("case", ["chained", "edited", "second"])
+def test_schedulers_compose_as_torchs_do(case):
+    """Two schedulers on one optimizer, a rate set by hand between steps, a scheduler built
+    after another moved the rate: each rate computed from base_lr overwrote the others
+    (ExponentialLR + MultiStepLR gave 0.01 where torch gives 0.00729; found 2026-12-03). Now
+    the step-wise ones multiply the current rate and base_lrs come from initial_lr: the rates
+    are torch's, bit for bit."""
+    def rates(lib):
+        torch = _torch()
+        ls = lr_scheduler if lib == "tg" else torch.optim.lr_scheduler
+        p = (Tensor(np.zeros(1), requires_grad=True) if lib == "tg"
+             else torch.zeros(1, requires_grad=True))
+        opt = (optim if lib == "tg" else torch.optim).SGD([p], lr=0.1)
+        first = ls.ExponentialLR(opt, 0.9)
+        others = [ls.MultiStepLR(opt, [3, 6, 6], 0.1)] if case == "chained" else []
+        seen = []
+        for e in range(9):
+            opt.step()
+            for s in (first, *others):
+                s.step()
+            if case == "edited" and e == 4:
+                opt.param_groups[0]["lr"] = 0.5
+            seen.append(opt.param_groups[0]["lr"])
+        if case == "second":
+            later = ls.LambdaLR(opt, lambda e: 1.0)
+            seen += [opt.param_groups[0]["lr"], *later.base_lrs]
+        return seen
+    assert rates("tg") == rates("torch")
+
+
 def test_cyclic_scheduler_is_the_course_schedule():
     p = Tensor(np.zeros(1), requires_grad=True)
     opt = optim.SGD([p], lr=0.5)

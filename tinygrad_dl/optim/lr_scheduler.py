@@ -16,7 +16,6 @@ gives the course's eta_t at update t.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -46,7 +45,11 @@ class LRScheduler:
             raise ValueError(f"{who}: last_epoch={last_epoch}: to resume, build the scheduler "
                              "and load_state_dict(saved) instead")
         self.optimizer = optimizer
-        self.base_lrs = [float(g["lr"]) for g in optimizer.param_groups]
+        # PyTorch's: each group's first rate, kept in the group (a second scheduler built later
+        # starts from it too, not from where the first one has moved the rate)
+        for g in optimizer.param_groups:
+            g.setdefault("initial_lr", g["lr"])
+        self.base_lrs = [float(g["initial_lr"]) for g in optimizer.param_groups]
         self.last_epoch = -1
         self._last_lr: list[float] = []
         self.step()
@@ -85,8 +88,16 @@ class LRScheduler:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self._last_lr})"
 
 
+# StepLR, MultiStepLR and ExponentialLR multiply the group's current rate, as PyTorch's do (its
+# "chainable" form): two schedulers on one optimizer compose, and a rate set by hand between
+# steps is where the next one starts. (Computed from base_lr, the later one overwrote both.)
+def _current(opt: Optimizer) -> list[float]:
+    return [float(g["lr"]) for g in opt.param_groups]
+
+
 class StepLR(LRScheduler):
-    """lr = base_lr * gamma ** (epoch // step_size)."""
+    """lr *= gamma every step_size steps (lr = base_lr * gamma ** (epoch // step_size) when
+    nothing else sets the rate)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
@@ -96,12 +107,13 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        k = self.last_epoch // self.step_size
-        return [b * self.gamma ** k for b in self.base_lrs]
+        if self.last_epoch == 0 or self.last_epoch % self.step_size:
+            return _current(self.optimizer)
+        return [lr * self.gamma for lr in _current(self.optimizer)]
 
 
 class MultiStepLR(LRScheduler):
-    """lr = base_lr * gamma ** (how many milestones epoch has reached)."""
+    """lr *= gamma at each milestone (twice at a milestone listed twice)."""
 
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
@@ -109,19 +121,23 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        k = bisect.bisect_right(self.milestones, self.last_epoch)
-        return [b * self.gamma ** k for b in self.base_lrs]
+        k = self.milestones.count(self.last_epoch)
+        if k == 0:
+            return _current(self.optimizer)
+        return [lr * self.gamma ** k for lr in _current(self.optimizer)]
 
 
 class ExponentialLR(LRScheduler):
-    """lr = base_lr * gamma ** epoch."""
+    """lr *= gamma every step (lr = base_lr * gamma ** epoch when nothing else sets it)."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = float(gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [b * self.gamma ** self.last_epoch for b in self.base_lrs]
+        if self.last_epoch == 0:
+            return _current(self.optimizer)
+        return [lr * self.gamma for lr in _current(self.optimizer)]
 
 
 class LambdaLR(LRScheduler):
