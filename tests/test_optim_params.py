@@ -77,3 +77,16 @@ def test_clip_grad_norm_of_float16_gradients_does_not_overflow():
     assert total == 600.0
     np.testing.assert_allclose(w.grad.astype(np.float64), 0.5, rtol=1e-3)
     assert w.grad.dtype == np.float16
+
+
+def test_a_deepcopied_optimizer_steps_its_own_copies():
+    """The check above compares the groups with the tensors they were added with: a deepcopy
+    (model and optimizer together, as in a checkpoint-by-copy loop) carries both along."""
+    import copy
+    a = _w((2,))
+    opt = optim.SGD([a], lr=1.0, momentum=0.9)
+    a2, opt2 = copy.deepcopy((a, opt))
+    a2.grad = np.ones(2)
+    opt2.step()
+    np.testing.assert_array_equal(a2.data, [0.0, 0.0])
+    np.testing.assert_array_equal(a.data, [1.0, 1.0])

@@ -78,7 +78,8 @@ class Optimizer:
         self.state.extend({} for _ in ps)
         # each group's parameters as added: `state` is kept by position, so a params list
         # edited later would hand one parameter's state (momentum...) to another (`step`)
-        self.__dict__.setdefault("_added", []).append([id(p) for p in ps])
+        self.__dict__.setdefault("_added", []).append(list(ps))  # (the tensors: a deepcopy
+        # of the optimizer copies them with the groups' own, and still agrees)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate a group's hyperparameters (subclasses)."""
@@ -135,8 +136,8 @@ class Optimizer:
         """Refuse a step after `param_groups` or a group's params list was edited in place."""
         added = self._added
         if len(added) != len(self.param_groups) or any(
-                len(ids) != len(g["params"]) or any(id(p) != j for p, j in zip(g["params"], ids))
-                for g, ids in zip(self.param_groups, added)):
+                len(ps) != len(g["params"]) or any(p is not q for p, q in zip(g["params"], ps))
+                for g, ps in zip(self.param_groups, added)):
             raise RuntimeError(f"{who}: the parameters of its groups changed since they were "
                                "added (a params list edited in place): each parameter's state "
                                "is kept by position and would go to another one; build a new "
