@@ -14,6 +14,7 @@ import numpy as np
 from tinygrad_dl import Tensor, hooks, name_scope, no_grad
 from tinygrad_dl import functional as F
 from tinygrad_dl.nn import Linear, Module
+from tinygrad_dl.ops.loss import check_labels
 from tinygrad_dl.tensor import plain_array
 
 from .base import CourseModel, Loop
@@ -114,21 +115,32 @@ class Classifier(CourseModel):
 
     # ---- evaluation --------------------------------------------------------------------------
     def predict(self, X: Any) -> np.ndarray:
-        """Class labels (n,) int64, in eval mode (running BN statistics, no dropout)."""
-        was_training = self.training
-        self.eval()
-        try:
-            with no_grad():
-                out = self(X)
-        finally:
-            self.train(was_training)
+        """Class labels (n,) int64, in eval mode (running BN statistics, no dropout); every
+        module is left in the mode it was in."""
+        with self.evaluating(), no_grad():
+            out = self(X)
         # the model's values handed to Python (accuracy's float): inside a jitted step, replay
         # would return the recorded ones, so a recording hears of it as of float(t)
         hooks.notify_read(out, "predict() (or accuracy())")
         return out.data.argmax(axis=1).astype(np.int64)
 
     def accuracy(self, X: Any, y: Any) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        """The fraction of rows of X whose predicted class is y's: class indices (n,), or
+        one-hot / soft rows (n, K) (their argmax), as cross_entropy takes them."""
+        pred = self.predict(X)
+        return float(np.mean(pred == self.labels(y, len(pred), "accuracy")))
+
+    def labels(self, y: Any, n: int, who: str) -> np.ndarray:
+        """Class indices (n,) in [0, K) from y (indices, or rows of K class scores: their
+        argmax); another shape is a ValueError (NumPy would broadcast it into a wrong mean)."""
+        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        if y.ndim == 2 and y.shape == (n, self.K) and y.dtype.kind in "fb":
+            y = y.argmax(axis=1)
+        if y.shape != (n,):
+            raise ValueError(f"{type(self).__name__}.{who}: expected labels (n,) = ({n},) or "
+                             f"one-hot rows ({n}, {self.K}), got shape {y.shape}")
+        check_labels(f"{type(self).__name__}.{who}", y, self.K)
+        return y
 
     def config(self) -> dict[str, Any]:
         """JSON-able constructor kwargs: `type(model)(**model.config())` rebuilds it."""
@@ -145,6 +157,8 @@ class Classifier(CourseModel):
                 f"{type(self).__name__}.hand_gradients: expected X (n, {self.d}) and y (n,), "
                 f"got {X.shape} and {y.shape}"
             )
+        # as loss() does: a label -1 would pick the last class (S[rows, y] -= 1) silently
+        check_labels(f"{type(self).__name__}.hand_gradients", y, self.K)
         return X, y
 
 

@@ -36,7 +36,7 @@ class ConvNet(Classifier):
     """X (n, C*H*W) -> images (n, C, H, W) -> [Conv2d(3x3, pad 1) - ReLU - MaxPool2d(2)] for
     each of `channels` -> Flatten -> Linear -> logits (n, K). H and W must be divisible by
     2 ** len(channels). Parameters: "layers.0.W" (c1, C, 3, 3), "layers.0.b", "layers.3.W",
-    ..., the last Linear's W (c_last * H' * W', K) and b. He init by default."""
+    ..., the last Linear's W (K, c_last * H' * W') and b. He init by default."""
 
     name = "convnet"
     # SGD with the course's cyclical learning rate, as the two-layer net; n_s = 2 epochs, so 3

@@ -106,6 +106,11 @@ class KLayer(Classifier):
         """
         X, y = self._check_batch(X, y)
         lam, training = self.lam, self.training
+        if training and len(X) < 2 and any(isinstance(m, BatchNorm1d) for m in self.layers):
+            # (the op's refusal: one row is its own mean, the gradients all zero, and as the
+            # first batch it would set running_var to 0)
+            raise ValueError(f"KLayer.hand_gradients: batch norm expects more than 1 row per "
+                             f"feature in training mode, got X of shape {X.shape}")
         tape: list[tuple[Any, ...]] = []
         H = X
         for name, mod in zip(self._names, self.layers):

@@ -12,6 +12,7 @@ attribute name under its parent, else its class name) so a drawn graph clusters 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -274,6 +275,19 @@ class Module:
 
     def eval(self) -> Module:
         return self.train(False)
+
+    @contextmanager
+    def evaluating(self) -> Iterator[Module]:
+        """Eval mode for the block (this module and every submodule), then each back in the
+        mode it was in: `train(was)` would put a batch norm frozen with `.eval()` back on batch
+        statistics (its running mean moving) and a dropout turned off back on."""
+        modes = [(m, m.training) for m in self.modules()]
+        self.eval()
+        try:
+            yield self
+        finally:
+            for m, mode in modes:
+                m.__dict__["training"] = mode
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter's and buffer's array, by qualified name."""

@@ -46,16 +46,15 @@ __all__ = ["MinibatchTrainer", "NonFiniteLossError", "check_finite", "evaluate",
 
 @no_grad()
 def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """cost (CE + L2, what is minimized), loss (mean CE) and accuracy, in eval mode."""
-    was_training = getattr(model, "training", False)
-    model.eval()
-    try:
+    """cost (CE + L2, what is minimized), loss (mean CE) and accuracy, in eval mode (every
+    module left in the mode it was in)."""
+    with model.evaluating():
         logits = model(X)
         loss = float(cross_entropy(logits, y).item())
-        acc = float(np.mean(np.argmax(logits.data, axis=1) == y))
+        labels = model.labels(y, len(logits.data), "evaluate") if hasattr(model, "labels") \
+            else np.asarray(y)
+        acc = float(np.mean(np.argmax(logits.data, axis=1) == labels))
         cost = float(model.loss(X, y).item())
-    finally:
-        model.train(was_training)
     return {"cost": cost, "loss": loss, "acc": acc}
 
 
