@@ -211,11 +211,32 @@ CASES["gradients_accumulated_over_two_calls"] = ("replay", two_layer, model_loss
 @case("replay")
 @lin_step
 def python_ints_from_the_data(X, y, W, b):
-    first, *rest = X  # unpacking rows, len, np.unique's count: shapes and counts in Python
-    n = len(X) + len(np.unique(y)) * 0 + len(rest) * 0
+    first, *rest = X  # unpacking rows, len: shapes and counts in Python
+    n = len(X) + len(rest) * 0
     loss = ((Tensor(X) @ W + b) * (1.0 / n)).sum() + (Tensor(X)[: X.shape[0] // 2] @ W).sum()
     loss.backward()
     return loss, X.shape[0], f"n={len(y)}", None
+
+
+# a count the values set, read as a shape: len(np.unique(y)) was frozen by replay at the two
+# recorded calls' count (found 2026-12-03; `* 0` above had hidden it): calling np.unique on a
+# watched array is now the read, as are a boolean mask and np.nonzero
+@case("eager", batches=calls(lambda s: (data(s)[0], np.array([0, 1, 2, 0] if s < 2 else
+                                                             [0, 1, 0, 1]))))
+@lin_step
+def a_count_of_classes_present_scales_the_loss(X, y, W, b):
+    loss = (Tensor(X) @ W + b).sum() * (1.0 / len(np.unique(y)))
+    loss.backward()
+    return loss
+
+
+@case("eager")
+@lin_step
+def rows_selected_by_a_mask_are_counted(X, y, W, b):
+    k = X[X[:, 0] > 0].shape[0] + np.flatnonzero(y).size  # shapes the values set
+    loss = (Tensor(X) @ W + b).sum() * (1.0 / (1 + k))
+    loss.backward()
+    return loss
 
 
 @case("replay")

@@ -32,6 +32,14 @@ from .. import hooks
 # NumPy functions whose Python-number result describes shapes or memory, not values
 _SHAPE_ONLY = {np.shape, np.ndim, np.size, np.may_share_memory, np.shares_memory,
                np.result_type, np.iscomplexobj, np.isrealobj, np.isfortran}
+# NumPy functions whose result's SHAPE is set by the values (`len(np.unique(y))` counts the
+# classes present): Python reads a shape without a word, so calling one is the read. (What
+# such a result could feed an op is refused anyway, as an array made inside the step.)
+_SHAPE_FROM_VALUES = {f for f in (
+    np.unique, np.nonzero, np.flatnonzero, np.argwhere, np.extract, np.compress, np.bincount,
+    np.trim_zeros, np.setdiff1d, np.intersect1d, np.union1d, np.setxor1d,
+    *(getattr(np, n, None) for n in ("unique_values", "unique_counts", "unique_inverse",
+                                     "unique_all"))) if f is not None}
 
 
 def watch(a: np.ndarray) -> Watched:
@@ -82,13 +90,17 @@ class Watched(np.ndarray):
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         result = super().__array_function__(func, (np.ndarray,), _unwatch(args),
                                             _unwatch(kwargs))
-        if type(result) in (bool, int, float, complex) and func not in _SHAPE_ONLY:
-            self._read(f"np.{func.__name__}()")  # np.allclose, np.count_nonzero, ...
+        if type(result) in (bool, int, float, complex, str) and func not in _SHAPE_ONLY:
+            self._read(f"np.{func.__name__}()")  # np.allclose, np.count_nonzero, array2string
             return result
+        if func in _SHAPE_FROM_VALUES or (func is np.where and len(args) + len(kwargs) == 1):
+            self._read(f"np.{func.__name__}() (its result's shape is set by the values)")
         return _watched(result)
 
     # ---- indexing keeps the watch (an element comes back as a 0-d watched array) ------------
     def __getitem__(self, index: Any) -> Any:
+        if _masks(index):  # X[y == 1]: as many rows as the mask holds True (see np.unique's)
+            self._read("a boolean mask (the result's shape is set by the values)")
         return _watched(super().__getitem__(_unwatch(index)))
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -126,6 +138,7 @@ class Watched(np.ndarray):
         return _watched(_plain(self).argsort(*args, **kwargs))
 
     def nonzero(self) -> Any:
+        self._read(".nonzero() (its result's shape is set by the values)")
         return _watched(_plain(self).nonzero())
 
     def searchsorted(self, *args: Any, **kwargs: Any) -> Any:
@@ -218,6 +231,13 @@ class Watched(np.ndarray):
             raise AttributeError(f"'numpy.ndarray' object has no attribute {name!r}")
         self._read(f".{name}")
         return getattr(scalar, name)
+
+
+def _masks(index: Any) -> bool:
+    """Does the index hold a boolean array (not a bool scalar: X[True] is one more axis)?"""
+    items = index if type(index) is tuple else (index,)
+    return any(isinstance(i, np.ndarray) and i.dtype == bool and i.ndim
+               or type(i) is list and any(type(v) is bool for v in i) for i in items)
 
 
 def _unwatch(x: Any) -> Any:
