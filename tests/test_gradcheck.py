@@ -171,8 +171,12 @@ def test_gradcheck_fails_on_a_wrong_backward_and_names_the_worst_element():
 
 def test_gradcheck_checks_the_vector_jacobian_product_of_non_scalar_outputs():
     x = _inputs(3, 2)
-    assert gradcheck(lambda x: IgnoresUpstream.apply(x).sum(), [x]).passed  # upstream all ones
     assert not gradcheck(lambda x: IgnoresUpstream.apply(x), [x]).passed  # random upstream
+    # a scalar output got an upstream gradient of exactly 1, so forgetting `* grad` passed
+    # (the student's classic mistake, and the docs' own example ends in .sum()): now a random
+    # scalar weight (found 2026-12-03)
+    assert not gradcheck(lambda x: IgnoresUpstream.apply(x).sum(), [x]).passed
+    assert gradcheck(lambda x: (x * x).sum(), [x]).passed
 
 
 def test_gradcheck_works_in_float64_and_validates_inputs():

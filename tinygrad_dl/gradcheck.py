@@ -135,23 +135,26 @@ def gradcheck(
     """Compare autograd's gradient of f(*inputs) with finite differences, for every input
     that requires grad. Inputs are copied to float64 first.
 
-    A non-scalar output is reduced to the scalar sum(out * R) with a fixed random R, which
-    checks the whole vector-Jacobian product.
+    The output (a scalar too) is reduced to sum(out * R) with a fixed random R (entries of
+    magnitude 0.5..1.5, random signs), which checks the whole vector-Jacobian product,
+    multiplying by the upstream gradient included.
     """
     xs = [Tensor(np.array(t.data, dtype=np.float64), requires_grad=t.requires_grad, name=t.name)
           for t in inputs]
     out = f(*xs)
     rng = np.random.default_rng(seed)
-    weight = rng.standard_normal(out.shape) if out.data.size != 1 else None
+    # a random weight for a scalar output too: an upstream gradient of exactly 1 lets a
+    # backward that forgets to multiply by it (`return 2 * (x - t) / n`, not `... * grad`) pass
+    weight = rng.uniform(0.5, 1.5, out.shape) * rng.choice([-1.0, 1.0], out.shape)
     if not out.requires_grad:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
     base = out.data.copy()
-    out.backward(None if weight is None else weight)
+    out.backward(np.asarray(weight, dtype=out.data.dtype))
 
     def loss_at(_: np.ndarray) -> float:
         with no_grad():  # minus base: outputs the perturbed input can't move add exact zeros
             o = f(*xs).data - base
-        return float(o.sum() if weight is None else (o * weight).sum())
+        return float((o * weight).sum())
 
     report = GradcheckReport(tol=tol)
     for i, x in enumerate(xs):

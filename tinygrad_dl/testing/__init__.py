@@ -26,6 +26,7 @@ by `check_edge`; add rows for your own ops there (see that module).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -57,12 +58,19 @@ def broadcastable_shapes(n: int = 2, min_dims: int = 0, max_dims: int = MAX_DIMS
 
 # ---- values --------------------------------------------------------------------------------
 def push_away(a: np.ndarray, points: Sequence[float], margin: float) -> np.ndarray:
-    """Move every value within `margin` of one of `points` to that distance, on its own side."""
+    """Move every value within `margin` of one of `points` to that distance, on its own side
+    (points closer than 2 margin make one zone: a value in it goes to its nearer edge; moved
+    point by point, one could land on the next point, 0.05 -> 0.1 for the points 0.1 and 0)."""
     a = np.array(a, dtype=np.float64)
-    for p in points:
-        d = a - p
-        near = np.abs(d) < margin
-        a[near] = p + np.where(d[near] >= 0, margin, -margin)
+    zones: list[list[float]] = []
+    for p in sorted(points):
+        if zones and p - margin < zones[-1][1]:
+            zones[-1][1] = p + margin
+        else:
+            zones.append([p - margin, p + margin])
+    for lo, hi in zones:
+        inside = (a > lo) & (a < hi)
+        a[inside] = np.where(hi - a[inside] <= a[inside] - lo, hi, lo)
     return a
 
 
@@ -146,6 +154,8 @@ def check_grad(
     no_grad gives the same values, that grads are ndarrays of their leaf's shape and dtype,
     and that backward leaves the inputs untouched. Returns the output Tensor.
     """
+    _check_own_names(op, {k for k, v in (("seed", seed), ("h", h), ("tol", tol), ("ref", ref),
+                                         ("wrt", wrt)) if v is not None and v != _DEFAULTS[k]})
     wrt = range(len(arrays)) if wrt is None else wrt
     originals = [np.array(a, dtype=np.float64) for a in arrays]
     leaves = [Tensor(a.copy(), requires_grad=i in wrt) for i, a in enumerate(originals)]
@@ -167,9 +177,22 @@ def check_grad(
     # entries far below the output's scale are held to |error| <= tol * 1e-4 * |out| (~25x
     # that noise) instead of to a relative error that finite differences cannot resolve.
     floor = 1e-4 * max(1.0, float(np.abs(out0).max(initial=0.0)))
-    out.backward(G)
+    out.backward(G, retain_graph=True)
     for leaf, a in zip(leaves, originals):
         np.testing.assert_array_equal(leaf.data, a, err_msg="backward modified an input")
+    # a backward that writes into what forward saved (`y = ctx.saved[0]; y *= grad`) passed:
+    # its output changed, and the next backward through the graph went wrong
+    np.testing.assert_array_equal(out.data, out0, err_msg="backward modified the op's output "
+                                  "(an array its forward saved, written in place?)")
+    first = [leaves[i].grad.copy() if leaves[i].grad is not None else None for i in wrt]
+    out.backward(G)  # a second backward adds exactly the same gradient again
+    for i, g in zip(wrt, first):
+        if g is not None:
+            np.testing.assert_array_equal(leaves[i].grad, g + g, err_msg=(
+                f"input {i}: a second backward gave another gradient (backward changed what "
+                "forward saved?)"))
+            leaves[i].grad = g
+    _check_layouts(op, originals, wrt, G, first, kw)
 
     for i in wrt:
         ga = leaves[i].grad
@@ -196,6 +219,60 @@ def check_grad(
                 f"at {tuple(int(j) for j in k)}: analytic {ga[k]!r}, numeric {gn[k]!r}"
             )
     return out
+
+
+_DEFAULTS: dict[str, Any] = {"seed": 0, "h": 1e-4, "tol": TOL, "ref": None, "wrt": None}
+
+
+def _check_own_names(op: Callable[..., Any], given: Any) -> None:
+    """check_grad's own keywords (ref, wrt, h, tol, seed) never reach the op: where the op's
+    forward takes one of them too, a given value would silently be check_grad's alone."""
+    ctx = getattr(op, "__self__", None)
+    fwd = getattr(ctx, "forward", None)
+    if fwd is None:
+        return
+    try:
+        names = set(inspect.signature(fwd).parameters)
+    except (TypeError, ValueError):
+        return
+    clash = sorted(names & given)
+    if clash:
+        raise TypeError(f"check_grad: {', '.join(clash)}= is check_grad's own argument, and "
+                        f"{ctx.__name__}.forward takes it too: pass the op's as a lambda, "
+                        f"check_grad(lambda *t: {ctx.__name__}.apply(*t, {clash[0]}=...), ...)")
+
+
+def _check_layouts(op: Callable[..., Tensor], originals: list[np.ndarray], wrt: Any,
+                   G: np.ndarray, first: list[np.ndarray | None], kw: dict[str, Any]) -> None:
+    """The same gradients with the inputs and the upstream gradient in another memory layout
+    (Fortran order, or every other element of a larger array): a backward that reads or writes
+    memory as if C-contiguous passed every C-ordered draw."""
+    if not any(a.ndim and a.size > 1 for a in originals) and not (G.ndim and G.size > 1):
+        return
+    leaves = [Tensor(_strided(a), requires_grad=i in wrt) for i, a in enumerate(originals)]
+    out = op(*leaves, **kw)
+    out.backward(_strided(G))
+    for i, g in zip(wrt, first):
+        other = leaves[i].grad
+        if g is None or other is None:
+            assert (g is None or not g.any()) and (other is None or not other.any()), (
+                f"input {i}: a gradient in one memory layout and none in another")
+            continue
+        scale = max(1.0, float(np.abs(g).max(initial=0.0)))
+        np.testing.assert_allclose(other, g, rtol=1e-9, atol=1e-12 * scale, err_msg=(
+            f"input {i}: another gradient for inputs and upstream gradient in another memory "
+            "layout (Fortran order / strided views): does backward assume C order?"))
+
+
+def _strided(a: np.ndarray) -> np.ndarray:
+    """`a`'s values in another layout: Fortran order (2-D and up), else a strided view."""
+    if a.ndim >= 2:
+        return np.asfortranarray(a)
+    if a.ndim == 1 and a.size > 1:
+        wide = np.zeros(2 * a.size)
+        wide[::2] = a
+        return wide[::2]
+    return a.copy()
 
 
 def axes(ndim: int) -> Any:

@@ -1,0 +1,85 @@
+"""The gradient-check kit (`tinygrad_dl.testing.check_grad`) on deliberately wrong ops it let
+pass before (found 2026-12-03): a backward that wrote into what forward saved (the output
+changed, a second backward went wrong), a backward that read memory as C-ordered (hypothesis
+draws C-ordered arrays only), an op keyword swallowed by check_grad's own `seed=`; and
+`push_away`, which could land a value on a second kink."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tinygrad_dl import Function
+from tinygrad_dl.testing import check_grad, push_away
+
+X = np.array([[0.3, -1.2, 0.7], [1.1, 0.4, -0.9]])
+
+
+class Exp(Function):
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        return grad * ctx.saved[0]
+
+
+class ExpInPlace(Exp):
+    def backward(ctx, grad):
+        y = ctx.saved[0]
+        y *= grad  # the output's own array: gradient right, output and graph corrupted
+        return y
+
+
+class CubeCOrder(Function):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    def backward(ctx, grad):
+        out = np.zeros_like(grad)  # keeps grad's layout; ravel() of a non-C array is a copy
+        out.ravel()[:] = (grad * 3 * ctx.saved[0] ** 2).ravel()
+        return out
+
+
+class Cube(CubeCOrder):
+    def backward(ctx, grad):
+        return grad * 3 * ctx.saved[0] ** 2
+
+
+class Scaled(Function):
+    def forward(ctx, x, seed=0):
+        ctx.k = 1.0 + seed
+        return x * ctx.k
+
+    def backward(ctx, grad):
+        return grad  # ignores its own factor: right only for seed=0
+
+
+def test_a_backward_that_writes_what_forward_saved_fails():
+    check_grad(Exp.apply, X, ref=np.exp)
+    with pytest.raises(AssertionError, match="backward modified the op's output"):
+        check_grad(ExpInPlace.apply, X, ref=np.exp)
+
+
+def test_a_backward_that_assumes_c_order_fails():
+    check_grad(Cube.apply, X)
+    with pytest.raises(AssertionError, match="another memory layout"):
+        check_grad(CubeCOrder.apply, X)
+
+
+def test_an_op_keyword_named_like_check_grads_own_is_refused():
+    with pytest.raises(TypeError, match=r"seed= is check_grad's own argument, and Scaled.forward "
+                                        r"takes it too"):
+        check_grad(Scaled.apply, X, seed=5)
+    with pytest.raises(AssertionError, match="relative error"):  # the way it names
+        check_grad(lambda t: Scaled.apply(t, seed=5), X)
+
+
+def test_push_away_keeps_every_value_off_every_point():
+    out = push_away(np.array([0.05, 0.02, -0.2, 0.15, 0.5]), [0.1, 0.0], 0.1)
+    for p in (0.0, 0.1):
+        assert (np.abs(out - p) >= 0.1 - 1e-15).all(), out
+    np.testing.assert_array_equal(out[[2, 4]], [-0.2, 0.5])  # far from both: unchanged
+    np.testing.assert_array_equal(push_away(np.array([0.05, -0.05]), [0.0], 0.1), [0.1, -0.1])
