@@ -487,3 +487,71 @@ def test_new_ops_and_spellings_match_pytorch(case):
         expected = np.zeros(a.shape) if b.grad is None else b.grad.numpy()
         got = np.zeros(a.shape) if a.grad is None else a.grad
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+# ---- found 2026-12-03: silent differences from NumPy / PyTorch (each failed before) ---------
+@pytest.mark.parametrize("f", [
+    lambda t: t + 1, lambda t: t ** 2, lambda t: t % 2, lambda t: 1 - t, lambda t: t * 0.5,
+    lambda t: t - 2**53,
+], ids=["add", "pow", "mod", "rsub", "mul_float", "big"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
+def test_an_integer_tensor_and_a_python_number_give_numpys_dtype(f, dtype):
+    """int_t + 1 was float64 (a Python number became a float64 constant beside any tensor):
+    t + 1 and t += 1 disagreed, uint8 did not wrap, and int64 beyond 2**53 lost digits."""
+    if dtype is np.bool_ and f(np.array([True])).dtype == np.int8:
+        pytest.skip("NumPy's power has no bool loop and picks int8; here int64")
+    a = np.array([0, 1, 3], dtype=dtype) if dtype is not np.bool_ else np.array([True, False])
+    if dtype is np.int64:
+        a = np.append(a, 2**53 + 1)
+    try:
+        want = f(a)
+    except (TypeError, OverflowError, ValueError) as e:  # NumPy refuses: so does the op
+        with pytest.raises(type(e) if not isinstance(e, TypeError) else Exception):
+            f(Tensor(a))
+        return
+    got = f(Tensor(a))
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    np.testing.assert_array_equal(got.data, want)
+
+
+def test_uint8_plus_a_python_int_wraps_as_numpys():
+    np.testing.assert_array_equal((Tensor(np.uint8([250])) + 10).data, np.uint8([4]))
+    t = tg.tensor([1, 2, 3])
+    u = tg.tensor([1, 2, 3])
+    u += 1
+    assert (t + 1).dtype == u.dtype == np.int64
+
+
+@pytest.mark.parametrize("call, want", [
+    (lambda x: x.var(dim=None), lambda x: x.var(ddof=1)),
+    (lambda x: x.std(keepdim=True), lambda x: x.std(ddof=1, keepdims=True)),
+    (lambda x: tg.var(x, dim=None), lambda x: x.var(ddof=1)),
+    (lambda x: x.var(), lambda x: x.var()),  # NumPy's call: NumPy's ddof=0
+    (lambda x: x.std(0), lambda x: x.std(0)),
+])
+def test_var_std_with_any_pytorch_keyword_are_pytorchs(call, want):
+    """dim=None and keepdim= alone were PyTorch's spellings read with NumPy's ddof=0."""
+    x = np.array([[1.0, 5.0, 2.0], [4.0, 0.0, 4.0]])
+    np.testing.assert_allclose(np.asarray(call(Tensor(x)).data), want(x), rtol=1e-15)
+
+
+@pytest.mark.parametrize("call", [lambda t: t.var(1, True), lambda t: t.std(0, True),
+                                  lambda t: t.max(1, True), lambda t: t.min(0, True)])
+def test_a_second_positional_argument_that_means_another_thing_in_each_library_raises(call):
+    """x.var(1, True) is PyTorch's unbiased=True (NumPy's second positional is dtype): it was
+    read as keepdims, giving neither library's answer; x.max(1, True) is PyTorch's (values,
+    indices) with keepdim, and it unpacked rows."""
+    with pytest.raises(TypeError, match="positional argument"):
+        call(Tensor(np.array([[1.0, 5.0, 2.0], [4.0, 0.0, 4.0]])))
+
+
+def test_as_tensor_is_torchs_and_numpys():
+    """tg.as_tensor([1, 2]) was float64 (the library's internal helper under PyTorch's name);
+    torch.as_tensor and np.asarray give int64."""
+    assert tg.as_tensor([1, 2]).dtype == np.int64 and tg.asarray([1.5]).dtype == np.float64
+    a = np.ones(3)
+    assert np.shares_memory(tg.as_tensor(a).data, a)  # no copy
+    t = Tensor(np.ones(2), requires_grad=True)
+    assert tg.as_tensor(t) is t and tg.as_tensor(t, dtype=np.float32).dtype == np.float32
+    with pytest.raises(TypeError, match="as_tensor"):
+        tg.as_tensor(["a", None])

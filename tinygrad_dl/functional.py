@@ -44,12 +44,14 @@ from .ops.loss import check_labels
 from .ops.shape import axis_of
 from .ops.spelling import one_name
 from .random import as_rng
-from .tensor import Tensor, as_tensor, plain_array
+from .tensor import Tensor, plain_array
+from .tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 
 __all__ = [
     "append", "arange", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "avg_pool2d",
     "batch_norm", "column_stack", "concatenate", "conv2d", "cross", "cross_entropy", "diag",
-    "dropout", "einsum", "elu", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
+    "as_tensor", "dropout", "einsum", "elu", "empty", "empty_like", "eye", "from_numpy", "full",
+    "full_like",
     "gelu", "hstack", "inner", "kron", "leaky_relu", "linspace", "log_softmax", "max_pool2d",
     "method_function", "one_hot", "ones", "ones_like", "outer", "pad", "rand", "rand_like",
     "randint", "randn", "randn_like", "relu", "rnn", "rollaxis", "sigmoid", "silu", "softmax",
@@ -185,7 +187,7 @@ def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
 def _as_tensors(xs: Sequence[Any]) -> list[Tensor]:
     """Tensors as they are, constants as Tensors in the first tensor's float dtype."""
     ref = next((x for x in xs if isinstance(x, Tensor)), None)
-    return [as_tensor(x, ref) for x in xs]
+    return [like_tensor(x, ref) for x in xs]
 
 
 def concatenate(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None = None,
@@ -276,11 +278,11 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
     h0: initial state (m,) (Tensor or array; zeros when None). All floats must share a dtype.
     """
     U = U if isinstance(U, Tensor) else Tensor(U)
-    W = as_tensor(W, U)
-    b = as_tensor(b, U)
+    W = like_tensor(W, U)
+    b = like_tensor(b, U)
     indices = (x.data if isinstance(x, Tensor) else np.asarray(x)).dtype.kind in "iu"
     if not isinstance(x, Tensor):
-        x = Tensor(x) if indices else as_tensor(x, U)
+        x = Tensor(x) if indices else like_tensor(x, U)
     dt, m = U.data.dtype, W.data.shape[-1]
     batch = () if indices else x.data.shape[1:-1]
     if h0 is None:
@@ -339,6 +341,21 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
         raise TypeError(f"tensor(): cannot make a numeric array from {str(data)[:60]!r}")
     check_device(device, "tensor")
     return Tensor(arr, requires_grad=requires_grad, name=name)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """torch.as_tensor / np.asarray: `data` as a Tensor without a copy where it can be (a
+    Tensor itself, an ndarray's memory), its dtype inferred as NumPy does (a list of ints is
+    int64, as in both libraries; `Tensor([1, 2])` makes Python numbers float64)."""
+    check_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
+    if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
+        Tensor(data)  # raises its clear error: stack() joins tensors
+    arr = np.asarray(data, dtype=dtype)
+    if arr.dtype == object:
+        raise TypeError(f"as_tensor(): cannot make a numeric array from {str(data)[:60]!r}")
+    return Tensor(arr)
 
 
 def from_numpy(a: np.ndarray) -> Tensor:
@@ -835,7 +852,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     x, W = _as_tensors([input, weight])
     if bias is None:
         return Linear.apply(x, W)
-    return Linear.apply(x, W, as_tensor(bias, x))
+    return Linear.apply(x, W, like_tensor(bias, x))
 
 
 
@@ -853,7 +870,7 @@ def _same_shape(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
     """input and target as tensors of one shape. PyTorch broadcasts different shapes with a
     warning ((n, 1) against (n,) makes an (n, n) loss: silently wrong); here it raises."""
     x = _t(input)
-    y = as_tensor(target, x)
+    y = like_tensor(target, x)
     if x.shape != y.shape:
         raise ValueError(f"{who}: input has shape {x.shape} but target has shape {y.shape}; "
                          "they must match (reshape or flatten one, e.g. input.flatten() for an "
@@ -885,8 +902,8 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     if pos_weight is None:
         loss = (1 - y) * x + Softplus.apply(-x)
     else:
-        p = as_tensor(pos_weight, x)
+        p = like_tensor(pos_weight, x)
         loss = (1 - y) * x + (1 + (p - 1) * y) * Softplus.apply(-x)
     if weight is not None:
-        loss = loss * as_tensor(weight, x)
+        loss = loss * like_tensor(weight, x)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

@@ -101,7 +101,14 @@ from .ops import (
 )
 from .ops.linalg import dot_subscripts
 from .ops.shape import axis_of, flat_shape, moved_axes, new_shape
-from .ops.spelling import ddof_of, one_name, sort_order, spellings, transpose_axes
+from .ops.spelling import (
+    NOT_GIVEN,
+    ddof_of,
+    one_name,
+    sort_order,
+    spellings,
+    transpose_axes,
+)
 from .random import normal
 
 Axis = int | Sequence[int] | None
@@ -158,11 +165,21 @@ def _is_literal(x: Any) -> bool:
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     """`x` itself if a Tensor, else a constant Tensor; Python numbers take `like`'s float dtype
-    (so `0.5 * x` keeps float32 float32)."""
+    (so `0.5 * x` keeps float32 float32), and with an integer or bool `like` NumPy's dtype for
+    a Python number beside that array (`int_t + 1` stays int64, `uint8_t + 10` uint8, `int_t *
+    0.5` float64): it was float64 whatever the tensor, so `t + 1` and `t += 1` disagreed and an
+    int64 beyond 2**53 lost its last digits."""
     if isinstance(x, Tensor):
         return x
-    if like is not None and isinstance(x, (int, float)) and like.data.dtype.kind == "f":
-        a = np.asarray(x, dtype=like.data.dtype)
+    if like is not None and isinstance(x, (int, float)):
+        kind = like.data.dtype.kind
+        if kind == "f":
+            dtype = like.data.dtype
+        elif kind in "iub" and type(x) in (int, float, bool):  # NumPy 2's weak Python scalars
+            dtype = np.result_type(like.data.dtype, x)
+        else:
+            return Tensor(x)
+        a = np.asarray(x, dtype=dtype)
         return Tensor(engine.literal(a) if type(x) in (int, float, bool) else a)
     return Tensor(x)
 
@@ -478,17 +495,21 @@ class Tensor:
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return Mean.apply(self, axis=axis, keepdims=keepdims)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None,
-            keepdim: bool | None = None, correction: int | None = None,
+    def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0,
+            dim: Any = NOT_GIVEN, keepdim: bool | None = None, correction: int | None = None,
             unbiased: bool | None = None) -> Tensor:
-        """NumPy's variance (ddof=0 by default); with PyTorch's dim=/correction=/unbiased=,
-        PyTorch's (unbiased, correction=1, by default)."""
+        """NumPy's variance (ddof=0 by default); with any of PyTorch's dim= (None too),
+        keepdim=, correction=, unbiased=, PyTorch's (unbiased, correction=1, by default).
+        keepdims and ddof are keywords (NumPy's second positional is dtype, PyTorch's
+        unbiased: `x.var(1, True)` would mean neither)."""
+        torch = dim is not NOT_GIVEN or keepdim is not None
+        dim = None if dim is NOT_GIVEN else dim
         ax = one_name("var", axis, "axis", dim, "dim")
         kd = bool(one_name("var", keepdims, "keepdims", keepdim, "keepdim", False))
-        ddof = ddof_of("var", ddof, dim is not None, correction, unbiased)
+        ddof = ddof_of("var", ddof, torch, correction, unbiased)
         return Var.apply(self, axis=ax, keepdims=kd, ddof=ddof)
 
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None,
+    def max(self, axis: Any = None, *, keepdims: bool = False, dim: int | None = None,
             keepdim: bool | None = None) -> Any:
         """NumPy's max over axis (ties share the gradient); PyTorch's spellings: x.max(dim=1)
         gives (values, indices), x.max(other) the elementwise maximum."""
@@ -580,7 +601,7 @@ class Tensor:
     __hash__ = object.__hash__  # identity, as before: tensors stay usable as dict keys
 
     # ---- more reductions (ops/reduce.py) ----------------------------------------------------
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None,
+    def min(self, axis: Any = None, *, keepdims: bool = False, dim: int | None = None,
             keepdim: bool | None = None) -> Any:
         """NumPy's min over axis (ties share the gradient); PyTorch's spellings: x.min(dim=1)
         gives (values, indices), x.min(other) the elementwise minimum."""
@@ -603,14 +624,16 @@ class Tensor:
     def prod(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return Prod.apply(self, axis=axis, keepdims=keepdims)
 
-    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None,
-            keepdim: bool | None = None, correction: int | None = None,
+    def std(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0,
+            dim: Any = NOT_GIVEN, keepdim: bool | None = None, correction: int | None = None,
             unbiased: bool | None = None) -> Tensor:
         """sqrt(var(...)) as one op (ops/reduce.py Std), with var's arguments and defaults
-        (NumPy's ddof=0, or PyTorch's unbiased default with dim=/correction=/unbiased=)."""
+        (NumPy's ddof=0, or PyTorch's unbiased default with any of its keywords)."""
+        torch = dim is not NOT_GIVEN or keepdim is not None
+        dim = None if dim is NOT_GIVEN else dim
         ax = one_name("std", axis, "axis", dim, "dim")
         kd = bool(one_name("std", keepdims, "keepdims", keepdim, "keepdim", False))
-        ddof = ddof_of("std", ddof, dim is not None, correction, unbiased)
+        ddof = ddof_of("std", ddof, torch, correction, unbiased)
         return Std.apply(self, axis=ax, keepdims=kd, ddof=ddof)
 
     @spellings()

@@ -19,6 +19,17 @@ from .shape import axis_of
 _TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
 
 
+class _NotGiven:
+    """A default that tells an argument left out from one given as None (`dim=None` is
+    PyTorch's spelling, and picks its convention: var's unbiased default)."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+NOT_GIVEN: Any = _NotGiven()
+
+
 def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Let a method take PyTorch's keyword names (dim=, keepdim=, and `extra`: alias ->
     parameter) beside its NumPy ones. Both names of one argument at once is a TypeError."""

@@ -10,7 +10,7 @@ import numpy as np
 from .. import functional as F
 from .. import ops
 from ..functional import method_function
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor
 from .refs import (
     EINSUMS,
     SUBLISTS,
@@ -594,8 +594,8 @@ _CONSTRUCTORS: tuple[OpInfo, ...] = tuple(
         ("tensor", F.tensor, ("array",), ("tensor",), (), "a copy of data, dtype inferred as "
          "NumPy does (ints stay int64)"),
         ("from_numpy", F.from_numpy, (), ("from_numpy",), (), "a Tensor on the same array"),
-        ("as_tensor", as_tensor, (), (), ("as_tensor",), "x itself if a Tensor, else a "
-         "constant Tensor (Python numbers take `like`'s float dtype)"),
+        ("as_tensor", F.as_tensor, ("asarray",), ("as_tensor",), (), "data as a Tensor, "
+         "no copy where it can be (dtype inferred as NumPy does)"),
         ("zeros", F.zeros, ("zeros",), ("zeros",), (), "zeros(2, 3) or zeros((2, 3))"),
         ("ones", F.ones, ("ones",), ("ones",), (), "ones"),
         ("empty", F.empty, ("empty",), ("empty",), (), "zeros (no uninitialised memory)"),
