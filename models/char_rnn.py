@@ -243,7 +243,11 @@ class CharRNN(CourseModel):
             if temperature == 0:
                 x = int(np.argmax(o))
             else:
-                z = o / temperature
+                with np.errstate(over="ignore"):
+                    z = o / temperature
+                if not np.isfinite(z).all():  # T ~ 1e-320: o / T overflowed (inf - inf = NaN,
+                    with np.errstate(over="ignore"):  # sampled as the last character): the
+                        z = (o - o.max()) / temperature  # shift first, the rest -> -inf
                 p = np.exp(z - z.max())
                 cp = np.cumsum(p)
                 x = min(int(np.searchsorted(cp, rng.random() * cp[-1], side="right")), self.K - 1)

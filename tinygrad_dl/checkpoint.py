@@ -63,8 +63,23 @@ def save_model(model: Any, path: str | os.PathLike[str], *,
                normalization: tuple[np.ndarray, np.ndarray] | None = None, **extra: Any) -> Path:
     """A course model + its config + JSON-able `extra` (+ the data mean/std), atomically."""
     name = registry_name(model)
+    if normalization is not None:
+        check_normalization(*normalization, getattr(model, "d", None), f"save_model({path})")
     return _write(Path(path), "model", model.state_dict(), name, model.config(), extra,
                   normalization)
+
+
+def check_normalization(mean: Any, std: Any, d: int | None, where: Any) -> None:
+    """The training data's mean/std kept with a classifier: finite, std > 0, each of shape
+    (d,): a NaN in them made every prediction class 0, and a (1,) mean broadcast silently."""
+    mean, std = np.asarray(mean), np.asarray(std)
+    want = (d,) if d is not None else mean.shape
+    if mean.shape != want or std.shape != want or mean.ndim != 1:
+        raise ValueError(f"{where}: normalization mean {mean.shape} and std {std.shape} must "
+                         f"both have shape {want if d is not None else '(d,)'}")
+    if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+        raise ValueError(f"{where}: refused: normalization statistics with NaN/inf or a std "
+                         "<= 0 (each feature's std must be positive)")
 
 
 def _write(path: Path, kind: str, state: dict[str, Any], name: str | None,
@@ -120,9 +135,12 @@ def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
         if bad:
             raise ValueError(f"{path}: refused: NaN/inf in {', '.join(bad[:5])} (a diverged "
                              "run?); read(path, allow_nonfinite=True) to inspect it anyway")
-    for k in ("mean", "std"):
-        if _DATA + k in arrays:
-            meta["extra"][k] = arrays[_DATA + k]
+    if _DATA + "mean" in arrays or _DATA + "std" in arrays:
+        mean, std = arrays.get(_DATA + "mean"), arrays.get(_DATA + "std")
+        if mean is None or std is None:
+            raise ValueError(f"{path}: refused: normalization has a mean or a std, not both")
+        check_normalization(mean, std, None, path)
+        meta["extra"]["mean"], meta["extra"]["std"] = mean, std
     return meta, state
 
 
@@ -164,6 +182,9 @@ def _build(path: Path, meta: dict[str, Any], state: dict[str, np.ndarray]) -> An
         model.load_state_dict(_upgrade(model, state, meta["version"]))
     except (TypeError, KeyError, ValueError, AttributeError) as e:
         raise ValueError(f"{path}: cannot rebuild {name} from the checkpoint ({e})") from None
+    if "mean" in meta["extra"] and isinstance(meta["extra"]["mean"], np.ndarray):
+        check_normalization(meta["extra"]["mean"], meta["extra"]["std"],
+                            getattr(model, "d", None), path)
     return model
 
 

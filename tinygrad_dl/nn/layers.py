@@ -253,6 +253,8 @@ class Module:
             for name, b in list(m._buffers.items()):
                 if b.dtype.kind == "f" and b.dtype != dtype:
                     m.register_buffer(name, b.astype(dtype))
+            if isinstance(m.__dict__.get("dtype"), np.dtype):  # a course model's own record
+                m.__dict__["dtype"] = dtype  # (its config, so a checkpoint rebuilds this dtype)
 
     def cpu(self) -> Module:
         return self
