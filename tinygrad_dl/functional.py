@@ -43,7 +43,7 @@ from .ops.linalg import sublist_subscripts
 from .ops.loss import check_labels
 from .ops.shape import axis_of
 from .ops.spelling import one_name
-from .random import as_rng
+from .random import as_rng, below
 from .tensor import Tensor, plain_array
 from .tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 
@@ -172,16 +172,15 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
 
 
 def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
-    """Class indices (n,) -> one-hot rows (n, K)."""
+    """Class indices (n,) -> one-hot rows (n, K); any shape S -> S + (K,), as torch's
+    one_hot (a column of labels (n, 1) is (n, 1, K): it was broadcast into a wrong (n, K))."""
     y = np.asarray(y)
     if y.size == 0 and y.dtype.kind == "f":  # np.asarray([]) is float64: an empty label list
         y = y.astype(np.int64)
     check_labels("one_hot", y, num_classes)
-    out = np.zeros((y.shape[0], num_classes), dtype=dtype)
-    out[np.arange(y.shape[0]), y] = 1
+    out = np.zeros((*y.shape, num_classes), dtype=dtype)
+    np.put_along_axis(out, y[..., None], 1, axis=-1)
     return out
-
-
 
 
 def _as_tensors(xs: Sequence[Any]) -> list[Tensor]:
@@ -411,7 +410,7 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
 def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
          generator: Any = None, device: Any = None) -> Tensor:
     """Uniform numbers in [0, 1) (torch.rand, np.random.rand)."""
-    data = _rng(rng, generator, "rand").random(_size(shape)).astype(dtype, copy=False)
+    data = below(_rng(rng, generator, "rand").random(_size(shape)), 1.0, 0.0, dtype)
     return _made("rand", data, requires_grad, device)
 
 
@@ -468,7 +467,7 @@ def _random_like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype
 def rand_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
               generator: Any = None, device: Any = None) -> Tensor:
     shape, dt = _random_like("rand_like", x, dtype)
-    data = _rng(rng, generator, "rand_like").random(shape).astype(dt)
+    data = below(_rng(rng, generator, "rand_like").random(shape), 1.0, 0.0, dt)
     return _made("rand_like", data, requires_grad, device)
 
 

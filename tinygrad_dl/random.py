@@ -119,4 +119,15 @@ def normal(shape: tuple[int, ...], dtype: Any = np.float64, generator: Any = Non
 def uniform(shape: tuple[int, ...], low: float = 0.0, high: float = 1.0, dtype: Any = np.float64,
             generator: Any = None, who: str = "rand") -> np.ndarray:
     """Uniform draws on [low, high) of `shape`, float64 from the generator, cast to `dtype`."""
-    return as_rng(generator, who).uniform(low, high, shape).astype(dtype, copy=False)
+    return below(as_rng(generator, who).uniform(low, high, shape), high, low, dtype)
+
+
+def below(draws: np.ndarray, high: float, low: float, dtype: Any) -> np.ndarray:
+    """float64 draws on [low, high) cast to `dtype`, still below `high`: a float16 or float32
+    cast rounds the draws just under 1.0 up to 1.0 itself (3 in 10,000 float16 ones), which
+    [0, 1) promises not to hold (-log(1 - u) was inf)."""
+    a = draws.astype(dtype, copy=False)
+    if a.dtype.kind == "f" and a.dtype.itemsize < draws.dtype.itemsize and high > low:
+        top = np.nextafter(a.dtype.type(high), a.dtype.type(low))
+        np.minimum(a, top, out=a)
+    return a

@@ -106,7 +106,10 @@ class DataLoader:
         n = len(self.dataset)
         order = (as_rng(self.generator, "DataLoader").permutation(n) if self.shuffle
                  else np.arange(n))
-        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
+        # (a subclass with its own __getitem__, an augmentation, goes item by item: the fast
+        # path read its tensors directly and dropped what __getitem__ does)
+        fast = (isinstance(self.dataset, TensorDataset) and self.collate_fn is None
+                and type(self.dataset).__getitem__ is TensorDataset.__getitem__)
         for i in range(len(self)):
             idx = order[i * self.batch_size:(i + 1) * self.batch_size]
             if fast:  # one fancy-index per tensor, not one item per sample
