@@ -307,3 +307,26 @@ def test_merge_refuses_a_kept_row_whose_command_changed_before_any_run(tmp_path,
     assert "row two-layer of the results file was made with `two-layer --m 7`" in (
         capsys.readouterr().err)
     assert not (tmp_path / "runs").exists()
+
+
+def test_merge_refuses_rows_trained_on_other_data(tmp_path, capsys):
+    """--merge put a row trained on the embedded sample beside one trained on another CIFAR
+    folder and compared them seed by seed, with a verdict (found 2026-12-03): refused, after
+    the runs (merged) and before any run (the CLI, from the data it would use)."""
+    from tinygrad_dl.commands.results import merged
+    old = course_doc(["one-layer", "two-layer"], "first")
+    new = course_doc(["two-layer"], "second")
+    for r in new["settings"][0]["runs"]:
+        r["data_id"] = "embedded:y"
+    with pytest.raises(ValueError, match=r"--merge: the rows kept from the results file trained "
+                                         r"on cifar:x and these on embedded:y"):
+        merged(old, new)
+    for r in new["settings"][0]["runs"]:
+        r["data_id"] = "cifar:x"
+    assert len(merged(old, new)["settings"]) == 2  # the same data: merged
+    res = tmp_path / "r.json"
+    res.write_text(json.dumps(course_doc(["one-layer", "two-layer"], "first")))  # cifar:x
+    assert main(["results", "--only", "one-layer", "--merge", "--seeds", "1", "--out",
+                 str(tmp_path / "runs"), "--results", str(res), "--no-progress"]) == 2
+    assert "trained on cifar:x and these on embedded:" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dl.files import atomic_write
+from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.search.render import (
     BEGIN,
     END,
@@ -30,6 +31,7 @@ from tinygrad_dl.search.render import (
     write_between_markers,
 )
 from tinygrad_dl.search.seeds import FORMAT, Comparison, Setting, collect, run_seeds
+from tinygrad_dl.search.trial import resolve_data
 
 from . import train
 from .args import nonneg_int, positive_int
@@ -140,8 +142,9 @@ def register(subparsers: Any) -> None:
                    help="run and render only these rows (default: all)")
     p.add_argument("--merge", action="store_true",
                    help="with --only: keep the other rows of the existing --results file "
-                   "(each as its own command made it; a row whose definition changed since "
-                   "is refused), so one row can be added or redone")
+                   "(each as its own command made it; a row whose definition changed since, "
+                   "or rows trained on other data, are refused), so one row can be added or "
+                   "redone")
     p.add_argument("--seeds", type=positive_int, default=20,
                    help="seeds 0..N-1 per row (default 20: the fewest any claim rests on)")
     p.add_argument("--data", default=None, metavar="DIR", help="CIFAR-10 folder (see train)")
@@ -226,10 +229,35 @@ def kept_rows(old: dict[str, Any], redone: set[str]) -> list[dict[str, Any]]:
     return rows
 
 
+def data_ids(rows: list[dict[str, Any]]) -> dict[Any, set[str]]:
+    """Per kind of training loop (classifiers, char-RNN), the data ids its rows' runs had."""
+    out: dict[Any, set[str]] = {}
+    for st in rows:
+        ids = {r["data_id"] for r in st.get("runs", []) if r.get("data_id")}
+        out.setdefault(model_class(st["model"]).loop, set()).update(ids)
+    return out
+
+
+def check_same_data(kept: dict[Any, set[str]], new: dict[Any, set[str]]) -> None:
+    """Rows merged into one table must have trained on the same data, per kind of loop: the
+    seeds of rows on other data are not pairs, and the table compared them (a paired
+    difference, a verdict) as if they were."""
+    for loop in kept.keys() & new.keys():
+        if kept[loop] and new[loop] and kept[loop] != new[loop]:
+            raise ValueError(f"--merge: the rows kept from the results file trained on "
+                             f"{', '.join(sorted(kept[loop]))} and these on "
+                             f"{', '.join(sorted(new[loop]))}: rows on other data cannot be "
+                             "compared seed by seed; use the same --data/--text, or leave out "
+                             "--merge")
+
+
 def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """`new` (the rows just run) with the rows `old` keeps (`kept_rows`), in the course's row
-    order, and every command that made them (`commands`, oldest first)."""
-    rows = [*new["settings"], *kept_rows(old, {st["name"] for st in new["settings"]})]
+    order, and every command that made them (`commands`, oldest first); refused when the kept
+    rows trained on other data than the new ones (`check_same_data`)."""
+    kept = kept_rows(old, {st["name"] for st in new["settings"]})
+    check_same_data(data_ids(kept), data_ids(new["settings"]))
+    rows = [*new["settings"], *kept]
     order = [s.name for s in course_settings()]
     rows.sort(key=lambda st: order.index(st["name"]))
     commands = old.get("commands") or ([old["command"]] if old.get("command") else [])
@@ -256,8 +284,14 @@ def run(args: argparse.Namespace) -> int:
         ".md")
     for f in args.into:  # refused before any training, not after hours of it
         check_markers(f)
-    if args.merge and not args.render_only and results.is_file():  # the same
-        kept_rows(load_results(results), {s.name for s in settings})
+    if args.merge and not args.render_only and results.is_file():  # the same, before any run
+        kept = kept_rows(load_results(results), {s.name for s in settings})
+        planned: dict[Any, set[str]] = {}
+        for s in settings:
+            seq = model_class(s.model).loop is Loop.SEQUENCE
+            ref = resolve_data(s.model, None if seq else args.data, args.text if seq else None)
+            planned.setdefault(model_class(s.model).loop, set()).add(ref.id)
+        check_same_data(data_ids(kept), planned)
     if args.render_only:
         doc = load_results(results)
         if args.only:
