@@ -373,6 +373,9 @@ def test_cli_search_with_real_training(tmp_path, capsys, embedded_data_only):
     assert all(float(r["train_cost"]) > 0 for r in rows)
     best = max(rows, key=lambda r: float(r["best_val_acc"]))
     assert f"best validation accuracy {float(best['best_val_acc']):.4f}" in printed
+    # "its test accuracy" read as the best weights' (found 2026-12-03): it is the final ones'
+    assert (f"(its peak during training), test accuracy {float(best['test_acc']):.4f} "
+            "(of its final weights)") in printed
     assert str(out / "results.csv") in printed and (out / "search.png").stat().st_size > 0
     spec_saved = json.loads((out / "spec.json").read_text())
     assert spec_saved["fixed"] == {"epochs": 1, "m": 20}

@@ -197,9 +197,12 @@ class SearchResult:
             lines.append(f"best: {where}: {params}")
             if self.spec.maximize:
                 test = "n/a" if b.get("test_acc") is None else f"{b['test_acc']:.4f}"
-                lines.append(
-                    f"best validation accuracy {b['best_val_acc']:.4f}, its test accuracy {test}"
-                )
+                # the best validation accuracy is the trial's peak during training; its test
+                # accuracy is of the weights it ended with (the peak's only with restore_best)
+                of = ("its best weights, --restore-best" if self.spec.fixed.get("restore_best")
+                      else "its final weights")
+                lines.append(f"best validation accuracy {b['best_val_acc']:.4f} (its peak "
+                             f"during training), test accuracy {test} (of {of})")
             else:
                 lines.append(f"best smooth loss {b[self.spec.objective]:.4f}")
         if self.plot is not None:
