@@ -20,6 +20,8 @@ from filelock import FileLock, Timeout
 from tinygrad_dl.container import Refused, check_schema
 from tinygrad_dl.files import atomic_write, jsonable
 
+from .space import ParamSpec
+
 # what a row of results.json must hold before a resumed search reads it
 ROW = {"trial": int, "round": int, "status": str, "*": object}
 
@@ -41,7 +43,8 @@ class ResultStore:
         self.csv_path = self.out / "results.csv"
         self.lock_path = self.out / ".lock"
         self.rows: dict[int, dict[str, Any]] = {}
-        self.rounds: list[list[str]] = []
+        self.rounds: list[list[str]] = []  # each round's ranges, as shown
+        self.round_params: list[list[ParamSpec]] = []  # the same, to full precision
         self._lock: Any = None
 
     def __enter__(self) -> ResultStore:
@@ -89,6 +92,12 @@ class ResultStore:
                 raise ValueError(f"{self.json_path}: {e}; fix the row or delete the file to "
                                  "run every trial again") from None
             self.rows = {r["trial"]: r for r in doc["rows"]}
+            try:  # (absent from files written before 2026-12-03: the ranges are recomputed)
+                self.round_params = [[ParamSpec.from_dict(d) for d in rr]
+                                     for rr in doc.get("round_params", [])]
+            except (TypeError, KeyError, ValueError) as e:
+                raise ValueError(f"{self.json_path}: its round_params are not ranges ({e}); "
+                                 "delete the file to run every trial again") from None
 
     @staticmethod
     def _read_json(path: Path) -> dict[str, Any]:
@@ -112,7 +121,9 @@ class ResultStore:
 
     def save(self) -> None:
         rows = [self.rows[t] for t in sorted(self.rows)]
-        doc = {"spec": self.spec, "rounds": self.rounds, "rows": rows}
+        doc = {"spec": self.spec, "rounds": self.rounds,
+               "round_params": [[p.to_dict() for p in rr] for rr in self.round_params],
+               "rows": rows}
         atomic_write(self.json_path, json.dumps(doc, indent=1))
         buf = io.StringIO()
         w = csv.DictWriter(buf, self.columns, extrasaction="ignore", lineterminator="\n")

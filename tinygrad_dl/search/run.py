@@ -143,15 +143,29 @@ def best_rows(
     return ok if k is None else ok[:k]
 
 
-def round_ranges(spec: SearchSpec, rows: dict[int, dict[str, Any]]) -> list[list[ParamSpec]]:
+def round_ranges(spec: SearchSpec, rows: dict[int, dict[str, Any]],
+                 frozen: dict[int, list[ParamSpec]] | None = None) -> list[list[ParamSpec]]:
     """The ranges of every round: round 0 is the spec's; round r narrows round r-1's around the
-    top-k of all trials finished before round r. Without any successful trial nothing narrows."""
+    top-k of all trials finished before round r. Without any successful trial nothing narrows.
+    `frozen`: the ranges of rounds already started (their trials were drawn from them), kept
+    as they were: a failed trial of an earlier round retried later (--retry-failed) would
+    otherwise rewrite the range a later round's trials were drawn from."""
+    frozen = frozen or {}
     ranges = [list(spec.params)]
     for r in range(1, spec.rounds):
+        if r in frozen:
+            ranges.append(frozen[r])
+            continue
         done = [row for row in rows.values() if row["round"] < r]
         top = best_rows(done, spec.k, spec.objective, spec.maximize, spec.data_id)
         ranges.append([p.narrowed([row[p.name] for row in top], spec.widen) for p in ranges[-1]])
     return ranges
+
+
+def _started(store: ResultStore) -> dict[int, list[ParamSpec]]:
+    """The saved ranges of the rounds that have trials (full precision, `round_params`)."""
+    begun = {row["round"] for row in store.rows.values()}
+    return {r: rr for r, rr in enumerate(store.round_params) if r in begun}
 
 
 def make_tasks(spec: SearchSpec, rnd: int, ranges: list[ParamSpec]) -> Iterator[Task]:
@@ -246,8 +260,10 @@ def run_search(
         bar = _Progress(spec.total, done0, progress)
         try:
             for rnd in range(spec.rounds):
-                ranges = round_ranges(spec, store.rows)[: rnd + 1]  # later rounds: not yet known
+                # later rounds: not yet known; started ones: as they were drawn from
+                ranges = round_ranges(spec, store.rows, _started(store))[: rnd + 1]
                 store.rounds = [[str(p) for p in rr] for rr in ranges]
+                store.round_params = ranges
                 todo = (t for t in make_tasks(spec, rnd, ranges[rnd])
                         if not store.done(t.trial, retry_failed))
                 rows = iter_results(trial_fn, todo, backend=backend, jobs=jobs,
@@ -262,7 +278,7 @@ def run_search(
                 store.save()
         finally:
             bar.close()
-        ranges = round_ranges(spec, store.rows)
+        ranges = round_ranges(spec, store.rows, _started(store))
         result = SearchResult(spec, [store.rows[t] for t in sorted(store.rows)], store.out,
                               ranges)
         if plot:
