@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import platform
 import signal
 import sys
@@ -22,7 +21,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from . import __version__
-from .files import write_error
+from .files import stdout_gone, write_error
 
 # the commands, in --help's order, with their one-line summaries (the modules load on use)
 COMMANDS: dict[str, str] = {
@@ -97,14 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _stdout_gone(command: str) -> int:
-    """stdout's reader exited (a pipe into `head`): say so once on stderr, send what else is
-    printed nowhere (Python would report the same error again at exit), and exit 1: the
+    """stdout's reader exited (a pipe into `head`): say so once on stderr and exit 1: the
     command's printed output is incomplete (its files, if it wrote any, say what it did)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # (no real stdout: a test's capture)
-        pass
+    stdout_gone()
     print(f"tinygrad-dl {command}: stdout was closed by its reader (a pipe); the rest of the "
           "output is not printed", file=sys.stderr)
     return 1

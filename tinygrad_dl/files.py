@@ -64,6 +64,16 @@ def write_error(e: OSError, where: Any = None) -> str:
     return f"cannot write {path}: {e.strerror or e}" + (f" ({name})" if name else "")
 
 
+def stdout_gone() -> None:
+    """stdout's reader has left (a pipe into `head`): point stdout at /dev/null, so that what
+    is printed later, and Python's flush at exit, do not raise BrokenPipeError again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # (no real stdout: a test's capture)
+        pass
+
+
 def umask() -> int:
     """The process's umask, read without changing it (Linux: /proc; elsewhere set and reset)."""
     try:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tinygrad_dl.files import write_error
+from tinygrad_dl.files import stdout_gone, write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
@@ -125,9 +125,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         print(summary(res, out), flush=True)
     except BrokenPipeError:  # `| head`: the run and its outputs are complete; only this
-        # summary (its numbers are in result.json) could not be printed: the run succeeded
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        stdout_gone()  # summary (its numbers are in result.json) was not: the run succeeded
     return 0
 
 

@@ -502,8 +502,13 @@ def _tensors(params: Iterable[Tensor] | Tensor) -> list[Tensor]:
     have no .grad), an iterable with each tensor once (a tied weight is one gradient)."""
     if isinstance(params, Tensor):
         return [params]
+    out: list[Tensor] = []
     seen: set[int] = set()
-    return [p for p in params if not (id(p) in seen or seen.add(id(p)))]
+    for p in params:
+        if id(p) not in seen:
+            seen.add(id(p))
+            out.append(p)
+    return out
 
 
 # ---- learning-rate schedules ---------------------------------------------------------------
