@@ -428,3 +428,100 @@ def test_save_load_state_dict_round_trip(tmp_path):
     with pytest.raises(RuntimeError, match="CPU only"):
         tg.load(tmp_path / "net.pth", map_location="cuda:0")
     assert not list(tmp_path.glob("x.pth*")) and not list(tmp_path.glob("y.pth*"))
+
+
+# ---- found 2026-12-03: autograd.Function cases that were silently wrong (each failed before) ---
+def _chain(op_cls):
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    w = Tensor(np.array([1.0, 1.0]), requires_grad=True)
+    h = a * 1.0
+    z = h * w  # Mul saves h's array
+    return op_cls.apply(h) + z, w
+
+
+def test_a_custom_forward_or_backward_cannot_write_its_inputs_or_saved_tensors():
+    """x.mul_(2) inside forward (or on a saved tensor inside backward) reached the array the
+    Mul beside it saved: w.grad came out [2, 4] or [6, 12] for [1, 2], without a word."""
+    class InForward(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class InBackward(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            x.mul_(3)
+            return g * 2
+
+    with pytest.raises(ValueError, match="read-only"):
+        _chain(InForward)
+    out, w = _chain(InBackward)
+    with pytest.raises(ValueError, match="read-only"):
+        out.sum().backward()
+
+
+def test_a_saved_tensor_returned_as_the_gradient_is_not_added_into():
+    class L(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x * 2)
+            return (x * x).sum()
+
+        @staticmethod
+        def backward(ctx, g):  # the saved tensor itself (g is 1 here: the loss's own term)
+            return ctx.saved_tensors[0]
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (x * 3).sum() + L.apply(x)
+    loss.backward(retain_graph=True)
+    first = x.grad.copy()
+    x.grad = None
+    loss.backward()  # the engine added into the saved array the first time: [8, 10]
+    np.testing.assert_array_equal(x.grad, first)
+    np.testing.assert_array_equal(first, [5.0, 7.0])
+
+
+def test_apply_refuses_a_tensor_by_keyword_and_a_gradient_for_a_non_tensor():
+    class Mul(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y=None, k=1.0):
+            return x * y * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, None, g  # a gradient for k, a float: PyTorch raises
+
+    x, y = (Tensor(np.ones(2), requires_grad=True) for _ in range(2))
+    with pytest.raises(TypeError, match=r"Tensor argument y= passed by keyword"):
+        Mul.apply(x, y=y)
+    out = Mul.apply(x, y, 2.0)
+    with pytest.raises(RuntimeError, match="gradient for argument 2, which is not a Tensor"):
+        out.sum().backward()
+
+
+def test_an_integer_output_of_a_custom_function_needs_no_gradient():
+    class Rank(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return Tensor(np.argsort(np.argsort(x.data)))
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    x = Tensor(np.array([3.0, 1.0, 2.0]), requires_grad=True)
+    r = Rank.apply(x)
+    assert r.dtype == np.int64 and not r.requires_grad  # as torch's, and as argmax's here
+    r += 1  # a constant: in-place is fine
+    np.testing.assert_array_equal(r.data, [3, 1, 2])

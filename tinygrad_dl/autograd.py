@@ -74,8 +74,8 @@ class _UserOp(engine.Function):
         needs = iter(self.needs_input_grad)
         args, flags = [], []
         for a in template:
-            if a is _TENSOR:
-                args.append(Tensor(next(it)))
+            if a is _TENSOR:  # read-only: an in-place write (x.mul_(2)) would reach the array
+                args.append(Tensor(_read_only(next(it))))  # another op saved, unseen
                 flags.append(next(needs))
             else:
                 args.append(a)
@@ -89,7 +89,12 @@ class _UserOp(engine.Function):
                                       "supported; return one Tensor")
         self.ctx = ctx
         self.template = template
-        # the arrays backward will read: the engine keeps them read-only while the graph lives
+        # the arrays backward will read, read-only while the graph lives (a write in backward,
+        # x.mul_(3) on a saved tensor, or the engine adding into one returned as a gradient,
+        # changed them for every later backward)
+        for t in ctx.saved_tensors:
+            if t is not None and t.data.flags.writeable:
+                t.data = _read_only(t.data)
         self.save_for_backward(*[t.data for t in ctx.saved_tensors if t is not None])
         data = out.data if isinstance(out, Tensor) else np.asarray(out)
         if data.base is not None or any(data is a for a in arrays):
@@ -107,18 +112,32 @@ class _UserOp(engine.Function):
                                f"took {len(self.template)} argument(s): return one per argument "
                                "(None for the non-Tensor ones)")
         out = []
-        for a, gr in zip(self.template, grads):
+        for i, (a, gr) in enumerate(zip(self.template, grads)):
             if a is not _TENSOR:
+                if gr is not None:  # (PyTorch raises too: it would be dropped without a word)
+                    raise RuntimeError(f"{name}.backward returned a gradient for argument {i}, "
+                                       "which is not a Tensor: return None there")
                 continue
             if gr is None:
                 out.append(None)
             else:
                 arr = gr.data if isinstance(gr, Tensor) else np.asarray(gr, dtype=g.dtype)
-                out.append(arr.copy() if arr is g or arr.base is not None else arr)
+                # not fresh (g itself, a view, a saved or argument array): the engine would add
+                # later gradients into it in place
+                fresh = arr is not g and arr.base is None and arr.flags.writeable and not any(
+                    arr is b for b in self.template if isinstance(b, np.ndarray))
+                out.append(arr if fresh else arr.copy())
         return tuple(out)
 
 
 _TENSOR = object()  # marks a Tensor argument's place in forward's argument list
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view of `a` (the same memory: no copy)."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
 
 
 class Function:
@@ -149,8 +168,16 @@ class Function:
         tensors = [a for a in args if isinstance(a, Tensor)]
         if not tensors:
             raise TypeError(f"{cls.__name__}.apply: no Tensor among the arguments")
+        by_name = [k for k, v in kwargs.items() if isinstance(v, Tensor)]
+        if by_name:  # its gradient would have nowhere to go: it got none, without a word
+            raise TypeError(f"{cls.__name__}.apply: Tensor argument {by_name[0]}= passed by "
+                            "keyword; pass Tensors by position (backward returns one gradient "
+                            "per positional argument)")
         template = tuple(_TENSOR if isinstance(a, Tensor) else a for a in args)
-        return op.apply(*tensors, template=template, kwargs=kwargs)
+        out = op.apply(*tensors, template=template, kwargs=kwargs)
+        if out.requires_grad and out.data.dtype.kind not in "fc":
+            return Tensor(out.data)  # an integer output (an argsort) has no gradient to carry
+        return out
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool = False) -> None:
