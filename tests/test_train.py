@@ -340,3 +340,26 @@ def test_char_rnn_restore_best_reports_the_restored_weights(tmp_path, capsys):
                  "--out", str(tmp_path / "o"), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert f"weights: the lowest-smooth-loss weights of update {meta['best_step']}" in out
+
+
+def test_display_numbers_match_what_was_computed(tmp_path):
+    """A run of 15 updates of 10 per epoch said '2 epochs' (history: 1.5), History.from_dict
+    accepted columns of different lengths and logged later values into the wrong rows, and the
+    lr schedule's title was cut off at both edges of its 6-inch figure (found 2026-12-03)."""
+    res = run_training("two-layer", {"n_updates": 15, "m": 5, "n_batch": 100}, progress=False)
+    per = res.history.meta["updates_per_epoch"]
+    assert res.final["epochs"] == round(15 / per, 2) and res.final["n_updates"] == 15
+    with pytest.raises(ValueError, match="columns of different lengths"):
+        History.from_dict({"columns": {"a": [1, 2, 3], "b": [10]}})
+    from tinygrad_dl.viz import plot_lr_schedule
+    fig = plot_lr_schedule(np.linspace(0, 1, 5), title="t" * 200)
+    assert fig.axes[0].title.get_wrap()
+
+
+def test_results_table_shows_what_the_numbers_are():
+    """-0.0 showed as '-0', 0.99996 (an accuracy under 1) as '1', NumPy's bool_ as '1', and a
+    NumPy string raised (found 2026-12-03)."""
+    from tinygrad_dl.jupyter import ResultsTable
+    t = ResultsTable([{"a": -0.0, "b": 0.99996, "c": np.bool_(True), "d": np.str_("x"),
+                       "e": 1.0, "f": 0.25}], digits=4)
+    assert t.cells() == [["0", "1.000", "True", "x", "1", "0.25"]]

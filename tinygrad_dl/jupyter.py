@@ -55,17 +55,22 @@ def progress_bar(total: int | None, enabled: bool, desc: str, **kwargs: Any) -> 
 def _fmt(v: Any, digits: int) -> str:
     if v is None:
         return ""
-    if isinstance(v, bool):
-        return str(v)
+    if isinstance(v, bool) or getattr(getattr(v, "dtype", None), "kind", "") == "b":
+        return str(bool(v))  # (NumPy's bool_ too: it showed as 1)
     if isinstance(v, int) or (hasattr(v, "dtype") and getattr(v.dtype, "kind", "") in "iu"):
         return str(int(v))
-    if isinstance(v, float) or hasattr(v, "dtype"):
-        f = float(v)
+    if isinstance(v, float) or (hasattr(v, "dtype") and getattr(v.dtype, "kind", "") in "f"):
+        f = float(v) + 0.0  # (+ 0.0: -0.0 shows as 0)
         if not math.isfinite(f):
             return str(f)
         if f != 0 and (abs(f) < 10 ** -(digits - 1) or abs(f) >= 1e6):
             return f"{f:.{digits - 1}e}"
-        return f"{f:.{digits}g}"
+        text = f"{f:.{digits}g}"
+        # a value that rounds to a round number shows its digits: 0.99996 as 1.000, not 1
+        # (an accuracy under 1 read as exactly 1)
+        if f != float(text) and "e" not in text and "." not in text and len(text) < digits:
+            text = f"{f:#.{digits}g}"
+        return text
     return str(v)
 
 

@@ -154,7 +154,7 @@ def _step_plot(xs: np.ndarray, ys: np.ndarray, label: str, ylabel: str, title: s
     ax.plot(xs, ys, color=TRAIN, label=label)
     ax.set_xlabel("update step")
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title, wrap=True)  # (a run's full title is wider than this 6-inch figure)
     ax.grid(alpha=0.3)
     return _finish(fig, save, dpi)
 

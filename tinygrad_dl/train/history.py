@@ -60,6 +60,11 @@ class History:
     def from_dict(cls, d: dict[str, Any]) -> History:
         h = cls(d.get("meta"))
         cols = d.get("columns", {})
+        lengths = {len(c) for c in cols.values()}
+        if len(lengths) > 1:  # the rows would misalign: the next log() put values in wrong rows
+            raise ValueError(f"History.from_dict: columns of different lengths {sorted(lengths)}"
+                             "; every column has one entry per logged row (NaN/None where a row "
+                             "does not log it)")
         h.columns = {
             k: [math.nan if v is None else float(v) for v in col] for k, col in cols.items()
         }
@@ -77,6 +82,8 @@ class History:
                 return cls.from_dict(json.load(f))
         except json.JSONDecodeError as e:
             raise ValueError(f"{path}: not a valid history JSON file ({e})") from None
+        except ValueError as e:  # (from_dict's: ragged columns)
+            raise ValueError(f"{path}: {e}") from None
 
 
 @dataclass

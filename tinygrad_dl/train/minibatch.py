@@ -297,7 +297,10 @@ class MinibatchTrainer(Trainer):
             final.update(test_cost=te["cost"], test_loss=te["loss"], test_acc=te["acc"])
             test_acc = te["acc"]
         best = hist.meta.get("best_val_acc")
-        final.update(n_updates=hist.meta["n_updates"], epochs=hist.meta["epochs"])
+        # epochs trained, not started: 15 updates of 10 per epoch are 1.5 (it said 2)
+        n, per = hist.meta["n_updates"], hist.meta.get("updates_per_epoch") or 0
+        done = n / per if per else hist.meta["epochs"]
+        final.update(n_updates=n, epochs=int(done) if done == int(done) else round(done, 2))
         return TrainResult(net, hist, test_acc, best, final, 0.0)
 
     def unused(self, p: dict[str, Any], given: dict[str, Any], *, embedded: bool) -> set[str]:
