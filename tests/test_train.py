@@ -363,3 +363,14 @@ def test_results_table_shows_what_the_numbers_are():
     t = ResultsTable([{"a": -0.0, "b": 0.99996, "c": np.bool_(True), "d": np.str_("x"),
                        "e": 1.0, "f": 0.25}], digits=4)
     assert t.cells() == [["0", "1.000", "True", "x", "1", "0.25"]]
+
+
+def test_confusion_matrix_title_never_rounds_to_a_perfect_score():
+    """9,996 right of 10,000 was titled 'accuracy 100.0%' (found 2026-12-03)."""
+    from tinygrad_dl.viz import plot_confusion_matrix
+    y = np.zeros(10_000, dtype=np.int64)
+    pred = y.copy()
+    pred[:4] = 1
+    fig = plot_confusion_matrix(y, pred, class_names=["a", "b"])
+    assert "accuracy 99.96%" in fig.axes[0].get_title()
+    assert "accuracy 100.0%" in plot_confusion_matrix(y, y, ["a", "b"]).axes[0].get_title()

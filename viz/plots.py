@@ -73,6 +73,16 @@ def _finish(fig: Figure, save: str | Path | None, dpi: float) -> Figure:
     return fig
 
 
+def _percent(v: float) -> str:
+    """v as a percentage to 0.1%, with more digits where that would round to 100.0% (or 0.0%)
+    without being it: 9,996 right of 10,000 is 99.96%, not 100.0%."""
+    for d in range(1, 5):
+        text = f"{v:.{d}%}"
+        if not (0 < v < 1) or float(text[:-1]) not in (0.0, 100.0):
+            return text
+    return text
+
+
 def _labels(y: Any) -> np.ndarray:
     y = np.asarray(getattr(y, "data", y)).reshape(-1)
     if y.dtype.kind == "f":
@@ -237,7 +247,7 @@ def plot_confusion_matrix(
     ax.set_ylabel("true class")
     n = int(cm.sum())
     acc = np.trace(cm) / n if n else math.nan
-    ax.set_title(f"confusion matrix ({n} samples, accuracy {acc:.1%})")
+    ax.set_title(f"confusion matrix ({n} samples, accuracy {_percent(acc)})")
     hi = shown.max() if shown.size else 0
     for i in range(K):
         for j in range(K):
