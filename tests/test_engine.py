@@ -340,6 +340,99 @@ def test_scalar_leaf_grad_is_an_array():
     assert isinstance(w.grad, np.ndarray) and w.grad == 12.0
 
 
+class _ExpGradIsOutput(Function):
+    """exp whose backward returns its saved output as the gradient when g is all ones (a
+    shortcut a student may write: d exp(x)/dx = exp(x)); the array is also y.data."""
+
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return out if np.all(g == 1) else out * g
+
+
+class _SquareKeepsTwoX(Function):
+    """x**2 whose backward returns an intermediate it keeps on ctx (2x) when g is all ones."""
+
+    def forward(ctx, x):
+        ctx.two_x = 2 * x
+        return x * x
+
+    def backward(ctx, g):
+        return ctx.two_x if np.all(g == 1) else ctx.two_x * g
+
+
+class _TwoOfItsOwn(Function):
+    """x * y whose backward returns the tuple it keeps (its saved inputs, swapped) for g = 1."""
+
+    def forward(ctx, x, y):
+        ctx.swapped = (y.copy(), x.copy())
+        return x * y
+
+    def backward(ctx, g):
+        return ctx.swapped if np.all(g == 1) else (g * ctx.swapped[0], g * ctx.swapped[1])
+
+
+@pytest.mark.parametrize("op", [_ExpGradIsOutput, _SquareKeepsTwoX])
+def test_a_gradient_the_op_keeps_is_never_added_into(op):
+    """The accumulator adds an input's next gradient into its first one only when nothing else
+    holds that array. It used to test only "not g, not a view, not given twice", so an array
+    the op kept (its output, y.data here; an intermediate for a second backward) was added
+    into: y.data became [4, 5.72] for [1, 2.72] and the second backward gave [7, 8.72] for
+    [4, 5.72] (the first use of x, recorded first, is reached last)."""
+    x = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    a = x * 3.0
+    y = op.apply(x)
+    y_before = y.data.copy()
+    loss = (y + a).sum()
+    loss.backward(retain_graph=True)
+    expected = (np.exp if op is _ExpGradIsOutput else lambda v: 2 * v)(x.data) + 3.0
+    np.testing.assert_array_equal(x.grad, expected)
+    np.testing.assert_array_equal(y.data, y_before)
+    x.grad = None
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_a_gradient_tuple_the_op_keeps_is_never_added_into():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    w = Tensor(np.array([3.0, 5.0]), requires_grad=True)
+    a, b = x * 2.0, w * 2.0
+    loss = (_TwoOfItsOwn.apply(x, w) + a + b).sum()
+    loss.backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad, [5.0, 7.0])
+    np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+    x.grad = w.grad = None
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [5.0, 7.0])
+    np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+
+
+def test_a_fresh_gradient_is_still_added_into_in_place():
+    """The other side of the rule above: a fresh array from backward is the one the next
+    gradient goes into and the one .grad keeps (no copy): the references are counted as this
+    Python counts them (grad.FRESH is measured at import), not assumed."""
+    seen = []
+
+    class Scale(Function):
+        def forward(ctx, x):
+            return 2.0 * x
+
+        def backward(ctx, g):
+            out = 2.0 * g
+            seen.append(out.__array_interface__["data"][0])  # its address, not a reference
+            return out
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    a = x * 3.0
+    (Scale.apply(x) + a).sum().backward()
+    np.testing.assert_array_equal(x.grad, [5.0, 5.0])
+    assert x.grad.__array_interface__["data"][0] == seen[0]
+
+
 # ---- dtype ---------------------------------------------------------------------------------
 def test_float32_end_to_end():
     rng = np.random.default_rng(0)

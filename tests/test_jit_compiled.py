@@ -192,3 +192,74 @@ def test_backward_from_a_parameter_itself_copies_the_seed():
         jitted(g)
         assert w.grad is not g and np.array_equal(w.grad, g)
     assert jitted.replays == 3
+
+
+class ExpGradIsOutput(Function):
+    """exp whose backward returns its saved output (also y.data) as the gradient for g = 1."""
+
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return out if np.all(g == 1) else out * g
+
+
+def test_a_replay_never_adds_into_an_array_the_op_keeps():
+    """As eager (test_engine: a gradient the op keeps is never added into): the compiled lines
+    took an array backward returned as theirs when it was "not g, not a view, not given
+    twice", so a replay added x's second gradient into the op's output: the replayed y came
+    back as [4, 5.72] where eager gives [1, 2.72]."""
+    x = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    w = Tensor(np.array([3.0, 5.0]), requires_grad=True)
+
+    def step(v):
+        a = x * 3.0 + w * v  # recorded first, so x's gradient from it comes last
+        y = ExpGradIsOutput.apply(x)
+        (y + a).sum().backward()
+        return y.detach()
+
+    def run(f):
+        out = []
+        for _ in range(4):
+            x.grad = w.grad = None
+            out.append((f(np.ones(2)).data.copy(), x.grad.copy(), w.grad.copy()))
+        return out
+    stepj = jit(step)
+    eager, replayed = run(step), run(stepj)
+    assert stepj.replays == 2
+    for e, r in zip(eager, replayed):
+        for a, b in zip(e, r):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_replay_still_adds_into_a_fresh_gradient_in_place():
+    """The other side: a fresh array a user op's backward returns is the one the next gradient
+    goes into and the one .grad keeps, replayed as eager (the counts the compiled lines
+    compare are measured at import: `_ALONE_OUT`)."""
+    seen = []
+
+    class Scale(Function):
+        def forward(ctx, x):
+            return 2.0 * x
+
+        def backward(ctx, g):
+            out = 2.0 * g
+            seen.append(out.__array_interface__["data"][0])  # its address, not a reference
+            return out
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    @jit
+    def step(v):
+        a = x * v  # recorded first, so reached last: added into Scale's array
+        (Scale.apply(x) + a).sum().backward()
+
+    for _ in range(4):
+        x.grad = None
+        step(np.full(2, 3.0))
+        np.testing.assert_array_equal(x.grad, [5.0, 5.0])
+        assert x.grad.__array_interface__["data"][0] == seen[-1]
+    assert step.replays == 2

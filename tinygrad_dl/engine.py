@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import hooks, write_guard
-from .grad import as_grad, own_array
+from .grad import FRESH, FRESH_TUPLE, as_grad, own_array, refs
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
 
@@ -119,7 +119,8 @@ class Function:
     """One primitive op: forward(ctx, *arrays) and backward(ctx, grad) side by side. `ctx` is
     the instance: forward keeps what backward needs on it (its __dict__, which `release()` drops).
     backward returns one gradient per input (None where `ctx.needs_input_grad[i]` is False): an
-    array (`grad`, a view, or a fresh one), or a term with a `shape` that adds itself to Pending."""
+    array (`grad`, a view, a fresh one, or one it keeps: never added into), or a term with a
+    `shape` that adds itself to Pending."""
 
     __slots__ = ("parents", "params", "needs_input_grad", "scope", "made", "__dict__")
     saved: tuple[Any, ...] = ()  # (a jit replay reads `prepare` and `shape_arrays`: see jit)
@@ -275,12 +276,11 @@ class Pending:
                     raise RuntimeError(f"{ctx.name}.backward returned a gradient of shape "
                                        f"{gi.shape} for an input of shape {k.data.shape}")
                 prev = grads.get(k)
-                if prev is None:  # the first: kept; ours if fresh and given to this input only
-                    grads[k] = gi
-                    if gi is not g and gi.base is None and gi.flags.writeable and (n == 1 or (
-                            in_grads[0] is not in_grads[1] if n == 2
-                            else [h is gi for h in in_grads].count(True) == 1)):
+                if prev is None:  # the first: kept; ours if fresh (nothing else holds it)
+                    if (gi.base is None and gi.flags.writeable and refs(gi) == FRESH
+                            and refs(in_grads) == FRESH_TUPLE):  # (see grad.py)
                         owned.add(k)  # (else k is not in owned: it has had no gradient yet)
+                    grads[k] = gi
                 elif k in owned:
                     prev += gi
                 else:

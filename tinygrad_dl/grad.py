@@ -8,6 +8,7 @@ gives plain arrays, and its repr is a plain array's, so it never leaks into resu
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -43,3 +44,26 @@ def own_array(prev: np.ndarray | None, ours: bool, shape: tuple[int, ...], dtype
     if prev is None:
         return np.zeros(shape, dtype)
     return prev if ours else prev.astype(np.result_type(prev, dtype))
+
+
+# ---- which first gradient the accumulator may add into ------------------------------------
+# An op's backward returns the upstream gradient, a view, an array given to two inputs, or a
+# fresh array; only the last may be added into in place (HIPS autograd's add_outgrads rule).
+# "Fresh" is decided by references: an array the op also keeps (its saved output returned as
+# the gradient, an intermediate kept on ctx for a second backward, a module constant) or one
+# that is the upstream gradient or sits twice in the returned tuple has more of them, and the
+# next input's gradient added into it would change what the op or the caller holds.
+refs = sys.getrefcount
+
+
+def _calibrate() -> tuple[int, int]:
+    """The counts `refs` gives, in this Python, for a gradient and its tuple that nothing but
+    the accumulator's loop holds (Pending.run: `for k, gi in zip(parents, in_grads)`). Not
+    constants: 3.14 borrows references on its stack, so its counts are lower."""
+    in_grads = (np.empty(1),)
+    for _k, gi in zip((None,), in_grads):
+        return refs(gi), refs(in_grads)
+    raise AssertionError  # (the loop runs once)
+
+
+FRESH, FRESH_TUPLE = _calibrate()

@@ -11,7 +11,7 @@ gradients in a dict. `compile_steps` writes the same work out once as Python sou
 - per backward, the recorded order written out: each op's backward called on the local that
   holds its output's gradient (`g12`), and per input the accumulation written out with the
   gradient in a local (`g5`) and whether it is ours to add into (`o5`): the first gradient is
-  kept, ours when it is a fresh array given to this input only; the next are added in place
+  kept, ours when it is a fresh array that nothing else holds; the next are added in place
   when the pending one is ours, else into a new one (`engine.Pending.run`'s rule, in its
   order, so replay stays bit-identical to eager). What is not a plain array (a gradient term
   such as an indexing op's rows or a deferred one-row product, a NumPy scalar) goes through
@@ -138,6 +138,20 @@ def _calibrate() -> tuple[int, int]:
 _ALONE = _calibrate()
 
 
+def _calibrate_out() -> tuple[int, int, int]:
+    """`refs` of a first gradient nothing else holds, in the compiled lines' shape: alone
+    (a one-input op's), in the tuple backward returned, and that tuple's (grad.FRESH for
+    these lines, whose locals hold what Pending.run's loop does not)."""
+    env: dict[str, Any] = {"_refs": getrefcount}
+    exec(compile("def probe(b):\n    x = b()\n    g1 = x; one = _refs(x)\n"  # noqa: S102
+                 "    r = (b(),)\n    x = r[0]\n    g2 = x; return one, _refs(x), _refs(r)\n",
+                 "<jit probe>", "exec"), env)
+    return env["probe"](lambda: np.empty(1))
+
+
+_ALONE_OUT = _calibrate_out()
+
+
 def _reuse(K: list[Any], t: Any) -> np.ndarray | None:
     """The array kept in `K` ([array, the .grad view of it], from `_keep`) to write `t`'s
     gradient into, if nothing but K refers to it or to its view any more; else None (and K
@@ -203,7 +217,8 @@ class Writer:
         self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_sum": _sum, "P": self.P,
                                     "D": self.P.deferred, "ndarray": ndarray,
                                     "GradArray": GradArray, "_reuse": _reuse,
-                                    "_keep": _keep, "_own": own_array}
+                                    "_keep": _keep, "_own": own_array,
+                                    "_refs": getrefcount}
 
         # the source of register r (`start` sets the plan's: locals and constants' names)
         self.reg: Callable[[int], str] = lambda r: f"R[{int(r)}]"
@@ -333,9 +348,13 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             kin = int(kin)
             if n > 1:
                 w(2, f"x = r[{p}]")
-            unique = ("" if n == 1 else " and r[0] is not r[1]" if n == 2
-                      else " and [h is x for h in r].count(True) == 1")
-            _accumulate(w, kin, kin not in seen, unique, "(x,)" if n == 1 else "r")
+            # ours: nothing but these lines holds it (the op keeps none: grad.py's rule); a
+            # declared backward_into's may be a kept array (`_reuse` counted its holders)
+            ours = ("x is not g" + ("" if n == 1 else " and r[0] is not r[1]" if n == 2
+                                    else " and [h is x for h in r].count(True) == 1")
+                    if into is not None else f"_refs(x) == {_ALONE_OUT[0]}" if n == 1 else
+                    f"_refs(x) == {_ALONE_OUT[1]} and _refs(r) == {_ALONE_OUT[2]}")
+            _accumulate(w, kin, kin not in seen, ours, "(x,)" if n == 1 else "r")
             seen.add(kin)
             called.add(kin)
         # let go of this op's gradients now (a weight's gradient just added into its pending
@@ -347,14 +366,15 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     _store(w, step, kept, called)
 
 
-def _accumulate(w: Writer, kin: int, first: bool, unique: str, grads: str) -> None:
+def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> None:
     """Gradient `x` (a local) of key `kin` into its pending local, by Pending.run's rule: the
-    first gradient is kept, ours when it is a fresh array given to this input only; the next
-    are added in place when the pending one is ours, else into a new one (`_sum`); terms and
-    NumPy scalars through `_add`."""
+    first gradient is kept, ours when it is a fresh array (`fresh`: that nothing else holds
+    it, or for a declared expression `x is not g`); the next are added in place when the
+    pending one is ours, else into a new one (`_sum`); terms and NumPy scalars through
+    `_add`."""
     if first:  # the first gradient sent to kin: g{kin} is None
-        w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = x is not g and x.base is None"
-          f" and x.flags.writeable{unique}")
+        w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = x.base is None"
+          f" and x.flags.writeable and {fresh}")
     else:
         w(2, "if type(x) is ndarray:")
         w(3, f"if o{kin}: g{kin} += x")
@@ -387,7 +407,7 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: 
             continue
         kin = int(kin)
         w(2, f"x = {exprs[p].format(*saved)}")
-        _accumulate(w, kin, kin not in seen, "", "(x,)")
+        _accumulate(w, kin, kin not in seen, "x is not g", "(x,)")
         seen.add(kin)
     if op.args is not None:  # (forward saved nothing: nothing to let go of)
         w(2, "x = None")
