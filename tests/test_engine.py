@@ -217,6 +217,97 @@ def test_no_grad_decorator_and_reentrancy():
     assert is_grad_enabled()  # restored after an exception
 
 
+@pytest.mark.parametrize("bare", [False, True])
+def test_no_grad_on_a_generator_function_covers_its_body(bare):
+    """A decorator that only wrapped the call left grad mode when the generator object was
+    returned, before the body ran: every tensor it yielded was recorded (torch: not). Each
+    step of the body runs in the mode; the consumer keeps its own between steps."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+
+    def batches(n):
+        for i in range(n):
+            assert not is_grad_enabled()
+            sent = yield x * float(i)
+            if sent is not None:
+                yield x * sent
+        return "done"
+
+    gen_fn = no_grad(batches) if bare else no_grad()(batches)
+    g = gen_fn(2)
+    first = next(g)
+    assert is_grad_enabled()  # the consumer's own mode between steps
+    assert not first.requires_grad
+    assert not g.send(3.0).requires_grad  # send(), too
+    assert not next(g).requires_grad
+    with pytest.raises(StopIteration) as stop:
+        next(g)
+    assert stop.value.value == "done"  # the generator's return value comes through
+
+    def enabled_inside():
+        while True:
+            yield is_grad_enabled()
+    with no_grad():
+        assert next(enable_grad()(enabled_inside)()) is True  # enable_grad inside no_grad
+        assert next(enable_grad(enabled_inside)()) is True
+
+
+def test_a_bare_grad_mode_decorator_works_on_methods():
+    """Bare `@no_grad` was the wrapper object itself: on a method it never received `self`
+    (TypeError: missing 1 required positional argument)."""
+
+    class Model:
+        w = Tensor([1.0, 2.0], requires_grad=True)
+
+        @no_grad
+        def predict(self, a):
+            return self.w * a
+
+        @tg.inference_mode
+        def infer(self, a):
+            return self.w * a
+
+    assert not Model().predict(2.0).requires_grad and not Model().infer(2.0).requires_grad
+    assert Model.predict.__name__ == "predict"  # functools.wraps
+
+
+def test_a_decorated_function_called_from_two_threads_restores_each_threads_mode():
+    """The decorated function kept ONE stack of saved modes for every thread: thread A
+    entering, B entering from inside its own no_grad block, then A leaving first, left A
+    with grad off for good and B with grad on after its block."""
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    @no_grad()
+    def work(first):
+        if first:
+            a_in.set()
+            b_in.wait(5)
+        else:
+            b_in.set()
+            a_out.wait(5)
+
+    def thread_a():
+        work(True)
+        seen["A after"] = is_grad_enabled()
+        a_out.set()
+
+    def thread_b():
+        with no_grad():
+            a_in.wait(5)
+            work(False)
+            seen["B inside its block"] = is_grad_enabled()
+        seen["B after"] = is_grad_enabled()
+
+    threads = [threading.Thread(target=thread_a), threading.Thread(target=thread_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"A after": True, "B inside its block": False, "B after": True}
+
+
 # ---- errors --------------------------------------------------------------------------------
 def test_backward_errors():
     x = Tensor(np.ones((2, 3)), requires_grad=True)

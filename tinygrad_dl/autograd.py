@@ -181,14 +181,17 @@ class Function:
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool = False) -> None:
-    """`torch.autograd.backward`: backward() of each tensor with its gradient."""
+    """`torch.autograd.backward`: the gradients of all `tensors` (each times its gradient)
+    added into the leaves' `.grad`, as one pass: their graphs may share ops, so all but the
+    last backward keep the graph (torch runs one pass; the sums agree up to round-off)."""
+    one = (Tensor, np.ndarray, np.generic, int, float)
     ts = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    gs = [grad_tensors] if grad_tensors is None or isinstance(grad_tensors, Tensor) else list(
-        grad_tensors)
+    gs = ([grad_tensors] if grad_tensors is None or isinstance(grad_tensors, one)
+          else list(grad_tensors))
     if len(gs) == 1 and len(ts) > 1 and gs[0] is None:
         gs = gs * len(ts)
     if len(gs) != len(ts):
         raise ValueError(f"autograd.backward: {len(ts)} tensors but {len(gs)} gradients")
-    for t, g in zip(ts, gs):
+    for i, (t, g) in enumerate(zip(ts, gs)):
         t.backward(None if g is None else (g.data if isinstance(g, Tensor) else g),
-                   retain_graph=retain_graph)
+                   retain_graph=retain_graph or i < len(ts) - 1)

@@ -1,5 +1,6 @@
-"""The engine: grad mode, name scopes, `Function`, and reverse-mode backprop with its one
-gradient accumulator, `Pending` (a jit replay uses it too).
+"""The engine: name scopes, `Function`, and reverse-mode backprop with its one gradient
+accumulator, `Pending` (a jit replay uses it too); grad mode (`no_grad`) is read from
+`grad_mode`, re-exported here.
 
 `Function.apply` runs an op's forward on NumPy arrays and, when a gradient is needed, records
 the op as the output's `_ctx` with its parents. `backward` walks that DAG in reverse topological
@@ -10,79 +11,24 @@ let a jit recording and `anomaly` mode hear every op.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import itertools
 import linecache
 import operator
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import hooks, write_guard
 from .grad import FRESH, FRESH_TUPLE, as_grad, own_array, refs
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
-
-class _ThreadState(threading.local):
-    grad_enabled = True  # record ops for backward?
-    scope: str | None = None  # innermost name_scope, "layers.0/t=3"; recorded on each op
-
-
-_state = _ThreadState()
+_state = state  # (grad_mode.state: the hot path reads it by this module-level name)
 _made_count = itertools.count()  # numbers the recorded ops in the order they are made
 _made = operator.attrgetter("_ctx.made")
 
 
-# ---- grad mode and name scopes ------------------------------------------------------------
-def is_grad_enabled() -> bool:
-    return _state.grad_enabled
-
-
-class no_grad(contextlib.ContextDecorator):
-    """Record nothing inside: `with no_grad(): ...`, `@no_grad()` or bare `@no_grad`."""
-
-    _mode: bool | None = False  # None: leave grad mode as it is (inference_mode(False))
-
-    def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        self._prev: list[bool] = []  # a stack: a decorated function may recurse
-        self._func = func
-        if func is not None:  # used as a bare decorator: this object is the wrapper
-            functools.update_wrapper(self, func)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._func is None:  # @no_grad(): wrap the function
-            return super().__call__(*args)
-        with self:
-            return self._func(*args, **kwargs)
-
-    def __enter__(self) -> no_grad:
-        self._prev.append(_state.grad_enabled)
-        if self._mode is not None:
-            _state.grad_enabled = self._mode
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _state.grad_enabled = self._prev.pop()
-
-
-class enable_grad(no_grad):
-    """Turn recording back on inside a `no_grad` block."""
-
-    _mode = True
-
-
-class inference_mode(no_grad):
-    """PyTorch's `inference_mode()`: here no_grad; `inference_mode(False)` changes nothing."""
-
-    def __init__(self, mode: Any = True) -> None:
-        bare = callable(mode) and not isinstance(mode, bool)  # used as a bare decorator
-        super().__init__(mode if bare else None)
-        self._mode = False if bare or mode else None
-
-
+# ---- name scopes (grad mode: grad_mode.py) ------------------------------------------------
 class name_scope:
     """Tag the ops recorded inside with a scope name ("layers.0", "t=3"), nested with "/";
     draw_graph clusters ops by it. Each module call enters one (a class: cheaper than yield)."""
@@ -90,6 +36,8 @@ class name_scope:
     __slots__ = ("name", "outer")
 
     def __init__(self, name: str) -> None:
+        if not isinstance(name, str):  # or draw_graph fails on it long after
+            raise TypeError(f"name_scope: name must be a str, got {type(name).__name__} {name!r}")
         self.name, self.outer = name, []  # a stack: one object may be entered again inside
 
     def __enter__(self) -> None:
@@ -184,6 +132,8 @@ class Function:
             ctx.made = next(_made_count)
             out.requires_grad, out._ctx = True, ctx
             ctx.graph = write_guard.join(ctx, inputs)  # what it saved stays read-only
+        elif type(data) is np.ndarray and data.base is not None:  # a view, not recorded
+            write_guard.hold_viewed(inputs)  # (no_grad: `v = h[0:2]` of a live graph's h)
         if hooks.active and attached.recorder is not None:  # a jit recording
             attached.recorder.on_apply(cls, inputs, params, out)
         return out
@@ -320,12 +270,17 @@ class Pending:
             return
         ours = key in self.owned
         if g.dtype != t.data.dtype:  # e.g. a float32 parameter used with a float64 input
+            if t.data.dtype.kind != "f":  # `w.requires_grad = True` on integers: truncated
+                raise TypeError(f"backward: a {t.data.dtype} tensor requires grad (set by "
+                                "attribute?); only floating-point tensors can: cast it first")
             g, ours = g.astype(t.data.dtype), True
         if t.grad is None:
             t.grad = as_grad(g if ours else g.copy())
-        elif t.grad.flags.writeable and getattr(t.grad.base, "flags", t.grad.flags).writeable:
+        elif (t.grad.dtype == g.dtype and t.grad.flags.writeable
+              and getattr(t.grad.base, "flags", t.grad.flags).writeable):
             t.grad += g  # (a GradArray is a view: a live graph may have locked its owner)
-        else:  # a live graph read this .grad array (or it came read-only): leave it be
+        else:  # a live graph read this .grad array (or it came read-only), or the user set
+            # one in another dtype (float32 for a float64 tensor: summed in the wider one)
             t.grad = as_grad(t.grad + g)
 
 
@@ -338,7 +293,11 @@ def toposort(root: Any) -> tuple[list[Any], list[Any]]:
     ops, leaves, seen = [root], [], {root}
     for t in ops:  # ops grows while it is walked: each op's inputs are looked at once
         for p in t._ctx.parents:
-            if p.requires_grad and p not in seen:
+            if not p.requires_grad:  # a constant; an op's result only if set by hand
+                if p._ctx is not None:  # (torch refuses: its inputs' gradients were lost)
+                    raise RuntimeError(f"backward: the result of {p._ctx.name} was set "
+                                       "requires_grad = False; use .detach() to cut a graph")
+            elif p not in seen:
                 seen.add(p)
                 if p._ctx is None:  # a leaf
                     leaves.append(p)

@@ -9,7 +9,7 @@ of the op table (tinygrad_dl.optable), which also makes its `tinygrad_dl.<name>`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -17,6 +17,7 @@ import numpy as np
 from . import engine, hooks, write_guard
 from .device import CPU, check_device
 from .device import device as Device
+from .grad import GradArray, as_grad
 from .ops import (
     ELU,
     GELU,
@@ -251,7 +252,7 @@ class Tensor:
     Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_retain", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "name", "_retain", "__weakref__")
     __array_ufunc__ = None  # make `ndarray op Tensor` defer to Tensor's reflected operators
     __array_priority__ = 1000
 
@@ -262,6 +263,9 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
+        if name is not None and not isinstance(name, str):  # or drawing it fails much later
+            raise TypeError(f"Tensor(): name must be a str or None, got {type(name).__name__} "
+                            f"{name!r}")
         if type(data) is not np.ndarray or dtype is not None:
             if isinstance(data, Tensor) and data.requires_grad:
                 raise TypeError(
@@ -278,7 +282,7 @@ class Tensor:
                 f"{f' for {name!r}' if name else ''}; {hint}"
             )
         self.data: np.ndarray = data
-        self.grad: np.ndarray | None = None
+        self._grad: GradArray | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._ctx: engine.Function | None = None  # the op that made this tensor, if recorded
         self.name = name
@@ -374,8 +378,39 @@ class Tensor:
         engine.notify_read(self, "formatting")
         return format(self.data.item(), spec)
 
+    @property
+    def grad(self) -> GradArray | None:
+        """The gradient backward added up (a NumPy array, GradArray), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, g: Any) -> None:
+        # checked here, as torch checks it: a wrong shape was broadcast into by the next
+        # backward, a Tensor or a number failed deep inside backward (a float array of
+        # another dtype is kept: backward adds in the tensor's dtype, optimizers cast it)
+        if g is not None:
+            if isinstance(g, Tensor) and not g.requires_grad:
+                g = g.data  # (torch's `p.grad = torch.zeros_like(p)`: its array, shared)
+            if not isinstance(g, np.ndarray):
+                raise TypeError(f"Tensor.grad: must be a NumPy array (or None), got "
+                                f"{type(g).__name__}")
+            if g.shape != self.data.shape or g.dtype.kind != "f":
+                raise ValueError(f"Tensor.grad: an array of shape {g.shape} and dtype "
+                                 f"{g.dtype} for a tensor of shape {self.data.shape}; give a "
+                                 "floating-point array of the tensor's shape")
+            g = as_grad(g)  # (a view: `p.grad = np.clip(p.grad, -5, 5)` keeps `.zero_()`)
+        self._grad = g
+
     def __len__(self) -> int:
         return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The rows, t[0], t[1], ... (without this, Python iterated a 0-d tensor as empty:
+        `sum(loss)` was 0 and `for v in loss:` skipped its body)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor (as torch); use t.item() for its "
+                            "number")
+        return (self[i] for i in range(len(self.data)))
 
     def __repr__(self) -> str:
         engine.notify_read(self, "repr()")
@@ -779,7 +814,7 @@ class Tensor:
             raise ValueError(f"rot90: axes must be two different axes, got {tuple(axes)}")
         k %= 4
         if k == 0:
-            return Reshape.apply(self, shape=self.shape)
+            return self.clone()  # a copy, as torch.rot90 (and flip, below) always is
         if k == 2:
             return self.flip((a, b))
         return (self.flip(b).swapaxes(a, b) if k == 1 else self.swapaxes(a, b).flip(b))
@@ -1017,6 +1052,10 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
     except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
         raise TypeError(f"{op}: {e}") from None
     except ValueError as e:
+        if not a.flags.writeable:  # (diagonal()'s copy, or an array made read-only)
+            raise ValueError(f"{op}: this tensor's array is read-only (diagonal() returns a "
+                             "read-only copy here, not torch's view); write into t.clone(), or "
+                             "into the source with an index: x[i, i] += v") from None
         raise ValueError(f"{op}: {e}") from None
     return t
 

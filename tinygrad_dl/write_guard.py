@@ -315,6 +315,15 @@ def hold_result(t: Any) -> None:
     graph.hold([t.data])
 
 
+def hold_viewed(inputs: tuple[Any, ...]) -> None:
+    """An op not recorded (under no_grad) returned a view: of an op's result, it shares the
+    array that result's graph may have saved, as `detach()` does, and is locked likewise (a
+    write through it then raises, not a wrong gradient at backward)."""
+    for p in inputs:
+        if p._ctx is not None:
+            hold_result(p)
+
+
 def check_saved(ctx: Any) -> None:
     for a in ctx.saved:
         if isinstance(a, np.ndarray):

@@ -110,6 +110,8 @@ class Diagonal(Function):
 
     def forward(ctx, x, offset=0, axis1=0, axis2=1):
         out = np.diagonal(x, offset, axis1, axis2).copy()  # np.diagonal is a read-only view
+        out.flags.writeable = False  # a copy: a write (torch's `d.add_(eps)`, a view there)
+        # would be lost without a word; read-only, it raises, as NumPy's view does
         ctx.shape, ctx.offset = x.shape, offset
         ctx.axes = axis1 % x.ndim, axis2 % x.ndim
         return out

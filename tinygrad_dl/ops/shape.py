@@ -269,7 +269,8 @@ class Tile(Function):
 class Flip(Function):
     def forward(ctx, x, axis=None):
         ctx.axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis
-        return np.flip(x, axis)
+        return np.flip(x, axis).copy()  # a copy, as torch.flip (np.flip's view: a write to
+        # the flipped batch would change the original, `xa = x.flip(3); xa += noise`)
 
     def backward(ctx, g):
         return np.flip(g, ctx.axis)

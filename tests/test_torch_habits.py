@@ -1,0 +1,136 @@
+"""PyTorch habits that used to mean something else here without a word (a reviewer's findings,
+2026-12-03): each now gives torch's answer or raises one line. Every test failed before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_dl as tg
+from tinygrad_dl import Tensor, autograd
+
+
+# ---- copies and views ------------------------------------------------------------------
+@pytest.mark.parametrize("make", [lambda t: t.flip(0), lambda t: tg.flip(t, 0),
+                                  lambda t: t.rot90(1), lambda t: t.rot90(2),
+                                  lambda t: t.rot90(3), lambda t: t.rot90(0)])
+def test_flip_and_rot90_return_copies_as_torch(make):
+    """np.flip is a view: `xa = x.flip(3); xa += noise` changed the original batch."""
+    a = Tensor(np.arange(4.0).reshape(2, 2))
+    b = make(a)
+    b += 10.0
+    np.testing.assert_array_equal(a.data, np.arange(4.0).reshape(2, 2))
+    ta = torch.arange(4.0).reshape(2, 2)
+    tb = make(ta)
+    tb += 10.0
+    assert torch.equal(ta, torch.arange(4.0).reshape(2, 2))  # (what torch does)
+
+
+def test_a_write_into_diagonal_raises_instead_of_being_lost():
+    """diagonal() is a copy here (torch's is a view): `cov.diagonal().add_(eps)` did nothing."""
+    A = tg.zeros(3, 3)
+    with pytest.raises(ValueError, match="read-only copy"):
+        A.diagonal().add_(1.0)
+    W = Tensor(np.ones((3, 3)), requires_grad=True)
+    with tg.no_grad(), pytest.raises(ValueError, match="diagonal"):
+        W.diagonal().zero_()
+    np.testing.assert_array_equal(W.data, np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("view", [lambda h: h[0:2], lambda h: h.reshape(3),
+                                  lambda h: h.view(3, 1), lambda h: h.T, lambda h: h[None]])
+def test_a_view_taken_under_no_grad_cannot_change_what_a_graph_saved(view):
+    """`with no_grad(): v = h[0:2]` shares h's array, which (h * h) saved: `v += 10` gave
+    x.grad [48, 56, 24] for [8, 16, 24]. torch raises at backward; here the write raises."""
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    with tg.no_grad():
+        v = view(h)
+    y = (h * h).sum()
+    with tg.no_grad(), pytest.raises(RuntimeError, match="live graph saved"):
+        v += 10
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [8.0, 16.0, 24.0])
+    with tg.no_grad():  # the graph is gone: the view is an ordinary array again
+        v += 10
+    assert h.data.max() > 10
+
+
+# ---- iteration -------------------------------------------------------------------------
+def test_iterating_a_0d_tensor_raises():
+    """No __iter__: Python iterated t[0], t[1], ... and a 0-d t[0] ended it at once, so
+    `sum(loss)` was 0 and `for v in loss:` skipped its body."""
+    t = tg.tensor(5.0)
+    for f in (list, sum):
+        with pytest.raises(TypeError, match="0-d tensor"):
+            f(t)
+    with pytest.raises(TypeError):
+        5.0 in t  # noqa: B015 (was False)
+    with pytest.raises(TypeError):
+        list(torch.tensor(5.0))  # (torch too)
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    rows = list(x)
+    assert [r.shape for r in rows] == [(3,), (3,)]
+    sum(r.sum() * (i + 1) for i, r in enumerate(rows)).backward()
+    np.testing.assert_array_equal(x.grad, [[1.0] * 3, [2.0] * 3])
+
+
+# ---- requires_grad and .grad set by attribute --------------------------------------------
+def test_requires_grad_set_on_an_integer_tensor_raises_at_backward():
+    """`w = tg.tensor([1, 2, 3]); w.requires_grad = True` (int64): the gradient was cast to
+    int and truncated, [0.5]*3 became [0, 0, 0]. torch refuses."""
+    w = tg.tensor([1, 2, 3])
+    w.requires_grad = True
+    with pytest.raises(TypeError, match="int64 tensor requires grad"):
+        (w * 0.5).sum().backward()
+
+
+def test_requires_grad_set_false_on_an_ops_result_raises():
+    """It cut the gradient to x without a word (x.grad None). torch refuses the assignment."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.requires_grad = False
+    with pytest.raises(RuntimeError, match="result of Mul was set requires_grad = False"):
+        (h * x).sum().backward()
+
+
+def test_grad_assignment_is_checked():
+    p = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match=r"shape \(2, 3\)"):
+        p.grad = np.zeros((2, 3))  # was broadcast into by the next backward: a (2, 3) .grad
+    for bad in (0, [0.0, 0.0, 0.0], "x"):
+        with pytest.raises(TypeError, match="Tensor.grad: must be a NumPy array"):
+            p.grad = bad  # failed deep inside the next backward
+    with pytest.raises(ValueError, match="floating-point"):
+        p.grad = np.zeros(3, dtype=np.int64)
+    p.grad = np.clip(np.full(3, 9.0), -5, 5)  # a plain array: .zero_() still works
+    assert p.grad.zero_() is p.grad and not p.grad.any()
+    p.grad = tg.zeros_like(p)  # torch's spelling: its array
+    (p * 2).sum().backward()
+    np.testing.assert_array_equal(p.grad, [2.0, 2.0, 2.0])
+
+
+def test_a_float32_grad_set_on_a_float64_tensor_is_summed_in_float64():
+    """backward added float64 gradients into the user's float32 .grad in float32."""
+    p = Tensor(np.ones(2), requires_grad=True)
+    p.grad = np.zeros(2, dtype=np.float32)
+    (p * (1 + 1e-12)).sum().backward()
+    assert p.grad.dtype == np.float64 and p.grad[0] == 1 + 1e-12
+
+
+# ---- autograd.backward -------------------------------------------------------------------
+def test_autograd_backward_of_two_outputs_of_one_graph():
+    """It ran one backward per tensor, so the second raised 'backward through Exp a second
+    time'; torch runs one pass."""
+    xv = np.array([0.5, 1.0, 1.5])
+    x = Tensor(xv, requires_grad=True)
+    y = x.exp()
+    autograd.backward([y.sum(), (y * y).sum()])
+    tx = torch.tensor(xv, requires_grad=True)
+    ty = tx.exp()
+    torch.autograd.backward([ty.sum(), (ty * ty).sum()])
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-15)
+    z = Tensor(xv, requires_grad=True)
+    autograd.backward(z * 3, np.array([1.0, 2.0, 3.0]))  # an array gradient (was TypeError)
+    np.testing.assert_array_equal(z.grad, [3.0, 6.0, 9.0])

@@ -1,0 +1,123 @@
+"""Grad mode: whether ops are recorded for backward, per thread, and the context managers and
+decorators that switch it (`no_grad`, `enable_grad`, `inference_mode`), as PyTorch's
+`torch/autograd/grad_mode.py` keeps them beside its engine. The engine reads `state` on every op.
+
+A decorated function switches the mode per call, so the same function used from two threads
+or recursively never restores another call's mode; a decorated generator function runs
+each step of its body (every `next`, `send`, `throw` and `close`) in the mode, as torch
+does: a plain decorator would only cover making the generator object, not its body.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections.abc import Callable, Generator
+from typing import Any
+
+
+class ThreadState(threading.local):
+    grad_enabled = True  # record ops for backward?
+    scope: str | None = None  # innermost name_scope, "layers.0/t=3"; recorded on each op
+
+
+state = ThreadState()
+
+
+def is_grad_enabled() -> bool:
+    return state.grad_enabled
+
+
+class no_grad:
+    """Record nothing inside: `with no_grad(): ...`, `@no_grad()` or bare `@no_grad` (on
+    functions, methods and generator functions)."""
+
+    _mode: bool | None = False  # None: leave grad mode as it is (inference_mode(False))
+
+    def __new__(cls, *args: Any) -> Any:
+        if len(args) == 1 and callable(args[0]) and not isinstance(args[0], bool):
+            return cls()(args[0])  # bare @no_grad: the wrapped function itself (a method too)
+        return super().__new__(cls)
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []  # a stack: one object may be entered again inside
+
+    def __enter__(self) -> no_grad:
+        self._prev.append(state.grad_enabled)
+        if self._mode is not None:
+            state.grad_enabled = self._mode
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self._prev.pop()
+
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """`@no_grad()`: a wrapper that enters a context of its own per call (per step of a
+        generator's body), never this object's shared stack."""
+        mode = self._mode
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+                return (yield from _each_step_in(mode, func(*args, **kwargs)))
+            return generator
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _Mode(mode):
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class enable_grad(no_grad):
+    """Turn recording back on inside a `no_grad` block."""
+
+    _mode = True
+
+
+class inference_mode(no_grad):
+    """PyTorch's `inference_mode()`: here no_grad; `inference_mode(False)` changes nothing."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__()
+        self._mode = False if mode else None
+
+
+class _Mode:
+    """Grad mode `mode` (None: as it is) inside, the caller's restored after."""
+
+    __slots__ = ("mode", "prev")
+
+    def __init__(self, mode: bool | None) -> None:
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        self.prev = state.grad_enabled
+        if self.mode is not None:
+            state.grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self.prev
+
+
+def _each_step_in(mode: bool | None, gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+    """`yield from gen`, with every resumption of gen's body run in grad mode `mode` and the
+    caller's mode in between (what the consumer does with a yielded value is its own)."""
+    try:
+        with _Mode(mode):
+            value = gen.send(None)
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                with _Mode(mode):
+                    gen.close()
+                raise
+            except BaseException as e:  # thrown in by the consumer: into gen's body
+                with _Mode(mode):
+                    value = gen.throw(e)
+            else:
+                with _Mode(mode):
+                    value = gen.send(sent)
+    except StopIteration as stop:
+        return stop.value
