@@ -22,6 +22,7 @@ import pytest
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor, nn, no_grad, optim
 from tinygrad_dl import functional as F
+from tinygrad_dl.grad import GradArray
 from tinygrad_dl.jit import jit
 from tinygrad_dl.models import KLayer, TwoLayer
 
@@ -487,6 +488,114 @@ def functional_dropout_with_a_seed_per_call(X, y, W, b):
 def returns_a_gradient_array(X, y, W, b):
     (Tensor(X) @ W + b).sum().backward()
     return W.grad
+
+
+# ---- values that escaped the watch (found 2026-12-04), now reads -------------------------------
+def zeros_from_call_2(s: int) -> tuple:
+    """Labels without a 0 in the two recorded calls, with 0s after (so is X[0, 0] NaN at
+    call 3): a number the step's Python takes from them was frozen by replay."""
+    X = data(s)[0]
+    if s == 3:
+        X[0, 0] = np.nan
+    return X, np.array([1, 2, 1, 2, 1, 2] if s < 2 else [0, 0, 1, 2, 1, 2])
+
+
+def count_step(count: Callable) -> Callable[[dict], Callable]:
+    """A step whose loss is scaled by a Python number `count(X, y)` takes from the data."""
+    def body(X, y, W, b):
+        loss = (Tensor(X) @ W + b).sum() * (1.0 / (1 + abs(count(X, y))))
+        loss.backward()
+        return loss
+    return lin_step(body)
+
+
+def _each(f: Callable, y: np.ndarray) -> int:  # a callback counting 0s, told each value
+    seen: list = []
+    f(lambda v: seen.append(int(np.sum(v == 0))) or 0, y)
+    return sum(seen)
+
+
+def _file_bytes(X: np.ndarray, y: np.ndarray) -> int:
+    import tempfile
+    with tempfile.TemporaryFile() as f:
+        y.tofile(f)
+        f.seek(0)
+        return f.read().count(0)
+
+
+def _saved_bytes(X: np.ndarray, y: np.ndarray) -> int:
+    import io
+    buf = io.BytesIO()
+    np.save(buf, y)
+    return buf.getvalue().count(0)
+
+
+ESCAPES = {  # each gave a plain number (or a shape the values set) without a report
+    "y_flat_iterated": lambda X, y: sum(1 for v in y.flat if v == 0),
+    "y_flat_indexed": lambda X, y: int(y.flat[0] == 0),
+    "y_compress_method": lambda X, y: len(y.compress(y == 0)),
+    "np_repeat_by_counts": lambda X, y: np.repeat(X[:, 0], y).shape[0],
+    "y_repeat_method_by_counts": lambda X, y: y.repeat(y).size,
+    "y_astype_object_element": lambda X, y: y.astype(object)[0],
+    "y_astype_object_sum": lambda X, y: y.astype(object).sum(),
+    "asanyarray_object": lambda X, y: np.asanyarray(y, dtype=object)[0],
+    "y_take_scalar": lambda X, y: len(range(y.take(0))),
+    "y_trace": lambda X, y: len(range(y.reshape(2, 3).trace())),
+    "pickled": lambda X, y: __import__("pickle").dumps(y).count(0),
+    "tofile": _file_bytes,
+    "np_save": _saved_bytes,
+    "np_frompyfunc": lambda X, y: np.frompyfunc(lambda v: int(v == 0), 1, 1)(y).sum(),
+    "np_vectorize": lambda X, y: _each(lambda f, a: np.vectorize(f)(a), y),
+    "np_apply_along_axis": lambda X, y: _each(lambda f, a: np.apply_along_axis(f, 0, a), y),
+    "np_piecewise": lambda X, y: _each(lambda f, a: np.piecewise(a, [a >= 0], [f]), y),
+    "np_min_scalar_type": lambda X, y: int(np.min_scalar_type(y[0] - 1).kind == "i"),
+    "np_split_at_values": lambda X, y: np.split(y, y[:1])[0].size,
+    "np_array_split_at_values": lambda X, y: np.array_split(y, y[:1])[0].size,
+    "np_delete_values": lambda X, y: np.delete(y, y).size,
+    "np_tile_by_a_value": lambda X, y: np.tile(y[:1], y[0]).size,
+    "np_pad_by_a_value": lambda X, y: np.pad(y, y[0]).size,
+    "np_resize_to_values": lambda X, y: np.resize(y, y[:1]).size,
+    "np_reshape_to_a_value": lambda X, y: np.reshape(y, (y[0] + 1, -1)).shape[0],
+    "np_broadcast_to_a_value": lambda X, y: np.broadcast_to(y[:1], (y[0] + 1,)).size,
+    "nan_check_over_X_flat": lambda X, y: sum(1 // 0 for v in X.flat if v != v),
+}
+for _name, _count in ESCAPES.items():
+    CASES[f"escape_{_name}"] = ("eager", linear, count_step(_count),
+                                calls(zeros_from_call_2, range(5)), zero, False)
+
+
+def nan_check(X, y, W, b):  # the docs' own example of a reported read
+    if not np.isfinite(X).all():
+        raise ValueError("non-finite batch")
+    loss = F.cross_entropy(Tensor(X) @ W + b, y)
+    loss.backward()
+    return loss
+
+
+def as_memmaps(s: int, tmp=[]) -> tuple:  # noqa: B006 - one temporary folder for the run
+    import tempfile
+    if not tmp:
+        tmp.append(tempfile.mkdtemp())
+    out = []
+    for name, a in zip("Xy", zeros_from_call_2(s)):
+        m = np.lib.format.open_memmap(f"{tmp[0]}/{name}{s}.npy", mode="w+", dtype=a.dtype,
+                                      shape=a.shape)
+        m[:] = a
+        out.append(m)
+    return tuple(out)
+
+
+# np.load(path, mmap_mode="r") batches (np.memmap) and GradArray arguments were not watched:
+# eager raised on the NaN batch, replay returned NaN gradients; a count of labels was frozen
+CASES["memmap_batch_checked_for_nan"] = ("eager", linear, lin_step(nan_check),
+                                         calls(as_memmaps, range(5)), zero, False)
+CASES["memmap_labels_counted"] = ("eager", linear,
+                                  count_step(lambda X, y: int((y == 0).sum())),
+                                  calls(as_memmaps, range(5)), zero, False)
+CASES["grad_array_batch_checked_for_nan"] = (
+    "eager", linear, lin_step(nan_check),
+    calls(lambda s: tuple(a.view(GradArray) for a in zeros_from_call_2(s)), range(5)), zero,
+    False)
 
 
 def check(case: tuple, name: str) -> None:

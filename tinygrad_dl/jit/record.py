@@ -136,8 +136,8 @@ class Recording:
                 self.aliases.append((first, j))
                 continue
             self.inputs[id(a)] = j
-            if type(a) is np.ndarray:
-                v = self.views[id(a)] = watch(a)
+            if isinstance(a, np.ndarray):  # every array the signature takes (a np.memmap
+                v = self.views[id(a)] = watch(a)  # batch, a GradArray too), read or not
                 self.inputs[id(v)] = j
         # argument positions whose memory reached the step's ops or result through a call
         # that copies or not by the layout (np.ascontiguousarray(X), X.reshape(n, -1)): their
@@ -192,9 +192,8 @@ class Recording:
                                  if isinstance(v, Tensor))
         self.grads = GradWatch(self.held)
         views = self.views
-        args = tuple(views.get(id(v), v) if type(v) is np.ndarray else v for v in args)
-        kwargs = {k: views.get(id(v), v) if type(v) is np.ndarray else v
-                  for k, v in kwargs.items()}
+        args = tuple(views.get(id(v), v) for v in args)  # (views: keyed by the arrays' ids)
+        kwargs = {k: views.get(id(v), v) for k, v in kwargs.items()}
         return fn(*args, **kwargs)
 
     def input_index(self, a: np.ndarray) -> int | None:

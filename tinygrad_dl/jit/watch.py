@@ -11,8 +11,9 @@ for tracers, applied to NumPy arrays instead of refusing them.
 
 Outside a recording a watched array behaves as a plain one (the reports go nowhere). Tensors
 never hold one: `Tensor(...)` takes a plain view of any ndarray subclass. What escapes the
-watch (documented): `np.array(X)` and `X.view(np.ndarray)` make plain arrays, and the
-buffer protocol (`bytes(X)`, `memoryview`) reads memory directly.
+watch (documented): `np.array(X)` and `X.view(np.ndarray)` make plain arrays (as do
+`np.ndenumerate` and `np.nditer`, in C), and the buffer protocol (`bytes(X)`, `memoryview`)
+reads memory directly.
 
 Layouts: `Tensor(X)` and `X.view(np.ndarray)` (reported by `Watched.view`) are the argument
 as it is in any layout. Any other view of an argument's memory that reaches an op came
@@ -40,6 +41,18 @@ _SHAPE_FROM_VALUES = {f for f in (
     np.trim_zeros, np.setdiff1d, np.intersect1d, np.union1d, np.setxor1d,
     *(getattr(np, n, None) for n in ("unique_values", "unique_counts", "unique_inverse",
                                      "unique_all"))) if f is not None}
+# NumPy functions whose result's shape is set by the values of their second argument (a
+# count, an index list or a shape: `np.repeat(X, y)`), a read when that argument is watched
+# (`np.repeat(X, 2)` is not)
+_SHAPE_FROM_ARGUMENT = {np.repeat: "repeats", np.split: "indices_or_sections",
+                        np.array_split: "indices_or_sections", np.delete: "obj",
+                        np.tile: "reps", np.pad: "pad_width",
+                        np.resize: "new_shape", np.reshape: "shape", np.broadcast_to: "shape"}
+# NumPy functions that hand the values out of the watch: to the user's Python callbacks (as
+# plain arrays: `__array_function__` computes on plain ones), to files replay would not
+# write, or into a dtype chosen by the values (np.min_scalar_type)
+_HANDS_OUT = {np.apply_along_axis, np.apply_over_axes, np.piecewise, np.save, np.savez,
+              np.savez_compressed, np.savetxt, np.min_scalar_type}
 
 
 def watch(a: np.ndarray) -> Watched:
@@ -79,6 +92,8 @@ class Watched(np.ndarray):
 
     # ---- NumPy's protocols: compute on plain arrays, watch the results ----------------------
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if all(set(t) <= set("O->") for t in ufunc.types):  # np.frompyfunc, np.vectorize:
+            self._read(f"the Python function {ufunc.__name__}")  # given Python scalars
         out = kwargs.get("out")
         if out is not None:
             kwargs["out"] = tuple(_plain(o) for o in out)
@@ -90,10 +105,13 @@ class Watched(np.ndarray):
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         result = super().__array_function__(func, (np.ndarray,), _unwatch(args),
                                             _unwatch(kwargs))
-        if type(result) in (bool, int, float, complex, str) and func not in _SHAPE_ONLY:
+        if (type(result) in (bool, int, float, complex, str) and func not in _SHAPE_ONLY
+                or func in _HANDS_OUT):
             self._read(f"np.{func.__name__}()")  # np.allclose, np.count_nonzero, array2string
             return result
-        if func in _SHAPE_FROM_VALUES or (func is np.where and len(args) + len(kwargs) == 1):
+        by = _SHAPE_FROM_ARGUMENT.get(func)
+        if (func in _SHAPE_FROM_VALUES or (func is np.where and len(args) + len(kwargs) == 1)
+                or by is not None and _holds_watched((*args[1:2], kwargs.get(by)))):
             self._read(f"np.{func.__name__}() (its result's shape is set by the values)")
         return _watched(result)
 
@@ -105,6 +123,23 @@ class Watched(np.ndarray):
 
     def __setitem__(self, index: Any, value: Any) -> None:
         super().__setitem__(_unwatch(index), _plain(value))
+
+    # `.flat` hands out NumPy scalars (`y.flat[0]`, `for v in y.flat`) and masks unseen
+    # (`y.flat[y > 0]`): the attribute itself is the read
+    @property
+    def flat(self) -> Any:
+        self._read(".flat")
+        return _FLAT.__get__(self)
+
+    @flat.setter
+    def flat(self, value: Any) -> None:
+        _FLAT.__set__(self, _plain(value))
+
+    def __array_finalize__(self, obj: Any) -> None:
+        # values converted to Python objects (`y.astype(object)`, np.asanyarray(y,
+        # dtype=object)): an element, a sum or an iteration of them is a plain Python number
+        if self.dtype.hasobject and isinstance(obj, np.ndarray) and not obj.dtype.hasobject:
+            self._read("a conversion to object dtype")
 
     # ---- layouts: which calls hand an op the argument's memory whatever its layout ----------
     def view(self, *args: Any, **kwargs: Any) -> Any:
@@ -146,6 +181,22 @@ class Watched(np.ndarray):
 
     def dot(self, *args: Any, **kwargs: Any) -> Any:
         return _watched(_plain(self).dot(*_unwatch(args), **kwargs))
+
+    def take(self, *args: Any, **kwargs: Any) -> Any:  # X.take(0): a NumPy scalar
+        return _watched(_plain(self).take(*_unwatch(args), **kwargs))
+
+    def trace(self, *args: Any, **kwargs: Any) -> Any:  # a NumPy scalar
+        return _watched(_plain(self).trace(*args, **kwargs))
+
+    # ---- results whose shape the values set (as np.compress's and np.repeat's) --------------
+    def compress(self, *args: Any, **kwargs: Any) -> Any:
+        self._read(".compress() (its result's shape is set by the values)")
+        return _watched(_plain(self).compress(*_unwatch(args), **kwargs))
+
+    def repeat(self, repeats: Any, *args: Any, **kwargs: Any) -> Any:
+        if _holds_watched(repeats):  # y.repeat(y); y.repeat(2) is a shape the code sets
+            self._read(".repeat() (its result's shape is set by the values)")
+        return _watched(_plain(self).repeat(_unwatch(repeats), *args, **kwargs))
 
     # ---- values handed to Python -------------------------------------------------------------
     def __bool__(self) -> bool:
@@ -196,6 +247,14 @@ class Watched(np.ndarray):
         self._read(".tobytes()")
         return _plain(self).tobytes(order)
 
+    def tofile(self, *args: Any, **kwargs: Any) -> None:  # a file replay would not write
+        self._read(".tofile()")
+        _plain(self).tofile(*args, **kwargs)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:  # pickle.dumps(X), X.dumps(), X.dump()
+        self._read("pickling")
+        return _plain(self).__reduce_ex__(protocol)
+
     # ---- an element: where a plain array gives a NumPy scalar (X[0, 0] is np.float64, which
     # Python can hash, round, ask .is_integer()), this gives a 0-d watched array; these
     # builtins, which would fail on a 0-d array, read its scalar, so a step that works eagerly
@@ -231,6 +290,14 @@ class Watched(np.ndarray):
             raise AttributeError(f"'numpy.ndarray' object has no attribute {name!r}")
         self._read(f".{name}")
         return getattr(scalar, name)
+
+
+_FLAT = np.ndarray.flat
+
+
+def _holds_watched(x: Any) -> bool:
+    """Is x, or an item of a tuple or list x, a watched array?"""
+    return isinstance(x, Watched) or type(x) in (tuple, list) and any(map(_holds_watched, x))
 
 
 def _masks(index: Any) -> bool:
