@@ -334,7 +334,7 @@ def test_graph_command_values_and_grads(tmp_path):
     out = tmp_path / "g.svg"
     assert main(["graph", "two-layer", "--out", str(out), "--values", "--grads"]) == 0
     params = svg_nodes(out)["param"]
-    assert params and all("grad min" in p["text"] and "value min" in p["text"] for p in params)
+    assert params and all("grad min" in p["text"] and "value now min" in p["text"] for p in params)
 
 
 def test_graph_command_errors_are_one_clean_line(tmp_path, capsys, monkeypatch):

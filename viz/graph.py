@@ -12,6 +12,7 @@ it (the walk and those rules: viz/walk.py).
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from tinygrad_dl import files
 from tinygrad_dl.engine import Function
 from tinygrad_dl.tensor import Tensor
 
@@ -59,7 +61,15 @@ class GraphDigraph(graphviz.Digraph):
 # ---- labels ----------------------------------------------------------------------------------
 def _esc(s: str) -> str:
     """Make user text literal inside a DOT label (backslashes would be escape sequences)."""
-    return s.replace("\\", "\\\\")
+    # a name set as an attribute after Tensor() (t.name = 3) is not checked: draw its text
+    return (s if isinstance(s, str) else str(s)).replace("\\", "\\\\")
+
+
+def _label(lines: list[str]) -> str:
+    """One DOT label from lines of user text, always literal: the graphviz package passes a
+    string that starts with "<" and ends with ">" to dot as an HTML-like label, so a name
+    "<pad>" would draw as "pad", "<>" as nothing and "<b>x</b>" would be a dot syntax error."""
+    return graphviz.nohtml("\\n".join(_esc(s) for s in lines))
 
 
 def _num(v: float) -> str:
@@ -111,7 +121,7 @@ def op_label(ctx: Function) -> str:
         if len(text) > 40:
             text = text[:37] + "..."
         lines.append(f"{k}={text}")
-    return "\\n".join(_esc(s) for s in lines)
+    return _label(lines)
 
 
 def tensor_label(t: Tensor, shapes: bool, values: bool, grads: bool) -> str:
@@ -122,10 +132,14 @@ def tensor_label(t: Tensor, shapes: bool, values: bool, grads: bool) -> str:
         shape = "scalar" if t.data.ndim == 0 else str(tuple(t.data.shape))
         lines.append(f"{shape} {t.data.dtype}")
     if values or (t._ctx is None and not t.requires_grad and t.data.size == 1):
-        lines.append(f"value {summarize(t.data)}")  # a constant scalar reads like a literal
+        # (a constant scalar reads like a literal.) The graph keeps no copy of a parameter's
+        # values: what is drawn is its data now, which an optimizer step since the forward
+        # has changed while the intermediates still hold what the old values gave: say "now"
+        now = " now" if t._ctx is None and t.requires_grad else ""
+        lines.append(f"value{now} {summarize(t.data)}")
     if grads and t.grad is not None:  # absence is explained once, in the legend
         lines.append(f"grad {summarize(np.asarray(t.grad))}")
-    return "\\n".join(_esc(s) for s in lines)
+    return _label(lines)
 
 
 # ---- drawing ---------------------------------------------------------------------------------
@@ -144,7 +158,10 @@ def draw_graph(
     """The graphviz.Digraph of the computation that produced `tensor`.
 
     Tensors are boxes labelled name / shape dtype (and, if asked, a value summary and the
-    gradient held: run backward() first to see parameter gradients); ops are ellipses with the
+    gradient held: run backward() first to see parameter gradients). A parameter's value reads
+    "value now": the graph keeps no copy of it, so after an optimizer step it is the new value,
+    not the one the graph was computed with. Names and scopes are drawn literally ("<pad>"
+    stays "<pad>", never an HTML-like label); ops are ellipses with the
     op name and its parameters (axis=...); an edge into a non-commutative op is labelled with
     the argument position it feeds (0: x in x @ W, 1: W). Colours: output orange, parameters
     (leaves that require grad) blue, constants and data grey and dashed, intermediates white,
@@ -184,7 +201,7 @@ def draw_graph(
     for i, s in enumerate(sorted(scopes, key=natural_key)):
         sub[s] = GraphDigraph(
             name=f"cluster_{i}",
-            graph_attr={"label": _esc(s.rsplit("/", 1)[-1]), "style": "rounded,dashed",
+            graph_attr={"label": _label([s.rsplit("/", 1)[-1]]), "style": "rounded,dashed",
                         "color": "#888888", "fontcolor": "#555555", "class": "scope"},
         )
 
@@ -215,7 +232,7 @@ def draw_graph(
         target(oid).node(oid, label=op_label(ctx), shape="ellipse", style="filled",
                          fillcolor=COLORS["op"], **{"class": "op"})
     for fid, label, _, _ in folds:
-        target(fid).node(fid, label=label, shape="box", style="dotted,rounded",
+        target(fid).node(fid, label=graphviz.nohtml(label), shape="box", style="dotted,rounded",
                          **{"class": "fold"})
     for tail, head, label in reversed(g.edges):
         dot.edge(tail, head, label=label or None)
@@ -225,12 +242,13 @@ def draw_graph(
         (sub[parent] if parent else dot).subgraph(sub[s])
     if legend:
         _add_legend(dot, roles=roles, positions=any(lb for _, _, lb in g.edges),
-                    scopes=bool(sub), grads=grads, folded=bool(folds))
+                    scopes=bool(sub), grads=grads, folded=bool(folds),
+                    values_now=values and "param" in roles)
     return dot
 
 
 def _add_legend(dot: graphviz.Digraph, *, roles: set[str], positions: bool, scopes: bool,
-                grads: bool, folded: bool) -> None:
+                grads: bool, folded: bool, values_now: bool = False) -> None:
     """A key to every mark the graph uses (and only those)."""
     with dot.subgraph(name="cluster_legend") as lg:
         lg.attr(label="legend", style="rounded", color="#bbbbbb", fontcolor="#555555")
@@ -251,6 +269,9 @@ def _add_legend(dot: graphviz.Digraph, *, roles: set[str], positions: bool, scop
             notes.append("dashed box: a module or time step (name_scope)")
         if folded:
             notes.append("dotted box: time steps not drawn (all: --max-steps 0, max_steps=None)")
+        if values_now:
+            notes.append("value now: a parameter's data when drawn; after an optimizer step "
+                         "it is not the value this graph was computed with")
         if grads:
             notes.append("grad min mean max: the .grad left by backward(); no grad line: "
                          "none kept (intermediates free theirs, retain_grad() keeps one)")
@@ -280,20 +301,22 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
     dot = tensor if isinstance(tensor, graphviz.Digraph) else draw_graph(tensor, **kw)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt in ("dot", "gv"):
-        path.write_text(dot.source)
+        files.atomic_write(path, dot.source)
         return path
     try:
         data = dot.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         src = path.with_suffix(".dot")
-        src.write_text(dot.source)
+        files.atomic_write(src, dot.source)
+        # quoted, so the hint can be pasted into a shell as it is ("g out/é x.dot")
+        hint = f"dot -T{fmt} {shlex.quote(str(src))} -o {shlex.quote(str(path))}"
         raise GraphvizNotFoundError(
             f"cannot render {path}: Graphviz's `dot` program was not found on PATH. "
             f"The graph's DOT source was written to {src} instead (render it later with "
-            f"`dot -T{fmt} {src} -o {path}`). To fix: {INSTALL_HINT}"
+            f"`{hint}`). To fix: {INSTALL_HINT}"
         ) from None
     except subprocess.CalledProcessError as e:
         err = (e.stderr or b"").decode(errors="replace").strip()
         raise RuntimeError(f"Graphviz failed to render {path}: {err or e}") from None
-    path.write_bytes(data)
+    files.atomic_write(path, data)
     return path

@@ -143,11 +143,16 @@ def fold(g: Graph, max_steps: int) -> list[tuple[str, str, str | None, int]]:
 
 
 def _merge_labels(labels: list[str]) -> str:
-    """One label for merged edges: the argument positions they carried, as a range."""
-    nums = sorted(int(x) for x in labels if x.isdigit())
+    """One label for merged edges: the argument positions they carried, each once ("1", not
+    "1-1", when every merged edge fed position 1), as a range when they are consecutive."""
+    nums = sorted({int(x) for x in labels if x.isdigit()})
     if not nums:
         return ""
-    return str(nums[0]) if len(nums) == 1 else f"{nums[0]}-{nums[-1]}"
+    if len(nums) == 1:
+        return str(nums[0])
+    if nums[-1] - nums[0] == len(nums) - 1:
+        return f"{nums[0]}-{nums[-1]}"
+    return ",".join(map(str, nums))  # 0 and 2: "0-2" would claim position 1 too
 
 
 def _common_scope(scopes: list[str | None]) -> str | None:

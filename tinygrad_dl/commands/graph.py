@@ -39,7 +39,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", default=None, metavar="FILE",
                    help="output file, format by extension: .svg .png .pdf (.dot for the "
                    "source only); default runs/graphs/MODEL-graph.svg")
-    p.add_argument("--values", action="store_true", help="label tensors with value summaries")
+    p.add_argument("--values", action="store_true",
+                   help="label tensors with value summaries (a parameter's is \"value now\": "
+                        "in Python, after an optimizer step, it is not the value the drawn "
+                        "graph was computed with)")
     p.add_argument("--grads", action="store_true",
                    help="run backward() first and label tensors with their gradients")
     p.add_argument("--real-shapes", action="store_true",

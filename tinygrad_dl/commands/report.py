@@ -8,12 +8,20 @@ alt text, the results as HTML tables, no script or stylesheet loaded from anywhe
 --out; and a PDF of the same page when a headless Chromium is installed. Every number in the
 report, and every sentence that states a finding, comes from that run.
 
+Each --param is checked against the parameters cell of every selected notebook before any runs
+(its type is the default's there). A failed run writes only ``<stem>.failed.ipynb`` and leaves
+the last good report in --out untouched, and says so; a good run removes that file and any PDF
+it did not print again, so every file beside the report is from the same run.
+
 Needs the `notebooks` extra: ``pip install -e ".[notebooks]"``.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import json
+import math
 import os
 import shutil
 import subprocess
@@ -26,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dl import files
+
+from .args import positive_int
 
 NOTEBOOKS = {
     "a1": "a1_one_layer.ipynb",
@@ -43,7 +53,11 @@ def register(subparsers: Any) -> None:
         help="execute an assignment notebook and write an HTML (and PDF) report",
         description="Run the assignment's notebook (notebooks/aN_*.ipynb) in a Jupyter kernel "
         "with these parameters and write the executed notebook, a self-contained HTML report "
-        "and, if a headless Chromium is installed, a PDF of it into --out.",
+        "and, if a headless Chromium is installed, a PDF of it into --out. If a cell fails, "
+        "the partly executed notebook is written as aN_*.failed.ipynb and the report files "
+        "already in --out (an earlier run's) are left as they were, and the error says so; a "
+        "run that succeeds removes that .failed.ipynb, and an earlier PDF it does not print "
+        "again, so no file in --out is older than the report beside it.",
     )
     p.add_argument("assignment", choices=[*NOTEBOOKS, "all"], help="which assignment (or all)")
     p.add_argument("--data", default=None, metavar="DIR",
@@ -54,15 +68,21 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", default="reports", metavar="DIR",
                    help="output folder (default: reports)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="set any notebook parameter (a Python literal), e.g. --param epochs=10 "
-                        "or --param n_updates=100000; repeatable")
+                   help="set a notebook parameter, e.g. --param epochs=10 or --param "
+                        "n_updates=100000; repeatable. VALUE must fit the default in the "
+                        "notebook's parameters cell: a bool takes True/False/true/false, an int "
+                        "an integer, a float a finite number (inf, nan, 1e999 are refused), a "
+                        "parameter whose default is None "
+                        "(a path) None or the text as it is. All are checked before any notebook "
+                        "runs; with `all`, NAME must be a parameter of at least one notebook and "
+                        "is given only to those that have it")
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes: a smoke run of a few seconds (what CI runs); the report "
                         "says so in a banner at its top")
     p.add_argument("--code", action="store_true", help="include the code cells in the report")
     p.add_argument("--no-pdf", action="store_true", help="do not try to print a PDF")
-    p.add_argument("--timeout", type=int, default=1800, metavar="S",
-                   help="seconds allowed per notebook cell (default 1800)")
+    p.add_argument("--timeout", type=positive_int, default=1800, metavar="S",
+                   help="seconds allowed per notebook cell, at least 1 (default 1800)")
     p.set_defaults(func=run)
 
 
@@ -78,19 +98,89 @@ def notebook_path(assignment: str) -> Path:
     return path
 
 
-def parse_params(items: list[str]) -> dict[str, Any]:
-    import ast
-
-    out: dict[str, Any] = {}
+def parse_params(items: list[str]) -> dict[str, str]:
+    """NAME=VALUE items as {NAME: the VALUE text}; the text is typed per notebook later
+    (`param_value`), against that notebook's default for NAME."""
+    out: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip().isidentifier():
             raise ValueError(f"--param {item!r}: expected NAME=VALUE")
-        try:
-            out[name.strip()] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            out[name.strip()] = value  # a bare string, e.g. a path
+        out[name.strip()] = value
     return out
+
+
+_NO_LITERAL = object()  # a parameters-cell default that is an expression, not a literal
+
+
+def notebook_defaults(assignment: str) -> dict[str, Any]:
+    """The parameters cell of an assignment's notebook as {name: default value}
+    (`_NO_LITERAL` for a default that is not a Python literal). Reads the JSON directly, so it
+    works, and --param is checked, without the notebooks extra."""
+    path = notebook_path(assignment)
+    cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+             if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"{path.name} must have exactly one cell tagged 'parameters', "
+                         f"found {len(cells)}")
+    src = cells[0]["source"]
+    return _cell_defaults(src if isinstance(src, str) else "".join(src))
+
+
+def param_value(name: str, text: str, default: Any, where: str) -> Any:
+    """The value of `--param name=text` for a notebook whose default for `name` is `default`:
+    of the default's type, or a one-line ValueError naming the parameter and notebook `where`.
+    (Python literals alone would not do: `quick=false` is no literal and became the string
+    'false', which is true; `1e999` is inf, injected as `inf`, a NameError in the kernel.)"""
+    given = f"--param {name}={text}"
+    if isinstance(default, bool):
+        words = {"True": True, "true": True, "False": False, "false": False}
+        if text.strip() not in words:
+            raise ValueError(f"{given}: {name} is a bool in {where} (default {default}); give "
+                             "True, False, true or false")
+        return words[text.strip()]
+    if default is None or isinstance(default, str):  # a path: the text as it is
+        return None if default is None and text.strip() == "None" else text
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        value = _NO_LITERAL
+    if isinstance(default, int):
+        if type(value) is not int:
+            raise ValueError(f"{given}: {name} is an integer in {where} (default {default}); "
+                             "give an integer, e.g. 10 or 30_000")
+        return value
+    if isinstance(default, float):
+        if type(value) not in (int, float):
+            raise ValueError(f"{given}: {name} is a number in {where} (default {default}); "
+                             "give a number, e.g. 0.1 or 1e-3")
+        if not math.isfinite(value):
+            raise ValueError(f"{given}: {name} must be a finite number in {where}")
+        return float(value)
+    if default is _NO_LITERAL:  # an expression we cannot type: a literal, else the text
+        return text if value is _NO_LITERAL else value
+    if type(value) is not type(default):  # a list, a tuple, a dict
+        raise ValueError(f"{given}: {name} is a {type(default).__name__} in {where} (default "
+                         f"{default!r}); give a Python literal of that type")
+    return value
+
+
+def notebook_params(raw: dict[str, str], assignments: list[str]) -> dict[str, dict[str, Any]]:
+    """Each assignment's share of the --param items, typed against its own defaults: checked
+    for all of them before any notebook runs (a typo must not cost the minutes of the
+    notebooks before it). A name must be a parameter of at least one selected notebook and is
+    given only to the notebooks that have it (`all --param n_updates=1000` is a4's)."""
+    defaults = {a: notebook_defaults(a) for a in assignments}
+    unknown = [n for n in raw if not any(n in d for d in defaults.values())]
+    if unknown:
+        items = ", ".join(f"--param {n}={raw[n]}" for n in unknown)
+        known = sorted({n for d in defaults.values() for n in d})
+        which = (f"notebook {NOTEBOOKS[assignments[0]]} (its" if len(assignments) == 1
+                 else f"any notebook of {', '.join(assignments)} (their")
+        raise ValueError(f"{items}: no such parameter in {which} parameters: "
+                         f"{', '.join(known)})")
+    return {a: {n: param_value(n, text, d[n], NOTEBOOKS[a]) for n, text in raw.items()
+                if n in d} for a, d in defaults.items()}
 
 
 def inject_parameters(nb: Any, params: dict[str, Any]) -> Any:
@@ -117,14 +207,22 @@ def inject_parameters(nb: Any, params: dict[str, Any]) -> Any:
 
 
 def _assigned_names(source: str) -> set[str]:
-    import ast
+    return set(_cell_defaults(source))
 
-    names: set[str] = set()
+
+def _cell_defaults(source: str) -> dict[str, Any]:
+    """{name: value} of the top-level assignments in a cell (`_NO_LITERAL` for an expression)."""
+    out: dict[str, Any] = {}
     for node in ast.parse(source).body:
         targets = node.targets if isinstance(node, ast.Assign) else (
             [node.target] if isinstance(node, ast.AnnAssign) else [])
-        names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return names
+        for t in targets:
+            if isinstance(t, ast.Name):
+                try:
+                    out[t.id] = ast.literal_eval(node.value) if node.value else _NO_LITERAL
+                except (ValueError, TypeError, SyntaxError, RecursionError):
+                    out[t.id] = _NO_LITERAL
+    return out
 
 
 # ---- executing and exporting --------------------------------------------------------------
@@ -226,7 +324,7 @@ def find_pdf_engine() -> str | None:
     return None
 
 
-def print_pdf(engine: str, html_path: Path, pdf_path: Path, timeout: float = 180) -> None:
+def print_pdf(engine: str, html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
     """Print the HTML page to PDF with headless Chromium; atomic (temp file, then rename)."""
     tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
     with tempfile.TemporaryDirectory(prefix="tgdl-chromium-") as profile:
@@ -238,7 +336,7 @@ def print_pdf(engine: str, html_path: Path, pdf_path: Path, timeout: float = 180
         tmp.unlink(missing_ok=True)
         last = (r.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"{Path(engine).name} could not print {html_path}: {last}")
-    files.replace(tmp, pdf_path)
+    return files.replace(tmp, pdf_path)
 
 
 def _cell_error(nb: Any) -> str:
@@ -264,6 +362,9 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
     nb = inject_parameters(nbformat.read(src, as_version=4), params)
     out.mkdir(parents=True, exist_ok=True)
     stem = src.stem
+    report = {"notebook": out / f"{stem}.ipynb", "html": out / f"{stem}.html",
+              "pdf": out / f"{stem}.pdf"}
+    failed_path = out / f"{stem}.failed.ipynb"
     written: dict[str, Path] = {}
     t0 = time.perf_counter()
     log(f"report {assignment}: executing {src.name} "
@@ -275,16 +376,24 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
         failed = e
     except Exception as e:  # noqa: BLE001  (kernel died, timeout: report it in one line)
         failed = e
-    written["notebook"] = out / f"{stem}.ipynb"
-    files.atomic_write(written["notebook"], nbformat.writes(nb))
     if failed is not None:
+        # the partial notebook gets a name that says so, and the last good report stays whole
+        # (its notebook, HTML and PDF agree with each other): the error names both
+        files.atomic_write(failed_path, nbformat.writes(nb))
         first = (str(failed).strip().splitlines() or [""])[0]
         reason = (_cell_error(nb) if isinstance(failed, CellExecutionError)
                   else f"{type(failed).__name__}: {first}")
+        earlier = [p.name for p in report.values() if p.exists()]
+        kept = (f"; {', '.join(earlier)} in {out} are from an earlier run, left as they were"
+                if earlier else "")
         raise RuntimeError(f"{assignment}: the notebook failed ({reason}); the partly executed "
-                           f"notebook is {written['notebook']}")
-    written["html"] = out / f"{stem}.html"
-    files.atomic_write(written["html"], to_html(nb, code=code))
+                           f"notebook is {failed_path}{kept}")
+    page = to_html(nb, code=code)  # before writing: an export error leaves the old report whole
+    for kind, data in (("notebook", nbformat.writes(nb)), ("html", page)):
+        written[kind] = files.atomic_write(report[kind], data)
+    if failed_path.exists():  # an earlier failure's notebook, beside a report that now works
+        failed_path.unlink()
+        log(f"report {assignment}: removed {failed_path} (an earlier run's failure)")
     if pdf:
         engine = find_pdf_engine()
         if engine is None:
@@ -292,10 +401,13 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
                 "`apt-get install chromium` enables it)")
         else:
             try:
-                print_pdf(engine, written["html"], out / f"{stem}.pdf")
-                written["pdf"] = out / f"{stem}.pdf"
+                written["pdf"] = print_pdf(engine, written["html"], report["pdf"])
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
                 log(f"report {assignment}: no PDF ({e})")
+    if "pdf" not in written and report["pdf"].exists():
+        # it printed the page just replaced: beside the new one it would pass for current
+        report["pdf"].unlink()
+        log(f"report {assignment}: removed {report['pdf']}, printed from an earlier run's page")
     kinds = ", ".join(f"{k} {p}" for k, p in written.items())
     log(f"report {assignment}: wrote {kinds} in {time.perf_counter() - t0:.0f} s")
     return written
@@ -303,9 +415,7 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
 
 def run(args: argparse.Namespace) -> int:
     names = list(NOTEBOOKS) if args.assignment == "all" else [args.assignment]
-    extra = parse_params(args.param)
-    if args.quick:
-        extra.setdefault("quick", True)
+    given = notebook_params(parse_params(args.param), names)  # all checked before any runs
     out = Path(args.out)
     for name in names:
         params: dict[str, Any] = {"progress": False}
@@ -314,7 +424,9 @@ def run(args: argparse.Namespace) -> int:
                 params["text_file"] = str(Path(args.text).expanduser().resolve())
         elif args.data is not None:
             params["data_dir"] = str(Path(args.data).expanduser().resolve())
-        params.update(extra)
+        if args.quick:
+            params["quick"] = True
+        params.update(given[name])  # (an explicit --param quick=... wins over --quick)
         try:
             build_report(name, out, params, code=args.code, pdf=not args.no_pdf,
                          timeout=args.timeout)
