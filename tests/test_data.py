@@ -209,6 +209,73 @@ def test_corrupt_meta_named(fake_dir: Path) -> None:
         load_cifar10(fake_dir)
 
 
+# found 2026-12-04: label_names were taken as whatever iterated (b"0123456789" gave names
+# '48', '49', ...; a list of arrays gave their stand-ins' reprs), and the sample's count was not
+# checked (12 names made a 12-class model, 5 names loaded and failed later)
+@pytest.mark.parametrize("raw, words", [
+    (b"0123456789", "list of 10 strings, got bytes"),
+    ("0123456789", "list of 10 strings, got str"),
+    ([np.arange(3, dtype=np.uint8)] * 10, "list holding Array"),
+    (list(range(10)), "list holding int"),
+    ([*NAMES, b"x", b"y"], "expected 10 label names (labels are 0..9), got 12"),
+    ([b"\xff"] * 10, "not UTF-8"),
+])
+def test_bad_label_names_are_one_line_naming_the_meta_file(fake_dir: Path, raw: object,
+                                                            words: str) -> None:
+    (fake_dir / "batches.meta").write_bytes(pickle.dumps({b"label_names": raw}, protocol=2))
+    with pytest.raises(ValueError, match="batches.meta: ") as e:
+        load_cifar10(fake_dir)
+    assert words in str(e.value) and "\n" not in str(e.value)
+
+
+def test_str_or_bytes_label_names_are_read(fake_dir: Path) -> None:
+    for raw in (NAMES, [n.decode() for n in NAMES], tuple(NAMES)):
+        (fake_dir / "batches.meta").write_bytes(pickle.dumps({b"label_names": raw}, protocol=2))
+        assert load_cifar10(fake_dir).label_names == [n.decode() for n in NAMES]
+
+
+@pytest.mark.parametrize("names, words", [
+    (np.array([f"c{i}" for i in range(12)]), "expected 10 label names (labels are 0..9), got 12"),
+    (np.array([f"c{i}" for i in range(5)]), "expected 10 label names (labels are 0..9), got 5"),
+    (np.arange(10), "list of 10 strings, got ndarray"),
+])
+def test_sample_label_names_must_match_the_labels(tmp_path: Path, names: np.ndarray,
+                                                  words: str) -> None:
+    with np.load(data.cifar._sample_path()) as z:
+        arrays = {k: z[k] for k in z.files}
+    bad = tmp_path / "names.npz"
+    np.savez(bad, **{**arrays, "label_names": names})
+    with pytest.raises(ValueError, match="names.npz: ") as e:
+        load_embedded_sample(path=bad)
+    assert words in str(e.value)
+    np.savez(bad, **arrays)  # the same file with its own names reads
+    assert load_embedded_sample(path=bad).K == 10
+
+
+# found 2026-12-04: an empty --data (an unset shell variable) fell back to $TINYGRAD_DL_DATA,
+# the cache or the embedded sample without a word
+def test_empty_data_dir_is_refused_not_a_fallback(no_config: Path, fake_dir: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TINYGRAD_DL_DATA", str(fake_dir))
+    for call in (load_cifar10, resolve_data_dir):
+        with pytest.raises(ValueError, match="--data/data_dir is an empty string"):
+            call("")
+    assert str(fake_dir) in load_cifar10().source  # left out, the documented order applies
+    monkeypatch.delenv("TINYGRAD_DL_DATA")
+    assert resolve_data_dir(None) is None
+
+
+def test_train_with_an_empty_data_flag_is_one_line_and_writes_nothing(
+        no_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tinygrad_dl.cli import main
+
+    out = tmp_path / "run"
+    assert main(["train", "one-layer", "--data", "", "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "empty string" in err[0] and err[0].startswith("tinygrad-dl train")
+    assert not out.exists()
+
+
 class _Evil:
     def __init__(self, target: Path) -> None:
         self.target = target

@@ -192,3 +192,119 @@ def test_extraction_refuses_path_traversal(tmp_path: Path) -> None:
     assert not (tmp_path / "escaped.txt").exists()
     assert not (tmp_path / "out" / "escaped.txt").exists()
     assert not (tmp_path / "out" / "cifar-10-batches-py").exists()
+
+
+# ---- an existing target folder (found 2026-12-04: `--dir DIR` replaced DIR whole, deleting the
+# user's files in it; `--dir .` failed with EBUSY and left .cifar10-old-*/ and the archive) ----
+def _fake_tarball(names: tuple[str, ...] = CIFAR10_FILES, extra: dict[str, bytes] | None = None,
+                  tag: bytes = b"new") -> tuple[bytes, str]:
+    """A small tarball laid out as the official one: each file holds `tag` and its name."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        members = {f"cifar-10-batches-py/{n}": tag + b" " + n.encode() for n in names}
+        members |= {f"cifar-10-batches-py/{k}": v for k, v in (extra or {}).items()}
+        for name, body in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    data = buf.getvalue()
+    return data, hashlib.md5(data).hexdigest()
+
+
+@pytest.fixture
+def fake_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Server]:
+    body, md5 = _fake_tarball()
+    s = Server(body)
+    monkeypatch.setenv("TINYGRAD_DL_CIFAR10_URL", s.url)
+    monkeypatch.setenv("TINYGRAD_DL_CIFAR10_MD5", md5)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    yield s
+    s.close()
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every path under root (folders as None) and its bytes."""
+    return {str(p.relative_to(root)): None if p.is_dir() else p.read_bytes()
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_with_the_users_files_is_refused_and_left_as_it_was(
+        tmp_path: Path, fake_server: Server, capsys: pytest.CaptureFixture[str],
+        force: bool) -> None:
+    from tinygrad_dl.cli import main
+
+    home = tmp_path / "fakehome"
+    mine = home / "mydata"
+    (mine / "thesis").mkdir(parents=True)
+    (mine / "thesis" / "chapter1.tex").write_text("\\chapter{One}")
+    (mine / "notes.txt").write_text("notes")
+    (mine / "data_batch_1").write_bytes(b"a batch among the user's files")
+    before = _tree(home)
+    code = main(["data", "cifar10", "--dir", str(mine), "--no-progress",
+                 *(["--force"] if force else [])])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert f"refusing to download into {mine}: it holds notes.txt, thesis" in err[0]
+    assert _tree(home) == before  # nothing deleted, nothing added beside it
+    assert fake_server.requests == []  # refused before anything was downloaded
+
+
+def test_dir_dot_installs_into_the_working_directory_and_leaves_nothing_else(
+        tmp_path: Path, fake_server: Server, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tinygrad_dl.cli import main
+
+    work = tmp_path / "parent" / "work"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    assert main(["data", "cifar10", "--dir", ".", "--no-progress"]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in work.iterdir()) == sorted(CIFAR10_FILES)
+    assert (work / "test_batch").read_bytes() == b"new test_batch"
+    assert [p.name for p in work.parent.iterdir()] == ["work"]  # no archive, no temp folders
+    assert f"--data {work}" in capsys.readouterr().out
+    # a working directory holding anything else is refused, and nothing is written anywhere
+    (work / "mine.txt").write_text("mine")
+    before = _tree(work.parent)
+    assert main(["data", "cifar10", "--dir", ".", "--force", "--no-progress"]) == 2
+    assert f"refusing to download into {work}: it holds mine.txt" in capsys.readouterr().err
+    assert _tree(work.parent) == before
+
+
+def test_a_previous_partial_or_complete_copy_is_replaced(
+        tmp_path: Path, fake_server: Server) -> None:
+    target = tmp_path / "cifar-10-batches-py"
+    target.mkdir()
+    (target / "data_batch_1").write_bytes(b"old, truncated")
+    (target / "readme.html").write_bytes(b"an older copy's readme")  # the new archive lacks it
+    download_cifar10(target, progress=False, log=None)
+    assert _tree(target) == {n: b"new " + n.encode() for n in sorted(CIFAR10_FILES)}
+    # complete: kept unless --force, which replaces it (every file named as before)
+    n = len(fake_server.requests)
+    download_cifar10(target, progress=False, log=None)
+    assert len(fake_server.requests) == n
+    fake_server.body, md5 = _fake_tarball(tag=b"newer")
+    download_cifar10(target, md5=md5, force=True, progress=False, log=None)
+    assert _tree(target) == {n: b"newer " + n.encode() for n in sorted(CIFAR10_FILES)}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cifar-10-batches-py"]
+
+
+def test_extract_installs_only_the_known_files_and_refuses_a_foreign_folder(
+        tmp_path: Path) -> None:
+    body, _ = _fake_tarball(extra={"extra.txt": b"x", "sub/inner": b"y", "readme.html": b"r"})
+    archive = tmp_path / ARCHIVE_NAME
+    archive.write_bytes(body)
+    target = extract_tarball(archive, tmp_path / "a" / "cifar-10-batches-py")
+    # what a download installs is always a copy that a later one may replace
+    assert sorted(p.name for p in target.iterdir()) == sorted((*CIFAR10_FILES, "readme.html"))
+    other = tmp_path / "b"
+    other.mkdir()
+    (other / "data_batch_1").mkdir()  # a known name, but a folder: not a previous copy
+    with pytest.raises(DownloadError, match=f"refusing to download into {other}: it holds "
+                                            "data_batch_1"):
+        extract_tarball(archive, other)
+    assert [p.name for p in other.iterdir()] == ["data_batch_1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([ARCHIVE_NAME, "a", "b"])
+    (tmp_path / "afile").write_text("f")
+    with pytest.raises(DownloadError, match="it is a file, not a folder"):
+        extract_tarball(archive, tmp_path / "afile")

@@ -9,6 +9,7 @@ Size: TINYGRAD_DL_FUZZ_FILES (default 2,000; 20,000 under HYPOTHESIS_PROFILE=tho
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import subprocess
@@ -230,6 +231,39 @@ def test_labels_out_of_range_or_not_integers(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match=str(f)) as e:
             load_cifar_batch(f)
         assert words in str(e.value)
+
+
+# BUILD with a (None, {name: value}) state does setattr on the object below it: on the allowed
+# stand-in functions and the ndarray marker class it rewrote the loader for the rest of the
+# process (found 2026-12-04: afterwards _encode.__defaults__ == ('cp500',)).
+@pytest.mark.parametrize("glob", ["_codecs\nencode", "numpy\nndarray", "__builtin__\nbytes",
+                                  "numpy.core.multiarray\n_reconstruct", "numpy\ndtype"])
+def test_build_cannot_set_attributes_on_the_loaders_own_objects(tmp_path: Path,
+                                                                 glob: str) -> None:
+    from tinygrad_dl.data import safe_pickle
+
+    obj = safe_pickle._GLOBALS[tuple(glob.split("\n"))]
+    before, defaults = dict(vars(obj)), getattr(obj, "__defaults__", None)
+    f = tmp_path / "build"
+    f.write_bytes(b"\x80\x02c" + glob.encode() + b"\n"
+                  + _p((None, {"__defaults__": ("cp500",), "pwned": 1})) + b"b.")
+    try:
+        with pytest.raises(ValueError, match=r"build: .*UnsafePickleError: BUILD on a "):
+            load_cifar_batch(f)
+        assert dict(vars(obj)) == before and getattr(obj, "__defaults__", None) == defaults
+    finally:  # (before the fix: undo the damage, so no other test runs with it)
+        for k in set(vars(obj)) - set(before):
+            delattr(obj, k)
+        if not isinstance(obj, type):
+            obj.__defaults__ = defaults
+
+
+def test_build_on_the_array_and_dtype_stand_ins_still_reads() -> None:
+    from tinygrad_dl.data.safe_pickle import _StandInUnpickler
+
+    X = np.arange(6, dtype=np.int32).reshape(2, 3)
+    got = _StandInUnpickler(io.BytesIO(pickle.dumps({b"a": X}, 2)), encoding="bytes").load()
+    assert np.array_equal(got[b"a"].array, X)
 
 
 def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:

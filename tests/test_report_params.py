@@ -109,6 +109,15 @@ def test_timeout_must_be_positive(calls, capsys, value) -> None:
     assert calls == []
 
 
+@pytest.mark.parametrize("flag", ["--data", "--text"])
+def test_an_empty_data_or_text_flag_is_refused(calls, capsys, flag) -> None:
+    """`--data "$UNSET"` became the working directory (Path("").resolve()), and the notebook
+    then failed on the wrong folder minutes later."""
+    assert cli.main(["report", "a1" if flag == "--data" else "a4", flag, ""]) == 2
+    assert f"{flag} is empty" in _err(capsys)
+    assert calls == []
+
+
 # ---- a failed run next to an earlier report -------------------------------------------------
 @pytest.mark.slow  # (2-3 s: three nbconvert exports)
 @pytest.mark.skipif(not HAVE_NBCONVERT, reason='needs the notebooks extra: pip install -e '

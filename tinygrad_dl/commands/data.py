@@ -20,13 +20,19 @@ def register(subparsers: Any) -> None:
         help="download a dataset (the full CIFAR-10) into the cache folder",
         description="Download the official CIFAR-10 python tarball (170 MB) with a progress bar, "
         "verify its published MD5, and extract it safely. An interrupted download resumes when "
-        "you run the command again.",
+        "you run the command again. Nothing the download did not put there is ever deleted: an "
+        "existing --dir folder may hold only a previous copy of the dataset, complete or "
+        "partial (files named as in the official cifar-10-batches-py), which is then replaced "
+        "file by file; a folder holding anything else is refused before the download starts.",
     )
     p.add_argument("dataset", choices=["cifar10"], help="the dataset to download")
     p.add_argument("--dir", default=None, metavar="DIR",
-                   help=f"the cifar-10-batches-py folder to create (default: the cache folder "
-                        f"{default_data_dir()}, used by every command without --data)")
-    p.add_argument("--force", action="store_true", help="download again even if already present")
+                   help=f"the cifar-10-batches-py folder to create, or to update when it holds "
+                        f"a previous copy and nothing else; `--dir .` fills an empty working "
+                        f"directory (default: the cache folder {default_data_dir()}, used by "
+                        f"every command without --data)")
+    p.add_argument("--force", action="store_true",
+                   help="download again even if a complete copy is present, replacing it")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 

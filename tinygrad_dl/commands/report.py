@@ -415,6 +415,9 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
 
 def run(args: argparse.Namespace) -> int:
     names = list(NOTEBOOKS) if args.assignment == "all" else [args.assignment]
+    for flag, value in (("--data", args.data), ("--text", args.text)):
+        if value is not None and not str(value).strip():  # "$UNSET": not the working directory
+            raise ValueError(f"{flag} is empty; leave it out to use the default")
     given = notebook_params(parse_params(args.param), names)  # all checked before any runs
     out = Path(args.out)
     for name in names:

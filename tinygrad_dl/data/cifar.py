@@ -57,7 +57,13 @@ def how_to_get() -> str:
 
 
 def _resolve(data_dir: str | os.PathLike[str] | None) -> tuple[Path | None, str]:
-    if data_dir is not None and str(data_dir) != "":
+    if isinstance(data_dir, str) and data_dir == "":
+        # an unset shell variable (`--data "$DIR"`): falling back to $TINYGRAD_DL_DATA, the
+        # cache or the sample would train on data nobody named
+        raise ValueError("--data/data_dir is an empty string (an unset variable?); name a "
+                         "CIFAR-10 folder, or leave it out to use $TINYGRAD_DL_DATA, the cache "
+                         "folder or the embedded sample")
+    if data_dir is not None:
         return Path(data_dir).expanduser(), "--data/data_dir"
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser(), f"${ENV_VAR}"
@@ -144,16 +150,36 @@ def _labels(path: Path, labels: Any, n: int) -> np.ndarray:
     return y
 
 
+def _label_names(path: Path, raw: Any) -> list[str]:
+    """`raw` as K (= 10) class names, else ValueError naming the file. A list (or 1-D str/bytes
+    array) of str or UTF-8 bytes only: iterating whatever came would turn b"0123456789" into
+    ['48', '49', ...] and a list of arrays into their reprs, and another count than K would
+    give a model of another size than the labels (checked to be in [0, K)) need."""
+    if isinstance(raw, np.ndarray) and raw.ndim == 1 and raw.dtype.kind in "US":
+        raw = raw.tolist()
+    if not isinstance(raw, (list, tuple)):
+        raise ValueError(f"{path}: label_names must be a list of {K} strings, got "
+                         f"{type(raw).__name__}")
+    bad = next((n for n in raw if not isinstance(n, (str, bytes))), None)
+    if bad is not None:  # (an array in a pickle is safe_pickle's _Array stand-in: "Array")
+        raise ValueError(f"{path}: label_names must be a list of {K} strings, got a list "
+                         f"holding {type(bad).__name__.lstrip('_')}")
+    if len(raw) != K:
+        raise ValueError(f"{path}: expected {K} label names (labels are 0..{K - 1}), got "
+                         f"{len(raw)}")
+    try:
+        return [n.decode() if isinstance(n, bytes) else n for n in raw]
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: label_names are not UTF-8 text") from None
+
+
 def _load_label_names(path: Path) -> list[str]:
     d = _unpickle(path)
     try:
         raw = _get(d, "label_names", path)
-        names = [n.decode() if isinstance(n, bytes) else str(n) for n in raw]
-    except (KeyError, TypeError, AttributeError, UnicodeDecodeError):
+    except (KeyError, TypeError):
         raise ValueError(f"{path}: expected a dict with b'label_names'") from None
-    if len(names) != K:
-        raise ValueError(f"{path}: expected {K} label names, got {len(names)}")
-    return names
+    return _label_names(path, raw)
 
 
 # ---------------------------------------------------------------- the Dataset
@@ -251,7 +277,8 @@ def load_cifar10(data_dir: str | os.PathLike[str] | None = None, split: str = "b
     split="batch1": data_batch_1 train, data_batch_2 validation, test_batch test.
     split="all": data_batch_1..5 concatenated, the last `val_size` rows are validation.
     With no dataset configured (see the module docstring), the embedded sample is returned
-    and `split`/`val_size` do not apply (its splits are fixed: 1000/200/500).
+    and `split`/`val_size` do not apply (its splits are fixed: 1000/200/500). An empty string
+    (an unset shell variable) is a ValueError, not a request for that fallback.
     """
     if split not in ("batch1", "all"):
         raise ValueError(f"split must be 'batch1' or 'all', not {split!r}")
@@ -322,7 +349,7 @@ def load_embedded_sample(dtype: Any = np.float64, normalize: bool = True,
         if y.dtype.kind not in "iu" or (y.size and (y.min() < 0 or y.max() >= K)):
             raise ValueError(f"{p}: y_{s} must be integer labels in [0, {K})")
         splits.append((X, y.astype(np.int64)))
-    names = [str(n) for n in arrays["label_names"]]
+    names = _label_names(p, arrays["label_names"])
     n = [len(s[1]) for s in splits]
     source = f"embedded sample ({n[0]} train / {n[1]} val / {n[2]} test)"
     return _make_dataset(splits, names, source, dtype, normalize)

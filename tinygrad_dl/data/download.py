@@ -11,8 +11,13 @@ What makes it safe:
 - a corrupt download (wrong MD5) is deleted and reported;
 - the archive is extracted with tarfile's ``data`` filter (no absolute paths, no ``..``, no links
   out of the folder, no device files) into a temporary folder, checked for every batch file, and
-  only then moved into place with one rename: the cache folder either holds the whole dataset or
-  does not exist.
+  only then moved into place with one rename: a new folder either holds the whole dataset or
+  does not exist;
+- nothing the download did not put there is ever deleted. A target folder that already exists
+  may hold only a previous copy, complete or partial: plain files named as in the official
+  ``cifar-10-batches-py`` (``CIFAR10_KNOWN_FILES``), or nothing. Such a copy is replaced file by
+  file (each file renamed over the old one; the folder itself is kept, so ``--dir .`` works);
+  a folder holding anything else is refused before anything is downloaded.
 
 The URL and checksum can be overridden (for tests against a local server) with the function's
 ``url``/``md5`` arguments or the environment variables ``TINYGRAD_DL_CIFAR10_URL`` and
@@ -39,8 +44,8 @@ from ..jupyter import progress_bar
 from .cifar import default_data_dir
 
 __all__ = [
-    "CIFAR10_FILES", "CIFAR10_MD5", "CIFAR10_URL", "DownloadError", "download_cifar10",
-    "extract_tarball", "fetch", "md5sum",
+    "CIFAR10_FILES", "CIFAR10_KNOWN_FILES", "CIFAR10_MD5", "CIFAR10_URL", "DownloadError",
+    "check_target", "download_cifar10", "extract_tarball", "fetch", "md5sum",
 ]
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -49,6 +54,9 @@ URL_ENV, MD5_ENV = "TINYGRAD_DL_CIFAR10_URL", "TINYGRAD_DL_CIFAR10_MD5"
 ARCHIVE_NAME = "cifar-10-python.tar.gz"
 ARCHIVE_ROOT = "cifar-10-batches-py"  # the one folder the official tarball holds
 CIFAR10_FILES = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch", "batches.meta")
+# everything the official cifar-10-batches-py holds: a previous copy is made of these and nothing
+# else, so they are the only names a download may overwrite or remove in an existing folder
+CIFAR10_KNOWN_FILES = (*CIFAR10_FILES, "readme.html")
 CHUNK = 1 << 16
 
 
@@ -138,9 +146,63 @@ def _check_members(tar: tarfile.TarFile) -> None:
             raise DownloadError(f"refusing to extract unsafe archive member {m.name!r}")
 
 
-def extract_tarball(archive: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
-    """Extract the official tarball's cifar-10-batches-py folder to `target`, atomically."""
+def _plain_file(p: Path) -> bool:
+    return p.is_file() and not p.is_symlink()
+
+
+def _absolute(target: str | os.PathLike[str]) -> Path:
+    """`target` as an absolute path, `..` and `.` folded: `--dir .` is then the working
+    directory by its name (whose parent holds the archive), never the unrenamable '.'."""
+    return Path(os.path.abspath(Path(target).expanduser()))
+
+
+def check_target(target: str | os.PathLike[str]) -> None:
+    """Raise DownloadError unless `target` is absent or a folder holding only a previous copy of
+    the dataset: plain files named in CIFAR10_KNOWN_FILES (any subset of them, or none)."""
     target = Path(target)
+    if target.is_symlink() and not target.exists():
+        raise DownloadError(f"refusing to download into {target}: it is a broken symbolic link")
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise DownloadError(f"refusing to download into {target}: it is a file, not a folder")
+    try:
+        foreign = sorted(e.name for e in os.scandir(target)
+                         if e.name not in CIFAR10_KNOWN_FILES or not _plain_file(Path(e.path)))
+    except OSError as e:
+        raise DownloadError(f"cannot read the target folder {target}: {e.strerror}") from None
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3
+                                         else "")
+        raise DownloadError(
+            f"refusing to download into {target}: it holds {shown}, which is not part of a "
+            f"CIFAR-10 copy, and the download never deletes what it did not put there; name a "
+            f"new or empty folder (e.g. --dir {target / ARCHIVE_ROOT})")
+
+
+def _install(root: Path, target: Path) -> None:
+    """Move the checked extraction `root` (known files only) to `target`."""
+    if not os.path.lexists(target):  # one rename: the new folder is whole or absent
+        files.replace(root, target)
+        return
+    # A previous copy: replace its files one by one and keep the folder itself (it may be the
+    # working directory, a mount point, or a link the user made); each name always holds an old
+    # or a new whole file. Checked again here: the folder may have changed during the download.
+    check_target(target)
+    new = [name for name in CIFAR10_KNOWN_FILES if _plain_file(root / name)]
+    for name in new:
+        files.replace(root / name, target / name)
+    for name in set(CIFAR10_KNOWN_FILES) - set(new):  # an older copy's file the archive lacks
+        if _plain_file(target / name):
+            (target / name).unlink()
+
+
+def extract_tarball(archive: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Extract the official tarball's cifar-10-batches-py folder to `target`: a new folder in one
+    rename, or over a previous copy file by file (see the module docstring; a folder holding
+    anything else is a DownloadError and is left untouched). Returns `target`, absolute."""
+    target = _absolute(target)
+    check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".cifar10-extract-", dir=target.parent))
     try:
@@ -154,15 +216,19 @@ def extract_tarball(archive: str | os.PathLike[str], target: str | os.PathLike[s
         except (tarfile.TarError, EOFError, OSError) as e:
             raise DownloadError(f"cannot extract {archive}: {type(e).__name__}: {e}") from e
         root = tmp / ARCHIVE_ROOT
-        missing = [f for f in CIFAR10_FILES if not (root / f).is_file()]
+        missing = [f for f in CIFAR10_FILES if not _plain_file(root / f)]
         if missing:
             raise DownloadError(f"{archive} is not the CIFAR-10 python tarball: "
                                 f"{ARCHIVE_ROOT}/ lacks {', '.join(missing)}")
-        if target.exists():  # an old or partial copy: replace it whole
-            old = Path(tempfile.mkdtemp(prefix=".cifar10-old-", dir=target.parent))
-            files.replace(target, old / "old")
-            shutil.rmtree(old, ignore_errors=True)
-        files.replace(root, target)
+        # only the known files are installed (anything else in an unofficial archive stays in
+        # tmp), so a copy made here is always one that a later download may replace
+        for entry in list(root.iterdir()):
+            if entry.name not in CIFAR10_KNOWN_FILES or not _plain_file(entry):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+        _install(root, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -186,15 +252,18 @@ def download_cifar10(
     `tinygrad_dl.data.default_data_dir()`, which every loader looks in); returns the folder.
 
     The archive is fetched next to it as ``cifar-10-python.tar.gz.part`` and deleted after a
-    successful extraction. A folder that already holds every batch file is kept unless `force`.
+    successful extraction. A folder that already holds every batch file is kept unless `force`;
+    an existing folder holding anything but a previous copy is refused (DownloadError) before
+    anything is downloaded.
     """
-    target = Path(target).expanduser() if target is not None else default_data_dir()
+    target = _absolute(target if target is not None else default_data_dir())
     url = url or os.environ.get(URL_ENV) or CIFAR10_URL
     md5 = (md5 or os.environ.get(MD5_ENV) or CIFAR10_MD5).lower()
     say = log or (lambda _msg: None)
     if not force and is_complete(target):
         say(f"cifar10: already present in {target} (use --force to download it again)")
         return target
+    check_target(target)  # before 170 MB are fetched for a folder that will be refused
     target.parent.mkdir(parents=True, exist_ok=True)
     archive = target.parent / ARCHIVE_NAME
     part = archive.with_name(ARCHIVE_NAME + ".part")

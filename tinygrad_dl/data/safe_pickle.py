@@ -207,11 +207,24 @@ class _StandInUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
     def no_sets(self) -> None:
         raise UnsafePickleError("sets are not allowed in a CIFAR-10 batch")
 
+    # BUILD sets state on the object below it. pickle.py's version falls back to writing
+    # `__dict__` / setattr when the object has no __setstate__, so BUILD on one of the allowed
+    # stand-in functions or the ndarray marker class rewrote this module's own objects for the
+    # rest of the process (`_encode.__defaults__`). Only the two stand-ins whose __setstate__
+    # checks the state are BUILD targets.
+    def load_build(self) -> None:
+        target = self.stack[-2] if len(self.stack) >= 2 else None
+        if type(target) not in (_Array, _Dtype):
+            raise UnsafePickleError(f"BUILD on a {type(target).__name__} is not allowed (only on "
+                                    "an ndarray or a dtype)")
+        super().load_build()
+
     dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
     dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
     dispatch[pickle.SETITEM[0]] = load_setitem
     dispatch[pickle.SETITEMS[0]] = load_setitems
     dispatch[pickle.DICT[0]] = load_dict
+    dispatch[pickle.BUILD[0]] = load_build
     for _op in (pickle.EMPTY_SET, pickle.ADDITEMS, pickle.FROZENSET):
         dispatch[_op[0]] = no_sets
 

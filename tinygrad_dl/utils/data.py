@@ -59,11 +59,26 @@ class TensorDataset(Dataset):
 
 
 def collate(samples: Sequence[Any]) -> Any:
-    """Stack a list of samples into a batch: tuples field by field, Tensors/arrays/numbers along
-    a new first axis (as Tensors), dicts key by key."""
+    """Stack a list of samples into a batch: tuples, lists and namedtuples field by field (a
+    namedtuple stays that namedtuple, as in PyTorch's default_collate; a plain tuple stays a
+    tuple where PyTorch gives a list), dicts key by key, Tensors/arrays/numbers along a new first
+    axis (as Tensors). Samples with different numbers of fields are a ValueError."""
     first = samples[0]
     if isinstance(first, (tuple, list)):
-        return type(first)(collate([s[i] for s in samples]) for i in range(len(first)))
+        n = len(first)
+        odd = next((s for s in samples if not isinstance(s, (tuple, list)) or len(s) != n), None)
+        if odd is not None:  # zip-like truncation would silently drop a field
+            got = (f"one with {len(odd)}" if isinstance(odd, (tuple, list))
+                   else f"a {type(odd).__name__}")
+            raise ValueError(f"DataLoader: every sample must have the {n} fields of the first, "
+                             f"got {got}")
+        fields = [collate([s[i] for s in samples]) for i in range(n)]
+        if isinstance(first, tuple) and hasattr(type(first), "_fields"):
+            return type(first)(*fields)  # a namedtuple takes its fields as arguments
+        try:
+            return type(first)(fields)
+        except TypeError:  # a subclass with its own constructor: the plain container
+            return tuple(fields) if isinstance(first, tuple) else fields
     if isinstance(first, dict):
         return {k: collate([s[k] for s in samples]) for k in first}
     arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
