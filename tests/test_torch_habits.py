@@ -134,3 +134,16 @@ def test_autograd_backward_of_two_outputs_of_one_graph():
     z = Tensor(xv, requires_grad=True)
     autograd.backward(z * 3, np.array([1.0, 2.0, 3.0]))  # an array gradient (was TypeError)
     np.testing.assert_array_equal(z.grad, [3.0, 6.0, 9.0])
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "amax", "amin"])
+def test_a_list_of_dims_reduces_over_them_as_torch(name):
+    """`x.mean(dim=[0, 1])` raised "'list' object cannot be interpreted as an integer"."""
+    xv = np.arange(1.0, 7.0).reshape(2, 3)
+    x = Tensor(xv, requires_grad=True)
+    for out in (getattr(x, name)(dim=[0, 1]), getattr(x, name)([0, 1]),
+                getattr(x, name)(dim=[1], keepdim=True)):  # (torch's prod takes one int dim)
+        ref = getattr(np, name)(xv, axis=(1,) if out.ndim else (0, 1), keepdims=bool(out.ndim))
+        np.testing.assert_allclose(out.data, ref, rtol=1e-15)
+    getattr(x, name)(dim=[0]).sum().backward()
+    assert x.grad.shape == (2, 3)

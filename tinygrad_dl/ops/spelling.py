@@ -39,6 +39,7 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
         sig = inspect.signature(fn)
         params = list(sig.parameters)
         pairs = [(a, p, params.index(p)) for a, p in aliases.items() if p in params]
+        at = params.index("axis") - 1 if "axis" in params else -1  # its place in *args
 
         @functools.wraps(fn)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -50,6 +51,10 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
                                 f"{fn.__name__}() got both {name}= and {alias}=: NumPy's and "
                                 "PyTorch's names for one argument; pass one")
                         kwargs[name] = kwargs.pop(alias)
+                if type(kwargs.get("axis")) is list:  # torch's dim=[0, 1]: NumPy takes tuples
+                    kwargs["axis"] = tuple(kwargs["axis"])
+            if 0 <= at < len(args) and type(args[at]) is list:
+                args = (*args[:at], tuple(args[at]), *args[at + 1:])
             return fn(self, *args, **kwargs)
 
         shown = [inspect.Parameter(a, inspect.Parameter.KEYWORD_ONLY, default=None)
