@@ -147,3 +147,14 @@ def test_a_list_of_dims_reduces_over_them_as_torch(name):
         np.testing.assert_allclose(out.data, ref, rtol=1e-15)
     getattr(x, name)(dim=[0]).sum().backward()
     assert x.grad.shape == (2, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.uint8, np.bool_])
+def test_reciprocal_of_integers_is_a_float_as_every_unary_op(dtype):
+    """np.reciprocal truncates integers: tg.tensor([2, 4]).reciprocal() was [0, 0]."""
+    x = tg.tensor(np.array([1, 2, 4], dtype=dtype) if dtype is not np.bool_
+                  else np.array([True, True]))
+    out = x.reciprocal()
+    assert out.dtype.kind == "f"
+    np.testing.assert_array_equal(out.data, 1.0 / x.data.astype(np.float64))
+    assert torch.tensor(x.data).reciprocal().dtype.is_floating_point  # (torch too)

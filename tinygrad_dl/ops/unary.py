@@ -146,7 +146,9 @@ class Square(_Saves):
 
 class Reciprocal(Function):
     def forward(ctx, x):
-        out = np.reciprocal(x)
+        # integers: 1 / x in float, as every other unary op here and torch (np.reciprocal of
+        # int64 truncates: [2, 4] gave [0, 0])
+        out = np.reciprocal(x) if x.dtype.kind in "fc" else np.true_divide(1.0, x)
         ctx.save_for_backward(out)
         return out
 
