@@ -276,6 +276,10 @@ class Pending:
             g, ours = g.astype(t.data.dtype), True
         if t.grad is None:
             t.grad = as_grad(g if ours else g.copy())
+        elif not isinstance(t.grad, np.ndarray) or t.grad.shape != g.shape:  # set by hand: a
+            raise TypeError(f"backward: .grad was set to a {type(t.grad).__name__} of shape "
+                            f"{getattr(t.grad, 'shape', None)}; give an array of the tensor's "
+                            f"shape {g.shape}, or None")  # wrong shape would be broadcast into
         elif (t.grad.dtype == g.dtype and t.grad.flags.writeable
               and getattr(t.grad.base, "flags", t.grad.flags).writeable):
             t.grad += g  # (a GradArray is a view: a live graph may have locked its owner)

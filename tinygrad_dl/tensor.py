@@ -17,7 +17,6 @@ import numpy as np
 from . import engine, hooks, write_guard
 from .device import CPU, check_device
 from .device import device as Device
-from .grad import GradArray, as_grad
 from .ops import (
     ELU,
     GELU,
@@ -252,7 +251,7 @@ class Tensor:
     Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "name", "_retain", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_retain", "__weakref__")
     __array_ufunc__ = None  # make `ndarray op Tensor` defer to Tensor's reflected operators
     __array_priority__ = 1000
 
@@ -282,7 +281,7 @@ class Tensor:
                 f"{f' for {name!r}' if name else ''}; {hint}"
             )
         self.data: np.ndarray = data
-        self._grad: GradArray | None = None
+        self.grad: np.ndarray | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._ctx: engine.Function | None = None  # the op that made this tensor, if recorded
         self.name = name
@@ -377,32 +376,6 @@ class Tensor:
                             "one-element tensors format as a number; format t.tolist() instead")
         engine.notify_read(self, "formatting")
         return format(self.data.item(), spec)
-
-    @property
-    def grad(self) -> GradArray | None:
-        """The gradient backward added up (a NumPy array, GradArray), or None."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, g: Any) -> None:
-        # checked here, as torch checks it: a wrong shape was broadcast into by the next
-        # backward, a Tensor or a number failed deep inside backward (a float array of
-        # another dtype is kept: backward adds in the tensor's dtype, optimizers cast it)
-        if g is not None:
-            if isinstance(g, Tensor) and not g.requires_grad:
-                g = g.data  # (torch's `p.grad = torch.zeros_like(p)`: its array, shared)
-            if not isinstance(g, np.ndarray):
-                raise TypeError(f"Tensor.grad: must be a NumPy array (or None), got "
-                                f"{type(g).__name__}")
-            if g.shape != self.data.shape or g.dtype.kind != "f":
-                raise ValueError(f"Tensor.grad: an array of shape {g.shape} and dtype "
-                                 f"{g.dtype} for a tensor of shape {self.data.shape}; give a "
-                                 "floating-point array of the tensor's shape")
-            g = as_grad(g)  # (a view: `p.grad = np.clip(p.grad, -5, 5)` keeps `.zero_()`)
-        self._grad = g
-
-    def __len__(self) -> int:
-        return len(self.data)
 
     def __iter__(self) -> Iterator[Tensor]:
         """The rows, t[0], t[1], ... (without this, Python iterated a 0-d tensor as empty:
