@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from test_engine import _ExpGradIsOutput as ExpGradIsOutput  # (its op that keeps its output)
 
 from tinygrad_dl import Function, Tensor, engine
 from tinygrad_dl.jit import jit
@@ -192,19 +193,6 @@ def test_backward_from_a_parameter_itself_copies_the_seed():
         jitted(g)
         assert w.grad is not g and np.array_equal(w.grad, g)
     assert jitted.replays == 3
-
-
-class ExpGradIsOutput(Function):
-    """exp whose backward returns its saved output (also y.data) as the gradient for g = 1."""
-
-    def forward(ctx, x):
-        out = np.exp(x)
-        ctx.save_for_backward(out)
-        return out
-
-    def backward(ctx, g):
-        (out,) = ctx.saved
-        return out if np.all(g == 1) else out * g
 
 
 def test_a_replay_never_adds_into_an_array_the_op_keeps():
