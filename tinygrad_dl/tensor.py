@@ -377,6 +377,9 @@ class Tensor:
         engine.notify_read(self, "formatting")
         return format(self.data.item(), spec)
 
+    def __len__(self) -> int:
+        return len(self.data)
+
     def __iter__(self) -> Iterator[Tensor]:
         """The rows, t[0], t[1], ... (without this, Python iterated a 0-d tensor as empty:
         `sum(loss)` was 0 and `for v in loss:` skipped its body)."""
