@@ -51,12 +51,31 @@ _PREFIX, _DATA = "state/", "data/"
 def save(obj: Any, path: str | os.PathLike[str], **extra: Any) -> Path:
     """Save a state dict (`model.state_dict()`, any Module) or a course model (= save_model)."""
     if isinstance(obj, Mapping):
+        _check_flat(obj)
         return _write(Path(path), "state_dict", dict(obj), None, None, extra, None)
     if hasattr(obj, "state_dict") and type(obj) not in MODELS.values():
         raise ValueError(f"cannot checkpoint a {type(obj).__name__} as a model: it is not one of "
                          f"the registered models {sorted(MODELS)}; save its state dict "
                          "instead: checkpoint.save(model.state_dict(), path)")
     return save_model(obj, path, **extra)
+
+
+def _check_flat(obj: Mapping[Any, Any]) -> None:
+    """Refuse, in one line saying what to do, the two PyTorch checkpoints this format does not
+    hold: an optimizer's state dict (nested lists and dicts of buffers), and a dict of dicts
+    such as {"model": ..., "optimizer": ..., "epoch": 3} (the container's own message named
+    an internal member, 'state/model', and JSON config/extra)."""
+    if {"type", "param_groups", "state"} <= obj.keys():
+        raise TypeError("save: this is an optimizer's state_dict: save takes a model's state "
+                        "dict (flat, arrays by name) or a course model; optimizer state is not "
+                        "saved by save (a course run's whole state is: tinygrad-dl train "
+                        "--checkpoint-every N, then --resume)")
+    nested = [k for k, v in obj.items() if isinstance(v, Mapping)]
+    if nested:
+        raise TypeError(f"save: entry {nested[0]!r} is a dict: save takes one flat state dict "
+                        "(arrays or numbers by name, e.g. model.state_dict()) or a course model, "
+                        "not a dict of dicts; save each model's state dict to its own file "
+                        "(optimizer state is not saved by save)")
 
 
 def save_model(model: Any, path: str | os.PathLike[str], *,

@@ -4,8 +4,11 @@ schedulers that set an optimizer's rate are in lr_scheduler.py).
 Optimizers update `param.data` in place from `param.grad` (parameters without a gradient are
 skipped). As in PyTorch, `param_groups` is a list of dicts, each with its `params` and its own
 hyperparameters (`lr`, `momentum`, `weight_decay`, ...), which schedules and users may change
-between steps. `opt.lr` reads the first group's rate; assigning it sets every group's rate (the
-training loop's schedule does this before each step). Schedules are callables `update step -> eta`.
+between steps. `opt.lr` reads the first group's rate; assigning it sets every group's rate.
+Schedules are callables `update step -> eta` (train.fit scales every group by its ratio to
+group 0). A group holding a key its optimizer does not know (torch's `betas` on Adam, SGD's
+`nesterov`) is refused by `step()`: it would change nothing. `state` is a list by parameter
+position (the order of `params`), not a dict keyed by parameter.
 
 L2 regularization: the course's models put lambda * sum ||W||^2 in their cost J, so its gradient
 2 lambda W is already in `.grad`. `SGD(..., weight_decay=wd)` is the PyTorch habit instead: it adds
@@ -24,6 +27,27 @@ import numpy as np
 from .. import engine, write_guard
 from ..tensor import Tensor
 
+# keys a group may hold besides its optimizer's hyperparameters: its parameters, and the rate
+# PyTorch's schedulers (lr_scheduler.LRScheduler, train.fit's schedule) keep as the group's first
+INTERNAL_KEYS = frozenset({"params", "initial_lr"})
+
+
+class _ParamStates(list):  # type: ignore[type-arg]
+    """The per-parameter state dicts, by position: a list, as before, which names the way to a
+    parameter's state when indexed by the parameter (PyTorch's dict habit, `opt.state[p]`),
+    where NumPy's message about float indices would say nothing useful."""
+
+    def __init__(self, items: Iterable[dict[str, Any]] = (), who: str = "Optimizer") -> None:
+        super().__init__(items)
+        self.who = who
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, Tensor):
+            raise TypeError(f"{self.who}.state is a list in the order of opt.params, not a dict "
+                            f"keyed by parameter: for p = opt.params[i] use opt.state[i] (a dict "
+                            f"of its buffers, e.g. SGD's 'v', Adam's 'm', 'v', 't')")
+        return super().__getitem__(key)
+
 
 class Optimizer:
     """Base class: holds `param_groups`, `defaults` and per-parameter state arrays.
@@ -36,6 +60,7 @@ class Optimizer:
         who = type(self).__name__
         check_lr(lr, who)
         self.defaults: dict[str, Any] = {"lr": float(lr), **defaults}
+        self.state: list[dict[str, Any]] = _ParamStates(who=who)
         if isinstance(params, Tensor):  # list() of it would be its rows: no step would reach it
             raise TypeError(f"{who}: params must be an iterable of Tensors or of dicts (a "
                             f"list), got one Tensor of shape {params.shape}: pass [w]")
@@ -74,7 +99,6 @@ class Optimizer:
         check_lr(g["lr"], who)
         self._check_group(g)
         self.param_groups.append(g)
-        self.__dict__.setdefault("state", [])
         self.state.extend({} for _ in ps)
         # each group's parameters as added: `state` is kept by position, so a params list
         # edited later would hand one parameter's state (momentum...) to another (`step`)
@@ -83,6 +107,10 @@ class Optimizer:
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate a group's hyperparameters (subclasses)."""
+
+    def _unknown_hint(self, keys: set[str]) -> str:
+        """What to write instead of an unknown group key (subclasses)."""
+        return ""
 
     @property
     def params(self) -> list[Tensor]:
@@ -111,12 +139,11 @@ class Optimizer:
         who = f"{type(self).__name__}.step()"
         engine.notify_write(who)  # inside a jitted step: refused
         self._check_groups(who)
-        i = 0
+        states = iter(self.state)  # (by position: the same order as the groups' params)
         for group in self.param_groups:
             items = []
             for p in group["params"]:
-                state = self.state[i]
-                i += 1
+                state = next(states)
                 g = p.grad
                 if g is None:
                     continue
@@ -133,7 +160,18 @@ class Optimizer:
                 self._step_group(group, items)
 
     def _check_groups(self, who: str) -> None:
-        """Refuse a step after `param_groups` or a group's params list was edited in place."""
+        """Refuse a step after `param_groups` or a group's params list was edited in place, or
+        with a group holding a key this optimizer does not read (PyTorch's `betas` written into
+        an Adam group, `nesterov` into SGD's): the edit would change nothing, silently. One set
+        difference per group per step."""
+        known = self.defaults.keys() | INTERNAL_KEYS
+        for i, g in enumerate(self.param_groups):
+            extra = g.keys() - known
+            if extra:
+                raise ValueError(f"{who}: parameter group {i} has key(s) {sorted(extra)} that "
+                                 f"{type(self).__name__} does not use"
+                                 f"{self._unknown_hint(extra)}; its keys: "
+                                 f"{sorted(self.defaults)}")
         added = self._added
         if len(added) != len(self.param_groups) or any(
                 len(ps) != len(g["params"]) or any(p is not q for p, q in zip(g["params"], ps))
@@ -157,36 +195,84 @@ class Optimizer:
 
     def state_dict(self) -> dict[str, Any]:
         """lr, every group's hyperparameters and copies of the per-parameter state (by index)."""
+        groups, start = [], 0
+        for g in self.param_groups:  # "params": the positions of its parameters, as PyTorch's
+            n = len(g["params"])
+            groups.append({**{k: v for k, v in g.items() if k != "params"},
+                           "params": list(range(start, start + n))})
+            start += n
         return {
             "type": type(self).__name__,
             "lr": self.lr,
             "hyper": {k: v for k, v in self.param_groups[0].items() if k not in ("params", "lr")},
-            "param_groups": [{k: v for k, v in g.items() if k != "params"}
-                             for g in self.param_groups],
+            "param_groups": groups,
             "state": [{k: _copy(v) for k, v in s.items()} for s in self.state],
         }
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
+        """Restore what `state_dict` gave, all or nothing: everything is checked (the groups'
+        sizes, as PyTorch checks them, their hyperparameters, as add_param_group checks them,
+        every buffer's shape) before anything is changed, so a refused load leaves the optimizer
+        as it was."""
         who = type(self).__name__
         engine.notify_write(f"{who}.load_state_dict()")
         if d.get("type") != who:
             raise ValueError(f"state dict is for {d.get('type')}, not {who}")
-        if len(d["state"]) != len(self.params):
-            raise ValueError(
-                f"{who}: state dict has {len(d['state'])} parameters, "
-                f"optimizer has {len(self.params)}"
-            )
         groups = d.get("param_groups")
         if groups is None:  # written before param groups existed: one set for all groups
             groups = [{"lr": d["lr"], **d.get("hyper", {})}] * len(self.param_groups)
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{who}: state dict has {len(groups)} parameter groups, "
                              f"optimizer has {len(self.param_groups)}")
-        for g, saved in zip(self.param_groups, groups):
-            g.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = [{k: _state_array(who, i, k, v, p.data) if isinstance(v, np.ndarray)
-                       else v for k, v in s.items()}
-                      for i, (s, p) in enumerate(zip(d["state"], self.params))]
+        for i, (g, saved) in enumerate(zip(self.param_groups, groups)):
+            # (state dicts written before "params" was saved: only the total is checked below)
+            if "params" in saved and not isinstance(saved["params"], (list, tuple)):
+                raise ValueError(f"{who}.load_state_dict: group {i}'s 'params' must be a list of "
+                                 f"parameter positions, got {type(saved['params']).__name__}")
+            if "params" in saved and len(saved["params"]) != len(g["params"]):
+                raise ValueError(f"{who}.load_state_dict: loaded state dict contains a parameter "
+                                 f"group that doesn't match the size of optimizer's group (group "
+                                 f"{i}: {len(saved['params'])} parameters saved, "
+                                 f"{len(g['params'])} here)")
+        if len(d["state"]) != len(self.params):
+            raise ValueError(
+                f"{who}: state dict has {len(d['state'])} parameters, "
+                f"optimizer has {len(self.params)}"
+            )
+        merged = [self._loaded_group(i, g, saved)
+                  for i, (g, saved) in enumerate(zip(self.param_groups, groups))]
+        state = _ParamStates(
+            ({k: _state_array(who, i, k, v, p.data) if isinstance(v, np.ndarray) else v
+              for k, v in s.items()} for i, (s, p) in enumerate(zip(d["state"], self.params))),
+            who=who)
+        # every check passed: only now is anything written (group dicts updated in place, as
+        # a scheduler or the user may hold them)
+        for g, m in zip(self.param_groups, merged):
+            g.update(m)
+        self.state = state
+
+    def _loaded_group(self, i: int, group: dict[str, Any],
+                      saved: dict[str, Any]) -> dict[str, Any]:
+        """Group i with a saved group's hyperparameters, checked as add_param_group checks a
+        new group (a key this optimizer does not use, a momentum of 1.5 are refused)."""
+        who = f"{type(self).__name__}.load_state_dict"
+        unknown = sorted(set(saved) - self.defaults.keys() - INTERNAL_KEYS)
+        if unknown:
+            raise ValueError(f"{who}: parameter group {i} has unknown option(s) {unknown}; "
+                             f"known: {sorted(self.defaults)}")
+        m = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+        try:
+            check_lr(m["lr"], type(self).__name__)
+            if "initial_lr" in m:  # (a scheduler's or fit's base rate: read as a rate too)
+                check_lr(m["initial_lr"], type(self).__name__)
+            self._check_group(m)
+        except ValueError as e:  # the constructor's message, under this call's name
+            raise ValueError(f"{who}: parameter group {i}: "
+                             f"{str(e).removeprefix(type(self).__name__ + ': ')}") from None
+        except TypeError as e:  # a string where a number belongs: the comparison fails
+            raise ValueError(f"{who}: parameter group {i}: a hyperparameter is not a number "
+                             f"({e})") from None
+        return m
 
     def __repr__(self) -> str:
         hyper = "".join(f", {k}={v}" for k, v in self.param_groups[0].items() if k != "params")
@@ -345,6 +431,12 @@ class Adam(Optimizer):
         beta2 = 0.999 if beta2 is None else beta2
         super().__init__(params, lr, beta1=float(beta1), beta2=float(beta2), eps=float(eps),
                          weight_decay=float(weight_decay))
+
+    def _unknown_hint(self, keys: set[str]) -> str:
+        if "betas" in keys:  # PyTorch's group key: one source of truth here, beta1 and beta2
+            return " (Adam's group keeps beta1 and beta2 as two keys: set group['beta1'] and " \
+                   "group['beta2'] instead of 'betas')"
+        return ""
 
     def _check_group(self, group: dict[str, Any]) -> None:
         for name in ("beta1", "beta2"):

@@ -35,6 +35,7 @@ from tinygrad_dl.optim import (
     clip_grad_norm_,
     clip_grad_value_,
 )
+from tinygrad_dl.optim.optimizers import check_lr
 
 from .guard import DivergenceGuard, NonFiniteLossError, check_finite
 from .history import History, TrainResult
@@ -64,7 +65,7 @@ def fit(
     *,
     epochs: int = 40,
     n_batch: int = 100,
-    eta: float = 0.001,
+    eta: float | None = None,
     optimizer: Optimizer | None = None,
     schedule: Callable[[int], float] | None = None,
     n_updates: int | None = None,
@@ -86,8 +87,12 @@ def fit(
     """Train a classifier with mini-batch gradient descent; returns the History.
 
     data: anything with X_train, y_train and optionally X_val, y_val (a data.Dataset).
-    optimizer defaults to plain SGD(eta); schedule (step -> eta) overrides optimizer.lr before
-    every step. n_updates, when given, stops after that many steps (e.g. 2 n_s * cycles)
+    optimizer defaults to plain SGD(eta) (eta 0.001 when not given; eta with an optimizer or a
+    schedule is refused: it would change nothing). Without a schedule the optimizer's own
+    per-group rates are used as they are (fit writes none). schedule (step -> eta) sets group
+    0's rate before every step, and every other group's keeps its ratio to group 0's, as the
+    optimizer had them when first trained (kept in each group as "initial_lr"): a group at
+    lr 0 stays frozen. n_updates, when given, stops after that many steps (e.g. 2 n_s * cycles)
     instead of after `epochs`. drop_last (the course's loop, default): every update sees
     n_batch rows and an epoch is floor(n / n_batch) updates; False: the last ceil(...)th batch
     holds the remainder. clip clips each gradient entry to [-clip, clip]; clip_norm
@@ -126,9 +131,14 @@ def fit(
     if not np.isfinite(X).all():
         bad = int(X.size - np.count_nonzero(np.isfinite(X)))
         raise ValueError(f"fit: the training inputs hold {bad} NaN/inf value(s); fix the data")
+    if eta is not None and (optimizer is not None or schedule is not None):
+        # as the CLI refuses a flag that changes nothing (a search would tune noise)
+        raise ValueError(f"fit: eta={eta} is the rate of the default SGD; with "
+                         f"{'optimizer=' if optimizer is not None else 'schedule='} given it "
+                         "changes nothing: set the optimizer's lr (or pass schedule=) instead")
     if optimizer is None:
-        optimizer = SGD(model.parameters(), lr=eta)
-    schedule = schedule or ConstantLR(optimizer.lr)
+        optimizer = SGD(model.parameters(), lr=0.001 if eta is None else eta)
+    scales = _group_scales(optimizer) if schedule is not None else None
     hist = history if history is not None else History()
     etas: list[float] = []
     order: np.ndarray | None = None  # the epoch's data order; None: the next epoch draws one
@@ -172,7 +182,7 @@ def fit(
         etas = [float(e) for e in resume["etas"]]
     with run.running(progress, type(model).__name__) as bar:
         if resume is None:
-            log_row(0, schedule(0))
+            log_row(0, schedule(0) if schedule is not None else optimizer.lr)
         while not run.done:
             if order is None:  # a fresh epoch (a resumed one keeps its saved order)
                 run.epoch += 1
@@ -182,8 +192,11 @@ def fit(
                 if run.done:
                     break
                 ix = order[start:start + n_batch]
-                eta_t = schedule(run.step)
-                optimizer.lr = eta_t
+                if schedule is None:  # the optimizer's own rates: each group keeps its lr
+                    eta_t = optimizer.lr
+                else:
+                    eta_t = schedule(run.step)
+                    _set_rates(optimizer, eta_t, scales)
                 optimizer.zero_grad()
                 cost = train_step(X[ix], y[ix])  # the cost and, into .grad, its gradient
                 run.guard.check(float(cost.item()), epoch=run.epoch, step=run.step + 1,
@@ -209,12 +222,42 @@ def fit(
 
     hist.meta.update(etas=etas, n_updates=run.step, epochs=run.epoch, updates_per_epoch=per_epoch,
                      drop_last=drop_last, seed=seed, optimizer=repr(optimizer),
-                     schedule=repr(schedule))
+                     schedule=repr(schedule if schedule is not None else
+                                   ConstantLR(optimizer.lr)))
     if has_val:
         hist.meta.update(best_val_acc=run.best.value, best_step=run.best.step,
                          best_epoch=run.best.epoch)
     run.finish(restore_best)
     return hist
+
+
+def _group_scales(optimizer: Optimizer) -> list[float] | None:
+    """Each group's rate as a multiple of group 0's, for a schedule that gives group 0's
+    rate; None when all groups share one rate (then every group gets the schedule's value, as
+    before: bit for bit). The ratios come from each group's first rate, kept in the group as
+    "initial_lr" (PyTorch's schedulers keep it there too), so a run resumed from the
+    optimizer's state_dict keeps them exactly, even where the schedule reached 0."""
+    groups = optimizer.param_groups
+    base = [float(g.get("initial_lr", g["lr"])) for g in groups]
+    if all(b == base[0] for b in base):
+        return None
+    if base[0] == 0:
+        raise ValueError(f"fit: schedule= sets parameter group 0's rate and scales the others by "
+                         f"their ratio to it, but group 0 has lr 0 (groups: {base}); put a "
+                         "group with a nonzero rate first, or freeze with requires_grad=False")
+    for g, b in zip(groups, base):
+        g.setdefault("initial_lr", b)
+    return [b / base[0] for b in base]
+
+
+def _set_rates(optimizer: Optimizer, eta: float, scales: list[float] | None) -> None:
+    """Group 0 at eta, every other group at eta times its ratio to group 0."""
+    if scales is None:
+        optimizer.lr = eta
+        return
+    check_lr(eta, "fit: schedule")
+    for g, r in zip(optimizer.param_groups, scales):
+        g["lr"] = eta * r
 
 
 # ---- how run_training sets the loop up for the classifiers (Loop.MINIBATCH) --------------------
