@@ -589,6 +589,12 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
     x = _t(x)
     fill = one_name("pad", constant_values, "constant_values", value, "value", 0.0)
     widths = np.asarray(pad_width)
+    if widths.ndim == 1 and widths.size % 2:  # (1,): NumPy's every axis, an error to PyTorch
+        w = tuple(widths.tolist())
+        raise ValueError(
+            f"pad(x, {w}): an odd number of widths; PyTorch's F.pad takes (before, after) "
+            f"pairs from the last axis back, e.g. ({w[0]}, {w[0]}); NumPy's same width on "
+            f"every axis is pad(x, {w[0]})")
     if widths.ndim == 1 and widths.size >= 4 and widths.size % 2 == 0:  # PyTorch's flat tuple
         pairs = widths.reshape(-1, 2)[::-1].tolist()
         if len(pairs) > x.ndim:
@@ -819,7 +825,12 @@ def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
     every `stride` (default: the kernel) pixels of x (N, C, H, W), after padding each side of H
     and W with `padding` (at most half the kernel on that axis) pixels of -inf."""
     kernel, stride, padding = _pool_args("max_pool2d", kernel, kernel_size, stride, padding)
-    x = _pool_pad(_t(x), padding, -np.inf, "max_pool2d")
+    x = _t(x)
+    # the pad never wins a window (padding <= kernel // 2 leaves a real pixel in each): -inf
+    # for floats, the smallest value for integers (which keep their dtype, as torch's)
+    kind = x.dtype.kind
+    low = -np.inf if kind in "fc" else (False if kind == "b" else np.iinfo(x.dtype).min)
+    x = _pool_pad(x, padding, low, "max_pool2d")
     return MaxPool2d.apply(x, kernel=kernel, stride=stride)
 
 
@@ -889,6 +900,21 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce((x - y).abs(), reduction, "l1_loss")
 
 
+def _weight_for(w: Any, x: Tensor, name: str, who: str) -> Tensor:
+    """A weight that broadcasts onto x without changing x's shape: (n,) weights against (n, 1)
+    logits would make an (n, n) loss, silently wrong (torch refuses it too)."""
+    t = like_tensor(w, x)
+    try:
+        shape = np.broadcast_shapes(x.shape, t.shape)
+    except ValueError:
+        shape = None
+    if shape != x.shape:
+        made = "does not broadcast with" if shape is None else f"would broadcast to {shape} with"
+        raise ValueError(f"{who}: {name} of shape {t.shape} {made} the input's shape {x.shape}; "
+                         "it must broadcast to the input's shape unchanged")
+    return t
+
+
 def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
                                      reduction: str = "mean", pos_weight: Any = None) -> Tensor:
     """-[p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] per element, from logits x and
@@ -897,12 +923,13 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     Written as (1 - y) x + (1 + (p - 1) y) softplus(-x): softplus never overflows and its
     gradient is smooth at 0 (the per-element gradient is sigmoid(x) - y when p = 1).
     """
-    x, y = _same_shape(input, target, "binary_cross_entropy_with_logits")
+    who = "binary_cross_entropy_with_logits"
+    x, y = _same_shape(input, target, who)
     if pos_weight is None:
         loss = (1 - y) * x + Softplus.apply(-x)
     else:
-        p = like_tensor(pos_weight, x)
+        p = _weight_for(pos_weight, x, "pos_weight", who)
         loss = (1 - y) * x + (1 + (p - 1) * y) * Softplus.apply(-x)
     if weight is not None:
-        loss = loss * like_tensor(weight, x)
+        loss = loss * _weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

@@ -11,16 +11,25 @@ attribute name under its parent, else its class name) so a drawn graph clusters 
 
 from __future__ import annotations
 
+import operator
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import engine, write_guard
 from ..device import check_device, device
 from ..engine import name_scope
-from ..functional import avg_pool2d, batch_norm, conv2d, cross_entropy, max_pool2d, pair_of_ints
+from ..functional import (
+    avg_pool2d,
+    batch_norm,
+    conv2d,
+    cross_entropy,
+    max_pool2d,
+    pair_of_ints,
+)
 from ..ops import Dropout as DropoutOp
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
@@ -28,6 +37,14 @@ from ..tensor import Tensor
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
 REDUCTIONS = ("mean", "sum", "none")
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `Module.load_state_dict` skipped, as PyTorch's named tuple: still a tuple, so
+    `missing, unexpected = net.load_state_dict(sd, strict=False)` unpacks as before."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class _ParameterType(type):
@@ -271,6 +288,10 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode here and in every child (BatchNorm, Dropout behave differently)."""
+        # bool("False") is True: a string (or a 0/1 int) would silently pick a mode; torch raises
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train(mode): mode must be True or False, "
+                             f"got {mode!r}")
         for m in self.modules():
             m.__dict__["training"] = bool(mode)
         return self
@@ -299,11 +320,12 @@ class Module:
 
     def load_state_dict(
         self, state: dict[str, Any], strict: bool = True
-    ) -> tuple[list[str], list[str]]:
+    ) -> IncompatibleKeys:
         """Copy arrays into the parameters and buffers in place (optimizers keep their refs).
 
         strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
-        returned as (missing, unexpected). A shape mismatch always raises ValueError.
+        returned as IncompatibleKeys(missing_keys, unexpected_keys), PyTorch's named tuple.
+        A shape mismatch always raises ValueError.
         """
         engine.notify_write(f"{type(self).__name__}.load_state_dict()")
         params = dict(self.named_parameters())
@@ -331,7 +353,7 @@ class Module:
             if name in params:  # a live graph that saved the old values keeps its own copy
                 dst = write_guard.writable(params[name], f"{type(self).__name__}.load_state_dict()")
             np.copyto(dst, src, casting="unsafe")
-        return missing, unexpected
+        return IncompatibleKeys(missing, unexpected)
 
     # ---- printing ------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -427,7 +449,8 @@ class Linear(_WeightBias, Module):
             raise TypeError(f"Linear: bias must be True or False, got {bias!r} (the third "
                             "argument is bias, as in PyTorch; give init= by keyword)")
         dtype = np.float64 if dtype is None else dtype
-        d_in, d_out = int(in_features), int(out_features)
+        d_in = _size_arg("Linear", "in_features", in_features)
+        d_out = _size_arg("Linear", "out_features", out_features)
         self.d_in, self.d_out, self.init = d_in, d_out, init
         w, b = init_weights(init, (d_out, d_in), d_in, std, rng, dtype, bool(bias))
         self.W = Tensor(w, requires_grad=True)
@@ -456,6 +479,9 @@ class BatchNorm1d(Module):
     mu_av = alpha * mu_av + (1 - alpha) * mu (likewise v_av); the first training batch sets
     them directly. Evaluation: mu_av and v_av replace the batch statistics.
     (alpha is the weight on the OLD average: PyTorch's momentum is 1 - alpha.)
+    Unlike PyTorch (deliberately, the course's formulas): the running variance averages the
+    biased batch variance (PyTorch's the unbiased one), the first batch sets the averages
+    (PyTorch's start at 0 and 1), and eps defaults to 1e-8 (PyTorch's 1e-5).
     """
 
     def __init__(
@@ -468,6 +494,7 @@ class BatchNorm1d(Module):
                             "and eps= by name (PyTorch's positional order is eps, momentum; "
                             "alpha here is 1 - momentum)")
         check_device(device, "BatchNorm1d")
+        d = _size_arg("BatchNorm1d", "num_features", d)
         if not 0.0 <= alpha < 1.0:
             raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}")
         self.d, self.alpha, self.eps = d, alpha, eps
@@ -558,32 +585,94 @@ class ReLU(Module):
 
 
 class Sequential(Module):
-    """Modules applied in order; the i-th is child "i". Under a parent attribute "layers" the
-    container opens no scope of its own: its children's scopes are "layers.0", "layers.1"...
+    """Modules applied in order; the i-th is child "i", or, given one OrderedDict (PyTorch's
+    named form, `Sequential(OrderedDict(fc=Linear(2, 3)))`), its keys name the children. Under
+    a parent attribute "layers" the container opens no scope of its own: its children's scopes
+    are "layers.0", "layers.1"...
     """
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
-        for i, m in enumerate(modules):
-            setattr(self, str(i), m)
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            named = list(modules[0].items())
+        else:
+            named = [(str(i), m) for i, m in enumerate(modules)]
+        for key, m in named:
+            # torch's add_module rules: `setattr(self, "forward", m)` would shadow the method
+            if not isinstance(key, str) or not key or "." in key or hasattr(self, key):
+                raise KeyError(f"Sequential: {key!r} cannot name a layer (a non-empty string "
+                               "without '.' that is not a Module attribute)")
+            self._check_layer(key, m)
+            setattr(self, key, m)
+
+    def _check_layer(self, key: str, m: Any) -> None:
+        """Only Module instances: forward skipped anything else, so `Sequential(Linear(2, 3),
+        F.relu)` ran without its relu and a list of layers ran nothing, without a word."""
+        if isinstance(m, Module):
+            return
+        where = f"Sequential: argument {key}" if key.isdigit() else f"Sequential: entry {key!r}"
+        if isinstance(m, type) and issubclass(m, Module):
+            hint = f"the class {m.__name__}, not a layer: write {m.__name__}()"
+        elif isinstance(m, (list, tuple)):
+            hint = (f"a {type(m).__name__}: pass the layers as separate arguments, "
+                    "Sequential(*layers)")
+        elif isinstance(m, dict):
+            hint = "a dict: give the named layers as an OrderedDict"
+        elif callable(m):
+            name = getattr(m, "__name__", type(m).__name__)
+            layer = _module_named(name)
+            hint = f"the function {name}, not a Module: " + (
+                f"use its module form, nn.{layer}()" if layer else
+                "use its module form (e.g. nn.ReLU() for F.relu) or a Module whose forward "
+                "calls it")
+        else:
+            hint = f"{type(m).__name__} {m!r:.40}, not a Module"
+        raise TypeError(f"{where} is {hint}")
 
     def _attach(self, name: str) -> None:
         self.__dict__["_scope"] = None
-        for i, m in enumerate(self._modules.values()):
-            m._attach(f"{name}.{i}")
+        self.__dict__["_prefix"] = f"{name}."
+        for key, m in self._modules.items():
+            m._attach(f"{name}.{key}")
 
-    # the registered children, in order: `add_module`, `seq[i] = m` and `setattr` change
-    # what forward runs (a separate list of layers kept the old ones running)
+    # the registered children, in order: `add_module`, `seq[i] = m`, `del seq[i]` and `setattr`
+    # change what forward runs (a separate list of layers kept the old ones running)
     def forward(self, x: Tensor) -> Tensor:
         for m in self._modules.values():
             x = m(x)
         return x
 
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):  # a Sequential of the same layer objects, names kept (torch)
+            items = list(self._modules.items())[i]
+            scopes = [m._scope for _, m in items]
+            sub = Sequential(OrderedDict(items))
+            for (_, m), scope in zip(items, scopes):  # reading a slice leaves the model's
+                m.__dict__["_scope"] = scope  # drawn-graph names as they were
+            return sub
+        return list(self._modules.values())[operator.index(i)]
 
     def __setitem__(self, i: int, module: Module) -> None:
-        setattr(self, list(self._modules)[i], module)
+        key = list(self._modules)[operator.index(i)]
+        self._check_layer(key, module)
+        setattr(self, key, module)
+
+    def __delitem__(self, i: int | slice) -> None:
+        keys = list(self._modules)
+        for key in (keys[i] if isinstance(i, slice) else [keys[operator.index(i)]]):
+            delattr(self, key)
+        # renumber "0", "1", ... as torch does, so seq[i], state_dict keys and a later delete
+        # agree; the attributes move with the registry (a module's children live in both)
+        d = self.__dict__
+        d["_version"] += 1
+        layers = list(self._modules.items())
+        self._modules.clear()
+        for key, _ in layers:
+            d.pop(key, None)
+        prefix = d.get("_prefix", "")
+        for j, (_, m) in enumerate(layers):
+            self._modules[str(j)] = d[str(j)] = m
+            m._attach(f"{prefix}{j}")
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -599,8 +688,15 @@ class CrossEntropyLoss(Module):
     course's 1/n sum), "sum" or "none". The course models' L2 term is not here: see optim.SGD.
     """
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, reduction: str = "mean", *, weight: Any = None) -> None:
         super().__init__()
+        # PyTorch's first positional is the class weights: `reduction not in REDUCTIONS` asked
+        # a Tensor for bool() and failed with an unrelated message
+        if weight is not None or not isinstance(reduction, str):
+            given = f"weight={weight!r:.40}" if weight is not None else f"{reduction!r:.40}"
+            raise TypeError(f"CrossEntropyLoss({given}): class weights (PyTorch's first "
+                            "argument, weight) are not supported; the first argument here is "
+                            f"reduction, one of {REDUCTIONS}")
         if reduction not in REDUCTIONS:
             raise ValueError(f"CrossEntropyLoss: reduction must be one of {REDUCTIONS}, "
                              f"got {reduction!r}")
@@ -640,6 +736,9 @@ class Conv2d(_WeightBias, Module):
     ) -> None:
         super().__init__()
         kh, kw = pair_of_ints("Conv2d: kernel_size", kernel_size)
+        groups = _size_arg("Conv2d", "groups", groups)  # 2.0 or True: through `n % groups`
+        if groups < 1:
+            raise ValueError(f"Conv2d: groups must be >= 1, got {groups}")
         for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not isinstance(n, (int, np.integer)) or n < 1 or n % groups:
                 raise ValueError(f"Conv2d: {name} must be a positive multiple of groups="
@@ -716,13 +815,49 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+        self.start_dim = _dim_arg("Flatten", "start_dim", start_dim)
+        self.end_dim = _dim_arg("Flatten", "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+def _module_named(function: str) -> str | None:
+    """The Module class spelling a function (relu -> ReLU, leaky_relu -> LeakyReLU), if any."""
+    key = function.replace("_", "").lower()
+    todo, seen = [Module], set()
+    while todo:
+        cls = todo.pop()
+        if cls.__name__.lower() == key and cls.__module__.startswith("tinygrad_dl.nn"):
+            return cls.__name__
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return None
+
+
+def _size_arg(layer: str, name: str, value: Any) -> int:
+    """A layer's size argument as an int: int(3.5) would silently build a 3-feature layer and
+    a bool is an int to Python (True = 1 feature), so both raise, as torch's TypeError does;
+    NumPy integers (a shape read from an array) are fine."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {name} must be an integer, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
+    return int(value)
+
+
+def _dim_arg(layer: str, name: str, value: Any) -> int:
+    """An axis argument as an int (negative counts from the end); int(1.5) would truncate."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {name} must be an integer, got {value!r} "
+                        f"({type(value).__name__})")
+    return int(value)
 
 
 def _is_device(s: str) -> bool:

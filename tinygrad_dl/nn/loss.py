@@ -15,6 +15,10 @@ from .layers import REDUCTIONS, Module
 class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
+        if not isinstance(reduction, str):  # `in REDUCTIONS` would ask a Tensor for bool()
+            raise TypeError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, "
+                            f"got {type(reduction).__name__} {reduction!r:.40} (PyTorch's "
+                            "size_average/reduce positionals are not taken: give reduction=)")
         if reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, "
                              f"got {reduction!r}")

@@ -383,6 +383,10 @@ class AvgPool2d(_Pool):
     op = "avg_pool2d"
 
     def forward(ctx, x, kernel=2, stride=None):
+        if x.dtype.kind not in "fc":
+            # a mean of integers is computed in float64, as x.mean() and the unary ops here do
+            # (the in-place division below failed on an int64 sum; torch truncates instead)
+            x = x.astype(np.float64)
         m = ctx.setup(x, kernel, stride)
         kh, kw = ctx.kernel
         if m is None:

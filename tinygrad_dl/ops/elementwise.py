@@ -159,7 +159,9 @@ class Dropout(Function):
     replayed step draws from the same random stream as an eager one)."""
 
     def forward(ctx, x, sample=None):
-        mask = sample(x.shape, x.dtype)
+        # integer (or bool) input is scaled by 1 / (1 - p) in float64, as `x * 0.5` is here; a
+        # mask in x's integer dtype cannot hold that scale (NumPy's cast error)
+        mask = sample(x.shape, x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64))
         ctx.save_for_backward(mask)
         return x * mask
 

@@ -1,0 +1,205 @@
+"""PyTorch habits with nn / functional that silently did something else: each now works as
+torch's or raises one line naming the argument (the reviewer's findings, /tmp/hunt_nn2)."""
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import tinygrad_dl as tg
+import tinygrad_dl.nn.functional as F
+from tinygrad_dl import Tensor, nn
+
+
+def _x() -> Tensor:
+    return Tensor(np.random.default_rng(0).standard_normal((4, 2)))
+
+
+# ---- 1. Sequential takes Module instances, or torch's OrderedDict of them --------------------
+def test_sequential_ordered_dict_runs_its_named_layers():
+    fc, act = nn.Linear(2, 3), nn.ReLU()
+    seq = nn.Sequential(OrderedDict([("fc", fc), ("act", act)]))
+    x = _x()
+    np.testing.assert_array_equal(seq(x).data, np.maximum(fc(x).data, 0))
+    assert list(seq.state_dict()) == ["fc.W", "fc.b"]
+    assert seq.fc is fc and seq[0] is fc and len(seq) == 2
+
+
+@pytest.mark.parametrize("bad, words", [
+    (lambda: [nn.Linear(2, 3)], r"argument 0 is a list: pass the layers as separate arguments"),
+    (lambda: F.relu, r"argument 1 is the function relu, not a Module: .*nn\.ReLU\(\)"),
+    (lambda: nn.ReLU, r"argument 1 is the class ReLU, not a layer: write ReLU\(\)"),
+    (lambda: {"fc": nn.Linear(2, 3)}, r"a dict: give the named layers as an OrderedDict"),
+    (lambda: None, r"argument 1 is NoneType None, not a Module"),
+])
+def test_sequential_refuses_what_is_not_a_module(bad, words):
+    args = (bad(),) if words.startswith("argument 0") or "dict" in words else (
+        nn.Linear(2, 3), bad())
+    with pytest.raises(TypeError, match=words):
+        nn.Sequential(*args)
+
+
+def test_sequential_refuses_a_name_that_would_shadow_an_attribute():
+    with pytest.raises(KeyError, match="'forward' cannot name a layer"):
+        nn.Sequential(OrderedDict(forward=nn.ReLU()))
+
+
+def test_sequential_setitem_refuses_a_function():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    with pytest.raises(TypeError, match=r"argument 1 is the function tanh.*nn\.Tanh\(\)"):
+        seq[1] = F.tanh
+
+
+# ---- 2. slicing and del, as torch ----------------------------------------------------------
+def test_sequential_slice_is_a_sequential_of_the_same_layers():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    seq.name_parameters()
+    scopes = [m._scope for m in seq]
+    head = seq[:2]
+    assert type(head) is nn.Sequential and len(head) == 2
+    assert head[0] is seq[0] and head[1] is seq[1]
+    x = _x()
+    np.testing.assert_array_equal(head(x).data, seq[1](seq[0](x)).data)
+    assert [m._scope for m in seq] == scopes  # reading a slice renames nothing in the model
+    assert [type(m).__name__ for m in seq[::-1]] == ["Linear", "ReLU", "Linear"]
+
+
+def test_sequential_del_renumbers_and_forward_runs_the_rest_in_order():
+    first, last = nn.Linear(2, 3), nn.Linear(3, 1)
+    seq = nn.Sequential(first, nn.ReLU(), last)
+    del seq[1]
+    assert len(seq) == 2 and seq[0] is first and seq[1] is last
+    assert list(seq.state_dict()) == ["0.W", "0.b", "1.W", "1.b"]  # torch's keys after a del
+    assert getattr(seq, "1") is last and not hasattr(seq, "2")
+    x = _x()
+    np.testing.assert_array_equal(seq(x).data, last(first(x)).data)
+    del seq[-1]
+    assert len(seq) == 1 and seq(x).shape == (4, 3)
+
+
+def test_sequential_del_slice_and_under_a_parent_keeps_scopes():
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.ReLU())
+
+    net = Net()
+    del net.layers[:2]
+    assert [m._scope for m in net.layers] == ["layers.0", "layers.1"]
+    assert [n for n, _ in net.named_parameters()] == ["layers.0.W", "layers.0.b"]
+    assert net.layers(Tensor(np.ones((1, 3)))).shape == (1, 3)
+
+
+# ---- 3. BCE weights that would broadcast the loss ------------------------------------------
+@pytest.mark.parametrize("kw", ["weight", "pos_weight"])
+def test_bce_refuses_a_weight_that_changes_the_loss_shape(kw):
+    rng = np.random.default_rng(0)
+    z, y, w = Tensor(rng.standard_normal((4, 1))), Tensor(rng.random((4, 1))), Tensor(rng.random(4))
+    msg = rf"{kw} of shape \(4,\) would broadcast to \(4, 4\) with the input's shape \(4, 1\)"
+    with pytest.raises(ValueError, match=msg):
+        F.binary_cross_entropy_with_logits(z, y, **{kw: w})
+    with pytest.raises(ValueError, match=msg):
+        nn.BCEWithLogitsLoss(**{kw: w})(z, y)
+    z3, y3 = Tensor(rng.standard_normal((4, 3))), Tensor(rng.random((4, 3)))
+    with pytest.raises(ValueError, match=rf"{kw} of shape \(2,\) does not broadcast with"):
+        F.binary_cross_entropy_with_logits(z3, y3, **{kw: Tensor(np.ones(2))})
+
+
+def test_bce_weights_that_broadcast_onto_the_input_still_work():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    z, y = rng.standard_normal((4, 3)), rng.random((4, 3))
+    w, pw = rng.random((4, 1)), rng.random(3) * 3
+    got = F.binary_cross_entropy_with_logits(Tensor(z), Tensor(y), weight=Tensor(w),
+                                             pos_weight=Tensor(pw))
+    want = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.tensor(z), torch.tensor(y), weight=torch.tensor(w), pos_weight=torch.tensor(pw))
+    np.testing.assert_allclose(got.item(), want.item(), rtol=1e-12)
+
+
+# ---- 4. size arguments are integers ----------------------------------------------------------
+@pytest.mark.parametrize("make, words", [
+    (lambda: nn.Linear(3.5, 2), r"Linear: in_features must be an integer, got 3\.5 \(float\)"),
+    (lambda: nn.Linear(3, True), r"Linear: out_features must be an integer, got True"),
+    (lambda: nn.BatchNorm1d(True), r"BatchNorm1d: num_features must be an integer, got True"),
+    (lambda: nn.Flatten(1.5), r"Flatten: start_dim must be an integer, got 1\.5"),
+])
+def test_layer_sizes_refuse_non_integers(make, words):
+    with pytest.raises(TypeError, match=words):
+        make()
+
+
+def test_conv2d_groups_refuses_non_integers():
+    for groups in (2.0, True):
+        with pytest.raises(TypeError, match="Conv2d: groups must be an integer"):
+            nn.Conv2d(4, 4, 3, groups=groups)
+
+
+def test_layer_sizes_accept_numpy_integers_and_refuse_negative():
+    assert nn.Linear(np.int64(3), np.int32(2)).W.shape == (2, 3)
+    assert nn.BatchNorm1d(np.int64(3)).gamma.shape == (3,)
+    with pytest.raises(ValueError, match="Linear: in_features must be >= 0, got -1"):
+        nn.Linear(-1, 2)
+
+
+# ---- 5. CrossEntropyLoss's positional class weights -----------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda: nn.CrossEntropyLoss(Tensor([1.0, 2.0, 3.0])),
+    lambda: nn.CrossEntropyLoss(weight=Tensor([1.0, 2.0, 3.0])),
+])
+def test_cross_entropy_loss_class_weights_say_unsupported(make):
+    with pytest.raises(TypeError, match=r"class weights \(PyTorch's first argument, weight\) "
+                                        r"are not supported; the first argument here is "
+                                        r"reduction"):
+        make()
+
+
+def test_regression_losses_refuse_a_tensor_as_reduction():
+    with pytest.raises(TypeError, match="MSELoss: reduction must be one of"):
+        nn.MSELoss(Tensor([1.0, 2.0]))
+
+
+# ---- 6. integer input: float64 where the result is not an integer ---------------------------
+def test_avg_pool2d_of_integers_is_float64():
+    x = np.arange(16).reshape(1, 1, 4, 4)
+    out = F.avg_pool2d(tg.tensor(x), 2)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out.data, F.avg_pool2d(Tensor(x.astype(float)), 2).data)
+    out = nn.AvgPool2d(3, 1, 1)(tg.tensor(x))
+    np.testing.assert_allclose(out.data, F.avg_pool2d(Tensor(x.astype(float)), 3, 1, 1).data)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_max_pool2d_of_integers_with_padding_keeps_the_dtype(dtype):
+    x = np.arange(16, dtype=dtype).reshape(1, 1, 4, 4)
+    out = F.max_pool2d(tg.tensor(x), 3, 1, 1)
+    assert out.dtype == dtype
+    want = F.max_pool2d(Tensor(x.astype(float)), 3, 1, 1).data
+    np.testing.assert_array_equal(out.data, want)
+
+
+def test_dropout_of_integers_is_float64():
+    x = tg.tensor(np.arange(1, 9))
+    out = nn.Dropout(0.5, rng=np.random.default_rng(0))(x)
+    assert out.dtype == np.float64
+    kept = out.data != 0
+    np.testing.assert_array_equal(out.data[kept], 2.0 * x.data[kept])
+    assert F.dropout(x, 0.25, rng=np.random.default_rng(1)).dtype == np.float64
+
+
+# ---- 7. train(mode) takes a bool -------------------------------------------------------------
+def test_train_refuses_a_non_bool_mode():
+    net = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    net.eval()
+    with pytest.raises(ValueError, match=r"Sequential.train\(mode\): mode must be True or "
+                                         r"False, got 'False'"):
+        net.train("False")
+    assert not any(m.training for m in net.modules())  # nothing changed
+    assert net.train(np.bool_(True)).training
+
+
+# ---- 8. F.pad with an odd number of widths ---------------------------------------------------
+@pytest.mark.parametrize("shape, widths", [((3, 4), (1,)), ((2, 3, 4), (1, 1, 1)), ((3,), [2])])
+def test_pad_refuses_an_odd_number_of_widths(shape, widths):
+    with pytest.raises(ValueError, match=r"an odd number of widths; PyTorch's F.pad takes"):
+        F.pad(Tensor(np.zeros(shape)), widths)
