@@ -384,30 +384,41 @@ def test_cli_search_with_real_training(tmp_path, capsys, embedded_data_only):
         assert list(csv.DictReader(f)) == rows
 
 
-def test_retrying_failed_trials_keeps_the_ranges_later_rounds_were_drawn_from(tmp_path):
+@pytest.mark.parametrize("failing, stop_after", [({2, 3, 4}, None), ({1}, None),
+                                                 ({0, 1}, None), ({1}, 8)])
+def test_retrying_failed_trials_keeps_the_ranges_later_rounds_were_drawn_from(
+        tmp_path, failing, stop_after):
     """Round 0's failed trials retried after round 1 ran (--retry-failed): the ranges were
     recomputed from all rows on every resume, so results.json's round-1 range was rewritten
     to one most round-1 trials lie outside (found 2026-12-03); a half-done round 1 would have
-    drawn its remaining trials from another range than its first ones."""
-    failing = {2, 3, 4}
+    drawn its remaining trials from another range than its first ones. The first fix still
+    did so when the retried trial was among round 0's top-k (trial 1 here): saving rounds
+    0..0 at round 0 dropped round 1's saved range before round 1 looked it up. (Failing
+    {2, 3, 4}, outside the top-k, the recomputed range happens to be the same.)"""
 
     def sometimes(params, seed):
         if params["lam"] in sometimes.fail:
             raise RuntimeError("data folder briefly missing")
+        if sometimes.stop is not None and sometimes.n == sometimes.stop:
+            raise KeyboardInterrupt  # Ctrl-C after `stop` trials: round 1 half done
+        sometimes.n += 1
         return peaked(params, seed)
 
     sp = spec(trials=6, refine=1)
     first = {t.trial: t.values["lambda"] for t in make_tasks(sp, 0, sp.params)}
-    sometimes.fail = {first[t] for t in failing}
-    run_search(sp, tmp_path, sometimes, progress=False, plot=False)
+    sometimes.fail, sometimes.n, sometimes.stop = {first[t] for t in failing}, 0, stop_after
+    try:
+        run_search(sp, tmp_path, sometimes, progress=False, plot=False)
+    except KeyboardInterrupt:
+        assert stop_after is not None
     doc = json.loads((tmp_path / "results.json").read_text())
     before = doc["rounds"][1]
-    round1 = [r for r in doc["rows"] if r["round"] == 1]
-    sometimes.fail = set()  # the retry succeeds: the top-k of round 0 changes
+    sometimes.fail, sometimes.stop = set(), None  # the retry succeeds: round 0's top-k changes
     res = run_search(sp, tmp_path, sometimes, progress=False, plot=False, retry_failed=True)
     after = json.loads((tmp_path / "results.json").read_text())
     assert after["rounds"][1] == before  # as its trials were drawn from it
     assert [str(p) for p in res.ranges[1]] == before
     lo, hi = after["round_params"][1][0]["low"], after["round_params"][1][0]["high"]
-    assert all(lo <= math.log10(r["lambda"]) <= hi for r in round1)
+    round1 = [r for r in after["rows"] if r["round"] == 1]
+    assert len(round1) == 6 and all(lo <= math.log10(r["lambda"]) <= hi for r in round1)
     assert all(r["status"] == "ok" for r in after["rows"])

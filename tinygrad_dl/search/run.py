@@ -258,12 +258,17 @@ def run_search(
             log(f"resuming {store.out}: {done0} of {spec.total} trials already done, skipping "
                 f"them; {left} to run")
         bar = _Progress(spec.total, done0, progress)
+        # the rounds with trials, read once: a failed round-0 trial retried here must neither
+        # move them nor (saved below as rounds 0..rnd) drop them from the file
+        frozen = _started(store)
         try:
             for rnd in range(spec.rounds):
-                # later rounds: not yet known; started ones: as they were drawn from
-                ranges = round_ranges(spec, store.rows, _started(store))[: rnd + 1]
+                # later rounds: not yet known, unless started; started ones: as drawn from
+                n = max(rnd + 1, max(frozen, default=-1) + 1)
+                ranges = round_ranges(spec, store.rows, frozen)[:n]
                 store.rounds = [[str(p) for p in rr] for rr in ranges]
                 store.round_params = ranges
+                frozen[rnd] = ranges[rnd]  # its trials are drawn from it from now on
                 todo = (t for t in make_tasks(spec, rnd, ranges[rnd])
                         if not store.done(t.trial, retry_failed))
                 rows = iter_results(trial_fn, todo, backend=backend, jobs=jobs,
