@@ -113,6 +113,14 @@ def test_render_claims_only_what_the_numbers_show():
     assert "5: too few to claim anything" in few and "**" not in few.split("\n\n")[0]
 
 
+def test_footer_counts_runs_at_a_time_in_words():
+    """It said '1 runs at a time' (found 2026-12-03)."""
+    doc = doc_with([0.3] * 3, [0.3] * 3)
+    assert "(2 runs at a time;" in render_block(doc)
+    doc["machine"]["jobs"] = 1
+    assert "(1 run at a time;" in render_block(doc)
+
+
 def test_page_notes_and_spread():
     rng = np.random.default_rng(2)
     doc = doc_with(list(rng.normal(0.3, 0.02, 20)), list(rng.normal(0.3, 0.01, 20)))

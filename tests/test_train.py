@@ -248,6 +248,7 @@ def test_unknown_or_misplaced_params_list_the_valid_keys():
                    r"effect; give --init gaussian"),
     ({"optimizer": "adam", "momentum": 0.9}, r"--momentum is SGD's: --optimizer adam takes none"),
     ({"epochs": 3, "n_updates": 5}, r"give either --epochs or --n-updates, not both"),
+    ({"cycles": 5, "n_updates": 30}, r"give either --cycles or --n-updates, not both"),
 ])
 def test_a_flag_that_would_change_nothing_is_refused(params, message, capsys):
     """These were dropped without a word (found 2026-12-03): --std under the default xavier init

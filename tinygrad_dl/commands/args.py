@@ -45,9 +45,13 @@ fraction = number(float, 0, 1, hi_open=True)  # dropout, momentum: [0, 1)
 
 
 def int_list(s: str) -> list[int]:
-    """argparse type for "50,50" (spaces allowed): a non-empty list of positive integers."""
+    """argparse type for "50,50" (spaces allowed): a non-empty list of positive integers, with
+    no empty item ("50,,50" is refused, not read as 50,50)."""
+    items = s.replace(" ", "").split(",")
+    if s.strip() and "" in items:  # "50,,50" or "50,": a size left out, not one fewer layer
+        raise argparse.ArgumentTypeError(f"an empty item in {s!r}: give every size, e.g. 50,50")
     try:
-        sizes = [int(v) for v in s.replace(" ", "").split(",") if v]
+        sizes = [int(v) for v in items if v]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {s!r}") from None
     if not sizes or min(sizes) < 1:

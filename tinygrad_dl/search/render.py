@@ -105,6 +105,10 @@ def _comparisons(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _runs(jobs: int) -> str:
+    return f"{jobs} run" + ("" if jobs == 1 else "s")  # (it said "1 runs")
+
+
 def render_block(doc: dict[str, Any]) -> str:
     """The table of settings and the table of comparisons, with the one line that says how to
     read them: what goes between the results markers."""
@@ -118,7 +122,7 @@ def render_block(doc: dict[str, Any]) -> str:
               f"than {Z:g} standard errors, paired by seed, from {MIN_SEEDS} seeds or more; a "
               f"target is met when the mean is more than {Z:g}·s.e. past it. Generated "
               f"{doc.get('generated', '?')} by `tinygrad-dl results` on a {m.get('cpus', '?')}"
-              f"-core {m.get('processor', '?')} machine ({m.get('jobs') or 1} runs at a time; "
+              f"-core {m.get('processor', '?')} machine ({_runs(m.get('jobs') or 1)} at a time; "
               f"tinygrad_dl {m.get('tinygrad_dl', '?')}, NumPy {m.get('numpy', '?')}); the "
               "seconds depend on the machine and its load, the numbers do not."]
     return "\n".join(lines)

@@ -113,10 +113,12 @@ HYPERS: tuple[Hyper, ...] = (
               search=True),
     _positive(int, "n_batch", "--n-batch", "mini-batch size", search=True),
     _positive(int, "epochs", "--epochs", "passes through the training data (on a cyclical "
-              "schedule: may end mid-cycle, which is noted; --cycles gives whole cycles)",
+              "schedule: may end mid-cycle, which is noted; --cycles gives whole cycles); not "
+              "with --n-updates",
               search=True),
     _positive(int, "cycles", "--cycles",
-              "cyclical learning rate: number of cycles (2 n_s updates each)", search=True),
+              "cyclical learning rate: number of cycles (2 n_s updates each); not with "
+              "--epochs or --n-updates", search=True),
     _positive(float, "eta_min", "--eta-min", "cyclical learning rate: lowest eta", search=True),
     _positive(float, "eta_max", "--eta-max", "cyclical learning rate: highest eta", search=True),
     _positive(int, "n_s", "--n-s", "cyclical step size n_s (default k * floor(n / n_batch): "
@@ -134,7 +136,8 @@ HYPERS: tuple[Hyper, ...] = (
           choices=("batch1", "all")),
     _positive(int, "val_size", "--val-size", "validation images held out of split=all"),
     _positive(int, "seq_length", "--seq-length", "char-rnn sequence length", search=True),
-    _positive(int, "n_updates", "--n-updates", "stop after this many updates", search=True),
+    _positive(int, "n_updates", "--n-updates", "stop after this many updates (not with --epochs or "
+              "--cycles)", search=True),
     _positive(float, "clip", "--clip", "clip each gradient entry to [-clip, clip]", search=True),
     Hyper("optimizer", "--optimizer", str,
           "sgd or adam (classifiers); adagrad, sgd, adam (char-rnn)",

@@ -38,7 +38,7 @@ from tinygrad_dl.optim import (
 from tinygrad_dl.optim.optimizers import check_lr
 
 from .guard import DivergenceGuard, NonFiniteLossError, check_finite
-from .history import History, TrainResult
+from .history import History, TrainResult, epochs_trained
 from .loop import Best, LoopRun, Prepared, Snapshot, Trainer
 from .outputs import write_outputs
 
@@ -180,6 +180,8 @@ def fit(
         start0, seen = int(resume["start"]), int(resume["seen"])
         order = resume.get("order")
         etas = [float(e) for e in resume["etas"]]
+    # (a state saved at an epoch's end has no order: that epoch is complete)
+    epochs_done = float(run.epoch) if order is None else run.epoch - 1 + seen / used
     with run.running(progress, type(model).__name__) as bar:
         if resume is None:
             log_row(0, schedule(0) if schedule is not None else optimizer.lr)
@@ -214,13 +216,17 @@ def fit(
                 if eval_every and run.step % eval_every == 0 and not run.done:
                     log_row(run.epoch - 1 + seen / used, eta_t)
                 run.poll()
+            # epochs trained, as the history's epoch column counts them (rows seen / rows per
+            # epoch): 14 updates of 10 per epoch are 1.4, where run.epoch says 2
+            epochs_done = run.epoch - 1 + seen / used
             if run.done or not eval_every:
-                log_row(run.epoch - 1 + seen / used, etas[-1])  # < used: mid-epoch
+                log_row(epochs_done, etas[-1])  # < used: mid-epoch
             order, start0, seen = None, 0, 0
             run.checkpoint()  # after every epoch
     model.train()
 
-    hist.meta.update(etas=etas, n_updates=run.step, epochs=run.epoch, updates_per_epoch=per_epoch,
+    hist.meta.update(etas=etas, n_updates=run.step, epochs=epochs_trained(epochs_done),
+                     updates_per_epoch=per_epoch,
                      drop_last=drop_last, seed=seed, optimizer=repr(optimizer),
                      schedule=repr(schedule if schedule is not None else
                                    ConstantLR(optimizer.lr)))
@@ -302,6 +308,9 @@ class MinibatchTrainer(Trainer):
         if "epochs" in given and "n_updates" in given:
             raise ValueError(f"give either {name('epochs')} or {name('n_updates')}, not both "
                              f"({name('n_updates')} would set the length)")
+        if "cycles" in given and "n_updates" in given:  # (--cycles was dropped: n_updates won)
+            raise ValueError(f"give either {name('cycles')} or {name('n_updates')}, not both "
+                             f"({name('n_updates')} would set the length)")
         p["drop_last"] = bool(p["drop_last"])  # (checked against the table: bool or np.bool_)
         if p["optimizer"] not in ("sgd", "adam"):
             raise ValueError(f"{name('optimizer')} must be 'sgd' or 'adam' for {model}, "
@@ -344,10 +353,8 @@ class MinibatchTrainer(Trainer):
             final.update(test_cost=te["cost"], test_loss=te["loss"], test_acc=te["acc"])
             test_acc = te["acc"]
         best = hist.meta.get("best_val_acc")
-        # epochs trained, not started: 15 updates of 10 per epoch are 1.5 (it said 2)
-        n, per = hist.meta["n_updates"], hist.meta.get("updates_per_epoch") or 0
-        done = n / per if per else hist.meta["epochs"]
-        final.update(n_updates=n, epochs=int(done) if done == int(done) else round(done, 2))
+        # epochs trained, not started (fit counts them): 15 updates of 10 per epoch are 1.5
+        final.update(n_updates=hist.meta["n_updates"], epochs=hist.meta["epochs"])
         return TrainResult(net, hist, test_acc, best, final, 0.0)
 
     def unused(self, p: dict[str, Any], given: dict[str, Any], *, embedded: bool) -> set[str]:
@@ -443,10 +450,16 @@ def _schedule(cls: type[CourseModel], p: dict[str, Any], n: int, epochs_given: b
     total = n_updates if n_updates is not None else p["epochs"] * per_epoch
     if total % (2 * n_s):
         cycles = total / (2 * n_s)
+        # the length came from --n-updates or --epochs (with --cycles either is refused);
+        # the rate is the last update's, schedule(total - 1), as the history's eta column
+        # ends: schedule(total) is that of an update that never runs
+        length = "--n-updates" if n_updates is not None else "--epochs"
+        last = schedule(total - 1)  # (one update past whole cycles runs at eta_min itself)
         notes.append(
             f"{total} updates are {cycles:.3g} cycles of the cyclical schedule (one cycle = "
-            f"2 n_s = {2 * n_s} updates): training stops mid-cycle at eta={schedule(total):.3g}, "
-            f"not at eta_min; for whole cycles use --cycles {max(1, round(cycles))} instead")
+            f"2 n_s = {2 * n_s} updates): training stops mid-cycle, its last update at "
+            f"eta={last:.3g}{'' if last == p['eta_min'] else ', not at eta_min'}; for whole "
+            f"cycles give --cycles {max(1, round(cycles))} instead of {length}")
     return schedule, n_updates
 
 

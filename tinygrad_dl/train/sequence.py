@@ -22,7 +22,7 @@ from tinygrad_dl.jit import jit as capture
 from tinygrad_dl.optim import SGD, AdaGrad, Adam, Optimizer, clip_grad_value_
 
 from .guard import DivergenceGuard
-from .history import History, TrainResult, format_sample
+from .history import History, TrainResult, epochs_trained, format_sample
 from .loop import Best, LoopRun, Prepared, Snapshot, Trainer
 from .outputs import write_outputs
 
@@ -159,7 +159,11 @@ def fit_rnn(
                 sample(step, h, ints[e])
             run.poll()
 
-    hist.meta.update(samples=samples, n_updates=run.step, epochs=run.epoch,
+    # epochs trained, not the epoch the run is in (300 updates of 18,605 per pass: 0.0161,
+    # not 1); every epoch is per_epoch updates of seq_length characters, so this is also the
+    # characters consumed over the characters of one pass
+    hist.meta.update(samples=samples, n_updates=run.step,
+                     epochs=epochs_trained(run.step / per_epoch),
                      updates_per_epoch=per_epoch, seq_length=seq_length, seed=seed,
                      optimizer=repr(optimizer), best_smooth_loss=run.best.value,
                      best_step=run.best.step, final_smooth_loss=smooth)
@@ -181,7 +185,11 @@ class SequenceTrainer(Trainer):
 
     def resolve(self, model: str, p: dict[str, Any], given: dict[str, Any],
                 name: Callable[..., str]) -> dict[str, Any]:
-        if "epochs" in given and "n_updates" not in given:
+        if "epochs" in given and "n_updates" in given:  # (ran whichever ended first, and
+            # result.json recorded both as if both applied)
+            raise ValueError(f"give either {name('epochs')} or {name('n_updates')}, not both "
+                             f"({name('n_updates')} would set the length)")
+        if "epochs" in given:
             p["n_updates"] = None  # --epochs alone: train for exactly that many epochs
         return p
 
