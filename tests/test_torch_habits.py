@@ -157,3 +157,18 @@ def test_reciprocal_of_integers_is_a_float_as_every_unary_op(dtype):
     assert out.dtype.kind == "f"
     np.testing.assert_array_equal(out.data, 1.0 / x.data.astype(np.float64))
     assert torch.tensor(x.data).reciprocal().dtype.is_floating_point  # (torch too)
+
+
+def test_an_engine_function_returning_two_outputs_is_refused():
+    """Its forward's (x, 2x) was stacked into one (2, n) output without a word, and backward
+    failed later with "missing 1 required positional argument: 'g2'"."""
+
+    class Two(tg.Function):
+        def forward(ctx, x):
+            return x, 2 * x
+
+        def backward(ctx, g1, g2):
+            return g1 + 2 * g2
+
+    with pytest.raises(TypeError, match="Two.forward returned 2 outputs"):
+        Two.apply(Tensor(np.ones(3), requires_grad=True))

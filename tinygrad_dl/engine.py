@@ -124,7 +124,7 @@ class Function:
                 raise
             shapes = " and ".join(str(t.data.shape) for t in inputs)  # NumPy's: broadcasting...
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
-        out = type(inputs[0])(np.asarray(data) if isinstance(data, np.generic) else data)
+        out = type(inputs[0])(data if type(data) is np.ndarray else _output(cls, data))
         if hooks.active and attached.anomaly is not None:  # detect_anomaly(): check the output
             attached.anomaly.forward(ctx, inputs, data)
         if True in needs and _state.grad_enabled:
@@ -140,6 +140,15 @@ class Function:
 
 
 _release = Function.release
+
+
+def _output(cls: type, data: Any) -> Any:
+    """A forward's result that is not an array: a NumPy scalar (a full reduction) becomes a
+    0-d array; several outputs are refused (Tensor() would have stacked them into one)."""
+    if isinstance(data, (tuple, list)):
+        raise TypeError(f"{cls.__name__}.forward returned {len(data)} outputs: a Function has "
+                        "one (return one array; concatenate them, or write one op per output)")
+    return np.asarray(data) if isinstance(data, np.generic) else data
 
 
 def _raised_by_op(e: BaseException) -> bool:
