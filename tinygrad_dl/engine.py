@@ -132,14 +132,23 @@ class Function:
             ctx.made = next(_made_count)
             out.requires_grad, out._ctx = True, ctx
             ctx.graph = write_guard.join(ctx, inputs)  # what it saved stays read-only
-        elif type(data) is np.ndarray and data.base is not None:  # a view, not recorded
-            write_guard.hold_viewed(inputs)  # (no_grad: `v = h[0:2]` of a live graph's h)
+        else:  # not recorded
+            for p in inputs:  # an op's result recorded, then set `h.requires_grad = False`
+                if p._ctx is not None and not p.requires_grad:  # by hand: its inputs' grads
+                    _cut(p)  # would be cut without a word (torch refuses the assignment)
+            if type(data) is np.ndarray and data.base is not None:  # a view, not recorded
+                write_guard.hold_viewed(inputs)  # (no_grad: `v = h[0:2]` of a live graph's h)
         if hooks.active and attached.recorder is not None:  # a jit recording
             attached.recorder.on_apply(cls, inputs, params, out)
         return out
 
 
 _release = Function.release
+
+
+def _cut(t: Any) -> None:
+    raise RuntimeError(f"the result of {t._ctx.name} was set requires_grad = False, which would "
+                       "cut its inputs' gradients without a word; use .detach() to cut a graph")
 
 
 def _output(cls: type, data: Any) -> Any:
@@ -278,10 +287,10 @@ class Pending:
         if g is None:
             return
         ours = key in self.owned
+        if t.data.dtype.kind != "f":  # `w.requires_grad = True` on integers: truncated
+            raise TypeError(f"backward: a {t.data.dtype} tensor requires grad (set by "
+                            "attribute?); only floating-point tensors can: cast it first")
         if g.dtype != t.data.dtype:  # e.g. a float32 parameter used with a float64 input
-            if t.data.dtype.kind != "f":  # `w.requires_grad = True` on integers: truncated
-                raise TypeError(f"backward: a {t.data.dtype} tensor requires grad (set by "
-                                "attribute?); only floating-point tensors can: cast it first")
             g, ours = g.astype(t.data.dtype), True
         if t.grad is None:
             t.grad = as_grad(g if ours else g.copy())
@@ -308,8 +317,7 @@ def toposort(root: Any) -> tuple[list[Any], list[Any]]:
         for p in t._ctx.parents:
             if not p.requires_grad:  # a constant; an op's result only if set by hand
                 if p._ctx is not None:  # (torch refuses: its inputs' gradients were lost)
-                    raise RuntimeError(f"backward: the result of {p._ctx.name} was set "
-                                       "requires_grad = False; use .detach() to cut a graph")
+                    _cut(p)
             elif p not in seen:
                 seen.add(p)
                 if p._ctx is None:  # a leaf

@@ -1029,9 +1029,10 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
         raise TypeError(f"{op}: {e}") from None
     except ValueError as e:
         if not a.flags.writeable:  # (diagonal()'s copy, or an array made read-only)
-            raise ValueError(f"{op}: this tensor's array is read-only (diagonal() returns a "
-                             "read-only copy here, not torch's view); write into t.clone(), or "
-                             "into the source with an index: x[i, i] += v") from None
+            raise ValueError(f"{op}: this tensor's array is read-only (an array made so, an "
+                             "input inside an autograd.Function's forward, or diagonal()'s copy,"
+                             " which is not torch's view: write its source with an index, "
+                             "x[i, i] += v); write into t.clone()") from None
         raise ValueError(f"{op}: {e}") from None
     return t
 
