@@ -41,6 +41,12 @@ def numerical_grad(
         raise TypeError(f"numerical_grad: x is {x.dtype}; finite differences need float64 "
                         "(check a float64 copy: x.astype(np.float64), or a model built with "
                         "dtype='float64')")
+    if not x.flags.writeable and x.size:  # f reads the perturbation through x itself (often
+        # through a closure over a parameter), so a copy would give silent zeros: refuse
+        raise ValueError("numerical_grad: x is read-only, so it cannot be perturbed in place "
+                         "(a tensor's .data while a graph that saved it is alive is locked by "
+                         "the write guard): call backward() on that graph (or drop it) first, "
+                         "or pass a writable copy that f reads")
     grad = np.zeros(x.shape, dtype=np.float64)
     # perturbing flat must perturb x: reshape is a view only of a C-contiguous array
     flat = x.reshape(-1) if x.flags.c_contiguous else x.flat
@@ -86,6 +92,7 @@ class GradcheckReport:
 
     tol: float
     inputs: list[InputReport] = field(default_factory=list)
+    note: str = ""  # a likely cause of a failure, printed under the numbers (float32 output)
 
     @property
     def max_rel_error(self) -> float:
@@ -112,6 +119,8 @@ class GradcheckReport:
                 f"  {r.name} {r.shape}: max rel err {r.max_rel_error:.3e} at {r.worst_index} "
                 f"(analytic {r.analytic:.10g}, numeric {r.numeric:.10g})"
             )
+        if self.note:
+            lines.append(f"  note: {self.note}")
         return "\n".join(lines)
 
 
@@ -133,23 +142,51 @@ def gradcheck(
     raise_on_fail: bool = False,
 ) -> GradcheckReport:
     """Compare autograd's gradient of f(*inputs) with finite differences, for every input
-    that requires grad. Inputs are copied to float64 first.
+    that requires grad. f is called with copies of the inputs (float64 for those that require
+    grad and for floating constants; integer and boolean ones, class labels, stay as given), so
+    f must compute from its arguments: one that reads the original tensors (a closure, or
+    `lambda *p: model.loss(X, y)`) is refused, as is an f whose value is random (dropout in
+    training mode) or that returns something other than a Tensor.
 
     The output (a scalar too) is reduced to sum(out * R) with a fixed random R (entries of
     magnitude 0.5..1.5, random signs), which checks the whole vector-Jacobian product,
     multiplying by the upstream gradient included.
     """
-    xs = [Tensor(np.array(t.data, dtype=np.float64), requires_grad=t.requires_grad, name=t.name)
-          for t in inputs]
+    inputs = list(inputs)
+    xs = [Tensor(_copy_for_check(t.data, t.requires_grad), requires_grad=t.requires_grad,
+                 name=t.name) for t in inputs]
+    before = [None if t.grad is None else np.array(t.grad, copy=True) for t in inputs]
     out = f(*xs)
+    if not isinstance(out, Tensor):  # .item()/float() ends the graph: nothing to backward
+        raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__} (build it "
+                        "from the Tensors f receives; .item() or float() cuts the graph)")
+    if not any(x.requires_grad for x in xs):
+        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+    if not out.requires_grad:
+        raise ValueError(f"gradcheck: f does not depend on the inputs it was given (its output "
+                         f"recorded no graph from them): {_COPIES}, or f ran under no_grad")
     rng = np.random.default_rng(seed)
     # a random weight for a scalar output too: an upstream gradient of exactly 1 lets a
     # backward that forgets to multiply by it (`return 2 * (x - t) / n`, not `... * grad`) pass
     weight = rng.uniform(0.5, 1.5, out.shape) * rng.choice([-1.0, 1.0], out.shape)
-    if not out.requires_grad:
-        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
     base = out.data.copy()
     out.backward(np.asarray(weight, dtype=out.data.dtype))
+    # f that reads the caller's tensors fills *their* .grad, while the copies it was handed
+    # (what is compared) get none: every such input would pass as analytic 0 vs numeric 0
+    leaked = [t.name or f"input {i}" for i, (t, g) in enumerate(zip(inputs, before))
+              if _grad_changed(t.grad, g)]
+    for t, g in zip(inputs, before):
+        if _grad_changed(t.grad, g):
+            t.grad = g  # the caller's tensors are left as they were
+    if leaked:
+        raise ValueError(f"gradcheck: f reads {', '.join(leaked)} itself, not the copies it is "
+                         f"given: {_COPIES} (for a model's parameters: compare_gradients)")
+
+    def value() -> np.ndarray:
+        with no_grad():
+            return f(*xs).data
+
+    _same_twice("gradcheck: f", base, value, "f")
 
     def loss_at(_: np.ndarray) -> float:
         with no_grad():  # minus base: outputs the perturbed input can't move add exact zeros
@@ -157,11 +194,15 @@ def gradcheck(
         return float((o * weight).sum())
 
     report = GradcheckReport(tol=tol)
+    reached = False  # did backward reach any checked input?
+    moved = False  # did moving any checked input change f?
     for i, x in enumerate(xs):
         if not x.requires_grad:
             continue
+        reached |= x.grad is not None
         ga = x.grad if x.grad is not None else np.zeros_like(x.data)
         gn = numerical_grad(loss_at, x.data, h=h, order=order)
+        moved |= bool(np.any(gn != 0))
         if out.data.size == 1:  # both are w * d(out)/dx: reported as d(out)/dx, W.grad's scale
             ga, gn = ga / weight.reshape(()), gn / weight.reshape(())
         err = relative_error(ga, gn, eps)
@@ -174,9 +215,77 @@ def gradcheck(
             analytic=float(ga.reshape(-1)[k]) if err.size else 0.0,
             numeric=float(gn.reshape(-1)[k]) if err.size else 0.0,
         ))
+    if not reached and not moved and any(x.size for x in xs if x.requires_grad):
+        # analytic 0 vs numeric 0 everywhere checks nothing; a function partly constant in its
+        # inputs still passes (some input got a gradient), and one constant in all of them has
+        # no gradient to check
+        raise ValueError(f"gradcheck: f does not depend on the inputs it was given (no input "
+                         f"received a gradient and moving each changes nothing): {_COPIES}")
+    if not report.passed:
+        report.note = _dtype_note(out.data.dtype, "f", reached)
     if raise_on_fail and not report.passed:
         raise GradcheckError(report)
     return report
+
+
+_COPIES = ("gradcheck passes copies of the inputs — compute from f's arguments "
+           "(lambda W, b: ..., using W and b), not from tensors f closes over")
+
+
+def _copy_for_check(data: Any, checked: bool) -> np.ndarray:
+    """A copy the check owns: float64 for an input whose gradient is checked and for floating
+    constants (the check runs in float64); integer and boolean arrays (class labels, indices,
+    masks) keep their dtype, which ops like cross_entropy require."""
+    a = np.asarray(data)
+    if checked or a.dtype.kind == "f":
+        return np.array(a, dtype=np.float64)
+    return np.array(a, copy=True)
+
+
+def _grad_changed(now: Any, before: np.ndarray | None) -> bool:
+    if now is None:
+        return before is not None
+    return before is None or not np.array_equal(np.asarray(now), before, equal_nan=True)
+
+
+def _dtype_note(dtype: np.dtype, who: str, reached: bool) -> str:
+    """A likely cause for a failed check, or ''."""
+    if dtype.kind == "f" and dtype.itemsize < 8:
+        return (f"{who} returned {dtype} for float64 inputs; the check runs in float64, so "
+                f"{dtype} rounding shows as gradient error (compute in the input's dtype)")
+    if not reached:
+        return (f"backward reached no checked input: does {who} use x.data, .item() or "
+                "detach()?")
+    return ""
+
+
+def _bits(a: np.ndarray) -> tuple[Any, ...]:
+    a = np.asarray(a)
+    return a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes()
+
+
+def _same_twice(who: str, first: np.ndarray, again: Callable[[], np.ndarray], what: str) -> None:
+    """Refuse a function whose value changes between calls at the same inputs (bit for bit):
+    finite differences of a random function measure its noise (every error ~1, no reason
+    given), and a function that differs under no_grad (where the differences run) is another
+    function."""
+    second = np.asarray(again())
+    if _bits(first) == _bits(second):
+        return
+    third = np.asarray(again())
+    shown = (f"{_show(first)}, then {_show(second)}" if np.size(first) == 1 else
+             "different values")
+    if _bits(second) != _bits(third):
+        raise ValueError(f"{who} is random: it gave {shown} for the same inputs (dropout in "
+                         f"training mode, or a random draw inside {what}): call model.eval(), "
+                         f"pin the masks with Dropout.fix_mask(keep), or draw from a fixed seed "
+                         f"inside {what}")
+    raise ValueError(f"{who} gives {shown} for the same inputs with and without no_grad: the "
+                     f"finite differences run under no_grad, so {what} must not depend on it")
+
+
+def _show(a: np.ndarray) -> str:
+    return f"{float(np.asarray(a).reshape(())):.17g}"
 
 
 def compare_gradients(model: Any, loss_fn: Callable[[], Any],
@@ -185,9 +294,13 @@ def compare_gradients(model: Any, loss_fn: Callable[[], Any],
     """One row per parameter of `model`: max relative errors (the course's
     |a - b| / max(eps, |a| + |b|)) between hand-derived, autograd and numerical gradients.
 
-    loss_fn() builds the scalar loss Tensor from the model's current parameters; hand_fn()
-    returns the hand-derived gradients keyed like model.named_parameters(). Use small sizes:
-    the finite differences evaluate loss_fn 4 times per parameter entry.
+    loss_fn() builds the scalar loss Tensor from the model's current parameters; it must give
+    the same value every call (a random one, dropout in training mode, is refused). hand_fn()
+    returns one hand-derived gradient per parameter, of the parameter's shape, keyed like
+    model.named_parameters() ("layers.0.W") or by the course's names where the model has
+    course_names() ("W1", or "W" for one layer); an unknown, missing or misshapen key is
+    refused. Use small sizes: the finite differences evaluate loss_fn 4 times per parameter
+    entry.
     """
     params = dict(model.named_parameters())
     narrow = [f"{k} ({p.data.dtype})" for k, p in params.items()
@@ -197,8 +310,18 @@ def compare_gradients(model: Any, loss_fn: Callable[[], Any],
                         "finite differences need float64: check a copy of the model built "
                         "with dtype='float64'")
     model.zero_grad()
-    loss_fn().backward()
-    hand = {k: np.asarray(v) for k, v in hand_fn().items()}
+    loss = loss_fn()
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"compare_gradients: loss_fn() must return the loss Tensor, got "
+                        f"{type(loss).__name__} (.item() or float() cuts the graph)")
+    loss.backward()
+
+    def value() -> np.ndarray:
+        with no_grad():
+            return np.asarray(loss_fn().data)
+
+    _same_twice("compare_gradients: loss_fn()", np.asarray(loss.data), value, "loss_fn")
+    hand = _hand_by_name(model, params, hand_fn())
 
     def f(_: Any) -> float:
         with no_grad():
@@ -209,10 +332,46 @@ def compare_gradients(model: Any, loss_fn: Callable[[], Any],
         auto = np.zeros_like(p.data) if p.grad is None else np.asarray(p.grad)
         num = numerical_grad(f, p.data, h=h)
         row: dict[str, Any] = {"parameter": name, "shape": "x".join(map(str, p.shape))}
-        if name in hand:
-            row["hand vs autograd"] = float(relative_error(hand[name], auto, eps).max())
-            row["hand vs numerical"] = float(relative_error(hand[name], num, eps).max())
-        row["autograd vs numerical"] = float(relative_error(auto, num, eps).max())
+        row["hand vs autograd"] = float(relative_error(hand[name], auto, eps).max(initial=0.0))
+        row["hand vs numerical"] = float(relative_error(hand[name], num, eps).max(initial=0.0))
+        row["autograd vs numerical"] = float(relative_error(auto, num, eps).max(initial=0.0))
         rows.append(row)
     return ResultsTable(rows, ["parameter", "shape", "hand vs autograd", "hand vs numerical",
                                "autograd vs numerical"], title="max relative error", digits=3)
+
+
+def _hand_by_name(model: Any, params: dict[str, Any], given: Mapping[str, Any]
+                  ) -> dict[str, np.ndarray]:
+    """hand_fn()'s gradients keyed by qualified parameter name. A key that matched no
+    parameter used to be dropped: blank 'hand' columns, which the notebooks read as agreement
+    0.0 for a wrong gradient; a misshapen one broadcast (a (3, 1) db: error 1, no word why)."""
+    names = getattr(model, "course_names", None)
+    course = {c: q for q, c in names().items()} if callable(names) else {}
+    label = {q: (f"{q} ({c})" if c != q else q) for c, q in course.items()}
+    out: dict[str, np.ndarray] = {}
+    key_of: dict[str, str] = {}
+    unknown = []
+    for key, v in given.items():
+        q = key if key in params else course.get(key)
+        if q is None:
+            unknown.append(repr(key))
+            continue
+        if q in out:
+            raise ValueError(f"compare_gradients: hand_fn() keys {key_of[q]!r} and {key!r} both "
+                             f"name parameter {q}")
+        out[q], key_of[q] = np.asarray(v.data if isinstance(v, Tensor) else v), key
+    valid = ", ".join(label.get(q, q) for q in params)
+    if unknown:
+        raise ValueError(f"compare_gradients: hand_fn() keys {', '.join(unknown)} name no "
+                         f"parameter of the model; the parameters are {valid}")
+    missing = [label.get(q, q) for q in params if q not in out]
+    if missing:
+        raise ValueError(f"compare_gradients: hand_fn() has no gradient for {', '.join(missing)}"
+                         f" (one per parameter: {valid})")
+    for q, g in out.items():
+        shape = params[q].shape
+        if g.shape != tuple(shape):
+            hint = " (transposed?)" if g.ndim == 2 and g.shape == tuple(shape)[::-1] else ""
+            raise ValueError(f"compare_gradients: hand gradient {key_of[q]!r} has shape "
+                             f"{g.shape}{hint}, parameter {q} has shape {tuple(shape)}")
+    return out

@@ -144,23 +144,29 @@ def check_grad(
     """Check op(*Tensors, **kw)'s autograd gradients against the library's finite differences.
 
     Leaves are built from copies of `arrays` (those listed in `wrt`, default all, require
-    grad); backward runs with a random upstream gradient G, and each leaf's .grad is compared
-    with numerical_grad of sum(G * (op(x) - op(x0))) by the course's relative error: its max
-    over elements must be <= tol. Subtracting the unperturbed output makes outputs that do not
-    depend on the perturbed element contribute exact zeros, so the finite-difference noise
-    stays at the level of the op itself (the error's denominator is floored at that noise
-    level, see below). A leaf that backward never reached (grad None) counts as a zero
-    gradient. Also checks that the forward matches `ref` (a NumPy function) when given, that
+    grad, and are float64; the others keep their dtype where it is not floating, so integer
+    class labels stay integers); backward runs with a random upstream gradient G, and each
+    leaf's .grad is compared with numerical_grad of sum(G * (op(x) - op(x0))) by the course's
+    relative error: its max over elements must be <= tol. Subtracting the unperturbed output
+    makes outputs that do not depend on the perturbed element contribute exact zeros, so the
+    finite-difference noise stays at the level of the op itself (the error's denominator is
+    floored at that noise level, element by element, see below). A leaf that backward never
+    reached (grad None) counts as a zero gradient, but an op that none of its checked inputs
+    reach or move (it reads tensors it closes over) is refused, as is a random op. Also
+    checks that the forward matches `ref` (a NumPy function) when given, that
     no_grad gives the same values, that grads are ndarrays of their leaf's shape and dtype,
     and that backward leaves the inputs untouched. Returns the output Tensor.
     """
     _check_own_names(op, {k for k, v in (("seed", seed), ("h", h), ("tol", tol), ("ref", ref),
                                          ("wrt", wrt)) if v is not None and v != _DEFAULTS[k]})
     wrt = range(len(arrays)) if wrt is None else wrt
-    originals = [np.array(a, dtype=np.float64) for a in arrays]
+    originals = [_copy_for_check(a, i in wrt) for i, a in enumerate(arrays)]
     leaves = [Tensor(a.copy(), requires_grad=i in wrt) for i, a in enumerate(originals)]
     out = op(*leaves, **kw)
     assert isinstance(out, Tensor), f"op returned {type(out).__name__}, not a Tensor"
+    if any(i in wrt for i in range(len(arrays))) and not out.requires_grad:
+        raise ValueError(f"check_grad: the op's output recorded no graph from the inputs it "
+                         f"was given: {_COPIES}")
     out0 = out.data.copy()
     if ref is not None:
         expected = np.asarray(ref(*originals, **kw))
@@ -169,14 +175,16 @@ def check_grad(
     with no_grad():
         again = op(*[Tensor(a) for a in originals], **kw)
     assert again._ctx is None and not again.requires_grad, "no_grad recorded a graph"
+    if _bits(again.data) != _bits(out0):
+        with no_grad():  # a third value tells a random op from one that differs under no_grad
+            third = op(*[Tensor(a) for a in originals], **kw).data
+        if _bits(third) != _bits(again.data):
+            raise ValueError("check_grad: the op is random (it gave different values for the "
+                             "same inputs: dropout in training mode, or a random draw): "
+                             "finite differences would measure its noise; fix the mask or seed")
     np.testing.assert_array_equal(again.data, out0, err_msg="no_grad forward differs")
 
     G = upstream(out0.shape, seed)
-    # Rounding in op(x +- k h) leaves ~3e-12 * |out| of noise in every numerical derivative
-    # (h = 1e-4), so the relative error's denominator is floored at 1e-4 * |out|: gradient
-    # entries far below the output's scale are held to |error| <= tol * 1e-4 * |out| (~25x
-    # that noise) instead of to a relative error that finite differences cannot resolve.
-    floor = 1e-4 * max(1.0, float(np.abs(out0).max(initial=0.0)))
     out.backward(G, retain_graph=True)
     for leaf, a in zip(leaves, originals):
         np.testing.assert_array_equal(leaf.data, a, err_msg="backward modified an input")
@@ -194,31 +202,84 @@ def check_grad(
             leaves[i].grad = g
     _check_layouts(op, originals, wrt, G, first, kw)
 
+    checks = []
     for i in wrt:
         ga = leaves[i].grad
-        if ga is None:  # never reached by backward: then its numerical gradient must be 0
-            ga = np.zeros_like(originals[i])
-        assert type(ga) in (np.ndarray, GradArray), (  # an array, not a scalar or a matrix
-            f"input {i}: .grad is {type(ga).__name__}, not ndarray")
-        assert ga.shape == originals[i].shape, f"grad {i} shape {ga.shape} != {originals[i].shape}"
-        assert ga.dtype == np.float64, f"grad {i} dtype {ga.dtype}"
+        if ga is not None:
+            assert type(ga) in (np.ndarray, GradArray), (  # an array, not a scalar or a matrix
+                f"input {i}: .grad is {type(ga).__name__}, not ndarray")
+            assert ga.shape == originals[i].shape, (
+                f"grad {i} shape {ga.shape} != {originals[i].shape}")
+            assert ga.dtype == np.float64, f"grad {i} dtype {ga.dtype}"
         x = originals[i].copy()
         inputs = [Tensor(a) for a in originals]
         inputs[i] = Tensor(x)  # numerical_grad perturbs x in place; this Tensor sees it
+        scales: list[float] = []
 
-        def f(_: np.ndarray, inputs: list[Tensor] = inputs) -> float:
+        def f(_: np.ndarray, inputs: list[Tensor] = inputs, scales: list[float] = scales
+              ) -> float:
             with no_grad():
-                return float((G * (op(*inputs, **kw).data - out0)).sum())
+                o = op(*inputs, **kw).data
+            # the scale of the outputs this perturbation moved: only they add rounding noise
+            moved = np.abs(np.concatenate([o[o != out0], out0[o != out0]]))
+            scales.append(float(moved[np.isfinite(moved)].max(initial=0.0)))
+            return float((G * (o - out0)).sum())
 
         gn = numerical_grad(f, x, h=h, order=4)
+        # Rounding in op(x +- k h) leaves ~3e-12 * |out| of noise in a numerical derivative
+        # (h = 1e-4), |out| over the outputs that element moves, so the relative error's
+        # denominator is floored at 1e-4 * that |out| (at least 1e-4), element by element:
+        # entries far below their outputs' scale are held to |error| <= tol * 1e-4 * |out|
+        # (~25x that noise) instead of to a relative error that finite differences cannot
+        # resolve. One floor for all elements (the largest |out|) let exp's 7e10 at x=25 hide
+        # analytic 0 vs numeric 0.37 at x=-1.
+        per_call = np.reshape(scales, (x.size, -1)) if x.size else np.zeros((0, 1))
+        floor = 1e-4 * np.maximum(1.0, per_call.max(axis=1, initial=0.0)).reshape(x.shape)
+        checks.append((i, np.zeros_like(originals[i]) if ga is None else ga, gn, floor))
+
+    if (checks and all(leaves[i].grad is None for i in wrt) and any(originals[i].size for i in wrt)
+            and not any(gn.any() for _, _, gn, _ in checks)):
+        # analytic 0 vs numeric 0 everywhere checks nothing (a gradient of zeros that backward
+        # did deliver, relu on negatives, still passes)
+        raise ValueError(f"check_grad: the op does not depend on the inputs it was given (no "
+                         f"input received a gradient and moving each changes nothing): {_COPIES}")
+    for i, ga, gn, floor in checks:
         err = relative_error(ga, gn, eps=floor)
         if err.size and err.max() > tol:
             k = np.unravel_index(int(np.argmax(err)), err.shape)
             raise AssertionError(
                 f"input {i} {originals[i].shape}: max relative error {err.max():.3e} > {tol:.0e} "
                 f"at {tuple(int(j) for j in k)}: analytic {ga[k]!r}, numeric {gn[k]!r}"
-            )
+                + _float32_note(out0.dtype))
     return out
+
+
+_COPIES = ("check_grad builds the op's inputs from copies of the arrays — compute from the "
+           "op's arguments, not from tensors it closes over")
+
+
+def _copy_for_check(a: Any, checked: bool) -> np.ndarray:
+    """float64 for an input whose gradient is checked and for floating constants (the check
+    runs in float64); integer and boolean arrays (class labels, indices) keep their dtype:
+    made float64, cross_entropy refused its labels."""
+    a = np.asarray(a)
+    if checked or a.dtype.kind == "f":
+        return np.array(a, dtype=np.float64)
+    return np.array(a, copy=True)
+
+
+def _float32_note(dtype: np.dtype) -> str:
+    """Why a correct backward can fail: the forward rounded to a narrower float."""
+    if dtype.kind == "f" and dtype.itemsize < 8:
+        return (f" (note: the op returned {dtype} for float64 inputs; the check runs in "
+                f"float64, so {dtype} rounding shows as gradient error: compute in the input's "
+                f"dtype)")
+    return ""
+
+
+def _bits(a: np.ndarray) -> tuple[Any, ...]:
+    a = np.asarray(a)
+    return a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes()
 
 
 _DEFAULTS: dict[str, Any] = {"seed": 0, "h": 1e-4, "tol": TOL, "ref": None, "wrt": None}
@@ -269,7 +330,7 @@ def _strided(a: np.ndarray) -> np.ndarray:
     if a.ndim >= 2:
         return np.asfortranarray(a)
     if a.ndim == 1 and a.size > 1:
-        wide = np.zeros(2 * a.size)
+        wide = np.zeros(2 * a.size, dtype=a.dtype)  # integer labels stay integers
         wide[::2] = a
         return wide[::2]
     return a.copy()
