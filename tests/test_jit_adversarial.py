@@ -672,6 +672,96 @@ def detect_anomaly_around_later_calls():
     return Scenario(step, calls, [W], zero=False, around=around)
 
 
+@case("eager")  # the reviewer's case: a new array at every call once both are recorded
+def tensor_returned_detached_gets_new_data_every_call():
+    W, b = weights()
+    target = Tensor(np.zeros((D, K)), requires_grad=True)  # updated by the loop, not here
+
+    def before(i):
+        if i >= 2:  # replay returned the recorded array: zeros for ever
+            target.data = target.data - 1.0
+
+    def step(X, y):
+        F.cross_entropy(logits(X, W, b), y).backward()
+        return target.detach(), Tensor(target.data)
+
+    return Scenario(step, batches(), [W, b], before=before)
+
+
+@case("rerecord")
+def returned_constant_tensor_gets_new_data():
+    W, b = weights()
+    buf = Tensor(np.ones(K))  # a no-grad tensor made before the step, returned as it is
+
+    def before(i):
+        if i == 3:  # after both recordings: replay returned the recorded array
+            buf.data = np.full(K, 2.0)
+
+    def step(X, y):
+        loss = F.cross_entropy(logits(X, W, b), y)
+        loss.backward()
+        return {"loss": loss, "buf": buf}
+
+    return Scenario(step, batches(), [W, b], before=before)
+
+
+@case("rerecord")
+def tensor_returned_detached_gets_new_data():
+    W, b = weights()
+    target = Tensor(np.zeros((D, K)), requires_grad=True)  # not trained here
+
+    def before(i):
+        if i == 3:
+            target.data = target.data + 1.0
+
+    def step(X, y):
+        loss = F.cross_entropy(logits(X, W, b), y)
+        loss.backward()
+        return loss, (target.detach(),)
+
+    return Scenario(step, batches(), [W, b], before=before)
+
+
+class _Pruned(nn.Module):
+    """No-grad tensors on a module that ops take as parameters, not inputs: where's mask,
+    an index, take_along_dim's indices (the op gets their arrays)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.W, self.b = weights()
+        self.keep = Tensor(np.array([True, False, True]))
+        self.idx = Tensor(np.array([2, 0]))
+        self.tidx = Tensor(np.zeros((B, 1), dtype=np.int64))
+
+    def forward(self, X: Any) -> Tensor:
+        z = F.where(self.keep, logits(X, self.W, self.b), 0.0)
+        return z[:, self.idx].sum() + z.take_along_dim(self.tidx, 1).sum() * 2.0
+
+
+def _module_tensor_gets_new_data(attr: str, new: np.ndarray) -> None:
+    def build() -> Scenario:
+        model = _Pruned()
+
+        def before(i):
+            if i == 3:  # .data rebound: no attribute assignment, the module's version stays
+                getattr(model, attr).data = new
+
+        def step(X, y):
+            loss = model(X)
+            loss.backward()
+            return loss
+
+        return Scenario(step, batches(), model.parameters(), before=before)
+
+    build.__name__ = f"module_tensor_{attr}_taken_as_op_parameter_gets_new_data"
+    case("rerecord")(build)
+
+
+_module_tensor_gets_new_data("keep", np.array([False, True, True]))
+_module_tensor_gets_new_data("idx", np.array([1, 1]))
+_module_tensor_gets_new_data("tidx", np.full((B, 1), 2))
+
+
 # ---- steps that replay as they are --------------------------------------------------------------
 @case("replay")
 def literals_in_the_step():

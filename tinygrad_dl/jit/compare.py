@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .record import CONST, PARAM, Const, Recording, Source, Spec, same_values
+from .record import CONST, PARAM, Const, Recording, Source, Spec, consts, same_values
 
 
 # ---- two recordings of one signature: the same computation? ----------------------------------
@@ -91,6 +91,10 @@ def difference(a: Recording, b: Recording) -> str | None:
     if not same(a.events, b.events):
         return "backward() differs between the two recorded calls"
     if not same(a.outputs, b.outputs):
+        for u, v in zip(consts(a.outputs), consts(b.outputs)):  # (W.detach(), W.data rebound)
+            why = const_change(u, v)
+            if why is not None:
+                return f"a tensor the step returns {why}"
         return "the step's return value is not made of the step's tensors"
     if a.modules.keys() != b.modules.keys():
         return "the two recorded calls used different modules"
@@ -110,21 +114,27 @@ def _first_const(v: Any) -> Const | None:
     return None
 
 
+def _const_pairs(a: Recording, b: Recording) -> Any:
+    """(c1, c2): each constant of recording b with the one at its place in a, wherever replay
+    reads one: op inputs, op parameters (in tuples and lists too: `x[:, idx]`'s index) and
+    the returned value (`return W.detach()`, a buffer tensor returned: `_build` hands back the
+    recorded array). `difference` found the two recordings alike, so the places match."""
+    for x, y in zip(a.ops, b.ops):
+        yield from zip(consts(x.sources), consts(y.sources))
+        for key, v in y.params.items():
+            yield from zip(consts(x.params.get(key)), consts(v))
+    yield from zip(consts(a.outputs), consts(b.outputs))
+
+
 def borrowed_arrays(a: Recording, b: Recording) -> list[tuple[Any, np.ndarray]]:
     """(tensor, array) for each constant that is one array in both recordings, read through
-    tensors made inside the step (`W.detach()`), whose owner is a tensor made before it:
-    replay reads the array, eager reads owner.data afresh, so a rebound .data is a guard."""
+    tensors made inside the step (`W.detach()`) or as an op parameter the library read from a
+    tensor (`where(m.keep, ...)`), whose owner is a tensor made before it: replay reads the
+    array, eager reads owner.data afresh, so a rebound .data is a guard."""
     out: dict[int, tuple[Any, np.ndarray]] = {}
-    for x, y in zip(a.ops, b.ops):
-        for (k1, r1), (k2, r2) in zip(x.sources, y.sources):
-            if (k1 == k2 == CONST and r1.array is r2.array and r2.owner is not None
-                    and r1.owner is r2.owner):
-                out[id(r2.array)] = (r2.owner, r2.array)
-        for key, v in y.params.items():
-            u = x.params.get(key)
-            if (isinstance(v, Const) and isinstance(u, Const) and u.array is v.array
-                    and v.owner is not None and u.owner is v.owner):
-                out[id(v.array)] = (v.owner, v.array)
+    for u, v in _const_pairs(a, b):
+        if u.array is v.array and v.owner is not None and u.owner is v.owner:
+            out[id(v.array)] = (v.owner, v.array)
     return list(out.values())
 
 
@@ -132,8 +142,7 @@ def frozen_tensors(a: Recording, b: Recording) -> list[Const]:
     """Constant tensors made before the step (the same object and array in both recordings):
     replay reads their arrays, so it must be told if one gets new `.data` (a guard)."""
     out: dict[int, Const] = {}
-    for x, y in zip(a.ops, b.ops):
-        for (k1, r1), (k2, r2) in zip(x.sources, y.sources):
-            if k1 == k2 == CONST and r1.tensor is r2.tensor and r1.array is r2.array:
-                out[id(r2.tensor)] = r2
+    for u, v in _const_pairs(a, b):
+        if v.tensor is not None and u.tensor is v.tensor and u.array is v.array:
+            out[id(v.tensor)] = v
     return list(out.values())

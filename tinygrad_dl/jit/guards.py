@@ -53,8 +53,9 @@ class Guards:
         self.modules = tuple(modules)  # the step's modules: same attributes and mode
         self.grad_none = tuple(grad_none)  # leaves whose .grad was None at the step's start
         self.aliases = tuple(aliases)  # argument positions that were one array
-        # (tensor, array): an array replay reads as a constant that is a tensor's .data,
-        # read eagerly through a tensor made inside the step (W.detach(), Tensor(W.data))
+        # (tensor, array): an array replay reads (or returns) as a constant that is a tensor's
+        # .data, read eagerly through a tensor made inside the step (W.detach(),
+        # Tensor(W.data)) or by the library as an op parameter (where(m.keep, ...), x[m.idx])
         self.borrowed = tuple(borrowed)
         # (position, strides): arguments the step's NumPy made contiguous or reshaped
         # (np.ascontiguousarray(X), X.reshape(n, -1)), which copies or not by the layout
@@ -140,7 +141,8 @@ class Guards:
         for t, a in self.borrowed:
             if t.data is not a:
                 return (f"tensor {_name(t)} was given new .data, which the step reads through "
-                        "a tensor it makes (t.detach(), Tensor(t.data))")
+                        "a tensor it makes (t.detach(), Tensor(t.data)) or as an op parameter "
+                        "(a mask, an index)")
         for j, strides in self.layouts:
             if arrays[j].strides != strides:
                 return (f"argument {j} has strides {arrays[j].strides}, recorded with "

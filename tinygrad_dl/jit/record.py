@@ -369,15 +369,15 @@ class Recording:
                 self.fail(_REBOUND)
         self.check_grads(self.grads.written())
         self.grads = GradWatch()
-        self.find_owners()
-        self.param_arrays = {}
-        self.held = []
         for g in self.modules.values():
             if g.changed():
                 self.fail(f"it assigns an attribute of {type(g.module).__name__} or switches "
                           "train/eval while it runs (replay would not)")
         self.snapshots = []
         self.outputs = self.output(result)
+        self.find_owners()  # (after `output`: a returned W.detach() has an owner too)
+        self.param_arrays = {}
+        self.held = []
         self.ops = [op._replace(out=Spec(op.out.data)) for op in self.ops]  # drop the Tensors
         self.keep = []
         self.slot = {}
@@ -387,16 +387,19 @@ class Recording:
         return result
 
     def find_owners(self) -> None:
-        """Each constant's `owner`: a parameter (or a tensor the step holds) whose .data is the
-        constant's array: `W.detach()`, `Tensor(W.data)` made inside the step."""
-        owners = {id(t.data): t for t in self.held}
+        """Each constant's `owner`: a parameter, a tensor the step holds or a tensor attribute
+        of one of its modules, whose .data is the constant's array: `W.detach()`,
+        `Tensor(W.data)` made inside the step, or an op parameter the library read from a
+        Tensor (`where(m.keep, ...)`, `x[:, m.idx]`: the op gets m.keep.data, not m.keep)."""
+        owners = {id(v.data): v for g in self.modules.values()
+                  for v in vars(g.module).values() if isinstance(v, Tensor)}
+        owners.update((id(t.data), t) for t in self.held)
         owners.update((id(a), t) for t, a, _ in self.param_arrays.values())
-        for op in self.ops:
-            for c in [r for k, r in op.sources if k == CONST] + [
-                    v for v in op.params.values() if isinstance(v, Const)]:
-                t = owners.get(id(c.array))
-                if t is not None and t is not c.tensor and t.data is c.array:
-                    c.owner = t
+        for c in consts(([(op.sources, tuple(op.params.values())) for op in self.ops],
+                         self.outputs)):
+            t = owners.get(id(c.array))
+            if t is not None and t is not c.tensor and t.data is c.array:
+                c.owner = t
 
     def output(self, r: Any) -> Returned:
         if isinstance(r, Tensor):
@@ -442,6 +445,25 @@ class Recording:
         if type(r) is dict:
             return {k: self.originals(v) for k, v in r.items()}
         return r
+
+
+def consts(v: Any) -> Any:
+    """The Consts in `v`, in order: an op's sources or parameters (tuples and lists of them:
+    `x[:, idx]`'s index), or a Returned (a returned constant tensor, `return W.detach()`)."""
+    t = type(v)
+    if t is Const:
+        yield v
+    elif t is Source:
+        if v.kind == CONST:
+            yield v.ref
+    elif t is Returned:
+        if v.how is TENSOR:
+            yield from consts(v.ref)
+        for x in v.items:
+            yield from consts(x)
+    elif t in (tuple, list):
+        for x in v:
+            yield from consts(x)
 
 
 def _held_objects(fn: Callable[..., Any]) -> list[Any]:
