@@ -100,7 +100,7 @@ from .ops import (
     Var,
 )
 from .ops.linalg import dot_subscripts
-from .ops.shape import axis_of, flat_shape, moved_axes, new_shape
+from .ops.shape import axis_of, brief_index, check_gather, flat_shape, moved_axes, new_shape
 from .ops.spelling import (
     NOT_GIVEN,
     ddof_of,
@@ -198,6 +198,8 @@ def _index(index: Any) -> Any:
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
         a = np.asarray(index)
+        if not a.size and a.dtype.kind == "f":  # `[]` reads as float64, which NumPy refuses
+            a = a.astype(np.intp)  # as an index: an empty integer index, as NumPy's x[[]]
         return engine.literal(a) if _is_literal(index) else a
     return index
 
@@ -688,9 +690,12 @@ class Tensor:
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """torch.gather: `out[i][j] = x[i][index[i][j]]` for dim=1; index may be smaller than x
-        on the other axes (that corner of x is read)."""
+        on the other axes (that corner of x is read). torch's checks: index has x's number of
+        dims, is no larger than x apart from dim, and its values lie in [0, x.shape[dim]);
+        take_along_dim is NumPy's (broadcasts, wraps negative indices)."""
         index = _index(index)
         dim = axis_of("gather", dim, self.ndim)
+        check_gather(self.shape, dim, index)
         corner = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
         return TakeAlongAxis.apply(self[corner], indices=index, axis=dim)
 
@@ -915,11 +920,22 @@ class Tensor:
         idx = _index(index)
 
         def put(a: np.ndarray, v: Any) -> None:
-            src = np.asarray(v)
-            if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):  # a[i] = v truncates
-                raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
-                                "'same_kind'")
-            a[idx] = src
+            # A Python int or bool is cast by value, as NumPy's and torch's `img[0] = 0` into
+            # uint8 or bool (np.asarray would make it int64 and refuse it; out of range: NumPy's
+            # OverflowError); a float into an integer tensor goes on to be refused below (NumPy
+            # would truncate `int_t[0] = 2.5`)
+            if type(v) in (int, bool) or (type(v) is float and a.dtype.kind in "fc"):
+                src = v
+            else:
+                src = np.asarray(v)
+                if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):
+                    raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
+                                    "'same_kind'")
+            try:
+                a[idx] = src
+            except IndexError as e:  # NumPy's words, with the tensor's shape and the index
+                raise IndexError(f"Tensor.__setitem__ (t[i] = v): {e} (writing into a tensor of "
+                                 f"shape {a.shape} at {brief_index(idx)})") from None
 
         _write(self, "Tensor.__setitem__ (t[i] = v)", value, put)
 
@@ -1000,22 +1016,44 @@ def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
     engine.notify_write(op)  # inside a jitted step: a write replay would not repeat
     grad_mode = engine.is_grad_enabled()
     if t._ctx is not None:
+        src = t._ctx.parents[0] if type(t._ctx) is GetItem else None
+        if src is not None and src._ctx is None and src.requires_grad:  # `w[0:2] += 1`: Python
+            raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable"))  # adds to w[0:2]
+        tip = " (for a diagonal: `x = x + eps * tg.eye(n)`)" if t._ctx.name == "Diagonal" else ""
         raise RuntimeError(
             f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
-            "for backward, is not supported; write `x = x - y` (a new tensor) instead"
+            f"for backward, is not supported; write `x = x - y` (a new tensor) instead{tip}"
         )
-    if grad_mode and t.requires_grad:
-        raise RuntimeError(
-            f"{op}: a leaf Variable that requires grad is being used in an in-place "
-            "operation; update it inside `with tinygrad_dl.no_grad():` (the optimizer idiom), "
-            "or write `w = w - x` for a new tensor"
-        )
-    if grad_mode and isinstance(other, Tensor) and other.requires_grad:
-        raise RuntimeError(
-            f"{op}: the operand requires grad, and an in-place update would not record it; "
-            "write `x = x + y` (a new tensor) instead, or run the update under no_grad()"
-        )
+    if grad_mode:
+        if t.requires_grad:
+            raise RuntimeError(_LEAF.format(op, "a leaf Variable"))
+        if isinstance(other, Tensor):
+            if other.requires_grad:
+                raise RuntimeError(
+                    f"{op}: the operand requires grad, and an in-place update would not record "
+                    "it; write `x = x + y` (a new tensor) instead, or run the update under "
+                    "no_grad()")
+        elif (type(other) is list or type(other) is tuple) and _holds_grad(other):
+            raise RuntimeError(  # np.asarray would read the tensors' values, drop their grads
+                f"{op}: the operand is a list holding a tensor that requires grad, and an "
+                "in-place update would not record it; build a new tensor (tg.stack, tg.cat, "
+                "tg.where) instead, or run the update under no_grad()")
     return write_guard.writable(t, op)
+
+
+_LEAF = ("{}: {} that requires grad is being used in an in-place operation; update it inside "
+         "`with tinygrad_dl.no_grad():` (the optimizer idiom), or write `w = w - x` for a new "
+         "tensor")
+
+
+def _holds_grad(seq: list | tuple) -> bool:
+    """Does a (nested) list or tuple hold a Tensor that requires grad?"""
+    for v in seq:
+        if isinstance(v, Tensor) and v.requires_grad:
+            return True
+        if isinstance(v, (list, tuple)) and _holds_grad(v):
+            return True
+    return False
 
 
 def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
@@ -1027,12 +1065,14 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
         fn(a, b if alpha == 1 else alpha * np.asarray(b))
     except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
         raise TypeError(f"{op}: {e}") from None
+    except OverflowError as e:  # a Python int out of the dtype's range (`uint8_t[0] = 300`)
+        raise OverflowError(f"{op}: {e}") from None
     except ValueError as e:
         if not a.flags.writeable:  # (diagonal()'s copy, or an array made read-only)
             raise ValueError(f"{op}: this tensor's array is read-only (an array made so, an "
                              "input inside an autograd.Function's forward, or diagonal()'s copy,"
-                             " which is not torch's view: write its source with an index, "
-                             "x[i, i] += v); write into t.clone()") from None
+                             " which is not torch's view: add to its source instead, "
+                             "`x = x + eps * tg.eye(n)`); write into t.clone()") from None
         raise ValueError(f"{op}: {e}") from None
     return t
 

@@ -51,7 +51,8 @@ def _is_basic(index) -> bool:
                and type(i) is not bool for i in items)
 
 
-def _brief(index: Any) -> str:
+def brief_index(index: Any) -> str:
+    """An index in an error message: an array by its shape and dtype, else its repr, cut."""
     if isinstance(index, np.ndarray):
         return f"an array of shape {index.shape} {index.dtype}"
     return f"{index!r:.60}"
@@ -145,7 +146,7 @@ class GetItem(Function):
             return x[index]
         except IndexError as e:  # NumPy's words, with the op and the tensor's shape
             raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with "
-                             f"{_brief(index)})") from None
+                             f"{brief_index(index)})") from None
 
     @staticmethod
     def shape_arrays(index=None) -> list[np.ndarray]:
@@ -307,7 +308,11 @@ class TakeAlongAxis(Function):
     The gradient is scattered back, duplicates adding up."""
 
     def forward(ctx, x, indices=None, axis=-1):
-        out = np.take_along_axis(x, indices, axis)
+        try:
+            out = np.take_along_axis(x, indices, axis)
+        except (IndexError, ValueError) as e:  # NumPy's words, with both shapes and the axis
+            raise type(e)(f"take_along_axis (take_along_dim): {e} (input of shape {x.shape}, "
+                          f"indices of shape {np.shape(indices)}, axis {axis})") from None
         axis %= x.ndim
         # the full index of every output element into x: (broadcast) positions on the other
         # axes, the given indices on `axis`
@@ -360,6 +365,29 @@ def _axis(a: int, ndim: int) -> int:
     if not -ndim <= a < ndim:
         raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
     return a % ndim
+
+
+def check_gather(shape: tuple[int, ...], dim: int, index: Any) -> None:
+    """torch.gather's rules, one line for each broken one: index has the input's number of
+    dims, is no larger than it apart from `dim`, and holds integers in [0, shape[dim]).
+    NumPy's take_along_axis would broadcast a larger index and wrap a negative one, reading
+    values a torch script never meant (torch raises there)."""
+    idx = np.asarray(index)
+    where = f"(input of shape {shape}, index of shape {idx.shape}, dim {dim})"
+    if idx.dtype.kind not in "iu":
+        raise IndexError(f"gather: index must hold integers, got {idx.dtype} {where}")
+    if idx.ndim != len(shape):
+        raise ValueError(f"gather: index must have as many dims as the input {where}")
+    for d, (n, m) in enumerate(zip(shape, idx.shape)):
+        if d != dim and m > n:
+            raise IndexError(f"gather: index is larger than the input at dim {d} {where}, as "
+                             "torch.gather refuses; take_along_dim broadcasts")
+    if idx.size:
+        lo, hi, n = int(idx.min()), int(idx.max()), shape[dim]
+        if lo < 0 or hi >= n:
+            raise IndexError(f"gather: index {lo if lo < 0 else hi} is out of bounds for dim "
+                             f"{dim} with size {n} {where}; torch.gather takes [0, {n}), "
+                             "take_along_dim wraps negative indices")
 
 
 def axis_of(op: str, a: int, ndim: int) -> int:
