@@ -61,6 +61,11 @@ class Classifier(CourseModel):
             X = Tensor(X)
         elif not isinstance(X, Tensor):
             X = Tensor(plain_array(X), dtype=self.dtype)  # (a view jit sees: tensor.plain_array)
+        elif X.data.dtype != self.dtype:
+            # a Tensor is converted as an array is (and as hand_gradients does), or a float64
+            # batch would make a float32 model compute in float64 without a word; through the
+            # recorded cast, so an input that requires grad still gets its gradient
+            X = X.astype(self.dtype)
         shape = X.data.shape
         if len(shape) != 2 or shape[1] != self.d:
             raise ValueError(

@@ -43,8 +43,8 @@ from .ops.linalg import sublist_subscripts
 from .ops.loss import check_labels
 from .ops.shape import axis_of
 from .ops.spelling import one_name
-from .random import as_rng, below
-from .tensor import Tensor, plain_array
+from .random import as_rng, below, float_dtype
+from .tensor import Tensor, np_dtype, plain_array
 from .tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 
 __all__ = [
@@ -233,6 +233,8 @@ def sum_of_squares(*xs: Tensor, scale: float = 1.0) -> Tensor:
     """scale * (sum of x ** 2 over all entries of all the given tensors), as one graph node."""
     if not xs:
         raise ValueError("sum_of_squares needs at least one tensor")
+    if isinstance(scale, np.generic):  # np.float64(lam): a Python number, as beside any
+        scale = scale.item()  # float tensor, or float32 weights would give a float64 penalty
     return SumOfSquares.apply(*xs, scale=scale)
 
 
@@ -335,6 +337,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
         Tensor(data)  # raises its clear error: stack() joins tensors and keeps their gradients
     if isinstance(data, Tensor) and data.requires_grad:
         Tensor(data, dtype=dtype)  # raises: a copy would cut it from its graph without a word
+    dtype = np_dtype(dtype, "tensor")  # torch.float32 too, as the casts take it
     arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
     if arr.dtype == object:
         raise TypeError(f"tensor(): cannot make a numeric array from {str(data)[:60]!r}")
@@ -347,6 +350,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     Tensor itself, an ndarray's memory), its dtype inferred as NumPy does (a list of ints is
     int64, as in both libraries; `Tensor([1, 2])` makes Python numbers float64)."""
     check_device(device, "as_tensor")
+    dtype = np_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
@@ -370,24 +374,27 @@ zeros, ones, randn = Tensor.zeros, Tensor.ones, Tensor.randn
 def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
           device: Any = None) -> Tensor:
     """Zeros: an uninitialised tensor would make runs irreproducible for no gain here."""
-    return _made("empty", np.zeros(_size(shape), dtype=dtype), requires_grad, device)
+    return _made("empty", np.zeros(_size(shape), dtype=np_dtype(dtype, "empty")), requires_grad,
+                 device)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
     """np.full / torch.full; the dtype follows fill_value (an int gives int64) unless given."""
-    return _made("full", np.full(shape, fill_value, dtype=dtype), requires_grad, device)
+    data = np.full(shape, fill_value, dtype=np_dtype(dtype, "full"))
+    return _made("full", data, requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = np.float64,
         requires_grad: bool = False, device: Any = None) -> Tensor:
-    return _made("eye", np.eye(n, m, k, dtype=dtype), requires_grad, device)
+    return _made("eye", np.eye(n, m, k, dtype=np_dtype(dtype, "eye")), requires_grad, device)
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
            requires_grad: bool = False, device: Any = None, *, end: Any = None) -> Tensor:
     """np.arange / torch.arange (torch's end= is stop): integers give int64, floats float64."""
     stop = one_name("arange", stop, "stop", end, "end")
+    dtype = np_dtype(dtype, "arange")
     data = np.arange(start, dtype=dtype) if stop is None else np.arange(start, stop, step,
                                                                         dtype=dtype)
     return _made("arange", data, requires_grad, device)
@@ -403,6 +410,7 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
     num = one_name("linspace", num, "num", steps, "steps", 50)
     if stop is None:
         raise TypeError("linspace() needs start and stop (end=)")
+    dtype = np_dtype(dtype, "linspace")
     return _made("linspace", np.linspace(start, stop, int(num), endpoint=endpoint, dtype=dtype),
                  requires_grad, device)
 
@@ -410,6 +418,7 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
 def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
          generator: Any = None, device: Any = None) -> Tensor:
     """Uniform numbers in [0, 1) (torch.rand, np.random.rand)."""
+    dtype = float_dtype(np_dtype(dtype, "rand"), "rand")  # an int or bool draw would truncate
     data = below(_rng(rng, generator, "rand").random(_size(shape)), 1.0, 0.0, dtype)
     return _made("rand", data, requires_grad, device)
 
@@ -423,13 +432,14 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = np.int64,
     if high is None:
         low, high = 0, low
     size = () if size is None else (size,) if isinstance(size, (int, np.integer)) else size
+    dtype = np_dtype(dtype, "randint")
     data = _rng(rng, generator, "randint").integers(low, high, size, dtype=dtype)
     return _made("randint", data, False, device)
 
 
 def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     a = x.data if isinstance(x, Tensor) else np.asarray(x)
-    return a.shape, np.dtype(a.dtype if dtype is None else dtype)
+    return a.shape, np.dtype(a.dtype if dtype is None else np_dtype(dtype, "*_like"))
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False,

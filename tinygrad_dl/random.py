@@ -110,6 +110,16 @@ def as_rng(generator: Any = None, who: str = "random") -> np.random.Generator:
                     f"np.random.Generator, got {type(generator).__name__}")
 
 
+def float_dtype(dtype: Any, who: str) -> np.dtype:
+    """`dtype` as a NumPy dtype, or one line refusing a non-float one: float draws cast to an
+    integer or bool dtype would be truncated (rand's to all 0, or all True), as rand_like says."""
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{who}: dtype {dt} cannot hold random floats (they would be "
+                        "truncated); pass dtype=tinygrad_dl.float32 (or float64), or use randint")
+    return dt
+
+
 def normal(shape: tuple[int, ...], dtype: Any = np.float64, generator: Any = None,
            who: str = "randn") -> np.ndarray:
     """Standard normal draws of `shape`, float64 from the generator, cast to `dtype`."""

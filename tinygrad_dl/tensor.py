@@ -109,7 +109,7 @@ from .ops.spelling import (
     spellings,
     transpose_axes,
 )
-from .random import normal
+from .random import float_dtype, normal
 
 Axis = int | Sequence[int] | None
 
@@ -181,6 +181,12 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
             return Tensor(x)
         a = np.asarray(x, dtype=dtype)
         return Tensor(engine.literal(a) if type(x) in (int, float, bool) else a)
+    if like is not None and isinstance(x, np.generic) and like.data.dtype.kind == "f":
+        # np.int64(3), np.float32(.5), np.bool_ beside a float tensor: read as the Python
+        # number of its kind (torch's rule, and np.float64's, a float subclass, above), so
+        # `x32 / np.int64(3)` stays float32; beside an integer tensor NumPy's rule stays
+        if x.dtype.kind in "biuf":
+            return Tensor(np.asarray(x, dtype=like.data.dtype))
     return Tensor(x)
 
 
@@ -274,7 +280,7 @@ class Tensor:
                     "would cut it from its graph; use the tensor itself, t.astype(dtype) to "
                     "convert it, or t.detach() for a constant"
                 )
-            data = _as_data(data, dtype)
+            data = _as_data(data, dtype if dtype is None else np_dtype(dtype, "Tensor"))
         if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only
             hint = ("keep the real and imaginary parts as two float tensors"
                     if data.dtype.kind == "c" else "cast with .astype(np.float64) first")
@@ -294,14 +300,14 @@ class Tensor:
     def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
               device: Any = None) -> Tensor:
         check_device(device, "zeros")
-        data = engine.literal(np.zeros(_shape(shape), dtype=dtype))
+        data = engine.literal(np.zeros(_shape(shape), dtype=np_dtype(dtype, "zeros")))
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
     def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
              device: Any = None) -> Tensor:
         check_device(device, "ones")
-        data = engine.literal(np.ones(_shape(shape), dtype=dtype))
+        data = engine.literal(np.ones(_shape(shape), dtype=np_dtype(dtype, "ones")))
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
@@ -316,6 +322,7 @@ class Tensor:
         """N(0, 1) draws from `rng` (or PyTorch's `generator=`), else from the seeded default
         generator (tinygrad_dl.random)."""
         check_device(device, "randn")
+        dtype = float_dtype(np_dtype(dtype, "randn"), "randn")  # an int draw would truncate
         data = normal(_shape(shape), dtype, rng if rng is not None else generator)
         return Tensor(data, requires_grad=requires_grad)
 
@@ -494,10 +501,10 @@ class Tensor:
 
     @spellings(a_min="lo", a_max="hi", min="lo", max="hi")
     def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
-        return Clip.apply(self, lo=_bound(lo), hi=_bound(hi))
+        return Clip.apply(self, lo=_bound(lo, self), hi=_bound(hi, self))
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (torch's names)
-        return Clip.apply(self, lo=_bound(min), hi=_bound(max))
+        return Clip.apply(self, lo=_bound(min, self), hi=_bound(max, self))
 
     # ---- reductions -------------------------------------------------------------------------
     @spellings()
@@ -991,6 +998,15 @@ class Tensor:
 
 
 # ---- helpers of the in-place and cast blocks above ----------------------------------------
+def np_dtype(spec: Any, op: str) -> Any:
+    """`spec` for NumPy's dtype= arguments: a PyTorch dtype (torch.float32) read by `_dtype`,
+    anything else as given (NumPy reads it, and refuses what it cannot read); the constructors
+    and layers pass their dtype through it, so torch's dtypes work there as in the casts."""
+    if isinstance(spec, (np.dtype, type)):  # the usual np.float32 / np.dtype: no string work
+        return spec
+    return _dtype(spec, op) if str(spec).startswith("torch.") else spec
+
+
 def _dtype(spec: Any, op: str) -> np.dtype:
     """A NumPy dtype from a dtype, a type (np.float32, float), a name ("float32"), or a
     PyTorch dtype (torch.float32 is read by its name, without importing torch)."""
@@ -1086,14 +1102,18 @@ def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
     return Tensor(t.data.astype(dt))  # integers and bools carry no gradient (as PyTorch)
 
 
-def _bound(v: Any) -> Any:
+def _bound(v: Any, x: Tensor) -> Any:
     """A clip bound: None, a number, or an array (a Tensor bound is a constant, so one that
-    requires grad is refused rather than silently left without a gradient)."""
+    requires grad is refused rather than silently left without a gradient). A NumPy scalar
+    beside a float x is read as the Python number of its kind, as in arithmetic (as_tensor):
+    np.clip would promote float32 x to float64 for an np.float64 bound."""
     if isinstance(v, Tensor):
         if v.requires_grad:
             raise ValueError("clip/clamp: a bound that requires grad would get no gradient "
                              "here; write tg.minimum(tg.maximum(x, lo), hi) to differentiate it")
         return v.data
+    if isinstance(v, np.generic) and v.dtype.kind in "biuf" and x.data.dtype.kind == "f":
+        return np.asarray(v, dtype=x.data.dtype)
     return v
 
 

@@ -33,7 +33,7 @@ from ..functional import (
 from ..ops import Dropout as DropoutOp
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
-from ..tensor import Tensor
+from ..tensor import Tensor, np_dtype
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
 REDUCTIONS = ("mean", "sum", "none")
@@ -255,7 +255,7 @@ class Module:
                 dtype = a
         check_device(dev, who)
         if dtype is not None:
-            self._cast(np.dtype(dtype), who)
+            self._cast(np.dtype(np_dtype(dtype, who)), who)
         return self
 
     def _cast(self, dtype: np.dtype, who: str) -> None:
@@ -448,7 +448,7 @@ class Linear(_WeightBias, Module):
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"Linear: bias must be True or False, got {bias!r} (the third "
                             "argument is bias, as in PyTorch; give init= by keyword)")
-        dtype = np.float64 if dtype is None else dtype
+        dtype = np.float64 if dtype is None else np_dtype(dtype, "Linear")
         d_in = _size_arg("Linear", "in_features", in_features)
         d_out = _size_arg("Linear", "out_features", out_features)
         self.d_in, self.d_out, self.init = d_in, d_out, init
@@ -494,6 +494,7 @@ class BatchNorm1d(Module):
                             "and eps= by name (PyTorch's positional order is eps, momentum; "
                             "alpha here is 1 - momentum)")
         check_device(device, "BatchNorm1d")
+        dtype = np_dtype(dtype, "BatchNorm1d")  # torch.float32 too, as the casts take it
         d = _size_arg("BatchNorm1d", "num_features", d)
         if not 0.0 <= alpha < 1.0:
             raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}")
@@ -744,6 +745,7 @@ class Conv2d(_WeightBias, Module):
                 raise ValueError(f"Conv2d: {name} must be a positive multiple of groups="
                                  f"{groups}, got {n!r}")
         check_device(device, "Conv2d")
+        dtype = np_dtype(dtype, "Conv2d")
         rng = as_rng(rng, "Conv2d")  # the given generator, else the default one
         s = init_std(init, in_channels // groups * kh * kw, std)
         self.c_in, self.c_out, self.kernel = in_channels, out_channels, (kh, kw)
