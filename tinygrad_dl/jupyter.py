@@ -10,6 +10,10 @@
   ``<figure>`` with its caption and alt text, the image embedded (base64), so a report is one
   self-contained page that reads the same offline and to a screen reader.
 - `quick_banner`: the visible "quick smoke run" notice at the top of a `--quick` report.
+- Sentence helpers for the notebooks' discussions, so their logic is unit-tested
+  (tests/test_report_text.py): `points` (ties read "level with"), `rank_groups` (ties kept
+  together), `trend` (direction of a sequence, steps within noise ignored) and
+  `gradcheck_discussion` (the gradient-check verdict, per parameter).
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CaptionedFigure", "Figures", "HTMLBlock", "ResultsTable", "in_notebook",
-           "progress_bar", "quick_banner"]
+__all__ = ["CaptionedFigure", "Figures", "HTMLBlock", "ResultsTable", "gradcheck_discussion",
+           "in_notebook", "logged_every", "points", "progress_bar", "quick_banner", "rank_groups",
+           "trend"]
 
 
 def in_notebook() -> bool:
@@ -214,3 +219,105 @@ def quick_banner(what: str) -> HTMLBlock:
         "background: #fef3c7; color: #1f2937; padding: 0.75em 1em; margin: 0.5em 0 1em; "
         f'font-size: 1.1em;"><strong>{html.escape(head)}</strong> {html.escape(body)}</div>',
         f"{head} {body}")
+
+
+def points(a: float, b: float) -> str:
+    """Accuracy `a` against `b` (fractions) in percentage points: '2.10 points above',
+    '0.50 points below', or 'level with' when they agree to the 2 decimals shown."""
+    d = 100 * (a - b)
+    if abs(d) < 0.005:
+        return "level with"
+    return f"{abs(d):.2f} points {'above' if d > 0 else 'below'}"
+
+
+def rank_groups(scores: Mapping[Any, float], tol: float = 5e-5) -> list[tuple[float, list[Any]]]:
+    """`scores` grouped by value, best first: [(score, [keys...]), ...]; scores within `tol` of
+    the group's first tie (default: equal to the 2 decimals of a percentage)."""
+    groups: list[tuple[float, list[Any]]] = []
+    for key in sorted(scores, key=lambda k: -scores[k]):
+        if groups and abs(groups[-1][0] - scores[key]) <= tol:
+            groups[-1][1].append(key)
+        else:
+            groups.append((scores[key], [key]))
+    return groups
+
+
+def trend(values: Sequence[float], tol: float) -> str:
+    """'up', 'down', 'flat' (all within `tol` of each other) or 'mixed': the direction of a
+    sequence, a step of at most `tol` counting as no change."""
+    vals = [float(v) for v in values]
+    if len(vals) < 2 or max(vals) - min(vals) < tol:
+        return "flat"
+    steps = [b - a for a, b in zip(vals, vals[1:]) if abs(b - a) > tol]
+    if all(d > 0 for d in steps):
+        return "up"
+    if all(d < 0 for d in steps):
+        return "down"
+    return "mixed"
+
+
+def gradcheck_discussion(table: int, rows: Sequence[Mapping[str, Any]],
+                         finer: Any = None, *, threshold: float = 1e-6,
+                         roundoff: float = 1e-10) -> str:
+    """The discussion of a gradient-check table (rows of `compare_gradients`), per parameter.
+
+    Hand and autograd compute the same formulas, so their agreement is called round-off only
+    at `roundoff` (float64); otherwise the parameters that differ are named. A parameter whose
+    numerical error is over `threshold` is named with it; `finer()` (called only then) returns
+    the rows at a 10x smaller finite-difference step, and only an autograd-vs-numerical error
+    that grows there is read as rounding noise of the finite differences."""
+    def err(row: Mapping[str, Any], key: str) -> float:
+        v = row.get(key)
+        return 0.0 if v is None else float(v)
+
+    ha = {r["parameter"]: err(r, "hand vs autograd") for r in rows}
+    off = [p for p, e in ha.items() if e > roundoff]
+    if not off:
+        first = (f"the hand-derived gradients and autograd agree to {max(ha.values()):.1e} "
+                 "(round-off: they compute the same formulas in float64)")
+    else:
+        first = ("the hand-derived gradients and autograd **disagree** beyond round-off (over "
+                 f"{roundoff:.0e}) for " + ", ".join(f"{p} ({ha[p]:.1e})" for p in off)
+                 + ": the hand-derived formula of " + ("that parameter" if len(off) == 1 else
+                                                       "those parameters") + " is suspect")
+    num = {r["parameter"]: max(err(r, "hand vs numerical"), err(r, "autograd vs numerical"))
+           for r in rows}
+    worst = max(num.values())
+    bad = [p for p, e in num.items() if e >= threshold]
+    if not bad:
+        return (f"**Discussion.** In Table {table} {first}, and both match the finite "
+                f"differences to {worst:.1e}, within the course's {threshold:.0e} threshold.")
+    fine = {r["parameter"]: err(r, "autograd vs numerical") for r in (finer() if finer else [])}
+    notes = []
+    for p in bad:
+        row = next(r for r in rows if r["parameter"] == p)
+        auto, hand = err(row, "autograd vs numerical"), err(row, "hand vs numerical")
+        if auto < threshold:  # only the hand-derived gradient is off the finite differences
+            notes.append(f"{p}: its hand-derived gradient is {hand:.1e} off the finite "
+                         f"differences while autograd matches them to {auto:.1e}, so the "
+                         "hand-derived gradient is wrong")
+        elif p in fine and fine[p] > auto:
+            notes.append(f"{p}: autograd vs numerical is {auto:.1e}, and with a 10x smaller "
+                         f"finite-difference step it grows to {fine[p]:.1e}, the signature of "
+                         "rounding noise in the finite differences, not of a wrong gradient")
+        elif p in fine:
+            notes.append(f"{p}: autograd vs numerical is {auto:.1e}, and a 10x smaller "
+                         f"finite-difference step gives {fine[p]:.1e} (it does not grow): "
+                         "look at that parameter's gradient")
+        else:
+            notes.append(f"{p}: autograd vs numerical is {auto:.1e}")
+    return (f"**Discussion.** In Table {table} {first}. Against the finite differences the "
+            f"largest error is {worst:.1e}, above the course's {threshold:.0e} threshold for "
+            + "; ".join(notes) + ".")
+
+
+def logged_every(history: Mapping[str, Any]) -> str:
+    """How often a training history logged its learning curves: 'epoch' when every row ends a
+    whole epoch, else 'N update steps' (read from its 'step' column)."""
+    epochs = [float(e) for e in history["epoch"] if math.isfinite(float(e))]
+    if epochs and all(e.is_integer() for e in epochs):
+        return "epoch"
+    steps = sorted({int(s) for s in history["step"] if math.isfinite(float(s))})
+    gaps = {b - a for a, b in zip(steps, steps[1:])}
+    k = min(gaps) if gaps else 1
+    return "update step" if k == 1 else f"{k} update steps"

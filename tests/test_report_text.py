@@ -1,0 +1,61 @@
+"""The sentence logic of the assignment notebooks' discussions (tinygrad_dl.jupyter): ties,
+trends and the gradient-check verdict say what the numbers say."""
+
+from __future__ import annotations
+
+from tinygrad_dl.jupyter import gradcheck_discussion, logged_every, points, rank_groups, trend
+
+
+def _row(p, ha, hn, an):
+    return {"parameter": p, "hand vs autograd": ha, "hand vs numerical": hn,
+            "autograd vs numerical": an}
+
+
+def test_points_reports_a_tie_as_level() -> None:
+    assert points(0.16, 0.16) == "level with"
+    assert points(0.212, 0.16) == "5.20 points above"
+    assert points(0.16, 0.212) == "5.20 points below"
+
+
+def test_rank_groups_keeps_ties_together() -> None:
+    groups = rank_groups({"a": 0.212, "b": 0.16, "c": 0.16, "d": 0.16})
+    assert groups == [(0.212, ["a"]), (0.16, ["b", "c", "d"])]
+    assert rank_groups({"a": 0.3, "b": 0.3}) == [(0.3, ["a", "b"])]
+
+
+def test_trend_ignores_steps_within_noise() -> None:
+    assert trend([0.10, 0.25, 0.26], 0.02) == "up"  # monotone, one small step
+    assert trend([0.30, 0.10, 0.09], 0.02) == "down"
+    assert trend([0.10, 0.30, 0.10], 0.02) == "mixed"
+    assert trend([0.10, 0.11, 0.105], 0.02) == "flat"
+
+
+def test_gradcheck_names_a_hand_gradient_off_by_more_than_roundoff() -> None:
+    rows = [_row("U", 0.0, 5e-9, 5e-9), _row("W", 1e-5, 1.02e-5, 1.7e-7),
+            _row("V", 0.0, 7.7e-6, 7.7e-6)]
+    finer = [_row("U", 0.0, 2e-7, 2e-7), _row("W", 1e-5, 1e-5, 3e-7),
+             _row("V", 0.0, 2e-4, 2e-4)]
+    text = gradcheck_discussion(2, rows, lambda: finer)
+    assert "round-off:" not in text and "disagree" in text and "W (1.0e-05)" in text
+    assert "W: its hand-derived gradient is 1.0e-05 off" in text
+    # the rounding-noise argument is made for V, whose own error grows, not for W
+    assert "V: autograd vs numerical is 7.7e-06" in text and "2.0e-04" in text
+    assert "W: autograd" not in text
+
+
+def test_gradcheck_roundoff_and_finer_step_per_parameter() -> None:
+    ok = [_row("W", 3e-15, 2e-10, 2e-10), _row("b", 0.0, 1e-10, 1e-10)]
+    text = gradcheck_discussion(1, ok, lambda: 1 / 0)  # finer is not needed, not called
+    assert "agree to 3.0e-15 (round-off" in text and "within the course's" in text
+    # an error that does not grow at the finer step is not called rounding noise, even when
+    # another parameter's error grows
+    rows = [_row("W", 0.0, 5e-6, 5e-6), _row("b", 0.0, 1e-9, 1e-9)]
+    finer = [_row("W", 0.0, 5e-6, 5e-6), _row("b", 0.0, 1e-3, 1e-3)]
+    text = gradcheck_discussion(1, rows, lambda: finer)
+    assert "rounding noise" not in text and "does not grow" in text and "W:" in text
+
+
+def test_logged_every_reads_the_history_axis() -> None:
+    assert logged_every({"epoch": [1.0, 2.0, 3.0], "step": [3, 6, 9]}) == "epoch"
+    assert logged_every({"epoch": [0.33, 0.67, 1.0], "step": [1, 2, 3]}) == "update step"
+    assert logged_every({"epoch": [0.5, 1.0, 1.5], "step": [5, 10, 15]}) == "5 update steps"
