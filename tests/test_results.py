@@ -239,6 +239,19 @@ def test_render_only_and_into(tmp_path, capsys):
     assert "not a results file" in capsys.readouterr().err
 
 
+def test_render_only_with_rows_the_file_lacks_is_refused(tmp_path, capsys):
+    """`--render-only --only convnet` on a file without a convnet row printed an empty table
+    and exited 0; `--only two-layer one-layer` showed one row without a word."""
+    doc = json.loads(RESULTS.read_text())
+    doc["settings"] = [s for s in doc["settings"] if s["name"] != "convnet"]
+    res = tmp_path / "r.json"
+    res.write_text(json.dumps(doc))
+    assert main(["results", "--render-only", "--results", str(res), "--only", "convnet",
+                 "one-layer"]) == 2
+    assert "--only convnet: no such row" in capsys.readouterr().err
+    assert main(["results", "--render-only", "--results", str(res), "--only", "one-layer"]) == 0
+
+
 # ---- the docs show the command's numbers -----------------------------------------------------
 def saved():
     if not RESULTS.is_file():

@@ -219,6 +219,20 @@ def test_changed_spec_in_same_out_is_refused(tmp_path):
         run_search(spec(trials=2), tmp_path, peaked, progress=False, plot=False)
 
 
+@pytest.mark.parametrize("edit, message", [
+    (lambda r: r.pop("lambda"), "row of trial 1: no number for lambda"),  # was a KeyError
+    (lambda r: r.update(trial=99), "row of trial 99: this search has 6 trials"),  # named best
+])
+def test_a_hand_edited_row_is_refused_in_one_line(tmp_path, edit, message):
+    sp = spec(trials=3, refine=1)
+    run_search(sp, tmp_path, peaked, progress=False, plot=False)
+    doc = json.loads((tmp_path / "results.json").read_text())
+    edit(doc["rows"][1])
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match=message):
+        run_search(sp, tmp_path, peaked, progress=False, plot=False)
+
+
 @pytest.mark.slow
 def test_failed_trials_are_recorded_and_the_search_goes_on(tmp_path):
     from tinygrad_dl.train import NonFiniteLossError

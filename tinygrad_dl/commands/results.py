@@ -295,6 +295,11 @@ def run(args: argparse.Namespace) -> int:
     if args.render_only:
         doc = load_results(results)
         if args.only:
+            missing = sorted(set(args.only) - {s["name"] for s in doc["settings"]})
+            if missing:  # an empty or partial table would read as the whole answer
+                raise ValueError(f"--only {' '.join(missing)}: no such row in {results} (it "
+                                 f"has {', '.join(s['name'] for s in doc['settings'])}); run "
+                                 "them without --render-only first")
             doc = {**doc, "settings": [s for s in doc["settings"] if s["name"] in args.only]}
     else:
         if args.data is None and any(s.metric == "test_acc" for s in settings):

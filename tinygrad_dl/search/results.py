@@ -84,10 +84,19 @@ class ResultStore:
             doc = self._read_json(self.json_path)
             try:  # a hand-edited table: every row is checked before one is used
                 check_schema(doc, {"rows": [ROW], "*": object}, "results.json")
+                names = [p.get("name") for p in new.get("params", [])]
+                total = new.get("trials", 0) * (new.get("refine", 0) + 1)
                 for r in doc["rows"]:
                     if r["trial"] < 0 or r["round"] < 0 or r["status"] not in ("ok", "failed"):
                         raise Refused(f"row of trial {r['trial']}: trial/round must be >= 0 "
                                       f"and status 'ok' or 'failed', got {r['status']!r:.20}")
+                    if r["trial"] >= total:  # would be named best, outside this search
+                        raise Refused(f"row of trial {r['trial']}: this search has {total} "
+                                      "trials")
+                    lost = [n for n in names if type(r.get(n)) not in (int, float)]
+                    if lost:  # (the ranges of later rounds are narrowed from these values)
+                        raise Refused(f"row of trial {r['trial']}: no number for "
+                                      f"{', '.join(map(str, lost))}")
             except Refused as e:
                 raise ValueError(f"{self.json_path}: {e}; fix the row or delete the file to "
                                  "run every trial again") from None
