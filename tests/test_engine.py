@@ -502,11 +502,9 @@ def test_a_gradient_tuple_the_op_keeps_is_never_added_into():
     np.testing.assert_array_equal(w.grad, [3.0, 4.0])
 
 
-def test_a_fresh_gradient_is_still_added_into_in_place():
-    """The other side of the rule above: a fresh array from backward is the one the next
-    gradient goes into and the one .grad keeps (no copy): the references are counted as this
-    Python counts them (grad.FRESH is measured at import), not assumed."""
-    seen = []
+def _scale_noting_addresses(seen: list) -> type:
+    """2x, whose backward notes the address of the fresh array it returns (not a reference:
+    one would change the count the accumulator reads)."""
 
     class Scale(Function):
         def forward(ctx, x):
@@ -514,9 +512,17 @@ def test_a_fresh_gradient_is_still_added_into_in_place():
 
         def backward(ctx, g):
             out = 2.0 * g
-            seen.append(out.__array_interface__["data"][0])  # its address, not a reference
+            seen.append(out.__array_interface__["data"][0])
             return out
+    return Scale
 
+
+def test_a_fresh_gradient_is_still_added_into_in_place():
+    """The other side of the rule above: a fresh array from backward is the one the next
+    gradient goes into and the one .grad keeps (no copy): the references are counted as this
+    Python counts them (grad.FRESH is measured at import), not assumed."""
+    seen: list = []
+    Scale = _scale_noting_addresses(seen)
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     a = x * 3.0
     (Scale.apply(x) + a).sum().backward()

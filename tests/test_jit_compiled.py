@@ -8,7 +8,8 @@ import re
 
 import numpy as np
 import pytest
-from test_engine import _ExpGradIsOutput as ExpGradIsOutput  # (its op that keeps its output)
+from test_engine import _ExpGradIsOutput as ExpGradIsOutput
+from test_engine import _scale_noting_addresses  # (its op that keeps its output)
 
 from tinygrad_dl import Function, Tensor, engine
 from tinygrad_dl.jit import jit
@@ -227,17 +228,8 @@ def test_a_replay_still_adds_into_a_fresh_gradient_in_place():
     """The other side: a fresh array a user op's backward returns is the one the next gradient
     goes into and the one .grad keeps, replayed as eager (the counts the compiled lines
     compare are measured at import: `_ALONE_OUT`)."""
-    seen = []
-
-    class Scale(Function):
-        def forward(ctx, x):
-            return 2.0 * x
-
-        def backward(ctx, g):
-            out = 2.0 * g
-            seen.append(out.__array_interface__["data"][0])  # its address, not a reference
-            return out
-
+    seen: list = []
+    Scale = _scale_noting_addresses(seen)
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
 
     @jit
