@@ -84,13 +84,14 @@ class ResultStore:
             doc = self._read_json(self.json_path)
             try:  # a hand-edited table: every row is checked before one is used
                 check_schema(doc, {"rows": [ROW], "*": object}, "results.json")
-                names = [p.get("name") for p in new.get("params", [])]
-                total = new.get("trials", 0) * (new.get("refine", 0) + 1)
+                search = "trials" in new  # (a search's store; `results` keeps seeds in one)
+                names = [p["name"] for p in new["params"]] if search else []
+                total = new["trials"] * (new.get("refine", 0) + 1) if search else None
                 for r in doc["rows"]:
                     if r["trial"] < 0 or r["round"] < 0 or r["status"] not in ("ok", "failed"):
                         raise Refused(f"row of trial {r['trial']}: trial/round must be >= 0 "
                                       f"and status 'ok' or 'failed', got {r['status']!r:.20}")
-                    if r["trial"] >= total:  # would be named best, outside this search
+                    if total is not None and r["trial"] >= total:  # would be named best
                         raise Refused(f"row of trial {r['trial']}: this search has {total} "
                                       "trials")
                     lost = [n for n in names if type(r.get(n)) not in (int, float)]
