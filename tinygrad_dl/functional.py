@@ -468,10 +468,7 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = 
 
 def _random_like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     shape, dt = _like(x, dtype)
-    if dt.kind != "f":
-        raise TypeError(f"{op}: x has dtype {dt}, and random floats cast to it would be "
-                        "truncated; pass dtype=tinygrad_dl.float32 (or float64)")
-    return shape, dt
+    return shape, float_dtype(dt, op, "x has dtype" if dtype is None else "dtype")
 
 
 def rand_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,

@@ -110,12 +110,13 @@ def as_rng(generator: Any = None, who: str = "random") -> np.random.Generator:
                     f"np.random.Generator, got {type(generator).__name__}")
 
 
-def float_dtype(dtype: Any, who: str) -> np.dtype:
+def float_dtype(dtype: Any, who: str, what: str = "dtype") -> np.dtype:
     """`dtype` as a NumPy dtype, or one line refusing a non-float one: float draws cast to an
-    integer or bool dtype would be truncated (rand's to all 0, or all True), as rand_like says."""
+    integer or bool dtype would be truncated (rand's to all 0, or all True). The one rule of
+    rand, randn and the *_like draws (`what`: how the message names the dtype's source)."""
     dt = np.dtype(dtype)
     if dt.kind != "f":
-        raise TypeError(f"{who}: dtype {dt} cannot hold random floats (they would be "
+        raise TypeError(f"{who}: {what} {dt} cannot hold random floats (they would be "
                         "truncated); pass dtype=tinygrad_dl.float32 (or float64), or use randint")
     return dt
 
