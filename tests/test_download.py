@@ -308,3 +308,32 @@ def test_extract_installs_only_the_known_files_and_refuses_a_foreign_folder(
     (tmp_path / "afile").write_text("f")
     with pytest.raises(DownloadError, match="it is a file, not a folder"):
         extract_tarball(archive, tmp_path / "afile")
+
+
+# ---- a file named as the archive beside the target (found 2026-12-03: a user's file named
+# cifar-10-python.tar.gz was deleted when its MD5 was wrong, and a verified one after extracting) --
+@pytest.mark.parametrize("body", [b"the user's own file, not the tarball", None])
+def test_a_file_named_as_the_archive_is_never_deleted_or_changed(
+        tmp_path: Path, fake_server: Server, body: bytes | None) -> None:
+    archive = tmp_path / ARCHIVE_NAME
+    if body is None:  # the real tarball, fetched by hand: used instead of downloading, and kept
+        body = fake_server.body
+    archive.write_bytes(body)
+    lines: list[str] = []
+    target = download_cifar10(tmp_path / "cifar-10-batches-py", progress=False, log=lines.append)
+    assert archive.read_bytes() == body  # the user's file, as it was
+    assert _tree(target) == {n: b"new " + n.encode() for n in sorted(CIFAR10_FILES)}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([ARCHIVE_NAME,
+                                                                 "cifar-10-batches-py"])
+    if body == fake_server.body:
+        assert fake_server.requests == [] and "it is kept" in lines[0]
+    else:
+        assert len(fake_server.requests) == 1 and "left as it is" in lines[0]
+
+
+def test_a_verified_part_left_by_a_failed_extraction_is_not_fetched_again(
+        tmp_path: Path, fake_server: Server) -> None:
+    (tmp_path / (ARCHIVE_NAME + ".part")).write_bytes(fake_server.body)
+    download_cifar10(tmp_path / "cifar-10-batches-py", progress=False, log=None)
+    assert fake_server.requests == []  # (it used to ask for bytes past the end: 416, restart)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cifar-10-batches-py"]

@@ -102,3 +102,23 @@ def test_report_a2_writes_html_with_embedded_figures_and_table(tmp_path: Path) -
     assert not [o for o in _outputs(executed) if o["output_type"] == "error"]
     assert "Warning" not in r.stderr and "WARNING" not in r.stderr, r.stderr
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+
+def test_a2_counts_one_image_on_the_searchs_images() -> None:
+    """Found 2026-12-03: quick mode on real data said 'With 200 validation images one image is
+    0.50 points' (its own slice of ds) of a search measured on val_size images. (A quick run
+    on real data was checked end to end once, 2026-12-03; as a test it would cost CI minutes.)"""
+    nb = json.loads((ROOT / "notebooks" / "a2_two_layer.ipynb").read_text(encoding="utf-8"))
+    cell = next("".join(c["source"]) for c in nb["cells"] if "run_search(" in "".join(c["source"]))
+    assert "one_image(r.get(\"val_images\") for r in ok)" in cell and "ds.y_val" not in cell
+
+
+@pytest.mark.parametrize("name", ["a2_two_layer", "a3_k_layer"])
+def test_the_search_summary_is_printed_after_its_temporary_folder_is_gone(name: str) -> None:
+    """Found 2026-12-03: a2 and a3 printed the summary inside the temporary search folder,
+    naming results files and a plot removed right after."""
+    nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
+    cell = next("".join(c["source"]) for c in nb["cells"] if "run_search(" in "".join(c["source"]))
+    inside, _, after = cell.partition("with tempfile.TemporaryDirectory")[2].partition("\nprint(")
+    assert "summary()" not in inside and after.startswith("search.summary())")

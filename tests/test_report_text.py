@@ -3,7 +3,14 @@ trends and the gradient-check verdict say what the numbers say."""
 
 from __future__ import annotations
 
-from tinygrad_dl.jupyter import gradcheck_discussion, logged_every, points, rank_groups, trend
+from tinygrad_dl.jupyter import (
+    gradcheck_discussion,
+    logged_every,
+    one_image,
+    points,
+    rank_groups,
+    trend,
+)
 
 
 def _row(p, ha, hn, an):
@@ -59,3 +66,17 @@ def test_logged_every_reads_the_history_axis() -> None:
     assert logged_every({"epoch": [1.0, 2.0, 3.0], "step": [3, 6, 9]}) == "epoch"
     assert logged_every({"epoch": [0.33, 0.67, 1.0], "step": [1, 2, 3]}) == "update step"
     assert logged_every({"epoch": [0.5, 1.0, 1.5], "step": [5, 10, 15]}) == "5 update steps"
+
+
+def test_one_image_is_counted_on_the_images_the_accuracies_were_measured_on() -> None:
+    """a2 in quick mode with real data said 'With 200 validation images one image is 0.50
+    points' of a search measured on 5,000 images (found 2026-12-03)."""
+    assert one_image([5000, 5000]) == ("With 5,000 validation images one image is 0.02 points, "
+                                       "so close trials are within the noise.")
+    assert "With 200 validation images one image is 0.50 points" in one_image([200])
+    assert "one image is 0.10 points" in one_image([1000])
+    assert "one image is 0.002 points" in one_image([50_000])
+    assert "With 1 validation image one image is 100.00 points" in one_image([1])
+    # unknown (rows saved before the count was recorded) or differing: no resolution claimed
+    assert one_image([5000, None]) == one_image([]) == one_image([200, 5000]) == ""
+    assert one_image([0]) == one_image([True]) == ""

@@ -222,6 +222,10 @@ def test_changed_spec_in_same_out_is_refused(tmp_path):
 @pytest.mark.parametrize("edit, message", [
     (lambda r: r.pop("lambda"), "row of trial 1: no number for lambda"),  # was a KeyError
     (lambda r: r.update(trial=99), "row of trial 99: this search has 6 trials"),  # named best
+    # an 'ok' row with a NaN (or true: ranked as 1.0) result counted as done, never re-run
+    (lambda r: r.update(best_val_acc=float("nan")),
+     "row of trial 1: status 'ok' but best_val_acc is nan, not a finite number"),
+    (lambda r: r.update(test_acc=True), "row of trial 1: status 'ok' but test_acc is True"),
 ])
 def test_a_hand_edited_row_is_refused_in_one_line(tmp_path, edit, message):
     sp = spec(trials=3, refine=1)
@@ -436,3 +440,35 @@ def test_retrying_failed_trials_keeps_the_ranges_later_rounds_were_drawn_from(
     round1 = [r for r in after["rows"] if r["round"] == 1]
     assert len(round1) == 6 and all(lo <= math.log10(r["lambda"]) <= hi for r in round1)
     assert all(r["status"] == "ok" for r in after["rows"])
+
+
+# ---- the summary names only files that exist (found 2026-12-03: the notebooks printed the plot
+# path of a temporary folder already removed) ----
+def test_summary_names_no_file_of_a_removed_folder(tmp_path):
+    out = tmp_path / "s"
+    res = run_search(spec(trials=2), out, peaked, progress=False)
+    assert f"plot: {out / 'search.png'}" in res.summary()
+    assert f"results in {out / 'results.csv'}" in res.summary()
+    for f in out.iterdir():
+        f.unlink()
+    out.rmdir()
+    text = res.summary()
+    assert str(out) not in text and text.startswith("2 trials (0 failed)\nbest: trial"), text
+
+
+def test_a_trial_records_how_many_images_its_accuracy_was_measured_on(embedded_data_only):
+    """The a2 notebook's 'one image is X points' is counted on these (found 2026-12-03: a quick
+    run counted its own 200-image slice while the search had measured 5,000)."""
+    from tinygrad_dl.search import TrainingTrial
+
+    row = TrainingTrial("two-layer")({"epochs": 1, "m": 5, "n_batch": 500}, 0)
+    assert row["val_images"] == 200 and 0 < row["best_val_acc"] <= 1  # the sample's 200
+
+
+@pytest.mark.slow
+def test_a_trial_on_cifar_records_its_validation_size(cifar_dir):
+    from tinygrad_dl.search import TrainingTrial
+
+    trial = TrainingTrial("two-layer", data=str(cifar_dir))
+    row = trial({"epochs": 1, "m": 5, "n_batch": 500, "split": "all", "val_size": 700}, 0)
+    assert row["val_images"] == 700 and 0 < row["best_val_acc"] <= 1

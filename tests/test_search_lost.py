@@ -156,6 +156,7 @@ def test_failed_rows_carry_the_data_id(tmp_path: Path) -> None:
     (lambda r: r.update(trial="3"), "trial must be int, got str '3'"),
     (lambda r: r.pop("status"), "has no 'status'"),
     (lambda r: r.update(status="maybe"), "status 'ok' or 'failed'"),
+    (lambda r: r.update(best_val_acc=float("nan")), "status 'ok' but best_val_acc is nan"),
 ])
 def test_a_hand_edited_results_row_is_one_line(tmp_path: Path, capsys, edit, words) -> None:
     """Before: `trial` a string -> TypeError traceback on resume."""

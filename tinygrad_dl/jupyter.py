@@ -13,7 +13,8 @@
 - Sentence helpers for the notebooks' discussions, so their logic is unit-tested
   (tests/test_report_text.py): `points` (ties read "level with"), `rank_groups` (ties kept
   together), `trend` (direction of a sequence, steps within noise ignored) and
-  `gradcheck_discussion` (the gradient-check verdict, per parameter).
+  `gradcheck_discussion` (the gradient-check verdict, per parameter) and `one_image` (what one
+  image is worth, counted on the images the accuracies were measured on).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["CaptionedFigure", "Figures", "HTMLBlock", "ResultsTable", "gradcheck_discussion",
-           "in_notebook", "logged_every", "points", "progress_bar", "quick_banner", "rank_groups",
-           "trend"]
+           "in_notebook", "logged_every", "one_image", "points", "progress_bar", "quick_banner",
+           "rank_groups", "trend"]
 
 
 def in_notebook() -> bool:
@@ -228,6 +229,25 @@ def points(a: float, b: float) -> str:
     if abs(d) < 0.005:
         return "level with"
     return f"{abs(d):.2f} points {'above' if d > 0 else 'below'}"
+
+
+def one_image(counts: Iterable[Any], what: str = "validation") -> str:
+    """The sentence on the resolution of accuracies measured on `counts` images (one count per
+    accuracy, e.g. the `val_images` of a search's rows): 'With 5,000 validation images one image
+    is 0.02 points, so close trials are within the noise.' Empty when the counts are unknown
+    (None: rows saved before they were recorded) or differ: no resolution is then claimed,
+    rather than one counted on other images (a quick run's slice is not what a search used)."""
+    seen = set(counts)
+    if len(seen) != 1:
+        return ""
+    n = next(iter(seen))
+    if type(n) is not int or n < 1:
+        return ""
+    noun = "image" if n == 1 else "images"
+    worth = 100 / n
+    shown = f"{worth:.2f}" if worth >= 0.1 else f"{worth:.2g}"  # 0.50, 0.02, 0.002
+    return (f"With {n:,} {what} {noun} one image is {shown} points, so close trials are "
+            "within the noise.")
 
 
 def rank_groups(scores: Mapping[Any, float], tol: float = 5e-5) -> list[tuple[float, list[Any]]]:

@@ -23,7 +23,9 @@ def register(subparsers: Any) -> None:
         "you run the command again. Nothing the download did not put there is ever deleted: an "
         "existing --dir folder may hold only a previous copy of the dataset, complete or "
         "partial (files named as in the official cifar-10-batches-py), which is then replaced "
-        "file by file; a folder holding anything else is refused before the download starts.",
+        "file by file; a folder holding anything else is refused before the download starts. A "
+        "cifar-10-python.tar.gz beside the folder is never touched: extracted when its MD5 is "
+        "the published one, else left as it is.",
     )
     p.add_argument("dataset", choices=["cifar10"], help="the dataset to download")
     p.add_argument("--dir", default=None, metavar="DIR",

@@ -4,11 +4,14 @@
     download_cifar10()          # -> ~/.cache/tinygrad_dl/cifar-10-batches-py (the cache dir)
 
 What makes it safe:
-- the tarball is streamed to ``cifar-10-python.tar.gz.part`` beside the target; only after its
-  MD5 matches the published one is it renamed, so an interrupted download is never mistaken for
-  a complete one. Re-running resumes a ``.part`` with an HTTP Range request when the server
-  honours it, and restarts cleanly when it does not;
+- the tarball is streamed to ``cifar-10-python.tar.gz.part`` beside the target and extracted
+  from there only after its MD5 matches the published one, so an interrupted download is never
+  mistaken for a complete one. Re-running resumes a ``.part`` with an HTTP Range request when the
+  server honours it, and restarts cleanly when it does not;
 - a corrupt download (wrong MD5) is deleted and reported;
+- a ``cifar-10-python.tar.gz`` beside the target is the user's (the download never writes that
+  name): when its MD5 is the published one it is extracted instead of downloading and kept;
+  otherwise it is left as it is, with one line saying so, and the tarball is downloaded;
 - the archive is extracted with tarfile's ``data`` filter (no absolute paths, no ``..``, no links
   out of the folder, no device files) into a temporary folder, checked for every batch file, and
   only then moved into place with one rename: a new folder either holds the whole dataset or
@@ -252,9 +255,10 @@ def download_cifar10(
     `tinygrad_dl.data.default_data_dir()`, which every loader looks in); returns the folder.
 
     The archive is fetched next to it as ``cifar-10-python.tar.gz.part`` and deleted after a
-    successful extraction. A folder that already holds every batch file is kept unless `force`;
-    an existing folder holding anything but a previous copy is refused (DownloadError) before
-    anything is downloaded.
+    successful extraction; a verified ``cifar-10-python.tar.gz`` already there is used instead
+    and kept (any file of that name is left untouched). A folder that already holds every
+    batch file is kept unless `force`; an existing folder holding anything but a previous copy
+    is refused (DownloadError) before anything is downloaded.
     """
     target = _absolute(target if target is not None else default_data_dir())
     url = url or os.environ.get(URL_ENV) or CIFAR10_URL
@@ -267,9 +271,19 @@ def download_cifar10(
     target.parent.mkdir(parents=True, exist_ok=True)
     archive = target.parent / ARCHIVE_NAME
     part = archive.with_name(ARCHIVE_NAME + ".part")
-    if archive.exists() and md5sum(archive) != md5:
-        archive.unlink()  # a stale or foreign file under the final name: never trust it
-    if not archive.exists():
+    # The final name is never written, renamed over or deleted: a file there is the user's
+    # (e.g. the tarball fetched by hand). A verified one saves the download; any other is left.
+    if _verified(archive, md5):
+        say(f"cifar10: using {archive} (MD5 {md5} verified; it is kept)")
+        extract_tarball(archive, target)
+        say(f"cifar10: extracted to {target}")
+        return target
+    if os.path.lexists(archive):
+        say(f"cifar10: {archive} is not the CIFAR-10 tarball (MD5 is not {md5}): left as it "
+            f"is; downloading to {part.name} instead")
+    # a .part already whole and verified (an extraction that failed last time) is not fetched
+    # again: asked to resume past its end, the server would answer 416 and it would restart
+    if not _verified(part, md5):
         if part.exists():
             say(f"cifar10: resuming {part} ({part.stat().st_size:,} bytes so far)")
         say(f"cifar10: downloading {url}")
@@ -287,9 +301,17 @@ def download_cifar10(
             part.unlink()
             raise DownloadError(f"the downloaded file is corrupt: MD5 {got}, expected {md5}; "
                                 f"it was deleted, run the same command again")
-        files.replace(part, archive)  # only a verified archive ever carries the final name
         say(f"cifar10: MD5 {md5} verified")
-    extract_tarball(archive, target)
-    archive.unlink()
+    extract_tarball(part, target)  # only a verified archive is ever extracted
+    part.unlink()
     say(f"cifar10: extracted to {target}")
     return target
+
+
+def _verified(path: Path, md5: str) -> bool:
+    """True when `path` is a readable file whose MD5 is `md5` (a folder, a broken link or an
+    unreadable file is not, and is never touched)."""
+    try:
+        return path.is_file() and md5sum(path) == md5
+    except OSError:
+        return False

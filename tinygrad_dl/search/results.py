@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +28,20 @@ ROW = {"trial": int, "round": int, "status": str, "*": object}
 
 
 def finite(v: Any) -> bool:
-    return isinstance(v, (int, float)) and math.isfinite(v)
+    """A finite int or float, not a bool (JSON's true would otherwise rank as 1.0)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 class ResultStore:
     """The search's folder: spec.json, results.json and results.csv, rewritten after every trial."""
 
     def __init__(
-        self, out: str | os.PathLike[str], spec: dict[str, Any], columns: list[str]
+        self, out: str | os.PathLike[str], spec: dict[str, Any], columns: list[str],
+        metrics: Sequence[str] = (),
     ) -> None:
+        """`metrics`: the columns an "ok" row holds a result in (a finite number or null)."""
         self.out = Path(out)
-        self.spec, self.columns = spec, columns
+        self.spec, self.columns, self.metrics = spec, columns, tuple(metrics)
         self.spec_path = self.out / "spec.json"
         self.json_path = self.out / "results.json"
         self.csv_path = self.out / "results.csv"
@@ -98,6 +102,14 @@ class ResultStore:
                     if lost:  # (the ranges of later rounds are narrowed from these values)
                         raise Refused(f"row of trial {r['trial']}: no number for "
                                       f"{', '.join(map(str, lost))}")
+                    # a finished trial's results: saved rows hold finite numbers or null (NaN
+                    # is written as null), so a NaN here was typed in and would count as done
+                    bad = [m for m in self.metrics if r["status"] == "ok"
+                           and r.get(m) is not None and not finite(r[m])]
+                    if bad:
+                        raise Refused(f"row of trial {r['trial']}: status 'ok' but "
+                                      + ", ".join(f"{m} is {r[m]!r:.20}" for m in bad)
+                                      + ", not a finite number (null if it was not measured)")
             except Refused as e:
                 raise ValueError(f"{self.json_path}: {e}; fix the row or delete the file to "
                                  "run every trial again") from None

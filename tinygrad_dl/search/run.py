@@ -196,10 +196,11 @@ class SearchResult:
         return sum(r["status"] != "ok" for r in self.rows)
 
     def summary(self) -> str:
-        lines = [
-            f"{len(self.rows)} trials ({self.n_failed} failed), results in "
-            f"{self.out / 'results.csv'} and results.json"
-        ]
+        """What the search found, in a few lines. Files are named only while they exist: a
+        search in a temporary folder (the notebooks') names none once the folder is gone."""
+        table = self.out / "results.csv"
+        lines = [f"{len(self.rows)} trials ({self.n_failed} failed)"
+                 + (f", results in {table} and results.json" if table.is_file() else "")]
         if len(self.ranges) > 1:
             lines.append("last round's ranges: " + ", ".join(str(p) for p in self.ranges[-1]))
         b = self.best
@@ -219,7 +220,7 @@ class SearchResult:
                              f"during training), test accuracy {test} (of {of})")
             else:
                 lines.append(f"best smooth loss {b[self.spec.objective]:.4f}")
-        if self.plot is not None:
+        if self.plot is not None and self.plot.is_file():
             lines.append(f"plot: {self.plot}")
         return "\n".join(lines)
 
@@ -251,7 +252,7 @@ def run_search(
     columns = ["trial", "round", *names, "seed", "status", *metrics_for(spec.model), "seconds",
                "host", "worker", "data_id", "retries", "error"]
     resolve_jobs(jobs)  # bad --jobs/--backend fail before the folder is touched
-    with ResultStore(out, spec.to_dict(), columns) as store:
+    with ResultStore(out, spec.to_dict(), columns, metrics_for(spec.model)) as store:
         done0 = sum(store.done(t, retry_failed) for t in store.rows if t < spec.total)
         if done0 and log is not None:
             left = spec.total - done0

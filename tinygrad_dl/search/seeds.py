@@ -118,7 +118,8 @@ def run_seeds(
             ref = run.refs[s.name]
             columns = ["trial", "seed", "status", *metrics_for(s.model), "seconds",
                        "train_seconds", "host", "worker", "data_id", "retries", "error"]
-            with ResultStore(out / s.name, _spec(s, ref), columns) as store:
+            with ResultStore(out / s.name, _spec(s, ref), columns,
+                             metrics_for(s.model)) as store:
                 todo = [t for t in range(seeds) if not store.done(t, retry_failed)]
                 if log is not None and len(todo) < seeds:
                     log(f"{s.name}: {seeds - len(todo)} of {seeds} seeds already done")

@@ -165,11 +165,14 @@ class TrainingTrial:
             return {"best_smooth_loss": final.get("best_smooth_loss"),
                     "smooth_loss": final.get("smooth_loss"),
                     "train_loss": final.get("train_loss"), **common}
+        y_val = getattr(data, "y_val", None)
         return {
             "best_val_acc": res.best_val_acc,
             "train_cost": final.get("train_cost"),
             "val_cost": final.get("val_cost"),
             "test_acc": res.test_acc,
+            # what the accuracies were measured on: one image is 100 / val_images points
+            "val_images": None if y_val is None else len(y_val),
             **common,
         }
 
