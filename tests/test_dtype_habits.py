@@ -139,3 +139,34 @@ def test_torch_dtype_numpy_lacks_is_one_line():
     with pytest.raises(TypeError, match="not a dtype NumPy knows"):
         tg.zeros(2, dtype=torch.bfloat16)
     assert tg.randint(0, 3, (2,), dtype=torch.int32).dtype == np.int32
+
+
+# sums of integers (found 2026-12-05): a uint8 sum was uint64 (NumPy's rule), PyTorch's int64
+_INT_REDUCTIONS = {"sum": lambda x: x.sum(), "sum(dim)": lambda x: x.sum(dim=0),
+                   "sum(keepdim)": lambda x: x.sum(dim=1, keepdim=True),
+                   "tg.sum(axis)": lambda x: tg.sum(x, axis=0), "prod": lambda x: x.prod(),
+                   "prod(dim)": lambda x: x.prod(dim=0), "cumsum": lambda x: x.cumsum(0),
+                   "cumsum()": lambda x: x.cumsum()}
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "uint16", "uint32", "int8", "int32", "int64"])
+@pytest.mark.parametrize("name", list(_INT_REDUCTIONS))
+def test_integer_sums_are_int64_with_or_without_dim(dtype, name):
+    a = (np.arange(6).reshape(2, 3) % 3 + 1).astype(dtype)
+    out = _INT_REDUCTIONS[name](tg.tensor(a))
+    assert out.dtype == np.int64, f"{name} of {dtype} gave {out.dtype}"
+    want = _INT_REDUCTIONS[name](tg.tensor(a.astype(np.int64)))
+    np.testing.assert_array_equal(out.numpy(), want.numpy())
+
+
+def test_uint64_sums_stay_uint64_where_int64_would_wrap():
+    a = np.array([2**63, 1], dtype=np.uint64)
+    for name, f in _INT_REDUCTIONS.items():
+        assert f(tg.tensor(a.reshape(1, 2))).dtype == np.uint64, name
+    assert tg.tensor(a).sum().item() == 2**63 + 1
+
+
+def test_uint8_sum_does_not_wrap():
+    x = tg.tensor(np.full(3, 200, np.uint8))
+    assert x.sum().item() == x.sum(dim=0).item() == 600
+    np.testing.assert_array_equal(x.cumsum(0).numpy(), [200, 400, 600])

@@ -187,3 +187,30 @@ def test_gradcheck_says_f_must_return_a_tensor():
     with pytest.raises(TypeError, match="loss_fn\\(\\) must return the loss Tensor, got float"):
         m = one_layer()
         compare_gradients(m, lambda: m.loss(X, Y).item(), lambda: m.hand_gradients(X, Y))
+
+
+# ---- 10. wrt= with negative, repeated or out-of-range indices (found 2026-12-05) ------------
+def _x_times_badcube(x, y):
+    return x * BadCube.apply(y)  # right gradient for x, wrong for y
+
+
+def test_check_grad_wrt_negative_index_counts_from_the_end():
+    x, y = RNG.uniform(1, 2, 3), RNG.uniform(1, 2, 3)
+    with pytest.raises(AssertionError, match="input 1"):  # -1 is y, whose gradient is wrong
+        check_grad(_x_times_badcube, x, y, wrt=[-1])
+    check_grad(_x_times_badcube, x, y, wrt=[-2])  # -2 is x, whose gradient is right
+    check_grad(_x_times_badcube, x, y, wrt=-2)    # one index alone works too
+
+
+@pytest.mark.parametrize("wrt, error, match", [
+    ([2], IndexError, r"wrt=\[2\] names input 2, but the op was given 2 input\(s\)"),
+    ([-3], IndexError, r"wrt=\[-3\] names input -3, but the op was given 2 input\(s\)"),
+    ([1, -1], ValueError, r"wrt=\[1, -1\] names input 1 twice \(of 2 inputs\)"),
+    ([], ValueError, r"wrt=\[\] names no input"),
+    ([1.0], TypeError, r"wrt=\[1\.0\] must list input indices \(ints\)"),
+    ([True], TypeError, r"must list input indices \(ints\), got bool"),
+])
+def test_check_grad_refuses_a_bad_wrt_in_one_line(wrt, error, match):
+    with pytest.raises(error, match=match) as info:
+        check_grad(lambda a, b: a * b, np.ones(2), np.ones(2), wrt=wrt)
+    assert "\n" not in str(info.value)

@@ -1,6 +1,7 @@
 """The training loops (fit, fit_rnn) on tiny data, and run_training's parameters and outputs."""
 
 import io
+import json
 import math
 import re
 import sys
@@ -200,7 +201,7 @@ def test_fit_rnn_carries_hidden_state_and_resets_it_each_epoch():
     h = fit_rnn(model, data, epochs=2, seq_length=4, sample_every=None, progress=False,
                 jit=False)
     assert h.meta["n_updates"] == 6 and len(model.h0s) == 6
-    np.testing.assert_array_equal(h["epoch"], [1, 1, 1, 2, 2, 2])
+    np.testing.assert_allclose(h["epoch"], np.arange(1, 7) / 3)  # epochs trained
     for i, h0 in enumerate(model.h0s):
         if i % 3 == 0:
             assert not h0.any(), f"update {i} should start an epoch from zeros"
@@ -299,6 +300,20 @@ def test_run_training_char_rnn_on_given_text():
     assert res.test_acc is None and res.final["n_updates"] == 30
     assert len(res.history.meta["samples"]) == 4
     assert res.final["sample"].startswith(TEXT[0]) and len(res.final["sample"]) == 201
+
+
+def test_char_rnn_history_epoch_column_counts_epochs_trained_as_result_json(tmp_path):
+    # TEXT: 1,350 characters, 53 sequences of 25 per epoch; 60 updates are 1.13 epochs. The
+    # history's epoch column said 1 for the first 53 updates and 2 after (the pass each update
+    # was in), while result.json said 1.13
+    res = run_training("char-rnn", {"n_updates": 60, "m": 8, "log_every": 1},
+                       text=CharData(TEXT), out=tmp_path, progress=False, print_fn=None)
+    final = json.loads((tmp_path / "result.json").read_text())["final"]
+    column = json.loads((tmp_path / "history.json").read_text())["columns"]["epoch"]
+    per = res.history.meta["updates_per_epoch"]
+    assert per == 53 and final["epochs"] == 1.13
+    np.testing.assert_allclose(column, np.asarray(res.history["step"]) / per)
+    assert round(column[-1], 2) == final["epochs"] == res.history.meta["epochs"]
 
 
 class FakeTTY(io.StringIO):

@@ -27,6 +27,7 @@ file. Saving is atomic (`files.atomic_write`).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +37,7 @@ import numpy as np
 
 from . import container
 from .container import MAX_BYTES
+from .files import jsonable
 from .models import MODELS, registry_name
 from .nn import Linear
 
@@ -107,9 +109,13 @@ def _write(path: Path, kind: str, state: dict[str, Any], name: str | None,
     meta = {"version": VERSION, "model": name, "config": config, "extra": extra}
     arrays = {}
     for k, v in state.items():
-        if not isinstance(k, str):
-            raise TypeError(f"checkpoint {path}: state entry {k!r} must have a str name")
-        arrays[_PREFIX + k] = v
+        arrays[_PREFIX + k] = _check_entry(path, k, v)
+    for k, v in extra.items():  # the container's message named neither the key nor the value
+        try:
+            json.dumps(jsonable(v), allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"checkpoint {path}: extra {k}= is not JSON-able ({e}); pass "
+                            "numbers, strings, lists, dicts or arrays of real numbers") from None
     if normalization is not None:
         mean, std = (np.asarray(a, dtype=np.float64) for a in normalization)
         arrays[_DATA + "mean"], arrays[_DATA + "std"] = mean, std
@@ -117,6 +123,44 @@ def _write(path: Path, kind: str, state: dict[str, Any], name: str | None,
         return container.save(path, arrays, meta, format=FORMAT, kind=kind)
     except TypeError as e:
         raise TypeError(f"checkpoint {e} (config/extra must be JSON-able)") from None
+
+
+def _check_entry(path: Path, key: Any, value: Any) -> np.ndarray:
+    """A state entry as the array saved, or one line naming the file and the key: a name
+    that is not a str a zip member can carry (a NUL ended the member's name, so the file
+    was written and then refused as holding 'state/a'; a lone surrogate raised UnicodeError),
+    an array that is not real numbers (complex was "entry 'state/a' must be a str name ...
+    (config/extra must be JSON-able)"), or a batch count that is not a whole number."""
+    if not isinstance(key, str):
+        raise TypeError(f"checkpoint {path}: state entry {key!r} must have a str name")
+    if "\0" in key:
+        raise ValueError(f"checkpoint {path}: state entry {key!r} has a NUL character in its "
+                         "name, which a zip member cannot hold: rename it")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"checkpoint {path}: state entry {key!r} is not valid UTF-8 text "
+                         "(a lone surrogate): rename it") from None
+    a = np.asarray(value)
+    if a.dtype.kind not in "biuf":
+        what = ("complex numbers: save a.real and a.imag as two entries"
+                if a.dtype.kind == "c" else "not an array of numbers")
+        raise TypeError(f"checkpoint {path}: state entry {key!r} has dtype {a.dtype}; a "
+                        f"checkpoint holds bool, integer and float arrays, and this is {what}")
+    return _count(path, key, a)
+
+
+def _count(path: Path, key: str, a: np.ndarray) -> np.ndarray:
+    """A BatchNorm's `num_batches_tracked` as int64, or one line: a float 2.7 was truncated
+    to 2 by load_state_dict without a word. Whole floats (2.0) are the count they hold."""
+    if key.rsplit(".", 1)[-1] != "num_batches_tracked" or a.dtype.kind in "iu":
+        return a
+    if a.dtype.kind == "b" or not (np.isfinite(a).all() and (a == np.round(a)).all()
+                                   and (a >= 0).all() and (a < 2.0**63).all()):
+        shown = np.array2string(a.ravel()[:3], precision=17, separator=", ")
+        raise ValueError(f"checkpoint {path}: state entry {key!r} is a count of batches, "
+                         f"but holds {shown} ({a.dtype}): it must be a whole number >= 0")
+    return a.astype(np.int64)
 
 
 # ---- reading -----------------------------------------------------------------------------------
@@ -149,6 +193,7 @@ def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
     if unknown:
         raise ValueError(f"{path}: refused: unexpected member {unknown[0]!r:.60}")
     state = {k[len(_PREFIX):]: a for k, a in arrays.items() if k.startswith(_PREFIX)}
+    state = {k: _count(path, k, a) for k, a in state.items()}
     if not allow_nonfinite:
         bad = [k for k, a in state.items() if a.dtype.kind == "f" and not np.isfinite(a).all()]
         if bad:

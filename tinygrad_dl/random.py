@@ -8,9 +8,9 @@ gives the same numbers every run (PyTorch's default generator is seeded at start
 `manual_seed(s)` reseeds it. The course models and `tinygrad-dl train` pass their own `rng=`
 built from the run's seed, so `manual_seed` does not change them.
 
-The draws themselves live here (`normal`, `uniform`), so every caller draws the same way: in
-float64 from the generator, then cast to the dtype asked for (a float32 tensor holds the
-float64 draw rounded, whatever its dtype).
+The draws themselves live here (`normal`, `uniform`, `integers`), so every caller draws the
+same way: floats in float64 from the generator, then cast to the dtype asked for (a float32
+tensor holds the float64 draw rounded, whatever its dtype); integers in their own dtype.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from . import hooks
 from .device import CPU, check_device
 
 __all__ = ["DEFAULT_SEED", "Generator", "as_rng", "default_generator", "initial_seed",
-           "manual_seed", "normal", "seed", "uniform"]
+           "integers", "manual_seed", "normal", "seed", "uniform"]
 
 DEFAULT_SEED = 0
 
 
-def _check_seed(s: Any) -> int:
+def _check_seed(s: Any, who: str = "manual_seed") -> int:
     if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-        raise TypeError(f"manual_seed: the seed must be an int, got {type(s).__name__} {s!r}")
+        raise TypeError(f"{who}: the seed must be an int, got {type(s).__name__} {s!r}")
     return int(s) % (1 << 64)  # negative seeds wrap, as PyTorch's do
 
 
@@ -64,14 +64,25 @@ class Generator:
         return s
 
     def initial_seed(self) -> int:
+        """The seed the current stream started from (after set_state, the restored state's)."""
         return self._seed
 
     def get_state(self) -> dict[str, Any]:
-        return self.rng.bit_generator.state
+        """The bit generator's state (a new dict) and, under "seed", the seed it came from."""
+        return {**self.rng.bit_generator.state, "seed": self._seed}
 
     def set_state(self, state: dict[str, Any]) -> None:
+        """Restore a get_state(): the stream and its seed, so initial_seed() reports the
+        restored state's seed, as PyTorch's does (it reported the seed set before)."""
         hooks.notify_write("Generator.set_state()")
-        self.rng.bit_generator.state = state
+        if not isinstance(state, dict) or "seed" not in state:
+            raise TypeError("Generator.set_state: the state must be a dict from "
+                            "Generator.get_state() (with its 'seed'), got "
+                            f"{type(state).__name__}{' without a seed' * isinstance(state, dict)}"
+                            "; a NumPy bit-generator state goes to .rng.bit_generator.state")
+        seed = _check_seed(state["seed"], "Generator.set_state")
+        self.rng.bit_generator.state = {k: v for k, v in state.items() if k != "seed"}
+        self._seed = seed  # after the state: a state NumPy refuses leaves the seed as it was
 
     @property
     def device(self) -> Any:
@@ -119,6 +130,32 @@ def float_dtype(dtype: Any, who: str, what: str = "dtype") -> np.dtype:
         raise TypeError(f"{who}: {what} {dt} cannot hold random floats (they would be "
                         "truncated); pass dtype=tinygrad_dl.float32 (or float64), or use randint")
     return dt
+
+
+def int_dtype(dtype: Any, who: str = "randint") -> np.dtype:
+    """`dtype` as a NumPy dtype, or one line refusing one that is not integer or bool: integer
+    draws are refused in a float dtype by NumPy with a message naming neither the op nor the
+    fix (PyTorch casts them; here a draw's dtype says what was drawn, as rand/randn's do)."""
+    dt = np.dtype(dtype)
+    if dt.kind not in "iub":
+        raise TypeError(f"{who}: dtype {dt} cannot hold integer draws; pass an integer dtype "
+                        f"(tinygrad_dl.int64, the default) and cast the result, "
+                        f"{who}(...).to({dt.name})")
+    return dt
+
+
+def integers(low: int, high: int, shape: Any, dtype: Any = np.int64, generator: Any = None,
+             who: str = "randint") -> np.ndarray:
+    """Integers on [low, high) of `shape` in `dtype` (integer or bool), from the generator."""
+    dt = int_dtype(dtype, who)
+    if np.ndim(low) == 0 and np.ndim(high) == 0:  # NumPy's own words name neither op nor fix
+        lo, hi = (0, 1) if dt.kind == "b" else (int(np.iinfo(dt).min), int(np.iinfo(dt).max))
+        if not low < high:
+            raise ValueError(f"{who}: low={low} >= high={high}: the range [low, high) is empty")
+        if not (lo <= low and high - 1 <= hi):
+            raise ValueError(f"{who}: [low, high) = [{low}, {high}) does not fit dtype {dt} "
+                             f"([{lo}, {hi + 1})); pass a wider dtype")
+    return as_rng(generator, who).integers(low, high, shape, dtype=dt)
 
 
 def normal(shape: tuple[int, ...], dtype: Any = np.float64, generator: Any = None,

@@ -1,10 +1,12 @@
 """Reductions over axis=None | int | tuple, with keepdims. Backward broadcasts the
-gradient back over the reduced axes."""
+gradient back over the reduced axes. Sums, products and cumsums of bool and integer tensors
+are int64 (PyTorch's rule; uint64 stays uint64), with or without an axis."""
 
 from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +27,16 @@ def _axes(axis, ndim: int) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _int_sum_dtype(dtype: np.dtype) -> Any:
+    """The dtype a sum, product or cumsum of `dtype` is made in: PyTorch's int64 for bool and
+    every integer dtype int64 holds (NumPy made uint8/16/32 sums uint64, and int32 ones the
+    platform's int), None (the input's own dtype) for floats, complex and uint64, whose values
+    int64 cannot hold (PyTorch 2.13 wraps a uint64 sum into int64: silently wrong above 2**63)."""
+    if dtype.kind in "bi" or (dtype.kind == "u" and dtype.itemsize < 8):
+        return np.int64
+    return None
+
+
 def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, ndim: int) -> np.ndarray:
     """Give g back the reduced axes (as size 1) so it broadcasts against the input."""
     if keepdims or not axes or g.ndim == ndim:
@@ -35,7 +47,7 @@ def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, ndim: int) -> 
 class Sum(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
-        return x.sum(axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
 
     def backward(ctx, g):
         g = _expand(g, ctx.axes, ctx.keepdims, len(ctx.shape))
@@ -141,7 +153,7 @@ class Prod(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
         ctx.save_for_backward(x)
-        return x.prod(axis=axis, keepdims=keepdims)
+        return x.prod(axis=axis, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
 
     def backward(ctx, g):
         x, axes = ctx.saved[0], ctx.axes
@@ -197,7 +209,7 @@ class CumSum(Function):
 
     def forward(ctx, x, axis=None):
         ctx.shape, ctx.axis = x.shape, axis
-        return np.cumsum(x, axis=axis)
+        return np.cumsum(x, axis=axis, dtype=_int_sum_dtype(x.dtype))
 
     def backward(ctx, g):
         axis = 0 if ctx.axis is None else ctx.axis

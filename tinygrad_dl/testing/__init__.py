@@ -145,12 +145,13 @@ def check_grad(
 
     Leaves are built from copies of `arrays` (those listed in `wrt`, default all, require
     grad, and are float64; the others keep their dtype where it is not floating, so integer
-    class labels stay integers); backward runs with a random upstream gradient G, and each
-    leaf's .grad is compared with numerical_grad of sum(G * (op(x) - op(x0))) by the course's
-    relative error: its max over elements must be <= tol. Subtracting the unperturbed output
-    makes outputs that do not depend on the perturbed element contribute exact zeros, so the
-    finite-difference noise stays at the level of the op itself (the error's denominator is
-    floored at that noise level, element by element, see below). A leaf that backward never
+    class labels stay integers; negative indices in `wrt` count from the end, as Python's
+    do); backward runs with a random upstream gradient G, and each leaf's .grad is compared
+    with numerical_grad of sum(G * (op(x) - op(x0))) by the course's relative error: its max
+    over elements must be <= tol. Subtracting the unperturbed output makes outputs that do
+    not depend on the perturbed element contribute exact zeros, so the finite-difference
+    noise stays at the level of the op itself (the error's denominator is floored at that
+    noise level, element by element, see below). A leaf that backward never
     reached (grad None) counts as a zero gradient, but an op that none of its checked inputs
     reach or move (it reads tensors it closes over) is refused, as is a random op. Also
     checks that the forward matches `ref` (a NumPy function) when given, that
@@ -159,7 +160,7 @@ def check_grad(
     """
     _check_own_names(op, {k for k, v in (("seed", seed), ("h", h), ("tol", tol), ("ref", ref),
                                          ("wrt", wrt)) if v is not None and v != _DEFAULTS[k]})
-    wrt = range(len(arrays)) if wrt is None else wrt
+    wrt = range(len(arrays)) if wrt is None else _normalize_wrt(wrt, len(arrays))
     originals = [_copy_for_check(a, i in wrt) for i, a in enumerate(arrays)]
     leaves = [Tensor(a.copy(), requires_grad=i in wrt) for i, a in enumerate(originals)]
     out = op(*leaves, **kw)
@@ -280,6 +281,32 @@ def _float32_note(dtype: np.dtype) -> str:
 def _bits(a: np.ndarray) -> tuple[Any, ...]:
     a = np.asarray(a)
     return a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes()
+
+
+def _normalize_wrt(wrt: Any, n: int) -> list[int]:
+    """wrt as non-negative indices into the op's n inputs: negative ones count from the end, as
+    Python's do; an out-of-range index, a repeat (wrt=[1, -1] of two inputs is input 1 twice)
+    or an empty list raises one line (they reached the engine as "does not require grad", or
+    compared a gradient counted twice)."""
+    given = [wrt] if isinstance(wrt, (int, np.integer)) else list(wrt)
+    out: list[int] = []
+    for i in given:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"check_grad: wrt={wrt!r} must list input indices (ints), "
+                            f"got {type(i).__name__} {i!r}")
+        if not -n <= i < n:
+            valid = f"use 0..{n - 1} or -{n}..-1" if n else "give the op its inputs"
+            raise IndexError(f"check_grad: wrt={wrt!r} names input {int(i)}, but the op was "
+                             f"given {n} input(s): {valid}")
+        j = int(i) % n
+        if j in out:
+            raise ValueError(f"check_grad: wrt={wrt!r} names input {j} twice (of {n} inputs): "
+                             f"list each input once")
+        out.append(j)
+    if not out:
+        raise ValueError(f"check_grad: wrt={wrt!r} names no input, so nothing would be checked: "
+                         f"list at least one of the {n} input(s), or leave wrt=None for all")
+    return out
 
 
 _DEFAULTS: dict[str, Any] = {"seed": 0, "h": 1e-4, "tol": TOL, "ref": None, "wrt": None}

@@ -60,8 +60,9 @@ def fit_rnn(
 
     Stops after n_updates updates or `epochs` passes through the text, whichever comes first
     (neither given: one epoch). Rows (step, epoch, eta, train_loss, smooth_loss) are logged
-    every log_every updates. A sample_length-character sample is drawn before the first update
-    and every sample_every updates, passed to print_fn and kept in history.meta["samples"].
+    every log_every updates; `epoch` is the epochs trained, step / updates per epoch. A
+    sample_length-character sample is drawn before the first update and every sample_every
+    updates, passed to print_fn and kept in history.meta["samples"].
     jit: replay the recorded update step (tinygrad_dl.jit: the same numbers; model.loss is
     not re-run, so Python state it keeps is frozen); False: eager.
     The best smooth loss is the lowest over every update (what restore_best restores).
@@ -149,7 +150,9 @@ def fit_rnn(
             step = run.step
             e += seq_length
             if step % log_every == 0 or step == 1 or step == n_updates:
-                hist.log(step=step, epoch=run.epoch, eta=optimizer.lr, train_loss=lv,
+                # epochs trained so far, as meta["epochs"] and result.json count them (and the
+                # classifiers' column): it was the pass the update is in, 1 for the first 0.016
+                hist.log(step=step, epoch=step / per_epoch, eta=optimizer.lr, train_loss=lv,
                          smooth_loss=smooth)
             run.best.offer(smooth, step)
             if step % 100 == 0 or step == n_updates:
