@@ -38,8 +38,6 @@ def test_integer_draws_are_numpys_in_every_integer_dtype():
         assert got.dtype == np.dtype(dtype) and np.array_equal(got, want)
 
 
-@pytest.mark.xfail(strict=True, reason="functional.randint must draw with random.integers "
-                                       "(F2's report): remove this mark with that change")
 def test_randint_refuses_a_float_dtype_in_one_line():
     with pytest.raises(TypeError, match=r"^randint: dtype float32 cannot hold integer draws"):
         tg.randint(0, 5, (3,), dtype=tg.float32)

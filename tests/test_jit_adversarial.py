@@ -277,7 +277,7 @@ def input_sliced_with_numpy():
     return Scenario(step, batches(), [W2, b])
 
 
-@case("eager")
+@case("replay")  # (was refused: the cast, an array made inside the step, is a recorded op)
 def converted_input_in_a_float32_model():
     model = TwoLayer(D, 5, K, rng=np.random.default_rng(0), dtype=np.float32)
 
@@ -285,6 +285,30 @@ def converted_input_in_a_float32_model():
         model.loss(X, y).backward()  # float64 X: the model converts it inside the step
 
     return Scenario(step, batches(), model.parameters())
+
+
+@case("rerecord")  # (ran eagerly for good, with a warning naming "an array made inside")
+def model_float_between_calls_fed_float64_batches():
+    model = TwoLayer(D, 5, K, lam=0.1, rng=np.random.default_rng(0))
+
+    def before(i):
+        if i == 3:  # after both recordings: the parameters' dtype guard fails, then the
+            model.float()  # model converts each float64 batch by a recorded cast
+
+    def step(X, y):
+        loss = model.loss(X, y)
+        loss.backward()
+        return loss
+
+    sc = Scenario(step, batches(n=8), model.parameters(), before=before)
+    return sc
+
+
+@case("eager")  # a cast by the step's own NumPy is an array made inside the step, as before
+def argument_cast_by_the_steps_numpy():
+    def body(X, y, W, b):
+        F.cross_entropy(Tensor(X.astype(np.float32)) @ W + b, y).backward()
+    return linear_case(body)
 
 
 @case("eager")
@@ -760,6 +784,60 @@ def _module_tensor_gets_new_data(attr: str, new: np.ndarray) -> None:
 _module_tensor_gets_new_data("keep", np.array([False, True, True]))
 _module_tensor_gets_new_data("idx", np.array([1, 1]))
 _module_tensor_gets_new_data("tidx", np.full((B, 1), 2))
+
+
+class _Box:
+    """A plain object (not a Module, not held by the step's function) holding no-grad tensors
+    the step's ops take as parameters, or wrap: jit finds them only because the library
+    reports the tensor whose .data it hands an op (`tensor.data_of`)."""
+
+    def __init__(self) -> None:
+        self.keep = Tensor(np.array([True, False, True]))  # where's mask
+        self.idx = Tensor(np.array([2, 0]))  # an index
+        self.tidx = Tensor(np.zeros((B, 1), dtype=np.int64))  # take_along_dim's, gather's
+        self.lo = Tensor(np.array([-1.0, 0.0, 0.5]))  # a clip bound
+        self.y = Tensor(np.zeros(B, dtype=np.int64))  # cross_entropy's targets
+        self.table = {"idx": Tensor(np.array([1, 2]))}  # a dict entry
+        self.target = Tensor(np.ones((D, K)))  # wrapped: .detach(), Tensor(t)
+        self.seed = Tensor(np.array(1.0))  # backward's gradient
+
+
+def _plain_object_tensor_gets_new_data(attr: str, new: np.ndarray) -> None:
+    def build() -> Scenario:
+        W, b = weights()
+        holder = [_Box()]  # (reached through a list element's attribute: not held by jit)
+
+        def before(i):
+            if i == 3:  # after both recordings: replay kept the recorded array
+                box = holder[0]
+                t = box.table["idx"] if attr == "table" else getattr(box, attr)
+                t.data = new
+
+        def step(X, y):
+            box = holder[0]
+            z = logits(X, W, b)
+            loss = (F.where(box.keep, z, 0.0)[:, box.idx].sum()
+                    + z.take_along_dim(box.tidx, 1).sum() * 2.0
+                    + z.gather(1, box.tidx).sum() * 3.0
+                    + z.clip(box.lo, None).sum()
+                    + F.cross_entropy(z, box.y)
+                    + z[:, box.table["idx"]].sum() * 0.5
+                    + (Tensor(X) @ box.target.detach() * z).sum() * 0.25
+                    + (Tensor(X) @ Tensor(box.target) * z).sum() * 0.125)
+            loss.backward(box.seed)
+            return loss
+
+        return Scenario(step, batches(), [W, b], before=before)
+
+    build.__name__ = f"plain_object_tensor_{attr}_taken_as_op_parameter_gets_new_data"
+    case("rerecord")(build)
+
+
+for _attr, _new in (("keep", np.array([False, True, True])), ("idx", np.array([1, 1])),
+                    ("tidx", np.full((B, 1), 2)), ("lo", np.array([0.0, 0.0, 0.0])),
+                    ("y", np.full(B, 2)), ("table", np.array([0, 0])),
+                    ("target", np.full((D, K), 2.0)), ("seed", np.array(2.0))):
+    _plain_object_tensor_gets_new_data(_attr, _new)
 
 
 # ---- steps that replay as they are --------------------------------------------------------------

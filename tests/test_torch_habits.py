@@ -175,3 +175,38 @@ def test_an_engine_function_returning_two_outputs_is_refused():
 
     with pytest.raises(TypeError, match="Two.forward returned 2 outputs"):
         Two.apply(Tensor(np.ones(3), requires_grad=True))
+
+
+# ---- gather with a 0-d input or index (torch reads a 0-d tensor as 1-d of one element) ------
+@pytest.mark.parametrize("shape, index, dim", [((3,), 2, 0), ((3,), 0, -1), ((), 0, 0),
+                                               ((), [0, 0, 0], 0), ((), [0], -1)])
+def test_gather_with_a_0d_index_or_input_as_torch(shape, index, dim):
+    """`x.gather(0, tensor(2))` on a 1-D x was refused ("as many dims"); torch gives x[2], 0-d,
+    and its gradient (duplicates added up)."""
+    a = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    x = Tensor(a, requires_grad=True)
+    y = x.gather(dim, Tensor(np.array(index)))
+    g = np.arange(1.0, 1.0 + np.prod(y.shape)).reshape(y.shape)
+    y.backward(g)
+    xt = torch.tensor(a, requires_grad=True)
+    yt = xt.gather(dim, torch.tensor(index))
+    yt.backward(torch.tensor(g))
+    assert y.shape == tuple(yt.shape)
+    np.testing.assert_array_equal(y.data, yt.detach().numpy())
+    np.testing.assert_array_equal(x.grad, xt.grad.numpy())
+
+
+@pytest.mark.parametrize("shape, index, dim, err, words", [
+    ((3,), 3, 0, IndexError, r"index 3 is out of bounds .* \(input of shape \(3,\), index of "
+                             r"shape \(\), dim 0\)"),
+    ((3,), -1, 0, IndexError, "index -1 is out of bounds"),
+    ((), 1, 0, IndexError, r"index 1 is out of bounds .*input of shape \(\)"),
+    ((), [[0]], 0, ValueError, "index must have as many dims as the input"),
+    ((2, 3), 1, 1, ValueError, "index must have as many dims as the input"),
+    ((3,), 1, 1, ValueError, "axis 1 is out of bounds")])
+def test_gather_with_a_0d_index_or_input_refuses_what_torch_refuses(shape, index, dim, err,
+                                                                     words):
+    with pytest.raises(err, match=words):
+        Tensor(np.ones(shape)).gather(dim, np.array(index))
+    with pytest.raises((RuntimeError, IndexError)):  # (what torch does)
+        torch.ones(shape).gather(dim, torch.tensor(index))

@@ -51,7 +51,7 @@ def test_tensor_of_an_ndarray_subclass_holds_a_plain_view():
 # ---- the read hook ---------------------------------------------------------------------------
 class Recorder:
     def __init__(self):
-        self.reads, self.writes, self.literals = [], [], []
+        self.reads, self.writes, self.literals, self.tensors = [], [], [], []
 
     def on_read(self, t, how):
         self.reads.append(how)
@@ -64,6 +64,12 @@ class Recorder:
 
     def on_module(self, m):
         pass
+
+    def on_tensor_data(self, t):
+        self.tensors.append(t)
+
+    def is_argument(self, a):
+        return False
 
     def on_apply(self, *a):
         pass
@@ -119,6 +125,26 @@ def test_literals_are_marked_and_data_is_not(recorder):
     assert len(recorder.literals) == n + 4
     Tensor(np.ones(3)), Tensor([np.float64(1.0)]), x * np.float64(2.0)  # NumPy values: not
     assert len(recorder.literals) == n + 4
+
+
+def test_tensors_whose_data_the_library_hands_an_op_are_reported(recorder):
+    """A mask, an index, a clip bound, targets, a backward seed, Tensor(t) and t.detach():
+    the op gets t.data, so the recording must be told t (jit guards `t.data = new`)."""
+    import tinygrad_dl.functional as F
+
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    keep, idx, lo = Tensor(np.array([True, False, True])), Tensor(np.array([0])), Tensor(0.5)
+    tidx, y, g, c = (Tensor(np.zeros((2, 1), dtype=np.int64)), Tensor(np.array([0, 2])),
+                     Tensor(np.ones(2)), Tensor(np.ones(3)))
+    F.where(keep, x, 0.0), x[:, idx], x[idx, (idx)], x.take_along_dim(tidx, 1)
+    x.gather(1, tidx), x.clip(lo, None), F.cross_entropy(x, y), Tensor(c), c.detach()
+    (x.sum(1)).backward(g)
+    got = [id(t) for t in recorder.tensors]
+    for t in (keep, idx, tidx, lo, y, g, c):
+        assert id(t) in got
+    recorder.tensors.clear()
+    x[0:1], x[:, [0, 2]], x * 2.0, x.clip(0.0, 1.0)  # no tensor handed as an array
+    assert recorder.tensors == []
 
 
 def test_hooks_do_nothing_when_nothing_records():
@@ -292,3 +318,58 @@ def test_limit_an_elements_type_inside_a_recording_is_a_watched_array():
     with pytest.raises(TypeError, match="not JSON serializable"):
         json.dumps(v)
     assert json.dumps(float(v)) == "1.5" and json.dumps(v.item()) == "1.5"
+
+
+# ---- .base, histogram bins chosen by the values, C iterators -----------------------------------
+def test_base_of_an_argument_is_a_read_and_a_view_the_step_made_keeps_the_watch(recorder):
+    """`X.base` of an argument's watched view is the caller's array, plain (its values out of
+    the watch, and not eager's X.base: `if X.base is None:` would take the other branch)."""
+    a = np.arange(6.0)
+    w = watch(a)
+    assert w.base is a and recorder.reads == [
+        ".base (a plain array, outside the watch) of an array computed from a step argument"]
+    recorder.reads.clear()
+    v = w[2:]
+    assert v.base is w and recorder.reads == []  # as eager: X[2:].base is X
+
+
+@pytest.mark.parametrize("call", [lambda w: np.histogram(w, bins="auto"),
+                                  lambda w: np.histogram(w, "fd"),
+                                  lambda w: np.histogram_bin_edges(w, bins="sturges")])
+def test_histogram_bins_chosen_by_the_values_is_a_read(recorder, call):
+    """The number of bins a string picks is set by the values, and Python reads a shape
+    without a word (`len(np.histogram(X, bins="auto")[0])`)."""
+    call(watch(np.arange(50.0) ** 2))
+    assert len(recorder.reads) == 1 and "shape is set by the values" in recorder.reads[0]
+
+
+def test_histogram_with_a_bin_count_is_not_a_read(recorder):
+    counts, edges = np.histogram(watch(np.arange(50.0)), bins=5)
+    np.histogram(watch(np.arange(50.0)))
+    assert type(counts) is Watched and counts.shape == (5,) and recorder.reads == []
+
+
+def test_a_jitted_step_that_branches_on_base_runs_eagerly_with_one_warning():
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        (Tensor(x) * w * (2.0 if x.base is None else 3.0)).sum().backward()
+
+    f = jit(step)
+    with pytest.warns(RuntimeWarning, match=r"reads a value with \.base"):
+        f(np.ones(3))
+    for x in (np.ones(3), np.ones(6)[:3], np.ones(3)):
+        w.grad = None
+        f(x)
+        assert np.array_equal(w.grad, np.full(3, 2.0 if x.base is None else 3.0))
+    assert f.replays == 0
+
+
+def test_limit_nditer_and_ndenumerate_read_the_memory_unseen(recorder):
+    """NumPy's C iterators take the memory without calling any method of the array (np.nditer;
+    np.ndenumerate iterates np.asarray(X).flat), so a watched array cannot report them
+    (docs/jit.md, What jit cannot see)."""
+    w = watch(np.arange(3.0))
+    assert [float(v) for v in np.nditer(w)] == [0.0, 1.0, 2.0]
+    assert [v for _, v in np.ndenumerate(w)] == [0.0, 1.0, 2.0]
+    assert recorder.reads == []

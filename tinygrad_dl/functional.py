@@ -43,8 +43,8 @@ from .ops.linalg import sublist_subscripts
 from .ops.loss import check_labels
 from .ops.shape import axis_of
 from .ops.spelling import one_name
-from .random import as_rng, below, float_dtype
-from .tensor import Tensor, np_dtype, plain_array
+from .random import as_rng, below, float_dtype, integers
+from .tensor import Tensor, data_of, np_dtype, plain_array
 from .tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 
 __all__ = [
@@ -160,7 +160,7 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
         raise ValueError("cross_entropy: the targets require grad, but cross_entropy does not "
                          "differentiate them (it would drop their gradient); pass "
                          "targets.detach()")
-    t = targets.data if isinstance(targets, Tensor) else plain_array(targets)
+    t = data_of(targets) if isinstance(targets, Tensor) else plain_array(targets)
     z = logits.data if isinstance(logits, Tensor) else plain_array(logits)
     if z.ndim == 2 and z.shape[0] == 0:
         raise ValueError("cross_entropy: empty batch (logits of shape "
@@ -216,7 +216,7 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
 
 def where(cond: Any, x: Any, y: Any) -> Tensor:
     """Elementwise x where cond else y; cond is a constant (its gradient is not defined)."""
-    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
+    cond = np.asarray(data_of(cond) if isinstance(cond, Tensor) else cond, dtype=bool)
     x, y = _as_tensors([x, y])
     try:  # Function.apply's message would name only x's and y's shapes
         np.broadcast_shapes(cond.shape, x.shape, y.shape)
@@ -433,7 +433,7 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = np.int64,
         low, high = 0, low
     size = () if size is None else (size,) if isinstance(size, (int, np.integer)) else size
     dtype = np_dtype(dtype, "randint")
-    data = _rng(rng, generator, "randint").integers(low, high, size, dtype=dtype)
+    data = integers(low, high, size, dtype, _rng(rng, generator, "randint"), "randint")
     return _made("randint", data, False, device)
 
 

@@ -121,9 +121,13 @@ def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
                 raise TypeError("Tensor(): got a masked array, whose mask no op would honour; "
                                 "pass x.filled(value) or x.compressed()")
             x = x.view(np.ndarray)  # ops compute on plain arrays: same memory, same numbers
-        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+        if dtype is None or x.dtype == dtype:
+            return x
+        if hooks.active and hooks.attached.recorder is not None:  # (a jit recording)
+            return _cast_while_recording(x, dtype)
+        return x.astype(dtype)
     if isinstance(x, Tensor):
-        return _as_data(x.data, dtype)
+        return _as_data(data_of(x), dtype)
     if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
         raise TypeError(
             "Tensor(): got a list of Tensors; use tinygrad_dl.stack(tensors) to join them and "
@@ -141,6 +145,29 @@ def _as_data(x: Any, dtype: Any = None) -> np.ndarray:
     if engine.recording() and _is_literal(x):  # jit: a constant written in the step's code
         engine.literal(arr)
     return arr
+
+
+def _cast_while_recording(x: np.ndarray, dtype: Any) -> np.ndarray:
+    """`x.astype(dtype)` inside a jit recording. A step argument (or a plain view of one) is
+    cast by a recorded Cast op, so a replay casts each call's argument again: a float32 model
+    fed float64 batches (`Tensor(X, dtype=np.float32)`, the course models' conversion) is
+    replayed, and after `model.float()` the step is recorded afresh for the new dtype where
+    it used to run eagerly for good. Any other array is cast as eagerly (a copy made inside
+    the step, which the recording judges)."""
+    if hooks.attached.recorder.is_argument(x):
+        return Cast.apply(Tensor(x), dtype=dtype).data  # (the same astype, as Cast's forward)
+    return x.astype(dtype)
+
+
+def data_of(t: Tensor) -> np.ndarray:
+    """`t.data`, read by the library for an op parameter (a mask, an index, a bound) or for a
+    new tensor on the same array (`Tensor(t)`, `t.detach()`). A jit recording is told which
+    tensor the array is (`on_tensor_data`), so that `t.data = new` between replays is guarded
+    wherever the step found t (a plain object's attribute, a dict entry). When nothing
+    records: one read of a module global."""
+    if hooks.active and hooks.attached.recorder is not None:
+        hooks.attached.recorder.on_tensor_data(t)
+    return t.data
 
 
 def plain_array(x: Any, dtype: Any = None) -> np.ndarray:
@@ -198,9 +225,11 @@ def _shape(shape: Sequence[Any]) -> tuple[int, ...]:
 
 def _index(index: Any) -> Any:
     """An index with its Tensors read as arrays (lists as integer/boolean arrays)."""
-    if isinstance(index, Tensor):
-        return index.data
+    if isinstance(index, Tensor):  # (data_of only while a hook is attached: no call eagerly)
+        return index.data if not hooks.active else data_of(index)
     if isinstance(index, tuple):
+        if hooks.active:
+            return tuple(data_of(i) if isinstance(i, Tensor) else i for i in index)
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
         a = np.asarray(index)
@@ -418,7 +447,7 @@ class Tensor:
         through the detached tensor must not change what the graph saved."""
         if self._ctx is not None:
             write_guard.hold_result(self)
-        return Tensor(self.data)
+        return Tensor(self.data if not hooks.active else data_of(self))  # (see data_of)
 
     def zero_grad(self) -> None:
         engine.notify_write("Tensor.zero_grad()")
@@ -701,7 +730,9 @@ class Tensor:
         dims, is no larger than x apart from dim, and its values lie in [0, x.shape[dim]);
         take_along_dim is NumPy's (broadcasts, wraps negative indices)."""
         index = _index(index)
-        dim = axis_of("gather", dim, self.ndim)
+        if (self.ndim == 0 or np.ndim(index) == 0) and max(self.ndim, np.ndim(index)) <= 1:
+            return _gather_0d(self, dim, index)
+        dim = axis_of("gather", dim, max(self.ndim, 1))  # (a 0-d input: torch's dims -1, 0)
         check_gather(self.shape, dim, index)
         corner = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
         return TakeAlongAxis.apply(self[corner], indices=index, axis=dim)
@@ -1102,6 +1133,23 @@ def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
     return Tensor(t.data.astype(dt))  # integers and bools carry no gradient (as PyTorch)
 
 
+def _gather_0d(x: Tensor, dim: int, index: Any) -> Tensor:
+    """torch.gather where the input or the index is 0-d (the other at most 1-d): torch reads a
+    0-d tensor as 1-d of one element, and the result has the index's shape
+    (`x.gather(0, tensor(2))` is x[2], 0-d). Computed as `x[index]` (GetItem, whose gradient
+    adds up duplicates), so the op gets the index array as it is (a jit recording keeps it)."""
+    dim = axis_of("gather", dim, 1)  # torch's dims for a 0-d input: -1 and 0
+    x1 = x.reshape(1) if x.ndim == 0 else x
+    flat = np.reshape(index, -1)  # (a view, for the checks only)
+    try:
+        check_gather(x1.shape, 0, flat)
+    except (IndexError, ValueError) as e:  # the shapes as given, not as checked
+        raise type(e)(str(e).replace(
+            f"(input of shape {x1.shape}, index of shape {flat.shape}, dim 0)",
+            f"(input of shape {x.shape}, index of shape {np.shape(index)}, dim {dim})")) from None
+    return x1[index]
+
+
 def _bound(v: Any, x: Tensor) -> Any:
     """A clip bound: None, a number, or an array (a Tensor bound is a constant, so one that
     requires grad is refused rather than silently left without a gradient). A NumPy scalar
@@ -1111,7 +1159,7 @@ def _bound(v: Any, x: Tensor) -> Any:
         if v.requires_grad:
             raise ValueError("clip/clamp: a bound that requires grad would get no gradient "
                              "here; write tg.minimum(tg.maximum(x, lo), hi) to differentiate it")
-        return v.data
+        return data_of(v)
     if isinstance(v, np.generic) and v.dtype.kind in "biuf" and x.data.dtype.kind == "f":
         return np.asarray(v, dtype=x.data.dtype)
     return v

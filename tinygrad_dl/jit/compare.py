@@ -14,7 +14,17 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .record import CONST, PARAM, Const, Recording, Source, Spec, consts, same_values
+from .record import (
+    CONST,
+    PARAM,
+    BackwardRecord,
+    Const,
+    Recording,
+    Source,
+    Spec,
+    consts,
+    same_values,
+)
 
 
 # ---- two recordings of one signature: the same computation? ----------------------------------
@@ -116,25 +126,32 @@ def _first_const(v: Any) -> Const | None:
 
 def _const_pairs(a: Recording, b: Recording) -> Any:
     """(c1, c2): each constant of recording b with the one at its place in a, wherever replay
-    reads one: op inputs, op parameters (in tuples and lists too: `x[:, idx]`'s index) and
-    the returned value (`return W.detach()`, a buffer tensor returned: `_build` hands back the
-    recorded array). `difference` found the two recordings alike, so the places match."""
+    reads one: op inputs, op parameters (in tuples and lists too: `x[:, idx]`'s index),
+    backward seeds (`loss.backward(g)`) and the returned value (`return W.detach()`, a
+    buffer tensor returned: `_build` hands back the recorded array). `difference` found the
+    two recordings alike, so the places match."""
     for x, y in zip(a.ops, b.ops):
         yield from zip(consts(x.sources), consts(y.sources))
         for key, v in y.params.items():
             yield from zip(consts(x.params.get(key)), consts(v))
+    for x, y in zip(a.events, b.events):  # a backward's seed: loss.backward(g)
+        if type(y) is BackwardRecord:
+            yield from zip(consts(x.seed), consts(y.seed))
     yield from zip(consts(a.outputs), consts(b.outputs))
 
 
 def borrowed_arrays(a: Recording, b: Recording) -> list[tuple[Any, np.ndarray]]:
     """(tensor, array) for each constant that is one array in both recordings, read through
     tensors made inside the step (`W.detach()`) or as an op parameter the library read from a
-    tensor (`where(m.keep, ...)`), whose owner is a tensor made before it: replay reads the
-    array, eager reads owner.data afresh, so a rebound .data is a guard."""
-    out: dict[int, tuple[Any, np.ndarray]] = {}
+    tensor (`where(box.keep, ...)`), per tensor made before the step that owns it in both
+    (`Const.owners`): replay reads the array, eager reads owner.data afresh, so a rebound
+    .data is a guard."""
+    out: dict[tuple[int, int], tuple[Any, np.ndarray]] = {}
     for u, v in _const_pairs(a, b):
-        if u.array is v.array and v.owner is not None and u.owner is v.owner:
-            out[id(v.array)] = (v.owner, v.array)
+        if u.array is v.array:
+            for t in v.owners:  # (a tensor made inside the step is not one in both)
+                if any(t is o for o in u.owners):
+                    out[id(t), id(v.array)] = (t, v.array)
     return list(out.values())
 
 

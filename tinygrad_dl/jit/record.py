@@ -24,7 +24,7 @@ from numpy.lib.array_utils import byte_bounds
 from ..tensor import Tensor
 from .grads import GradWatch
 from .guards import ModuleGuard, is_module
-from .watch import Watched, watch
+from .watch import Watched, base_of, watch
 
 OUT, IN, PARAM, CONST = 0, 1, 2, 3  # where an op's input comes from: the kinds of a Source
 
@@ -94,13 +94,14 @@ class Const:
     """A constant an op reads: its Tensor (None for an op parameter), its array, and whether
     the array is a literal of the step's code (made from Python numbers and shapes only)."""
 
-    __slots__ = ("tensor", "array", "literal", "owner")
+    __slots__ = ("tensor", "array", "literal", "owners")
 
     def __init__(self, tensor: Any, array: np.ndarray, literal: bool) -> None:
         self.tensor, self.array, self.literal = tensor, array, literal
-        # a tensor the step can reach whose .data this array is (`W` for `W.detach()`), set
-        # when the recording finishes: replay reads this array, so W.data rebound is a guard
-        self.owner: Any = None
+        # the tensors the step can reach whose .data this array is (`W` for `W.detach()`),
+        # set when the recording finishes: replay reads this array, so W.data rebound is a
+        # guard (all of them: two tensors may share one array, and eager reads the one used)
+        self.owners: tuple[Any, ...] = ()
 
 
 class Input(NamedTuple):
@@ -156,6 +157,11 @@ class Recording:
         self.slot: dict[int, int] = {}  # id(output Tensor) -> op index
         self.out_arrays: dict[int, int] = {}  # id(output array) -> op index
         self.literals: dict[int, np.ndarray] = {}  # id -> array, for hooks.literal's marks
+        # tensors whose .data the library handed an op as a parameter or a new tensor wrapped
+        # (a mask, an index, Tensor(t), t.detach()), reported by tensor.py: possible owners
+        # of a constant (`find_owners`), wherever the step found the tensor (a plain object's
+        # attribute, a dict entry)
+        self.reported: list[Any] = []
         self.modules: dict[int, ModuleGuard] = {}  # the step's modules, as they were
         self.grad_none: dict[int, Any] = {}  # leaves whose .grad was None when first reached
         self.leaves_seen: set[int] = set()
@@ -200,7 +206,7 @@ class Recording:
         """The position of argument `a`, or of the argument `a` is a plain view of (same
         memory, shape, strides, dtype: `Tensor(X)` and `np.asarray(X)` make one)."""
         j = self.inputs.get(id(a))
-        if j is not None or a.base is None:
+        if j is not None or base_of(a) is None:  # (ndarray's .base: Watched's is a read)
             return j
         where = a.__array_interface__["data"][0]
         for x in self.arrays:
@@ -215,7 +221,8 @@ class Recording:
                     self.layout.add(j)
                 # a view the step's NumPy made (its base is watched; Tensor(X) and
                 # np.asarray(X) of an argument X are not) of another argument's memory?
-                if self.bounds and type(a.base) is Watched and self.made_from_another(a, x):
+                if (self.bounds and type(base_of(a)) is Watched
+                        and self.made_from_another(a, x)):
                     self.fail(f"its argument {j} shares memory with another argument and the "
                               f"step makes a view that is argument {j}'s memory (step(X, X.T) "
                               "then B.T, or X[2:] then A[2:]): replay could not tell which "
@@ -357,6 +364,16 @@ class Recording:
     def on_literal(self, a: np.ndarray) -> None:
         self.literals[id(a)] = a
 
+    def is_argument(self, a: np.ndarray) -> bool:
+        """Is `a` a step argument, or a plain view of one? (tensor.py casts one by a recorded
+        Cast op, which replay redoes, rather than by a copy made inside the step.)"""
+        return self.input_index(a) is not None
+
+    def on_tensor_data(self, t: Any) -> None:
+        """The library reads `t.data` for an op parameter or a new tensor (tensor.py's
+        `data_of`): t may own a constant replay reads, so `t.data = new` is guarded."""
+        self.reported.append(t)
+
     # ---- after the step -----------------------------------------------------------------------
     def finish(self, result: Any) -> Any:
         """Close the recording; returns the step's result with our views replaced by the
@@ -378,6 +395,7 @@ class Recording:
         self.find_owners()  # (after `output`: a returned W.detach() has an owner too)
         self.param_arrays = {}
         self.held = []
+        self.reported = []
         self.ops = [op._replace(out=Spec(op.out.data)) for op in self.ops]  # drop the Tensors
         self.keep = []
         self.slot = {}
@@ -387,19 +405,24 @@ class Recording:
         return result
 
     def find_owners(self) -> None:
-        """Each constant's `owner`: a parameter, a tensor the step holds or a tensor attribute
-        of one of its modules, whose .data is the constant's array: `W.detach()`,
-        `Tensor(W.data)` made inside the step, or an op parameter the library read from a
-        Tensor (`where(m.keep, ...)`, `x[:, m.idx]`: the op gets m.keep.data, not m.keep)."""
-        owners = {id(v.data): v for g in self.modules.values()
-                  for v in vars(g.module).values() if isinstance(v, Tensor)}
-        owners.update((id(t.data), t) for t in self.held)
-        owners.update((id(a), t) for t, a, _ in self.param_arrays.values())
+        """Each constant's `owners`: parameters, tensors the step holds, tensor attributes of
+        its modules and tensors the library reported reading (`on_tensor_data`: wherever
+        the step found them, a plain object's attribute or a dict entry too), whose .data is
+        the constant's array: `W.detach()`, `Tensor(W.data)` made inside the step, or an op
+        parameter the library read from a Tensor (`where(box.keep, ...)`, `x[:, m.idx]`: the
+        op gets m.idx.data, not m.idx)."""
+        owners: dict[int, dict[int, Any]] = {}  # id(array) -> {id(tensor): tensor}
+        for t in (*(v for g in self.modules.values() for v in vars(g.module).values()
+                    if isinstance(v, Tensor)),
+                  *self.held, *(t for t, _, _ in self.param_arrays.values()), *self.reported):
+            owners.setdefault(id(t.data), {})[id(t)] = t
+        seeds = [e.seed for e in self.events if type(e) is BackwardRecord]  # backward(g)
         for c in consts(([(op.sources, tuple(op.params.values())) for op in self.ops],
-                         self.outputs)):
-            t = owners.get(id(c.array))
-            if t is not None and t is not c.tensor and t.data is c.array:
-                c.owner = t
+                         seeds, self.outputs)):
+            found = owners.get(id(c.array))
+            if found:
+                c.owners = tuple(t for t in found.values()
+                                 if t is not c.tensor and t.data is c.array)
 
     def output(self, r: Any) -> Returned:
         if isinstance(r, Tensor):

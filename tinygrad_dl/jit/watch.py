@@ -12,8 +12,9 @@ for tracers, applied to NumPy arrays instead of refusing them.
 Outside a recording a watched array behaves as a plain one (the reports go nowhere). Tensors
 never hold one: `Tensor(...)` takes a plain view of any ndarray subclass. What escapes the
 watch (documented): `np.array(X)` and `X.view(np.ndarray)` make plain arrays (as do
-`np.ndenumerate` and `np.nditer`, in C), and the buffer protocol (`bytes(X)`, `memoryview`)
-reads memory directly.
+`np.ndenumerate` and `np.nditer`, in C: they take the memory without asking the array, so no
+method of Watched is called), and the buffer protocol (`bytes(X)`, `memoryview`) reads memory
+directly. `X.base` of an argument (the caller's array, plain) is a read.
 
 Layouts: `Tensor(X)` and `X.view(np.ndarray)` (reported by `Watched.view`) are the argument
 as it is in any layout. Any other view of an argument's memory that reaches an op came
@@ -48,6 +49,9 @@ _SHAPE_FROM_ARGUMENT = {np.repeat: "repeats", np.split: "indices_or_sections",
                         np.array_split: "indices_or_sections", np.delete: "obj",
                         np.tile: "reps", np.pad: "pad_width",
                         np.resize: "new_shape", np.reshape: "shape", np.broadcast_to: "shape"}
+# NumPy functions whose number of bins a string sets from the values (`np.histogram(X,
+# bins="auto")`): with one, the call is a read (with a count or edges, the code sets the shape)
+_BINS = {np.histogram, np.histogram_bin_edges}
 # NumPy functions that hand the values out of the watch: to the user's Python callbacks (as
 # plain arrays: `__array_function__` computes on plain ones), to files replay would not
 # write, or into a dtype chosen by the values (np.min_scalar_type)
@@ -111,7 +115,9 @@ class Watched(np.ndarray):
             return result
         by = _SHAPE_FROM_ARGUMENT.get(func)
         if (func in _SHAPE_FROM_VALUES or (func is np.where and len(args) + len(kwargs) == 1)
-                or by is not None and _holds_watched((*args[1:2], kwargs.get(by)))):
+                or by is not None and _holds_watched((*args[1:2], kwargs.get(by)))
+                or func in _BINS and isinstance(args[1] if len(args) > 1
+                                                else kwargs.get("bins"), str)):
             self._read(f"np.{func.__name__}() (its result's shape is set by the values)")
         return _watched(result)
 
@@ -134,6 +140,16 @@ class Watched(np.ndarray):
     @flat.setter
     def flat(self, value: Any) -> None:
         _FLAT.__set__(self, _plain(value))
+
+    # `.base` of an argument's watched view is the caller's array, plain: its values escape
+    # the watch, and it is not eager's `X.base` (`if X.base is None:` would take the other
+    # branch), so it is a read; a view the step made (`X[2:].base`) is watched: as eager
+    @property
+    def base(self) -> Any:
+        b = base_of(self)
+        if b is not None and type(b) is not Watched:
+            self._read(".base (a plain array, outside the watch)")
+        return b
 
     def __array_finalize__(self, obj: Any) -> None:
         # values converted to Python objects (`y.astype(object)`, np.asanyarray(y,
@@ -293,6 +309,7 @@ class Watched(np.ndarray):
 
 
 _FLAT = np.ndarray.flat
+base_of = np.ndarray.base.__get__  # ndarray's .base, no read: for the library's own checks
 
 
 def _holds_watched(x: Any) -> bool:
