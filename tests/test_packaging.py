@@ -67,6 +67,9 @@ def test_the_wheel_holds_every_module_and_trains_from_an_isolated_venv(tmp_path:
         for f in folder.glob("*.py"):
             member = "/".join([*pkg.split("."), f.name])
             assert member in shipped, f"{member} is not in the wheel"
+    # the MIT notice must travel with every copy (it was in pyproject's metadata only)
+    assert any(m.endswith(".dist-info/licenses/LICENSE") or m.endswith(".dist-info/LICENSE")
+               for m in shipped), "LICENSE is not in the wheel"
 
     # A venv without the system's site-packages (where the editable install's finder would
     # serve what the wheel lacks); the dependencies come from a plain path line, which adds the
