@@ -763,3 +763,45 @@ rows("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, {
      numpy=_np_bce, torch=lambda T, x, y: T.nn.functional.binary_cross_entropy_with_logits(x, y))
 rows("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, {
     "shapes differ": (np.ones((2, 1)), np.ones(2))}, raises="binary_cross_entropy_with_logits")
+
+
+# ---- branches one element switches on for the whole array (found 2026-12-03 by mutation
+# testing: a wrong sign, a lost mask or a missing broadcast in these branches passed every
+# test, because the drawn inputs never reach them and the edge rows above had one element) --
+def _arctan2_grads(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """d/dy, d/dx of arctan2(y, x): x / r^2 and -y / r^2, 0 at the origin (PyTorch's)."""
+    r2 = np.where((x == 0) & (y == 0), 1.0, x * x + y * y)
+    return x / r2, -y / r2
+
+
+_Y3, _X3 = _a(0.0, 1.0, -2.0), _a(0.0, 1.0, 0.5)
+rows("arctan2", tg.arctan2, {"origin beside other points": (_Y3, _X3)}, numpy=np.arctan2,
+     grad=_arctan2_grads(_Y3, _X3))
+_NANROW = np.array([[NAN, 1.0], [2.0, 3.0], [-1.0, -4.0]])
+for _name, _np in (("max", np.max), ("min", np.min), ("amax", np.amax), ("amin", np.amin)):
+    _pick = np.argmax if _name in ("max", "amax") else np.argmin
+    _g = np.zeros_like(_NANROW)
+    _g[0, 0] = 1.0  # the NaN row: the NaN gets the gradient (as the 1-D "issue: nan" row)
+    _g[1:][np.arange(2), _pick(_NANROW[1:], axis=1)] = 1.0
+    rows(_name, lambda x, m=_name: getattr(x, m)(axis=1), {"nan in one row of three": (
+        _NANROW,)}, numpy=lambda x, f=_np: f(x, axis=1), grad=(_g,),
+        note="rows without a NaN keep their one-hot gradient")
+rows("take_along_axis", lambda x, i: tg.take_along_axis(x, i, 1), {
+    "input broadcast against the index!": (np.array([[0.5, 1.5, 2.5]]),
+                                           np.array([[0, 1], [2, 1]]))},
+     numpy=lambda x, i: np.take_along_axis(x, i, 1), grad=(np.array([[1.0, 2.0, 1.0]]), None))
+
+
+def _sinc_grad(x: np.ndarray) -> np.ndarray:
+    """sinc'(x) = (cos(pi x) pi x - sin(pi x)) / (pi x^2), in extended precision: in float64
+    the difference cancels near 0 (the op uses a series there, the row checks that series)."""
+    p = np.pi * x.astype(np.longdouble)
+    return (np.cos(p) * p - np.sin(p)) / (p * x.astype(np.longdouble)).astype(np.float64)
+
+
+_SMALL = _a(5e-4, -2e-4, 3e-5)
+rows("sinc", tg.sinc, {"below 1e-3, where the series is used": (_SMALL,)}, numpy=np.sinc,
+     grad=(_sinc_grad(_SMALL),))
+rows("elu", lambda x: F.elu(x, alpha=0.5), {"kink, alpha 0.5": (_a(0.0, -1.0),)},
+     numpy=lambda x: np.where(x > 0, x, 0.5 * np.expm1(np.minimum(x, 0))),
+     grad=(_a(0.5, 0.5 * np.exp(-1.0)),), note="the gradient at 0 is alpha, as PyTorch's")
