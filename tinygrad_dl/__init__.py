@@ -9,7 +9,11 @@ import os as _os
 import signal as _signal
 import sys as _sys
 
-if _os.path.basename(_sys.argv[0] if _sys.argv else "").startswith("tinygrad-dl"):
+# Only for the `tinygrad-dl` console script itself, by its exact names (pip's launchers: the
+# script; on Windows an .exe, or a -script.py(w) beside it) and pip's script text: a user's own
+# script, say tinygrad-dl-mytrain.py, keeps Python's Ctrl-C (its except/finally must run).
+if _os.path.basename(_sys.argv[0] if _sys.argv else "") in (
+        "tinygrad-dl", "tinygrad-dl.exe", "tinygrad-dl-script.py", "tinygrad-dl-script.pyw"):
     # The `tinygrad-dl` program: Ctrl-C while its modules load (seconds on a busy machine) is
     # one line and exit 130, not a 30-line traceback; nothing is open yet, so nothing is lost.
     # `cli.main` replaces this handler before it parses the command line.
@@ -17,7 +21,12 @@ if _os.path.basename(_sys.argv[0] if _sys.argv else "").startswith("tinygrad-dl"
         _os.write(2, b"\ntinygrad-dl: interrupted\n")
         _os._exit(130)
 
-    if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+    try:  # pip's script: `from tinygrad_dl.cli import main` ... `sys.exit(main())`
+        with open(_sys.modules["__main__"].__file__, "rb") as _f:  # type: ignore[arg-type]
+            _cli_script = b"from tinygrad_dl.cli import main" in _f.read(4096)
+    except (OSError, TypeError, KeyError, AttributeError):  # an .exe runs a zipped script
+        _cli_script = _sys.argv[0].endswith(".exe")
+    if _cli_script and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
         _signal.signal(_signal.SIGINT, _interrupted)
 
 import builtins

@@ -12,12 +12,16 @@ say how to resume.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import platform
+import re
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 
 from . import __version__
@@ -104,6 +108,55 @@ def _stdout_gone(command: str) -> int:
     return 1
 
 
+# the flags that set how much memory a command allocates (named back when it runs out)
+SIZE_FLAGS = ("--m", "--hidden", "--channels", "--n-batch", "--seq-length", "--val-size",
+              "--length", "--n", "--d", "--K", "--set")
+_NUMPY_OOM = re.compile(r"Unable to allocate (.+?) for an array with shape (\(.*?\)) and data "
+                        r"type (\S+)")
+
+
+# NumPy's ValueErrors for an array larger than any machine could address
+_NUMPY_TOO_BIG = ("array is too big", "Maximum allowed dimension exceeded")
+
+
+def too_big(e: BaseException) -> bool:
+    """Whether `e` says that memory for the sizes asked for could not be had."""
+    return isinstance(e, MemoryError) or (
+        isinstance(e, ValueError) and str(e).startswith(_NUMPY_TOO_BIG))
+
+
+def memory_error(e: BaseException, argv: Sequence[str]) -> str:
+    """A MemoryError (or NumPy's "array is too big") as one line: how much was asked for (NumPy
+    says) and the size flags given, e.g. "cannot allocate 2.24 TiB (an array of shape (3072,
+    100000000), float64): use smaller sizes (--m 100000000)"."""
+    m = _NUMPY_OOM.search(str(e))
+    what = (f"cannot allocate {m[1].replace('. ', ' ')} (an array of shape {m[2]}, {m[3]})"
+            if m else "out of memory" if isinstance(e, MemoryError) else
+            "cannot allocate an array that large (more bytes than a 64-bit address holds)")
+    given = []
+    for i, a in enumerate(argv):
+        flag, eq, value = a.partition("=")
+        if flag in SIZE_FLAGS:
+            value = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+            given.append(f"{flag} {value}".strip())
+    if given:
+        return f"{what}: use smaller sizes ({', '.join(given)})"
+    return (f"{what}: this machine has too little free memory for it; free some, or use "
+            "smaller sizes")
+
+
+def file_in_the_way(e: OSError) -> Path | None:
+    """For an error creating a folder (EEXIST, ENOTDIR): the file standing where the folder or
+    one of its parents should be, else None."""
+    if e.errno not in (errno.EEXIST, errno.ENOTDIR) or not e.filename:
+        return None
+    path = Path(os.fsdecode(e.filename))
+    for p in (path, *path.parents):
+        if p.exists() or p.is_symlink():
+            return p if not p.is_dir() else None
+    return None
+
+
 def _main(argv: list[str]) -> int:
     name = _chosen(argv) or "tinygrad-dl"
     try:
@@ -118,13 +171,20 @@ def _main(argv: list[str]) -> int:
             return 0
         try:
             return int(args.func(args) or 0)
-        except (FileNotFoundError, ValueError, RuntimeError) as e:
-            # user-facing errors: one clear line, no traceback
-            print(f"tinygrad-dl {args.command}: error: {e}", file=sys.stderr)
+        except (FileNotFoundError, ValueError, RuntimeError, MemoryError) as e:
+            # user-facing errors: one clear line, no traceback; sizes beyond the machine's
+            # memory (or NumPy's address space) are the size flags' fault: they are named
+            why = memory_error(e, argv) if too_big(e) else e
+            print(f"tinygrad-dl {args.command}: error: {why}", file=sys.stderr)
             return 2
         except BrokenPipeError:  # the reader of our stdout left (`| head`): not a disk error
             return _stdout_gone(args.command)
         except OSError as e:  # a full disk or a read-only folder while writing
+            in_the_way = file_in_the_way(e)
+            if in_the_way is not None:  # a path the user named, not a disk's failure
+                print(f"tinygrad-dl {args.command}: error: {in_the_way} is a file, not a "
+                      "folder: choose another path", file=sys.stderr)
+                return 2
             print(f"tinygrad-dl {args.command}: error: {write_error(e)}", file=sys.stderr)
             return 1
     except KeyboardInterrupt:  # Ctrl-C where a command does not save anything (e.g. startup)

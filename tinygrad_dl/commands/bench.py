@@ -37,7 +37,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _groups(text: str) -> tuple[str, ...]:
-    groups = tuple(g.strip() for g in text.split(",") if g.strip())
+    """argparse type for --only: named groups, none of them empty (an unset shell variable,
+    `--only ""`, or `--only a,,b` is refused, not read as "every group")."""
+    items = [g.strip() for g in text.split(",")]
+    if "" in items:
+        what = "the value is empty" if not text.strip() else f"an empty item in {text!r}"
+        raise argparse.ArgumentTypeError(f"{what}: name the row groups, e.g. {bench.GROUPS[0]}, "
+                                         "or leave out --only to run them all")
+    groups = tuple(items)
     for g in groups:
         if g not in bench.GROUPS:
             raise argparse.ArgumentTypeError(f"unknown row group {g!r}; choose from "

@@ -203,6 +203,9 @@ def load_results(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise FileNotFoundError(f"--results {path}: no such file (run without --render-only "
                                 "to make it)") from None
+    except IsADirectoryError:  # a read of a path the user named, not a failed write
+        raise ValueError(f"--results {path} is a folder, not a results file: name the "
+                         f"file, e.g. {path / 'results.json'}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"--results {path}: not a results file ({e})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -108,8 +109,8 @@ def run(args: argparse.Namespace) -> int:
                                checkpoint_every=args.checkpoint_every, stop=stop,
                                jit=args.jit)
     except TrainingInterrupted as e:
-        print(f"\ninterrupted at epoch {e.epoch} step {e.step}; resume with: tinygrad-dl "
-              f"train {args.model} --resume {out}", file=sys.stderr, flush=True)
+        print(f"\ninterrupted at epoch {e.epoch} step {e.step}; resume with: "
+              f"{resume_command(args.model, out)}", file=sys.stderr, flush=True)
         return 130
     except RunFinished as e:
         print(e, file=sys.stderr)
@@ -129,10 +130,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def resume_command(model: str, out: Path) -> str:
+    """The command that resumes the run in `out`, quoted for a POSIX shell so that it can be
+    pasted as printed (an --out with a space, a quote or a `$` in it)."""
+    return shlex.join(["tinygrad-dl", "train", model, "--resume", str(out)])
+
+
 def _how_to_resume(args: argparse.Namespace, out: Path) -> str:
     if (stage_dir(Path(os.path.abspath(out))) / STATE_FILE).is_file():
-        return (f"what was saved is kept: once it is fixed, resume with: tinygrad-dl train "
-                f"{args.model} --resume {out}")
+        return (f"what was saved is kept: once it is fixed, resume with: "
+                f"{resume_command(args.model, out)}")
     return "nothing was saved yet: once it is fixed, run the same command again"
 
 

@@ -291,6 +291,10 @@ def load_cifar10(data_dir: str | os.PathLike[str] | None = None, split: str = "b
 
     train_files = TRAIN_FILES if split == "all" else TRAIN_FILES[:2]
     needed = [*train_files, "test_batch", "batches.meta"]
+    if root.exists() and not root.is_dir():  # a file named where the folder should be
+        raise ValueError(f"CIFAR-10 directory {root} (from {origin}) is a file, not a folder; "
+                         f"point it at the cifar-10-batches-py folder, which holds "
+                         f"{', '.join(needed)}. {how_to_get()}")
     if not root.is_dir():
         raise FileNotFoundError(f"CIFAR-10 directory {root} (from {origin}) does not exist; it "
                                 f"should hold {', '.join(needed)}. {how_to_get()}")

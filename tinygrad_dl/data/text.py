@@ -106,6 +106,8 @@ def load_text(path: str | os.PathLike[str] | None = None,
         v = sys.version_info
         return CharData(default_corpus(), source=f"pydoc_data.topics (CPython {v.major}.{v.minor})")
     p = Path(path).expanduser()
+    if p.is_dir():
+        raise ValueError(f"{p} is a folder, not a text file: name a UTF-8 text file")
     if not p.is_file():
         raise FileNotFoundError(f"text file not found: {p}")
     size = p.stat().st_size

@@ -8,6 +8,7 @@ search runs it holds an OS lock on `.lock` in the folder, so a second process is
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
@@ -52,8 +53,25 @@ class ResultStore:
         self._lock: Any = None
 
     def __enter__(self) -> ResultStore:
-        """Lock the folder (one search process at a time), then check and load it."""
-        self.out.mkdir(parents=True, exist_ok=True)
+        """Lock the folder (one search process at a time), then check and load it. A folder
+        that cannot be one (a file in its place) or cannot be written is a ValueError naming
+        it, raised before anything is written there (so before any trial runs)."""
+        for p in (self.out, *self.out.parents):
+            if p.exists() or p.is_symlink():
+                if not p.is_dir():
+                    raise ValueError(f"--out {self.out}: {p} is a file, not a folder; nothing "
+                                     "was written: choose another --out")
+                break
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            # the OS's own answer (EROFS, EACCES), before the lock turns it into something else
+            os.close(os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666))
+        except OSError as e:
+            why = f"{e.strerror or e}" + (f", {errno.errorcode[e.errno]}"
+                                          if e.errno in errno.errorcode else "")
+            raise ValueError(f"--out {self.out}: cannot write there ({why}); nothing in it was "
+                             "changed: choose another --out, or make it writable and run the "
+                             "same command again") from None
         # an OS lock (flock): released by the kernel when its holder dies, even by kill -9
         self._lock = FileLock(self.lock_path, timeout=0)
         try:

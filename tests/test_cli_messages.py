@@ -1,0 +1,225 @@
+"""The CLI's one-line messages say the true cause and a command that works when pasted: resume
+hints quote their paths, memory asked beyond the machine is one line naming the size flags, a
+file where a folder belongs (and the reverse) is called that, an empty --only is refused, and
+the early Ctrl-C handler is the console script's alone."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tinygrad_dl import cli
+from tinygrad_dl.train.outputs import stage_dir
+from tinygrad_dl.train.state import STATE_FILE, TrainingInterrupted
+
+pytestmark = pytest.mark.usefixtures("embedded_data_only")
+
+
+def _err_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    return err
+
+
+# ---- 1. resume hints are commands that can be pasted ----------------------------------------
+def _hinted_command(err: str) -> list[str]:
+    return shlex.split(err.rsplit("resume with: ", 1)[1])
+
+
+def test_ctrl_c_resume_hint_quotes_an_out_with_a_space(tmp_path, monkeypatch, capsys):
+    """Before: `--resume /tmp/x/ctl c`, which the shell splits in two."""
+    def interrupted(*a, **k):
+        raise TrainingInterrupted(1, 7)
+
+    monkeypatch.setattr("tinygrad_dl.commands.train.run_training", interrupted)
+    out = tmp_path / "ctl c's $HOME"
+    assert cli.main(["train", "two-layer", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert _hinted_command(err) == ["tinygrad-dl", "train", "two-layer", "--resume", str(out)]
+
+
+def test_write_error_resume_hint_quotes_an_out_with_a_space(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "ctl c"
+    state = stage_dir(Path(os.path.abspath(out))) / STATE_FILE
+    state.parent.mkdir(parents=True)
+    state.write_bytes(b"")
+
+    def disk_full(*a, **k):
+        raise OSError(28, "No space left on device", str(out / "model.npz"))
+
+    monkeypatch.setattr("tinygrad_dl.commands.train.run_training", disk_full)
+    assert cli.main(["train", "two-layer", "--out", str(out)]) == 1
+    err = _err_line(capsys)
+    assert _hinted_command(err) == ["tinygrad-dl", "train", "two-layer", "--resume", str(out)]
+
+
+# ---- 2. more memory than exists: one line naming the size flags ----------------------------
+@pytest.mark.parametrize("argv, flag", [
+    (["train", "two-layer", "--m", "100000000000", "--n-updates", "1"], "--m 100000000000"),
+    (["train", "char-rnn", "--m=1000000000000", "--n-updates", "1"], "--m 1000000000000"),
+    (["train", "two-layer", "--m", "10000000000000000", "--n-updates", "1"],
+     "--m 10000000000000000"),  # past NumPy's largest array: its ValueError, said the same way
+    (["graph", "two-layer", "--real-shapes", "--n", "100000000000"], "--n 100000000000"),
+])
+def test_memory_beyond_the_machine_is_one_line_naming_the_flags(argv, flag, tmp_path, capsys):
+    """Before: a 20-40 line MemoryError traceback, exit 1."""
+    out = tmp_path / ("g.svg" if argv[0] == "graph" else "run")
+    assert cli.main([*argv, "--out", str(out)]) == 2
+    err = _err_line(capsys)
+    assert err.startswith(f"tinygrad-dl {argv[0]}: error: cannot allocate ")
+    assert err.endswith(f"use smaller sizes ({flag})")
+    assert not out.exists()
+
+
+def test_memory_error_without_size_flags_says_what_to_do():
+    msg = cli.memory_error(MemoryError(), ["train", "k-layer"])
+    assert msg == ("out of memory: this machine has too little free memory for it; free some, "
+                   "or use smaller sizes")
+
+
+# ---- 3. the true cause: a file where a folder belongs, a folder where a file belongs --------
+@pytest.fixture
+def afile(tmp_path: Path) -> Path:
+    f = tmp_path / "afile"
+    f.write_text("not a folder\n")
+    return f
+
+
+def test_data_that_is_a_file_is_called_a_file(afile, tmp_path, capsys, monkeypatch):
+    """Before: "CIFAR-10 directory ... does not exist"."""
+    assert cli.main(["train", "two-layer", "--data", str(afile), "--out",
+                     str(tmp_path / "r")]) == 2
+    err = _err_line(capsys)
+    assert f"{afile} (from --data/data_dir) is a file, not a folder" in err
+    assert "does not exist" not in err
+    monkeypatch.setenv("TINYGRAD_DL_DATA", str(afile))
+    assert cli.main(["train", "two-layer", "--out", str(tmp_path / "r")]) == 2
+    assert f"{afile} (from $TINYGRAD_DL_DATA) is a file, not a folder" in _err_line(capsys)
+
+
+def test_text_that_is_a_folder_is_called_a_folder(tmp_path, capsys):
+    """Before: "text file not found"."""
+    assert cli.main(["train", "char-rnn", "--text", str(tmp_path), "--out",
+                     str(tmp_path / "r")]) == 2
+    assert _err_line(capsys).endswith(f"{tmp_path} is a folder, not a text file: name a UTF-8 "
+                                      "text file")
+
+
+@pytest.mark.parametrize("sub", ["", "x"])
+def test_search_out_that_is_a_file_is_refused_before_any_trial(afile, sub, capsys):
+    """Before: "cannot write afile: File exists (EEXIST); finished trials are saved in afile
+    ... run the same command again to resume", exit 1, although no trial ran."""
+    out = afile / sub if sub else afile
+    assert cli.main(["search", "two-layer", "--param", "lambda=log10:-5:-1", "--trials", "1",
+                     "--no-progress", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (f"tinygrad-dl search: error: --out {out}: {afile} is a file, not a folder; "
+                   "nothing was written: choose another --out")
+    assert afile.read_text() == "not a folder\n"
+
+
+def test_search_out_that_cannot_be_written_is_refused_before_any_trial(tmp_path, monkeypatch,
+                                                                       capsys):
+    """Before: "cannot write DIR/.lock: Read-only file system (EROFS); finished trials are saved
+    in DIR ...", exit 1. (EROFS injected: a read-only mount needs root.)"""
+    out = tmp_path / "ro"
+    real_open = os.open
+
+    def read_only(path, flags, *a, **k):
+        if str(path).startswith(str(out)) and flags & (os.O_WRONLY | os.O_RDWR):
+            raise OSError(30, "Read-only file system", str(path))
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(os, "open", read_only)
+    assert cli.main(["search", "two-layer", "--param", "lambda=log10:-5:-1", "--trials", "1",
+                     "--no-progress", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (f"tinygrad-dl search: error: --out {out}: cannot write there (Read-only file "
+                   "system, EROFS); nothing in it was changed: choose another --out, or make it "
+                   "writable and run the same command again")
+
+
+def test_graph_out_under_a_file_is_called_a_file(afile, capsys):
+    """Before: "cannot write afile: File exists (EEXIST)", exit 1."""
+    assert cli.main(["graph", "two-layer", "--out", str(afile / "x.svg")]) == 2
+    assert _err_line(capsys) == (f"tinygrad-dl graph: error: {afile} is a file, not a folder: "
+                                 "choose another path")
+
+
+def test_file_in_the_way_names_only_a_file():
+    assert cli.file_in_the_way(FileExistsError(17, "File exists", "/")) is None
+    assert cli.file_in_the_way(OSError(28, "No space left on device", "/tmp")) is None
+
+
+@pytest.mark.slow  # (imports the notebook machinery: about 2 s)
+def test_report_out_that_is_a_file_is_called_a_file(afile, capsys):
+    pytest.importorskip("nbclient")
+    assert cli.main(["report", "a1", "--out", str(afile), "--no-pdf"]) == 2
+    assert _err_line(capsys) == (f"tinygrad-dl report: error: {afile} is a file, not a folder: "
+                                 "choose another path")
+
+
+def test_results_render_only_of_a_folder_is_a_usage_error(tmp_path, capsys):
+    """Before: "cannot write DIR: Is a directory (EISDIR)", exit 1, for a read."""
+    assert cli.main(["results", "--render-only", "--results", str(tmp_path)]) == 2
+    assert _err_line(capsys) == (f"tinygrad-dl results: error: --results {tmp_path} is a "
+                                 "folder, not a results file: name the file, e.g. "
+                                 f"{tmp_path / 'results.json'}")
+
+
+# ---- 4. an empty --only is refused, not read as "all" ---------------------------------------
+@pytest.mark.parametrize("value, words", [("", "the value is empty"), (",", "an empty item"),
+                                          ("classifiers,,memory", "an empty item")])
+def test_bench_only_empty_is_refused(value, words, capsys, monkeypatch):
+    """Before: `--only ""` (an unset shell variable) ran the whole benchmark."""
+    def ran(*a, **k):
+        raise AssertionError("the benchmark ran")
+
+    monkeypatch.setattr("tinygrad_dl.bench.run", ran)
+    with pytest.raises(SystemExit) as e:
+        cli.main(["bench", "--only", value])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("tinygrad-dl bench: error: argument --only: " + words)
+    assert err.endswith("or leave out --only to run them all")
+
+
+# ---- 5. the early Ctrl-C handler belongs to the console script alone --------------------------
+def _interrupt_script(path: Path, code: str) -> subprocess.CompletedProcess[str]:
+    path.write_text(code)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONSTARTUP"}
+    p = subprocess.Popen([sys.executable, path.name], cwd=path.parent, env=env, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None
+    assert p.stdout.readline().strip() == "ready"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_a_users_script_named_like_the_program_keeps_its_ctrl_c(tmp_path):
+    """Before: any script whose name starts with tinygrad-dl exited 130 on Ctrl-C, its
+    except/finally never run (its work never saved)."""
+    r = _interrupt_script(tmp_path / "tinygrad-dl-x.py", (
+        "import time\nimport tinygrad_dl\nprint('ready', flush=True)\n"
+        "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('saved', flush=True)\n"))
+    assert (r.returncode, r.stdout.strip()) == (0, "saved"), r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_the_console_script_still_gets_the_early_handler(tmp_path):
+    """pip's console script (named tinygrad-dl, `from tinygrad_dl.cli import main`): Ctrl-C
+    before main runs is still one line and 130."""
+    r = _interrupt_script(tmp_path / "tinygrad-dl", (
+        "import sys, time\nfrom tinygrad_dl.cli import main\nprint('ready', flush=True)\n"
+        "time.sleep(60)\nsys.exit(main())\n"))
+    assert (r.returncode, r.stderr) == (130, "\ntinygrad-dl: interrupted\n")
