@@ -223,3 +223,18 @@ def test_the_console_script_still_gets_the_early_handler(tmp_path):
         "import sys, time\nfrom tinygrad_dl.cli import main\nprint('ready', flush=True)\n"
         "time.sleep(60)\nsys.exit(main())\n"))
     assert (r.returncode, r.stderr) == (130, "\ntinygrad-dl: interrupted\n")
+
+
+@pytest.mark.parametrize(("model", "flag"), [("two-layer", "--data"), ("char-rnn", "--text")])
+def test_search_data_of_the_wrong_kind_is_said_as_such(tmp_path, model, flag, capsys):
+    """Before: `search --data FILE` said "no such folder" and `search --text DIR` "no such
+    file" (found 2026-12-03)."""
+    wrong = tmp_path / "afile" if flag == "--data" else tmp_path
+    if flag == "--data":
+        wrong.write_text("x\n")
+    param = "eta=log10:-2:-1" if model == "char-rnn" else "lambda=log10:-5:-1"
+    assert cli.main(["search", model, "--param", param, "--trials", "1", "--no-progress",
+                     flag, str(wrong), "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    want = "is a file, not a folder" if flag == "--data" else "is a folder, not a text file"
+    assert f"{flag} {wrong}: {want}" in err, err

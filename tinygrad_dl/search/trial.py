@@ -90,6 +90,8 @@ def resolve_data(model: str, data: str | None, text: str | None) -> DataRef:
         if text is None:
             return _ref("corpus", None)
         p = Path(text).expanduser().resolve()
+        if p.is_dir():
+            raise ValueError(f"--text {text}: is a folder, not a text file: name a UTF-8 text file")
         if not p.is_file():
             raise FileNotFoundError(f"--text {text}: no such file")
         load_text(p)  # an empty or non-UTF-8 file is refused now, not in every trial
@@ -99,6 +101,9 @@ def resolve_data(model: str, data: str | None, text: str | None) -> DataRef:
         sample = resources.files("tinygrad_dl") / "_data" / "cifar10_sample.npz"
         return _ref("embedded", str(Path(str(sample)).resolve()))
     root = root.expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"--data {data or root}: is a file, not a folder; point it at the "
+                         "cifar-10-batches-py folder")
     if not root.is_dir():
         raise FileNotFoundError(f"--data {data or root}: no such folder")
     # every batch file there (whichever --split reads them), in one fixed order
