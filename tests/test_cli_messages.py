@@ -10,6 +10,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,46 @@ def test_search_data_of_the_wrong_kind_is_said_as_such(tmp_path, model, flag, ca
     err = capsys.readouterr().err.strip().splitlines()[-1]
     want = "is a file, not a folder" if flag == "--data" else "is a folder, not a text file"
     assert f"{flag} {wrong}: {want}" in err, err
+
+
+def test_runs_started_in_the_same_second_get_their_own_default_out(tmp_path, monkeypatch):
+    """Before: four `tinygrad-dl train one-layer` started at once without --out all chose
+    runs/one-layer-DATE-TIME (it did not exist yet: a run's folder appears when it finishes),
+    and three were refused as "another tinygrad-dl run is writing there" (found 2026-12-03)."""
+    from tinygrad_dl.commands import train as train_cmd
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(train_cmd.time, "strftime", lambda fmt: "20261203-083637")
+    names = [train_cmd.default_out("one-layer") for _ in range(3)]
+    assert [n.name for n in names] == ["one-layer-20261203-083637", "one-layer-20261203-083637-2",
+                                       "one-layer-20261203-083637-3"]
+    from tinygrad_dl.train.outputs import lock_out
+
+    with lock_out(names[0]):  # the claim is the lock file the run then takes
+        pass
+    assert not (tmp_path / "runs" / ".one-layer-20261203-083637.lock").exists()
+
+
+@pytest.mark.slow
+def test_report_terminated_mid_notebook_is_one_line_and_leaves_no_kernel_files(tmp_path):
+    """Before: SIGTERM killed `report` silently (exit -15), leaving its kernel folder and the
+    kernel's connection file in the temporary folder; search, results and train handle it as
+    Ctrl-C (found 2026-12-03). (Ctrl-C itself, SIGINT, takes the same path: exit 130.)"""
+    sig, code, word = signal.SIGTERM, 143, "terminated"
+    pytest.importorskip("nbclient")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "MPLBACKEND": "Agg"}
+    p = subprocess.Popen([sys.executable, "-m", "tinygrad_dl.cli", "report", "a1", "--quick",
+                          "--no-pdf", "--out", str(tmp_path / "rep")], env=env,
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp.glob("tgdl-kernel-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the notebook's kernel is starting: the report is under way
+    assert p.poll() is None, "the report ended before the kernel started"
+    time.sleep(1.0)
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"tinygrad-dl report: {word}", err
+    assert not list(tmp.iterdir()), list(tmp.iterdir())  # kernel folder, connection file

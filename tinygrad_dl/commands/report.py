@@ -36,6 +36,7 @@ from typing import Any
 from tinygrad_dl import files
 
 from .args import positive_int
+from .signals import sigterm_as_interrupt, stopped
 
 NOTEBOOKS = {
     "a1": "a1_one_layer.ipynb",
@@ -431,9 +432,11 @@ def run(args: argparse.Namespace) -> int:
             params["quick"] = True
         params.update(given[name])  # (an explicit --param quick=... wins over --quick)
         try:
-            build_report(name, out, params, code=args.code, pdf=not args.no_pdf,
-                         timeout=args.timeout)
-        except KeyboardInterrupt:
-            print("tinygrad-dl report: interrupted", file=sys.stderr)
-            return 130
+            with sigterm_as_interrupt():  # the kernel is shut down, the last good report kept
+                build_report(name, out, params, code=args.code, pdf=not args.no_pdf,
+                             timeout=args.timeout)
+        except KeyboardInterrupt as e:
+            why, code = stopped(e)
+            print(f"tinygrad-dl report: {why}", file=sys.stderr)
+            return code
     return 0

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from tinygrad_dl.search.trial import resolve_data
 
 from . import train
 from .args import nonneg_int, positive_int
+from .signals import sigterm_as_interrupt, stopped
 
 NINE = "50,30,20,20,10,10,10,10"
 CYCLIC = "--eta-min 1e-5 --eta-max 1e-1 --n-batch 100"
@@ -267,14 +267,6 @@ def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return {**new, "settings": rows, "commands": [*commands, new["command"]]}
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, handled as Ctrl-C: finished runs are saved."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise _Terminated
-
-
 def run(args: argparse.Namespace) -> int:
     settings = [s for s in course_settings() if not args.only or s.name in args.only]
     if args.list:
@@ -309,20 +301,18 @@ def run(args: argparse.Namespace) -> int:
             print("note: no --data: the classifier rows train on what `train` finds without "
                   "it ($TINYGRAD_DL_DATA, the cache, else the embedded 1,000-image sample)",
                   file=sys.stderr)
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
         try:
-            run_seeds(settings, args.seeds, args.out, data=args.data, text=args.text,
-                      backend=args.backend, jobs=args.jobs, address=args.address,
-                      retries=args.retries, retry_failed=args.retry_failed,
-                      progress=not args.no_progress,
-                      log=lambda line: print(line, file=sys.stderr))
+            with sigterm_as_interrupt():  # finished runs are saved either way
+                run_seeds(settings, args.seeds, args.out, data=args.data, text=args.text,
+                          backend=args.backend, jobs=args.jobs, address=args.address,
+                          retries=args.retries, retry_failed=args.retry_failed,
+                          progress=not args.no_progress,
+                          log=lambda line: print(line, file=sys.stderr))
         except KeyboardInterrupt as e:
-            print(f"\nresults {'terminated' if isinstance(e, _Terminated) else 'interrupted'}:"
-                  f" finished runs are saved in {args.out}; run the same command again to "
-                  "resume", file=sys.stderr)
-            return 143 if isinstance(e, _Terminated) else 130
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+            why, code = stopped(e)
+            print(f"\nresults {why}: finished runs are saved in {args.out}; run the same "
+                  "command again to resume", file=sys.stderr)
+            return code
         doc = collect(settings, COMPARISONS, args.out, args.seeds, command=command_line(args),
                       jobs=args.jobs, notes=NOTES)
         if args.merge and results.is_file():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from tinygrad_dl.search.cluster import ClusterLost
 from tinygrad_dl.search.space import check_fixed
 
 from .args import add_hyper_flags, nonneg_float, nonneg_int, positive_int, seed
+from .signals import sigterm_as_interrupt, stopped
 
 EXAMPLES = """\
 distributions: log10:A:B (10**uniform(A,B)), uniform:A:B, int:A:B (inclusive), choice:V1,V2,...
@@ -106,14 +106,6 @@ def fixed_params(args: argparse.Namespace) -> dict[str, Any]:
     return fixed
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, handled as Ctrl-C: the workers are stopped and what finished is saved."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise _Terminated
-
-
 def run(args: argparse.Namespace) -> int:
     # every input is checked here, before any trial starts
     if args.address is not None and args.backend == "joblib":
@@ -143,14 +135,14 @@ def run(args: argparse.Namespace) -> int:
           f"{', '.join(str(p) for p in spec.params)}; data {ref.id} ({ref.path or ref.kind}); "
           f"results in {out}", file=sys.stderr)
     trial = TrainingTrial(args.model, ref, fixed, ship=args.ship_data)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        result = run_search(
-            spec, out, trial, backend=args.backend, jobs=args.jobs, address=args.address,
-            progress=not args.no_progress, retry_failed=args.retry_failed,
-            plot=not args.no_plot, retries=args.retries,
-            log=lambda line: print(line, file=sys.stderr),
-        )
+        with sigterm_as_interrupt():  # the workers are stopped and what finished is saved
+            result = run_search(
+                spec, out, trial, backend=args.backend, jobs=args.jobs, address=args.address,
+                progress=not args.no_progress, retry_failed=args.retry_failed,
+                plot=not args.no_plot, retries=args.retries,
+                log=lambda line: print(line, file=sys.stderr),
+            )
     except ClusterLost as e:  # not a trial's failure: the unfinished trials run on resume
         print(f"tinygrad-dl search: error: {e}", file=sys.stderr)
         return 1
@@ -161,12 +153,10 @@ def run(args: argparse.Namespace) -> int:
               f"{out}: once it is fixed, run the same command again to resume", file=sys.stderr)
         return 1
     except KeyboardInterrupt as e:
-        why = "terminated" if isinstance(e, _Terminated) else "interrupted"
+        why, code = stopped(e)
         print(f"\nsearch {why}: finished trials are saved in {out}; run the same command "
               "again to resume", file=sys.stderr)
-        return 143 if isinstance(e, _Terminated) else 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        return code
     print(result.summary())
     return 0 if result.best is not None else 1
 
