@@ -70,12 +70,25 @@ def register(subparsers: Any) -> None:
 
 
 def default_out(model: str) -> Path:
+    """runs/MODEL-DATE-TIME, or -2, -3, ... after it: a name no finished run holds and no
+    other run has claimed. The claim is the run's lock file, created exclusively (the lock
+    itself is taken on it later): runs started in the same second each get their own name,
+    where checking `exists()` alone gave them one, and all but one were refused."""
     base = Path("runs") / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}"
+    base.parent.mkdir(parents=True, exist_ok=True)
     out, i = base, 1
-    while out.exists():
+    while out.exists() or stage_dir(Path(os.path.abspath(out))).exists() or not _claim(out):
         i += 1
         out = base.with_name(f"{base.name}-{i}")
     return out
+
+
+def _claim(out: Path) -> bool:
+    try:  # the lock file `lock_out` takes (beside the folder), made by one process only
+        os.close(os.open(out.parent / f".{out.name}.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 def params_from_args(args: argparse.Namespace) -> dict[str, Any]:
