@@ -209,7 +209,7 @@ def test_corrupt_meta_named(fake_dir: Path) -> None:
         load_cifar10(fake_dir)
 
 
-# found 2026-12-04: label_names were taken as whatever iterated (b"0123456789" gave names
+# found 2026-12-03: label_names were taken as whatever iterated (b"0123456789" gave names
 # '48', '49', ...; a list of arrays gave their stand-ins' reprs), and the sample's count was not
 # checked (12 names made a 12-class model, 5 names loaded and failed later)
 @pytest.mark.parametrize("raw, words", [
@@ -252,7 +252,7 @@ def test_sample_label_names_must_match_the_labels(tmp_path: Path, names: np.ndar
     assert load_embedded_sample(path=bad).K == 10
 
 
-# found 2026-12-04: an empty --data (an unset shell variable) fell back to $TINYGRAD_DL_DATA,
+# found 2026-12-03: an empty --data (an unset shell variable) fell back to $TINYGRAD_DL_DATA,
 # the cache or the embedded sample without a word
 def test_empty_data_dir_is_refused_not_a_fallback(no_config: Path, fake_dir: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,5 @@
 """The training loop's per-process dataset cache (train/minibatch.py `_load_data`) must never
-serve data other than what the folder holds now. Found 2026-12-04: it was keyed by the --data
+serve data other than what the folder holds now. Found 2026-12-03: it was keyed by the --data
 string, so regenerating the files (or a relative --data after a chdir) trained on the old data
 and result.json said so."""
 

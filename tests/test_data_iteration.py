@@ -53,7 +53,7 @@ def test_rand_stays_below_one_in_narrow_dtypes(dtype):
     assert u64.dtype == np.float64 and (u64 < 1).all()
 
 
-# ---- collate: namedtuple samples (found 2026-12-04: a one-field namedtuple batched into
+# ---- collate: namedtuple samples (found 2026-12-03: a one-field namedtuple batched into
 # P1(x=<generator object>), a two-field one raised TypeError) ---------------------------------
 P1 = collections.namedtuple("P1", "x")
 P2 = collections.namedtuple("P2", "x y")

@@ -194,7 +194,7 @@ def test_extraction_refuses_path_traversal(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "cifar-10-batches-py").exists()
 
 
-# ---- an existing target folder (found 2026-12-04: `--dir DIR` replaced DIR whole, deleting the
+# ---- an existing target folder (found 2026-12-03: `--dir DIR` replaced DIR whole, deleting the
 # user's files in it; `--dir .` failed with EBUSY and left .cifar10-old-*/ and the archive) ----
 def _fake_tarball(names: tuple[str, ...] = CIFAR10_FILES, extra: dict[str, bytes] | None = None,
                   tag: bytes = b"new") -> tuple[bytes, str]:

@@ -141,7 +141,7 @@ def test_torch_dtype_numpy_lacks_is_one_line():
     assert tg.randint(0, 3, (2,), dtype=torch.int32).dtype == np.int32
 
 
-# sums of integers (found 2026-12-05): a uint8 sum was uint64 (NumPy's rule), PyTorch's int64
+# sums of integers (found 2026-12-03): a uint8 sum was uint64 (NumPy's rule), PyTorch's int64
 _INT_REDUCTIONS = {"sum": lambda x: x.sum(), "sum(dim)": lambda x: x.sum(dim=0),
                    "sum(keepdim)": lambda x: x.sum(dim=1, keepdim=True),
                    "tg.sum(axis)": lambda x: tg.sum(x, axis=0), "prod": lambda x: x.prod(),

@@ -235,7 +235,7 @@ def test_labels_out_of_range_or_not_integers(tmp_path: Path) -> None:
 
 # BUILD with a (None, {name: value}) state does setattr on the object below it: on the allowed
 # stand-in functions and the ndarray marker class it rewrote the loader for the rest of the
-# process (found 2026-12-04: afterwards _encode.__defaults__ == ('cp500',)).
+# process (found 2026-12-03: afterwards _encode.__defaults__ == ('cp500',)).
 @pytest.mark.parametrize("glob", ["_codecs\nencode", "numpy\nndarray", "__builtin__\nbytes",
                                   "numpy.core.multiarray\n_reconstruct", "numpy\ndtype"])
 def test_build_cannot_set_attributes_on_the_loaders_own_objects(tmp_path: Path,

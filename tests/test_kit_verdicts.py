@@ -1,4 +1,4 @@
-"""Verdicts of the gradient-check tools that were wrong or unexplained (found 2026-12-04): a
+"""Verdicts of the gradient-check tools that were wrong or unexplained (found 2026-12-03): a
 check that passed any gradient because f read the original tensors, hand gradients silently
 dropped for their keys or broadcast for their shape, a random loss failing with errors ~1 and
 no reason, one large output hiding a wrong gradient elsewhere, integer labels made float, a
@@ -189,7 +189,7 @@ def test_gradcheck_says_f_must_return_a_tensor():
         compare_gradients(m, lambda: m.loss(X, Y).item(), lambda: m.hand_gradients(X, Y))
 
 
-# ---- 10. wrt= with negative, repeated or out-of-range indices (found 2026-12-05) ------------
+# ---- 10. wrt= with negative, repeated or out-of-range indices (found 2026-12-03) ------------
 def _x_times_badcube(x, y):
     return x * BadCube.apply(y)  # right gradient for x, wrong for y
 
