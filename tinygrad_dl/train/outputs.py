@@ -6,8 +6,17 @@ THE FOLDER. A run never writes into `--out` directly: it writes into a hidden si
 folder in place of `NAME`. So `NAME` always holds exactly one run's files, all from the same run: a
 killed or interrupted run leaves the previous `NAME` untouched (and its `.NAME.partial`, which
 `--resume NAME` continues); a new run over a previous run's folder replaces it whole (old plots
-included, and it says so). A staging folder that nobody resumes is removed by the next non-resume
-run on the same `--out`.
+included, and it says so). A new run (not `--resume`) on an `--out` whose interrupted run is saved
+in `.NAME.partial` is refused (resume it, choose another `--out`, or delete it): a saved state is
+never deleted by a run. A staging folder without a state (a run killed before its first save) is
+removed by the next start on the same `--out`.
+
+NAME may change while a run trains (a search writing there, a user's files): the staging folder
+records what NAME held when the run started (`.seen.json`), and the commit replaces NAME only if
+it holds that still (or nothing). Otherwise NAME is left as it is and the finished run is renamed
+to a visible sibling `NAME-finished` (`-2`, ... when taken), named in the one-line error
+(`OutChanged`). A run that diverges is never swapped in either: NAME stays as it was and the
+run's history up to the blow-up goes to `NAME-diverged` (`keep_diverged`).
 
 The commit survives a kill at any instant. It first marks the staging folder finished
 (`.complete`, written atomically), then swaps it with `NAME` in one atomic step (Linux
@@ -37,9 +46,12 @@ the values the run derived filled in (n_s, eval_every).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shlex
 import shutil
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,20 +61,33 @@ from tinygrad_dl import checkpoint, viz
 from tinygrad_dl.files import atomic_write, exchange, jsonable, replace
 
 from .history import format_sample
-from .state import STATE_FILE
+from .state import STATE_FILE, load_train_state
 
-__all__ = ["RUN_FILES", "RunFinished", "commit_out", "lock_out", "plot_title", "prepare_out",
-           "ran_settings", "recover", "stage_dir", "write_outputs"]
+__all__ = ["RUN_FILES", "OutChanged", "RunFinished", "commit_out", "keep_diverged", "lock_out",
+           "plot_title", "prepare_out", "ran_settings", "recover", "stage_dir", "write_outputs"]
 
 
 # ---- the folder, written as one unit -----------------------------------------------------------
 # a folder holding one of these (and no sub-folders) is a previous run that may be replaced
 RUN_FILES = ("result.json", "history.json", "model.npz")
 DONE = ".complete"  # in a staging folder: the run finished, its outputs are all there
+SEEN = ".seen.json"  # in a staging folder: what NAME held when the run started
+# every file a finished run writes (a staging folder without SEEN may replace only these)
+OUTPUT_FILES = frozenset({*RUN_FILES, "samples.txt", "smooth_loss.png", "learning_curves.png",
+                          "confusion_matrix.png", "lr_schedule.png", "weights.png", DONE, SEEN})
 
 
 class RunFinished(Exception):  # noqa: N818  (an outcome, not an error)
     """`--resume` of a run that had finished (its outputs are in place): nothing to resume."""
+
+
+class OutChanged(ValueError):  # noqa: N818  (a ValueError: the CLI's one line)
+    """NAME changed while the run trained (other files appeared there): it was left as it is,
+    and the finished run's outputs were put beside it, in `.kept`."""
+
+    def __init__(self, message: str, kept: Path) -> None:
+        super().__init__(message)
+        self.kept = kept
 
 
 def stage_dir(out: Path) -> Path:
@@ -125,14 +150,15 @@ def recover(out: str | os.PathLike[str], notes: list[str] | None = None) -> bool
         else:
             replace(old, out)
     if (stage / DONE).is_file():  # finished, killed before (or during) its swap
-        _swap_in(stage, out)
+        _swap_in(stage, out, recovering=True)
         finished = True
     elif stage.exists() and not (stage / STATE_FILE).is_file():
         # neither finished nor resumable: the previous run an exchange left there, or a run
         # killed before its first state
         _cleanup(stage)
     _cleanup(old)
-    (out / DONE).unlink(missing_ok=True)
+    for mark in (DONE, SEEN):
+        (out / mark).unlink(missing_ok=True)
     if finished and notes is not None:
         notes.append(f"the run writing {out} had finished but was stopped while its outputs "
                      "were put in place: that is done now")
@@ -146,9 +172,10 @@ def _has_outputs(d: Path) -> bool:
 def prepare_out(out: str | os.PathLike[str], *, resume: bool,
                 notes: list[str] | None = None) -> Path:
     """Check `out` and return the staging folder the run writes into (created). With `resume`
-    the staging folder must hold an interrupted run's training state. Notes for the user
-    (a replaced run, a discarded interrupted run) are appended to `notes`. Call with the lock
-    (`lock_out`) held."""
+    the staging folder must hold an interrupted run's training state; without, a staging folder
+    holding one is refused (a ValueError saying how to resume it or start afresh), and what
+    `out` holds is recorded for the commit to check. Notes for the user (a replaced run) are
+    appended to `notes`. Call with the lock (`lock_out`) held."""
     out = _abs(out)
     notes = notes if notes is not None else []
     _check_path(out)
@@ -167,20 +194,38 @@ def prepare_out(out: str | os.PathLike[str], *, resume: bool,
         if any(e.is_dir() for e in entries) or not _has_outputs(out):
             raise ValueError(f"--out {out}: the folder exists and is not a tinygrad-dl run "
                              "folder; choose a new folder (a run replaces its --out whole)")
+    if stage.exists():  # (recover left it: it holds an interrupted run's state)
+        raise ValueError(_interrupted_there(out, stage))
+    if out.is_dir() and any(out.iterdir()):
         notes.append(f"replacing the previous run in {out} ({_describe(out)}); its files "
                      "(plots included) are removed when this run finishes")
-    if stage.exists():
-        notes.append(f"discarding the interrupted run in {stage} (resume it with --resume "
-                     f"{out} instead)")
-    _cleanup(stage)
     try:
         stage.mkdir(parents=True)
-        probe = stage / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # what NAME holds now: the commit replaces it only if it still holds that (or nothing).
+        # A plain write (it also proves the folder writable, as a probe did): a torn record is
+        # unreadable, and the commit then replaces only a folder of a run's own files
+        (stage / SEEN).write_text(json.dumps({"entries": _snapshot(out)}))
     except OSError as e:
+        _cleanup(stage)
         raise ValueError(f"--out {out}: cannot write there ({e.strerror or e})") from None
     return stage
+
+
+def _interrupted_there(out: Path, stage: Path) -> str:
+    """The refusal of a new run where an interrupted run's state is saved: how to resume it,
+    and how to start afresh (only the user deletes a saved state)."""
+    try:
+        st = load_train_state(stage / STATE_FILE)
+        model, step = st["run"]["model"], int(st["loop"]["step"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return (f"--out {out}: {stage} holds an interrupted run's state that cannot be resumed "
+                f"({str(e)[:200]}); delete {stage} to start a run there, or choose another "
+                "--out")
+    resume = shlex.join(["tinygrad-dl", "train", model, "--resume", str(out)])
+    return (f"--out {out}: an interrupted {model} run is saved there "
+            f"({_plural(f'{step:,}', 'update')}, in {stage}); continue it with: {resume}; or "
+            f"choose another --out; or, to start afresh there, delete it first: rm -r "
+            f"{shlex.quote(str(stage))}")
 
 
 def commit_out(stage: Path, out: str | os.PathLike[str]) -> Path:
@@ -193,10 +238,25 @@ def commit_out(stage: Path, out: str | os.PathLike[str]) -> Path:
     return out
 
 
-def _swap_in(stage: Path, out: Path) -> None:
+def keep_diverged(stage: Path, out: str | os.PathLike[str]) -> Path:
+    """A diverged run is never swapped in: NAME stays as it was, and the staging folder (the
+    history up to the blow-up) becomes the visible sibling `NAME-diverged` (returned)."""
+    return _set_aside(stage, _abs(out), "diverged")
+
+
+def _swap_in(stage: Path, out: Path, recovering: bool = False) -> None:
     """The swap of a finished staging folder (marked DONE) and what follows it; each step may
-    be cut by a kill and is redone by `recover`."""
+    be cut by a kill and is redone by `recover`. When NAME no longer holds what it held when the
+    run started, it is left as it is and the run goes beside it (OutChanged)."""
     (stage / STATE_FILE).unlink(missing_ok=True)
+    why = _changed(stage, out)
+    if why is not None:
+        kept = _set_aside(stage, out, "finished")
+        if recovering:
+            raise OutChanged(f"--out {out} changed after the run writing it had finished ({why})"
+                             f", so it is left as it is; that run's outputs are in {kept}", kept)
+        raise OutChanged(f"--out {out} changed while this run trained ({why}), so it is left as "
+                         f"it is; this run finished and its outputs are in {kept}", kept)
     if not out.exists():
         replace(stage, out)
     elif exchange(stage, out):  # `stage` now holds the previous run
@@ -207,7 +267,73 @@ def _swap_in(stage: Path, out: Path) -> None:
         replace(out, old)
         replace(stage, out)
         _cleanup(old)
-    (out / DONE).unlink(missing_ok=True)
+    for mark in (DONE, SEEN):
+        (out / mark).unlink(missing_ok=True)
+
+
+def _snapshot(out: Path) -> list[list[Any]] | None:
+    """What `out` holds, entry by entry (name, file type, size, mtime in ns); None when it is not
+    a folder."""
+    if out.is_symlink() or not out.is_dir():
+        return None
+    entries = []
+    with os.scandir(out) as it:
+        for e in it:
+            st = e.stat(follow_symlinks=False)
+            entries.append([e.name, stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns])
+    return sorted(entries)
+
+
+def _changed(stage: Path, out: Path) -> str | None:
+    """None when the finished run in `stage` may replace `out`: `out` is missing or empty, or
+    holds exactly what it held when the run started (as `stage`'s SEEN records it; a staging
+    folder from before that record: only a run's output files). Else what changed, in words."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        return f"{out} is no longer a folder"
+    now = _snapshot(out)
+    if not now:
+        return None
+    try:
+        seen = json.loads((stage / SEEN).read_text())["entries"]
+    except (OSError, ValueError, KeyError, TypeError):
+        extra = [n for n, kind, *_ in now if n not in OUTPUT_FILES or kind != stat.S_IFREG]
+        return f"it holds {_names(extra)}, which a run does not write" if extra else None
+    if now == seen:
+        return None
+    old = {e[0]: e for e in seen} if isinstance(seen, list) else {}
+    new = {e[0]: e for e in now}
+    parts = []
+    for what, names in (("appeared", sorted(set(new) - set(old))),
+                        ("changed", sorted(n for n in set(new) & set(old) if new[n] != old[n])),
+                        ("went", sorted(set(old) - set(new)))):
+        if names:
+            parts.append(f"{_names(names)} {what}")
+    return "; ".join(parts) or "its entries changed"
+
+
+def _names(names: list[str], most: int = 4) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _set_aside(stage: Path, out: Path, what: str) -> Path:
+    """Rename `stage` to the first free `NAME-WHAT`, `NAME-WHAT-2`, ... beside `out` (never over
+    anything), and drop the staging marks from it."""
+    for i in range(1, 10_000):
+        dst = out.parent / (f"{out.name}-{what}" + (f"-{i}" if i > 1 else ""))
+        if dst.exists() or dst.is_symlink():
+            continue
+        try:
+            replace(stage, dst)  # (over an empty folder at most, made in between)
+        except OSError as e:
+            if e.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+                continue  # taken in between
+            raise
+        for mark in (STATE_FILE, DONE, SEEN):
+            (dst / mark).unlink(missing_ok=True)
+        return dst
+    raise ValueError(f"no free name {out.name}-{what}-N beside {out} to keep the run in: it is "
+                     f"in {stage}")
 
 
 def _cleanup(p: Path) -> None:
@@ -248,7 +374,7 @@ def plot_title(result: Any) -> str:
 
 
 def _plural(n: Any, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    return f"{n} {word}" + ("" if n in (1, "1") else "s")
 
 
 def write_outputs(result: Any, out: Path, *, seed: int, data: Any = None,

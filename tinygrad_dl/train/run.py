@@ -25,7 +25,14 @@ from .history import History, TrainResult
 from .hyperparams import BY_KEY
 from .loop import Trainer
 from .minibatch import MinibatchTrainer
-from .outputs import commit_out, lock_out, prepare_out, ran_settings, write_outputs
+from .outputs import (
+    commit_out,
+    keep_diverged,
+    lock_out,
+    prepare_out,
+    ran_settings,
+    write_outputs,
+)
 from .sequence import SequenceTrainer
 from .state import (
     STATE_FILE,
@@ -141,6 +148,7 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
         model, params, seed, data, text = _resumed_args(state["run"], model, params, seed,
                                                         data, text)
         params = _legacy_batching(state["loop"], params)
+        checkpoint_every = _resumed_checkpoint_every(state["run"], checkpoint_every, notes)
     seed = 0 if seed is None else seed
     p = resolve_params(model, params)  # bad settings are refused before --out is touched
     if out is not None and resume is None:
@@ -152,7 +160,8 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
     hist = History(meta={"model": model, "seed": seed})
     out_dir = Path(out) if out is not None else None
     run_info = {"model": model, "params": dict(params or {}), "seed": seed,
-                "data": _path_or_none(data), "text": _path_or_none(text)}
+                "data": _path_or_none(data), "text": _path_or_none(text),
+                "checkpoint_every": checkpoint_every}  # (None: the model's default)
     t0 = time.perf_counter()
     for n in notes:
         _note(print_fn, n)
@@ -183,10 +192,14 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
                     on_checkpoint=save_state if out_dir is not None else None,
                     checkpoint_every=run.checkpoint_every, stop=stop, jit=jit, **run.loop_kw)
         result = trainer.result(run, p, hist, seed)
-    except NonFiniteLossError:
-        if out_dir is not None:  # keep what was logged up to the blow-up, for the post-mortem
+    except NonFiniteLossError as e:
+        if out_dir is not None:  # keep what was logged up to the blow-up, for the post-mortem,
+            # beside --out: a diverged run never replaces the previous run there
             hist.save(stage / "history.json")
-            commit_out(stage, out_dir)
+            kept = keep_diverged(stage, out_dir)
+            prev = (f"{os.path.abspath(out_dir)} is left as it was, and " if out_dir.exists()
+                    else "")
+            e.args = (f"{e}; {prev}this run's history up to then is in {kept}",)
         raise
     except TrainingInterrupted as e:
         e.out = out_dir  # type: ignore[attr-defined]
@@ -234,6 +247,20 @@ def _resumed_args(run: dict[str, Any], model: str, params: dict[str, Any] | None
     data = data if data is not None else run["data"]
     text = text if text is not None else run["text"]
     return model, dict(run["params"]), int(run["seed"]), data, text
+
+
+def _resumed_checkpoint_every(run: dict[str, Any], given: int | None,
+                              notes: list[str]) -> int | None:
+    """A resumed run saves its state as often as the interrupted run did, unless
+    --checkpoint-every is given again (then that wins, with a note when it differs)."""
+    then = run.get("checkpoint_every")  # (absent in states saved before 2026-12-03: default)
+    if given is None:
+        return then
+    if given != then:
+        was = f"every {then:,} updates" if then is not None else "at the model's default"
+        notes.append(f"--checkpoint-every {given}: this run now saves its state every "
+                     f"{given:,} updates (the interrupted run saved it {was})")
+    return given
 
 
 def _legacy_batching(loop: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

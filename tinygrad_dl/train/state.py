@@ -155,7 +155,8 @@ SCHEMA = {
     "format": str, "kind": str, "version": int,
     "run": {"model": str, "params": dict, "seed": int, "data": (str, type(None)),
             "text": (str, type(None)), "sizes?": {"*": int}, "seconds?": float,
-            "data_sha256?": (str, type(None))},  # absent in states saved before 2026-12-03
+            "data_sha256?": (str, type(None)),  # absent in states saved before 2026-12-03
+            "checkpoint_every?": (int, type(None))},  # absent before 2026-12-03 (the default)
     "optim": {"type": str, "lr": float, "hyper": dict, "param_groups?": [dict],
               "scalars": [dict]},
     "loop": {"kind": str, "*": object}, "has_best": bool, "history_meta": dict,
@@ -204,6 +205,9 @@ def _unpack(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, An
                                if type(v) is int and k != "kind")]
     if any(not 0 <= v < _LIMIT for v in counters):
         raise container.Refused("a step, epoch, position or seed out of range")
+    every = run.get("checkpoint_every")
+    if every is not None and not 1 <= every < _LIMIT:
+        raise container.Refused(f"meta.run.checkpoint_every must be >= 1, got {every}")
     for st in (meta["loop"]["rng"], *meta["generators"]):
         _check_generator(st)
     opt = dict(meta["optim"])
