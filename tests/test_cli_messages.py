@@ -282,3 +282,41 @@ def test_report_terminated_mid_notebook_is_one_line_and_leaves_no_kernel_files(t
     assert p.returncode == code, err
     assert err.strip().splitlines()[-1] == f"tinygrad-dl report: {word}", err
     assert not list(tmp.iterdir()), list(tmp.iterdir())  # kernel folder, connection file
+
+
+def _search_into(out: Path) -> int:
+    return cli.main(["search", "two-layer", "--param", "lambda=log10:-5:-1", "--trials", "1",
+                     "--n-updates", "2", "--no-progress", "--no-plot", "--out", str(out)])
+
+
+def test_search_refuses_a_folder_a_train_run_holds_stages_or_writes(tmp_path, capsys):
+    """Before: a search into a finished run's folder mixed its files with the run's, and one
+    into an --out a train was writing was deleted by that run's commit (found 2026-12-03).
+    A lock file left by a killed run blocks nothing (the lock is tried, not looked for)."""
+    from tinygrad_dl.train.outputs import lock_file
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "result.json").write_text("{}\n")
+    staged = tmp_path / "staged"
+    stage_dir(staged).mkdir()
+    busy = tmp_path / "busy"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from tinygrad_dl.train.outputs import lock_out;"
+         " c = lock_out(sys.argv[1]); c.__enter__(); print('held', flush=True); time.sleep(60)",
+         str(busy)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for out, why in ((run, "it holds a training run (result.json)"),
+                         (staged, "a tinygrad-dl train run is staged there"),
+                         (busy, "a tinygrad-dl train run is writing there")):
+            assert _search_into(out) == 2
+            err = capsys.readouterr().err.strip().splitlines()[-1]
+            assert f"--out {out}: {why}" in err, err
+            assert not (out / "spec.json").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert lock_file(busy).exists()  # left by the killed holder: a search may go there now
+    assert _search_into(busy) == 0
+    assert (busy / "results.json").is_file()

@@ -19,7 +19,7 @@ from tinygrad_dl.files import stdout_gone, write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
-from tinygrad_dl.train.outputs import RunFinished, stage_dir
+from tinygrad_dl.train.outputs import RunFinished, lock_file, stage_dir
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
 from .args import add_hyper_flags, positive_int, seed
@@ -85,7 +85,7 @@ def default_out(model: str) -> Path:
 
 def _claim(out: Path) -> bool:
     try:  # the lock file `lock_out` takes (beside the folder), made by one process only
-        os.close(os.open(out.parent / f".{out.name}.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.close(os.open(lock_file(out), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
     except FileExistsError:
         return False
     return True

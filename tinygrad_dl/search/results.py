@@ -21,6 +21,7 @@ from filelock import FileLock, Timeout
 
 from tinygrad_dl.container import Refused, check_schema
 from tinygrad_dl.files import atomic_write, jsonable
+from tinygrad_dl.train.outputs import held_by_a_run
 
 from .space import ParamSpec
 
@@ -62,6 +63,10 @@ class ResultStore:
                     raise ValueError(f"--out {self.out}: {p} is a file, not a folder; nothing "
                                      "was written: choose another --out")
                 break
+        train = held_by_a_run(self.out)  # train's commit would keep a run, and set ours aside
+        if train is not None:
+            raise ValueError(f"--out {self.out}: {train}; nothing was written: choose another "
+                             "--out")
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             # the OS's own answer (EROFS, EACCES), before the lock turns it into something else

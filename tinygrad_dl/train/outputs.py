@@ -63,8 +63,9 @@ from tinygrad_dl.files import atomic_write, exchange, jsonable, replace
 from .history import format_sample
 from .state import STATE_FILE, load_train_state
 
-__all__ = ["RUN_FILES", "OutChanged", "RunFinished", "commit_out", "keep_diverged", "lock_out",
-           "plot_title", "prepare_out", "ran_settings", "recover", "stage_dir", "write_outputs"]
+__all__ = ["RUN_FILES", "OutChanged", "RunFinished", "commit_out", "held_by_a_run",
+           "keep_diverged", "lock_file", "lock_out", "plot_title", "prepare_out", "ran_settings",
+           "recover", "stage_dir", "write_outputs"]
 
 
 # ---- the folder, written as one unit -----------------------------------------------------------
@@ -94,6 +95,33 @@ def stage_dir(out: Path) -> Path:
     return out.parent / f".{out.name}.partial"
 
 
+def lock_file(out: Path) -> Path:
+    """The file a run's OS lock is taken on (`lock_out`), beside its folder."""
+    return out.parent / f".{out.name}.lock"
+
+
+def held_by_a_run(out: str | os.PathLike[str]) -> str | None:
+    """Why another tool (a search) must not write into `out`: a run trains there (its lock is
+    held: tried, not looked for, so a file left by a killed run blocks nothing), an interrupted
+    one is staged there, or the folder holds a finished run; None when none of these."""
+    from filelock import FileLock, Timeout
+
+    out = _abs(out)
+    if lock_file(out).is_file():
+        lock = FileLock(lock_file(out), timeout=0)
+        try:
+            lock.acquire()
+            lock.release()  # (not unlinked: a run may be waiting on it)
+        except Timeout:
+            return "a tinygrad-dl train run is writing there"
+    if stage_dir(out).exists():
+        return f"a tinygrad-dl train run is staged there ({stage_dir(out)})"
+    found = [f for f in RUN_FILES if (out / f).is_file()]
+    if found:
+        return f"it holds a training run ({', '.join(found)})"
+    return None
+
+
 def _old_dir(out: Path) -> Path:
     return out.parent / f".{out.name}.old"
 
@@ -110,7 +138,7 @@ def lock_out(out: str | os.PathLike[str]) -> Iterator[Path]:
 
     out = _abs(out)
     _check_path(out)
-    lock_path = out.parent / f".{out.name}.lock"
+    lock_path = lock_file(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(lock_path, timeout=0)
