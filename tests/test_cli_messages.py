@@ -210,8 +210,9 @@ def test_a_users_script_named_like_the_program_keeps_its_ctrl_c(tmp_path):
     """Before: any script whose name starts with tinygrad-dl exited 130 on Ctrl-C, its
     except/finally never run (its work never saved)."""
     r = _interrupt_script(tmp_path / "tinygrad-dl-x.py", (
-        "import time\nimport tinygrad_dl\nprint('ready', flush=True)\n"
-        "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('saved', flush=True)\n"))
+        "import time\nimport tinygrad_dl\n"  # 'ready' inside the try: no race with the signal
+        "try:\n    print('ready', flush=True)\n    time.sleep(60)\n"
+        "except KeyboardInterrupt:\n    print('saved', flush=True)\n"))
     assert (r.returncode, r.stdout.strip()) == (0, "saved"), r.stderr
 
 
