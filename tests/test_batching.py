@@ -18,7 +18,13 @@ from tinygrad_dl.data import batches_per_epoch, load_embedded_sample
 from tinygrad_dl.models import model_class
 from tinygrad_dl.nn import Linear, Module
 from tinygrad_dl.optim import SGD, CyclicLR
-from tinygrad_dl.train import TrainingInterrupted, fit, load_train_state, run_training
+from tinygrad_dl.train import (
+    TrainingInterrupted,
+    fit,
+    load_train_state,
+    resolve_params,
+    run_training,
+)
 from tinygrad_dl.train.outputs import stage_dir
 from tinygrad_dl.train.state import STATE_FILE
 
@@ -85,6 +91,27 @@ def test_fit_defaults_to_the_course_batching():
 
 
 # ---- run_training: n_s from the batches the loop runs --------------------------------------
+@pytest.mark.parametrize("model,k", [("two-layer", 2), ("k-layer", 5)])
+@pytest.mark.parametrize("n,n_batch,drop_last", [(1000, 300, True), (1000, 300, False),
+                                                (1000, 100, True), (950, 100, False)])
+@pytest.mark.parametrize("cycles", [1, 3])
+def test_default_n_s_and_run_length_follow_the_course(model, k, n, n_batch, drop_last, cycles):
+    """The course's default n_s = k floor(n / n_batch) (k = 2 in Assignment 2's two-layer net,
+    5 in Assignment 3's k-layer one), and a cyclical run lasts 2 n_s updates per cycle: the
+    settings run_training derives, computed without training (the slow tests train)."""
+    from tinygrad_dl.train.minibatch import _schedule
+
+    p = resolve_params(model, {"n_batch": n_batch, "cycles": cycles, "drop_last": drop_last})
+    assert p["n_s"] is None and p["n_updates"] is None  # the defaults: derived from n
+    notes = []
+    schedule, n_updates = _schedule(model_class(model), p, n, False, notes)
+    n_s = k * (n // n_batch)
+    assert p["n_s"] == schedule.n_s == n_s
+    assert n_updates == 2 * n_s * cycles
+    assert schedule(0) == p["eta_min"] and schedule(n_s) == p["eta_max"]
+    assert schedule(2 * n_s) == p["eta_min"]
+
+
 @pytest.mark.slow
 def test_default_run_drops_the_remainder_and_n_s_counts_the_batches_run(tmp_path):
     # the embedded sample: 1000 training images; batches of 300 leave 100 over

@@ -379,6 +379,22 @@ def test_conv_and_pool_layers_take_pytorchs_arguments():
         nn.Conv2d(3, 4, 3, groups=2)
 
 
+@pytest.mark.parametrize("init,gain", [("he", 2.0), ("xavier", 1.0)])
+@pytest.mark.parametrize("groups", [1, 4, 16])
+def test_conv_init_std_counts_the_fan_in_of_one_group(init, gain, groups):
+    """He/Xavier's fan-in is what one output channel sees: in_channels / groups * kh * kw (as
+    PyTorch's kaiming init computes it from the weight's shape), not in_channels * kh * kw."""
+    conv = nn.Conv2d(16, 128, 3, groups=groups, init=init, rng=np.random.default_rng(2))
+    W = conv.W.data
+    fan_in = 16 // groups * 3 * 3
+    assert W.shape == (128, 16 // groups, 3, 3) and W[0].size == fan_in
+    expected = np.sqrt(gain / fan_in)
+    # >= 4608 draws: the sample std is within ~1% (3 sigma ~ 3%); the wrong fan-in is off by
+    # a factor sqrt(groups)
+    assert abs(W.std() / expected - 1) < 0.05, (W.std(), expected)
+    assert abs(W.mean()) < 0.05 * expected
+
+
 def test_an_op_object_run_again_never_reads_stale_work_arrays():
     """jit replay runs one Conv2d object every step, reusing its zero-bordered work arrays.
     The same object run with another geometry of the very same array sizes (the padding moved

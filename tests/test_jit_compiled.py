@@ -243,3 +243,75 @@ def test_a_replay_still_adds_into_a_fresh_gradient_in_place():
         np.testing.assert_array_equal(x.grad, [5.0, 5.0])
         assert x.grad.__array_interface__["data"][0] == seen[-1]
     assert step.replays == 2
+
+
+# one-row products h @ R whose right operand R is not a leaf: R's deferred one-row terms must be
+# collected (popped from P.deferred) before R's own backward runs, or R's inputs get nothing
+NON_LEAF_RIGHT = {
+    "W*c": lambda W: W * 1.5,
+    "W.T": lambda W: W.T,
+    "W[:, :k]": lambda W: W[:, :4],
+}
+
+
+@pytest.mark.parametrize("right", list(NON_LEAF_RIGHT))
+def test_one_row_products_with_a_non_leaf_right_operand_replay_as_eager(right):
+    rng = np.random.default_rng(0)
+    W = Tensor(rng.standard_normal((4, 6 if right == "W[:, :k]" else 4)) * 0.5,
+               requires_grad=True)
+    U = Tensor(rng.standard_normal((4, 4)) * 0.5, requires_grad=True)
+    H0 = Tensor(np.zeros((1, 4)))
+
+    def step(X):
+        R = NON_LEAF_RIGHT[right](W)  # the right operand of every one-row product below
+        A = Tensor(X) @ U
+        h = H0
+        for t in range(X.shape[0]):
+            h = (A[t:t + 1] + h @ R).tanh()  # an RNN's recurrence, one row at a time
+        (h * h).sum().backward()
+
+    def grads(f, X):
+        W.grad = U.grad = None
+        f(X)
+        assert W.grad is not None and U.grad is not None
+        return W.grad.copy(), U.grad.copy()
+
+    jitted = jit(step, strict=True)
+    for _ in range(4):  # two recordings, then replays
+        X = rng.standard_normal((5, 4))
+        eager, replayed = grads(step, X), grads(jitted, X)
+        assert np.abs(eager[0]).max() > 0
+        for a, b in zip(eager, replayed):
+            np.testing.assert_array_equal(b, a)
+        W.data -= 0.1 * eager[0]
+    assert jitted.replays == 2
+
+
+def test_upstream_gradient_after_a_deferred_term_is_not_taken_as_ours():
+    """R = W * 1.5 gets a deferred one-row term (from h @ R) first, then Add's `g` itself (also
+    V's gradient): that `g` is not a fresh array, so the deferred terms popped into R's
+    gradient must not be added into it in place, or V's gradient changes with them."""
+    rng = np.random.default_rng(0)
+    W = Tensor(rng.standard_normal((4, 4)), requires_grad=True)
+    V = Tensor(rng.standard_normal((4, 4)), requires_grad=True)
+    C = Tensor(rng.standard_normal((4, 4)))
+
+    def step(X):
+        R = W * 1.5
+        z = R + V  # Add's backward: g itself to both R and V
+        y = (Tensor(X) @ R).tanh()  # X is one row: R's term from here is deferred
+        ((z * C).sum() + (y * y).sum()).backward()
+
+    def grads(f, X):
+        W.grad = V.grad = None
+        f(X)
+        return W.grad.copy(), V.grad.copy()
+
+    jitted = jit(step, strict=True)
+    for _ in range(4):  # two recordings, then replays
+        X = rng.standard_normal((1, 4))
+        eager, replayed = grads(step, X), grads(jitted, X)
+        np.testing.assert_array_equal(eager[1], C.data)  # V's gradient is C alone
+        for a, b in zip(eager, replayed):
+            np.testing.assert_array_equal(b, a)
+    assert jitted.replays == 2

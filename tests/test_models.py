@@ -146,6 +146,59 @@ def test_k_layer_dropout_fixed_mask_gradients(batch_norm):
         assert np.array_equal(drop.mask != 0, drop.fixed_keep)
 
 
+@pytest.mark.parametrize("name", ["one-layer", "two-layer", "k-layer"])
+def test_hand_gradients_stay_finite_for_logits_past_exp_overflow(name):
+    """The course's softmax shifts the logits by their row maximum before exp: with logits in
+    the thousands (exp overflows past ~709) hand_gradients must still be finite and equal
+    autograd's (whose cross_entropy is stable)."""
+    X, y = data(n=6, d=8, K=4, seed=2)
+    model = {"one-layer": lambda: OneLayer(8, 4, lam=0.1, rng=np.random.default_rng(1)),
+             "two-layer": lambda: TwoLayer(8, 6, 4, lam=0.1, rng=np.random.default_rng(1)),
+             "k-layer": lambda: KLayer(8, [6, 5], 4, lam=0.1, rng=np.random.default_rng(1)),
+             }[name]()
+    last = [m for m in model.layers if hasattr(m, "W")][-1]
+    with no_grad():
+        S = model(Tensor(X)).data
+    last.W.data *= 3000.0 / np.abs(S).max()  # the logits now reach about 3000
+    with no_grad():
+        S = model(Tensor(X)).data
+    assert np.abs(S).max() > 1000
+    auto = autograd(model, X, y)
+    hand = model.hand_gradients(X, y)
+    for k in auto:
+        assert np.isfinite(hand[k]).all(), k
+        np.testing.assert_allclose(hand[k], auto[k], rtol=1e-9, atol=1e-9, err_msg=k)
+
+
+def test_k_layer_alpha_reaches_every_batch_norm():
+    """KLayer(alpha=...) is batch norm's running-average weight: every BatchNorm1d moves its
+    averages as mu_av = alpha mu_av + (1 - alpha) mu with that alpha (not the default 0.9),
+    and the config rebuilds a model with it."""
+    alpha = 0.6
+    model = KLayer(8, [6, 5], 4, alpha=alpha, rng=np.random.default_rng(1))
+    bns = [m for m in model.layers if isinstance(m, BatchNorm1d)]
+    assert len(bns) == 2 and all(bn.alpha == alpha for bn in bns)
+    rebuilt = KLayer(**model.config())
+    assert [m.alpha for m in rebuilt.layers if isinstance(m, BatchNorm1d)] == [alpha, alpha]
+    model.train()
+    rng = np.random.default_rng(4)
+    means, vars_ = [], []
+    for X in (rng.standard_normal((7, 8)), rng.standard_normal((7, 8)) + 2):
+        h, mu, var = Tensor(X), [], []
+        for mod in model.layers:  # the forward, noting what each batch norm is given
+            if isinstance(mod, BatchNorm1d):
+                mu.append(h.data.mean(axis=0))
+                var.append(h.data.var(axis=0))
+            h = mod(h)
+        means.append(mu)
+        vars_.append(var)
+    for i, bn in enumerate(bns):  # the first batch sets the averages, the second moves them
+        np.testing.assert_allclose(
+            bn.running_mean, alpha * means[0][i] + (1 - alpha) * means[1][i], rtol=1e-12)
+        np.testing.assert_allclose(
+            bn.running_var, alpha * vars_[0][i] + (1 - alpha) * vars_[1][i], rtol=1e-12)
+
+
 def test_rnn_bptt_gradients_with_nonzero_h0():
     rng = np.random.default_rng(0)
     model = CharRNN(5, m=4, std=0.5, rng=np.random.default_rng(1))
@@ -452,6 +505,34 @@ def test_synthesize_temperature_to_zero_approaches_argmax():
     assert np.array_equal(cold, greedy)
     warm = model.synthesize(None, 1, 30, temperature=1.0, rng=np.random.default_rng(0))
     assert not np.array_equal(warm, greedy)
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_synthesize_runs_forwards_recurrence_with_the_bias(fused):
+    """Synthesis follows forward's recurrence, b included (b != 0 here: the course's init,
+    and trained_rnn, leave it 0). Feeding the characters it sampled back through forward (the
+    graph, fused or not) gives, step by step, the distributions they were drawn from: each
+    draw is the inverse CDF of softmax(o_t) at u_t, the generator's next uniform, so forward's
+    logits must reproduce every draw."""
+    model = CharRNN(6, m=8, std=0.5, rng=np.random.default_rng(0), fused=fused)
+    rng = np.random.default_rng(7)
+    model.b.data[:] = rng.standard_normal(8)
+    h0 = np.tanh(rng.standard_normal(8))
+    n = 60
+
+    def sample(m):
+        return m.synthesize(h0, 2, n, temperature=1.0, rng=np.random.default_rng(11))
+
+    out = sample(model)
+    assert len(set(out.tolist())) >= 3  # a path that moves, not one stuck on a character
+    O = model(np.concatenate([[2], out[:-1]]), h0).data  # every step's logits, from h0
+    P = np.exp(O - O.max(axis=1, keepdims=True))
+    cdf = np.cumsum(P, axis=1)
+    u = np.random.default_rng(11).random(n)  # the uniforms the sampler drew, in order
+    expected = [int(np.searchsorted(c, ut * c[-1], side="right")) for c, ut in zip(cdf, u)]
+    np.testing.assert_array_equal(out, expected)
+    model.b.data[:] = 0  # the check is sensitive to b: without it the path is another one
+    assert not np.array_equal(sample(model), out)
 
 
 def test_synthesize_samples_the_softmax_distribution():

@@ -115,6 +115,28 @@ def test_zero_grad_and_train_eval_propagate():
     assert all(mod.training for mod in m.modules())
 
 
+def test_zero_grad_set_to_none_false_zeroes_and_the_next_backward_is_fresh():
+    """PyTorch's zero_grad(set_to_none=False): every gradient becomes zeros of its shape and
+    dtype (not None, not left as it was), so the next backward gives that batch's gradient
+    alone, not the sum with the previous one."""
+    m = net()
+    m.eval()  # no dropout draws: the same input gives the same gradient twice
+    x = Tensor(np.random.default_rng(3).standard_normal((6, 4)))
+    m(x).sum().backward()
+    first = {n: p.grad.copy() for n, p in m.named_parameters()}
+    assert any(np.abs(g).max() > 0 for g in first.values())
+    m.zero_grad(set_to_none=False)
+    for n, p in m.named_parameters():
+        assert p.grad is not None and p.grad.shape == first[n].shape
+        assert p.grad.dtype == first[n].dtype and not p.grad.any(), n
+    m(x).sum().backward()
+    for n, p in m.named_parameters():
+        np.testing.assert_array_equal(p.grad, first[n], err_msg=n)
+    fresh = Linear(2, 2, rng=np.random.default_rng(0))  # no gradient yet: stays None
+    fresh.zero_grad(set_to_none=False)
+    assert fresh.W.grad is None and fresh.b.grad is None
+
+
 def test_call_runs_forward_in_a_scope_per_module():
     m = net()
     out = m(Tensor(np.ones((3, 4))))

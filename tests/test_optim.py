@@ -101,6 +101,56 @@ def test_adam_two_steps_by_hand():
         np.testing.assert_allclose(p.data, [theta], rtol=1e-12)
 
 
+def test_adagrad_defaults_are_the_course_values():
+    """AdaGrad(params) with no lr is the course's char-RNN optimizer: eta 0.1 (Assignment 4, the
+    char-rnn default), eps 1e-8."""
+    from tinygrad_dl.models import CharRNN
+
+    assert CharRNN.defaults["eta"] == 0.1  # the course's eta (docs/training.md)
+    p, q = param([1.0, -1.0, 0.25]), param([1.0, -1.0, 0.25])
+    default, explicit = AdaGrad([p]), AdaGrad([q], lr=CharRNN.defaults["eta"], eps=1e-8)
+    assert default.lr == CharRNN.defaults["eta"]
+    for g in ([2.0, -0.5, 0.1], [1.0, 3.0, -0.2]):
+        p.grad, q.grad = np.array(g), np.array(g)
+        default.step()
+        explicit.step()
+        np.testing.assert_array_equal(p.data, q.data)
+    assert not np.array_equal(p.data, [1.0, -1.0, 0.25])
+
+
+ADAM_GRADS = [np.array([0.3, -1.2, 2.0]), np.array([-0.7, 0.1, 0.5]), np.array([1.5, 1.5, -3.0])]
+
+
+def test_adam_defaults_are_pytorchs():
+    """Adam(params) with no lr steps with PyTorch's documented defaults: lr 1e-3, betas
+    (0.9, 0.999), eps 1e-8."""
+    g = ADAM_GRADS
+    p = param([0.5, -0.25, 1.0])
+    opt = Adam([p])
+    assert opt.lr == 1e-3
+    theta, m, v = np.array([0.5, -0.25, 1.0]), 0.0, 0.0
+    for t, gt in enumerate(g, start=1):
+        p.grad = gt.copy()
+        opt.step()
+        m = 0.9 * m + 0.1 * gt
+        v = 0.999 * v + 0.001 * gt * gt
+        theta = theta - 1e-3 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        np.testing.assert_allclose(p.data, theta, rtol=1e-12)
+
+
+def test_adam_defaults_step_as_torchs_defaults():
+    torch = pytest.importorskip("torch")  # an optional oracle
+    p = param([0.5, -0.25, 1.0])
+    opt = Adam([p])
+    w = torch.tensor([0.5, -0.25, 1.0], dtype=torch.float64, requires_grad=True)
+    topt = torch.optim.Adam([w])  # PyTorch's defaults
+    for gt in ADAM_GRADS:
+        p.grad, w.grad = gt.copy(), torch.tensor(gt)
+        opt.step()
+        topt.step()
+        np.testing.assert_allclose(p.data, w.detach().numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("make", [
     lambda ps: SGD(ps, lr=0.05, momentum=0.5),
     lambda ps: AdaGrad(ps, lr=0.05),

@@ -390,3 +390,30 @@ def test_confusion_matrix_title_never_rounds_to_a_perfect_score():
     fig = plot_confusion_matrix(y, pred, class_names=["a", "b"])
     assert "accuracy 99.96%" in fig.axes[0].get_title()
     assert "accuracy 100.0%" in plot_confusion_matrix(y, y, ["a", "b"]).axes[0].get_title()
+
+
+class XYSpyRNN(CharRNN):
+    """Records the (X, Y) pair each loss() call is given."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.pairs = []
+
+    def loss(self, X, Y, h0=None):
+        self.pairs.append((np.array(X), np.array(Y)))
+        return super().loss(X, Y, h0)
+
+
+def test_fit_rnn_targets_are_the_inputs_shifted_by_one_character():
+    """The course's char-RNN: X = text[e:e+T], Y = text[e+1:e+T+1] (predict the next character);
+    a loop training on Y = X would only learn to copy, and its loss would still fall."""
+    data = CharData("abcdefghijklm")  # 13 distinct chars, seq_length 4: 3 sequences per epoch
+    model = XYSpyRNN(data.K, m=6, rng=np.random.default_rng(1))
+    fit_rnn(model, data, epochs=2, seq_length=4, sample_every=None, progress=False, jit=False)
+    ints = data.encode(data.text)
+    assert len(model.pairs) == 6
+    for i, (X, Y) in enumerate(model.pairs):
+        e = 4 * (i % 3)  # each epoch restarts at the text's first character
+        np.testing.assert_array_equal(X, ints[e:e + 4])
+        np.testing.assert_array_equal(Y, ints[e + 1:e + 5])
+        assert data.decode(Y) == data.text[e + 1:e + 5]

@@ -48,6 +48,21 @@ def test_best_keeps_a_copy_of_the_better_state_only():
     assert again.value == -math.inf and again.epoch == 1.5 and again.step == 3
 
 
+@pytest.mark.parametrize("higher,values", [(True, [0.5, 0.7, 0.7, 0.6]),
+                                           (False, [2.0, 1.5, 1.5, 1.8])])
+def test_best_keeps_the_first_of_tied_scores(higher, values):
+    """A score must beat the best so far: a later equal one (a tie) leaves the best step,
+    epoch and weights at the first time it was reached."""
+    m = One()
+    best = Best(m, "score", higher=higher, epochs=True)
+    for step, v in enumerate(values, start=1):
+        m.w.data[:] = step  # the weights the model has at this step
+        best.offer(v, step=step, epoch=step / 2)
+    assert best.value == values[1] and best.step == 2 and best.epoch == 1.0
+    np.testing.assert_array_equal(best.state["w"], [2, 2])
+    assert best.snapshot()["best_step"] == 2 and best.snapshot()["best_epoch"] == 1.0
+
+
 def test_poll_checkpoints_every_n_updates_and_stops_with_a_snapshot():
     saved: list[dict] = []
     stop = StopFlag()
