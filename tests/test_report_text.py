@@ -3,6 +3,8 @@ trends and the gradient-check verdict say what the numbers say."""
 
 from __future__ import annotations
 
+import pytest
+
 from tinygrad_dl.jupyter import (
     gradcheck_discussion,
     logged_every,
@@ -80,3 +82,68 @@ def test_one_image_is_counted_on_the_images_the_accuracies_were_measured_on() ->
     # unknown (rows saved before the count was recorded) or differing: no resolution claimed
     assert one_image([5000, None]) == one_image([]) == one_image([200, 5000]) == ""
     assert one_image([0]) == one_image([True]) == ""
+
+
+# ---- boundaries and directions the sentences turn on (mutation-testing survivors) ----------
+def test_points_calls_a_visible_gap_a_gap() -> None:
+    assert points(0.1604, 0.16) == "0.04 points above"  # shown as 0.04: not "level with"
+    assert points(0.16, 0.1604) == "0.04 points below"
+    assert points(0.16004, 0.16) == "level with"  # 0.004 points: 0.00 at 2 decimals
+
+
+def test_rank_groups_includes_a_score_exactly_tol_from_the_first_tie() -> None:
+    # binary fractions, so the differences are exactly 0.25 and 0.5
+    assert rank_groups({"a": 0.75, "b": 0.5, "c": 0.25}, tol=0.25) == [
+        (0.75, ["a", "b"]), (0.25, ["c"])]  # c is 0.5 from the group's first score
+
+
+def test_trend_ignores_a_small_step_against_the_direction() -> None:
+    assert trend([0.10, 0.25, 0.24, 0.40], 0.02) == "up"  # -0.01 is within the noise
+    assert trend([0.40, 0.24, 0.25, 0.10], 0.02) == "down"
+    assert trend([0.10, 0.25, 0.22, 0.40], 0.02) == "mixed"  # -0.03 is not
+
+
+def test_gradcheck_rounding_noise_only_for_the_error_that_grows_at_the_finer_step() -> None:
+    rows = [_row("W", 0.0, 5e-6, 5e-6), _row("b", 0.0, 4e-6, 4e-6)]
+    finer = [_row("W", 0.0, 3e-4, 3e-4), _row("b", 0.0, 1e-6, 1e-6)]  # W grows, b shrinks
+    text = gradcheck_discussion(3, rows, lambda: finer)
+    notes = text.split("; ")
+    w = next(s for s in notes if "W: autograd" in s)
+    b = next(s for s in notes if "b: autograd" in s)
+    assert "it grows to 3.0e-04, the signature of rounding noise" in w and "look at" not in w
+    assert "gives 1.0e-06 (it does not grow): look at that parameter's gradient" in b
+    assert "rounding noise" not in b
+
+
+def test_gradcheck_hand_vs_autograd_between_roundoff_and_threshold_is_a_disagreement() -> None:
+    rows = [_row("W", 1e-8, 2e-10, 2e-10), _row("b", 0.0, 1e-10, 1e-10)]
+    text = gradcheck_discussion(1, rows, None)
+    assert "**disagree** beyond round-off (over 1e-10) for W (1.0e-08)" in text
+    assert "that parameter" in text and "round-off: they compute" not in text
+    assert "within the course's 1e-06 threshold" in text  # the finite differences still match
+
+
+def test_gradcheck_an_error_exactly_at_the_threshold_is_over_it() -> None:
+    rows = [_row("W", 0.0, 1e-6, 1e-6), _row("b", 0.0, 1e-10, 1e-10)]
+    text = gradcheck_discussion(1, rows, None, threshold=1e-6)
+    assert "above the course's 1e-06 threshold for W: autograd vs numerical is 1.0e-06" in text
+    assert "within the course's" not in text
+
+
+# ---- found 2026-12-03 by mutation testing: two sentence helpers were wrong -----------------------
+@pytest.mark.parametrize(("values", "tol", "want"), [
+    ([0.5, 0.3, 0.1], 0.25, "down"),  # every step within tol, the drift beyond it: read "up"
+    ([0.30, 0.285, 0.27], 0.02, "down"),  # (the a1 notebook's TOL): read "up"
+    ([0.1, 0.3, 0.5], 0.25, "up"),
+    ([0.5, 0.0], 0.5, "flat"),  # all within tol of each other: read "up"
+])
+def test_trend_reads_a_drift_of_small_steps(values, tol, want):
+    assert trend(values, tol) == want
+
+
+def test_logged_every_reads_the_usual_gap_not_the_short_last_one():
+    """Steps 0, 5, 10, 15, 17 (eval_every 5, a run of 17 updates) read '2 update steps'."""
+    h = {"epoch": [0.0, 0.5, 1.0, 1.5, 1.7], "step": [0, 5, 10, 15, 17]}
+    assert logged_every(h) == "5 update steps"
+    rnn = {"epoch": [0.001, 0.1, 0.2, 0.25], "step": [1, 100, 200, 250]}  # first, every 100, last
+    assert logged_every(rnn) == "100 update steps"

@@ -264,14 +264,17 @@ def rank_groups(scores: Mapping[Any, float], tol: float = 5e-5) -> list[tuple[fl
 
 def trend(values: Sequence[float], tol: float) -> str:
     """'up', 'down', 'flat' (all within `tol` of each other) or 'mixed': the direction of a
-    sequence, a step of at most `tol` counting as no change."""
+    sequence, a step of at most `tol` against the direction of the larger ones counting as no
+    change. When every step is within `tol` but the values drift further, the small steps
+    decide (0.5, 0.3, 0.1 with tol 0.25 is 'down': it read 'up', as no step was left)."""
     vals = [float(v) for v in values]
-    if len(vals) < 2 or max(vals) - min(vals) < tol:
+    if len(vals) < 2 or max(vals) - min(vals) <= tol:
         return "flat"
-    steps = [b - a for a, b in zip(vals, vals[1:]) if abs(b - a) > tol]
-    if all(d > 0 for d in steps):
+    steps = [b - a for a, b in zip(vals, vals[1:])]
+    big = [d for d in steps if abs(d) > tol] or [d for d in steps if d != 0]
+    if all(d > 0 for d in big):
         return "up"
-    if all(d < 0 for d in steps):
+    if all(d < 0 for d in big):
         return "down"
     return "mixed"
 
@@ -338,6 +341,8 @@ def logged_every(history: Mapping[str, Any]) -> str:
     if epochs and all(e.is_integer() for e in epochs):
         return "epoch"
     steps = sorted({int(s) for s in history["step"] if math.isfinite(float(s))})
-    gaps = {b - a for a, b in zip(steps, steps[1:])}
-    k = min(gaps) if gaps else 1
+    gaps = [b - a for a, b in zip(steps, steps[1:])]
+    # the usual gap: a run also logs its first and last step, whose gaps are shorter (steps 0, 5,
+    # 10, 15, 17 log every 5, not every 2), so the most common one, the longer of a tie
+    k = max(gaps, key=lambda g: (gaps.count(g), g)) if gaps else 1
     return "update step" if k == 1 else f"{k} update steps"
