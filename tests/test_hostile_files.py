@@ -25,7 +25,7 @@ from tinygrad_dl.data import load_cifar_batch, load_text
 
 D = 3072
 _THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
-N_FUZZ = int(os.environ.get("TINYGRAD_DL_FUZZ_FILES", 20_000 if _THOROUGH else 2_000))
+N_FUZZ = int(os.environ.get("TINYGRAD_DL_FUZZ_FILES", 20_000 if _THOROUGH else 1_000))
 PER_PROCESS = 500
 
 # Loads every file named on stdin under an address-space limit of ~1 GiB above start-up, so an
