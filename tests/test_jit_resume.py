@@ -11,17 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-
-class StopAfter:
-    """A stop request that turns on at the n-th poll (the loops poll once per update)."""
-
-    def __init__(self, n: int) -> None:
-        self.polls, self.n = 0, n
-
-    def __bool__(self) -> bool:
-        self.polls += 1
-        return self.polls >= self.n
+from test_train_resume import StopAfter  # the one stop-after-n-polls helper
 
 
 def _train(kind: str, jitted: bool, stop_at: int | None, tmp: Any) -> tuple[dict, str]:

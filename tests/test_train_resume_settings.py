@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pytest
+from test_train_resume import StopAfter  # the one stop-after-n-polls helper
 
 import tinygrad_dl.train.run as run_mod
 from tinygrad_dl.cli import main
@@ -20,17 +21,6 @@ from tinygrad_dl.train.state import STATE_FILE
 TEXT = "the quick brown fox jumps over the lazy dog. " * 8
 P = {"n_updates": 40, "m": 8, "sample_every": 1000}
 KW = dict(progress=False, print_fn=None, text=CharData(TEXT))
-
-
-class StopAfter:
-    """A stop request that turns on at the n-th poll (the loops poll once per update)."""
-
-    def __init__(self, n: int) -> None:
-        self.polls, self.n = 0, n
-
-    def __bool__(self) -> bool:
-        self.polls += 1
-        return self.polls >= self.n
 
 
 @pytest.fixture
