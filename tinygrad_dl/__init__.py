@@ -10,8 +10,8 @@ import signal as _signal
 import sys as _sys
 
 # Only for the `tinygrad-dl` console script itself, by its exact names (pip's launchers: the
-# script; on Windows an .exe, or a -script.py(w) beside it) and pip's script text: a user's own
-# script, say tinygrad-dl-mytrain.py, keeps Python's Ctrl-C (its except/finally must run).
+# script; on Windows an .exe, or a -script.py(w) beside it): a user's own script, say
+# tinygrad-dl-mytrain.py, keeps Python's Ctrl-C (its except/finally must run).
 if _os.path.basename(_sys.argv[0] if _sys.argv else "") in (
         "tinygrad-dl", "tinygrad-dl.exe", "tinygrad-dl-script.py", "tinygrad-dl-script.pyw"):
     # The `tinygrad-dl` program: Ctrl-C while its modules load (seconds on a busy machine) is
@@ -21,12 +21,7 @@ if _os.path.basename(_sys.argv[0] if _sys.argv else "") in (
         _os.write(2, b"\ntinygrad-dl: interrupted\n")
         _os._exit(130)
 
-    try:  # pip's script: `from tinygrad_dl.cli import main` ... `sys.exit(main())`
-        with open(_sys.modules["__main__"].__file__, "rb") as _f:  # type: ignore[arg-type]
-            _cli_script = b"from tinygrad_dl.cli import main" in _f.read(4096)
-    except (OSError, TypeError, KeyError, AttributeError):  # an .exe runs a zipped script
-        _cli_script = _sys.argv[0].endswith(".exe")
-    if _cli_script and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+    if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
         _signal.signal(_signal.SIGINT, _interrupted)
 
 import builtins
