@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from . import __version__
+from . import __version__, files
 from .files import stdout_gone, write_error
 
 # the commands, in --help's order, with their one-line summaries (the modules load on use)
@@ -150,11 +150,7 @@ def file_in_the_way(e: OSError) -> Path | None:
     one of its parents should be, else None."""
     if e.errno not in (errno.EEXIST, errno.ENOTDIR) or not e.filename:
         return None
-    path = Path(os.fsdecode(e.filename))
-    for p in (path, *path.parents):
-        if p.exists() or p.is_symlink():
-            return p if not p.is_dir() else None
-    return None
+    return files.file_in_the_way(os.fsdecode(e.filename))
 
 
 def _main(argv: list[str]) -> int:

@@ -56,6 +56,16 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
         raise
 
 
+def file_in_the_way(path: str | os.PathLike[str]) -> Path | None:
+    """The file (or broken link) standing where the folder `path`, or the nearest of its
+    parents that exists, should be; None when that is a folder (or nothing exists)."""
+    path = Path(path)
+    for p in (path, *path.parents):
+        if p.exists() or p.is_symlink():
+            return None if p.is_dir() else p
+    return None
+
+
 def write_error(e: OSError, where: Any = None) -> str:
     """An OSError while writing as one line: the path, the OS's words and the errno's name,
     e.g. "cannot write runs/a/model.npz: No space left on device (ENOSPC)"."""

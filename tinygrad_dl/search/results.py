@@ -20,7 +20,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from tinygrad_dl.container import Refused, check_schema
-from tinygrad_dl.files import atomic_write, jsonable
+from tinygrad_dl.files import atomic_write, file_in_the_way, jsonable
 from tinygrad_dl.train.outputs import held_by_a_run
 
 from .space import ParamSpec
@@ -57,12 +57,10 @@ class ResultStore:
         """Lock the folder (one search process at a time), then check and load it. A folder
         that cannot be one (a file in its place) or cannot be written is a ValueError naming
         it, raised before anything is written there (so before any trial runs)."""
-        for p in (self.out, *self.out.parents):
-            if p.exists() or p.is_symlink():
-                if not p.is_dir():
-                    raise ValueError(f"--out {self.out}: {p} is a file, not a folder; nothing "
-                                     "was written: choose another --out")
-                break
+        p = file_in_the_way(self.out)
+        if p is not None:
+            raise ValueError(f"--out {self.out}: {p} is a file, not a folder; nothing was "
+                             "written: choose another --out")
         train = held_by_a_run(self.out)  # train's commit would keep a run, and set ours aside
         if train is not None:
             raise ValueError(f"--out {self.out}: {train}; nothing was written: choose another "

@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dl import checkpoint, viz
-from tinygrad_dl.files import atomic_write, exchange, jsonable, replace
+from tinygrad_dl.files import atomic_write, exchange, file_in_the_way, jsonable, replace
 
 from .history import format_sample
 from .state import STATE_FILE, load_train_state
@@ -158,11 +158,9 @@ def lock_out(out: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def _check_path(out: Path) -> None:
-    for p in (out, *out.parents):
-        if p.exists() or p.is_symlink():
-            if not p.is_dir():
-                raise ValueError(f"--out {out}: {p} is a file, not a folder")
-            break
+    p = file_in_the_way(out)
+    if p is not None:
+        raise ValueError(f"--out {out}: {p} is a file, not a folder")
 
 
 def recover(out: str | os.PathLike[str], notes: list[str] | None = None) -> bool:
