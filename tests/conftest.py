@@ -1,7 +1,8 @@
 """Shared test setup: hypothesis profiles, the fast default loop, clean stops, shared fixtures.
 
 The default `python3 -m pytest -q` deselects the tests marked `slow` (pyproject.toml's addopts
-say `-m "not slow"`); `python3 -m pytest -q -m "slow or not slow"` runs everything (CI does).
+say `-m "not slow"`); `python3 -m pytest -q -m "slow or not slow"` runs everything (CI does, in
+two worker processes: `-n 2`).
 A test named explicitly (`pytest tests/test_x.py::test_y`) runs even when it is slow.
 """
 
