@@ -9,6 +9,7 @@ by side.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,7 @@ class CharRNN(CourseModel):
     ) -> None:
         super().__init__()
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
-        self.K, self.m, self.std = int(K), int(m), float(std)
+        self.K, self.m, self.std = _size("K", K), _size("m", m), float(std)
         self.dtype = np.dtype(dtype)
         self.fused = bool(fused)
 
@@ -109,6 +110,12 @@ class CharRNN(CourseModel):
             raise ValueError(f"CharRNN: h0 must have shape ({self.m},), got {h0.shape}")
         return h0
 
+    def _h0_tensor(self, h0: Tensor) -> Tensor:
+        """h0 (m,) that requires grad, in the model's dtype through the recorded cast."""
+        if h0.data.shape != (self.m,):
+            raise ValueError(f"CharRNN: h0 must have shape ({self.m},), got {h0.shape}")
+        return h0 if h0.data.dtype == self.dtype else h0.astype(self.dtype)
+
     # ---- the graph -----------------------------------------------------------------------
     def step(self, a_t: Tensor, h: Tensor) -> Tensor:
         """One step of the recurrence: h_t = tanh(a_t + h_{t-1} W), a_t = x_t U + b (1, m)."""
@@ -130,14 +137,19 @@ class CharRNN(CourseModel):
         A = U[X] + b holds every step's input term at once. Sets self.h_last = h_T.
         """
         X = self._indices(X, in_python=False)
+        # an h0 that requires grad stays in the graph (a learned initial state gets its
+        # gradient, as in PyTorch; its .data alone left h0.grad None, never trained)
+        h0 = self._h0_tensor(h0) if isinstance(h0, Tensor) and h0.requires_grad else \
+            self._h0(h0)
         if self.fused:  # (the rnn op checks its indices itself)
-            H = F.rnn(X, self.U, self.W, self.b, self._h0(h0))
+            H = F.rnn(X, self.U, self.W, self.b, h0)
         else:
             Tap.apply(Tensor(X), fn=self._in_range)  # a bound method: equal call to call
             A = self.U[X] + self.b
             # h0 as a (1, m) row through a Reshape op, not a NumPy view: a jit recording then
             # sees the caller's h0 array itself, a per-step input
-            H = self.recurrence(A, Tensor(self._h0(h0)).reshape(1, self.m))
+            h0 = h0 if isinstance(h0, Tensor) else Tensor(h0)
+            H = self.recurrence(A, h0.reshape(1, self.m))
         Tap.apply(H, fn=self._keep_last)  # an op, so a replayed step (jit) sets h_last too
         return H @ self.V + self.c
 
@@ -226,22 +238,25 @@ class CharRNN(CourseModel):
         p = softmax(o_t / temperature); temperature 0 takes the argmax (greedy), small
         temperatures approach it, large ones flatten p. x0 is the first input's index.
         """
-        if not 0 <= int(x0) < self.K:
+        # int() would truncate a float (x0 2.7 read as 2, n 2.5 as 2 samples): integers only
+        x, n = _integer("x0", x0), _integer("n", n)
+        if not 0 <= x < self.K:
             raise ValueError(f"CharRNN.synthesize: x0 must be in [0, {self.K}), got {x0}")
         if n < 0:
             raise ValueError(f"CharRNN.synthesize: n must be >= 0, got {n}")
-        if temperature < 0:
+        if not temperature >= 0:  # (NaN too: it sampled the last character every step)
             raise ValueError(f"CharRNN.synthesize: temperature must be >= 0, got {temperature}")
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         U, W, V, b, c = (p.data for p in (self.U, self.W, self.V, self.b, self.c))
         h = self._h0(h0)
-        x = int(x0)
-        out = np.empty(int(n), dtype=np.int64)
-        for i in range(int(n)):
+        out = np.empty(n, dtype=np.int64)
+        for i in range(n):
             h = np.tanh(U[x] + h @ W + b)
             o = h @ V + c
             if temperature == 0:
-                x = int(np.argmax(o))
+                x = int(np.argmax(o))  # (the first NaN, where there is one)
+                if not np.isfinite(o[x]):
+                    self._not_finite(i)
             else:
                 with np.errstate(over="ignore"):
                     z = o / temperature
@@ -250,6 +265,32 @@ class CharRNN(CourseModel):
                         z = (o - o.max()) / temperature  # shift first, the rest -> -inf
                 p = np.exp(z - z.max())
                 cp = np.cumsum(p)
+                if not np.isfinite(cp[-1]):  # NaN/+inf scores: searchsorted took the last one
+                    self._not_finite(i)
                 x = min(int(np.searchsorted(cp, rng.random() * cp[-1], side="right")), self.K - 1)
             out[i] = x
         return out
+
+    def _not_finite(self, i: int) -> None:
+        raise ValueError(f"CharRNN.synthesize: the scores o_t at character {i} are not finite "
+                         "(NaN/inf in the weights or h0, e.g. a diverged model): there is no "
+                         "distribution to sample from")
+
+
+def _integer(what: str, v: Any) -> int:
+    """v as an int, refusing a float or another non-integer (one line naming it)."""
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"CharRNN.synthesize: {what} must be an integer, got {v!r}") from None
+
+
+def _size(what: str, v: Any) -> int:
+    """A constructor size (K, m) as an int >= 1: int() would truncate m=2.5 to 2 silently."""
+    try:
+        n = operator.index(v)
+    except TypeError:
+        raise TypeError(f"CharRNN: {what} must be an integer, got {v!r}") from None
+    if n < 1:
+        raise ValueError(f"CharRNN: {what} must be >= 1, got {n}")
+    return n

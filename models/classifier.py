@@ -42,8 +42,8 @@ class Classifier(CourseModel):
 
     def __init__(self, d: int, K: int, lam: float, dtype: Any) -> None:
         super().__init__()
-        if lam < 0:
-            raise ValueError(f"{type(self).__name__}: lam must be >= 0, got {lam}")
+        if not 0 <= lam < np.inf:  # (NaN passed `lam < 0`: a NaN cost from the first update)
+            raise ValueError(f"{type(self).__name__}: lam must be a finite number >= 0, got {lam}")
         self.d, self.K, self.lam = int(d), int(K), float(lam)
         self.dtype = np.dtype(dtype)
         self._config: dict[str, Any] = {}

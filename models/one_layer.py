@@ -17,8 +17,9 @@ from .classifier import Classifier, linear_grads, softmax_ce_grad
 class OneLayer(Classifier):
     """S = X W^T + b (W (K, d), the course's), P = softmax(S), J = mean CE + lam ||W||^2.
 
-    Parameters: "layers.0.W" (K, d), "layers.0.b" (K,). The course initialises W, b with
-    N(0, 0.01^2): init="gaussian", std=0.01 (also "xavier", "he").
+    Parameters: "layers.0.W" (K, d), "layers.0.b" (K,). The course draws W and b from
+    N(0, 0.01^2); init="gaussian", std=0.01 draws W so and starts b at 0, as every init here
+    does (also "xavier", "he").
     """
 
     name = "one-layer"

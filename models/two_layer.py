@@ -46,6 +46,8 @@ class TwoLayer(Classifier):
         super().__init__(d, K, lam, dtype)
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         self.m = int(m)
+        if self.m < 1:  # (0 failed deep in the init, with ZeroDivisionError)
+            raise ValueError(f"TwoLayer: m (hidden units) must be >= 1, got {m}")
         self.layers = Sequential(
             Linear(d, m, init=init, std=std, rng=rng, dtype=self.dtype),
             ReLU(),

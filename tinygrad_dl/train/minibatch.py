@@ -26,6 +26,7 @@ from tinygrad_dl.data import batches_per_epoch, load_cifar10, resolve_data_dir
 from tinygrad_dl.functional import cross_entropy
 from tinygrad_dl.jit import jit as capture
 from tinygrad_dl.models import CourseModel
+from tinygrad_dl.nn import BatchNorm1d
 from tinygrad_dl.optim import (
     SGD,
     Adam,
@@ -122,6 +123,7 @@ def fit(
                          "drop_last=True leaves no full batch; use a smaller n_batch or "
                          "drop_last=False (--keep-last)")
     used = min(n, per_epoch * n_batch)  # rows an epoch trains on: n without drop_last
+    _check_batch_norm_rows(model, n, n_batch, drop_last)
     if n_updates is None:
         if epochs < 1:
             raise ValueError(f"fit: epochs must be >= 1, got {epochs}")
@@ -235,6 +237,23 @@ def fit(
                          best_epoch=run.best.epoch)
     run.finish(restore_best)
     return hist
+
+
+def _check_batch_norm_rows(model: Any, n: int, n_batch: int, drop_last: bool) -> None:
+    """Batch norm refuses a 1-row batch in training mode; refused here, before the first update,
+    not by the op at the epoch's last, short batch (an epoch of training lost, unsaved)."""
+    if not any(isinstance(m, BatchNorm1d) for m in getattr(model, "modules", list)()):
+        return
+    if n_batch == 1:
+        why = "n_batch=1 gives batches of 1 row"
+    elif not drop_last and n % n_batch == 1:
+        why = (f"drop_last=False (--keep-last) leaves the {n} training rows a last batch of 1 "
+               f"row every epoch ({n} = {n // n_batch} x {n_batch} + 1)")
+    else:
+        return
+    raise ValueError(f"fit: {type(model).__name__} has batch norm, which needs at least 2 rows "
+                     f"per batch in training mode, but {why}; choose another n_batch "
+                     "(--n-batch)" + ("" if n_batch == 1 else " or drop_last=True (--drop-last)"))
 
 
 def _group_scales(optimizer: Optimizer) -> list[float] | None:

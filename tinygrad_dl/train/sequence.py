@@ -35,7 +35,7 @@ def fit_rnn(
     model: Any,
     data: Any,
     *,
-    eta: float = 0.1,
+    eta: float | None = None,
     seq_length: int = 25,
     n_updates: int | None = None,
     epochs: int | None = None,
@@ -57,6 +57,9 @@ def fit_rnn(
     stop: Any = None,
 ) -> History:
     """Train a CharRNN on data (a text.CharData); returns the History.
+
+    optimizer defaults to the course's AdaGrad(eta) (eta 0.1 when not given); eta with an
+    optimizer is refused (it would change nothing: set the optimizer's lr).
 
     Stops after n_updates updates or `epochs` passes through the text, whichever comes first
     (neither given: one epoch). Rows (step, epoch, eta, train_loss, smooth_loss) are logged
@@ -88,7 +91,10 @@ def fit_rnn(
         n_updates = (epochs or 1) * per_epoch
     elif epochs is not None:
         n_updates = min(n_updates, epochs * per_epoch)
-    optimizer = optimizer or AdaGrad(model.parameters(), lr=eta)
+    if eta is not None and optimizer is not None:  # (eta was dropped without a word)
+        raise ValueError(f"fit_rnn: eta={eta} is the rate of the default AdaGrad; with "
+                         "optimizer= given it changes nothing: set the optimizer's lr instead")
+    optimizer = optimizer or AdaGrad(model.parameters(), lr=0.1 if eta is None else eta)
     params = model.parameters()
     hist = history if history is not None else History()
     samples: list[dict[str, Any]] = []
@@ -208,8 +214,8 @@ class SequenceTrainer(Trainer):
                              f"{p['optimizer']!r}")
         opt = kinds[p["optimizer"]](net.parameters(), lr=p["eta"])
         p["log_every"] = p["log_every"] or max(1, (p["n_updates"] or 0) // 20_000)
-        loop_kw = dict(
-            eta=p["eta"], seq_length=p["seq_length"], n_updates=p["n_updates"],
+        loop_kw = dict(  # (no eta: the optimizer above has it)
+            seq_length=p["seq_length"], n_updates=p["n_updates"],
             epochs=p["epochs"], clip=p["clip"], sample_every=p["sample_every"],
             sample_length=p["sample_length"], temperature=p["temperature"],
             log_every=p["log_every"], print_fn=print_fn)
