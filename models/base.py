@@ -5,6 +5,7 @@ a model's name: its registry `name`, its course `defaults`, the `loop` that trai
 from __future__ import annotations
 
 import enum
+import operator
 from typing import Any, ClassVar
 
 import numpy as np
@@ -49,3 +50,16 @@ class CourseModel(Module):
         """Qualified parameter name -> the name the course uses (drawn graphs show it);
         by default the qualified names themselves."""
         return {name: name for name, _ in self.named_parameters()}
+
+
+def integer(owner: str, what: str, value: Any, minimum: int | None = None) -> int:
+    """A count or index argument as an int, refused in one line when it is not an integer
+    (int() would truncate: m=2.5 built 2 units, x0=1.7 started from 1) or is below `minimum`.
+    NumPy integers are fine."""
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{owner}: {what} must be an integer, got {value!r}") from None
+    if minimum is not None and n < minimum:
+        raise ValueError(f"{owner}: {what} must be >= {minimum}, got {n}")
+    return n

@@ -9,7 +9,6 @@ by side.
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from tinygrad_dl.ops import Tap
 from tinygrad_dl.random import as_rng
 from tinygrad_dl.tensor import plain_array
 
-from .base import CourseModel, Loop
+from .base import CourseModel, Loop, integer
 
 
 class CharRNN(CourseModel):
@@ -53,7 +52,8 @@ class CharRNN(CourseModel):
     ) -> None:
         super().__init__()
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
-        self.K, self.m, self.std = _size("K", K), _size("m", m), float(std)
+        self.K, self.m = integer("CharRNN", "K", K, 1), integer("CharRNN", "m", m, 1)
+        self.std = float(std)
         self.dtype = np.dtype(dtype)
         self.fused = bool(fused)
 
@@ -239,7 +239,7 @@ class CharRNN(CourseModel):
         temperatures approach it, large ones flatten p. x0 is the first input's index.
         """
         # int() would truncate a float (x0 2.7 read as 2, n 2.5 as 2 samples): integers only
-        x, n = _integer("x0", x0), _integer("n", n)
+        x, n = integer("CharRNN.synthesize", "x0", x0), integer("CharRNN.synthesize", "n", n)
         if not 0 <= x < self.K:
             raise ValueError(f"CharRNN.synthesize: x0 must be in [0, {self.K}), got {x0}")
         if n < 0:
@@ -276,21 +276,3 @@ class CharRNN(CourseModel):
                          "(NaN/inf in the weights or h0, e.g. a diverged model): there is no "
                          "distribution to sample from")
 
-
-def _integer(what: str, v: Any) -> int:
-    """v as an int, refusing a float or another non-integer (one line naming it)."""
-    try:
-        return operator.index(v)
-    except TypeError:
-        raise TypeError(f"CharRNN.synthesize: {what} must be an integer, got {v!r}") from None
-
-
-def _size(what: str, v: Any) -> int:
-    """A constructor size (K, m) as an int >= 1: int() would truncate m=2.5 to 2 silently."""
-    try:
-        n = operator.index(v)
-    except TypeError:
-        raise TypeError(f"CharRNN: {what} must be an integer, got {v!r}") from None
-    if n < 1:
-        raise ValueError(f"CharRNN: {what} must be >= 1, got {n}")
-    return n

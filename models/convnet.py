@@ -18,6 +18,7 @@ from tinygrad_dl import Tensor, concatenate
 from tinygrad_dl.nn import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
 from tinygrad_dl.random import as_rng
 
+from .base import integer
 from .classifier import Classifier
 
 
@@ -62,7 +63,7 @@ class ConvNet(Classifier):
     ) -> None:
         # the image (C, H, W) is given directly, or read off the row length d
         if image is not None:
-            image = tuple(int(n) for n in image)
+            image = tuple(integer("convnet", "image sides", n) for n in image)
             if len(image) != 3 or min(image) < 1 or (d is not None and d != math.prod(image)):
                 raise ValueError(f"convnet: image must be (C, H, W) with C*H*W = d, got "
                                  f"{image} for d={d}")
@@ -71,7 +72,7 @@ class ConvNet(Classifier):
         super().__init__(math.prod(image) if image is not None else d, K, lam, dtype)
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         self.image = image if image is not None else image_shape(self.d)
-        self.channels = [int(c) for c in channels]
+        self.channels = [integer("convnet", "channels", c) for c in channels]
         c, h, w = self.image
         scale = 2 ** len(self.channels)
         if not self.channels or min(self.channels) < 1 or h % scale or w % scale:

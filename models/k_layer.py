@@ -8,7 +8,6 @@ graph (`loss`) and the course's hand-derived gradient, BatchNormBackPass include
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 from tinygrad_dl.nn import BatchNorm1d, Dropout, Linear, ReLU, Sequential
 from tinygrad_dl.random import as_rng
 
+from .base import integer
 from .classifier import Classifier, linear_grads, softmax_ce_grad
 
 
@@ -57,7 +57,7 @@ class KLayer(Classifier):
     ) -> None:
         super().__init__(d, K, lam, dtype)
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
-        self.hidden = [_hidden_size(h) for h in hidden]
+        self.hidden = [integer("KLayer", "hidden sizes", h, 1) for h in hidden]
         self.batch_norm, self.dropout = bool(batch_norm), float(dropout)
         if not 0.0 <= self.dropout < 1.0:  # (-0.5 or NaN: no Dropout layer, without a word)
             raise ValueError(f"KLayer: dropout must be in [0, 1), got {dropout}")
@@ -177,14 +177,3 @@ class KLayer(Classifier):
         # order like named_parameters()
         return {name: grads[name] for name in self._param_names}
 
-
-def _hidden_size(h: Any) -> int:
-    """A hidden size as an int >= 1, refused in one line (0 failed deep in the init, with
-    ZeroDivisionError; int() truncated 2.5 to 2)."""
-    try:
-        n = operator.index(h)
-    except TypeError:
-        raise TypeError(f"KLayer: hidden sizes must be integers, got {h!r}") from None
-    if n < 1:
-        raise ValueError(f"KLayer: hidden sizes must be >= 1, got {n}")
-    return n

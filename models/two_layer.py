@@ -12,6 +12,7 @@ import numpy as np
 from tinygrad_dl.nn import Linear, ReLU, Sequential
 from tinygrad_dl.random import as_rng
 
+from .base import integer
 from .classifier import Classifier, linear_grads, softmax_ce_grad
 
 
@@ -45,9 +46,8 @@ class TwoLayer(Classifier):
     ) -> None:
         super().__init__(d, K, lam, dtype)
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
-        self.m = int(m)
-        if self.m < 1:  # (0 failed deep in the init, with ZeroDivisionError)
-            raise ValueError(f"TwoLayer: m (hidden units) must be >= 1, got {m}")
+        # (0 failed deep in the init with ZeroDivisionError; int() truncated m=2.5 to 2)
+        self.m = integer("TwoLayer", "m (hidden units)", m, 1)
         self.layers = Sequential(
             Linear(d, m, init=init, std=std, rng=rng, dtype=self.dtype),
             ReLU(),

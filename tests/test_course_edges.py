@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tinygrad_dl import Tensor, nn
 from tinygrad_dl.data.text import CharData
 from tinygrad_dl.gradcheck import relative_error
-from tinygrad_dl.models import CharRNN, KLayer, OneLayer, TwoLayer
+from tinygrad_dl.models import CharRNN, ConvNet, KLayer, OneLayer, TwoLayer
 from tinygrad_dl.optim import AdaGrad
 from tinygrad_dl.train.minibatch import fit
 from tinygrad_dl.train.sequence import fit_rnn
@@ -131,11 +132,23 @@ def test_a_zero_hidden_size_is_one_clear_line(build, message):
         build()
 
 
-@pytest.mark.parametrize("build", [lambda: CharRNN(3, m=2.5), lambda: KLayer(6, [2.5], 3)])
+@pytest.mark.parametrize("build", [
+    lambda: CharRNN(3, m=2.5), lambda: KLayer(6, [2.5], 3), lambda: TwoLayer(6, 2.5, 3),
+    lambda: ConvNet(None, 3, channels=[2], image=(3, 8.5, 8)),
+    lambda: ConvNet(None, 3, channels=[2.5], image=(3, 8, 8)),
+])
 def test_a_fractional_size_is_refused_not_truncated(build):
-    """Before: int() made m=2.5 a model of 2 hidden units."""
-    with pytest.raises(TypeError, match="must be (an integer|integers), got 2.5"):
+    """Before: int() made m=2.5 a model of 2 hidden units (an 8.5-pixel side an 8)."""
+    with pytest.raises(TypeError, match="must be an integer, got (2.5|8.5)"):
         build()
+
+
+@pytest.mark.parametrize("init", ["he", "xavier", "gaussian", "pytorch"])
+def test_a_layer_with_no_inputs_builds_under_every_init(init):
+    """Before: He's and Xavier's std 1/fan_in raised ZeroDivisionError for Linear(0, 3)."""
+    layer = nn.Linear(0, 3, init=init)
+    assert layer.W.shape == (3, 0) and layer.b.data.tolist() == [0.0, 0.0, 0.0]
+    assert layer(Tensor(np.zeros((2, 0)))).data.tolist() == [[0.0] * 3] * 2
 
 
 @pytest.mark.parametrize("lam", [float("nan"), float("inf")])

@@ -392,7 +392,9 @@ def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng
         bound = 1.0 / np.sqrt(fan_in) if fan_in > 0 else 0.0
         w = uniform(shape, -bound, bound, dtype, rng, "init")
         return w, (uniform((n_out,), -bound, bound, dtype, rng, "init") if bias else None)
-    s = init_std(init, fan_in, std)
+    # a layer with no inputs has an empty weight (nothing to draw): any std will do, and
+    # He's and Xavier's 1/fan_in would raise ZeroDivisionError
+    s = init_std(init, max(fan_in, 1), std)
     # drawn as (in, out) and transposed: a seed gives the same weights as when W was (in, out)
     w = normal(shape[::-1], np.float64, rng, "init").T * s
     return np.ascontiguousarray(w, dtype=dtype), (np.zeros(n_out, dtype=dtype) if bias else None)
