@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import linecache
 import sys
+from threading import get_ident
 from typing import Any
 
 import numpy as np
 
 from . import hooks
+from .grad_mode import pop_own
 
 __all__ = ["AnomalyError", "detect_anomaly"]
 
@@ -34,7 +36,10 @@ class detect_anomaly(contextlib.ContextDecorator):
     """
 
     def __init__(self) -> None:
-        self._inside: list[Any] = []  # a stack: the block may be re-entered
+        # thread id -> a stack: the block may be re-entered, and by two threads at once (as
+        # `@detect_anomaly()` on a function both call): one shared stack restored a thread's
+        # slot to what the other thread had before (its outer block's checks lost)
+        self._inside: dict[int, list[Any]] = {}
 
     def __enter__(self) -> detect_anomaly:
         # inside a jitted step: its replay would run no checks (a call made inside the block
@@ -42,11 +47,11 @@ class detect_anomaly(contextlib.ContextDecorator):
         hooks.notify_write("detect_anomaly()")
         cm = hooks.attach(anomaly=CHECKS)
         cm.__enter__()
-        self._inside.append(cm)
+        self._inside.setdefault(get_ident(), []).append(cm)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._inside.pop().__exit__(None, None, None)
+        pop_own(self._inside, "detect_anomaly").__exit__(None, None, None)
 
 
 class Checks:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import itertools
 import linecache
 import operator
+from threading import get_ident
 from typing import Any
 
 import numpy as np
 
 from . import hooks, write_guard
 from .grad import FRESH, FRESH_TUPLE, as_grad, own_array, refs
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, state  # noqa: F401
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, pop_own, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
 _state = state  # (grad_mode.state: the hot path reads it by this module-level name)
@@ -38,15 +39,17 @@ class name_scope:
     def __init__(self, name: str) -> None:
         if not isinstance(name, str):  # or draw_graph fails on it long after
             raise TypeError(f"name_scope: name must be a str, got {type(name).__name__} {name!r}")
-        self.name, self.outer = name, []  # a stack: one object may be entered again inside
+        # thread id -> a stack: one object may be entered again inside, and by two threads
+        # at once (a shared stack left a thread in the other's scope for good)
+        self.name, self.outer = name, {}
 
     def __enter__(self) -> None:
         outer = _state.scope
-        self.outer.append(outer)
+        self.outer.setdefault(get_ident(), []).append(outer)
         _state.scope = self.name if outer is None else f"{outer}/{self.name}"
 
     def __exit__(self, *exc: object) -> None:
-        _state.scope = self.outer.pop()
+        _state.scope = pop_own(self.outer, "name_scope")
 
 
 # ---- ops ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable, Generator
+from threading import get_ident
 from typing import Any
 
 
@@ -41,16 +42,19 @@ class no_grad:
         return super().__new__(cls)
 
     def __init__(self) -> None:
-        self._prev: list[bool] = []  # a stack: one object may be entered again inside
+        # thread id -> a stack of saved modes: one object may be entered again inside, and
+        # by two threads at once (`NG = no_grad()` at module level); one shared stack gave a
+        # thread the other's saved mode at its exit (grad mode left off, or on, for good)
+        self._prev: dict[int, list[bool]] = {}
 
     def __enter__(self) -> no_grad:
-        self._prev.append(state.grad_enabled)
+        self._prev.setdefault(get_ident(), []).append(state.grad_enabled)
         if self._mode is not None:
             state.grad_enabled = self._mode
         return self
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._prev.pop()
+        state.grad_enabled = pop_own(self._prev, type(self).__name__)
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """`@no_grad()`: a wrapper that enters a context of its own per call (per step of a
@@ -81,6 +85,21 @@ class inference_mode(no_grad):
     def __init__(self, mode: bool = True) -> None:
         super().__init__()
         self._mode = False if mode else None
+
+
+def pop_own(stacks: dict[int, list[Any]], who: str) -> Any:
+    """The last item this thread pushed on its stack in `stacks` (keyed by thread id), popped;
+    an emptied stack is dropped (a dict item only its own thread touches: no lock needed)."""
+    me = get_ident()
+    stack = stacks.get(me)
+    if stack is None:  # the other thread's state would be left as this block set it
+        raise RuntimeError(f"{who}: left on a thread that did not enter it (a generator or "
+                           "coroutine resumed on another thread, or left twice?); its state "
+                           "is per thread: enter and leave the block on one thread")
+    value = stack.pop()
+    if not stack:
+        del stacks[me]
+    return value
 
 
 class _Mode:

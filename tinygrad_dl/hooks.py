@@ -48,6 +48,12 @@ def attach(**hooks: Any) -> Iterator[None]:
         _fill(before)
 
 
+def drop(name: str) -> None:
+    """Empty this thread's slot `name`: for a slot that a `with attach(...)` block left
+    filled (a KeyboardInterrupt landed in its exit, before its `finally` ran)."""
+    _fill({name: None})
+
+
 def _fill(hooks: dict[str, Any]) -> None:
     """Set the slots, keeping `active` the count of filled ones."""
     global active

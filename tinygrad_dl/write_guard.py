@@ -29,6 +29,10 @@ import numpy as np
 
 _setflags = np.ndarray.setflags
 _locks: dict[int, int] = {}  # id(array we made read-only) -> how many live graphs hold it
+# id -> that array, alive while counted: a count an interrupted unlock left behind (a Ctrl-C
+# at the first line of Graph.__del__, which no code can catch) then keeps its array, not a
+# free id that a new array would take, its lock then skipped (and `replaced` pinned on it)
+_kept: dict[int, np.ndarray] = {}
 replaced: dict[int, str] = {}  # id(locked array) -> who took a copy to write
 # id(owner) -> views of it whose last lock ended while the owner was still locked (parameters
 # that are views of one flat buffer, held by two graphs): made writable with their owner
@@ -36,7 +40,6 @@ _waiting: dict[int, list[np.ndarray]] = {}
 watching = 0  # live graphs that keep copies of parameters to compare (Graph.watch)
 _suspect: set[int] = set()  # id(locked parameter array) that may have views we cannot lock
 _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
-_acquire, _release = _guard.acquire, _guard.release
 
 
 class Graph:
@@ -81,8 +84,7 @@ class Graph:
                 break
         else:  # all held already: the common case for an op inside a graph
             return
-        _acquire()
-        try:
+        with _guard:  # (not acquire(): an interrupt right after it would keep the lock held)
             for a in arrays:
                 if id(a) in held:
                     continue
@@ -90,36 +92,50 @@ class Graph:
                 if base is not None and type(base) is np.ndarray:
                     _lock(base, held)  # the owner first: a view unlocks only after it
                 _lock(a, held)
-        finally:
-            _release()
 
     def __del__(self) -> None:
         global watching
-        _acquire()
-        try:
+        with _guard:  # (not acquire(): an interrupt right after it would keep the lock held)
             if self.copies is not None:
+                self.copies = None
                 watching -= 1
-            for key, a in self.held.items():
-                n = _locks[key] - 1
-                if n:
-                    _locks[key] = n
-                    continue
-                del _locks[key]
-                if replaced:
-                    replaced.pop(key, None)
-                if _suspect:
-                    _suspect.discard(key)
-                try:  # writable again, and the views of it that had to wait for it (below)
-                    _setflags(a, True)
-                except ValueError:  # a view whose owner another live graph still holds
-                    _wait_for_owner(a)
-                    continue
-                if _waiting:
-                    for view in _waiting.pop(key, ()):
-                        if id(view) not in _locks:  # not locked again meanwhile
-                            _setflags(view, True)
-        finally:
-            _release()
+            held, stop = self.held, None
+            while held:
+                try:
+                    for key in [*held]:
+                        _unlock(held, key)
+                except BaseException as e:  # noqa: BLE001 - a KeyboardInterrupt (a signal's
+                    # handler) in the loop: Python drops an exception from __del__, and the
+                    # arrays left in `held` would stay read-only and counted for good (an id
+                    # reused by a new array then skips its lock); unlock them, then raise
+                    stop = e if stop is None else stop
+            if stop is not None:
+                raise stop
+
+
+def _unlock(held: dict[int, np.ndarray], key: int) -> None:
+    """Let go of `held[key]`: taken out of `held` and of the counts before any call (an
+    interrupt at a call leaves it either still in `held`, for __del__ to retry, or done)."""
+    a = held[key]
+    n = _locks[key] - 1
+    if n:
+        _locks[key] = n
+        del held[key]
+        return
+    del _locks[key], _kept[key], held[key]
+    if key in replaced:
+        del replaced[key]
+    if key in _suspect:
+        _suspect.discard(key)
+    try:  # writable again, and the views of it that had to wait for it (below)
+        _setflags(a, True)
+    except ValueError:  # a view whose owner another live graph still holds
+        _wait_for_owner(a)
+        return
+    if _waiting:
+        for view in _waiting.pop(key, ()):
+            if id(view) not in _locks:  # not locked again meanwhile
+                _setflags(view, True)
 
 
 def _wait_for_owner(a: np.ndarray) -> None:
@@ -137,10 +153,11 @@ def _lock(a: np.ndarray, held: dict[int, np.ndarray]) -> None:
     if n is None:
         if not a.flags.writeable:  # read-only of its own (or a view of a locked array)
             return
+        _locks[key] = 1  # counted and held before the call: an interrupt right after it
+        _kept[key] = held[key] = a  # (a KeyboardInterrupt) must not leave it read-only
         _setflags(a, False)
-        _locks[key] = 1
-    else:
-        _locks[key] = n + 1
+        return
+    _locks[key] = n + 1
     held[key] = a
 
 

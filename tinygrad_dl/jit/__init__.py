@@ -61,6 +61,7 @@ from .. import engine, hooks
 from ..grad import GradArray
 from ..tensor import Tensor
 from .compare import borrowed_arrays, difference, frozen_tensors
+from .compiled import BUSY  # a plan's answer while another thread replays it
 from .plan import Plan
 from .record import Recording, float_bits
 
@@ -134,6 +135,14 @@ def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable
     return plan.entry(lines, env)
 
 
+def _replay_note(e: Exception, fn: Any) -> None:
+    """Say, under an exception out of a replay, that the step's Python did not run: a
+    `try:` of the step around its ops (`loss.backward()` of a bad batch) catches nothing."""
+    e.add_note(f"(raised while jit replayed {getattr(fn, '__name__', 'the step')}: a replay "
+               "runs the recorded ops, not the step's Python, so no try/except of the step "
+               "saw it; jit(step, enabled=False) runs it eagerly)")
+
+
 def env_name(env: dict[str, Any], prefix: str, obj: Any) -> str:
     """A new global name for `obj` in `env`."""
     key = f"{prefix}{len(env)}"
@@ -186,9 +195,16 @@ class jit:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs:  # the plan replayed last, if this call is its (see `make_entry`)
-            out = self._fast(args)
+            try:
+                out = self._fast(args)
+            except Exception as e:
+                _replay_note(e, self.fn)
+                raise
             if out is not MISS:
-                return out
+                if out is not BUSY:
+                    return out
+                self.replays -= 1  # (counted by the entry) another thread replays the plan:
+                return self.fn(*args)  # eager is the same computation, on a graph of its own
         return self._call(args, kwargs)
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -199,6 +215,9 @@ class jit:
             return self
         fn = self.fn
         hooked = hooks.attached  # inside a recording, or detect_anomaly (checks in the ops)?
+        old = hooked.recorder  # a Ctrl-C in the exit of a recording's `with` left it attached:
+        if old is not None and getattr(old, "closed", False):  # every call ran eagerly for
+            hooks.drop("recorder")  # good, and it kept every later op of the thread
         if (not self.enabled or hooked.recorder is not None or hooked.anomaly is not None
                 or not engine.is_grad_enabled()):  # (under no_grad, eager backward refuses)
             return fn(*args, **kwargs)
@@ -217,7 +236,15 @@ class jit:
             if not entry.stale(arrays):  # the guards, compiled
                 self.replays += 1
                 self._fast = self._entry(key, base, entry) if arrays is args else _miss
-                return entry.run(arrays)
+                try:
+                    out = entry.run(arrays)
+                except Exception as e:
+                    _replay_note(e, fn)
+                    raise
+                if out is BUSY:  # another thread replays this plan: eager, as above
+                    self.replays -= 1
+                    return fn(*args, **kwargs)
+                return out
             entry = self._stale(key, entry.guards.why_stale(arrays) or "a guard failed")
         if key in self.fallbacks:
             return fn(*args, **kwargs)
@@ -226,7 +253,10 @@ class jit:
                                args, kwargs)
         rec = Recording(arrays)
         with hooks.attach(recorder=rec):
-            result = rec.call(fn, args, kwargs)
+            try:
+                result = rec.call(fn, args, kwargs)
+            finally:
+                rec.closed = True  # (first: no call before it, where an interrupt could land)
         result = rec.finish(result)
         if rec.error is not None:
             return self._refuse(key, rec.error, result)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from sys import getrefcount
 from typing import Any
@@ -181,6 +182,7 @@ def _keep(K: list[Any], t: Any, g: Any) -> None:
 
 
 OURS, NOT_OURS = -1, -2  # keys that P.owned always / never holds: store(key, t, g) reads it
+BUSY: Any = object()  # what a compiled function returns when it did not run (never a result)
 
 
 def _reset(P: Pending) -> None:
@@ -201,6 +203,10 @@ class Shared:
         self.P = Pending(None, None)
         _reset(self.P)  # (holds no key between two lines of the compiled code)
         self.slots: dict[Any, list[Any]] = {}
+        # held while a function compiled from the plan runs: P, the slots and the ops' ctx
+        # (what their forwards save) are one per plan, so a second thread's replay at the same
+        # time would mix them (a gradient from the other thread's inputs); it gets BUSY instead
+        self.lock = threading.Lock()
 
     def slot(self, key: Any) -> list[Any]:
         """The kept-array slot [array, its .grad view] of `key` (made empty once)."""
@@ -244,7 +250,8 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
     that line). `fresh`: the ids of the parameters whose .grad was None when recorded.
     `checks`: (lines, the names they use) written first, before the `try:` (jit's entry:
     its checks return MISS; the function is then named `entry`, its file "<jit entry>").
-    `shared`: the plan's `Shared` (each function compiled from the plan gets the same)."""
+    `shared`: the plan's `Shared` (each function compiled from the plan gets the same).
+    Either function returns BUSY, running nothing, while another runs (`Shared.lock`)."""
     w = Writer(shared)
     head = ["def run(arrays):"]
     if checks is not None:
@@ -261,12 +268,15 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
         else:
             forward(w, step)
     end(w)
-    source = [*head, "    try:", *w.lines,
-              "    except BaseException:", "        _reset(P)", "        raise"]
+    source = [*head, "    if not _take(False): return BUSY", "    try:", *w.lines,
+              "    except BaseException:", "        _reset(P)", "        raise",
+              "    finally:", "        _give()"]
     text = "\n".join(source) + "\n"
     if not run:
         return None, text
     w.env["_reset"] = _reset
+    w.env["_take"], w.env["_give"], w.env["BUSY"] = (w.shared.lock.acquire,
+                                                     w.shared.lock.release, BUSY)
     name, file = ("run", "<jit plan>") if checks is None else ("entry", "<jit entry>")
     exec(compile(text, file, "exec"), w.env)  # noqa: S102 - names and ints only
     return w.env[name], text

@@ -125,6 +125,8 @@ class Recording:
     """The engine's `recorder` while the step runs once: every op applied, every backward,
     and everything the step's Python did that replay would not redo (`error`)."""
 
+    closed = False  # the step's run is over (jit sets it): still attached, it is stale
+
     def __init__(self, arrays: list[np.ndarray] | tuple[np.ndarray, ...]) -> None:
         self.arrays = list(arrays)
         self.shapes = [a.shape for a in arrays]
