@@ -101,9 +101,28 @@ class Graph:
                 watching -= 1
             held, stop = self.held, None
             while held:
-                try:
-                    for key in [*held]:
-                        _unlock(held, key)
+                try:  # each key leaves `held` and the counts before any call that could be
+                    for key in [*held]:  # interrupted: a retry below redoes none of them
+                        a = held[key]
+                        n = _locks[key] - 1
+                        if n:
+                            _locks[key] = n
+                            del held[key]
+                            continue
+                        del _locks[key], _kept[key], held[key]
+                        if replaced:
+                            replaced.pop(key, None)
+                        if _suspect:
+                            _suspect.discard(key)
+                        try:  # writable again, and the views of it that had to wait for it
+                            _setflags(a, True)
+                        except ValueError:  # a view whose owner a live graph still holds
+                            _wait_for_owner(a)
+                            continue
+                        if _waiting:
+                            for view in _waiting.pop(key, ()):
+                                if id(view) not in _locks:  # not locked again meanwhile
+                                    _setflags(view, True)
                 except BaseException as e:  # noqa: BLE001 - a KeyboardInterrupt (a signal's
                     # handler) in the loop: Python drops an exception from __del__, and the
                     # arrays left in `held` would stay read-only and counted for good (an id
@@ -111,31 +130,6 @@ class Graph:
                     stop = e if stop is None else stop
             if stop is not None:
                 raise stop
-
-
-def _unlock(held: dict[int, np.ndarray], key: int) -> None:
-    """Let go of `held[key]`: taken out of `held` and of the counts before any call (an
-    interrupt at a call leaves it either still in `held`, for __del__ to retry, or done)."""
-    a = held[key]
-    n = _locks[key] - 1
-    if n:
-        _locks[key] = n
-        del held[key]
-        return
-    del _locks[key], _kept[key], held[key]
-    if key in replaced:
-        del replaced[key]
-    if key in _suspect:
-        _suspect.discard(key)
-    try:  # writable again, and the views of it that had to wait for it (below)
-        _setflags(a, True)
-    except ValueError:  # a view whose owner another live graph still holds
-        _wait_for_owner(a)
-        return
-    if _waiting:
-        for view in _waiting.pop(key, ()):
-            if id(view) not in _locks:  # not locked again meanwhile
-                _setflags(view, True)
 
 
 def _wait_for_owner(a: np.ndarray) -> None:

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from sys import getrefcount
 from typing import Any
@@ -203,10 +202,11 @@ class Shared:
         self.P = Pending(None, None)
         _reset(self.P)  # (holds no key between two lines of the compiled code)
         self.slots: dict[Any, list[Any]] = {}
-        # held while a function compiled from the plan runs: P, the slots and the ops' ctx
-        # (what their forwards save) are one per plan, so a second thread's replay at the same
-        # time would mix them (a gradient from the other thread's inputs); it gets BUSY instead
-        self.lock = threading.Lock()
+        # one token, taken while a function compiled from the plan runs: P, the slots and the
+        # ops' ctx (what their forwards save) are one per plan, so a second thread's replay at
+        # the same time would mix them (a gradient from the other thread's inputs); it gets
+        # BUSY instead. (list.pop is atomic and costs a third of a Lock's acquire + release.)
+        self.token = [True]
 
     def slot(self, key: Any) -> list[Any]:
         """The kept-array slot [array, its .grad view] of `key` (made empty once)."""
@@ -251,7 +251,7 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
     `checks`: (lines, the names they use) written first, before the `try:` (jit's entry:
     its checks return MISS; the function is then named `entry`, its file "<jit entry>").
     `shared`: the plan's `Shared` (each function compiled from the plan gets the same).
-    Either function returns BUSY, running nothing, while another runs (`Shared.lock`)."""
+    Either function returns BUSY, running nothing, while another runs (`Shared.token`)."""
     w = Writer(shared)
     head = ["def run(arrays):"]
     if checks is not None:
@@ -268,15 +268,15 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
         else:
             forward(w, step)
     end(w)
-    source = [*head, "    if not _take(False): return BUSY", "    try:", *w.lines,
-              "    except BaseException:", "        _reset(P)", "        raise",
-              "    finally:", "        _give()"]
+    source = [*head, "    try: _t = _take()", "    except IndexError: return BUSY",
+              "    try:", *w.lines, "    except BaseException:", "        _reset(P)",
+              "        raise", "    finally:", "        _give(_t)"]
     text = "\n".join(source) + "\n"
     if not run:
         return None, text
     w.env["_reset"] = _reset
-    w.env["_take"], w.env["_give"], w.env["BUSY"] = (w.shared.lock.acquire,
-                                                     w.shared.lock.release, BUSY)
+    w.env["_take"], w.env["_give"], w.env["BUSY"] = (w.shared.token.pop,
+                                                     w.shared.token.append, BUSY)
     name, file = ("run", "<jit plan>") if checks is None else ("entry", "<jit entry>")
     exec(compile(text, file, "exec"), w.env)  # noqa: S102 - names and ints only
     return w.env[name], text
