@@ -166,8 +166,9 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
         raise ValueError("cross_entropy: empty batch (logits of shape "
                          f"{z.shape}): a mean over no samples is undefined")
     # class indices are checked inside the op (check_labels), so a replayed step checks them too
-    if t.ndim == 2 and t.dtype != logits.dtype:
-        t = t.astype(logits.dtype)
+    if t.ndim == 2 and t.dtype != z.dtype:  # soft rows in the logits' float dtype; integer
+        # logits compute in float64 (CrossEntropy), which keeps rows of 0.5 (int64 made them 0)
+        t = t.astype(z.dtype if z.dtype.kind in "fc" else np.float64)
     return CrossEntropy.apply(logits, targets=t, reduction=reduction)
 
 
@@ -395,9 +396,13 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
     """np.arange / torch.arange (torch's end= is stop): integers give int64, floats float64."""
     stop = one_name("arange", stop, "stop", end, "end")
     dtype = np_dtype(dtype, "arange")
-    data = np.arange(start, dtype=dtype) if stop is None else np.arange(start, stop, step,
-                                                                        dtype=dtype)
-    return _made("arange", data, requires_grad, device)
+    # a narrower float is made in float64 and rounded once, as torch does: NumPy steps in the
+    # dtype itself (float32 arange(1e8, 1e8 + 64) was 1e8 64 times, arange(-5, 5, 0.3) 13 ulps off)
+    dt = dtype
+    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
+        dt = np.float64
+    data = np.arange(start, dtype=dt) if stop is None else np.arange(start, stop, step, dtype=dt)
+    return _made("arange", data if dt is dtype else data.astype(dtype), requires_grad, device)
 
 
 def linspace(start: float, stop: float | None = None, num: int | None = None,
@@ -927,16 +932,17 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     """-[p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] per element, from logits x and
     targets y in [0, 1], p = pos_weight (1 by default), times `weight`; reduced as mse_loss.
 
-    Written as (1 - y) x + (1 + (p - 1) y) softplus(-x): softplus never overflows and its
-    gradient is smooth at 0 (the per-element gradient is sigmoid(x) - y when p = 1).
+    Written as p y softplus(-x) + (1 - y) softplus(x): softplus never overflows, and a
+    confident right answer (x = -20 with y = 0, x = 20 with y = 1) keeps its tiny loss and
+    gradient (sigmoid(x) - y when p = 1) where (1 - y) x + softplus(-x) cancels to 0.
     """
     who = "binary_cross_entropy_with_logits"
     x, y = _same_shape(input, target, who)
     if pos_weight is None:
-        loss = (1 - y) * x + Softplus.apply(-x)
+        loss = y * Softplus.apply(-x) + (1 - y) * Softplus.apply(x)
     else:
         p = _weight_for(pos_weight, x, "pos_weight", who)
-        loss = (1 - y) * x + (1 + (p - 1) * y) * Softplus.apply(-x)
+        loss = p * y * Softplus.apply(-x) + (1 - y) * Softplus.apply(x)
     if weight is not None:
         loss = loss * _weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

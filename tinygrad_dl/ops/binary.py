@@ -60,8 +60,9 @@ class Hypot(Function):
 
     def backward(ctx, g):
         x, y, out = ctx.saved
-        q = g / out
-        return _grads(ctx, q * x, q * y)
+        # x / out and y / out are at most 1: g / out first overflows for a subnormal out, and
+        # (g / out) * 0 was nan where the gradient is 0
+        return _grads(ctx, g * (x / out), g * (y / out))
 
 
 class LogAddExp(Function):
@@ -140,4 +141,9 @@ class LogAddExp2(Function):
 
     def backward(ctx, g):
         x, y, out = ctx.saved
-        return _grads(ctx, g * np.exp2(x - out), g * np.exp2(y - out))
+        if np.isfinite(out).all():
+            return _grads(ctx, g * np.exp2(x - out), g * np.exp2(y - out))
+        # an infinite result: 1 / (1 + 2^(y - x)), 1 or 0 there (inf - inf gave nan), as
+        # LogAddExp and PyTorch
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _grads(ctx, g / (1 + np.exp2(y - x)), g / (1 + np.exp2(x - y)))

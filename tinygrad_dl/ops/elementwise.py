@@ -84,11 +84,12 @@ class Div(Function):
 
     def backward(ctx, g):
         y, out = ctx.saved
-        gx = g / y
         nx, ny = ctx.needs_input_grad
+        # d/dy = -g x / y^2 as PyTorch forms it, -g ((x / y) / y): (g / y) (x / y) was
+        # inf * 0 = nan where x = 0 and g / y overflows (a subnormal y), where it is 0
         return (
-            unbroadcast(gx, ctx.x_shape) if nx else None,
-            unbroadcast(-gx * out, y.shape) if ny else None,
+            unbroadcast(g / y, ctx.x_shape) if nx else None,
+            unbroadcast(-g * (out / y), y.shape) if ny else None,
         )
 
 
@@ -281,12 +282,14 @@ class Sigmoid(Function):
         # exp of a non-positive number only: no overflow for large |x|
         e = np.exp(-np.abs(x))
         out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(e)
         return out
 
     def backward(ctx, g):
-        out = ctx.saved[0]
-        return g * out * (1 - out)
+        # s (1 - s) = e / (1 + e)^2 with e = e^-|x|: out (1 - out) rounds 1 - out to 0 for
+        # large x (float32 from x = 17, where the gradient is 4e-8), and loses digits before
+        e = ctx.saved[0]
+        return g * (e / ((1 + e) * (1 + e)))
 
 
 class Clip(Function):

@@ -84,6 +84,8 @@ class CrossEntropy(Function):
         if z.ndim != 2:
             raise ValueError(f"cross_entropy expects logits of shape (n, K), got {z.shape}")
         targets = private(targets)  # saved for backward: the caller may reuse its buffer
+        if z.dtype.kind not in "fc":  # integer or bool logits: float64, as softmax and every
+            z = z.astype(np.float64)  # unary op gives them (exp in place below needs floats)
         n = z.shape[0]
         ctx.scale = 1.0 / n if reduction == "mean" else 1.0
         ctx.reduction = reduction
@@ -112,7 +114,11 @@ class CrossEntropy(Function):
             ctx.save_for_backward(logp, targets)
             if not value:
                 return None
-            losses = -(targets * logp).sum(axis=1)
+            with np.errstate(invalid="ignore"):  # 0 * -inf: a masked logit, mended below
+                losses = -(targets * logp).sum(axis=1)
+                if np.isnan(losses).any():  # a target of 0 at a -inf logit adds 0 (the
+                    # class-index path's value), not 0 * -inf = nan; a NaN logit stays NaN
+                    losses = -np.where(targets != 0, targets * logp, 0).sum(axis=1)
         if reduction == "none":
             return losses
         return _sum(losses, axis=None) * ctx.scale

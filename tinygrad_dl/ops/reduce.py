@@ -102,17 +102,47 @@ class Std(Var):
     NumPy's warning."""
 
     def forward(ctx, x, axis=None, keepdims=False, ddof=0):
-        out = np.sqrt(Var.forward(ctx, x, axis, keepdims, ddof))
+        with np.errstate(over="ignore", under="ignore"):  # (x - mean)^2 out of range: below
+            var = Var.forward(ctx, x, axis, keepdims, ddof)
+        out = np.sqrt(var)
+        if (ctx.denom and var.size and var.dtype.kind == "f"
+                and not (np.isfinite(var).all() and var.min() >= np.finfo(var.dtype).tiny)):
+            out = _scaled_std(ctx.saved[0], ctx.axes, keepdims, ctx.denom, out)
         ctx.out = out
         return out
 
     def backward(ctx, g):
         out = ctx.out
+        if not ctx.denom:  # no degrees of freedom: Var's limit, through d std / d var
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gv = g / (2 * out)
+            if not np.all(out):
+                gv = np.where(out == 0, 0, gv).astype(g.dtype, copy=False)
+            return Var.backward(ctx, gv)
+        # g (x - mean) / (denom std), with (x - mean) / std (at most sqrt(denom)) formed first:
+        # g / std overflows where the std is subnormal, and 2 std where it is above max / 2
+        centered = ctx.saved[0]
+        o = _expand(out, ctx.axes, ctx.keepdims, centered.ndim)
         with np.errstate(divide="ignore", invalid="ignore"):
-            gv = g / (2 * out)
+            r = centered / o
         if not np.all(out):  # a zero spread: PyTorch's gradient there is 0
-            gv = np.where(out == 0, 0, gv).astype(g.dtype, copy=False)
-        return Var.backward(ctx, gv)
+            r = np.where(o == 0, 0, r).astype(centered.dtype, copy=False)
+        return _expand(g, ctx.axes, ctx.keepdims, centered.ndim) * r / ctx.denom
+
+
+def _scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, denom: int,
+                out: np.ndarray) -> np.ndarray:
+    """std as s sqrt(sum((x - mean)^2 / s^2) / denom), s = max |x - mean|, where the plain sum
+    of squares overflowed or lost digits below the smallest normal number (float32
+    std([0, 1e25]) was inf and std([0, 1e-25]) 0, with gradient 0: they are 5e24 and 5e-26);
+    slices that are constant, NaN or inf keep `out`."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+        scale = np.abs(centered).max(axis=axes, keepdims=True)
+        r = centered / scale
+        s = np.sqrt((r * r).sum(axis=axes, keepdims=keepdims) / denom)
+    scale = scale.reshape(s.shape)
+    good = np.isfinite(scale) & (scale > 0)
+    return np.where(good, s * scale, out).astype(out.dtype, copy=False)
 
 
 class Max(Function):
