@@ -291,3 +291,25 @@ def test_arcsinh_arccosh_float32_gradient_for_large_x(x, sign):
     t = Tensor(a, requires_grad=True)
     tg.arccosh(t).sum().backward()
     np.testing.assert_allclose(t.grad, 1 / a.astype(np.float64), rtol=1e-6)
+
+
+def test_diff_of_integers_with_a_fractional_edge_promotes_as_numpy():
+    """Before: prepend=0.5 was cast to x's int64 (0): [1, 1, 2] where NumPy gives [0.5, 1, 2]."""
+    x = tg.tensor([1, 2, 4])
+    for kw in ({"prepend": 0.5}, {"append": 4.5}):
+        got = tg.diff(x, **kw)
+        want = np.diff(np.array([1, 2, 4]), **kw)
+        assert got.dtype == want.dtype and np.array_equal(got.data, want)
+    assert tg.diff(x, prepend=1).dtype == np.int64  # an integer edge keeps the integers
+    assert tg.diff(tg.tensor(np.float32([1, 2])), prepend=0.5).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_of_an_empty_axis_is_one_line_naming_the_op_and_shape(name):
+    """Before: NumPy's "attempt to get argmax of an empty sequence" (no op, no shape)."""
+    x = tg.tensor(np.zeros((0, 3)))
+    with pytest.raises(ValueError, match=rf"{name}: a tensor of shape \(0, 3\) is empty"):
+        getattr(x, name)()
+    with pytest.raises(ValueError, match=rf"{name}: axis 0 of a tensor of shape \(0, 3\)"):
+        getattr(x, name)(axis=0)
+    assert getattr(x, name)(axis=1).shape == (0,)  # an empty result is fine

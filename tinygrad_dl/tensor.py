@@ -244,6 +244,19 @@ def _no_grad_result(data: np.ndarray) -> Tensor:
     return Tensor(data)
 
 
+def _arg_extreme(a: np.ndarray, name: str, axis: Any, keepdims: bool) -> Tensor:
+    """argmax/argmin: an empty axis has no answer, said naming the op and the shape (NumPy's
+    "attempt to get argmax of an empty sequence" names neither)."""
+    try:
+        return _no_grad_result(np.asarray(getattr(a, name)(axis=axis, keepdims=keepdims)))
+    except ValueError as e:
+        if a.size and "empty sequence" not in str(e):
+            raise
+        what = "a tensor of shape" if axis is None else f"axis {axis} of a tensor of shape"
+        raise ValueError(f"{name}: {what} {a.shape} is empty: there is no index to "
+                         "return") from None
+
+
 class ValuesIndices(NamedTuple):
     """What PyTorch's max/min(dim=...) and sort return: the values and their int64 indices."""
 
@@ -694,11 +707,11 @@ class Tensor:
 
     @spellings()
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return _no_grad_result(np.asarray(self.data.argmax(axis=axis, keepdims=keepdims)))
+        return _arg_extreme(self.data, "argmax", axis, keepdims)
 
     @spellings()
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return _no_grad_result(np.asarray(self.data.argmin(axis=axis, keepdims=keepdims)))
+        return _arg_extreme(self.data, "argmin", axis, keepdims)
 
     # ---- sorting and gathering (ops/shape.py's TakeAlongAxis) -------------------------------
     @spellings()
@@ -1182,7 +1195,10 @@ def _edge(x: Tensor, v: Any, axis: int) -> Tensor | None:
     """diff's prepend/append as a Tensor that joins x along axis (a scalar: one slice)."""
     if v is None:
         return None
-    t = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=x.dtype))
+    if not isinstance(v, Tensor):  # a number or array in x's dtype; beside an integer x, the
+        v = np.asarray(v)  # promoted one (prepend=0.5 became 0: NumPy's diff gives 0.5)
+        v = v.astype(x.dtype if x.dtype.kind in "fc" else np.result_type(x.dtype, v))
+    t = v if isinstance(v, Tensor) else Tensor(v)
     if t.ndim == 0:
         t = t.broadcast_to(x.shape[:axis] + (1,) + x.shape[axis + 1:])
     return t
