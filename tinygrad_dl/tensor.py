@@ -9,6 +9,7 @@ of the op table (tinygrad_dl.optable), which also makes its `tinygrad_dl.<name>`
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -461,6 +462,41 @@ class Tensor:
         if self._ctx is not None:
             write_guard.hold_result(self)
         return Tensor(self.data if not hooks.active else data_of(self))  # (see data_of)
+
+    # ---- copy, deepcopy, pickle: torch's rules. Python's defaults copied the slots as they
+    # were: copy.copy shared the .grad array (a backward through the copy added into the
+    # original's .grad), deepcopy of an op's result copied its graph (backward reached copies
+    # of the leaves, whose .grad nobody reads), and a pickled graph hung at its release ----
+    def __copy__(self) -> Tensor:
+        """The same array and graph, without the gradient (as torch's copy.copy)."""
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t.requires_grad = self.data, None, self.requires_grad
+        t._ctx, t.name, t._retain = self._ctx, self.name, self._retain
+        return t
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """A leaf's copy, values and `.grad` (as torch's); an op's result raises, as torch."""
+        if self._ctx is not None:
+            raise RuntimeError(
+                f"copy.deepcopy of an op's result (a {self._ctx.name} of shape {self.shape}): "
+                "only leaf tensors can be deep-copied (its graph's copy would send gradients "
+                "to copies of the leaves); deep-copy t.detach(), or the model before forward"
+            )
+        t = Tensor.__new__(Tensor)
+        memo[id(self)] = t
+        t.data = copy.deepcopy(self.data, memo)  # (writable, though a live graph locks ours)
+        t.grad = copy.deepcopy(self.grad, memo)
+        t.requires_grad, t._ctx, t.name, t._retain = self.requires_grad, None, self.name, False
+        return t
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        """Pickled: values, `.grad`, flag and name; never the graph (an op's result comes back
+        a leaf, as torch's)."""
+        return (self.data, self.grad, self.requires_grad, self.name)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.data, self.grad, self.requires_grad, self.name = state
+        self._ctx, self._retain = None, False
 
     def zero_grad(self) -> None:
         engine.notify_write("Tensor.zero_grad()")
