@@ -3,6 +3,8 @@ from another thread's values (jit replay, grad mode, anomaly mode)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -390,3 +392,19 @@ def test_an_exception_out_of_a_replay_says_the_steps_python_did_not_run() -> Non
             "(raised while jit replayed step: a replay runs the recorded ops, not the step's "
             "Python, so no try/except of the step saw it; jit(step, enabled=False) runs it "
             "eagerly)"]
+
+
+def test_a_graph_holding_an_array_it_never_counted_is_released_not_spun_on() -> None:
+    """Before: a Graph copied by hand (a pickled or deep-copied op result, before Tensor got
+    its own copy rules) held ids the counts did not know; its release looped for good on the
+    KeyError. Run in a child process: the old code never returns."""
+    code = ("import numpy as np\n"
+            "from tinygrad_dl import write_guard\n"
+            "g = write_guard.Graph()\n"
+            "a = np.ones(3)\n"
+            "g.held[id(a)] = a\n"
+            "del g\n"
+            "assert a.flags.writeable and id(a) not in write_guard._locks\n"
+            "print('released')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0 and r.stdout.strip() == "released", r.stderr[-2000:]

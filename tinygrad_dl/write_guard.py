@@ -101,15 +101,20 @@ class Graph:
                 watching -= 1
             held, stop = self.held, None
             while held:
+                left = len(held)
                 try:  # each key leaves `held` and the counts before any call that could be
                     for key in [*held]:  # interrupted: a retry below redoes none of them
                         a = held[key]
-                        n = _locks[key] - 1
-                        if n:
-                            _locks[key] = n
+                        n = _locks.get(key)
+                        if n is None:  # not counted: a Graph copied by hand (its loop spun
+                            del held[key]  # for good on the KeyError); nothing to let go
+                            continue
+                        if n > 1:
+                            _locks[key] = n - 1
                             del held[key]
                             continue
-                        del _locks[key], _kept[key], held[key]
+                        del held[key], _locks[key]
+                        _kept.pop(key, None)
                         if replaced:
                             replaced.pop(key, None)
                         if _suspect:
@@ -128,6 +133,8 @@ class Graph:
                     # arrays left in `held` would stay read-only and counted for good (an id
                     # reused by a new array then skips its lock); unlock them, then raise
                     stop = e if stop is None else stop
+                    if len(held) == left:  # no key let go: one that fails every time (not an
+                        del held[next(iter(held))]  # interrupt) is dropped, or this never ends
             if stop is not None:
                 raise stop
 

@@ -118,7 +118,9 @@ class Module:
                 value.name = name
         elif isinstance(value, Module):
             modules[name] = value
-            value._attach(name)
+            # under a Sequential that is itself a child, the name its parent gave it comes
+            # first (`seq[1] = m` drew m as "1", not "layers.1")
+            value._attach(d.get("_prefix", "") + name)
         d[name] = value
 
     def __delattr__(self, name: str) -> None:
@@ -648,10 +650,13 @@ class Sequential(Module):
     def __getitem__(self, i: int | slice) -> Any:
         if isinstance(i, slice):  # a Sequential of the same layer objects, names kept (torch)
             items = list(self._modules.items())[i]
-            scopes = [m._scope for _, m in items]
+            # building `sub` renames its layers and, in a nested Sequential, their children:
+            # reading a slice leaves the whole model's drawn-graph names as they were
+            names = [(m, {k: m.__dict__[k] for k in ("_scope", "_prefix") if k in m.__dict__})
+                     for _, top in items for m in top.modules()]
             sub = Sequential(OrderedDict(items))
-            for (_, m), scope in zip(items, scopes):  # reading a slice leaves the model's
-                m.__dict__["_scope"] = scope  # drawn-graph names as they were
+            for m, kept in names:
+                m.__dict__.update(kept)
             return sub
         return list(self._modules.values())[operator.index(i)]
 
