@@ -64,3 +64,11 @@ def test_deepcopy_and_pickle_of_a_leaf_are_independent(shape, with_grad):
         else:
             assert c.grad is None
     y.backward()
+
+
+def test_item_of_several_elements_names_the_shape():
+    """Before: NumPy's "can only convert an array of size 1 to a Python scalar" (no shape).
+    Still a ValueError, the type NumPy raised, so a caller's `except ValueError` holds."""
+    with pytest.raises(ValueError, match=r"\.item\(\) of a tensor of shape \(2, 3\)"):
+        tg.tensor(np.ones((2, 3))).item()
+    assert tg.tensor([[2.5]]).item() == 2.5

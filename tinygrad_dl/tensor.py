@@ -386,6 +386,9 @@ class Tensor:
         return self.data
 
     def item(self) -> float:
+        if self.data.size != 1:  # (NumPy's message names neither the call nor the shape)
+            raise ValueError(f".item() of a tensor of shape {self.shape}: only one-element "
+                             "tensors can be converted to Python scalars")
         engine.notify_read(self, ".item()")
         return self.data.item()
 
