@@ -21,7 +21,7 @@ import pytest
 
 from tinygrad_dl.cli import main
 
-SEARCH = ["search", "two-layer", "--param", "lambda=log10:-4:-1", "--epochs", "4", "--m", "20",
+SEARCH = ["search", "two-layer", "--param", "lambda=log10:-4:-1", "--epochs", "2", "--m", "20",
           "--seed", "3"]
 
 
@@ -100,7 +100,7 @@ def test_losing_the_dask_scheduler_fails_no_trial_and_resume_runs_the_rest(tmp_p
     cluster = Cluster(tmp_path, env)
     try:
         assert cluster.listening() == {"127.0.0.1"}, cluster.listening()
-        cmd = [sys.executable, "-m", "tinygrad_dl.cli", *SEARCH, "--trials", "16",
+        cmd = [sys.executable, "-m", "tinygrad_dl.cli", *SEARCH, "--trials", "10",
                "--backend", "dask", "--address", cluster.address, "--out", str(out),
                "--no-plot"]
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -119,7 +119,7 @@ def test_losing_the_dask_scheduler_fails_no_trial_and_resume_runs_the_rest(tmp_p
     assert len(lines) == 1 and "lost the Dask scheduler" in lines[0], err
     assert "Traceback" not in err
     before = _rows(out)
-    assert 2 <= len(before) < 16 and {r["status"] for r in before} == {"ok"}, before
+    assert 2 <= len(before) < 10 and {r["status"] for r in before} == {"ok"}, before
     assert all(r["data_id"] and r.get("retries") in (None, "") for r in before)
 
     cluster = Cluster(tmp_path, env)  # restarted: a new scheduler, new workers
@@ -130,13 +130,13 @@ def test_losing_the_dask_scheduler_fails_no_trial_and_resume_runs_the_rest(tmp_p
         cluster.stop()
     assert r.returncode == 0, r.stderr
     n = len(before)
-    assert f"{n} of 16 trials already done, skipping them; {16 - n} to run" in r.stderr
+    assert f"{n} of 10 trials already done, skipping them; {10 - n} to run" in r.stderr
     after = {row["trial"]: row for row in _rows(out)}
-    assert sorted(after) == list(range(16)) and all(v["status"] == "ok" for v in after.values())
+    assert sorted(after) == list(range(10)) and all(v["status"] == "ok" for v in after.values())
     for row in before:  # the saved trials were not run again
         assert after[row["trial"]] == row
     ran = [ln for ln in r.stderr.splitlines() if ln.startswith("trial ")]
-    assert len(ran) == 16 - n  # exactly the unfinished ones
+    assert len(ran) == 10 - n  # exactly the unfinished ones
 
 
 def test_failed_rows_carry_the_data_id(tmp_path: Path) -> None:

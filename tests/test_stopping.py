@@ -45,24 +45,16 @@ def alive(pid: int) -> bool:
         return False
 
 
-HAVE_XDIST = importlib.util.find_spec("xdist") is not None
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not HAVE_KERNEL, reason="needs the notebooks extra")
-@pytest.mark.parametrize("workers", [
-    [],  # one process: our conftest's handler turns SIGTERM into KeyboardInterrupt
-    pytest.param(["-n", "2"], marks=pytest.mark.skipif(not HAVE_XDIST, reason="needs pytest-xdist"),
-                 id="two-workers"),  # as .ci/run runs the suite: the kernel is a worker's child
-], ids=lambda w: "one-process" if w == [] else None)
-def test_sigterm_stops_the_run_and_its_kernel_cleanly(tmp_path: Path, workers: list[str]):
+def test_sigterm_stops_the_run_and_its_kernel_cleanly(tmp_path: Path):
     pidfile = tmp_path / "kernel.pid"
     (tmp_path / "test_long.py").write_text(NOTEBOOK_TEST.format(pidfile=str(pidfile),
                                                                 cwd=str(tmp_path)))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get(
         "PYTHONPATH", "")])}
     # our conftest as a plugin: the same hooks a run of tests/ gets
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-q", *workers, "-p", "conftest",
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "conftest",
                              "-p", "no:cacheprovider", str(tmp_path / "test_long.py")],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
