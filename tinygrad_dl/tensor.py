@@ -251,7 +251,7 @@ def _arg_extreme(a: np.ndarray, name: str, axis: Any, keepdims: bool) -> Tensor:
     try:
         return _no_grad_result(np.asarray(getattr(a, name)(axis=axis, keepdims=keepdims)))
     except ValueError as e:
-        if a.size and "empty sequence" not in str(e):
+        if "empty sequence" not in str(e):  # (an axis out of range, on any size)
             raise
         what = "a tensor of shape" if axis is None else f"axis {axis} of a tensor of shape"
         raise ValueError(f"{name}: {what} {a.shape} is empty: there is no index to "
