@@ -117,6 +117,42 @@ def test_batch_norm_shape_checks_fire_for_tensors_and_arrays() -> None:
                                                Tensor(np.zeros(3))).data)
 
 
+def test_pytorch_style_calls_are_refused_not_read_as_gamma_and_beta() -> None:
+    """PyTorch's F.batch_norm(x, running_mean, running_var, weight, bias, training=False,
+    momentum, eps) puts the running statistics where this takes gamma and beta. Before, its
+    positional calls failed on "bool() of a tensor" or deep in the op, its keywords on
+    Python's bare "unexpected keyword argument", and `training="False"` (truthy) silently
+    ran in training mode. The bare three-argument call cannot be told from the course's
+    (docs/pytorch.md says so)."""
+    rng = np.random.default_rng(7)
+    x = Tensor(rng.standard_normal((6, 3)), requires_grad=True)
+    rm, rv = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.5, 2.0])
+    w = Tensor(np.ones(3), requires_grad=True)
+    b = Tensor(np.zeros(3), requires_grad=True)
+    calls = [lambda: batch_norm(x, rm, rv, w, b, False),  # weight where eps goes
+             lambda: batch_norm(x, rm, rv, None, None, True),
+             lambda: batch_norm(x, rm, rv, weight=w, bias=b),
+             lambda: batch_norm(x, w, b, running_mean=rm, running_var=rv),
+             lambda: batch_norm(x, w, b, momentum=0.1),
+             lambda: batch_norm(x, w, b, training="False")]
+    for call in calls:
+        with pytest.raises(TypeError, match=r"batch_norm.*PyTorch's F\.batch_norm\(x, "
+                           r"running_mean, running_var") as e:
+            call()
+        assert "\n" not in str(e.value)
+    # the spelling the message gives is torch's eval-mode result
+    got = batch_norm(x, w, b, training=False, mean=rm, var=rv, eps=1e-5).data
+    assert np.allclose(got, (x.data - rm) / np.sqrt(rv + 1e-5))
+    # the course's own calls are unchanged: parameters, an explicit mode, BatchNorm1d's
+    for out in (batch_norm(x, w, b), batch_norm(x, rm, rv, training=True),
+                BatchNorm1d(3)(x)):
+        assert out.shape == (6, 3)
+    frozen = BatchNorm1d(3)
+    for p in frozen.parameters():
+        p.requires_grad = False
+    assert frozen(x).shape == (6, 3)  # a frozen layer in training mode: not refused
+
+
 def test_batchnorm1d_layer_call_is_the_functional_op_bit_for_bit() -> None:
     """BatchNorm1d in training gives the same values, gradients and running averages as
     batch_norm(..., on_stats=...); a gamma of the wrong shape meets batch_norm's check."""

@@ -239,6 +239,13 @@ def sum_of_squares(*xs: Tensor, scale: float = 1.0) -> Tensor:
     return SumOfSquares.apply(*xs, scale=scale)
 
 
+# what every refusal of a PyTorch-style batch_norm call says (one line)
+_BN_ORDER = ("this is the course's batch_norm(x, gamma, beta, eps=1e-8, training=True, mean=None, "
+             "var=None); PyTorch's F.batch_norm(x, running_mean, running_var, weight, bias, "
+             "training) is batch_norm(x, weight, bias, training=..., mean=running_mean, "
+             "var=running_var) here, or use nn.BatchNorm1d")
+
+
 def batch_norm(
     x: Tensor,
     gamma: Tensor,
@@ -248,14 +255,31 @@ def batch_norm(
     mean: np.ndarray | None = None,
     var: np.ndarray | None = None,
     on_stats: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+    **torch_only: Any,
 ) -> Tensor:
     """gamma * (x - mean) / sqrt(var + eps) + beta over the rows of x (n, d), as one op.
 
-    training=True: mean/var are x's batch mean and biased variance (computed when None; pass
-    them when already computed, e.g. for running averages) and gradients flow through them.
-    training=False: mean/var are required constants (running averages); the op is affine.
-    on_stats(mean, var) is called with the statistics used (BatchNorm1d's running averages).
+    training=True: mean/var are x's batch mean and biased variance (computed
+    when None; pass them when already computed, e.g. for running averages) and gradients flow
+    through them. training=False: mean/var are required constants (running averages); the op
+    is affine. on_stats(mean, var) is called with the statistics used (BatchNorm1d's running
+    averages).
+
+    PyTorch's F.batch_norm(x, running_mean, running_var, weight, bias, training=False, ...)
+    takes the running statistics second and third, where this takes gamma and beta: its
+    keywords (weight=, running_mean=, ...) and a non-number where eps goes (its weight, or
+    None) are refused in one line, never read as the other signature. Its bare three-argument
+    call `batch_norm(x, running_mean, running_var)` cannot be told from this one's (docs/
+    pytorch.md): write `batch_norm(x, weight, bias, training=False, mean=..., var=...)`.
     """
+    if torch_only:  # PyTorch's keywords: weight=, bias=, running_mean=, running_var=, ...
+        raise TypeError(f"batch_norm: unexpected keyword {sorted(torch_only)[0]}=; {_BN_ORDER}")
+    if not isinstance(eps, (int, float, np.floating, np.integer)) or isinstance(eps, bool):
+        raise TypeError(f"batch_norm: eps (the 4th argument) must be a number, got "
+                        f"{type(eps).__name__}; {_BN_ORDER}")
+    if not isinstance(training, (bool, np.bool_)):  # ("False", a tensor: truthy)
+        raise TypeError(f"batch_norm: training must be True or False, got "
+                        f"{type(training).__name__}; {_BN_ORDER}")
     if not training and (mean is None or var is None):
         raise ValueError("batch_norm: evaluation mode needs the running mean and var")
     if not (type(x) is Tensor and type(gamma) is Tensor and type(beta) is Tensor):
