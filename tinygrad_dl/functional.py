@@ -259,11 +259,10 @@ def batch_norm(
 ) -> Tensor:
     """gamma * (x - mean) / sqrt(var + eps) + beta over the rows of x (n, d), as one op.
 
-    training=True: mean/var are x's batch mean and biased variance (computed
-    when None; pass them when already computed, e.g. for running averages) and gradients flow
-    through them. training=False: mean/var are required constants (running averages); the op
-    is affine. on_stats(mean, var) is called with the statistics used (BatchNorm1d's running
-    averages).
+    training=True: mean/var are x's batch mean and biased variance (computed when None; pass
+    them when already computed, e.g. for running averages) and gradients flow through them.
+    training=False: mean/var are required constants (running averages); the op is affine.
+    on_stats(mean, var) is called with the statistics used (BatchNorm1d's running averages).
 
     PyTorch's F.batch_norm(x, running_mean, running_var, weight, bias, training=False, ...)
     takes the running statistics second and third, where this takes gamma and beta: its
