@@ -203,3 +203,27 @@ def test_train_refuses_a_non_bool_mode():
 def test_pad_refuses_an_odd_number_of_widths(shape, widths):
     with pytest.raises(ValueError, match=r"an odd number of widths; PyTorch's F.pad takes"):
         F.pad(Tensor(np.zeros(shape)), widths)
+
+
+def test_softmax_without_dim_on_3d_input_warns_where_torch_would_take_another_axis():
+    """PyTorch's F.softmax(x) without dim takes dim 0 for 3-D input and 1 for 4-D; here the
+    last axis. A ported call normalised other numbers without a word; now it warns, at the
+    caller's line, and 1-D and 2-D input (where both take the last axis) stay quiet."""
+    import warnings
+
+    x3 = Tensor(np.arange(24.0).reshape(2, 3, 4) / 10)
+    for call, who, dim in ((lambda: F.softmax(x3), "softmax", 0),
+                           (lambda: x3.log_softmax(), "log_softmax", 0),
+                           (lambda: F.log_softmax(Tensor(np.ones((2, 1, 3, 4)))), "log_softmax",
+                            1)):
+        with pytest.warns(UserWarning, match=rf"{who}: no axis given .* without dim would take "
+                          rf"dim {dim}\); give dim=") as rec:
+            out = call()
+        assert rec[0].filename == __file__  # the caller's line, not the library's
+        assert out.shape[-1] == 4  # the last axis, as before: only the warning is new
+    np.testing.assert_allclose(F.softmax(x3, dim=-1).data, F.softmax(x3, axis=2).data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.softmax(Tensor(np.ones((2, 3))))  # 2-D: torch's implicit dim is the last one too
+        Tensor(np.ones(3)).softmax()
+        F.softmax(x3, dim=0)

@@ -10,6 +10,9 @@ of the op table (tinygrad_dl.optable), which also makes its `tinygrad_dl.<name>`
 from __future__ import annotations
 
 import copy
+import os
+import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -182,6 +185,30 @@ def plain_array(x: Any, dtype: Any = None) -> np.ndarray:
     if type(x) is not np.ndarray:
         x = x.view(np.ndarray)
     return x if dtype is None else x.astype(dtype, copy=False)  # (order "K", as np.asarray)
+
+
+def _last_axis(t: Tensor, axis: int | None, who: str) -> int:
+    """softmax's axis: the last one when none is given. For 3-D and wider input PyTorch's
+    F.softmax(x) without dim takes dim 0 (3-D) or 1 (4-D and up), so a ported call would
+    normalise other numbers here without a word: it warns there (torch warns too)."""
+    if axis is not None:
+        return axis
+    if t.data.ndim >= 3:
+        warnings.warn(f"{who}: no axis given for a {t.data.ndim}-D tensor: the last axis is "
+                      f"used (PyTorch's F.{who}(x) without dim would take dim "
+                      f"{0 if t.data.ndim == 3 else 1}); give dim= (or axis=) to choose",
+                      stacklevel=_first_outside())
+    return -1
+
+
+def _first_outside() -> int:
+    """The warnings stacklevel, for the function calling this one, of its first caller
+    outside this package (F.softmax and x.softmax reach it through different wrappers)."""
+    here = os.path.dirname(__file__)
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(here):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _is_literal(x: Any) -> bool:
@@ -684,9 +711,11 @@ class Tensor:
     def gelu(self) -> Tensor: return GELU.apply(self)
     def silu(self) -> Tensor: return SiLU.apply(self)
     @spellings()
-    def softmax(self, axis: int = -1) -> Tensor: return Softmax.apply(self, axis=axis)
+    def softmax(self, axis: int | None = None) -> Tensor:
+        return Softmax.apply(self, axis=_last_axis(self, axis, "softmax"))
     @spellings()
-    def log_softmax(self, axis: int = -1) -> Tensor: return LogSoftmax.apply(self, axis=axis)
+    def log_softmax(self, axis: int | None = None) -> Tensor:
+        return LogSoftmax.apply(self, axis=_last_axis(self, axis, "log_softmax"))
     asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
     atan2 = arctan2
 
