@@ -13,12 +13,13 @@ gradients in a dict. `compile_steps` writes the same work out once as Python sou
   gradient in a local (`g5`) and whether it is ours to add into (`o5`): the first gradient is
   kept, ours when it is a fresh array that nothing else holds; the next are added in place
   when the pending one is ours, else into a new one (`engine.Pending.run`'s rule, in its
-  order, so replay stays bit-identical to eager). What is not a plain array (a gradient term
-  such as an indexing op's rows or a deferred one-row product, a NumPy scalar) goes through
-  `_add`: a term with `add_into` (indexing's rows) adds itself into the pending array by
-  `Pending.own`'s rule (`grad.own_array`), any other through the engine's own `Pending`
-  (`_add`, `_pop`); each leaf's gradient into `.grad` through `Pending.store`: those rules
-  live in one place.
+  order, so replay stays bit-identical to eager). A term that `defers` (MatMul's one-row
+  products, one per RNN step) goes into the engine's `Pending.deferred` on its own line, as
+  `Pending.run` puts it; anything else that is not a plain array (a gradient term such as an
+  indexing op's rows, a NumPy scalar) goes through `_add`: a term with `add_into` (indexing's
+  rows) adds itself into the pending array by `Pending.own`'s rule (`grad.own_array`), any
+  other through the engine's own `Pending` (`_add`, `_pop`); each leaf's gradient into
+  `.grad` through `Pending.store`: those rules live in one place.
 
 A parameter's gradient is written straight into the array its `.grad` held the step before,
 when that parameter's .grad was None when recorded (the loop zeroes with `zero_grad()`), its
@@ -69,7 +70,8 @@ def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[
         if into is not None:  # a term that adds itself into an array (GetItem's rows)
             return into(prev, ours), True
         if getattr(x, "defers", False):  # a term that waits in P.deferred for its key's
-            x.add_to(P, k)  # gradient to be complete (MatMul's one-row products)
+            # gradient to be complete (MatMul's one-row products), as engine.Pending.run
+            P.deferred.setdefault(k, []).append(x)  # puts it (the compiled lines too)
             return (prev, bool(ours)) if prev is not None else (None, False)
         if hasattr(x, "add_to"):  # a gradient term: the engine's accumulator adds it
             if prev is not None:
@@ -224,7 +226,8 @@ class Writer:
                                     "D": self.P.deferred, "ndarray": ndarray,
                                     "GradArray": GradArray, "_reuse": _reuse,
                                     "_keep": _keep, "_own": own_array,
-                                    "_refs": getrefcount}
+                                    "_refs": getrefcount, "_DEFERS": "defers",
+                                    "_ADD_INTO": "add_into"}  # (names: no text in the source)
 
         # the source of register r (`start` sets the plan's: locals and constants' names)
         self.reg: Callable[[int], str] = lambda r: f"R[{int(r)}]"
@@ -383,13 +386,18 @@ def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> Non
     pending one is ours, else into a new one (`_sum`); terms and NumPy scalars through
     `_add`."""
     if first:  # the first gradient sent to kin: g{kin} is None
-        w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = x.base is None"
-          f" and x.flags.writeable and {fresh}")
+        # (`fresh` first: for Add's `x = g` it is False at once, no attribute read)
+        w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = {fresh} and x.base is None"
+          f" and x.flags.writeable")
     else:
         w(2, "if type(x) is ndarray:")
         w(3, f"if o{kin}: g{kin} += x")
         w(3, f"elif g{kin} is not None: g{kin} = _sum(g{kin}, x); o{kin} = True")
         w(3, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
+    # a term that waits for its key's gradient to be complete (MatMul's one-row products, one
+    # per RNN step): into P.deferred as `_add` puts it, without the call
+    w(2, f"elif getattr(x, _DEFERS, False) and getattr(x, _ADD_INTO, None) is None: "
+      f"D.setdefault({kin}, []).append(x); o{kin} = g{kin} is not None and bool(o{kin})")
     w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
 
 
