@@ -315,3 +315,40 @@ def test_upstream_gradient_after_a_deferred_term_is_not_taken_as_ours():
         for a, b in zip(eager, replayed):
             np.testing.assert_array_equal(b, a)
     assert jitted.replays == 2
+
+
+def test_one_row_products_are_deferred_on_their_own_line_and_replay_stays_eager_bit_for_bit(
+        monkeypatch: pytest.MonkeyPatch):
+    """Each RNN step's h @ W sends W a one-row product term that waits for W's gradient to be
+    complete (one product for all steps). The compiled lines put it into the engine's
+    deferred list themselves (a call to `_add` per step before); W's gradient is still
+    eager's, bit for bit, and nothing is left deferred after a run."""
+    from tinygrad_dl.jit import compiled
+
+    calls = []
+    real_add = compiled._add
+
+    def counting_add(P, k, prev, ours, x, g, grads):
+        calls.append(type(x).__name__)
+        return real_add(P, k, prev, ours, x, g, grads)
+
+    monkeypatch.setattr(compiled, "_add", counting_add)  # (before the plan is compiled)
+    model, seqs, step = rnn_case()
+    eager_model, _, eager_step = rnn_case()
+    replayed = jit(step)
+    h = h_e = np.zeros(5)
+    for i in range(len(seqs)):
+        for m in (model, eager_model):
+            for p in m.parameters():
+                p.grad = None
+        replayed(seqs[i, :-1], seqs[i, 1:], h)
+        eager_step(seqs[i, :-1], seqs[i, 1:], h_e)
+        for (name, p), (_, q) in zip(model.named_parameters(), eager_model.named_parameters()):
+            np.testing.assert_array_equal(p.grad, q.grad, err_msg=name)
+            p.data -= 0.1 * p.grad
+            q.data -= 0.1 * q.grad
+        h, h_e = model.h_last, eager_model.h_last
+    plan = next(iter(replayed.cache.values()))
+    assert replayed.replays >= 3
+    assert "Outer" not in calls, calls  # every step's term deferred on its own line
+    assert not plan._shared.P.deferred and not plan._shared.P.grads
