@@ -227,3 +227,35 @@ def test_softmax_without_dim_on_3d_input_warns_where_torch_would_take_another_ax
         F.softmax(Tensor(np.ones((2, 3))))  # 2-D: torch's implicit dim is the last one too
         Tensor(np.ones(3)).softmax()
         F.softmax(x3, dim=0)
+
+
+def test_zero_grad_set_to_none_false_zeroes_in_place_as_torch():
+    """Module.zero_grad(set_to_none=False) gave each parameter a new zero array, so a
+    reference kept to the gradient (`g = p.grad`) still held the old values, where torch's
+    zeroes in place; Optimizer.zero_grad took no set_to_none at all (TypeError). Now both
+    zero in place, but never an array a live graph locked (it read it as data): that one
+    keeps its values for the graph, and .grad gets a new zero array."""
+    from tinygrad_dl import optim
+
+    lin = nn.Linear(3, 2, rng=np.random.default_rng(0))
+    x = Tensor(np.ones((4, 3)))
+    for zero in (lambda: lin.zero_grad(set_to_none=False),
+                 lambda: optim.SGD(lin.parameters(), lr=0.1).zero_grad(set_to_none=False)):
+        lin.zero_grad()
+        lin(x).sum().backward()
+        g = lin.W.grad
+        zero()
+        assert lin.W.grad is g and not g.any() and not lin.b.grad.any()
+        lin(x).sum().backward()  # accumulates from zero: one backward's gradient
+        np.testing.assert_array_equal(g, np.full((2, 3), 4.0))
+        assert type(lin.W.grad) is type(g) and lin.W.grad.zero_() is lin.W.grad
+    # a gradient a live graph read (locked): left alone, a new zero array in .grad
+    w2 = Tensor(np.full((2, 3), 2.0), requires_grad=True)
+    held = lin.W.grad
+    y = (Tensor(held) * w2).sum()
+    lin.zero_grad(set_to_none=False)
+    assert lin.W.grad is not held and not lin.W.grad.any()
+    y.backward()
+    np.testing.assert_array_equal(w2.grad, held)  # the graph's values, not zeros
+    lin.zero_grad()  # set_to_none=True, the default: None, as torch's
+    assert lin.W.grad is None and lin.b.grad is None

@@ -37,6 +37,21 @@ def as_grad(a: np.ndarray) -> GradArray:
     return a if type(a) is GradArray else a.view(GradArray)
 
 
+def cleared(g: Any, set_to_none: bool) -> Any:
+    """What `zero_grad(set_to_none)` leaves in a `.grad` that holds `g`: None, or with
+    set_to_none=False PyTorch's zeros in place, so that a reference to the array (`g =
+    p.grad`, kept across steps) sees them as in torch. An array we may not write (a live
+    graph locked it, having read it as data: see write_guard; or it came read-only) is left
+    as it is and a new zero array given instead."""
+    if set_to_none or g is None:
+        return None
+    if (type(g) is GradArray or type(g) is np.ndarray) and g.flags.writeable and \
+            getattr(g.base, "flags", g.flags).writeable:  # (a view: its owner too)
+        g.fill(0)
+        return as_grad(g)
+    return as_grad(np.zeros(np.shape(g), dtype=getattr(g, "dtype", np.float64)))
+
+
 def own_array(prev: np.ndarray | None, ours: bool, shape: tuple[int, ...], dtype: Any
               ) -> np.ndarray:
     """`Pending.own`'s rule on a pending gradient `prev` (None: none yet) and whether it is

@@ -30,6 +30,7 @@ from ..functional import (
     max_pool2d,
     pair_of_ints,
 )
+from ..grad import cleared
 from ..ops import Dropout as DropoutOp
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
@@ -228,10 +229,11 @@ class Module:
 
     # ---- state ---------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Drop every parameter's gradient (`.grad` is None, as PyTorch's default)."""
+        """Drop every parameter's gradient (`.grad` is None, as PyTorch's default); with
+        set_to_none=False zero it in place, as PyTorch does (`grad.cleared`)."""
         engine.notify_write(f"{type(self).__name__}.zero_grad()")
         for p in self.parameters():
-            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.grad)
+            p.grad = cleared(p.grad, set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (False) or unfreeze every parameter; they stay this module's parameters."""

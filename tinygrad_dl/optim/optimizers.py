@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, write_guard
+from ..grad import cleared
 from ..tensor import Tensor
 
 # keys a group may hold besides its optimizer's hyperparameters: its parameters, and the rate
@@ -129,10 +130,12 @@ class Optimizer:
         for g in self.param_groups:
             g["lr"] = float(value)
 
-    def zero_grad(self) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (None, PyTorch's default); with
+        set_to_none=False zero it in place, as PyTorch does (`grad.cleared`)."""
         engine.notify_write(f"{type(self).__name__}.zero_grad()")
         for p in self.params:
-            p.grad = None
+            p.grad = cleared(p.grad, set_to_none)
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place, group by group."""
