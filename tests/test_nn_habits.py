@@ -259,3 +259,29 @@ def test_zero_grad_set_to_none_false_zeroes_in_place_as_torch():
     np.testing.assert_array_equal(w2.grad, held)  # the graph's values, not zeros
     lin.zero_grad()  # set_to_none=True, the default: None, as torch's
     assert lin.W.grad is None and lin.b.grad is None
+
+
+@pytest.mark.parametrize("value", [2.7, np.nan, np.inf, -1e30, 2.0**63])
+def test_load_state_dict_refuses_what_an_integer_buffer_cannot_hold(value):
+    """A BatchNorm's num_batches_tracked (int64) loaded from a dict holding 2.7 became 2, NaN
+    or 2**63 became -9223372036854775808, without a word (the checkpoint files were checked,
+    a plain dict was not). Whole floats load as the count they hold."""
+    bn = nn.BatchNorm1d(3)
+    state = bn.state_dict()
+    with pytest.raises(ValueError, match=r"'num_batches_tracked' is int64 in the model but the "
+                       r"state dict holds .* cannot hold") as e:
+        bn.load_state_dict({**state, "num_batches_tracked": np.array(value)})
+    assert "\n" not in str(e.value)
+    assert bn.num_batches_tracked == 0  # nothing copied
+    bn.load_state_dict({**state, "num_batches_tracked": np.array(7.0)})
+    assert bn.num_batches_tracked == 7 and bn.num_batches_tracked.dtype == np.int64
+
+
+def test_load_state_dict_refuses_an_imaginary_part_but_rounds_float64_into_float32():
+    lin = nn.Linear(2, 2)
+    state = lin.state_dict()
+    with pytest.raises(ValueError, match=r"'W' is float64 .*\(complex128\)"):
+        lin.load_state_dict({**state, "W": state["W"] + 1j})
+    lin32 = nn.Linear(2, 2, dtype=np.float32)
+    lin32.load_state_dict(state)  # float64 into float32: rounded, as torch's copy_
+    np.testing.assert_array_equal(lin32.W.data, state["W"].astype(np.float32))

@@ -40,6 +40,7 @@ from .container import MAX_BYTES
 from .files import jsonable
 from .models import MODELS, registry_name
 from .nn import Linear
+from .ops.shape import brief_values
 
 __all__ = ["MAX_BYTES", "load", "load_model", "read", "save", "save_model"]
 
@@ -157,7 +158,7 @@ def _count(path: Path, key: str, a: np.ndarray) -> np.ndarray:
         return a
     if a.dtype.kind == "b" or not (np.isfinite(a).all() and (a == np.round(a)).all()
                                    and (a >= 0).all() and (a < 2.0**63).all()):
-        shown = np.array2string(a.ravel()[:3], precision=17, separator=", ")
+        shown = brief_values(a)
         raise ValueError(f"checkpoint {path}: state entry {key!r} is a count of batches, "
                          f"but holds {shown} ({a.dtype}): it must be a whole number >= 0")
     return a.astype(np.int64)

@@ -33,6 +33,7 @@ from ..functional import (
 from ..grad import cleared
 from ..ops import Dropout as DropoutOp
 from ..ops import Linear as LinearOp
+from ..ops.shape import brief_values
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
 
@@ -354,6 +355,7 @@ class Module:
                     f"{type(self).__name__}.load_state_dict: {name!r} has shape {src.shape} in "
                     f"the state dict but {dst.shape} in the model{hint}"
                 )
+            _check_lossless(f"{type(self).__name__}.load_state_dict", name, src, dst.dtype)
             if name in params:  # a live graph that saved the old values keeps its own copy
                 dst = write_guard.writable(params[name], f"{type(self).__name__}.load_state_dict()")
             np.copyto(dst, src, casting="unsafe")
@@ -372,6 +374,25 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+def _check_lossless(who: str, name: str, src: np.ndarray, dtype: np.dtype) -> None:
+    """The copy into a `dtype` entry (load_state_dict's, unsafe casting: float64 values into
+    a float32 model round, as torch's copy_ does) must not drop what is not rounding: a
+    fraction, NaN or out-of-range value into an integer buffer (a BatchNorm's
+    num_batches_tracked of 2.7 became 2), or an imaginary part. Else one line."""
+    kind = src.dtype.kind
+    if dtype.kind in "iu" and kind not in "iub":
+        info = np.iinfo(dtype)  # (bounds as floats: max itself rounds up to 2**63)
+        ok = kind == "f" and bool(np.isfinite(src).all() and (src == np.round(src)).all()
+                                  and (src >= info.min).all()
+                                  and (src < 2.0 ** (info.bits - (info.min < 0))).all())
+    else:
+        ok = not (kind == "c" and dtype.kind != "c" and np.any(np.imag(src)))
+    if not ok:
+        raise ValueError(f"{who}: {name!r} is {dtype} in the model but the state dict holds "
+                         f"{brief_values(src)} ({src.dtype}), which {dtype} cannot hold: "
+                         "copying would change it without a word")
 
 
 def init_std(init: str, d_in: int, std: float = 0.01) -> float:

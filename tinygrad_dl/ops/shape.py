@@ -51,6 +51,12 @@ def _is_basic(index) -> bool:
                and type(i) is not bool for i in items)
 
 
+def brief_values(a: np.ndarray) -> str:
+    """An array's first three values in an error message, every digit, on one line."""
+    return np.array2string(np.ravel(a)[:3], precision=17, separator=", ",
+                           max_line_width=10**6)
+
+
 def brief_index(index: Any) -> str:
     """An index in an error message: an array by its shape and dtype, else its repr, cut."""
     if isinstance(index, np.ndarray):
