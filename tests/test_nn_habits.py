@@ -285,3 +285,38 @@ def test_load_state_dict_refuses_an_imaginary_part_but_rounds_float64_into_float
     lin32 = nn.Linear(2, 2, dtype=np.float32)
     lin32.load_state_dict(state)  # float64 into float32: rounded, as torch's copy_
     np.testing.assert_array_equal(lin32.W.data, state["W"].astype(np.float32))
+
+
+def test_sgd_takes_pytorchs_positional_order():
+    """SGD(params, lr, momentum, weight_decay): PyTorch's 4th positional is dampening, so
+    `SGD(p, 0.1, 0.9, 0.5)` (dampening 0.5 there) decayed the weights by 0.5 here without a
+    word, and `SGD(p, lr, 0.9, 0, 5e-4)` (weight decay 5e-4 there) was a TypeError. Now the
+    order is torch's; dampening and Nesterov momentum are refused, not implemented."""
+    from tinygrad_dl import optim
+
+    p = Tensor(np.ones(3), requires_grad=True)
+    for bad in (lambda: optim.SGD([p], 0.1, 0.9, 0.5), lambda: optim.SGD([p], 0.1, nesterov=True),
+                lambda: optim.SGD([p], 0.1, 0.9, dampening=0.1)):
+        with pytest.raises(ValueError, match=r"SGD: dampening=.*only PyTorch's defaults"):
+            bad()
+    opt = optim.SGD([p], 0.1, 0.9, 0, 5e-4)  # torch's positional weight decay
+    assert opt.param_groups[0]["weight_decay"] == 5e-4 and opt.param_groups[0]["momentum"] == 0.9
+    p.grad = np.zeros(3)
+    opt.step()
+    np.testing.assert_allclose(p.data, 1 - 0.1 * 5e-4)  # decayed by 5e-4, as torch's
+
+
+def test_adam_refuses_pytorchs_positional_betas_in_one_line():
+    """Adam(params, lr, (0.9, 0.999), 1e-8, 1e-4) is torch's order (betas, eps, weight_decay);
+    here the third positional is beta1, and it failed on float() of a tuple."""
+    from tinygrad_dl import optim
+
+    p = Tensor(np.ones(3), requires_grad=True)
+    for call in (lambda: optim.Adam([p], 1e-3, (0.9, 0.999)),
+                 lambda: optim.Adam([p], 1e-3, [0.9, 0.999], 1e-8, 1e-4)):
+        with pytest.raises(TypeError, match=r"Adam: the third positional argument is beta1 "
+                           r"here.*betas=\(b1, b2\)"):
+            call()
+    opt = optim.Adam([p], 1e-3, betas=(0.8, 0.99), eps=1e-7, weight_decay=1e-4)
+    g = opt.param_groups[0]
+    assert (g["beta1"], g["beta2"], g["eps"], g["weight_decay"]) == (0.8, 0.99, 1e-7, 1e-4)

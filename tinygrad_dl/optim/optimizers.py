@@ -291,7 +291,15 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0,
-                 weight_decay: float = 0.0) -> None:
+                 dampening: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False) -> None:
+        # PyTorch's order: a 4th positional is its dampening (it was read as weight_decay);
+        # dampening and Nesterov momentum are not implemented here, so only their defaults
+        if dampening != 0 or nesterov is not False:
+            raise ValueError(
+                f"SGD: dampening={dampening!r}, nesterov={nesterov!r}: only PyTorch's defaults "
+                "(0, False) are supported; weight decay is SGD(params, lr, momentum, "
+                "weight_decay=wd), by keyword")
         super().__init__(params, lr, momentum=float(momentum), weight_decay=float(weight_decay))
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -422,6 +430,11 @@ class Adam(Optimizer):
         betas: tuple[float, float] | None = None,
         weight_decay: float = 0.0,
     ) -> None:
+        if isinstance(beta1, (tuple, list)):  # PyTorch's Adam(params, lr, betas, eps, wd):
+            # its later positionals (eps, weight_decay) would land on beta2 and eps here
+            raise TypeError(f"Adam: the third positional argument is beta1 here, got "
+                            f"{beta1!r}; PyTorch's positional betas (then eps, weight_decay) "
+                            "are Adam(params, lr, betas=(b1, b2), eps=..., weight_decay=...)")
         if betas is not None:
             if beta1 is not None or beta2 is not None:
                 raise ValueError("Adam: give betas=(beta1, beta2) or beta1=/beta2=, not both")
