@@ -320,3 +320,17 @@ def test_adam_refuses_pytorchs_positional_betas_in_one_line():
     opt = optim.Adam([p], 1e-3, betas=(0.8, 0.99), eps=1e-7, weight_decay=1e-4)
     g = opt.param_groups[0]
     assert (g["beta1"], g["beta2"], g["eps"], g["weight_decay"]) == (0.8, 0.99, 1e-7, 1e-4)
+
+
+def test_functional_losses_refuse_a_tensor_where_reduction_goes_in_one_line():
+    """F.cross_entropy(x, y, w) (PyTorch's positional class weight) and F.mse_loss(a, b, t)
+    compared the tensor with "mean" elementwise and failed on "bool() of a tensor"."""
+    z = Tensor(np.arange(6.0).reshape(2, 3))
+    for call, who in ((lambda: F.cross_entropy(z, np.array([0, 1]), Tensor(np.ones(3))),
+                       "cross_entropy"),
+                      (lambda: F.mse_loss(z, z, Tensor(np.ones(3))), "mse_loss"),
+                      (lambda: F.l1_loss(z, z, None), "l1_loss")):
+        with pytest.raises(TypeError, match=rf"{who}: reduction \(the third argument\) must be "
+                           r"'mean', 'sum' or 'none', got (Tensor|NoneType)"):
+            call()
+    assert F.mse_loss(z, z * 2, "sum").item() == (z.data ** 2).sum()

@@ -154,8 +154,7 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
 
     reduction: "mean" (the course's 1/n sum), "sum", or "none" (one loss per sample).
     """
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"cross_entropy: reduction must be mean, sum or none, not {reduction!r}")
+    _check_reduction("cross_entropy", reduction, "; PyTorch's class weight= is not taken")
     if isinstance(targets, Tensor) and targets.requires_grad and is_grad_enabled():
         raise ValueError("cross_entropy: the targets require grad, but cross_entropy does not "
                          "differentiate them (it would drop their gradient); pass "
@@ -901,7 +900,19 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
 
 
 
+def _check_reduction(who: str, reduction: Any, torch_hint: str = "") -> None:
+    """`reduction` is "mean", "sum" or "none", or one line. A Tensor in its place (PyTorch's
+    positional weight, size_average or reduce) was compared elementwise and failed on
+    "bool() of a tensor"."""
+    if type(reduction) is not str:
+        raise TypeError(f"{who}: reduction (the third argument) must be 'mean', 'sum' or "
+                        f"'none', got {type(reduction).__name__}{torch_hint}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
 def _reduce(loss: Tensor, reduction: str, who: str) -> Tensor:
+    _check_reduction(who, reduction)
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
