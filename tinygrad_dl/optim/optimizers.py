@@ -295,7 +295,7 @@ class SGD(Optimizer):
                  nesterov: bool = False) -> None:
         # PyTorch's order: a 4th positional is its dampening (it was read as weight_decay);
         # dampening and Nesterov momentum are not implemented here, so only their defaults
-        if dampening != 0 or nesterov is not False:
+        if dampening != 0 or nesterov:
             raise ValueError(
                 f"SGD: dampening={dampening!r}, nesterov={nesterov!r}: only PyTorch's defaults "
                 "(0, False) are supported; weight decay is SGD(params, lr, momentum, "
