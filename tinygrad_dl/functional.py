@@ -912,14 +912,10 @@ def _check_reduction(who: str, reduction: Any, torch_hint: str = "") -> None:
 
 
 def _reduce(loss: Tensor, reduction: str, who: str) -> Tensor:
-    _check_reduction(who, reduction)
+    _check_reduction(who, reduction)  # (the one place a bad reduction is refused)
     if reduction == "mean":
         return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return loss.sum() if reduction == "sum" else loss
 
 
 def _same_shape(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
