@@ -757,7 +757,10 @@ def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, dim: int | N
     the sort is always stable (kind and stable are accepted for their spellings)."""
     x = _t(x)
     if dim is None and not descending:
-        return x.sort(axis).values
+        values = x.sort(axis).values
+        if isinstance(axis, (int, np.integer)):  # torch.sort(x, 1) is (values, indices)
+            values._values_only = ("sort", int(axis))
+        return values
     return x.sort(one_name("sort", axis, "axis", dim, "dim", -1),
                   descending)
 

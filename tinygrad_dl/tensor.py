@@ -10,6 +10,7 @@ of the op table (tinygrad_dl.optable), which also makes its `tinygrad_dl.<name>`
 from __future__ import annotations
 
 import copy
+import dis
 import os
 import sys
 import warnings
@@ -211,6 +212,33 @@ def _first_outside() -> int:
     return level
 
 
+# the opcodes that call __iter__ for `a, b = t` and `a, *b = t` (a `for` is GET_ITER)
+_UNPACK = {dis.opmap["UNPACK_SEQUENCE"], dis.opmap["UNPACK_EX"]}
+
+
+def _values_only_iterated(op: str, axis: int) -> None:
+    """Iterating NumPy's values-only result of max/min(axis) or tg.sort(x, axis), where
+    PyTorch's same call gives (values, indices): `_, pred = tg.max(out, 1)` assigned the
+    second row's maximum to pred for a batch of 2 and failed with Python's bare "too many
+    values to unpack" for others. Unpacking raises naming the spellings; any other iteration
+    (a loop over the row maxima: legal, rare) warns at the caller's line."""
+    if op == "sort":
+        call, pair = f"tg.sort(x, {axis})", f"tg.sort(x, dim={axis}) or x.sort({axis})"
+        index, rows = f"x.argsort({axis})", f"x.sort({axis}).values"
+    else:
+        call, pair = f"x.{op}({axis})", f"x.{op}(dim={axis})"
+        index, rows = f"x.arg{op}({axis})", f"x.a{op}({axis})"
+    said = (f"{call}: it is NumPy's values alone, not torch.{op}(x, {axis})'s (values, "
+            f"indices); write {pair} for the pair, {index} for the indices")
+    level = _first_outside()
+    frame = sys._getframe(level - 1)  # (stacklevel n is the frame n - 1 up from here)
+    code, at = frame.f_code.co_code, frame.f_lasti
+    if 0 <= at < len(code) and code[at] in _UNPACK:
+        raise TypeError(f"unpacking {said}; unpack {rows} for the values' rows")
+    warnings.warn(f"iterating {said}; iterate {rows} for the values' rows without this "
+                  "warning", stacklevel=level)
+
+
 def _is_literal(x: Any) -> bool:
     """Python numbers, or (nested) lists and tuples of them: a literal in the code."""
     if type(x) in (list, tuple):
@@ -329,7 +357,10 @@ class Tensor:
     Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_retain", "__weakref__")
+    # _values_only: (op, axis), set only on NumPy's values-only max/min/sort result whose
+    # PyTorch spelling returns (values, indices); left unset elsewhere (no cost in __init__)
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_retain", "_values_only",
+                 "__weakref__")
     __array_ufunc__ = None  # make `ndarray op Tensor` defer to Tensor's reflected operators
     __array_priority__ = 1000
 
@@ -468,6 +499,9 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor (as torch); use t.item() for its "
                             "number")
+        flagged = getattr(self, "_values_only", None)
+        if flagged is not None:
+            _values_only_iterated(*flagged)
         return (self[i] for i in range(len(self.data)))
 
     def __repr__(self) -> str:
@@ -645,8 +679,11 @@ class Tensor:
             return self.maximum(axis)
         if dim is not None:
             return _values_indices("max", self, Max, axis, dim, keepdims, keepdim)
-        return Max.apply(self, axis=axis, keepdims=one_name("max", keepdims, "keepdims",
-                                                            keepdim, "keepdim", False))
+        out = Max.apply(self, axis=axis, keepdims=one_name("max", keepdims, "keepdims",
+                                                           keepdim, "keepdim", False))
+        if isinstance(axis, (int, np.integer)):  # torch.max(x, 1) would be (values, indices)
+            out._values_only = ("max", int(axis))
+        return out
 
     # ---- shape ------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor: return Reshape.apply(self, shape=_shape(shape))
@@ -739,8 +776,11 @@ class Tensor:
             return self.minimum(axis)
         if dim is not None:
             return _values_indices("min", self, Min, axis, dim, keepdims, keepdim)
-        return Min.apply(self, axis=axis, keepdims=one_name("min", keepdims, "keepdims",
-                                                            keepdim, "keepdim", False))
+        out = Min.apply(self, axis=axis, keepdims=one_name("min", keepdims, "keepdims",
+                                                           keepdim, "keepdim", False))
+        if isinstance(axis, (int, np.integer)):  # torch.min(x, 1) would be (values, indices)
+            out._values_only = ("min", int(axis))
+        return out
 
     @spellings()
     def amax(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
