@@ -1,12 +1,13 @@
-"""Optimizers (SGD, AdaGrad, Adam, RMSprop), gradient clipping, the course's schedules
-(ConstantLR, CyclicLR: callables update step -> eta) and, in `lr_scheduler`, PyTorch's
-schedulers that set an optimizer's rates."""
+"""Optimizers (SGD, the course's AdaGrad, PyTorch's Adagrad, Adam, RMSprop), gradient
+clipping, the course's schedules (ConstantLR, CyclicLR: callables update step -> eta) and, in
+`lr_scheduler`, PyTorch's schedulers that set an optimizer's rates."""
 
 from . import lr_scheduler
 from .optimizers import (
     OPTIMIZERS,
     SGD,
     AdaGrad,
+    Adagrad,
     Adam,
     ConstantLR,
     CyclicLR,
@@ -16,9 +17,10 @@ from .optimizers import (
     clip_grad_value_,
 )
 
-# No `Adagrad` alias: PyTorch's divides by sqrt(m) + eps, the course's AdaGrad by sqrt(m + eps)
+# Two classes, not an alias: PyTorch's Adagrad divides by sqrt(m) + eps, the course's AdaGrad
+# by sqrt(m + eps) (and their defaults differ)
 
 __all__ = [
-    "OPTIMIZERS", "SGD", "AdaGrad", "Adam", "ConstantLR", "CyclicLR", "Optimizer",
+    "OPTIMIZERS", "SGD", "AdaGrad", "Adagrad", "Adam", "ConstantLR", "CyclicLR", "Optimizer",
     "RMSprop", "clip_grad_norm_", "clip_grad_value_", "lr_scheduler",
 ]

@@ -412,6 +412,60 @@ class AdaGrad(Optimizer):
         u /= t
         d -= u
 
+
+class Adagrad(Optimizer):
+    """PyTorch's Adagrad (torch.optim.Adagrad's for-loop step), which differs from the course's
+    AdaGrad above in where eps goes and in its defaults (lr 0.01, eps 1e-10): with g + wd theta
+    (negated first if maximize), sum += g^2; theta -= clr g / (sqrt(sum) + eps), where
+    clr = lr / (1 + (step - 1) lr_decay) and sum starts at initial_accumulator_value.
+
+    foreach and fused are PyTorch's speed choices; each step here is one NumPy pass per line
+    already, so only their defaults (None, False) are taken, as is differentiable=False (steps
+    are never recorded).
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        for name, value in (("foreach", foreach), ("fused", fused),
+                            ("differentiable", differentiable)):
+            if value:  # (PyTorch's positional foreach is the 7th argument, as here)
+                raise ValueError(f"Adagrad: {name}={value!r} is not supported: each step is "
+                                 f"already one vectorised NumPy pass per line; leave {name} out")
+        super().__init__(params, lr, lr_decay=float(lr_decay), weight_decay=float(weight_decay),
+                         initial_accumulator_value=float(initial_accumulator_value),
+                         eps=float(eps), maximize=bool(maximize))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        _check_decay(group["weight_decay"], "Adagrad")
+        for name in ("lr_decay", "initial_accumulator_value", "eps"):  # torch's checks
+            if not (math.isfinite(group[name]) and group[name] >= 0):
+                raise ValueError(f"Adagrad: {name} must be a finite number >= 0, "
+                                 f"got {group[name]}")
+
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        if "sum" not in state:  # (PyTorch's state names: "sum", "step")
+            state["sum"] = np.full_like(d, group["initial_accumulator_value"])
+            state["step"] = 0
+        state["step"] += 1
+        s, wd = state["sum"], group["weight_decay"]
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        if wd:  # t = g + wd theta, or -g + wd theta when maximizing: torch's order
+            t = np.multiply(d, wd, out=np.empty_like(d))
+            g = np.subtract(t, g, out=t) if group["maximize"] else np.add(t, g, out=t)
+        elif group["maximize"]:
+            g = np.negative(g, out=np.empty_like(d))
+        u = np.multiply(g, g, out=np.empty_like(d))
+        s += u
+        np.sqrt(s, out=u)
+        u += group["eps"]  # u = std = sqrt(sum) + eps: eps outside the root
+        np.divide(g, u, out=u)
+        u *= clr
+        d -= u
+
+
 class Adam(Optimizer):
     """Adam with bias correction: m, v are running means of g and g^2; t counts steps.
 
