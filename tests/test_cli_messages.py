@@ -60,6 +60,28 @@ def test_write_error_resume_hint_quotes_an_out_with_a_space(tmp_path, monkeypatc
     assert _hinted_command(err) == ["tinygrad-dl", "train", "two-layer", "--resume", str(out)]
 
 
+def test_a_path_that_starts_with_a_dash_is_hinted_as_flag_equals_path(tmp_path, monkeypatch,
+                                                                        capsys):
+    """Before: `--resume -odd.ckpt` in the hint, which argparse reads as a flag ("expected one
+    argument", which named no way around it)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", "two-layer", "--resume", "-odd.ckpt"])
+    assert e.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "tinygrad-dl train: error: argument --resume: expected one argument (if its value "
+        "starts with '-', write --resume=VALUE)")
+
+    def interrupted(*a, **k):
+        raise TrainingInterrupted(1, 7)
+
+    monkeypatch.setattr("tinygrad_dl.commands.train.run_training", interrupted)
+    assert cli.main(["train", "two-layer", "--out=-odd.ckpt"]) == 130
+    hinted = _hinted_command(capsys.readouterr().err)
+    assert hinted == ["tinygrad-dl", "train", "two-layer", "--resume=-odd.ckpt"]
+    assert cli.build_parser("train").parse_args(hinted[1:]).resume == "-odd.ckpt"
+
+
 # ---- 2. more memory than exists: one line naming the size flags ----------------------------
 @pytest.mark.parametrize("argv, flag", [
     (["train", "two-layer", "--m", "100000000000", "--n-updates", "1"], "--m 100000000000"),

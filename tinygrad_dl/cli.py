@@ -23,6 +23,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
 from . import __version__, files
 from .files import stdout_gone, write_error
@@ -60,9 +61,21 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser (its subcommands' too, through add_subparsers' parser_class), with one
+    hint: a value that starts with '-' (`--resume -odd.ckpt`) is read as a flag, and argparse's
+    "expected one argument" does not say that FLAG=VALUE gets it through."""
+
+    def error(self, message: str) -> NoReturn:
+        m = re.fullmatch(r"argument (?:\S+/)*(\S+): expected one argument", message)
+        if m:
+            message += f" (if its value starts with '-', write {m[1]}=VALUE)"
+        super().error(message)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; with `only`, the other commands are listed but not loaded."""
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="tinygrad-dl",
         description="Train and inspect the four course models built on tinygrad_dl.",
     )

@@ -145,8 +145,11 @@ def run(args: argparse.Namespace) -> int:
 
 def resume_command(model: str, out: Path) -> str:
     """The command that resumes the run in `out`, quoted for a POSIX shell so that it can be
-    pasted as printed (an --out with a space, a quote or a `$` in it)."""
-    return shlex.join(["tinygrad-dl", "train", model, "--resume", str(out)])
+    pasted as printed (an --out with a space, a quote or a `$` in it; one that starts with
+    '-' as --resume=PATH, which argparse would otherwise read as a flag)."""
+    where = str(out)
+    flag = [f"--resume={where}"] if where.startswith("-") else ["--resume", where]
+    return shlex.join(["tinygrad-dl", "train", model, *flag])
 
 
 def _how_to_resume(args: argparse.Namespace, out: Path) -> str:
