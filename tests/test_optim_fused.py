@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tinygrad_dl import Tensor, optim
 from tinygrad_dl.jit import jit
-from tinygrad_dl.optim.optimizers import _foldable
+from tinygrad_dl.optim.sgd import _foldable
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
@@ -295,7 +295,7 @@ def test_in_place_steps_match_torch_optim(case, dtype, impl):
     np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=tol, atol=tol)
 
 
-# ---- SGD block by block (optimizers.BLOCK): the same numbers as one pass per line ---------
+# ---- SGD block by block (sgd.BLOCK): the same numbers as one pass per line ----------------
 @pytest.mark.parametrize("h", [
     {"lr": 0.1}, {"lr": 0.1, "weight_decay": 0.01}, {"lr": 0.1, "weight_decay": 1e-9},
     {"lr": 0.1, "momentum": 0.9}, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01},
@@ -308,11 +308,11 @@ def test_sgd_in_blocks_is_bit_for_bit_the_whole_array_step(monkeypatch, h, grad)
     where blocking would not be exact (a Fortran-order or strided parameter, which a flat view
     would copy; a gradient that is the parameter or overlaps it shifted, which a block would
     read after an earlier block wrote it: those run unblocked)."""
-    from tinygrad_dl.optim import optimizers
+    from tinygrad_dl.optim import sgd
 
     def run(block: int) -> tuple[np.ndarray, np.ndarray, Any]:
-        monkeypatch.setattr(optimizers, "BLOCK", block)
-        monkeypatch.setattr(optimizers, "BLOCKED_FROM", 0 if block < 10 else 10**12)
+        monkeypatch.setattr(sgd, "BLOCK", block)
+        monkeypatch.setattr(sgd, "BLOCKED_FROM", 0 if block < 10 else 10**12)
         rng = np.random.default_rng(1)
         buf = rng.standard_normal(36)
         p = Tensor(buf[:35].reshape(5, 7).copy(), requires_grad=True)

@@ -27,7 +27,7 @@ def _torch():  # torch is an optional oracle: tests that need it skip without it
 
 # ---- import paths ------------------------------------------------------------------------------
 def test_import_tinygrad_dl_brings_nn_optim_autograd_utils():
-    assert tg.nn.Linear is nn.Linear and tg.optim.SGD is tg.optim.optimizers.SGD
+    assert tg.nn.Linear is nn.Linear and tg.optim.SGD is tg.optim.sgd.SGD
     assert tg.autograd.Function is not tg.Function  # the PyTorch style beside the engine's
     assert tg.utils.data.DataLoader.__name__ == "DataLoader"
     import tinygrad_dl.nn.functional as F2

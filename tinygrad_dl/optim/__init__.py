@@ -3,19 +3,12 @@ clipping, the course's schedules (ConstantLR, CyclicLR: callables update step ->
 `lr_scheduler`, PyTorch's schedulers that set an optimizer's rates."""
 
 from . import lr_scheduler
-from .optimizers import (
-    OPTIMIZERS,
-    SGD,
-    AdaGrad,
-    Adagrad,
-    Adam,
-    ConstantLR,
-    CyclicLR,
-    Optimizer,
-    RMSprop,
-    clip_grad_norm_,
-    clip_grad_value_,
-)
+from .adaptive import AdaGrad, Adagrad, Adam, RMSprop
+from .clip_grad import clip_grad_norm_, clip_grad_value_
+from .optimizer import Optimizer
+from .registry import OPTIMIZERS
+from .schedules import ConstantLR, CyclicLR
+from .sgd import SGD
 
 # Two classes, not an alias: PyTorch's Adagrad divides by sqrt(m) + eps, the course's AdaGrad
 # by sqrt(m + eps) (and their defaults differ)

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import engine
-from . import optimizers
-from .optimizers import Optimizer, check_lr
+from . import schedules
+from .optimizer import Optimizer, check_lr
 
 __all__ = ["CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR", "StepLR"]
 
@@ -178,7 +178,7 @@ class CyclicLR(LRScheduler):
         n = len(optimizer.param_groups)
         lows = _per_group(base_lr, n, who, "base_lr values")
         highs = _per_group(max_lr, n, who, "max_lr values")
-        self._fn_lr = [optimizers.CyclicLR(lo, hi, step_size_up) for lo, hi in zip(lows, highs)]
+        self._fn_lr = [schedules.CyclicLR(lo, hi, step_size_up) for lo, hi in zip(lows, highs)]
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
             g0 = optimizer.param_groups[0]
@@ -188,7 +188,7 @@ class CyclicLR(LRScheduler):
                                  "cycle; pass cycle_momentum=False")
             self.base_momentums = _per_group(base_momentum, n, who, "base_momentum values")
             self.max_momentums = _per_group(max_momentum, n, who, "max_momentum values")
-            self._fn_scale = optimizers.CyclicLR(0.0, 1.0, step_size_up)  # 0 -> 1 -> 0
+            self._fn_scale = schedules.CyclicLR(0.0, 1.0, step_size_up)  # 0 -> 1 -> 0
         for g, lo in zip(optimizer.param_groups, lows):
             g["lr"] = float(lo)  # PyTorch starts every group at base_lr
         super().__init__(optimizer, last_epoch)

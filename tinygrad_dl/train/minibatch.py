@@ -36,7 +36,7 @@ from tinygrad_dl.optim import (
     clip_grad_norm_,
     clip_grad_value_,
 )
-from tinygrad_dl.optim.optimizers import check_lr
+from tinygrad_dl.optim.optimizer import check_lr
 
 from .guard import DivergenceGuard, NonFiniteLossError, check_finite
 from .history import History, TrainResult, epochs_trained

@@ -1,0 +1,231 @@
+"""The adaptive optimizers, which scale each parameter's step by running statistics of its
+gradients: the course's AdaGrad, PyTorch's Adagrad, Adam and RMSprop."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class AdaGrad(Optimizer):
+    """The course's AdaGrad: m += g^2; theta -= lr * g / sqrt(m + eps)."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 0.1, eps: float = 1e-8) -> None:
+        super().__init__(params, lr, eps=float(eps))
+
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        m = state.get("m")
+        if m is None:
+            m = state["m"] = np.zeros_like(d)
+        t = np.multiply(g, g, out=np.empty_like(d))
+        m += t
+        np.add(m, group["eps"], out=t)
+        np.sqrt(t, out=t)  # t = sqrt(m + eps)
+        u = np.multiply(g, group["lr"], out=np.empty_like(d))
+        u /= t
+        d -= u
+
+
+class Adagrad(Optimizer):
+    """PyTorch's Adagrad (torch.optim.Adagrad's for-loop step), which differs from the course's
+    AdaGrad above in where eps goes and in its defaults (lr 0.01, eps 1e-10): with g + wd theta
+    (negated first if maximize), sum += g^2; theta -= clr g / (sqrt(sum) + eps), where
+    clr = lr / (1 + (step - 1) lr_decay) and sum starts at initial_accumulator_value.
+
+    foreach and fused are PyTorch's speed choices; each step here is one NumPy pass per line
+    already, so only their defaults (None, False) are taken, as is differentiable=False (steps
+    are never recorded).
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        for name, value in (("foreach", foreach), ("fused", fused),
+                            ("differentiable", differentiable)):
+            if value:  # (PyTorch's positional foreach is the 7th argument, as here)
+                raise ValueError(f"Adagrad: {name}={value!r} is not supported: each step is "
+                                 f"already one vectorised NumPy pass per line; leave {name} out")
+        super().__init__(params, lr, lr_decay=float(lr_decay), weight_decay=float(weight_decay),
+                         initial_accumulator_value=float(initial_accumulator_value),
+                         eps=float(eps), maximize=bool(maximize))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        _check_decay(group["weight_decay"], "Adagrad")
+        for name in ("lr_decay", "initial_accumulator_value", "eps"):  # torch's checks
+            if not (math.isfinite(group[name]) and group[name] >= 0):
+                raise ValueError(f"Adagrad: {name} must be a finite number >= 0, "
+                                 f"got {group[name]}")
+
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        if "sum" not in state:  # (PyTorch's state names: "sum", "step")
+            state["sum"] = np.full_like(d, group["initial_accumulator_value"])
+            state["step"] = 0
+        state["step"] += 1
+        s, wd = state["sum"], group["weight_decay"]
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        if wd:  # t = g + wd theta, or -g + wd theta when maximizing: torch's order
+            t = np.multiply(d, wd, out=np.empty_like(d))
+            g = np.subtract(t, g, out=t) if group["maximize"] else np.add(t, g, out=t)
+        elif group["maximize"]:
+            g = np.negative(g, out=np.empty_like(d))
+        u = np.multiply(g, g, out=np.empty_like(d))
+        s += u
+        np.sqrt(s, out=u)
+        u += group["eps"]  # u = std = sqrt(sum) + eps: eps outside the root
+        np.divide(g, u, out=u)
+        u *= clr
+        d -= u
+
+
+class Adam(Optimizer):
+    """Adam with bias correction: m, v are running means of g and g^2; t counts steps.
+
+    PyTorch's `betas=(beta1, beta2)` or the keywords beta1=, beta2= (the group keys are
+    "beta1" and "beta2"); weight_decay wd adds wd * theta to g first (L2, as PyTorch's Adam).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        beta1: float | None = None,
+        beta2: float | None = None,
+        eps: float = 1e-8,
+        *,
+        betas: tuple[float, float] | None = None,
+        weight_decay: float = 0.0,
+    ) -> None:
+        if isinstance(beta1, (tuple, list)):  # PyTorch's Adam(params, lr, betas, eps, wd):
+            # its later positionals (eps, weight_decay) would land on beta2 and eps here
+            raise TypeError(f"Adam: the third positional argument is beta1 here, got "
+                            f"{beta1!r}; PyTorch's positional betas (then eps, weight_decay) "
+                            "are Adam(params, lr, betas=(b1, b2), eps=..., weight_decay=...)")
+        if betas is not None:
+            if beta1 is not None or beta2 is not None:
+                raise ValueError("Adam: give betas=(beta1, beta2) or beta1=/beta2=, not both")
+            try:
+                beta1, beta2 = betas
+            except (TypeError, ValueError):
+                msg = f"Adam: betas must be a pair (beta1, beta2), got {betas!r}"
+                raise ValueError(msg) from None
+        beta1 = 0.9 if beta1 is None else beta1
+        beta2 = 0.999 if beta2 is None else beta2
+        super().__init__(params, lr, beta1=float(beta1), beta2=float(beta2), eps=float(eps),
+                         weight_decay=float(weight_decay))
+
+    def _unknown_hint(self, keys: set[str]) -> str:
+        if "betas" in keys:  # PyTorch's group key: one source of truth here, beta1 and beta2
+            return " (Adam's group keeps beta1 and beta2 as two keys: set group['beta1'] and " \
+                   "group['beta2'] instead of 'betas')"
+        return ""
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for name in ("beta1", "beta2"):
+            if not 0.0 <= group[name] < 1.0:
+                raise ValueError(f"Adam: {name} must be in [0, 1), got {group[name]}")
+        _check_decay(group["weight_decay"], "Adam")
+
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        b1, b2 = group["beta1"], group["beta2"]
+        g = _decayed(d, g, group["weight_decay"])
+        if "m" not in state:
+            state["m"] = np.zeros_like(d)
+            state["v"] = np.zeros_like(d)
+            state["t"] = 0
+        state["t"] += 1
+        step, m, v = state["t"], state["m"], state["v"]
+        t = np.multiply(g, 1 - b1, out=np.empty_like(d))
+        m *= b1
+        m += t
+        np.multiply(g, 1 - b2, out=t)
+        t *= g
+        v *= b2
+        v += t
+        u = np.divide(v, 1 - b2**step, out=np.empty_like(d))  # v_hat
+        np.sqrt(u, out=u)
+        u += group["eps"]
+        np.divide(m, 1 - b1**step, out=t)  # m_hat
+        t *= group["lr"]
+        t /= u
+        d -= t
+
+class RMSprop(Optimizer):
+    """PyTorch's RMSprop: v = alpha v + (1 - alpha) g^2; theta -= lr g / (sqrt(v) + eps).
+
+    centered: sqrt(v - gbar^2) with gbar the running mean of g; momentum mu: b = mu b +
+    g / (sqrt(v) + eps), theta -= lr b; weight_decay wd adds wd * theta to g first.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
+        super().__init__(params, lr, alpha=float(alpha), eps=float(eps),
+                         weight_decay=float(weight_decay), momentum=float(momentum),
+                         centered=bool(centered))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        if not 0.0 <= group["alpha"] <= 1.0:
+            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']}")
+        if not 0.0 <= group["momentum"] < 1.0:
+            raise ValueError(f"RMSprop: momentum must be in [0, 1), got {group['momentum']}")
+        _check_decay(group["weight_decay"], "RMSprop")
+
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        a, mu = group["alpha"], group["momentum"]
+        g = _decayed(d, g, group["weight_decay"])
+        v = state.get("v")
+        if v is None:
+            v = state["v"] = np.zeros_like(d)
+        t = np.multiply(g, 1 - a, out=np.empty_like(d))
+        t *= g
+        v *= a
+        v += t
+        if group["centered"]:
+            gbar = state.get("gbar")
+            if gbar is None:
+                gbar = state["gbar"] = np.zeros_like(d)
+            np.multiply(g, 1 - a, out=t)
+            gbar *= a
+            gbar += t
+            np.multiply(gbar, gbar, out=t)
+            np.subtract(v, t, out=t)
+            np.sqrt(t, out=t)
+        else:
+            np.sqrt(v, out=t)
+        t += group["eps"]  # t = avg, the denominator
+        if mu:
+            b = state.get("b")
+            if b is None:
+                b = state["b"] = np.zeros_like(d)
+            u = np.divide(g, t, out=np.empty_like(d))
+            b *= mu
+            b += u
+            np.multiply(b, group["lr"], out=u)
+        else:
+            u = np.multiply(g, group["lr"], out=np.empty_like(d))
+            u /= t
+        d -= u
+
+def _decayed(d: np.ndarray, g: np.ndarray, wd: float) -> np.ndarray:
+    """g + wd * theta (L2 weight decay, PyTorch's convention) as a new array; g itself if wd
+    is 0. Computed in this order, so the result is bit-for-bit the written expression."""
+    if not wd:
+        return g
+    t = np.multiply(d, wd, out=np.empty_like(d))
+    t += g
+    return t
+
+
+def _check_decay(wd: float, who: str) -> None:
+    if not (math.isfinite(wd) and wd >= 0):
+        raise ValueError(f"{who}: weight_decay must be a finite number >= 0, got {wd}")

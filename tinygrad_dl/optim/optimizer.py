@@ -1,0 +1,304 @@
+"""The optimizers' base class `Optimizer` (parameter groups, per-parameter state, state_dict and
+its loading) and `check_lr`, the learning-rate check of every optimizer and schedule.
+
+Optimizers update `param.data` in place from `param.grad` (parameters without a gradient are
+skipped). As in PyTorch, `param_groups` is a list of dicts, each with its `params` and its own
+hyperparameters (`lr`, `momentum`, `weight_decay`, ...), which schedules and users may change
+between steps. `opt.lr` reads the first group's rate; assigning it sets every group's rate.
+Schedules are callables `update step -> eta` (train.fit scales every group by its ratio to
+group 0). A group holding a key its optimizer does not know (torch's `betas` on Adam, SGD's
+`nesterov`) is refused by `step()`: it would change nothing. `state` is a list by parameter
+position (the order of `params`), not a dict keyed by parameter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .. import engine, write_guard
+from ..grad import cleared
+from ..tensor import Tensor
+
+# keys a group may hold besides its optimizer's hyperparameters: its parameters, and the rate
+# PyTorch's schedulers (lr_scheduler.LRScheduler, train.fit's schedule) keep as the group's first
+INTERNAL_KEYS = frozenset({"params", "initial_lr"})
+
+
+class _ParamStates(list):  # type: ignore[type-arg]
+    """The per-parameter state dicts, by position: a list, as before, which names the way to a
+    parameter's state when indexed by the parameter (PyTorch's dict habit, `opt.state[p]`),
+    where NumPy's message about float indices would say nothing useful."""
+
+    def __init__(self, items: Iterable[dict[str, Any]] = (), who: str = "Optimizer") -> None:
+        super().__init__(items)
+        self.who = who
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, Tensor):
+            raise TypeError(f"{self.who}.state is a list in the order of opt.params, not a dict "
+                            f"keyed by parameter: for p = opt.params[i] use opt.state[i] (a dict "
+                            f"of its buffers, e.g. SGD's 'v', Adam's 'm', 'v', 't')")
+        return super().__getitem__(key)
+
+
+class Optimizer:
+    """Base class: holds `param_groups`, `defaults` and per-parameter state arrays.
+
+    params: an iterable of Tensors (one group), or of dicts {"params": [...], "lr": ..., ...}
+    whose missing hyperparameters take the constructor's values.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float, **defaults: Any) -> None:
+        who = type(self).__name__
+        check_lr(lr, who)
+        self.defaults: dict[str, Any] = {"lr": float(lr), **defaults}
+        self.state: list[dict[str, Any]] = _ParamStates(who=who)
+        if isinstance(params, Tensor):  # list() of it would be its rows: no step would reach it
+            raise TypeError(f"{who}: params must be an iterable of Tensors or of dicts (a "
+                            f"list), got one Tensor of shape {params.shape}: pass [w]")
+        items = list(params)
+        if not items:
+            raise ValueError(f"{who}: got an empty parameter list")
+        groups = items if all(isinstance(g, dict) for g in items) else [{"params": items}]
+        self.param_groups: list[dict[str, Any]] = []
+        for g in groups:
+            if not isinstance(g, dict):
+                raise TypeError(f"{who}: params must be all Tensors or all dicts, got {type(g)}")
+            self.add_param_group(g)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Append a group {"params": [...], hyperparameter: value, ...}; the rest default."""
+        who = type(self).__name__
+        if "params" not in group:
+            raise ValueError(f"{who}: a parameter group needs a 'params' entry")
+        unknown = sorted(set(group) - set(self.defaults) - {"params"})
+        if unknown:
+            raise ValueError(f"{who}: unknown parameter-group option(s) {unknown}; "
+                             f"known: {sorted(self.defaults)}")
+        ps = group["params"]
+        ps = [ps] if isinstance(ps, Tensor) else list(ps)
+        for p in ps:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{who}: parameters must be Tensors, got {type(p)}")
+        seen = {id(p) for g in getattr(self, "param_groups", []) for p in g["params"]}
+        if any(id(p) in seen for p in ps):
+            raise ValueError(f"{who}: a parameter appears in more than one group")
+        if len({id(p) for p in ps}) != len(ps):  # (PyTorch warns) it would be stepped twice
+            twice = next(p for i, p in enumerate(ps) if any(p is q for q in ps[:i]))
+            raise ValueError(f"{who}: parameter {twice.name or tuple(twice.shape)} appears twice "
+                             "in one group (it would be updated twice per step); list it once")
+        g = {**self.defaults, **group, "params": ps}
+        check_lr(g["lr"], who)
+        self._check_group(g)
+        self.param_groups.append(g)
+        self.state.extend({} for _ in ps)
+        # each group's parameters as added: `state` is kept by position, so a params list
+        # edited later would hand one parameter's state (momentum...) to another (`step`)
+        self.__dict__.setdefault("_added", []).append(list(ps))  # (the tensors: a deepcopy
+        # of the optimizer copies them with the groups' own, and still agrees)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Validate a group's hyperparameters (subclasses)."""
+
+    def _unknown_hint(self, keys: set[str]) -> str:
+        """What to write instead of an unknown group key (subclasses)."""
+        return ""
+
+    @property
+    def params(self) -> list[Tensor]:
+        """Every parameter, group by group (the order of `state`)."""
+        return [p for g in self.param_groups for p in g["params"]]
+
+    @property
+    def lr(self) -> float:
+        return self.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        # inside a jitted step: refused (replay runs no Python of the step: the rate would stay)
+        engine.notify_write(f"setting {type(self).__name__}.lr")
+        check_lr(value, type(self).__name__)
+        for g in self.param_groups:
+            g["lr"] = float(value)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (None, PyTorch's default); with
+        set_to_none=False zero it in place, as PyTorch does (`grad.cleared`)."""
+        engine.notify_write(f"{type(self).__name__}.zero_grad()")
+        for p in self.params:
+            p.grad = cleared(p.grad, set_to_none)
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient, in place, group by group."""
+        who = f"{type(self).__name__}.step()"
+        engine.notify_write(who)  # inside a jitted step: refused
+        self._check_groups(who)
+        states = iter(self.state)  # (by position: the same order as the groups' params)
+        for group in self.param_groups:
+            items = []
+            for p in group["params"]:
+                state = next(states)
+                g = p.grad
+                if g is None:
+                    continue
+                if g.shape != p.data.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}: gradient of shape {g.shape} for parameter "
+                        f"{p.name or '?'} of shape {p.data.shape}"
+                    )
+                d = write_guard.writable(p, who)  # a live graph keeps its copy: d may be a new one
+                if g.dtype != d.dtype:  # a .grad set by hand in another dtype: the engine's rule
+                    g = g.astype(d.dtype)
+                items.append((d, g, state))
+            if items:
+                self._step_group(group, items)
+
+    def _check_groups(self, who: str) -> None:
+        """Refuse a step after `param_groups` or a group's params list was edited in place, or
+        with a group holding a key this optimizer does not read (PyTorch's `betas` written into
+        an Adam group, `nesterov` into SGD's): the edit would change nothing, silently. One set
+        difference per group per step."""
+        known = self.defaults.keys() | INTERNAL_KEYS
+        for i, g in enumerate(self.param_groups):
+            extra = g.keys() - known
+            if extra:
+                raise ValueError(f"{who}: parameter group {i} has key(s) {sorted(extra)} that "
+                                 f"{type(self).__name__} does not use"
+                                 f"{self._unknown_hint(extra)}; its keys: "
+                                 f"{sorted(self.defaults)}")
+        added = self._added
+        if len(added) != len(self.param_groups) or any(
+                len(ps) != len(g["params"]) or any(p is not q for p, q in zip(g["params"], ps))
+                for g, ps in zip(self.param_groups, added)):
+            raise RuntimeError(f"{who}: the parameters of its groups changed since they were "
+                               "added (a params list edited in place): each parameter's state "
+                               "is kept by position and would go to another one; build a new "
+                               "optimizer, or add parameters with add_param_group()")
+
+    def _step_group(self, group: dict[str, Any],
+                    items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
+        """Update one group's (array, gradient, state) triples; by default one `_update` each."""
+        for d, g, state in items:
+            self._update(d, g, state, group)
+
+    def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        """Update the parameter's array `d` in place from its gradient `g` (same shape and
+        dtype; never written: the user may still read `.grad`)."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        """lr, every group's hyperparameters and copies of the per-parameter state (by index)."""
+        groups, start = [], 0
+        for g in self.param_groups:  # "params": the positions of its parameters, as PyTorch's
+            n = len(g["params"])
+            groups.append({**{k: v for k, v in g.items() if k != "params"},
+                           "params": list(range(start, start + n))})
+            start += n
+        return {
+            "type": type(self).__name__,
+            "lr": self.lr,
+            "hyper": {k: v for k, v in self.param_groups[0].items() if k not in ("params", "lr")},
+            "param_groups": groups,
+            "state": [{k: _copy(v) for k, v in s.items()} for s in self.state],
+        }
+
+    def load_state_dict(self, d: dict[str, Any]) -> None:
+        """Restore what `state_dict` gave, all or nothing: everything is checked (the groups'
+        sizes, as PyTorch checks them, their hyperparameters, as add_param_group checks them,
+        every buffer's shape) before anything is changed, so a refused load leaves the optimizer
+        as it was."""
+        who = type(self).__name__
+        engine.notify_write(f"{who}.load_state_dict()")
+        if d.get("type") != who:
+            raise ValueError(f"state dict is for {d.get('type')}, not {who}")
+        groups = d.get("param_groups")
+        if groups is None:  # written before param groups existed: one set for all groups
+            groups = [{"lr": d["lr"], **d.get("hyper", {})}] * len(self.param_groups)
+        if len(groups) != len(self.param_groups):
+            raise ValueError(f"{who}: state dict has {len(groups)} parameter groups, "
+                             f"optimizer has {len(self.param_groups)}")
+        for i, (g, saved) in enumerate(zip(self.param_groups, groups)):
+            # (state dicts written before "params" was saved: only the total is checked below)
+            if "params" in saved and not isinstance(saved["params"], (list, tuple)):
+                raise ValueError(f"{who}.load_state_dict: group {i}'s 'params' must be a list of "
+                                 f"parameter positions, got {type(saved['params']).__name__}")
+            if "params" in saved and len(saved["params"]) != len(g["params"]):
+                raise ValueError(f"{who}.load_state_dict: loaded state dict contains a parameter "
+                                 f"group that doesn't match the size of optimizer's group (group "
+                                 f"{i}: {len(saved['params'])} parameters saved, "
+                                 f"{len(g['params'])} here)")
+        if len(d["state"]) != len(self.params):
+            raise ValueError(
+                f"{who}: state dict has {len(d['state'])} parameters, "
+                f"optimizer has {len(self.params)}"
+            )
+        merged = [self._loaded_group(i, g, saved)
+                  for i, (g, saved) in enumerate(zip(self.param_groups, groups))]
+        state = _ParamStates(
+            ({k: _state_array(who, i, k, v, p.data) if isinstance(v, np.ndarray) else v
+              for k, v in s.items()} for i, (s, p) in enumerate(zip(d["state"], self.params))),
+            who=who)
+        # every check passed: only now is anything written (group dicts updated in place, as
+        # a scheduler or the user may hold them)
+        for g, m in zip(self.param_groups, merged):
+            g.update(m)
+        self.state = state
+
+    def _loaded_group(self, i: int, group: dict[str, Any],
+                      saved: dict[str, Any]) -> dict[str, Any]:
+        """Group i with a saved group's hyperparameters, checked as add_param_group checks a
+        new group (a key this optimizer does not use, a momentum of 1.5 are refused)."""
+        who = f"{type(self).__name__}.load_state_dict"
+        unknown = sorted(set(saved) - self.defaults.keys() - INTERNAL_KEYS)
+        if unknown:
+            raise ValueError(f"{who}: parameter group {i} has unknown option(s) {unknown}; "
+                             f"known: {sorted(self.defaults)}")
+        m = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+        try:
+            check_lr(m["lr"], type(self).__name__)
+            if "initial_lr" in m:  # (a scheduler's or fit's base rate: read as a rate too)
+                check_lr(m["initial_lr"], type(self).__name__)
+            self._check_group(m)
+        except ValueError as e:  # the constructor's message, under this call's name
+            raise ValueError(f"{who}: parameter group {i}: "
+                             f"{str(e).removeprefix(type(self).__name__ + ': ')}") from None
+        except TypeError as e:  # a string where a number belongs: the comparison fails
+            raise ValueError(f"{who}: parameter group {i}: a hyperparameter is not a number "
+                             f"({e})") from None
+        return m
+
+    def __repr__(self) -> str:
+        hyper = "".join(f", {k}={v}" for k, v in self.param_groups[0].items() if k != "params")
+        return (f"{type(self).__name__}({hyper[2:]}, {len(self.params)} params in "
+                f"{len(self.param_groups)} group{'s' * (len(self.param_groups) != 1)})")
+
+
+def check_lr(lr: float, who: str) -> None:
+    """Raise one line unless `lr` is a finite number >= 0 (every optimizer and scheduler)."""
+    if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr >= 0):
+        raise ValueError(f"{who}: learning rate must be a finite number >= 0, got {lr!r}")
+
+
+def _copy(v: Any) -> Any:
+    return v.copy() if isinstance(v, np.ndarray) else v
+
+
+def _state_array(who: str, i: int, key: str, v: np.ndarray, param: np.ndarray) -> np.ndarray:
+    """A loaded state buffer (momentum, moments: each shaped as its parameter) as a copy in
+    the parameter's dtype, as PyTorch casts it: a float64 buffer from a float64 run loaded
+    into a float32 model would otherwise mix dtypes in every later update (lr v computed in
+    float64 or rounded to float32 first, by which code path runs). Another shape is refused
+    here, in one line, not later by NumPy's broadcasting (or not at all, where it
+    broadcasts)."""
+    if v.shape != param.shape:
+        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {key!r} has shape "
+                         f"{v.shape}, the parameter {param.shape}")
+    if v.dtype.kind not in "fc":
+        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {key!r} has dtype "
+                         f"{v.dtype}, not a floating-point one")
+    return np.array(v, dtype=param.dtype, copy=True, subok=False)  # (np.matrix: a plain array)
