@@ -136,7 +136,7 @@ def test_indices_it_does_not_hold_for_call_the_op(case):
         def step():
             (x[2:2].sum() + x.sum()).backward()
     else:  # an input above what rows_agree samples
-        x = t(R.standard_normal((declared.SAMPLE // 64 + 1, 64)))
+        x = t(R.standard_normal((declared.ROWS_SAMPLE // 64 + 1, 64)))
 
         def step():
             (x[1:3] * 2.0).sum().backward()
@@ -215,7 +215,7 @@ def test_rows_agree_is_what_decides():
     assert not rows_agree(GetItem, "index", (1, 2), (5, 3), np.float64, np.float64)  # scalar
     assert not rows_agree(GetItem, "index", slice(9, 12), (5, 3), np.float64, np.float64)
     assert not rows_agree(GetItem, "index", 7, (5, 3), np.float64, np.float64)  # IndexError
-    assert not rows_agree(GetItem, "index", slice(0, 1), (declared.SAMPLE + 1,),
+    assert not rows_agree(GetItem, "index", slice(0, 1), (declared.ROWS_SAMPLE + 1,),
                           np.float64, np.float64)
 
 

@@ -304,9 +304,8 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
           + " = None")
     if root is None:
         w(1, f"g{step.root} = {w.reg(int(step.seed))}")
-    # the keys sent a gradient by the lines so far: only they may hold terms in D (a called
-    # backward's, or an expression's: MatMul's `Outer`), popped before the key is read
-    seen = {step.root}
+    seen = {step.root}  # the keys sent a gradient by the lines so far
+    called: set[int] = set()  # those a called backward sent one: only they may hold terms (D)
     leaf = {int(k): t for k, t in step.leaves}
     kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)
     for op in step.order:
@@ -339,7 +338,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             w(1, f"g = {w.reg(int(step.seed))}")
             w(1, "if g is not None:")
         else:
-            if k in seen:
+            if k in called:
                 w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
             w(1, f"if g{k} is not None:")
             w(2, f"g = g{k}; g{k} = None")
@@ -370,13 +369,14 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
                     f"_refs(x) == {_ALONE_OUT[1]} and _refs(r) == {_ALONE_OUT[2]}")
             _accumulate(w, kin, kin not in seen, ours, "(x,)" if n == 1 else "r")
             seen.add(kin)
+            called.add(kin)
         # let go of this op's gradients now (a weight's gradient just added into its pending
         # one would otherwise live on through the ops up to the next multi-input one)
         w(2, "x = None" if n == 1 else "x = r = None")
         if not step.retain_graph:
             w(2, f"{w.name('c', op.release)}()")
     w(1, "g = None")
-    _store(w, step, kept, seen)
+    _store(w, step, kept, called)
 
 
 def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> None:
@@ -460,11 +460,11 @@ def _rows(w: Writer, op: Any, seen: set[int]) -> None:
     seen.add(kin)
 
 
-def _store(w: Writer, step: Any, kept: dict[int, str], seen: set[int]) -> None:
+def _store(w: Writer, step: Any, kept: dict[int, str], called: set[int]) -> None:
     """The finished gradients of the leaves into their .grad, in the recorded order."""
     for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
         k = int(k)
-        if k in seen:  # (terms may wait for it in D: popped first)
+        if k in called:  # (a written-out backward defers no term)
             w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
         tk = w.name("t", t)
         # Pending.store's common case written out (ours, a plain array of t's dtype, no

@@ -64,45 +64,16 @@ def used(exprs: tuple[str, ...]) -> int:
     return 1 + max((int(i) for e in exprs for i in re.findall(r"{(\d+)}", e)), default=-1)
 
 
-SAMPLE = 1 << 18  # the most elements a check runs an op on (inputs of the recorded shapes)
-
-
-def samples(dtypes: tuple[Any, ...], shapes: tuple[tuple[int, ...], ...] | None,
-            rng: np.random.Generator) -> list[np.ndarray] | None:
-    """One input per dtype for a declaration's check: three elements each (`same_shape_*`,
-    valid on any shape) or of the recorded `shapes` (`matrix_*`, whose branches depend on
-    them), each its own values in [0.5, 2); None where those hold more than SAMPLE."""
-    if shapes is None:
-        return [rng.uniform(0.5, 2.0, 3).astype(d) for d in dtypes]
-    if sum(int(np.prod(s, dtype=np.int64)) for s in shapes) > SAMPLE:
-        return None
-    return [rng.uniform(0.5, 2.0, s).astype(d) for d, s in zip(dtypes, shapes)]
-
-
-def same(got: Any, ref: Any) -> bool:
-    """Whether an expression's result is the method's, bit for bit: arrays (and NumPy
-    scalars) of one type, dtype, shape and bytes; a gradient term (MatMul's `Outer`, a
-    tuple) of one type, item by item; anything else equal."""
-    if isinstance(ref, tuple):
-        return (type(got) is type(ref) and len(got) == len(ref)
-                and all(same(a, b) for a, b in zip(got, ref)))
-    if isinstance(ref, (np.ndarray, np.generic)):
-        return (type(got) is type(ref) and got.dtype == ref.dtype and got.shape == ref.shape
-                and got.tobytes() == ref.tobytes())
-    return type(got) is type(ref) and bool(got == ref)
-
-
 def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: dict[str, Any],
-           cache: dict[Any, bool], shapes: tuple[tuple[int, ...], ...] | None = None) -> bool:
+           cache: dict[Any, bool]) -> bool:
     """Whether `exprs`, evaluated as the compiled plan writes them (over `g` and what forward
-    saved, the other names the op module's globals), give `cls.backward`'s results bit for
-    bit (`same`) on inputs of `dtypes` (`samples`: three elements, or of the recorded
-    `shapes`) and a gradient of the output's dtype. Any exception, in the op or the
-    expressions: False (its backward is then called), as for an op with a callable parameter
-    (Dropout's `sample`: an effect not to run here)."""
+    saved, the other names the op module's globals), give `cls.backward`'s arrays bit for bit
+    on three elements per input of `dtypes` (and a gradient of the output's dtype). Any
+    exception, in the op or the expressions: False (its backward is then called), as for an
+    op with a callable parameter (Dropout's `sample`: an effect not to run here)."""
     if any(callable(v) for v in params.values()):
         return False
-    key: Any = (cls, dtypes, shapes, tuple(sorted(params.items())))
+    key: Any = (cls, dtypes, tuple(sorted(params.items())))
     try:
         ok = cache.get(key)
     except TypeError:  # a parameter that is not hashable (an array): not cached
@@ -112,9 +83,7 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
     ok = False
     try:
         rng = np.random.default_rng(0)
-        xs = samples(dtypes, shapes, rng)
-        if xs is None:
-            raise ValueError("too large to check")
+        xs = [rng.uniform(0.5, 2.0, 3).astype(d) for d in dtypes]
         ctx = cls()
         ctx.needs_input_grad = [True] * len(xs)
         with np.errstate(all="ignore"), _draws_undone():
@@ -128,7 +97,9 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
             for e, ref in zip(exprs, want):
                 got = eval(e.format(*[f"__saved[{i}]" for i in range(len(saved))]),  # noqa: S307
                            names)
-                ok = ok and same(got, ref)
+                ok = ok and type(got) is type(ref) and np.asarray(got).dtype == \
+                    np.asarray(ref).dtype and np.asarray(got).tobytes() == \
+                    np.asarray(ref).tobytes()
     except Exception:  # noqa: BLE001  (when in doubt, call backward)
         ok = False
     if key is not None:
@@ -136,25 +107,21 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
     return ok
 
 
-def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any, Any],
-                  shapes: tuple[tuple[int, ...], ...] | None = None
+def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any, Any]
                   ) -> tuple[int | None, ...] | None:
-    """Whether `expr` (an op's `same_shape_forward` or `matrix_forward`, over its inputs
-    `{0}`, `{1}`, ..., other names the op module's globals) gives `cls.forward`'s value bit
-    for bit on inputs of `dtypes` (`samples`: three elements, or of the recorded `shapes`),
-    and if so what forward saved: per item, the index of the input it is, or None for the
-    value itself (a replay that writes the forward out reads those registers in place of
-    `ctx.saved`). None where the value differs, anything saved is neither, or anything
-    raises. Cached per op class, expression, dtypes and shapes."""
-    key = ("forward", cls, expr, dtypes, shapes)
+    """Whether `expr` (an op's `same_shape_forward`, over its inputs `{0}`, `{1}`, ..., other
+    names the op module's globals) gives `cls.forward`'s value bit for bit on three elements
+    per input of `dtypes`, and if so what forward saved: per item, the index of the input it
+    is, or None for the value itself (a replay that writes the forward out reads those
+    registers in place of `ctx.saved`). None where the value differs, anything saved is
+    neither, or anything raises. Cached per op class, expression and dtypes."""
+    key = ("forward", cls, expr, dtypes)
     if key in cache:
         return cache[key]
     where: tuple[int | None, ...] | None = None
     try:
         rng = np.random.default_rng(0)  # (one stream: each input its own values, so
-        xs = samples(dtypes, shapes, rng)  # swapped operands show)
-        if xs is None:
-            raise ValueError("too large to check")
+        xs = [rng.uniform(0.5, 2.0, 3).astype(d) for d in dtypes]  # swapped operands show)
         ctx = cls()
         ctx.needs_input_grad = [True] * len(xs)
         with np.errstate(all="ignore"), _draws_undone():
@@ -164,7 +131,8 @@ def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any
                        names)
         found = tuple(None if a is out else next((j for j, x in enumerate(xs) if a is x), -1)
                       for a in getattr(ctx, "saved", ()))
-        if same(got, out) and -1 not in found:
+        if (type(got) is type(out) and np.asarray(got).dtype == np.asarray(out).dtype
+                and np.asarray(got).tobytes() == np.asarray(out).tobytes() and -1 not in found):
             where = found
     except Exception:  # noqa: BLE001  (when in doubt, call forward)
         where = None
@@ -183,6 +151,9 @@ def saves_inputs(cls: type, arrays: list[Any], params: dict[str, Any], n: int) -
         ctx.prepare(*arrays, **params)
     saved = tuple(getattr(ctx, "saved", ()))[:n]
     return len(saved) == n and all(s is a for s, a in zip(saved, arrays))
+
+
+ROWS_SAMPLE = 1 << 18  # rows_agree runs the op on an input this large at most
 
 
 def rows_agree(cls: type, name: str, index: Any, shape: tuple[int, ...], dtype: Any,
@@ -218,7 +189,7 @@ def _rows_run(cls: type, name: str, index: Any, shape: tuple[int, ...], dtype: A
               gdtype: Any) -> bool:
     """rows_agree's run of the op on an arange of `shape` (see there)."""
     size = int(np.prod(shape, dtype=np.int64))
-    if not 0 < size <= SAMPLE:
+    if not 0 < size <= ROWS_SAMPLE:
         return False
     try:
         x = np.arange(size).astype(dtype).reshape(shape)

@@ -314,78 +314,53 @@ def _resolved(params: dict[str, Any], dynamic: tuple[str, ...], arrays: list[np.
 
 
 # ---- backwards written out ------------------------------------------------------------------
-def _which(rec: Recording, k: int, cls: type) -> tuple[str, str, Any] | None:
-    """Which of op k's declarations hold for its recorded shapes: (backward's name, forward's,
-    the shapes their checks run on): `same_shape_*` where every input has the output's shape
-    (no broadcasting to undo; checked on three elements, the shape does not matter),
-    `matrix_*` where every input and the output are matrices (checked on the recorded shapes:
-    MatMul's gradient for one row is a term, for more a product). None where neither."""
-    op = rec.ops[k]
-    shape = getattr(op.out, "shape", None)
-    shapes = tuple(_shape(rec, s) for s in op.sources)
-    if shape is None or None in shapes:
-        return None
-    shape = tuple(shape)
-    if all(s == shape for s in shapes) and declared(cls, "same_shape_backward", "forward",
-                                                    "prepare", "backward") is not None:
-        return "same_shape_backward", "same_shape_forward", None
-    if len(shape) == 2 and all(len(s) == 2 for s in shapes):  # type: ignore[arg-type]
-        return "matrix_backward", "matrix_forward", shapes
-    return None
-
-
 def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None, ...],
             ctx: Any, cache: dict[Any, bool]) -> tuple[str, ...] | None:
-    """The op's backward expressions (`_which` declaration holds for its shapes) where the
-    compiled plan may write them out in place of calling its backward: its gradient has the
-    output's shape (at the backward's root it is the seed, whose recorded shape is checked
-    here, pinned by the signature and the guards; anywhere else it is what its consumers
-    sent, each term checked to have that shape by the engine when recorded, and replay runs
-    the recorded shapes); an input needs a gradient exactly where backward sends one
-    (`needs_input_grad`), so the expressions compute what backward computes; and they are
-    the op's own and give its backward's bits (`declared`, `agrees`; `cache`: those already
-    checked, per op class, dtypes and shapes)."""
-    which = _which(rec, k, type(ctx))
-    if which is None:
-        return None
-    exprs = declared(type(ctx), which[0], "forward", "prepare", "backward")
+    """The op's `same_shape_backward` expressions where the compiled plan may write them out
+    in place of calling its backward: its gradient has the output's shape (at the backward's
+    root it is the seed, whose recorded shape is checked here, pinned by the signature and the
+    guards; anywhere else it is what its consumers sent, each term checked to have that shape
+    by the engine when recorded, and replay runs the recorded shapes); each input has that
+    shape too (no broadcasting to undo); and an input needs a gradient exactly where backward
+    sends one (`needs_input_grad`), so the expressions compute what backward computes; and
+    they are the op's own and give its backward's bits (`declared`, `agrees`; `cache`: those
+    already checked, per op class and dtypes)."""
+    exprs = declared(type(ctx), "same_shape_backward", "forward", "prepare", "backward")
     op = rec.ops[k]
     if exprs is None or not (len(exprs) == len(op.sources) == len(inputs)
                              == len(ctx.needs_input_grad)):
         return None
     if [bool(n) for n in ctx.needs_input_grad] != [i is not None for i in inputs]:
         return None
-    if k == ev.root and _shape(rec, ev.seed) != tuple(op.out.shape):
+    shape = getattr(op.out, "shape", None)
+    srcs = (*op.sources, ev.seed) if k == ev.root else op.sources
+    if shape is None or any(_shape(rec, s) != tuple(shape) for s in srcs):
         return None
     if any(_is_dynamic(v) for v in op.params.values()) or not agrees(
             type(ctx), tuple(exprs), tuple(_dtype(rec, s) for s in op.sources),
-            {n: _static(v) for n, v in op.params.items()}, cache, which[2]):
+            {n: _static(v) for n, v in op.params.items()}, cache):
         return None
     return tuple(exprs)
 
 
 def _forwards(rec: Recording, modes: list[int], inline: dict[Any, Any], in_bwd: set[int],
               cache: dict[Any, Any]) -> dict[int, tuple[str, tuple[int | None, ...]]]:
-    """Op -> (its forward expression, `same_shape_forward` or `matrix_forward` as `_which`
-    picks, and what forward saves: per item an input's index or None for the value) where the
-    op's value is read (FULL), it has no parameters, every backward that reaches it writes
-    its backward out (`_inline`), the expression is its own (`declared`) and gives forward's
-    bits, and forward saves its inputs or its value and nothing else (`forward_saves`).
-    Replay then writes the forward out and the backward reads those registers."""
+    """Op -> (its `same_shape_forward` expression, what forward saves: per item an input's
+    index or None for the value) where the op's value is read (FULL), it has no parameters,
+    every backward that reaches it writes its backward out (`_inline`), the expression is
+    its own (`declared`) and gives forward's bits, and forward saves its inputs or its value
+    and nothing else (`forward_saves`). Replay then writes the forward out and the backward
+    reads those registers."""
     by_op: dict[int, list[Any]] = {}  # (one pass: a step may have many ops)
     for (_, i), v in inline.items():
         by_op.setdefault(i, []).append(v)
     out = {}
     for k in sorted(in_bwd):
         op = rec.ops[k]
-        which = _which(rec, k, op.fn)
-        if which is None or modes[k] != FULL or op.params or None in by_op.get(k, [None]):
+        expr = declared(op.fn, "same_shape_forward", "forward", "prepare", "backward")
+        if expr is None or modes[k] != FULL or op.params or None in by_op.get(k, [None]):
             continue
-        expr = declared(op.fn, which[1], "forward", "prepare", "backward")
-        if expr is None:
-            continue
-        where = forward_saves(op.fn, expr, tuple(_dtype(rec, s) for s in op.sources), cache,
-                              which[2])
+        where = forward_saves(op.fn, expr, tuple(_dtype(rec, s) for s in op.sources), cache)
         if where is not None and used(by_op[k][0]) <= len(where):
             out[k] = (expr, where)
     return out

@@ -339,13 +339,6 @@ class Outer(tuple):
 class MatMul(Function):
     """x @ y with NumPy's rules: 1-D operands are promoted and batch dims broadcast."""
 
-    # what replay writes out in place of forward and backward where both operands are
-    # matrices (jit/plan.py `_which`; checked there against these methods, on the recorded
-    # shapes): the same calls, without a method call per RNN step
-    matrix_forward = "{0}.dot({1})"
-    matrix_backward = ("g.dot({1}.T)",
-                       "Outer(({0}, g, {1}.shape)) if {0}.shape[0] == 1 else {0}.T.dot(g)")
-
     def forward(ctx, x, y):
         ctx.saved = x, y  # (save_for_backward's one line, without its call: hot in an RNN)
         if x.ndim == 2 and y.ndim == 2:  # ndarray.dot: as backward's products (see there),
