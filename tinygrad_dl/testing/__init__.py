@@ -245,13 +245,14 @@ def check_grad(
         raise ValueError(f"check_grad: the op does not depend on the inputs it was given (no "
                          f"input received a gradient and moving each changes nothing): {_COPIES}")
     for i, ga, gn, floor in checks:
-        err = relative_error(ga, gn, eps=floor)
+        with np.errstate(invalid="ignore"):  # NaN is never > tol: a NaN or infinite gradient
+            err = np.nan_to_num(relative_error(ga, gn, eps=floor), nan=np.inf)  # (inf/inf) passed
         if err.size and err.max() > tol:
             k = np.unravel_index(int(np.argmax(err)), err.shape)
             raise AssertionError(
                 f"input {i} {originals[i].shape}: max relative error {err.max():.3e} > {tol:.0e} "
                 f"at {tuple(int(j) for j in k)}: analytic {ga[k]!r}, numeric {gn[k]!r}"
-                + _float32_note(out0.dtype))
+                + _float32_note(out0.dtype) + _finite_note(ga[k], gn[k]))
     return out
 
 
@@ -275,6 +276,16 @@ def _float32_note(dtype: np.dtype) -> str:
         return (f" (note: the op returned {dtype} for float64 inputs; the check runs in "
                 f"float64, so {dtype} rounding shows as gradient error: compute in the input's "
                 f"dtype)")
+    return ""
+
+
+def _finite_note(analytic: float, numeric: float) -> str:
+    """Why an error is infinite: which side is not a number."""
+    if not np.isfinite(numeric):
+        return (" (note: the op is not finite within 2h of this point, so finite differences "
+                "give no derivative there: check points inside its domain)")
+    if not np.isfinite(analytic):
+        return " (note: backward returned a non-finite gradient)"
     return ""
 
 
@@ -346,7 +357,8 @@ def _check_layouts(op: Callable[..., Tensor], originals: list[np.ndarray], wrt: 
             assert (g is None or not g.any()) and (other is None or not other.any()), (
                 f"input {i}: a gradient in one memory layout and none in another")
             continue
-        scale = max(1.0, float(np.abs(g).max(initial=0.0)))
+        finite = np.abs(g[np.isfinite(g)])  # (an inf made atol inf: a warning, any passed)
+        scale = max(1.0, float(finite.max(initial=0.0)))
         np.testing.assert_allclose(other, g, rtol=1e-9, atol=1e-12 * scale, err_msg=(
             f"input {i}: another gradient for inputs and upstream gradient in another memory "
             "layout (Fortran order / strided views): does backward assume C order?"))
