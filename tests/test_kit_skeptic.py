@@ -1,6 +1,6 @@
-"""Wrong verdicts of the gradient-check kit found by a skeptical review (2026-12-03): each test
-failed on the code before its fix. A NaN or infinite gradient passed check_grad (NaN is never
-greater than tol) and gradcheck (when another input came first)."""
+"""Wrong or silent verdicts of the gradient-check kit found by a skeptical review
+(2026-12-03); each test failed on the code before its fix: a NaN or infinite gradient passed,
+numerical_grad left the array moved when f raised, ..."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_dl import Function, Tensor
-from tinygrad_dl.gradcheck import gradcheck
+from tinygrad_dl.gradcheck import gradcheck, numerical_grad
 from tinygrad_dl.testing import check_grad
 
 
@@ -43,3 +43,18 @@ def test_a_nan_gradient_of_the_second_input_fails_gradcheck() -> None:
           Tensor(np.array([3.0, 4.0]), requires_grad=True)]
     report = gradcheck(NanAtZero.apply, xs)
     assert not report.passed and report.worst is report.inputs[1], str(report)
+
+
+def test_numerical_grad_restores_the_array_when_f_raises() -> None:
+    W = np.array([1.0, 2.0, 3.0])
+    calls = []
+
+    def f(w: np.ndarray) -> float:
+        calls.append(1)
+        if len(calls) == 6:  # inside the second element's stencil (Ctrl-C in a long check)
+            raise KeyboardInterrupt
+        return float((w**2).sum())
+
+    with pytest.raises(KeyboardInterrupt):
+        numerical_grad(f, W)
+    np.testing.assert_array_equal(W, [1.0, 2.0, 3.0])

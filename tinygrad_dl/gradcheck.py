@@ -54,10 +54,12 @@ def numerical_grad(
     for i in range(x.size):
         orig = flat[i]
         vals = {}
-        for k, _ in _STENCILS[order]:
-            flat[i] = orig + k * h
-            vals[k] = float(_scalar(f(x)))
-        flat[i] = orig
+        try:  # f raising (or Ctrl-C in a long check) left the caller's array moved by 2h
+            for k, _ in _STENCILS[order]:
+                flat[i] = orig + k * h
+                vals[k] = float(_scalar(f(x)))
+        finally:
+            flat[i] = orig
         # pair the symmetric points (w_-k = -w_k): f(x+kh) - f(x-kh) is exact when f barely
         # moves, so an input f ignores gets exactly 0 (summing w_k f_k leaves ~ulp(f)/h)
         gflat[i] = sum(w * (vals[k] - vals[-k]) for k, w in _STENCILS[order] if k > 0) / h
