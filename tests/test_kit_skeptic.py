@@ -58,3 +58,17 @@ def test_numerical_grad_restores_the_array_when_f_raises() -> None:
     with pytest.raises(KeyboardInterrupt):
         numerical_grad(f, W)
     np.testing.assert_array_equal(W, [1.0, 2.0, 3.0])
+
+
+class Square(Function):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    def backward(ctx, g):
+        return g * 2 * ctx.saved[0]
+
+
+def test_check_grad_refuses_a_complex_input_rather_than_checking_its_real_part() -> None:
+    with pytest.raises(TypeError, match="complex128; gradients are checked for real inputs"):
+        check_grad(Square.apply, np.array([1 + 2j, 3 - 1j]))

@@ -265,6 +265,10 @@ def _copy_for_check(a: Any, checked: bool) -> np.ndarray:
     runs in float64); integer and boolean arrays (class labels, indices) keep their dtype:
     made float64, cross_entropy refused its labels."""
     a = np.asarray(a)
+    if checked and a.dtype.kind == "c":  # float64 dropped the imaginary part: a warning, and
+        # then only the real part was checked
+        raise TypeError(f"check_grad: input is {a.dtype}; gradients are checked for real "
+                        "inputs only: pass the real and imaginary parts as two float arrays")
     if checked or a.dtype.kind == "f":
         return np.array(a, dtype=np.float64)
     return np.array(a, copy=True)
