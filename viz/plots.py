@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .figure import Figure  # matplotlib Figure + _repr_png_: shows inline in Jupyter
+from .figure import save as save_figure
 
 __all__ = [
     "plot_confusion_matrix", "plot_learning_curves", "plot_lr_schedule", "plot_smooth_loss",
@@ -66,10 +67,8 @@ def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _finish(fig: Figure, save: str | Path | None, dpi: float) -> Figure:
-    if save is not None:
-        path = Path(save)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=dpi)  # no bbox_inches="tight": the size stays figsize * dpi
+    if save is not None:  # no bbox_inches="tight": the size stays figsize * dpi
+        save_figure(fig, save, dpi)
     return fig
 
 

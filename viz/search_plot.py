@@ -10,6 +10,8 @@ from typing import Any
 
 from matplotlib.figure import Figure  # no pyplot: no global state, Agg canvas on save
 
+from .figure import save
+
 
 def _finite(v: Any) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v)
@@ -60,6 +62,4 @@ def plot_search(result: Any, path: str | os.PathLike[str]) -> Path:
     fig.suptitle(f"{result.spec.model}: {len(result.rows)} trials")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    return path
+    return save(fig, path, dpi=110)  # atomic: a search stopped while writing keeps its plot

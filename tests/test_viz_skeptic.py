@@ -1,0 +1,41 @@
+"""What the pictures and reports show when something goes wrong while they are written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tinygrad_dl.viz import plot_learning_curves
+
+# a child process whose files may not grow past 4,000 bytes (EFBIG, as a full disk's ENOSPC
+# midway through a write): the picture it writes is cut off, unless the write is atomic
+_CUT_OFF = textwrap.dedent("""
+    import resource, signal, sys
+    import numpy as np
+    from tinygrad_dl.viz import plot_learning_curves
+    h = {"train_loss": list(np.linspace(2, 1, 50)), "val_loss": list(np.linspace(2.1, 1.2, 50))}
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))
+    try:
+        plot_learning_curves(h, save=sys.argv[1])
+    except OSError as e:
+        print("OSError", e.filename)
+""")
+
+
+@pytest.mark.parametrize("ext", ["png", "svg"])
+def test_a_plot_cut_off_while_written_keeps_the_old_picture(tmp_path: Path, ext: str) -> None:
+    path = tmp_path / f"curves.{ext}"
+    plot_learning_curves({"train_loss": [1.0, 2.0]}, save=path)
+    before = path.read_bytes()
+    assert len(before) > 4000
+    r = subprocess.run([sys.executable, "-c", _CUT_OFF, str(path)], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["OSError", str(path)]  # the error names the picture
+    assert path.read_bytes() == before  # (it was 4,000 bytes of a PNG/SVG)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left
