@@ -39,3 +39,13 @@ def test_a_plot_cut_off_while_written_keeps_the_old_picture(tmp_path: Path, ext:
     assert r.stdout.split() == ["OSError", str(path)]  # the error names the picture
     assert path.read_bytes() == before  # (it was 4,000 bytes of a PNG/SVG)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left
+
+
+def test_a_picture_over_a_folder_names_the_folder_not_a_temp_file(tmp_path: Path) -> None:
+    from tinygrad_dl.files import write_error
+
+    (tmp_path / "graph.svg").mkdir()
+    with pytest.raises(IsADirectoryError) as e:
+        plot_learning_curves({"train_loss": [1.0, 2.0]}, save=tmp_path / "graph.svg")
+    assert write_error(e.value) == f"cannot write {tmp_path / 'graph.svg'}: Is a directory (EISDIR)"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]

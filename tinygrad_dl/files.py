@@ -51,7 +51,9 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
             os.unlink(tmp)
         except OSError:  # gone, or the file system went read-only
             pass
-        if isinstance(e, OSError) and not e.filename:  # write/fsync errors name no file
+        # write/fsync errors name no file, and the rename's name the hidden temp file ("cannot
+        # write out/.x.svg.k3j.tmp: Is a directory" when `path` is a folder): name `path`
+        if isinstance(e, OSError) and (not e.filename or e.filename == tmp):
             raise OSError(e.errno, e.strerror, str(path)) from None
         raise
 
