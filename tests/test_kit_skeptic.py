@@ -72,3 +72,22 @@ class Square(Function):
 def test_check_grad_refuses_a_complex_input_rather_than_checking_its_real_part() -> None:
     with pytest.raises(TypeError, match="complex128; gradients are checked for real inputs"):
         check_grad(Square.apply, np.array([1 + 2j, 3 - 1j]))
+
+
+class DoublesInPlace(Function):
+    """2x, written into the input's own array (right backward, wrong forward)."""
+
+    def forward(ctx, x):
+        x *= 2
+        return x.copy()
+
+    def backward(ctx, g):
+        return 2 * g
+
+
+def test_a_forward_that_writes_into_its_input_is_named() -> None:
+    with pytest.raises(ValueError, match="the op modified input 0 in place"):
+        check_grad(DoublesInPlace.apply, np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="f modified x in place"):
+        gradcheck(DoublesInPlace.apply, [Tensor(np.array([1.0, 2.0]), requires_grad=True,
+                                                name="x")])

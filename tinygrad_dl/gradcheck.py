@@ -155,10 +155,16 @@ def gradcheck(
     multiplying by the upstream gradient included.
     """
     inputs = list(inputs)
-    xs = [Tensor(_copy_for_check(t.data, t.requires_grad), requires_grad=t.requires_grad,
-                 name=t.name) for t in inputs]
+    given = [_copy_for_check(t.data, t.requires_grad) for t in inputs]
+    xs = [Tensor(a.copy(), requires_grad=t.requires_grad, name=t.name)
+          for a, t in zip(given, inputs)]
     before = [None if t.grad is None else np.array(t.grad, copy=True) for t in inputs]
     out = f(*xs)
+    for i, (x, a) in enumerate(zip(xs, given)):  # (it failed later as "f is random")
+        if _bits(x.data) != _bits(a):
+            raise ValueError(f"gradcheck: f modified {x.name or f'input {i}'} in place "
+                             "(`x *= ...` or `x[...] = ...` in an op's forward?): an op must "
+                             "leave its inputs as they were; compute a new array (x = x * 2)")
     if not isinstance(out, Tensor):  # .item()/float() ends the graph: nothing to backward
         raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__} (build it "
                         "from the Tensors f receives; .item() or float() cuts the graph)")

@@ -165,6 +165,7 @@ def check_grad(
     leaves = [Tensor(a.copy(), requires_grad=i in wrt) for i, a in enumerate(originals)]
     out = op(*leaves, **kw)
     assert isinstance(out, Tensor), f"op returned {type(out).__name__}, not a Tensor"
+    _unchanged("check_grad: the op", [t.data for t in leaves], originals)
     if any(i in wrt for i in range(len(arrays))) and not out.requires_grad:
         raise ValueError(f"check_grad: the op's output recorded no graph from the inputs it "
                          f"was given: {_COPIES}")
@@ -281,6 +282,17 @@ def _float32_note(dtype: np.dtype) -> str:
                 f"float64, so {dtype} rounding shows as gradient error: compute in the input's "
                 f"dtype)")
     return ""
+
+
+def _unchanged(who: str, now: Sequence[np.ndarray], before: Sequence[np.ndarray]) -> None:
+    """Refuse a forward that wrote into its inputs (`x *= 2` on the array it was given): the
+    check then failed later as a memory-layout or random-op error, or compared the wrong
+    point."""
+    for i, (a, b) in enumerate(zip(now, before)):
+        if _bits(a) != _bits(b):
+            raise ValueError(f"{who} modified input {i} in place (`x *= ...` or `x[...] = ...` "
+                             "in a forward?): an op must leave its inputs as they were; compute "
+                             "a new array (x = x * 2)")
 
 
 def _finite_note(analytic: float, numeric: float) -> str:
