@@ -49,3 +49,21 @@ def test_a_picture_over_a_folder_names_the_folder_not_a_temp_file(tmp_path: Path
         plot_learning_curves({"train_loss": [1.0, 2.0]}, save=tmp_path / "graph.svg")
     assert write_error(e.value) == f"cannot write {tmp_path / 'graph.svg'}: Is a directory (EISDIR)"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+
+
+def test_a_figure_of_a_graph_without_dot_says_what_to_install(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a report's graph cell failed with graphviz's own "failed to execute PosixPath('dot'),
+    # make sure the Graphviz executables are on your systems' PATH", naming nothing to install
+    import numpy as np
+
+    from tinygrad_dl import Tensor
+    from tinygrad_dl.jupyter import Figures
+    from tinygrad_dl.viz import draw_graph
+
+    W = Tensor(np.ones(2), requires_grad=True, name="W")
+    graph = draw_graph((W * W).sum())
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere on it
+    with pytest.raises(RuntimeError) as e:
+        Figures().figure(graph, "The cost.", alt="W times W, summed.")
+    assert "\n" not in str(e.value) and "apt-get install graphviz" in str(e.value)

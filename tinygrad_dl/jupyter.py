@@ -137,7 +137,15 @@ def _image(obj: Any) -> tuple[str, bytes]:
         obj.savefig(buf, format="png", bbox_inches="tight")
         return "image/png", buf.getvalue()
     if hasattr(obj, "pipe"):  # a graphviz.Digraph
-        return "image/svg+xml", obj.pipe(format="svg")
+        from graphviz import ExecutableNotFound
+
+        try:
+            return "image/svg+xml", obj.pipe(format="svg")
+        except ExecutableNotFound:  # (its own words name no package: a report said only that)
+            raise RuntimeError(
+                "Figures: cannot draw the graph: Graphviz's `dot` program is not on PATH; "
+                "install Graphviz (`apt-get install graphviz`, `brew install graphviz` or "
+                "`conda install graphviz`; the Python package alone is not enough)") from None
     raise TypeError(f"Figures: cannot show a {type(obj).__name__} as a figure (a matplotlib "
                     "Figure, a graphviz graph or a .png/.svg path)")
 
