@@ -67,3 +67,25 @@ def test_a_figure_of_a_graph_without_dot_says_what_to_install(
     with pytest.raises(RuntimeError) as e:
         Figures().figure(graph, "The cost.", alt="W times W, summed.")
     assert "\n" not in str(e.value) and "apt-get install graphviz" in str(e.value)
+
+
+def test_render_only_names_a_row_whose_command_changed_since(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a results file made before a row's command changed rendered its old numbers under the
+    # row's label without a word (--merge refuses such a row; --render-only said nothing)
+    import json
+
+    from tinygrad_dl.cli import main
+
+    doc = json.loads((Path(__file__).resolve().parents[1] / "docs" / "data" /
+                      "results.json").read_text())
+    one = next(s for s in doc["settings"] if s["name"] == "one-layer")
+    one["command"] = one["command"].replace("--epochs 40", "--epochs 20")
+    res = tmp_path / "r.json"
+    res.write_text(json.dumps(doc))
+    assert main(["results", "--render-only", "--results", str(res), "--only", "one-layer",
+                 "two-layer"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: {res}: row one-layer was made with `tinygrad-dl train" in err
+    assert "--epochs 20`, which is now" in err and "--only one-layer --merge" in err
+    assert "two-layer" not in err.split("per-seed results")[0]  # unchanged: no note

@@ -169,7 +169,8 @@ def register(subparsers: Any) -> None:
                    help=f"also render the table between {BEGIN} and {END} in FILE "
                    "(repeatable)")
     p.add_argument("--render-only", action="store_true",
-                   help="train nothing: render from --results")
+                   help="train nothing: render from --results (a row made with another "
+                   "command than today's is named on stderr)")
     p.add_argument("--list", action="store_true", help="print the rows' commands and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -230,6 +231,23 @@ def kept_rows(old: dict[str, Any], redone: set[str]) -> list[dict[str, Any]]:
                              f"(--only {st['name']}) or leave out --merge")
         rows.append(st)
     return rows
+
+
+def changed_rows(doc: dict[str, Any], source: Path) -> list[str]:
+    """A note per row of a results file that today's row of that name would not make: its
+    command changed, or the row is gone. `--render-only` renders such rows as they were made
+    (the page shows their commands), but the table beside `--list` would mislead unsaid."""
+    current = {s.name: s.command for s in course_settings()}
+    notes = []
+    for st in doc["settings"]:
+        now = current.get(st["name"])
+        if now == st["command"]:
+            continue
+        why = ("is no longer a results row" if now is None else
+               f"is now `tinygrad-dl train {now}`; redo it with --only {st['name']} --merge")
+        notes.append(f"note: {source}: row {st['name']} was made with `tinygrad-dl train "
+                     f"{st['command']}`, which {why}")
+    return notes
 
 
 def data_ids(rows: list[dict[str, Any]]) -> dict[Any, set[str]]:
@@ -296,6 +314,8 @@ def run(args: argparse.Namespace) -> int:
                                  f"has {', '.join(s['name'] for s in doc['settings'])}); run "
                                  "them without --render-only first")
             doc = {**doc, "settings": [s for s in doc["settings"] if s["name"] in args.only]}
+        for note in changed_rows(doc, results):
+            print(note, file=sys.stderr)
     else:
         if args.data is None and any(s.metric == "test_acc" for s in settings):
             print("note: no --data: the classifier rows train on what `train` finds without "
