@@ -9,6 +9,8 @@ process, interleaved (CPU time, one BLAS thread, best of the repeats):
           them (per step a row of A, h @ W, +, tanh; backward per step tanh's gradient, g Wᵀ,
           the row added into A's gradient, the one-row products kept for one dW = Hᵀ G), with
           no bookkeeping: what a perfect compiled replay of that graph would run;
+- unrolled: the floor's calls in the same order with its loops over the time steps written
+          out T times, as the compiled replay writes a step (what straight-line code costs);
 - replay: `tinygrad_dl.jit` replaying `CharRNN(fused=False).loss(...).backward()`.
 
 If floor/plain is under 2.5 the target cannot be met by replay of this graph at all; the gap
@@ -80,6 +82,39 @@ def floor_updates(cfg: Config, params: dict[str, np.ndarray], seqs: np.ndarray) 
     return run
 
 
+def unrolled_updates(cfg: Config, params: dict[str, np.ndarray], seqs: np.ndarray) -> Any:
+    """`floor_updates`' NumPy calls, in the same order, with its two loops over the time
+    steps written out as T copies of their lines (as the compiled replay writes a step):
+    the same numbers; the time it takes against the floor's is what straight-line code costs
+    the interpreter over a loop (each line's bytecode run once per update, not T times)."""
+    T = seqs.shape[1] - 1
+    fwd = [f"  s{t} = np.tanh(A[{t}:{t + 1}] + {f's{t - 1}' if t else 'h0'}.dot(W))"
+           for t in range(T)]
+    bwd = []
+    for t in range(T - 1, -1, -1):
+        bwd += [f"  gh = dH[{t}:{t + 1}]" + ("" if t == T - 1 else " + gn"),
+                f"  g{t} = gh * (1 - s{t} * s{t})", f"  row = gA[{t}:{t + 1}]",
+                f"  row += g{t}", "  gn = " + f"g{t}.dot(W.T)"]
+    xs = ", ".join(f"s{t - 1}" if t else "h0" for t in range(T - 1, -1, -1))
+    gs = ", ".join(f"g{t}" for t in range(T - 1, -1, -1))
+    source = "\n".join([
+        "def run():", " h0 = np.zeros((1, m), dtype=W.dtype)", " for seq in seqs:",
+        "  X, Y = seq[:-1], seq[1:]", "  A = U[X] + b", *fwd,
+        f"  H = np.concatenate([{', '.join(f's{t}' for t in range(T))}])",
+        "  O = H.dot(V) + c", "  O -= O.max(axis=1, keepdims=True)", "  E = np.exp(O)",
+        "  S = E.sum(axis=1, keepdims=True)", "  float((np.log(S[:, 0]) - O[rows, Y]).sum())",
+        "  G = E / S", "  G[rows, Y] -= 1", "  dV, dc, dH = H.T.dot(G), G.sum(axis=0), G.dot(V.T)",
+        "  gA = np.zeros((T, m), dtype=W.dtype)", *bwd,
+        f"  dW = np.concatenate([{xs}]).T @ np.concatenate([{gs}])",
+        "  dU = np.zeros_like(U)", "  np.add.at(dU, X, gA)",
+        "  for p, g in ((U, dU), (W, dW), (V, dV), (b, gA.sum(axis=0)), (c, dc)):",
+        "   p -= lr * g", f"  h0 = s{T - 1}"])
+    env = {"np": np, "seqs": seqs, "m": params["W"].shape[0], "T": T, "rows": np.arange(T),
+           "lr": cfg.lr, **{k: params[k] for k in ("U", "W", "V", "b", "c")}}
+    exec(compile(source, "<unrolled floor>", "exec"), env)  # noqa: S102 - our own lines
+    return env["run"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
@@ -94,6 +129,7 @@ def main() -> None:
 
     fns = {"plain": rnn_plain_updates(cfg, own(), seqs),
            "floor": floor_updates(cfg, own(), seqs),
+           "unrolled": unrolled_updates(cfg, own(), seqs),
            "replay": rnn_replay_updates(cfg, char_rnn(cfg, args.dtype), seqs)}
     times: dict[str, list[float]] = {k: [] for k in fns}
     for f in fns.values():
@@ -109,7 +145,9 @@ def main() -> None:
     for k, t in best.items():
         print(f"{k:7s} {args.dtype}  {t / n * 1e6:7.0f} us/update  "
               f"{best['plain'] / t:5.2f}x the plain loop's updates/s")
-    print(f"replay / floor: {best['replay'] / best['floor']:.2f} (the compiled plan's own cost)")
+    print(f"replay / floor: {best['replay'] / best['floor']:.2f} (the compiled plan's own cost); "
+          f"unrolled / floor: {best['unrolled'] / best['floor']:.2f} (the same calls as "
+          "straight-line code)")
 
 
 if __name__ == "__main__":

@@ -27,3 +27,18 @@ def test_the_floor_makes_the_updates_the_graph_makes() -> None:
     for k, p in model.named_parameters():
         assert not np.array_equal(p.data, start[k])  # (the updates moved every weight)
         np.testing.assert_allclose(mine[k], p.data, rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+def test_the_unrolled_floor_makes_the_floor_s_updates_bit_for_bit() -> None:
+    """The same NumPy calls in the same order, written out per time step: the same numbers, so
+    unrolled/floor times only straight-line code against a loop."""
+    cfg = quick_config()
+    seqs = char_rnn_seqs(cfg)
+    start = {k: p.data.copy() for k, p in char_rnn(cfg, "float32").named_parameters()}
+    loop = {k: a.copy() for k, a in start.items()}
+    flat = {k: a.copy() for k, a in start.items()}
+    rnn_floor.floor_updates(cfg, loop, seqs)()
+    rnn_floor.unrolled_updates(cfg, flat, seqs)()
+    for k in start:
+        assert not np.array_equal(loop[k], start[k])
+        assert loop[k].tobytes() == flat[k].tobytes(), k
