@@ -158,6 +158,7 @@ class Adam(Optimizer):
         t /= u
         d -= t
 
+
 class RMSprop(Optimizer):
     """PyTorch's RMSprop: v = alpha v + (1 - alpha) g^2; theta -= lr g / (sqrt(v) + eps).
 
