@@ -89,3 +89,17 @@ def test_render_only_names_a_row_whose_command_changed_since(
     assert f"note: {res}: row one-layer was made with `tinygrad-dl train" in err
     assert "--epochs 20`, which is now" in err and "--only one-layer --merge" in err
     assert "two-layer" not in err.split("per-seed results")[0]  # unchanged: no note
+
+
+def test_a_varying_array_is_never_labelled_as_a_constant() -> None:
+    # "value now min 1  mean 1  max 1" for W = [1.00001, 1.00002]: 4 digits made it read constant
+    import numpy as np
+
+    from tinygrad_dl import Tensor
+    from tinygrad_dl.viz import draw_graph
+
+    W = Tensor(np.array([1.00001, 1.00002]), requires_grad=True, name="W")
+    src = draw_graph((W * 2).sum(), values=True).source
+    assert "value now min 1.00001  mean 1.00001  max 1.00002" in src
+    C = Tensor(np.array([2.0, 2.0]), requires_grad=True, name="C")  # a constant array stays short
+    assert "value now min 2  mean 2  max 2" in draw_graph((C * 2).sum(), values=True).source

@@ -90,7 +90,11 @@ def summarize(a: np.ndarray) -> str:
     if bad == a.size:
         return f"all {a.size} non-finite"
     f = a if bad == 0 else a[finite]
-    text = f"min {_num(f.min())}  mean {_num(f.mean())}  max {_num(f.max())}"
+    lo, mean, hi = float(f.min()), float(f.mean()), float(f.max())
+    digits = 4  # more where 4 would print a varying array as constant ("min 1 ... max 1")
+    while lo != hi and f"{lo:.{digits}g}" == f"{hi:.{digits}g}" and digits < 17:
+        digits += 1
+    text = f"min {lo:.{digits}g}  mean {mean:.{digits}g}  max {hi:.{digits}g}"
     return text + (f"  ({bad} non-finite)" if bad else "")
 
 
