@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,3 +104,33 @@ def test_a_varying_array_is_never_labelled_as_a_constant() -> None:
     assert "value now min 1.00001  mean 1.00001  max 1.00002" in src
     C = Tensor(np.array([2.0, 2.0]), requires_grad=True, name="C")  # a constant array stays short
     assert "value now min 2  mean 2  max 2" in draw_graph((C * 2).sum(), values=True).source
+
+
+def test_failed_trials_sit_below_a_single_successful_one(tmp_path: Path) -> None:
+    # with one successful trial (or all equal) the crosses of failed trials were drawn at its
+    # accuracy, as if they had scored it, not on the bottom edge
+    from types import SimpleNamespace
+
+    from tinygrad_dl.search.space import parse_param
+    from tinygrad_dl.viz import plot_search
+
+    lam = parse_param("lambda=log10:-5:-1")
+    spec = SimpleNamespace(params=[lam], objective="best_val_acc", maximize=True, rounds=1,
+                           model="two-layer")
+    ok = {"trial": 0, "round": 0, "status": "ok", "lambda": 1e-3, "best_val_acc": 0.4}
+    bad = {"trial": 1, "round": 0, "status": "failed", "lambda": 1e-2, "best_val_acc": None}
+    result = SimpleNamespace(spec=spec, rows=[ok, bad], best=ok, ranges=[[lam]])
+    drawn: list[Any] = []
+    import matplotlib.axes
+
+    real = matplotlib.axes.Axes.scatter
+
+    def spy(self: Any, x: Any, y: Any, *a: Any, **k: Any) -> Any:
+        drawn.append((k.get("label"), list(y)))
+        return real(self, x, y, *a, **k)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(matplotlib.axes.Axes, "scatter", spy)
+        plot_search(result, tmp_path / "search.png")
+    ys = dict(drawn)
+    assert ys["failed"][0] < ys["round 0"][0] == 0.4

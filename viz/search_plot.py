@@ -33,7 +33,9 @@ def plot_search(result: Any, path: str | os.PathLike[str]) -> Path:
     failed = [r for r in result.rows if r not in ok]
     best = result.best
     ys = [r[obj] for r in ok]
-    span = (max(ys) - min(ys)) if ys else 1.0
+    # (one value, or all equal: a span of 0 put the failed crosses on the value itself, as
+    # if they had scored it)
+    span = ((max(ys) - min(ys)) or abs(ys[0]) or 1.0) if ys else 1.0
     edge = (min(ys) - 0.05 * span if result.spec.maximize else max(ys) + 0.05 * span) if ys else 0
     for ax, p in zip(axes, params):
         for rnd in range(result.spec.rounds):
