@@ -9,7 +9,7 @@ import pytest
 
 from tinygrad_dl import Function, Tensor
 from tinygrad_dl.gradcheck import gradcheck, numerical_grad
-from tinygrad_dl.testing import check_grad
+from tinygrad_dl.testing import check_float32, check_grad
 
 
 class NanAtZero(Function):
@@ -91,3 +91,32 @@ def test_a_forward_that_writes_into_its_input_is_named() -> None:
     with pytest.raises(ValueError, match="f modified x in place"):
         gradcheck(DoublesInPlace.apply, [Tensor(np.array([1.0, 2.0]), requires_grad=True,
                                                 name="x")])
+
+
+class SmallSquare(Function):
+    """1e-4 x**2 whose float32 backward is `f32` times the right one."""
+
+    f32 = 3.0
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return 1e-4 * x * x
+
+    def backward(ctx, g):
+        gx = g * 2e-4 * ctx.saved[0]
+        return gx * ctx.f32 if gx.dtype == np.float32 else gx
+
+
+class NanInFloat32(SmallSquare):
+    f32 = np.nan
+
+
+@pytest.mark.parametrize("op", [SmallSquare, NanInFloat32], ids=["3x", "nan"])
+def test_check_float32_catches_a_wrong_float32_gradient_of_small_entries(op) -> None:
+    with pytest.raises(AssertionError, match="float32 gradient off"):
+        check_float32(op.apply, np.array([0.5, 1.5, -2.0]))
+
+
+def test_check_float32_compares_at_the_float32_rounded_inputs() -> None:
+    # y log x at x = 0.99999: float32's x is 1e-8 off, which moves log x by 0.1%: not the op's
+    check_float32(lambda x, y: x**y, np.array(0.99999), np.array(0.0))
