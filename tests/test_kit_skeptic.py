@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_dl import Function, Tensor
+from tinygrad_dl import functional as F
 from tinygrad_dl.gradcheck import gradcheck, numerical_grad
 from tinygrad_dl.testing import check_float32, check_grad
 
@@ -120,3 +121,8 @@ def test_check_float32_catches_a_wrong_float32_gradient_of_small_entries(op) -> 
 def test_check_float32_compares_at_the_float32_rounded_inputs() -> None:
     # y log x at x = 0.99999: float32's x is 1e-8 off, which moves log x by 0.1%: not the op's
     check_float32(lambda x, y: x**y, np.array(0.99999), np.array(0.0))
+
+
+def test_check_float32_keeps_integer_labels_integers() -> None:
+    logits = np.random.default_rng(0).standard_normal((4, 3))
+    check_float32(F.cross_entropy, logits, np.array([0, 1, 2, 1]))
