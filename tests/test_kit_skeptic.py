@@ -126,3 +126,40 @@ def test_check_float32_compares_at_the_float32_rounded_inputs() -> None:
 def test_check_float32_keeps_integer_labels_integers() -> None:
     logits = np.random.default_rng(0).standard_normal((4, 3))
     check_float32(F.cross_entropy, logits, np.array([0, 1, 2, 1]))
+
+
+class Relu(Function):
+    def forward(ctx, x):
+        ctx.save_for_backward(x > 0)
+        return np.where(x > 0, x, 0.0)
+
+    def backward(ctx, g):
+        return g * ctx.saved[0]
+
+
+def test_a_right_backward_failing_at_a_kink_says_so() -> None:
+    x = np.array([0.5, 3e-5, -1.0])  # 3e-5: the stencil's x - h and x - 2h cross 0
+    with pytest.raises(AssertionError, match=r"at \(1,\).*kink or a jump within 0.0002"):
+        check_grad(Relu.apply, x)
+    report = gradcheck(lambda t: Relu.apply(t).sum(), [Tensor(x, requires_grad=True, name="x")])
+    assert not report.passed and "x: finite differences at h=0.0001 and h=1e-05" in str(report)
+
+
+class OffExp(Function):
+    """exp(x) whose backward is 1 + 1e-6 times too large: wrong, at a smooth point."""
+
+    def forward(ctx, x):
+        ctx.y = np.exp(x)
+        return ctx.y
+
+    def backward(ctx, g):
+        return g * ctx.y * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("x", [[0.3, -2.0], [9.0, 0.1]])
+def test_a_wrong_backward_at_a_smooth_point_is_not_blamed_on_a_kink(x: list[float]) -> None:
+    with pytest.raises(AssertionError) as e:
+        check_grad(OffExp.apply, np.array(x))
+    assert "kink" not in str(e.value)
+    report = gradcheck(lambda t: OffExp.apply(t).sum(), [Tensor(np.array(x), requires_grad=True)])
+    assert not report.passed and "kink" not in str(report)

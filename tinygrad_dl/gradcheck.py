@@ -48,22 +48,45 @@ def numerical_grad(
                          "the write guard): call backward() on that graph (or drop it) first, "
                          "or pass a writable copy that f reads")
     grad = np.zeros(x.shape, dtype=np.float64)
-    # perturbing flat must perturb x: reshape is a view only of a C-contiguous array
-    flat = x.reshape(-1) if x.flags.c_contiguous else x.flat
     gflat = grad.reshape(-1)
     for i in range(x.size):
-        orig = flat[i]
-        vals = {}
-        try:  # f raising (or Ctrl-C in a long check) left the caller's array moved by 2h
-            for k, _ in _STENCILS[order]:
-                flat[i] = orig + k * h
-                vals[k] = float(_scalar(f(x)))
-        finally:
-            flat[i] = orig
-        # pair the symmetric points (w_-k = -w_k): f(x+kh) - f(x-kh) is exact when f barely
-        # moves, so an input f ignores gets exactly 0 (summing w_k f_k leaves ~ulp(f)/h)
-        gflat[i] = sum(w * (vals[k] - vals[-k]) for k, w in _STENCILS[order] if k > 0) / h
+        gflat[i] = _derivative_at(f, x, i, h, order)
     return grad
+
+
+def _derivative_at(f: Callable[[np.ndarray], Any], x: np.ndarray, i: int, h: float,
+                   order: int) -> float:
+    """d f / d x.flat[i] by the central stencil of `order`, x perturbed in place, restored."""
+    # perturbing flat must perturb x: reshape is a view only of a C-contiguous array
+    flat = x.reshape(-1) if x.flags.c_contiguous else x.flat
+    orig = flat[i]
+    vals = {}
+    try:  # f raising (or Ctrl-C in a long check) left the caller's array moved by 2h
+        for k, _ in _STENCILS[order]:
+            flat[i] = orig + k * h
+            vals[k] = float(_scalar(f(x)))
+    finally:
+        flat[i] = orig
+    # pair the symmetric points (w_-k = -w_k): f(x+kh) - f(x-kh) is exact when f barely
+    # moves, so an input f ignores gets exactly 0 (summing w_k f_k leaves ~ulp(f)/h)
+    return sum(w * (vals[k] - vals[-k]) for k, w in _STENCILS[order] if k > 0) / h
+
+
+def kink_note(f: Callable[[np.ndarray], Any], x: np.ndarray, index: tuple[int, ...], h: float,
+              analytic: float, numeric: float, order: int = 4) -> str:
+    """Why a right backward can fail at x[index]: f is not smooth within 2h of the point (relu
+    or abs near 0, a floor's step), so the finite difference there is no derivative. Detected
+    by the stencil at h/10, which a smooth f leaves unchanged to ~1e-9; '' if it agrees."""
+    if not (np.isfinite(analytic) and np.isfinite(numeric)) or not x.size:
+        return ""
+    fine = _derivative_at(f, x, int(np.ravel_multi_index(index, x.shape)), h / 10, order)
+    spread = abs(fine - numeric)
+    if not spread > 1e-3 * max(abs(fine), abs(numeric)) or spread < 0.1 * abs(analytic - numeric):
+        return ""
+    return (f"finite differences at h={h:g} and h={h / 10:g} disagree here ({numeric:.6g} vs "
+            f"{fine:.6g}): the function has a kink or a jump within {2 * h:g} of this point, "
+            "where they measure no derivative; check points away from it "
+            "(tinygrad_dl.testing.arrays(..., avoid=[the kink], margin=...))")
 
 
 def _scalar(v: Any) -> float:
@@ -204,6 +227,7 @@ def gradcheck(
     report = GradcheckReport(tol=tol)
     reached = False  # did backward reach any checked input?
     moved = False  # did moving any checked input change f?
+    kinks = []  # a failed input's note when f is not smooth at its worst element
     for i, x in enumerate(xs):
         if not x.requires_grad:
             continue
@@ -224,6 +248,12 @@ def gradcheck(
             analytic=float(ga.reshape(-1)[k]) if err.size else 0.0,
             numeric=float(gn.reshape(-1)[k]) if err.size else 0.0,
         ))
+        r = report.inputs[-1]
+        if r.max_rel_error > tol:  # (in the report's units: a scalar output's, divided by w)
+            w = float(weight.reshape(())) if out.data.size == 1 else 1.0
+            note = kink_note(lambda a, w=w: loss_at(a) / w, x.data, r.worst_index, h, r.analytic,
+                             r.numeric, order)
+            kinks += [f"{r.name}: {note}"] if note else []
     if not reached and not moved and any(x.size for x in xs if x.requires_grad):
         # analytic 0 vs numeric 0 everywhere checks nothing; a function partly constant in its
         # inputs still passes (some input got a gradient), and one constant in all of them has
@@ -231,7 +261,7 @@ def gradcheck(
         raise ValueError(f"gradcheck: f does not depend on the inputs it was given (no input "
                          f"received a gradient and moving each changes nothing): {_COPIES}")
     if not report.passed:
-        report.note = _dtype_note(out.data.dtype, "f", reached)
+        report.note = _dtype_note(out.data.dtype, "f", reached) or "; ".join(kinks)
     if raise_on_fail and not report.passed:
         raise GradcheckError(report)
     return report

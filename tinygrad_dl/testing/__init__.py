@@ -36,7 +36,7 @@ from hypothesis.extra import numpy as hnp
 
 from tinygrad_dl import Tensor, no_grad
 from tinygrad_dl.grad import GradArray
-from tinygrad_dl.gradcheck import numerical_grad, relative_error
+from tinygrad_dl.gradcheck import kink_note, numerical_grad, relative_error
 
 MAX_DIMS = 4
 MAX_SIDE = 4
@@ -238,15 +238,15 @@ def check_grad(
         # analytic 0 vs numeric 0.37 at x=-1.
         per_call = np.reshape(scales, (x.size, -1)) if x.size else np.zeros((0, 1))
         floor = 1e-4 * np.maximum(1.0, per_call.max(axis=1, initial=0.0)).reshape(x.shape)
-        checks.append((i, np.zeros_like(originals[i]) if ga is None else ga, gn, floor))
+        checks.append((i, np.zeros_like(originals[i]) if ga is None else ga, gn, floor, f, x))
 
     if (checks and all(leaves[i].grad is None for i in wrt) and any(originals[i].size for i in wrt)
-            and not any(gn.any() for _, _, gn, _ in checks)):
+            and not any(c[2].any() for c in checks)):
         # analytic 0 vs numeric 0 everywhere checks nothing (a gradient of zeros that backward
         # did deliver, relu on negatives, still passes)
         raise ValueError(f"check_grad: the op does not depend on the inputs it was given (no "
                          f"input received a gradient and moving each changes nothing): {_COPIES}")
-    for i, ga, gn, floor in checks:
+    for i, ga, gn, floor, f, x in checks:
         with np.errstate(invalid="ignore"):  # NaN is never > tol: a NaN or infinite gradient
             err = np.nan_to_num(relative_error(ga, gn, eps=floor), nan=np.inf)  # (inf/inf) passed
         if err.size and err.max() > tol:
@@ -254,7 +254,8 @@ def check_grad(
             raise AssertionError(
                 f"input {i} {originals[i].shape}: max relative error {err.max():.3e} > {tol:.0e} "
                 f"at {tuple(int(j) for j in k)}: analytic {ga[k]!r}, numeric {gn[k]!r}"
-                + _float32_note(out0.dtype) + _finite_note(ga[k], gn[k]))
+                + _float32_note(out0.dtype) + _finite_note(ga[k], gn[k])
+                + _note(kink_note(f, x, k, h, float(ga[k]), float(gn[k]))))
     return out
 
 
@@ -294,6 +295,10 @@ def _unchanged(who: str, now: Sequence[np.ndarray], before: Sequence[np.ndarray]
             raise ValueError(f"{who} modified input {i} in place (`x *= ...` or `x[...] = ...` "
                              "in a forward?): an op must leave its inputs as they were; compute "
                              "a new array (x = x * 2)")
+
+
+def _note(text: str) -> str:
+    return f" (note: {text})" if text else ""
 
 
 def _finite_note(analytic: float, numeric: float) -> str:
