@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import tinygrad_dl as tg
 from tinygrad_dl import Function, Tensor
 from tinygrad_dl import functional as F
 from tinygrad_dl.gradcheck import gradcheck, numerical_grad
@@ -163,3 +164,8 @@ def test_a_wrong_backward_at_a_smooth_point_is_not_blamed_on_a_kink(x: list[floa
     assert "kink" not in str(e.value)
     report = gradcheck(lambda t: OffExp.apply(t).sum(), [Tensor(np.array(x), requires_grad=True)])
     assert not report.passed and "kink" not in str(report)
+
+
+def test_check_float32_passes_an_output_at_a_zero_of_the_function() -> None:
+    # sinc(1) = sin(pi) / pi: float64 gives 3.9e-17, float32 -2.8e-8 (its pi is rounded)
+    check_float32(tg.sinc, np.array(1.0))
