@@ -169,3 +169,21 @@ def test_a_wrong_backward_at_a_smooth_point_is_not_blamed_on_a_kink(x: list[floa
 def test_check_float32_passes_an_output_at_a_zero_of_the_function() -> None:
     # sinc(1) = sin(pi) / pi: float64 gives 3.9e-17, float32 -2.8e-8 (its pi is rounded)
     check_float32(tg.sinc, np.array(1.0))
+
+
+class WritesUpstream(Function):
+    """2x whose backward doubles g in place: right values, but g may be another op's too."""
+
+    def forward(ctx, x):
+        return 2 * x
+
+    def backward(ctx, g):
+        g *= 2
+        return g
+
+
+def test_a_backward_that_writes_into_g_is_named() -> None:
+    with pytest.raises(AssertionError, match="backward wrote into its upstream gradient g"):
+        check_grad(WritesUpstream.apply, np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="backward wrote into its upstream gradient g"):
+        gradcheck(WritesUpstream.apply, [Tensor(np.array([1.0, 2.0]), requires_grad=True)])

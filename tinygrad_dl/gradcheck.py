@@ -201,7 +201,10 @@ def gradcheck(
     # backward that forgets to multiply by it (`return 2 * (x - t) / n`, not `... * grad`) pass
     weight = rng.uniform(0.5, 1.5, out.shape) * rng.choice([-1.0, 1.0], out.shape)
     base = out.data.copy()
-    out.backward(np.asarray(weight, dtype=out.data.dtype))
+    given = np.array(weight, dtype=out.data.dtype)  # backward's g, when f ends in the op
+    out.backward(given)
+    if _bits(given) != _bits(np.asarray(weight, dtype=out.data.dtype)):
+        raise ValueError(UPSTREAM_WRITTEN.format(who="gradcheck: f's last op's"))
     # f that reads the caller's tensors fills *their* .grad, while the copies it was handed
     # (what is compared) get none: every such input would pass as analytic 0 vs numeric 0
     leaked = [t.name or f"input {i}" for i, (t, g) in enumerate(zip(inputs, before))
@@ -265,6 +268,13 @@ def gradcheck(
     if raise_on_fail and not report.passed:
         raise GradcheckError(report)
     return report
+
+
+# a backward that writes into g corrupts the gradient of every op that shares g (an add sends
+# one array to both inputs): check_grad blamed what forward saved, gradcheck gave no reason
+UPSTREAM_WRITTEN = ("{who} backward wrote into its upstream gradient g in place (`g *= ...`): "
+                    "that array may be another op's gradient too (an add hands the same one to "
+                    "both inputs); compute a new array (return g * 2)")
 
 
 _COPIES = ("gradcheck passes copies of the inputs — compute from f's arguments "
