@@ -187,3 +187,27 @@ def test_a_backward_that_writes_into_g_is_named() -> None:
         check_grad(WritesUpstream.apply, np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="backward wrote into its upstream gradient g"):
         gradcheck(WritesUpstream.apply, [Tensor(np.array([1.0, 2.0]), requires_grad=True)])
+
+
+class ListBackward(Function):
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        return [g * y, g * x]
+
+
+class ListBackward1(Function):
+    def forward(ctx, x):
+        return 2 * x
+
+    def backward(ctx, g):
+        return [2 * g]
+
+
+@pytest.mark.parametrize("op, n", [(ListBackward, 2), (ListBackward1, 1)])
+def test_a_backward_returning_a_list_is_told_to_return_a_tuple(op, n: int) -> None:
+    with pytest.raises(RuntimeError, match=f"backward returned a list of {n}: .* as a tuple"):
+        check_grad(op.apply, *[np.array([1.0, 2.0])] * n)

@@ -149,6 +149,16 @@ class Function:
 _release = Function.release
 
 
+def _wrong_count(ctx: Function, in_grads: tuple[Any, ...]) -> None:
+    """A backward's result that is not one gradient per input. A list (`return [gx, gy]`)
+    came as one gradient: "returned 1 gradients for 2 inputs", or a (1, n) array for one."""
+    if len(in_grads) == 1 and type(in_grads[0]) is list:
+        raise RuntimeError(f"{ctx.name}.backward returned a list of {len(in_grads[0])}: return "
+                           "one array per input, several as a tuple (return gx, gy)")
+    raise RuntimeError(f"{ctx.name}.backward returned {len(in_grads)} gradients for "
+                       f"{len(ctx.parents)} inputs")
+
+
 def _cut(t: Any) -> None:
     raise RuntimeError(f"the result of {t._ctx.name} was set requires_grad = False, which would "
                        "cut its inputs' gradients without a word; use .detach() to cut a graph")
@@ -229,13 +239,14 @@ class Pending:
                 anomaly.backward(ctx, g, in_grads)
             n = len(in_grads)
             if n != len(ctx.parents):
-                raise RuntimeError(f"{ctx.name}.backward returned {n} gradients for "
-                                   f"{len(ctx.parents)} inputs")
+                _wrong_count(ctx, in_grads)
             for k, gi in zip(ctx.parents, in_grads):
                 if gi is None or not k.requires_grad:  # (an input that needs none: dropped)
                     continue
                 if type(gi) is not np.ndarray:
                     if not hasattr(gi, "add_to"):
+                        if type(gi) is list and np.shape(gi) != k.data.shape:  # [g]: not
+                            _wrong_count(ctx, (gi,))  # a (1, n) gradient (off the hot path)
                         gi = np.asarray(gi)  # a NumPy scalar (a full reduction): a 0-d array
                     elif gi.shape == k.data.shape:  # a gradient term (ops: GetItem, MatMul)
                         if getattr(gi, "defers", False):  # kept until k is popped (pop)
