@@ -1,6 +1,9 @@
-"""Wrong or silent verdicts of the gradient-check kit found by a skeptical review
-(2026-12-03); each test failed on the code before its fix: a NaN or infinite gradient passed,
-numerical_grad left the array moved when f raised, ..."""
+"""Wrong, silent or misleading verdicts of the gradient-check kit found by a skeptical review
+(2026-12-03); each test failed on the code before its fix: a NaN or infinite gradient passed;
+numerical_grad left the array moved when f raised; a complex input was checked by its real
+part; a forward writing into its input, a backward writing into g, a right backward at a
+kink and a backward returning a list or a string failed for another reason or none; and
+check_float32 passed a wrong float32 gradient of small entries, or NaN, and refused labels."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import numpy as np
 import pytest
 
 import tinygrad_dl as tg
-from tinygrad_dl import Function, Tensor
+from tinygrad_dl import Function, Tensor, autograd
 from tinygrad_dl import functional as F
 from tinygrad_dl.gradcheck import gradcheck, numerical_grad
 from tinygrad_dl.testing import check_float32, check_grad
@@ -211,3 +214,18 @@ class ListBackward1(Function):
 def test_a_backward_returning_a_list_is_told_to_return_a_tuple(op, n: int) -> None:
     with pytest.raises(RuntimeError, match=f"backward returned a list of {n}: .* as a tuple"):
         check_grad(op.apply, *[np.array([1.0, 2.0])] * n)
+
+
+class ReturnsText(autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return "2 * g"
+
+
+def test_an_autograd_function_backward_returning_a_non_array_names_itself() -> None:
+    with pytest.raises(TypeError, match="ReturnsText.backward returned str '2 . g' for argument 0"):
+        check_grad(ReturnsText.apply, np.array([1.0, 2.0]))

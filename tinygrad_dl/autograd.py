@@ -121,7 +121,11 @@ class _UserOp(engine.Function):
             if gr is None:
                 out.append(None)
             else:
-                arr = gr.data if isinstance(gr, Tensor) else np.asarray(gr, dtype=g.dtype)
+                try:
+                    arr = gr.data if isinstance(gr, Tensor) else np.asarray(gr, dtype=g.dtype)
+                except (TypeError, ValueError):  # NumPy's "could not convert string to float"
+                    raise TypeError(f"{name}.backward returned {type(gr).__name__} {gr!r:.40} "
+                                    f"for argument {i}: return a Tensor (or None)") from None
                 # not fresh (g itself, a view, a saved or argument array): the engine would add
                 # later gradients into it in place
                 fresh = arr is not g and arr.base is None and arr.flags.writeable and not any(
