@@ -8,13 +8,16 @@ char-RNN's replayed step (the bench's sizes: m=100, T=25, vocab 80; `p.grad = No
 step, `p.data -= lr * p.grad`) under `valgrind --tool=callgrind` for two numbers of updates
 after the same warm-up, and reports the difference divided by the difference in updates:
 start-up, imports and the recording cancel out. `--floor` adds `rnn_floor.py`'s
-hand-written NumPy of the same graph, measured the same way.
+hand-written NumPy of the same graph, measured the same way. `--eager` counts the eager
+graph's backward instead (issue 23's row): updates with `J.backward()` less the same updates
+without it.
 
 Instructions are not time: straight-line code with one copy of the lines per time step runs
 fewer instructions per cycle than a loop over one copy (see docs/performance.md), so a change
 that saves instructions by writing more lines out must still be timed.
 
     python benchmarks/instructions_ab.py --a HEAD~1 [--b HEAD] [--dtype float32] [--floor]
+    python benchmarks/instructions_ab.py --a fbfdd00 --eager
 """
 
 from __future__ import annotations
@@ -65,6 +68,32 @@ for seq in seqs:
 assert step.replays == n + 1, step.replays
 """
 
+EAGER = """
+import sys, importlib, numpy as np
+sys.path.insert(0, {root!r})
+name, n, dtype, backward = {name!r}, {n}, {dtype!r}, {backward!r}
+pk = importlib.import_module(name)
+importlib.import_module(name + ".models")
+m, vocab, T = 100, 80, 25
+seqs = np.random.default_rng(0).integers(0, vocab, (3 + n, T + 1))
+model = pk.models.CharRNN(vocab, m=m, rng=np.random.default_rng(0), dtype=dtype)
+params = model.parameters()
+h = None
+for seq in seqs:
+    for p in params:
+        p.grad = None
+    J = model.loss(seq[:-1], seq[1:], h)
+    if backward:
+        J.backward()
+    else:  # the same update's work with zero gradients, without backward
+        for p in params:
+            p.grad = np.zeros_like(p.data)
+    del J  # (the graph let go of: it may guard the parameters against writes)
+    for p in params:
+        p.data -= 0.01 * p.grad
+    h = model.h_last
+"""
+
 
 def collected(log: str) -> int:
     """The instruction count callgrind prints at exit ("Collected : 123")."""
@@ -80,8 +109,12 @@ def per_update(counts: dict[int, int]) -> float:
     return (c1 - c0) / (n1 - n0)
 
 
-def count(root: Path, name: str, n: int, dtype: str) -> int:
-    script = RUN.format(root=str(root), name=name, n=n, dtype=dtype, here=str(HERE))
+def count(root: Path, name: str, n: int, dtype: str, eager: bool | None = None) -> int:
+    """Instructions of `n` updates (after 3 more) of tree `name`: replayed, or with `eager`
+    the eager graph's forward and backward (True) or its forward alone (False)."""
+    script = (RUN.format(root=str(root), name=name, n=n, dtype=dtype, here=str(HERE))
+              if eager is None else
+              EAGER.format(root=str(root), name=name, n=n, dtype=dtype, backward=eager))
     # (no .pyc written: a first run that wrote them would count compiling that a second, which
     # read them, does not, and the difference would be off by it)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
@@ -101,6 +134,9 @@ def main() -> None:
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     ap.add_argument("--updates", default="5,45", help="the two numbers of updates to run")
     ap.add_argument("--floor", action="store_true", help="also the hand-written NumPy floor")
+    ap.add_argument("--eager", action="store_true",
+                    help="the eager backward instead of the replayed update: instructions of "
+                         "forward + backward less forward alone (issue 23's row)")
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("instructions_ab: needs valgrind (apt-get install valgrind)")
@@ -112,10 +148,17 @@ def main() -> None:
         root = Path(tmp)
         build(args.a, "tg_a", root)
         build(args.b, "tg_b", root)
-        names = ["tg_a", "tg_b"] + (["floor"] if args.floor else [])
-        got = {v: per_update({n: count(root, v, n, args.dtype) for n in ns}) for v in names}
+        names = ["tg_a", "tg_b"] + (["floor"] if args.floor and not args.eager else [])
+        if args.eager:
+            got = {v: per_update({n: count(root, v, n, args.dtype, True) for n in ns})
+                   - per_update({n: count(root, v, n, args.dtype, False) for n in ns})
+                   for v in names}
+        else:
+            got = {v: per_update({n: count(root, v, n, args.dtype) for n in ns})
+                   for v in names}
+    what = "eager backward" if args.eager else "update"
     for v, k in got.items():
-        print(f"{v:6s} {args.dtype}  {k / 1e6:.3f} M instructions per update")
+        print(f"{v:6s} {args.dtype}  {k / 1e6:.3f} M instructions per {what}")
     print(f"B/A {got['tg_b'] / got['tg_a']:.4f}")
     if args.floor:
         print(f"A/floor {got['tg_a'] / got['floor']:.3f}  B/floor {got['tg_b'] / got['floor']:.3f}")
