@@ -2,19 +2,21 @@
 (2026-12-03); each test failed on the code before its fix: a NaN or infinite gradient passed;
 numerical_grad left the array moved when f raised; a complex input was checked by its real
 part; a forward writing into its input, a backward writing into g, a right backward at a
-kink and a backward returning a list or a string failed for another reason or none; and
-check_float32 passed a wrong float32 gradient of small entries, or NaN, and refused labels."""
+kink and a backward returning a list or a string failed for another reason or none;
+check_float32 passed a wrong float32 gradient of small entries, or NaN, and refused labels;
+and `arrays(..., avoid=...)` pushed a value near a bound out of [lo, hi]."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
 
 import tinygrad_dl as tg
 from tinygrad_dl import Function, Tensor, autograd
 from tinygrad_dl import functional as F
 from tinygrad_dl.gradcheck import gradcheck, numerical_grad
-from tinygrad_dl.testing import check_float32, check_grad
+from tinygrad_dl.testing import arrays, check_float32, check_grad
 
 
 class NanAtZero(Function):
@@ -229,3 +231,17 @@ class ReturnsText(autograd.Function):
 def test_an_autograd_function_backward_returning_a_non_array_names_itself() -> None:
     with pytest.raises(TypeError, match="ReturnsText.backward returned str '2 . g' for argument 0"):
         check_grad(ReturnsText.apply, np.array([1.0, 2.0]))
+
+
+# ---- arrays(..., avoid=...) keeps its values in [lo, hi] -------------------------------------
+@given(arrays((6,), lo=0.0, hi=1.0, avoid=[0.05], margin=0.1))
+def test_values_pushed_off_a_kink_near_a_bound_stay_in_the_range(a):
+    """0.05 with margin 0.1 near lo = 0: a value in (0, 0.05) went to -0.05, outside [lo, hi]
+    (a log's check then drew a negative); it goes to the zone's other edge, 0.15."""
+    assert a.min() >= 0.0 and a.max() <= 1.0
+    assert not np.any(np.abs(a - 0.05) < 0.1 - 1e-12)
+
+
+def test_a_range_wholly_within_the_margin_is_refused_in_one_line():
+    with pytest.raises(ValueError, match=r"arrays: every value in \[0.0, 0.1\] is within 0.1"):
+        arrays((3,), lo=0.0, hi=0.1, avoid=[0.05], margin=0.1)

@@ -60,20 +60,34 @@ def broadcastable_shapes(n: int = 2, min_dims: int = 0, max_dims: int = MAX_DIMS
 
 
 # ---- values --------------------------------------------------------------------------------
-def push_away(a: np.ndarray, points: Sequence[float], margin: float) -> np.ndarray:
-    """Move every value within `margin` of one of `points` to that distance, on its own side
-    (points closer than 2 margin make one zone: a value in it goes to its nearer edge; moved
-    point by point, one could land on the next point, 0.05 -> 0.1 for the points 0.1 and 0)."""
-    a = np.array(a, dtype=np.float64)
+def _zones(points: Sequence[float], margin: float) -> list[list[float]]:
+    """The open intervals within `margin` of `points`, those closer than 2 margin merged."""
     zones: list[list[float]] = []
     for p in sorted(points):
         if zones and p - margin < zones[-1][1]:
             zones[-1][1] = p + margin
         else:
             zones.append([p - margin, p + margin])
-    for lo, hi in zones:
-        inside = (a > lo) & (a < hi)
-        a[inside] = np.where(hi - a[inside] <= a[inside] - lo, hi, lo)
+    return zones
+
+
+def push_away(a: np.ndarray, points: Sequence[float], margin: float,
+              lo: float = -np.inf, hi: float = np.inf) -> np.ndarray:
+    """Move every value within `margin` of one of `points` to that distance, on its own side
+    (points closer than 2 margin make one zone: a value in it goes to its nearer edge; moved
+    point by point, one could land on the next point, 0.05 -> 0.1 for the points 0.1 and 0),
+    or to the zone's other edge where the nearer one lies outside [lo, hi] (`arrays`' range:
+    0.01 went to -0.05 for the point 0.05 with lo = 0, and a log's check drew a negative)."""
+    a = np.array(a, dtype=np.float64)
+    for z0, z1 in _zones(points, margin):
+        inside = (a > z0) & (a < z1)
+        if not inside.any():
+            continue
+        if z0 < lo and z1 > hi:
+            raise ValueError(f"push_away: every value in [{lo}, {hi}] is within {margin} of "
+                             f"{list(points)}")
+        up = (z1 - a[inside] <= a[inside] - z0) if lo <= z0 and z1 <= hi else z0 < lo
+        a[inside] = np.where(up, z1, z0)
     return a
 
 
@@ -86,11 +100,14 @@ def arrays(
 ) -> Any:
     """float64 arrays of `shape` (a tuple or a strategy) with values in [lo, hi], none within
     `margin` of the points in `avoid` (the op's kinks or poles)."""
+    if any(z0 < lo and z1 > hi for z0, z1 in _zones(avoid, margin)):
+        raise ValueError(f"arrays: every value in [{lo}, {hi}] is within {margin} of "
+                         f"avoid={list(avoid)}: no value to draw")
     elements = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
     # fill=nothing draws every element: hypothesis' default fills most of an array with one
     # value (often 0), and all-zero operands hide wrong gradients (e.g. ignoring upstream)
     return hnp.arrays(np.float64, shape, elements=elements, fill=st.nothing()).map(
-        lambda a: push_away(a, avoid, margin)
+        lambda a: push_away(a, avoid, margin, lo, hi)
     )
 
 
