@@ -8,9 +8,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from tinygrad_dl.viz import plot_learning_curves
+from tinygrad_dl.viz import plot_confusion_matrix, plot_learning_curves
 
 # a child process whose files may not grow past 4,000 bytes (EFBIG, as a full disk's ENOSPC
 # midway through a write): the picture it writes is cut off, unless the write is atomic
@@ -134,3 +135,13 @@ def test_failed_trials_sit_below_a_single_successful_one(tmp_path: Path) -> None
         plot_search(result, tmp_path / "search.png")
     ys = dict(drawn)
     assert ys["failed"][0] < ys["round 0"][0] == 0.4
+
+
+def test_a_normalized_cell_reads_one_or_zero_only_when_it_is() -> None:
+    """249 of 250 recalled (0.996) read "1.00", and 1 of 250 confused (0.004) "0.00": a
+    class that misses looked perfect."""
+    y = np.array([0] * 250 + [1] * 4)
+    pred = y.copy()
+    pred[0] = 1
+    ax = plot_confusion_matrix(y, pred, normalize=True).axes[0]
+    assert [t.get_text() for t in ax.texts] == [">.99", "<.01", "0.00", "1.00"]
