@@ -184,7 +184,7 @@ def gradcheck(
     before = [None if t.grad is None else np.array(t.grad, copy=True) for t in inputs]
     out = f(*xs)
     for i, (x, a) in enumerate(zip(xs, given)):  # (it failed later as "f is random")
-        if _bits(x.data) != _bits(a):
+        if bits(x.data) != bits(a):
             raise ValueError(f"gradcheck: f modified {x.name or f'input {i}'} in place "
                              "(`x *= ...` or `x[...] = ...` in an op's forward?): an op must "
                              "leave its inputs as they were; compute a new array (x = x * 2)")
@@ -203,7 +203,7 @@ def gradcheck(
     base = out.data.copy()
     given = np.array(weight, dtype=out.data.dtype)  # backward's g, when f ends in the op
     out.backward(given)
-    if _bits(given) != _bits(np.asarray(weight, dtype=out.data.dtype)):
+    if bits(given) != bits(np.asarray(weight, dtype=out.data.dtype)):
         raise ValueError(UPSTREAM_WRITTEN.format(who="gradcheck: f's last op's"))
     # f that reads the caller's tensors fills *their* .grad, while the copies it was handed
     # (what is compared) get none: every such input would pass as analytic 0 vs numeric 0
@@ -308,7 +308,8 @@ def _dtype_note(dtype: np.dtype, who: str, reached: bool) -> str:
     return ""
 
 
-def _bits(a: np.ndarray) -> tuple[Any, ...]:
+def bits(a: np.ndarray) -> tuple[Any, ...]:
+    """dtype, shape and bytes: equal exactly when two arrays are the same bit for bit."""
     a = np.asarray(a)
     return a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes()
 
@@ -319,12 +320,12 @@ def _same_twice(who: str, first: np.ndarray, again: Callable[[], np.ndarray], wh
     given), and a function that differs under no_grad (where the differences run) is another
     function."""
     second = np.asarray(again())
-    if _bits(first) == _bits(second):
+    if bits(first) == bits(second):
         return
     third = np.asarray(again())
     shown = (f"{_show(first)}, then {_show(second)}" if np.size(first) == 1 else
              "different values")
-    if _bits(second) != _bits(third):
+    if bits(second) != bits(third):
         raise ValueError(f"{who} is random: it gave {shown} for the same inputs (dropout in "
                          f"training mode, or a random draw inside {what}): call model.eval(), "
                          f"pin the masks with Dropout.fix_mask(keep), or draw from a fixed seed "

@@ -36,7 +36,13 @@ from hypothesis.extra import numpy as hnp
 
 from tinygrad_dl import Tensor, no_grad
 from tinygrad_dl.grad import GradArray
-from tinygrad_dl.gradcheck import UPSTREAM_WRITTEN, kink_note, numerical_grad, relative_error
+from tinygrad_dl.gradcheck import (
+    UPSTREAM_WRITTEN,
+    bits,
+    kink_note,
+    numerical_grad,
+    relative_error,
+)
 
 MAX_DIMS = 4
 MAX_SIDE = 4
@@ -197,10 +203,10 @@ def check_grad(
     with no_grad():
         again = op(*[Tensor(a) for a in originals], **kw)
     assert again._ctx is None and not again.requires_grad, "no_grad recorded a graph"
-    if _bits(again.data) != _bits(out0):
+    if bits(again.data) != bits(out0):
         with no_grad():  # a third value tells a random op from one that differs under no_grad
             third = op(*[Tensor(a) for a in originals], **kw).data
-        if _bits(third) != _bits(again.data):
+        if bits(third) != bits(again.data):
             raise ValueError("check_grad: the op is random (it gave different values for the "
                              "same inputs: dropout in training mode, or a random draw): "
                              "finite differences would measure its noise; fix the mask or seed")
@@ -209,7 +215,7 @@ def check_grad(
     G = upstream(out0.shape, seed)
     given = G.copy()  # the engine hands the op's backward this very array as its g
     out.backward(given, retain_graph=True)
-    if _bits(given) != _bits(G):
+    if bits(given) != bits(G):
         raise AssertionError(UPSTREAM_WRITTEN.format(who="the op's"))
     for leaf, a in zip(leaves, originals):
         np.testing.assert_array_equal(leaf.data, a, err_msg="backward modified an input")
@@ -313,7 +319,7 @@ def _unchanged(who: str, now: Sequence[np.ndarray], before: Sequence[np.ndarray]
     check then failed later as a memory-layout or random-op error, or compared the wrong
     point."""
     for i, (a, b) in enumerate(zip(now, before)):
-        if _bits(a) != _bits(b):
+        if bits(a) != bits(b):
             raise ValueError(f"{who} modified input {i} in place (`x *= ...` or `x[...] = ...` "
                              "in a forward?): an op must leave its inputs as they were; compute "
                              "a new array (x = x * 2)")
@@ -331,11 +337,6 @@ def _finite_note(analytic: float, numeric: float) -> str:
     if not np.isfinite(analytic):
         return " (note: backward returned a non-finite gradient)"
     return ""
-
-
-def _bits(a: np.ndarray) -> tuple[Any, ...]:
-    a = np.asarray(a)
-    return a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes()
 
 
 def _normalize_wrt(wrt: Any, n: int) -> list[int]:
