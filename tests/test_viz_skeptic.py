@@ -145,3 +145,49 @@ def test_a_normalized_cell_reads_one_or_zero_only_when_it_is() -> None:
     pred[0] = 1
     ax = plot_confusion_matrix(y, pred, normalize=True).axes[0]
     assert [t.get_text() for t in ax.texts] == [">.99", "<.01", "0.00", "1.00"]
+
+
+# ---- infinite values: a run that blew up --------------------------------------------------
+def _markers(fig: Any) -> dict[str, list[tuple[float, float]]]:
+    """Per marker shape drawn without a line ('^', 'v'), its (x, y in axes fraction) points."""
+    got: dict[str, list[tuple[float, float]]] = {}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if line.get_linestyle() == "None" and line.get_marker() in ("^", "v"):
+                got.setdefault(line.get_marker(), []).extend(
+                    zip(line.get_xdata(), line.get_ydata()))
+    return got
+
+
+def test_an_infinite_cost_is_marked_where_the_curve_would_just_stop() -> None:
+    """Before: +inf and -inf rows were dropped like NaN ones, and the curve ended at the last
+    finite epoch as if training had stopped there."""
+    h = {"epoch": [0, 1, 2, 3], "train_cost": [2.0, 1.5, np.inf, np.inf],
+         "val_cost": [2.1, 1.6, 1.7, -np.inf]}
+    fig = plot_learning_curves(h)
+    marks = _markers(fig)
+    assert sorted(marks["^"]) == [(2.0, 0.98), (3.0, 0.98)]
+    assert marks["v"] == [(3.0, 0.02)]
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "training: +inf from epoch 2" in legend
+    assert "validation: -inf from epoch 3" in legend
+
+
+def test_a_nan_row_stays_a_gap_without_a_mark() -> None:
+    h = {"epoch": [0, 1, 2], "train_loss": [2.0, np.nan, 1.0]}
+    assert _markers(plot_learning_curves(h)) == {}
+
+
+def test_a_panel_whose_values_are_all_infinite_is_drawn_not_dropped() -> None:
+    """Before: a panel was kept only with a finite value; a history whose loss was inf from
+    the start raised 'none of train_/val_ cost, loss, acc'."""
+    fig = plot_learning_curves({"train_loss": [np.inf, np.inf]})
+    assert _markers(fig)["^"] == [(0.0, 0.98), (1.0, 0.98)]
+
+
+def test_the_smooth_loss_plot_marks_infinity_and_its_title_says_the_last_value() -> None:
+    from tinygrad_dl.viz import plot_smooth_loss
+
+    fig = plot_smooth_loss({"step": [0, 100, 200], "smooth_loss": [4.3, 4.1, np.inf]})
+    assert _markers(fig)["^"] == [(200.0, 0.98)]
+    assert "last inf" in fig.axes[0].get_title()

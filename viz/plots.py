@@ -5,7 +5,9 @@ Every function builds a matplotlib `Figure` directly (no pyplot: no display or G
 needed, and nothing piles up in pyplot's global figure list), returns it, and saves it when
 `save` is a path (format from the extension: .png, .svg, .pdf, ...). Jupyter shows a returned
 Figure inline. Inputs are a tinygrad_dl History, or plain arrays / dicts of arrays; NaN gaps in
-History columns (a value not logged on every row) are skipped, not drawn as zeros.
+History columns (a value not logged on every row) are skipped, not drawn as zeros; +inf or
+-inf (a run that blew up) is marked with a triangle on the panel's top or bottom edge and named
+in the legend, so that a curve never just stops there.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def _x_axis(h: Columns, ys: Sequence[np.ndarray]) -> tuple[np.ndarray, str]:
     rows = max(len(y) for y in ys)
     has = np.zeros(rows, dtype=bool)
     for y in ys:
-        has[: len(y)] |= np.isfinite(y)
+        has[: len(y)] |= ~np.isnan(y)  # (an inf row is a row: it is marked, `_mark_infinite`)
     for name, label in (("epoch", "epoch"), ("step", "update step")):
         x = _col(h, name)
         if x is not None and len(x) == rows and has.any() and np.isfinite(x[has]).all():
@@ -64,6 +66,22 @@ def _x_axis(h: Columns, ys: Sequence[np.ndarray]) -> tuple[np.ndarray, str]:
 def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep = np.isfinite(y[: len(x)]) & np.isfinite(x[: len(y)])
     return x[: len(keep)][keep], y[: len(keep)][keep]
+
+
+def _mark_infinite(ax: Any, x: np.ndarray, y: np.ndarray, color: str, name: str,
+                   xlabel: str) -> None:
+    """Draw the rows where y is +inf or -inf (a run that blew up) as triangles on the top or
+    bottom edge of the panel, in the legend with the first step it happened: a curve drawn
+    without them would just stop there, as if training had ended (NaN is a row not logged
+    and stays a gap)."""
+    n = min(len(x), len(y))
+    xs, ys = x[:n], y[:n]
+    for sign, edge, marker in ((1, 0.98, "^"), (-1, 0.02, "v")):
+        at = np.isfinite(xs) & (ys == sign * np.inf)
+        if at.any():
+            ax.plot(xs[at], np.full(int(at.sum()), edge), linestyle="none", marker=marker,
+                    ms=7, color=color, transform=ax.get_xaxis_transform(), clip_on=False,
+                    label=f"{name}: {'+' if sign > 0 else '-'}inf from {xlabel} {xs[at][0]:g}")
 
 
 def _finish(fig: Figure, save: str | Path | None, dpi: float) -> Figure:
@@ -111,7 +129,7 @@ def plot_learning_curves(
     panels = []
     for key, ylabel in _PANELS:
         series = [(s, _col(history, f"{s}_{key}")) for s in ("train", "val")]
-        series = [(s, y) for s, y in series if y is not None and np.isfinite(y).any()]
+        series = [(s, y) for s, y in series if y is not None and (~np.isnan(y)).any()]
         if series:
             panels.append((key, ylabel, series))
     if not panels:
@@ -129,6 +147,7 @@ def plot_learning_curves(
             color = TRAIN if split == "train" else VAL
             name = "training" if split == "train" else "validation"
             ax.plot(xs, ys, color=color, marker="o" if len(xs) <= 30 else None, ms=3, label=name)
+            _mark_infinite(ax, x, y, color, name, xlabel)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
@@ -138,8 +157,10 @@ def plot_learning_curves(
     return _finish(fig, save, dpi)
 
 
-def _series(source: Any, column: str, caller: str) -> tuple[np.ndarray, np.ndarray]:
-    """(update steps, finite values) of one column of a History/mapping, or of a plain array."""
+def _series(source: Any, column: str, caller: str
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(update steps, finite values) of one column of a History/mapping, or of a plain array,
+    then all its (steps, values) (for `_mark_infinite`)."""
     if _columns(source) is not None:
         y = _col(source, column)
         if y is None:
@@ -152,15 +173,20 @@ def _series(source: Any, column: str, caller: str) -> tuple[np.ndarray, np.ndarr
     xs, ys = _finite(x, y)
     if not len(ys):
         raise ValueError(f"{caller}: no finite {column} values to plot")
-    return xs, ys
+    return xs, ys, x, y
 
 
-def _step_plot(xs: np.ndarray, ys: np.ndarray, label: str, ylabel: str, title: str,
+def _step_plot(series: tuple[np.ndarray, ...], label: str, ylabel: str, title: str,
                figsize: tuple[float, float], save: str | Path | None, dpi: float) -> Figure:
-    """One curve against the update step: the shape of the schedule and smooth-loss plots."""
+    """One curve against the update step: the shape of the schedule and smooth-loss plots
+    (`series`: `_series`'), its infinite values marked on the panel's edge."""
+    xs, ys, x, y = series
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     ax.plot(xs, ys, color=TRAIN, label=label)
+    _mark_infinite(ax, x, y, TRAIN, label, "update step")
+    if len(ax.get_lines()) > 1:  # (the legend only when it says more than the axis label)
+        ax.legend(fontsize=8)
     ax.set_xlabel("update step")
     ax.set_ylabel(ylabel)
     ax.set_title(title, wrap=True)  # (a run's full title is wider than this 6-inch figure)
@@ -178,9 +204,8 @@ def plot_lr_schedule(
 ) -> Figure:
     """The learning rate eta per update step (e.g. a cyclical schedule), from a History with an
     "eta" column or from an array of etas (one per step)."""
-    xs, ys = _series(history_or_etas, "eta", "plot_lr_schedule")
-    return _step_plot(xs, ys, "eta", "learning rate η", title or "learning-rate schedule",
-                      figsize, save, dpi)
+    return _step_plot(_series(history_or_etas, "eta", "plot_lr_schedule"), "eta",
+                      "learning rate η", title or "learning-rate schedule", figsize, save, dpi)
 
 
 def plot_smooth_loss(
@@ -197,12 +222,15 @@ def plot_smooth_loss(
     (history.meta's final_smooth_loss / best_smooth_loss: the best over every update, which
     the plotted rows, logged every log_every updates, can miss), to 4 decimals as the terminal
     prints them."""
-    xs, ys = _series(history, "smooth_loss", "plot_smooth_loss")
+    series = _series(history, "smooth_loss", "plot_smooth_loss")
+    ys, y = series[1], series[3]
     if title is None:
         meta = getattr(history, "meta", None) or {}
-        last, best = meta.get("final_smooth_loss", ys[-1]), meta.get("best_smooth_loss", ys.min())
+        logged = y[~np.isnan(y)]  # (the last row logged, inf where the run blew up)
+        last, best = (meta.get("final_smooth_loss", logged[-1]),
+                      meta.get("best_smooth_loss", ys.min()))
         title = f"char-RNN smooth loss (last {last:.4f}, best {best:.4f})"
-    return _step_plot(xs, ys, "smooth loss", "smooth loss", title, figsize, save, dpi)
+    return _step_plot(series, "smooth loss", "smooth loss", title, figsize, save, dpi)
 
 
 # ---- confusion matrix ------------------------------------------------------------------------
