@@ -191,3 +191,22 @@ def test_the_smooth_loss_plot_marks_infinity_and_its_title_says_the_last_value()
     fig = plot_smooth_loss({"step": [0, 100, 200], "smooth_loss": [4.3, 4.1, np.inf]})
     assert _markers(fig)["^"] == [(200.0, 0.98)]
     assert "last inf" in fig.axes[0].get_title()
+
+
+def test_class_names_with_dollar_signs_are_shown_as_written() -> None:
+    """Before: 'a$x^2$' was typeset by matplotlib's mathtext as a, x² (the dollars gone), with
+    no warning: the picture named a class that does not exist."""
+    from matplotlib.cbook import is_math_text
+
+    from tinygrad_dl.viz import plot_weight_templates
+
+    names = ["a$x^2$", "US$", "c"]
+    fig = plot_confusion_matrix(np.array([0, 1, 2]), np.array([0, 2, 2]), names)
+    fig.canvas.draw()
+    shown = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert [t.replace(r"\$", "$") for t in shown] == names
+    assert not any(is_math_text(t) for t in shown)  # drawn as text, not as mathematics
+    fig = plot_weight_templates(np.random.default_rng(0).standard_normal((3, 3072)), names)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert [t.replace(r"\$", "$") for t in titles] == names
+    assert not any(is_math_text(t) for t in titles)

@@ -100,6 +100,12 @@ def _percent(v: float) -> str:
     return text
 
 
+def _text(name: Any) -> str:
+    """A class name as matplotlib shows it verbatim: `$` escaped, else a name with two of them
+    ('a$x^2$') is typeset as mathematics (the dollars vanish, x^2 becomes x²) without a word."""
+    return str(name).replace("$", r"\$")
+
+
 def _labels(y: Any) -> np.ndarray:
     y = np.asarray(getattr(y, "data", y)).reshape(-1)
     if y.dtype.kind == "f":
@@ -268,8 +274,8 @@ def plot_confusion_matrix(
     im = ax.imshow(shown, cmap="Blues", vmin=0)
     fig.colorbar(im, ax=ax, shrink=0.8)
     ticks = np.arange(K)
-    ax.set_xticks(ticks, labels=list(class_names), rotation=45, ha="right")
-    ax.set_yticks(ticks, labels=list(class_names))
+    ax.set_xticks(ticks, labels=[_text(c) for c in class_names], rotation=45, ha="right")
+    ax.set_yticks(ticks, labels=[_text(c) for c in class_names])
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     n = int(cm.sum())
@@ -351,6 +357,7 @@ def plot_weight_templates(
         img = (img - lo) / (hi - lo) if hi > lo else np.full_like(img, 0.5)
         ax = fig.add_subplot(rows, cols, k + 1)
         ax.imshow(img, interpolation="nearest")
-        ax.set_title(class_names[k] if class_names is not None else f"class {k}", fontsize=9)
+        ax.set_title(_text(class_names[k]) if class_names is not None else f"class {k}",
+                     fontsize=9)
         ax.set_axis_off()
     return _finish(fig, save, dpi)
