@@ -16,7 +16,9 @@ compared before backward (`Graph.watch`, `check_views`). MyGrad keeps its array 
 module of their own likewise (`_utils/lock_management.py`).
 
 The engine calls `join` for every recorded op, `check_saved` before an op's backward when
-`replaced` is not empty, and `check_views` before a backward when `watching` is not 0.
+`replaced` is not empty, and `check_views` before a backward when `watching` is not 0. An op
+defined outside this package runs its forward with its inputs held the same way (`user_op`,
+the engine's `Function.__init_subclass__`): a forward that writes into its input raises.
 """
 
 from __future__ import annotations
@@ -340,6 +342,44 @@ def hold_viewed(inputs: tuple[Any, ...]) -> None:
     for p in inputs:
         if p._ctx is not None:
             hold_result(p)
+
+
+# ---- a user's op: its inputs read-only while its forward runs ---------------------------
+_OURS = __name__.split(".")[0]  # this package's name: its own ops' forward are tested
+
+
+def user_op(cls: type, **kwargs: Any) -> None:
+    """engine.Function.__init_subclass__: a user's op (a subclass defined outside this package,
+    with a forward of its own) runs forward with its input arrays read-only, as a graph holds
+    them. A forward that writes into its input (`x -= x.max(axis=1, keepdims=True)`, the
+    classic softmax slip) changed the caller's tensor without a word; it now raises one line
+    at the write. The ops of this package do not pay for it."""
+    if kwargs:
+        raise TypeError(f"{cls.__name__}: unexpected class arguments {sorted(kwargs)}")
+    forward = cls.__dict__.get("forward")
+    if callable(forward) and cls.__module__.split(".")[0] != _OURS:
+        cls.forward = _read_only_inputs(forward, cls.__name__)  # type: ignore[attr-defined]
+
+
+def _read_only_inputs(forward: Any, name: str) -> Any:
+    def guarded(ctx: Any, *xs: Any, **params: Any) -> Any:
+        during = Graph()  # holds them as a live graph does: counted, so another thread's
+        during.hold([x for x in xs if type(x) is np.ndarray])  # graph keeps its own lock
+        try:
+            return forward(ctx, *xs, **params)
+        except ValueError as e:
+            if "read-only" not in str(e):
+                raise
+            raise RuntimeError(
+                f"{name}.forward wrote into a read-only array: its inputs are read-only while "
+                "it runs, since a write would change the caller's tensor (x -= m changes x); "
+                f"compute into a new array (x = x - m) ({e})") from None
+        finally:
+            del during  # (unlocked: its last reference)
+    guarded.__name__, guarded.__qualname__, guarded.__doc__ = (
+        forward.__name__, getattr(forward, "__qualname__", name), forward.__doc__)
+    guarded.__wrapped__ = forward  # type: ignore[attr-defined]
+    return guarded
 
 
 def check_saved(ctx: Any) -> None:

@@ -1,0 +1,164 @@
+"""A user's op (a Function defined outside tinygrad_dl) runs forward with its inputs read-only
+(write_guard.user_op): a forward that writes into its input changed the caller's tensor
+without a word; now the write raises one line, and everything else is as before."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import tinygrad_dl as tg
+from tinygrad_dl import Function, Tensor
+from tinygrad_dl.ops import Tanh
+
+
+class SlipSoftmax(Function):
+    """Softmax over rows with the classic slip: the max subtracted in place, from the input."""
+
+    def forward(ctx, x):
+        x -= x.max(axis=1, keepdims=True)
+        e = np.exp(x)
+        p = e / e.sum(axis=1, keepdims=True)
+        ctx.save_for_backward(p)
+        return p
+
+    def backward(ctx, g):
+        (p,) = ctx.saved
+        return p * (g - (g * p).sum(axis=1, keepdims=True))
+
+
+class Softmax(SlipSoftmax):
+    def forward(ctx, x):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        ctx.save_for_backward(p)
+        return p
+
+
+class Flat(Function):
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return x.reshape(-1)
+
+    def backward(ctx, g):
+        return g.reshape(ctx.shape)
+
+
+class Shapes(Function):
+    def forward(ctx, x, y):
+        return x + y  # NumPy's broadcasting error for mismatched shapes
+
+    def backward(ctx, g):
+        return g, g
+
+
+def test_a_forward_writing_into_its_input_raises_and_leaves_the_input_as_it_was() -> None:
+    S = Tensor(np.array([[1.0, 2.0, 3.0]]), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^SlipSoftmax\.forward wrote into a read-only array:"
+                                           r" its inputs are read-only while it runs"):
+        SlipSoftmax.apply(S)
+    assert S.data.tolist() == [[1.0, 2.0, 3.0]]  # before: [[-2, -1, 0]], without a word
+    assert S.data.flags.writeable  # unlocked again
+
+
+def test_a_right_user_op_runs_as_before_and_unlocks_its_inputs() -> None:
+    S = Tensor(np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 1.0]]), requires_grad=True)
+    P = Softmax.apply(S)
+    ref = np.exp(S.data) / np.exp(S.data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(P.data, ref, rtol=1e-15)
+    (P * Tensor(np.arange(6.0).reshape(2, 3))).sum().backward()
+    assert S.grad is not None and np.isfinite(S.grad).all()
+    assert S.data.flags.writeable  # the graph freed by backward, forward's hold long gone
+    S.data += 1  # the user's own write, between steps, as ever
+
+
+def test_an_input_a_live_graph_holds_stays_locked_until_that_graph_goes() -> None:
+    W = Tensor(np.array([[1.0, 2.0]]), requires_grad=True)
+    y = (W * W).sum()  # Mul saved W: locked while y's graph lives
+    assert not W.data.flags.writeable
+    Softmax.apply(W)  # its own hold ends with its forward, the graph's stays
+    assert not W.data.flags.writeable
+    del y
+    assert W.data.flags.writeable
+
+
+def test_the_libraries_ops_are_not_wrapped_and_user_subclasses_are() -> None:
+    assert not hasattr(Tanh.forward, "__wrapped__")  # no cost on the built-in ops
+    assert hasattr(Softmax.forward, "__wrapped__") and Softmax.forward.__name__ == "forward"
+
+    class MyTanh(Tanh):  # a subclass of a built-in op with its own forward: the user's
+        def forward(ctx, x):
+            np.tanh(x, out=x)
+            return x.copy()
+
+    class Inherits(Softmax):  # no forward of its own: Softmax's guarded one
+        pass
+
+    assert Inherits.forward is Softmax.forward
+    t = Tensor(np.array([0.5]), requires_grad=True)
+    with pytest.raises(RuntimeError, match="MyTanh.forward wrote into a read-only array"):
+        MyTanh.apply(t)
+    assert t.data.tolist() == [0.5]
+
+
+def test_other_errors_of_a_user_forward_keep_their_message() -> None:
+    a, b = Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.ones((4,)))
+    with pytest.raises(ValueError, match=r"Shapes: cannot apply to shapes \(2, 3\) and \(4,\)"):
+        Shapes.apply(a, b)
+    assert a.data.flags.writeable and b.data.flags.writeable
+
+
+def test_a_view_returned_by_a_user_op_is_read_only_not_an_alias_to_write_through() -> None:
+    x = Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    v = Flat.apply(x)
+    assert v.data.tolist() == [0.0, 1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match="read-only"):
+        v.data[0] = 9.0  # would have changed x too
+    assert x.data[0, 0] == 0.0 and x.data.flags.writeable
+    v.sum().backward()
+    assert x.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_two_threads_sharing_an_input_keep_the_graph_lock_counted() -> None:
+    """One thread's user-op forward ends while another thread's graph holds the same array:
+    the array stays read-only for that graph (the hold is counted, not a flag flipped back)."""
+    W = Tensor(np.ones((3, 3)), requires_grad=True)
+    started, finish = threading.Event(), threading.Event()
+
+    class Slow(Function):
+        def forward(ctx, x):
+            started.set()
+            finish.wait(10)
+            return x * 2.0
+
+        def backward(ctx, g):
+            return 2.0 * g
+
+    out: list[Tensor] = []
+    th = threading.Thread(target=lambda: out.append(Slow.apply(W)))
+    th.start()
+    assert started.wait(10)
+    y = (W * W).sum()  # this thread's graph locks W while Slow's forward holds it
+    finish.set()
+    th.join(10)
+    assert out and not W.data.flags.writeable  # y's graph still holds W
+    del y
+    assert W.data.flags.writeable
+
+
+def test_the_pytorch_style_function_keeps_its_own_read_only_views() -> None:
+    class Twice(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    Twice.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    assert not hasattr(Twice._engine_op.forward, "__wrapped__")
