@@ -279,6 +279,30 @@ def _shape(shape: Sequence[Any]) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _tiles_in_torch(repeats: Any, ndim: int) -> bool:
+    """Would PyTorch read `x.repeat(repeats)` as sizes, with another result than NumPy's? An int
+    on a vector (but 1, the same either way), or a list or tuple of as many ints as x has axes
+    or more (NumPy: one count per element)."""
+    if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
+        return ndim == 1 and repeats != 1
+    return (type(repeats) in (tuple, list) and len(repeats) >= max(ndim, 1)
+            and all(isinstance(r, (int, np.integer)) for r in repeats))
+
+
+def _ambiguous_repeat(args: tuple[Any, ...], ndim: int) -> None:
+    sizes = args[0] if len(args) == 1 and type(args[0]) in (tuple, list) else args
+    sizes = tuple(int(v) if isinstance(v, (int, np.integer)) else v for v in sizes)
+    call = ", ".join(map(str, sizes if len(args) > 1 else [args[0]]))
+    if len(args) > 2:  # (NumPy's repeat takes two: these can only be PyTorch's sizes)
+        raise TypeError(f"repeat({call}): PyTorch's x.repeat(*sizes) is x.tile({sizes!r}) here; "
+                        "repeat is NumPy's repeat(repeats, axis)")
+    numpy = (f"x.repeat({args[0]}, axis={args[1]})" if len(args) == 2 else
+             f"x.repeat({call}, axis=0)" if ndim == 1 else "x.repeat(np.array(counts))")
+    raise TypeError(f"x.repeat({call}) on a {ndim}-D tensor: NumPy repeats each element, PyTorch "
+                    f"tiles the tensor; write {numpy} for NumPy's (torch's repeat_interleave), "
+                    f"or x.tile({sizes!r}) for PyTorch's")
+
+
 def _index(index: Any) -> Any:
     """An index with its Tensors read as arrays (lists as integer/boolean arrays)."""
     if isinstance(index, Tensor):  # (data_of only while a hook is attached: no call eagerly)
@@ -925,16 +949,19 @@ class Tensor:
                                        for i, n in enumerate(sizes)))
 
     @spellings()
-    def repeat(self, repeats: Any, axis: int | None = None, *sizes: int) -> Tensor:
-        """NumPy's repeat: each element `repeats` times (torch's repeat_interleave). PyTorch's
-        x.repeat(*sizes) is tile here; three or more sizes say so."""
-        if sizes:
-            raise TypeError(f"repeat{(repeats, axis, *sizes)}: PyTorch's x.repeat(*sizes) is "
-                            f"x.tile({(repeats, axis, *sizes)}) here; repeat is NumPy's "
-                            "repeat(repeats, axis)")
+    def repeat(self, repeats: Any, *sizes: Any, axis: int | None = None) -> Tensor:
+        """NumPy's repeat: each element `repeats` times along `axis` (flattened when None), as
+        torch's repeat_interleave. PyTorch's x.repeat(*sizes) tiles the tensor (x.tile(sizes)
+        here): a call both can read, which they read differently (`x.repeat(2, 1)`, or
+        `v.repeat(3)` of a vector: [a a a b b b] against [a b a b a b]), raises."""
+        if sizes or (axis is None and _tiles_in_torch(repeats, self.ndim)):
+            _ambiguous_repeat((repeats, *sizes), self.ndim)
         return Repeat.apply(self, repeats=_index(repeats), axis=axis)
 
-    repeat_interleave = repeat
+    @spellings()
+    def repeat_interleave(self, repeats: Any, axis: int | None = None) -> Tensor:
+        """torch's repeat_interleave (dim=), NumPy's repeat: each element `repeats` times."""
+        return Repeat.apply(self, repeats=_index(repeats), axis=axis)
 
     def tile(self, reps: Any) -> Tensor: return Tile.apply(self, reps=reps)
 

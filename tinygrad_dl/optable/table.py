@@ -423,7 +423,7 @@ _OPS: tuple[OpInfo, ...] = (
                a.shape[i - len(sizes) + a.ndim] if n == -1 else n for i, n in enumerate(sizes))),
            sample=Cases((case((2, 1), sizes=(4, -1, 3)), case((3,), sizes=(2, 3))))),
     OpInfo("repeat", ops.Repeat, "each element `repeats` times (an int or one count each)",
-           SHAPE, methods=("repeat", "repeat_interleave"), numpy=("repeat",),
+           SHAPE, methods=("repeat_interleave", "repeat"), numpy=("repeat",),
            torch=("repeat_interleave",), ref=np.repeat,
            sample=Cases((case((2, 3), repeats=2, axis=1), case((2, 2), repeats=3),
                          case((2, 3), repeats=[1, 0, 3], axis=-1))),
