@@ -110,3 +110,26 @@ def test_batchnorm_refuses_pytorchs_positional_eps_and_momentum():
     bn = nn.BatchNorm1d(3, alpha=0.8, eps=1e-5)
     assert (bn.alpha, bn.eps) == (0.8, 1e-5)
     assert tg.nn.BatchNorm1d(3).alpha == 0.9
+
+
+def test_batchnorm_takes_pytorchs_momentum_as_one_minus_alpha() -> None:
+    """Before: nn.BatchNorm1d(3, momentum=0.1) was Python's bare 'unexpected keyword argument'.
+    PyTorch's momentum weighs the NEW batch, the course's alpha the OLD average."""
+    torch = pytest.importorskip("torch")
+
+    bn, ref = nn.BatchNorm1d(3, momentum=0.25, eps=1e-5), nn.BatchNorm1d(3, alpha=0.75, eps=1e-5)
+    assert bn.alpha == 0.75
+    x = np.random.default_rng(0).standard_normal((8, 3))
+    for _ in range(2):  # the first batch sets the averages, the second moves them by 0.25
+        bn(Tensor(x + _)), ref(Tensor(x + _))
+    np.testing.assert_array_equal(bn.running_mean, ref.running_mean)
+    tb = torch.nn.BatchNorm1d(3, momentum=0.25).double()
+    tb.running_mean[:] = torch.tensor(x.mean(axis=0))  # as the course's first batch set it
+    tb(torch.tensor(x + 1))
+    np.testing.assert_allclose(bn.running_mean, tb.running_mean.numpy(), rtol=1e-15)
+    with pytest.raises(TypeError, match=r"momentum=None\): PyTorch's cumulative average"):
+        nn.BatchNorm1d(3, momentum=None)
+    with pytest.raises(TypeError, match="alpha and momentum name one weight"):
+        nn.BatchNorm1d(3, momentum=0.1, alpha=0.9)
+    with pytest.raises(ValueError, match=r"got -0.5 \(1 - momentum=1.5: momentum in \(0, 1\]\)"):
+        nn.BatchNorm1d(3, momentum=1.5)

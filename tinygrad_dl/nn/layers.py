@@ -498,6 +498,9 @@ class Linear(_WeightBias, Module):
                 f"bias={self.b is not None}{init}")
 
 
+_UNSET: Any = object()  # (a keyword not given: PyTorch's momentum=None means something)
+
+
 class BatchNorm1d(Module):
     """Batch normalization over the rows, then scale and shift: gamma * x_hat + beta.
 
@@ -505,26 +508,38 @@ class BatchNorm1d(Module):
     variance v (as the course), and the running averages move as
     mu_av = alpha * mu_av + (1 - alpha) * mu (likewise v_av); the first training batch sets
     them directly. Evaluation: mu_av and v_av replace the batch statistics.
-    (alpha is the weight on the OLD average: PyTorch's momentum is 1 - alpha.)
+    (alpha is the weight on the OLD average: PyTorch's momentum is 1 - alpha, and
+    `momentum=0.1` is taken as alpha = 0.9.)
     Unlike PyTorch (deliberately, the course's formulas): the running variance averages the
     biased batch variance (PyTorch's the unbiased one), the first batch sets the averages
     (PyTorch's start at 0 and 1), and eps defaults to 1e-8 (PyTorch's 1e-5).
     """
 
     def __init__(
-        self, d: int, *positional: Any, alpha: float = 0.9, eps: float = 1e-8,
-        dtype: Any = np.float64, device: Any = None,
+        self, d: int, *positional: Any, alpha: float | None = None, eps: float = 1e-8,
+        dtype: Any = np.float64, device: Any = None, momentum: Any = _UNSET,
     ) -> None:
         super().__init__()
         if positional:  # BatchNorm1d(3, 1e-5, 0.1): PyTorch's (eps, momentum) would be read
             raise TypeError(f"BatchNorm1d({d}, {', '.join(map(repr, positional))}): pass alpha= "
                             "and eps= by name (PyTorch's positional order is eps, momentum; "
                             "alpha here is 1 - momentum)")
+        if momentum is not _UNSET:  # PyTorch's name: the weight of the NEW batch's statistics
+            if momentum is None or alpha is not None:
+                raise TypeError(
+                    f"BatchNorm1d(momentum={momentum!r}"
+                    f"{'' if alpha is None else f', alpha={alpha!r}'}): " + (
+                        "PyTorch's cumulative average (momentum=None) is not implemented"
+                        if momentum is None else "alpha and momentum name one weight "
+                        "(alpha = 1 - momentum); pass one"))
+            alpha = 1.0 - float(momentum)
+        alpha = 0.9 if alpha is None else alpha
         check_device(device, "BatchNorm1d")
         dtype = np_dtype(dtype, "BatchNorm1d")  # torch.float32 too, as the casts take it
         d = _size_arg("BatchNorm1d", "num_features", d)
         if not 0.0 <= alpha < 1.0:
-            raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}")
+            raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}" + (
+                "" if momentum is _UNSET else f" (1 - momentum={momentum!r}: momentum in (0, 1])"))
         self.d, self.alpha, self.eps = d, alpha, eps
         self.gamma = Tensor(np.ones(d, dtype=dtype), requires_grad=True)
         self.beta = Tensor(np.zeros(d, dtype=dtype), requires_grad=True)
