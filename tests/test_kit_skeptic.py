@@ -197,11 +197,29 @@ class WritesUpstream(Function):
         return g
 
 
+class WritesUpstreamUnguarded(WritesUpstream):
+    """The same, as if it were one of the library's ops (which the engine does not guard): the
+    kit's own check must still see the write."""
+
+    __module__ = "tinygrad_dl.a_fake_module"
+
+    def backward(ctx, g):
+        g *= 2
+        return g
+
+
 def test_a_backward_that_writes_into_g_is_named() -> None:
-    with pytest.raises(AssertionError, match="backward wrote into its upstream gradient g"):
+    # a user's op: the engine holds g read-only while its backward runs (write_guard.user_op)
+    with pytest.raises(RuntimeError, match=r"WritesUpstream.backward wrote into a read-only "
+                                           r"array: its upstream gradient g"):
         check_grad(WritesUpstream.apply, np.array([1.0, 2.0]))
+    # an op the engine does not guard: the kit compares g after backward
+    assert not hasattr(WritesUpstreamUnguarded.backward, "__wrapped__")
+    with pytest.raises(AssertionError, match="backward wrote into its upstream gradient g"):
+        check_grad(WritesUpstreamUnguarded.apply, np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="backward wrote into its upstream gradient g"):
-        gradcheck(WritesUpstream.apply, [Tensor(np.array([1.0, 2.0]), requires_grad=True)])
+        gradcheck(WritesUpstreamUnguarded.apply,
+                  [Tensor(np.array([1.0, 2.0]), requires_grad=True)])
 
 
 class ListBackward(Function):

@@ -84,7 +84,10 @@ def test_lattice_points_of_the_two_offsets_stay_a_tenth_apart() -> None:
 
 
 class _SquareBumpsSaved(Function):
-    """x**2 whose backward is right once, then adds 1 to the copy of x it saved."""
+    """x**2 whose backward is right once, then adds 1 to the copy of x it saved. (As if one of
+    the library's ops, which the engine does not guard: a user's op raises at the write.)"""
+
+    __module__ = "tinygrad_dl.a_fake_module"
 
     def forward(ctx, x):
         ctx.save_for_backward(x * 1.0)

@@ -26,6 +26,10 @@ class Exp(Function):
 
 
 class ExpInPlace(Exp):
+    # as if one of the library's ops, which the engine does not hold read-only while backward
+    # runs (a user's op raises at the write: tests/test_user_op_guard.py): the kit must see it
+    __module__ = "tinygrad_dl.a_fake_module"
+
     def backward(ctx, grad):
         y = ctx.saved[0]
         y *= grad  # the output's own array: gradient right, output and graph corrupted

@@ -162,3 +162,71 @@ def test_the_pytorch_style_function_keeps_its_own_read_only_views() -> None:
     Twice.apply(x).sum().backward()
     assert x.grad.tolist() == [2.0, 2.0]
     assert not hasattr(Twice._engine_op.forward, "__wrapped__")
+
+
+# ---- backward: the upstream gradient g and what forward saved -------------------------------
+class DoublesG(Function):
+    """2x whose backward doubles g in place (right values for one use of g)."""
+
+    def forward(ctx, x):
+        return 2.0 * x
+
+    def backward(ctx, g):
+        g *= 2.0
+        return g
+
+
+class CubeScribbles(Function):
+    """x^3 whose backward writes into what forward saved (its own result y = x^3)."""
+
+    def forward(ctx, x):
+        y = x ** 3
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        y /= x  # y is now x^2: a second backward (retain_graph) would read x^2, not x^3
+        return 3.0 * g * y
+
+
+class Ident(Function):
+    def forward(ctx, x):
+        return x.copy()
+
+    def backward(ctx, g):
+        return g  # upstream's own array: right, and not to be added into
+
+
+def test_a_backward_writing_into_g_raises_where_it_corrupted_a_sibling_gradient() -> None:
+    """DoublesG's result and v meet in an add, which hands one g to both. Before, the in-place
+    doubling changed v's gradient too: [2, 6] instead of [1, 3], without a word."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    v = Tensor(np.array([5.0, 5.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^DoublesG\.backward wrote into a read-only array: "
+                                           r"its upstream gradient g"):
+        ((DoublesG.apply(x) + v) * Tensor(np.array([1.0, 3.0]))).sum().backward()
+    v.grad = None
+    ((Tensor(np.array([1.0, 2.0])) + v) * Tensor(np.array([1.0, 3.0]))).sum().backward()
+    assert v.grad.tolist() == [1.0, 3.0]  # (what it should have been)
+
+
+def test_a_backward_writing_into_what_forward_saved_raises() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"CubeScribbles\.backward wrote into a read-only"):
+        CubeScribbles.apply(x).sum().backward(retain_graph=True)
+
+
+def test_a_backward_returning_g_itself_still_adds_up_right() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (Ident.apply(x) * 3.0 + Ident.apply(x)).sum().backward()
+    assert x.grad.tolist() == [4.0, 4.0]
+    assert x.data.flags.writeable
+
+
+def test_a_right_backward_of_a_user_op_is_unchanged() -> None:
+    x = Tensor(np.array([[1.0, 2.0, 3.0]]), requires_grad=True)
+    P = Softmax.apply(x)
+    (P * Tensor(np.array([[1.0, 0.0, 0.0]]))).sum().backward()
+    p = P.data[0]
+    np.testing.assert_allclose(x.grad[0], p[0] * (np.array([1.0, 0, 0]) - p), rtol=1e-14)

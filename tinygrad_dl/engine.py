@@ -88,7 +88,7 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__} has no backward")
 
     name = property(lambda self: type(self).__name__)
-    __init_subclass__ = write_guard.user_op  # a user's op: inputs read-only during forward
+    __init_subclass__ = write_guard.user_op  # a user's op: its arrays read-only while it runs
 
     @property
     def next_functions(self) -> tuple[tuple[Function | None, int], ...]:

@@ -17,8 +17,9 @@ module of their own likewise (`_utils/lock_management.py`).
 
 The engine calls `join` for every recorded op, `check_saved` before an op's backward when
 `replaced` is not empty, and `check_views` before a backward when `watching` is not 0. An op
-defined outside this package runs its forward with its inputs held the same way (`user_op`,
-the engine's `Function.__init_subclass__`): a forward that writes into its input raises.
+defined outside this package runs its forward with its inputs held the same way, and its
+backward with its upstream gradient and what forward saved (`user_op`, the engine's
+`Function.__init_subclass__`): a write into one of them raises.
 """
 
 from __future__ import annotations
@@ -356,29 +357,45 @@ def user_op(cls: type, **kwargs: Any) -> None:
     at the write. The ops of this package do not pay for it."""
     if kwargs:
         raise TypeError(f"{cls.__name__}: unexpected class arguments {sorted(kwargs)}")
-    forward = cls.__dict__.get("forward")
-    if callable(forward) and cls.__module__.split(".")[0] != _OURS:
-        cls.forward = _read_only_inputs(forward, cls.__name__)  # type: ignore[attr-defined]
+    if cls.__module__.split(".")[0] == _OURS:
+        return
+    for method, why in (("forward", _INPUTS), ("backward", _UPSTREAM)):
+        fn = cls.__dict__.get(method)
+        if callable(fn):
+            setattr(cls, method, _read_only_arrays(fn, f"{cls.__name__}.{method}", why))
 
 
-def _read_only_inputs(forward: Any, name: str) -> Any:
+# what a user's forward and backward must leave as they were, and why (their error's words)
+_INPUTS = ("its inputs are read-only while it runs, since a write would change the caller's "
+           "tensor (x -= m changes x); compute into a new array (x = x - m)")
+_UPSTREAM = ("its upstream gradient g and what forward saved are read-only while it runs, since "
+             "g may be another op's gradient too (an add hands one array to both inputs) and a "
+             "second backward reads what was saved; compute a new array (return g * 2)")
+
+
+def _read_only_arrays(fn: Any, name: str, why: str) -> Any:
+    """`fn` (a user op's forward or backward) with its array arguments, and for backward what
+    forward saved, held read-only while it runs: by a Graph of its own, counted as a live
+    graph's locks are, so another thread's graph keeps its own lock."""
+    backward = why is _UPSTREAM
+
     def guarded(ctx: Any, *xs: Any, **params: Any) -> Any:
-        during = Graph()  # holds them as a live graph does: counted, so another thread's
-        during.hold([x for x in xs if type(x) is np.ndarray])  # graph keeps its own lock
+        arrays = [x for x in xs if type(x) is np.ndarray]
+        if backward:
+            arrays += [a for a in ctx.saved if type(a) is np.ndarray]
+        during = Graph()
+        during.hold(arrays)
         try:
-            return forward(ctx, *xs, **params)
+            return fn(ctx, *xs, **params)
         except ValueError as e:
             if "read-only" not in str(e):
                 raise
-            raise RuntimeError(
-                f"{name}.forward wrote into a read-only array: its inputs are read-only while "
-                "it runs, since a write would change the caller's tensor (x -= m changes x); "
-                f"compute into a new array (x = x - m) ({e})") from None
+            raise RuntimeError(f"{name} wrote into a read-only array: {why} ({e})") from None
         finally:
             del during  # (unlocked: its last reference)
     guarded.__name__, guarded.__qualname__, guarded.__doc__ = (
-        forward.__name__, getattr(forward, "__qualname__", name), forward.__doc__)
-    guarded.__wrapped__ = forward  # type: ignore[attr-defined]
+        fn.__name__, getattr(fn, "__qualname__", name), fn.__doc__)
+    guarded.__wrapped__ = fn  # type: ignore[attr-defined]
     return guarded
 
 
