@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 import pytest
+from test_kit_skeptic import WritesUpstream  # 2x whose backward doubles g in place
 
 import tinygrad_dl as tg
 from tinygrad_dl import Function, Tensor
@@ -165,17 +166,6 @@ def test_the_pytorch_style_function_keeps_its_own_read_only_views() -> None:
 
 
 # ---- backward: the upstream gradient g and what forward saved -------------------------------
-class DoublesG(Function):
-    """2x whose backward doubles g in place (right values for one use of g)."""
-
-    def forward(ctx, x):
-        return 2.0 * x
-
-    def backward(ctx, g):
-        g *= 2.0
-        return g
-
-
 class CubeScribbles(Function):
     """x^3 whose backward writes into what forward saved (its own result y = x^3)."""
 
@@ -199,13 +189,14 @@ class Ident(Function):
 
 
 def test_a_backward_writing_into_g_raises_where_it_corrupted_a_sibling_gradient() -> None:
-    """DoublesG's result and v meet in an add, which hands one g to both. Before, the in-place
-    doubling changed v's gradient too: [2, 6] instead of [1, 3], without a word."""
+    """WritesUpstream's result (2x, its backward doubling g in place) and v meet in an add,
+    which hands one g to both. Before, the in-place doubling changed v's gradient too: [2, 6]
+    instead of [1, 3], without a word."""
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     v = Tensor(np.array([5.0, 5.0]), requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"^DoublesG\.backward wrote into a read-only array: "
-                                           r"its upstream gradient g"):
-        ((DoublesG.apply(x) + v) * Tensor(np.array([1.0, 3.0]))).sum().backward()
+    with pytest.raises(RuntimeError, match=r"^WritesUpstream\.backward wrote into a read-only "
+                                           r"array: its upstream gradient g"):
+        ((WritesUpstream.apply(x) + v) * Tensor(np.array([1.0, 3.0]))).sum().backward()
     v.grad = None
     ((Tensor(np.array([1.0, 2.0])) + v) * Tensor(np.array([1.0, 3.0]))).sum().backward()
     assert v.grad.tolist() == [1.0, 3.0]  # (what it should have been)
