@@ -285,7 +285,7 @@ def _tiles_in_torch(repeats: Any, ndim: int) -> bool:
     or more (NumPy: one count per element)."""
     if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
         return ndim == 1 and repeats != 1
-    return (type(repeats) in (tuple, list) and len(repeats) >= max(ndim, 1)
+    return (type(repeats) in (tuple, list) and 1 <= ndim <= len(repeats)
             and all(isinstance(r, (int, np.integer)) for r in repeats))
 
 

@@ -345,16 +345,17 @@ def hold_viewed(inputs: tuple[Any, ...]) -> None:
             hold_result(p)
 
 
-# ---- a user's op: its inputs read-only while its forward runs ---------------------------
-_OURS = __name__.split(".")[0]  # this package's name: its own ops' forward are tested
+# ---- a user's op: what it must not write, read-only while it runs ------------------------
+_OURS = __name__.split(".")[0]  # this package's name: its own ops are tested, not guarded
 
 
 def user_op(cls: type, **kwargs: Any) -> None:
-    """engine.Function.__init_subclass__: a user's op (a subclass defined outside this package,
-    with a forward of its own) runs forward with its input arrays read-only, as a graph holds
-    them. A forward that writes into its input (`x -= x.max(axis=1, keepdims=True)`, the
-    classic softmax slip) changed the caller's tensor without a word; it now raises one line
-    at the write. The ops of this package do not pay for it."""
+    """engine.Function.__init_subclass__: a user's op (a subclass defined outside this package)
+    runs its own forward with its input arrays read-only, and its own backward with `g` and
+    what forward saved read-only, as a graph holds arrays. A forward that wrote into its input
+    (`x -= x.max(axis=1, keepdims=True)`, the classic softmax slip) changed the caller's tensor,
+    and a backward's `g *= 2` a sibling's gradient, without a word; each now raises one line at
+    the write. The ops of this package do not pay for it."""
     if kwargs:
         raise TypeError(f"{cls.__name__}: unexpected class arguments {sorted(kwargs)}")
     if cls.__module__.split(".")[0] == _OURS:
