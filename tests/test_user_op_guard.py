@@ -221,3 +221,55 @@ def test_a_right_backward_of_a_user_op_is_unchanged() -> None:
     (P * Tensor(np.array([[1.0, 0.0, 0.0]]))).sum().backward()
     p = P.data[0]
     np.testing.assert_allclose(x.grad[0], p[0] * (np.array([1.0, 0, 0]) - p), rtol=1e-14)
+
+
+# ---- arrays kept as attributes (ctx.x = x), the engine's own style ---------------------------
+class SquareKeeps(Function):
+    """x^2 keeping its input as an attribute, not through save_for_backward."""
+
+    def forward(ctx, x):
+        ctx.x = x
+        return x * x
+
+    def backward(ctx, g):
+        return 2.0 * ctx.x * g
+
+
+def test_an_input_kept_as_an_attribute_is_locked_as_a_saved_one() -> None:
+    """Before: only save_for_backward locked the inputs, so `w.data += 1` between the forward
+    and backward of an op that kept `ctx.x = x` gave the gradient at the new w ([4, 6] for
+    [2, 4]) without a word."""
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = SquareKeeps.apply(w).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        w.data += 1.0
+    y.backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+    assert w.data.flags.writeable  # the graph freed: the user's again
+    w.data += 1.0
+
+
+def test_an_optimizer_step_before_such_a_backward_is_named_there() -> None:
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = SquareKeeps.apply(w).sum()
+    w.grad = np.array([1.0, 1.0])
+    tg.optim.SGD([w], lr=0.5).step()  # a copy for w, as for any op that saved w
+    with pytest.raises(RuntimeError, match="replaced by SGD.step"):
+        y.backward()
+
+
+def test_a_backward_writing_into_an_attribute_array_raises() -> None:
+    class CubeKeeps(Function):
+        def forward(ctx, x):
+            ctx.x, ctx.y = x, x ** 3
+            return ctx.y
+
+        def backward(ctx, g):
+            ctx.y /= ctx.x  # the op's own output, and a second backward's input
+            return 3.0 * g * ctx.y
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = CubeKeeps.apply(x)
+    with pytest.raises(RuntimeError, match=r"CubeKeeps\.backward wrote into a read-only array"):
+        y.sum().backward()
+    assert y.data.tolist() == [1.0, 8.0]

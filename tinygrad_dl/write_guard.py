@@ -352,10 +352,13 @@ _OURS = __name__.split(".")[0]  # this package's name: its own ops are tested, n
 def user_op(cls: type, **kwargs: Any) -> None:
     """engine.Function.__init_subclass__: a user's op (a subclass defined outside this package)
     runs its own forward with its input arrays read-only, and its own backward with `g` and
-    what forward saved read-only, as a graph holds arrays. A forward that wrote into its input
-    (`x -= x.max(axis=1, keepdims=True)`, the classic softmax slip) changed the caller's tensor,
-    and a backward's `g *= 2` a sibling's gradient, without a word; each now raises one line at
-    the write. The ops of this package do not pay for it."""
+    what forward saved read-only, as a graph holds arrays. Arrays its forward keeps as
+    attributes (`ctx.x = x`, the engine's own style) count as saved when it saved nothing
+    (`ctx.saved`): the graph then locks its inputs as for `save_for_backward`. A forward that
+    wrote into its input (`x -= x.max(axis=1, keepdims=True)`, the classic softmax slip)
+    changed the caller's tensor, a backward's `g *= 2` a sibling's gradient, and a write into
+    an input kept as `ctx.x` the gradient, without a word; each now raises one line at the
+    write. The ops of this package do not pay for it."""
     if kwargs:
         raise TypeError(f"{cls.__name__}: unexpected class arguments {sorted(kwargs)}")
     if cls.__module__.split(".")[0] == _OURS:
@@ -387,7 +390,12 @@ def _read_only_arrays(fn: Any, name: str, why: str) -> Any:
         during = Graph()
         during.hold(arrays)
         try:
-            return fn(ctx, *xs, **params)
+            out = fn(ctx, *xs, **params)
+            if not backward and not ctx.saved:  # kept as attributes (ctx.x = x), not saved:
+                kept = _arrays_of(vars(ctx).values())  # the graph holds them all the same
+                if kept:
+                    ctx.saved = kept
+            return out
         except ValueError as e:
             if "read-only" not in str(e):
                 raise
@@ -398,6 +406,17 @@ def _read_only_arrays(fn: Any, name: str, why: str) -> Any:
         fn.__name__, getattr(fn, "__qualname__", name), fn.__doc__)
     guarded.__wrapped__ = fn  # type: ignore[attr-defined]
     return guarded
+
+
+def _arrays_of(values: Any) -> tuple[np.ndarray, ...]:
+    """The arrays among `values` and in the tuples and lists among them (one level)."""
+    found: list[np.ndarray] = []
+    for v in values:
+        if isinstance(v, np.ndarray):
+            found.append(v)
+        elif type(v) in (tuple, list):
+            found += [a for a in v if isinstance(a, np.ndarray)]
+    return tuple(found)
 
 
 def check_saved(ctx: Any) -> None:
