@@ -70,7 +70,8 @@ class Classifier(CourseModel):
         if len(shape) != 2 or shape[1] != self.d:
             raise ValueError(
                 f"{type(self).__name__}: expected X of shape (n, {self.d}), one row per sample; "
-                f"got {X.shape}"
+                f"got {X.shape}" + (" (the course's d x n, one column per sample: pass X.T)"
+                                    if len(shape) == 2 and shape[0] == self.d else "")
             )
         return X
 

@@ -165,6 +165,10 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
         raise ValueError("cross_entropy: empty batch (logits of shape "
                          f"{z.shape}): a mean over no samples is undefined")
     # class indices are checked inside the op (check_labels), so a replayed step checks them too
+    if (t.ndim == 2 and t.dtype.kind in "iu" and z.ndim == 2 and t.shape == (z.shape[0], 1)
+            and z.shape[1] > 1):  # (not one-hot rows of one class: K = 1 is that shape too)
+        raise ValueError(f"cross_entropy: class labels of shape {t.shape}, a column: give them "
+                         f"as ({z.shape[0]},), e.g. y.ravel()")
     if t.ndim == 2 and t.dtype != z.dtype:  # soft rows in the logits' float dtype; integer
         # logits compute in float64 (CrossEntropy), which keeps rows of 0.5 (int64 made them 0)
         t = t.astype(z.dtype if z.dtype.kind in "fc" else np.float64)

@@ -109,7 +109,10 @@ class CrossEntropy(Function):
             losses -= picked
         else:
             if targets.shape != z.shape:
-                raise ValueError(f"one-hot targets {targets.shape} must match logits {z.shape}")
+                raise ValueError(
+                    f"one-hot targets {targets.shape} must match logits {z.shape}" + (
+                        " (one row per sample, one column per class: the transpose of the "
+                        "course's K x n Y?)" if targets.shape == z.shape[::-1] else ""))
             logp = _log_softmax(z, axis=1)
             ctx.save_for_backward(logp, targets)
             if not value:
