@@ -124,7 +124,8 @@ def test_a_view_returned_by_a_user_op_is_read_only_not_an_alias_to_write_through
 
 def test_two_threads_sharing_an_input_keep_the_graph_lock_counted() -> None:
     """One thread's user-op forward ends while another thread's graph holds the same array:
-    the array stays read-only for that graph (the hold is counted, not a flag flipped back)."""
+    the array stays read-only for that graph (forward's guard never flips the input's own flag:
+    it works on a read-only view)."""
     W = Tensor(np.ones((3, 3)), requires_grad=True)
     started, finish = threading.Event(), threading.Event()
 
@@ -273,3 +274,34 @@ def test_a_backward_writing_into_an_attribute_array_raises() -> None:
     with pytest.raises(RuntimeError, match=r"CubeKeeps\.backward wrote into a read-only array"):
         y.sum().backward()
     assert y.data.tolist() == [1.0, 8.0]
+
+
+def test_what_forward_keeps_of_its_inputs_is_their_own_array() -> None:
+    """forward works on read-only views; what it keeps (saved, attributes, its result) is the
+    input's own array again, as before the guard, which the graph then locks."""
+
+    class Keeps(Function):
+        def forward(ctx, x, y):
+            ctx.save_for_backward(x, y)
+            ctx.pair = [x, 1]
+            return x * y
+
+        def backward(ctx, g):
+            x, y = ctx.saved
+            return g * y, g * x
+
+    class Same(Function):
+        def forward(ctx, x):
+            return x
+
+        def backward(ctx, g):
+            return g
+
+    a = Tensor(np.array([1.0, 3.0]), requires_grad=True)
+    out = Keeps.apply(a, a)
+    ctx = out._ctx
+    assert ctx.saved[0] is a.data and ctx.saved[1] is a.data and ctx.pair[0] is a.data
+    assert not a.data.flags.writeable  # the graph holds what it saved
+    out.sum().backward()
+    assert a.grad.tolist() == [2.0, 6.0] and a.data.flags.writeable
+    assert Same.apply(a).data is a.data  # its result: the input's own array, as before

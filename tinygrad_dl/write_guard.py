@@ -378,34 +378,68 @@ _UPSTREAM = ("its upstream gradient g and what forward saved are read-only while
 
 
 def _read_only_arrays(fn: Any, name: str, why: str) -> Any:
-    """`fn` (a user op's forward or backward) with its array arguments, and for backward what
-    forward saved, held read-only while it runs: by a Graph of its own, counted as a live
-    graph's locks are, so another thread's graph keeps its own lock."""
+    """`fn` (a user op's forward or backward) with what it must not write read-only while it
+    runs. forward gets read-only views of its input arrays, which other threads may share (a
+    parameter): no array's flag changes; what it keeps of them (saved, as attributes, as its
+    result) is the input's own array again afterwards, which the graph then locks. backward's
+    `g` and what forward saved are this backward's own: their flags are set back after it."""
     backward = why is _UPSTREAM
 
     def guarded(ctx: Any, *xs: Any, **params: Any) -> Any:
-        arrays = [x for x in xs if type(x) is np.ndarray]
+        own: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(view) -> (view, input)
         if backward:
-            arrays += [a for a in ctx.saved if type(a) is np.ndarray]
-        during = Graph()
-        during.hold(arrays)
+            held = [a for a in (*xs, *ctx.saved) if type(a) is np.ndarray and a.flags.writeable]
+            args: Any = xs
+        else:
+            args = list(xs)
+            for i, x in enumerate(xs):
+                if type(x) is np.ndarray and x.flags.writeable:
+                    v = args[i] = x.view()
+                    own[id(v)] = (v, x)
+            held = [v for v, _ in own.values()]
+        for a in held:
+            _setflags(a, False)
         try:
-            out = fn(ctx, *xs, **params)
-            if not backward and not ctx.saved:  # kept as attributes (ctx.x = x), not saved:
-                kept = _arrays_of(vars(ctx).values())  # the graph holds them all the same
-                if kept:
-                    ctx.saved = kept
-            return out
+            out = fn(ctx, *args, **params)
         except ValueError as e:
             if "read-only" not in str(e):
                 raise
             raise RuntimeError(f"{name} wrote into a read-only array: {why} ({e})") from None
         finally:
-            del during  # (unlocked: its last reference)
+            if backward:
+                for a in held:
+                    try:
+                        _setflags(a, True)
+                    except ValueError:  # a view whose owner a graph locked since: stays so
+                        pass
+        if own:
+            out = _own_arrays(ctx, own, out)
+        if not backward and not ctx.saved:  # kept as attributes (ctx.x = x), not saved:
+            kept = _arrays_of(vars(ctx).values())  # the graph holds them all the same
+            if kept:
+                ctx.saved = kept
+        return out
     guarded.__name__, guarded.__qualname__, guarded.__doc__ = (
         fn.__name__, getattr(fn, "__qualname__", name), fn.__doc__)
     guarded.__wrapped__ = fn  # type: ignore[attr-defined]
     return guarded
+
+
+def _own_arrays(ctx: Any, own: dict[int, tuple[np.ndarray, np.ndarray]], out: Any) -> Any:
+    """The inputs' own arrays in place of the read-only views forward got, in what it kept on
+    ctx (saved, attributes, one level into tuples and lists) and as its result."""
+    d = vars(ctx)
+    for k, v in d.items():  # (plain loops: this runs per call of a user's op)
+        t = type(v)
+        if t is np.ndarray:
+            if id(v) in own:
+                d[k] = own[id(v)][1]
+        elif t is tuple or t is list:
+            for a in v:
+                if id(a) in own:
+                    d[k] = t([own[id(b)][1] if id(b) in own else b for b in v])
+                    break
+    return own[id(out)][1] if id(out) in own else out
 
 
 def _arrays_of(values: Any) -> tuple[np.ndarray, ...]:
