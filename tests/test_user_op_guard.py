@@ -305,3 +305,20 @@ def test_what_forward_keeps_of_its_inputs_is_their_own_array() -> None:
     out.sum().backward()
     assert a.grad.tolist() == [2.0, 6.0] and a.data.flags.writeable
     assert Same.apply(a).data is a.data  # its result: the input's own array, as before
+
+
+def test_saved_set_to_an_array_by_hand_is_named() -> None:
+    """Before: `ctx.saved = x` (not a tuple) failed deep in the engine with NumPy's bare 'truth
+    value of an array ... is ambiguous'."""
+
+    class SavesByHand(Function):
+        def forward(ctx, x):
+            ctx.saved = x
+            return x * x
+
+        def backward(ctx, g):
+            return 2.0 * ctx.saved * g
+
+    with pytest.raises(TypeError, match=r"^SavesByHand\.forward set ctx\.saved to a ndarray: "
+                                        r"call ctx\.save_for_backward\(x, \.\.\.\)"):
+        SavesByHand.apply(Tensor(np.array([1.0, 2.0]), requires_grad=True))

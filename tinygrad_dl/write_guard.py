@@ -414,6 +414,10 @@ def _read_only_arrays(fn: Any, name: str, why: str) -> Any:
                         pass
         if own:
             out = _own_arrays(ctx, own, out)
+        if not backward and type(ctx.saved) not in (tuple, list):  # (the engine reads a tuple)
+            raise TypeError(f"{name} set ctx.saved to a {type(ctx.saved).__name__}: call "
+                            "ctx.save_for_backward(x, ...), which keeps a tuple, or keep it as "
+                            "another attribute (ctx.x = x)")
         if not backward and not ctx.saved:  # kept as attributes (ctx.x = x), not saved:
             kept = _arrays_of(vars(ctx).values())  # the graph holds them all the same
             if kept:
