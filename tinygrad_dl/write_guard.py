@@ -17,8 +17,8 @@ module of their own likewise (`_utils/lock_management.py`).
 
 The engine calls `join` for every recorded op, `check_saved` before an op's backward when
 `replaced` is not empty, and `check_views` before a backward when `watching` is not 0. An op
-defined outside this package runs its forward with its inputs held the same way, and its
-backward with its upstream gradient and what forward saved (`user_op`, the engine's
+defined outside this package runs its forward on read-only views of its inputs, and its
+backward with its upstream gradient and what forward saved read-only (`user_op`, the engine's
 `Function.__init_subclass__`): a write into one of them raises.
 """
 
