@@ -344,7 +344,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             w(2, f"g = g{k}; g{k} = None")
         n = len(inputs)
         if inline is not None:  # the backward's arithmetic, written out
-            _inline(w, op, inline, seen, step.retain_graph)
+            _inline(w, op, inline, seen, called, step.retain_graph)
             continue
         if op.rows is not None:  # x[index]: g added into x's gradient at index
             _rows(w, op, seen)
@@ -386,9 +386,12 @@ def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> Non
     pending one is ours, else into a new one (`_sum`); terms and NumPy scalars through
     `_add`."""
     if first:  # the first gradient sent to kin: g{kin} is None
-        # (`fresh` first: for Add's `x = g` it is False at once, no attribute read)
-        w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = {fresh} and x.base is None"
-          f" and x.flags.writeable")
+        # (`fresh` first where it is `x is not g`: for Add's `x = g` it is False at once, no
+        # attribute read; the base first where it counts references: a view (a split's
+        # pieces, one per RNN step) is not ours without two calls)
+        test = (f"x.base is None and {fresh}" if fresh.startswith("_refs")
+                else f"{fresh} and x.base is None")
+        w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = {test} and x.flags.writeable")
     else:
         w(2, "if type(x) is ndarray:")
         w(3, f"if o{kin}: g{kin} += x")
@@ -401,8 +404,8 @@ def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> Non
     w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
 
 
-def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: bool
-            ) -> None:
+def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: set[int],
+            retain: bool) -> None:
     """An op whose backward the plan writes out (`plan.BackwardOp.inline`): per input that
     needs a gradient, its expression over `g` and what forward saved (`ctx.saved`: `{0}`,
     `{1}`, ...), the same NumPy calls its backward makes, in the same order. An expression
@@ -410,9 +413,13 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: 
     not g`; a NumPy-scalar `g` becomes a new 0-d array per input, ours where eager copies
     it: the same values); what is added into in between is a pending gradient of ours, which
     no expression reads. Its other names are the op's module's globals (Tanh's `_ONE`),
-    but for keyword arguments' (`axis=`)."""
+    but for keyword arguments' (`axis=`). A `shaped_backward`'s expression may give a term
+    that waits in D (MatMul's one-row `Outer`): its input is then in `called`, popped from D
+    before its gradient is read."""
     used = 1 + max((int(i) for e in exprs for i in re.findall(r"{(\d+)}", e)), default=-1)
-    exprs = tuple(bound(w, e, type(op.backward.__self__)) for e in exprs)
+    cls = type(op.backward.__self__)
+    terms = declared(cls, "shaped_backward", "forward", "prepare", "backward") is not None
+    exprs = tuple(bound(w, e, cls) for e in exprs)
     if op.args is not None:  # the inputs' registers, alive through the run
         saved = [w.reg(int(r)) for r in op.args]
     else:
@@ -427,6 +434,8 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], retain: 
         w(2, f"x = {exprs[p].format(*saved)}")
         _accumulate(w, kin, kin not in seen, "x is not g", "(x,)")
         seen.add(kin)
+        if terms:
+            called.add(kin)
     if op.args is not None:  # (forward saved nothing: nothing to let go of)
         w(2, "x = None")
         return

@@ -65,15 +65,18 @@ def used(exprs: tuple[str, ...]) -> int:
 
 
 def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: dict[str, Any],
-           cache: dict[Any, bool]) -> bool:
+           cache: dict[Any, bool], shapes: tuple[tuple[int, ...], ...] | None = None) -> bool:
     """Whether `exprs`, evaluated as the compiled plan writes them (over `g` and what forward
-    saved, the other names the op module's globals), give `cls.backward`'s arrays bit for bit
-    on three elements per input of `dtypes` (and a gradient of the output's dtype). Any
-    exception, in the op or the expressions: False (its backward is then called), as for an
-    op with a callable parameter (Dropout's `sample`: an effect not to run here)."""
-    if any(callable(v) for v in params.values()):
+    saved, the other names the op module's globals), give `cls.backward`'s results bit for
+    bit (`same`) on three elements per input of `dtypes`, or on inputs of `shapes` (a
+    `shaped_backward`'s, written for those shapes; at most `SHAPED_SAMPLE` elements in all),
+    and a gradient of the output's dtype. Any exception, in the op or the expressions: False
+    (its backward is then called), as for an op with a callable parameter (Dropout's
+    `sample`: an effect not to run here)."""
+    if any(callable(v) for v in params.values()) or (shapes is not None and sum(
+            int(np.prod(s, dtype=np.int64)) for s in shapes) > SHAPED_SAMPLE):
         return False
-    key: Any = (cls, dtypes, tuple(sorted(params.items())))
+    key: Any = (cls, dtypes, tuple(sorted(params.items())), exprs, shapes)
     try:
         ok = cache.get(key)
     except TypeError:  # a parameter that is not hashable (an array): not cached
@@ -83,7 +86,8 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
     ok = False
     try:
         rng = np.random.default_rng(0)
-        xs = [rng.uniform(0.5, 2.0, 3).astype(d) for d in dtypes]
+        xs = [rng.uniform(0.5, 2.0, 3 if shapes is None else s).astype(d)
+              for d, s in zip(dtypes, shapes or dtypes)]
         ctx = cls()
         ctx.needs_input_grad = [True] * len(xs)
         with np.errstate(all="ignore"), _draws_undone():
@@ -97,9 +101,7 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
             for e, ref in zip(exprs, want):
                 got = eval(e.format(*[f"__saved[{i}]" for i in range(len(saved))]),  # noqa: S307
                            names)
-                ok = ok and type(got) is type(ref) and np.asarray(got).dtype == \
-                    np.asarray(ref).dtype and np.asarray(got).tobytes() == \
-                    np.asarray(ref).tobytes()
+                ok = ok and same(got, ref)
     except Exception:  # noqa: BLE001  (when in doubt, call backward)
         ok = False
     if key is not None:
@@ -107,21 +109,45 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
     return ok
 
 
-def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any, Any]
+SHAPED_SAMPLE = 1 << 18  # `agrees` runs a shaped_backward's op on this many elements at most
+
+
+def same(got: Any, ref: Any) -> bool:
+    """Whether an expression's result is backward's, bit for bit: of one type, arrays and
+    NumPy scalars of one dtype, shape and bytes, a gradient term (a tuple, MatMul's `Outer`)
+    the same item by item, anything else equal."""
+    if type(got) is not type(ref):
+        return False
+    if isinstance(got, tuple):
+        return len(got) == len(ref) and all(same(a, b) for a, b in zip(got, ref))
+    if isinstance(got, (np.ndarray, np.generic)):
+        return (got.dtype == ref.dtype and got.shape == ref.shape
+                and got.tobytes() == ref.tobytes())
+    return bool(got == ref)
+
+
+def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any, Any],
+                  shapes: tuple[tuple[int, ...], ...] | None = None
                   ) -> tuple[int | None, ...] | None:
     """Whether `expr` (an op's `same_shape_forward`, over its inputs `{0}`, `{1}`, ..., other
     names the op module's globals) gives `cls.forward`'s value bit for bit on three elements
     per input of `dtypes`, and if so what forward saved: per item, the index of the input it
     is, or None for the value itself (a replay that writes the forward out reads those
     registers in place of `ctx.saved`). None where the value differs, anything saved is
-    neither, or anything raises. Cached per op class, expression and dtypes."""
-    key = ("forward", cls, expr, dtypes)
+    neither, or anything raises. Cached per op class, expression and dtypes. With `shapes`
+    (a `shaped_forward`'s, written for inputs of those shapes): on inputs of those shapes,
+    at most `SHAPED_SAMPLE` elements in all."""
+    key = ("forward", cls, expr, dtypes, shapes)
     if key in cache:
         return cache[key]
     where: tuple[int | None, ...] | None = None
+    if shapes is not None and sum(int(np.prod(s, dtype=np.int64)) for s in shapes) > \
+            SHAPED_SAMPLE:
+        return None
     try:
         rng = np.random.default_rng(0)  # (one stream: each input its own values, so
-        xs = [rng.uniform(0.5, 2.0, 3).astype(d) for d in dtypes]  # swapped operands show)
+        xs = [rng.uniform(0.5, 2.0, 3 if shapes is None else s).astype(d)  # swapped
+              for d, s in zip(dtypes, shapes or dtypes)]  # operands show)
         ctx = cls()
         ctx.needs_input_grad = [True] * len(xs)
         with np.errstate(all="ignore"), _draws_undone():
@@ -131,8 +157,7 @@ def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any
                        names)
         found = tuple(None if a is out else next((j for j, x in enumerate(xs) if a is x), -1)
                       for a in getattr(ctx, "saved", ()))
-        if (type(got) is type(out) and np.asarray(got).dtype == np.asarray(out).dtype
-                and np.asarray(got).tobytes() == np.asarray(out).tobytes() and -1 not in found):
+        if same(got, out) and -1 not in found:
             where = found
     except Exception:  # noqa: BLE001  (when in doubt, call forward)
         where = None

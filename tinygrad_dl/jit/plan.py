@@ -325,8 +325,11 @@ def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None
     sends one (`needs_input_grad`), so the expressions compute what backward computes; and
     they are the op's own and give its backward's bits (`declared`, `agrees`; `cache`: those
     already checked, per op class and dtypes)."""
-    exprs = declared(type(ctx), "same_shape_backward", "forward", "prepare", "backward")
     op = rec.ops[k]
+    exprs = declared(type(ctx), "same_shape_backward", "forward", "prepare", "backward")
+    shapes = _shaped(rec, op, exprs)
+    if shapes is not None:  # its `shaped_backward`, for inputs of the recorded shapes
+        exprs = declared(type(ctx), "shaped_backward", "forward", "prepare", "backward")(shapes)
     if exprs is None or not (len(exprs) == len(op.sources) == len(inputs)
                              == len(ctx.needs_input_grad)):
         return None
@@ -334,13 +337,26 @@ def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None
         return None
     shape = getattr(op.out, "shape", None)
     srcs = (*op.sources, ev.seed) if k == ev.root else op.sources
-    if shape is None or any(_shape(rec, s) != tuple(shape) for s in srcs):
+    # the gradient has the output's shape; with `same_shape_backward`, every input has it too
+    if shape is None or any(_shape(rec, s) != tuple(shape)
+                            for s in (srcs if shapes is None else srcs[len(op.sources):])):
         return None
     if any(_is_dynamic(v) for v in op.params.values()) or not agrees(
             type(ctx), tuple(exprs), tuple(_dtype(rec, s) for s in op.sources),
-            {n: _static(v) for n, v in op.params.items()}, cache):
+            {n: _static(v) for n, v in op.params.items()}, cache, shapes):
         return None
     return tuple(exprs)
+
+
+def _shaped(rec: Recording, op: Any, same_shape: Any) -> tuple[tuple[int, ...], ...] | None:
+    """The recorded shapes of op's inputs where it has no `same_shape_*` declaration (given
+    as `same_shape`) and declares `shaped_backward` (MatMul: expressions written for those
+    shapes, a one-row product's gradient term for an RNN step's h @ W) as its own; else None."""
+    if same_shape is not None or declared(op.fn, "shaped_backward", "forward", "prepare",
+                                          "backward") is None:
+        return None
+    shapes = tuple(_shape(rec, s) for s in op.sources)
+    return None if None in shapes else shapes
 
 
 def _forwards(rec: Recording, modes: list[int], inline: dict[Any, Any], in_bwd: set[int],
@@ -358,9 +374,14 @@ def _forwards(rec: Recording, modes: list[int], inline: dict[Any, Any], in_bwd: 
     for k in sorted(in_bwd):
         op = rec.ops[k]
         expr = declared(op.fn, "same_shape_forward", "forward", "prepare", "backward")
+        shapes = _shaped(rec, op, expr)
+        if shapes is not None:  # its `shaped_forward`, for inputs of the recorded shapes
+            shaped = declared(op.fn, "shaped_forward", "forward", "prepare", "backward")
+            expr = None if shaped is None else shaped(shapes)
         if expr is None or modes[k] != FULL or op.params or None in by_op.get(k, [None]):
             continue
-        where = forward_saves(op.fn, expr, tuple(_dtype(rec, s) for s in op.sources), cache)
+        where = forward_saves(op.fn, expr, tuple(_dtype(rec, s) for s in op.sources), cache,
+                              shapes)
         if where is not None and used(by_op[k][0]) <= len(where):
             out[k] = (expr, where)
     return out

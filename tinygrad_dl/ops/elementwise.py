@@ -339,6 +339,23 @@ class Outer(tuple):
 class MatMul(Function):
     """x @ y with NumPy's rules: 1-D operands are promoted and batch dims broadcast."""
 
+    @staticmethod
+    def shaped_forward(shapes: tuple[tuple[int, ...], ...]) -> str | None:
+        """For a replay (jit.plan), forward on inputs of these shapes as an expression over
+        them: the 2-D case's own call."""
+        return "{0}.dot({1})" if [len(s) for s in shapes] == [2, 2] else None
+
+    @staticmethod
+    def shaped_backward(shapes: tuple[tuple[int, ...], ...]) -> tuple[str, ...] | None:
+        """For a replay, backward on inputs of these shapes as one expression per input over
+        g and what forward saved (x, y): the 2-D case's calls, written out per RNN step
+        without a method call (jit.plan checks them against backward, bit for bit)."""
+        if [len(s) for s in shapes] != [2, 2]:
+            return None
+        y_shape = tuple(int(n) for n in shapes[1])
+        return ("g.dot({1}.T)",
+                f"Outer(({{0}}, g, {y_shape!r}))" if shapes[0][0] == 1 else "{0}.T.dot(g)")
+
     def forward(ctx, x, y):
         ctx.saved = x, y  # (save_for_backward's one line, without its call: hot in an RNN)
         if x.ndim == 2 and y.ndim == 2:  # ndarray.dot: as backward's products (see there),

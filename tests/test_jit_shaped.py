@@ -1,0 +1,131 @@
+"""Ops a replay writes out for the shapes it recorded (`shaped_forward`, `shaped_backward`:
+MatMul's 2-D products, an RNN step's h @ W with its one-row gradient term): written out only
+where the declaration is the op's own and gives its methods' results bit for bit on inputs
+of those shapes; every case runs next to eager, bit for bit, from the same `.grad` state."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from test_jit_inline import t, twin_runs
+
+from tinygrad_dl import ops
+from tinygrad_dl.jit import declared
+from tinygrad_dl.jit.plan import Plan
+from tinygrad_dl.ops.elementwise import Outer
+
+R = np.random.default_rng(3)
+DOT_FORWARD = re.compile(r"^ +r\d+ = r\d+\.dot\([rk]\d+\)$", re.M)  # (k: a constant)
+ONE_ROW_TERM = re.compile(r"^ +x = Outer_\d+\(\(r\d+, g, \(\d+, \d+\)\)\)$", re.M)
+CALLED_FORWARD = re.compile(r"^ +r\d+ = f\d+\(r\d+, r\d+\)$", re.M)
+
+
+def rnn_step(A, W, h0, T):
+    def step():
+        h = h0.reshape(1, -1)
+        hs = []
+        for i in range(T):
+            h = (A[i:i + 1] + h @ W).tanh()
+            hs.append(h)
+        (ops.Concatenate.apply(*hs, axis=0) ** 2).sum().backward()
+    return step
+
+
+def plan_of(jitted):
+    return next(v for v in jitted.cache.values() if type(v) is Plan)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_rnn_step_s_product_is_written_out_forward_and_backward(dtype):
+    A = t(R.standard_normal((5, 4)).astype(dtype))
+    W = t((R.standard_normal((4, 4)) * 0.5).astype(dtype))
+    h0 = t(R.standard_normal(4).astype(dtype))
+    jitted, src = twin_runs(rnn_step(A, W, h0, 5), (A, W, h0), ())
+    assert len(DOT_FORWARD.findall(src)) == 5, src
+    assert len(ONE_ROW_TERM.findall(src)) == 5, src  # W's terms: one product at the end
+    assert len(re.findall(r"^ +x = g\.dot\(r\d+\.T\)$", src, re.M)) == 5
+    assert not CALLED_FORWARD.search(src) and ".saved" not in src
+    assert all(not vars(c) for c in plan_of(jitted).ctxs if type(c) is ops.MatMul)
+
+
+def test_a_product_of_many_rows_writes_its_weight_gradient_as_one_product():
+    X, W = t(R.standard_normal((6, 3))), t(R.standard_normal((3, 2)))
+    _, src = twin_runs(lambda: ((X @ W).tanh() * 3.0).sum().backward(), (X, W), ())
+    assert re.search(r"^ +x = r\d+\.T\.dot\(g\)$", src, re.M), src
+    assert len(DOT_FORWARD.findall(src)) == 1
+
+
+def test_the_weight_s_terms_and_a_dense_gradient_add_up_as_eagerly():
+    """W gets one-row terms (deferred to one product) and a dense L2 gradient: the order of
+    the sums is eager's, so the bits are."""
+    A, W = t(R.standard_normal((4, 3))), t(R.standard_normal((3, 3)) * 0.5)
+    h0 = t(R.standard_normal(3))
+    inner = rnn_step(A, W, h0, 4)
+
+    def step():
+        inner()
+        ((W * W).sum() * 0.01).backward()  # a second backward into the same .grad
+        (W @ W).sum().backward()  # a dense product of W with itself, same op class
+
+    twin_runs(step, (A, W, h0), ())
+
+
+def test_a_frozen_weight_gets_no_term_and_h0_its_gradient():
+    A, W = t(R.standard_normal((4, 3))), t(R.standard_normal((3, 3)) * 0.5, grad=False)
+    h0 = t(R.standard_normal(3))
+    _, src = twin_runs(rnn_step(A, W, h0, 4), (A, h0), ())
+    assert not ONE_ROW_TERM.search(src)
+    assert len(DOT_FORWARD.findall(src)) == 4
+
+
+def test_a_vector_operand_is_not_written_out():
+    x, W = t(R.standard_normal(3)), t(R.standard_normal((3, 2)))
+    _, src = twin_runs(lambda: ((x @ W) ** 2).sum().backward(), (x, W), ())
+    assert not DOT_FORWARD.search(src) and CALLED_FORWARD.search(src), src
+
+
+def test_a_product_larger_than_the_check_s_sample_is_called(monkeypatch):
+    monkeypatch.setattr(declared, "SHAPED_SAMPLE", 10)  # (the check's bound, made small)
+    X, W = t(R.standard_normal((4, 3))), t(R.standard_normal((3, 2)))
+    _, src = twin_runs(lambda: ((X @ W) ** 2).sum().backward(), (X, W), ())
+    assert not DOT_FORWARD.search(src) and CALLED_FORWARD.search(src), src
+    assert ".dot(" not in src
+
+
+class HalfGradMatMul(ops.MatMul):
+    """MatMul's forward and declarations, its own backward (half the gradient): inherits
+    neither shaped expression, so replay must call its backward."""
+
+    def backward(ctx, g):
+        gx, gy = super().backward(g * 0.5)
+        return gx, gy
+
+
+class LyingMatMul(ops.MatMul):
+    """Declares its own shaped backward with W's transpose left out: the check against
+    backward (square W, where the shapes would not give it away) must refuse it."""
+
+    @staticmethod
+    def shaped_backward(shapes):
+        return ("g.dot({1})", "{0}.T.dot(g)")
+
+
+@pytest.mark.parametrize("cls", [HalfGradMatMul, LyingMatMul], ids=lambda c: c.__name__)
+def test_a_backward_that_is_not_its_declaration_is_called(cls):
+    X, W = t(R.standard_normal((3, 3))), t(R.standard_normal((3, 3)))
+    jitted, src = twin_runs(lambda: (cls.apply(X, W).tanh() ** 2).sum().backward(), (X, W), ())
+    assert re.search(r"^ +r = b\d+\(g\)$", src, re.M), src  # its backward, called
+    assert not re.search(r"^ +x = g\.dot", src, re.M), src
+
+
+def test_same_compares_gradient_terms_item_by_item():
+    x, g = np.ones((1, 3)), np.arange(3.0).reshape(1, 3)
+    assert declared.same(Outer((x, g, (3, 3))), Outer((x, g.copy(), (3, 3))))
+    assert not declared.same(Outer((x, g, (3, 3))), Outer((x, g + 1, (3, 3))))
+    assert not declared.same(Outer((x, g, (3, 3))), Outer((x, g, (3, 4))))
+    assert not declared.same(Outer((x, g, (3, 3))), (x, g, (3, 3)))  # a plain tuple
+    assert not declared.same(np.float64(1.0), np.asarray(1.0))  # a scalar, a 0-d array
+    assert not declared.same(g, g.reshape(3, 1))  # same bytes, another shape
+    assert not declared.same(g, g.astype(np.float32).astype(np.float64).view(np.int64))
