@@ -129,3 +129,22 @@ def test_same_compares_gradient_terms_item_by_item():
     assert not declared.same(np.float64(1.0), np.asarray(1.0))  # a scalar, a 0-d array
     assert not declared.same(g, g.reshape(3, 1))  # same bytes, another shape
     assert not declared.same(g, g.astype(np.float32).astype(np.float64).view(np.int64))
+
+
+class BadDeclarations(ops.MatMul):
+    """A user's MatMul whose shaped declarations raise or answer nonsense: its methods are
+    called, and the step replays as eagerly."""
+
+    @staticmethod
+    def shaped_forward(shapes):
+        raise RuntimeError("no")
+
+    @staticmethod
+    def shaped_backward(shapes):
+        return ["g.dot({1}.T)", 3]  # a list, with an int
+
+
+def test_declarations_that_raise_or_answer_nonsense_are_not_used():
+    X, W = t(R.standard_normal((3, 2))), t(R.standard_normal((2, 2)))
+    _, src = twin_runs(lambda: (BadDeclarations.apply(X, W) ** 2).sum().backward(), (X, W), ())
+    assert CALLED_FORWARD.search(src) and re.search(r"^ +r = b\d+\(g\)$", src, re.M), src

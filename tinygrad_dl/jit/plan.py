@@ -329,7 +329,8 @@ def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None
     exprs = declared(type(ctx), "same_shape_backward", "forward", "prepare", "backward")
     shapes = _shaped(rec, op, exprs)
     if shapes is not None:  # its `shaped_backward`, for inputs of the recorded shapes
-        exprs = declared(type(ctx), "shaped_backward", "forward", "prepare", "backward")(shapes)
+        exprs = _ask(declared(type(ctx), "shaped_backward", "forward", "prepare", "backward"),
+                     shapes)
     if exprs is None or not (len(exprs) == len(op.sources) == len(inputs)
                              == len(ctx.needs_input_grad)):
         return None
@@ -348,12 +349,25 @@ def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None
     return tuple(exprs)
 
 
+def _ask(shaped: Any, shapes: tuple[tuple[int, ...], ...]) -> Any:
+    """A `shaped_*` declaration's answer for these shapes: its expression(s), or None where it
+    has none, raises or answers anything else (a user's op: when in doubt, its methods are
+    called)."""
+    try:
+        got = None if shaped is None else shaped(shapes)
+    except Exception:  # noqa: BLE001
+        return None
+    ok = type(got) is str or (type(got) is tuple and all(type(e) is str for e in got))
+    return got if ok else None
+
+
 def _shaped(rec: Recording, op: Any, same_shape: Any) -> tuple[tuple[int, ...], ...] | None:
     """The recorded shapes of op's inputs where it has no `same_shape_*` declaration (given
-    as `same_shape`) and declares `shaped_backward` (MatMul: expressions written for those
-    shapes, a one-row product's gradient term for an RNN step's h @ W) as its own; else None."""
-    if same_shape is not None or declared(op.fn, "shaped_backward", "forward", "prepare",
-                                          "backward") is None:
+    as `same_shape`) and no parameters, and declares `shaped_backward` (MatMul: expressions
+    written for those shapes, a one-row product's gradient term for an RNN step's h @ W) as
+    its own; else None."""
+    if same_shape is not None or op.params or declared(op.fn, "shaped_backward", "forward",
+                                                       "prepare", "backward") is None:
         return None
     shapes = tuple(_shape(rec, s) for s in op.sources)
     return None if None in shapes else shapes
@@ -376,8 +390,8 @@ def _forwards(rec: Recording, modes: list[int], inline: dict[Any, Any], in_bwd: 
         expr = declared(op.fn, "same_shape_forward", "forward", "prepare", "backward")
         shapes = _shaped(rec, op, expr)
         if shapes is not None:  # its `shaped_forward`, for inputs of the recorded shapes
-            shaped = declared(op.fn, "shaped_forward", "forward", "prepare", "backward")
-            expr = None if shaped is None else shaped(shapes)
+            expr = _ask(declared(op.fn, "shaped_forward", "forward", "prepare", "backward"),
+                        shapes)
         if expr is None or modes[k] != FULL or op.params or None in by_op.get(k, [None]):
             continue
         where = forward_saves(op.fn, expr, tuple(_dtype(rec, s) for s in op.sources), cache,
