@@ -2,14 +2,16 @@
 
 Replay runs what an op says stands in for its methods: `prepare` for `forward` (the value
 unread), `backward_into` for `backward`, the `same_shape_backward` expressions for `backward`
-over what `forward` saved, and `indexes_by` (the op is `x[index]`) for both, written out as
-a view and a rows' add. A declaration is trusted only where it holds:
+over what `forward` saved (and `shaped_backward`'s, written for the recorded shapes: MatMul's
+2-D products), and `indexes_by` (the op is `x[index]`) for both, written out as a view and a
+rows' add. A declaration is trusted only where it holds:
 
 - it is the op's own, not a parent's under a subclass's own method (`declared`): a `Mul`
   subclass with its own backward inherits `Mul`'s expressions, which are not its backward;
 - the expressions give backward's bits (`agrees`: run once per op class and dtypes on a small
-  sample, as tests/test_jit_inline.py runs the library's own): a user op's declaration is
-  not exercised by its gradcheck, which runs eagerly;
+  sample, or on inputs of the recorded shapes for `shaped_backward`, as
+  tests/test_jit_inline.py runs the library's own): a user op's declaration is not
+  exercised by its gradcheck, which runs eagerly;
 - where replay reads an op's inputs in place of what its `prepare` saved (`plan`'s direct
   ops), the `prepare` saves exactly those inputs (`saves_inputs`);
 - an `indexes_by` op gives x[index] and, as its gradient, g added into zeros at index, bit
