@@ -411,6 +411,19 @@ def test_seeded_construction_is_deterministic_and_dtype():
     assert all(g.dtype == np.float32 for g in a.hand_gradients(X, y).values())
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+def test_char_rnn_refuses_indices_outside_its_alphabet_in_every_integer_dtype(dtype):
+    """The range check is one max of X seen as unsigned where it can be: -1 (which U[X]
+    would wrap to the last row) and K are refused in every integer dtype, K - 1 is not."""
+    rnn = CharRNN(4, m=3, fused=False)
+    Y = np.array([1, 1])
+    rnn.loss(np.array([0, 3], dtype=dtype), Y)
+    bad = [4] if np.dtype(dtype).kind == "u" else [4, -1]
+    for b in bad:
+        with pytest.raises(ValueError, match=r"X indices must lie in \[0, 4\)"):
+            rnn.loss(np.array([0, b], dtype=dtype), Y)
+
+
 def test_invalid_arguments():
     with pytest.raises(ValueError, match="lam must be"):
         OneLayer(3, 2, lam=-1)

@@ -26,13 +26,17 @@ def check_labels(op: str, y: np.ndarray, K: int) -> None:
         raise ValueError(f"{op}: class labels must be integers, got dtype {y.dtype} (Python "
                          "ints make float64 tensors here: give dtype=np.int64, or pass a NumPy "
                          "integer array)")
-    if not y.size:
-        return
-    u = _UNSIGNED.get(y.dtype) if y.dtype.kind == "i" else None
-    if (_max(y, axis=None) >= K if y.dtype.kind == "u"
-            else _max(y.view(u[0]), axis=None) >= K if u is not None and K <= u[1]
-            else _min(y, axis=None) < 0 or _max(y, axis=None) >= K):
+    if y.size and outside(y, K):
         raise ValueError(f"{op}: labels must be in [0, {K}), got {y.min()}..{y.max()}")
+
+
+def outside(y: np.ndarray, K: int) -> bool:
+    """Whether a non-empty integer array holds a value outside [0, K): for a signed one of
+    a dtype NumPy knows, one max of it seen as unsigned (`_UNSIGNED`), not a min and a max."""
+    u = _UNSIGNED.get(y.dtype) if y.dtype.kind == "i" else None
+    return bool(_max(y, axis=None) >= K if y.dtype.kind == "u"
+                else _max(y.view(u[0]), axis=None) >= K if u is not None and K <= u[1]
+                else _min(y, axis=None) < 0 or _max(y, axis=None) >= K)
 
 
 # signed integer dtype -> (the unsigned one of its size and byte order, 2**(bits - 1)): seen
