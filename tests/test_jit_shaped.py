@@ -148,3 +148,19 @@ def test_declarations_that_raise_or_answer_nonsense_are_not_used():
     X, W = t(R.standard_normal((3, 2))), t(R.standard_normal((2, 2)))
     _, src = twin_runs(lambda: (BadDeclarations.apply(X, W) ** 2).sum().backward(), (X, W), ())
     assert CALLED_FORWARD.search(src) and re.search(r"^ +r = b\d+\(g\)$", src, re.M), src
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32")])
+def test_operands_of_two_dtypes_replay_as_eagerly(dtypes):
+    """x in one dtype and W in another: the product, its gradients and W's one-row terms
+    in the wider dtype, each gradient stored in its tensor's own dtype, as eagerly."""
+    A = t(R.standard_normal((4, 3)).astype(dtypes[0]))
+    h0 = t(R.standard_normal(3).astype(dtypes[0]))
+    W = t((R.standard_normal((3, 3)) * 0.5).astype(dtypes[1]))
+    _, src = twin_runs(rnn_step(A, W, h0, 4), (A, W, h0), ())
+    assert len(DOT_FORWARD.findall(src)) == 4, src
+
+
+def test_an_empty_batch_replays_as_eagerly():
+    X, W = t(np.zeros((0, 3))), t(R.standard_normal((3, 2)))
+    twin_runs(lambda: ((X @ W) ** 2).sum().backward(), (X, W), ())
