@@ -9,6 +9,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_jit_inline import t, twin_runs
 
 from tinygrad_dl import ops
@@ -164,3 +166,23 @@ def test_operands_of_two_dtypes_replay_as_eagerly(dtypes):
 def test_an_empty_batch_replays_as_eagerly():
     X, W = t(np.zeros((0, 3))), t(R.standard_normal((3, 2)))
     twin_runs(lambda: ((X @ W) ** 2).sum().backward(), (X, W), ())
+
+
+@settings(deadline=None)  # (examples: the profile, tests/conftest.py)
+@given(n=st.integers(1, 3), k=st.integers(1, 4), m=st.integers(1, 3),
+       dtypes=st.sampled_from([("float64", "float64"), ("float32", "float32"),
+                               ("float32", "float64")]),
+       needs=st.sampled_from([(True, True), (True, False), (False, True)]),
+       seed=st.integers(0, 2**16))
+def test_any_two_matrices_replay_as_eagerly(n, k, m, dtypes, needs, seed):
+    """Products of random shapes (one row or more), dtypes and which operand needs a
+    gradient, used twice (the second use of W after a tanh): bit for bit as eagerly."""
+    rng = np.random.default_rng(seed)
+    X = t(rng.standard_normal((n, k)).astype(dtypes[0]), needs[0])
+    W = t(rng.standard_normal((k, m)).astype(dtypes[1]), needs[1])
+    V = t(rng.standard_normal((m, k)).astype(dtypes[1]))
+
+    def step():
+        ((X @ W).tanh() @ V @ W).sum().backward()
+
+    twin_runs(step, [p for p in (X, W, V) if p.requires_grad], ())
