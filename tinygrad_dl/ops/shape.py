@@ -44,6 +44,8 @@ def _is_basic(index) -> bool:
     """Basic indexing (slices, ints, None, ...) never selects an element twice."""
     if type(index) is slice or type(index) is int:  # (an RNN step's row: skip the loop)
         return True
+    if type(index) is np.ndarray:  # (an embedding's U[X], once per step: no generator)
+        return False
     items = index if isinstance(index, tuple) else (index,)
     # (a bool is an int to Python but an advanced index to NumPy: x[True] is a copy, and the
     # gradient added into it was lost)
