@@ -33,6 +33,7 @@ import json
 import math
 import os
 import shlex
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -172,7 +173,13 @@ def main() -> int:
         print(f"[{run.name}] done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     table = "\n".join(rows)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "RESULTS.md").write_text(table + "\n")
+    # when and from which code: a table read later must say what it measured
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, cwd=Path(__file__).parent, check=False).stdout.strip()
+    stamp = (f"Written by `python3 benchmarks/results.py` on {time.strftime('%Y-%m-%d')}"
+             f"{f' at `{head}`' if head else ''}, seeds {' '.join(map(str, args.seeds))} "
+             "(the char-RNN: seed 0).\n\n")
+    (args.out / "RESULTS.md").write_text(stamp + table + "\n")
     print(table)
     return 0
 
