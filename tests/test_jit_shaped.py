@@ -186,3 +186,23 @@ def test_any_two_matrices_replay_as_eagerly(n, k, m, dtypes, needs, seed):
         ((X @ W).tanh() @ V @ W).sum().backward()
 
     twin_runs(step, [p for p in (X, W, V) if p.requires_grad], ())
+
+
+def test_two_backwards_through_one_graph_replay_as_eagerly():
+    """retain_graph=True, then a second backward: the written-out products read their
+    operands' registers both times (nothing was released), W's one-row terms are made
+    and summed once per backward, as eagerly."""
+    A, W = t(R.standard_normal((3, 2))), t(R.standard_normal((2, 2)))
+    h0 = t(R.standard_normal(2))
+
+    def step():
+        h, hs = h0.reshape(1, -1), []
+        for i in range(3):
+            h = (A[i:i + 1] + h @ W).tanh()
+            hs.append(h)
+        loss = (ops.Concatenate.apply(*hs, axis=0) ** 2).sum()
+        loss.backward(retain_graph=True)
+        (loss * 3.0).backward()
+
+    _, src = twin_runs(step, (A, W, h0), ())
+    assert len(ONE_ROW_TERM.findall(src)) == 6, src  # three per backward
