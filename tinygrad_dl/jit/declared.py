@@ -75,8 +75,7 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
     and a gradient of the output's dtype. Any exception, in the op or the expressions: False
     (its backward is then called), as for an op with a callable parameter (Dropout's
     `sample`: an effect not to run here)."""
-    if any(callable(v) for v in params.values()) or (shapes is not None and sum(
-            int(np.prod(s, dtype=np.int64)) for s in shapes) > SHAPED_SAMPLE):
+    if any(callable(v) for v in params.values()) or _too_big(shapes):
         return False
     key: Any = (cls, dtypes, tuple(sorted(params.items())), exprs, shapes)
     try:
@@ -114,6 +113,13 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
 SHAPED_SAMPLE = 1 << 18  # `agrees` runs a shaped_backward's op on this many elements at most
 
 
+def _too_big(shapes: tuple[tuple[int, ...], ...] | None) -> bool:
+    """Whether inputs of `shapes` (None: the small default sample) hold more than
+    `SHAPED_SAMPLE` elements in all: a check would then run the op on too much."""
+    return shapes is not None and sum(int(np.prod(s, dtype=np.int64)) for s in shapes) > \
+        SHAPED_SAMPLE
+
+
 def same(got: Any, ref: Any) -> bool:
     """Whether an expression's result is backward's, bit for bit: of one type, arrays and
     NumPy scalars of one dtype, shape and bytes, a gradient term (a tuple, MatMul's `Outer`)
@@ -143,8 +149,7 @@ def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any
     if key in cache:
         return cache[key]
     where: tuple[int | None, ...] | None = None
-    if shapes is not None and sum(int(np.prod(s, dtype=np.int64)) for s in shapes) > \
-            SHAPED_SAMPLE:
+    if _too_big(shapes):
         return None
     try:
         rng = np.random.default_rng(0)  # (one stream: each input its own values, so
