@@ -27,12 +27,27 @@ class Exp(Function):
 
 class ExpInPlace(Exp):
     # as if one of the library's ops, which the engine does not hold read-only while backward
-    # runs (a user's op raises at the write: tests/test_user_op_guard.py): the kit must see it
+    # runs (a user's op raises at the write: tests/test_user_op_guard.py), and keeping its
+    # output as an attribute, which the write guard does not count as saved for the library's
+    # ops (saved, the graph holds it read-only: ExpSavedInPlace): the kit must see it
+    __module__ = "tinygrad_dl.a_fake_module"
+
+    def forward(ctx, x):
+        ctx.y = np.exp(x)
+        return ctx.y
+
+    def backward(ctx, grad):
+        y = ctx.y
+        y *= grad  # the output's own array: gradient right, output and graph corrupted
+        return y
+
+
+class ExpSavedInPlace(Exp):
     __module__ = "tinygrad_dl.a_fake_module"
 
     def backward(ctx, grad):
         y = ctx.saved[0]
-        y *= grad  # the output's own array: gradient right, output and graph corrupted
+        y *= grad  # read-only: the graph holds the result its op saved
         return y
 
 
@@ -65,6 +80,8 @@ def test_a_backward_that_writes_what_forward_saved_fails():
     check_grad(Exp.apply, X, ref=np.exp)
     with pytest.raises(AssertionError, match="backward modified the op's output"):
         check_grad(ExpInPlace.apply, X, ref=np.exp)
+    with pytest.raises(ValueError, match="read-only"):  # (before the guard: the kit's error)
+        check_grad(ExpSavedInPlace.apply, X, ref=np.exp)
 
 
 def test_a_backward_that_assumes_c_order_fails():

@@ -1,8 +1,11 @@
-"""Every op of the op table: a write into an input's array between the forward and the backward
-either raises (the write guard holds what the op's backward reads) or leaves the gradient the
-one at the values the forward saw. A write that is allowed and changes the gradient is a silent
-wrong number: an op that kept an input without saving it (a user's `ctx.x = x` was one, until
-write_guard counted such attributes as saved)."""
+"""Every op of the op table: a write into an array between the forward and the backward either
+raises (the write guard holds what the op's backward reads) or leaves the gradient the one at
+the values the forward saw. A write that is allowed and changes the gradient is a silent wrong
+number: an op that kept an input without saving it (a user's `ctx.x = x` was one, until
+write_guard counted such attributes as saved). The arrays written: the leaves' (parameters,
+inputs), an input that is itself an op's result (`h` of `(h * h).sum()`), and the op's own
+result (`y` of `y = x.tanh()`, which tanh's backward reads); before the guard held the last
+two, `y.data[0] = 0` gave tanh's gradient at 0 without a word."""
 
 from __future__ import annotations
 
@@ -17,16 +20,24 @@ from tinygrad_dl.testing import op_inputs
 OPS = [op.name for op in optable.OPS if op.sample is not None and not op.no_grad]
 
 
-def _gradients(f, arrays, kwargs, write: bool) -> tuple[list, list[int]]:
-    """The inputs' gradients of sum(w * f(...)); with `write`, after adding 0.25 into each
-    float input's array between forward and backward where that is allowed (which ones)."""
+WHERE = ("leaves", "results", "output")  # what is written: see the module's docstring
+
+
+def _gradients(f, arrays, kwargs, where: str, write: bool) -> tuple[list, list[int]]:
+    """The leaves' gradients of sum(w * f(...)) (of sum(f(...)) where the output is written:
+    a product with w would hold the output itself); with `write`, after adding 0.25 into
+    each float array of kind `where` between forward and backward where that is allowed
+    (which ones: the inputs' indices, or [0] for the output)."""
     ts = [Tensor(np.array(a, copy=True), requires_grad=np.asarray(a).dtype.kind == "f")
           for a in arrays]
-    out = f(*ts, **kwargs)
-    J = (out * Tensor(np.random.default_rng(0).standard_normal(out.shape))).sum()
+    # "results": each float input an op's result, x * 1 (Mul keeps the leaf, not this array)
+    ins = [t * 1.0 if where == "results" and t.requires_grad else t for t in ts]
+    out = f(*ins, **kwargs)
+    J = (out.sum() if where == "output" else
+         (out * Tensor(np.random.default_rng(0).standard_normal(out.shape))).sum())
     wrote = []
-    for i, t in enumerate(ts):
-        if write and t.requires_grad and t.data.size:
+    for i, t in enumerate(([out] if where == "output" else ins) if write else []):
+        if t.requires_grad and t.data.size and t.data.dtype.kind == "f":
             try:
                 t.data += 0.25
             except ValueError:  # read-only: the graph holds it
@@ -36,23 +47,26 @@ def _gradients(f, arrays, kwargs, write: bool) -> tuple[list, list[int]]:
     return [None if t.grad is None else np.array(t.grad) for t in ts], wrote
 
 
-def _check(f, arrays, kwargs, who: str) -> None:
-    before, _ = _gradients(f, arrays, kwargs, write=False)
-    after, wrote = _gradients(f, arrays, kwargs, write=True)
-    for i in wrote:
-        if before[i] is not None:
-            np.testing.assert_allclose(after[i], before[i], rtol=1e-12, atol=1e-12,
-                                       err_msg=f"{who}: input {i} written after the forward")
+def _check(f, arrays, kwargs, who: str, where: str = "leaves") -> None:
+    before, _ = _gradients(f, arrays, kwargs, where, write=False)
+    after, wrote = _gradients(f, arrays, kwargs, where, write=True)
+    if not wrote:
+        return
+    for i, (a, b) in enumerate(zip(after, before)):
+        if b is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=(
+                f"{who}: {where} {wrote} written after the forward; leaf {i}'s gradient"))
 
 
 @pytest.mark.slow  # 130 ops, a few draws each
+@pytest.mark.parametrize("where", WHERE)
 @pytest.mark.parametrize("name", OPS)
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_a_write_after_the_forward_raises_or_changes_no_gradient(name, data) -> None:
+def test_a_write_after_the_forward_raises_or_changes_no_gradient(name, where, data) -> None:
     op = optable.BY_NAME[name]
     arrays, kwargs = data.draw(op_inputs(op.sample), label="inputs")
-    _check(op.test_call(), arrays, kwargs, name)
+    _check(op.test_call(), arrays, kwargs, name, where)
 
 
 class _KeepsUnsaved(Function):
@@ -71,5 +85,5 @@ class _KeepsUnsaved(Function):
 
 
 def test_the_check_catches_an_op_that_reads_an_unheld_input() -> None:
-    with pytest.raises(AssertionError, match="input 0 written after the forward"):
+    with pytest.raises(AssertionError, match=r"leaves \[0\] written after the forward"):
         _check(_KeepsUnsaved.apply, [np.array([1.0, 2.0])], {}, "keeps")

@@ -135,7 +135,7 @@ class Function:
             ctx.parents, ctx.params, ctx.scope, ctx.released = inputs, params, _state.scope, False
             ctx.made = next(_made_count)
             out.requires_grad, out._ctx = True, ctx
-            ctx.graph = write_guard.join(ctx, inputs)  # what it saved stays read-only
+            ctx.graph = write_guard.join(ctx, inputs, data)  # what it saved: read-only
         else:  # not recorded
             for p in inputs:  # an op's result recorded, then set `h.requires_grad = False`
                 if p._ctx is not None and not p.requires_grad:  # by hand: its inputs' grads

@@ -4,9 +4,10 @@ The arrays of the leaf tensors (parameters, inputs) that a recorded op saved for
 and W of a matmul, or W through the view W.T) must not change before that backward runs, or its
 gradient is silently wrong. NumPy cannot report a write, so such an array is made read-only (a
 write raises NumPy's "assignment destination is read-only") while any graph that read it lives,
-and writable again when backward frees the graph or the graph is dropped. Intermediate results
-are not locked: they are ours, not the user's, and locking each would cost more per op than the
-rest of the engine's bookkeeping. The locks belong to one `Graph` object per forward
+and writable again when backward frees the graph or the graph is dropped. So is an op's result
+that an op saved, its own (tanh's output, which its backward reads) or a later op's input (`h`
+of `h * h`): `y.data[0] = 0` gave tanh's gradient at 0 without a word. A result no op saved
+stays writable, as no backward reads it. The locks belong to one `Graph` object per forward
 computation, which its ops reference (`Function.graph`, set by the engine from `join`): one
 object per graph, not per op, keeps this to a few attribute reads per op. Our own writers
 (optimizer steps, load_state_dict) call `writable`, which gives the tensor a copy instead, and
@@ -165,10 +166,11 @@ def _lock(a: np.ndarray, held: dict[int, np.ndarray]) -> None:
     held[key] = a
 
 
-def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
+def join(ctx: Any, inputs: tuple[Any, ...], out: Any = None) -> Graph | None:
     """The graph a newly recorded op belongs to, holding, if the op saved anything (an add
     saves nothing: its inputs stay free), the arrays of the leaves it read and of the views
-    it read (`x @ W.T` locks W's array)."""
+    it read (`x @ W.T` locks W's array), and of the op results it saved: an input's (`h` of
+    `h * h`) or its own result `out` (tanh's). Results it did not save stay writable."""
     graph = reads = params = None
     saved = ctx.saved
     for p in inputs:
@@ -176,13 +178,27 @@ def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
         if c is not None:
             if graph is None:
                 graph = c.graph
-            if not saved or p.data.base is None:  # an op's own result: not locked
+            if not saved:
                 continue
+            a = p.data  # an op's result: held already (tanh's, read by the next step's
+            if a.base is None and (graph is not None and id(a) in graph.held  # h @ W), or
+                                   or not _saves(saved, a)):  # not read by this backward:
+                continue  # nothing to hold
         elif not saved:
             continue
         elif p.requires_grad:  # a parameter
             params = [p.data] if params is None else [*params, p.data]
         reads = [p.data] if reads is None else [*reads, p.data]
+    if saved and isinstance(out, np.ndarray) and _saves(saved, out):  # (tanh's, exp's)
+        if _base(out) is None and out.flags.writeable:  # made just now: nothing holds it,
+            if graph is None:  # no other thread knows it: `_lock`'s checks and `_guard`
+                graph = Graph()  # have nothing to do (about 0.3 of the 1.3 us it costs)
+            key = id(out)
+            _kept[key] = graph.held[key] = out  # held, then counted, then locked: an
+            _locks[key] = 1  # interrupt between two of them leaves it writable, never
+            _setflags(out, False)  # counted without being held
+        else:  # a view (Max's reshape of what it saved): its owner is locked with it
+            reads = [out] if reads is None else [*reads, out]
     if reads is not None:
         if graph is None:
             graph = Graph()
@@ -211,6 +227,23 @@ def join(ctx: Any, inputs: tuple[Any, ...]) -> Graph | None:
             for a in watch:
                 graph.watch(a)
     return graph
+
+
+def _saves(saved: tuple[Any, ...], a: np.ndarray) -> bool:
+    """Does `saved` hold the memory of `a`, an op's result: `a`, a view of it, or the array
+    `a` is a view of (Max saves its keepdims result and returns a reshape of it)?"""
+    for x in saved:  # (the usual case first: the array itself)
+        if x is a:
+            return True
+    own = _base(a)
+    own = a if own is None else own
+    for x in saved:  # (a user's op may save a jit recording's watched argument: _base)
+        if isinstance(x, np.ndarray) and (x is own or _base(x) is own):
+            return True
+    return False
+
+
+_base = np.ndarray.base.__get__  # .base without a watched array's report (jit.watch)
 
 
 # A parameter's array may have NumPy views the user made before the forward (`v = w.data[:]`),
@@ -301,6 +334,8 @@ def writable(t: Any, who: str) -> np.ndarray:
                            f"saved for backward (of shape {base.shape}); writing it would "
                            "change that graph's gradient: write after backward(), or write "
                            "into a clone()")
+    if id(a) not in _locks:  # read-only of its own, or a view of a locked array that is
+        return a  # not locked itself (an autograd.Function's input): NumPy refuses the write
     with _guard:
         held = [id(x) for x in (a, a.base) if x is not None and id(x) in _locks]
         for key in held:

@@ -108,11 +108,11 @@ class Std(Var):
         if (ctx.denom and var.size and var.dtype.kind == "f"
                 and not (np.isfinite(var).all() and var.min() >= np.finfo(var.dtype).tiny)):
             out = _scaled_std(ctx.saved[0], ctx.axes, keepdims, ctx.denom, out)
-        ctx.out = out
+        ctx.saved = (*ctx.saved, out)  # (saved: the write guard holds what backward reads)
         return out
 
     def backward(ctx, g):
-        out = ctx.out
+        out = ctx.saved[-1]
         if not ctx.denom:  # no degrees of freedom: Var's limit, through d std / d var
             with np.errstate(divide="ignore", invalid="ignore"):
                 gv = g / (2 * out)
