@@ -109,3 +109,27 @@ def test_detach_of_a_saved_result_gives_a_copy_and_the_backward_names_the_writer
     np.testing.assert_allclose(y.data, np.tanh(X), rtol=0)
     with pytest.raises(RuntimeError, match="replaced by"):
         y.sum().backward()
+
+
+class _Same(tg.Function):
+    """x itself, saved: a result that is its input's array, not a fresh one."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x
+
+    def backward(ctx, g):
+        return g
+
+
+def test_a_result_that_is_a_parameters_own_array_keeps_the_parameters_checks() -> None:
+    """A parameter's view made before the forward (`v = w.data[:]`) is found by the graph's
+    reference count and compared before backward; an op returning the parameter's array
+    itself must not skip that check as if its result were a fresh array."""
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    v = w.data[:]
+    y = _Same.apply(w)
+    J = (y * y).sum()  # Mul's backward reads y, which is w's array
+    v[0] = 100.0
+    with pytest.raises(RuntimeError, match="written after the forward"):
+        J.backward()
