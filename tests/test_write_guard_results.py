@@ -133,3 +133,30 @@ def test_a_result_that_is_a_parameters_own_array_keeps_the_parameters_checks() -
     v[0] = 100.0
     with pytest.raises(RuntimeError, match="written after the forward"):
         J.backward()
+
+
+def test_a_numpy_view_of_a_result_made_before_an_op_saved_it_is_caught() -> None:
+    """`v = h.data[:1]` while h's array was writable stays writable when an op saves h later
+    (NumPy cannot lock the views that exist): a write through it is found at backward, as
+    for a parameter's view, by the copy the graph keeps of an array with references it
+    cannot account for."""
+    x = _x()
+    h = x * 2.0
+    v = h.data[:1]
+    z = (h * h).sum()  # Mul saves h: locked, but v stays writable
+    v[0] = 100.0
+    with pytest.raises(RuntimeError, match="written after the forward"):
+        z.backward()
+
+
+def test_a_result_without_views_is_not_copied() -> None:
+    """The common case: nothing but the graph refers to a saved result's array, so the graph
+    keeps no copy of it (the check costs a reference count, not a copy)."""
+    from tinygrad_dl import write_guard
+
+    x = _x()
+    h = x * 2.0
+    z = (h * h).sum()
+    assert z._ctx.parents[0]._ctx.graph.copies is None
+    assert write_guard.watching == 0
+    z.backward()

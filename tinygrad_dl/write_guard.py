@@ -181,9 +181,11 @@ def join(ctx: Any, inputs: tuple[Any, ...], out: Any = None) -> Graph | None:
             if not saved:
                 continue
             a = p.data  # an op's result: held already (tanh's, read by the next step's
-            if a.base is None and (graph is not None and id(a) in graph.held  # h @ W), or
-                                   or not _saves(saved, a)):  # not read by this backward:
-                continue  # nothing to hold
+            if a.base is None:  # h @ W), or not read by this backward: nothing to hold
+                if graph is not None and id(a) in graph.held or not _saves(saved, a):
+                    continue
+                # read by it: checked for NumPy views made before (`v = h.data[:1]`) as a
+                params = [a] if params is None else [*params, a]  # parameter is, below
         elif not saved:
             continue
         elif p.requires_grad:  # a parameter
@@ -315,7 +317,8 @@ def check_views(ops: list[Any]) -> None:
         for a, copy in g.copies:
             if not _same_bits(a, copy):
                 raise RuntimeError(
-                    f"backward: a parameter's array of shape {a.shape}, a view of another "
+                    f"backward: an array of shape {a.shape} that this graph saved (a "
+                    "parameter's or an op result's), a view of another "
                     "array or shared with one, was written after the forward through another "
                     "view of that memory, so this graph's gradient would be for other values; "
                     "write between backward and the next forward (or give the parameter an "
