@@ -7,6 +7,8 @@ and nothing was raised; `+=`, `*=`, `/=` likewise.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -233,3 +235,39 @@ def test_the_sgd_idiom_with_momentum_buffers_as_tensors() -> None:
                 b += p.grad
                 p.sub_(b, alpha=0.05)
     assert float(loss) < 0.1 * first
+
+
+# (in-place op, its call on a result h, the out-of-place spelling the error names, that
+# spelling run: the value the write meant, as a new tensor the graph can go through)
+_OUT_OF_PLACE = [
+    ("add_ (+=)", lambda h: h.__iadd__(2.0), "`x = x + y`", lambda h: h + 2.0),
+    ("sub_ (-=)", lambda h: h.__isub__(2.0), "`x = x - y`", lambda h: h - 2.0),
+    ("mul_ (*=)", lambda h: h.__imul__(2.0), "`x = x * y`", lambda h: h * 2.0),
+    ("div_ (/=)", lambda h: h.__itruediv__(2.0), "`x = x / y`", lambda h: h / 2.0),
+    ("zero_", lambda h: h.zero_(), "`x = tg.zeros_like(x)`", lambda h: tg.zeros_like(h)),
+    ("fill_", lambda h: h.fill_(2.0), "`x = tg.full_like(x, value)`",
+     lambda h: tg.full_like(h, 2.0)),
+    ("copy_", lambda h: h.copy_(Tensor([2.0, 3.0])), "`x = src.clone()`",
+     lambda h: Tensor([2.0, 3.0]).clone()),
+    ("clamp_", lambda h: h.clamp_(0.0, 0.5), "`x = x.clamp(lo, hi)`", lambda h: h.clamp(0.0, 0.5)),
+    ("__setitem__ (t[i] = v)", lambda h: h.__setitem__(0, 2.0), "`x = tg.where(mask, v, x)`",
+     lambda h: tg.where(np.array([True, False]), 2.0, h)),
+]
+
+
+@pytest.mark.parametrize("op, write, spelling, fix", _OUT_OF_PLACE,
+                         ids=[o[0] for o in _OUT_OF_PLACE])
+def test_the_error_on_a_results_write_names_that_ops_own_out_of_place_spelling(
+        op, write, spelling, fix) -> None:
+    # before: every op's error said `x = x - y`, `*=` and `t[0] = v` included
+    w = Tensor(np.array([0.3, 0.9]), requires_grad=True)
+    h = w.tanh()
+    with pytest.raises(RuntimeError, match=f"Tensor.{re.escape(op)}: in-place on the result "
+                                           f"of Tanh.*write {re.escape(spelling)} \\(a new"):
+        write(h)
+    expected = h.data.copy()  # what the write meant, on a copy of h's values
+    write(Tensor(expected))
+    out = fix(h)  # the named spelling: the same values, and the graph stays whole
+    np.testing.assert_array_equal(out.data, expected)
+    (out * h).sum().backward()
+    assert w.grad is not None and np.all(np.isfinite(w.grad))

@@ -1217,7 +1217,8 @@ def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
         tip = " (for a diagonal: `x = x + eps * tg.eye(n)`)" if t._ctx.name == "Diagonal" else ""
         raise RuntimeError(
             f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
-            f"for backward, is not supported; write `x = x - y` (a new tensor) instead{tip}"
+            f"for backward, is not supported; write {_OUT_OF_PLACE.get(op, '`x = x - y`')} (a "
+            f"new tensor) instead{tip}"
         )
     if grad_mode:
         if t.requires_grad:
@@ -1235,6 +1236,14 @@ def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
                 "tg.where) instead, or run the update under no_grad()")
     return write_guard.writable(t, op)
 
+
+# each in-place op's out-of-place spelling, for the error on an op's result
+_OUT_OF_PLACE = {"Tensor.add_ (+=)": "`x = x + y`", "Tensor.sub_ (-=)": "`x = x - y`",
+                 "Tensor.mul_ (*=)": "`x = x * y`", "Tensor.div_ (/=)": "`x = x / y`",
+                 "Tensor.zero_": "`x = tg.zeros_like(x)`",
+                 "Tensor.fill_": "`x = tg.full_like(x, value)`",
+                 "Tensor.copy_": "`x = src.clone()`", "Tensor.clamp_": "`x = x.clamp(lo, hi)`",
+                 "Tensor.__setitem__ (t[i] = v)": "`x = tg.where(mask, v, x)`"}
 
 _LEAF = ("{}: {} that requires grad is being used in an in-place operation; update it inside "
          "`with tinygrad_dl.no_grad():` (the optimizer idiom), or write `w = w - x` for a new "
