@@ -82,7 +82,8 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
     name = "input" if any(p.name == "x" for p in rest) else "x"
     kw_only = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
     varkw = [p for p in rest if p.kind is inspect.Parameter.VAR_KEYWORD]
-    rest = [p for p in rest if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    # (a method's own out=, NumPy's for np.max(t): the function's out= is taken before it)
+    rest = [p for p in rest if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name != "out"]
     function.__signature__ = sig.replace(  # type: ignore[attr-defined]
         parameters=[first.replace(name=name), *rest, kw_only, *varkw])
     return function

@@ -109,6 +109,7 @@ from .ops.shape import axis_of, brief_index, check_gather, flat_shape, moved_axe
 from .ops.spelling import (
     NOT_GIVEN,
     ddof_of,
+    numpy_keywords,
     one_name,
     sort_order,
     spellings,
@@ -683,11 +684,14 @@ class Tensor:
 
     def var(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0,
             dim: Any = NOT_GIVEN, keepdim: bool | None = None, correction: int | None = None,
-            unbiased: bool | None = None) -> Tensor:
+            unbiased: bool | None = None, dtype: Any = None, out: Any = None) -> Tensor:
         """NumPy's variance (ddof=0 by default); with any of PyTorch's dim= (None too),
         keepdim=, correction=, unbiased=, PyTorch's (unbiased, correction=1, by default).
         keepdims and ddof are keywords (NumPy's second positional is dtype, PyTorch's
-        unbiased: `x.var(1, True)` would mean neither)."""
+        unbiased: `x.var(1, True)` would mean neither). dtype=, out=: np.var's (see
+        numpy_keywords)."""
+        if dtype is not None or out is not None:  # np.var(t, axis=0)
+            self = numpy_keywords("var", self, out, dtype)
         torch = dim is not NOT_GIVEN or keepdim is not None
         dim = None if dim is NOT_GIVEN else dim
         ax = one_name("var", axis, "axis", dim, "dim")
@@ -696,9 +700,11 @@ class Tensor:
         return Var.apply(self, axis=ax, keepdims=kd, ddof=ddof)
 
     def max(self, axis: Any = None, *, keepdims: bool = False, dim: int | None = None,
-            keepdim: bool | None = None) -> Any:
+            keepdim: bool | None = None, out: Any = None) -> Any:
         """NumPy's max over axis (ties share the gradient); PyTorch's spellings: x.max(dim=1)
         gives (values, indices), x.max(other) the elementwise maximum."""
+        if out is not None:  # np.max(t, out=buf) (np.max(t) passes out=None)
+            numpy_keywords("max", self, out)
         if isinstance(axis, Tensor):
             return self.maximum(axis)
         if dim is not None:
@@ -710,7 +716,13 @@ class Tensor:
         return out
 
     # ---- shape ------------------------------------------------------------------------------
-    def reshape(self, *shape: Any) -> Tensor: return Reshape.apply(self, shape=_shape(shape))
+    def reshape(self, *shape: Any, order: str = "C") -> Tensor:
+        """NumPy's reshape in C order (np.reshape(t, shape) passes order="C"): order="F" or
+        "A", which read the elements in another order, are refused rather than ignored."""
+        if order != "C":
+            raise ValueError(f"reshape(order={order!r}): only C order (rows first); for "
+                             "Fortran order write t.T.reshape(shape[::-1]).T")
+        return Reshape.apply(self, shape=_shape(shape))
     def __getitem__(self, index: Any) -> Tensor: return GetItem.apply(self, index=_index(index))
 
     def transpose(self, *axes: Any, dim0: int | None = None, dim1: int | None = None) -> Tensor:
@@ -758,7 +770,15 @@ class Tensor:
     def sign(self) -> Tensor: return Sign.apply(self)
     def floor(self) -> Tensor: return Floor.apply(self)
     def ceil(self) -> Tensor: return Ceil.apply(self)
-    def round(self) -> Tensor: return Round.apply(self)
+    def round(self, decimals: int = 0, out: Any = None) -> Tensor:
+        """Round half to even (NumPy's and PyTorch's); decimals=d as NumPy computes it: times
+        10**d, rounded, divided by 10**d (d < 0: the other way round)."""
+        if out is not None:  # np.round(t, out=buf) (np.round(t) passes out=None)
+            numpy_keywords("round", self, out)
+        if decimals == 0:
+            return Round.apply(self)
+        f = 10.0 ** abs(int(decimals))
+        return (self * f).round() / f if decimals > 0 else (self / f).round() * f
     def sinc(self) -> Tensor: return Sinc.apply(self)
     def deg2rad(self) -> Tensor: return self * (np.pi / 180)
     def rad2deg(self) -> Tensor: return self * (180 / np.pi)
@@ -793,9 +813,11 @@ class Tensor:
 
     # ---- more reductions (ops/reduce.py) ----------------------------------------------------
     def min(self, axis: Any = None, *, keepdims: bool = False, dim: int | None = None,
-            keepdim: bool | None = None) -> Any:
+            keepdim: bool | None = None, out: Any = None) -> Any:
         """NumPy's min over axis (ties share the gradient); PyTorch's spellings: x.min(dim=1)
         gives (values, indices), x.min(other) the elementwise minimum."""
+        if out is not None:  # np.min(t, out=buf) (np.min(t) passes out=None)
+            numpy_keywords("min", self, out)
         if isinstance(axis, Tensor):
             return self.minimum(axis)
         if dim is not None:
@@ -820,9 +842,11 @@ class Tensor:
 
     def std(self, axis: Axis = None, *, keepdims: bool = False, ddof: int = 0,
             dim: Any = NOT_GIVEN, keepdim: bool | None = None, correction: int | None = None,
-            unbiased: bool | None = None) -> Tensor:
+            unbiased: bool | None = None, dtype: Any = None, out: Any = None) -> Tensor:
         """sqrt(var(...)) as one op (ops/reduce.py Std), with var's arguments and defaults
         (NumPy's ddof=0, or PyTorch's unbiased default with any of its keywords)."""
+        if dtype is not None or out is not None:  # np.std(t, dtype=np.float64)
+            self = numpy_keywords("std", self, out, dtype)
         torch = dim is not NOT_GIVEN or keepdim is not None
         dim = None if dim is NOT_GIVEN else dim
         ax = one_name("std", axis, "axis", dim, "dim")
@@ -949,14 +973,15 @@ class Tensor:
                                        for i, n in enumerate(sizes)))
 
     @spellings()
-    def repeat(self, repeats: Any, *sizes: Any, axis: int | None = None) -> Tensor:
+    def repeat(self, repeats: Any, *sizes: Any, axis: Any = NOT_GIVEN) -> Tensor:
         """NumPy's repeat: each element `repeats` times along `axis` (flattened when None), as
         torch's repeat_interleave. PyTorch's x.repeat(*sizes) tiles the tensor (x.tile(sizes)
         here): a call both can read, which they read differently (`x.repeat(2, 1)`, or
-        `v.repeat(3)` of a vector: [a a a b b b] against [a b a b a b]), raises."""
-        if sizes or (axis is None and _tiles_in_torch(repeats, self.ndim)):
+        `v.repeat(3)` of a vector: [a a a b b b] against [a b a b a b]), raises; with axis=
+        given (None too: np.repeat(v, 3) passes it) it is NumPy's."""
+        if sizes or (axis is NOT_GIVEN and _tiles_in_torch(repeats, self.ndim)):
             _ambiguous_repeat((repeats, *sizes), self.ndim)
-        return Repeat.apply(self, repeats=_index(repeats), axis=axis)
+        return Repeat.apply(self, repeats=_index(repeats), axis=None if axis is NOT_GIVEN else axis)
 
     @spellings()
     def repeat_interleave(self, repeats: Any, axis: int | None = None) -> Tensor:

@@ -41,9 +41,14 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
         pairs = [(a, p, params.index(p)) for a, p in aliases.items() if p in params]
         at = params.index("axis") - 1 if "axis" in params else -1  # its place in *args
 
+        numpys = ("out", "dtype") if "dtype" not in params else ("out",)
+
         @functools.wraps(fn)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             if kwargs:
+                if "out" in kwargs or "dtype" in kwargs and "dtype" in numpys:  # np.sum(t)
+                    self = numpy_keywords(fn.__name__, self,
+                                          *(kwargs.pop(k, None) for k in numpys))
                 for alias, name, pos in pairs:
                     if alias in kwargs:
                         if name in kwargs or pos <= len(args):
@@ -63,6 +68,31 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
         return method
 
     return wrap
+
+
+def numpy_keywords(op: str, t: Any, out: Any = None, dtype: Any = None) -> Any:
+    """The tensor a method works on, given the keywords NumPy's functions pass on to it:
+    np.sum(t) is t.sum(axis=None, out=None), np.mean(t, axis=0) adds dtype=None. out= must be
+    None (a tensor op makes a new tensor); a floating dtype= casts the tensor first (the
+    gradient flows back through the cast), as np.mean(x32, dtype=np.float64) reads float32
+    values in float64. Refused as ValueError, not TypeError: np.clip, np.argmax, np.cumsum...
+    take a TypeError out of the method for "another signature" and compute on the array
+    instead, which would drop the graph without a word."""
+    if out is not None:
+        raise ValueError(f"{op}(out=...): a tensor op makes a new tensor and cannot write into "
+                         f"an array; use its result (np.{op}(t.data, ..., out=buf) for the "
+                         "values alone, with no gradient)")
+    if dtype is None:
+        return t
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise ValueError(f"{op}(dtype={dtype if dt is None else dt}): only a floating dtype, "
+                         "which casts the tensor first; for another, cast the result "
+                         f"(t.{op}(...).astype(dtype))")
+    return t.astype(dt)
 
 
 def one_name(op: str, a: Any, a_name: str, b: Any, b_name: str, default: Any = None) -> Any:
@@ -101,6 +131,8 @@ def transpose_axes(op: str, ndim: int, axes: tuple[Any, ...]) -> tuple[Any, ...]
     """NumPy's permutation for transpose(*axes), or None for reversed axes. Two separate
     ints on a tensor that is not 2-D are PyTorch's transpose(dim0, dim1) (NumPy would
     reject them); on a 2-D tensor (0, 1) is NumPy's identity but PyTorch's swap: an error."""
+    if len(axes) == 1 and axes[0] is None:  # np.transpose(t): t.transpose(None), reversed
+        return None
     if len(axes) == 1 and isinstance(axes[0], Iterable):
         axes = tuple(axes[0])
         return axes or None
