@@ -1035,6 +1035,11 @@ class Tensor:
     def ndimension(self) -> int: return self.data.ndim
     def cpu(self) -> Tensor: return self
 
+    def contiguous(self) -> Tensor:
+        """PyTorch's `out.contiguous().view(-1, H)`: the tensor itself. Its view/reshape copies
+        where NumPy must, so the memory layout never changes a result here."""
+        return self
+
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
         check_device("cuda", "Tensor.cuda()")
         return self  # not reached: check_device raised

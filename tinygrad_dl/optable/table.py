@@ -646,7 +646,7 @@ NOT_OPS = frozenset({
     "data", "grad", "requires_grad", "name", "shape", "dtype", "ndim", "size", "is_leaf",
     "numpy", "item", "tolist", "zero_grad", "retain_grad", "backward", "draw", "zeros", "ones",
     "randn", "numel", "nelement", "dim", "ndimension", "cpu", "cuda", "device", "is_cuda",
-    "grad_fn", "requires_grad_",
+    "grad_fn", "requires_grad_", "contiguous",
 })
 
 
