@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine, hooks
+from .. import engine, grad_mode, hooks
 from ..grad import GradArray
 from ..tensor import Tensor
 from .compare import borrowed_arrays, difference, frozen_tensors
@@ -120,7 +120,7 @@ def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable
     compiled steps, all inline (`Plan.entry`: one Python call per replay); MISS as soon as
     one check fails (the call then takes the slow path, which finds out why). The source
     holds our own names and the repr of ints only."""
-    env: dict[str, Any] = {"MISS": MISS, "hooks": hooks, "S": engine._state, "J": j}
+    env: dict[str, Any] = {"MISS": MISS, "hooks": hooks, "S": grad_mode.state, "J": j}
     n = len(key)
     lines = [f"if len(arrays) != {n} or hooks.active or not S.grad_enabled: return MISS"]
     a = plan.arguments()
