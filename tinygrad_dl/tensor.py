@@ -74,6 +74,7 @@ from .ops import (
     Mul,
     NanToNum,
     Neg,
+    Norm,
     Pow,
     Prod,
     Reciprocal,
@@ -853,6 +854,17 @@ class Tensor:
         kd = bool(one_name("std", keepdims, "keepdims", keepdim, "keepdim", False))
         ddof = ddof_of("std", ddof, torch, correction, unbiased)
         return Std.apply(self, axis=ax, keepdims=kd, ddof=ddof)
+
+    @spellings()
+    def norm(self, p: Any = "fro", axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """PyTorch's x.norm(p="fro", dim=None, keepdim=False): the 2-norm over dim (all: the
+        flattened tensor's; a matrix's Frobenius norm), as np.linalg.norm(x, axis=...) for
+        ord None; gradient 0 where the norm is 0, as PyTorch's. p="fro", 2 or None only."""
+        if not (p is None or (isinstance(p, str) and p == "fro") or (
+                isinstance(p, (int, float, np.number)) and not isinstance(p, bool) and p == 2)):
+            raise ValueError(f"norm(p={p!r}): only the 2-norm (p='fro', 2 or None); for p=1 "
+                             "write x.abs().sum(dim), for p=inf x.abs().amax(dim)")
+        return Norm.apply(self, axis=axis, keepdims=keepdims)
 
     @spellings()
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Function
 
-__all__ = ["CumSum", "LogSumExp", "Max", "Mean", "Min", "Prod", "Std", "Sum", "Var"]
+__all__ = ["CumSum", "LogSumExp", "Max", "Mean", "Min", "Norm", "Prod", "Std", "Sum", "Var"]
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
@@ -231,6 +231,30 @@ class LogSumExp(Function):
             return g * np.exp(x - out)
         with np.errstate(invalid="ignore"):  # inf - inf: nan, as PyTorch's
             return g * np.exp(x - out)
+
+
+class Norm(Function):
+    """The 2-norm over axes, sqrt(sum x^2) (a matrix's Frobenius norm; all axes: the
+    flattened vector's), one op: d/dx = x / norm, and where the norm is 0 (a zero vector, an
+    empty slice) the gradient is 0, PyTorch's, not 0/0 (a zero-initialised bias's norm in a
+    penalty would make every gradient NaN). Integers are read as float64, as np.linalg.norm."""
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        if x.dtype.kind not in "fc":
+            x = x.astype(np.float64)
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        out = np.sqrt(np.add.reduce(x * x, axis=ctx.axes, keepdims=keepdims))
+        ctx.save_for_backward(x, out)
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved
+        o = _expand(out, ctx.axes, ctx.keepdims, x.ndim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = x / o
+        if not np.all(out):  # a zero norm: the gradient there is 0
+            r = np.where(o == 0, 0, r).astype(r.dtype, copy=False)
+        return _expand(g, ctx.axes, ctx.keepdims, x.ndim) * r
 
 
 class CumSum(Function):

@@ -262,6 +262,13 @@ _OPS: tuple[OpInfo, ...] = (
     _reduction("std", ops.Std, np.std, "standard deviation, sqrt(var), one op", ("std",),
                Reduction(DISTINCT, min_count=2), grad="needs a nonzero spread",
                differs="as var"),
+    _reduction("norm", ops.Norm, lambda a, axis=None, keepdims=False: np.sqrt(
+                   np.sum(np.square(a), axis=axis, keepdims=keepdims)),
+               "2-norm over axis, sqrt(sum x^2) (all axes: the flattened tensor's; a matrix's "
+               "Frobenius norm), one op", ("norm",), Reduction(NONZERO), numpy=(),
+               grad="x / norm; 0 where the norm is 0 (PyTorch's)",
+               differs="PyTorch's x.norm(p, dim, keepdim): p='fro', 2 or None only; NumPy's "
+               "np.linalg.norm(x, axis=...) for ord None"),
     _reduction("max", ops.Max, np.max, "max over axis", ("max",), Reduction(DISTINCT),
                grad="tied maxima share the gradient equally",
                differs="x.max(dim=1) gives PyTorch's (values, indices); x.max(1) is NumPy's "

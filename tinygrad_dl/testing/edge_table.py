@@ -227,6 +227,15 @@ rows("std", lambda x: x.std(), {"issue: empty": (E,)}, numpy=np.std, grad=(E,),
      warns="Degrees of freedom")
 rows("var", lambda x: x.var(), {"issue: empty": (E,)}, numpy=np.var, grad=(E,),
      warns="Degrees of freedom")
+rows("norm", lambda x: x.norm(dim=-1), {
+    "zero vector": (_a(0.0, 0.0, 0.0),), "one element!": (_a(-0.7),), "empty": (E,),
+    "+inf": (_a(INF, 1.0),), "nan": (_a(NAN, 1.0),), "-0.0": (_a(-0.0, 0.0),),
+    "spread!": (_a(0.5, -1.7, 0.4),),
+}, numpy=lambda x: np.linalg.norm(x, axis=-1),
+    torch=lambda T, x: x.norm(dim=-1))
+rows("norm", lambda x: x.norm(dim=1), {"issue: one zero row": (np.array([[0.0, 0.0],
+                                                                        [3.0, 4.0]]),)},
+     numpy=lambda x: np.linalg.norm(x, axis=1), grad=(np.array([[0.0, 0.0], [0.6, 0.8]]),))
 rows("max", Tensor.max, {"issue: nan": (_a(NAN, 1.0, 2.0),)}, numpy=np.max,
      grad=(_a(1.0, 0.0, 0.0),))
 rows("prod", Tensor.prod, {"issue: empty": (E,)}, numpy=np.prod, grad=(E,))
