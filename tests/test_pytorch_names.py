@@ -4,6 +4,7 @@ nn.CrossEntropyLoss, SGD(weight_decay=) and param_groups."""
 import numpy as np
 import pytest
 
+import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 from tinygrad_dl import functional as F
 from tinygrad_dl.models import TwoLayer
@@ -152,3 +153,17 @@ def test_contiguous_is_the_tensor_itself_and_an_rnn_style_view_after_it_is_right
     (flat * Tensor(np.arange(24.0).reshape(6, 4))).sum().backward()
     np.testing.assert_array_equal(
         x.grad, np.transpose(np.arange(24.0).reshape(3, 2, 4), (1, 0, 2)))
+
+
+def test_the_nan_check_habit_works_and_records_nothing() -> None:
+    # `if torch.isnan(loss).any():` and `x.isfinite().all(dim=1)`: before, AttributeError
+    # (and np.any(t) a ufunc TypeError)
+    w = Tensor(np.array([1.0, -1.0]), requires_grad=True)
+    loss = w.log().sum()  # log(-1): NaN
+    assert bool(tg.isnan(loss).any()) and bool(loss.isnan().any())
+    assert not bool(loss.isfinite().all()) and not bool(np.any(w.isinf()))
+    x = Tensor(np.array([[1.0, np.inf], [0.0, 2.0]]), requires_grad=True)
+    rows = x.isfinite().all(dim=1, keepdim=True)
+    np.testing.assert_array_equal(rows.data, [[False], [True]])
+    assert not rows.requires_grad and rows._ctx is None
+    np.testing.assert_array_equal(np.all(x.isfinite(), axis=0).data, [True, False])

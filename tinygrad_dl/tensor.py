@@ -812,6 +812,19 @@ class Tensor:
         return _no_grad_result(self.data != _as_data(other))
     __hash__ = object.__hash__  # identity, as before: tensors stay usable as dict keys
 
+    # ---- tests of values: constant bool tensors, as the comparisons (`if x.isnan().any():`)
+    def isnan(self) -> Tensor: return _no_grad_result(np.isnan(self.data))
+    def isinf(self) -> Tensor: return _no_grad_result(np.isinf(self.data))
+    def isfinite(self) -> Tensor: return _no_grad_result(np.isfinite(self.data))
+
+    @spellings()
+    def any(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _no_grad_result(np.asarray(np.any(self.data, axis=axis, keepdims=keepdims)))
+
+    @spellings()
+    def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _no_grad_result(np.asarray(np.all(self.data, axis=axis, keepdims=keepdims)))
+
     # ---- more reductions (ops/reduce.py) ----------------------------------------------------
     def min(self, axis: Any = None, *, keepdims: bool = False, dim: int | None = None,
             keepdim: bool | None = None, out: Any = None) -> Any:

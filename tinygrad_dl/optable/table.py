@@ -590,6 +590,16 @@ _OPS: tuple[OpInfo, ...] = (
     _compare("ge", "greater_equal", "__ge__", np.greater_equal, ("ge", "greater_equal"), ">="),
     _compare("eq", "equal", "__eq__", np.equal, ("eq",), "=="),
     _compare("ne", "not_equal", "__ne__", np.not_equal, ("ne", "not_equal"), "!="),
+    *(OpInfo(name, f"NumPy's {name} (no graph)", doc, CMP, methods=(name,), numpy=(name,),
+             torch=(name,), ref=getattr(np, name), sample=Elementwise(),
+             no_grad="a constant bool tensor", float32=False)
+      for name, doc in (("isnan", "x is NaN, elementwise: `if x.isnan().any():`"),
+                        ("isinf", "x is +inf or -inf, elementwise"),
+                        ("isfinite", "x is neither NaN nor infinite, elementwise"))),
+    *(_reduction(name, f"NumPy's {name} (no graph)", getattr(np, name), doc, (name,),
+                 no_grad="a constant bool tensor", float32=False)
+      for name, doc in (("any", "is any element nonzero (True) over axis"),
+                        ("all", "are all elements nonzero (True) over axis"))),
 )
 
 # ---- constructors: leaves, no inputs to differentiate (tests/test_ops.py checks their values)

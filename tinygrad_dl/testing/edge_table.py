@@ -550,6 +550,18 @@ for _name, _op in (("lt", "__lt__"), ("le", "__le__"), ("gt", "__gt__"), ("ge", 
          numpy=lambda x, y, o=_op: getattr(x, o)(y), grad=(None, None))
 
 
+for _name in ("isnan", "isinf", "isfinite"):
+    rows(_name, lambda x, n=_name: getattr(x, n)(), {
+        "empty": (E,), "nan, +-inf, -0.0": (_a(NAN, INF, -INF, -0.0, 1.0),)},
+         numpy=getattr(np, _name), torch=None, grad=(None,))
+for _name in ("any", "all"):
+    rows(_name, lambda x, n=_name: getattr(x, n)(), {
+        "empty": (E,), "nan is nonzero": (_a(NAN, 0.0),), "-0.0 is zero": (_a(-0.0, 0.0),)},
+         numpy=getattr(np, _name), grad=(None,))
+    rows(_name, lambda x, n=_name: getattr(x, n)(axis=1), {"empty rows": (np.zeros((2, 0)),)},
+         numpy=lambda x, n=_name: getattr(np, n)(x, axis=1), grad=(None,))
+
+
 # ---- casts -----------------------------------------------------------------------------------
 _CAST = {"empty": (E2,), "one element": (_a(0.7),), "inf and nan": (_a(INF, -INF, NAN),)}
 for _name, _call, _dt, _tdt in (
