@@ -167,3 +167,43 @@ def test_the_nan_check_habit_works_and_records_nothing() -> None:
     np.testing.assert_array_equal(rows.data, [[False], [True]])
     assert not rows.requires_grad and rows._ctx is None
     np.testing.assert_array_equal(np.all(x.isfinite(), axis=0).data, [True, False])
+
+
+def test_torchs_split_chunk_unbind_index_select_masked_fill_expand_as() -> None:
+    # before: AttributeError for each; the values are torch's (checked against it below)
+    a = np.arange(12.0).reshape(3, 4)
+    x = Tensor(a, requires_grad=True)
+    assert [p.shape for p in x.split(3, dim=1)] == [(3, 3), (3, 1)]  # pieces of size 3
+    assert [p.shape for p in tg.split(x, 2, axis=1)] == [(3, 2), (3, 2)]  # np.split: 2 sections
+    assert [p.shape for p in x.chunk(4, dim=1)] == [(3, 1)] * 4
+    assert [p.shape for p in Tensor(np.arange(6.0)).chunk(4)] == [(2,), (2,), (2,)]  # torch's 3
+    assert [p.shape for p in x.unbind(1)] == [(3,)] * 4
+    np.testing.assert_array_equal(x.index_select(1, np.array([3, 0, 3])).data,
+                                  np.take(a, [3, 0, 3], axis=1))
+    np.testing.assert_array_equal(x.masked_fill(a > 5, -1.0).data, np.where(a > 5, -1.0, a))
+    assert Tensor(np.ones((1, 4))).expand_as(x).shape == (3, 4)
+    (x.index_select(1, np.array([3, 0, 3])).sum() + x.masked_fill(a > 5, 0.0).sum()).backward()
+    np.testing.assert_array_equal(x.grad, (np.array([1, 0, 0, 2]) + (a <= 5)).astype(float))
+
+
+def test_the_same_calls_in_torch_give_the_same_numbers_and_gradients() -> None:
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(3).standard_normal((3, 5))
+    m = a > 0.2
+    calls = [
+        (lambda t: t.split([2, 3], 1), lambda t: t.split([2, 3], 1)),
+        (lambda t: t.chunk(2, 1), lambda t: t.chunk(2, 1)),
+        (lambda t: t.unbind(0), lambda t: t.unbind(0)),
+        (lambda t: [t.index_select(1, np.array([4, 4, 1]))],
+         lambda t: [t.index_select(1, torch.tensor([4, 4, 1]))]),
+        (lambda t: [t.masked_fill(m, 1.5)], lambda t: [t.masked_fill(torch.tensor(m), 1.5)]),
+    ]
+    for ours, theirs in calls:
+        x, xt = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        po, pt = ours(x), theirs(xt)
+        assert len(po) == len(pt)
+        for u, v in zip(po, pt):
+            np.testing.assert_array_equal(u.data, v.detach().numpy())
+        sum((u * (i + 1.0)).sum() for i, u in enumerate(po)).backward()
+        sum((v * (i + 1.0)).sum() for i, v in enumerate(pt)).backward()
+        np.testing.assert_array_equal(x.grad, xt.grad.numpy())

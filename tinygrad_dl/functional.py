@@ -44,7 +44,7 @@ from .ops.loss import check_labels
 from .ops.shape import axis_of
 from .ops.spelling import one_name
 from .random import as_rng, below, float_dtype, integers
-from .tensor import Tensor, data_of, np_dtype, plain_array
+from .tensor import Tensor, data_of, np_dtype, plain_array, split_at
 from .tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 
 __all__ = [
@@ -664,11 +664,6 @@ def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[in
     return axis, [min(max(int(c) + n if c < 0 else int(c), 0), n) for c in sections]
 
 
-def _pieces(x: Tensor, axis: int, cuts: list[int]) -> list[Tensor]:
-    lead, bounds = (slice(None),) * axis, [0, *cuts, x.shape[axis]]
-    return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
-
-
 def split(x: Any, indices_or_sections: Any, axis: int = 0, *,
           dim: int | None = None) -> list[Tensor]:
     """np.split: n equal sections, or pieces cut at the given indices (views via getitem).
@@ -676,18 +671,10 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0, *,
     of the listed sizes."""
     x = _t(x)
     if dim is None:
-        return _pieces(x, *_cuts("split", x, indices_or_sections, axis, equal=True))
+        return split_at(x, *_cuts("split", x, indices_or_sections, axis, equal=True))
     one_name("split", axis, "axis", dim, "dim", 0)
-    axis = _cuts("split", x, [], dim, True)[0]
-    n, size = x.shape[axis], indices_or_sections
-    if isinstance(size, (int, np.integer)):
-        if size <= 0:
-            raise ValueError(f"split: the piece size must be positive, got {size}")
-        return _pieces(x, axis, list(range(int(size), n, int(size))))
-    if sum(size) != n:
-        raise ValueError(f"split: sizes {list(size)} do not add up to the length {n} of dim "
-                         f"{dim}")
-    return _pieces(x, axis, np.cumsum(size)[:-1].tolist())
+    _cuts("split", x, [], dim, True)  # (dim's bounds, in np.split's words)
+    return x.split(indices_or_sections, dim=dim)
 
 
 def array_split(x: Any, indices_or_sections: Any, axis: int = 0, *,
@@ -696,7 +683,7 @@ def array_split(x: Any, indices_or_sections: Any, axis: int = 0, *,
     (the first n % len get one more)."""
     x = _t(x)
     axis = one_name("array_split", axis, "axis", dim, "dim", 0)
-    return _pieces(x, *_cuts("array_split", x, indices_or_sections, axis, equal=False))
+    return split_at(x, *_cuts("array_split", x, indices_or_sections, axis, equal=False))
 
 
 def vstack(tensors: Sequence[Any]) -> Tensor:

@@ -104,6 +104,7 @@ from .ops import (
     Tril,
     Triu,
     Var,
+    Where,
 )
 from .ops.linalg import dot_subscripts
 from .ops.shape import axis_of, brief_index, check_gather, flat_shape, moved_axes, new_shape
@@ -319,6 +320,25 @@ def _index(index: Any) -> Any:
             a = a.astype(np.intp)  # as an index: an empty integer index, as NumPy's x[[]]
         return engine.literal(a) if _is_literal(index) else a
     return index
+
+
+def split_at(x: Tensor, axis: int, cuts: list[int]) -> list[Tensor]:
+    """x cut along axis at `cuts` (views via getitem): np.split's and torch.split's pieces."""
+    lead, bounds = (slice(None),) * axis, [0, *cuts, x.shape[axis]]
+    return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
+
+
+def _sized_cuts(op: str, n: int, size: Any, dim: Any) -> list[int]:
+    """torch.split's cut positions on a length n: pieces of `size` (the last may be
+    smaller), or of the listed sizes, which must add up to n."""
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        if size <= 0:
+            raise ValueError(f"{op}: the piece size must be positive, got {size}")
+        return list(range(int(size), n, int(size)))
+    sizes = [int(v) for v in size]
+    if sum(sizes) != n or min(sizes, default=0) < 0:
+        raise ValueError(f"{op}: sizes {sizes} do not add up to the length {n} of dim {dim}")
+    return np.cumsum(sizes)[:-1].tolist()
 
 
 def _no_grad_result(data: np.ndarray) -> Tensor:
@@ -989,6 +1009,61 @@ class Tensor:
     def broadcast_to(self, shape: Any) -> Tensor:
         return BroadcastTo.apply(self, shape=new_shape(
             "broadcast_to", self.shape, lambda a: np.broadcast_to(a, shape)))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """torch's expand_as: broadcast_to(other.shape)."""
+        return self.broadcast_to(other.shape)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """torch's masked_fill: `value` where `mask` is True, else x (a new tensor; the
+        gradient flows to x where the mask is False, and to a tensor value where it is True).
+        The mask broadcasts to x's shape, not x to the mask's (as torch)."""
+        cond = np.asarray(_index(mask) if isinstance(mask, Tensor) else mask)
+        if cond.dtype != bool:
+            raise TypeError(f"masked_fill: the mask must be bool, got dtype {cond.dtype} (a "
+                            "comparison gives one: x.masked_fill(x < 0, 0.0))")
+        try:
+            fits = np.broadcast_shapes(cond.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"masked_fill: a mask of shape {cond.shape} does not broadcast to "
+                             f"the tensor's shape {self.shape}")
+        return Where.apply(as_tensor(value, self), self, cond=cond)
+
+    def split(self, split_size: Any, dim: int = 0) -> list[Tensor]:
+        """torch's x.split(size, dim): pieces of `size` along dim (the last may be smaller),
+        or of the listed sizes. (NumPy has no ndarray.split; tg.split(x, n) is np.split's n
+        equal sections unless dim= is given.)"""
+        axis = axis_of("split", dim, self.ndim)
+        return split_at(self, axis, _sized_cuts("split", self.shape[axis], split_size, dim))
+
+    def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
+        """torch's chunk: `chunks` pieces along dim of ceil(n / chunks) each (the last may be
+        smaller, and fewer pieces where n is too short: 6 in 4 chunks is 2, 2, 2)."""
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        axis = axis_of("chunk", dim, self.ndim)
+        n = self.shape[axis]
+        if n == 0:  # (torch: `chunks` empty pieces)
+            return [self[(slice(None),) * axis + (slice(0, 0),)] for _ in range(int(chunks))]
+        return split_at(self, axis, _sized_cuts("chunk", n, -(-n // int(chunks)), dim))
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """torch's unbind: the slices along dim, each without that axis."""
+        axis = axis_of("unbind", dim, self.ndim)
+        lead = (slice(None),) * axis
+        return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """torch's index_select: the entries at `index` (a 1-D integer array) along dim, as
+        np.take(x, index, axis=dim); repeated indices add up their gradients."""
+        idx = np.asarray(_index(index))
+        if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise IndexError(f"index_select: the index must be a 1-D integer array, got shape "
+                             f"{idx.shape} dtype {idx.dtype}")
+        axis = axis_of("index_select", dim, self.ndim)
+        return self[(slice(None),) * axis + (idx.astype(np.intp, copy=False),)]
 
     def expand(self, *sizes: Any) -> Tensor:
         """torch's expand: broadcast_to, where -1 keeps that axis' length."""

@@ -344,6 +344,38 @@ rows("split", lambda x: tg.split(x, [1, 1], axis=-1)[1] * 1.0,
      torch=lambda T, x: T.tensor_split(x, [1, 1], dim=-1)[1] * 1.0)
 rows("split", lambda x: tg.split(x, 2, axis=-1)[0], {"unequal sections": (X23,)},
      raises="split")
+rows("split", lambda x: x.split(2, dim=-1)[1] * 1.0, {"a short last piece": (X23,)},
+     numpy=lambda x: x[:, 2:] * 1.0, torch=lambda T, x: x.split(2, dim=-1)[1] * 1.0)
+rows("chunk", lambda x: x.chunk(3, dim=0)[-1] * 1.0, {
+    "fewer pieces than asked": (_a(1.0, 2.0, 3.0, 4.0),), "empty": (E,),
+    "inf and nan": (_a(INF, NAN, 1.0),)},
+    numpy=lambda x: x[(len(x) - 1) // -(-len(x) // 3) * -(-len(x) // 3):] * 1.0 if x.size
+    else x * 1.0,
+    torch=lambda T, x: x.chunk(3, dim=0)[-1] * 1.0)
+rows("chunk", lambda x: x.chunk(0), {"zero chunks": (_a(1.0),)}, raises="chunk")
+rows("unbind", lambda x: x.unbind(1)[0] * 1.0, {"empty rows": (np.zeros((0, 2)),),
+                                               "inf and nan": (np.array([[INF], [NAN]]),)},
+     numpy=lambda x: x[:, 0] * 1.0, torch=lambda T, x: x.unbind(1)[0] * 1.0)
+rows("index_select", lambda x: x.index_select(0, np.array([1, 1, 0])), {
+    "repeated!": (_a(0.5, 2.0),), "inf and nan": (_a(INF, NAN),)},
+    numpy=lambda x: x[np.array([1, 1, 0])],
+    torch=lambda T, x: x.index_select(0, T.tensor([1, 1, 0])))
+rows("index_select", lambda x: x.index_select(0, np.zeros(0, dtype=np.int64)),
+     {"empty index": (_a(1.0),)},
+     numpy=lambda x: x[np.zeros(0, dtype=np.int64)],
+     torch=lambda T, x: x.index_select(0, T.zeros(0, dtype=T.int64)))
+rows("index_select", lambda x: x.index_select(0, np.array([[0]])), {"a 2-D index": (_a(1.0),)},
+     raises="index_select")
+rows("masked_fill", lambda x: x.masked_fill(np.array([True, False]), 2.0), {
+    "one filled!": (np.array([[0.5, -1.0], [3.0, 2.0]]),)},
+    numpy=lambda x: np.where(np.array([True, False]), 2.0, x),
+    torch=lambda T, x: x.masked_fill(T.tensor([True, False]), 2.0))
+rows("masked_fill", lambda x: x.masked_fill(np.array([True, False]), NAN), {
+    "fill with nan": (_a(0.5, 2.0),), "empty": (np.zeros((0, 2)),)},
+    numpy=lambda x: np.where(np.array([True, False]), NAN, x),
+    torch=lambda T, x: x.masked_fill(T.tensor([True, False]), float("nan")))
+rows("masked_fill", lambda x: x.masked_fill(np.array([True, False, True]), 0.0),
+     {"a mask that does not broadcast": (_a(1.0, 2.0),)}, raises="masked_fill")
 
 
 # ---- linear algebra ---------------------------------------------------------------------------
