@@ -5,10 +5,13 @@ steps."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
+import tinygrad_dl as tg
 from tinygrad_dl import enable_grad, is_grad_enabled, no_grad
 
 
@@ -70,3 +73,39 @@ def test_a_function_decorated_with_enable_grad_records_inside_no_grad() -> None:
         assert inner() is True
         assert not is_grad_enabled()
     assert outer() is False and is_grad_enabled()
+
+
+def test_set_grad_enabled_as_a_call_a_with_block_and_a_decorator_as_pytorchs() -> None:
+    # before: AttributeError (`with torch.set_grad_enabled(phase == "train"):`)
+    w = tg.Tensor(np.ones(2), requires_grad=True)
+    for phase in ("train", "eval"):
+        with tg.set_grad_enabled(phase == "train"):
+            assert (w * 2).requires_grad is (phase == "train")
+        assert tg.is_grad_enabled()
+    with tg.no_grad():
+        with tg.set_grad_enabled(True):
+            assert (w * 2).requires_grad
+        assert not tg.is_grad_enabled()  # the mode from before, not True
+    with pytest.raises(ZeroDivisionError), tg.set_grad_enabled(False):
+        raise ZeroDivisionError  # an error inside the block
+    assert tg.is_grad_enabled()
+
+    @tg.set_grad_enabled(False)
+    def evaluate():
+        return (w * 2).requires_grad
+
+    assert tg.is_grad_enabled()  # decorating switched nothing
+    assert evaluate() is False and tg.is_grad_enabled()
+    seen = []
+    try:
+        tg.set_grad_enabled(False)  # a call on its own: for good, on this thread only
+        assert not tg.is_grad_enabled()
+        t = threading.Thread(target=lambda: seen.append(tg.is_grad_enabled()))
+        t.start()
+        t.join()
+    finally:
+        tg.set_grad_enabled(True)
+    assert seen == [True] and tg.is_grad_enabled()
+    with pytest.raises(TypeError, match="mode must be a bool"):
+        tg.set_grad_enabled("False")  # a truthy string would have meant True
+    assert tg.is_grad_enabled()

@@ -49,6 +49,7 @@ from .engine import (
     no_grad,
     unbroadcast,
 )
+from .grad_mode import set_grad_enabled
 from .optable import namespace
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import Size, Tensor, ValuesIndices
@@ -96,7 +97,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Generator", "Size", "accelerator", "autograd", "backends", "cuda", "default_generator",
     "device", "get_default_device", "inference_mode", "initial_seed", "load", "manual_seed",
-    "nn", "optim", "save", "seed", "set_default_device", "utils",
+    "nn", "optim", "save", "seed", "set_default_device", "set_grad_enabled", "utils",
     "AnomalyError", "Function", "Tensor", "ValuesIndices", "detect_anomaly", "enable_grad",
     "functional", "is_grad_enabled", "name_scope", "no_grad", "unbroadcast",
     *sorted(n for n in _OPS if not hasattr(builtins, n)),

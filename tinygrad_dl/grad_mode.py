@@ -1,5 +1,6 @@
 """Grad mode: whether ops are recorded for backward, per thread, and the context managers and
-decorators that switch it (`no_grad`, `enable_grad`, `inference_mode`), as PyTorch's
+decorators that switch it (`no_grad`, `enable_grad`, `inference_mode`,
+`set_grad_enabled`), as PyTorch's
 `torch/autograd/grad_mode.py` keeps them beside its engine. The engine reads `state` on every op.
 
 A decorated function switches the mode per call, so the same function used from two threads
@@ -16,6 +17,8 @@ import threading
 from collections.abc import Callable, Generator
 from threading import get_ident
 from typing import Any
+
+import numpy as np
 
 
 class ThreadState(threading.local):
@@ -85,6 +88,30 @@ class inference_mode(no_grad):
     def __init__(self, mode: bool = True) -> None:
         super().__init__()
         self._mode = False if mode else None
+
+
+class set_grad_enabled(no_grad):
+    """PyTorch's `set_grad_enabled(mode)`: sets this thread's grad mode at once, so a call on
+    its own switches it for good (`set_grad_enabled(False)` before an evaluation loop), while
+    `with set_grad_enabled(phase == "train"):` and `@set_grad_enabled(False)` restore the mode
+    from before on leaving (the decorator's own call restores it at once: each call of the
+    decorated function sets it, as no_grad's)."""
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"set_grad_enabled(mode): mode must be a bool, got "
+                            f"{type(mode).__name__} {mode!r}")
+        super().__init__()
+        self._mode = bool(mode)
+        self._prev.setdefault(get_ident(), []).append(state.grad_enabled)  # (as torch: now)
+        state.grad_enabled = self._mode
+
+    def __enter__(self) -> set_grad_enabled:
+        return self  # (set when made; a second entry of one object sets it again)
+
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        state.grad_enabled = pop_own(self._prev, "set_grad_enabled")  # a decorator: not now
+        return super().__call__(func)
 
 
 def pop_own(stacks: dict[int, list[Any]], who: str) -> Any:
