@@ -17,6 +17,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
+from .containers import ModuleDict, ModuleList
 from .layers import (
     INITS,
     REDUCTIONS,
@@ -54,7 +55,8 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "ELU", "GELU", "INITS", "REDUCTIONS", "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d",
     "Conv2d", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss", "LeakyReLU",
-    "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "Parameter", "ReLU", "Sequential",
+    "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
+    "Parameter", "ReLU", "Sequential",
     "SiLU",
     "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init_std", "init_weights",
 ]

@@ -12,6 +12,7 @@ attribute name under its parent, else its class name) so a drawn graph clusters 
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +40,32 @@ from ..tensor import Tensor, np_dtype
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
 REDUCTIONS = ("mean", "sum", "none")
+
+
+def _unregistered(modules: list[tuple[str, Module]], params: set[int]) -> None:
+    """Warn about layers or parameters that a module keeps in a plain list, tuple or dict
+    attribute (`self.layers = [Linear(2, 3), Linear(3, 1)]`) and that are registered nowhere
+    in the model: parameters(), state_dict() and every optimizer miss them, so they would
+    never be trained or saved, without a word (PyTorch's silence too). A list of layers that
+    are registered elsewhere as well (`self.linears = [m for m in self.layers ...]`) is fine."""
+    known = {id(m) for _, m in modules}
+    for mod_name, mod in modules:
+        for key, value in mod.__dict__.items():
+            if type(value) not in (list, tuple, dict) or key.startswith("_"):
+                continue
+            items = value.values() if type(value) is dict else value
+            lost = [v for v in items if (isinstance(v, Module) and id(v) not in known) or (
+                isinstance(v, Tensor) and v.requires_grad and v._ctx is None
+                and id(v) not in params)]
+            if lost:
+                where = f"{mod_name}.{key}" if mod_name else key
+                kind = "nn.ModuleDict" if type(value) is dict else "nn.ModuleList"
+                warnings.warn(
+                    f"{type(mod).__name__}.{key} ({where!r}) is a plain {type(value).__name__} "
+                    f"holding {len(lost)} layer(s) or parameter(s) registered nowhere: "
+                    "parameters(), state_dict() and optimizers do not see them, so they would "
+                    f"not be trained or saved; hold them in a {kind} (or as attributes)",
+                    RuntimeWarning, stacklevel=3)
 
 
 class IncompatibleKeys(NamedTuple):
@@ -180,14 +207,18 @@ class Module:
         return [m for _, m in self.named_modules()]
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
-        """(qualified name, parameter) pairs, e.g. ("layers.0.W", W); each parameter once."""
+        """(qualified name, parameter) pairs, e.g. ("layers.0.W", W); each parameter once.
+        Layers or parameters kept in a plain list, tuple or dict attribute, and registered
+        nowhere, are not among them: a RuntimeWarning says so (see `_unregistered`)."""
         seen: set[int] = set()
         out = []
-        for mod_name, mod in self.named_modules(prefix):
+        modules = list(self.named_modules(prefix))
+        for mod_name, mod in modules:
             for name, p in mod._parameters.items():
                 if p is not None and id(p) not in seen:
                     seen.add(id(p))
                     out.append((f"{mod_name}.{name}" if mod_name else name, p))
+        _unregistered(modules, seen)
         return out
 
     def name_parameters(self) -> Module:
@@ -653,7 +684,8 @@ class Sequential(Module):
         F.relu)` ran without its relu and a list of layers ran nothing, without a word."""
         if isinstance(m, Module):
             return
-        where = f"Sequential: argument {key}" if key.isdigit() else f"Sequential: entry {key!r}"
+        cls = type(self).__name__
+        where = f"{cls}: argument {key}" if key.isdigit() else f"{cls}: entry {key!r}"
         if isinstance(m, type) and issubclass(m, Module):
             hint = f"the class {m.__name__}, not a layer: write {m.__name__}()"
         elif isinstance(m, (list, tuple)):
@@ -692,11 +724,14 @@ class Sequential(Module):
             # reading a slice leaves the whole model's drawn-graph names as they were
             names = [(m, {k: m.__dict__[k] for k in ("_scope", "_prefix") if k in m.__dict__})
                      for _, top in items for m in top.modules()]
-            sub = Sequential(OrderedDict(items))
+            sub = self._slice(items)
             for m, kept in names:
                 m.__dict__.update(kept)
             return sub
         return list(self._modules.values())[operator.index(i)]
+
+    def _slice(self, items: list[tuple[str, Module]]) -> Sequential:
+        return Sequential(OrderedDict(items))
 
     def __setitem__(self, i: int, module: Module) -> None:
         key = list(self._modules)[operator.index(i)]
