@@ -108,7 +108,8 @@ KEY_OF.update({n: op.name for op in optable.ALL for n in (*op.names, *op.F, *op.
 # public names that are not ops on a tensor's values (no edge rows needed), and why
 NOT_OPS = {
     **dict.fromkeys(["AnomalyError", "Function", "Tensor", "detect_anomaly", "enable_grad",
-                     "is_grad_enabled", "name_scope", "no_grad"], "engine machinery"),
+                     "is_grad_enabled", "name_scope", "no_grad", "set_grad_enabled"],
+                    "engine machinery"),
     **dict.fromkeys(["as_tensor", "tensor", "zeros", "ones", "randn"], "a constructor"),
     "unbroadcast": "a helper for writing backward functions",
     **dict.fromkeys(["backward", "draw", "zero_grad", "retain_grad"], "graph machinery"),
