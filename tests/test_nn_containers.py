@@ -122,3 +122,4 @@ def test_modulelist_behaves_as_a_list_and_moduledict_as_a_dict():
         md["a.b"] = nn.ReLU()
     with pytest.raises(KeyError, match="has no layer 'zz'"):
         md["zz"]
+

@@ -22,6 +22,7 @@ import numpy as np
 from .device import check_device
 from .engine import is_grad_enabled, literal
 from .ops import (
+    NLL,
     RNN,
     AvgPool2d,
     BatchNorm,
@@ -53,7 +54,8 @@ __all__ = [
     "as_tensor", "dropout", "einsum", "elu", "empty", "empty_like", "eye", "from_numpy", "full",
     "full_like",
     "gelu", "hstack", "inner", "kron", "leaky_relu", "linspace", "log_softmax", "max_pool2d",
-    "method_function", "one_hot", "ones", "ones_like", "outer", "pad", "rand", "rand_like",
+    "method_function", "nll_loss", "one_hot", "ones", "ones_like", "outer", "pad", "rand",
+    "rand_like",
     "randint", "randn", "randn_like", "relu", "rnn", "rollaxis", "sigmoid", "silu", "softmax",
     "softplus", "sort", "split", "stack", "sum_of_squares", "tanh", "tensor", "tensordot",
     "vstack", "where", "zeros", "zeros_like", "ones_like",
@@ -174,6 +176,19 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
         # logits compute in float64 (CrossEntropy), which keeps rows of 0.5 (int64 made them 0)
         t = t.astype(z.dtype if z.dtype.kind in "fc" else np.float64)
     return CrossEntropy.apply(logits, targets=t, reduction=reduction)
+
+
+def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """PyTorch's negative log-likelihood: -input[i, target_i] for log-probabilities input
+    (n, K) (a log_softmax's) and class indices target (n,), reduced ("mean": over the n rows);
+    nll_loss(log_softmax(z, dim=1), y) is cross_entropy(z, y). One op (ops.NLL), which refuses
+    labels outside [0, K) and input above 0 (logits given by mistake) on every batch."""
+    _check_reduction("nll_loss", reduction, "; PyTorch's class weight= is not taken")
+    if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
+        raise ValueError("nll_loss: the targets require grad, but nll_loss does not "
+                         "differentiate them; pass target.detach()")
+    t = data_of(target) if isinstance(target, Tensor) else plain_array(target)
+    return NLL.apply(_t(input), targets=t, reduction=reduction)
 
 
 def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:

@@ -36,7 +36,7 @@ from .layers import (
     init_std,
     init_weights,
 )
-from .loss import BCEWithLogitsLoss, L1Loss, MSELoss
+from .loss import BCEWithLogitsLoss, L1Loss, MSELoss, NLLLoss
 
 sys.modules[__name__ + ".functional"] = functional
 
@@ -56,7 +56,7 @@ __all__ = [
     "ELU", "GELU", "INITS", "REDUCTIONS", "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d",
     "Conv2d", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss", "LeakyReLU",
     "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
-    "Parameter", "ReLU", "Sequential",
+    "NLLLoss", "Parameter", "ReLU", "Sequential",
     "SiLU",
     "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init_std", "init_weights",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..functional import binary_cross_entropy_with_logits, l1_loss, mse_loss
+from ..functional import binary_cross_entropy_with_logits, l1_loss, mse_loss, nll_loss
 from ..tensor import Tensor
 from .layers import REDUCTIONS, Module
 
@@ -53,3 +53,11 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, input: Any, target: Any) -> Tensor:
         return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
                                                 self.pos_weight)
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood of log-probabilities (n, K) (after LogSoftmax(dim=1)) against
+    class indices (n,), reduced by `reduction` (functional's nll_loss)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return nll_loss(input, target, self.reduction)

@@ -8,7 +8,7 @@ import numpy as np
 from ..engine import Function
 from ..write_guard import private
 
-__all__ = ["CrossEntropy", "LogSoftmax", "Softmax"]
+__all__ = ["NLL", "CrossEntropy", "LogSoftmax", "Softmax"]
 
 # the ufunc reductions that x.sum(), x.max() and x.min() call, without those methods' Python
 # wrappers (numpy/_core/_methods.py): the same results bit for bit, a microsecond less a call
@@ -145,4 +145,41 @@ class CrossEntropy(Function):
             s = g * ctx.scale
             if s != 1:  # (a sum's loss seeded with 1, the char-RNN's: x * 1 is x, no pass)
                 d *= s
+        return d
+
+
+class NLL(Function):
+    """PyTorch's nll_loss: -x[i, t_i] for log-probabilities x (n, K) and class indices t (n,),
+    reduced (mean: over the n rows). d/dx is -1 at each row's target (/ n for the mean), 0
+    elsewhere. Checked here, so a replayed step checks each batch too: integer labels in [0,
+    K) (-1 would silently pick the last class), and no value above 0 (logits given by mistake
+    make a number that means nothing: cross_entropy takes logits)."""
+
+    def forward(ctx, x, targets=None, reduction="mean"):
+        targets = private(targets)
+        if x.ndim != 2 or targets.ndim != 1 or targets.shape[0] != x.shape[0]:
+            raise ValueError(f"nll_loss: expects log-probabilities (n, K) and class indices "
+                             f"(n,), got {x.shape} and {targets.shape}")
+        if x.dtype.kind != "f":
+            raise ValueError(f"nll_loss: log-probabilities must be floats, got {x.dtype}")
+        if x.shape[0] == 0:
+            raise ValueError(f"nll_loss: empty batch (input of shape {x.shape}): a mean over "
+                             "no samples is undefined")
+        check_labels("nll_loss", targets, x.shape[1])
+        if (x > 0).any():  # (log-probabilities are <= 0; NaN compares False: it propagates)
+            raise ValueError("nll_loss: input has values above 0, so its rows are not "
+                             "log-probabilities: pass log_softmax(z, dim=1), or give the "
+                             "logits to cross_entropy")
+        n = x.shape[0]
+        ctx.shape, ctx.targets, ctx.reduction = x.shape, targets, reduction
+        losses = -x[np.arange(n), targets]
+        if reduction == "none":
+            return losses
+        total = _sum(losses, axis=None)
+        return np.asarray(total / n if reduction == "mean" else total, dtype=x.dtype)
+
+    def backward(ctx, g):
+        n = ctx.shape[0]
+        d = np.zeros(ctx.shape, dtype=g.dtype)
+        d[np.arange(n), ctx.targets] = -(g / n if ctx.reduction == "mean" else g)
         return d

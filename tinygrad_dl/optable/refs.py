@@ -61,6 +61,15 @@ def ce_ref(z: np.ndarray, **kw: Any) -> np.ndarray:
     return {"mean": per.mean(), "sum": per.sum(), "none": per}[kw.get("reduction", "mean")]
 
 
+def nll_call(x: Tensor, **kw: Any) -> Tensor:
+    return F.nll_loss(x, np.arange(x.shape[0]) % x.shape[1], **kw)
+
+
+def nll_ref(x: np.ndarray, **kw: Any) -> np.ndarray:
+    per = -x[np.arange(x.shape[0]), np.arange(x.shape[0]) % x.shape[1]]
+    return {"mean": per.mean(), "sum": per.sum(), "none": per}[kw.get("reduction", "mean")]
+
+
 def bn_call(x: Tensor, g: Tensor, b: Tensor) -> Tensor:
     return F.batch_norm(x, g, b, eps=1e-5)
 

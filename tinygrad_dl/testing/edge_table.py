@@ -477,6 +477,22 @@ rows("cross_entropy", F.cross_entropy, {
 rows("cross_entropy", lambda z, t: F.cross_entropy(z, t), {
     "soft targets that require grad": (Z, np.full((2, 3), 1 / 3))},
      raises="cross_entropy: the targets require grad")
+rows("nll_loss", F.nll_loss, {
+    "one class!": (np.array([[-0.7], [-0.2]]), np.array([0, 0])),
+    "ties!": (np.full((2, 3), -1.0), Y), "-inf at another class!": (np.array([[-INF, -0.5]]),
+                                                                    np.array([1])),
+    "-inf at the target": (np.array([[-INF, -0.5]]), np.array([0])),
+    "nan": (np.array([[NAN, -1.0]]), np.array([1])),
+}, numpy=lambda x, y: -x[np.arange(len(y)), y].mean(), numpy_warns=False,
+     torch=lambda T, x, y: T.nn.functional.nll_loss(x, y))
+rows("nll_loss", F.nll_loss, {
+    "empty batch": (np.zeros((0, 3)), np.zeros(0, dtype=np.int64)),
+    "label -1": (-np.ones((2, 3)), np.array([-1, 0])), "label = K": (-np.ones((2, 3)),
+                                                                   np.array([3, 0])),
+    "float labels": (-np.ones((2, 3)), _a(1.0, 0.0)), "wrong count": (-np.ones((2, 3)),
+                                                                      np.array([0])),
+    "logits (a value above 0)": (np.ones((2, 3)), np.array([0, 1])),
+}, raises="nll_loss")
 rows("one_hot", lambda y: Tensor(F.one_hot(y.data, 3)), {
     "empty": (np.zeros(0, dtype=np.int64),), "one label": (np.array([2]),)},
      numpy=lambda y: np.eye(3)[y])
