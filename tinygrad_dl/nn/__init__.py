@@ -18,6 +18,7 @@ from .activation import (
     Tanh,
 )
 from .containers import ModuleDict, ModuleList
+from .embedding import Embedding
 from .layers import (
     INITS,
     REDUCTIONS,
@@ -54,7 +55,8 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "ELU", "GELU", "INITS", "REDUCTIONS", "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d",
-    "Conv2d", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss", "LeakyReLU",
+    "Conv2d", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "L1Loss",
+    "LeakyReLU",
     "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
     "NLLLoss", "Parameter", "ReLU", "Sequential",
     "SiLU",

@@ -507,8 +507,8 @@ class Linear(_WeightBias, Module):
             raise TypeError(f"Linear: bias must be True or False, got {bias!r} (the third "
                             "argument is bias, as in PyTorch; give init= by keyword)")
         dtype = np.float64 if dtype is None else np_dtype(dtype, "Linear")
-        d_in = _size_arg("Linear", "in_features", in_features)
-        d_out = _size_arg("Linear", "out_features", out_features)
+        d_in = size_arg("Linear", "in_features", in_features)
+        d_out = size_arg("Linear", "out_features", out_features)
         self.d_in, self.d_out, self.init = d_in, d_out, init
         w, b = init_weights(init, (d_out, d_in), d_in, std, rng, dtype, bool(bias))
         self.W = Tensor(w, requires_grad=True)
@@ -567,7 +567,7 @@ class BatchNorm1d(Module):
         alpha = 0.9 if alpha is None else alpha
         check_device(device, "BatchNorm1d")
         dtype = np_dtype(dtype, "BatchNorm1d")  # torch.float32 too, as the casts take it
-        d = _size_arg("BatchNorm1d", "num_features", d)
+        d = size_arg("BatchNorm1d", "num_features", d)
         if not 0.0 <= alpha < 1.0:
             raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}" + (
                 "" if momentum is _UNSET else f" (1 - momentum={momentum!r}: momentum in (0, 1])"))
@@ -817,7 +817,7 @@ class Conv2d(_WeightBias, Module):
     ) -> None:
         super().__init__()
         kh, kw = pair_of_ints("Conv2d: kernel_size", kernel_size)
-        groups = _size_arg("Conv2d", "groups", groups)  # 2.0 or True: through `n % groups`
+        groups = size_arg("Conv2d", "groups", groups)  # 2.0 or True: through `n % groups`
         if groups < 1:
             raise ValueError(f"Conv2d: groups must be >= 1, got {groups}")
         for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
@@ -922,7 +922,7 @@ def _module_named(function: str) -> str | None:
     return None
 
 
-def _size_arg(layer: str, name: str, value: Any) -> int:
+def size_arg(layer: str, name: str, value: Any) -> int:
     """A layer's size argument as an int: int(3.5) would silently build a 3-feature layer and
     a bool is an int to Python (True = 1 feature), so both raise, as torch's TypeError does;
     NumPy integers (a shape read from an array) are fine."""
