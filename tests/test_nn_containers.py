@@ -35,16 +35,17 @@ def test_a_plain_list_of_layers_warns_where_an_optimizer_would_silently_skip_the
         model.state_dict()
 
 
+@pytest.mark.parametrize("name", ["held", "_held"])
 @pytest.mark.parametrize("holder", [
     lambda: [Tensor(np.ones(2), requires_grad=True)],
     lambda: (nn.Linear(1, 1),),
     lambda: {"head": nn.Linear(1, 1)},
 ])
-def test_tuples_dicts_and_bare_parameters_in_a_container_warn_too(holder):
+def test_tuples_dicts_and_bare_parameters_in_a_container_warn_too(holder, name):
     class M(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.held = holder()
+            setattr(self, name, holder())  # a "private" list is registered nowhere either
 
     with pytest.warns(RuntimeWarning, match="registered nowhere"):
         M().parameters()

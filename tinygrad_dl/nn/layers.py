@@ -51,8 +51,8 @@ def _unregistered(modules: list[tuple[str, Module]], params: set[int]) -> None:
     known = {id(m) for _, m in modules}
     for mod_name, mod in modules:
         for key, value in mod.__dict__.items():
-            if type(value) not in (list, tuple, dict) or key.startswith("_"):
-                continue
+            if type(value) not in (list, tuple, dict):  # (its own registries are dicts
+                continue  # of registered entries: nothing lost there)
             items = value.values() if type(value) is dict else value
             lost = [v for v in items if (isinstance(v, Module) and id(v) not in known) or (
                 isinstance(v, Tensor) and v.requires_grad and v._ctx is None
