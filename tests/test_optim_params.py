@@ -6,6 +6,8 @@ another, and float16 gradients overflowed clip_grad_norm_'s sum of squares (inf:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -48,7 +50,8 @@ def test_a_params_list_edited_in_place_is_refused_at_the_next_step():
     opt.step()
     np.testing.assert_array_equal(b.data, [-1.9, -1.9])
     opt.add_param_group({"params": [_w((1,))]})  # the way to add one
-    opt.step()
+    with pytest.warns(RuntimeWarning, match="no gradient"):  # (the new one has none yet)
+        opt.step()
 
 
 def test_clip_functions_take_one_tensor_as_torch_does():
@@ -90,3 +93,46 @@ def test_a_deepcopied_optimizer_steps_its_own_copies():
     opt2.step()
     np.testing.assert_array_equal(a2.data, [0.0, 0.0])
     np.testing.assert_array_equal(a.data, [1.0, 1.0])
+
+
+def test_a_step_that_updates_nothing_warns_every_time():
+    # before: `opt.zero_grad(); loss = f(w); opt.step()` (backward forgotten) trained nothing
+    w = _w((3,))
+    opt = optim.SGD([w], lr=0.1)
+    before = w.data.copy()
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum()  # the loss, without backward()
+        with pytest.warns(RuntimeWarning, match=r"no parameter has a gradient.*backward\(\)"):
+            opt.step()
+    np.testing.assert_array_equal(w.data, before)
+
+
+def test_parameters_the_loss_never_reached_warn_once_and_frozen_ones_never():
+    used, cut, frozen = _w((2,)), _w((2,)), _w((2,))
+    frozen.requires_grad = False
+    opt = optim.SGD([used, cut, frozen], lr=0.1)
+    for i in range(2):
+        opt.zero_grad()
+        # np.dot on a tensor computes on its values: cut's graph ends here, without a word
+        loss = (used * Tensor(np.dot(np.ones(2), cut.data))).sum()
+        loss.backward()
+        if i == 0:
+            with pytest.warns(RuntimeWarning, match=r"1 of 2 parameters have no gradient.*"
+                                                    r"np\.dot\(x, W\)"):
+                opt.step()
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)
+                opt.step()  # said once per optimizer
+
+
+def test_ordinary_training_steps_do_not_warn():
+    w = _w((2,))
+    opt = optim.Adam([w], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for _ in range(3):
+            opt.zero_grad()
+            (w * w).sum().backward()
+            opt.step()

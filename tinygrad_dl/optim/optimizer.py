@@ -14,6 +14,7 @@ position (the order of `params`), not a dict keyed by parameter.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -138,12 +139,16 @@ class Optimizer:
         engine.notify_write(who)  # inside a jitted step: refused
         self._check_groups(who)
         states = iter(self.state)  # (by position: the same order as the groups' params)
+        missing: list[Tensor] = []
+        stepped = 0
         for group in self.param_groups:
             items = []
             for p in group["params"]:
                 state = next(states)
                 g = p.grad
                 if g is None:
+                    if p.requires_grad:  # (a frozen one, requires_grad=False, is expected)
+                        missing.append(p)
                     continue
                 if g.shape != p.data.shape:
                     raise ValueError(
@@ -155,7 +160,28 @@ class Optimizer:
                     g = g.astype(d.dtype)
                 items.append((d, g, state))
             if items:
+                stepped += len(items)
                 self._step_group(group, items)
+        if missing:
+            self._no_gradient(who, missing, stepped)
+
+    def _no_gradient(self, who: str, missing: list[Tensor], stepped: int) -> None:
+        """Warn about parameters step() left alone for want of a gradient: all of them (no
+        backward() since zero_grad(): a step that trains nothing) every time; some of them
+        once per optimizer (the loss never reached them: a NumPy function of a tensor,
+        np.dot(x, W), or .data cuts the graph). PyTorch skips both without a word."""
+        if not stepped:
+            warnings.warn(f"{who}: no parameter has a gradient, so nothing was updated (was "
+                          "backward() called since zero_grad()?)", RuntimeWarning, stacklevel=3)
+        elif not self.__dict__.get("_warned_missing"):
+            self.__dict__["_warned_missing"] = True
+            names = ", ".join(p.name or f"shape {p.data.shape}" for p in missing[:4])
+            more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+            warnings.warn(f"{who}: {len(missing)} of {len(missing) + stepped} parameters have "
+                          f"no gradient and were not updated ({names}{more}): the loss did not "
+                          "reach them (a NumPy function of a tensor, np.dot(x, W), or .data "
+                          "cuts the graph; set requires_grad=False on parameters meant to stay "
+                          "frozen). Said once per optimizer", RuntimeWarning, stacklevel=3)
 
     def _check_groups(self, who: str) -> None:
         """Refuse a step after `param_groups` or a group's params list was edited in place, or
