@@ -104,3 +104,32 @@ def test_push_away_keeps_every_value_off_every_point():
         assert (np.abs(out - p) >= 0.1 - 1e-15).all(), out
     np.testing.assert_array_equal(out[[2, 4]], [-0.2, 0.5])  # far from both: unchanged
     np.testing.assert_array_equal(push_away(np.array([0.05, -0.05]), [0.0], 0.1), [0.1, -0.1])
+
+
+def test_a_zero_gradient_through_many_moved_outputs_is_not_rounding_noise_over_the_floor():
+    # found by hypothesis (tests/test_engine.py's random compositions, dev profile): y
+    # broadcast into 18 outputs and centred away has gradient exactly 0; the numerical one was
+    # -1.3e-11 of rounding from 18 outputs, against a floor sized by the largest output alone
+    x = np.zeros((2, 3, 3))
+    x[1, 2, 2] = 2.0
+
+    def f(x, y):
+        t = x + y + y + y
+        return t - t.mean(axis=0, keepdims=True)
+
+    check_grad(f, x, np.array([[1.0]]))
+
+
+def test_the_floor_still_finds_a_small_error_on_a_broadcast_input():
+    class OffMul(Function):  # y's gradient off by 1e-5 of itself
+        def forward(ctx, x, y):
+            ctx.save_for_backward(x, y)
+            return x * y
+
+        def backward(ctx, g):
+            x, y = ctx.saved
+            return g * y, (g * x).sum(axis=(0, 1, 2), keepdims=True) * (1 + 1e-5)
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 3))
+    with pytest.raises(AssertionError, match="input 1"):
+        check_grad(lambda x, y: OffMul.apply(x, y), x, np.array([[[0.7]]]))

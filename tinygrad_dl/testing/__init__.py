@@ -251,9 +251,16 @@ def check_grad(
               ) -> float:
             with no_grad():
                 o = op(*inputs, **kw).data
-            # the scale of the outputs this perturbation moved: only they add rounding noise
-            moved = np.abs(np.concatenate([o[o != out0], out0[o != out0]]))
-            scales.append(float(moved[np.isfinite(moved)].max(initial=0.0)))
+            # the scale of the outputs this perturbation moved: only they add rounding noise,
+            # each its own, weighted by G in the sum below (the largest alone missed that: a
+            # 2x3x3 `t - t.mean(0)` of y broadcast everywhere has gradient 0, and 18 outputs'
+            # rounding gave a numeric -1.3e-11 over the largest's floor)
+            at = o != out0
+            moved = np.abs(np.concatenate([o[at], out0[at]]))
+            weighted = np.abs(np.broadcast_to(G, o.shape)[at]) * np.abs(o[at])
+            fine = np.isfinite(moved)
+            scales.append(max(float(moved[fine].max(initial=0.0)), float(
+                weighted[np.isfinite(weighted)].sum())))
             return float((G * (o - out0)).sum())
 
         gn = numerical_grad(f, x, h=h, order=4)
