@@ -31,7 +31,12 @@ def test_a_plain_list_of_layers_warns_where_an_optimizer_would_silently_skip_the
                                             r"holding 2 layer.*nn\.ModuleList"):
         params = model.parameters()
     assert len(params) == 2
-    with pytest.warns(RuntimeWarning, match="plain list"):
+    with warnings.catch_warnings():  # said once per assignment, not on every call
+        warnings.simplefilter("error", RuntimeWarning)
+        model.state_dict()
+        model.zero_grad()
+    model.layers = [nn.Linear(2, 3)]  # a new list: looked at again
+    with pytest.warns(RuntimeWarning, match="holding 1 layer"):
         model.state_dict()
 
 

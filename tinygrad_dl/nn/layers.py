@@ -48,9 +48,15 @@ def _unregistered(modules: list[tuple[str, Module]], params: set[int]) -> None:
     in the model: parameters(), state_dict() and every optimizer miss them, so they would
     never be trained or saved, without a word (PyTorch's silence too). A list of layers that
     are registered elsewhere as well (`self.linears = [m for m in self.layers ...]`) is fine."""
-    known = {id(m) for _, m in modules}
+    known: set[int] | None = None
     for mod_name, mod in modules:
-        for key, value in mod.__dict__.items():
+        d = mod.__dict__
+        if d.get("_scanned") == d["_version"]:  # looked at since its last assignment: model
+            continue  # .zero_grad() per step pays a dict lookup per module, not a scan
+        d["_scanned"] = d["_version"]
+        if known is None:
+            known = {id(m) for _, m in modules}
+        for key, value in list(d.items()):
             if type(value) not in (list, tuple, dict):  # (its own registries are dicts
                 continue  # of registered entries: nothing lost there)
             items = value.values() if type(value) is dict else value
