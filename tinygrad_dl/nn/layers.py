@@ -51,9 +51,10 @@ def _unregistered(modules: list[tuple[str, Module]], params: set[int]) -> None:
     known: set[int] | None = None
     for mod_name, mod in modules:
         d = mod.__dict__
-        if d.get("_scanned") == d["_version"]:  # looked at since its last assignment: model
+        version = d.get("_version", -1)  # (-1: a module made without __init__, unpickled)
+        if d.get("_scanned") == version:  # looked at since its last assignment: model
             continue  # .zero_grad() per step pays a dict lookup per module, not a scan
-        d["_scanned"] = d["_version"]
+        d["_scanned"] = version
         if known is None:
             known = {id(m) for _, m in modules}
         for key, value in list(d.items()):
