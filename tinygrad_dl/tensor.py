@@ -931,6 +931,23 @@ class Tensor:
         return ValuesIndices(TakeAlongAxis.apply(x, indices=idx, axis=-1 if axis is None
                                                  else axis), _no_grad_result(idx))
 
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
+             ) -> ValuesIndices:
+        """PyTorch's x.topk(k, dim=-1, largest=True): (values, indices) of the k largest (or
+        smallest) along dim, in order (sorted=False gives them sorted too); ties keep their
+        order (a stable sort), NaN counts as the largest, as in PyTorch. The gradient flows
+        to where each value came from (`preds = logits.topk(5, dim=1).indices`: top-5)."""
+        axis = axis_of("topk", dim, max(self.ndim, 1))
+        n = self.shape[axis] if self.ndim else 1
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
+            raise ValueError(f"topk: k must be an int in [0, {n}] (the length of dim {dim} of "
+                             f"a tensor of shape {self.shape}), got {k!r}")
+        x = self.reshape(1) if self.ndim == 0 else self
+        idx = np.take(sort_order(x.data, axis, bool(largest)), np.arange(int(k)), axis=axis)
+        values = TakeAlongAxis.apply(x, indices=idx, axis=axis)
+        return ValuesIndices(values.reshape(()) if self.ndim == 0 else values,
+                             _no_grad_result(idx.reshape(()) if self.ndim == 0 else idx))
+
     @spellings()
     def take_along_dim(self, indices: Any, axis: int | None = None) -> Tensor:
         """np.take_along_axis / torch.take_along_dim (axis None: the flattened tensor);

@@ -297,6 +297,17 @@ _OPS: tuple[OpInfo, ...] = (
                ("argmin",), Reduction(DISTINCT, tuple_axes=False), no_grad="int64 indices",
                float32=False),
     # ---- sorting and gathering ----------------------------------------------------------------
+    OpInfo("topk", "take_along_axis of the stable argsort", "PyTorch's topk: the k largest "
+           "(largest=False: smallest) along dim, with their indices", SORT, methods=("topk",),
+           torch=("topk",),
+           call=lambda t, k=1, dim=-1, largest=True: t.topk(k, dim, largest).values,
+           ref=lambda a, k=1, dim=-1, largest=True: np.take(
+               np.sort(a, axis=dim) if not largest else np.flip(np.sort(a, axis=dim), dim),
+               np.arange(k), axis=dim),
+           sample=Cases((case((3, 5), domain=DISTINCT, k=2, dim=1),
+                         case((4, 2), domain=DISTINCT, k=3, dim=0, largest=False),
+                         case((6,), domain=DISTINCT, k=6))),
+           grad="to where each value came from"),
     OpInfo("sort", "take_along_axis of the stable argsort", "sorted along axis (None: "
            "flattened)", SORT, methods=("sort",), numpy=("sort",), torch=("sort",),
            function=F.sort, ref=np.sort,

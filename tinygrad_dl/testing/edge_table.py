@@ -751,6 +751,17 @@ rows("sort", lambda x: x.sort(descending=True).values, {
     "descending, nan first": (_a(1.0, NAN, 3.0),)},
     numpy=lambda x: np.concatenate([x[np.isnan(x)], -np.sort(-x[~np.isnan(x)])]),
     torch=lambda T, x: T.sort(x, descending=True).values)
+rows("topk", lambda x: x.topk(2).values, {"ties: the first ones": (_a(2.0, 1.0, 2.0, 2.0),)},
+     numpy=lambda x: x[[0, 2]], grad=(_a(1.0, 0.0, 1.0, 0.0),),
+     note="a stable sort: the first of tied values; PyTorch's order among ties is unspecified "
+     "(it gave another pair here)")
+rows("topk", lambda x: x.topk(2).values, {
+    "nan the largest": (_a(1.0, NAN, 3.0),), "distinct!": (_a(0.5, 2.5, 1.5),)},
+    numpy=lambda x: np.concatenate([x[np.isnan(x)], -np.sort(-x[~np.isnan(x)])])[:2],
+    torch=lambda T, x: x.topk(2).values)
+rows("topk", lambda x: x.topk(0).values, {"k = 0": (_a(1.0, 2.0),)},
+     numpy=lambda x: x[:0], torch=lambda T, x: x.topk(0).values)
+rows("topk", lambda x: x.topk(3), {"k above the length": (_a(1.0, 2.0),)}, raises="topk")
 rows("argsort", tg.argsort, {"empty": (E,), "ties: stable": (_a(2.0, 1.0, 2.0),),
                              "nan last": (_a(NAN, 1.0),)},
      numpy=lambda x: np.argsort(x, kind="stable"))
