@@ -109,3 +109,16 @@ def test_set_grad_enabled_as_a_call_a_with_block_and_a_decorator_as_pytorchs() -
     with pytest.raises(TypeError, match="mode must be a bool"):
         tg.set_grad_enabled("False")  # a truthy string would have meant True
     assert tg.is_grad_enabled()
+
+
+def test_one_set_grad_enabled_object_entered_twice_restores_each_time() -> None:
+    off = tg.set_grad_enabled(False)  # off from here (PyTorch's: set when made)
+    try:
+        with off:
+            assert not tg.is_grad_enabled()
+        assert tg.is_grad_enabled()  # the mode from before it was made
+        with off:  # entered again: saved and set anew (it raised on leaving before)
+            assert not tg.is_grad_enabled()
+        assert tg.is_grad_enabled()
+    finally:
+        tg.set_grad_enabled(True)

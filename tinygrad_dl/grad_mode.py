@@ -105,12 +105,18 @@ class set_grad_enabled(no_grad):
         self._mode = bool(mode)
         self._prev.setdefault(get_ident(), []).append(state.grad_enabled)  # (as torch: now)
         state.grad_enabled = self._mode
+        self._made = True  # the mode from before is saved: the first `with` uses that
 
     def __enter__(self) -> set_grad_enabled:
-        return self  # (set when made; a second entry of one object sets it again)
+        if self._made:  # set when made
+            self._made = False
+            return self
+        return super().__enter__()  # the same object entered again: saved and set anew
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        state.grad_enabled = pop_own(self._prev, "set_grad_enabled")  # a decorator: not now
+        if self._made:  # a decorator: the mode from before, now; each call sets its own
+            self._made = False
+            state.grad_enabled = pop_own(self._prev, "set_grad_enabled")
         return super().__call__(func)
 
 
