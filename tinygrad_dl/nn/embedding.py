@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
-from ..ops import Tap
-from ..ops.loss import outside
+from ..ops import InRange, Tap
 from ..random import normal
 from ..tensor import Tensor, np_dtype
 from .layers import Module, size_arg
@@ -37,13 +36,8 @@ class Embedding(Module):
         if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
             raise TypeError(f"Embedding: indices must be integers, got dtype {idx.dtype}")
         idx = idx.astype(np.intp, copy=False)
-        Tap.apply(Tensor(idx), fn=self._in_range)  # a bound method: equal call to call
+        Tap.apply(Tensor(idx), fn=InRange("Embedding", self.num_embeddings))
         return self.weight[idx]
-
-    def _in_range(self, idx: np.ndarray) -> None:
-        if idx.size and outside(idx, self.num_embeddings):
-            raise ValueError(f"Embedding: indices must lie in [0, {self.num_embeddings}), got "
-                             f"{idx.min()}..{idx.max()}")
 
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"

@@ -5,6 +5,7 @@ moveaxis)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -13,9 +14,10 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..grad import own_array
 from ..write_guard import private
+from .loss import outside
 
-__all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat", "Reshape",
-    "Roll", "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
+__all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "InRange", "Pad", "Repeat",
+           "Reshape", "Roll", "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
 
 
 class Reshape(Function):
@@ -205,6 +207,21 @@ class Tap(Function):
 
     def backward(ctx, g):
         return g
+
+
+@dataclass(frozen=True)
+class InRange:
+    """A `Tap` check that integer indices lie in [0, n): NumPy's -1 reads the last entry
+    without a word. Equal by value, so the two recordings of a jitted step agree (`fn=` is
+    compared as a parameter) and each replayed batch is checked."""
+
+    what: str
+    n: int
+
+    def __call__(self, idx: np.ndarray) -> None:
+        if idx.size and outside(idx, self.n):
+            raise ValueError(f"{self.what}: indices must lie in [0, {self.n}), got "
+                             f"{idx.min()}..{idx.max()}")
 
 
 class Clone(Function):
