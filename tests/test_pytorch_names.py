@@ -208,3 +208,24 @@ def test_the_same_calls_in_torch_give_the_same_numbers_and_gradients() -> None:
         sum((u * (i + 1.0)).sum() for i, u in enumerate(po)).backward()
         sum((v * (i + 1.0)).sum() for i, v in enumerate(pt)).backward()
         np.testing.assert_array_equal(x.grad, xt.grad.numpy())
+
+
+def test_index_select_refuses_an_index_outside_the_axis_replayed_too() -> None:
+    # before: -1 read the last column without a word (torch raises: index out of range)
+    from tinygrad_dl.jit import jit
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    for bad in (np.array([0, -1]), np.array([3])):
+        with pytest.raises(ValueError, match=r"index_select: indices must lie in \[0, 3\)"):
+            x.index_select(1, bad)
+
+    @jit
+    def step(i):
+        x.index_select(1, i).sum().backward()
+
+    for _ in range(3):
+        x.grad = None
+        step(np.array([2, 0]))
+    assert step.replays >= 1
+    x.grad = None
+    with pytest.raises(ValueError, match="indices must lie in"):
+        step(np.array([2, -1]))

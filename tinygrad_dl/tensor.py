@@ -55,6 +55,7 @@ from .ops import (
     Fmin,
     GetItem,
     Hypot,
+    InRange,
     LeakyReLU,
     Log,
     Log1p,
@@ -99,6 +100,7 @@ from .ops import (
     TakeAlongAxis,
     Tan,
     Tanh,
+    Tap,
     Tile,
     Transpose,
     Tril,
@@ -1074,13 +1076,17 @@ class Tensor:
 
     def index_select(self, dim: int, index: Any) -> Tensor:
         """torch's index_select: the entries at `index` (a 1-D integer array) along dim, as
-        np.take(x, index, axis=dim); repeated indices add up their gradients."""
+        np.take(x, index, axis=dim); repeated indices add up their gradients. An index outside
+        [0, n) raises, -1 too, as torch's (NumPy's -1 would read the last entry), checked by
+        an op so a replayed step checks each batch."""
         idx = np.asarray(_index(index))
         if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
             raise IndexError(f"index_select: the index must be a 1-D integer array, got shape "
                              f"{idx.shape} dtype {idx.dtype}")
         axis = axis_of("index_select", dim, self.ndim)
-        return self[(slice(None),) * axis + (idx.astype(np.intp, copy=False),)]
+        idx = idx.astype(np.intp, copy=False)
+        Tap.apply(Tensor(idx), fn=InRange("index_select", self.shape[axis]))
+        return self[(slice(None),) * axis + (idx,)]
 
     def expand(self, *sizes: Any) -> Tensor:
         """torch's expand: broadcast_to, where -1 keeps that axis' length."""
