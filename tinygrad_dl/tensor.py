@@ -55,7 +55,6 @@ from .ops import (
     Fmin,
     GetItem,
     Hypot,
-    InRange,
     LeakyReLU,
     Log,
     Log1p,
@@ -109,7 +108,15 @@ from .ops import (
     Where,
 )
 from .ops.linalg import dot_subscripts
-from .ops.shape import axis_of, brief_index, check_gather, flat_shape, moved_axes, new_shape
+from .ops.shape import (
+    InRange,
+    axis_of,
+    brief_index,
+    check_gather,
+    flat_shape,
+    moved_axes,
+    new_shape,
+)
 from .ops.spelling import (
     NOT_GIVEN,
     ddof_of,

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
-from ..ops import InRange, Tap
+from ..ops import Tap
+from ..ops.shape import InRange
 from ..random import normal
 from ..tensor import Tensor, np_dtype
 from .layers import Module, size_arg

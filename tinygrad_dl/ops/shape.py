@@ -16,7 +16,7 @@ from ..grad import own_array
 from ..write_guard import private
 from .loss import outside
 
-__all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "InRange", "Pad", "Repeat",
+__all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat",
            "Reshape", "Roll", "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
 
 
