@@ -377,3 +377,35 @@ def test_a_forward_expression_with_its_operands_swapped_is_called():
 
     _, src = twin_runs(step, (x, w), ())
     assert len(re.findall(r"^ +r\d+ = f\d+\(r\d+, r\d+\)$", src, re.M)) == 2, src
+
+
+class _ReadOnlyResults(np.ndarray):
+    """An ndarray subclass whose arithmetic hands back read-only plain arrays: the one way a
+    written-out expression's result could be other than a new writeable array."""
+
+    def __array_wrap__(self, obj, context=None, return_scalar=False):
+        out = obj.view(np.ndarray).copy()
+        out.flags.writeable = False
+        return out
+
+
+def test_an_expression_s_result_is_ours_without_reading_its_flags_and_stays_right():
+    # the compiled lines take a written-out expression's result that is no view as ours (to
+    # add into) without reading its flags; a parameter's array of a subclass that returns
+    # read-only results must still give eager's gradients, bit for bit, or raise
+    x = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
+    w = Tensor(np.zeros(4), requires_grad=True)
+    w.data = np.linspace(-1.0, 1.0, 4).view(_ReadOnlyResults)
+
+    def step(g):
+        y = x * w
+        (y * w + y * x).sum().backward()
+
+    twin_runs(step, [x, w], (np.ones(4),))
+    lines = Plan.__dict__["source"].fget  # the written-out test, for the common case
+    jitted = jit(lambda g: (x * w).backward(g), strict=True)
+    for _ in range(3):
+        x.grad = w.grad = None
+        jitted(np.ones(4))
+    (plan,) = jitted.cache.values()
+    assert "o1 = x is not g and x.base is None\n" in lines(plan) + "\n"

@@ -389,9 +389,15 @@ def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> Non
         # (`fresh` first where it is `x is not g`: for Add's `x = g` it is False at once, no
         # attribute read; the base first where it counts references: a view (a split's
         # pieces, one per RNN step) is not ours without two calls)
-        test = (f"x.base is None and {fresh}" if fresh.startswith("_refs")
-                else f"{fresh} and x.base is None")
-        w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = {test} and x.flags.writeable")
+        # A written-out expression's result (`x is not g`: NumPy arithmetic, made just now)
+        # that is no view is a new array, writeable by NumPy's rules: its flags are not read
+        # (an object made per call, 0.3 us of a tiny step's 2). A read-only one could come
+        # only from an ndarray subclass's __array_wrap__, and adding into it raises; a call's
+        # result (an op's own backward, which may return an array it locked) is checked.
+        test = (f"x.base is None and {fresh} and x.flags.writeable"
+                if fresh.startswith("_refs") else f"{fresh} and x.base is None"
+                if fresh == "x is not g" else f"{fresh} and x.base is None and x.flags.writeable")
+        w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = {test}")
     else:
         w(2, "if type(x) is ndarray:")
         w(3, f"if o{kin}: g{kin} += x")
