@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import hooks, write_guard
+from . import grad_mode, hooks, write_guard
 from .grad import FRESH, FRESH_TUPLE, as_grad, own_array, refs
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, pop_own, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
@@ -131,7 +131,7 @@ class Function:
         out = type(inputs[0])(data if type(data) is np.ndarray else _output(cls, data))
         if hooks.active and attached.anomaly is not None:  # detect_anomaly(): check the output
             attached.anomaly.forward(ctx, inputs, data)
-        if True in needs and _state.grad_enabled:
+        if True in needs and (grad_mode.off == 0 or _state._on):  # (off: no thread-local read)
             ctx.parents, ctx.params, ctx.scope, ctx.released = inputs, params, _state.scope, False
             ctx.made = next(_made_count)
             out.requires_grad, out._ctx = True, ctx

@@ -120,9 +120,11 @@ def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable
     compiled steps, all inline (`Plan.entry`: one Python call per replay); MISS as soon as
     one check fails (the call then takes the slow path, which finds out why). The source
     holds our own names and the repr of ints only."""
-    env: dict[str, Any] = {"MISS": MISS, "hooks": hooks, "S": grad_mode.state, "J": j}
+    env: dict[str, Any] = {"MISS": MISS, "hooks": hooks, "GM": grad_mode, "S": grad_mode.state,
+                           "J": j}
     n = len(key)
-    lines = [f"if len(arrays) != {n} or hooks.active or not S.grad_enabled: return MISS"]
+    lines = [f"if len(arrays) != {n} or hooks.active or GM.off and not S.grad_enabled: "
+             "return MISS"]
     a = plan.arguments()
     if n:
         lines.append("".join(f"{r}, " for r in a) + "= arrays")
