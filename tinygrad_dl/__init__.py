@@ -50,12 +50,15 @@ from .engine import (
     unbroadcast,
 )
 from .grad_mode import set_grad_enabled
-from .optable import namespace
+from .optable import namespace, numpy_calls
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import Size, Tensor, ValuesIndices
 
 _OPS = namespace()  # every op under each of its NumPy and PyTorch names, and the dtype names
 globals().update(_OPS)
+# NumPy's functions on a tensor (np.concatenate([a, b]), np.where(m, x, 0)): the op of that
+# name, on the graph, or NumPy's own code where its result carries no gradient (see there)
+Tensor.__array_function__ = numpy_calls.array_function
 
 # PyTorch's paths: `import tinygrad_dl as torch` then torch.nn.Linear, torch.optim.SGD,
 # torch.autograd.Function, torch.utils.data.DataLoader (imported last: they build on the above)

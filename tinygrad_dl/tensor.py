@@ -417,6 +417,8 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_retain", "_values_only",
                  "__weakref__")
     __array_ufunc__ = None  # make `ndarray op Tensor` defer to Tensor's reflected operators
+    # (__array_function__, NumPy's functions on a tensor, is set by the package from the op
+    # table: tinygrad_dl/optable/numpy_calls.py, a layer above this one)
     __array_priority__ = 1000
 
     def __init__(
