@@ -34,7 +34,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_dl import Tensor, no_grad
+from tinygrad_dl import Tensor, hooks, no_grad
 from tinygrad_dl.grad import GradArray
 from tinygrad_dl.gradcheck import (
     UPSTREAM_WRITTEN,
@@ -151,6 +151,56 @@ def untied_pairs(draw: Any, shapes_: Any = None) -> tuple[np.ndarray, np.ndarray
 
 
 # ---- the check -----------------------------------------------------------------------------
+def _floor(scales: list[float], x: np.ndarray) -> np.ndarray:
+    """Per element of x, 1e-4 times the largest scale its perturbations reported (at least 1)."""
+    per_call = np.reshape(scales, (x.size, -1)) if x.size else np.zeros((0, 1))
+    return 1e-4 * np.maximum(1.0, per_call.max(axis=1, initial=0.0)).reshape(x.shape)
+
+
+def _errors(ga: np.ndarray, gn: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):  # NaN is never > tol: a NaN or infinite gradient
+        return np.nan_to_num(relative_error(ga, gn, eps=floor), nan=np.inf)  # (inf/inf) passed
+
+
+class _Results:
+    """Every op's result in one forward, in order: heard in the engine's anomaly slot (which
+    every op reports to, recorded or not), so that the check sees the intermediate values a
+    perturbation moved, not only the outputs (see `_moved_scale`)."""
+
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+
+    def forward(self, ctx: Any, inputs: Any, data: Any) -> None:
+        a = np.asarray(data)
+        if a.dtype.kind == "f":
+            self.arrays.append(a)
+
+    def backward(self, ctx: Any, g: Any, in_grads: Any) -> None:  # (forwards only here)
+        pass
+
+
+def _results(op: Callable[..., Tensor], inputs: list[Tensor], kw: dict[str, Any]
+             ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """op's output under no_grad and every op's result on the way, in order."""
+    heard = _Results()
+    with hooks.attach(anomaly=heard), no_grad():
+        out = op(*inputs, **kw).data
+    return out, heard.arrays
+
+
+def _moved_scale(now: list[np.ndarray], then: list[np.ndarray]) -> float:
+    """The largest magnitude among the op results a perturbation moved (results compared in
+    order with the unperturbed forward's, where their shapes agree)."""
+    top = 0.0
+    for a, b in zip(now, then):
+        if a.shape == b.shape:
+            at = a != b
+            if at.any():
+                m = np.abs(np.concatenate([a[at], b[at]]))
+                top = max(top, float(m[np.isfinite(m)].max(initial=0.0)))
+    return top
+
+
 def upstream(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     """A random upstream gradient with entries of magnitude 0.5..1.5 and random signs."""
     rng = np.random.default_rng(seed)
@@ -246,21 +296,29 @@ def check_grad(
         inputs = [Tensor(a) for a in originals]
         inputs[i] = Tensor(x)  # numerical_grad perturbs x in place; this Tensor sees it
         scales: list[float] = []
+        steps: list[np.ndarray] = []  # with `deep`: every op's result, unperturbed
 
-        def f(_: np.ndarray, inputs: list[Tensor] = inputs, scales: list[float] = scales
-              ) -> float:
-            with no_grad():
-                o = op(*inputs, **kw).data
+        def f(_: np.ndarray, inputs: list[Tensor] = inputs, scales: list[float] = scales,
+              steps: list[np.ndarray] = steps) -> float:
+            if steps:
+                o, now = _results(op, inputs, kw)
+            else:
+                with no_grad():
+                    o = op(*inputs, **kw).data
             # the scale of the outputs this perturbation moved: only they add rounding noise,
             # each its own, weighted by G in the sum below (the largest alone missed that: a
             # 2x3x3 `t - t.mean(0)` of y broadcast everywhere has gradient 0, and 18 outputs'
-            # rounding gave a numeric -1.3e-11 over the largest's floor)
+            # rounding gave a numeric -1.3e-11 over the largest's floor); and the results on
+            # the way that it moved, which round at their own magnitude before a cancellation
+            # shrinks them (`x + 4y` at 6, centred to 1.9: -1.2e-11 over the outputs' floor)
             at = o != out0
             moved = np.abs(np.concatenate([o[at], out0[at]]))
-            weighted = np.abs(np.broadcast_to(G, o.shape)[at]) * np.abs(o[at])
+            g = np.abs(np.broadcast_to(G, o.shape)[at])
+            weighted = g * np.abs(o[at])
             fine = np.isfinite(moved)
             scales.append(max(float(moved[fine].max(initial=0.0)), float(
-                weighted[np.isfinite(weighted)].sum())))
+                weighted[np.isfinite(weighted)].sum()),
+                _moved_scale(now, steps) * float(g.sum()) if steps else 0.0))
             return float((G * (o - out0)).sum())
 
         gn = numerical_grad(f, x, h=h, order=4)
@@ -271,9 +329,15 @@ def check_grad(
         # (~25x that noise) instead of to a relative error that finite differences cannot
         # resolve. One floor for all elements (the largest |out|) let exp's 7e10 at x=25 hide
         # analytic 0 vs numeric 0.37 at x=-1.
-        per_call = np.reshape(scales, (x.size, -1)) if x.size else np.zeros((0, 1))
-        floor = 1e-4 * np.maximum(1.0, per_call.max(axis=1, initial=0.0)).reshape(x.shape)
-        checks.append((i, np.zeros_like(originals[i]) if ga is None else ga, gn, floor, f, x))
+        floor = _floor(scales, x)
+        ga = np.zeros_like(originals[i]) if ga is None else ga
+        if x.size and _errors(ga, gn, floor).max() > tol:  # the results on the way too: they
+            # are heard only now, since listening to every op costs a third more time
+            steps += _results(op, inputs, kw)[1]
+            scales.clear()
+            gn = numerical_grad(f, x, h=h, order=4)
+            floor = _floor(scales, x)
+        checks.append((i, ga, gn, floor, f, x))
 
     if (checks and all(leaves[i].grad is None for i in wrt) and any(originals[i].size for i in wrt)
             and not any(c[2].any() for c in checks)):
@@ -282,8 +346,7 @@ def check_grad(
         raise ValueError(f"check_grad: the op does not depend on the inputs it was given (no "
                          f"input received a gradient and moving each changes nothing): {_COPIES}")
     for i, ga, gn, floor, f, x in checks:
-        with np.errstate(invalid="ignore"):  # NaN is never > tol: a NaN or infinite gradient
-            err = np.nan_to_num(relative_error(ga, gn, eps=floor), nan=np.inf)  # (inf/inf) passed
+        err = _errors(ga, gn, floor)
         if err.size and err.max() > tol:
             k = np.unravel_index(int(np.argmax(err)), err.shape)
             raise AssertionError(
