@@ -211,7 +211,18 @@ HABITS: list[tuple[str, str | None, str | None]] = [
      "err:num_workers=0", None),
     ("r = (w * 2).requires_grad_(False)", "err:detach", None),
     ("r = torch.save(x, 'x.pt')", "err:save({", None),
-    ("r = nn.utils.clip_grad_norm_([w], 1.0)", "err:optim.clip_grad_norm_", None),
+    ("(x @ w).sum().backward(); n = nn.utils.clip_grad_norm_([w], 1.0); r = [n.item(), w.grad]",
+     None, None),
+    ("(x @ w).sum().backward(); n = nn.utils.clip_grad_norm_([w], 1.0, norm_type=float('inf'));"
+     " r = [float(n), w.grad]", None, None),
+    ("(x @ w).sum().backward(); nn.utils.clip_grad_value_([w], 6.0); r = w.grad", None, None),
+    ("m = nn.Linear(3, 2); nn.init.zeros_(m.bias); nn.init.constant_(m.weight, 0.5); "
+     "r = [m.bias, m.weight, m(x)]", None, None),
+    ("m = nn.Linear(3, 3); nn.init.eye_(m.weight); nn.init.ones_(m.bias); r = m(x)", None, None),
+    ("r = [nn.init.calculate_gain(n, 0.2) for n in ('relu', 'tanh', 'leaky_relu', 'selu', "
+     "'conv2d')]", None, None),
+    ("m = nn.Linear(30, 20); nn.init.kaiming_normal_(m.weight, nonlinearity='relu'); "
+     "r = m.weight.shape", None, None),
     # -- NumPy habits that must keep working beside them ---------------------------------------
     ("r = x.sum(axis=0)", "numpy", None),
     ("r = x.mean(axis=1, keepdims=True)", "numpy", None),
@@ -292,6 +303,6 @@ def test_the_habit_list_covers_the_issue():
                      "[:, 1] = 0", "add_(", "zero_()", "grad_fn", ".t()", ".type(",
                      ".device", ".size()", "set_default_device", "in_features=",
                      "nn.Softmax", "binary_cross_entropy_with_logits", "DataLoader",
-                     "TensorDataset", "RMSprop"]:
+                     "TensorDataset", "RMSprop", "nn.utils.clip_grad_norm_", "nn.init."]:
         assert spelling in codes, spelling
     assert len(HABITS) >= 141

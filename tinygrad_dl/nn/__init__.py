@@ -5,6 +5,7 @@
 import sys
 
 from .. import functional
+from . import init, utils
 from .activation import (
     ELU,
     GELU,
@@ -41,17 +42,6 @@ from .loss import BCEWithLogitsLoss, L1Loss, MSELoss, NLLLoss
 
 sys.modules[__name__ + ".functional"] = functional
 
-# PyTorch names that are not here, with what to write instead
-_ELSEWHERE = {
-    "utils": "tinygrad_dl.optim.clip_grad_norm_ / clip_grad_value_ (there is no nn.utils)",
-    "init": "the layer's init= argument ('pytorch', 'he', 'xavier', 'gaussian') and rng=",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name in _ELSEWHERE:
-        raise AttributeError(f"tinygrad_dl.nn.{name} does not exist: use {_ELSEWHERE[name]}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ELU", "GELU", "INITS", "REDUCTIONS", "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d",
@@ -60,5 +50,6 @@ __all__ = [
     "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
     "NLLLoss", "Parameter", "ReLU", "Sequential",
     "SiLU",
-    "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init_std", "init_weights",
+    "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init", "init_std", "init_weights",
+    "utils",
 ]
