@@ -6,6 +6,7 @@ context manager are counted."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -72,14 +73,14 @@ def test_a_thread_that_ends_with_grad_off_is_uncounted():
     assert grad_mode.off == 0
 
 
-def test_grad_off_in_one_thread_leaves_the_others_recording():
-    x = Tensor(np.ones(3), requires_grad=True)
+@contextlib.contextmanager
+def _another_thread_in_no_grad(work=lambda: None):
+    """Inside: another thread sits in a no_grad block (having run `work` there)."""
     entered, release = threading.Event(), threading.Event()
-    seen = {}
 
     def evaluate():
         with tg.no_grad():
-            seen["other"] = (x * 2)._ctx
+            work()
             entered.set()
             release.wait(10)
 
@@ -87,13 +88,20 @@ def test_grad_off_in_one_thread_leaves_the_others_recording():
     t.start()
     try:
         assert entered.wait(10)
+        yield
+    finally:
+        release.set()
+        t.join()
+
+
+def test_grad_off_in_one_thread_leaves_the_others_recording():
+    x = Tensor(np.ones(3), requires_grad=True)
+    seen = {}
+    with _another_thread_in_no_grad(lambda: seen.setdefault("other", (x * 2)._ctx)):
         assert grad_mode.off == 1  # the hot path reads this thread's own value now
         assert tg.is_grad_enabled() and (x * 2)._ctx is not None
         with tg.no_grad():
             assert grad_mode.off == 2 and (x * 2)._ctx is None
-    finally:
-        release.set()
-        t.join()
     assert seen["other"] is None
 
 
@@ -108,23 +116,10 @@ def test_a_replay_under_grad_off_elsewhere_replays_and_here_runs_eagerly():
         w.grad = None
         step(np.ones(3))
     assert step.replays == 1
-    entered, release = threading.Event(), threading.Event()
-
-    def evaluate():
-        with tg.no_grad():
-            entered.set()
-            release.wait(10)
-
-    t = threading.Thread(target=evaluate)
-    t.start()
-    try:
-        assert entered.wait(10)
+    with _another_thread_in_no_grad():
         w.grad = None
         step(np.full(3, 2.0))  # another thread's no_grad: this one still replays
         assert step.replays == 2 and np.array_equal(w.grad, [2.0, 2.0, 2.0])
         with tg.no_grad(), pytest.raises(RuntimeError, match="requires_grad"):
             step(np.ones(3))  # eager, as without jit: nothing was recorded to backward
         assert step.replays == 2
-    finally:
-        release.set()
-        t.join()
