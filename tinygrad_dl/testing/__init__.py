@@ -296,7 +296,7 @@ def check_grad(
         inputs = [Tensor(a) for a in originals]
         inputs[i] = Tensor(x)  # numerical_grad perturbs x in place; this Tensor sees it
         scales: list[float] = []
-        steps: list[np.ndarray] = []  # with `deep`: every op's result, unperturbed
+        steps: list[np.ndarray] = []  # every op's result, unperturbed (filled only below)
 
         def f(_: np.ndarray, inputs: list[Tensor] = inputs, scales: list[float] = scales,
               steps: list[np.ndarray] = steps) -> float:
