@@ -42,7 +42,7 @@ from .ops import (
 )
 from .ops.linalg import sublist_subscripts
 from .ops.loss import check_labels
-from .ops.shape import axis_of
+from .ops.shape import InUnitInterval, Tap, axis_of
 from .ops.spelling import one_name
 from .random import as_rng, below, float_dtype, integers
 from .tensor import Tensor, data_of, np_dtype, plain_array, split_at
@@ -898,7 +898,8 @@ def _pool_pad(x: Tensor, padding: tuple[int, int], value: float, op: str) -> Ten
 
 
 # ---- regression and binary losses (compositions of ops: their gradients come with them) ------
-__all__ += ["binary_cross_entropy_with_logits", "l1_loss", "linear", "mse_loss"]
+__all__ += ["binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "layer_norm",
+            "linear", "mse_loss"]
 
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
@@ -986,3 +987,48 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     if weight is not None:
         loss = loss * _weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+_LOG_FLOOR = float(np.exp(-100.0))  # PyTorch's binary_cross_entropy clamps each log at -100
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """-[y log p + (1 - y) log(1 - p)] per element, from probabilities p in [0, 1] (checked
+    on every batch, replayed ones too: a logit here is refused, not taken to a log of a
+    negative number) and targets y; each log at least -100 (PyTorch's clamp: p = 0 with y = 1
+    costs 100, not inf, with gradient 0); times `weight`; reduced as mse_loss. From logits,
+    binary_cross_entropy_with_logits is the stable one."""
+    who = "binary_cross_entropy"
+    x, y = _same_shape(input, target, who)
+    x = Tap.apply(x, fn=InUnitInterval(who))
+    loss = -(y * x.clamp(min=_LOG_FLOOR).log() + (1 - y) * (1 - x).clamp(min=_LOG_FLOOR).log())
+    if weight is not None:
+        loss = loss * _weight_for(weight, x, "weight", who)
+    return _reduce(loss, reduction, who)
+
+
+def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Tensor:
+    """PyTorch's layer normalization: over the last dimensions (`normalized_shape`, which must
+    be the input's trailing shape), (x - mean) / sqrt(var + eps) with the biased variance,
+    then times `weight` and plus `bias` (both of `normalized_shape`) when given. Composed of
+    mean, sub, mul, add, sqrt and div: its gradient is theirs."""
+    x = _t(input)
+    shape = ((int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer))
+             else tuple(int(n) for n in normalized_shape))
+    k = len(shape)
+    if not k or x.ndim < k or x.shape[x.ndim - k:] != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} must be the input's last "
+                         f"dimensions, got an input of shape {x.shape}")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    d = x - x.mean(axis=axes, keepdims=True)
+    out = d / ((d * d).mean(axis=axes, keepdims=True) + eps).sqrt()
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None:
+            t = like_tensor(p, x)
+            if t.shape != shape:
+                raise ValueError(f"layer_norm: {name} must have the normalized shape {shape}, "
+                                 f"got {t.shape}")
+            out = out * t if name == "weight" else out + t
+    return out

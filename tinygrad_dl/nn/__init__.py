@@ -38,13 +38,15 @@ from .layers import (
     init_std,
     init_weights,
 )
-from .loss import BCEWithLogitsLoss, L1Loss, MSELoss, NLLLoss
+from .loss import BCELoss, BCEWithLogitsLoss, L1Loss, MSELoss, NLLLoss
+from .normalization import LayerNorm
 
 sys.modules[__name__ + ".functional"] = functional
 
 
 __all__ = [
-    "ELU", "GELU", "INITS", "REDUCTIONS", "AvgPool2d", "BCEWithLogitsLoss", "BatchNorm1d",
+    "ELU", "GELU", "INITS", "REDUCTIONS", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss",
+    "BatchNorm1d", "LayerNorm",
     "Conv2d", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "L1Loss",
     "LeakyReLU",
     "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",

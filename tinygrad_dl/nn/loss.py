@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..functional import binary_cross_entropy_with_logits, l1_loss, mse_loss, nll_loss
+from ..functional import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
 from ..tensor import Tensor
 from .layers import REDUCTIONS, Module
 
@@ -40,6 +46,18 @@ class L1Loss(_Loss):
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return l1_loss(input, target, self.reduction)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities in [0, 1] (after a Sigmoid) against targets
+    (functional's binary_cross_entropy), with an optional per-element `weight`."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):

@@ -124,6 +124,23 @@ def _reduced(loss: np.ndarray, reduction: str = "mean") -> np.ndarray:
     return {"mean": loss.mean(), "sum": loss.sum(), "none": loss}[reduction]
 
 
+def bce_prob_ref(p: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    return _reduced(-(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100)),
+                    reduction)
+
+
+def layer_norm_call(x: Tensor, w: Tensor, b: Tensor, **kw: Any) -> Tensor:
+    """F.layer_norm over the trailing dims the weight names (its normalized_shape)."""
+    return F.layer_norm(x, w.shape, w, b, **kw)
+
+
+def layer_norm_ref(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float = 1e-5
+                   ) -> np.ndarray:
+    axes = tuple(range(x.ndim - w.ndim, x.ndim))
+    d = x - x.mean(axis=axes, keepdims=True)
+    return d / np.sqrt((d * d).mean(axis=axes, keepdims=True) + eps) * w + b
+
+
 def mse_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
     return _reduced((x - y) ** 2, reduction)
 

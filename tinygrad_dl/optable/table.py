@@ -14,6 +14,7 @@ from ..tensor import Tensor
 from .refs import (
     EINSUMS,
     SUBLISTS,
+    bce_prob_ref,
     bce_ref,
     bn_call,
     bn_ref,
@@ -27,6 +28,8 @@ from .refs import (
     joined,
     l1_call,
     l1_ref,
+    layer_norm_call,
+    layer_norm_ref,
     listed,
     log_softmax_ref,
     mse_ref,
@@ -584,6 +587,20 @@ _OPS: tuple[OpInfo, ...] = (
            function=F.binary_cross_entropy_with_logits, tensors=2, ref=bce_ref,
            sample=Cases((case((3, 2), (3, 2), domain=Domain(0.05, 0.95)),
                          case((4,), (4,), domain=Domain(0.05, 0.95), reduction="sum")))),
+    OpInfo("binary_cross_entropy", "clamp, log composition", "binary cross-entropy of "
+           "probabilities in [0, 1] (refused outside; each log at least -100, as PyTorch's)", NN,
+           F=("binary_cross_entropy",), function=F.binary_cross_entropy, tensors=2,
+           ref=bce_prob_ref,
+           sample=Cases((case((3, 2), (3, 2), domain=Domain(0.05, 0.95)),
+                         case((4,), (4,), domain=Domain(0.05, 0.95), reduction="sum"))),
+           grad="-y/p + (1 - y)/(1 - p); 0 where p is 0 or 1 and the log is clamped (PyTorch's "
+           "fused backward gives (p - y)/max(p (1 - p), 1e-12) there)"),
+    OpInfo("layer_norm", "mean, sub, mul, sqrt, div composition", "PyTorch's layer "
+           "normalization over the trailing dims normalized_shape, then weight and bias", NN,
+           F=("layer_norm",), function=F.layer_norm, tensors=3, call=layer_norm_call,
+           ref=layer_norm_ref,
+           sample=Cases((case((3, 4), (4,), (4,)), case((2, 2, 3), (2, 3), (2, 3),
+                                                       eps=1e-3)))),
     OpInfo("conv2d", ops.Conv2d, "2-D cross-correlation, NCHW (im2col + one matrix product)",
            NN, F=("conv2d",), function=F.conv2d, tensors=3,
            sample=Cases((case((2, 2, 3, 3), (2, 2, 2, 2), (2,), padding=1),

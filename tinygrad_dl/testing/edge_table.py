@@ -846,6 +846,35 @@ rows("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, {
     "shapes differ": (np.ones((2, 1)), np.ones(2))}, raises="binary_cross_entropy_with_logits")
 
 
+rows("binary_cross_entropy", F.binary_cross_entropy, {
+    "one element!": (_a(0.7), _a(1.0)), "soft targets!": (_a(0.2, 0.9), _a(0.25, 0.5)),
+    "empty": (E, E)},
+     numpy=lambda p, y: (-(y * np.log(p) + (1 - y) * np.log1p(-p))).mean(), numpy_warns=False,
+     torch=lambda T, p, y: T.nn.functional.binary_cross_entropy(p, y))
+rows("binary_cross_entropy", F.binary_cross_entropy, {
+    "probability 0 or 1": (_a(0.0, 1.0, 0.0), _a(1.0, 0.0, 0.0))},
+     numpy=lambda p, y: np.float64(200.0 / 3),
+     grad=(_a(0.0, 0.0, 1 / 3), _a(100 / 3, -100 / 3, 100 / 3)),
+     note="each log clamped at -100 (PyTorch's value); its gradient is 0 where the log is "
+     "clamped and the true 1/(1 - p) where it is not, where PyTorch's fused backward divides "
+     "by max(p (1 - p), 1e-12): -1e12 and 0 at p = 0")
+rows("binary_cross_entropy", F.binary_cross_entropy, {
+    "a logit": (_a(1.5, 0.2), _a(1.0, 0.0)), "NaN": (_a(NAN), _a(1.0)),
+    "shapes differ": (np.full((2, 1), 0.5), np.ones(2))},
+     raises="binary_cross_entropy")
+_LN = np.array([[0.5, -1.0, 2.0, 0.0], [3.0, 3.0, 3.0, 3.0]])
+rows("layer_norm", lambda x, w, b: F.layer_norm(x, (4,), w, b), {
+    "rows!": (_LN[:1], _a(1.0, 2.0, 0.5, 1.0), _a(0.0, 0.1, 0.0, -0.1)),
+    "a constant row": (_LN, np.ones(4), np.zeros(4)),
+    "empty batch": (np.zeros((0, 4)), np.ones(4), np.zeros(4)),
+    "inf": (np.array([[INF, 0.0, 1.0, 2.0]]), np.ones(4), np.zeros(4))},
+     numpy=lambda x, w, b: (x - x.mean(-1, keepdims=True)) / np.sqrt(
+         x.var(-1, keepdims=True) + 1e-5) * w + b, numpy_warns=False,
+     torch=lambda T, x, w, b: T.nn.functional.layer_norm(x, (4,), w, b))
+rows("layer_norm", lambda x: F.layer_norm(x, (3,)), {"not the trailing shape": (_LN,)},
+     raises="layer_norm: normalized_shape")
+
+
 # ---- branches one element switches on for the whole array (found 2026-12-03 by mutation
 # testing: a wrong sign, a lost mask or a missing broadcast in these branches passed every
 # test, because the drawn inputs never reach them and the edge rows above had one element) --
