@@ -705,6 +705,12 @@ class Tensor:
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (torch's names)
         return Clip.apply(self, lo=_bound(min, self), hi=_bound(max, self))
 
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002 (PyTorch's clamp_min)
+        return Clip.apply(self, lo=_bound(min, self), hi=None)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002 (PyTorch's clamp_max)
+        return Clip.apply(self, lo=None, hi=_bound(max, self))
+
     # ---- reductions -------------------------------------------------------------------------
     @spellings()
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:

@@ -696,6 +696,10 @@ for _name, _call, _np, _torch, _extra in (
          {"all three": _a(NAN, INF, -INF, 1.0)}),
         ("clamp", lambda x: x.clamp(-1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0),
          lambda T, x: T.clamp(x, -1.0, 1.0), {"on the bounds": _a(-1.0, 1.0)}),
+        ("clamp_min", lambda x: x.clamp_min(0.0), lambda x: np.clip(x, 0.0, None),
+         lambda T, x: T.clamp_min(x, 0.0), {"on the bound": _a(0.0)}),
+        ("clamp_max", lambda x: x.clamp_max(0.5), lambda x: np.clip(x, None, 0.5),
+         lambda T, x: T.clamp_max(x, 0.5), {"on the bound": _a(0.5)}),
         ("clone", Tensor.clone, np.copy, lambda T, x: x.clone(), {}),
         ("dropout", lambda x: F.dropout(x, 0.5, training=False), lambda x: x,
          lambda T, x: T.nn.functional.dropout(x, 0.5, training=False), {}),
@@ -703,7 +707,8 @@ for _name, _call, _np, _torch, _extra in (
     rows(_name, _call, {
         "empty": (E2,), "one element!": (_a(0.7),), "+inf": (_a(INF),), "-inf": (_a(-INF),),
         "nan": (_a(NAN),), **{k: (v,) for k, v in _extra.items()},
-    }, numpy=_np, numpy_warns=_np not in (np.copy,) and _name not in ("clamp", "dropout"),
+    }, numpy=_np, numpy_warns=_np not in (np.copy,) and _name not in ("clamp", "clamp_min",
+                                                                     "clamp_max", "dropout"),
         torch=_torch)
 rows("dropout", lambda x: F.dropout(x, 1.0), {"p = 1": (_a(0.5, INF, NAN),)},
      numpy=lambda x: x * 0.0, torch=lambda T, x: T.nn.functional.dropout(x, 1.0))
