@@ -39,14 +39,14 @@ from .layers import (
     init_weights,
 )
 from .loss import BCELoss, BCEWithLogitsLoss, L1Loss, MSELoss, NLLLoss
-from .normalization import LayerNorm
+from .normalization import BatchNorm2d, LayerNorm
 
 sys.modules[__name__ + ".functional"] = functional
 
 
 __all__ = [
     "ELU", "GELU", "INITS", "REDUCTIONS", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss",
-    "BatchNorm1d", "LayerNorm",
+    "BatchNorm1d", "BatchNorm2d", "LayerNorm",
     "Conv2d", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "L1Loss",
     "LeakyReLU",
     "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",

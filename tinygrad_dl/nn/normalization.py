@@ -1,5 +1,6 @@
-"""PyTorch's LayerNorm: each sample normalized over its last dimensions (BatchNorm1d, the
-course's, normalizes each feature over the batch: layers.py)."""
+"""PyTorch's LayerNorm (each sample normalized over its last dimensions) and BatchNorm2d (each
+channel of an image batch over the batch and the pixels, BatchNorm1d's statistics per channel;
+BatchNorm1d, the course's, is in layers.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 from ..device import check_device
 from ..functional import layer_norm
 from ..tensor import Tensor, np_dtype
-from .layers import Module, size_arg
+from .layers import BatchNorm1d, Module, size_arg
 
 
 class LayerNorm(Module):
@@ -44,3 +45,20 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+class BatchNorm2d(BatchNorm1d):
+    """`BatchNorm2d(num_features)` for images (N, C, H, W): BatchNorm1d over the N*H*W pixels
+    of each channel (the statistics, gamma and beta are per channel), with BatchNorm1d's
+    conventions, the course's: the running variance averages the biased batch variance, the
+    first training batch sets the averages, eps defaults to 1e-8 (PyTorch's 1e-5: pass
+    eps=1e-5 for its training outputs), `momentum=` is taken as alpha = 1 - momentum."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = x.data.shape if isinstance(x, Tensor) else np.shape(x)
+        if len(shape) != 4 or shape[1] != self.d:
+            raise ValueError(f"BatchNorm2d({self.d}): expected input (N, {self.d}, H, W), got "
+                             f"{tuple(shape)}")
+        n, c, h, w = shape
+        rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)  # one row per pixel
+        return super().forward(rows).reshape(n, h, w, c).permute(0, 3, 1, 2)

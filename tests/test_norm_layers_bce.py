@@ -86,3 +86,29 @@ def test_bce_loss_is_torchs_and_refuses_logits_in_every_replayed_batch():
     with pytest.raises(ValueError, match="probabilities in"):
         F.binary_cross_entropy(Tensor([0.5, np.nan]), [1.0, 0.0])
     assert tg.nn.functional.binary_cross_entropy is F.binary_cross_entropy
+
+
+def test_batch_norm_2d_is_torchs_in_training_and_the_courses_running_statistics():
+    x = R.standard_normal((4, 3, 5, 6))
+    g = R.standard_normal(x.shape)
+    ours, theirs = nn.BatchNorm2d(3, eps=1e-5), torch.nn.BatchNorm2d(3, eps=1e-5,
+                                                                     dtype=torch.float64)
+    t, tt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, tout = ours(t), theirs(tt)
+    (out * Tensor(g)).sum().backward()
+    (tout * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(t.grad, tt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.gamma.grad, theirs.weight.grad.numpy(), rtol=1e-10)
+    # the course's running statistics (BatchNorm1d's): the first batch sets them, per channel,
+    # the biased variance
+    np.testing.assert_allclose(ours.running_mean, x.mean(axis=(0, 2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(ours.running_var, x.var(axis=(0, 2, 3)), rtol=1e-12)
+    ours.eval()
+    want = (x - ours.running_mean[:, None, None]) / np.sqrt(ours.running_var[:, None, None] +
+                                                            1e-5)
+    np.testing.assert_allclose(ours(Tensor(x)).data, want, rtol=1e-12, atol=1e-13)
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\): expected input \(N, 3, H, W\)"):
+        ours(Tensor(np.ones((4, 2, 5, 6))))
+    with pytest.raises(ValueError, match="BatchNorm2d"):
+        ours(Tensor(np.ones((4, 3))))
