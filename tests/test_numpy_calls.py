@@ -62,7 +62,6 @@ ROUTED = [
     ("broadcast_to", lambda v: np.broadcast_to(v, (2, 3)), (V,)),
     ("take_along_axis", lambda a: np.take_along_axis(a, np.argsort(A, axis=1), axis=1), (A,)),
     ("diff", lambda a: np.diff(a, axis=1), (A,)),
-    ("copy", lambda a: np.copy(a), (A,)),
     ("ravel", lambda a: np.ravel(a), (A,)),
 ]
 
@@ -103,6 +102,7 @@ def test_the_layers_below_a_numpy_join_train():
     (lambda t: np.average(t, weights=np.ones(t.shape)), "(t * w).sum() / w.sum()"),
     (lambda t: np.sort(t, order=None), "tg.sort(x, axis, kind"),
     (lambda t: np.ravel(t, order="K"), None),
+    (lambda t: np.copy(t), "t.clone() (on the graph)"),
 ])
 def test_a_numpy_function_that_would_cut_the_graph_raises_one_line(call, hint):
     t = Tensor(A, requires_grad=True)

@@ -37,10 +37,13 @@ _BY_METHOD = frozenset({
     "transpose", "var"})
 # results that do not depend on the values (zeros of the tensor's shape and dtype): NumPy's
 _VALUE_FREE = frozenset({"zeros_like", "ones_like", "empty_like"})
-# tg.linspace makes a constant: a tensor endpoint's gradient would be lost, so NumPy's (checked)
-_NOT_ROUTED = _BY_METHOD | _VALUE_FREE | {"full_like", "linspace"}
+# tg.linspace makes a constant: a tensor endpoint's gradient would be lost, so NumPy's (checked);
+# np.copy(W) is how NumPy code snapshots values: a Tensor on the graph in their place would
+# break `W.data = best` later, so NumPy's (values, or the refusal for a tensor that needs grad)
+_NOT_ROUTED = _BY_METHOD | _VALUE_FREE | {"full_like", "linspace", "copy"}
 # what to write instead, for NumPy's functions that have no op of their name
-_INSTEAD = {"ravel": "t.reshape(-1)", "norm": "t.norm()", "average": "(t * w).sum() / w.sum()",
+_INSTEAD = {"copy": "t.clone() (on the graph) or t.detach().numpy().copy() (the values)",
+            "ravel": "t.reshape(-1)", "norm": "t.norm()", "average": "(t * w).sum() / w.sum()",
             "median": "the middle of tg.sort(t, axis)", "matmul": "t @ u",
             "cumprod": "a loop of products",
             "ptp": "t.max() - t.min()", "vdot": "(t * u).sum()"}
