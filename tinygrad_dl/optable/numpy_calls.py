@@ -43,10 +43,9 @@ _VALUE_FREE = frozenset({"zeros_like", "ones_like", "empty_like"})
 _NOT_ROUTED = _BY_METHOD | _VALUE_FREE | {"full_like", "linspace", "copy"}
 # what to write instead, for NumPy's functions that have no op of their name
 _INSTEAD = {"copy": "t.clone() (on the graph) or t.detach().numpy().copy() (the values)",
-            "ravel": "t.reshape(-1)", "norm": "t.norm()", "average": "(t * w).sum() / w.sum()",
-            "median": "the middle of tg.sort(t, axis)", "matmul": "t @ u",
-            "cumprod": "a loop of products",
-            "ptp": "t.max() - t.min()", "vdot": "(t * u).sum()"}
+            "norm": "t.norm()", "average": "(t * w).sum() / w.sum()",
+            "median": "the middle of tg.sort(t, axis)",
+            "vdot": "(t * u).sum()"}
 
 
 def _ravel(a: Any, order: str = "C") -> Tensor:
@@ -89,7 +88,7 @@ def _binds(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
 def _needs_grad(values: Any, depth: int = 0) -> bool:
     """Is a tensor that requires grad among `values` (arguments, one or two lists deep)?"""
     for v in values:
-        if type(v) is Tensor or isinstance(v, Tensor):
+        if isinstance(v, Tensor):
             if v.requires_grad:
                 return True
         elif depth < 2 and isinstance(v, (list, tuple)):
