@@ -1024,11 +1024,18 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
     axes = tuple(range(x.ndim - k, x.ndim))
     d = x - x.mean(axis=axes, keepdims=True)
     out = d / ((d * d).mean(axis=axes, keepdims=True) + eps).sqrt()
-    for name, p in (("weight", weight), ("bias", bias)):
-        if p is not None:
-            t = like_tensor(p, x)
-            if t.shape != shape:
-                raise ValueError(f"layer_norm: {name} must have the normalized shape {shape}, "
-                                 f"got {t.shape}")
-            out = out * t if name == "weight" else out + t
+    if weight is not None:
+        out = out * _normalized(weight, x, shape, "weight")
+    if bias is not None:
+        out = out + _normalized(bias, x, shape, "bias")
     return out
+
+
+def _normalized(p: Any, x: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
+    """layer_norm's weight or bias, which must have the normalized shape (broadcasting one of
+    another shape would scale the wrong axes without a word)."""
+    t = like_tensor(p, x)
+    if t.shape != shape:
+        raise ValueError(f"layer_norm: {name} must have the normalized shape {shape}, got "
+                         f"{t.shape}")
+    return t

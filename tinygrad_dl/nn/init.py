@@ -147,9 +147,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu", generator: Any = None) -> Tensor:
     """He: U(-bound, bound) with bound = gain * sqrt(3 / fan) (gain from `nonlinearity`, and
     `a` the leaky_relu slope); PyTorch's defaults (nn.Linear's init draws this with a=sqrt(5))."""
-    std = calculate_gain(nonlinearity, a) / math.sqrt(max(_fan(tensor, mode,
-                                                               "kaiming_uniform_"), 1))
-    bound = math.sqrt(3.0) * std
+    fan = _fan(tensor, mode, "kaiming_uniform_")
+    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1))
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -157,9 +156,9 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator: Any = None) -> Tensor:
     """He: N(0, std^2) with std = gain / sqrt(fan) (`nonlinearity="relu"`: sqrt(2 / fan_in),
     the k-layer assignment's He init)."""
-    std = calculate_gain(nonlinearity, a) / math.sqrt(max(_fan(tensor, mode,
-                                                               "kaiming_normal_"), 1))
-    return normal_(tensor, 0.0, std, generator)
+    fan = _fan(tensor, mode, "kaiming_normal_")
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1)),
+                   generator)
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
