@@ -107,6 +107,9 @@ class Watched(np.ndarray):
         return _watched(result)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        for t in types:  # a Tensor among the arguments (np.concatenate([X, W])): its own
+            if not issubclass(t, np.ndarray):  # __array_function__ answers, the graph's op,
+                return NotImplemented  # as without the watch (here its values were taken)
         result = super().__array_function__(func, (np.ndarray,), _unwatch(args),
                                             _unwatch(kwargs))
         if (type(result) in (bool, int, float, complex, str) and func not in _SHAPE_ONLY
