@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import tinygrad_dl as tg
 from tinygrad_dl import Function
+from tinygrad_dl import functional as F
 from tinygrad_dl.testing import check_grad, push_away
 
 X = np.array([[0.3, -1.2, 0.7], [1.1, 0.4, -0.9]])
@@ -134,6 +136,26 @@ def test_a_zero_gradient_after_a_cancellation_is_not_the_rounding_of_what_was_ca
         return t - t.mean(axis=0, keepdims=True)
 
     check_grad(f, x, np.array([[1.0]]), np.zeros((3, 3)))
+
+
+def test_a_rounding_step_inside_one_op_is_not_a_slope():
+    # found by hypothesis (tests/test_conv.py, dev profile): a weight of 2.4e-146 makes the
+    # product -2.4e-150 at x - h, which turns a rounding tie of 3 * -2.72 + 2 + 6, summed at 8
+    # inside the one conv op: one ulp of 8 at every h, a numeric 1.3e-11 (1.3e-10 at h / 10)
+    # for a gradient of 3e-146, over the floor of the output 0.16
+    x = np.zeros((2, 4, 4, 2))
+    x[1, 2, 0, 1], x[1, 3, 0, 1], x[1, 3, 2, 0] = -2.720315123941652, -2.0, -2.0
+    w = np.zeros((4, 2, 2, 2))
+    w[3, 0, 0, 0], w[3, 0, 0, 1], w[3, 1, 0, 1], w[3, 1, 1, 0] = (2.3786210667812466e-146,
+                                                                  3.0, -1.0, -3.0)
+    check_grad(lambda a, k: F.conv2d(a, k, dilation=(2, 1), groups=2), x, w)
+
+
+def test_a_jump_is_still_a_failure_not_a_rounding_step():
+    # f steps by 1 at x = 0 (a where on x > 0, gradient 0 by convention): its difference grows
+    # as 1/h too, but the step is no rounding; the check fails and names the kink
+    with pytest.raises(AssertionError, match="kink or a jump"):
+        check_grad(lambda x: tg.where(x > 0, x * 0 + 1, x * 0) + x, np.array([0.0, 0.5]))
 
 
 def test_the_floor_still_finds_a_small_error_on_a_broadcast_input():

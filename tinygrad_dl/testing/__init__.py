@@ -42,6 +42,7 @@ from tinygrad_dl.gradcheck import (
     kink_note,
     numerical_grad,
     relative_error,
+    without_rounding_step,
 )
 
 MAX_DIMS = 4
@@ -160,6 +161,22 @@ def _floor(scales: list[float], x: np.ndarray) -> np.ndarray:
 def _errors(ga: np.ndarray, gn: np.ndarray, floor: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):  # NaN is never > tol: a NaN or infinite gradient
         return np.nan_to_num(relative_error(ga, gn, eps=floor), nan=np.inf)  # (inf/inf) passed
+
+
+def _rounding_steps_out(f: Any, x: np.ndarray, ga: np.ndarray, gn: np.ndarray,
+                        floor: np.ndarray, err: np.ndarray, tol: float, h: float) -> np.ndarray:
+    """gn with the failing elements' rounding steps taken out where that is what they are
+    (gradcheck.without_rounding_step; at most 20 elements, each 4 more calls of f): a tiny
+    weight's product turned a rounding tie of a sum inside one op (a conv's 3 * -2.72 + 2 + 6
+    at 8, cancelled to 0.16), one ulp of 8 at every h, a numeric 1.3e-11 for a gradient of
+    3e-146 (hypothesis, tests/test_conv.py). The step allowed is 1e-8 of the element's floor
+    (1e-12 of its outputs' scale): a jump of f is larger and stays a failure."""
+    gn = gn.copy()
+    for k in map(tuple, np.argwhere(err > tol)[:20]):
+        d = without_rounding_step(f, x, k, h, float(gn[k]), 1e-8 * float(floor[k]))
+        if d is not None:
+            gn[k] = d
+    return gn
 
 
 class _Results:
@@ -347,6 +364,9 @@ def check_grad(
                          f"input received a gradient and moving each changes nothing): {_COPIES}")
     for i, ga, gn, floor, f, x in checks:
         err = _errors(ga, gn, floor)
+        if err.size and err.max() > tol:  # a rounding step, not a slope? (checked only here)
+            gn = _rounding_steps_out(f, x, ga, gn, floor, err, tol, h)
+            err = _errors(ga, gn, floor)
         if err.size and err.max() > tol:
             k = np.unravel_index(int(np.argmax(err)), err.shape)
             raise AssertionError(
