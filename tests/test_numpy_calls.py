@@ -197,3 +197,22 @@ def test_a_numpy_join_of_a_step_argument_and_a_tensor_replays_as_eager():
         jitted(x)
         assert w.grad.tobytes() == want.tobytes()
     assert jitted.replays == 2
+
+
+def test_a_decision_on_a_step_argument_beside_a_tensor_is_still_a_read_jit_will_not_freeze():
+    # a watched argument now leaves a call with a Tensor among its arguments to the Tensor's
+    # handler; a NumPy function with a Python result (np.array_equal(X, W)) must still stop
+    # the replay, which would freeze the branch the first calls took
+    w = Tensor(np.ones((1, 3)), requires_grad=True)
+
+    def step(x):
+        s = 2.0 if np.array_equal(x, w.detach()) else 1.0
+        (w * s).sum().backward()
+
+    jitted = jit(step)
+    with pytest.warns(RuntimeWarning, match="cannot replay step"):
+        for x in [np.ones((1, 3)), np.zeros((1, 3)), np.ones((1, 3)), np.zeros((1, 3))]:
+            w.grad = None
+            jitted(x)
+            assert w.grad[0, 0] == (2.0 if x.all() else 1.0)
+    assert jitted.replays == 0
