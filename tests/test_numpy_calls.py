@@ -216,3 +216,31 @@ def test_a_decision_on_a_step_argument_beside_a_tensor_is_still_a_read_jit_will_
             jitted(x)
             assert w.grad[0, 0] == (2.0 if x.all() else 1.0)
     assert jitted.replays == 0
+
+
+# ---- tensors inside a list: NumPy converts them with __array__, without asking -------------
+def test_a_numpy_function_on_a_list_of_graph_tensors_raises_instead_of_cutting_them():
+    """Before: np.mean([l1, l2]) averaged the values, and `np.mean([l1, l2]) + l2` was a
+    tensor whose backward gave b.grad = 2b (only the `+ l2`) instead of 3b, and a.grad None,
+    without a word. __array__ now refuses an op's result on a live graph under grad mode."""
+    a = Tensor(A, requires_grad=True)
+    b = Tensor(B, requires_grad=True)
+    l1, l2 = (a * a).sum(), (b * b).sum()
+    for convert in (lambda: np.mean([l1, l2]), lambda: np.array([l1, l2]),
+                    lambda: np.asarray(l1), lambda: np.sum((l1, l2))):
+        with pytest.raises(TypeError, match=r"np.asarray\(\) of the result of Sum .*tg.stack"):
+            convert()
+    # what the message offers gives the right gradient
+    (tg.stack([l1, l2]).mean() + l2).backward()
+    np.testing.assert_allclose(a.grad, A, rtol=1e-15)
+    np.testing.assert_allclose(b.grad, 3 * B, rtol=1e-15)
+
+
+def test_values_of_parameters_detached_tensors_and_no_grad_still_convert():
+    w = Tensor(A, requires_grad=True)
+    assert np.asarray(w) is w.data  # a parameter's values: plots, comparisons
+    loss = (w * w).sum()
+    assert np.asarray(loss.detach()) == np.sum(A * A)
+    with tg.no_grad():  # nothing is recorded: evaluation code reads values freely
+        assert np.mean([loss, loss]) == np.sum(A * A)
+    assert np.asarray(Tensor(A) * 2).shape == A.shape  # no grad needed: no graph

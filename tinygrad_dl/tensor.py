@@ -527,7 +527,18 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        """np.asarray(t), np.array(t): the values (a copy if a dtype or copy=True asks)."""
+        """np.asarray(t), np.array(t): the values (a copy if a dtype or copy=True asks).
+
+        Refused for an op's result on a live graph while grad mode is on (PyTorch refuses any
+        tensor that requires grad): NumPy converts the tensors in a list without asking
+        (`np.mean([loss1, loss2])`), and a plain number added back to a tensor gave a loss
+        whose gradient skipped them without a word. A parameter's values pass (plots)."""
+        if self._ctx is not None and self.requires_grad and engine.is_grad_enabled():
+            raise TypeError(
+                f"np.asarray() of the result of {self._ctx.name} (shape {self.shape}), on a live "
+                "graph: its values would be cut from backward without a word (a NumPy function"
+                " on a list of tensors does this); keep it a Tensor (tg.stack(ts).mean(), "
+                "sum(ts)), or take the values with t.item() / t.detach() / t.numpy()")
         engine.notify_read(self, "np.asarray()")
         a = self.data
         if dtype is not None and a.dtype != dtype:
