@@ -244,3 +244,16 @@ def test_values_of_parameters_detached_tensors_and_no_grad_still_convert():
     with tg.no_grad():  # nothing is recorded: evaluation code reads values freely
         assert np.mean([loss, loss]) == np.sum(A * A)
     assert np.asarray(Tensor(A) * 2).shape == A.shape  # no grad needed: no graph
+
+
+def test_einsum_with_numpys_optimize_keyword_stays_on_the_graph():
+    """Before: np.einsum(..., optimize=True) did not bind to the op (no such keyword), so
+    NumPy's own einsum ran and its einsum_path of the tensors was refused by a message naming
+    np.einsum_path, a function the user never called."""
+    a, b = Tensor(A, requires_grad=True), Tensor(B.T.copy(), requires_grad=True)
+    for optimize in (True, False, "greedy"):
+        out = np.einsum("ij,jk->ik", a, b, optimize=optimize)
+        assert isinstance(out, Tensor) and out.requires_grad
+        np.testing.assert_allclose(out.data, A @ B.T, rtol=1e-14)
+    assert np.einsum_path("ij,jk->ik", a, b)[0] == ["einsum_path", (0, 1)]  # shapes only
+    check_grad(lambda x, y: tg.einsum("ij,jk->ik", x, y, optimize=True), A, B.T.copy())

@@ -533,11 +533,12 @@ def randn_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool =
 
 
 # ---- linear algebra (einsum and compositions of it; ops/linalg.py) --------------------------
-def einsum(subscripts: Any, *operands: Any) -> Tensor:
+def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
     """np.einsum: "ij,jk->ik", "ii->", "bij,bjk->bik", "...ij,...jk->...ik", implicit output;
     NumPy's sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) and torch's list of operands
     einsum("ij,jk", [a, b]) too. The axes "..." stands for must have equal lengths (no
-    broadcasting of length-1 axes)."""
+    broadcasting of length-1 axes). NumPy's `optimize=` is taken and changes nothing: the op
+    contracts in its own order, forward and backward alike."""
     if not isinstance(subscripts, str) and operands and isinstance(operands[0], (list, tuple)):
         subscripts, operands = sublist_subscripts((subscripts, *operands))
     elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):

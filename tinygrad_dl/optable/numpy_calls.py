@@ -36,7 +36,8 @@ _BY_METHOD = frozenset({
     "min", "prod", "repeat", "reshape", "round", "squeeze", "std", "sum", "swapaxes",
     "transpose", "var"})
 # results that do not depend on the values (zeros of the tensor's shape and dtype): NumPy's
-_VALUE_FREE = frozenset({"zeros_like", "ones_like", "empty_like"})
+# (einsum_path: the contraction order from the shapes; np.einsum(optimize=True) asks it)
+_VALUE_FREE = frozenset({"zeros_like", "ones_like", "empty_like", "einsum_path"})
 # tg.linspace makes a constant: a tensor endpoint's gradient would be lost, so NumPy's (checked);
 # np.copy(W) is how NumPy code snapshots values: a Tensor on the graph in their place would
 # break `W.data = best` later, so NumPy's (values, or the refusal for a tensor that needs grad)
