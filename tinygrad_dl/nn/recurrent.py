@@ -1,117 +1,256 @@
-"""PyTorch's `nn.RNN`: the Elman network of the course's char-RNN, for float inputs, as a loop of
-the graph's ops (one Linear of all the steps' inputs per layer, then per step a Linear of the
-hidden state, an add and the nonlinearity), so its gradient is backprop through time over them.
+"""PyTorch's `nn.RNN`, `nn.LSTM` and `nn.GRU`, for float inputs, as a loop of the graph's ops
+(per layer and direction one Linear of all the steps' inputs, then per step a Linear of the
+hidden state and the cell's gates), so their gradient is backprop through time over them.
 
-    h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh)
-
-The parameters carry PyTorch's names (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,
-`bias_hh_l0`, then `_l1`, ...), so a torch state_dict loads as it is. The course's CharRNN
-(tinygrad_dl.models) takes character indices and has its output layer; this takes vectors.
+One base class holds what the three share: the parameters under PyTorch's names
+(`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, then `..._l0_reverse` when
+bidirectional, then `_l1`, ...; the gates stacked in torch's order), so a torch state_dict
+loads as it is; the loop over layers and directions (the reverse direction reads the steps
+last to first, and its outputs are joined to the forward ones on the feature axis); dropout on
+the outputs of every layer but the last, in training only; the initial state hx (zeros when
+None); batch_first and unbatched input. Each cell is its equations. The course's CharRNN
+(tinygrad_dl.models) takes character indices and has its output layer; these take vectors.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ..device import check_device
-from ..functional import linear, stack
-from ..random import uniform
+from ..functional import concatenate, linear, stack
+from ..functional import dropout as drop
+from ..random import as_rng, uniform
 from ..tensor import Tensor, np_dtype
 from .layers import Module, size_arg
 
+State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM
 
-class RNN(Module):
+
+class _RecurrentBase(Module):
+    """The loop shared by RNN, LSTM and GRU; a subclass sets `gates` (blocks of hidden_size
+    rows stacked in weight_ih / weight_hh), `states` (1, or 2 for LSTM's (h, c)) and `cell`."""
+
+    gates = 1
+    states = 1
+    proj_size = 0  # (PyTorch's attribute; LSTM refuses any other)
+    _shown: dict[str, Any] = {}  # a subclass's own arguments shown by repr, with defaults
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int, bias: bool,
+                 batch_first: bool, dropout: float, bidirectional: bool, device: Any,
+                 dtype: Any, rng: Any) -> None:
+        super().__init__()
+        name = type(self).__name__
+        check_device(device, name)
+        self.input_size = size_arg(name, "input_size", input_size)
+        self.hidden_size = size_arg(name, "hidden_size", hidden_size)
+        self.num_layers = size_arg(name, "num_layers", num_layers)
+        if self.hidden_size < 1 or self.num_layers < 1:
+            raise ValueError(f"{name}: hidden_size and num_layers must be at least 1, got "
+                             f"{self.hidden_size} and {self.num_layers}")
+        number = (int, float, np.integer, np.floating)
+        if (isinstance(dropout, (bool, np.bool_)) or not isinstance(dropout, number)
+                or not 0.0 <= dropout < 1.0):
+            raise ValueError(f"{name}: dropout must be a number in [0, 1), got {dropout!r}")
+        if dropout and self.num_layers == 1:  # PyTorch's warning, word for word
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={self.num_layers}", stacklevel=3)
+        self.bias, self.batch_first = bool(bias), bool(batch_first)
+        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        self.rng = as_rng(rng, name)  # the generator of the dropout masks (and the init)
+        dtype = np.float64 if dtype is None else np_dtype(dtype, name)
+        bound, h = 1.0 / np.sqrt(self.hidden_size), self.hidden_size
+        for k in range(self.num_layers):
+            d_in = self.input_size if k == 0 else h * self.directions
+            for suffix in self.suffixes:
+                shapes = [("weight_ih", (self.gates * h, d_in)), ("weight_hh", (self.gates * h, h))]
+                if self.bias:
+                    shapes += [("bias_ih", (self.gates * h,)), ("bias_hh", (self.gates * h,))]
+                for pname, shape in shapes:
+                    setattr(self, f"{pname}_l{k}{suffix}", Tensor(
+                        uniform(shape, -bound, bound, dtype, rng, "init"), requires_grad=True))
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
+        raise NotImplementedError
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Any]:
+        """(output, h_n) for RNN and GRU, (output, (h_n, c_n)) for LSTM."""
+        name, width = type(self).__name__, self.input_size
+        x = input if isinstance(input, Tensor) else Tensor(input)
+        batched = x.ndim == 3
+        if x.ndim not in (2, 3) or x.shape[-1] != width:
+            layout = "(N, L" if self.batch_first else "(L, N"
+            raise ValueError(f"{name}: input must be {layout}, {width}) or unbatched "
+                             f"(L, {width}), got {x.shape}")
+        if not batched:
+            x = x.reshape(x.shape[0], 1, width)
+        elif self.batch_first:
+            x = x.swapaxes(0, 1)  # time first
+        steps, n = x.shape[0], x.shape[1]
+        initial = self._initial(hx, n, batched, x)
+        last: list[State] = []  # layer 0 forward, layer 0 reverse, layer 1 forward, ...
+        for k in range(self.num_layers):
+            if k and self.dropout and self.training:
+                x = drop(x, self.dropout, rng=self.rng)
+            outs = []
+            for d, suffix in enumerate(self.suffixes):
+                state = tuple(s[k * self.directions + d] for s in initial)
+                seq, state = self._direction(x, state, f"_l{k}{suffix}", reverse=d == 1)
+                outs.append(seq)
+                last.append(state)
+            x = outs[0] if len(outs) == 1 else concatenate(outs, axis=-1)
+        finals = [stack([s[i] for s in last]) for i in range(self.states)]
+        if not batched:
+            x = x.reshape(steps, x.shape[-1])
+            finals = [f.reshape(f.shape[0], self.hidden_size) for f in finals]
+        elif self.batch_first:
+            x = x.swapaxes(0, 1)
+        return x, (finals[0] if self.states == 1 else tuple(finals))
+
+    def _direction(self, x: Tensor, state: State, suffix: str, reverse: bool
+                   ) -> tuple[Tensor, State]:
+        """One layer in one direction over all steps: (every step's h, the last state)."""
+        b_ih = getattr(self, f"bias_ih{suffix}") if self.bias else None
+        b_hh = getattr(self, f"bias_hh{suffix}") if self.bias else None
+        w_hh = getattr(self, f"weight_hh{suffix}")
+        inputs = linear(x, getattr(self, f"weight_ih{suffix}"), b_ih)  # every step at once
+        hs = []
+        for t in (reversed(range(x.shape[0])) if reverse else range(x.shape[0])):
+            state = self.cell(inputs[t], state, w_hh, b_hh)
+            hs.append(state[0])
+        if reverse:
+            hs.reverse()  # the outputs in time order
+        return (stack(hs) if hs else inputs[:0, :, :self.hidden_size]), state
+
+    def _initial(self, hx: Any, n: int, batched: bool, x: Tensor) -> State:
+        """hx as `states` tensors of (num_layers * directions, N, hidden_size), zeros when
+        None, in x's dtype."""
+        name, layers = type(self).__name__, self.num_layers * self.directions
+        if hx is None:  # (Tensor.zeros: a constant of the step's code, which jit may keep)
+            return (Tensor.zeros(layers, n, self.hidden_size, dtype=x.dtype),) * self.states
+        if self.states == 2:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                got = f"a {type(hx).__name__}" + (f" of {len(hx)}" if isinstance(
+                    hx, (tuple, list)) else "")
+                raise TypeError(f"{name}: hx must be a pair (h_0, c_0), got {got}")
+            given, labels = list(hx), ["hx[0] (h_0)", "hx[1] (c_0)"]
+        elif isinstance(hx, tuple) and any(isinstance(h, Tensor) for h in hx):
+            raise TypeError(f"{name}: hx must be one tensor, got a tuple (LSTM takes (h_0, c_0))")
+        else:
+            given, labels = [hx], ["hx"]
+        want = (layers, n, self.hidden_size) if batched else (layers, self.hidden_size)
+        out = []
+        for h, label in zip(given, labels):
+            h = h if isinstance(h, Tensor) else Tensor(np.asarray(h, dtype=x.dtype))
+            if h.shape != want:
+                raise ValueError(f"{name}: {label} must have shape {want}, got {h.shape}")
+            out.append(h if batched else h.reshape(layers, 1, self.hidden_size))
+        return tuple(out)
+
+    def extra_repr(self) -> str:
+        shown = {"num_layers": 1, **self._shown, "bias": True, "batch_first": False,
+                 "dropout": 0.0, "bidirectional": False}
+        extra = "".join(f", {k}={getattr(self, k)!r}" for k, v in shown.items()
+                        if getattr(self, k) != v)
+        return f"{self.input_size}, {self.hidden_size}{extra}"
+
+
+class RNN(_RecurrentBase):
     """`RNN(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-    batch_first=False)`: called on input (L, N, input_size) ((N, L, input_size) with
-    batch_first, (L, input_size) unbatched) and an optional initial state hx (num_layers, N,
-    hidden_size), returns (output, h_n): every step's last-layer state and each layer's last
-    state. Weights ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), PyTorch's init (`rng=` as
-    the other layers). `bidirectional` and `dropout` between layers are not implemented and
-    are refused in one line."""
+    batch_first=False, dropout=0.0, bidirectional=False)`: called on input (L, N, input_size)
+    ((N, L, input_size) with batch_first, (L, input_size) unbatched) and an optional initial
+    state hx (num_layers * D, N, hidden_size), D = 2 if bidirectional else 1, returns
+    (output, h_n): every step's last-layer state (L, N, D * hidden_size) and each layer's and
+    direction's last state. Weights ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), PyTorch's
+    init (`rng=` as the other layers, also the dropout masks' generator). The cell:
+
+        h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh)    (relu with nonlinearity="relu")
+    """
+
+    _shown = {"nonlinearity": "tanh"}
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, device: Any = None,
                  dtype: Any = None, *, rng: Any = None) -> None:
-        super().__init__()
-        check_device(device, "RNN")
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        if bidirectional:
-            raise NotImplementedError("RNN(bidirectional=True) is not implemented: run a second "
-                                      "RNN on the input reversed in time (x.flip(0)) and "
-                                      "concatenate the outputs")
-        if dropout:
-            raise NotImplementedError("RNN(dropout=...) between layers is not implemented: "
-                                      "stack one-layer RNNs with nn.Dropout between them")
-        self.input_size = size_arg("RNN", "input_size", input_size)
-        self.hidden_size = size_arg("RNN", "hidden_size", hidden_size)
-        self.num_layers = size_arg("RNN", "num_layers", num_layers)
-        if self.num_layers < 1:
-            raise ValueError("RNN: num_layers must be at least 1")
-        self.nonlinearity, self.bias, self.batch_first = nonlinearity, bool(bias), bool(batch_first)
-        dtype = np.float64 if dtype is None else np_dtype(dtype, "RNN")
-        bound = 1.0 / np.sqrt(self.hidden_size)
-        for k in range(self.num_layers):
-            d_in = self.input_size if k == 0 else self.hidden_size
-            shapes = [("weight_ih", (self.hidden_size, d_in)),
-                      ("weight_hh", (self.hidden_size, self.hidden_size))]
-            if self.bias:
-                shapes += [("bias_ih", (self.hidden_size,)), ("bias_hh", (self.hidden_size,))]
-            for name, shape in shapes:
-                setattr(self, f"{name}_l{k}", Tensor(uniform(shape, -bound, bound, dtype, rng,
-                                                             "init"), requires_grad=True))
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device, dtype, rng)
+        self.nonlinearity = nonlinearity
 
-    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
-        x = input if isinstance(input, Tensor) else Tensor(input)
-        batched = x.ndim == 3
-        if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
-            raise ValueError(f"RNN: input must be (L, N, {self.input_size}) "
-                             f"{'(N, L, ...) with batch_first ' if self.batch_first else ''}"
-                             f"or unbatched (L, {self.input_size}), got {x.shape}")
-        if not batched:
-            x = x.reshape(x.shape[0], 1, self.input_size)
-        elif self.batch_first:
-            x = x.swapaxes(0, 1)  # time first
-        steps, n = x.shape[0], x.shape[1]
-        h0 = self._initial(hx, n, batched, x)
+    def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
         act = Tensor.tanh if self.nonlinearity == "tanh" else Tensor.relu
-        last = []
-        for k in range(self.num_layers):
-            b_ih = getattr(self, f"bias_ih_l{k}") if self.bias else None
-            b_hh = getattr(self, f"bias_hh_l{k}") if self.bias else None
-            w_hh = getattr(self, f"weight_hh_l{k}")
-            inputs = linear(x, getattr(self, f"weight_ih_l{k}"), b_ih)  # every step at once
-            h = h0[k]
-            states = []
-            for t in range(steps):
-                h = act(inputs[t] + linear(h, w_hh, b_hh))
-                states.append(h)
-            x = stack(states) if states else inputs[:0]
-            last.append(h)
-        out, h_n = x, stack(last)
-        if not batched:
-            return out.reshape(steps, self.hidden_size), h_n.reshape(self.num_layers,
-                                                                     self.hidden_size)
-        return (out.swapaxes(0, 1) if self.batch_first else out), h_n
+        return (act(gi + linear(state[0], w_hh, b_hh)),)
 
-    def _initial(self, hx: Any, n: int, batched: bool, x: Tensor) -> Tensor:
-        """hx as (num_layers, N, hidden_size), zeros when None, in x's dtype."""
-        want = (self.num_layers, n, self.hidden_size) if batched else (self.num_layers,
-                                                                      self.hidden_size)
-        if hx is None:  # (Tensor.zeros: a constant of the step's code, which jit may keep)
-            return Tensor.zeros(self.num_layers, n, self.hidden_size, dtype=x.dtype)
-        h = hx if isinstance(hx, Tensor) else Tensor(np.asarray(hx, dtype=x.dtype))
-        if h.shape != want:
-            raise ValueError(f"RNN: hx must have shape {want}, got {h.shape}")
-        return h if batched else h.reshape(self.num_layers, 1, self.hidden_size)
 
-    def extra_repr(self) -> str:
-        extra = "".join(f", {k}={v!r}" for k, v in (
-            ("num_layers", self.num_layers), ("nonlinearity", self.nonlinearity),
-            ("bias", self.bias), ("batch_first", self.batch_first))
-            if v != {"num_layers": 1, "nonlinearity": "tanh", "bias": True,
-                     "batch_first": False}[k])
-        return f"{self.input_size}, {self.hidden_size}{extra}"
+class LSTM(_RecurrentBase):
+    """`LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False, proj_size=0)`: as RNN, but the state is a pair: hx = (h_0, c_0), each
+    (num_layers * D, N, hidden_size), or None, and it returns (output, (h_n, c_n)). The gates
+    are stacked i, f, g, o in weight_ih (4 hidden_size, in), weight_hh and the biases, as in
+    PyTorch. `proj_size` other than 0 is refused in one line. The cell:
+
+        i, f, g, o = split(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh, 4)
+        c_t = σ(f) * c_{t-1} + σ(i) * tanh(g)
+        h_t = σ(o) * tanh(c_t)
+    """
+
+    gates, states = 4, 2
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device: Any = None,
+                 dtype: Any = None, *, rng: Any = None) -> None:
+        if proj_size != 0:
+            raise NotImplementedError(f"LSTM(proj_size={proj_size!r}) is not implemented: only "
+                                      "proj_size=0 (no projection of h)")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device, dtype, rng)
+
+    def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
+        h, c = state
+        i, f, g, o = (gi + linear(h, w_hh, b_hh)).chunk(4, -1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        return o.sigmoid() * c.tanh(), c
+
+
+class GRU(_RecurrentBase):
+    """`GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False)`: as RNN (hx and h_n alike), with the gates stacked r, z, n in
+    weight_ih (3 hidden_size, in), weight_hh and the biases, as in PyTorch. The cell, PyTorch's
+    formula (b_hn inside the reset gate's product):
+
+        r = σ(x_t W_irᵀ + b_ir + h_{t-1} W_hrᵀ + b_hr)
+        z = σ(x_t W_izᵀ + b_iz + h_{t-1} W_hzᵀ + b_hz)
+        n = tanh(x_t W_inᵀ + b_in + r * (h_{t-1} W_hnᵀ + b_hn))
+        h_t = (1 - z) * n + z * h_{t-1}
+    """
+
+    gates = 3
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, device: Any = None, dtype: Any = None, *,
+                 rng: Any = None) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device, dtype, rng)
+
+    def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
+        h = state[0]
+        i_r, i_z, i_n = gi.chunk(3, -1)
+        h_r, h_z, h_n = linear(h, w_hh, b_hh).chunk(3, -1)
+        r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
+        n = (i_n + r * h_n).tanh()
+        return ((1 - z) * n + z * h,)
