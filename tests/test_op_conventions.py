@@ -555,3 +555,63 @@ def test_as_tensor_is_torchs_and_numpys():
     assert tg.as_tensor(t) is t and tg.as_tensor(t, dtype=np.float32).dtype == np.float32
     with pytest.raises(TypeError, match="as_tensor"):
         tg.as_tensor(["a", None])
+
+
+# ---- PyTorch's names added beside NumPy's: rsqrt, lerp, x.where, x.outer, x.mT, x.new_* -------
+def test_lerp_is_exact_at_both_ends_and_a_tensor_weight_gets_its_gradient():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    x, e = Tensor(a), Tensor(b)
+    np.testing.assert_array_equal(x.lerp(e, 0.0).data, a)  # each end exactly (two forms)
+    np.testing.assert_array_equal(x.lerp(e, 1.0).data, b)
+    np.testing.assert_array_equal(tg.lerp(x, e, 1.0).data, b)
+    w = rng.uniform(-1.0, 2.0, (2, 3))
+    w[np.abs(np.abs(w) - 0.5) < 0.05] = 0.2  # (away from the switch of forms)
+    check_grad(lambda s, t, u: s.lerp(t, u), a, b, w)
+    torch = pytest.importorskip("torch")
+    want = torch.lerp(torch.tensor(a), torch.tensor(b), torch.tensor(w)).numpy()
+    np.testing.assert_allclose(x.lerp(e, Tensor(w)).data, want, rtol=0, atol=1e-15)
+
+
+def test_where_method_outer_method_and_mT_agree_with_their_functions():
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4))
+    x = Tensor(a, requires_grad=True)
+    np.testing.assert_array_equal(x.where(x > 0, 0.0).data, np.where(a > 0, a, 0.0))
+    np.testing.assert_array_equal(x.where(a > 0, Tensor(b)).data, tg.where(a > 0, x, b).data)
+    check_grad(lambda s, t: s.where(a > 0, t), a, b)
+    with pytest.raises(ValueError, match=r"Where: cannot broadcast cond \(5,\), x \(2, 3, 4\)"):
+        x.where(np.ones(5, bool), 0.0)
+    np.testing.assert_array_equal(x.outer(b[0, 0]).data, np.outer(a, b[0, 0]))
+    np.testing.assert_array_equal(x.mT.data, np.swapaxes(a, -2, -1))
+    np.testing.assert_array_equal(tg.matrix_transpose(x).data, np.matrix_transpose(a))
+    assert np.matrix_transpose(x).requires_grad  # NumPy's function on a tensor stays a Tensor
+    with pytest.raises(ValueError, match=r"x.mT needs 2 or more dimensions.*\(3,\)"):
+        _ = Tensor(np.ones(3)).mT
+
+
+def test_new_constructors_take_xs_dtype_and_make_constants():
+    x = Tensor(np.ones((2, 2), np.float32), requires_grad=True)
+    assert x.new_zeros(2, 3).dtype == np.float32 and x.new_zeros((2, 3)).shape == (2, 3)
+    assert x.new_ones(4, dtype=tg.float64).dtype == np.float64
+    assert x.new_empty(0).shape == (0,)
+    full = x.new_full((2,), 7.0)
+    assert full.dtype == np.float32 and full.data.tolist() == [7.0, 7.0]
+    assert not full.requires_grad and full._ctx is None
+    y = (x * 2).sum()
+    copied = x.new_tensor(y)  # values only (PyTorch's data.clone().detach())
+    assert copied._ctx is None and not copied.requires_grad and copied.item() == 8.0
+    copied.data += 1  # a copy: y is untouched
+    assert y.item() == 8.0
+    assert x.new_zeros(2, requires_grad=True).requires_grad
+    with pytest.raises(ValueError, match="new_zeros: sizes must be non-negative ints"):
+        x.new_zeros(-1)
+    with pytest.raises(ValueError, match="new_ones: sizes"):
+        x.new_ones(2.5)
+
+
+def test_rsqrt_matches_torch_and_its_gradient():
+    a = np.random.default_rng(5).uniform(0.1, 4.0, (3, 4))
+    check_grad(tg.rsqrt, a)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(Tensor(a).rsqrt().data, torch.tensor(a).rsqrt().numpy())

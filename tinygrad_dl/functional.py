@@ -38,7 +38,6 @@ from .ops import (
     Softplus,
     Stack,
     SumOfSquares,
-    Where,
 )
 from .ops.linalg import sublist_subscripts
 from .ops.loss import check_labels
@@ -236,15 +235,8 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
 
 def where(cond: Any, x: Any, y: Any) -> Tensor:
     """Elementwise x where cond else y; cond is a constant (its gradient is not defined)."""
-    cond = np.asarray(data_of(cond) if isinstance(cond, Tensor) else cond, dtype=bool)
     x, y = _as_tensors([x, y])
-    try:  # Function.apply's message would name only x's and y's shapes
-        np.broadcast_shapes(cond.shape, x.shape, y.shape)
-    except ValueError:
-        raise ValueError(
-            f"Where: cannot broadcast cond {cond.shape}, x {x.shape} and y {y.shape} together"
-        ) from None
-    return Where.apply(x, y, cond=cond)
+    return x.where(cond, y)
 
 
 
@@ -567,10 +559,15 @@ def inner(x: Any, y: Any) -> Tensor:
     return Einsum.apply(x, y, subscripts=f"{a},{b}->{a[:-1]}{b[:-1]}")
 
 
+def matrix_transpose(x: Any) -> Tensor:
+    """np.matrix_transpose: the last two axes exchanged (x.mT)."""
+    return as_tensor(x).mT
+
+
 def outer(x: Any, y: Any) -> Tensor:
     """np.outer: x and y flattened, out[i, j] = x[i] y[j]."""
     x, y = _as_tensors([x, y])
-    return Einsum.apply(x.reshape(-1), y.reshape(-1), subscripts="i,j->ij")
+    return x.outer(y)
 
 
 def tensordot(x: Any, y: Any, axes: Any = 2) -> Tensor:

@@ -484,6 +484,42 @@ class Tensor:
         data = normal(_shape(shape), dtype, rng if rng is not None else generator)
         return Tensor(data, requires_grad=requires_grad)
 
+    # PyTorch's x.new_*: a constant of x's dtype unless dtype= says another (not on the graph)
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Tensor:
+        return self._new("new_zeros", np.zeros, size, dtype, requires_grad, device)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                 device: Any = None) -> Tensor:
+        return self._new("new_ones", np.ones, size, dtype, requires_grad, device)
+
+    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Tensor:
+        """Zeros (NumPy's empty would hand out whatever memory held: never read unset)."""
+        return self._new("new_empty", np.zeros, size, dtype, requires_grad, device)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
+        return self._new("new_full", lambda shape, dt: np.full(shape, fill_value, dt),
+                         (size,), dtype, requires_grad, device)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False,
+                   device: Any = None) -> Tensor:
+        """A copy of `data` in x's dtype (or dtype=), a constant: of a tensor, its values (as
+        PyTorch's data.clone().detach())."""
+        values = data_of(data) if isinstance(data, Tensor) else data
+        return self._new("new_tensor", lambda shape, dt: np.array(values, dtype=dt), (),
+                         dtype, requires_grad, device)
+
+    def _new(self, name: str, make: Any, size: tuple[Any, ...], dtype: Any,
+             requires_grad: bool, device: Any) -> Tensor:
+        check_device(device, name)
+        dt = self.data.dtype if dtype is None else np.dtype(np_dtype(dtype, name))
+        shape = _shape(size)
+        if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+            raise ValueError(f"{name}: sizes must be non-negative ints, got {size!r:.60}")
+        return Tensor(engine.literal(make(shape, dt)), requires_grad=requires_grad)
+
     # ---- introspection -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
@@ -703,6 +739,7 @@ class Tensor:
     def exp(self) -> Tensor: return Exp.apply(self)
     def log(self) -> Tensor: return Log.apply(self)
     def sqrt(self) -> Tensor: return Sqrt.apply(self)
+    def rsqrt(self) -> Tensor: return Reciprocal.apply(Sqrt.apply(self))  # PyTorch's 1/sqrt(x)
     def abs(self) -> Tensor: return Abs.apply(self)
     def relu(self) -> Tensor: return ReLU.apply(self)
     def tanh(self) -> Tensor: return Tanh.apply(self)
@@ -721,6 +758,18 @@ class Tensor:
 
     def clamp_max(self, max: Any) -> Tensor:  # noqa: A002 (PyTorch's clamp_max)
         return Clip.apply(self, lo=None, hi=_bound(max, self))
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """PyTorch's x.lerp(end, weight) = x + weight (end - x), weight a number or a tensor,
+        in PyTorch's two forms: from x below weight 0.5, from end at and above it (each exact
+        at its own end)."""
+        end = as_tensor(end, self)
+        if isinstance(weight, (int, float, np.integer, np.floating)):
+            w = float(weight)
+            return self + w * (end - self) if abs(w) < 0.5 else end - (end - self) * (1.0 - w)
+        w = as_tensor(weight, self)
+        low = np.abs(_as_data(w)) < 0.5  # (the form is picked by the value: a constant mask)
+        return (self + w * (end - self)).where(low, end - (end - self) * (1.0 - w))
 
     # ---- reductions -------------------------------------------------------------------------
     @spellings()
@@ -784,6 +833,15 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         return Transpose.apply(self, axes=None)
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (a batch of matrices transposed), as NumPy 2's and
+        PyTorch's x.mT."""
+        if self.ndim < 2:
+            raise ValueError(f"x.mT needs 2 or more dimensions (a matrix or a batch of them), "
+                             f"got shape {self.shape}")
+        return self.swapaxes(-2, -1)
 
     # ---- more arithmetic and elementwise math (ops/binary.py, ops/unary.py) -----------------
     def __mod__(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
@@ -1001,6 +1059,11 @@ class Tensor:
         return Einsum.apply(self, as_tensor(other, self),
                             subscripts=dot_subscripts(self.ndim, np.ndim(_as_data(other))))
 
+    def outer(self, other: Any) -> Tensor:
+        """x[i] y[j] of x and y flattened (np.outer, PyTorch's x.outer(y))."""
+        return Einsum.apply(self.reshape(-1), as_tensor(other, self).reshape(-1),
+                            subscripts="i,j->ij")
+
     @spellings(dim1="axis1", dim2="axis2", k="offset")
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         if self.ndim < 2:
@@ -1075,6 +1138,19 @@ class Tensor:
             raise ValueError(f"masked_fill: a mask of shape {cond.shape} does not broadcast to "
                              f"the tensor's shape {self.shape}")
         return Where.apply(as_tensor(value, self), self, cond=cond)
+
+    def where(self, condition: Any, y: Any) -> Tensor:
+        """PyTorch's x.where(condition, y): x where condition else y, tg.where(condition, x,
+        y); the condition is a constant (no gradient), x and y get theirs."""
+        cond = np.asarray(data_of(condition) if isinstance(condition, Tensor) else condition,
+                          dtype=bool)
+        y = as_tensor(y, self)
+        try:  # Function.apply's message would name only x's and y's shapes
+            np.broadcast_shapes(cond.shape, self.shape, y.shape)
+        except ValueError:
+            raise ValueError(f"Where: cannot broadcast cond {cond.shape}, x {self.shape} and y "
+                             f"{y.shape} together") from None
+        return Where.apply(self, y, cond=cond)
 
     def split(self, split_size: Any, dim: int = 0) -> list[Tensor]:
         """torch's x.split(size, dim): pieces of `size` along dim (the last may be smaller),

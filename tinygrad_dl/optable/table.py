@@ -167,6 +167,8 @@ _OPS: tuple[OpInfo, ...] = (
            grad="needs x > 0"),
     _unary("exp2", ops.Exp2, np.exp2, "2^x", ("exp2",)),
     _unary("square", ops.Square, np.square, "x * x", ("square",)),
+    _unary("rsqrt", "reciprocal of sqrt", lambda a: 1 / np.sqrt(a), "1 / sqrt(x) (PyTorch's)",
+           ("rsqrt",), POSITIVE, numpy=(), grad="needs x > 0"),
     _unary("reciprocal", ops.Reciprocal, np.reciprocal, "1 / x", ("reciprocal",), NONZERO,
            grad="needs x != 0"),
     _unary("sign", ops.Sign, np.sign, "-1, 0 or 1", ("sign",), KINK0,
@@ -208,6 +210,12 @@ _OPS: tuple[OpInfo, ...] = (
            methods=("clamp_max",), torch=("clamp_max",),
            ref=lambda a, max: np.minimum(a, max),
            sample=Cases((case((3,), domain=Domain(avoid=(0.5,)), max=0.5),)), grad="as clip"),
+    OpInfo("lerp", "add, sub and mul", "PyTorch's lerp(x, end, weight) = x + weight (end - x),"
+           " weight a number or a tensor", BIN, methods=("lerp",), torch=("lerp",), tensors=2,
+           ref=lambda a, b, weight: a + weight * (b - a),
+           sample=Cases((case((2, 3), (2, 3), weight=0.3), case((3,), (2, 3), weight=0.75),
+                         case((2, 1), (3,), weight=-1.5))),
+           grad="1 - weight, weight; a tensor weight gets end - x"),
     # ---- binary elementwise ------------------------------------------------------------------
     _binary("maximum", ops.Maximum, np.maximum, "elementwise max", ("maximum",),
             untied=True, grad="ties split the gradient 1/2, 1/2"),
@@ -227,7 +235,7 @@ _OPS: tuple[OpInfo, ...] = (
     _binary("logaddexp2", ops.LogAddExp2, np.logaddexp2, "log2(2^x + 2^y), stably",
             ("logaddexp2",), grad="2^(x - out), 2^(y - out)"),
     OpInfo("where", ops.Where, "x where cond else y (cond a constant bool array)", BIN,
-           numpy=("where",), torch=("where",), function=F.where,
+           methods=("where",), numpy=("where",), torch=("where",), function=F.where,
            call=lambda x, y, cond=None: F.where(cond, x, y),
            ref=lambda x, y, cond=None: np.where(cond, x, y), sample=Drawn("where"),
            grad="none for cond"),
@@ -354,7 +362,8 @@ _OPS: tuple[OpInfo, ...] = (
     OpInfo("inner", "einsum", "sum over the last axes of x and y", LINALG, numpy=("inner",),
            torch=("inner",), function=F.inner, tensors=2, ref=np.inner,
            sample=Cases((case((2, 3), (4, 3)), case((3,), (3,)), case((), (2, 2))))),
-    OpInfo("outer", "einsum", "x[i] y[j] of x and y flattened", LINALG, numpy=("outer",),
+    OpInfo("outer", "einsum", "x[i] y[j] of x and y flattened", LINALG, methods=("outer",),
+           numpy=("outer",),
            torch=("outer",), function=F.outer, tensors=2, ref=np.outer,
            sample=Cases((case((3,), (2,)), case((2, 2), (3,))))),
     OpInfo("tensordot", "einsum", "sum over the last `axes` axes of x and first of y, or the "
@@ -431,6 +440,12 @@ _OPS: tuple[OpInfo, ...] = (
                a.shape[:start] + (-1,) + a.shape[end % a.ndim + 1:]),
            sample=Cases((case((2, 3, 2)), case((2, 3, 2), start=1), case((2, 3, 2, 2), start=1,
                                                                    end=2)))),
+    OpInfo("mT", ops.Transpose, "the last two axes exchanged (a batch of matrices "
+           "transposed)", SHAPE, methods=("mT",), numpy=("matrix_transpose",),
+           function=F.matrix_transpose, call=lambda t: t.mT,
+           ref=lambda a: np.swapaxes(a, -2, -1),
+           sample=Cases((case((2, 3)), case((2, 3, 4)), case((1, 2, 2, 1)))),
+           differs="x.T reverses all axes; x.mT swaps the last two (NumPy 2's and PyTorch's)"),
     OpInfo("swapaxes", ops.Transpose, "two axes exchanged", SHAPE,
            methods=("swapaxes", "swapdims"), numpy=("swapaxes",),
            torch=("swapaxes", "swapdims"), ref=np.swapaxes,
@@ -740,6 +755,7 @@ NOT_OPS = frozenset({
     "numpy", "item", "tolist", "zero_grad", "retain_grad", "backward", "draw", "zeros", "ones",
     "randn", "numel", "nelement", "dim", "ndimension", "cpu", "cuda", "device", "is_cuda",
     "grad_fn", "requires_grad_", "contiguous",
+    "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",  # constants like x
 })
 
 

@@ -69,6 +69,8 @@ _UNARY: list[tuple[str, Any, Any, bool, Any, dict[str, Any]]] = [
      {"out of domain": _a(-1.0), "zero": _a(0.0)}),
     ("exp2", tg.exp2, np.exp2, True, lambda T, x: T.exp2(x), {"overflow": _a(2000.0)}),
     ("square", tg.square, np.square, True, lambda T, x: T.square(x), {"overflow": _a(1e200)}),
+    ("rsqrt", tg.rsqrt, lambda x: 1 / np.sqrt(x), False, lambda T, x: T.rsqrt(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0), "small": _a(1e-300)}),
     ("reciprocal", tg.reciprocal, np.reciprocal, True, lambda T, x: T.reciprocal(x),
      {"zero": _a(0.0)}),
     ("sign", tg.sign, np.sign, True, lambda T, x: T.sign(x), {"kink": _a(0.0)}),
@@ -129,6 +131,8 @@ _BINARY: list[tuple[str, Any, Any, bool, Any, dict[str, Any]]] = [
     ("logaddexp", tg.logaddexp, np.logaddexp, True, lambda T, x, y: T.logaddexp(x, y),
      {"both -inf": (_a(-INF), _a(-INF)), "both +inf": (_a(INF), _a(INF)),
       "one -inf!": (_a(-INF), _a(0.5))}),
+    ("lerp", lambda x, y: tg.lerp(x, y, 0.25), lambda x, y: x + 0.25 * (y - x), False,
+     lambda T, x, y: T.lerp(x, y, 0.25), {"inf to inf": (_a(INF), _a(INF))}),
 ]
 
 for _name, _call, _np, _own, _torch, _extra in _BINARY:
@@ -297,6 +301,7 @@ _SHAPE: list[tuple[str, Any, Any, Any, Any]] = [
     ("reshape_as", lambda x: x.reshape_as(x.T), lambda x: x.reshape(x.T.shape),
      lambda T, x: x.reshape_as(x.T), E2),
     ("t", lambda x: x.t(), np.transpose, lambda T, x: x.t(), E2),
+    ("mT", lambda x: x.mT, lambda x: np.swapaxes(x, -2, -1), lambda T, x: x.mT, E2),
 ]
 for _name, _call, _np, _torch, _empty in _SHAPE:
     rows(_name, _call, {"empty": (_empty,), "one element!": (np.array([[0.7]]),),
