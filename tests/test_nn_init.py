@@ -162,3 +162,60 @@ def test_clip_grad_norm_matches_torch():
         assert n1 == pytest.approx(float(n2), rel=1e-12)
         for o, t in zip(ours, theirs):
             np.testing.assert_allclose(o.grad, t.grad.numpy(), rtol=1e-12)
+
+
+# ---- trunc_normal_, parameters_to_vector, vector_to_parameters ----------------------------------
+def test_trunc_normal_stays_in_its_bounds_with_pytorchs_spread():
+    w = Tensor(np.zeros((300, 400), np.float32), requires_grad=True)
+    nn.init.trunc_normal_(w, mean=0.5, std=1.0, a=-0.2, b=1.0, generator=np.random.default_rng(1))
+    assert w.data.dtype == np.float32 and w.data.min() >= -0.2 and w.data.max() <= 1.0
+    # N(0.5, 1) cut to [-0.2, 1]: mean 0.4095..., std 0.3380... (the truncated normal's moments,
+    # which torch's fills show too)
+    assert abs(w.data.mean() - 0.4096) < 0.003 and abs(w.data.std() - 0.3380) < 0.003
+    if torch is not None:
+        t = torch.empty(300, 400)
+        torch.nn.init.trunc_normal_(t, 0.5, 1.0, -0.2, 1.0)
+        assert abs(t.mean().item() - w.data.mean()) < 0.005
+        assert abs(t.std().item() - w.data.std()) < 0.005
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(a=1.0, b=-1.0), "need std > 0 and a < b"), (dict(std=0.0), "need std > 0"),
+    (dict(a=10.0, b=11.0), r"\[a, b\] = \[10.0, 11.0\] holds a fraction")])
+def test_trunc_normal_refuses_empty_or_unreachable_bounds_in_one_line(kw, match):
+    with pytest.raises(ValueError, match=match):
+        nn.init.trunc_normal_(Tensor(np.zeros(3)), **kw)
+
+
+def test_parameters_to_vector_is_on_the_graph_and_vector_to_parameters_writes_in_place():
+    layer = nn.Linear(3, 2)
+    W, b = layer.W, layer.b
+    v = nn.utils.parameters_to_vector(layer.parameters())
+    assert v.shape == (8,) and v.requires_grad
+    np.testing.assert_array_equal(v.data, np.concatenate([W.data.ravel(), b.data]))
+    (v * v).sum().backward()
+    np.testing.assert_array_equal(W.grad, 2 * W.data)
+    w_array = W.data
+    nn.utils.vector_to_parameters(tg.tensor(np.arange(8.0)), layer.parameters())
+    assert W.data is w_array  # in place: an optimizer's references stay good
+    np.testing.assert_array_equal(W.data, [[0, 1, 2], [3, 4, 5]])
+    np.testing.assert_array_equal(b.data, [6, 7])
+    if torch is not None:  # the same order and values as torch's
+        tl = torch.nn.Linear(3, 2)
+        tl.load_state_dict({"weight": torch.tensor(W.data), "bias": torch.tensor(b.data)})
+        np.testing.assert_array_equal(
+            torch.nn.utils.parameters_to_vector(tl.parameters()).detach().numpy(),
+            nn.utils.parameters_to_vector(layer.parameters()).data)
+
+
+def test_vector_to_parameters_refuses_a_wrong_length_and_a_graph_keeps_its_values():
+    layer = nn.Linear(3, 2)
+    with pytest.raises(ValueError, match=r"vec must be 1-D with 8 values .* got shape \(7,\)"):
+        nn.utils.vector_to_parameters(np.zeros(7), layer.parameters())
+    with pytest.raises(TypeError, match="expected Tensors"):
+        nn.utils.parameters_to_vector([np.zeros(3)])
+    x = Tensor(np.ones((1, 3)))
+    loss = (layer(x) * layer(x)).sum()  # a live graph saved W
+    nn.utils.vector_to_parameters(np.zeros(8), layer.parameters())
+    with pytest.raises(RuntimeError):  # its backward refuses rather than use the new zeros
+        loss.backward()

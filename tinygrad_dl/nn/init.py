@@ -24,8 +24,8 @@ from .. import engine, random, write_guard
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_uniform_",
-           "normal_", "ones_", "orthogonal_", "uniform_", "xavier_normal_", "xavier_uniform_",
-           "zeros_"]
+           "normal_", "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_",
+           "xavier_uniform_", "zeros_"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid", "identity")
@@ -108,6 +108,33 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any 
     dt = _draw(tensor, "normal_")
     z = random.normal(tensor.data.shape, np.float64, generator, "nn.init")
     return _fill(tensor, (z * std + mean).astype(dt, copy=False), "normal_")
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: Any = None) -> Tensor:
+    """Fill with draws from N(mean, std^2) kept to [a, b] (bounds in the tensor's units, as
+    PyTorch's, not in stds): draws outside are drawn again. Bounds the normal reaches less
+    than once in a million draws are refused in one line rather than looped on."""
+    if not (std > 0 and a < b):
+        raise ValueError(f"nn.init.trunc_normal_: need std > 0 and a < b, got std={std}, "
+                         f"a={a}, b={b}")
+    dt = _draw(tensor, "trunc_normal_")
+    cdf = [0.5 * (1.0 + math.erf((v - mean) / (std * math.sqrt(2.0)))) for v in (a, b)]
+    if cdf[1] - cdf[0] < 1e-6:
+        raise ValueError(f"nn.init.trunc_normal_: [a, b] = [{a}, {b}] holds a fraction "
+                         f"{cdf[1] - cdf[0]:.1e} of N({mean}, {std}^2); move the bounds or "
+                         "the mean")
+    rng = random.as_rng(generator, "nn.init")
+    out = np.empty(tensor.data.shape, np.float64).reshape(-1)
+    todo = np.arange(out.size)
+    while todo.size:  # (each round keeps a fraction cdf[1] - cdf[0] of what is left)
+        z = rng.standard_normal(todo.size) * std + mean
+        ok = (z >= a) & (z <= b)
+        out[todo[ok]] = z[ok]
+        todo = todo[~ok]
+    # (the cast to float32 may round a draw just inside a bound onto it: still in [a, b])
+    return _fill(tensor, np.clip(out.reshape(tensor.data.shape).astype(dt), a, b),
+                 "trunc_normal_")
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

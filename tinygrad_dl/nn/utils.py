@@ -1,7 +1,59 @@
-"""PyTorch's `torch.nn.utils` path to gradient clipping: `clip_grad_norm_(parameters,
-max_norm, norm_type=2.0, error_if_nonfinite=False)` and `clip_grad_value_(parameters,
-clip_value)`, the very functions of `tinygrad_dl.optim` (one home, two paths)."""
+"""PyTorch's `torch.nn.utils`: gradient clipping, `clip_grad_norm_(parameters, max_norm,
+norm_type=2.0, error_if_nonfinite=False)` and `clip_grad_value_(parameters, clip_value)` (the
+very functions of `tinygrad_dl.optim`: one home, two paths), and a model's parameters as one
+vector and back (`parameters_to_vector`, `vector_to_parameters`)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .. import engine, write_guard
+from ..functional import concatenate
 from ..optim.clip_grad import clip_grad_norm_, clip_grad_value_
+from ..tensor import Tensor, data_of
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+           "vector_to_parameters"]
+
+
+def _tensors(parameters: Any, who: str) -> list[Tensor]:
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for p in params:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"nn.utils.{who}: expected Tensors (model.parameters()), got a "
+                            f"{type(p).__name__}")
+    return params
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """The parameters flattened and joined in order, on the graph (PyTorch's): a loss of the
+    vector sends each parameter its gradient."""
+    params = _tensors(parameters, "parameters_to_vector")
+    if not params:
+        raise ValueError("nn.utils.parameters_to_vector: no parameters")
+    return concatenate([p.reshape(-1) for p in params])
+
+
+def vector_to_parameters(vec: Any, parameters: Iterable[Tensor]) -> None:
+    """Copy consecutive pieces of `vec` (1-D, as long as all the parameters together) into
+    each parameter's array, in place (optimizers keep their references; a live graph that
+    saved the old values keeps its own copy). Not recorded: a write, as load_state_dict."""
+    params = _tensors(parameters, "vector_to_parameters")
+    values = data_of(vec) if isinstance(vec, Tensor) else np.asarray(vec)
+    total = sum(p.data.size for p in params)
+    if values.ndim != 1 or values.size != total:
+        raise ValueError(f"nn.utils.vector_to_parameters: vec must be 1-D with {total} values "
+                         f"(the parameters' sizes together), got shape {values.shape}")
+    if values.dtype.kind not in "fiub":
+        raise TypeError(f"nn.utils.vector_to_parameters: vec must be real numbers, got "
+                        f"{values.dtype}")
+    engine.notify_write("nn.utils.vector_to_parameters()")
+    start = 0
+    for p in params:
+        n = p.data.size
+        dst = write_guard.writable(p, "nn.utils.vector_to_parameters()")
+        dst[...] = values[start:start + n].reshape(p.data.shape)
+        start += n
