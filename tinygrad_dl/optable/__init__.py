@@ -13,7 +13,8 @@ The package: spec.py (what a row says, and the test inputs as data), table.py (t
 refs.py (references and test calls some rows need), render.py (the docs' op page).
 
 Adding an op: its Function (tinygrad_dl/ops/), its Tensor method (tensor.py) or function
-(functional.py), and one row in table.py.
+(the module of its kind in functional/, re-exported by functional/__init__.py), and one row
+in table.py.
 """
 
 from .render import render_differences, render_markdown

@@ -1,0 +1,193 @@
+"""The constructors, NumPy's and PyTorch's (dtype=, requires_grad=, device= the CPU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..device import check_device
+from ..ops.spelling import one_name
+from ..random import as_rng, below, float_dtype, integers
+from ..tensor import Tensor, np_dtype
+
+
+# ---- constructors: NumPy's and PyTorch's (dtype=, requires_grad=, device= the CPU) -----------
+# Random draws come from rng= (or PyTorch's generator=), else the seeded default generator
+# (tinygrad_dl.random: manual_seed). zeros, ones and randn are Tensor's own static methods.
+def _made(who: str, data: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
+    check_device(device, who)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def _size(shape: Sequence[Any]) -> tuple[int, ...]:
+    """rand(2, 3), rand((2, 3)) and rand([2, 3]) are one shape."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def rng_of(rng: Any, generator: Any, who: str) -> np.random.Generator:
+    return as_rng(generator if rng is None else rng, who)
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
+           device: Any = None) -> Tensor:
+    """torch.tensor / np.array: a new Tensor holding a copy of data, its dtype inferred as
+    NumPy does (integers stay int64, unlike Tensor(...), which makes Python numbers float64)."""
+    if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
+        Tensor(data)  # raises its clear error: stack() joins tensors and keeps their gradients
+    if isinstance(data, Tensor) and data.requires_grad:
+        Tensor(data, dtype=dtype)  # raises: a copy would cut it from its graph without a word
+    dtype = np_dtype(dtype, "tensor")  # torch.float32 too, as the casts take it
+    arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
+    if arr.dtype == object:
+        raise TypeError(f"tensor(): cannot make a numeric array from {str(data)[:60]!r}")
+    check_device(device, "tensor")
+    return Tensor(arr, requires_grad=requires_grad, name=name)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """torch.as_tensor / np.asarray: `data` as a Tensor without a copy where it can be (a
+    Tensor itself, an ndarray's memory), its dtype inferred as NumPy does (a list of ints is
+    int64, as in both libraries; `Tensor([1, 2])` makes Python numbers float64)."""
+    check_device(device, "as_tensor")
+    dtype = np_dtype(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
+    if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
+        Tensor(data)  # raises its clear error: stack() joins tensors
+    arr = np.asarray(data, dtype=dtype)
+    if arr.dtype == object:
+        raise TypeError(f"as_tensor(): cannot make a numeric array from {str(data)[:60]!r}")
+    return Tensor(arr)
+
+
+def from_numpy(a: np.ndarray) -> Tensor:
+    """torch.from_numpy: a Tensor on the very same array (writes to one show in the other)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(a).__name__}")
+    return Tensor(a)
+
+
+zeros, ones, randn = Tensor.zeros, Tensor.ones, Tensor.randn
+
+
+def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
+    """Zeros: an uninitialised tensor would make runs irreproducible for no gain here."""
+    return _made("empty", np.zeros(_size(shape), dtype=np_dtype(dtype, "empty")), requires_grad,
+                 device)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
+    """np.full / torch.full; the dtype follows fill_value (an int gives int64) unless given."""
+    data = np.full(shape, fill_value, dtype=np_dtype(dtype, "full"))
+    return _made("full", data, requires_grad, device)
+
+
+def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = np.float64,
+        requires_grad: bool = False, device: Any = None) -> Tensor:
+    return _made("eye", np.eye(n, m, k, dtype=np_dtype(dtype, "eye")), requires_grad, device)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False, device: Any = None, *, end: Any = None) -> Tensor:
+    """np.arange / torch.arange (torch's end= is stop): integers give int64, floats float64."""
+    stop = one_name("arange", stop, "stop", end, "end")
+    dtype = np_dtype(dtype, "arange")
+    # a narrower float is made in float64 and rounded once, as torch does: NumPy steps in the
+    # dtype itself (float32 arange(1e8, 1e8 + 64) was 1e8 64 times, arange(-5, 5, 0.3) 13 ulps off)
+    dt = dtype
+    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
+        dt = np.float64
+    data = np.arange(start, dtype=dt) if stop is None else np.arange(start, stop, step, dtype=dt)
+    return _made("arange", data if dt is dtype else data.astype(dtype), requires_grad, device)
+
+
+def linspace(start: float, stop: float | None = None, num: int | None = None,
+             endpoint: bool = True, dtype: Any = np.float64, requires_grad: bool = False,
+             device: Any = None, *, end: float | None = None,
+             steps: int | None = None) -> Tensor:
+    """np.linspace(start, stop, num=50) / torch.linspace(start, end, steps): evenly spaced
+    numbers from start to stop (inclusive unless endpoint=False)."""
+    stop = one_name("linspace", stop, "stop", end, "end")
+    num = one_name("linspace", num, "num", steps, "steps", 50)
+    if stop is None:
+        raise TypeError("linspace() needs start and stop (end=)")
+    dtype = np_dtype(dtype, "linspace")
+    return _made("linspace", np.linspace(start, stop, int(num), endpoint=endpoint, dtype=dtype),
+                 requires_grad, device)
+
+
+def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
+         generator: Any = None, device: Any = None) -> Tensor:
+    """Uniform numbers in [0, 1) (torch.rand, np.random.rand)."""
+    dtype = float_dtype(np_dtype(dtype, "rand"), "rand")  # an int or bool draw would truncate
+    data = below(rng_of(rng, generator, "rand").random(_size(shape)), 1.0, 0.0, dtype)
+    return _made("rand", data, requires_grad, device)
+
+
+def randint(low: int, high: Any = None, size: Any = None, dtype: Any = np.int64, rng: Any = None,
+            generator: Any = None, device: Any = None) -> Tensor:
+    """Integers in [low, high): np.random.randint(low, high, size) and torch.randint(high,
+    size) / torch.randint(low, high, size)."""
+    if isinstance(high, (tuple, list)) and size is None:  # torch.randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    size = () if size is None else (size,) if isinstance(size, (int, np.integer)) else size
+    dtype = np_dtype(dtype, "randint")
+    data = integers(low, high, size, dtype, rng_of(rng, generator, "randint"), "randint")
+    return _made("randint", data, False, device)
+
+
+def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+    a = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return a.shape, np.dtype(a.dtype if dtype is None else np_dtype(dtype, "*_like"))
+
+
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _made("zeros_like", np.zeros(shape, dt), requires_grad, device)
+
+
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _made("ones_like", np.ones(shape, dt), requires_grad, device)
+
+
+def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    """Zeros (see empty)."""
+    return zeros_like(x, dtype, requires_grad, device)
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _made("full_like", np.full(shape, fill_value, dt), requires_grad, device)
+
+
+def _random_like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+    shape, dt = _like(x, dtype)
+    return shape, float_dtype(dt, op, "x has dtype" if dtype is None else "dtype")
+
+
+def rand_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
+              generator: Any = None, device: Any = None) -> Tensor:
+    shape, dt = _random_like("rand_like", x, dtype)
+    data = below(rng_of(rng, generator, "rand_like").random(shape), 1.0, 0.0, dt)
+    return _made("rand_like", data, requires_grad, device)
+
+
+def randn_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
+               generator: Any = None, device: Any = None) -> Tensor:
+    shape, dt = _random_like("randn_like", x, dtype)
+    data = rng_of(rng, generator, "randn_like").standard_normal(shape).astype(dt)
+    return _made("randn_like", data, requires_grad, device)

@@ -1,0 +1,196 @@
+"""Joining, splitting and reshaping NumPy's way (concatenate, stack, where, pad, split, the
+*stack family, atleast_*d, rollaxis, sort): the Tensor methods and ops do the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..ops import (
+    Concatenate,
+    Pad,
+    Stack,
+)
+from ..ops.shape import axis_of
+from ..ops.spelling import one_name
+from ..tensor import Tensor, split_at
+from .methods import as_tensor_of, as_tensors, write_out
+
+
+def concatenate(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None = None,
+                out: Tensor | None = None) -> Tensor:
+    """Join tensors along an existing axis (np.concatenate, torch.cat; axis None: flattened)."""
+    tensors = list(tensors)
+    axis = axis if dim is None else one_name("concatenate", axis, "axis", dim, "dim", 0)
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    ts = as_tensors(tensors)
+    if axis is None:
+        ts, axis = [t.reshape(-1) for t in ts], 0
+    result = Concatenate.apply(*ts, axis=axis)
+    return result if out is None else write_out("concatenate", result, out)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
+          out: Tensor | None = None) -> Tensor:
+    """Join tensors along a new axis (np.stack, torch.stack)."""
+    tensors, axis = list(tensors), one_name("stack", axis, "axis", dim, "dim", 0)
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    result = Stack.apply(*as_tensors(tensors), axis=axis)
+    return result if out is None else write_out("stack", result, out)
+
+
+
+def where(cond: Any, x: Any, y: Any) -> Tensor:
+    """Elementwise x where cond else y; cond is a constant (its gradient is not defined)."""
+    x, y = as_tensors([x, y])
+    return x.where(cond, y)
+
+
+
+
+
+# ---- joining, splitting and shape (NumPy's functions; Tensor methods do the work) --------
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0.0, *,
+        value: float | None = None) -> Tensor:
+    """np.pad in "constant" mode (the only one): pad_width as np.pad takes it (an int, a
+    (before, after) pair for every axis, or one pair per axis). PyTorch's F.pad(x, (left,
+    right, top, bottom, ...), value=0) works too: a flat tuple of 4, 6, ... widths, pairs from
+    the last axis backwards. A flat pair on a tensor of 2 or more axes means every axis to
+    NumPy and only the last to PyTorch: that one is an error naming both spellings."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, not {mode!r}")
+    x = as_tensor_of(x)
+    fill = one_name("pad", constant_values, "constant_values", value, "value", 0.0)
+    widths = np.asarray(pad_width)
+    if widths.ndim == 1 and widths.size % 2:  # (1,): NumPy's every axis, an error to PyTorch
+        w = tuple(widths.tolist())
+        raise ValueError(
+            f"pad(x, {w}): an odd number of widths; PyTorch's F.pad takes (before, after) "
+            f"pairs from the last axis back, e.g. ({w[0]}, {w[0]}); NumPy's same width on "
+            f"every axis is pad(x, {w[0]})")
+    if widths.ndim == 1 and widths.size >= 4 and widths.size % 2 == 0:  # PyTorch's flat tuple
+        pairs = widths.reshape(-1, 2)[::-1].tolist()
+        if len(pairs) > x.ndim:
+            raise ValueError(f"pad: {widths.size} widths pad {len(pairs)} axes, x has {x.ndim}")
+        pad_width = [(0, 0)] * (x.ndim - len(pairs)) + pairs
+    elif widths.shape == (2,) and x.ndim >= 2:
+        a, b = widths.tolist()
+        raise ValueError(
+            f"pad(x, ({a}, {b})) of a {x.ndim}-D tensor: NumPy pads every axis by ({a}, {b}), "
+            f"PyTorch only the last; write (({a}, {b}),) * x.ndim for NumPy's or "
+            f"((0, 0),) * (x.ndim - 1) + (({a}, {b}),) for PyTorch's")
+    return Pad.apply(x, pad_width=pad_width, value=fill)
+
+
+def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[int, list[int]]:
+    """(axis, cut positions) of np.split (equal) / np.array_split (sections as even as can be)
+    / explicit indices (as NumPy slices them: negative from the end, past the end clamped)."""
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"{op}: axis {axis} is out of bounds for shape {x.shape}")
+    axis, n = axis % x.ndim, x.shape[axis % x.ndim]
+    if isinstance(sections, (int, np.integer)):
+        k = int(sections)
+        if k <= 0 or (equal and n % k):
+            raise ValueError(f"{op}: axis {axis} of length {n} does not split into {k} "
+                             "equal sections")
+        size, extra = divmod(n, k)
+        return axis, [i * size + min(i, extra) for i in range(1, k)]
+    return axis, [min(max(int(c) + n if c < 0 else int(c), 0), n) for c in sections]
+
+
+def split(x: Any, indices_or_sections: Any, axis: int = 0, *,
+          dim: int | None = None) -> list[Tensor]:
+    """np.split: n equal sections, or pieces cut at the given indices (views via getitem).
+    With PyTorch's dim=, torch.split: pieces of the given size (the last may be smaller), or
+    of the listed sizes."""
+    x = as_tensor_of(x)
+    if dim is None:
+        return split_at(x, *_cuts("split", x, indices_or_sections, axis, equal=True))
+    one_name("split", axis, "axis", dim, "dim", 0)
+    _cuts("split", x, [], dim, True)  # (dim's bounds, in np.split's words)
+    return x.split(indices_or_sections, dim=dim)
+
+
+def array_split(x: Any, indices_or_sections: Any, axis: int = 0, *,
+                dim: int | None = None) -> list[Tensor]:
+    """np.array_split / torch.tensor_split: like split, but n sections need not be equal
+    (the first n % len get one more)."""
+    x = as_tensor_of(x)
+    axis = one_name("array_split", axis, "axis", dim, "dim", 0)
+    return split_at(x, *_cuts("array_split", x, indices_or_sections, axis, equal=False))
+
+
+def vstack(tensors: Sequence[Any]) -> Tensor:
+    """np.vstack: 1-D inputs become rows, then concatenate along axis 0."""
+    ts = [t if t.ndim >= 2 else t.reshape(1, -1) for t in as_tensors(list(tensors))]
+    return concatenate(ts, axis=0)
+
+
+def hstack(tensors: Sequence[Any]) -> Tensor:
+    """np.hstack: concatenate along axis 1 (axis 0 for 1-D inputs)."""
+    ts = [t if t.ndim else t.reshape(1) for t in as_tensors(list(tensors))]
+    return concatenate(ts, axis=0 if ts and ts[0].ndim == 1 else 1)
+
+
+def column_stack(tensors: Sequence[Any]) -> Tensor:
+    """np.column_stack: 1-D (and 0-d) inputs become columns, then concatenate along axis 1."""
+    ts = [t if t.ndim >= 2 else t.reshape(-1, 1) for t in as_tensors(list(tensors))]
+    return concatenate(ts, axis=1)
+
+
+def append(x: Any, values: Any, axis: int | None = None) -> Tensor:
+    """np.append: x and values joined along axis (None: both flattened first)."""
+    return concatenate([x, values], axis=axis)
+
+
+def atleast_1d(*xs: Any) -> Any:
+    """np.atleast_1d: 0-d inputs become (1,); others are returned as they are. One input: one
+    Tensor, several: a list."""
+    out = [t if t.ndim >= 1 else t.reshape(1) for t in map(as_tensor_of, xs)]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*xs: Any) -> Any:
+    """np.atleast_2d: (n,) becomes (1, n), a 0-d input (1, 1)."""
+    out = [t if t.ndim >= 2 else t.reshape(1, -1) for t in map(as_tensor_of, xs)]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*xs: Any) -> Any:
+    """np.atleast_3d: (n,) becomes (1, n, 1), (m, n) becomes (m, n, 1), a 0-d input (1, 1, 1)."""
+    shapes = {0: lambda s: (1, 1, 1), 1: lambda s: (1, s[0], 1), 2: lambda s: (*s, 1)}
+    out = [t if t.ndim >= 3 else t.reshape(shapes[t.ndim](t.shape)) for t in map(as_tensor_of, xs)]
+    return out[0] if len(out) == 1 else out
+
+
+def rollaxis(x: Any, axis: int, start: int = 0) -> Tensor:
+    """np.rollaxis: move `axis` to sit before position `start` (a transpose)."""
+    x = as_tensor_of(x)
+    n, axis = x.ndim, axis_of("rollaxis", axis, x.ndim)
+    if not -n <= start <= n:
+        raise ValueError(f"rollaxis: start {start} is out of bounds for a {n}-D tensor")
+    start = start + n if start < 0 else start
+    order = list(range(n))
+    order.remove(axis)
+    order.insert(start - 1 if axis < start else start, axis)
+    return x.permute(*order)
+
+
+def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, dim: int | None = None,
+         descending: bool = False, stable: bool = False) -> Any:
+    """np.sort: the sorted values along axis (None: flattened). With PyTorch's dim= or
+    descending=, torch.sort's (values, indices). The gradient flows through the permutation;
+    the sort is always stable (kind and stable are accepted for their spellings)."""
+    x = as_tensor_of(x)
+    if dim is None and not descending:
+        values = x.sort(axis).values
+        if isinstance(axis, (int, np.integer)):  # torch.sort(x, 1) is (values, indices)
+            values._values_only = ("sort", int(axis))
+        return values
+    return x.sort(one_name("sort", axis, "axis", dim, "dim", -1),
+                  descending)

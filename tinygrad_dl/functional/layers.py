@@ -1,0 +1,194 @@
+"""The layers' functions: F.linear, dropout, the L2 term as one op (sum_of_squares), the
+course's fused batch norm and RNN ops with their argument checks, and layer_norm.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engine import literal
+from ..ops import (
+    RNN,
+    BatchNorm,
+    Dropout,
+    Linear,
+    SumOfSquares,
+)
+from ..tensor import Tensor
+from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
+from .constructors import rng_of
+from .methods import as_tensor_of, as_tensors
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
+            rng: Any = None, generator: Any = None) -> Tensor:
+    """F.dropout: in training, zero each entry with probability p and scale the rest by
+    1 / (1 - p) (inverted dropout); otherwise x itself. The mask is drawn inside the op, from
+    rng= (or generator=), else the seeded default generator."""
+    if inplace:
+        raise ValueError("dropout(inplace=True) is not supported: write x = F.dropout(x, p)")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    x = as_tensor_of(x)
+    if not training or p == 0.0:
+        return x
+    return Dropout.apply(x, sample=_DropoutMask(rng_of(rng, generator, "dropout"), p))
+
+
+@dataclasses.dataclass(frozen=True)
+class _DropoutMask:
+    """F.dropout's mask sampler: equal when it draws from the same generator object with the
+    same p, so a jitted step that calls F.dropout records the same op twice and replays (a new
+    closure per call differed every time); a fresh generator per call (rng=seed) differs."""
+
+    gen: np.random.Generator
+    p: float
+
+    def __call__(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        keep = self.gen.random(shape) >= self.p
+        return np.multiply(keep, 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p), dtype=dtype)
+
+def sum_of_squares(*xs: Tensor, scale: float = 1.0) -> Tensor:
+    """scale * (sum of x ** 2 over all entries of all the given tensors), as one graph node."""
+    if not xs:
+        raise ValueError("sum_of_squares needs at least one tensor")
+    if isinstance(scale, np.generic):  # np.float64(lam): a Python number, as beside any
+        scale = scale.item()  # float tensor, or float32 weights would give a float64 penalty
+    return SumOfSquares.apply(*xs, scale=scale)
+
+
+# what every refusal of a PyTorch-style batch_norm call says (one line)
+_BN_ORDER = ("this is the course's batch_norm(x, gamma, beta, eps=1e-8, training=True, mean=None, "
+             "var=None); PyTorch's F.batch_norm(x, running_mean, running_var, weight, bias, "
+             "training) is batch_norm(x, weight, bias, training=..., mean=running_mean, "
+             "var=running_var) here, or use nn.BatchNorm1d")
+
+
+def batch_norm(
+    x: Tensor,
+    gamma: Tensor,
+    beta: Tensor,
+    eps: float = 1e-8,
+    training: bool = True,
+    mean: np.ndarray | None = None,
+    var: np.ndarray | None = None,
+    on_stats: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+    **torch_only: Any,
+) -> Tensor:
+    """gamma * (x - mean) / sqrt(var + eps) + beta over the rows of x (n, d), as one op.
+
+    training=True: mean/var are x's batch mean and biased variance (computed when None; pass
+    them when already computed, e.g. for running averages) and gradients flow through them.
+    training=False: mean/var are required constants (running averages); the op is affine.
+    on_stats(mean, var) is called with the statistics used (BatchNorm1d's running averages).
+
+    PyTorch's F.batch_norm(x, running_mean, running_var, weight, bias, training=False, ...)
+    takes the running statistics second and third, where this takes gamma and beta: its
+    keywords (weight=, running_mean=, ...) and a non-number where eps goes (its weight, or
+    None) are refused in one line, never read as the other signature. Its bare three-argument
+    call `batch_norm(x, running_mean, running_var)` cannot be told from this one's (docs/
+    pytorch.md): write `batch_norm(x, weight, bias, training=False, mean=..., var=...)`.
+    """
+    if torch_only:  # PyTorch's keywords: weight=, bias=, running_mean=, running_var=, ...
+        raise TypeError(f"batch_norm: unexpected keyword {sorted(torch_only)[0]}=; {_BN_ORDER}")
+    if not isinstance(eps, (int, float, np.floating, np.integer)) or isinstance(eps, bool):
+        raise TypeError(f"batch_norm: eps (the 4th argument) must be a number, got "
+                        f"{type(eps).__name__}; {_BN_ORDER}")
+    if not isinstance(training, (bool, np.bool_)):  # ("False", a tensor: truthy)
+        raise TypeError(f"batch_norm: training must be True or False, got "
+                        f"{type(training).__name__}; {_BN_ORDER}")
+    if not training and (mean is None or var is None):
+        raise ValueError("batch_norm: evaluation mode needs the running mean and var")
+    if not (type(x) is Tensor and type(gamma) is Tensor and type(beta) is Tensor):
+        x, gamma, beta = as_tensors([x, gamma, beta])  # (a layer's call: all three are)
+    xs = x.data.shape  # shapes read off .data: this runs once per layer per step
+    if len(xs) != 2 or gamma.data.shape != xs[1:] or beta.data.shape != xs[1:]:
+        raise ValueError(f"batch_norm: expected x (n, d), gamma (d,), beta (d,); got x "
+                         f"{x.shape}, gamma {gamma.shape}, beta {beta.shape}")
+    dt = x.data.dtype
+    if mean is not None:
+        mean = np.asarray(mean).astype(dt, copy=False)
+    if var is not None:
+        var = np.asarray(var).astype(dt, copy=False)
+    return BatchNorm.apply(x, gamma, beta, eps=eps, training=training, mean=mean, var=var,
+                           on_stats=on_stats)
+
+
+def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
+    """All hidden states H (T, m) of h_t = tanh(x_t U + h_{t-1} W + b), as one op.
+
+    x: (T, d) float rows or (T,) integer indices (one-hot rows); U (d, m), W (m, m), b (m,);
+    h0: initial state (m,) (Tensor or array; zeros when None). All floats must share a dtype.
+    """
+    U = U if isinstance(U, Tensor) else Tensor(U)
+    W = like_tensor(W, U)
+    b = like_tensor(b, U)
+    indices = (x.data if isinstance(x, Tensor) else np.asarray(x)).dtype.kind in "iu"
+    if not isinstance(x, Tensor):
+        x = Tensor(x) if indices else like_tensor(x, U)
+    dt, m = U.data.dtype, W.data.shape[-1]
+    batch = () if indices else x.data.shape[1:-1]
+    if h0 is None:
+        h0 = Tensor(literal(np.zeros(batch + (m,), dtype=dt)))  # a constant, not data
+    elif not isinstance(h0, Tensor):
+        h0 = Tensor(np.asarray(h0, dtype=dt))
+    # shapes read off .data directly: this runs once per training update
+    xs, Us = x.data.shape, U.data.shape
+    if (len(xs) == 0 or len(Us) != 2 or W.data.shape != (m, m) or Us[1] != m
+            or b.data.shape != (m,) or h0.data.shape != batch + (m,)):
+        raise ValueError(
+            f"rnn: expected x (T, d) or (T,), U (d, m), W (m, m), b (m,), h0 (m,); got x "
+            f"{x.shape}, U {U.shape}, W {W.shape}, b {b.shape}, h0 {h0.shape}"
+        )
+    if (W.data.dtype != dt or b.data.dtype != dt or h0.data.dtype != dt
+            or (not indices and x.data.dtype != dt)):
+        dtypes = {str(t.dtype) for t in (U, W, b, h0) + (() if indices else (x,))}
+        raise ValueError(f"rnn: x, U, W, b and h0 must share one float dtype, got "
+                         f"{sorted(dtypes)}")
+    return RNN.apply(x, U, W, b, h0)
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x W^T + b for rows x (..., in), W (out, in), b (out,): PyTorch's F.linear, one op."""
+    x, W = as_tensors([input, weight])
+    if bias is None:
+        return Linear.apply(x, W)
+    return Linear.apply(x, W, like_tensor(bias, x))
+
+
+
+def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Tensor:
+    """PyTorch's layer normalization: over the last dimensions (`normalized_shape`, which must
+    be the input's trailing shape), (x - mean) / sqrt(var + eps) with the biased variance,
+    then times `weight` and plus `bias` (both of `normalized_shape`) when given. Composed of
+    mean, sub, mul, add, sqrt and div: its gradient is theirs."""
+    x = as_tensor_of(input)
+    shape = ((int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer))
+             else tuple(int(n) for n in normalized_shape))
+    k = len(shape)
+    if not k or x.ndim < k or x.shape[x.ndim - k:] != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} must be the input's last "
+                         f"dimensions, got an input of shape {x.shape}")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    d = x - x.mean(axis=axes, keepdims=True)
+    out = d / ((d * d).mean(axis=axes, keepdims=True) + eps).sqrt()
+    if weight is not None:
+        out = out * _normalized(weight, x, shape, "weight")
+    if bias is not None:
+        out = out + _normalized(bias, x, shape, "bias")
+    return out
+
+
+def _normalized(p: Any, x: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
+    """layer_norm's weight or bias, which must have the normalized shape (broadcasting one of
+    another shape would scale the wrong axes without a word)."""
+    t = like_tensor(p, x)
+    if t.shape != shape:
+        raise ValueError(f"layer_norm: {name} must have the normalized shape {shape}, got "
+                         f"{t.shape}")
+    return t

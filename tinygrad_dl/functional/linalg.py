@@ -1,0 +1,124 @@
+"""Linear algebra: einsum and its relatives (inner, outer, tensordot, diag, kron, cross),
+compositions of the Einsum op (ops/linalg.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ops import (
+    Diag,
+    Einsum,
+)
+from ..ops.linalg import sublist_subscripts
+from ..ops.spelling import one_name
+from ..tensor import Tensor
+from .constructors import as_tensor
+from .joins import stack
+from .methods import as_tensor_of, as_tensors
+
+
+# ---- linear algebra (einsum and compositions of it; ops/linalg.py) --------------------------
+def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
+    """np.einsum: "ij,jk->ik", "ii->", "bij,bjk->bik", "...ij,...jk->...ik", implicit output;
+    NumPy's sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) and torch's list of operands
+    einsum("ij,jk", [a, b]) too. The axes "..." stands for must have equal lengths (no
+    broadcasting of length-1 axes). NumPy's `optimize=` is taken and changes nothing: the op
+    contracts in its own order, forward and backward alike."""
+    if not isinstance(subscripts, str) and operands and isinstance(operands[0], (list, tuple)):
+        subscripts, operands = sublist_subscripts((subscripts, *operands))
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: the subscripts must be a str such as 'ij,jk->ik' (or NumPy's "
+                        f"sublists), got {type(subscripts).__name__} {subscripts!r:.40}")
+    if not subscripts.isascii() or any(not (c.isalpha() or c in ",.-> ") for c in subscripts):
+        bad = next(c for c in subscripts if not (c.isascii() and (c.isalpha() or c in ",.-> ")))
+        raise ValueError(f"einsum: subscript {bad!r} in {subscripts!r:.60}: use ASCII letters, "
+                         "',', '->' and '...'")
+    if not operands:
+        raise ValueError("einsum needs at least one operand")
+    return Einsum.apply(*as_tensors(operands), subscripts=subscripts)
+
+
+_L = "abcdefghijklmnopqrstuvwxyz"
+
+
+def inner(x: Any, y: Any) -> Tensor:
+    """np.inner: the sum over the last axes of x and y."""
+    x, y = as_tensors([x, y])
+    if x.ndim == 0 or y.ndim == 0:
+        return x * y
+    a, b = _L[:x.ndim - 1] + "z", _L[13:13 + y.ndim - 1] + "z"
+    return Einsum.apply(x, y, subscripts=f"{a},{b}->{a[:-1]}{b[:-1]}")
+
+
+def matrix_transpose(x: Any) -> Tensor:
+    """np.matrix_transpose: the last two axes exchanged (x.mT)."""
+    return as_tensor(x).mT
+
+
+def outer(x: Any, y: Any) -> Tensor:
+    """np.outer: x and y flattened, out[i, j] = x[i] y[j]."""
+    x, y = as_tensors([x, y])
+    return x.outer(y)
+
+
+def tensordot(x: Any, y: Any, axes: Any = 2) -> Tensor:
+    """np.tensordot: sum over the last `axes` axes of x and the first of y, or over the
+    axes listed in the pair `axes` = (x's axes, y's axes)."""
+    x, y = as_tensors([x, y])
+    if isinstance(axes, (int, np.integer)):
+        ax, ay = list(range(x.ndim - int(axes), x.ndim)), list(range(int(axes)))
+    else:
+        ax, ay = (np.atleast_1d(a).tolist() for a in axes)
+    try:
+        ax = [a % x.ndim if -x.ndim <= a < x.ndim else _bad(a) for a in ax]
+        ay = [a % y.ndim if -y.ndim <= a < y.ndim else _bad(a) for a in ay]
+        if len(ax) != len(ay) or any(x.shape[i] != y.shape[j] for i, j in zip(ax, ay)):
+            raise ValueError(f"axes {ax} and {ay} do not match in length or size")
+    except ValueError as e:
+        raise ValueError(f"tensordot: shapes {x.shape} and {y.shape}: {e}") from None
+    a, b = list(_L[:x.ndim]), list(_L[13:13 + y.ndim])
+    for i, j in zip(ax, ay):
+        b[j] = a[i]
+    out = [c for k, c in enumerate(a) if k not in ax] + [c for k, c in enumerate(b) if k not in ay]
+    return Einsum.apply(x, y, subscripts=f"{''.join(a)},{''.join(b)}->{''.join(out)}")
+
+
+def _bad(axis: int) -> int:
+    raise ValueError(f"axis {axis} is out of bounds")
+
+
+
+def diag(x: Any, k: int = 0) -> Tensor:
+    """np.diag: a 1-D x -> a matrix with x on diagonal k; a 2-D x -> its diagonal k."""
+    return Diag.apply(as_tensor_of(x), k=k)
+
+
+def kron(x: Any, y: Any) -> Tensor:
+    """np.kron / torch.kron: every x[i] times all of y, blocks laid out like x (a product of
+    reshaped, broadcast copies, then a reshape)."""
+    x, y = as_tensors([x, y])
+    n = max(x.ndim, y.ndim)
+    xs, ys = (1,) * (n - x.ndim) + x.shape, (1,) * (n - y.ndim) + y.shape
+    a = x.reshape([d for s in xs for d in (s, 1)])
+    b = y.reshape([d for s in ys for d in (1, s)])
+    return (a * b).reshape([p * q for p, q in zip(xs, ys)])
+
+
+def cross(x: Any, y: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """np.cross / torch.linalg.cross of 3-vectors along axis (default the last); the other axes
+    broadcast. Each component is a difference of two products."""
+    x, y = as_tensors([x, y])
+    axis = one_name("cross", axis, "axis", dim, "dim", -1)
+    a, b = x.moveaxis(axis, -1), y.moveaxis(axis, -1)
+    if a.shape[-1] != 3 or b.shape[-1] != 3:
+        raise ValueError(f"cross: vectors of length 3 only, along axis {axis}; got shapes "
+                         f"{x.shape} and {y.shape}")
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    return out.moveaxis(-1, axis)

@@ -1,0 +1,89 @@
+"""Tensor methods as functions: `method_function` (tinygrad_dl.exp(x) from Tensor.exp), `out=`
+(`write_out`), and torch.nn.functional's activations, which are the Tensor methods.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
+
+
+# ---- arguments as Tensors ----------------------------------------------------------------
+def as_tensors(xs: Sequence[Any]) -> list[Tensor]:
+    """Tensors as they are, constants as Tensors in the first tensor's float dtype."""
+    ref = next((x for x in xs if isinstance(x, Tensor)), None)
+    return [like_tensor(x, ref) for x in xs]
+
+
+def as_tensor_of(x: Any) -> Tensor:
+    """`x` itself if a Tensor, else a constant Tensor of it."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# ---- a Tensor method as a function (tinygrad_dl.exp(x), F.relu(x)) --------------------------
+def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..., Any]:
+    """The function spelling of a Tensor method: its first `tensors` arguments become Tensors
+    (constants take the first Tensor's float dtype), then the method runs. `out=` writes the
+    result into an existing Tensor, as NumPy and PyTorch do (see write_out)."""
+
+    @functools.wraps(method)
+    def function(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        if len(args) < tensors:
+            raise TypeError(f"{method.__name__}() needs {tensors} tensor argument"
+                            f"{'s' if tensors > 1 else ''}, got {len(args)}")
+        if isinstance(args[0], Tensor) and (tensors == 1 or isinstance(args[1], Tensor)):
+            result = method(*args, **kwargs)  # the common case: Tensors already
+        else:
+            result = method(*as_tensors(args[:tensors]), *args[tensors:], **kwargs)
+        return result if out is None else write_out(method.__name__, result, out)
+
+    sig = inspect.signature(method)
+    first, *rest = sig.parameters.values()
+    name = "input" if any(p.name == "x" for p in rest) else "x"
+    kw_only = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
+    varkw = [p for p in rest if p.kind is inspect.Parameter.VAR_KEYWORD]
+    # (a method's own out=, NumPy's for np.max(t): the function's out= is taken before it)
+    rest = [p for p in rest if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name != "out"]
+    function.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[first.replace(name=name), *rest, kw_only, *varkw])
+    return function
+
+
+def write_out(op: str, result: Any, out: Any) -> Tensor:
+    """`out=`: copy a result into the Tensor `out` (same shape; cast as NumPy's same_kind).
+    Like PyTorch, not while a gradient is being recorded: the copy would not be on the graph."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(out=...): out must be a Tensor, got {type(out).__name__}")
+    if not isinstance(result, Tensor):
+        raise TypeError(f"{op}(out=...): this op returns {type(result).__name__}, not one "
+                        "Tensor; drop out=")
+    if result.requires_grad or out.requires_grad:
+        raise RuntimeError(f"{op}(out=...) does not record a gradient (as in PyTorch): write "
+                           f"`y = {op}(...)` instead, or compute under no_grad()")
+    if out.shape != result.shape:
+        raise ValueError(f"{op}(out=...): out has shape {out.shape}, the result {result.shape}")
+    try:
+        np.copyto(out.data, result.data, casting="same_kind")
+    except (TypeError, ValueError) as e:  # a cast NumPy refuses, or a read-only array
+        raise ValueError(f"{op}(out=...): cannot write into out ({out.dtype}): {e}") from None
+    return out
+
+
+# ---- torch.nn.functional's activations: the Tensor methods ----------------------------------
+relu = method_function(Tensor.relu)
+tanh = method_function(Tensor.tanh)
+sigmoid = method_function(Tensor.sigmoid)
+softplus = method_function(Tensor.softplus)
+leaky_relu = method_function(Tensor.leaky_relu)
+elu = method_function(Tensor.elu)
+gelu = method_function(Tensor.gelu)
+silu = method_function(Tensor.silu)
+softmax = method_function(Tensor.softmax)
+log_softmax = method_function(Tensor.log_softmax)
