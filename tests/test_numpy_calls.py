@@ -257,3 +257,20 @@ def test_einsum_with_numpys_optimize_keyword_stays_on_the_graph():
         np.testing.assert_allclose(out.data, A @ B.T, rtol=1e-14)
     assert np.einsum_path("ij,jk->ik", a, b)[0] == ["einsum_path", (0, 1)]  # shapes only
     check_grad(lambda x, y: tg.einsum("ij,jk->ik", x, y, optimize=True), A, B.T.copy())
+
+
+def test_numpys_other_functions_read_the_values_of_a_graph_tensor_and_answer_right():
+    """After Tensor.__array__ began refusing an op's result, NumPy's own code met the refusal:
+    np.array_equal catches it and answered False for Y == Y without a word, and np.zeros_like
+    (value-free) was refused naming np.asarray. Now each tensor is handed to NumPy as its
+    values, the read reported (a jit recording hears it), and only a floating result of a
+    tensor that requires grad is refused."""
+    W = Tensor(np.ones(3), requires_grad=True)
+    Y = W * 2
+    assert np.array_equal(Y, Y) and np.array_equiv(Y, Y) and np.array_equal(Y, [2.0, 2.0, 2.0])
+    assert not np.array_equal(Y, [2.0, 2.0, 3.0])
+    np.testing.assert_array_equal(np.zeros_like(Y), np.zeros(3))
+    assert np.count_nonzero(Y) == 3 and np.nonzero(Y)[0].tolist() == [0, 1, 2]
+    with pytest.raises(TypeError, match="np.median of a tensor that requires grad"):
+        np.median(Y)
+    assert isinstance(np.sum(Y), Tensor)  # a method's protocol: still on the graph

@@ -615,3 +615,96 @@ def test_rsqrt_matches_torch_and_its_gradient():
     check_grad(tg.rsqrt, a)
     torch = pytest.importorskip("torch")
     np.testing.assert_array_equal(Tensor(a).rsqrt().data, torch.tensor(a).rsqrt().numpy())
+
+
+def test_fills_that_the_dtype_cannot_hold_raise_instead_of_becoming_another_number():
+    """np.full(shape, nan, int64) is -2**63 with a RuntimeWarning; 1e300 into float32 inf."""
+    x = Tensor(np.arange(2))
+    for call in (lambda: x.new_full((2,), float("nan")), lambda: x.new_full((1,), 1e20),
+                 lambda: tg.full((2,), float("nan"), dtype=tg.int64),
+                 lambda: tg.full((1,), 1e300, dtype=tg.float32),
+                 lambda: tg.full_like(x, 1e20)):
+        with pytest.raises(ValueError, match="fill value .* does not fit"):
+            call()
+    assert tg.full((2,), 2.5, dtype=tg.int64).data.tolist() == [2, 2]  # truncation, as torch
+    assert np.isinf(tg.full((1,), np.inf).data).all()  # inf into a float dtype is a value
+
+
+def test_new_constructors_take_pytorchs_size_keyword_and_einsum_checks_optimize():
+    x = Tensor(np.ones(2))
+    assert x.new_zeros(size=(2, 3)).shape == (2, 3) and x.new_ones(size=[4]).shape == (4,)
+    with pytest.raises(TypeError, match="new_zeros: sizes given twice"):
+        x.new_zeros(2, size=(2,))
+    with pytest.raises(ValueError, match="einsum: optimize must be"):
+        tg.einsum("i,i->", x, x, optimize="bogus")
+
+
+def test_lerp_with_a_tensor_weight_replays_under_jit():
+    """A tensor weight picked PyTorch's form by its values (a mask made inside the step), so
+    every jitted step with one ran eagerly with a warning about a Where the user never wrote."""
+    import warnings
+
+    from tinygrad_dl.jit import jit
+    w = Tensor(np.array([0.2, 0.7, 1.0]))
+    p = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+
+    @jit(strict=True)  # any refusal raises
+    def step(end):
+        p.lerp(Tensor(end), w).sum().backward()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for k in range(4):
+            p.grad = None
+            step(np.full(3, float(k)))
+    np.testing.assert_array_equal(p.grad, 1 - w.data)
+
+
+def test_randperm_normal_bernoulli_multinomial_draw_what_they_say_from_the_generator():
+    g = np.random.default_rng(0)
+    perm = tg.randperm(50, generator=g)
+    assert perm.dtype == np.int64 and sorted(perm.data.tolist()) == list(range(50))
+    tg.manual_seed(3)
+    a = tg.randperm(10)
+    tg.manual_seed(3)
+    assert a.data.tolist() == tg.randperm(10).data.tolist()  # the default generator, seeded
+    z = tg.normal(2.0, 3.0, (20000,), generator=np.random.default_rng(1))
+    assert abs(z.data.mean() - 2.0) < 0.1 and abs(z.data.std() - 3.0) < 0.1
+    m = tg.normal(tg.tensor([0.0, 100.0], dtype=tg.float32), tg.tensor([0.0, 0.0]))
+    assert m.dtype == np.float64 and m.data.tolist() == [0.0, 100.0]  # std 0: the mean
+    assert not m.requires_grad
+    b = tg.bernoulli(tg.full((20000,), 0.25), generator=np.random.default_rng(2))
+    assert set(np.unique(b.data)) <= {0.0, 1.0} and abs(b.data.mean() - 0.25) < 0.02
+    w = tg.tensor([[0.0, 1.0, 3.0], [5.0, 0.0, 0.0]])
+    s = tg.multinomial(w, 4000, replacement=True, generator=np.random.default_rng(3))
+    assert s.shape == (2, 4000) and s.dtype == np.int64
+    assert not (s.data[0] == 0).any() and abs((s.data[0] == 2).mean() - 0.75) < 0.03
+    assert (s.data[1] == 0).all()
+    two = tg.multinomial(w[0], 2, generator=np.random.default_rng(4))  # without replacement
+    assert sorted(two.data.tolist()) == [1, 2]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: tg.randperm(-1), "randperm: n must be a non-negative int"),
+    (lambda: tg.normal(0.0, -1.0, (2,)), "normal: std must be >= 0"),
+    (lambda: tg.normal(tg.zeros(2), 1.0, size=(3,)), "normal: size= goes with a number"),
+    (lambda: tg.bernoulli(tg.tensor([0.5, 1.5])), r"bernoulli: probabilities must lie in \[0, 1\]"),
+    (lambda: tg.multinomial(tg.tensor([1.0, -1.0]), 1), "finite and non-negative"),
+    (lambda: tg.multinomial(tg.tensor([0.0, 0.0]), 1), "sums to 0"),
+    (lambda: tg.multinomial(tg.tensor([1.0, 0.0]), 2), "without replacement from a row"),
+    (lambda: tg.multinomial(tg.tensor([1.0]), 0), "num_samples must be a positive int"),
+])
+def test_random_draws_refuse_bad_arguments_in_one_line(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_isclose_allclose_and_bmm():
+    x, y = Tensor(np.array([1.0, 2.0, np.nan])), Tensor(np.array([1.0 + 1e-9, 2.1, np.nan]))
+    np.testing.assert_array_equal(x.isclose(y).data, [True, False, False])
+    np.testing.assert_array_equal(tg.isclose(x, y, equal_nan=True).data, [True, False, True])
+    assert tg.allclose(x[:1], y[:1]) is True and x.allclose(y) is False
+    assert np.allclose(x[:1], y[:1])  # NumPy's own name, on tensors
+    a, b = np.random.default_rng(6).standard_normal((2, 2, 3, 4))
+    np.testing.assert_array_equal(tg.bmm(Tensor(a), Tensor(b.transpose(0, 2, 1))).data,
+                                  a @ b.transpose(0, 2, 1))

@@ -285,6 +285,27 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     return Tensor(x)
 
 
+def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
+    """np.full, refusing a value `dtype` cannot hold (NaN or 1e20 into int64, 1e300 into
+    float32): NumPy casts it with a warning into another number (-2**63, inf); PyTorch raises."""
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            return np.full(shape, value, dtype=dtype)
+    except FloatingPointError:
+        dt = np.result_type(np.asarray(value)) if dtype is None else np.dtype(dtype)
+        raise ValueError(f"{who}: fill value {value!r} does not fit {dt} (NumPy would cast it "
+                         "to another number)") from None
+
+
+def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
+    """x.new_zeros(2, 3), new_zeros((2, 3)) and PyTorch's new_zeros(size=(2, 3)) alike."""
+    if size is None:
+        return sizes
+    if sizes:
+        raise TypeError(f"{who}: sizes given twice (positionally and as size=)")
+    return (size,)
+
+
 def _shape(shape: Sequence[Any]) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], Iterable):
         return tuple(shape[0])
@@ -485,22 +506,26 @@ class Tensor:
         return Tensor(data, requires_grad=requires_grad)
 
     # PyTorch's x.new_*: a constant of x's dtype unless dtype= says another (not on the graph)
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                  device: Any = None) -> Tensor:
-        return self._new("new_zeros", np.zeros, size, dtype, requires_grad, device)
+    def new_zeros(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                  requires_grad: bool = False, device: Any = None) -> Tensor:
+        return self._new("new_zeros", np.zeros, _sizes(sizes, size, "new_zeros"), dtype,
+                         requires_grad, device)
 
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                 device: Any = None) -> Tensor:
-        return self._new("new_ones", np.ones, size, dtype, requires_grad, device)
+    def new_ones(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
+        return self._new("new_ones", np.ones, _sizes(sizes, size, "new_ones"), dtype,
+                         requires_grad, device)
 
-    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                  device: Any = None) -> Tensor:
+    def new_empty(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                  requires_grad: bool = False, device: Any = None) -> Tensor:
         """Zeros (NumPy's empty would hand out whatever memory held: never read unset)."""
-        return self._new("new_empty", np.zeros, size, dtype, requires_grad, device)
+        return self._new("new_empty", np.zeros, _sizes(sizes, size, "new_empty"), dtype,
+                         requires_grad, device)
 
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
                  requires_grad: bool = False, device: Any = None) -> Tensor:
-        return self._new("new_full", lambda shape, dt: np.full(shape, fill_value, dt),
+        return self._new("new_full", lambda shape, dt: filled(shape, fill_value, dt,
+                                                              "new_full"),
                          (size,), dtype, requires_grad, device)
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -568,13 +593,15 @@ class Tensor:
         Refused for an op's result on a live graph while grad mode is on (PyTorch refuses any
         tensor that requires grad): NumPy converts the tensors in a list without asking
         (`np.mean([loss1, loss2])`), and a plain number added back to a tensor gave a loss
-        whose gradient skipped them without a word. A parameter's values pass (plots)."""
+        whose gradient skipped them without a word. A parameter's values pass
+        (np.asarray(W)); matplotlib's plot indexes what it gets first, an op: plot W.data."""
         if self._ctx is not None and self.requires_grad and engine.is_grad_enabled():
             raise TypeError(
                 f"np.asarray() of the result of {self._ctx.name} (shape {self.shape}), on a live "
                 "graph: its values would be cut from backward without a word (a NumPy function"
-                " on a list of tensors does this); keep it a Tensor (tg.stack(ts).mean(), "
-                "sum(ts)), or take the values with t.item() / t.detach() / t.numpy()")
+                " on a list of tensors does this, and matplotlib on a tensor); keep it a "
+                "Tensor (tg.stack(ts).mean(), sum(ts)), or take the values with t.item() / "
+                "t.detach() / t.numpy() (plot t.data)")
         engine.notify_read(self, "np.asarray()")
         a = self.data
         if dtype is not None and a.dtype != dtype:
@@ -733,7 +760,8 @@ class Tensor:
     def matmul(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
     def pow(self, other: Any) -> Tensor: return Pow.apply(self, as_tensor(other, self))
     def maximum(self, other: Any) -> Tensor: return Maximum.apply(self, as_tensor(other, self))
-    subtract, multiply, divide, true_divide, negative, mm = sub, mul, div, div, neg, matmul
+    subtract, multiply, divide, true_divide, negative, mm, bmm = sub, mul, div, div, neg, \
+        matmul, matmul
 
     # ---- elementwise functions --------------------------------------------------------------
     def exp(self) -> Tensor: return Exp.apply(self)
@@ -760,16 +788,15 @@ class Tensor:
         return Clip.apply(self, lo=None, hi=_bound(max, self))
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
-        """PyTorch's x.lerp(end, weight) = x + weight (end - x), weight a number or a tensor,
-        in PyTorch's two forms: from x below weight 0.5, from end at and above it (each exact
-        at its own end)."""
+        """PyTorch's x.lerp(end, weight) = x + weight (end - x). A number weight takes
+        PyTorch's two forms: from x below 0.5, from end at and above it (each exact at its own
+        end); a tensor weight the first form everywhere, which no decision on its values
+        picks, so a jit replay of the step stays valid (at weight 1 it may miss end by an ulp)."""
         end = as_tensor(end, self)
         if isinstance(weight, (int, float, np.integer, np.floating)):
             w = float(weight)
             return self + w * (end - self) if abs(w) < 0.5 else end - (end - self) * (1.0 - w)
-        w = as_tensor(weight, self)
-        low = np.abs(_as_data(w)) < 0.5  # (the form is picked by the value: a constant mask)
-        return (self + w * (end - self)).where(low, end - (end - self) * (1.0 - w))
+        return self + as_tensor(weight, self) * (end - self)
 
     # ---- reductions -------------------------------------------------------------------------
     @spellings()
@@ -920,6 +947,18 @@ class Tensor:
 
     # ---- tests of values: constant bool tensors, as the comparisons (`if x.isnan().any():`)
     def isnan(self) -> Tensor: return _no_grad_result(np.isnan(self.data))
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        """|x - y| <= atol + rtol |y| elementwise (NumPy's and PyTorch's defaults): a constant
+        bool tensor."""
+        return _no_grad_result(np.isclose(self.data, _as_data(other), rtol, atol, equal_nan))
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        """Is x.isclose(other) everywhere: a Python bool, the values read (as float(t))."""
+        engine.notify_read(self, ".allclose()")
+        return bool(np.allclose(self.data, _as_data(other), rtol, atol, equal_nan))
     def isinf(self) -> Tensor: return _no_grad_result(np.isinf(self.data))
     def isfinite(self) -> Tensor: return _no_grad_result(np.isfinite(self.data))
 

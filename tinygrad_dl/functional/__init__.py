@@ -14,6 +14,7 @@ from __future__ import annotations
 from .constructors import (
     arange,
     as_tensor,
+    bernoulli,
     empty,
     empty_like,
     eye,
@@ -21,6 +22,8 @@ from .constructors import (
     full,
     full_like,
     linspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
@@ -28,6 +31,7 @@ from .constructors import (
     randint,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -98,6 +102,10 @@ from .methods import (
 )
 
 __all__ = [
+    "randperm",
+    "normal",
+    "multinomial",
+    "bernoulli",
     "append",
     "arange",
     "array_split",

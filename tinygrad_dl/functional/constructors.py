@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
+from ..ops.shape import brief_values
 from ..ops.spelling import one_name
 from ..random import as_rng, below, float_dtype, integers
-from ..tensor import Tensor, np_dtype
+from ..tensor import Tensor, data_of, filled, np_dtype
 
 
 # ---- constructors: NumPy's and PyTorch's (dtype=, requires_grad=, device= the CPU) -----------
@@ -85,7 +86,7 @@ def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
     """np.full / torch.full; the dtype follows fill_value (an int gives int64) unless given."""
-    data = np.full(shape, fill_value, dtype=np_dtype(dtype, "full"))
+    data = filled(shape, fill_value, np_dtype(dtype, "full"), "full")
     return _made("full", data, requires_grad, device)
 
 
@@ -145,6 +146,78 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = np.int64,
     return _made("randint", data, False, device)
 
 
+def randperm(n: int, generator: Any = None, dtype: Any = np.int64, rng: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """0..n-1 in a random order (torch.randperm, np.random.permutation(n))."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+    order = rng_of(rng, generator, "randperm").permutation(int(n))
+    return _made("randperm", order.astype(np_dtype(dtype, "randperm")), requires_grad, device)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, generator: Any = None,
+           dtype: Any = None, rng: Any = None, device: Any = None) -> Tensor:
+    """Draws from N(mean, std^2): torch.normal(mean, std) elementwise over tensors or arrays
+    of mean and std (broadcast), or torch.normal(mean, std, size) for numbers. A constant (no
+    gradient to mean or std, as PyTorch's)."""
+    m = data_of(mean) if isinstance(mean, Tensor) else np.asarray(mean)
+    s = data_of(std) if isinstance(std, Tensor) else np.asarray(std)
+    if size is not None and (m.ndim or s.ndim):
+        raise ValueError("normal: size= goes with a number mean and std; tensors of them give "
+                         "the shape themselves")
+    if not np.all(s >= 0):
+        raise ValueError(f"normal: std must be >= 0, got {brief_values(s[s < 0])}")
+    shape = np.broadcast_shapes(m.shape, s.shape) if size is None else _size(
+        (size,) if isinstance(size, (int, np.integer)) else (tuple(size),))
+    if dtype is None:  # mean's and std's float dtype; numbers and integers: float64
+        dt = np.result_type(m.dtype, s.dtype)
+        dt = dt if dt.kind == "f" else np.dtype(np.float64)
+    else:
+        dt = float_dtype(np_dtype(dtype, "normal"), "normal")
+    z = rng_of(rng, generator, "normal").standard_normal(shape)
+    return _made("normal", (z * s + m).astype(dt), False, device)
+
+
+def bernoulli(input: Any, p: Any = None, generator: Any = None, rng: Any = None) -> Tensor:
+    """1 with probability `input` (or `p`, a number, with input's shape), else 0, in input's
+    float dtype (torch.bernoulli). A constant."""
+    a = data_of(input) if isinstance(input, Tensor) else np.asarray(input, dtype=np.float64)
+    prob = a if p is None else np.full(a.shape, p, dtype=np.float64)
+    if not np.all((prob >= 0) & (prob <= 1)):  # NaN too
+        raise ValueError(f"bernoulli: probabilities must lie in [0, 1], got "
+                         f"{brief_values(prob[~((prob >= 0) & (prob <= 1))])}")
+    draws = rng_of(rng, generator, "bernoulli").random(a.shape) < prob
+    return _made("bernoulli", draws.astype(a.dtype if a.dtype.kind == "f" else np.float64),
+                 False, None)
+
+
+def multinomial(input: Any, num_samples: int, replacement: bool = False, generator: Any = None,
+                rng: Any = None) -> Tensor:
+    """Indices drawn in proportion to the non-negative weights of each row of input (1-D or
+    2-D), int64 (torch.multinomial): a character sampled from an RNN's softmax. Without
+    replacement, no index twice in a row."""
+    w = data_of(input) if isinstance(input, Tensor) else np.asarray(input, dtype=np.float64)
+    if w.ndim not in (1, 2) or w.shape[-1] == 0:
+        raise ValueError(f"multinomial: input must be 1-D or 2-D with categories, got shape "
+                         f"{w.shape}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or \
+            num_samples < 1:
+        raise ValueError(f"multinomial: num_samples must be a positive int, got {num_samples!r}")
+    rows = w.reshape(-1, w.shape[-1]).astype(np.float64)
+    if not np.all(np.isfinite(rows)) or np.any(rows < 0):
+        raise ValueError("multinomial: weights must be finite and non-negative")
+    totals = rows.sum(axis=1)
+    if np.any(totals <= 0):
+        raise ValueError("multinomial: a row of weights sums to 0")
+    if not replacement and np.any((rows > 0).sum(axis=1) < num_samples):
+        raise ValueError(f"multinomial: {num_samples} samples without replacement from a row "
+                         "with fewer non-zero weights")
+    g = rng_of(rng, generator, "multinomial")
+    out = np.stack([g.choice(rows.shape[1], size=int(num_samples), replace=bool(replacement),
+                             p=r / t) for r, t in zip(rows, totals)])
+    return _made("multinomial", out.reshape(*w.shape[:-1], int(num_samples)), False, None)
+
+
 def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     a = x.data if isinstance(x, Tensor) else np.asarray(x)
     return a.shape, np.dtype(a.dtype if dtype is None else np_dtype(dtype, "*_like"))
@@ -171,7 +244,7 @@ def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False,
 def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
     shape, dt = _like(x, dtype)
-    return _made("full_like", np.full(shape, fill_value, dt), requires_grad, device)
+    return _made("full_like", filled(shape, fill_value, dt, "full_like"), requires_grad, device)
 
 
 def _random_like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:

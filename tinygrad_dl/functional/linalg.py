@@ -40,6 +40,10 @@ def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
                          "',', '->' and '...'")
     if not operands:
         raise ValueError("einsum needs at least one operand")
+    if not (isinstance(optimize, bool) or optimize in ("greedy", "optimal") or (
+            isinstance(optimize, list) and optimize[:1] == ["einsum_path"])):
+        raise ValueError(f"einsum: optimize must be True, False, 'greedy', 'optimal' or an "
+                         f"einsum_path list (NumPy's), got {optimize!r:.40}")
     return Einsum.apply(*as_tensors(operands), subscripts=subscripts)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import is_grad_enabled
+from ..hooks import notify_read
 from ..tensor import Tensor
 from .table import ALL
 
@@ -98,6 +99,20 @@ def _needs_grad(values: Any, depth: int = 0) -> bool:
     return False
 
 
+def _values(values: Any, name: str, depth: int = 0) -> list[Any]:
+    """`values` with each Tensor (one or two lists deep) as its array, its read reported."""
+    out = []
+    for v in values:
+        if isinstance(v, Tensor):
+            notify_read(v, f"np.{name}()")
+            v = v.data
+        elif depth < 2 and isinstance(v, (list, tuple)) and any(
+                isinstance(x, (Tensor, list, tuple)) for x in v):
+            v = type(v)(_values(v, name, depth + 1)) if type(v) in (list, tuple) else v
+        out.append(v)
+    return out
+
+
 def _floats(result: Any, depth: int = 0) -> bool:
     """Does `result` hold floating values that are not a Tensor (a plain array, a number)?"""
     if isinstance(result, Tensor):
@@ -129,8 +144,14 @@ def array_function(self: Tensor, func: Any, types: tuple[type, ...], args: tuple
     impl = getattr(func, "_implementation", None)
     if impl is None:
         return NotImplemented
-    result = impl(*args, **kwargs)
     name = getattr(func, "__name__", "")
+    if name in _BY_METHOD:  # NumPy's code calls the tensor's own method: on the graph
+        result = impl(*args, **kwargs)
+    else:  # NumPy's code on the values, each tensor's read reported (as np.asarray(t) is), so
+        # that Tensor.__array__'s refusal of an op's result is not met inside NumPy, which
+        # catches it in some functions (np.array_equal(Y, Y) was False) and for value-free
+        # ones (np.zeros_like(Y)) refused nothing that needed refusing
+        result = impl(*_values(args, name), **dict(zip(kwargs, _values(kwargs.values(), name))))
     if (name not in _VALUE_FREE and _floats(result) and is_grad_enabled()
             and _needs_grad((*args, *kwargs.values()))):
         raise TypeError(_refusal(func, route, result))

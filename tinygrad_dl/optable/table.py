@@ -132,8 +132,8 @@ _OPS: tuple[OpInfo, ...] = (
            numpy=("abs", "absolute"), methods=("__abs__", "abs", "absolute"),
            syntax=("abs(x)",), grad="0 at x = 0"),
     OpInfo("matmul", ops.MatMul, "matrix product with NumPy's rules (1-D promoted, batch axes "
-           "broadcast)", ARITH, methods=("__matmul__", "__rmatmul__", "matmul", "mm"),
-           numpy=("matmul",), torch=("matmul", "mm"), syntax=("a @ b", "arr @ x"), tensors=2,
+           "broadcast)", ARITH, methods=("__matmul__", "__rmatmul__", "matmul", "mm", "bmm"),
+           numpy=("matmul",), torch=("matmul", "mm", "bmm"), syntax=("a @ b", "arr @ x"), tensors=2,
            ref=np.matmul, sample=Drawn("matmul")),
     # ---- elementwise math ---------------------------------------------------------------------
     _unary("exp", ops.Exp, np.exp, "e^x", ("exp",)),
@@ -363,7 +363,8 @@ _OPS: tuple[OpInfo, ...] = (
            torch=("inner",), function=F.inner, tensors=2, ref=np.inner,
            sample=Cases((case((2, 3), (4, 3)), case((3,), (3,)), case((), (2, 2))))),
     OpInfo("outer", "einsum", "x[i] y[j] of x and y flattened", LINALG, methods=("outer",),
-           numpy=("outer",),
+           numpy=("outer",), differs="x and y of other shapes are flattened (NumPy's outer); "
+           "PyTorch's outer takes 1-D tensors only",
            torch=("outer",), function=F.outer, tensors=2, ref=np.outer,
            sample=Cases((case((3,), (2,)), case((2, 2), (3,))))),
     OpInfo("tensordot", "einsum", "sum over the last `axes` axes of x and first of y, or the "
@@ -681,6 +682,16 @@ _OPS: tuple[OpInfo, ...] = (
     _compare("ge", "greater_equal", "__ge__", np.greater_equal, ("ge", "greater_equal"), ">="),
     _compare("eq", "equal", "__eq__", np.equal, ("eq",), "=="),
     _compare("ne", "not_equal", "__ne__", np.not_equal, ("ne", "not_equal"), "!="),
+    OpInfo("isclose", "NumPy's isclose (no graph)", "|x - y| <= atol + rtol |y| elementwise "
+           "(rtol=1e-5, atol=1e-8, equal_nan=False: NumPy's and PyTorch's defaults)", CMP,
+           methods=("isclose",), numpy=("isclose",), torch=("isclose",), tensors=2,
+           ref=np.isclose, sample=Elementwise((REAL, REAL)), no_grad="a constant bool tensor",
+           float32=False),
+    OpInfo("allclose", "NumPy's allclose (no graph)", "x.isclose(y) everywhere: a Python bool",
+           CMP, methods=("allclose",), numpy=("allclose",), torch=("allclose",), tensors=2,
+           call=lambda x, y: Tensor(np.asarray(x.allclose(y))),
+           ref=lambda x, y: np.asarray(np.allclose(x, y)), sample=Elementwise((REAL, REAL)),
+           no_grad="a Python bool", float32=False),
     *(OpInfo(name, f"NumPy's {name} (no graph)", doc, CMP, methods=(name,), numpy=(name,),
              torch=(name,), ref=getattr(np, name), sample=Elementwise(),
              no_grad="a constant bool tensor", float32=False)
@@ -715,6 +726,12 @@ _CONSTRUCTORS: tuple[OpInfo, ...] = tuple(
         ("rand", F.rand, (), ("rand",), (), "uniform in [0, 1)"),
         ("randn", F.randn, (), ("randn",), (), "standard normal"),
         ("randint", F.randint, (), ("randint",), (), "integers in [low, high)"),
+        ("randperm", F.randperm, (), ("randperm",), (), "0..n-1 in a random order"),
+        ("normal", F.normal, (), ("normal",), (), "N(mean, std^2) draws: elementwise over "
+         "tensors of mean and std, or of size= for numbers"),
+        ("bernoulli", F.bernoulli, (), ("bernoulli",), (), "1 with probability p, else 0"),
+        ("multinomial", F.multinomial, (), ("multinomial",), (), "indices drawn in proportion "
+         "to each row's weights (int64), with or without replacement"),
         ("zeros_like", F.zeros_like, ("zeros_like",), ("zeros_like",), (), "zeros of x's shape "
          "and dtype"),
         ("ones_like", F.ones_like, ("ones_like",), ("ones_like",), (), "ones like x"),

@@ -603,6 +603,15 @@ for _name, _op in (("lt", "__lt__"), ("le", "__le__"), ("gt", "__gt__"), ("ge", 
          numpy=lambda x, y, o=_op: getattr(x, o)(y), grad=(None, None))
 
 
+rows("isclose", lambda x, y: x.isclose(y), {
+    "empty": (E, E), "nan": (_a(NAN, NAN), _a(NAN, 1.0)), "inf": (_a(INF, -INF), _a(INF, INF)),
+    "tolerance edge": (_a(1.0, 1e-9), _a(1.0 + 1e-5, 0.0))},
+     numpy=np.isclose, torch=lambda T, x, y: T.isclose(x, y), grad=(None, None))
+rows("allclose", lambda x, y: Tensor(np.asarray(tg.allclose(x, y))), {
+    "empty": (E, E), "nan": (_a(NAN), _a(NAN)), "inf": (_a(INF), _a(INF)),
+    "one differs": (_a(1.0, 2.0), _a(1.0, 2.1))},
+     numpy=lambda x, y: np.asarray(np.allclose(x, y)),
+     torch=lambda T, x, y: T.tensor(T.allclose(x, y)), grad=(None, None))
 for _name in ("isnan", "isinf", "isfinite"):
     rows(_name, lambda x, n=_name: getattr(x, n)(), {
         "empty": (E,), "nan, +-inf, -0.0": (_a(NAN, INF, -INF, -0.0, 1.0),)},
