@@ -293,3 +293,19 @@ def test_a_jitted_step_with_lstm_dropout_draws_the_masks_eager_draws():
     g = tg.Generator(seed=6)
     m = nn.LSTM(3, 4, num_layers=2, dropout=0.5, rng=g)
     _replays_as_eager(m, reseed=lambda i: g.manual_seed(100 + i))
+
+
+def test_an_initial_state_given_as_a_list_of_tensors_is_refused_not_made_a_constant():
+    """Before: gru(x, [h0, h1]) made one constant of the list (np.asarray of leaf tensors), so
+    h0.grad and h1.grad stayed None without a word; PyTorch raises too."""
+    gru = nn.GRU(5, 4, num_layers=2, rng=np.random.default_rng(0))
+    h0, h1 = (Tensor(np.zeros((3, 4)), requires_grad=True) for _ in range(2))
+    x = Tensor(np.ones((2, 3, 5)))
+    with pytest.raises(TypeError, match=r"GRU: hx is a list of tensors; .*stack"):
+        gru(x, [h0, h1])
+    lstm = nn.LSTM(5, 4, num_layers=2, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match=r"LSTM: hx\[0\] \(h_0\) is a list of tensors"):
+        lstm(x, ([h0, h1], Tensor(np.zeros((2, 3, 4)))))
+    out, _ = gru(x, tg.stack([h0, h1]))  # what the message says: the gradient arrives
+    out.sum().backward()
+    assert h0.grad is not None and np.abs(h1.grad).sum() > 0

@@ -40,7 +40,7 @@ from .layers import (
 )
 from .loss import BCELoss, BCEWithLogitsLoss, L1Loss, MSELoss, NLLLoss
 from .normalization import BatchNorm2d, LayerNorm
-from .recurrent import GRU, LSTM, RNN
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 sys.modules[__name__ + ".functional"] = functional
 
@@ -51,7 +51,8 @@ __all__ = [
     "Conv2d", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "L1Loss",
     "LeakyReLU",
     "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
-    "GRU", "LSTM", "NLLLoss", "Parameter", "RNN", "ReLU", "Sequential",
+    "GRU", "GRUCell", "LSTM", "LSTMCell", "NLLLoss", "Parameter", "RNN", "RNNCell", "ReLU",
+    "Sequential",
     "SiLU",
     "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init", "init_std", "init_weights",
     "utils",

@@ -1,6 +1,7 @@
-"""PyTorch's `nn.RNN`, `nn.LSTM` and `nn.GRU`, for float inputs, as a loop of the graph's ops
-(per layer and direction one Linear of all the steps' inputs, then per step a Linear of the
-hidden state and the cell's gates), so their gradient is backprop through time over them.
+"""PyTorch's `nn.RNN`, `nn.LSTM` and `nn.GRU` (and their one-step `nn.RNNCell`,
+`nn.LSTMCell`, `nn.GRUCell`), for float inputs, as a loop of the graph's ops (per layer and
+direction one Linear of all the steps' inputs, then per step a Linear of the hidden state and
+the cell's gates), so their gradient is backprop through time over them.
 
 One base class holds what the three share: the parameters under PyTorch's names
 (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, then `..._l0_reverse` when
@@ -8,8 +9,10 @@ bidirectional, then `_l1`, ...; the gates stacked in torch's order), so a torch 
 loads as it is; the loop over layers and directions (the reverse direction reads the steps
 last to first, and its outputs are joined to the forward ones on the feature axis); dropout on
 the outputs of every layer but the last, in training only; the initial state hx (zeros when
-None); batch_first and unbatched input. Each cell is its equations. The course's CharRNN
-(tinygrad_dl.models) takes character indices and has its output layer; these take vectors.
+None); batch_first and unbatched input. Each cell is its equations, one function each
+(rnn_cell, lstm_cell, gru_cell), which RNNCell, LSTMCell and GRUCell (one step, torch's *Cell
+modules, at the end) call too. The course's CharRNN (tinygrad_dl.models) takes character
+indices and has its output layer; these take vectors.
 """
 
 from __future__ import annotations
@@ -27,6 +30,73 @@ from ..tensor import Tensor, np_dtype
 from .layers import Module, size_arg
 
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM
+
+
+# ---- the cells' equations, one home: the sequence modules and the *Cell modules call these.
+# gi = x_t W_ihᵀ + b_ih (the input's part, computed for all steps at once by the modules)
+def rnn_cell(gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+             nonlinearity: str = "tanh") -> State:
+    """h' = tanh(gi + h W_hhᵀ + b_hh) (relu with nonlinearity="relu")."""
+    act = Tensor.tanh if nonlinearity == "tanh" else Tensor.relu
+    return (act(gi + linear(state[0], w_hh, b_hh)),)
+
+
+def lstm_cell(gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
+    """(h', c') from (h, c): the gates i, f, g, o stacked in torch's order."""
+    h, c = state
+    i, f, g, o = (gi + linear(h, w_hh, b_hh)).chunk(4, -1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def gru_cell(gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
+    """h' from h: the gates r, z, n stacked in torch's order, b_hn inside r's product."""
+    h = state[0]
+    i_r, i_z, i_n = gi.chunk(3, -1)
+    h_r, h_z, h_n = linear(h, w_hh, b_hh).chunk(3, -1)
+    r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
+    n = (i_n + r * h_n).tanh()
+    return ((1 - z) * n + z * h,)
+
+
+def add_weights(m: Module, suffix: str, d_in: int, dtype: Any, rng: Any) -> None:
+    """weight_ih{suffix} (gates * hidden, d_in), weight_hh{suffix} (gates * hidden, hidden),
+    then the biases if m.bias, in torch's order, each ~ U(-1/sqrt(hidden), 1/sqrt(hidden))."""
+    h, bound = m.hidden_size, 1.0 / np.sqrt(m.hidden_size)
+    shapes = [("weight_ih", (m.gates * h, d_in)), ("weight_hh", (m.gates * h, h))]
+    if m.bias:
+        shapes += [("bias_ih", (m.gates * h,)), ("bias_hh", (m.gates * h,))]
+    for pname, shape in shapes:
+        setattr(m, f"{pname}{suffix}", Tensor(uniform(shape, -bound, bound, dtype, rng, "init"),
+                                              requires_grad=True))
+
+
+def given_states(name: str, hx: Any, states: int, want: tuple[int, ...], dtype: Any
+                 ) -> list[Tensor]:
+    """A given hx as `states` tensors (a pair (h, c) when states is 2), each of shape `want`,
+    or one line refusing it."""
+    if states == 2:
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            got = f"a {type(hx).__name__}" + (f" of {len(hx)}" if isinstance(
+                hx, (tuple, list)) else "")
+            raise TypeError(f"{name}: hx must be a pair (h_0, c_0), got {got}")
+        given, labels = list(hx), ["hx[0] (h_0)", "hx[1] (c_0)"]
+    elif isinstance(hx, tuple) and any(isinstance(h, Tensor) for h in hx):
+        lstm = "LSTMCell" if name.endswith("Cell") else "LSTM"
+        raise TypeError(f"{name}: hx must be one tensor, got a tuple ({lstm} takes (h_0, c_0))")
+    else:
+        given, labels = [hx], ["hx"]
+    out = []
+    for h, label in zip(given, labels):
+        if isinstance(h, (list, tuple)) and any(isinstance(v, Tensor) for v in h):
+            # (np.asarray made one constant of them: a learned h_0's gradient was lost)
+            raise TypeError(f"{name}: {label} is a list of tensors; join them on the graph "
+                            "with tinygrad_dl.stack(...) first")
+        h = h if isinstance(h, Tensor) else Tensor(np.asarray(h, dtype=dtype))
+        if h.shape != want:
+            raise ValueError(f"{name}: {label} must have shape {want}, got {h.shape}")
+        out.append(h)
+    return out
 
 
 class _RecurrentBase(Module):
@@ -62,16 +132,10 @@ class _RecurrentBase(Module):
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
         self.rng = as_rng(rng, name)  # the generator of the dropout masks (and the init)
         dtype = np.float64 if dtype is None else np_dtype(dtype, name)
-        bound, h = 1.0 / np.sqrt(self.hidden_size), self.hidden_size
         for k in range(self.num_layers):
-            d_in = self.input_size if k == 0 else h * self.directions
+            d_in = self.input_size if k == 0 else self.hidden_size * self.directions
             for suffix in self.suffixes:
-                shapes = [("weight_ih", (self.gates * h, d_in)), ("weight_hh", (self.gates * h, h))]
-                if self.bias:
-                    shapes += [("bias_ih", (self.gates * h,)), ("bias_hh", (self.gates * h,))]
-                for pname, shape in shapes:
-                    setattr(self, f"{pname}_l{k}{suffix}", Tensor(
-                        uniform(shape, -bound, bound, dtype, rng, "init"), requires_grad=True))
+                add_weights(self, f"_l{k}{suffix}", d_in, dtype, rng)
 
     @property
     def directions(self) -> int:
@@ -139,24 +203,9 @@ class _RecurrentBase(Module):
         name, layers = type(self).__name__, self.num_layers * self.directions
         if hx is None:  # (Tensor.zeros: a constant of the step's code, which jit may keep)
             return (Tensor.zeros(layers, n, self.hidden_size, dtype=x.dtype),) * self.states
-        if self.states == 2:
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                got = f"a {type(hx).__name__}" + (f" of {len(hx)}" if isinstance(
-                    hx, (tuple, list)) else "")
-                raise TypeError(f"{name}: hx must be a pair (h_0, c_0), got {got}")
-            given, labels = list(hx), ["hx[0] (h_0)", "hx[1] (c_0)"]
-        elif isinstance(hx, tuple) and any(isinstance(h, Tensor) for h in hx):
-            raise TypeError(f"{name}: hx must be one tensor, got a tuple (LSTM takes (h_0, c_0))")
-        else:
-            given, labels = [hx], ["hx"]
         want = (layers, n, self.hidden_size) if batched else (layers, self.hidden_size)
-        out = []
-        for h, label in zip(given, labels):
-            h = h if isinstance(h, Tensor) else Tensor(np.asarray(h, dtype=x.dtype))
-            if h.shape != want:
-                raise ValueError(f"{name}: {label} must have shape {want}, got {h.shape}")
-            out.append(h if batched else h.reshape(layers, 1, self.hidden_size))
-        return tuple(out)
+        return tuple(h if batched else h.reshape(layers, 1, self.hidden_size)
+                     for h in given_states(name, hx, self.states, want, x.dtype))
 
     def extra_repr(self) -> str:
         shown = {"num_layers": 1, **self._shown, "bias": True, "batch_first": False,
@@ -191,8 +240,7 @@ class RNN(_RecurrentBase):
         self.nonlinearity = nonlinearity
 
     def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
-        act = Tensor.tanh if self.nonlinearity == "tanh" else Tensor.relu
-        return (act(gi + linear(state[0], w_hh, b_hh)),)
+        return rnn_cell(gi, state, w_hh, b_hh, self.nonlinearity)
 
 
 class LSTM(_RecurrentBase):
@@ -219,11 +267,7 @@ class LSTM(_RecurrentBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device, dtype, rng)
 
-    def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
-        h, c = state
-        i, f, g, o = (gi + linear(h, w_hh, b_hh)).chunk(4, -1)
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        return o.sigmoid() * c.tanh(), c
+    cell = staticmethod(lstm_cell)
 
 
 class GRU(_RecurrentBase):
@@ -247,10 +291,97 @@ class GRU(_RecurrentBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device, dtype, rng)
 
+    cell = staticmethod(gru_cell)
+
+
+class _CellBase(Module):
+    """One step of RNN, LSTM or GRU: PyTorch's RNNCell, LSTMCell and GRUCell. The parameters
+    weight_ih (gates * hidden_size, input_size), weight_hh (gates * hidden_size, hidden_size),
+    bias_ih and bias_hh, initialised as the sequence modules' (a torch state_dict loads), and
+    the same equations (rnn_cell, lstm_cell, gru_cell) the sequence modules run per step."""
+
+    gates = 1
+    states = 1
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, device: Any, dtype: Any,
+                 rng: Any) -> None:
+        super().__init__()
+        name = type(self).__name__
+        check_device(device, name)
+        self.input_size = size_arg(name, "input_size", input_size)
+        self.hidden_size = size_arg(name, "hidden_size", hidden_size)
+        if self.hidden_size < 1:
+            raise ValueError(f"{name}: hidden_size must be at least 1, got {self.hidden_size}")
+        self.bias = bool(bias)
+        dtype = np.float64 if dtype is None else np_dtype(dtype, name)
+        add_weights(self, "", self.input_size, dtype, as_rng(rng, name))
+
     def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
-        h = state[0]
-        i_r, i_z, i_n = gi.chunk(3, -1)
-        h_r, h_z, h_n = linear(h, w_hh, b_hh).chunk(3, -1)
-        r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
-        n = (i_n + r * h_n).tanh()
-        return ((1 - z) * n + z * h,)
+        raise NotImplementedError
+
+    def forward(self, input: Any, hx: Any = None) -> Any:
+        """h' (RNNCell, GRUCell) or (h', c') (LSTMCell), of (N, hidden_size), or (hidden_size,)
+        for an unbatched input (input_size,); hx None is zeros."""
+        name, width, h = type(self).__name__, self.input_size, self.hidden_size
+        x = input if isinstance(input, Tensor) else Tensor(input)
+        if x.ndim not in (1, 2) or x.shape[-1] != width:
+            raise ValueError(f"{name}: input must be (N, {width}) or unbatched ({width},), got "
+                             f"{x.shape}")
+        batched = x.ndim == 2
+        want = (x.shape[0], h) if batched else (h,)
+        if hx is None:
+            state: State = (Tensor.zeros(*want, dtype=x.dtype),) * self.states
+        else:
+            state = tuple(given_states(name, hx, self.states, want, x.dtype))
+        gi = linear(x, self.weight_ih, self.bias_ih if self.bias else None)
+        out = self.cell(gi, state, self.weight_hh, self.bias_hh if self.bias else None)
+        return out[0] if self.states == 1 else out
+
+    def extra_repr(self) -> str:  # torch's: nonlinearity unquoted
+        nl = getattr(self, "nonlinearity", "tanh")
+        return (f"{self.input_size}, {self.hidden_size}" + ", bias=False" * (not self.bias)
+                + (f", nonlinearity={nl}" if nl != "tanh" else ""))
+
+
+class RNNCell(_CellBase):
+    """`RNNCell(input_size, hidden_size, bias=True, nonlinearity="tanh")`: one step of RNN,
+    called on input (N, input_size) or (input_size,) and hx of (N, hidden_size) or
+    (hidden_size,) (zeros when None), returns h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device: Any = None, dtype: Any = None, *,
+                 rng: Any = None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got "
+                             f"{nonlinearity!r}")
+        super().__init__(input_size, hidden_size, bias, device, dtype, rng)
+        self.nonlinearity = nonlinearity
+
+    def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
+        return rnn_cell(gi, state, w_hh, b_hh, self.nonlinearity)
+
+
+class LSTMCell(_CellBase):
+    """`LSTMCell(input_size, hidden_size, bias=True)`: one step of LSTM; hx = (h, c) or None,
+    returns (h', c'). The gates i, f, g, o stacked as in LSTM."""
+
+    gates, states = 4, 2
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None, *, rng: Any = None) -> None:
+        super().__init__(input_size, hidden_size, bias, device, dtype, rng)
+
+    cell = staticmethod(lstm_cell)
+
+
+class GRUCell(_CellBase):
+    """`GRUCell(input_size, hidden_size, bias=True)`: one step of GRU, returns h'. The gates
+    r, z, n stacked as in GRU."""
+
+    gates = 3
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None, *, rng: Any = None) -> None:
+        super().__init__(input_size, hidden_size, bias, device, dtype, rng)
+
+    cell = staticmethod(gru_cell)

@@ -9,22 +9,37 @@ batch_size=64, shuffle=True)`.
 As PyTorch: batch_size=1, shuffle=False and drop_last=False by default; with shuffle, each pass
 draws a new order from `generator` (a tinygrad_dl.Generator or an np.random.Generator), else
 from the default generator (tinygrad_dl.manual_seed reseeds it); len(loader) is the number of
-batches. A TensorDataset's batch is its tensors indexed by the batch's indices, one fancy-index
-each; any other Dataset's items are fetched one by one and stacked (`collate`). No worker
-processes: `num_workers` must be 0.
+batches. A TensorDataset's batch (also through Subsets of it) is its tensors indexed by the
+batch's indices, one fancy-index each; any other Dataset's items are fetched one by one and
+stacked (`collate`). No worker processes: `num_workers` must be 0.
+
+Also PyTorch's `Subset`, `ConcatDataset` (and `dataset1 + dataset2`), `random_split`, and the
+samplers `SequentialSampler`, `RandomSampler` and `BatchSampler` (tinygrad_dl.utils.sampler,
+re-exported here), which DataLoader takes as `sampler=` or `batch_sampler=` (with PyTorch's
+rules: a sampler excludes shuffle, a batch sampler excludes batch_size, shuffle, sampler and
+drop_last). Every draw (shuffling, splits, samplers) comes from `generator=` or else the
+default generator, as above. `loader.sampler` / `loader.batch_sampler` are the ones given
+(None otherwise: shuffle draws its order itself, where PyTorch fills in default samplers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import bisect
+import itertools
+import math
+import operator
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..random import as_rng
 from ..tensor import Tensor
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset", "collate"]
+__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
+           "SequentialSampler", "Subset", "TensorDataset", "collate", "random_split"]
 
 
 class Dataset:
@@ -35,6 +50,9 @@ class Dataset:
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} has no __len__")
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        return ConcatDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -56,6 +74,97 @@ class TensorDataset(Dataset):
 
     def __len__(self) -> int:
         return len(self.tensors[0].data)
+
+
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order: subset[i] = dataset[indices[i]]
+    (negative i counts from the end, as a list's)."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset, self.indices = dataset, indices
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        try:
+            j = self.indices[idx]
+        except IndexError:
+            raise IndexError(f"Subset: index {idx} is out of range for a subset of "
+                             f"{len(self)} samples") from None
+        return self.dataset[j]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """The datasets one after another: len is their total; `cumulative_sizes` their ends."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx: Any) -> Any:
+        try:
+            i = operator.index(idx)
+        except TypeError:
+            raise TypeError(f"ConcatDataset: index must be an integer, got "
+                            f"{type(idx).__name__}") from None
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"ConcatDataset: index {i} is out of range for {n} samples")
+        i += n if i < 0 else 0
+        d = bisect.bisect_right(self.cumulative_sizes, i)
+        return self.datasets[d][i - (self.cumulative_sizes[d - 1] if d else 0)]
+
+
+def random_split(dataset: Any, lengths: Sequence[int | float], generator: Any = None
+                 ) -> list[Subset]:
+    """Split `dataset` into non-overlapping Subsets of the given lengths, at random (from
+    `generator`, else the default generator). Fractions summing to 1 give the lengths
+    floor(fraction * len(dataset)), the remainder then spread one by one from the first,
+    as PyTorch does."""
+    n, lengths = len(dataset), list(lengths)
+    if lengths and math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+        sizes = [math.floor(n * frac) for frac in lengths]
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        for i, size in enumerate(sizes):
+            if size == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
+                              "empty dataset.", stacklevel=2)
+        lengths = sizes
+    if sum(lengths) != n:
+        raise ValueError(f"Sum of input lengths does not equal the length of the input dataset! "
+                         f"(random_split: lengths {lengths} sum to {sum(lengths)}, the dataset "
+                         f"has {n} samples)")
+    if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0
+           for k in lengths):
+        raise ValueError(f"random_split: lengths must be integers >= 0 or fractions summing "
+                         f"to 1, got {lengths}")
+    order = as_rng(generator, "random_split").permutation(n).tolist()
+    ends = list(itertools.accumulate(int(k) for k in lengths))
+    return [Subset(dataset, order[end - int(k):end]) for end, k in zip(ends, lengths)]
+
+
+def _tensor_rows(dataset: Any, idx: list[Any]) -> tuple[TensorDataset, np.ndarray] | None:
+    """(the TensorDataset, its row indices) for a batch of a TensorDataset, or of Subsets of
+    one, none of them with its own __getitem__; else None (the items one by one)."""
+    while isinstance(dataset, Subset) and type(dataset).__getitem__ is Subset.__getitem__:
+        idx = [int(dataset.indices[i]) for i in idx]
+        dataset = dataset.dataset
+    if isinstance(dataset, TensorDataset) and \
+            type(dataset).__getitem__ is TensorDataset.__getitem__:
+        return dataset, np.asarray(idx, dtype=np.int64)
+    return None
 
 
 def collate(samples: Sequence[Any]) -> Any:
@@ -95,40 +204,54 @@ class DataLoader:
                  sampler: Any = None, batch_sampler: Any = None, num_workers: int = 0,
                  collate_fn: Callable[[list[Any]], Any] | None = None, pin_memory: bool = False,
                  drop_last: bool = False, generator: Any = None, **kwargs: Any) -> None:
-        if sampler is not None or batch_sampler is not None:
-            raise TypeError("DataLoader: sampler/batch_sampler are not supported; use "
-                            "shuffle=True (with generator=) or index the dataset yourself")
         if num_workers:
             raise ValueError(f"DataLoader: num_workers={num_workers}: batches are made in this "
                              "process (num_workers=0)")
         if kwargs:
             raise TypeError(f"DataLoader: unsupported argument(s) {sorted(kwargs)}")
-        if batch_size is None or isinstance(batch_size, bool) or int(batch_size) != batch_size \
-                or batch_size < 1:
+        if sampler is not None and shuffle:  # PyTorch's rules and words
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                                 "batch_size, shuffle, sampler, and drop_last")
+        elif batch_size is None or isinstance(batch_size, bool) or \
+                int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
                              f"{batch_size!r}")
-        self.dataset, self.batch_size = dataset, int(batch_size)
+        self.sampler, self.batch_sampler = sampler, batch_sampler  # None: shuffle's order
+        self.dataset = dataset
+        self.batch_size = None if batch_sampler is not None else int(batch_size)
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         self.collate_fn, self.pin_memory = collate_fn, pin_memory
         self.generator = generator
         as_rng(generator, "DataLoader")  # a wrong kind of generator fails here, not mid-epoch
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.dataset if self.sampler is None else self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
+    def _index_batches(self) -> Iterator[list[Any]]:
+        if self.batch_sampler is not None:
+            yield from self.batch_sampler
+        elif self.sampler is not None:
+            yield from BatchSampler(self.sampler, self.batch_size, self.drop_last)
+        else:
+            n = len(self.dataset)
+            order = (as_rng(self.generator, "DataLoader").permutation(n) if self.shuffle
+                     else np.arange(n))
+            for i in range(len(self)):
+                yield order[i * self.batch_size:(i + 1) * self.batch_size].tolist()
+
     def __iter__(self) -> Iterator[Any]:
-        n = len(self.dataset)
-        order = (as_rng(self.generator, "DataLoader").permutation(n) if self.shuffle
-                 else np.arange(n))
-        # (a subclass with its own __getitem__, an augmentation, goes item by item: the fast
-        # path read its tensors directly and dropped what __getitem__ does)
-        fast = (isinstance(self.dataset, TensorDataset) and self.collate_fn is None
-                and type(self.dataset).__getitem__ is TensorDataset.__getitem__)
-        for i in range(len(self)):
-            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
-            if fast:  # one fancy-index per tensor, not one item per sample
-                yield tuple(t[idx] for t in self.dataset.tensors)
+        for idx in self._index_batches():
+            # one fancy-index per tensor, not one item per sample (a subclass with its own
+            # __getitem__, an augmentation, goes item by item: reading its tensors directly
+            # dropped what __getitem__ does)
+            rows = _tensor_rows(self.dataset, idx) if self.collate_fn is None else None
+            if rows is not None:
+                yield tuple(t[rows[1]] for t in rows[0].tensors)
             else:
-                batch = [self.dataset[int(j)] for j in idx]
-                yield (self.collate_fn or collate)(batch)
+                yield (self.collate_fn or collate)([self.dataset[j] for j in idx])

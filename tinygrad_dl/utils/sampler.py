@@ -1,0 +1,107 @@
+"""PyTorch's samplers (torch.utils.data.sampler), re-exported by tinygrad_dl.utils.data: the
+orders in which a DataLoader reads a dataset, given as `sampler=` (indices) or
+`batch_sampler=` (lists of indices). RandomSampler draws from `generator=` (a
+tinygrad_dl.Generator or an np.random.Generator), else from the default generator
+(tinygrad_dl.manual_seed reseeds it), a new order each pass, as DataLoader's shuffle does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..random import as_rng
+
+__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler"]
+
+
+class Sampler:
+    """Base class of the samplers: subclasses give __iter__ (the indices, or for a batch
+    sampler lists of them) and, where they can, __len__."""
+
+    def __init__(self, data_source: Any = None) -> None:
+        pass
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} has no __iter__")
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source: Any) -> None:
+        self.data_source = data_source
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A new random order of the indices each pass (num_samples of them, len(data_source) by
+    default, as whole permutations then part of one), or with replacement num_samples
+    independent draws; from `generator`, else the default generator."""
+
+    def __init__(self, data_source: Any, replacement: bool = False, num_samples: int | None = None,
+                 generator: Any = None) -> None:
+        self.data_source, self.replacement = data_source, replacement
+        self._num_samples, self.generator = num_samples, generator
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got "
+                            f"replacement={replacement}")
+        k = self.num_samples
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={k}")
+        as_rng(generator, "RandomSampler")  # a wrong kind of generator fails here
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self) -> Iterator[int]:
+        n, k = len(self.data_source), int(self.num_samples)
+        if n == 0:
+            raise ValueError("RandomSampler: the data source is empty: no index to draw")
+        rng = as_rng(self.generator, "RandomSampler")
+        if self.replacement:
+            yield from rng.integers(0, n, k).tolist()
+            return
+        for _ in range(k // n):
+            yield from rng.permutation(n).tolist()
+        if k % n:
+            yield from rng.permutation(n)[:k % n].tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Lists of up to batch_size indices from `sampler`, in its order; with drop_last, no
+    last shorter list."""
+
+    def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
+        if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                or batch_size <= 0):
+            raise ValueError(f"batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got "
+                             f"drop_last={drop_last}")
+        self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), drop_last
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        it = iter(self.sampler)
+        while batch := list(itertools.islice(it, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
