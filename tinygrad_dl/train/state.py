@@ -15,7 +15,6 @@ interrupt never lands halfway through an update: the loop saves a state and rais
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import threading
@@ -279,6 +278,3 @@ def number(v: Any, default: float) -> float:
     """A float read back from JSON, where NaN/inf were stored as None."""
     return default if v is None else float(v)
 
-
-def nan_if_none(v: Any) -> float:
-    return number(v, math.nan)
