@@ -1,9 +1,9 @@
-"""Optimizers (SGD, the course's AdaGrad, PyTorch's Adagrad, Adam, RMSprop), gradient
+"""Optimizers (SGD, the course's AdaGrad, PyTorch's Adagrad, Adam, AdamW, RMSprop), gradient
 clipping, the course's schedules (ConstantLR, CyclicLR: callables update step -> eta) and, in
 `lr_scheduler`, PyTorch's schedulers that set an optimizer's rates."""
 
 from . import lr_scheduler
-from .adaptive import AdaGrad, Adagrad, Adam, RMSprop
+from .adaptive import AdaGrad, Adagrad, Adam, AdamW, RMSprop
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
 from .registry import OPTIMIZERS
@@ -14,6 +14,6 @@ from .sgd import SGD
 # by sqrt(m + eps) (and their defaults differ)
 
 __all__ = [
-    "OPTIMIZERS", "SGD", "AdaGrad", "Adagrad", "Adam", "ConstantLR", "CyclicLR", "Optimizer",
-    "RMSprop", "clip_grad_norm_", "clip_grad_value_", "lr_scheduler",
+    "OPTIMIZERS", "SGD", "AdaGrad", "Adagrad", "Adam", "AdamW", "ConstantLR", "CyclicLR",
+    "Optimizer", "RMSprop", "clip_grad_norm_", "clip_grad_value_", "lr_scheduler",
 ]

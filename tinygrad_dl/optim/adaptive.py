@@ -1,5 +1,5 @@
 """The adaptive optimizers, which scale each parameter's step by running statistics of its
-gradients: the course's AdaGrad, PyTorch's Adagrad, Adam and RMSprop."""
+gradients: the course's AdaGrad, PyTorch's Adagrad, Adam, AdamW and RMSprop."""
 
 from __future__ import annotations
 
@@ -89,8 +89,16 @@ class Adam(Optimizer):
     """Adam with bias correction: m, v are running means of g and g^2; t counts steps.
 
     PyTorch's `betas=(beta1, beta2)` or the keywords beta1=, beta2= (the group keys are
-    "beta1" and "beta2"); weight_decay wd adds wd * theta to g first (L2, as PyTorch's Adam).
+    "beta1" and "beta2"; a group dict given with torch's "betas" is split into them);
+    weight_decay wd adds wd * theta to g first (L2, as PyTorch's Adam). As torch's:
+    amsgrad=True divides by the running maximum of v (state "v_max") instead of v, and
+    maximize=True steps up the gradient (-g in place of g).
+
+    The one home of the Adam update: AdamW below is this class with the decay decoupled.
     """
+
+    # AdamW: weight decay as theta *= 1 - lr wd before the step, not wd theta added to g
+    _decoupled = False
 
     def __init__(
         self,
@@ -102,61 +110,117 @@ class Adam(Optimizer):
         *,
         betas: tuple[float, float] | None = None,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        maximize: bool = False,
     ) -> None:
+        who = type(self).__name__
         if isinstance(beta1, (tuple, list)):  # PyTorch's Adam(params, lr, betas, eps, wd):
             # its later positionals (eps, weight_decay) would land on beta2 and eps here
-            raise TypeError(f"Adam: the third positional argument is beta1 here, got "
+            raise TypeError(f"{who}: the third positional argument is beta1 here, got "
                             f"{beta1!r}; PyTorch's positional betas (then eps, weight_decay) "
-                            "are Adam(params, lr, betas=(b1, b2), eps=..., weight_decay=...)")
+                            f"are {who}(params, lr, betas=(b1, b2), eps=..., weight_decay=...)")
         if betas is not None:
             if beta1 is not None or beta2 is not None:
-                raise ValueError("Adam: give betas=(beta1, beta2) or beta1=/beta2=, not both")
-            try:
-                beta1, beta2 = betas
-            except (TypeError, ValueError):
-                msg = f"Adam: betas must be a pair (beta1, beta2), got {betas!r}"
-                raise ValueError(msg) from None
+                raise ValueError(f"{who}: give betas=(beta1, beta2) or beta1=/beta2=, not both")
+            beta1, beta2 = _pair(betas, who)
         beta1 = 0.9 if beta1 is None else beta1
         beta2 = 0.999 if beta2 is None else beta2
         super().__init__(params, lr, beta1=float(beta1), beta2=float(beta2), eps=float(eps),
-                         weight_decay=float(weight_decay))
+                         weight_decay=float(weight_decay), amsgrad=bool(amsgrad),
+                         maximize=bool(maximize))
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """As Optimizer's; torch's group key "betas": (b1, b2) is taken as beta1 and beta2."""
+        if isinstance(group, dict) and "betas" in group:
+            who = type(self).__name__
+            if "beta1" in group or "beta2" in group:
+                raise ValueError(f"{who}: a parameter group gives 'betas' and 'beta1'/'beta2'; "
+                                 "give one spelling")
+            group = dict(group)
+            group["beta1"], group["beta2"] = _pair(group.pop("betas"), who)
+        super().add_param_group(group)
 
     def _unknown_hint(self, keys: set[str]) -> str:
         if "betas" in keys:  # PyTorch's group key: one source of truth here, beta1 and beta2
-            return " (Adam's group keeps beta1 and beta2 as two keys: set group['beta1'] and " \
-                   "group['beta2'] instead of 'betas')"
+            return f" ({type(self).__name__}'s group keeps beta1 and beta2 as two keys: set " \
+                   "group['beta1'] and group['beta2'] instead of 'betas')"
         return ""
 
     def _check_group(self, group: dict[str, Any]) -> None:
+        who = type(self).__name__
         for name in ("beta1", "beta2"):
             if not 0.0 <= group[name] < 1.0:
-                raise ValueError(f"Adam: {name} must be in [0, 1), got {group[name]}")
-        _check_decay(group["weight_decay"], "Adam")
+                raise ValueError(f"{who}: {name} must be in [0, 1), got {group[name]}")
+        _check_decay(group["weight_decay"], who)
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
-        b1, b2 = group["beta1"], group["beta2"]
-        g = _decayed(d, g, group["weight_decay"])
+        b1, b2, lr, wd = group["beta1"], group["beta2"], group["lr"], group["weight_decay"]
+        # maximize: -g, carried as the sign of (1 - b1) (exact: m's update is (-g)(1 - b1)
+        # bit for bit, and v's g (1 - b2) g does not see the sign), so no negated copy
+        sign = -1.0 if group["maximize"] else 1.0
+        if wd and self._decoupled:  # AdamW: theta *= 1 - lr wd, before the moments (torch's)
+            if np.may_share_memory(d, g):  # p.grad = p.data: keep the gradient as it was
+                g = g.copy()
+            d *= 1 - lr * wd
+        elif wd:  # Adam: L2, g + wd theta (-g + wd theta when maximizing) enters m and v
+            g = _decayed(d, g, wd, negate=sign < 0)
+            sign = 1.0
         if "m" not in state:
             state["m"] = np.zeros_like(d)
             state["v"] = np.zeros_like(d)
             state["t"] = 0
         state["t"] += 1
         step, m, v = state["t"], state["m"], state["v"]
-        t = np.multiply(g, 1 - b1, out=np.empty_like(d))
+        t = np.multiply(g, sign * (1 - b1), out=np.empty_like(d))
         m *= b1
         m += t
         np.multiply(g, 1 - b2, out=t)
         t *= g
         v *= b2
         v += t
+        if group["amsgrad"]:  # the running maximum of v (not of v_hat) replaces v below
+            v_max = state.get("v_max")
+            if v_max is None:
+                v_max = state["v_max"] = np.zeros_like(d)
+            np.maximum(v_max, v, out=v_max)
+            v = v_max
         u = np.divide(v, 1 - b2**step, out=np.empty_like(d))  # v_hat
         np.sqrt(u, out=u)
         u += group["eps"]
         np.divide(m, 1 - b1**step, out=t)  # m_hat
-        t *= group["lr"]
+        t *= lr
         t /= u
         d -= t
+
+
+class AdamW(Adam):
+    """PyTorch's AdamW (torch.optim.AdamW's for-loop step): Adam with decoupled weight decay,
+    theta *= 1 - lr wd before each Adam step, so the decay enters neither moment (Adam's
+    weight_decay adds wd theta to g instead). PyTorch's signature and defaults: betas
+    (0.9, 0.999) may be the third positional argument, weight_decay 1e-2; amsgrad and
+    maximize as Adam's. The update is Adam's (one home); only the decay's place differs.
+
+    foreach and fused are PyTorch's speed choices (the same numbers to rounding); each step
+    here is one NumPy pass per line already, so only their defaults (None, False) are taken,
+    as are capturable=False and differentiable=False (steps are never recorded).
+    """
+
+    _decoupled = True
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None,
+                 capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
+        for name, value in (("foreach", foreach), ("fused", fused),
+                            ("capturable", capturable), ("differentiable", differentiable)):
+            if value:
+                raise ValueError(f"AdamW: {name}={value!r} is not supported: each step is "
+                                 f"already one vectorised NumPy pass per line; leave {name} out")
+        super().__init__(params, lr, eps=eps, betas=betas, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)
 
 
 class RMSprop(Optimizer):
@@ -217,14 +281,27 @@ class RMSprop(Optimizer):
             u /= t
         d -= u
 
-def _decayed(d: np.ndarray, g: np.ndarray, wd: float) -> np.ndarray:
-    """g + wd * theta (L2 weight decay, PyTorch's convention) as a new array; g itself if wd
-    is 0. Computed in this order, so the result is bit-for-bit the written expression."""
+def _decayed(d: np.ndarray, g: np.ndarray, wd: float, negate: bool = False) -> np.ndarray:
+    """g + wd * theta (L2 weight decay, PyTorch's convention), or -g + wd * theta with
+    `negate` (torch's maximize), as a new array; g itself if wd is 0 (and not negate).
+    Computed in this order, so the result is bit-for-bit the written expression."""
     if not wd:
-        return g
+        return np.negative(g, out=np.empty_like(d)) if negate else g
     t = np.multiply(d, wd, out=np.empty_like(d))
-    t += g
+    if negate:
+        t -= g
+    else:
+        t += g
     return t
+
+
+def _pair(betas: Any, who: str) -> tuple[float, float]:
+    """betas=(beta1, beta2) as two floats, or one line saying what it got."""
+    try:
+        b1, b2 = betas
+        return float(b1), float(b2)
+    except (TypeError, ValueError):
+        raise ValueError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}") from None
 
 
 def _check_decay(wd: float, who: str) -> None:

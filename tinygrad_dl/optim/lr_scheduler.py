@@ -12,6 +12,12 @@ optim.CyclicLR: callables step -> eta that the training loop reads) stay where t
 `CyclicLR` here is the course's triangular schedule driven the PyTorch way, computed by
 optim.CyclicLR itself (one formula), so `CyclicLR(opt, eta_min, eta_max, step_size_up=n_s)`
 gives the course's eta_t at update t.
+
+Also torch's ConstantLR (here: lr_scheduler.ConstantLR, not the course's optim.ConstantLR),
+LinearLR, MultiplicativeLR, PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts,
+OneCycleLR (per update, cycling SGD's/RMSprop's momentum or Adam's/AdamW's beta1) and
+ReduceLROnPlateau (`sched.step(val_loss)`), each computing its rates as torch 2.13 does (its
+recursive, chainable forms where it uses them), so the sequences are torch's.
 """
 
 from __future__ import annotations
@@ -19,80 +25,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import engine
 from . import schedules
-from .optimizer import Optimizer, check_lr
+from .annealing import (
+    ConstantLR,
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    LinearLR,
+    MultiplicativeLR,
+    OneCycleLR,
+    PolynomialLR,
+)
+from .lr_base import LRScheduler, current_lrs, per_group
+from .optimizer import Optimizer
+from .plateau import ReduceLROnPlateau
 
-__all__ = ["CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR", "StepLR"]
-
-
-def _per_group(value: Any, n: int, who: str, name: str) -> list[Any]:
-    if isinstance(value, (list, tuple)):
-        if len(value) != n:
-            raise ValueError(f"{who}: {len(value)} {name} for {n} parameter groups")
-        return list(value)
-    return [value] * n
-
-
-class LRScheduler:
-    """Base class: subclasses give `get_lr()`, the rates at step `last_epoch`."""
-
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        who = type(self).__name__
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{who}: expected an optimizer, got {type(optimizer).__name__}")
-        if last_epoch != -1:
-            raise ValueError(f"{who}: last_epoch={last_epoch}: to resume, build the scheduler "
-                             "and load_state_dict(saved) instead")
-        self.optimizer = optimizer
-        # PyTorch's: each group's first rate, kept in the group (a second scheduler built later
-        # starts from it too, not from where the first one has moved the rate)
-        for g in optimizer.param_groups:
-            g.setdefault("initial_lr", g["lr"])
-        self.base_lrs = [float(g["initial_lr"]) for g in optimizer.param_groups]
-        self.last_epoch = -1
-        self._last_lr: list[float] = []
-        self.step()
-
-    def get_lr(self) -> list[float]:
-        raise NotImplementedError
-
-    def step(self, epoch: int | None = None) -> None:
-        """Advance one step and set every group's rate (`epoch` is not supported)."""
-        if epoch is not None:
-            raise TypeError(f"{type(self).__name__}.step(epoch): stepping to a given epoch is "
-                            "deprecated in PyTorch and not supported; call step() once per epoch")
-        # inside a jitted step: refused (replay runs no Python of the step: the rates would
-        # stay where the recordings left them)
-        engine.notify_write(f"{type(self).__name__}.step()")
-        self.last_epoch += 1
-        lrs = [float(lr) for lr in self.get_lr()]
-        for g, lr in zip(self.optimizer.param_groups, lrs):
-            check_lr(lr, type(self).__name__)
-            g["lr"] = lr
-        self._last_lr = lrs
-
-    def get_last_lr(self) -> list[float]:
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimizer and functions (PyTorch's convention)."""
-        return {k: v for k, v in self.__dict__.items()
-                if k != "optimizer" and not callable(v) and not k.startswith("_fn")}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        engine.notify_write(f"{type(self).__name__}.load_state_dict()")
-        self.__dict__.update(state)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self._last_lr})"
-
-
-# StepLR, MultiStepLR and ExponentialLR multiply the group's current rate, as PyTorch's do (its
-# "chainable" form): two schedulers on one optimizer compose, and a rate set by hand between
-# steps is where the next one starts. (Computed from base_lr, the later one overwrote both.)
-def _current(opt: Optimizer) -> list[float]:
-    return [float(g["lr"]) for g in opt.param_groups]
+__all__ = ["ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+           "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
+           "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "StepLR"]
 
 
 class StepLR(LRScheduler):
@@ -108,8 +57,8 @@ class StepLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size:
-            return _current(self.optimizer)
-        return [lr * self.gamma for lr in _current(self.optimizer)]
+            return current_lrs(self.optimizer)
+        return [lr * self.gamma for lr in current_lrs(self.optimizer)]
 
 
 class MultiStepLR(LRScheduler):
@@ -123,8 +72,8 @@ class MultiStepLR(LRScheduler):
     def get_lr(self) -> list[float]:
         k = self.milestones.count(self.last_epoch)
         if k == 0:
-            return _current(self.optimizer)
-        return [lr * self.gamma ** k for lr in _current(self.optimizer)]
+            return current_lrs(self.optimizer)
+        return [lr * self.gamma ** k for lr in current_lrs(self.optimizer)]
 
 
 class ExponentialLR(LRScheduler):
@@ -136,8 +85,8 @@ class ExponentialLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0:
-            return _current(self.optimizer)
-        return [lr * self.gamma for lr in _current(self.optimizer)]
+            return current_lrs(self.optimizer)
+        return [lr * self.gamma for lr in current_lrs(self.optimizer)]
 
 
 class LambdaLR(LRScheduler):
@@ -145,7 +94,7 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Any],
                  last_epoch: int = -1) -> None:
-        self._fn = _per_group(lr_lambda, len(optimizer.param_groups), "LambdaLR", "lr_lambdas")
+        self._fn = per_group(lr_lambda, len(optimizer.param_groups), "LambdaLR", "lr_lambdas")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -176,8 +125,8 @@ class CyclicLR(LRScheduler):
                              f"step_size_up is supported (got mode={mode!r}, step_size_down="
                              f"{step_size_down}, scale_fn={scale_fn}): the course's schedule")
         n = len(optimizer.param_groups)
-        lows = _per_group(base_lr, n, who, "base_lr values")
-        highs = _per_group(max_lr, n, who, "max_lr values")
+        lows = per_group(base_lr, n, who, "base_lr values")
+        highs = per_group(max_lr, n, who, "max_lr values")
         self._fn_lr = [schedules.CyclicLR(lo, hi, step_size_up) for lo, hi in zip(lows, highs)]
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
@@ -186,8 +135,8 @@ class CyclicLR(LRScheduler):
             if self._key is None:
                 raise ValueError(f"{who}: {type(optimizer).__name__} has no momentum or beta1 to "
                                  "cycle; pass cycle_momentum=False")
-            self.base_momentums = _per_group(base_momentum, n, who, "base_momentum values")
-            self.max_momentums = _per_group(max_momentum, n, who, "max_momentum values")
+            self.base_momentums = per_group(base_momentum, n, who, "base_momentum values")
+            self.max_momentums = per_group(max_momentum, n, who, "max_momentum values")
             self._fn_scale = schedules.CyclicLR(0.0, 1.0, step_size_up)  # 0 -> 1 -> 0
         for g, lo in zip(optimizer.param_groups, lows):
             g["lr"] = float(lo)  # PyTorch starts every group at base_lr
@@ -205,4 +154,3 @@ class CyclicLR(LRScheduler):
 
 # PyTorch spells the base class both ways
 _LRScheduler = LRScheduler
-

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .adaptive import AdaGrad, Adam, RMSprop
+from .adaptive import AdaGrad, Adam, AdamW, RMSprop
 from .optimizer import Optimizer
 from .sgd import SGD
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": AdaGrad, "adam": Adam,
-                                          "rmsprop": RMSprop}
+                                          "adamw": AdamW, "rmsprop": RMSprop}

@@ -1,0 +1,123 @@
+"""The learning-rate scheduler base class (PyTorch's LRScheduler) and the argument checks
+the schedulers share; the schedulers are in lr_scheduler, annealing and plateau."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import engine
+from .optimizer import Optimizer, check_lr
+
+
+def per_group(value: Any, n: int, who: str, name: str) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{who}: {len(value)} {name} for {n} parameter groups")
+        return list(value)
+    return [value] * n
+
+
+class LRScheduler:
+    """Base class: subclasses give `get_lr()`, the rates at step `last_epoch`."""
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        who = type(self).__name__
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{who}: expected an optimizer, got {type(optimizer).__name__}")
+        if last_epoch != -1:
+            raise ValueError(f"{who}: last_epoch={last_epoch}: to resume, build the scheduler "
+                             "and load_state_dict(saved) instead")
+        self.optimizer = optimizer
+        # PyTorch's: each group's first rate, kept in the group (a second scheduler built later
+        # starts from it too, not from where the first one has moved the rate)
+        for g in optimizer.param_groups:
+            g.setdefault("initial_lr", g["lr"])
+        self.base_lrs = [float(g["initial_lr"]) for g in optimizer.param_groups]
+        self.last_epoch = -1
+        self._last_lr: list[float] = []
+        self.step()
+
+    def get_lr(self) -> list[float]:
+        raise NotImplementedError
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one step and set every group's rate (`epoch` is not supported)."""
+        if epoch is not None:
+            raise TypeError(f"{type(self).__name__}.step(epoch): stepping to a given epoch is "
+                            "deprecated in PyTorch and not supported; call step() once per epoch")
+        # inside a jitted step: refused (replay runs no Python of the step: the rates would
+        # stay where the recordings left them)
+        engine.notify_write(f"{type(self).__name__}.step()")
+        self.last_epoch += 1
+        try:  # a refused step (a bad rate, OneCycleLR past its end) leaves the count as it was
+            self._set_lrs(self.get_lr())
+        except BaseException:
+            self.last_epoch -= 1
+            raise
+
+    def _set_lrs(self, values: Sequence[float]) -> None:
+        """Write every group's rate, all checked first (a refused one changes no group)."""
+        lrs = [float(lr) for lr in values]
+        for lr in lrs:
+            check_lr(lr, type(self).__name__)
+        for g, lr in zip(self.optimizer.param_groups, lrs):
+            g["lr"] = lr
+        self._last_lr = lrs
+
+    def get_last_lr(self) -> list[float]:
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer and functions (PyTorch's convention)."""
+        return {k: v for k, v in self.__dict__.items()
+                if k != "optimizer" and not callable(v) and not k.startswith("_fn")}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        engine.notify_write(f"{type(self).__name__}.load_state_dict()")
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self._last_lr})"
+
+
+# StepLR, MultiStepLR and ExponentialLR multiply the group's current rate, as PyTorch's do (its
+# "chainable" form): two schedulers on one optimizer compose, and a rate set by hand between
+# steps is where the next one starts. (Computed from base_lr, the later one overwrote both.)
+def current_lrs(opt: Optimizer) -> list[float]:
+    return [float(g["lr"]) for g in opt.param_groups]
+
+
+# ---- argument checks ------------------------------------------------------------------------
+def real_arg(value: Any, who: str, name: str) -> float:
+    """`value` as a finite float, or one line naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value):
+        raise ValueError(f"{who}: {name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def rate_arg(value: Any, who: str, name: str) -> float:
+    """A rate argument (eta_min, min_lr, max_lr) as a float: finite and >= 0, or one line."""
+    v = real_arg(value, who, name)
+    if v < 0:
+        raise ValueError(f"{who}: {name} must be a finite number >= 0, got {value!r}")
+    return v
+
+
+def integer_arg(value: Any, who: str, name: str, least: int, message: str = "") -> int:
+    """`value` as an int >= least, or one line (`message`: PyTorch's wording, where it has one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{who}: " + (message or f"{name} must be an integer >= {least}, got "
+                                                   f"{value!r}"))
+    return int(value)
+
+
+def no_resume(who: str, last_epoch: int) -> None:
+    """The base class's last_epoch refusal, for schedulers that write groups before it runs."""
+    if last_epoch != -1:
+        raise ValueError(f"{who}: last_epoch={last_epoch}: to resume, build the scheduler "
+                         "and load_state_dict(saved) instead")
