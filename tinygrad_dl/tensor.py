@@ -76,6 +76,7 @@ from .ops import (
     Neg,
     Norm,
     Pow,
+    PReLU,
     Prod,
     Reciprocal,
     ReLU,
@@ -925,6 +926,24 @@ class Tensor:
     def elu(self, alpha: float = 1.0) -> Tensor: return ELU.apply(self, alpha=alpha)
     def gelu(self) -> Tensor: return GELU.apply(self)
     def silu(self) -> Tensor: return SiLU.apply(self)
+    def prelu(self, weight: Any) -> Tensor:
+        """PyTorch's x.prelu(weight): x where x > 0, else weight * x; weight is one slope (a
+        scalar or one element) or one per channel, the channels being dim 1 of x. The gradient
+        at 0 is the slope (PyTorch's)."""
+        w = as_tensor(weight, self)
+        n, xs = w.data.size, self.data.shape
+        if w.data.ndim > 1:
+            raise ValueError(f"prelu: weight must be a scalar or a 1-D tensor, got shape "
+                             f"{w.shape}")
+        if n != 1:
+            channels = xs[1] if len(xs) >= 2 else 1
+            if n != channels:
+                raise ValueError(f"prelu: weight has {n} parameters but the input has "
+                                 f"{channels} channels (dim 1 of shape {self.shape})")
+            w = w.reshape((n,) + (1,) * (len(xs) - 2))  # one slope per channel
+        elif w.data.ndim:
+            w = w.reshape(())  # one slope for every element, whatever x's shape
+        return PReLU.apply(self, w)
     @spellings()
     def softmax(self, axis: int | None = None) -> Tensor:
         return Softmax.apply(self, axis=_last_axis(self, axis, "softmax"))

@@ -1,7 +1,8 @@
-"""The public functions that are not Tensor methods: losses, one-hot, joining and splitting
-tensors, einsum and its relatives, the fused batch-norm and RNN ops (with their argument
-checks), convolution and pooling, the constructors, and PyTorch's `torch.nn.functional` names
-for the activations (delegating to the Tensor methods).
+"""The public functions that are not Tensor methods: losses and distances, one-hot, joining
+and splitting tensors, einsum and its relatives, the fused batch-norm and RNN ops (with their
+argument checks), convolution and pooling, the constructors, and PyTorch's
+`torch.nn.functional` names for the activations (delegating to the Tensor methods where
+PyTorch has them as methods too, functions of layers.py where it does not).
 
 Rows are samples: logits have shape (n, K), one row per sample, one column per class.
 Functions that a Tensor method already computes are not repeated here: `method_function` makes
@@ -11,6 +12,21 @@ its NumPy and PyTorch names.
 
 from __future__ import annotations
 
+from .activations import (
+    celu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    relu6,
+    selu,
+    softmin,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from .constructors import (
     arange,
     as_tensor,
@@ -64,6 +80,7 @@ from .layers import (
     dropout,
     layer_norm,
     linear,
+    normalize,
     rnn,
     sum_of_squares,
 )
@@ -80,11 +97,16 @@ from .linalg import (
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    cosine_similarity,
     cross_entropy,
+    huber_loss,
+    kl_div,
     l1_loss,
     mse_loss,
     nll_loss,
     one_hot,
+    pairwise_distance,
+    smooth_l1_loss,
 )
 from .methods import (
     elu,
@@ -92,6 +114,7 @@ from .methods import (
     leaky_relu,
     log_softmax,
     method_function,
+    prelu,
     relu,
     sigmoid,
     silu,
@@ -175,4 +198,24 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    "celu",
+    "glu",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "logsigmoid",
+    "mish",
+    "normalize",
+    "relu6",
+    "selu",
+    "softmin",
+    "softsign",
+    "tanhshrink",
+    "threshold",
+    "cosine_similarity",
+    "huber_loss",
+    "kl_div",
+    "pairwise_distance",
+    "smooth_l1_loss",
+    "prelu",
 ]

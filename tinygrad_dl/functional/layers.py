@@ -1,5 +1,8 @@
 """The layers' functions: F.linear, dropout, the L2 term as one op (sum_of_squares), the
-course's fused batch norm and RNN ops with their argument checks, and layer_norm.
+course's fused batch norm and RNN ops with their argument checks, layer_norm and normalize, and
+torch.nn.functional's activations that are not Tensor methods (PyTorch has no x.relu6() either):
+compositions of ops where those give PyTorch's values and gradients, small ops where a kink's
+gradient is PyTorch's choice (hardtanh, relu6, hardsigmoid, hardswish, threshold, celu).
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from ..ops import (
     Dropout,
     Linear,
     SumOfSquares,
+    VectorNorm,
 )
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from .constructors import rng_of
-from .methods import as_tensor_of, as_tensors
+from .methods import as_tensor_of, as_tensors, dim_arg, number_arg
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -192,3 +196,13 @@ def _normalized(p: Any, x: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
         raise ValueError(f"layer_norm: {name} must have the normalized shape {shape}, got "
                          f"{t.shape}")
     return t
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """PyTorch's F.normalize: input / max(||input||_p, eps), the p-norm taken along `dim` (any
+    p, inf and negative ones too, as torch's vector norm). Its gradient is the composition's:
+    the norm's (ops.VectorNorm, PyTorch's), and 0 through it where the norm is below eps."""
+    x = as_tensor_of(input)
+    axis = dim_arg("normalize", dim, x.ndim)
+    norm = VectorNorm.apply(x, ord=number_arg("normalize", "p", p), axis=axis, keepdims=True)
+    return x / norm.clamp(min=eps)

@@ -1,9 +1,11 @@
-"""The losses: cross_entropy and nll_loss (one op each), one_hot, and PyTorch's regression and
-binary losses (compositions of ops: their gradients come with them).
+"""The losses: cross_entropy and nll_loss (one op each), one_hot, PyTorch's regression and
+binary losses (compositions of ops: their gradients come with them), kl_div (one pointwise op,
+reduced), and the distances cosine_similarity and pairwise_distance.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -12,13 +14,16 @@ from ..engine import is_grad_enabled
 from ..ops import (
     NLL,
     CrossEntropy,
+    KLDiv,
+    Norm,
     Softplus,
+    VectorNorm,
 )
 from ..ops.loss import check_labels
 from ..ops.shape import InUnitInterval, Tap
 from ..tensor import Tensor, data_of, plain_array
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
-from .methods import as_tensor_of
+from .methods import as_tensor_of, as_tensors
 
 
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
@@ -167,3 +172,125 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     if weight is not None:
         loss = loss * _weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, who)
+
+
+def _scale_arg(who: str, name: str, value: Any, zero_ok: bool) -> float:
+    """beta (>= 0) or delta (> 0) as a float, or one line."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__}")
+    if not (value >= 0 if zero_ok else value > 0):  # (NaN fails both)
+        raise ValueError(f"{who}: {name} must be {'>= 0' if zero_ok else '> 0'}, got {value}")
+    return float(value)
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0
+                   ) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, d = input - target (beta = 0: |d|,
+    l1_loss); reduced as mse_loss. Written as 0.5 m^2 / beta + (|d| - m), m = min(|d|, beta):
+    the same values, and PyTorch's gradient everywhere (d / beta inside, sign(d) outside, 1 at
+    |d| = beta, 0 at d = 0) with no branch whose gradient is inf times 0 (|d| = inf gives 1)."""
+    who = "smooth_l1_loss"
+    _check_reduction(who, reduction)
+    beta = _scale_arg(who, "beta", beta, zero_ok=True)
+    x, y = _same_shape(input, target, who)
+    a = (x - y).abs()
+    if beta == 0:
+        return _reduce(a, reduction, who)
+    m = a.clamp(max=beta)
+    return _reduce(0.5 * m * m / beta + (a - m), reduction, who)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target: delta times
+    smooth_l1_loss with beta = delta (delta > 0); times `weight` (the input's shape) when
+    given; reduced as mse_loss. Written as smooth_l1_loss is: 0.5 m^2 + delta (|d| - m)."""
+    who = "huber_loss"
+    _check_reduction(who, reduction)
+    delta = _scale_arg(who, "delta", delta, zero_ok=False)
+    x, y = _same_shape(input, target, who)
+    a = (x - y).abs()
+    m = a.clamp(max=delta)
+    loss = 0.5 * m * m + delta * (a - m)
+    if weight is not None:
+        w = like_tensor(weight, x)
+        if w.shape != x.shape:
+            raise ValueError(f"{who}: weight must have the input's shape {x.shape}, got "
+                             f"{w.shape}")
+        loss = loss * w
+    return _reduce(loss, reduction, who)
+
+
+_KL_MEAN = ("reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.")  # PyTorch 2.13's words
+
+
+def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False
+           ) -> Tensor:
+    """PyTorch's KL divergence loss of log-probabilities `input` against probabilities
+    `target` (log-probabilities with log_target=True): target (log target - input) per element
+    (0 where target = 0), one op (ops.KLDiv, differentiable in both), then reduced: "mean" over
+    every element (PyTorch's default, with its warning that this is not the KL divergence),
+    "batchmean" the sum over the first dimension's length (the KL divergence per sample),
+    "sum" or "none"."""
+    who = "kl_div"
+    if type(reduction) is not str:
+        raise TypeError(f"{who}: reduction (the third argument) must be 'mean', 'batchmean', "
+                        f"'sum' or 'none', got {type(reduction).__name__}")
+    if reduction not in ("mean", "batchmean", "sum", "none"):
+        raise ValueError(f"{who}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+    x, t = _same_shape(input, target, who)
+    loss = KLDiv.apply(x, t, log_target=bool(log_target))
+    if reduction == "batchmean":
+        return loss.sum() / x.shape[0] if x.ndim else loss.sum()
+    if reduction == "mean":
+        warnings.warn(_KL_MEAN, stacklevel=2)
+    return _reduce(loss, reduction, who)
+
+
+def _broadcast_pair(x1: Any, x2: Any, who: str) -> tuple[Tensor, Tensor, tuple[int, ...]]:
+    a, b = as_tensors([x1, x2])
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{who}: x1 of shape {a.shape} and x2 of shape {b.shape} do not "
+                         "broadcast") from None
+    return a, b, shape
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along dim, after broadcasting x1 and x2
+    to one shape (dim counts in it): PyTorch's order, each input divided by its own clamped
+    norm first, so the result stays in [-1, 1]. The norm's gradient is PyTorch's (0 at a zero
+    vector); PyTorch clamps the norms outside autograd, so for a norm strictly between 0 and
+    eps its gradient still flows through the norm, where this clamp's is 0."""
+    who = "cosine_similarity"
+    a, b, shape = _broadcast_pair(x1, x2, who)
+    nd = len(shape)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{who}: dim must be an int, got {type(dim).__name__}")
+    if nd == 0 or not -nd <= dim < nd:
+        raise ValueError(f"{who}: dim {dim} is out of range for inputs broadcast to {nd}-D "
+                         f"shape {shape}")
+    a = a if a.shape == shape else a.broadcast_to(shape)
+    b = b if b.shape == shape else b.broadcast_to(shape)
+    na = Norm.apply(a, axis=int(dim), keepdims=True).clamp(min=eps)
+    nb = Norm.apply(b, axis=int(dim), keepdims=True).clamp(min=eps)
+    return ((a / na) * (b / nb)).sum(axis=int(dim))
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p along the last dimension (of the broadcast shape), PyTorch's: eps
+    keeps the norm of equal rows off 0. Any p (inf, 0 and negative ones too, as torch's vector
+    norm); one op over the difference (ops.VectorNorm), PyTorch's gradient."""
+    who = "pairwise_distance"
+    a, b, shape = _broadcast_pair(x1, x2, who)
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: p must be a number, got {type(p).__name__}")
+    d = a - b + eps
+    return VectorNorm.apply(d, ord=float(p), axis=-1 if d.ndim else None,
+                            keepdims=bool(keepdim))

@@ -27,6 +27,22 @@ def as_tensor_of(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def dim_arg(who: str, dim: Any, ndim: int) -> int:
+    """`dim` checked against an input of `ndim` dimensions, in one line (NumPy's message named
+    an op the caller never called)."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{who}: dim must be an int, got {type(dim).__name__}")
+    if not -max(ndim, 1) <= dim < max(ndim, 1) or ndim == 0:
+        raise ValueError(f"{who}: dim {dim} is out of range for a {ndim}-D input")
+    return int(dim)
+
+
+def number_arg(who: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
 # ---- a Tensor method as a function (tinygrad_dl.exp(x), F.relu(x)) --------------------------
 def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..., Any]:
     """The function spelling of a Tensor method: its first `tensors` arguments become Tensors
@@ -87,3 +103,4 @@ gelu = method_function(Tensor.gelu)
 silu = method_function(Tensor.silu)
 softmax = method_function(Tensor.softmax)
 log_softmax = method_function(Tensor.log_softmax)
+prelu = method_function(Tensor.prelu, 2)

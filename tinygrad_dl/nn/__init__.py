@@ -7,16 +7,30 @@ import sys
 from .. import functional
 from . import init, utils
 from .activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
     Identity,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmin,
     Softplus,
+    Softsign,
     Tanh,
+    Tanhshrink,
+    Threshold,
 )
 from .containers import ModuleDict, ModuleList
 from .embedding import Embedding
@@ -38,7 +52,18 @@ from .layers import (
     init_std,
     init_weights,
 )
-from .loss import BCELoss, BCEWithLogitsLoss, L1Loss, MSELoss, NLLLoss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CosineSimilarity,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    PairwiseDistance,
+    SmoothL1Loss,
+)
 from .normalization import BatchNorm2d, LayerNorm
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
@@ -56,4 +81,7 @@ __all__ = [
     "SiLU",
     "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init", "init_std", "init_weights",
     "utils",
+    "CELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU",
+    "ReLU6", "SELU", "Softmin", "Softsign", "Tanhshrink", "Threshold",
+    "CosineSimilarity", "HuberLoss", "KLDivLoss", "PairwiseDistance", "SmoothL1Loss",
 ]

@@ -1,13 +1,34 @@
-"""Activation layers, PyTorch's names: each a Module over one Tensor method or function."""
+"""Activation layers, PyTorch's names: each a Module over one Tensor method or function
+(PReLU's learnable slopes are its parameter `weight`)."""
 
 from __future__ import annotations
 
 import warnings
 from typing import Any
 
-from ..functional import log_softmax, softmax
-from ..tensor import Tensor
-from .layers import Module
+import numpy as np
+
+from ..device import check_device
+from ..functional import (
+    celu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    softmax,
+    softmin,
+    softsign,
+    tanhshrink,
+    threshold,
+)
+from ..tensor import Tensor, np_dtype
+from .layers import Module, size_arg
 
 
 class Identity(Module):
@@ -105,3 +126,174 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmin(Module):
+    """softmin along `dim`: softmax of -x (PyTorch's legacy dim, with its warning, when none
+    is given, as Softmax)."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return softmin(x, _dim(self.dim, x, "Softmin"))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+def _no_inplace(layer: str, inplace: Any) -> None:
+    if inplace:
+        raise ValueError(f"{layer}(inplace=True) is not supported: an in-place op records no "
+                         f"gradient here; use {layer}()")
+
+
+class _Elementwise(Module):
+    """An activation without parameters; PyTorch's inplace=True is refused in one line."""
+
+    fn: Any = None
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        _no_inplace(type(self).__name__, inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return type(self).fn(x)
+
+
+class ReLU6(_Elementwise):
+    """min(max(x, 0), 6); gradient 0 at 0 and 6 (PyTorch's)."""
+
+    fn = staticmethod(relu6)
+
+
+class Hardsigmoid(_Elementwise):
+    """relu6(x + 3) / 6."""
+
+    fn = staticmethod(hardsigmoid)
+
+
+class Hardswish(_Elementwise):
+    """x relu6(x + 3) / 6."""
+
+    fn = staticmethod(hardswish)
+
+
+class Mish(_Elementwise):
+    """x tanh(softplus(x))."""
+
+    fn = staticmethod(mish)
+
+
+class SELU(_Elementwise):
+    """scale * elu(x, alpha), PyTorch's constants."""
+
+    fn = staticmethod(selu)
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return softsign(x)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return tanhshrink(x)
+
+
+class LogSigmoid(Module):
+    """log sigmoid(x) = -softplus(-x), overflow-free."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return logsigmoid(x)
+
+
+class Hardtanh(Module):
+    """x clipped to [min_val, max_val] (gradient 0 on the bounds, PyTorch's)."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        _no_inplace("Hardtanh", inplace)
+        if not min_val <= max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                             f"({max_val})")
+        self.min_val, self.max_val = float(min_val), float(max_val)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class CELU(Module):
+    """x if x > 0 else alpha (e^(x/alpha) - 1)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        _no_inplace("CELU", inplace)
+        if alpha == 0:
+            raise ValueError("CELU: alpha cannot be 0")
+        self.alpha = float(alpha)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Threshold(Module):
+    """x where x > threshold, else value."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        _no_inplace("Threshold", inplace)
+        self.threshold, self.value = threshold, value
+
+    def forward(self, x: Tensor) -> Tensor:
+        return threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
+
+
+class GLU(Module):
+    """a * sigmoid(b), a and b the halves of the input along `dim` (even length)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """x where x > 0, else weight * x, with a learnable `weight`: one slope
+    (num_parameters=1) or one per channel (dim 1 of the input), all starting at `init`."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        check_device(device, "PReLU")
+        self.num_parameters = size_arg("PReLU", "num_parameters", num_parameters)
+        if self.num_parameters < 1:
+            raise ValueError("PReLU: num_parameters must be >= 1, got 0")
+        dtype = np.float64 if dtype is None else np_dtype(dtype, "PReLU")
+        self.weight = Tensor(np.full(self.num_parameters, init, dtype), requires_grad=True)
+
+    def forward(self, x: Any) -> Tensor:
+        return prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

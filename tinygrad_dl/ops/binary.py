@@ -1,5 +1,5 @@
 """More binary elementwise ops (minimum, arctan2, hypot, logaddexp, logaddexp2, mod, fmax,
-fmin). They broadcast like NumPy; backward sums each gradient back to its input's shape with
+fmin, prelu). They broadcast like NumPy; backward sums each gradient back to its input's shape with
 `unbroadcast`."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from .elementwise import split_ties
 
-__all__ = ["Arctan2", "Fmax", "Fmin", "Hypot", "LogAddExp", "LogAddExp2", "Minimum", "Mod"]
+__all__ = ["Arctan2", "Fmax", "Fmin", "Hypot", "LogAddExp", "LogAddExp2", "Minimum", "Mod",
+           "PReLU"]
 
 
 def _grads(ctx, gx, gy):
@@ -147,3 +148,21 @@ class LogAddExp2(Function):
         # LogAddExp and PyTorch
         with np.errstate(over="ignore", invalid="ignore"):
             return _grads(ctx, g / (1 + np.exp2(y - x)), g / (1 + np.exp2(x - y)))
+
+
+class PReLU(Function):
+    """PyTorch's prelu: x where x > 0, else w x, w a learnable slope broadcast against x
+    (Tensor.prelu shapes it per channel). d/dx is 1 where x > 0 and w elsewhere (w at 0 and at
+    NaN, PyTorch's); d/dw is x where x <= 0 (NaN at NaN), summed back to w's shape."""
+
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        ctx.shapes = x.shape, w.shape
+        return np.where(x > 0, x, w * x)
+
+    def backward(ctx, g):
+        x, w = ctx.saved
+        positive = x > 0
+        nx, nw = ctx.needs_input_grad
+        return _grads(ctx, np.where(positive, g, w * g) if nx else None,
+                      np.where(positive, 0, x * g) if nw else None)

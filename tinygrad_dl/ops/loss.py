@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Function
+from ..engine import Function, unbroadcast
 from ..write_guard import private
 
-__all__ = ["NLL", "CrossEntropy", "LogSoftmax", "Softmax"]
+__all__ = ["NLL", "CrossEntropy", "KLDiv", "LogSoftmax", "Softmax"]
 
 # the ufunc reductions that x.sum(), x.max() and x.min() call, without those methods' Python
 # wrappers (numpy/_core/_methods.py): the same results bit for bit, a microsecond less a call
@@ -183,3 +183,36 @@ class NLL(Function):
         d = np.zeros(ctx.shape, dtype=g.dtype)
         d[np.arange(n), ctx.targets] = -(g / n if ctx.reduction == "mean" else g)
         return d
+
+
+class KLDiv(Function):
+    """PyTorch's pointwise KL divergence term of log-probabilities x against a target t:
+    xlogy(t, t) - t x (0 where t = 0, NaN where t < 0), or, with log_target, e^t (t - x).
+    The gradients are PyTorch's (its autograd of that formula): -t and log t + 1 - x (NaN at
+    t = 0, where d/dt of t log t has no finite value); with log_target -e^t and e^t (t - x + 1).
+    Reductions are composed on top (F.kl_div)."""
+
+    def forward(ctx, x, t, log_target=False):
+        ctx.save_for_backward(x, t)
+        ctx.shapes, ctx.log_target = (x.shape, t.shape), log_target
+        if log_target:
+            return np.exp(t) * (t - x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log of 0 (masked) and of t < 0
+            return np.where(t == 0, 0, t * np.log(t)) - t * x
+
+    def backward(ctx, g):
+        x, t = ctx.saved
+        nx, nt = ctx.needs_input_grad
+        if ctx.log_target:
+            e = np.exp(t)
+            gx = -e * g if nx else None
+            gt = e * (t - x + 1) * g if nt else None
+        else:
+            gx = -t * g if nx else None
+            gt = None
+            if nt:
+                with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 at t = 0: NaN
+                    gt = (np.where(t != 0, np.log(t), 0) + t / t - x) * g
+        sx, st = ctx.shapes
+        return (None if gx is None else unbroadcast(gx, sx),
+                None if gt is None else unbroadcast(gt, st))

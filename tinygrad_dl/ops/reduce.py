@@ -12,7 +12,8 @@ import numpy as np
 
 from ..engine import Function
 
-__all__ = ["CumSum", "LogSumExp", "Max", "Mean", "Min", "Norm", "Prod", "Std", "Sum", "Var"]
+__all__ = ["CumSum", "LogSumExp", "Max", "Mean", "Min", "Norm", "Prod", "Std", "Sum", "Var",
+           "VectorNorm"]
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
@@ -255,6 +256,63 @@ class Norm(Function):
         if not np.all(out):  # a zero norm: the gradient there is 0
             r = np.where(o == 0, 0, r).astype(r.dtype, copy=False)
         return _expand(g, ctx.axes, ctx.keepdims, x.ndim) * r
+
+
+class VectorNorm(Function):
+    """The p-norm over axes for any p (PyTorch's linalg.vector_norm(x, ord=p)): (sum |x|^p)^(1/p);
+    p = inf: max |x|, -inf: min |x|, 0: the count of nonzeros (gradient 0). The gradient is
+    PyTorch's, case by case: sign(x) for p = 1; x / norm for p = 2 and x |x|^(p-2) / norm^(p-1)
+    above, 0 where the norm is 0; for p < 1 the terms of zero entries are 0; for +-inf the
+    entries equal to the norm (and NaNs) share it. F.normalize and F.pairwise_distance use it."""
+
+    def forward(ctx, x, ord=2.0, axis=None, keepdims=False):
+        if x.dtype.kind not in "fc":
+            x = x.astype(np.float64)
+        p = float(ord)
+        ctx.axes, ctx.keepdims, ctx.p = _axes(axis, x.ndim), keepdims, p
+        red = {"axis": ctx.axes, "keepdims": keepdims}
+        a = np.abs(x)
+        if math.isinf(p):
+            if any(x.shape[i] == 0 for i in ctx.axes):
+                raise ValueError(f"vector_norm: the {'max' if p > 0 else 'min'} of |x| over "
+                                 f"an empty axis is undefined (input of shape {x.shape})")
+            out = (np.max if p > 0 else np.min)(a, **red)
+        elif p == 0:
+            out = np.add.reduce(x != 0, **red).astype(x.dtype)
+        elif p == 1:
+            out = np.add.reduce(a, **red)
+        elif p == 2:
+            out = np.sqrt(np.add.reduce(x * x, **red))
+        else:
+            with np.errstate(divide="ignore"):  # 0 ** -1: inf, so that the norm is 0
+                out = np.add.reduce(a ** p, **red) ** (1 / p)
+        ctx.save_for_backward(x, out)
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved
+        p = ctx.p
+        g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
+        norm = _expand(out, ctx.axes, ctx.keepdims, x.ndim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                return np.zeros(x.shape, dtype=g.dtype)
+            if p == 1:
+                return np.sign(x) * g
+            if math.isinf(p):
+                a = np.abs(x)
+                mask = (a == norm) | np.isnan(a)
+                return np.sign(x) * (g / mask.sum(axis=ctx.axes, keepdims=True, dtype=g.dtype)
+                                     * mask)
+            if p < 1:
+                scaled = np.sign(x) * np.where(x == 0, 0, np.abs(x) ** (p - 1))
+                return scaled * g * norm ** (1 - p)
+            if p == 2:
+                return g * np.where(norm == 0, 0, x / norm)
+            scale = np.where(norm == 0, 0, g / norm ** (p - 1))
+            scaled = (np.sign(x) * np.abs(x) ** (p - 1) if p < 2
+                      else x * np.abs(x) ** (p - 2))
+            return scaled * scale
 
 
 class CumSum(Function):

@@ -12,10 +12,10 @@ import numpy as np
 
 from ..engine import Function
 
-__all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "Ceil", "Cos",
-    "Cosh", "ELU", "Exp2", "Expm1", "Floor", "GELU", "LeakyReLU", "Log10", "Log1p", "Log2",
-    "NanToNum", "Reciprocal", "Round", "SiLU", "Sign", "Sin", "Sinc", "Sinh", "Softplus",
-    "Square", "Tan"]
+__all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "CELU", "Ceil",
+    "Cos", "Cosh", "ELU", "Exp2", "Expm1", "Floor", "GELU", "Hardsigmoid", "Hardswish", "Hardtanh",
+    "LeakyReLU", "Log10", "Log1p", "Log2", "NanToNum", "Reciprocal", "Round", "SiLU", "Sign",
+    "Sin", "Sinc", "Sinh", "Softplus", "Square", "Tan", "Threshold"]
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
@@ -233,6 +233,26 @@ class ELU(Function):
         return np.where(x <= 0, g * d, g)  # a NaN passes g on (PyTorch)
 
 
+class CELU(Function):
+    """x if x > 0 else alpha (e^(x/alpha) - 1) (PyTorch's celu; any alpha but 0, a negative one
+    too: the branch is chosen by the sign of x). The gradient is e^(x/alpha) for x <= 0, so 1
+    at 0 from both sides; a NaN passes g on (PyTorch's)."""
+
+    def forward(ctx, x, alpha=1.0):
+        if x.dtype.kind not in "fc":  # integers and bools: float64, as ELU
+            x = x.astype(np.float64)
+        inv = x.dtype.type(1 / alpha)  # PyTorch's: x times 1/alpha
+        ctx.save_for_backward(x)
+        ctx.inv = inv
+        with np.errstate(over="ignore"):  # the branch not taken (x > 0, alpha < 0)
+            return np.where(x > 0, x, x.dtype.type(alpha) * np.expm1(x * inv))
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        with np.errstate(over="ignore"):
+            return np.where(x <= 0, g * np.exp(x * ctx.inv), g)
+
+
 _GELU_C = float(np.sqrt(2.0 / np.pi))
 
 
@@ -273,6 +293,65 @@ class SiLU(_Saves):
         e = np.exp(-np.abs(x))
         s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         return g * s * (1 + x * (1 - s))
+
+
+# ---- PyTorch's piecewise-linear activations: its gradients at the kinks --------------------
+# (compositions of clip, where and comparisons would give other values at the kinks, and a
+# comparison's mask is a constant that a replayed step (tinygrad_dl.jit) refuses: the masks
+# are made inside these ops, from the input, on every call)
+class Hardtanh(Function):
+    """clip(x, lo, hi) with PyTorch's hardtanh gradient: g strictly inside (lo, hi), 0 on
+    the bounds and beyond (Clip's is 1 on the bounds); a NaN passes g on. relu6 is
+    Hardtanh(0, 6)."""
+
+    def forward(ctx, x, lo=-1.0, hi=1.0):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(x, lo, hi)
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return g * ~((x <= ctx.lo) | (x >= ctx.hi))
+
+
+class Hardsigmoid(Function):
+    """clip(x + 3, 0, 6) / 6; the gradient is 1/6 strictly inside (-3, 3) and 0 elsewhere,
+    on the kinks and at NaN too (PyTorch's; its float64 kernel multiplies by 1/6 rounded to
+    float32, this one divides by 6)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.clip(x + 3, 0, 6) / 6
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return g * ((x > -3) & (x < 3)) / 6
+
+
+class Hardswish(Function):
+    """x clip(x + 3, 0, 6) / 6; the gradient is 0 at x <= -3, x/3 + 1/2 inside (-3, 3) and 1
+    from 3 on, NaN included (PyTorch's: 0 at -3, 1 at 3)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * np.clip(x + 3, 0, 6) / 6
+
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return np.where(x <= -3, 0, np.where(x < 3, g * (x / 3 + 0.5), g))
+
+
+class Threshold(Function):
+    """x where x > threshold, else value; the gradient is g where x > threshold (and at NaN,
+    which is kept), 0 at and below it (PyTorch's)."""
+
+    def forward(ctx, x, threshold=0.0, value=0.0):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        return np.where(x <= threshold, value, x)
+
+    def backward(ctx, g):
+        return np.where(ctx.saved[0] <= ctx.threshold, 0, g)
 
 
 # ---- inverse hyperbolic functions, sinc, nan_to_num -----------------------------------------

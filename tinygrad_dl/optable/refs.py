@@ -155,3 +155,73 @@ def l1_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
 
 def bce_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
     return _reduced((1 - y) * x + np.logaddexp(0, -x), reduction)
+
+
+# ---- torch.nn.functional's further activations and losses ----------------------------------
+def glu_ref(a: np.ndarray, dim: int = -1) -> np.ndarray:
+    first, second = np.split(a, 2, axis=dim)
+    return first * sigmoid_ref(second)
+
+
+def prelu_ref(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """w one slope, or one per channel (dim 1 of x)."""
+    w = w.reshape(()) if w.size == 1 else w.reshape((w.size,) + (1,) * (x.ndim - 2))
+    return np.where(x > 0, x, w * x)
+
+
+# the target scaled by 0.01 in the losses' test calls: |input - target| stays off the kinks the
+# input's domain avoids (0 and +-beta), as l1_call's shift does for |d|
+def smooth_l1_call(x: Tensor, y: Tensor, **kw: Any) -> Tensor:
+    return F.smooth_l1_loss(x, y * 0.01, **kw)
+
+
+def smooth_l1_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean", beta: float = 1.0
+                  ) -> np.ndarray:
+    d = np.abs(x - 0.01 * y)
+    return _reduced(np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+def huber_call(x: Tensor, y: Tensor, **kw: Any) -> Tensor:
+    return F.huber_loss(x, y * 0.01, **kw)
+
+
+def huber_ref(x: np.ndarray, y: np.ndarray, reduction: str = "mean", delta: float = 1.0
+              ) -> np.ndarray:
+    d = np.abs(x - 0.01 * y)
+    return _reduced(np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+
+def kl_div_ref(x: np.ndarray, t: np.ndarray, reduction: str = "mean",
+               log_target: bool = False) -> np.ndarray:
+    loss = np.exp(t) * (t - x) if log_target else t * (np.log(t) - x)
+    if reduction == "batchmean":
+        return loss.sum() / x.shape[0]
+    return _reduced(loss, reduction)
+
+
+def cosine_similarity_ref(a: np.ndarray, b: np.ndarray, dim: int = 1, eps: float = 1e-8
+                          ) -> np.ndarray:
+    a, b = np.broadcast_arrays(a, b)
+    na = np.maximum(np.sqrt((a * a).sum(dim, keepdims=True)), eps)
+    nb = np.maximum(np.sqrt((b * b).sum(dim, keepdims=True)), eps)
+    return (a / na * (b / nb)).sum(dim)
+
+
+def _p_norm(a: np.ndarray, p: float, axis: Any, keepdims: bool) -> np.ndarray:
+    if np.isinf(p):
+        return np.abs(a).max(axis=axis, keepdims=keepdims)
+    return (np.abs(a) ** p).sum(axis=axis, keepdims=keepdims) ** (1 / p)
+
+
+def normalize_ref(a: np.ndarray, p: float = 2.0, dim: int = 1, eps: float = 1e-12
+                  ) -> np.ndarray:
+    return a / np.maximum(_p_norm(a, p, dim, True), eps)
+
+
+def pairwise_distance_call(x: Tensor, y: Tensor, **kw: Any) -> Tensor:
+    return F.pairwise_distance(x, y * 0.01, **kw)
+
+
+def pairwise_distance_ref(x: np.ndarray, y: np.ndarray, p: float = 2.0, eps: float = 1e-6,
+                          keepdim: bool = False) -> np.ndarray:
+    return _p_norm(x - 0.01 * y + eps, p, -1, keepdim)

@@ -21,11 +21,16 @@ from .refs import (
     case,
     ce_call,
     ce_ref,
+    cosine_similarity_ref,
     dropout_call,
     einsum_call,
     einsum_ref,
     gelu_ref,
+    glu_ref,
+    huber_call,
+    huber_ref,
     joined,
+    kl_div_ref,
     l1_call,
     l1_ref,
     layer_norm_call,
@@ -35,9 +40,15 @@ from .refs import (
     mse_ref,
     nll_call,
     nll_ref,
+    normalize_ref,
+    pairwise_distance_call,
+    pairwise_distance_ref,
+    prelu_ref,
     ref_joined,
     rnn_ref,
     sigmoid_ref,
+    smooth_l1_call,
+    smooth_l1_ref,
     softmax_ref,
 )
 from .spec import (
@@ -88,6 +99,16 @@ def _reduction(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] 
                sample: Reduction = _ANY_AXES, **kw: Any) -> OpInfo:
     return OpInfo(name, impl, doc, RED, methods=kw.pop("methods", (name,)),
                   numpy=kw.pop("numpy", (name,)), torch=torch, ref=ref, sample=sample, **kw)
+
+
+def _act(name: str, impl: Any, ref: Any, doc: str, domain: Domain = REAL,
+         **kw: Any) -> OpInfo:
+    """A torch.nn.functional activation that is no Tensor method (PyTorch has no x.relu6())."""
+    return OpInfo(name, impl, doc, ACT, F=(name,), function=getattr(F, name), ref=ref,
+                  sample=kw.pop("sample", Elementwise((domain,))), **kw)
+
+
+_SELU = (1.6732632423543772848170429916717, 1.0507009873554804934193349852946)
 
 
 def _compare(name: str, numpy: str, dunder: str, ref: Any, torch: tuple[str, ...],
@@ -274,6 +295,62 @@ _OPS: tuple[OpInfo, ...] = (
            "(zero with probability p, scale the rest by 1/(1-p)); x itself when not training",
            ACT, F=("dropout",), function=F.dropout, call=dropout_call,
            sample=Elementwise(), grad="the mask (a constant)"),
+    _act("relu6", ops.Hardtanh, lambda a: np.minimum(np.maximum(a, 0), 6), "min(max(x, 0), 6)",
+         Domain(-2.0, 8.0, avoid=(0.0, 6.0)),
+         grad="1 strictly inside (0, 6), 0 at 0 and at 6 (PyTorch's); a NaN passes it on"),
+    _act("hardtanh", ops.Hardtanh, lambda a, min_val=-1.0, max_val=1.0: np.clip(
+             a, min_val, max_val), "x clipped to [min_val, max_val] (default [-1, 1])",
+         sample=Cases((case((2, 3), domain=Domain(avoid=(-1.0, 1.0))),
+                       case((4,), domain=Domain(avoid=(-0.5, 2.0)), min_val=-0.5,
+                            max_val=2.0))),
+         grad="1 strictly inside, 0 on the bounds (PyTorch's; clip's is 1 there); a NaN "
+         "passes it on"),
+    _act("hardsigmoid", ops.Hardsigmoid, lambda a: np.clip(a + 3, 0, 6) / 6,
+         "relu6(x + 3) / 6", Domain(-5.0, 5.0, avoid=(-3.0, 3.0)),
+         grad="1/6 strictly inside (-3, 3), 0 at -3, at 3 and at NaN (PyTorch's; its float64 "
+         "kernel's 1/6 is rounded to float32, 3e-8 off, this one's is exact)"),
+    _act("hardswish", ops.Hardswish, lambda a: a * np.clip(a + 3, 0, 6) / 6,
+         "x relu6(x + 3) / 6", Domain(-5.0, 5.0, avoid=(-3.0, 3.0)),
+         grad="x/3 + 1/2 inside (-3, 3), 0 at -3 and below, 1 at 3 and above and at NaN "
+         "(PyTorch's)"),
+    _act("mish", "softplus, tanh, mul composition", lambda a: a * np.tanh(np.logaddexp(a, 0)),
+         "x tanh(softplus(x)), never overflows"),
+    _act("selu", "elu, mul composition", lambda a: _SELU[1] * np.where(
+             a > 0, a, _SELU[0] * np.expm1(np.minimum(a, 0))),
+         "scale elu(x, alpha), PyTorch's alpha 1.6733 and scale 1.0507", KINK0,
+         torch=("selu",), grad="scale alpha at 0 (PyTorch's)"),
+    _act("celu", ops.CELU, lambda a, alpha=1.0: np.where(
+             a > 0, a, alpha * np.expm1(np.minimum(a, 0) / alpha)),
+         "x if x > 0 else alpha (e^(x/alpha) - 1) (alpha=1; not 0)", torch=("celu",),
+         sample=Cases((case((2, 3), domain=KINK0), case((4,), domain=KINK0, alpha=2.0),
+                       case((3,), domain=KINK0, alpha=-0.5))),
+         grad="e^(x/alpha) for x <= 0: 1 at 0 from both sides; a NaN passes it on"),
+    _act("softsign", "abs, add, div composition", lambda a: a / (1 + np.abs(a)),
+         "x / (1 + |x|)", KINK0),
+    _act("tanhshrink", "tanh, sub composition", lambda a: a - np.tanh(a), "x - tanh(x)"),
+    _act("logsigmoid", "softplus composition: -softplus(-x)", lambda a: -np.logaddexp(0, -a),
+         "log sigmoid(x), never overflows", Domain(-8.0, 8.0)),
+    _act("softmin", "softmax of -x", lambda a, axis=-1: softmax_ref(-a, axis),
+         "softmax(-x) along dim (default: the last axis)",
+         sample=Reduction(Domain(-5.0, 5.0), tuple_axes=False, keepdims=False,
+                          none_axis=False)),
+    _act("threshold", ops.Threshold, lambda a, threshold, value: np.where(
+             a <= threshold, value, a), "x where x > threshold, else value",
+         torch=("threshold",),
+         sample=Cases((case((2, 3), domain=Domain(avoid=(0.5,)), threshold=0.5, value=-2.0),
+                       case((4,), domain=KINK0, threshold=0.0, value=0.0))),
+         grad="1 above the threshold (and at NaN), 0 at and below it (PyTorch's)"),
+    _act("glu", "getitem, sigmoid, mul composition", glu_ref,
+         "a * sigmoid(b), a and b the halves of x along dim (default -1; even length)",
+         sample=Cases((case((2, 4)), case((4, 3), dim=0), case((2, 2, 6), dim=-1),
+                       case((6,))))),
+    OpInfo("prelu", ops.PReLU, "x if x > 0 else weight x, weight one slope or one per channel "
+           "(dim 1 of x)", ACT, methods=("prelu",), torch=("prelu",), F=("prelu",),
+           function=F.prelu, tensors=2, ref=prelu_ref,
+           sample=Cases((case((2, 3), (3,), domain=KINK0), case((2, 3, 4), (1,), domain=KINK0),
+                         case((4,), (), domain=KINK0), case((3, 2, 2), (2,), domain=KINK0))),
+           grad="the slope at 0 and at NaN (PyTorch's); d/dweight is x where x <= 0, summed "
+           "over the channel's elements"),
     # ---- reductions ---------------------------------------------------------------------------
     _reduction("sum", ops.Sum, np.sum, "sum over axis (None, an int or a tuple)", ("sum",)),
     _reduction("mean", ops.Mean, np.mean, "mean over axis", ("mean",)),
@@ -625,6 +702,67 @@ _OPS: tuple[OpInfo, ...] = (
            ref=layer_norm_ref,
            sample=Cases((case((3, 4), (4,), (4,)), case((2, 2, 3), (2, 3), (2, 3),
                                                        eps=1e-3)))),
+    OpInfo("smooth_l1_loss", "abs, clamp, mul, sub composition", "0.5 d^2 / beta where "
+           "|d| < beta, else |d| - 0.5 beta (d = input - target; beta=1, 0: l1_loss), reduced",
+           NN, F=("smooth_l1_loss",), function=F.smooth_l1_loss, tensors=2,
+           call=smooth_l1_call, ref=smooth_l1_ref,
+           sample=Cases((case((3, 2), (3, 2), domain=Domain(avoid=(-1.0, 0.0, 1.0))),
+                         case((4,), (4,), domain=Domain(avoid=(-0.5, 0.0, 0.5)),
+                              reduction="sum", beta=0.5),
+                         case((2, 2), (2, 2), domain=Domain(avoid=(-2.0, 0.0, 2.0)),
+                              reduction="none", beta=2.0))),
+           grad="d / beta inside, sign(d) outside, continuous at |d| = beta; 0 at d = 0 (with "
+           "beta = 0 too: l1_loss's); |d| = inf gives sign(d), no inf times 0"),
+    OpInfo("huber_loss", "abs, clamp, mul, sub composition", "0.5 d^2 where |d| < delta, else "
+           "delta (|d| - 0.5 delta) (delta=1 > 0): delta smooth_l1_loss(beta=delta); weight=, "
+           "reduced", NN, F=("huber_loss",), function=F.huber_loss, tensors=2, call=huber_call,
+           ref=huber_ref,
+           sample=Cases((case((3, 2), (3, 2), domain=Domain(avoid=(-1.0, 0.0, 1.0))),
+                         case((4,), (4,), domain=Domain(avoid=(-0.5, 0.0, 0.5)),
+                              reduction="sum", delta=0.5),
+                         case((2, 2), (2, 2), domain=Domain(avoid=(-2.0, 0.0, 2.0)),
+                              reduction="none", delta=2.0))),
+           grad="d inside, delta sign(d) outside, continuous at |d| = delta"),
+    OpInfo("kl_div", ops.KLDiv, "target (log target - input) per element (log_target=: "
+           "e^target (target - input)), input log-probabilities; reduced: mean over every "
+           "element (PyTorch's default, which warns so), batchmean, sum, none", NN,
+           F=("kl_div",), function=F.kl_div, tensors=2, ref=kl_div_ref,
+           sample=Cases((case((3, 4), (3, 4), domain=POSITIVE, reduction="batchmean"),
+                         case((4,), (4,), domain=POSITIVE, reduction="sum"),
+                         case((2, 3), (2, 3), domain=POSITIVE, reduction="none"),
+                         case((2, 3), (2, 3), reduction="sum", log_target=True))),
+           grad="-target for the input; log target + 1 - input for the target (NaN at a zero "
+           "target, PyTorch's: t log t has no finite derivative there); with log_target "
+           "-e^target and e^target (target - input + 1)"),
+    OpInfo("cosine_similarity", "norm, clamp, div, mul, sum composition", "x1 . x2 / "
+           "(max(||x1||, eps) max(||x2||, eps)) along dim (dim=1, eps=1e-8), x1 and x2 "
+           "broadcast", NN, torch=("cosine_similarity",), F=("cosine_similarity",),
+           function=F.cosine_similarity, tensors=2, ref=cosine_similarity_ref,
+           sample=Cases((case((3, 4), (3, 4), domain=NONZERO),
+                         case((2, 3), (3,), domain=NONZERO, dim=1),
+                         case((4,), (4,), domain=NONZERO, dim=0),
+                         case((2, 1, 3), (4, 3), domain=NONZERO, dim=-1))),
+           grad="each input through its own clamped norm; a norm below eps is clamped with "
+           "gradient 0 through it (PyTorch clamps outside autograd: the same at a zero vector, "
+           "where the norm's gradient is 0, not strictly between 0 and eps)"),
+    OpInfo("normalize", "vector norm, clamp, div composition", "x / max(||x||_p, eps) along "
+           "dim (p=2 (any, inf too), dim=1, eps=1e-12)", NN, F=("normalize",),
+           function=F.normalize, ref=normalize_ref,
+           sample=Cases((case((3, 4), domain=NONZERO),
+                         case((2, 3), domain=NONZERO, p=1.0, dim=0),
+                         case((4,), domain=NONZERO, dim=0, p=3.0),
+                         case((2, 2, 3), domain=NONZERO, p=0.5, dim=-1))),
+           grad="the norm's (PyTorch's vector norm's), 0 through it below eps"),
+    OpInfo("pairwise_distance", ops.VectorNorm, "||x1 - x2 + eps||_p along the last dim (p=2 "
+           "(any, inf too), eps=1e-6, keepdim=False)", NN, torch=("pairwise_distance",),
+           F=("pairwise_distance",), function=F.pairwise_distance, tensors=2,
+           call=pairwise_distance_call, ref=pairwise_distance_ref,
+           sample=Cases((case((3, 4), (3, 4), domain=NONZERO),
+                         case((2, 3), (3,), domain=NONZERO, p=1.0),
+                         case((4,), (4,), domain=NONZERO, p=3.0, keepdim=True),
+                         case((2, 3), (2, 3), domain=NONZERO, p=0.5))),
+           grad="PyTorch's vector norm's: sign(d) for p = 1, d |d|^(p-2) / norm^(p-1), 0 "
+           "at a zero norm; the entries at the max share it for p = inf"),
     OpInfo("conv2d", ops.Conv2d, "2-D cross-correlation, NCHW (im2col + one matrix product)",
            NN, F=("conv2d",), function=F.conv2d, tensors=3,
            sample=Cases((case((2, 2, 3, 3), (2, 2, 2, 2), (2,), padding=1),

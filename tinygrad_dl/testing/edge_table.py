@@ -894,6 +894,229 @@ rows("layer_norm", lambda x: F.layer_norm(x, (3,)), {"not the trailing shape": (
      raises="layer_norm: normalized_shape")
 
 
+# ---- torch.nn.functional's further activations, losses and distances -------------------------
+_SELU_A, _SELU_S = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+_ACT: list[tuple[str, Any, Any, Any, dict[str, Any]]] = [
+    ("relu6", F.relu6, lambda x: np.minimum(np.maximum(x, 0), 6),
+     lambda T, x: T.nn.functional.relu6(x), {"kinks: 0 and 6": _a(0.0, 6.0), "above 6!": _a(7.5)}),
+    ("hardtanh", F.hardtanh, lambda x: np.clip(x, -1.0, 1.0),
+     lambda T, x: T.nn.functional.hardtanh(x), {"on the bounds": _a(-1.0, 1.0)}),
+    ("hardswish", F.hardswish, lambda x: x * np.clip(x + 3, 0, 6) / 6,
+     lambda T, x: T.nn.functional.hardswish(x), {"kinks: -3 and 3": _a(-3.0, 3.0),
+                                                 "beyond!": _a(-4.0, 4.0)}),
+    ("mish", F.mish, lambda x: x * np.tanh(np.logaddexp(x, 0)),
+     lambda T, x: T.nn.functional.mish(x), {"large": _a(-800.0, 800.0),
+                                            "large, finite tails!": _a(-30.0, 30.0)}),
+    ("selu", F.selu, lambda x: _SELU_S * np.where(x > 0, x, _SELU_A * np.expm1(
+        np.minimum(x, 0))), lambda T, x: T.nn.functional.selu(x),
+     {"kink": _a(0.0), "large": _a(-800.0, 800.0)}),
+    ("celu", lambda x: F.celu(x, 2.0), lambda x: np.where(x > 0, x, 2.0 * np.expm1(
+        np.minimum(x, 0) / 2.0)), lambda T, x: T.nn.functional.celu(x, 2.0),
+     {"kink": _a(0.0), "large": _a(-800.0, 800.0)}),
+    ("softsign", F.softsign, lambda x: x / (1 + np.abs(x)),
+     lambda T, x: T.nn.functional.softsign(x), {"kink": _a(0.0)}),
+    ("tanhshrink", F.tanhshrink, lambda x: x - np.tanh(x),
+     lambda T, x: T.nn.functional.tanhshrink(x), {"large": _a(-30.0, 30.0)}),
+    ("logsigmoid", F.logsigmoid, lambda x: -np.logaddexp(0, -x),
+     lambda T, x: T.nn.functional.logsigmoid(x), {"large": _a(-800.0, 800.0)}),
+    ("threshold", lambda x: F.threshold(x, 0.5, -2.0), lambda x: np.where(x <= 0.5, -2.0, x),
+     lambda T, x: T.nn.functional.threshold(x, 0.5, -2.0), {"at the threshold": _a(0.5)}),
+]
+for _name, _call, _np, _torch, _extra in _ACT:
+    rows(_name, _call, {
+        "empty": (E2,), "scalar!": (np.float64(0.3),), "one element!": (_a(0.7),),
+        "+inf": (_a(INF),), "-inf": (_a(-INF),), "nan": (_a(NAN),),
+        **{k: (v,) for k, v in _extra.items()},
+    }, numpy=_np, numpy_warns=False, torch=_torch)
+rows("celu", lambda x: F.celu(x, -0.5), {"negative alpha!": (_a(-1.0, 0.5),)},
+     numpy=lambda x: np.where(x > 0, x, -0.5 * np.expm1(x / -0.5)),
+     torch=lambda T, x: T.nn.functional.celu(x, -0.5))
+rows("hardtanh", lambda x: F.hardtanh(x, -0.5, 2.0), {"other bounds": (_a(-0.5, 2.0, 1.0),)},
+     numpy=lambda x: np.clip(x, -0.5, 2.0), torch=lambda T, x: T.nn.functional.hardtanh(
+         x, -0.5, 2.0))
+rows("hardtanh", lambda x: F.hardtanh(x, 1.0, -1.0), {"min_val > max_val": (_a(0.5),)},
+     raises="hardtanh: min_val")
+for _name in ("relu6", "hardtanh", "hardswish", "mish", "selu", "celu"):
+    rows(_name, lambda x, n=_name: getattr(F, n)(x, inplace=True), {"inplace": (_a(0.5),)},
+         raises=f"{_name}.inplace=True. is not supported")
+rows("celu", lambda x: F.celu(x, 0.0), {"alpha 0": (_a(0.5),)}, raises="celu: alpha cannot be 0")
+
+_HS = lambda x: np.clip(x + 3, 0, 6) / 6  # noqa: E731
+_HS_NOTE = ("1/6 inside (-3, 3): PyTorch's float64 kernel multiplies by 1/6 rounded to float32 "
+            "(0.1666666716), this one divides by 6")
+rows("hardsigmoid", F.hardsigmoid, {"empty": (E2,), "+inf": (_a(INF),), "-inf": (_a(-INF),),
+                                    "nan": (_a(NAN),), "kinks: -3 and 3": (_a(-3.0, 3.0),),
+                                    "beyond": (_a(-4.0, 4.0),)},
+     numpy=_HS, numpy_warns=False, torch=lambda T, x: T.nn.functional.hardsigmoid(x))
+rows("hardsigmoid", F.hardsigmoid, {"one element!": (_a(0.7),)}, numpy=_HS,
+     numpy_warns=False, grad=(_a(1 / 6),), note=_HS_NOTE)
+rows("hardsigmoid", F.hardsigmoid, {"scalar!": (np.float64(0.3),)}, numpy=_HS,
+     numpy_warns=False, grad=(np.float64(1 / 6),), note=_HS_NOTE)
+
+_Z3 = np.array([[0.5, -1.0, 2.0], [1.0, 1.0, 1.0]])
+rows("softmin", lambda z: F.softmin(z, -1), {
+    "empty rows": (np.zeros((0, 3)),), "one class!": (np.array([[0.7], [-0.2]]),),
+    "ties!": (np.ones((2, 3)),), "large logits!": (np.array([[1000.0, 999.0, -1000.0]]),),
+    "+inf logit": (np.array([[INF, 0.0, 1.0]]),), "-inf logit": (np.array([[-INF, 0.0]]),),
+    "nan": (np.array([[NAN, 0.0, 1.0]]),), "rows!": (_Z3,)},
+     numpy=lambda z: _np_softmax(-z), numpy_warns=False,
+     torch=lambda T, z: T.nn.functional.softmin(z, -1))
+rows("glu", F.glu, {"one pair!": (_a(0.7, -0.3),), "rows!": (np.array([[0.5, -1.0, 2.0, 0.1]]),),
+                    "empty rows": (np.zeros((0, 4)),), "inf and nan": (_a(INF, NAN, 1.0, -INF),)},
+     numpy=lambda x: x[..., :x.shape[-1] // 2] * 0.5 * (1 + np.tanh(x[..., x.shape[-1] // 2:] / 2)),
+     numpy_warns=False, torch=lambda T, x: T.nn.functional.glu(x))
+rows("glu", lambda x: F.glu(x, 0), {"along dim 0!": (np.arange(6.0).reshape(2, 3) / 4,)},
+     numpy=lambda x: x[:1] * 0.5 * (1 + np.tanh(x[1:] / 2)), numpy_warns=False,
+     torch=lambda T, x: T.nn.functional.glu(x, 0))
+rows("glu", F.glu, {"odd length": (np.ones((2, 3)),)}, raises="glu: dimension -1 has odd")
+rows("glu", F.glu, {"0-d": (np.float64(1.0),)}, raises="glu: a 0-d input")
+
+_W3 = _a(0.1, -0.2, 0.3)
+rows("prelu", F.prelu, {
+    "one element!": (_a(-0.7), _a(0.25)), "kink": (_a(0.0, -1.0, 2.0), _a(0.25)),
+    "nan": (_a(NAN, -1.0), _a(0.25)), "inf": (_a(INF, -INF), _a(0.25)),
+    "per channel!": (np.array([[0.5, -1.0, 2.0], [-0.5, 1.5, -2.5]]), _W3),
+    "images per channel!": (np.linspace(-1, 1, 12).reshape(1, 3, 2, 2) + 0.05, _W3),
+    "empty batch": (np.zeros((0, 3)), _W3), "scalar weight": (_a(-1.0, 1.0), np.float64(0.25))},
+     numpy=lambda x, w: np.where(x > 0, x, (w.reshape(-1, *(1,) * (x.ndim - 2)) if w.size > 1
+                                            else w.reshape(())) * x), numpy_warns=False,
+     torch=lambda T, x, w: T.nn.functional.prelu(x, w))
+rows("prelu", lambda x, w: x.prelu(w), {"the method, a 0-d input!": (np.float64(-0.4), _a(0.3))},
+     numpy=lambda x, w: np.where(x > 0, x, w.reshape(()) * x), numpy_warns=False,
+     torch=lambda T, x, w: x.prelu(w))
+rows("prelu", F.prelu, {"channels differ": (np.ones((2, 3)), _a(0.1, 0.2)),
+                        "a 2-D weight": (np.ones((2, 3)), np.ones((3, 1)))}, raises="prelu: weight")
+
+
+def _np_sl1(beta: float, huber: bool = False) -> Any:
+    def ref(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        d = np.abs(x - y)
+        if huber:
+            return np.where(d < beta, 0.5 * d * d, beta * (d - 0.5 * beta)).mean()
+        return (np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta) if beta else d).mean()
+    return ref
+
+
+_LOSS_EDGES = {"one element!": (_a(0.7), _a(-0.2)), "2x3!": (X23, X23[::-1] * 3),
+               "kinks: d = +-1 and 0": (_a(1.0, -1.0, 0.0), _a(0.0, 0.0, 0.0)),
+               "inf target": (_a(1.0, 1.0), _a(INF, -INF)), "nan": (_a(NAN, 1.0), _a(0.0, 0.0)),
+               "empty": (E, E)}
+rows("smooth_l1_loss", F.smooth_l1_loss, _LOSS_EDGES, numpy=_np_sl1(1.0), numpy_warns=False,
+     torch=lambda T, x, y: T.nn.functional.smooth_l1_loss(x, y))
+rows("smooth_l1_loss", lambda x, y: F.smooth_l1_loss(x, y, beta=0.0), {
+    "beta 0: l1_loss, kink at 0": (_a(0.0, 0.5), _a(0.0, 0.0))}, numpy=_np_sl1(0.0),
+     numpy_warns=False, torch=lambda T, x, y: T.nn.functional.smooth_l1_loss(x, y, beta=0.0))
+rows("smooth_l1_loss", lambda x, y: F.smooth_l1_loss(x, y, "sum", beta=0.5), {
+    "beta 0.5, on the kink": (_a(0.5, -0.25, 2.0), _a(0.0, 0.0, 0.0))},
+     numpy=lambda x, y: 3 * _np_sl1(0.5)(x, y), numpy_warns=False,
+     torch=lambda T, x, y: T.nn.functional.smooth_l1_loss(x, y, reduction="sum", beta=0.5))
+rows("huber_loss", F.huber_loss, _LOSS_EDGES, numpy=_np_sl1(1.0, huber=True), numpy_warns=False,
+     torch=lambda T, x, y: T.nn.functional.huber_loss(x, y))
+rows("huber_loss", lambda x, y: F.huber_loss(x, y, delta=2.0), {
+    "delta 2, on the kink": (_a(2.0, -3.0, 0.5), _a(0.0, 0.0, 0.0))},
+     numpy=_np_sl1(2.0, huber=True), numpy_warns=False,
+     torch=lambda T, x, y: T.nn.functional.huber_loss(x, y, delta=2.0))
+rows("huber_loss", lambda x, y, w: F.huber_loss(x, y, "sum", weight=w), {
+    "weight!": (_a(0.5, -2.0), _a(0.0, 0.0), _a(2.0, 0.5))},
+     numpy=lambda x, y, w: (w * np.where(np.abs(x - y) < 1, 0.5 * (x - y) ** 2,
+                                         np.abs(x - y) - 0.5)).sum(), numpy_warns=False,
+     torch=lambda T, x, y, w: T.nn.functional.huber_loss(x, y, "sum", weight=w))
+for _name, _arg in (("smooth_l1_loss", "beta"), ("huber_loss", "delta")):
+    _fn = getattr(F, _name)
+    rows(_name, lambda x, y, f=_fn, a=_arg: f(x, y, **{a: -1.0}), {
+        f"negative {_arg}": (_a(1.0), _a(0.0))}, raises=f"{_name}: {_arg} must be")
+    rows(_name, lambda x, y, f=_fn: f(x, y, "batchmean"), {"batchmean": (_a(1.0), _a(0.0))},
+         raises=f"{_name}: reduction must be")
+    rows(_name, _fn, {"shapes differ": (np.ones((2, 1)), np.ones(2))}, raises=_name)
+rows("huber_loss", lambda x, y: F.huber_loss(x, y, delta=0.0), {"delta 0": (_a(1.0), _a(0.0))},
+     raises="huber_loss: delta must be > 0")
+rows("huber_loss", lambda x, y, w: F.huber_loss(x, y, weight=w), {
+    "weight of another shape": (_a(1.0, 2.0), _a(0.0, 0.0), _a(1.0))},
+     raises="huber_loss: weight must have")
+
+
+def _np_kl(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = np.where(t == 0, 0.0, t * np.log(t)) - t * x
+    return loss.sum() / x.shape[0]
+
+
+rows("kl_div", lambda x, t: F.kl_div(x, t, "batchmean"), {
+    "one element!": (_a(-0.7), _a(0.4)), "rows!": (np.log(np.array([[0.2, 0.8], [0.5, 0.5]])),
+                                                  np.array([[0.3, 0.7], [0.9, 0.1]])),
+    "a zero target": (_a(-1.0, -2.0), _a(0.0, 1.0)), "a negative target": (_a(-1.0), _a(-0.1)),
+    "-inf input": (_a(-INF, -1.0), _a(0.0, 1.0)), "nan": (_a(NAN, -1.0), _a(0.5, 0.5)),
+    "empty batch": (np.zeros((0, 3)), np.zeros((0, 3)))},
+     numpy=_np_kl, numpy_warns=False,
+     torch=lambda T, x, t: T.nn.functional.kl_div(x, t, reduction="batchmean"))
+rows("kl_div", lambda x, t: F.kl_div(x, t, "batchmean"), {"0-d: batchmean is the sum": (
+    np.float64(-0.5), np.float64(0.25))}, numpy=lambda x, t: t * (np.log(t) - x),
+     numpy_warns=False, torch=lambda T, x, t: T.nn.functional.kl_div(x, t, reduction="batchmean"))
+rows("kl_div", lambda x, t: F.kl_div(x, t, "sum", log_target=True), {
+    "log target!": (_a(-0.7, -1.2), _a(-0.5, -2.0)), "-inf log target": (_a(-1.0), _a(-INF)),
+    "large log target": (_a(-1.0), _a(700.0))},
+     numpy=lambda x, t: (np.exp(t) * (t - x)).sum(), numpy_warns=False,
+     torch=lambda T, x, t: T.nn.functional.kl_div(x, t, reduction="sum", log_target=True))
+rows("kl_div", lambda x, t: F.kl_div(x, t, "none"), {"none!": (_a(-0.7, -1.2), _a(0.5, 0.25))},
+     numpy=lambda x, t: t * (np.log(t) - x), numpy_warns=False,
+     torch=lambda T, x, t: T.nn.functional.kl_div(x, t, reduction="none"))
+rows("kl_div", lambda x, t: F.kl_div(x, t, "average"), {"reduction 'average'": (_a(-1.0),
+                                                                             _a(0.5))},
+     raises="kl_div: reduction must be")
+rows("kl_div", F.kl_div, {"shapes differ": (np.ones((2, 1)), np.ones(2))}, raises="kl_div")
+
+_V = np.array([[0.5, -1.0, 2.0]])
+_U3 = np.array([[1.5, 0.5, -0.5]])
+rows("cosine_similarity", F.cosine_similarity, {
+    "one pair!": (_V, _U3), "parallel!": (_V, 2 * _V), "a zero vector": (np.zeros((1, 3)), _U3),
+    "empty batch": (np.zeros((0, 3)), np.zeros((0, 3))),
+    "broadcast!": (_V[0], np.array([[1.5, 0.5, -0.5], [0.2, 0.3, 0.4]])),
+    "inf": (np.array([[INF, 0.0, 1.0]]), _U3), "nan": (np.array([[NAN, 0.0, 1.0]]), _U3)},
+     numpy=lambda a, b: (a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-8) * (
+         b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-8))).sum(-1),
+     numpy_warns=False, torch=lambda T, a, b: T.nn.functional.cosine_similarity(a, b))
+rows("cosine_similarity", lambda a, b: F.cosine_similarity(a, b, dim=0), {
+    "vectors, dim 0!": (_V[0], _U3[0])},
+     numpy=lambda a, b: a @ b / np.linalg.norm(a) / np.linalg.norm(b), numpy_warns=False,
+     torch=lambda T, a, b: T.nn.functional.cosine_similarity(a, b, dim=0))
+rows("cosine_similarity", F.cosine_similarity, {"vectors, the default dim 1": (_V[0], _U3[0]),
+                                                "shapes that do not broadcast": (_V, np.ones(2))},
+     raises="cosine_similarity: (dim 1 is out of range|x1 of shape)")
+
+rows("normalize", F.normalize, {
+    "one row!": (_V,), "a zero row": (np.zeros((1, 3)),), "empty batch": (np.zeros((0, 3)),),
+    "inf": (np.array([[INF, 0.0, 1.0]]),), "nan": (np.array([[NAN, 0.0, 1.0]]),)},
+     numpy=lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12),
+     numpy_warns=False, torch=lambda T, x: T.nn.functional.normalize(x))
+for _p, _case, _x in ((1.0, "p 1, a zero entry", _a(0.0, 1.0, -2.0)),
+                      (INF, "p inf, tied maxima", _a(2.0, -2.0, 1.0)),
+                      (3.0, "p 3!", _a(0.5, -1.0, 2.0)), (0.5, "p 0.5, a zero entry",
+                                                         _a(0.0, 1.0, -2.0)),
+                      (-1.0, "p -1!", _a(0.5, -1.0, 2.0)), (0.0, "p 0", _a(0.0, 1.0, -2.0)),
+                      (3.0, "p 3, a zero row", _a(0.0, 0.0))):
+    rows("normalize", lambda x, p=_p: F.normalize(x, p, dim=0), {_case: (_x,)},
+         numpy_warns=False, torch=lambda T, x, p=_p: T.nn.functional.normalize(x, p, dim=0))
+rows("normalize", F.normalize, {"a vector, the default dim 1": (_a(1.0, 2.0),)},
+     raises="normalize: dim 1 is out of range")
+
+rows("pairwise_distance", F.pairwise_distance, {
+    "one pair!": (_V, _U3), "equal rows": (_V, _V), "empty batch": (np.zeros((0, 3)),
+                                                                     np.zeros((0, 3))),
+    "broadcast!": (_V[0], np.array([[1.5, 0.5, -0.5], [0.2, 0.3, 0.4]])),
+    "0-d!": (np.float64(1.0), np.float64(0.25)), "inf": (np.array([[INF, 0.0, 1.0]]), _U3),
+    "nan": (np.array([[NAN, 0.0, 1.0]]), _U3)},
+     numpy_warns=False, torch=lambda T, a, b: T.nn.functional.pairwise_distance(a, b))
+for _p, _case, _x, _y in ((1.0, "p 1!", _V, _U3), (INF, "p inf, tied maxima", _a(1.0, 3.0),
+                                                  _a(0.0, 2.0)),
+                          (3.0, "p 3!", _V, _U3), (0.5, "p 0.5!", _V, _U3),
+                          (-1.0, "p -1!", _V, _U3), (0.0, "p 0", _V, _U3)):
+    rows("pairwise_distance", lambda a, b, p=_p: F.pairwise_distance(a, b, p, keepdim=True),
+         {_case: (_x, _y)}, numpy_warns=False,
+         torch=lambda T, a, b, p=_p: T.nn.functional.pairwise_distance(a, b, p, keepdim=True))
+rows("pairwise_distance", F.pairwise_distance, {"shapes that do not broadcast": (
+    _V, np.ones(2))}, raises="pairwise_distance: x1 of shape")
+
+
 # ---- branches one element switches on for the whole array (found 2026-12-03 by mutation
 # testing: a wrong sign, a lost mask or a missing broadcast in these branches passed every
 # test, because the drawn inputs never reach them and the edge rows above had one element) --

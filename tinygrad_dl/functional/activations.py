@@ -1,0 +1,141 @@
+"""torch.nn.functional's activations that are not Tensor methods (hardtanh, relu6,
+hardsigmoid, hardswish, mish, selu, celu, softsign, tanhshrink, logsigmoid, softmin,
+threshold, glu): compositions of ops, or an op of their own where PyTorch's gradient at a
+kink needs one."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ..ops import (
+    CELU,
+    ELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    Softmax,
+    Softplus,
+    Threshold,
+)
+from ..tensor import Tensor
+from .methods import as_tensor_of, dim_arg, number_arg
+
+# ---- torch.nn.functional's activations that are not Tensor methods ---------------------------
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _no_inplace(who: str, inplace: Any) -> None:
+    if inplace:
+        raise ValueError(f"{who}(inplace=True) is not supported: an in-place op records no "
+                         f"gradient here; write x = F.{who}(x)")
+
+
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """x clipped to [min_val, max_val]; the gradient is 1 strictly inside and 0 on the bounds
+    (PyTorch's; clip's is 1 on them), a NaN passes it on."""
+    _no_inplace("hardtanh", inplace)
+    lo, hi = number_arg("hardtanh", "min_val", min_val), number_arg("hardtanh", "max_val", max_val)
+    if lo > hi:
+        raise ValueError(f"hardtanh: min_val ({lo}) cannot be greater than max_val ({hi})")
+    return Hardtanh.apply(as_tensor_of(input), lo=lo, hi=hi)
+
+
+def relu6(input: Any, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6), hardtanh(x, 0, 6): gradient 0 at 0 and at 6 (PyTorch's)."""
+    _no_inplace("relu6", inplace)
+    return Hardtanh.apply(as_tensor_of(input), lo=0.0, hi=6.0)
+
+
+def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6; gradient 1/6 strictly inside (-3, 3), else 0 (PyTorch's)."""
+    _no_inplace("hardsigmoid", inplace)
+    return Hardsigmoid.apply(as_tensor_of(input))
+
+
+def hardswish(input: Any, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6; gradient 0 at -3 and 1 at 3 (PyTorch's)."""
+    _no_inplace("hardswish", inplace)
+    return Hardswish.apply(as_tensor_of(input))
+
+
+def mish(input: Any, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x)): the overflow-free softplus, so no overflow for large |x|."""
+    _no_inplace("mish", inplace)
+    x = as_tensor_of(input)
+    return x * Softplus.apply(x).tanh()
+
+
+def selu(input: Any, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with PyTorch's constants (alpha 1.6733, scale 1.0507)."""
+    _no_inplace("selu", inplace)
+    return ELU.apply(as_tensor_of(input), alpha=_SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha (e^(x/alpha) - 1); alpha must not be 0."""
+    _no_inplace("celu", inplace)
+    alpha = number_arg("celu", "alpha", alpha)
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0")
+    return CELU.apply(as_tensor_of(input), alpha=alpha)
+
+
+def softsign(input: Any) -> Tensor:
+    """x / (1 + |x|) (PyTorch's composition: its gradient, 1 / (1 + |x|)^2, comes with it)."""
+    x = as_tensor_of(input)
+    return x / (x.abs() + 1)
+
+
+def tanhshrink(input: Any) -> Tensor:
+    """x - tanh(x)."""
+    x = as_tensor_of(input)
+    return x - x.tanh()
+
+
+def logsigmoid(input: Any) -> Tensor:
+    """log sigmoid(x) = -softplus(-x): never overflows (-800 gives -800, 800 gives 0)."""
+    return -Softplus.apply(-as_tensor_of(input))
+
+
+def softmin(input: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """softmax(-x) along dim (or NumPy's axis=; the last axis when none is given, as F.softmax
+    here, with a warning for 3-D and wider input, where PyTorch's legacy choice is another)."""
+    x = as_tensor_of(input)
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("softmin() got both axis= and dim=: NumPy's and PyTorch's names "
+                            "for one argument; pass one")
+        dim = axis
+    if dim is None:
+        if x.ndim >= 3:
+            warnings.warn(f"softmin: no dim given for a {x.ndim}-D tensor: the last axis is "
+                          f"used (PyTorch's F.softmin(x) without dim would take dim "
+                          f"{0 if x.ndim == 3 else 1}); give dim= to choose", stacklevel=2)
+        dim = -1
+    return Softmax.apply(-x, axis=dim_arg("softmin", dim, x.ndim))
+
+
+def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value; the gradient is 0 at and below the threshold."""
+    _no_inplace("threshold", inplace)
+    number_arg("threshold", "threshold", threshold)
+    number_arg("threshold", "value", value)
+    return Threshold.apply(as_tensor_of(input), threshold=threshold, value=value)
+
+
+def glu(input: Any, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), a and b the two halves of x along dim (which must have an even
+    length)."""
+    x = as_tensor_of(input)
+    if x.ndim == 0:
+        raise ValueError("glu: a 0-d input has no dimension to halve")
+    axis = dim_arg("glu", dim, x.ndim) % x.ndim
+    n = x.shape[axis]
+    if n % 2:
+        raise ValueError(f"glu: dimension {dim} has odd length {n}: it is halved into a and "
+                         f"b (a * sigmoid(b)), so it must be even (input shape {x.shape})")
+    head = (slice(None),) * axis
+    return x[head + (slice(0, n // 2),)] * x[head + (slice(n // 2, n),)].sigmoid()
