@@ -708,3 +708,65 @@ def test_isclose_allclose_and_bmm():
     a, b = np.random.default_rng(6).standard_normal((2, 2, 3, 4))
     np.testing.assert_array_equal(tg.bmm(Tensor(a), Tensor(b.transpose(0, 2, 1))).data,
                                   a @ b.transpose(0, 2, 1))
+
+
+# ---- cumprod, masked_select, meshgrid, broadcast_tensors, cdist, dist, norm(p), numel --------
+def test_cumprod_gradient_is_exact_with_zeros_and_matches_torch():
+    a = np.array([[1.5, 0.0, 2.0, -1.0, 0.0], [0.5, 3.0, -2.0, 0.25, 4.0]])
+    for axis in (0, 1, None):
+        check_grad(lambda t, ax=axis: t.cumprod(ax), a)
+    torch = pytest.importorskip("torch")
+    x, tx = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    w = np.random.default_rng(8).standard_normal(a.shape)
+    (x.cumprod(dim=1) * Tensor(w)).sum().backward()
+    (tx.cumprod(dim=1) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_meshgrid_needs_indexing_with_two_inputs_and_gives_each_librarys_grids():
+    a, b = np.arange(3.0), np.arange(4.0)
+    with pytest.raises(ValueError, match="meshgrid: give indexing='xy' .* or indexing='ij'"):
+        tg.meshgrid(Tensor(a), Tensor(b))
+    with pytest.raises(ValueError, match="meshgrid: give indexing"):
+        np.meshgrid(Tensor(a), Tensor(b))  # NumPy's call on tensors: the same question
+    for indexing in ("xy", "ij"):
+        got = tg.meshgrid(Tensor(a), Tensor(b), indexing=indexing)
+        for g, want in zip(got, np.meshgrid(a, b, indexing=indexing)):
+            np.testing.assert_array_equal(g.data, want)
+    (single,) = tg.meshgrid(Tensor(a))  # one input: the conventions agree
+    np.testing.assert_array_equal(single.data, a)
+    check_grad(lambda x, y: tg.stack(tg.meshgrid(x, y, indexing="xy")).sum(axis=0), a, b)
+
+
+def test_masked_select_broadcast_tensors_cdist_dist_and_norm_p_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((2, 3))
+    mask = np.array([True, False, True])
+    x, tx = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    x.masked_select(mask).sum().backward()
+    tx.masked_select(torch.tensor(mask)).sum().backward()
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+    with pytest.raises(TypeError, match="masked_select: the mask must be bool"):
+        x.masked_select(np.array([1, 0, 1]))
+    shapes = [t.shape for t in tg.broadcast_tensors(Tensor(np.ones((3, 1))), Tensor(np.ones(4)))]
+    assert shapes == [(3, 4), (3, 4)]
+    x1, x2 = rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 4, 3))
+    for p in (1.0, 2.0, np.inf, 3.0):
+        ours = [Tensor(v, requires_grad=True) for v in (x1, x2)]
+        theirs = [torch.tensor(v, requires_grad=True) for v in (x1, x2)]
+        w = rng.standard_normal((2, 5, 4))
+        d, td = tg.cdist(*ours, p=p), torch.cdist(*theirs, p=p)
+        np.testing.assert_allclose(d.data, td.detach().numpy(), rtol=1e-12)
+        (d * Tensor(w)).sum().backward()
+        (td * torch.tensor(w)).sum().backward()
+        for o, t in zip(ours, theirs):
+            np.testing.assert_allclose(o.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+        y1 = x1[::-1].copy()
+        assert np.isclose(tg.dist(Tensor(x1), Tensor(y1), p=p).item(),
+                          torch.dist(torch.tensor(x1), torch.tensor(y1), p=p).item())
+        np.testing.assert_allclose(Tensor(a).norm(p, dim=1).data,
+                                   torch.tensor(a).norm(p, dim=1).numpy(), rtol=1e-13)
+    with pytest.raises(ValueError, match="norm\\(p='nuc'\\)"):
+        Tensor(a).norm("nuc")
+    assert tg.numel(Tensor(a)) == 6 and tg.is_tensor(Tensor(a)) and not tg.is_tensor(a)

@@ -65,6 +65,16 @@ Tensor.__array_function__ = numpy_calls.array_function
 from . import autograd, nn, optim, utils  # noqa: E402  isort: skip
 
 
+def numel(input: Tensor) -> int:
+    """torch.numel: the number of entries of a tensor."""
+    return input.numel()
+
+
+def is_tensor(obj: Any) -> bool:
+    """torch.is_tensor: is `obj` a tinygrad_dl Tensor (an ndarray is not)."""
+    return isinstance(obj, Tensor)
+
+
 def save(obj: Any, f: Any) -> Any:
     """PyTorch's `torch.save` on tinygrad_dl's checkpoint format (an .npz, no pickle): a state
     dict (`model.state_dict()`, arrays or Tensors) or a course model, to the path `f`."""
@@ -99,7 +109,8 @@ __version__ = "0.1.0"
 # float(loss) would silently become np.float32(loss); they stay reachable as tg.float, tg.max
 __all__ = [
     "Generator", "Size", "accelerator", "autograd", "backends", "cuda", "default_generator",
-    "device", "get_default_device", "inference_mode", "initial_seed", "load", "manual_seed",
+    "device", "get_default_device", "inference_mode", "initial_seed", "is_tensor", "load",
+    "manual_seed", "numel",
     "nn", "optim", "save", "seed", "set_default_device", "set_grad_enabled", "utils",
     "AnomalyError", "Function", "Tensor", "ValuesIndices", "detect_anomaly", "enable_grad",
     "functional", "is_grad_enabled", "name_scope", "no_grad", "unbroadcast",

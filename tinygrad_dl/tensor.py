@@ -42,6 +42,7 @@ from .ops import (
     Concatenate,
     Cos,
     Cosh,
+    CumProd,
     CumSum,
     Diagonal,
     Div,
@@ -106,6 +107,7 @@ from .ops import (
     Tril,
     Triu,
     Var,
+    VectorNorm,
     Where,
 )
 from .ops.linalg import dot_subscripts
@@ -1036,12 +1038,15 @@ class Tensor:
     def norm(self, p: Any = "fro", axis: Axis = None, keepdims: bool = False) -> Tensor:
         """PyTorch's x.norm(p="fro", dim=None, keepdim=False): the 2-norm over dim (all: the
         flattened tensor's; a matrix's Frobenius norm), as np.linalg.norm(x, axis=...) for
-        ord None; gradient 0 where the norm is 0, as PyTorch's. p="fro", 2 or None only."""
-        if not (p is None or (isinstance(p, str) and p == "fro") or (
-                isinstance(p, (int, float, np.number)) and not isinstance(p, bool) and p == 2)):
-            raise ValueError(f"norm(p={p!r}): only the 2-norm (p='fro', 2 or None); for p=1 "
-                             "write x.abs().sum(dim), for p=inf x.abs().amax(dim)")
-        return Norm.apply(self, axis=axis, keepdims=keepdims)
+        ord None; gradient 0 where the norm is 0, as PyTorch's. Another number p: the vector
+        p-norm over dim (PyTorch's x.norm(p, dim): inf, -inf and 0 too, VectorNorm's gradient)."""
+        if p is None or (isinstance(p, str) and p == "fro") or (
+                isinstance(p, (int, float, np.number)) and not isinstance(p, bool) and p == 2):
+            return Norm.apply(self, axis=axis, keepdims=keepdims)
+        if isinstance(p, (int, float, np.number)) and not isinstance(p, bool) and p == p:
+            return VectorNorm.apply(self, ord=float(p), axis=axis, keepdims=keepdims)
+        raise ValueError(f"norm(p={p!r}): p must be a number (a vector p-norm over dim; inf, "
+                         "-inf, 0 too), 'fro' or None; the nuclear norm is not implemented")
 
     @spellings()
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -1049,6 +1054,9 @@ class Tensor:
 
     @spellings()
     def cumsum(self, axis: int | None = None) -> Tensor: return CumSum.apply(self, axis=axis)
+
+    @spellings()
+    def cumprod(self, axis: int | None = None) -> Tensor: return CumProd.apply(self, axis=axis)
 
     @spellings()
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -1179,6 +1187,20 @@ class Tensor:
     def expand_as(self, other: Tensor) -> Tensor:
         """torch's expand_as: broadcast_to(other.shape)."""
         return self.broadcast_to(other.shape)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """PyTorch's x.masked_select(mask): the entries of x where the bool mask is True, as a
+        1-D tensor (mask and x broadcast together); the gradient goes back to those entries."""
+        cond = np.asarray(_index(mask) if isinstance(mask, Tensor) else mask)
+        if cond.dtype != bool:
+            raise TypeError(f"masked_select: the mask must be bool, got dtype {cond.dtype}")
+        try:
+            shape = np.broadcast_shapes(cond.shape, self.shape)
+        except ValueError:
+            raise ValueError(f"masked_select: a mask of shape {cond.shape} and a tensor of shape "
+                             f"{self.shape} do not broadcast together") from None
+        x = self if self.shape == shape else self.broadcast_to(shape)
+        return x[np.broadcast_to(cond, shape)]
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """torch's masked_fill: `value` where `mask` is True, else x (a new tensor; the

@@ -64,9 +64,11 @@ from .joins import (
     atleast_1d,
     atleast_2d,
     atleast_3d,
+    broadcast_tensors,
     column_stack,
     concatenate,
     hstack,
+    meshgrid,
     pad,
     rollaxis,
     sort,
@@ -85,8 +87,10 @@ from .layers import (
     sum_of_squares,
 )
 from .linalg import (
+    cdist,
     cross,
     diag,
+    dist,
     einsum,
     inner,
     kron,
@@ -125,6 +129,10 @@ from .methods import (
 )
 
 __all__ = [
+    "dist",
+    "cdist",
+    "meshgrid",
+    "broadcast_tensors",
     "randperm",
     "normal",
     "multinomial",

@@ -194,3 +194,46 @@ def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, dim: int | N
         return values
     return x.sort(one_name("sort", axis, "axis", dim, "dim", -1),
                   descending)
+
+
+def broadcast_tensors(*tensors: Any) -> list[Tensor]:
+    """The tensors broadcast to their common shape (torch.broadcast_tensors,
+    np.broadcast_arrays), each on the graph: its gradient is summed back to its own shape."""
+    ts = as_tensors(tensors)
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in ts))
+    except ValueError:
+        raise ValueError("broadcast_tensors: shapes " + ", ".join(str(t.shape) for t in ts)
+                         + " do not broadcast together") from None
+    return [t if t.shape == shape else t.broadcast_to(shape) for t in ts]
+
+
+def meshgrid(*xs: Any, indexing: str | None = None, sparse: bool = False,
+             copy: bool = True) -> list[Tensor]:
+    """Coordinate grids from 1-D tensors (np.meshgrid, torch.meshgrid), on the graph. The two
+    libraries' defaults differ (NumPy's indexing="xy" swaps the first two axes, PyTorch's "ij"
+    does not), so with two or more inputs `indexing` must be given: either default would give
+    the other library's users transposed grids without a word. sparse=True is not supported."""
+    if len(xs) == 1 and isinstance(xs[0], (list, tuple)):  # torch.meshgrid([a, b])
+        xs = tuple(xs[0])
+    ts = [t.reshape(-1) for t in as_tensors(xs)]
+    if indexing is None and len(ts) > 1:
+        raise ValueError("meshgrid: give indexing='xy' (NumPy's default) or indexing='ij' "
+                         "(PyTorch's): the two give transposed grids")
+    if indexing not in (None, "xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    if sparse:
+        raise ValueError("meshgrid(sparse=True) is not supported: the grids are broadcast "
+                         "views already (use x.reshape for a sparse one)")
+    shape = [len(t.data) for t in ts]
+    order = list(range(len(ts)))
+    if indexing == "xy" and len(ts) > 1:  # NumPy's: x varies along the second axis
+        shape[0], shape[1] = shape[1], shape[0]
+        order[0], order[1] = 1, 0
+    out = []
+    for i, t in enumerate(ts):
+        at = [1] * len(ts)
+        at[order[i]] = -1
+        out.append(t.reshape(*at).broadcast_to(tuple(shape)))
+    return out
+

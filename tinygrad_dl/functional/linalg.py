@@ -11,6 +11,7 @@ import numpy as np
 from ..ops import (
     Diag,
     Einsum,
+    VectorNorm,
 )
 from ..ops.linalg import sublist_subscripts
 from ..ops.spelling import one_name
@@ -126,3 +127,22 @@ def cross(x: Any, y: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
     out = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
     return out.moveaxis(-1, axis)
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
+    """torch.cdist: the p-norm distance between every row of x1 (..., P, M) and every row of x2
+    (..., R, M), shape (..., P, R), from the differences themselves (torch's large-input
+    matmul shortcut differs in the last bits); gradient 0 at a distance of 0, as PyTorch's."""
+    a, b = as_tensors([x1, x2])
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist: x1 (..., P, M) and x2 (..., R, M) with one M, got shapes "
+                         f"{a.shape} and {b.shape}")
+    diff = a.unsqueeze(-2) - b.unsqueeze(-3)
+    return VectorNorm.apply(diff, ord=float(p), axis=-1, keepdims=False)
+
+
+def dist(x: Any, y: Any, p: float = 2.0) -> Tensor:
+    """torch.dist: the p-norm of x - y over all entries (broadcast together)."""
+    a, b = as_tensors([x, y])
+    return VectorNorm.apply(a - b, ord=float(p), axis=None, keepdims=False)
+

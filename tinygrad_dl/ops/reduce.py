@@ -12,8 +12,8 @@ import numpy as np
 
 from ..engine import Function
 
-__all__ = ["CumSum", "LogSumExp", "Max", "Mean", "Min", "Norm", "Prod", "Std", "Sum", "Var",
-           "VectorNorm"]
+__all__ = ["CumProd", "CumSum", "LogSumExp", "Max", "Mean", "Min", "Norm", "Prod", "Std", "Sum",
+           "Var", "VectorNorm"]
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
@@ -313,6 +313,31 @@ class VectorNorm(Function):
             scaled = (np.sign(x) * np.abs(x) ** (p - 1) if p < 2
                       else x * np.abs(x) ** (p - 2))
             return scaled * scale
+
+
+class CumProd(Function):
+    """Cumulative product along `axis` (None: over the flattened array, as np.cumprod).
+    Backward divides by nothing, so it is exact where x has zeros: with P_k the product of the
+    entries before k and S_k = g_k + x_(k+1) S_(k+1) (from the last), dx_k = P_k S_k (one
+    NumPy step per entry along the axis)."""
+
+    def forward(ctx, x, axis=None):
+        ctx.shape, ctx.axis = x.shape, axis
+        ctx.save_for_backward(x)
+        return np.cumprod(x, axis=axis, dtype=_int_sum_dtype(x.dtype))
+
+    def backward(ctx, g):
+        x = ctx.saved[0].reshape(-1) if ctx.axis is None else ctx.saved[0]
+        axis = 0 if ctx.axis is None else ctx.axis
+        xs, gs = np.moveaxis(x, axis, 0), np.moveaxis(g, axis, 0)
+        before = np.ones(gs.shape, dtype=g.dtype)  # P_k: the exclusive running product
+        np.cumprod(xs[:-1], axis=0, out=before[1:])
+        s = np.empty_like(before)
+        if len(s):
+            s[-1] = gs[-1]
+        for k in range(len(s) - 2, -1, -1):
+            s[k] = gs[k] + xs[k + 1] * s[k + 1]
+        return np.moveaxis(before * s, 0, axis).reshape(ctx.shape)
 
 
 class CumSum(Function):

@@ -386,6 +386,9 @@ _OPS: tuple[OpInfo, ...] = (
     _reduction("cumsum", ops.CumSum, np.cumsum, "running sum along axis (None: flattened)",
                ("cumsum",), Reduction(tuple_axes=False, keepdims=False),
                grad="the reversed running sum"),
+    _reduction("cumprod", ops.CumProd, np.cumprod, "running product along axis (None: "
+               "flattened)", ("cumprod",), Reduction(tuple_axes=False, keepdims=False),
+               grad="no division: exact where x has zeros"),
     _reduction("argmax", "NumPy's argmax (no graph)", np.argmax, "index of the max",
                ("argmax",), Reduction(DISTINCT, tuple_axes=False), no_grad="int64 indices",
                float32=False),
@@ -444,6 +447,18 @@ _OPS: tuple[OpInfo, ...] = (
            "PyTorch's outer takes 1-D tensors only",
            torch=("outer",), function=F.outer, tensors=2, ref=np.outer,
            sample=Cases((case((3,), (2,)), case((2, 2), (3,))))),
+    OpInfo("cdist", "VectorNorm of differences", "p-norm distances between the rows of x1 "
+           "(..., P, M) and of x2 (..., R, M)", LINALG, torch=("cdist",), function=F.cdist,
+           tensors=2, call=lambda a, b, **kw: F.cdist(a, b + 10.0, **kw),  # (off the kinks)
+           ref=lambda a, b, p=2.0: np.linalg.norm(a[..., :, None, :] - (b[..., None, :, :] + 10),
+                                                  ord=p, axis=-1),
+           sample=Cases((case((4, 3), (5, 3)), case((2, 3, 2), (2, 4, 2), p=1.0))),
+           grad="0 at a distance of 0, as PyTorch's; inf: shared by tied coordinates"),
+    OpInfo("dist", "VectorNorm", "the p-norm of x - y over all entries", LINALG,
+           torch=("dist",), function=F.dist, tensors=2,
+           call=lambda a, b, **kw: F.dist(a, b + 10.0, **kw),  # (off the kink at x = y)
+           ref=lambda a, b, p=2.0: np.linalg.norm(np.ravel(a - (b + 10.0)), ord=p),
+           sample=Cases((case((3,), (3,)), case((2, 3), (3,), p=3.0)))),
     OpInfo("tensordot", "einsum", "sum over the last `axes` axes of x and first of y, or the "
            "listed pairs", LINALG, numpy=("tensordot",), torch=("tensordot",),
            function=F.tensordot, tensors=2, ref=np.tensordot,
@@ -610,6 +625,16 @@ _OPS: tuple[OpInfo, ...] = (
            sample=Cases((case((2, 4), indices_or_sections=2, axis=1),
                          case((2, 4), indices_or_sections=[1, -1], axis=1),
                          case((5, 2), indices_or_sections=[0, 9])))),
+    OpInfo("broadcast_tensors", "broadcast_to", "the tensors broadcast to their common shape",
+           JOIN, numpy=("broadcast_arrays",), torch=("broadcast_tensors",),
+           function=F.broadcast_tensors, tensors=2, call=joined(F.broadcast_tensors),
+           ref=ref_joined(np.broadcast_arrays), sample=Elementwise((REAL, REAL))),
+    OpInfo("meshgrid", "reshape and broadcast_to", "coordinate grids of 1-D tensors", JOIN,
+           numpy=("meshgrid",), torch=("meshgrid",), function=F.meshgrid, tensors=2,
+           call=joined(F.meshgrid), ref=ref_joined(np.meshgrid),
+           sample=Cases((case((3,), (4,), indexing="ij"), case((2,), (3,), indexing="xy"))),
+           differs="indexing= must be given with two or more tensors: NumPy's default 'xy' and "
+           "PyTorch's 'ij' give transposed grids"),
     OpInfo("chunk", "getitem", "torch's chunk: pieces of ceil(n / chunks) along dim (fewer "
            "where n is short)", JOIN, torch=("chunk",), methods=("chunk",),
            call=joined(lambda t, chunks=1, dim=0: t.chunk(chunks, dim)),
@@ -623,6 +648,14 @@ _OPS: tuple[OpInfo, ...] = (
            ref=ref_joined(lambda a, dim=0: [np.take(a, i, axis=dim) for i in range(
                a.shape[dim])]),
            sample=Cases((case((2, 3), dim=1), case((3, 2, 2)), case((4,))))),
+    OpInfo("masked_select", "getitem with a bool mask", "the entries where a bool mask is "
+           "True, as a 1-D tensor (mask and x broadcast together)", JOIN,
+           methods=("masked_select",), torch=("masked_select",),
+           call=lambda t, mask=None: t.masked_select(mask),
+           ref=lambda a, mask=None: np.broadcast_to(a, np.broadcast_shapes(a.shape, mask.shape))[
+               np.broadcast_to(mask, np.broadcast_shapes(a.shape, mask.shape))],
+           sample=Cases((case((2, 3), mask=np.array([[True, False, True], [False, False, True]])),
+                         case((3,), mask=np.array([[True, False, True], [True, True, False]]))))),
     OpInfo("index_select", "getitem", "torch's index_select: entries at a 1-D index along dim "
            "(np.take with axis)", JOIN, torch=("index_select",), methods=("index_select",),
            call=lambda t, dim=0, index=(): t.index_select(dim, np.array(index)),

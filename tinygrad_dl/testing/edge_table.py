@@ -245,6 +245,42 @@ rows("max", Tensor.max, {"issue: nan": (_a(NAN, 1.0, 2.0),)}, numpy=np.max,
 rows("prod", Tensor.prod, {"issue: empty": (E,)}, numpy=np.prod, grad=(E,))
 rows("max", Tensor.max, {"empty": (E,)}, raises="Max")
 rows("min", tg.Tensor.min, {"empty": (E,)}, raises="Min")
+rows("cumprod", lambda x: x.cumprod(0), {
+    "empty": (E,), "zeros!": (_a(2.0, 0.0, 3.0, 0.0, 1.5),), "one element!": (_a(0.7),)},
+     numpy=lambda x: np.cumprod(x, 0), torch=lambda T, x: x.cumprod(0))
+rows("cumprod", lambda x: x.cumprod(0), {"nan": (_a(1.0, NAN, 2.0),)},
+     numpy=lambda x: np.cumprod(x, 0), grad=(_a(NAN, 3.0, NAN),),
+     note="d/dx1 of x0 + x0 x1 + x0 x1 x2 is x0 + x0 x2 = 3, whatever x1; PyTorch's backward "
+          "divides by x: nan")
+rows("cumprod", lambda x: x.cumprod(0), {"inf": (_a(INF, 2.0),)},
+     numpy=lambda x: np.cumprod(x, 0), grad=(_a(3.0, INF),),
+     note="d(x0 + x0 x1)/dx0 = 1 + x1 = 3 at x0 = inf; PyTorch's backward divides by x0 "
+          "(inf / inf): nan")
+rows("masked_select", lambda x: x.masked_select(np.array([True, False, True])), {
+    "one of three!": (_a(0.5, 1.5, 2.5),), "inf and nan": (_a(INF, 1.0, NAN),)},
+     numpy=lambda x: x[np.array([True, False, True])],
+     torch=lambda T, x: x.masked_select(T.tensor([True, False, True])))
+rows("masked_select", lambda x: x.masked_select(np.array([1, 0, 1])),
+     {"an integer mask": (_a(0.5, 1.5, 2.5),)}, raises="masked_select")
+rows("broadcast_tensors", lambda x, y: tg.stack(tg.broadcast_tensors(x, y)),
+     {"row and column!": (np.array([[0.5], [1.5]]), _a(1.0, 2.0, 3.0)),
+      "empty": (E, _a(1.0))},
+     numpy=lambda x, y: np.stack(np.broadcast_arrays(x, y)),
+     torch=lambda T, x, y: T.stack(T.broadcast_tensors(x, y)))
+rows("meshgrid", lambda x, y: tg.stack(tg.meshgrid(x, y, indexing="ij")),
+     {"two vectors!": (_a(0.5, 1.5), _a(1.0, 2.0, 3.0)), "empty": (E, _a(1.0))},
+     numpy=lambda x, y: np.stack(np.meshgrid(x, y, indexing="ij")),
+     torch=lambda T, x, y: T.stack(T.meshgrid(x, y, indexing="ij")))
+rows("meshgrid", lambda x, y: tg.stack(tg.meshgrid(x, y)),
+     {"no indexing=": (_a(0.5), _a(1.0))}, raises="meshgrid")
+rows("cdist", lambda x, y: tg.cdist(x, y), {
+    "a zero distance": (np.array([[0.5, 1.0]]), np.array([[0.5, 1.0], [1.5, 3.0]])),
+    "inf": (np.array([[INF, 1.0]]), np.array([[0.5, 1.0]]))},
+     numpy=lambda x, y: np.linalg.norm(x[:, None, :] - y[None, :, :], axis=-1),
+     torch=lambda T, x, y: T.cdist(x, y))
+rows("dist", lambda x, y: tg.dist(x, y), {
+    "equal!": (_a(0.5, 1.5), _a(0.5, 1.5)), "inf": (_a(INF), _a(1.0))},
+     numpy=lambda x, y: np.linalg.norm(x - y), torch=lambda T, x, y: T.dist(x, y))
 rows("cumsum", lambda x: x.cumsum(0), {
     "empty": (E,), "one element!": (_a(0.7),), "+inf": (_a(1.0, INF, 1.0),),
     "nan": (_a(1.0, NAN, 1.0),), "inf - inf": (_a(INF, -INF),),

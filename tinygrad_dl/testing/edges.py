@@ -135,6 +135,7 @@ NOT_OPS = {
     **dict.fromkeys(["inference_mode"], "engine machinery"),
     **dict.fromkeys(["Size", "ValuesIndices"], "a result type"),
     "method_function": "makes a function of a Tensor method",
+    "is_tensor": "a type test",
     **dict.fromkeys(optable.DTYPES, "a dtype name"),
     **dict.fromkeys([n for op in optable.CONSTRUCTORS for n in (op.name, *op.names)],
                     "a constructor"),
