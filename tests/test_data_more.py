@@ -282,3 +282,19 @@ def test_the_default_shuffle_is_unchanged_by_the_sampler_code():
     for _ in range(2):  # a new permutation each pass, drawn as before
         assert [i for b in loader for i in _rows(b)[0]] == rng.permutation(7).tolist()
     assert loader.sampler is None and loader.batch_sampler is None and loader.batch_size == 3
+
+
+def test_a_float_or_bool_sample_index_is_refused_not_rounded_to_a_row():
+    """Before: the TensorDataset fast path made int64 of the batch's indices, so a sampler
+    [1.7, 2.9] (or a Subset of them) loaded rows 1 and 2, and [True, True] row 1 twice,
+    without a word, while subset[0] itself raised."""
+    ds = TensorDataset(tg.Tensor(np.arange(10.0)))
+    for loader in (DataLoader(ds, batch_size=2, sampler=[1.7, 2.9]),
+                   DataLoader(ds, batch_sampler=[[1, 2.5]]),
+                   DataLoader(Subset(ds, [1.7, 2.9]), batch_size=2),
+                   DataLoader(ds, batch_size=2, sampler=[True, True])):
+        with pytest.raises(IndexError, match=r"DataLoader: sample index (1\.7|2\.5|True) .*not an "
+                                             r"integer"):
+            list(loader)
+    rows = [b[0].data.tolist() for b in DataLoader(Subset(ds, np.array([3, 1])), batch_size=2)]
+    assert rows == [[3.0, 1.0]]  # NumPy integer indices are integers

@@ -693,3 +693,13 @@ def test_a_scheduler_step_inside_a_jitted_function_runs_eagerly(make: Any, step:
             w.grad = None
             f(np.ones(3))
     assert s.last_epoch == 3
+
+
+def test_step_names_a_grad_that_is_a_tensor():
+    """Before: p.grad = some_tensor made step() fail inside NumPy ("operand 'Tensor' does not
+    support ufuncs"), naming neither step nor .grad."""
+    for make in (lambda ps: optim.SGD(ps, lr=0.1), lambda ps: optim.AdamW(ps)):
+        p = Tensor(np.ones(3), requires_grad=True)
+        p.grad = Tensor(np.ones(3))
+        with pytest.raises(TypeError, match=r"\.step: the \.grad of parameter .* is a Tensor"):
+            make([p]).step()

@@ -322,3 +322,17 @@ def test_softmin_takes_dim_or_axis_not_both():
         F.softmin(x, dim=0, axis=1)
     with pytest.warns(UserWarning, match="softmin: no dim given for a 3-D tensor"):
         F.softmin(Tensor(np.ones((2, 2, 2))))
+
+
+def test_an_infinite_upstream_gradient_at_a_clipped_entry_gives_0_not_nan():
+    """Before: relu, clamp, hardtanh, relu6 and hardsigmoid multiplied the upstream gradient by
+    a 0/1 mask, so sqrt's infinite gradient at a clipped 0 became inf * 0 = NaN (PyTorch: 0)."""
+    cases = [(F.relu, [0.0, 0.0, 0.35355339059327373, 0.1889822365046136]),
+             (F.relu6, [0.0, 0.0, 0.35355339059327373, 0.0]),
+             (lambda t: F.hardtanh(t, 0.0, 1.0), [0.0, 0.0, 0.0, 0.0]),
+             (lambda t: F.hardsigmoid(t - 3.0), [0.0, 0.0, 0.14433756729740643, 0.0]),
+             (lambda t: t.clamp(-0.5, 6.0), [0.0, np.inf, 0.35355339059327373, 0.0])]
+    for f, want in cases:
+        x = Tensor(np.array([-1.0, 0.0, 2.0, 7.0]), requires_grad=True)
+        f(x).clamp(0.0, None).sqrt().sum().backward()
+        np.testing.assert_allclose(x.grad, want, rtol=1e-15)

@@ -196,7 +196,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     a = (x - y).abs()
     if beta == 0:
         return _reduce(a, reduction, who)
-    m = a.clamp(max=beta)
+    m = a.minimum(beta)  # (not clamp: its gradient at a NaN d is 0, PyTorch's loss gives NaN)
     return _reduce(0.5 * m * m / beta + (a - m), reduction, who)
 
 
@@ -210,7 +210,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     delta = _scale_arg(who, "delta", delta, zero_ok=False)
     x, y = _same_shape(input, target, who)
     a = (x - y).abs()
-    m = a.clamp(max=delta)
+    m = a.minimum(delta)  # (as smooth_l1_loss's)
     loss = 0.5 * m * m + delta * (a - m)
     if weight is not None:
         w = like_tensor(weight, x)

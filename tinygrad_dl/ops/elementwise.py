@@ -245,7 +245,9 @@ class ReLU(Function):
         return out
 
     def backward(ctx, g):
-        return g * (ctx.saved[0] != 0)  # = out > 0, except a NaN passes g on (as PyTorch)
+        # out > 0, except a NaN passes g on; where, not g * mask: an inf g at a clipped entry
+        # gives 0, as PyTorch's (inf * 0 was NaN)
+        return np.where(ctx.saved[0] != 0, g, 0)
 
 
 class Tanh(Function):
@@ -307,7 +309,7 @@ class Clip(Function):
             inside &= x >= ctx.lo
         if ctx.hi is not None:
             inside &= x <= ctx.hi
-        return g * inside
+        return np.where(inside, g, 0)  # (as ReLU's: an inf g outside gives 0)
 
 
 # ---- matmul ------------------------------------------------------------------------------

@@ -311,7 +311,7 @@ class Hardtanh(Function):
 
     def backward(ctx, g):
         x = ctx.saved[0]
-        return g * ~((x <= ctx.lo) | (x >= ctx.hi))
+        return np.where((x <= ctx.lo) | (x >= ctx.hi), 0, g)  # (an inf g times 0 was NaN)
 
 
 class Hardsigmoid(Function):
@@ -325,7 +325,7 @@ class Hardsigmoid(Function):
 
     def backward(ctx, g):
         x = ctx.saved[0]
-        return g * ((x > -3) & (x < 3)) / 6
+        return np.where((x > -3) & (x < 3), g, 0) / 6  # (not g * mask: inf * 0 is NaN)
 
 
 class Hardswish(Function):

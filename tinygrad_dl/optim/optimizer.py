@@ -150,6 +150,10 @@ class Optimizer:
                     if p.requires_grad:  # (a frozen one, requires_grad=False, is expected)
                         missing.append(p)
                     continue
+                if not isinstance(g, np.ndarray):  # `p.grad = some_tensor` by hand: NumPy's
+                    raise TypeError(  # "does not support ufuncs" named neither step nor .grad
+                        f"{type(self).__name__}.step: the .grad of parameter {p.name or '?'} is "
+                        f"a {type(g).__name__}; .grad holds a NumPy array (p.grad = t.data)")
                 if g.shape != p.data.shape:
                     raise ValueError(
                         f"{type(self).__name__}: gradient of shape {g.shape} for parameter "

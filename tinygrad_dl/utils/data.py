@@ -158,13 +158,29 @@ def random_split(dataset: Any, lengths: Sequence[int | float], generator: Any = 
 def _tensor_rows(dataset: Any, idx: list[Any]) -> tuple[TensorDataset, np.ndarray] | None:
     """(the TensorDataset, its row indices) for a batch of a TensorDataset, or of Subsets of
     one, none of them with its own __getitem__; else None (the items one by one)."""
+    rows = _integers(idx)  # (an int64 array of [1.7, True] was rows 1 and 1, without a word)
     while isinstance(dataset, Subset) and type(dataset).__getitem__ is Subset.__getitem__:
-        idx = [int(dataset.indices[i]) for i in idx]
+        rows = _integers([dataset.indices[i] for i in rows.tolist()])
         dataset = dataset.dataset
     if isinstance(dataset, TensorDataset) and \
             type(dataset).__getitem__ is TensorDataset.__getitem__:
-        return dataset, np.asarray(idx, dtype=np.int64)
+        return dataset, rows
     return None
+
+
+def _integers(idx: Any) -> np.ndarray:
+    """Sample indices as int64, or one line naming the first that is not an integer (a float
+    or a bool: indexing the dataset itself refuses them, as PyTorch's loader does)."""
+    rows = np.asarray(idx)
+    if rows.size == 0:
+        return rows.astype(np.int64).reshape(0)
+    if rows.dtype.kind not in "iu":
+        given = idx.reshape(-1).tolist() if isinstance(idx, np.ndarray) else list(idx)
+        bad = next(i for i in given if isinstance(i, (bool, np.bool_))
+                   or not isinstance(i, (int, np.integer)))
+        raise IndexError(f"DataLoader: sample index {bad!r} ({type(bad).__name__}) is not an "
+                         "integer (from the sampler or a Subset's indices)")
+    return rows.astype(np.int64, copy=False)
 
 
 def collate(samples: Sequence[Any]) -> Any:
