@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function, unbroadcast
+from ..grad import passed
 from ..write_guard import private
 
 __all__ = ["Abs", "Add", "Clip", "Div", "Dropout", "Exp", "Log", "MatMul", "Maximum", "Mul",
@@ -245,9 +246,7 @@ class ReLU(Function):
         return out
 
     def backward(ctx, g):
-        # out > 0, except a NaN passes g on; where, not g * mask: an inf g at a clipped entry
-        # gives 0, as PyTorch's (inf * 0 was NaN)
-        return np.where(ctx.saved[0] != 0, g, 0)
+        return passed(g, ctx.saved[0] != 0)  # out > 0, except a NaN passes g on (PyTorch's)
 
 
 class Tanh(Function):
@@ -309,7 +308,7 @@ class Clip(Function):
             inside &= x >= ctx.lo
         if ctx.hi is not None:
             inside &= x <= ctx.hi
-        return np.where(inside, g, 0)  # (as ReLU's: an inf g outside gives 0)
+        return passed(g, inside)
 
 
 # ---- matmul ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..grad import passed
 
 __all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "CELU", "Ceil",
     "Cos", "Cosh", "ELU", "Exp2", "Expm1", "Floor", "GELU", "Hardsigmoid", "Hardswish", "Hardtanh",
@@ -311,7 +312,7 @@ class Hardtanh(Function):
 
     def backward(ctx, g):
         x = ctx.saved[0]
-        return np.where((x <= ctx.lo) | (x >= ctx.hi), 0, g)  # (an inf g times 0 was NaN)
+        return passed(g, ~((x <= ctx.lo) | (x >= ctx.hi)))
 
 
 class Hardsigmoid(Function):
@@ -325,7 +326,7 @@ class Hardsigmoid(Function):
 
     def backward(ctx, g):
         x = ctx.saved[0]
-        return np.where((x > -3) & (x < 3), g, 0) / 6  # (not g * mask: inf * 0 is NaN)
+        return passed(g, (x > -3) & (x < 3)) / 6
 
 
 class Hardswish(Function):
