@@ -32,7 +32,8 @@ from .activation import (
     Tanhshrink,
     Threshold,
 )
-from .containers import ModuleDict, ModuleList
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .conv1d import Conv1d
 from .embedding import Embedding
 from .layers import (
     INITS,
@@ -42,6 +43,8 @@ from .layers import (
     Conv2d,
     CrossEntropyLoss,
     Dropout,
+    Dropout1d,
+    Dropout2d,
     Flatten,
     Linear,
     MaxPool2d,
@@ -49,6 +52,7 @@ from .layers import (
     Parameter,
     ReLU,
     Sequential,
+    Unflatten,
     init_std,
     init_weights,
 )
@@ -64,7 +68,16 @@ from .loss import (
     PairwiseDistance,
     SmoothL1Loss,
 )
-from .normalization import BatchNorm2d, LayerNorm
+from .normalization import BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    MaxPool1d,
+    ZeroPad2d,
+)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 sys.modules[__name__ + ".functional"] = functional
@@ -84,4 +97,7 @@ __all__ = [
     "CELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU",
     "ReLU6", "SELU", "Softmin", "Softsign", "Tanhshrink", "Threshold",
     "CosineSimilarity", "HuberLoss", "KLDivLoss", "PairwiseDistance", "SmoothL1Loss",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "AvgPool1d", "Conv1d", "Dropout1d", "Dropout2d", "GroupNorm", "InstanceNorm1d",
+    "InstanceNorm2d", "MaxPool1d", "ParameterDict", "ParameterList", "Unflatten", "ZeroPad2d",
 ]

@@ -1,15 +1,20 @@
 """PyTorch's ModuleList and ModuleDict: layers held by a list or a dict that the model
 registers (parameters(), state_dict(), .to(), train()/eval() reach them), where a plain list or
 dict attribute is registered nowhere (Module.named_parameters warns about one). Like a
-Sequential under a parent, they open no name scope of their own ("blocks.0", "heads.out")."""
+Sequential under a parent, they open no name scope of their own ("blocks.0", "heads.out").
+ParameterList and ParameterDict do the same for parameters ("params.0", "scales.shift")."""
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .layers import Module, Sequential
+import numpy as np
+
+from ..tensor import Tensor
+from .layers import Module, Parameter, Sequential
 
 
 class ModuleList(Sequential):
@@ -97,3 +102,157 @@ class ModuleDict(Sequential):
                                "without '.' that is not a Module attribute)")
             self._check_layer(key, m)
             setattr(self, key, m)
+
+
+def _as_parameter(who: str, where: str, value: Any) -> Tensor:
+    """A ParameterList / ParameterDict entry: a leaf Tensor that requires grad as it is (the
+    same object); another Tensor or an array becomes one sharing its array, as torch's
+    Parameter(t); an op's result is refused (its array may belong to a live graph)."""
+    if isinstance(value, Tensor):
+        if value._ctx is not None:
+            raise TypeError(f"{who}: {where} is an op's result; a parameter must be a leaf: "
+                            "pass nn.Parameter(t.detach().clone())")
+        return value if value.requires_grad else Parameter(value)
+    if isinstance(value, np.ndarray):
+        return Parameter(value)
+    raise TypeError(f"{who}: {where} must be a Tensor (nn.Parameter) or an array, got "
+                    f"{type(value).__name__}")
+
+
+def _entry_repr(p: Tensor) -> str:
+    return f"Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+
+
+class ParameterList(Module):
+    """`nn.ParameterList([p0, p1])`: parameters "0", "1", ... registered in order, so
+    parameters(), named_parameters() ("params.0"), state_dict() and optimizers see them;
+    indexed, sliced (a new ParameterList of the same tensors), iterated and grown like a list
+    (append, extend, `+=`). A Tensor that does not require grad, or an array, becomes a
+    parameter sharing its array, as torch's. No forward."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if isinstance(values, (Tensor, np.ndarray)):
+            raise TypeError("ParameterList takes an iterable of parameters: "
+                            "ParameterList([param])")
+        if values is not None:
+            self.extend(values)
+
+    def _index(self, i: Any) -> str:
+        n = len(self)
+        i = operator.index(i)
+        if not -n <= i < n:
+            raise IndexError(f"ParameterList index {i} is out of range for {n} parameters")
+        return str(i % n)
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return ParameterList([self[j] for j in range(*i.indices(len(self)))])
+        return self._parameters[self._index(i)]
+
+    def __setitem__(self, i: int, value: Any) -> None:
+        key = self._index(i)
+        setattr(self, key, _as_parameter("ParameterList", f"entry {key}", value))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return iter(list(self._parameters.values()))
+
+    def append(self, value: Any) -> ParameterList:
+        key = str(len(self))
+        setattr(self, key, _as_parameter("ParameterList", f"entry {key}", value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        if isinstance(values, (Tensor, np.ndarray)):
+            raise TypeError("ParameterList.extend takes an iterable of parameters")
+        for v in values:
+            self.append(v)
+        return self
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def __repr__(self) -> str:
+        lines = [f"  ({k}): {_entry_repr(p)}" for k, p in self._parameters.items()]
+        return "ParameterList(" + ("\n" + "\n".join(lines) + "\n" if lines else "") + ")"
+
+
+class ParameterDict(Module):
+    """`nn.ParameterDict({"scale": p, "shift": q})`: parameters named by the keys (non-empty
+    strings without "." that are not Module attributes), so parameters(), named_parameters()
+    ("heads.scale"), state_dict() and optimizers see them; read and written like a dict
+    (`d["scale"]`, keys(), values(), items(), get, pop, update, `in`, del, len). As torch's,
+    a plain dict's entries are added in sorted key order (an OrderedDict's or a list of pairs'
+    in theirs). Conversions as ParameterList's. No forward."""
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Tensor:
+        try:
+            return self._parameters[key]
+        except KeyError:
+            raise KeyError(f"ParameterDict has no parameter {key!r} (its keys: "
+                           f"{list(self._parameters)})") from None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self._parameters and (not isinstance(key, str) or not key or "." in key
+                                            or hasattr(self, key)):
+            raise KeyError(f"ParameterDict: {key!r} cannot name a parameter (a non-empty "
+                           "string without '.' that is not a Module attribute)")
+        setattr(self, key, _as_parameter("ParameterDict", f"entry {key!r}", value))
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._parameters:
+            raise KeyError(f"ParameterDict has no parameter {key!r}")
+        delattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._parameters))
+
+    def keys(self) -> list[str]:
+        return list(self._parameters)
+
+    def values(self) -> list[Tensor]:
+        return list(self._parameters.values())
+
+    def items(self) -> list[tuple[str, Tensor]]:
+        return list(self._parameters.items())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str) -> Tensor:
+        p = self[key]
+        del self[key]
+        return p
+
+    def update(self, parameters: Any) -> None:
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = list(parameters.items())
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())  # torch's order for a plain dict
+        else:
+            pairs = []
+            for j, pair in enumerate(parameters):
+                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                    raise ValueError(f"ParameterDict.update: element #{j} must be a (key, "
+                                     f"parameter) pair, got {pair!r:.60}")
+                pairs.append(tuple(pair))
+        for key, value in pairs:
+            self[key] = value
+
+    def __repr__(self) -> str:
+        lines = [f"  ({k}): {_entry_repr(p)}" for k, p in self._parameters.items()]
+        return "ParameterDict(" + ("\n" + "\n".join(lines) + "\n" if lines else "") + ")"

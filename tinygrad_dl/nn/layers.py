@@ -463,7 +463,7 @@ def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng
     return np.ascontiguousarray(w, dtype=dtype), (np.zeros(n_out, dtype=dtype) if bias else None)
 
 
-class _WeightBias:
+class WeightBias:
     """PyTorch's `weight`/`bias` names for a layer's `W`/`b` (Linear, Conv2d): properties, not
     attributes, because the Module registry would list a second name per tensor."""
 
@@ -484,7 +484,7 @@ class _WeightBias:
         self.b = value
 
 
-class Linear(_WeightBias, Module):
+class Linear(WeightBias, Module):
     """y = x W^T + b for rows x: W (out_features, in_features), PyTorch's layout and the
     course's W (K x d); b (out_features,).
 
@@ -625,14 +625,15 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, rng: Any = None) -> None:
         super().__init__()
+        who = type(self).__name__  # (Dropout1d, Dropout2d too)
         if isinstance(rng, (bool, np.bool_)):
-            raise TypeError("Dropout: the second argument is rng here; PyTorch's inplace= is not "
+            raise TypeError(f"{who}: the second argument is rng here; PyTorch's inplace= is not "
                             "supported (dropout makes a new tensor)")
         if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+            raise ValueError(f"{who}: p must be in [0, 1), got {p}")
         self.p = p
         # the given generator, or the default generator's (reseeded in place by manual_seed)
-        self.rng = as_rng(rng, "Dropout")
+        self.rng = as_rng(rng, who)
         self.mask: np.ndarray | None = None
         self.fixed_keep: np.ndarray | None = None
 
@@ -658,6 +659,51 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Dropout1d(Dropout):
+    """Channel dropout (PyTorch's Dropout1d) for (N, C, L) or one (C, L) sample: in training
+    each channel of each sample is kept whole with probability 1 - p (scaled by 1 / (1 - p)) or
+    zeroed whole; evaluation is the identity. Masks come from the module's `rng`, as Dropout's;
+    `fix_mask(keep)` takes a boolean keep mask per channel, (N, C) or (C,)."""
+
+    ranks: tuple[int, ...] = (2, 3)
+    spatial = 1  # trailing axes a channel spans
+    expects = "(N, C, L) or (C, L)"
+
+    def sample_mask(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        channels = tuple(shape[:-self.spatial])  # one draw per (sample, channel)
+        keep = self.fixed_keep
+        if keep is None:
+            keep = self.rng.random(channels) >= self.p
+        elif keep.shape != channels:
+            raise ValueError(f"{type(self).__name__}: fixed mask has shape {keep.shape}, one "
+                             f"per channel of the input {tuple(shape)} is {channels}")
+        mask = np.multiply(keep, 1.0 / (1.0 - self.p), dtype=dtype)
+        mask = mask.reshape(channels + (1,) * self.spatial)  # broadcast over the channel
+        self.__dict__["mask"] = mask
+        return mask
+
+    def forward(self, x: Tensor) -> Tensor:
+        ndim = len(x.data.shape if isinstance(x, Tensor) else np.shape(x))
+        if ndim not in self.ranks:  # checked in evaluation too, as torch's
+            raise ValueError(f"{type(self).__name__}: expected input {self.expects}, got "
+                             f"{x.shape}" + ("; a 3-D input is ambiguous (PyTorch reads it as "
+                                             "(N, C, L), with a warning that this will change "
+                                             "to (C, H, W)): use Dropout1d for (N, C, L), "
+                                             "x.unsqueeze(0) for one (C, H, W) image"
+                                             if ndim == 3 else ""))
+        return super().forward(x)
+
+
+class Dropout2d(Dropout1d):
+    """Channel dropout (PyTorch's Dropout2d) for images (N, C, H, W): in training each
+    channel of each sample is kept whole with probability 1 - p (scaled by 1 / (1 - p)) or
+    zeroed whole; evaluation is the identity; masks from the module's `rng`."""
+
+    ranks = (4,)
+    spatial = 2
+    expects = "(N, C, H, W)"
 
 
 class ReLU(Module):
@@ -798,7 +844,7 @@ class CrossEntropyLoss(Module):
 
 
 # ---- convolutional layers (NCHW, as PyTorch) ---------------------------------------------------
-class Conv2d(_WeightBias, Module):
+class Conv2d(WeightBias, Module):
     """y = conv2d(x, W, b, stride, padding, dilation, groups) for x (N, C_in, H, W), PyTorch's
     argument order: W (C_out, C_in / groups, KH, KW) ~ N(0, std^2) with std from `init` over
     the fan-in C_in / groups * KH * KW, b = 0. kernel_size, stride and dilation: an int or
@@ -912,6 +958,41 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Axis `dim` split into `unflattened_size` (PyTorch's Unflatten, Flatten's inverse): a
+    tuple or list of sizes, at most one of them -1 (inferred); (N, 12) with
+    Unflatten(1, (3, 4)) -> (N, 3, 4)."""
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        self.dim = _dim_arg("Unflatten", "dim", dim)
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple or list of sizes, got "
+                            f"{unflattened_size!r}")
+        sizes = tuple(_dim_arg("Unflatten", "unflattened_size", n) for n in unflattened_size)
+        if not sizes or sum(n == -1 for n in sizes) > 1 or any(n < -1 for n in sizes):
+            raise ValueError(f"Unflatten: unflattened_size must be sizes >= 0 with at most one "
+                             f"-1, got {tuple(unflattened_size)}")
+        self.unflattened_size = sizes
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = tuple(x.shape)
+        if not -len(shape) <= self.dim < len(shape):
+            raise ValueError(f"Unflatten: dim {self.dim} is out of range for an input of "
+                             f"shape {shape}")
+        d = self.dim % len(shape)
+        sizes, n = self.unflattened_size, shape[d]
+        known = int(np.prod([k for k in sizes if k != -1]))
+        if (n != known) if -1 not in sizes else (known == 0 or n % known):
+            raise ValueError(f"Unflatten: sizes {sizes} do not multiply to the size {n} of dim "
+                             f"{self.dim} of the input {shape}")
+        sizes = tuple(n // known if k == -1 else k for k in sizes)
+        return x.reshape(shape[:d] + sizes + shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 def _module_named(function: str) -> str | None:

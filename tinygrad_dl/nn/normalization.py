@@ -1,15 +1,19 @@
-"""PyTorch's LayerNorm (each sample normalized over its last dimensions) and BatchNorm2d (each
+"""PyTorch's LayerNorm (each sample normalized over its last dimensions), BatchNorm2d (each
 channel of an image batch over the batch and the pixels, BatchNorm1d's statistics per channel;
-BatchNorm1d, the course's, is in layers.py)."""
+BatchNorm1d, the course's, is in layers.py), GroupNorm (each sample over groups of channels)
+and InstanceNorm1d/2d (each channel of each sample over its positions). GroupNorm and
+InstanceNorm are functional.layer_norm over a reshaped input: its gradient is theirs."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ..device import check_device
 from ..functional import layer_norm
+from ..functional.methods import as_tensor_of
 from ..tensor import Tensor, np_dtype
 from .layers import BatchNorm1d, Module, size_arg
 
@@ -62,3 +66,118 @@ class BatchNorm2d(BatchNorm1d):
         n, c, h, w = shape
         rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)  # one row per pixel
         return super().forward(rows).reshape(n, h, w, c).permute(0, 3, 1, 2)
+
+
+def _affine(module: Module, c: int, dtype: Any, bias: bool) -> None:
+    """`weight` (ones) and, with bias, `bias` (zeros), one per channel, PyTorch's names."""
+    dt = np.float64 if dtype is None else np_dtype(dtype, type(module).__name__)
+    module.weight = Tensor(np.ones(c, dt), requires_grad=True)
+    module.bias = Tensor(np.zeros(c, dt), requires_grad=True) if bias else None
+
+
+def _per_channel(y: Tensor, weight: Tensor | None, bias: Tensor | None, after: int) -> Tensor:
+    """y times weight plus bias, both (C,) broadcast over the `after` axes behind C."""
+    if weight is not None:
+        y = y * weight.reshape((-1,) + (1,) * after)
+    if bias is not None:
+        y = y + bias.reshape((-1,) + (1,) * after)
+    return y
+
+
+class GroupNorm(Module):
+    """`GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, *, bias=True)`: the C
+    channels of each sample of (N, C, *) split into num_groups groups of C / num_groups; each
+    group normalized over its channels and positions, (x - mean) / sqrt(var + eps) with the
+    biased variance, then times `weight` (ones) plus `bias` (zeros), one per channel. The same in
+    training and evaluation."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        super().__init__()
+        check_device(device, "GroupNorm")
+        g = size_arg("GroupNorm", "num_groups", num_groups)
+        c = size_arg("GroupNorm", "num_channels", num_channels)
+        if g < 1 or c % g:
+            raise ValueError(f"GroupNorm: num_channels ({c}) must be divisible by num_groups "
+                             f"({g})")
+        if not eps > 0:
+            raise ValueError(f"GroupNorm: eps must be > 0, got {eps}")
+        self.num_groups, self.num_channels, self.eps = g, c, float(eps)
+        self.affine = bool(affine)
+        self.weight = self.bias = None
+        if self.affine:
+            _affine(self, c, dtype, bias)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor_of(x)
+        shape = tuple(x.shape)
+        g, c = self.num_groups, self.num_channels
+        if len(shape) < 2 or shape[1] != c:
+            raise ValueError(f"GroupNorm({g}, {c}): expected input (N, {c}, *), got {shape}")
+        size = int(np.prod(shape[1:])) // g  # one group's channels times positions
+        y = layer_norm(x.reshape(shape[0], g, size), size, eps=self.eps).reshape(shape)
+        return _per_channel(y, self.weight, self.bias, len(shape) - 2)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class _InstanceNorm(Module):
+    dims = 1
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Any = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        who = type(self).__name__
+        check_device(device, who)
+        if track_running_stats:
+            raise ValueError(f"{who}: track_running_stats=True is not supported: each sample "
+                             "is normalized with its own statistics, in evaluation too")
+        if not eps > 0:
+            raise ValueError(f"{who}: eps must be > 0, got {eps}")
+        self.num_features = size_arg(who, "num_features", num_features)
+        self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
+        self.weight = self.bias = None
+        if self.affine:
+            _affine(self, self.num_features, dtype, bias)
+
+    def forward(self, x: Any) -> Tensor:
+        who, k, c = type(self).__name__, self.dims, self.num_features
+        x = as_tensor_of(x)
+        shape = tuple(x.shape)
+        axes = "L" if k == 1 else "H, W"
+        if len(shape) not in (k + 1, k + 2):
+            raise ValueError(f"{who}: expected input (N, C, {axes}) or (C, {axes}), got {shape}")
+        if shape[-k - 1] != c:
+            msg = (f"{who}({c}): input {shape} has {shape[-k - 1]} channels at dim "
+                   f"{len(shape) - k - 1}, not num_features={c}")
+            if self.affine:
+                raise ValueError(msg)
+            warnings.warn(msg + " (unused: affine=False), as PyTorch warns", stacklevel=2)
+        if int(np.prod(shape[-k:])) <= 1:
+            raise ValueError(f"{who}: expected more than 1 position per channel, got input "
+                             f"{shape}")
+        y = layer_norm(x, shape[-k:], eps=self.eps)
+        return _per_channel(y, self.weight, self.bias, k)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                "track_running_stats=False")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """`InstanceNorm1d(num_features, eps=1e-5, momentum=0.1, affine=False,
+    track_running_stats=False)`: each channel of each sample of (N, C, L) or (C, L) normalized
+    over its L positions (biased variance); with affine, times `weight` plus `bias`, one per
+    channel. track_running_stats=True is refused (momentum is kept, unused)."""
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """`InstanceNorm2d(num_features, ...)`: InstanceNorm1d for (N, C, H, W) or (C, H, W), each
+    channel normalized over its H * W pixels."""
+
+    dims = 2

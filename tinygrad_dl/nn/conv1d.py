@@ -1,0 +1,130 @@
+"""PyTorch's Conv1d over sequences (N, C, L): functional.conv2d over a height of 1, so its
+values and gradients are conv2d's (and the reshapes'), with no op of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..device import check_device
+from ..functional import conv2d
+from ..functional.methods import as_tensor_of
+from ..tensor import Tensor, np_dtype
+from .layers import INITS, Module, WeightBias, init_weights, size_arg
+
+
+def one_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
+    """A 1-D layer's size argument: an int or PyTorch's 1-tuple `(k,)`, at least `minimum`."""
+    v = value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < minimum:
+        raise ValueError(f"{layer}: {name} must be an integer >= {minimum} (or a 1-tuple), got "
+                         f"{value!r}")
+    return int(v)
+
+
+class Conv1d(WeightBias, Module):
+    """y = conv1d(x, W, b) for x (N, C_in, L) or one sample (C_in, L), PyTorch's signature:
+    W (C_out, C_in / groups, kernel_size), b (C_out,). stride, dilation: an int (or 1-tuple);
+    padding: an int (zeros on both ends), "valid" (0) or "same" (stride 1; an odd total's
+    extra zero at the end, as PyTorch). `weight` and `bias` are PyTorch's names for W and b
+    (the same Tensors; state_dict lists them as W and b, as Conv2d and Linear do).
+
+    init: "pytorch" (the default, PyTorch's): W and b ~ U(+-1/sqrt(fan_in)), fan_in = C_in /
+    groups * kernel_size; "he", "xavier", "gaussian": W ~ N(0, std^2), b = 0 (Conv2d's default
+    is "he", the course's convnets'). Drawn from `rng`, else the default generator."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        init: str = "pytorch",
+        std: float = 0.01,
+        rng: Any = None,
+    ) -> None:
+        super().__init__()
+        check_device(device, "Conv1d")
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv1d: padding_mode={padding_mode!r} is not supported (only "
+                             "'zeros')")
+        if init not in INITS:
+            raise ValueError(f"Conv1d: unknown init {init!r}; choose one of {', '.join(INITS)}")
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"Conv1d: bias must be True or False, got {bias!r}")
+        k = one_int("Conv1d", "kernel_size", kernel_size)
+        self.stride = one_int("Conv1d", "stride", stride)
+        self.dilation = one_int("Conv1d", "dilation", dilation)
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(f"Conv1d: padding must be 'valid', 'same' or an integer, got "
+                                 f"{padding!r}")
+            if padding == "same" and self.stride != 1:
+                raise ValueError(f"Conv1d: padding='same' needs stride 1 (as in PyTorch), got "
+                                 f"stride {self.stride}")
+            self.padding: Any = padding
+        else:
+            self.padding = one_int("Conv1d", "padding", padding, 0)
+        groups = size_arg("Conv1d", "groups", groups)
+        if groups < 1:
+            raise ValueError(f"Conv1d: groups must be >= 1, got {groups}")
+        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(n, (int, np.integer)) or n < 1 or n % groups:
+                raise ValueError(f"Conv1d: {name} must be a positive multiple of groups="
+                                 f"{groups}, got {n!r}")
+        dtype = np.float64 if dtype is None else np_dtype(dtype, "Conv1d")
+        self.c_in, self.c_out, self.kernel = int(in_channels), int(out_channels), k
+        self.groups, self.init = groups, init
+        fan_in = self.c_in // groups * k
+        w, b = init_weights(init, (self.c_out, self.c_in // groups, k), fan_in, std, rng,
+                            dtype, bool(bias))
+        self.W = Tensor(w, requires_grad=True)
+        self.b = None if b is None else Tensor(b, requires_grad=True)
+
+    in_channels = property(lambda self: self.c_in)
+    out_channels = property(lambda self: self.c_out)
+    kernel_size = property(lambda self: (self.kernel,))
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor_of(x)
+        shape = tuple(x.shape)
+        if len(shape) not in (2, 3) or shape[-2] != self.c_in:
+            raise ValueError(f"Conv1d({self.c_in}, {self.c_out}): expected input (N, "
+                             f"{self.c_in}, L) or ({self.c_in}, L), got {shape}")
+        length, (k, d) = shape[-1], (self.kernel, self.dilation)
+        span = d * (k - 1) + 1
+        if self.padding == "same":
+            pads: Any = "same"
+        else:
+            p = 0 if self.padding == "valid" else self.padding
+            pads = ((0, 0), (p, p))
+            if length + 2 * p < span:
+                raise ValueError(f"Conv1d: the kernel spans {span} positions (dilation "
+                                 f"{d} * (kernel_size {k} - 1) + 1), more than the input's "
+                                 f"length {length}" + (f" + 2 * padding {p}" if p else ""))
+        lead = shape[:-2] if len(shape) == 3 else (1,)
+        w = self.W.reshape(self.c_out, self.c_in // self.groups, 1, k)
+        out = conv2d(x.reshape(lead + (self.c_in, 1, length)), w, self.b, (1, self.stride),
+                     pads, (1, d), self.groups)
+        return out.reshape(shape[:-2] + (self.c_out, out.shape[-1]))
+
+    def extra_repr(self) -> str:
+        # PyTorch's words: `print(model)` reads the same
+        s = f"{self.c_in}, {self.c_out}, kernel_size=({self.kernel},), stride=({self.stride},)"
+        if self.padding != 0:
+            s += f", padding={self.padding}" if isinstance(self.padding, str) else \
+                f", padding=({self.padding},)"
+        if self.dilation != 1:
+            s += f", dilation=({self.dilation},)"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s + ("" if self.b is not None else ", bias=False")
