@@ -34,6 +34,7 @@ from .activation import (
 )
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv1d import Conv1d
+from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
 from .layers import (
     INITS,
@@ -42,14 +43,9 @@ from .layers import (
     BatchNorm1d,
     Conv2d,
     CrossEntropyLoss,
-    Dropout,
-    Dropout1d,
-    Dropout2d,
     Flatten,
     Linear,
     MaxPool2d,
-    Module,
-    Parameter,
     ReLU,
     Sequential,
     Unflatten,
@@ -68,6 +64,7 @@ from .loss import (
     PairwiseDistance,
     SmoothL1Loss,
 )
+from .module import Module, Parameter
 from .normalization import BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .pooling import (
     AdaptiveAvgPool1d,

@@ -28,7 +28,7 @@ from ..functional import (
     threshold,
 )
 from ..tensor import Tensor, np_dtype
-from .layers import Module, size_arg
+from .module import Module, size_arg
 
 
 class Identity(Module):

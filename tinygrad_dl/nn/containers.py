@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .layers import Module, Parameter, Sequential
+from .layers import Sequential
+from .module import Module, Parameter
 
 
 class ModuleList(Sequential):

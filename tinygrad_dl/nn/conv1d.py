@@ -11,7 +11,8 @@ from ..device import check_device
 from ..functional import conv2d
 from ..functional.methods import as_tensor_of
 from ..tensor import Tensor, np_dtype
-from .layers import INITS, Module, WeightBias, init_weights, size_arg
+from .layers import INITS, WeightBias, init_weights
+from .module import Module, size_arg
 
 
 def one_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:

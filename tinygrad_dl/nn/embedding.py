@@ -11,7 +11,7 @@ from ..ops import Tap
 from ..ops.shape import InRange
 from ..random import normal
 from ..tensor import Tensor, np_dtype
-from .layers import Module, size_arg
+from .module import Module, size_arg
 
 
 class Embedding(Module):

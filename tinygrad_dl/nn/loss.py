@@ -23,7 +23,8 @@ from ..functional import (
     smooth_l1_loss,
 )
 from ..tensor import Tensor
-from .layers import REDUCTIONS, Module
+from .layers import REDUCTIONS
+from .module import Module
 
 
 class _Loss(Module):

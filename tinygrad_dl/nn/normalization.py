@@ -15,7 +15,8 @@ from ..device import check_device
 from ..functional import layer_norm
 from ..functional.methods import as_tensor_of
 from ..tensor import Tensor, np_dtype
-from .layers import BatchNorm1d, Module, size_arg
+from .layers import BatchNorm1d
+from .module import Module, size_arg
 
 
 class LayerNorm(Module):

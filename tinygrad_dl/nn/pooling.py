@@ -18,7 +18,7 @@ from ..functional import avg_pool2d, max_pool2d, pad, stack
 from ..functional.methods import as_tensor_of
 from ..tensor import Tensor
 from .conv1d import one_int
-from .layers import Module
+from .module import Module
 
 
 def _refuse(layer: str, **given: tuple[Any, Any]) -> None:

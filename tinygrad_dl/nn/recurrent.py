@@ -27,7 +27,7 @@ from ..functional import concatenate, linear, stack
 from ..functional import dropout as drop
 from ..random import as_rng, uniform
 from ..tensor import Tensor, np_dtype
-from .layers import Module, size_arg
+from .module import Module, size_arg
 
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM
 

@@ -1,0 +1,104 @@
+"""Inverted dropout as PyTorch's `nn.Dropout`, and `Dropout1d` / `Dropout2d`, which zero whole
+channels; masks from the module's `rng=` (or the default generator), in training only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ops import Dropout as DropoutOp
+from ..random import as_rng
+from ..tensor import Tensor
+from .module import Module
+
+
+class Dropout(Module):
+    """Inverted dropout: in training keep each unit with probability 1 - p and scale the kept
+    ones by 1 / (1 - p), so evaluation is the identity.
+
+    The last mask used (already scaled) is `self.mask`; `fix_mask(keep)` pins a boolean keep
+    mask (for gradient checks), `fix_mask(None)` goes back to random masks.
+    """
+
+    def __init__(self, p: float = 0.5, rng: Any = None) -> None:
+        super().__init__()
+        who = type(self).__name__  # (Dropout1d, Dropout2d too)
+        if isinstance(rng, (bool, np.bool_)):
+            raise TypeError(f"{who}: the second argument is rng here; PyTorch's inplace= is not "
+                            "supported (dropout makes a new tensor)")
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"{who}: p must be in [0, 1), got {p}")
+        self.p = p
+        # the given generator, or the default generator's (reseeded in place by manual_seed)
+        self.rng = as_rng(rng, who)
+        self.mask: np.ndarray | None = None
+        self.fixed_keep: np.ndarray | None = None
+
+    def fix_mask(self, keep: np.ndarray | None) -> None:
+        self.fixed_keep = None if keep is None else np.asarray(keep, dtype=bool)
+
+    def sample_mask(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """The scaled mask for an input of `shape` (fixed or freshly drawn); remembered."""
+        keep = self.fixed_keep
+        if keep is None:
+            keep = self.rng.random(shape) >= self.p
+        elif keep.shape != tuple(shape):
+            raise ValueError(f"Dropout: fixed mask has shape {keep.shape}, input has {shape}")
+        mask = np.multiply(keep, 1.0 / (1.0 - self.p), dtype=dtype)
+        self.__dict__["mask"] = mask  # a plain attribute: skip the registry on the hot path
+        return mask
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        # the mask is drawn inside the op, so a replayed step (tinygrad_dl.jit) draws afresh
+        return DropoutOp.apply(x, sample=self.sample_mask)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Dropout1d(Dropout):
+    """Channel dropout (PyTorch's Dropout1d) for (N, C, L) or one (C, L) sample: in training
+    each channel of each sample is kept whole with probability 1 - p (scaled by 1 / (1 - p)) or
+    zeroed whole; evaluation is the identity. Masks come from the module's `rng`, as Dropout's;
+    `fix_mask(keep)` takes a boolean keep mask per channel, (N, C) or (C,)."""
+
+    ranks: tuple[int, ...] = (2, 3)
+    spatial = 1  # trailing axes a channel spans
+    expects = "(N, C, L) or (C, L)"
+
+    def sample_mask(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        channels = tuple(shape[:-self.spatial])  # one draw per (sample, channel)
+        keep = self.fixed_keep
+        if keep is None:
+            keep = self.rng.random(channels) >= self.p
+        elif keep.shape != channels:
+            raise ValueError(f"{type(self).__name__}: fixed mask has shape {keep.shape}, one "
+                             f"per channel of the input {tuple(shape)} is {channels}")
+        mask = np.multiply(keep, 1.0 / (1.0 - self.p), dtype=dtype)
+        mask = mask.reshape(channels + (1,) * self.spatial)  # broadcast over the channel
+        self.__dict__["mask"] = mask
+        return mask
+
+    def forward(self, x: Tensor) -> Tensor:
+        ndim = len(x.data.shape if isinstance(x, Tensor) else np.shape(x))
+        if ndim not in self.ranks:  # checked in evaluation too, as torch's
+            raise ValueError(f"{type(self).__name__}: expected input {self.expects}, got "
+                             f"{x.shape}" + ("; a 3-D input is ambiguous (PyTorch reads it as "
+                                             "(N, C, L), with a warning that this will change "
+                                             "to (C, H, W)): use Dropout1d for (N, C, L), "
+                                             "x.unsqueeze(0) for one (C, H, W) image"
+                                             if ndim == 3 else ""))
+        return super().forward(x)
+
+
+class Dropout2d(Dropout1d):
+    """Channel dropout (PyTorch's Dropout2d) for images (N, C, H, W): in training each
+    channel of each sample is kept whole with probability 1 - p (scaled by 1 / (1 - p)) or
+    zeroed whole; evaluation is the identity; masks from the module's `rng`."""
+
+    ranks = (4,)
+    spatial = 2
+    expects = "(N, C, H, W)"

@@ -1,0 +1,433 @@
+"""PyTorch's `nn.Module` and `Parameter`: a module finds its parameters (Tensors with
+requires_grad), buffers (ndarrays registered with `register_buffer`) and children (Modules)
+from its attributes, in assignment order; qualified names look like "layers.0.W". Calling a
+module runs `forward` inside a name scope (its attribute name under its parent, else its class
+name) so a drawn graph clusters per module. state_dict / load_state_dict, train / eval, to,
+apply and the rest of PyTorch's Module API live here; `size_arg` checks the layers' sizes."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .. import engine, write_guard
+from ..device import check_device, device
+from ..engine import name_scope
+from ..grad import cleared
+from ..ops.shape import brief_values
+from ..tensor import Tensor, np_dtype
+
+
+def _unregistered(modules: list[tuple[str, Module]], params: set[int]) -> None:
+    """Warn about layers or parameters that a module keeps in a plain list, tuple or dict
+    attribute (`self.layers = [Linear(2, 3), Linear(3, 1)]`) and that are registered nowhere
+    in the model: parameters(), state_dict() and every optimizer miss them, so they would
+    never be trained or saved, without a word (PyTorch's silence too). A list of layers that
+    are registered elsewhere as well (`self.linears = [m for m in self.layers ...]`) is fine."""
+    known: set[int] | None = None
+    for mod_name, mod in modules:
+        d = mod.__dict__
+        version = d.get("_version", -1)  # (-1: a module made without __init__, unpickled)
+        if d.get("_scanned") == version:  # looked at since its last assignment: model
+            continue  # .zero_grad() per step pays a dict lookup per module, not a scan
+        d["_scanned"] = version
+        if known is None:
+            known = {id(m) for _, m in modules}
+        for key, value in list(d.items()):
+            if type(value) not in (list, tuple, dict):  # (its own registries are dicts
+                continue  # of registered entries: nothing lost there)
+            items = value.values() if type(value) is dict else value
+            lost = [v for v in items if (isinstance(v, Module) and id(v) not in known) or (
+                isinstance(v, Tensor) and v.requires_grad and v._ctx is None
+                and id(v) not in params)]
+            if lost:
+                where = f"{mod_name}.{key}" if mod_name else key
+                kind = "nn.ModuleDict" if type(value) is dict else "nn.ModuleList"
+                warnings.warn(
+                    f"{type(mod).__name__}.{key} ({where!r}) is a plain {type(value).__name__} "
+                    f"holding {len(lost)} layer(s) or parameter(s) registered nowhere: "
+                    "parameters(), state_dict() and optimizers do not see them, so they would "
+                    f"not be trained or saved; hold them in a {kind} (or as attributes)",
+                    RuntimeWarning, stacklevel=3)
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `Module.load_state_dict` skipped, as PyTorch's named tuple: still a tuple, so
+    `missing, unexpected = net.load_state_dict(sd, strict=False)` unpacks as before."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class _ParameterType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.is_leaf and obj.requires_grad
+
+
+class Parameter(metaclass=_ParameterType):
+    """PyTorch's `nn.Parameter(tensor)`: a leaf Tensor that requires grad, sharing the given
+    tensor's array. A Module lists every such Tensor assigned to it as a parameter, so this is
+    a plain Tensor; `isinstance(t, nn.Parameter)` is True for any leaf that requires grad."""
+
+    def __new__(cls, data: Any = None, requires_grad: bool = True) -> Tensor:  # type: ignore[misc]
+        if not requires_grad:
+            raise ValueError("Parameter(..., requires_grad=False): a Module lists only tensors "
+                             "that require grad as parameters, so this one would not be in "
+                             "parameters() nor state_dict(); keep a constant with "
+                             "self.register_buffer(name, array)")
+        if data is None:
+            data = np.zeros(0)
+        return Tensor(data.data if isinstance(data, Tensor) else data, requires_grad=True)
+
+
+class Module:
+    """Base class: subclasses call super().__init__() first, then assign layers and tensors."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        d = self.__dict__
+        d["_parameters"] = {}  # name -> Tensor; the attribute holds the same object
+        d["_buffers"] = {}  # name -> ndarray (running statistics, ...)
+        d["_modules"] = {}  # name -> Module
+        d["_scope"] = type(self).__name__  # the name_scope forward runs in
+        d["training"] = True
+        d["_version"] = 0  # bumped by every attribute assignment: jit's replay guard
+
+    # ---- registration: plain attributes, remembered by name ------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        if "_parameters" not in d:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
+            )
+        d["_version"] += 1  # model.W = ..., model.lam = ...: a recorded step is out of date
+        if isinstance(getattr(type(self), name, None), property):
+            object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides
+            return
+        params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
+        if name in buffers and isinstance(value, np.ndarray):
+            buffers[name] = value  # assigning an array to a buffer keeps it a buffer
+            d[name] = value
+            return
+        # a parameter is a leaf that requires grad; an op's result (`self.out = self.fc(x)`,
+        # an activation kept for later) is a plain attribute, as in PyTorch
+        is_param = isinstance(value, Tensor) and value.requires_grad and value._ctx is None
+        if name in params and isinstance(value, Tensor) and not is_param:
+            what = "is an op result" if value._ctx is not None else "does not require grad"
+            raise TypeError(f"{type(self).__name__}: cannot assign a tensor that {what} as "
+                            f"parameter {name!r} (it would silently stop being trained and "
+                            f"saved); assign Tensor(..., requires_grad=True), write into "
+                            f"{name}.data, or `del` it first")
+        is_module = isinstance(value, Module)
+        for registry in (params, buffers, modules):
+            # a replaced parameter or child module keeps its place (a Sequential's order)
+            if not ((is_param and registry is params) or (is_module and registry is modules)):
+                registry.pop(name, None)
+        if is_param:
+            params[name] = value
+            if value.name is None:
+                value.name = name
+        elif isinstance(value, Module):
+            modules[name] = value
+            # under a Sequential that is itself a child, the name its parent gave it comes
+            # first (`seq[1] = m` drew m as "1", not "layers.1")
+            value._attach(d.get("_prefix", "") + name)
+        d[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        d = self.__dict__
+        d["_version"] += 1
+        for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, array: np.ndarray) -> None:
+        """A non-trainable array saved in state_dict (e.g. BatchNorm's running mean)."""
+        self.__setattr__(name, np.asarray(array))
+        self.__dict__["_buffers"][name] = self.__dict__[name]
+
+    def _attach(self, name: str) -> None:
+        """Called when this module becomes attribute `name` of a parent."""
+        self.__dict__["_scope"] = name
+
+    # ---- calling -------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no forward")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        engine.notify_module(self)  # a jit recording guards this module's state at replay
+        if self._scope is None:  # a transparent container (Sequential under a parent)
+            return self.forward(*args, **kwargs)
+        with name_scope(self._scope):
+            return self.forward(*args, **kwargs)
+
+    # ---- traversal -----------------------------------------------------------------------
+    # A module or parameter reached twice (a layer used twice, `self.b.W = self.a.W`) is listed
+    # once, under its first name, as in PyTorch: else an optimizer would step it twice.
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        seen: set[int] = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> list[Module]:
+        return [m for _, m in self.named_children()]
+
+    def named_modules(self, prefix: str = "", memo: set[int] | None = None
+                      ) -> Iterator[tuple[str, Module]]:
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+
+    def modules(self) -> list[Module]:
+        return [m for _, m in self.named_modules()]
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
+        """(qualified name, parameter) pairs, e.g. ("layers.0.W", W); each parameter once.
+        Layers or parameters kept in a plain list, tuple or dict attribute, and registered
+        nowhere, are not among them: a RuntimeWarning says so (see `_unregistered`)."""
+        seen: set[int] = set()
+        out = []
+        modules = list(self.named_modules(prefix))
+        for mod_name, mod in modules:
+            for name, p in mod._parameters.items():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    out.append((f"{mod_name}.{name}" if mod_name else name, p))
+        _unregistered(modules, seen)
+        return out
+
+    def name_parameters(self) -> Module:
+        """Set each parameter's `.name` to its qualified name (drawn graphs show it)."""
+        for name, p in self.named_parameters():
+            p.name = name
+        return self
+
+    def parameters(self) -> list[Tensor]:
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = "") -> list[tuple[str, np.ndarray]]:
+        return [
+            (f"{mod_name}.{name}" if mod_name else name, b)
+            for mod_name, mod in self.named_modules(prefix)
+            for name, b in mod._buffers.items()
+        ]
+
+    def buffers(self) -> list[np.ndarray]:
+        return [b for _, b in self.named_buffers()]
+
+    def num_parameters(self) -> int:
+        return sum(p.data.size for p in self.parameters())
+
+    def register_parameter(self, name: str, param: Tensor | None) -> None:
+        if param is not None and not (isinstance(param, Tensor) and param.requires_grad):
+            raise TypeError(f"register_parameter({name!r}): expected a Tensor that requires "
+                            f"grad (nn.Parameter(...)), got {type(param).__name__}")
+        self.__setattr__(name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        self.__setattr__(name, module)
+
+    def apply(self, fn: Any) -> Module:
+        """fn(m) for every child module, then for this one (PyTorch's order); returns self."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ---- state ---------------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (`.grad` is None, as PyTorch's default); with
+        set_to_none=False zero it in place, as PyTorch does (`grad.cleared`)."""
+        engine.notify_write(f"{type(self).__name__}.zero_grad()")
+        for p in self.parameters():
+            p.grad = cleared(p.grad, set_to_none)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze every parameter; they stay this module's parameters."""
+        for p in self.parameters():
+            p.requires_grad = bool(requires_grad)
+        return self
+
+    # ---- where and in what dtype (PyTorch's Module.to) ------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """`to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`: the device must be the
+        CPU (the only one); a float dtype casts every float parameter and buffer in place."""
+        who = f"{type(self).__name__}.to()"
+        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"{who}: unexpected argument(s) {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, device) or (isinstance(a, str) and _is_device(a)):
+                dev = a
+            else:
+                dtype = a
+        check_device(dev, who)
+        if dtype is not None:
+            self._cast(np.dtype(np_dtype(dtype, who)), who)
+        return self
+
+    def _cast(self, dtype: np.dtype, who: str) -> None:
+        engine.notify_write(who)  # inside a jitted step: not replayable
+        if dtype.kind != "f":
+            raise TypeError(f"{who}: only a floating-point dtype can hold parameters, got {dtype}")
+        for _, p in self.named_parameters():
+            if p.data.dtype != dtype:
+                p.data = p.data.astype(dtype)
+                p.grad = None if p.grad is None else p.grad.astype(dtype)
+        for m in self.modules():
+            for name, b in list(m._buffers.items()):
+                if b.dtype.kind == "f" and b.dtype != dtype:
+                    m.register_buffer(name, b.astype(dtype))
+            if isinstance(m.__dict__.get("dtype"), np.dtype):  # a course model's own record
+                m.__dict__["dtype"] = dtype  # (its config, so a checkpoint rebuilds this dtype)
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Module:
+        check_device("cuda", f"{type(self).__name__}.cuda()")
+        return self
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode here and in every child (BatchNorm, Dropout behave differently)."""
+        # bool("False") is True: a string (or a 0/1 int) would silently pick a mode; torch raises
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train(mode): mode must be True or False, "
+                             f"got {mode!r}")
+        for m in self.modules():
+            m.__dict__["training"] = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    @contextmanager
+    def evaluating(self) -> Iterator[Module]:
+        """Eval mode for the block (this module and every submodule), then each back in the
+        mode it was in: `train(was)` would put a batch norm frozen with `.eval()` back on batch
+        statistics (its running mean moving) and a dropout turned off back on."""
+        modes = [(m, m.training) for m in self.modules()]
+        self.eval()
+        try:
+            yield self
+        finally:
+            for m, mode in modes:
+                m.__dict__["training"] = mode
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter's and buffer's array, by qualified name."""
+        out = {name: p.data.copy() for name, p in self.named_parameters()}
+        out.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        return out
+
+    def load_state_dict(
+        self, state: dict[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
+        """Copy arrays into the parameters and buffers in place (optimizers keep their refs).
+
+        strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
+        returned as IncompatibleKeys(missing_keys, unexpected_keys), PyTorch's named tuple.
+        A shape mismatch always raises ValueError.
+        """
+        engine.notify_write(f"{type(self).__name__}.load_state_dict()")
+        params = dict(self.named_parameters())
+        targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
+        targets.update(self.named_buffers())
+        missing = [k for k in targets if k not in state]
+        unexpected = [k for k in state if k not in targets]
+        if strict and (missing or unexpected):
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
+                f"unexpected keys {unexpected}"
+            )
+        for name, dst in targets.items():
+            if name not in state:
+                continue
+            src = np.asarray(state[name])
+            if src.shape != dst.shape:
+                hint = ("; a Linear weight saved when W was (in, out)? Linear.W is (out, in) "
+                        "now: pass its .T" if src.ndim == 2 and src.shape == dst.shape[::-1]
+                        else "")
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: {name!r} has shape {src.shape} in "
+                    f"the state dict but {dst.shape} in the model{hint}"
+                )
+            _check_lossless(f"{type(self).__name__}.load_state_dict", name, src, dst.dtype)
+            if name in params:  # a live graph that saved the old values keeps its own copy
+                dst = write_guard.writable(params[name], f"{type(self).__name__}.load_state_dict()")
+            np.copyto(dst, src, casting="unsafe")
+        return IncompatibleKeys(missing, unexpected)
+
+    # ---- printing ------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not self._modules:
+            return head + ")"
+        lines = [head]
+        for name, child in self._modules.items():
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + "\n)"
+
+
+def _check_lossless(who: str, name: str, src: np.ndarray, dtype: np.dtype) -> None:
+    """The copy into a `dtype` entry (load_state_dict's, unsafe casting: float64 values into
+    a float32 model round, as torch's copy_ does) must not drop what is not rounding: a
+    fraction, NaN or out-of-range value into an integer buffer (a BatchNorm's
+    num_batches_tracked of 2.7 became 2), or an imaginary part. Else one line."""
+    kind = src.dtype.kind
+    if dtype.kind in "iu" and kind not in "iub":
+        info = np.iinfo(dtype)  # (bounds as floats: max itself rounds up to 2**63)
+        ok = kind == "f" and bool(np.isfinite(src).all() and (src == np.round(src)).all()
+                                  and (src >= info.min).all()
+                                  and (src < 2.0 ** (info.bits - (info.min < 0))).all())
+    else:
+        ok = not (kind == "c" and dtype.kind != "c" and np.any(np.imag(src)))
+    if not ok:
+        raise ValueError(f"{who}: {name!r} is {dtype} in the model but the state dict holds "
+                         f"{brief_values(src)} ({src.dtype}), which {dtype} cannot hold: "
+                         "copying would change it without a word")
+
+
+def size_arg(layer: str, name: str, value: Any) -> int:
+    """A layer's size argument as an int: int(3.5) would silently build a 3-feature layer and
+    a bool is an int to Python (True = 1 feature), so both raise, as torch's TypeError does;
+    NumPy integers (a shape read from an array) are fine."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {name} must be an integer, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
+    return int(value)
+
+
+def _is_device(s: str) -> bool:
+    try:
+        device(s)
+    except ValueError:
+        return False
+    return True
