@@ -85,6 +85,7 @@ from .ops import (
     Reshape,
     Roll,
     Round,
+    Scatter,
     Sigmoid,
     Sign,
     SiLU,
@@ -116,6 +117,7 @@ from .ops.shape import (
     axis_of,
     brief_index,
     check_gather,
+    check_scatter,
     flat_shape,
     moved_axes,
     new_shape,
@@ -1120,6 +1122,49 @@ class Tensor:
         corner = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
         return TakeAlongAxis.apply(self[corner], indices=index, axis=dim)
 
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """torch's scatter_add, out of place: a copy of x with `src[p]` added at p with its
+        coordinate on dim replaced by `index[p]`, for every position p of index (which may be
+        smaller than src and, apart from dim, than x); duplicates add up. The gradient to x
+        is g, to src g read back at those positions."""
+        return _scatter(self, "scatter_add", dim, index, src, "add")
+
+    def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None,
+                reduce: Any = None) -> Tensor:
+        """torch's scatter (out of place): scatter_add's positions written with src (or a
+        number: `value`) instead of added into; an index that names a position twice raises
+        (torch leaves which write wins undefined). The gradient to x is g with the written
+        positions zeroed, to src g read back there."""
+        if reduce is not None:
+            raise ValueError(f"scatter: reduce={reduce!r} is not supported: use scatter_add")
+        if (src is None) == (value is None):
+            raise TypeError("scatter: give src (a tensor or a number) or value, not both")
+        return _scatter(self, "scatter", dim, index, value if src is None else src, None)
+
+    def index_add(self, dim: int, index: Any, source: Any, alpha: Any = 1) -> Tensor:
+        """torch's index_add, out of place: a copy of x with `alpha * source` added into the
+        slices `index` (1-D, integers in [0, n)) names along dim, repeated indices adding up;
+        scatter_add with the index spread over source's shape."""
+        idx = np.asarray(_index(index))
+        if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise IndexError(f"index_add: the index must be a 1-D integer array, got shape "
+                             f"{idx.shape} dtype {idx.dtype}")
+        idx = idx.reshape(-1).astype(np.intp)
+        source = as_tensor(source, self)
+        axis = axis_of("index_add", dim, max(self.ndim, 1))
+        want = self.shape[:axis] + (len(idx),) + self.shape[axis + 1:]
+        scalar = self.ndim == 0 and source.data.size == len(idx) == 1
+        if tuple(source.shape) != want and not scalar:
+            raise ValueError(f"index_add: source of shape {tuple(source.shape)} does not fit "
+                             f"an input of shape {self.shape} and {len(idx)} indices along dim "
+                             f"{dim} (it needs {want})")
+        if self.ndim == 0:
+            return self.reshape(1).index_add(0, idx, source.reshape(1), alpha).reshape(())
+        full = np.broadcast_to(idx.reshape((-1,) + (1,) * (self.ndim - axis - 1)), want)
+        if not (isinstance(alpha, (int, float)) and alpha == 1):
+            source = source * alpha
+        return _scatter(self, "index_add", axis, full, source, "add")
+
     # ---- linear algebra (ops/linalg.py; dot/trace compose einsum and diagonal) --------------
     def dot(self, other: Any) -> Tensor:
         return Einsum.apply(self, as_tensor(other, self),
@@ -1623,6 +1668,24 @@ def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
         raise TypeError(f"{op}: cannot cast a tensor that requires grad to {dt}: gradients "
                         "are for real floating-point tensors; cast t.detach() for a constant")
     return Tensor(t.data.astype(dt))  # integers and bools carry no gradient (as PyTorch)
+
+
+def _scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, reduce: Any) -> Tensor:
+    """scatter / scatter_add / index_add: torch's checks, then the Scatter op."""
+    idx = np.asarray(_index(index))
+    if isinstance(src, Tensor):
+        if src.data.dtype != x.data.dtype:
+            raise TypeError(f"{op}: src has dtype {src.data.dtype}, the input "
+                            f"{x.data.dtype}; torch wants the same (cast one with .to())")
+    else:  # a number (torch's value=) or an array: x's dtype, as large as the index
+        src = np.asarray(src, dtype=x.data.dtype)
+        src = Tensor(np.broadcast_to(src, idx.shape).copy() if src.ndim == 0 else src)
+    if x.ndim == 0:
+        return _scatter(x.reshape(1), op, axis_of(op, dim, 1), idx.reshape(-1), src.reshape(-1),
+                        reduce).reshape(())
+    dim = axis_of(op, dim, x.ndim)
+    idx = check_scatter(op, x.shape, dim, idx, tuple(src.shape), unique=reduce is None)
+    return Scatter.apply(x, src, index=idx, dim=dim, reduce=reduce)
 
 
 def _gather_0d(x: Tensor, dim: int, index: Any) -> Tensor:

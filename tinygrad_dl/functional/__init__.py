@@ -55,6 +55,7 @@ from .constructors import (
 from .conv import (
     avg_pool2d,
     conv2d,
+    interpolate,
     max_pool2d,
     pair_of_ints,  # noqa: F401 (public, outside __all__)
 )
@@ -80,6 +81,7 @@ from .joins import (
 from .layers import (
     batch_norm,
     dropout,
+    embedding,
     layer_norm,
     linear,
     normalize,
@@ -226,4 +228,6 @@ __all__ = [
     "pairwise_distance",
     "smooth_l1_loss",
     "prelu",
+    "embedding",
+    "interpolate",
 ]

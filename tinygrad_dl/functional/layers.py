@@ -20,8 +20,10 @@ from ..ops import (
     Dropout,
     Linear,
     SumOfSquares,
+    Tap,
     VectorNorm,
 )
+from ..ops.shape import InRange
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from .constructors import rng_of
@@ -206,3 +208,41 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> T
     axis = dim_arg("normalize", dim, x.ndim)
     norm = VectorNorm.apply(x, ord=number_arg("normalize", "p", p), axis=axis, keepdims=True)
     return x / norm.clamp(min=eps)
+
+
+def embedding(input: Any, weight: Any, padding_idx: int | None = None,
+              max_norm: Any = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+              sparse: bool = False) -> Tensor:
+    """F.embedding: the rows of `weight` (num_embeddings, dim) at integer indices of any shape,
+    `weight[input]` (the result: the indices' shape plus (dim,)); the gradient adds into the
+    rows looked up, duplicates accumulating, except padding_idx's row, which gets none (its
+    value is still read). Indices outside [0, num_embeddings) raise (NumPy's -1 would read the
+    last row without a word), checked by an op, so a replayed step (jit) checks each batch.
+    nn.Embedding calls this."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise ValueError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    return lookup("embedding", input, weight, padding_idx)
+
+
+def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
+    """F.embedding's lookup with its checks, their messages naming `who` (nn.Embedding's
+    forward is this too: one home)."""
+    weight = as_tensor_of(weight)
+    if weight.ndim != 2:
+        raise ValueError(f"{who}: weight must be 2-D (num_embeddings, embedding_dim), got "
+                         f"shape {tuple(weight.shape)}")
+    n = weight.shape[0]
+    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
+        raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")
+    idx = idx.astype(np.intp, copy=False)
+    Tap.apply(Tensor(idx), fn=InRange(who, n))
+    if padding_idx is None:
+        return weight[idx]
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
+            or not -n <= padding_idx < n:
+        raise ValueError(f"{who}: padding_idx must be an integer in [-{n}, {n}), got "
+                         f"{padding_idx!r}")
+    keep = (idx != int(padding_idx) % n)[..., None]
+    # the padding row's lookups read a detached copy: its value, none of the gradient
+    return weight[idx].where(keep, weight.detach()[idx])

@@ -73,6 +73,7 @@ from .pooling import (
     AdaptiveMaxPool2d,
     AvgPool1d,
     MaxPool1d,
+    Upsample,
     ZeroPad2d,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
@@ -97,4 +98,5 @@ __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "AvgPool1d", "Conv1d", "Dropout1d", "Dropout2d", "GroupNorm", "InstanceNorm1d",
     "InstanceNorm2d", "MaxPool1d", "ParameterDict", "ParameterList", "Unflatten", "ZeroPad2d",
+    "Upsample",
 ]

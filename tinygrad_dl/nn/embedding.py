@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
-from ..ops import Tap
-from ..ops.shape import InRange
+from ..functional.layers import lookup
 from ..random import normal
 from ..tensor import Tensor, np_dtype
 from .module import Module, size_arg
@@ -20,10 +19,12 @@ class Embedding(Module):
     shape: the result has the indices' shape plus (embedding_dim,), and the gradient adds into
     the rows looked up. The char-RNN's x_t U (a one-hot row times U) is this lookup, U[x_t].
     Indices outside [0, num_embeddings) raise (NumPy's -1 would read the last row without a
-    word), checked by an op, so a replayed step (jit) checks each batch too."""
+    word), checked by an op, so a replayed step (jit) checks each batch too. `padding_idx`:
+    that row starts at zeros and gets no gradient, as PyTorch's. The lookup is F.embedding's."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, device: Any = None,
-                 dtype: Any = None, *, rng: Any = None) -> None:
+                 dtype: Any = None, *, padding_idx: int | None = None,
+                 rng: Any = None) -> None:
         super().__init__()
         check_device(device, "Embedding")
         self.num_embeddings = size_arg("Embedding", "num_embeddings", num_embeddings)
@@ -31,14 +32,19 @@ class Embedding(Module):
         dtype = np.float64 if dtype is None else np_dtype(dtype, "Embedding")
         self.weight = Tensor(normal((self.num_embeddings, self.embedding_dim), dtype, rng,
                                     "init"), requires_grad=True)
+        n = self.num_embeddings
+        if padding_idx is not None:
+            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
+                    or not -n <= padding_idx < n:
+                raise ValueError(f"Embedding: padding_idx must be an integer in [-{n}, {n}), "
+                                 f"got {padding_idx!r}")
+            padding_idx = int(padding_idx) % n
+            self.weight.data[padding_idx] = 0
+        self.padding_idx = padding_idx
 
     def forward(self, indices: Any) -> Tensor:
-        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-        if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
-            raise TypeError(f"Embedding: indices must be integers, got dtype {idx.dtype}")
-        idx = idx.astype(np.intp, copy=False)
-        Tap.apply(Tensor(idx), fn=InRange("Embedding", self.num_embeddings))
-        return self.weight[idx]
+        return lookup("Embedding", indices, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"

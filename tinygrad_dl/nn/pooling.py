@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..functional import avg_pool2d, max_pool2d, pad, stack
+from ..functional import avg_pool2d, interpolate, max_pool2d, pad, stack
 from ..functional.methods import as_tensor_of
 from ..tensor import Tensor
 from .conv1d import one_int
@@ -240,3 +240,28 @@ class ZeroPad2d(Module):
 
     def extra_repr(self) -> str:
         return f"{self.padding}"
+
+
+class Upsample(Module):
+    """`Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None)`: PyTorch's
+    module of F.interpolate (modes "nearest", "linear" for (N, C, L), "bilinear" for
+    (N, C, H, W)); no parameters."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                 align_corners: bool | None = None,
+                 recompute_scale_factor: bool | None = None) -> None:
+        super().__init__()
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+        if mode not in ("nearest", "linear", "bilinear"):
+            raise ValueError(f"Upsample: mode {mode!r} is not supported (only 'nearest', "
+                             "'linear' and 'bilinear')")
+
+    def forward(self, x: Any) -> Tensor:
+        return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+                           self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        what = (f"size={self.size}" if self.size is not None
+                else f"scale_factor={self.scale_factor}")
+        return f"{what}, mode={self.mode!r}"

@@ -17,7 +17,7 @@ from ..write_guard import private
 from .loss import outside
 
 __all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat",
-           "Reshape", "Roll", "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
+           "Reshape", "Roll", "Scatter", "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
 
 
 class Reshape(Function):
@@ -370,6 +370,68 @@ class TakeAlongAxis(Function):
         out = np.zeros(ctx.shape, dtype=g.dtype)
         np.add.at(out, ctx.index, g)
         return out
+
+
+class Scatter(Function):
+    """torch's scatter_add (reduce "add") and scatter (reduce None), out of place: a copy of x
+    with src's entries (the index's corner of src) added into, or written at, the positions
+    that `index` names along `dim` (every other coordinate kept). The gradient to x is g (with
+    the written positions zeroed for scatter), to src g read back at those positions. The
+    caller checks torch's rules (`check_scatter`)."""
+
+    def forward(ctx, x, src, index=None, dim=0, reduce="add"):
+        idx = private(index)
+        grid = list(np.indices(idx.shape, sparse=True))
+        grid[dim] = idx
+        corner = tuple(slice(0, n) for n in idx.shape)
+        ctx.target, ctx.corner, ctx.src_shape, ctx.reduce = tuple(grid), corner, src.shape, reduce
+        out = np.array(x, copy=True)
+        if reduce == "add":
+            np.add.at(out, ctx.target, src[corner])
+        else:
+            out[ctx.target] = src[corner]
+        return out
+
+    def backward(ctx, g):
+        gx = g
+        if ctx.reduce != "add":
+            gx = g.copy()
+            gx[ctx.target] = 0
+        gs = np.zeros(ctx.src_shape, dtype=g.dtype)
+        gs[ctx.corner] = g[ctx.target]
+        return gx, gs
+
+
+def check_scatter(op: str, shape: tuple[int, ...], dim: int, index: Any,
+                  src_shape: tuple[int, ...], unique: bool = False) -> np.ndarray:
+    """torch's rules for scatter / scatter_add, one line for each broken one: index holds
+    integers, has the input's number of dims, is no larger than src anywhere nor than the input
+    apart from dim, and its values lie in [0, shape[dim]); `unique`: no position written twice
+    (torch's scatter leaves which write wins undefined). The index as an intp array."""
+    idx = np.asarray(index)
+    where = (f"(input of shape {shape}, index of shape {idx.shape}, src of shape {src_shape}, "
+             f"dim {dim})")
+    if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
+        raise IndexError(f"{op}: index must hold integers, got {idx.dtype} {where}")
+    if not (idx.ndim == len(shape) == len(src_shape)):
+        raise ValueError(f"{op}: index, input and src must have the same number of dims {where}")
+    for d, (n, m, k) in enumerate(zip(shape, idx.shape, src_shape)):
+        if m > k or (d != dim and m > n):
+            raise IndexError(f"{op}: index is larger than src, or than the input apart from "
+                             f"dim, at dim {d} {where}")
+    idx = idx.astype(np.intp)
+    if idx.size:
+        lo, hi, n = int(idx.min()), int(idx.max()), shape[dim]
+        if lo < 0 or hi >= n:
+            raise IndexError(f"{op}: index {lo if lo < 0 else hi} is out of bounds for dim {dim} "
+                             f"with size {n} {where}")
+        if unique and idx.shape[dim] > 1:
+            s = np.sort(idx, axis=dim)
+            if (np.diff(s, axis=dim) == 0).any():
+                raise ValueError(f"{op}: index names one position twice along dim {dim} "
+                                 f"{where}: torch's result is then undefined; use "
+                                 "scatter_add to add them up")
+    return idx
 
 
 # ---- shape arithmetic for the Tensor methods that compose reshape / transpose -------------

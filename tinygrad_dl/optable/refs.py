@@ -225,3 +225,54 @@ def pairwise_distance_call(x: Tensor, y: Tensor, **kw: Any) -> Tensor:
 def pairwise_distance_ref(x: np.ndarray, y: np.ndarray, p: float = 2.0, eps: float = 1e-6,
                           keepdim: bool = False) -> np.ndarray:
     return _p_norm(x - 0.01 * y + eps, p, -1, keepdim)
+
+
+def scatter_ref(a: np.ndarray, s: np.ndarray, dim: int = 0, index: Any = (),
+                add: bool = True) -> np.ndarray:
+    """torch's scatter_add / scatter, one index position at a time."""
+    idx, out = np.array(index, dtype=np.intp), a.copy()
+    for p in np.ndindex(idx.shape):
+        q = list(p)
+        q[dim] = idx[p]
+        out[tuple(q)] = (out[tuple(q)] if add else 0) + s[p]
+    return out
+
+
+def index_add_ref(a: np.ndarray, s: np.ndarray, dim: int = 0, index: Any = (),
+                  alpha: float = 1.0) -> np.ndarray:
+    out = a.copy()
+    for j, i in enumerate(index):
+        out[(slice(None),) * dim + (i,)] += alpha * np.take(s, j, axis=dim)
+    return out
+
+
+def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
+                    mode: str = "nearest", align_corners: Any = None) -> np.ndarray:
+    """torch's F.interpolate, each output entry from its source entries (loops; float64
+    index arithmetic, so the cases keep off float32 ties)."""
+    spatial = a.shape[2:]
+    k = len(spatial)
+    if size is not None:
+        sizes = tuple(size) if isinstance(size, tuple) else (size,) * k
+        inv = [n / m for n, m in zip(spatial, sizes)]
+    else:
+        f = tuple(scale_factor) if isinstance(scale_factor, tuple) else (scale_factor,) * k
+        sizes = tuple(int(np.floor(n * s)) for n, s in zip(spatial, f))
+        inv = [1.0 / s for s in f]
+    out = np.zeros(a.shape[:2] + sizes)
+    for pos in np.ndindex(sizes):
+        if mode == "nearest":
+            src = tuple(min(int(np.floor(i * r)), n - 1) for i, r, n in zip(pos, inv, spatial))
+            out[(...,) + pos] = a[(...,) + src]
+            continue
+        terms = [[]]
+        for i, r, n, m in zip(pos, inv, spatial, sizes):
+            x = i * ((n - 1) / (m - 1) if m > 1 else 0.0) if align_corners else max(
+                r * (i + 0.5) - 0.5, 0.0)
+            i0 = min(int(x), n - 1)
+            i1 = i0 + (i0 < n - 1)
+            terms = [t + [(i0, 1 - (x - i0))] for t in terms] + [t + [(i1, x - i0)]
+                                                                  for t in terms]
+        for t in terms:
+            out[(...,) + pos] += np.prod([w for _, w in t]) * a[(...,) + tuple(j for j, _ in t)]
+    return out

@@ -29,6 +29,8 @@ from .refs import (
     glu_ref,
     huber_call,
     huber_ref,
+    index_add_ref,
+    interpolate_ref,
     joined,
     kl_div_ref,
     l1_call,
@@ -46,6 +48,7 @@ from .refs import (
     prelu_ref,
     ref_joined,
     rnn_ref,
+    scatter_ref,
     sigmoid_ref,
     smooth_l1_call,
     smooth_l1_ref,
@@ -429,6 +432,36 @@ _OPS: tuple[OpInfo, ...] = (
                a[tuple(slice(None) if d == dim else slice(0, n)
                        for d, n in enumerate(index.shape))], index, dim),
            grad="scattered back; duplicates add up"),
+    OpInfo("scatter_add", ops.Scatter, "torch's scatter_add (out of place): src added into a "
+           "copy of x at the positions index names along dim", SORT, methods=("scatter_add",),
+           torch=("scatter_add",),
+           call=lambda t, s, dim=0, index=(): t.scatter_add(dim, np.array(index), s),
+           ref=scatter_ref,
+           sample=Cases((case((3, 4), (2, 4), dim=0, index=((0, 1, 2, 0), (2, 2, 1, 0))),
+                         case((2, 3), (2, 5), dim=1, index=((0, 0), (2, 1))),
+                         case((4,), (3,), index=(3, 3, 3)))),
+           grad="to x: g; to src: g read at the index (the rest of src: 0); duplicates add up"),
+    OpInfo("scatter", ops.Scatter, "torch's scatter (out of place, no reduce): src written "
+           "into a copy of x at the positions index names along dim", SORT,
+           methods=("scatter",), torch=("scatter",),
+           call=lambda t, s, dim=0, index=(): t.scatter(dim, np.array(index), s),
+           ref=lambda a, s, dim=0, index=(): scatter_ref(a, s, dim, index, add=False),
+           sample=Cases((case((3, 4), (2, 4), dim=0, index=((0, 1, 2, 0), (2, 0, 1, 1))),
+                         case((2, 3), (2, 5), dim=1, index=((2, 0), (1,  2))),
+                         case((4,), (2,), index=(3, 0)))),
+           grad="to x: g, 0 at the written positions; to src: g read at the index",
+           differs="an index that names a position twice raises (torch: which write wins is "
+           "undefined)"),
+    OpInfo("index_add", "scatter_add of the index spread over source", "torch's index_add "
+           "(out of place): alpha * source added into the slices of x a 1-D index names "
+           "along dim", SORT, methods=("index_add",), torch=("index_add",),
+           call=lambda t, s, dim=0, index=(), alpha=1.0: t.index_add(dim, np.array(index), s,
+                                                                    alpha=alpha),
+           ref=index_add_ref,
+           sample=Cases((case((3, 4), (3, 2), dim=1, index=(3, 0)),
+                         case((3, 2), (4, 2), dim=0, index=(0, 2, 0, 1), alpha=-1.5),
+                         case((5,), (2,), index=(4, 4)))),
+           grad="to x: g; to source: alpha * g at the index; repeated indices add up"),
     # ---- linear algebra -----------------------------------------------------------------------
     OpInfo("einsum", ops.Einsum, "Einstein summation: subscripts, or NumPy's sublists",
            LINALG, numpy=("einsum",), torch=("einsum",), function=F.einsum, call=einsum_call,
@@ -692,6 +725,28 @@ _OPS: tuple[OpInfo, ...] = (
            sample=Cases((case((4, 3)), case((3, 5), reduction="sum"),
                          case((2, 3), reduction="none"))),
            grad="(softmax(z) sum Y - Y) / n"),
+    OpInfo("embedding", "getitem (a where for padding_idx)", "F.embedding: the rows of weight "
+           "(num_embeddings, dim) at integer indices of any shape", NN, F=("embedding",),
+           function=F.embedding,
+           call=lambda w, index=(): F.embedding(np.array(index), w),
+           ref=lambda w, index=(): w[np.array(index)],
+           sample=Cases((case((5, 3), index=((0, 2), (4, 2))), case((4, 2), index=(1, 1, 3)),
+                         case((3, 1), index=2))),
+           grad="scattered back into the rows looked up, duplicates adding up; padding_idx's "
+           "row gets none"),
+    OpInfo("interpolate", "index_select, multiply and add", "F.interpolate of (N, C, L) or "
+           "(N, C, H, W): modes nearest, linear, bilinear (align_corners False or True)", NN,
+           F=("interpolate",), function=F.interpolate,
+           call=lambda x, **kw: F.interpolate(x, **kw), ref=interpolate_ref,
+           sample=Cases((case((2, 3, 4), scale_factor=2), case((1, 2, 5), size=3),
+                         case((2, 1, 3, 4), size=(5, 2)),
+                         case((1, 2, 3, 3), scale_factor=2.5),
+                         case((2, 2, 4), size=7, mode="linear"),
+                         case((1, 1, 3, 4), size=(5, 7), mode="bilinear", align_corners=False),
+                         case((1, 2, 4, 3), scale_factor=(0.5, 1.7), mode="bilinear"),
+                         case((1, 1, 3, 4), size=(2, 6), mode="bilinear", align_corners=True))),
+           grad="the ops': nearest scatters back to the source entries, (bi)linear by the "
+           "weights"),
     OpInfo("nll_loss", ops.NLL, "PyTorch's negative log-likelihood of log-probabilities "
            "(n, K) against class indices (n,)", NN, F=("nll_loss",), function=F.nll_loss,
            call=nll_call, ref=nll_ref,

@@ -1193,3 +1193,80 @@ rows("sinc", tg.sinc, {"below 1e-3, where the series is used": (_SMALL,)}, numpy
 rows("elu", lambda x: F.elu(x, alpha=0.5), {"kink, alpha 0.5": (_a(0.0, -1.0),)},
      numpy=lambda x: np.where(x > 0, x, 0.5 * np.expm1(np.minimum(x, 0))),
      grad=(_a(0.5, 0.5 * np.exp(-1.0)),), note="the gradient at 0 is alpha, as PyTorch's")
+
+
+# ---- embedding, scatter, scatter_add, index_add, interpolate ---------------------------------
+_EMB_W = np.array([[0.5, -1.0], [1.5, 2.0], [-0.25, 3.0]])
+_I0 = np.zeros(0, dtype=np.int64)
+rows("embedding", lambda w, i: F.embedding(i, w), {
+    "empty indices": (_EMB_W, _I0), "one element!": (_a(0.75).reshape(1, 1), np.array([0])),
+    "duplicate indices!": (_EMB_W, np.array([[2, 0], [2, 2]])),
+    "inf and nan rows": (np.array([[INF, 1.0], [NAN, -INF], [0.5, 0.5]]), np.array([1, 0, 1]))},
+    numpy=lambda w, i: w[i], torch=lambda T, w, i: T.nn.functional.embedding(i, w))
+rows("embedding", lambda w, i: F.embedding(i, w, padding_idx=1), {
+    "padding_idx: read, no gradient": (_EMB_W, np.array([1, 2, 1]))},
+    numpy=lambda w, i: w[i], grad=(np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]]), None),
+    torch=lambda T, w, i: T.nn.functional.embedding(i, w, padding_idx=1))
+rows("embedding", lambda w, i: F.embedding(i, w), {
+    "index out of range": (_EMB_W, np.array([3])), "negative index": (_EMB_W, np.array([-1]))},
+    raises=r"embedding: indices must lie in \[0, 3\)")
+
+_SC_X = np.array([[0.5, 1.5, -2.0], [1.0, -0.5, 2.5]])
+_SC_S = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+_SPECIAL = (np.array([[INF, 1.0, NAN]]), np.array([[NAN, -INF, 2.0]]))
+for _op in ("scatter_add", "scatter"):
+    _add = _op == "scatter_add"
+
+    def _np_scatter(x: np.ndarray, s: np.ndarray, i: np.ndarray, add: bool = _add) -> np.ndarray:
+        out = x.copy()
+        for p in np.ndindex(i.shape):
+            q = (int(i[p]), p[1])
+            out[q] = (out[q] if add else 0.0) + s[p]
+        return out
+
+    rows(_op, lambda x, s, i, m=_op: getattr(x, m)(0, i, s), {
+        "empty index": (_SC_X, np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64)),
+        "one element!": (_a(0.5).reshape(1, 1), _a(2.0).reshape(1, 1), np.array([[0]])),
+        "inf and nan": (*_SPECIAL, np.array([[0, 0, 0]])),
+        **({"duplicate indices add up!": (_SC_X, _SC_S, np.array([[1, 1, 0], [1, 0, 0]]))} if _add
+           else {"distinct indices!": (_SC_X, _SC_S, np.array([[1, 0, 0], [0, 1, 1]]))})},
+        numpy=_np_scatter, torch=lambda T, x, s, i, m=_op: getattr(x, m)(0, i, s))
+    rows(_op, lambda x, s, i, m=_op: getattr(x, m)(0, i, s), {
+        "index out of range": (_SC_X, _SC_S, np.array([[2, 0, 0]])),
+        "negative index": (_SC_X, _SC_S, np.array([[-1, 0, 0]]))}, raises="out of bounds for dim 0")
+rows("scatter", lambda x, s, i: x.scatter(0, i, s), {
+    "a position written twice": (_SC_X, _SC_S, np.array([[1, 0, 0], [1, 1, 0]]))},
+    raises="names one position twice")
+
+rows("index_add", lambda x, s, i: x.index_add(1, i, s), {
+    "empty index": (_SC_X, np.zeros((2, 0)), _I0),
+    "one element!": (_a(0.5).reshape(1, 1), _a(2.0).reshape(1, 1), np.array([0])),
+    "inf and nan": (np.array([[INF, 1.0, NAN]]), np.array([[NAN, -INF]]), np.array([2, 0])),
+    "duplicate indices add up!": (_SC_X, _SC_S, np.array([2, 2, 0]))},
+    numpy=lambda x, s, i: index_add_np(x, s, i),
+    torch=lambda T, x, s, i: x.index_add(1, i, s))
+rows("index_add", lambda x, s, i: x.index_add(1, i, s), {
+    "index out of range": (_SC_X, _SC_S, np.array([0, 1, 3]))}, raises="out of bounds for dim 1")
+
+
+def index_add_np(x: np.ndarray, s: np.ndarray, i: np.ndarray) -> np.ndarray:
+    out = x.reshape(1, -1).copy() if x.ndim < 2 else x.copy()
+    np.add.at(out, (slice(None), i), s.reshape(out.shape[0], -1))
+    return out.reshape(x.shape)
+
+
+_UP_IMG = np.array([[[[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]]])
+for _mode, _ac in (("nearest", None), ("bilinear", False), ("bilinear", True)):
+    _kw = {"mode": _mode, "align_corners": _ac}
+    rows("interpolate", lambda x, k=_kw: F.interpolate(x, size=(3, 5), **k), {
+        "empty batch": (np.zeros((0, 1, 2, 3)),),
+        "one element!": (_a(0.75).reshape(1, 1, 1, 1),),
+        "inf": (np.where(_UP_IMG > 1.8, INF, _UP_IMG),),
+        "nan": (np.where(_UP_IMG < -0.9, NAN, _UP_IMG),),
+        "finite!": (_UP_IMG,)},
+        torch=lambda T, x, k=_kw: T.nn.functional.interpolate(x, size=(3, 5), **k),
+        note="compared with torch (NumPy has no interpolate)")
+rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"), {
+    "another mode": (_UP_IMG,)}, raises="mode 'bicubic' is not supported")
+rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), {
+    "bilinear of a 3-D input": (_UP_IMG[0],)}, raises="takes a 4-D input")
