@@ -1,8 +1,9 @@
 """PyTorch's samplers (torch.utils.data.sampler), re-exported by tinygrad_dl.utils.data: the
 orders in which a DataLoader reads a dataset, given as `sampler=` (indices) or
-`batch_sampler=` (lists of indices). RandomSampler draws from `generator=` (a
-tinygrad_dl.Generator or an np.random.Generator), else from the default generator
-(tinygrad_dl.manual_seed reseeds it), a new order each pass, as DataLoader's shuffle does.
+`batch_sampler=` (lists of indices). RandomSampler, SubsetRandomSampler and
+WeightedRandomSampler draw from `generator=` (a tinygrad_dl.Generator or an
+np.random.Generator), else from the default generator (tinygrad_dl.manual_seed reseeds it),
+anew each pass, as DataLoader's shuffle does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy as np
 
 from ..random import as_rng
 
-__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler"]
+__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler"]
 
 
 class Sampler:
@@ -76,6 +78,79 @@ class RandomSampler(Sampler):
             yield from rng.permutation(n).tolist()
         if k % n:
             yield from rng.permutation(n)[:k % n].tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a new random order each pass (without replacement): torch's
+    `indices[i] for i in randperm(len(indices))`, from `generator`, else the default one."""
+
+    def __init__(self, indices: Any, generator: Any = None) -> None:
+        try:
+            len(indices)
+        except TypeError:
+            raise TypeError(f"SubsetRandomSampler: indices must be a sequence of indices, got "
+                            f"{type(indices).__name__}") from None
+        self.indices, self.generator = indices, generator
+        as_rng(generator, "SubsetRandomSampler")  # a wrong kind of generator fails here
+
+    def __iter__(self) -> Iterator[Any]:
+        rng = as_rng(self.generator, "SubsetRandomSampler")
+        for i in rng.permutation(len(self.indices)).tolist():
+            yield self.indices[i]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices of range(len(weights)), index i drawn with probability weights[i] /
+    sum(weights) (the weights need not sum to 1); with replacement=False an index is drawn at
+    most once (then the weights of those left are renormalised, as torch.multinomial does).
+    From `generator`, else the default generator, anew each pass."""
+
+    def __init__(self, weights: Any, num_samples: int, replacement: bool = True,
+                 generator: Any = None) -> None:
+        who = "WeightedRandomSampler"
+        if (isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer))
+                or num_samples <= 0):
+            raise ValueError(f"{who}: num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"{who}: replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        try:
+            w = np.array(getattr(weights, "numpy", lambda: weights)(), dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{who}: weights must be a 1d sequence of numbers ({e})") from None
+        if w.ndim != 1:
+            raise ValueError(f"{who}: weights should be a 1d sequence but given weights have "
+                             f"shape {tuple(w.shape)}")
+        if w.size == 0:
+            raise ValueError(f"{who}: weights is empty: no index to draw")
+        if not np.isfinite(w).all():
+            raise ValueError(f"{who}: invalid multinomial distribution (encountering "
+                             "probability entry = infinity or NaN)")
+        if (w < 0).any():
+            raise ValueError(f"{who}: invalid multinomial distribution (encountering "
+                             "probability entry < 0)")
+        if w.sum() <= 0:
+            raise ValueError(f"{who}: invalid multinomial distribution (sum of probabilities "
+                             "<= 0)")
+        nonzero = int(np.count_nonzero(w))
+        if not replacement and num_samples > nonzero:
+            raise ValueError(f"{who}: cannot sample num_samples={num_samples} > {nonzero} "
+                             "nonzero weights without replacement")
+        as_rng(generator, who)  # a wrong kind of generator fails here
+        self.weights, self.num_samples = w, int(num_samples)
+        self.replacement, self.generator = replacement, generator
+
+    def __iter__(self) -> Iterator[int]:
+        rng = as_rng(self.generator, "WeightedRandomSampler")
+        p = self.weights / self.weights.sum()
+        yield from rng.choice(len(p), self.num_samples, replace=self.replacement, p=p).tolist()
 
     def __len__(self) -> int:
         return self.num_samples
