@@ -18,13 +18,23 @@ LinearLR, MultiplicativeLR, PolynomialLR, CosineAnnealingLR, CosineAnnealingWarm
 OneCycleLR (per update, cycling SGD's/RMSprop's momentum or Adam's/AdamW's beta1) and
 ReduceLROnPlateau (`sched.step(val_loss)`), each computing its rates as torch 2.13 does (its
 recursive, chainable forms where it uses them), so the sequences are torch's.
+
+Two schedulers made of schedulers, as torch 2.13's: SequentialLR(opt, [warmup, main],
+milestones=[n]) runs `warmup` for steps 0..n-1, then restarts `main` at its step 0 (its
+closed-form rate there, from base_lr: a CosineAnnealingLR restarts at base_lr, not where the
+warm-up left the rate) and steps it from then on; ChainedScheduler([a, b]) steps every one of
+its schedulers at each step(), so their (chainable) factors multiply.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
+from .. import engine
 from . import schedules
 from .annealing import (
     ConstantLR,
@@ -35,13 +45,14 @@ from .annealing import (
     OneCycleLR,
     PolynomialLR,
 )
-from .lr_base import LRScheduler, current_lrs, per_group
+from .lr_base import LRScheduler, current_lrs, no_resume, per_group
 from .optimizer import Optimizer
 from .plateau import ReduceLROnPlateau
 
-__all__ = ["ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
-           "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
-           "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "StepLR"]
+__all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
+           "CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
+           "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau",
+           "SequentialLR", "StepLR"]
 
 
 class StepLR(LRScheduler):
@@ -150,6 +161,189 @@ class CyclicLR(LRScheduler):
                                  self.max_momentums):
                 g[self._key] = hi - (hi - lo) * s
         return [f(t) for f in self._fn_lr]
+
+
+# ---- schedulers of schedulers -----------------------------------------------------------------
+def _check_schedulers(who: str, schedulers: Any, optimizer: Any) -> list[LRScheduler]:
+    """torch's checks (and words) on the schedulers SequentialLR / ChainedScheduler wrap."""
+    if isinstance(schedulers, LRScheduler) or not isinstance(schedulers, (list, tuple)):
+        raise TypeError(f"{who}: schedulers must be a list of schedulers, got "
+                        f"{type(schedulers).__name__}")
+    if len(schedulers) < 1:
+        raise ValueError(f"{who} expects at least one scheduler, but got no scheduler.")
+    for i, s in enumerate(schedulers):
+        if not isinstance(s, LRScheduler):
+            raise TypeError(f"{who}: the scheduler at index {i} is a {type(s).__name__}, not a "
+                            "learning-rate scheduler (it should have `optimizer` as its "
+                            "attribute)")
+        if isinstance(s, ReduceLROnPlateau):
+            raise ValueError(f"{who} does not support `ReduceLROnPlateau` scheduler as it "
+                             "requires additional kwargs to be specified when calling `step`, "
+                             f"but got one at index {i} in the given schedulers sequence.")
+        if s.optimizer is not optimizer:
+            raise ValueError(f"{who} expects all schedulers to belong to the same optimizer, "
+                             f"but got scheduler {type(s).__name__} at index {i} has "
+                             f"{type(s.optimizer).__name__} at {id(s.optimizer):#x}, which is "
+                             f"different from {type(optimizer).__name__} at {id(optimizer):#x}.")
+    return list(schedulers)
+
+
+def _rates_at_zero(s: LRScheduler) -> list[float]:
+    """The rates torch's `_update_lr(0)` gives `s` (SequentialLR's restart at a milestone):
+    the closed form at step 0, from base_lrs, for the schedulers torch gives one; its get_lr()
+    at step 0 (not the first step: MultiplicativeLR multiplies by f(0)) for the others."""
+    b = s.base_lrs
+    if isinstance(s, (StepLR, ExponentialLR, CosineAnnealingLR, PolynomialLR)):
+        return list(b)  # gamma ** 0, cos(0), (1 - 0) ** power: 1
+    if isinstance(s, MultiStepLR):
+        return [lr * s.gamma ** bisect.bisect_right(s.milestones, 0) for lr in b]
+    if isinstance(s, ConstantLR):
+        return [lr * (s.factor + (0 >= s.total_iters) * (1 - s.factor)) for lr in b]
+    if isinstance(s, LinearLR):  # total_iters=0: torch divides 0 by 0; here start_factor
+        return [lr * s.start_factor for lr in b]
+    if isinstance(s, MultiplicativeLR):  # torch's get_lr outside the first step: lr * f(0)
+        return [lr * f(0) for lr, f in zip(current_lrs(s.optimizer), s._fn)]
+    return s.get_lr()  # at step 0: LambdaLR, the warm restarts (at T_cur), OneCycleLR, CyclicLR
+
+
+class SequentialLR(LRScheduler):
+    """torch's SequentialLR: schedulers[0] sets the rates for steps 0 .. milestones[0] - 1,
+    schedulers[1] from milestones[0] on, and so on. Building it resets every group to its
+    initial_lr and undoes the first step the schedulers took when built; at each milestone the
+    next scheduler restarts at its step 0 (its closed form there, from its base_lrs, where
+    torch has one), then steps on from there."""
+
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler],
+                 milestones: Sequence[int], last_epoch: int = -1) -> None:
+        who = "SequentialLR"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{who}: expected an optimizer, got {type(optimizer).__name__}")
+        no_resume(who, last_epoch)
+        scheds = _check_schedulers(who, schedulers, optimizer)
+        for i, s in enumerate(scheds):
+            if isinstance(s, (SequentialLR, ChainedScheduler)):
+                raise ValueError(f"{who}: the scheduler at index {i} is a {type(s).__name__}: "
+                                 "nesting one in a SequentialLR is not supported")
+        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, (list, tuple)):
+            raise TypeError(f"{who}: milestones must be a list of ints, got "
+                            f"{type(milestones).__name__}")
+        if len(milestones) != len(scheds) - 1:
+            raise ValueError(f"{who}: Sequential Schedulers expects number of schedulers "
+                             "provided to be one more than the number of milestone points, but "
+                             f"got number of schedulers {len(scheds)} and the number of "
+                             f"milestones to be equal to {len(milestones)}")
+        if any(isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 0
+               for m in milestones) or any(a >= b for a, b in zip(milestones, milestones[1:])):
+            raise ValueError(f"{who}: milestones must be strictly increasing integers >= 0 (the "
+                             f"steps at which the next scheduler starts), got {list(milestones)}")
+        self.optimizer = optimizer
+        self._schedulers = scheds
+        self._milestones = [int(m) for m in milestones]
+        self.last_epoch = 0
+        for g in optimizer.param_groups:  # torch: back to the initial rates
+            g["lr"] = g["initial_lr"]
+        for s in scheds:  # undo the step each took when built
+            s.last_epoch -= 1
+        first = scheds[bisect.bisect_right(self._milestones, 0)]
+        first.step()  # the first step of the scheduler meant for step 0 only
+        self._last_lr = first.get_last_lr()
+
+    def step(self) -> None:  # type: ignore[override]
+        """Advance one step: the current scheduler steps, or at a milestone the next one
+        restarts at its step 0."""
+        engine.notify_write("SequentialLR.step()")
+        self.last_epoch += 1
+        idx = bisect.bisect_right(self._milestones, self.last_epoch)
+        s = self._schedulers[idx]
+        try:
+            if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+                saved = s.last_epoch
+                s.last_epoch = 0
+                try:
+                    s._set_lrs(_rates_at_zero(s))
+                except BaseException:
+                    s.last_epoch = saved
+                    raise
+            else:
+                s.step()
+        except BaseException:
+            self.last_epoch -= 1
+            raise
+        self._last_lr = s.get_last_lr()
+
+    def get_lr(self) -> list[float]:
+        return self.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Its own state and, under "_schedulers", each scheduler's state_dict()."""
+        state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        _load_nested(self, state)
+
+
+class ChainedScheduler(LRScheduler):
+    """torch's ChainedScheduler: step() steps every one of `schedulers` in turn, so chainable
+    schedulers' factors multiply (ConstantLR + ExponentialLR: base_lr * factor * gamma ** t,
+    then without the factor from total_iters on). Building it steps nothing."""
+
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
+        who = "ChainedScheduler"
+        if optimizer is not None and not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{who}: expected an optimizer, got {type(optimizer).__name__}")
+        if (isinstance(schedulers, (list, tuple)) and schedulers and optimizer is None
+                and isinstance(schedulers[0], LRScheduler)):
+            optimizer = schedulers[0].optimizer
+        scheds = _check_schedulers(who, schedulers, optimizer)
+        self.optimizer = optimizer
+        self._schedulers = scheds
+        self._last_lr = current_lrs(scheds[-1].optimizer)
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step every scheduler, in order."""
+        engine.notify_write("ChainedScheduler.step()")
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = current_lrs(self._schedulers[-1].optimizer)
+
+    def get_lr(self) -> list[float]:
+        return self.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Its own state and, under "_schedulers", each scheduler's state_dict()."""
+        state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        _load_nested(self, state)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(type(s).__name__ for s in self._schedulers)
+        return f"ChainedScheduler([{inner}], lr={self._last_lr})"
+
+
+def _load_nested(owner: Any, state: dict[str, Any]) -> None:
+    """load_state_dict of SequentialLR / ChainedScheduler: the given dict is left as it was."""
+    who = type(owner).__name__
+    engine.notify_write(f"{who}.load_state_dict()")
+    if not isinstance(state, dict) or not isinstance(state.get("_schedulers"), (list, tuple)):
+        what = type(state).__name__ + " without _schedulers" * isinstance(state, dict)
+        raise ValueError(f"{who}.load_state_dict: expected a {who}.state_dict() (a dict with "
+                         f"'_schedulers'), got {what}")
+    inner = state["_schedulers"]
+    if len(inner) != len(owner._schedulers):
+        raise ValueError(f"{who}.load_state_dict: the state holds {len(inner)} schedulers' "
+                         f"states, this {who} has {len(owner._schedulers)} schedulers")
+    owner.__dict__.update({k: (list(v) if isinstance(v, list) else v)
+                           for k, v in state.items() if k != "_schedulers"})
+    for s, st in zip(owner._schedulers, inner):
+        s.load_state_dict(st)
 
 
 # PyTorch spells the base class both ways
