@@ -92,6 +92,25 @@ def test_weighted_without_replacement() -> None:
     assert np.bincount(firsts, minlength=6).argmax() == 0
 
 
+def test_weighted_without_replacement_law_of_the_first_two() -> None:
+    # torch.multinomial's law without replacement (successive draws, the rest renormalised):
+    # P(i then j) = p_i p_j / (1 - p_i); a chi-square over the 30 ordered pairs, seeded
+    w = np.array([0.9, 0.4, 0.05, 0.2, 0.3, 0.0, 1.5])
+    p = w / w.sum()
+    s = WeightedRandomSampler(w, 3, replacement=False, generator=tg.Generator().manual_seed(0))
+    n = 8000
+    counts = np.zeros((7, 7))
+    for _ in range(n):
+        i, j, _k = list(s)
+        counts[i, j] += 1
+    want = np.array([[p[i] * p[j] / (1 - p[i]) if i != j else 0.0 for j in range(7)]
+                     for i in range(7)]) * n
+    keep = want > 0
+    assert counts[~keep].sum() == 0
+    chi2 = (((counts - want) ** 2)[keep] / want[keep]).sum()
+    assert chi2 < 58.3  # the 0.1% tail of chi-square with 29 degrees of freedom
+
+
 def test_weighted_reproducible() -> None:
     w = [1, 2, 3, 4]
     a = list(WeightedRandomSampler(w, 50, generator=tg.Generator().manual_seed(9)))
@@ -120,11 +139,24 @@ def test_weighted_reproducible() -> None:
     ({"weights": [1.0, 2.0], "num_samples": 2, "replacement": 1}, "replacement should be"),
     ({"weights": [1.0, 0.0, 2.0], "num_samples": 3, "replacement": False}, "without replacement"),
     ({"weights": [1.0, 2.0], "num_samples": 3, "replacement": False}, "without replacement"),
+    ({"weights": ["1", "2"], "num_samples": 2}, "1d sequence of numbers"),  # torch refuses too
+    # 1e-300 / 1e300 is 0 in float64: that index can never be drawn, so two are too many
+    ({"weights": [1e300, 1e-300], "num_samples": 2, "replacement": False}, "without replacement"),
 ])
 def test_weighted_errors(kwargs: dict, words: str) -> None:
     with pytest.raises(ValueError, match="^WeightedRandomSampler: ") as e:
         WeightedRandomSampler(**kwargs)
     assert words in str(e.value) and "\n" not in str(e.value)
+
+
+def test_weighted_huge_weights() -> None:
+    # their sum overflows to inf; the law is still 1/2, 0, 1/2 (not an error at iteration)
+    s = WeightedRandomSampler([1e308, 0.0, 1e308], 4000, generator=tg.Generator().manual_seed(3))
+    freq = np.bincount(list(s), minlength=3) / 4000
+    np.testing.assert_allclose(freq, [0.5, 0.0, 0.5], atol=0.03)
+    assert freq[1] == 0
+    t = WeightedRandomSampler([1e308, 1e308], 2, replacement=False)
+    assert sorted(t) == [0, 1]
 
 
 def test_weighted_bad_generator() -> None:

@@ -236,3 +236,54 @@ def test_sequential_and_chained_refusals() -> None:
     with pytest.raises(ValueError, match="^ChainedScheduler.load_state_dict: expected"):
         chained.load_state_dict({"_last_lr": [0.1]})
     assert s.last_epoch == 0  # a refused load changes nothing
+
+
+# ---- review: schedulers stepped before SequentialLR is built; a refused chained step -----------
+PRE_STEPPED: dict[str, Callable[[Any, Any], Any]] = {
+    "exponential": lambda m, o: m.ExponentialLR(o, 0.5),
+    "cosine": lambda m, o: m.CosineAnnealingLR(o, T_max=6),
+    "linear": lambda m, o: m.LinearLR(o, 0.2, total_iters=5),
+    "multiplicative": lambda m, o: m.MultiplicativeLR(o, lambda e: 0.5),
+    "polynomial": lambda m, o: m.PolynomialLR(o, total_iters=8),
+    "step": lambda m, o: m.StepLR(o, 1, 0.5),
+    "lambda": lambda m, o: m.LambdaLR(o, lambda e: 0.5 ** e),
+    "constant": lambda m, o: m.ConstantLR(o, 0.5, total_iters=5),
+}
+
+
+def _stepped_then_sequential(first: str) -> Build:
+    def build(m: Any, o: Any) -> Any:
+        a, b = PRE_STEPPED[first](m, o), m.ExponentialLR(o, 0.9)
+        for _ in range(3):  # the first scheduler already ran three steps
+            a.step()
+        return m.SequentialLR(o, [a, b], milestones=[5])
+    return build
+
+
+@needs_torch
+@pytest.mark.parametrize("first", list(PRE_STEPPED))
+def test_sequential_of_a_stepped_scheduler_matches_torch(first: str) -> None:
+    # torch's first step of schedulers[0] inside SequentialLR is its "initial" step: the
+    # chainable ones (exponential, cosine, linear past step 0, multiplicative, polynomial) keep
+    # the reset rate there instead of multiplying it by one more factor
+    build = _stepped_then_sequential(first)
+    ours, theirs = _ours(build, steps=12), _theirs(build, steps=12)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
+
+
+def test_sequential_of_a_stepped_scheduler_by_hand() -> None:
+    rates = [r[0] for r in _ours(_stepped_then_sequential("exponential"), steps=6)]
+    np.testing.assert_allclose(rates, [0.1, 0.05, 0.025, 0.0125, 0.00625, 0.1, 0.09], rtol=1e-12)
+
+
+def test_chained_refused_step_changes_nothing() -> None:
+    opt = _ours_opt()
+    a = lr_scheduler.ExponentialLR(opt, 0.5)
+    b = lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=3, cycle_momentum=False)
+    s = lr_scheduler.ChainedScheduler([a, b])
+    for _ in range(3):
+        s.step()
+    before = (s.get_last_lr(), opt.param_groups[0]["lr"], a.last_epoch, b.last_epoch)
+    with pytest.raises(ValueError, match="OneCycleLR: Tried to step 4 times"):
+        s.step()  # OneCycleLR is past its end; ExponentialLR had already stepped
+    assert (s.get_last_lr(), opt.param_groups[0]["lr"], a.last_epoch, b.last_epoch) == before

@@ -29,6 +29,7 @@ its schedulers at each step(), so their (chainable) factors multiply.
 from __future__ import annotations
 
 import bisect
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -206,6 +207,11 @@ def _rates_at_zero(s: LRScheduler) -> list[float]:
     return s.get_lr()  # at step 0: LambdaLR, the warm restarts (at T_cur), OneCycleLR, CyclicLR
 
 
+# the schedulers whose torch get_lr() returns the current rates in its initial step at any
+# last_epoch (the others compute that step as any other)
+_KEEP_WHEN_INITIAL = (ExponentialLR, MultiplicativeLR, CosineAnnealingLR, PolynomialLR, LinearLR)
+
+
 class SequentialLR(LRScheduler):
     """torch's SequentialLR: schedulers[0] sets the rates for steps 0 .. milestones[0] - 1,
     schedulers[1] from milestones[0] on, and so on. Building it resets every group to its
@@ -245,7 +251,13 @@ class SequentialLR(LRScheduler):
         for s in scheds:  # undo the step each took when built
             s.last_epoch -= 1
         first = scheds[bisect.bisect_right(self._milestones, 0)]
-        first.step()  # the first step of the scheduler meant for step 0 only
+        if first.last_epoch != -1 and isinstance(first, _KEEP_WHEN_INITIAL):
+            # torch's first step here is its "initial" one: a chainable scheduler already
+            # stepped before being wrapped keeps the reset rate, with no factor for this step
+            first.last_epoch += 1
+            first._set_lrs(current_lrs(optimizer))
+        else:
+            first.step()  # the first step of the scheduler meant for step 0 only
         self._last_lr = first.get_last_lr()
 
     def step(self) -> None:  # type: ignore[override]
@@ -306,8 +318,20 @@ class ChainedScheduler(LRScheduler):
     def step(self) -> None:  # type: ignore[override]
         """Step every scheduler, in order."""
         engine.notify_write("ChainedScheduler.step()")
-        for s in self._schedulers:
-            s.step()
+        # a refused step (OneCycleLR past its end, a negative rate) changes nothing: the
+        # schedulers stepped before it are put back, and the groups' rates and momenta
+        saved = [copy.deepcopy(s.state_dict()) for s in self._schedulers]
+        groups = [{k: v for k, v in g.items() if k != "params"}
+                  for g in self.optimizer.param_groups]
+        try:
+            for s in self._schedulers:
+                s.step()
+        except BaseException:
+            for s, st in zip(self._schedulers, saved):
+                s.load_state_dict(st)
+            for g, old in zip(self.optimizer.param_groups, groups):
+                g.update(old)
+            raise
         self._last_lr = current_lrs(self._schedulers[-1].optimizer)
 
     def get_lr(self) -> list[float]:

@@ -122,7 +122,10 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(f"{who}: replacement should be a boolean value, but got "
                              f"replacement={replacement}")
         try:
-            w = np.array(getattr(weights, "numpy", lambda: weights)(), dtype=np.float64)
+            w = np.asarray(getattr(weights, "numpy", lambda: weights)())
+            if w.dtype.kind not in "biuf":  # NumPy would parse "1" as 1.0; torch refuses it
+                raise TypeError(f"got {w.dtype} values")
+            w = w.astype(np.float64)
         except (TypeError, ValueError) as e:
             raise ValueError(f"{who}: weights must be a 1d sequence of numbers ({e})") from None
         if w.ndim != 1:
@@ -136,20 +139,24 @@ class WeightedRandomSampler(Sampler):
         if (w < 0).any():
             raise ValueError(f"{who}: invalid multinomial distribution (encountering "
                              "probability entry < 0)")
-        if w.sum() <= 0:
+        if w.max() <= 0:  # every weight is >= 0 here: the sum is 0 (w.sum() may overflow)
             raise ValueError(f"{who}: invalid multinomial distribution (sum of probabilities "
                              "<= 0)")
-        nonzero = int(np.count_nonzero(w))
+        # scaled by the largest first: a sum of huge weights would overflow to inf
+        p = w / w.max()
+        p /= p.sum()
+        nonzero = int(np.count_nonzero(p))  # a weight too small beside the others is 0 here
         if not replacement and num_samples > nonzero:
             raise ValueError(f"{who}: cannot sample num_samples={num_samples} > {nonzero} "
                              "nonzero weights without replacement")
         as_rng(generator, who)  # a wrong kind of generator fails here
         self.weights, self.num_samples = w, int(num_samples)
         self.replacement, self.generator = replacement, generator
+        self._p = p
 
     def __iter__(self) -> Iterator[int]:
         rng = as_rng(self.generator, "WeightedRandomSampler")
-        p = self.weights / self.weights.sum()
+        p = self._p
         yield from rng.choice(len(p), self.num_samples, replace=self.replacement, p=p).tolist()
 
     def __len__(self) -> int:
