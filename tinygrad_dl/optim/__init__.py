@@ -1,8 +1,11 @@
-"""Optimizers (SGD, the course's AdaGrad, PyTorch's Adagrad, Adam, AdamW, RMSprop), gradient
-clipping, the course's schedules (ConstantLR, CyclicLR: callables update step -> eta) and, in
-`lr_scheduler`, PyTorch's schedulers that set an optimizer's rates."""
+"""Optimizers (SGD, the course's AdaGrad, PyTorch's Adagrad, Adam, AdamW, RMSprop, Adadelta,
+Adamax, NAdam, RAdam, Rprop, ASGD), gradient clipping, the course's schedules (ConstantLR,
+CyclicLR: callables update step -> eta) and, in `lr_scheduler`, PyTorch's schedulers that set
+an optimizer's rates."""
 
 from . import lr_scheduler
+from .adadelta_rprop_asgd import ASGD, Adadelta, Rprop
+from .adam_variants import Adamax, NAdam, RAdam
 from .adaptive import AdaGrad, Adagrad, Adam, AdamW, RMSprop
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
@@ -14,6 +17,7 @@ from .sgd import SGD
 # by sqrt(m + eps) (and their defaults differ)
 
 __all__ = [
-    "OPTIMIZERS", "SGD", "AdaGrad", "Adagrad", "Adam", "AdamW", "ConstantLR", "CyclicLR",
-    "Optimizer", "RMSprop", "clip_grad_norm_", "clip_grad_value_", "lr_scheduler",
+    "ASGD", "OPTIMIZERS", "SGD", "AdaGrad", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax",
+    "ConstantLR", "CyclicLR", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "clip_grad_norm_",
+    "clip_grad_value_", "lr_scheduler",
 ]

@@ -3,12 +3,20 @@ gradients: the course's AdaGrad, PyTorch's Adagrad, Adam, AdamW and RMSprop."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from .common import (
+    BetasOptimizer,
+    betas_pair,
+    check_decay,
+    check_nonnegative,
+    decay_decoupled,
+    decayed,
+    only_defaults,
+)
 from .optimizer import Optimizer
 
 
@@ -47,21 +55,15 @@ class Adagrad(Optimizer):
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, fused: bool | None = None) -> None:
-        for name, value in (("foreach", foreach), ("fused", fused),
-                            ("differentiable", differentiable)):
-            if value:  # (PyTorch's positional foreach is the 7th argument, as here)
-                raise ValueError(f"Adagrad: {name}={value!r} is not supported: each step is "
-                                 f"already one vectorised NumPy pass per line; leave {name} out")
+        # (PyTorch's positional foreach is the 7th argument, as here)
+        only_defaults("Adagrad", foreach=foreach, fused=fused, differentiable=differentiable)
         super().__init__(params, lr, lr_decay=float(lr_decay), weight_decay=float(weight_decay),
                          initial_accumulator_value=float(initial_accumulator_value),
                          eps=float(eps), maximize=bool(maximize))
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        _check_decay(group["weight_decay"], "Adagrad")
-        for name in ("lr_decay", "initial_accumulator_value", "eps"):  # torch's checks
-            if not (math.isfinite(group[name]) and group[name] >= 0):
-                raise ValueError(f"Adagrad: {name} must be a finite number >= 0, "
-                                 f"got {group[name]}")
+        check_decay(group["weight_decay"], "Adagrad")  # and torch's checks:
+        check_nonnegative(group, ("lr_decay", "initial_accumulator_value", "eps"), "Adagrad")
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -71,11 +73,7 @@ class Adagrad(Optimizer):
         state["step"] += 1
         s, wd = state["sum"], group["weight_decay"]
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        if wd:  # t = g + wd theta, or -g + wd theta when maximizing: torch's order
-            t = np.multiply(d, wd, out=np.empty_like(d))
-            g = np.subtract(t, g, out=t) if group["maximize"] else np.add(t, g, out=t)
-        elif group["maximize"]:
-            g = np.negative(g, out=np.empty_like(d))
+        g = decayed(d, g, wd, negate=group["maximize"])  # g + wd theta, or -g + wd theta
         u = np.multiply(g, g, out=np.empty_like(d))
         s += u
         np.sqrt(s, out=u)
@@ -85,7 +83,7 @@ class Adagrad(Optimizer):
         d -= u
 
 
-class Adam(Optimizer):
+class Adam(BetasOptimizer):
     """Adam with bias correction: m, v are running means of g and g^2; t counts steps.
 
     PyTorch's `betas=(beta1, beta2)` or the keywords beta1=, beta2= (the group keys are
@@ -122,36 +120,12 @@ class Adam(Optimizer):
         if betas is not None:
             if beta1 is not None or beta2 is not None:
                 raise ValueError(f"{who}: give betas=(beta1, beta2) or beta1=/beta2=, not both")
-            beta1, beta2 = _pair(betas, who)
+            beta1, beta2 = betas_pair(betas, who)
         beta1 = 0.9 if beta1 is None else beta1
         beta2 = 0.999 if beta2 is None else beta2
         super().__init__(params, lr, beta1=float(beta1), beta2=float(beta2), eps=float(eps),
                          weight_decay=float(weight_decay), amsgrad=bool(amsgrad),
                          maximize=bool(maximize))
-
-    def add_param_group(self, group: dict[str, Any]) -> None:
-        """As Optimizer's; torch's group key "betas": (b1, b2) is taken as beta1 and beta2."""
-        if isinstance(group, dict) and "betas" in group:
-            who = type(self).__name__
-            if "beta1" in group or "beta2" in group:
-                raise ValueError(f"{who}: a parameter group gives 'betas' and 'beta1'/'beta2'; "
-                                 "give one spelling")
-            group = dict(group)
-            group["beta1"], group["beta2"] = _pair(group.pop("betas"), who)
-        super().add_param_group(group)
-
-    def _unknown_hint(self, keys: set[str]) -> str:
-        if "betas" in keys:  # PyTorch's group key: one source of truth here, beta1 and beta2
-            return f" ({type(self).__name__}'s group keeps beta1 and beta2 as two keys: set " \
-                   "group['beta1'] and group['beta2'] instead of 'betas')"
-        return ""
-
-    def _check_group(self, group: dict[str, Any]) -> None:
-        who = type(self).__name__
-        for name in ("beta1", "beta2"):
-            if not 0.0 <= group[name] < 1.0:
-                raise ValueError(f"{who}: {name} must be in [0, 1), got {group[name]}")
-        _check_decay(group["weight_decay"], who)
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -160,11 +134,9 @@ class Adam(Optimizer):
         # bit for bit, and v's g (1 - b2) g does not see the sign), so no negated copy
         sign = -1.0 if group["maximize"] else 1.0
         if wd and self._decoupled:  # AdamW: theta *= 1 - lr wd, before the moments (torch's)
-            if np.may_share_memory(d, g):  # p.grad = p.data: keep the gradient as it was
-                g = g.copy()
-            d *= 1 - lr * wd
+            g = decay_decoupled(d, g, lr, wd)
         elif wd:  # Adam: L2, g + wd theta (-g + wd theta when maximizing) enters m and v
-            g = _decayed(d, g, wd, negate=sign < 0)
+            g = decayed(d, g, wd, negate=sign < 0)
             sign = 1.0
         if "m" not in state:
             state["m"] = np.zeros_like(d)
@@ -214,11 +186,8 @@ class AdamW(Adam):
                  maximize: bool = False, foreach: bool | None = None,
                  capturable: bool = False, differentiable: bool = False,
                  fused: bool | None = None) -> None:
-        for name, value in (("foreach", foreach), ("fused", fused),
-                            ("capturable", capturable), ("differentiable", differentiable)):
-            if value:
-                raise ValueError(f"AdamW: {name}={value!r} is not supported: each step is "
-                                 f"already one vectorised NumPy pass per line; leave {name} out")
+        only_defaults("AdamW", foreach=foreach, fused=fused, capturable=capturable,
+                      differentiable=differentiable)
         super().__init__(params, lr, eps=eps, betas=betas, weight_decay=weight_decay,
                          amsgrad=amsgrad, maximize=maximize)
 
@@ -242,12 +211,12 @@ class RMSprop(Optimizer):
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']}")
         if not 0.0 <= group["momentum"] < 1.0:
             raise ValueError(f"RMSprop: momentum must be in [0, 1), got {group['momentum']}")
-        _check_decay(group["weight_decay"], "RMSprop")
+        check_decay(group["weight_decay"], "RMSprop")
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         a, mu = group["alpha"], group["momentum"]
-        g = _decayed(d, g, group["weight_decay"])
+        g = decayed(d, g, group["weight_decay"])
         v = state.get("v")
         if v is None:
             v = state["v"] = np.zeros_like(d)
@@ -280,30 +249,3 @@ class RMSprop(Optimizer):
             u = np.multiply(g, group["lr"], out=np.empty_like(d))
             u /= t
         d -= u
-
-def _decayed(d: np.ndarray, g: np.ndarray, wd: float, negate: bool = False) -> np.ndarray:
-    """g + wd * theta (L2 weight decay, PyTorch's convention), or -g + wd * theta with
-    `negate` (torch's maximize), as a new array; g itself if wd is 0 (and not negate).
-    Computed in this order, so the result is bit-for-bit the written expression."""
-    if not wd:
-        return np.negative(g, out=np.empty_like(d)) if negate else g
-    t = np.multiply(d, wd, out=np.empty_like(d))
-    if negate:
-        t -= g
-    else:
-        t += g
-    return t
-
-
-def _pair(betas: Any, who: str) -> tuple[float, float]:
-    """betas=(beta1, beta2) as two floats, or one line saying what it got."""
-    try:
-        b1, b2 = betas
-        return float(b1), float(b2)
-    except (TypeError, ValueError):
-        raise ValueError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}") from None
-
-
-def _check_decay(wd: float, who: str) -> None:
-    if not (math.isfinite(wd) and wd >= 0):
-        raise ValueError(f"{who}: weight_decay must be a finite number >= 0, got {wd}")

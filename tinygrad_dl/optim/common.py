@@ -1,0 +1,103 @@
+"""What several optimizers share, written once: L2 and decoupled weight decay, the argument
+checks (weight_decay, numbers >= 0, pairs, PyTorch's flags taken only at their defaults) and
+the two-betas groups of the Adam family (torch's `betas=(b1, b2)` kept as the keys beta1, beta2)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+def decayed(d: np.ndarray, g: np.ndarray, wd: float, negate: bool = False) -> np.ndarray:
+    """g + wd * theta (L2 weight decay, PyTorch's convention), or -g + wd * theta with
+    `negate` (torch's maximize), as a new array; g itself if wd is 0 (and not negate).
+    Computed in this order, so the result is bit-for-bit the written expression."""
+    if not wd:
+        return np.negative(g, out=np.empty_like(d)) if negate else g
+    t = np.multiply(d, wd, out=np.empty_like(d))
+    if negate:
+        t -= g
+    else:
+        t += g
+    return t
+
+
+def decay_decoupled(d: np.ndarray, g: np.ndarray, lr: float, wd: float) -> np.ndarray:
+    """AdamW's decay (torch's decoupled_weight_decay): theta *= 1 - lr wd in place, before the
+    moments see g. Returns g, copied first where it is theta's own memory (p.grad = p.data),
+    so the gradient read afterwards is the one given."""
+    if np.may_share_memory(d, g):
+        g = g.copy()
+    d *= 1 - lr * wd
+    return g
+
+
+def number_pair(value: Any, who: str, name: str, parts: str) -> tuple[float, float]:
+    """A pair argument (betas, Rprop's etas and step_sizes) as two floats, or one line saying
+    what it got."""
+    try:
+        a, b = value
+        return float(a), float(b)
+    except (TypeError, ValueError):
+        raise ValueError(f"{who}: {name} must be a pair {parts}, got {value!r}") from None
+
+
+def betas_pair(betas: Any, who: str) -> tuple[float, float]:
+    """betas=(beta1, beta2) as two floats, or one line saying what it got."""
+    return number_pair(betas, who, "betas", "(beta1, beta2)")
+
+
+def check_decay(wd: float, who: str) -> None:
+    if not (math.isfinite(wd) and wd >= 0):
+        raise ValueError(f"{who}: weight_decay must be a finite number >= 0, got {wd}")
+
+
+def check_nonnegative(group: dict[str, Any], names: tuple[str, ...], who: str) -> None:
+    """Each named hyperparameter a finite number >= 0 (PyTorch checks >= 0; NaN and inf would
+    turn every later step into NaN), or one line naming the first that is not."""
+    for name in names:
+        if not (math.isfinite(group[name]) and group[name] >= 0):
+            raise ValueError(f"{who}: {name} must be a finite number >= 0, got {group[name]}")
+
+
+def only_defaults(who: str, **flags: Any) -> None:
+    """PyTorch's foreach, fused, capturable and differentiable are speed and graph choices:
+    each step here is one NumPy pass per line already and is never recorded, so each is taken
+    only at its default (None or False) and refused in one line otherwise."""
+    for name, value in flags.items():
+        if value:
+            raise ValueError(f"{who}: {name}={value!r} is not supported: each step is "
+                             f"already one vectorised NumPy pass per line; leave {name} out")
+
+
+class BetasOptimizer(Optimizer):
+    """An optimizer of the Adam family: its groups keep beta1 and beta2 (what OneCycleLR
+    cycles), and a group given with torch's key "betas": (b1, b2) is split into them."""
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """As Optimizer's; torch's group key "betas": (b1, b2) is taken as beta1 and beta2."""
+        if isinstance(group, dict) and "betas" in group:
+            who = type(self).__name__
+            if "beta1" in group or "beta2" in group:
+                raise ValueError(f"{who}: a parameter group gives 'betas' and 'beta1'/'beta2'; "
+                                 "give one spelling")
+            group = dict(group)
+            group["beta1"], group["beta2"] = betas_pair(group.pop("betas"), who)
+        super().add_param_group(group)
+
+    def _unknown_hint(self, keys: set[str]) -> str:
+        if "betas" in keys:  # PyTorch's group key: one source of truth here, beta1 and beta2
+            return f" ({type(self).__name__}'s group keeps beta1 and beta2 as two keys: set " \
+                   "group['beta1'] and group['beta2'] instead of 'betas')"
+        return ""
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        who = type(self).__name__
+        for name in ("beta1", "beta2"):
+            if not 0.0 <= group[name] < 1.0:
+                raise ValueError(f"{who}: {name} must be in [0, 1), got {group[name]}")
+        check_decay(group["weight_decay"], who)
