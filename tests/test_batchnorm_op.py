@@ -112,9 +112,11 @@ def test_batch_norm_shape_checks_fire_for_tensors_and_arrays() -> None:
             batch_norm(wrap(np.ones(3)), wrap(np.ones(3)), wrap(np.zeros(3)))
         with pytest.raises(ValueError, match=r"BatchNorm1d\(2\): expected input \(n, 2\)"):
             BatchNorm1d(2)(wrap(x))
-    out = batch_norm(x, np.ones(3), np.zeros(3))  # arrays are still accepted
+    # arrays are still accepted (eps given: constant gamma and beta without it read as
+    # PyTorch's bare F.batch_norm(x, running_mean, running_var) and are refused)
+    out = batch_norm(x, np.ones(3), np.zeros(3), 1e-8)
     assert np.array_equal(out.data, batch_norm(Tensor(x), Tensor(np.ones(3)),
-                                               Tensor(np.zeros(3))).data)
+                                               Tensor(np.zeros(3)), 1e-8).data)
 
 
 def test_pytorch_style_calls_are_refused_not_read_as_gamma_and_beta() -> None:
@@ -122,8 +124,8 @@ def test_pytorch_style_calls_are_refused_not_read_as_gamma_and_beta() -> None:
     momentum, eps) puts the running statistics where this takes gamma and beta. Before, its
     positional calls failed on "bool() of a tensor" or deep in the op, its keywords on
     Python's bare "unexpected keyword argument", and `training="False"` (truthy) silently
-    ran in training mode. The bare three-argument call cannot be told from the course's
-    (docs/pytorch.md says so)."""
+    ran in training mode. The bare three-argument call with constant statistics is refused
+    too (tests/test_data_iterable_norm_proj.py); with eps given, constants are gamma and beta."""
     rng = np.random.default_rng(7)
     x = Tensor(rng.standard_normal((6, 3)), requires_grad=True)
     rm, rv = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.5, 2.0])
@@ -144,7 +146,7 @@ def test_pytorch_style_calls_are_refused_not_read_as_gamma_and_beta() -> None:
     got = batch_norm(x, w, b, training=False, mean=rm, var=rv, eps=1e-5).data
     assert np.allclose(got, (x.data - rm) / np.sqrt(rv + 1e-5))
     # the course's own calls are unchanged: parameters, an explicit mode, BatchNorm1d's
-    for out in (batch_norm(x, w, b), batch_norm(x, rm, rv, training=True),
+    for out in (batch_norm(x, w, b), batch_norm(x, rm, rv, 1e-8, training=True),
                 BatchNorm1d(3)(x)):
         assert out.shape == (6, 3)
     frozen = BatchNorm1d(3)

@@ -279,8 +279,8 @@ def test_norms_refuse_bad_arguments_in_one_line():
         nn.InstanceNorm1d(3)(Tensor(np.ones((2, 3, 1))))
     one_line(e, "InstanceNorm1d: expected more than 1 position per channel")
     with pytest.raises(ValueError) as e:
-        nn.InstanceNorm1d(3, track_running_stats=True)
-    one_line(e, "InstanceNorm1d: track_running_stats=True is not supported")
+        nn.InstanceNorm1d(3, momentum=None, track_running_stats=True)
+    one_line(e, "InstanceNorm1d: momentum must be a number with track_running_stats=True")
     with pytest.warns(UserWarning, match="not num_features=3"):  # torch warns too
         nn.InstanceNorm1d(3)(Tensor(R.standard_normal((2, 4, 5))))
 

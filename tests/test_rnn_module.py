@@ -5,7 +5,7 @@ gradient, hx's too) over layers, directions, batch_first, unbatched input and no
 finite differences with the test kit, dropout masks fixed by reseeding; replayed by jit bit for
 bit as eager; the skeptic's cases: a torch state_dict loaded as it is, a given hx of the wrong
 shape or not a pair, a zero-length sequence, dropout only between layers and only in training,
-and the options not implemented (LSTM's proj_size), each refused in one line."""
+and bad options (LSTM's proj_size not below hidden_size), each refused in one line."""
 
 from __future__ import annotations
 
@@ -231,7 +231,8 @@ def _lstm(x, hx):
     (lambda: _lstm((5, 2, 3), (np.zeros((1, 2, 4)),) * 3), "LSTM: hx must be a pair .* of 3"),
     (lambda: _lstm((5, 2, 3), (np.zeros((1, 2, 4)), np.zeros((1, 2, 5)))),
      r"LSTM: hx\[1\] \(c_0\) must have shape \(1, 2, 4\), got \(1, 2, 5\)"),
-    (lambda: nn.LSTM(3, 4, proj_size=2), r"LSTM\(proj_size=2\) is not implemented"),
+    (lambda: nn.LSTM(3, 4, proj_size=4), r"LSTM: proj_size has to be smaller than "
+     r"hidden_size, got proj_size=4 and hidden_size=4"),
     (lambda: nn.LSTM(3, 4, num_layers=2, dropout=1.0), r"LSTM: dropout must be .*\[0, 1\)"),
     (lambda: nn.GRU(3, 4, num_layers=2, dropout=-0.1), r"GRU: dropout must be .*\[0, 1\)"),
     (lambda: nn.RNN(3, 4, num_layers=2, dropout=True), r"RNN: dropout must be .*True"),

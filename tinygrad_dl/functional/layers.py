@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import literal
+from ..engine import is_grad_enabled, literal
 from ..ops import (
     RNN,
     BatchNorm,
@@ -74,11 +74,19 @@ _BN_ORDER = ("this is the course's batch_norm(x, gamma, beta, eps=1e-8, training
              "var=running_var) here, or use nn.BatchNorm1d")
 
 
+class _DefaultEps(float):
+    """batch_norm's default eps (1e-8), one object: `eps is _DEFAULT_EPS` tells a call that
+    left eps out (PyTorch's bare three-argument call) from one that gave it."""
+
+
+_DEFAULT_EPS = _DefaultEps(1e-8)
+
+
 def batch_norm(
     x: Tensor,
     gamma: Tensor,
     beta: Tensor,
-    eps: float = 1e-8,
+    eps: float = _DEFAULT_EPS,
     training: bool = True,
     mean: np.ndarray | None = None,
     var: np.ndarray | None = None,
@@ -95,9 +103,12 @@ def batch_norm(
     PyTorch's F.batch_norm(x, running_mean, running_var, weight, bias, training=False, ...)
     takes the running statistics second and third, where this takes gamma and beta: its
     keywords (weight=, running_mean=, ...) and a non-number where eps goes (its weight, or
-    None) are refused in one line, never read as the other signature. Its bare three-argument
-    call `batch_norm(x, running_mean, running_var)` cannot be told from this one's (docs/
-    pytorch.md): write `batch_norm(x, weight, bias, training=False, mean=..., var=...)`.
+    None) are refused in one line, never read as the other signature. So is its bare call
+    `batch_norm(x, running_mean, running_var)` (also with training=True): in training mode,
+    without eps, mean or var, gamma and beta that both require no grad (arrays, or tensors
+    without requires_grad, as running statistics are) are refused in one line while grad mode
+    is on; give eps (e.g. `eps=1e-8`) when they are meant as gamma and beta, frozen ones say.
+    Under no_grad, where constants are the rule, that call still runs as this one's.
     """
     if torch_only:  # PyTorch's keywords: weight=, bias=, running_mean=, running_var=, ...
         raise TypeError(f"batch_norm: unexpected keyword {sorted(torch_only)[0]}=; {_BN_ORDER}")
@@ -115,6 +126,20 @@ def batch_norm(
     if len(xs) != 2 or gamma.data.shape != xs[1:] or beta.data.shape != xs[1:]:
         raise ValueError(f"batch_norm: expected x (n, d), gamma (d,), beta (d,); got x "
                          f"{x.shape}, gamma {gamma.shape}, beta {beta.shape}")
+    if eps is _DEFAULT_EPS:
+        if training and mean is None and var is None and is_grad_enabled() and not (
+                _learned(gamma) or _learned(beta)):
+            # the course's gamma and beta are parameters (a frozen pair: BatchNorm1d passes
+            # its eps); PyTorch's running_mean and running_var never require grad. Not under
+            # no_grad: there constants are the rule (finite differences, check_grad's rerun)
+            raise TypeError("batch_norm(x, gamma, beta): gamma and beta both require no grad "
+                            "and eps is not given, as in PyTorch's F.batch_norm(x, "
+                            "running_mean, running_var), which here would normalize with the "
+                            "batch's statistics and then scale by running_mean and shift by "
+                            "running_var; give eps= (e.g. eps=1e-8) when they are gamma and "
+                            "beta, or write batch_norm(x, weight, bias, training=False, "
+                            "mean=running_mean, var=running_var) for PyTorch's")
+        eps = 1e-8  # (a plain float on to the op)
     dt = x.data.dtype
     if mean is not None:
         mean = np.asarray(mean).astype(dt, copy=False)
@@ -122,6 +147,10 @@ def batch_norm(
         var = np.asarray(var).astype(dt, copy=False)
     return BatchNorm.apply(x, gamma, beta, eps=eps, training=training, mean=mean, var=var,
                            on_stats=on_stats)
+
+
+def _learned(p: Any) -> bool:
+    return isinstance(p, Tensor) and p.requires_grad
 
 
 def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:

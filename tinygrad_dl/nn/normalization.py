@@ -14,6 +14,7 @@ import numpy as np
 from ..device import check_device
 from ..functional import layer_norm
 from ..functional.methods import as_tensor_of
+from ..ops import Tap
 from ..tensor import Tensor, np_dtype
 from .layers import BatchNorm1d
 from .module import Module, size_arg
@@ -134,16 +135,27 @@ class _InstanceNorm(Module):
         super().__init__()
         who = type(self).__name__
         check_device(device, who)
-        if track_running_stats:
-            raise ValueError(f"{who}: track_running_stats=True is not supported: each sample "
-                             "is normalized with its own statistics, in evaluation too")
         if not eps > 0:
             raise ValueError(f"{who}: eps must be > 0, got {eps}")
+        self.track_running_stats = bool(track_running_stats)
+        if self.track_running_stats and (
+                isinstance(momentum, (bool, np.bool_)) or
+                not isinstance(momentum, (int, float, np.integer, np.floating))):
+            # torch 2.13 passes momentum=None on as 0.0: its running statistics stay at 0 and
+            # 1 for ever, where BatchNorm's None is a cumulative average
+            raise ValueError(f"{who}: momentum must be a number with track_running_stats=True, "
+                             f"got {momentum!r} (PyTorch's momentum=None leaves the running "
+                             "statistics at 0 and 1; no cumulative average)")
         self.num_features = size_arg(who, "num_features", num_features)
         self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
         self.weight = self.bias = None
         if self.affine:
             _affine(self, self.num_features, dtype, bias)
+        if self.track_running_stats:  # torch's buffers (its count stays 0: it never counts)
+            dt = np.float64 if dtype is None else np_dtype(dtype, who)
+            self.register_buffer("running_mean", np.zeros(self.num_features, dt))
+            self.register_buffer("running_var", np.ones(self.num_features, dt))
+            self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
 
     def forward(self, x: Any) -> Tensor:
         who, k, c = type(self).__name__, self.dims, self.num_features
@@ -155,26 +167,50 @@ class _InstanceNorm(Module):
         if shape[-k - 1] != c:
             msg = (f"{who}({c}): input {shape} has {shape[-k - 1]} channels at dim "
                    f"{len(shape) - k - 1}, not num_features={c}")
-            if self.affine:
+            if self.affine or self.track_running_stats:
                 raise ValueError(msg)
             warnings.warn(msg + " (unused: affine=False), as PyTorch warns", stacklevel=2)
-        if int(np.prod(shape[-k:])) <= 1:
+        stats = self.track_running_stats and not self.training
+        if not stats and int(np.prod(shape[-k:])) <= 1:
             raise ValueError(f"{who}: expected more than 1 position per channel, got input "
                              f"{shape}")
+        if stats:  # evaluation: the running statistics, constants, for every sample
+            at = (-1,) + (1,) * k
+            mean = Tensor(self.running_mean).reshape(at)
+            std = (Tensor(self.running_var) + self.eps).sqrt().reshape(at)
+            return _per_channel((x - mean) / std, self.weight, self.bias, k)
+        if self.track_running_stats:  # an op, so a replayed step (jit) moves them too
+            Tap.apply(x, fn=self._track)
         y = layer_norm(x, shape[-k:], eps=self.eps)
         return _per_channel(y, self.weight, self.bias, k)
+
+    def _track(self, x: np.ndarray) -> None:
+        """PyTorch's update from a training batch: each running statistic moves by momentum
+        toward the mean over the batch of the samples' own statistics (the variance unbiased,
+        over each sample's positions), in place."""
+        rows = x if x.ndim == self.dims + 2 else x[None]  # (N, C, positions...)
+        per = tuple(range(2, rows.ndim))
+        m, rm, rv = float(self.momentum), self.running_mean, self.running_var
+        rm *= 1.0 - m  # (through locals: `self.x *= ...` assigns the attribute, jit refuses)
+        rm += m * rows.mean(axis=per).mean(axis=0)
+        rv *= 1.0 - m
+        rv += m * rows.var(axis=per, ddof=1).mean(axis=0)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
-                "track_running_stats=False")
+                f"track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
     """`InstanceNorm1d(num_features, eps=1e-5, momentum=0.1, affine=False,
     track_running_stats=False)`: each channel of each sample of (N, C, L) or (C, L) normalized
     over its L positions (biased variance); with affine, times `weight` plus `bias`, one per
-    channel. track_running_stats=True is refused (momentum is kept, unused)."""
+    channel. With track_running_stats=True, PyTorch's buffers running_mean (zeros),
+    running_var (ones) and num_batches_tracked (0, and it stays 0, as PyTorch's): training
+    moves them by `momentum` toward the batch's mean of each sample's mean and unbiased
+    variance, and eval() normalizes with them; momentum=None is refused there (PyTorch's
+    leaves them at 0 and 1)."""
 
 
 class InstanceNorm2d(_InstanceNorm):

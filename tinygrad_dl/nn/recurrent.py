@@ -61,20 +61,25 @@ def gru_cell(gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> Sta
 
 def add_weights(m: Module, suffix: str, d_in: int, dtype: Any, rng: Any) -> None:
     """weight_ih{suffix} (gates * hidden, d_in), weight_hh{suffix} (gates * hidden, hidden),
-    then the biases if m.bias, in torch's order, each ~ U(-1/sqrt(hidden), 1/sqrt(hidden))."""
+    then the biases if m.bias, then with an LSTM's proj_size p > 0 weight_hr{suffix} (p,
+    hidden) (weight_hh then (gates * hidden, p)), in torch's order, each ~ U(-1/sqrt(hidden),
+    1/sqrt(hidden))."""
     h, bound = m.hidden_size, 1.0 / np.sqrt(m.hidden_size)
-    shapes = [("weight_ih", (m.gates * h, d_in)), ("weight_hh", (m.gates * h, h))]
+    p = getattr(m, "proj_size", 0)
+    shapes = [("weight_ih", (m.gates * h, d_in)), ("weight_hh", (m.gates * h, p or h))]
     if m.bias:
         shapes += [("bias_ih", (m.gates * h,)), ("bias_hh", (m.gates * h,))]
+    if p:
+        shapes.append(("weight_hr", (p, h)))
     for pname, shape in shapes:
         setattr(m, f"{pname}{suffix}", Tensor(uniform(shape, -bound, bound, dtype, rng, "init"),
                                               requires_grad=True))
 
 
-def given_states(name: str, hx: Any, states: int, want: tuple[int, ...], dtype: Any
-                 ) -> list[Tensor]:
-    """A given hx as `states` tensors (a pair (h, c) when states is 2), each of shape `want`,
-    or one line refusing it."""
+def given_states(name: str, hx: Any, states: int, want: tuple[int, ...], dtype: Any,
+                 want_c: tuple[int, ...] | None = None) -> list[Tensor]:
+    """A given hx as `states` tensors (a pair (h, c) when states is 2), each of shape `want`
+    (c of `want_c` when given: an LSTM's with projections), or one line refusing it."""
     if states == 2:
         if not isinstance(hx, (tuple, list)) or len(hx) != 2:
             got = f"a {type(hx).__name__}" + (f" of {len(hx)}" if isinstance(
@@ -87,14 +92,14 @@ def given_states(name: str, hx: Any, states: int, want: tuple[int, ...], dtype: 
     else:
         given, labels = [hx], ["hx"]
     out = []
-    for h, label in zip(given, labels):
+    for h, label, shape in zip(given, labels, (want, want_c or want)):
         if isinstance(h, (list, tuple)) and any(isinstance(v, Tensor) for v in h):
             # (np.asarray made one constant of them: a learned h_0's gradient was lost)
             raise TypeError(f"{name}: {label} is a list of tensors; join them on the graph "
                             "with tinygrad_dl.stack(...) first")
         h = h if isinstance(h, Tensor) else Tensor(np.asarray(h, dtype=dtype))
-        if h.shape != want:
-            raise ValueError(f"{name}: {label} must have shape {want}, got {h.shape}")
+        if h.shape != shape:
+            raise ValueError(f"{name}: {label} must have shape {shape}, got {h.shape}")
         out.append(h)
     return out
 
@@ -105,12 +110,12 @@ class _RecurrentBase(Module):
 
     gates = 1
     states = 1
-    proj_size = 0  # (PyTorch's attribute; LSTM refuses any other)
+    proj_size = 0  # (PyTorch's attribute; only LSTM takes another: h of proj_size)
     _shown: dict[str, Any] = {}  # a subclass's own arguments shown by repr, with defaults
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int, bias: bool,
                  batch_first: bool, dropout: float, bidirectional: bool, device: Any,
-                 dtype: Any, rng: Any) -> None:
+                 dtype: Any, rng: Any, proj_size: int = 0) -> None:
         super().__init__()
         name = type(self).__name__
         check_device(device, name)
@@ -120,6 +125,12 @@ class _RecurrentBase(Module):
         if self.hidden_size < 1 or self.num_layers < 1:
             raise ValueError(f"{name}: hidden_size and num_layers must be at least 1, got "
                              f"{self.hidden_size} and {self.num_layers}")
+        if proj_size:  # (an instance attribute only when set: the class's 0 otherwise)
+            p = size_arg(name, "proj_size", proj_size)  # (an int >= 0)
+            if p >= self.hidden_size:  # PyTorch's rule
+                raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
+                                 f"proj_size={p} and hidden_size={self.hidden_size}")
+            self.proj_size = p
         number = (int, float, np.integer, np.floating)
         if (isinstance(dropout, (bool, np.bool_)) or not isinstance(dropout, number)
                 or not 0.0 <= dropout < 1.0):
@@ -133,9 +144,14 @@ class _RecurrentBase(Module):
         self.rng = as_rng(rng, name)  # the generator of the dropout masks (and the init)
         dtype = np.float64 if dtype is None else np_dtype(dtype, name)
         for k in range(self.num_layers):
-            d_in = self.input_size if k == 0 else self.hidden_size * self.directions
+            d_in = self.input_size if k == 0 else self.out_size * self.directions
             for suffix in self.suffixes:
                 add_weights(self, f"_l{k}{suffix}", d_in, dtype, rng)
+
+    @property
+    def out_size(self) -> int:
+        """The width of h: proj_size when an LSTM projects it, else hidden_size."""
+        return self.proj_size or self.hidden_size
 
     @property
     def directions(self) -> int:
@@ -177,7 +193,7 @@ class _RecurrentBase(Module):
         finals = [stack([s[i] for s in last]) for i in range(self.states)]
         if not batched:
             x = x.reshape(steps, x.shape[-1])
-            finals = [f.reshape(f.shape[0], self.hidden_size) for f in finals]
+            finals = [f.reshape(f.shape[0], f.shape[-1]) for f in finals]
         elif self.batch_first:
             x = x.swapaxes(0, 1)
         return x, (finals[0] if self.states == 1 else tuple(finals))
@@ -188,27 +204,32 @@ class _RecurrentBase(Module):
         b_ih = getattr(self, f"bias_ih{suffix}") if self.bias else None
         b_hh = getattr(self, f"bias_hh{suffix}") if self.bias else None
         w_hh = getattr(self, f"weight_hh{suffix}")
+        w_hr = getattr(self, f"weight_hr{suffix}") if self.proj_size else None
         inputs = linear(x, getattr(self, f"weight_ih{suffix}"), b_ih)  # every step at once
         hs = []
         for t in (reversed(range(x.shape[0])) if reverse else range(x.shape[0])):
             state = self.cell(inputs[t], state, w_hh, b_hh)
+            if w_hr is not None:  # LSTM's projection: h_t = h_t W_hrᵀ, c_t as it is
+                state = (linear(state[0], w_hr), state[1])
             hs.append(state[0])
         if reverse:
             hs.reverse()  # the outputs in time order
-        return (stack(hs) if hs else inputs[:0, :, :self.hidden_size]), state
+        return (stack(hs) if hs else inputs[:0, :, :self.out_size]), state
 
     def _initial(self, hx: Any, n: int, batched: bool, x: Tensor) -> State:
-        """hx as `states` tensors of (num_layers * directions, N, hidden_size), zeros when
-        None, in x's dtype."""
+        """hx as `states` tensors of (num_layers * directions, N, width), zeros when None,
+        in x's dtype; the width is out_size for h, hidden_size for an LSTM's c."""
         name, layers = type(self).__name__, self.num_layers * self.directions
+        widths = (self.out_size, self.hidden_size)[:self.states]
         if hx is None:  # (Tensor.zeros: a constant of the step's code, which jit may keep)
-            return (Tensor.zeros(layers, n, self.hidden_size, dtype=x.dtype),) * self.states
-        want = (layers, n, self.hidden_size) if batched else (layers, self.hidden_size)
-        return tuple(h if batched else h.reshape(layers, 1, self.hidden_size)
-                     for h in given_states(name, hx, self.states, want, x.dtype))
+            return tuple(Tensor.zeros(layers, n, w, dtype=x.dtype) for w in widths)
+        want = [(layers, n, w) if batched else (layers, w) for w in widths]
+        return tuple(h if batched else h.reshape(layers, 1, w) for h, w in zip(
+            given_states(name, hx, self.states, want[0], x.dtype, want[-1]), widths))
 
     def extra_repr(self) -> str:
-        shown = {"num_layers": 1, **self._shown, "bias": True, "batch_first": False,
+        shown = {"proj_size": 0, "num_layers": 1, **self._shown, "bias": True,
+                 "batch_first": False,
                  "dropout": 0.0, "bidirectional": False}
         extra = "".join(f", {k}={getattr(self, k)!r}" for k, v in shown.items()
                         if getattr(self, k) != v)
@@ -248,11 +269,16 @@ class LSTM(_RecurrentBase):
     bidirectional=False, proj_size=0)`: as RNN, but the state is a pair: hx = (h_0, c_0), each
     (num_layers * D, N, hidden_size), or None, and it returns (output, (h_n, c_n)). The gates
     are stacked i, f, g, o in weight_ih (4 hidden_size, in), weight_hh and the biases, as in
-    PyTorch. `proj_size` other than 0 is refused in one line. The cell:
+    PyTorch. The cell:
 
         i, f, g, o = split(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh, 4)
         c_t = σ(f) * c_{t-1} + σ(i) * tanh(g)
         h_t = σ(o) * tanh(c_t)
+
+    With `proj_size=p` (0 < p < hidden_size), PyTorch's LSTM with projections: h_t = (σ(o) *
+    tanh(c_t)) W_hrᵀ, of size p, by `weight_hr_l{k}` (p, hidden_size) per layer and direction;
+    weight_hh is then (4 hidden_size, p), a layer's input D * p wide, h_0 and h_n
+    (num_layers * D, N, p) and the output (L, N, D * p), while c stays hidden_size wide.
     """
 
     gates, states = 4, 2
@@ -261,11 +287,8 @@ class LSTM(_RecurrentBase):
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, proj_size: int = 0, device: Any = None,
                  dtype: Any = None, *, rng: Any = None) -> None:
-        if proj_size != 0:
-            raise NotImplementedError(f"LSTM(proj_size={proj_size!r}) is not implemented: only "
-                                      "proj_size=0 (no projection of h)")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, device, dtype, rng)
+                         bidirectional, device, dtype, rng, proj_size)
 
     cell = staticmethod(lstm_cell)
 

@@ -45,9 +45,10 @@ from .sampler import (
     WeightedRandomSampler,
 )
 
-__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
-           "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
-           "WeightedRandomSampler", "collate", "random_split"]
+__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
+           "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
+           "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "collate", "convert",
+           "random_split"]
 
 
 class Dataset:
@@ -61,6 +62,45 @@ class Dataset:
 
     def __add__(self, other: Any) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of a stream of samples: subclasses give __iter__ (the samples of one pass, in
+    order) and may give __len__ (the number of samples; len() raises TypeError without it, as
+    PyTorch's). A DataLoader batches what it yields; `ds1 + ds2` is a ChainDataset."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} has no __iter__")
+
+    def __getitem__(self, index: int) -> Any:  # (Dataset's would promise indexing)
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, it "
+                        "has no __getitem__")
+
+    def __len__(self) -> int:
+        raise TypeError(f"object of type '{type(self).__name__}' has no len() (an "
+                        "IterableDataset without its own __len__)")
+
+    def __add__(self, other: Any) -> ChainDataset:
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """IterableDatasets one after another, each iterated anew every pass; len is the sum of
+    theirs (each must have one)."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)  # (torch keeps the iterable: a generator ran once)
+        odd = next((d for d in self.datasets if not isinstance(d, IterableDataset)), None)
+        if odd is not None:
+            raise TypeError(f"ChainDataset only supports IterableDataset, got a "
+                            f"{type(odd).__name__}")
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
 
 
 class TensorDataset(Dataset):
@@ -112,6 +152,9 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):  # (no indices to join)
+            raise TypeError("ConcatDataset does not support IterableDataset (ChainDataset "
+                            "chains them)")
         self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
 
     def __len__(self) -> int:
@@ -221,6 +264,23 @@ def collate(samples: Sequence[Any]) -> Any:
         raise ValueError(f"DataLoader: cannot stack samples into a batch ({e})") from None
 
 
+def convert(sample: Any) -> Any:
+    """One sample as DataLoader(batch_size=None) yields it (PyTorch's default_convert): NumPy
+    arrays and scalars as Tensors, tuples, lists, namedtuples and dicts field by field, all
+    else (Tensors, Python numbers, strings) as it is; a plain tuple stays a tuple, as in
+    `collate` (PyTorch gives a list)."""
+    if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biufc":
+        return Tensor(np.asarray(sample))
+    if isinstance(sample, dict):
+        return {k: convert(v) for k, v in sample.items()}
+    if isinstance(sample, tuple) and hasattr(type(sample), "_fields"):
+        return type(sample)(*(convert(v) for v in sample))
+    if isinstance(sample, (tuple, list)):
+        fields = [convert(v) for v in sample]
+        return tuple(fields) if isinstance(sample, tuple) else fields
+    return sample
+
+
 class DataLoader:
     """Batches of a dataset, in order or shuffled; see the module docstring."""
 
@@ -233,19 +293,31 @@ class DataLoader:
                              "process (num_workers=0)")
         if kwargs:
             raise TypeError(f"DataLoader: unsupported argument(s) {sorted(kwargs)}")
+        self.iterable = isinstance(dataset, IterableDataset)
+        if self.iterable:  # PyTorch's rules and words (its stream has no indices to order)
+            for name, v, given in (("shuffle", shuffle, shuffle not in (None, False)),
+                                   ("sampler", sampler, sampler is not None),
+                                   ("batch_sampler", batch_sampler, batch_sampler is not None)):
+                if given:
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                     f"{name} option, but got {name}={v}")
         if sampler is not None and shuffle:  # PyTorch's rules and words
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
                 raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
                                  "batch_size, shuffle, sampler, and drop_last")
-        elif batch_size is None or isinstance(batch_size, bool) or \
-                int(batch_size) != batch_size or batch_size < 1:
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError("DataLoader: batch_size=None option disables auto-batching "
+                                 "and is mutually exclusive with drop_last")
+        elif isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
-                             f"{batch_size!r}")
+                             f"{batch_size!r} (or None: no batching)")
         self.sampler, self.batch_sampler = sampler, batch_sampler  # None: shuffle's order
         self.dataset = dataset
-        self.batch_size = None if batch_sampler is not None else int(batch_size)
+        self.batch_size = (None if batch_sampler is not None or batch_size is None
+                           else int(batch_size))
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         self.collate_fn, self.pin_memory = collate_fn, pin_memory
         self.generator = generator
@@ -255,7 +327,15 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = len(self.dataset if self.sampler is None else self.sampler)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def _order(self) -> Any:
+        """This pass's sample indices (no sampler given): in order, or shuffled."""
+        n = len(self.dataset)
+        return as_rng(self.generator, "DataLoader").permutation(n) if self.shuffle \
+            else np.arange(n)
 
     def _index_batches(self) -> Iterator[list[Any]]:
         if self.batch_sampler is not None:
@@ -263,13 +343,29 @@ class DataLoader:
         elif self.sampler is not None:
             yield from BatchSampler(self.sampler, self.batch_size, self.drop_last)
         else:
-            n = len(self.dataset)
-            order = (as_rng(self.generator, "DataLoader").permutation(n) if self.shuffle
-                     else np.arange(n))
+            order = self._order()
             for i in range(len(self)):
                 yield order[i * self.batch_size:(i + 1) * self.batch_size].tolist()
 
+    def _stream(self) -> Iterator[Any]:
+        """An IterableDataset's batches: batch_size items at a time, as they are yielded."""
+        items, size = iter(self.dataset), self.batch_size
+        while batch := list(itertools.islice(items, size)):
+            if len(batch) < size and self.drop_last:
+                return
+            yield (self.collate_fn or collate)(batch)
+
     def __iter__(self) -> Iterator[Any]:
+        if self.batch_size is None and self.batch_sampler is None:  # no batching
+            items = iter(self.dataset) if self.iterable else (
+                self.dataset[i] for i in (self._order().tolist() if self.sampler is None
+                                          else self.sampler))
+            for item in items:
+                yield (self.collate_fn or convert)(item)
+            return
+        if self.iterable:
+            yield from self._stream()
+            return
         for idx in self._index_batches():
             # one fancy-index per tensor, not one item per sample (a subclass with its own
             # __getitem__, an augmentation, goes item by item: reading its tensors directly
