@@ -63,25 +63,20 @@ def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng
     return np.ascontiguousarray(w, dtype=dtype), (np.zeros(n_out, dtype=dtype) if bias else None)
 
 
+def torch_alias(ours: str) -> property:
+    """PyTorch's name for one of the course's parameters (Linear.weight is W): a property, not
+    an attribute, because the Module registry would list a second name per tensor."""
+    return property(lambda self: getattr(self, ours), lambda self, v: setattr(self, ours, v),
+                    doc=f"PyTorch's name for {ours} (the same Tensor)")
+
+
 class WeightBias:
-    """PyTorch's `weight`/`bias` names for a layer's `W`/`b` (Linear, Conv2d): properties, not
-    attributes, because the Module registry would list a second name per tensor."""
+    """PyTorch's `weight`/`bias` names for a layer's `W`/`b` (Linear, Conv2d); a torch state
+    dict's "weight"/"bias" load into W/b."""
 
-    @property
-    def weight(self) -> Tensor:
-        return self.W
-
-    @weight.setter
-    def weight(self, value: Tensor) -> None:
-        self.W = value
-
-    @property
-    def bias(self) -> Tensor | None:
-        return self.b
-
-    @bias.setter
-    def bias(self, value: Tensor | None) -> None:
-        self.b = value
+    torch_names = {"W": "weight", "b": "bias"}
+    weight = torch_alias("W")
+    bias = torch_alias("b")
 
 
 class Linear(WeightBias, Module):
@@ -141,6 +136,7 @@ _UNSET: Any = object()  # (a keyword not given: PyTorch's momentum=None means so
 
 class BatchNorm1d(Module):
     """Batch normalization over the rows, then scale and shift: gamma * x_hat + beta.
+    `weight` and `bias` are PyTorch's names for gamma and beta (a torch state dict loads).
 
     Training: x_hat = (x - mu) / sqrt(v + eps) with the batch mean mu and the biased batch
     variance v (as the course), and the running averages move as
@@ -210,6 +206,10 @@ class BatchNorm1d(Module):
                               on_stats=self.update_running_stats)
         return batch_norm(x, self.gamma, self.beta, self.eps, training=False,
                           mean=self.running_mean, var=self.running_var)
+
+    torch_names = {"gamma": "weight", "beta": "bias"}
+    weight = torch_alias("gamma")
+    bias = torch_alias("beta")
 
     def extra_repr(self) -> str:
         return f"{self.d}, alpha={self.alpha}, eps={self.eps}"

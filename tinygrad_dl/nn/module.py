@@ -8,7 +8,7 @@ apply and the rest of PyTorch's Module API live here; `size_arg` checks the laye
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -88,6 +88,9 @@ class Module:
     """Base class: subclasses call super().__init__() first, then assign layers and tensors."""
 
     training: bool
+    # the course's parameter names PyTorch spells otherwise (Linear's W is torch's weight):
+    # load_state_dict takes a state dict in either spelling
+    torch_names: dict[str, str] = {}
 
     def __init__(self) -> None:
         d = self.__dict__
@@ -354,6 +357,7 @@ class Module:
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
         targets.update(self.named_buffers())
+        state = self._ours(state, targets)
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
         if strict and (missing or unexpected):
@@ -378,6 +382,21 @@ class Module:
                 dst = write_guard.writable(params[name], f"{type(self).__name__}.load_state_dict()")
             np.copyto(dst, src, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
+
+    def _ours(self, state: dict[str, Any], targets: dict[str, Any]) -> dict[str, Any]:
+        """`state` with PyTorch's names for the course's parameters read as ours (a torch
+        Linear's "0.weight" as "0.W"), each only where the state dict lacks our name: one
+        that holds both keeps the torch one as an unexpected key."""
+        if not isinstance(state, Mapping):  # (np.load's NpzFile is one)
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict of "
+                            f"arrays, got {type(state).__name__}")
+        renamed = {}
+        for prefix, m in self.named_modules():
+            for ours, theirs in type(m).torch_names.items():
+                p, t = (f"{prefix}.{ours}", f"{prefix}.{theirs}") if prefix else (ours, theirs)
+                if p in targets and p not in state and t in state and t not in targets:
+                    renamed[t] = p
+        return {renamed.get(k, k): v for k, v in state.items()} if renamed else state
 
     # ---- printing ------------------------------------------------------------------------
     def extra_repr(self) -> str:
