@@ -160,7 +160,7 @@ class Recording:
         self.out_arrays: dict[int, int] = {}  # id(output array) -> op index
         self.literals: dict[int, np.ndarray] = {}  # id -> array, for hooks.literal's marks
         # tensors whose .data the library handed an op as a parameter or a new tensor wrapped
-        # (a mask, an index, Tensor(t), t.detach()), reported by tensor.py: possible owners
+        # (a mask, an index, Tensor(t), t.detach()), reported by tensor/: possible owners
         # of a constant (`find_owners`), wherever the step found the tensor (a plain object's
         # attribute, a dict entry)
         self.reported: list[Any] = []
@@ -367,12 +367,12 @@ class Recording:
         self.literals[id(a)] = a
 
     def is_argument(self, a: np.ndarray) -> bool:
-        """Is `a` a step argument, or a plain view of one? (tensor.py casts one by a recorded
+        """Is `a` a step argument, or a plain view of one? (tensor/ casts one by a recorded
         Cast op, which replay redoes, rather than by a copy made inside the step.)"""
         return self.input_index(a) is not None
 
     def on_tensor_data(self, t: Any) -> None:
-        """The library reads `t.data` for an op parameter or a new tensor (tensor.py's
+        """The library reads `t.data` for an op parameter or a new tensor (tensor/'s
         `data_of`): t may own a constant replay reads, so `t.data = new` is guarded."""
         self.reported.append(t)
 

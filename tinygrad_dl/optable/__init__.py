@@ -12,9 +12,9 @@ name: the key of its docs row and of `tinygrad_dl.testing.EDGE_CASES`.
 The package: spec.py (what a row says, and the test inputs as data), table.py (the rows),
 refs.py (references and test calls some rows need), render.py (the docs' op page).
 
-Adding an op: its Function (tinygrad_dl/ops/), its Tensor method (tensor.py) or function
-(the module of its kind in functional/, re-exported by functional/__init__.py), and one row
-in table.py.
+Adding an op: its Function (tinygrad_dl/ops/), its Tensor method (in the module of its group
+in tensor/: elementwise.py, reductions.py, shape.py, ...) or function (the module of its kind in
+functional/, re-exported by functional/__init__.py), and one row in table.py.
 """
 
 from .render import render_differences, render_markdown

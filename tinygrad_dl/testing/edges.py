@@ -153,7 +153,8 @@ def public_ops() -> list[str]:
     """Every public op's key: the functions of tinygrad_dl and tinygrad_dl.functional, and the
     Tensor methods (operators under their KEY_OF names), less NOT_OPS."""
     names = set(tinygrad_dl.__all__) | set(functional.__all__)
-    names |= {n for n, v in vars(Tensor).items() if (not n.startswith("_") or n in KEY_OF)
+    names |= {n for c in Tensor.__mro__[:-1] for n, v in vars(c).items()  # (and its bases')
+              if (not n.startswith("_") or n in KEY_OF)
               and (callable(v) or isinstance(v, (property, staticmethod)))}
     return sorted({key_of(n) for n in names} - set(NOT_OPS))
 

@@ -1,0 +1,411 @@
+"""Tensor: an n-d array that records the ops applied to it, for reverse-mode autodiff.
+
+Every method is a one-liner over an op's `Function.apply` (the ops are in `tinygrad_dl.ops`, the
+engine that records and backpropagates them in `tinygrad_dl.engine`), or a short composition of
+them (std, trace, rot90, diff, sort). Methods take NumPy's argument names and PyTorch's
+(`axis=`/`dim=`, `keepdims=`/`keepdim=`: ops/spelling.py). Each is an op of the op table
+(tinygrad_dl.optable), which also makes its `tinygrad_dl.<name>` function.
+
+This module holds the class and its core: its slots, constructors, introspection, the values
+handed to Python, copy and pickle, backprop and the arithmetic operators. Tensor's other
+methods are written, one group per module beside this one, in the classes it derives from
+(each with empty `__slots__`, so a tensor still has no `__dict__`): `elementwise`,
+`comparisons`, `reductions`, `shape`, `gathering` (sort, gather, scatter, masks), `linalg`,
+`pytorch_names`, `inplace`, `casts`. The helpers they share are `conversions` (`as_tensor`,
+`data_of`, `plain_array`, `filled`, ...), `results` (`Size`, `ValuesIndices`) and `habits`
+(the warnings where a PyTorch habit would misread a NumPy result). Those modules read `Tensor`
+from this package when called, as `tensor.Tensor`: it is defined after they are imported.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import engine, hooks, write_guard
+from ..device import check_device
+from ..ops import Abs, Add, Div, MatMul, Maximum, Mul, Neg, Pow, Sub
+from ..random import float_dtype, normal
+from .casts import CastMethods, np_dtype
+from .comparisons import ComparisonMethods
+from .conversions import Axis, as_data, as_tensor, data_of, filled, plain_array, shape_arg
+from .elementwise import ElementwiseMethods
+from .gathering import GatheringMethods
+from .habits import values_only_iterated
+from .inplace import InPlaceMethods
+from .linalg import LinalgMethods
+from .pytorch_names import PyTorchMethods
+from .reductions import ReductionMethods
+from .results import Size, ValuesIndices
+from .shape import ShapeMethods, split_at
+
+# the names other modules import from tinygrad_dl.tensor (each but Tensor lives in the module
+# it is imported from above)
+__all__ = ["Axis", "Size", "Tensor", "ValuesIndices", "as_tensor", "data_of", "filled",
+           "np_dtype", "plain_array", "split_at"]
+
+
+def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
+    """x.new_zeros(2, 3), new_zeros((2, 3)) and PyTorch's new_zeros(size=(2, 3)) alike."""
+    if size is None:
+        return sizes
+    if sizes:
+        raise TypeError(f"{who}: sizes given twice (positionally and as size=)")
+    return (size,)
+
+
+class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMethods,
+             GatheringMethods, LinalgMethods, PyTorchMethods, InPlaceMethods, CastMethods):
+    """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
+
+    Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.
+    """
+
+    # _values_only: (op, axis), set only on NumPy's values-only max/min/sort result whose
+    # PyTorch spelling returns (values, indices); left unset elsewhere (no cost in __init__)
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_retain", "_values_only",
+                 "__weakref__")
+    __array_ufunc__ = None  # make `ndarray op Tensor` defer to Tensor's reflected operators
+    # (__array_function__, NumPy's functions on a tensor, is set by the package from the op
+    # table: tinygrad_dl/optable/numpy_calls.py, a layer above this one)
+    __array_priority__ = 1000
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        if name is not None and not isinstance(name, str):  # or drawing it fails much later
+            raise TypeError(f"Tensor(): name must be a str or None, got {type(name).__name__} "
+                            f"{name!r}")
+        if type(data) is not np.ndarray or dtype is not None:
+            if isinstance(data, Tensor) and data.requires_grad:
+                raise TypeError(
+                    "Tensor(): the given tensor requires grad, and a new Tensor of its array "
+                    "would cut it from its graph; use the tensor itself, t.astype(dtype) to "
+                    "convert it, or t.detach() for a constant"
+                )
+            data = as_data(data, dtype if dtype is None else np_dtype(dtype, "Tensor"))
+        if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only
+            hint = ("keep the real and imaginary parts as two float tensors"
+                    if data.dtype.kind == "c" else "cast with .astype(np.float64) first")
+            raise TypeError(
+                f"only real floating-point tensors can require grad, got dtype {data.dtype}"
+                f"{f' for {name!r}' if name else ''}; {hint}"
+            )
+        self.data: np.ndarray = data
+        self.grad: np.ndarray | None = None
+        self.requires_grad: bool = bool(requires_grad)
+        self._ctx: engine.Function | None = None  # the op that made this tensor, if recorded
+        self.name = name
+        self._retain = False  # keep .grad although not a leaf (retain_grad)
+
+    # ---- constructors (device= is accepted for PyTorch code: the CPU, the only one) ---------
+    @staticmethod
+    def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+        check_device(device, "zeros")
+        data = engine.literal(np.zeros(shape_arg(shape), dtype=np_dtype(dtype, "zeros")))
+        return Tensor(data, requires_grad=requires_grad)
+
+    @staticmethod
+    def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+        check_device(device, "ones")
+        data = engine.literal(np.ones(shape_arg(shape), dtype=np_dtype(dtype, "ones")))
+        return Tensor(data, requires_grad=requires_grad)
+
+    @staticmethod
+    def randn(
+        *shape: Any,
+        rng: Any = None,
+        dtype: Any = np.float64,
+        requires_grad: bool = False,
+        generator: Any = None,
+        device: Any = None,
+    ) -> Tensor:
+        """N(0, 1) draws from `rng` (or PyTorch's `generator=`), else from the seeded default
+        generator (tinygrad_dl.random)."""
+        check_device(device, "randn")
+        dtype = float_dtype(np_dtype(dtype, "randn"), "randn")  # an int draw would truncate
+        data = normal(shape_arg(shape), dtype, rng if rng is not None else generator)
+        return Tensor(data, requires_grad=requires_grad)
+
+    # PyTorch's x.new_*: a constant of x's dtype unless dtype= says another (not on the graph)
+    def new_zeros(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                  requires_grad: bool = False, device: Any = None) -> Tensor:
+        return self._new("new_zeros", np.zeros, _sizes(sizes, size, "new_zeros"), dtype,
+                         requires_grad, device)
+
+    def new_ones(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
+        return self._new("new_ones", np.ones, _sizes(sizes, size, "new_ones"), dtype,
+                         requires_grad, device)
+
+    def new_empty(self, *sizes: Any, size: Any = None, dtype: Any = None,
+                  requires_grad: bool = False, device: Any = None) -> Tensor:
+        """Zeros (NumPy's empty would hand out whatever memory held: never read unset)."""
+        return self._new("new_empty", np.zeros, _sizes(sizes, size, "new_empty"), dtype,
+                         requires_grad, device)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
+        return self._new("new_full", lambda shape, dt: filled(shape, fill_value, dt,
+                                                              "new_full"),
+                         (size,), dtype, requires_grad, device)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False,
+                   device: Any = None) -> Tensor:
+        """A copy of `data` in x's dtype (or dtype=), a constant: of a tensor, its values (as
+        PyTorch's data.clone().detach())."""
+        values = data_of(data) if isinstance(data, Tensor) else data
+        return self._new("new_tensor", lambda shape, dt: np.array(values, dtype=dt), (),
+                         dtype, requires_grad, device)
+
+    def _new(self, name: str, make: Any, size: tuple[Any, ...], dtype: Any,
+             requires_grad: bool, device: Any) -> Tensor:
+        check_device(device, name)
+        dt = self.data.dtype if dtype is None else np.dtype(np_dtype(dtype, name))
+        shape = shape_arg(size)
+        if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+            raise ValueError(f"{name}: sizes must be non-negative ints, got {size!r:.60}")
+        return Tensor(engine.literal(make(shape, dt)), requires_grad=requires_grad)
+
+    # ---- introspection -------------------------------------------------------------------
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: Size(self.data.size, self.data.shape))
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    # ---- values handed to Python: each one goes through engine.notify_read, so a jit
+    # recording knows the step's Python saw the data (replay would freeze what it did) -----
+    def numpy(self) -> np.ndarray:
+        engine.notify_read(self, ".numpy()")
+        return self.data
+
+    def item(self) -> float:
+        if self.data.size != 1:  # (NumPy's message names neither the call nor the shape)
+            raise ValueError(f".item() of a tensor of shape {self.shape}: only one-element "
+                             "tensors can be converted to Python scalars")
+        engine.notify_read(self, ".item()")
+        return self.data.item()
+
+    def _scalar(self, kind: str) -> Any:
+        if self.data.size != 1:
+            raise TypeError(f"{kind}() of a tensor of shape {self.shape}: only one-element "
+                            "tensors can be converted to Python scalars")
+        engine.notify_read(self, f"{kind}()")
+        return self.data.item()
+
+    def __float__(self) -> float: return float(self._scalar("float"))
+    def __int__(self) -> int: return int(self._scalar("int"))
+    def __bool__(self) -> bool: return bool(self._scalar("bool"))
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+        return int(self._scalar("index"))
+
+    def tolist(self) -> Any:
+        engine.notify_read(self, ".tolist()")
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """np.asarray(t), np.array(t): the values (a copy if a dtype or copy=True asks).
+
+        Refused for an op's result on a live graph while grad mode is on (PyTorch refuses any
+        tensor that requires grad): NumPy converts the tensors in a list without asking
+        (`np.mean([loss1, loss2])`), and a plain number added back to a tensor gave a loss
+        whose gradient skipped them without a word. A parameter's values pass
+        (np.asarray(W)); matplotlib's plot indexes what it gets first, an op: plot W.data."""
+        if self._ctx is not None and self.requires_grad and engine.is_grad_enabled():
+            raise TypeError(
+                f"np.asarray() of the result of {self._ctx.name} (shape {self.shape}), on a live "
+                "graph: its values would be cut from backward without a word (a NumPy function"
+                " on a list of tensors does this, and matplotlib on a tensor); keep it a "
+                "Tensor (tg.stack(ts).mean(), sum(ts)), or take the values with t.item() / "
+                "t.detach() / t.numpy() (plot t.data)")
+        engine.notify_read(self, "np.asarray()")
+        a = self.data
+        if dtype is not None and a.dtype != dtype:
+            if copy is False:
+                raise ValueError(f"np.asarray(tensor, dtype={np.dtype(dtype)}, copy=False): "
+                                 f"the tensor holds {a.dtype}, so a copy is needed")
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}" formats a one-element tensor's value, as PyTorch's does."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(f"format spec {spec!r} for a tensor of shape {self.shape}: only "
+                            "one-element tensors format as a number; format t.tolist() instead")
+        engine.notify_read(self, "formatting")
+        return format(self.data.item(), spec)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The rows, t[0], t[1], ... (without this, Python iterated a 0-d tensor as empty:
+        `sum(loss)` was 0 and `for v in loss:` skipped its body)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor (as torch); use t.item() for its "
+                            "number")
+        flagged = getattr(self, "_values_only", None)
+        if flagged is not None:
+            values_only_iterated(*flagged)
+        return (self[i] for i in range(len(self.data)))
+
+    def __repr__(self) -> str:
+        engine.notify_read(self, "repr()")
+        extra = ""
+        if self._ctx is not None:
+            extra = f", op={self._ctx.name}"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
+        if self.name:
+            extra += f", name={self.name!r}"
+        # PyTorch's print options: 4 decimals, summarized ("...", 3 edge items) past 1000 elements
+        body = np.array2string(self.data, precision=4, threshold=1000, edgeitems=3,
+                               separator=", ", prefix="Tensor(")
+        return f"Tensor({body}, dtype={self.data.dtype}{extra})"
+
+    def detach(self) -> Tensor:
+        """A constant Tensor sharing this one's array (the one method that cuts the graph).
+
+        The array of an op's result is locked while its graph lives, as a leaf's is: a write
+        through the detached tensor must not change what the graph saved."""
+        if self._ctx is not None:
+            write_guard.hold_result(self)
+        return Tensor(self.data if not hooks.active else data_of(self))  # (see data_of)
+
+    # ---- copy, deepcopy, pickle: torch's rules. Python's defaults copied the slots as they
+    # were: copy.copy shared the .grad array (a backward through the copy added into the
+    # original's .grad), deepcopy of an op's result copied its graph (backward reached copies
+    # of the leaves, whose .grad nobody reads), and a pickled graph hung at its release ----
+    def __copy__(self) -> Tensor:
+        """The same array and graph, without the gradient (as torch's copy.copy)."""
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t.requires_grad = self.data, None, self.requires_grad
+        t._ctx, t.name, t._retain = self._ctx, self.name, self._retain
+        return t
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """A leaf's copy, values and `.grad` (as torch's); an op's result raises, as torch."""
+        if self._ctx is not None:
+            raise RuntimeError(
+                f"copy.deepcopy of an op's result (a {self._ctx.name} of shape {self.shape}): "
+                "only leaf tensors can be deep-copied (its graph's copy would send gradients "
+                "to copies of the leaves); deep-copy t.detach(), or the model before forward"
+            )
+        t = Tensor.__new__(Tensor)
+        memo[id(self)] = t
+        t.data = copy.deepcopy(self.data, memo)  # (writable, though a live graph locks ours)
+        t.grad = copy.deepcopy(self.grad, memo)
+        t.requires_grad, t._ctx, t.name, t._retain = self.requires_grad, None, self.name, False
+        return t
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        """Pickled: values, `.grad`, flag and name; never the graph (an op's result comes back
+        a leaf, as torch's)."""
+        return (self.data, self.grad, self.requires_grad, self.name)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.data, self.grad, self.requires_grad, self.name = state
+        self._ctx, self._retain = None, False
+
+    def zero_grad(self) -> None:
+        engine.notify_write("Tensor.zero_grad()")
+        self.grad = None
+
+    def retain_grad(self) -> Tensor:
+        """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
+        self._retain = True
+        return self
+
+    # ---- backprop ----------------------------------------------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` that requires grad.
+
+        `grad` is the gradient of some scalar w.r.t. this tensor; it defaults to 1 for a
+        one-element tensor. Saved intermediates are freed afterwards unless retain_graph.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward() on a tensor that does not require grad (shape {self.shape}): "
+                "no input of the graph has requires_grad=True, or it was built under no_grad()"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() on a non-scalar tensor of shape {self.shape} needs an explicit "
+                    "grad of that shape (the gradient of the final scalar w.r.t. this tensor)"
+                )
+            shape, dt = self.data.shape, self.data.dtype  # (a 0-d loss: np.array, not np.ones)
+            grad = engine.literal(np.array(1, dt) if shape == () else np.ones(shape, dt))
+        else:
+            grad = as_data(grad, self.data.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(
+                    f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}"
+                )
+        engine.backward(self, grad, retain_graph)
+        hooks.notify_backward_done()  # (a jit recording checks .grad from here on)
+
+    def draw(self, **kwargs: Any) -> Any:
+        """The graphviz.Digraph of the graph that produced this tensor (see viz.draw_graph)."""
+        from ..viz import draw_graph  # the one upward import: drawing is optional here
+
+        return draw_graph(self, **kwargs)
+
+    # ---- arithmetic (NumPy broadcasting; constants on either side) --------------------------
+    def __add__(self, other: Any) -> Tensor: return Add.apply(self, as_tensor(other, self))
+    def __radd__(self, other: Any) -> Tensor: return Add.apply(as_tensor(other, self), self)
+    def __sub__(self, other: Any) -> Tensor: return Sub.apply(self, as_tensor(other, self))
+    def __rsub__(self, other: Any) -> Tensor: return Sub.apply(as_tensor(other, self), self)
+    def __mul__(self, other: Any) -> Tensor: return Mul.apply(self, as_tensor(other, self))
+    def __rmul__(self, other: Any) -> Tensor: return Mul.apply(as_tensor(other, self), self)
+    def __truediv__(self, other: Any) -> Tensor: return Div.apply(self, as_tensor(other, self))
+    def __rtruediv__(self, other: Any) -> Tensor: return Div.apply(as_tensor(other, self), self)
+    def __pow__(self, other: Any) -> Tensor: return Pow.apply(self, as_tensor(other, self))
+    def __rpow__(self, other: Any) -> Tensor: return Pow.apply(as_tensor(other, self), self)
+    def __matmul__(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
+    def __rmatmul__(self, other: Any) -> Tensor: return MatMul.apply(as_tensor(other, self), self)
+    def __neg__(self) -> Tensor: return Neg.apply(self)
+    def __abs__(self) -> Tensor: return Abs.apply(self)
+    def add(self, other: Any) -> Tensor: return Add.apply(self, as_tensor(other, self))
+    def sub(self, other: Any) -> Tensor: return Sub.apply(self, as_tensor(other, self))
+    def mul(self, other: Any) -> Tensor: return Mul.apply(self, as_tensor(other, self))
+    def div(self, other: Any) -> Tensor: return Div.apply(self, as_tensor(other, self))
+    def neg(self) -> Tensor: return Neg.apply(self)
+    def matmul(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
+    def pow(self, other: Any) -> Tensor: return Pow.apply(self, as_tensor(other, self))
+    def maximum(self, other: Any) -> Tensor: return Maximum.apply(self, as_tensor(other, self))
+    subtract, multiply, divide, true_divide, negative, mm, bmm = sub, mul, div, div, neg, \
+        matmul, matmul
+
+
+def _named_as_methods_of(cls: type) -> None:
+    """Name the methods `cls` takes from its bases `Tensor.<name>` of module tinygrad_dl.tensor,
+    as they were when one class body held them all: Python's argument errors name a function by
+    its __qualname__ ("Tensor.sum() got an unexpected keyword argument 'foo'"), and pickle finds
+    a function by __module__ and __qualname__."""
+    for base in cls.__mro__[1:-1]:
+        for value in vars(base).values():
+            fn = value.fget if isinstance(value, property) else value
+            while callable(fn) and hasattr(fn, "__code__"):  # a function, and what it wraps
+                fn.__qualname__, fn.__module__ = f"{cls.__name__}.{fn.__name__}", __name__
+                fn = getattr(fn, "__wrapped__", None)
+
+
+_named_as_methods_of(Tensor)

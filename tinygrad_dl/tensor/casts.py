@@ -1,0 +1,106 @@
+"""Tensor's casts (astype, to, type, double, float, long, ...: dtype conversions that stay in the
+graph, ops/unary.py's Cast) and the dtype readers: `np_dtype` (torch's dtypes for NumPy's
+dtype= arguments) and `dtype_of`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import tensor
+from ..device import check_device
+from ..device import device as Device
+from ..ops import Cast
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+
+class CastMethods:
+    """dtype conversions (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    # ---- casts: dtype conversions that stay in the graph (ops/unary.py Cast) ------------
+    # Last in the class body on purpose: `def float` (and int, bool, type) shadow the builtins
+    # for the rest of the class body (not inside methods), so nothing may follow them here.
+    def astype(self, dtype: Any, copy: bool = True) -> Tensor:
+        """NumPy's astype, recorded: the gradient flows back, cast to this tensor's dtype.
+        Always a new tensor (as NumPy), unless copy=False and the dtype is already this one.
+        An integer or bool result needs no gradient (as PyTorch's .long()): a constant."""
+        dt = dtype_of(dtype, "astype")
+        if not copy and dt == self.data.dtype:
+            return self
+        return _cast(self, dt, "astype")
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """PyTorch's `to`: t.to(np.float32), t.to("cpu"), t.to(other_tensor), dtype=,
+        device=, copy=. As PyTorch, returns this tensor itself when nothing changes (and
+        copy is False); only the CPU exists here."""
+        for a in args:
+            if isinstance(a, tensor.Tensor):
+                dtype = a.data.dtype
+            elif isinstance(a, Device):
+                check_device(a, "to")
+            else:
+                try:
+                    dtype = dtype_of(a, "to")
+                except TypeError:
+                    try:
+                        check_device(a, "to")
+                    except ValueError:
+                        raise ValueError(f"to: {a!r} is neither a NumPy dtype nor a device; "
+                                         "tinygrad_dl runs on the CPU with NumPy") from None
+        if device is not None:
+            check_device(device, "to")
+        if dtype is None:
+            return _cast(self, self.data.dtype, "to") if copy else self
+        return self.astype(dtype, copy=copy)
+
+    def type(self, dtype: Any = None) -> Any:
+        """t.type(np.float32) casts (as astype); t.type() gives the dtype's name."""
+        if dtype is None:
+            return self.data.dtype.name
+        return self.to(dtype)
+
+    def double(self) -> Tensor: return self.to(np.float64)
+    def half(self) -> Tensor: return self.to(np.float16)
+    def long(self) -> Tensor: return self.to(np.int64)
+    def int(self) -> Tensor: return self.to(np.int32)  # PyTorch's int is 32-bit
+    def bool(self) -> Tensor: return self.to(np.bool_)
+    def float(self) -> Tensor: return self.to(np.float32)  # PyTorch's float is float32
+
+
+def np_dtype(spec: Any, op: str) -> Any:
+    """`spec` for NumPy's dtype= arguments: a PyTorch dtype (torch.float32) read by `_dtype`,
+    anything else as given (NumPy reads it, and refuses what it cannot read); the constructors
+    and layers pass their dtype through it, so torch's dtypes work there as in the casts."""
+    if isinstance(spec, (np.dtype, type)):  # the usual np.float32 / np.dtype: no string work
+        return spec
+    return dtype_of(spec, op) if str(spec).startswith("torch.") else spec
+
+
+def dtype_of(spec: Any, op: str) -> np.dtype:
+    """A NumPy dtype from a dtype, a type (np.float32, float), a name ("float32"), or a
+    PyTorch dtype (torch.float32 is read by its name, without importing torch)."""
+    if isinstance(spec, tensor.Tensor):
+        return spec.data.dtype
+    name = str(spec)
+    try:
+        if name.startswith("torch."):
+            return np.dtype(name[6:])
+        return np.dtype(spec)
+    except TypeError:
+        raise TypeError(f"{op}: {spec!r} is not a dtype NumPy knows") from None
+
+
+def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
+    if dt.kind == "f":
+        return Cast.apply(t, dtype=dt)
+    if dt.kind == "c" and t.requires_grad:
+        raise TypeError(f"{op}: cannot cast a tensor that requires grad to {dt}: gradients "
+                        "are for real floating-point tensors; cast t.detach() for a constant")
+    return tensor.Tensor(t.data.astype(dt))  # integers and bools carry no gradient (as PyTorch)

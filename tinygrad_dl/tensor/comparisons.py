@@ -1,0 +1,58 @@
+"""Tensor's comparisons (<, <=, ==, ...) and tests of values (isnan, isclose, allclose, isinf,
+isfinite, any, all): constant bool tensors, no gradient, usable as where's condition.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import engine
+from ..ops.spelling import spellings
+from .conversions import Axis, as_data, no_grad_result
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+
+class ComparisonMethods:
+    """Comparisons and tests of values (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    # ---- comparisons: constant bool tensors (no gradient), usable as where's condition ------
+    def __lt__(self, other: Any) -> Tensor: return no_grad_result(self.data < as_data(other))
+    def __le__(self, other: Any) -> Tensor: return no_grad_result(self.data <= as_data(other))
+    def __gt__(self, other: Any) -> Tensor: return no_grad_result(self.data > as_data(other))
+    def __ge__(self, other: Any) -> Tensor: return no_grad_result(self.data >= as_data(other))
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return no_grad_result(self.data == as_data(other))
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return no_grad_result(self.data != as_data(other))
+    __hash__ = object.__hash__  # identity, as before: tensors stay usable as dict keys
+
+    # ---- tests of values: constant bool tensors, as the comparisons (`if x.isnan().any():`)
+    def isnan(self) -> Tensor: return no_grad_result(np.isnan(self.data))
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        """|x - y| <= atol + rtol |y| elementwise (NumPy's and PyTorch's defaults): a constant
+        bool tensor."""
+        return no_grad_result(np.isclose(self.data, as_data(other), rtol, atol, equal_nan))
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        """Is x.isclose(other) everywhere: a Python bool, the values read (as float(t))."""
+        engine.notify_read(self, ".allclose()")
+        return bool(np.allclose(self.data, as_data(other), rtol, atol, equal_nan))
+    def isinf(self) -> Tensor: return no_grad_result(np.isinf(self.data))
+    def isfinite(self) -> Tensor: return no_grad_result(np.isfinite(self.data))
+
+    @spellings()
+    def any(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return no_grad_result(np.asarray(np.any(self.data, axis=axis, keepdims=keepdims)))
+
+    @spellings()
+    def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return no_grad_result(np.asarray(np.all(self.data, axis=axis, keepdims=keepdims)))

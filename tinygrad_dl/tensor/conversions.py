@@ -1,0 +1,165 @@
+"""Arguments to arrays and tensors: `as_tensor` (a constant beside a tensor, in its dtype),
+`as_data` (what `Tensor(...)` makes an array of), `data_of` and `plain_array` (arrays read for
+the library, seen by a jit recording), `filled`, and the readers of shape and index arguments.
+
+Each function that needs the class reads it from the package, `tensor.Tensor`, when called: the
+package imports this module before it defines Tensor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import engine, hooks, tensor
+from ..ops import Cast
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+Axis = int | Sequence[int] | None
+
+
+def as_data(x: Any, dtype: Any = None) -> np.ndarray:
+    if isinstance(x, np.ndarray):
+        if type(x) is not np.ndarray:  # a subclass (np.matrix, a jit-watched step input)
+            if isinstance(x, np.ma.MaskedArray):
+                raise TypeError("Tensor(): got a masked array, whose mask no op would honour; "
+                                "pass x.filled(value) or x.compressed()")
+            x = x.view(np.ndarray)  # ops compute on plain arrays: same memory, same numbers
+        if dtype is None or x.dtype == dtype:
+            return x
+        if hooks.active and hooks.attached.recorder is not None:  # (a jit recording)
+            return _cast_while_recording(x, dtype)
+        return x.astype(dtype)
+    if isinstance(x, tensor.Tensor):
+        return as_data(data_of(x), dtype)
+    if isinstance(x, (list, tuple)) and any(isinstance(v, tensor.Tensor) for v in x):
+        raise TypeError(
+            "Tensor(): got a list of Tensors; use tinygrad_dl.stack(tensors) to join them and "
+            "keep their gradients (or [t.item() for t in tensors] for constants)"
+        )
+    try:
+        arr = np.asarray(x, dtype=dtype)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"Tensor(): cannot make an array from {str(x)[:60]!r}: {e}") from None
+    if arr.dtype == object:
+        raise TypeError(f"Tensor(): cannot make a numeric array from {type(x).__name__} "
+                        f"{str(x)[:60]!r} (NumPy would give an object array)")
+    if dtype is None and arr.dtype.kind in "biu" and not isinstance(x, np.generic):
+        arr = arr.astype(np.float64)  # Python numbers and lists default to float64
+    if engine.recording() and is_literal(x):  # jit: a constant written in the step's code
+        engine.literal(arr)
+    return arr
+
+
+def _cast_while_recording(x: np.ndarray, dtype: Any) -> np.ndarray:
+    """`x.astype(dtype)` inside a jit recording. A step argument (or a plain view of one) is
+    cast by a recorded Cast op, so a replay casts each call's argument again: a float32 model
+    fed float64 batches (`Tensor(X, dtype=np.float32)`, the course models' conversion) is
+    replayed, and after `model.float()` the step is recorded afresh for the new dtype where
+    it used to run eagerly for good. Any other array is cast as eagerly (a copy made inside
+    the step, which the recording judges)."""
+    if hooks.attached.recorder.is_argument(x):
+        # (the same astype, as Cast's forward)
+        return Cast.apply(tensor.Tensor(x), dtype=dtype).data
+    return x.astype(dtype)
+
+
+def data_of(t: Tensor) -> np.ndarray:
+    """`t.data`, read by the library for an op parameter (a mask, an index, a bound) or for a
+    new tensor on the same array (`Tensor(t)`, `t.detach()`). A jit recording is told which
+    tensor the array is (`on_tensor_data`), so that `t.data = new` between replays is guarded
+    wherever the step found t (a plain object's attribute, a dict entry). When nothing
+    records: one read of a module global."""
+    if hooks.active and hooks.attached.recorder is not None:
+        hooks.attached.recorder.on_tensor_data(t)
+    return t.data
+
+
+def plain_array(x: Any, dtype: Any = None) -> np.ndarray:
+    """`np.asarray(x, dtype)`, with an ndarray subclass's plain view taken by
+    `x.view(np.ndarray)` (the array np.asarray makes): a jit recording sees that call on its
+    watched arguments and takes the view for the argument as it is, where a conversion in
+    NumPy's C (np.asarray, np.ascontiguousarray) is unseen and may have depended on the
+    layout (jit.watch)."""
+    if not isinstance(x, np.ndarray):
+        return np.asarray(x, dtype=dtype)
+    if type(x) is not np.ndarray:
+        x = x.view(np.ndarray)
+    return x if dtype is None else x.astype(dtype, copy=False)  # (order "K", as np.asarray)
+
+
+def is_literal(x: Any) -> bool:
+    """Python numbers, or (nested) lists and tuples of them: a literal in the code."""
+    if type(x) in (list, tuple):
+        return all(is_literal(v) for v in x)
+    return type(x) in (int, float, bool, complex)
+
+
+def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """`x` itself if a Tensor, else a constant Tensor; Python numbers take `like`'s float dtype
+    (so `0.5 * x` keeps float32 float32), and with an integer or bool `like` NumPy's dtype for
+    a Python number beside that array (`int_t + 1` stays int64, `uint8_t + 10` uint8, `int_t *
+    0.5` float64): it was float64 whatever the tensor, so `t + 1` and `t += 1` disagreed and an
+    int64 beyond 2**53 lost its last digits."""
+    if isinstance(x, tensor.Tensor):
+        return x
+    if like is not None and isinstance(x, (int, float)):
+        kind = like.data.dtype.kind
+        if kind == "f":
+            dtype = like.data.dtype
+        elif kind in "iub" and type(x) in (int, float, bool):  # NumPy 2's weak Python scalars
+            dtype = np.result_type(like.data.dtype, x)
+        else:
+            return tensor.Tensor(x)
+        a = np.asarray(x, dtype=dtype)
+        return tensor.Tensor(engine.literal(a) if type(x) in (int, float, bool) else a)
+    if like is not None and isinstance(x, np.generic) and like.data.dtype.kind == "f":
+        # np.int64(3), np.float32(.5), np.bool_ beside a float tensor: read as the Python
+        # number of its kind (torch's rule, and np.float64's, a float subclass, above), so
+        # `x32 / np.int64(3)` stays float32; beside an integer tensor NumPy's rule stays
+        if x.dtype.kind in "biuf":
+            return tensor.Tensor(np.asarray(x, dtype=like.data.dtype))
+    return tensor.Tensor(x)
+
+
+def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
+    """np.full, refusing a value `dtype` cannot hold (NaN or 1e20 into int64, 1e300 into
+    float32): NumPy casts it with a warning into another number (-2**63, inf); PyTorch raises."""
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            return np.full(shape, value, dtype=dtype)
+    except FloatingPointError:
+        dt = np.result_type(np.asarray(value)) if dtype is None else np.dtype(dtype)
+        raise ValueError(f"{who}: fill value {value!r} does not fit {dt} (NumPy would cast it "
+                         "to another number)") from None
+
+
+def shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], Iterable):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def index_arg(index: Any) -> Any:
+    """An index with its Tensors read as arrays (lists as integer/boolean arrays)."""
+    if isinstance(index, tensor.Tensor):  # (data_of only while a hook is attached: no call eagerly)
+        return index.data if not hooks.active else data_of(index)
+    if isinstance(index, tuple):
+        if hooks.active:
+            return tuple(data_of(i) if isinstance(i, tensor.Tensor) else i for i in index)
+        return tuple(i.data if isinstance(i, tensor.Tensor) else i for i in index)
+    if isinstance(index, list):
+        a = np.asarray(index)
+        if not a.size and a.dtype.kind == "f":  # `[]` reads as float64, which NumPy refuses
+            a = a.astype(np.intp)  # as an index: an empty integer index, as NumPy's x[[]]
+        return engine.literal(a) if is_literal(index) else a
+    return index
+
+
+def no_grad_result(data: np.ndarray) -> Tensor:
+    """A constant (no-gradient) tensor: comparisons and argmax/argmin."""
+    return tensor.Tensor(data)

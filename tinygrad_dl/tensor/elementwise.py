@@ -1,0 +1,207 @@
+"""Tensor's elementwise methods: the math functions (exp, log, sin, ..., their NumPy and
+PyTorch names), clip/clamp, lerp, the arithmetic beyond +-*/ (mod, minimum, fmax, hypot,
+logaddexp, ...), the activations (relu, gelu, prelu, softmax, ...): one-liners over the ops of
+ops/unary.py, ops/binary.py, ops/elementwise.py (clip) and ops/loss.py (softmax).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import tensor
+from ..ops import (
+    ELU,
+    GELU,
+    Abs,
+    Arccos,
+    Arccosh,
+    Arcsin,
+    Arcsinh,
+    Arctan,
+    Arctan2,
+    Arctanh,
+    Ceil,
+    Clip,
+    Cos,
+    Cosh,
+    Exp,
+    Exp2,
+    Expm1,
+    Floor,
+    Fmax,
+    Fmin,
+    Hypot,
+    LeakyReLU,
+    Log,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
+    LogAddExp2,
+    LogSoftmax,
+    Minimum,
+    Mod,
+    NanToNum,
+    PReLU,
+    Reciprocal,
+    ReLU,
+    Round,
+    Sigmoid,
+    Sign,
+    SiLU,
+    Sin,
+    Sinc,
+    Sinh,
+    Softmax,
+    Softplus,
+    Sqrt,
+    Square,
+    Tan,
+    Tanh,
+)
+from ..ops.spelling import numpy_keywords, spellings
+from .conversions import as_tensor, data_of
+from .habits import last_axis
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+
+class ElementwiseMethods:
+    """Elementwise math and activations (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    # ---- elementwise functions --------------------------------------------------------------
+    def exp(self) -> Tensor: return Exp.apply(self)
+    def log(self) -> Tensor: return Log.apply(self)
+    def sqrt(self) -> Tensor: return Sqrt.apply(self)
+    def rsqrt(self) -> Tensor: return Reciprocal.apply(Sqrt.apply(self))  # PyTorch's 1/sqrt(x)
+    def abs(self) -> Tensor: return Abs.apply(self)
+    def relu(self) -> Tensor: return ReLU.apply(self)
+    def tanh(self) -> Tensor: return Tanh.apply(self)
+    def sigmoid(self) -> Tensor: return Sigmoid.apply(self)
+    absolute = abs
+
+    @spellings(a_min="lo", a_max="hi", min="lo", max="hi")
+    def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
+        return Clip.apply(self, lo=_bound(lo, self), hi=_bound(hi, self))
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (torch's names)
+        return Clip.apply(self, lo=_bound(min, self), hi=_bound(max, self))
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002 (PyTorch's clamp_min)
+        return Clip.apply(self, lo=_bound(min, self), hi=None)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002 (PyTorch's clamp_max)
+        return Clip.apply(self, lo=None, hi=_bound(max, self))
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """PyTorch's x.lerp(end, weight) = x + weight (end - x). A number weight takes
+        PyTorch's two forms: from x below 0.5, from end at and above it (each exact at its own
+        end); a tensor weight the first form everywhere, which no decision on its values
+        picks, so a jit replay of the step stays valid (at weight 1 it may miss end by an ulp)."""
+        end = as_tensor(end, self)
+        if isinstance(weight, (int, float, np.integer, np.floating)):
+            w = float(weight)
+            return self + w * (end - self) if abs(w) < 0.5 else end - (end - self) * (1.0 - w)
+        return self + as_tensor(weight, self) * (end - self)
+
+    # ---- more arithmetic and elementwise math (ops/binary.py, ops/unary.py) -----------------
+    def __mod__(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
+    def __rmod__(self, other: Any) -> Tensor: return Mod.apply(as_tensor(other, self), self)
+    def mod(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
+    def remainder(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
+    def minimum(self, other: Any) -> Tensor: return Minimum.apply(self, as_tensor(other, self))
+    def fmax(self, other: Any) -> Tensor: return Fmax.apply(self, as_tensor(other, self))
+    def fmin(self, other: Any) -> Tensor: return Fmin.apply(self, as_tensor(other, self))
+    def arctan2(self, x: Any) -> Tensor: return Arctan2.apply(self, as_tensor(x, self))
+    def hypot(self, other: Any) -> Tensor: return Hypot.apply(self, as_tensor(other, self))
+    def logaddexp(self, other: Any) -> Tensor: return LogAddExp.apply(self, as_tensor(other, self))
+    def logaddexp2(self, other: Any) -> Tensor:
+        return LogAddExp2.apply(self, as_tensor(other, self))
+    def sin(self) -> Tensor: return Sin.apply(self)
+    def cos(self) -> Tensor: return Cos.apply(self)
+    def tan(self) -> Tensor: return Tan.apply(self)
+    def arcsin(self) -> Tensor: return Arcsin.apply(self)
+    def arccos(self) -> Tensor: return Arccos.apply(self)
+    def arctan(self) -> Tensor: return Arctan.apply(self)
+    def sinh(self) -> Tensor: return Sinh.apply(self)
+    def cosh(self) -> Tensor: return Cosh.apply(self)
+    def arcsinh(self) -> Tensor: return Arcsinh.apply(self)
+    def arccosh(self) -> Tensor: return Arccosh.apply(self)
+    def arctanh(self) -> Tensor: return Arctanh.apply(self)
+    def log1p(self) -> Tensor: return Log1p.apply(self)
+    def expm1(self) -> Tensor: return Expm1.apply(self)
+    def log2(self) -> Tensor: return Log2.apply(self)
+    def log10(self) -> Tensor: return Log10.apply(self)
+    def exp2(self) -> Tensor: return Exp2.apply(self)
+    def square(self) -> Tensor: return Square.apply(self)
+    def reciprocal(self) -> Tensor: return Reciprocal.apply(self)
+    def sign(self) -> Tensor: return Sign.apply(self)
+    def floor(self) -> Tensor: return Floor.apply(self)
+    def ceil(self) -> Tensor: return Ceil.apply(self)
+    def round(self, decimals: int = 0, out: Any = None) -> Tensor:
+        """Round half to even (NumPy's and PyTorch's); decimals=d as NumPy computes it: times
+        10**d, rounded, divided by 10**d (d < 0: the other way round)."""
+        if out is not None:  # np.round(t, out=buf) (np.round(t) passes out=None)
+            numpy_keywords("round", self, out)
+        if decimals == 0:
+            return Round.apply(self)
+        f = 10.0 ** abs(int(decimals))
+        return (self * f).round() / f if decimals > 0 else (self / f).round() * f
+    def sinc(self) -> Tensor: return Sinc.apply(self)
+    def deg2rad(self) -> Tensor: return self * (np.pi / 180)
+    def rad2deg(self) -> Tensor: return self * (180 / np.pi)
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        return NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
+    def softplus(self) -> Tensor: return Softplus.apply(self)
+    @spellings(negative_slope="slope")
+    def leaky_relu(self, slope: float = 0.01) -> Tensor: return LeakyReLU.apply(self, slope=slope)
+    def elu(self, alpha: float = 1.0) -> Tensor: return ELU.apply(self, alpha=alpha)
+    def gelu(self) -> Tensor: return GELU.apply(self)
+    def silu(self) -> Tensor: return SiLU.apply(self)
+    def prelu(self, weight: Any) -> Tensor:
+        """PyTorch's x.prelu(weight): x where x > 0, else weight * x; weight is one slope (a
+        scalar or one element) or one per channel, the channels being dim 1 of x. The gradient
+        at 0 is the slope (PyTorch's)."""
+        w = as_tensor(weight, self)
+        n, xs = w.data.size, self.data.shape
+        if w.data.ndim > 1:
+            raise ValueError(f"prelu: weight must be a scalar or a 1-D tensor, got shape "
+                             f"{w.shape}")
+        if n != 1:
+            channels = xs[1] if len(xs) >= 2 else 1
+            if n != channels:
+                raise ValueError(f"prelu: weight has {n} parameters but the input has "
+                                 f"{channels} channels (dim 1 of shape {self.shape})")
+            w = w.reshape((n,) + (1,) * (len(xs) - 2))  # one slope per channel
+        elif w.data.ndim:
+            w = w.reshape(())  # one slope for every element, whatever x's shape
+        return PReLU.apply(self, w)
+    @spellings()
+    def softmax(self, axis: int | None = None) -> Tensor:
+        return Softmax.apply(self, axis=last_axis(self, axis, "softmax"))
+    @spellings()
+    def log_softmax(self, axis: int | None = None) -> Tensor:
+        return LogSoftmax.apply(self, axis=last_axis(self, axis, "log_softmax"))
+    asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+    atan2 = arctan2
+
+
+def _bound(v: Any, x: Tensor) -> Any:
+    """A clip bound: None, a number, or an array (a Tensor bound is a constant, so one that
+    requires grad is refused rather than silently left without a gradient). A NumPy scalar
+    beside a float x is read as the Python number of its kind, as in arithmetic (as_tensor):
+    np.clip would promote float32 x to float64 for an np.float64 bound."""
+    if isinstance(v, tensor.Tensor):
+        if v.requires_grad:
+            raise ValueError("clip/clamp: a bound that requires grad would get no gradient "
+                             "here; write tg.minimum(tg.maximum(x, lo), hi) to differentiate it")
+        return data_of(v)
+    if isinstance(v, np.generic) and v.dtype.kind in "biuf" and x.data.dtype.kind == "f":
+        return np.asarray(v, dtype=x.data.dtype)
+    return v

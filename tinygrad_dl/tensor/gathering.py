@@ -1,0 +1,217 @@
+"""Tensor's methods that pick or place entries by an order, an index or a mask: argsort, sort,
+topk, take_along_dim, gather, scatter/scatter_add, index_add, index_select, masked_select,
+masked_fill, where (ops/shape.py's TakeAlongAxis and Scatter, GetItem, Where).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import tensor
+from ..ops import Scatter, TakeAlongAxis, Tap, Where
+from ..ops.shape import InRange, axis_of, check_gather, check_scatter
+from ..ops.spelling import sort_order, spellings
+from .conversions import as_tensor, data_of, index_arg, no_grad_result
+from .results import ValuesIndices
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+
+class GatheringMethods:
+    """Sorting, gathering and scattering (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    # ---- sorting and gathering (ops/shape.py's TakeAlongAxis) -------------------------------
+    @spellings()
+    def argsort(self, axis: int | None = -1, descending: bool = False) -> Tensor:
+        """Indices that sort along axis (a stable sort; None: the flattened tensor). No
+        gradient: a constant int64 tensor."""
+        return no_grad_result(sort_order(self.data, axis, descending))
+
+    @spellings()
+    def sort(self, axis: int | None = -1, descending: bool = False) -> ValuesIndices:
+        """PyTorch's x.sort(dim=-1, descending=False): (values, indices). The gradient flows
+        through the permutation (each value's gradient goes back to where it came from).
+        NumPy's np.sort, the values alone, is tinygrad_dl.sort(x, axis)."""
+        x = self.reshape(-1) if axis is None else self
+        idx = sort_order(x.data, -1 if axis is None else axis, descending)
+        return ValuesIndices(TakeAlongAxis.apply(x, indices=idx, axis=-1 if axis is None
+                                                 else axis), no_grad_result(idx))
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
+             ) -> ValuesIndices:
+        """PyTorch's x.topk(k, dim=-1, largest=True): (values, indices) of the k largest (or
+        smallest) along dim, in order (sorted=False gives them sorted too); ties keep their
+        order (a stable sort), NaN counts as the largest, as in PyTorch. The gradient flows
+        to where each value came from (`preds = logits.topk(5, dim=1).indices`: top-5)."""
+        axis = axis_of("topk", dim, max(self.ndim, 1))
+        n = self.shape[axis] if self.ndim else 1
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
+            raise ValueError(f"topk: k must be an int in [0, {n}] (the length of dim {dim} of "
+                             f"a tensor of shape {self.shape}), got {k!r}")
+        x = self.reshape(1) if self.ndim == 0 else self
+        idx = np.take(sort_order(x.data, axis, bool(largest)), np.arange(int(k)), axis=axis)
+        values = TakeAlongAxis.apply(x, indices=idx, axis=axis)
+        return ValuesIndices(values.reshape(()) if self.ndim == 0 else values,
+                             no_grad_result(idx.reshape(()) if self.ndim == 0 else idx))
+
+    @spellings()
+    def take_along_dim(self, indices: Any, axis: int | None = None) -> Tensor:
+        """np.take_along_axis / torch.take_along_dim (axis None: the flattened tensor);
+        duplicate indices add up their gradients."""
+        x = self.reshape(-1) if axis is None else self
+        return TakeAlongAxis.apply(x, indices=index_arg(indices), axis=-1 if axis is None else axis)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """torch.gather: `out[i][j] = x[i][index[i][j]]` for dim=1; index may be smaller than x
+        on the other axes (that corner of x is read). torch's checks: index has x's number of
+        dims, is no larger than x apart from dim, and its values lie in [0, x.shape[dim]);
+        take_along_dim is NumPy's (broadcasts, wraps negative indices)."""
+        index = index_arg(index)
+        if (self.ndim == 0 or np.ndim(index) == 0) and max(self.ndim, np.ndim(index)) <= 1:
+            return _gather_0d(self, dim, index)
+        dim = axis_of("gather", dim, max(self.ndim, 1))  # (a 0-d input: torch's dims -1, 0)
+        check_gather(self.shape, dim, index)
+        corner = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
+        return TakeAlongAxis.apply(self[corner], indices=index, axis=dim)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """torch's scatter_add, out of place: a copy of x with `src[p]` added at p with its
+        coordinate on dim replaced by `index[p]`, for every position p of index (which may be
+        smaller than src and, apart from dim, than x); duplicates add up. The gradient to x
+        is g, to src g read back at those positions."""
+        return _scatter(self, "scatter_add", dim, index, src, "add")
+
+    def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None,
+                reduce: Any = None) -> Tensor:
+        """torch's scatter (out of place): scatter_add's positions written with src (or a
+        number: `value`) instead of added into; an index that names a position twice raises
+        (torch leaves which write wins undefined). The gradient to x is g with the written
+        positions zeroed, to src g read back there."""
+        if reduce is not None:
+            raise ValueError(f"scatter: reduce={reduce!r} is not supported: use scatter_add")
+        if (src is None) == (value is None):
+            raise TypeError("scatter: give src (a tensor or a number) or value, not both")
+        return _scatter(self, "scatter", dim, index, value if src is None else src, None)
+
+    def index_add(self, dim: int, index: Any, source: Any, alpha: Any = 1) -> Tensor:
+        """torch's index_add, out of place: a copy of x with `alpha * source` added into the
+        slices `index` (1-D, integers in [0, n)) names along dim, repeated indices adding up;
+        scatter_add with the index spread over source's shape."""
+        idx = np.asarray(index_arg(index))
+        if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise IndexError(f"index_add: the index must be a 1-D integer array, got shape "
+                             f"{idx.shape} dtype {idx.dtype}")
+        idx = idx.reshape(-1).astype(np.intp)
+        source = as_tensor(source, self)
+        axis = axis_of("index_add", dim, max(self.ndim, 1))
+        want = self.shape[:axis] + (len(idx),) + self.shape[axis + 1:]
+        scalar = self.ndim == 0 and source.data.size == len(idx) == 1
+        if tuple(source.shape) != want and not scalar:
+            raise ValueError(f"index_add: source of shape {tuple(source.shape)} does not fit "
+                             f"an input of shape {self.shape} and {len(idx)} indices along dim "
+                             f"{dim} (it needs {want})")
+        if self.ndim == 0:
+            return self.reshape(1).index_add(0, idx, source.reshape(1), alpha).reshape(())
+        full = np.broadcast_to(idx.reshape((-1,) + (1,) * (self.ndim - axis - 1)), want)
+        if not (isinstance(alpha, (int, float)) and alpha == 1):
+            source = source * alpha
+        return _scatter(self, "index_add", axis, full, source, "add")
+
+    # ---- picking by a mask or an index along one dim (GetItem, Where) -------------------------
+    def masked_select(self, mask: Any) -> Tensor:
+        """PyTorch's x.masked_select(mask): the entries of x where the bool mask is True, as a
+        1-D tensor (mask and x broadcast together); the gradient goes back to those entries."""
+        cond = np.asarray(index_arg(mask) if isinstance(mask, tensor.Tensor) else mask)
+        if cond.dtype != bool:
+            raise TypeError(f"masked_select: the mask must be bool, got dtype {cond.dtype}")
+        try:
+            shape = np.broadcast_shapes(cond.shape, self.shape)
+        except ValueError:
+            raise ValueError(f"masked_select: a mask of shape {cond.shape} and a tensor of shape "
+                             f"{self.shape} do not broadcast together") from None
+        x = self if self.shape == shape else self.broadcast_to(shape)
+        return x[np.broadcast_to(cond, shape)]
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """torch's masked_fill: `value` where `mask` is True, else x (a new tensor; the
+        gradient flows to x where the mask is False, and to a tensor value where it is True).
+        The mask broadcasts to x's shape, not x to the mask's (as torch)."""
+        cond = np.asarray(index_arg(mask) if isinstance(mask, tensor.Tensor) else mask)
+        if cond.dtype != bool:
+            raise TypeError(f"masked_fill: the mask must be bool, got dtype {cond.dtype} (a "
+                            "comparison gives one: x.masked_fill(x < 0, 0.0))")
+        try:
+            fits = np.broadcast_shapes(cond.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"masked_fill: a mask of shape {cond.shape} does not broadcast to "
+                             f"the tensor's shape {self.shape}")
+        return Where.apply(as_tensor(value, self), self, cond=cond)
+
+    def where(self, condition: Any, y: Any) -> Tensor:
+        """PyTorch's x.where(condition, y): x where condition else y, tg.where(condition, x,
+        y); the condition is a constant (no gradient), x and y get theirs."""
+        cond = np.asarray(data_of(condition) if isinstance(condition, tensor.Tensor) else condition,
+                          dtype=bool)
+        y = as_tensor(y, self)
+        try:  # Function.apply's message would name only x's and y's shapes
+            np.broadcast_shapes(cond.shape, self.shape, y.shape)
+        except ValueError:
+            raise ValueError(f"Where: cannot broadcast cond {cond.shape}, x {self.shape} and y "
+                             f"{y.shape} together") from None
+        return Where.apply(self, y, cond=cond)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """torch's index_select: the entries at `index` (a 1-D integer array) along dim, as
+        np.take(x, index, axis=dim); repeated indices add up their gradients. An index outside
+        [0, n) raises, -1 too, as torch's (NumPy's -1 would read the last entry), checked by
+        an op so a replayed step checks each batch."""
+        idx = np.asarray(index_arg(index))
+        if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise IndexError(f"index_select: the index must be a 1-D integer array, got shape "
+                             f"{idx.shape} dtype {idx.dtype}")
+        axis = axis_of("index_select", dim, self.ndim)
+        idx = idx.astype(np.intp, copy=False)
+        Tap.apply(tensor.Tensor(idx), fn=InRange("index_select", self.shape[axis]))
+        return self[(slice(None),) * axis + (idx,)]
+
+
+def _scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, reduce: Any) -> Tensor:
+    """scatter / scatter_add / index_add: torch's checks, then the Scatter op."""
+    idx = np.asarray(index_arg(index))
+    if isinstance(src, tensor.Tensor):
+        if src.data.dtype != x.data.dtype:
+            raise TypeError(f"{op}: src has dtype {src.data.dtype}, the input "
+                            f"{x.data.dtype}; torch wants the same (cast one with .to())")
+    else:  # a number (torch's value=) or an array: x's dtype, as large as the index
+        src = np.asarray(src, dtype=x.data.dtype)
+        src = tensor.Tensor(np.broadcast_to(src, idx.shape).copy() if src.ndim == 0 else src)
+    if x.ndim == 0:
+        return _scatter(x.reshape(1), op, axis_of(op, dim, 1), idx.reshape(-1), src.reshape(-1),
+                        reduce).reshape(())
+    dim = axis_of(op, dim, x.ndim)
+    idx = check_scatter(op, x.shape, dim, idx, tuple(src.shape), unique=reduce is None)
+    return Scatter.apply(x, src, index=idx, dim=dim, reduce=reduce)
+
+
+def _gather_0d(x: Tensor, dim: int, index: Any) -> Tensor:
+    """torch.gather where the input or the index is 0-d (the other at most 1-d): torch reads a
+    0-d tensor as 1-d of one element, and the result has the index's shape
+    (`x.gather(0, tensor(2))` is x[2], 0-d). Computed as `x[index]` (GetItem, whose gradient
+    adds up duplicates), so the op gets the index array as it is (a jit recording keeps it)."""
+    dim = axis_of("gather", dim, 1)  # torch's dims for a 0-d input: -1 and 0
+    x1 = x.reshape(1) if x.ndim == 0 else x
+    flat = np.reshape(index, -1)  # (a view, for the checks only)
+    try:
+        check_gather(x1.shape, 0, flat)
+    except (IndexError, ValueError) as e:  # the shapes as given, not as checked
+        raise type(e)(str(e).replace(
+            f"(input of shape {x1.shape}, index of shape {flat.shape}, dim 0)",
+            f"(input of shape {x.shape}, index of shape {np.shape(index)}, dim {dim})")) from None
+    return x1[index]

@@ -1,0 +1,67 @@
+"""Where a PyTorch habit would read a NumPy spelling's result wrong, without a word: softmax
+without an axis on 3-D and wider input (`last_axis` warns), and iterating NumPy's values-only
+max/min/sort result where PyTorch's same call gives (values, indices) (`values_only_iterated`
+raises on unpacking, warns on a loop), each said at the caller's line.
+"""
+
+from __future__ import annotations
+
+import dis
+import os
+import sys
+import warnings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+
+def last_axis(t: Tensor, axis: int | None, who: str) -> int:
+    """softmax's axis: the last one when none is given. For 3-D and wider input PyTorch's
+    F.softmax(x) without dim takes dim 0 (3-D) or 1 (4-D and up), so a ported call would
+    normalise other numbers here without a word: it warns there (torch warns too)."""
+    if axis is not None:
+        return axis
+    if t.data.ndim >= 3:
+        warnings.warn(f"{who}: no axis given for a {t.data.ndim}-D tensor: the last axis is "
+                      f"used (PyTorch's F.{who}(x) without dim would take dim "
+                      f"{0 if t.data.ndim == 3 else 1}); give dim= (or axis=) to choose",
+                      stacklevel=_first_outside())
+    return -1
+
+
+def _first_outside() -> int:
+    """The warnings stacklevel, for the function calling this one, of its first caller
+    outside this package (F.softmax and x.softmax reach it through different wrappers)."""
+    here = os.path.dirname(os.path.dirname(__file__))  # tinygrad_dl/
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(here):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+# the opcodes that call __iter__ for `a, b = t` and `a, *b = t` (a `for` is GET_ITER)
+_UNPACK = {dis.opmap["UNPACK_SEQUENCE"], dis.opmap["UNPACK_EX"]}
+
+
+def values_only_iterated(op: str, axis: int) -> None:
+    """Iterating NumPy's values-only result of max/min(axis) or tg.sort(x, axis), where
+    PyTorch's same call gives (values, indices): `_, pred = tg.max(out, 1)` assigned the
+    second row's maximum to pred for a batch of 2 and failed with Python's bare "too many
+    values to unpack" for others. Unpacking raises naming the spellings; any other iteration
+    (a loop over the row maxima: legal, rare) warns at the caller's line."""
+    if op == "sort":
+        call, pair = f"tg.sort(x, {axis})", f"tg.sort(x, dim={axis}) or x.sort({axis})"
+        index, rows = f"x.argsort({axis})", f"x.sort({axis}).values"
+    else:
+        call, pair = f"x.{op}({axis})", f"x.{op}(dim={axis})"
+        index, rows = f"x.arg{op}({axis})", f"x.a{op}({axis})"
+    said = (f"{call}: it is NumPy's values alone, not torch.{op}(x, {axis})'s (values, "
+            f"indices); write {pair} for the pair, {index} for the indices")
+    level = _first_outside()
+    frame = sys._getframe(level - 1)  # (stacklevel n is the frame n - 1 up from here)
+    code, at = frame.f_code.co_code, frame.f_lasti
+    if 0 <= at < len(code) and code[at] in _UNPACK:
+        raise TypeError(f"unpacking {said}; unpack {rows} for the values' rows")
+    warnings.warn(f"iterating {said}; iterate {rows} for the values' rows without this "
+                  "warning", stacklevel=level)

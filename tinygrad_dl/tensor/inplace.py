@@ -1,0 +1,175 @@
+"""Tensor's in-place operators (+=, add_, zero_, copy_, t[i] = v, ...): they write into `.data`,
+as PyTorch's do, and are refused in one line where the write would not be recorded (a leaf
+that requires grad while grad mode is on, an op's result).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import engine, tensor, write_guard
+from ..ops import GetItem
+from ..ops.shape import brief_index
+from .conversions import index_arg
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+
+class InPlaceMethods:
+    """In-place operators (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    # ---- in-place operators: write into .data, as PyTorch's do ------------------------------
+    # Allowed on tensors that need no gradient, and on parameters under no_grad() (the
+    # optimizer idiom `with no_grad(): p -= lr * p.grad`); refused on a leaf that requires grad
+    # while grad mode is on and on an op's result (see _inplace_target). Integer and bool
+    # tensors follow NumPy's in-place casting rule (same_kind): `int_t += 0.5` is refused.
+    def __iadd__(self, other: Any) -> Tensor: return self.add_(other)
+    def __isub__(self, other: Any) -> Tensor: return self.sub_(other)
+    def __imul__(self, other: Any) -> Tensor: return self.mul_(other)
+    def __itruediv__(self, other: Any) -> Tensor: return self.div_(other)
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return _write(self, "Tensor.add_ (+=)", other, alpha=alpha,
+                      fn=lambda a, b: np.add(a, b, out=a, casting="same_kind"))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return _write(self, "Tensor.sub_ (-=)", other, alpha=alpha,
+                      fn=lambda a, b: np.subtract(a, b, out=a, casting="same_kind"))
+
+    def mul_(self, other: Any) -> Tensor:
+        return _write(self, "Tensor.mul_ (*=)", other,
+                      lambda a, b: np.multiply(a, b, out=a, casting="same_kind"))
+
+    def div_(self, other: Any) -> Tensor:
+        return _write(self, "Tensor.div_ (/=)", other,
+                      lambda a, b: np.true_divide(a, b, out=a, casting="same_kind"))
+
+    def zero_(self) -> Tensor:
+        return _write(self, "Tensor.zero_", 0, lambda a, b: np.copyto(a, b))
+
+    def fill_(self, value: Any) -> Tensor:
+        return _write(self, "Tensor.fill_", value,
+                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+
+    def copy_(self, src: Any) -> Tensor:
+        """Write src's values (broadcast to this shape) into this tensor's array."""
+        return _write(self, "Tensor.copy_", src,
+                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
+        lo = min.data if isinstance(min, tensor.Tensor) else min
+        hi = max.data if isinstance(max, tensor.Tensor) else max
+        return _write(self, "Tensor.clamp_", None,
+                      lambda a, _: np.clip(a, lo, hi, out=a, casting="same_kind"))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """t[index] = value writes into t's array (a leaf that requires grad: under no_grad)."""
+        idx = index_arg(index)
+
+        def put(a: np.ndarray, v: Any) -> None:
+            # A Python int or bool is cast by value, as NumPy's and torch's `img[0] = 0` into
+            # uint8 or bool (np.asarray would make it int64 and refuse it; out of range: NumPy's
+            # OverflowError); a float into an integer tensor goes on to be refused below (NumPy
+            # would truncate `int_t[0] = 2.5`)
+            if type(v) in (int, bool) or (type(v) is float and a.dtype.kind in "fc"):
+                src = v
+            else:
+                src = np.asarray(v)
+                if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):
+                    raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
+                                    "'same_kind'")
+            try:
+                a[idx] = src
+            except IndexError as e:  # NumPy's words, with the tensor's shape and the index
+                raise IndexError(f"Tensor.__setitem__ (t[i] = v): {e} (writing into a tensor of "
+                                 f"shape {a.shape} at {brief_index(idx)})") from None
+
+        _write(self, "Tensor.__setitem__ (t[i] = v)", value, put)
+
+
+def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
+    """`t.data`, ready for `op` to write into, or one line saying why it may not be written.
+
+    As PyTorch: a leaf that requires grad may be updated in place only under no_grad() (the
+    optimizer idiom), and an op's result not at all (its graph may have saved that array;
+    PyTorch records such writes, this library refuses them). A write into an array a live
+    graph saved gives the tensor a copy first (write_guard.writable), so that graph's backward
+    raises instead of using the new values."""
+    engine.notify_write(op)  # inside a jitted step: a write replay would not repeat
+    grad_mode = engine.is_grad_enabled()
+    if t._ctx is not None:
+        src = t._ctx.parents[0] if type(t._ctx) is GetItem else None
+        if src is not None and src._ctx is None and src.requires_grad:  # `w[0:2] += 1`: Python
+            raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable"))  # adds to w[0:2]
+        tip = " (for a diagonal: `x = x + eps * tg.eye(n)`)" if t._ctx.name == "Diagonal" else ""
+        raise RuntimeError(
+            f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
+            f"for backward, is not supported; write {_OUT_OF_PLACE.get(op, '`x = x - y`')} (a "
+            f"new tensor) instead{tip}"
+        )
+    if grad_mode:
+        if t.requires_grad:
+            raise RuntimeError(_LEAF.format(op, "a leaf Variable"))
+        if isinstance(other, tensor.Tensor):
+            if other.requires_grad:
+                raise RuntimeError(
+                    f"{op}: the operand requires grad, and an in-place update would not record "
+                    "it; write `x = x + y` (a new tensor) instead, or run the update under "
+                    "no_grad()")
+        elif (type(other) is list or type(other) is tuple) and _holds_grad(other):
+            raise RuntimeError(  # np.asarray would read the tensors' values, drop their grads
+                f"{op}: the operand is a list holding a tensor that requires grad, and an "
+                "in-place update would not record it; build a new tensor (tg.stack, tg.cat, "
+                "tg.where) instead, or run the update under no_grad()")
+    return write_guard.writable(t, op)
+
+
+# each in-place op's out-of-place spelling, for the error on an op's result
+_OUT_OF_PLACE = {"Tensor.add_ (+=)": "`x = x + y`", "Tensor.sub_ (-=)": "`x = x - y`",
+                 "Tensor.mul_ (*=)": "`x = x * y`", "Tensor.div_ (/=)": "`x = x / y`",
+                 "Tensor.zero_": "`x = tg.zeros_like(x)`",
+                 "Tensor.fill_": "`x = tg.full_like(x, value)`",
+                 "Tensor.copy_": "`x = src.clone()`", "Tensor.clamp_": "`x = x.clamp(lo, hi)`",
+                 "Tensor.__setitem__ (t[i] = v)": "`x = tg.where(mask, v, x)`"}
+
+_LEAF = ("{}: {} that requires grad is being used in an in-place operation; update it inside "
+         "`with tinygrad_dl.no_grad():` (the optimizer idiom), or write `w = w - x` for a new "
+         "tensor")
+
+
+def _holds_grad(seq: list | tuple) -> bool:
+    """Does a (nested) list or tuple hold a Tensor that requires grad?"""
+    for v in seq:
+        if isinstance(v, tensor.Tensor) and v.requires_grad:
+            return True
+        if isinstance(v, (list, tuple)) and _holds_grad(v):
+            return True
+    return False
+
+
+def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
+    """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
+    NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`."""
+    a = _inplace_target(t, op, other)
+    b = other.data if isinstance(other, tensor.Tensor) else other
+    try:
+        fn(a, b if alpha == 1 else alpha * np.asarray(b))
+    except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
+        raise TypeError(f"{op}: {e}") from None
+    except OverflowError as e:  # a Python int out of the dtype's range (`uint8_t[0] = 300`)
+        raise OverflowError(f"{op}: {e}") from None
+    except ValueError as e:
+        if not a.flags.writeable:  # (diagonal()'s copy, or an array made read-only)
+            raise ValueError(f"{op}: this tensor's array is read-only (an array made so, an "
+                             "input inside an autograd.Function's forward, or diagonal()'s copy,"
+                             " which is not torch's view: add to its source instead, "
+                             "`x = x + eps * tg.eye(n)`); write into t.clone()") from None
+        raise ValueError(f"{op}: {e}") from None
+    return t

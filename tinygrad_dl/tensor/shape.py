@@ -1,0 +1,240 @@
+"""Tensor's shape methods: reshape, indexing, transpose and the axis moves, squeeze/unsqueeze,
+flatten, broadcast_to/expand, split/chunk/unbind (`split_at`), repeat/tile, flip, roll,
+rot90, diff: ops of ops/shape.py, or short compositions of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import tensor
+from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
+from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape
+from ..ops.spelling import NOT_GIVEN, one_name, spellings, transpose_axes
+from .conversions import Axis, index_arg, shape_arg
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+
+class ShapeMethods:
+    """Shapes, axes and pieces (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    # ---- shape ------------------------------------------------------------------------------
+    def reshape(self, *shape: Any, order: str = "C") -> Tensor:
+        """NumPy's reshape in C order (np.reshape(t, shape) passes order="C"): order="F" or
+        "A", which read the elements in another order, are refused rather than ignored."""
+        if order != "C":
+            raise ValueError(f"reshape(order={order!r}): only C order (rows first); for "
+                             "Fortran order write t.T.reshape(shape[::-1]).T")
+        return Reshape.apply(self, shape=shape_arg(shape))
+    def __getitem__(self, index: Any) -> Tensor: return GetItem.apply(self, index=index_arg(index))
+
+    def transpose(self, *axes: Any, dim0: int | None = None, dim1: int | None = None) -> Tensor:
+        """NumPy's transpose(*axes) (a permutation; none: reversed), or PyTorch's
+        transpose(dim0, dim1), which swaps two axes (see _transpose_axes)."""
+        if dim0 is not None or dim1 is not None:
+            return self.swapaxes(dim0, dim1)
+        return Transpose.apply(self, axes=transpose_axes("transpose", self.ndim, axes))
+
+    @property
+    def T(self) -> Tensor:
+        return Transpose.apply(self, axes=None)
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (a batch of matrices transposed), as NumPy 2's and
+        PyTorch's x.mT."""
+        if self.ndim < 2:
+            raise ValueError(f"x.mT needs 2 or more dimensions (a matrix or a batch of them), "
+                             f"got shape {self.shape}")
+        return self.swapaxes(-2, -1)
+
+    # ---- more shape ops (reshape/transpose compositions, or ops/shape.py) -------------------
+    def squeeze(self, axis: Axis = None, *, dim: Axis = None) -> Tensor:
+        """NumPy's squeeze (a named axis must have length 1); with PyTorch's dim=, axes of
+        another length are left alone, as in PyTorch."""
+        if dim is not None:
+            one_name("squeeze", axis, "axis", dim, "dim")
+            dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+            axis = tuple(d for d in dims if self.shape[axis_of("squeeze", d, self.ndim)] == 1)
+        return Reshape.apply(self, shape=new_shape("squeeze", self.shape,
+                                                    lambda a: np.squeeze(a, axis)))
+
+    @spellings()
+    def expand_dims(self, axis: Axis) -> Tensor:
+        return Reshape.apply(self, shape=new_shape("expand_dims", self.shape,
+                                                    lambda a: np.expand_dims(a, axis)))
+
+    @spellings()
+    def unsqueeze(self, axis: int) -> Tensor: return self.expand_dims(axis)
+
+    @spellings(start_dim="start", end_dim="end")
+    def flatten(self, start: int = 0, end: int = -1) -> Tensor:
+        return Reshape.apply(self, shape=flat_shape(self.shape, start, end))
+
+    @spellings(dim0="axis1", dim1="axis2", axis0="axis1")
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        axes = list(range(self.ndim))
+        a, b = axis_of("swapaxes", axis1, self.ndim), axis_of("swapaxes", axis2, self.ndim)
+        axes[a], axes[b] = b, a
+        return Transpose.apply(self, axes=tuple(axes))
+
+    def moveaxis(self, source: Any, destination: Any) -> Tensor:
+        return Transpose.apply(self, axes=moved_axes("moveaxis", self.ndim, source, destination))
+
+    def permute(self, *axes: Any) -> Tensor: return Transpose.apply(self, axes=shape_arg(axes))
+    swapdims, movedim = swapaxes, moveaxis
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        return BroadcastTo.apply(self, shape=new_shape(
+            "broadcast_to", self.shape, lambda a: np.broadcast_to(a, shape)))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """torch's expand_as: broadcast_to(other.shape)."""
+        return self.broadcast_to(other.shape)
+
+    def split(self, split_size: Any, dim: int = 0) -> list[Tensor]:
+        """torch's x.split(size, dim): pieces of `size` along dim (the last may be smaller),
+        or of the listed sizes. (NumPy has no ndarray.split; tg.split(x, n) is np.split's n
+        equal sections unless dim= is given.)"""
+        axis = axis_of("split", dim, self.ndim)
+        return split_at(self, axis, _sized_cuts("split", self.shape[axis], split_size, dim))
+
+    def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
+        """torch's chunk: `chunks` pieces along dim of ceil(n / chunks) each (the last may be
+        smaller, and fewer pieces where n is too short: 6 in 4 chunks is 2, 2, 2)."""
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        axis = axis_of("chunk", dim, self.ndim)
+        n = self.shape[axis]
+        if n == 0:  # (torch: `chunks` empty pieces)
+            return [self[(slice(None),) * axis + (slice(0, 0),)] for _ in range(int(chunks))]
+        return split_at(self, axis, _sized_cuts("chunk", n, -(-n // int(chunks)), dim))
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """torch's unbind: the slices along dim, each without that axis."""
+        axis = axis_of("unbind", dim, self.ndim)
+        lead = (slice(None),) * axis
+        return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """torch's expand: broadcast_to, where -1 keeps that axis' length."""
+        sizes = shape_arg(sizes)
+        lead = len(sizes) - self.ndim
+        return self.broadcast_to(tuple(self.shape[i - lead] if n == -1 and i >= lead else n
+                                       for i, n in enumerate(sizes)))
+
+    @spellings()
+    def repeat(self, repeats: Any, *sizes: Any, axis: Any = NOT_GIVEN) -> Tensor:
+        """NumPy's repeat: each element `repeats` times along `axis` (flattened when None), as
+        torch's repeat_interleave. PyTorch's x.repeat(*sizes) tiles the tensor (x.tile(sizes)
+        here): a call both can read, which they read differently (`x.repeat(2, 1)`, or
+        `v.repeat(3)` of a vector: [a a a b b b] against [a b a b a b]), raises; with axis=
+        given (None too: np.repeat(v, 3) passes it) it is NumPy's."""
+        if sizes or (axis is NOT_GIVEN and _tiles_in_torch(repeats, self.ndim)):
+            _ambiguous_repeat((repeats, *sizes), self.ndim)
+        return Repeat.apply(self, repeats=index_arg(repeats),
+                            axis=None if axis is NOT_GIVEN else axis)
+
+    @spellings()
+    def repeat_interleave(self, repeats: Any, axis: int | None = None) -> Tensor:
+        """torch's repeat_interleave (dim=), NumPy's repeat: each element `repeats` times."""
+        return Repeat.apply(self, repeats=index_arg(repeats), axis=axis)
+
+    def tile(self, reps: Any) -> Tensor: return Tile.apply(self, reps=reps)
+
+    @spellings(dims="axis")
+    def flip(self, axis: Axis = None) -> Tensor: return Flip.apply(self, axis=axis)
+
+    @spellings(shifts="shift", dims="axis")
+    def roll(self, shift: Any, axis: Axis = None) -> Tensor:
+        return Roll.apply(self, shift=shift, axis=axis)
+
+    @spellings(dims="axes")
+    def rot90(self, k: int = 1, axes: Sequence[int] = (0, 1)) -> Tensor:
+        """np.rot90 / torch.rot90: k quarter turns from axes[0] towards axes[1] (flips and a
+        transpose)."""
+        a, b = (axis_of("rot90", int(v), self.ndim) for v in axes)
+        if a == b:
+            raise ValueError(f"rot90: axes must be two different axes, got {tuple(axes)}")
+        k %= 4
+        if k == 0:
+            return self.clone()  # a copy, as torch.rot90 (and flip, below) always is
+        if k == 2:
+            return self.flip((a, b))
+        return (self.flip(b).swapaxes(a, b) if k == 1 else self.swapaxes(a, b).flip(b))
+
+    @spellings()
+    def diff(self, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        """np.diff / torch.diff: the n-th forward difference along axis (slices and a
+        subtraction), after joining prepend/append (scalars are widened to one slice)."""
+        axis = axis_of("diff", axis, self.ndim)
+        parts = [p for p in (_edge(self, prepend, axis), self, _edge(self, append, axis))
+                 if p is not None]
+        x = parts[0] if len(parts) == 1 else Concatenate.apply(*parts, axis=axis)
+        lead = (slice(None),) * axis
+        for _ in range(n):
+            x = x[lead + (slice(1, None),)] - x[lead + (slice(None, -1),)]
+        return x
+
+
+def _tiles_in_torch(repeats: Any, ndim: int) -> bool:
+    """Would PyTorch read `x.repeat(repeats)` as sizes, with another result than NumPy's? An int
+    on a vector (but 1, the same either way), or a list or tuple of as many ints as x has axes
+    or more (NumPy: one count per element)."""
+    if isinstance(repeats, (int, np.integer)) and not isinstance(repeats, bool):
+        return ndim == 1 and repeats != 1
+    return (type(repeats) in (tuple, list) and 1 <= ndim <= len(repeats)
+            and all(isinstance(r, (int, np.integer)) for r in repeats))
+
+
+def _ambiguous_repeat(args: tuple[Any, ...], ndim: int) -> None:
+    sizes = args[0] if len(args) == 1 and type(args[0]) in (tuple, list) else args
+    sizes = tuple(int(v) if isinstance(v, (int, np.integer)) else v for v in sizes)
+    call = ", ".join(map(str, sizes if len(args) > 1 else [args[0]]))
+    if len(args) > 2:  # (NumPy's repeat takes two: these can only be PyTorch's sizes)
+        raise TypeError(f"repeat({call}): PyTorch's x.repeat(*sizes) is x.tile({sizes!r}) here; "
+                        "repeat is NumPy's repeat(repeats, axis)")
+    numpy = (f"x.repeat({args[0]}, axis={args[1]})" if len(args) == 2 else
+             f"x.repeat({call}, axis=0)" if ndim == 1 else "x.repeat(np.array(counts))")
+    raise TypeError(f"x.repeat({call}) on a {ndim}-D tensor: NumPy repeats each element, PyTorch "
+                    f"tiles the tensor; write {numpy} for NumPy's (torch's repeat_interleave), "
+                    f"or x.tile({sizes!r}) for PyTorch's")
+
+
+def split_at(x: Tensor, axis: int, cuts: list[int]) -> list[Tensor]:
+    """x cut along axis at `cuts` (views via getitem): np.split's and torch.split's pieces."""
+    lead, bounds = (slice(None),) * axis, [0, *cuts, x.shape[axis]]
+    return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
+
+
+def _sized_cuts(op: str, n: int, size: Any, dim: Any) -> list[int]:
+    """torch.split's cut positions on a length n: pieces of `size` (the last may be
+    smaller), or of the listed sizes, which must add up to n."""
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        if size <= 0:
+            raise ValueError(f"{op}: the piece size must be positive, got {size}")
+        return list(range(int(size), n, int(size)))
+    sizes = [int(v) for v in size]
+    if sum(sizes) != n or min(sizes, default=0) < 0:
+        raise ValueError(f"{op}: sizes {sizes} do not add up to the length {n} of dim {dim}")
+    return np.cumsum(sizes)[:-1].tolist()
+
+
+def _edge(x: Tensor, v: Any, axis: int) -> Tensor | None:
+    """diff's prepend/append as a Tensor that joins x along axis (a scalar: one slice)."""
+    if v is None:
+        return None
+    if not isinstance(v, tensor.Tensor):  # a number or array in x's dtype; beside an integer x, the
+        v = np.asarray(v)  # promoted one (prepend=0.5 became 0: NumPy's diff gives 0.5)
+        v = v.astype(x.dtype if x.dtype.kind in "fc" else np.result_type(x.dtype, v))
+    t = v if isinstance(v, tensor.Tensor) else tensor.Tensor(v)
+    if t.ndim == 0:
+        t = t.broadcast_to(x.shape[:axis] + (1,) + x.shape[axis + 1:])
+    return t
