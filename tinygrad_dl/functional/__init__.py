@@ -27,6 +27,7 @@ from .activations import (
     tanhshrink,
     threshold,
 )
+from .attention import scaled_dot_product_attention
 from .constructors import (
     arange,
     as_tensor,
@@ -55,9 +56,15 @@ from .constructors import (
 from .conv import (
     avg_pool2d,
     conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
     interpolate,
     max_pool2d,
     pair_of_ints,  # noqa: F401 (public, outside __all__)
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
 )
 from .joins import (
     append,
@@ -230,4 +237,11 @@ __all__ = [
     "prelu",
     "embedding",
     "interpolate",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "unfold",
+    "fold",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "scaled_dot_product_attention",
 ]

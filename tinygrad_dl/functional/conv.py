@@ -1,4 +1,5 @@
-"""Convolution and pooling (NCHW) with their argument checks (ops/conv.py).
+"""Convolution, transposed convolution, unfold / fold, pixel shuffle and pooling (NCHW) with
+their argument checks (the ops: ops/conv.py), and interpolate.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import numpy as np
 from ..ops import (
     AvgPool2d,
     Conv2d,
+    ConvTranspose2d,
+    Fold,
     MaxPool2d,
+    Unfold,
 )
 from ..tensor import Tensor
 from .joins import pad
@@ -88,6 +92,199 @@ def conv2d(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0, dil
     C and F split into that many groups, group g's filters seeing only group g's channels."""
     ts = as_tensors([x, w] if b is None else [x, w, b])
     return Conv2d.apply(*ts, **_conv2d_args(ts[0], ts[1], stride, padding, dilation, groups))
+
+
+# ---- transposed convolution, unfold, fold (ops/conv.py: the adjoints of conv2d's parts) -----
+def ints_of(name: str, value: Any, k: int, minimum: int = 1) -> tuple[int, ...]:
+    """k ints >= minimum from one int or a k-tuple (PyTorch's spellings; k = 1 or 2)."""
+    if k == 2:
+        return pair_of_ints(name, value, minimum)
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{name} must be an integer or a 1-tuple of integers >= "
+                             f"{minimum}, got {value!r}")
+        value = value[0]
+    return (_pos_int(name, value, minimum),)
+
+
+def _shape(t: Tensor) -> tuple[int, ...]:
+    return tuple(t.shape)
+
+
+def _conv_transpose(op: str, k: int, x: Any, w: Any, b: Any, stride: Any, padding: Any,
+                    output_padding: Any, groups: Any, dilation: Any) -> Tensor:
+    """conv_transpose1d (k = 1: over a height of 1) and conv_transpose2d: every check of the
+    shapes and options, naming `op` and the shapes as given, then one ConvTranspose2d."""
+    ts = as_tensors([x, w] if b is None else [x, w, b])
+    x, w = ts[0], ts[1]
+    sides = "L" if k == 1 else "H, W"
+    ks = "K" if k == 1 else "KH, KW"
+    if x.ndim not in (k + 1, k + 2) or w.ndim != k + 2:
+        raise ValueError(f"{op} expects input (N, C_in, {sides}) or (C_in, {sides}) and weight "
+                         f"(C_in, C_out / groups, {ks}), got input {_shape(x)} and weight "
+                         f"{_shape(w)}")
+    stride = ints_of(f"{op}: stride", stride, k, 1)
+    dilation = ints_of(f"{op}: dilation", dilation, k, 1)
+    padding = ints_of(f"{op}: padding", padding, k, 0)
+    output_padding = ints_of(f"{op}: output_padding", output_padding, k, 0)
+    groups = _pos_int(f"{op}: groups", groups)
+    for o, s, d in zip(output_padding, stride, dilation):
+        if o >= s and o >= d:  # PyTorch's rule: such rows would be a second copy of nothing
+            raise ValueError(f"{op}: output_padding {output_padding} must be smaller than "
+                             f"either stride {stride} or dilation {dilation} on each axis")
+    batched = x.ndim == k + 2
+    c_in = x.shape[1 if batched else 0]
+    if w.shape[0] != c_in:
+        raise ValueError(f"{op}: input {_shape(x)} has {c_in} channels but weight {_shape(w)} "
+                         f"(C_in, C_out / groups, {ks}) expects {w.shape[0]}")
+    if c_in % groups:
+        raise ValueError(f"{op}: groups={groups} does not divide the {c_in} input channels "
+                         f"(weight {_shape(w)})")
+    if min(w.shape) < 1:
+        raise ValueError(f"{op}: the weight {_shape(w)} must have at least one input and one "
+                         "output channel and a kernel of at least one pixel per axis")
+    c_out = w.shape[1] * groups
+    if b is not None and _shape(ts[2]) != (c_out,):
+        raise ValueError(f"{op}: bias must have shape ({c_out},) for weight {_shape(w)} and "
+                         f"groups={groups}, got {_shape(ts[2])}")
+    size = x.shape[-k:]
+    out = tuple((i - 1) * s - 2 * p + d * (kk - 1) + o + 1 for i, s, p, d, kk, o in zip(
+        size, stride, padding, dilation, w.shape[2:], output_padding))
+    if min(size) < 1 or min(out) < 1:
+        raise ValueError(f"{op}: input {_shape(x)} with weight {_shape(w)}, stride {stride}, "
+                         f"padding {padding}, dilation {dilation} gives output size {out}; "
+                         "every side must be at least 1")
+    lead = x.shape[:-k - 1] if batched else (1,)
+    # 1-D: a height of 1 (its stride and dilation 1, its padding 0)
+    x4 = x.reshape(lead + (c_in,) + (1,) * (2 - k) + size)
+    w4 = w.reshape(w.shape[:2] + (1,) * (2 - k) + w.shape[2:])
+    one = (1,) * (2 - k)
+    y = ConvTranspose2d.apply(x4, w4, *ts[2:], stride=one + stride,
+                              padding=(0,) * (2 - k) + padding,
+                              output_padding=(0,) * (2 - k) + output_padding,
+                              dilation=one + dilation, groups=groups)
+    return y.reshape((x.shape[:-k - 1] if batched else ()) + (c_out,) + out)
+
+
+def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: Any = 1,
+                     dilation: Any = 1) -> Tensor:
+    """PyTorch's F.conv_transpose2d (same argument order): x (N, C_in, H, W) or (C_in, H, W),
+    weight (C_in, C_out / groups, KH, KW), bias (C_out,) -> (N, C_out, OH, OW), OH = (H - 1)
+    sh - 2 ph + dh (KH - 1) + oph + 1: the gradient of conv2d with respect to its input.
+    stride, padding, output_padding, dilation: an int or (rows, columns); output_padding (rows
+    added at the bottom, columns at the right) must be smaller than the stride or the dilation
+    on its axis."""
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: Any = 1,
+                     dilation: Any = 1) -> Tensor:
+    """PyTorch's F.conv_transpose1d: x (N, C_in, L) or (C_in, L), weight (C_in, C_out /
+    groups, K) -> (N, C_out, (L - 1) s - 2 p + d (K - 1) + output_padding + 1); the options are
+    ints (or 1-tuples). conv_transpose2d over a height of 1."""
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def _patch_args(op: str, kernel_size: Any, dilation: Any, padding: Any, stride: Any
+                ) -> dict[str, tuple[int, int]]:
+    return dict(kernel=pair_of_ints(f"{op}: kernel_size", kernel_size),
+                dilation=pair_of_ints(f"{op}: dilation", dilation),
+                padding=pair_of_ints(f"{op}: padding", padding, 0),
+                stride=pair_of_ints(f"{op}: stride", stride))
+
+
+def _blocks(op: str, size: tuple[int, ...], kw: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    """The (rows, columns) of sliding blocks over an image of `size`, at least one each."""
+    out = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, p, d, k, s in zip(
+        size, kw["padding"], kw["dilation"], kw["kernel"], kw["stride"]))
+    if min(out) < 1 or min(size) < 1:
+        raise ValueError(f"{op}: spatial size {size} with kernel_size {kw['kernel']}, dilation "
+                         f"{kw['dilation']}, padding {kw['padding']}, stride {kw['stride']} "
+                         f"gives {out} sliding blocks; each must be at least 1")
+    return out[0], out[1]
+
+
+def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+           ) -> Tensor:
+    """PyTorch's F.unfold (im2col): x (N, C, H, W) or (C, H, W) -> (N, C*KH*KW, L), column
+    l = the l-th sliding block in row-major order, row c*KH*KW + i*KW + j its pixel (i, j) of
+    channel c. The options: an int or (rows, columns); padding adds zeros on both sides."""
+    x = as_tensor_of(input)
+    kw = _patch_args("unfold", kernel_size, dilation, padding, stride)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"unfold expects input (N, C, H, W) or (C, H, W), got {_shape(x)}")
+    _blocks("unfold", _shape(x)[-2:], kw)
+    if x.ndim == 3:  # one image: a batch of one, and back
+        y = Unfold.apply(x.reshape((1,) + _shape(x)), **kw)
+        return y.reshape(_shape(y)[1:])
+    return Unfold.apply(x, **kw)
+
+
+def fold(input: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+         stride: Any = 1) -> Tensor:
+    """PyTorch's F.fold (col2im), unfold's adjoint: x (N, C*KH*KW, L) or (C*KH*KW, L) ->
+    (N, C, H, W), (H, W) = output_size, each sliding block added where unfold reads it
+    (overlapping blocks add up). L must be the number of blocks the options give."""
+    x = as_tensor_of(input)
+    kw = _patch_args("fold", kernel_size, dilation, padding, stride)
+    size = pair_of_ints("fold: output_size", output_size)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"fold expects input (N, C*KH*KW, L) or (C*KH*KW, L), got {_shape(x)}")
+    kk = kw["kernel"][0] * kw["kernel"][1]
+    rows, length = x.shape[-2:]
+    if rows % kk:
+        raise ValueError(f"fold: input {_shape(x)} has {rows} rows, not a multiple of "
+                         f"kernel_size {kw['kernel']}'s {kk} pixels")
+    oh, ow = _blocks("fold", size, kw)
+    if length != oh * ow:
+        raise ValueError(f"fold: input {_shape(x)} has {length} blocks, but output_size "
+                         f"{size} with these options has {oh} * {ow} = {oh * ow}")
+    if x.ndim == 2:  # one image: a batch of one, and back
+        y = Fold.apply(x.reshape((1,) + _shape(x)), output_size=size, **kw)
+        return y.reshape(_shape(y)[1:])
+    return Fold.apply(x, output_size=size, **kw)
+
+
+def _shuffle_check(op: str, x: Tensor, name: str, factor: Any) -> int:
+    r = _pos_int(f"{op}: {name}", factor)
+    if x.ndim < 3:
+        raise ValueError(f"{op} expects an input (*, C, H, W) of at least 3 dimensions, got "
+                         f"{_shape(x)}")
+    return r
+
+
+def pixel_shuffle(input: Any, upscale_factor: Any) -> Tensor:
+    """PyTorch's F.pixel_shuffle: (*, C r^2, H, W) -> (*, C, H r, W r), channel c r^2 + i r + j
+    going to pixel (i, j) of each r x r block: a reshape, a permute and a reshape."""
+    x = as_tensor_of(input)
+    r = _shuffle_check("pixel_shuffle", x, "upscale_factor", upscale_factor)
+    *lead, c, h, w = _shape(x)
+    if c % (r * r):
+        raise ValueError(f"pixel_shuffle: the input {_shape(x)} has {c} channels, not a "
+                         f"multiple of upscale_factor^2 = {r * r}")
+    k = len(lead)
+    y = x.reshape(tuple(lead) + (c // (r * r), r, r, h, w))
+    y = y.permute(tuple(range(k)) + tuple(k + a for a in (0, 3, 1, 4, 2)))
+    return y.reshape(tuple(lead) + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input: Any, downscale_factor: Any) -> Tensor:
+    """PyTorch's F.pixel_unshuffle, pixel_shuffle's inverse: (*, C, H r, W r) ->
+    (*, C r^2, H, W): a reshape, a permute and a reshape."""
+    x = as_tensor_of(input)
+    r = _shuffle_check("pixel_unshuffle", x, "downscale_factor", downscale_factor)
+    *lead, c, h, w = _shape(x)
+    if h % r or w % r:
+        raise ValueError(f"pixel_unshuffle: the input {_shape(x)}'s height and width must be "
+                         f"multiples of downscale_factor {r}")
+    k = len(lead)
+    y = x.reshape(tuple(lead) + (c, h // r, r, w // r, r))
+    y = y.permute(tuple(range(k)) + tuple(k + a for a in (0, 2, 4, 1, 3)))
+    return y.reshape(tuple(lead) + (c * r * r, h // r, w // r))
 
 
 def _pool_args(op: str, kernel: Any, kernel_size: Any, stride: Any, padding: Any

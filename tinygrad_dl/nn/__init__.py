@@ -32,8 +32,10 @@ from .activation import (
     Tanhshrink,
     Threshold,
 )
+from .attention import MultiheadAttention
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv1d import Conv1d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
 from .layers import (
@@ -66,6 +68,7 @@ from .loss import (
 )
 from .module import Module, Parameter
 from .normalization import BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .patches import Fold, PixelShuffle, PixelUnshuffle, Unfold
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -77,6 +80,7 @@ from .pooling import (
     ZeroPad2d,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 sys.modules[__name__ + ".functional"] = functional
 
@@ -99,4 +103,6 @@ __all__ = [
     "AvgPool1d", "Conv1d", "Dropout1d", "Dropout2d", "GroupNorm", "InstanceNorm1d",
     "InstanceNorm2d", "MaxPool1d", "ParameterDict", "ParameterList", "Unflatten", "ZeroPad2d",
     "Upsample",
+    "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer",
+    "ConvTranspose1d", "ConvTranspose2d", "Fold", "PixelShuffle", "PixelUnshuffle", "Unfold",
 ]

@@ -1,4 +1,5 @@
-"""2-D convolution and pooling over NCHW images.
+"""2-D convolution, its adjoints (transposed convolution, unfold, fold) and pooling over NCHW
+images.
 
 Conv2d is im2col + one matrix product (a batch of `groups` products), laid out for BLAS:
 
@@ -18,6 +19,10 @@ Conv2d is im2col + one matrix product (a batch of `groups` products), laid out f
   in eager mode; under tinygrad_dl.jit replay the same op object runs every step and reuses
   them (`_scratch`), so a replayed step allocates only what it returns.
 
+The adjoints reuse those halves: ConvTranspose2d (conv2d's input gradient) runs col2im(W^T x)
+forward and im2col + two GEMMs backward; Unfold is im2col with col2im as its backward, Fold
+the reverse.
+
 Pooling reads the KH*KW strided views (N, C, OH, OW) of x, one per window offset: for
 non-overlapping windows (kernel == stride, sides divisible) they are exactly the views
 x.reshape(N, C, OH, KH, OW, KW)[:, :, :, i, :, j]. The forward is a running maximum (or sum)
@@ -36,7 +41,7 @@ import numpy as np
 
 from ..engine import Function
 
-__all__ = ["AvgPool2d", "Conv2d", "MaxPool2d"]
+__all__ = ["AvgPool2d", "Conv2d", "ConvTranspose2d", "Fold", "MaxPool2d", "Unfold"]
 
 Pair = tuple[int, int]
 
@@ -146,18 +151,10 @@ class Conv2d(_ScratchOp):
         dtype = np.result_type(x, w)
         _scratch_for(ctx, (x.shape, x.dtype, w.shape, w.dtype, bool(b), stride, padding,
                            dilation, groups))
-        # the zero-padded input: only its interior is ever written, so a reused one stays padded
-        xbuf, _ = _scratch(ctx, "x", (c, n, geo.size), dtype, fill=True)
-        xp = xbuf[:, :, :geo.hp * geo.wp].reshape(c, n, geo.hp, geo.wp)
-        geo.interior(xp)[...] = x
         cols, new = _scratch(ctx, "cols", (G, kg + bool(b), n * P), dtype)
         if b and new:
             cols[:, kg] = 1  # the bias's row (never overwritten: a reused array keeps it)
-        # (splitting axes only, so these reshapes are views: the copies land in cols)
-        grid = cols[:, :kg].reshape(G, c // G, geo.kh, geo.kw, n, geo.oh, geo.ow)
-        for i in range(geo.kh):
-            for j in range(geo.kw):
-                grid[:, :, i, j] = geo.window(xp, i, j).reshape(G, c // G, n, geo.oh, geo.ow)
+        _im2col(ctx, x, geo, cols)
         wmat = w.reshape(G, f // G, kg)
         wb = (np.concatenate([wmat, b[0].reshape(G, f // G, 1)], axis=2).astype(dtype, copy=False)
               if b else wmat)
@@ -204,9 +201,37 @@ def _input_grad(ctx: Any, gt: np.ndarray, wmat: np.ndarray, geo: ConvGeometry) -
     dcols, _ = _scratch(ctx, "dcols", (c, geo.kh, geo.kw, n, L), dtype)
     np.matmul(wmat.transpose(0, 2, 1), gw.reshape(G, f // G, n * L),
               out=dcols.reshape(G, c // G * geo.kh * geo.kw, n * L))
+    return _col2im(geo, dcols, dtype, widened=geo.flat)
+
+
+def _im2col(ctx: Any, x: np.ndarray, geo: ConvGeometry, cols: np.ndarray) -> None:
+    """Write the windows of x (N, C, H, W) into the first C/G*KH*KW rows of cols (G, ...,
+    N*P): row (c, i, j) of group g holds, for every image and output pixel, what kernel offset
+    (i, j) reads from channel g*C/G + c. The zero-padded copy of x is a work array (_scratch):
+    only its interior is ever written, so a reused one stays padded."""
+    c, n, G = geo.c, geo.n, geo.groups
+    xbuf, _ = _scratch(ctx, "x", (c, n, geo.size), cols.dtype, fill=True)
+    xp = xbuf[:, :, :geo.hp * geo.wp].reshape(c, n, geo.hp, geo.wp)
+    geo.interior(xp)[...] = x
+    # (splitting axes only, so these reshapes are views: the copies land in cols)
+    grid = cols[:, :c // G * geo.kh * geo.kw].reshape(G, c // G, geo.kh, geo.kw, n, geo.oh,
+                                                     geo.ow)
+    for i in range(geo.kh):
+        for j in range(geo.kw):
+            grid[:, :, i, j] = geo.window(xp, i, j).reshape(G, c // G, n, geo.oh, geo.ow)
+
+
+def _col2im(geo: ConvGeometry, dcols: np.ndarray, dtype: Any, widened: bool) -> np.ndarray:
+    """The adjoint of _im2col: each kernel offset's block of dcols (C, KH, KW, N, L) added
+    back onto a zeroed padded image; returns its interior, an (N, C, H, W) view of a fresh
+    array. `widened` (stride 1 only): rows of L = OH*Wp columns, so each block lands on ONE
+    contiguous run per (channel, image); else L = OH*OW and each block goes through a strided
+    window."""
+    c, n = geo.c, geo.n
     buf = np.zeros((c, n, geo.size), dtype)
     xp = buf[:, :, :geo.hp * geo.wp].reshape(c, n, geo.hp, geo.wp)
-    if geo.flat:
+    if widened:
+        L = geo.L
         for i, j, s in geo.offsets:
             buf[:, :, s:s + L] += dcols[:, i, j]
     else:
@@ -215,6 +240,117 @@ def _input_grad(ctx: Any, gt: np.ndarray, wmat: np.ndarray, geo: ConvGeometry) -
             for j in range(geo.kw):
                 geo.window(xp, i, j)[...] += grid[:, i, j]
     return geo.interior(xp)
+
+
+# ---- the adjoints: transposed convolution, unfold (im2col) and fold (col2im) ---------------
+class ConvTranspose2d(_ScratchOp):
+    """forward(x (N, C_in, H, W), w (C_in, C_out/groups, KH, KW)[, b (C_out,)], stride,
+    padding=(ph, pw), output_padding=(oph, opw), dilation, groups) -> (N, C_out, OH, OW),
+    OH = (H - 1) sh - 2 ph + dh (KH - 1) + oph + 1, as PyTorch's: the input gradient of the
+    conv2d of an (N, C_out, OH, OW) image with w, so forward is conv2d's col2im(W^T x) and
+    backward conv2d's forward: im2col of g, then dx = W cols and dW = x cols^T (two GEMMs).
+
+    That conv's padding is (ph, ph - oph) per side: output_padding's rows at the bottom (and
+    columns at the right) are ones no window of it reaches. Where oph > ph the bottom padding
+    would be negative: the conv then sees OH - (oph - ph) rows, and the last rows, which no
+    input pixel reaches, are zeros (plus the bias)."""
+
+    def forward(ctx, x, w, *b, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
+                dilation=(1, 1), groups=1):
+        n, c_in, h, wd = x.shape
+        c_out, kh, kw = w.shape[1] * groups, w.shape[2], w.shape[3]
+        out = tuple((i - 1) * s - 2 * p + d * (k - 1) + o + 1 for i, s, p, d, k, o in zip(
+            (h, wd), stride, padding, dilation, (kh, kw), output_padding))
+        core = tuple(m - max(0, o - p) for m, o, p in zip(out, output_padding, padding))
+        pads = tuple((p, max(0, p - o)) for p, o in zip(padding, output_padding))
+        geo = ConvGeometry((n, c_out) + core, w.shape, stride, pads, dilation, groups)
+        if (geo.oh, geo.ow) != (h, wd) or c_in != w.shape[0] or (b and b[0].shape != (c_out,)):
+            raise ValueError(f"conv_transpose2d: x {x.shape}, w {w.shape} and bias "
+                             f"{b[0].shape if b else None} do not fit these options")
+        _scratch_for(ctx, (x.shape, x.dtype, w.shape, w.dtype, bool(b), stride, padding,
+                           output_padding, dilation, groups))
+        wmat = w.reshape(groups, c_in // groups, c_out // groups * kh * kw)
+        y = _input_grad(ctx, x.transpose(1, 0, 2, 3), wmat, geo)  # (N, C_out) + core
+        if core != out:  # the rows and columns no pixel reaches
+            full = np.zeros((c_out, n) + out, y.dtype).transpose(1, 0, 2, 3)
+            full[:, :, :core[0], :core[1]] = y
+            y = full
+        if b:
+            y += b[0].reshape(1, c_out, 1, 1)
+        ctx.save_for_backward(x, wmat)
+        ctx.geometry, ctx.core = geo, core
+        return y
+
+    def backward(ctx, g):
+        x, wmat = ctx.saved
+        geo, core = ctx.geometry, ctx.core
+        G, n, c_in, P = geo.groups, geo.n, geo.f, geo.P
+        needs = ctx.needs_input_grad
+        dx = dw = db = None
+        if needs[0] or needs[1]:
+            cols, _ = _scratch(ctx, "cols", (G, wmat.shape[2], n * P),
+                               np.result_type(g, wmat))
+            _im2col(ctx, g[:, :, :core[0], :core[1]], geo, cols)
+            if needs[0]:
+                dx = np.matmul(wmat, cols).reshape(c_in, n, geo.oh, geo.ow).transpose(1, 0, 2, 3)
+            if needs[1]:
+                xt = x.transpose(1, 0, 2, 3).reshape(G, c_in // G, n * P)
+                dw = np.matmul(xt, cols.transpose(0, 2, 1)).reshape(c_in, -1, geo.kh, geo.kw)
+        if len(needs) == 2:
+            return dx, dw
+        if needs[2]:
+            db = g.sum(axis=(0, 2, 3))
+        return dx, dw, db
+
+
+def _patch_geometry(shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
+                    dilation: Pair) -> ConvGeometry:
+    """The geometry of sliding (KH, KW) blocks over an (N, C, H, W) image, one group."""
+    (ph, pw), (kh, kw) = padding, kernel
+    return ConvGeometry(shape, (1, shape[1], kh, kw), stride, ((ph, ph), (pw, pw)), dilation, 1)
+
+
+class Unfold(_ScratchOp):
+    """forward(x (N, C, H, W), kernel=(KH, KW), stride, padding=(ph, pw), dilation) ->
+    (N, C*KH*KW, L), L = OH*OW sliding blocks, PyTorch's F.unfold: conv2d's im2col (row
+    c*KH*KW + i*KW + j holds what kernel offset (i, j) reads from channel c); backward is its
+    adjoint, col2im, which adds each block's gradient back where it was read."""
+
+    def forward(ctx, x, kernel=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+        geo = ctx.geometry = _patch_geometry(x.shape, kernel, stride, padding, dilation)
+        _scratch_for(ctx, (x.shape, x.dtype, kernel, stride, padding, dilation))
+        rows = geo.c * geo.kh * geo.kw
+        cols = np.empty((1, rows, geo.n * geo.P), x.dtype)  # fresh: it is the output
+        _im2col(ctx, x, geo, cols)
+        return cols.reshape(rows, geo.n, geo.P).transpose(1, 0, 2)
+
+    def backward(ctx, g):
+        geo = ctx.geometry
+        return _col2im(geo, g.transpose(1, 0, 2), g.dtype, widened=False)
+
+
+class Fold(_ScratchOp):
+    """forward(x (N, C*KH*KW, L), output_size=(H, W), kernel, stride, padding=(ph, pw),
+    dilation) -> (N, C, H, W), PyTorch's F.fold: col2im, each sliding block added onto the
+    image where unfold would read it (overlaps add up); backward is its adjoint, im2col."""
+
+    def forward(ctx, x, output_size=(1, 1), kernel=(1, 1), stride=(1, 1), padding=(0, 0),
+                dilation=(1, 1)):
+        n, rows, _ = x.shape
+        shape = (n, rows // (kernel[0] * kernel[1])) + tuple(output_size)
+        geo = ctx.geometry = _patch_geometry(shape, kernel, stride, padding, dilation)
+        if x.shape[2] != geo.P:
+            raise ValueError(f"fold: x {x.shape} has {x.shape[2]} blocks, the geometry "
+                             f"{geo.P}")
+        _scratch_for(ctx, (x.shape, x.dtype, output_size, kernel, stride, padding, dilation))
+        return _col2im(geo, x.transpose(1, 0, 2), x.dtype, widened=False)
+
+    def backward(ctx, g):
+        geo = ctx.geometry
+        rows = geo.c * geo.kh * geo.kw
+        cols = np.empty((1, rows, geo.n * geo.P), g.dtype)  # fresh: it is the gradient
+        _im2col(ctx, g, geo, cols)
+        return cols.reshape(rows, geo.n, geo.P).transpose(1, 0, 2)
 
 
 # ---- pooling ------------------------------------------------------------------------------

@@ -276,3 +276,115 @@ def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
         for t in terms:
             out[(...,) + pos] += np.prod([w for _, w in t]) * a[(...,) + tuple(j for j, _ in t)]
     return out
+
+
+# ---- transposed convolution, unfold, fold, pixel shuffle: by their definitions (loops) -------
+def _per_axis(v: Any, k: int) -> tuple[int, ...]:
+    return (v,) * k if isinstance(v, int) else tuple(v)
+
+
+def conv_transpose_ref(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                       stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                       groups: int = 1, dilation: Any = 1) -> np.ndarray:
+    """torch's conv_transpose1d/2d by definition: pixel p of input channel ci adds
+    x[ci, p] * w[ci, co, q] at position p*s + q*d of the uncropped output, whose first and
+    last `padding` positions are then cropped (output_padding's extra ones stay 0, + bias)."""
+    k = x.ndim - 2
+    s, p, o, d = (_per_axis(v, k) for v in (stride, padding, output_padding, dilation))
+    n, c_in, cog = x.shape[0], x.shape[1], w.shape[1]
+    full = tuple((i - 1) * si + di * (kk - 1) + 1 + oi
+                 for i, si, di, kk, oi in zip(x.shape[2:], s, d, w.shape[2:], o))
+    y = np.zeros((n, cog * groups) + full)
+    for ci in range(c_in):
+        g = ci // (c_in // groups)
+        for pos in np.ndindex(x.shape[2:]):
+            for q in np.ndindex(w.shape[2:]):
+                at = tuple(pi * si + qi * di for pi, si, qi, di in zip(pos, s, q, d))
+                y[(slice(None), slice(g * cog, (g + 1) * cog)) + at] += (
+                    x[(slice(None), ci) + pos][:, None] * w[(ci, slice(None)) + q])
+    y = y[(slice(None), slice(None)) + tuple(slice(pi, f - pi) for pi, f in zip(p, full))]
+    return y if b is None else y + b.reshape((-1,) + (1,) * k)
+
+
+def _blocks_ref(size: tuple[int, ...], kernel_size: Any, dilation: Any, padding: Any,
+                stride: Any) -> tuple[tuple[int, ...], ...]:
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (_per_axis(v, 2) for v in (
+        kernel_size, dilation, padding, stride))
+    oh = (size[0] + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (size[1] + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    return (kh, kw), (dh, dw), (ph, pw), (sh, sw), (oh, ow)
+
+
+def unfold_ref(a: np.ndarray, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+               stride: Any = 1) -> np.ndarray:
+    """torch's F.unfold: entry (c*KH*KW + i*KW + j, r*OW + t) is pixel (i, j) of block (r, t)
+    of channel c in the zero-padded image."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw), (oh, ow) = _blocks_ref(
+        a.shape[2:], kernel_size, dilation, padding, stride)
+    xp = np.pad(a, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    out = np.zeros((a.shape[0], a.shape[1] * kh * kw, oh * ow))
+    for c, i, j, r, t in np.ndindex(a.shape[1], kh, kw, oh, ow):
+        out[:, (c * kh + i) * kw + j, r * ow + t] = xp[:, c, r * sh + i * dh, t * sw + j * dw]
+    return out
+
+
+def fold_ref(a: np.ndarray, output_size: Any, kernel_size: Any, dilation: Any = 1,
+             padding: Any = 0, stride: Any = 1) -> np.ndarray:
+    """torch's F.fold: unfold_ref's entries added back where they were read, then cropped."""
+    size = _per_axis(output_size, 2)
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw), (oh, ow) = _blocks_ref(
+        size, kernel_size, dilation, padding, stride)
+    c = a.shape[1] // (kh * kw)
+    xp = np.zeros((a.shape[0], c, size[0] + 2 * ph, size[1] + 2 * pw))
+    for ch, i, j, r, t in np.ndindex(c, kh, kw, oh, ow):
+        xp[:, ch, r * sh + i * dh, t * sw + j * dw] += a[:, (ch * kh + i) * kw + j, r * ow + t]
+    return xp[:, :, ph:ph + size[0], pw:pw + size[1]]
+
+
+def pixel_shuffle_ref(a: np.ndarray, upscale_factor: int) -> np.ndarray:
+    """torch's F.pixel_shuffle: out[..., c, h r + i, w r + j] = a[..., c r^2 + i r + j, h, w]."""
+    r = upscale_factor
+    *lead, c, h, w = a.shape
+    out = np.zeros((*lead, c // (r * r), h * r, w * r))
+    for ch, i, j in np.ndindex(c // (r * r), r, r):
+        out[..., ch, i::r, j::r] = a[..., (ch * r + i) * r + j, :, :]
+    return out
+
+
+def pixel_unshuffle_ref(a: np.ndarray, downscale_factor: int) -> np.ndarray:
+    """torch's F.pixel_unshuffle: pixel_shuffle_ref's inverse."""
+    r = downscale_factor
+    *lead, c, h, w = a.shape
+    out = np.zeros((*lead, c * r * r, h // r, w // r))
+    for ch, i, j in np.ndindex(c, r, r):
+        out[..., (ch * r + i) * r + j, :, :] = a[..., ch, i::r, j::r]
+    return out
+
+
+# ---- attention --------------------------------------------------------------------------------
+def sdpa_call(q: Tensor, k: Tensor, v: Tensor, mask: Any = None, **kw: Any) -> Tensor:
+    """F.scaled_dot_product_attention with a bool attn_mask given as nested tuples."""
+    m = None if mask is None else np.array(mask, dtype=bool)
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=m, **kw)
+
+
+def sdpa_ref(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: Any = None,
+             is_causal: bool = False, scale: float | None = None,
+             enable_gqa: bool = False) -> np.ndarray:
+    """softmax(q kᵀ * scale + bias) v; a bool mask (True: attend) or is_causal's lower
+    triangle as -inf elsewhere, a float one added; a row with every key masked gives zeros
+    (torch 2.13's); enable_gqa repeats key's and value's heads for query's groups."""
+    if enable_gqa:
+        k, v = (np.repeat(a, q.shape[-3] // a.shape[-3], axis=-3) for a in (k, v))
+    s = q @ np.swapaxes(k, -1, -2) * (1 / np.sqrt(q.shape[-1]) if scale is None else scale)
+    if s.shape[-1] == 0:  # no keys: zeros
+        return s @ v
+    if is_causal:
+        mask = np.tril(np.ones(s.shape[-2:], dtype=bool))
+    if mask is not None:
+        mask = np.asarray(mask)
+        s = np.where(mask, s, -np.inf) if mask.dtype == bool else s + mask
+    dead = np.isneginf(s).all(-1, keepdims=True)
+    s = np.where(dead, 0.0, s)
+    e = np.exp(s - s.max(-1, keepdims=True))
+    return np.where(dead, 0.0, e / e.sum(-1, keepdims=True)) @ v

@@ -14,6 +14,7 @@ import numpy as np
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 from tinygrad_dl import functional as F
+from tinygrad_dl.optable.refs import sdpa_ref
 
 from .edges import Edge, add_edge
 
@@ -612,6 +613,97 @@ rows("avg_pool2d", F.avg_pool2d, {"2x2!": (_IMG,),
 rows("max_pool2d", lambda x: F.max_pool2d(x, 3),
      {"kernel larger than the image": (_IMG[..., :2, :2],)}, raises="max_pool2d|MaxPool2d")
 rows("avg_pool2d", lambda x: F.avg_pool2d(x, 0), {"zero kernel": (_IMG,)}, raises="avg_pool2d")
+
+# ---- transposed convolution, unfold, fold, pixel shuffle (against torch: NumPy has none) -----
+_CT_W = np.array([[[[0.5, -1.0], [0.25, 2.0]], [[1.5, 0.5], [-0.5, 1.0]]]])  # (1, 2, 2, 2)
+_CT_BAD = {  # case -> (call, inputs): each refused as torch refuses it
+    "stride 0": (lambda x, w: F.conv_transpose2d(x, w, stride=0), (_IMG, _CT_W)),
+    "groups not dividing the channels": (lambda x, w: F.conv_transpose2d(x, w, groups=2),
+                                         (np.ones((1, 3, 2, 2)), np.ones((3, 1, 2, 2)))),
+    "output_padding not below stride or dilation": (
+        lambda x, w: F.conv_transpose2d(x, w, stride=2, output_padding=2), (_IMG, _CT_W)),
+    "channels differ from the weight's": (F.conv_transpose2d, (np.ones((1, 2, 2, 2)), _CT_W)),
+    "output too small": (lambda x, w: F.conv_transpose2d(x, w, padding=3), (_IMG, _CT_W)),
+    "bias of the wrong size": (F.conv_transpose2d, (_IMG, _CT_W, np.ones(3))),
+    "input not 3-D or 4-D": (F.conv_transpose2d, (_IMG[0, 0], _CT_W)),
+    "weight without channels": (F.conv_transpose2d, (_IMG, np.ones((1, 0, 2, 2)))),
+}
+for _case, (_call, _inputs) in _CT_BAD.items():
+    rows("conv_transpose2d", _call, {_case: _inputs}, raises="^conv_transpose2d")
+rows("conv_transpose2d", F.conv_transpose2d, {
+    "1x1 image and kernel!": (np.array([[[[0.7]]]]), np.array([[[[1.3]]]])),
+    "2x2 kernel!": (_IMG, _CT_W), "with a bias!": (_IMG, _CT_W, _a(0.5, -2.0)),
+    "inf and nan pixels": (np.array([[[[INF, 0.0], [NAN, 1.0]]]]), _CT_W),
+    "empty batch": (np.zeros((0, 1, 4, 4)), _CT_W), "one image (C, H, W)!": (_IMG[0], _CT_W)},
+    torch=lambda T, *a: T.nn.functional.conv_transpose2d(*a))
+rows("conv_transpose2d", lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1,
+                                                         output_padding=1), {
+    "strided, cropped, output_padding!": (_IMG, _CT_W)},
+    torch=lambda T, x, w: T.nn.functional.conv_transpose2d(x, w, stride=2, padding=1,
+                                                           output_padding=1))
+_SEQ, _CT_W1 = np.array([[[0.5, -1.0, 2.0, 0.25]]]), np.array([[[1.5, -0.5], [0.5, 2.0]]])
+rows("conv_transpose1d", lambda x, w: F.conv_transpose1d(x, w, stride=2, output_padding=1), {
+    "one element!": (np.array([[[0.7]]]), np.array([[[1.3]]])), "strided!": (_SEQ, _CT_W1),
+    "one sequence (C, L)!": (_SEQ[0], _CT_W1), "empty batch": (np.zeros((0, 1, 4)), _CT_W1),
+    "inf and nan": (np.array([[[INF, 0.0, NAN]]]), _CT_W1)},
+    torch=lambda T, x, w: T.nn.functional.conv_transpose1d(x, w, stride=2, output_padding=1))
+for _case, _call, _inputs in (
+        ("stride 0", lambda x, w: F.conv_transpose1d(x, w, stride=0), (_SEQ, _CT_W1)),
+        ("groups not dividing the channels", lambda x, w: F.conv_transpose1d(x, w, groups=2),
+         (np.ones((1, 3, 4)), np.ones((3, 1, 2)))),
+        ("output_padding not below stride or dilation",
+         lambda x, w: F.conv_transpose1d(x, w, output_padding=1), (_SEQ, _CT_W1)),
+        ("a 2-D weight", F.conv_transpose1d, (_SEQ, _CT_W1[0]))):
+    rows("conv_transpose1d", _call, {_case: _inputs}, raises="^conv_transpose1d")
+
+_UNF_X = np.arange(24.0).reshape(1, 2, 3, 4) / 8
+rows("unfold", lambda x: F.unfold(x, 2, padding=1, stride=(2, 1)), {
+    "one pixel!": (_a(0.7).reshape(1, 1, 1, 1),), "2x2 blocks, padded, strided!": (_UNF_X,),
+    "one image (C, H, W)!": (_UNF_X[0],), "empty batch": (np.zeros((0, 2, 3, 4)),),
+    "inf and nan": (np.where(_UNF_X > 2.5, INF, np.where(_UNF_X < 0.1, NAN, _UNF_X)),)},
+    torch=lambda T, x: T.nn.functional.unfold(x, 2, padding=1, stride=(2, 1)))
+for _case, _call, _inputs in (
+        ("kernel larger than the image", lambda x: F.unfold(x, 4), (_UNF_X,)),
+        ("stride 0", lambda x: F.unfold(x, 2, stride=0), (_UNF_X,)),
+        ("a 2-D input", lambda x: F.unfold(x, 1), (_UNF_X[0, 0],))):
+    rows("unfold", _call, {_case: _inputs}, raises="^unfold")
+_FOLD_X = np.arange(48.0).reshape(1, 8, 6) / 16  # 2 channels of 2x2 blocks, 2 x 3 of them
+rows("fold", lambda x: F.fold(x, (3, 4), 2), {
+    "overlapping blocks add up!": (_FOLD_X,), "one image (C*KH*KW, L)!": (_FOLD_X[0],),
+    "empty batch": (np.zeros((0, 8, 6)),),
+    "inf and nan": (np.where(_FOLD_X > 2.5, INF, np.where(_FOLD_X < 0.1, NAN, _FOLD_X)),)},
+    torch=lambda T, x: T.nn.functional.fold(x, (3, 4), 2))
+rows("fold", lambda x: F.fold(x, 1, 1), {"one pixel!": (_a(0.7).reshape(1, 1, 1),)},
+     torch=lambda T, x: T.nn.functional.fold(x, 1, 1))
+for _case, _call, _inputs in (
+        ("blocks not matching output_size", lambda x: F.fold(x, (4, 4), 2), (_FOLD_X,)),
+        ("rows not a multiple of the kernel", lambda x: F.fold(x, (3, 4), 2),
+         (_FOLD_X[:, :7],)),
+        ("stride 0", lambda x: F.fold(x, (3, 4), 2, stride=0), (_FOLD_X,)),
+        ("a 4-D input", lambda x: F.fold(x, (3, 4), 2), (_FOLD_X[None],))):
+    rows("fold", _call, {_case: _inputs}, raises="^fold")
+
+_PS_X = np.arange(16.0).reshape(1, 4, 2, 2) / 4
+for _op, _f, _r, _x, _out in (
+        ("pixel_shuffle", F.pixel_shuffle, 2, _PS_X, (0, 1, 4, 4)),
+        ("pixel_unshuffle", F.pixel_unshuffle, 2, _PS_X.reshape(1, 1, 4, 4), (0, 4, 2, 2))):
+    rows(_op, lambda x, f=_f, r=_r: f(x, r), {
+        "2x2 blocks!": (_x,), "no batch axis!": (_x[0],), "extra batch axes!": (_x[None],),
+        "inf and nan": (np.where(_x > 3.5, INF, np.where(_x < 0.1, NAN, _x)),)},
+        torch=lambda T, x, o=_op, r=_r: getattr(T.nn.functional, o)(x, r))
+    rows(_op, lambda x, f=_f: f(x, 1), {"factor 1: the identity!": (_x,)},
+         numpy=lambda x: x, numpy_warns=False)
+    _e = np.zeros((0,) + _x.shape[1:])
+    rows(_op, lambda x, f=_f, r=_r: f(x, r), {"empty batch": (_e,)}, numpy_warns=False,
+         numpy=lambda x, o=_out: np.zeros(o), grad=(_e,),
+         note="torch 2.13's pixel_unshuffle returns an empty input as it is (and "
+         "pixel_shuffle's backward, which calls it, fails): the shape here is the rule's")
+    rows(_op, lambda x, f=_f: f(x, 0), {"factor 0": (_x,)}, raises=f"^{_op}")
+    rows(_op, lambda x, f=_f: f(x, 2), {"a 2-D input": (_x[0, 0],)}, raises=f"^{_op}")
+rows("pixel_shuffle", lambda x: F.pixel_shuffle(x, 2), {
+    "channels not a multiple of r^2": (_PS_X[:, :3],)}, raises="^pixel_shuffle")
+rows("pixel_unshuffle", lambda x: F.pixel_unshuffle(x, 2), {
+    "height not a multiple of r": (_PS_X[..., :1, :],)}, raises="^pixel_unshuffle")
 rows("sum_of_squares", tg.functional.sum_of_squares, {
     "empty": (E,), "one element!": (_a(0.7),), "inf and nan": (_a(INF, NAN),),
     "overflow": (_a(1e200),)}, numpy=lambda x: np.sum(x * x), numpy_warns=False,
@@ -1270,3 +1362,50 @@ rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"), 
     "another mode": (_UP_IMG,)}, raises="mode 'bicubic' is not supported")
 rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), {
     "bilinear of a 3-D input": (_UP_IMG[0],)}, raises="takes a 4-D input")
+
+
+# ---- attention ----------------------------------------------------------------------------
+_Q, _K, _VV = (np.array([[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]]),
+               np.array([[1.0, 0.5], [-0.5, 1.5], [0.25, -1.0], [2.0, 0.0]]),
+               np.array([[0.3, -0.2, 1.0], [1.1, 0.4, -0.6], [-0.9, 0.8, 0.5], [0.2, 0.7, -1.3]]))
+_MASK = np.array([[True, False, True, True], [False, False, False, False],
+                  [True, True, False, True]])  # row 1: every key masked
+rows("scaled_dot_product_attention", F.scaled_dot_product_attention, {
+    "finite!": (_Q, _K, _VV), "one query, one key!": (_Q[:1, :1], _K[:1, :1], _VV[:1, :1]),
+    "no queries": (np.zeros((0, 2)), _K, _VV), "no keys": (_Q, np.zeros((0, 2)), np.zeros((0, 3))),
+    "inf in the query": (np.where(_Q > 1.4, INF, _Q), _K, _VV),
+    "nan in the value": (_Q, _K, np.where(_VV > 1.0, NAN, _VV)),
+    "batched!": (np.stack([_Q, -_Q]), np.stack([_K, _K[::-1]]), np.stack([_VV, 2 * _VV]))},
+    numpy=sdpa_ref, numpy_warns=False,
+    torch=lambda T, q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v))
+rows("scaled_dot_product_attention",
+     lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m), {
+         "bool mask, a row with every key masked!": (_Q, _K, _VV, _MASK),
+         "float mask, -inf for every key of a row!": (
+             _Q, _K, _VV, np.where(_MASK, 0.5, -INF)),
+         "float mask, large values": (_Q, _K, _VV, np.where(_MASK, 700.0, -700.0))},
+     numpy=sdpa_ref, numpy_warns=False,
+     torch=lambda T, q, k, v, m: T.nn.functional.scaled_dot_product_attention(q, k, v,
+                                                                               attn_mask=m),
+     note="a row with every key masked gives zeros and no gradient, torch 2.13's value")
+rows("scaled_dot_product_attention",
+     lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), {
+         "causal, more keys than queries!": (_Q, _K, _VV),
+         "causal, more queries than keys!": (_K, _Q, _VV[:3])},
+     numpy=lambda q, k, v: sdpa_ref(q, k, v, is_causal=True),
+     numpy_warns=False,
+     torch=lambda T, q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v,
+                                                                               is_causal=True))
+rows("scaled_dot_product_attention", F.scaled_dot_product_attention, {
+    "key and query widths differ": (_Q, np.ones((4, 3)), _VV),
+    "key and value lengths differ": (_Q, _K, _VV[:3]),
+    "a vector query": (_Q[0], _K, _VV)}, raises="scaled_dot_product_attention: ")
+rows("scaled_dot_product_attention",
+     lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m), {
+         "mask of the wrong shape": (_Q, _K, _VV, _MASK.T),
+         "integer mask": (_Q, _K, _VV, _MASK.astype(np.int64))},
+     raises="scaled_dot_product_attention: attn_mask")
+rows("scaled_dot_product_attention",
+     lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=True),
+     {"attn_mask with is_causal": (_Q, _K, _VV, _MASK)},
+     raises="scaled_dot_product_attention: pass attn_mask or is_causal=True, not both")
