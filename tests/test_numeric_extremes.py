@@ -5,6 +5,8 @@ paper rounds to a wrong finite number or to NaN."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -124,7 +126,7 @@ def _gelu64(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def test_gelu_float32_negative_tail(x):
     a = np.array([x], dtype=np.float32)
     t = Tensor(a, requires_grad=True)
-    y = F.gelu(t)
+    y = F.gelu(t, approximate="tanh")
     y.sum().backward()
     want_y, want_g = _gelu64(a.astype(np.float64))
     assert y.dtype == np.float32 and t.grad.dtype == np.float32
@@ -132,6 +134,21 @@ def test_gelu_float32_negative_tail(x):
     # tolerance is float32's rounding of u times e^-2u's condition number (2u ~ 36 at x = -7)
     np.testing.assert_allclose(y.data, want_y, rtol=1e-5, atol=1e-44)
     np.testing.assert_allclose(t.grad, want_g, rtol=1e-5, atol=1e-44)
+
+
+@given(x=st.floats(-12, 5))
+def test_exact_gelu_float32_negative_tail(x):
+    a = np.array([x], dtype=np.float32)
+    t = Tensor(a, requires_grad=True)
+    y = F.gelu(t)
+    y.sum().backward()
+    v = float(a[0])  # Phi(v) = erfc(-v/sqrt 2)/2: 1 + erf(v/sqrt 2) would cancel for v < 0
+    phi = 0.5 * math.erfc(-v / math.sqrt(2))
+    want_g = phi + v * math.exp(-v * v / 2) / math.sqrt(2 * math.pi)
+    assert y.dtype == np.float32 and t.grad.dtype == np.float32
+    # computed in float64 and rounded once: float32's rounding (gelu(-12) is -2.1e-32, not 0)
+    np.testing.assert_allclose(y.data, [v * phi], rtol=1e-7, atol=1e-44)
+    np.testing.assert_allclose(t.grad, [want_g], rtol=1e-7, atol=1e-44)
 
 
 def test_sigmoid_at_infinity():

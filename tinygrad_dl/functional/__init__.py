@@ -66,6 +66,18 @@ from .conv import (
     pixel_unshuffle,
     unfold,
 )
+from .counting import (
+    argwhere,
+    bincount,
+    bucketize,
+    count_nonzero,
+    histc,
+    histogram,
+    nonzero,
+    searchsorted,
+    unique,
+    unique_consecutive,
+)
 from .joins import (
     append,
     array_split,
@@ -244,4 +256,14 @@ __all__ = [
     "pixel_shuffle",
     "pixel_unshuffle",
     "scaled_dot_product_attention",
+    "argwhere",
+    "bincount",
+    "bucketize",
+    "count_nonzero",
+    "histc",
+    "histogram",
+    "nonzero",
+    "searchsorted",
+    "unique",
+    "unique_consecutive",
 ]

@@ -52,8 +52,23 @@ class Sigmoid(Module):
 
 
 class GELU(Module):
+    """x Phi(x) (approximate="none", PyTorch's default) or its tanh approximation
+    (approximate="tanh"); another value is refused here, not at the first call."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if not isinstance(approximate, str):
+            raise TypeError(f"GELU: approximate must be a str, not {type(approximate).__name__}")
+        if approximate not in ("none", "tanh"):  # torch's words (it refuses at the first call)
+            raise RuntimeError(f"GELU: approximate argument must be either none or tanh, not "
+                               f"{approximate!r}")
+        self.approximate = approximate
+
     def forward(self, x: Tensor) -> Tensor:
-        return x.gelu()
+        return x.gelu(self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
 
 
 class SiLU(Module):

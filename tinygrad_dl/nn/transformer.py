@@ -37,8 +37,8 @@ class TransformerEncoderLayer(Module):
     activation="relu", layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True)`,
     called as `forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)` on src
     (S, N, d_model) ((N, S, d_model) with batch_first, (S, d_model) unbatched); the masks as
-    MultiheadAttention's. activation: "relu", "gelu" (the tanh approximation here: torch's
-    "gelu" is the exact erf one, up to 4.7e-4 away) or a callable (a function or a module).
+    MultiheadAttention's. activation: "relu", "gelu" (F.gelu, the exact one, as torch's) or a
+    callable (a function or a module).
     Dropout modules draw from `rng=` (else the default generator)."""
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,

@@ -12,11 +12,13 @@ import numpy as np
 
 from ..engine import Function
 from ..grad import passed
+from . import erf
 
 __all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "CELU", "Ceil",
-    "Cos", "Cosh", "ELU", "Exp2", "Expm1", "Floor", "GELU", "Hardsigmoid", "Hardswish", "Hardtanh",
-    "LeakyReLU", "Log10", "Log1p", "Log2", "NanToNum", "Reciprocal", "Round", "SiLU", "Sign",
-    "Sin", "Sinc", "Sinh", "Softplus", "Square", "Tan", "Threshold"]
+    "Cos", "Cosh", "ELU", "Erf", "Erfc", "Exp2", "Expm1", "Floor", "GELU", "GELUTanh",
+    "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "Log10", "Log1p", "Log2", "NanToNum",
+    "Reciprocal", "Round", "SiLU", "Sign", "Sin", "Sinc", "Sinh", "Softplus", "Square", "Tan",
+    "Threshold"]
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
@@ -254,6 +256,49 @@ class CELU(Function):
             return np.where(x <= 0, g * np.exp(x * ctx.inv), g)
 
 
+class Erf(_Saves):
+    """erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt: NumPy has none, so ops/erf.py computes it (fdlibm's
+    method, under 1 ulp in float64; float32 is computed in float64 and rounded once)."""
+
+    f = staticmethod(erf.erf)
+
+    def backward(ctx, g):
+        # 2/sqrt(pi) e^(-x^2), with x^2 split so that the tail keeps its digits
+        return g * (erf.TWO_OVER_SQRT_PI * erf.exp_neg_square(ctx.saved[0])).astype(g.dtype)
+
+
+class Erfc(_Saves):
+    """erfc(x) = 1 - erf(x) without the cancellation (erfc(10) = 2.09e-45, not 0)."""
+
+    f = staticmethod(erf.erfc)
+
+    def backward(ctx, g):
+        return g * (-erf.TWO_OVER_SQRT_PI * erf.exp_neg_square(ctx.saved[0])).astype(g.dtype)
+
+
+_INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2 pi): the normal density at 0
+
+
+class GELU(Function):
+    """x Phi(x), Phi the standard normal CDF: PyTorch's gelu (approximate="none"), the exact one.
+    Phi(x) = erfc(-x/sqrt 2)/2 in float64 (ops/erf.py), so the negative tail keeps its digits
+    (PyTorch's 0.5 x (1 + erf(x/sqrt 2)) cancels: its gelu(-8) is 2% off, gelu(-10) is 0).
+    d/dx = Phi(x) + x phi(x). float32 is computed in float64 and rounded once."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        x64 = x.astype(np.float64)
+        with np.errstate(invalid="ignore"):  # -inf * Phi(-inf) = -inf * 0: NaN, PyTorch's
+            return (x64 * erf.normal_cdf(x64)).astype(x.dtype if x.dtype.kind == "f"
+                                                      else np.float64)
+
+    def backward(ctx, g):
+        x = ctx.saved[0].astype(np.float64)
+        with np.errstate(invalid="ignore"):  # +-inf: 1 + inf * 0 is NaN, as PyTorch's
+            d = erf.normal_cdf(x) + x * (_INV_SQRT_2PI * erf.exp_neg_square(x, 0.5))
+        return g * d.astype(g.dtype)
+
+
 _GELU_C = float(np.sqrt(2.0 / np.pi))
 
 
@@ -266,9 +311,9 @@ def _gelu_parts(x):
     return s, 2 * e / ((1 + e) * (1 + e))
 
 
-class GELU(_Saves):
-    """The tanh approximation 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi)
-    (PyTorch's gelu(approximate="tanh"); NumPy has no erf for the exact one), computed as
+class GELUTanh(_Saves):
+    """The tanh approximation of GELU, 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi)
+    (PyTorch's gelu(approximate="tanh"); up to 4.7e-4 from the exact GELU), computed as
     x sigmoid(2 c (x + 0.044715 x^3)), its equal that keeps the digits of the negative tail."""
 
     @staticmethod

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -39,8 +40,24 @@ def log_softmax_ref(a: np.ndarray, axis: int = -1) -> np.ndarray:
     return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
 
 
-def gelu_ref(a: np.ndarray) -> np.ndarray:
-    return 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a**3)))
+# erf and erfc from Python's math module, one element at a time: slow, but an independent
+# oracle (NumPy has no erf; the op computes its own, ops/erf.py)
+_ERF = np.vectorize(math.erf, otypes=[np.float64])
+_ERFC = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def erf_ref(a: np.ndarray) -> np.ndarray:
+    return _ERF(a)
+
+
+def erfc_ref(a: np.ndarray) -> np.ndarray:
+    return _ERFC(a)
+
+
+def gelu_ref(a: np.ndarray, approximate: str = "none") -> np.ndarray:
+    if approximate == "tanh":
+        return 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a**3)))
+    return 0.5 * a * _ERFC(-a / np.sqrt(2))  # (erfc: 1 + erf(x/sqrt 2) cancels for x < 0)
 
 
 def sigmoid_ref(a: np.ndarray) -> np.ndarray:
@@ -388,3 +405,24 @@ def sdpa_ref(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: Any = None,
     s = np.where(dead, 0.0, s)
     e = np.exp(s - s.max(-1, keepdims=True))
     return np.where(dead, 0.0, e / e.sum(-1, keepdims=True)) @ v
+
+
+def unique_consecutive_ref(a: np.ndarray, return_inverse: bool = False,
+                           return_counts: bool = False, dim: int | None = None) -> np.ndarray:
+    """torch.unique_consecutive by a Python loop over the runs: the values (flattened, or
+    slices along dim), else the last of the inverse and the counts asked for."""
+    items = list(a.reshape(-1)) if dim is None else list(np.moveaxis(a, dim, 0))
+    values: list[Any] = []
+    inverse: list[int] = []
+    counts: list[int] = []
+    for v in items:
+        if not values or not np.array_equal(v, values[-1]):
+            values.append(v)
+            counts.append(0)
+        counts[-1] += 1
+        inverse.append(len(values) - 1)
+    if return_counts:
+        return np.array(counts, dtype=np.int64)
+    if return_inverse:
+        return np.array(inverse, dtype=np.int64).reshape(a.shape if dim is None else -1)
+    return np.array(values) if dim is None else np.moveaxis(np.array(values), 0, dim)

@@ -82,7 +82,8 @@ Sample = Elementwise | Reduction | Cases | Drawn
 @dataclass(frozen=True)
 class OpInfo:
     name: str  # the public name: key of the docs row and of testing.EDGE_CASES
-    impl: Any  # the Function it applies, or a string saying what it is composed of
+    impl: Any  # the Function it applies (a tuple: its arguments pick one), or a string saying
+    # what it is composed of
     doc: str  # one line for the docs page
     group: str
     methods: tuple[str, ...] = ()  # Tensor methods and operators (dunder names)

@@ -26,6 +26,8 @@ from .refs import (
     dropout_call,
     einsum_call,
     einsum_ref,
+    erf_ref,
+    erfc_ref,
     fold_ref,
     gelu_ref,
     glu_ref,
@@ -60,6 +62,7 @@ from .refs import (
     smooth_l1_ref,
     softmax_ref,
     unfold_ref,
+    unique_consecutive_ref,
 )
 from .spec import (
     DISTINCT,
@@ -130,6 +133,18 @@ def _compare(name: str, numpy: str, dunder: str, ref: Any, torch: tuple[str, ...
                   float32=False)
 
 
+COUNT = "Counting and searching"  # results read off the values: constants, no gradient
+_COUNTED = "constant int64 indices or counts, read off the values"
+
+
+def _count(name: str, doc: str, call: Any, ref: Any, sample: Any, **kw: Any) -> OpInfo:
+    """A row of the counting group: a function of tinygrad_dl.functional, tested on values
+    rounded to integers (repeats to count) by `call`, against NumPy's `ref`."""
+    return OpInfo(name, kw.pop("impl", f"NumPy's {name} (no graph)"), doc, COUNT,
+                  function=getattr(F, name), call=call, ref=ref, sample=sample,
+                  no_grad=kw.pop("no_grad", _COUNTED), float32=False, **kw)
+
+
 _FLOORING = Domain(avoid=INTEGERS)
 _ROUNDING = Domain(avoid=tuple(k + 0.5 for k in INTEGERS))
 
@@ -193,6 +208,12 @@ _OPS: tuple[OpInfo, ...] = (
     _unary("log1p", ops.Log1p, np.log1p, "log(1 + x), exact for tiny x", ("log1p",),
            Domain(-0.8, 3.0), grad="needs x > -1"),
     _unary("expm1", ops.Expm1, np.expm1, "e^x - 1, exact for tiny x", ("expm1",)),
+    _unary("erf", ops.Erf, erf_ref, "the error function 2/sqrt(pi) int_0^x e^(-t^2) dt "
+           "(NumPy has none: computed here to float64 round-off, fdlibm's method)", ("erf",),
+           Domain(-4.0, 4.0), numpy=(), grad="2/sqrt(pi) e^(-x^2)"),
+    _unary("erfc", ops.Erfc, erfc_ref, "1 - erf(x) without the cancellation (erfc(10) = "
+           "2.1e-45, not 0)", ("erfc",), Domain(-4.0, 4.0), numpy=(),
+           grad="-2/sqrt(pi) e^(-x^2)"),
     _unary("log2", ops.Log2, np.log2, "base-2 log", ("log2",), POSITIVE, grad="needs x > 0"),
     _unary("log10", ops.Log10, np.log10, "base-10 log", ("log10",), POSITIVE,
            grad="needs x > 0"),
@@ -286,10 +307,13 @@ _OPS: tuple[OpInfo, ...] = (
     _unary("elu", ops.ELU, lambda a: np.where(a > 0, a, np.expm1(a)), "x if x > 0 else "
            "alpha (e^x - 1)", numpy=(), F=("elu",), function=F.elu, group=ACT, domain=KINK0,
            grad="alpha at 0"),
-    _unary("gelu", ops.GELU, gelu_ref, "the tanh approximation of GELU", numpy=(),
-           F=("gelu",), function=F.gelu, group=ACT,
-           differs="PyTorch's F.gelu default is the exact (erf) one; this is its "
-           "approximate='tanh' (they differ by up to ~5e-4)"),
+    OpInfo("gelu", (ops.GELU, ops.GELUTanh), "x Phi(x), Phi the normal CDF (PyTorch's "
+           "default, approximate='none'), or its tanh approximation (approximate='tanh')",
+           ACT, methods=("gelu",), F=("gelu",), function=F.gelu, ref=gelu_ref,
+           sample=Cases((case((2, 3)), case((4,), domain=Domain(-8.0, -2.0)),
+                         case((3, 2), approximate="tanh"))),
+           grad="Phi(x) + x phi(x); the negative tail keeps its digits (PyTorch's 1 + erf "
+           "cancels there)"),
     _unary("silu", ops.SiLU, lambda a: a * sigmoid_ref(a), "x sigmoid(x) (swish)", numpy=(),
            F=("silu",), function=F.silu, group=ACT),
     OpInfo("softmax", ops.Softmax, "exp(x) / sum exp(x) along axis (default -1), max-shifted",
@@ -966,6 +990,76 @@ _OPS: tuple[OpInfo, ...] = (
     OpInfo("setitem", "a write into the array", "x[index] = value", INPLACE,
            methods=("__setitem__",), syntax=("x[i] = v",), sample=None,
            no_grad="writes in place: no graph", float32=False),
+    # ---- counting and searching (constants read off the values) -----------------------------
+    _count("nonzero", "torch.nonzero: the (n, ndim) indices of the nonzero entries "
+           "(as_tuple=True: NumPy's np.nonzero, one index tensor per axis)",
+           lambda t: (t > 0).nonzero(), lambda a: np.argwhere(a > 0),
+           Cases((case((3, 4)), case((5,)), case(()))), methods=("nonzero",),
+           torch=("nonzero",), differs="tg.nonzero(x) is torch's (n, ndim) indices; NumPy's "
+           "tuple is tg.nonzero(x, as_tuple=True) (np.nonzero(t) gives NumPy's own)"),
+    _count("argwhere", "the (n, ndim) indices of the nonzero entries",
+           lambda t: (t > 0).argwhere(), lambda a: np.argwhere(a > 0),
+           Cases((case((3, 4)), case((5,)), case(()))), methods=("argwhere",),
+           numpy=("argwhere",), torch=("argwhere",)),
+    _count("count_nonzero", "how many entries are nonzero over axis (int64)",
+           None, lambda a, axis=None, keepdims=False: np.count_nonzero(a, axis,
+                                                                         keepdims=keepdims),
+           Reduction(), methods=("count_nonzero",), numpy=("count_nonzero",),
+           torch=("count_nonzero",)),
+    _count("unique", "the sorted distinct values (dim: distinct slices), with NumPy's "
+           "return_index and both libraries' return_inverse, return_counts",
+           lambda t, **kw: F.unique(t.round(), **kw)[-1] if kw else F.unique(t.round()),
+           lambda a, **kw: np.unique(np.round(a), **kw)[-1] if kw else np.unique(np.round(a)),
+           Cases((case((3, 4)), case((6,), return_counts=True), case((2, 3), axis=1,
+                                                                     return_inverse=True),
+                  case((4,), return_index=True), case(()))),
+           methods=("unique",), numpy=("unique",), torch=("unique",),
+           differs="NaNs are one value (NumPy 2's); torch keeps each apart "
+           "(equal_nan=False); options by keyword (the second positional is torch's sorted= "
+           "but NumPy's return_index=)"),
+    _count("unique_consecutive", "each run of equal values once (torch.unique_consecutive)",
+           lambda t, **kw: F.unique_consecutive(t.round(), **kw)[-1] if kw
+           else F.unique_consecutive(t.round()),
+           lambda a, **kw: unique_consecutive_ref(np.round(a), **kw),
+           Cases((case((7,)), case((5,), return_counts=True), case((3, 2), dim=0,
+                                                                         return_inverse=True))),
+           methods=("unique_consecutive",), torch=("unique_consecutive",)),
+    _count("bincount", "how often each of 0..max(x) occurs in 1-D non-negative integers "
+           "(or the sum of their weights)",
+           lambda t, **kw: F.bincount(t.detach().abs().round().long(), **kw),
+           lambda a, **kw: np.bincount(np.round(np.abs(a)).astype(np.int64), **kw),
+           Cases((case((6,)), case((4,), minlength=7), case((0,), minlength=2))),
+           methods=("bincount",), numpy=("bincount",), torch=("bincount",),
+           no_grad="constant counts (torch's backward raises: weights that require grad are "
+           "refused)",
+           differs="with float32 weights the sums are float32, as torch's (NumPy's float64)"),
+    _count("histc", "torch.histc: counts in equal bins over [min, max] (min == max: the "
+           "data's range), in x's dtype",
+           lambda t, **kw: F.histc(t, **kw), lambda a, bins=100, min=0, max=0:  # noqa: A006
+           np.histogram(a, bins, None if min == max else (min, max))[0].astype(a.dtype),
+           Cases((case((20,), bins=5), case((3, 4), bins=3, min=-1.0, max=1.0))),
+           methods=("histc",), torch=("histc",)),
+    _count("histogram", "NumPy's (hist, bin_edges) (bins: a count or the edges)",
+           lambda t, **kw: F.histogram(t, **kw)[0], lambda a, **kw: np.histogram(a, **kw)[0],
+           Cases((case((20,), bins=5), case((3, 4), bins=3, range=(-1.0, 1.0)))),
+           numpy=("histogram",), torch=("histogram",),
+           differs="NumPy's dtypes: int64 counts, float64 edges (torch.histogram's are floats "
+           "in the input's dtype)"),
+    _count("searchsorted", "where each value goes in a sorted sequence (its last axis) to "
+           "keep it sorted (side='left'/'right', torch's right=)",
+           lambda s, v, **kw: F.searchsorted(F.sort(s.detach()), v, **kw),
+           lambda s, v, **kw: np.searchsorted(np.sort(s), v, **kw),
+           Cases((case((6,), (3, 2)), case((5,), (4,), side="right"), case((4,), ()))),
+           tensors=2, numpy=("searchsorted",), torch=("searchsorted",),
+           differs="a NaN sorts last, as np.sort and np.searchsorted; torch's binary search "
+           "puts a NaN value after a NaN in the sequence"),
+    _count("bucketize", "the bucket of each value among sorted 1-D boundaries "
+           "(torch.bucketize; right=True: the bucket's left edge is closed)",
+           lambda x, b, **kw: F.bucketize(x, F.sort(b.detach()), **kw),
+           lambda x, b, right=False: np.searchsorted(np.sort(b), x,
+                                                     "right" if right else "left"),
+           Cases((case((3, 2), (5,)), case((4,), (3,), right=True))), tensors=2,
+           torch=("bucketize",)),
     # ---- comparisons --------------------------------------------------------------------------
     _compare("lt", "less", "__lt__", np.less, ("lt", "less"), "<"),
     _compare("le", "less_equal", "__le__", np.less_equal, ("le", "less_equal"), "<="),

@@ -10,7 +10,8 @@ This module holds the class and its core: its slots, constructors, introspection
 handed to Python, copy and pickle, backprop and the arithmetic operators. Tensor's other
 methods are written, one group per module beside this one, in the classes it derives from
 (each with empty `__slots__`, so a tensor still has no `__dict__`): `elementwise`,
-`comparisons`, `reductions`, `shape`, `gathering` (sort, gather, scatter, masks), `linalg`,
+`comparisons`, `reductions`, `shape`, `gathering` (sort, gather, scatter, masks), `counting`
+(nonzero, unique, bincount, histc), `linalg`,
 `pytorch_names`, `inplace`, `casts`. The helpers they share are `conversions` (`as_tensor`,
 `data_of`, `plain_array`, `filled`, ...), `results` (`Size`, `ValuesIndices`) and `habits`
 (the warnings where a PyTorch habit would misread a NumPy result). Those modules read `Tensor`
@@ -32,6 +33,7 @@ from ..random import float_dtype, normal
 from .casts import CastMethods, np_dtype
 from .comparisons import ComparisonMethods
 from .conversions import Axis, as_data, as_tensor, data_of, filled, plain_array, shape_arg
+from .counting import CountingMethods
 from .elementwise import ElementwiseMethods
 from .gathering import GatheringMethods
 from .habits import values_only_iterated
@@ -58,7 +60,8 @@ def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
 
 
 class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMethods,
-             GatheringMethods, LinalgMethods, PyTorchMethods, InPlaceMethods, CastMethods):
+             GatheringMethods, CountingMethods, LinalgMethods, PyTorchMethods, InPlaceMethods,
+             CastMethods):
     """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
 
     Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.

@@ -26,12 +26,15 @@ from ..ops import (
     Clip,
     Cos,
     Cosh,
+    Erf,
+    Erfc,
     Exp,
     Exp2,
     Expm1,
     Floor,
     Fmax,
     Fmin,
+    GELUTanh,
     Hypot,
     LeakyReLU,
     Log,
@@ -135,6 +138,8 @@ class ElementwiseMethods:
     def arctanh(self) -> Tensor: return Arctanh.apply(self)
     def log1p(self) -> Tensor: return Log1p.apply(self)
     def expm1(self) -> Tensor: return Expm1.apply(self)
+    def erf(self) -> Tensor: return Erf.apply(self)
+    def erfc(self) -> Tensor: return Erfc.apply(self)
     def log2(self) -> Tensor: return Log2.apply(self)
     def log10(self) -> Tensor: return Log10.apply(self)
     def exp2(self) -> Tensor: return Exp2.apply(self)
@@ -162,7 +167,18 @@ class ElementwiseMethods:
     @spellings(negative_slope="slope")
     def leaky_relu(self, slope: float = 0.01) -> Tensor: return LeakyReLU.apply(self, slope=slope)
     def elu(self, alpha: float = 1.0) -> Tensor: return ELU.apply(self, alpha=alpha)
-    def gelu(self) -> Tensor: return GELU.apply(self)
+    def gelu(self, approximate: str = "none") -> Tensor:
+        """PyTorch's gelu: x Phi(x) exactly (approximate="none", its default) or its tanh
+        approximation (approximate="tanh", up to 4.7e-4 away)."""
+        if approximate == "none":
+            return GELU.apply(self)
+        if approximate == "tanh":
+            return GELUTanh.apply(self)
+        if not isinstance(approximate, str):
+            raise TypeError(f"gelu(): argument 'approximate' must be str, not "
+                            f"{type(approximate).__name__}")
+        raise RuntimeError(f"gelu: approximate argument must be either none or tanh, not "
+                           f"{approximate!r}")
     def silu(self) -> Tensor: return SiLU.apply(self)
     def prelu(self, weight: Any) -> Tensor:
         """PyTorch's x.prelu(weight): x where x > 0, else weight * x; weight is one slope (a

@@ -1,0 +1,145 @@
+"""The value-read functions under NumPy's and PyTorch's names: nonzero/argwhere, count_nonzero,
+unique (NumPy's return_index too), unique_consecutive, bincount, histc, histogram,
+searchsorted and bucketize. Constants: no gradient (tensor/counting.py says why).
+
+An argument that is not a Tensor is read as NumPy reads it (`tg.bincount([0, 1, 1])`: integers
+stay integers, where `Tensor([0, 1, 1])` would make float64 of them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..grad_mode import is_grad_enabled
+from ..ops.spelling import one_name
+from ..tensor import Tensor
+from ..tensor.conversions import Axis, no_grad_result
+from ..tensor.counting import unique_values
+
+
+def _tensor(x: Any) -> Tensor:
+    """A Tensor as it is; an array as a Tensor of its dtype (a jit step's argument through
+    Tensor(), which a recording sees); anything else as np.asarray reads it."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(x if isinstance(x, np.ndarray) else np.asarray(x))
+
+
+def _array(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def nonzero(input: Any, *, as_tuple: bool = False) -> Any:  # noqa: A002
+    """torch.nonzero: the (n, ndim) int64 indices of the nonzero entries; as_tuple=True gives
+    NumPy's np.nonzero (one index tensor per axis)."""
+    return _tensor(input).nonzero(as_tuple=as_tuple)
+
+
+def argwhere(input: Any) -> Tensor:  # noqa: A002
+    """np.argwhere / torch.argwhere: the (n, ndim) int64 indices of the nonzero entries."""
+    return _tensor(input).argwhere()
+
+
+def count_nonzero(input: Any, axis: Axis = None, **kwargs: Any) -> Tensor:  # noqa: A002
+    """np.count_nonzero / torch.count_nonzero: the number of nonzero entries over axis (dim=,
+    a tuple too), an int64 tensor; keepdims= (keepdim=) as NumPy's."""
+    t = _tensor(input)
+    return t.count_nonzero(**kwargs) if axis is None else t.count_nonzero(axis, **kwargs)
+
+
+def unique(input: Any, *, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim: int | None = None, return_index: bool = False,
+           axis: int | None = None, equal_nan: bool = True) -> Any:
+    """np.unique / torch.unique: the sorted distinct values (distinct slices along dim/axis),
+    then, as asked, NumPy's return_index (where each first appears), the inverse and the
+    counts, in NumPy's order (torch's: values, inverse, counts). Options by keyword only:
+    the second positional argument is torch's sorted= but NumPy's return_index=. NaNs count
+    as one value (NumPy 2's equal_nan=True); equal_nan=False keeps each apart, as torch."""
+    return unique_values(_tensor(input), "unique", return_inverse=return_inverse,
+                         return_counts=return_counts, return_index=return_index,
+                         axis=one_name("unique", axis, "axis", dim, "dim"), equal_nan=equal_nan)
+
+
+def unique_consecutive(input: Any, return_inverse: bool = False,  # noqa: A002
+                       return_counts: bool = False, dim: int | None = None) -> Any:
+    """torch.unique_consecutive: each run of equal values (or slices along dim) once."""
+    return _tensor(input).unique_consecutive(return_inverse, return_counts, dim)
+
+
+def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:  # noqa: A002
+    """np.bincount / torch.bincount: how many times each of 0..max(x) occurs in a 1-D tensor
+    of non-negative integers (or the sum of the weights there); see Tensor.bincount."""
+    return _tensor(input).bincount(weights, minlength)
+
+
+def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+    """torch.histc: counts in equal bins over [min, max] (min == max: the data's range)."""
+    return _tensor(input).histc(bins, min, max)
+
+
+def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,  # noqa: A002
+              weights: Any = None, *, weight: Any = None) -> tuple[Tensor, Tensor]:
+    """np.histogram: (hist, bin_edges), bins an int or the edges (torch's weight= is NumPy's
+    weights=). NumPy's values and dtypes: int64 counts (float64 with weights or density), float64
+    edges; torch.histogram's are floats in the input's dtype. No gradient: weights that
+    require grad are refused."""
+    w = one_name("histogram", weights, "weights", weight, "weight")
+    if isinstance(w, Tensor) and w.requires_grad and is_grad_enabled():
+        raise TypeError("histogram: the weights require grad, and a histogram has no gradient: "
+                        "pass weights.detach()")
+    try:
+        hist, edges = np.histogram(_array(a), _array(bins) if isinstance(bins, Tensor) else bins,
+                                   range, density, None if w is None else _array(w))
+    except ValueError as e:  # (NumPy's messages do not name the function)
+        raise ValueError(f"histogram: {e}") from None
+    return no_grad_result(hist), no_grad_result(edges)
+
+
+def searchsorted(sorted_sequence: Any, values: Any, side: str | None = None,
+                 sorter: Any = None, *, right: bool = False, out_int32: bool = False) -> Tensor:
+    """torch.searchsorted(sorted_sequence, values, right=) and np.searchsorted(a, v, side=):
+    for each value, the index in the sorted sequence (along its last axis) before which it
+    goes to keep it sorted: the first such place (side="left"), or the last (side="right",
+    right=True). An N-D sequence is searched row by row (torch's batches: its leading axes
+    those of the values). int64 (out_int32: int32). NaN sorts last, as in np.sort (torch's
+    binary search puts a NaN value after a NaN in the sequence)."""
+    seq, v = _array(sorted_sequence), _array(values)
+    if side not in (None, "left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if right and side == "left":
+        raise ValueError("searchsorted: side='left' and right=True say opposite things")
+    side = side or ("right" if right else "left")
+    if seq.ndim == 0:
+        raise ValueError("searchsorted: the sorted sequence is 0-d; it needs at least 1 dim")
+    if seq.dtype.kind not in "biuf" or v.dtype.kind not in "biuf":
+        raise TypeError(f"searchsorted: needs real numbers, got dtypes {seq.dtype} and "
+                        f"{v.dtype}")
+    if sorter is not None:
+        order = _array(sorter)
+        if order.shape != seq.shape or order.dtype.kind not in "iu":
+            raise ValueError(f"searchsorted: sorter must be integer indices of the sequence's "
+                             f"shape {seq.shape}, got shape {order.shape} dtype {order.dtype}")
+        seq = np.take_along_axis(seq, order.astype(np.intp), -1)
+    if seq.ndim == 1:
+        out = np.asarray(np.searchsorted(seq, v, side))
+    else:
+        if v.ndim != seq.ndim or v.shape[:-1] != seq.shape[:-1]:
+            raise ValueError(f"searchsorted: a sequence of shape {seq.shape} needs values whose "
+                             f"leading dims are {seq.shape[:-1]}, got shape {v.shape}")
+        rows, vals = seq.reshape(-1, seq.shape[-1]), v.reshape(-1, v.shape[-1])
+        out = np.stack([np.searchsorted(r, u, side) for r, u in zip(rows, vals)]
+                       ).reshape(v.shape) if vals.size else np.zeros(v.shape, np.int64)
+    return no_grad_result(out.astype(np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: A002
+              right: bool = False) -> Tensor:
+    """torch.bucketize: for each value, its bucket among the sorted 1-D boundaries: i with
+    boundaries[i-1] < x <= boundaries[i] (right=True: boundaries[i-1] <= x < boundaries[i]);
+    searchsorted(boundaries, input, right=right)."""
+    b = _array(boundaries)
+    if b.ndim != 1:
+        raise ValueError(f"bucketize: boundaries must be 1-D, got shape {b.shape}")
+    return searchsorted(b, input, right=right, out_int32=out_int32)

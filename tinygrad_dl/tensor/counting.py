@@ -1,0 +1,198 @@
+"""Tensor's methods whose results are read off the values: nonzero/argwhere, count_nonzero,
+unique/unique_consecutive, bincount, histc. Their results are constants (no gradient, as
+argmax's): indices and counts, or values picked by a rule that a small change of the input
+does not move smoothly. Each is made by `no_grad_result` from the input's array, so a jit
+recording sees an array made inside the step and does not replay a stale result.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import tensor
+from ..grad_mode import is_grad_enabled
+from ..ops.shape import axis_of
+from ..ops.spelling import spellings
+from .conversions import Axis, no_grad_result
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+# The most entries bincount and histc make (2**31: 16 GiB of int64): a minlength of 10**12, or
+# one huge value in the input, would otherwise end in a MemoryError or swap, not one line
+MAX_BINS = 2**31
+
+
+class CountingMethods:
+    """Indices, counts and distinct values (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """torch's x.nonzero(): the (n, ndim) int64 indices of the nonzero entries, in C
+        order; as_tuple=True gives NumPy's np.nonzero, one 1-D index tensor per axis (a 0-d
+        tensor counts as 1-D, as torch's)."""
+        if as_tuple:
+            return tuple(no_grad_result(i.astype(np.int64))
+                         for i in np.nonzero(np.atleast_1d(self.data)))
+        return no_grad_result(np.argwhere(self.data).astype(np.int64))
+
+    def argwhere(self) -> Tensor:
+        """np.argwhere / torch.argwhere: x.nonzero(), the (n, ndim) int64 indices."""
+        return no_grad_result(np.argwhere(self.data).astype(np.int64))
+
+    @spellings()
+    def count_nonzero(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """How many entries are nonzero over axis (None: all; a tuple of axes too), int64.
+        NaN counts as nonzero, as in both libraries."""
+        return no_grad_result(np.asarray(np.count_nonzero(self.data, axis=axis,
+                                                          keepdims=keepdims), dtype=np.int64))
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        """torch's x.unique(): the distinct values, sorted (sorted=False too: any order is
+        allowed, and torch's CPU one sorts as well); dim: distinct slices along it. With
+        return_inverse / return_counts, (values, inverse, counts) as asked: the inverse maps
+        each entry (each slice along dim) to its value's place. NaNs are one value, as
+        NumPy 2's (torch keeps each NaN apart: tg.unique(x, equal_nan=False))."""
+        return unique_values(self, "unique", return_inverse=return_inverse,
+                             return_counts=return_counts, axis=dim)
+
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
+                           dim: int | None = None) -> Any:
+        """torch's unique_consecutive: each run of equal values (slices along dim) kept once,
+        in order; the inverse and counts as unique's. A NaN never equals the one before it."""
+        return _consecutive(self.data, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """np.bincount / torch.bincount of a 1-D tensor of non-negative integers: out[k] is
+        how many entries equal k (or the sum of their weights), max(x) + 1 or minlength long.
+        int64 counts; with weights, the weights' float dtype (float64 for integer weights,
+        NumPy's always). No gradient, as torch's, whose backward raises: weights that require
+        grad are refused."""
+        return no_grad_result(bincount_of(self.data, weights, minlength))
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        """torch.histc: counts in `bins` equal bins over [min, max], in x's float dtype;
+        min == max takes the data's range (and a range of one value is widened by 1 each side);
+        values outside the range and NaN are left out, a value equal to max goes in the last
+        bin. torch's rules and its arithmetic in x's dtype, so the same counts at bin edges."""
+        a = self.data
+        if a.dtype.kind != "f":
+            raise TypeError(f"histc: needs a floating tensor, got dtype {a.dtype} (torch's "
+                            "histc refuses integers too): cast with .double()")
+        nbins = count_arg("histc", "bins", bins, low=1)
+        for name, v in (("min", min), ("max", max)):
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise TypeError(f"histc: {name} must be a number, got {type(v).__name__}")
+        lo, hi = float(min), float(max)
+        if lo == hi and a.size:
+            lo, hi = float(np.min(a)), float(np.max(a))  # (NaN in the data: NaN, refused below)
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ValueError(f"histc: the range [{lo}, {hi}] is not finite (NaN or inf in the "
+                             "data, or in min/max)")
+        if lo > hi:
+            raise ValueError(f"histc: max must be larger than min, got min={min}, max={max}")
+        t = a.dtype.type
+        lo_t, hi_t = t(lo), t(hi)
+        with np.errstate(invalid="ignore"):  # (NaN: not in range, dropped just below)
+            x = a.reshape(-1)[(a.reshape(-1) >= lo_t) & (a.reshape(-1) <= hi_t)]
+        pos = ((x - lo_t) * t(nbins) / (hi_t - lo_t)).astype(np.int64)  # torch's, in x's dtype
+        pos[pos == nbins] = nbins - 1
+        return no_grad_result(np.bincount(pos, minlength=nbins).astype(a.dtype))
+
+
+def count_arg(who: str, name: str, value: Any, low: int = 0) -> int:
+    """An int argument >= low, at most MAX_BINS, in one line."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: {name} must be an int, got {type(value).__name__} {value!r}")
+    if value < low:
+        raise ValueError(f"{who}: {name} must be >= {low}, got {value}")
+    if value > MAX_BINS:
+        raise ValueError(f"{who}: {name}={value} would make more than 2**31 entries: refused "
+                         "(it would not fit in memory)")
+    return int(value)
+
+
+def bincount_of(a: np.ndarray, weights: Any, minlength: Any) -> np.ndarray:
+    """The bincount array, with torch's checks said in one line."""
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"bincount: needs a tensor of integers, got dtype {a.dtype} (cast with "
+                        ".long() if the values are whole numbers)")
+    if a.ndim != 1:
+        raise ValueError(f"bincount: needs a 1-D tensor, got shape {a.shape}")
+    minlength = count_arg("bincount", "minlength", minlength)
+    top = int(a.max()) if a.size else -1
+    if a.size and int(a.min()) < 0:
+        raise ValueError(f"bincount: needs non-negative integers, got {int(a.min())}")
+    if top >= MAX_BINS:
+        raise ValueError(f"bincount: the largest value, {top}, would make more than 2**31 "
+                         "bins: refused (it would not fit in memory)")
+    if weights is None:
+        return np.bincount(a.astype(np.intp, copy=False), minlength=minlength).astype(np.int64)
+    if isinstance(weights, tensor.Tensor):
+        if weights.requires_grad and is_grad_enabled():
+            raise TypeError("bincount: the weights require grad, and bincount has no gradient "
+                            "(torch's backward raises): for a differentiable sum use "
+                            "tg.zeros(n).index_add(0, x, w), else pass w.detach()")
+        w = weights.data
+    else:
+        w = np.asarray(weights)
+    if w.shape != a.shape:
+        raise ValueError(f"bincount: weights of shape {w.shape} do not match the input's "
+                         f"shape {a.shape} (torch: 1-D, of the same length)")
+    out_dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    return np.bincount(a.astype(np.intp, copy=False), w.astype(np.float64),
+                       minlength).astype(out_dtype)
+
+
+def unique_values(x: Tensor, who: str, *, return_inverse: bool = False,
+                  return_counts: bool = False, axis: int | None = None,
+                  return_index: bool = False, equal_nan: bool = True) -> Any:
+    """unique's results as constant tensors: values, then (as asked) index, inverse, counts
+    (NumPy's order; torch's has no index); the values alone when nothing else is asked."""
+    a = x.data
+    if axis is not None:
+        if a.ndim == 0:
+            raise ValueError(f"{who}: dim {axis} given for a 0-d tensor")
+        axis = axis_of(who, axis, a.ndim)
+    values, index, inverse, counts = np.unique(a, return_index=True, return_inverse=True,
+                                               return_counts=True, axis=axis,
+                                               equal_nan=equal_nan)
+    if axis is None:
+        inverse = inverse.reshape(a.shape)  # (each entry's place, in the input's shape)
+    picked = [(values, True), (index, return_index), (inverse, return_inverse),
+              (counts, return_counts)]
+    out = [no_grad_result(r if k == 0 else r.astype(np.int64))
+           for k, (r, asked) in enumerate(picked) if asked]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _consecutive(a: np.ndarray, return_inverse: bool, return_counts: bool,
+                 dim: int | None) -> Any:
+    if dim is None:
+        rows = a.reshape(-1, 1)
+    else:
+        if a.ndim == 0:
+            raise ValueError(f"unique_consecutive: dim {dim} given for a 0-d tensor")
+        dim = axis_of("unique_consecutive", dim, a.ndim)
+        rows = np.moveaxis(a, dim, 0).reshape(a.shape[dim], a.size // max(a.shape[dim], 1))
+    n = rows.shape[0]
+    with np.errstate(invalid="ignore"):
+        new = np.ones(n, dtype=bool)
+        new[1:] = (rows[1:] != rows[:-1]).any(axis=1) if rows.shape[1] else False
+    starts = np.flatnonzero(new)
+    values = a.reshape(-1)[starts] if dim is None else np.take(a, starts, axis=dim)
+    out = [no_grad_result(values)]
+    if return_inverse:
+        inverse = np.cumsum(new) - 1
+        out.append(no_grad_result(inverse.reshape(a.shape if dim is None else (n,))
+                                  .astype(np.int64)))
+    if return_counts:
+        out.append(no_grad_result(np.diff(np.append(starts, n)).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
