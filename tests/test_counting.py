@@ -266,6 +266,80 @@ def test_huge_allocations_are_refused_in_one_line():
         tg.histc(VALUES, bins=10**12)
 
 
+def test_searchsorted_batched_with_an_empty_last_axis_as_torch(torch):
+    """A (2, 0) sequence or (2, 0) values: torch's result, not NumPy's reshape error."""
+    seq, v = np.array([[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]), np.array([[3.0, 4.0], [3.0, 7.0]])
+    T = torch.tensor
+    same(tg.searchsorted(seq, np.zeros((2, 0))), torch.searchsorted(T(seq), T(np.zeros((2, 0)))))
+    same(tg.searchsorted(np.zeros((2, 0)), v), torch.searchsorted(T(np.zeros((2, 0))), T(v)))
+
+
+def test_searchsorted_sorter_out_of_range_is_refused(torch):
+    """A negative sorter index would wrap around (np.take_along_axis) and search a sequence
+    that is not sorted: a wrong index without a word; torch refuses both."""
+    seq, v = np.array([5.0, 1.0, 2.0, 2.0]), np.array([2.0])
+    for order in ([-1, 1, 2, 3], [0, 9, 1, 2]):
+        with pytest.raises(RuntimeError, match="sorter index out of range"):
+            torch.searchsorted(torch.tensor(seq), torch.tensor(v), sorter=torch.tensor(order))
+        with pytest.raises(ValueError, match="searchsorted: sorter index"):
+            tg.searchsorted(seq, v, sorter=np.array(order))
+
+
+def test_searchsorted_out_int32_that_would_overflow_is_refused():
+    """A sequence of 2**31 + 10 entries (a broadcast view: no memory) has indices int32 cannot
+    hold: out_int32=True wrapped them to negative numbers."""
+    seq = np.broadcast_to(np.float64(0.0), (2**31 + 10,))
+    same(tg.searchsorted(seq, np.array([1.0])), np.array([2**31 + 10]))
+    with pytest.raises(ValueError, match="searchsorted: out_int32"):
+        tg.searchsorted(seq, np.array([1.0]), out_int32=True)
+
+
+@pytest.mark.parametrize("a, kw, expected", [
+    # (x - min) * bins overflows float64 (torch's counts: [3, 1, 0, ...], all but one wrong)
+    (np.array([0.0, 1e306, 5e307, 1e308]), {"bins": 100, "min": 0.0, "max": 1e308},
+     np.histogram([0.0, 1e306, 5e307, 1e308], 100, (0.0, 1e308))[0]),
+    # max - min overflows (torch: all zeros)
+    (np.array([-1.7e308, 0.0, 1.7e308]), {"bins": 3}, [1, 1, 1]),
+    (np.array([-3e38, 0.0, 3e38], np.float32), {"bins": 3}, [1, 1, 1]),
+    # min - 1 and max + 1 round to one float32: torch's counts, the middle bin
+    (np.array([1e8, 1e8], np.float32), {"bins": 3}, [0, 2, 0]),
+    (np.array([1.0], np.float32), {"bins": 3, "min": 1.0, "max": 1.00000001}, [1, 0, 0]),
+], ids=["x*bins overflows", "range overflows f64", "range overflows f32", "range rounds f32",
+        "range rounds f32 given"])
+def test_histc_at_the_ends_of_the_dtype(a, kw, expected):
+    """Ranges whose arithmetic overflows x's dtype or rounds to one value: the counts, not
+    NumPy's "'list' argument must have no negative elements" from a garbage bin index."""
+    got = Tensor(a).histc(**kw)
+    assert got.data.dtype == a.dtype
+    np.testing.assert_array_equal(got.data, np.asarray(expected, a.dtype))
+
+
+def test_histc_min_max_beyond_the_dtype_are_refused(torch):
+    with pytest.raises(RuntimeError, match="overflow"):
+        torch.histc(torch.tensor([1.0]), 3, 0, 1e40)
+    with pytest.raises(ValueError, match="histc: max=1e.40 does not fit in float32"):
+        tg.histc(np.array([1.0], np.float32), 3, 0, 1e40)
+
+
+def test_bincount_float16_weights_give_float64_as_both_libraries(torch):
+    x, w = np.array([0, 3, 3, 1]), np.array([0.1, 0.2, 0.3, 0.4], np.float16)
+    expected = torch.bincount(torch.tensor(x), torch.tensor(w))
+    assert expected.dtype == torch.float64 and np.bincount(x, w).dtype == np.float64
+    same(tg.bincount(x, Tensor(w)), expected)
+
+
+def test_histogram_edges_are_not_a_view_of_the_bins():
+    """np.histogram hands back its bins array as the edges: a write into the edges tensor
+    changed the caller's bins tensor (or array)."""
+    bins = Tensor(np.array([0.0, 1.0, 2.0]))
+    array_bins = np.array([0.0, 1.0, 2.0])
+    for b in (bins, array_bins):
+        _, edges = tg.histogram(np.array([0.5, 1.5]), b)
+        edges[0] = -5.0
+    np.testing.assert_array_equal(bins.data, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(array_bins, [0.0, 1.0, 2.0])
+
+
 def test_unique_options_are_keyword_only():
     """tg.unique(x, True) would be torch's sorted= but NumPy's return_index=: refused."""
     with pytest.raises(TypeError):

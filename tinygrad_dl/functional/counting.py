@@ -94,7 +94,8 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,  #
                                    range, density, None if w is None else _array(w))
     except ValueError as e:  # (NumPy's messages do not name the function)
         raise ValueError(f"histogram: {e}") from None
-    return no_grad_result(hist), no_grad_result(edges)
+    # (np.histogram hands back array bins themselves as the edges: a copy, not their alias)
+    return no_grad_result(hist), no_grad_result(np.array(edges))
 
 
 def searchsorted(sorted_sequence: Any, values: Any, side: str | None = None,
@@ -121,16 +122,24 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str | None = None,
         if order.shape != seq.shape or order.dtype.kind not in "iu":
             raise ValueError(f"searchsorted: sorter must be integer indices of the sequence's "
                              f"shape {seq.shape}, got shape {order.shape} dtype {order.dtype}")
+        if order.size and (order.min() < 0 or order.max() >= seq.shape[-1]):  # (-1 would wrap)
+            raise ValueError(f"searchsorted: sorter index out of range: {order.min()} .. "
+                             f"{order.max()} for a sequence of {seq.shape[-1]}")
         seq = np.take_along_axis(seq, order.astype(np.intp), -1)
+    if out_int32 and seq.shape[-1] > np.iinfo(np.int32).max:
+        raise ValueError(f"searchsorted: out_int32=True, but the sequence has {seq.shape[-1]} "
+                         "entries, more than int32 can index")
     if seq.ndim == 1:
         out = np.asarray(np.searchsorted(seq, v, side))
     else:
         if v.ndim != seq.ndim or v.shape[:-1] != seq.shape[:-1]:
             raise ValueError(f"searchsorted: a sequence of shape {seq.shape} needs values whose "
                              f"leading dims are {seq.shape[:-1]}, got shape {v.shape}")
-        rows, vals = seq.reshape(-1, seq.shape[-1]), v.reshape(-1, v.shape[-1])
-        out = np.stack([np.searchsorted(r, u, side) for r, u in zip(rows, vals)]
-                       ).reshape(v.shape) if vals.size else np.zeros(v.shape, np.int64)
+        out = np.zeros(v.shape, np.int64)  # (an empty last axis: reshape(-1, 0) is refused)
+        if v.size and seq.shape[-1]:
+            rows, vals = seq.reshape(-1, seq.shape[-1]), v.reshape(-1, v.shape[-1])
+            out = np.stack([np.searchsorted(r, u, side) for r, u in zip(rows, vals)]
+                           ).reshape(v.shape)
     return no_grad_result(out.astype(np.int32 if out_int32 else np.int64))
 
 

@@ -98,12 +98,24 @@ class CountingMethods:
         if lo > hi:
             raise ValueError(f"histc: max must be larger than min, got min={min}, max={max}")
         t = a.dtype.type
-        lo_t, hi_t = t(lo), t(hi)
+        with np.errstate(over="ignore"):
+            lo_t, hi_t = t(lo), t(hi)
+        for name, v, v_t in (("min", lo, lo_t), ("max", hi, hi_t)):
+            if not np.isfinite(v_t):  # (as torch's refusal: an infinite edge counts nothing)
+                raise ValueError(f"histc: {name}={v} does not fit in {a.dtype}")
         with np.errstate(invalid="ignore"):  # (NaN: not in range, dropped just below)
             x = a.reshape(-1)[(a.reshape(-1) >= lo_t) & (a.reshape(-1) <= hi_t)]
-        pos = ((x - lo_t) * t(nbins) / (hi_t - lo_t)).astype(np.int64)  # torch's, in x's dtype
-        pos[pos == nbins] = nbins - 1
-        return no_grad_result(np.bincount(pos, minlength=nbins).astype(a.dtype))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            pos = (x - lo_t) * t(nbins) / (hi_t - lo_t)  # torch's, in x's dtype
+            bad = ~((pos >= 0) & (pos <= nbins))
+            idx = np.where(bad, 0, pos).astype(np.int64)
+        if bad.any():  # x's dtype overflowed, or the range rounded to one value in it (torch's
+            # counts are then wrong): those positions in float64, halved if the span overflows
+            xb, span = x[bad].astype(np.float64), hi - lo
+            idx[bad] = np.clip(((xb - lo) / span if np.isfinite(span) else
+                                (xb * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5)) * nbins, 0, nbins)
+        idx[idx == nbins] = nbins - 1
+        return no_grad_result(np.bincount(idx, minlength=nbins).astype(a.dtype))
 
 
 def count_arg(who: str, name: str, value: Any, low: int = 0) -> int:
@@ -145,7 +157,8 @@ def bincount_of(a: np.ndarray, weights: Any, minlength: Any) -> np.ndarray:
     if w.shape != a.shape:
         raise ValueError(f"bincount: weights of shape {w.shape} do not match the input's "
                          f"shape {a.shape} (torch: 1-D, of the same length)")
-    out_dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    # float32 stays float32, as torch's; float16 and integers give float64, as in both libraries
+    out_dtype = w.dtype if w.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     return np.bincount(a.astype(np.intp, copy=False), w.astype(np.float64),
                        minlength).astype(out_dtype)
 
