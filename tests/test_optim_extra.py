@@ -405,3 +405,35 @@ def test_registry_and_exports() -> None:
         cls = getattr(optim, name)
         assert optim.OPTIMIZERS[name.lower()] is cls and name in optim.__all__
         assert issubclass(cls, optim.Optimizer)
+
+
+@pytest.mark.parametrize("name, key, value", [
+    ("Adadelta", "eps", "1e-6"), ("Adadelta", "rho", None), ("Adadelta", "weight_decay", "0"),
+    ("Adamax", "beta1", "0.9"), ("NAdam", "momentum_decay", "x"), ("RAdam", "eps", None),
+    ("Rprop", "etas", ("0.5", "1.2")), ("Rprop", "step_sizes", ("0", "1")),
+    ("ASGD", "t0", None), ("ASGD", "lambd", "0.1"), ("Adagrad", "lr_decay", "0"),
+])
+def test_a_group_added_with_a_non_number_is_refused_in_one_line(name: str, key: str,
+                                                                 value: Any) -> None:
+    """add_param_group skips the constructor's float(): a string or None where a number goes
+    was a bare TypeError naming nothing (or, Rprop's etas, accepted and a NumPy ufunc error at
+    the first step)."""
+    p, q = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    opt = getattr(optim, name)([p])
+    with pytest.raises(ValueError, match=rf"^{name}: {key} must be") as e:
+        opt.add_param_group({"params": [q], key: value})
+    assert "\n" not in str(e.value)
+    p.grad = np.ones(2)
+    opt.step()  # the refused group left nothing behind
+    assert len(opt.param_groups) == 1 and len(opt.state) == 1
+
+
+def test_a_nan_gradient_reaches_rprops_parameter() -> None:
+    """torch's Rprop takes sign(NaN) as 0: the element keeps its value, the NaN unseen (and
+    stored in prev). Here it shows in the parameter, as for every other optimizer (documented
+    in docs/pytorch.md)."""
+    p = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = optim.Rprop([p])
+    p.grad = np.array([np.nan, 1.0])
+    opt.step()
+    assert np.isnan(p.data[0]) and p.data[1] == pytest.approx(1.99, abs=1e-15)

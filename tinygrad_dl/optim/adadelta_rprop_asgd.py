@@ -11,7 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from .common import check_decay, check_nonnegative, decayed, number_pair, only_defaults
+from .common import (
+    check_decay,
+    check_nonnegative,
+    decayed,
+    is_number,
+    number_pair,
+    only_defaults,
+)
 from .optimizer import Optimizer
 
 
@@ -33,8 +40,8 @@ class Adadelta(Optimizer):
                          weight_decay=float(weight_decay), maximize=bool(maximize))
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        if not 0.0 <= group["rho"] <= 1.0:
-            raise ValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']}")
+        if not (is_number(group["rho"]) and 0.0 <= group["rho"] <= 1.0):
+            raise ValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']!r}")
         check_nonnegative(group, ("eps",), "Adadelta")
         check_decay(group["weight_decay"], "Adadelta")
 

@@ -36,14 +36,26 @@ def decay_decoupled(d: np.ndarray, g: np.ndarray, lr: float, wd: float) -> np.nd
     return g
 
 
+def is_number(v: Any) -> bool:
+    """A real number (Python's or NumPy's). A group given to add_param_group skips the
+    constructor's float(): a string or None there would fail in a comparison naming nothing."""
+    return isinstance(v, (int, float, np.integer, np.floating))
+
+
+def _shown(v: Any) -> Any:
+    return v if is_number(v) else repr(v)  # (a string "0" shown as '0', not as the number 0)
+
+
 def number_pair(value: Any, who: str, name: str, parts: str) -> tuple[float, float]:
     """A pair argument (betas, Rprop's etas and step_sizes) as two floats, or one line saying
-    what it got."""
+    what it got (strings refused, as torch's comparisons refuse them)."""
     try:
         a, b = value
-        return float(a), float(b)
     except (TypeError, ValueError):
-        raise ValueError(f"{who}: {name} must be a pair {parts}, got {value!r}") from None
+        a = b = None
+    if not (is_number(a) and is_number(b)):
+        raise ValueError(f"{who}: {name} must be a pair {parts}, got {value!r}")
+    return float(a), float(b)
 
 
 def betas_pair(betas: Any, who: str) -> tuple[float, float]:
@@ -52,16 +64,17 @@ def betas_pair(betas: Any, who: str) -> tuple[float, float]:
 
 
 def check_decay(wd: float, who: str) -> None:
-    if not (math.isfinite(wd) and wd >= 0):
-        raise ValueError(f"{who}: weight_decay must be a finite number >= 0, got {wd}")
+    if not (is_number(wd) and math.isfinite(wd) and wd >= 0):
+        raise ValueError(f"{who}: weight_decay must be a finite number >= 0, got {_shown(wd)}")
 
 
 def check_nonnegative(group: dict[str, Any], names: tuple[str, ...], who: str) -> None:
     """Each named hyperparameter a finite number >= 0 (PyTorch checks >= 0; NaN and inf would
     turn every later step into NaN), or one line naming the first that is not."""
     for name in names:
-        if not (math.isfinite(group[name]) and group[name] >= 0):
-            raise ValueError(f"{who}: {name} must be a finite number >= 0, got {group[name]}")
+        v = group[name]
+        if not (is_number(v) and math.isfinite(v) and v >= 0):
+            raise ValueError(f"{who}: {name} must be a finite number >= 0, got {_shown(v)}")
 
 
 def only_defaults(who: str, **flags: Any) -> None:
@@ -98,6 +111,6 @@ class BetasOptimizer(Optimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         who = type(self).__name__
         for name in ("beta1", "beta2"):
-            if not 0.0 <= group[name] < 1.0:
-                raise ValueError(f"{who}: {name} must be in [0, 1), got {group[name]}")
+            if not (is_number(group[name]) and 0.0 <= group[name] < 1.0):
+                raise ValueError(f"{who}: {name} must be in [0, 1), got {_shown(group[name])}")
         check_decay(group["weight_decay"], who)
