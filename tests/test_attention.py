@@ -168,6 +168,33 @@ def test_sdpa_bad_calls_raise_one_line(call, match):
     assert "\n" not in str(e.value)
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.int64, np.bool_])
+def test_sdpa_refuses_integer_inputs_as_torch_does(dtype):
+    """is_causal's -inf cast into int8/int16 became 0 or garbage: the causal mask was lost
+    without a word (1.5 off the float result); integer scores also wrap around. torch refuses
+    integer inputs; so does this, in one line."""
+    q, k, v = (R.integers(0, 3, s).astype(dtype) for s in ((2, 3, 4), (2, 5, 4), (2, 5, 3)))
+    with pytest.raises(TypeError, match=r"scaled_dot_product_attention: query, key and value "
+                       r"must be floating point.*" + np.dtype(dtype).name) as e:
+        F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("scale", [Tensor(0.5, requires_grad=True), Tensor(0.5), "0.5",
+                                   np.array([0.5]), True])
+def test_sdpa_scale_must_be_a_number(scale):
+    """A Tensor scale (a learned temperature) was read as float(scale): the result had no
+    gradient to it and said nothing. torch takes only a float; so does this, in one line."""
+    q, k, v = (R.standard_normal(s) for s in ((3, 4), (5, 4), (5, 2)))
+    with pytest.raises(TypeError, match="scaled_dot_product_attention: scale must be a "
+                       "number or None") as e:
+        F.scaled_dot_product_attention(q, k, v, scale=scale)
+    assert "\n" not in str(e.value)
+    out = F.scaled_dot_product_attention(q, k, v, scale=np.float32(0.5))  # NumPy's numbers
+    np.testing.assert_allclose(out.data, F.scaled_dot_product_attention(q, k, v, scale=0.5).data,
+                               rtol=1e-15)
+
+
 # ---- nn.MultiheadAttention ----------------------------------------------------------------
 def _mha_pair(E, H, **kw):
     """Ours and torch's with the same weights: torch's state_dict loaded into ours as it is."""

@@ -149,6 +149,45 @@ def test_conv_transpose_keeps_float32_and_skips_unneeded_gradients():
     assert w.grad.dtype == np.float32 and x.grad is None
 
 
+def _naive_conv_transpose2d(x, w, stride, dilation):
+    """Every (input pixel, kernel offset) product added where it lands, nothing else: an inf
+    weight reaches exactly the pixels its offset reaches (PyTorch's values)."""
+    n, c_in, h, wd = x.shape
+    _, c_out, kh, kw = w.shape
+    y = np.zeros((n, c_out, (h - 1) * stride + dilation * (kh - 1) + 1,
+                  (wd - 1) * stride + dilation * (kw - 1) + 1))
+    for r in range(h):
+        for c in range(wd):
+            for i in range(kh):
+                for j in range(kw):
+                    y[:, :, r * stride + i * dilation, c * stride + j * dilation] += (
+                        x[:, :, r, c] @ w[:, :, i, j])
+    return y
+
+
+@pytest.mark.parametrize("stride, dilation", [(1, 1), (1, 2), (2, 1)])
+def test_a_non_finite_weight_gives_nan_and_inf_only_where_its_offset_reaches(stride, dilation):
+    """The stride-1 path multiplies W by the zero columns that widen each row and added those
+    products onto real pixels: 0 * inf put NaNs where torch's output is finite. The same path
+    is conv2d's input gradient."""
+    x = R.standard_normal((2, 2, 3, 4))
+    for bad in (np.inf, -np.inf, np.nan):
+        w = R.standard_normal((2, 3, 2, 3))
+        w[1, 2, 0, 0] = bad
+        with np.errstate(invalid="ignore"):
+            got = F.conv_transpose2d(x, w, stride=stride, dilation=dilation).data
+        np.testing.assert_allclose(got, _naive_conv_transpose2d(x, w, stride, dilation),
+                                   rtol=1e-12, atol=1e-12)
+        # conv2d's input gradient is the same transposed convolution of its upstream gradient
+        xc = Tensor(R.standard_normal((2, 3) + got.shape[2:]), requires_grad=True)
+        y = F.conv2d(xc, w, stride=stride, dilation=dilation)
+        assert y.shape == x.shape
+        with np.errstate(invalid="ignore"):
+            (y * Tensor(x)).sum().backward()
+        np.testing.assert_allclose(xc.grad, _naive_conv_transpose2d(x, w, stride, dilation),
+                                   rtol=1e-12, atol=1e-12)
+
+
 def test_a_conv_transpose_op_run_again_never_reads_stale_work_arrays():
     """jit replay runs one op object every step and reuses its work arrays: the same object
     run with another geometry of the same array sizes must not reuse stale ones."""
@@ -229,6 +268,21 @@ def test_pixel_shuffle_and_unshuffle_are_torchs(shape, r):
                   [R.standard_normal(up)])
     assert repr(nn.PixelShuffle(r)) == repr(torch.nn.PixelShuffle(r))
     assert repr(nn.PixelUnshuffle(r)) == repr(torch.nn.PixelUnshuffle(r))
+
+
+@pytest.mark.parametrize("fn, shape, r", [
+    (F.pixel_shuffle, (1, 2, 3, 3), 1), (F.pixel_unshuffle, (1, 2, 3, 3), 1),
+    (F.pixel_shuffle, (2, 8, 1, 1), 2),  # one pixel per channel: the permute moves nothing
+    (F.pixel_unshuffle, (2, 1, 2, 2), 2), (F.pixel_shuffle, (2, 8, 3, 2), 2)])
+def test_pixel_shuffle_never_returns_a_view_of_its_input(fn, shape, r):
+    """torch's result is always new memory; where the permute moved nothing, the reshapes here
+    gave a view of the input, so writing into the result changed the input."""
+    x = Tensor(R.standard_normal(shape))
+    before = x.data.copy()
+    y = fn(x, r)
+    y.add_(1.0)
+    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(fn(x, r).data + 1.0, y.data)
 
 
 # ---- the modules ------------------------------------------------------------------------------

@@ -42,9 +42,14 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
     PyTorch's function; the modules pass 0 in evaluation), its masks from rng= (else the
     default generator). enable_gqa: key and value may have fewer heads (dim -3) than query, a
     divisor of its count, each repeated for its group of query heads. A row with every key
-    masked gives zeros and no gradient (torch 2.13's value).
+    masked gives zeros and no gradient (torch 2.13's value). Integer inputs and a scale that
+    is not a number (a Tensor) are refused, as torch refuses them.
     """
     q, k, v = as_tensors([query, key, value])
+    if any(t.dtype.kind != "f" for t in (q, k, v)):  # (is_causal's -inf cast to int8 is lost,
+        # and integer scores wrap around): torch refuses them too
+        raise TypeError(f"{_WHO}: query, key and value must be floating point, got dtypes "
+                        f"{q.dtype}, {k.dtype}, {v.dtype} (cast with .double() or .float())")
     _check_shapes(q, k, v)
     if enable_gqa:
         k, v = _grouped(q, k, v)
@@ -68,6 +73,10 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
                              "(batch..., L, S)")
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1]) if q.shape[-1] else 1.0
+    elif isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
+        # (a Tensor read as float(scale) would get no gradient, and say nothing)
+        raise TypeError(f"{_WHO}: scale must be a number or None, got {type(scale).__name__} "
+                        "(torch takes a float; multiply query by a learned scale instead)")
     out, _ = attend(q, k, v, bias, float(scale), float(dropout_p), rng)
     return out
 

@@ -269,7 +269,7 @@ def pixel_shuffle(input: Any, upscale_factor: Any) -> Tensor:
     k = len(lead)
     y = x.reshape(tuple(lead) + (c // (r * r), r, r, h, w))
     y = y.permute(tuple(range(k)) + tuple(k + a for a in (0, 3, 1, 4, 2)))
-    return y.reshape(tuple(lead) + (c // (r * r), h * r, w * r))
+    return _new_memory(y.reshape(tuple(lead) + (c // (r * r), h * r, w * r)), x)
 
 
 def pixel_unshuffle(input: Any, downscale_factor: Any) -> Tensor:
@@ -284,7 +284,14 @@ def pixel_unshuffle(input: Any, downscale_factor: Any) -> Tensor:
     k = len(lead)
     y = x.reshape(tuple(lead) + (c, h // r, r, w // r, r))
     y = y.permute(tuple(range(k)) + tuple(k + a for a in (0, 2, 4, 1, 3)))
-    return y.reshape(tuple(lead) + (c * r * r, h // r, w // r))
+    return _new_memory(y.reshape(tuple(lead) + (c * r * r, h // r, w // r)), x)
+
+
+def _new_memory(y: Tensor, x: Tensor) -> Tensor:
+    """y, copied where it is a view of x: torch's pixel_shuffle result is always new memory,
+    and the reshapes are views where the permute moves nothing (r = 1, one pixel per
+    channel), so a write into the result would change x."""
+    return y.clone() if np.may_share_memory(y.data, x.data) else y
 
 
 def _pool_args(op: str, kernel: Any, kernel_size: Any, stride: Any, padding: Any

@@ -201,6 +201,10 @@ def _input_grad(ctx: Any, gt: np.ndarray, wmat: np.ndarray, geo: ConvGeometry) -
     dcols, _ = _scratch(ctx, "dcols", (c, geo.kh, geo.kw, n, L), dtype)
     np.matmul(wmat.transpose(0, 2, 1), gw.reshape(G, f // G, n * L),
               out=dcols.reshape(G, c // G * geo.kh * geo.kw, n * L))
+    if geo.flat and not np.isfinite(wmat).all():
+        # the widened columns' products are 0 * W, NaN for an inf or NaN weight, and col2im
+        # adds them onto real pixels that offset never reaches: zero them (torch: finite there)
+        dcols.reshape(c, geo.kh, geo.kw, n, geo.oh, geo.wp)[..., geo.ow:] = 0
     return _col2im(geo, dcols, dtype, widened=geo.flat)
 
 

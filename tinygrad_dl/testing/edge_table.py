@@ -646,6 +646,8 @@ rows("conv_transpose2d", F.conv_transpose2d, {
     "1x1 image and kernel!": (np.array([[[[0.7]]]]), np.array([[[[1.3]]]])),
     "2x2 kernel!": (_IMG, _CT_W), "with a bias!": (_IMG, _CT_W, _a(0.5, -2.0)),
     "inf and nan pixels": (np.array([[[[INF, 0.0], [NAN, 1.0]]]]), _CT_W),
+    # (an inf weight reaches only the pixels its offset reaches: 0 * inf was NaN elsewhere)
+    "an inf weight": (_IMG, np.where(_CT_W == 0.25, INF, _CT_W)),
     "empty batch": (np.zeros((0, 1, 4, 4)), _CT_W), "one image (C, H, W)!": (_IMG[0], _CT_W)},
     torch=lambda T, *a: T.nn.functional.conv_transpose2d(*a))
 rows("conv_transpose2d", lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1,
@@ -1411,7 +1413,9 @@ rows("scaled_dot_product_attention",
 rows("scaled_dot_product_attention", F.scaled_dot_product_attention, {
     "key and query widths differ": (_Q, np.ones((4, 3)), _VV),
     "key and value lengths differ": (_Q, _K, _VV[:3]),
-    "a vector query": (_Q[0], _K, _VV)}, raises="scaled_dot_product_attention: ")
+    "a vector query": (_Q[0], _K, _VV),
+    "integer inputs": (_Q.astype(np.int8), _K.astype(np.int8), _VV.astype(np.int8))},
+    raises="scaled_dot_product_attention: ")
 rows("scaled_dot_product_attention",
      lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m), {
          "mask of the wrong shape": (_Q, _K, _VV, _MASK.T),
