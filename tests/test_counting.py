@@ -411,3 +411,11 @@ def test_a_jitted_step_that_returns_one_is_not_stale(name):
             got = step(X, y)
         W.grad = None
         np.testing.assert_array_equal(got.data, make(X, y).data)
+
+
+def test_a_bool_dim_is_refused_not_read_as_1() -> None:
+    """True is an int to Python: x.unique(dim=True) gave dim 1's slices without a word."""
+    x = tg.Tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(TypeError, match="unique: dim must be an integer, got True"):
+        x.unique(dim=True)
+    assert x.unique(dim=np.int64(0)).shape == (2, 3)

@@ -495,6 +495,9 @@ def check_gather(shape: tuple[int, ...], dim: int, index: Any) -> None:
 
 
 def axis_of(op: str, a: int, ndim: int) -> int:
+    if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+        # (True is an int to Python: `x.unique(dim=True)` would have meant dim 1)
+        raise TypeError(f"{op}: dim must be an integer, got {a!r}")
     try:
         return _axis(a, ndim)
     except ValueError as e:
