@@ -218,6 +218,7 @@ class Pending:
         gradient through its op's backward, checked here (not freed, no saved array replaced,
         one gradient per input, of its shape), added to its inputs' gradients."""
         grads, owned, deferred, take = self.grads, self.owned, self.deferred, self.grads.pop
+        ndarray = np.ndarray  # (a local: read per input below)
         replaced = write_guard.replaced  # (a dict filled in place: one module read, not per op)
         anomaly = attached.anomaly if hooks.active else None  # detect_anomaly() on this thread
         for t in ops:
@@ -238,13 +239,12 @@ class Pending:
                 in_grads = (in_grads,)
             if anomaly is not None:
                 anomaly.backward(ctx, g, in_grads)
-            n = len(in_grads)
-            if n != len(ctx.parents):
+            if len(in_grads) != len(ctx.parents):
                 _wrong_count(ctx, in_grads)
             for k, gi in zip(ctx.parents, in_grads):
                 if gi is None or not k.requires_grad:  # (an input that needs none: dropped)
                     continue
-                if type(gi) is not np.ndarray:
+                if type(gi) is not ndarray:
                     if not hasattr(gi, "add_to"):
                         if type(gi) is list and np.shape(gi) != k.data.shape:  # [g]: not
                             _wrong_count(ctx, (gi,))  # a (1, n) gradient (off the hot path)
@@ -260,15 +260,16 @@ class Pending:
                                        f"{gi.shape} for an input of shape {k.data.shape}")
                 prev = grads.get(k)
                 if prev is None:  # the first: kept; ours if fresh (nothing else holds it)
-                    if (gi.base is None and gi.flags.writeable and refs(gi) == FRESH
-                            and refs(in_grads) == FRESH_TUPLE):  # (see grad.py)
+                    if (refs(gi) == FRESH and gi.base is None and gi.flags.writeable
+                            and refs(in_grads) == FRESH_TUPLE):  # (see grad.py; the count
+                        # first: it rules out Add's (g, g) before `flags` makes an object)
                         owned.add(k)  # (else k is not in owned: it has had no gradient yet)
                     grads[k] = gi
                 elif k in owned:
                     prev += gi
                 else:
                     total = prev + gi
-                    grads[k] = total if type(total) is np.ndarray else np.asarray(total)
+                    grads[k] = total if type(total) is ndarray else np.asarray(total)
                     owned.add(k)
             if not retain_graph:  # release(): Function's without its call (a conv has its own)
                 ctx.__dict__.clear() if type(ctx).release is _release else ctx.release()
