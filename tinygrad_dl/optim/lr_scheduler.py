@@ -212,7 +212,27 @@ def _rates_at_zero(s: LRScheduler) -> list[float]:
 _KEEP_WHEN_INITIAL = (ExponentialLR, MultiplicativeLR, CosineAnnealingLR, PolynomialLR, LinearLR)
 
 
-class SequentialLR(LRScheduler):
+class Nested(LRScheduler):
+    """What SequentialLR and ChainedScheduler share: the rates are their schedulers' (set in
+    step), and the state holds each scheduler's state_dict()."""
+
+    _schedulers: list[LRScheduler]
+
+    def get_lr(self) -> list[float]:
+        return self.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Its own state and, under "_schedulers", each scheduler's state_dict()."""
+        state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        _load_nested(self, state)
+
+
+class SequentialLR(Nested):
     """torch's SequentialLR: schedulers[0] sets the rates for steps 0 .. milestones[0] - 1,
     schedulers[1] from milestones[0] on, and so on. Building it resets every group to its
     initial_lr and undoes the first step the schedulers took when built; at each milestone the
@@ -283,21 +303,9 @@ class SequentialLR(LRScheduler):
             raise
         self._last_lr = s.get_last_lr()
 
-    def get_lr(self) -> list[float]:
-        return self.get_last_lr()
-
-    def state_dict(self) -> dict[str, Any]:
-        """Its own state and, under "_schedulers", each scheduler's state_dict()."""
-        state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        _load_nested(self, state)
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(Nested):
     """torch's ChainedScheduler: step() steps every one of `schedulers` in turn, so chainable
     schedulers' factors multiply (ConstantLR + ExponentialLR: base_lr * factor * gamma ** t,
     then without the factor from total_iters on). Building it steps nothing."""
@@ -334,18 +342,6 @@ class ChainedScheduler(LRScheduler):
             raise
         self._last_lr = current_lrs(self._schedulers[-1].optimizer)
 
-    def get_lr(self) -> list[float]:
-        return self.get_last_lr()
-
-    def state_dict(self) -> dict[str, Any]:
-        """Its own state and, under "_schedulers", each scheduler's state_dict()."""
-        state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        _load_nested(self, state)
 
     def __repr__(self) -> str:
         inner = ", ".join(type(s).__name__ for s in self._schedulers)
