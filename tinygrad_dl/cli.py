@@ -181,6 +181,8 @@ def _main(argv: list[str]) -> int:
         try:
             return int(args.func(args) or 0)
         except (FileNotFoundError, ValueError, RuntimeError, MemoryError) as e:
+            if interrupt_inside(e):  # a Ctrl-C Python wrapped: the interrupt, below
+                raise
             # user-facing errors: one clear line, no traceback; sizes beyond the machine's
             # memory (or NumPy's address space) are the size flags' fault: they are named
             why = memory_error(e, argv) if too_big(e) else e
@@ -196,10 +198,32 @@ def _main(argv: list[str]) -> int:
                 return 2
             print(f"tinygrad-dl {args.command}: error: {write_error(e)}", file=sys.stderr)
             return 1
+    except Exception as e:  # noqa: BLE001 - re-raised unless a Ctrl-C is inside it: Python
+        # 3.11 wraps a KeyboardInterrupt raised while a class is made (an import's
+        # __set_name__, matplotlib's at startup) in a RuntimeError
+        if not interrupt_inside(e):
+            raise
+        return _interrupted(name)
     except KeyboardInterrupt:  # Ctrl-C where a command does not save anything (e.g. startup)
-        print(f"\n{'tinygrad-dl ' if name != 'tinygrad-dl' else ''}{name}: interrupted",
-              file=sys.stderr)
-        return 130
+        return _interrupted(name)
+
+
+def _interrupted(name: str) -> int:
+    print(f"\n{'tinygrad-dl ' if name != 'tinygrad-dl' else ''}{name}: interrupted",
+          file=sys.stderr)
+    return 130
+
+
+def interrupt_inside(e: BaseException) -> bool:
+    """Was `e` raised because of a KeyboardInterrupt (its cause or context, at any depth)?"""
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
 
 
 if __name__ == "__main__":
