@@ -80,7 +80,13 @@ from .pooling import (
     ZeroPad2d,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 sys.modules[__name__ + ".functional"] = functional
 
@@ -104,5 +110,6 @@ __all__ = [
     "InstanceNorm2d", "MaxPool1d", "ParameterDict", "ParameterList", "Unflatten", "ZeroPad2d",
     "Upsample",
     "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer",
+    "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
     "ConvTranspose1d", "ConvTranspose2d", "Fold", "PixelShuffle", "PixelUnshuffle", "Unfold",
 ]
