@@ -131,18 +131,22 @@ def _gelu_oracle(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_exact_gelu_to_a_few_ulps_down_to_minus_38():
-    x = np.concatenate([R.uniform(-38, 8, 3000), -np.geomspace(1e-8, 38, 200),
+    rng = np.random.default_rng(38)  # its own draws: the module's R depends on test order
+    x = np.concatenate([rng.uniform(-38, 8, 3000), -np.geomspace(1e-8, 38, 200),
                         np.geomspace(1e-8, 8, 100), [-30.0, -8.0, -0.0, 0.0]])
     t = Tensor(x, requires_grad=True)
     y = F.gelu(t)
     y.sum().backward()
     val, der = _gelu_oracle(x)
-    normal = np.abs(val) >= np.finfo(np.float64).tiny
+    # x Phi(x): where Phi(x) itself is subnormal (below x = -37.5, and just above it where
+    # |x Phi| < |x| tiny) its last bits are lost before the product; those are checked
+    # absolutely below
+    normal = np.abs(val) >= np.finfo(np.float64).tiny * np.maximum(1.0, np.abs(x))
     err = _ulps(y.data[normal], val[normal])
     print(f"gelu: max error {err.max()} ulp (worst at x = {x[normal][err.argmax()]!r})")
     assert err.max() <= 8, x[normal][err.argmax()]
-    # below x = -37.5 the value is subnormal: Phi's last bits, times |x|/2, absolutely
-    np.testing.assert_allclose(y.data[~normal], val[~normal], rtol=0, atol=64 * 5e-324)
+    # there Phi's last bits, times |x| <= 38, absolutely
+    np.testing.assert_allclose(y.data[~normal], val[~normal], rtol=0, atol=64 * 38 * 5e-324)
     # the derivative crosses 0 at x = -0.75179: relative error there is cancellation's
     np.testing.assert_allclose(t.grad, der, rtol=1e-14, atol=1e-16)
     assert F.gelu(Tensor(np.array([-30.0]))).data[0] == pytest.approx(-1.4720141783e-196,
@@ -175,7 +179,8 @@ def test_exact_gelu_matches_torch_where_torch_keeps_its_digits():
 @needs_torch
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 def test_gelu_modes_match_torch_and_nn_gelu(approximate):
-    x = R.standard_normal((4, 6)) * 3
+    # its own draws, above -3: below, torch's exact form cancels (see the test above)
+    x = np.random.default_rng(6).uniform(-3, 6, (4, 6))
     for ours_fn, theirs_fn in (
             (lambda a: F.gelu(a, approximate=approximate),
              lambda a: torch.nn.functional.gelu(a, approximate=approximate)),
