@@ -563,3 +563,21 @@ def test_encoder_bad_calls_raise_one_line(call, match):
     with pytest.raises((ValueError, TypeError, RuntimeError), match=match) as e:
         call()
     assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("kw", [{"is_causal": "no"}, {"is_causal": 1}, {"enable_gqa": "no"}])
+def test_sdpa_flags_must_be_bools(kw: dict) -> None:
+    """is_causal="no" is true to Python: it applied the causal mask without a word."""
+    q = tg.Tensor(np.ones((2, 3, 4)))
+    name = next(iter(kw))
+    with pytest.raises(TypeError, match=f"scaled_dot_product_attention: {name} must be True "
+                                        "or False"):
+        F.scaled_dot_product_attention(q, q, q, **kw)
+
+
+@pytest.mark.parametrize("name", ["need_weights", "is_causal", "average_attn_weights"])
+def test_mha_flags_must_be_bools(name: str) -> None:
+    mha = nn.MultiheadAttention(4, 2)
+    x = tg.Tensor(np.ones((3, 2, 4)))
+    with pytest.raises(TypeError, match=f"MultiheadAttention: {name} must be True or False"):
+        mha(x, x, x, **{name: "no"})

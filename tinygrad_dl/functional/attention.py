@@ -45,6 +45,8 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
     masked gives zeros and no gradient (torch 2.13's value). Integer inputs and a scale that
     is not a number (a Tensor) are refused, as torch refuses them.
     """
+    flag("is_causal", is_causal)
+    flag("enable_gqa", enable_gqa)
     q, k, v = as_tensors([query, key, value])
     if any(t.dtype.kind != "f" for t in (q, k, v)):  # (is_causal's -inf cast to int8 is lost,
         # and integer scores wrap around): torch refuses them too
@@ -79,6 +81,13 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
                         "(torch takes a float; multiply query by a learned scale instead)")
     out, _ = attend(q, k, v, bias, float(scale), float(dropout_p), rng)
     return out
+
+
+def flag(name: str, value: Any, who: str = _WHO) -> None:
+    """A bool argument is a bool: `is_causal="no"` (or a mask passed there by position) would
+    be true and change the result without a word; torch refuses it too."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}: {name} must be True or False, got {type(value).__name__}")
 
 
 def attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None, scale: float,

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..device import check_device
 from ..functional import concatenate, linear
-from ..functional.attention import attend, mask_bias
+from ..functional.attention import attend, flag, mask_bias
 from ..functional.methods import as_tensor_of
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
@@ -137,6 +137,9 @@ class MultiheadAttention(Module):
                 need_weights: bool = True, attn_mask: Any = None,
                 average_attn_weights: bool = True, is_causal: bool = False
                 ) -> tuple[Tensor, Tensor | None]:
+        for name, given in (("need_weights", need_weights), ("is_causal", is_causal),
+                            ("average_attn_weights", average_attn_weights)):
+            flag(name, given, "MultiheadAttention")
         same = query is key and key is value  # (self-attention: one projection of the three)
         q, k, v = (as_tensor_of(t) for t in (query, key, value))
         batched = self._check_inputs(q, k, v, key_padding_mask, attn_mask)
