@@ -36,10 +36,14 @@ from .normalization import LayerNorm
 _ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"relu": relu, "gelu": gelu}
 
 
-def _layer_args(who: str, d_model: Any, dim_feedforward: Any, activation: Any, device: Any,
-                dtype: Any) -> tuple[int, int, Any]:
-    """The encoder and decoder layers' checks: the sizes as ints, the activation a known name
-    or a callable, the device the CPU; returns (d_model, dim_feedforward, dtype)."""
+def _build_layer(layer: Module, who: str, attentions: tuple[str, ...], d_model: Any,
+                 nhead: int, dim_feedforward: Any, dropout: float, activation: Any,
+                 layer_norm_eps: float, batch_first: bool, norm_first: bool, bias: bool,
+                 device: Any, dtype: Any, rng: Any) -> None:
+    """What the encoder and decoder layers are made of, in torch's order and names (so its
+    state dicts load): the attentions, linear1, dropout, linear2, then one norm and one
+    dropout per block (one block per attention, plus the feed-forward one). Their checks:
+    the sizes as ints, the activation a known name or a callable, the device the CPU."""
     check_device(device, who)
     d_model = size_arg(who, "d_model", d_model)
     dim_feedforward = size_arg(who, "dim_feedforward", dim_feedforward)
@@ -49,7 +53,23 @@ def _layer_args(who: str, d_model: Any, dim_feedforward: Any, activation: Any, d
     elif not callable(activation):
         raise TypeError(f"{who}: activation must be 'relu', 'gelu' or a callable, got "
                         f"{type(activation).__name__}")
-    return d_model, dim_feedforward, np.float64 if dtype is None else np_dtype(dtype, who)
+    dt = np.float64 if dtype is None else np_dtype(dtype, who)
+    for name in attentions:
+        setattr(layer, name, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                batch_first=batch_first, dtype=dt, rng=rng))
+    layer.linear1 = NonDynamicallyQuantizableLinear(d_model, dim_feedforward, bias, dtype=dt,
+                                                    rng=rng)
+    layer.dropout = Dropout(dropout, rng=rng)
+    layer.linear2 = NonDynamicallyQuantizableLinear(dim_feedforward, d_model, bias, dtype=dt,
+                                                    rng=rng)
+    layer.norm_first = bool(norm_first)
+    blocks = range(1, len(attentions) + 2)
+    for i in blocks:
+        setattr(layer, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt))
+    for i in blocks:
+        setattr(layer, f"dropout{i}", Dropout(dropout, rng=rng))
+    # a string names F.relu / F.gelu; a callable is kept (a module one is a child, torch's)
+    layer.activation = _ACTIVATIONS[activation] if isinstance(activation, str) else activation
 
 
 def _clones(layer: Module, n: int) -> ModuleList:
@@ -74,23 +94,9 @@ class TransformerEncoderLayer(Module):
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  device: Any = None, dtype: Any = None, *, rng: Any = None) -> None:
         super().__init__()
-        who = "TransformerEncoderLayer"
-        d_model, dim_feedforward, dt = _layer_args(who, d_model, dim_feedforward, activation,
-                                                   device, dtype)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dt, rng=rng)
-        self.linear1 = NonDynamicallyQuantizableLinear(d_model, dim_feedforward, bias,
-                                                       dtype=dt, rng=rng)
-        self.dropout = Dropout(dropout, rng=rng)
-        self.linear2 = NonDynamicallyQuantizableLinear(dim_feedforward, d_model, bias,
-                                                       dtype=dt, rng=rng)
-        self.norm_first = bool(norm_first)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.dropout1 = Dropout(dropout, rng=rng)
-        self.dropout2 = Dropout(dropout, rng=rng)
-        # a string names F.relu / F.gelu; a callable is kept (a module one is a child, torch's)
-        self.activation = _ACTIVATIONS[activation] if isinstance(activation, str) else activation
+        _build_layer(self, "TransformerEncoderLayer", ("self_attn",), d_model, nhead,
+                     dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                     norm_first, bias, device, dtype, rng)
 
     @property
     def batch_first(self) -> bool:
@@ -165,25 +171,9 @@ class TransformerDecoderLayer(Module):
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  device: Any = None, dtype: Any = None, *, rng: Any = None) -> None:
         super().__init__()
-        d_model, dim_feedforward, dt = _layer_args("TransformerDecoderLayer", d_model,
-                                                   dim_feedforward, activation, device, dtype)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dt, rng=rng)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dt, rng=rng)
-        self.linear1 = NonDynamicallyQuantizableLinear(d_model, dim_feedforward, bias,
-                                                       dtype=dt, rng=rng)
-        self.dropout = Dropout(dropout, rng=rng)
-        self.linear2 = NonDynamicallyQuantizableLinear(dim_feedforward, d_model, bias,
-                                                       dtype=dt, rng=rng)
-        self.norm_first = bool(norm_first)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.dropout1 = Dropout(dropout, rng=rng)
-        self.dropout2 = Dropout(dropout, rng=rng)
-        self.dropout3 = Dropout(dropout, rng=rng)
-        self.activation = _ACTIVATIONS[activation] if isinstance(activation, str) else activation
+        _build_layer(self, "TransformerDecoderLayer", ("self_attn", "multihead_attn"), d_model,
+                     nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                     norm_first, bias, device, dtype, rng)
 
     @property
     def batch_first(self) -> bool:
