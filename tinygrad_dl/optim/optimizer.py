@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from .. import engine, write_guard
 from ..grad import cleared
+from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
 # keys a group may hold besides its optimizer's hyperparameters: its parameters, and the rate
@@ -133,10 +134,19 @@ class Optimizer:
         for p in self.params:
             p.grad = cleared(p.grad, set_to_none)
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient, in place, group by group."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient, in place, group by group. `closure`
+        (PyTorch's): called first, with grad mode on, to compute the loss and its gradients
+        (`opt.zero_grad(); loss = f(); loss.backward(); return loss`); returns its result."""
         who = f"{type(self).__name__}.step()"
         engine.notify_write(who)  # inside a jitted step: refused
+        loss = None
+        if closure is not None:
+            if not callable(closure):  # (a loss tensor passed by mistake: opt.step(loss))
+                raise TypeError(f"{who}: closure must be a function that returns the loss, got "
+                                f"a {type(closure).__name__}")
+            with enable_grad():
+                loss = closure()
         self._check_groups(who)
         states = iter(self.state)  # (by position: the same order as the groups' params)
         missing: list[Tensor] = []
@@ -168,6 +178,7 @@ class Optimizer:
                 self._step_group(group, items)
         if missing:
             self._no_gradient(who, missing, stepped)
+        return loss
 
     def _no_gradient(self, who: str, missing: list[Tensor], stepped: int) -> None:
         """Warn about parameters step() left alone for want of a gradient: all of them (no

@@ -1,0 +1,248 @@
+"""LBFGS (fixed step and strong-Wolfe line search) against torch 2.13's iterates, where torch
+is installed; its convergence on a quadratic by itself; `step(closure)` of every optimizer;
+state_dict round trips and refusals."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tinygrad_dl import Tensor, optim
+from tinygrad_dl import functional as F
+from tinygrad_dl.jit import jit
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is an optional oracle")
+
+RNG = np.random.default_rng(11)
+X = RNG.standard_normal((20, 4))
+Y = RNG.integers(0, 3, 20)
+W0 = RNG.standard_normal((3, 4)) * 0.5
+B0 = RNG.standard_normal(3) * 0.1
+
+
+def ours(dtype: Any = np.float64, **kw: Any) -> tuple[list[Tensor], Any, optim.LBFGS]:
+    """A softmax classifier with an L2 term (non-quadratic: the line search has work)."""
+    W = Tensor(W0.astype(dtype), requires_grad=True)
+    b = Tensor(B0.astype(dtype), requires_grad=True)
+    opt = optim.LBFGS([W, b], **kw)
+    x = X.astype(dtype)
+
+    def closure() -> Tensor:
+        opt.zero_grad()
+        J = F.cross_entropy(Tensor(x) @ W.T + b, Y) + 0.05 * (W * W).sum()
+        J.backward()
+        return J
+    return [W, b], closure, opt
+
+
+def theirs(dtype: Any = np.float64, **kw: Any) -> tuple[list[Any], Any, Any]:
+    import torch
+
+    W = torch.tensor(W0.astype(dtype), requires_grad=True)
+    b = torch.tensor(B0.astype(dtype), requires_grad=True)
+    opt = torch.optim.LBFGS([W, b], **kw)
+    x, y = torch.tensor(X.astype(dtype)), torch.tensor(Y)
+
+    def closure() -> Any:
+        opt.zero_grad()
+        J = torch.nn.functional.cross_entropy(x @ W.T + b, y) + 0.05 * (W * W).sum()
+        J.backward()
+        return J
+    return [W, b], closure, opt
+
+
+CONFIGS = [
+    {},
+    {"lr": 0.5, "max_iter": 5},
+    {"line_search_fn": "strong_wolfe"},
+    {"line_search_fn": "strong_wolfe", "max_iter": 7, "history_size": 3},
+    {"lr": 2.0, "history_size": 2, "max_iter": 4},
+    {"line_search_fn": "strong_wolfe", "max_eval": 6, "lr": 3.0},
+    {"tolerance_change": 1e-3, "max_iter": 50},
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("kw", CONFIGS, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items())
+                         or "defaults")
+def test_iterates_match_torch(kw: dict[str, Any]) -> None:
+    ps, closure, opt = ours(**kw)
+    tps, tclosure, topt = theirs(**kw)
+    for step in range(4):  # several steps: the history and the state carry over
+        a = float(opt.step(closure))
+        b = float(topt.step(tclosure))
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-14), step
+        for p, q in zip(ps, tps):
+            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-9, atol=1e-12)
+        tstate = topt.state[topt.param_groups[0]["params"][0]]
+        assert opt.state[0]["func_evals"] == tstate["func_evals"], step
+        assert opt.state[0]["n_iter"] == tstate["n_iter"], step
+        assert len(opt.state[0]["old_dirs"]) == len(tstate["old_dirs"])
+
+
+@needs_torch
+def test_float32_follows_torch() -> None:
+    kw = {"line_search_fn": "strong_wolfe", "max_iter": 10}
+    ps, closure, opt = ours(np.float32, **kw)
+    tps, tclosure, topt = theirs(np.float32, **kw)
+    opt.step(closure)
+    topt.step(tclosure)
+    for p, q in zip(ps, tps):
+        assert p.data.dtype == np.float32
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=2e-4, atol=2e-5)
+
+
+def test_converges_on_a_quadratic() -> None:
+    """Without torch: min 1/2 x'Ax - b'x is A^-1 b; L-BFGS reaches it in a few iterations."""
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((6, 6))
+    A = M @ M.T + 6 * np.eye(6)
+    bvec = rng.standard_normal(6)
+    for ls in (None, "strong_wolfe"):
+        x = Tensor(np.zeros(6), requires_grad=True)
+        opt = optim.LBFGS([x], line_search_fn=ls, max_iter=100, tolerance_grad=1e-12,
+                          tolerance_change=1e-15)
+
+        def closure(x: Tensor = x, opt: optim.LBFGS = opt) -> Tensor:
+            opt.zero_grad()
+            J = 0.5 * (x @ (Tensor(A) @ x)) - Tensor(bvec) @ x
+            J.backward()
+            return J
+        opt.step(closure)
+        np.testing.assert_allclose(x.data, np.linalg.solve(A, bvec), rtol=1e-6, atol=1e-9)
+
+
+def test_returns_the_first_loss_and_stops_at_an_optimum() -> None:
+    ps, closure, opt = ours()
+    first = float(closure())
+    assert float(opt.step(closure)) == first
+    x = Tensor(np.zeros(3), requires_grad=True)
+    opt = optim.LBFGS([x])
+    calls = []
+
+    def flat() -> Tensor:
+        calls.append(1)
+        opt.zero_grad()
+        J = (x * x).sum()  # gradient 0 at x = 0: no iteration at all
+        J.backward()
+        return J
+    opt.step(flat)
+    assert len(calls) == 1 and np.array_equal(x.data, np.zeros(3))
+
+
+def test_state_dict_round_trip_continues_identically() -> None:
+    kw = {"line_search_fn": "strong_wolfe", "max_iter": 3, "history_size": 4}
+    ps, closure, opt = ours(**kw)
+    opt.step(closure)
+    sd = opt.state_dict()
+    saved_dirs = [a.copy() for a in sd["state"][0]["old_dirs"]]
+    ps2, closure2, opt2 = ours(**kw)
+    for p, q in zip(ps2, ps):
+        p.data = q.data.copy()
+    opt2.load_state_dict(copy.deepcopy(sd))
+    opt.step(closure)
+    opt2.step(closure2)
+    for p, q in zip(ps, ps2):
+        np.testing.assert_array_equal(p.data, q.data)
+    # the saved dict is a copy: the history kept moving, the saved one did not
+    assert all(np.array_equal(a, b) for a, b in zip(sd["state"][0]["old_dirs"], saved_dirs))
+    assert sd["state"][0]["old_dirs"] is not opt.state[0]["old_dirs"]
+
+
+def test_load_refuses_a_history_of_another_size() -> None:
+    ps, closure, opt = ours()
+    opt.step(closure)
+    sd = opt.state_dict()
+    sd["state"][0]["d"] = np.zeros(7)
+    before = [a.copy() for a in opt.state[0]["old_dirs"]]
+    with pytest.raises(ValueError, match=r"LBFGS.load_state_dict: state 'd' has shape \(7,\)"):
+        opt.load_state_dict(sd)
+    assert all(np.array_equal(a, b) for a, b in zip(opt.state[0]["old_dirs"], before))
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"max_iter": 0}, "max_iter must be an integer >= 1"),
+    ({"history_size": 2.5}, "history_size must be an integer >= 1"),
+    ({"max_eval": True}, "max_eval must be an integer >= 1"),
+    ({"tolerance_grad": float("nan")}, "tolerance_grad must be a finite number"),
+    ({"line_search_fn": "wolfe"}, "line_search_fn must be None or 'strong_wolfe'"),
+    ({"lr": -1.0}, "learning rate must be a finite number"),
+])
+def test_bad_arguments(kw: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        ours(**kw)
+
+
+def test_one_group_one_dtype_and_a_closure() -> None:
+    a = Tensor(np.ones(2), requires_grad=True)
+    b = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    with pytest.raises(TypeError, match="one floating dtype"):
+        optim.LBFGS([a, b])
+    with pytest.raises(ValueError, match="parameter groups"):
+        optim.LBFGS([{"params": [a]}, {"params": [Tensor(np.ones(2), requires_grad=True)]}])
+    opt = optim.LBFGS([a])
+    with pytest.raises(ValueError, match="parameter groups"):
+        opt.add_param_group({"params": [Tensor(np.ones(2), requires_grad=True)]})
+    with pytest.raises(TypeError, match="LBFGS.step needs a closure"):
+        opt.step()
+
+
+def test_a_live_graph_keeps_its_arrays() -> None:
+    """The closure's graph was freed by backward; one the user kept alive still holds the
+    array it saved, unchanged (the write guard hands the step a copy to write), and its
+    backward is then refused as stale, not run on the old values without a word."""
+    ps, closure, opt = ours()
+    W = ps[0]
+    kept = (W * W).sum()  # a live graph that saved W's array
+    saved = W.data
+    opt.step(closure)
+    assert W.data is not saved and not np.array_equal(W.data, W0)
+    np.testing.assert_array_equal(saved, W0)
+    with pytest.raises(RuntimeError, match="replaced by LBFGS.step()"):
+        kept.backward()
+
+
+def test_step_inside_jit_runs_eagerly() -> None:
+    """A writer inside a jitted function: jit runs it eagerly (replay runs no Python), the
+    same numbers as without jit."""
+    runs = []
+    for wrap in (lambda f: f, jit):
+        ps, closure, opt = ours(max_iter=3)
+
+        @wrap
+        def step(x: np.ndarray, opt: optim.LBFGS = opt, closure: Any = closure) -> None:
+            opt.step(closure)
+        for _ in range(3):
+            step(np.zeros(1))
+        runs.append([p.data.copy() for p in ps])
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+# ---- step(closure) on every optimizer (PyTorch's signature) --------------------------------
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdaGrad])
+def test_step_with_a_closure(cls: Any) -> None:
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    w2 = Tensor(w.data.copy(), requires_grad=True)
+    opt, opt2 = cls([w], lr=0.1), cls([w2], lr=0.1)
+
+    def closure() -> Tensor:
+        opt.zero_grad()
+        J = (w * w).sum()
+        J.backward()
+        return J
+    from tinygrad_dl import no_grad
+    with no_grad():  # the closure records its graph whatever the caller's mode (torch's)
+        loss = opt.step(closure)
+    assert float(loss) == 5.0
+    opt2.zero_grad()
+    (w2 * w2).sum().backward()
+    assert opt2.step() is None
+    np.testing.assert_array_equal(w.data, w2.data)
+    with pytest.raises(TypeError, match=r"step\(\): closure must be a function"):
+        opt.step(Tensor(1.0))
