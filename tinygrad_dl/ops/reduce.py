@@ -16,14 +16,18 @@ __all__ = ["CumProd", "CumSum", "LogSumExp", "Max", "Mean", "Min", "Norm", "Prod
            "Var", "VectorNorm"]
 
 
-def _axes(axis, ndim: int) -> tuple[int, ...]:
+def _axes(axis, ndim: int, ctx: Function, shape: tuple[int, ...]) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{ctx.name}: axis must be an integer or a tuple of them, got "
+                            f"{axis!r}")  # (True is an int to Python: it would mean axis 1)
+        if not -ndim <= a < max(ndim, 1):  # (the op's name: a Tensor method calls this)
+            raise ValueError(f"{ctx.name}: axis {a} is out of bounds for an input of shape "
+                             f"{shape}")
         out.append(a % ndim if ndim else 0)
     return tuple(out)
 
@@ -47,7 +51,7 @@ def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, ndim: int) -> 
 
 class Sum(Function):
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, ctx, x.shape), keepdims
         return x.sum(axis=axis, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
 
     def backward(ctx, g):
@@ -57,7 +61,7 @@ class Sum(Function):
 
 class Mean(Function):
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim), keepdims
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
         return x.mean(axis=axis, keepdims=keepdims)
 
@@ -75,7 +79,7 @@ class Var(Function):
     gradient is the same formula's limit (+-inf, nan where x is at the mean)."""
 
     def forward(ctx, x, axis=None, keepdims=False, ddof=0):
-        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
         ctx.denom = denom = max(count - ddof, 0)
         if denom and count:
@@ -153,7 +157,7 @@ class Max(Function):
     _reduce = staticmethod(np.max)  # Min shares everything else
 
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         out = ctx._reduce(x, axis=axis, keepdims=True)
         ctx.save_for_backward(x, out)
         return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
@@ -182,7 +186,7 @@ class Prod(Function):
     that the forward did not."""
 
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.save_for_backward(x)
         return x.prod(axis=axis, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
 
@@ -211,7 +215,7 @@ class LogSumExp(Function):
     (nan where x - out is inf - inf)."""
 
     def forward(ctx, x, axis=None, keepdims=False):
-        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         m = x.max(axis=ctx.axes, keepdims=True) if x.size else None
         ctx.finite = m is not None and bool(np.isfinite(m).all())
         if ctx.finite:  # every exp(x - m) <= 1: out is finite too
@@ -243,7 +247,7 @@ class Norm(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         if x.dtype.kind not in "fc":
             x = x.astype(np.float64)
-        ctx.axes, ctx.keepdims = _axes(axis, x.ndim), keepdims
+        ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         out = np.sqrt(np.add.reduce(x * x, axis=ctx.axes, keepdims=keepdims))
         ctx.save_for_backward(x, out)
         return out
@@ -269,7 +273,7 @@ class VectorNorm(Function):
         if x.dtype.kind not in "fc":
             x = x.astype(np.float64)
         p = float(ord)
-        ctx.axes, ctx.keepdims, ctx.p = _axes(axis, x.ndim), keepdims, p
+        ctx.axes, ctx.keepdims, ctx.p = _axes(axis, x.ndim, ctx, x.shape), keepdims, p
         red = {"axis": ctx.axes, "keepdims": keepdims}
         a = np.abs(x)
         if math.isinf(p):

@@ -47,6 +47,11 @@ class CountingMethods:
     def count_nonzero(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """How many entries are nonzero over axis (None: all; a tuple of axes too), int64.
         NaN counts as nonzero, as in both libraries."""
+        if axis is not None:  # (NumPy's message about a bad axis names no op)
+            many = isinstance(axis, (tuple, list))
+            axes = tuple(axis_of("count_nonzero", a, self.ndim) for a in
+                         (axis if many else (axis,)))
+            axis = axes if many else axes[0]
         return no_grad_result(np.asarray(np.count_nonzero(self.data, axis=axis,
                                                           keepdims=keepdims), dtype=np.int64))
 

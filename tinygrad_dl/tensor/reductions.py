@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import tensor
 from ..ops import CumProd, CumSum, LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var, VectorNorm
+from ..ops.shape import axis_of
 from ..ops.spelling import NOT_GIVEN, ddof_of, numpy_keywords, one_name, spellings
 from .conversions import Axis, no_grad_result
 from .results import ValuesIndices
@@ -144,7 +145,9 @@ class ReductionMethods:
 
 def _arg_extreme(a: np.ndarray, name: str, axis: Any, keepdims: bool) -> Tensor:
     """argmax/argmin: an empty axis has no answer, said naming the op and the shape (NumPy's
-    "attempt to get argmax of an empty sequence" names neither)."""
+    "attempt to get argmax of an empty sequence" names neither), as does a bad axis."""
+    if axis is not None:
+        axis = axis_of(name, axis, a.ndim)
     try:
         return no_grad_result(np.asarray(getattr(a, name)(axis=axis, keepdims=keepdims)))
     except ValueError as e:

@@ -305,6 +305,17 @@ rows("argmin", tg.argmin, {"ties: the first": (_a(1.0, 2.0, 1.0),),
                            "-inf": (_a(1.0, -INF),)}, numpy=np.argmin)
 rows("argmax", lambda x: x.argmax(), {"empty": (E,)}, raises="argmax")
 rows("argmin", lambda x: x.argmin(), {"empty": (E,)}, raises="argmin")
+# a bad dim names the op and the shape (NumPy's "axis 2 is out of bounds ..." named neither;
+# a float dim failed with "'float' object is not iterable")
+_X = np.ones((2, 3))
+rows("sum", lambda x: x.sum(dim=2), {"dim out of range": (_X,)},
+     raises=r"Sum: axis 2 is out of bounds for an input of shape \(2, 3\)")
+rows("mean", lambda x: x.mean(dim=1.5), {"float dim": (_X,)},
+     raises="Mean: axis must be an integer")
+rows("argmax", lambda x: x.argmax(dim=-3), {"dim out of range": (_X,)},
+     raises="argmax: axis -3 is out of bounds")
+rows("count_nonzero", lambda x: tg.count_nonzero(x, dim=(0, 5)), {"dim out of range": (_X,)},
+     raises="count_nonzero: axis 5 is out of bounds")
 
 
 # ---- shape ops: values move, gradients move back ------------------------------------------------
