@@ -246,3 +246,137 @@ def test_step_with_a_closure(cls: Any) -> None:
     np.testing.assert_array_equal(w.data, w2.data)
     with pytest.raises(TypeError, match=r"step\(\): closure must be a function"):
         opt.step(Tensor(1.0))
+
+
+# ---- NaN/inf met by the line search (review) -------------------------------------------------
+def _one_param(x0: list[float], f: Any, **kw: Any) -> tuple[Tensor, Any, optim.LBFGS]:
+    x = Tensor(np.array(x0), requires_grad=True)
+    opt = optim.LBFGS([x], **kw)
+
+    def closure() -> Tensor:
+        opt.zero_grad()
+        J = f(x)
+        J.backward()
+        return J
+    return x, closure, opt
+
+
+def _torch_one_param(x0: list[float], f: Any, **kw: Any) -> tuple[Any, Any, Any]:
+    import torch
+
+    x = torch.tensor(np.array(x0), requires_grad=True)
+    opt = torch.optim.LBFGS([x], **kw)
+
+    def closure() -> Any:
+        opt.zero_grad()
+        J = f(x)
+        J.backward()
+        return J
+    return x, closure, opt
+
+
+@needs_torch
+@pytest.mark.parametrize("f, x0", [
+    (lambda x: (x * 10).exp().sum() - (x * 3).sum(), [0.5, 0.2]),  # inf at a far trial step
+    (lambda x: (x * x).sum() * 0.1 - x.sqrt().sum(), [0.5, 2.0]),  # NaN below 0
+    (lambda x: (x * x).sum(), [float("inf"), 1.0]),  # inf from the start
+], ids=["exp-overflow", "sqrt-domain", "inf-start"])
+def test_line_search_through_nan_and_inf_as_torch(f: Any, x0: list[float]) -> None:
+    """A trial point whose loss or slope is NaN makes the cubic's discriminant NaN: torch's
+    `if d2_square >= 0` then takes the bracket's midpoint; `if d2_square < 0` did not, and
+    the step became NaN (all parameters NaN where torch's stay finite)."""
+    kw = {"lr": 100.0, "line_search_fn": "strong_wolfe"}
+    x, closure, opt = _one_param(x0, f, **kw)
+    tx, tclosure, topt = _torch_one_param(x0, f, **kw)
+    with np.errstate(all="ignore"):
+        opt.step(closure)
+    topt.step(tclosure)
+    np.testing.assert_allclose(x.data, tx.detach().numpy(), rtol=1e-9)
+    assert opt.state[0]["func_evals"] == topt.state[tx]["func_evals"]
+
+
+def test_zero_lr_with_the_line_search_is_refused_in_one_line() -> None:
+    """lr=0 (a schedule's last value) with the line search: the bracketing interpolates
+    between t = 0 and t = lr = 0, a division by zero (torch 2.13: ZeroDivisionError at the
+    second step); refused by name instead. Without the line search lr=0 moves nothing."""
+    f = lambda x: ((x - 1) * (x - 1)).sum()  # noqa: E731
+    x, closure, opt = _one_param([3.0, -2.0], f, lr=1.0, line_search_fn="strong_wolfe")
+    opt.step(closure)
+    opt.param_groups[0]["lr"] = 0.0
+    before = x.data.copy()
+    with pytest.raises(ValueError, match=r"LBFGS.step\(\): lr=0 with line_search_fn="):
+        opt.step(closure)
+    np.testing.assert_array_equal(x.data, before)
+    x, closure, opt = _one_param([3.0, -2.0], f, lr=0.0)
+    for _ in range(2):
+        assert float(opt.step(closure)) == 13.0
+    np.testing.assert_array_equal(x.data, [3.0, -2.0])
+
+
+def test_a_float64_history_loaded_into_float32_stays_float32() -> None:
+    """torch casts every saved tensor (the lists' too: ro, H_diag) to the parameters' dtype;
+    float64 scalars kept as loaded made the next direction d, and the history after it,
+    float64 arrays (NumPy's promotion by a float64 scalar), a mixed-precision run."""
+    kw = {"line_search_fn": "strong_wolfe", "max_iter": 3, "history_size": 4}
+    ps, closure, opt = ours(**kw)
+    opt.step(closure)
+    ps32, closure32, opt32 = ours(np.float32, **kw)
+    for p, q in zip(ps32, ps):
+        p.data = q.data.astype(np.float32)
+    opt32.load_state_dict(opt.state_dict())
+    opt32.step(closure32)
+    st = opt32.state[0]
+    for k in ("d", "prev_flat_grad", "H_diag"):  # (t may be lr, a Python float, as torch's)
+        assert np.asarray(st[k]).dtype == np.float32, k
+    for k in ("old_dirs", "old_stps", "ro"):
+        assert {np.asarray(v).dtype for v in st[k]} == {np.dtype(np.float32)}, k
+    assert all(p.data.dtype == np.float32 for p in ps32)
+
+
+def test_a_closure_that_returns_no_loss_is_named() -> None:
+    """A closure without `return loss` (the common slip): Python's "float() argument must be
+    a string or a real number, not 'NoneType'" (torch's too) named neither the step nor the
+    closure."""
+    x, closure, opt = _one_param([1.0, 2.0], lambda x: (x * x).sum())
+
+    def no_return() -> None:
+        closure()
+    with pytest.raises(TypeError, match=r"LBFGS.step\(\): the closure returned None"):
+        opt.step(no_return)
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+
+
+def test_a_group_edited_to_a_bad_setting_is_refused_at_the_step() -> None:
+    """param_groups may be edited between steps; line_search_fn='wolfe' written there ran
+    the strong-Wolfe search without a word (torch: "only 'strong_wolfe' is supported"), and
+    max_iter=0 a step of no iteration."""
+    for key, value in (("line_search_fn", "wolfe"), ("max_iter", 0)):
+        x, closure, opt = _one_param([1.0, 2.0], lambda x: (x * x).sum())
+        opt.param_groups[0][key] = value
+        with pytest.raises(ValueError, match=f"LBFGS: {key} must be"):
+            opt.step(closure)
+        np.testing.assert_array_equal(x.data, [1.0, 2.0])
+
+
+def test_a_numpy_integer_max_iter_gives_the_default_max_eval() -> None:
+    """max_iter=np.int64(10) (from a NumPy grid) is accepted as an integer, but its default
+    max_eval was left None and refused: "max_eval must be an integer >= 1, got None"."""
+    x = Tensor(np.ones(2), requires_grad=True)
+    opt = optim.LBFGS([x], max_iter=np.int64(10))
+    assert opt.param_groups[0]["max_eval"] == 12
+
+
+def test_a_gradient_of_another_shape_is_refused() -> None:
+    """A .grad set by hand of another shape: of the same size it was flattened and used
+    without a word (torch refuses the assignment; every other optimizer's step refuses it),
+    of another size NumPy's reshape error named neither LBFGS nor the parameter."""
+    for shape in ((2, 1), (3,)):
+        x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        opt = optim.LBFGS([x])
+
+        def closure(shape: tuple[int, ...] = shape, x: Tensor = x) -> float:
+            x.grad = np.ones(shape)
+            return 1.0
+        with pytest.raises(ValueError, match=r"LBFGS.step\(\): gradient of shape"):
+            opt.step(closure)
+        np.testing.assert_array_equal(x.data, [1.0, 2.0])

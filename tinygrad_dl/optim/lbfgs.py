@@ -38,7 +38,8 @@ class LBFGS(Optimizer):
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
-        if max_eval is None and isinstance(max_iter, int) and not isinstance(max_iter, bool):
+        if (max_eval is None and isinstance(max_iter, (int, np.integer))
+                and not isinstance(max_iter, bool)):
             max_eval = max_iter * 5 // 4
         super().__init__(params, lr, max_iter=max_iter, max_eval=max_eval,
                          tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
@@ -73,6 +74,10 @@ class LBFGS(Optimizer):
     def _flat_grad(self) -> np.ndarray:
         """Every parameter's gradient, flattened and joined (zeros for one without)."""
         dtype = self.params[0].data.dtype  # (a .grad set by hand in another dtype: cast)
+        for p in self.params:  # (one set by hand in another shape: refused, as Optimizer's)
+            if p.grad is not None and np.shape(p.grad) != p.data.shape:
+                raise ValueError(f"LBFGS.step(): gradient of shape {np.shape(p.grad)} for "
+                                 f"parameter {p.name or '?'} of shape {p.data.shape}")
         return np.concatenate([np.zeros(p.data.size, dtype) if p.grad is None else
                                np.asarray(p.grad).reshape(-1).astype(dtype, copy=False)
                                for p in self.params])
@@ -99,16 +104,24 @@ class LBFGS(Optimizer):
         engine.notify_write(who)  # inside a jitted step: refused
         self._check_groups(who)
         group = self.param_groups[0]
+        self._check_group(group)  # (edited since it was added: 'wolfe' would run strong-Wolfe)
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         history = group["history_size"]
+        if lr == 0 and group["line_search_fn"] is not None:  # (torch: ZeroDivisionError)
+            raise ValueError(f"{who}: lr=0 with line_search_fn={group['line_search_fn']!r}: the "
+                             "line search interpolates between the steps 0 and lr; use lr > 0")
         state = self.state[0]
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
 
         def evaluate() -> Any:
             with enable_grad():  # (the closure records its graph whatever the caller's mode)
-                return closure()
+                out = closure()
+            if out is None:  # (float(None) would name neither the step nor the closure)
+                raise TypeError(f"{who}: the closure returned None; it must return the loss "
+                                "(... loss.backward(); return loss)")
+            return out
 
         orig_loss = evaluate()
         loss = float(orig_loss)
@@ -199,8 +212,13 @@ class LBFGS(Optimizer):
         for k in ("old_dirs", "old_stps"):
             if own.get(k) is not None:
                 own[k] = [_vector(v, n, dtype, k) for v in own[k]]
+        # the scalars too, as torch casts its tensors (a float64 ro or H_diag would make the
+        # next direction float64: NumPy promotes by a float64 scalar); Python numbers stay
         if own.get("ro") is not None:
-            own["ro"] = list(own["ro"])
+            own["ro"] = [dtype.type(r) for r in own["ro"]]
+        for k in ("t", "H_diag"):
+            if isinstance(own.get(k), (np.floating, np.ndarray)):
+                own[k] = dtype.type(own[k])
         rest = {k: v for k, v in own.items() if k not in (*_FLAT, *_LISTS)}
         super().load_state_dict({**d, "state": [rest, *state[1:]]})
         self.state[0] = own
@@ -241,7 +259,7 @@ def _cubic_min(x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any,
     lo, hi = bounds if bounds is not None else (x1, x2) if x1 <= x2 else (x2, x1)
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1 ** 2 - g1 * g2
-    if d2_square < 0:
+    if not d2_square >= 0:  # (NaN too, as torch's `if d2_square >= 0`: not a NaN step)
         return (lo + hi) / 2.0
     d2 = np.sqrt(d2_square)
     if x1 <= x2:
