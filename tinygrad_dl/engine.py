@@ -239,9 +239,10 @@ class Pending:
                 in_grads = (in_grads,)
             if anomaly is not None:
                 anomaly.backward(ctx, g, in_grads)
-            if len(in_grads) != len(ctx.parents):
+            parents = ctx.parents  # (read once: an attribute of many op classes is a slow read)
+            if len(in_grads) != len(parents):
                 _wrong_count(ctx, in_grads)
-            for k, gi in zip(ctx.parents, in_grads):
+            for k, gi in zip(parents, in_grads):
                 if gi is None or not k.requires_grad:  # (an input that needs none: dropped)
                     continue
                 if type(gi) is not ndarray:
