@@ -62,9 +62,11 @@ def _fresh(x: np.ndarray, g: Any, grads: tuple[Any, ...]) -> bool:
 
 def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[Any, ...]
          ) -> tuple[Any, Any]:
-    """Gradient `x` of key `k` (not None) added to `prev` (`ours`: may be added into) where
-    the compiled lines do not: returns the new (pending, ours). `P` holds no key between
-    these calls."""
+    """Gradient `x` of key `k` added to `prev` (`ours`: may be added into) where the compiled
+    lines do not: returns the new (pending, ours); None (no gradient) leaves both as they
+    are. `P` holds no key between these calls."""
+    if x is None:
+        return prev, ours
     if type(x) is not ndarray:
         into = getattr(x, "add_into", None)
         if into is not None:  # a term that adds itself into an array (GetItem's rows)
@@ -344,7 +346,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             w(2, f"g = g{k}; g{k} = None")
         n = len(inputs)
         if inline is not None:  # the backward's arithmetic, written out
-            _inline(w, op, inline, seen, called, step.retain_graph)
+            _inline(w, op, inline, seen, called, step.retain_graph, k == root)
             continue
         if op.rows is not None:  # x[index]: g added into x's gradient at index
             _rows(w, op, seen)
@@ -379,12 +381,15 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     _store(w, step, kept, called)
 
 
-def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> None:
+def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str,
+                terms: bool = True) -> None:
     """Gradient `x` (a local) of key `kin` into its pending local, by Pending.run's rule: the
     first gradient is kept, ours when it is a fresh array (`fresh`: that nothing else holds
     it, or for a declared expression `x is not g`); the next are added in place when the
-    pending one is ours, else into a new one (`_sum`); terms and NumPy scalars through
-    `_add`."""
+    pending one is ours, else into a new one (`_sum`); anything else (None, a term, a NumPy
+    scalar) through `_add`, on one line: each line is bytecode the interpreter streams
+    through once per step (a char-RNN's backward is T copies of these lines). `terms`: `x`
+    may be a term that waits in D (a called backward's, or a `shaped_backward`'s)."""
     if first:  # the first gradient sent to kin: g{kin} is None
         # (`fresh` first where it is `x is not g`: for Add's `x = g` it is False at once, no
         # attribute read; the base first where it counts references: a view (a split's
@@ -401,17 +406,21 @@ def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> Non
     else:
         w(2, "if type(x) is ndarray:")
         w(3, f"if o{kin}: g{kin} += x")
-        w(3, f"elif g{kin} is not None: g{kin} = _sum(g{kin}, x); o{kin} = True")
+        # (arrays of one shape: their sum is an array but for 0-d ones', a NumPy scalar that
+        # `_sum` makes an array; its call costs 0.1 us, once per RNN step: a split's piece
+        # of h's gradient, not ours, plus the next step's)
+        w(3, f"elif g{kin} is not None: g{kin} = g{kin} + x if x.ndim else _sum(g{kin}, x); "
+          f"o{kin} = True")
         w(3, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
-    # a term that waits for its key's gradient to be complete (MatMul's one-row products, one
-    # per RNN step): into P.deferred as `_add` puts it, without the call
-    w(2, f"elif getattr(x, _DEFERS, False) and getattr(x, _ADD_INTO, None) is None: "
-      f"D.setdefault({kin}, []).append(x); o{kin} = g{kin} is not None and bool(o{kin})")
-    w(2, f"elif x is not None: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
+    if terms:  # a term that waits for its key's gradient to be complete (MatMul's one-row
+        # products, one per RNN step): into P.deferred as `_add` puts it, without the call
+        w(2, f"elif getattr(x, _DEFERS, False) and getattr(x, _ADD_INTO, None) is None: "
+          f"D.setdefault({kin}, []).append(x); o{kin} = g{kin} is not None and bool(o{kin})")
+    w(2, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
 
 
 def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: set[int],
-            retain: bool) -> None:
+            retain: bool, root: bool) -> None:
     """An op whose backward the plan writes out (`plan.BackwardOp.inline`): per input that
     needs a gradient, its expression over `g` and what forward saved (`ctx.saved`: `{0}`,
     `{1}`, ...), the same NumPy calls its backward makes, in the same order. An expression
@@ -437,8 +446,13 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: 
         if kin is None:
             continue
         kin = int(kin)
-        w(2, f"x = {exprs[p].format(*saved)}")
-        _accumulate(w, kin, kin not in seen, "x is not g", "(x,)")
+        if exprs[p] == "g" and kin not in seen and not root:  # Add's: the first gradient is
+            # g itself, not ours (a pending gradient, an ndarray as every one is; at the root
+            # g is the seed, which may be anything)
+            w(2, f"g{kin} = g; o{kin} = False")
+        else:
+            w(2, f"x = {exprs[p].format(*saved)}")
+            _accumulate(w, kin, kin not in seen, "x is not g", "(x,)", terms)
         seen.add(kin)
         if terms:
             called.add(kin)
