@@ -187,8 +187,8 @@ def test_shape_errors_name_the_op():
         tg.einsum("....i->i", x)
     with pytest.raises(ValueError, match="length 1 in one place and 2 in another"):
         tg.einsum("...i,...i->...i", Tensor(np.ones((1, 3))), x)  # NumPy would broadcast
-    with pytest.raises(ValueError, match="pad: only mode='constant'"):
-        tg.pad(x, 1, mode="reflect")
+    with pytest.raises(ValueError, match="pad: mode must be one of"):
+        tg.pad(x, 1, mode="symmetric")
     with pytest.raises(ValueError, match="rot90: axes must be two different axes"):
         x.rot90(axes=(1, 1))
     with pytest.raises(ValueError, match="cross: vectors of length 3 only"):

@@ -75,6 +75,13 @@ def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
 
 
+def is_floating_point(input: Tensor) -> bool:
+    """torch.is_floating_point: is the tensor's dtype a floating-point one."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_floating_point: expects a Tensor, got {type(input).__name__}")
+    return input.is_floating_point()
+
+
 def save(obj: Any, f: Any) -> Any:
     """PyTorch's `torch.save` on tinygrad_dl's checkpoint format (an .npz, no pickle): a state
     dict (`model.state_dict()`, arrays or Tensors) or a course model, to the path `f`."""
@@ -109,7 +116,8 @@ __version__ = "0.1.0"
 # float(loss) would silently become np.float32(loss); they stay reachable as tg.float, tg.max
 __all__ = [
     "Generator", "Size", "accelerator", "autograd", "backends", "cuda", "default_generator",
-    "device", "get_default_device", "inference_mode", "initial_seed", "is_tensor", "load",
+    "device", "get_default_device", "inference_mode", "initial_seed", "is_floating_point",
+    "is_tensor", "load",
     "manual_seed", "numel",
     "nn", "optim", "save", "seed", "set_default_device", "set_grad_enabled", "utils",
     "AnomalyError", "Function", "Tensor", "ValuesIndices", "detect_anomaly", "enable_grad",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from .activations import (
     celu,
     glu,
+    hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
@@ -23,11 +24,20 @@ from .activations import (
     relu6,
     selu,
     softmin,
+    softshrink,
     softsign,
     tanhshrink,
     threshold,
 )
 from .attention import scaled_dot_product_attention
+from .combinations import (
+    block_diag,
+    cartesian_prod,
+    dstack,
+    isin,
+    tril_indices,
+    triu_indices,
+)
 from .constructors import (
     arange,
     as_tensor,
@@ -65,7 +75,9 @@ from .conv import (
     pixel_shuffle,
     pixel_unshuffle,
     unfold,
+    upsample,
 )
+from .conv1d import conv1d
 from .counting import (
     argwhere,
     bincount,
@@ -100,6 +112,8 @@ from .joins import (
 from .layers import (
     batch_norm,
     dropout,
+    dropout1d,
+    dropout2d,
     embedding,
     layer_norm,
     linear,
@@ -108,6 +122,7 @@ from .layers import (
     sum_of_squares,
 )
 from .linalg import (
+    bilinear,
     cdist,
     cross,
     diag,
@@ -117,6 +132,7 @@ from .linalg import (
     kron,
     matrix_transpose,
     outer,
+    pdist,
     tensordot,
 )
 from .losses import (
@@ -133,6 +149,17 @@ from .losses import (
     pairwise_distance,
     smooth_l1_loss,
 )
+from .margin_losses import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from .methods import (
     elu,
     gelu,
@@ -148,6 +175,16 @@ from .methods import (
     tanh,
     write_out,  # noqa: F401 (public, outside __all__: F.write_out)
 )
+from .normalization import group_norm, instance_norm, rms_norm
+from .pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    max_pool1d,
+)
+from .statistics import corrcoef, cov, std_mean, trapezoid, var_mean
 
 __all__ = [
     "dist",
@@ -256,6 +293,12 @@ __all__ = [
     "pixel_shuffle",
     "pixel_unshuffle",
     "scaled_dot_product_attention",
+    "conv1d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "group_norm", "instance_norm", "rms_norm",
+    "dropout1d", "dropout2d", "upsample", "hardshrink", "softshrink", "bilinear", "pdist",
+    "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
+    "multi_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
     "argwhere",
     "bincount",
     "bucketize",
@@ -266,4 +309,15 @@ __all__ = [
     "searchsorted",
     "unique",
     "unique_consecutive",
+    "std_mean",
+    "var_mean",
+    "block_diag",
+    "cartesian_prod",
+    "corrcoef",
+    "cov",
+    "dstack",
+    "isin",
+    "trapezoid",
+    "tril_indices",
+    "triu_indices",
 ]

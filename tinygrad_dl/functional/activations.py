@@ -1,7 +1,7 @@
 """torch.nn.functional's activations that are not Tensor methods (hardtanh, relu6,
 hardsigmoid, hardswish, mish, selu, celu, softsign, tanhshrink, logsigmoid, softmin,
-threshold, glu): compositions of ops, or an op of their own where PyTorch's gradient at a
-kink needs one."""
+threshold, glu, hardshrink, softshrink): compositions of ops, or an op of their own where
+PyTorch's gradient at a kink needs one."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from typing import Any
 from ..ops import (
     CELU,
     ELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
     Softmax,
     Softplus,
+    Softshrink,
     Threshold,
 )
 from ..tensor import Tensor
@@ -139,3 +141,20 @@ def glu(input: Any, dim: int = -1) -> Tensor:
                          f"b (a * sigmoid(b)), so it must be even (input shape {x.shape})")
     head = (slice(None),) * axis
     return x[head + (slice(0, n // 2),)] * x[head + (slice(n // 2, n),)].sigmoid()
+
+
+def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0, one op: the gradient is 1 outside [-lambd, lambd] and 0 on
+    and inside it, as PyTorch's; a NaN gives NaN and passes the gradient on (torch's scalar
+    kernel's; its vectorized one gives 0 there)."""
+    lambd = number_arg("hardshrink", "lambd", lambd)
+    return Hardshrink.apply(as_tensor_of(input), lambd=lambd)
+
+
+def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0 (lambd >= 0), one op:
+    PyTorch's gradient (1 outside, 0 on and inside the bounds; a NaN as hardshrink's)."""
+    lambd = number_arg("softshrink", "lambd", lambd)
+    if not lambd >= 0:
+        raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
+    return Softshrink.apply(as_tensor_of(input), lambd=lambd)

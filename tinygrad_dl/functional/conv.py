@@ -4,6 +4,7 @@ their argument checks (the ops: ops/conv.py), and interpolate.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -439,3 +440,11 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
         w1 = Tensor(w1.reshape(shape).astype(x.data.dtype))
         x = x.index_select(axis, i0) * w0 + x.index_select(axis, i1) * w1
     return x
+
+
+def upsample(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """PyTorch's deprecated F.upsample: F.interpolate, with torch's UserWarning that says so."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import literal
 from ..ops import (
     Concatenate,
     Pad,
@@ -57,14 +58,25 @@ def where(cond: Any, x: Any, y: Any) -> Tensor:
 # ---- joining, splitting and shape (NumPy's functions; Tensor methods do the work) --------
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0.0, *,
         value: float | None = None) -> Tensor:
-    """np.pad in "constant" mode (the only one): pad_width as np.pad takes it (an int, a
-    (before, after) pair for every axis, or one pair per axis). PyTorch's F.pad(x, (left,
-    right, top, bottom, ...), value=0) works too: a flat tuple of 4, 6, ... widths, pairs from
-    the last axis backwards. A flat pair on a tensor of 2 or more axes means every axis to
-    NumPy and only the last to PyTorch: that one is an error naming both spellings."""
-    if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, not {mode!r}")
+    """np.pad: pad_width as np.pad takes it (an int, a (before, after) pair for every axis,
+    or one pair per axis). PyTorch's F.pad(x, (left, right, top, bottom, ...), mode, value=0)
+    works too: a flat tuple of 4, 6, ... widths, pairs from the last axis backwards. A flat
+    pair on a tensor of 2 or more axes means every axis to NumPy and only the last to PyTorch:
+    that one is an error naming both spellings. mode: "constant" (one op, ops.Pad), or
+    torch's "reflect" (np.pad's too: the edge not repeated; each width below the axis's
+    length), "replicate" (np.pad's "edge") and "circular" (np.pad's "wrap"; each width at most
+    the axis's length): index_select along each padded axis, so the gradient adds up where an
+    entry is copied, as torch's. Negative widths crop, as torch's, only in "constant" mode and
+    PyTorch's flat spelling (NumPy's refuses them); the result is always a new tensor."""
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {', '.join(map(repr, _PAD_MODES))}, got "
+                         f"{mode!r}")
     x = as_tensor_of(x)
+    if _PAD_MODES[mode] != "constant":
+        if (value is not None and value != 0) or constant_values != 0.0:  # (torch's rule)
+            raise ValueError(f"pad: mode {mode!r} takes no fill value (value= / "
+                             "constant_values=)")
+        constant_values = 0.0
     fill = one_name("pad", constant_values, "constant_values", value, "value", 0.0)
     widths = np.asarray(pad_width)
     if widths.ndim == 1 and widths.size % 2:  # (1,): NumPy's every axis, an error to PyTorch
@@ -84,7 +96,66 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
             f"pad(x, ({a}, {b})) of a {x.ndim}-D tensor: NumPy pads every axis by ({a}, {b}), "
             f"PyTorch only the last; write (({a}, {b}),) * x.ndim for NumPy's or "
             f"((0, 0),) * (x.ndim - 1) + (({a}, {b}),) for PyTorch's")
-    return Pad.apply(x, pad_width=pad_width, value=fill)
+    if _PAD_MODES[mode] == "constant":
+        if widths.ndim == 1:  # PyTorch's flat spelling: a negative width crops (NumPy's raise)
+            x, pad_width = _crop(x, pad_width)
+        return Pad.apply(x, pad_width=pad_width, value=fill)
+    return _pad_by_index(x, pad_width, _PAD_MODES[mode])
+
+
+def _crop(x: Tensor, pad_width: Any) -> tuple[Tensor, Any]:
+    """torch's negative widths in constant mode: those sides cropped (a slice) first; returns
+    the tensor and the widths left to pad (x itself and pad_width when none is negative)."""
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))
+    except ValueError:
+        return x, pad_width  # (Pad's own message)
+    if widths.dtype.kind not in "iu" or not (widths < 0).any():
+        return x, pad_width
+    cut = tuple(slice(max(-a, 0), n - max(-b, 0)) for (a, b), n in zip(widths.tolist(), x.shape))
+    if any(c.start > c.stop for c in cut):
+        raise ValueError(f"pad: widths {pad_width!r} crop more than the input's shape "
+                         f"{tuple(x.shape)}")
+    return x[cut], np.maximum(widths, 0)
+
+
+# torch's names and np.pad's for the same modes
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "edge": "edge",
+              "circular": "wrap", "wrap": "wrap"}
+
+
+def _pad_by_index(x: Tensor, pad_width: Any, mode: str) -> Tensor:
+    """np.pad's "reflect", "edge" and "wrap" modes as one index_select per padded axis."""
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape "
+                         f"{tuple(x.shape)}") from None
+    if widths.dtype.kind not in "iu":
+        raise ValueError(f"pad: widths must be integers, got {pad_width!r}")
+    start = x
+    for axis, (before, after) in enumerate(widths.tolist()):
+        if not before and not after:
+            continue
+        n = x.shape[axis]
+        most = {"reflect": n - 1, "wrap": n, "edge": before + after if n else -1}[mode]
+        if min(before, after) < 0 or max(before, after) > most:
+            rule = {"reflect": "below", "wrap": "at most", "edge": "for"}[mode]
+            raise ValueError(f"pad: mode {mode!r} needs widths >= 0 and {rule} the length of "
+                             f"the axis ({n} in dim {axis} of shape {tuple(x.shape)}), got "
+                             f"({before}, {after})" if mode != "edge" else
+                             f"pad: mode 'replicate' needs widths >= 0 and a non-empty axis, "
+                             f"got ({before}, {after}) on dim {axis} of shape {tuple(x.shape)}")
+        i = np.arange(-before, n + after)
+        if mode == "reflect":
+            i = np.abs(i)
+            i = np.where(i > n - 1, 2 * (n - 1) - i, i)
+        elif mode == "edge":
+            i = np.clip(i, 0, n - 1)
+        else:
+            i = i % n
+        x = x.index_select(axis, literal(i))  # (from shapes only: a jitted step replays)
+    return x if x is not start else Pad.apply(x, pad_width=0)  # a new tensor, as torch's
 
 
 def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[int, list[int]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import literal
 from ..ops import (
     Diag,
     Einsum,
@@ -146,3 +147,38 @@ def dist(x: Any, y: Any, p: float = 2.0) -> Tensor:
     a, b = as_tensors([x, y])
     return VectorNorm.apply(a - b, ord=float(p), axis=None, keepdims=False)
 
+
+
+def pdist(input: Any, p: float = 2.0) -> Tensor:
+    """torch's F.pdist: the p-norm distance between every pair of rows i < j of input (N, M),
+    in row-major order of the pairs (N (N - 1) / 2 of them): the rows gathered by
+    index_select and one vector norm of their differences, so the gradient is those ops'
+    (0 at a distance of 0, as PyTorch's)."""
+    x = as_tensor_of(input)
+    if x.ndim != 2:
+        raise ValueError(f"pdist: expected input (N, M), got shape {tuple(x.shape)}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
+            or not p >= 0:
+        raise ValueError(f"pdist: p must be a number >= 0, got {p!r}")
+    i, j = np.triu_indices(x.shape[0], 1)  # (from the shape only: a jitted step replays)
+    diff = x.index_select(0, literal(i)) - x.index_select(0, literal(j))
+    return VectorNorm.apply(diff, ord=float(p), axis=-1, keepdims=False)
+
+
+def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
+    """torch's F.bilinear: y_o = x1^T W_o x2 + b_o for x1 (..., in1), x2 (..., in2) with the
+    same leading shape, weight (out, in1, in2), bias (out,): one einsum (and an add)."""
+    ts = as_tensors([input1, input2, weight] + ([] if bias is None else [bias]))
+    a, b, w = ts[:3]
+    if (w.ndim != 3 or a.ndim < 1 or b.ndim < 1 or a.shape[:-1] != b.shape[:-1]
+            or a.shape[-1] != w.shape[1] or b.shape[-1] != w.shape[2]):
+        raise ValueError(f"bilinear: expected input1 (..., in1), input2 (..., in2) with one "
+                         f"leading shape and weight (out, in1, in2), got {tuple(a.shape)}, "
+                         f"{tuple(b.shape)} and {tuple(w.shape)}")
+    y = einsum("...i,oij,...j->...o", a, w, b)
+    if bias is None:
+        return y
+    if tuple(ts[3].shape) != (w.shape[0],):
+        raise ValueError(f"bilinear: bias must have shape ({w.shape[0]},) for weight "
+                         f"{tuple(w.shape)}, got {tuple(ts[3].shape)}")
+    return y + ts[3]

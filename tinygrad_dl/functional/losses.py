@@ -95,6 +95,21 @@ def _reduce(loss: Tensor, reduction: str, who: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss
 
 
+def check_reduction(who: str, reduction: Any) -> None:
+    """`reduction` is "mean", "sum" or "none", or one line naming `who` (for the losses of
+    margin_losses.py: one home for the check; no position named, theirs vary)."""
+    if type(reduction) is not str:
+        raise TypeError(f"{who}: reduction must be 'mean', 'sum' or 'none', got "
+                        f"{type(reduction).__name__} (PyTorch's size_average and reduce are "
+                        "not taken: give reduction= by name)")
+    _check_reduction(who, reduction)
+
+
+def reduce_loss(loss: Tensor, reduction: str, who: str) -> Tensor:
+    """A loss per element averaged ("mean"), summed ("sum") or kept ("none")."""
+    return _reduce(loss, reduction, who)
+
+
 def _same_shape(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
     """input and target as tensors of one shape. PyTorch broadcasts different shapes with a
     warning ((n, 1) against (n,) makes an (n, n) loss: silently wrong); here it raises."""

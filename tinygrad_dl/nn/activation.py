@@ -12,6 +12,7 @@ from ..device import check_device
 from ..functional import (
     celu,
     glu,
+    hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
@@ -23,10 +24,12 @@ from ..functional import (
     selu,
     softmax,
     softmin,
+    softshrink,
     softsign,
     tanhshrink,
     threshold,
 )
+from ..functional.methods import number_arg
 from ..tensor import Tensor, np_dtype
 from .module import Module, size_arg
 
@@ -312,3 +315,33 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0 (F.hardshrink)."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = number_arg("Hardshrink", "lambd", lambd)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return hardshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """x - lambd sign(x) where |x| > lambd, else 0; lambd >= 0 (F.softshrink)."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = number_arg("Softshrink", "lambd", lambd)
+        if not self.lambd >= 0:
+            raise ValueError(f"Softshrink: lambd must be >= 0, got {lambd}")
+
+    def forward(self, x: Tensor) -> Tensor:
+        return softshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)

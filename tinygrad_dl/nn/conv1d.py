@@ -1,5 +1,5 @@
-"""PyTorch's Conv1d over sequences (N, C, L): functional.conv2d over a height of 1, so its
-values and gradients are conv2d's (and the reshapes'), with no op of its own."""
+"""PyTorch's Conv1d over sequences (N, C, L): functional.conv1d (conv2d over a height of 1),
+so its values and gradients are conv2d's (and the reshapes'), with no op of its own."""
 
 from __future__ import annotations
 
@@ -8,20 +8,11 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
-from ..functional import conv2d
-from ..functional.methods import as_tensor_of
+from ..functional.conv1d import conv1d_of
+from ..functional.pooling import one_int
 from ..tensor import Tensor, np_dtype
 from .layers import INITS, WeightBias, init_weights
 from .module import Module, size_arg
-
-
-def one_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
-    """A 1-D layer's size argument: an int or PyTorch's 1-tuple `(k,)`, at least `minimum`."""
-    v = value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"{layer}: {name} must be an integer >= {minimum} (or a 1-tuple), got "
-                         f"{value!r}")
-    return int(v)
 
 
 class Conv1d(WeightBias, Module):
@@ -96,27 +87,8 @@ class Conv1d(WeightBias, Module):
     kernel_size = property(lambda self: (self.kernel,))
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor_of(x)
-        shape = tuple(x.shape)
-        if len(shape) not in (2, 3) or shape[-2] != self.c_in:
-            raise ValueError(f"Conv1d({self.c_in}, {self.c_out}): expected input (N, "
-                             f"{self.c_in}, L) or ({self.c_in}, L), got {shape}")
-        length, (k, d) = shape[-1], (self.kernel, self.dilation)
-        span = d * (k - 1) + 1
-        if self.padding == "same":
-            pads: Any = "same"
-        else:
-            p = 0 if self.padding == "valid" else self.padding
-            pads = ((0, 0), (p, p))
-            if length + 2 * p < span:
-                raise ValueError(f"Conv1d: the kernel spans {span} positions (dilation "
-                                 f"{d} * (kernel_size {k} - 1) + 1), more than the input's "
-                                 f"length {length}" + (f" + 2 * padding {p}" if p else ""))
-        lead = shape[:-2] if len(shape) == 3 else (1,)
-        w = self.W.reshape(self.c_out, self.c_in // self.groups, 1, k)
-        out = conv2d(x.reshape(lead + (self.c_in, 1, length)), w, self.b, (1, self.stride),
-                     pads, (1, d), self.groups)
-        return out.reshape(shape[:-2] + (self.c_out, out.shape[-1]))
+        return conv1d_of(f"Conv1d({self.c_in}, {self.c_out})", x, self.W, self.b, self.stride,
+                         self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         # PyTorch's words: `print(model)` reads the same

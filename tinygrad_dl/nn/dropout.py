@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..functional.layers import channel_dropout, channel_mask
 from ..ops import Dropout as DropoutOp
 from ..random import as_rng
 from ..tensor import Tensor
@@ -62,12 +63,11 @@ class Dropout(Module):
 class Dropout1d(Dropout):
     """Channel dropout (PyTorch's Dropout1d) for (N, C, L) or one (C, L) sample: in training
     each channel of each sample is kept whole with probability 1 - p (scaled by 1 / (1 - p)) or
-    zeroed whole; evaluation is the identity. Masks come from the module's `rng`, as Dropout's;
-    `fix_mask(keep)` takes a boolean keep mask per channel, (N, C) or (C,)."""
+    zeroed whole; evaluation is the identity (F.dropout1d's one home: channel_dropout). Masks
+    come from the module's `rng`, as Dropout's; `fix_mask(keep)` takes a boolean keep mask per
+    channel, (N, C) or (C,)."""
 
-    ranks: tuple[int, ...] = (2, 3)
     spatial = 1  # trailing axes a channel spans
-    expects = "(N, C, L) or (C, L)"
 
     def sample_mask(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         channels = tuple(shape[:-self.spatial])  # one draw per (sample, channel)
@@ -77,21 +77,13 @@ class Dropout1d(Dropout):
         elif keep.shape != channels:
             raise ValueError(f"{type(self).__name__}: fixed mask has shape {keep.shape}, one "
                              f"per channel of the input {tuple(shape)} is {channels}")
-        mask = np.multiply(keep, 1.0 / (1.0 - self.p), dtype=dtype)
-        mask = mask.reshape(channels + (1,) * self.spatial)  # broadcast over the channel
+        mask = channel_mask(keep, self.p, self.spatial, dtype)
         self.__dict__["mask"] = mask
         return mask
 
     def forward(self, x: Tensor) -> Tensor:
-        ndim = len(x.data.shape if isinstance(x, Tensor) else np.shape(x))
-        if ndim not in self.ranks:  # checked in evaluation too, as torch's
-            raise ValueError(f"{type(self).__name__}: expected input {self.expects}, got "
-                             f"{x.shape}" + ("; a 3-D input is ambiguous (PyTorch reads it as "
-                                             "(N, C, L), with a warning that this will change "
-                                             "to (C, H, W)): use Dropout1d for (N, C, L), "
-                                             "x.unsqueeze(0) for one (C, H, W) image"
-                                             if ndim == 3 else ""))
-        return super().forward(x)
+        return channel_dropout(type(self).__name__, x, self.spatial, self.training, self.p,
+                               self.sample_mask)
 
 
 class Dropout2d(Dropout1d):
@@ -99,6 +91,4 @@ class Dropout2d(Dropout1d):
     channel of each sample is kept whole with probability 1 - p (scaled by 1 / (1 - p)) or
     zeroed whole; evaluation is the identity; masks from the module's `rng`."""
 
-    ranks = (4,)
     spatial = 2
-    expects = "(N, C, H, W)"

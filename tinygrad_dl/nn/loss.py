@@ -1,5 +1,5 @@
-"""Regression, binary and KL losses as Modules, PyTorch's names: `loss_fn = MSELoss();
-loss_fn(pred, target)`, and the distances CosineSimilarity and PairwiseDistance.
+"""Regression, binary, KL, margin and ranking losses as Modules, PyTorch's names: `loss_fn =
+MSELoss(); loss_fn(pred, target)`, and the distances CosineSimilarity and PairwiseDistance.
 CrossEntropyLoss, the course's, is in layers.py. Input and target must have the same shape:
 PyTorch broadcasts different shapes with a warning, which is silently wrong for an (n, 1)
 prediction against (n,) targets, so here that raises (see functional.mse_loss)."""
@@ -21,6 +21,17 @@ from ..functional import (
     nll_loss,
     pairwise_distance,
     smooth_l1_loss,
+)
+from ..functional.margin_losses import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
 )
 from ..tensor import Tensor
 from .layers import REDUCTIONS
@@ -176,3 +187,142 @@ class PairwiseDistance(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.norm}, eps={self.eps}, keepdim={self.keepdim}"
+
+
+# ---- margin, ranking and embedding losses, Poisson and Gaussian NLL (functional/margin_losses)
+class _LegacyLoss(_Loss):
+    """A loss whose PyTorch signature has the deprecated size_average and reduce before
+    reduction: taken in their places, refused unless None (give reduction=)."""
+
+    def __init__(self, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        if size_average is not None or reduce is not None:
+            raise ValueError(f"{type(self).__name__}: size_average and reduce (PyTorch's "
+                             "deprecated options) are not taken: give reduction='mean', 'sum' "
+                             "or 'none'")
+        super().__init__(reduction)
+
+
+def _weight_buffer(module: Module, weight: Any) -> None:
+    """A class weight as torch's registered buffer `weight` (in state_dict when given)."""
+    if weight is None:
+        module.weight = None
+    else:
+        w = weight.data if isinstance(weight, Tensor) else np.asarray(weight, dtype=np.float64)
+        module.register_buffer("weight", w.copy())
+
+
+class MarginRankingLoss(_LegacyLoss):
+    """max(0, -y (x1 - x2) + margin), reduced (F.margin_ranking_loss)."""
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
+        return margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class HingeEmbeddingLoss(_LegacyLoss):
+    """x where y = 1, max(0, margin - x) where y = -1, reduced (F.hinge_embedding_loss)."""
+
+    def __init__(self, margin: float = 1.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+
+class SoftMarginLoss(_LegacyLoss):
+    """log(1 + exp(-y x)), reduced (F.soft_margin_loss)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return soft_margin_loss(input, target, self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_LegacyLoss):
+    """Binary cross-entropy of each class's logit, averaged over the classes, then reduced
+    over the samples; `weight` (C,) a buffer, as torch's (F.multilabel_soft_margin_loss)."""
+
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        _weight_buffer(self, weight)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+
+
+class CosineEmbeddingLoss(_LegacyLoss):
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced
+    (F.cosine_embedding_loss)."""
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
+        return cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class TripletMarginLoss(_LegacyLoss):
+    """max(0, margin + d(a, p) - d(a, n)), d the p-norm pairwise distance; swap: d(a, n) is
+    min(d(a, n), d(p, n)) (F.triplet_margin_loss). margin > 0."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = _scale("TripletMarginLoss", "margin", margin, zero_ok=False)
+        self.p, self.eps, self.swap = p, eps, bool(swap)
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
+        return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                   self.swap, self.reduction)
+
+
+class MultiMarginLoss(_LegacyLoss):
+    """The multi-class hinge loss (p 1 or 2) of scores (N, C) against class indices (N,);
+    `weight` (C,) a buffer, as torch's (F.multi_margin_loss)."""
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None,
+                 size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        if isinstance(p, bool) or p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p!r}")
+        self.p, self.margin = int(p), margin
+        _weight_buffer(self, weight)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                 self.reduction)
+
+
+class PoissonNLLLoss(_LegacyLoss):
+    """The Poisson negative log-likelihood, from log-rates (log_input) or rates; full adds
+    Stirling's term (F.poisson_nll_loss)."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average: Any = None,
+                 eps: float = 1e-8, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = bool(log_input), bool(full), eps
+
+    def forward(self, log_input: Any, target: Any) -> Tensor:
+        return poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps,
+                                reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """The Gaussian negative log-likelihood (log var + (x - t)^2 / var) / 2 of targets given
+    means and variances: forward(input, target, var) (F.gaussian_nll_loss)."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.full, self.eps = bool(full), eps
+
+    def forward(self, input: Any, target: Any, var: Any) -> Tensor:
+        return gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)

@@ -1,8 +1,9 @@
 """PyTorch's LayerNorm (each sample normalized over its last dimensions), BatchNorm2d (each
 channel of an image batch over the batch and the pixels, BatchNorm1d's statistics per channel;
-BatchNorm1d, the course's, is in layers.py), GroupNorm (each sample over groups of channels)
-and InstanceNorm1d/2d (each channel of each sample over its positions). GroupNorm and
-InstanceNorm are functional.layer_norm over a reshaped input: its gradient is theirs."""
+BatchNorm1d, the course's, is in layers.py), GroupNorm (each sample over groups of channels),
+InstanceNorm1d/2d (each channel of each sample over its positions) and RMSNorm. GroupNorm,
+InstanceNorm and RMSNorm call F.group_norm, F.instance_norm and F.rms_norm
+(functional/normalization.py: layer_norm over a reshaped input, or its composition)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
-from ..functional import layer_norm
+from ..functional import group_norm, layer_norm, rms_norm
 from ..functional.methods import as_tensor_of
-from ..ops import Tap
+from ..functional.normalization import instance_norm_of
 from ..tensor import Tensor, np_dtype
 from .layers import BatchNorm1d
 from .module import Module, size_arg
@@ -53,6 +54,37 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}")
 
 
+class RMSNorm(Module):
+    """`RMSNorm(normalized_shape, eps=None, elementwise_affine=True)`: over the input's last
+    dimensions, x / sqrt(mean(x^2) + eps) times `weight` (ones, of `normalized_shape`);
+    eps None is the input dtype's machine epsilon, as torch 2.13's (F.rms_norm)."""
+
+    def __init__(self, normalized_shape: Any, eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        check_device(device, "RMSNorm")
+        dims = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else \
+            tuple(normalized_shape)
+        if not dims:
+            raise ValueError("RMSNorm: normalized_shape must name at least one dimension")
+        self.normalized_shape = tuple(size_arg("RMSNorm", "normalized_shape", n) for n in dims)
+        if eps is not None and not (isinstance(eps, (int, float, np.integer, np.floating))
+                                    and not isinstance(eps, bool) and eps > 0):
+            raise ValueError(f"RMSNorm: eps must be None or a number > 0, got {eps!r}")
+        self.eps = None if eps is None else float(eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        dt = np.float64 if dtype is None else np_dtype(dtype, "RMSNorm")
+        self.weight = Tensor(np.ones(self.normalized_shape, dt), requires_grad=True) \
+            if self.elementwise_affine else None
+
+    def forward(self, x: Any) -> Tensor:
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
 class BatchNorm2d(BatchNorm1d):
     """`BatchNorm2d(num_features)` for images (N, C, H, W): BatchNorm1d over the N*H*W pixels
     of each channel (the statistics, gamma and beta are per channel), with BatchNorm1d's
@@ -75,15 +107,6 @@ def _affine(module: Module, c: int, dtype: Any, bias: bool) -> None:
     dt = np.float64 if dtype is None else np_dtype(dtype, type(module).__name__)
     module.weight = Tensor(np.ones(c, dt), requires_grad=True)
     module.bias = Tensor(np.zeros(c, dt), requires_grad=True) if bias else None
-
-
-def _per_channel(y: Tensor, weight: Tensor | None, bias: Tensor | None, after: int) -> Tensor:
-    """y times weight plus bias, both (C,) broadcast over the `after` axes behind C."""
-    if weight is not None:
-        y = y * weight.reshape((-1,) + (1,) * after)
-    if bias is not None:
-        y = y + bias.reshape((-1,) + (1,) * after)
-    return y
 
 
 class GroupNorm(Module):
@@ -117,9 +140,7 @@ class GroupNorm(Module):
         g, c = self.num_groups, self.num_channels
         if len(shape) < 2 or shape[1] != c:
             raise ValueError(f"GroupNorm({g}, {c}): expected input (N, {c}, *), got {shape}")
-        size = int(np.prod(shape[1:])) // g  # one group's channels times positions
-        y = layer_norm(x.reshape(shape[0], g, size), size, eps=self.eps).reshape(shape)
-        return _per_channel(y, self.weight, self.bias, len(shape) - 2)
+        return group_norm(x, g, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
@@ -174,27 +195,12 @@ class _InstanceNorm(Module):
         if not stats and int(np.prod(shape[-k:])) <= 1:
             raise ValueError(f"{who}: expected more than 1 position per channel, got input "
                              f"{shape}")
-        if stats:  # evaluation: the running statistics, constants, for every sample
-            at = (-1,) + (1,) * k
-            mean = Tensor(self.running_mean).reshape(at)
-            std = (Tensor(self.running_var) + self.eps).sqrt().reshape(at)
-            return _per_channel((x - mean) / std, self.weight, self.bias, k)
-        if self.track_running_stats:  # an op, so a replayed step (jit) moves them too
-            Tap.apply(x, fn=self._track)
-        y = layer_norm(x, shape[-k:], eps=self.eps)
-        return _per_channel(y, self.weight, self.bias, k)
-
-    def _track(self, x: np.ndarray) -> None:
-        """PyTorch's update from a training batch: each running statistic moves by momentum
-        toward the mean over the batch of the samples' own statistics (the variance unbiased,
-        over each sample's positions), in place."""
-        rows = x if x.ndim == self.dims + 2 else x[None]  # (N, C, positions...)
-        per = tuple(range(2, rows.ndim))
-        m, rm, rv = float(self.momentum), self.running_mean, self.running_var
-        rm *= 1.0 - m  # (through locals: `self.x *= ...` assigns the attribute, jit refuses)
-        rm += m * rows.mean(axis=per).mean(axis=0)
-        rv *= 1.0 - m
-        rv += m * rows.var(axis=per, ddof=1).mean(axis=0)
+        rows = x if len(shape) == k + 2 else x.reshape((1,) + shape)  # one sample: a batch
+        running = (self.running_mean, self.running_var) if self.track_running_stats else \
+            (None, None)
+        y = instance_norm_of(who, rows, *running, self.weight, self.bias, not stats,
+                             self.momentum, self.eps)
+        return y if len(shape) == k + 2 else y.reshape(shape)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

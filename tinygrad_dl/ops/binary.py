@@ -9,8 +9,8 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from .elementwise import split_ties
 
-__all__ = ["Arctan2", "Fmax", "Fmin", "Hypot", "LogAddExp", "LogAddExp2", "Minimum", "Mod",
-           "PReLU"]
+__all__ = ["Arctan2", "CopySign", "FloorDivide", "Fmax", "Fmin", "Fmod", "Heaviside", "Hypot",
+           "LogAddExp", "LogAddExp2", "Minimum", "Mod", "PReLU", "XLogY"]
 
 
 def _grads(ctx, gx, gy):
@@ -103,6 +103,90 @@ class Mod(Function):
             with np.errstate(invalid="ignore", divide="ignore"):
                 gy = -g * np.floor_divide(x, y)
         return _grads(ctx, g, gy)
+
+
+class Fmod(Function):
+    """x mod y with the sign of x (np.fmod, torch.fmod, C's fmod): x - trunc(x / y) y.
+
+    d/dx = 1, d/dy = -trunc(x / y) (torch's formula); undefined where x / y is an integer.
+    """
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        ctx.shapes = x.shape, y.shape
+        return np.fmod(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        gy = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                gy = -g * np.trunc(x / y)
+        return _grads(ctx, g, gy)
+
+
+class _StepBinary(Function):
+    """Piecewise constant in both inputs: the gradient is 0 wherever it exists (floor's rule
+    here; torch's backward of these raises "not implemented")."""
+
+    def forward(ctx, x, y):
+        ctx.shapes = x.shape, y.shape
+        return ctx.f(x, y)
+
+    def backward(ctx, g):
+        return _grads(ctx, np.zeros_like(g), np.zeros_like(g))
+
+
+class FloorDivide(_StepBinary):
+    """floor(x / y) as Python's // and NumPy's (torch.floor_divide's values)."""
+
+    f = staticmethod(np.floor_divide)
+
+
+class Heaviside(_StepBinary):
+    """0 below 0, `values` at 0, 1 above; NaN gives 0, torch.heaviside's (np.heaviside's
+    NaN)."""
+
+    @staticmethod
+    def f(x, values):
+        return np.where(x == 0, values, x > 0).astype(np.result_type(x, values), copy=False)
+
+
+class XLogY(Function):
+    """x log y, 0 where x = 0 unless y is NaN (torch.xlogy, scipy's). d/dx = log y (torch's
+    xlogy(g, y), 0 where x = 0 and y <= 0), d/dy = x / y."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        ctx.shapes = x.shape, y.shape
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = x * np.log(y)
+        return np.where((x == 0) & ~np.isnan(y), 0.0, out).astype(out.dtype, copy=False)
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gx = np.where((g == 0) & ~np.isnan(y), 0.0, g * np.log(y))
+            gx = np.where((x == 0) & (y <= 0), 0.0, gx)
+            gy = g * x / y if ctx.needs_input_grad[1] else None
+        return _grads(ctx, gx, gy)
+
+
+class CopySign(Function):
+    """|x| with the sign of y (np.copysign, torch.copysign). d/dx = copysign(1, x) * sign
+    bit of y, 0 at x = 0 (torch's result / x); no gradient to y (torch's zero)."""
+
+    def forward(ctx, x, y):
+        out = np.copysign(x, y)
+        ctx.save_for_backward(x, out)
+        ctx.shapes = x.shape, y.shape
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(x == 0, 0.0, out / np.where(x == 0, 1.0, x))
+        return _grads(ctx, g * ratio, np.zeros_like(g))
 
 
 class _NanAware(Function):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine import Function
 
-__all__ = ["Diag", "Diagonal", "Einsum", "Tril", "Triu"]
+__all__ = ["Det", "Diag", "Diagonal", "Einsum", "Inverse", "Tril", "Triu"]
 
 
 def parse_subscripts(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
@@ -195,3 +195,56 @@ def sublist_subscripts(args: tuple) -> tuple[str, list]:
     if out is not None:
         spec += "->" + term(out)
     return spec, ops
+
+
+def _square(who: str, a: np.ndarray) -> None:
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"{who}: expects square matrices (*, n, n), got shape {a.shape}")
+
+
+def _cofactors(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix of each matrix (d det / dA), singular ones too: from the SVD
+    A = U diag(s) Vh, det(U) det(Vh) U diag(prod of the other s) Vh (no division by s)."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)  # prod of s[:i]
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s, -1)[..., :-1]], -1), -1), -1)
+    others = left * right if n else s
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (u * others[..., None, :]) @ vh
+
+
+class Det(Function):
+    """The determinant of each (n, n) matrix (np.linalg.det, torch.det). The gradient is the
+    cofactor matrix, computed from the SVD so that singular matrices get theirs too (as
+    torch's), not det A^-T."""
+
+    def forward(ctx, a):
+        _square("det", a)
+        ctx.save_for_backward(a)
+        return np.asarray(np.linalg.det(a))
+
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        return np.asarray(g)[..., None, None] * _cofactors(a)
+
+
+class Inverse(Function):
+    """The inverse of each (n, n) matrix (np.linalg.inv, torch.inverse); a singular one is
+    refused, as torch's. The gradient is -A^-T g A^-T."""
+
+    def forward(ctx, a):
+        _square("inverse", a)
+        try:
+            out = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"inverse: a matrix of the input (shape {a.shape}) is singular: "
+                             "it has no inverse") from None
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (inv,) = ctx.saved
+        t = np.swapaxes(inv, -1, -2)
+        return -(t @ g @ t)

@@ -12,8 +12,8 @@ import numpy as np
 
 from ..engine import Function
 
-__all__ = ["CumProd", "CumSum", "LogSumExp", "Max", "Mean", "Min", "Norm", "Prod", "Std", "Sum",
-           "Var", "VectorNorm"]
+__all__ = ["CumProd", "CumSum", "LogCumSumExp", "LogSumExp", "Max", "Mean", "Median", "Min",
+           "NanSum", "Norm", "Prod", "Std", "Sum", "Var", "VectorNorm"]
 
 
 def _axes(axis, ndim: int, ctx: Function, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -177,6 +177,44 @@ class Min(Max):
     """Min over axes; ties share the gradient equally (a subgradient), as for Max."""
 
     _reduce = staticmethod(np.min)
+
+
+def _lower_median(x: np.ndarray, axis: Any = None, keepdims: bool = True) -> np.ndarray:
+    """torch.median(x) of all the values: the lower of the two middle ones (NumPy's median
+    averages them), NaN if any is NaN, NaN for no values; shaped (1,) * ndim (Max's keepdims)."""
+    flat = x.reshape(-1)
+    k = (flat.size - 1) // 2
+    if flat.size == 0 or (x.dtype.kind in "fc" and np.isnan(flat).any()):
+        value = np.asarray(np.nan, x.dtype)
+    else:
+        value = np.partition(flat, k)[k]
+    return np.asarray(value, x.dtype).reshape((1,) * x.ndim)
+
+
+class Median(Max):
+    """torch.median(x) without dim: the lower median of all the values; ties share the
+    gradient equally and a NaN median gives it to the NaNs (torch's evenly distributed
+    gradient, as Max's)."""
+
+    _reduce = staticmethod(_lower_median)
+
+
+class NanSum(Function):
+    """Sum over axes with NaNs counted as zero (np.nansum, torch.nansum). The gradient is
+    g * (x is not NaN): a product, as torch's, so an infinite g gives NaN at the NaNs."""
+
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, ctx, x.shape), keepdims
+        ctx.save_for_backward(x)
+        if x.dtype.kind not in "fc":  # (no NaN in ints and bools: Sum's int64 rule)
+            return x.sum(axis=axis, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
+        return np.asarray(np.nansum(x, axis=axis, keepdims=keepdims))
+
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        g = _expand(g, ctx.axes, ctx.keepdims, len(ctx.shape))
+        with np.errstate(invalid="ignore"):  # inf * 0 is torch's NaN too
+            return np.broadcast_to(g, ctx.shape) * ~np.isnan(x)
 
 
 class Prod(Function):
@@ -356,3 +394,25 @@ class CumSum(Function):
         axis = 0 if ctx.axis is None else ctx.axis
         out = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
         return out.reshape(ctx.shape)
+
+
+class LogCumSumExp(Function):
+    """log of the running sum of e^x along axis, stably (np.logaddexp.accumulate). The
+    gradient: dx_j = sum over i >= j of g_i e^(x_j - out_i), each weight at most 1 (n^2 of
+    them per slice: fine for the lengths a course uses)."""
+
+    def forward(ctx, x, axis=0):
+        ctx.axis = axis
+        out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
+        ctx.save_for_backward(x, out)
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved
+        xm, om, gm = (np.moveaxis(a, ctx.axis, -1) for a in (x, out, g))
+        n = xm.shape[-1]
+        later = np.triu(np.ones((n, n), bool))  # [j, i]: i >= j
+        with np.errstate(invalid="ignore", over="ignore"):
+            w = np.exp(xm[..., :, None] - om[..., None, :])  # [j, i]
+        w = np.where(later, w, 0.0)  # (-inf - -inf: NaN, as torch's, where all so far is -inf)
+        return np.moveaxis((w * gm[..., None, :]).sum(-1), -1, ctx.axis)

@@ -15,10 +15,10 @@ from ..grad import passed
 from . import erf
 
 __all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "CELU", "Ceil",
-    "Cos", "Cosh", "ELU", "Erf", "Erfc", "Exp2", "Expm1", "Floor", "GELU", "GELUTanh",
+    "Cos", "Cosh", "ELU", "Erf", "Erfc", "Exp2", "Expm1", "Floor", "GELU", "GELUTanh", "Hardshrink",
     "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "Log10", "Log1p", "Log2", "NanToNum",
-    "Reciprocal", "Round", "SiLU", "Sign", "Sin", "Sinc", "Sinh", "Softplus", "Square", "Tan",
-    "Threshold"]
+    "Reciprocal", "Round", "SiLU", "Sign", "Sin", "Sinc", "Sinh", "Softplus", "Softshrink",
+    "Square", "Tan", "Threshold", "Trunc", "Logit"]
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
@@ -186,6 +186,12 @@ class Round(_ZeroGrad):
     """Rounds half to even (np.round)."""
 
     f = staticmethod(np.round)
+
+
+class Trunc(_ZeroGrad):
+    """Rounds toward zero (np.trunc, torch.trunc)."""
+
+    f = staticmethod(np.trunc)
 
 
 # ---- activations -------------------------------------------------------------------------
@@ -400,6 +406,36 @@ class Threshold(Function):
         return np.where(ctx.saved[0] <= ctx.threshold, 0, g)
 
 
+class Hardshrink(Function):
+    """x where |x| > lambd, else 0 (a NaN stays NaN); the gradient is g outside [-lambd,
+    lambd] and at NaN, 0 on and inside it (PyTorch's formula, its scalar kernel's: torch
+    2.13's vectorized one gives 0 at a NaN in full blocks of 8)."""
+
+    def forward(ctx, x, lambd=0.5):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        return np.where((x >= -lambd) & (x <= lambd), 0, x)
+
+    def backward(ctx, g):
+        x, lambd = ctx.saved[0], ctx.lambd
+        return np.where((x >= -lambd) & (x <= lambd), 0, g)
+
+
+class Softshrink(Function):
+    """x - lambd sign(x) where |x| > lambd, else 0 (lambd >= 0; a NaN stays NaN): x - clip(x,
+    -lambd, lambd); the gradient is g outside [-lambd, lambd] and at NaN, 0 on and inside it
+    (as Hardshrink's)."""
+
+    def forward(ctx, x, lambd=0.5):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        return x - np.clip(x, -lambd, lambd)
+
+    def backward(ctx, g):
+        x, lambd = ctx.saved[0], ctx.lambd
+        return np.where((x >= -lambd) & (x <= lambd), 0, g)
+
+
 # ---- inverse hyperbolic functions, sinc, nan_to_num -----------------------------------------
 class Arcsinh(_Saves):
     f = staticmethod(np.arcsinh)
@@ -478,3 +514,23 @@ class Cast(Function):
 
     def backward(ctx, g):
         return g.astype(ctx.in_dtype, copy=False)
+
+
+class Logit(Function):
+    """log(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given (torch.logit). The
+    gradient is torch's: g / (x (1 - x)), infinite at 0 and 1; 0 outside [eps, 1 - eps] with
+    eps, NaN outside [0, 1] without."""
+
+    def forward(ctx, x, eps=None):
+        ctx.eps = eps
+        ctx.save_for_backward(x)
+        z = x if eps is None else np.clip(x, eps, 1 - eps)
+        return np.log(z / (1 - z))  # (NumPy's warnings at 0 and 1, as log's)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = g / (x * (1 - x))
+        if ctx.eps is None:
+            return np.where((x < 0) | (x > 1), np.nan, d)
+        return np.where((x < ctx.eps) | (x > 1 - ctx.eps), 0.0, d)

@@ -426,3 +426,62 @@ def unique_consecutive_ref(a: np.ndarray, return_inverse: bool = False,
     if return_inverse:
         return np.array(inverse, dtype=np.int64).reshape(a.shape if dim is None else -1)
     return np.array(values) if dim is None else np.moveaxis(np.array(values), 0, dim)
+
+
+def narrow_ref(a: np.ndarray, dim: int, start: int, length: int) -> np.ndarray:
+    start = start + a.shape[dim] if start < 0 else start
+    return np.take(a, np.arange(start, start + length), axis=dim)
+
+
+def median_ref(a: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    """torch.median: the lower of the two middle values (np.median averages them)."""
+    if dim is None:
+        return np.sort(a, axis=None)[(a.size - 1) // 2]
+    return kthvalue_ref(a, (a.shape[dim] + 1) // 2, dim, keepdim)
+
+
+def kthvalue_ref(a: np.ndarray, k: int, dim: int = -1, keepdim: bool = False) -> np.ndarray:
+    out = np.take(np.sort(a, axis=dim), [k - 1], axis=dim)
+    return out if keepdim else np.squeeze(out, dim)
+
+
+def quantile_ref(a: np.ndarray, q: Any, dim: int | None = None, keepdim: bool = False,
+                 interpolation: str = "linear") -> np.ndarray:
+    """torch.quantile by np.quantile (the same five methods under NumPy's keywords)."""
+    return np.quantile(a, np.asarray(q, dtype=a.dtype), axis=dim, keepdims=keepdim,
+                       method=interpolation)
+
+
+def diag_embed_ref(a: np.ndarray, offset: int = 0, dim1: int = -2, dim2: int = -1) -> np.ndarray:
+    """torch.diag_embed by assignment into zeros."""
+    n = a.shape[-1]
+    m = n + abs(offset)
+    out = np.zeros(a.shape[:-1] + (m, m), a.dtype)
+    i = np.arange(n)
+    out[..., i + max(-offset, 0), i + max(offset, 0)] = a
+    nd = out.ndim
+    return np.moveaxis(out, (nd - 2, nd - 1), (dim1 % nd, dim2 % nd))
+
+
+def block_diag_ref(*blocks: np.ndarray) -> np.ndarray:
+    """torch.block_diag by assignment into zeros (0-d and 1-d blocks as one row)."""
+    bs = [np.reshape(b, (1, -1)) if np.ndim(b) < 2 else b for b in blocks]
+    out = np.zeros((sum(b.shape[0] for b in bs), sum(b.shape[1] for b in bs)))
+    r = c = 0
+    for b in bs:
+        out[r:r + b.shape[0], c:c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def histc_ref(a: np.ndarray, bins: int = 100, min: float = 0,  # noqa: A002
+              max: float = 0) -> np.ndarray:  # noqa: A002
+    """torch.histc's counts by its bin arithmetic, floor((x - min) bins / (max - min)) in x's
+    dtype, the last edge in the last bin: np.histogram rounds at the edges otherwise (it put
+    -1.6e-183 in the bin below 0, where torch's arithmetic gives 0's)."""
+    lo, hi = (a.min(), a.max()) if min == max and a.size else (min, max)
+    lo, hi = (lo - 1, hi + 1) if lo == hi else (lo, hi)
+    x = a[(a >= lo) & (a <= hi)]
+    idx = ((x - a.dtype.type(lo)) * a.dtype.type(bins) / (a.dtype.type(hi) - a.dtype.type(lo)))
+    return np.bincount(np.minimum(idx.astype(np.int64), bins - 1), minlength=bins
+                       ).astype(a.dtype)

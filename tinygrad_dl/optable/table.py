@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +17,7 @@ from .refs import (
     SUBLISTS,
     bce_prob_ref,
     bce_ref,
+    block_diag_ref,
     bn_call,
     bn_ref,
     case,
@@ -23,6 +25,7 @@ from .refs import (
     ce_ref,
     conv_transpose_ref,
     cosine_similarity_ref,
+    diag_embed_ref,
     dropout_call,
     einsum_call,
     einsum_ref,
@@ -31,19 +34,23 @@ from .refs import (
     fold_ref,
     gelu_ref,
     glu_ref,
+    histc_ref,
     huber_call,
     huber_ref,
     index_add_ref,
     interpolate_ref,
     joined,
     kl_div_ref,
+    kthvalue_ref,
     l1_call,
     l1_ref,
     layer_norm_call,
     layer_norm_ref,
     listed,
     log_softmax_ref,
+    median_ref,
     mse_ref,
+    narrow_ref,
     nll_call,
     nll_ref,
     normalize_ref,
@@ -52,6 +59,7 @@ from .refs import (
     pixel_shuffle_ref,
     pixel_unshuffle_ref,
     prelu_ref,
+    quantile_ref,
     ref_joined,
     rnn_ref,
     scatter_ref,
@@ -127,7 +135,8 @@ _SELU = (1.6732632423543772848170429916717, 1.0507009873554804934193349852946)
 def _compare(name: str, numpy: str, dunder: str, ref: Any, torch: tuple[str, ...],
              sym: str) -> OpInfo:
     return OpInfo(name, "NumPy's comparison (no graph)", f"x {sym} y elementwise: a constant "
-                  "bool tensor, for where() and masks", CMP, methods=(dunder,), numpy=(numpy,),
+                  "bool tensor, for where() and masks", CMP, methods=(dunder, name),
+                  numpy=(numpy,),
                   torch=torch, syntax=(f"x {sym} y",), tensors=2, ref=ref,
                   sample=Elementwise((REAL, REAL)), no_grad="a constant bool tensor",
                   float32=False)
@@ -172,6 +181,9 @@ _OPS: tuple[OpInfo, ...] = (
                                                               "remainder"),
             syntax=("x % y",), sample=Drawn("mod"), grad="d/dx = 1, d/dy = -floor(x/y); jumps "
             "where x/y is an integer"),
+    _binary("fmod", ops.Fmod, np.fmod, "x mod y with the sign of x (C's fmod)", ("fmod",),
+            group=ARITH, sample=Drawn("mod"), grad="d/dx = 1, d/dy = -trunc(x/y); jumps where "
+            "x/y is an integer"),
     _unary("neg", ops.Neg, np.negative, "-x", ("neg", "negative"), group=ARITH,
            numpy=("negative",), methods=("__neg__", "neg", "negative"), syntax=("-x",)),
     _unary("abs", ops.Abs, np.abs, "|x|", ("abs", "absolute"), KINK0, group=ARITH,
@@ -181,6 +193,39 @@ _OPS: tuple[OpInfo, ...] = (
            "broadcast)", ARITH, methods=("__matmul__", "__rmatmul__", "matmul", "mm", "bmm"),
            numpy=("matmul",), torch=("matmul", "mm", "bmm"), syntax=("a @ b", "arr @ x"), tensors=2,
            ref=np.matmul, sample=Drawn("matmul")),
+    OpInfo("addmm", "matmul, mul and add", "torch.addmm(x, mat1, mat2, beta=1, alpha=1): beta x "
+           "+ alpha mat1 @ mat2 (beta = 0 ignores x)", ARITH, methods=("addmm",),
+           torch=("addmm",), tensors=3, ref=lambda c, a, b, beta=1, alpha=1: beta * c
+           + alpha * a @ b, sample=Cases((case((3, 5), (3, 4), (4, 5)),
+                                         case((5,), (2, 3), (3, 5), beta=0.5, alpha=-2.0)))),
+    OpInfo("mv", ops.MatMul, "torch.mv(mat, vec): a 2-D matrix times a 1-D vector", ARITH,
+           methods=("mv",), torch=("mv",), tensors=2, ref=np.matmul,
+           sample=Cases((case((3, 4), (4,)), case((1, 2), (2,))))),
+    OpInfo("baddbmm", "matmul, mul and add", "torch.baddbmm(x, b1, b2, beta=1, alpha=1): beta x "
+           "+ alpha b1 @ b2 of batches of matrices", ARITH, methods=("baddbmm",),
+           torch=("baddbmm",), tensors=3, ref=lambda c, a, b, beta=1, alpha=1: beta * c
+           + alpha * a @ b, sample=Cases((case((2, 3, 4), (2, 3, 2), (2, 2, 4)),
+                                         case((1, 4), (2, 1, 3), (2, 3, 4), beta=2.0,
+                                              alpha=0.5)))),
+    OpInfo("addcmul", "mul and add", "torch.addcmul(x, t1, t2, value=1): x + value t1 t2",
+           ARITH, methods=("addcmul",), torch=("addcmul",), tensors=3,
+           ref=lambda c, a, b, value=1: c + value * a * b,
+           sample=Cases((case((2, 3), (2, 3), (3,)), case((3,), (2, 3), (1,), value=-0.5)))),
+    OpInfo("addcdiv", "div and add", "torch.addcdiv(x, t1, t2, value=1): x + value t1 / t2",
+           ARITH, methods=("addcdiv",), torch=("addcdiv",), tensors=3,
+           ref=lambda c, a, b, value=1: c + value * a / b,
+           sample=Cases((case((2, 3), (2, 3), (3,), domain=POSITIVE),
+                         case((3,), (2, 3), (1,), domain=POSITIVE, value=-0.5))),
+           grad="needs t2 != 0"),
+    _binary("float_power", "astype float64 and pow", np.float_power, "x ** y computed in "
+            "float64 (the result is float64)", ("float_power",), (POSITIVE, Domain(-2.0, 2.0)),
+            group=ARITH, call=lambda x, y: x.float_power(y).astype(x.dtype),
+            grad="as pow's (tested cast back to x's dtype: float32 in, float32 out)"),
+    _binary("floor_divide", ops.FloorDivide, np.floor_divide, "floor(x / y), Python's //",
+            ("floor_divide",), group=ARITH, methods=("__floordiv__", "__rfloordiv__",
+                                                     "floor_divide"),
+            syntax=("x // y",), sample=Drawn("mod"),
+            grad="**zero** everywhere (floor's; torch's backward raises)"),
     # ---- elementwise math ---------------------------------------------------------------------
     _unary("exp", ops.Exp, np.exp, "e^x", ("exp",)),
     _unary("log", ops.Log, np.log, "natural log", ("log",), POSITIVE, grad="needs x > 0"),
@@ -231,6 +276,27 @@ _OPS: tuple[OpInfo, ...] = (
            grad="**zero** everywhere"),
     _unary("round", ops.Round, np.round, "round half to even", ("round",), _ROUNDING,
            numpy=("round", "around"), grad="**zero** everywhere"),
+    _unary("trunc", ops.Trunc, np.trunc, "round toward zero", ("trunc", "fix"), _FLOORING,
+           numpy=("trunc", "fix"), methods=("trunc", "fix"), grad="**zero** everywhere"),
+    _unary("frac", "sub of trunc", lambda a: a - np.trunc(a), "x - trunc(x): the fractional "
+           "part, with x's sign (PyTorch's)", ("frac",), _FLOORING, numpy=(),
+           grad="1 (the value jumps at the integers)"),
+    _binary("xlogy", ops.XLogY, lambda x, y: np.where(x == 0, 0.0, x * np.log(y)),
+            "x log y, 0 where x = 0 (unless y is NaN)", ("xlogy",), (KINK0, POSITIVE),
+            group=MATH, numpy=(), grad="d/dx = log y (0 where x = 0), d/dy = x / y"),
+    _unary("logit", ops.Logit, lambda a: np.log(a / (1 - a)), "log(x / (1 - x)); "
+           "eps= clamps x to [eps, 1 - eps] first", ("logit",), Domain(0.05, 0.95), numpy=(),
+           grad="1 / (x (1 - x)); 0 outside [eps, 1 - eps]"),
+    _binary("copysign", ops.CopySign, np.copysign, "|x| with the sign (bit) of y",
+            ("copysign",), (KINK0, NONZERO), group=MATH,
+            grad="d/dx = +-1 (0 at x = 0, torch's); none to y"),
+    _binary("heaviside", ops.Heaviside, np.heaviside, "0 below 0, values at 0, 1 above",
+            ("heaviside",), (KINK0, REAL), group=MATH,
+            grad="**zero** everywhere (torch's backward raises)",
+            differs="a NaN x gives 0 (torch's); np.heaviside gives NaN"),
+    OpInfo("signbit", "NumPy's signbit (no graph)", "is the sign bit set (-0.0 too)", CMP,
+           methods=("signbit",), numpy=("signbit",), torch=("signbit",), ref=np.signbit,
+           sample=Elementwise(), no_grad="a constant bool tensor", float32=False),
     _unary("sinc", ops.Sinc, np.sinc, "sin(pi x) / (pi x), 1 at 0 (normalized, as NumPy and "
            "PyTorch)", ("sinc",), grad="a series near 0, where the formula cancels"),
     _unary("deg2rad", "mul by pi/180", np.deg2rad, "degrees to radians", ("deg2rad",),
@@ -374,6 +440,16 @@ _OPS: tuple[OpInfo, ...] = (
          sample=Cases((case((2, 3), domain=Domain(avoid=(0.5,)), threshold=0.5, value=-2.0),
                        case((4,), domain=KINK0, threshold=0.0, value=0.0))),
          grad="1 above the threshold (and at NaN), 0 at and below it (PyTorch's)"),
+    _act("hardshrink", ops.Hardshrink, lambda a, lambd=0.5: np.where(np.abs(a) > lambd, a, 0),
+         "x where |x| > lambd (default 0.5), else 0",
+         sample=Cases((case((2, 3), domain=Domain(avoid=(-0.5, 0.5))),
+                       case((4,), domain=Domain(avoid=(-1.0, 1.0)), lambd=1.0))),
+         grad="1 outside [-lambd, lambd] and at NaN, 0 on and inside it (PyTorch's)"),
+    _act("softshrink", ops.Softshrink, lambda a, lambd=0.5: a - np.clip(a, -lambd, lambd),
+         "x - lambd sign(x) where |x| > lambd (default 0.5), else 0",
+         sample=Cases((case((2, 3), domain=Domain(avoid=(-0.5, 0.5))),
+                       case((4,), domain=Domain(avoid=(-1.0, 1.0)), lambd=1.0))),
+         grad="1 outside [-lambd, lambd] and at NaN, 0 on and inside it (PyTorch's)"),
     _act("glu", "getitem, sigmoid, mul composition", glu_ref,
          "a * sigmoid(b), a and b the halves of x along dim (default -1; even length)",
          sample=Cases((case((2, 4)), case((4, 3), dim=0), case((2, 2, 6), dim=-1),
@@ -417,6 +493,82 @@ _OPS: tuple[OpInfo, ...] = (
     _reduction("logsumexp", ops.LogSumExp, lambda a, axis=None, keepdims=False: np.log(
         np.exp(a).sum(axis, keepdims=keepdims)), "log sum exp over axis, max-shifted",
                ("logsumexp",), numpy=(), grad="softmax(x)"),
+    _reduction("nansum", ops.NanSum, np.nansum, "sum over axis, NaNs counted as 0",
+               ("nansum",), grad="0 at the NaNs"),
+    _reduction("nanmean", "nansum / count", np.nanmean, "mean over axis of the values that are "
+               "not NaN", ("nanmean",), grad="1/count, 0 at the NaNs"),
+    OpInfo("median", (ops.Median, ops.TakeAlongAxis), "PyTorch's median: the lower of the two "
+           "middle values (NumPy's averages them); with dim, (values, indices)", RED,
+           methods=("median",), torch=("median",),
+           call=lambda x, **kw: x.median(**kw) if not kw else x.median(**kw).values,
+           ref=median_ref,
+           sample=Cases((case((5,), domain=DISTINCT), case((2, 4), domain=DISTINCT),
+                         case((3, 4), domain=DISTINCT, dim=1),
+                         case((4, 3), domain=DISTINCT, dim=0, keepdim=True))),
+           grad="ties share it (median()); with dim, to the index picked (a stable sort's)",
+           differs="np.median averages the two middle values"),
+    OpInfo("kthvalue", "take_along_axis of the stable argsort", "torch.kthvalue(x, k, dim=-1): "
+           "(values, indices) of the k-th smallest along dim", RED, methods=("kthvalue",),
+           torch=("kthvalue",), call=lambda x, **kw: x.kthvalue(**kw).values, ref=kthvalue_ref,
+           sample=Cases((case((5,), domain=DISTINCT, k=2), case((3, 4), domain=DISTINCT, k=4),
+                         case((4, 3), domain=DISTINCT, k=1, dim=0, keepdim=True))),
+           grad="to the index picked (a stable sort's at ties)"),
+    OpInfo("quantile", "sort, take_along_axis and lerp", "torch.quantile(x, q, dim=None): "
+           "between the sorted values at q (n - 1), by interpolation= (linear, lower, higher, "
+           "midpoint, nearest)", RED, methods=("quantile",), torch=("quantile",),
+           ref=quantile_ref,
+           sample=Cases((case((5,), domain=DISTINCT, q=0.3), case((3, 4), domain=DISTINCT,
+                                                                  q=0.75, dim=1),
+                         case((4, 3), domain=DISTINCT, q=(0.1, 0.5, 1.0), dim=0,
+                              keepdim=True),
+                         case((2, 5), domain=DISTINCT, q=0.4, interpolation="midpoint"))),
+           grad="1 - w and w to the two sorted values interpolated",
+           differs="np.quantile's keywords are axis= and method="),
+    OpInfo("var_mean", "var and mean", "torch.var_mean(x, dim=None, correction=1, keepdim="
+           "False): (var, mean)", RED, torch=("var_mean",), function=F.var_mean,
+           call=lambda x, **kw: sum(F.var_mean(x, **kw)),
+           ref=lambda a, dim=None, correction=1, keepdim=False: np.var(
+               a, axis=dim, ddof=correction, keepdims=keepdim) + a.mean(dim, keepdims=keepdim),
+           sample=Cases((case((5,)), case((3, 4), dim=1), case((3, 4), dim=0, correction=0),
+                         case((2, 3), dim=(0, 1), keepdim=True)))),
+    OpInfo("std_mean", "std and mean", "torch.std_mean(x, dim=None, correction=1, keepdim="
+           "False): (std, mean)", RED, torch=("std_mean",), function=F.std_mean,
+           call=lambda x, **kw: sum(F.std_mean(x, **kw)),
+           ref=lambda a, dim=None, correction=1, keepdim=False: np.std(
+               a, axis=dim, ddof=correction, keepdims=keepdim) + a.mean(dim, keepdims=keepdim),
+           sample=Cases((case((5,), domain=DISTINCT), case((3, 4), domain=DISTINCT, dim=1),
+                         case((3, 4), domain=DISTINCT, dim=0, correction=0),
+                         case((2, 3), domain=DISTINCT, dim=(0, 1), keepdim=True))),
+           grad="std's: needs a nonzero spread"),
+    *(OpInfo(name, "take_along_axis of the running arg-extreme", f"torch.{name}(x, dim): "
+             f"(values, indices) of the running {word} along dim (equal ones: the latest)", RED,
+             methods=(name,), torch=(name,), call=lambda x, dim, n=name: getattr(x, n)(dim)
+             .values, ref=lambda a, dim, f=f: f.accumulate(a, axis=dim),
+             sample=Cases((case((5,), domain=DISTINCT, dim=0),
+                           case((3, 4), domain=DISTINCT, dim=1),
+                           case((3, 4), domain=DISTINCT, dim=-2))),
+             grad="to the index picked")
+      for name, word, f in (("cummax", "max", np.maximum), ("cummin", "min", np.minimum))),
+    OpInfo("logcumsumexp", ops.LogCumSumExp, "torch.logcumsumexp(x, dim): log of the running sum"
+           " of e^x along dim, stably", RED, methods=("logcumsumexp",), torch=("logcumsumexp",),
+           ref=lambda a, dim: np.logaddexp.accumulate(a, axis=dim),
+           sample=Cases((case((5,), dim=0), case((3, 4), dim=1), case((3, 4), dim=-2))),
+           grad="sum over i >= j of g_i e^(x_j - out_i)"),
+    OpInfo("cov", "mean, sub, matmul and div", "torch.cov(x, correction=1): the covariance "
+           "matrix of the rows (variables) over the columns (observations)", RED,
+           torch=("cov",), function=F.cov, ref=lambda a, correction=1: np.cov(a, ddof=correction),
+           sample=Cases((case((3, 5)), case((6,)), case((2, 4), correction=0)))),
+    OpInfo("corrcoef", "cov, sqrt, div and clip", "torch.corrcoef(x): Pearson's correlation "
+           "coefficients of the rows, clipped to [-1, 1]", RED, torch=("corrcoef",),
+           function=F.corrcoef, ref=np.corrcoef,
+           sample=Cases((case((3, 5), domain=DISTINCT), case((2, 4), domain=DISTINCT))),
+           grad="needs a nonzero spread in each row"),
+    OpInfo("trapezoid", "narrow, add, mul and sum", "torch.trapezoid(y, x=None, dx=None, dim=-1):"
+           " the trapezoid rule along dim", RED, torch=("trapezoid",), function=F.trapezoid,
+           call=lambda y, *x, **kw: F.trapezoid(y, *x, **kw),
+           ref=lambda a, *x, dx=1.0, dim=-1: np.trapezoid(a, *x, dx=dx, axis=dim),
+           sample=Cases((case((3, 4)), case((5,), dx=0.5), case((3, 4), dim=0),
+                         case((2, 4), (4,))))),
     _reduction("cumsum", ops.CumSum, np.cumsum, "running sum along axis (None: flattened)",
                ("cumsum",), Reduction(tuple_axes=False, keepdims=False),
                grad="the reversed running sum"),
@@ -549,6 +701,26 @@ _OPS: tuple[OpInfo, ...] = (
     OpInfo("triu", ops.Triu, "upper triangle of the last two axes", LINALG, methods=("triu",),
            numpy=("triu",), torch=("triu",), ref=np.triu,
            sample=Cases((case((3, 4)), case((2, 3, 3), k=1), case((3, 3), k=-1)))),
+    OpInfo("diagflat", ops.Diag, "x flattened, on diagonal offset of a square matrix", LINALG,
+           methods=("diagflat",), numpy=("diagflat",), torch=("diagflat",),
+           ref=lambda a, offset=0: np.diagflat(a, offset),
+           sample=Cases((case((2, 3)), case((4,), offset=-1), case((3,), offset=2))),
+           differs="NumPy's keyword is k=, torch's offset= (positionally the same)"),
+    OpInfo("diag_embed", "pad, reshape and moveaxis", "torch.diag_embed(x, offset=0, dim1=-2, "
+           "dim2=-1): the last axis of x on a diagonal of new (dim1, dim2) planes", LINALG,
+           methods=("diag_embed",), torch=("diag_embed",), ref=diag_embed_ref,
+           sample=Cases((case((2, 3)), case((4,), offset=1), case((2, 3), offset=-1, dim1=0,
+                                                                  dim2=2)))),
+    OpInfo("det", ops.Det, "the determinant of each (n, n) matrix of (*, n, n)", LINALG,
+           methods=("det",), torch=("det",), ref=np.linalg.det,
+           sample=Cases((case((3, 3)), case((2, 2, 2)), case((1, 1)))),
+           grad="the cofactor matrix (from the SVD: singular matrices too)"),
+    OpInfo("inverse", ops.Inverse, "the inverse of each (n, n) matrix of (*, n, n) (a "
+           "singular one is refused)", LINALG, methods=("inverse",), torch=("inverse",),
+           call=lambda x: (x + Tensor(3 * np.eye(x.shape[-1], dtype=x.dtype))).inverse(),
+           ref=lambda a: np.linalg.inv(a + 3 * np.eye(a.shape[-1])),
+           sample=Cases((case((3, 3), domain=UNIT), case((2, 2, 2), domain=UNIT))),
+           grad="-A^-T g A^-T"),
     OpInfo("kron", "reshape, mul, reshape", "Kronecker product: x[i] times all of y", LINALG,
            numpy=("kron",), torch=("kron",), function=F.kron, tensors=2, ref=np.kron,
            sample=Cases((case((2, 2), (2, 3)), case((3,), (2,)), case((2, 1, 2), (3, 2)),
@@ -564,7 +736,7 @@ _OPS: tuple[OpInfo, ...] = (
            call=lambda t, shape=(): t.reshape(shape), ref=lambda a, shape=(): a.reshape(shape),
            sample=Drawn("reshape")),
     OpInfo("transpose", ops.Transpose, "axes permuted (none given: reversed)", SHAPE,
-           methods=("transpose", "T", "t"), numpy=("transpose",), torch=("transpose",),
+           methods=("transpose", "T"), numpy=("transpose",), torch=("transpose",),
            syntax=("x.T",), call=lambda t, axes=None: t.transpose() if axes is None else
            t.transpose(axes), ref=np.transpose, sample=Drawn("transpose"),
            differs="transpose(dim0, dim1) of a tensor that is not 2-D swaps two axes "
@@ -575,6 +747,35 @@ _OPS: tuple[OpInfo, ...] = (
            call=lambda t, axes=(): t.permute(*axes),
            ref=lambda a, axes=(): np.transpose(a, axes),
            sample=Cases((case((2, 3, 4), axes=(2, 0, 1)), case((2, 3), axes=(0, 1))))),
+    OpInfo("t", "transpose (0-d, 1-d: x itself)", "PyTorch's t(): a matrix transposed; 0-d and "
+           "1-d tensors as "
+           "they are, more dims refused", SHAPE, methods=("t",), torch=("t",),
+           ref=lambda a: a.T, sample=Cases((case((2, 3)), case((4,)), case(())))),
+    OpInfo("ravel", "reshape", "the values as one axis, in C order (reshape(-1))", SHAPE,
+           methods=("ravel",), numpy=("ravel",), torch=("ravel",), ref=np.ravel,
+           sample=Cases((case((2, 3, 2)), case(()), case((4,))))),
+    OpInfo("narrow", ops.GetItem, "torch.narrow(x, dim, start, length): entries start.."
+           "start+length-1 along dim (a negative start counts from the end)", SHAPE,
+           methods=("narrow",), torch=("narrow",), ref=narrow_ref,
+           sample=Cases((case((3, 4), dim=1, start=1, length=2),
+                         case((5,), dim=0, start=-3, length=3),
+                         case((2, 3, 2), dim=-1, start=0, length=1)))),
+    OpInfo("select", ops.GetItem, "torch.select(x, dim, index): the slice at index along dim, "
+           "without that axis (x.select(0, i) is x[i])", SHAPE, methods=("select",),
+           torch=("select",), ref=lambda a, dim, index: np.take(a, index, axis=dim),
+           sample=Cases((case((3, 4), dim=1, index=2), case((5,), dim=0, index=-1),
+                         case((2, 3, 2), dim=-2, index=0)))),
+    OpInfo("take", ops.GetItem, "torch.take(x, index): entries of x flattened at index (any "
+           "shape; negative from the end)", SORT, methods=("take",), torch=("take",),
+           ref=lambda a, index: a.ravel()[index],
+           sample=Cases((case((3, 4), index=np.array([[0, -1], [5, 5]])),
+                         case((5,), index=np.array(2)))),
+           grad="repeated indices add up", differs="np.take(a, i) without axis is the same; "
+           "with axis= it is index_select"),
+    *(OpInfo(name, ops.Flip, doc, SHAPE, methods=(name,), numpy=(name,), torch=(name,),
+             ref=getattr(np, name), sample=Cases((case((3, 4)), case((2, 3, 2)))))
+      for name, doc in (("fliplr", "reversed along axis 1 (2 or more dims)"),
+                        ("flipud", "reversed along axis 0 (1 or more dims)"))),
     OpInfo("getitem", ops.GetItem, "x[index]: slices, ints, None, ..., integer and boolean "
            "arrays", SHAPE, methods=("__getitem__",), syntax=("x[1:, ::-1]",
                                                              "x[np.arange(n), y]", "x[mask]"),
@@ -652,12 +853,18 @@ _OPS: tuple[OpInfo, ...] = (
            "append)", SHAPE, methods=("diff",), numpy=("diff",), torch=("diff",), ref=np.diff,
            sample=Cases((case((2, 4)), case((4, 3), n=2, axis=0), case((3,), prepend=0.5),
                          case((2, 3), append=np.ones((2, 1)), axis=1)))),
-    OpInfo("pad", ops.Pad, "constant padding: np.pad's pad_width, or PyTorch's flat (left, "
-           "right, top, bottom, ...)", SHAPE, numpy=("pad",), F=("pad",), function=F.pad,
-           ref=lambda a, pad_width=0, constant_values=0.0: np.pad(
-               a, pad_width, constant_values=constant_values),
+    OpInfo("pad", (ops.Pad, ops.GetItem), "constant padding: np.pad's pad_width, or "
+           "PyTorch's flat (left, right, top, bottom, ...); mode 'reflect', 'replicate' "
+           "('edge'), 'circular' ('wrap'): index_select per axis", SHAPE, numpy=("pad",),
+           F=("pad",), function=F.pad,
+           ref=lambda a, pad_width=0, constant_values=0.0, mode="constant": np.pad(
+               a, pad_width, constant_values=constant_values) if mode == "constant" else
+           np.pad(a, pad_width, {"replicate": "edge", "circular": "wrap"}.get(mode, mode)),
            sample=Cases((case((2, 3), pad_width=((1, 0), (2, 1)), constant_values=0.5),
-                         case((2, 3), pad_width=1), case((4,), pad_width=(2, 1)))),
+                         case((2, 3), pad_width=1), case((4,), pad_width=(2, 1)),
+                         case((3, 4), pad_width=((1, 2), (2, 1)), mode="reflect"),
+                         case((2, 3), pad_width=((0, 1), (2, 2)), mode="replicate"),
+                         case((3,), pad_width=(2, 3), mode="circular"))),
            differs="a flat pair (a, b) on a tensor of 2+ axes pads every axis to NumPy and only "
            "the last to PyTorch: an error naming both; flat tuples of 4, 6, ... are PyTorch's"),
     # ---- joining and splitting ----------------------------------------------------------------
@@ -740,6 +947,20 @@ _OPS: tuple[OpInfo, ...] = (
            function=F.array_split, call=joined(F.array_split), ref=ref_joined(np.array_split),
            sample=Cases((case((2, 5), indices_or_sections=3, axis=1),
                          case((7,), indices_or_sections=[2, 3])))),
+    OpInfo("dstack", "concatenate", "tensors joined along axis 2 (made 3-D first)", JOIN,
+           numpy=("dstack",), torch=("dstack",), function=F.dstack,
+           call=lambda *ts: F.dstack(ts), ref=lambda *a: np.dstack(a),
+           sample=Cases((case((2, 3), (2, 3)), case((3,), (3,)), case((2, 1, 2), (2, 1, 1))))),
+    OpInfo("block_diag", "pad and concatenate", "torch.block_diag(*tensors): the tensors as "
+           "blocks on a diagonal, zeros elsewhere", JOIN, torch=("block_diag",),
+           function=F.block_diag, call=lambda *ts: F.block_diag(*ts), ref=block_diag_ref,
+           sample=Cases((case((2, 3), (1, 2)), case((3,), (), (2, 2))))),
+    OpInfo("cartesian_prod", "meshgrid, reshape and stack", "torch.cartesian_prod(*tensors): "
+           "every combination of the 1-D tensors' entries, one row each", JOIN,
+           torch=("cartesian_prod",), function=F.cartesian_prod,
+           call=lambda *ts: F.cartesian_prod(*ts),
+           ref=lambda *a: np.array(list(itertools.product(*a))).reshape(-1, len(a)),
+           sample=Cases((case((3,), (2,)), case((2,), (2,), (3,))))),
     OpInfo("atleast_1d", "reshape", "0-d inputs as (1,)", JOIN, numpy=("atleast_1d",),
            torch=("atleast_1d",), function=F.atleast_1d, ref=np.atleast_1d,
            sample=Cases((case(()), case((2, 3))))),
@@ -973,7 +1194,8 @@ _OPS: tuple[OpInfo, ...] = (
            no_grad="a constant: it cuts the graph", float32=False),
     OpInfo("astype", ops.Cast, "a copy in another dtype, on the graph (float results pass the "
            "gradient back, cast to x's dtype; integer and bool results are constants)", COPY,
-           methods=("astype", "to", "type", "double", "float", "half", "long", "int", "bool"),
+           methods=("astype", "to", "type", "type_as", "double", "float", "half", "long", "int",
+                    "bool"),
            numpy=("astype",), call=lambda t: t.astype(t.dtype),
            ref=lambda a: a.astype(a.dtype), grad="cast back to the input's dtype",
            differs="x.float() is float32 and x.int() int32, as in PyTorch; x.type() with no "
@@ -986,7 +1208,17 @@ _OPS: tuple[OpInfo, ...] = (
           ("add_", "x += alpha * y", ("x += y",)), ("sub_", "x -= alpha * y", ("x -= y",)),
           ("mul_", "x *= y", ("x *= y",)), ("div_", "x /= y", ("x /= y",)),
           ("zero_", "x = 0", ()), ("fill_", "x = value", ()),
-          ("copy_", "x = src (broadcast)", ()), ("clamp_", "x = clamp(x, min, max)", ()))),
+          ("copy_", "x = src (broadcast)", ()), ("clamp_", "x = clamp(x, min, max)", ()),
+          *((f"{n}_", f"x = x.{n}()", ()) for n in ("relu", "sigmoid", "tanh", "exp", "sqrt",
+                                                     "abs", "neg", "sign")),
+          ("clip_", "x = clip(x, min, max)", ()), ("tril_", "x = x.tril(diagonal)", ()),
+          ("triu_", "x = x.triu(diagonal)", ()),
+          ("masked_fill_", "x = x.masked_fill(mask, value)", ()),
+          ("index_add_", "x = x.index_add(dim, index, source, alpha)", ()),
+          ("scatter_", "x = x.scatter(dim, index, src)", ()),
+          ("uniform_", "uniform draws on [a, b)", ()), ("normal_", "N(mean, std^2) draws", ()),
+          ("squeeze_", "x = x.squeeze(dim)", ()), ("unsqueeze_", "x = x.unsqueeze(dim)", ()),
+          ("transpose_", "x = x.swapaxes(dim0, dim1)", ()), ("t_", "x = x.t()", ()))),
     OpInfo("setitem", "a write into the array", "x[index] = value", INPLACE,
            methods=("__setitem__",), syntax=("x[i] = v",), sample=None,
            no_grad="writes in place: no graph", float32=False),
@@ -1035,8 +1267,7 @@ _OPS: tuple[OpInfo, ...] = (
            differs="with float32 weights the sums are float32, as torch's (NumPy's float64)"),
     _count("histc", "torch.histc: counts in equal bins over [min, max] (min == max: the "
            "data's range), in x's dtype",
-           lambda t, **kw: F.histc(t, **kw), lambda a, bins=100, min=0, max=0:  # noqa: A006
-           np.histogram(a, bins, None if min == max else (min, max))[0].astype(a.dtype),
+           lambda t, **kw: F.histc(t, **kw), histc_ref,
            Cases((case((20,), bins=5), case((3, 4), bins=3, min=-1.0, max=1.0))),
            methods=("histc",), torch=("histc",)),
     _count("histogram", "NumPy's (hist, bin_edges) (bins: a count or the edges)",
@@ -1067,6 +1298,19 @@ _OPS: tuple[OpInfo, ...] = (
     _compare("ge", "greater_equal", "__ge__", np.greater_equal, ("ge", "greater_equal"), ">="),
     _compare("eq", "equal", "__eq__", np.equal, ("eq",), "=="),
     _compare("ne", "not_equal", "__ne__", np.not_equal, ("ne", "not_equal"), "!="),
+    *(OpInfo(name, f"NumPy's {name} (no graph)", doc, CMP, methods=(name,), numpy=(name,),
+             torch=(name,), tensors=n, ref=getattr(np, name), sample=Elementwise((KINK0,) * n),
+             no_grad="a constant bool tensor", float32=False)
+      for name, n, doc in (("logical_and", 2, "x and y, elementwise (nonzero is true)"),
+                           ("logical_or", 2, "x or y, elementwise (nonzero is true)"),
+                           ("logical_xor", 2, "x xor y, elementwise (nonzero is true)"),
+                           ("logical_not", 1, "not x, elementwise (zero is true)"))),
+    OpInfo("isin", "NumPy's isin (no graph)", "is each entry of x among test_elements",
+           CMP, numpy=("isin",), torch=("isin",), function=F.isin, tensors=2,
+           call=lambda x, y: F.isin(x.round(), y.round()),
+           ref=lambda a, b: np.isin(np.round(a), np.round(b)),
+           sample=Cases((case((3, 4), (5,)), case((2,), (3, 2)))),
+           no_grad="a constant bool tensor", float32=False),
     OpInfo("isclose", "NumPy's isclose (no graph)", "|x - y| <= atol + rtol |y| elementwise "
            "(rtol=1e-5, atol=1e-8, equal_nan=False: NumPy's and PyTorch's defaults)", CMP,
            methods=("isclose",), numpy=("isclose",), torch=("isclose",), tensors=2,
@@ -1125,6 +1369,10 @@ _CONSTRUCTORS: tuple[OpInfo, ...] = tuple(
         ("rand_like", F.rand_like, (), ("rand_like",), (), "uniform like x (x float, or "
          "dtype=)"),
         ("randn_like", F.randn_like, (), ("randn_like",), (), "standard normal like x"),
+        ("tril_indices", F.tril_indices, (), ("tril_indices",), (), "the (2, N) int64 "
+         "coordinates of a lower triangle (torch's; NumPy's returns a tuple)"),
+        ("triu_indices", F.triu_indices, (), ("triu_indices",), (), "the (2, N) int64 "
+         "coordinates of an upper triangle"),
     ))
 
 
@@ -1157,6 +1405,7 @@ NOT_OPS = frozenset({
     "numpy", "item", "tolist", "zero_grad", "retain_grad", "backward", "draw", "zeros", "ones",
     "randn", "numel", "nelement", "dim", "ndimension", "cpu", "cuda", "device", "is_cuda",
     "grad_fn", "requires_grad_", "contiguous",
+    "is_contiguous", "stride", "element_size", "is_floating_point",  # layout and dtype questions
     "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",  # constants like x
 })
 

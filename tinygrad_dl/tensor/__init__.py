@@ -43,6 +43,9 @@ from .pytorch_names import PyTorchMethods
 from .reductions import ReductionMethods
 from .results import Size, ValuesIndices
 from .shape import ShapeMethods, split_at
+from .statistics import StatisticsMethods
+from .torch_methods import TorchMethods
+from .torch_more import TorchMoreMethods
 
 # the names other modules import from tinygrad_dl.tensor (each but Tensor lives in the module
 # it is imported from above)
@@ -61,7 +64,7 @@ def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
 
 class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMethods,
              GatheringMethods, CountingMethods, LinalgMethods, PyTorchMethods, InPlaceMethods,
-             CastMethods):
+             CastMethods, StatisticsMethods, TorchMethods, TorchMoreMethods):
     """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
 
     Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.

@@ -31,6 +31,13 @@ class ComparisonMethods:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return no_grad_result(self.data != as_data(other))
     __hash__ = object.__hash__  # identity, as before: tensors stay usable as dict keys
+    # PyTorch's method names of the six (`pred.eq(y).sum()`)
+    def lt(self, other: Any) -> Tensor: return self.__lt__(other)
+    def le(self, other: Any) -> Tensor: return self.__le__(other)
+    def gt(self, other: Any) -> Tensor: return self.__gt__(other)
+    def ge(self, other: Any) -> Tensor: return self.__ge__(other)
+    def eq(self, other: Any) -> Tensor: return self.__eq__(other)
+    def ne(self, other: Any) -> Tensor: return self.__ne__(other)
 
     # ---- tests of values: constant bool tensors, as the comparisons (`if x.isnan().any():`)
     def isnan(self) -> Tensor: return no_grad_result(np.isnan(self.data))

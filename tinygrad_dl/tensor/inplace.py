@@ -12,6 +12,7 @@ import numpy as np
 from .. import engine, tensor, write_guard
 from ..ops import GetItem
 from ..ops.shape import brief_index
+from ..random import float_dtype, normal, uniform
 from .conversions import index_arg
 
 if TYPE_CHECKING:
@@ -68,6 +69,61 @@ class InPlaceMethods:
         hi = max.data if isinstance(max, tensor.Tensor) else max
         return _write(self, "Tensor.clamp_", None,
                       lambda a, _: np.clip(a, lo, hi, out=a, casting="same_kind"))
+
+    # PyTorch's in-place forms of ops: the op's own values (computed without a graph) written
+    # back into the array, under the rules above (torch users write `x.relu_()`,
+    # `w.normal_(0, 0.02)` under no_grad(), `scores.masked_fill_(mask, -inf)`)
+    def relu_(self) -> Tensor: return _recompute(self, "relu")
+    def sigmoid_(self) -> Tensor: return _recompute(self, "sigmoid")
+    def tanh_(self) -> Tensor: return _recompute(self, "tanh")
+    def exp_(self) -> Tensor: return _recompute(self, "exp")
+    def sqrt_(self) -> Tensor: return _recompute(self, "sqrt")
+    def abs_(self) -> Tensor: return _recompute(self, "abs")
+    def neg_(self) -> Tensor: return _recompute(self, "neg")
+    def sign_(self) -> Tensor: return _recompute(self, "sign")
+    def tril_(self, diagonal: int = 0) -> Tensor: return _recompute(self, "tril", diagonal)
+    def triu_(self, diagonal: int = 0) -> Tensor: return _recompute(self, "triu", diagonal)
+
+    def clip_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
+        return _recompute(self, "clip", min, max)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        return _recompute(self, "masked_fill", mask, value, operand=value)
+
+    def index_add_(self, dim: int, index: Any, source: Any, alpha: Any = 1) -> Tensor:
+        return _recompute(self, "index_add", dim, index, source, alpha, operand=source)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None,
+                 reduce: Any = None) -> Tensor:
+        return _recompute(self, "scatter", dim, index, src, value, reduce,
+                          operand=src if src is not None else value)
+
+    # the shape in place: the same values, the tensor's array replaced by the reshaped one
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        # (dim= is PyTorch's squeeze: an axis of another length is left alone)
+        return _reshaped(self, "squeeze", **({} if dim is None else {"dim": dim}))
+
+    def unsqueeze_(self, dim: int) -> Tensor: return _reshaped(self, "unsqueeze", dim)
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        return _reshaped(self, "swapaxes", dim0, dim1, op="Tensor.transpose_")
+
+    def t_(self) -> Tensor: return _reshaped(self, "t")
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Uniform draws on [a, b) into this float tensor (the default generator's)."""
+        dt = float_dtype(self.data.dtype, "Tensor.uniform_", "this tensor's dtype")
+        return _write(self, "Tensor.uniform_", None, lambda arr, _: np.copyto(
+            arr, uniform(arr.shape, float(a), float(b), dt, generator, "Tensor.uniform_")))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """N(mean, std^2) draws into this float tensor (the default generator's)."""
+        dt = float_dtype(self.data.dtype, "Tensor.normal_", "this tensor's dtype")
+        if not std >= 0:
+            raise ValueError(f"Tensor.normal_: std must be >= 0, got {std}")
+        return _write(self, "Tensor.normal_", None, lambda arr, _: np.copyto(arr, (
+            float(mean) + float(std) * normal(arr.shape, np.float64, generator,
+                                              "Tensor.normal_")).astype(dt)))
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """t[index] = value writes into t's array (a leaf that requires grad: under no_grad)."""
@@ -142,6 +198,36 @@ _OUT_OF_PLACE = {"Tensor.add_ (+=)": "`x = x + y`", "Tensor.sub_ (-=)": "`x = x 
 _LEAF = ("{}: {} that requires grad is being used in an in-place operation; update it inside "
          "`with tinygrad_dl.no_grad():` (the optimizer idiom), or write `w = w - x` for a new "
          "tensor")
+
+
+def _recompute(t: Tensor, method: str, *args: Any, operand: Any = None) -> Tensor:
+    """`t.<method>_(*args)`: the out-of-place method's values, computed on a constant (no
+    graph), written into t's array (same_kind casting: `int_t.sigmoid_()` is refused). Its
+    checks come first: a bad argument is refused before anything is written."""
+    op = f"Tensor.{method}_"
+
+    def put(a: np.ndarray, _: Any) -> None:
+        with engine.no_grad():
+            value = getattr(tensor.Tensor(a), method)(*args).data
+        if value.shape != a.shape:
+            raise ValueError(f"the result's shape {value.shape} is not this tensor's {a.shape}"
+                             " (an in-place op cannot broadcast it)")
+        np.copyto(a, value, casting="same_kind")
+
+    return _write(t, op, operand, put)
+
+
+def _reshaped(t: Tensor, method: str, *args: Any, op: str = "", **kwargs: Any) -> Tensor:
+    """`t.<method>_(*args)` of a shape method: t's array replaced by the reshaped one (the
+    values unchanged), under the in-place rules."""
+    op = op or f"Tensor.{method}_"
+    a = _inplace_target(t, op)
+    with engine.no_grad():
+        try:
+            t.data = getattr(tensor.Tensor(a), method)(*args, **kwargs).data
+        except (ValueError, TypeError, IndexError) as e:
+            raise type(e)(f"{op}: {e}") from None
+    return t
 
 
 def _holds_grad(seq: list | tuple) -> bool:

@@ -572,7 +572,11 @@ def check_float32(
 
 
 # the edge-case table of every public op (tinygrad_dl.testing.edges; rows in edge_table)
-from . import edge_table  # noqa: E402, F401  (its rows fill edges.EDGES)
+from . import (  # noqa: E402
+    edge_table,  # noqa: E402, F401  (its rows fill edges.EDGES)
+    edge_table_nn,  # noqa: E402, F401  (torch.nn.functional's further names' rows)
+    edge_table_torch,  # noqa: E402, F401  (more of PyTorch's names' rows)
+)
 
 # the inputs of every op of the op table (tinygrad_dl.optable), drawn from its rows
 from .samples import STRATEGIES, domain_arrays, op_inputs  # noqa: E402, F401

@@ -374,7 +374,9 @@ rows("repeat", lambda x: x.repeat(np.array([2, 0, 1])), {
      torch=lambda T, x: x.repeat_interleave(T.tensor([2, 0, 1])))
 rows("repeat", lambda x: x.repeat(-1), {"negative count": (_a(1.0),)}, raises="Repeat|repeat")
 rows("pad", lambda x: tg.pad(x, -1), {"negative width": (_a(1.0, 2.0),)}, raises="pad|Pad")
-rows("pad", lambda x: tg.pad(x, 1, mode="edge"), {"other modes": (_a(1.0),)}, raises="pad")
+rows("pad", lambda x: tg.pad(x, 1, mode="edge"), {"np.pad's edge mode": (_a(1.0),)},
+     numpy=lambda x: np.pad(x, 1, mode="edge"))
+rows("pad", lambda x: tg.pad(x, 1, mode="symmetric"), {"other modes": (_a(1.0),)}, raises="pad")
 rows("getitem", lambda x: x[np.array([0, 0, 2])], {"duplicate indices!": (_a(0.5, 1.5, 2.5),)},
      numpy=lambda x: x[np.array([0, 0, 2])], torch=lambda T, x: x[T.tensor([0, 0, 2])])
 rows("getitem", lambda x: x[np.array([], dtype=np.int64)], {"empty index": (_a(1.0, 2.0),)},

@@ -99,7 +99,7 @@ KEY_OF = {
     "__rmatmul__": "matmul", "__mod__": "mod", "__rmod__": "mod", "__getitem__": "getitem",
     "__setitem__": "setitem", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
     "__eq__": "eq", "__ne__": "ne", "__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_",
-    "__itruediv__": "div_",
+    "__itruediv__": "div_", "__floordiv__": "floor_divide", "__rfloordiv__": "floor_divide",
 }
 # ...and every other spelling of an op of the op table (tinygrad_dl.optable): its NumPy,
 # PyTorch, functional and method names lead to its row's name, the key of its edge rows
@@ -136,6 +136,7 @@ NOT_OPS = {
     **dict.fromkeys(["Size", "ValuesIndices"], "a result type"),
     "method_function": "makes a function of a Tensor method",
     "is_tensor": "a type test",
+    "is_floating_point": "a dtype test",
     **dict.fromkeys(optable.DTYPES, "a dtype name"),
     **dict.fromkeys([n for op in optable.CONSTRUCTORS for n in (op.name, *op.names)],
                     "a constructor"),

@@ -1,0 +1,80 @@
+"""PyTorch's functions that combine or index tensors: dstack, block_diag, cartesian_prod, isin,
+tril_indices / triu_indices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .joins import atleast_3d, concatenate, meshgrid, pad, stack
+from .methods import as_tensor_of, as_tensors
+
+
+def dstack(tensors: Any) -> Tensor:
+    """Tensors joined along axis 2 (1-D and 2-D ones made 3-D first: np.dstack)."""
+    ts = list(tensors)
+    if not ts:
+        raise ValueError("dstack: expects a non-empty sequence of tensors")
+    made = atleast_3d(*as_tensors(ts))
+    return concatenate(made if isinstance(made, (list, tuple)) else [made], axis=2)
+
+
+def block_diag(*tensors: Any) -> Tensor:
+    """The tensors (0-, 1- or 2-D) as blocks on the diagonal of one matrix, zeros elsewhere;
+    the gradient of each block is its window of the output's."""
+    if not tensors:
+        return Tensor(np.zeros((1, 0)))  # torch's empty block_diag()
+    ts = [t.reshape(1, -1) if t.ndim < 2 else t for t in as_tensors(list(tensors))]
+    for t in ts:
+        if t.ndim != 2:
+            raise ValueError(f"block_diag: expects tensors of at most 2 dims, got shape {t.shape}")
+    width = sum(t.shape[1] for t in ts)
+    rows, left = [], 0
+    for t in ts:
+        rows.append(pad(t, ((0, 0), (left, width - left - t.shape[1]))))
+        left += t.shape[1]
+    return concatenate(rows, axis=0)
+
+
+def cartesian_prod(*tensors: Any) -> Tensor:
+    """Every combination of the 1-D tensors' entries, one row each (itertools.product's order);
+    one tensor: itself."""
+    ts = as_tensors(list(tensors))
+    if not ts or any(t.ndim != 1 for t in ts):
+        raise ValueError("cartesian_prod: expects one or more 1-D tensors, got shapes "
+                         f"{[t.shape for t in ts]}")
+    if len(ts) == 1:
+        return ts[0]
+    grids = meshgrid(*ts, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], axis=1)
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
+         invert: bool = False) -> Tensor:
+    """Is each entry of elements among test_elements: a constant bool tensor."""
+    a = as_tensor_of(elements).data
+    b = test_elements.data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return Tensor(np.isin(a, b, assume_unique=assume_unique, invert=invert))
+
+
+def _triangle(who: str, row: Any, col: Any, offset: Any, upper: bool) -> Tensor:
+    for name, v in (("row", row), ("col", col), ("offset", offset)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{who}: {name} must be an int, got {v!r}")
+    if row < 0 or col < 0:
+        raise ValueError(f"{who}: row and col must be >= 0, got {row} and {col}")
+    r, c = (np.triu_indices if upper else np.tril_indices)(int(row), int(offset), int(col))
+    return Tensor(np.stack([r, c]).astype(np.int64).reshape(2, -1))
+
+
+def tril_indices(row: int, col: int, offset: int = 0) -> Tensor:
+    """The (2, N) int64 coordinates of the lower triangle of a row x col matrix (diagonal
+    `offset` and below), row by row."""
+    return _triangle("tril_indices", row, col, offset, False)
+
+
+def triu_indices(row: int, col: int, offset: int = 0) -> Tensor:
+    """The (2, N) int64 coordinates of the upper triangle (diagonal `offset` and above)."""
+    return _triangle("triu_indices", row, col, offset, True)

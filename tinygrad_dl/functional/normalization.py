@@ -1,0 +1,181 @@
+"""PyTorch's F.group_norm, F.instance_norm and F.rms_norm: compositions of layer_norm (or
+mean, mul, add and sqrt), reshape and the per-channel affine, so their gradients are those
+ops'. nn.GroupNorm, nn.InstanceNorm1d/2d and nn.RMSNorm call these (one home)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ops import Tap
+from ..tensor import Tensor
+from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
+from .layers import layer_norm
+from .methods import as_tensor_of
+
+
+def per_channel(y: Tensor, weight: Any, bias: Any, after: int) -> Tensor:
+    """y times weight plus bias, both (C,) broadcast over the `after` axes behind C."""
+    if weight is not None:
+        y = y * like_tensor(weight, y).reshape((-1,) + (1,) * after)
+    if bias is not None:
+        y = y + like_tensor(bias, y).reshape((-1,) + (1,) * after)
+    return y
+
+
+def _eps(who: str, eps: Any) -> float:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) \
+            or not eps > 0:
+        raise ValueError(f"{who}: eps must be a number > 0, got {eps!r}")
+    return float(eps)
+
+
+def _channel_param(who: str, name: str, p: Any, c: int) -> None:
+    if p is not None and tuple(np.shape(p.data if isinstance(p, Tensor) else p)) != (c,):
+        shape = tuple(np.shape(p.data if isinstance(p, Tensor) else p))
+        raise ValueError(f"{who}: {name} must have shape ({c},), one per channel, got {shape}")
+
+
+def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Tensor:
+    """PyTorch's F.group_norm: the C channels of each sample of (N, C, *) split into
+    num_groups groups; each group normalized over its channels and positions, (x - mean) /
+    sqrt(var + eps) with the biased variance, then times `weight` plus `bias` (C,) when
+    given."""
+    who = "group_norm"
+    x = as_tensor_of(input)
+    shape = tuple(x.shape)
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)) \
+            or num_groups < 1:
+        raise ValueError(f"{who}: num_groups must be an integer >= 1, got {num_groups!r}")
+    g = int(num_groups)
+    if len(shape) < 2 or shape[1] % g:
+        raise ValueError(f"{who}: expected input (N, C, *) with C divisible by num_groups={g}, "
+                         f"got {shape}")
+    eps = _eps(who, eps)
+    _channel_param(who, "weight", weight, shape[1])
+    _channel_param(who, "bias", bias, shape[1])
+    size = int(np.prod(shape[1:])) // g  # one group's channels times positions
+    if shape[0] and not size:
+        raise ValueError(f"{who}: the input {shape} has no values to normalize")
+    y = layer_norm(x.reshape(shape[0], g, size), size, eps=eps).reshape(shape)
+    return per_channel(y, weight, bias, len(shape) - 2)
+
+
+class RunningStats:
+    """A `Tap` that moves running_mean and running_var (arrays, updated in place) by momentum
+    toward a training batch's mean over samples of each sample's mean and unbiased variance
+    over its positions: PyTorch's instance-norm update. Equal when it updates the same arrays
+    with the same momentum, so the two recordings of a jitted step agree."""
+
+    def __init__(self, mean: np.ndarray, var: np.ndarray, momentum: float, dims: int) -> None:
+        self.mean, self.var, self.momentum, self.dims = mean, var, momentum, dims
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, RunningStats) and self.mean is other.mean
+                and self.var is other.var and self.momentum == other.momentum
+                and self.dims == other.dims)
+
+    def __hash__(self) -> int:
+        return hash((id(self.mean), id(self.var), self.momentum, self.dims))
+
+    def __call__(self, x: np.ndarray) -> None:
+        per = tuple(range(2, x.ndim))  # x: (N, C, positions...)
+        m, rm, rv = self.momentum, self.mean, self.var
+        rm *= 1.0 - m
+        rm += m * x.mean(axis=per).mean(axis=0)
+        rv *= 1.0 - m
+        rv += m * x.var(axis=per, ddof=1).mean(axis=0)
+
+
+def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
+                  weight: Any = None, bias: Any = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """PyTorch's F.instance_norm: each channel of each sample of (N, C, *) (at least one
+    spatial axis) normalized over its positions, (x - mean) / sqrt(var + eps) with the biased
+    variance, then times `weight` plus `bias` (C,) when given. With running_mean and
+    running_var (arrays of (C,), updated in place, as torch's buffers) and use_input_stats,
+    they move by `momentum` toward the batch's mean of each sample's mean and unbiased
+    variance; use_input_stats=False normalizes with them instead."""
+    return instance_norm_of("instance_norm", input, running_mean, running_var, weight, bias,
+                            use_input_stats, momentum, eps)
+
+
+def _array_of(who: str, name: str, a: Any, c: int) -> np.ndarray:
+    arr = a.data if isinstance(a, Tensor) else a
+    if not isinstance(arr, np.ndarray) or arr.shape != (c,) or arr.dtype.kind != "f":
+        raise ValueError(f"{who}: {name} must be a float array of shape ({c},) (updated in "
+                         f"place), got {type(a).__name__} of shape {np.shape(arr)}")
+    return arr
+
+
+def instance_norm_of(who: str, input: Any, running_mean: Any, running_var: Any, weight: Any,
+                     bias: Any, use_input_stats: bool, momentum: Any, eps: float) -> Tensor:
+    """F.instance_norm with its messages naming `who` (nn.InstanceNorm1d/2d call this)."""
+    x = as_tensor_of(input)
+    shape = tuple(x.shape)
+    if len(shape) < 3:
+        raise ValueError(f"{who}: expected input (N, C, *) with at least one spatial axis, got "
+                         f"{shape}")
+    c, k = shape[1], len(shape) - 2
+    eps = _eps(who, eps)
+    _channel_param(who, "weight", weight, c)
+    _channel_param(who, "bias", bias, c)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{who}: give both running_mean and running_var, or neither")
+    stats = None
+    if running_mean is not None:
+        stats = (_array_of(who, "running_mean", running_mean, c),
+                 _array_of(who, "running_var", running_var, c))
+    if not use_input_stats:
+        if stats is None:
+            raise ValueError(f"{who}: use_input_stats=False needs running_mean and running_var")
+        at = (-1,) + (1,) * k
+        mean = like_tensor(stats[0], x).reshape(at)
+        std = (like_tensor(stats[1], x) + eps).sqrt().reshape(at)
+        return per_channel((x - mean) / std, weight, bias, k)
+    if int(np.prod(shape[2:])) <= 1:
+        raise ValueError(f"{who}: expected more than 1 position per channel, got input {shape}")
+    if stats is not None:
+        if isinstance(momentum, (bool, np.bool_)) or not isinstance(
+                momentum, (int, float, np.integer, np.floating)):
+            # torch 2.13 passes momentum=None on as 0.0: its running statistics never move
+            raise ValueError(f"{who}: momentum must be a number with running statistics, got "
+                             f"{momentum!r} (PyTorch's momentum=None leaves them as they are; "
+                             "no cumulative average)")
+        # an op, so a replayed step (jit) moves them too
+        x = Tap.apply(x, fn=RunningStats(stats[0], stats[1], float(momentum), k))
+    y = layer_norm(x, shape[2:], eps=eps)
+    return per_channel(y, weight, bias, k)
+
+
+def rms_norm(input: Any, normalized_shape: Any, weight: Any = None, eps: float | None = None
+             ) -> Tensor:
+    """PyTorch's F.rms_norm: over the last dimensions (`normalized_shape`, the input's trailing
+    shape), x / sqrt(mean(x^2) + eps), times `weight` (of `normalized_shape`) when given;
+    eps None is the input dtype's machine epsilon (torch.finfo(dtype).eps), as torch 2.13's.
+    Composed of mul, mean, add and rsqrt: its gradient is theirs."""
+    who = "rms_norm"
+    x = as_tensor_of(input)
+    dims = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else \
+        tuple(normalized_shape)
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in dims):
+        raise ValueError(f"{who}: normalized_shape must be integers, got {normalized_shape!r}")
+    shape = tuple(int(n) for n in dims)
+    k = len(shape)
+    if not k or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+        raise ValueError(f"{who}: normalized_shape {shape} must be the input's last "
+                         f"dimensions, got an input of shape {tuple(x.shape)}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{who}: expected a floating-point input, got {x.dtype}")
+    e = float(np.finfo(x.dtype).eps) if eps is None else _eps(who, eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    out = x * ((x * x).mean(axis=axes, keepdims=True) + e).rsqrt()  # (torch's rounding)
+    if weight is not None:
+        w = like_tensor(weight, x)
+        if tuple(w.shape) != shape:
+            raise ValueError(f"{who}: weight must have the normalized shape {shape}, got "
+                             f"{tuple(w.shape)}")
+        out = out * w
+    return out

@@ -1,0 +1,139 @@
+"""Tensor's order statistics and NaN-ignoring reductions, PyTorch's: nansum, nanmean,
+median (the lower median), kthvalue, quantile.
+
+Order statistics pick values by a stable sort: the gradient goes to the entry picked (a tied
+value: the one a stable sort puts at that place, where PyTorch's selection leaves which one
+unspecified), as take_along_axis's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import tensor
+from ..ops import Median, NanSum, TakeAlongAxis
+from ..ops.shape import axis_of
+from ..ops.spelling import sort_order, spellings
+from .conversions import Axis, no_grad_result
+from .results import ValuesIndices
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+class StatisticsMethods:
+    """nansum, nanmean, median, kthvalue, quantile (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    @spellings()
+    def nansum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The sum with NaNs counted as 0 (np.nansum, torch.nansum); their gradient is 0."""
+        return NanSum.apply(self, axis=axis, keepdims=keepdims)
+
+    @spellings()
+    def nanmean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The mean of the values that are not NaN (NaN where there are none, as both
+        libraries): nansum / their count."""
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"nanmean: expects a floating-point tensor, got dtype "
+                            f"{self.data.dtype} (as torch's)")
+        count = np.asarray(np.sum(~np.isnan(self.data), axis=axis, keepdims=keepdims),
+                           dtype=self.data.dtype)
+        return NanSum.apply(self, axis=axis, keepdims=keepdims) / tensor.Tensor(count)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """PyTorch's median: of all the values, the lower of the two middle ones (NumPy's
+        np.median averages them); a NaN anywhere gives NaN. Ties share the gradient (torch's
+        median()). With dim: (values, indices) along dim, the gradient to the index."""
+        if dim is None:
+            if keepdim:
+                raise ValueError("median: keepdim needs a dim (as torch's median())")
+            return Median.apply(self)
+        x, axis = _along("median", self, dim)
+        order = sort_order(x.data, axis, False)
+        idx = np.take(order, [(x.shape[axis] - 1) // 2], axis=axis)
+        if x.data.dtype.kind == "f":  # a NaN in the slice: the first NaN (torch's median)
+            nan = np.isnan(x.data)
+            idx = np.where(nan.any(axis, keepdims=True), nan.argmax(axis, keepdims=True), idx)
+        return _picked(self, x, axis, idx, keepdim)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+        """torch.kthvalue: (values, indices) of the k-th smallest (k from 1) along dim, NaN
+        the largest; the gradient goes to the index."""
+        x, axis = _along("kthvalue", self, dim)
+        n = x.shape[axis]
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+            raise ValueError(f"kthvalue: k must be an int in [1, {n}] (the length of dim {dim} "
+                             f"of a tensor of shape {self.shape}), got {k!r}")
+        idx = np.take(sort_order(x.data, axis, False), [int(k) - 1], axis=axis)
+        return _picked(self, x, axis, idx, keepdim)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        """torch.quantile: the q-th quantiles along dim (None: of all the values), between
+        the sorted values at q (n - 1) by `interpolation` (linear, lower, higher, midpoint,
+        nearest); a NaN in a slice gives NaN. A 1-D q puts its axis first. The gradient goes
+        to the two values interpolated (weights 1 - w and w)."""
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"quantile: expects a float tensor, got dtype {self.data.dtype}")
+        if interpolation not in _INTERPOLATIONS:
+            raise ValueError(f"quantile: interpolation must be one of {_INTERPOLATIONS}, got "
+                             f"{interpolation!r}")
+        qs = np.asarray(q.data if isinstance(q, tensor.Tensor) else q, dtype=self.data.dtype)
+        if qs.ndim > 1 or qs.dtype.kind != "f" or not ((qs >= 0) & (qs <= 1)).all():
+            raise ValueError(f"quantile: q must be a number or a 1-D tensor of numbers in "
+                             f"[0, 1], got {q!r}")
+        if self.data.size == 0:
+            raise ValueError(f"quantile: the input of shape {self.shape} is empty")
+        x = self.reshape(-1) if dim is None else self.reshape(1) if self.ndim == 0 else self
+        axis = -1 if dim is None else axis_of("quantile", dim, x.ndim)
+        s = x.sort(axis).values.moveaxis(axis, -1)  # (..., n): the gradient follows the sort
+        n = s.shape[-1]
+        ranks = np.broadcast_to(qs.reshape(-1) * (n - 1), s.shape[:-1] + (qs.size,)).copy()
+        ranks[np.isnan(s.data).any(-1)] = n - 1  # a NaN (sorted last) makes the quantile NaN
+        if interpolation == "nearest":
+            ranks = np.round(ranks)
+        below, above = np.floor(ranks).astype(np.intp), np.ceil(ranks).astype(np.intp)
+        lo, hi = s.take_along_dim(below, -1), s.take_along_dim(above, -1)
+        if interpolation in ("lower", "nearest"):
+            out = lo
+        elif interpolation == "higher":
+            out = hi
+        else:
+            w = ranks - below if interpolation == "linear" else np.full(ranks.shape, 0.5)
+            w = w.astype(self.data.dtype)
+            small = tensor.Tensor(w < 0.5)  # torch's lerp: from lo below 0.5, from hi above
+            d = hi - lo
+            out = (lo + d * w).where(small, hi - d * (1 - w))
+        out = out.moveaxis(-1, 0)  # (q, ...)
+        if keepdim:  # the reduced axes kept, as 1 (all of them for dim=None)
+            kept = (1,) * self.ndim if dim is None or self.ndim == 0 else tuple(
+                1 if i == axis % x.ndim else m for i, m in enumerate(x.shape))
+            out = out.reshape((qs.size,) + kept)
+        return out.reshape(out.shape[1:]) if qs.ndim == 0 else out
+
+
+def _along(who: str, x: Tensor, dim: Any) -> tuple[Tensor, int]:
+    """x (a 0-d one as shape (1,), torch's dims -1 and 0) and dim as an axis, checked; an
+    empty dim is refused (there is no value to pick)."""
+    x1 = x.reshape(1) if x.ndim == 0 else x
+    axis = axis_of(who, dim, x1.ndim)
+    if x1.shape[axis] == 0:
+        raise IndexError(f"{who}: dim {dim} of a tensor of shape {x.shape} is empty: there "
+                         "is no value to pick")
+    return x1, axis
+
+
+def _picked(x0: Tensor, x: Tensor, axis: int, idx: np.ndarray, keepdim: bool) -> ValuesIndices:
+    """(values, indices) at idx (keepdims-shaped along axis) of x, shaped as torch's."""
+    values = TakeAlongAxis.apply(x, indices=idx, axis=axis)
+    if x0.ndim == 0:
+        return ValuesIndices(values.reshape(()), no_grad_result(idx.reshape(())))
+    if not keepdim:
+        values, idx = values.squeeze(axis), np.squeeze(idx, axis)
+    return ValuesIndices(values, no_grad_result(np.asarray(idx, dtype=np.int64)))
