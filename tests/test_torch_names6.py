@@ -591,3 +591,66 @@ def test_shape_in_place(name, args, shape):
     w = Tensor(x.copy(), requires_grad=True)
     with pytest.raises(RuntimeError, match=f"Tensor.{name}: a leaf Variable"):
         getattr(w, name)(*args)
+
+
+# ---- review: edge values against torch ---------------------------------------------------------
+@needs_torch
+def test_logit_with_eps_above_a_half_clamps_as_torch():
+    """torch's clamp: below eps -> eps, else above 1 - eps -> 1 - eps (np.clip with min > max
+    gave 1 - eps everywhere: logit(0.4) for x = 0.1, where torch says logit(0.6))."""
+    x = np.array([-0.1, 0.0, 0.1, 0.5, 0.55, 0.9, 1.2, NAN])
+    for eps in (0.6, 0.5, 1.0):
+        _both(lambda t: t.logit(eps), lambda t: t.logit(eps), x)
+
+
+@needs_torch
+def test_det_gradient_of_a_non_finite_matrix_is_nan_not_a_crash():
+    """A NaN in a matrix: torch's gradient is NaN there (the SVD of the cofactors raised
+    NumPy's LinAlgError "SVD did not converge" in backward); other matrices keep theirs."""
+    m = np.stack([np.array([[NAN, 1.0], [1.0, 1.0]]), A34[:2, :2]])
+    x, tx = Tensor(m.copy(), requires_grad=True), torch.tensor(m.copy(), requires_grad=True)
+    x.det().sum().backward()
+    tx.det().sum().backward()
+    assert np.isnan(x.grad[0]).all()
+    np.testing.assert_allclose(x.grad[1], tx.grad.numpy()[1], rtol=1e-10, atol=1e-12)
+
+
+@needs_torch
+def test_cov_with_correction_at_or_above_n_is_torchs():
+    """N - correction <= 0: torch divides by 0 (inf, NaN for no observations); a negative
+    divisor gave finite covariances of the wrong sign without a word."""
+    for x, c in ((A34[:, :2], 3), (A34[:, :2], 2), (A34[:, :1], 1), (np.zeros((2, 0)), 1)):
+        out = tg.cov(Tensor(x), correction=c).data
+        np.testing.assert_array_equal(out, torch.cov(torch.tensor(x), correction=c).numpy())
+
+
+@needs_torch
+def test_cov_and_corrcoef_of_one_variable_are_0d_as_torchs():
+    """torch squeezes the (1, 1) result of one row of observations to a 0-d tensor."""
+    for x in (A34[:1], A34[0]):
+        for ours, theirs in ((tg.cov, torch.cov), (tg.corrcoef, torch.corrcoef)):
+            out = _both(ours, theirs, x)
+            assert out.shape == tuple(theirs(torch.tensor(x)).shape)
+
+
+@needs_torch
+def test_trapezoid_with_1d_x_along_the_first_dim_given_negatively():
+    """dim = -y.ndim with 1-D x: the spacing lies along that axis (it was laid along the last
+    one: a (3, 2) y gave other numbers without a word)."""
+    y, xs = R.standard_normal((3, 2)), np.array([0.0, 0.5, 2.0])
+    _both(lambda y, x: tg.trapezoid(y, x, dim=-2), lambda y, x: torch.trapezoid(y, x, dim=-2),
+          y, xs)
+    _both(lambda y, x: tg.trapezoid(y, x, dim=-3), lambda y, x: torch.trapezoid(y, x, dim=-3),
+          R.standard_normal((3, 2, 2)), xs)
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: tg.trapezoid(Tensor(A34), Tensor(np.arange(3.0))), "trapezoid: x has 3 sample "),
+    (lambda: tg.trapezoid(Tensor(A34), 0.5), "trapezoid: x must be a tensor of sample points"),
+    (lambda: tg.trapezoid(Tensor(A34), dim=2), "trapezoid: "),
+])
+def test_trapezoid_refusals_are_one_line(call, match):
+    with pytest.raises((ValueError, TypeError, IndexError)) as e:
+        call()
+    assert "\n" not in str(e.value)
+    assert __import__("re").search(match, str(e.value)), str(e.value)

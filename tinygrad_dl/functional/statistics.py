@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..ops.shape import axis_of
 from ..ops.spelling import NOT_GIVEN
 from ..tensor import Tensor
 from .methods import as_tensor_of
@@ -50,8 +51,10 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None,
         raise ValueError(f"cov: expects a 1-D or 2-D input, got shape {x.shape}")
     x = x.reshape(1, -1) if x.ndim < 2 else x
     centered = x - x.mean(axis=1, keepdims=True)
-    c = centered @ centered.T / (x.shape[1] - correction)
-    return c.reshape(()) if as_tensor_of(input).ndim < 2 else c
+    # torch's divisor: N - correction, 0 where that is not positive (inf or NaN, where a
+    # negative one gave finite values of the wrong sign)
+    c = centered @ centered.T / max(x.shape[1] - correction, 0)
+    return c.reshape(()) if x.shape[0] == 1 else c  # one variable: 0-d, torch's squeeze()
 
 
 def corrcoef(input: Any) -> Tensor:
@@ -69,18 +72,24 @@ def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor
     y = as_tensor_of(y)
     if x is not None and dx is not None:
         raise TypeError("trapezoid: give x or dx, not both")
-    n = y.shape[dim] if y.ndim else 0
     if y.ndim == 0:
         raise ValueError("trapezoid: expects at least 1 dim, got a 0-d tensor")
+    axis = axis_of("trapezoid", dim, y.ndim)
+    n = y.shape[axis]
+    xs = None if x is None else as_tensor_of(x)
+    if xs is not None and xs.ndim == 0:
+        raise TypeError(f"trapezoid: x must be a tensor of sample points, got {x!r} (a "
+                        "spacing goes in dx=)")
     if n == 0:
         return y.sum(axis=dim) * 0.0
     lo, hi = y.narrow(dim, 0, n - 1), y.narrow(dim, 1, n - 1)
-    if x is None:
+    if xs is None:
         return (lo + hi).sum(axis=dim) * (0.5 * (1.0 if dx is None else float(dx)))
-    xs = as_tensor_of(x)
+    if xs.ndim == 1 and xs.shape[0] != n:
+        raise ValueError(f"trapezoid: x has {xs.shape[0]} sample points, y has {n} along dim "
+                         f"{dim} (shape {y.shape})")
     spacing = xs[1:] - xs[:-1] if xs.ndim == 1 else xs.narrow(dim, 1, n - 1) - xs.narrow(
         dim, 0, n - 1)
-    if xs.ndim == 1:
-        spacing = spacing.reshape((-1,) + (1,) * (-dim % y.ndim - 1 if dim < 0 else
-                                                  y.ndim - dim - 1))
+    if xs.ndim == 1:  # along y's axis: one trailing 1 for each axis after it
+        spacing = spacing.reshape((-1,) + (1,) * (y.ndim - axis - 1))
     return ((lo + hi) * spacing).sum(axis=dim) * 0.5

@@ -204,15 +204,17 @@ def _square(who: str, a: np.ndarray) -> None:
 
 def _cofactors(a: np.ndarray) -> np.ndarray:
     """The cofactor matrix of each matrix (d det / dA), singular ones too: from the SVD
-    A = U diag(s) Vh, det(U) det(Vh) U diag(prod of the other s) Vh (no division by s)."""
-    u, s, vh = np.linalg.svd(a)
+    A = U diag(s) Vh, det(U) det(Vh) U diag(prod of the other s) Vh (no division by s).
+    A matrix with a NaN or inf gets NaNs (torch's NaN; NumPy's SVD of it raises)."""
+    bad = ~np.isfinite(a).all((-2, -1))[..., None, None]
+    u, s, vh = np.linalg.svd(np.where(bad, 0.0, a).astype(a.dtype, copy=False))
     n = s.shape[-1]
     ones = np.ones(s.shape[:-1] + (1,), s.dtype)
     left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)  # prod of s[:i]
     right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s, -1)[..., :-1]], -1), -1), -1)
     others = left * right if n else s
     sign = np.linalg.det(u) * np.linalg.det(vh)
-    return sign[..., None, None] * (u * others[..., None, :]) @ vh
+    return np.where(bad, np.nan, sign[..., None, None] * (u * others[..., None, :]) @ vh)
 
 
 class Det(Function):

@@ -524,7 +524,9 @@ class Logit(Function):
     def forward(ctx, x, eps=None):
         ctx.eps = eps
         ctx.save_for_backward(x)
-        z = x if eps is None else np.clip(x, eps, 1 - eps)
+        # torch's clamp (below eps: eps, else above 1 - eps: 1 - eps), not np.clip, which
+        # gives 1 - eps everywhere when eps > 0.5
+        z = x if eps is None else np.where(x < eps, eps, np.where(x > 1 - eps, 1 - eps, x))
         return np.log(z / (1 - z))  # (NumPy's warnings at 0 and 1, as log's)
 
     def backward(ctx, g):
