@@ -8,6 +8,8 @@ above the torch section run without it."""
 # ruff: noqa: B023  (the lambdas in loops are called at once, inside their iteration)
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -654,3 +656,14 @@ def test_trapezoid_refusals_are_one_line(call, match):
         call()
     assert "\n" not in str(e.value)
     assert __import__("re").search(match, str(e.value)), str(e.value)
+
+
+@pytest.mark.parametrize("how, sign", [(lambda a, b: a == b, "=="), (lambda a, b: a.eq(b), "=="),
+                                       (lambda a, b: a < b, "<"), (lambda a, b: a.ge(b), ">="),
+                                       (lambda a, b: a != b.data, "!=")])
+def test_a_comparison_of_shapes_that_do_not_broadcast_names_it(how, sign) -> None:
+    """Before: NumPy's "operands could not be broadcast together" named no comparison."""
+    a, b = Tensor(np.ones(2)), Tensor(np.ones(3))
+    with pytest.raises(ValueError, match=rf"comparison x {re.escape(sign)} y: shapes \(2,\) and "
+                                         r"\(3,\) do not broadcast"):
+        how(a, b)

@@ -4,6 +4,7 @@ isfinite, any, all): constant bool tensors, no gradient, usable as where's condi
 
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,14 +23,14 @@ class ComparisonMethods:
     __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
 
     # ---- comparisons: constant bool tensors (no gradient), usable as where's condition ------
-    def __lt__(self, other: Any) -> Tensor: return no_grad_result(self.data < as_data(other))
-    def __le__(self, other: Any) -> Tensor: return no_grad_result(self.data <= as_data(other))
-    def __gt__(self, other: Any) -> Tensor: return no_grad_result(self.data > as_data(other))
-    def __ge__(self, other: Any) -> Tensor: return no_grad_result(self.data >= as_data(other))
+    def __lt__(self, other: Any) -> Tensor: return _compared(self, other, operator.lt, "<")
+    def __le__(self, other: Any) -> Tensor: return _compared(self, other, operator.le, "<=")
+    def __gt__(self, other: Any) -> Tensor: return _compared(self, other, operator.gt, ">")
+    def __ge__(self, other: Any) -> Tensor: return _compared(self, other, operator.ge, ">=")
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return no_grad_result(self.data == as_data(other))
+        return _compared(self, other, operator.eq, "==")
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return no_grad_result(self.data != as_data(other))
+        return _compared(self, other, operator.ne, "!=")
     __hash__ = object.__hash__  # identity, as before: tensors stay usable as dict keys
     # PyTorch's method names of the six (`pred.eq(y).sum()`)
     def lt(self, other: Any) -> Tensor: return self.__lt__(other)
@@ -63,3 +64,16 @@ class ComparisonMethods:
     @spellings()
     def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return no_grad_result(np.asarray(np.all(self.data, axis=axis, keepdims=keepdims)))
+
+
+def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
+    """x <op> other as a constant bool tensor; shapes that do not broadcast are said in one
+    line naming the comparison (NumPy's "operands could not be broadcast" named none)."""
+    b = as_data(other)
+    try:
+        return no_grad_result(op(x.data, b))
+    except ValueError as e:
+        if "broadcast" not in str(e):
+            raise
+        raise ValueError(f"comparison x {sign} y: shapes {x.data.shape} and {np.shape(b)} do "
+                         "not broadcast") from None
