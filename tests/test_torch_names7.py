@@ -173,6 +173,23 @@ def test_upsample_warns_as_torch_and_is_interpolate():
     np.testing.assert_array_equal(y.data, F.interpolate(x, scale_factor=2).data)
 
 
+def assert_replays_as_eager(step, w, shape):
+    """step(X) (a backward into w.grad) jitted: no fallback to eager (it would warn), the same
+    gradient bit for bit as the plain step over 4 batches, the last 2 of them replayed."""
+    def grad(run, X):
+        w.grad = None
+        run(X)
+        return np.array(w.grad)
+
+    replayed = jit(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(4):
+            X = R.standard_normal(shape)
+            np.testing.assert_array_equal(grad(replayed, X), grad(step, X))
+    assert replayed.replays == 2
+
+
 def test_a_jitted_step_through_the_functional_forms_replays():
     """Their kinks are decided inside ops (max_pool2d, the shrink ops), not by comparison
     masks made in the step, so a recorded step replays."""
@@ -184,18 +201,7 @@ def test_a_jitted_step_through_the_functional_forms_replays():
         h = F.max_pool1d(h, 2)
         F.rms_norm(F.adaptive_avg_pool1d(h, 3), 3).sum().backward()
 
-    def grad(run, X):
-        w.grad = None
-        run(X)
-        return np.array(w.grad)
-
-    replayed = jit(step)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a fallback to eager would warn
-        for _ in range(4):
-            X = R.standard_normal((2, 4, 8))
-            np.testing.assert_array_equal(grad(replayed, X), grad(step, X))
-    assert replayed.replays == 2
+    assert_replays_as_eager(step, w, (2, 4, 8))
 
 
 # ---- hardshrink, softshrink, rms_norm ------------------------------------------------------------
@@ -515,18 +521,7 @@ def test_pad_modes_and_pdist_replay_under_jit():
             + F.pad(h, (2, 1, 1, 0), mode="replicate")
         (h.pow(2).sum() + F.pdist(Tensor(X) @ w).sum()).backward()
 
-    def grad(run, X):
-        w.grad = None
-        run(X)
-        return np.array(w.grad)
-
-    replayed = jit(step)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a fallback to eager would warn
-        for _ in range(4):
-            X = R.standard_normal((4, 4))
-            np.testing.assert_array_equal(grad(replayed, X), grad(step, X))
-    assert replayed.replays == 2
+    assert_replays_as_eager(step, w, (4, 4))
 
 
 def test_pad_takes_torchs_value_zero_in_every_mode():
