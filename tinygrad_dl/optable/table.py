@@ -12,6 +12,7 @@ from .. import functional as F
 from .. import ops
 from ..functional import method_function
 from ..tensor import Tensor
+from . import rows_linalg, rows_more, rows_nn2, rows_special
 from .refs import (
     EINSUMS,
     SUBLISTS,
@@ -1392,7 +1393,8 @@ def _with_function(op: OpInfo) -> OpInfo:
     return replace(op, function=method_function(getattr(Tensor, method), op.tensors))
 
 
-OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS))
+OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS + rows_linalg.ROWS + rows_more.ROWS
+                                     + rows_nn2.ROWS + rows_special.ROWS))
 CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function, _CONSTRUCTORS))
 ALL: tuple[OpInfo, ...] = OPS + CONSTRUCTORS
 BY_NAME: dict[str, OpInfo] = {op.name: op for op in ALL}

@@ -43,7 +43,9 @@ from .pytorch_names import PyTorchMethods
 from .reductions import ReductionMethods
 from .results import Size, ValuesIndices
 from .shape import ShapeMethods, split_at
+from .special import SpecialMethods
 from .statistics import StatisticsMethods
+from .torch_extra import TorchExtraMethods
 from .torch_methods import TorchMethods
 from .torch_more import TorchMoreMethods
 
@@ -64,7 +66,8 @@ def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
 
 class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMethods,
              GatheringMethods, CountingMethods, LinalgMethods, PyTorchMethods, InPlaceMethods,
-             CastMethods, StatisticsMethods, TorchMethods, TorchMoreMethods):
+             CastMethods, StatisticsMethods, TorchMethods, TorchMoreMethods, TorchExtraMethods,
+             SpecialMethods):
     """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
 
     Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.

@@ -574,7 +574,11 @@ def check_float32(
 # the edge-case table of every public op (tinygrad_dl.testing.edges; rows in edge_table)
 from . import (  # noqa: E402
     edge_table,  # noqa: E402, F401  (its rows fill edges.EDGES)
+    edge_table_linalg,  # noqa: E402, F401  (torch.linalg's)
+    edge_table_more,  # noqa: E402, F401  (more Tensor methods')
     edge_table_nn,  # noqa: E402, F401  (torch.nn.functional's further names' rows)
+    edge_table_nn2,  # noqa: E402, F401  (more torch.nn names')
+    edge_table_special,  # noqa: E402, F401  (torch.special's)
     edge_table_torch,  # noqa: E402, F401  (more of PyTorch's names' rows)
 )
 

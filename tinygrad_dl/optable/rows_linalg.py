@@ -1,0 +1,7 @@
+"""Op-table rows of torch.linalg and the linear-algebra Tensor methods."""
+
+from __future__ import annotations
+
+from .spec import OpInfo
+
+ROWS: tuple[OpInfo, ...] = ()

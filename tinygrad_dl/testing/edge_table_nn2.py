@@ -1,0 +1,3 @@
+"""Edge rows of more of torch.nn.functional's and torch.nn's names."""
+
+from __future__ import annotations

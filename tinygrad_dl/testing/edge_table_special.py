@@ -1,0 +1,3 @@
+"""Edge rows of torch.special and the special functions."""
+
+from __future__ import annotations
