@@ -67,6 +67,8 @@ class Checks:
 
     def backward(self, ctx: Any, grad: np.ndarray, grads: tuple[Any, ...]) -> None:
         for i, g in enumerate(grads):
+            if getattr(g, "passes_on", False):  # the upstream as it is (a module hook's term,
+                continue  # whose total, made here, would run the hooks before all have come)
             # a term the accumulator adds in (GetItem's rows, MatMul's x^T g): as an array
             full = type(g).total([g]) if hasattr(g, "add_to") else g
             if full is not None and not _finite(full) and _finite(grad):

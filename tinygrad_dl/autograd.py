@@ -29,12 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
+from . import engine, hooks, tensor_hooks
 from .anomaly import detect_anomaly
 from .engine import enable_grad, no_grad
 from .tensor import Tensor
 
-__all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "no_grad"]
+__all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "grad",
+           "no_grad"]
 
 
 class FunctionCtx:
@@ -199,3 +200,97 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool = False)
     for i, (t, g) in enumerate(zip(ts, gs)):
         t.backward(None if g is None else (g.data if isinstance(g, Tensor) else g),
                    retain_graph=retain_graph or i < len(ts) - 1)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False
+         ) -> tuple[Tensor | None, ...]:
+    """`torch.autograd.grad`: the gradients of `outputs` (each times its grad_output) with
+    respect to `inputs`, returned as new tensors; no `.grad` of an input or leaf changes.
+    Tensor hooks run and retain_grad() keeps `.grad` on the way, as in torch (an input that
+    is an op's result: its gradient as it arrives, before its own hooks; a leaf's: after
+    them). One pass over the whole graph, freed afterwards unless retain_graph."""
+    if create_graph or is_grads_batched:
+        flag = "create_graph" if create_graph else "is_grads_batched"
+        raise NotImplementedError(f"autograd.grad: {flag}=True is not supported: backward runs "
+                                  "on NumPy arrays, so it records no graph of itself (no second "
+                                  "derivatives)")
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    gs = ([grad_outputs] if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray))
+          else list(grad_outputs))
+    if len(gs) == 1 and len(outs) > 1 and gs[0] is None:
+        gs = gs * len(outs)
+    if len(gs) != len(outs):
+        raise ValueError(f"autograd.grad: {len(outs)} outputs but {len(gs)} grad_outputs")
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"autograd.grad: input {i} does not require grad (or is not a "
+                               "Tensor): there is no gradient with respect to it")
+    starts = []
+    for i, (o, g) in enumerate(zip(outs, gs)):
+        if not isinstance(o, Tensor) or not o.requires_grad:
+            raise RuntimeError(f"autograd.grad: output {i} does not require grad: no input of its "
+                               "graph requires grad, or it was built under no_grad()")
+        if g is None:
+            if o.data.size != 1:
+                raise RuntimeError(f"autograd.grad: output {i} has shape {o.shape}: give its "
+                                   "grad_output (grad can be made implicitly for scalars only)")
+            g = np.ones(o.data.shape, o.data.dtype)
+        else:
+            g = np.array(g.data if isinstance(g, Tensor) else g, dtype=o.data.dtype)
+            if g.shape != o.data.shape:
+                raise RuntimeError(f"autograd.grad: grad_output {i} has shape {g.shape}, its "
+                                   f"output {tuple(o.data.shape)}")
+        starts.append((o, g))
+    if hooks.active and hooks.attached.recorder is not None:  # a jit recording: a replay
+        hooks.attached.recorder.fail("autograd.grad() inside the step")  # would not redo it
+    ops, leaves = _below([o for o, _ in starts])
+    pending = engine.Pending(*starts[0])
+    for o, g in starts[1:]:  # (the same output twice: its gradients summed)
+        prev = pending.grads.get(o)
+        pending.grads[o] = g if prev is None else prev + g
+    wanted: dict[int, list[int]] = {}
+    for i, t in enumerate(ins):
+        wanted.setdefault(id(t), []).append(i)
+    got: dict[int, np.ndarray] = {}
+    # an op result's gradient as it arrives, before its hooks (a leaf's: after them), torch's
+    handles = [tensor_hooks.add(t, lambda g, i=i: got.__setitem__(i, np.array(g.data)),
+                                first=True) for i, t in enumerate(ins) if t._ctx is not None]
+    try:
+        pending.run(ops, bool(retain_graph))
+    finally:
+        for h in handles:
+            h.remove()
+    for t in leaves:
+        at = wanted.get(id(t))
+        g = pending.pop(t) if at is not None else None
+        if g is not None:
+            g = tensor_hooks.through(t, g)
+            for i in at:
+                got[i] = np.array(g, dtype=t.data.dtype)
+    out: list[Tensor | None] = []
+    for i, t in enumerate(ins):
+        if i not in got and not allow_unused and not materialize_grads:
+            raise RuntimeError(f"autograd.grad: input {i} (shape {tuple(t.data.shape)}) was not "
+                               "used in the graph of the outputs; pass allow_unused=True to get "
+                               "None for it (materialize_grads=True: zeros)")
+        g = got.get(i)
+        out.append(Tensor(np.zeros_like(t.data) if g is None and materialize_grads else g)
+                   if g is not None or materialize_grads else None)
+    return tuple(out)
+
+
+def _below(outs: list[Tensor]) -> tuple[list[Any], list[Any]]:
+    """The ops and leaves below several outputs, as engine.toposort gives them for one."""
+    ops: dict[int, Any] = {}
+    leaves: dict[int, Any] = {}
+    for o in outs:
+        o_ops, o_leaves = engine.toposort(o)
+        for t in o_ops:
+            ops.setdefault(id(t), t)
+        for t in o_leaves:
+            leaves.setdefault(id(t), t)
+    return sorted(ops.values(), key=lambda t: t._ctx.made, reverse=True), list(leaves.values())
+

@@ -6,7 +6,7 @@ accumulator, `Pending` (a jit replay uses it too); grad mode (`no_grad`) is read
 the op as the output's `_ctx` with its parents. `backward` walks that DAG in reverse topological
 order, hands each op the gradient of its output and sums what it sends back to each input.
 Beside it, one line away each: `write_guard` keeps what a live graph saved unchanged; `hooks`
-let a jit recording and `anomaly` mode hear every op.
+let a jit recording and `anomaly` mode hear every op; `tensor_hooks` runs a tensor's own hooks.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from . import grad_mode, hooks, write_guard
-from .grad import FRESH, FRESH_TUPLE, as_grad, own_array, refs
+from . import grad_mode, hooks, tensor_hooks, write_guard
+from .grad import FRESH, FRESH_TUPLE, as_grad, own_array, refs, sum_terms
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, pop_own, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
@@ -194,8 +194,8 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
         attached.recorder.on_backward(root, grad, ops, leaves, retain_graph)
     pending = Pending(root, grad)  # keyed by the tensors themselves (hashed by identity)
     pending.run(ops, retain_graph)
-    for t in leaves:  # all their gradient has arrived: add it into .grad
-        pending.store(t, t)
+    for t in leaves:  # all their gradient has arrived: add it into .grad (after its hooks)
+        tensor_hooks.leaf(pending, t) if t._retain else pending.store(t, t)
 
 
 class Pending:
@@ -225,8 +225,8 @@ class Pending:
             g = self.pop(t) if deferred and t in deferred else take(t, None)
             if g is None:  # nothing downstream sent it a gradient
                 continue
-            if t._retain:  # retain_grad(): stored in .grad as well
-                self.store(t, t, g)
+            if t._retain:  # retain_grad(), register_hook(): see tensor_hooks
+                g = tensor_hooks.arrived(self, t, g)
             ctx = t._ctx
             if ctx.released:
                 raise RuntimeError(f"backward through {ctx.name} a second time: its saved arrays"
@@ -288,7 +288,7 @@ class Pending:
         """The gradient of `key`, complete once every op that sends it one has run."""
         terms = self.deferred.pop(key, None)
         if terms is not None:
-            total = type(terms[0]).total(terms)
+            total = sum_terms(terms)
             if self.grads.get(key) is None:  # its only gradient: ours as it is (no zeros + it)
                 self.grads[key] = total
                 self.owned.add(key)

@@ -94,3 +94,22 @@ def passed(g: np.ndarray, keep: np.ndarray) -> np.ndarray:
         out[~keep] = 0
     return out
 
+
+def sum_terms(terms: list[Any]) -> np.ndarray:
+    """The sum of the deferred gradient terms of one key, each kind summed its own way
+    (`type(term).total`: MatMul's `Outer` rows as one product), the kinds then added."""
+    kind = type(terms[0])
+    for t in terms:
+        if type(t) is not kind:  # (a module's backward-hook term beside an Outer: rare)
+            break
+    else:
+        return kind.total(terms)
+    kinds: dict[type, list[Any]] = {}
+    for t in terms:
+        kinds.setdefault(type(t), []).append(t)
+    parts = [k.total(ts) for k, ts in kinds.items()]
+    out = parts[0] + parts[1]
+    for p in parts[2:]:
+        out += p
+    return out
+

@@ -44,7 +44,7 @@ class Guards:
                  borrowed: Sequence[tuple[Any, Any]] = (),
                  layouts: Sequence[tuple[int, tuple[int, ...]]] = (),
                  bindings: Sequence[tuple[Any, Any, Any]] = ()) -> None:
-        self.trainable = tuple(trainable)  # parameters: must still require grad
+        self.trainable = tuple(trainable)  # parameters: must still require grad, no hook
         # ... and keep their dtype and shape: a recast W.data = W.data.astype(np.float64) is
         # re-read by the replay, but what was recorded around it (constants cast to the old
         # dtype, a kept gradient buffer) is not, so the numbers would differ from eager's
@@ -93,7 +93,8 @@ class Guards:
             # (.data read once into a local; the dtype compared by identity first, which
             # is what it nearly always is: `!=` decides only when it is another object)
             terms.append(f"not {t}.requires_grad or (({d} := {t}.data).dtype is not {dt} and "
-                         f"{d}.dtype != {dt}) or {d}.shape != {tuple(int(n) for n in shape)!r}")
+                         f"{d}.dtype != {dt}) or {d}.shape != {tuple(int(n) for n in shape)!r}"
+                         f" or {t}._retain")  # (a hook registered since: tensor_hooks)
         for c in self.frozen:
             t = name(c.tensor)
             terms.append(f"{t}.data is not {name(c.array)} or {t}.requires_grad")
@@ -119,6 +120,8 @@ class Guards:
         for t, (dtype, shape) in zip(self.trainable, self.specs):
             if not t.requires_grad:
                 return f"parameter {_name(t)} no longer requires grad"
+            if t._retain:
+                return f"parameter {_name(t)} has a hook now (register_hook)"
             if t.data.dtype != dtype or t.data.shape != shape:
                 return (f"parameter {_name(t)} is now {t.data.dtype} {tuple(t.data.shape)}, "
                         f"recorded as {dtype} {tuple(shape)}")

@@ -302,8 +302,11 @@ class Recording:
             self.fail("backward() reaches ops recorded before the step began")
             return
         if any(t._retain for t in ops):
-            self.fail("retain_grad() on a tensor inside the step")
+            self.fail("retain_grad() or register_hook() on a tensor inside the step")
         for k, t in enumerate(leaves):
+            if t._retain:  # (a leaf's slot is set only by its hooks: see tensor_hooks)
+                self.fail(f"parameter {t.name or tuple(t.data.shape)} has a hook "
+                          "(register_hook), whose Python a replay would not run")
             if t._ctx is not None or self.input_index(t.data) is not None:
                 self.fail("a step input requires grad (only parameters may)")
             keys[id(t)] = n + k
@@ -348,6 +351,9 @@ class Recording:
                   "would not); call it outside the jitted function")
 
     def on_module(self, m: Any) -> None:
+        if getattr(m, "_hooks", None):  # (nn.module_hooks: Python a replay would not run)
+            self.fail(f"{type(m).__name__} has hooks (register_forward_hook, ...), whose Python "
+                      "a replay would not run")
         if id(m) not in self.modules:
             for sub in m.modules():
                 self.modules.setdefault(id(sub), ModuleGuard(sub))

@@ -20,6 +20,8 @@ from ..engine import name_scope
 from ..grad import cleared
 from ..ops.shape import brief_values
 from ..tensor import Tensor, np_dtype
+from . import module_hooks
+from .module_hooks import HookMethods
 
 
 def _unregistered(modules: list[tuple[str, Module]], params: set[int]) -> None:
@@ -84,7 +86,7 @@ class Parameter(metaclass=_ParameterType):
         return Tensor(data.data if isinstance(data, Tensor) else data, requires_grad=True)
 
 
-class Module:
+class Module(HookMethods):
     """Base class: subclasses call super().__init__() first, then assign layers and tensors."""
 
     training: bool
@@ -164,7 +166,15 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         engine.notify_module(self)  # a jit recording guards this module's state at replay
+        if self._hooks:  # register_forward_hook & co. (None, or emptied by remove())
+            return module_hooks.call(self, self._forward_in_scope, args, kwargs)
         if self._scope is None:  # a transparent container (Sequential under a parent)
+            return self.forward(*args, **kwargs)
+        with name_scope(self._scope):
+            return self.forward(*args, **kwargs)
+
+    def _forward_in_scope(self, *args: Any, **kwargs: Any) -> Any:
+        if self._scope is None:
             return self.forward(*args, **kwargs)
         with name_scope(self._scope):
             return self.forward(*args, **kwargs)

@@ -1410,7 +1410,8 @@ DTYPES: dict[str, Any] = {
 # Tensor's public members that are not ops (introspection, conversion, autograd, constructors)
 NOT_OPS = frozenset({
     "data", "grad", "requires_grad", "name", "shape", "dtype", "ndim", "size", "is_leaf",
-    "numpy", "item", "tolist", "zero_grad", "retain_grad", "backward", "draw", "zeros", "ones",
+    "numpy", "item", "tolist", "zero_grad", "retain_grad", "retains_grad", "register_hook",
+    "register_post_accumulate_grad_hook", "backward", "draw", "zeros", "ones",
     "randn", "numel", "nelement", "dim", "ndimension", "cpu", "cuda", "device", "is_cuda",
     "grad_fn", "requires_grad_", "contiguous",
     "is_contiguous", "stride", "element_size", "is_floating_point",  # layout and dtype questions

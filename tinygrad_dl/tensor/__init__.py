@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine, hooks, write_guard
+from .. import engine, hooks, tensor_hooks, write_guard
 from ..device import check_device
 from ..ops import Abs, Add, Div, MatMul, Maximum, Mul, Neg, Pow, Sub
 from ..random import float_dtype, normal
@@ -112,7 +112,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         self.requires_grad: bool = bool(requires_grad)
         self._ctx: engine.Function | None = None  # the op that made this tensor, if recorded
         self.name = name
-        self._retain = False  # keep .grad although not a leaf (retain_grad)
+        self._retain = False  # retain_grad(), register_hook(): see tensor_hooks
 
     # ---- constructors (device= is accepted for PyTorch code: the CPU, the only one) ---------
     @staticmethod
@@ -306,7 +306,9 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         """The same array and graph, without the gradient (as torch's copy.copy)."""
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.requires_grad = self.data, None, self.requires_grad
-        t._ctx, t.name, t._retain = self._ctx, self.name, self._retain
+        t._ctx, t.name = self._ctx, self.name
+        h = self._retain  # (its hooks are copied, not shared: one registered later on the
+        t._retain = h if type(h) is bool else h.copy()  # copy must not reach the original)
         return t
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
@@ -339,8 +341,25 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
 
     def retain_grad(self) -> Tensor:
         """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
-        self._retain = True
+        tensor_hooks.retain(self)
         return self
+
+    @property
+    def retains_grad(self) -> bool:
+        """Does backward keep `.grad` on this op's result (retain_grad() was called)?"""
+        return tensor_hooks.retains(self)
+
+    def register_hook(self, hook: Any) -> tensor_hooks.RemovableHandle:
+        """Call `hook(grad)` when this tensor's gradient is complete in a backward; `grad` is
+        a Tensor (read-only), and what the hook returns (a Tensor of its shape and dtype, or
+        None to keep it) is the gradient used from there on, as in PyTorch. Returns a handle
+        whose `remove()` unregisters it."""
+        return tensor_hooks.add(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> tensor_hooks.RemovableHandle:
+        """Call `hook(tensor)` after backward has added into this leaf's `.grad` (PyTorch's:
+        an optimizer step per parameter, as soon as its gradient is ready)."""
+        return tensor_hooks.add(self, hook, post=True)
 
     # ---- backprop ----------------------------------------------------------------------------
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
