@@ -293,4 +293,3 @@ def _below(outs: list[Tensor]) -> tuple[list[Any], list[Any]]:
         for t in o_leaves:
             leaves.setdefault(id(t), t)
     return sorted(ops.values(), key=lambda t: t._ctx.made, reverse=True), list(leaves.values())
-

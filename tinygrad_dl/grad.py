@@ -112,4 +112,3 @@ def sum_terms(terms: list[Any]) -> np.ndarray:
     for p in parts[2:]:
         out += p
     return out
-
