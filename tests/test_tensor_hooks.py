@@ -105,7 +105,8 @@ def test_deferred_gradient_terms_reach_a_leaf_hook_whole():
         return w.grad if lib == "ours" else w.grad.numpy()
 
     ours = run("ours", Tensor)
-    theirs = run("torch", lambda a, requires_grad=False: torch.tensor(a, requires_grad=requires_grad))
+    theirs = run("torch", lambda a, requires_grad=False: torch.tensor(
+        a, requires_grad=requires_grad))
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
     assert calls == ["ours", "torch"]
 
