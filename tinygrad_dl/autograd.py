@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import engine, hooks, tensor_hooks
+from . import engine, hooks, tensor_hooks, write_guard
 from .anomaly import detect_anomaly
 from .engine import enable_grad, no_grad
 from .tensor import Tensor
@@ -209,8 +209,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     """`torch.autograd.grad`: the gradients of `outputs` (each times its grad_output) with
     respect to `inputs`, returned as new tensors; no `.grad` of an input or leaf changes.
     Tensor hooks run and retain_grad() keeps `.grad` on the way, as in torch (an input that
-    is an op's result: its gradient as it arrives, before its own hooks; a leaf's: after
-    them). One pass over the whole graph, freed afterwards unless retain_graph."""
+    is an op's result: its gradient as it arrives, before its own hooks, if its op runs on to
+    another input; else, and a leaf's, after them). One pass over the ops between outputs
+    and inputs (none below: not run, not freed), freed afterwards unless retain_graph."""
     if create_graph or is_grads_batched:
         flag = "create_graph" if create_graph else "is_grads_batched"
         raise NotImplementedError(f"autograd.grad: {flag}=True is not supported: backward runs "
@@ -247,6 +248,10 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if hooks.active and hooks.attached.recorder is not None:  # a jit recording: a replay
         hooks.attached.recorder.fail("autograd.grad() inside the step")  # would not redo it
     ops, leaves = _below([o for o, _ in starts])
+    ops, ends = _toward(ops, ins)  # (only the ops between outputs and inputs run, as
+    # torch's: a tensor below an input keeps its hooks unrun, its graph unfreed)
+    if write_guard.watching:  # a watched parameter written through an older view since the
+        write_guard.check_views(ops)  # forward: raise, as backward does (not a wrong gradient)
     pending = engine.Pending(*starts[0])
     for o, g in starts[1:]:  # (the same output twice: its gradients summed)
         prev = pending.grads.get(o)
@@ -255,11 +260,21 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     for i, t in enumerate(ins):
         wanted.setdefault(id(t), []).append(i)
     got: dict[int, np.ndarray] = {}
-    # an op result's gradient as it arrives, before its hooks (a leaf's: after them), torch's
+    # torch's order: an op result whose op runs on (it reaches another input) gives its
+    # gradient as it arrives, before its hooks; one whose op does not (`ends`), and a leaf,
+    # after them (torch's engine runs a node's tensor hooks, then captures, when it skips it)
+    off = {id(t) for t in ends}
     handles = [tensor_hooks.add(t, lambda g, i=i: got.__setitem__(i, np.array(g.data)),
-                                first=True) for i, t in enumerate(ins) if t._ctx is not None]
+                                first=True)
+               for i, t in enumerate(ins) if t._ctx is not None and id(t) not in off]
     try:
         pending.run(ops, bool(retain_graph))
+        for t in ends:  # its hooks (and retain_grad), its own op not run
+            g = pending.pop(t)
+            if g is not None:
+                g = tensor_hooks.arrived(pending, t, g) if t._retain else g
+                for i in wanted[id(t)]:
+                    got[i] = np.array(g, dtype=t.data.dtype)
     finally:
         for h in handles:
             h.remove()
@@ -293,3 +308,16 @@ def _below(outs: list[Tensor]) -> tuple[list[Any], list[Any]]:
         for t in o_leaves:
             leaves.setdefault(id(t), t)
     return sorted(ops.values(), key=lambda t: t._ctx.made, reverse=True), list(leaves.values())
+
+
+def _toward(ops: list[Any], ins: list[Tensor]) -> tuple[list[Any], list[Any]]:
+    """The ops (outputs first) whose backward reaches one of `ins`, and the inputs that are
+    op results left out (their gradient is wanted, their op's backward is not)."""
+    on = {id(t) for t in ins}
+    run = set()
+    for t in reversed(ops):  # inputs first: each op after what it reads
+        if any(id(p) in on for p in t._ctx.parents):
+            on.add(id(t))
+            run.add(id(t))
+    ends = {id(t): t for t in ins if t._ctx is not None and id(t) not in run}
+    return [t for t in ops if id(t) in run], list(ends.values())

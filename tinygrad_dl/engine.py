@@ -287,8 +287,8 @@ class Pending:
     def pop(self, key: Any) -> np.ndarray | None:
         """The gradient of `key`, complete once every op that sends it one has run."""
         terms = self.deferred.pop(key, None)
-        if terms is not None:
-            total = sum_terms(terms)
+        total = None if terms is None else sum_terms(terms)  # (None also: a module's
+        if total is not None:  # backward hook returned None for it)
             if self.grads.get(key) is None:  # its only gradient: ours as it is (no zeros + it)
                 self.grads[key] = total
                 self.owned.add(key)

@@ -95,9 +95,10 @@ def passed(g: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return out
 
 
-def sum_terms(terms: list[Any]) -> np.ndarray:
+def sum_terms(terms: list[Any]) -> np.ndarray | None:
     """The sum of the deferred gradient terms of one key, each kind summed its own way
-    (`type(term).total`: MatMul's `Outer` rows as one product), the kinds then added."""
+    (`type(term).total`: MatMul's `Outer` rows as one product), the kinds then added; None
+    when there is none (a module's backward hook returned None for that input)."""
     kind = type(terms[0])
     for t in terms:
         if type(t) is not kind:  # (a module's backward-hook term beside an Outer: rare)
@@ -107,7 +108,9 @@ def sum_terms(terms: list[Any]) -> np.ndarray:
     kinds: dict[type, list[Any]] = {}
     for t in terms:
         kinds.setdefault(type(t), []).append(t)
-    parts = [k.total(ts) for k, ts in kinds.items()]
+    parts = [p for p in (k.total(ts) for k, ts in kinds.items()) if p is not None]
+    if len(parts) < 2:
+        return parts[0] if parts else None
     out = parts[0] + parts[1]
     for p in parts[2:]:
         out += p

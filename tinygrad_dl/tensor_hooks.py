@@ -14,6 +14,7 @@ to use instead, of the same shape and dtype, as in PyTorch. `RemovableHandle` is
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -75,7 +76,8 @@ def add(t: Any, fn: Any, post: bool = False, first: bool = False) -> RemovableHa
     if type(h) is not GradHooks:
         t._retain = h = GradHooks(h is True)
     table = h.post if post else h.hooks
-    handle = RemovableHandle(table, lambda: _settle(t, h))
+    ref = weakref.ref(t)  # (not t: a kept handle would keep the tensor, its graph and the
+    handle = RemovableHandle(table, lambda: _settle(ref(), h))  # parameters' locks alive)
     rest = []
     if first:
         rest = list(table.items())
@@ -87,7 +89,7 @@ def add(t: Any, fn: Any, post: bool = False, first: bool = False) -> RemovableHa
 
 def _settle(t: Any, h: GradHooks) -> None:
     """After a removal: a tensor left with no hook gets its one-check slot back."""
-    if t._retain is h and not h.hooks and not h.post:
+    if t is not None and t._retain is h and not h.hooks and not h.post:
         t._retain = h.retain
 
 
@@ -116,6 +118,8 @@ def arrived(pending: Any, t: Any, g: np.ndarray) -> np.ndarray:
         g = _run(t, g, h)
         if not h.retain:
             return g
+        pending.store(t, t, g.copy())  # (a hook may have kept the array: `.grad` gets a copy)
+        return g
     pending.store(t, t, g)
     return g
 
@@ -130,7 +134,8 @@ def leaf(pending: Any, t: Any) -> None:
     g = pending.pop(t)
     if g is None:
         return
-    pending.store(t, t, _run(t, g, h))
+    g = _run(t, g, h)  # a hook may have kept the array it saw: `.grad` gets a copy, or the
+    pending.store(t, t, g.copy() if h.hooks else g)  # next `.grad += g` would change it
     for fn in list(h.post.values()):
         fn(t)
 
@@ -142,6 +147,9 @@ def through(t: Any, g: np.ndarray) -> np.ndarray:
 
 
 def _run(t: Any, g: np.ndarray, h: GradHooks) -> np.ndarray:
+    dtype = t.data.dtype
+    if h.hooks and g.dtype != dtype and dtype.kind == "f":  # a float32 tensor used with
+        g = g.astype(dtype)  # float64: its gradient in its own dtype, as torch's hooks see it
     for fn in list(h.hooks.values()):
         seen = g.view()  # (not g: another tensor's gradient may be the same array)
         seen.flags.writeable = False

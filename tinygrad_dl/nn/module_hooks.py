@@ -109,39 +109,49 @@ def _changed(m: Any) -> None:
 
 def call(m: Any, run: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
          ) -> Any:
-    """Module.__call__ of a module with hooks: `run(*args, **kwargs)` is its forward."""
+    """Module.__call__ of a module with hooks: `run(*args, **kwargs)` is its forward. As
+    torch's: when a pre-hook, forward or a forward hook raises, the always_call forward hooks
+    not run yet run (with the output so far, None if forward raised), then the error goes on."""
     hooks = m._hooks
-    for fn, with_kwargs, _ in list(hooks.forward_pre.values()):
-        if with_kwargs:
-            new = fn(m, args, kwargs)
-            if new is not None:
-                if not (isinstance(new, tuple) and len(new) == 2 and isinstance(new[1], dict)):
-                    raise RuntimeError(f"forward pre-hook {_name(fn)} with with_kwargs=True must "
-                                       f"return None or (args, kwargs), got {type(new).__name__}")
-                args, kwargs = new[0] if isinstance(new[0], tuple) else (new[0],), new[1]
-        else:
-            new = fn(m, args)
-            if new is not None:
-                args = new if isinstance(new, tuple) else (new,)
-    backward = None
-    if (hooks.backward or hooks.backward_pre) and is_grad_enabled():
-        backward = BackwardCall(m, hooks)
-        args = backward.wrap_inputs(args)
+    out, called = None, set()
     try:
+        for fn, with_kwargs, _ in list(hooks.forward_pre.values()):
+            if with_kwargs:
+                new = fn(m, args, kwargs)
+                if new is not None:
+                    if not (isinstance(new, tuple) and len(new) == 2
+                            and isinstance(new[1], dict)):
+                        raise RuntimeError(f"forward pre-hook {_name(fn)} with with_kwargs=True "
+                                           "must return None or (args, kwargs), got "
+                                           f"{type(new).__name__}")
+                    args, kwargs = new[0] if isinstance(new[0], tuple) else (new[0],), new[1]
+            else:
+                new = fn(m, args)
+                if new is not None:
+                    args = new if isinstance(new, tuple) else (new,)
+        backward = None
+        if (hooks.backward or hooks.backward_pre) and is_grad_enabled():
+            backward = BackwardCall(m, hooks)
+            args = backward.wrap_inputs(args)
         out = run(*args, **kwargs)
+        for key, (fn, with_kwargs, always) in list(hooks.forward.items()):
+            if always:
+                called.add(key)
+            new = fn(m, args, kwargs, out) if with_kwargs else fn(m, args, out)
+            if new is not None:
+                out = new
     except Exception:
-        for fn, with_kwargs, always in list(hooks.forward.values()):
-            if always:  # (torch's: run, and an error of its own only warned about)
+        for key, (fn, with_kwargs, always) in list(hooks.forward.items()):
+            if always and key not in called:  # (torch's: an error of its own only warned)
                 try:
-                    fn(m, args, kwargs, None) if with_kwargs else fn(m, args, None)
-                except Exception as e:  # noqa: BLE001 - forward's error is the one raised
+                    new = fn(m, args, kwargs, out) if with_kwargs else fn(m, args, out)
+                    if new is not None:
+                        out = new
+                except Exception as e:  # noqa: BLE001 - the first error is the one raised
                     warnings.warn(f"forward hook {_name(fn)} (always_call) raised {e!r} after "
-                                  "forward raised", RuntimeWarning, stacklevel=3)
+                                  "another error in the module's call", RuntimeWarning,
+                                  stacklevel=3)
         raise
-    for fn, with_kwargs, _ in list(hooks.forward.values()):
-        new = fn(m, args, kwargs, out) if with_kwargs else fn(m, args, out)
-        if new is not None:
-            out = new
     return out if backward is None else backward.wrap_outputs(out)
 
 
@@ -184,14 +194,14 @@ class BackwardCall:
         if items is None:  # (a dict, a custom object: torch's hooks see tensors only)
             raise TypeError(f"{type(self.module).__name__}: full backward hooks need forward "
                             f"to return a Tensor or a tuple of them, got {type(out).__name__}")
-        j = 0
-        for k, t in enumerate(items):
-            if isinstance(t, Tensor):
-                if t.requires_grad:
-                    items[k] = HookOut.apply(t, call=self, index=j)
-                j += 1
-        self.n_out = j
-        return items[0] if single else type(out)(items)
+        for k, t in enumerate(items):  # grad_output by position, None at a non-tensor (an
+            if isinstance(t, Tensor) and t.requires_grad:  # LSTM's (h, c)): torch's
+                items[k] = HookOut.apply(t, call=self, index=k)
+        self.n_out = len(items)
+        if single:
+            return items[0]
+        # (a namedtuple, as torch keeps it, is made from its fields, not from one list)
+        return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
 
     def _hooked(self, grads: tuple[Any, ...], new: Any, fn: Any, what: str) -> tuple[Any, ...]:
         """A hook's returned tuple in place of `grads`, checked entry by entry."""
@@ -216,18 +226,24 @@ class BackwardCall:
         where no input needs a gradient, the backward hooks run here too, as torch's."""
         if self.given_out is None:
             grads = tuple(self.grad_out.get(j) for j in range(self.n_out))
-            for fn, _, _ in list(self.hooks.backward_pre.values()):
-                new = fn(self.module, _seen(grads))
-                if new is not None:
-                    grads = self._hooked(grads, new, fn, "grad_output")
+            try:
+                for fn, _, _ in list(self.hooks.backward_pre.values()):
+                    new = fn(self.module, _seen(grads))
+                    if new is not None:
+                        grads = self._hooked(grads, new, fn, "grad_output")
+            except Exception:  # a hook raised: this round's gradients must not be seen by
+                self.reset()  # the next backward (retain_graph) as if they were its own
+                raise
             self.given_out = grads
             if not self.wrapped_in:
                 none = (None,) * self.n_in
                 for fn, _, _ in list(self.hooks.backward.values()):
-                    if fn(self.module, none, _seen(grads)) is not None:
+                    new = fn(self.module, none, _seen(grads))
+                    if new is not None and not (isinstance(new, tuple)
+                                                and all(n is None for n in new)):
                         raise RuntimeError(f"backward hook {_name(fn)}: no input of "
                                            f"{type(self.module).__name__} needs a gradient, so "
-                                           "it must return None")
+                                           "it must return None (or all None, as torch)")
         return self.given_out
 
     def inputs(self) -> tuple[Any, ...]:
@@ -276,7 +292,7 @@ class HookTerm(tuple):
             g = (call.inputs() if side == "in" else call.outputs())[index]
             if g is not None:
                 out = g.copy() if out is None else out + g
-        return np.zeros(terms[0][3], terms[0][4]) if out is None else out  # (None returned)
+        return out  # None: every entry None (a hook returned None for it): no gradient, torch's
 
 
 class HookIn(Function):
