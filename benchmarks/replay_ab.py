@@ -12,6 +12,7 @@ tiny eager step with a second reference to w's array held (the write guard's wat
 
     python benchmarks/replay_ab.py --a main              # main against this working tree
     python benchmarks/replay_ab.py --a de18439 --b HEAD --rows tiny,rnn --repeats 30
+    python benchmarks/replay_ab.py --a old/  # a folder with tinygrad_dl/ and models/ of a commit
 
 Run it a few times and read the medians: a single run still has a few percent of noise.
 """
@@ -36,12 +37,15 @@ N, D, K, BATCH, LAM, LR = 10_000, 3072, 10, 100, 0.005, 0.01
 
 
 def build(rev: str | None, name: str, into: Path) -> None:
-    """Copy tinygrad_dl and models of `rev` (None: the working tree) as package `name`."""
+    """Copy tinygrad_dl and models of `rev` (None: the working tree; a directory holding
+    the two folders, such as a `git archive` of a commit for a machine without the history)
+    as package `name`."""
     src = into / f"src_{name}"
     src.mkdir()
-    if rev is None:
+    if rev is None or Path(rev).is_dir():
         for part in ("tinygrad_dl", "models"):
-            shutil.copytree(ROOT / part, src / part, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(Path(rev or ROOT) / part, src / part,
+                            ignore=shutil.ignore_patterns("__pycache__"))
     else:
         tar = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "tinygrad_dl", "models"],
                              check=True, capture_output=True).stdout
