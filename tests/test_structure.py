@@ -191,7 +191,8 @@ def test_pytorch_paths_sit_where_pytorch_has_them():
     torch.utils.data, torch.autograd: real modules, placed in the layers above."""
     layers, _ = _layers()
     for mod in ("tinygrad_dl.optim.lr_scheduler", "tinygrad_dl.utils.data",
-                "tinygrad_dl.autograd", "tinygrad_dl.device", "tinygrad_dl.random"):
+                "tinygrad_dl.autograd", "tinygrad_dl.device", "tinygrad_dl.random",
+                "tinygrad_dl.special"):
         assert mod in FILES and _layer_of(mod, layers) is not None, mod
     assert _layer_of("tinygrad_dl.autograd", layers)[0] > _layer_of("tinygrad_dl.nn", layers)[0]
 

@@ -70,7 +70,6 @@ from .conv import (
     conv_transpose2d,
     fold,
     interpolate,
-    max_pool2d,
     pair_of_ints,  # noqa: F401 (public, outside __all__)
     pixel_shuffle,
     pixel_unshuffle,
@@ -90,6 +89,7 @@ from .counting import (
     unique,
     unique_consecutive,
 )
+from .embedding_bag import embedding_bag
 from .joins import (
     append,
     array_split,
@@ -175,6 +175,26 @@ from .methods import (
     tanh,
     write_out,  # noqa: F401 (public, outside __all__: F.write_out)
 )
+from .nn_more import (
+    alpha_dropout,
+    celu_,
+    channel_shuffle,
+    elu_,
+    feature_alpha_dropout,
+    gumbel_softmax,
+    hardtanh_,
+    leaky_relu_,
+    local_response_norm,
+    multilabel_margin_loss,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu_,
+    threshold_,
+    triplet_margin_with_distance_loss,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from .normalization import group_norm, instance_norm, rms_norm
 from .pooling import (
     adaptive_avg_pool1d,
@@ -182,7 +202,16 @@ from .pooling import (
     adaptive_max_pool1d,
     adaptive_max_pool2d,
     avg_pool1d,
+)
+from .pooling_indices import (  # (torch's full max_pool1d/2d: return_indices, dilation, ceil_mode)
+    lp_pool1d,
+    lp_pool2d,
     max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool2d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
 )
 from .statistics import corrcoef, cov, std_mean, trapezoid, var_mean
 
@@ -320,4 +349,11 @@ __all__ = [
     "trapezoid",
     "tril_indices",
     "triu_indices",
+    # more torch.nn names (functional/pooling_indices.py, functional/nn_more.py)
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "max_unpool1d", "max_unpool2d",
+    "lp_pool1d", "lp_pool2d", "relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_",
+    "selu_", "celu_", "rrelu_", "rrelu", "alpha_dropout", "feature_alpha_dropout",
+    "gumbel_softmax", "local_response_norm", "channel_shuffle", "upsample_nearest",
+    "upsample_bilinear", "multilabel_margin_loss", "triplet_margin_with_distance_loss",
+    "embedding_bag",
 ]

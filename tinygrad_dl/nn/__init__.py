@@ -50,13 +50,13 @@ from .layers import (
     CrossEntropyLoss,
     Flatten,
     Linear,
-    MaxPool2d,
     ReLU,
     Sequential,
     Unflatten,
     init_std,
     init_weights,
 )
+from .lazy import LazyLinear
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -79,6 +79,28 @@ from .loss import (
     TripletMarginLoss,
 )
 from .module import Module, Parameter
+from .more import (  # (MaxPool1d / MaxPool2d: torch's dilation, ceil_mode, return_indices)
+    AlphaDropout,
+    ChannelShuffle,
+    CircularPad1d,
+    CircularPad2d,
+    EmbeddingBag,
+    FeatureAlphaDropout,
+    LocalResponseNorm,
+    LPPool1d,
+    LPPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MultiLabelMarginLoss,
+    RReLU,
+    Softmax2d,
+    TripletMarginWithDistanceLoss,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+    ZeroPad1d,
+)
 from .normalization import (
     BatchNorm2d,
     GroupNorm,
@@ -96,7 +118,6 @@ from .pooling import (
     AvgPool1d,
     ConstantPad1d,
     ConstantPad2d,
-    MaxPool1d,
     ReflectionPad1d,
     ReflectionPad2d,
     ReplicationPad1d,
@@ -142,4 +163,8 @@ __all__ = [
     "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
     "CosineEmbeddingLoss", "TripletMarginLoss", "MultiMarginLoss", "PoissonNLLLoss",
     "GaussianNLLLoss",
+    "AlphaDropout", "ChannelShuffle", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout",
+    "LocalResponseNorm", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
+    "MultiLabelMarginLoss", "RReLU", "Softmax2d", "TripletMarginWithDistanceLoss",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "EmbeddingBag", "LazyLinear",
 ]

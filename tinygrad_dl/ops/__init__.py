@@ -6,16 +6,34 @@ one-liners share (shapes: ops/shape.py; NumPy's and PyTorch's argument names:
 ops/spelling.py). Each module lists its ops in its `__all__`; this package exports them all.
 """
 
-from . import binary, conv, elementwise, fused, linalg, loss, reduce, shape, unary
+from . import (
+    binary,
+    conv,
+    elementwise,
+    fused,
+    linalg,
+    linalg_decomp,
+    loss,
+    more,
+    reduce,
+    shape,
+    special,
+    unary,
+)
 from .binary import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .fused import *  # noqa: F403
 from .linalg import *  # noqa: F403
+from .linalg_decomp import *  # noqa: F403
 from .loss import *  # noqa: F403
+from .more import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .shape import *  # noqa: F403
+from .special import *  # noqa: F403
 from .unary import *  # noqa: F403
 
 __all__ = sorted(binary.__all__ + conv.__all__ + elementwise.__all__ + fused.__all__
-                 + linalg.__all__ + loss.__all__ + reduce.__all__ + shape.__all__ + unary.__all__)
+                 + linalg.__all__ + linalg_decomp.__all__
+                 + loss.__all__ + more.__all__ + reduce.__all__ + shape.__all__ + special.__all__
+                 + unary.__all__)

@@ -1,7 +1,220 @@
-"""Op-table rows of torch.linalg and the linear-algebra Tensor methods."""
+"""Op-table rows of torch.linalg and the linear-algebra Tensor methods.
+
+The decompositions' tests draw well-spread inputs: D + x / 10 with D = diag(k, ..., 1) (m x n)
+keeps singular values apart (their gradients divide by differences of them), and plus 0.5
+keeps QR's Householder signs from flipping (they do at a triangular matrix); x + 3 I keeps
+determinants away from 0. Outputs fixed only up to signs (U, V) enter squared."""
 
 from __future__ import annotations
 
-from .spec import OpInfo
+from typing import Any
 
-ROWS: tuple[OpInfo, ...] = ()
+import numpy as np
+
+from .. import linalg, ops
+from ..tensor import Tensor
+from .refs import case
+from .spec import UNIT, Cases, OpInfo
+
+LINALG = "Linear algebra"
+
+
+def _spread(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    m, n = shape[-2:]
+    d = np.zeros((m, n), dtype)
+    k = min(m, n)
+    d[np.arange(k), np.arange(k)] = np.arange(k, 0, -1)
+    return np.broadcast_to(d, shape)
+
+
+def _eye3(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    return np.broadcast_to(3 * np.eye(shape[-1], dtype=dtype), shape)
+
+
+def _t(x: Tensor, f: Any) -> Tensor:
+    """x plus the constant f(shape, dtype)."""
+    return x + Tensor(np.array(f(x.shape, x.data.dtype)))
+
+
+def _weights(n: int) -> np.ndarray:
+    return np.arange(1.0, n + 1.0)
+
+
+def svd_call(x: Tensor) -> Tensor:
+    u, s, v = (x / 10 + Tensor(np.array(_spread(x.shape, x.data.dtype)))).svd()
+    wu = Tensor(_weights(u.shape[-2]).astype(x.data.dtype)[:, None])
+    wv = Tensor(_weights(v.shape[-2]).astype(x.data.dtype)[:, None])
+    return s + (u * u * wu).sum(-2) + (v * v * wv).sum(-2)
+
+
+def svd_ref(a: np.ndarray) -> np.ndarray:
+    u, s, vh = np.linalg.svd(a / 10 + _spread(a.shape, a.dtype), full_matrices=False)
+    v = np.swapaxes(vh, -1, -2)
+    return (s + (u * u * _weights(u.shape[-2])[:, None]).sum(-2)
+            + (v * v * _weights(v.shape[-2])[:, None]).sum(-2))
+
+
+def qr_call(x: Tensor, some: bool = True) -> Tensor:
+    q, r = (x / 10 + Tensor(np.array(_spread(x.shape, x.data.dtype) + 0.5))).qr(some=some)
+    wq = Tensor(_weights(q.shape[-2]).astype(x.data.dtype)[:, None])
+    wr = Tensor(_weights(r.shape[-1]).astype(x.data.dtype))
+    return (q * wq).sum(-2)[..., :r.shape[-2]] + (r * wr).sum(-1)
+
+
+def qr_ref(a: np.ndarray, some: bool = True) -> np.ndarray:
+    q, r = np.linalg.qr(a / 10 + _spread(a.shape, a.dtype) + 0.5, mode="reduced" if some else
+                        "complete")
+    return (q * _weights(q.shape[-2])[:, None]).sum(-2)[..., :r.shape[-2]] + (
+        r * _weights(r.shape[-1])).sum(-1)
+
+
+def eigh_call(x: Tensor, UPLO: str = "L") -> Tensor:
+    sym = (x + x.mT) / 20 + Tensor(np.array(_spread(x.shape, x.data.dtype)))
+    w, v = linalg.eigh(sym, UPLO)
+    return w + (v * v * Tensor(_weights(v.shape[-2]).astype(x.data.dtype)[:, None])).sum(-2)
+
+
+def eigh_ref(a: np.ndarray, UPLO: str = "L") -> np.ndarray:
+    w, v = np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 20 + _spread(a.shape, a.dtype), UPLO)
+    return w + (v * v * _weights(v.shape[-2])[:, None]).sum(-2)
+
+
+def _expm_ref(a: np.ndarray) -> np.ndarray:
+    """exp(A) by its Taylor series in long double after scaling by 2^-8, then 8 squarings (a
+    reference independent of the Pade approximant the op uses)."""
+    m = np.asarray(a, np.longdouble) / 256
+    term = np.broadcast_to(np.eye(a.shape[-1], dtype=np.longdouble), a.shape).copy()
+    out = term.copy()
+    for k in range(1, 30):
+        term = term @ m / k
+        out = out + term
+    for _ in range(8):
+        out = out @ out
+    return out.astype(a.dtype)
+
+
+def _spd(x: Tensor) -> Tensor:
+    return x @ x.mT + Tensor(np.array(_eye3(x.shape, x.data.dtype)))
+
+
+def _spd_ref(a: np.ndarray) -> np.ndarray:
+    return a @ np.swapaxes(a, -1, -2) + _eye3(a.shape, a.dtype)
+
+
+def _chol_ref(a: np.ndarray, upper: bool = False) -> np.ndarray:
+    low = np.linalg.cholesky(_spd_ref(a))
+    return np.swapaxes(low, -1, -2) if upper else low
+
+
+def _low(x: Tensor) -> Tensor:
+    return x.tril() + Tensor(np.array(_eye3(x.shape, x.data.dtype)))
+
+
+def _low_ref(a: np.ndarray) -> np.ndarray:
+    return np.tril(a) + _eye3(a.shape, a.dtype)
+
+
+def _gram(low: np.ndarray) -> np.ndarray:
+    return low @ np.swapaxes(low, -1, -2)
+
+
+ROWS: tuple[OpInfo, ...] = (
+    OpInfo("svd", (ops.SVD,), "torch.svd(x, some=True): (U, S, V), x = U diag(S) V^T (V, not "
+           "torch.linalg.svd's Vh)", LINALG, methods=("svd",), torch=("svd",), call=svd_call,
+           ref=svd_ref, sample=Cases((case((3, 3), domain=UNIT), case((4, 2), domain=UNIT),
+                                      case((2, 4), domain=UNIT),
+                                      case((2, 3, 2), domain=UNIT))),
+           grad="PyTorch's svd_backward; repeated singular values: NaN for U and V, as torch's",
+           differs="compute_uv=False gives zero U and V, as torch's"),
+    OpInfo("qr", (ops.QR,), "torch.qr(x, some=True): (Q, R), x = Q R (LAPACK's signs, as "
+           "NumPy's and torch's)", LINALG, methods=("qr",), torch=("qr",), call=qr_call,
+           ref=qr_ref, sample=Cases((case((3, 3), domain=UNIT), case((4, 2), domain=UNIT),
+                                     case((2, 4), domain=UNIT),
+                                     case((2, 3, 2), domain=UNIT))),
+           grad="PyTorch's; complete Q of a tall matrix refused, as torch's"),
+    OpInfo("eigh", (ops.Eigh,), "torch.linalg.eigh / np.linalg.eigh (also tg.eigh): "
+           "(eigenvalues ascending, eigenvectors) of each symmetric matrix", LINALG,
+           own=("eigh",), function=linalg.eigh, call=eigh_call, ref=eigh_ref,
+           sample=Cases((case((3, 3), domain=UNIT), case((2, 2, 2), domain=UNIT),
+                         case((3, 3), domain=UNIT, UPLO="U"))),
+           grad="PyTorch's: V (diag(gL) + skew(V^T gV) / 2 / E) V^T, symmetric; repeated "
+           "eigenvalues: NaN for the vectors, as torch's"),
+    OpInfo("cholesky", ops.Cholesky, "torch.cholesky(x, upper=False): L with x = L L^T (a "
+           "matrix that is not positive-definite is refused)", LINALG, methods=("cholesky",),
+           torch=("cholesky",), call=lambda x, upper=False: _spd(x).cholesky(upper),
+           ref=_chol_ref, sample=Cases((case((3, 3), domain=UNIT),
+                                        case((2, 2, 2), domain=UNIT),
+                                        case((3, 3), domain=UNIT, upper=True))),
+           grad="PyTorch's (Murray 2016): symmetric"),
+    OpInfo("slogdet", ops.LogAbsDet, "torch.slogdet: (sign, log|det|) of each square matrix",
+           LINALG, methods=("slogdet",), torch=("slogdet",),
+           call=lambda x: _t(x, _eye3).slogdet().logabsdet,
+           ref=lambda a: np.linalg.slogdet(a + _eye3(a.shape, a.dtype))[1],
+           sample=Cases((case((3, 3), domain=UNIT), case((2, 2, 2), domain=UNIT))),
+           grad="g A^-T; the sign is a constant; a singular A's gradient is refused"),
+    OpInfo("logdet", "slogdet", "torch.logdet: log det of each square matrix (NaN for det < 0)",
+           LINALG, methods=("logdet",), torch=("logdet",),
+           call=lambda x: _t(x, _eye3).logdet(),
+           ref=lambda a: np.log(np.linalg.det(a + _eye3(a.shape, a.dtype))),
+           sample=Cases((case((3, 3), domain=UNIT), case((2, 2, 2), domain=UNIT)))),
+    OpInfo("pinverse", ops.Pinv, "torch.pinverse(x, rcond=1e-15): the Moore-Penrose "
+           "pseudoinverse", LINALG, methods=("pinverse",), torch=("pinverse",),
+           call=lambda x: (x / 10 + Tensor(np.array(_spread(x.shape, x.data.dtype)))).pinverse(),
+           ref=lambda a: np.linalg.pinv(a / 10 + _spread(a.shape, a.dtype)),
+           sample=Cases((case((3, 3), domain=UNIT), case((4, 2), domain=UNIT),
+                         case((2, 2, 3), domain=UNIT))),
+           grad="PyTorch's pinv_backward"),
+    OpInfo("matrix_power", "matmul (by squaring), inverse", "torch.matrix_power(x, n): x @ x "
+           "@ ... n times; n = 0 the identity, n < 0 the inverse's", LINALG,
+           methods=("matrix_power",), torch=("matrix_power",),
+           call=lambda x, n=1: _t(x, _eye3).matrix_power(n),
+           ref=lambda a, n=1: np.linalg.matrix_power(a + _eye3(a.shape, a.dtype), n),
+           sample=Cases((case((3, 3), domain=UNIT, n=3), case((2, 2, 2), domain=UNIT, n=2),
+                         case((3, 3), domain=UNIT, n=-2), case((2, 2), domain=UNIT, n=1)))),
+    OpInfo("cholesky_solve", ops.Solve, "torch.cholesky_solve(B, L, upper=False): X with "
+           "L L^T X = B", LINALG, methods=("cholesky_solve",), torch=("cholesky_solve",),
+           tensors=2, call=lambda b, x, upper=False: b.cholesky_solve(
+               _low(x).mT if upper else _low(x), upper),
+           ref=lambda b, a, upper=False: np.linalg.solve(_gram(_low_ref(a)), b),
+           sample=Cases((case((3, 2), (3, 3), domain=UNIT), case((2, 2, 1), (2, 2, 2),
+                                                                 domain=UNIT),
+                         case((3, 2), (3, 3), domain=UNIT, upper=True))),
+           grad="torch's: that of solve(L L^T, B)"),
+    OpInfo("cholesky_inverse", "matmul, inverse", "torch.cholesky_inverse(L, upper=False): "
+           "(L L^T)^-1", LINALG, methods=("cholesky_inverse",), torch=("cholesky_inverse",),
+           call=lambda x, upper=False: (_low(x).mT if upper else _low(x)).cholesky_inverse(
+               upper),
+           ref=lambda a, upper=False: np.linalg.inv(_gram(_low_ref(a))),
+           sample=Cases((case((3, 3), domain=UNIT), case((2, 2, 2), domain=UNIT),
+                         case((3, 3), domain=UNIT, upper=True)))),
+    OpInfo("matrix_exp", ops.MatrixExp, "torch.matrix_exp: exp of each square matrix (Pade 13, "
+           "scaling and squaring)", LINALG, methods=("matrix_exp",), torch=("matrix_exp",),
+           call=lambda x, scale=1.0: (x * scale).matrix_exp(),
+           ref=lambda a, scale=1.0: _expm_ref(a * scale),
+           sample=Cases((case((3, 3)), case((2, 2, 2)), case((1, 1)),
+                         case((3, 3), scale=4.0))),
+           grad="PyTorch's: the upper right block of exp([[A^T, g], [0, A^T]])"),
+    OpInfo("addbmm", "matmul, sum, mul, add", "torch.addbmm(x, batch1, batch2, beta=1, "
+           "alpha=1): beta x + alpha sum_b batch1[b] @ batch2[b] (beta = 0: x unread)", LINALG,
+           methods=("addbmm",), torch=("addbmm",), tensors=3,
+           ref=lambda x, a, b, beta=1, alpha=1: (beta * x if beta else 0) + alpha * (a @ b).sum(
+               0),
+           sample=Cases((case((3, 2), (4, 3, 5), (4, 5, 2)), case((2,), (2, 3, 1), (2, 1, 2),
+                                                                   beta=0.5, alpha=-1.5),
+                         case((3, 2), (1, 3, 2), (1, 2, 2), beta=0)))),
+    OpInfo("addmv", "matmul, mul, add", "torch.addmv(x, mat, vec, beta=1, alpha=1): beta x + "
+           "alpha mat @ vec (beta = 0: x unread)", LINALG, methods=("addmv",),
+           torch=("addmv",), tensors=3,
+           ref=lambda x, m, v, beta=1, alpha=1: (beta * x if beta else 0) + alpha * (m @ v),
+           sample=Cases((case((3,), (3, 2), (2,)), case((1,), (3, 2), (2,), beta=0.5,
+                                                        alpha=-2.0),
+                         case((3,), (3, 4), (4,), beta=0)))),
+    OpInfo("addr", "outer, mul, add", "torch.addr(x, vec1, vec2, beta=1, alpha=1): beta x + "
+           "alpha outer(vec1, vec2) (beta = 0: x unread)", LINALG, methods=("addr",),
+           torch=("addr",), tensors=3,
+           ref=lambda x, a, b, beta=1, alpha=1: (beta * x if beta else 0) + alpha * np.outer(
+               a, b),
+           sample=Cases((case((3, 2), (3,), (2,)), case((2,), (3,), (2,), beta=2.0,
+                                                        alpha=0.5),
+                         case((3, 2), (3,), (2,), beta=0)))),
+)

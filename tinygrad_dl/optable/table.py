@@ -657,12 +657,12 @@ _OPS: tuple[OpInfo, ...] = (
            "the second-to-last of y otherwise", LINALG, methods=("dot",), numpy=("dot",),
            torch=("dot",), tensors=2, ref=np.dot, sample=Drawn("dot")),
     OpInfo("inner", "einsum", "sum over the last axes of x and y", LINALG, numpy=("inner",),
-           torch=("inner",), function=F.inner, tensors=2, ref=np.inner,
+           torch=("inner",), methods=("inner",), function=F.inner, tensors=2, ref=np.inner,
            sample=Cases((case((2, 3), (4, 3)), case((3,), (3,)), case((), (2, 2))))),
-    OpInfo("outer", "einsum", "x[i] y[j] of x and y flattened", LINALG, methods=("outer",),
+    OpInfo("outer", "einsum", "x[i] y[j] of x and y flattened", LINALG, methods=("outer", "ger"),
            numpy=("outer",), differs="x and y of other shapes are flattened (NumPy's outer); "
            "PyTorch's outer takes 1-D tensors only",
-           torch=("outer",), function=F.outer, tensors=2, ref=np.outer,
+           torch=("outer", "ger"), function=F.outer, tensors=2, ref=np.outer,
            sample=Cases((case((3,), (2,)), case((2, 2), (3,))))),
     OpInfo("cdist", "VectorNorm of differences", "p-norm distances between the rows of x1 "
            "(..., P, M) and of x2 (..., R, M)", LINALG, torch=("cdist",), function=F.cdist,
@@ -672,7 +672,7 @@ _OPS: tuple[OpInfo, ...] = (
            sample=Cases((case((4, 3), (5, 3)), case((2, 3, 2), (2, 4, 2), p=1.0))),
            grad="0 at a distance of 0, as PyTorch's; inf: shared by tied coordinates"),
     OpInfo("dist", "VectorNorm", "the p-norm of x - y over all entries", LINALG,
-           torch=("dist",), function=F.dist, tensors=2,
+           torch=("dist",), methods=("dist",), function=F.dist, tensors=2,
            call=lambda a, b, **kw: F.dist(a, b + 10.0, **kw),  # (off the kink at x = y)
            ref=lambda a, b, p=2.0: np.linalg.norm(np.ravel(a - (b + 10.0)), ord=p),
            sample=Cases((case((3,), (3,)), case((2, 3), (3,), p=3.0)))),
@@ -729,11 +729,14 @@ _OPS: tuple[OpInfo, ...] = (
            sample=Cases((case((3, 3), domain=UNIT), case((2, 2, 2), domain=UNIT))),
            grad="-A^-T g A^-T"),
     OpInfo("kron", "reshape, mul, reshape", "Kronecker product: x[i] times all of y", LINALG,
-           numpy=("kron",), torch=("kron",), function=F.kron, tensors=2, ref=np.kron,
+           numpy=("kron",), torch=("kron",), methods=("kron",), function=F.kron, tensors=2,
+           ref=np.kron,
            sample=Cases((case((2, 2), (2, 3)), case((3,), (2,)), case((2, 1, 2), (3, 2)),
                          case((), (2,))))),
     OpInfo("cross", "getitem, mul, sub, stack", "cross product of 3-vectors along axis",
-           LINALG, numpy=("cross",), torch=("cross",), function=F.cross, tensors=2,
+           LINALG, numpy=("cross",), torch=("cross",), methods=("cross",), function=F.cross,
+           tensors=2, differs="x.cross(y) without dim takes the first axis of length 3 "
+           "(PyTorch's rule); tg.cross(x, y) the last (NumPy's)",
            ref=np.cross, sample=Cases((case((3,), (3,)), case((2, 3), (3,)),
                                        case((3, 2), (3, 2), axis=0)))),
     # ---- shape ----------------------------------------------------------------------------------
@@ -1416,6 +1419,8 @@ NOT_OPS = frozenset({
     "grad_fn", "requires_grad_", "contiguous",
     "is_contiguous", "stride", "element_size", "is_floating_point",  # layout and dtype questions
     "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",  # constants like x
+    "is_nonzero", "is_same_size", "is_signed", "is_complex", "is_conj", "is_neg", "nbytes",
+    "itemsize",  # Python answers about a tensor (torch_extra_names.py)
 })
 
 

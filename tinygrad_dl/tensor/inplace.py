@@ -200,7 +200,8 @@ _LEAF = ("{}: {} that requires grad is being used in an in-place operation; upda
          "tensor")
 
 
-def _recompute(t: Tensor, method: str, *args: Any, operand: Any = None) -> Tensor:
+def _recompute(t: Tensor, method: str, *args: Any, operand: Any = None, **kwargs: Any
+               ) -> Tensor:
     """`t.<method>_(*args)`: the out-of-place method's values, computed on a constant (no
     graph), written into t's array (same_kind casting: `int_t.sigmoid_()` is refused). Its
     checks come first: a bad argument is refused before anything is written."""
@@ -208,7 +209,7 @@ def _recompute(t: Tensor, method: str, *args: Any, operand: Any = None) -> Tenso
 
     def put(a: np.ndarray, _: Any) -> None:
         with engine.no_grad():
-            value = getattr(tensor.Tensor(a), method)(*args).data
+            value = getattr(tensor.Tensor(a), method)(*args, **kwargs).data
         if value.shape != a.shape:
             raise ValueError(f"the result's shape {value.shape} is not this tensor's {a.shape}"
                              " (an in-place op cannot broadcast it)")
@@ -259,3 +260,7 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
                              "`x = x + eps * tg.eye(n)`); write into t.clone()") from None
         raise ValueError(f"{op}: {e}") from None
     return t
+
+
+# (torch_extra's in-place forms write under the same rules)
+recompute, reshaped, write = _recompute, _reshaped, _write

@@ -1,20 +1,72 @@
 """Tensor's linear algebra: dot, outer, diagonal, trace, tril/triu (ops/linalg.py; dot and trace
-compose einsum and diagonal). The matrix product, @, is arithmetic: the class core's.
+compose einsum and diagonal); PyTorch's decompositions svd, qr, cholesky, slogdet, logdet,
+pinverse, matrix_power, matrix_exp, cholesky_solve/cholesky_inverse (ops/linalg_decomp.py);
+inner, kron, cross, dist, ger, addmv, addr, addbmm (compositions).
+The matrix product, @, is arithmetic: the class core's.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from ..ops import Diagonal, Einsum, Tril, Triu
+from ..ops import (
+    QR,
+    SVD,
+    Cholesky,
+    Diagonal,
+    Einsum,
+    LogAbsDet,
+    MatrixExp,
+    Pinv,
+    Solve,
+    Tril,
+    Triu,
+    VectorNorm,
+)
 from ..ops.linalg import dot_subscripts
 from ..ops.spelling import spellings
 from .conversions import as_data, as_tensor
 
 if TYPE_CHECKING:
     from . import Tensor
+
+
+class SignLogAbsDet(NamedTuple):
+    """What slogdet returns (torch.return_types.slogdet): sign (constant) and log|det|."""
+
+    sign: Tensor
+    logabsdet: Tensor
+
+
+class QRResult(NamedTuple):
+    Q: Tensor
+    R: Tensor
+
+
+class SVDResult(NamedTuple):
+    """torch.svd's (U, S, V) (V, not Vh) and torch.linalg.svd's (U, S, Vh) alike."""
+
+    U: Tensor
+    S: Tensor
+    V: Tensor
+
+
+def square_matrices(who: str, x: Tensor) -> None:
+    """Refuse, in one line, what is not a stack of square float matrices."""
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{who}: expects square matrices (*, n, n), got shape {x.shape}")
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{who}: expects a floating-point tensor, got dtype {x.data.dtype}")
+
+
+def _eye_like(x: Tensor) -> Tensor:
+    n = x.shape[-1]
+    return type(x)(np.broadcast_to(np.eye(n, dtype=x.data.dtype), x.shape).copy())
+
+
+_L = "abcdefghijklmnopqrstuvwxyz"
 
 
 class LinalgMethods:
@@ -32,6 +84,57 @@ class LinalgMethods:
         return Einsum.apply(self.reshape(-1), as_tensor(other, self).reshape(-1),
                             subscripts="i,j->ij")
 
+    ger = outer  # (PyTorch's old name of outer)
+
+    def inner(self, other: Any) -> Tensor:
+        """np.inner / torch.inner: the sum over the last axes of x and y (a 0-d one
+        multiplies)."""
+        y = as_tensor(other, self)
+        if self.ndim == 0 or y.ndim == 0:
+            return self * y
+        a, b = _L[:self.ndim - 1] + "z", _L[13:13 + y.ndim - 1] + "z"
+        return Einsum.apply(self, y, subscripts=f"{a},{b}->{a[:-1]}{b[:-1]}")
+
+    def kron(self, other: Any) -> Tensor:
+        """np.kron / torch.kron: every x[i] times all of y, blocks laid out like x."""
+        y = as_tensor(other, self)
+        n = max(self.ndim, y.ndim)
+        xs, ys = (1,) * (n - self.ndim) + self.shape, (1,) * (n - y.ndim) + y.shape
+        a = self.reshape([d for s in xs for d in (s, 1)])
+        b = y.reshape([d for s in ys for d in (1, s)])
+        return (a * b).reshape([p * q for p, q in zip(xs, ys)])
+
+    def cross(self, other: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """torch's x.cross(y, dim=None): the cross product of 3-vectors along dim; dim None:
+        the first axis of length 3 (torch's rule; tg.cross's default is NumPy's, the last).
+        NumPy's axis= spells dim."""
+        y = as_tensor(other, self)
+        if dim is not None and axis is not None:
+            raise TypeError("cross: got both dim= and axis= (PyTorch's and NumPy's name of "
+                            "one argument)")
+        d = dim if dim is not None else axis
+        shape = tuple(np.broadcast_shapes(self.shape, y.shape))
+        if d is None:
+            if 3 not in shape:
+                raise ValueError(f"cross: no axis of length 3 in shapes {self.shape} and "
+                                 f"{y.shape}")
+            d = shape.index(3)
+        if not -len(shape) <= d < len(shape):
+            raise ValueError(f"cross: dim {d} out of range for shapes {self.shape} and "
+                             f"{y.shape}")
+        d = d - len(shape) if d >= 0 else d  # (counted from the right: both inputs agree)
+        if -d > min(self.ndim, y.ndim) or self.shape[d] != 3 or y.shape[d] != 3:
+            raise ValueError(f"cross: vectors of length 3 only, along dim {d}; got shapes "
+                             f"{self.shape} and {y.shape}")
+        a, b = self.moveaxis(d, -1), y.moveaxis(d, -1)
+        i, j = [1, 2, 0], [2, 0, 1]  # component k: a[i[k]] b[j[k]] - a[j[k]] b[i[k]]
+        return (a[..., i] * b[..., j] - a[..., j] * b[..., i]).moveaxis(-1, d)
+
+    def dist(self, other: Any, p: float = 2.0) -> Tensor:
+        """torch.dist: the p-norm of x - y over all entries (broadcast together)."""
+        return VectorNorm.apply(self - as_tensor(other, self), ord=float(p), axis=None,
+                                keepdims=False)
+
     @spellings(dim1="axis1", dim2="axis2", k="offset")
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         if self.ndim < 2:
@@ -45,3 +148,124 @@ class LinalgMethods:
 
     def tril(self, k: int = 0) -> Tensor: return Tril.apply(self, k=k)
     def triu(self, k: int = 0) -> Tensor: return Triu.apply(self, k=k)
+
+    # ---- decompositions and solvers (ops/linalg_decomp.py) ------------------------------------
+    def svd(self, some: bool = True, compute_uv: bool = True) -> SVDResult:
+        """torch.svd (the old API): (U, S, V) with x = U diag(S) V^T (V, not Vh); some=False:
+        full U and V; compute_uv=False: U and V zero, as torch's."""
+        s = SVD.apply(self, part=1)
+        if not compute_uv:  # torch: zero-filled (m, m) U and (n, n) V, with no gradient
+            m, n = self.shape[-2:]
+            dt = self.data.dtype
+            return SVDResult(type(self)(np.zeros(self.shape[:-2] + (m, m), dt)), s,
+                             type(self)(np.zeros(self.shape[:-2] + (n, n), dt)))
+        u = SVD.apply(self, part=0, full_matrices=not some)
+        v = SVD.apply(self, part=2, full_matrices=not some).mT
+        return SVDResult(u, s, v)
+
+    def qr(self, some: bool = True) -> QRResult:
+        """torch.qr: (Q, R) with x = Q R; some=False: the complete Q."""
+        mode = "reduced" if some else "complete"
+        return QRResult(QR.apply(self, part=0, mode=mode), QR.apply(self, part=1, mode=mode))
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        """torch.cholesky: L (lower, x = L L^T) or, upper=True, U = L^T; a matrix that is not
+        positive-definite is refused."""
+        return Cholesky.apply(self, upper=bool(upper))
+
+    def slogdet(self) -> SignLogAbsDet:
+        """torch.slogdet: (sign, log|det|) of each square matrix; a singular one: (0, -inf).
+        The sign is a constant (its gradient is 0 where defined)."""
+        square_matrices("slogdet", self)
+        with np.errstate(invalid="ignore"):  # (a NaN matrix: sign 0, as torch's)
+            d, logabs = np.linalg.slogdet(self.data)
+        sign = type(self)(np.where(np.isnan(logabs), 0.0, d).astype(self.data.dtype))
+        return SignLogAbsDet(sign, LogAbsDet.apply(self))
+
+    def logdet(self) -> Tensor:
+        """torch.logdet: log det x; NaN where det < 0, -inf where it is 0 (as torch's)."""
+        sign, logabs = self.slogdet()
+        bad = type(self)(np.where(sign.data < 0, np.nan, 0.0).astype(self.data.dtype))
+        return logabs + bad
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        """torch.pinverse: the pseudoinverse, singular values <= rcond * max dropped."""
+        return Pinv.apply(self, atol=None, rtol=float(rcond))
+
+    def matrix_power(self, n: int) -> Tensor:
+        """torch.matrix_power: x @ x @ ... (n times, by squaring); n = 0: the identity;
+        n < 0: the inverse's power (a singular matrix refused)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"matrix_power: n must be an int, got {n!r}")
+        if self.ndim < 2 or self.shape[-1] != self.shape[-2]:
+            raise ValueError(f"matrix_power: expects square matrices (*, n, n), got shape "
+                             f"{self.shape}")
+        if n == 0:  # on the graph with a zero gradient, as torch's (x's values unread)
+            return _eye_like(self) + self.where(type(self)(np.zeros(self.shape, bool)), 0.0)
+        base = self.inverse() if n < 0 else self
+        n, out = abs(int(n)), None
+        while n:
+            if n & 1:
+                out = base if out is None else out @ base
+            n >>= 1
+            if n:
+                base = base @ base
+        return out
+
+    def matrix_exp(self) -> Tensor:
+        """torch.matrix_exp: exp of each square matrix (Pade 13, scaling and squaring)."""
+        return MatrixExp.apply(self)
+
+    def cholesky_solve(self, input2: Any, upper: bool = False) -> Tensor:
+        """torch.cholesky_solve(B, L): X with A X = B, A = L L^T (upper: U^T U) from its
+        Cholesky factor; the gradient is torch's (the one of solve(L L^T, B))."""
+        fac = as_tensor(input2, self)
+        square_matrices("cholesky_solve", fac)
+        a = fac.mT @ fac if upper else fac @ fac.mT
+        return Solve.apply(a, self)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        """torch.cholesky_inverse(L): (L L^T)^-1 (upper: (U^T U)^-1)."""
+        square_matrices("cholesky_inverse", self)
+        a = self.mT @ self if upper else self @ self.mT
+        return a.inverse()
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """torch.addmv: beta x + alpha (mat @ vec), mat 2-D, vec 1-D; beta = 0 ignores x."""
+        m, v = as_tensor(mat, self), as_tensor(vec, self)
+        if m.ndim != 2 or v.ndim != 1 or m.shape[1] != v.shape[0]:
+            raise ValueError(f"addmv: mat (n, m) and vec (m,), got shapes {m.shape} and "
+                             f"{v.shape}")
+        return _scaled(self, m @ v, beta, alpha, "addmv")
+
+    def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """torch.addr: beta x + alpha outer(vec1, vec2) (1-D vectors); beta = 0 ignores x."""
+        a, b = as_tensor(vec1, self), as_tensor(vec2, self)
+        if a.ndim != 1 or b.ndim != 1:
+            raise ValueError(f"addr: vec1 and vec2 must be 1-D, got shapes {a.shape} and "
+                             f"{b.shape}")
+        return _scaled(self, a.outer(b), beta, alpha, "addr")
+
+    def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """torch.addbmm: beta x + alpha sum_b batch1[b] @ batch2[b]; beta = 0 ignores x."""
+        return _addbmm(self, batch1, batch2, beta, alpha)
+
+
+def _addbmm(x: Tensor, batch1: Any, batch2: Any, beta: Any, alpha: Any) -> Tensor:
+    b1, b2 = as_tensor(batch1, x), as_tensor(batch2, x)
+    if b1.ndim != 3 or b2.ndim != 3 or b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
+        raise ValueError(f"addbmm: batch1 (b, n, m) and batch2 (b, m, p), got shapes "
+                         f"{b1.shape} and {b2.shape}")
+    return _scaled(x, (b1 @ b2).sum(0), beta, alpha, "addbmm")
+
+
+def _scaled(x: Tensor, product: Tensor, beta: Any, alpha: Any, who: str) -> Tensor:
+    """beta x + alpha product; beta = 0 leaves x's values (NaNs too) unread, as torch's."""
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{who}: {name} must be a number, got {v!r}")
+    out = product if alpha == 1 else product * float(alpha)
+    if beta == 0:
+        np.broadcast_shapes(x.shape, out.shape)
+        return out + x.where(type(x)(np.zeros(x.shape, bool)), 0.0)
+    return out + (x if beta == 1 else x * float(beta))

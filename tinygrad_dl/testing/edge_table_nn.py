@@ -62,8 +62,8 @@ for _name, _k in (("max_pool1d", {}), ("avg_pool1d", {})):
          raises=f"{_name}: padding must be at most")
     rows(_name, lambda x, f=_fn: f(x, 2), {"a 4-D input": (_X4,)},
          raises=f"{_name}: expected input")
-rows("max_pool1d", lambda x: F.max_pool1d(x, 2, ceil_mode=True), {"ceil_mode": (_X3,)},
-     raises="max_pool1d: ceil_mode=True is not supported")
+rows("max_pool1d", lambda x: F.max_pool1d(x, 2, ceil_mode=True), {"ceil_mode!": (_X3,)},
+     torch=lambda T, x: T.nn.functional.max_pool1d(x, 2, ceil_mode=True), note=_NOTE)
 rows("avg_pool1d", lambda x: F.avg_pool1d(x, 2, count_include_pad=False), {
     "count_include_pad=False": (_X3,)}, raises="avg_pool1d: count_include_pad=False")
 for _name, _x, _out in (("adaptive_avg_pool1d", _X3, 3), ("adaptive_max_pool1d", _X3, 3),

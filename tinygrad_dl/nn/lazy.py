@@ -1,0 +1,82 @@
+"""PyTorch's nn.LazyLinear: a Linear whose in_features is read off the first input. Until that
+call it has no parameters to list or save, and reading them (parameters(), state_dict(), an
+optimizer, a parent's state_dict) is refused in one line rather than silently leaving the layer
+out; the first call draws W and b as Linear does and makes the module a Linear (torch's
+`cls_to_become`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..device import check_device
+from ..tensor import Tensor, np_dtype
+from .layers import Linear, init_weights
+from .module import Module, size_arg
+
+
+class NotMaterialized(dict):
+    """A LazyLinear's parameter registry before its first call: listing it raises (so nothing
+    that walks parameters leaves the layer out without a word); assignment works."""
+
+    def refuse(self, *_: Any) -> Any:
+        raise RuntimeError("LazyLinear: in_features is inferred at the first call and the "
+                           "parameters do not exist yet; run one forward pass first (or "
+                           "load_state_dict on the LazyLinear itself)")
+
+    items = values = keys = __iter__ = __len__ = refuse
+
+    def __reduce__(self) -> Any:  # (empty until the first call: copy and pickle make another)
+        return (NotMaterialized, ())
+
+
+class LazyLinear(Linear):
+    """`LazyLinear(out_features, bias=True, device=None, dtype=None)`: Linear with
+    in_features taken from the last axis of the first input (then it is an nn.Linear, as
+    torch's); `init`, `std` and `rng` as Linear's."""
+
+    def __init__(self, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None, *, init: str = "pytorch", std: float = 0.01,
+                 rng: Any = None) -> None:
+        Module.__init__(self)
+        check_device(device, "LazyLinear")
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"LazyLinear: bias must be True or False, got {bias!r}")
+        self.__dict__["_parameters"] = NotMaterialized()
+        self.d_in, self.d_out = 0, size_arg("LazyLinear", "out_features", out_features)
+        self.init, self.std, self.rng, self.bias_on = init, std, rng, bool(bias)
+        self.dtype_ = np.float64 if dtype is None else np_dtype(dtype, "LazyLinear")
+        init_weights(init, (self.d_out, 1), 1, std, np.random.default_rng(0), self.dtype_,
+                     False)  # (checks init= now, on a throwaway generator)
+
+    def materialize(self, d_in: int) -> None:
+        """W (out_features, d_in) and b drawn as Linear's; the module becomes a Linear."""
+        w, b = init_weights(self.init, (self.d_out, d_in), d_in, self.std, self.rng,
+                            self.dtype_, self.bias_on)
+        d = self.__dict__
+        d["_parameters"] = {}
+        for name in ("rng", "std", "bias_on", "dtype_"):
+            d.pop(name, None)
+        object.__setattr__(self, "__class__", Linear)  # (Module.__setattr__ would store it)
+        d["_scope"] = "Linear"
+        self.d_in = d_in
+        self.W = Tensor(w, requires_grad=True)
+        self.b = None if b is None else Tensor(b, requires_grad=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        if len(shape) == 0:
+            raise ValueError("LazyLinear: a 0-d input has no features to infer in_features from")
+        self.materialize(int(shape[-1]))
+        return Linear.forward(self, x if isinstance(x, Tensor) else Tensor(x))
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> Any:
+        """torch's: loading into the LazyLinear itself sizes it from the saved weight."""
+        weight = state.get("weight", state.get("W"))
+        if weight is not None and np.ndim(weight) == 2:
+            self.materialize(int(np.shape(weight)[1]))
+        return Linear.load_state_dict(self, state, strict)
+
+    def extra_repr(self) -> str:
+        return f"in_features=0, out_features={self.d_out}, bias={self.bias_on}"

@@ -1,0 +1,365 @@
+"""Matrix decompositions and solvers (torch.linalg's): Cholesky, QR, Eigh, SVD, Solve,
+LogAbsDet, Pinv, MatrixExp. Each works on the last two axes, batched over the leading ones.
+An op with several outputs (QR's Q and R, SVD's U, S and Vh, Eigh's values and vectors) is one
+Function per output, `part=` picking it: the backward formulas are linear in the output
+gradients, so the sum the engine makes of the parts' gradients is the joint formula
+(PyTorch's)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+
+__all__ = ["Cholesky", "Eigh", "LogAbsDet", "MatrixExp", "Pinv", "QR", "SVD", "Solve"]
+
+
+def _mT(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2)
+
+
+def _matrices(who: str, a: np.ndarray, square: bool = True) -> None:
+    if a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
+        raise ValueError(f"{who}: expects {'square ' if square else ''}matrices "
+                         f"(*, {'n, n' if square else 'm, n'}), got shape {a.shape}")
+    if a.dtype.kind not in "f":
+        raise TypeError(f"{who}: expects a floating-point tensor, got dtype {a.dtype}")
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a^-1 b for stacks of matrices (b: (*, n, k))."""
+    return np.linalg.solve(a, b)
+
+
+class Cholesky(Function):
+    """L with A = L L^T of each symmetric positive-definite A (only its lower triangle is
+    read), or U = L^T for upper=True. Backward: PyTorch's (Murray 2016),
+    gA = L^-T Phi(L^T gL) L^-1, Phi: the lower triangle with half the diagonal, symmetrized."""
+
+    def forward(ctx, a, upper=False):
+        _matrices("cholesky", a)
+        if not np.isfinite(a).all():  # (torch: "not positive-definite")
+            raise ValueError(f"cholesky: the input (shape {a.shape}) has NaN or inf entries: "
+                             "not positive-definite")
+        try:
+            low = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"cholesky: a matrix of the input (shape {a.shape}) is not "
+                             "positive-definite") from None
+        ctx.upper = upper
+        ctx.save_for_backward(low)
+        return np.ascontiguousarray(_mT(low)) if upper else low
+
+    def backward(ctx, g):
+        (low,) = ctx.saved
+        if ctx.upper:
+            g = _mT(g)
+        p = np.tril(_mT(low) @ g)
+        p = 0.5 * (p + _mT(np.tril(p, -1)))
+        # L^-T p L^-1: two solves (p L^-1 = (L^-T p^T)^T)
+        x = _solve(_mT(low), p)
+        return _mT(_solve(_mT(low), _mT(x)))
+
+
+def _qr(a: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    return np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+
+
+class QR(Function):
+    """Q (part 0) or R (part 1) of A = Q R (np.linalg.qr, torch.linalg.qr; the same LAPACK
+    signs). Backward: PyTorch's for m >= n; for m < n, A = [X | Y] with X square: R = [U | V],
+    V = Q^T Y, so gY = Q gV and X's square-case gradient takes gQ + Y gV^T. mode='complete'
+    with m > n has no gradient (torch refuses it too)."""
+
+    def forward(ctx, a, part=0, mode="reduced"):
+        _matrices("qr", a, square=False)
+        if mode not in ("reduced", "complete"):
+            raise ValueError(f"qr: mode must be 'reduced' or 'complete', got {mode!r}")
+        q, r = _qr(a, mode)
+        ctx.part, ctx.mode = part, mode
+        ctx.save_for_backward(q, r)
+        return q if part == 0 else r
+
+    def backward(ctx, g):
+        q, r = ctx.saved
+        m, n = q.shape[-2], r.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise ValueError("qr: the decomposition with mode='complete' and more rows than "
+                             "columns is not differentiable (torch refuses it too)")
+        gq, gr = (g, None) if ctx.part == 0 else (None, g)
+        return _qr_backward(gq, gr, q, r)
+
+
+def _qr_square_or_tall(gq, gr, q, r):  # m >= n
+    ga = np.zeros(r.shape[:-2] + (r.shape[-1], r.shape[-1]), dtype=q.dtype)
+    if gr is not None:
+        ga = ga + gr @ _mT(r)
+    if gq is not None:
+        ga = ga - _mT(q) @ gq
+    t = np.triu(ga)
+    sym = t + _mT(t)
+    sym = sym - 0.5 * np.eye(sym.shape[-1], dtype=sym.dtype) * sym  # the diagonal once, not twice
+    ga = q @ sym
+    if gq is not None:
+        ga = ga + gq
+    # ga R^-T: solve R x^T = ga^T
+    return _mT(_solve(r, _mT(ga)))
+
+
+def _qr_backward(gq, gr, q, r):
+    m, n = q.shape[-2], r.shape[-1]
+    if m >= n:
+        return _qr_square_or_tall(gq, gr, q, r)
+    u, v = r[..., :m], r[..., m:]
+    y = q @ v
+    gu = None if gr is None else gr[..., :m]
+    gv = None if gr is None else gr[..., m:]
+    gq2 = gq
+    if gv is not None:
+        gq2 = y @ _mT(gv) if gq2 is None else gq2 + y @ _mT(gv)
+    gx = _qr_square_or_tall(gq2, gu, q, u)
+    gy = np.zeros(v.shape, q.dtype) if gv is None else q @ gv
+    return np.concatenate([gx, gy], -1)
+
+
+class Eigh(Function):
+    """Eigenvalues (part 0, ascending) or eigenvectors (part 1, columns) of each symmetric A,
+    read from its lower (UPLO='L') or upper triangle (np.linalg.eigh, torch.linalg.eigh).
+    Backward: PyTorch's, gA = V (diag(gL) + skew(V^T gV) / 2 / E) V^T, E_ij = L_j - L_i:
+    repeated eigenvalues give inf or NaN gradients for the vectors, as torch's."""
+
+    def forward(ctx, a, part=0, UPLO="L"):
+        _matrices("eigh", a)
+        if UPLO not in ("L", "U"):
+            raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+        if not np.isfinite(a).all():
+            raise ValueError(f"eigh: the input (shape {a.shape}) has NaN or inf entries")
+        w, v = np.linalg.eigh(a, UPLO=UPLO)
+        ctx.part = part
+        ctx.save_for_backward(w, v)
+        return w if part == 0 else v
+
+    def backward(ctx, g):
+        w, v = ctx.saved
+        if ctx.part == 0:
+            return (v * g[..., None, :]) @ _mT(v)
+        k = _mT(v) @ g
+        k = 0.5 * (k - _mT(k))
+        e = w[..., None, :] - w[..., :, None]
+        idx = np.arange(e.shape[-1])
+        e[..., idx, idx] = 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inner = k / e
+        return v @ inner @ _mT(v)
+
+
+class SVD(Function):
+    """U (part 0), S (part 1) or Vh (part 2) of A = U diag(S) Vh (np.linalg.svd,
+    torch.linalg.svd). Backward: PyTorch's svd_backward; with full_matrices=True only the
+    first min(m, n) columns of U (rows of Vh) carry a gradient, as torch's. Repeated
+    singular values give inf or NaN gradients for U and Vh, as torch's."""
+
+    def forward(ctx, a, part=1, full_matrices=False):
+        _matrices("svd", a, square=False)
+        if not np.isfinite(a).all():
+            raise ValueError(f"svd: the input (shape {a.shape}) has NaN or inf entries")
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices and part != 1)
+        ctx.part = part
+        k = s.shape[-1]
+        ctx.save_for_backward(a, u[..., :k], vh[..., :k, :], s)
+        return (u, s, vh)[part]
+
+    def backward(ctx, g):
+        a, u, vh, s = ctx.saved
+        if ctx.part == 1:
+            m, n = a.shape[-2:]
+            return u @ (g[..., :, None] * vh) if m >= n else (u * g[..., None, :]) @ vh
+        k = s.shape[-1]
+        if ctx.part == 0:
+            return _svd_backward(g[..., :k], None, u, s, vh)
+        return _svd_backward(None, g[..., :k, :], u, s, vh)
+
+
+def _svd_backward(gu, gvh, u, s, vh):
+    m, n = u.shape[-2], vh.shape[-1]
+    s2 = s * s
+    e = s2[..., None, :] - s2[..., :, None]
+    idx = np.arange(s.shape[-1])
+    e[..., idx, idx] = 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if gu is not None:
+            k = _mT(u) @ gu
+            ga = (k - _mT(k)) * s[..., None, :] / e
+            if m > n:
+                ga = u @ ga
+                gus = gu / s[..., None, :]
+                ga = ga + gus - u @ (_mT(u) @ gus)
+                return ga @ vh
+            return u @ ga @ vh
+        k = vh @ _mT(gvh)
+        ga = s[..., :, None] * (k - _mT(k)) / e
+        if m < n:
+            ga = ga @ vh
+            sg = gvh / s[..., :, None]
+            ga = ga + sg - (sg @ _mT(vh)) @ vh
+            return u @ ga
+        return u @ ga @ vh
+
+
+def _broadcast_solve(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return (np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:]))
+
+
+class Solve(Function):
+    """X with A X = B (torch.linalg.solve; B: (*, n, k), batch axes broadcast). A singular A
+    is refused, as torch's. Backward: gB = A^-T g, gA = -gB X^T (summed over broadcast axes
+    by the engine's unbroadcast of the caller)."""
+
+    def forward(ctx, a, b):
+        _matrices("solve", a)
+        if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+            raise ValueError(f"solve: A of shape {a.shape} and B of shape {b.shape} do not "
+                             "fit (B: (*, n, k) with n = A's size)")
+        aa, bb = _broadcast_solve(a, b)
+        try:
+            x = np.linalg.solve(aa, bb)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"solve: a matrix A of the input (shape {a.shape}) is singular")\
+                from None
+        ctx.save_for_backward(aa, x)
+        ctx.shapes = a.shape, b.shape
+        return x
+
+    def backward(ctx, g):
+        aa, x = ctx.saved
+        gb = np.linalg.solve(_mT(aa), g)
+        ga = -gb @ _mT(x) if ctx.needs_input_grad[0] else None
+        sa, sb = ctx.shapes
+        return (_sum_to(ga, sa) if ga is not None else None,
+                _sum_to(gb, sb) if ctx.needs_input_grad[1] else None)
+
+
+def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """g summed over the axes broadcasting added or stretched to reach its shape."""
+    extra = g.ndim - len(shape)
+    g = g.sum(tuple(range(extra))) if extra else g
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axes, keepdims=True) if axes else g
+
+
+class LogAbsDet(Function):
+    """log |det A| of each square A (slogdet's second output; -inf for a singular one).
+    Backward: g A^-T, refused for a singular A (its gradient is infinite)."""
+
+    def forward(ctx, a):
+        _matrices("slogdet", a)
+        with np.errstate(invalid="ignore"):  # a NaN entry: NaN, without NumPy's warning
+            out = np.linalg.slogdet(a)[1]
+        ctx.save_for_backward(a)
+        return np.asarray(out)
+
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        try:
+            inv = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"slogdet: the gradient of log|det A| at a singular A (shape "
+                             f"{a.shape}) is infinite") from None
+        return np.asarray(g)[..., None, None] * _mT(inv)
+
+
+class Pinv(Function):
+    """The Moore-Penrose pseudoinverse from the SVD, singular values <= max(atol, rtol * s_max)
+    dropped (torch.linalg.pinv; rtol None: eps * max(m, n) when atol is None or 0, else 0).
+    Backward: PyTorch's pinv_backward."""
+
+    def forward(ctx, a, atol=None, rtol=None):
+        _matrices("pinv", a, square=False)
+        if not np.isfinite(a).all():
+            raise ValueError(f"pinv: the input (shape {a.shape}) has NaN or inf entries")
+        m, n = a.shape[-2:]
+        if rtol is None:
+            rtol = np.finfo(a.dtype).eps * max(m, n) if not atol else 0.0
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        smax = s[..., :1] if s.shape[-1] else s
+        cut = np.maximum(atol or 0.0, rtol * smax)
+        keep = s > cut
+        with np.errstate(divide="ignore"):
+            sinv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0).astype(a.dtype)
+        out = (_mT(vh) * sinv[..., None, :]) @ _mT(u)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, g):
+        a, p = ctx.saved
+        m, n = a.shape[-2:]
+        ph, gh = _mT(p), _mT(g)
+        if m <= n:
+            k = gh @ p
+            kph = k @ ph
+            return -_mT(p @ k) + kph - (a @ p) @ kph + (ph @ p) @ (gh - k @ a)
+        k = p @ gh
+        phk = ph @ k
+        return -_mT(k @ p) + (gh - a @ k) @ p @ ph + phk - phk @ p @ a
+
+
+# Pade 13 coefficients and the 1-norm below which it is accurate to double precision (Higham,
+# "The scaling and squaring method for the matrix exponential revisited", 2005)
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
+def expm(a: np.ndarray) -> np.ndarray:
+    """exp of each square matrix of a stack: Pade 13 after scaling by 2^-s, then s squarings.
+    A matrix with a NaN or inf entry gives NaNs."""
+    out = np.empty_like(a)
+    if a.size == 0:
+        return out
+    flat, res = a.reshape((-1,) + a.shape[-2:]), out.reshape((-1,) + a.shape[-2:])
+    n = a.shape[-1]
+    eye = np.eye(n, dtype=a.dtype)
+    b = _PADE13
+    for k, m in enumerate(flat):
+        if not np.isfinite(m).all():
+            res[k] = np.nan
+            continue
+        norm = np.abs(m).sum(0).max() if n else 0.0
+        s = max(0, int(np.ceil(np.log2(norm / _THETA13)))) if norm > _THETA13 else 0
+        m = m / 2.0 ** s
+        m2 = m @ m
+        m4 = m2 @ m2
+        m6 = m4 @ m2
+        u = m @ (m6 @ (b[13] * m6 + b[11] * m4 + b[9] * m2) + b[7] * m6 + b[5] * m4
+                 + b[3] * m2 + b[1] * eye)
+        v = m6 @ (b[12] * m6 + b[10] * m4 + b[8] * m2) + b[6] * m6 + b[4] * m4 + b[2] * m2 \
+            + b[0] * eye
+        r = np.linalg.solve(v - u, v + u)
+        for _ in range(s):
+            r = r @ r
+        res[k] = r
+    return out
+
+
+class MatrixExp(Function):
+    """exp of each square matrix (torch.linalg.matrix_exp). Backward: PyTorch's, the upper right
+    block of exp([[A^T, g], [0, A^T]])."""
+
+    def forward(ctx, a):
+        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+            raise ValueError(f"matrix_exp: expects square matrices (*, n, n), got shape "
+                             f"{a.shape}")
+        if a.dtype.kind != "f":
+            raise TypeError(f"matrix_exp: expects a floating-point tensor, got dtype {a.dtype}")
+        ctx.save_for_backward(a)
+        return expm(a)
+
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        n = a.shape[-1]
+        big = np.zeros(a.shape[:-2] + (2 * n, 2 * n), dtype=g.dtype)
+        big[..., :n, :n] = big[..., n:, n:] = _mT(a)
+        big[..., :n, n:] = g
+        return np.ascontiguousarray(expm(big)[..., :n, n:])
