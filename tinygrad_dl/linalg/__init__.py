@@ -5,6 +5,7 @@ gradients are the ops' (PyTorch's formulas)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, NamedTuple
 
@@ -12,8 +13,11 @@ import numpy as np
 
 from .. import functional as F
 from ..functional.constructors import as_tensor
+from ..functional.methods import write_out
 from ..ops import QR, SVD, Eigh, Pinv, Solve, VectorNorm
+from ..ops.linalg_decomp import cutoff
 from ..tensor import Tensor
+from ..tensor.casts import dtype_of
 from ..tensor.linalg import QRResult, SignLogAbsDet, square_matrices
 
 __all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matrix_exp",
@@ -42,6 +46,17 @@ class LstsqResult(NamedTuple):
     singular_values: Tensor
 
 
+def _out(f: Any) -> Any:
+    """torch.linalg's out= of a function with one Tensor result: the result copied into an
+    existing Tensor (F.write_out: same shape, not while a gradient is recorded, as torch).
+    The functions with several results (slogdet, qr, eigh, svd, lstsq) take no out=."""
+    @functools.wraps(f)
+    def function(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Tensor:
+        result = f(*args, **kwargs)
+        return result if out is None else write_out(f"linalg.{f.__name__}", result, out)
+    return function
+
+
 def _float(who: str, x: Any) -> Tensor:
     t = as_tensor(x)
     if t.data.dtype.kind != "f":
@@ -58,18 +73,40 @@ def _matrices(who: str, x: Any) -> Tensor:
 
 
 # ---- norms ----------------------------------------------------------------------------------
+@_out
 def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """torch.linalg.vector_norm: (sum |x|^ord)^(1/ord) over dim (all entries when None);
     ord inf/-inf: max/min |x|, 0: the count of nonzeros. The gradient is PyTorch's."""
-    t = _float("vector_norm", x)
-    if dtype is not None:
-        t = t.astype(dtype)
+    t = _cast_to("vector_norm", _float("vector_norm", x), dtype)
     if isinstance(ord, bool) or not isinstance(ord, (int, float, np.integer, np.floating)):
         raise TypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     if isinstance(dim, list):
         dim = tuple(dim)
+    if isinstance(dim, tuple) and not dim:  # torch's: no dims means all of them (NumPy's
+        # axis=() reduces none)
+        dim = None
+    if t.ndim == 0 and dim is not None:  # torch takes dim 0 or -1 of a 0-d tensor (NumPy not)
+        dims = dim if isinstance(dim, tuple) else (dim,)
+        for d in dims:
+            if d not in (0, -1):
+                raise ValueError(f"linalg.vector_norm: dim {d} out of range for a 0-d tensor")
+        if len(dims) > 1:
+            raise ValueError(f"linalg.vector_norm: dim {dim} names the one axis of a 0-d "
+                             "tensor twice")
+        dim = None
     return VectorNorm.apply(t, ord=float(ord), axis=dim, keepdims=bool(keepdim))
+
+
+def _cast_to(who: str, t: Tensor, dtype: Any) -> Tensor:
+    """dtype=: a floating dtype to compute in (an int one would truncate the values first:
+    torch refuses it)."""
+    if dtype is None:
+        return t
+    dt = np.dtype(dtype_of(dtype, f"linalg.{who}"))
+    if dt.kind != "f":
+        raise TypeError(f"linalg.{who}: dtype must be a floating-point dtype, got {dt}")
+    return t.astype(dt)
 
 
 def _two_dims(who: str, t: Tensor, dim: Any) -> tuple[int, int]:
@@ -84,14 +121,13 @@ def _two_dims(who: str, t: Tensor, dim: Any) -> tuple[int, int]:
     return d0 % nd, d1 % nd
 
 
+@_out
 def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """torch.linalg.matrix_norm over the two axes dim: 'fro', 'nuc' (sum of singular values),
     2 / -2 (largest / smallest singular value), 1 / -1 (max / min column sum of |A|),
     inf / -inf (max / min row sum)."""
-    t = _matrices("matrix_norm", A)
-    if dtype is not None:
-        t = t.astype(dtype)
+    t = _cast_to("matrix_norm", _matrices("matrix_norm", A), dtype)
     d0, d1 = _two_dims("matrix_norm", t, dim)
     if ord == "fro":
         return VectorNorm.apply(t, ord=2.0, axis=(d0, d1), keepdims=bool(keepdim))
@@ -99,10 +135,13 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
         raise ValueError(f"linalg.matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or "
                          f"-inf, got {ord!r}")
     if 0 in (t.shape[d0], t.shape[d1]) and ord != "nuc":
-        if ord in (-2, -1, -math.inf):  # (torch's amin refuses it too)
+        # a minimum over nothing (torch's amin refuses it too): of the singular values, of the
+        # column sums (-1: over the columns, d1) or of the row sums (-inf: over the rows, d0)
+        if ord == -2 or (ord == -1 and t.shape[d1] == 0) or (ord == -math.inf
+                                                              and t.shape[d0] == 0):
             raise ValueError(f"linalg.matrix_norm: ord={ord} of an empty matrix (shape "
                              f"{t.shape}) is undefined (a minimum over nothing)")
-        return t.abs().sum((d0, d1), keepdims=bool(keepdim))  # 0, as torch's max over nothing
+        return t.abs().sum((d0, d1), keepdims=bool(keepdim))  # 0, as torch's
     if ord in ("nuc", 2, -2):
         s = svdvals(t.moveaxis((d0, d1), (-2, -1)))
         out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
@@ -116,30 +155,40 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
     return out
 
 
+@_out
 def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
          dtype: Any = None) -> Tensor:
     """torch.linalg.norm: a matrix norm when ord is a string or dim a pair (or ord is given for
     a 2-D A with dim None); a vector norm otherwise (of all entries when ord and dim are
     None)."""
     t = _float("norm", A)
-    if isinstance(dim, int) or (isinstance(dim, (tuple, list)) and len(dim) == 1):
-        return vector_norm(t, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+    if isinstance(dim, (int, np.integer)) or (isinstance(dim, (tuple, list)) and len(dim) == 1):
+        return vector_norm(t, _vector_ord(t, ord, dim), dim, keepdim, dtype=dtype)
     if dim is None and ord is not None:
         if t.ndim not in (1, 2):
             raise ValueError(f"linalg.norm: with ord={ord!r} and dim=None the input must be "
                              f"1-D or 2-D, got shape {t.shape}")
         dim = (-2, -1) if t.ndim == 2 else None
     if dim is None:
-        return vector_norm(t, 2 if ord is None else ord, None, keepdim, dtype=dtype)
+        return vector_norm(t, _vector_ord(t, ord, dim), None, keepdim, dtype=dtype)
     return matrix_norm(t, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
+def _vector_ord(t: Tensor, ord: Any, dim: Any) -> Any:
+    if isinstance(ord, str):  # (vector_norm would say "ord must be a number")
+        raise ValueError(f"linalg.norm: ord={ord!r} is a matrix norm: it needs a 2-D input or "
+                         f"dim a pair of axes, got shape {t.shape} and dim={dim!r}")
+    return 2 if ord is None else ord
+
+
 # ---- inverses, determinants, solvers ----------------------------------------------------------
+@_out
 def inv(A: Any) -> Tensor:
     """torch.linalg.inv: the inverse of each square matrix (a singular one refused)."""
     return _matrices("inv", A).inverse()
 
 
+@_out
 def det(A: Any) -> Tensor:
     """torch.linalg.det: the determinant of each square matrix."""
     return _matrices("det", A).det()
@@ -155,6 +204,7 @@ def _is_vector_rhs(a: Tensor, b: Tensor) -> bool:
     return b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
 
 
+@_out
 def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     """torch.linalg.solve: X with A X = B (left=False: X A = B); batch axes broadcast; B of
     shape (n,) or A.shape[:-1] is a vector. A singular A is refused."""
@@ -169,6 +219,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     return Solve.apply(a.mT, b.mT).mT
 
 
+@_out
 def cholesky(A: Any, *, upper: bool = False) -> Tensor:
     """torch.linalg.cholesky: L with A = L L^T (upper=True: U = L^T)."""
     return _matrices("cholesky", A).cholesky(upper=upper)
@@ -191,24 +242,35 @@ def eigh(A: Any, UPLO: str = "L") -> EighResult:
     return EighResult(Eigh.apply(a, part=0, UPLO=UPLO), Eigh.apply(a, part=1, UPLO=UPLO))
 
 
+@_out
 def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
     """torch.linalg.eigvalsh: the eigenvalues (ascending) of each symmetric matrix."""
     return Eigh.apply(_matrices("eigvalsh", A), part=0, UPLO=UPLO)
 
 
-def svd(A: Any, full_matrices: bool = True) -> SVDResult:
+def svd(A: Any, full_matrices: bool = True, *, driver: str | None = None) -> SVDResult:
     """torch.linalg.svd: (U, S, Vh) with A = U diag(S) Vh, S descending."""
     a = _matrices("svd", A)
+    _no_driver("svd", driver)
     fm = bool(full_matrices)
     return SVDResult(SVD.apply(a, part=0, full_matrices=fm), SVD.apply(a, part=1),
                      SVD.apply(a, part=2, full_matrices=fm))
 
 
-def svdvals(A: Any) -> Tensor:
+@_out
+def svdvals(A: Any, *, driver: str | None = None) -> Tensor:
     """torch.linalg.svdvals: the singular values, descending (gradient U diag(g) Vh)."""
+    _no_driver("svdvals", driver)
     return SVD.apply(_matrices("svdvals", A), part=1)
 
 
+def _no_driver(who: str, driver: Any) -> None:
+    if driver is not None:  # (torch's CPU refuses it too)
+        raise ValueError(f"linalg.{who}: driver= picks a cuSOLVER routine (CUDA only), got "
+                         f"{driver!r}")
+
+
+@_out
 def pinv(A: Any, *, atol: float | None = None, rtol: float | None = None,
          hermitian: bool = False) -> Tensor:
     """torch.linalg.pinv: the pseudoinverse, singular values <= max(atol, rtol * s_max)
@@ -217,7 +279,24 @@ def pinv(A: Any, *, atol: float | None = None, rtol: float | None = None,
     triangle)."""
     a = _matrices("pinv", A)
     _symmetric_if("pinv", a, hermitian)
-    return Pinv.apply(a, atol=atol, rtol=rtol)
+    return Pinv.apply(a, atol=_tol("pinv", "atol", atol), rtol=_tol("pinv", "rtol", rtol))
+
+
+def _tol(who: str, name: str, v: Any) -> Any:
+    """atol= / rtol=: None, a number, or a tensor broadcasting with the batch axes (torch's);
+    a tensor's values as a read-only array (a constant: no gradient flows to it)."""
+    if v is None:
+        return None
+    if isinstance(v, Tensor):
+        v = v.data
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating,
+                                                 np.ndarray)):
+        raise TypeError(f"linalg.{who}: {name} must be a number or a tensor, got {v!r}")
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind not in "iuf":
+            raise TypeError(f"linalg.{who}: {name} must be real, got dtype {v.dtype}")
+        return v.astype(np.float64)
+    return float(v)
 
 
 def _symmetric_if(who: str, a: Tensor, hermitian: bool) -> None:
@@ -228,6 +307,7 @@ def _symmetric_if(who: str, a: Tensor, hermitian: bool) -> None:
                          f"only the lower triangle), got a non-symmetric one of shape {a.shape}")
 
 
+@_out
 def matrix_power(A: Any, n: int) -> Tensor:
     """torch.linalg.matrix_power: A^n for an int n (negative: of the inverse)."""
     return as_tensor(A).matrix_power(n)
@@ -238,6 +318,7 @@ def matrix_exp(A: Any) -> Tensor:
     return _matrices("matrix_exp", A).matrix_exp()
 
 
+@_out
 def matrix_rank(A: Any, *, atol: float | None = None, rtol: float | None = None,
                 hermitian: bool = False) -> Tensor:
     """torch.linalg.matrix_rank: the count (int64) of singular values above
@@ -246,17 +327,16 @@ def matrix_rank(A: Any, *, atol: float | None = None, rtol: float | None = None,
     t = _matrices("matrix_rank", A)
     _symmetric_if("matrix_rank", t, hermitian)
     a = t.data
-    m, n = a.shape[-2:]
-    if rtol is None:
-        rtol = np.finfo(a.dtype).eps * max(m, n) if not atol else 0.0
     if not np.isfinite(a).all():
         raise ValueError(f"linalg.matrix_rank: the input (shape {a.shape}) has NaN or inf "
                          "entries")
     s = np.linalg.svd(a, compute_uv=False)
-    smax = s.max(-1, keepdims=True, initial=0.0)
-    return Tensor(np.asarray((s > np.maximum(atol or 0.0, rtol * smax)).sum(-1), np.int64))
+    cut = cutoff(s, _tol("matrix_rank", "atol", atol), _tol("matrix_rank", "rtol", rtol),
+                 a.shape)
+    return Tensor(np.asarray((s > cut).sum(-1), np.int64))
 
 
+@_out
 def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:
     """torch.linalg.cross: the cross product of 3-vectors along dim (the other axes
     broadcast; both inputs of one number of dimensions, as torch's)."""
@@ -267,6 +347,7 @@ def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:
     return F.cross(x, y, dim=dim)
 
 
+@_out
 def multi_dot(tensors: Any) -> Tensor:
     """torch.linalg.multi_dot: the product of 2 or more matrices, left to right; the first may
     be 1-D (a row) and the last 1-D (a column), as torch's."""
@@ -301,6 +382,9 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
     gradient is torch's (which differentiates it the same way). Only the solution is
     computed."""
     a, b = _matrices("lstsq", A), _float("lstsq", B)
+    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):  # (all give this solution)
+        raise ValueError(f"linalg.lstsq: driver must be None, 'gels', 'gelsy', 'gelsd' or "
+                         f"'gelss', got {driver!r}")
     vec = b.ndim == a.ndim - 1
     bb = b.unsqueeze(-1) if vec else b
     if bb.shape[-2] != a.shape[-2]:
@@ -312,9 +396,11 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
                        empty)
 
 
+@_out
 def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
-    """torch.linalg.vecdot: sum of x * y along dim (broadcast; real tensors)."""
-    return (as_tensor(x) * as_tensor(y)).sum(dim)
+    """torch.linalg.vecdot: sum of x * y along dim (broadcast; real floating tensors, as
+    torch's)."""
+    return (_float("vecdot", x) * _float("vecdot", y)).sum(dim)
 
 
 def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

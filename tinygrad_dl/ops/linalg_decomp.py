@@ -33,16 +33,17 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 class Cholesky(Function):
     """L with A = L L^T of each symmetric positive-definite A (only its lower triangle is
-    read), or U = L^T for upper=True. Backward: PyTorch's (Murray 2016),
-    gA = L^-T Phi(L^T gL) L^-1, Phi: the lower triangle with half the diagonal, symmetrized."""
+    read), or U = L^T for upper=True (then only its upper triangle is read, as torch's).
+    Backward: PyTorch's (Murray 2016), gA = L^-T Phi(L^T gL) L^-1, Phi: the lower triangle
+    with half the diagonal, symmetrized."""
 
     def forward(ctx, a, upper=False):
         _matrices("cholesky", a)
         if not np.isfinite(a).all():  # (torch: "not positive-definite")
             raise ValueError(f"cholesky: the input (shape {a.shape}) has NaN or inf entries: "
                              "not positive-definite")
-        try:
-            low = np.linalg.cholesky(a)
+        try:  # upper: torch reads A's upper triangle, the lower one of A^T
+            low = np.linalg.cholesky(_mT(a) if upper else a)
         except np.linalg.LinAlgError:
             raise ValueError(f"cholesky: a matrix of the input (shape {a.shape}) is not "
                              "positive-definite") from None
@@ -103,7 +104,23 @@ def _qr_square_or_tall(gq, gr, q, r):  # m >= n
     if gq is not None:
         ga = ga + gq
     # ga R^-T: solve R x^T = ga^T
-    return _mT(_solve(r, _mT(ga)))
+    return _mT(_solve_upper(r, _mT(ga)))
+
+
+def _solve_upper(r: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """r^-1 b for upper triangular r. A zero on r's diagonal (a rank-deficient input of QR)
+    gives inf and NaN entries, as torch's triangular solve does, not NumPy's LinAlgError."""
+    try:
+        return np.linalg.solve(r, b)
+    except np.linalg.LinAlgError:
+        pass
+    x = np.zeros(np.broadcast_shapes(r.shape[:-2], b.shape[:-2]) + b.shape[-2:],
+                 np.result_type(r, b))
+    with np.errstate(divide="ignore", invalid="ignore"):  # back substitution, row by row
+        for i in range(r.shape[-1] - 1, -1, -1):
+            rest = b[..., i, :] - (r[..., i, None, i + 1:] @ x[..., i + 1:, :])[..., 0, :]
+            x[..., i, :] = rest / r[..., i, i, None]
+    return x
 
 
 def _qr_backward(gq, gr, q, r):
@@ -130,11 +147,11 @@ class Eigh(Function):
 
     def forward(ctx, a, part=0, UPLO="L"):
         _matrices("eigh", a)
-        if UPLO not in ("L", "U"):
-            raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+        if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):  # ('l', 'u' too, as
+            raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")  # torch's)
         if not np.isfinite(a).all():
             raise ValueError(f"eigh: the input (shape {a.shape}) has NaN or inf entries")
-        w, v = np.linalg.eigh(a, UPLO=UPLO)
+        w, v = np.linalg.eigh(a, UPLO=UPLO.upper())
         ctx.part = part
         ctx.save_for_backward(w, v)
         return w if part == 0 else v
@@ -278,13 +295,8 @@ class Pinv(Function):
         _matrices("pinv", a, square=False)
         if not np.isfinite(a).all():
             raise ValueError(f"pinv: the input (shape {a.shape}) has NaN or inf entries")
-        m, n = a.shape[-2:]
-        if rtol is None:
-            rtol = np.finfo(a.dtype).eps * max(m, n) if not atol else 0.0
         u, s, vh = np.linalg.svd(a, full_matrices=False)
-        smax = s[..., :1] if s.shape[-1] else s
-        cut = np.maximum(atol or 0.0, rtol * smax)
-        keep = s > cut
+        keep = s > cutoff(s, atol, rtol, a.shape)
         with np.errstate(divide="ignore"):
             sinv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0).astype(a.dtype)
         out = (_mT(vh) * sinv[..., None, :]) @ _mT(u)
@@ -304,39 +316,45 @@ class Pinv(Function):
         return -_mT(k @ p) + (gh - a @ k) @ p @ ph + phk - phk @ p @ a
 
 
-# Pade 13 coefficients and the 1-norm below which it is accurate to double precision (Higham,
-# "The scaling and squaring method for the matrix exponential revisited", 2005)
-_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
-_THETA13 = 5.371920351148152
+def cutoff(s: np.ndarray, atol, rtol, shape: tuple[int, ...]) -> np.ndarray:
+    """max(atol, rtol * s_max) of torch.linalg.pinv and matrix_rank for singular values s
+    (*, k), descending; atol and rtol numbers or arrays broadcasting with the batch axes (*).
+    rtol None: eps * max(m, n) where atol is None or 0, else 0 (torch's rule, entry by
+    entry)."""
+    at = np.zeros(()) if atol is None else np.asarray(atol, dtype=np.float64)
+    eps = np.finfo(s.dtype).eps * max(shape[-2:], default=0)
+    rt = np.where(at > 0, 0.0, eps) if rtol is None else np.asarray(rtol, dtype=np.float64)
+    smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+    return np.maximum(at[..., None], rt[..., None] * smax)
+
+
+# The Taylor polynomial of degree 18 and the 1-norm below which it is accurate to double
+# precision (||X||^19 / 19! < 1e-16), as torch's matrix_exp (Bader, Blanes, Casas 2019): no
+# solve, so the exact zeros of a block-triangular A (a zero row or column, the backward's
+# [[A^T, g], [0, A^T]]) stay exact, as torch's; a Pade approximant's solve left ~1e-12 there.
+_TAYLOR = 18
+_THETA18 = 1.09
 
 
 def expm(a: np.ndarray) -> np.ndarray:
-    """exp of each square matrix of a stack: Pade 13 after scaling by 2^-s, then s squarings.
-    A matrix with a NaN or inf entry gives NaNs."""
+    """exp of each square matrix of a stack: Taylor 18 (Horner) after scaling by 2^-s, then s
+    squarings. A matrix with a NaN or inf entry gives NaNs."""
     out = np.empty_like(a)
     if a.size == 0:
         return out
     flat, res = a.reshape((-1,) + a.shape[-2:]), out.reshape((-1,) + a.shape[-2:])
     n = a.shape[-1]
     eye = np.eye(n, dtype=a.dtype)
-    b = _PADE13
     for k, m in enumerate(flat):
         if not np.isfinite(m).all():
             res[k] = np.nan
             continue
         norm = np.abs(m).sum(0).max() if n else 0.0
-        s = max(0, int(np.ceil(np.log2(norm / _THETA13)))) if norm > _THETA13 else 0
+        s = max(0, int(np.ceil(np.log2(norm / _THETA18)))) if norm > _THETA18 else 0
         m = m / 2.0 ** s
-        m2 = m @ m
-        m4 = m2 @ m2
-        m6 = m4 @ m2
-        u = m @ (m6 @ (b[13] * m6 + b[11] * m4 + b[9] * m2) + b[7] * m6 + b[5] * m4
-                 + b[3] * m2 + b[1] * eye)
-        v = m6 @ (b[12] * m6 + b[10] * m4 + b[8] * m2) + b[6] * m6 + b[4] * m4 + b[2] * m2 \
-            + b[0] * eye
-        r = np.linalg.solve(v - u, v + u)
+        r = eye
+        for j in range(_TAYLOR, 0, -1):  # I + m (I + m/2 (I + m/3 (...))) / 1
+            r = eye + (m @ r) / j
         for _ in range(s):
             r = r @ r
         res[k] = r

@@ -185,8 +185,8 @@ class LinalgMethods:
     def logdet(self) -> Tensor:
         """torch.logdet: log det x; NaN where det < 0, -inf where it is 0 (as torch's)."""
         sign, logabs = self.slogdet()
-        bad = type(self)(np.where(sign.data < 0, np.nan, 0.0).astype(self.data.dtype))
-        return logabs + bad
+        # where, not + NaN: the gradient where det < 0 is 0, as torch's (not g A^-T)
+        return logabs.where(type(self)(sign.data >= 0), np.nan)
 
     def pinverse(self, rcond: float = 1e-15) -> Tensor:
         """torch.pinverse: the pseudoinverse, singular values <= rcond * max dropped."""
@@ -200,8 +200,9 @@ class LinalgMethods:
         if self.ndim < 2 or self.shape[-1] != self.shape[-2]:
             raise ValueError(f"matrix_power: expects square matrices (*, n, n), got shape "
                              f"{self.shape}")
-        if n == 0:  # on the graph with a zero gradient, as torch's (x's values unread)
-            return _eye_like(self) + self.where(type(self)(np.zeros(self.shape, bool)), 0.0)
+        if n == 0:  # on the graph with a zero gradient, as torch's (x's values unread; 0,
+            # not 0.0: an int matrix's identity stays int, as torch's)
+            return _eye_like(self) + self.where(type(self)(np.zeros(self.shape, bool)), 0)
         base = self.inverse() if n < 0 else self
         n, out = abs(int(n)), None
         while n:
@@ -213,21 +214,20 @@ class LinalgMethods:
         return out
 
     def matrix_exp(self) -> Tensor:
-        """torch.matrix_exp: exp of each square matrix (Pade 13, scaling and squaring)."""
+        """torch.matrix_exp: exp of each square matrix (Taylor 18, scaling and squaring)."""
         return MatrixExp.apply(self)
 
     def cholesky_solve(self, input2: Any, upper: bool = False) -> Tensor:
         """torch.cholesky_solve(B, L): X with A X = B, A = L L^T (upper: U^T U) from its
         Cholesky factor; the gradient is torch's (the one of solve(L L^T, B))."""
-        fac = as_tensor(input2, self)
-        square_matrices("cholesky_solve", fac)
+        fac = _factor("cholesky_solve", as_tensor(input2, self), upper)
         a = fac.mT @ fac if upper else fac @ fac.mT
         return Solve.apply(a, self)
 
     def cholesky_inverse(self, upper: bool = False) -> Tensor:
         """torch.cholesky_inverse(L): (L L^T)^-1 (upper: (U^T U)^-1)."""
-        square_matrices("cholesky_inverse", self)
-        a = self.mT @ self if upper else self @ self.mT
+        fac = _factor("cholesky_inverse", self, upper)
+        a = fac.mT @ fac if upper else fac @ fac.mT
         return a.inverse()
 
     def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
@@ -249,6 +249,15 @@ class LinalgMethods:
     def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """torch.addbmm: beta x + alpha sum_b batch1[b] @ batch2[b]; beta = 0 ignores x."""
         return _addbmm(self, batch1, batch2, beta, alpha)
+
+
+def _factor(who: str, fac: Tensor, upper: bool) -> Tensor:
+    """A Cholesky factor as torch's cholesky_solve/cholesky_inverse read it: its lower (upper)
+    triangle only, the other one taken as 0 (subtracted as a constant, so that every entry
+    gets the gradient of torch's formula, -(C + C^T) L, as torch's does; torch's formula
+    reads the other triangle's entries too, this one, as the values, not)."""
+    square_matrices(who, fac)
+    return fac - (fac.tril(-1) if upper else fac.triu(1)).detach()
 
 
 def _addbmm(x: Tensor, batch1: Any, batch2: Any, beta: Any, alpha: Any) -> Tensor:

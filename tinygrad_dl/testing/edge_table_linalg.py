@@ -80,18 +80,24 @@ rows("cholesky", lambda x: x.cholesky(), {"not square": (_TALL,)},
 rows("cholesky", lambda x: x.cholesky(), {"int dtype": (_INT,)},
      raises="cholesky: expects a floating")
 _L = np.linalg.cholesky(_A)
-rows("cholesky_solve", lambda b, low: b.cholesky_solve(low), {"solve!": (_B[:, :2], _L),
-                                                              "batch!": (_BATCH, _L)},
+# (no finite differences for the factor: only one triangle is read, while torch's gradient,
+# -(C + C^T) L, reaches the other one too; the gradients are compared with torch's)
+rows("cholesky_solve", lambda b, low: b.cholesky_solve(low), {"solve": (_B[:, :2], _L),
+                                                              "batch": (_BATCH, _L)},
      numpy=lambda b, low: np.linalg.solve(low @ low.T, b),
+     torch=lambda T, b, low: T.cholesky_solve(b, low))
+rows("cholesky_solve", lambda b, low: b.cholesky_solve(low), {"upper triangle not read":
+                                                              (_B[:, :2], _L + np.triu(_B, 1))},
+     numpy=lambda b, low: np.linalg.solve(np.tril(low) @ np.tril(low).T, b), wrt=(0,),
      torch=lambda T, b, low: T.cholesky_solve(b, low))
 rows("cholesky_solve", lambda b, low: b.cholesky_solve(low), {"singular factor":
                                                               (_B, np.zeros((3, 3)))},
      raises="solve: a matrix A of the input .* is singular")
-rows("cholesky_inverse", lambda low: low.cholesky_inverse(), {"inverse!": (_L,),
+rows("cholesky_inverse", lambda low: low.cholesky_inverse(), {"inverse": (_L,),
                                                               "0 x 0": (_Z00,)},
      numpy=lambda low: np.linalg.inv(low @ low.T),
      torch=lambda T, low: T.cholesky_inverse(low))
-rows("cholesky_inverse", lambda u: u.cholesky_inverse(upper=True), {"upper!": (_L.T.copy(),)},
+rows("cholesky_inverse", lambda u: u.cholesky_inverse(upper=True), {"upper": (_L.T.copy(),)},
      numpy=lambda u: np.linalg.inv(u.T @ u),
      torch=lambda T, u: T.cholesky_inverse(u, upper=True))
 rows("cholesky_inverse", lambda low: low.cholesky_inverse(), {"non-square": (_TALL,)},
