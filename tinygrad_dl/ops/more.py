@@ -1,5 +1,6 @@
-"""ScatterReduce: torch's scatter_reduce (sum, prod, mean, amax, amin; include_self); NextAfter
-and FrexpMantissa: torch's nextafter and frexp, with its gradients."""
+"""ScatterReduce: torch's scatter_reduce (sum, prod, mean, amax, amin; include_self); NextAfter,
+FrexpMantissa and Ldexp: torch's nextafter, frexp and ldexp (an integer exponent), with their
+gradients."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..write_guard import private
 
-__all__ = ["FrexpMantissa", "NextAfter", "ScatterReduce"]
+__all__ = ["FrexpMantissa", "Ldexp", "NextAfter", "ScatterReduce"]
 
 _AT = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
        "amin": np.minimum}
@@ -40,7 +41,8 @@ class ScatterReduce(Function):
                 info = np.iinfo(x.dtype)
                 ident = info.min if reduce == "amax" else info.max
             out[hit] = ident
-        _AT[reduce].at(out, target, vals)
+        with np.errstate(invalid="ignore"):  # (a NaN reduced with amax/amin: NaN, unsaid)
+            _AT[reduce].at(out, target, vals)
         if reduce == "mean":
             total = np.maximum(count + bool(include_self), 1)
             out = np.where(hit, out / total, x).astype(x.dtype, copy=False)
@@ -121,3 +123,20 @@ class FrexpMantissa(Function):
     def backward(ctx, g):
         with np.errstate(over="ignore"):  # (a subnormal x's 2 ** 1060: inf, as torch's)
             return np.ldexp(g, -ctx.exponent)
+
+
+class Ldexp(Function):
+    """np.ldexp(x, exponent) for an integer exponent (a constant), as torch's: exact where
+    x * 2.0 ** exponent is not, 2.0 ** exponent alone over- or underflowing (0 * 2 ** 2000 is
+    0, not NaN; inf * 2 ** -1100 is inf; 1e308 * 2 ** -2000 is 8.7e-295, not 0). The gradient
+    to x is g * 2 ** exponent (np.ldexp too)."""
+
+    def forward(ctx, x, exponent=None):
+        # (past +-4096 every float saturates: the clip keeps np.ldexp's int32 exponent)
+        ctx.e, ctx.x_shape = np.clip(exponent, -4096, 4096).astype(np.int32), x.shape
+        with np.errstate(over="ignore"):  # (inf past the dtype's range, as torch's, unsaid)
+            return np.ldexp(x, ctx.e)
+
+    def backward(ctx, g):
+        with np.errstate(over="ignore"):
+            return unbroadcast(np.ldexp(g, ctx.e), ctx.x_shape)

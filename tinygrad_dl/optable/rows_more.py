@@ -273,12 +273,15 @@ ROWS: tuple[OpInfo, ...] = (
              sample=Elementwise((KINK0, KINK0)), no_grad=_BOOL, float32=False)
       for name, of in (("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"),
                        ("less_equal", "le"), ("not_equal", "ne"))),
-    OpInfo("ldexp", "mul and pow", "torch.ldexp: x * 2 ** other (an integer x made float32)",
+    OpInfo("ldexp", (ops.Ldexp, ops.Mul, ops.Pow), "torch.ldexp: x * 2 ** other (an integer x "
+           "made float32; an integer exponent: np.ldexp, exact where 2 ** other over- or "
+           "underflows)",
            "Binary elementwise", methods=("ldexp",), numpy=("ldexp",), torch=("ldexp",),
            tensors=2, ref=lambda a, b: a * 2.0 ** b, sample=Elementwise((REAL, REAL)),
            grad="to x: 2 ** other; to other: x 2 ** other ln 2",
            differs="an integer exponent's gradient to x is 2 ** other (torch 2.13's integer "
-           "pow gives 0 for a negative one)"),
+           "pow gives 0 for a negative one); an exponent past int32 saturates (torch's wraps "
+           "around)"),
     OpInfo("nextafter", ops.NextAfter, "torch.nextafter: the next float after x toward other",
            "Binary elementwise", methods=("nextafter",), numpy=("nextafter",),
            torch=("nextafter",), tensors=2, ref=np.nextafter,

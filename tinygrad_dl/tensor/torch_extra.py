@@ -142,6 +142,8 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
         if sum(sizes) != n or min(sizes, default=0) < 0:
             raise ValueError(f"split_with_sizes: sizes {sizes} do not add up to the length {n} "
                              f"of dim {dim} (shape {self.shape})")
+        if not sizes:  # (an empty dim in no pieces: torch's (); the cuts would give one)
+            return ()
         return _cuts("split_with_sizes", self, np.cumsum(sizes)[:-1].tolist(), dim)
 
     def unflatten(self, dim: int, sizes: Any) -> Tensor:
@@ -189,7 +191,10 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
                              f"{value.shape}")
         cond = np.zeros(x.shape[axis], bool)
         cond[idx] = True
-        out = Where.apply(as_tensor(value, x), x,
+        val = as_tensor(value, x)
+        if val.dtype != x.dtype:  # (torch's: the value cast to x's dtype, which the result keeps;
+            val = val.astype(x.dtype)  # a float64 0-d value made a float32 x's result float64)
+        out = Where.apply(val, x,
                           cond=cond.reshape((-1,) + (1,) * (x.ndim - axis - 1)))
         return out.reshape(()) if self.ndim == 0 else out
 
@@ -350,6 +355,8 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
             w = t if w is None else w * t
             aw = t if name == "aweights" else aw
         total = float(n) if w is None else w.sum()
+        if w is not None and not w.data.sum() > 0:  # (torch's refusal: avg would be 0 / 0)
+            raise ValueError("cov: the weights sum to zero, so they cannot be normalized")
         avg = (x.mean(1, keepdims=True) if w is None else
                (x * w).sum(1, keepdims=True) / total)
         factor = total - correction * ((w * aw).sum() / total if aw is not None else 1)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .. import tensor
-from ..ops import FrexpMantissa, NextAfter, Where
+from ..ops import FrexpMantissa, Ldexp, NextAfter, Where
 from .conversions import as_tensor, no_grad_result
 from .inplace import recompute, reshaped
 
@@ -104,7 +104,10 @@ class TorchExtraNames:
     def not_equal(self, other: Any) -> Tensor: return self.ne(other)
 
     def sgn(self) -> Tensor:
-        """torch.sgn: the sign of a real tensor, 0 at NaN (torch's; NumPy's sign gives NaN)."""
+        """torch.sgn: the sign of a real tensor, 0 at NaN (torch's; NumPy's sign gives NaN); a
+        bool tensor's is itself (a copy, as torch's: NumPy has no sign for bool)."""
+        if self.data.dtype == bool:
+            return no_grad_result(self.data.copy())
         s = self.sign()
         if s.dtype.kind != "f" or not np.isnan(s.data).any():
             return s
@@ -140,9 +143,13 @@ class TorchExtraNames:
 
     def ldexp(self, other: Any) -> Tensor:
         """torch.ldexp: x * 2 ** other (an integer x is made float32, torch's default dtype);
-        gradients to both, as that product's."""
+        gradients to both, as that product's (an integer exponent gets none)."""
         x = self if self.dtype.kind == "f" else self.astype(np.float32)
-        e = as_tensor(other, x)
+        # An integer exponent (a Python int too): np.ldexp, as torch's; x * 2.0 ** e is not
+        # exact where 2.0 ** e alone over- or underflows (0 * 2 ** 2000 gave NaN)
+        e = as_tensor(np.asarray(other) if type(other) is int else other, x)
+        if e.dtype.kind in "iub":
+            return Ldexp.apply(x, exponent=e.data)
         return x * 2.0 ** (e if e.dtype == x.dtype else e.astype(x.dtype))
 
     def nextafter(self, other: Any) -> Tensor:

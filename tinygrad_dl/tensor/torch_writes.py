@@ -31,6 +31,9 @@ def _positions(x: Tensor, indices: Any) -> np.ndarray:
         if i.dtype.kind not in "iub" and not (i.size == 0 and i.dtype.kind == "f"):
             raise IndexError(f"index_put: indices must be integer or bool tensors, got dtype "
                              f"{i.dtype}")
+        if i.dtype == np.uint8:  # (NumPy would read positions where torch reads a mask)
+            raise IndexError("index_put: a uint8 index is a mask in torch (deprecated there) "
+                             "and positions in NumPy; give a bool mask or int64 positions")
     idx = tuple(i.astype(np.intp) if i.dtype.kind == "f" else i for i in idx)
     try:
         return np.arange(x.data.size).reshape(x.shape)[idx]
@@ -75,6 +78,8 @@ class TorchWriteMethods:
                              f"got {idx.size} and {src.data.size}")
         if idx.size and idx.dtype.kind not in "iu":
             raise IndexError(f"put: the index must hold integers, got dtype {idx.dtype}")
+        if idx.dtype == np.uint8:  # (flat positions: index_put refuses a uint8 one, torch's mask)
+            idx = idx.astype(np.int64)
         return self.reshape(-1).index_put((idx.reshape(-1),), src.reshape(-1),
                                           accumulate).reshape(self.shape)
 
@@ -162,16 +167,25 @@ class RandomFillMethods:
         return _fill(self, "cauchy_", generator, lambda rng, n: float(median) + float(
             sigma) * rng.standard_cauchy(n))
 
-    def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None,
-                **kwargs: Any) -> Tensor:
-        """torch's random_: integers uniform on [from, to) (random_(to): [0, to)); with no
-        bound, [0, the largest integer the dtype holds exactly] (2^53 for float64, 2^24 for
-        float32, the int dtype's max). torch's keyword `from` is accepted."""
-        if kwargs.keys() - {"from"}:
-            raise TypeError(f"Tensor.random_: unexpected arguments {sorted(kwargs)}")
-        lo, hi = int(kwargs.get("from", from_)), to
-        if "from" not in kwargs and to is None and from_ != 0:  # random_(to)
-            lo, hi = 0, int(from_)
+    def random_(self, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+        """torch's random_: integers uniform on [from, to) (random_(to): [0, to); to=None: up
+        to the top below); with no bound, [0, the largest integer the dtype holds exactly]
+        (2^53 for float64, 2^24 for float32, the int dtype's max). torch's keyword `from` is
+        accepted."""
+        # torch's three forms, told apart by what is given (a default could not: random_(0)
+        # is [0, 0), refused, and random_(3, None) is [3, top])
+        if kwargs.keys() - {"from", "to"} or len(args) > 2 or (
+                len(args) + len(kwargs) == 1 and "from" in kwargs):
+            raise TypeError(f"Tensor.random_: expects random_(), random_(to) or random_(from, "
+                            f"to), got {len(args)} positional and {sorted(kwargs)} keyword "
+                            "arguments")
+        given = dict(zip(("from", "to") if len(args) == 2 or "to" in kwargs else ("to",), args))
+        if given.keys() & kwargs.keys():
+            raise TypeError(f"Tensor.random_: {sorted(given.keys() & kwargs.keys())} given twice")
+        given.update(kwargs)
+        lo, hi = int(given.get("from", 0)), given.get("to")  # (hi None: up to the top)
+        if "to" in given and hi is None and "from" not in given:
+            raise TypeError("Tensor.random_: random_(to) needs an int, got None")
         dt = self.data.dtype
         top = (2 ** (np.finfo(dt).nmant + 1) if dt.kind == "f" else
                1 if dt.kind == "b" else int(np.iinfo(dt).max))
