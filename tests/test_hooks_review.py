@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracle import torch_or_skip
 
 from tinygrad_dl import Tensor, autograd, nn
 
 R = np.random.default_rng(17)
 
 
-def _torch():
-    return pytest.importorskip("torch")
 
-
-def test_a_float32_tensor_s_hook_sees_and_returns_a_float32_gradient_as_torch():
+def test_a_float32_tensor_s_hook_sees_and_returns_a_float32_gradient_astorch_or_skip():
     # a float32 parameter used with a float64 input: its gradient arrives as float64; torch's
     # hook sees it in the tensor's dtype, and returning one of that dtype was refused here
     x = Tensor(R.standard_normal((2, 3)))
@@ -65,7 +63,7 @@ def test_a_gradient_a_hook_kept_is_not_changed_by_the_next_backward():
 
 
 def test_autograd_grad_runs_no_hook_and_frees_nothing_below_its_inputs():
-    torch = _torch()
+    torch = torch_or_skip()
     res = {}
     for lib, T, grad in ((None, lambda a: Tensor(a, requires_grad=True), autograd.grad),
                          (torch, lambda a: torch.tensor(a, requires_grad=True),
@@ -90,7 +88,7 @@ def test_autograd_grad_runs_no_hook_and_frees_nothing_below_its_inputs():
 def test_autograd_grad_of_an_op_result_whose_op_is_not_run_is_after_its_hooks():
     # torch's engine: a node it skips runs its tensor hooks, then captures; a node it runs on
     # (another input lies below) captures first
-    torch = _torch()
+    torch = torch_or_skip()
     out = {}
     for lib, T, grad in ((None, lambda a: Tensor(a, requires_grad=True), autograd.grad),
                          (torch, lambda a: torch.tensor(a, requires_grad=True),
@@ -107,10 +105,10 @@ def test_autograd_grad_of_an_op_result_whose_op_is_not_run_is_after_its_hooks():
         np.testing.assert_allclose(x, y)
 
 
-def test_a_module_s_grad_output_is_by_output_position_as_torch():
+def test_a_module_s_grad_output_is_by_output_position_astorch_or_skip():
     # an LSTM returns (out, (h, c)): torch's grad_output has one entry per top-level output,
     # None for the (h, c) tuple; it had one entry only, and a hook returning two was refused
-    torch = _torch()
+    torch = torch_or_skip()
     theirs, ours = torch.nn.LSTM(3, 4).double(), nn.LSTM(3, 4)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     x = R.standard_normal((5, 2, 3))
@@ -165,10 +163,10 @@ def test_autograd_grad_refuses_a_parameter_written_through_an_older_view_as_back
         autograd.grad(y, [w])
 
 
-def test_always_call_hooks_run_when_a_pre_hook_or_a_forward_hook_raises_as_torch():
+def test_always_call_hooks_run_when_a_pre_hook_or_a_forward_hook_raises_astorch_or_skip():
     # torch runs the always_call forward hooks not yet run whatever raised in the call (a
     # pre-hook, forward, a forward hook), with the output so far; only forward's was covered
-    torch = _torch()
+    torch = torch_or_skip()
     logs = []
     for lib in (None, torch):
         m = nn.Linear(3, 2) if lib is None else torch.nn.Linear(3, 2).double()
@@ -255,7 +253,7 @@ def test_a_backward_pre_hook_that_raised_leaves_no_stale_grad_output():
     np.testing.assert_array_equal(x.grad, 2.0)
 
 
-def test_a_backward_hook_may_return_all_none_when_no_input_needs_a_gradient_as_torch():
+def test_a_backward_hook_may_return_all_none_when_no_input_needs_a_gradient_astorch_or_skip():
     # torch accepts None or a tuple of Nones there; a tuple of Nones was refused
     m = nn.Linear(3, 2)
     seen = []

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from oracle import one_line, torch_or_skip
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor, nn
@@ -19,15 +20,6 @@ R = np.random.default_rng(5)
 X = R.standard_normal((4, 3))
 
 
-def _torch():
-    return pytest.importorskip("torch")
-
-
-def one_line(excinfo, *words):
-    msg = str(excinfo.value)
-    assert "\n" not in msg, msg
-    for w in words:
-        assert w in msg, msg
 
 
 def _pair(torch, make_ours, make_theirs):
@@ -45,8 +37,8 @@ def _np(t):
     return t.data if isinstance(t, Tensor) else t.detach().numpy()
 
 
-def test_forward_pre_and_forward_hooks_change_input_and_output_as_torch():
-    torch = _torch()
+def test_forward_pre_and_forward_hooks_change_input_and_output_astorch_or_skip():
+    torch = torch_or_skip()
     ours, theirs = _pair(torch, lambda: nn.Linear(3, 2), lambda: torch.nn.Linear(3, 2).double())
     log = {"ours": [], "torch": []}
     for m, key in ((ours, "ours"), (theirs, "torch")):
@@ -81,8 +73,8 @@ def test_remove_and_the_context_manager():
     assert calls == [1, 2] and not m._hooks
 
 
-def test_always_call_runs_when_forward_raises_as_torch():
-    torch = _torch()
+def test_always_call_runs_when_forward_raises_astorch_or_skip():
+    torch = torch_or_skip()
 
     class Bad(nn.Module):
         def forward(self, x):
@@ -133,7 +125,7 @@ def _same(a, b):
 @pytest.mark.parametrize("scale_in,scale_out", [(None, None), (3.0, None), (None, 0.5),
                                                 (2.0, -1.0)])
 def test_full_backward_hooks_on_linear_as_torch(scale_in, scale_out):
-    torch = _torch()
+    torch = torch_or_skip()
     ours, theirs = _pair(torch, lambda: nn.Linear(3, 2), lambda: torch.nn.Linear(3, 2).double())
     seen, to, tt = _backward_case(torch, ours, theirs, [(X, True)], scale_in, scale_out)
     assert len(seen["ours"]) == len(seen["torch"])
@@ -147,11 +139,11 @@ def test_full_backward_hooks_on_linear_as_torch(scale_in, scale_out):
     _same(ours.b.grad, theirs.bias.grad.numpy())
 
 
-def test_two_inputs_one_without_grad_and_one_used_elsewhere_as_torch():
+def test_two_inputs_one_without_grad_and_one_used_elsewhere_astorch_or_skip():
     """Bilinear(x1, x2) with x2 a constant: grad_input (g1, zeros), torch's (once any input
     needs a gradient, every tensor input gets one); x1 also feeds the loss directly, so its
     .grad is the hooked gradient plus the direct one."""
-    torch = _torch()
+    torch = torch_or_skip()
     ours, theirs = _pair(torch, lambda: nn.Bilinear(3, 3, 2),
                          lambda: torch.nn.Bilinear(3, 3, 2).double())
     x2 = R.standard_normal((4, 3))
@@ -171,8 +163,8 @@ def test_two_inputs_one_without_grad_and_one_used_elsewhere_as_torch():
     _same(go, gt)
 
 
-def test_no_input_needs_grad_the_hook_runs_with_none_as_torch():
-    torch = _torch()
+def test_no_input_needs_grad_the_hook_runs_with_none_astorch_or_skip():
+    torch = torch_or_skip()
     ours, theirs = _pair(torch, lambda: nn.Linear(3, 2), lambda: torch.nn.Linear(3, 2).double())
     seen, to, tt = _backward_case(torch, ours, theirs, [(X, False)])
     assert [s[1] for s in seen["ours"]] == [s[1] for s in seen["torch"]] == [[None]]
@@ -180,7 +172,7 @@ def test_no_input_needs_grad_the_hook_runs_with_none_as_torch():
 
 
 def test_a_module_called_twice_runs_its_hooks_twice_with_each_calls_gradients():
-    torch = _torch()
+    torch = torch_or_skip()
     ours, theirs = _pair(torch, lambda: nn.Linear(3, 3), lambda: torch.nn.Linear(3, 3).double())
     got = {"ours": [], "torch": []}
     for m, key in ((ours, "ours"), (theirs, "torch")):

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from oracle import one_line, torch_or_skip
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
@@ -20,15 +21,6 @@ X = R.standard_normal((3, 4))
 W = R.standard_normal((4, 2))
 
 
-def _torch():
-    return pytest.importorskip("torch")
-
-
-def one_line(excinfo, *words):
-    msg = str(excinfo.value)
-    assert "\n" not in msg, msg
-    for w in words:
-        assert w in msg, msg
 
 
 def _graph(lib, x, w, seen, retain):
@@ -48,7 +40,7 @@ def _graph(lib, x, w, seen, retain):
 
 @pytest.mark.parametrize("retain", ["before", "after"])
 def test_hooks_on_an_op_result_change_what_flows_on_as_torch(retain):
-    torch = _torch()
+    torch = torch_or_skip()
     seen_t, seen_o = [], []
     xt, wt = torch.tensor(X, requires_grad=True), torch.tensor(W, requires_grad=True)
     yt = _graph("torch", xt, wt, seen_t, retain)
@@ -64,7 +56,7 @@ def test_hooks_on_an_op_result_change_what_flows_on_as_torch(retain):
 
 
 def test_hook_on_a_leaf_changes_what_is_accumulated_every_backward():
-    torch = _torch()
+    torch = torch_or_skip()
     xt, xo = torch.tensor(X, requires_grad=True), Tensor(X, requires_grad=True)
     xt.register_hook(lambda g: g.clamp(-0.5, 0.5))
     xo.register_hook(lambda g: g.clamp(-0.5, 0.5))
@@ -76,7 +68,7 @@ def test_hook_on_a_leaf_changes_what_is_accumulated_every_backward():
 
 
 def test_hook_on_the_root_gets_the_starting_gradient():
-    torch = _torch()
+    torch = torch_or_skip()
     got_o, got_t = [], []
     xo, xt = Tensor(X, requires_grad=True), torch.tensor(X, requires_grad=True)
     yo, yt = xo * 2, xt * 2
@@ -92,7 +84,7 @@ def test_hook_on_the_root_gets_the_starting_gradient():
 def test_deferred_gradient_terms_reach_a_leaf_hook_whole():
     """W of one-row products (an RNN's h @ W) gets its gradient as one deferred product: the
     hook sees the complete sum, once."""
-    torch = _torch()
+    torch = torch_or_skip()
     calls = []
 
     def run(lib, T):
@@ -184,8 +176,8 @@ def test_refusals():
     one_line(e, "post-accumulate-grad hooks are for leaf tensors", "Mul")
 
 
-def test_post_accumulate_grad_hook_sees_the_accumulated_grad_as_torch():
-    torch = _torch()
+def test_post_accumulate_grad_hook_sees_the_accumulated_grad_astorch_or_skip():
+    torch = torch_or_skip()
     got_o, got_t = [], []
     xo, xt = Tensor(X, requires_grad=True), torch.tensor(X, requires_grad=True)
     xo.register_hook(lambda g: g * 2)

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
+from oracle import one_line, torch_or_skip
 
 from tinygrad_dl import Tensor, nn
 from tinygrad_dl import functional as F
@@ -21,21 +22,12 @@ from tinygrad_dl.jit import jit
 R = np.random.default_rng(7)
 
 
-def _torch():  # torch is an optional oracle: the tests that need it skip without it
-    return pytest.importorskip("torch")
-
-
-def one_line(excinfo, *words):
-    msg = str(excinfo.value)
-    assert "\n" not in msg, msg
-    for w in words:
-        assert w in msg, msg
 
 
 def _compare(ours, theirs, arrays, grad=None):
     """ours(*Tensors) against theirs(torch, *tensors): values to 1e-12, the gradients of a
     random upstream gradient to 1e-10 (NaN where torch's are)."""
-    torch = _torch()
+    torch = torch_or_skip()
     grad = [np.asarray(a).dtype.kind == "f" for a in arrays] if grad is None else grad
     ts = [Tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
     tt = [torch.tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
@@ -120,7 +112,7 @@ def test_the_modules_and_their_functions_agree():
 
 
 def test_instance_norm_running_statistics_move_as_torchs():
-    torch = _torch()
+    torch = torch_or_skip()
     ours = nn.InstanceNorm1d(4, affine=True, track_running_stats=True, momentum=0.3)
     theirs = torch.nn.InstanceNorm1d(4, affine=True, track_running_stats=True, momentum=0.3)
     theirs = theirs.double()
@@ -232,7 +224,7 @@ def test_a_nan_passes_the_shrinks_gradient_on():
 
 
 def test_rms_norm_and_RMSNorm_match_torch_and_load_its_state_dict():
-    torch = _torch()
+    torch = torch_or_skip()
     x = R.standard_normal((3, 4, 5))
     _compare(lambda x, w: F.rms_norm(x, (4, 5), w), lambda T, x, w: T.nn.functional.rms_norm(
         x, (4, 5), w), [x, R.standard_normal((4, 5))])
@@ -285,7 +277,7 @@ PADS = [("ConstantPad1d", (2, -1), {"value": 1.5}, (2, 3, 6)),
 
 @pytest.mark.parametrize("name, padding, kw, shape", PADS, ids=[p[0] for p in PADS])
 def test_padding_layers_match_torch(name, padding, kw, shape):
-    torch = _torch()
+    torch = torch_or_skip()
     ours, theirs = getattr(nn, name)(padding, **kw), getattr(torch.nn, name)(padding, **kw)
     _compare(ours, lambda T, x: theirs(x), [R.standard_normal(shape)])
     assert repr(ours) == repr(theirs)
@@ -308,7 +300,7 @@ def test_padding_layers_refuse_in_one_line():
 
 # ---- bilinear, pdist ----------------------------------------------------------------------------
 def test_bilinear_matches_torch_and_loads_its_state_dict():
-    torch = _torch()
+    torch = torch_or_skip()
     theirs = torch.nn.Bilinear(3, 4, 5).double()
     ours = nn.Bilinear(3, 4, 5, rng=np.random.default_rng(0))
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight", "bias"]
@@ -417,7 +409,7 @@ def _loss_inputs(name):
 
 @pytest.mark.parametrize("name, kw, n", LOSS_MODULES, ids=[m[0] for m in LOSS_MODULES])
 def test_loss_modules_match_torchs(name, kw, n):
-    torch = _torch()
+    torch = torch_or_skip()
     ours, theirs = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
     arrays, grad = _loss_inputs(name)
     assert len(arrays) == n
@@ -425,7 +417,7 @@ def test_loss_modules_match_torchs(name, kw, n):
 
 
 def test_class_weights_are_torchs_buffers():
-    torch = _torch()
+    torch = torch_or_skip()
     w = np.array([0.5, 1.0, 2.0])
     for name in ("MultiLabelSoftMarginLoss", "MultiMarginLoss"):
         ours, theirs = getattr(nn, name)(weight=w), getattr(torch.nn, name)(

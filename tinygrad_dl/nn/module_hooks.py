@@ -298,26 +298,21 @@ class HookTerm(tuple):
 class HookIn(Function):
     """Identity on an input of a module with backward hooks: reports its gradient."""
 
+    side = "in"
+
     def forward(ctx, x, call=None, index=0):
         ctx.call, ctx.index = call, index
         return x.view()
 
     def backward(ctx, g):
         call = ctx.call
-        call.grad_in[ctx.index] = g
-        return HookTerm((call, "in", ctx.index, g.shape, g.dtype))
+        if ctx.side == "out" and call.given_out is not None:  # a second backward
+            call.reset()  # (retain_graph): a new round
+        (call.grad_in if ctx.side == "in" else call.grad_out)[ctx.index] = g
+        return HookTerm((call, ctx.side, ctx.index, g.shape, g.dtype))
 
 
-class HookOut(Function):
+class HookOut(HookIn):
     """Identity on an output of a module with backward hooks: reports its gradient."""
 
-    def forward(ctx, x, call=None, index=0):
-        ctx.call, ctx.index = call, index
-        return x.view()
-
-    def backward(ctx, g):
-        call = ctx.call
-        if call.given_out is not None:  # a second backward (retain_graph): a new round
-            call.reset()
-        call.grad_out[ctx.index] = g
-        return HookTerm((call, "out", ctx.index, g.shape, g.dtype))
+    side = "out"

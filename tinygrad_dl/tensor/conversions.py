@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import engine, hooks, tensor
 from ..ops import Cast
+from ..ops.shape import axis_of
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -163,3 +164,35 @@ def index_arg(index: Any) -> Any:
 def no_grad_result(data: np.ndarray) -> Tensor:
     """A constant (no-gradient) tensor: comparisons and argmax/argmin."""
     return tensor.Tensor(data)
+
+
+def int_arg(who: str, name: str, value: Any) -> int:
+    """An int argument (a bool or a float is refused, as torch does), in one line."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: {name} must be an int, got {value!r}")
+    return int(value)
+
+
+def selected(who: str, x: Tensor, dim: Any, index: Any) -> tuple[int, int]:
+    """(axis, index) of torch's select(dim, index) on x: index may count from the end."""
+    if x.ndim == 0:
+        raise IndexError(f"{who}: a 0-d tensor has no dim to select from")
+    axis = axis_of(who, dim, x.ndim)
+    n, i = x.shape[axis], int_arg(who, "index", index)
+    if not -n <= i < n:
+        raise IndexError(f"{who}: index {i} is out of range for dim {dim} of length {n} "
+                         f"(shape {x.shape})")
+    return axis, i
+
+
+def bool_mask(who: str, mask: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """A bool mask argument (a Tensor or array) and the shape it and `shape` broadcast to."""
+    cond = np.asarray(index_arg(mask) if isinstance(mask, tensor.Tensor) else mask)
+    if cond.dtype != bool:
+        raise TypeError(f"{who}: the mask must be bool, got dtype {cond.dtype}")
+    try:
+        return cond, np.broadcast_shapes(cond.shape, shape)
+    except ValueError:
+        raise ValueError(f"{who}: a mask of shape {cond.shape} and a tensor of shape {shape} "
+                         "do not broadcast together") from None
+

@@ -13,7 +13,7 @@ from .. import tensor
 from ..ops import Scatter, TakeAlongAxis, Tap, Where
 from ..ops.shape import InRange, axis_of, check_gather, check_scatter
 from ..ops.spelling import sort_order, spellings
-from .conversions import as_tensor, data_of, index_arg, no_grad_result
+from .conversions import as_tensor, bool_mask, data_of, index_arg, no_grad_result
 from .results import ValuesIndices
 
 if TYPE_CHECKING:
@@ -126,14 +126,7 @@ class GatheringMethods:
     def masked_select(self, mask: Any) -> Tensor:
         """PyTorch's x.masked_select(mask): the entries of x where the bool mask is True, as a
         1-D tensor (mask and x broadcast together); the gradient goes back to those entries."""
-        cond = np.asarray(index_arg(mask) if isinstance(mask, tensor.Tensor) else mask)
-        if cond.dtype != bool:
-            raise TypeError(f"masked_select: the mask must be bool, got dtype {cond.dtype}")
-        try:
-            shape = np.broadcast_shapes(cond.shape, self.shape)
-        except ValueError:
-            raise ValueError(f"masked_select: a mask of shape {cond.shape} and a tensor of shape "
-                             f"{self.shape} do not broadcast together") from None
+        cond, shape = bool_mask("masked_select", mask, self.shape)
         x = self if self.shape == shape else self.broadcast_to(shape)
         return x[np.broadcast_to(cond, shape)]
 

@@ -14,7 +14,7 @@ from .. import tensor
 from ..ops import Median, Where
 from ..ops.shape import axis_of
 from ..ops.spelling import sort_order
-from .conversions import as_tensor, index_arg, no_grad_result
+from .conversions import as_tensor, bool_mask, index_arg, int_arg, no_grad_result, selected
 from .results import ValuesIndices
 from .torch_extra_names import TorchExtraNames
 from .torch_writes import RandomFillMethods, TorchWriteMethods
@@ -28,12 +28,6 @@ class MinMax(NamedTuple):
 
     min: Tensor
     max: Tensor
-
-
-def _int(who: str, name: str, v: Any) -> int:
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{who}: {name} must be an int, got {v!r}")
-    return int(v)
 
 
 def _cuts(who: str, x: Tensor, sections: Any, dim: Any, even: bool = False) -> tuple[Tensor, ...]:
@@ -50,9 +44,9 @@ def _cuts(who: str, x: Tensor, sections: Any, dim: Any, even: bool = False) -> t
                             f"integer tensor, got shape {sections.shape} dtype {sections.dtype}")
         sections = sections.data.tolist()
     if isinstance(sections, (list, tuple)):
-        bounds = [0, *(_int(who, "an index", i) for i in sections), None]
+        bounds = [0, *(int_arg(who, "an index", i) for i in sections), None]
     else:
-        k = _int(who, "sections", sections)
+        k = int_arg(who, "sections", sections)
         if k < 1:
             raise ValueError(f"{who}: sections must be positive, got {k}")
         if even and n % k:
@@ -136,7 +130,7 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
 
     def split_with_sizes(self, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """torch's split_with_sizes: pieces of the listed sizes, which add up to dim's length."""
-        sizes = [_int("split_with_sizes", "a size", s) for s in split_sizes]
+        sizes = [int_arg("split_with_sizes", "a size", s) for s in split_sizes]
         axis = axis_of("split_with_sizes", dim, max(self.ndim, 1))
         n = self.shape[axis] if self.ndim else 1
         if sum(sizes) != n or min(sizes, default=0) < 0:
@@ -149,7 +143,7 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
     def unflatten(self, dim: int, sizes: Any) -> Tensor:
         """torch's unflatten: dim's axis reshaped to `sizes` (one may be -1)."""
         axis = axis_of("unflatten", dim, self.ndim)
-        sizes = tuple(_int("unflatten", "a size", s) for s in sizes)
+        sizes = tuple(int_arg("unflatten", "a size", s) for s in sizes)
         if not sizes:
             raise ValueError("unflatten: sizes must be non-empty")
         n, known = self.shape[axis], int(np.prod([s for s in sizes if s != -1]))
@@ -167,7 +161,8 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
         windows add up their gradients."""
         x = self.reshape(1) if self.ndim == 0 else self  # (torch: a 0-d tensor is 1 entry)
         axis = axis_of("unfold", dimension, x.ndim)
-        size, step, n = _int("unfold", "size", size), _int("unfold", "step", step), x.shape[axis]
+        size, step = int_arg("unfold", "size", size), int_arg("unfold", "step", step)
+        n = x.shape[axis]
         if step <= 0:
             raise ValueError(f"unfold: step must be positive, got {step}")
         if not 0 <= size <= n:
@@ -212,13 +207,8 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
 
     def select_scatter(self, src: Any, dim: int, index: int) -> Tensor:
         """torch.select_scatter: x with x.select(dim, index) replaced by src."""
-        if self.ndim == 0:
-            raise ValueError("select_scatter: expects a tensor of 1 or more dims, got a 0-d one")
-        axis = axis_of("select_scatter", dim, self.ndim)
-        n, i = self.shape[axis], _int("select_scatter", "index", index)
-        if not -n <= i < n:
-            raise IndexError(f"select_scatter: index {i} is out of range for dim {dim} of "
-                             f"length {n}")
+        axis, i = selected("select_scatter", self, dim, index)
+        n = self.shape[axis]
         src = as_tensor(src, self)
         want = self.shape[:axis] + self.shape[axis + 1:]
         if tuple(src.shape) != want:
@@ -232,7 +222,7 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
         if self.ndim == 0:
             raise ValueError("slice_scatter: expects a tensor of 1 or more dims, got a 0-d one")
         axis = axis_of("slice_scatter", dim, self.ndim)
-        if _int("slice_scatter", "step", step) <= 0:
+        if int_arg("slice_scatter", "step", step) <= 0:
             raise ValueError(f"slice_scatter: step must be positive, got {step}")
         idx = np.arange(self.shape[axis])[slice(start, end, step)]
         return _place(self, axis, idx, as_tensor(src, self), "slice_scatter")
@@ -246,7 +236,7 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
                              f"{self.shape}")
         a1, a2 = axis_of("diagonal_scatter", dim1, self.ndim), axis_of("diagonal_scatter", dim2,
                                                                         self.ndim)
-        off = _int("diagonal_scatter", "offset", offset)
+        off = int_arg("diagonal_scatter", "offset", offset)
         if a1 == a2:
             raise ValueError(f"diagonal_scatter: dim1 and dim2 are both dim {a1}")
         src = as_tensor(src, self)
@@ -270,14 +260,7 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
     def masked_scatter(self, mask: Any, source: Any) -> Tensor:
         """torch's masked_scatter: where the bool mask (broadcast with x) is True, source's
         values in order (row-major); source needs at least as many entries as True."""
-        cond = np.asarray(index_arg(mask) if isinstance(mask, tensor.Tensor) else mask)
-        if cond.dtype != bool:
-            raise TypeError(f"masked_scatter: the mask must be bool, got dtype {cond.dtype}")
-        try:
-            shape = np.broadcast_shapes(cond.shape, self.shape)
-        except ValueError:
-            raise ValueError(f"masked_scatter: a mask of shape {cond.shape} and a tensor of "
-                             f"shape {self.shape} do not broadcast together") from None
+        cond, shape = bool_mask("masked_scatter", mask, self.shape)
         src, cond = as_tensor(source, self), np.broadcast_to(cond, shape)
         if src.dtype != self.dtype:
             raise TypeError(f"masked_scatter: source has dtype {src.dtype}, the input "

@@ -12,16 +12,10 @@ import numpy as np
 from .. import tensor
 from ..ops import Fmod, Trunc
 from ..ops.shape import axis_of
-from .conversions import as_data, as_tensor, no_grad_result
+from .conversions import as_data, as_tensor, int_arg, no_grad_result, selected
 
 if TYPE_CHECKING:
     from . import Tensor
-
-
-def _int(who: str, name: str, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{who}: {name} must be an int, got {value!r}")
-    return int(value)
 
 
 class TorchMethods:
@@ -47,7 +41,7 @@ class TorchMethods:
             raise IndexError("narrow: a 0-d tensor has no dim to narrow")
         axis = axis_of("narrow", dim, self.ndim)
         n = self.shape[axis]
-        s, ln = _int("narrow", "start", start), _int("narrow", "length", length)
+        s, ln = int_arg("narrow", "start", start), int_arg("narrow", "length", length)
         if not -n <= s <= n:
             raise IndexError(f"narrow: start {s} is out of range for dim {dim} of length {n} "
                              f"(shape {self.shape})")
@@ -60,13 +54,7 @@ class TorchMethods:
     def select(self, dim: int, index: Any) -> Tensor:
         """torch.select: the slice at index along dim, without that axis (x.select(0, i) is
         x[i]); index may be negative, from the end."""
-        if self.ndim == 0:
-            raise IndexError("select: a 0-d tensor has no dim to select from")
-        axis = axis_of("select", dim, self.ndim)
-        n, i = self.shape[axis], _int("select", "index", index)
-        if not -n <= i < n:
-            raise IndexError(f"select: index {i} is out of range for dim {dim} of length {n} "
-                             f"(shape {self.shape})")
+        axis, i = selected("select", self, dim, index)
         return self[(slice(None),) * axis + (i,)]
 
     # ---- logical ops: constant bool tensors, as the comparisons -----------------------------
