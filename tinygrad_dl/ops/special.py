@@ -35,8 +35,10 @@ def _f64(x: np.ndarray, op: str = "") -> np.ndarray:
 
 
 def _like(y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """y in x's float dtype (float64 for integers and bools)."""
-    return y.astype(x.dtype if x.dtype.kind == "f" else np.float64, copy=False)
+    """y in x's float dtype (float64 for integers and bools); past float32's range inf, without
+    NumPy's cast warning (lgamma(1e38) in float32, i0(100))."""
+    with np.errstate(over="ignore"):
+        return y.astype(x.dtype if x.dtype.kind == "f" else np.float64, copy=False)
 
 
 class _Unary(Function):
@@ -78,7 +80,8 @@ class Digamma(_Unary):
 
 
 class Polygamma(Function):
-    """psi^(n)(x), n >= 0 an int; d/dx = psi^(n+1)(x)."""
+    """psi^(n)(x), 0 <= n <= 170 an int (x.polygamma(n) refuses more: n! overflows float64);
+    d/dx = psi^(n+1)(x) (special_math.polygamma takes n = 171 for it)."""
 
     def forward(ctx, x, n=1):
         ctx.save_for_backward(x)
@@ -168,7 +171,8 @@ class LogNdtr(_Unary):
     f = staticmethod(sm.log_ndtr)
 
     def derivative(ctx, x):
-        return _SQRT_2_OVER_PI / sm.erfcx(-x / math.sqrt(2))
+        with np.errstate(divide="ignore"):  # (inf at -inf: erfcx(inf) = 0)
+            return _SQRT_2_OVER_PI / sm.erfcx(-x / math.sqrt(2))
 
 
 class Erfcx(_Unary):

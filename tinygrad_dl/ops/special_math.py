@@ -57,9 +57,10 @@ def _sinpi_abs(a: np.ndarray) -> np.ndarray:
 
 
 def _cotpi(a: np.ndarray) -> np.ndarray:
-    """cot(pi a), the argument reduced exactly to [-1/2, 1/2] (inf at the integers)."""
+    """cot(pi a), the argument reduced exactly to [-1/2, 1/2] (inf at the integers, 0 at the
+    half-integers, where 1/tan(pi/2) would be 6e-17: polygamma(6, -4096.5) is 3e-20)."""
     r = a - np.round(a)
-    return 1.0 / np.tan(_PI * r)
+    return np.where(np.abs(r) == 0.5, 0.0, 1.0 / np.tan(_PI * r))
 
 
 # ---- lgamma: fdlibm ---------------------------------------------------------------------------
@@ -161,19 +162,38 @@ _B2J = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510
         -174611 / 330, 854513 / 138, -236364091 / 2730, 8553103 / 6)
 
 
-def hurwitz_zeta(s: float, q: np.ndarray) -> np.ndarray:
-    """zeta(s, q) = sum_k (q + k)^-s for s > 1, q > 0: the first N terms summed, the rest by
-    Euler-Maclaurin with 13 Bernoulli terms at a = q + N, N >= max(9, s/2) so that the
-    correction terms shrink like (s / (2 pi a))^2j. Within a few ulps (its terms are all
-    positive)."""
+def _scaled_power(c: float, q: np.ndarray, e: float) -> np.ndarray:
+    """c q^e as (c h) h with h = q^(e/2): c = n! (up to 7e306) times a q^e that underflows
+    (or overflows) on its own stays finite wherever the product is (polygamma(100, 2000))."""
+    h = np.power(q, e / 2)
+    return (c * h) * h
+
+
+def _shift(q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """q + k rounded, and its rounding error over it, d = (q + k - fl(q + k)) / fl(q + k)
+    (Knuth's two-sum): (q + k)^e = fl(q + k)^e (1 + e d), where the rounding alone, raised to
+    the power e = -(n+1), would cost polygamma (n+1)/2 ulps (25 for n = 30 at x = 2045.7)."""
+    t = q + k
+    kk = t - q
+    return t, ((q - (t - kk)) + (k - kk)) / t
+
+
+def hurwitz_zeta(s: float, q: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """scale zeta(s, q) = scale sum_k (q + k)^-s for s > 1, q > 0: the first N terms summed,
+    the rest by Euler-Maclaurin with 13 Bernoulli terms at a = q + N, N >= max(9, s/2) so that
+    the correction terms shrink like (s / (2 pi a))^2j. Within a few ulps (its terms are all
+    positive; the rounding of q + k corrected, _shift). `scale` (polygamma's n!) multiplies
+    each term before it can underflow."""
     n_direct = max(9, int(math.ceil(s / 2)) + 9)
     with np.errstate(all="ignore"):
         total = np.zeros_like(q)
         for k in range(n_direct):
-            total = total + np.power(q + k, -s)
-        a = q + n_direct
-        tail = np.power(a, 1.0 - s) / (s - 1.0) + 0.5 * np.power(a, -s)
-        term = np.power(a, -s)  # a^(-s-2j+1) (s)_(2j-1) / (2j)!, built up term by term
+            t, d = _shift(q, k)
+            total = total + _scaled_power(scale, t, -s) * (1.0 - s * d)
+        a, d = _shift(q, n_direct)
+        a_s = _scaled_power(scale, a, -s) * (1.0 - s * d)  # scale (q + N)^-s
+        tail = _scaled_power(scale, a, 1.0 - s) * (1.0 - (s - 1.0) * d) / (s - 1.0) + 0.5 * a_s
+        term = a_s  # scale a^(-s-2j+1) (s)_(2j-1) / (2j)!, built up term by term
         fac = s / (2.0 * a)
         corr = np.zeros_like(q)
         for j, b in enumerate(_B2J, 1):
@@ -227,9 +247,9 @@ def digamma(a: np.ndarray) -> np.ndarray:
         return np.where(bad | np.isnan(a), np.nan, out)
 
 
-def _cot_derivative(n: int) -> list[float]:
-    """Coefficients (lowest first) of P_n with d^n/dz^n cot z = P_n(cot z):
-    P_0 = c, P_(k+1) = -(1 + c^2) P_k'(c)."""
+def _cot_derivative(n: int) -> tuple[float, ...]:
+    """Coefficients (lowest first) of P_n / n!, with d^n/dz^n cot z = P_n(cot z):
+    P_0 = c, P_(k+1) = -(1 + c^2) P_k'(c) (over n!: P_n's own overflow float64 from n = 165)."""
     p = [0, 1]
     for _ in range(n):
         d = [i * p[i] for i in range(1, len(p))] or [0]
@@ -238,43 +258,69 @@ def _cot_derivative(n: int) -> list[float]:
             q[i] -= v
             q[i + 2] -= v
         p = q
-    return [float(v) for v in p]
+    f = math.factorial(n)
+    return tuple(v / f for v in p)
 
 
 _NEAR = 4096  # x < 0 down to -4096: the zeta sum shifted past 0; below: the reflection
+POLYGAMMA_MAX_N = 170  # n! is finite in float64 up to 170! = 7.3e306
 
 
 def polygamma(n: int, a: np.ndarray) -> np.ndarray:
-    """psi^(n)(x), n >= 0, in float64: n >= 1 is (-1)^(n+1) n! zeta(n+1, x), for -4096 < x < 0
-    the zeta sum's first ceil(-x) terms added one by one (as Cephes' zeta, so that
-    (-1/2)^-s + (1/2)^-s cancels exactly), below -4096 the reflection differentiated n times,
+    """psi^(n)(x), 0 <= n <= 171 (171: the gradient of n = 170), in float64: n >= 1 is
+    (-1)^(n+1) n! zeta(n+1, x), n! applied to each term (so that n! x^-(n+1) neither
+    underflows nor overflows before the product does). For -4096 < x < 0, with f = x + m the
+    fractional part (m = ceil(-x)), the negative terms (f - 1 - j)^-s are paired with the
+    positive (f + j)^-s, j < m, each pair summed as one, for odd powers where they are within
+    a factor e of each other as (f + j)^-s (1 - ((f + j)/(1 - f + j))^s) through log1p/expm1,
+    so that no cancellation between the pairs' halves is left: at the half-integers their odd
+    powers cancel exactly (psi^(100)(-2.5) = -1.045e103, not the -1.5e140 of PyTorch's
+    term-by-term sum); then zeta(s, f + m). Below -4096 the reflection differentiated n times,
     (-1)^n psi^(n)(1 - x) - pi^(n+1) P_n(cot(pi x)). At 0 and the negative integers
-    (-1)^(n+1) inf; at inf a signed 0; NaN at -inf. Measured: within 5 ulps of mpmath for
-    x > 0 (n <= 100); for x < 0, round-off of the largest term summed (the value can cancel;
-    below -4096 the reflection loses more at half-integers for large even n)."""
+    (-1)^(n+1) inf; at inf a signed 0; NaN at -inf. Measured (tests/test_special_review.py):
+    within 8 ulps of mpmath for x > 0 (n <= 170) and for -4096 < x < 0 (n <= 100), except
+    next to psi^(n)'s own zeros there, where the sum cancels; below -4096 the reflection
+    loses more near the half-integers for large even n."""
     if n == 0:
         return digamma(a)
-    sign = (-1.0) ** (n + 1) * math.factorial(n)
     s = n + 1.0
+    scale = float(math.factorial(min(n, POLYGAMMA_MAX_N)))  # (n = 171: times 171 at the end)
+    extra = float(math.prod(range(POLYGAMMA_MAX_N + 1, n + 1)))
+    sign = (-1.0) ** (n + 1)
     with np.errstate(all="ignore"):
         fin = np.isfinite(a)
         xp = np.where((a > 0) & fin, a, 1.0)
-        pos = sign * hurwitz_zeta(s, xp)
+        pos = hurwitz_zeta(s, xp, scale)
         near = (a < 0) & (a > -_NEAR)
         xn = np.where(near, a, -0.5)
-        m = np.ceil(-xn)  # terms before x + k turns positive
+        m = np.ceil(-xn)
+        f = xn + m  # (exact) in (0, 1)
         head = np.zeros_like(xn)
-        for k in range(int(m.max(initial=0.0))):  # (as many as the data needs)
-            head = head + np.where(k < m, np.power(xn + k, -s), 0.0)
-        shifted = sign * (head + hurwitz_zeta(s, xn + m))
-        xr = np.where((a < 0) & fin, 1.0 - a, 1.0)
-        refl = (-1.0) ** n * sign * hurwitz_zeta(s, xr)
-        c = _cotpi(np.where((a < 0) & fin, a, 0.5))
-        refl = refl - _PI ** (n + 1) * _poly(tuple(_cot_derivative(n)), c)
-        out = np.where(a > 0, pos, np.where(near, shifted, refl))
+        for j in reversed(range(int(m.max(initial=0.0)))):  # (the smallest pairs first)
+            u, v = f + j, 1.0 - f + j  # the pair's positive term and the negative's magnitude
+            if n % 2:  # even power: both positive
+                pair = _scaled_power(scale, u, -s) + _scaled_power(scale, v, -s)
+            else:  # odd: u^-s - v^-s, as -u^-s expm1(z), z = s log1p((u - v)/v), where it
+                # would cancel (|z| < 1: u^-s, v^-s within a factor e); beyond, directly (the
+                # error of z, |z| ulps, would be the pair's)
+                z = s * np.log1p((2.0 * f - 1.0) / v)
+                us, vs = _scaled_power(scale, u, -s), _scaled_power(scale, v, -s)
+                pair = np.where(np.abs(z) < 1.0, -us * np.expm1(z), us - vs)
+            head = head + np.where(j < m, pair, 0.0)
+        shifted = head + hurwitz_zeta(s, f + m, scale)
+        out = np.where(a > 0, pos, np.where(near, shifted, 0.0))
+        far = (a <= -_NEAR) & fin
+        if far.any():
+            xr = np.where(far, 1.0 - a, 1.0)
+            refl = (-1.0) ** n * hurwitz_zeta(s, xr, scale)
+            c = _cotpi(np.where(far, a, 0.5))
+            # (pi^(n+1) P_n(c) = n! pi^(n+1) (P_n/n!)(c), and n! = scale extra)
+            refl = refl - sign * (scale * _poly(_cot_derivative(n), c)) * _PI ** (n + 1)
+            out = np.where(far, refl, out)
+        out = sign * (out * extra)
         pole = (a <= 0) & (np.floor(a) == a) & fin
-        out = np.where(pole, sign / abs(sign) * np.inf, out)
-        out = np.where(np.isposinf(a), sign / abs(sign) * 0.0, out)
+        out = np.where(pole, sign * np.inf, out)
+        out = np.where(np.isposinf(a), sign * 0.0, out)
         return np.where(np.isnan(a) | np.isneginf(a), np.nan, out)
 
 

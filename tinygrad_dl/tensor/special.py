@@ -6,19 +6,30 @@ import math
 import operator
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from ..engine import literal
 from ..ops import I0, Digamma, Erfinv, Lgamma, Polygamma
+from ..ops.special_math import POLYGAMMA_MAX_N
 
 if TYPE_CHECKING:
     from . import Tensor
 
 
-def int_order(n: object, op: str, name: str, least: int) -> int:
-    """n as an int >= least (a bool or a float is refused, as PyTorch does), in one line."""
-    if isinstance(n, bool) or not hasattr(n, "__index__"):
-        raise TypeError(f"{op}: {name} must be an int, got {type(n).__name__}")
-    n = operator.index(n)
+def int_order(n: object, op: str, name: str, least: int, most: int | None = None,
+              why: str = "") -> int:
+    """n as an int in [least, most] (a bool or a float is refused, as PyTorch does; a float
+    tensor too, as when tg.polygamma(x, n) swaps its arguments), in one line."""
+    try:
+        if isinstance(n, bool):
+            raise TypeError
+        n = operator.index(n)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {type(n).__name__}") from None
     if n < least:
         raise ValueError(f"{op}: {name} must be >= {least}, got {n}")
+    if most is not None and n > most:
+        raise ValueError(f"{op}: {name} must be <= {most}{why}, got {n}")
     return n
 
 
@@ -38,8 +49,10 @@ class SpecialMethods:
         return Digamma.apply(self)
 
     def polygamma(self, n: int) -> Tensor:
-        """x.polygamma(n): the n-th derivative of digamma (n >= 0; torch.polygamma(n, x))."""
-        return Polygamma.apply(self, n=int_order(n, "polygamma", "n", 0))
+        """x.polygamma(n): the n-th derivative of digamma (0 <= n <= 170: n! overflows float64
+        beyond, where PyTorch's values are inf or NaN; torch.polygamma(n, x))."""
+        n = int_order(n, "polygamma", "n", 0, POLYGAMMA_MAX_N, " (n! overflows float64 beyond)")
+        return Polygamma.apply(self, n=n)
 
     def erfinv(self) -> Tensor:
         """The inverse of erf on (-1, 1): +-inf at +-1, NaN outside."""
@@ -54,7 +67,10 @@ class SpecialMethods:
         i < p, plus p(p-1)/4 log(pi). Like PyTorch 2.13, values at or below (p-1)/2 are
         computed, not refused."""
         p = int_order(p, "mvlgamma", "p", 1)
-        out = Lgamma.apply(self)
-        for i in range(1, p):
-            out = out + Lgamma.apply(self - i / 2)
+        # one lgamma over a new last axis of the p shifts (as PyTorch), not p ops on the graph:
+        # p = 10**6 is seconds, not a loop of a million nodes; the shifts in x's float dtype, a
+        # literal (from p alone: a jitted step replays)
+        dt = np.dtype(self.dtype if np.dtype(self.dtype).kind == "f" else np.float64)
+        shifts = literal(np.arange(p, dtype=dt) / dt.type(2))
+        out = Lgamma.apply(self.unsqueeze(-1) - shifts).sum(-1)
         return out + p * (p - 1) / 4 * math.log(math.pi)
