@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..functional.torch_top import row_stack, rsub, unravel_index
 from ..tensor.torch_extra_names import INPLACE_FORMS
 from .refs import case, joined, ref_joined
 from .spec import DISTINCT, KINK0, REAL, Cases, Domain, Elementwise, OpInfo
@@ -333,4 +334,37 @@ ROWS: tuple[OpInfo, ...] = (
     OpInfo("swapaxes_", "a write into the array", "x = x.swapaxes(dim0, dim1)", INPLACE,
            methods=("swapaxes_", "swapdims_"), sample=None, no_grad=_INPLACE_NOTE,
            float32=False),
+    # ---- torch.* small ops (tinygrad_dl/functional/torch_top.py, tensor/torch_misc.py) --------
+    OpInfo("rsub", "sub", "torch.rsub: other - alpha * input", "Arithmetic", torch=("rsub",),
+           function=rsub, tensors=2, ref=lambda a, b, alpha=1: b - alpha * a,
+           sample=Cases((case((2, 3), (3,)), case((), (2,), alpha=2.5), case((3, 1), (1, 2))))),
+    OpInfo("row_stack", "concatenate", "torch.row_stack: vstack's other name", JOIN,
+           torch=("row_stack",), function=row_stack, call=lambda *ts: row_stack(list(ts)),
+           ref=lambda *a: np.vstack(a), sample=Cases((case((2, 3), (3,)), case((1, 2), (3, 2))))),
+    OpInfo("msort", "sort", "torch.msort: sorted along dim 0", SORT, methods=("msort",),
+           torch=("msort",), ref=lambda a: np.sort(a, axis=0),
+           sample=Cases((case((4,), domain=DISTINCT), case((3, 2), domain=DISTINCT))),
+           grad="through the permutation, as sort's"),
+    OpInfo("vdot", "mul, sum", "torch.vdot: the dot product of two 1-D tensors", "Linear algebra",
+           methods=("vdot",), torch=("vdot",), tensors=2, ref=np.vdot,
+           sample=Cases((case((3,), (3,)), case((1,), (1,))))),
+    OpInfo("byte", ops.Cast, "torch's x.byte(), x.char(), x.short(): uint8, int8, int16 copies",
+           "Copies and casts", methods=("byte", "char", "short"), sample=None,
+           no_grad="a constant: an integer result", float32=False),
+    OpInfo("conj", "x itself", "torch's x.conj(), resolve_conj(), resolve_neg(): x itself (a "
+           "real tensor)", "Copies and casts", methods=("conj", "resolve_conj", "resolve_neg"),
+           ref=lambda a: a, grad="g (x itself)"),
+    OpInfo("real", "x itself", "torch's x.real: x itself (a real tensor; x.imag is refused)",
+           "Copies and casts", methods=("real",), call=lambda t: t.real, ref=lambda a: a,
+           grad="g (x itself)"),
+    *(OpInfo(name, ops.Transpose, f"torch's x.{name}: the last two dims swapped (real: no "
+             "conjugate)", SHAPE, methods=(name,), call=call,
+             ref=lambda a: np.swapaxes(a, -2, -1),
+             sample=Cases((case((2, 3)), case((2, 3, 4)), case((1, 2, 2, 1)))))
+      for name, call in (("adjoint", lambda t: t.adjoint()), ("mH", lambda t: t.mH))),
+    OpInfo("unravel_index", "NumPy's unravel_index (no graph)", "torch.unravel_index: the "
+           "coordinates of flat indices in shape (int64 tensors)", SORT,
+           torch=("unravel_index",), function=unravel_index, sample=None,
+           no_grad="a constant: integer coordinates", float32=False,
+           differs="indices outside [0, numel) are refused (torch wraps them around)"),
 )

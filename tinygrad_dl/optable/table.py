@@ -1421,6 +1421,7 @@ NOT_OPS = frozenset({
     "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",  # constants like x
     "is_nonzero", "is_same_size", "is_signed", "is_complex", "is_conj", "is_neg", "nbytes",
     "itemsize",  # Python answers about a tensor (torch_extra_names.py)
+    "is_cpu", "get_device", "equal", "imag",  # where it lives; a bool; refused (torch_misc.py)
 })
 
 

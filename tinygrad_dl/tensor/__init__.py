@@ -47,6 +47,7 @@ from .special import SpecialMethods
 from .statistics import StatisticsMethods
 from .torch_extra import TorchExtraMethods
 from .torch_methods import TorchMethods
+from .torch_misc import render
 from .torch_more import TorchMoreMethods
 
 # the names other modules import from tinygrad_dl.tensor (each but Tensor lives in the module
@@ -284,9 +285,9 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
             extra = ", requires_grad=True"
         if self.name:
             extra += f", name={self.name!r}"
-        # PyTorch's print options: 4 decimals, summarized ("...", 3 edge items) past 1000 elements
-        body = np.array2string(self.data, precision=4, threshold=1000, edgeitems=3,
-                               separator=", ", prefix="Tensor(")
+        # PyTorch's print options (torch.set_printoptions): 4 decimals, summarized ("...", 3
+        # edge items) past 1000 elements unless set
+        body = render(self.data, prefix="Tensor(")
         return f"Tensor({body}, dtype={self.data.dtype}{extra})"
 
     def detach(self) -> Tensor:

@@ -17,6 +17,7 @@ from ..ops.spelling import sort_order
 from .conversions import as_tensor, bool_mask, index_arg, int_arg, no_grad_result, selected
 from .results import ValuesIndices
 from .torch_extra_names import TorchExtraNames
+from .torch_misc import TorchMiscMethods
 from .torch_writes import RandomFillMethods, TorchWriteMethods
 
 if TYPE_CHECKING:
@@ -100,7 +101,8 @@ def _index(who: str, index: Any, n: int, wrap: bool) -> np.ndarray:
     return idx % max(n, 1)
 
 
-class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods):
+class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods,
+                        TorchMiscMethods):
     """More of PyTorch's methods (a base of Tensor)."""
 
     __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)

@@ -4,6 +4,7 @@ module; where a row has no `numpy=`, PyTorch's value is the reference too."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -411,3 +412,69 @@ rows("log_normal_", _inplace("log_normal_", 0.0, 0.0), {"std 0": (np.zeros(2),)}
      raises="Tensor.log_normal_: std must be > 0")
 rows("cauchy_", _inplace("cauchy_", 0.0, -1.0), {"negative sigma": (np.zeros(2),)},
      raises="Tensor.cauchy_: sigma must be > 0")
+
+# ---- torch.* small ops (tinygrad_dl/functional/torch_top.py, tensor/torch_misc.py) ---------------
+rows("rsub", lambda x, y: tg.rsub(x, y, alpha=2.0), {
+    "inf and nan": (_a(1.0, INF, NAN), _a(2.0, 3.0, 1.0)), "empty": (E, E),
+    "0-d with 1-d!": (np.float64(1.5), _a(1.0, -2.0)), "broadcast!": (X23, _a(1.0, 2.0, 3.0))},
+     torch=lambda T, x, y: T.rsub(x, y, alpha=2.0))
+rows("rsub", lambda x: tg.rsub(x, 5), {"a Python number": (_a(1.0, 2.0),),
+                                       "ints": (np.array([1, 2]),)},
+     torch=lambda T, x: T.rsub(x, 5))
+rows("rsub", lambda x: tg.rsub(x, 1), {"bool": (np.array([True]),)},
+     raises="rsub: subtraction with bool tensors is not supported")
+rows("row_stack", lambda x, y: tg.row_stack([x, y]), {
+    "1-D rows!": (_a(1.0, 2.0), _a(3.0, 4.0)), "nan": (_a(1.0, 2.0), _a(3.0, NAN)),
+    "2-D with 1-D": (X23, _a(1.0, 2.0, 3.0)),
+    "empty rows": (E2, E2)}, torch=lambda T, x, y: T.row_stack([x, y]))
+rows("row_stack", lambda x, y: tg.row_stack([x, y]), {"mismatched": (X23, _a(1.0, 2.0))},
+     raises="Concatenate: cannot apply to shapes \\(2, 3\\) and \\(1, 2\\)")
+rows("msort", lambda x: x.msort(), {
+    "ties": (_a(2.0, 1.0, 2.0),), "nan and inf": (_a(NAN, 1.0, -INF, INF),),
+    "0-d": (np.float64(3.0),), "empty": (E2.T,), "2-D columns!": (X34,),
+    "ints": (np.array([[3, 1], [2, 5]]),)}, torch=lambda T, x: x.msort())
+rows("vdot", lambda x, y: x.vdot(y), {
+    "inf and nan": (_a(1.0, INF), _a(NAN, 2.0)), "empty": (E, E), "one each!": (_a(2.0), _a(-3.0)),
+    "ints": (np.array([1, 2]), np.array([3, 4]))}, torch=lambda T, x, y: x.vdot(y))
+rows("vdot", lambda x, y: x.vdot(y), {"lengths differ": (_a(1.0, 2.0), _a(1.0))},
+     raises="vdot: expected both vectors to have the same number of elements, got 2 and 1")
+rows("vdot", lambda x, y: x.vdot(y), {"2-D": (X23, X23)},
+     raises="vdot: 1D tensors expected, but got 2D and 2D tensors")
+rows("vdot", lambda x, y: x.vdot(y), {"dtypes differ": (_a(1.0), np.ones(1, np.float32))},
+     raises="vdot: expected both vectors to have same dtype, but found float64 and float32")
+rows("vdot", lambda x, y: x.vdot(y), {"bool": (np.array([True]), np.array([True]))},
+     raises="vdot: not implemented for bool tensors")
+for _name, _dt in (("byte", np.uint8), ("char", np.int8), ("short", np.int16)):
+    rows(_name, lambda x, n=_name: getattr(x, n)(), {
+        "empty": (E,), "fractions": (_a(0.0, 0.5, 2.9, 100.7),), "bool": (np.array([True, False]),),
+        "ints": (np.array([0, 7, 100]),)},
+         torch=lambda T, x, n=_name: getattr(x, n)(), grad=(None,),
+         note="integer results carry no gradient (torch's)")
+for _name, _call in (("conj", lambda x: x.conj()), ("resolve_conj", lambda x: x.resolve_conj()),
+                     ("resolve_neg", lambda x: x.resolve_neg()), ("real", lambda x: x.real)):
+    rows(_name, _call, {"inf and nan": (_a(INF, NAN, -0.0),), "empty": (E2,),
+                        "0-d!": (np.float64(0.5),), "ints": (np.array([1, -2]),)},
+         torch=lambda T, x, c=_call: c(x))
+for _name, _call in (("adjoint", lambda x: x.adjoint()), ("mH", lambda x: x.mH)):
+    rows(_name, _call, {"empty": (E2,), "2x3!": (X23,), "batch!": (X234,),
+                        "inf and nan": (np.array([[INF, NAN, -INF]]),)},
+         torch=lambda T, x, c=_call: c(x))
+    rows(_name, _call, {"1-D": (_a(1.0, 2.0),)},
+         raises=re.escape(f"tensor.{'adjoint()' if _name == 'adjoint' else 'mH'} is only "
+                          "supported on matrices or batches of matrices. Got 1-D tensor."))
+rows("unravel_index", lambda i: _joined(tg.unravel_index(i, (2, 3))), {
+    "a few": (np.array([4, 1, 0, 5]),), "0-d": (np.array(5),), "int32": (np.array([3], np.int32),),
+    "repeats": (np.array([[2, 2], [0, 1]]),)},
+     torch=lambda T, i: _joined(T.unravel_index(i, (2, 3))))
+rows("unravel_index", lambda i: tg.unravel_index(i, (2, 3))[0], {"empty": (np.zeros(0, np.int64),)},
+     torch=lambda T, i: T.unravel_index(i, (2, 3))[0])
+rows("unravel_index", lambda i: tg.unravel_index(i, (2, 3)), {"past the end": (np.array([6]),)},
+     raises=re.escape("unravel_index: index 6 is out of bounds for shape (2, 3) (6 entries)"))
+rows("unravel_index", lambda i: tg.unravel_index(i, (2, 3)), {"negative": (np.array([-1]),)},
+     raises="unravel_index: index -1 is out of bounds")
+rows("unravel_index", lambda i: tg.unravel_index(i, (2, 3)), {"floats": (_a(1.0),)},
+     raises="unravel_index: expected 'indices' to be integer dtype, but got float64")
+rows("unravel_index", lambda i: tg.unravel_index(i, (2, 3)), {"bool": (np.array([True]),)},
+     raises="unravel_index: expected 'indices' to be integer dtype, but got bool")
+rows("unravel_index", lambda i: tg.unravel_index(i, (2, 0)), {"an empty shape": (np.array([0]),)},
+     raises="unravel_index: index 0 is out of bounds for shape \\(2, 0\\)")

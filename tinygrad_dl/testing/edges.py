@@ -142,6 +142,8 @@ NOT_OPS = {
     **dict.fromkeys([n for op in optable.CONSTRUCTORS for n in (op.name, *op.names)],
                     "a constructor"),
     **dict.fromkeys(optable.NOT_OPS, "not an op (tinygrad_dl.optable.NOT_OPS)"),
+    **dict.fromkeys(functional.torch_top.__all__,
+                    "a torch.* utility: dtypes, promotion, threads, switches, the rng state"),
 }
 
 
