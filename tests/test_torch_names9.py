@@ -286,8 +286,10 @@ def test_set_printoptions() -> None:
         assert "..." in repr(tg.tensor(big)) and "1.1235" in repr(a)
         tg.set_printoptions(profile="short")
         assert "1.12," in repr(a)
-    finally:
+    finally:  # (both: a later test's repr must not read these options)
         torch.set_printoptions(profile="default")
+        tg.set_printoptions(profile="default")
+    assert "1.1235" in repr(a)
     for kw, err in (({"profile": "long"}, ValueError), ({"precision": -1}, ValueError),
                     ({"precision": 2.0}, ValueError), ({"sci_mode": 1}, TypeError)):
         with pytest.raises(err) as e:
