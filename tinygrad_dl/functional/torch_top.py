@@ -1,6 +1,7 @@
 """PyTorch's everyday torch.* utilities that are not ops on a tensor's values: the default
 dtype, finfo/iinfo, type promotion questions, broadcast_shapes, BLAS threads, the determinism
-and anomaly switches, and the default generator's state.
+and anomaly switches, and the default generator's state; and torch's top-level spellings of
+torch.nn.functional's ops: torch_spellings.py.
 
 Type promotion here is NumPy's (what every tinygrad_dl op does), so result_type and
 promote_types answer what tinygrad_dl computes, which is not always torch's answer (an int64

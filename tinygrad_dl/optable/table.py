@@ -442,7 +442,7 @@ _OPS: tuple[OpInfo, ...] = (
                        case((4,), domain=KINK0, threshold=0.0, value=0.0))),
          grad="1 above the threshold (and at NaN), 0 at and below it (PyTorch's)"),
     _act("hardshrink", ops.Hardshrink, lambda a, lambd=0.5: np.where(np.abs(a) > lambd, a, 0),
-         "x where |x| > lambd (default 0.5), else 0",
+         "x where |x| > lambd (default 0.5), else 0", methods=("hardshrink",),
          sample=Cases((case((2, 3), domain=Domain(avoid=(-0.5, 0.5))),
                        case((4,), domain=Domain(avoid=(-1.0, 1.0)), lambd=1.0))),
          grad="1 outside [-lambd, lambd] and at NaN, 0 on and inside it (PyTorch's)"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import tensor  # (tensor.Tensor at call time: it is defined after this module loads)
+from ..ops import Hardshrink
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -113,6 +114,13 @@ class TorchMiscMethods:
         if self.ndim == 0:
             return self.reshape(1).sort(0).values.reshape(())
         return self.sort(0).values
+
+    def hardshrink(self: Tensor, lambd: float = 0.5) -> Tensor:
+        """torch's x.hardshrink(lambd): F.hardshrink's op, x where |x| > lambd, else 0."""
+        if isinstance(lambd, bool) or not isinstance(lambd, (int, float, np.integer,
+                                                             np.floating)):
+            raise TypeError(f"hardshrink: lambd must be a number, got {type(lambd).__name__}")
+        return Hardshrink.apply(self, lambd=float(lambd))
 
     def vdot(self: Tensor, other: Tensor) -> Tensor:
         """torch's x.vdot(y): the dot product of two 1-D tensors of one length and one dtype

@@ -1,0 +1,217 @@
+"""PyTorch's top-level spellings of torch.nn.functional's ops (torch.conv1d, torch.layer_norm,
+torch.kl_div, ...: `OPS_ALL`) and the in-place torch.<name>_(t) functions, exported as
+tinygrad_dl.<name>; the torch.* utilities are in torch_top.py."""
+
+from __future__ import annotations
+
+import builtins
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import layers as _layers
+from . import losses as _losses
+from . import margin_losses as _margin
+from . import nn_more as _nn_more
+from . import normalization as _norm
+from .activations import hardshrink as hardshrink
+from .conv import conv2d as conv2d
+from .conv import conv_transpose1d as conv_transpose1d
+from .conv import conv_transpose2d as conv_transpose2d
+from .conv import pixel_shuffle as pixel_shuffle
+from .conv import pixel_unshuffle as pixel_unshuffle
+from .conv1d import conv1d as conv1d
+from .linalg import bilinear as bilinear
+from .linalg import pdist as pdist
+from .nn_more import celu_ as celu_
+from .nn_more import channel_shuffle as channel_shuffle
+from .nn_more import relu_ as relu_
+from .nn_more import selu_ as selu_
+from .nn_more import threshold_ as threshold_
+from .normalization import rms_norm as rms_norm
+from .pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
+from .pooling import avg_pool1d as avg_pool1d
+from .pooling_indices import max_pool1d as max_pool1d
+from .pooling_indices import max_pool1d_with_indices as max_pool1d_with_indices
+from .pooling_indices import max_pool2d as max_pool2d
+from .statistics import trapezoid
+
+# ---- torch.<name> spellings of torch.nn.functional's ops ----------------------------------------
+# torch has these at top level too. Where torch's top-level positional signature is F's (or a
+# prefix of it), tinygrad_dl.<name> is F's function itself (imported above); where it differs
+# (reduction as an int enum defaulting to none, cudnn flags, required train, embedding's
+# (weight, indices) order), a wrapper below takes torch's top-level signature exactly. Their
+# edge rows are F's, under the same keys, and testing/edge_table_more.py's rows of the wrappers.
+trapz = trapezoid  # torch.trapz: trapezoid's other name
+
+_REDUCTIONS = ("none", "mean", "sum")  # torch's at::Reduction enum: 0, 1, 2
+
+
+def _reduction(who: str, reduction: Any) -> str:
+    """torch's top-level losses take reduction as an int (0 none, 1 mean, 2 sum) and default to
+    0, none (torch's Python binding; F's default is 'mean'); a string (F's spelling) is refused
+    as torch refuses it."""
+    if isinstance(reduction, bool) or not isinstance(reduction, (builtins.int, np.integer)) \
+            or not 0 <= reduction <= 2:
+        raise TypeError(f"{who}: reduction must be an int 0 (none), 1 (mean) or 2 (sum) at "
+                        f"top level (torch.nn.functional's takes the strings), got {reduction!r}")
+    return _REDUCTIONS[builtins.int(reduction)]
+
+
+def _flag(who: str, name: str, v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise TypeError(f"{who}: {name} must be a bool, got {type(v).__name__} {v!r}")
+    return v
+
+
+def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5, cudnn_enable: bool = True) -> Tensor:
+    """torch.layer_norm: F.layer_norm; cudnn_enable has no effect on the CPU."""
+    _flag("layer_norm", "cudnn_enable", cudnn_enable)
+    return _layers.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5, cudnn_enabled: bool = True) -> Tensor:
+    """torch.group_norm: F.group_norm; cudnn_enabled has no effect on the CPU."""
+    _flag("group_norm", "cudnn_enabled", cudnn_enabled)
+    return _norm.group_norm(input, num_groups, weight, bias, eps)
+
+
+def instance_norm(input: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,
+                  use_input_stats: bool, momentum: float, eps: float,
+                  cudnn_enabled: bool) -> Tensor:
+    """torch.instance_norm: every argument required, weight and bias first (F's order is
+    running_mean, running_var, weight, bias)."""
+    _flag("instance_norm", "cudnn_enabled", cudnn_enabled)
+    return _norm.instance_norm(input, running_mean, running_var, weight, bias,
+                               use_input_stats, momentum, eps)
+
+
+def dropout(input: Any, p: float, train: bool) -> Tensor:
+    """torch.dropout: p and train required (F.dropout's training defaults to True)."""
+    return _layers.dropout(input, p, _flag("dropout", "train", train))
+
+
+def alpha_dropout(input: Any, p: float, train: bool) -> Tensor:
+    """torch.alpha_dropout: p and train required."""
+    return _nn_more.alpha_dropout(input, p, _flag("alpha_dropout", "train", train))
+
+
+def feature_alpha_dropout(input: Any, p: float, train: bool) -> Tensor:
+    """torch.feature_alpha_dropout: p and train required."""
+    return _nn_more.feature_alpha_dropout(input, p,
+                                          _flag("feature_alpha_dropout", "train", train))
+
+
+def rrelu(input: Any, lower: float = 1 / 8, upper: float = 1 / 3, training: bool = False,
+          generator: Any = None) -> Tensor:
+    """torch.rrelu: the fifth argument is the generator (F.rrelu's is inplace)."""
+    return _nn_more.rrelu(input, lower, upper, _flag("rrelu", "training", training),
+                          generator=generator)
+
+
+def embedding(weight: Any, indices: Any, padding_idx: int = -1, scale_grad_by_freq: bool = False,
+              sparse: bool = False) -> Tensor:
+    """torch.embedding: weight FIRST, then indices (F.embedding's order is the other); padding_idx
+    -1 means none, as torch's (F.embedding turns a negative one into weight.size(0) + it first)."""
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (builtins.int, np.integer)) \
+            or padding_idx < -1:
+        raise ValueError(f"embedding: padding_idx must be -1 (none) or a row index >= 0 at top "
+                         f"level, got {padding_idx!r}")
+    return _layers.embedding(indices, weight, None if padding_idx == -1 else padding_idx,
+                             scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+def kl_div(input: Any, target: Any, reduction: int = 0, *, log_target: bool = False) -> Tensor:
+    """torch.kl_div: reduction an int, default 0 (none); 1 (mean) is the mean over every
+    element."""
+    r = _reduction("kl_div", reduction)
+    with warnings.catch_warnings():  # (F's 'mean' warning is F's: torch.kl_div gives none)
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides")
+        return _losses.kl_div(input, target, r, log_target)
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     pos_weight: Any = None, reduction: int = 0) -> Tensor:
+    """torch.binary_cross_entropy_with_logits: pos_weight before reduction (an int)."""
+    r = _reduction("binary_cross_entropy_with_logits", reduction)
+    return _losses.binary_cross_entropy_with_logits(input, target, weight, r, pos_weight)
+
+
+def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,
+                         reduction: int = 0) -> Tensor:
+    """torch.hinge_embedding_loss: reduction an int."""
+    r = _reduction("hinge_embedding_loss", reduction)
+    return _margin.hinge_embedding_loss(input, target, margin, r)
+
+
+def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                          reduction: int = 0) -> Tensor:
+    """torch.cosine_embedding_loss: reduction an int."""
+    r = _reduction("cosine_embedding_loss", reduction)
+    return _margin.cosine_embedding_loss(input1, input2, target, margin, r)
+
+
+def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                        reduction: int = 0) -> Tensor:
+    """torch.margin_ranking_loss: reduction an int."""
+    r = _reduction("margin_ranking_loss", reduction)
+    return _margin.margin_ranking_loss(input1, input2, target, margin, r)
+
+
+def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
+                        p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                        reduction: int = 0) -> Tensor:
+    """torch.triplet_margin_loss: reduction an int."""
+    r = _reduction("triplet_margin_loss", reduction)
+    return _margin.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, r)
+
+
+def poisson_nll_loss(input: Any, target: Any, log_input: bool, full: bool, eps: float,
+                     reduction: int) -> Tensor:
+    """torch.poisson_nll_loss: every argument required and positional, reduction an int."""
+    r = _reduction("poisson_nll_loss", reduction)
+    return _margin.poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=r)
+
+
+# torch.sin_(x) and the other top-level in-place functions: x.sin_() (the Tensor method, its
+# rules, its edge rows); only the names torch has at top level
+INPLACE_FUNCTIONS = (
+    "abs_", "acos_", "acosh_", "arccos_", "arcsin_", "arctan_", "asin_", "asinh_", "atan_",
+    "atanh_", "ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_",
+    "deg2rad_", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_",
+    "gcd_", "index_put_", "lcm_", "ldexp_", "log10_", "log1p_", "log2_", "log_", "logit_",
+    "nan_to_num_", "neg_", "negative_", "rad2deg_", "reciprocal_", "round_", "rsqrt_",
+    "sigmoid_", "sin_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_",
+    "zero_",
+)
+
+
+def _inplace_function(name: str) -> Any:
+    def fn(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' must be a Tensor, got "
+                            f"{type(input).__name__}")
+        return getattr(input, name)(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"torch.{name}(input, ...): input.{name}(...), in place; returns input."
+    return fn
+
+
+globals().update({n: _inplace_function(n) for n in INPLACE_FUNCTIONS})
+
+__all__ = OPS_ALL = [
+    *INPLACE_FUNCTIONS, "trapz",
+    "adaptive_avg_pool1d", "alpha_dropout", "avg_pool1d", "bilinear",
+    "binary_cross_entropy_with_logits", "celu_", "channel_shuffle", "conv1d", "conv2d",
+    "conv_transpose1d", "conv_transpose2d", "cosine_embedding_loss", "dropout", "embedding",
+    "feature_alpha_dropout", "group_norm", "hardshrink", "hinge_embedding_loss",
+    "instance_norm", "kl_div", "layer_norm", "margin_ranking_loss", "max_pool1d",
+    "max_pool1d_with_indices", "max_pool2d", "pdist", "pixel_shuffle", "pixel_unshuffle",
+    "poisson_nll_loss", "relu_", "rms_norm", "rrelu", "selu_", "threshold_",
+    "triplet_margin_loss",
+]  # tinygrad_dl.<name> for these too (tinygrad_dl/__init__.py); edge rows under F's keys
