@@ -57,7 +57,9 @@ def _arrays(p: Path) -> dict[str, np.ndarray]:
 def test_two_trains_into_one_out(tmp_path: Path, apart: float) -> None:
     """Before: both exited 0 and the folder held one or two PNGs, or was gone."""
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "tinygrad_dl.cli", "train", "one-layer", "--epochs", "3",
+    # Each trains long enough (~30 ms an epoch) to still hold the lock while the other starts
+    # up: with 3 epochs the first could finish before the second asked (CI saw [0, 0]).
+    cmd = [sys.executable, "-m", "tinygrad_dl.cli", "train", "one-layer", "--epochs", "300",
            "--out", str(out), "--no-progress"]
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=_env(tmp_path))
@@ -73,6 +75,8 @@ def test_two_trains_into_one_out(tmp_path: Path, apart: float) -> None:
     results = [(p.wait(timeout=300), *p.communicate()) for p in (first, second)]
     codes = sorted(rc for rc, _, _ in results)
     assert codes == [0, 2], results
+    if apart > 1:  # the late one is refused, the first finishes
+        assert [rc for rc, _, _ in results] == [0, 2], results
     (_, _, err), = [r for r in results if r[0] == 2]
     assert err.count("\n") == 1 and "another tinygrad-dl run is writing there" in err, err
     assert "Traceback" not in err
