@@ -321,11 +321,15 @@ def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
     kernel, stride, padding = _pool_args("max_pool2d", kernel, kernel_size, stride, padding)
     x = as_tensor_of(x)
     # the pad never wins a window (padding <= kernel // 2 leaves a real pixel in each): -inf
-    # for floats, the smallest value for integers (which keep their dtype, as torch's)
+    # for floats, the smallest value for integers (which keep their dtype, as torch's); a
+    # window of real pixels all at that value ties with the pad: the op, told the padding,
+    # sends its gradient to the first real one
     kind = x.dtype.kind
     low = -np.inf if kind in "fc" else (False if kind == "b" else np.iinfo(x.dtype).min)
+    if padding == (0, 0):
+        return MaxPool2d.apply(x, kernel=kernel, stride=stride)
     x = _pool_pad(x, padding, low, "max_pool2d")
-    return MaxPool2d.apply(x, kernel=kernel, stride=stride)
+    return MaxPool2d.apply(x, kernel=kernel, stride=stride, pad=padding)
 
 
 def avg_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0, *,

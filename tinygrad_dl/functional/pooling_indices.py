@@ -134,15 +134,6 @@ def max_pool2d_with_indices(input: Any, kernel_size: Any, stride: Any = None, pa
                              ceil_mode)
 
 
-def neginf_beside_padding(x: Any, padding: Any) -> bool:
-    """Padding and a -inf in float x: a window whose pixels are all -inf ties with the -inf
-    pad, where the plain op's first maximum would be a pad pixel (its gradient lost); the
-    indices path sends it to the window's first real pixel, as torch's."""
-    a = x.data if isinstance(x, Tensor) else x
-    return (padding not in (0, (0,), (0, 0), [0], [0, 0]) and isinstance(a, np.ndarray)
-            and a.dtype.kind == "f" and bool(np.isneginf(a).any()))
-
-
 def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False
                ) -> Any:
@@ -150,8 +141,7 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     dilation) every `stride` (default kernel_size) of (N, C, L) or (C, L), after padding each
     end with `padding` (at most kernel_size // 2) positions of -inf; a window's gradient goes
     to its first maximum. return_indices=True: (values, indices), as max_pool1d_with_indices."""
-    if (return_indices or dilation not in (1, (1,), [1]) or ceil_mode
-            or neginf_beside_padding(input, padding)):
+    if return_indices or dilation not in (1, (1,), [1]) or ceil_mode:
         pair = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
         return pair if return_indices else pair[0]
     return pooling.max_pool1d(input, kernel_size, stride, padding)
@@ -165,8 +155,7 @@ def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
     and W with `padding` (at most half the kernel on that axis) pixels of -inf. dilation,
     ceil_mode and (C, H, W) input as torch's; return_indices=True: (values, indices), as
     max_pool2d_with_indices."""
-    if (return_indices or dilation not in (1, (1, 1), [1, 1]) or ceil_mode
-            or neginf_beside_padding(x, padding)):
+    if return_indices or dilation not in (1, (1, 1), [1, 1]) or ceil_mode:
         if kernel_size is not None:
             if kernel is not None:
                 raise ValueError("max_pool2d: give kernel or kernel_size (the same thing), "

@@ -477,6 +477,30 @@ def _last_nan(out: np.ndarray, idx: np.ndarray, views: list[np.ndarray]) -> bool
     return True
 
 
+def _first_real(out: np.ndarray, idx: np.ndarray, ctx: Any, pad: Pair, rows: bool,
+                cols: bool) -> None:
+    """Where `out` is the pad's value (every real pixel of the window equals it), point idx
+    at the window's first real pixel: MaxPool2d's view index i0 * KW + j0 (`rows` and
+    `cols`), the fast path's row i0 (`rows`) or, per input row, column j0 (`cols`). idx and
+    out end in (OH, OW), or (OW,) for the fast path's columns."""
+    hit = out == _lowest(out.dtype)
+    if not hit.any():
+        return
+    (_, kw), (sh, sw), (oh, ow) = ctx.kernel, ctx.stride, ctx.out
+    i0 = np.maximum(pad[0] - np.arange(oh) * sh, 0)
+    j0 = np.maximum(pad[1] - np.arange(ow) * sw, 0)
+    first = (i0[:, None] * kw + j0 if cols else np.broadcast_to(i0[:, None], (oh, ow))) \
+        if rows else j0[None, :]
+    target = np.broadcast_to(first, (idx.size // first.size,) + first.shape).reshape(idx.shape)
+    idx[hit] = target[hit]
+
+
+def _lowest(dtype: Any) -> Any:
+    """The value F.max_pool2d pads with: below every other (-inf; the smallest integer)."""
+    kind = dtype.kind
+    return -np.inf if kind in "fc" else (False if kind == "b" else np.iinfo(dtype).min)
+
+
 class MaxPool2d(_Pool):
     """Max over KH x KW windows every (SH, SW) pixels (NCHW; kernel and stride an int or a pair,
     stride None = the kernel). The gradient goes to the first maximum of each window in
@@ -485,11 +509,18 @@ class MaxPool2d(_Pool):
 
     op = "max_pool2d"
 
-    def forward(ctx, x, kernel=2, stride=None):
+    def forward(ctx, x, kernel=2, stride=None, pad=(0, 0)):
+        """`pad`: how many of x's outer rows and columns are the caller's padding (F.max_pool2d
+        pads with the lowest value first): a window whose real pixels are all that value ties
+        with the pad, and its gradient goes to its first real pixel, as torch's (a pad pixel
+        would drop it). Decided here, per call, not by the caller looking at the data: a jit
+        replay runs this forward again on the new data."""
         m = ctx.setup(x, kernel, stride)
         if m is None:
             views = _pool_views(x, ctx.kernel, ctx.stride, ctx.out)
             out, ctx.idx = _running_max(views)
+            if pad != (0, 0):
+                _first_real(out, ctx.idx, ctx, pad, rows=True, cols=True)
             _last_nan(out, ctx.idx, views)
             return out
         # fast path: the first maximum of each window row (its column j), then the first row
@@ -498,6 +529,9 @@ class MaxPool2d(_Pool):
         r, ctx.cols = _running_max(columns)
         rows = ctx.window_rows(r)
         out, ctx.rows = _running_max(rows)
+        if pad != (0, 0):  # (r: one value per input row and window column)
+            _first_real(r, ctx.cols, ctx, pad, rows=False, cols=True)
+            _first_real(out, ctx.rows, ctx, pad, rows=True, cols=False)
         if _last_nan(out, ctx.rows, rows):  # the last NaN row, and its last NaN column
             _last_nan(r, ctx.cols, columns)
         return ctx.result(out)
