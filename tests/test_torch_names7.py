@@ -153,9 +153,9 @@ def test_channel_dropout_zeroes_whole_channels_and_scales_the_rest():
     with pytest.raises(ValueError) as e:
         F.dropout2d(Tensor(np.ones((2, 3, 4))))
     one_line(e, "dropout2d: expected input (N, C, H, W)", "use dropout1d")
-    with pytest.raises(ValueError) as e:
+    with pytest.raises(TypeError) as e:  # (in place: into a Tensor only, as torch)
         F.dropout1d(np.ones((2, 3)), 0.5, inplace=True)
-    one_line(e, "dropout1d(inplace=True) is not supported")
+    one_line(e, "F.dropout1d(inplace=True): expected a Tensor to write into")
 
 
 def test_upsample_warns_as_torch_and_is_interpolate():

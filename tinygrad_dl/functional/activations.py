@@ -21,24 +21,19 @@ from ..ops import (
     Threshold,
 )
 from ..tensor import Tensor
-from .methods import as_tensor_of, dim_arg, number_arg
+from .methods import as_tensor_of, dim_arg, inplace_flag, number_arg
 
 # ---- torch.nn.functional's activations that are not Tensor methods ---------------------------
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _no_inplace(who: str, inplace: Any) -> None:
-    if inplace:
-        raise ValueError(f"{who}(inplace=True) is not supported: an in-place op records no "
-                         f"gradient here; write x = F.{who}(x)")
-
-
 def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """x clipped to [min_val, max_val]; the gradient is 1 strictly inside and 0 on the bounds
     (PyTorch's; clip's is 1 on them), a NaN passes it on."""
-    _no_inplace("hardtanh", inplace)
+    if inplace:  # (PyTorch's in-place form: written into input where it may be)
+        return inplace_flag("hardtanh", input, lambda x: hardtanh(x, min_val, max_val))
     lo, hi = number_arg("hardtanh", "min_val", min_val), number_arg("hardtanh", "max_val", max_val)
     if lo > hi:
         raise ValueError(f"hardtanh: min_val ({lo}) cannot be greater than max_val ({hi})")
@@ -47,38 +42,44 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
 
 def relu6(input: Any, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6), hardtanh(x, 0, 6): gradient 0 at 0 and at 6 (PyTorch's)."""
-    _no_inplace("relu6", inplace)
+    if inplace:
+        return inplace_flag("relu6", input, relu6)
     return Hardtanh.apply(as_tensor_of(input), lo=0.0, hi=6.0)
 
 
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6; gradient 1/6 strictly inside (-3, 3), else 0 (PyTorch's)."""
-    _no_inplace("hardsigmoid", inplace)
+    if inplace:
+        return inplace_flag("hardsigmoid", input, hardsigmoid)
     return Hardsigmoid.apply(as_tensor_of(input))
 
 
 def hardswish(input: Any, inplace: bool = False) -> Tensor:
     """x relu6(x + 3) / 6; gradient 0 at -3 and 1 at 3 (PyTorch's)."""
-    _no_inplace("hardswish", inplace)
+    if inplace:
+        return inplace_flag("hardswish", input, hardswish)
     return Hardswish.apply(as_tensor_of(input))
 
 
 def mish(input: Any, inplace: bool = False) -> Tensor:
     """x tanh(softplus(x)): the overflow-free softplus, so no overflow for large |x|."""
-    _no_inplace("mish", inplace)
+    if inplace:
+        return inplace_flag("mish", input, mish)
     x = as_tensor_of(input)
     return x * Softplus.apply(x).tanh()
 
 
 def selu(input: Any, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with PyTorch's constants (alpha 1.6733, scale 1.0507)."""
-    _no_inplace("selu", inplace)
+    if inplace:
+        return inplace_flag("selu", input, selu)
     return ELU.apply(as_tensor_of(input), alpha=_SELU_ALPHA) * _SELU_SCALE
 
 
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha (e^(x/alpha) - 1); alpha must not be 0."""
-    _no_inplace("celu", inplace)
+    if inplace:
+        return inplace_flag("celu", input, lambda x: celu(x, alpha))
     alpha = number_arg("celu", "alpha", alpha)
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0")
@@ -122,7 +123,8 @@ def softmin(input: Any, dim: int | None = None, *, axis: int | None = None) -> T
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value; the gradient is 0 at and below the threshold."""
-    _no_inplace("threshold", inplace)
+    if inplace:
+        return inplace_flag("threshold", input, lambda x: threshold_of(x, threshold, value))
     number_arg("threshold", "threshold", threshold)
     number_arg("threshold", "value", value)
     return Threshold.apply(as_tensor_of(input), threshold=threshold, value=value)
@@ -158,3 +160,6 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
     if not lambd >= 0:
         raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
     return Softshrink.apply(as_tensor_of(input), lambd=lambd)
+
+
+threshold_of = threshold  # (inside threshold, its parameter `threshold` hides the function)

@@ -27,7 +27,7 @@ from ..ops.shape import InRange
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from .constructors import rng_of
-from .methods import as_tensor_of, as_tensors, dim_arg, number_arg
+from .methods import as_tensor_of, as_tensors, dim_arg, inplace_flag, number_arg
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -35,10 +35,11 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
     """F.dropout: in training, zero each entry with probability p and scale the rest by
     1 / (1 - p) (inverted dropout); otherwise x itself. The mask is drawn inside the op, from
     rng= (or generator=), else the seeded default generator."""
-    if inplace:
-        raise ValueError("dropout(inplace=True) is not supported: write x = F.dropout(x, p)")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    if inplace:  # (PyTorch's in-place form: written into x where it may be)
+        return inplace_flag("dropout", x, lambda t: dropout(t, p, training, rng=rng,
+                                                            generator=generator))
     x = as_tensor_of(x)
     if not training or p == 0.0:
         return x
@@ -104,11 +105,12 @@ def channel_dropout(who: str, input: Any, spatial: int, training: bool, p: float
 
 def _channel_dropout_fn(who: str, spatial: int, input: Any, p: float, training: bool,
                         inplace: bool, rng: Any, generator: Any) -> Tensor:
-    if inplace:
-        raise ValueError(f"{who}(inplace=True) is not supported: write x = F.{who}(x, p)")
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
             or not 0.0 <= p <= 1.0:
         raise ValueError(f"{who}: p must be a number in [0, 1], got {p!r}")
+    if inplace:
+        return inplace_flag(who, input, lambda t: _channel_dropout_fn(
+            who, spatial, t, p, training, False, rng, generator))
     sample = _ChannelMask(rng_of(rng, generator, who), float(p), spatial)
     return channel_dropout(who, input, spatial, training, float(p), sample)
 

@@ -1,16 +1,20 @@
 """Tensor methods as functions: `method_function` (tinygrad_dl.exp(x) from Tensor.exp), `out=`
-(`write_out`), and torch.nn.functional's activations, which are the Tensor methods.
+(`write_out`), PyTorch's in-place forms (`write_inplace`: F.relu_; `inplace_flag`: the
+inplace=True of F's activations, dropouts and their modules), and torch.nn.functional's
+activations that are Tensor methods.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from ..engine import is_grad_enabled, no_grad
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 
@@ -92,15 +96,85 @@ def write_out(op: str, result: Any, out: Any) -> Tensor:
     return out
 
 
+# ---- in place: F.relu_(x), F.relu(x, inplace=True), nn.ReLU(inplace=True) --------------------
+def write_inplace(who: str, input: Any, compute: Callable[[Tensor], Tensor],
+                  base: str | None = None) -> Tensor:
+    """`compute`'s values written into input's array, under Tensor's in-place rules: refused
+    on a leaf that requires grad while grad mode is on and on an op's result (its graph may
+    have saved that array); same_kind casting (`F.elu_` of an integer tensor is refused).
+    `who` names the call in errors, `base` the function to write instead (F.relu_: relu)."""
+    base = base or who.rstrip("_")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"F.{who}: expected a Tensor to write into, got {type(input).__name__}")
+    if input.grad_fn is not None:
+        raise RuntimeError(f"F.{who}: in-place on the result of {input.grad_fn.name}, which "
+                           f"its graph may have saved for backward, is not supported; write "
+                           f"`x = F.{base}(x)` (a new tensor) instead")
+    if input.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"F.{who}: a leaf Variable that requires grad is being used in an "
+                           f"in-place operation; write `x = F.{base}(x)`, or run it under "
+                           "tinygrad_dl.no_grad()")
+    with no_grad():
+        value = compute(Tensor(input.data)).data  # (the argument checks, before any write)
+    try:
+        input.copy_(value)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise type(e)(str(e).replace("Tensor.copy_", f"F.{who}")) from None
+    return input
+
+
+def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor]) -> Tensor:
+    """PyTorch's `inplace=True` of F.<who> (and of its module): the values written into
+    input, returned, by `write_inplace`'s rules. An op's result, which PyTorch would write in
+    place under its graph, is not written here (that graph may have saved its array): the
+    result is a new tensor and input keeps its values, said in a warning (code that reads
+    input afterwards expecting the activation would differ from PyTorch)."""
+    if isinstance(input, Tensor) and input.grad_fn is not None:
+        warnings.warn(f"F.{who}(inplace=True): the input is the result of "
+                      f"{input.grad_fn.name}, which is not written in place here (its graph "
+                      f"may have saved it): the result is a new tensor and the input keeps its "
+                      f"values (PyTorch would change them); pass inplace=False",
+                      RuntimeWarning, stacklevel=3)
+        return compute(input)
+    return write_inplace(f"{who}(inplace=True)", input, compute, base=who)
+
+
 # ---- torch.nn.functional's activations: the Tensor methods ----------------------------------
-relu = method_function(Tensor.relu)
+_relu = method_function(Tensor.relu)
 tanh = method_function(Tensor.tanh)
 sigmoid = method_function(Tensor.sigmoid)
 softplus = method_function(Tensor.softplus)
-leaky_relu = method_function(Tensor.leaky_relu)
-elu = method_function(Tensor.elu)
+_leaky_relu = method_function(Tensor.leaky_relu)
+_elu = method_function(Tensor.elu)
 gelu = method_function(Tensor.gelu)
-silu = method_function(Tensor.silu)
+_silu = method_function(Tensor.silu)
 softmax = method_function(Tensor.softmax)
 log_softmax = method_function(Tensor.log_softmax)
 prelu = method_function(Tensor.prelu, 2)
+
+
+# (PyTorch's signatures, inplace= included: F.relu(x, inplace=True), as nn.ReLU(inplace=True))
+def relu(input: Any, inplace: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """max(x, 0); inplace=True: written into input where it may be (`inplace_flag`)."""
+    return inplace_flag("relu", input, Tensor.relu) if inplace else _relu(input, out=out)
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False, *,
+               out: Tensor | None = None) -> Tensor:
+    """x if x > 0 else negative_slope * x; inplace=True as relu's."""
+    if inplace:
+        return inplace_flag("leaky_relu", input, lambda x: x.leaky_relu(negative_slope))
+    return _leaky_relu(input, negative_slope, out=out)
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False, *,
+        out: Tensor | None = None) -> Tensor:
+    """x if x > 0 else alpha (e^x - 1); inplace=True as relu's."""
+    if inplace:
+        return inplace_flag("elu", input, lambda x: x.elu(alpha))
+    return _elu(input, alpha, out=out)
+
+
+def silu(input: Any, inplace: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """x sigmoid(x); inplace=True as relu's."""
+    return inplace_flag("silu", input, Tensor.silu) if inplace else _silu(input, out=out)

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import is_grad_enabled, no_grad
 from ..tensor import Tensor
 from .activations import celu, hardtanh, selu
 from .activations import threshold as threshold_of
@@ -25,34 +24,23 @@ from .constructors import rng_of
 from .conv import interpolate
 from .joins import pad, where
 from .losses import pairwise_distance
-from .methods import as_tensor_of, dim_arg, elu, leaky_relu, number_arg
+from .methods import (
+    as_tensor_of,
+    dim_arg,
+    elu,
+    inplace_flag,
+    leaky_relu,
+    number_arg,
+    write_inplace,
+)
 
 _REDUCTIONS = ("none", "mean", "sum")
 
 
 # ---- in-place activations -------------------------------------------------------------------
 def inplace(who: str, input: Any, compute: Callable[[Tensor], Tensor]) -> Tensor:
-    """`compute`'s values written into input's array, under Tensor's in-place rules: refused
-    on a leaf that requires grad while grad mode is on and on an op's result (its graph may
-    have saved that array); same_kind casting (`F.elu_` of an integer tensor is refused)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"F.{who}: expected a Tensor to write into, got {type(input).__name__}")
-    base = who.rstrip("_")
-    if input.grad_fn is not None:
-        raise RuntimeError(f"F.{who}: in-place on the result of {input.grad_fn.name}, which "
-                           f"its graph may have saved for backward, is not supported; write "
-                           f"`x = F.{base}(x)` (a new tensor) instead")
-    if input.requires_grad and is_grad_enabled():
-        raise RuntimeError(f"F.{who}: a leaf Variable that requires grad is being used in an "
-                           f"in-place operation; write `x = F.{base}(x)`, or run it under "
-                           "tinygrad_dl.no_grad()")
-    with no_grad():
-        value = compute(Tensor(input.data)).data  # (the argument checks, before any write)
-    try:
-        input.copy_(value)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise type(e)(str(e).replace("Tensor.copy_", f"F.{who}")) from None
-    return input
+    """F.<who>_: `compute`'s values written into input (`methods.write_inplace`)."""
+    return write_inplace(who, input, compute)
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -108,7 +96,8 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     if lo > hi:
         raise ValueError(f"rrelu: lower ({lo}) must be at most upper ({hi})")
     if inplace:
-        return rrelu_(input, lo, hi, training, rng=rng, generator=generator)
+        return inplace_flag("rrelu", input, lambda x: rrelu(x, lo, hi, training, rng=rng,
+                                                              generator=generator))
     x = as_tensor_of(input)
     if not training:
         return leaky_relu(x, (lo + hi) / 2)
@@ -140,11 +129,12 @@ def alpha_noise(who: str, x: Tensor, p: Any, feature: bool, rng: Any,
 
 def alpha_dropout_of(who: str, input: Any, p: Any, training: bool, inplace: bool,
                      feature: bool, rng: Any, generator: Any) -> Tensor:
-    if inplace:
-        raise ValueError(f"{who}(inplace=True) is not supported: write x = F.{who}(x, p)")
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
             or not 0.0 <= p <= 1.0:
         raise ValueError(f"{who}: dropout probability has to be between 0 and 1, got {p!r}")
+    if inplace:
+        return inplace_flag(who, input, lambda x: alpha_dropout_of(
+            who, x, p, training, False, feature, rng, generator))
     x = as_tensor_of(input)
     if p == 0 or not training or x.data.size == 0:
         return x

@@ -11,17 +11,20 @@ import numpy as np
 from ..device import check_device
 from ..functional import (
     celu,
+    elu,
     glu,
     hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
+    leaky_relu,
     log_softmax,
     logsigmoid,
     mish,
     prelu,
     relu6,
     selu,
+    silu,
     softmax,
     softmin,
     softshrink,
@@ -31,7 +34,7 @@ from ..functional import (
 )
 from ..functional.methods import number_arg
 from ..tensor import Tensor, np_dtype
-from .module import Module, size_arg
+from .module import Module, inplace_arg, inplace_repr, size_arg
 
 
 class Identity(Module):
@@ -75,8 +78,15 @@ class GELU(Module):
 
 
 class SiLU(Module):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace_arg("SiLU", inplace)
+
     def forward(self, x: Tensor) -> Tensor:
-        return x.silu()
+        return silu(x, inplace=True) if self.inplace else x.silu()
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Softplus(Module):
@@ -85,27 +95,31 @@ class Softplus(Module):
 
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = float(negative_slope)
+        self.inplace = inplace_arg("LeakyReLU", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            return leaky_relu(x, self.negative_slope, inplace=True)
         return x.leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + inplace_repr(self)
 
 
 class ELU(Module):
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = float(alpha)
+        self.inplace = inplace_arg("ELU", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.elu(self.alpha)
+        return elu(x, self.alpha, inplace=True) if self.inplace else x.elu(self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + inplace_repr(self)
 
 
 def _dim(dim: int | None, x: Tensor, who: str) -> int:
@@ -161,23 +175,21 @@ class Softmin(Module):
         return f"dim={self.dim}"
 
 
-def _no_inplace(layer: str, inplace: Any) -> None:
-    if inplace:
-        raise ValueError(f"{layer}(inplace=True) is not supported: an in-place op records no "
-                         f"gradient here; use {layer}()")
-
-
 class _Elementwise(Module):
-    """An activation without parameters; PyTorch's inplace=True is refused in one line."""
+    """An activation without parameters; inplace=True as PyTorch's (`inplace_arg`)."""
 
     fn: Any = None
+    shows_inplace = True  # in its repr (PyTorch's Hardswish and Hardsigmoid do not)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        _no_inplace(type(self).__name__, inplace)
+        self.inplace = inplace_arg(type(self).__name__, inplace)
 
     def forward(self, x: Tensor) -> Tensor:
-        return type(self).fn(x)
+        return type(self).fn(x, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace and self.shows_inplace else ""
 
 
 class ReLU6(_Elementwise):
@@ -189,12 +201,14 @@ class ReLU6(_Elementwise):
 class Hardsigmoid(_Elementwise):
     """relu6(x + 3) / 6."""
 
+    shows_inplace = False
     fn = staticmethod(hardsigmoid)
 
 
 class Hardswish(_Elementwise):
     """x relu6(x + 3) / 6."""
 
+    shows_inplace = False
     fn = staticmethod(hardswish)
 
 
@@ -237,17 +251,17 @@ class Hardtanh(Module):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
                  inplace: bool = False) -> None:
         super().__init__()
-        _no_inplace("Hardtanh", inplace)
+        self.inplace = inplace_arg("Hardtanh", inplace)
         if not min_val <= max_val:
             raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val "
                              f"({max_val})")
         self.min_val, self.max_val = float(min_val), float(max_val)
 
     def forward(self, x: Tensor) -> Tensor:
-        return hardtanh(x, self.min_val, self.max_val)
+        return hardtanh(x, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + inplace_repr(self)
 
 
 class CELU(Module):
@@ -255,16 +269,16 @@ class CELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        _no_inplace("CELU", inplace)
+        self.inplace = inplace_arg("CELU", inplace)
         if alpha == 0:
             raise ValueError("CELU: alpha cannot be 0")
         self.alpha = float(alpha)
 
     def forward(self, x: Tensor) -> Tensor:
-        return celu(x, self.alpha)
+        return celu(x, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + inplace_repr(self)
 
 
 class Threshold(Module):
@@ -272,14 +286,14 @@ class Threshold(Module):
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
-        _no_inplace("Threshold", inplace)
+        self.inplace = inplace_arg("Threshold", inplace)
         self.threshold, self.value = threshold, value
 
     def forward(self, x: Tensor) -> Tensor:
-        return threshold(x, self.threshold, self.value)
+        return threshold(x, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}"
+        return f"threshold={self.threshold}, value={self.value}" + inplace_repr(self)
 
 
 class GLU(Module):

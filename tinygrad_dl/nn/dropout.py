@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 
 from ..functional.layers import channel_dropout, channel_mask
+from ..functional.methods import inplace_flag
 from ..ops import Dropout as DropoutOp
 from ..random import as_rng
 from ..tensor import Tensor
-from .module import Module
+from .module import Module, inplace_arg
 
 
 class Dropout(Module):
@@ -22,15 +23,15 @@ class Dropout(Module):
     mask (for gradient checks), `fix_mask(None)` goes back to random masks.
     """
 
-    def __init__(self, p: float = 0.5, rng: Any = None) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
         who = type(self).__name__  # (Dropout1d, Dropout2d too)
-        if isinstance(rng, (bool, np.bool_)):
-            raise TypeError(f"{who}: the second argument is rng here; PyTorch's inplace= is not "
-                            "supported (dropout makes a new tensor)")
         if not 0.0 <= p < 1.0:
             raise ValueError(f"{who}: p must be in [0, 1), got {p}")
         self.p = p
+        if not isinstance(inplace, (bool, np.bool_)) and rng is None:  # this layer's older
+            inplace, rng = False, inplace  # order, Dropout(p, rng): a generator or a seed
+        self.inplace = inplace_arg(who, inplace)  # (PyTorch's second argument)
         # the given generator, or the default generator's (reseeded in place by manual_seed)
         self.rng = as_rng(rng, who)
         self.mask: np.ndarray | None = None
@@ -51,13 +52,19 @@ class Dropout(Module):
         return mask
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            return inplace_flag(type(self).__name__.lower(), x, self.dropped)
+        return self.dropped(x)
+
+    def dropped(self, x: Tensor) -> Tensor:
+        """The layer's result as a new tensor (or x itself in evaluation)."""
         if not self.training or self.p == 0.0:
             return x
         # the mask is drawn inside the op, so a replayed step (tinygrad_dl.jit) draws afresh
         return DropoutOp.apply(x, sample=self.sample_mask)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"  # (PyTorch's repr)
 
 
 class Dropout1d(Dropout):
@@ -81,7 +88,7 @@ class Dropout1d(Dropout):
         self.__dict__["mask"] = mask
         return mask
 
-    def forward(self, x: Tensor) -> Tensor:
+    def dropped(self, x: Tensor) -> Tensor:
         return channel_dropout(type(self).__name__, x, self.spatial, self.training, self.p,
                                self.sample_mask)
 

@@ -23,11 +23,12 @@ from ..functional import (
     cross_entropy,
     max_pool2d,
     pair_of_ints,
+    relu,
 )
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
-from .module import Module, size_arg
+from .module import Module, inplace_arg, size_arg
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
 REDUCTIONS = ("mean", "sum", "none")
@@ -216,8 +217,15 @@ class BatchNorm1d(Module):
 
 
 class ReLU(Module):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace_arg("ReLU", inplace)
+
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return relu(x, inplace=True) if self.inplace else x.relu()
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Sequential(Module):

@@ -454,6 +454,20 @@ def size_arg(layer: str, name: str, value: Any) -> int:
     return int(value)
 
 
+def inplace_arg(layer: str, inplace: Any) -> bool:
+    """PyTorch's `inplace=` of an activation or dropout layer, a bool: True writes the result
+    into the input where it may be (F's `inplace_flag`: an op's result is not written)."""
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(f"{layer}: inplace must be a bool, got {type(inplace).__name__}"
+                        f"{' (the generator goes in rng=)' if 'ropout' in layer else ''}")
+    return bool(inplace)
+
+
+def inplace_repr(m: Module) -> str:
+    """", inplace=True" for a layer made in place (PyTorch's repr), else nothing."""
+    return ", inplace=True" if m.inplace else ""
+
+
 def _is_device(s: str) -> bool:
     try:
         device(s)

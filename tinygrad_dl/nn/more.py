@@ -34,7 +34,7 @@ from ..functional.pooling_indices import pool_args, pool_with_indices, sizes_of
 from ..random import as_rng, normal
 from ..tensor import Tensor, np_dtype
 from . import layers, pooling
-from .module import Module, size_arg
+from .module import Module, inplace_arg, inplace_repr, size_arg
 
 
 # ---- max pools with torch's options ---------------------------------------------------------
@@ -148,45 +148,41 @@ class LPPool2d(LPPool1d):
 class RReLU(Module):
     """Randomized leaky ReLU: in training x * a where x <= 0, a drawn uniform in [lower,
     upper) per entry (from rng=, else the default generator); in evaluation leaky_relu with
-    slope (lower + upper) / 2 (F.rrelu). inplace=True is refused."""
+    slope (lower + upper) / 2 (F.rrelu). inplace=True as F.rrelu's."""
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False,
                  rng: Any = None) -> None:
         super().__init__()
-        if inplace:
-            raise ValueError("RReLU(inplace=True) is not supported: an in-place op records no "
-                             "gradient here; use RReLU()")
+        self.inplace = inplace_arg("RReLU", inplace)
         self.lower, self.upper = lower, upper
         self.rng = as_rng(rng, "RReLU")
 
     def forward(self, x: Any) -> Tensor:
-        return rrelu(x, self.lower, self.upper, self.training, rng=self.rng)
+        return rrelu(x, self.lower, self.upper, self.training, self.inplace, rng=self.rng)
 
     def extra_repr(self) -> str:
-        return f"lower={self.lower}, upper={self.upper}"
+        return f"lower={self.lower}, upper={self.upper}" + inplace_repr(self)
 
 
 class AlphaDropout(Module):
     """Alpha dropout for SELU networks (F.alpha_dropout): in training only, masks from rng=
-    (else the default generator). inplace=True is refused."""
+    (else the default generator). inplace=True as F.alpha_dropout's."""
 
     fn = staticmethod(alpha_dropout)
 
     def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
         who = type(self).__name__
-        if inplace:
-            raise ValueError(f"{who}(inplace=True) is not supported: use {who}(p)")
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
             raise ValueError(f"{who}: dropout probability has to be between 0 and 1, got {p!r}")
-        self.p, self.inplace = p, False
+        self.p, self.inplace = p, inplace_arg(who, inplace)
         self.rng = as_rng(rng, who)
 
     def forward(self, x: Any) -> Tensor:
-        return type(self).fn(x, self.p, self.training, rng=self.rng)
+        return type(self).fn(x, self.p, self.training, self.inplace, rng=self.rng)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}, inplace=False"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class FeatureAlphaDropout(AlphaDropout):

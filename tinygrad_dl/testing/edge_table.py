@@ -1092,8 +1092,15 @@ rows("hardtanh", lambda x: F.hardtanh(x, -0.5, 2.0), {"other bounds": (_a(-0.5, 
 rows("hardtanh", lambda x: F.hardtanh(x, 1.0, -1.0), {"min_val > max_val": (_a(0.5),)},
      raises="hardtanh: min_val")
 for _name in ("relu6", "hardtanh", "hardswish", "mish", "selu", "celu"):
-    rows(_name, lambda x, n=_name: getattr(F, n)(x, inplace=True), {"inplace": (_a(0.5),)},
-         raises=f"{_name}.inplace=True. is not supported")
+    # inplace=True: written into x where it may be (no gradient), refused on a leaf that
+    # requires grad, as torch (tests/test_inplace_flag.py: op results, layers, values)
+    rows(_name, lambda x, n=_name: getattr(F, n)(x, inplace=True), {
+        "inplace=True on a constant: x itself, written": (_a(-4.0, -0.5, 0.0, 0.5, 7.0),)},
+         torch=lambda T, x, n=_name: getattr(T.nn.functional, n)(x.clone(), inplace=True),
+         wrt=(), grad=(None,))
+    rows(_name, lambda x, n=_name: getattr(F, n)(x, inplace=True), {
+        "inplace=True on a leaf that requires grad": (_a(0.5),)}, wrt=(0,),
+         raises=fr"F\.{_name}\(inplace=True\): a leaf Variable that requires grad")
 rows("celu", lambda x: F.celu(x, 0.0), {"alpha 0": (_a(0.5),)}, raises="celu: alpha cannot be 0")
 
 _HS = lambda x: np.clip(x + 3, 0, 6) / 6  # noqa: E731

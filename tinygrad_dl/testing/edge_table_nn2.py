@@ -143,8 +143,9 @@ for _name in ("alpha_dropout", "feature_alpha_dropout"):
          torch=lambda T, x, n=_name: getattr(T.nn.functional, n)(x, 1.0, True), note=_NOTE)
     rows(_name, lambda x, f=_fn: f(x, 1.5, True), {"p above 1": (_X4,)},
          raises=f"{_name}: dropout probability has to be between 0 and 1")
-    rows(_name, lambda x, f=_fn: f(x, 0.5, True, True), {"inplace=True": (_X4,)},
-         raises=fr"{_name}\(inplace=True\) is not supported")
+    rows(_name, lambda x, f=_fn: f(x, 0.5, True, True), {
+        "inplace=True on a leaf that requires grad": (_X4,)}, wrt=(0,),
+         raises=fr"F\.{_name}\(inplace=True\): a leaf Variable that requires grad")
 rows("feature_alpha_dropout", lambda x: F.feature_alpha_dropout(x, 0.5, True), {
     "a 1-D input": (_a(1.0, 2.0),)}, raises="feature_alpha_dropout: feature dropout needs")
 rows("gumbel_softmax", lambda x: F.gumbel_softmax(x, hard=True), {
