@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import functional as F
+from .. import hooks
 from ..functional.constructors import as_tensor
 from ..functional.methods import write_out
 from ..ops import QR, SVD, Eigh, Pinv, Solve, VectorNorm
@@ -300,6 +301,8 @@ def _tol(who: str, name: str, v: Any) -> Any:
 
 
 def _symmetric_if(who: str, a: Tensor, hermitian: bool) -> None:
+    if hermitian:  # checked on the values in Python (a rare path): a jit replay would not
+        hooks.notify_read(a, f"linalg.{who}(hermitian=True)")
     if hermitian and not (a.shape[-1] == a.shape[-2]
                           and np.array_equal(a.data, np.swapaxes(a.data, -1, -2),
                                              equal_nan=True)):

@@ -15,6 +15,7 @@ U(±1/sqrt(E)), bias_k/bias_v xavier-normal), drawn from `rng=` or the default g
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from ..device import check_device
 from ..functional import concatenate, linear
 from ..functional.attention import attend, flag, mask_bias
 from ..functional.methods import as_tensor_of
+from ..ops import Tap
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
 from .layers import Linear
@@ -247,8 +249,26 @@ class MultiheadAttention(Module):
             raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use "
                                "the Transformer module method `generate_square_subsequent_mask`"
                                " to create this mask.")
-        data = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
-        above = np.triu(np.ones((L, S), dtype=bool), 1)
+        # checked by an op, so a replayed step (jit) checks each call's mask too
+        Tap.apply(attn_mask if isinstance(attn_mask, Tensor) else Tensor(attn_mask),
+                  fn=_IsCausal(L, S))
+
+    def extra_repr(self) -> str:
+        return ""  # (torch's repr shows only out_proj)
+
+
+@dataclass(frozen=True)
+class _IsCausal:
+    """A `Tap` check that an (L, S) attn_mask is the causal one (True / -inf exactly above
+    the diagonal, False / 0 elsewhere), as is_causal=True says. Equal by value, so the two
+    recordings of a jitted step agree and each replayed call's mask is checked (checked in
+    Python, a mask recorded causal replayed a later non-causal one without a word)."""
+
+    L: int
+    S: int
+
+    def __call__(self, data: np.ndarray) -> None:
+        above = np.triu(np.ones((self.L, self.S), dtype=bool), 1)
         if data.dtype == bool:
             causal = bool((data == above).all())
         else:
@@ -257,9 +277,6 @@ class MultiheadAttention(Module):
             raise ValueError("MultiheadAttention: is_causal=True says attn_mask is the causal "
                              "mask, and it is not (True / -inf exactly above the diagonal); "
                              "pass is_causal=False to use this mask")
-
-    def extra_repr(self) -> str:
-        return ""  # (torch's repr shows only out_proj)
 
 
 def _one_more_key(bias: Tensor | None) -> Tensor | None:

@@ -241,6 +241,33 @@ class InUnitInterval:
                              "binary_cross_entropy_with_logits")
 
 
+@dataclass(frozen=True)
+class GatherCheck:
+    """A `Tap` running torch.gather's checks (`check_gather`) on the index of each call, so a
+    replayed step (tinygrad_dl.jit) checks each batch's index too: checked once in Python, a
+    recording on good indices replayed a later -1 as NumPy's last entry without a word.
+    `flat`: a gather with a 0-d input or index (Tensor.gather's `_gather_0d`), the index
+    checked flattened against `shape` (1-D) at dim 0, the message naming `given` instead.
+    Equal by value, as InRange."""
+
+    shape: tuple[int, ...]
+    dim: int
+    flat: bool = False
+    given: str = ""
+
+    def __call__(self, idx: np.ndarray) -> None:
+        if not self.flat:
+            check_gather(self.shape, self.dim, idx)
+            return
+        flat = np.reshape(idx, -1)
+        try:
+            check_gather(self.shape, 0, flat)
+        except (IndexError, ValueError) as e:  # the shapes as given, not as checked
+            raise type(e)(str(e).replace(
+                f"(input of shape {self.shape}, index of shape {flat.shape}, dim 0)",
+                self.given)) from None
+
+
 class Clone(Function):
     """A copy of x (PyTorch's clone): writes into either leave the other as it was."""
 

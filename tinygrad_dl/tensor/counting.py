@@ -2,7 +2,11 @@
 unique/unique_consecutive, bincount, histc. Their results are constants (no gradient, as
 argmax's): indices and counts, or values picked by a rule that a small change of the input
 does not move smoothly. Each is made by `no_grad_result` from the input's array, so a jit
-recording sees an array made inside the step and does not replay a stale result.
+recording sees an array made inside the step and does not replay a stale result. Those
+whose shape is set by the values (nonzero, argwhere, unique, unique_consecutive, bincount) also
+report a read (engine.notify_read), as float(t) does: a step's Python that reads only their
+shape (`len(y.nonzero())`, `len(y.unique())` as a count) decided on the values, which a
+replay froze without a word.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import tensor
+from .. import engine, tensor
 from ..grad_mode import is_grad_enabled
 from ..ops.shape import axis_of
 from ..ops.spelling import spellings
@@ -34,6 +38,7 @@ class CountingMethods:
         """torch's x.nonzero(): the (n, ndim) int64 indices of the nonzero entries, in C
         order; as_tuple=True gives NumPy's np.nonzero, one 1-D index tensor per axis (a 0-d
         tensor counts as 1-D, as torch's)."""
+        engine.notify_read(self, ".nonzero()")  # (its shape: read off the values)
         if as_tuple:
             return tuple(no_grad_result(i.astype(np.int64))
                          for i in np.nonzero(np.atleast_1d(self.data)))
@@ -41,6 +46,7 @@ class CountingMethods:
 
     def argwhere(self) -> Tensor:
         """np.argwhere / torch.argwhere: x.nonzero(), the (n, ndim) int64 indices."""
+        engine.notify_read(self, ".argwhere()")  # (its shape: read off the values)
         return no_grad_result(np.argwhere(self.data).astype(np.int64))
 
     @spellings()
@@ -69,6 +75,7 @@ class CountingMethods:
                            dim: int | None = None) -> Any:
         """torch's unique_consecutive: each run of equal values (slices along dim) kept once,
         in order; the inverse and counts as unique's. A NaN never equals the one before it."""
+        engine.notify_read(self, ".unique_consecutive()")  # (its shape: read off the values)
         return _consecutive(self.data, return_inverse, return_counts, dim)
 
     def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
@@ -77,6 +84,7 @@ class CountingMethods:
         int64 counts; with weights, the weights' float dtype (float64 for integer weights,
         NumPy's always). No gradient, as torch's, whose backward raises: weights that require
         grad are refused."""
+        engine.notify_read(self, ".bincount()")  # (its shape: read off the values)
         return no_grad_result(bincount_of(self.data, weights, minlength))
 
     def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
@@ -173,6 +181,7 @@ def unique_values(x: Tensor, who: str, *, return_inverse: bool = False,
                   return_index: bool = False, equal_nan: bool = True) -> Any:
     """unique's results as constant tensors: values, then (as asked) index, inverse, counts
     (NumPy's order; torch's has no index); the values alone when nothing else is asked."""
+    engine.notify_read(x, f"{who}()")  # (its shape: read off the values)
     a = x.data
     if axis is not None:
         if a.ndim == 0:

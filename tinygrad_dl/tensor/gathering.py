@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import tensor
 from ..ops import Scatter, TakeAlongAxis, Tap, Where
-from ..ops.shape import InRange, axis_of, check_gather, check_scatter
+from ..ops.shape import GatherCheck, InRange, axis_of, check_scatter
 from ..ops.spelling import sort_order, spellings
 from .conversions import as_tensor, bool_mask, data_of, index_arg, no_grad_result
 from .results import ValuesIndices
@@ -75,7 +75,8 @@ class GatheringMethods:
         if (self.ndim == 0 or np.ndim(index) == 0) and max(self.ndim, np.ndim(index)) <= 1:
             return _gather_0d(self, dim, index)
         dim = axis_of("gather", dim, max(self.ndim, 1))  # (a 0-d input: torch's dims -1, 0)
-        check_gather(self.shape, dim, index)
+        # checked by an op, so a replayed step checks each batch's index (-1 would wrap)
+        Tap.apply(tensor.Tensor(index), fn=GatherCheck(tuple(self.shape), dim))
         corner = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
         return TakeAlongAxis.apply(self[corner], indices=index, axis=dim)
 
@@ -200,11 +201,6 @@ def _gather_0d(x: Tensor, dim: int, index: Any) -> Tensor:
     adds up duplicates), so the op gets the index array as it is (a jit recording keeps it)."""
     dim = axis_of("gather", dim, 1)  # torch's dims for a 0-d input: -1 and 0
     x1 = x.reshape(1) if x.ndim == 0 else x
-    flat = np.reshape(index, -1)  # (a view, for the checks only)
-    try:
-        check_gather(x1.shape, 0, flat)
-    except (IndexError, ValueError) as e:  # the shapes as given, not as checked
-        raise type(e)(str(e).replace(
-            f"(input of shape {x1.shape}, index of shape {flat.shape}, dim 0)",
-            f"(input of shape {x.shape}, index of shape {np.shape(index)}, dim {dim})")) from None
+    given = f"(input of shape {x.shape}, index of shape {np.shape(index)}, dim {dim})"
+    Tap.apply(tensor.Tensor(index), fn=GatherCheck(tuple(x1.shape), 0, True, given))  # (per call)
     return x1[index]

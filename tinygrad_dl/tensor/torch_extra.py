@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from .. import tensor
+from .. import engine, tensor
 from ..ops import Median, Where
 from ..ops.shape import axis_of
 from ..ops.spelling import sort_order
@@ -43,6 +43,7 @@ def _cuts(who: str, x: Tensor, sections: Any, dim: Any, even: bool = False) -> t
         if sections.dtype.kind not in "iu" or sections.ndim > 1:
             raise TypeError(f"{who}: a tensor of sections or indices must be a 0-d or 1-D "
                             f"integer tensor, got shape {sections.shape} dtype {sections.dtype}")
+        engine.notify_read(sections, f"{who}(x, a tensor of indices)")  # (Python's cuts)
         sections = sections.data.tolist()
     if isinstance(sections, (list, tuple)):
         bounds = [0, *(int_arg(who, "an index", i) for i in sections), None]
@@ -334,6 +335,8 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods,
                                  f" got shape {t.shape}")
             if name == "fweights" and t.dtype.kind not in "iu":
                 raise TypeError(f"cov: fweights must be integers, got dtype {t.dtype}")
+            # checked on the values in Python (a rare path): a replay would not check them
+            engine.notify_read(t, f"cov({name}=)")
             if (t.data < 0).any():
                 raise ValueError(f"cov: {name} must be non-negative")
             t = t.reshape(-1).astype(x.dtype)

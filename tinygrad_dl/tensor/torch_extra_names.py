@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from .. import tensor
-from ..ops import FrexpMantissa, Ldexp, NextAfter, Where
+from .. import engine, tensor
+from ..ops import FrexpMantissa, Ldexp, NextAfter
 from .conversions import as_tensor, no_grad_result
 from .inplace import recompute, reshaped
 
@@ -70,6 +70,7 @@ class TorchExtraNames:
             what = "no values" if n == 0 else "more than one value"
             raise RuntimeError(f"is_nonzero: Boolean value of Tensor with {what} is ambiguous "
                                f"(shape {self.shape})")
+        engine.notify_read(self, ".is_nonzero()")  # a value handed to Python, as bool(t)
         return bool(self.data.reshape(-1)[0] != 0)
 
     def is_same_size(self, other: Tensor) -> bool:
@@ -109,9 +110,9 @@ class TorchExtraNames:
         if self.data.dtype == bool:
             return no_grad_result(self.data.copy())
         s = self.sign()
-        if s.dtype.kind != "f" or not np.isnan(s.data).any():
-            return s
-        return Where.apply(tensor.Tensor(np.zeros((), s.dtype)), s, cond=np.isnan(s.data))
+        # 0 at NaN by an op, per call: a branch on np.isnan(s.data) here was frozen by a jit
+        # replay (recorded without NaN, a later NaN came out NaN); sign is never infinite
+        return s if s.dtype.kind != "f" else s.nan_to_num(0.0)
 
     def positive(self) -> Tensor:
         """torch.positive: x itself (a bool tensor is refused, as torch's)."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import tensor  # (tensor.Tensor at call time: it is defined after this module loads)
+from .. import engine, tensor  # (tensor.Tensor at call time: it is defined after this module loads)
 from ..ops import Hardshrink
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ class TorchMiscMethods:
         equal to NaN; dtypes may differ, as torch's)."""
         if not isinstance(other, tensor.Tensor):
             raise TypeError(f"equal: other must be a Tensor, got {type(other).__name__}")
+        engine.notify_read(self, ".equal()")  # a value handed to Python, as bool(t == y)
         return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
 
     def byte(self: Tensor) -> Tensor:
