@@ -16,6 +16,11 @@ from tinygrad_dl.functional import softmax
 from tinygrad_dl.ops.shape import Sparse
 from tinygrad_dl.testing import arrays, check_grad, shapes
 
+# a thread's wait for another (or for this one): only a real hang runs out of it. With a few
+# seconds, a thread starved on a loaded machine ran on before the other was ready and the
+# interleaving under test did not happen
+TIMEOUT = 60
+
 
 # ---- random compositions ------------------------------------------------------------------
 @functools.cache
@@ -283,10 +288,10 @@ def test_a_decorated_function_called_from_two_threads_restores_each_threads_mode
     def work(first):
         if first:
             a_in.set()
-            b_in.wait(5)
+            b_in.wait(TIMEOUT)
         else:
             b_in.set()
-            a_out.wait(5)
+            a_out.wait(TIMEOUT)
 
     def thread_a():
         work(True)
@@ -295,7 +300,7 @@ def test_a_decorated_function_called_from_two_threads_restores_each_threads_mode
 
     def thread_b():
         with no_grad():
-            a_in.wait(5)
+            a_in.wait(TIMEOUT)
             work(False)
             seen["B inside its block"] = is_grad_enabled()
         seen["B after"] = is_grad_enabled()
@@ -304,7 +309,7 @@ def test_a_decorated_function_called_from_two_threads_restores_each_threads_mode
     for t in threads:
         t.start()
     for t in threads:
-        t.join(10)
+        t.join(TIMEOUT)
     assert seen == {"A after": True, "B inside its block": False, "B after": True}
 
 

@@ -16,6 +16,11 @@ import tinygrad_dl as tg
 from tinygrad_dl import Tensor, grad_mode
 from tinygrad_dl.jit import jit
 
+# a thread's wait for another (or for this one): only a real hang runs out of it. With a few
+# seconds, a thread starved on a loaded machine ran on before the other was ready and the
+# interleaving under test did not happen
+TIMEOUT = 60
+
 
 @pytest.fixture(autouse=True)
 def _counted_from_zero():
@@ -82,12 +87,12 @@ def _another_thread_in_no_grad(work=lambda: None):
         with tg.no_grad():
             work()
             entered.set()
-            release.wait(10)
+            release.wait(TIMEOUT)
 
     t = threading.Thread(target=evaluate)
     t.start()
     try:
-        assert entered.wait(10)
+        assert entered.wait(TIMEOUT)
         yield
     finally:
         release.set()

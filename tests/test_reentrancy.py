@@ -13,6 +13,11 @@ import tinygrad_dl as tg
 from tinygrad_dl import Function, Tensor, hooks
 from tinygrad_dl.jit import jit
 
+# a thread's wait for another (or for this one): only a real hang runs out of it. With a few
+# seconds, a thread starved on a loaded machine ran on before the other was ready and the
+# interleaving under test did not happen
+TIMEOUT = 60
+
 
 class _Gate(Function):
     """x * x, whose forward waits on `hold` on the thread named `blocked` (replay calls it)."""
@@ -24,7 +29,7 @@ class _Gate(Function):
         ctx.save_for_backward(x + 0.0)  # (not x itself: replay would read its register)
         if threading.current_thread().name == _Gate.blocked:
             _Gate.inside.set()
-            _Gate.hold.wait(10)
+            _Gate.hold.wait(TIMEOUT)
         return x * x
 
     def backward(ctx, grad):
@@ -59,11 +64,11 @@ def test_two_threads_replaying_one_jitted_step_do_not_mix_their_values() -> None
     a = threading.Thread(target=lambda: out.setdefault("A", float(step(xa))), name="A")
     a.start()
     try:
-        assert _Gate.inside.wait(10)
+        assert _Gate.inside.wait(TIMEOUT)
         out["B"] = float(step(xb))  # while A's replay is inside its forward
     finally:
         _Gate.hold.set()
-        a.join(10)
+        a.join(TIMEOUT)
         _Gate.blocked = None
     assert not a.is_alive()
     assert out == {"A": 14.0, "B": 1400.0}
@@ -90,8 +95,8 @@ def _interleave(first, second) -> None:
     b = threading.Thread(target=run, args=(second, a_in, b_in, a_out))
     a.start()
     b.start()
-    a.join(10)
-    b.join(10)
+    a.join(TIMEOUT)
+    b.join(TIMEOUT)
     assert not a.is_alive() and not b.is_alive() and not errors, errors
 
 
@@ -104,16 +109,16 @@ def test_one_no_grad_object_entered_by_two_threads_restores_each_threads_mode() 
     def a(a_in, b_in, a_out):
         with ng:  # on -> off
             a_in.set()
-            assert b_in.wait(10)
+            assert b_in.wait(TIMEOUT)
         a_out.set()
         seen["A"] = tg.is_grad_enabled()
 
     def b(a_in, b_in, a_out):
-        assert a_in.wait(10)
+        assert a_in.wait(TIMEOUT)
         with tg.no_grad():
             with ng:  # off -> off
                 b_in.set()
-                assert a_out.wait(10)
+                assert a_out.wait(TIMEOUT)
             seen["B inside"] = tg.is_grad_enabled()
         seen["B"] = tg.is_grad_enabled()
 
@@ -133,15 +138,15 @@ def test_one_detect_anomaly_object_entered_by_two_threads_keeps_each_threads_che
         with tg.detect_anomaly():
             with shared:
                 a_in.set()
-                assert b_in.wait(10)
+                assert b_in.wait(TIMEOUT)
             seen["A"] = hooks.attached.anomaly is not None  # the outer block's checks
         a_out.set()
 
     def b(a_in, b_in, a_out):
-        assert a_in.wait(10)
+        assert a_in.wait(TIMEOUT)
         with shared:
             b_in.set()
-            assert a_out.wait(10)
+            assert a_out.wait(TIMEOUT)
         seen["B"] = hooks.attached.anomaly is not None
 
     _interleave(a, b)
@@ -235,7 +240,7 @@ def test_a_no_grad_block_left_on_another_thread_raises_one_line() -> None:
     t = threading.Thread(target=other)
     try:
         t.start()
-        t.join(10)
+        t.join(TIMEOUT)
         assert not t.is_alive()
         assert len(errors) == 2 and errors[0].startswith("no_grad: left on a thread that did "
                                                          "not enter it")
@@ -256,16 +261,16 @@ def test_one_name_scope_object_entered_by_two_threads_restores_each_threads_scop
     def a(a_in, b_in, a_out):
         with ns:
             a_in.set()
-            assert b_in.wait(10)
+            assert b_in.wait(TIMEOUT)
         a_out.set()
         seen["A"] = engine._state.scope
 
     def b(a_in, b_in, a_out):
-        assert a_in.wait(10)
+        assert a_in.wait(TIMEOUT)
         with tg.name_scope("outerB"):
             with ns:
                 b_in.set()
-                assert a_out.wait(10)
+                assert a_out.wait(TIMEOUT)
                 seen["B inside"] = engine._state.scope
             seen["B"] = engine._state.scope
 
@@ -406,5 +411,8 @@ def test_a_graph_holding_an_array_it_never_counted_is_released_not_spun_on() -> 
             "del g\n"
             "assert a.flags.writeable and id(a) not in write_guard._locks\n"
             "print('released')\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
+    # (the old code hangs for good: a generous limit, as importing alone can take seconds
+    # on a loaded machine)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "released", r.stderr[-2000:]

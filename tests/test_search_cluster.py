@@ -131,11 +131,16 @@ def dask_cluster(tmp_path_factory):
         for _ in range(2):
             procs.append(_start(["distributed.cli.dask_worker", "--scheduler-file",
                                  str(sched_file), "--host", "127.0.0.1", "--no-dashboard"], env))
-        deadline = time.monotonic() + 120
-        while not sched_file.exists():
-            assert time.monotonic() < deadline, "the dask scheduler did not start"
-            time.sleep(0.2)
-        address = json.loads(sched_file.read_text())["address"]
+        # the scheduler writes its file in place: it may be found empty or cut short
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                address = json.loads(sched_file.read_text())["address"]
+                break
+            except (OSError, ValueError, KeyError):
+                assert procs[0].poll() is None, "the dask scheduler exited"
+                assert time.monotonic() < deadline, "the dask scheduler did not start"
+                time.sleep(0.2)
         assert address.startswith("tcp://127.0.0.1:")
         with Client(address, timeout="60s") as c:
             c.wait_for_workers(2, timeout=120)

@@ -175,8 +175,8 @@ def test_killing_a_parallel_search_leaves_no_process_behind(tmp_path, sig):
         seen |= set(parent.children(recursive=True))
         assert len(seen) >= 2  # the two workers (and loky's resource tracker)
         os.kill(proc.pid, sig)
-        rc = proc.wait(timeout=60)
-        _, alive = psutil.wait_procs(list(seen), timeout=30)  # (a loaded machine)
+        rc = proc.wait(timeout=120)
+        _, alive = psutil.wait_procs(list(seen), timeout=120)  # (a loaded machine)
         assert not alive, f"left behind: {[(p.pid, p.name()) for p in alive]}"
         assert rc == (-9 if sig == signal.SIGKILL else 143)
         proc.stdout.read()  # at EOF: no surviving child holds the pipe open

@@ -28,7 +28,8 @@ def test_polygamma_refuses_huge_n_at_once():
         with pytest.raises(ValueError, match=r"polygamma: n must be <= 170 \(n! overflows "
                                              rf"float64 beyond\), got {n}"):
             tg.polygamma(n, Tensor([1.5]))
-    assert time.perf_counter() - t < 1.0
+    assert time.perf_counter() - t < 10.0  # (it takes ~0.1 ms; a stall on a loaded machine is
+    # no hang)
     with pytest.raises(TypeError, match="polygamma: n must be an int, got Tensor"):
         tg.polygamma(Tensor([1.5]), 2)  # the arguments swapped: one line naming the op
 

@@ -67,15 +67,15 @@ def test_sigterm_stops_the_run_and_its_kernel_cleanly(tmp_path: Path):
         kernel = int(pidfile.read_text())
         assert alive(kernel)
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=60)
+        out, _ = proc.communicate(timeout=300)  # (only a hang: the kernel's shutdown is slow
+        # on a loaded machine)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 2, out  # pytest's "interrupted"
     assert "KeyboardInterrupt" in out and "INTERNALERROR" not in out, out
     assert " failed" not in out and "error" not in out.lower().replace("keyboardinterrupt", ""), out
-    for _ in range(100):
-        if not alive(kernel):
-            break
+    deadline = time.monotonic() + 60  # (a kernel told to stop may take a while to go)
+    while alive(kernel) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(kernel), f"the notebook's kernel {kernel} outlived the test run"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ import numpy as np
 import pytest
 
 from tinygrad_dl.train import TrainingInterrupted, run_training
-from tinygrad_dl.train.outputs import RunFinished, stage_dir
+from tinygrad_dl.train.outputs import DONE, RunFinished, lock_file, stage_dir
 from tinygrad_dl.train.state import STATE_FILE
 
 B = {"m": 5, "cycles": 1, "eval_every": 20}  # the new run (two-layer); the previous is one-layer
@@ -52,27 +53,74 @@ def _arrays(p: Path) -> dict[str, np.ndarray]:
 
 
 # ---- item 5: a lock on --out ----------------------------------------------------------------
+def _flock_holders(path: Path) -> set[int]:
+    """The processes holding a flock on `path`, from Linux's /proc/locks (empty elsewhere)."""
+    try:
+        ino, lines = path.stat().st_ino, Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return set()
+    # "1: FLOCK  ADVISORY  WRITE 1234 00:2f:5678 0 EOF" (a blocked waiter's line has "->")
+    return {int(f[4]) for f in map(str.split, lines)
+            if len(f) > 5 and f[1] == "FLOCK" and f[5].rsplit(":", 1)[-1] == str(ino)}
+
+
+def _training(out: Path, procs: list[subprocess.Popen]) -> None:
+    """Wait until a run on `out` trains (its staging folder holds a state or a history)."""
+    deadline = time.monotonic() + 300
+    while not (stage_dir(out) / "history.json").exists() and \
+            not (stage_dir(out) / STATE_FILE).exists():
+        assert any(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        assert time.monotonic() < deadline, "no run started training"
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("apart", [0.05, 6.0])
 def test_two_trains_into_one_out(tmp_path: Path, apart: float) -> None:
     """Before: both exited 0 and the folder held one or two PNGs, or was gone."""
     out = tmp_path / "run"
-    # Each trains long enough (~30 ms an epoch) to still hold the lock while the other starts
-    # up: with 3 epochs the first could finish before the second asked (CI saw [0, 0]).
-    cmd = [sys.executable, "-m", "tinygrad_dl.cli", "train", "one-layer", "--epochs", "300",
+    # The lock's holder is paused below while the other asks; it trains long enough (~30 ms
+    # an epoch) to be paused before it commits: with 3 epochs and no pause, the first could
+    # finish before the second asked (CI saw [0, 0]).
+    cmd = [sys.executable, "-m", "tinygrad_dl.cli", "train", "one-layer", "--epochs", "100",
            "--out", str(out), "--no-progress"]
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=_env(tmp_path))
-    if apart > 1:  # the first run is well into training
-        deadline = time.monotonic() + 120
-        while not (stage_dir(out) / "history.json").exists() and \
-                not (stage_dir(out) / STATE_FILE).exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-    else:
-        time.sleep(apart)
-    second = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=_env(tmp_path))
-    results = [(p.wait(timeout=300), *p.communicate()) for p in (first, second)]
+    procs, held = [first], None
+    try:
+        if apart > 1:  # the first run is well into training
+            _training(out, procs)
+            held = first
+        else:
+            time.sleep(apart)
+        second = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, env=_env(tmp_path))
+        procs.append(second)
+        if held is None:  # started together: whichever took the lock trains
+            _training(out, procs)
+            holders = _flock_holders(lock_file(out))
+            held = next((p for p in procs if p.pid in holders), None)
+        if held is not None:
+            # The lock's holder is paused (a stopped process keeps its flock) until the other
+            # has asked for the lock: however long the holder trains, the other's start-up on a
+            # loaded machine could take longer. Not yet committing (no DONE mark in its staging
+            # folder) means it holds the lock until it is resumed.
+            os.kill(held.pid, signal.SIGSTOP)
+            try:
+                stage = stage_dir(out)
+                assert held.poll() is None and stage.is_dir() and not (stage / DONE).exists(), \
+                    "the run finished before it was paused"
+                other, = (p for p in procs if p is not held)
+                other.wait(timeout=300)
+            finally:
+                os.kill(held.pid, signal.SIGCONT)
+        outs = [p.communicate(timeout=300) for p in (first, second)]
+        results = [(p.returncode, *o) for p, o in zip((first, second), outs)]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     codes = sorted(rc for rc, _, _ in results)
     assert codes == [0, 2], results
     if apart > 1:  # the late one is refused, the first finishes

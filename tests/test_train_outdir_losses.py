@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -149,13 +150,28 @@ def test_a_file_written_by_another_process_while_train_runs_is_kept(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "tinygrad_dl.cli", "train", "two-layer",
                              "--m", "8", "--cycles", "3", "--no-progress", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 120
-    while not (stage_dir(out) / STATE_FILE).exists() and proc.poll() is None and \
-            time.monotonic() < deadline:
-        time.sleep(0.02)
-    out.mkdir()
-    (out / "results.json").write_text('{"rows": []}')
-    _, err = proc.communicate(timeout=300)
+    try:
+        deadline = time.monotonic() + 300
+        while not (stage_dir(out) / STATE_FILE).exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run saved no state"
+            time.sleep(0.02)
+        # The run is paused while the file is written: a run that got on to its commit meanwhile
+        # (a loaded machine, this process not scheduled for a second) would have made NAME
+        # itself. Its state there and no DONE mark: it has not looked at NAME yet.
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            assert proc.poll() is None and (stage_dir(out) / STATE_FILE).exists() and \
+                not (stage_dir(out) / DONE).exists(), "the run finished before it was paused"
+            out.mkdir()
+            (out / "results.json").write_text('{"rows": []}')
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 2, err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert f"its outputs are in {tmp_path / 'shared-finished'}" in err, err

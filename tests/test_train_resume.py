@@ -163,16 +163,42 @@ def _cli(*args):
     return [sys.executable, "-m", "tinygrad_dl.cli", "train", *args, "--no-progress"]
 
 
+# `python -m tinygrad_dl.cli ARGS`, whose first saved state waits for a line on stdin: the
+# signal then comes while the run has updates left however loaded the machine is (sent on
+# seeing the state, it could come after the run's last update: a char-rnn run finishes
+# its remaining 1,400 updates within a second of its first state, and exits 0)
+GATED = """
+import runpy, sys
+import tinygrad_dl.train.run as run
+real = run.save_train_state
+def first_save(*args, **kw):
+    real(*args, **kw)
+    run.save_train_state = real
+    sys.stdin.readline()
+run.save_train_state = first_save
+runpy.run_module("tinygrad_dl.cli", run_name="__main__", alter_sys=True)
+"""
+
+
 def _interrupt(cmd, out, sig, env):
-    """Start `cmd`, wait for its first saved state, send `sig`; return (rc, stderr)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
-    state = stage_dir(out) / STATE_FILE
-    deadline = time.monotonic() + 120
-    while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=120)
+    """Start `cmd` (gated), wait for its first saved state, send `sig`, let it go on; return
+    (rc, stderr)."""
+    assert cmd[1:3] == ["-m", "tinygrad_dl.cli"], cmd
+    proc = subprocess.Popen([cmd[0], "-c", GATED, *cmd[3:]], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        state = stage_dir(out) / STATE_FILE
+        deadline = time.monotonic() + 300
+        while not state.exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run saved no state"
+            time.sleep(0.01)
+        proc.send_signal(sig)  # caught (a stop request) even while it waits for its line
+        _, err = proc.communicate("go\n", timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     return proc.returncode, err
 
 

@@ -14,6 +14,11 @@ import tinygrad_dl as tg
 from tinygrad_dl import Function, Tensor
 from tinygrad_dl.ops import Tanh
 
+# a thread's wait for another (or for this one): only a real hang runs out of it. With a few
+# seconds, a thread starved on a loaded machine ran on before the other was ready and the
+# interleaving under test did not happen
+TIMEOUT = 60
+
 
 class SlipSoftmax(Function):
     """Softmax over rows with the classic slip: the max subtracted in place, from the input."""
@@ -132,7 +137,7 @@ def test_two_threads_sharing_an_input_keep_the_graph_lock_counted() -> None:
     class Slow(Function):
         def forward(ctx, x):
             started.set()
-            finish.wait(10)
+            finish.wait(TIMEOUT)
             return x * 2.0
 
         def backward(ctx, g):
@@ -141,10 +146,10 @@ def test_two_threads_sharing_an_input_keep_the_graph_lock_counted() -> None:
     out: list[Tensor] = []
     th = threading.Thread(target=lambda: out.append(Slow.apply(W)))
     th.start()
-    assert started.wait(10)
+    assert started.wait(TIMEOUT)
     y = (W * W).sum()  # this thread's graph locks W while Slow's forward holds it
     finish.set()
-    th.join(10)
+    th.join(TIMEOUT)
     assert out and not W.data.flags.writeable  # y's graph still holds W
     del y
     assert W.data.flags.writeable
