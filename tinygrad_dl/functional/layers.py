@@ -39,7 +39,8 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if inplace:  # (PyTorch's in-place form: written into x where it may be)
         return inplace_flag("dropout", x, lambda t: dropout(t, p, training, rng=rng,
-                                                            generator=generator))
+                                                            generator=generator),
+                            drops=training and p != 0)
     x = as_tensor_of(x)
     if not training or p == 0.0:
         return x
@@ -110,7 +111,7 @@ def _channel_dropout_fn(who: str, spatial: int, input: Any, p: float, training: 
         raise ValueError(f"{who}: p must be a number in [0, 1], got {p!r}")
     if inplace:
         return inplace_flag(who, input, lambda t: _channel_dropout_fn(
-            who, spatial, t, p, training, False, rng, generator))
+            who, spatial, t, p, training, False, rng, generator), drops=training and p != 0)
     sample = _ChannelMask(rng_of(rng, generator, who), float(p), spatial)
     return channel_dropout(who, input, spatial, training, float(p), sample)
 

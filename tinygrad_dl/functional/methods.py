@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import is_grad_enabled, no_grad
+from ..engine import is_grad_enabled, no_grad, notify_write
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 
@@ -116,6 +116,7 @@ def write_inplace(who: str, input: Any, compute: Callable[[Tensor], Tensor],
                            "tinygrad_dl.no_grad()")
     with no_grad():
         value = compute(Tensor(input.data)).data  # (the argument checks, before any write)
+    notify_write(f"F.{who}, a write into its input,")  # (a jitted step: named, not copy_)
     try:
         input.copy_(value)
     except (TypeError, ValueError, RuntimeError) as e:
@@ -123,13 +124,25 @@ def write_inplace(who: str, input: Any, compute: Callable[[Tensor], Tensor],
     return input
 
 
-def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor]) -> Tensor:
+def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor],
+                 drops: bool | None = None) -> Tensor:
     """PyTorch's `inplace=True` of F.<who> (and of its module): the values written into
     input, returned, by `write_inplace`'s rules. An op's result, which PyTorch would write in
     place under its graph, is not written here (that graph may have saved its array): the
     result is a new tensor and input keeps its values, said in a warning (code that reads
-    input afterwards expecting the activation would differ from PyTorch)."""
+    input afterwards expecting the activation would differ from PyTorch). `drops` (the
+    dropouts): False where nothing is dropped (not training, p = 0), where, as for an empty
+    tensor, torch's dropout_ returns its input itself without the in-place checks (a leaf
+    that requires grad in evaluation, an op's result: no refusal, no warning)."""
+    if drops is not None and isinstance(input, Tensor) and (not drops or input.data.size == 0):
+        compute(input)  # (its argument checks: a channel dropout's rank)
+        return input
     if isinstance(input, Tensor) and input.grad_fn is not None:
+        src = input.grad_fn.parents[0] if input.grad_fn.name == "GetItem" else None
+        if src is not None and src.grad_fn is None and src.requires_grad:  # (`w[:, ::2]`)
+            raise RuntimeError(f"F.{who}(inplace=True): a view of a leaf Variable that requires "
+                               f"grad is being used in an in-place operation (as torch); write "
+                               f"`x = F.{who}(x)`")
         warnings.warn(f"F.{who}(inplace=True): the input is the result of "
                       f"{input.grad_fn.name}, which is not written in place here (its graph "
                       f"may have saved it): the result is a new tensor and the input keeps its "

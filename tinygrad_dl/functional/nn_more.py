@@ -134,7 +134,7 @@ def alpha_dropout_of(who: str, input: Any, p: Any, training: bool, inplace: bool
         raise ValueError(f"{who}: dropout probability has to be between 0 and 1, got {p!r}")
     if inplace:
         return inplace_flag(who, input, lambda x: alpha_dropout_of(
-            who, x, p, training, False, feature, rng, generator))
+            who, x, p, training, False, feature, rng, generator), drops=training and p != 0)
     x = as_tensor_of(input)
     if p == 0 or not training or x.data.size == 0:
         return x

@@ -53,7 +53,8 @@ class Dropout(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if self.inplace:
-            return inplace_flag(type(self).__name__.lower(), x, self.dropped)
+            return inplace_flag(type(self).__name__.lower(), x, self.dropped,
+                                drops=self.training and self.p != 0)
         return self.dropped(x)
 
     def dropped(self, x: Tensor) -> Tensor:
