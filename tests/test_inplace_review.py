@@ -91,3 +91,12 @@ def test_inplace_on_a_view_of_a_leaf_that_requires_grad_is_refused_as_torch(name
     h = (w * 1.0)[:, ::2]  # a view of an op's result: a new tensor, with the warning
     with pytest.warns(RuntimeWarning, match="keeps its values"):
         F.relu(h, inplace=True)
+
+
+def test_an_integer_threshold_value_that_does_not_fit_is_refused_as_torch():
+    # before: NumPy wrapped 1000 into int8 as -24, without a word (torch raises)
+    x = Tensor(np.array([1, -2], dtype=np.int8))
+    with pytest.raises(ValueError) as e:
+        F.threshold(x, 0, 1000)
+    assert str(e.value) == "threshold: value 1000 cannot be converted to int8 without overflow"
+    np.testing.assert_array_equal(F.threshold(x, 0, -128).data, [1, -128])

@@ -8,6 +8,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
+
 from ..ops import (
     CELU,
     ELU,
@@ -127,7 +129,12 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
         return inplace_flag("threshold", input, lambda x: threshold_of(x, threshold, value))
     number_arg("threshold", "threshold", threshold)
     number_arg("threshold", "value", value)
-    return Threshold.apply(as_tensor_of(input), threshold=threshold, value=value)
+    x = as_tensor_of(input)
+    if x.dtype.kind in "iu" and isinstance(value, (int, np.integer)) and not (
+            np.iinfo(x.dtype).min <= value <= np.iinfo(x.dtype).max):  # (NumPy wrapped it:
+        raise ValueError(f"threshold: value {value} cannot be converted to {x.dtype} without "
+                         "overflow")  # 1000 into int8 gave -24)
+    return Threshold.apply(x, threshold=threshold, value=value)
 
 
 def glu(input: Any, dim: int = -1) -> Tensor:
