@@ -142,16 +142,18 @@ def test_layer_sizes_accept_numpy_integers_and_refuse_negative():
         nn.Linear(-1, 2)
 
 
-# ---- 5. CrossEntropyLoss's positional class weights -----------------------------------------
+# ---- 5. CrossEntropyLoss's positional class weights: PyTorch's weight (was refused) -------
 @pytest.mark.parametrize("make", [
     lambda: nn.CrossEntropyLoss(Tensor([1.0, 2.0, 3.0])),
     lambda: nn.CrossEntropyLoss(weight=Tensor([1.0, 2.0, 3.0])),
 ])
-def test_cross_entropy_loss_class_weights_say_unsupported(make):
-    with pytest.raises(TypeError, match=r"class weights \(PyTorch's first argument, weight\) "
-                                        r"are not supported; the first argument here is "
-                                        r"reduction"):
-        make()
+def test_cross_entropy_loss_class_weights_are_torchs(make):
+    loss = make()
+    np.testing.assert_array_equal(loss.weight, [1.0, 2.0, 3.0])
+    z = Tensor(np.zeros((2, 3)))
+    # equal logits: each loss is log 3, the mean weighted by w[y] / sum w[y]
+    np.testing.assert_allclose(loss(z, np.array([0, 2])).data, np.log(3), rtol=1e-15)
+    assert list(loss.state_dict()) == ["weight"]
 
 
 def test_regression_losses_refuse_a_tensor_as_reduction():
@@ -323,12 +325,12 @@ def test_adam_refuses_pytorchs_positional_betas_in_one_line():
 
 
 def test_functional_losses_refuse_a_tensor_where_reduction_goes_in_one_line():
-    """F.cross_entropy(x, y, w) (PyTorch's positional class weight) and F.mse_loss(a, b, t)
-    compared the tensor with "mean" elementwise and failed on "bool() of a tensor"."""
+    """F.mse_loss(a, b, t) compared the tensor with "mean" elementwise and failed on "bool()
+    of a tensor". (F.cross_entropy(x, y, w) now takes w as PyTorch's class weight.)"""
     z = Tensor(np.arange(6.0).reshape(2, 3))
-    for call, who in ((lambda: F.cross_entropy(z, np.array([0, 1]), Tensor(np.ones(3))),
-                       "cross_entropy"),
-                      (lambda: F.mse_loss(z, z, Tensor(np.ones(3))), "mse_loss"),
+    np.testing.assert_allclose(F.cross_entropy(z, np.array([0, 1]), Tensor(np.ones(3))).data,
+                               F.cross_entropy(z, np.array([0, 1])).data, rtol=1e-15)
+    for call, who in ((lambda: F.mse_loss(z, z, Tensor(np.ones(3))), "mse_loss"),
                       (lambda: F.l1_loss(z, z, None), "l1_loss")):
         with pytest.raises(TypeError, match=rf"{who}: reduction \(the third argument\) must be "
                            r"'mean', 'sum' or 'none', got (Tensor|NoneType)"):

@@ -26,18 +26,35 @@ from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float d
 from .methods import as_tensor_of, as_tensors
 
 
-def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
-    """Cross-entropy of logits (n, K) against class indices (n,) or one-hot rows (n, K).
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy of logits (n, K) against class indices (n,) or one-hot / soft rows (n, K);
+    PyTorch's (N, K, d1, ...) against (N, d1, ...) (or soft (N, K, d1, ...)), and (K,)
+    against one label.
 
-    reduction: "mean" (the course's 1/n sum), "sum", or "none" (one loss per sample).
+    reduction: "mean" (the course's 1/n sum), "sum", or "none" (one loss per sample). A str
+    third argument is the reduction (the course's `cross_entropy(z, y, "sum")`); otherwise the
+    arguments are PyTorch's: weight (K,) per class, labels equal to ignore_index skipped (the
+    mean divides by the kept labels' weights), label_smoothing in [0, 1]. One op
+    (ops.CrossEntropy), which checks the labels on every call (a replayed step's too).
     """
-    _check_reduction("cross_entropy", reduction, "; PyTorch's class weight= is not taken")
-    if isinstance(targets, Tensor) and targets.requires_grad and is_grad_enabled():
+    weight, reduction = _weight_or_reduction("cross_entropy", weight, reduction, size_average,
+                                             reduce)
+    _check_reduction("cross_entropy", reduction)
+    ignore_index = _ignore_index("cross_entropy", ignore_index)
+    eps = _label_smoothing(label_smoothing)
+    if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
         raise ValueError("cross_entropy: the targets require grad, but cross_entropy does not "
                          "differentiate them (it would drop their gradient); pass "
                          "targets.detach()")
-    t = data_of(targets) if isinstance(targets, Tensor) else plain_array(targets)
-    z = logits.data if isinstance(logits, Tensor) else plain_array(logits)
+    t = data_of(target) if isinstance(target, Tensor) else plain_array(target)
+    logits, shape = as_tensor_of(input), None  # (a NumPy array of logits too)
+    z = logits.data
+    if z.ndim == 1 or z.ndim > 2:  # PyTorch's unbatched (K,) and (N, K, d1, ...): rows of K
+        logits, t, shape = _rows_of_classes("cross_entropy", logits, t,
+                                            t.ndim == z.ndim)
+        z = logits.data
     if z.ndim == 2 and z.shape[0] == 0:
         raise ValueError("cross_entropy: empty batch (logits of shape "
                          f"{z.shape}): a mean over no samples is undefined")
@@ -49,20 +66,121 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     if t.ndim == 2 and t.dtype != z.dtype:  # soft rows in the logits' float dtype; integer
         # logits compute in float64 (CrossEntropy), which keeps rows of 0.5 (int64 made them 0)
         t = t.astype(z.dtype if z.dtype.kind in "fc" else np.float64)
-    return CrossEntropy.apply(logits, targets=t, reduction=reduction)
+    if weight is None and ignore_index == -100 and not eps:  # the course's call, as before
+        out = CrossEntropy.apply(logits, targets=t, reduction=reduction)
+    else:
+        w = _class_weight("cross_entropy", weight, z)
+        out = CrossEntropy.apply(logits, targets=t, reduction=reduction, weight=w,
+                                 ignore_index=ignore_index, label_smoothing=eps)
+    return out.reshape(shape) if shape is not None and reduction == "none" else out
 
 
-def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
     """PyTorch's negative log-likelihood: -input[i, target_i] for log-probabilities input
-    (n, K) (a log_softmax's) and class indices target (n,), reduced ("mean": over the n rows);
-    nll_loss(log_softmax(z, dim=1), y) is cross_entropy(z, y). One op (ops.NLL), which refuses
-    labels outside [0, K) and input above 0 (logits given by mistake) on every batch."""
-    _check_reduction("nll_loss", reduction, "; PyTorch's class weight= is not taken")
+    (n, K) (a log_softmax's) and class indices target (n,) ((N, K, d1, ...) against (N, d1,
+    ...) and (K,) against one label too), reduced ("mean": over the n rows); nll_loss(
+    log_softmax(z, dim=1), y) is cross_entropy(z, y). PyTorch's weight (K,) and ignore_index
+    as cross_entropy's; a str third argument is the reduction. One op (ops.NLL), which
+    refuses labels outside [0, K) (other than ignore_index) and input above 0 (logits given
+    by mistake) on every batch."""
+    weight, reduction = _weight_or_reduction("nll_loss", weight, reduction, size_average,
+                                             reduce)
+    _check_reduction("nll_loss", reduction)
+    ignore_index = _ignore_index("nll_loss", ignore_index)
     if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
         raise ValueError("nll_loss: the targets require grad, but nll_loss does not "
                          "differentiate them; pass target.detach()")
     t = data_of(target) if isinstance(target, Tensor) else plain_array(target)
-    return NLL.apply(as_tensor_of(input), targets=t, reduction=reduction)
+    x = as_tensor_of(input)
+    shape = None
+    if x.ndim == 1 or x.ndim > 2:
+        x, t, shape = _rows_of_classes("nll_loss", x, t, False)
+    if weight is None and ignore_index == -100:
+        out = NLL.apply(x, targets=t, reduction=reduction)
+    else:
+        out = NLL.apply(x, targets=t, reduction=reduction, ignore_index=ignore_index,
+                        weight=_class_weight("nll_loss", weight, x.data))
+    return out.reshape(shape) if shape is not None and reduction == "none" else out
+
+
+def _weight_or_reduction(who: str, weight: Any, reduction: Any, size_average: Any,
+                         reduce: Any) -> tuple[Any, Any]:
+    """The third argument: a str is the reduction (this library's `cross_entropy(z, y,
+    "sum")`), anything else PyTorch's class weight. size_average and reduce (PyTorch's
+    deprecated pair) are refused."""
+    if size_average is not None or reduce is not None:
+        raise TypeError(f"{who}: size_average and reduce (PyTorch's deprecated arguments) are "
+                        "not taken: give reduction='mean', 'sum' or 'none'")
+    if isinstance(weight, str):
+        if reduction != "mean":
+            raise TypeError(f"{who}: reduction given twice ({weight!r} third and "
+                            f"reduction={reduction!r})")
+        return None, weight
+    return weight, reduction
+
+
+def _ignore_index(who: str, ignore_index: Any) -> int:
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"{who}: ignore_index must be an int, got "
+                        f"{type(ignore_index).__name__}")
+    return int(ignore_index)
+
+
+def _label_smoothing(eps: Any) -> float:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"cross_entropy: label_smoothing must be a number, got "
+                        f"{type(eps).__name__}")
+    if not 0 <= eps <= 1:  # (NaN too; PyTorch takes a negative one as 0)
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
+                         f"{eps}")
+    return float(eps)
+
+
+def _class_weight(who: str, weight: Any, z: np.ndarray) -> np.ndarray | None:
+    """PyTorch's class weight: 1-D floats, one per class, in the logits' float dtype (a
+    constant: PyTorch refuses one that requires grad)."""
+    if weight is None:
+        return None
+    if isinstance(weight, Tensor):
+        if weight.requires_grad and is_grad_enabled():
+            raise ValueError(f"{who}: weight requires grad, but {who} is not differentiable "
+                             "with respect to the class weights (as PyTorch); pass "
+                             "weight.detach()")
+        w = data_of(weight)
+    else:
+        w = plain_array(weight)
+    K = z.shape[1]
+    if w.ndim != 1 or w.shape[0] != K:
+        raise ValueError(f"{who}: weight must be 1-D with one entry per class ({K},), got "
+                         f"shape {w.shape}")
+    if w.dtype.kind != "f":
+        raise TypeError(f"{who}: weight must hold floats, got dtype {w.dtype}")
+    dtype = z.dtype if z.dtype.kind == "f" else np.float64
+    return w if w.dtype == dtype else w.astype(dtype)
+
+
+def _rows_of_classes(who: str, x: Tensor, t: np.ndarray, soft: bool
+                     ) -> tuple[Tensor, np.ndarray, tuple[int, ...]]:
+    """PyTorch's other layouts as rows of K classes: unbatched (K,) against a 0-d label (or
+    soft (K,)) as one row, and (N, K, d1, ...) against (N, d1, ...) (soft: (N, K, d1, ...))
+    with the class axis moved last and the rest flattened (ops: their gradients come back);
+    the shape of a reduction="none" result."""
+    if x.ndim == 0:
+        raise ValueError(f"{who}: input must have a class dimension, got a 0-d input")
+    if x.ndim == 1:
+        if t.shape != (x.shape if soft else ()):
+            raise ValueError(f"{who}: unbatched input {x.shape} takes a 0-d class index or "
+                             f"soft targets {x.shape}, got target of shape {t.shape}")
+        return x.reshape(1, -1), t.reshape(1, -1) if soft else t.reshape(1), ()
+    N, K, rest = x.shape[0], x.shape[1], x.shape[2:]
+    want = x.shape if soft else (N, *rest)
+    if t.shape != want:
+        raise ValueError(f"{who}: input of shape {x.shape} takes targets of shape {want} "
+                         f"(class indices: the input's shape without dim 1), got {t.shape}")
+    rows = x.moveaxis(1, -1).reshape(-1, K)
+    t = np.moveaxis(t, 1, -1).reshape(-1, K) if soft else t.reshape(-1)
+    return rows, t, (N, *rest)
 
 
 def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:

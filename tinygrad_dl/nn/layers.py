@@ -337,27 +337,68 @@ class CrossEntropyLoss(Module):
 
     logits (n, K); y class indices (n,) or one-hot / soft rows (n, K); reduction "mean" (the
     course's 1/n sum), "sum" or "none". The course models' L2 term is not here: see optim.SGD.
+    PyTorch's arguments too: weight (K,) per class (a buffer: state_dict's "weight", as
+    torch's), ignore_index, label_smoothing. A str first argument is the reduction (the
+    course's `CrossEntropyLoss("sum")`).
     """
 
-    def __init__(self, reduction: str = "mean", *, weight: Any = None) -> None:
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0
+                 ) -> None:
         super().__init__()
-        # PyTorch's first positional is the class weights: `reduction not in REDUCTIONS` asked
-        # a Tensor for bool() and failed with an unrelated message
-        if weight is not None or not isinstance(reduction, str):
-            given = f"weight={weight!r:.40}" if weight is not None else f"{reduction!r:.40}"
-            raise TypeError(f"CrossEntropyLoss({given}): class weights (PyTorch's first "
-                            "argument, weight) are not supported; the first argument here is "
-                            f"reduction, one of {REDUCTIONS}")
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"CrossEntropyLoss: reduction must be one of {REDUCTIONS}, "
-                             f"got {reduction!r}")
+        weight, reduction = class_weight_args("CrossEntropyLoss", weight, reduction,
+                                              size_average, reduce)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+        # checked now (a bad one raised on the first batch)
+        cross_entropy(Tensor(np.zeros((1, 1))), np.zeros(1, np.int64), ignore_index=ignore_index,
+                      label_smoothing=label_smoothing)
         self.reduction = reduction
+        if weight is None:
+            self.weight = None
+        else:
+            self.register_buffer("weight", weight)
 
     def forward(self, logits: Tensor, y: Any) -> Tensor:
-        return cross_entropy(logits, y, reduction=self.reduction)
+        if self.weight is None and self.ignore_index == -100 and not self.label_smoothing:
+            return cross_entropy(logits, y, reduction=self.reduction)  # (the course's call)
+        return cross_entropy(logits, y, self.weight, ignore_index=self.ignore_index,
+                             reduction=self.reduction, label_smoothing=self.label_smoothing)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
+
+
+def class_weight_args(layer: str, weight: Any, reduction: Any, size_average: Any, reduce: Any
+                      ) -> tuple[np.ndarray | None, str]:
+    """CrossEntropyLoss's and NLLLoss's first arguments: a str first is the reduction (this
+    library's order), anything else PyTorch's class weight (an array: a buffer); PyTorch's
+    deprecated size_average and reduce refused."""
+    if size_average is not None or reduce is not None:
+        raise TypeError(f"{layer}: size_average and reduce (PyTorch's deprecated arguments) "
+                        "are not taken: give reduction='mean', 'sum' or 'none'")
+    if isinstance(weight, str):
+        if reduction != "mean":
+            raise TypeError(f"{layer}: reduction given twice ({weight!r} first and "
+                            f"reduction={reduction!r})")
+        weight, reduction = None, weight
+    if not isinstance(reduction, str):  # `in REDUCTIONS` would ask a Tensor for bool()
+        raise TypeError(f"{layer}: reduction must be one of {REDUCTIONS}, got "
+                        f"{type(reduction).__name__}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{layer}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if weight is None:
+        return None, reduction
+    if isinstance(weight, Tensor):
+        if weight.requires_grad:
+            raise ValueError(f"{layer}: weight requires grad, but the loss is not "
+                             "differentiable with respect to the class weights (as PyTorch); "
+                             "pass weight.detach()")
+        weight = weight.data
+    w = np.array(weight)  # (a copy: the buffer is the layer's own, as torch's)
+    if w.ndim != 1 or w.dtype.kind != "f":
+        raise ValueError(f"{layer}: weight must be 1-D floats, one per class, got shape "
+                         f"{w.shape} and dtype {w.dtype}")
+    return w, reduction
 
 
 # ---- convolutional layers (NCHW, as PyTorch) ---------------------------------------------------

@@ -34,7 +34,7 @@ from ..functional.margin_losses import (
     triplet_margin_loss,
 )
 from ..tensor import Tensor
-from .layers import REDUCTIONS
+from .layers import REDUCTIONS, class_weight_args
 from .module import Module
 
 
@@ -98,10 +98,29 @@ class BCEWithLogitsLoss(_Loss):
 
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (n, K) (after LogSoftmax(dim=1)) against
-    class indices (n,), reduced by `reduction` (functional's nll_loss)."""
+    class indices (n,), reduced by `reduction` (functional's nll_loss). PyTorch's weight (K,)
+    (a buffer, state_dict's "weight") and ignore_index too; a str first argument is the
+    reduction."""
+
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean") -> None:
+        weight, reduction = class_weight_args("NLLLoss", weight, reduction, size_average,
+                                              reduce)
+        super().__init__(reduction)
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise TypeError(f"NLLLoss: ignore_index must be an int, got "
+                            f"{type(ignore_index).__name__}")
+        self.ignore_index = ignore_index
+        if weight is None:
+            self.weight = None
+        else:
+            self.register_buffer("weight", weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return nll_loss(input, target, self.reduction)
+        if self.weight is None and self.ignore_index == -100:
+            return nll_loss(input, target, self.reduction)
+        return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                        reduction=self.reduction)
 
 
 def _scale(layer: str, name: str, value: Any, zero_ok: bool) -> float:

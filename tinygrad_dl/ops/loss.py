@@ -76,15 +76,21 @@ class CrossEntropy(Function):
 
     t is either class indices (n,) or rows of probabilities / one-hot (n, K).
     L = -sum_i Y_i . log softmax(z_i) / n, and dL/dz = (softmax(z) sum_k Y_ik - Y) / n.
+    PyTorch's weight (K,), ignore_index and label_smoothing (`weighted`) make each row's Y
+    c_i = (1 - eps) w_{t_i} onehot(t_i) + eps/K w (0 for an ignored label), the mean's divisor
+    sum_i w_{t_i} over the labels kept; soft rows c_i = w ((1 - eps) t_i + eps/K), divided by n.
     """
 
-    def forward(ctx, z, targets=None, reduction="mean"):
-        return ctx._run(z, targets, reduction, True)
+    def forward(ctx, z, targets=None, reduction="mean", weight=None, ignore_index=-100,
+                label_smoothing=0.0):
+        return ctx._run(z, targets, reduction, True, weight, ignore_index, label_smoothing)
 
-    def prepare(ctx, z, targets=None, reduction="mean"):
-        ctx._run(z, targets, reduction, False)  # softmax for backward, no log or sum
+    def prepare(ctx, z, targets=None, reduction="mean", weight=None, ignore_index=-100,
+                label_smoothing=0.0):  # softmax for backward, no log or sum
+        ctx._run(z, targets, reduction, False, weight, ignore_index, label_smoothing)
 
-    def _run(ctx, z, targets, reduction, value):
+    def _run(ctx, z, targets, reduction, value, weight=None, ignore_index=-100,
+             label_smoothing=0.0):
         if z.ndim != 2:
             raise ValueError(f"cross_entropy expects logits of shape (n, K), got {z.shape}")
         targets = private(targets)  # saved for backward: the caller may reuse its buffer
@@ -95,9 +101,11 @@ class CrossEntropy(Function):
         ctx.reduction = reduction
         if targets.ndim == 1:
             # here, not in functional: per-step targets are re-checked when a step is replayed
-            check_labels("cross_entropy", targets, z.shape[1])
+            ignored = ignored_labels("cross_entropy", targets, z.shape[1], ignore_index)
             if targets.shape[0] != n:
                 raise ValueError(f"cross_entropy: {n} logit rows but {targets.shape[0]} targets")
+            if ignored is not None or weight is not None or label_smoothing:
+                return ctx._weighted(z, targets, ignored, weight, label_smoothing, value)
             # the common case, in as few passes as the hand-written softmax gradient:
             # -log p_i[t_i] = log sum_k exp(s_ik) - s_i[t_i] with s = z - max(z)
             shifted = z - _max(z, axis=1, keepdims=True)
@@ -117,24 +125,80 @@ class CrossEntropy(Function):
                     f"one-hot targets {targets.shape} must match logits {z.shape}" + (
                         " (one row per sample, one column per class: the transpose of the "
                         "course's K x n Y?)" if targets.shape == z.shape[::-1] else ""))
+            if ignore_index >= 0:  # (PyTorch's words)
+                raise ValueError("cross_entropy: ignore_index is not supported for floating "
+                                 f"point target (soft targets), got ignore_index={ignore_index}")
+            if label_smoothing:  # PyTorch's order: smoothed targets, then the weights
+                targets = targets * (1 - label_smoothing) + label_smoothing / z.shape[1]
+            if weight is not None:
+                targets = targets * weight
             logp = _log_softmax(z, axis=1)
             ctx.save_for_backward(logp, targets)
             if not value:
                 return None
-            with np.errstate(invalid="ignore"):  # 0 * -inf: a masked logit, mended below
-                losses = -(targets * logp).sum(axis=1)
-                if np.isnan(losses).any():  # a target of 0 at a -inf logit adds 0 (the
-                    # class-index path's value), not 0 * -inf = nan; a NaN logit stays NaN
-                    losses = -np.where(targets != 0, targets * logp, 0).sum(axis=1)
+            losses = _soft_losses(targets, logp)
         if reduction == "none":
             return losses
         return _sum(losses, axis=None) * ctx.scale
+
+    def _weighted(ctx, z, t, ignored, weight, eps, value):
+        """Class indices with weights, ignored labels or label smoothing (PyTorch's
+        cross_entropy_loss_label_smoothing over nll_loss_nd): one coefficient matrix c."""
+        n, K = z.shape
+        rows = np.arange(n)
+        kept = None if ignored is None else ~ignored
+        t0 = t if ignored is None else np.where(ignored, 0, t)  # (any valid row for ignored)
+        wy = np.ones(n, z.dtype) if weight is None else weight[t0]
+        if kept is not None:
+            wy = wy * kept
+        logp = _log_softmax(z, axis=1)
+        c = np.zeros_like(logp)
+        c[rows, t0] = (1 - eps) * wy if eps else wy
+        with np.errstate(invalid="ignore"):  # 0 * inf: an ignored row's -inf, set to 0 below
+            nll = -logp[rows, t0] * wy
+            if eps:
+                w = np.ones(K, z.dtype) if weight is None else weight
+                smooth = -(logp * w).sum(axis=1)
+                c += (eps / K) * (w if kept is None else w * kept[:, None])
+        if kept is not None:
+            nll[ignored] = 0
+            if eps:
+                smooth[ignored] = 0
+        # the mean divides by the kept labels' weights (0 / 0 = NaN when all are ignored)
+        ctx.divisor = _sum(wy, axis=None) if ctx.reduction == "mean" else None
+        ctx.save_for_backward(logp, c, kept)
+        if not value:
+            return None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if ctx.reduction == "none":
+                return (1 - eps) * nll + (eps / K) * smooth if eps else nll
+            total = _sum(nll, axis=None)
+            if ctx.divisor is not None:
+                total = total / ctx.divisor
+            if eps:
+                s = _sum(smooth, axis=None)
+                total = (1 - eps) * total + (eps / K) * (s / ctx.divisor if ctx.divisor
+                                                         is not None else s)
+            return np.asarray(total, dtype=z.dtype)
 
     def backward(ctx, g):
         if len(ctx.saved) == 4:  # class indices: softmax = e / sum(e), minus 1 at the target
             e, total, t, rows = ctx.saved
             d = e / total[:, None]
             d[rows, t] -= 1
+        elif len(ctx.saved) == 3:  # weighted / ignored / smoothed class indices
+            logp, c, kept = ctx.saved
+            p = np.exp(logp)
+            d = p * c.sum(axis=1, keepdims=True) - c
+            if ctx.reduction == "none":
+                d *= g[:, None]
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    d *= g / ctx.divisor if ctx.divisor is not None else g
+            if kept is not None:  # an ignored row: log_softmax's backward of a zero
+                # gradient, as PyTorch's (0, even at 0 / 0; NaN where the row's logits are)
+                d[~kept] = p[~kept] * 0
+            return d
         else:
             logp, t = ctx.saved
             d = np.exp(logp)
@@ -148,14 +212,47 @@ class CrossEntropy(Function):
         return d
 
 
+def _soft_losses(targets: np.ndarray, logp: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):  # 0 * -inf: a masked logit, mended below
+        losses = -(targets * logp).sum(axis=1)
+        if np.isnan(losses).any():  # a target of 0 at a -inf logit adds 0 (the
+            # class-index path's value), not 0 * -inf = nan; a NaN logit stays NaN
+            losses = -np.where(targets != 0, targets * logp, 0).sum(axis=1)
+    return losses
+
+
+def ignored_labels(op: str, y: np.ndarray, K: int, ignore_index: int) -> np.ndarray | None:
+    """check_labels, where a label equal to ignore_index is skipped (PyTorch's): the mask of
+    those labels, or None when there are none. Each call's labels (a replay's too); for the
+    default ignore_index (-100, outside [0, K)) one check, as check_labels, unless it fails."""
+    if y.dtype.kind not in "iu" or not y.size:
+        check_labels(op, y, K)
+        return None
+    if outside(y, K):
+        ignored = y == ignore_index
+        if not ignored.any():
+            check_labels(op, y, K)  # (raises: no label is ignore_index)
+        rest = y[~ignored]
+        if rest.size and outside(rest, K):
+            raise ValueError(f"{op}: labels must be in [0, {K}) or ignore_index "
+                             f"({ignore_index}), got {rest.min()}..{rest.max()}")
+        return ignored
+    if 0 <= ignore_index < K:
+        ignored = y == ignore_index
+        return ignored if ignored.any() else None
+    return None
+
+
 class NLL(Function):
     """PyTorch's nll_loss: -x[i, t_i] for log-probabilities x (n, K) and class indices t (n,),
     reduced (mean: over the n rows). d/dx is -1 at each row's target (/ n for the mean), 0
     elsewhere. Checked here, so a replayed step checks each batch too: integer labels in [0,
     K) (-1 would silently pick the last class), and no value above 0 (logits given by mistake
-    make a number that means nothing: cross_entropy takes logits)."""
+    make a number that means nothing: cross_entropy takes logits). PyTorch's weight (K,)
+    scales row i by w[t_i] and ignore_index's rows count 0; the mean divides by the kept
+    rows' weights (NaN when none is kept)."""
 
-    def forward(ctx, x, targets=None, reduction="mean"):
+    def forward(ctx, x, targets=None, reduction="mean", weight=None, ignore_index=-100):
         targets = private(targets)
         if x.ndim != 2 or targets.ndim != 1 or targets.shape[0] != x.shape[0]:
             raise ValueError(f"nll_loss: expects log-probabilities (n, K) and class indices "
@@ -165,23 +262,49 @@ class NLL(Function):
         if x.shape[0] == 0:
             raise ValueError(f"nll_loss: empty batch (input of shape {x.shape}): a mean over "
                              "no samples is undefined")
-        check_labels("nll_loss", targets, x.shape[1])
+        ignored = ignored_labels("nll_loss", targets, x.shape[1], ignore_index)
         if (x > 0).any():  # (log-probabilities are <= 0; NaN compares False: it propagates)
             raise ValueError("nll_loss: input has values above 0, so its rows are not "
                              "log-probabilities: pass log_softmax(z, dim=1), or give the "
                              "logits to cross_entropy")
         n = x.shape[0]
         ctx.shape, ctx.targets, ctx.reduction = x.shape, targets, reduction
-        losses = -x[np.arange(n), targets]
+        ctx.wy = None
+        if ignored is None and weight is None:
+            losses = -x[np.arange(n), targets]
+            if reduction == "none":
+                return losses
+            total = _sum(losses, axis=None)
+            return np.asarray(total / n if reduction == "mean" else total, dtype=x.dtype)
+        t0 = targets if ignored is None else np.where(ignored, 0, targets)
+        wy = np.ones(n, x.dtype) if weight is None else weight[t0].astype(x.dtype)
+        if ignored is not None:
+            wy[ignored] = 0
+        ctx.targets, ctx.wy, ctx.ignored = t0, wy, ignored
+        with np.errstate(invalid="ignore"):  # 0 * inf of an ignored row: 0 below
+            losses = -x[np.arange(n), t0] * wy
+        if ignored is not None:
+            losses[ignored] = 0
         if reduction == "none":
             return losses
         total = _sum(losses, axis=None)
-        return np.asarray(total / n if reduction == "mean" else total, dtype=x.dtype)
+        ctx.divisor = _sum(wy, axis=None)
+        with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: 0 / 0, NaN
+            return np.asarray(total / ctx.divisor if reduction == "mean" else total,
+                              dtype=x.dtype)
 
     def backward(ctx, g):
         n = ctx.shape[0]
         d = np.zeros(ctx.shape, dtype=g.dtype)
-        d[np.arange(n), ctx.targets] = -(g / n if ctx.reduction == "mean" else g)
+        if ctx.wy is None:
+            d[np.arange(n), ctx.targets] = -(g / n if ctx.reduction == "mean" else g)
+            return d
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = g / ctx.divisor if ctx.reduction == "mean" else g
+            d[np.arange(n), ctx.targets] = -ctx.wy * s
+        if ctx.ignored is not None:  # an ignored row gets none (not 0 * inf: PyTorch's 0);
+            # a weight of 0 where all weights sum to 0 gives NaN, as PyTorch's
+            d[np.arange(n)[ctx.ignored], ctx.targets[ctx.ignored]] = 0
         return d
 
 

@@ -69,22 +69,50 @@ def dropout_call(x: Tensor, p: float = 0.5) -> Tensor:
     return F.dropout(x, p, rng=np.random.default_rng(0))
 
 
-def ce_call(z: Tensor, **kw: Any) -> Tensor:
-    return F.cross_entropy(z, np.arange(z.shape[0]) % z.shape[1], **kw)
+def _class_labels(shape: tuple[int, ...], ignored: bool) -> np.ndarray:
+    """Labels for inputs (N, K, d1, ...): (N, d1, ...), every class in turn; `ignored`:
+    every third one is -100 (PyTorch's ignore_index)."""
+    t = np.arange(shape[0] * int(np.prod(shape[2:]))).reshape(shape[:1] + shape[2:]) % shape[1]
+    if ignored:
+        t.reshape(-1)[::3] = -100
+    return t
 
 
-def ce_ref(z: np.ndarray, **kw: Any) -> np.ndarray:
-    per = -log_softmax_ref(z, 1)[np.arange(z.shape[0]), np.arange(z.shape[0]) % z.shape[1]]
-    return {"mean": per.mean(), "sum": per.sum(), "none": per}[kw.get("reduction", "mean")]
+def ce_call(z: Tensor, weight: Any = None, ignored: bool = False, **kw: Any) -> Tensor:
+    w = None if weight is None else np.array(weight, dtype=z.dtype)
+    return F.cross_entropy(z, _class_labels(z.shape, ignored), w, **kw)
 
 
-def nll_call(x: Tensor, **kw: Any) -> Tensor:
-    return F.nll_loss(x, np.arange(x.shape[0]) % x.shape[1], **kw)
+def _weighted_nll(x: np.ndarray, weight: Any, ignored: bool, reduction: str, eps: float
+                  ) -> np.ndarray:
+    """PyTorch's weighted, smoothed nll_loss of log-probabilities (N, K, d1, ...), written
+    out: per label (1 - eps) w[t] nll + eps/K sum_k w_k (-x_k), 0 where ignored; the mean
+    divided by the kept labels' weights."""
+    K, labels = x.shape[1], _class_labels(x.shape, ignored)
+    x, t = np.moveaxis(x, 1, -1).reshape(-1, K), labels.reshape(-1)
+    w = np.ones(K) if weight is None else np.array(weight)
+    keep = t != -100
+    t0 = np.where(keep, t, 0)
+    wt = w[t0] * keep
+    per = (1 - eps) * -x[np.arange(len(t)), t0] * wt + eps / K * -(x * w).sum(1) * keep
+    if reduction == "none":
+        return per.reshape(labels.shape)
+    return per.sum() / (wt.sum() if reduction == "mean" else 1)
 
 
-def nll_ref(x: np.ndarray, **kw: Any) -> np.ndarray:
-    per = -x[np.arange(x.shape[0]), np.arange(x.shape[0]) % x.shape[1]]
-    return {"mean": per.mean(), "sum": per.sum(), "none": per}[kw.get("reduction", "mean")]
+def ce_ref(z: np.ndarray, weight: Any = None, ignored: bool = False, reduction: str = "mean",
+           label_smoothing: float = 0.0) -> np.ndarray:
+    return _weighted_nll(log_softmax_ref(z, 1), weight, ignored, reduction, label_smoothing)
+
+
+def nll_call(x: Tensor, weight: Any = None, ignored: bool = False, **kw: Any) -> Tensor:
+    w = None if weight is None else np.array(weight, dtype=x.dtype)
+    return F.nll_loss(x, _class_labels(x.shape, ignored), w, **kw)
+
+
+def nll_ref(x: np.ndarray, weight: Any = None, ignored: bool = False, reduction: str = "mean"
+            ) -> np.ndarray:
+    return _weighted_nll(x, weight, ignored, reduction, 0.0)
 
 
 def bn_call(x: Tensor, g: Tensor, b: Tensor) -> Tensor:

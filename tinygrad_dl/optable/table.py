@@ -982,11 +982,20 @@ _OPS: tuple[OpInfo, ...] = (
            ref=np.atleast_3d, sample=Cases((case(()), case((3,)), case((2, 3)), case((2, 1, 2))))),
     # ---- neural-network functions (fused primitives among them) --------------------------------
     OpInfo("cross_entropy", ops.CrossEntropy, "cross-entropy of logits (n, K) against class "
-           "indices (n,) or one-hot / soft rows", NN, F=("cross_entropy",),
+           "indices (n,) or one-hot / soft rows; PyTorch's weight, ignore_index, "
+           "label_smoothing and (N, K, d1, ...) layout", NN, F=("cross_entropy",),
            function=F.cross_entropy, call=ce_call, ref=ce_ref,
            sample=Cases((case((4, 3)), case((3, 5), reduction="sum"),
-                         case((2, 3), reduction="none"))),
-           grad="(softmax(z) sum Y - Y) / n"),
+                         case((2, 3), reduction="none"),
+                         case((5, 3), weight=(0.5, 2.0, 1.0)),
+                         case((5, 3), ignored=True, reduction="sum"),
+                         case((6, 4), weight=(1.0, 0.3, 2.0, 0.7), ignored=True,
+                              label_smoothing=0.2),
+                         case((4, 3), label_smoothing=1.0, reduction="none"),
+                         case((2, 3, 2, 2), weight=(1.0, 2.0, 0.5), ignored=True),
+                         case((2, 3, 2), label_smoothing=0.1, reduction="none"))),
+           grad="(softmax(z) sum_k c_k - c) / n, c_i = (1 - eps) w_t onehot(t) + eps/K w "
+           "(0 where ignored); the mean's divisor sum of kept w_t"),
     OpInfo("embedding", "getitem (a where for padding_idx)", "F.embedding: the rows of weight "
            "(num_embeddings, dim) at integer indices of any shape", NN, F=("embedding",),
            function=F.embedding,
@@ -1010,12 +1019,18 @@ _OPS: tuple[OpInfo, ...] = (
            grad="the ops': nearest scatters back to the source entries, (bi)linear by the "
            "weights"),
     OpInfo("nll_loss", ops.NLL, "PyTorch's negative log-likelihood of log-probabilities "
-           "(n, K) against class indices (n,)", NN, F=("nll_loss",), function=F.nll_loss,
+           "(n, K) against class indices (n,); weight, ignore_index, (N, K, d1, ...)", NN,
+           F=("nll_loss",), function=F.nll_loss,
            call=nll_call, ref=nll_ref,
            sample=Cases((case((4, 3), domain=Domain(-4.0, -0.1)),
                          case((3, 5), domain=Domain(-4.0, -0.1), reduction="sum"),
-                         case((2, 3), domain=Domain(-4.0, -0.1), reduction="none"))),
-           grad="-1 at each row's target (/ n for the mean)",
+                         case((2, 3), domain=Domain(-4.0, -0.1), reduction="none"),
+                         case((5, 3), domain=Domain(-4.0, -0.1), weight=(0.5, 2.0, 1.0),
+                              ignored=True),
+                         case((2, 3, 2), domain=Domain(-4.0, -0.1), ignored=True,
+                              reduction="none"))),
+           grad="-w[t] at each row's target (/ the kept rows' sum of w[t] for the mean; 0 for "
+           "an ignored row)",
            differs="input above 0 (logits, not log-probabilities) is refused; PyTorch takes it"),
     OpInfo("one_hot", "NumPy", "class indices (n,) -> one-hot rows (n, K), a NumPy array", NN,
            F=("one_hot",), function=F.one_hot, sample=None,

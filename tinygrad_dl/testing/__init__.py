@@ -574,6 +574,7 @@ def check_float32(
 # the edge-case table of every public op (tinygrad_dl.testing.edges; rows in edge_table)
 from . import (  # noqa: E402
     edge_table,  # noqa: E402, F401  (its rows fill edges.EDGES)
+    edge_table_ce,  # noqa: E402, F401  (cross_entropy's / nll_loss's torch arguments)
     edge_table_linalg,  # noqa: E402, F401  (torch.linalg's)
     edge_table_more,  # noqa: E402, F401  (more Tensor methods')
     edge_table_nn,  # noqa: E402, F401  (torch.nn.functional's further names' rows)
