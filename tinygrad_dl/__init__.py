@@ -49,6 +49,7 @@ from .engine import (
     no_grad,
     unbroadcast,
 )
+from .functional import small_names as _small_names  # (torch.typename, is_nonzero, ...)
 from .functional import torch_spellings as _torch_spellings  # (torch.conv1d, torch.sin_, ...)
 from .functional import torch_top as _torch_top  # (torch.get_default_dtype, finfo, ...)
 from .grad_mode import set_grad_enabled
@@ -60,6 +61,7 @@ _OPS = namespace()  # every op under each of its NumPy and PyTorch names, and th
 globals().update(_OPS)
 globals().update({n: getattr(_torch_top, n) for n in _torch_top.__all__})
 globals().update({n: getattr(_torch_spellings, n) for n in _torch_spellings.__all__})
+globals().update({n: getattr(_small_names, n) for n in _small_names.__all__})
 # NumPy's functions on a tensor (np.concatenate([a, b]), np.where(m, x, 0)): the op of that
 # name, on the graph, or NumPy's own code where its result carries no gradient (see there)
 Tensor.__array_function__ = numpy_calls.array_function
@@ -130,5 +132,6 @@ __all__ = [
     "functional", "is_grad_enabled", "name_scope", "no_grad", "unbroadcast",
     *_torch_top.__all__,
     *_torch_spellings.__all__,
+    *_small_names.__all__,
     *sorted(n for n in _OPS if not hasattr(builtins, n)),
 ]

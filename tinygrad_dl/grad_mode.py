@@ -53,6 +53,7 @@ class ThreadState(threading.local):
 
     _on = True
     scope: str | None = None  # innermost name_scope, "layers.0/t=3"; recorded on each op
+    inference: int = 0  # how many inference_mode() blocks this thread is inside
 
     @property
     def grad_enabled(self) -> bool:  # record ops for backward?
@@ -133,6 +134,22 @@ class inference_mode(no_grad):
     def __init__(self, mode: bool = True) -> None:
         super().__init__()
         self._mode = False if mode else None
+
+    def __enter__(self) -> inference_mode:
+        super().__enter__()
+        if self._mode is not None:  # (torch.is_inference_mode_enabled reads the count)
+            state.inference += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        if self._mode is not None:
+            state.inference -= 1
+
+
+def is_inference_mode_enabled() -> bool:
+    """torch.is_inference_mode_enabled: inside an inference_mode() block (not no_grad)."""
+    return state.inference > 0
 
 
 class set_grad_enabled(no_grad):

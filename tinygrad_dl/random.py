@@ -24,7 +24,7 @@ from . import hooks
 from .device import CPU, check_device
 
 __all__ = ["DEFAULT_SEED", "Generator", "as_rng", "default_generator", "initial_seed",
-           "integers", "manual_seed", "normal", "seed", "uniform"]
+           "integers", "manual_seed", "multinomial_draws", "normal", "seed", "uniform"]
 
 DEFAULT_SEED = 0
 
@@ -179,3 +179,29 @@ def below(draws: np.ndarray, high: float, low: float, dtype: Any) -> np.ndarray:
         top = np.nextafter(a.dtype.type(high), a.dtype.type(low))
         np.minimum(a, top, out=a)
     return a
+
+
+def multinomial_draws(weights: Any, num_samples: int, replacement: bool, generator: Any = None,
+                      who: str = "multinomial") -> np.ndarray:
+    """int64 indices drawn in proportion to the non-negative weights of each row of a 1-D or
+    2-D array (torch.multinomial): shape (..., num_samples); without replacement, no index
+    twice in a row."""
+    w = np.asarray(weights)
+    if w.ndim not in (1, 2) or w.shape[-1] == 0:
+        raise ValueError(f"{who}: input must be 1-D or 2-D with categories, got shape {w.shape}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or \
+            num_samples < 1:
+        raise ValueError(f"{who}: num_samples must be a positive int, got {num_samples!r}")
+    rows = w.reshape(-1, w.shape[-1]).astype(np.float64)
+    if not np.all(np.isfinite(rows)) or np.any(rows < 0):
+        raise ValueError(f"{who}: weights must be finite and non-negative")
+    totals = rows.sum(axis=1)
+    if np.any(totals <= 0):
+        raise ValueError(f"{who}: a row of weights sums to 0")
+    if not replacement and np.any((rows > 0).sum(axis=1) < num_samples):
+        raise ValueError(f"{who}: {num_samples} samples without replacement from a row "
+                         "with fewer non-zero weights")
+    g = as_rng(generator, who)
+    out = np.stack([g.choice(rows.shape[1], size=int(num_samples), replace=bool(replacement),
+                             p=r / t) for r, t in zip(rows, totals)])
+    return out.reshape(*w.shape[:-1], int(num_samples))

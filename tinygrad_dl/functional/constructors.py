@@ -11,7 +11,7 @@ import numpy as np
 from ..device import check_device
 from ..ops.shape import brief_values
 from ..ops.spelling import one_name
-from ..random import as_rng, below, float_dtype, integers
+from ..random import as_rng, below, float_dtype, integers, multinomial_draws
 from ..tensor import Tensor, data_of, filled, np_dtype
 
 
@@ -197,25 +197,8 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, generat
     2-D), int64 (torch.multinomial): a character sampled from an RNN's softmax. Without
     replacement, no index twice in a row."""
     w = data_of(input) if isinstance(input, Tensor) else np.asarray(input, dtype=np.float64)
-    if w.ndim not in (1, 2) or w.shape[-1] == 0:
-        raise ValueError(f"multinomial: input must be 1-D or 2-D with categories, got shape "
-                         f"{w.shape}")
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or \
-            num_samples < 1:
-        raise ValueError(f"multinomial: num_samples must be a positive int, got {num_samples!r}")
-    rows = w.reshape(-1, w.shape[-1]).astype(np.float64)
-    if not np.all(np.isfinite(rows)) or np.any(rows < 0):
-        raise ValueError("multinomial: weights must be finite and non-negative")
-    totals = rows.sum(axis=1)
-    if np.any(totals <= 0):
-        raise ValueError("multinomial: a row of weights sums to 0")
-    if not replacement and np.any((rows > 0).sum(axis=1) < num_samples):
-        raise ValueError(f"multinomial: {num_samples} samples without replacement from a row "
-                         "with fewer non-zero weights")
-    g = rng_of(rng, generator, "multinomial")
-    out = np.stack([g.choice(rows.shape[1], size=int(num_samples), replace=bool(replacement),
-                             p=r / t) for r, t in zip(rows, totals)])
-    return _made("multinomial", out.reshape(*w.shape[:-1], int(num_samples)), False, None)
+    draws = multinomial_draws(w, num_samples, replacement, rng_of(rng, generator, "multinomial"))
+    return _made("multinomial", draws, False, None)
 
 
 def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:

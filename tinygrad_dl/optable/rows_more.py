@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..functional.small_names import real
 from ..functional.torch_top import row_stack, rsub, unravel_index
 from ..tensor.torch_extra_names import INPLACE_FORMS
 from .refs import case, joined, ref_joined
@@ -353,12 +354,14 @@ ROWS: tuple[OpInfo, ...] = (
            no_grad="a constant: an integer result", float32=False),
     OpInfo("conj", "x itself", "torch's x.conj(), resolve_conj(), resolve_neg(): x itself (a "
            "real tensor)", "Copies and casts", methods=("conj", "resolve_conj", "resolve_neg"),
-           ref=lambda a: a, grad="g (x itself)"),
+           torch=("conj",), ref=lambda a: a, grad="g (x itself)"),
     OpInfo("real", "x itself", "torch's x.real: x itself (a real tensor; x.imag is refused)",
-           "Copies and casts", methods=("real",), call=lambda t: t.real, ref=lambda a: a,
+           "Copies and casts", methods=("real",), torch=("real",), function=real,
+           call=lambda t: t.real, ref=lambda a: a,
            grad="g (x itself)"),
     *(OpInfo(name, ops.Transpose, f"torch's x.{name}: the last two dims swapped (real: no "
              "conjugate)", SHAPE, methods=(name,), call=call,
+             torch=(name,) if name == "adjoint" else (),
              ref=lambda a: np.swapaxes(a, -2, -1),
              sample=Cases((case((2, 3)), case((2, 3, 4)), case((1, 2, 2, 1)))))
       for name, call in (("adjoint", lambda t: t.adjoint()), ("mH", lambda t: t.mH))),

@@ -12,7 +12,7 @@ from .. import functional as F
 from .. import ops
 from ..functional import method_function
 from ..tensor import Tensor
-from . import rows_linalg, rows_more, rows_nn2, rows_special
+from . import rows_linalg, rows_more, rows_names, rows_nn2, rows_special
 from .refs import (
     EINSUMS,
     SUBLISTS,
@@ -694,7 +694,8 @@ _OPS: tuple[OpInfo, ...] = (
                                           case((3, 2, 4), offset=1, axis1=-1, axis2=0))),
            grad="written back onto the diagonal; torch's dim1=/dim2= spell axis1=/axis2="),
     OpInfo("diag", ops.Diag, "a 1-D x -> a matrix with x on diagonal k; a 2-D x -> its "
-           "diagonal k", LINALG, numpy=("diag",), torch=("diag",), function=F.diag, ref=np.diag,
+           "diagonal k", LINALG, methods=("diag",), numpy=("diag",), torch=("diag",),
+           function=F.diag, ref=np.diag,
            sample=Cases((case((3,)), case((3,), k=1), case((3, 4), k=-1), case((3, 3))))),
     OpInfo("tril", ops.Tril, "lower triangle of the last two axes", LINALG, methods=("tril",),
            numpy=("tril",), torch=("tril",), ref=np.tril,
@@ -1412,8 +1413,9 @@ def _with_function(op: OpInfo) -> OpInfo:
 
 
 OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS + rows_linalg.ROWS + rows_more.ROWS
-                                     + rows_nn2.ROWS + rows_special.ROWS))
-CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function, _CONSTRUCTORS))
+                                     + rows_nn2.ROWS + rows_special.ROWS + rows_names.ROWS))
+CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function,
+                                              rows_names.constructors(_CONSTRUCTORS)))
 ALL: tuple[OpInfo, ...] = OPS + CONSTRUCTORS
 BY_NAME: dict[str, OpInfo] = {op.name: op for op in ALL}
 
@@ -1437,6 +1439,7 @@ NOT_OPS = frozenset({
     "is_nonzero", "is_same_size", "is_signed", "is_complex", "is_conj", "is_neg", "nbytes",
     "itemsize",  # Python answers about a tensor (torch_extra_names.py)
     "is_cpu", "get_device", "equal", "imag",  # where it lives; a bool; refused (torch_misc.py)
+    "detach_", "is_inference",  # graph machinery; a bool (tensor/small_names.py)
 })
 
 

@@ -43,6 +43,7 @@ from .pytorch_names import PyTorchMethods
 from .reductions import ReductionMethods
 from .results import Size, ValuesIndices
 from .shape import ShapeMethods, split_at
+from .small_names import SmallNamesMethods
 from .special import SpecialMethods
 from .statistics import StatisticsMethods
 from .torch_extra import TorchExtraMethods
@@ -68,7 +69,7 @@ def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
 class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMethods,
              GatheringMethods, CountingMethods, LinalgMethods, PyTorchMethods, InPlaceMethods,
              CastMethods, StatisticsMethods, TorchMethods, TorchMoreMethods, TorchExtraMethods,
-             SpecialMethods):
+             SpecialMethods, SmallNamesMethods):
     """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
 
     Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.

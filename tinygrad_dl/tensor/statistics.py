@@ -79,43 +79,7 @@ class StatisticsMethods:
         the sorted values at q (n - 1) by `interpolation` (linear, lower, higher, midpoint,
         nearest); a NaN in a slice gives NaN. A 1-D q puts its axis first. The gradient goes
         to the two values interpolated (weights 1 - w and w)."""
-        if self.data.dtype.kind != "f":
-            raise TypeError(f"quantile: expects a float tensor, got dtype {self.data.dtype}")
-        if interpolation not in _INTERPOLATIONS:
-            raise ValueError(f"quantile: interpolation must be one of {_INTERPOLATIONS}, got "
-                             f"{interpolation!r}")
-        qs = np.asarray(q.data if isinstance(q, tensor.Tensor) else q, dtype=self.data.dtype)
-        if qs.ndim > 1 or qs.dtype.kind != "f" or not ((qs >= 0) & (qs <= 1)).all():
-            raise ValueError(f"quantile: q must be a number or a 1-D tensor of numbers in "
-                             f"[0, 1], got {q!r}")
-        if self.data.size == 0:
-            raise ValueError(f"quantile: the input of shape {self.shape} is empty")
-        x = self.reshape(-1) if dim is None else self.reshape(1) if self.ndim == 0 else self
-        axis = -1 if dim is None else axis_of("quantile", dim, x.ndim)
-        s = x.sort(axis).values.moveaxis(axis, -1)  # (..., n): the gradient follows the sort
-        n = s.shape[-1]
-        ranks = np.broadcast_to(qs.reshape(-1) * (n - 1), s.shape[:-1] + (qs.size,)).copy()
-        ranks[np.isnan(s.data).any(-1)] = n - 1  # a NaN (sorted last) makes the quantile NaN
-        if interpolation == "nearest":
-            ranks = np.round(ranks)
-        below, above = np.floor(ranks).astype(np.intp), np.ceil(ranks).astype(np.intp)
-        lo, hi = s.take_along_dim(below, -1), s.take_along_dim(above, -1)
-        if interpolation in ("lower", "nearest"):
-            out = lo
-        elif interpolation == "higher":
-            out = hi
-        else:
-            w = ranks - below if interpolation == "linear" else np.full(ranks.shape, 0.5)
-            w = w.astype(self.data.dtype)
-            small = tensor.Tensor(w < 0.5)  # torch's lerp: from lo below 0.5, from hi above
-            d = hi - lo
-            out = (lo + d * w).where(small, hi - d * (1 - w))
-        out = out.moveaxis(-1, 0)  # (q, ...)
-        if keepdim:  # the reduced axes kept, as 1 (all of them for dim=None)
-            kept = (1,) * self.ndim if dim is None or self.ndim == 0 else tuple(
-                1 if i == axis % x.ndim else m for i, m in enumerate(x.shape))
-            out = out.reshape((qs.size,) + kept)
-        return out.reshape(out.shape[1:]) if qs.ndim == 0 else out
+        return quantiles(self, q, dim, keepdim, interpolation, "quantile")
 
 
 def _along(who: str, x: Tensor, dim: Any) -> tuple[Tensor, int]:
@@ -137,3 +101,51 @@ def _picked(x0: Tensor, x: Tensor, axis: int, idx: np.ndarray, keepdim: bool) ->
     if not keepdim:
         values, idx = values.squeeze(axis), np.squeeze(idx, axis)
     return ValuesIndices(values, no_grad_result(np.asarray(idx, dtype=np.int64)))
+
+
+def quantiles(self: Tensor, q: Any, dim: int | None, keepdim: bool, interpolation: str,
+              who: str, skip_nan: bool = False) -> Tensor:
+    """quantile's and nanquantile's values (skip_nan: the NaNs of a slice left out, its n the
+    count of the others; an all-NaN slice gives NaN, as torch's)."""
+    if self.data.dtype.kind != "f":
+        raise TypeError(f"{who}: expects a float tensor, got dtype {self.data.dtype}")
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"{who}: interpolation must be one of {_INTERPOLATIONS}, got "
+                         f"{interpolation!r}")
+    qs = np.asarray(q.data if isinstance(q, tensor.Tensor) else q, dtype=self.data.dtype)
+    if qs.ndim > 1 or qs.dtype.kind != "f" or not ((qs >= 0) & (qs <= 1)).all():
+        raise ValueError(f"{who}: q must be a number or a 1-D tensor of numbers in "
+                         f"[0, 1], got {q!r}")
+    if self.data.size == 0:
+        raise ValueError(f"{who}: the input of shape {self.shape} is empty")
+    x = self.reshape(-1) if dim is None else self.reshape(1) if self.ndim == 0 else self
+    axis = -1 if dim is None else axis_of(who, dim, x.ndim)
+    s = x.sort(axis).values.moveaxis(axis, -1)  # (..., n): the gradient follows the sort
+    n = s.shape[-1]
+    nan = np.isnan(s.data)
+    if skip_nan:  # (NaNs sort last: the first `count` values are the others)
+        count = (~nan).sum(-1, keepdims=True)
+        ranks = np.maximum(qs.reshape(-1) * (count - 1), 0).astype(qs.dtype)
+    else:
+        ranks = np.broadcast_to(qs.reshape(-1) * (n - 1), s.shape[:-1] + (qs.size,)).copy()
+        ranks[nan.any(-1)] = n - 1  # a NaN (sorted last) makes the quantile NaN
+    if interpolation == "nearest":
+        ranks = np.round(ranks)
+    below, above = np.floor(ranks).astype(np.intp), np.ceil(ranks).astype(np.intp)
+    lo, hi = s.take_along_dim(below, -1), s.take_along_dim(above, -1)
+    if interpolation in ("lower", "nearest"):
+        out = lo
+    elif interpolation == "higher":
+        out = hi
+    else:
+        w = ranks - below if interpolation == "linear" else np.full(ranks.shape, 0.5)
+        w = w.astype(self.data.dtype)
+        small = tensor.Tensor(w < 0.5)  # torch's lerp: from lo below 0.5, from hi above
+        d = hi - lo
+        out = (lo + d * w).where(small, hi - d * (1 - w))
+    out = out.moveaxis(-1, 0)  # (q, ...)
+    if keepdim:  # the reduced axes kept, as 1 (all of them for dim=None)
+        kept = (1,) * self.ndim if dim is None or self.ndim == 0 else tuple(
+            1 if i == axis % x.ndim else m for i, m in enumerate(x.shape))
+        out = out.reshape((qs.size,) + kept)
+    return out.reshape(out.shape[1:]) if qs.ndim == 0 else out

@@ -138,6 +138,8 @@ NOT_OPS = {
     "method_function": "makes a function of a Tensor method",
     "is_tensor": "a type test",
     "is_floating_point": "a dtype test",
+    **dict.fromkeys(["is_inference_mode_enabled", "typename"], "a torch.* question: a bool, "
+                    "a name (functional/small_names.py)"),
     **dict.fromkeys(optable.DTYPES, "a dtype name"),
     **dict.fromkeys([n for op in optable.CONSTRUCTORS for n in (op.name, *op.names)],
                     "a constructor"),
