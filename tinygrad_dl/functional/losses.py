@@ -138,8 +138,8 @@ def _label_smoothing(eps: Any) -> float:
 
 
 def _class_weight(who: str, weight: Any, z: np.ndarray) -> np.ndarray | None:
-    """PyTorch's class weight: 1-D floats, one per class, in the logits' float dtype (a
-    constant: PyTorch refuses one that requires grad)."""
+    """PyTorch's class weight: 1-D floats, one per class (the ops compute in the logits' float
+    dtype; a constant: PyTorch refuses one that requires grad)."""
     if weight is None:
         return None
     if isinstance(weight, Tensor):
@@ -156,8 +156,8 @@ def _class_weight(who: str, weight: Any, z: np.ndarray) -> np.ndarray | None:
                          f"shape {w.shape}")
     if w.dtype.kind != "f":
         raise TypeError(f"{who}: weight must hold floats, got dtype {w.dtype}")
-    dtype = z.dtype if z.dtype.kind == "f" else np.float64
-    return w if w.dtype == dtype else w.astype(dtype)
+    return w  # (cast to the logits' dtype in the op: a copy made here, a module's float64
+    # buffer against float32 logits, was an array made inside a jitted step, never replayed)
 
 
 def _rows_of_classes(who: str, x: Tensor, t: np.ndarray, soft: bool

@@ -96,6 +96,8 @@ class CrossEntropy(Function):
         targets = private(targets)  # saved for backward: the caller may reuse its buffer
         if z.dtype.kind not in "fc":  # integer or bool logits: float64, as softmax and every
             z = z.astype(np.float64)  # unary op gives them (exp in place below needs floats)
+        if weight is not None and weight.dtype != z.dtype:  # (another float dtype: cast here,
+            weight = weight.astype(z.dtype)  # so a module's buffer is what a jitted step records)
         n = z.shape[0]
         ctx.scale = 1.0 / n if reduction == "mean" else 1.0
         ctx.reduction = reduction
@@ -189,12 +191,19 @@ class CrossEntropy(Function):
         elif len(ctx.saved) == 3:  # weighted / ignored / smoothed class indices
             logp, c, kept = ctx.saved
             p = np.exp(logp)
-            d = p * c.sum(axis=1, keepdims=True) - c
             if ctx.reduction == "none":
-                d *= g[:, None]
+                s = g[:, None]
             else:
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    d *= g / ctx.divisor if ctx.divisor is not None else g
+                    s = g / ctx.divisor if ctx.divisor is not None else g
+            if np.isfinite(s).all():
+                d = p * c.sum(axis=1, keepdims=True) - c
+                d *= s
+            else:  # the kept labels weigh 0 in all (a mean's g / 0): PyTorch's order, -c s
+                # then log_softmax's backward, whose 0 * inf makes the row NaN (not +-inf)
+                with np.errstate(invalid="ignore"):
+                    d = c * s
+                    d = p * d.sum(axis=1, keepdims=True) - d
             if kept is not None:  # an ignored row: log_softmax's backward of a zero
                 # gradient, as PyTorch's (0, even at 0 / 0; NaN where the row's logits are)
                 d[~kept] = p[~kept] * 0
