@@ -39,11 +39,11 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     mean divides by the kept labels' weights), label_smoothing in [0, 1]. One op
     (ops.CrossEntropy), which checks the labels on every call (a replayed step's too).
     """
-    weight, reduction = _weight_or_reduction("cross_entropy", weight, reduction, size_average,
+    weight, reduction = weight_or_reduction("cross_entropy", weight, reduction, size_average,
                                              reduce)
     _check_reduction("cross_entropy", reduction)
-    ignore_index = _ignore_index("cross_entropy", ignore_index)
-    eps = _label_smoothing(label_smoothing)
+    ignore_index = ignore_index_arg("cross_entropy", ignore_index)
+    eps = label_smoothing_arg("cross_entropy", label_smoothing)
     if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
         raise ValueError("cross_entropy: the targets require grad, but cross_entropy does not "
                          "differentiate them (it would drop their gradient); pass "
@@ -84,10 +84,10 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     as cross_entropy's; a str third argument is the reduction. One op (ops.NLL), which
     refuses labels outside [0, K) (other than ignore_index) and input above 0 (logits given
     by mistake) on every batch."""
-    weight, reduction = _weight_or_reduction("nll_loss", weight, reduction, size_average,
+    weight, reduction = weight_or_reduction("nll_loss", weight, reduction, size_average,
                                              reduce)
     _check_reduction("nll_loss", reduction)
-    ignore_index = _ignore_index("nll_loss", ignore_index)
+    ignore_index = ignore_index_arg("nll_loss", ignore_index)
     if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
         raise ValueError("nll_loss: the targets require grad, but nll_loss does not "
                          "differentiate them; pass target.detach()")
@@ -104,36 +104,36 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     return out.reshape(shape) if shape is not None and reduction == "none" else out
 
 
-def _weight_or_reduction(who: str, weight: Any, reduction: Any, size_average: Any,
-                         reduce: Any) -> tuple[Any, Any]:
-    """The third argument: a str is the reduction (this library's `cross_entropy(z, y,
-    "sum")`), anything else PyTorch's class weight. size_average and reduce (PyTorch's
-    deprecated pair) are refused."""
+def weight_or_reduction(who: str, weight: Any, reduction: Any, size_average: Any,
+                        reduce: Any, position: str = "third") -> tuple[Any, Any]:
+    """The third argument (the first of a loss module): a str is the reduction (this
+    library's `cross_entropy(z, y, "sum")`), anything else PyTorch's class weight.
+    size_average and reduce (PyTorch's deprecated pair) are refused."""
     if size_average is not None or reduce is not None:
         raise TypeError(f"{who}: size_average and reduce (PyTorch's deprecated arguments) are "
                         "not taken: give reduction='mean', 'sum' or 'none'")
     if isinstance(weight, str):
         if reduction != "mean":
-            raise TypeError(f"{who}: reduction given twice ({weight!r} third and "
+            raise TypeError(f"{who}: reduction given twice ({weight!r} {position} and "
                             f"reduction={reduction!r})")
         return None, weight
     return weight, reduction
 
 
-def _ignore_index(who: str, ignore_index: Any) -> int:
+def ignore_index_arg(who: str, ignore_index: Any) -> int:
+    """PyTorch's ignore_index, an int."""
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
         raise TypeError(f"{who}: ignore_index must be an int, got "
                         f"{type(ignore_index).__name__}")
     return int(ignore_index)
 
 
-def _label_smoothing(eps: Any) -> float:
+def label_smoothing_arg(who: str, eps: Any) -> float:
+    """PyTorch's label_smoothing, a number in [0, 1]."""
     if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
-        raise TypeError(f"cross_entropy: label_smoothing must be a number, got "
-                        f"{type(eps).__name__}")
+        raise TypeError(f"{who}: label_smoothing must be a number, got {type(eps).__name__}")
     if not 0 <= eps <= 1:  # (NaN too; PyTorch takes a negative one as 0)
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
-                         f"{eps}")
+        raise ValueError(f"{who}: label_smoothing must be between 0.0 and 1.0, got {eps}")
     return float(eps)
 
 

@@ -25,6 +25,7 @@ from ..functional import (
     pair_of_ints,
     relu,
 )
+from ..functional.losses import ignore_index_arg, label_smoothing_arg, weight_or_reduction
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
@@ -348,10 +349,9 @@ class CrossEntropyLoss(Module):
         super().__init__()
         weight, reduction = class_weight_args("CrossEntropyLoss", weight, reduction,
                                               size_average, reduce)
-        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
-        # checked now (a bad one raised on the first batch)
-        cross_entropy(Tensor(np.zeros((1, 1))), np.zeros(1, np.int64), ignore_index=ignore_index,
-                      label_smoothing=label_smoothing)
+        # checked now, by F.cross_entropy's rules (a bad one raised on the first batch)
+        self.ignore_index = ignore_index_arg("CrossEntropyLoss", ignore_index)
+        self.label_smoothing = label_smoothing_arg("CrossEntropyLoss", label_smoothing)
         self.reduction = reduction
         if weight is None:
             self.weight = None
@@ -370,17 +370,11 @@ class CrossEntropyLoss(Module):
 
 def class_weight_args(layer: str, weight: Any, reduction: Any, size_average: Any, reduce: Any
                       ) -> tuple[np.ndarray | None, str]:
-    """CrossEntropyLoss's and NLLLoss's first arguments: a str first is the reduction (this
-    library's order), anything else PyTorch's class weight (an array: a buffer); PyTorch's
-    deprecated size_average and reduce refused."""
-    if size_average is not None or reduce is not None:
-        raise TypeError(f"{layer}: size_average and reduce (PyTorch's deprecated arguments) "
-                        "are not taken: give reduction='mean', 'sum' or 'none'")
-    if isinstance(weight, str):
-        if reduction != "mean":
-            raise TypeError(f"{layer}: reduction given twice ({weight!r} first and "
-                            f"reduction={reduction!r})")
-        weight, reduction = None, weight
+    """CrossEntropyLoss's and NLLLoss's first arguments by F.cross_entropy's rule (a str first
+    is the reduction, anything else PyTorch's class weight, `weight_or_reduction`), the
+    weight as an array (a buffer, the layer's own copy)."""
+    weight, reduction = weight_or_reduction(layer, weight, reduction, size_average, reduce,
+                                            "first")
     if not isinstance(reduction, str):  # `in REDUCTIONS` would ask a Tensor for bool()
         raise TypeError(f"{layer}: reduction must be one of {REDUCTIONS}, got "
                         f"{type(reduction).__name__}")

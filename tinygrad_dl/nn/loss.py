@@ -22,6 +22,7 @@ from ..functional import (
     pairwise_distance,
     smooth_l1_loss,
 )
+from ..functional.losses import ignore_index_arg
 from ..functional.margin_losses import (
     cosine_embedding_loss,
     gaussian_nll_loss,
@@ -107,10 +108,7 @@ class NLLLoss(_Loss):
         weight, reduction = class_weight_args("NLLLoss", weight, reduction, size_average,
                                               reduce)
         super().__init__(reduction)
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-            raise TypeError(f"NLLLoss: ignore_index must be an int, got "
-                            f"{type(ignore_index).__name__}")
-        self.ignore_index = ignore_index
+        self.ignore_index = ignore_index_arg("NLLLoss", ignore_index)
         if weight is None:
             self.weight = None
         else:
