@@ -182,3 +182,19 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
         raise ValueError(f"bilinear: bias must have shape ({w.shape[0]},) for weight "
                          f"{tuple(w.shape)}, got {tuple(ts[3].shape)}")
     return y + ts[3]
+
+
+def matrix_chain(who: str, ts: list[Tensor], shown: list[Any], error: type[Exception],
+                 hint: str = "") -> Tensor:
+    """ts[0] @ ts[1] @ ..., left to right, each a 2-D tensor (torch.linalg.multi_dot's and
+    torch.chain_matmul's product; `shown`: what the caller was given, for the message)."""
+    for i, t in enumerate(ts):
+        if t.ndim != 2:
+            raise error(f"{who}: tensor {i} must be 2-D{hint}, got shape "
+                        f"{tuple(shown[i].shape)}")
+    out = ts[0]
+    for t in ts[1:]:
+        if out.shape[1] != t.shape[0]:
+            raise error(f"{who}: shapes {out.shape} and {t.shape} cannot be multiplied")
+        out = out @ t
+    return out

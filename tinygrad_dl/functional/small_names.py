@@ -20,6 +20,7 @@ from ..random import integers
 from ..tensor import Tensor, np_dtype
 from .constructors import rng_of
 from .joins import concatenate
+from .linalg import matrix_chain
 from .methods import as_tensor_of
 
 __all__ = ["imag", "is_inference_mode_enabled", "is_nonzero", "typename"]  # (not ops)
@@ -206,15 +207,7 @@ def chain_matmul(*matrices: Any) -> Tensor:
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     ts = [as_tensor_of(m) for m in matrices]
-    for i, t in enumerate(ts):
-        if t.ndim != 2:
-            raise RuntimeError(f"chain_matmul: tensor {i} has {t.ndim} dims, expected 2")
-    out = ts[0]
-    for t in ts[1:]:
-        if out.shape[1] != t.shape[0]:
-            raise RuntimeError(f"chain_matmul: shapes {out.shape} and {t.shape} cannot be "
-                               "multiplied")
-        out = out @ t
+    out = matrix_chain("chain_matmul", ts, ts, RuntimeError)
     return out if len(ts) > 1 else out * 1
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from .. import functional as F
 from .. import hooks
 from ..functional.constructors import as_tensor
+from ..functional.linalg import matrix_chain
 from ..functional.methods import write_out
 from ..ops import QR, SVD, Eigh, Pinv, Solve, VectorNorm
 from ..ops.linalg_decomp import cutoff
@@ -362,16 +363,8 @@ def multi_dot(tensors: Any) -> Tensor:
         ts[0] = ts[0].unsqueeze(0)
     if last:
         ts[-1] = ts[-1].unsqueeze(-1)
-    for i, t in enumerate(ts):
-        if t.ndim != 2:
-            raise ValueError(f"linalg.multi_dot: tensor {i} must be 2-D (the first and last "
-                             f"may be 1-D), got shape {tensors[i].shape}")
-    out = ts[0]
-    for t in ts[1:]:
-        if out.shape[1] != t.shape[0]:
-            raise ValueError(f"linalg.multi_dot: shapes {out.shape} and {t.shape} cannot be "
-                             "multiplied")
-        out = out @ t
+    out = matrix_chain("linalg.multi_dot", ts, [as_tensor(t) for t in tensors], ValueError,
+                       " (the first and last may be 1-D)")
     if last:
         out = out.squeeze(-1)
     if first:

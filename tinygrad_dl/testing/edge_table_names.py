@@ -150,7 +150,7 @@ rows("chain_matmul", tg.chain_matmul, {"one matrix": (X23,)}, numpy=lambda a: a)
 rows("chain_matmul", lambda: tg.chain_matmul(), {"none": ()},
      raises="chain_matmul\\(\\): Expected one or more matrices")
 rows("chain_matmul", tg.chain_matmul, {"1-D": (_a(1.0, 2.0), X23)},
-     raises="chain_matmul: tensor 0 has 1 dims, expected 2")
+     raises=r"chain_matmul: tensor 0 must be 2-D, got shape \(2,\)")
 
 # ---- in-place forms (inplace.py's rules) -----------------------------------------------------
 _V = _a(0.25, 0.5, 0.75)
