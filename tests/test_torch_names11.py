@@ -223,7 +223,7 @@ def test_detach_and_inference_questions():
     with tg.inference_mode():
         assert tg.is_inference_mode_enabled()
         with tg.inference_mode(False):
-            assert tg.is_inference_mode_enabled()  # (mode False leaves it as it is, as torch)
+            assert not tg.is_inference_mode_enabled()  # (mode False turns it off, as torch)
     with tg.no_grad():
         assert not tg.is_inference_mode_enabled()
     assert not tg.is_inference_mode_enabled()

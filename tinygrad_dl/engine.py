@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from . import grad_mode, hooks, tensor_hooks, write_guard
+from . import detached, grad_mode, hooks, tensor_hooks, write_guard
 from .grad import FRESH, FRESH_TUPLE, as_grad, own_array, refs, sum_terms
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, pop_own, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
 _state = state  # (grad_mode.state: the hot path reads it by this module-level name)
-_made_count = itertools.count()  # numbers the recorded ops in the order they are made
+made_count = itertools.count()  # numbers the recorded ops in the order they are made
 _made = operator.attrgetter("_ctx.made")
 
 
@@ -133,7 +133,7 @@ class Function:
             attached.anomaly.forward(ctx, inputs, data)
         if True in needs and (grad_mode.off == 0 or _state._on):  # (off: no thread-local read)
             ctx.parents, ctx.params, ctx.scope, ctx.released = inputs, params, _state.scope, False
-            ctx.made = next(_made_count)
+            ctx.made = next(made_count)
             out.requires_grad, out._ctx = True, ctx
             ctx.graph = write_guard.join(ctx, inputs, data)  # what it saved: read-only
         else:  # not recorded
@@ -335,6 +335,8 @@ def toposort(root: Any) -> tuple[list[Any], list[Any]]:
             if not p.requires_grad:  # a constant; an op's result only if set by hand
                 if p._ctx is not None:  # (torch refuses: its inputs' gradients were lost)
                     _cut(p)
+                elif detached.cut:  # (rare: y.detach_() of a live graph's tensor)
+                    detached.check(t, p)
             elif p not in seen:
                 seen.add(p)
                 if p._ctx is None:  # a leaf

@@ -53,7 +53,7 @@ class ThreadState(threading.local):
 
     _on = True
     scope: str | None = None  # innermost name_scope, "layers.0/t=3"; recorded on each op
-    inference: int = 0  # how many inference_mode() blocks this thread is inside
+    inference = False  # inside an inference_mode() block (the innermost's mode)
 
     @property
     def grad_enabled(self) -> bool:  # record ops for backward?
@@ -84,6 +84,7 @@ class no_grad:
     functions, methods and generator functions)."""
 
     _mode: bool | None = False  # None: leave grad mode as it is (inference_mode(False))
+    _inference: bool | None = None  # inference_mode's: is_inference_mode_enabled() inside
 
     def __new__(cls, *args: Any) -> Any:
         if len(args) == 1 and callable(args[0]) and not isinstance(args[0], bool):
@@ -108,16 +109,16 @@ class no_grad:
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """`@no_grad()`: a wrapper that enters a context of its own per call (per step of a
         generator's body), never this object's shared stack."""
-        mode = self._mode
+        mode, inference = self._mode, self._inference
         if inspect.isgeneratorfunction(func):
             @functools.wraps(func)
             def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-                return (yield from _each_step_in(mode, func(*args, **kwargs)))
+                return (yield from _each_step_in(mode, func(*args, **kwargs), inference))
             return generator
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _Mode(mode):
+            with _Mode(mode, inference):
                 return func(*args, **kwargs)
         return wrapper
 
@@ -129,27 +130,31 @@ class enable_grad(no_grad):
 
 
 class inference_mode(no_grad):
-    """PyTorch's `inference_mode()`: here no_grad; `inference_mode(False)` changes nothing."""
+    """PyTorch's `inference_mode()`: here no_grad; `inference_mode(False)` leaves grad mode as
+    it is. Each sets what is_inference_mode_enabled() answers inside (False for mode False, as
+    torch's), as a `with` block, a decorator and around a generator's steps alike."""
 
     def __init__(self, mode: bool = True) -> None:
         super().__init__()
         self._mode = False if mode else None
+        self._inference = bool(mode)
+        self._prev_inference: dict[int, list[bool]] = {}  # (per thread, as _prev)
 
     def __enter__(self) -> inference_mode:
         super().__enter__()
-        if self._mode is not None:  # (torch.is_inference_mode_enabled reads the count)
-            state.inference += 1
+        self._prev_inference.setdefault(get_ident(), []).append(state.inference)
+        state.inference = self._inference
         return self
 
     def __exit__(self, *exc: object) -> None:
         super().__exit__(*exc)
-        if self._mode is not None:
-            state.inference -= 1
+        state.inference = pop_own(self._prev_inference, "inference_mode")
 
 
 def is_inference_mode_enabled() -> bool:
-    """torch.is_inference_mode_enabled: inside an inference_mode() block (not no_grad)."""
-    return state.inference > 0
+    """torch.is_inference_mode_enabled: inside an inference_mode() block (not no_grad, not
+    inference_mode(False))."""
+    return state.inference
 
 
 class set_grad_enabled(no_grad):
@@ -198,40 +203,45 @@ def pop_own(stacks: dict[int, list[Any]], who: str) -> Any:
 
 
 class _Mode:
-    """Grad mode `mode` (None: as it is) inside, the caller's restored after."""
+    """Grad mode `mode` and inference mode `inference` (None: as it is) inside, the caller's
+    restored after."""
 
-    __slots__ = ("mode", "prev")
+    __slots__ = ("inference", "mode", "prev", "prev_inference")
 
-    def __init__(self, mode: bool | None) -> None:
-        self.mode = mode
+    def __init__(self, mode: bool | None, inference: bool | None = None) -> None:
+        self.mode, self.inference = mode, inference
 
     def __enter__(self) -> None:
-        self.prev = state.grad_enabled
+        self.prev, self.prev_inference = state.grad_enabled, state.inference
         if self.mode is not None:
             state.grad_enabled = self.mode
+        if self.inference is not None:
+            state.inference = self.inference
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self.prev
+        state.grad_enabled, state.inference = self.prev, self.prev_inference
 
 
-def _each_step_in(mode: bool | None, gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
-    """`yield from gen`, with every resumption of gen's body run in grad mode `mode` and the
-    caller's mode in between (what the consumer does with a yielded value is its own)."""
+def _each_step_in(mode: bool | None, gen: Generator[Any, Any, Any],
+                  inference: bool | None = None) -> Generator[Any, Any, Any]:
+    """`yield from gen`, with every resumption of gen's body run in grad mode `mode` (and
+    inference mode `inference`) and the caller's modes in between (what the consumer does with
+    a yielded value is its own)."""
     try:
-        with _Mode(mode):
+        with _Mode(mode, inference):
             value = gen.send(None)
         while True:
             try:
                 sent = yield value
             except GeneratorExit:
-                with _Mode(mode):
+                with _Mode(mode, inference):
                     gen.close()
                 raise
             except BaseException as e:  # thrown in by the consumer: into gen's body
-                with _Mode(mode):
+                with _Mode(mode, inference):
                     value = gen.throw(e)
             else:
-                with _Mode(mode):
+                with _Mode(mode, inference):
                     value = gen.send(sent)
     except StopIteration as stop:
         return stop.value

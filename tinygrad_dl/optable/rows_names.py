@@ -63,7 +63,7 @@ def _made(name: str, doc: str, function: Any) -> OpInfo:
 ROWS: tuple[OpInfo, ...] = (
     OpInfo("sum_to_size", "sum", "torch's x.sum_to_size(*size): summed down to a shape x "
            "broadcasts from", RED, methods=("sum_to_size",),
-           call=lambda x, size: x.sum_to_size(*size), ref=_sum_to_size_ref,
+           call=lambda x, size: x.sum_to_size(size), ref=_sum_to_size_ref,
            sample=Cases((case((2, 3), size=(3,)), case((2, 3), size=(2, 1)),
                          case((2, 3, 4), size=(1, 1, 4)), case((3,), size=())))),
     OpInfo("mode", "take_along_axis", "torch.mode(x, dim=-1): (values, indices) of the most "

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import tensor
+from .. import detached, engine, tensor
 from ..ops import Diag
 from ..ops.shape import axis_of
 from ..random import as_rng, multinomial_draws
@@ -50,6 +50,15 @@ def mode_indices(a: np.ndarray) -> np.ndarray:
     return order[np.arange(m), best]
 
 
+def _running(t: Tensor, method: str, dim: int) -> Tensor:
+    """t.cumsum_(dim) / t.cumprod_(dim): a 0-d t is its own running sum (torch's; NumPy's
+    cumsum makes it 1-D), written under the in-place rules all the same."""
+    if t.ndim == 0:
+        axis_of(f"Tensor.{method}_", dim, 1)
+        return write(t, f"Tensor.{method}_", None, lambda a, _: None)
+    return recompute(t, method, dim)
+
+
 class SmallNamesMethods:
     """PyTorch's small Tensor names (a base of Tensor)."""
 
@@ -65,6 +74,8 @@ class SmallNamesMethods:
     def sum_to_size(self: Tensor, *size: Any) -> Tensor:
         """torch's x.sum_to_size(*size): x summed down to `size`, a shape x broadcasts from
         (leading dims summed away, dims of size 1 summed with keepdim)."""
+        if not size:  # (x.sum_to_size(()) is the 0-d sum; no argument at all is a slip)
+            raise TypeError("sum_to_size() missing 1 required positional argument: 'size'")
         shape = shape_arg(size)
         if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in shape):
             raise TypeError(f"sum_to_size: size must be ints, got {size!r}")
@@ -134,11 +145,11 @@ class SmallNamesMethods:
     # ---- in-place forms (inplace.py's rules) --------------------------------------------------
     def cumsum_(self: Tensor, dim: int) -> Tensor:
         """x = x.cumsum(dim), in place."""
-        return recompute(self, "cumsum", dim)
+        return _running(self, "cumsum", dim)
 
     def cumprod_(self: Tensor, dim: int) -> Tensor:
         """x = x.cumprod(dim), in place."""
-        return recompute(self, "cumprod", dim)
+        return _running(self, "cumprod", dim)
 
     def scatter_add_(self: Tensor, dim: int, index: Any, src: Any) -> Tensor:
         """x = x.scatter_add(dim, index, src), in place."""
@@ -146,6 +157,10 @@ class SmallNamesMethods:
 
     def addmm_(self: Tensor, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """x = x.addmm(mat1, mat2, beta=, alpha=), in place (the product must have x's shape)."""
+        s1, s2 = (np.shape(m.data if isinstance(m, tensor.Tensor) else m) for m in (mat1, mat2))
+        if len(s1) == len(s2) == 2 and (s1[0], s2[1]) != self.shape:  # (x.addmm broadcasts x
+            raise RuntimeError(f"Tensor.addmm_: the result's shape {(s1[0], s2[1])} is not "
+                               f"this tensor's {self.shape} (mat1 @ mat2's)")  # torch's no)
         operand = next((m for m in (mat1, mat2) if isinstance(m, tensor.Tensor)
                         and m.requires_grad), mat1)
         return recompute(self, "addmm", mat1, mat2, beta=beta, alpha=alpha, operand=operand)
@@ -161,6 +176,9 @@ class SmallNamesMethods:
             raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal "
                                f"length, got shape {self.shape}")
         value = fill_value.data if isinstance(fill_value, tensor.Tensor) else fill_value
+        if np.ndim(value) != 0:  # (np.fill_diagonal would cycle a sequence along the diagonal)
+            raise TypeError(f"fill_diagonal_: fill_value must be a number (or a 0-d tensor), "
+                            f"got shape {np.shape(value)}")
 
         def put(a: np.ndarray, _: Any) -> None:
             np.fill_diagonal(a, np.asarray(value).astype(a.dtype, casting="same_kind"),
@@ -171,9 +189,10 @@ class SmallNamesMethods:
 
     # ---- autograd questions ------------------------------------------------------------------
     def detach_(self: Tensor) -> Tensor:
-        """torch's x.detach_(): x cut from its graph in place, a leaf that requires no grad."""
-        self._ctx = None
-        self.requires_grad = False
+        """torch's x.detach_(): x cut from its graph in place, a leaf that requires no grad.
+        An op that used x before stays on x's graph in torch; here its backward is refused in
+        one line (it would stop at x without a word)."""
+        detached.detach_in_place(self, next(engine.made_count))
         return self
 
     def is_inference(self: Tensor) -> bool:

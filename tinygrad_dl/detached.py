@@ -1,0 +1,38 @@
+"""In-place detach (`y.detach_()`) beside the engine, hooked in as the write guard is.
+
+A graph here runs through the tensor objects themselves: `y.detach_()` on an op's result makes
+y a constant, so an op made before it, which still has y as an input, would stop its gradient at
+y without a word (torch's graph keeps going to y's old inputs). So each tensor detached in place
+while its graph is live is remembered (weakly, with the op count then), and backward refuses an
+op made before the detach that reaches it (`engine.toposort`'s one check, on constant inputs
+only). Ops made after take y as the constant it now is; `h.detach_()` after backward (the RNN
+idiom: the graph is freed) is not remembered.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+# id -> (a weak reference, the op count then) of each tensor cut from a live graph in place
+cut: dict[int, tuple[Any, int]] = {}
+
+
+def detach_in_place(t: Any, count: int) -> None:
+    """t._ctx and requires_grad dropped (Tensor.detach_); remembered while its graph is live
+    (`count`: the engine's op count now)."""
+    if t._ctx is not None and not t._ctx.released:
+        key = id(t)
+        cut[key] = (weakref.ref(t, lambda _, k=key: cut.pop(k, None)), count)
+    t._ctx, t.requires_grad = None, False
+
+
+def check(t: Any, p: Any) -> None:
+    """Refuse backward through t's op when its input p was detached in place after it."""
+    ref, count = cut.get(id(p), (None, 0))
+    if ref is not None and ref() is p and t._ctx.made < count:
+        raise RuntimeError(f"backward through {t._ctx.describe()}: its input of shape "
+                           f"{p.data.shape} was detached in place (detach_()) after this op "
+                           "used it, which would cut its inputs' gradients without a word; "
+                           "use y.detach() (a new tensor) for the ops that should not "
+                           "backpropagate")
