@@ -71,6 +71,7 @@ Tensor.__array_function__ = numpy_calls.array_function
 from . import autograd, nn, optim, utils  # noqa: E402  isort: skip
 from . import linalg  # noqa: E402, F401  isort: skip  (torch.linalg: tg.linalg.svd)
 from . import special  # noqa: E402, F401  isort: skip  (torch.special: tg.special.ndtr)
+from . import distributions  # noqa: E402, F401  isort: skip  (torch.distributions)
 
 
 def numel(input: Tensor) -> int:

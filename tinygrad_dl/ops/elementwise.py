@@ -12,8 +12,8 @@ from ..engine import Function, unbroadcast
 from ..grad import passed
 from ..write_guard import private
 
-__all__ = ["Abs", "Add", "Clip", "Div", "Dropout", "Exp", "Log", "MatMul", "Maximum", "Mul",
-    "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
+__all__ = ["Abs", "Add", "Clip", "Div", "Draw", "Dropout", "Exp", "Log", "MatMul", "Maximum",
+    "Mul", "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
 
 
 # ---- binary ------------------------------------------------------------------------------
@@ -169,6 +169,18 @@ class Dropout(Function):
 
     def backward(ctx, g):
         return g * ctx.saved[0]
+
+
+class Draw(Function):
+    """Random draws made by forward: `sample(x)` (a distribution's sampler, reading x's shape,
+    dtype or probabilities), so a replayed jitted step draws afresh, as Dropout's mask does. The
+    draws are constants: no gradient reaches x (rsample builds loc + eps * scale on top)."""
+
+    def forward(ctx, x, sample=None):
+        return sample(x)
+
+    def backward(ctx, g):
+        return (None,)
 
 
 class Where(Function):
