@@ -8,15 +8,24 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, broadcast_all, check, normal_draws, uniform_draws
+from .distribution import Distribution, broadcast_all, check, computed, normal_draws, uniform_draws
 
 __all__ = ["Normal", "Uniform"]
 
 _NUMBER = (int, float, np.number, bool, np.bool_)
+
+
+# Uniform's comparisons, made inside ops (`computed`), so a jitted step replays them
+def _in_closed(low: np.ndarray, v: np.ndarray, high: np.ndarray) -> np.ndarray:
+    return (low <= v) & (v <= high)
+
+
+def _log_inside(low: np.ndarray, v: np.ndarray, high: np.ndarray) -> np.ndarray:
+    # torch's log(lb * ub): 0 on [low, high), -inf outside (without NumPy's log(0) warning)
+    return np.where((low <= v) & (v < high), 0.0, -math.inf)
 
 
 class Normal(Distribution):
@@ -84,8 +93,8 @@ class Uniform(Distribution):
         scalar = isinstance(low, _NUMBER) and isinstance(high, _NUMBER)
         super().__init__(() if scalar else self.low.shape, validate_args=validate_args)
         if self._validate_args:
-            check(self.low < self.high, None, "Uniform: low must be less than high (Uniform is "
-                  "not defined when low >= high, or for NaN bounds)")
+            check(computed(np.less, self.low, self.high), None, "Uniform: low must be less than "
+                  "high (Uniform is not defined when low >= high, or for NaN bounds)")
 
     @property
     def support(self) -> constraints.Constraint:
@@ -93,9 +102,8 @@ class Uniform(Distribution):
 
     def _check_support(self, value: Tensor) -> None:
         # torch's support is the closed [low, high] (log_prob(high) is -inf, not an error)
-        inside = (self.low <= value).type_as(self.low) * (value <= self.high).type_as(self.low)
-        check(inside, None, f"Uniform: expected value (Tensor of shape {value.shape}) to be "
-              "within the support [low, high]")
+        check(computed(_in_closed, self.low, value, self.high), None, f"Uniform: expected value "
+              f"(Tensor of shape {value.shape}) to be within the support [low, high]")
 
     @property
     def mean(self) -> Tensor:
@@ -123,10 +131,8 @@ class Uniform(Distribution):
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
-        lb = (self.low <= value).type_as(self.low)
-        ub = (self.high > value).type_as(self.low)
-        # torch's log(lb * ub): 0 inside, -inf outside (without NumPy's log(0) warning)
-        return F.where(lb * ub > 0, 0.0, -math.inf) - (self.high - self.low).log()
+        inside = computed(_log_inside, self.low, value, self.high).type_as(self.low)
+        return inside - (self.high - self.low).log()
 
     def cdf(self, value: Any) -> Tensor:
         value = self._validate_sample(value)

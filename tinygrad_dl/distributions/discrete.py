@@ -4,7 +4,6 @@ logits are log(clamp(probs, eps, 1 - eps)), so values agree with torch's to roun
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from ..engine import no_grad
 from ..random import as_rng
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, broadcast_all, draw, shape_of
+from .distribution import Distribution, broadcast_all, computed, draw, lazy_property, shape_of
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical"]
 
@@ -34,6 +33,24 @@ def _float(x: Any, who: str, name: str) -> Tensor:
 def _clamp_probs(p: Tensor) -> Tensor:
     eps = float(np.finfo(p.dtype).eps)
     return p.clamp(min=eps, max=1 - eps)
+
+
+# argmax, one-hot rows and Bernoulli's mode made inside ops (`computed`), so a jitted step
+# replays them (Tensor.argmax and comparisons give arrays made by the step's Python)
+def _argmax(a: np.ndarray) -> np.ndarray:
+    return a.argmax(-1)
+
+
+@dataclass(frozen=True)
+class _OneHot:
+    n: int
+
+    def __call__(self, indices: np.ndarray) -> np.ndarray:
+        return indices[..., None] == np.arange(self.n)
+
+
+def _bernoulli_mode(p: np.ndarray) -> np.ndarray:
+    return np.where(p == 0.5, math.nan, (p >= 0.5).astype(p.dtype))
 
 
 @dataclass(frozen=True)
@@ -92,11 +109,11 @@ class Categorical(Distribution):
         self._num_events = param.shape[-1]
         super().__init__(param.shape[:-1], validate_args=validate_args)
 
-    @functools.cached_property
+    @lazy_property
     def logits(self) -> Tensor:
         return _clamp_probs(self.probs).log()
 
-    @functools.cached_property
+    @lazy_property
     def probs(self) -> Tensor:
         return F.softmax(self.logits, dim=-1)
 
@@ -118,7 +135,7 @@ class Categorical(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        return self.probs.argmax(-1)
+        return computed(_argmax, self.probs)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = shape_of(sample_shape, f"{type(self).__name__}.sample")
@@ -186,22 +203,21 @@ class OneHotCategorical(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        return self._one_hot(self.probs.argmax(-1))
+        return self._one_hot(computed(_argmax, self.probs))
 
     @property
     def variance(self) -> Tensor:
         return self.probs * (1 - self.probs)
 
     def _one_hot(self, indices: Tensor) -> Tensor:
-        n = self._categorical._num_events
-        return (indices.unsqueeze(-1) == F.arange(n)).astype(self.probs.dtype)
+        return computed(_OneHot(self._categorical._num_events), indices).type_as(self.probs)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         return self._one_hot(self._categorical.sample(sample_shape))
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
-        return self._categorical.log_prob(value.argmax(-1))
+        return self._categorical.log_prob(computed(_argmax, value))
 
     def entropy(self) -> Tensor:
         return self._categorical.entropy()
@@ -236,12 +252,12 @@ class Bernoulli(Distribution):
         scalar = isinstance(given, (int, float, np.number, bool, np.bool_))
         super().__init__(() if scalar else param.shape, validate_args=validate_args)
 
-    @functools.cached_property
+    @lazy_property
     def logits(self) -> Tensor:
         p = _clamp_probs(self.probs)
         return p.log() - (-p).log1p()
 
-    @functools.cached_property
+    @lazy_property
     def probs(self) -> Tensor:
         return self.logits.sigmoid()
 
@@ -255,8 +271,7 @@ class Bernoulli(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        p = self.probs
-        return F.where(p == 0.5, math.nan, (p >= 0.5).astype(p.dtype))
+        return computed(_bernoulli_mode, self.probs).type_as(self.probs)
 
     @property
     def variance(self) -> Tensor:

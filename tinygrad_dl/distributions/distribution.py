@@ -18,14 +18,27 @@ from typing import Any
 
 import numpy as np
 
+from .. import functional as F
+from ..engine import enable_grad
 from ..ops import Draw, Tap
 from ..random import as_rng, below
 from ..tensor import Tensor, as_tensor
 from . import constraints
 from .constraints import Constraint
 
-__all__ = ["Distribution", "broadcast_all", "check", "draw", "normal_draws", "shape_of",
-           "uniform_draws"]
+__all__ = ["Distribution", "broadcast_all", "check", "computed", "draw", "lazy_property",
+           "normal_draws", "shape_of", "uniform_draws"]
+
+
+class lazy_property(functools.cached_property):
+    """torch's lazy_property: a parameter computed from the other one at its first use, then
+    kept; computed with grad enabled (as torch's), so a first use under no_grad (`with
+    no_grad(): a = d.sample()`, Bernoulli.sample's own no_grad) does not keep a value cut
+    from the graph: entropy() and log_prob() after it still reach the given parameter."""
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        with enable_grad():
+            return super().__get__(instance, owner)
 
 
 def shape_of(sample_shape: Any, who: str) -> tuple[int, ...]:
@@ -135,6 +148,25 @@ class _Uniform:
 def draw(x: Tensor, sampler: Any) -> Tensor:
     """`sampler(x's array)` inside a Draw op: a constant tensor, drawn afresh at each replay."""
     return Draw.apply(x.detach(), sample=sampler)
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """`Draw`'s function for a constant computed from values: `fn(*operands)`. Equal by value
+    (fn a module-level function or a frozen dataclass), so two recordings of a step agree."""
+
+    fn: Any
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        return self.fn(*a)
+
+
+def computed(fn: Any, *ts: Tensor) -> Tensor:
+    """`fn` of the arrays of `ts` (broadcast together, as floats) as a constant tensor (no
+    gradient) made inside a Draw op. A comparison (`t < u`) or an argmax gives an array made
+    by the step's Python, which a jitted step cannot replay: it ran eagerly, with a warning,
+    at every call; an op is replayed, computing afresh from each call's values."""
+    return draw(F.stack(broadcast_all(*ts)), _Computed(fn))
 
 
 def normal_draws(like: Tensor, shape: tuple[int, ...]) -> Tensor:

@@ -173,8 +173,10 @@ class Dropout(Function):
 
 class Draw(Function):
     """Random draws made by forward: `sample(x)` (a distribution's sampler, reading x's shape,
-    dtype or probabilities), so a replayed jitted step draws afresh, as Dropout's mask does. The
-    draws are constants: no gradient reaches x (rsample builds loc + eps * scale on top)."""
+    dtype or probabilities), so a replayed jitted step draws afresh, as Dropout's mask does; or
+    a constant computed from x's values (a comparison's mask, an argmax), so a replay computes
+    it afresh. The draws are constants: no gradient reaches x (rsample builds loc + eps * scale
+    on top)."""
 
     def forward(ctx, x, sample=None):
         return sample(x)
