@@ -186,11 +186,15 @@ def test_upsample_is_torchs(kw):
 
 
 def test_interpolate_float32_stays_float32():
-    x = R.standard_normal((1, 2, 3, 4)).astype(np.float32)
+    # its own generator (the module's R gives each test the draws the tests before it left,
+    # which xdist orders differently run to run), and an atol: a float32 blend of values near 1
+    # that cancels to 3.5e-4 carries ~1e-8 of rounding (relative 2e-5 failed once)
+    x = np.random.default_rng(7).standard_normal((1, 2, 3, 4)).astype(np.float32)
     out = F.interpolate(Tensor(x), scale_factor=2, mode="bilinear")
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.data, TF.interpolate(torch.tensor(x), scale_factor=2,
-                                                        mode="bilinear").numpy(), rtol=1e-5)
+                                                        mode="bilinear").numpy(),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_interpolate_refuses_in_one_line():
