@@ -11,6 +11,7 @@ with a float32 tensor is float64 here, float32 in torch); the default float dtyp
 from __future__ import annotations
 
 import builtins
+import math
 import threading
 from typing import Any
 
@@ -200,7 +201,11 @@ def unravel_index(indices: Tensor, shape: Any) -> tuple[Tensor, ...]:
     shape = tuple(builtins.int(n) for n in shape)
     if any(n < 0 for n in shape):
         raise ValueError(f"unravel_index: 'shape' cannot have negative values, but got {shape}")
-    n = builtins.int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)  # (Python ints: np.prod in int64 wrapped past 2**63, so valid
+    # indices were refused against a 0 or negative entry count)
+    if n > np.iinfo(np.int64).max:
+        raise ValueError(f"unravel_index: shape {shape} has {n} entries, more than int64 "
+                         f"holds (NumPy's unravel_index cannot take it)")
     idx = indices.data.astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = builtins.int(idx.min() if idx.min() < 0 else idx.max())
