@@ -104,3 +104,17 @@ def test_mvlgamma_large_p_is_one_op_and_jit_replays():
         warnings.simplefilter("error")  # (a replay refused would warn)
         for v in (3.5, 4.5, 6.0):
             np.testing.assert_array_equal(f(Tensor([v])).data, Tensor([v]).mvlgamma(3).data)
+
+
+def test_xlog1py_gradient_is_zero_where_the_upstream_gradient_is_zero_as_torch():
+    # before: x * log1p(-1) with g = 0 gave 0 * -inf = NaN for x's gradient; torch's backward
+    # is xlog1py(g, y), 0 where g = 0 (xlogy's already was)
+    torch = pytest.importorskip("torch")
+    X, Y, G = np.array([2.0, 0.0, 1.5]), np.array([-1.0, -1.0, 0.5]), np.array([0.0, 1.0, 2.0])
+    x, y = tg.Tensor(X, requires_grad=True), tg.Tensor(Y, requires_grad=True)
+    tg.special.xlog1py(x, y).backward(G)
+    tx = torch.tensor(X, requires_grad=True)
+    ty = torch.tensor(Y, requires_grad=True)
+    torch.special.xlog1py(tx, ty).backward(torch.tensor(G))
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+    np.testing.assert_array_equal(y.grad, ty.grad.numpy())

@@ -154,21 +154,25 @@ class Heaviside(_StepBinary):
 
 class XLogY(Function):
     """x log y, 0 where x = 0 unless y is NaN (torch.xlogy, scipy's). d/dx = log y (torch's
-    xlogy(g, y), 0 where x = 0 and y <= 0), d/dy = x / y."""
+    xlogy(g, y): 0 where g = 0; 0 where x = 0 and y <= 0), d/dy = x / y. special.Xlog1py is
+    this with log1p (`log`, `pole`: where log's argument reaches 0)."""
+
+    log = staticmethod(np.log)
+    pole = 0.0
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         ctx.shapes = x.shape, y.shape
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = x * np.log(y)
+            out = x * ctx.log(y)
         return np.where((x == 0) & ~np.isnan(y), 0.0, out).astype(out.dtype, copy=False)
 
     def backward(ctx, g):
         x, y = ctx.saved
         with np.errstate(divide="ignore", invalid="ignore"):
-            gx = np.where((g == 0) & ~np.isnan(y), 0.0, g * np.log(y))
-            gx = np.where((x == 0) & (y <= 0), 0.0, gx)
-            gy = g * x / y if ctx.needs_input_grad[1] else None
+            gx = np.where((g == 0) & ~np.isnan(y), 0.0, g * ctx.log(y))
+            gx = np.where((x == 0) & (y <= ctx.pole), 0.0, gx)
+            gy = (g * x / (y if not ctx.pole else 1 + y)) if ctx.needs_input_grad[1] else None
         return _grads(ctx, gx, gy)
 
 

@@ -14,9 +14,10 @@ import math
 
 import numpy as np
 
-from ..engine import Function, unbroadcast
+from ..engine import Function
 from . import bessel
 from . import special_math as sm
+from .binary import XLogY
 from .erf import exp_neg_square, normal_cdf
 
 __all__ = ["Digamma", "Entr", "Erfcx", "Erfinv", "I0", "I0e", "I1", "I1e", "Lgamma", "LogNdtr",
@@ -211,21 +212,10 @@ class Entr(_Unary):
             return -(1.0 + np.log(x))
 
 
-class Xlog1py(Function):
+class Xlog1py(XLogY):
     """x log1p(y), 0 where x = 0 unless y is NaN (torch.special.xlog1py). d/dx = log1p(y) (0
-    where x = 0 and y <= -1, PyTorch's), d/dy = x / (1 + y)."""
+    where g = 0, and where x = 0 and y <= -1, PyTorch's xlog1py(g, y) rule), d/dy = x / (1 + y):
+    XLogY's forward and backward with log1p."""
 
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        ctx.shapes = x.shape, y.shape
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = x * np.log1p(y)
-        return np.where((x == 0) & ~np.isnan(y), 0.0, out).astype(out.dtype, copy=False)
-
-    def backward(ctx, g):
-        x, y = ctx.saved
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gx = np.where((x == 0) & (y <= -1), 0.0, g * np.log1p(y))  # (PyTorch's)
-            gy = g * x / (1 + y)
-        (sx, sy), (nx, ny) = ctx.shapes, ctx.needs_input_grad
-        return (unbroadcast(gx, sx) if nx else None), (unbroadcast(gy, sy) if ny else None)
+    log = staticmethod(np.log1p)
+    pole = -1.0
