@@ -71,3 +71,14 @@ def test_a_float64_weight_against_float32_logits_replays_in_a_jitted_step():
         torch.tensor(a(Tensor(x)).data), torch.tensor(y),
         torch.tensor([3.0, 0.1, 0.1, 0.1], dtype=torch.float32), label_smoothing=0.1)
     np.testing.assert_allclose(le.data, t.item(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("ignore_index", [0, -100])
+def test_logits_with_no_classes_are_refused_in_one_line_naming_the_loss(fn, ignore_index):
+    # before: NumPy's "zero-size array to reduction operation maximum which has no identity"
+    # (cross_entropy) or an IndexError naming no op (nll_loss), with every label ignored
+    with pytest.raises(ValueError) as e:
+        getattr(F, fn)(Tensor(np.zeros((2, 0))), np.array([0, 0]), ignore_index=ignore_index)
+    msg = str(e.value)
+    assert msg.startswith(f"{fn}: ") and "(2, 0)" in msg and "\n" not in msg

@@ -100,3 +100,15 @@ def test_an_integer_threshold_value_that_does_not_fit_is_refused_as_torch():
         F.threshold(x, 0, 1000)
     assert str(e.value) == "threshold: value 1000 cannot be converted to int8 without overflow"
     np.testing.assert_array_equal(F.threshold(x, 0, -128).data, [1, -128])
+
+
+def test_dropout_second_argument_0_or_1_is_torchs_inplace():
+    # torch reads nn.Dropout(0.5, 1) as inplace=1; before, the 1 was taken for this layer's
+    # older rng argument and refused with a message about generators
+    for cls in ("Dropout", "Dropout1d", "Dropout2d"):
+        assert repr(getattr(nn, cls)(0.5, 1)) == repr(getattr(torch.nn, cls)(0.5, True))
+        assert getattr(nn, cls)(0.5, 0).inplace is False
+    d = nn.Dropout(0.5, np.random.default_rng(0))  # the older order still takes a generator
+    assert d.inplace is False and isinstance(d.rng, np.random.Generator)
+    with pytest.raises(TypeError, match="Dropout: inplace must be a bool, got int"):
+        nn.Dropout(0.5, 2)

@@ -283,3 +283,29 @@ def test_questions_and_complex_views():
     with pytest.raises(TypeError, match="is_nonzero: expects a Tensor"):
         tg.is_nonzero(3)
     assert not hasattr(torch.Tensor, "std_mean")  # (torch has no method: none added here)
+
+
+def test_bernoulli_dtypes_as_torch():
+    # torch.bernoulli(x) keeps x's dtype, and refuses integer probabilities (NotImplementedError,
+    # a RuntimeError); before, tg.bernoulli gave float64 for them, and x.bernoulli() int draws
+    ints = tg.tensor([0, 1, 1])
+    for f in (lambda: tg.bernoulli(ints), lambda: ints.bernoulli()):
+        with pytest.raises(NotImplementedError, match="bernoulli: probabilities in a int64"):
+            f()
+    with pytest.raises(NotImplementedError):
+        torch.bernoulli(torch.tensor([0, 1, 1]))
+    for p in (0.0, 1.0):
+        ours, theirs = tg.bernoulli(ints, p), torch.bernoulli(torch.tensor([0, 1, 1]), p)
+        assert ours.dtype == np.int64 and theirs.dtype == torch.int64
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    assert tg.bernoulli(tg.ones(3, dtype=tg.float32)).dtype == np.float32
+    assert tg.bernoulli([0.0, 1.0]).data.tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("args", [(5.5,), (1, 5.0), (True,)])
+def test_randint_like_refuses_bounds_that_are_not_ints_as_torch(args):
+    # before: 5.5 was taken and the draws fell on [0, 5) without a word
+    with pytest.raises(TypeError):
+        torch.randint_like(torch.zeros(3), *args)
+    with pytest.raises(TypeError, match="randint_like: (low|high) must be an int"):
+        tg.randint_like(tg.zeros(3), *args)

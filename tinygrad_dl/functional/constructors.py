@@ -180,15 +180,10 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, generator: Any = N
 
 def bernoulli(input: Any, p: Any = None, generator: Any = None, rng: Any = None) -> Tensor:
     """1 with probability `input` (or `p`, a number, with input's shape), else 0, in input's
-    float dtype (torch.bernoulli). A constant."""
-    a = data_of(input) if isinstance(input, Tensor) else np.asarray(input, dtype=np.float64)
-    prob = a if p is None else np.full(a.shape, p, dtype=np.float64)
-    if not np.all((prob >= 0) & (prob <= 1)):  # NaN too
-        raise ValueError(f"bernoulli: probabilities must lie in [0, 1], got "
-                         f"{brief_values(prob[~((prob >= 0) & (prob <= 1))])}")
-    draws = rng_of(rng, generator, "bernoulli").random(a.shape) < prob
-    return _made("bernoulli", draws.astype(a.dtype if a.dtype.kind == "f" else np.float64),
-                 False, None)
+    dtype (torch.bernoulli; an array or list is read as float64). A constant: the one rule is
+    Tensor.bernoulli's."""
+    x = input if isinstance(input, Tensor) else Tensor(np.asarray(input, dtype=np.float64))
+    return x.bernoulli(p, generator=rng_of(rng, generator, "bernoulli"))
 
 
 def multinomial(input: Any, num_samples: int, replacement: bool = False, generator: Any = None,

@@ -18,6 +18,7 @@ from ..ops import I0
 from ..ops.shape import axis_of
 from ..random import integers
 from ..tensor import Tensor, np_dtype
+from ..tensor.conversions import int_arg
 from .constructors import rng_of
 from .joins import concatenate
 from .linalg import matrix_chain
@@ -150,6 +151,8 @@ def randint_like(input: Any, low: int = 0, high: Any = None, *, dtype: Any = Non
     x = as_tensor_of(input)
     if high is None:
         low, high = 0, low
+    # ints only, as torch: a float bound (5.5) was drawn below its floor without a word
+    low, high = int_arg("randint_like", "low", low), int_arg("randint_like", "high", high)
     dt = np.dtype(x.data.dtype if dtype is None else np_dtype(dtype, "randint_like"))
     g = rng_of(None, generator, "randint_like")
     draws = integers(low, high, x.shape, np.int64 if dt.kind == "f" else dt, g, "randint_like")

@@ -10,7 +10,7 @@ import numpy as np
 from ..functional.layers import channel_dropout, channel_mask
 from ..functional.methods import inplace_flag
 from ..ops import Dropout as DropoutOp
-from ..random import as_rng
+from ..random import Generator, as_rng
 from ..tensor import Tensor
 from .module import Module, inplace_arg
 
@@ -29,8 +29,10 @@ class Dropout(Module):
         if not 0.0 <= p < 1.0:
             raise ValueError(f"{who}: p must be in [0, 1), got {p}")
         self.p = p
-        if not isinstance(inplace, (bool, np.bool_)) and rng is None:  # this layer's older
-            inplace, rng = False, inplace  # order, Dropout(p, rng): a generator or a seed
+        if isinstance(inplace, (np.random.Generator, Generator)) and rng is None:  # the
+            inplace, rng = False, inplace  # layer's older order, Dropout(p, rng)
+        elif type(inplace) is int and inplace in (0, 1):  # torch's Dropout(0.5, 1): inplace
+            inplace = bool(inplace)
         self.inplace = inplace_arg(who, inplace)  # (PyTorch's second argument)
         # the given generator, or the default generator's (reseeded in place by manual_seed)
         self.rng = as_rng(rng, who)

@@ -93,6 +93,8 @@ class CrossEntropy(Function):
              label_smoothing=0.0):
         if z.ndim != 2:
             raise ValueError(f"cross_entropy expects logits of shape (n, K), got {z.shape}")
+        if z.shape[1] == 0 and z.shape[0]:  # (NumPy's words were "zero-size array to reduction
+            raise ValueError(f"cross_entropy: logits of shape {z.shape} have no classes")  # ...")
         targets = private(targets)  # saved for backward: the caller may reuse its buffer
         if z.dtype.kind not in "fc":  # integer or bool logits: float64, as softmax and every
             z = z.astype(np.float64)  # unary op gives them (exp in place below needs floats)
@@ -271,6 +273,8 @@ class NLL(Function):
         if x.shape[0] == 0:
             raise ValueError(f"nll_loss: empty batch (input of shape {x.shape}): a mean over "
                              "no samples is undefined")
+        if x.shape[1] == 0:  # (all labels ignored: NumPy's IndexError, naming no op)
+            raise ValueError(f"nll_loss: input of shape {x.shape} has no classes")
         ignored = ignored_labels("nll_loss", targets, x.shape[1], ignore_index)
         if (x > 0).any():  # (log-probabilities are <= 0; NaN compares False: it propagates)
             raise ValueError("nll_loss: input has values above 0, so its rows are not "

@@ -116,6 +116,9 @@ class SmallNamesMethods:
     def bernoulli(self: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
         """torch's x.bernoulli(): 1 with probability x (or p, a number, for every entry),
         else 0, in x's dtype. A constant."""
+        if p is None and self.data.dtype.kind != "f":  # (torch: not implemented for Long)
+            raise NotImplementedError(f"bernoulli: probabilities in a {self.data.dtype} tensor"
+                                      " are not supported (as in torch); cast it to float")
         prob = _probabilities("bernoulli", self.data if p is None else p)
         if p is not None and prob.ndim:
             raise TypeError("bernoulli: p must be a number (x.bernoulli_(p) takes a tensor)")
