@@ -29,13 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from . import engine, hooks, tensor_hooks, write_guard
-from .anomaly import detect_anomaly
-from .engine import enable_grad, no_grad
-from .tensor import Tensor
+from .. import engine, hooks, tensor_hooks, write_guard
+from ..anomaly import detect_anomaly
+from ..engine import enable_grad, no_grad
+from ..grad_mode import inference_mode, set_grad_enabled
+from ..tensor import Tensor
 
-__all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "grad",
-           "no_grad"]
+__all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "functional",
+           "grad", "inference_mode", "no_grad", "set_grad_enabled"]
 
 
 class FunctionCtx:
@@ -321,3 +322,6 @@ def _toward(ops: list[Any], ins: list[Tensor]) -> tuple[list[Any], list[Any]]:
             run.add(id(t))
     ends = {id(t): t for t in ins if t._ctx is not None and id(t) not in run}
     return [t for t in ops if id(t) in run], list(ends.values())
+
+
+from . import functional  # noqa: E402 (torch.autograd.functional; it uses grad, above)

@@ -1,0 +1,218 @@
+"""`torch.autograd.functional`: the Jacobian of a function of tensors, and its products with
+vectors, built on reverse mode alone.
+
+Row i of the Jacobian of y = f(x) is the gradient of y_i, one backward pass with the one-hot
+vector e_i as the output's gradient (a vector-Jacobian product e_iᵀ J), so
+
+    jacobian(f, x)[i] = autograd.grad(y, x, e_i)      (one pass per entry of y)
+    vjp(f, x, v)      = autograd.grad(y, x, v)        (vᵀ J: one pass)
+    jvp(f, x, v)      = J v                           (from the Jacobian: one pass per entry of y)
+
+which is how a student checks a hand-derived Jacobian (`tinygrad_dl.gradcheck` checks it
+against finite differences). The shapes are torch's: `jacobian` of an output of shape (m...)
+with respect to an input of shape (n...) has shape (m..., n...), in the input's dtype; a
+tuple of inputs or outputs gives a tuple (outputs outermost). Functions are called on fresh
+leaves that share the inputs' arrays, so the caller's tensors and their `.grad` are untouched.
+Second derivatives (`hessian`, `hvp`, `vhp`, `create_graph=True`) are refused in one line:
+backward runs on NumPy arrays and records no graph of itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engine import enable_grad
+from ..tensor import Tensor
+from . import grad
+
+__all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
+
+Tensors = tuple[Tensor, ...]
+
+
+def _tensors(value: Any, what: str, who: str) -> tuple[Tensors, bool]:
+    """`value` as a tuple of Tensors, and whether it was a tuple (or list), as torch's
+    `_as_tuple`: anything else is refused in one line."""
+    is_tuple = isinstance(value, (tuple, list))
+    items = tuple(value) if is_tuple else (value,)
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{who}: the {what} must be a Tensor or a tuple of Tensors, but the "
+                            f"value at index {i} has type {type(t).__name__}")
+    return items, is_tuple
+
+
+def _leaves(ins: Tensors, who: str) -> Tensors:
+    """Fresh leaves that require grad, sharing the inputs' arrays (torch's detach():
+    requires_grad_()): the function's graph starts at them, not at the caller's graph."""
+    for i, t in enumerate(ins):
+        if t.data.dtype.kind != "f":
+            raise TypeError(f"{who}: input {i} is {t.data.dtype}; only floating-point inputs "
+                            "have gradients")
+    return tuple(Tensor(t.data, requires_grad=True) for t in ins)
+
+
+def _no_graph(who: str, create_graph: bool) -> None:
+    if create_graph:
+        raise NotImplementedError(f"{who}: create_graph=True is not supported: backward runs "
+                                  "on NumPy arrays, so it records no graph of itself")
+
+
+def _call(func: Callable[..., Any], ins: Tensors, who: str) -> tuple[Tensors, bool]:
+    with enable_grad():  # (torch's: the function is differentiated even under no_grad)
+        out = func(*ins)
+    return _tensors(out, "outputs of the user-provided function", who)
+
+
+def _vector(v: Any, like: Tensors, what: str, who: str) -> list[np.ndarray]:
+    """The vectors `v` (one per tensor of `like`, each of its shape), as arrays in its dtype;
+    None only where `like` is one tensor of one element (torch's rule)."""
+    if v is None:
+        if len(like) != 1 or like[0].data.size != 1:
+            raise RuntimeError(f"{who}: the vector v can only be None if the user-provided "
+                               f"function's {what} is a single Tensor with a single element")
+        return [np.ones(like[0].data.shape, like[0].data.dtype)]
+    vs, _ = _tensors(v, "vector v", who)
+    if len(vs) != len(like):
+        raise RuntimeError(f"{who}: v has {len(vs)} tensors, the {what} {len(like)}")
+    for i, (a, t) in enumerate(zip(vs, like)):
+        if a.data.shape != t.data.shape:
+            raise RuntimeError(f"{who}: v[{i}] has shape {a.data.shape}, the {what} [{i}] "
+                               f"{t.data.shape}")
+    return [np.asarray(a.data, dtype=t.data.dtype) for a, t in zip(vs, like)]
+
+
+def _independent(who: str, i: int, j: int | None = None) -> RuntimeError:
+    of = "does not require gradients" if j is None else f"is independent of input {j}"
+    return RuntimeError(f"{who}: output {i} of the user-provided function {of}, which is not "
+                        "allowed in strict mode")
+
+
+def _grads(o: Tensor, ins: Tensors, g: np.ndarray, i: int, strict: bool, who: str
+           ) -> list[np.ndarray | None]:
+    """vᵀ J of output o (v = g) for each input, None where o does not depend on it."""
+    got = grad(o, ins, g, retain_graph=True, allow_unused=True)
+    if strict:
+        for j, gj in enumerate(got):
+            if gj is None:
+                raise _independent(who, i, j)
+    return [None if gj is None else gj.data for gj in got]
+
+
+def _shaped(rows: list[tuple[Tensor, ...]], out_tuple: bool, in_tuple: bool) -> Any:
+    """torch's nesting: outputs outermost; a tuple only where the caller gave one."""
+    per_out = [r if in_tuple else r[0] for r in rows]
+    return tuple(per_out) if out_tuple else per_out[0]
+
+
+def _rows(outs: Tensors, ins: Tensors, strict: bool, who: str) -> list[list[np.ndarray]]:
+    """Per output, per input, its Jacobian (output entries, input entries) in the input's
+    dtype: row r is the gradient of entry r (one backward pass with the one-hot e_r)."""
+    rows = []
+    for i, o in enumerate(outs):
+        parts = [np.zeros((o.data.size, t.data.size), t.data.dtype) for t in ins]
+        if not o.requires_grad:  # (an integer result, or one built from no input)
+            if strict:
+                raise _independent(who, i)
+        else:
+            e = np.zeros(o.data.size, o.data.dtype)
+            for r in range(o.data.size):
+                e[r - 1], e[r] = 0, 1  # (e[-1] = 0 at r = 0: zero already)
+                for part, gj in zip(parts, _grads(o, ins, e.reshape(o.data.shape), i, strict,
+                                                  who)):
+                    if gj is not None:
+                        part[r] = gj.reshape(-1)
+        rows.append(parts)
+    return rows
+
+
+def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
+             strict: bool = False, vectorize: bool = False,
+             strategy: str = "reverse-mode") -> Any:
+    """`torch.autograd.functional.jacobian`: d func(*inputs) / d inputs, one backward pass per
+    output entry; shape output.shape + input.shape each, in the input's dtype. An output that
+    does not depend on an input gives zeros (strict=True: an error). `vectorize` and
+    `strategy` change how torch computes the same matrix, not what it is: accepted."""
+    who = "jacobian"
+    _no_graph(who, create_graph)
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(f"{who}: strategy must be 'reverse-mode' or 'forward-mode', got "
+                         f"{strategy!r}")
+    del vectorize
+    ins, in_tuple = _tensors(inputs, "inputs", who)
+    ins = _leaves(ins, who)
+    outs, out_tuple = _call(func, ins, who)
+    rows = [tuple(Tensor(J.reshape(o.data.shape + t.data.shape)) for J, t in zip(parts, ins))
+            for parts, o in zip(_rows(outs, ins, strict, who), outs)]
+    return _shaped(rows, out_tuple, in_tuple)
+
+
+def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Any, Any]:
+    """`torch.autograd.functional.vjp`: (func(*inputs), vᵀ J) in one backward pass, v shaped
+    as the outputs (None for one output of one element), the product shaped as the inputs, in
+    their dtypes (zeros where the outputs do not depend on an input)."""
+    who = "vjp"
+    _no_graph(who, create_graph)
+    ins, in_tuple = _tensors(inputs, "inputs", who)
+    ins = _leaves(ins, who)
+    outs, out_tuple = _call(func, ins, who)
+    vs = _vector(v, outs, "output", who)
+    total: list[np.ndarray] = [np.zeros(t.data.shape, t.data.dtype) for t in ins]
+    for i, (o, g) in enumerate(zip(outs, vs)):
+        if not o.requires_grad:
+            if strict:
+                raise _independent(who, i)
+            continue
+        for acc, gj in zip(total, _grads(o, ins, g, i, strict, who)):
+            if gj is not None:
+                acc += gj
+    values = tuple(o.detach() for o in outs)
+    products = tuple(Tensor(a) for a in total)
+    return (values if out_tuple else values[0]), (products if in_tuple else products[0])
+
+
+def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Any, Any]:
+    """`torch.autograd.functional.jvp`: (func(*inputs), J v), v shaped as the inputs (None for
+    one input of one element), the product shaped as the outputs, in their dtypes. Reverse
+    mode only here, so J v comes from the Jacobian: one backward pass per output entry (torch
+    uses a double backward, which needs the graph of a backward this engine does not record)."""
+    who = "jvp"
+    _no_graph(who, create_graph)
+    ins, _ = _tensors(inputs, "inputs", who)
+    vs = _vector(v, ins, "input", who)
+    ins = _leaves(ins, who)
+    outs, out_tuple = _call(func, ins, who)
+    products = []
+    for o, parts in zip(outs, _rows(outs, ins, strict, who)):
+        acc = sum((J.dot(x.reshape(-1)) for J, x in zip(parts, vs)),
+                  np.zeros(o.data.size, parts[0].dtype if parts else o.data.dtype))
+        products.append(Tensor(acc.reshape(o.data.shape).astype(o.data.dtype)))
+    values = tuple(o.detach() for o in outs)
+    return ((values if out_tuple else values[0]),
+            (tuple(products) if out_tuple else products[0]))
+
+
+def _second(who: str) -> NotImplementedError:
+    return NotImplementedError(f"{who}: second derivatives are not supported: backward runs on "
+                               "NumPy arrays, so it records no graph of itself to differentiate "
+                               "again (jacobian of a hand-written gradient function works)")
+
+
+def hessian(func: Callable[..., Any], inputs: Any, *args: Any, **kwargs: Any) -> Any:
+    """`torch.autograd.functional.hessian`: refused (second derivatives), in one line."""
+    raise _second("hessian")
+
+
+def hvp(func: Callable[..., Any], inputs: Any, *args: Any, **kwargs: Any) -> Any:
+    """`torch.autograd.functional.hvp`: refused (second derivatives), in one line."""
+    raise _second("hvp")
+
+
+def vhp(func: Callable[..., Any], inputs: Any, *args: Any, **kwargs: Any) -> Any:
+    """`torch.autograd.functional.vhp`: refused (second derivatives), in one line."""
+    raise _second("vhp")
