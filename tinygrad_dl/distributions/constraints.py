@@ -7,13 +7,15 @@ inside a `Tap` op (distribution.py), so a jitted step re-checks each replayed va
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 __all__ = ["Constraint", "boolean", "dependent", "independent", "integer_interval", "interval",
-           "is_dependent", "nonnegative_integer", "one_hot", "positive", "real", "real_vector",
+           "is_dependent", "lower_cholesky", "multinomial", "nonnegative", "nonnegative_integer",
+           "one_hot", "positive", "positive_definite", "positive_integer", "real", "real_vector",
            "simplex", "unit_interval"]
 
 
@@ -69,6 +71,17 @@ class _GreaterThan(Constraint):
 
 
 @dataclass(frozen=True, repr=False)
+class _GreaterThanEq(Constraint):
+    lower_bound: float
+
+    def check(self, a: np.ndarray) -> np.ndarray:
+        return a >= self.lower_bound
+
+    def __repr__(self) -> str:
+        return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+@dataclass(frozen=True, repr=False)
 class _Interval(Constraint):
     """[lower, upper] for floats (unit_interval)."""
 
@@ -84,12 +97,15 @@ class _Interval(Constraint):
 
 @dataclass(frozen=True, repr=False)
 class _IntegerInterval(Constraint):
-    lower_bound: int
-    upper_bound: int
+    lower_bound: Any
+    upper_bound: Any
     is_discrete = True
 
     def check(self, a: np.ndarray) -> np.ndarray:
-        return (a % 1 == 0) & (a >= self.lower_bound) & (a <= self.upper_bound)
+        # a bound may be a tensor (Binomial's total_count): its values
+        low, high = (np.asarray(getattr(b, "data", b)) for b in (self.lower_bound,
+                                                                  self.upper_bound))
+        return (a % 1 == 0) & (a >= low) & (a <= high)
 
     def __repr__(self) -> str:
         return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
@@ -103,6 +119,48 @@ class _IntegerGreaterThanZero(Constraint):
 
     def __repr__(self) -> str:
         return "IntegerGreaterThan(lower_bound=0)"
+
+
+class _IntegerGreaterThanOne(Constraint):
+    is_discrete = True
+
+    def check(self, a: np.ndarray) -> np.ndarray:
+        return (a % 1 == 0) & (a >= 1)
+
+    def __repr__(self) -> str:
+        return "IntegerGreaterThan(lower_bound=1)"
+
+
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal (torch's lower_cholesky)."""
+
+    event_dim = 2
+
+    def check(self, a: np.ndarray) -> np.ndarray:
+        lower = (np.tril(a) == a).reshape(a.shape[:-2] + (a.shape[-2] * a.shape[-1],)).all(-1)
+        return lower & (np.diagonal(a, axis1=-2, axis2=-1) > 0).all(-1)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric matrices with a Cholesky factor (torch's positive_definite: symmetric to
+    isclose(rtol=1e-5, atol=1e-6), then cholesky_ex's info == 0)."""
+
+    event_dim = 2
+
+    def check(self, a: np.ndarray) -> np.ndarray:
+        sym = np.isclose(a, np.swapaxes(a, -1, -2), rtol=1e-5, atol=1e-6, equal_nan=False)
+        sym = sym.reshape(a.shape[:-2] + (a.shape[-2] * a.shape[-1],)).all(-1)
+        if not sym.all():
+            return sym
+        flat = a.reshape((-1,) + a.shape[-2:])
+        ok = np.empty(len(flat), bool)
+        for i, m in enumerate(flat):
+            try:
+                np.linalg.cholesky(m)
+                ok[i] = True
+            except np.linalg.LinAlgError:
+                ok[i] = False
+        return ok.reshape(a.shape[:-2])
 
 
 class _TensorInterval(Constraint):
@@ -127,6 +185,21 @@ class _Simplex(Constraint):
         return np.all(a >= 0, axis=-1) & (np.abs(a.sum(-1) - 1) < 1e-6)
 
 
+@dataclass(frozen=True, repr=False)
+class _Multinomial(Constraint):
+    """Non-negative counts summing to at most `upper_bound` (torch's weaker check)."""
+
+    upper_bound: int
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, a: np.ndarray) -> np.ndarray:
+        return (a >= 0).all(-1) & (a.sum(-1) <= self.upper_bound)
+
+    def __repr__(self) -> str:
+        return f"Multinomial(upper_bound={self.upper_bound})"
+
+
 class _OneHot(Constraint):
     is_discrete = True
     event_dim = 1
@@ -146,7 +219,9 @@ class _Independent(Constraint):
     def check(self, a: np.ndarray) -> np.ndarray:
         ok = self.base.check(a)
         n = self.reinterpreted_batch_ndims
-        return ok.reshape(ok.shape[:ok.ndim - n] + (-1,)).all(-1) if n else ok
+        # (the event's size spelled out: -1 is ambiguous for an empty batch)
+        return ok.reshape(ok.shape[:ok.ndim - n] + (math.prod(ok.shape[ok.ndim - n:]),)
+                          ).all(-1) if n else ok
 
     def __repr__(self) -> str:
         return f"IndependentConstraint({self.base!r}, {self.reinterpreted_batch_ndims})"
@@ -157,10 +232,15 @@ real = _Real()
 real_vector = _Independent(real, 1)
 boolean = _Boolean()
 positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+positive_integer = _IntegerGreaterThanOne()
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
 unit_interval = _Interval(0.0, 1.0)
 nonnegative_integer = _IntegerGreaterThanZero()
 simplex = _Simplex()
 one_hot = _OneHot()
 integer_interval = _IntegerInterval
+multinomial = _Multinomial
 interval = _TensorInterval
 independent = _Independent

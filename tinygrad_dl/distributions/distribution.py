@@ -228,6 +228,34 @@ class Distribution:
     def event_shape(self) -> tuple[int, ...]:
         return self._event_shape
 
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        """torch's expand: a distribution of the same family with its parameters broadcast to
+        `batch_shape` (on the graph: values and gradients reach the same parameters)."""
+        name = type(self).__name__
+        new_batch = shape_of(batch_shape, f"{name}.expand")
+        old = self._batch_shape
+        try:
+            fits = np.broadcast_shapes(old, new_batch) == new_batch
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"{name}.expand: batch_shape {old} cannot be expanded to "
+                             f"{new_batch}")
+        new = object.__new__(type(self))
+        moved: dict[int, Tensor] = {}
+        k = len(old)
+        for attr, v in self.__dict__.items():
+            # a parameter holds batch_shape + its own event dims; a private unbroadcast value
+            # (MultivariateNormal's scale_tril) is kept, broadcasting as it did
+            if isinstance(v, Tensor) and not attr.startswith("_") and v.shape[:k] == old:
+                moved[id(v)] = v.broadcast_to(new_batch + v.shape[k:])
+        for attr, v in self.__dict__.items():
+            if isinstance(v, Distribution) and v.batch_shape[:k] == old:
+                v = v.expand(new_batch + v.batch_shape[k:])
+            new.__dict__[attr] = moved.get(id(v), v) if isinstance(v, Tensor) else v
+        new._batch_shape = new_batch
+        return new
+
     @property
     def support(self) -> Constraint:
         raise NotImplementedError(f"{type(self).__name__} does not define support")
