@@ -77,6 +77,7 @@ from .conv import (
     upsample,
 )
 from .conv1d import conv1d
+from .conv3d import conv3d, conv_transpose3d
 from .counting import (
     argwhere,
     bincount,
@@ -114,6 +115,7 @@ from .layers import (
     dropout,
     dropout1d,
     dropout2d,
+    dropout3d,
     embedding,
     layer_norm,
     linear,
@@ -203,6 +205,15 @@ from .pooling import (
     adaptive_max_pool2d,
     avg_pool1d,
 )
+from .pooling3d import (
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    avg_pool3d,
+    lp_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
 from .pooling_indices import (  # (torch's full max_pool1d/2d: return_indices, dilation, ceil_mode)
     lp_pool1d,
     lp_pool2d,
@@ -216,6 +227,8 @@ from .pooling_indices import (  # (torch's full max_pool1d/2d: return_indices, d
 from .statistics import corrcoef, cov, std_mean, trapezoid, var_mean
 
 __all__ = [
+    "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d", "dropout3d",
     "dist",
     "cdist",
     "meshgrid",

@@ -97,9 +97,15 @@ def conv2d(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0, dil
 
 # ---- transposed convolution, unfold, fold (ops/conv.py: the adjoints of conv2d's parts) -----
 def ints_of(name: str, value: Any, k: int, minimum: int = 1) -> tuple[int, ...]:
-    """k ints >= minimum from one int or a k-tuple (PyTorch's spellings; k = 1 or 2)."""
+    """k ints >= minimum from one int or a k-tuple (PyTorch's spellings)."""
     if k == 2:
         return pair_of_ints(name, value, minimum)
+    if k > 2:  # (conv_transpose3d's module: an int or a k-tuple)
+        vals = tuple(value) if isinstance(value, (tuple, list)) else (value,) * k
+        if len(vals) != k:
+            raise ValueError(f"{name} must be an integer or {k} integers >= {minimum}, got "
+                             f"{value!r}")
+        return tuple(_pos_int(name, v, minimum) for v in vals)
     if isinstance(value, (tuple, list)):
         if len(value) != 1:
             raise ValueError(f"{name} must be an integer or a 1-tuple of integers >= "

@@ -63,7 +63,8 @@ class _DropoutMask:
 
 
 # ---- channel dropout: F.dropout1d / F.dropout2d and nn.Dropout1d / Dropout2d's one home -------
-_CHANNEL_RANKS = {1: ((2, 3), "(N, C, L) or (C, L)"), 2: ((4,), "(N, C, H, W)")}
+_CHANNEL_RANKS = {1: ((2, 3), "(N, C, L) or (C, L)"), 2: ((4,), "(N, C, H, W)"),
+                  3: ((4, 5), "(N, C, D, H, W) or (C, D, H, W)")}
 
 
 def channel_mask(keep: np.ndarray, p: float, spatial: int, dtype: Any) -> np.ndarray:
@@ -130,6 +131,13 @@ def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
     with probability p in training, the rest scaled by 1 / (1 - p). A 3-D input is refused as
     ambiguous (torch reads it as (N, C, L) with a warning; use dropout1d)."""
     return _channel_dropout_fn("dropout2d", 2, input, p, training, inplace, rng, generator)
+
+
+def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
+              rng: Any = None, generator: Any = None) -> Tensor:
+    """PyTorch's F.dropout3d for volumes (N, C, D, H, W) or (C, D, H, W): each channel of each
+    sample zeroed whole with probability p in training, the rest scaled by 1 / (1 - p)."""
+    return _channel_dropout_fn("dropout3d", 3, input, p, training, inplace, rng, generator)
 
 
 def sum_of_squares(*xs: Tensor, scale: float = 1.0) -> Tensor:

@@ -150,7 +150,8 @@ def adaptive_sizes(who: str, dims: int, output_size: Any) -> tuple[int | None, .
             for s in sizes):
         raise ValueError(f"{who}: output_size must be " + (
             "an integer >= 1 (or a 1-tuple)" if dims == 1 else
-            "an integer >= 1 or a pair of them (None: that axis's input size)")
+            f"an integer >= 1 or {'a pair' if dims == 2 else dims} of them (None: that "
+            "axis's input size)")
             + f", got {output_size!r}")
     return tuple(None if s is None else int(s) for s in sizes)
 
@@ -159,7 +160,7 @@ def adaptive_pool(who: str, dims: int, reduce: Callable[[Tensor, tuple[int, ...]
                   input: Any, sizes: tuple[int | None, ...]) -> Tensor:
     """adaptive_avg or adaptive_max of (N, C, *spatial) or (C, *spatial) to `sizes`."""
     x = as_tensor_of(input)
-    axes = "L" if dims == 1 else "H, W"
+    axes = {1: "L", 2: "H, W"}.get(dims, "D, H, W")
     shape = shape_of(who, x, dims, f"(N, C, {axes}) or (C, {axes})")
     spatial = shape[-dims:]
     if 0 in spatial:

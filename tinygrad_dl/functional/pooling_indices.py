@@ -20,15 +20,18 @@ from ..ops import Scatter
 from ..tensor import Tensor
 from . import conv, pooling
 from .conv import avg_pool2d, pair_of_ints
+from .conv3d import triple
 from .methods import as_tensor_of
 
-_AXES = {1: "L", 2: "H, W"}
+_AXES = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 def sizes_of(who: str, dims: int, name: str, value: Any, minimum: int = 1) -> tuple[int, ...]:
     """An int or `dims` ints (each >= minimum), as torch's _single / _pair."""
     if dims == 1:
         return (pooling.one_int(who, name, value, minimum),)
+    if dims == 3:
+        return triple(who, name, value, minimum)
     return pair_of_ints(f"{who}: {name}", value, minimum)
 
 
@@ -83,12 +86,20 @@ def argmax_indices(who: str, x: Tensor, dims: int, k: tuple[int, ...], s: tuple[
                          f"{d}, ceil_mode {ceil_mode}) holds only padding, no position of the "
                          f"input {shape}: torch's result there is undefined (an index out of "
                          f"range)")
+    return window_argmax(x, spatial, axes)
+
+
+def window_argmax(x: Tensor, spatial: tuple[int, ...], axes: list[tuple[np.ndarray, np.ndarray]]
+                  ) -> np.ndarray:
+    """torch's indices of the max over windows of x (..., *spatial): axes[j] holds each
+    output position's window along spatial axis j, (positions (out_j, k_j), valid)."""
+    dims, shape = len(spatial), tuple(x.shape)
+    out = tuple(pos.shape[0] for pos, _ in axes)
     flat, valid = axes[0]
-    for pos, ok in axes[1:]:  # row-major windows: (out_h, out_w, k_h * k_w), h * W + w
-        n = pos.shape[0]
-        flat = (flat[:, None, :, None] * spatial[1] + pos[None, :, None, :]).reshape(
-            out[0], n, -1)
-        valid = (valid[:, None, :, None] & ok[None, :, None, :]).reshape(out[0], n, -1)
+    for j, (pos, ok) in enumerate(axes[1:], 1):  # row-major windows: (*out, k_1 * k_2 ...)
+        flat = (flat[..., None, :, None] * spatial[j] + pos[:, None, :]).reshape(
+            out[:j + 1] + (-1,))
+        valid = (valid[..., None, :, None] & ok[:, None, :]).reshape(out[:j + 1] + (-1,))
     lead = shape[:-dims]
     a = x.data.reshape(lead + (int(np.prod(spatial)),))
     win = a[..., np.clip(flat, 0, a.shape[-1] - 1)]  # (..., *out, K)

@@ -57,6 +57,20 @@ from .layers import (
     init_weights,
 )
 from .lazy import LazyLinear
+from .lazy_layers import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+)
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -133,11 +147,35 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .volumetric import (
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool3d,
+    AvgPool3d,
+    BatchNorm3d,
+    CircularPad3d,
+    ConstantPad3d,
+    Conv3d,
+    ConvTranspose3d,
+    Dropout3d,
+    InstanceNorm3d,
+    LPPool3d,
+    MaxPool3d,
+    MaxUnpool3d,
+    ReflectionPad3d,
+    ReplicationPad3d,
+    ZeroPad3d,
+)
 
 sys.modules[__name__ + ".functional"] = functional
 
 
 __all__ = [
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "CircularPad3d",
+    "ConstantPad3d", "Conv3d", "ConvTranspose3d", "Dropout3d", "InstanceNorm3d", "LPPool3d",
+    "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d",
+    "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
+    "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     "ELU", "GELU", "INITS", "REDUCTIONS", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm",
     "Conv2d", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "L1Loss",

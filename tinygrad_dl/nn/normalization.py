@@ -182,7 +182,7 @@ class _InstanceNorm(Module):
         who, k, c = type(self).__name__, self.dims, self.num_features
         x = as_tensor_of(x)
         shape = tuple(x.shape)
-        axes = "L" if k == 1 else "H, W"
+        axes = {1: "L", 2: "H, W"}.get(k, "D, H, W")
         if len(shape) not in (k + 1, k + 2):
             raise ValueError(f"{who}: expected input (N, C, {axes}) or (C, {axes}), got {shape}")
         if shape[-k - 1] != c:

@@ -171,7 +171,8 @@ class _Pad(Module):
         widths = (padding,) * k if isinstance(padding, (int, np.integer)) else padding
         if not (isinstance(widths, (tuple, list)) and len(widths) == k and all(
                 isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in widths)):
-            sides = "(left, right)" if k == 2 else "(left, right, top, bottom)"
+            sides = {2: "(left, right)", 4: "(left, right, top, bottom)"}.get(
+                k, "(left, right, top, bottom, front, back)")
             raise ValueError(f"{who}: padding must be an integer or {sides} integers, got "
                              f"{padding!r}")
         if self.mode != "constant" and min(widths) < 0:
@@ -184,7 +185,7 @@ class _Pad(Module):
         shape = tuple(x.shape)
         ranks = (k + 1, k + 2)
         if len(shape) not in ranks:
-            axes = "W" if k == 1 else "H, W"
+            axes = {1: "W", 2: "H, W"}.get(k, "D, H, W")
             raise ValueError(f"{who}: expected input (N, C, {axes}) or (C, {axes}), got {shape}")
         pairs = [tuple(self.padding[2 * j:2 * j + 2]) for j in range(k)][::-1]  # first axis 1st
         if min(self.padding) < 0:  # constant mode's crops: slices of the negative sides

@@ -12,7 +12,7 @@ from .. import functional as F
 from .. import ops
 from ..functional import method_function
 from ..tensor import Tensor
-from . import rows_linalg, rows_more, rows_names, rows_nn2, rows_special
+from . import rows_3d, rows_linalg, rows_more, rows_names, rows_nn2, rows_special
 from .refs import (
     EINSUMS,
     SUBLISTS,
@@ -1418,7 +1418,8 @@ def _with_function(op: OpInfo) -> OpInfo:
 
 
 OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS + rows_linalg.ROWS + rows_more.ROWS
-                                     + rows_nn2.ROWS + rows_special.ROWS + rows_names.ROWS))
+                                     + rows_nn2.ROWS + rows_special.ROWS + rows_names.ROWS
+                                     + rows_3d.ROWS))
 CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function,
                                               rows_names.constructors(_CONSTRUCTORS)))
 ALL: tuple[OpInfo, ...] = OPS + CONSTRUCTORS

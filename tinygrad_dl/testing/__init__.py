@@ -574,6 +574,7 @@ def check_float32(
 # the edge-case table of every public op (tinygrad_dl.testing.edges; rows in edge_table)
 from . import (  # noqa: E402
     edge_table,  # noqa: E402, F401  (its rows fill edges.EDGES)
+    edge_table_3d,  # noqa: E402, F401  (the 3-D layers' functions')
     edge_table_ce,  # noqa: E402, F401  (cross_entropy's / nll_loss's torch arguments)
     edge_table_linalg,  # noqa: E402, F401  (torch.linalg's)
     edge_table_more,  # noqa: E402, F401  (more Tensor methods')

@@ -1,0 +1,173 @@
+"""PyTorch's 3-D pools over volumes (N, C, D, H, W) or (C, D, H, W): F.max_pool3d (and
+max_pool3d_with_indices), F.avg_pool3d, F.adaptive_avg_pool3d, F.adaptive_max_pool3d,
+F.lp_pool3d and F.max_unpool3d, composed of ops that have their own gradients (no op of their
+own; nn.MaxPool3d and its kin call these).
+
+The max pools find torch's indices first (pooling_indices.window_argmax: the first maximum of
+each window in row-major order, the last NaN where a window holds one) and read the values
+there, so the gradient goes where torch's does. avg_pool3d sums the KD*KH*KW strided views of
+the zero-padded input and divides by torch's divisor per output position (count_include_pad,
+ceil_mode's clipped last windows, divisor_override)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .conv3d import triple
+from .joins import pad
+from .methods import as_tensor_of
+from .pooling import adaptive_avg, adaptive_pool, adaptive_sizes, bins
+from .pooling_indices import pool_with_indices, unpool, window_argmax, windows
+
+_EXPECTS = "(N, C, D, H, W) or (C, D, H, W)"
+
+
+def _volume(who: str, x: Tensor) -> tuple[int, ...]:
+    shape = tuple(x.shape)
+    if len(shape) not in (4, 5):
+        raise ValueError(f"{who}: expected input {_EXPECTS}, got {shape}")
+    if 0 in shape[-3:]:
+        raise ValueError(f"{who}: the input {shape} has no positions to pool")
+    return shape
+
+
+def max_pool3d_with_indices(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                            dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = True) -> tuple[Tensor, Tensor]:
+    """PyTorch's F.max_pool3d_with_indices: (values, indices) of the max over windows of
+    (N, C, D, H, W) or (C, D, H, W); an index is the flat position (d * H + h) * W + w in its
+    volume (int64), as F.max_unpool3d takes."""
+    return pool_with_indices("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
+                             ceil_mode)
+
+
+def max_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """PyTorch's F.max_pool3d: the max over kernel_size windows (an int or a triple; spaced
+    by dilation) every `stride` (default kernel_size) positions, after padding each side with
+    `padding` (at most half the kernel) of -inf; ceil_mode as torch's. A window's gradient goes
+    to its first maximum. return_indices=True: (values, indices)."""
+    pair = max_pool3d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return pair if return_indices else pair[0]
+
+
+def avg_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Any = None) -> Tensor:
+    """PyTorch's F.avg_pool3d: the mean over kernel_size windows every `stride` (default
+    kernel_size) positions of (N, C, D, H, W) or (C, D, H, W), after zero-padding each side
+    with `padding` (at most half the kernel). count_include_pad: the zeros count in the
+    divisor; ceil_mode: a last partial window (its divisor clipped as torch's);
+    divisor_override: that divisor everywhere. Float inputs only."""
+    return avg_pool3d_of("avg_pool3d", input, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override)
+
+
+def avg_pool3d_of(who: str, input: Any, kernel_size: Any, stride: Any, padding: Any,
+                  ceil_mode: Any, count_include_pad: Any, divisor_override: Any) -> Tensor:
+    """F.avg_pool3d with its messages naming `who` (lp_pool3d's too)."""
+    k = triple(who, "kernel_size", kernel_size)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
+        triple(who, "stride", stride)
+    p = triple(who, "padding", padding, 0)
+    if any(pi > ki // 2 for pi, ki in zip(p, k)):
+        raise ValueError(f"{who}: padding must be at most half the kernel_size, got padding {p} "
+                         f"for kernel_size {k}")
+    if divisor_override is not None and (
+            isinstance(divisor_override, (bool, np.bool_))
+            or not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0):
+        raise ValueError(f"{who}: divisor_override must be a nonzero integer, got "
+                         f"{divisor_override!r}")
+    x = as_tensor_of(input)
+    shape = _volume(who, x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{who}: expected a float input, got {x.dtype} (torch truncates an "
+                        "integer mean; cast first)")
+    spatial = shape[-3:]
+    axes = [windows(n, ki, si, pi, 1, bool(ceil_mode)) for n, ki, si, pi in zip(spatial, k, s, p)]
+    out = tuple(pos.shape[0] for pos, _ in axes)
+    if min(out) < 1:
+        raise ValueError(f"{who}: kernel_size {k} is larger than the padded input (input "
+                         f"{shape}, padding {p}): output size {out}")
+    after = tuple(max(0, (o - 1) * si + ki - pi - n)
+                  for o, si, ki, pi, n in zip(out, s, k, p, spatial))
+    lead = len(shape) - 3
+    xp = pad(x, ((0, 0),) * lead + tuple(zip(p, after))) if any(p) or any(after) else x
+    total = None
+    for offs in itertools.product(*(range(ki) for ki in k)):
+        view = xp[(slice(None),) * lead + tuple(slice(a, a + si * (o - 1) + 1, si)
+                                                for a, si, o in zip(offs, s, out))]
+        total = view if total is None else total + view
+    assert total is not None
+    if divisor_override is not None:
+        return total / float(divisor_override)
+    sizes = []
+    for n, ki, si, pi, o in zip(spatial, k, s, p, out):  # torch's divisor, axis by axis
+        start = np.arange(o) * si - pi
+        end = np.minimum(start + ki, n + pi)
+        sizes.append((end - start) if count_include_pad else
+                     (np.minimum(end, n) - np.maximum(start, 0)))
+    div = sizes[0][:, None, None] * sizes[1][None, :, None] * sizes[2][None, None, :]
+    return total / Tensor(div.astype(x.dtype))
+
+
+def adaptive_avg_pool3d(input: Any, output_size: Any) -> Tensor:
+    """PyTorch's F.adaptive_avg_pool3d: (N, C, D, H, W) or (C, D, H, W) to (..., od, oh, ow)
+    (an int for all three; None keeps that axis), the mean over PyTorch's bins."""
+    who = "adaptive_avg_pool3d"
+    return adaptive_pool(who, 3, adaptive_avg, input, adaptive_sizes(who, 3, output_size))
+
+
+def adaptive_max_pool3d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """PyTorch's F.adaptive_max_pool3d: the max over PyTorch's bins of (N, C, D, H, W) or
+    (C, D, H, W); a bin's gradient goes to its first maximum (the last NaN where it holds one).
+    return_indices=True: (values, int64 flat indices per volume), as max_pool3d's."""
+    who = "adaptive_max_pool3d"
+    sizes = adaptive_sizes(who, 3, output_size)
+    x = as_tensor_of(input)
+    shape = _volume(who, x)
+    if x.dtype.kind not in "fiu":
+        raise TypeError(f"{who}: expected a float or integer input, got {x.dtype}")
+    spatial = shape[-3:]
+    axes = []
+    for n, o in zip(spatial, (n if o is None else o for n, o in zip(spatial, sizes))):
+        b = np.array(bins(n, o))
+        pos = b[:, :1] + np.arange(int((b[:, 1] - b[:, 0]).max()))[None, :]
+        axes.append((pos, pos < b[:, 1:]))
+    idx = window_argmax(x, spatial, axes)
+    lead, out = shape[:-3], idx.shape[-3:]
+    values = x.reshape(lead + (int(np.prod(spatial)),)).take_along_dim(
+        idx.reshape(lead + (int(np.prod(out)),)), axis=-1).reshape(lead + out)
+    return (values, Tensor(idx)) if return_indices else values
+
+
+def lp_pool3d(input: Any, norm_type: Any, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """PyTorch's F.lp_pool3d: (sum of x^p over each window)^(1/p) of (N, C, D, H, W) or
+    (C, D, H, W), torch's composition (avg_pool3d of x^p times the window's size; p = +-inf:
+    the max of +-|x|), so its NaN for a negative sum."""
+    who = "lp_pool3d"
+    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer,
+                                                                 np.floating)):
+        raise TypeError(f"{who}: norm_type must be a number, got {norm_type!r}")
+    k = triple(who, "kernel_size", kernel_size)
+    x = as_tensor_of(input)
+    if np.isinf(norm_type):
+        sign = 1.0 if norm_type > 0 else -1.0
+        pooled = pool_with_indices(who, 3, x.abs() * sign, k, stride, 0, 1, ceil_mode)[0]
+        return pooled * sign
+    out = avg_pool3d_of(who, x ** float(norm_type), k, stride, 0, ceil_mode, True, None)
+    return (out.sign() * out.abs().relu() * float(np.prod(k))) ** (1.0 / float(norm_type))
+
+
+def max_unpool3d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """PyTorch's F.max_unpool3d: max_pool3d's partial inverse, each value of (N, C, D, H, W)
+    or (C, D, H, W) written at its flat index into zeros of torch's default size
+    ((D - 1) * stride + kernel_size - 2 * padding per axis, or output_size); the gradient is
+    read back at the indices."""
+    return unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
