@@ -24,7 +24,11 @@ from ..tensor.linalg import QRResult, SignLogAbsDet, square_matrices
 
 __all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matrix_exp",
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
-           "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm"]
+           "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm",
+           # linalg/lu.py, linalg/more.py (imported at the end: they use the above)
+           "LinAlgError", "cholesky_ex", "cond", "inv_ex", "lu", "lu_factor", "lu_factor_ex",
+           "lu_solve", "matmul", "solve_ex", "solve_triangular", "tensorinv", "tensorsolve",
+           "vander"]
 
 
 class EighResult(NamedTuple):
@@ -402,3 +406,9 @@ def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
 def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """torch.linalg.diagonal: the diagonal of the (dim1, dim2) planes, as the last axis."""
     return as_tensor(A).diagonal(offset, dim1, dim2)
+
+
+from .lu import (  # noqa: E402  isort: skip  (the LU family and solve_triangular)
+    LinAlgError, lu, lu_factor, lu_factor_ex, lu_solve, solve_triangular)
+from .more import (  # noqa: E402  isort: skip  (they compose the functions above)
+    cholesky_ex, cond, inv_ex, matmul, solve_ex, tensorinv, tensorsolve, vander)

@@ -13,6 +13,7 @@ from . import (
     fused,
     linalg,
     linalg_decomp,
+    linalg_lu,
     loss,
     more,
     reduce,
@@ -26,6 +27,7 @@ from .elementwise import *  # noqa: F403
 from .fused import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .linalg_decomp import *  # noqa: F403
+from .linalg_lu import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .more import *  # noqa: F403
 from .reduce import *  # noqa: F403
@@ -34,6 +36,6 @@ from .special import *  # noqa: F403
 from .unary import *  # noqa: F403
 
 __all__ = sorted(binary.__all__ + conv.__all__ + elementwise.__all__ + fused.__all__
-                 + linalg.__all__ + linalg_decomp.__all__
+                 + linalg.__all__ + linalg_decomp.__all__ + linalg_lu.__all__
                  + loss.__all__ + more.__all__ + reduce.__all__ + shape.__all__ + special.__all__
                  + unary.__all__)

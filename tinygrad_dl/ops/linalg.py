@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
+from .linalg_lu import LinAlgError
 
 __all__ = ["Det", "Diag", "Diagonal", "Einsum", "Inverse", "Tril", "Triu"]
 
@@ -241,7 +242,7 @@ class Inverse(Function):
         try:
             out = np.linalg.inv(a)
         except np.linalg.LinAlgError:
-            raise ValueError(f"inverse: a matrix of the input (shape {a.shape}) is singular: "
+            raise LinAlgError(f"inverse: a matrix of the input (shape {a.shape}) is singular: "
                              "it has no inverse") from None
         ctx.save_for_backward(out)
         return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from .linalg_lu import LinAlgError
 
 __all__ = ["Cholesky", "Eigh", "LogAbsDet", "MatrixExp", "Pinv", "QR", "SVD", "Solve"]
 
@@ -45,7 +46,7 @@ class Cholesky(Function):
         try:  # upper: torch reads A's upper triangle, the lower one of A^T
             low = np.linalg.cholesky(_mT(a) if upper else a)
         except np.linalg.LinAlgError:
-            raise ValueError(f"cholesky: a matrix of the input (shape {a.shape}) is not "
+            raise LinAlgError(f"cholesky: a matrix of the input (shape {a.shape}) is not "
                              "positive-definite") from None
         ctx.upper = upper
         ctx.save_for_backward(low)
@@ -242,7 +243,7 @@ class Solve(Function):
         try:
             x = np.linalg.solve(aa, bb)
         except np.linalg.LinAlgError:
-            raise ValueError(f"solve: a matrix A of the input (shape {a.shape}) is singular")\
+            raise LinAlgError(f"solve: a matrix A of the input (shape {a.shape}) is singular")\
                 from None
         ctx.save_for_backward(aa, x)
         ctx.shapes = a.shape, b.shape

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import linalg, ops
+from ..linalg.lu import lu_unpack
 from ..tensor import Tensor
 from .refs import case
 from .spec import UNIT, Cases, OpInfo
@@ -119,6 +120,47 @@ def _gram(low: np.ndarray) -> np.ndarray:
     return low @ np.swapaxes(low, -1, -2)
 
 
+# ---- the LU family and triangular solves (ops/linalg_lu.py): x / 10 + diag(k, ..., 1) keeps
+# the pivots on the diagonal (no row exchange flips under finite differences); the reference
+# is Doolittle's LU without pivoting, apart from the op's getrf loop
+def _lu_ref(a: np.ndarray) -> np.ndarray:
+    lu = np.array(a / 10 + _spread(a.shape, a.dtype), copy=True)
+    m, n = lu.shape[-2:]
+    for j in range(min(m, n)):
+        lu[..., j + 1:, j] /= lu[..., j, j, None]
+        lu[..., j + 1:, j + 1:] -= lu[..., j + 1:, j:j + 1] * lu[..., j:j + 1, j + 1:]
+    return lu
+
+
+def _dominant(x: Tensor) -> Tensor:
+    return x / 10 + Tensor(np.array(_spread(x.shape, x.data.dtype)))
+
+
+def _pivots(lu: Tensor) -> Tensor:
+    """Pivots that exchange row i with the last row in turn (valid for any (m, n))."""
+    m, n = lu.shape[-2:]
+    return Tensor(np.full(lu.shape[:-2] + (min(m, n),), m, np.int32))
+
+
+def _unpacked_ref(a: np.ndarray) -> np.ndarray:
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    perm = list(range(m))
+    for i in range(k):
+        perm[i], perm[m - 1] = perm[m - 1], perm[i]
+    p = np.eye(m)[:, np.argsort(perm)].T  # P[perm[j], j] = 1
+    low = np.tril(a[..., :, :k], -1) + np.eye(m, k)
+    return p @ low @ np.triu(a[..., :k, :])
+
+
+def _tri(x: Tensor, upper: bool) -> Tensor:
+    return (x.triu() if upper else x.tril()) + Tensor(np.array(_eye3(x.shape, x.data.dtype)))
+
+
+def _tri_ref(a: np.ndarray, upper: bool) -> np.ndarray:
+    return (np.triu(a) if upper else np.tril(a)) + _eye3(a.shape, a.dtype)
+
+
 ROWS: tuple[OpInfo, ...] = (
     OpInfo("svd", (ops.SVD,), "torch.svd(x, some=True): (U, S, V), x = U diag(S) V^T (V, not "
            "torch.linalg.svd's Vh)", LINALG, methods=("svd",), torch=("svd",), call=svd_call,
@@ -218,4 +260,40 @@ ROWS: tuple[OpInfo, ...] = (
            sample=Cases((case((3, 2), (3,), (2,)), case((2,), (3,), (2,), beta=2.0,
                                                         alpha=0.5),
                          case((3, 2), (3,), (2,), beta=0)))),
+    OpInfo("lu", (ops.LUFactor,), "torch.lu(x, pivot=True, get_infos=False): (A_LU, pivots"
+           "[, infos]), P x = L U packed in one matrix, pivots int32 1-based (LAPACK getrf's "
+           "partial pivoting); a singular x is factored (infos > 0)", LINALG, methods=("lu",),
+           torch=("lu",), call=lambda x: _dominant(x).lu()[0], ref=_lu_ref,
+           sample=Cases((case((3, 3), domain=UNIT), case((4, 2), domain=UNIT),
+                         case((2, 4), domain=UNIT), case((2, 3, 3), domain=UNIT))),
+           grad="torch's linalg_lu_backward (square, wide, tall); pivot=False refused, as "
+           "torch's CPU"),
+    OpInfo("lu_unpack", "tril, triu, take", "torch.lu_unpack(LU_data, LU_pivots, "
+           "unpack_data=True, unpack_pivots=True): (P, L, U) from torch.lu's factors", LINALG,
+           torch=("lu_unpack",), function=lu_unpack,
+           call=lambda x: (lambda r: r.P @ r.L @ r.U)(lu_unpack(x, _pivots(x))),
+           ref=_unpacked_ref,
+           sample=Cases((case((3, 3)), case((4, 2)), case((2, 4)), case((2, 3, 3)))),
+           grad="L's and U's: LU's lower and upper triangles; P is a constant"),
+    OpInfo("lu_solve", (ops.SolveTriangular,), "torch.lu_solve(b, LU_data, LU_pivots): X with "
+           "A X = b from torch.lu's factors of A", LINALG, methods=("lu_solve",),
+           torch=("lu_solve",), tensors=2,
+           call=lambda b, x: b.lu_solve(*_dominant(x).lu()),
+           ref=lambda b, a: np.linalg.solve(a / 10 + _spread(a.shape, a.dtype), b),
+           sample=Cases((case((3, 2), (3, 3), domain=UNIT),
+                         case((2, 3, 1), (2, 3, 3), domain=UNIT))),
+           grad="torch's (two triangular solves reading LU's triangles, rows by the pivots)"),
+    OpInfo("triangular_solve", (ops.SolveTriangular,), "torch.triangular_solve(b, A, "
+           "upper=True, transpose=False, unitriangular=False): (X with A X = b, a copy of A), "
+           "A's upper (lower) triangle read", LINALG, methods=("triangular_solve",),
+           torch=("triangular_solve",), tensors=2,
+           call=lambda b, x, upper=True, transpose=False: b.triangular_solve(
+               _tri(x, upper), upper, transpose)[0],
+           ref=lambda b, a, upper=True, transpose=False: np.linalg.solve(
+               np.swapaxes(_tri_ref(a, upper), -1, -2) if transpose else _tri_ref(a, upper), b),
+           sample=Cases((case((3, 2), (3, 3), domain=UNIT),
+                         case((2, 3, 1), (2, 3, 3), domain=UNIT, upper=False),
+                         case((3, 2), (3, 3), domain=UNIT, transpose=True))),
+           grad="torch's: gB = A^-T g, gA = -gB X^T on A's triangle; the copy's gradient "
+           "goes to A"),
 )

@@ -28,6 +28,14 @@ from ..ops import (
 from ..ops.linalg import dot_subscripts
 from ..ops.spelling import spellings
 from .conversions import as_data, as_tensor
+from .linalg_lu import (
+    LUInfoResult,
+    LUResult,
+    TriangularSolveResult,
+    lu_factor_ex,
+    lu_solve,
+    solve_triangular,
+)
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -229,6 +237,27 @@ class LinalgMethods:
         fac = _factor("cholesky_inverse", self, upper)
         a = fac.mT @ fac if upper else fac @ fac.mT
         return a.inverse()
+
+    def lu(self, pivot: bool = True, get_infos: bool = False) -> LUResult | LUInfoResult:
+        """torch.lu: (A_LU, pivots) of each matrix (tensor/linalg_lu.py), with infos when
+        get_infos=True; a singular matrix is factored without error, as torch's."""
+        r = lu_factor_ex("lu", self, bool(pivot))
+        return r if get_infos else LUResult(r.LU, r.pivots)
+
+    def lu_solve(self, LU_data: Any, LU_pivots: Any) -> Tensor:
+        """torch.lu_solve(b, LU_data, LU_pivots): X with A X = b, A from torch.lu's factors."""
+        return lu_solve("lu_solve", LU_data, LU_pivots, self)
+
+    def triangular_solve(self, A: Any, upper: bool = True, transpose: bool = False,
+                         unitriangular: bool = False) -> TriangularSolveResult:
+        """torch.triangular_solve(b, A): (X with A X = b (A^T X = b when transpose), a copy
+        of A); A's upper (lower) triangle read. The copy passes its gradient on to A."""
+        a = as_tensor(A, self)
+        x = solve_triangular("triangular_solve", a.mT if transpose else a, self,
+                             bool(upper) != bool(transpose), unitriangular=unitriangular)
+        batch = x.shape[:-2] + a.shape[-2:]
+        return TriangularSolveResult(x, (a.broadcast_to(batch) if a.shape != batch
+                                         else a).clone())
 
     def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """torch.addmv: beta x + alpha (mat @ vec), mat 2-D, vec 1-D; beta = 0 ignores x."""

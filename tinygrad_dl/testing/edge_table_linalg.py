@@ -209,3 +209,49 @@ rows("dist", lambda x, y: x.dist(y, 3), {"method, p = 3!": (_B, _A)},
 rows("outer", lambda x, y: x.ger(y), {"ger!": (_V3, _V2)}, torch=lambda T, x, y: T.ger(x, y))
 
 # (tinygrad_dl.linalg's other functions, no Tensor method nor tg.<name>: tests/test_linalg_torch.py)
+
+# ---- lu, lu_unpack, lu_solve, triangular_solve (torch's old spellings; tinygrad_dl.linalg's LU
+# functions: tests/test_linalg_lu.py) ----------------------------------------------------------
+_WIDE = _TALL.T.copy()
+rows("lu", lambda x: x.lu()[0], {"spread!": (_B,), "batch!": (_BATCH,), "tall!": (_TALL,),
+                                 "wide!": (_WIDE,), "0 x 0": (_Z00,)},
+     torch=lambda T, x: T.linalg.lu_factor_ex(x).LU)
+rows("lu", lambda x: x.lu(get_infos=True)[2], {"singular: factored, infos > 0": (_SING,)},
+     numpy=lambda a: np.array(2, np.int32), torch=lambda T, x: T.linalg.lu_factor_ex(x).info)
+rows("lu", lambda x: x.lu()[1], {"pivots int32, 1-based": (_BATCH,)},
+     torch=lambda T, x: T.linalg.lu_factor(x).pivots)
+rows("lu", lambda x: x.lu(pivot=False)[0], {"pivot=False": (_B,)},
+     raises="lu: LU without pivoting is not implemented on the CPU")
+rows("lu", lambda x: x.lu()[0], {"int dtype": (_INT,)}, raises="lu: expects a floating")
+rows("lu", lambda x: x.lu()[0], {"1-D": (np.ones(3),)}, raises="lu: expects matrices")
+rows("lu_unpack", lambda x: (lambda r: r.P @ r.L @ r.U)(tg.lu_unpack(*x.lu())),
+     {"P L U = A!": (_B,), "tall!": (_TALL,), "wide!": (_WIDE,)},
+     numpy=lambda a: a, torch=lambda T, x: x)
+rows("lu_unpack", lambda x: (lambda r: r.P @ r.L @ r.U)(tg.lu_unpack(*x.lu())),
+     {"singular": (_SING,)}, numpy=lambda a: a, torch=lambda T, x: x, wrt=())
+rows("lu_unpack", lambda x: tg.lu_unpack(x, tg.Tensor(np.array([1, 4, 3], np.int32)))[0],
+     {"pivot out of range": (_B,)}, raises="lu_unpack: pivots must lie in \\[1, 3\\]")
+rows("lu_unpack", lambda x: tg.lu_unpack(x, tg.Tensor(np.ones(3)))[0],
+     {"float pivots": (_B,)}, raises="lu_unpack: pivots must be an int tensor")
+rows("lu_solve", lambda b, a: b.lu_solve(*a.lu()), {"spread!": (_TALL, _B),
+                                                     "batch!": (np.stack([_TALL, _TALL]),
+                                                                _BATCH)},
+     torch=lambda T, b, a: T.linalg.solve(a, b))
+rows("lu_solve", lambda b, a: b.lu_solve(*a.lu()), {"singular: inf/nan, as torch": (
+    np.ones((2, 1)), _SING)}, torch=lambda T, b, a: T.lu_solve(b, *T.linalg.lu_factor_ex(a)[:2]),
+     wrt=())
+rows("lu_solve", lambda b, a: b.lu_solve(*a.lu()), {"mismatch": (np.ones((2, 1)), _B)},
+     raises="lu_solve: LU of shape \\(3, 3\\) and B of shape \\(2, 1\\) do not fit")
+rows("triangular_solve", lambda b, a: b.triangular_solve(a)[0], {"upper!": (_TALL, _B),
+                                                                 "batch!": (np.stack(
+                                                                     [_TALL, _TALL]), _BATCH)},
+     torch=lambda T, b, a: T.linalg.solve_triangular(a, b, upper=True))
+rows("triangular_solve", lambda b, a: b.triangular_solve(a, upper=False, transpose=True)[0],
+     {"lower, transposed!": (_TALL, _B)},
+     torch=lambda T, b, a: T.linalg.solve_triangular(a.tril().mT, b, upper=True))
+rows("triangular_solve", lambda b, a: b.triangular_solve(a)[0], {
+    "zero on the diagonal: inf/nan, as torch": (np.ones((2, 2)), np.array([[0.0, 1.0],
+                                                                        [0.0, 1.0]]))},
+     torch=lambda T, b, a: T.linalg.solve_triangular(a, b, upper=True), wrt=())
+rows("triangular_solve", lambda b, a: b.triangular_solve(a)[0], {"vector b": (np.ones(3), _B)},
+     raises="triangular_solve: expects matrices")
