@@ -50,6 +50,7 @@ from .engine import (
     unbroadcast,
 )
 from .functional import small_names as _small_names  # (torch.typename, is_nonzero, ...)
+from .functional import torch_names3 as _torch_names3  # (torch.fill, poisson, t_copy, ...)
 from .functional import torch_spellings as _torch_spellings  # (torch.conv1d, torch.sin_, ...)
 from .functional import torch_top as _torch_top  # (torch.get_default_dtype, finfo, ...)
 from .grad_mode import set_grad_enabled
@@ -62,6 +63,8 @@ globals().update(_OPS)
 globals().update({n: getattr(_torch_top, n) for n in _torch_top.__all__})
 globals().update({n: getattr(_torch_spellings, n) for n in _torch_spellings.__all__})
 globals().update({n: getattr(_small_names, n) for n in _small_names.__all__})
+globals().update({n: getattr(_torch_names3, n) for n in _torch_names3.__all__})
+range = _torch_names3.range  # (torch.range; not in __all__: a star import keeps Python's)
 # NumPy's functions on a tensor (np.concatenate([a, b]), np.where(m, x, 0)): the op of that
 # name, on the graph, or NumPy's own code where its result carries no gradient (see there)
 Tensor.__array_function__ = numpy_calls.array_function
@@ -72,6 +75,9 @@ from . import autograd, nn, optim, utils  # noqa: E402  isort: skip
 from . import linalg  # noqa: E402, F401  isort: skip  (torch.linalg: tg.linalg.svd)
 from . import special  # noqa: E402, F401  isort: skip  (torch.special: tg.special.ndtr)
 from . import distributions  # noqa: E402, F401  isort: skip  (torch.distributions)
+from .linalg import torch_norms as _torch_norms  # noqa: E402  isort: skip  (torch.nuclear_norm)
+
+globals().update({n: getattr(_torch_norms, n) for n in _torch_norms.__all__})
 
 
 def numel(input: Tensor) -> int:
@@ -134,5 +140,7 @@ __all__ = [
     *_torch_top.__all__,
     *_torch_spellings.__all__,
     *_small_names.__all__,
+    *_torch_names3.__all__,
+    *_torch_norms.__all__,
     *sorted(n for n in _OPS if not hasattr(builtins, n)),
 ]

@@ -92,7 +92,7 @@ from .loss import (
     SoftMarginLoss,
     TripletMarginLoss,
 )
-from .module import Module, Parameter
+from .module import Buffer, Module, Parameter
 from .more import (  # (MaxPool1d / MaxPool2d: torch's dilation, ceil_mode, return_indices)
     AlphaDropout,
     ChannelShuffle,
@@ -182,7 +182,7 @@ __all__ = [
     "LeakyReLU",
     "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "NLLLoss", "Parameter", "RNN", "RNNCell", "ReLU",
-    "Sequential",
+    "Sequential", "Buffer",
     "SiLU",
     "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init", "init_std", "init_weights",
     "utils",

@@ -86,6 +86,26 @@ class Parameter(metaclass=_ParameterType):
         return Tensor(data.data if isinstance(data, Tensor) else data, requires_grad=True)
 
 
+class Buffer(np.ndarray):
+    """torch 2.13's `nn.Buffer(data, persistent=True)`: assigned to a Module attribute, it is
+    registered as a buffer (`m.b = nn.Buffer(x)` is `m.register_buffer("b", x)`). The value
+    is an ndarray marked for that assignment (buffers are arrays here), sharing data's
+    values; a non-persistent buffer (left out of state_dict) is refused: every buffer is
+    saved here."""
+
+    def __new__(cls, data: Any = None, *, persistent: bool = True) -> Buffer:
+        if not persistent:
+            raise ValueError("nn.Buffer(..., persistent=False): every buffer is saved in "
+                             "state_dict here (non-persistent buffers are not supported); "
+                             "keep the array as a plain attribute instead")
+        if data is None:
+            data = np.zeros(0)
+        if not isinstance(data, (Tensor, np.ndarray)):
+            raise TypeError(f"nn.Buffer: data must be a Tensor or an ndarray, got "
+                            f"{type(data).__name__}")
+        return np.asarray(data.data if isinstance(data, Tensor) else data).view(cls)
+
+
 class Module(HookMethods):
     """Base class: subclasses call super().__init__() first, then assign layers and tensors."""
 
@@ -113,6 +133,9 @@ class Module(HookMethods):
         d["_version"] += 1  # model.W = ..., model.lam = ...: a recorded step is out of date
         if isinstance(getattr(type(self), name, None), property):
             object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides
+            return
+        if isinstance(value, Buffer):  # (nn.Buffer: registered as a buffer, a plain array)
+            self.register_buffer(name, value.view(np.ndarray))
             return
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
         if name in buffers and isinstance(value, np.ndarray):

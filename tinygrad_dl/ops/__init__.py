@@ -11,6 +11,7 @@ from . import (
     conv,
     elementwise,
     fused,
+    igamma,
     linalg,
     linalg_decomp,
     linalg_lu,
@@ -25,6 +26,7 @@ from .binary import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .fused import *  # noqa: F403
+from .igamma import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .linalg_decomp import *  # noqa: F403
 from .linalg_lu import *  # noqa: F403
@@ -36,6 +38,6 @@ from .special import *  # noqa: F403
 from .unary import *  # noqa: F403
 
 __all__ = sorted(binary.__all__ + conv.__all__ + elementwise.__all__ + fused.__all__
-                 + linalg.__all__ + linalg_decomp.__all__ + linalg_lu.__all__
+                 + igamma.__all__ + linalg.__all__ + linalg_decomp.__all__ + linalg_lu.__all__
                  + loss.__all__ + more.__all__ + reduce.__all__ + shape.__all__ + special.__all__
                  + unary.__all__)

@@ -12,7 +12,7 @@ from .. import functional as F
 from .. import ops
 from ..functional import method_function
 from ..tensor import Tensor
-from . import rows_3d, rows_linalg, rows_more, rows_names, rows_nn2, rows_special
+from . import rows_3d, rows_linalg, rows_more, rows_names, rows_names3, rows_nn2, rows_special
 from .refs import (
     EINSUMS,
     SUBLISTS,
@@ -1304,8 +1304,10 @@ _OPS: tuple[OpInfo, ...] = (
     _count("histogram", "NumPy's (hist, bin_edges) (bins: a count or the edges)",
            lambda t, **kw: F.histogram(t, **kw)[0], lambda a, **kw: np.histogram(a, **kw)[0],
            Cases((case((20,), bins=5), case((3, 4), bins=3, range=(-1.0, 1.0)))),
-           numpy=("histogram",), torch=("histogram",),
-           differs="NumPy's dtypes: int64 counts, float64 edges (torch.histogram's are floats "
+           numpy=("histogram",), torch=("histogram",), methods=("histogram",),
+           differs="x.histogram() is torch's (tensor/torch_names3.py: 100 bins by default, "
+           "counts and edges in x's dtype); tg.histogram has NumPy's dtypes: int64 counts, "
+           "float64 edges (torch.histogram's are floats "
            "in the input's dtype)"),
     _count("searchsorted", "where each value goes in a sorted sequence (its last axis) to "
            "keep it sorted (side='left'/'right', torch's right=)",
@@ -1419,7 +1421,7 @@ def _with_function(op: OpInfo) -> OpInfo:
 
 OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS + rows_linalg.ROWS + rows_more.ROWS
                                      + rows_nn2.ROWS + rows_special.ROWS + rows_names.ROWS
-                                     + rows_3d.ROWS))
+                                     + rows_3d.ROWS + rows_names3.ROWS))
 CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function,
                                               rows_names.constructors(_CONSTRUCTORS)))
 ALL: tuple[OpInfo, ...] = OPS + CONSTRUCTORS

@@ -50,6 +50,7 @@ from .torch_extra import TorchExtraMethods
 from .torch_methods import TorchMethods
 from .torch_misc import render
 from .torch_more import TorchMoreMethods
+from .torch_names3 import TorchNames3Methods
 
 # the names other modules import from tinygrad_dl.tensor (each but Tensor lives in the module
 # it is imported from above)
@@ -69,7 +70,7 @@ def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
 class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMethods,
              GatheringMethods, CountingMethods, LinalgMethods, PyTorchMethods, InPlaceMethods,
              CastMethods, StatisticsMethods, TorchMethods, TorchMoreMethods, TorchExtraMethods,
-             SpecialMethods, SmallNamesMethods):
+             SpecialMethods, SmallNamesMethods, TorchNames3Methods):
     """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
 
     Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.

@@ -579,6 +579,7 @@ from . import (  # noqa: E402
     edge_table_linalg,  # noqa: E402, F401  (torch.linalg's)
     edge_table_more,  # noqa: E402, F401  (more Tensor methods')
     edge_table_names,  # noqa: E402, F401  (PyTorch's small names')
+    edge_table_names3,  # noqa: E402, F401  (more of PyTorch's names')
     edge_table_nn,  # noqa: E402, F401  (torch.nn.functional's further names' rows)
     edge_table_nn2,  # noqa: E402, F401  (more torch.nn names')
     edge_table_special,  # noqa: E402, F401  (torch.special's)
