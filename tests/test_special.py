@@ -299,7 +299,25 @@ def test_namespace_is_torch_specials_names_we_provide():
     assert set(S.__all__) <= set(dir(T.special))
     for name in S.__all__:
         assert callable(getattr(S, name)), name
-    for absent in ("zeta", "bessel_j0", "airy_ai", "gammainc", "spherical_bessel_j0"):
+    for absent in ("zeta", "bessel_j0", "airy_ai", "spherical_bessel_j0"):
         assert not hasattr(S, absent)  # absent, not approximated
     assert S.psi is S.digamma
     assert tg.ndtr is S.ndtr and tg.xlog1py is S.xlog1py and tg.polygamma is S.polygamma
+
+
+@pytest.mark.parametrize("name", ["gammainc", "gammaincc"])
+def test_gammainc_gammaincc_as_torch_special(name):
+    T = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    a = rng.uniform(0.1, 8.0, (4, 5))
+    x = rng.uniform(0.0, 12.0, (4, 5))
+    xt = T.tensor(x, requires_grad=True)
+    want = getattr(T.special, name)(T.tensor(a), xt)
+    want.sum().backward()
+    xo = Tensor(x, requires_grad=True)
+    got = getattr(S, name)(a, xo)
+    got.sum().backward()
+    np.testing.assert_allclose(got.data, want.detach().numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(xo.grad, xt.grad.numpy(), rtol=1e-9, atol=1e-14)
+    with pytest.raises(RuntimeError, match="derivative for 'self' \\(a\\) is not implemented"):
+        getattr(S, name)(Tensor(a, requires_grad=True), x).sum().backward()

@@ -16,9 +16,9 @@ from .ops import I1, Entr, Erfcx, I0e, I1e, LogNdtr, Ndtr, Ndtri, Xlog1py
 from .tensor import Tensor, as_tensor, np_dtype
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
-           "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
-           "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
-           "softmax", "xlog1py", "xlogy"]
+           "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr",
+           "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
+           "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
 
 
 def _pair(input: Any, other: Any) -> tuple[Tensor, Tensor]:
@@ -95,6 +95,17 @@ def digamma(input: Any) -> Tensor:
 
 
 psi = digamma
+
+
+def gammainc(input: Any, other: Any) -> Tensor:
+    """The regularized lower incomplete gamma P(a, x), a = input (x.igamma(); a gradient to
+    x only, as torch's)."""
+    return as_tensor(input).igamma(other)
+
+
+def gammaincc(input: Any, other: Any) -> Tensor:
+    """The regularized upper incomplete gamma Q(a, x) = 1 - P(a, x) (x.igammac())."""
+    return as_tensor(input).igammac(other)
 
 
 def polygamma(n: int, input: Any) -> Tensor:
