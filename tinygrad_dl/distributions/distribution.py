@@ -107,20 +107,23 @@ class _Satisfies:
 
 @dataclass(frozen=True)
 class _AllTrue:
-    """A `Tap` check that a boolean array computed by ops is all True, else ValueError(what)."""
+    """A `Tap` check that a boolean array computed by ops is all True, else error(what)."""
 
     what: str
+    error: type[Exception] = ValueError
 
     def __call__(self, a: np.ndarray) -> None:
         if not a.all():
-            raise ValueError(self.what)
+            raise self.error(self.what)
 
 
-def check(t: Tensor, constraint: Constraint | None, what: str) -> None:
-    """Check `t` against `constraint` (None: `t` is a boolean tensor that must be all True)
-    inside a Tap op, so a jitted step's replay checks again; raises ValueError."""
-    Tap.apply(t.detach(), fn=_AllTrue(what) if constraint is None else _Satisfies(what,
-                                                                                  constraint))
+def check(t: Tensor, constraint: Constraint | None, what: str,
+          error: type[Exception] = ValueError) -> None:
+    """Check `t` against `constraint` (None: `t` is a boolean tensor that must be all True,
+    else `error` is raised) inside a Tap op, so a jitted step's replay checks again; raises
+    ValueError for a constraint."""
+    Tap.apply(t.detach(), fn=_AllTrue(what, error) if constraint is None else
+              _Satisfies(what, constraint))
 
 
 @dataclass(frozen=True)
@@ -309,10 +312,11 @@ class Distribution:
     def stddev(self) -> Tensor:
         return self.variance.sqrt()
 
-    def _validate_sample(self, value: Any) -> Tensor:
+    def _validate_sample(self, value: Any, support: Constraint | None = None) -> Tensor:
         """`value` as a tensor (Tensors, arrays and numbers are taken), its shape checked
         against batch_shape + event_shape and, with validate_args, its values against the
-        support (inside a Tap op: a jitted step checks each replayed value)."""
+        support (inside a Tap op: a jitted step checks each replayed value), or against
+        `support` where a method takes other values (LogNormal.cdf takes 0)."""
         name = type(self).__name__
         if not isinstance(value, Tensor):
             if not isinstance(value, (np.ndarray, int, float, np.number, bool, np.bool_)):
@@ -329,11 +333,14 @@ class Distribution:
         if any(i != 1 and j != 1 and i != j for i, j in zip(reversed(shape), reversed(expected))):
             raise ValueError(f"{name}: value of shape {shape} is not broadcastable with "
                              f"batch_shape+event_shape {expected}")
-        self._check_support(value)
+        if support is None:
+            self._check_support(value)
+        else:
+            Distribution._check_support(self, value, support)
         return value
 
-    def _check_support(self, value: Tensor) -> None:
-        support = self.support
+    def _check_support(self, value: Tensor, support: Constraint | None = None) -> None:
+        support = self.support if support is None else support
         check(value, support, f"{type(self).__name__}: expected value (Tensor of shape "
               f"{value.shape}) to be within the support ({support!r})")
 

@@ -63,7 +63,7 @@ class Exponential(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        return F.zeros_like(self.rate)
+        return self.rate.new_zeros(self.rate.shape)  # a literal: a jitted step replays it
 
     @property
     def stddev(self) -> Tensor:
@@ -147,7 +147,9 @@ class Cauchy(_LocScale):
 
     @property
     def mean(self) -> Tensor:
-        return F.full(self._extended_shape(), math.nan, dtype=self.loc.dtype)
+        # new_full, not F.full: a literal, which a jitted step replays (F.full's array counts
+        # as one made from the step's data)
+        return self.loc.new_full(self._extended_shape(), math.nan)
 
     @property
     def mode(self) -> Tensor:
@@ -155,7 +157,7 @@ class Cauchy(_LocScale):
 
     @property
     def variance(self) -> Tensor:
-        return F.full(self._extended_shape(), math.inf, dtype=self.loc.dtype)
+        return self.loc.new_full(self._extended_shape(), math.inf)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         u = uniform_draws(self.loc, self._extended_shape(sample_shape))
@@ -246,7 +248,7 @@ class HalfNormal(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        return F.zeros_like(self.scale)
+        return self.scale.new_zeros(self.scale.shape)  # a literal: a jitted step replays it
 
     @property
     def variance(self) -> Tensor:
@@ -313,7 +315,9 @@ class LogNormal(Distribution):
         return self.base_dist.log_prob(y) - y
 
     def cdf(self, value: Any) -> Tensor:
-        value = self._validate_sample(value)
+        # torch checks the base Normal's value log(value) against the reals: 0 (log 0 = -inf)
+        # is taken, cdf(0) = 0, where log_prob(0) is refused (the support is positive)
+        value = self._validate_sample(value, constraints.nonnegative)
         return self.base_dist.cdf(value.log())
 
     def icdf(self, value: Any) -> Tensor:

@@ -13,24 +13,11 @@ from .. import functional as F
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .discrete import Categorical
+from .discrete import Categorical, _clamp_probs, _one_of
 from .distribution import Distribution, broadcast_all, check, computed, lazy_property, uniform_draws
 from .sampling import numpy_draws
 
 __all__ = ["Binomial", "Geometric", "Multinomial", "Poisson"]
-
-_NUMBER = (int, float, np.number, bool, np.bool_)
-
-
-def _one_of(probs: Any, logits: Any, who: str) -> None:
-    if (probs is None) == (logits is None):
-        raise ValueError(f"{who}: either `probs` or `logits` must be specified, but not both")
-
-
-def _clamp_probs(p: Tensor) -> Tensor:
-    eps = float(np.finfo(p.dtype).eps)
-    return p.clamp(min=eps, max=1 - eps)
-
 
 def _binary_logits(probs: Tensor) -> Tensor:
     p = _clamp_probs(probs)
@@ -48,6 +35,10 @@ def _zero_at_minus_inf(logits: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def _positive(p: np.ndarray) -> np.ndarray:
     return p > 0
+
+
+def _above(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a > b
 
 
 def _in_count_range(n: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -123,7 +114,7 @@ class Geometric(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        return F.zeros_like(self.probs)
+        return self.probs.new_zeros(self.probs.shape)  # a literal: a jitted step replays it
 
     @property
     def variance(self) -> Tensor:
@@ -196,7 +187,11 @@ class Binomial(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        return ((self.total_count + 1) * self.probs).floor().minimum(self.total_count)
+        # torch's clamp(max=total_count): where floor((n + 1) p) equals n (every p in
+        # [n / (n + 1), 1)) the gradient goes to the floor (zero), not half of it to n as
+        # minimum's would
+        m = ((self.total_count + 1) * self.probs).floor()
+        return F.where(computed(_above, m, self.total_count), self.total_count, m)
 
     @property
     def variance(self) -> Tensor:
@@ -247,6 +242,11 @@ class Multinomial(Distribution):
                                       "supported (total_count must be an int)")
         _one_of(probs, logits, "Multinomial")
         self.total_count = int(total_count)
+        if self.total_count < 0 and (self._validate_args if validate_args is None
+                                     else validate_args):
+            # torch's inner Binomial refuses it (total_count nonnegative_integer)
+            raise ValueError(f"Multinomial: expected total_count to be a non-negative int, "
+                             f"got {self.total_count}")
         # the Categorical checks nothing: this distribution checks its parameter (its errors
         # name Multinomial)
         self._categorical = Categorical(probs, logits, validate_args=False)
@@ -284,7 +284,8 @@ class Multinomial(Distribution):
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         with no_grad():
-            n = F.full(self.probs.shape, float(self.total_count), dtype=self.probs.dtype)
+            # a literal (new_full, not F.full): a jitted step replays its draws
+            n = self.probs.new_full(self.probs.shape, float(self.total_count))
             return numpy_draws("multinomial", shape, n, self.probs, who="Multinomial.sample")
 
     def log_prob(self, value: Any) -> Tensor:
@@ -299,7 +300,10 @@ class Multinomial(Distribution):
     def entropy(self) -> Tensor:
         n = float(self.total_count)
         term1 = n * self._categorical.entropy() - math.lgamma(n + 1)
-        support = self._binomial.enumerate_support(expand=False)[1:]
+        # 1..n as a literal (the count is a Python int), not enumerate_support's arange: a
+        # jitted step replays it
+        support = self.probs.new_tensor(np.arange(1, self.total_count + 1)).reshape(
+            (-1,) + (1,) * len(self._binomial.batch_shape))
         binomial_probs = self._binomial.log_prob(support).exp()
         weights = (support + 1).lgamma()
         return term1 + (binomial_probs * weights).sum((0, -1))

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
 from .. import linalg
 from ..engine import no_grad
 from ..tensor import Tensor
@@ -44,7 +43,8 @@ def _precision_to_scale_tril(p: Tensor) -> Tensor:
     # torch's: the Cholesky factor of the flipped precision gives L^-T (no inverse of P)
     lf = linalg.cholesky(p.flip((-2, -1)))
     l_inv = lf.flip((-2, -1)).mT
-    eye = F.eye(p.shape[-1], dtype=p.dtype).broadcast_to(p.shape)
+    # a literal (new_tensor, not F.eye): a jitted step with a precision matrix replays
+    eye = p.new_tensor(np.eye(p.shape[-1])).broadcast_to(p.shape)
     return solve_lower(l_inv, eye).tril()
 
 
