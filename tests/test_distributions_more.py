@@ -531,3 +531,23 @@ def test_float32_log_prob_and_entropy_are_torch_float32(name):
     if "entropy" in methods and not name.startswith("Multinomial"):
         np.testing.assert_allclose(ours.entropy().data, theirs.entropy().numpy(), rtol=2e-5,
                                    atol=2e-5)
+
+
+def test_gamma_and_chi2_cdf_as_torch_with_no_concentration_gradient():
+    rng = np.random.default_rng(4)
+    c, r, x = rng.uniform(0.3, 6.0, 5), rng.uniform(0.2, 3.0, 5), rng.uniform(0.0, 8.0, 5)
+    tr, tx = torch.tensor(r, requires_grad=True), torch.tensor(x, requires_grad=True)
+    want = TD.Gamma(torch.tensor(c), tr).cdf(tx)
+    want.sum().backward()
+    gr, gx = Tensor(r, requires_grad=True), Tensor(x, requires_grad=True)
+    got = D.Gamma(Tensor(c), gr).cdf(gx)
+    got.sum().backward()
+    np.testing.assert_allclose(got.data, want.detach().numpy(), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(gr.grad, tr.grad.numpy(), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(gx.grad, tx.grad.numpy(), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(D.Chi2(Tensor(c)).cdf(Tensor(x)).data,
+                               TD.Chi2(torch.tensor(c)).cdf(torch.tensor(x)).numpy(), rtol=1e-10)
+    with pytest.raises(RuntimeError, match="not implemented"):  # as torch's igamma
+        D.Gamma(Tensor(c, requires_grad=True), 1.0).cdf(Tensor(x)).sum().backward()
+    with pytest.raises(ValueError):  # outside the support, validate_args on
+        D.Gamma(2.0, 1.0, validate_args=True).cdf(Tensor(np.array([-1.0])))

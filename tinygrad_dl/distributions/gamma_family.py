@@ -4,8 +4,7 @@ NumPy's gamma sampler inside a `Draw` op.
 
 Differences kept from torch: no rsample (torch's uses implicit reparameterization gradients,
 `_standard_gamma_grad`, which is not implemented here): `has_rsample` is False and rsample
-raises one line pointing at sample() with log_prob (a score-function gradient); and no
-Gamma.cdf (it needs the regularized incomplete gamma function, not here yet)."""
+raises one line pointing at sample() with log_prob (a score-function gradient)."""
 
 from __future__ import annotations
 
@@ -96,6 +95,12 @@ class Gamma(Distribution):
         value = self._validate_sample(value)
         c, r = self.concentration, self.rate
         return c.xlogy(r) + (c - 1).xlogy(value) - r * value - c.lgamma()
+
+    def cdf(self, value: Any) -> Tensor:
+        """P(concentration, rate x), the regularized lower incomplete gamma (torch's: no
+        gradient to the concentration, as igamma has none)."""
+        value = self._validate_sample(value)
+        return self.concentration.igamma(self.rate * value)
 
     def entropy(self) -> Tensor:
         c = self.concentration
