@@ -20,7 +20,7 @@ from .distribution import Distribution, broadcast_all, computed, draw, lazy_prop
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical"]
 
 
-def _one_of(probs: Any, logits: Any, who: str) -> None:
+def one_of(probs: Any, logits: Any, who: str) -> None:
     if (probs is None) == (logits is None):
         raise ValueError(f"{who}: either `probs` or `logits` must be specified, but not both")
 
@@ -30,7 +30,7 @@ def _float(x: Any, who: str, name: str) -> Tensor:
     return t
 
 
-def _clamp_probs(p: Tensor) -> Tensor:
+def clamp_probs(p: Tensor) -> Tensor:
     eps = float(np.finfo(p.dtype).eps)
     return p.clamp(min=eps, max=1 - eps)
 
@@ -95,7 +95,7 @@ class Categorical(Distribution):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        _one_of(probs, logits, type(self).__name__)
+        one_of(probs, logits, type(self).__name__)
         name = "probs" if probs is not None else "logits"
         param = _float(probs if probs is not None else logits, type(self).__name__, name)
         if param.ndim < 1:
@@ -111,7 +111,7 @@ class Categorical(Distribution):
 
     @lazy_property
     def logits(self) -> Tensor:
-        return _clamp_probs(self.probs).log()
+        return clamp_probs(self.probs).log()
 
     @lazy_property
     def probs(self) -> Tensor:
@@ -171,7 +171,7 @@ class OneHotCategorical(Distribution):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        _one_of(probs, logits, type(self).__name__)
+        one_of(probs, logits, type(self).__name__)
         # the Categorical checks nothing: this distribution checks its parameter (its errors
         # name OneHotCategorical) and its one-hot values
         self._categorical = Categorical(probs, logits, validate_args=False)
@@ -241,7 +241,7 @@ class Bernoulli(Distribution):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        _one_of(probs, logits, type(self).__name__)
+        one_of(probs, logits, type(self).__name__)
         given = probs if probs is not None else logits
         param = _float(given, type(self).__name__, "probs" if probs is not None else "logits")
         if probs is not None:
@@ -254,7 +254,7 @@ class Bernoulli(Distribution):
 
     @lazy_property
     def logits(self) -> Tensor:
-        p = _clamp_probs(self.probs)
+        p = clamp_probs(self.probs)
         return p.log() - (-p).log1p()
 
     @lazy_property

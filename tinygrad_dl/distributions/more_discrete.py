@@ -13,14 +13,14 @@ from .. import functional as F
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .discrete import Categorical, _clamp_probs, _one_of
+from .discrete import Categorical, clamp_probs, one_of
 from .distribution import Distribution, broadcast_all, check, computed, lazy_property, uniform_draws
 from .sampling import numpy_draws
 
 __all__ = ["Binomial", "Geometric", "Multinomial", "Poisson"]
 
 def _binary_logits(probs: Tensor) -> Tensor:
-    p = _clamp_probs(probs)
+    p = clamp_probs(probs)
     return p.log() - (-p).log1p()
 
 
@@ -87,7 +87,7 @@ class Geometric(Distribution):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        _one_of(probs, logits, "Geometric")
+        one_of(probs, logits, "Geometric")
         given = probs if probs is not None else logits
         (param,) = broadcast_all(given, names=("probs" if probs is not None else "logits",),
                                  who="Geometric")
@@ -148,7 +148,7 @@ class Binomial(Distribution):
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        _one_of(probs, logits, "Binomial")
+        one_of(probs, logits, "Binomial")
         name = "probs" if probs is not None else "logits"
         n, param = broadcast_all(total_count, probs if probs is not None else logits,
                                  names=("total_count", name), who="Binomial")
@@ -240,7 +240,7 @@ class Multinomial(Distribution):
         if isinstance(total_count, bool) or not isinstance(total_count, (int, np.integer)):
             raise NotImplementedError("Multinomial: inhomogeneous total_count is not "
                                       "supported (total_count must be an int)")
-        _one_of(probs, logits, "Multinomial")
+        one_of(probs, logits, "Multinomial")
         self.total_count = int(total_count)
         if self.total_count < 0 and (self._validate_args if validate_args is None
                                      else validate_args):
