@@ -3,9 +3,11 @@ max_pool3d_with_indices), F.avg_pool3d, F.adaptive_avg_pool3d, F.adaptive_max_po
 F.lp_pool3d and F.max_unpool3d, composed of ops that have their own gradients (no op of their
 own; nn.MaxPool3d and its kin call these).
 
-The max pools find torch's indices first (pooling_indices.window_argmax: the first maximum of
-each window in row-major order, the last NaN where a window holds one) and read the values
-there, so the gradient goes where torch's does. avg_pool3d sums the KD*KH*KW strided views of
+F.max_pool3d is two MaxPool2d ops ((H, W), then depth), which find torch's first maximum of
+each window in row-major order (the last NaN where a window holds one) from their data, so a
+jit replays it; with indices or dilation, and the adaptive max pool, torch's indices are found
+first (pooling_indices.window_argmax) and the values read there. Either way the gradient goes
+where torch's does. avg_pool3d sums the KD*KH*KW strided views of
 the zero-padded input and divides by torch's divisor per output position (count_include_pad,
 ceil_mode's clipped last windows, divisor_override)."""
 
@@ -16,12 +18,20 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import MaxPool2d
 from ..tensor import Tensor
 from .conv3d import triple
 from .joins import pad
 from .methods import as_tensor_of
 from .pooling import adaptive_avg, adaptive_pool, adaptive_sizes, bins
-from .pooling_indices import pool_with_indices, unpool, window_argmax, windows
+from .pooling_indices import (
+    pool_args,
+    pool_windows,
+    pool_with_indices,
+    unpool,
+    window_argmax,
+    windows,
+)
 
 _EXPECTS = "(N, C, D, H, W) or (C, D, H, W)"
 
@@ -51,8 +61,48 @@ def max_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     by dilation) every `stride` (default kernel_size) positions, after padding each side with
     `padding` (at most half the kernel) of -inf; ceil_mode as torch's. A window's gradient goes
     to its first maximum. return_indices=True: (values, indices)."""
-    pair = max_pool3d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
-    return pair if return_indices else pair[0]
+    return max_pool3d_of("max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                         return_indices)
+
+
+def max_pool3d_of(who: str, input: Any, kernel_size: Any, stride: Any, padding: Any,
+                  dilation: Any, ceil_mode: Any, return_indices: Any) -> Any:
+    """F.max_pool3d with its messages naming `who` (lp_pool3d's infinite norms too)."""
+    k, s, p, d = pool_args(who, 3, kernel_size, stride, padding, dilation)
+    if return_indices or d != (1, 1, 1):
+        pair = pool_with_indices(who, 3, input, k, s, p, d, ceil_mode)
+        return pair if return_indices else pair[0]
+    x = as_tensor_of(input)
+    spatial, axes = pool_windows(who, x, 3, k, s, p, d, bool(ceil_mode))
+    return _max_pool3d_ops(x, spatial, tuple(pos.shape[0] for pos, _ in axes), k, s, p)
+
+
+def _max_pool3d_ops(x: Tensor, spatial: tuple[int, ...], out: tuple[int, ...],
+                    k: tuple[int, ...], s: tuple[int, ...], p: tuple[int, ...]) -> Tensor:
+    """max_pool3d without indices or dilation as two MaxPool2d ops, whose forward finds the
+    maxima from the data it is given: a jit replay recomputes them (indices found in NumPy
+    first would be a per-step constant, and a step with a MaxPool3d never replayed). The
+    (H, W) windows of every depth plane first (their first maximum in row-major order, the
+    last NaN), then the depth windows of those (the first plane on ties, the last NaN): torch's
+    first maximum in (d, h, w) order and its last NaN. Each side is padded with the lowest
+    value, ceil_mode's last windows by more after; the op, told the padding before, sends a
+    window of real values all at the lowest to its first real position, as torch's."""
+    shape = tuple(x.shape)
+    n, c = (shape[0] if len(shape) == 5 else 1), shape[-4]
+    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    after = tuple(max(pi, (o - 1) * si + ki - pi - m)
+                  for o, si, ki, pi, m in zip(out, s, k, p, spatial))
+    (dd, hh, ww), (oh, ow) = spatial, out[1:]
+    planes = x.reshape((n, c * dd, hh, ww))
+    if p[1] or p[2] or after[1] or after[2]:
+        planes = pad(planes, ((0, 0), (0, 0), (p[1], after[1]), (p[2], after[2])),
+                     constant_values=low)
+    planes = MaxPool2d.apply(planes, kernel=k[1:], stride=s[1:], pad=p[1:])
+    depth = planes.reshape((n * c, 1, dd, oh * ow))
+    if p[0] or after[0]:
+        depth = pad(depth, ((0, 0), (0, 0), (p[0], after[0]), (0, 0)), constant_values=low)
+    depth = MaxPool2d.apply(depth, kernel=(k[0], 1), stride=(s[0], 1), pad=(p[0], 0))
+    return depth.reshape(shape[:-3] + out)
 
 
 def avg_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -88,6 +138,9 @@ def avg_pool3d_of(who: str, input: Any, kernel_size: Any, stride: Any, padding: 
         raise TypeError(f"{who}: expected a float input, got {x.dtype} (torch truncates an "
                         "integer mean; cast first)")
     spatial = shape[-3:]
+    if any(n < ki for n, ki in zip(spatial, k)):  # (torch's avg_pool3d, unlike its 2-D one)
+        raise ValueError(f"{who}: kernel_size {k} is larger than the input {shape} (refused "
+                         "whatever the padding, as PyTorch's avg_pool3d)")
     axes = [windows(n, ki, si, pi, 1, bool(ceil_mode)) for n, ki, si, pi in zip(spatial, k, s, p)]
     out = tuple(pos.shape[0] for pos, _ in axes)
     if min(out) < 1:
@@ -158,7 +211,7 @@ def lp_pool3d(input: Any, norm_type: Any, kernel_size: Any, stride: Any = None,
     x = as_tensor_of(input)
     if np.isinf(norm_type):
         sign = 1.0 if norm_type > 0 else -1.0
-        pooled = pool_with_indices(who, 3, x.abs() * sign, k, stride, 0, 1, ceil_mode)[0]
+        pooled = max_pool3d_of(who, x.abs() * sign, k, stride, 0, 1, ceil_mode, False)
         return pooled * sign
     out = avg_pool3d_of(who, x ** float(norm_type), k, stride, 0, ceil_mode, True, None)
     return (out.sign() * out.abs().relu() * float(np.prod(k))) ** (1.0 / float(norm_type))

@@ -67,6 +67,13 @@ def windows(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool
 def argmax_indices(who: str, x: Tensor, dims: int, k: tuple[int, ...], s: tuple[int, ...],
                    p: tuple[int, ...], d: tuple[int, ...], ceil_mode: bool) -> np.ndarray:
     """torch's indices of max_pool{dims}d over x (..., *spatial): int64, shape (..., *out)."""
+    return window_argmax(x, *pool_windows(who, x, dims, k, s, p, d, ceil_mode))
+
+
+def pool_windows(who: str, x: Tensor, dims: int, k: tuple[int, ...], s: tuple[int, ...],
+                 p: tuple[int, ...], d: tuple[int, ...], ceil_mode: bool
+                 ) -> tuple[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]]:
+    """max_pool{dims}d's checks of x and the geometry: (spatial, each axis's windows)."""
     shape = tuple(x.shape)
     if len(shape) not in (dims + 1, dims + 2):
         raise ValueError(f"{who}: expected input (N, C, {_AXES[dims]}) or (C, {_AXES[dims]}), "
@@ -86,7 +93,7 @@ def argmax_indices(who: str, x: Tensor, dims: int, k: tuple[int, ...], s: tuple[
                          f"{d}, ceil_mode {ceil_mode}) holds only padding, no position of the "
                          f"input {shape}: torch's result there is undefined (an index out of "
                          f"range)")
-    return window_argmax(x, spatial, axes)
+    return spatial, axes
 
 
 def window_argmax(x: Tensor, spatial: tuple[int, ...], axes: list[tuple[np.ndarray, np.ndarray]]

@@ -74,11 +74,15 @@ class _Lazy(Module):
             if k not in new and k not in ("lazy_args", "lazy_repr"):
                 new[k] = v
         new["training"] = old["training"]
+        if old["_scope"] != type(self).__name__:  # the name a parent gave it ("features.0")
+            new["_scope"] = old["_scope"]
+        new["_version"] = old["_version"] + new["_version"] + 1  # (only ever up: jit's guard)
         old.clear()
         old.update(new)
         object.__setattr__(self, "__class__", type(real))  # (Module.__setattr__ would store it)
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        # (the rest goes to the layer's forward: ConvTranspose's output_size on a first call)
         shape = np.shape(x.data if hasattr(x, "data") else x)
         k = self.spatial
         ranks = (2,) if k is None else (k + 1, k + 2)
@@ -87,12 +91,17 @@ class _Lazy(Module):
                              f"{' or '.join(map(str, ranks))} dims to infer "
                              f"{self.channels_of} from, got {tuple(shape)}")
         self.materialize(int(shape[1] if k is None else shape[-k - 1]))
-        return type(self).forward(self, x)  # (now the layer's own; hooks already ran)
+        return type(self).forward(self, x, *args, **kwargs)  # (the layer's; hooks ran)
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> Any:
         """torch's: loading into the lazy layer itself sizes it from the saved weight."""
         for key in ("weight", "W", "running_mean", "gamma"):
             if key in state and np.ndim(state[key]) >= 1:
+                # (a conv's weight has 2 + spatial axes: another shape would size it wrongly)
+                want = 1 if self.channels_of != "in_channels" else 2 + int(self.spatial or 0)
+                if np.ndim(state[key]) != want:
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: {key!r} has "
+                                     f"shape {np.shape(state[key])}; expected {want} axes")
                 self.materialize(self.channels_in(np.shape(state[key])))
                 break
         return Module.load_state_dict(self, state, strict)

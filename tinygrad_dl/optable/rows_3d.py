@@ -149,7 +149,8 @@ ROWS: tuple[OpInfo, ...] = (
                          case((1, 1, 2, 2, 2), (1, 2, 2, 2, 2), stride=3, padding=(0, 1, 0),
                               output_padding=2, dilation=(1, 2, 1)))),
            grad="conv_transpose2d's, pad's and slicing's"),
-    OpInfo("max_pool3d", "torch's indices, then take_along_dim", "max over windows "
+    OpInfo("max_pool3d", "two MaxPool2d ops, (H, W) then depth (dilation, return_indices: "
+           "torch's indices, then take_along_dim)", "max over windows "
            "(N, C, D, H, W), dilation, ceil_mode, return_indices", NN, F=("max_pool3d",),
            function=F.max_pool3d, ref=max_pool3d_ref,
            sample=Cases((case((1, 2, 4, 4, 4), domain=DISTINCT, kernel_size=2),
