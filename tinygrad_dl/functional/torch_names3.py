@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import write_guard
 from ..device import check_device
-from ..engine import no_grad
-from ..ops import Draw
+from ..ops import Draw, Tap
 from ..random import as_rng
 from ..tensor import Tensor, as_tensor
 from ..tensor.torch_names3 import torch_linspace
@@ -184,16 +184,20 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
                   stacklevel=2)
     if end is None:
         raise TypeError("range: expects range(start, end, step=1)")
+    dt = np.dtype(get_default_dtype() if dtype is None else dtype)
+    if dt.kind in "iu":  # torch's: start, end and step in the integer type first (truncated)
+        start, end, step = int(start), int(end), int(step)
     if step == 0:
         raise ValueError("range: step must be nonzero")
     if (end - start) * step < 0:
         raise ValueError(f"range: upper bound and larger bound inconsistent with step sign "
                          f"(start={start}, end={end}, step={step})")
-    n = int(np.floor((end - start) / step)) + 1
-    dt = np.dtype(get_default_dtype() if dtype is None else dtype)
-    values = (start + np.arange(n, dtype=np.float64) * step)
     check_device(device, "range")
-    out = Tensor(values.astype(dt) if dt.kind == "f" else np.trunc(values).astype(dt))
+    if dt.kind in "iu":
+        out = Tensor((start + np.arange((end - start) // step + 1) * step).astype(dt))
+    else:
+        n = int(np.floor((end - start) / step)) + 1
+        out = Tensor((start + np.arange(n, dtype=np.float64) * step).astype(dt))
     return out.requires_grad_(requires_grad) if requires_grad else out
 
 
@@ -206,10 +210,28 @@ def fill(input: Tensor, value: Any) -> Tensor:
             raise ValueError(f"fill: only supports 0-dimension value tensor but got tensor "
                              f"with {value.ndim} dimensions")
         value = value.data
+    elif not _fits(value, input.dtype):  # (a tensor value wraps, as torch's; a number may not)
+        raise OverflowError(f"fill: value {value!r} cannot be converted to type "
+                            f"{input.dtype} without overflow")
     v = np.asarray(value)
     if input.dtype.kind in "iu" and v.dtype.kind == "f":
         v = np.trunc(v)
     return Tensor(np.full(input.shape, v).astype(input.dtype))
+
+
+def _fits(value: Any, dt: np.dtype) -> bool:
+    """Does the number `value` convert to dtype dt without overflow (torch's check: an
+    integer type's range, before truncation; a float type's largest finite value)?"""
+    if dt.kind == "b" or isinstance(value, (bool, np.bool_)):
+        return True
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return bool(info.min <= value <= info.max)  # (False for NaN; ints compared exactly)
+    try:
+        f = float(value)
+    except OverflowError:
+        return False
+    return bool(not np.isfinite(f) or abs(f) <= np.finfo(dt).max)
 
 
 def put(input: Tensor, index: Any, source: Any, accumulate: bool = False) -> Tensor:
@@ -232,6 +254,32 @@ def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
 
 
 # ---- batch norm with torch's positional signature -------------------------------------------
+class _BatchStats:
+    """A `Tap` that moves torch.batch_norm's running_mean and running_var (Tensors, either
+    may be None) by momentum toward the batch's mean and unbiased variance over `axes`, in
+    place. Equal when it moves the same tensors alike, so the two recordings of a jitted step
+    agree and each replay moves them."""
+
+    def __init__(self, mean: Any, var: Any, momentum: float, axes: tuple[int, ...]) -> None:
+        self.mean, self.var, self.momentum, self.axes = mean, var, momentum, axes
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, _BatchStats) and self.mean is other.mean
+                and self.var is other.var and self.momentum == other.momentum
+                and self.axes == other.axes)
+
+    def __hash__(self) -> int:
+        return hash((id(self.mean), id(self.var), self.momentum, self.axes))
+
+    def __call__(self, x: np.ndarray) -> None:
+        m = self.momentum
+        for run, new in ((self.mean, lambda: x.mean(axis=self.axes)),
+                         (self.var, lambda: x.var(axis=self.axes, ddof=1))):
+            if run is not None:  # (write_guard: a graph that saved the array keeps its values)
+                a = write_guard.writable(run, "batch_norm's running statistics")
+                np.copyto(a, (1 - m) * a + m * new(), casting="same_kind")
+
+
 def batch_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any, running_var: Any,
                training: bool, momentum: float, eps: float, cudnn_enabled: bool) -> Tensor:
     """torch.batch_norm: over every dim but the second (channels) of (N, C, ...): the batch's
@@ -254,16 +302,20 @@ def batch_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any, running
         if n <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input size {x.shape}")
+        runs = [r for r in (running_mean, running_var) if r is not None]
+        if any(not isinstance(r, Tensor) for r in runs):
+            bad = next(r for r in runs if not isinstance(r, Tensor))
+            raise TypeError(f"batch_norm: the running statistics must be Tensors (updated in "
+                            f"place in training), got {type(bad).__name__}")
+        if runs:
+            if isinstance(momentum, bool) or not isinstance(
+                    momentum, (int, float, np.integer, np.floating)):
+                raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
+            # an op, not a copy_ here: a jitted step (which runs no Python of the step on
+            # replay) moves the running statistics on every call too
+            x = Tap.apply(x, fn=_BatchStats(running_mean, running_var, float(momentum), axes))
         mean = x.mean(axis=axes)
         var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
-        with no_grad():
-            for run, new in ((running_mean, mean), (running_var, var * (n / (n - 1)))):
-                if run is not None and not isinstance(run, Tensor):
-                    raise TypeError(f"batch_norm: the running statistics must be Tensors "
-                                    f"(updated in place in training), got "
-                                    f"{type(run).__name__}")
-                if run is not None:
-                    run.copy_((1 - momentum) * run.data + momentum * new.data)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var must be defined in "
@@ -337,8 +389,9 @@ def histogramdd(input: Tensor, bins: Any = 10, range: Any = None,  # noqa: A002
     a = x.data
     if a.dtype.kind != "f":
         raise TypeError(f"histogramdd: expects a float tensor, got dtype {a.dtype}")
-    if a.ndim < 1:
-        raise ValueError("histogramdd: input must have at least one dim (..., D)")
+    if a.ndim < 2:  # (a 1-D input read as one point of D dims surprised; torch refuses it)
+        raise ValueError(f"histogramdd: input must have at least 2 dims (..., D), got shape "
+                         f"{a.shape}; for N values in one dim, pass input.reshape(-1, 1)")
     d = a.shape[-1]
     pts = a.reshape(-1, d)
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
@@ -351,8 +404,9 @@ def histogramdd(input: Tensor, bins: Any = 10, range: Any = None,  # noqa: A002
     for k, b in enumerate(bins):
         if isinstance(b, (Tensor, np.ndarray, list, tuple)):
             e = np.asarray(b.data if isinstance(b, Tensor) else b, a.dtype)
-            if e.ndim != 1 or e.size < 1 or np.any(np.diff(e) < 0):
-                raise ValueError(f"histogramdd: the edges of dim {k} must be 1-D, increasing")
+            if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) < 0):  # (1 edge: 0 bins)
+                raise ValueError(f"histogramdd: the edges of dim {k} must be 1-D, increasing, at "
+                                 "least 2 (one bin)")
         else:
             col = pts[:, k]
             lo, hi = ((float(range[2 * k]), float(range[2 * k + 1])) if range is not None
@@ -389,6 +443,24 @@ def histogramdd(input: Tensor, bins: Any = 10, range: Any = None,  # noqa: A002
 
 
 # ---- RNN cells (torch's argument orders; weights (gates * hidden, in), biases optional) ------
+def _check_cell(who: str, x: Tensor, states: tuple, w_ih: Any, w_hh: Any, gates: int) -> None:
+    """torch's checks of a cell's shapes: w_ih (gates * H, in), w_hh (gates * H, H), and each
+    hidden state input's batch by H (broadcast, a (N, 1) or (H,) state would give numbers
+    without a word)."""
+    wi, wh = (np.shape(w.data if isinstance(w, Tensor) else w) for w in (w_ih, w_hh))
+    if len(wh) != 2 or wh[0] != gates * wh[1] or len(wi) != 2 or wi[0] != wh[0] or (
+            x.shape[-1:] != wi[1:]):
+        raise ValueError(f"{who}: expected w_ih ({gates} * hidden, {x.shape[-1]}) and w_hh "
+                         f"({gates} * hidden, hidden) for an input of shape {x.shape}, got "
+                         f"{wi} and {wh}")
+    want = x.shape[:-1] + (wh[1],)
+    for k, h in enumerate(states):
+        got = tuple(np.shape(h.data if isinstance(h, Tensor) else h))
+        if got != want:
+            raise ValueError(f"{who}: hidden state {k} must have shape {want} (the input's "
+                             f"batch by hidden size {wh[1]}), got {got}")
+
+
 def _gates(x: Tensor, h: Tensor, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any
            ) -> tuple[Tensor, Tensor]:
     gi = x @ as_tensor(w_ih, x).T
@@ -403,14 +475,16 @@ def _gates(x: Tensor, h: Tensor, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any
 def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Any, w_hh: Any, b_ih: Any = None,
                   b_hh: Any = None) -> Tensor:
     """torch.rnn_tanh_cell: tanh(input w_ih^T + b_ih + hx w_hh^T + b_hh)."""
-    gi, gh = _gates(_tensor("rnn_tanh_cell", input), hx, w_ih, w_hh, b_ih, b_hh)
+    _check_cell("rnn_tanh_cell", _tensor("rnn_tanh_cell", input), (hx,), w_ih, w_hh, 1)
+    gi, gh = _gates(input, hx, w_ih, w_hh, b_ih, b_hh)
     return (gi + gh).tanh()
 
 
 def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Any, w_hh: Any, b_ih: Any = None,
                   b_hh: Any = None) -> Tensor:
     """torch.rnn_relu_cell: relu(input w_ih^T + b_ih + hx w_hh^T + b_hh)."""
-    gi, gh = _gates(_tensor("rnn_relu_cell", input), hx, w_ih, w_hh, b_ih, b_hh)
+    _check_cell("rnn_relu_cell", _tensor("rnn_relu_cell", input), (hx,), w_ih, w_hh, 1)
+    gi, gh = _gates(input, hx, w_ih, w_hh, b_ih, b_hh)
     return (gi + gh).relu()
 
 
@@ -421,7 +495,8 @@ def lstm_cell(input: Tensor, hx: Any, w_ih: Any, w_hh: Any, b_ih: Any = None,
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         raise TypeError("lstm_cell: hx must be a pair (h, c)")
     h, c = hx
-    gi, gh = _gates(_tensor("lstm_cell", input), h, w_ih, w_hh, b_ih, b_hh)
+    _check_cell("lstm_cell", _tensor("lstm_cell", input), (h, c), w_ih, w_hh, 4)
+    gi, gh = _gates(input, h, w_ih, w_hh, b_ih, b_hh)
     i, f, g, o = (gi + gh).chunk(4, -1)
     c2 = f.sigmoid() * c + i.sigmoid() * g.tanh()
     return o.sigmoid() * c2.tanh(), c2
@@ -431,7 +506,8 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Any, w_hh: Any, b_ih: Any = None,
              b_hh: Any = None) -> Tensor:
     """torch.gru_cell: r, z, n gates in torch's order; n = tanh(i_n + r (h_n)), h' = n +
     z (hx - n)."""
-    gi, gh = _gates(_tensor("gru_cell", input), hx, w_ih, w_hh, b_ih, b_hh)
+    _check_cell("gru_cell", _tensor("gru_cell", input), (hx,), w_ih, w_hh, 3)
+    gi, gh = _gates(input, hx, w_ih, w_hh, b_ih, b_hh)
     i_r, i_z, i_n = gi.chunk(3, -1)
     h_r, h_z, h_n = gh.chunk(3, -1)
     r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()

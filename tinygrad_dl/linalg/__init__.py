@@ -222,7 +222,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
         return Solve.apply(a, b.unsqueeze(-1)).squeeze(-1)
     if left:
         return Solve.apply(a, b)
-    return Solve.apply(a.mT, b.mT).mT
+    return Solve.apply(a.mT, b.mT, transposed=True).mT  # (torch's LU of A, not of A^T)
 
 
 @_out

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import functional as F
+from .. import hooks
 from ..functional.constructors import as_tensor
 from ..ops.linalg_lu import lu_factor_array
 from ..tensor import Tensor
@@ -40,6 +41,13 @@ class SolveExResult(NamedTuple):
     info: Tensor
 
 
+def _read(a: Tensor, who: str) -> None:
+    """Tell a jit recording that Python reads A's values here (the info and the matrices set
+    to NaN are decided on them): replay would freeze them (a singular matrix in a later call
+    then raised, or kept LAPACK's numbers, instead of NaN/inf), so such a step runs eagerly."""
+    hooks.notify_read(a, f"linalg.{who}")
+
+
 def _safe(a: Tensor, bad: np.ndarray) -> Tensor:
     """a with the matrices marked bad replaced by the identity (so that the op runs on the
     others; their results are then set to NaN)."""
@@ -61,6 +69,7 @@ def inv_ex(A: Any, *, check_errors: bool = False) -> InvExResult:
     """torch.linalg.inv_ex: (inverse, info int32), info > 0 for a singular matrix (the first
     zero on U's diagonal of its LU; check_errors=True raises LinAlgError there)."""
     a = float_matrices("linalg.inv_ex", A, square=True)
+    _read(a, "inv_ex")
     info = Tensor(lu_factor_array(a.data)[2])
     if check_errors:
         check_info("linalg.inv_ex", info)
@@ -74,6 +83,7 @@ def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False
     inv_ex's."""
     a = float_matrices("linalg.solve_ex", A, square=True)
     b = as_tensor(B)
+    _read(a, "solve_ex")
     info = Tensor(lu_factor_array(a.data)[2])
     if check_errors:
         check_info("linalg.solve_ex", info)
@@ -107,6 +117,7 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False
     minor that is not positive-definite) instead of an error (check_errors=True raises
     LinAlgError); upper=True: U = L^T, read from A's upper triangle."""
     a = float_matrices("linalg.cholesky_ex", A, square=True)
+    _read(a, "cholesky_ex")
     info = Tensor(_cholesky_info(np.swapaxes(a.data, -1, -2) if upper else a.data))
     if check_errors:
         check_info("linalg.cholesky_ex", info, "is not positive-definite")
@@ -137,8 +148,12 @@ def cond(A: Any, p: Any = None) -> Tensor:
         s = svdvals(a)
         with np.errstate(divide="ignore", invalid="ignore"):
             return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+    _read(a, f"cond(p={p!r})")
     bad = lu_factor_array(a.data)[2] > 0
     out = matrix_norm(a, p) * matrix_norm(inv(_safe(a, bad)), p)
+    # torch's nan_to_num(nan=inf) of the product: a NaN (a matrix with NaN or inf entries, or
+    # 0 * inf) is inf, never NaN
+    bad = bad | np.isnan(out.data)
     return out.where(Tensor(~bad), math.inf) if bad.any() else out
 
 

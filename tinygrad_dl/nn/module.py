@@ -131,11 +131,18 @@ class Module(HookMethods):
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
         d["_version"] += 1  # model.W = ..., model.lam = ...: a recorded step is out of date
+        if isinstance(value, Buffer):  # (nn.Buffer: registered as a buffer, a plain array)
+            alias = isinstance(getattr(type(self), name, None), property)
+            if alias or name in d["_parameters"] or name in d["_modules"]:
+                # as torch's: a parameter (or child module) silently turned into a buffer
+                # would stop being trained
+                what = "child module" if name in d["_modules"] else "parameter"
+                raise TypeError(f"{type(self).__name__}: cannot assign an nn.Buffer as {what} "
+                                f"{name!r}; `del` it first, or pick another name")
+            self.register_buffer(name, value.view(np.ndarray))
+            return
         if isinstance(getattr(type(self), name, None), property):
             object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides
-            return
-        if isinstance(value, Buffer):  # (nn.Buffer: registered as a buffer, a plain array)
-            self.register_buffer(name, value.view(np.ndarray))
             return
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
         if name in buffers and isinstance(value, np.ndarray):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
-from .linalg_lu import LinAlgError
+from .linalg_lu import LinAlgError, lu_det_array, lu_solve_array
 
 __all__ = ["Det", "Diag", "Diagonal", "Einsum", "Inverse", "Tril", "Triu"]
 
@@ -226,7 +226,12 @@ class Det(Function):
     def forward(ctx, a):
         _square("det", a)
         ctx.save_for_backward(a)
-        return np.asarray(np.linalg.det(a))
+        bad = ~np.isfinite(a).all((-2, -1))
+        safe = np.where(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a)
+        out = np.asarray(np.linalg.det(safe if bad.any() else a))
+        if bad.any():  # torch's LU for matrices with NaN or inf (NumPy's gave 0 for some)
+            out[bad] = lu_det_array(a[bad])[0]
+        return out
 
     def backward(ctx, g):
         (a,) = ctx.saved
@@ -239,11 +244,19 @@ class Inverse(Function):
 
     def forward(ctx, a):
         _square("inverse", a)
+        bad = ~np.isfinite(a).all((-2, -1))  # matrices with NaN or inf entries
+        eye = np.eye(a.shape[-1], dtype=a.dtype)
         try:
-            out = np.linalg.inv(a)
+            out = np.linalg.inv(np.where(bad[..., None, None], eye, a) if bad.any() else a)
         except np.linalg.LinAlgError:
             raise LinAlgError(f"inverse: a matrix of the input (shape {a.shape}) is singular: "
                              "it has no inverse") from None
+        if bad.any():  # torch's LU path for those: NumPy's left finite entries beside NaNs
+            x, info = lu_solve_array(a[bad], np.broadcast_to(eye, a[bad].shape))
+            if (info > 0).any():
+                raise LinAlgError(f"inverse: a matrix of the input (shape {a.shape}) is "
+                                  "singular: it has no inverse")
+            out[bad] = x
         ctx.save_for_backward(out)
         return out
 

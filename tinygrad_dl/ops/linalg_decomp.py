@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .linalg_lu import LinAlgError
+from .linalg_lu import LinAlgError, lu_det_array, lu_solve_array
 
 __all__ = ["Cholesky", "Eigh", "LogAbsDet", "MatrixExp", "Pinv", "QR", "SVD", "Solve"]
 
@@ -234,24 +234,41 @@ class Solve(Function):
     is refused, as torch's. Backward: gB = A^-T g, gA = -gB X^T (summed over broadcast axes
     by the engine's unbroadcast of the caller)."""
 
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, transposed=False):
+        # (transposed: a is A^T of torch's solve(A, B, left=False), whose LU torch takes of A)
         _matrices("solve", a)
         if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
             raise ValueError(f"solve: A of shape {a.shape} and B of shape {b.shape} do not "
                              "fit (B: (*, n, k) with n = A's size)")
         aa, bb = _broadcast_solve(a, b)
+        # the matrices A (or B) with NaN or inf entries
+        bad = ~(np.isfinite(aa).all((-2, -1)) & np.isfinite(bb).all((-2, -1)))
         try:
-            x = np.linalg.solve(aa, bb)
+            x = np.linalg.solve(np.where(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype),
+                                         aa) if bad.any() else aa, bb)
         except np.linalg.LinAlgError:
             raise LinAlgError(f"solve: a matrix A of the input (shape {a.shape}) is singular")\
                 from None
+        if bad.any():  # torch's LU path for those: NumPy's left finite entries beside NaNs
+            xb, info = lu_solve_array(aa[bad], bb[bad], transposed)
+            if (info > 0).any():
+                raise LinAlgError(f"solve: a matrix A of the input (shape {a.shape}) is "
+                                  "singular")
+            x[bad] = xb
         ctx.save_for_backward(aa, x)
         ctx.shapes = a.shape, b.shape
+        ctx.bad, ctx.transposed = bad, transposed
         return x
 
     def backward(ctx, g):
         aa, x = ctx.saved
-        gb = np.linalg.solve(_mT(aa), g)
+        bad = ctx.bad
+        at = _mT(aa)
+        gb = np.linalg.solve(np.where(bad[..., None, None], np.eye(at.shape[-1], dtype=at.dtype),
+                                      at) if bad.any() else at, g)
+        if bad.any():  # torch's: the forward's LU, solved with it transposed (all NaN for NaN)
+            gb[bad] = lu_solve_array(at[bad], np.broadcast_to(g, gb.shape)[bad],
+                                     not ctx.transposed)[0]
         ga = -gb @ _mT(x) if ctx.needs_input_grad[0] else None
         sa, sb = ctx.shapes
         return (_sum_to(ga, sa) if ga is not None else None,
@@ -273,17 +290,24 @@ class LogAbsDet(Function):
     def forward(ctx, a):
         _matrices("slogdet", a)
         with np.errstate(invalid="ignore"):  # a NaN entry: NaN, without NumPy's warning
-            out = np.linalg.slogdet(a)[1]
+            out = np.asarray(np.linalg.slogdet(a)[1])
+        bad = ~np.isfinite(a).all((-2, -1))
+        if bad.any():  # torch's LU for matrices with NaN or inf (NumPy's gave -inf for some)
+            out[bad] = lu_det_array(a[bad])[2]
         ctx.save_for_backward(a)
-        return np.asarray(out)
+        return out
 
     def backward(ctx, g):
         (a,) = ctx.saved
+        bad = ~np.isfinite(a).all((-2, -1))  # (NaN or inf: torch's LU inverse, as Inverse's)
+        eye = np.eye(a.shape[-1], dtype=a.dtype)
         try:
-            inv = np.linalg.inv(a)
+            inv = np.linalg.inv(np.where(bad[..., None, None], eye, a) if bad.any() else a)
         except np.linalg.LinAlgError:
             raise ValueError(f"slogdet: the gradient of log|det A| at a singular A (shape "
                              f"{a.shape}) is infinite") from None
+        if bad.any():
+            inv[bad] = lu_solve_array(a[bad], np.broadcast_to(eye, a[bad].shape))[0]
         return np.asarray(g)[..., None, None] * _mT(inv)
 
 

@@ -90,6 +90,39 @@ def triangular_solve_array(a: np.ndarray, b: np.ndarray, upper: bool, left: bool
     return x
 
 
+def lu_solve_array(a: np.ndarray, b: np.ndarray, transposed: bool = False
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(X, info) with A X = B for (*, n, n) a and (*, n, k) b of the same batch shape: getrf
+    then getrs, torch's path for inv and solve; transposed: the LU is A^T's and getrs solves
+    with it transposed (torch's solve(left=False), given A^T). Used for matrices with NaN or
+    inf entries, where NumPy's LAPACK spreads them differently (inv([[nan, 1], [2, 3]]) had a
+    finite row; torch's is all NaN)."""
+    lu, piv, info = lu_factor_array(_mT(a) if transposed else a)
+    perm = permutation(piv, a.shape[-1])
+    if not transposed:  # U^-1 L^-1 P^T B
+        y = triangular_solve_array(lu, np.take_along_axis(b, perm[..., :, None], -2),
+                                   upper=False, unit=True)
+        return triangular_solve_array(lu, y, upper=True), info
+    lt = _mT(lu)  # A = (P L U)^T: X = P L^-T U^-T B
+    y = triangular_solve_array(lt, triangular_solve_array(lt, b, upper=False), upper=True,
+                               unit=True)
+    return np.take_along_axis(y, np.argsort(perm, -1)[..., :, None], -2), info
+
+
+def lu_det_array(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(det, sign, log|det|) of each (n, n) matrix from the LU of its transpose, as torch's
+    det and slogdet (which factor A's row-major memory read as column-major: A^T): for
+    matrices with NaN or inf entries, where NumPy's LAPACK gives other NaN/inf/0 values.
+    A NaN sign is 0, torch's sgn."""
+    lu, piv, _ = lu_factor_array(_mT(a))
+    d = np.diagonal(lu, 0, -2, -1)
+    parity = np.where((piv != np.arange(1, piv.shape[-1] + 1)).sum(-1) % 2 == 1, -1.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        det = (np.prod(d, -1) * parity).astype(a.dtype)
+        sign = (np.prod(np.nan_to_num(np.sign(d), nan=0.0), -1) * parity).astype(a.dtype)
+        return det, sign, np.sum(np.log(np.abs(d)), -1).astype(a.dtype)
+
+
 def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """g summed over the batch axes broadcasting added (or stretched from 1)."""
     lead = g.ndim - len(shape)

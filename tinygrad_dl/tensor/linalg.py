@@ -26,6 +26,7 @@ from ..ops import (
     VectorNorm,
 )
 from ..ops.linalg import dot_subscripts
+from ..ops.linalg_lu import lu_det_array
 from ..ops.spelling import spellings
 from .conversions import as_data, as_tensor
 from .linalg_lu import (
@@ -187,7 +188,11 @@ class LinalgMethods:
         square_matrices("slogdet", self)
         with np.errstate(invalid="ignore"):  # (a NaN matrix: sign 0, as torch's)
             d, logabs = np.linalg.slogdet(self.data)
-        sign = type(self)(np.where(np.isnan(logabs), 0.0, d).astype(self.data.dtype))
+        d = np.where(np.isnan(logabs), 0.0, d).astype(self.data.dtype)
+        bad = ~np.isfinite(self.data).all((-2, -1))
+        if bad.any():  # torch's LU for matrices with NaN or inf entries (as LogAbsDet's)
+            d[bad] = lu_det_array(self.data[bad])[1]
+        sign = type(self)(d)
         return SignLogAbsDet(sign, LogAbsDet.apply(self))
 
     def logdet(self) -> Tensor:

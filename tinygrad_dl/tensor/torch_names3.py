@@ -174,9 +174,9 @@ class TorchNames3Methods:
             if range is not None:
                 raise TypeError("histogram: range= goes with a number of bins, not with edges")
             edges = np.asarray(bins.data if isinstance(bins, tensor.Tensor) else bins, a.dtype)
-            if edges.ndim != 1 or edges.size < 1:
-                raise ValueError(f"histogram: bins must be a 1-D tensor of edges, got shape "
-                                 f"{edges.shape}")
+            if edges.ndim != 1 or edges.size < 2:  # (one edge is 0 bins: torch refuses)
+                raise ValueError(f"histogram: bins must be a 1-D tensor of 2 or more edges, "
+                                 f"got shape {edges.shape}")
             if np.any(np.diff(edges) < 0):
                 raise ValueError("histogram: the bin edges must increase")
         else:
