@@ -1,5 +1,5 @@
-"""The coefficients d[k][n] of Temme's uniform asymptotic expansion of the regularized
-incomplete gamma functions (DLMF 8.12.3/8.12.4): c_k(eta) = sum_n d[k][n] eta^n. The table
+"""The coefficients `d[k][n]` of Temme's uniform asymptotic expansion of the regularized
+incomplete gamma functions (DLMF 8.12.3/8.12.4): `c_k(eta) = sum_n d[k][n] eta^n`. The table
 of Cephes / SciPy (igam.h), which torch 2.13 uses too (ATen/native/Math.h)."""
 
 TEMME_D = (
