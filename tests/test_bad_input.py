@@ -100,3 +100,11 @@ def test_synthesize_text_refuses_nan_temperature() -> None:
 
     with pytest.raises(ValueError, match="temperature"):
         synthesize_text(CharRNN(3, m=2), ["a", "b", "c"], "a", 5, temperature=float("nan"))
+
+
+@pytest.mark.parametrize("layer", ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d"])
+def test_a_bool_channel_count_is_refused_by_every_convolution(layer):
+    # one check for all (nn.module.channel_groups); Conv1d and Conv2d took True as 1 channel
+    import tinygrad_dl.nn as tnn
+    with pytest.raises(ValueError, match=f"{layer}: in_channels must be a positive multiple"):
+        getattr(tnn, layer)(True, 4, 3)

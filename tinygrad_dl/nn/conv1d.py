@@ -12,7 +12,7 @@ from ..functional.conv1d import conv1d_of
 from ..functional.pooling import one_int
 from ..tensor import Tensor, np_dtype
 from .layers import INITS, WeightBias, init_weights
-from .module import Module, size_arg
+from .module import Module, channel_groups
 
 
 class Conv1d(WeightBias, Module):
@@ -66,13 +66,8 @@ class Conv1d(WeightBias, Module):
             self.padding: Any = padding
         else:
             self.padding = one_int("Conv1d", "padding", padding, 0)
-        groups = size_arg("Conv1d", "groups", groups)
-        if groups < 1:
-            raise ValueError(f"Conv1d: groups must be >= 1, got {groups}")
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(n, (int, np.integer)) or n < 1 or n % groups:
-                raise ValueError(f"Conv1d: {name} must be a positive multiple of groups="
-                                 f"{groups}, got {n!r}")
+        in_channels, out_channels, groups = channel_groups("Conv1d", in_channels, out_channels,
+                                                           groups)
         dtype = np.float64 if dtype is None else np_dtype(dtype, "Conv1d")
         self.c_in, self.c_out, self.kernel = int(in_channels), int(out_channels), k
         self.groups, self.init = groups, init

@@ -16,7 +16,7 @@ from ..functional.methods import as_tensor_of
 from ..random import uniform
 from ..tensor import Tensor, np_dtype
 from .layers import INITS, init_weights
-from .module import Module, size_arg
+from .module import Module, channel_groups
 
 
 class _ConvTransposeNd(Module):
@@ -60,15 +60,8 @@ class _ConvTransposeNd(Module):
         self.padding = ints_of(f"{who}: padding", padding, k, 0)
         self.output_padding = ints_of(f"{who}: output_padding", output_padding, k, 0)
         self.dilation = ints_of(f"{who}: dilation", dilation, k)
-        groups = size_arg(who, "groups", groups)
-        if groups < 1:
-            raise ValueError(f"{who}: groups must be >= 1, got {groups}")
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) \
-                    or n < 1 or n % groups:
-                raise ValueError(f"{who}: {name} must be a positive multiple of groups="
-                                 f"{groups}, got {n!r}")
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        in_channels, out_channels, groups = channel_groups(who, in_channels, out_channels, groups)
+        self.in_channels, self.out_channels = in_channels, out_channels
         self.groups, self.padding_mode, self.init = groups, padding_mode, init
         dtype = np.float64 if dtype is None else np_dtype(dtype, who)
         # PyTorch's fan-in of this weight: its dim 1 (C_out / groups) times the kernel

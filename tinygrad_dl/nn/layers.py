@@ -29,7 +29,7 @@ from ..functional.losses import ignore_index_arg, label_smoothing_arg, weight_or
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
-from .module import Module, inplace_arg, size_arg
+from .module import Module, channel_groups, inplace_arg, size_arg
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
 REDUCTIONS = ("mean", "sum", "none")
@@ -422,13 +422,8 @@ class Conv2d(WeightBias, Module):
     ) -> None:
         super().__init__()
         kh, kw = pair_of_ints("Conv2d: kernel_size", kernel_size)
-        groups = size_arg("Conv2d", "groups", groups)  # 2.0 or True: through `n % groups`
-        if groups < 1:
-            raise ValueError(f"Conv2d: groups must be >= 1, got {groups}")
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(n, (int, np.integer)) or n < 1 or n % groups:
-                raise ValueError(f"Conv2d: {name} must be a positive multiple of groups="
-                                 f"{groups}, got {n!r}")
+        in_channels, out_channels, groups = channel_groups("Conv2d", in_channels, out_channels,
+                                                           groups)
         check_device(device, "Conv2d")
         dtype = np_dtype(dtype, "Conv2d")
         rng = as_rng(rng, "Conv2d")  # the given generator, else the default one

@@ -484,6 +484,21 @@ def size_arg(layer: str, name: str, value: Any) -> int:
     return int(value)
 
 
+def channel_groups(layer: str, in_channels: Any, out_channels: Any, groups: Any
+                   ) -> tuple[int, int, int]:
+    """A convolution's (in_channels, out_channels, groups) as ints: groups >= 1 dividing both
+    channel counts, each a positive int (a bool too is refused: True would build 1 channel)."""
+    groups = size_arg(layer, "groups", groups)
+    if groups < 1:
+        raise ValueError(f"{layer}: groups must be >= 1, got {groups}")
+    for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) \
+                or n < 1 or n % groups:
+            raise ValueError(f"{layer}: {name} must be a positive multiple of groups="
+                             f"{groups}, got {n!r}")
+    return int(in_channels), int(out_channels), groups
+
+
 def inplace_arg(layer: str, inplace: Any) -> bool:
     """PyTorch's `inplace=` of an activation or dropout layer, a bool: True writes the result
     into the input where it may be (F's `inplace_flag`: an op's result is not written)."""

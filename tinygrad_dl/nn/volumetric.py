@@ -29,7 +29,7 @@ from ..tensor import Tensor, np_dtype
 from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout1d
 from .layers import INITS, BatchNorm1d, init_weights
-from .module import Module, size_arg
+from .module import Module, channel_groups
 from .more import LPPool1d, MaxUnpool2d
 from .normalization import InstanceNorm2d
 from .pooling import ConstantPad2d, ReflectionPad2d, ReplicationPad2d
@@ -65,15 +65,8 @@ class Conv3d(Module):
         self.padding: Any = padding if isinstance(padding, str) else triple(
             who, "padding", padding, 0)
         self.pads = conv3d_padding(who, padding, self.stride, self.dilation, self.kernel_size)
-        groups = size_arg(who, "groups", groups)
-        if groups < 1:
-            raise ValueError(f"{who}: groups must be >= 1, got {groups}")
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) \
-                    or n < 1 or n % groups:
-                raise ValueError(f"{who}: {name} must be a positive multiple of groups="
-                                 f"{groups}, got {n!r}")
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        in_channels, out_channels, groups = channel_groups(who, in_channels, out_channels, groups)
+        self.in_channels, self.out_channels = in_channels, out_channels
         self.groups, self.padding_mode, self.init = groups, padding_mode, init
         dtype = np.float64 if dtype is None else np_dtype(dtype, who)
         fan_in = self.in_channels // groups * int(np.prod(self.kernel_size))
