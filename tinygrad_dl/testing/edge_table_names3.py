@@ -15,23 +15,9 @@ from tinygrad_dl import Tensor
 
 from ..tensor.torch_names3 import INPLACE_FORMS3
 from .edge_table import E2, INF, NAN, E, rows
-
-
-def _a(*v: float) -> np.ndarray:
-    return np.array(v, dtype=np.float64)
-
-
-def _joined(pieces: Any) -> Any:
-    mod = tg if isinstance(pieces[0], Tensor) else __import__("torch")
-    return mod.cat([p.reshape(-1) * (i + 1) for i, p in enumerate(pieces)])
-
-
-def _inplace(method: str, *args: Any, **kwargs: Any) -> Any:
-    def call(x: Tensor) -> Tensor:
-        getattr(x, method)(*args, **kwargs)
-        return x
-    return call
-
+from .edge_table_names import a64 as _a
+from .edge_table_names import inplace_call as _inplace
+from .edge_table_names import joined as _joined
 
 X23 = np.arange(6.0).reshape(2, 3) / 4 - 0.3
 X34 = np.array([[0.5, -1.2, 3.0, 2.2], [1.0, 0.0, -0.7, 4.1], [2.5, 1.5, -3.0, 0.3]])
