@@ -90,7 +90,9 @@ from .counting import (
     unique,
     unique_consecutive,
 )
+from .ctc import ctc_loss
 from .embedding_bag import embedding_bag
+from .grid_sample import affine_grid, grid_sample
 from .joins import (
     append,
     array_split,
@@ -227,6 +229,7 @@ from .pooling_indices import (  # (torch's full max_pool1d/2d: return_indices, d
 from .statistics import corrcoef, cov, std_mean, trapezoid, var_mean
 
 __all__ = [
+    "ctc_loss", "affine_grid", "grid_sample",
     "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d", "dropout3d",
     "dist",

@@ -22,6 +22,7 @@ from ..functional import (
     pairwise_distance,
     smooth_l1_loss,
 )
+from ..functional.ctc import ctc_loss
 from ..functional.losses import ignore_index_arg
 from ..functional.margin_losses import (
     cosine_embedding_loss,
@@ -343,3 +344,25 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input: Any, target: Any, var: Any) -> Tensor:
         return gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss (functional's ctc_loss): forward(log_probs
+    (T, N, C) or (T, C), targets, input_lengths, target_lengths), `blank` the blank label,
+    `zero_infinity` 0 (and no gradient) for impossible alignments."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False
+                 ) -> None:
+        super().__init__(reduction)
+        if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)):
+            raise TypeError(f"CTCLoss: blank must be an int, got {type(blank).__name__}")
+        self.blank, self.zero_infinity = int(blank), bool(zero_infinity)
+
+    def forward(self, log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any
+                ) -> Tensor:
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                        self.reduction, self.zero_infinity)
+
+    def extra_repr(self) -> str:
+        return (f"blank={self.blank}, reduction={self.reduction!r}, "
+                f"zero_infinity={self.zero_infinity}")

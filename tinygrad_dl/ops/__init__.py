@@ -9,8 +9,10 @@ ops/spelling.py). Each module lists its ops in its `__all__`; this package expor
 from . import (
     binary,
     conv,
+    ctc,
     elementwise,
     fused,
+    grid_sample,
     igamma,
     linalg,
     linalg_decomp,
@@ -24,8 +26,10 @@ from . import (
 )
 from .binary import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .ctc import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .fused import *  # noqa: F403
+from .grid_sample import *  # noqa: F403
 from .igamma import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .linalg_decomp import *  # noqa: F403
@@ -37,7 +41,8 @@ from .shape import *  # noqa: F403
 from .special import *  # noqa: F403
 from .unary import *  # noqa: F403
 
-__all__ = sorted(binary.__all__ + conv.__all__ + elementwise.__all__ + fused.__all__
+__all__ = sorted(binary.__all__ + conv.__all__ + elementwise.__all__ + fused.__all__ + ctc.__all__
+                 + grid_sample.__all__
                  + igamma.__all__ + linalg.__all__ + linalg_decomp.__all__ + linalg_lu.__all__
                  + loss.__all__ + more.__all__ + reduce.__all__ + shape.__all__ + special.__all__
                  + unary.__all__)

@@ -73,6 +73,7 @@ from .refs import (
     unfold_ref,
     unique_consecutive_ref,
 )
+from .rows_ctc import ROWS as CTC_ROWS
 from .spec import (
     DISTINCT,
     INTEGERS,
@@ -1421,7 +1422,7 @@ def _with_function(op: OpInfo) -> OpInfo:
 
 OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS + rows_linalg.ROWS + rows_more.ROWS
                                      + rows_nn2.ROWS + rows_special.ROWS + rows_names.ROWS
-                                     + rows_3d.ROWS + rows_names3.ROWS))
+                                     + rows_3d.ROWS + rows_names3.ROWS + CTC_ROWS))
 CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function,
                                               rows_names.constructors(_CONSTRUCTORS)))
 ALL: tuple[OpInfo, ...] = OPS + CONSTRUCTORS

@@ -576,6 +576,7 @@ from . import (  # noqa: E402
     edge_table,  # noqa: E402, F401  (its rows fill edges.EDGES)
     edge_table_3d,  # noqa: E402, F401  (the 3-D layers' functions')
     edge_table_ce,  # noqa: E402, F401  (cross_entropy's / nll_loss's torch arguments)
+    edge_table_ctc,  # noqa: E402, F401  (ctc_loss', affine_grid's and grid_sample's)
     edge_table_linalg,  # noqa: E402, F401  (torch.linalg's)
     edge_table_more,  # noqa: E402, F401  (more Tensor methods')
     edge_table_names,  # noqa: E402, F401  (PyTorch's small names')

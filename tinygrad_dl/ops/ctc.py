@@ -1,0 +1,117 @@
+"""Connectionist temporal classification loss (Graves et al. 2006) as one op: the alpha
+recursion in log space forward, the beta recursion backward, both vectorised over the batch
+and the extended-label axis (blank, l1, blank, l2, ..., blank), looping over time only."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+
+__all__ = ["CTCLoss"]
+
+_NEG = -np.inf
+
+
+def _lse3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """log(exp(a) + exp(b) + exp(c)) elementwise, -inf where all three are -inf; NaN where
+    one is +inf (inf - inf), as torch's (an lp of +inf)."""
+    m = np.maximum(np.maximum(a, b), c)
+    safe = np.where(m == _NEG, 0.0, m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(np.exp(a - safe) + np.exp(b - safe) + np.exp(c - safe)) + safe
+
+
+def _shift(a: np.ndarray, k: int, up: bool) -> np.ndarray:
+    """a moved k places along the last axis (toward higher s when `up`), -inf filled in."""
+    out = np.full_like(a, _NEG)
+    if k < a.shape[-1]:
+        if up:
+            out[..., k:] = a[..., :-k]
+        else:
+            out[..., :-k] = a[..., k:]
+    return out
+
+
+class CTCLoss(Function):
+    """Per-sample negative log-likelihood -log p(target | log_probs) (N,) of log_probs
+    (T, N, C), padded int targets (N, S), input_lengths and target_lengths (N,) (checked by
+    functional.ctc_loss). zero_infinity: impossible alignments (inf) give 0 and no gradient.
+
+    The gradient is torch's: (exp(lp) - exp(log_alpha + log_beta - lp + nll) summed per class)
+    times the output's gradient for t < input_length, 0 beyond; it is the derivative of the
+    loss through a log_softmax (the exp(lp) term is what log_softmax's Jacobian removes), not
+    of the raw log_probs. NaN for t < input_length where the loss is inf, as torch's."""
+
+    def forward(ctx, lp, targets=None, input_lengths=None, target_lengths=None, blank=0,
+                zero_infinity=False):
+        T, N, _ = lp.shape
+        x = lp.astype(np.float64)
+        il, tl = input_lengths.astype(np.int64), target_lengths.astype(np.int64)
+        L = 2 * targets.shape[1] + 1
+        ext = np.full((N, L), blank, np.int64)  # blank, l1, blank, l2, ..., blank
+        ext[:, 1::2] = targets
+        skip = np.zeros((N, L), bool)  # s may come from s - 2: a label unlike the one before
+        skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]
+        ends = 2 * tl + 1  # the extended length of each sample
+        valid = np.arange(L) < ends[:, None]
+        rows = np.arange(N)[:, None]
+        emit = x[:, rows, ext] if T else np.zeros((0, N, L))  # (T, N, L): lp of ext labels
+        alpha = np.full((T, N, L), _NEG)
+        if T:
+            alpha[0, :, :2] = np.where(valid[:, :2], emit[0, :, :2], _NEG)
+        for t in range(1, T):
+            a = alpha[t - 1]
+            alpha[t] = _lse3(a, _shift(a, 1, True), np.where(skip, _shift(a, 2, True), _NEG))
+            with np.errstate(invalid="ignore"):  # -inf + inf: NaN, as torch's
+                alpha[t] += emit[t]
+        alpha = np.where(valid, alpha, _NEG)
+        last = np.clip(il - 1, 0, None)
+        end_a = alpha[last, np.arange(N)] if T else np.full((N, L), _NEG)
+        e1 = np.take_along_axis(end_a, (ends - 1)[:, None], 1)[:, 0]
+        e2 = np.take_along_axis(end_a, np.clip(ends - 2, 0, None)[:, None], 1)[:, 0]
+        e2 = np.where(tl > 0, e2, _NEG)
+        nll = -_lse3(e1, e2, np.full_like(e1, _NEG))
+        nll = np.where(il == 0, np.where(tl == 0, -0.0, np.inf), nll)  # no step: p = [tl == 0]
+        infinite = np.isposinf(nll)
+        if zero_infinity:
+            nll = np.where(infinite, 0.0, nll)
+        ctx.save_for_backward(x, alpha, emit, ext, skip, valid, il, ends, nll, infinite)
+        ctx.zero_infinity, ctx.dtype = zero_infinity, lp.dtype
+        return nll.astype(lp.dtype)
+
+    def backward(ctx, g):
+        x, alpha, emit, ext, skip, valid, il, ends, nll, infinite = ctx.saved
+        T, N, C = x.shape
+        L = ext.shape[1]
+        beta = np.full((T, N, L), _NEG)
+        end_mask = (np.arange(L) >= ends[:, None] - 2) & valid  # the last two positions
+        skip_up = _shift(skip.astype(float), 2, False) > 0  # s + 2 may come from s
+        b = np.full((N, L), _NEG)
+        for t in range(T - 1, -1, -1):
+            rec = _lse3(b, _shift(b, 1, False), np.where(skip_up, _shift(b, 2, False), _NEG))
+            start = np.where(end_mask, 0.0, _NEG)
+            b = np.where((t == il - 1)[:, None], start,
+                         np.where((t < il - 1)[:, None], rec, _NEG))
+            with np.errstate(invalid="ignore"):
+                b = np.where(valid, b + emit[t], _NEG)
+            beta[t] = b
+        with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf: overwritten below)
+            occ = np.exp(alpha + beta - emit + nll[None, :, None])  # (T, N, L) posteriors
+        occ = np.where(valid, occ, 0.0)
+        onehot = np.zeros((N, L, C))
+        onehot[np.arange(N)[:, None], np.arange(L), ext] = 1.0
+        q = np.einsum("tnl,nlc->tnc", np.nan_to_num(occ, nan=0.0), onehot)
+        grad = np.exp(x) - q
+        live = np.arange(T)[:, None] < il[None, :]  # (T, N): steps that count
+        with np.errstate(invalid="ignore"):  # torch's exp(lcab + nll - lp): NaN at lp = -inf
+            grad = np.where(np.isneginf(x), np.nan, grad)  # (lcab is -inf there as well)
+        # exp(-inf + inf): torch's NaN on every live step of a sample whose loss is not finite
+        # (inf, NaN from NaN inputs); zero_infinity zeros an inf one's gradient
+        gone = infinite if ctx.zero_infinity else np.zeros_like(infinite)
+        bad = ~np.isfinite(nll) & ~gone
+        grad[:, bad] = np.nan
+        grad[:, gone] = 0.0
+        grad = np.where(live[:, :, None], grad, 0.0)
+        gb = np.broadcast_to(np.asarray(g, np.float64), (N,))
+        return ((grad * gb[None, :, None]).astype(ctx.dtype),)
