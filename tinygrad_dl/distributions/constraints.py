@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Constraint", "boolean", "dependent", "independent", "integer_interval", "interval",
+__all__ = ["Constraint", "boolean", "dependent", "greater_than",
+           "greater_than_eq", "half_open_interval", "independent", "less_than",
+           "integer_interval", "interval",
            "is_dependent", "lower_cholesky", "multinomial", "nonnegative", "nonnegative_integer",
            "one_hot", "positive", "positive_definite", "positive_integer", "real", "real_vector",
            "simplex", "unit_interval"]
@@ -64,7 +66,7 @@ class _GreaterThan(Constraint):
     lower_bound: float
 
     def check(self, a: np.ndarray) -> np.ndarray:
-        return a > self.lower_bound
+        return a > _bound(self.lower_bound)
 
     def __repr__(self) -> str:
         return f"GreaterThan(lower_bound={self.lower_bound})"
@@ -75,10 +77,28 @@ class _GreaterThanEq(Constraint):
     lower_bound: float
 
     def check(self, a: np.ndarray) -> np.ndarray:
-        return a >= self.lower_bound
+        return a >= _bound(self.lower_bound)
 
     def __repr__(self) -> str:
         return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+def _bound(b: Any) -> Any:
+    """A bound's values (a bound may be a tensor)."""
+    return np.asarray(getattr(b, "data", b))
+
+
+class _LessThan(Constraint):
+    """Values below `upper_bound` (a number or a tensor)."""
+
+    def __init__(self, upper_bound: Any) -> None:
+        self.upper_bound = upper_bound
+
+    def check(self, a: np.ndarray) -> np.ndarray:
+        return a < _bound(self.upper_bound)
+
+    def __repr__(self) -> str:
+        return f"LessThan(upper_bound={self.upper_bound})"
 
 
 @dataclass(frozen=True, repr=False)
@@ -93,6 +113,20 @@ class _Interval(Constraint):
 
     def __repr__(self) -> str:
         return f"Interval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+@dataclass(frozen=True, repr=False)
+class _HalfOpenInterval(Constraint):
+    """[lower, upper) (NegativeBinomial's probs)."""
+
+    lower_bound: float
+    upper_bound: float
+
+    def check(self, a: np.ndarray) -> np.ndarray:
+        return (a >= self.lower_bound) & (a < self.upper_bound)
+
+    def __repr__(self) -> str:
+        return f"HalfOpenInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
 @dataclass(frozen=True, repr=False)
@@ -175,7 +209,10 @@ class _TensorInterval(Constraint):
         return (low <= a) & (a <= high)
 
     def __repr__(self) -> str:
-        return "Interval(lower_bound=low, upper_bound=high)"
+        # numbers shown (as torch's), tensor bounds by name
+        low, high = (b if isinstance(b, (int, float)) else n for b, n in (
+            (self.lower_bound, "low"), (self.upper_bound, "high")))
+        return f"Interval(lower_bound={low}, upper_bound={high})"
 
 
 class _Simplex(Constraint):
@@ -223,6 +260,14 @@ class _Independent(Constraint):
         return ok.reshape(ok.shape[:ok.ndim - n] + (math.prod(ok.shape[ok.ndim - n:]),)
                           ).all(-1) if n else ok
 
+    def __eq__(self, other: object) -> bool:
+        # by value: a jitted step's Tap check holds one, made afresh at each call
+        return (isinstance(other, _Independent) and self.base == other.base
+                and self.reinterpreted_batch_ndims == other.reinterpreted_batch_ndims)
+
+    def __hash__(self) -> int:
+        return hash((_Independent, self.base, self.reinterpreted_batch_ndims))
+
     def __repr__(self) -> str:
         return f"IndependentConstraint({self.base!r}, {self.reinterpreted_batch_ndims})"
 
@@ -243,4 +288,8 @@ one_hot = _OneHot()
 integer_interval = _IntegerInterval
 multinomial = _Multinomial
 interval = _TensorInterval
+greater_than = _GreaterThan
+greater_than_eq = _GreaterThanEq
+less_than = _LessThan
+half_open_interval = _HalfOpenInterval
 independent = _Independent
