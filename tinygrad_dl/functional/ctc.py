@@ -18,7 +18,11 @@ _WHO = "ctc_loss"
 
 def _ints(name: str, v: Any) -> np.ndarray:
     """Lengths or targets as an int64 array: a Tensor, list, tuple, int or NumPy array."""
-    a = data_of(v) if isinstance(v, Tensor) else plain_array(v)
+    try:
+        a = data_of(v) if isinstance(v, Tensor) else plain_array(v)
+    except ValueError:  # ragged nested lists: NumPy's message did not name the op
+        raise ValueError(f"{_WHO}: {name} must be a rectangular array of integers (pad "
+                         f"targets to (N, S) or concatenate them), got {v!r:.60}") from None
     if a.dtype == object or (a.size and a.dtype.kind not in "iu"):
         raise TypeError(f"{_WHO}: {name} must hold integers, got dtype {a.dtype}")
     return a.astype(np.int64)
@@ -48,6 +52,9 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     check_reduction(_WHO, reduction)
     if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)):
         raise TypeError(f"{_WHO}: blank must be an int, got {type(blank).__name__}")
+    if not isinstance(zero_infinity, (bool, np.bool_)):  # ("no" was truthy), as torch's
+        raise TypeError(f"{_WHO}: zero_infinity must be a bool, got "
+                        f"{type(zero_infinity).__name__} {zero_infinity!r:.40}")
     x = as_tensor_of(log_probs)
     if x.ndim not in (2, 3):
         raise ValueError(f"{_WHO}: log_probs must be (T, N, C) or unbatched (T, C), got shape "

@@ -5,10 +5,12 @@ ops.GridSample, with gradients to the input and the grid)."""
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
+from ..engine import literal
 from ..ops import GridSample
 from ..tensor import Tensor
 from .methods import as_tensor_of
@@ -46,8 +48,8 @@ def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Ten
     th = as_tensor_of(theta)
     if th.dtype.kind != "f":
         raise TypeError(f"{who}: theta must be floating point, got dtype {th.dtype}")
-    try:
-        size = tuple(int(s) for s in size)
+    try:  # operator.index: 4.5 refused (int() truncated it to 4), as torch's
+        size = tuple(operator.index(s) for s in size)
     except TypeError:
         raise TypeError(f"{who}: size must be a sequence of ints, got {size!r:.60}") from None
     if len(size) not in (4, 5):
@@ -62,7 +64,8 @@ def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Ten
     axes = [_steps(n, align) for n in spatial]  # D, H, W order
     mesh = np.meshgrid(*axes, indexing="ij")
     base = np.stack([m.ravel() for m in mesh[::-1]] + [np.ones(mesh[0].size)], axis=-1)
-    grid = Tensor(base.astype(th.dtype)) @ th.transpose(1, 2)  # (N, prod(spatial), d)
+    # (from shapes only: a literal, so a jitted step replays rather than reading it as data)
+    grid = Tensor(literal(base.astype(th.dtype))) @ th.transpose(1, 2)  # (N, prod(spatial), d)
     return grid.reshape((size[0],) + spatial + (d,))
 
 

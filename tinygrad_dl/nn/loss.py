@@ -356,6 +356,9 @@ class CTCLoss(_Loss):
         super().__init__(reduction)
         if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)):
             raise TypeError(f"CTCLoss: blank must be an int, got {type(blank).__name__}")
+        if not isinstance(zero_infinity, (bool, np.bool_)):  # ("no" was truthy)
+            raise TypeError(f"CTCLoss: zero_infinity must be a bool, got "
+                            f"{type(zero_infinity).__name__} {zero_infinity!r:.40}")
         self.blank, self.zero_infinity = int(blank), bool(zero_infinity)
 
     def forward(self, log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any

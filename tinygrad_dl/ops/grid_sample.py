@@ -94,6 +94,10 @@ class GridSample(Function):
         if mode == "nearest":
             taps = [[np.rint(p) for p, _ in pos]]
             weights = [np.ones_like(pos[0][0])]
+            if padding_mode != "zeros":  # a NaN position (NaN grid, reflected inf) reads NaN,
+                # as bilinear's (docs); its tap is outside, so without this it read 0
+                lost = np.logical_or.reduce([np.isnan(p) for p, _ in pos])
+                weights = [np.where(lost, np.nan, weights[0])]
         elif mode == "bilinear":
             lo = [np.floor(p) for p, _ in pos]
             frac = [p - f for (p, _), f in zip(pos, lo)]
