@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import hooks
 from ..tensor import Tensor
 from . import constraints
 from .constraints import Constraint
@@ -35,7 +36,13 @@ def as_tensor_arg(x: Any, who: str) -> Tensor:
 
 
 def same_value(a: Any, b: Any) -> bool:
-    """Two parameters (numbers or tensors) equal everywhere (torch's `(a == b).all()`)."""
+    """Two parameters (numbers or tensors) equal everywhere (torch's `(a == b).all()`). A
+    tensor's values are read in Python (a decision: KL between TransformedDistributions raises
+    or not on it), so a jit recording is told, and a step that compares runs eagerly instead of
+    replaying a stale answer."""
+    for v in (a, b):
+        if isinstance(v, Tensor):
+            hooks.notify_read(v, "Transform.__eq__")
     a, b = (np.asarray(getattr(v, "data", v)) for v in (a, b))
     try:
         return bool(np.all(a == b))
@@ -164,6 +171,11 @@ class _InverseTransform(Transform):
     @property
     def inv(self) -> Transform:
         return self._inv
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        # the inverse of the cached forward transform (torch's): ComposeTransform(cache_size=1)
+        # and IndependentTransform(cache_size=1) call it on their parts
+        return self._inv.with_cache(cache_size).inv
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _InverseTransform) and self._inv == other._inv

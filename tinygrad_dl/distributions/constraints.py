@@ -88,11 +88,12 @@ def _bound(b: Any) -> Any:
     return np.asarray(getattr(b, "data", b))
 
 
+@dataclass(frozen=True, repr=False)
 class _LessThan(Constraint):
-    """Values below `upper_bound` (a number or a tensor)."""
+    """Values below `upper_bound` (a number or a tensor). Equal by value as _GreaterThan (a
+    jitted step's Tap check holds one made afresh at each call: two recordings must agree)."""
 
-    def __init__(self, upper_bound: Any) -> None:
-        self.upper_bound = upper_bound
+    upper_bound: Any
 
     def check(self, a: np.ndarray) -> np.ndarray:
         return a < _bound(self.upper_bound)

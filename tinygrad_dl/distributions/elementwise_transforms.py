@@ -49,13 +49,20 @@ class PowerTransform(Transform):
 
     def __init__(self, exponent: Any, cache_size: int = 0) -> None:
         super().__init__(cache_size=cache_size)
+        # a number is also kept as a number for the maps, so it takes x's dtype (torch's
+        # float32 exponent keeps float32 values float32; a float64 0-d tensor promoted them)
+        self._number = float(exponent) if isinstance(exponent, (int, float, np.number)) \
+            and not isinstance(exponent, (bool, np.bool_)) else None
         self.exponent = as_tensor_arg(exponent, "PowerTransform")
         if self.exponent.dtype.kind != "f":
             self.exponent = self.exponent.astype(np.float64)
 
+    def _power(self) -> Any:
+        return self.exponent if self._number is None else self._number
+
     def with_cache(self, cache_size: int = 1) -> Transform:
-        return self if self._cache_size == cache_size else PowerTransform(self.exponent,
-                                                                          cache_size)
+        return self if self._cache_size == cache_size else PowerTransform(
+            self.exponent if self._number is None else self._number, cache_size)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PowerTransform) and same_value(self.exponent, other.exponent)
@@ -67,13 +74,18 @@ class PowerTransform(Transform):
         return self.exponent.sign()
 
     def _call(self, x: Tensor) -> Tensor:
-        return x.pow(self.exponent)
+        return x.pow(self._power())
 
     def _inverse(self, y: Tensor) -> Tensor:
-        return y.pow(1 / self.exponent)
+        n = self._number
+        if n is None:
+            return y.pow(1 / self.exponent)
+        # 1 / 0 is inf as torch's tensor division (Python's raises ZeroDivisionError)
+        return y.pow(math.copysign(math.inf, n) if n == 0 else 1 / n)
 
     def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
-        return (self.exponent * y / x).abs().log()
+        x, y = as_tensor_arg(x, "PowerTransform"), as_tensor_arg(y, "PowerTransform")
+        return (self._power() * y / x).abs().log()
 
     def forward_shape(self, shape: Any) -> tuple[int, ...]:
         return tuple(np.broadcast_shapes(tuple(shape), self.exponent.shape))

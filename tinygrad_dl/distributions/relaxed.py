@@ -25,8 +25,11 @@ def _temperature(temperature: Any, like: Tensor, who: str) -> Tensor:
     """`temperature` as a tensor (a number in the parameter's dtype), as torch keeps it."""
     if isinstance(temperature, Tensor):
         return temperature
-    if isinstance(temperature, (int, float, np.number, np.ndarray)) and not isinstance(
-            temperature, bool):
+    if isinstance(temperature, (int, float, np.number)) and not isinstance(temperature, bool):
+        # a literal (float(), not an array made here): a jitted step with a number as the
+        # temperature replays instead of refusing the array as per-step data
+        return as_tensor(float(temperature), like)
+    if isinstance(temperature, np.ndarray):
         return as_tensor(np.asarray(temperature, like.dtype), like)
     raise TypeError(f"{who}: temperature must be a Tensor or a number, got "
                     f"{type(temperature).__name__}")
@@ -65,6 +68,11 @@ class LogitRelaxedBernoulli(Distribution):
     @property
     def param_shape(self) -> tuple[int, ...]:
         return self._param.shape
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        new = super().expand(batch_shape)
+        new.temperature = self.temperature  # kept as given (torch's), not broadcast
+        return new
 
     has_rsample = False  # torch's flag, though rsample is reparameterized
 
@@ -126,6 +134,9 @@ class ExpRelaxedCategorical(Distribution):
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
         new = super().expand(batch_shape)
         new._categorical = self._categorical.expand(new.batch_shape)
+        # kept as given (torch's): the generic expand broadcast a 0-d temperature of a
+        # batch-less distribution to batch_shape, which then divided (..., K) scores
+        new.temperature = self.temperature
         return new
 
     @property

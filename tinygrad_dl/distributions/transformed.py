@@ -126,6 +126,10 @@ class TransformedDistribution(Distribution):
             sign = sign * transform.sign
         if isinstance(sign, int) and sign == 1:
             return value
+        if isinstance(sign, Tensor) and sign.ndim == 0 and sign.dtype != value.dtype:
+            # a 0-d sign (PowerTransform(-0.5)'s, float64) does not promote the values, as
+            # torch's 0-d tensors do not: float32 cdfs stay float32
+            sign = sign.astype(value.dtype)
         return sign * (value - 0.5) + 0.5
 
     def cdf(self, value: Any) -> Tensor:
