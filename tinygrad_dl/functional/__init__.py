@@ -92,6 +92,12 @@ from .counting import (
 )
 from .ctc import ctc_loss
 from .embedding_bag import embedding_bag
+from .fractional_pool import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from .grid_sample import affine_grid, grid_sample
 from .joins import (
     append,
@@ -179,6 +185,7 @@ from .methods import (
     tanh,
     write_out,  # noqa: F401 (public, outside __all__: F.write_out)
 )
+from .mha_forward import multi_head_attention_forward
 from .nn_more import (
     alpha_dropout,
     celu_,
@@ -372,4 +379,7 @@ __all__ = [
     "gumbel_softmax", "local_response_norm", "channel_shuffle", "upsample_nearest",
     "upsample_bilinear", "multilabel_margin_loss", "triplet_margin_with_distance_loss",
     "embedding_bag",
+    # nn leftovers (functional/fractional_pool.py, functional/mha_forward.py)
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices", "multi_head_attention_forward",
 ]

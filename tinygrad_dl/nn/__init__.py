@@ -34,6 +34,7 @@ from .activation import (
     Tanhshrink,
     Threshold,
 )
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention
 from .bilinear import Bilinear
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
@@ -41,6 +42,7 @@ from .conv1d import Conv1d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
+from .fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d
 from .layers import (
     INITS,
     REDUCTIONS,
@@ -71,6 +73,7 @@ from .lazy_layers import (
     LazyInstanceNorm2d,
     LazyInstanceNorm3d,
 )
+from .legacy_names import Container, CrossMapLRN2d, NLLLoss2d, SyncBatchNorm
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -140,7 +143,7 @@ from .pooling import (
     Upsample,
     ZeroPad2d,
 )
-from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .transformer import (
     Transformer,
     TransformerDecoder,
@@ -207,4 +210,6 @@ __all__ = [
     "LocalResponseNorm", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
     "MultiLabelMarginLoss", "RReLU", "Softmax2d", "TripletMarginWithDistanceLoss",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "EmbeddingBag", "LazyLinear",
+    "AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "FractionalMaxPool3d",
+    "Container", "CrossMapLRN2d", "NLLLoss2d", "SyncBatchNorm", "RNNBase", "RNNCellBase",
 ]

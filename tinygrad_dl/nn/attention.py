@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
-from ..functional import concatenate, linear
-from ..functional.attention import attend, flag, mask_bias
+from ..functional.attention import flag
 from ..functional.methods import as_tensor_of
+from ..functional.mha_forward import multi_head_attention_forward
 from ..ops import Tap
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
@@ -148,67 +148,18 @@ class MultiheadAttention(Module):
         if is_causal:
             self._check_causal(attn_mask, q.shape[-2 if batched and self.batch_first else 0],
                                k.shape[-2 if batched and self.batch_first else 0])
-        if not batched:
-            q, k, v = (t.reshape(t.shape[0], 1, t.shape[1]) for t in (q, k, v))
-        elif self.batch_first:
-            q, k, v = (t.swapaxes(0, 1) for t in (q, k, v))
-        L, N, E = q.shape
-        H, hd = self.num_heads, self.head_dim
-        q, k, v = self._project(q, k, v, same)
-        bias = self._bias(attn_mask, key_padding_mask, N, q.dtype)
-        if self.bias_k is not None:  # one more key and value, learned, seen by every query
-            k = concatenate([k, self.bias_k.broadcast_to((1, N, E))], axis=0)
-            v = concatenate([v, self.bias_v.broadcast_to((1, N, E))], axis=0)
-            bias = _one_more_key(bias)
-        # (L, N, E) -> (N, H, L, hd): head h of sample n is torch's batch entry n * H + h
-        q, k, v = (t.reshape(t.shape[0], N, H, hd).permute(1, 2, 0, 3) for t in (q, k, v))
-        if self.add_zero_attn:  # one more key and value of zeros
-            zeros = Tensor.zeros(N, H, 1, hd, dtype=q.dtype)
-            k, v = concatenate([k, zeros], axis=2), concatenate([v, zeros], axis=2)
-            bias = _one_more_key(bias)
-        out, weights = attend(q, k, v, bias, 1.0 / math.sqrt(hd),
-                              self.dropout if self.training else 0.0, self.rng,
-                              masked_rows="nan" if need_weights else "zero")
-        out = self.out_proj(out.permute(2, 0, 1, 3).reshape(L, N, E))
-        if not batched:
-            out = out.reshape(L, E)
-        elif self.batch_first:
-            out = out.swapaxes(0, 1)
-        if not need_weights:
-            return out, None
-        if average_attn_weights:
-            weights = weights.mean(axis=1)
-        return out, (weights if batched else weights[0])
-
-    def _project(self, q: Tensor, k: Tensor, v: Tensor, same: bool
-                 ) -> tuple[Tensor, Tensor, Tensor]:
-        E = self.embed_dim
-        b = self.in_proj_bias
-        bq, bk, bv = (None, None, None) if b is None else (b[:E], b[E:2 * E], b[2 * E:])
-        if not self._qkv_same_embed_dim:
-            return (linear(q, self.q_proj_weight, bq), linear(k, self.k_proj_weight, bk),
-                    linear(v, self.v_proj_weight, bv))
-        w = self.in_proj_weight
-        if same:
-            qkv = linear(q, w, b)
-            return qkv[..., :E], qkv[..., E:2 * E], qkv[..., 2 * E:]
-        return (linear(q, w[:E], bq), linear(k, w[E:2 * E], bk), linear(v, w[2 * E:], bv))
-
-    def _bias(self, attn_mask: Any, key_padding_mask: Any, N: int, dtype: Any
-              ) -> Tensor | None:
-        """attn_mask and key_padding_mask as one additive bias broadcasting to (N, H, L, S)
-        (None when neither is given); bool True means "may not attend"."""
-        who, H = "MultiheadAttention", self.num_heads
-        bias: Tensor | None = None
-        if attn_mask is not None:
-            bias = mask_bias(who, "attn_mask", attn_mask, dtype, allowed=False)
-            if bias.ndim == 3:  # (N * H, L, S), or (H, L, S) unbatched
-                bias = bias.reshape(N, H, bias.shape[1], bias.shape[2])
-        if key_padding_mask is not None:
-            kpm = mask_bias(who, "key_padding_mask", key_padding_mask, dtype, allowed=False)
-            kpm = kpm.reshape(N, 1, 1, kpm.shape[-1])
-            bias = kpm if bias is None else bias + kpm
-        return bias
+        if batched and self.batch_first:  # (once when self-attention: one projection)
+            q, k, v = (q.swapaxes(0, 1),) * 3 if same else (t.swapaxes(0, 1) for t in (q, k, v))
+        elif same:
+            k = v = q
+        out, weights = multi_head_attention_forward(
+            q, k, v, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
+            self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
+            self.out_proj.bias, self.training, key_padding_mask, need_weights, attn_mask,
+            not self._qkv_same_embed_dim, self.q_proj_weight, self.k_proj_weight,
+            self.v_proj_weight, average_attn_weights=average_attn_weights, rng=self.rng)
+        # (is_causal: the mask was checked causal above, and is the one used)
+        return (out.swapaxes(0, 1) if batched and self.batch_first else out), weights
 
     def _check_inputs(self, q: Tensor, k: Tensor, v: Tensor, kpm: Any, mask: Any) -> bool:
         """torch's shape checks, each one line; True when the input is batched."""
@@ -277,10 +228,3 @@ class _IsCausal:
             raise ValueError("MultiheadAttention: is_causal=True says attn_mask is the causal "
                              "mask, and it is not (True / -inf exactly above the diagonal); "
                              "pass is_causal=False to use this mask")
-
-
-def _one_more_key(bias: Tensor | None) -> Tensor | None:
-    """A bias with one more key column, 0 (attended), as torch's F.pad(mask, (0, 1))."""
-    if bias is None:
-        return None
-    return concatenate([bias, Tensor.zeros(*bias.shape[:-1], 1, dtype=bias.dtype)], axis=-1)

@@ -408,3 +408,9 @@ class GRUCell(_CellBase):
         super().__init__(input_size, hidden_size, bias, device, dtype, rng)
 
     cell = staticmethod(gru_cell)
+
+
+# torch's public base classes (isinstance(nn.LSTM(...), nn.RNNBase), and the cells'
+# nn.RNNCellBase): the shared bases above, under torch's names
+RNNBase = _RecurrentBase
+RNNCellBase = _CellBase

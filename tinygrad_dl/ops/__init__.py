@@ -11,6 +11,7 @@ from . import (
     conv,
     ctc,
     elementwise,
+    fractional,
     fused,
     grid_sample,
     igamma,
@@ -28,6 +29,7 @@ from .binary import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .ctc import *  # noqa: F403
 from .elementwise import *  # noqa: F403
+from .fractional import *  # noqa: F403
 from .fused import *  # noqa: F403
 from .grid_sample import *  # noqa: F403
 from .igamma import *  # noqa: F403
@@ -42,7 +44,7 @@ from .special import *  # noqa: F403
 from .unary import *  # noqa: F403
 
 __all__ = sorted(binary.__all__ + conv.__all__ + elementwise.__all__ + fused.__all__ + ctc.__all__
-                 + grid_sample.__all__
+                 + grid_sample.__all__ + fractional.__all__
                  + igamma.__all__ + linalg.__all__ + linalg_decomp.__all__ + linalg_lu.__all__
                  + loss.__all__ + more.__all__ + reduce.__all__ + shape.__all__ + special.__all__
                  + unary.__all__)

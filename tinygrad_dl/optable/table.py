@@ -74,6 +74,7 @@ from .refs import (
     unique_consecutive_ref,
 )
 from .rows_ctc import ROWS as CTC_ROWS
+from .rows_nn3 import ROWS as ROWS_NN3
 from .spec import (
     DISTINCT,
     INTEGERS,
@@ -1422,7 +1423,8 @@ def _with_function(op: OpInfo) -> OpInfo:
 
 OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS + rows_linalg.ROWS + rows_more.ROWS
                                      + rows_nn2.ROWS + rows_special.ROWS + rows_names.ROWS
-                                     + rows_3d.ROWS + rows_names3.ROWS + CTC_ROWS))
+                                     + rows_3d.ROWS + rows_names3.ROWS + CTC_ROWS
+                                     + ROWS_NN3))
 CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function,
                                               rows_names.constructors(_CONSTRUCTORS)))
 ALL: tuple[OpInfo, ...] = OPS + CONSTRUCTORS

@@ -583,6 +583,7 @@ from . import (  # noqa: E402
     edge_table_names3,  # noqa: E402, F401  (more of PyTorch's names')
     edge_table_nn,  # noqa: E402, F401  (torch.nn.functional's further names' rows)
     edge_table_nn2,  # noqa: E402, F401  (more torch.nn names')
+    edge_table_nn3,  # noqa: E402, F401  (the torch.nn leftovers' functions')
     edge_table_special,  # noqa: E402, F401  (torch.special's)
     edge_table_torch,  # noqa: E402, F401  (more of PyTorch's names' rows)
 )
