@@ -232,7 +232,26 @@ class OneHotCategorical(Distribution):
         return repr(self._categorical).replace("Categorical", "OneHotCategorical", 1)
 
 
-class Bernoulli(Distribution):
+class BinaryParams:
+    """probs <-> logits of a two-outcome parameter (Bernoulli's, the relaxed Bernoulli's, the
+    negative binomial's): the one given is stored in `_param`, the other made from it (a
+    lazy_property, so under no_grad too it stays on the graph) when first read."""
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        p = clamp_probs(self.probs)
+        return p.log() - (-p).log1p()
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return self.logits.sigmoid()
+
+    @property
+    def param_shape(self) -> tuple[int, ...]:
+        return self._param.shape
+
+
+class Bernoulli(BinaryParams, Distribution):
     """1 with probability `probs` (or sigmoid(`logits`)), else 0, in the parameter's dtype."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -251,19 +270,6 @@ class Bernoulli(Distribution):
         self._param = param
         scalar = isinstance(given, (int, float, np.number, bool, np.bool_))
         super().__init__(() if scalar else param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        p = clamp_probs(self.probs)
-        return p.log() - (-p).log1p()
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return self.logits.sigmoid()
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._param.shape
 
     @property
     def mean(self) -> Tensor:

@@ -13,8 +13,8 @@ from .. import functional as F
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .discrete import clamp_probs, one_of
-from .distribution import Distribution, broadcast_all, computed, lazy_property
+from .discrete import BinaryParams, one_of
+from .distribution import Distribution, broadcast_all, computed
 from .gamma_family import Gamma
 from .sampling import numpy_draws
 
@@ -93,7 +93,7 @@ class FisherSnedecor(Distribution):
         return t1 + t2 - t3
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(BinaryParams, Distribution):
     """The number of failures before `total_count` successes, each trial failing with
     probability `probs` (or sigmoid(`logits`))."""
 
@@ -116,19 +116,6 @@ class NegativeBinomial(Distribution):
             self.logits = param
         self._param = param
         super().__init__(param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        p = clamp_probs(self.probs)
-        return p.log() - (-p).log1p()
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return self.logits.sigmoid()
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._param.shape
 
     @property
     def mean(self) -> Tensor:

@@ -12,8 +12,8 @@ import numpy as np
 
 from ..tensor import Tensor, as_tensor
 from . import constraints
-from .discrete import Categorical, OneHotCategorical, clamp_probs, one_of
-from .distribution import Distribution, broadcast_all, lazy_property, uniform_draws
+from .discrete import BinaryParams, Categorical, OneHotCategorical, clamp_probs, one_of
+from .distribution import Distribution, broadcast_all, uniform_draws
 from .elementwise_transforms import ExpTransform, SigmoidTransform
 from .transformed import TransformedDistribution
 
@@ -35,7 +35,7 @@ def _temperature(temperature: Any, like: Tensor, who: str) -> Tensor:
                     f"{type(temperature).__name__}")
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryParams, Distribution):
     """The logit of a RelaxedBernoulli: (logit(u) + logits) / temperature for u uniform."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -55,19 +55,6 @@ class LogitRelaxedBernoulli(Distribution):
         self.temperature = _temperature(temperature, param, type(self).__name__)
         scalar = isinstance(given, (int, float, np.number, bool, np.bool_))
         super().__init__(() if scalar else param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        p = clamp_probs(self.probs)
-        return p.log() - (-p).log1p()
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return self.logits.sigmoid()
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._param.shape
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
         new = super().expand(batch_shape)
