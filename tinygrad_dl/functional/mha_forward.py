@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ..tensor import Tensor
 from .attention import attend, causal_bias, flag, mask_bias
 from .joins import concatenate
@@ -50,6 +52,28 @@ def _static(name: str, t: Any, N: int, H: int, hd: int) -> Tensor:
         raise ValueError(f"{_WHO}: expecting {name}.size(0) of {N * H} and {name}.size(2) of "
                          f"{hd}, got {tuple(s.shape)}")
     return s.reshape(N, H, s.shape[1], hd)
+
+
+def _check_masks(attn_mask: Any, kpm: Any, batched: bool, L: int, S: int, N: int, H: int,
+                 static_k: Any) -> None:
+    """torch's mask shapes, each one line: a wrong one would otherwise broadcast (a (1, 1)
+    mask or an (N, 1) key_padding_mask over every key) and give numbers without a word."""
+    if attn_mask is not None:
+        shape = tuple(np.shape(attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask))
+        want = {2: (L, S), 3: (N * H, L, S)}.get(len(shape))
+        if want is None:
+            raise RuntimeError(f"{_WHO}: attn_mask's dimension {len(shape)} is not supported")
+        if shape != want:
+            raise RuntimeError(f"{_WHO}: the shape of the {len(shape)}D attn_mask is {shape}, "
+                               f"but should be {want}")
+    if kpm is not None:  # against the keys attended: static_k's when given, as torch's
+        shape = tuple(np.shape(kpm.data if isinstance(kpm, Tensor) else kpm))
+        sk = () if static_k is None else np.shape(
+            static_k.data if isinstance(static_k, Tensor) else static_k)
+        n_keys = sk[1] if len(sk) == 3 else S  # (a bad static_k: _static's error, later)
+        want = (N, n_keys) if batched else (n_keys,)
+        if shape != want:
+            raise RuntimeError(f"{_WHO}: expected key_padding_mask of shape {want}, got {shape}")
 
 
 def multi_head_attention_forward(
@@ -96,12 +120,14 @@ def multi_head_attention_forward(
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
                            "Transformer module method `generate_square_subsequent_mask` to "
                            "create this mask.")
+    _check_masks(attn_mask, key_padding_mask, batched, L, S, N, H, static_k)
     q, k, v = _project(q, k, v, same, E, in_proj_weight, in_proj_bias,
                        use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight)
     bias: Tensor | None = None
-    if is_causal and key_padding_mask is None and not need_weights:
-        bias = causal_bias(L, S, q.dtype)
-    elif attn_mask is not None:
+    # torch's SDPA is_causal path: its causal mask is made last, over every key (bias_k's,
+    # static_k's, add_zero_attn's too), so the extra keys stay unseen by the first queries
+    causal = is_causal and key_padding_mask is None and not need_weights
+    if not causal and attn_mask is not None:
         bias = mask_bias(_WHO, "attn_mask", attn_mask, q.dtype, allowed=False)
         if bias.ndim == 3:  # (N * H, L, S), or (H, L, S) unbatched
             bias = bias.reshape(N, H, bias.shape[1], bias.shape[2])
@@ -127,6 +153,8 @@ def multi_head_attention_forward(
         zeros = Tensor.zeros(N, H, 1, hd, dtype=q.dtype)
         k, v = concatenate([k, zeros], axis=2), concatenate([v, zeros], axis=2)
         bias = _pad_key(bias)
+    if causal:
+        bias = causal_bias(L, k.shape[2], q.dtype)
     out, weights = attend(q, k, v, bias, 1.0 / math.sqrt(hd),
                           float(dropout_p) if training else 0.0, rng,
                           masked_rows="nan" if need_weights else "zero")

@@ -157,8 +157,8 @@ class MultiheadAttention(Module):
             self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
             self.out_proj.bias, self.training, key_padding_mask, need_weights, attn_mask,
             not self._qkv_same_embed_dim, self.q_proj_weight, self.k_proj_weight,
-            self.v_proj_weight, average_attn_weights=average_attn_weights, rng=self.rng)
-        # (is_causal: the mask was checked causal above, and is the one used)
+            self.v_proj_weight, average_attn_weights=average_attn_weights, is_causal=is_causal,
+            rng=self.rng)  # (is_causal passed on: torch's causal mask then covers the extra keys)
         return (out.swapaxes(0, 1) if batched and self.batch_first else out), weights
 
     def _check_inputs(self, q: Tensor, k: Tensor, v: Tensor, kpm: Any, mask: Any) -> bool:
