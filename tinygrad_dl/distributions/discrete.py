@@ -162,7 +162,30 @@ class Categorical(Distribution):
         return values.broadcast_to((self._num_events,) + self._batch_shape) if expand else values
 
 
-class OneHotCategorical(Distribution):
+class CategoricalParams:
+    """probs, logits and param_shape of a distribution built on a `Categorical` it holds as
+    `_categorical` (OneHotCategorical's, Multinomial's): that one's, read through."""
+
+    _categorical: Categorical
+
+    @property
+    def _param(self) -> Tensor:
+        return self._categorical._param
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> tuple[int, ...]:
+        return self._categorical.param_shape
+
+
+class OneHotCategorical(CategoricalParams, Distribution):
     """Categorical with one-hot draws (event_shape (K,)), in the parameters' dtype."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -180,22 +203,6 @@ class OneHotCategorical(Distribution):
         if self._validate_args:
             name = "probs" if probs is not None else "logits"
             self._check_param(name, self._param, self.arg_constraints[name])
-
-    @property
-    def _param(self) -> Tensor:
-        return self._categorical._param
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:

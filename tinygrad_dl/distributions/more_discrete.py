@@ -13,7 +13,7 @@ from .. import functional as F
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .discrete import Categorical, clamp_probs, one_of
+from .discrete import Categorical, CategoricalParams, clamp_probs, one_of
 from .distribution import Distribution, broadcast_all, check, computed, lazy_property, uniform_draws
 from .sampling import numpy_draws
 
@@ -230,7 +230,7 @@ class Binomial(Distribution):
         return values.broadcast_to((1 + n,) + self._batch_shape) if expand else values
 
 
-class Multinomial(Distribution):
+class Multinomial(CategoricalParams, Distribution):
     """Counts of `total_count` draws from Categorical(probs or logits) (event_shape (K,))."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -256,18 +256,6 @@ class Multinomial(Distribution):
         if self._validate_args:
             name = "probs" if probs is not None else "logits"
             self._check_param(name, self._categorical._param, self.arg_constraints[name])
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._categorical.param_shape
 
     @property
     def support(self) -> constraints.Constraint:
