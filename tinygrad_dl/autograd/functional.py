@@ -34,9 +34,13 @@ Tensors = tuple[Tensor, ...]
 
 
 def _tensors(value: Any, what: str, who: str) -> tuple[Tensors, bool]:
-    """`value` as a tuple of Tensors, and whether it was a tuple (or list), as torch's
-    `_as_tuple`: anything else is refused in one line."""
-    is_tuple = isinstance(value, (tuple, list))
+    """`value` as a tuple of Tensors, and whether it was a tuple, as torch's `_as_tuple`:
+    anything else, a list too (torch refuses one: taking it as a tuple answered where torch
+    raises), is refused in one line."""
+    if isinstance(value, list):
+        raise TypeError(f"{who}: the {what} must be a Tensor or a tuple of Tensors, got a list "
+                        "(as torch's: give tuple(...))")
+    is_tuple = isinstance(value, tuple)
     items = tuple(value) if is_tuple else (value,)
     for i, t in enumerate(items):
         if not isinstance(t, Tensor):

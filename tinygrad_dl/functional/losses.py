@@ -174,6 +174,8 @@ def _rows_of_classes(who: str, x: Tensor, t: np.ndarray, soft: bool
                              f"soft targets {x.shape}, got target of shape {t.shape}")
         return x.reshape(1, -1), t.reshape(1, -1) if soft else t.reshape(1), ()
     N, K, rest = x.shape[0], x.shape[1], x.shape[2:]
+    if K == 0 and N:  # (reshape(-1, 0) below gave NumPy's words, naming no loss)
+        raise ValueError(f"{who}: input of shape {x.shape} has no classes")
     want = x.shape if soft else (N, *rest)
     if t.shape != want:
         raise ValueError(f"{who}: input of shape {x.shape} takes targets of shape {want} "

@@ -31,9 +31,7 @@ class Dropout(Module):
         self.p = p
         if isinstance(inplace, (np.random.Generator, Generator)) and rng is None:  # the
             inplace, rng = False, inplace  # layer's older order, Dropout(p, rng)
-        elif type(inplace) is int and inplace in (0, 1):  # torch's Dropout(0.5, 1): inplace
-            inplace = bool(inplace)
-        self.inplace = inplace_arg(who, inplace)  # (PyTorch's second argument)
+        self.inplace = inplace_arg(who, inplace)  # (PyTorch's second argument; 0 / 1 too)
         # the given generator, or the default generator's (reseeded in place by manual_seed)
         self.rng = as_rng(rng, who)
         self.mask: np.ndarray | None = None

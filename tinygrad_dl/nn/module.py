@@ -501,7 +501,10 @@ def channel_groups(layer: str, in_channels: Any, out_channels: Any, groups: Any
 
 def inplace_arg(layer: str, inplace: Any) -> bool:
     """PyTorch's `inplace=` of an activation or dropout layer, a bool: True writes the result
-    into the input where it may be (F's `inplace_flag`: an op's result is not written)."""
+    into the input where it may be (F's `inplace_flag`: an op's result is not written). An int
+    0 or 1 is torch's spelling too (nn.ReLU(1), nn.AlphaDropout(0.5, 1)): read as a bool."""
+    if type(inplace) is int and inplace in (0, 1):
+        return bool(inplace)
     if not isinstance(inplace, (bool, np.bool_)):
         raise TypeError(f"{layer}: inplace must be a bool, got {type(inplace).__name__}"
                         f"{' (the generator goes in rng=)' if 'ropout' in layer else ''}")
