@@ -112,3 +112,19 @@ def test_dropout_second_argument_0_or_1_is_torchs_inplace():
     assert d.inplace is False and isinstance(d.rng, np.random.Generator)
     with pytest.raises(TypeError, match="Dropout: inplace must be a bool, got int"):
         nn.Dropout(0.5, 2)
+
+
+@pytest.mark.parametrize("cls, shape", [("Dropout", (3, 4)), ("Dropout1d", (2, 3, 4)),
+                                        ("Dropout2d", (2, 3, 4, 4)),
+                                        ("Dropout3d", (1, 2, 3, 3, 3))])
+def test_dropout_layers_with_p_1_drop_everything_as_torch(cls, shape):
+    # torch allows p = 1 (zeros, zero gradients); the layers refused it (F.dropout took it)
+    x = Tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    y = getattr(nn, cls)(1.0)(x)
+    np.testing.assert_array_equal(y.data, np.zeros(shape))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros(shape))
+    np.testing.assert_array_equal(getattr(tnn, cls)(1.0)(torch.ones(shape)).numpy(),
+                                  np.zeros(shape))
+    assert not np.isnan(y.data).any()
+    assert repr(getattr(nn, cls)(1.0)) == repr(getattr(tnn, cls)(1.0))

@@ -284,8 +284,9 @@ def test_dropout_eval_and_p0_are_identity():
     d = Dropout(0.5, rng=np.random.default_rng(0)).eval()
     assert d(x) is x
     assert Dropout(0.0)(x) is x
-    with pytest.raises(ValueError, match="p must be in"):
-        Dropout(1.0)
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
+        Dropout(1.5)
+    np.testing.assert_array_equal(Dropout(1.0)(x).data, np.zeros((2, 3)))  # torch's p = 1
 
 
 def test_dropout_fixed_mask_and_gradient():

@@ -363,8 +363,8 @@ def test_dropout1d_masks_channels_batched_or_not_and_fix_mask_pins_them():
         drop(Tensor(np.ones(3)))
     one_line(e, "Dropout1d: expected input (N, C, L) or (C, L)")
     with pytest.raises(ValueError) as e:
-        nn.Dropout2d(1.0)
-    one_line(e, "Dropout2d: p must be in [0, 1)")
+        nn.Dropout2d(1.5)
+    one_line(e, "Dropout2d: p must be in [0, 1]")
 
 
 def test_dropout2d_draws_from_its_rng_and_afresh_in_a_jitted_step():

@@ -26,8 +26,8 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
         who = type(self).__name__  # (Dropout1d, Dropout2d too)
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"{who}: p must be in [0, 1), got {p}")
+        if not 0.0 <= p <= 1.0:  # (p = 1 drops every unit, as torch's: zeros, no 1 / 0 scale)
+            raise ValueError(f"{who}: p must be in [0, 1], got {p}")
         self.p = p
         if isinstance(inplace, (np.random.Generator, Generator)) and rng is None:  # the
             inplace, rng = False, inplace  # layer's older order, Dropout(p, rng)
@@ -47,7 +47,7 @@ class Dropout(Module):
             keep = self.rng.random(shape) >= self.p
         elif keep.shape != tuple(shape):
             raise ValueError(f"Dropout: fixed mask has shape {keep.shape}, input has {shape}")
-        mask = np.multiply(keep, 1.0 / (1.0 - self.p), dtype=dtype)
+        mask = np.multiply(keep, 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p), dtype=dtype)
         self.__dict__["mask"] = mask  # a plain attribute: skip the registry on the hot path
         return mask
 
