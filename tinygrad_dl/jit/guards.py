@@ -5,8 +5,36 @@ is recorded afresh (eager and replay then agree again). Each check is a few attr
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
+
+# the Python values a step's code may read from a closure variable or global and act on
+# without jit seeing it (`loss * SCALE`, `if USE_L2:`, `mode == "fast"`): their recorded
+# value is guarded (`same_scalar`); a subclass (an IntEnum) is not one of them
+SCALAR_TYPES = frozenset({type(None), bool, int, float, complex, str, bytes})
+_bits = struct.Struct("<d").pack
+
+
+def is_scalar(obj: Any) -> bool:
+    """A number, string, bytes, None or NumPy scalar: a value a step reads by name."""
+    return type(obj) in SCALAR_TYPES or isinstance(obj, np.generic)
+
+
+def same_scalar(a: Any, b: Any) -> bool:
+    """`a` is the value `b` was: the same type and value, a float by its bits (-0.0 is not
+    0.0, as `x * -0.0` is not `x * 0.0`; a NaN is itself), a NumPy scalar by dtype and bytes."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is float:
+        return _bits(a) == _bits(b)
+    if type(a) is complex:
+        return _bits(a.real) == _bits(b.real) and _bits(a.imag) == _bits(b.imag)
+    if isinstance(a, np.generic):
+        return a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    return bool(a == b)
 
 
 def is_module(obj: Any) -> bool:
@@ -61,7 +89,8 @@ class Guards:
         # (np.ascontiguousarray(X), X.reshape(n, -1)), which copies or not by the layout
         self.layouts = tuple((int(j), tuple(int(s) for s in st)) for j, st in layouts)
         # (cell, None, obj) or (globals, name, obj): a closure cell or global of the step's
-        # that held a Module or Tensor (`net` rebound to another model between calls)
+        # that held a Module or Tensor (`net` rebound to another model between calls), the
+        # very object; or a number, string or None the step's code reads (`SCALE`), its value
         self.bindings = tuple(bindings)
 
     def compiled(self) -> Callable[[Any], bool]:
@@ -112,7 +141,10 @@ class Guards:
         for box, key, obj in self.bindings:
             where = (f"{name(box)}.cell_contents" if key is None
                      else f"{name(box)}.get({name(key)})")
-            terms.append(f"{where} is not {name(obj)}")
+            o = name(obj)
+            # (a value: the same object unless rebound, compared by value only then)
+            terms.append(f"{where} is not {o} and not {name(same_scalar)}({where}, {o})"
+                         if is_scalar(obj) else f"{where} is not {o}")
         return " or ".join(f"({term})" for term in terms) or "False"
 
     def why_stale(self, arrays: Any) -> str | None:
@@ -157,9 +189,13 @@ class Guards:
                 now = box.cell_contents if key is None else box.get(key)
             except ValueError:  # the cell was emptied (`del net`)
                 now = None
-            if now is not obj:
-                return (f"{'the global ' + key if key is not None else 'a closure variable'} "
-                        f"of the step held another {type(obj).__name__} when recorded")
+            where = "the global " + key if key is not None else "a closure variable"
+            if is_scalar(obj):
+                if now is not obj and not same_scalar(now, obj):
+                    return (f"{where} of the step held {obj!r:.40} when recorded, now "
+                            f"{now!r:.40} (replay would keep the recorded value)")
+            elif now is not obj:
+                return f"{where} of the step held another {type(obj).__name__} when recorded"
         return None
 
 
