@@ -140,7 +140,9 @@ class Classifier(CourseModel):
         """Class indices (n,) in [0, K) from y (indices, or rows of K class scores: their
         argmax); another shape is a ValueError (NumPy would broadcast it into a wrong mean)."""
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
-        if y.ndim == 2 and y.shape == (n, self.K) and y.dtype.kind in "fb":
+        # rows of any number type, as loss() (cross_entropy) reads them: integer one-hot rows
+        # (np.eye(K, dtype=int)[y]) were refused here while the cost took them
+        if y.ndim == 2 and y.shape == (n, self.K) and y.dtype.kind in "fbiu":
             y = y.argmax(axis=1)
         if y.shape != (n,):
             raise ValueError(f"{type(self).__name__}.{who}: expected labels (n,) = ({n},) or "

@@ -63,9 +63,6 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
             and z.shape[1] > 1):  # (not one-hot rows of one class: K = 1 is that shape too)
         raise ValueError(f"cross_entropy: class labels of shape {t.shape}, a column: give them "
                          f"as ({z.shape[0]},), e.g. y.ravel()")
-    if t.ndim == 2 and t.dtype != z.dtype:  # soft rows in the logits' float dtype; integer
-        # logits compute in float64 (CrossEntropy), which keeps rows of 0.5 (int64 made them 0)
-        t = t.astype(z.dtype if z.dtype.kind in "fc" else np.float64)
     if weight is None and ignore_index == -100 and not eps:  # the course's call, as before
         out = CrossEntropy.apply(logits, targets=t, reduction=reduction)
     else:

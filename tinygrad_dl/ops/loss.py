@@ -132,6 +132,10 @@ class CrossEntropy(Function):
             if ignore_index >= 0:  # (PyTorch's words)
                 raise ValueError("cross_entropy: ignore_index is not supported for floating "
                                  f"point target (soft targets), got ignore_index={ignore_index}")
+            if targets.dtype != z.dtype:  # soft rows in the logits' float dtype (integer
+                # logits are float64 here: rows of 0.5 stay 0.5); cast here, not by the caller,
+                # so a jitted step casts each call's labels (int one-hot rows, say) again
+                targets = targets.astype(z.dtype)
             if label_smoothing:  # PyTorch's order: smoothed targets, then the weights
                 targets = targets * (1 - label_smoothing) + label_smoothing / z.shape[1]
             if weight is not None:

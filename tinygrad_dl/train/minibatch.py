@@ -6,9 +6,12 @@ backward -> optional clipping -> optimizer step. After every epoch (or every `ev
 updates) the train and validation cost, loss and accuracy are logged into a History, and the
 best-validation state is kept. Shuffling uses np.random.default_rng(seed): same seed, same run.
 
-Batches are formed as the course forms them: each epoch is a fresh permutation cut into
-floor(n / n_batch) full batches, the remainder left out (a different one every epoch). With
-drop_last=False the last, shorter batch is trained on too (PyTorch DataLoader's default).
+Batches are full, as the course forms them: each epoch is cut into floor(n / n_batch) full
+batches, the remainder left out. Unlike the course's basic loop, which takes the images in their
+fixed order every epoch, the order is a fresh permutation each epoch (the course's suggested
+improvement; shuffle=False keeps the fixed order), so a different remainder is left out every
+epoch. With drop_last=False the last, shorter batch is trained on too (PyTorch DataLoader's
+default).
 """
 
 from __future__ import annotations
