@@ -9,10 +9,12 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
+from ..engine import literal
 from ..ops.shape import brief_values
 from ..ops.spelling import one_name
 from ..random import as_rng, below, float_dtype, integers, multinomial_draws
 from ..tensor import Tensor, data_of, filled, np_dtype
+from ..tensor.conversions import is_literal
 
 
 # ---- constructors: NumPy's and PyTorch's (dtype=, requires_grad=, device= the CPU) -----------
@@ -21,6 +23,18 @@ from ..tensor import Tensor, data_of, filled, np_dtype
 def _made(who: str, data: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
     check_device(device, who)
     return Tensor(data, requires_grad=requires_grad)
+
+
+def _constant(who: str, data: np.ndarray, requires_grad: bool, device: Any,
+              *values: Any) -> Tensor:
+    """`_made` for an array made from its arguments alone (full, eye, arange...): when those
+    are Python numbers (or None) and no gradient is asked, a jit recording is told it is a
+    literal (as `Tensor.zeros(...)`), so a step making a mask or an identity replays; made
+    from anything else (a NumPy scalar of the data) it is judged as any array the step makes.
+    (A number read from a global or closure variable is guarded: jit.guards.)"""
+    if not requires_grad and all(v is None or is_literal(v) for v in values):
+        literal(data)
+    return _made(who, data, requires_grad, device)
 
 
 def _size(shape: Sequence[Any]) -> tuple[int, ...]:
@@ -79,20 +93,22 @@ zeros, ones, randn = Tensor.zeros, Tensor.ones, Tensor.randn
 def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
           device: Any = None) -> Tensor:
     """Zeros: an uninitialised tensor would make runs irreproducible for no gain here."""
-    return _made("empty", np.zeros(_size(shape), dtype=np_dtype(dtype, "empty")), requires_grad,
-                 device)
+    size = _size(shape)
+    return _constant("empty", np.zeros(size, dtype=np_dtype(dtype, "empty")), requires_grad,
+                     device, size)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
     """np.full / torch.full; the dtype follows fill_value (an int gives int64) unless given."""
     data = filled(shape, fill_value, np_dtype(dtype, "full"), "full")
-    return _made("full", data, requires_grad, device)
+    return _constant("full", data, requires_grad, device, shape, fill_value)
 
 
 def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = np.float64,
         requires_grad: bool = False, device: Any = None) -> Tensor:
-    return _made("eye", np.eye(n, m, k, dtype=np_dtype(dtype, "eye")), requires_grad, device)
+    return _constant("eye", np.eye(n, m, k, dtype=np_dtype(dtype, "eye")), requires_grad,
+                     device, n, m, k)
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
@@ -106,7 +122,8 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
     if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
         dt = np.float64
     data = np.arange(start, dtype=dt) if stop is None else np.arange(start, stop, step, dtype=dt)
-    return _made("arange", data if dt is dtype else data.astype(dtype), requires_grad, device)
+    return _constant("arange", data if dt is dtype else data.astype(dtype), requires_grad,
+                     device, start, stop, step)
 
 
 def linspace(start: float, stop: float | None = None, num: int | None = None,
@@ -120,8 +137,8 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
     if stop is None:
         raise TypeError("linspace() needs start and stop (end=)")
     dtype = np_dtype(dtype, "linspace")
-    return _made("linspace", np.linspace(start, stop, int(num), endpoint=endpoint, dtype=dtype),
-                 requires_grad, device)
+    return _constant("linspace", np.linspace(start, stop, int(num), endpoint=endpoint,
+                                             dtype=dtype), requires_grad, device, start, stop, num)
 
 
 def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
