@@ -42,9 +42,15 @@ of the signature: one recording per layout). When
 one fails the call runs eagerly and the step is recorded afresh (three failures in a row before
 any replay give up, as above). Under detect_anomaly() or no_grad() calls always run eagerly.
 
+Also guarded: each name the step's code reads (closure variables and globals: a number by
+value, any other object by identity) and the entries of dicts and plain objects they hold
+that its code names (`cfg["lam"]`, `self.scale`), its defaults and a partial's keywords
+(`bindings.bindings`).
+
 What replay cannot see (the user's job, docs): Python state the step reads or changes other
-than through the above (a list it appends to, a counter, a global rebound, a plain object's
-attribute), writes by the step's Python into arrays made before the step (`buf[:] = X`),
+than through the above (a list it appends to, a counter, a list item or a Module's dict
+attribute changed in place, another module's globals), writes by the step's Python into
+arrays made before the step (`buf[:] = X`),
 `.data` of a tensor read by the step's Python, and NumPy arguments copied out of the watch
 (`np.array(X)`, `np.asarray(X)`, `X.view(np.ndarray)`) before being read.
 """
@@ -132,7 +138,11 @@ def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable
         dn = env_name(env, "Ad", dtype)
         lines.append(f"if type({r}) is not ndarray or {r}.shape != "
                      f"{tuple(int(n) for n in shape)!r} or {r}.dtype is not {dn}: return MISS")
-    lines.append(f"if {plan.guards.expression(env)}: return MISS")
+    if plan.guards.reads_cells():  # an emptied closure cell (`del s`) raises on its read:
+        lines += ["try:", f"    if {plan.guards.expression(env)}: return MISS",  # the slow
+                  "except ValueError: return MISS"]  # path then runs it eagerly
+    else:
+        lines.append(f"if {plan.guards.expression(env)}: return MISS")
     lines.append("J.replays += 1")
     return plan.entry(lines, env)
 

@@ -7,34 +7,57 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-# the Python values a step's code may read from a closure variable or global and act on
-# without jit seeing it (`loss * SCALE`, `if USE_L2:`, `mode == "fast"`): their recorded
-# value is guarded (`same_scalar`); a subclass (an IntEnum) is not one of them
-SCALAR_TYPES = frozenset({type(None), bool, int, float, complex, str, bytes})
+# the Python values a step's code may read by name (a closure variable, a global, an entry of
+# a dict or a plain object it names) and act on without jit seeing it (`loss * SCALE`,
+# `if USE_L2:`, `mode == "fast"`): when the name holds another object than when recorded,
+# one of these is compared by value (`same_scalar`: a value recomputed equal keeps the
+# recording); any other object must be the very one recorded (an IntEnum, an Enum member, a
+# str subclass, a list: identity)
+SCALAR_TYPES = frozenset({type(None), bool, int, float, complex, str, bytes, Fraction, Decimal})
 _bits = struct.Struct("<d").pack
 
 
 def is_scalar(obj: Any) -> bool:
-    """A number, string, bytes, None or NumPy scalar: a value a step reads by name."""
-    return type(obj) in SCALAR_TYPES or isinstance(obj, np.generic)
+    """A number, string, bytes, None, NumPy scalar or a tuple of these: a value a step reads
+    by name, compared by value (`same_scalar`)."""
+    t = type(obj)
+    if t is tuple:
+        return all(is_scalar(x) for x in obj)
+    return t in SCALAR_TYPES or isinstance(obj, np.generic)
 
 
 def same_scalar(a: Any, b: Any) -> bool:
-    """`a` is the value `b` was: the same type and value, a float by its bits (-0.0 is not
-    0.0, as `x * -0.0` is not `x * 0.0`; a NaN is itself), a NumPy scalar by dtype and bytes."""
+    """`a` is the value `b` (`is_scalar`) was: the same type and value, a float by its bits
+    (-0.0 is not 0.0, as `x * -0.0` is not `x * 0.0`; a NaN is itself), a Decimal by its
+    digits and sign (float(Decimal("-0")) is -0.0), a NumPy scalar by dtype and bytes, a
+    tuple item by item."""
     if type(a) is not type(b):
         return False
-    if type(a) is float:
+    t = type(a)
+    if t is float:
         return _bits(a) == _bits(b)
-    if type(a) is complex:
+    if t is complex:
         return _bits(a.real) == _bits(b.real) and _bits(a.imag) == _bits(b.imag)
+    if t is tuple:
+        return len(a) == len(b) and all(map(same_scalar, a, b))
+    if t is Decimal:
+        return a.as_tuple() == b.as_tuple()
     if isinstance(a, np.generic):
         return a.dtype == b.dtype and a.tobytes() == b.tobytes()
     return bool(a == b)
+
+
+class Attr(str):
+    """A binding's key read as an attribute of its box (`fn.__defaults__`), not a dict key."""
+
+
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "nothing (deleted)"})()
 
 
 def is_module(obj: Any) -> bool:
@@ -88,9 +111,11 @@ class Guards:
         # (position, strides): arguments the step's NumPy made contiguous or reshaped
         # (np.ascontiguousarray(X), X.reshape(n, -1)), which copies or not by the layout
         self.layouts = tuple((int(j), tuple(int(s) for s in st)) for j, st in layouts)
-        # (cell, None, obj) or (globals, name, obj): a closure cell or global of the step's
-        # that held a Module or Tensor (`net` rebound to another model between calls), the
-        # very object; or a number, string or None the step's code reads (`SCALE`), its value
+        # (box, key, obj, what): a name the step's code reads and what it held when recorded,
+        # `what` saying where (the global SCALE). `box` is a closure cell (key None), a dict
+        # (the step's globals, a dict it reads, a plain object's or class's __dict__, a
+        # partial's keywords: key an entry) or a function (key an `Attr`: __defaults__); a
+        # scalar is compared by value, any other object by identity (`net` rebound)
         self.bindings = tuple(bindings)
 
     def compiled(self) -> Callable[[Any], bool]:
@@ -98,7 +123,12 @@ class Guards:
         check costs a replay a few attribute reads and no loops (`why_stale` then says why)."""
         env: dict[str, Any] = {}
         body = self.expression(env)
-        exec(compile(f"def stale(arrays):\n    return {body}\n", "<jit guards>", "exec"), env)
+        if self.reads_cells():  # an emptied closure cell (`del s`) raises on its read: stale
+            src = (f"def stale(arrays):\n    try:\n        return {body}\n"
+                   "    except ValueError:\n        return True\n")
+        else:
+            src = f"def stale(arrays):\n    return {body}\n"
+        exec(compile(src, "<jit guards>", "exec"), env)
         return env["stale"]
 
     def expression(self, env: dict[str, Any]) -> str:
@@ -138,14 +168,24 @@ class Guards:
             terms.append(f"{name(t)}.data is not {name(a)}")
         for j, strides in self.layouts:
             terms.append(f"arrays[{j}].strides != {strides!r}")
-        for box, key, obj in self.bindings:
-            where = (f"{name(box)}.cell_contents" if key is None
-                     else f"{name(box)}.get({name(key)})")
+        for box, key, obj, _ in self.bindings:
+            if key is None:
+                where = f"{name(box)}.cell_contents"  # (ValueError when emptied: reads_cells)
+            elif type(key) is Attr:
+                assert key.isidentifier(), key
+                where = f"{name(box)}.{key}"
+            else:
+                where = f"{name(box)}.get({name(key)}, {name(ABSENT)})"
             o = name(obj)
             # (a value: the same object unless rebound, compared by value only then)
             terms.append(f"{where} is not {o} and not {name(same_scalar)}({where}, {o})"
                          if is_scalar(obj) else f"{where} is not {o}")
         return " or ".join(f"({term})" for term in terms) or "False"
+
+    def reads_cells(self) -> bool:
+        """Whether the guards read a closure cell, whose read raises ValueError once the cell
+        is emptied (`del s` in the enclosing function): `stale` is then True."""
+        return any(key is None for _, key, _, _ in self.bindings)
 
     def why_stale(self, arrays: Any) -> str | None:
         """Why the recording no longer describes what the step would do, or None."""
@@ -184,18 +224,22 @@ class Guards:
                         f"{strides}, and the step's NumPy makes it contiguous or reshapes it "
                         "(np.ascontiguousarray, reshape, ravel), which copies or not by the "
                         "layout")
-        for box, key, obj in self.bindings:
+        for box, key, obj, what in self.bindings:
             try:
-                now = box.cell_contents if key is None else box.get(key)
-            except ValueError:  # the cell was emptied (`del net`)
-                now = None
-            where = "the global " + key if key is not None else "a closure variable"
+                now = (box.cell_contents if key is None else getattr(box, key)
+                       if type(key) is Attr else box.get(key, ABSENT))
+            except ValueError:  # the cell was emptied (`del s`)
+                now = ABSENT
+            if now is obj or (is_scalar(obj) and same_scalar(now, obj)):
+                continue
             if is_scalar(obj):
-                if now is not obj and not same_scalar(now, obj):
-                    return (f"{where} of the step held {obj!r:.40} when recorded, now "
-                            f"{now!r:.40} (replay would keep the recorded value)")
-            elif now is not obj:
-                return f"{where} of the step held another {type(obj).__name__} when recorded"
+                return (f"{what} held {obj!r:.40} when recorded, now {now!r:.40} (replay "
+                        "would keep the recorded value)")
+            if now is ABSENT:
+                return f"{what} held a {type(obj).__name__} when recorded, now nothing (deleted)"
+            return (f"{what} holds another {type(now).__name__} than the "
+                    f"{type(obj).__name__} it held when recorded (eager would use the new one; "
+                    "or the step rebinds it, which a replay would not)")
         return None
 
 

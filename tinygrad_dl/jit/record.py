@@ -13,10 +13,8 @@ its value happens to equal the other recording's, because replay would reuse it 
 
 from __future__ import annotations
 
-import dis
 import functools
 import struct
-import types
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -24,8 +22,9 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from ..tensor import Tensor
+from .bindings import bindings
 from .grads import GradWatch
-from .guards import ModuleGuard, is_module, is_scalar
+from .guards import ModuleGuard, is_module
 from .watch import Watched, base_of, watch
 
 OUT, IN, PARAM, CONST = 0, 1, 2, 3  # where an op's input comes from: the kinds of a Source
@@ -176,7 +175,7 @@ class Recording:
         # the step's reachable tensors (a module's parameters, tensors it holds), and their
         # .grad as the step must leave it (replay redoes backward's writes, no other)
         self.held: list[Any] = []
-        self.bindings: list[tuple[Any, Any, Any]] = []  # names the step rebinds: guarded
+        self.bindings: list[tuple[Any, Any, Any, str]] = []  # names it reads: guarded
         self.grads = GradWatch()
         self.numbers: set[bytes] = set()
 
@@ -188,7 +187,7 @@ class Recording:
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
              ) -> Any:
         """fn with its NumPy arguments as watched views; modules it holds are guarded."""
-        self.bindings = _bindings(fn)
+        self.bindings = bindings(fn)
         # the bits of its float arguments: a float it returns must be one of them (`output`)
         self.numbers = {float_bits(v) for v in (*args, *kwargs.values()) if type(v) is float}
         for obj in _held_objects(fn):
@@ -524,71 +523,6 @@ def _held_objects(fn: Callable[..., Any]) -> list[Any]:
     g = getattr(fn, "__globals__", {})
     objs.extend(g[name] for name in code.co_names if name in g)
     return objs
-
-
-def _bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any]]:
-    """(cell, None, obj) per closure cell and (globals, name, obj) per global the step's code
-    names that holds a Module or a Tensor: rebinding one between calls (`net = other_net`,
-    `global W; W = Tensor(...)`) makes eager use the new object, so replay's guards check
-    that each still holds the recorded one (identity). Likewise per closure cell and global
-    that holds a number, string, None or NumPy scalar and that the step's code reads, or a
-    function of its module that it calls does (`loss * SCALE`, `if USE_L2:`): replay keeps
-    what the recorded call computed from it, so its guards check that each still holds that
-    value."""
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    fn = getattr(fn, "__func__", fn)
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return []
-    out: list[tuple[Any, Any, Any]] = []
-    for cell in getattr(fn, "__closure__", None) or ():
-        try:
-            obj = cell.cell_contents
-        except ValueError:  # an empty cell
-            continue
-        if is_module(obj) or isinstance(obj, Tensor):
-            out.append((cell, None, obj))
-    g = getattr(fn, "__globals__", {})
-    out.extend((g, name, g[name]) for name in code.co_names
-               if name in g and (is_module(g[name]) or isinstance(g[name], Tensor)))
-    return out + _read_values(fn, g, set())
-
-
-def _read_values(fn: Any, g: dict[str, Any], seen: set[int]) -> list[tuple[Any, Any, Any]]:
-    """The value bindings `fn` reads: its closure cells' and the globals of `g` its code
-    loads, and those of the functions of the same module (the same globals) it names."""
-    seen.add(id(fn))
-    out: list[tuple[Any, Any, Any]] = []
-    for cell in getattr(fn, "__closure__", None) or ():
-        try:
-            obj = cell.cell_contents
-        except ValueError:  # an empty cell
-            continue
-        if is_scalar(obj):
-            out.append((cell, None, obj))
-    for name in sorted(read_globals(fn.__code__)):
-        obj = g.get(name, _ABSENT)
-        if is_scalar(obj):
-            out.append((g, name, obj))
-        elif (type(obj) is types.FunctionType and obj.__globals__ is g
-              and id(obj) not in seen):  # a helper beside the step (a script's, a notebook's)
-            out.extend(_read_values(obj, g, seen))
-    return out
-
-
-_ABSENT = object()
-
-
-def read_globals(code: Any) -> set[str]:
-    """The global names `code` loads, its nested functions' and comprehensions' too (not
-    co_names, which also holds attribute names: `model.lr` reads no global `lr`)."""
-    names = {i.argval for i in dis.get_instructions(code)
-             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
-    for const in code.co_consts:
-        if hasattr(const, "co_code"):
-            names |= read_globals(const)
-    return names
 
 
 float_bits = struct.Struct("<d").pack  # a float's 8 bytes (the sign of 0.0, a NaN's payload)

@@ -1,0 +1,220 @@
+"""What a jitted step's Python reads by name, for replay's guards (`guards.Guards.bindings`).
+
+Eager reads a name afresh at every call (`loss * SCALE`, `net.loss(...)`, `cfg["lam"]`); a
+replay keeps what the recorded call computed from it. `bindings(fn)` lists the places the
+step's code reads (closure cells, globals, the entries and attributes of what these hold that
+the code names, found in its bytecode by `attribute_reads`, its defaults, a partial's
+keywords) with the object each held, so that each replay first checks that each still holds
+it (a number, string or None by value). What it cannot list is the user's job (docs/jit.md).
+"""
+
+from __future__ import annotations
+
+import dis
+import functools
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .guards import ABSENT, Attr, is_module, is_scalar
+
+
+def bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any, str]]:
+    """(box, key, obj, what) per name the step's Python reads, with the object it held
+    (`guards.Guards.bindings`): eager reads the name afresh at every call, replay keeps what
+    the recorded call computed from it, so replay's guards check that each still holds that
+    object (a number, string or None: that value). The names: each closure variable and
+    global the step's code reads (`loss * SCALE`, `if USE_L2:`, `net` rebound to another
+    model, a helper redefined in a notebook), and those of the functions of its module it
+    calls or its closure holds (a script's or a notebook's helpers, the step a decorator
+    wraps); the entries of a dict and the attributes of a plain object one of these holds
+    that the code takes of it (`cfg["lam"]`, `cfg.lr`, a bound method's `self.scale` or
+    `self.model`: `attribute_reads`); its default arguments; a partial's keywords. Also each
+    global of a Module or Tensor its code names at all (`global W; W = Tensor(...)`)."""
+    out: list[tuple[Any, Any, Any, str]] = []
+    args: list[Any] = []  # a partial's positional arguments, in the order the call gets them
+    keywords: dict[str, Any] = {}
+    while isinstance(fn, functools.partial):
+        kw = fn.keywords  # (a dict: `step.keywords["s"] = 5.0` changes the call)
+        if type(kw) is dict:
+            out.extend((kw, k, v, f"keyword {k} of the step's partial") for k, v in kw.items())
+            keywords = {**kw, **keywords}
+        args[:0] = fn.args
+        fn = fn.func
+    self_ = getattr(fn, "__self__", None)
+    fn = getattr(fn, "__func__", fn)
+    call = next((vars(c)["__call__"] for c in type(fn).__mro__ if "__call__" in vars(c)), None)
+    if (getattr(fn, "__code__", None) is None and type(call) is types.FunctionType
+            and not is_module(fn) and getattr(type(fn), "__module__", None) != __package__):
+        self_, fn = fn, call  # an object with a __call__ of its own: a bound method's case
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return out
+    g = getattr(fn, "__globals__", {})
+    out.extend((g, name, g[name], f"the global {name} of the step") for name in code.co_names
+               if name in g and (is_module(g[name]) or isinstance(g[name], Tensor)))
+    # what its parameters are bound to before the call: self (a bound method's), a partial's
+    # arguments; what the code reads of each (`self.scale`, `cfg.lr` of a partial's `cfg`)
+    bound = [] if self_ is None else [(self_, "self")]
+    bound += [(v, f"argument {i} of the step's partial") for i, v in enumerate(args)]
+    reads = attribute_reads(code)
+    for (obj, label), param in zip(bound, code.co_varnames[:code.co_argcount]):
+        out.extend(_entries(obj, reads.get(("l", param), ()), label, fn))
+    for k, v in keywords.items():
+        out.extend(_entries(v, reads.get(("l", k), ()), f"keyword {k} of the step's partial", fn))
+    out.extend(_read_values(fn, g, set()))
+    seen: set[tuple[int, Any]] = set()  # one guard per place
+    kept = []
+    for b in out:
+        place = (id(b[0]), b[1])
+        if place not in seen:
+            seen.add(place)
+            kept.append(b)
+    return kept
+
+
+def _read_values(fn: Any, g: dict[str, Any], seen: set[int]) -> list[tuple[Any, Any, Any, str]]:
+    """The bindings `fn` reads (`_bindings`): its defaults, its closure cells and the globals
+    of `g` its code loads, the entries of these its code names, and the same of the
+    functions of the same module (the same globals) it names."""
+    seen.add(id(fn))
+    code = fn.__code__
+    reads = attribute_reads(code)
+    out: list[tuple[Any, Any, Any, str]] = []
+    n = code.co_argcount
+    for attr in ("__defaults__", "__kwdefaults__"):  # step.__defaults__ = (10.0,)
+        v = getattr(fn, attr, None)
+        if v is not None:
+            out.append((fn, Attr(attr), v, f"{fn.__name__}.{attr}"))
+            if type(v) is dict:  # step.__kwdefaults__["s"] = 5.0
+                out.extend((v, k, x, f"{fn.__name__}.{attr}[{k!r}]") for k, x in v.items())
+            # (def step(X, cfg=CFG): cfg.lr; positional defaults are the last parameters')
+            named = (v.items() if type(v) is dict else
+                     zip(code.co_varnames[n - len(v):n], v) if type(v) is tuple else ())
+            for param, x in named:
+                out.extend(_entries(x, reads.get(("l", param), ()),
+                                    f"the default {param} of {fn.__name__}", fn))
+    for var, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+        try:
+            obj = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        out.append((cell, None, obj, f"the closure variable {var} of {fn.__name__}"))
+        out.extend(_entries(obj, reads.get(("l", var), ()), var, fn))
+        if (type(obj) is types.FunctionType and id(obj) not in seen and (
+                obj.__globals__ is g or obj is getattr(fn, "__wrapped__", None))):
+            # a helper passed in (`make(act)`), or the step a decorator wraps (`@timed`:
+            # its wrapper holds it, and it reads its own module's globals)
+            out.extend(_read_values(obj, obj.__globals__, seen))
+    for name in sorted(read_globals(code)):
+        obj = g.get(name, _ABSENT)
+        if obj is _ABSENT or type(obj) is types.ModuleType:  # (a builtin; np, F: not rebound)
+            continue
+        out.append((g, name, obj, f"the global {name} of the step"))
+        out.extend(_entries(obj, reads.get(("g", name), ()), name, fn))
+        if (type(obj) is types.FunctionType and obj.__globals__ is g
+                and id(obj) not in seen):  # a helper beside the step (a script's, a notebook's)
+            out.extend(_read_values(obj, g, seen))
+    return out
+
+
+def _entries(obj: Any, names: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:
+    """The entries `names` of `obj` (a dict, a plain object's attributes, a class's of the
+    step's own module) that the code takes of it (`attribute_reads`): `cfg["lam"]`, `cfg.lr`,
+    `self.model`, a classmethod's `cls.S`. A Module's attributes have its version, a
+    Tensor's its guards."""
+    if not names:
+        return []
+    if type(obj) is dict:
+        d: Any = obj
+    elif isinstance(obj, type):
+        if obj.__module__ != getattr(fn, "__module__", None):  # (library classes: not ours)
+            return []
+        d = obj.__dict__  # (a live view of the class's attributes)
+    elif (is_module(obj) or isinstance(obj, (Tensor, np.ndarray, functools.partial))
+          or type(obj) in (types.FunctionType, types.MethodType, types.ModuleType)
+          or getattr(type(obj), "__module__", None) == __package__):  # (a jit: its counters)
+        return []
+    else:
+        try:
+            d = obj.__dict__
+        except Exception:  # noqa: BLE001 - none (slots), or a property that raises
+            return []
+        if type(d) is not dict:
+            return []
+    if type(obj) is dict:
+        return [(d, k, d[k], f"{label}[{k!r}]") for k in sorted(names, key=repr) if k in d]
+    out = []
+    mro = obj.__mro__[1:] if isinstance(obj, type) else type(obj).__mro__
+    for k in sorted(names, key=repr):
+        if type(k) is not str:  # (an int subscript of an object: `obj[0]`, not an attribute)
+            continue
+        if k in d:
+            out.append((d, k, d[k], f"{label}.{k}"))
+            continue
+        # a number its class holds (`scale = 2.0` in the class body): `o.scale = 5.0` on the
+        # object, or `Obj.scale = 5.0` on the class, changes what the step reads
+        klass = next((c for c in mro if k in c.__dict__), None)
+        if klass is not None and is_scalar(klass.__dict__[k]):
+            out.append((d, k, ABSENT, f"{label}.{k}"))
+            out.append((klass.__dict__, k, klass.__dict__[k], f"{klass.__name__}.{k}"))
+    return out
+
+
+_ABSENT = object()
+
+
+_SKIP = frozenset({"EXTENDED_ARG", "CACHE", "NOP"})  # (no instruction of the step's own)
+_ON = frozenset({"LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR", "DELETE_ATTR"})
+_SUBSCRIPT = frozenset({"BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR"})
+
+
+def attribute_reads(code: Any) -> dict[tuple[str, str], set[Any]]:
+    """What `code` (and its nested code) reads or writes one level into a name, by the name:
+    ("g", name) for a global, ("l", name) for a local, argument or closure variable, mapped
+    to the attributes (`cfg.lr`, `self.model`: `model`, not `loss` of `self.model.loss`) and
+    constant subscripts (`cfg["lam"]`) it takes of it. From the bytecode: an unknown
+    instruction sequence (another Python) names nothing, so guards nothing."""
+    reads: dict[tuple[str, str], set[Any]] = {}
+    src: tuple[str, str] | None = None
+    const: Any = None  # (a LOAD_CONST right after the name: a subscript's key?)
+    for ins in dis.get_instructions(code):
+        op = ins.opname
+        if op in _SKIP:
+            continue
+        if op in ("LOAD_GLOBAL", "LOAD_NAME"):
+            src, const = ("g", ins.argval), None
+            continue
+        if op.startswith("LOAD_FAST") or op in ("LOAD_DEREF", "LOAD_CLASSDEREF"):
+            v = ins.argval  # (LOAD_FAST_LOAD_FAST, 3.13: a pair, the last one on top)
+            src, const = ("l", v[-1] if type(v) is tuple else v), None
+            continue
+        if src is not None:
+            if const is None and op in _ON:
+                reads.setdefault(src, set()).add(ins.argval)
+            elif const is None and op == "LOAD_CONST" and type(ins.argval) in (str, int):
+                const = ins.argval
+                continue
+            elif const is not None and (op in _SUBSCRIPT or (
+                    op == "BINARY_OP" and ins.argrepr == "[]")):  # (3.14's subscript)
+                reads.setdefault(src, set()).add(const)
+        src, const = None, None
+    for c in code.co_consts:
+        if hasattr(c, "co_code"):
+            for k, v in attribute_reads(c).items():
+                reads.setdefault(k, set()).update(v)
+    return reads
+
+
+def read_globals(code: Any) -> set[str]:
+    """The global names `code` loads, its nested functions' and comprehensions' too (not
+    co_names, which also holds attribute names: `model.lr` reads no global `lr`)."""
+    names = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            names |= read_globals(const)
+    return names
