@@ -35,22 +35,20 @@ def constructors(W: tg.Tensor):
     return step
 
 
-def from_data(W: tg.Tensor):
-    def step(x):
-        z = tg.Tensor(x) @ W
-        out = (z * tg.full(z.shape, x.mean())).sum()  # a NumPy scalar of the data
-        out.backward()
-        return out
-    return step
+def filled_from(value_of):
+    """A step filling a tensor with a value of its data: `value_of(x)`."""
+    def make(W: tg.Tensor):
+        def step(x):
+            z = tg.Tensor(x) @ W
+            out = (z * tg.full(z.shape, value_of(x))).sum()
+            out.backward()
+            return out
+        return step
+    return make
 
 
-def from_data_item(W: tg.Tensor):
-    def step(x):
-        z = tg.Tensor(x) @ W
-        out = (z * tg.full(z.shape, float(x.max()))).sum()  # read in Python
-        out.backward()
-        return out
-    return step
+from_data = filled_from(lambda x: x.mean())  # a NumPy scalar of the data
+from_data_item = filled_from(lambda x: float(x.max()))  # read in Python
 
 
 def run_both(make, replays: int | None, strict: bool):
