@@ -33,7 +33,7 @@ def bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any, str]]:
     wraps); the entries of a dict and the attributes of a plain object one of these holds
     that the code takes of it (`cfg["lam"]`, `cfg.lr`, a bound method's `self.scale` or
     `self.model`: `attribute_reads`); its default arguments; a partial's keywords. Also each
-    global of a Module or Tensor its code names at all (`global W; W = Tensor(...)`)."""
+    global of a Module or Tensor its code assigns (`global W; W = Tensor(...)`)."""
     out: list[tuple[Any, Any, Any, str]] = []
     args: list[Any] = []  # a partial's positional arguments, in the order the call gets them
     keywords: dict[str, Any] = {}
@@ -54,7 +54,11 @@ def bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any, str]]:
     if code is None:
         return out
     g = getattr(fn, "__globals__", {})
-    out.extend((g, name, g[name], f"the global {name} of the step") for name in code.co_names
+    # (by the instructions, not co_names, which also holds attribute names: a script's
+    # `loss = step(X, y)` rebinds a global Tensor `loss` every call, which `model.loss(...)`
+    # does not read; guarded, it made every call record again, then run eagerly)
+    out.extend((g, name, g[name], f"the global {name} of the step")
+               for name in sorted(read_globals(code, _GLOBAL_OPS))
                if name in g and (is_module(g[name]) or isinstance(g[name], Tensor)))
     # what its parameters are bound to before the call: self (a bound method's), a partial's
     # arguments; what the code reads of each (`self.scale`, `cfg.lr` of a partial's `cfg`)
@@ -128,7 +132,8 @@ def _entries(obj: Any, names: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
     Tensor's its guards."""
     if not names:
         return []
-    if type(obj) is dict:
+    mapping = type(obj) is dict or isinstance(obj, dict) and type(obj).get is dict.get
+    if mapping:  # (an OrderedDict, a defaultdict, a dict subclass: the guard's d.get is dict's)
         d: Any = obj
     elif isinstance(obj, type):
         if obj.__module__ != getattr(fn, "__module__", None):  # (library classes: not ours)
@@ -145,8 +150,9 @@ def _entries(obj: Any, names: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
             return []
         if type(d) is not dict:
             return []
-    if type(obj) is dict:
-        return [(d, k, d[k], f"{label}[{k!r}]") for k in sorted(names, key=repr) if k in d]
+    if mapping:
+        return [(d, k, dict.__getitem__(d, k), f"{label}[{k!r}]")
+                for k in sorted(names, key=repr) if dict.__contains__(d, k)]
     out = []
     mro = obj.__mro__[1:] if isinstance(obj, type) else type(obj).__mro__
     for k in sorted(names, key=repr):
@@ -181,27 +187,37 @@ def attribute_reads(code: Any) -> dict[tuple[str, str], set[Any]]:
     reads: dict[tuple[str, str], set[Any]] = {}
     src: tuple[str, str] | None = None
     const: Any = None  # (a LOAD_CONST right after the name: a subscript's key?)
+    get = False  # (`.get` just taken of the name: `cfg.get("wd", 0.0)` reads the key "wd")
     for ins in dis.get_instructions(code):
         op = ins.opname
         if op in _SKIP:
             continue
         if op in ("LOAD_GLOBAL", "LOAD_NAME"):
-            src, const = ("g", ins.argval), None
+            src, const, get = ("g", ins.argval), None, False
             continue
         if op.startswith("LOAD_FAST") or op in ("LOAD_DEREF", "LOAD_CLASSDEREF"):
             v = ins.argval  # (LOAD_FAST_LOAD_FAST, 3.13: a pair, the last one on top)
-            src, const = ("l", v[-1] if type(v) is tuple else v), None
+            src, const, get = ("l", v[-1] if type(v) is tuple else v), None, False
             continue
         if src is not None:
-            if const is None and op in _ON:
+            if get:
+                if op == "LOAD_CONST" and type(ins.argval) in (str, int):
+                    reads[src].add(ins.argval)
+            elif op == "COPY" and ins.arg == (1 if const is None else 2):
+                continue  # `self.n += 1` (COPY 1), `d["n"] += 1` (COPY 2, twice): the same
+                # object (and key) again, read then written (a counter replay would not count)
+            elif const is None and op in _ON:
                 reads.setdefault(src, set()).add(ins.argval)
+                if ins.argval == "get" and op in ("LOAD_ATTR", "LOAD_METHOD"):
+                    get = True
+                    continue
             elif const is None and op == "LOAD_CONST" and type(ins.argval) in (str, int):
                 const = ins.argval
                 continue
             elif const is not None and (op in _SUBSCRIPT or (
                     op == "BINARY_OP" and ins.argrepr == "[]")):  # (3.14's subscript)
                 reads.setdefault(src, set()).add(const)
-        src, const = None, None
+        src, const, get = None, None, False
     for c in code.co_consts:
         if hasattr(c, "co_code"):
             for k, v in attribute_reads(c).items():
@@ -209,12 +225,15 @@ def attribute_reads(code: Any) -> dict[tuple[str, str], set[Any]]:
     return reads
 
 
-def read_globals(code: Any) -> set[str]:
-    """The global names `code` loads, its nested functions' and comprehensions' too (not
+_GLOBAL_OPS = ("LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL")
+
+
+def read_globals(code: Any, ops: tuple[str, ...] = ("LOAD_GLOBAL", "LOAD_NAME")) -> set[str]:
+    """The global names `code` loads (or names by `ops`: `_GLOBAL_OPS`, also those it
+    assigns, `global W; W = ...`), its nested functions' and comprehensions' too (not
     co_names, which also holds attribute names: `model.lr` reads no global `lr`)."""
-    names = {i.argval for i in dis.get_instructions(code)
-             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    names = {i.argval for i in dis.get_instructions(code) if i.opname in ops}
     for const in code.co_consts:
         if hasattr(const, "co_code"):
-            names |= read_globals(const)
+            names |= read_globals(const, ops)
     return names

@@ -62,7 +62,10 @@ ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "nothing (deleted)"})
 
 def is_module(obj: Any) -> bool:
     """A tinygrad_dl.nn.Module (told by its version counter: jit does not import nn)."""
-    d = getattr(obj, "__dict__", None)
+    try:
+        d = getattr(obj, "__dict__", None)
+    except Exception:  # noqa: BLE001 - a global whose __getattr__ raises KeyError (a proxy
+        return False  # with slots), a __dict__ property that raises: eager never asked
     return type(d) is dict and "_version" in d and "_modules" in d
 
 

@@ -159,7 +159,9 @@ class Recording:
         self.events: list[int | BackwardRecord] = []  # an op's index, or a backward: in order
         self.slot: dict[int, int] = {}  # id(output Tensor) -> op index
         self.out_arrays: dict[int, int] = {}  # id(output array) -> op index
-        self.literals: dict[int, np.ndarray] = {}  # id -> array, for hooks.literal's marks
+        # id -> (array, its values when marked), for hooks.literal's marks: a literal the step's
+        # NumPy then fills with data (`buf = tg.empty(n); buf.data[:] = X`) is no literal
+        self.literals: dict[int, tuple[np.ndarray, bytes]] = {}
         # tensors whose .data the library handed an op as a parameter or a new tensor wrapped
         # (a mask, an index, Tensor(t), t.detach()), reported by tensor/: possible owners
         # of a constant (`find_owners`), wherever the step found the tensor (a plain object's
@@ -262,7 +264,7 @@ class Recording:
             elif self.param_arrays[id(t)][1] is not a:
                 self.fail(_REBOUND)
             return Source(PARAM, t)
-        return Source(CONST, Const(t, a, id(a) in self.literals))
+        return Source(CONST, Const(t, a, self.is_literal(a)))
 
     def param(self, v: Any) -> Any:
         """An op parameter with its arrays as Input, Out or Const."""
@@ -284,7 +286,7 @@ class Recording:
         shape_arrays = getattr(cls, "shape_arrays", None)  # the op's own list (a mask index)
         if shape_arrays is not None and self.error is None:
             for a in shape_arrays(**params):
-                if id(a) not in self.literals:
+                if not self.is_literal(a):
                     self.fail(f"op {i} ({cls.__name__}) has an output whose shape depends on "
                               "the values of an array (a boolean mask, repeat counts), and "
                               "replay trusts the recorded shapes")
@@ -371,7 +373,13 @@ class Recording:
         self.layout.update(j for j, x in enumerate(self.arrays) if np.may_share_memory(a, x))
 
     def on_literal(self, a: np.ndarray) -> None:
-        self.literals[id(a)] = a
+        self.literals[id(a)] = (a, a.tobytes())
+
+    def is_literal(self, a: np.ndarray) -> bool:
+        """`a` was marked a literal and still holds the values it was made with (bit for bit:
+        not filled since through `.data`, which replay would not redo with new data)."""
+        marked = self.literals.get(id(a))
+        return marked is not None and marked[0] is a and a.tobytes() == marked[1]
 
     def is_argument(self, a: np.ndarray) -> bool:
         """Is `a` a step argument, or a plain view of one? (tensor/ casts one by a recorded
@@ -402,6 +410,9 @@ class Recording:
         self.snapshots = []
         self.outputs = self.output(result)
         self.find_owners()  # (after `output`: a returned W.detach() has an owner too)
+        for c in self.constants():  # a literal written after an op read it (`.data[:] = X`)
+            c.literal = c.literal and self.is_literal(c.array)
+        self.literals = {}
         self.param_arrays = {}
         self.held = []
         self.reported = []
@@ -425,13 +436,17 @@ class Recording:
                     if isinstance(v, Tensor)),
                   *self.held, *(t for t, _, _ in self.param_arrays.values()), *self.reported):
             owners.setdefault(id(t.data), {})[id(t)] = t
-        seeds = [e.seed for e in self.events if type(e) is BackwardRecord]  # backward(g)
-        for c in consts(([(op.sources, tuple(op.params.values())) for op in self.ops],
-                         seeds, self.outputs)):
+        for c in self.constants():
             found = owners.get(id(c.array))
             if found:
                 c.owners = tuple(t for t in found.values()
                                  if t is not c.tensor and t.data is c.array)
+
+    def constants(self) -> Any:
+        """The Consts the ops, the backward seeds (`backward(g)`) and the result read."""
+        seeds = [e.seed for e in self.events if type(e) is BackwardRecord]
+        return consts(([(op.sources, tuple(op.params.values())) for op in self.ops], seeds,
+                       self.outputs))
 
     def output(self, r: Any) -> Returned:
         if isinstance(r, Tensor):
