@@ -16,7 +16,7 @@ from ..grad import own_array
 from ..write_guard import private
 from .loss import outside
 
-__all__ = ["BroadcastTo", "Clone", "Concatenate", "Flip", "GetItem", "Pad", "Repeat",
+__all__ = ["BroadcastTo", "Clone", "Compare", "Concatenate", "Flip", "GetItem", "Pad", "Repeat",
            "Reshape", "Roll", "Scatter", "Stack", "TakeAlongAxis", "Tap", "Tile", "Transpose"]
 
 
@@ -207,6 +207,19 @@ class Tap(Function):
 
     def backward(ctx, g):
         return g
+
+
+class Compare(Function):
+    """x <fn> y (`operator.gt`, ...): a bool array with no gradient. Tensor's comparisons run
+    it only inside a jit recording, on inputs that need no gradient, so that a replayed step
+    compares each call's values again (a mask `z * (z > 0)`, `where(x >= t, ...)`); eagerly
+    they call NumPy directly (the same call: the same bits)."""
+
+    def forward(ctx, x, y, fn=None):
+        return fn(x, y)
+
+    def backward(ctx, g):  # (never recorded for backward: its inputs need no gradient)
+        return None, None
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, hooks
+from ..ops.shape import Compare
 from ..ops.spelling import spellings
-from .conversions import Axis, as_data, no_grad_result
+from .conversions import Axis, as_data, data_of, no_grad_result
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -71,9 +72,20 @@ def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
     line naming the comparison (NumPy's "operands could not be broadcast" named none)."""
     b = as_data(other)
     try:
+        if hooks.active and hooks.attached.recorder is not None:  # a jit recording: an op,
+            return _recorded(x, other, b, op)  # so that a replay compares again
         return no_grad_result(op(x.data, b))
     except ValueError as e:
         if "broadcast" not in str(e):
             raise
         raise ValueError(f"comparison x {sign} y: shapes {x.data.shape} and {np.shape(b)} do "
                          "not broadcast") from None
+
+
+def _recorded(x: Tensor, other: Any, b: Any, op: Any) -> Tensor:
+    """`op(x.data, b)` as a `Compare` op on constant tensors of the same arrays: the recording
+    sees where each comes from (an earlier op, an argument, a literal), and a replay of the
+    step computes the mask from that call's values, where a constant result was refused."""
+    np.broadcast_shapes(x.data.shape, np.shape(b))  # (NumPy's ValueError: said as eagerly)
+    y = data_of(other) if isinstance(other, type(x)) else b  # (b: eager's very operand)
+    return Compare.apply(type(x)(data_of(x)), type(x)(y), fn=op)
