@@ -1073,8 +1073,10 @@ _OPS: tuple[OpInfo, ...] = (
            "normalization over the trailing dims normalized_shape, then weight and bias", NN,
            F=("layer_norm",), function=F.layer_norm, tensors=3, call=layer_norm_call,
            ref=layer_norm_ref,
-           sample=Cases((case((3, 4), (4,), (4,)), case((2, 2, 3), (2, 3), (2, 3),
-                                                       eps=1e-3)))),
+           # (eps 1e-3: a row drawn near-constant, var << 1e-5, bends the output on a scale of
+           # sqrt(eps), where h = 1e-4 differences miss by 1e-6: not a gradient error)
+           sample=Cases((case((3, 4), (4,), (4,), eps=1e-3), case((2, 2, 3), (2, 3), (2, 3),
+                                                                 eps=1e-3)))),
     OpInfo("smooth_l1_loss", "abs, clamp, mul, sub composition", "0.5 d^2 / beta where "
            "|d| < beta, else |d| - 0.5 beta (d = input - target; beta=1, 0: l1_loss), reduced",
            NN, F=("smooth_l1_loss",), function=F.smooth_l1_loss, tensors=2,
