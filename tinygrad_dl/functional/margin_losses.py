@@ -9,12 +9,13 @@ broadcasts them, which makes an (n, 1) input against (n,) targets an (n, n) loss
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..engine import is_grad_enabled
-from ..ops import Softplus
+from ..ops import Softplus, Tap
 from ..ops.loss import check_labels
 from ..tensor import Tensor, data_of, plain_array
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
@@ -22,6 +23,18 @@ from .losses import check_reduction, pairwise_distance, reduce_loss
 from .methods import as_tensor_of
 
 _COS_EPS = 1e-12  # ATen's EPSILON in cosine_embedding_loss
+
+
+@dataclass(frozen=True)
+class _NoNegative:
+    """A `Tap` check that no entry is negative (NaN is not), else ValueError(what). Equal by
+    value, so the two recordings of a jitted step agree."""
+
+    what: str
+
+    def __call__(self, a: np.ndarray) -> None:
+        if np.any(a < 0):
+            raise ValueError(self.what)
 
 
 def _number(who: str, name: str, value: Any) -> float:
@@ -219,9 +232,10 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
         v = like_tensor(np.full(x.shape, float(var)), x)
     else:
         v = like_tensor(var, x)
-        if bool(np.any(v.data < 0)):
-            raise ValueError(f"{who}: var has negative entry/entries (var of shape "
-                             f"{tuple(v.shape)})")
+        # checked by an op, so a jitted step's replay checks each call's var (a check in
+        # Python ran only while the step was recorded)
+        Tap.apply(v.detach(), fn=_NoNegative(f"{who}: var has negative entry/entries (var of "
+                                             f"shape {tuple(v.shape)})"))
         if tuple(v.shape) != tuple(x.shape):
             if tuple(v.shape) == tuple(x.shape[:-1]):
                 v = v.reshape(tuple(v.shape) + (1,))

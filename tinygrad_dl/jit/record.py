@@ -162,6 +162,10 @@ class Recording:
         # id -> (array, its values when marked), for hooks.literal's marks: a literal the step's
         # NumPy then fills with data (`buf = tg.empty(n); buf.data[:] = X`) is no literal
         self.literals: dict[int, tuple[np.ndarray, bytes]] = {}
+        # (op index, its array, its values when made) of each comparison's result: a mask the
+        # step's Python then writes (`m.data[0] = False`, `m.data |= M`) is not what replay
+        # computes afresh (eagerly such a mask was a constant, which a recording refused)
+        self.masks: list[tuple[int, np.ndarray, bytes]] = []
         # tensors whose .data the library handed an op as a parameter or a new tensor wrapped
         # (a mask, an index, Tensor(t), t.detach()), reported by tensor/: possible owners
         # of a constant (`find_owners`), wherever the step found the tensor (a plain object's
@@ -294,6 +298,8 @@ class Recording:
         self.ops.append(OpRecord(cls, sources, params, needs, out))
         self.slot[id(out)] = i
         self.out_arrays[id(out.data)] = i
+        if getattr(cls, "constant_result", False):  # (Compare: a mask the step may write)
+            self.masks.append((i, out.data, out.data.tobytes()))
         self.keep.append(inputs)
         self.events.append(i)
 
@@ -401,6 +407,13 @@ class Recording:
         for t, a, before in self.param_arrays.values():
             if t.data is not a or not same_values(a, before):
                 self.fail(_REBOUND)
+        for i, a, before in self.masks:
+            if a.tobytes() != before:
+                self.fail(f"its Python writes into the mask that op {i} "
+                          f"({self.ops[i].fn.__name__}) computed "
+                          "(m.data[...] = v): replay computes the mask afresh and would not "
+                          "redo the write; build the mask with ops (where, *, comparisons)")
+        self.masks = []
         self.check_grads(self.grads.written())
         self.grads = GradWatch()
         for g in self.modules.values():

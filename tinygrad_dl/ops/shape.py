@@ -215,6 +215,10 @@ class Compare(Function):
     compares each call's values again (a mask `z * (z > 0)`, `where(x >= t, ...)`); eagerly
     they call NumPy directly (the same call: the same bits)."""
 
+    # eagerly its result was a constant, which the step's Python may write into: a jit
+    # recording refuses a step that does (replay would compute it afresh, without the write)
+    constant_result = True
+
     def forward(ctx, x, y, fn=None):
         return fn(x, y)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import engine, hooks
+from .. import engine, hooks, tensor
 from ..ops.shape import Compare
 from ..ops.spelling import spellings
 from .conversions import Axis, as_data, data_of, no_grad_result
@@ -87,5 +87,7 @@ def _recorded(x: Tensor, other: Any, b: Any, op: Any) -> Tensor:
     sees where each comes from (an earlier op, an argument, a literal), and a replay of the
     step computes the mask from that call's values, where a constant result was refused."""
     np.broadcast_shapes(x.data.shape, np.shape(b))  # (NumPy's ValueError: said as eagerly)
-    y = data_of(other) if isinstance(other, type(x)) else b  # (b: eager's very operand)
-    return Compare.apply(type(x)(data_of(x)), type(x)(y), fn=op)
+    y = data_of(other) if isinstance(other, tensor.Tensor) else b  # (b: eager's very operand)
+    # plain Tensors, as eager's result (no_grad_result): a subclass of x's type would be the
+    # result's type while recording only, and one whose __init__ takes more failed there
+    return Compare.apply(tensor.Tensor(data_of(x)), tensor.Tensor(y), fn=op)
