@@ -79,7 +79,7 @@ def test_a_python_decision_on_a_comparison_still_runs_eagerly():
 
 def test_outside_a_recording_a_comparison_is_no_op(monkeypatch):
     calls = []
-    monkeypatch.setattr(Compare, "forward", lambda ctx, x, y, fn=None: calls.append(1))
+    monkeypatch.setattr(Compare, "apply", lambda *a, **k: calls.append(1))
     x = tg.Tensor(np.array([1.0, -2.0]), requires_grad=True)
     m = x > 0
     assert calls == [] and m._ctx is None and not m.requires_grad
@@ -123,3 +123,35 @@ def test_the_mask_is_eagers_bit_for_bit_at_the_edges():
             assert np.isnan(a.item()) and np.isnan(b.item())
             np.testing.assert_array_equal(Wa.grad, Wb.grad)  # (NaN where eager's are)
     assert step.replays == 3
+
+
+def test_a_python_number_is_compared_as_numpy_and_torch_compare_it():
+    """In x's dtype where it fits (NumPy's rule for a Python scalar, torch's): as a float64
+    array it made `x32 == 0.1` False and an int64 2**53 + 1 not above 2**53."""
+    torch = pytest.importorskip("torch")
+    cases = [(np.float32([0.1, 3e38, np.nan]), 0.1), (np.float32([0.1, 3e38]), 1e300),
+             (np.array([2**53 + 1, 2**53, -3], np.int64), 2**53),
+             (np.array([1, 2], np.int64), 1.5),
+             (np.array([True, False]), 1), (np.float16([0.1, 65504]), 0.1)]
+    ops = [operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (1e300 beside float32: no overflow warning)
+        for a, v in cases:
+            for op in ops:
+                want = op(torch.from_numpy(a), v).numpy()
+                np.testing.assert_array_equal(op(tg.Tensor(a), v).data, want)
+                np.testing.assert_array_equal(op(v, tg.Tensor(a)).data, op(v, torch.from_numpy(a)))
+
+                w = tg.Tensor(np.ones(a.shape), requires_grad=True)
+
+                def step(x, op=op, v=v, w=w):  # recorded: the number a Compare parameter
+                    m = op(tg.Tensor(x), v)
+                    (w * m).sum().backward()
+                    return m
+                got = jit(step, strict=True)
+                for _ in range(3):
+                    np.testing.assert_array_equal(got(a).data, want)
+    # a number the dtype cannot hold: compared as the number (NumPy's); torch wraps 300 to 44
+    # in uint8 and answers 250 < 300 False
+    u8 = tg.Tensor(np.array([5, 250], np.uint8))
+    assert (u8 < 300).data.all() and not (u8 > 300).data.any() and not (u8 == 256).data.any()

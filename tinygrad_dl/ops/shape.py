@@ -219,11 +219,12 @@ class Compare(Function):
     # recording refuses a step that does (replay would compute it afresh, without the write)
     constant_result = True
 
-    def forward(ctx, x, y, fn=None):
-        return fn(x, y)
+    def forward(ctx, x, *y, fn=None, scalar=None):  # (y, or a Python number: `scalar`)
+        with np.errstate(over="ignore"):  # (1e300 beside float32 is inf: no warning, as torch)
+            return fn(x, y[0] if y else scalar)
 
     def backward(ctx, g):  # (never recorded for backward: its inputs need no gradient)
-        return None, None
+        return (None,) * len(ctx.parents)
 
 
 @dataclass(frozen=True)

@@ -69,12 +69,15 @@ class ComparisonMethods:
 
 def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
     """x <op> other as a constant bool tensor; shapes that do not broadcast are said in one
-    line naming the comparison (NumPy's "operands could not be broadcast" named none)."""
-    b = as_data(other)
+    line naming the comparison (NumPy's "operands could not be broadcast" named none). A
+    Python number is compared as itself (NumPy's rule for a Python scalar, and torch's: in x's
+    dtype where it fits), so `x32 == 0.1` is True for float32 0.1 and an int64 2**53 + 1 is
+    above 2**53; as a float64 array it compared them in float64 (False, and equal)."""
+    b = other if type(other) in (int, float, bool) else as_data(other)
     try:
         if hooks.active and hooks.attached.recorder is not None:  # a jit recording: an op,
             return _recorded(x, other, b, op)  # so that a replay compares again
-        return no_grad_result(op(x.data, b))
+        return no_grad_result(Compare.forward(None, x.data, b, fn=op))  # (its NumPy call)
     except ValueError as e:
         if "broadcast" not in str(e):
             raise
@@ -90,4 +93,6 @@ def _recorded(x: Tensor, other: Any, b: Any, op: Any) -> Tensor:
     y = data_of(other) if isinstance(other, tensor.Tensor) else b  # (b: eager's very operand)
     # plain Tensors, as eager's result (no_grad_result): a subclass of x's type would be the
     # result's type while recording only, and one whose __init__ takes more failed there
+    if type(y) in (int, float, bool):  # a Python number: a parameter, compared as itself
+        return Compare.apply(tensor.Tensor(data_of(x)), fn=op, scalar=y)
     return Compare.apply(tensor.Tensor(data_of(x)), tensor.Tensor(y), fn=op)
