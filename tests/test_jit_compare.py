@@ -155,3 +155,8 @@ def test_a_python_number_is_compared_as_numpy_and_torch_compare_it():
     # in uint8 and answers 250 < 300 False
     u8 = tg.Tensor(np.array([5, 250], np.uint8))
     assert (u8 < 300).data.all() and not (u8 > 300).data.any() and not (u8 == 256).data.any()
+
+
+def test_an_int_beyond_every_float_is_one_line_naming_the_comparison():
+    with pytest.raises(OverflowError, match=r"comparison x < y: \d+.* does not fit float64"):
+        _ = tg.Tensor(np.array([1.0])) < 2**1100

@@ -83,6 +83,9 @@ def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
             raise
         raise ValueError(f"comparison x {sign} y: shapes {x.data.shape} and {np.shape(b)} do "
                          "not broadcast") from None
+    except OverflowError:  # a Python int beyond every float (2**1100 beside a float tensor)
+        raise OverflowError(f"comparison x {sign} y: {other!r:.40} does not fit {x.data.dtype} "
+                            "nor float64 (torch raises too)") from None
 
 
 def _recorded(x: Tensor, other: Any, b: Any, op: Any) -> Tensor:
