@@ -67,13 +67,28 @@ class ComparisonMethods:
         return no_grad_result(np.asarray(np.all(self.data, axis=axis, keepdims=keepdims)))
 
 
+# the Python numbers compared as themselves (a complex too: NumPy's weak scalar, so `x32 ==
+# 0.1 + 0j` is True, as torch and NumPy say; as a complex128 array it was False)
+_NUMBERS = (int, float, bool, complex)
+
+
 def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
     """x <op> other as a constant bool tensor; shapes that do not broadcast are said in one
     line naming the comparison (NumPy's "operands could not be broadcast" named none). A
     Python number is compared as itself (NumPy's rule for a Python scalar, and torch's: in x's
     dtype where it fits), so `x32 == 0.1` is True for float32 0.1 and an int64 2**53 + 1 is
     above 2**53; as a float64 array it compared them in float64 (False, and equal)."""
-    b = other if type(other) in (int, float, bool) else as_data(other)
+    if type(other) in _NUMBERS:
+        b = other
+    elif isinstance(other, np.generic) and other.dtype.kind in "biuf" and x.data.dtype.kind == "f":
+        # np.float64(0.1), np.int64(3) beside a float tensor: the Python number of its kind, as
+        # arithmetic reads it (as_tensor) and torch: as a float64 0-d array `x32 ==
+        # np.float64(0.1)` was False where `x32 - np.float64(0.1) == 0` was True
+        b = other.item()
+    elif isinstance(other, np.generic):  # (NumPy's rule, as a 0-d array: a jit parameter, where
+        b = other  # an array made inside the step was refused: `y == np.int64(3)`)
+    else:
+        b = as_data(other)
     try:
         if hooks.active and hooks.attached.recorder is not None:  # a jit recording: an op,
             return _recorded(x, other, b, op)  # so that a replay compares again
@@ -96,6 +111,6 @@ def _recorded(x: Tensor, other: Any, b: Any, op: Any) -> Tensor:
     y = data_of(other) if isinstance(other, tensor.Tensor) else b  # (b: eager's very operand)
     # plain Tensors, as eager's result (no_grad_result): a subclass of x's type would be the
     # result's type while recording only, and one whose __init__ takes more failed there
-    if type(y) in (int, float, bool):  # a Python number: a parameter, compared as itself
+    if type(y) in _NUMBERS or isinstance(y, np.generic):  # a number: a parameter
         return Compare.apply(tensor.Tensor(data_of(x)), fn=op, scalar=y)
     return Compare.apply(tensor.Tensor(data_of(x)), tensor.Tensor(y), fn=op)
