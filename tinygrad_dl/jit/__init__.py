@@ -150,6 +150,8 @@ def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable
 def _replay_note(e: Exception, fn: Any) -> None:
     """Say, under an exception out of a replay, that the step's Python did not run: a
     `try:` of the step around its ops (`loss.backward()` of a bad batch) catches nothing."""
+    if not hasattr(e, "add_note"):  # (Python 3.10: no notes; the error itself stands, where
+        return  # an AttributeError here replaced it)
     e.add_note(f"(raised while jit replayed {getattr(fn, '__name__', 'the step')}: a replay "
                "runs the recorded ops, not the step's Python, so no try/except of the step "
                "saw it; jit(step, enabled=False) runs it eagerly)")

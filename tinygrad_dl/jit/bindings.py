@@ -203,7 +203,8 @@ def attribute_reads(code: Any) -> dict[tuple[str, str], set[Any]]:
             if get:
                 if op == "LOAD_CONST" and type(ins.argval) in (str, int):
                     reads[src].add(ins.argval)
-            elif op == "COPY" and ins.arg == (1 if const is None else 2):
+            elif (op == "COPY" and ins.arg == (1 if const is None else 2)) or op == (
+                    "DUP_TOP" if const is None else "DUP_TOP_TWO"):  # (3.10's spelling)
                 continue  # `self.n += 1` (COPY 1), `d["n"] += 1` (COPY 2, twice): the same
                 # object (and key) again, read then written (a counter replay would not count)
             elif const is None and op in _ON:
