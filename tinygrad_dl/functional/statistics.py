@@ -42,28 +42,16 @@ def std_mean(input: Any, dim: Any = NOT_GIVEN, unbiased: bool | None = None,
 
 def cov(input: Any, *, correction: int = 1, fweights: Any = None,
         aweights: Any = None) -> Tensor:
-    """torch.cov: the covariance matrix of the variables in the rows of input (observations in
-    the columns; a 1-D input is one variable), divided by N - correction."""
-    if fweights is not None or aweights is not None:
-        raise ValueError("cov: fweights and aweights are not supported")
-    x = as_tensor_of(input)
-    if x.ndim > 2:
-        raise ValueError(f"cov: expects a 1-D or 2-D input, got shape {x.shape}")
-    x = x.reshape(1, -1) if x.ndim < 2 else x
-    centered = x - x.mean(axis=1, keepdims=True)
-    # torch's divisor: N - correction, 0 where that is not positive (inf or NaN, where a
-    # negative one gave finite values of the wrong sign)
-    c = centered @ centered.T / max(x.shape[1] - correction, 0)
-    return c.reshape(()) if x.shape[0] == 1 else c  # one variable: 0-d, torch's squeeze()
+    """torch.cov: `Tensor.cov` (the rows are the variables, the columns the observations;
+    frequency and observation weights as torch's); one implementation for both spellings
+    (this one refused the weights that the method takes)."""
+    return as_tensor_of(input).cov(correction=correction, fweights=fweights, aweights=aweights)
 
 
 def corrcoef(input: Any) -> Tensor:
-    """torch.corrcoef: Pearson's correlation coefficients of the rows, clipped to [-1, 1]."""
-    c = cov(input)
-    if c.ndim == 0:
-        return c / c
-    d = c.diagonal().sqrt()
-    return (c / d.reshape(-1, 1) / d.reshape(1, -1)).clip(-1.0, 1.0)
+    """torch.corrcoef: `Tensor.corrcoef`, Pearson's correlation coefficients of the rows,
+    clipped to [-1, 1]."""
+    return as_tensor_of(input).corrcoef()
 
 
 def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:

@@ -422,8 +422,11 @@ rows("cov", tg.cov, {"rows!": (X34,), "one variable!": (_a(0.5, 1.5, -1.0),),
      numpy=lambda x: np.cov(x), numpy_warns=False, torch=lambda T, x: T.cov(x))
 rows("cov", lambda x: tg.cov(x, correction=0), {"correction=0!": (X34,)},
      numpy=lambda x: np.cov(x, ddof=0), torch=lambda T, x: T.cov(x, correction=0))
-rows("cov", lambda x: tg.cov(x, fweights=np.ones(4)), {"weights": (X34,)},
-     raises="cov: fweights and aweights are not supported")
+rows("cov", lambda x: tg.cov(x, fweights=np.array([1, 2, 1, 3])), {"fweights": (X34,)},
+     numpy=lambda x: np.cov(x, fweights=np.array([1, 2, 1, 3])),
+     torch=lambda T, x: T.cov(x, fweights=T.tensor([1, 2, 1, 3])))
+rows("cov", lambda x: tg.cov(x, fweights=np.ones(4)), {"float fweights": (X34,)},
+     raises="cov: fweights must be integers")
 rows("corrcoef", tg.corrcoef, {"rows!": (X34,), "a constant row": (np.array([[1.0, 1.0, 1.0],
                                                                           [1.0, 2.0, 4.0]]),)},
      numpy=np.corrcoef, numpy_warns=False, torch=lambda T, x: T.corrcoef(x))
