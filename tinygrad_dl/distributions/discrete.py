@@ -25,6 +25,20 @@ def one_of(probs: Any, logits: Any, who: str) -> None:
         raise ValueError(f"{who}: either `probs` or `logits` must be specified, but not both")
 
 
+def count_params(d: Any, who: str, total_count: Any, probs: Any, logits: Any) -> Tensor:
+    """Set `d.total_count` and `d.probs` or `d.logits` (the one given), broadcast together
+    and the count cast to their dtype (Binomial's and NegativeBinomial's constructors);
+    returns that parameter, also kept as `d._param`."""
+    one_of(probs, logits, who)
+    name = "probs" if probs is not None else "logits"
+    n, param = broadcast_all(total_count, probs if probs is not None else logits,
+                             names=("total_count", name), who=who)
+    d.total_count = n.type_as(param)
+    setattr(d, name, param)
+    d._param = param
+    return param
+
+
 def _float(x: Any, who: str, name: str) -> Tensor:
     (t,) = broadcast_all(x, names=(name,), who=who)
     return t

@@ -13,7 +13,7 @@ from .. import functional as F
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .discrete import Categorical, CategoricalParams, clamp_probs, one_of
+from .discrete import Categorical, CategoricalParams, clamp_probs, count_params, one_of
 from .distribution import Distribution, broadcast_all, check, computed, lazy_property, uniform_draws
 from .sampling import numpy_draws
 
@@ -148,16 +148,7 @@ class Binomial(Distribution):
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        one_of(probs, logits, "Binomial")
-        name = "probs" if probs is not None else "logits"
-        n, param = broadcast_all(total_count, probs if probs is not None else logits,
-                                 names=("total_count", name), who="Binomial")
-        self.total_count = n.type_as(param)
-        if probs is not None:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
+        param = count_params(self, "Binomial", total_count, probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
 
     @lazy_property

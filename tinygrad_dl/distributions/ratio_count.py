@@ -13,7 +13,7 @@ from .. import functional as F
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .discrete import BinaryParams, one_of
+from .discrete import BinaryParams, count_params
 from .distribution import Distribution, broadcast_all, computed
 from .gamma_family import Gamma
 from .sampling import numpy_draws
@@ -104,17 +104,7 @@ class NegativeBinomial(BinaryParams, Distribution):
 
     def __init__(self, total_count: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        one_of(probs, logits, "NegativeBinomial")
-        name = "probs" if probs is not None else "logits"
-        self.total_count, param = broadcast_all(
-            total_count, probs if probs is not None else logits, names=("total_count", name),
-            who="NegativeBinomial")
-        self.total_count = self.total_count.type_as(param)
-        if probs is not None:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
+        param = count_params(self, "NegativeBinomial", total_count, probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
 
     @property
