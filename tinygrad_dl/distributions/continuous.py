@@ -11,7 +11,15 @@ import numpy as np
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, broadcast_all, check, computed, normal_draws, uniform_draws
+from .distribution import (
+    Distribution,
+    LocCentered,
+    broadcast_all,
+    check,
+    computed,
+    normal_draws,
+    uniform_draws,
+)
 
 __all__ = ["Normal", "Uniform"]
 
@@ -28,7 +36,7 @@ def _log_inside(low: np.ndarray, v: np.ndarray, high: np.ndarray) -> np.ndarray:
     return np.where((low <= v) & (v < high), 0.0, -math.inf)
 
 
-class Normal(Distribution):
+class Normal(LocCentered):
     """The normal distribution N(loc, scale**2), batched over the broadcast parameters."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
@@ -39,14 +47,6 @@ class Normal(Distribution):
         self.loc, self.scale = broadcast_all(loc, scale, names=("loc", "scale"), who="Normal")
         scalar = isinstance(loc, _NUMBER) and isinstance(scale, _NUMBER)
         super().__init__(() if scalar else self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:

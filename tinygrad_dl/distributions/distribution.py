@@ -351,3 +351,16 @@ class Distribution:
             if isinstance(t, Tensor):  # torch's: the value of a one-entry tensor, else the shape
                 shown.append(f"{k}: {t.data.reshape(-1)[0] if t.data.size == 1 else t.shape}")
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class LocCentered(Distribution):
+    """A distribution whose mean and mode are its `loc` (Normal, Laplace, the multivariate
+    normals): one home for the two properties."""
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc

@@ -13,7 +13,7 @@ from .. import linalg
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, lazy_property, normal_draws, shape_of
+from .distribution import Distribution, LocCentered, lazy_property, normal_draws, shape_of
 from .multivariate import batch_mahalanobis, solve_lower
 
 __all__ = ["LowRankMultivariateNormal", "lowrank_logdet", "lowrank_mahalanobis"]
@@ -49,7 +49,7 @@ def lowrank_mahalanobis(w: Tensor, d: Tensor, x: Tensor, capacitance_tril: Tenso
     return (x.pow(2) / d).sum(-1) - batch_mahalanobis(capacitance_tril, wt_dinv_x)
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(LocCentered):
     """The multivariate normal with covariance cov_factor @ cov_factor.mT + diag(cov_diag):
     loc (batch + (n,)), cov_factor (batch + (n, rank)), cov_diag (batch + (n,))."""
 
@@ -97,14 +97,6 @@ class LowRankMultivariateNormal(Distribution):
         loc_shape = batch_shape + self.event_shape
         new.cov_factor = self.cov_factor.broadcast_to(loc_shape + self.cov_factor.shape[-1:])
         return new
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     def _full(self, t: Tensor, matrix: bool = True) -> Tensor:
         n = self._event_shape

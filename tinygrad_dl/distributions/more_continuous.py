@@ -15,7 +15,7 @@ from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
 from .continuous import Normal
-from .distribution import Distribution, broadcast_all, computed, uniform_draws
+from .distribution import Distribution, LocCentered, broadcast_all, computed, uniform_draws
 
 __all__ = ["Cauchy", "Exponential", "Gumbel", "HalfNormal", "Laplace", "LogNormal"]
 
@@ -96,18 +96,10 @@ class Exponential(Distribution):
         return 1.0 - self.rate.log()
 
 
-class Laplace(_LocScale):
+class Laplace(LocCentered, _LocScale):
     """The Laplace distribution: density exp(-|x - loc| / scale) / (2 scale)."""
 
     support = constraints.real
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
@@ -147,8 +139,7 @@ class Cauchy(_LocScale):
 
     @property
     def mean(self) -> Tensor:
-        # new_full, not F.full: a literal, which a jitted step replays (F.full's array counts
-        # as one made from the step's data)
+        # new_full: a literal, which a jitted step replays
         return self.loc.new_full(self._extended_shape(), math.nan)
 
     @property

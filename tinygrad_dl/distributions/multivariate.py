@@ -17,7 +17,7 @@ from .. import linalg
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, broadcast_all, lazy_property, normal_draws
+from .distribution import LocCentered, broadcast_all, lazy_property, normal_draws
 
 __all__ = ["MultivariateNormal", "batch_mahalanobis", "solve_lower"]
 
@@ -48,7 +48,7 @@ def _precision_to_scale_tril(p: Tensor) -> Tensor:
     return solve_lower(l_inv, eye).tril()
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(LocCentered):
     """The multivariate normal N(loc, covariance_matrix) with event_shape (n,), given by
     exactly one of covariance_matrix, precision_matrix or scale_tril (lower-triangular with
     a positive diagonal, covariance = scale_tril @ scale_tril.mT)."""
@@ -109,14 +109,6 @@ class MultivariateNormal(Distribution):
     @lazy_property
     def precision_matrix(self) -> Tensor:
         return self._full(self._unbroadcasted_scale_tril.cholesky_inverse())
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
