@@ -138,9 +138,9 @@ def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable
         dn = env_name(env, "Ad", dtype)
         lines.append(f"if type({r}) is not ndarray or {r}.shape != "
                      f"{tuple(int(n) for n in shape)!r} or {r}.dtype is not {dn}: return MISS")
-    if plan.guards.reads_cells():  # an emptied closure cell (`del s`) raises on its read:
+    if plan.guards.may_raise():  # an emptied closure cell (`del s`), a property's getter:
         lines += ["try:", f"    if {plan.guards.expression(env)}: return MISS",  # the slow
-                  "except ValueError: return MISS"]  # path then runs it eagerly
+                  "except Exception: return MISS"]  # path then runs it eagerly
     else:
         lines.append(f"if {plan.guards.expression(env)}: return MISS")
     lines.append("J.replays += 1")

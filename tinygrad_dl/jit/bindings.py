@@ -128,8 +128,9 @@ def _read_values(fn: Any, g: dict[str, Any], seen: set[int]) -> list[tuple[Any, 
 def _entries(obj: Any, names: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:
     """The entries `names` of `obj` (a dict, a plain object's attributes, a class's of the
     step's own module) that the code takes of it (`attribute_reads`): `cfg["lam"]`, `cfg.lr`,
-    `self.model`, a classmethod's `cls.S`. A Module's attributes have its version, a
-    Tensor's its guards."""
+    `self.model`, a classmethod's `cls.S`; an attribute behind a slot or a property as the
+    object itself and an `Attr` (the guard reads it as eager does). A Module's attributes
+    have its version, a Tensor's its guards."""
     if not names:
         return []
     mapping = type(obj) is dict or isinstance(obj, dict) and type(obj).get is dict.get
@@ -146,9 +147,9 @@ def _entries(obj: Any, names: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
     else:
         try:
             d = obj.__dict__
-        except Exception:  # noqa: BLE001 - none (slots), or a property that raises
-            return []
-        if type(d) is not dict:
+        except Exception:  # noqa: BLE001 - none (slots only), or a property that raises
+            d = None
+        if d is not None and type(d) is not dict:
             return []
     if mapping:
         return [(d, k, dict.__getitem__(d, k), f"{label}[{k!r}]")
@@ -158,12 +159,27 @@ def _entries(obj: Any, names: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
     for k in sorted(names, key=repr):
         if type(k) is not str:  # (an int subscript of an object: `obj[0]`, not an attribute)
             continue
+        klass = next((c for c in mro if k in c.__dict__), None)
+        if not isinstance(obj, type) and (
+                _data_descriptor(klass.__dict__[k]) if klass is not None else
+                (d is None or k not in d) and hasattr(type(obj), "__getattr__")):
+            # a slot (`@dataclass(slots=True)`'s `cfg.lr`), a property (`self.scale`,
+            # computed; a data descriptor wins over the instance's __dict__) or what the
+            # class's __getattr__ gives (an attribute-style config over a dict): read as eager
+            # reads it, by the guard per replay
+            try:
+                now = getattr(obj, k)
+            except Exception:  # noqa: BLE001 - an empty slot, a getter that raises: a replay
+                continue  # can keep nothing read from it (the recorded call read none)
+            out.append((obj, Attr(k), now, f"{label}.{k}"))
+            continue
+        if d is None:
+            continue
         if k in d:
             out.append((d, k, d[k], f"{label}.{k}"))
             continue
         # a number its class holds (`scale = 2.0` in the class body): `o.scale = 5.0` on the
         # object, or `Obj.scale = 5.0` on the class, changes what the step reads
-        klass = next((c for c in mro if k in c.__dict__), None)
         if klass is not None and is_scalar(klass.__dict__[k]):
             out.append((d, k, ABSENT, f"{label}.{k}"))
             out.append((klass.__dict__, k, klass.__dict__[k], f"{klass.__name__}.{k}"))
@@ -171,6 +187,13 @@ def _entries(obj: Any, names: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
 
 
 _ABSENT = object()
+
+
+def _data_descriptor(attr: Any) -> bool:
+    """A class attribute that decides what `obj.name` reads over the instance's __dict__: a
+    slot, a property, any descriptor with __set__ or __delete__ (not a method or a number)."""
+    t = type(attr)
+    return hasattr(t, "__get__") and (hasattr(t, "__set__") or hasattr(t, "__delete__"))
 
 
 _SKIP = frozenset({"EXTENDED_ARG", "CACHE", "NOP"})  # (no instruction of the step's own)

@@ -126,9 +126,9 @@ class Guards:
         check costs a replay a few attribute reads and no loops (`why_stale` then says why)."""
         env: dict[str, Any] = {}
         body = self.expression(env)
-        if self.reads_cells():  # an emptied closure cell (`del s`) raises on its read: stale
+        if self.may_raise():  # an emptied closure cell, a property's getter: stale
             src = (f"def stale(arrays):\n    try:\n        return {body}\n"
-                   "    except ValueError:\n        return True\n")
+                   "    except Exception:\n        return True\n")
         else:
             src = f"def stale(arrays):\n    return {body}\n"
         exec(compile(src, "<jit guards>", "exec"), env)
@@ -173,7 +173,7 @@ class Guards:
             terms.append(f"arrays[{j}].strides != {strides!r}")
         for box, key, obj, _ in self.bindings:
             if key is None:
-                where = f"{name(box)}.cell_contents"  # (ValueError when emptied: reads_cells)
+                where = f"{name(box)}.cell_contents"  # (ValueError when emptied: may_raise)
             elif type(key) is Attr:
                 assert key.isidentifier(), key
                 where = f"{name(box)}.{key}"
@@ -185,10 +185,12 @@ class Guards:
                          if is_scalar(obj) else f"{where} is not {o}")
         return " or ".join(f"({term})" for term in terms) or "False"
 
-    def reads_cells(self) -> bool:
-        """Whether the guards read a closure cell, whose read raises ValueError once the cell
-        is emptied (`del s` in the enclosing function): `stale` is then True."""
-        return any(key is None for _, key, _, _ in self.bindings)
+    def may_raise(self) -> bool:
+        """Whether a guard's read may raise: a closure cell's once emptied (`del s` in the
+        enclosing function, ValueError), an object's attribute read through a slot (emptied:
+        `del cfg.lr`) or a property (its getter, whatever it raises); `stale` is then True
+        and the call runs eagerly, which raises what eager raises."""
+        return any(key is None or type(key) is Attr for _, key, _, _ in self.bindings)
 
     def why_stale(self, arrays: Any) -> str | None:
         """Why the recording no longer describes what the step would do, or None."""
@@ -231,8 +233,8 @@ class Guards:
             try:
                 now = (box.cell_contents if key is None else getattr(box, key)
                        if type(key) is Attr else box.get(key, ABSENT))
-            except ValueError:  # the cell was emptied (`del s`)
-                now = ABSENT
+            except Exception:  # noqa: BLE001 - an emptied cell (`del s`) or slot, a getter
+                now = ABSENT  # that raises
             if now is obj or (is_scalar(obj) and same_scalar(now, obj)):
                 continue
             if is_scalar(obj):

@@ -1,0 +1,171 @@
+"""Attributes a jitted step reads through a class's data descriptor or __getattr__: a slot
+(`@dataclass(slots=True)`'s `cfg.scale`), a property (`self.scale` computed from state), an
+attribute-style config's `__getattr__` over a dict of its own.
+Before, the guards looked only into an object's __dict__: changing either between calls
+replayed the recorded number without a word (6.0 where eager gives 15.0). Each test ran
+eagerly and jitted side by side, bit for bit (`differential`)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from test_jit_bindings_review import X, differential, param
+
+import tinygrad_dl as tg
+from tinygrad_dl.jit import jit
+
+
+@dataclass(slots=True)
+class SlotCfg:
+    scale: float
+
+
+class Slots:
+    __slots__ = ("scale",)
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+
+class Prop:
+    """A number computed from state on each read (a schedule, a unit conversion)."""
+
+    def __init__(self) -> None:
+        self._s = 2.0
+
+    @property
+    def scale(self) -> float:
+        return self._s * 1.0
+
+
+class Shadowed:
+    """A property and an instance-dict entry of the same name: the property wins."""
+
+    def __init__(self) -> None:
+        self.__dict__["scale"] = 100.0
+        self._s = 2.0
+
+    @property
+    def scale(self) -> float:
+        return self._s
+
+
+class AttrDict:
+    """An attribute-style config over a dict of its own (`cfg.scale` is `cfg._d["scale"]`)."""
+
+    def __init__(self) -> None:
+        self._d = {"scale": 2.0}
+
+    def __getattr__(self, k: str) -> float:
+        try:
+            return self._d[k]
+        except KeyError:
+            raise AttributeError(k) from None
+
+
+def scaled(cfg):
+    def make():
+        w = param()
+        c = cfg()
+
+        def step(x):
+            loss = (w * tg.Tensor(x)).sum() * c.scale
+            loss.backward()
+            return loss
+        return step, [w], c
+    return make
+
+
+def setter(attr):
+    return (lambda c: c._d.__setitem__("scale", 5.0)) if attr == "_d" else (
+        lambda c: setattr(c, attr, 5.0))
+
+
+@pytest.mark.parametrize("cfg, attr", [(lambda: SlotCfg(2.0), "scale"),
+                                       (lambda: Slots(2.0), "scale"), (Prop, "_s"),
+                                       (Shadowed, "_s"), (AttrDict, "_d")],
+                         ids=["dataclass", "slots", "property", "shadowed", "getattr"])
+def test_a_changed_slot_or_property_is_read_again(cfg, attr):
+    step, c = differential(scaled(cfg), setter(attr))
+    assert step.replays >= 2 and step.rerecords == 1  # replayed before and after the change
+    assert c.scale == 5.0
+
+
+def test_an_unchanged_slot_or_property_keeps_replaying():
+    for cfg in (lambda: SlotCfg(2.0), Prop, AttrDict):
+        step, _ = differential(scaled(cfg), calls=6)
+        assert step.replays == 4 and step.rerecords == 0 and step.fallbacks == {}
+
+
+def test_a_method_self_with_slots():
+    class Trainer:
+        __slots__ = ("w", "lam")
+
+        def __init__(self) -> None:
+            self.w, self.lam = param(), 0.5
+
+        def step(self, x):
+            loss = (self.w * tg.Tensor(x)).sum() + self.lam * (self.w * self.w).sum()
+            loss.backward()
+            return loss
+
+    def make():
+        t = Trainer()
+        return t.step, [t.w], t
+    step, t = differential(make, lambda t: setattr(t, "lam", 0.0))
+    assert step.replays >= 2 and t.lam == 0.0
+
+
+def test_an_emptied_slot_runs_eagerly_and_raises_as_eager():
+    w, c = param(), Slots(2.0)
+
+    @jit
+    def step(x):
+        loss = (w * tg.Tensor(x)).sum() * c.scale
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        w.grad = None
+        step(X)
+    assert step.replays == 1
+    del c.scale
+    w.grad = None  # (as a training loop does: only the slot tells this call from the last)
+    with pytest.raises(AttributeError, match="scale"):
+        step(X)
+
+
+def test_a_getter_that_raises_runs_eagerly_and_raises_as_eager():
+    class Flaky:
+        ok = True
+
+        @property
+        def scale(self) -> float:
+            if not self.ok:
+                raise RuntimeError("Flaky.scale: not ready")
+            return 2.0
+
+    w, c = param(), Flaky()
+
+    @jit
+    def step(x):
+        loss = (w * tg.Tensor(x)).sum() * c.scale
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        w.grad = None
+        step(X)
+    assert step.replays == 1
+    c.ok = False
+    w.grad = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="not ready"):
+            step(X)
+    c.ok = True  # and it replays again with the same value
+    w.grad = None
+    assert float(step(X).data) == pytest.approx(2.0 * float(np.linspace(-1.0, 1.0, 3) @ X))
