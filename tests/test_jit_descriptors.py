@@ -1,9 +1,11 @@
-"""Attributes a jitted step reads through a class's data descriptor or __getattr__: a slot
-(`@dataclass(slots=True)`'s `cfg.scale`), a property (`self.scale` computed from state), an
-attribute-style config's `__getattr__` over a dict of its own.
-Before, the guards looked only into an object's __dict__: changing either between calls
-replayed the recorded number without a word (6.0 where eager gives 15.0). Each test ran
-eagerly and jitted side by side, bit for bit (`differential`)."""
+"""What a jitted step reads of an object beyond the first level of its __dict__. Through a
+class's data descriptor or __getattr__: a slot (`@dataclass(slots=True)`'s `cfg.scale`), a
+property (`self.scale` computed from state), an attribute-style config's `__getattr__` over
+a dict of its own; and further in: `self.cfg.scale` in a bound method, `st["opt"]["scale"]`,
+`a.b.c.scale`. Before, the guards looked one level into an object's __dict__ only: changing
+any of these between calls replayed the recorded number without a word (6.0 where eager
+gives 15.0). Each test runs the step eagerly and jitted side by side, bit for bit
+(`differential`)."""
 
 from __future__ import annotations
 
@@ -169,3 +171,94 @@ def test_a_getter_that_raises_runs_eagerly_and_raises_as_eager():
     c.ok = True  # and it replays again with the same value
     w.grad = None
     assert float(step(X).data) == pytest.approx(2.0 * float(np.linspace(-1.0, 1.0, 3) @ X))
+
+
+# ---- further in: `self.cfg.lr`, `cfg["opt"]["lam"]` ------------------------------------------
+class Cfg:
+    def __init__(self) -> None:
+        self.scale = 2.0
+
+
+def test_two_levels_in_a_bound_method_self_cfg_scale():
+    class Trainer:
+        def __init__(self) -> None:
+            self.w, self.cfg = param(), Cfg()
+
+        def step(self, x):
+            loss = (self.w * tg.Tensor(x)).sum() * self.cfg.scale
+            loss.backward()
+            return loss
+
+    def make():
+        t = Trainer()
+        return t.step, [t.w], t
+    step, t = differential(make, lambda t: setattr(t.cfg, "scale", 5.0))
+    assert step.replays >= 2 and step.rerecords == 1
+    # the object on the way rebound (not only its number changed)
+    step, t = differential(make, lambda t: setattr(t, "cfg", Cfg()) or setattr(
+        t.cfg, "scale", 7.0))
+    assert step.replays >= 2 and step.rerecords == 1
+
+
+def test_nested_dict_entries_and_a_class_held_config():
+    def make_nested():
+        w, st = param(), {"opt": {"scale": 2.0}}
+
+        def step(x):
+            loss = (w * tg.Tensor(x)).sum() * st["opt"]["scale"]
+            loss.backward()
+            return loss
+        return step, [w], st
+    step, _ = differential(make_nested, lambda st: st["opt"].__setitem__("scale", 5.0))
+    assert step.replays >= 2 and step.rerecords == 1
+
+    class Model:
+        cfg = Cfg()  # in the class body: `self.cfg` falls back to it
+
+        def __init__(self) -> None:
+            self.w = param()
+
+        def step(self, x):
+            loss = (self.w * tg.Tensor(x)).sum() * self.cfg.scale
+            loss.backward()
+            return loss
+
+    def make_class():
+        Model.cfg = Cfg()
+        m = Model()
+        return m.step, [m.w], m
+    step, _ = differential(make_class, lambda m: setattr(Model.cfg, "scale", 5.0))
+    assert step.replays >= 2 and step.rerecords == 1
+
+
+def test_four_levels_in_and_a_counter_two_levels_in():
+    class A:
+        pass
+
+    def make():
+        w, a = param(), A()
+        a.b = A()
+        a.b.c = A()
+        a.b.c.scale = 2.0
+
+        def step(x):
+            loss = (w * tg.Tensor(x)).sum() * a.b.c.scale
+            loss.backward()
+            return loss
+        return step, [w], a
+    step, _ = differential(make, lambda a: setattr(a.b.c, "scale", 5.0))
+    assert step.replays >= 2 and step.rerecords == 1
+
+    def make_counter():
+        w, a = param(), A()
+        a.stats = A()
+        a.stats.calls = 0
+
+        def step(x):
+            a.stats.calls += 1  # replay would not count: every call runs eagerly
+            loss = (w * tg.Tensor(x)).sum()
+            loss.backward()
+            return loss
+        return step, [w], a
+    step, a = differential(make_counter)
+    assert a.stats.calls == 7 and step.replays == 0

@@ -32,7 +32,8 @@ def bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any, str]]:
     calls or its closure holds (a script's or a notebook's helpers, the step a decorator
     wraps); the entries of a dict and the attributes of a plain object one of these holds
     that the code takes of it (`cfg["lam"]`, `cfg.lr`, a bound method's `self.scale` or
-    `self.model`: `attribute_reads`); its default arguments; a partial's keywords. Also each
+    `self.model`: `attribute_reads`), and further in (`self.cfg.lr`, up to `DEPTH`); its
+    default arguments; a partial's keywords. Also each
     global of a Module or Tensor its code assigns (`global W; W = Tensor(...)`)."""
     out: list[tuple[Any, Any, Any, str]] = []
     args: list[Any] = []  # a partial's positional arguments, in the order the call gets them
@@ -125,13 +126,14 @@ def _read_values(fn: Any, g: dict[str, Any], seen: set[int]) -> list[tuple[Any, 
     return out
 
 
-def _entries(obj: Any, names: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:
-    """The entries `names` of `obj` (a dict, a plain object's attributes, a class's of the
-    step's own module) that the code takes of it (`attribute_reads`): `cfg["lam"]`, `cfg.lr`,
-    `self.model`, a classmethod's `cls.S`; an attribute behind a slot or a property as the
-    object itself and an `Attr` (the guard reads it as eager does). A Module's attributes
-    have its version, a Tensor's its guards."""
-    if not names:
+def _entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:
+    """The entries of `obj` (a dict, a plain object's attributes, a class's of the step's own
+    module) on the `paths` the code takes into it (`attribute_reads`): `cfg["lam"]`,
+    `cfg.lr`, `self.model`, a classmethod's `cls.S`, and further in, `self.cfg.lr` (each
+    object on the way by identity); an attribute behind a slot, a property or __getattr__
+    as the object itself and an `Attr` (the guard reads it as eager does). A Module's
+    attributes have its version, a Tensor's its guards."""
+    if not paths:
         return []
     mapping = type(obj) is dict or isinstance(obj, dict) and type(obj).get is dict.get
     if mapping:  # (an OrderedDict, a defaultdict, a dict subclass: the guard's d.get is dict's)
@@ -151,39 +153,61 @@ def _entries(obj: Any, names: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
             d = None
         if d is not None and type(d) is not dict:
             return []
-    if mapping:
-        return [(d, k, dict.__getitem__(d, k), f"{label}[{k!r}]")
-                for k in sorted(names, key=repr) if dict.__contains__(d, k)]
-    out = []
-    mro = obj.__mro__[1:] if isinstance(obj, type) else type(obj).__mro__
-    for k in sorted(names, key=repr):
-        if type(k) is not str:  # (an int subscript of an object: `obj[0]`, not an attribute)
+    further: dict[Any, set[tuple[Any, ...]]] = {}  # first key -> the rest of each path
+    for path in paths:
+        further.setdefault(path[0], set()).update([path[1:]] if len(path) > 1 else [])
+    out: list[tuple[Any, Any, Any, str]] = []
+    mro = () if mapping else obj.__mro__[1:] if isinstance(obj, type) else type(obj).__mro__
+    for k in sorted(further, key=repr):
+        if mapping:
+            if not dict.__contains__(d, k):
+                continue
+            where, now = f"{label}[{k!r}]", dict.__getitem__(d, k)
+            out.append((d, k, now, where))
+        elif type(k) is not str:  # (an int subscript of an object: `obj[0]`, not an attribute)
             continue
-        klass = next((c for c in mro if k in c.__dict__), None)
-        if not isinstance(obj, type) and (
-                _data_descriptor(klass.__dict__[k]) if klass is not None else
-                (d is None or k not in d) and hasattr(type(obj), "__getattr__")):
-            # a slot (`@dataclass(slots=True)`'s `cfg.lr`), a property (`self.scale`,
-            # computed; a data descriptor wins over the instance's __dict__) or what the
-            # class's __getattr__ gives (an attribute-style config over a dict): read as eager
-            # reads it, by the guard per replay
-            try:
-                now = getattr(obj, k)
-            except Exception:  # noqa: BLE001 - an empty slot, a getter that raises: a replay
-                continue  # can keep nothing read from it (the recorded call read none)
-            out.append((obj, Attr(k), now, f"{label}.{k}"))
-            continue
-        if d is None:
-            continue
-        if k in d:
-            out.append((d, k, d[k], f"{label}.{k}"))
-            continue
-        # a number its class holds (`scale = 2.0` in the class body): `o.scale = 5.0` on the
-        # object, or `Obj.scale = 5.0` on the class, changes what the step reads
-        if klass is not None and is_scalar(klass.__dict__[k]):
-            out.append((d, k, ABSENT, f"{label}.{k}"))
-            out.append((klass.__dict__, k, klass.__dict__[k], f"{klass.__name__}.{k}"))
+        else:
+            where, now = f"{label}.{k}", _attribute(obj, d, k, mro, where=f"{label}.{k}",
+                                                    out=out, further=bool(further[k]))
+            if now is _ABSENT:
+                continue
+        if further[k] and not is_scalar(now):  # `self.cfg` of `self.cfg.lr`: the same
+            out.extend(_entries(now, further[k], where, fn))  # object holds `lr` still?
     return out
+
+
+def _attribute(obj: Any, d: dict[str, Any] | None, k: str, mro: Any, where: str,
+               out: list[tuple[Any, Any, Any, str]], further: bool) -> Any:
+    """Guard attribute `k` of `obj` (its __dict__ `d`, None with slots only) as eager reads
+    it (into `out`); what it holds, or _ABSENT where nothing is guarded."""
+    klass = next((c for c in mro if k in c.__dict__), None)
+    if not isinstance(obj, type) and (
+            _data_descriptor(klass.__dict__[k]) if klass is not None else
+            (d is None or k not in d) and hasattr(type(obj), "__getattr__")):
+        # a slot (`@dataclass(slots=True)`'s `cfg.lr`), a property (`self.scale`, computed;
+        # a data descriptor wins over the instance's __dict__) or what the class's
+        # __getattr__ gives (an attribute-style config over a dict): read as eager reads it,
+        # by the guard per replay
+        try:
+            now = getattr(obj, k)
+        except Exception:  # noqa: BLE001 - an empty slot, a getter that raises: a replay
+            return _ABSENT  # can keep nothing read from it (the recorded call read none)
+        out.append((obj, Attr(k), now, where))
+        return now
+    if d is None:
+        return _ABSENT
+    if k in d:
+        out.append((d, k, d[k], where))
+        return d[k]
+    # a number its class holds (`scale = 2.0` in the class body): `o.scale = 5.0` on the
+    # object, or `Obj.scale = 5.0` on the class, changes what the step reads; an object it
+    # holds that the code reads into (`self.cfg.lr` with `cfg = Cfg()` in the class body)
+    if klass is not None and (is_scalar(klass.__dict__[k]) or further and not callable(
+            klass.__dict__[k]) and not hasattr(type(klass.__dict__[k]), "__get__")):
+        out.append((d, k, ABSENT, where))
+        out.append((klass.__dict__, k, klass.__dict__[k], f"{klass.__name__}.{k}"))
+        return klass.__dict__[k]
+    return _ABSENT
 
 
 _ABSENT = object()
@@ -201,14 +225,17 @@ _ON = frozenset({"LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR", "DELETE_ATTR"})
 _SUBSCRIPT = frozenset({"BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR"})
 
 
-def attribute_reads(code: Any) -> dict[tuple[str, str], set[Any]]:
-    """What `code` (and its nested code) reads or writes one level into a name, by the name:
-    ("g", name) for a global, ("l", name) for a local, argument or closure variable, mapped
-    to the attributes (`cfg.lr`, `self.model`: `model`, not `loss` of `self.model.loss`) and
-    constant subscripts (`cfg["lam"]`) it takes of it. From the bytecode: an unknown
-    instruction sequence (another Python) names nothing, so guards nothing."""
-    reads: dict[tuple[str, str], set[Any]] = {}
+def attribute_reads(code: Any) -> dict[tuple[str, str], set[tuple[Any, ...]]]:
+    """What `code` (and its nested code) reads or writes into a name, by the name: ("g",
+    name) for a global, ("l", name) for a local, argument or closure variable, mapped to the
+    paths of attributes and constant subscripts it takes of it, up to `DEPTH` deep
+    (`cfg.lr`: ("lr",); `self.cfg.lr`: ("cfg",) and ("cfg", "lr"); `cfg["opt"]["lam"]`;
+    `self.model.loss(...)`: ("model",) and ("model", "loss"), a method call ending the path).
+    From the bytecode: an unknown instruction sequence (another Python) names nothing, so
+    guards nothing."""
+    reads: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
     src: tuple[str, str] | None = None
+    path: tuple[Any, ...] = ()  # (what was taken of src so far: `self.cfg` -> ("cfg",))
     const: Any = None  # (a LOAD_CONST right after the name: a subscript's key?)
     get = False  # (`.get` just taken of the name: `cfg.get("wd", 0.0)` reads the key "wd")
     for ins in dis.get_instructions(code):
@@ -216,37 +243,46 @@ def attribute_reads(code: Any) -> dict[tuple[str, str], set[Any]]:
         if op in _SKIP:
             continue
         if op in ("LOAD_GLOBAL", "LOAD_NAME"):
-            src, const, get = ("g", ins.argval), None, False
+            src, path, const, get = ("g", ins.argval), (), None, False
             continue
         if op.startswith("LOAD_FAST") or op in ("LOAD_DEREF", "LOAD_CLASSDEREF"):
             v = ins.argval  # (LOAD_FAST_LOAD_FAST, 3.13: a pair, the last one on top)
-            src, const, get = ("l", v[-1] if type(v) is tuple else v), None, False
+            src, path, const, get = ("l", v[-1] if type(v) is tuple else v), (), None, False
             continue
         if src is not None:
             if get:
                 if op == "LOAD_CONST" and type(ins.argval) in (str, int):
-                    reads[src].add(ins.argval)
+                    reads[src].add((*path, ins.argval))
             elif (op == "COPY" and ins.arg == (1 if const is None else 2)) or op == (
                     "DUP_TOP" if const is None else "DUP_TOP_TWO"):  # (3.10's spelling)
                 continue  # `self.n += 1` (COPY 1), `d["n"] += 1` (COPY 2, twice): the same
                 # object (and key) again, read then written (a counter replay would not count)
             elif const is None and op in _ON:
-                reads.setdefault(src, set()).add(ins.argval)
+                reads.setdefault(src, set()).add((*path, ins.argval))
                 if ins.argval == "get" and op in ("LOAD_ATTR", "LOAD_METHOD"):
                     get = True
+                    continue
+                if op == "LOAD_ATTR" and len(path) + 1 < DEPTH:  # `self.cfg` of `self.cfg.lr`
+                    path = (*path, ins.argval)
                     continue
             elif const is None and op == "LOAD_CONST" and type(ins.argval) in (str, int):
                 const = ins.argval
                 continue
             elif const is not None and (op in _SUBSCRIPT or (
                     op == "BINARY_OP" and ins.argrepr == "[]")):  # (3.14's subscript)
-                reads.setdefault(src, set()).add(const)
-        src, const, get = None, None, False
+                reads.setdefault(src, set()).add((*path, const))
+                if op != "STORE_SUBSCR" and op != "DELETE_SUBSCR" and len(path) + 1 < DEPTH:
+                    path, const = (*path, const), None
+                    continue
+        src, path, const, get = None, (), None, False
     for c in code.co_consts:
         if hasattr(c, "co_code"):
             for k, v in attribute_reads(c).items():
                 reads.setdefault(k, set()).update(v)
     return reads
+
+
+DEPTH = 4  # attributes and subscripts followed into a name (`self.trainer.cfg.lr`: 3)
 
 
 _GLOBAL_OPS = ("LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL")
