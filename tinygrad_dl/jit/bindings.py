@@ -142,7 +142,9 @@ def _entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
         if obj.__module__ != getattr(fn, "__module__", None):  # (library classes: not ours)
             return []
         d = obj.__dict__  # (a live view of the class's attributes)
-    elif (is_module(obj) or isinstance(obj, (Tensor, np.ndarray, functools.partial))
+    elif is_module(obj):  # its own attributes have its version; what they hold does not
+        return _module_entries(obj, paths, label, fn)  # (self.cfg.lr = 5.0 of a Module)
+    elif (isinstance(obj, (Tensor, np.ndarray, functools.partial))
           or type(obj) in (types.FunctionType, types.MethodType, types.ModuleType)
           or getattr(type(obj), "__module__", None) == __package__):  # (a jit: its counters)
         return []
@@ -176,6 +178,24 @@ def _entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
     return out
 
 
+def _module_entries(m: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:
+    """What the code reads into a Module's plain attributes (`self.cfg.lr` in a Module's
+    method, `model.cfg["lam"]`): `model.cfg.lr = 5.0` leaves the module's version as it is.
+    The attribute itself is guarded by identity only where something in it is (a layer, a
+    tensor, an activation the step keeps, `self.out = ...`, are not followed)."""
+    d = m.__dict__
+    out: list[tuple[Any, Any, Any, str]] = []
+    for path in sorted(paths, key=repr):
+        k = path[0]
+        if len(path) < 2 or type(k) is not str or k not in d:
+            continue
+        sub = _entries(d[k], [path[1:]], f"{label}.{k}", fn)
+        if sub:
+            out.append((d, k, d[k], f"{label}.{k}"))
+            out.extend(sub)
+    return out
+
+
 def _attribute(obj: Any, d: dict[str, Any] | None, k: str, mro: Any, where: str,
                out: list[tuple[Any, Any, Any, str]], further: bool) -> Any:
     """Guard attribute `k` of `obj` (its __dict__ `d`, None with slots only) as eager reads
@@ -194,9 +214,7 @@ def _attribute(obj: Any, d: dict[str, Any] | None, k: str, mro: Any, where: str,
             return _ABSENT  # can keep nothing read from it (the recorded call read none)
         out.append((obj, Attr(k), now, where))
         return now
-    if d is None:
-        return _ABSENT
-    if k in d:
+    if d is not None and k in d:
         out.append((d, k, d[k], where))
         return d[k]
     # a number its class holds (`scale = 2.0` in the class body): `o.scale = 5.0` on the
@@ -204,7 +222,8 @@ def _attribute(obj: Any, d: dict[str, Any] | None, k: str, mro: Any, where: str,
     # holds that the code reads into (`self.cfg.lr` with `cfg = Cfg()` in the class body)
     if klass is not None and (is_scalar(klass.__dict__[k]) or further and not callable(
             klass.__dict__[k]) and not hasattr(type(klass.__dict__[k]), "__get__")):
-        out.append((d, k, ABSENT, where))
+        if d is not None:  # (slots only: nothing of the object's can shadow it)
+            out.append((d, k, ABSENT, where))
         out.append((klass.__dict__, k, klass.__dict__[k], f"{klass.__name__}.{k}"))
         return klass.__dict__[k]
     return _ABSENT
@@ -231,9 +250,31 @@ def attribute_reads(code: Any) -> dict[tuple[str, str], set[tuple[Any, ...]]]:
     paths of attributes and constant subscripts it takes of it, up to `DEPTH` deep
     (`cfg.lr`: ("lr",); `self.cfg.lr`: ("cfg",) and ("cfg", "lr"); `cfg["opt"]["lam"]`;
     `self.model.loss(...)`: ("model",) and ("model", "loss"), a method call ending the path).
-    From the bytecode: an unknown instruction sequence (another Python) names nothing, so
-    guards nothing."""
+    A local the code binds to a name or a path of it (`c = self.cfg`, then `c.lr`) reads
+    into it: ("cfg", "lr") of `self`. From the bytecode: an unknown instruction sequence
+    (another Python) names nothing, so guards nothing."""
     reads: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
+    aliases: dict[tuple[str, str], set[tuple[tuple[str, str], tuple[Any, ...]]]] = {}
+    _reads(code, reads, aliases)
+    for _ in range(DEPTH):  # (`c = self.cfg; o = c.opt; o.lr`: one alias of another)
+        grown = False
+        for local, origins in aliases.items():
+            for src, path in origins:
+                for p in list(reads.get(local, ())):
+                    if len(path) + len(p) <= DEPTH and (*path, *p) not in reads.get(src, ()):
+                        reads.setdefault(src, set()).add((*path, *p))
+                        grown = True
+        if not grown:
+            break
+    return reads
+
+
+def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
+           aliases: dict[tuple[str, str], set[tuple[tuple[str, str], tuple[Any, ...]]]]
+           ) -> None:
+    """`attribute_reads` of `code` and its nested code into `reads`, the locals bound to a
+    name or a path of it (`c = self.cfg`: ("l", "c") -> (("l", "self"), ("cfg",))) into
+    `aliases`."""
     src: tuple[str, str] | None = None
     path: tuple[Any, ...] = ()  # (what was taken of src so far: `self.cfg` -> ("cfg",))
     const: Any = None  # (a LOAD_CONST right after the name: a subscript's key?)
@@ -250,7 +291,10 @@ def attribute_reads(code: Any) -> dict[tuple[str, str], set[tuple[Any, ...]]]:
             src, path, const, get = ("l", v[-1] if type(v) is tuple else v), (), None, False
             continue
         if src is not None:
-            if get:
+            if (op in ("STORE_FAST", "STORE_DEREF") and const is None and not get
+                    and ("l", ins.argval) != src):  # `c = self.cfg`: c.lr reads self.cfg.lr
+                aliases.setdefault(("l", ins.argval), set()).add((src, path))
+            elif get:
                 if op == "LOAD_CONST" and type(ins.argval) in (str, int):
                     reads[src].add((*path, ins.argval))
             elif (op == "COPY" and ins.arg == (1 if const is None else 2)) or op == (
@@ -277,9 +321,7 @@ def attribute_reads(code: Any) -> dict[tuple[str, str], set[tuple[Any, ...]]]:
         src, path, const, get = None, (), None, False
     for c in code.co_consts:
         if hasattr(c, "co_code"):
-            for k, v in attribute_reads(c).items():
-                reads.setdefault(k, set()).update(v)
-    return reads
+            _reads(c, reads, aliases)
 
 
 DEPTH = 4  # attributes and subscripts followed into a name (`self.trainer.cfg.lr`: 3)

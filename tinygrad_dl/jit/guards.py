@@ -180,6 +180,11 @@ class Guards:
             else:
                 where = f"{name(box)}.get({name(key)}, {name(ABSENT)})"
             o = name(obj)
+            if type(key) is Attr and is_scalar(obj):  # a getter's number (a property's),
+                # read once into a local: a getter runs once per replay, not twice
+                v = f"G_a{len(terms)}"
+                terms.append(f"({v} := {where}) is not {o} and not {name(same_scalar)}({v}, {o})")
+                continue
             # (a value: the same object unless rebound, compared by value only then)
             terms.append(f"{where} is not {o} and not {name(same_scalar)}({where}, {o})"
                          if is_scalar(obj) else f"{where} is not {o}")
