@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dis
 import functools
+import random
+import sysconfig
 import types
 from collections.abc import Callable
 from typing import Any
@@ -67,9 +69,9 @@ def bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any, str]]:
     bound += [(v, f"argument {i} of the step's partial") for i, v in enumerate(args)]
     reads = attribute_reads(code)
     for (obj, label), param in zip(bound, code.co_varnames[:code.co_argcount]):
-        out.extend(_entries(obj, reads.get(("l", param), ()), label, fn))
+        out.extend(entries(obj, reads.get(("l", param), ()), label, fn))
     for k, v in keywords.items():
-        out.extend(_entries(v, reads.get(("l", k), ()), f"keyword {k} of the step's partial", fn))
+        out.extend(entries(v, reads.get(("l", k), ()), f"keyword {k} of the step's partial", fn))
     out.extend(_read_values(fn, g, set()))
     seen: set[tuple[int, Any]] = set()  # one guard per place
     kept = []
@@ -100,7 +102,7 @@ def _read_values(fn: Any, g: dict[str, Any], seen: set[int]) -> list[tuple[Any, 
             named = (v.items() if type(v) is dict else
                      zip(code.co_varnames[n - len(v):n], v) if type(v) is tuple else ())
             for param, x in named:
-                out.extend(_entries(x, reads.get(("l", param), ()),
+                out.extend(entries(x, reads.get(("l", param), ()),
                                     f"the default {param} of {fn.__name__}", fn))
     for var, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
         try:
@@ -108,7 +110,7 @@ def _read_values(fn: Any, g: dict[str, Any], seen: set[int]) -> list[tuple[Any, 
         except ValueError:  # an empty cell
             continue
         out.append((cell, None, obj, f"the closure variable {var} of {fn.__name__}"))
-        out.extend(_entries(obj, reads.get(("l", var), ()), var, fn))
+        out.extend(entries(obj, reads.get(("l", var), ()), var, fn))
         if (type(obj) is types.FunctionType and id(obj) not in seen and (
                 obj.__globals__ is g or obj is getattr(fn, "__wrapped__", None))):
             # a helper passed in (`make(act)`), or the step a decorator wraps (`@timed`:
@@ -116,17 +118,20 @@ def _read_values(fn: Any, g: dict[str, Any], seen: set[int]) -> list[tuple[Any, 
             out.extend(_read_values(obj, obj.__globals__, seen))
     for name in sorted(read_globals(code)):
         obj = g.get(name, _ABSENT)
-        if obj is _ABSENT or type(obj) is types.ModuleType:  # (a builtin; np, F: not rebound)
+        if obj is _ABSENT:  # (a builtin)
             continue
+        if type(obj) is types.ModuleType:  # (np, F, `import config`: not rebound; what the
+            out.extend(entries(obj, reads.get(("g", name), ()), name, fn))  # code reads of
+            continue  # a user's module is: `config.LR`)
         out.append((g, name, obj, f"the global {name} of the step"))
-        out.extend(_entries(obj, reads.get(("g", name), ()), name, fn))
+        out.extend(entries(obj, reads.get(("g", name), ()), name, fn))
         if (type(obj) is types.FunctionType and obj.__globals__ is g
                 and id(obj) not in seen):  # a helper beside the step (a script's, a notebook's)
             out.extend(_read_values(obj, g, seen))
     return out
 
 
-def _entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:
+def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:
     """The entries of `obj` (a dict, a plain object's attributes, a class's of the step's own
     module) on the `paths` the code takes into it (`attribute_reads`): `cfg["lam"]`,
     `cfg.lr`, `self.model`, a classmethod's `cls.S`, and further in, `self.cfg.lr` (each
@@ -135,6 +140,10 @@ def _entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
     attributes have its version, a Tensor's its guards."""
     if not paths:
         return []
+    if isinstance(obj, STREAMS):  # `rng.random()` in the step's Python: a draw that replay
+        # would not make (its decision frozen, the stream not advanced): DRAWS says so
+        named = sorted(p[0] for p in paths if type(p[0]) is str and not p[0].startswith("__"))
+        return [(DRAWS, None, obj, f"{label}.{named[0]}")] if named else []
     mapping = type(obj) is dict or isinstance(obj, dict) and type(obj).get is dict.get
     if mapping:  # (an OrderedDict, a defaultdict, a dict subclass: the guard's d.get is dict's)
         d: Any = obj
@@ -144,8 +153,12 @@ def _entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
         d = obj.__dict__  # (a live view of the class's attributes)
     elif is_module(obj):  # its own attributes have its version; what they hold does not
         return _module_entries(obj, paths, label, fn)  # (self.cfg.lr = 5.0 of a Module)
+    elif type(obj) is types.ModuleType:  # `config.LR` with `import config`: a user's module
+        if not user_code(getattr(obj, "__file__", None) or "<>", obj.__name__):
+            return []  # (np.pi, F.relu: a library's, not changed by a training loop)
+        d = obj.__dict__
     elif (isinstance(obj, (Tensor, np.ndarray, functools.partial))
-          or type(obj) in (types.FunctionType, types.MethodType, types.ModuleType)
+          or type(obj) in (types.FunctionType, types.MethodType)
           or getattr(type(obj), "__module__", None) == __package__):  # (a jit: its counters)
         return []
     else:
@@ -174,7 +187,7 @@ def _entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, 
             if now is _ABSENT:
                 continue
         if further[k] and not is_scalar(now):  # `self.cfg` of `self.cfg.lr`: the same
-            out.extend(_entries(now, further[k], where, fn))  # object holds `lr` still?
+            out.extend(entries(now, further[k], where, fn))  # object holds `lr` still?
     return out
 
 
@@ -187,9 +200,19 @@ def _module_entries(m: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, 
     out: list[tuple[Any, Any, Any, str]] = []
     for path in sorted(paths, key=repr):
         k = path[0]
-        if len(path) < 2 or type(k) is not str or k not in d:
+        if type(k) is not str:
             continue
-        sub = _entries(d[k], [path[1:]], f"{label}.{k}", fn)
+        if k not in d:  # a number its class holds (`scale = 2.0` in the class body, read as
+            # `self.scale` in forward): `Net.scale = 5.0` leaves the module's version as it is
+            klass = next((c for c in type(m).__mro__ if k in c.__dict__), None)
+            if (klass is not None and getattr(klass, "__module__", "").split(".")[0] !=
+                    "tinygrad_dl" and is_scalar(klass.__dict__[k])):
+                out.append((d, k, ABSENT, f"{label}.{k}"))
+                out.append((klass.__dict__, k, klass.__dict__[k], f"{klass.__name__}.{k}"))
+            continue
+        if len(path) < 2:
+            continue
+        sub = entries(d[k], [path[1:]], f"{label}.{k}", fn)
         if sub:
             out.append((d, k, d[k], f"{label}.{k}"))
             out.extend(sub)
@@ -230,6 +253,23 @@ def _attribute(obj: Any, d: dict[str, Any] | None, k: str, mro: Any, where: str,
 
 
 _ABSENT = object()
+# random streams: a method of one taken by the user's Python draws (or seeds) it; marked in
+# `entries`' result by a binding whose box is DRAWS (the recording refuses the step)
+STREAMS = (np.random.Generator, np.random.RandomState, np.random.BitGenerator, random.Random)
+DRAWS: Any = type("Draws", (), {"__repr__": lambda self: "DRAWS"})()
+# where the standard library and installed packages live: code there is not the user's
+_LIBRARY = tuple(sorted({p for k in ("stdlib", "platstdlib", "purelib", "platlib")
+                         if (p := sysconfig.get_paths().get(k))}))
+
+
+def user_code(filename: str, module: str | None) -> bool:
+    """Is code of this file and module the user's (a script's, a notebook's, a package of
+    their own), not this package's, the standard library's or an installed package's?"""
+    if module is not None and (module == "tinygrad_dl" or module.startswith("tinygrad_dl.")):
+        return False
+    if filename.startswith("<"):  # no file: a script's exec'd code (in __main__) is; a
+        return module == "__main__"  # namedtuple's generated __new__, a jit plan are not
+    return not filename.startswith(_LIBRARY)
 
 
 def _data_descriptor(attr: Any) -> bool:

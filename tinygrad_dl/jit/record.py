@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import struct
+import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -22,7 +23,8 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from ..tensor import Tensor
-from .bindings import bindings
+from .bindings import DRAWS, bindings
+from .calls import StepCalls
 from .grads import GradWatch
 from .guards import ModuleGuard, is_module
 from .watch import Watched, base_of, watch
@@ -193,7 +195,7 @@ class Recording:
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
              ) -> Any:
         """fn with its NumPy arguments as watched views; modules it holds are guarded."""
-        self.bindings = bindings(fn)
+        self.bindings = self._drawn(bindings(fn))
         # the bits of its float arguments: a float it returns must be one of them (`output`)
         self.numbers = {float_bits(v) for v in (*args, *kwargs.values()) if type(v) is float}
         for obj in _held_objects(fn):
@@ -209,7 +211,29 @@ class Recording:
         views = self.views
         args = tuple(views.get(id(v), v) for v in args)  # (views: keyed by the arrays' ids)
         kwargs = {k: views.get(id(v), v) for k, v in kwargs.items()}
-        return fn(*args, **kwargs)
+        # what the step's Python runs beyond its own code (a notebook class's forward, a
+        # helper of another module of the user's), heard as it runs: guarded likewise
+        prev = sys.getprofile()
+        calls = StepCalls(getattr(getattr(fn, "__func__", fn), "__code__", None), prev)
+        sys.setprofile(calls)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            sys.setprofile(prev)
+            calls.finish()
+            self.bindings += self._drawn(calls.bindings(), calls.drew)
+
+    def _drawn(self, found: list[tuple[Any, Any, Any, str]], drew: str | None = None
+               ) -> list[tuple[Any, Any, Any, str]]:
+        """`found` less its DRAWS marks; a draw by the step's Python from a random stream
+        (marked, or `drew`) fails the recording: replay would freeze its decision and not
+        advance the stream."""
+        drew = next((what for box, _, _, what in found if box is DRAWS), drew)
+        if drew is not None:
+            self.fail(f"its Python draws from a random stream ({drew}); draw outside the "
+                      "step and pass the result in, or draw in ops (tinygrad_dl's generators, "
+                      "F.dropout(rng=...))")
+        return [b for b in found if b[0] is not DRAWS]
 
     def input_index(self, a: np.ndarray) -> int | None:
         """The position of argument `a`, or of the argument `a` is a plain view of (same
