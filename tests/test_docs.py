@@ -231,13 +231,15 @@ def test_cli_reference_shows_every_command_and_flag(monkeypatch):
 
 
 def test_generated_markers_are_replaced_and_unknown_ones_refused():
-    page = "# x\n\n<!-- generated: module-map -->\n"
-    out = docgen.render(page)
-    assert "<!-- generated" not in out and "`tinygrad_dl.engine`" in out
     with pytest.raises(KeyError, match="unknown generated block"):
         docgen.render("<!-- generated: no-such-thing -->\n")
     for name in ("ops.md", "cli.md", "architecture.md"):
         assert MARKER_RE.search((DOCS / name).read_text(encoding="utf-8")), name
+    # (the module map reads pyproject.toml's layers with tomllib: Python 3.11+, as the docs
+    # build; the package itself supports 3.10)
+    pytest.importorskip("tomllib", reason="the module map needs tomllib (Python 3.11+)")
+    out = docgen.render("# x\n\n<!-- generated: module-map -->\n")
+    assert "<!-- generated" not in out and "`tinygrad_dl.engine`" in out
 
 
 MARKER_RE = docgen.MARKER

@@ -249,8 +249,10 @@ def test_matmul_forward_of_two_matrices_is_a_product_as_at_computes_it(dtype, m,
         x, y = np.asfortranarray(x), np.asfortranarray(y)
     got, want = (Tensor(x) @ Tensor(y)).data, x @ y
     assert got.dtype == want.dtype and got.shape == want.shape
-    if layout == "strided":
-        np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    if layout == "strided":  # (NumPy 2.4's @ copies this view for BLAS too, the same bits;
+        # NumPy 2.2's loops, summing in another order: 4e-5 apart, relative, at a cancellation)
+        bound = 2 * k * np.finfo(dtype).eps * (np.abs(x) @ np.abs(y))  # each within k eps
+        assert np.all(np.abs(got - want) <= bound)  # of the exact |x| @ |y|-weighted product
     else:
         assert got.tobytes() == want.tobytes()
 

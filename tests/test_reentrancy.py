@@ -393,10 +393,11 @@ def test_an_exception_out_of_a_replay_says_the_steps_python_did_not_run() -> Non
     for call in (step, lambda X: step._call((X,), {})):  # the fast entry, the plan's run
         with pytest.raises(ValueError, match="Positive: a negative input") as info:
             call(np.array([-1.0, 1.0]))
-        assert info.value.__notes__ == [
+        # (Python 3.10's exceptions take no notes: there the error itself reaches the caller)
+        assert getattr(info.value, "__notes__", None) == ([
             "(raised while jit replayed step: a replay runs the recorded ops, not the step's "
             "Python, so no try/except of the step saw it; jit(step, enabled=False) runs it "
-            "eagerly)"]
+            "eagerly)"] if sys.version_info >= (3, 11) else None)
 
 
 def test_a_graph_holding_an_array_it_never_counted_is_released_not_spun_on() -> None:

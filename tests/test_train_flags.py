@@ -11,7 +11,7 @@ import pytest
 
 from tinygrad_dl.cli import main
 from tinygrad_dl.commands.args import int_list
-from tinygrad_dl.data import CharData
+from tinygrad_dl.data import CharData, load_text
 from tinygrad_dl.models import CharRNN
 from tinygrad_dl.optim import CyclicLR
 from tinygrad_dl.train import fit_rnn, resolve_params, run_training
@@ -69,9 +69,14 @@ def test_char_rnn_run_reports_its_fraction_of_an_epoch(tmp_path, capsys):
     result = json.loads((out / "result.json").read_text())
     meta = json.loads((out / "history.json").read_text())["meta"]
     per = meta["updates_per_epoch"]
-    assert per == (465_126 - 1) // 25  # the embedded text, whole 25-character sequences
-    assert result["final"]["epochs"] == meta["epochs"] == 0.00215 == round(40 / per, 5)
-    assert "trained: 40 updates, 0.00215 epochs in" in capsys.readouterr().out
+    # the embedded text is this Python's pydoc topics (465,126 characters on 3.11, 492,311 on
+    # 3.12, 459,073 on 3.10): whole 25-character sequences of the text this run got
+    text = load_text().text
+    assert len(text) > 100_000 and per == (len(text) - 1) // 25
+    epochs = float(f"{40 / per:.3g}")  # a part of an epoch, to 3 significant digits
+    assert 0.001 < epochs < 0.01
+    assert result["final"]["epochs"] == meta["epochs"] == epochs
+    assert f"trained: 40 updates, {epochs} epochs in" in capsys.readouterr().out
 
 
 @pytest.fixture(scope="module")

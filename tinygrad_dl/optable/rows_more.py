@@ -14,7 +14,7 @@ from ..functional.small_names import real
 from ..functional.torch_top import row_stack, rsub, unravel_index
 from ..tensor.torch_extra_names import INPLACE_FORMS
 from .refs import case, joined, ref_joined
-from .spec import DISTINCT, KINK0, REAL, Cases, Domain, Elementwise, OpInfo
+from .spec import DISTINCT, KINK0, REAL, SPREAD, Cases, Domain, Elementwise, OpInfo
 
 JOIN, SHAPE, SORT, RED, CMP, INPLACE = (
     "Joining and splitting", "Shape", "Sorting and gathering", "Reductions", "Comparisons",
@@ -254,7 +254,7 @@ ROWS: tuple[OpInfo, ...] = (
     OpInfo("Tensor.corrcoef", "cov, sqrt, div and clip", "x.corrcoef(): torch's Pearson "
            "correlation coefficients of the rows, clipped to [-1, 1]", RED,
            methods=("corrcoef",), ref=np.corrcoef,
-           sample=Cases((case((3, 5), domain=DISTINCT), case((2, 4), domain=DISTINCT))),
+           sample=Cases((case((3, 5), domain=SPREAD), case((2, 4), domain=SPREAD))),
            grad="needs a nonzero spread in each row"),
     OpInfo("renorm", "abs, sum, pow and where", "torch.renorm(p, dim, maxnorm): slices along "
            "dim whose p-norm exceeds maxnorm scaled to it (by maxnorm / (norm + 1e-7))", RED,

@@ -14,13 +14,15 @@ from ..tensor import Tensor
 @dataclass(frozen=True)
 class Domain:
     """Values in [lo, hi], pushed `margin` away from the points in `avoid` (the op's kinks,
-    poles and jumps); `distinct`: pairwise apart, so maxima and sort orders are untied."""
+    poles and jumps); `distinct`: pairwise at least `gap` apart (multiples of it within
+    300 gaps of 0, lo and hi unused), so maxima and sort orders are untied."""
 
     lo: float = -3.0
     hi: float = 3.0
     avoid: tuple[float, ...] = ()
     margin: float = 0.1
     distinct: bool = False
+    gap: float = 0.01
 
 
 REAL = Domain()
@@ -29,6 +31,10 @@ NONZERO = Domain(avoid=(0.0,), margin=0.5)
 KINK0 = Domain(avoid=(0.0,))
 UNIT = Domain(-0.9, 0.9)
 DISTINCT = Domain(distinct=True)
+# rows of distinct values with a spread far from 0 (corrcoef's pole): hypothesis's smallest grid
+# row, [0, 1, -1, 2, -2] * 0.01, is so narrow that h = 1e-4 finite differences of corrcoef (an
+# error of h^4 / spread^5) are off by 1.7e-9 where its gradient is exactly 0 (10x gap: 1e-5 that)
+SPREAD = Domain(distinct=True, gap=0.1)
 INTEGERS = tuple(float(k) for k in range(-4, 5))
 
 

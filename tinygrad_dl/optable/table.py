@@ -82,6 +82,7 @@ from .spec import (
     NONZERO,
     POSITIVE,
     REAL,
+    SPREAD,
     UNIT,
     Case,
     Cases,
@@ -568,7 +569,7 @@ _OPS: tuple[OpInfo, ...] = (
     OpInfo("corrcoef", "cov, sqrt, div and clip", "torch.corrcoef(x): Pearson's correlation "
            "coefficients of the rows, clipped to [-1, 1]", RED, torch=("corrcoef",),
            function=F.corrcoef, ref=np.corrcoef,
-           sample=Cases((case((3, 5), domain=DISTINCT), case((2, 4), domain=DISTINCT))),
+           sample=Cases((case((3, 5), domain=SPREAD), case((2, 4), domain=SPREAD))),
            grad="needs a nonzero spread in each row"),
     OpInfo("trapezoid", "narrow, add, mul and sum", "torch.trapezoid(y, x=None, dx=None, dim=-1):"
            " the trapezoid rule along dim", RED, torch=("trapezoid",), function=F.trapezoid,

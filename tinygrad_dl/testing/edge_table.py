@@ -7,6 +7,7 @@ ops) plus rows written out for the rest. `T` in a `torch=` lambda is the torch m
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -452,7 +453,20 @@ _MM = {"empty inner dimension": (np.zeros((2, 0)), np.zeros((0, 3))),
        "one element!": (np.array([[0.7]]), np.array([[1.3]])),
        "inf times zero": (np.array([[INF, 1.0]]), np.array([[0.0], [1.0]])),
        "nan": (np.array([[NAN, 1.0]]), M)}
-rows("matmul", lambda x, y: x @ y, _MM, numpy=np.matmul, torch=lambda T, x, y: x @ y)
+
+
+def _dot_warns() -> bool:
+    """Whether this NumPy's ndarray.dot, which MatMul.forward multiplies with, warns of inf * 0
+    as np.matmul does: NumPy 2.4's does, 2.2's reports no floating-point errors (its product
+    is NaN all the same, as np.matmul's and torch's)."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(invalid="warn"):
+        warnings.simplefilter("always")
+        np.array([INF]).dot(np.array([0.0]))
+    return bool(caught)
+
+
+rows("matmul", lambda x, y: x @ y, _MM, numpy=np.matmul, torch=lambda T, x, y: x @ y,
+     numpy_warns=_dot_warns())
 rows("matmul", lambda x, y: x.matmul(y), {"vectors!": (_a(0.5, 1.5), _a(2.0, -1.0)),
                                           "empty vectors": (E, E)},
      numpy=np.matmul, torch=lambda T, x, y: x @ y)

@@ -29,7 +29,7 @@ from tinygrad_dl.testing import (  # defined before the package imports this mod
 def domain_arrays(shape: Any, domain: Domain) -> Any:
     """float64 arrays of `shape` with values from an op table Domain."""
     if domain.distinct:
-        return distinct_arrays(shape)
+        return distinct_arrays(shape, domain.gap)
     return arrays(shape, domain.lo, domain.hi, domain.avoid, domain.margin)
 
 

@@ -152,9 +152,23 @@ def lock_out(out: str | os.PathLike[str]) -> Iterator[Path]:
         yield out
     finally:
         # removed while still held, so no stale file stays beside the run: a process that opened
-        # it meanwhile finds it unlinked when it gets the flock, and retries (filelock >= 4.3.1)
-        lock_path.unlink(missing_ok=True)
+        # it meanwhile finds it unlinked when it gets the flock, and retries (filelock >= 4.3.1;
+        # an older one, Python 3.10's, would hold a lock on the unlinked file, beside a new
+        # run's on a new one: the file stays there)
+        if unlink_retried():
+            lock_path.unlink(missing_ok=True)
         lock.release()
+
+
+def unlink_retried() -> bool:
+    """Does this filelock retry a lock file unlinked while it waited (4.3.1 and later)?"""
+    import filelock
+
+    parts = []
+    for p in filelock.__version__.split(".")[:3]:
+        digits = "".join(c for c in p if c.isdigit()) if p[:1].isdigit() else ""
+        parts.append(int(digits or 0))
+    return tuple(parts) >= (4, 3, 1)
 
 
 def _check_path(out: Path) -> None:
