@@ -202,6 +202,9 @@ def _module_entries(m: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, 
         k = path[0]
         if type(k) is not str:
             continue
+        if k == "__class__":  # `self.__class__.scale`: what the code reads of its class
+            out.extend(entries(type(m), [path[1:]] if len(path) > 1 else [], label, fn))
+            continue
         if k not in d:  # a number its class holds (`scale = 2.0` in the class body, read as
             # `self.scale` in forward): `Net.scale = 5.0` leaves the module's version as it is
             klass = next((c for c in type(m).__mro__ if k in c.__dict__), None)

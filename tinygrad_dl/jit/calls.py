@@ -6,13 +6,15 @@ a notebook global (`LAMBDA`) or `self.cfg["lam"]`, a helper of another module of
 (`other.f` reading `other.K`). `StepCalls` is a profile hook (`sys.setprofile`) on the
 recording thread during the recorded call: each function of the user's own code that runs
 (not this package's, the standard library's or an installed package's: `bindings.user_code`)
-is noted with its globals and, for a method, its object (not a user's op's: replay runs
-those), so that the globals it reads and
-the paths it takes into its object are guarded as the step's own are (`bindings`). It also
+is noted with its globals and what its parameters and free variables hold (not a user's
+op's, nor what an op's method calls: replay runs those), so that the globals it reads and
+the paths it takes into those (`self.cfg["lam"]`, `cfg["lam"]` of a helper passed `self.cfg`)
+are guarded as the step's own are (`bindings`). It also
 notes a draw from a random stream by the user's Python (Python's `random`, NumPy's global
 stream `np.random.rand`; a NumPy `Generator`'s methods run unheard), whose decision a replay
 would freeze and whose stream it would not advance: such a step is refused (runs eagerly with
-a warning). A profiler already set (a cProfile run) is called on as before.
+a warning). A profiler already set is called on as before (a C profiler, cProfile's before 3.12, is
+paused over the call instead: `Recording.call`).
 """
 
 from __future__ import annotations
@@ -22,26 +24,33 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import FunctionCtx
 from ..engine import Function
 from .bindings import STREAMS, attribute_reads, entries, read_globals, user_code
+
+_ABSENT = object()
 
 
 class StepCalls:
     """The profile hook of one recorded call (see the module's docstring)."""
 
-    __slots__ = ("step", "prev", "user", "calls", "drew", "legacy", "ops")
+    __slots__ = ("step", "prev", "user", "codes", "calls", "drew", "legacy", "ops", "inside")
 
     def __init__(self, step: Any, prev: Any) -> None:
         self.step = step  # the step's own code object (bindings reads it already)
         self.prev = prev  # a profiler that was set: called on
         self.user: dict[Any, bool] = {}  # code -> is it the user's
-        self.calls: dict[tuple[Any, int], tuple[Any, dict[str, Any], Any]] = {}
+        # code of the user's that ran -> (its globals, its parameters and free variables the
+        # code reads into: `attribute_reads`); (code, name, id) -> what such a name held
+        self.codes: dict[Any, tuple[dict[str, Any], tuple[str, ...]]] = {}
+        self.calls: dict[tuple[Any, str, int], Any] = {}
         self.drew: str | None = None  # the first draw by the user's Python, named
         # NumPy's global stream (np.random.rand, np.random.seed): its methods run in C
         # unheard (as a Generator's do), but this package never draws from it, so a change
         # over the call is a draw (or a seed) by the step's Python
         self.legacy = _legacy_state()
         self.ops: set[Any] = set()  # the code of a user's op's methods (replay runs them)
+        self.inside = 0  # how many of those are running: what they run, replay runs too
 
     def finish(self) -> None:
         """After the call, or before an op's method: did NumPy's global stream move since
@@ -58,20 +67,35 @@ class StepCalls:
             if user is None:
                 user = self.user[code] = code is not self.step and user_code(
                     code.co_filename, frame.f_globals.get("__name__"))
-                if user and code.co_argcount and isinstance(
-                        frame.f_locals.get(code.co_varnames[0]), Function):  # a user's op:
-                    self.user[code] = user = False  # replay runs its methods too
-                    self.ops.add(code)
+                if user and code.co_argcount and isinstance(frame.f_locals.get(
+                        code.co_varnames[0]), (Function, FunctionCtx)):  # a user's op (an
+                    self.user[code] = user = False  # autograd.Function's `ctx` too): replay
+                    self.ops.add(code)  # runs its methods
             if code in self.ops:  # its draws from NumPy's global stream are replayed: the
-                self.finish()  # stream as it is when it returns is the one to compare with
-            elif user:
-                obj = _method_self(code, frame)
-                key = (code, id(obj))
-                if key not in self.calls:
-                    self.calls[key] = (code, frame.f_globals, obj)
+                if not self.inside:  # stream as it is when it returns is the one to compare
+                    self.finish()  # with
+                self.inside += 1
+            elif user and not self.inside:  # (a helper an op's forward calls: replayed too)
+                seen = self.codes.get(code)
+                if seen is None:
+                    reads = attribute_reads(code)
+                    n = code.co_argcount + code.co_kwonlyargcount
+                    seen = self.codes[code] = (frame.f_globals, tuple(
+                        v for v in (*code.co_varnames[:n], *code.co_freevars)
+                        if ("l", v) in reads))
+                if seen[1]:  # what each such name holds at this call: `self` of a method
+                    # (one a decorator wraps, or bound under another name), `cfg` of a helper
+                    # it is passed to (`pen(self.w, self.cfg)`, a partial's), a lambda's cell
+                    local = frame.f_locals
+                    for v in seen[1]:
+                        obj = local.get(v, _ABSENT)
+                        if obj is not _ABSENT:
+                            self.calls.setdefault((code, v, id(obj)), obj)
         elif event == "return" and frame.f_code in self.ops:
-            self.legacy = _legacy_state()
-        elif event == "c_call" and self.drew is None:
+            self.inside -= 1
+            if not self.inside:
+                self.legacy = _legacy_state()
+        elif event == "c_call" and self.drew is None and not self.inside:
             owner = getattr(arg, "__self__", None)
             if isinstance(owner, STREAMS) and not str(frame.f_globals.get(
                     "__name__")).startswith("tinygrad_dl"):
@@ -79,42 +103,28 @@ class StepCalls:
 
     def bindings(self) -> list[tuple[Any, Any, Any, str]]:
         """(box, key, obj, what) of what the user's functions that ran read: each global
-        they load (a module's entries on the paths they take), each path into a method's
-        object (`self.cfg["lam"]`, a number `self.scale` its class holds)."""
+        they load (a module's entries on the paths they take), each path into what their
+        parameters and free variables held (`self.cfg["lam"]`, a number `self.scale` its
+        class holds, `cfg["lam"]` of a helper passed `self.cfg`)."""
         out: list[tuple[Any, Any, Any, str]] = []
-        for code, g, obj in self.calls.values():
+        reads = {code: attribute_reads(code) for code in self.codes}
+        for code, (g, _) in self.codes.items():
             where = getattr(code, "co_qualname", code.co_name)  # (3.10: no co_qualname)
             owner = types.SimpleNamespace(__module__=g.get("__name__"))
-            reads = attribute_reads(code)
             for name in sorted(read_globals(code)):
                 if name not in g:  # (a builtin)
                     continue
                 v = g[name]
                 if type(v) is not types.ModuleType:
                     out.append((g, name, v, f"the global {name} read by {where}"))
-                out.extend(entries(v, reads.get(("g", name), ()), name, owner))
-            if obj is not None:
-                out.extend(entries(obj, reads.get(("l", code.co_varnames[0]), ()),
-                                   f"{where}'s {code.co_varnames[0]}", owner))
+                out.extend(entries(v, reads[code].get(("g", name), ()), name, owner))
+        for (code, name, _), obj in self.calls.items():
+            where = getattr(code, "co_qualname", code.co_name)
+            owner = types.SimpleNamespace(__module__=self.codes[code][0].get("__name__"))
+            out.extend(entries(obj, reads[code][("l", name)], f"{where}'s {name}", owner))
         return out
 
 
 def _legacy_state() -> tuple[Any, ...]:
     name, key, pos, has_gauss, gauss = np.random.get_state()
     return name, key.tobytes(), pos, has_gauss, gauss
-
-
-def _method_self(code: Any, frame: Any) -> Any:
-    """The object a method runs on (its first argument, when the function with this code is
-    found on that object's class: `self` of `forward`), else None."""
-    if not code.co_argcount:
-        return None
-    obj = frame.f_locals.get(code.co_varnames[0])
-    if obj is None:
-        return None
-    for c in obj.__mro__ if isinstance(obj, type) else type(obj).__mro__:
-        f = c.__dict__.get(code.co_name)
-        f = getattr(f, "__func__", getattr(f, "fget", f))  # (a classmethod's, a property's)
-        if getattr(f, "__code__", None) is code:
-            return obj
-    return None

@@ -213,13 +213,24 @@ class Recording:
         kwargs = {k: views.get(id(v), v) for k, v in kwargs.items()}
         # what the step's Python runs beyond its own code (a notebook class's forward, a
         # helper of another module of the user's), heard as it runs: guarded likewise
-        prev = sys.getprofile()
+        prev = paused = sys.getprofile()
+        if prev is not None and not callable(prev):  # a C profiler's object (cProfile's
+            # before 3.12): Python cannot pass events on to it, nor set it back with
+            # sys.setprofile; paused over the recorded call instead (its flags kept)
+            if not callable(getattr(prev, "disable", None)):
+                self.fail("a profiler is set that jit cannot pass the step's calls on to")
+                return fn(*args, **kwargs)
+            prev.disable()
+            prev = None
         calls = StepCalls(getattr(getattr(fn, "__func__", fn), "__code__", None), prev)
         sys.setprofile(calls)
         try:
             return fn(*args, **kwargs)
         finally:
-            sys.setprofile(prev)
+            if sys.getprofile() is calls:  # (not a profiler the step's Python set: eager's)
+                sys.setprofile(prev)
+                if paused is not prev:
+                    paused.enable()
             calls.finish()
             self.bindings += self._drawn(calls.bindings(), calls.drew)
 
