@@ -262,3 +262,44 @@ def test_four_levels_in_and_a_counter_two_levels_in():
         return step, [w], a
     step, a = differential(make_counter)
     assert a.stats.calls == 7 and step.replays == 0
+
+
+# ---- lists at constant indices: `S[0]`, `cfg["opts"][0]["lr"]`, `nets[-1]` ------------------
+def test_list_items_changed_in_place():
+    def make(read):
+        def inner():
+            w, st = param(), {"S": [2.0, 3.0], "opts": [{"lr": 2.0}], "t": ([1.0],)}
+
+            def step(x):
+                loss = (w * tg.Tensor(x)).sum() * read(st)
+                loss.backward()
+                return loss
+            return step, [w], st
+        return inner
+
+    changes = [(lambda st: st["S"][0], lambda st: st["S"].__setitem__(0, 5.0)),
+               (lambda st: st["S"][-1], lambda st: st["S"].append(7.0)),
+               (lambda st: st["opts"][0]["lr"], lambda st: st["opts"][0].__setitem__("lr", 1.0)),
+               (lambda st: st["t"][0][0], lambda st: st["t"][0].__setitem__(0, 4.0))]
+    for read, change in changes:
+        step, _ = differential(make(read), change)
+        assert step.replays >= 2 and step.rerecords == 1
+
+
+def test_a_shortened_list_runs_eagerly_and_raises_as_eager():
+    w, S = param(), [2.0, 3.0]
+
+    @jit
+    def step(x):
+        loss = (w * tg.Tensor(x)).sum() * S[1]
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        w.grad = None
+        step(X)
+    assert step.replays == 1
+    S.pop()
+    w.grad = None
+    with pytest.raises(IndexError):
+        step(X)

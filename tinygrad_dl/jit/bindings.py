@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .guards import ABSENT, Attr, is_module, is_scalar
+from .guards import ABSENT, Attr, Item, is_module, is_scalar
 
 
 def bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any, str]]:
@@ -144,6 +144,8 @@ def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, A
         # would not make (its decision frozen, the stream not advanced): DRAWS says so
         named = sorted(p[0] for p in paths if type(p[0]) is str and not p[0].startswith("__"))
         return [(DRAWS, None, obj, f"{label}.{named[0]}")] if named else []
+    if type(obj) in (list, tuple):  # `S[0]`, `nets[-1]`, `cfg.opts[0].lr`
+        return _items(obj, paths, label, fn)
     mapping = type(obj) is dict or isinstance(obj, dict) and type(obj).get is dict.get
     if mapping:  # (an OrderedDict, a defaultdict, a dict subclass: the guard's d.get is dict's)
         d: Any = obj
@@ -188,6 +190,23 @@ def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, A
                 continue
         if further[k] and not is_scalar(now):  # `self.cfg` of `self.cfg.lr`: the same
             out.extend(entries(now, further[k], where, fn))  # object holds `lr` still?
+    return out
+
+
+def _items(seq: list[Any] | tuple[Any, ...], paths: Any, label: str, fn: Any
+           ) -> list[tuple[Any, Any, Any, str]]:
+    """The items of a list (by value or identity, as an entry: `S[0] = 5.0` in place) or a
+    tuple (fixed: only followed further) at the constant indices the code takes."""
+    out: list[tuple[Any, Any, Any, str]] = []
+    for path in sorted(paths, key=repr):
+        k = path[0]
+        if type(k) is not int or not -len(seq) <= k < len(seq):
+            continue
+        now, where = seq[k], f"{label}[{k}]"
+        if type(seq) is list:
+            out.append((seq, Item(k), now, where))
+        if len(path) > 1 and not is_scalar(now):
+            out.extend(entries(now, [path[1:]], where, fn))
     return out
 
 

@@ -57,6 +57,10 @@ class Attr(str):
     """A binding's key read as an attribute of its box (`fn.__defaults__`), not a dict key."""
 
 
+class Item(int):
+    """A binding's key read as an item of its box, a list (`S[0]`, `nets[-1]`)."""
+
+
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "nothing (deleted)"})()
 
 
@@ -177,6 +181,8 @@ class Guards:
             elif type(key) is Attr:
                 assert key.isidentifier(), key
                 where = f"{name(box)}.{key}"
+            elif type(key) is Item:  # (IndexError once the list is shorter: may_raise)
+                where = f"{name(box)}[{int(key)}]"
             else:
                 where = f"{name(box)}.get({name(key)}, {name(ABSENT)})"
             o = name(obj)
@@ -193,9 +199,10 @@ class Guards:
     def may_raise(self) -> bool:
         """Whether a guard's read may raise: a closure cell's once emptied (`del s` in the
         enclosing function, ValueError), an object's attribute read through a slot (emptied:
-        `del cfg.lr`) or a property (its getter, whatever it raises); `stale` is then True
-        and the call runs eagerly, which raises what eager raises."""
-        return any(key is None or type(key) is Attr for _, key, _, _ in self.bindings)
+        `del cfg.lr`) or a property (its getter, whatever it raises), a list's item (the
+        list shortened); `stale` is then True and the call runs eagerly, which raises what
+        eager raises."""
+        return any(key is None or type(key) in (Attr, Item) for _, key, _, _ in self.bindings)
 
     def why_stale(self, arrays: Any) -> str | None:
         """Why the recording no longer describes what the step would do, or None."""
@@ -237,7 +244,8 @@ class Guards:
         for box, key, obj, what in self.bindings:
             try:
                 now = (box.cell_contents if key is None else getattr(box, key)
-                       if type(key) is Attr else box.get(key, ABSENT))
+                       if type(key) is Attr else box[key] if type(key) is Item
+                       else box.get(key, ABSENT))
             except Exception:  # noqa: BLE001 - an emptied cell (`del s`) or slot, a getter
                 now = ABSENT  # that raises
             if now is obj or (is_scalar(obj) and same_scalar(now, obj)):
