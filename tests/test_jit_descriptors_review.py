@@ -146,8 +146,9 @@ def test_a_global_bound_to_a_local_reads_into_it():
 
 
 # ---- a property's getter, once per replay ----------------------------------------------------
-GETS: list[int] = []  # (a list the getter appends to: lists are not looked into, so the
-# getter's own count does not make every call run eagerly, as a counter attribute would)
+GETS: list[int] = []  # (a list the getter appends to: of a list only items at constant
+# indices are guarded, so the getter's own count does not make every call run eagerly, as
+# a counter attribute would)
 
 
 class Counted:
