@@ -5,6 +5,7 @@ into an array that is not its own, and an exception halfway leaves nothing behin
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -241,7 +242,11 @@ def test_a_replay_still_adds_into_a_fresh_gradient_in_place():
         x.grad = None
         step(np.full(2, 3.0))
         np.testing.assert_array_equal(x.grad, [5.0, 5.0])
-        assert x.grad.__array_interface__["data"][0] == seen[-1]
+        # (a recorded call runs eagerly under jit's profile hook, jit/calls.py, which on
+        # Python 3.10 holds one more reference to what a function returns: the accumulator
+        # then copies, the safe side; 3.11's hook holds none)
+        if step.replays or sys.version_info >= (3, 11):
+            assert x.grad.__array_interface__["data"][0] == seen[-1]
     assert step.replays == 2
 
 
