@@ -218,3 +218,77 @@ def test_draws_in_ops_still_replay():
     with pytest.raises(JitError, match="random stream"):
         w.grad = None
         jit(drawing, strict=True)(X)
+
+
+# ---- a buffer made before the step, written by its Python -------------------------------------
+YOH = np.zeros((4, 3))
+
+
+def one_hot_step():
+    """The course's one-hot labels written into a preallocated buffer inside the step."""
+    W = tg.Tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)
+
+    def step(X, y):
+        YOH[:] = 0
+        YOH[np.arange(4), y] = 1
+        P = (tg.Tensor(X) @ W).softmax(axis=1)
+        loss = -(tg.Tensor(YOH) * P.log()).sum()
+        loss.backward()
+        return loss
+    return step, W
+
+
+def test_a_buffer_the_step_writes_before_an_op_reads_it_is_refused():
+    rng = np.random.default_rng(0)
+    X, ys = rng.standard_normal((4, 2)), [rng.integers(0, 3, 4) for _ in range(5)]
+    step, W = one_hot_step()
+    want = []
+    for y in ys:  # eager
+        W.grad = None
+        want.append((float(step(X, y).data), W.grad.copy()))
+    jitted = jit(step)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for y, (loss, grad) in zip(ys, want):
+            W.grad = None
+            assert float(jitted(X, y).data) == loss and np.array_equal(W.grad, grad)
+    assert jitted.replays == 0 and any("writes into an array made before the step" in
+                                       str(m.message) for m in seen)
+    with pytest.raises(JitError, match="array made before the step"):
+        s = jit(step, strict=True)
+        for y in ys[:2]:
+            W.grad = None
+            s(X, y)
+
+
+def test_a_buffer_written_after_an_op_read_it_is_refused():
+    w, buf = param(), np.zeros(3)
+
+    def step(x):
+        loss = (w * tg.Tensor(buf)).sum() + (w * tg.Tensor(x)).sum()
+        loss.backward()  # (before it, the live graph keeps buf read-only: the write raises)
+        buf[:] = x  # the next call reads it: replay would not have written it
+        return loss
+
+    with pytest.raises(JitError, match="array made before the step"):
+        s = jit(step, strict=True)
+        for k in range(3):
+            w.grad = None
+            s(X + k)
+
+
+def test_a_buffer_the_loop_refills_outside_the_step_replays():
+    w, buf = param(), np.zeros(3)
+
+    @jit
+    def step(x):
+        loss = (w * tg.Tensor(buf)).sum() * (w * tg.Tensor(x)).sum()
+        loss.backward()
+        return loss
+
+    for k in range(5):
+        buf[:] = X * k  # outside the step: replay reads it afresh
+        w.grad = None
+        got = float(step(X).data)
+        assert got == pytest.approx(float(w.data @ (X * k)) * float(w.data @ X))
+    assert step.replays == 3

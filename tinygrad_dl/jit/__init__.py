@@ -266,6 +266,8 @@ class jit:
             return self._eager(key, f"more than {self.max_signatures} input signatures",
                                args, kwargs)
         rec = Recording(arrays)
+        if type(entry) is Recording:  # the constants the last recording's ops read: their
+            rec.remember(c.array for c in entry.constants())  # values as this call begins
         with hooks.attach(recorder=rec):
             try:
                 result = rec.call(fn, args, kwargs)

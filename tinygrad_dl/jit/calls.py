@@ -9,12 +9,15 @@ recording thread during the recorded call: each function of the user's own code 
 is noted with its globals and what its parameters and free variables hold (not a user's
 op's, nor what an op's method calls: replay runs those), so that the globals it reads and
 the paths it takes into those (`self.cfg["lam"]`, `cfg["lam"]` of a helper passed `self.cfg`)
-are guarded as the step's own are (`bindings`). It also
-notes a draw from a random stream by the user's Python (Python's `random`, NumPy's global
-stream `np.random.rand`; a NumPy `Generator`'s methods run unheard), whose decision a replay
-would freeze and whose stream it would not advance: such a step is refused (runs eagerly with
-a warning). A profiler already set is called on as before (a C profiler, cProfile's before 3.12, is
-paused over the call instead: `Recording.call`).
+are guarded as the step's own are (`bindings`). It also notes a draw from a random stream
+by the user's Python (Python's `random`, NumPy's global stream `np.random.rand`; a NumPy
+`Generator`'s methods run unheard), whose decision a replay would freeze and whose stream it
+would not advance, and a write by the step's Python, between ops, into an array made before
+the step (`Yoh[rows, y] = 1`, then `Tensor(Yoh)`), which replay would not redo: the recording
+refuses such a step (it runs eagerly with a warning). An op's own work (`Function.apply`, a
+user's op's methods, and what they call: BatchNorm's running means) is replayed, so not
+counted. A profiler already set is called on as before (a C profiler, cProfile's before
+3.12, is paused over the call instead: `Recording.call`).
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ _ABSENT = object()
 class StepCalls:
     """The profile hook of one recorded call (see the module's docstring)."""
 
-    __slots__ = ("step", "prev", "user", "codes", "calls", "drew", "legacy", "ops", "inside")
+    __slots__ = ("step", "prev", "user", "codes", "calls", "drew", "legacy", "ops", "inside",
+                 "buffers", "written")
 
-    def __init__(self, step: Any, prev: Any) -> None:
+    def __init__(self, step: Any, prev: Any,
+                 buffers: dict[int, tuple[np.ndarray, bytes]] | None = None) -> None:
         self.step = step  # the step's own code object (bindings reads it already)
         self.prev = prev  # a profiler that was set: called on
         self.user: dict[Any, bool] = {}  # code -> is it the user's
@@ -49,14 +54,32 @@ class StepCalls:
         # unheard (as a Generator's do), but this package never draws from it, so a change
         # over the call is a draw (or a seed) by the step's Python
         self.legacy = _legacy_state()
-        self.ops: set[Any] = set()  # the code of a user's op's methods (replay runs them)
+        # the code of ops' methods, whose work replay redoes: Function.apply (an op's forward,
+        # from the step's Python), a user's op's forward and backward
+        self.ops: set[Any] = {_APPLY}
         self.inside = 0  # how many of those are running: what they run, replay runs too
+        # arrays made before the step (a buffer it names, the last recording's constants):
+        # id -> (the array, its values as last seen between ops); `written`: the ids of those
+        # the step's Python changed (between ops, not inside one: BatchNorm's running means)
+        self.buffers = {} if buffers is None else buffers
+        self.written: set[int] = set()
 
     def finish(self) -> None:
-        """After the call, or before an op's method: did NumPy's global stream move since
-        the call began or since the last op's method returned?"""
+        """After the call, or before an op's method: did NumPy's global stream, or a buffer,
+        change since the call began or since the last op's method returned?"""
         if self.drew is None and _legacy_state() != self.legacy:
             self.drew = "NumPy's global stream, np.random.*"
+        for k, (a, seen) in self.buffers.items():
+            now = fingerprint(a)
+            if now != seen:
+                self.written.add(k)
+                self.buffers[k] = (a, now)
+
+    def resume(self) -> None:
+        """After an op's method returned: what it changed, replay changes too."""
+        self.legacy = _legacy_state()
+        for k, (a, _) in self.buffers.items():
+            self.buffers[k] = (a, fingerprint(a))
 
     def __call__(self, frame: Any, event: str, arg: Any) -> None:
         if self.prev is not None:
@@ -94,7 +117,7 @@ class StepCalls:
         elif event == "return" and frame.f_code in self.ops:
             self.inside -= 1
             if not self.inside:
-                self.legacy = _legacy_state()
+                self.resume()
         elif event == "c_call" and self.drew is None and not self.inside:
             owner = getattr(arg, "__self__", None)
             if isinstance(owner, STREAMS) and not str(frame.f_globals.get(
@@ -123,6 +146,15 @@ class StepCalls:
             owner = types.SimpleNamespace(__module__=self.codes[code][0].get("__name__"))
             out.extend(entries(obj, reads[code][("l", name)], f"{where}'s {name}", owner))
         return out
+
+
+_APPLY = Function.__dict__["apply"].__func__.__code__
+WATCHED = 1 << 20  # (bytes: a larger buffer is not compared between ops; see docs/jit.md)
+
+
+def fingerprint(a: np.ndarray) -> bytes:
+    """A's values as bytes (compared within one call)."""
+    return a.tobytes()
 
 
 def _legacy_state() -> tuple[Any, ...]:

@@ -24,7 +24,7 @@ from numpy.lib.array_utils import byte_bounds
 
 from ..tensor import Tensor
 from .bindings import DRAWS, bindings
-from .calls import StepCalls
+from .calls import WATCHED, StepCalls, fingerprint
 from .grads import GradWatch
 from .guards import ModuleGuard, is_module
 from .watch import Watched, base_of, watch
@@ -186,6 +186,12 @@ class Recording:
         self.bindings: list[tuple[Any, Any, Any, str]] = []  # names it reads: guarded
         self.grads = GradWatch()
         self.numbers: set[bytes] = set()
+        # id -> (array, its values at the call's start) of the arrays made before the step
+        # that it names (a global buffer `Yoh`) or that the last recording's ops read as
+        # constants: one an op reads whose values the call changed was written by the
+        # step's Python (`Yoh[:] = 0; Yoh[rows, y] = 1`), which replay would not redo
+        self.before: dict[int, tuple[np.ndarray, bytes]] = {}
+        self.calls: StepCalls | None = None  # the profile hook of the call (`call`)
 
     def fail(self, reason: str) -> None:
         if self.error is None:
@@ -196,6 +202,7 @@ class Recording:
              ) -> Any:
         """fn with its NumPy arguments as watched views; modules it holds are guarded."""
         self.bindings = self._drawn(bindings(fn))
+        self.remember(b[2] for b in self.bindings)
         # the bits of its float arguments: a float it returns must be one of them (`output`)
         self.numbers = {float_bits(v) for v in (*args, *kwargs.values()) if type(v) is float}
         for obj in _held_objects(fn):
@@ -222,7 +229,8 @@ class Recording:
                 return fn(*args, **kwargs)
             prev.disable()
             prev = None
-        calls = StepCalls(getattr(getattr(fn, "__func__", fn), "__code__", None), prev)
+        calls = self.calls = StepCalls(getattr(getattr(fn, "__func__", fn), "__code__", None),
+                                       prev, self.before)
         sys.setprofile(calls)
         try:
             return fn(*args, **kwargs)
@@ -273,6 +281,14 @@ class Recording:
                               "argument it was made from; pass it as it is used")
                 return j
         return None
+
+    def remember(self, arrays: Any) -> None:
+        """Note the values of these arrays (made before the step: a buffer the step names, the
+        last recording's constants) as the call begins: `StepCalls` compares them between
+        ops, `finish` refuses a constant the step's Python wrote."""
+        for a in arrays:
+            if type(a) is np.ndarray and id(a) not in self.before and a.nbytes <= WATCHED:
+                self.before[id(a)] = (a, fingerprint(a))
 
     def made_from_another(self, a: np.ndarray, x: np.ndarray) -> bool:
         """Whether view `a` (argument x's memory) may have been made from another argument:
@@ -449,6 +465,14 @@ class Recording:
                           "(m.data[...] = v): replay computes the mask afresh and would not "
                           "redo the write; build the mask with ops (where, *, comparisons)")
         self.masks = []
+        written = set() if self.calls is None else self.calls.written
+        for c in self.constants():  # a buffer made before the step, written by its Python
+            if id(c.array) in written and not c.literal:
+                self.fail("its Python writes into an array made before the step that an op "
+                          f"reads ({_shape(c.array)}: buf[:] = X * 2, then Tensor(buf)), "
+                          "which replay would not redo; pass it in as an argument, or use "
+                          "ops that take what it is made from (F.cross_entropy(z, y))")
+        self.before, self.calls = {}, None
         self.check_grads(self.grads.written())
         self.grads = GradWatch()
         for g in self.modules.values():
@@ -589,6 +613,10 @@ def _held_objects(fn: Callable[..., Any]) -> list[Any]:
 
 
 float_bits = struct.Struct("<d").pack  # a float's 8 bytes (the sign of 0.0, a NaN's payload)
+
+
+def _shape(a: np.ndarray) -> str:
+    return f"a {a.dtype} array of shape {tuple(a.shape)}"
 
 
 def _bounds(a: np.ndarray) -> tuple[int, int]:
