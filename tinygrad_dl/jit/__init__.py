@@ -268,6 +268,7 @@ class jit:
         rec = Recording(arrays)
         if type(entry) is Recording:  # the constants the last recording's ops read: their
             rec.remember(c.array for c in entry.constants())  # values as this call begins
+            rec.user_ops = entry.user_ops  # (then NumPy's stream is compared op by op)
         with hooks.attach(recorder=rec):
             try:
                 result = rec.call(fn, args, kwargs)

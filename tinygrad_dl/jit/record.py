@@ -192,6 +192,7 @@ class Recording:
         # step's Python (`Yoh[:] = 0; Yoh[rows, y] = 1`), which replay would not redo
         self.before: dict[int, tuple[np.ndarray, bytes]] = {}
         self.calls: StepCalls | None = None  # the profile hook of the call (`call`)
+        self.user_ops = False  # a user's op ran (in the last recording, before the call)
 
     def fail(self, reason: str) -> None:
         if self.error is None:
@@ -230,7 +231,7 @@ class Recording:
             prev.disable()
             prev = None
         calls = self.calls = StepCalls(getattr(getattr(fn, "__func__", fn), "__code__", None),
-                                       prev, self.before)
+                                       prev, self.before, self.user_ops)
         sys.setprofile(calls)
         try:
             return fn(*args, **kwargs)
@@ -239,7 +240,8 @@ class Recording:
                 sys.setprofile(prev)
                 if paused is not prev:
                     paused.enable()
-            calls.finish()
+            calls.finish(end=True)
+            self.user_ops = calls.user_ops
             self.bindings += self._drawn(calls.bindings(), calls.drew)
 
     def _drawn(self, found: list[tuple[Any, Any, Any, str]], drew: str | None = None
