@@ -144,8 +144,8 @@ def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, A
         # would not make (its decision frozen, the stream not advanced): DRAWS says so
         named = sorted(p[0] for p in paths if type(p[0]) is str and not p[0].startswith("__"))
         return [(DRAWS, None, obj, f"{label}.{named[0]}")] if named else []
-    if type(obj) in (list, tuple):  # `S[0]`, `nets[-1]`, `cfg.opts[0].lr`
-        return _items(obj, paths, label, fn)
+    if type(obj) in (list, tuple) or _plain_list(obj):  # `S[0]`, `nets[-1]`, `cfg.opts[0].lr`
+        return _items(obj, paths, label, fn)  # (a list subclass's items too: replayed stale)
     mapping = type(obj) is dict or isinstance(obj, dict) and type(obj).get is dict.get
     if mapping:  # (an OrderedDict, a defaultdict, a dict subclass: the guard's d.get is dict's)
         d: Any = obj
@@ -203,11 +203,16 @@ def _items(seq: list[Any] | tuple[Any, ...], paths: Any, label: str, fn: Any
         if type(k) is not int or not -len(seq) <= k < len(seq):
             continue
         now, where = seq[k], f"{label}[{k}]"
-        if type(seq) is list:
+        if isinstance(seq, list):
             out.append((seq, Item(k), now, where))
         if len(path) > 1 and not is_scalar(now):
             out.extend(entries(now, [path[1:]], where, fn))
     return out
+
+
+def _plain_list(obj: Any) -> bool:
+    """A list subclass whose items are list's (the guard's `box[k]` runs no code of its)."""
+    return isinstance(obj, list) and type(obj).__getitem__ is list.__getitem__
 
 
 def _module_entries(m: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:

@@ -47,8 +47,9 @@ class StepCalls:
         self.prev = prev  # a profiler that was set: called on
         self.user: dict[Any, bool] = {}  # code -> is it the user's
         # code of the user's that ran -> (its globals, its parameters and free variables the
-        # code reads into: `attribute_reads`); (code, name, id) -> what such a name held
-        self.codes: dict[Any, tuple[dict[str, Any], tuple[str, ...]]] = {}
+        # code reads into, the paths it takes: `attribute_reads`); (code, name, id) -> what
+        # such a name held
+        self.codes: dict[Any, tuple[dict[str, Any], tuple[str, ...], Any]] = {}
         self.calls: dict[tuple[Any, str, int], Any] = {}
         self.drew: str | None = None  # the first draw by the user's Python, named
         # NumPy's global stream (np.random.rand, np.random.seed): its methods run in C
@@ -116,15 +117,19 @@ class StepCalls:
                     n = code.co_argcount + code.co_kwonlyargcount
                     seen = self.codes[code] = (frame.f_globals, tuple(
                         v for v in (*code.co_varnames[:n], *code.co_freevars)
-                        if ("l", v) in reads))
+                        if ("l", v) in reads), reads)
+                    g = frame.f_globals
+                    for name in read_globals(code):  # (a builtin: absent)
+                        self.watch(g.get(name), reads.get(("g", name), ()), top=True)
                 if seen[1]:  # what each such name holds at this call: `self` of a method
                     # (one a decorator wraps, or bound under another name), `cfg` of a helper
                     # it is passed to (`pen(self.w, self.cfg)`, a partial's), a lambda's cell
                     local = frame.f_locals
                     for v in seen[1]:
                         obj = local.get(v, _ABSENT)
-                        if obj is not _ABSENT:
-                            self.calls.setdefault((code, v, id(obj)), obj)
+                        if obj is not _ABSENT and (code, v, id(obj)) not in self.calls:
+                            self.calls[(code, v, id(obj))] = obj
+                            self.watch(obj, seen[2][("l", v)])
         elif event == "return" and frame.f_code in self.ops:
             self.inside -= 1
             if not self.inside:
@@ -135,32 +140,78 @@ class StepCalls:
                     "__name__")).startswith("tinygrad_dl"):
                 self.drew = f"{type(owner).__name__}.{getattr(arg, '__name__', '?')}"
 
+    def watch(self, obj: Any, paths: Any, top: bool = False) -> None:
+        """Note the values of the arrays a user's function reaches on the `paths` it takes
+        into `obj` (`self.Yoh` of a Module's method; `obj` itself, a `top` global: a helper
+        module's `BUF`) as it is called, before it runs: `bindings` names them only after
+        the call, so a write into one by the first recorded call went unheard, and a second
+        call writing the same values (the same labels in a one-hot buffer) changed nothing
+        to hear: replay read them stale. Plain dicts, lists and `__dict__`s only (no
+        property or `__getattr__` runs)."""
+        found = [obj] if top else []
+        for path in paths:
+            at = obj
+            for k in path:
+                at = _peek(at, k)
+                if type(at) is np.ndarray:
+                    found.append(at)
+                    break
+        for a in found:
+            if type(a) is np.ndarray and id(a) not in self.buffers and a.nbytes <= WATCHED:
+                self.buffers[id(a)] = (a, fingerprint(a))
+
+    @staticmethod
+    def _globals(code: Any, g: dict[str, Any], reads: Any) -> list[tuple[Any, Any, Any, str]]:
+        """(box, key, obj, what) of each global `code` loads and the paths it takes into it."""
+        out: list[tuple[Any, Any, Any, str]] = []
+        where = getattr(code, "co_qualname", code.co_name)  # (3.10: no co_qualname)
+        for name in sorted(read_globals(code)):
+            if name not in g:  # (a builtin)
+                continue
+            v = g[name]
+            if type(v) is not types.ModuleType:
+                out.append((g, name, v, f"the global {name} read by {where}"))
+            out.extend(entries(v, reads.get(("g", name), ()), name, _owner(g)))
+        return out
+
     def bindings(self) -> list[tuple[Any, Any, Any, str]]:
         """(box, key, obj, what) of what the user's functions that ran read: each global
         they load (a module's entries on the paths they take), each path into what their
         parameters and free variables held (`self.cfg["lam"]`, a number `self.scale` its
         class holds, `cfg["lam"]` of a helper passed `self.cfg`)."""
         out: list[tuple[Any, Any, Any, str]] = []
-        reads = {code: attribute_reads(code) for code in self.codes}
-        for code, (g, _) in self.codes.items():
-            where = getattr(code, "co_qualname", code.co_name)  # (3.10: no co_qualname)
-            owner = types.SimpleNamespace(__module__=g.get("__name__"))
-            for name in sorted(read_globals(code)):
-                if name not in g:  # (a builtin)
-                    continue
-                v = g[name]
-                if type(v) is not types.ModuleType:
-                    out.append((g, name, v, f"the global {name} read by {where}"))
-                out.extend(entries(v, reads[code].get(("g", name), ()), name, owner))
+        for code, (g, _, reads) in self.codes.items():
+            out.extend(self._globals(code, g, reads))
         for (code, name, _), obj in self.calls.items():
             where = getattr(code, "co_qualname", code.co_name)
-            owner = types.SimpleNamespace(__module__=self.codes[code][0].get("__name__"))
-            out.extend(entries(obj, reads[code][("l", name)], f"{where}'s {name}", owner))
+            g, _, reads = self.codes[code]
+            out.extend(entries(obj, reads[("l", name)], f"{where}'s {name}", _owner(g)))
         return out
 
 
 _APPLY = Function.__dict__["apply"].__func__.__code__
 WATCHED = 1 << 20  # (bytes: a larger buffer is not compared between ops; see docs/jit.md)
+
+
+def _peek(obj: Any, k: Any) -> Any:
+    """obj[k] of a dict or a list, obj.k of its `__dict__`, without running the user's code;
+    None where there is none."""
+    if isinstance(obj, dict):
+        return dict.get(obj, k) if type(obj).get is dict.get else None
+    if isinstance(obj, (list, tuple)):  # (list's own: a subclass's __getitem__ not run)
+        kind = list if isinstance(obj, list) else tuple
+        n = kind.__len__(obj)
+        return kind.__getitem__(obj, k) if type(k) is int and -n <= k < n else None
+    try:
+        d = object.__getattribute__(obj, "__dict__") if type(k) is str else None
+    except Exception:  # noqa: BLE001 - slots only, a __dict__ property that raises
+        return None
+    return d.get(k) if type(d) is dict else None
+
+
+def _owner(g: dict[str, Any]) -> Any:
+    """What `entries` takes for the module of a function with globals `g`."""
+    return types.SimpleNamespace(__module__=g.get("__name__"))
 
 
 def fingerprint(a: np.ndarray) -> bytes:
