@@ -121,9 +121,8 @@ def test_a_method_self_with_slots():
     assert step.replays >= 2 and t.lam == 0.0
 
 
-def test_an_emptied_slot_runs_eagerly_and_raises_as_eager():
-    w, c = param(), Slots(2.0)
-
+def replaying(w, c):
+    """A jitted step reading `c.scale` itself, called until it has replayed once."""
     @jit
     def step(x):
         loss = (w * tg.Tensor(x)).sum() * c.scale
@@ -134,6 +133,12 @@ def test_an_emptied_slot_runs_eagerly_and_raises_as_eager():
         w.grad = None
         step(X)
     assert step.replays == 1
+    return step
+
+
+def test_an_emptied_slot_runs_eagerly_and_raises_as_eager():
+    w, c = param(), Slots(2.0)
+    step = replaying(w, c)
     del c.scale
     w.grad = None  # (as a training loop does: only the slot tells this call from the last)
     with pytest.raises(AttributeError, match="scale"):
@@ -151,17 +156,7 @@ def test_a_getter_that_raises_runs_eagerly_and_raises_as_eager():
             return 2.0
 
     w, c = param(), Flaky()
-
-    @jit
-    def step(x):
-        loss = (w * tg.Tensor(x)).sum() * c.scale
-        loss.backward()
-        return loss
-
-    for _ in range(3):
-        w.grad = None
-        step(X)
-    assert step.replays == 1
+    step = replaying(w, c)
     c.ok = False
     w.grad = None
     with warnings.catch_warnings():
