@@ -298,3 +298,35 @@ def test_a_shortened_list_runs_eagerly_and_raises_as_eager():
     w.grad = None
     with pytest.raises(IndexError):
         step(X)
+
+
+# ---- a for loop over a list the guards reach: every item, and how many ---------------------
+class Opt:
+    def __init__(self, lr: float) -> None:
+        self.lr = lr
+
+
+def test_a_for_loop_over_a_list_reads_every_item_and_the_length():
+    def make():
+        def inner():
+            w, st = param(), {"opts": [Opt(1.0), Opt(2.0)], "lams": [0.5, 0.25]}
+
+            def step(x):
+                loss = (w * tg.Tensor(x)).sum()
+                for o in st["opts"]:
+                    loss = loss * o.lr
+                for lam in st["lams"]:
+                    loss = loss + lam * (w * w).sum()
+                loss.backward()
+                return loss
+            return step, [w], st
+        return inner
+
+    for change in (lambda st: setattr(st["opts"][1], "lr", 5.0),
+                   lambda st: st["lams"].__setitem__(0, 3.0),
+                   lambda st: st["opts"].append(Opt(10.0)),
+                   lambda st: st["lams"].pop()):
+        step, _ = differential(make(), change)
+        assert step.replays >= 2 and step.rerecords == 1
+    step, _ = differential(make(), calls=6)  # unchanged: replays
+    assert (step.replays, step.rerecords) == (4, 0)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .guards import ABSENT, Attr, Item, is_module, is_scalar
+from .guards import ABSENT, LENGTH, Attr, Item, is_module, is_scalar
 
 
 def bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any, str]]:
@@ -200,6 +200,12 @@ def _items(seq: list[Any] | tuple[Any, ...], paths: Any, label: str, fn: Any
     out: list[tuple[Any, Any, Any, str]] = []
     for path in sorted(paths, key=repr):
         k = path[0]
+        if k is EACH:  # `for o in cfg.opts:` reads every item, as many as there are
+            if isinstance(seq, list):
+                out.append((seq, LENGTH, len(seq), f"len({label})"))
+            for i in range(len(seq)):
+                out.extend(_items(seq, [(i, *path[1:])], label, fn))
+            continue
         if type(k) is not int or not -len(seq) <= k < len(seq):
             continue
         now, where = seq[k], f"{label}[{k}]"
@@ -350,6 +356,12 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
         op = ins.opname
         if op in _SKIP:
             continue
+        if src is not None and const is None and not get and (
+                op == "GET_ITER" or op == "FOR_ITER" and path[-1:] == (EACH,)):
+            if op == "GET_ITER":  # `for o in cfg.opts:`: each item is read, and what the
+                path = (*path, EACH)  # loop variable's code takes of it (an alias, below)
+                reads.setdefault(src, set()).add(path)
+            continue
         if op in ("LOAD_GLOBAL", "LOAD_NAME"):
             src, path, const, get = ("g", ins.argval), (), None, False
             continue
@@ -392,6 +404,7 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
 
 
 DEPTH = 4  # attributes and subscripts followed into a name (`self.trainer.cfg.lr`: 3)
+EACH: Any = type("Each", (), {"__repr__": lambda self: "EACH"})()  # every item (a for loop)
 
 
 _GLOBAL_OPS = ("LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL")

@@ -61,6 +61,9 @@ class Item(int):
     """A binding's key read as an item of its box, a list (`S[0]`, `nets[-1]`)."""
 
 
+LENGTH: Any = type("Length", (), {"__repr__": lambda self: "LENGTH"})()  # a key: len(box)
+
+
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "nothing (deleted)"})()
 
 
@@ -183,6 +186,8 @@ class Guards:
                 where = f"{name(box)}.{key}"
             elif type(key) is Item:  # (IndexError once the list is shorter: may_raise)
                 where = f"{name(box)}[{int(key)}]"
+            elif key is LENGTH:  # (a list a for loop walks: as many items as recorded)
+                where = f"len({name(box)})"
             else:
                 where = f"{name(box)}.get({name(key)}, {name(ABSENT)})"
             o = name(obj)
@@ -245,7 +250,7 @@ class Guards:
             try:
                 now = (box.cell_contents if key is None else getattr(box, key)
                        if type(key) is Attr else box[key] if type(key) is Item
-                       else box.get(key, ABSENT))
+                       else len(box) if key is LENGTH else box.get(key, ABSENT))
             except Exception:  # noqa: BLE001 - an emptied cell (`del s`) or slot, a getter
                 now = ABSENT  # that raises
             if now is obj or (is_scalar(obj) and same_scalar(now, obj)):
