@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .guards import ABSENT, LENGTH, Attr, Item, is_module, is_scalar
+from .guards import ABSENT, ITEMS, LENGTH, Attr, Item, is_module, is_scalar
 
 
 def bindings(fn: Callable[..., Any]) -> list[tuple[Any, Any, Any, str]]:
@@ -177,7 +177,8 @@ def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, A
     mro = () if mapping else obj.__mro__[1:] if isinstance(obj, type) else type(obj).__mro__
     for k in sorted(further, key=repr):
         if mapping:
-            if not dict.__contains__(d, k):
+            if not dict.__contains__(d, k):  # `cfg.get("m", 1.0)` with no "m": one set
+                out.append((d, k, ABSENT, f"{label}[{k!r}]"))  # later is read by eager
                 continue
             where, now = f"{label}[{k!r}]", dict.__getitem__(d, k)
             out.append((d, k, now, where))
@@ -201,10 +202,17 @@ def _items(seq: list[Any] | tuple[Any, ...], paths: Any, label: str, fn: Any
     for path in sorted(paths, key=repr):
         k = path[0]
         if k is EACH:  # `for o in cfg.opts:` reads every item, as many as there are
-            if isinstance(seq, list):
+            if isinstance(seq, list) and len(seq) > MANY:  # (one term per item made a
+                # replay over 10,000 numbers 35 ms: the items by identity at once, in C)
+                out.append((seq, ITEMS, tuple(seq), f"the items of {label}"))
+            elif isinstance(seq, list):
                 out.append((seq, LENGTH, len(seq), f"len({label})"))
             for i in range(len(seq)):
-                out.extend(_items(seq, [(i, *path[1:])], label, fn))
+                if isinstance(seq, list) and len(seq) > MANY:
+                    if len(path) > 1 and not is_scalar(seq[i]):
+                        out.extend(entries(seq[i], [path[1:]], f"{label}[{i}]", fn))
+                else:
+                    out.extend(_items(seq, [(i, *path[1:])], label, fn))
             continue
         if type(k) is not int or not -len(seq) <= k < len(seq):
             continue
@@ -352,6 +360,7 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
     path: tuple[Any, ...] = ()  # (what was taken of src so far: `self.cfg` -> ("cfg",))
     const: Any = None  # (a LOAD_CONST right after the name: a subscript's key?)
     get = False  # (`.get` just taken of the name: `cfg.get("wd", 0.0)` reads the key "wd")
+    unpack: list[tuple[Any, ...]] = []  # (the paths `for a, b in pairs:` stores next)
     for ins in dis.get_instructions(code):
         op = ins.opname
         if op in _SKIP:
@@ -362,6 +371,22 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
                 path = (*path, EACH)  # loop variable's code takes of it (an alias, below)
                 reads.setdefault(src, set()).add(path)
             continue
+        if (src is not None and path[-1:] == (EACH,) and const is None and not get
+                and op in ("UNPACK_SEQUENCE", "UNPACK_EX")):  # `for a, b in pairs:`: every
+            unpack = [(*path, i) for i in range(ins.arg if op == "UNPACK_SEQUENCE" else 0)]
+            if len(path) < DEPTH:  # item of each item read (`pairs[0][0] = 5.0` in place)
+                reads.setdefault(src, set()).add((*path, EACH))
+            continue  # (each name stored next: what its code takes of that item, below)
+        if unpack and op.startswith("STORE_FAST") and src is not None:
+            names = ins.argval if type(ins.argval) is tuple else (ins.argval,)
+            for v in names:  # (STORE_FAST_STORE_FAST, 3.13: a pair)
+                if unpack and len(unpack[0]) <= DEPTH:
+                    aliases.setdefault(("l", v), set()).add((src, unpack[0]))
+                unpack = unpack[1:]
+            if not unpack:
+                src, path = None, ()
+            continue
+        unpack = []
         if op in ("LOAD_GLOBAL", "LOAD_NAME"):
             src, path, const, get = ("g", ins.argval), (), None, False
             continue
@@ -405,6 +430,7 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
 
 DEPTH = 4  # attributes and subscripts followed into a name (`self.trainer.cfg.lr`: 3)
 EACH: Any = type("Each", (), {"__repr__": lambda self: "EACH"})()  # every item (a for loop)
+MANY = 32  # a for loop's list longer than this: its items guarded by one term (ITEMS)
 
 
 _GLOBAL_OPS = ("LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL")

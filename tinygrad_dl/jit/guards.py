@@ -5,6 +5,7 @@ is recorded afresh (eager and replay then agree again). Each check is a few attr
 
 from __future__ import annotations
 
+import operator
 import struct
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -62,6 +63,14 @@ class Item(int):
 
 
 LENGTH: Any = type("Length", (), {"__repr__": lambda self: "LENGTH"})()  # a key: len(box)
+# a key: all of a long list's items, by identity (its obj the tuple of them when recorded)
+ITEMS: Any = type("Items", (), {"__repr__": lambda self: "ITEMS"})()
+
+
+def same_items(box: Any, items: tuple[Any, ...]) -> bool:
+    """Does list `box` hold `items`, the same objects in the same order (in C: a number
+    replaced by an equal one records again, which is safe)?"""
+    return len(box) == len(items) and all(map(operator.is_, box, items))
 
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "nothing (deleted)"})()
@@ -179,6 +188,9 @@ class Guards:
         for j, strides in self.layouts:
             terms.append(f"arrays[{j}].strides != {strides!r}")
         for box, key, obj, _ in self.bindings:
+            if key is ITEMS:
+                terms.append(f"not {name(same_items)}({name(box)}, {name(obj)})")
+                continue
             if key is None:
                 where = f"{name(box)}.cell_contents"  # (ValueError when emptied: may_raise)
             elif type(key) is Attr:
@@ -247,6 +259,10 @@ class Guards:
                         "(np.ascontiguousarray, reshape, ravel), which copies or not by the "
                         "layout")
         for box, key, obj, what in self.bindings:
+            if key is ITEMS:
+                if not same_items(box, obj):
+                    return f"{what} changed (replay would keep the recorded ones)"
+                continue
             try:
                 now = (box.cell_contents if key is None else getattr(box, key)
                        if type(key) is Attr else box[key] if type(key) is Item
