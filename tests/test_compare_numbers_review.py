@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from test_jit_compare import replays_as
 
 import tinygrad_dl as tg
 from tinygrad_dl.jit import jit
@@ -33,17 +34,7 @@ def test_a_numpy_scalar_beside_a_float_tensor_is_compared_as_torch_does(a, v):
             np.testing.assert_array_equal(op(tg.Tensor(a), v).data, want)
             np.testing.assert_array_equal(op(v, tg.Tensor(a)).data,
                                           op(v, torch.from_numpy(a)).numpy())
-
-            w = tg.Tensor(np.ones(a.shape), requires_grad=True)
-
-            def step(x, op=op, w=w):  # recorded: the number a Compare parameter
-                m = op(tg.Tensor(x), v)
-                (w * m).sum().backward()
-                return m
-            got = jit(step, strict=True)
-            for _ in range(3):
-                np.testing.assert_array_equal(got(a).data, want)
-            assert got.replays == 1
+            replays_as(op, a, v, want)
 
 
 def test_a_numpy_scalar_beside_an_integer_tensor_keeps_numpys_rule():

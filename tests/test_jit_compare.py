@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -142,19 +143,26 @@ def test_a_python_number_is_compared_as_numpy_and_torch_compare_it():
                 np.testing.assert_array_equal(op(tg.Tensor(a), v).data, want)
                 np.testing.assert_array_equal(op(v, tg.Tensor(a)).data, op(v, torch.from_numpy(a)))
 
-                w = tg.Tensor(np.ones(a.shape), requires_grad=True)
-
-                def step(x, op=op, v=v, w=w):  # recorded: the number a Compare parameter
-                    m = op(tg.Tensor(x), v)
-                    (w * m).sum().backward()
-                    return m
-                got = jit(step, strict=True)
-                for _ in range(3):
-                    np.testing.assert_array_equal(got(a).data, want)
+                replays_as(op, a, v, want)
     # a number the dtype cannot hold: compared as the number (NumPy's); torch wraps 300 to 44
     # in uint8 and answers 250 < 300 False
     u8 = tg.Tensor(np.array([5, 250], np.uint8))
     assert (u8 < 300).data.all() and not (u8 > 300).data.any() and not (u8 == 256).data.any()
+
+
+def replays_as(op: Any, a: np.ndarray, v: Any, want: np.ndarray) -> None:
+    """`op(Tensor(x), v)` in a strict jitted step (the number `v` a Compare parameter):
+    the recorded calls and the replay give `want`."""
+    w = tg.Tensor(np.ones(a.shape), requires_grad=True)
+
+    def step(x):
+        m = op(tg.Tensor(x), v)
+        (w * m).sum().backward()
+        return m
+    got = jit(step, strict=True)
+    for _ in range(3):
+        np.testing.assert_array_equal(got(a).data, want)
+    assert got.replays == 1
 
 
 def test_an_int_beyond_every_float_is_one_line_naming_the_comparison():

@@ -37,16 +37,19 @@ class Net(nn.Module):
         return data + LAMBDA * (self.w * self.w).sum() + self.cfg["lam"] * self.w.sum()
 
 
-def net_step():
-    global LAMBDA
-    LAMBDA, Net.scale = 0.5, 2.0  # (each run, eager then jit, starts from the same state)
-    net = Net()
-
+def loss_step(net):
+    """(step, its parameters, net) for `differential`: the step runs `net.loss` backward."""
     def step(x):
         loss = net.loss(x)
         loss.backward()
         return loss
     return step, [net.w], net
+
+
+def net_step():
+    global LAMBDA
+    LAMBDA, Net.scale = 0.5, 2.0  # (each run, eager then jit, starts from the same state)
+    return loss_step(Net())
 
 
 def test_a_global_read_by_a_module_method_of_the_user_s_class():

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 import pytest
 from test_jit_bindings_review import X, differential, param
+from test_jit_step_calls import loss_step
 
 import tinygrad_dl as tg
 from tinygrad_dl import autograd, nn
@@ -140,13 +141,7 @@ class Alias(Base):
 @pytest.mark.parametrize("cls", [Decorated, Helper, Partial, Lambda, Alias])
 def test_a_dict_changed_in_place_read_by_what_a_function_is_passed(cls):
     def make():
-        net = cls()
-
-        def step(x):
-            loss = net.loss(x)
-            loss.backward()
-            return loss
-        return step, [net.w], net
+        return loss_step(cls())
     step, _ = differential(make, lambda net: net.cfg.__setitem__("lam", 3.0))
     assert step.replays >= 2 and step.rerecords == 1
 
@@ -208,13 +203,7 @@ class ByClass(nn.Module):
 def test_a_class_number_read_through_self_class():
     def make():
         ByClass.scale = 2.0
-        net = ByClass()
-
-        def step(x):
-            loss = net.loss(x)
-            loss.backward()
-            return loss
-        return step, [net.w], net
+        return loss_step(ByClass())
     try:
         step, _ = differential(make, lambda net: setattr(ByClass, "scale", 5.0))
     finally:
