@@ -323,6 +323,7 @@ def _data_descriptor(attr: Any) -> bool:
 _SKIP = frozenset({"EXTENDED_ARG", "CACHE", "NOP"})  # (no instruction of the step's own)
 _ON = frozenset({"LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR", "DELETE_ATTR"})
 _SUBSCRIPT = frozenset({"BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR"})
+_KEY = frozenset({"LOAD_CONST", "LOAD_SMALL_INT"})  # (3.14 loads an int 0..255 by the latter)
 
 
 def attribute_reads(code: Any) -> dict[tuple[str, str], set[tuple[Any, ...]]]:
@@ -399,8 +400,8 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
                     and ("l", ins.argval) != src):  # `c = self.cfg`: c.lr reads self.cfg.lr
                 aliases.setdefault(("l", ins.argval), set()).add((src, path))
             elif get:
-                if op == "LOAD_CONST" and type(ins.argval) in (str, int):
-                    reads[src].add((*path, ins.argval))
+                if op in _KEY and type(key := _key(ins)) in (str, int):
+                    reads[src].add((*path, key))
             elif (op == "COPY" and ins.arg == (1 if const is None else 2)) or op == (
                     "DUP_TOP" if const is None else "DUP_TOP_TWO"):  # (3.10's spelling)
                 continue  # `self.n += 1` (COPY 1), `d["n"] += 1` (COPY 2, twice): the same
@@ -413,8 +414,8 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
                 if op == "LOAD_ATTR" and len(path) + 1 < DEPTH:  # `self.cfg` of `self.cfg.lr`
                     path = (*path, ins.argval)
                     continue
-            elif const is None and op == "LOAD_CONST" and type(ins.argval) in (str, int):
-                const = ins.argval
+            elif const is None and op in _KEY and type(key := _key(ins)) in (str, int):
+                const = key
                 continue
             elif const is not None and (op in _SUBSCRIPT or (
                     op == "BINARY_OP" and ins.argrepr == "[]")):  # (3.14's subscript)
@@ -426,6 +427,11 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
     for c in code.co_consts:
         if hasattr(c, "co_code"):
             _reads(c, reads, aliases)
+
+
+def _key(ins: Any) -> Any:
+    """The constant a LOAD_CONST or LOAD_SMALL_INT instruction loads."""
+    return ins.arg if ins.opname == "LOAD_SMALL_INT" and ins.argval is None else ins.argval
 
 
 DEPTH = 4  # attributes and subscripts followed into a name (`self.trainer.cfg.lr`: 3)
