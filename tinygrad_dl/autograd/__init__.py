@@ -34,6 +34,7 @@ from ..anomaly import detect_anomaly
 from ..engine import enable_grad, no_grad
 from ..grad_mode import inference_mode, set_grad_enabled
 from ..tensor import Tensor
+from ..tensor.backward_to import toward
 
 __all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "functional",
            "grad", "inference_mode", "no_grad", "set_grad_enabled"]
@@ -186,10 +187,12 @@ class Function:
         return out
 
 
-def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool = False) -> None:
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
     """`torch.autograd.backward`: the gradients of all `tensors` (each times its gradient)
-    added into the leaves' `.grad`, as one pass: their graphs may share ops, so all but the
-    last backward keep the graph (torch runs one pass; the sums agree up to round-off)."""
+    added into the leaves' `.grad` (only `inputs`' when given), as one pass: their graphs may
+    share ops, so all but the last backward keep the graph (torch runs one pass; the sums
+    agree up to round-off)."""
     one = (Tensor, np.ndarray, np.generic, int, float)
     ts = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     gs = ([grad_tensors] if grad_tensors is None or isinstance(grad_tensors, one)
@@ -200,7 +203,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool = False)
         raise ValueError(f"autograd.backward: {len(ts)} tensors but {len(gs)} gradients")
     for i, (t, g) in enumerate(zip(ts, gs)):
         t.backward(None if g is None else (g.data if isinstance(g, Tensor) else g),
-                   retain_graph=retain_graph or i < len(ts) - 1)
+                   retain_graph=bool(retain_graph) or i < len(ts) - 1,
+                   create_graph=create_graph, inputs=inputs)
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
@@ -249,7 +253,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if hooks.active and hooks.attached.recorder is not None:  # a jit recording: a replay
         hooks.attached.recorder.fail("autograd.grad() inside the step")  # would not redo it
     ops, leaves = _below([o for o, _ in starts])
-    ops, ends = _toward(ops, ins)  # (only the ops between outputs and inputs run, as
+    ops, ends = toward(ops, ins)  # (only the ops between outputs and inputs run, as
     # torch's: a tensor below an input keeps its hooks unrun, its graph unfreed)
     if write_guard.watching:  # a watched parameter written through an older view since the
         write_guard.check_views(ops)  # forward: raise, as backward does (not a wrong gradient)
@@ -309,19 +313,6 @@ def _below(outs: list[Tensor]) -> tuple[list[Any], list[Any]]:
         for t in o_leaves:
             leaves.setdefault(id(t), t)
     return sorted(ops.values(), key=lambda t: t._ctx.made, reverse=True), list(leaves.values())
-
-
-def _toward(ops: list[Any], ins: list[Tensor]) -> tuple[list[Any], list[Any]]:
-    """The ops (outputs first) whose backward reaches one of `ins`, and the inputs that are
-    op results left out (their gradient is wanted, their op's backward is not)."""
-    on = {id(t) for t in ins}
-    run = set()
-    for t in reversed(ops):  # inputs first: each op after what it reads
-        if any(id(p) in on for p in t._ctx.parents):
-            on.add(id(t))
-            run.add(id(t))
-    ends = {id(t): t for t in ins if t._ctx is not None and id(t) not in run}
-    return [t for t in ops if id(t) in run], list(ends.values())
 
 
 from . import functional  # noqa: E402 (torch.autograd.functional; it uses grad, above)

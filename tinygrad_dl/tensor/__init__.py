@@ -13,8 +13,9 @@ methods are written, one group per module beside this one, in the classes it der
 `comparisons`, `reductions`, `shape`, `gathering` (sort, gather, scatter, masks), `counting`
 (nonzero, unique, bincount, histc), `linalg`,
 `pytorch_names`, `inplace`, `casts`. The helpers they share are `conversions` (`as_tensor`,
-`data_of`, `plain_array`, `filled`, ...), `results` (`Size`, `ValuesIndices`) and `habits`
-(the warnings where a PyTorch habit would misread a NumPy result). Those modules read `Tensor`
+`data_of`, `plain_array`, `filled`, ...), `results` (`Size`, `ValuesIndices`), `habits`
+(the warnings where a PyTorch habit would misread a NumPy result) and `backward_to`
+(backward's `inputs=`, and the walk autograd.grad shares). Those modules read `Tensor`
 from this package when called, as `tensor.Tensor`: it is defined after they are imported.
 """
 
@@ -30,6 +31,7 @@ from .. import engine, hooks, tensor_hooks, write_guard
 from ..device import check_device
 from ..ops import Abs, Add, Div, MatMul, Maximum, Mul, Neg, Pow, Sub
 from ..random import float_dtype, normal
+from .backward_to import backward_to, named_inputs
 from .casts import CastMethods, np_dtype
 from .comparisons import ComparisonMethods
 from .conversions import Axis, as_data, as_tensor, data_of, filled, plain_array, shape_arg
@@ -365,32 +367,48 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         return tensor_hooks.add(self, hook, post=True)
 
     # ---- backprop ----------------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None, *, grad: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` that requires grad.
 
-        `grad` is the gradient of some scalar w.r.t. this tensor; it defaults to 1 for a
-        one-element tensor. Saved intermediates are freed afterwards unless retain_graph.
+        `gradient` (PyTorch's name; `grad=` too) is the gradient of some scalar w.r.t. this
+        tensor; it defaults to 1 for a one-element tensor. Saved intermediates are freed
+        afterwards unless retain_graph. `inputs`: only these tensors' `.grad` is filled, by
+        the ops between them and self (PyTorch's `inputs=`; see tensor/backward_to.py).
         """
+        if grad is not None:
+            if gradient is not None:
+                raise TypeError("backward() got both gradient= and grad=: they are one "
+                                "argument (PyTorch's name and this package's)")
+            gradient = grad
+        if create_graph:
+            raise NotImplementedError("backward: create_graph=True is not supported: backward "
+                                      "runs on NumPy arrays, so it records no graph of itself "
+                                      "(no second derivatives)")
         if not self.requires_grad:
             raise RuntimeError(
                 f"backward() on a tensor that does not require grad (shape {self.shape}): "
                 "no input of the graph has requires_grad=True, or it was built under no_grad()"
             )
-        if grad is None:
+        ins = None if inputs is None else named_inputs(inputs, "backward")
+        if gradient is None:
             if self.data.size != 1:
                 raise RuntimeError(
                     f"backward() on a non-scalar tensor of shape {self.shape} needs an explicit "
-                    "grad of that shape (the gradient of the final scalar w.r.t. this tensor)"
+                    "gradient of that shape (the gradient of the final scalar w.r.t. this "
+                    "tensor)"
                 )
             shape, dt = self.data.shape, self.data.dtype  # (a 0-d loss: np.array, not np.ones)
-            grad = engine.literal(np.array(1, dt) if shape == () else np.ones(shape, dt))
+            gradient = engine.literal(np.array(1, dt) if shape == () else np.ones(shape, dt))
         else:
-            grad = as_data(grad, self.data.dtype)
-            if grad.shape != self.shape:
-                raise ValueError(
-                    f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}"
-                )
-        engine.backward(self, grad, retain_graph)
+            gradient = as_data(gradient, self.data.dtype)
+            if gradient.shape != self.shape:
+                raise ValueError(f"backward(): gradient has shape {gradient.shape} but the "
+                                 f"tensor has shape {self.shape}")
+        if ins is None:
+            engine.backward(self, gradient, bool(retain_graph))
+        else:
+            backward_to(self, gradient, bool(retain_graph), ins)
         hooks.notify_backward_done()  # (a jit recording checks .grad from here on)
 
     def draw(self, **kwargs: Any) -> Any:
