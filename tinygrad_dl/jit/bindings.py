@@ -324,6 +324,14 @@ _SKIP = frozenset({"EXTENDED_ARG", "CACHE", "NOP"})  # (no instruction of the st
 _ON = frozenset({"LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR", "DELETE_ATTR"})
 _SUBSCRIPT = frozenset({"BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR"})
 _KEY = frozenset({"LOAD_CONST", "LOAD_SMALL_INT"})  # (3.14 loads an int 0..255 by the latter)
+# a closure variable; in a class body (`class A: v = cfg.lr` in the step) 3.12 spells
+# LOAD_CLASSDEREF as LOAD_FROM_DICT_OR_DEREF (its read was lost: a replay kept the old lr)
+_CELL = frozenset({"LOAD_DEREF", "LOAD_CLASSDEREF", "LOAD_FROM_DICT_OR_DEREF"})
+# 3.13's superinstructions (3.14's borrowing loads too) -> the two instructions each is
+_PAIRS = {"LOAD_FAST_LOAD_FAST": ("LOAD_FAST", "LOAD_FAST"),
+          "STORE_FAST_LOAD_FAST": ("STORE_FAST", "LOAD_FAST"),
+          "STORE_FAST_STORE_FAST": ("STORE_FAST", "STORE_FAST"),
+          "LOAD_FAST_BORROW_LOAD_FAST_BORROW": ("LOAD_FAST_BORROW", "LOAD_FAST_BORROW")}
 
 
 def attribute_reads(code: Any) -> dict[tuple[str, str], set[tuple[Any, ...]]]:
@@ -362,12 +370,25 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
     const: Any = None  # (a LOAD_CONST right after the name: a subscript's key?)
     get = False  # (`.get` just taken of the name: `cfg.get("wd", 0.0)` reads the key "wd")
     unpack: list[tuple[Any, ...]] = []  # (the paths `for a, b in pairs:` stores next)
-    for ins in dis.get_instructions(code):
+    # (`a, b = cfg.a, cfg.b`: the names and paths on the stack under the one read now, and
+    # after the first STORE_FAST those the STORE_FASTs right after it store; each Python
+    # orders them its own way: 3.10 rotates them first, 3.11+ stores the last one first)
+    below: list[tuple[tuple[str, str], tuple[Any, ...]]] = []
+    stored: list[tuple[tuple[str, str], tuple[Any, ...]]] = []
+    last = None  # (the instruction before: a COPY leaves what a STORE_FAST stores on the stack)
+    for ins in _instructions(code):
         op = ins.opname
         if op in _SKIP:
             continue
+        prev, last = last, op
+        if stored:
+            if op in ("STORE_FAST", "STORE_DEREF"):
+                src, path = stored.pop()
+            else:
+                stored = []
         if src is not None and const is None and not get and (
                 op == "GET_ITER" or op == "FOR_ITER" and path[-1:] == (EACH,)):
+            below = []
             if op == "GET_ITER":  # `for o in cfg.opts:`: each item is read, and what the
                 path = (*path, EACH)  # loop variable's code takes of it (an alias, below)
                 reads.setdefault(src, set()).add(path)
@@ -378,27 +399,37 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
             if len(path) < DEPTH:  # item of each item read (`pairs[0][0] = 5.0` in place)
                 reads.setdefault(src, set()).add((*path, EACH))
             continue  # (each name stored next: what its code takes of that item, below)
-        if unpack and op.startswith("STORE_FAST") and src is not None:
-            names = ins.argval if type(ins.argval) is tuple else (ins.argval,)
-            for v in names:  # (STORE_FAST_STORE_FAST, 3.13: a pair)
-                if unpack and len(unpack[0]) <= DEPTH:
-                    aliases.setdefault(("l", v), set()).add((src, unpack[0]))
-                unpack = unpack[1:]
+        if unpack and op == "STORE_FAST" and src is not None:
+            if len(unpack[0]) <= DEPTH:
+                aliases.setdefault(("l", ins.argval), set()).add((src, unpack[0]))
+            unpack = unpack[1:]
             if not unpack:
                 src, path = None, ()
             continue
         unpack = []
-        if op in ("LOAD_GLOBAL", "LOAD_NAME"):
-            src, path, const, get = ("g", ins.argval), (), None, False
-            continue
-        if op.startswith("LOAD_FAST") or op in ("LOAD_DEREF", "LOAD_CLASSDEREF"):
-            v = ins.argval  # (LOAD_FAST_LOAD_FAST, 3.13: a pair, the last one on top)
-            src, path, const, get = ("l", v[-1] if type(v) is tuple else v), (), None, False
+        if op in ("LOAD_GLOBAL", "LOAD_NAME") or op.startswith("LOAD_FAST") or op in _CELL:
+            # (right after a name or a path: `cfg.b` of `a, b = cfg.a, cfg.b`)
+            below = [*below, (src, path)] if src is not None and const is None and not get else []
+            kind = "g" if op in ("LOAD_GLOBAL", "LOAD_NAME") else "l"
+            src, path, const, get = (kind, ins.argval), (), None, False
             continue
         if src is not None:
-            if (op in ("STORE_FAST", "STORE_DEREF") and const is None and not get
-                    and ("l", ins.argval) != src):  # `c = self.cfg`: c.lr reads self.cfg.lr
-                aliases.setdefault(("l", ins.argval), set()).add((src, path))
+            if op in ("STORE_FAST", "STORE_DEREF") and const is None and not get:
+                if ("l", ins.argval) != src:  # `c = self.cfg`: c.lr reads self.cfg.lr
+                    aliases.setdefault(("l", ins.argval), set()).add((src, path))
+                if prev in ("COPY", "DUP_TOP"):  # `(c := cfg.opt).lr`, `a = b = cfg.opt`:
+                    continue  # still on the stack, read further or stored again
+                stored, below = [*stored, *below], []  # `a, b = cfg.a, cfg.b`: `a` was
+                # missed (3.10, 3.13 missed `b` too), a replay kept the old `a.lr`
+            elif op in ("ROT_TWO", "ROT_THREE") and const is None and not get and len(
+                    below) >= (1 if op == "ROT_TWO" else 2):  # (3.10's `a, b = ...`)
+                stack = [*below, (src, path)]
+                if op == "ROT_TWO":
+                    stack[-2:] = stack[-1], stack[-2]
+                else:
+                    stack[-3:] = stack[-1], stack[-3], stack[-2]
+                below, (src, path) = stack[:-1], stack[-1]
+                continue
             elif get:
                 if op in _KEY and type(key := _key(ins)) in (str, int):
                     reads[src].add((*path, key))
@@ -423,10 +454,24 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
                 if op != "STORE_SUBSCR" and op != "DELETE_SUBSCR" and len(path) + 1 < DEPTH:
                     path, const = (*path, const), None
                     continue
-        src, path, const, get = None, (), None, False
+        src, path, const, get, below = None, (), None, False, []
     for c in code.co_consts:
         if hasattr(c, "co_code"):
             _reads(c, reads, aliases)
+
+
+def _instructions(code: Any) -> Any:
+    """`code`'s instructions, each of 3.13's superinstructions (two in one, on one line:
+    `for o in cfg.opts: loss = loss * o.lr`, a comprehension's `[self.wd * ... for p in ps]`)
+    as the two it stands for: STORE_FAST_LOAD_FAST, read as neither, lost the load (`self.wd`
+    unguarded: a replay kept the old number) and the loop variable's alias (`o.lr`)."""
+    for ins in dis.get_instructions(code):
+        pair = _PAIRS.get(ins.opname)
+        if pair is None or type(ins.argval) is not tuple:
+            yield ins
+            continue
+        for op, name in zip(pair, ins.argval):  # (argval: the names in the order run)
+            yield ins._replace(opname=op, arg=None, argval=name, argrepr=name)
 
 
 def _key(ins: Any) -> Any:
