@@ -30,6 +30,7 @@ import numpy as np
 from ..autograd import FunctionCtx
 from ..engine import Function
 from .bindings import STREAMS, attribute_reads, entries, read_globals, user_code
+from .opcodes import unread
 
 _ABSENT = object()
 
@@ -37,8 +38,8 @@ _ABSENT = object()
 class StepCalls:
     """The profile hook of one recorded call (see the module's docstring)."""
 
-    __slots__ = ("step", "prev", "user", "codes", "calls", "drew", "legacy", "ops", "inside",
-                 "buffers", "written", "user_ops", "exact")
+    __slots__ = ("step", "prev", "user", "codes", "calls", "unread", "drew", "legacy", "ops",
+                 "inside", "buffers", "written", "user_ops", "exact")
 
     def __init__(self, step: Any, prev: Any,
                  buffers: dict[int, tuple[np.ndarray, bytes]] | None = None,
@@ -51,6 +52,7 @@ class StepCalls:
         # such a name held
         self.codes: dict[Any, tuple[dict[str, Any], tuple[str, ...], Any]] = {}
         self.calls: dict[tuple[Any, str, int], Any] = {}
+        self.unread: str | None = None  # an instruction of theirs the guards cannot read
         self.drew: str | None = None  # the first draw by the user's Python, named
         # NumPy's global stream (np.random.rand, np.random.seed): its methods run in C
         # unheard (as a Generator's do), but this package never draws from it, so a change
@@ -113,6 +115,8 @@ class StepCalls:
             elif user and not self.inside:  # (a helper an op's forward calls: replayed too)
                 seen = self.codes.get(code)
                 if seen is None:
+                    if self.unread is None:  # (an untested Python's: see opcodes)
+                        self.unread = unread(code)
                     reads = attribute_reads(code)
                     n = code.co_argcount + code.co_kwonlyargcount
                     seen = self.codes[code] = (frame.f_globals, tuple(

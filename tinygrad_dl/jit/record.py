@@ -27,6 +27,7 @@ from .bindings import DRAWS, bindings
 from .calls import WATCHED, StepCalls, fingerprint
 from .grads import GradWatch
 from .guards import ModuleGuard, is_module
+from .opcodes import unread, why
 from .watch import Watched, base_of, watch
 
 OUT, IN, PARAM, CONST = 0, 1, 2, 3  # where an op's input comes from: the kinds of a Source
@@ -203,6 +204,10 @@ class Recording:
              ) -> Any:
         """fn with its NumPy arguments as watched views; modules it holds are guarded."""
         self.bindings = self._drawn(bindings(fn))
+        code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+        op = None if code is None else unread(code)
+        if op is not None:  # (a Python newer than the guards are tested on: see opcodes)
+            self.fail(why(op))
         self.remember(b[2] for b in self.bindings)
         # the bits of its float arguments: a float it returns must be one of them (`output`)
         self.numbers = {float_bits(v) for v in (*args, *kwargs.values()) if type(v) is float}
@@ -230,8 +235,7 @@ class Recording:
                 return fn(*args, **kwargs)
             prev.disable()
             prev = None
-        calls = self.calls = StepCalls(getattr(getattr(fn, "__func__", fn), "__code__", None),
-                                       prev, self.before, self.user_ops)
+        calls = self.calls = StepCalls(code, prev, self.before, self.user_ops)
         sys.setprofile(calls)
         try:
             return fn(*args, **kwargs)
@@ -243,6 +247,8 @@ class Recording:
             calls.finish(end=True)
             self.user_ops = calls.user_ops
             self.bindings += self._drawn(calls.bindings(), calls.drew)
+            if calls.unread is not None:
+                self.fail(why(calls.unread))
 
     def _drawn(self, found: list[tuple[Any, Any, Any, str]], drew: str | None = None
                ) -> list[tuple[Any, Any, Any, str]]:
