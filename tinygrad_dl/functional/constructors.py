@@ -11,7 +11,7 @@ import numpy as np
 from ..device import check_device
 from ..engine import literal
 from ..ops.shape import brief_values
-from ..ops.spelling import one_name
+from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, below, float_dtype, integers, multinomial_draws
 from ..tensor import Tensor, data_of, filled, np_dtype
 from ..tensor.conversions import is_literal
@@ -90,6 +90,7 @@ def from_numpy(a: np.ndarray) -> Tensor:
 zeros, ones, randn = Tensor.zeros, Tensor.ones, Tensor.randn
 
 
+@torch_keywords(size="shape")
 def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
           device: Any = None) -> Tensor:
     """Zeros: an uninitialised tensor would make runs irreproducible for no gain here."""
@@ -98,6 +99,7 @@ def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
                      device, size)
 
 
+@torch_keywords(size="shape")
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
     """np.full / torch.full; the dtype follows fill_value (an int gives int64) unless given."""
@@ -141,6 +143,7 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
                                              dtype=dtype), requires_grad, device, start, stop, num)
 
 
+@torch_keywords(size="shape")
 def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
          generator: Any = None, device: Any = None) -> Tensor:
     """Uniform numbers in [0, 1) (torch.rand, np.random.rand)."""
@@ -218,24 +221,28 @@ def _like(x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     return a.shape, np.dtype(a.dtype if dtype is None else np_dtype(dtype, "*_like"))
 
 
+@torch_keywords(input="x")
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False,
                device: Any = None) -> Tensor:
     shape, dt = _like(x, dtype)
     return _made("zeros_like", np.zeros(shape, dt), requires_grad, device)
 
 
+@torch_keywords(input="x")
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
     shape, dt = _like(x, dtype)
     return _made("ones_like", np.ones(shape, dt), requires_grad, device)
 
 
+@torch_keywords(input="x")
 def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False,
                device: Any = None) -> Tensor:
     """Zeros (see empty)."""
     return zeros_like(x, dtype, requires_grad, device)
 
 
+@torch_keywords(input="x")
 def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
     shape, dt = _like(x, dtype)
@@ -247,6 +254,7 @@ def _random_like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype
     return shape, float_dtype(dt, op, "x has dtype" if dtype is None else "dtype")
 
 
+@torch_keywords(input="x")
 def rand_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
               generator: Any = None, device: Any = None) -> Tensor:
     shape, dt = _random_like("rand_like", x, dtype)
@@ -254,6 +262,7 @@ def rand_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = 
     return _made("rand_like", data, requires_grad, device)
 
 
+@torch_keywords(input="x")
 def randn_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
                generator: Any = None, device: Any = None) -> Tensor:
     shape, dt = _random_like("randn_like", x, dtype)

@@ -17,6 +17,7 @@ from ..ops import (
     MaxPool2d,
     Unfold,
 )
+from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from .joins import pad
 from .methods import as_tensor_of, as_tensors
@@ -84,6 +85,7 @@ def _conv2d_args(x: Tensor, w: Tensor, stride: Any, padding: Any, dilation: Any,
     return dict(stride=stride, padding=pads, dilation=dilation, groups=groups)
 
 
+@torch_keywords(input="x", weight="w", bias="b")
 def conv2d(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
            groups: Any = 1) -> Tensor:
     """2-D cross-correlation of x (N, C, H, W) with filters w (F, C/groups, KH, KW) (+ bias b
@@ -338,6 +340,7 @@ def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
     return MaxPool2d.apply(x, kernel=kernel, stride=stride, pad=padding)
 
 
+@torch_keywords(input="x")
 def avg_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0, *,
                kernel_size: Any = None) -> Tensor:
     """Mean over kernel windows every `stride` pixels of x (N, C, H, W), as max_pool2d, after

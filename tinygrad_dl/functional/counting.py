@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import is_grad_enabled
-from ..ops.spelling import one_name
+from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor
 from ..tensor.conversions import Axis, no_grad_result
 from ..tensor.counting import unique_values
@@ -79,6 +79,7 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor
     return _tensor(input).histc(bins, min, max)
 
 
+@torch_keywords(input="a")
 def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,  # noqa: A002
               weights: Any = None, *, weight: Any = None) -> tuple[Tensor, Tensor]:
     """np.histogram: (hist, bin_edges), bins an int or the edges (torch's weight= is NumPy's
@@ -98,6 +99,7 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,  #
     return no_grad_result(hist), no_grad_result(np.array(edges))
 
 
+@torch_keywords(input="values")
 def searchsorted(sorted_sequence: Any, values: Any, side: str | None = None,
                  sorter: Any = None, *, right: bool = False, out_int32: bool = False) -> Tensor:
     """torch.searchsorted(sorted_sequence, values, right=) and np.searchsorted(a, v, side=):

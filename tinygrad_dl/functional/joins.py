@@ -16,7 +16,7 @@ from ..ops import (
     Stack,
 )
 from ..ops.shape import axis_of
-from ..ops.spelling import one_name
+from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor, split_at
 from .methods import as_tensor_of, as_tensors, write_out
 
@@ -46,6 +46,7 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
 
 
 
+@torch_keywords(condition="cond", input="x", other="y")
 def where(cond: Any, x: Any, y: Any) -> Tensor:
     """Elementwise x where cond else y; cond is a constant (its gradient is not defined)."""
     x, y = as_tensors([x, y])
@@ -56,8 +57,9 @@ def where(cond: Any, x: Any, y: Any) -> Tensor:
 
 
 # ---- joining, splitting and shape (NumPy's functions; Tensor methods do the work) --------
-def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0.0, *,
-        value: float | None = None) -> Tensor:
+@torch_keywords(input="x")
+def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: float = 0.0, *,
+        value: float | None = None, pad: Any = None) -> Tensor:
     """np.pad: pad_width as np.pad takes it (an int, a (before, after) pair for every axis,
     or one pair per axis). PyTorch's F.pad(x, (left, right, top, bottom, ...), mode, value=0)
     works too: a flat tuple of 4, 6, ... widths, pairs from the last axis backwards. A flat
@@ -67,7 +69,17 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
     length), "replicate" (np.pad's "edge") and "circular" (np.pad's "wrap"; each width at most
     the axis's length): index_select along each padded axis, so the gradient adds up where an
     entry is copied, as torch's. Negative widths crop, as torch's, only in "constant" mode and
-    PyTorch's flat spelling (NumPy's refuses them); the result is always a new tensor."""
+    PyTorch's flat spelling (NumPy's refuses them); the result is always a new tensor.
+    `pad=` (PyTorch's keyword) is always read as PyTorch's flat tuple, a pair included."""
+    if pad is not None:
+        if pad_width is not None:
+            raise TypeError("pad() got both pad_width= and pad=: NumPy's and PyTorch's names "
+                            "for the widths; pass one")
+        pad_width = tuple(pad)
+        if len(pad_width) == 2 and np.ndim(as_tensor_of(x).data) >= 2:
+            pad_width += (0, 0)  # (the last axis only: PyTorch's reading, unambiguous here)
+    elif pad_width is None:
+        raise TypeError("pad() missing the widths: pad(x, pad_width) or F.pad(x, pad=...)")
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: mode must be one of {', '.join(map(repr, _PAD_MODES))}, got "
                          f"{mode!r}")
@@ -187,6 +199,7 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0, *,
     return x.split(indices_or_sections, dim=dim)
 
 
+@torch_keywords(input="x")  # (torch.tensor_split(input=x, ...))
 def array_split(x: Any, indices_or_sections: Any, axis: int = 0, *,
                 dim: int | None = None) -> list[Tensor]:
     """np.array_split / torch.tensor_split: like split, but n sections need not be equal
@@ -252,6 +265,7 @@ def rollaxis(x: Any, axis: int, start: int = 0) -> Tensor:
     return x.permute(*order)
 
 
+@torch_keywords(input="x")
 def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, dim: int | None = None,
          descending: bool = False, stable: bool = False) -> Any:
     """np.sort: the sorted values along axis (None: flattened). With PyTorch's dim= or

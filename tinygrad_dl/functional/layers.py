@@ -24,12 +24,14 @@ from ..ops import (
     VectorNorm,
 )
 from ..ops.shape import InRange
+from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from .constructors import rng_of
 from .methods import as_tensor_of, as_tensors, dim_arg, inplace_flag, number_arg
 
 
+@torch_keywords(input="x")
 def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
             rng: Any = None, generator: Any = None) -> Tensor:
     """F.dropout: in training, zero each entry with probability p and scale the rest by

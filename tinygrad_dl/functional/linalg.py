@@ -15,7 +15,7 @@ from ..ops import (
     VectorNorm,
 )
 from ..ops.linalg import sublist_subscripts
-from ..ops.spelling import one_name
+from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor
 from .constructors import as_tensor
 from .joins import stack
@@ -52,6 +52,7 @@ def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
 _L = "abcdefghijklmnopqrstuvwxyz"
 
 
+@torch_keywords(input="x", other="y")
 def inner(x: Any, y: Any) -> Tensor:
     """np.inner: the sum over the last axes of x and y."""
     x, y = as_tensors([x, y])
@@ -66,12 +67,14 @@ def matrix_transpose(x: Any) -> Tensor:
     return as_tensor(x).mT
 
 
+@torch_keywords(input="x", vec2="y")
 def outer(x: Any, y: Any) -> Tensor:
     """np.outer: x and y flattened, out[i, j] = x[i] y[j]."""
     x, y = as_tensors([x, y])
     return x.outer(y)
 
 
+@torch_keywords(a="x", b="y", dims="axes")
 def tensordot(x: Any, y: Any, axes: Any = 2) -> Tensor:
     """np.tensordot: sum over the last `axes` axes of x and the first of y, or over the
     axes listed in the pair `axes` = (x's axes, y's axes)."""
@@ -99,11 +102,13 @@ def _bad(axis: int) -> int:
 
 
 
+@torch_keywords(input="x", diagonal="k")
 def diag(x: Any, k: int = 0) -> Tensor:
     """np.diag: a 1-D x -> a matrix with x on diagonal k; a 2-D x -> its diagonal k."""
     return Diag.apply(as_tensor_of(x), k=k)
 
 
+@torch_keywords(input="x", other="y")
 def kron(x: Any, y: Any) -> Tensor:
     """np.kron / torch.kron: every x[i] times all of y, blocks laid out like x (a product of
     reshaped, broadcast copies, then a reshape)."""
@@ -115,6 +120,7 @@ def kron(x: Any, y: Any) -> Tensor:
     return (a * b).reshape([p * q for p, q in zip(xs, ys)])
 
 
+@torch_keywords(input="x", other="y")
 def cross(x: Any, y: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """np.cross / torch.linalg.cross of 3-vectors along axis (default the last); the other axes
     broadcast. Each component is a difference of two products."""
@@ -142,6 +148,7 @@ def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
     return VectorNorm.apply(diff, ord=float(p), axis=-1, keepdims=False)
 
 
+@torch_keywords(input="x", other="y")
 def dist(x: Any, y: Any, p: float = 2.0) -> Tensor:
     """torch.dist: the p-norm of x - y over all entries (broadcast together)."""
     a, b = as_tensors([x, y])

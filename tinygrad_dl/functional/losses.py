@@ -21,6 +21,7 @@ from ..ops import (
 )
 from ..ops.loss import check_labels
 from ..ops.shape import InUnitInterval, Tap
+from ..ops.spelling import torch_keywords
 from ..tensor import Tensor, data_of, plain_array
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from .methods import as_tensor_of, as_tensors
@@ -182,6 +183,7 @@ def _rows_of_classes(who: str, x: Tensor, t: np.ndarray, soft: bool
     return rows, t, (N, *rest)
 
 
+@torch_keywords(input="y")
 def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
     """Class indices (n,) -> one-hot rows (n, K); any shape S -> S + (K,), as torch's
     one_hot (a column of labels (n, 1) is (n, 1, K): it was broadcast into a wrong (n, K))."""

@@ -53,8 +53,17 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
     (constants take the first Tensor's float dtype), then the method runs. `out=` writes the
     result into an existing Tensor, as NumPy and PyTorch do (see write_out)."""
 
+    sig = inspect.signature(method)
+    first, *rest = sig.parameters.values()
+    name = "x" if any(p.name == "input" for p in rest) else "input"  # (torch's, if free)
+    aliases = getattr(method, "torch_aliases", {})  # (x.pow(exponent=): torch.pow's too)
+    by_name = [(name,), *((p.name, *(a for a, q in aliases.items() if q == p.name))
+                          for p in rest[:tensors - 1])]  # each tensor's keyword names
+
     @functools.wraps(method)
     def function(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        if name in kwargs or len(args) < tensors:  # torch.add(input=x, other=y)
+            args = tensors_by_name(method.__name__, args, kwargs, by_name)
         if len(args) < tensors:
             raise TypeError(f"{method.__name__}() needs {tensors} tensor argument"
                             f"{'s' if tensors > 1 else ''}, got {len(args)}")
@@ -64,9 +73,6 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
             result = method(*as_tensors(args[:tensors]), *args[tensors:], **kwargs)
         return result if out is None else write_out(method.__name__, result, out)
 
-    sig = inspect.signature(method)
-    first, *rest = sig.parameters.values()
-    name = "input" if any(p.name == "x" for p in rest) else "x"
     kw_only = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
     varkw = [p for p in rest if p.kind is inspect.Parameter.VAR_KEYWORD]
     # (a method's own out=, NumPy's for np.max(t): the function's out= is taken before it)
@@ -74,6 +80,23 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
     function.__signature__ = sig.replace(  # type: ignore[attr-defined]
         parameters=[first.replace(name=name), *rest, kw_only, *varkw])
     return function
+
+
+def tensors_by_name(op: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                    names: list[tuple[str, ...]]) -> tuple[Any, ...]:
+    """The leading tensor arguments given by keyword (PyTorch's `input=`, `other=`; `names`:
+    each one's accepted names) moved after the positional ones, in their order; one given
+    twice is a TypeError, as Python's own."""
+    args = tuple(args)
+    for i, keys in enumerate(names):
+        given = [k for k in keys if k in kwargs]
+        if i < len(args) and given or len(given) > 1:
+            raise TypeError(f"{op}() got multiple values for argument '{keys[0]}'")
+        if i >= len(args):
+            if not given:
+                break
+            args = (*args, kwargs.pop(given[0]))
+    return args
 
 
 def write_out(op: str, result: Any, out: Any) -> Tensor:
@@ -156,7 +179,7 @@ def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor],
 _relu = method_function(Tensor.relu)
 tanh = method_function(Tensor.tanh)
 sigmoid = method_function(Tensor.sigmoid)
-softplus = method_function(Tensor.softplus)
+_softplus = method_function(Tensor.softplus)
 _leaky_relu = method_function(Tensor.leaky_relu)
 _elu = method_function(Tensor.elu)
 gelu = method_function(Tensor.gelu)
@@ -164,6 +187,21 @@ _silu = method_function(Tensor.silu)
 softmax = method_function(Tensor.softmax)
 log_softmax = method_function(Tensor.log_softmax)
 prelu = method_function(Tensor.prelu, 2)
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0, *,
+             out: Tensor | None = None) -> Tensor:
+    """PyTorch's F.softplus: log(1 + exp(beta x)) / beta, and x itself where beta x >
+    threshold (torch's linear part). At beta=1, threshold=20 (the defaults) it is the
+    overflow-free softplus op, as before."""
+    beta = number_arg("softplus", "beta", beta)
+    threshold = number_arg("softplus", "threshold", threshold)
+    if beta == 1.0 and threshold == 20.0:
+        return _softplus(input, out=out)
+    x = as_tensor_of(input)
+    z = x * beta
+    result = x.where(z > threshold, z.softplus() / beta)
+    return result if out is None else write_out("softplus", result, out)
 
 
 # (PyTorch's signatures, inplace= included: F.relu(x, inplace=True), as nn.ReLU(inplace=True))

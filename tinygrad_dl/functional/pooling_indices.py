@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..ops import Scatter
+from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from . import conv, pooling
 from .conv import avg_pool2d, pair_of_ints
@@ -165,6 +166,7 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     return pooling.max_pool1d(input, kernel_size, stride, padding)
 
 
+@torch_keywords(input="x")
 def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False, *,
                kernel_size: Any = None) -> Any:

@@ -18,6 +18,7 @@ from ..functional.linalg import matrix_chain
 from ..functional.methods import write_out
 from ..ops import QR, SVD, Eigh, Pinv, Solve, VectorNorm
 from ..ops.linalg_decomp import cutoff
+from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from ..tensor.casts import dtype_of
 from ..tensor.linalg import QRResult, SignLogAbsDet, square_matrices
@@ -161,6 +162,7 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
     return out
 
 
+@torch_keywords(input="A")  # (torch.linalg.norm documents input, the others A)
 @_out
 def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
          dtype: Any = None) -> Tensor:

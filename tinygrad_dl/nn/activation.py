@@ -27,6 +27,7 @@ from ..functional import (
     silu,
     softmax,
     softmin,
+    softplus,
     softshrink,
     softsign,
     tanhshrink,
@@ -90,8 +91,20 @@ class SiLU(Module):
 
 
 class Softplus(Module):
+    """PyTorch's nn.Softplus(beta=1.0, threshold=20.0): F.softplus."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = number_arg("Softplus", "beta", beta), number_arg(
+            "Softplus", "threshold", threshold)
+
     def forward(self, x: Tensor) -> Tensor:
-        return x.softplus()
+        if self.beta == 1.0 and self.threshold == 20.0:
+            return x.softplus()
+        return softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class LeakyReLU(Module):

@@ -27,6 +27,7 @@ from ..functional import (
 )
 from ..functional.losses import ignore_index_arg, label_smoothing_arg, weight_or_reduction
 from ..ops import Linear as LinearOp
+from ..ops.spelling import torch_keywords
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
 from .module import Module, channel_groups, inplace_arg, size_arg
@@ -151,11 +152,17 @@ class BatchNorm1d(Module):
     (PyTorch's start at 0 and 1), and eps defaults to 1e-8 (PyTorch's 1e-5).
     """
 
+    @torch_keywords(num_features="d")
     def __init__(
         self, d: int, *positional: Any, alpha: float | None = None, eps: float = 1e-8,
         dtype: Any = np.float64, device: Any = None, momentum: Any = _UNSET,
+        affine: bool = True, track_running_stats: bool = True, bias: bool = True,
     ) -> None:
         super().__init__()
+        if not (affine and track_running_stats and bias):  # (PyTorch's, at their defaults)
+            raise NotImplementedError(
+                f"{type(self).__name__}: affine=False, track_running_stats=False and "
+                "bias=False are not implemented (a learned scale and shift, running statistics)")
         if positional:  # BatchNorm1d(3, 1e-5, 0.1): PyTorch's (eps, momentum) would be read
             raise TypeError(f"BatchNorm1d({d}, {', '.join(map(repr, positional))}): pass alpha= "
                             "and eps= by name (PyTorch's positional order is eps, momentum; "

@@ -63,9 +63,47 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
             return fn(self, *args, **kwargs)
 
         shown = [inspect.Parameter(a, inspect.Parameter.KEYWORD_ONLY, default=None)
-                 for a, _, _ in pairs]
+                 for a, _, _ in pairs + ([("dtype", 0, 0)] if "dtype" in numpys else [])]
         method.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *shown])
         return method
+
+    return wrap
+
+
+def torch_keywords(**aliases: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let a function or method also take PyTorch's keyword names (alias -> parameter, the
+    first one included: F.conv2d(input=x, weight=w)), without dim=/keepdim='s handling. A
+    *args parameter takes its alias's value as one argument (x.permute(dims=(1, 0))). Both
+    names of one argument at once is a TypeError."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())
+        at = {q.name: i if q.kind <= q.VAR_POSITIONAL else len(params)  # (by position?)
+              for i, q in enumerate(params)}
+        pairs = [(a, p, at[p]) for a, p in aliases.items()]
+        star = {p.name for p in params if p.kind is p.VAR_POSITIONAL}
+
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            for alias, name, pos in pairs:
+                if alias in kwargs:
+                    if name in kwargs or pos < len(args):
+                        raise TypeError(f"{fn.__qualname__}() got both {name}= and {alias}=: this "
+                                        "package's and PyTorch's names for one argument")
+                    if name in star:
+                        args = (*args, kwargs.pop(alias))
+                    else:
+                        kwargs[name] = kwargs.pop(alias)
+            return fn(*args, **kwargs)
+
+        shown = [inspect.Parameter(a, inspect.Parameter.KEYWORD_ONLY, default=None)
+                 for a, _, _ in pairs]
+        varkw = [p for p in params if p.kind is p.VAR_KEYWORD]
+        call.torch_aliases = dict(aliases)  # type: ignore[attr-defined]  # (method_function)
+        call.__signature__ = sig.replace(  # type: ignore[attr-defined]
+            parameters=[*(p for p in params if p not in varkw), *shown, *varkw])
+        return call
 
     return wrap
 

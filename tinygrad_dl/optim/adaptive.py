@@ -201,7 +201,10 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False) -> None:
+                 centered: bool = False, *, maximize: bool = False) -> None:
+        if maximize:  # (PyTorch's keyword, accepted at its default)
+            raise NotImplementedError("RMSprop: maximize=True is not implemented; minimize "
+                                      "the negated objective instead")
         super().__init__(params, lr, alpha=float(alpha), eps=float(eps),
                          weight_decay=float(weight_decay), momentum=float(momentum),
                          centered=bool(centered))

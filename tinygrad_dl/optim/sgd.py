@@ -26,7 +26,10 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False) -> None:
+                 nesterov: bool = False, *, maximize: bool = False) -> None:
+        if maximize:  # (PyTorch's keyword, accepted at its default)
+            raise NotImplementedError("SGD: maximize=True is not implemented; minimize the "
+                                      "negated objective instead")
         # PyTorch's order: a 4th positional is its dampening (it was read as weight_decay);
         # dampening and Nesterov momentum are not implemented here, so only their defaults
         if dampening != 0 or nesterov:

@@ -30,6 +30,7 @@ import numpy as np
 from .. import engine, hooks, tensor_hooks, write_guard
 from ..device import check_device
 from ..ops import Abs, Add, Div, MatMul, Maximum, Mul, Neg, Pow, Sub
+from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal
 from .backward_to import backward_to, named_inputs
 from .casts import CastMethods, np_dtype
@@ -121,6 +122,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
 
     # ---- constructors (device= is accepted for PyTorch code: the CPU, the only one) ---------
     @staticmethod
+    @torch_keywords(size="shape")  # (torch.zeros(size=(2, 3)))
     def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
               device: Any = None) -> Tensor:
         check_device(device, "zeros")
@@ -128,6 +130,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
+    @torch_keywords(size="shape")  # (torch.ones(size=(2, 3)))
     def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
              device: Any = None) -> Tensor:
         check_device(device, "ones")
@@ -135,6 +138,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
+    @torch_keywords(size="shape")  # (torch.randn(size=(2, 3)))
     def randn(
         *shape: Any,
         rng: Any = None,
@@ -432,16 +436,38 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
     def __rmatmul__(self, other: Any) -> Tensor: return MatMul.apply(as_tensor(other, self), self)
     def __neg__(self) -> Tensor: return Neg.apply(self)
     def __abs__(self) -> Tensor: return Abs.apply(self)
-    def add(self, other: Any) -> Tensor: return Add.apply(self, as_tensor(other, self))
-    def sub(self, other: Any) -> Tensor: return Sub.apply(self, as_tensor(other, self))
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self + alpha * other (PyTorch's alpha=)."""
+        return Add.apply(self, scaled_by_alpha("add", self, other, alpha))
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """self - alpha * other (PyTorch's alpha=)."""
+        return Sub.apply(self, scaled_by_alpha("sub", self, other, alpha))
+
     def mul(self, other: Any) -> Tensor: return Mul.apply(self, as_tensor(other, self))
     def div(self, other: Any) -> Tensor: return Div.apply(self, as_tensor(other, self))
     def neg(self) -> Tensor: return Neg.apply(self)
     def matmul(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
+    @torch_keywords(exponent="other")
     def pow(self, other: Any) -> Tensor: return Pow.apply(self, as_tensor(other, self))
     def maximum(self, other: Any) -> Tensor: return Maximum.apply(self, as_tensor(other, self))
     subtract, multiply, divide, true_divide, negative, mm, bmm = sub, mul, div, div, neg, \
         matmul, matmul
+    mm = bmm = torch_keywords(mat2="other")(matmul)  # (torch's name of mm's and bmm's other)
+
+
+def scaled_by_alpha(op: str, self: Tensor, other: Any, alpha: Any) -> Tensor:
+    """alpha * other for add/sub's alpha=; as PyTorch, a fractional alpha is refused for an
+    integer or bool tensor (its result would need a float dtype)."""
+    other = as_tensor(other, self)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}(alpha=...): alpha must be a number, got {type(alpha).__name__}")
+    if alpha == 1:
+        return other
+    if float(alpha) != int(alpha) and not np.issubdtype(self.data.dtype, np.inexact):
+        raise TypeError(f"{op}(alpha={alpha}): a fractional alpha with a {self.data.dtype} "
+                        "tensor; cast the tensor to a float dtype first")
+    return other * alpha
 
 
 def _named_as_methods_of(cls: type) -> None:

@@ -64,7 +64,7 @@ from ..ops import (
     Tan,
     Tanh,
 )
-from ..ops.spelling import numpy_keywords, spellings
+from ..ops.spelling import numpy_keywords, spellings, torch_keywords
 from .conversions import as_tensor, data_of
 from .habits import last_axis
 
@@ -120,6 +120,7 @@ class ElementwiseMethods:
     def minimum(self, other: Any) -> Tensor: return Minimum.apply(self, as_tensor(other, self))
     def fmax(self, other: Any) -> Tensor: return Fmax.apply(self, as_tensor(other, self))
     def fmin(self, other: Any) -> Tensor: return Fmin.apply(self, as_tensor(other, self))
+    @torch_keywords(other="x")
     def arctan2(self, x: Any) -> Tensor: return Arctan2.apply(self, as_tensor(x, self))
     def hypot(self, other: Any) -> Tensor: return Hypot.apply(self, as_tensor(other, self))
     def logaddexp(self, other: Any) -> Tensor: return LogAddExp.apply(self, as_tensor(other, self))

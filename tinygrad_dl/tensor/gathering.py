@@ -12,7 +12,7 @@ import numpy as np
 from .. import tensor
 from ..ops import Scatter, TakeAlongAxis, Tap, Where
 from ..ops.shape import GatherCheck, InRange, axis_of, check_scatter
-from ..ops.spelling import sort_order, spellings
+from ..ops.spelling import sort_order, spellings, torch_keywords
 from .conversions import as_tensor, bool_mask, data_of, index_arg, no_grad_result
 from .results import ValuesIndices
 
@@ -148,6 +148,7 @@ class GatheringMethods:
                              f"the tensor's shape {self.shape}")
         return Where.apply(as_tensor(value, self), self, cond=cond)
 
+    @torch_keywords(other="y")
     def where(self, condition: Any, y: Any) -> Tensor:
         """PyTorch's x.where(condition, y): x where condition else y, tg.where(condition, x,
         y); the condition is a constant (no gradient), x and y get theirs."""

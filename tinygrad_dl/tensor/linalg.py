@@ -27,7 +27,7 @@ from ..ops import (
 )
 from ..ops.linalg import dot_subscripts
 from ..ops.linalg_lu import lu_det_array
-from ..ops.spelling import spellings
+from ..ops.spelling import spellings, torch_keywords
 from .conversions import as_data, as_tensor
 from .linalg_lu import (
     LUInfoResult,
@@ -84,10 +84,12 @@ class LinalgMethods:
     __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
 
     # ---- linear algebra (ops/linalg.py; dot/trace compose einsum and diagonal) --------------
+    @torch_keywords(tensor="other")
     def dot(self, other: Any) -> Tensor:
         return Einsum.apply(self, as_tensor(other, self),
                             subscripts=dot_subscripts(self.ndim, np.ndim(as_data(other))))
 
+    @torch_keywords(vec2="other")
     def outer(self, other: Any) -> Tensor:
         """x[i] y[j] of x and y flattened (np.outer, PyTorch's x.outer(y))."""
         return Einsum.apply(self.reshape(-1), as_tensor(other, self).reshape(-1),
@@ -155,7 +157,10 @@ class LinalgMethods:
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         return self.diagonal(offset, axis1, axis2).sum(-1)
 
+    @torch_keywords(diagonal="k")
     def tril(self, k: int = 0) -> Tensor: return Tril.apply(self, k=k)
+
+    @torch_keywords(diagonal="k")
     def triu(self, k: int = 0) -> Tensor: return Triu.apply(self, k=k)
 
     # ---- decompositions and solvers (ops/linalg_decomp.py) ------------------------------------

@@ -12,6 +12,7 @@ import numpy as np
 from .. import engine
 from ..device import CPU, check_device
 from ..ops import Clone, Reshape, Transpose
+from ..ops.spelling import torch_keywords
 from .conversions import shape_arg
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class PyTorchMethods:
         check_device("cuda", "Tensor.cuda()")
         return self  # not reached: check_device raised
 
+    @torch_keywords(size="shape")
     def view(self, *shape: Any) -> Tensor:
         """reshape (PyTorch's view): same values, new shape; a recorded op like reshape."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Iterable)):

@@ -13,7 +13,7 @@ import numpy as np
 from .. import tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
 from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape
-from ..ops.spelling import NOT_GIVEN, one_name, spellings, transpose_axes
+from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
 from .conversions import Axis, index_arg, shape_arg
 
 if TYPE_CHECKING:
@@ -88,9 +88,11 @@ class ShapeMethods:
     def moveaxis(self, source: Any, destination: Any) -> Tensor:
         return Transpose.apply(self, axes=moved_axes("moveaxis", self.ndim, source, destination))
 
+    @torch_keywords(dims="axes")  # (x.permute(dims=(1, 0)))
     def permute(self, *axes: Any) -> Tensor: return Transpose.apply(self, axes=shape_arg(axes))
     swapdims, movedim = swapaxes, moveaxis
 
+    @torch_keywords(size="shape")
     def broadcast_to(self, shape: Any) -> Tensor:
         return BroadcastTo.apply(self, shape=new_shape(
             "broadcast_to", self.shape, lambda a: np.broadcast_to(a, shape)))
@@ -123,6 +125,7 @@ class ShapeMethods:
         lead = (slice(None),) * axis
         return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
 
+    @torch_keywords(size="sizes")
     def expand(self, *sizes: Any) -> Tensor:
         """torch's expand: broadcast_to, where -1 keeps that axis' length."""
         sizes = shape_arg(sizes)
@@ -147,6 +150,7 @@ class ShapeMethods:
         """torch's repeat_interleave (dim=), NumPy's repeat: each element `repeats` times."""
         return Repeat.apply(self, repeats=index_arg(repeats), axis=axis)
 
+    @torch_keywords(dims="reps")
     def tile(self, reps: Any) -> Tensor: return Tile.apply(self, reps=reps)
 
     @spellings(dims="axis")

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import engine, tensor
 from ..ops import FrexpMantissa, Ldexp, NextAfter
+from ..ops.spelling import torch_keywords
 from .conversions import as_tensor, no_grad_result
 from .inplace import recompute, reshaped
 
@@ -176,7 +177,7 @@ class TorchExtraNames:
         """x = x.swapaxes(axis0, axis1), in place (torch's swapaxes_, swapdims_)."""
         return reshaped(self, "swapaxes", axis0, axis1, op="Tensor.swapaxes_")
 
-    swapdims_ = swapaxes_
+    swapdims_ = torch_keywords(dim0="axis0", dim1="axis1")(swapaxes_)
 
     def float_power_(self, exponent: Any) -> Tensor:
         """x = x.float_power(exponent) in place: x must be float64 (as torch's)."""
