@@ -489,3 +489,30 @@ if __name__ == "__main__":
     for k, v in m.items():
         print(k, v)
     print(len(m))
+
+
+# ---- the optimizers' speed and graph flags: torch's defaults taken, other values refused ----
+@pytest.mark.parametrize("name, flags", [
+    ("SGD", ("foreach", "differentiable", "fused")),
+    ("Adam", ("foreach", "capturable", "differentiable", "fused")),
+    ("AdamW", ("foreach", "capturable", "differentiable", "fused")),
+    ("RMSprop", ("foreach", "capturable", "differentiable")),
+])
+def test_optimizer_flags_at_torchs_defaults_step_as_without_them(name, flags):
+    defaults = {"foreach": None, "fused": None, "capturable": False, "differentiable": False}
+    steps = []
+    for given in ({}, {f: defaults[f] for f in flags}):
+        w = tg.Tensor(np.array([1.0, -2.0]), requires_grad=True)
+        opt = getattr(tg.optim, name)([w], lr=0.1, **given)
+        for _ in range(3):
+            opt.zero_grad()
+            ((w * w).sum() * 3.0).backward()
+            opt.step()
+        steps.append(w.data.copy())
+    np.testing.assert_array_equal(steps[0], steps[1])
+    for f in flags:
+        with pytest.raises(ValueError, match=f"{f}=True is not supported") as e:
+            getattr(tg.optim, name)([tg.Tensor(np.ones(2), requires_grad=True)], lr=0.1,
+                                    **{f: True})
+        assert "\n" not in str(e.value)
+        assert f in inspect.signature(getattr(torch.optim, name)).parameters

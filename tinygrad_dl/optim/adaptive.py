@@ -110,8 +110,14 @@ class Adam(BetasOptimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         who = type(self).__name__
+        only_defaults(who, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                      fused=fused)
         if isinstance(beta1, (tuple, list)):  # PyTorch's Adam(params, lr, betas, eps, wd):
             # its later positionals (eps, weight_decay) would land on beta2 and eps here
             raise TypeError(f"{who}: the third positional argument is beta1 here, got "
@@ -201,7 +207,10 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False, *, maximize: bool = False) -> None:
+                 centered: bool = False, *, maximize: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False) -> None:
+        only_defaults("RMSprop", capturable=capturable, foreach=foreach,
+                      differentiable=differentiable)
         if maximize:  # (PyTorch's keyword, accepted at its default)
             raise NotImplementedError("RMSprop: maximize=True is not implemented; minimize "
                                       "the negated objective instead")

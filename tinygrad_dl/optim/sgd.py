@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .common import only_defaults
 from .optimizer import Optimizer
 
 
@@ -26,7 +27,9 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False, *, maximize: bool = False) -> None:
+                 nesterov: bool = False, *, maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        only_defaults("SGD", foreach=foreach, differentiable=differentiable, fused=fused)
         if maximize:  # (PyTorch's keyword, accepted at its default)
             raise NotImplementedError("SGD: maximize=True is not implemented; minimize the "
                                       "negated objective instead")
