@@ -128,15 +128,19 @@ def test_accumulation_retain_graph_and_post_accumulate_hooks_as_torch():
 
 
 def test_the_ops_run_are_freed_and_the_others_are_not():
-    x, w = make(tg, [1.0, 2.0]), make(tg, [3.0, 4.0])
-    h = x * w
-    y = (h * h).sum()
-    y.backward(inputs=[h])  # runs y's ops down to h, not h's own Mul
-    with pytest.raises(RuntimeError, match="a second time"):
-        y.backward()
-    h2 = h * 1.0
-    (h2 * x).sum().backward()  # h's Mul was not run, so not freed: its backward still works
-    np.testing.assert_array_equal(x.grad, h.data + w.data * x.data)
+    for lib in (tg, torch):
+        x, w = make(lib, [1.0, 2.0]), make(lib, [3.0, 4.0])
+        h = x * w
+        k = x.exp()  # below y, not between y and h: neither run nor freed
+        y = (h * h + k).sum()
+        y.backward(inputs=[h])  # runs y's ops down to h; h's own Mul is freed, not run (torch)
+        with pytest.raises(RuntimeError, match="a second time"):
+            y.backward()
+        with pytest.raises(RuntimeError, match="a second time"):
+            (h * x).sum().backward()  # through h's Mul
+        (k * x).sum().backward()  # k's Exp was not run, so not freed: its backward still works
+        same(grad_of(x), np.exp([1.0, 2.0]) * [2.0, 3.0])
+        assert w.grad is None
 
 
 def test_a_float32_leaf_gets_float32_gradients_as_torch():

@@ -104,16 +104,6 @@ def retain(t: Any) -> None:
         t._retain = True
 
 
-def unretain(t: Any) -> None:
-    """Undo `retain(t)` (backward(inputs=...) retains a named op result for its one call)."""
-    h = t._retain
-    if type(h) is GradHooks:
-        h.retain = False
-        _settle(t, h)
-    else:
-        t._retain = False
-
-
 def retains(t: Any) -> bool:
     """PyTorch's `t.retains_grad`: an op's result whose retain_grad() was called."""
     h = t._retain

@@ -34,7 +34,7 @@ from ..anomaly import detect_anomaly
 from ..engine import enable_grad, no_grad
 from ..grad_mode import inference_mode, set_grad_enabled
 from ..tensor import Tensor
-from ..tensor.backward_to import toward
+from ..tensor.backward_to import backward_to, below, named_inputs, toward
 
 __all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "functional",
            "grad", "inference_mode", "no_grad", "set_grad_enabled"]
@@ -191,8 +191,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
              create_graph: bool = False, inputs: Any = None) -> None:
     """`torch.autograd.backward`: the gradients of all `tensors` (each times its gradient)
     added into the leaves' `.grad` (only `inputs`' when given), as one pass: their graphs may
-    share ops, so all but the last backward keep the graph (torch runs one pass; the sums
-    agree up to round-off)."""
+    share ops, whose hooks see the whole gradient once, as torch's."""
     one = (Tensor, np.ndarray, np.generic, int, float)
     ts = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     gs = ([grad_tensors] if grad_tensors is None or isinstance(grad_tensors, one)
@@ -201,10 +200,30 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         gs = gs * len(ts)
     if len(gs) != len(ts):
         raise ValueError(f"autograd.backward: {len(ts)} tensors but {len(gs)} gradients")
-    for i, (t, g) in enumerate(zip(ts, gs)):
-        t.backward(None if g is None else (g.data if isinstance(g, Tensor) else g),
-                   retain_graph=bool(retain_graph) or i < len(ts) - 1,
-                   create_graph=create_graph, inputs=inputs)
+    gs = [None if g is None else (g.data if isinstance(g, Tensor) else g) for g in gs]
+    if len(ts) == 1:
+        ts[0].backward(gs[0], retain_graph=retain_graph, create_graph=create_graph,
+                       inputs=inputs)
+        return
+    if create_graph:
+        raise NotImplementedError("autograd.backward: create_graph=True is not supported: "
+                                  "backward runs on NumPy arrays, so it records no graph of "
+                                  "itself (no second derivatives)")
+    for t in ts:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"autograd.backward: tensors holds a {type(t).__name__}")
+    ins = None if inputs is None else named_inputs(inputs, "autograd.backward")
+    starts = [(t, t._seed(g)) for t, g in zip(ts, gs)]
+    rec = hooks.attached.recorder if hooks.active else None
+    if ins is None and rec is not None and rec.error is None:  # a jit recording, which
+        ops, leaves = below(ts)  # records one output's backward: one each, as one pass
+        if not any(t._retain for t in ops + leaves):  # gives without hooks to see it
+            for i, (t, g) in enumerate(starts):
+                engine.backward(t, g, bool(retain_graph) or i < len(ts) - 1)
+                hooks.notify_backward_done()
+            return
+    backward_to(starts, bool(retain_graph), ins)
+    hooks.notify_backward_done()  # (a jit recording checks .grad from here on)
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
@@ -252,7 +271,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         starts.append((o, g))
     if hooks.active and hooks.attached.recorder is not None:  # a jit recording: a replay
         hooks.attached.recorder.fail("autograd.grad() inside the step")  # would not redo it
-    ops, leaves = _below([o for o, _ in starts])
+    ops, leaves = below([o for o, _ in starts])
     ops, ends = toward(ops, ins)  # (only the ops between outputs and inputs run, as
     # torch's: a tensor below an input keeps its hooks unrun, its graph unfreed)
     if write_guard.watching:  # a watched parameter written through an older view since the
@@ -300,19 +319,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         out.append(Tensor(np.zeros_like(t.data) if g is None and materialize_grads else g)
                    if g is not None or materialize_grads else None)
     return tuple(out)
-
-
-def _below(outs: list[Tensor]) -> tuple[list[Any], list[Any]]:
-    """The ops and leaves below several outputs, as engine.toposort gives them for one."""
-    ops: dict[int, Any] = {}
-    leaves: dict[int, Any] = {}
-    for o in outs:
-        o_ops, o_leaves = engine.toposort(o)
-        for t in o_ops:
-            ops.setdefault(id(t), t)
-        for t in o_leaves:
-            leaves.setdefault(id(t), t)
-    return sorted(ops.values(), key=lambda t: t._ctx.made, reverse=True), list(leaves.values())
 
 
 from . import functional  # noqa: E402 (torch.autograd.functional; it uses grad, above)

@@ -389,12 +389,22 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
             raise NotImplementedError("backward: create_graph=True is not supported: backward "
                                       "runs on NumPy arrays, so it records no graph of itself "
                                       "(no second derivatives)")
+        gradient = self._seed(gradient)
+        ins = None if inputs is None else named_inputs(inputs, "backward")
+        if ins is None:
+            engine.backward(self, gradient, bool(retain_graph))
+        else:
+            backward_to([(self, gradient)], bool(retain_graph), ins)
+        hooks.notify_backward_done()  # (a jit recording checks .grad from here on)
+
+    def _seed(self, gradient: Any) -> np.ndarray:
+        """backward's `gradient` as an array of this tensor's shape and dtype (1 for a
+        one-element tensor when None); autograd.backward's several tensors' too."""
         if not self.requires_grad:
             raise RuntimeError(
                 f"backward() on a tensor that does not require grad (shape {self.shape}): "
                 "no input of the graph has requires_grad=True, or it was built under no_grad()"
             )
-        ins = None if inputs is None else named_inputs(inputs, "backward")
         if gradient is None:
             if self.data.size != 1:
                 raise RuntimeError(
@@ -403,17 +413,12 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
                     "tensor)"
                 )
             shape, dt = self.data.shape, self.data.dtype  # (a 0-d loss: np.array, not np.ones)
-            gradient = engine.literal(np.array(1, dt) if shape == () else np.ones(shape, dt))
-        else:
-            gradient = as_data(gradient, self.data.dtype)
-            if gradient.shape != self.shape:
-                raise ValueError(f"backward(): gradient has shape {gradient.shape} but the "
-                                 f"tensor has shape {self.shape}")
-        if ins is None:
-            engine.backward(self, gradient, bool(retain_graph))
-        else:
-            backward_to(self, gradient, bool(retain_graph), ins)
-        hooks.notify_backward_done()  # (a jit recording checks .grad from here on)
+            return engine.literal(np.array(1, dt) if shape == () else np.ones(shape, dt))
+        gradient = as_data(gradient, self.data.dtype)
+        if gradient.shape != self.shape:
+            raise ValueError(f"backward(): gradient has shape {gradient.shape} but the "
+                             f"tensor has shape {self.shape}")
+        return gradient
 
     def draw(self, **kwargs: Any) -> Any:
         """The graphviz.Digraph of the graph that produced this tensor (see viz.draw_graph)."""
