@@ -93,6 +93,8 @@ class SiLU(Module):
 class Softplus(Module):
     """PyTorch's nn.Softplus(beta=1.0, threshold=20.0): F.softplus."""
 
+    beta, threshold = 1.0, 20.0  # (a Softplus pickled before they existed reads these)
+
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         self.beta, self.threshold = number_arg("Softplus", "beta", beta), number_arg(

@@ -462,16 +462,24 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
 
 
 def scaled_by_alpha(op: str, self: Tensor, other: Any, alpha: Any) -> Tensor:
-    """alpha * other for add/sub's alpha=; as PyTorch, a fractional alpha is refused for an
-    integer or bool tensor (its result would need a float dtype)."""
+    """alpha * other for add/sub's alpha=, as PyTorch's: scaled in the RESULT's dtype (a float32
+    other scaled in float32 before a float64 add lost digits; a bool other times 2 was int64,
+    which made a float32 sum float64); a float alpha is refused where the result is an integer
+    or bool (1.0 and 2.0 too, as torch); a bool result reads alpha as a bool."""
     other = as_tensor(other, self)
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
         raise TypeError(f"{op}(alpha=...): alpha must be a number, got {type(alpha).__name__}")
-    if alpha == 1:
+    if type(alpha) is int and alpha == 1:  # the default: nothing to scale (the hot path)
         return other
-    if float(alpha) != int(alpha) and not np.issubdtype(self.data.dtype, np.inexact):
-        raise TypeError(f"{op}(alpha={alpha}): a fractional alpha with a {self.data.dtype} "
-                        "tensor; cast the tensor to a float dtype first")
+    alpha = alpha.item() if isinstance(alpha, np.generic) else alpha  # (no NumPy promotion)
+    dt = np.result_type(self.data, other.data)
+    if dt.kind in "biu" and isinstance(alpha, float):
+        raise TypeError(f"{op}(alpha={alpha}): a float (fractional alpha or not, as torch) with "
+                        f"an integer or bool result ({dt}); pass an int or cast to a float dtype")
+    if alpha == 1 or dt == np.bool_:  # (1.0: no Mul in the graph; a bool: alpha read as one)
+        return other if alpha else other * False
+    if other.data.dtype != dt:
+        other = other.astype(dt)
     return other * alpha
 
 

@@ -1,0 +1,120 @@
+"""A skeptic's review of PyTorch's keyword names (8eaf9e0, a1a0791): add/sub's alpha= against
+torch 2.13. Each test failed before its fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_dl as tg
+
+torch = pytest.importorskip("torch")
+
+
+def both(op, a, b, alpha):
+    """tinygrad_dl's and torch's op(a, b, alpha=alpha) (arrays in, arrays out)."""
+    ours = getattr(tg, op)(tg.Tensor(a), tg.Tensor(b), alpha=alpha).data
+    theirs = getattr(torch, op)(torch.tensor(a), torch.tensor(b), alpha=alpha).numpy()
+    return ours, theirs
+
+
+@pytest.mark.parametrize("op", ["add", "sub"])
+def test_alpha_scales_in_the_result_dtype_not_others(op):
+    # a float32 other was scaled in float32 before a float64 add: 5e-9 off torch's, and an
+    # alpha beyond float32's range made inf where torch gives finite numbers
+    a, b = np.array([0.1, 0.7, -2.3]), np.array([0.1, 0.3, 1e-3], np.float32)
+    for alpha in (0.1, -3.7, 1e40):
+        ours, theirs = both(op, a, b, alpha)
+        assert ours.dtype == theirs.dtype == np.float64
+        np.testing.assert_allclose(ours, theirs, rtol=1e-15, atol=0)
+
+
+def test_alpha_with_a_bool_other_keeps_a_float32_result():
+    # bool * 2 was int64, and float32 + int64 is float64 (torch: float32)
+    for alpha in (2, -1, 0, 0.5):
+        ours, theirs = both("add", np.array([0.1, 1.5], np.float32), np.array([True, False]),
+                            alpha)
+        assert ours.dtype == theirs.dtype == np.float32
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_alpha_of_a_bool_result_is_read_as_a_bool():
+    # torch: a + bool(alpha) * b, a bool; it was int64 ([3, 0, 3] for alpha=2)
+    a = b = np.array([True, False, True])
+    for alpha in (2, -1, 0, np.int64(3)):
+        ours, theirs = both("add", a, b, alpha)
+        assert ours.dtype == theirs.dtype == np.bool_
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("op", ["add", "sub"])
+def test_a_float_alpha_is_refused_for_an_integer_result_as_torch(op):
+    # torch refuses any float alpha (2.0 and 1.0 too) when the result is an integer;
+    # 2.0 gave a float64 result here without a word
+    a, b = np.array([1, -2, 3]), np.array([4, 5, 6], np.int32)
+    for alpha in (2.0, 1.0, np.float64(2.0), 0.5):
+        with pytest.raises(RuntimeError):
+            getattr(torch, op)(torch.tensor(a), torch.tensor(b), alpha=alpha)
+        with pytest.raises(TypeError, match=rf"{op}\(alpha=.*fractional alpha or not.*integer"):
+            getattr(tg, op)(tg.Tensor(a), tg.Tensor(b), alpha=alpha)
+
+
+@pytest.mark.parametrize("op", ["add", "sub"])
+def test_a_fractional_alpha_with_an_integer_self_and_a_float_other_is_torchs(op):
+    # the result is float: torch computes it; it was refused (self's dtype was checked)
+    a, b = np.array([1, -2, 3]), np.array([0.5, -1.25, 3.0])
+    for alpha in (0.5, -0.25, np.float32(0.5)):
+        ours, theirs = both(op, a, b, alpha)
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_allclose(ours, theirs, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("alpha", [0, -2, 0.5, 3])
+def test_alpha_gradients_of_mixed_dtypes_are_torchs(alpha):
+    a, b = np.array([0.5, -1.0, 2.0]), np.array([[1.5], [0.25]], np.float32)
+    x, y = tg.Tensor(a, requires_grad=True), tg.Tensor(b, requires_grad=True)
+    z = tg.add(x, other=y, alpha=alpha)
+    (z * z).sum().backward()
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    tz = torch.add(tx, other=ty, alpha=alpha)
+    (tz * tz).sum().backward()
+    np.testing.assert_allclose(z.data, tz.detach().numpy(), rtol=1e-15, atol=0)
+    for ours, theirs in ((x.grad, tx.grad), (y.grad, ty.grad)):
+        ours = np.asarray(ours)
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6, atol=0)
+
+
+def test_a_softplus_pickled_before_beta_existed_still_runs():
+    # nn.Softplus had no attributes before beta/threshold: its pickle raised AttributeError
+    import pickle
+
+    m = tg.nn.Softplus()
+    del m.__dict__["beta"], m.__dict__["threshold"]  # (the old pickle's state)
+    old = pickle.loads(pickle.dumps(m))
+    x = tg.Tensor(np.array([-3.0, 0.5, 30.0]))
+    np.testing.assert_array_equal(old(x).data, x.softplus().data)
+    assert repr(old) == "Softplus(beta=1.0, threshold=20.0)"
+
+
+def test_a_jitted_step_with_alpha_of_mixed_dtypes_replays_as_eager():
+    from tinygrad_dl.jit import jit
+
+    rng = np.random.default_rng(0)
+    w = tg.Tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    b = tg.Tensor(np.array([True, False, True]))
+
+    def step(x):
+        m = tg.sub(tg.Tensor(x), w, alpha=0.1) + tg.add(tg.Tensor(x), b, alpha=3)
+        (m * m).sum().backward()
+        return m
+
+    replayed = jit(step, strict=True)
+    for _ in range(4):
+        x = rng.standard_normal((4, 3))
+        w.grad = None
+        got, got_grad = replayed(x).data.copy(), np.array(w.grad)
+        w.grad = None
+        np.testing.assert_array_equal(got, step(x).data)
+        np.testing.assert_array_equal(got_grad, np.array(w.grad))
+    assert replayed.replays == 2
