@@ -118,3 +118,25 @@ def test_a_jitted_step_with_alpha_of_mixed_dtypes_replays_as_eager():
         np.testing.assert_array_equal(got, step(x).data)
         np.testing.assert_array_equal(got_grad, np.array(w.grad))
     assert replayed.replays == 2
+
+
+# ---- the review's leftover: tg.rsub's alpha, by add's rule ----------------------------------
+@pytest.mark.parametrize("dx, dy, alpha", [
+    ("int64", "int64", 2), ("float32", "float64", 0.1), ("float64", "float32", 0.1),
+    ("float32", "float32", -3), ("int64", "float64", 0.5), ("float64", "int64", 2),
+])
+def test_rsub_scales_in_the_results_dtype_as_torch(dx, dy, alpha):
+    x, y = np.array([1, 2, -3]).astype(dx), np.array([0.1, 0.2, 7]).astype(dy)
+    ours = tg.rsub(tg.Tensor(x), tg.Tensor(y), alpha=alpha)
+    theirs = torch.rsub(torch.from_numpy(x), torch.from_numpy(y), alpha=alpha)
+    assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+@pytest.mark.parametrize("alpha", [2.0, 0.5])
+def test_rsub_refuses_a_float_alpha_for_an_integer_result_as_torch(alpha):
+    x, y = np.array([1, 2]), np.array([3, 4])
+    with pytest.raises(RuntimeError):
+        torch.rsub(torch.from_numpy(x), torch.from_numpy(y), alpha=alpha)
+    with pytest.raises(TypeError, match="rsub"):  # (it gave float64 [1., 0.] without a word)
+        tg.rsub(tg.Tensor(x), tg.Tensor(y), alpha=alpha)

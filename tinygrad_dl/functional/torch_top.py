@@ -20,7 +20,7 @@ import numpy as np
 from .. import hooks
 from ..anomaly import Checks
 from ..random import default_generator
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor, scaled_by_alpha
 from ..tensor.torch_misc import PRINT_OPTIONS
 from .joins import vstack
 
@@ -176,7 +176,9 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     if input.dtype == np.bool_ or (isinstance(other, Tensor) and other.dtype == np.bool_):
         raise TypeError("rsub: subtraction with bool tensors is not supported (as torch's); "
                         "use logical_xor")
-    return other - (input if alpha == 1 else alpha * input)
+    o = other if isinstance(other, Tensor) else as_tensor(other, input)
+    return o - scaled_by_alpha("rsub", o, input, alpha)  # (alpha * input in the
+    # result's dtype, a float alpha refused for an integer one: as torch's, and add's)
 
 
 def row_stack(tensors: Any) -> Tensor:

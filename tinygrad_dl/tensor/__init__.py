@@ -58,7 +58,7 @@ from .torch_names3 import TorchNames3Methods
 # the names other modules import from tinygrad_dl.tensor (each but Tensor lives in the module
 # it is imported from above)
 __all__ = ["Axis", "Size", "Tensor", "ValuesIndices", "as_tensor", "data_of", "filled",
-           "np_dtype", "plain_array", "split_at"]
+           "np_dtype", "plain_array", "scaled_by_alpha", "split_at"]
 
 
 def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
