@@ -140,3 +140,15 @@ def test_rsub_refuses_a_float_alpha_for_an_integer_result_as_torch(alpha):
         torch.rsub(torch.from_numpy(x), torch.from_numpy(y), alpha=alpha)
     with pytest.raises(TypeError, match="rsub"):  # (it gave float64 [1., 0.] without a word)
         tg.rsub(tg.Tensor(x), tg.Tensor(y), alpha=alpha)
+
+
+@pytest.mark.parametrize("call, named", [
+    (lambda: tg.nn.BatchNorm2d(3, num_features=3), "BatchNorm2d()"),  # (its __init__ is 1d's)
+    (lambda: tg.nn.BatchNorm1d(3, num_features=3), "BatchNorm1d()"),
+    (lambda: tg.zeros((2,), size=(2,)), "Tensor.zeros()"),  # (a static method: not 'tuple')
+    (lambda: tg.Tensor(np.ones(2)).permute(0, dims=(0,)), "Tensor.permute()"),
+])
+def test_both_names_at_once_names_the_call_that_was_made(call, named):
+    with pytest.raises(TypeError, match=r"got both") as e:
+        call()
+    assert str(e.value).startswith(named), str(e.value)

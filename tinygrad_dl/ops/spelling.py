@@ -89,8 +89,8 @@ def torch_keywords(**aliases: str) -> Callable[[Callable[..., Any]], Callable[..
             for alias, name, pos in pairs:
                 if alias in kwargs:
                     if name in kwargs or pos < len(args):
-                        raise TypeError(f"{fn.__qualname__}() got both {name}= and {alias}=: this "
-                                        "package's and PyTorch's names for one argument")
+                        raise TypeError(f"{_called(fn, args)}() got both {name}= and {alias}=: "
+                                        "this package's and PyTorch's names for one argument")
                     if name in star:
                         args = (*args, kwargs.pop(alias))
                     else:
@@ -106,6 +106,16 @@ def torch_keywords(**aliases: str) -> Callable[[Callable[..., Any]], Callable[..
         return call
 
     return wrap
+
+
+def _called(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
+    """The name a call used: a method by its object's class (BatchNorm2d's inherited
+    __init__ is `BatchNorm2d`, a Tensor's `x.mm` alias `Tensor.matmul`), a function by its own."""
+    owner = fn.__qualname__.rpartition(".")[0]
+    if not owner or not args or owner not in {c.__qualname__ for c in type(args[0]).__mro__}:
+        return fn.__qualname__  # (a function, or a static method: Tensor.zeros((2,), ...))
+    cls = type(args[0]).__name__
+    return cls if fn.__name__ == "__init__" else f"{cls}.{fn.__name__}"
 
 
 def numpy_keywords(op: str, t: Any, out: Any = None, dtype: Any = None) -> Any:
