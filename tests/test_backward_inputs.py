@@ -154,7 +154,7 @@ def test_a_float32_leaf_gets_float32_gradients_as_torch():
 @pytest.mark.parametrize("bad, error, words", [
     ("empty", RuntimeError, "inputs= is empty"),
     ("const", RuntimeError, r"inputs\[0\] \(Tensor\) does not require grad"),
-    ("array", TypeError, "takes a tensor or a list or tuple of tensors"),
+    ("array", TypeError, "takes a tensor or an iterable of tensors"),
     ("in list", RuntimeError, r"inputs\[1\] \(ndarray\) does not require grad"),
 ])
 def test_bad_inputs_are_refused_in_one_line_before_anything_runs(bad, error, words):
@@ -198,3 +198,12 @@ def test_a_jitted_step_with_inputs_runs_eagerly_never_stale():
             assert v.grad is None
     assert step.replays == 0
     assert any("inputs=" in str(c.message) for c in caught)
+
+
+@pytest.mark.parametrize("wrap", [lambda ts: (t for t in ts), set, lambda ts: iter(tuple(ts))])
+def test_inputs_may_be_any_iterable_of_tensors_as_torch(wrap):
+    for lib in (tg, torch):
+        x, w = make(lib, [1.0, 2.0]), make(lib, [3.0, 4.0])
+        (x * w).sum().backward(inputs=wrap([w]))  # (a generator was refused in one line)
+        same(grad_of(w), [1.0, 2.0])
+        assert x.grad is None

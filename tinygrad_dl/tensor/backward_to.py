@@ -36,13 +36,16 @@ def toward(ops: list[Any], ins: list[Any]) -> tuple[list[Any], list[Any]]:
 
 
 def named_inputs(inputs: Any, who: str) -> list[Any]:
-    """`inputs=` as a list of tensors that require grad (a tensor or a sequence of them)."""
+    """`inputs=` as a list of tensors that require grad (a tensor, or any iterable of them
+    as torch takes: a list, a tuple, a generator, a set)."""
     Tensor = tensor.Tensor  # (defined after this module is imported)
-    ins = ([inputs] if isinstance(inputs, Tensor) else list(inputs)
-           if isinstance(inputs, (list, tuple)) else None)
-    if ins is None:
-        raise TypeError(f"{who}: inputs= takes a tensor or a list or tuple of tensors, got "
-                        f"{type(inputs).__name__}")
+    if isinstance(inputs, Tensor):
+        ins = [inputs]
+    elif isinstance(inputs, (np.ndarray, str, bytes, dict)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"{who}: inputs= takes a tensor or an iterable of tensors (a list, a "
+                        f"tuple), got {type(inputs).__name__}")
+    else:
+        ins = list(inputs)
     if not ins:
         raise RuntimeError(f"{who}: inputs= is empty: name the tensors whose .grad to fill, or "
                            "leave it out (every leaf)")
