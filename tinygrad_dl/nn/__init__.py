@@ -36,6 +36,7 @@ from .activation import (
 )
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention
+from .batchnorm import BatchNorm1d
 from .bilinear import Bilinear
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv1d import Conv1d
@@ -47,7 +48,6 @@ from .layers import (
     INITS,
     REDUCTIONS,
     AvgPool2d,
-    BatchNorm1d,
     Conv2d,
     CrossEntropyLoss,
     Flatten,

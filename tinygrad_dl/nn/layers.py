@@ -1,6 +1,6 @@
-"""The layers with PyTorch's conventions: Linear, BatchNorm1d, ReLU, Sequential,
-CrossEntropyLoss, Conv2d, MaxPool2d, AvgPool2d, Flatten, Unflatten, and the weight inits they
-share (Module and Parameter are in module.py, Dropout in dropout.py).
+"""The layers with PyTorch's conventions: Linear, ReLU, Sequential, CrossEntropyLoss, Conv2d,
+MaxPool2d, AvgPool2d, Flatten, Unflatten, and the weight inits they share (Module and
+Parameter are in module.py, Dropout in dropout.py, BatchNorm1d in batchnorm.py).
 
 Rows are samples: a Linear maps X (n, d_in) to X W^T + b with W of shape (d_out, d_in), PyTorch's
 layout and the course's W (K x d).
@@ -18,7 +18,6 @@ import numpy as np
 from ..device import check_device
 from ..functional import (
     avg_pool2d,
-    batch_norm,
     conv2d,
     cross_entropy,
     max_pool2d,
@@ -27,7 +26,6 @@ from ..functional import (
 )
 from ..functional.losses import ignore_index_arg, label_smoothing_arg, weight_or_reduction
 from ..ops import Linear as LinearOp
-from ..ops.spelling import torch_keywords
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
 from .module import Module, channel_groups, inplace_arg, size_arg
@@ -132,96 +130,6 @@ class Linear(WeightBias, Module):
         init = "" if self.init == "pytorch" else f", init={self.init!r}"
         return (f"in_features={self.d_in}, out_features={self.d_out}, "
                 f"bias={self.b is not None}{init}")
-
-
-_UNSET: Any = object()  # (a keyword not given: PyTorch's momentum=None means something)
-
-
-class BatchNorm1d(Module):
-    """Batch normalization over the rows, then scale and shift: gamma * x_hat + beta.
-    `weight` and `bias` are PyTorch's names for gamma and beta (a torch state dict loads).
-
-    Training: x_hat = (x - mu) / sqrt(v + eps) with the batch mean mu and the biased batch
-    variance v (as the course), and the running averages move as
-    mu_av = alpha * mu_av + (1 - alpha) * mu (likewise v_av); the first training batch sets
-    them directly. Evaluation: mu_av and v_av replace the batch statistics.
-    (alpha is the weight on the OLD average: PyTorch's momentum is 1 - alpha, and
-    `momentum=0.1` is taken as alpha = 0.9.)
-    Unlike PyTorch (deliberately, the course's formulas): the running variance averages the
-    biased batch variance (PyTorch's the unbiased one), the first batch sets the averages
-    (PyTorch's start at 0 and 1), and eps defaults to 1e-8 (PyTorch's 1e-5).
-    """
-
-    @torch_keywords(num_features="d")
-    def __init__(
-        self, d: int, *positional: Any, alpha: float | None = None, eps: float = 1e-8,
-        dtype: Any = np.float64, device: Any = None, momentum: Any = _UNSET,
-        affine: bool = True, track_running_stats: bool = True, bias: bool = True,
-    ) -> None:
-        super().__init__()
-        if not (affine and track_running_stats and bias):  # (PyTorch's, at their defaults)
-            raise NotImplementedError(
-                f"{type(self).__name__}: affine=False, track_running_stats=False and "
-                "bias=False are not implemented (a learned scale and shift, running statistics)")
-        if positional:  # BatchNorm1d(3, 1e-5, 0.1): PyTorch's (eps, momentum) would be read
-            raise TypeError(f"BatchNorm1d({d}, {', '.join(map(repr, positional))}): pass alpha= "
-                            "and eps= by name (PyTorch's positional order is eps, momentum; "
-                            "alpha here is 1 - momentum)")
-        if momentum is not _UNSET:  # PyTorch's name: the weight of the NEW batch's statistics
-            if momentum is None or alpha is not None:
-                raise TypeError(
-                    f"BatchNorm1d(momentum={momentum!r}"
-                    f"{'' if alpha is None else f', alpha={alpha!r}'}): " + (
-                        "PyTorch's cumulative average (momentum=None) is not implemented"
-                        if momentum is None else "alpha and momentum name one weight "
-                        "(alpha = 1 - momentum); pass one"))
-            alpha = 1.0 - float(momentum)
-        alpha = 0.9 if alpha is None else alpha
-        check_device(device, "BatchNorm1d")
-        dtype = np_dtype(dtype, "BatchNorm1d")  # torch.float32 too, as the casts take it
-        d = size_arg("BatchNorm1d", "num_features", d)
-        if not 0.0 <= alpha < 1.0:
-            raise ValueError(f"BatchNorm1d: alpha must be in [0, 1), got {alpha}" + (
-                "" if momentum is _UNSET else f" (1 - momentum={momentum!r}: momentum in (0, 1])"))
-        self.d, self.alpha, self.eps = d, alpha, eps
-        self.gamma = Tensor(np.ones(d, dtype=dtype), requires_grad=True)
-        self.beta = Tensor(np.zeros(d, dtype=dtype), requires_grad=True)
-        self.register_buffer("running_mean", np.zeros(d, dtype=dtype))
-        self.register_buffer("running_var", np.ones(d, dtype=dtype))
-        self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
-
-    def update_running_stats(self, mu: np.ndarray, var: np.ndarray) -> None:
-        """mu_av = alpha mu_av + (1 - alpha) mu, in place (the first batch sets them)."""
-        rm, rv, count = self.running_mean, self.running_var, self.num_batches_tracked
-        if count == 0:
-            rm[...] = mu
-            rv[...] = var
-        else:
-            a = self.alpha
-            rm *= a
-            rm += (1.0 - a) * mu
-            rv *= a
-            rv += (1.0 - a) * var
-        count += 1  # 0-d array, in place
-
-    def forward(self, x: Tensor) -> Tensor:
-        xs = x.data.shape if type(x) is Tensor else x.shape  # (.data: once per step)
-        if len(xs) != 2 or xs[1] != self.d:
-            raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}), got {x.shape}")
-        # one fused op (tinygrad_dl.ops.fused), not ~9 generic ones: same values and
-        # gradients, a third of the cost per layer
-        if self.training:  # the op computes the batch statistics and hands them to us
-            return batch_norm(x, self.gamma, self.beta, self.eps,
-                              on_stats=self.update_running_stats)
-        return batch_norm(x, self.gamma, self.beta, self.eps, training=False,
-                          mean=self.running_mean, var=self.running_var)
-
-    torch_names = {"gamma": "weight", "beta": "bias"}
-    weight = torch_alias("gamma")
-    bias = torch_alias("beta")
-
-    def extra_repr(self) -> str:
-        return f"{self.d}, alpha={self.alpha}, eps={self.eps}"
 
 
 class ReLU(Module):

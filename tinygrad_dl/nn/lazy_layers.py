@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from .batchnorm import BatchNorm1d
 from .conv1d import Conv1d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
-from .layers import BatchNorm1d, Conv2d
+from .layers import Conv2d
 from .lazy import NotMaterialized
 from .module import Module
 from .normalization import BatchNorm2d, InstanceNorm1d, InstanceNorm2d

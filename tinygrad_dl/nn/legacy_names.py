@@ -12,7 +12,7 @@ import numpy as np
 
 from ..functional.methods import as_tensor_of
 from ..tensor import Tensor
-from .layers import BatchNorm1d
+from .batchnorm import BatchNorm1d
 from .loss import NLLLoss
 from .module import Module
 
@@ -81,20 +81,19 @@ class SyncBatchNorm(BatchNorm1d):
     track_running_stats=True, process_group=None)` in one process: batch normalization of
     (N, C, *) per channel over every other axis (torch's eps default), with BatchNorm1d's
     (the course's) running statistics: the first training batch sets them and the variance
-    averaged is the biased one. affine=False, track_running_stats=False and a process group
-    are refused."""
+    averaged is the biased one; affine=False, bias=False, track_running_stats=False and
+    momentum=None as BatchNorm1d's (torch's). A process group is refused."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Any = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 process_group: Any = None, device: Any = None, dtype: Any = None) -> None:
-        if not affine or not track_running_stats:
-            raise NotImplementedError("SyncBatchNorm: affine=False and "
-                                      "track_running_stats=False are not implemented")
+                 process_group: Any = None, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         if process_group is not None:
             raise NotImplementedError("SyncBatchNorm: one process only (process_group must be "
                                       "None)")
         super().__init__(num_features, eps=eps, momentum=momentum, device=device,
-                         dtype=np.float64 if dtype is None else dtype)
+                         dtype=np.float64 if dtype is None else dtype, affine=affine,
+                         track_running_stats=track_running_stats, bias=bias)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor_of(x)
@@ -118,11 +117,15 @@ class SyncBatchNorm(BatchNorm1d):
         SyncBatchNorm holding the very same weight, bias and running statistics."""
         out = module
         if isinstance(module, BatchNorm1d) and not isinstance(module, SyncBatchNorm):
-            out = cls(module.d, module.eps, 1.0 - module.alpha, process_group=process_group,
-                      dtype=module.gamma.dtype)
-            out.gamma, out.beta = module.gamma, module.beta
+            out = cls(module.d, module.eps, module.momentum, process_group=process_group)
+            out.gamma, out.beta = module.gamma, module.beta  # (None where module has none)
+            out.affine, out.track_running_stats = module.affine, module.track_running_stats
             for name in ("running_mean", "running_var", "num_batches_tracked"):
-                out.register_buffer(name, getattr(module, name))
+                value = getattr(module, name)
+                if value is not None:
+                    out.register_buffer(name, value)  # (the very arrays: shared)
+                else:  # track_running_stats=False: none, as the module's
+                    setattr(out, name, None)  # (a plain attribute: no buffer to save)
             out.train(module.training)
         for name, child in list(module.named_children()):
             out.add_module(name, cls.convert_sync_batchnorm(child, process_group))

@@ -17,7 +17,7 @@ from ..functional import group_norm, layer_norm, rms_norm
 from ..functional.methods import as_tensor_of
 from ..functional.normalization import instance_norm_of
 from ..tensor import Tensor, np_dtype
-from .layers import BatchNorm1d
+from .batchnorm import BatchNorm1d
 from .module import Module, size_arg
 
 

@@ -26,9 +26,10 @@ from ..functional.methods import as_tensor_of
 from ..functional.pooling import adaptive_sizes
 from ..functional.pooling_indices import pool_args
 from ..tensor import Tensor, np_dtype
+from .batchnorm import BatchNorm1d
 from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout1d
-from .layers import INITS, BatchNorm1d, init_weights
+from .layers import INITS, init_weights
 from .module import Module, channel_groups
 from .more import LPPool1d, MaxUnpool2d
 from .normalization import InstanceNorm2d

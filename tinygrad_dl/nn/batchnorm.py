@@ -1,0 +1,166 @@
+"""BatchNorm1d, the course's batch normalization layer, with PyTorch's options (BatchNorm2d
+and BatchNorm3d, in normalization.py and volumetric.py, are it over the pixels of a channel).
+
+The course's conventions stay where they differ from PyTorch's (the docstring says which);
+PyTorch's switches work as its: `affine=False` (no gamma and beta: ones and zeros, not
+learned, not saved), `bias=False` (no beta), `track_running_stats=False` (no running
+averages: the batch's statistics in evaluation too) and `momentum=None` (the running averages
+are the plain mean over the batches seen so far).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..device import check_device
+from ..functional import batch_norm
+from ..ops.spelling import torch_keywords
+from ..tensor import Tensor, np_dtype
+from .layers import torch_alias
+from .module import Module, size_arg
+
+_UNSET: Any = object()  # (a keyword not given: PyTorch's momentum=None means something)
+
+
+class BatchNorm1d(Module):
+    """Batch normalization over the rows, then scale and shift: gamma * x_hat + beta.
+    `weight` and `bias` are PyTorch's names for gamma and beta (a torch state dict loads).
+
+    Training: x_hat = (x - mu) / sqrt(v + eps) with the batch mean mu and the biased batch
+    variance v (as the course), and the running averages move as
+    mu_av = alpha * mu_av + (1 - alpha) * mu (likewise v_av); the first training batch sets
+    them directly. Evaluation: mu_av and v_av replace the batch statistics.
+    (alpha is the weight on the OLD average: PyTorch's momentum is 1 - alpha, and
+    `momentum=0.1` is taken as alpha = 0.9; `momentum=None`, PyTorch's cumulative average,
+    weighs the k-th batch 1/k: alpha = 1 - 1/k.)
+    Unlike PyTorch (deliberately, the course's formulas): the running variance averages the
+    biased batch variance (PyTorch's the unbiased one), the first batch sets the averages
+    (PyTorch's start at 0 and 1), and eps defaults to 1e-8 (PyTorch's 1e-5).
+    As PyTorch's: affine=False has no gamma and beta (None; ones and zeros are used), bias=False
+    no beta, and track_running_stats=False no running averages (None), the batch's
+    statistics then being used in evaluation too.
+    """
+
+    @torch_keywords(num_features="d")
+    def __init__(
+        self, d: int, *positional: Any, alpha: float | None = None, eps: float = 1e-8,
+        dtype: Any = np.float64, device: Any = None, momentum: Any = _UNSET,
+        affine: bool = True, track_running_stats: bool = True, bias: bool = True,
+    ) -> None:
+        super().__init__()
+        who = type(self).__name__
+        if positional:  # BatchNorm1d(3, 1e-5, 0.1): PyTorch's (eps, momentum) would be read
+            raise TypeError(f"{who}({d}, {', '.join(map(repr, positional))}): pass alpha= "
+                            "and eps= by name (PyTorch's positional order is eps, momentum; "
+                            "alpha here is 1 - momentum)")
+        for name, flag in (("affine", affine), ("track_running_stats", track_running_stats),
+                           ("bias", bias)):
+            if not isinstance(flag, (bool, np.bool_)):  # ("False" or 0.5: truthy)
+                raise TypeError(f"{who}: {name} must be True or False, got {flag!r}")
+        cumulative = False
+        if momentum is not _UNSET:  # PyTorch's name: the weight of the NEW batch's statistics
+            if alpha is not None:
+                raise TypeError(f"{who}(momentum={momentum!r}, alpha={alpha!r}): alpha and "
+                                "momentum name one weight (alpha = 1 - momentum); pass one")
+            cumulative = momentum is None
+            alpha = None if cumulative else 1.0 - float(momentum)
+        check_device(device, who)
+        dtype = np_dtype(dtype, who)  # torch.float32 too, as the casts take it
+        d = size_arg(who, "num_features", d)
+        if not cumulative:
+            alpha = 0.9 if alpha is None else alpha
+            if not 0.0 <= alpha < 1.0:
+                raise ValueError(f"{who}: alpha must be in [0, 1), got {alpha}" + (
+                    "" if momentum is _UNSET else
+                    f" (1 - momentum={momentum!r}: momentum in (0, 1])"))
+        self.d, self.alpha, self.eps = d, alpha, eps  # alpha None: the cumulative average
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        self.gamma = Tensor(np.ones(d, dtype=dtype), requires_grad=True) if affine else None
+        self.beta = (Tensor(np.zeros(d, dtype=dtype), requires_grad=True) if affine and bias
+                     else None)
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(d, dtype=dtype))
+            self.register_buffer("running_var", np.ones(d, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        else:  # (plain attributes, not buffers: nothing to save, as torch's None buffers)
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    num_features = property(lambda self: self.d, doc="PyTorch's name for d")
+
+    @property
+    def momentum(self) -> float | None:
+        """PyTorch's momentum, 1 - alpha (None: the cumulative average)."""
+        return None if self.alpha is None else float(f"{1.0 - self.alpha:.15g}")
+
+    @momentum.setter
+    def momentum(self, value: float | None) -> None:
+        self.alpha = None if value is None else 1.0 - float(value)
+
+    def update_running_stats(self, mu: np.ndarray, var: np.ndarray) -> None:
+        """mu_av = alpha mu_av + (1 - alpha) mu, in place (the first batch sets them)."""
+        rm, rv, count = self.running_mean, self.running_var, self.num_batches_tracked
+        if count == 0:
+            rm[...] = mu
+            rv[...] = var
+        else:
+            a = self.alpha
+            if a is None:  # momentum=None: the k-th batch weighs 1/k (torch's 1 / count)
+                a = 1.0 - 1.0 / (int(count) + 1)
+            rm *= a
+            rm += (1.0 - a) * mu
+            rv *= a
+            rv += (1.0 - a) * var
+        count += 1  # 0-d array, in place
+
+    def reset_running_stats(self) -> None:
+        """PyTorch's: running mean 0, variance 1, no batch counted (in place, as its)."""
+        if self.running_mean is None:
+            return
+        for name, value in (("running_mean", 0), ("running_var", 1),
+                            ("num_batches_tracked", 0)):
+            a = getattr(self, name)
+            if a.flags.writeable:
+                a[...] = value
+            else:  # read-only: a live graph saved it for its backward, which must see the old
+                self.register_buffer(name, np.full_like(a, value))  # values: a new array
+
+    def reset_parameters(self) -> None:
+        """PyTorch's: the running statistics reset, gamma ones and beta zeros (new arrays: a
+        live graph that saved the old ones keeps them)."""
+        self.reset_running_stats()
+        for t, fill in ((self.gamma, np.ones_like), (self.beta, np.zeros_like)):
+            if t is not None:
+                t.data = fill(t.data)
+
+    def forward(self, x: Tensor) -> Tensor:
+        xs = x.data.shape if type(x) is Tensor else x.shape  # (.data: once per step)
+        if len(xs) != 2 or xs[1] != self.d:
+            raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}), got {x.shape}")
+        gamma, beta = self.gamma, self.beta
+        if gamma is None or beta is None:  # affine=False, bias=False: constants, not learned
+            like = gamma if gamma is not None else x if isinstance(x, Tensor) else Tensor(x)
+            dt = like.data.dtype if like.data.dtype.kind == "f" else np.float64
+            gamma = Tensor.ones(self.d, dtype=dt) if gamma is None else gamma
+            beta = Tensor.zeros(self.d, dtype=dt) if beta is None else beta
+        # one fused op (tinygrad_dl.ops.fused), not ~9 generic ones: same values and
+        # gradients, a third of the cost per layer
+        if self.training:  # the op computes the batch statistics and hands them to us
+            track = self.track_running_stats and self.running_mean is not None
+            return batch_norm(x, gamma, beta, self.eps,
+                              on_stats=self.update_running_stats if track else None)
+        if self.running_mean is None:  # track_running_stats=False: the batch's, as torch's
+            return batch_norm(x, gamma, beta, self.eps)
+        return batch_norm(x, gamma, beta, self.eps, training=False,
+                          mean=self.running_mean, var=self.running_var)
+
+    torch_names = {"gamma": "weight", "beta": "bias"}
+    weight = torch_alias("gamma")
+    bias = torch_alias("beta")
+
+    def extra_repr(self) -> str:
+        flags = "".join(f", {k}=False" for k, v in (
+            ("affine", self.affine), ("bias", not self.affine or self.beta is not None),
+            ("track_running_stats", self.track_running_stats)) if not v)
+        return f"{self.d}, alpha={self.alpha}, eps={self.eps}{flags}"
