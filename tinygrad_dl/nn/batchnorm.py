@@ -80,12 +80,11 @@ class BatchNorm1d(Module):
         self.gamma = Tensor(np.ones(d, dtype=dtype), requires_grad=True) if affine else None
         self.beta = (Tensor(np.zeros(d, dtype=dtype), requires_grad=True) if affine and bias
                      else None)
-        if track_running_stats:
-            self.register_buffer("running_mean", np.zeros(d, dtype=dtype))
-            self.register_buffer("running_var", np.ones(d, dtype=dtype))
-            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
-        else:  # (plain attributes, not buffers: nothing to save, as torch's None buffers)
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+        track = track_running_stats  # (else None buffers, torch's: nothing saved, until set)
+        self.register_buffer("running_mean", np.zeros(d, dtype=dtype) if track else None)
+        self.register_buffer("running_var", np.ones(d, dtype=dtype) if track else None)
+        self.register_buffer("num_batches_tracked",
+                             np.zeros((), dtype=np.int64) if track else None)
 
     num_features = property(lambda self: self.d, doc="PyTorch's name for d")
 

@@ -121,11 +121,7 @@ class SyncBatchNorm(BatchNorm1d):
             out.gamma, out.beta = module.gamma, module.beta  # (None where module has none)
             out.affine, out.track_running_stats = module.affine, module.track_running_stats
             for name in ("running_mean", "running_var", "num_batches_tracked"):
-                value = getattr(module, name)
-                if value is not None:
-                    out.register_buffer(name, value)  # (the very arrays: shared)
-                else:  # track_running_stats=False: none, as the module's
-                    setattr(out, name, None)  # (a plain attribute: no buffer to save)
+                out.register_buffer(name, getattr(module, name))  # (the very arrays, or None)
             out.train(module.training)
         for name, child in list(module.named_children()):
             out.add_module(name, cls.convert_sync_batchnorm(child, process_group))

@@ -90,20 +90,19 @@ class Buffer(np.ndarray):
     """torch 2.13's `nn.Buffer(data, persistent=True)`: assigned to a Module attribute, it is
     registered as a buffer (`m.b = nn.Buffer(x)` is `m.register_buffer("b", x)`). The value
     is an ndarray marked for that assignment (buffers are arrays here), sharing data's
-    values; a non-persistent buffer (left out of state_dict) is refused: every buffer is
-    saved here."""
+    values; `persistent=False` leaves it out of state_dict, as register_buffer's."""
+
+    persistent: bool
 
     def __new__(cls, data: Any = None, *, persistent: bool = True) -> Buffer:
-        if not persistent:
-            raise ValueError("nn.Buffer(..., persistent=False): every buffer is saved in "
-                             "state_dict here (non-persistent buffers are not supported); "
-                             "keep the array as a plain attribute instead")
         if data is None:
             data = np.zeros(0)
         if not isinstance(data, (Tensor, np.ndarray)):
             raise TypeError(f"nn.Buffer: data must be a Tensor or an ndarray, got "
                             f"{type(data).__name__}")
-        return np.asarray(data.data if isinstance(data, Tensor) else data).view(cls)
+        out = np.asarray(data.data if isinstance(data, Tensor) else data).view(cls)
+        out.persistent = _flag("nn.Buffer", "persistent", persistent)
+        return out
 
 
 class Module(HookMethods):
@@ -117,7 +116,8 @@ class Module(HookMethods):
     def __init__(self) -> None:
         d = self.__dict__
         d["_parameters"] = {}  # name -> Tensor; the attribute holds the same object
-        d["_buffers"] = {}  # name -> ndarray (running statistics, ...)
+        d["_buffers"] = {}  # name -> ndarray (running statistics, ...), or None (torch's)
+        d["_non_persistent"] = set()  # buffers left out of state_dict (persistent=False)
         d["_modules"] = {}  # name -> Module
         d["_scope"] = type(self).__name__  # the name_scope forward runs in
         d["training"] = True
@@ -139,14 +139,14 @@ class Module(HookMethods):
                 what = "child module" if name in d["_modules"] else "parameter"
                 raise TypeError(f"{type(self).__name__}: cannot assign an nn.Buffer as {what} "
                                 f"{name!r}; `del` it first, or pick another name")
-            self.register_buffer(name, value.view(np.ndarray))
+            self.register_buffer(name, value.view(np.ndarray), value.persistent)
             return
         if isinstance(getattr(type(self), name, None), property):
             object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides
             return
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
-        if name in buffers and isinstance(value, np.ndarray):
-            buffers[name] = value  # assigning an array to a buffer keeps it a buffer
+        if name in buffers and (value is None or isinstance(value, np.ndarray)):
+            buffers[name] = value  # assigning an array (or None) to a buffer keeps it one
             d[name] = value
             return
         # a parameter is a leaf that requires grad; an op's result (`self.out = self.fc(x)`,
@@ -181,10 +181,18 @@ class Module(HookMethods):
             registry.pop(name, None)
         object.__delattr__(self, name)
 
-    def register_buffer(self, name: str, array: np.ndarray) -> None:
-        """A non-trainable array saved in state_dict (e.g. BatchNorm's running mean)."""
-        self.__setattr__(name, np.asarray(array))
+    def register_buffer(self, name: str, array: np.ndarray | None,
+                        persistent: bool = True) -> None:
+        """A non-trainable array saved in state_dict (e.g. BatchNorm's running mean), as
+        torch's: persistent=False leaves it out of state_dict, and None registers the name
+        with no array (listed nowhere, not saved, until an array is assigned to it)."""
+        persistent = _flag(f"{type(self).__name__}.register_buffer", "persistent", persistent)
+        if isinstance(array, Tensor):  # (torch's buffers are tensors: its array, shared)
+            array = array.data
+        self.__setattr__(name, None if array is None else np.asarray(array))
         self.__dict__["_buffers"][name] = self.__dict__[name]
+        off = self.__dict__.setdefault("_non_persistent", set())
+        off.discard(name) if persistent else off.add(name)
 
     def _attach(self, name: str) -> None:
         """Called when this module becomes attribute `name` of a parent."""
@@ -264,7 +272,7 @@ class Module(HookMethods):
         return [
             (f"{mod_name}.{name}" if mod_name else name, b)
             for mod_name, mod in self.named_modules(prefix)
-            for name, b in mod._buffers.items()
+            for name, b in mod._buffers.items() if b is not None
         ]
 
     def buffers(self) -> list[np.ndarray]:
@@ -334,8 +342,8 @@ class Module(HookMethods):
                 p.grad = None if p.grad is None else p.grad.astype(dtype)
         for m in self.modules():
             for name, b in list(m._buffers.items()):
-                if b.dtype.kind == "f" and b.dtype != dtype:
-                    m.register_buffer(name, b.astype(dtype))
+                if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
+                    m.register_buffer(name, b.astype(dtype), name not in m._non_persistent)
             if isinstance(m.__dict__.get("dtype"), np.dtype):  # a course model's own record
                 m.__dict__["dtype"] = dtype  # (its config, so a checkpoint rebuilds this dtype)
 
@@ -381,8 +389,15 @@ class Module(HookMethods):
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter's and buffer's array, by qualified name."""
         out = {name: p.data.copy() for name, p in self.named_parameters()}
-        out.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        out.update((name, np.array(b, copy=True)) for name, b in self._saved_buffers())
         return out
+
+    def _saved_buffers(self) -> list[tuple[str, np.ndarray]]:
+        """named_buffers() less the non-persistent ones: what state_dict saves and loads."""
+        return [(f"{prefix}.{name}" if prefix else name, b)
+                for prefix, mod in self.named_modules()
+                for name, b in mod._buffers.items()
+                if b is not None and name not in mod.__dict__.get("_non_persistent", ())]
 
     def load_state_dict(
         self, state: dict[str, Any], strict: bool = True
@@ -396,7 +411,7 @@ class Module(HookMethods):
         engine.notify_write(f"{type(self).__name__}.load_state_dict()")
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
-        targets.update(self.named_buffers())
+        targets.update(self._saved_buffers())
         state = self._ours(state, targets)
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
@@ -522,3 +537,10 @@ def _is_device(s: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _flag(who: str, name: str, value: Any) -> bool:
+    """A True/False argument (persistent=): a string or a number is refused, not read as truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}: {name} must be True or False, got {value!r}")
+    return bool(value)
