@@ -93,7 +93,7 @@ def test_a_softplus_pickled_before_beta_existed_still_runs():
     del m.__dict__["beta"], m.__dict__["threshold"]  # (the old pickle's state)
     old = pickle.loads(pickle.dumps(m))
     x = tg.Tensor(np.array([-3.0, 0.5, 30.0]))
-    np.testing.assert_array_equal(old(x).data, x.softplus().data)
+    np.testing.assert_array_equal(old(x).data, tg.nn.functional.softplus(x).data)
     assert repr(old) == "Softplus(beta=1.0, threshold=20.0)"
 
 
@@ -152,3 +152,27 @@ def test_both_names_at_once_names_the_call_that_was_made(call, named):
     with pytest.raises(TypeError, match=r"got both") as e:
         call()
     assert str(e.value).startswith(named), str(e.value)
+
+
+@pytest.mark.parametrize("beta,threshold", [(1.0, 20.0), (2.0, 20.0), (1.0, 5.0), (0.5, 3.0)])
+def test_softplus_defaults_take_torchs_linear_part_too(beta, threshold):
+    """Before: at beta=1, threshold=20 (the defaults) F.softplus and nn.Softplus gave the exact
+    log(1 + e^x) above the threshold (x + 2e-9 at x = 20, gradient 1 - 2e-9) where torch gives
+    x and 1, while every other threshold gave torch's: now all of them do."""
+    torch = pytest.importorskip("torch")
+    a = np.array([-30.0, -1.0, 0.0, 1.5, 4.0, 19.9, 20.0, 20.5, 21.0, 40.0, 700.0])
+    for f in (lambda t: tg.nn.functional.softplus(t, beta, threshold),
+              tg.nn.Softplus(beta, threshold)):
+        x, tx = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        y, ty = f(x), torch.nn.functional.softplus(tx, beta, threshold)
+        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-15, atol=0)
+        y.sum().backward()
+        ty.sum().backward()
+        np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-15, atol=1e-300)
+
+
+def test_softplus_beta_zero_is_refused_in_one_line():
+    # (torch: inf everywhere and a 0.5 gradient; ours gave inf and a NaN gradient)
+    with pytest.raises(ValueError, match="softplus: beta=0") as e:
+        tg.nn.Softplus(beta=0.0)(tg.tensor(np.array([1.0])))
+    assert "\n" not in str(e.value)

@@ -192,15 +192,17 @@ prelu = method_function(Tensor.prelu, 2)
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0, *,
              out: Tensor | None = None) -> Tensor:
     """PyTorch's F.softplus: log(1 + exp(beta x)) / beta, and x itself where beta x >
-    threshold (torch's linear part). At beta=1, threshold=20 (the defaults) it is the
-    overflow-free softplus op, as before."""
+    threshold (torch's linear part, gradient 1; the defaults too: Tensor.softplus is the
+    exact log(1 + e^x) everywhere, 2e-9 above x itself at x = 20). beta=0 is refused."""
     beta = number_arg("softplus", "beta", beta)
     threshold = number_arg("softplus", "threshold", threshold)
-    if beta == 1.0 and threshold == 20.0:
-        return _softplus(input, out=out)
+    if beta == 0:  # (torch: inf everywhere, from a 0 / 0 limit of its gradient's formula)
+        raise ValueError("softplus: beta=0 makes log(1 + exp(0 x)) / 0 infinite; give a "
+                         "non-zero beta")
     x = as_tensor_of(input)
-    z = x * beta
-    result = x.where(z > threshold, z.softplus() / beta)
+    z = x if beta == 1.0 else x * beta
+    smooth = z.softplus() if beta == 1.0 else z.softplus() / beta
+    result = x.where(z > threshold, smooth)
     return result if out is None else write_out("softplus", result, out)
 
 
