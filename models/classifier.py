@@ -51,9 +51,17 @@ class Classifier(CourseModel):
     def _finish(self, **config: Any) -> None:
         """Record the JSON-able constructor kwargs and give parameters their qualified names."""
         self._config = config
-        self.linears = [m for m in self.layers if isinstance(m, Linear)]
-        self._groups = self.layer_groups()
-        self._param_names = [name for name, _ in self.name_parameters().named_parameters()]
+        self.name_parameters()
+
+    # the layers whose weights W the L2 term penalises (ConvNet adds its Conv2d filters)
+    penalised: ClassVar[tuple[type[Module], ...]] = (Linear,)
+
+    @property
+    def linears(self) -> list[Module]:
+        """The layers whose W the L2 term penalises, read off self.layers at every call: a
+        layer replaced after construction (`model.layers[2] = Linear(...)`) is the one the
+        cost penalises (a list kept from __init__ penalised the old one, without a word)."""
+        return [m for m in self.layers if isinstance(m, self.penalised)]
 
     # ---- the graph ---------------------------------------------------------------------------
     def _input(self, X: Any) -> Tensor:
@@ -97,8 +105,10 @@ class Classifier(CourseModel):
         """Logits S (n, K)."""
         h = self._input(X)
         # one name scope per course layer ("layer 3": its Linear, BN, ReLU, Dropout), so a
-        # drawn graph reads layer 1..9; each module's own scope would be a Sequential index
-        for l, group in enumerate(self._groups, 1):
+        # drawn graph reads layer 1..9; each module's own scope would be a Sequential index.
+        # The groups are read off self.layers at every call: ones kept from __init__ ran the
+        # old modules after `model.layers[i] = ...` (no gradient for the new layer's weights)
+        for l, group in enumerate(self.layer_groups(), 1):
             with name_scope(f"layer {l}"):
                 for m in group:
                     h = m.forward(h)
@@ -168,6 +178,24 @@ class Classifier(CourseModel):
         # as loss() does: a label -1 would pick the last class (S[rows, y] -= 1) silently
         check_labels(f"{type(self).__name__}.hand_gradients", y, self.K)
         return X, y
+
+
+def course_layers(model: Classifier, *kinds: type[Module]) -> list[Module]:
+    """model.layers as a list, refused in one line unless they are `kinds` in order, each
+    Linear with its bias: the architecture a hand-derived backward is written for. (loss()
+    runs whatever self.layers holds; a ReLU replaced by another module was still taken as a
+    ReLU here, and a Linear without bias failed on None.data.)"""
+    layers = list(model.layers)
+    if len(layers) != len(kinds) or not all(
+            isinstance(m, k) and (k is not Linear or m.b is not None)
+            for m, k in zip(layers, kinds)):
+        raise TypeError(
+            f"{type(model).__name__}.hand_gradients: the course's backward is written for the "
+            f"layers {', '.join(k.__name__ for k in kinds)} (each Linear with a bias); "
+            f"model.layers now holds " + ", ".join(
+                type(m).__name__ + (" (bias=False)" if isinstance(m, Linear) and m.b is None
+                                    else "") for m in layers))
+    return layers
 
 
 def softmax_ce_grad(S: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -91,9 +91,9 @@ class ConvNet(Classifier):
         # bounded by its arrays' dimensions (checkpoint's guard against hostile files)
         self._finish(image=list(self.image), K=self.K, channels=self.channels, init=init,
                      std=float(std))
-        # the L2 penalty covers the conv filters as well as the Linear weights (not biases)
-        self.linears = [m for m in self.layers if isinstance(m, (Linear, Conv2d))]
 
+    # the L2 penalty covers the conv filters as well as the Linear weights (not biases)
+    penalised = (Linear, Conv2d)
     chunk = 500  # images per im2col: evaluating 10,000 at once would need GBs of columns
 
     def forward(self, X: Any) -> Tensor:

@@ -74,7 +74,6 @@ class KLayer(Classifier):
             d_in = h
         layers.append(Linear(d_in, K, init=init, std=std, rng=rng, dtype=self.dtype))
         self.layers = Sequential(*layers)
-        self._names = [f"layers.{i}" for i in range(len(layers))]
         self._finish(d=self.d, hidden=self.hidden, K=self.K, batch_norm=self.batch_norm,
                      dropout=self.dropout, init=init, std=float(std), alpha=float(alpha))
 
@@ -90,7 +89,9 @@ class KLayer(Classifier):
                 f"batch_norm={self.batch_norm}")
 
     def hand_gradients(self, X: Any, y: Any) -> dict[str, np.ndarray]:
-        """The course's backprop, in the current mode (train: batch statistics, as loss()).
+        """The course's backprop, in the current mode (train: batch statistics, as loss()):
+        each module's own mode, as loss() reads it (a batch norm put in eval() alone, to freeze
+        its statistics, is affine here too).
 
         Forward, hidden layer l (rows are samples):
             S = H W^T (+ b);  mu = mean(S), v = mean((S - mu)^2)        (biased, as the course)
@@ -108,15 +109,19 @@ class KLayer(Classifier):
         masks through the Dropout modules (so a fixed mask is shared with the graph).
         """
         X, y = self._check_batch(X, y)
-        lam, training = self.lam, self.training
-        if training and len(X) < 2 and any(isinstance(m, BatchNorm1d) for m in self.layers):
+        lam = self.lam
+        # each module's own mode, as its forward reads it (model.training alone gave batch
+        # statistics and dropout to a module set to eval() on its own: silently wrong grads)
+        if len(X) < 2 and any(isinstance(m, BatchNorm1d) and m.training for m in self.layers):
             # (the op's refusal: one row is its own mean, the gradients all zero, and as the
             # first batch it would set running_var to 0)
             raise ValueError(f"KLayer.hand_gradients: batch norm expects more than 1 row per "
                              f"feature in training mode, got X of shape {X.shape}")
         tape: list[tuple[Any, ...]] = []
         H = X
-        for name, mod in zip(self._names, self.layers):
+        # the layers as they are now (one replaced or deleted since __init__ included)
+        for key, mod in self.layers.named_children():
+            name = f"layers.{key}"
             if isinstance(mod, Linear):
                 tape.append((name, mod, H))
                 S = H @ mod.W.data.T
@@ -124,6 +129,7 @@ class KLayer(Classifier):
                     S += mod.b.data
                 H = S
             elif isinstance(mod, BatchNorm1d):
+                training = mod.training
                 if training:
                     mu = H.mean(axis=0)
                     D = H - mu
@@ -135,14 +141,14 @@ class KLayer(Classifier):
                     D = H - mod.running_mean
                 S_hat = D
                 S_hat *= sigma1
-                tape.append((name, mod, S_hat, sigma1))
+                tape.append((name, mod, S_hat, sigma1, training))
                 H = S_hat * mod.gamma.data
                 H += mod.beta.data
             elif isinstance(mod, ReLU):
                 np.maximum(H, 0.0, out=H)
                 tape.append((name, mod, H))
             elif isinstance(mod, Dropout):
-                if training and mod.p > 0:
+                if mod.training and mod.p > 0:
                     mask = mod.sample_mask(H.shape, H.dtype)
                     H *= mask
                     tape.append((name, mod, mask))
@@ -166,7 +172,7 @@ class KLayer(Classifier):
             elif isinstance(mod, ReLU):
                 G *= entry[2] > 0
             else:  # BatchNorm1d
-                S_hat, sigma1 = entry[2], entry[3]
+                S_hat, sigma1, training = entry[2], entry[3], entry[4]
                 grads[f"{name}.gamma"] = np.einsum("ij,ij->j", G, S_hat)
                 grads[f"{name}.beta"] = G.sum(axis=0)
                 G *= mod.gamma.data * sigma1  # G1 = G * gamma * sigma1
@@ -175,5 +181,5 @@ class KLayer(Classifier):
                     G -= G.mean(axis=0)
                     G -= S_hat * c
         # order like named_parameters()
-        return {name: grads[name] for name in self._param_names}
+        return {name: grads[name] for name, _ in self.named_parameters()}
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from tinygrad_dl.nn import Linear, Sequential
 
-from .classifier import Classifier, linear_grads, softmax_ce_grad
+from .classifier import Classifier, course_layers, linear_grads, softmax_ce_grad
 
 
 class OneLayer(Classifier):
@@ -59,7 +59,7 @@ class OneLayer(Classifier):
             dJ/dW = G^T X + 2 lam W,  dJ/db = 1^T G
         """
         X, y = self._check_batch(X, y)
-        lin = self.layers[0]
+        (lin,) = course_layers(self, Linear)
         W = lin.W.data
         S = X @ W.T
         S += lin.b.data

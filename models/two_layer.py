@@ -13,7 +13,7 @@ from tinygrad_dl.nn import Linear, ReLU, Sequential
 from tinygrad_dl.random import as_rng
 
 from .base import integer
-from .classifier import Classifier, linear_grads, softmax_ce_grad
+from .classifier import Classifier, course_layers, linear_grads, softmax_ce_grad
 
 
 class TwoLayer(Classifier):
@@ -74,7 +74,7 @@ class TwoLayer(Classifier):
             dW1 = G^T X + 2 lam W1,  db1 = 1^T G
         """
         X, y = self._check_batch(X, y)
-        l1, l2 = self.layers[0], self.layers[2]
+        l1, _, l2 = course_layers(self, Linear, ReLU, Linear)
         W1, W2 = l1.W.data, l2.W.data
         H = X @ W1.T
         H += l1.b.data

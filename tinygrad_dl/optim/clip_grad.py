@@ -48,8 +48,10 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float,
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
                            f"gradients is {total}, not finite (error_if_nonfinite=True); skip "
                            "this step, or pass error_if_nonfinite=False")
-    if math.isfinite(total) and total > max_norm:
-        scale = max_norm / (total + 1e-6)
+    # torch's coefficient min(1, max_norm / (total + 1e-6)): it scales a norm within 1e-6
+    # below max_norm too (`total > max_norm` left those, [3, 4] at max_norm 5, unscaled)
+    scale = max_norm / (total + 1e-6)
+    if math.isfinite(total) and scale < 1.0:
         for g in grads:
             g *= scale
     return np.float64(total)
