@@ -2,11 +2,14 @@
 the models compute with the layers they hold now (one replaced or deleted after construction),
 as loss() and named_parameters() do."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from tinygrad_dl.models import ConvNet, KLayer, TwoLayer
 from tinygrad_dl.nn import BatchNorm1d, Conv2d, Dropout, Linear
+from tinygrad_dl.train import fit
 
 
 def _data(n=5, d=4, K=3, seed=0):
@@ -160,3 +163,28 @@ def test_clip_grad_norm_scales_as_torch_near_max_norm(g, max_norm):
     n2 = torch.nn.utils.clip_grad_norm_([theirs], max_norm)
     assert float(n1) == pytest.approx(float(n2), rel=1e-15)
     np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-15, atol=0)
+
+
+def test_fit_keeps_a_batch_norm_frozen_by_the_user():
+    """fit() called model.train() at its start (and end): a batch norm put in eval() on its
+    own, to freeze its statistics, trained again, its running averages moving without a word.
+    A model left wholly in eval mode still trains."""
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((40, 6)), rng.integers(0, 3, 40)
+    data = SimpleNamespace(X_train=X, y_train=y, X_val=X[:10], y_val=y[:10])
+    model = KLayer(6, [5], 3, batch_norm=True, rng=np.random.default_rng(0))
+    bn = next(m for m in model.modules() if isinstance(m, BatchNorm1d))
+    model(X)  # running statistics to freeze
+    bn.eval()
+    frozen = bn.running_mean.copy(), bn.running_var.copy()
+    fit(model, data, epochs=2, n_batch=10, eta=0.01, progress=False)
+    assert not bn.training and model.training
+    np.testing.assert_array_equal(bn.running_mean, frozen[0])
+    np.testing.assert_array_equal(bn.running_var, frozen[1])
+    model.eval()  # wholly in eval mode: fit trains it, the batch norm's statistics move
+    fit(model, data, epochs=1, n_batch=10, eta=0.01, progress=False)
+    assert bn.training and not np.array_equal(bn.running_mean, frozen[0])
+    # a frozen batch norm takes a batch of 1 row (the refusal is for training mode)
+    bn.eval()
+    fit(model, SimpleNamespace(X_train=X[:3], y_train=y[:3]), epochs=1, n_batch=1, eta=0.01,
+        progress=False)

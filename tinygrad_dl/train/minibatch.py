@@ -105,6 +105,8 @@ def fit(
     With restore_best, the model ends with its best-validation state. jit: replay each
     batch shape's recorded step (tinygrad_dl.jit; same numbers, less Python): model.loss is
     then not re-run, so Python state it keeps (counters, spies) is frozen; False: eager.
+    Modes: a model in eval mode is put in training mode; a module the user put in eval() on
+    its own (a frozen batch norm) stays in eval.
 
     Resumability: `on_checkpoint(snapshot)` receives the loop's position (a dict of arrays and
     JSON-able values, see train/state.py) after every epoch and every checkpoint_every steps;
@@ -175,7 +177,9 @@ def fit(
         return cost
 
     train_step = capture(train_step, enabled=jit)
-    model.train()
+    if not model.training:  # a model left in eval mode trains; a module the user put in eval()
+        model.train()  # on its own (a frozen batch norm) stays so: train() unfroze it, its
+        # running statistics then moving without a word (evaluation restores each mode)
     if resume is not None:
         if bool(resume.get("drop_last", False)) != drop_last:  # saved before drop_last: False
             raise ValueError(f"fit: resume: the interrupted run had drop_last="
@@ -228,7 +232,6 @@ def fit(
                 log_row(epochs_done, etas[-1])  # < used: mid-epoch
             order, start0, seen = None, 0, 0
             run.checkpoint()  # after every epoch
-    model.train()
 
     hist.meta.update(etas=etas, n_updates=run.step, epochs=epochs_trained(epochs_done),
                      updates_per_epoch=per_epoch,
@@ -245,7 +248,9 @@ def fit(
 def _check_batch_norm_rows(model: Any, n: int, n_batch: int, drop_last: bool) -> None:
     """Batch norm refuses a 1-row batch in training mode; refused here, before the first update,
     not by the op at the epoch's last, short batch (an epoch of training lost, unsaved)."""
-    if not any(isinstance(m, BatchNorm1d) for m in getattr(model, "modules", list)()):
+    trains = not getattr(model, "training", True)  # (fit's train() then trains them all)
+    if not any(isinstance(m, BatchNorm1d) and (m.training or trains)
+               for m in getattr(model, "modules", list)()):  # (a frozen one takes 1 row)
         return
     if n_batch == 1:
         why = "n_batch=1 gives batches of 1 row"
