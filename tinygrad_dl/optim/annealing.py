@@ -76,6 +76,8 @@ class LinearLR(LRScheduler):
 class MultiplicativeLR(LRScheduler):
     """lr *= lr_lambda(epoch) at every step after the first; one function, or one per group."""
 
+    _per_group_lists = True
+
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Any],
                  last_epoch: int = -1) -> None:
         who = "MultiplicativeLR"
@@ -149,6 +151,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     multiplied by T_mult at each restart. As torch's, step(epoch) may also set the position
     directly, a fraction of an epoch included (step(epoch + i / iters) once per batch)."""
 
+    _per_group_lists = True
+
     def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
         who = "CosineAnnealingWarmRestarts"
@@ -173,6 +177,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 or not math.isfinite(epoch)):
             raise ValueError(f"{who}: Expected non-negative epoch, but got {epoch!r}")
         engine.notify_write(f"{who}.step()")
+        self._check_group_count()
         saved = (self.T_cur, self.T_i, self.last_epoch)
         if epoch is None and self.last_epoch < 0:
             epoch = 0
@@ -213,6 +218,8 @@ class OneCycleLR(LRScheduler):
     step past the end (step total_steps, allowed as in torch) linear annealing would
     extrapolate the rate below 0: it is 0 here (torch writes the negative rate).
     """
+
+    _per_group_lists = True
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
                  total_steps: int | None = None, epochs: int | None = None,

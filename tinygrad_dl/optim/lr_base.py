@@ -24,6 +24,11 @@ def per_group(value: Any, n: int, who: str, name: str) -> list[Any]:
 class LRScheduler:
     """Base class: subclasses give `get_lr()`, the rates at step `last_epoch`."""
 
+    # True where the rates come from lists made per group when the scheduler was built
+    # (base_lrs, lr_lambdas, momenta): a group added since (add_param_group) would keep its
+    # rate without a word, where torch's strict zips refuse it; such a step() is refused
+    _per_group_lists = False
+
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         who = type(self).__name__
         if not isinstance(optimizer, Optimizer):
@@ -52,6 +57,8 @@ class LRScheduler:
         # inside a jitted step: refused (replay runs no Python of the step: the rates would
         # stay where the recordings left them)
         engine.notify_write(f"{type(self).__name__}.step()")
+        if self._per_group_lists:
+            self._check_group_count()
         self.last_epoch += 1
         try:  # a refused step (a bad rate, OneCycleLR past its end) leaves the count as it was
             self._set_lrs(self.get_lr())
@@ -62,6 +69,8 @@ class LRScheduler:
     def _set_lrs(self, values: Sequence[float]) -> None:
         """Write every group's rate, all checked first (a refused one changes no group)."""
         lrs = [float(lr) for lr in values]
+        if len(lrs) != len(self.optimizer.param_groups):  # (a rate per group built with)
+            self._check_group_count()
         for lr in lrs:
             check_lr(lr, type(self).__name__)
         for g, lr in zip(self.optimizer.param_groups, lrs):
@@ -70,6 +79,15 @@ class LRScheduler:
 
     def get_last_lr(self) -> list[float]:
         return list(self._last_lr)
+
+    def _check_group_count(self) -> None:
+        """Refuse, in one line, an optimizer whose groups were added since it was built."""
+        n, built = len(self.optimizer.param_groups), len(self.base_lrs)
+        if n != built:
+            raise ValueError(f"{type(self).__name__}.step(): the optimizer has {n} parameter "
+                             f"groups, {built} when this scheduler was built (add_param_group "
+                             "since?): its rates are per group, so build the scheduler after "
+                             "adding every group")
 
     def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer and functions (PyTorch's convention)."""

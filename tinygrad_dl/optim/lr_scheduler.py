@@ -104,6 +104,8 @@ class ExponentialLR(LRScheduler):
 class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch); one function, or one per parameter group."""
 
+    _per_group_lists = True
+
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Any],
                  last_epoch: int = -1) -> None:
         self._fn = per_group(lr_lambda, len(optimizer.param_groups), "LambdaLR", "lr_lambdas")
@@ -123,6 +125,8 @@ class CyclicLR(LRScheduler):
     "triangular" with step_size_down equal to step_size_up (or None) is the course's schedule;
     other modes raise.
     """
+
+    _per_group_lists = True
 
     def __init__(self, optimizer: Optimizer, base_lr: Any, max_lr: Any,
                  step_size_up: int = 2000, step_size_down: int | None = None,
@@ -289,6 +293,8 @@ class SequentialLR(Nested):
         s = self._schedulers[idx]
         try:
             if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+                if s._per_group_lists:  # (before get_lr: CyclicLR writes momenta there)
+                    s._check_group_count()
                 saved = s.last_epoch
                 s.last_epoch = 0
                 try:

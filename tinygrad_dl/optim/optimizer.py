@@ -77,11 +77,16 @@ class Optimizer:
         who = type(self).__name__
         if "params" not in group:
             raise ValueError(f"{who}: a parameter group needs a 'params' entry")
-        unknown = sorted(set(group) - set(self.defaults) - {"params"})
+        # (initial_lr: a scheduler's base rate, as in a group copied from a scheduled optimizer)
+        unknown = sorted(set(group) - set(self.defaults) - INTERNAL_KEYS)
         if unknown:
             raise ValueError(f"{who}: unknown parameter-group option(s) {unknown}; "
                              f"known: {sorted(self.defaults)}")
         ps = group["params"]
+        if isinstance(ps, (set, frozenset)):  # (torch's refusal) state is kept by position
+            raise TypeError(f"{who}: optimizer parameters need to be organized in ordered "
+                            "collections, but the ordering of tensors in sets will change "
+                            "between runs. Please use a list instead.")
         ps = [ps] if isinstance(ps, Tensor) else list(ps)
         for p in ps:
             if not isinstance(p, Tensor):
@@ -95,6 +100,8 @@ class Optimizer:
                              "in one group (it would be updated twice per step); list it once")
         g = {**self.defaults, **group, "params": ps}
         check_lr(g["lr"], who)
+        if "initial_lr" in g:  # (read as a rate by the schedulers, as load_state_dict checks it)
+            check_lr(g["initial_lr"], who)
         self._check_group(g)
         self.param_groups.append(g)
         self.state.extend({} for _ in ps)
