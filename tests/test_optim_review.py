@@ -164,3 +164,15 @@ def test_add_param_group_takes_a_group_copied_from_a_scheduled_optimizer_as_torc
         ours.add_param_group({"params": [Tensor(np.ones(2), requires_grad=True)],
                               "initial_lr": float("nan")})
     assert len(ours.param_groups) == 2
+
+
+def test_a_torch_optimizer_state_dict_is_refused_by_name():
+    # (it said "state dict is for None, not SGD")
+    w = Tensor(np.zeros(2), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    torch_layout = {"state": {0: {"momentum_buffer": np.ones(2)}},
+                    "param_groups": [{"lr": 0.1, "momentum": 0.9, "params": [0]}]}
+    with pytest.raises(ValueError, match="SGD.load_state_dict: the dict has no 'type'.*PyTorch"):
+        opt.load_state_dict(torch_layout)
+    with pytest.raises(TypeError, match="SGD.load_state_dict: expected the dict"):
+        opt.load_state_dict([1, 2])

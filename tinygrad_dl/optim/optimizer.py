@@ -262,6 +262,13 @@ class Optimizer:
         as it was."""
         who = type(self).__name__
         engine.notify_write(f"{who}.load_state_dict()")
+        if not isinstance(d, dict):
+            raise TypeError(f"{who}.load_state_dict: expected the dict state_dict() gave, got "
+                            f"{type(d).__name__}")
+        if "type" not in d:  # (torch's layout: "state" by parameter index, its buffer names)
+            raise ValueError(f"{who}.load_state_dict: the dict has no 'type' (keys "
+                             f"{sorted(map(str, d))[:4]}): not one this library's state_dict() "
+                             "gave; a PyTorch optimizer's state dict does not load here")
         if d.get("type") != who:
             raise ValueError(f"state dict is for {d.get('type')}, not {who}")
         groups = d.get("param_groups")
