@@ -315,12 +315,12 @@ class Pending:
             raise TypeError(f"backward: .grad was set to a {type(t.grad).__name__} of shape "
                             f"{getattr(t.grad, 'shape', None)}; give an array of the tensor's "
                             f"shape {g.shape}, or None")  # wrong shape would be broadcast into
-        elif (t.grad.dtype == g.dtype and t.grad.flags.writeable
-              and getattr(t.grad.base, "flags", t.grad.flags).writeable):
+        elif (t._ctx is None and t.grad.dtype == g.dtype and t.grad.flags.writeable  # a leaf's
+              and getattr(t.grad.base, "flags", t.grad.flags).writeable):  # (torch's too)
             t.grad += g  # (a GradArray is a view: a live graph may have locked its owner)
-        else:  # a live graph read this .grad array (or it came read-only), or the user set
-            # one in another dtype (float32 for a float64 tensor: summed in the wider one)
-            t.grad = as_grad(t.grad + g)
+        else:  # an op result's (retain_grad: a kept `g = h.grad` keeps its values, as torch's),
+            # one a live graph read (or read-only), or in another dtype (summed in the wider);
+            t.grad = as_grad(np.asarray(t.grad + g))  # (asarray: a 0-d sum is a NumPy scalar)
 
 
 def toposort(root: Any) -> tuple[list[Any], list[Any]]:
