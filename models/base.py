@@ -57,6 +57,8 @@ def integer(owner: str, what: str, value: Any, minimum: int | None = None) -> in
     (int() would truncate: m=2.5 built 2 units, x0=1.7 started from 1) or is below `minimum`.
     NumPy integers are fine."""
     try:
+        if isinstance(value, (bool, np.bool_)):  # (an int to operator.index: [True] was 1 unit)
+            raise TypeError
         n = operator.index(value)
     except TypeError:
         raise TypeError(f"{owner}: {what} must be an integer, got {value!r}") from None

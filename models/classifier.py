@@ -17,7 +17,7 @@ from tinygrad_dl.nn import Linear, Module
 from tinygrad_dl.ops.loss import check_labels
 from tinygrad_dl.tensor import plain_array
 
-from .base import CourseModel, Loop
+from .base import CourseModel, Loop, integer
 
 
 class Classifier(CourseModel):
@@ -42,9 +42,14 @@ class Classifier(CourseModel):
 
     def __init__(self, d: int, K: int, lam: float, dtype: Any) -> None:
         super().__init__()
+        who = type(self).__name__
+        if isinstance(lam, (bool, np.bool_)) or not isinstance(
+                lam, (int, float, np.integer, np.floating)):  # ('0.1' failed on `<=` unnamed)
+            raise TypeError(f"{who}: lam must be a number, got {lam!r}")
         if not 0 <= lam < np.inf:  # (NaN passed `lam < 0`: a NaN cost from the first update)
-            raise ValueError(f"{type(self).__name__}: lam must be a finite number >= 0, got {lam}")
-        self.d, self.K, self.lam = int(d), int(K), float(lam)
+            raise ValueError(f"{who}: lam must be a finite number >= 0, got {lam}")
+        # (int() truncated: d=3072.5 built 3072 inputs)
+        self.d, self.K, self.lam = integer(who, "d", d, 1), integer(who, "K", K, 1), float(lam)
         self.dtype = np.dtype(dtype)
         self._config: dict[str, Any] = {}
 

@@ -188,3 +188,17 @@ def test_fit_keeps_a_batch_norm_frozen_by_the_user():
     bn.eval()
     fit(model, SimpleNamespace(X_train=X[:3], y_train=y[:3]), epochs=1, n_batch=1, eta=0.01,
         progress=False)
+
+
+@pytest.mark.parametrize("build,match", [
+    (lambda: KLayer(4, [True], 3), "KLayer: hidden sizes must be an integer, got True"),
+    (lambda: TwoLayer(4, 5, 3, lam="0.1"), "TwoLayer: lam must be a number, got '0.1'"),
+    (lambda: TwoLayer(4.5, 5, 3), "TwoLayer: d must be an integer, got 4.5"),
+    (lambda: KLayer(4, [5], True), "KLayer: K must be an integer, got True"),
+])
+def test_constructor_arguments_refused_by_name(build, match):
+    """Before: [True] built a hidden layer of 1 unit, lam='0.1' failed on a bare `<=`, d=4.5
+    was truncated to 4 inputs, without a word."""
+    with pytest.raises(TypeError, match=match) as e:
+        build()
+    assert "\n" not in str(e.value)
