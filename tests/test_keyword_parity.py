@@ -164,14 +164,9 @@ _SPLITS = "indices=/sections=: torch's overload keywords; positional works"
 _DIM_OTHER = "torch's max/min(other) overload; tg.maximum/minimum are that"
 _NEW_FEATURE = "a feature not implemented, not a spelling"
 ALLOWED: dict[str, tuple[list[str], str]] = {
-    "Tensor.argsort": (["stable"], _NEW_FEATURE), "argsort": (["stable"], _NEW_FEATURE),
     "Tensor.copy_": (["other"], "named src; positional works"),
     "Tensor.cumprod_": (["dtype"], "in place: the tensor's own dtype"),
     "Tensor.cumsum_": (["dtype"], "in place: the tensor's own dtype"),
-    "Tensor.div": (["rounding_mode"], "not implemented: floor_divide, or trunc() of div"),
-    "Tensor.div_": (["rounding_mode"], "as Tensor.div"),
-    "Tensor.divide": (["rounding_mode"], "as Tensor.div"),
-    "div": (["rounding_mode"], "as Tensor.div"), "divide": (["rounding_mode"], "as Tensor.div"),
     "Tensor.dsplit": (["indices", "sections"], _SPLITS),
     "Tensor.hsplit": (["indices", "sections"], _SPLITS),
     "Tensor.vsplit": (["indices", "sections"], _SPLITS),
@@ -195,9 +190,7 @@ ALLOWED: dict[str, tuple[list[str], str]] = {
     "Tensor.requires_grad_": (["mode"], "a stub's name torch itself refuses"),
     "F.one_hot": (["tensor"], "a stub's name torch itself refuses (input= works)"),
     "from_numpy": (["ndarray"], "a stub's name: torch takes no keyword here"),
-    "Tensor.sort": (["stable"], _NEW_FEATURE),
     "Tensor.to": (["other"], "to(other) positional works; a keyword is rare"),
-    "Tensor.uniform_": (["from_", "to"], "named a/b; positional works"),
     "addmm": (["out_dtype"], "a low-precision GPU option"),
     "baddbmm": (["out_dtype"], "a low-precision GPU option"),
     "bmm": (["mat2", "out_dtype"], "tg.bmm is matmul's function; x.bmm(mat2=) works"),
@@ -209,11 +202,7 @@ ALLOWED: dict[str, tuple[list[str], str]] = {
     "save": (["_disable_byteorder_record", "_use_new_zipfile_serialization", "pickle_module",
               "pickle_protocol"], "one file format, safe pickling"),
     "set_num_threads": (["num"], "named n; positional works"),
-    "tril_indices": (["dtype"], "int64 only (torch's default)"),
-    "triu_indices": (["dtype"], "int64 only (torch's default)"),
     "view_copy": (["dtype"], "view_copy(shape) only"),
-    "F.avg_pool2d": (["ceil_mode", "count_include_pad", "divisor_override"], _NEW_FEATURE),
-    "nn.AvgPool2d": (["ceil_mode", "count_include_pad", "divisor_override"], _NEW_FEATURE),
     "F.log_softmax": (["_stacklevel"], "torch-internal"),
     "F.softmax": (["_stacklevel"], "torch-internal"),
     "F.softmin": (["_stacklevel", "dtype"], "torch-internal; cast first for dtype"),
@@ -230,13 +219,10 @@ ALLOWED: dict[str, tuple[list[str], str]] = {
     "autograd.grad": (["only_inputs"], "deprecated and ignored in torch"),
     **{f"nn.LazyInstanceNorm{d}d": (["bias"], "bias=False (no learned shift) not implemented")
        for d in (1, 2, 3)},
-    "nn.Conv2d": (["padding_mode"], "zero padding only; F.pad first for the other modes"),
     "nn.Embedding": (["_freeze", "_weight", "max_norm", "norm_type", "scale_grad_by_freq",
                       "sparse"], "no sparse gradients or max_norm renorming"),
-    "nn.Hardtanh": (["max_value", "min_value"], "deprecated in torch: min_val/max_val"),
     "nn.RNNBase": (["mode"], "an internal base; RNN/LSTM/GRU are the classes"),
     "nn.RNNCellBase": (["num_chunks"], "an internal base"),
-    "optim.Adam": (["decoupled_weight_decay"], "AdamW is that"),
 }
 
 

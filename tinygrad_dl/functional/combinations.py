@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, np_dtype
 from .joins import atleast_3d, concatenate, meshgrid, pad, stack
 from .methods import as_tensor_of, as_tensors
 
@@ -59,22 +59,29 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
     return Tensor(np.isin(a, b, assume_unique=assume_unique, invert=invert))
 
 
-def _triangle(who: str, row: Any, col: Any, offset: Any, upper: bool) -> Tensor:
+def _triangle(who: str, row: Any, col: Any, offset: Any, upper: bool, dtype: Any) -> Tensor:
     for name, v in (("row", row), ("col", col), ("offset", offset)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise TypeError(f"{who}: {name} must be an int, got {v!r}")
     if row < 0 or col < 0:
         raise ValueError(f"{who}: row and col must be >= 0, got {row} and {col}")
+    try:  # (torch's two: int64, the default, and int32)
+        dt = np.dtype(np.int64 if dtype is None else np_dtype(dtype, who))
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.int64), np.dtype(np.int32)):
+        raise TypeError(f"{who}: dtype must be int64 or int32 (as torch's), got {dtype!r}")
     r, c = (np.triu_indices if upper else np.tril_indices)(int(row), int(offset), int(col))
-    return Tensor(np.stack([r, c]).astype(np.int64).reshape(2, -1))
+    return Tensor(np.stack([r, c]).astype(dt).reshape(2, -1))
 
 
-def tril_indices(row: int, col: int, offset: int = 0) -> Tensor:
-    """The (2, N) int64 coordinates of the lower triangle of a row x col matrix (diagonal
-    `offset` and below), row by row."""
-    return _triangle("tril_indices", row, col, offset, False)
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None) -> Tensor:
+    """The (2, N) coordinates of the lower triangle of a row x col matrix (diagonal `offset`
+    and below), row by row; dtype int64 (None, torch's default) or int32."""
+    return _triangle("tril_indices", row, col, offset, False, dtype)
 
 
-def triu_indices(row: int, col: int, offset: int = 0) -> Tensor:
-    """The (2, N) int64 coordinates of the upper triangle (diagonal `offset` and above)."""
-    return _triangle("triu_indices", row, col, offset, True)
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None) -> Tensor:
+    """The (2, N) coordinates of the upper triangle (diagonal `offset` and above); dtype as
+    tril_indices'."""
+    return _triangle("triu_indices", row, col, offset, True, dtype)

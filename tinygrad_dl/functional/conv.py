@@ -19,6 +19,7 @@ from ..ops import (
 )
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
+from .avg_pool_modes import divisor_override_arg, window_mean
 from .joins import pad
 from .methods import as_tensor_of, as_tensors
 
@@ -42,6 +43,35 @@ def pair_of_ints(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
     return v, v
 
 
+def conv2d_padding(who: str, padding: Any, stride: tuple[int, int],
+                   dilation: tuple[int, int], kernel: tuple[int, ...] | None
+                   ) -> tuple[tuple[int, int], ...]:
+    """((top, bottom), (left, right)) from conv2d's padding: an int, (rows, columns), per side
+    pairs, "valid" or "same" (stride 1; PyTorch's split: the odd pixel of d (k - 1) goes to
+    the bottom / right; no kernel: zeros)."""
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{who}: padding must be 'valid', 'same', an integer or pairs, "
+                             f"got {padding!r}")
+        if padding == "same" and stride != (1, 1):
+            raise ValueError(f"{who}: padding='same' needs stride 1 (as in PyTorch), got "
+                             f"stride {stride}")
+        if padding == "valid" or kernel is None:
+            return ((0, 0), (0, 0))
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        return tuple((t // 2, t - t // 2) for t in total)
+    if (isinstance(padding, (tuple, list)) and len(padding) == 2
+            and all(isinstance(p, (tuple, list)) for p in padding)):
+        return tuple(pair_of_ints(f"{who}: padding", p, 0) for p in padding)
+    if isinstance(padding, (tuple, list)) and len(padding) == 4:
+        raise ValueError(f"{who}: padding {tuple(padding)!r} is ambiguous: write "
+                         "((top, bottom), (left, right)) per side (F.pad's (left, right, top, "
+                         f"bottom) is (({padding[2]}, {padding[3]}), ({padding[0]}, "
+                         f"{padding[1]})))")
+    ph, pw = pair_of_ints(f"{who}: padding", padding, 0)
+    return ((ph, ph), (pw, pw))
+
+
 def _conv2d_args(x: Tensor, w: Tensor, stride: Any, padding: Any, dilation: Any, groups: Any
                  ) -> dict[str, Any]:
     """conv2d's options checked and spelled out for the op: stride (sh, sw), padding
@@ -53,29 +83,9 @@ def _conv2d_args(x: Tensor, w: Tensor, stride: Any, padding: Any, dilation: Any,
     stride = pair_of_ints("conv2d: stride", stride)
     dilation = pair_of_ints("conv2d: dilation", dilation)
     groups = _pos_int("conv2d: groups", groups)
-    if isinstance(padding, str):
-        if padding not in ("valid", "same"):
-            raise ValueError(f"conv2d: padding must be 'valid', 'same', an integer or pairs, "
-                             f"got {padding!r}")
-        if padding == "same" and stride != (1, 1):
-            raise ValueError(f"conv2d: padding='same' needs stride 1 (as in PyTorch), got "
-                             f"stride {stride}")
-        if padding == "valid" or w.ndim != 4:  # a bad w: the op names its shape
-            pads: Any = ((0, 0), (0, 0))
-        else:  # PyTorch's split: the odd pixel of d (k - 1) goes to the bottom / right
-            total = [d * (k - 1) for d, k in zip(dilation, w.shape[2:])]
-            pads = tuple((t // 2, t - t // 2) for t in total)
-    elif (isinstance(padding, (tuple, list)) and len(padding) == 2
-          and all(isinstance(p, (tuple, list)) for p in padding)):
-        pads = tuple(pair_of_ints("conv2d: padding", p, 0) for p in padding)
-    elif isinstance(padding, (tuple, list)) and len(padding) == 4:
-        raise ValueError(f"conv2d: padding {tuple(padding)!r} is ambiguous: write "
-                         "((top, bottom), (left, right)) per side (F.pad's (left, right, top, "
-                         f"bottom) is (({padding[2]}, {padding[3]}), ({padding[0]}, "
-                         f"{padding[1]})))")
-    else:
-        ph, pw = pair_of_ints("conv2d: padding", padding, 0)
-        pads = ((ph, ph), (pw, pw))
+    # (a bad w: the op names its shape)
+    pads = conv2d_padding("conv2d", padding, stride, dilation,
+                          w.shape[2:] if w.ndim == 4 else None)
     if x.ndim == 4 and w.ndim == 4:  # beyond this, padding adds nothing but zeros to allocate
         most = max(*x.shape[2:], *w.shape[2:])
         if max(max(p) for p in pads) > most:
@@ -341,12 +351,26 @@ def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
 
 
 @torch_keywords(input="x")
-def avg_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0, *,
-               kernel_size: Any = None) -> Tensor:
+def avg_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None, *, kernel_size: Any = None) -> Tensor:
     """Mean over kernel windows every `stride` pixels of x (N, C, H, W), as max_pool2d, after
-    zero-padding each side by `padding` (the zeros count: PyTorch's count_include_pad)."""
+    zero-padding each side by `padding`. PyTorch's options: count_include_pad (the zeros
+    count in the divisor), ceil_mode (a last partial window, none starting in the right
+    padding), divisor_override (that divisor everywhere); with any of them not at its
+    default. x may also be (C, H, W), as torch's; an integer x gives float64."""
     kernel, stride, padding = _pool_args("avg_pool2d", kernel, kernel_size, stride, padding)
-    x = _pool_pad(as_tensor_of(x), padding, 0.0, "avg_pool2d")
+    divisor_override = divisor_override_arg("avg_pool2d", divisor_override)
+    x = as_tensor_of(x)
+    if ceil_mode or not count_include_pad or divisor_override is not None or x.ndim == 3:
+        if x.ndim not in (3, 4) or 0 in x.shape[-2:]:
+            raise ValueError(f"avg_pool2d: expected input (N, C, H, W) or (C, H, W) with "
+                             f"non-empty H and W, got {x.shape}")
+        if x.dtype.kind not in "fc":  # (the op's rule: the mean of integers is float64)
+            x = x.astype(np.float64)
+        return window_mean("avg_pool2d", x, kernel, stride, padding, bool(ceil_mode),
+                           bool(count_include_pad), divisor_override)
+    x = _pool_pad(x, padding, 0.0, "avg_pool2d")
     return AvgPool2d.apply(x, kernel=kernel, stride=stride)
 
 

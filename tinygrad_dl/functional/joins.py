@@ -272,6 +272,8 @@ def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, dim: int | N
     descending=, torch.sort's (values, indices). The gradient flows through the permutation;
     the sort is always stable (kind and stable are accepted for their spellings)."""
     x = as_tensor_of(x)
+    if stable is not None and not isinstance(stable, (bool, np.bool_)):
+        raise TypeError(f"sort: stable must be a bool, got {type(stable).__name__}")
     if dim is None and not descending:
         values = x.sort(axis).values
         if isinstance(axis, (int, np.integer)):  # torch.sort(x, 1) is (values, indices)

@@ -13,13 +13,13 @@ ceil_mode's clipped last windows, divisor_override)."""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 
 from ..ops import MaxPool2d
 from ..tensor import Tensor
+from .avg_pool_modes import divisor_override_arg, window_mean
 from .conv3d import triple
 from .joins import pad
 from .methods import as_tensor_of
@@ -30,7 +30,6 @@ from .pooling_indices import (
     pool_with_indices,
     unpool,
     window_argmax,
-    windows,
 )
 
 _EXPECTS = "(N, C, D, H, W) or (C, D, H, W)"
@@ -127,45 +126,17 @@ def avg_pool3d_of(who: str, input: Any, kernel_size: Any, stride: Any, padding: 
     if any(pi > ki // 2 for pi, ki in zip(p, k)):
         raise ValueError(f"{who}: padding must be at most half the kernel_size, got padding {p} "
                          f"for kernel_size {k}")
-    if divisor_override is not None and (
-            isinstance(divisor_override, (bool, np.bool_))
-            or not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0):
-        raise ValueError(f"{who}: divisor_override must be a nonzero integer, got "
-                         f"{divisor_override!r}")
+    divisor_override = divisor_override_arg(who, divisor_override)
     x = as_tensor_of(input)
     shape = _volume(who, x)
     if x.dtype.kind != "f":
         raise TypeError(f"{who}: expected a float input, got {x.dtype} (torch truncates an "
                         "integer mean; cast first)")
-    spatial = shape[-3:]
-    if any(n < ki for n, ki in zip(spatial, k)):  # (torch's avg_pool3d, unlike its 2-D one)
+    if any(n < ki for n, ki in zip(shape[-3:], k)):  # (torch's avg_pool3d, unlike its 2-D one)
         raise ValueError(f"{who}: kernel_size {k} is larger than the input {shape} (refused "
                          "whatever the padding, as PyTorch's avg_pool3d)")
-    axes = [windows(n, ki, si, pi, 1, bool(ceil_mode)) for n, ki, si, pi in zip(spatial, k, s, p)]
-    out = tuple(pos.shape[0] for pos, _ in axes)
-    if min(out) < 1:
-        raise ValueError(f"{who}: kernel_size {k} is larger than the padded input (input "
-                         f"{shape}, padding {p}): output size {out}")
-    after = tuple(max(0, (o - 1) * si + ki - pi - n)
-                  for o, si, ki, pi, n in zip(out, s, k, p, spatial))
-    lead = len(shape) - 3
-    xp = pad(x, ((0, 0),) * lead + tuple(zip(p, after))) if any(p) or any(after) else x
-    total = None
-    for offs in itertools.product(*(range(ki) for ki in k)):
-        view = xp[(slice(None),) * lead + tuple(slice(a, a + si * (o - 1) + 1, si)
-                                                for a, si, o in zip(offs, s, out))]
-        total = view if total is None else total + view
-    assert total is not None
-    if divisor_override is not None:
-        return total / float(divisor_override)
-    sizes = []
-    for n, ki, si, pi, o in zip(spatial, k, s, p, out):  # torch's divisor, axis by axis
-        start = np.arange(o) * si - pi
-        end = np.minimum(start + ki, n + pi)
-        sizes.append((end - start) if count_include_pad else
-                     (np.minimum(end, n) - np.maximum(start, 0)))
-    div = sizes[0][:, None, None] * sizes[1][None, :, None] * sizes[2][None, None, :]
-    return total / Tensor(div.astype(x.dtype))
+    return window_mean(who, x, k, s, p, bool(ceil_mode), bool(count_include_pad),
+                       divisor_override)
 
 
 def adaptive_avg_pool3d(input: Any, output_size: Any) -> Tensor:

@@ -259,12 +259,21 @@ class LogSigmoid(Module):
 
 
 class Hardtanh(Module):
-    """x clipped to [min_val, max_val] (gradient 0 on the bounds, PyTorch's)."""
+    """x clipped to [min_val, max_val] (gradient 0 on the bounds, PyTorch's). min_value= and
+    max_value= are torch's deprecated names: each overrides its new one, with torch's
+    FutureWarning."""
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
-                 inplace: bool = False) -> None:
+                 inplace: bool = False, min_value: float | None = None,
+                 max_value: float | None = None) -> None:
         super().__init__()
         self.inplace = inplace_arg("Hardtanh", inplace)
+        for old, new in (("min_value", "min_val"), ("max_value", "max_val")):
+            if (min_value if old == "min_value" else max_value) is not None:
+                warnings.warn(f"keyword argument `{old}` is deprecated and renamed to `{new}`",
+                              FutureWarning, stacklevel=2)
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
         if not min_val <= max_val:
             raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val "
                              f"({max_val})")

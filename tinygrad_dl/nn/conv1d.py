@@ -8,10 +8,12 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
+from ..functional import pad
 from ..functional.conv1d import conv1d_of
+from ..functional.methods import as_tensor_of
 from ..functional.pooling import one_int
 from ..tensor import Tensor, np_dtype
-from .layers import INITS, WeightBias, init_weights
+from .layers import INITS, WeightBias, init_weights, padding_mode_arg
 from .module import Module, channel_groups
 
 
@@ -46,9 +48,7 @@ class Conv1d(WeightBias, Module):
     ) -> None:
         super().__init__()
         check_device(device, "Conv1d")
-        if padding_mode != "zeros":
-            raise ValueError(f"Conv1d: padding_mode={padding_mode!r} is not supported (only "
-                             "'zeros')")
+        self.padding_mode = padding_mode_arg("Conv1d", padding_mode)
         if init not in INITS:
             raise ValueError(f"Conv1d: unknown init {init!r}; choose one of {', '.join(INITS)}")
         if not isinstance(bias, (bool, np.bool_)):
@@ -82,8 +82,18 @@ class Conv1d(WeightBias, Module):
     kernel_size = property(lambda self: (self.kernel,))
 
     def forward(self, x: Any) -> Tensor:
+        padding = self.padding
+        mode = getattr(self, "padding_mode", "zeros")  # (one pickled before it: zeros)
+        if mode != "zeros" and padding not in (0, "valid"):
+            # F.pad's mode, then a conv without padding, as torch's ("same": the odd one of
+            # d (k - 1) at the end)
+            total = self.dilation * (self.kernel - 1)
+            p = (total // 2, total - total // 2) if padding == "same" else (padding, padding)
+            x = as_tensor_of(x)
+            if x.ndim in (2, 3):  # (else conv1d_of names the shape)
+                x, padding = pad(x, ((0, 0),) * (x.ndim - 1) + (p,), mode=mode), 0
         return conv1d_of(f"Conv1d({self.c_in}, {self.c_out})", x, self.W, self.b, self.stride,
-                         self.padding, self.dilation, self.groups)
+                         padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         # PyTorch's words: `print(model)` reads the same
@@ -95,4 +105,6 @@ class Conv1d(WeightBias, Module):
             s += f", dilation=({self.dilation},)"
         if self.groups != 1:
             s += f", groups={self.groups}"
-        return s + ("" if self.b is not None else ", bias=False")
+        s += "" if self.b is not None else ", bias=False"
+        mode = getattr(self, "padding_mode", "zeros")
+        return s + (f", padding_mode={mode}" if mode != "zeros" else "")

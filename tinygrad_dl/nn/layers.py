@@ -21,16 +21,29 @@ from ..functional import (
     conv2d,
     cross_entropy,
     max_pool2d,
+    pad,
     pair_of_ints,
     relu,
 )
+from ..functional.avg_pool_modes import divisor_override_arg
+from ..functional.conv import conv2d_padding
 from ..functional.losses import ignore_index_arg, label_smoothing_arg, weight_or_reduction
+from ..functional.methods import as_tensor_of
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
 from .module import Module, channel_groups, inplace_arg, size_arg
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # (the convs' padding_mode)
+
+
+def padding_mode_arg(who: str, padding_mode: Any) -> str:
+    """A conv's padding_mode checked (torch's four: F.pad's modes, or zeros)."""
+    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
+        raise ValueError(f"{who}: padding_mode must be one of {PADDING_MODES}, but got "
+                         f"padding_mode={padding_mode!r}")
+    return padding_mode
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -328,6 +341,7 @@ class Conv2d(WeightBias, Module):
         dilation: Any = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         *,
         init: str = "he",
         std: float = 0.01,
@@ -337,6 +351,11 @@ class Conv2d(WeightBias, Module):
     ) -> None:
         super().__init__()
         kh, kw = pair_of_ints("Conv2d: kernel_size", kernel_size)
+        self.padding_mode = padding_mode_arg("Conv2d", padding_mode)
+        # (other modes: F.pad's, then a conv without padding, as torch's; checked now)
+        self.pads = None if padding_mode == "zeros" else conv2d_padding(
+            "Conv2d", padding, pair_of_ints("Conv2d: stride", stride),
+            pair_of_ints("Conv2d: dilation", dilation), (kh, kw))
         in_channels, out_channels, groups = channel_groups("Conv2d", in_channels, out_channels,
                                                            groups)
         check_device(device, "Conv2d")
@@ -351,7 +370,14 @@ class Conv2d(WeightBias, Module):
         self.b = Tensor(np.zeros(out_channels, dtype=dtype), requires_grad=True) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv2d(x, self.W, self.b, self.stride, self.padding, self.dilation, self.groups)
+        pads = getattr(self, "pads", None)  # (a Conv2d pickled before padding_mode: zeros)
+        if pads is None or not any(map(any, pads)):
+            padding = self.padding if pads is None else 0
+            return conv2d(x, self.W, self.b, self.stride, padding, self.dilation, self.groups)
+        x = as_tensor_of(x)
+        if x.ndim == 4:  # (else conv2d names the shape)
+            x = pad(x, ((0, 0), (0, 0)) + tuple(pads), mode=self.padding_mode)
+        return conv2d(x, self.W, self.b, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         # PyTorch's words, so `print(model)` reads (and a tutorial prints) the same numbers:
@@ -366,7 +392,9 @@ class Conv2d(WeightBias, Module):
                               ("groups", self.groups, 1)):
             if v != default:
                 s += f", {k}={v}"
-        return s + ("" if self.b is not None else ", bias=False")
+        s += "" if self.b is not None else ", bias=False"
+        mode = getattr(self, "padding_mode", "zeros")
+        return s + (f", padding_mode={mode}" if mode != "zeros" else "")
 
 
 class _Pool2d(Module):
@@ -400,9 +428,21 @@ class MaxPool2d(_Pool2d):
 
 class AvgPool2d(_Pool2d):
     """Mean over kernel windows every `stride` (default kernel) pixels, NCHW, after padding
-    each side with `padding` zeros that count in the mean (PyTorch's count_include_pad)."""
+    each side with `padding` zeros; ceil_mode, count_include_pad and divisor_override as
+    F.avg_pool2d's (torch's)."""
 
     pool = staticmethod(avg_pool2d)
+
+    def __init__(self, kernel: Any = None, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None, *, kernel_size: Any = None) -> None:
+        super().__init__(kernel, stride, padding, kernel_size=kernel_size)
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.divisor_override = divisor_override_arg("AvgPool2d", divisor_override)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return avg_pool2d(x, self.kernel, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
 
 
 class Flatten(Module):

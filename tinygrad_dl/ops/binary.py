@@ -1,6 +1,6 @@
 """More binary elementwise ops (minimum, arctan2, hypot, logaddexp, logaddexp2, mod, fmax,
-fmin, prelu). They broadcast like NumPy; backward sums each gradient back to its input's shape with
-`unbroadcast`."""
+fmin, prelu, the floor and trunc quotients). They broadcast like NumPy; backward sums each
+gradient back to its input's shape with `unbroadcast`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ..engine import Function, unbroadcast
 from .elementwise import split_ties
 
 __all__ = ["Arctan2", "CopySign", "FloorDivide", "Fmax", "Fmin", "Fmod", "Heaviside", "Hypot",
-           "LogAddExp", "LogAddExp2", "Minimum", "Mod", "PReLU", "XLogY"]
+           "LogAddExp", "LogAddExp2", "Minimum", "Mod", "PReLU", "TruncDivide", "XLogY"]
 
 
 def _grads(ctx, gx, gy):
@@ -137,10 +137,64 @@ class _StepBinary(Function):
         return _grads(ctx, np.zeros_like(g), np.zeros_like(g))
 
 
-class FloorDivide(_StepBinary):
-    """floor(x / y) as Python's // and NumPy's (torch.floor_divide's values)."""
+class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
+    """Python's ZeroDivisionError that is also torch's RuntimeError ("ZeroDivisionError"), so
+    either `except` catches it."""
 
-    f = staticmethod(np.floor_divide)
+
+def integer_quotient_checked(name: str, x: np.ndarray, y: np.ndarray, trunc: bool = False
+                             ) -> None:
+    """Refuse, in one line, the integer quotients torch refuses or crashes on: a bool one
+    (torch: not implemented), division by zero (torch raises), and int64's (int32's, trunc)
+    MIN / -1, whose overflow kills torch with SIGFPE (int8/int16 wrap to MIN, as torch's)."""
+    dt = np.result_type(x, y)
+    if dt.kind not in "biu":
+        return
+    if dt == np.bool_:
+        raise TypeError(f"{name}: not implemented for bool tensors (as torch); cast one first")
+    if (np.asarray(y) == 0).any():
+        raise IntegerDivisionByZero(f"{name}: integer division by zero (torch raises too)")
+    if dt.kind == "i" and dt.itemsize >= (4 if trunc else 8):
+        low = np.iinfo(dt).min
+        if ((np.asarray(x) == low) & (np.asarray(y) == -1)).any():
+            raise OverflowError(f"{name}: {low} / -1 overflows {dt} (torch crashes on it)")
+
+
+def _floor_quotient(x, y):
+    if np.result_type(x, y).kind in "iu":  # (MIN // -1 wraps to MIN, torch's int8/16 value)
+        with np.errstate(over="ignore"):
+            return np.floor_divide(x, y)
+    return np.floor_divide(x, y)  # (floats: NumPy's warnings at 0 / 0, as x / y's)
+
+
+def _trunc_quotient(x, y):
+    """x / y rounded toward 0; integers exactly (no float round trip, which lost int64's
+    last digits): the floor quotient, plus 1 where a remainder has the other sign."""
+    if np.result_type(x, y).kind in "iu":
+        q = _floor_quotient(x, y)
+        off = (np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
+        return q + off.astype(q.dtype) if off.any() else q
+    return np.trunc(np.true_divide(x, y))
+
+
+class FloorDivide(_StepBinary):
+    """floor(x / y) as Python's // and NumPy's (torch.floor_divide's values, and those of
+    torch.div(rounding_mode='floor')); integers exactly, division by zero refused."""
+
+    def forward(ctx, x, y):
+        integer_quotient_checked("floor_divide (div rounding_mode='floor')", x, y)
+        ctx.shapes = x.shape, y.shape
+        return _floor_quotient(x, y)
+
+
+class TruncDivide(_StepBinary):
+    """x / y rounded toward 0 (torch.div(rounding_mode='trunc')); integers exactly, in
+    their dtype; gradient 0, as torch's."""
+
+    def forward(ctx, x, y):
+        integer_quotient_checked("div(rounding_mode='trunc')", x, y, trunc=True)
+        ctx.shapes = x.shape, y.shape
+        return _trunc_quotient(x, y)
 
 
 class Heaviside(_StepBinary):

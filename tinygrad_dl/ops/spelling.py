@@ -205,7 +205,12 @@ def sort_order(a: np.ndarray, axis: int | None, descending: bool) -> np.ndarray:
     NumPy and PyTorch) comes first."""
     if axis is None:
         a, axis = a.reshape(-1), -1
-    if not descending or a.ndim == 0:
+    if a.ndim == 0:  # (torch's: index 0 of a 0-d tensor, for dim -1 or 0)
+        if isinstance(axis, bool) or axis not in (-1, 0):
+            raise IndexError(f"sort: dim {axis} is out of range for a 0-d tensor (expected "
+                             "-1 or 0)")
+        return np.zeros((), np.int64)
+    if not descending:
         return np.argsort(a, axis=axis, kind="stable")
     n = a.shape[axis]
     return n - 1 - np.flip(np.argsort(np.flip(a, axis), axis=axis, kind="stable"), axis)

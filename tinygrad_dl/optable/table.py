@@ -175,7 +175,9 @@ _OPS: tuple[OpInfo, ...] = (
     _binary("mul", ops.Mul, np.multiply, "x * y", ("mul", "multiply"), group=ARITH,
             numpy=("multiply",),
             methods=("__mul__", "__rmul__", "mul", "multiply"), syntax=("a * b",)),
-    _binary("div", ops.Div, np.divide, "x / y", ("div", "divide", "true_divide"),
+    # (rounding_mode="trunc" applies TruncDivide, "floor" FloorDivide: a zero gradient)
+    _binary("div", (ops.Div, ops.TruncDivide), np.divide, "x / y", ("div", "divide",
+                                                                      "true_divide"),
             (REAL, NONZERO), group=ARITH, numpy=("divide", "true_divide"),
             methods=("__truediv__", "__rtruediv__", "div", "divide", "true_divide"),
             syntax=("a / b",), grad="needs y != 0"),

@@ -88,15 +88,14 @@ class Adam(BetasOptimizer):
 
     PyTorch's `betas=(beta1, beta2)` or the keywords beta1=, beta2= (the group keys are
     "beta1" and "beta2"; a group dict given with torch's "betas" is split into them);
-    weight_decay wd adds wd * theta to g first (L2, as PyTorch's Adam). As torch's:
+    weight_decay wd adds wd * theta to g first (L2, as PyTorch's Adam), or with torch's
+    decoupled_weight_decay=True (a group key) scales theta by 1 - lr wd first: AdamW's
+    update, as torch 2.13's Adam. As torch's:
     amsgrad=True divides by the running maximum of v (state "v_max") instead of v, and
     maximize=True steps up the gradient (-g in place of g).
 
     The one home of the Adam update: AdamW below is this class with the decay decoupled.
     """
-
-    # AdamW: weight decay as theta *= 1 - lr wd before the step, not wd theta added to g
-    _decoupled = False
 
     def __init__(
         self,
@@ -114,6 +113,7 @@ class Adam(BetasOptimizer):
         capturable: bool = False,
         differentiable: bool = False,
         fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         who = type(self).__name__
         only_defaults(who, foreach=foreach, capturable=capturable, differentiable=differentiable,
@@ -131,7 +131,8 @@ class Adam(BetasOptimizer):
         beta2 = 0.999 if beta2 is None else beta2
         super().__init__(params, lr, beta1=float(beta1), beta2=float(beta2), eps=float(eps),
                          weight_decay=float(weight_decay), amsgrad=bool(amsgrad),
-                         maximize=bool(maximize))
+                         maximize=bool(maximize),
+                         decoupled_weight_decay=bool(decoupled_weight_decay))
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -139,7 +140,9 @@ class Adam(BetasOptimizer):
         # maximize: -g, carried as the sign of (1 - b1) (exact: m's update is (-g)(1 - b1)
         # bit for bit, and v's g (1 - b2) g does not see the sign), so no negated copy
         sign = -1.0 if group["maximize"] else 1.0
-        if wd and self._decoupled:  # AdamW: theta *= 1 - lr wd, before the moments (torch's)
+        # AdamW (decoupled_weight_decay): theta *= 1 - lr wd, before the moments (torch's)
+        # (a group saved before the key existed: AdamW's is decoupled)
+        if wd and group.get("decoupled_weight_decay", isinstance(self, AdamW)):
             g = decay_decoupled(d, g, lr, wd)
         elif wd:  # Adam: L2, g + wd theta (-g + wd theta when maximizing) enters m and v
             g = decayed(d, g, wd, negate=sign < 0)
@@ -184,8 +187,6 @@ class AdamW(Adam):
     as are capturable=False and differentiable=False (steps are never recorded).
     """
 
-    _decoupled = True
-
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
@@ -195,7 +196,7 @@ class AdamW(Adam):
         only_defaults("AdamW", foreach=foreach, fused=fused, capturable=capturable,
                       differentiable=differentiable)
         super().__init__(params, lr, eps=eps, betas=betas, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize)
+                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True)
 
 
 class RMSprop(Optimizer):

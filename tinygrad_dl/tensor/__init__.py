@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import engine, hooks, tensor_hooks, write_guard
 from ..device import check_device
-from ..ops import Abs, Add, Div, MatMul, Maximum, Mul, Neg, Pow, Sub
+from ..ops import Abs, Add, Div, FloorDivide, MatMul, Maximum, Mul, Neg, Pow, Sub, TruncDivide
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal
 from .backward_to import backward_to, named_inputs
@@ -450,14 +450,24 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         return Sub.apply(self, scaled_by_alpha("sub", self, other, alpha))
 
     def mul(self, other: Any) -> Tensor: return Mul.apply(self, as_tensor(other, self))
-    def div(self, other: Any) -> Tensor: return Div.apply(self, as_tensor(other, self))
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self / other; rounding_mode "trunc" (toward 0) or "floor" rounds the quotient, as
+        torch's: integers stay integers, computed exactly; its gradient is 0."""
+        if rounding_mode is None:
+            return Div.apply(self, as_tensor(other, self))
+        if not isinstance(rounding_mode, str) or rounding_mode not in ("trunc", "floor"):
+            raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor'"
+                             f" but found {rounding_mode!r}")
+        op = TruncDivide if rounding_mode == "trunc" else FloorDivide
+        return op.apply(self, as_tensor(other, self))
+
+    def true_divide(self, other: Any) -> Tensor: return Div.apply(self, as_tensor(other, self))
     def neg(self) -> Tensor: return Neg.apply(self)
     def matmul(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
     @torch_keywords(exponent="other")
     def pow(self, other: Any) -> Tensor: return Pow.apply(self, as_tensor(other, self))
     def maximum(self, other: Any) -> Tensor: return Maximum.apply(self, as_tensor(other, self))
-    subtract, multiply, divide, true_divide, negative, mm, bmm = sub, mul, div, div, neg, \
-        matmul, matmul
+    subtract, multiply, divide, negative, mm, bmm = sub, mul, div, neg, matmul, matmul
     mm = bmm = torch_keywords(mat2="other")(matmul)  # (torch's name of mm's and bmm's other)
 
 

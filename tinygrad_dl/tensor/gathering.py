@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from . import Tensor
 
 
+def stable_arg(op: str, stable: Any) -> None:
+    """torch's stable= (a bool or None): the sort here is stable whatever it says."""
+    if stable is not None and not isinstance(stable, (bool, np.bool_)):
+        raise TypeError(f"{op}: stable must be a bool, got {type(stable).__name__}")
+
+
 class GatheringMethods:
     """Sorting, gathering and scattering (a base of Tensor)."""
 
@@ -27,16 +33,28 @@ class GatheringMethods:
 
     # ---- sorting and gathering (ops/shape.py's TakeAlongAxis) -------------------------------
     @spellings()
-    def argsort(self, axis: int | None = -1, descending: bool = False) -> Tensor:
-        """Indices that sort along axis (a stable sort; None: the flattened tensor). No
+    def argsort(self, axis: int | None = -1, descending: bool = False, *,
+                stable: bool | None = False) -> Tensor:
+        """Indices that sort along axis (None: the flattened tensor). Always a stable sort
+        (torch's stable=True: ties keep their order, descending too; NaN counts as the
+        largest); stable=False is accepted, as torch's, whose tie order it leaves open. No
         gradient: a constant int64 tensor."""
+        stable_arg("argsort", stable)
         return no_grad_result(sort_order(self.data, axis, descending))
 
     @spellings()
-    def sort(self, axis: int | None = -1, descending: bool = False) -> ValuesIndices:
-        """PyTorch's x.sort(dim=-1, descending=False): (values, indices). The gradient flows
-        through the permutation (each value's gradient goes back to where it came from).
-        NumPy's np.sort, the values alone, is tinygrad_dl.sort(x, axis)."""
+    def sort(self, axis: int | None = -1, descending: bool = False, *,
+             stable: bool | None = False) -> ValuesIndices:
+        """PyTorch's x.sort(dim=-1, descending=False, stable=False): (values, indices), a
+        stable sort always (as argsort). The gradient flows through the permutation (each
+        value's gradient goes back to where it came from). NumPy's np.sort, the values alone,
+        is tinygrad_dl.sort(x, axis)."""
+        stable_arg("sort", stable)
+        if self.ndim == 0 and axis is not None:  # (0-d: itself and index 0, torch's; None:
+            # NumPy's flattened (1,))
+            sort_order(self.data, axis, descending)  # (checks the dim)
+            v, i = self.reshape(1).sort(0)
+            return ValuesIndices(v.reshape(()), i.reshape(()))
         x = self.reshape(-1) if axis is None else self
         idx = sort_order(x.data, -1 if axis is None else axis, descending)
         return ValuesIndices(TakeAlongAxis.apply(x, indices=idx, axis=-1 if axis is None

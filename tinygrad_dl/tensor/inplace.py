@@ -12,6 +12,7 @@ import numpy as np
 from .. import engine, tensor, write_guard
 from ..ops import GetItem
 from ..ops.shape import brief_index
+from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
 from .conversions import index_arg
 
@@ -48,7 +49,10 @@ class InPlaceMethods:
         return _write(self, "Tensor.mul_ (*=)", other,
                       lambda a, b: np.multiply(a, b, out=a, casting="same_kind"))
 
-    def div_(self, other: Any) -> Tensor:
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self /= other, in place; rounding_mode as div's ("trunc", "floor")."""
+        if rounding_mode is not None:
+            return _recompute(self, "div", other, operand=other, rounding_mode=rounding_mode)
         return _write(self, "Tensor.div_ (/=)", other,
                       lambda a, b: np.true_divide(a, b, out=a, casting="same_kind"))
 
@@ -110,8 +114,11 @@ class InPlaceMethods:
 
     def t_(self) -> Tensor: return _reshaped(self, "t")
 
+    @torch_keywords(from_="a", to="b")
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
-        """Uniform draws on [a, b) into this float tensor (the default generator's)."""
+        """Uniform draws on [a, b) into this float tensor (the default generator's); torch's
+        names from_= (its stub's: torch's own call takes `from` only through **{...}) and
+        to= work too."""
         dt = float_dtype(self.data.dtype, "Tensor.uniform_", "this tensor's dtype")
         return _write(self, "Tensor.uniform_", None, lambda arr, _: np.copyto(
             arr, uniform(arr.shape, float(a), float(b), dt, generator, "Tensor.uniform_")))

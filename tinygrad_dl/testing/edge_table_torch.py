@@ -389,6 +389,25 @@ for _case, _x, _y in (("by zero", _a(5.0, -5.0, 0.0), _a(0.0, 0.0, 0.0)),
          grad=(np.zeros_like(_x), np.zeros_like(_y)), note=_STEP)
 rows("floor_divide", lambda x: 10 // x, {"reflected": (_a(3.0, -4.0),)},
      numpy=lambda x: 10 // x, grad=(_a(0.0, 0.0),), note=_STEP)
+# div(rounding_mode=): torch's values; a zero gradient, torch's own (not floor_divide's raise)
+for _mode, _ref in (("trunc", lambda x, y: np.trunc(np.true_divide(x, y))),
+                    ("floor", np.floor_divide)):
+    for _case, _x, _y in (("by zero", _a(5.0, -5.0, 0.0), _a(0.0, 0.0, 0.0)),
+                          ("signs", _a(7.5, -7.5, 7.5, -0.0), _a(2.0, 2.0, -2.0, 3.0)),
+                          ("nan and inf", _a(NAN, INF, 1.0, 5.0), _a(2.0, 2.0, INF, -INF)),
+                          ("empty", E, E)):
+        rows("div", lambda x, y, m=_mode: x.div(y, rounding_mode=m),
+             {f"rounding_mode={_mode}: {_case}": (_x, _y)}, numpy=_ref,
+             torch=lambda T, x, y, m=_mode: T.div(x, y, rounding_mode=m))
+    rows("div", lambda x, y, m=_mode: tg.div(x, y, rounding_mode=m),
+         {f"rounding_mode={_mode}: int64 past 2**53": (np.array([2**62 + 1, -(2**53) - 1]),
+                                                       np.array([3, 2]))},
+         numpy=_ref if _mode == "floor" else lambda x, y: np.array([(2**62 + 1) // 3,
+                                                                   -(2**52)]),
+         grad=(None, None))
+    rows("div", lambda x, y, m=_mode: x.div(y, rounding_mode=m),
+         {f"rounding_mode={_mode}: integer by zero": (np.array([7, -7]), np.array([1, 0]))},
+         raises="integer division by zero")
 for _case, _x, _y in (("at 0: values", _a(-1.0, 0.0, -0.0, 2.0), _a(0.5, 0.5, 0.25, 0.5)),
                       ("nan: 0, torch's", _a(NAN), _a(0.5)), ("empty", E, E)):
     rows("heaviside", tg.heaviside, {_case: (_x, _y)},
