@@ -100,18 +100,25 @@ def params_from_args(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     params = params_from_args(args)
     sequence = model_class(args.model).loop is Loop.SEQUENCE
+    for flag, where in (("--out", args.out), ("--resume", args.resume)):
+        if where == "":  # an unset shell variable (`--out "$DIR"`): --out was dropped without a
+            # word (the run went to runs/); --resume said "training" and resumed the current folder
+            raise ValueError(f"{flag} is an empty string (an unset variable?); name the folder"
+                             + (" of the interrupted run" if flag == "--resume" else
+                                ", or leave it out for runs/MODEL-DATE-TIME"))
+    if sequence and args.data:
+        raise ValueError("--data is for the CIFAR-10 classifiers; char-rnn reads --text")
+    if not sequence and args.text:
+        raise ValueError("--text is for char-rnn; the classifiers read --data")
+    if not args.resume:  # refused with the flags' names, before anything is written (also
+        # before default_out claims a name: its lock file stayed in runs/ for every refusal)
+        resolve_params(args.model, params, names=flag_names())
     if args.resume:
         if args.out and Path(args.out) != Path(args.resume):
             raise ValueError("--resume DIR continues the run in DIR; leave out --out")
         out = Path(args.resume)
     else:
         out = Path(args.out) if args.out else default_out(args.model)
-    if sequence and args.data:
-        raise ValueError("--data is for the CIFAR-10 classifiers; char-rnn reads --text")
-    if not sequence and args.text:
-        raise ValueError("--text is for char-rnn; the classifiers read --data")
-    if not args.resume:  # refused with the flags' names, before anything is written
-        resolve_params(args.model, params, names=flag_names())
     print(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}", flush=True)
     stop = StopFlag()
     try:

@@ -122,6 +122,10 @@ def fit(
         raise ValueError("fit: the training set is empty")
     if n_batch < 1:
         raise ValueError(f"fit: n_batch must be >= 1, got {n_batch}")
+    if restore_best and not has_val:  # (the last weights were kept, and run_training's result
+        # said "weights: best validation (update None)"; the CLI's summary died on a KeyError)
+        raise ValueError("fit: restore_best keeps the best-validation weights, but the data have "
+                         "no validation set (X_val, y_val); give one, or leave restore_best out")
     per_epoch = batches_per_epoch(n, n_batch, drop_last)
     if per_epoch == 0:
         raise ValueError(f"fit: n_batch={n_batch} is larger than the {n} training rows, so "

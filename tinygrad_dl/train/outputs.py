@@ -228,6 +228,9 @@ def prepare_out(out: str | os.PathLike[str], *, resume: bool,
                                   "are there")
             raise FileNotFoundError(f"--resume {out}: no interrupted run to resume there "
                                     f"({stage / STATE_FILE} does not exist)")
+        if out.is_dir() and _has_outputs(out):  # said at the start of every leg of the run (the
+            # first leg's note was lost: a resumed run replaced it without a word)
+            notes.append(_replacing(out))
         return stage
     if out.is_dir() and any(out.iterdir()):
         entries = list(out.iterdir())
@@ -237,8 +240,7 @@ def prepare_out(out: str | os.PathLike[str], *, resume: bool,
     if stage.exists():  # (recover left it: it holds an interrupted run's state)
         raise ValueError(_interrupted_there(out, stage))
     if out.is_dir() and any(out.iterdir()):
-        notes.append(f"replacing the previous run in {out} ({_describe(out)}); its files "
-                     "(plots included) are removed when this run finishes")
+        notes.append(_replacing(out))
     try:
         stage.mkdir(parents=True)
         # what NAME holds now: the commit replaces it only if it still holds that (or nothing).
@@ -381,6 +383,11 @@ def _cleanup(p: Path) -> None:
         shutil.rmtree(p)
     elif p.exists() or p.is_symlink():
         p.unlink()
+
+
+def _replacing(out: Path) -> str:
+    return (f"replacing the previous run in {out} ({_describe(out)}); its files (plots "
+            "included) are removed when this run finishes")
 
 
 def _describe(out: Path) -> str:

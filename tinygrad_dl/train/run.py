@@ -124,6 +124,14 @@ def run_training(
     jit=False trains eagerly instead of replaying the recorded step (tinygrad_dl.jit; the
     numbers are the same).
     """
+    for name, where in (("out", out), ("resume", resume)):
+        if isinstance(where, str) and where == "":  # (an unset variable: the current folder)
+            raise ValueError(f"run_training: {name}='' names no folder (an unset variable?); "
+                             f"give a folder, or None")
+    if resume is not None and out is not None and (
+            os.path.abspath(out) != os.path.abspath(resume)):  # (out= was dropped without a word)
+        raise ValueError(f"run_training: resume={os.fspath(resume)!r} continues the run in that "
+                         f"folder, so out={os.fspath(out)!r} would not be written; leave out out=")
     where = resume if resume is not None else out
     kw = dict(data=data, text=text, seed=seed, out=out, progress=progress, print_fn=print_fn,
               jit=jit, resume=resume, checkpoint_every=checkpoint_every, stop=stop)
@@ -143,7 +151,7 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
     state = None
     if resume is not None:
         out = resume
-        stage = prepare_out(out, resume=True)
+        stage = prepare_out(out, resume=True, notes=notes)
         state = load_train_state(stage / STATE_FILE)
         model, params, seed, data, text = _resumed_args(state["run"], model, params, seed,
                                                         data, text)
@@ -174,7 +182,9 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
         if out_dir is not None:  # (kept in the state, for a resume to check; ~1 s per GB)
             run_info["data_sha256"] = _fingerprint(run.data)
         if state is not None:
-            _check_same_data(state["run"], run.sizes, run_info.get("data_sha256"), resume)
+            source = state["history"].meta.get("data")  # (read as hostile: one short line)
+            _check_same_data(state["run"], run.sizes, run_info.get("data_sha256"), resume,
+                             " ".join(str(source).split())[:200] if source else None)
             hist = _restore(state, run.net, run.optimizer, run.sizes, stage / STATE_FILE)
             t0 -= state["run"].get("seconds", 0.0)
         run_info["sizes"] = hist.meta["sizes"] = run.sizes
@@ -303,14 +313,18 @@ def _fingerprint(data: Any) -> str | None:
 
 
 def _check_same_data(run: dict[str, Any], sizes: dict[str, int], sha: str | None,
-                     where: Any) -> None:
+                     where: Any, source: Any = None) -> None:
+    # what the run trained on: its --data/--text, else what it found without them (the embedded
+    # sample, $TINYGRAD_DL_DATA's folder, the CPython corpus), as its history names it; "the
+    # default data" did not say which, and the default may have changed since (the variable)
+    was = run.get("data") or run.get("text") or source or "the default data"
     if run.get("sizes") and run["sizes"] != sizes:
         raise ValueError(f"--resume {where}: the data differ from the interrupted run's "
-                         f"({sizes} now, {run['sizes']} then)")
+                         f"({sizes} now, {run['sizes']} then); resume with the data it trained "
+                         f"on ({was})")
     then = run.get("data_sha256")  # (a state saved before 2026-12-03 has none: sizes only)
     if then and sha and then != sha:  # as many images or characters, other ones: the rest of
         # the run would train on them, under the old run's name
-        was = run.get("data") or run.get("text") or "the default data"
         raise ValueError(f"--resume {where}: the data differ from the interrupted run's (the "
                          f"same sizes, other contents: sha256 {sha[:12]} now, {then[:12]} "
                          f"then); resume with the data it trained on ({was})")
