@@ -219,6 +219,10 @@ class Dataset:
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Apply this dataset's preprocessing (float + training mean/std) to new raw images."""
         out = np.asarray(X).astype(self.X_train.dtype)
+        if out.ndim not in (1, 2) or out.shape[-1] != self.d:  # images (n, 3, 32, 32) or HWC
+            # met NumPy's broadcasting error, which named neither transform nor the layout
+            raise ValueError(f"Dataset.transform: X must be rows of {self.d} features, (n, "
+                             f"{self.d}) or ({self.d},), as X_train; got shape {out.shape}")
         if self.mean is not None and self.std is not None:
             out -= self.mean
             out /= self.std
@@ -347,9 +351,12 @@ def load_embedded_sample(dtype: Any = np.float64, normalize: bool = True,
     splits = []
     for s in ("train", "val", "test"):
         X, y = arrays[f"x_{s}"], arrays[f"y_{s}"]
-        if X.dtype != np.uint8 or X.ndim != 2 or X.shape[1] != D or y.shape != (X.shape[0],):
-            raise ValueError(f"{p}: x_{s} must be uint8 (n, {D}) with y_{s} of shape (n,), "
-                             f"got {X.dtype} {X.shape} and {y.shape}")
+        # n >= 1, as a batch file's: an empty x_train made the training mean and std NaN, and
+        # so every normalized image, with only NumPy's "Mean of empty slice" warning
+        if (X.dtype != np.uint8 or X.ndim != 2 or X.shape[1] != D or X.shape[0] < 1
+                or y.shape != (X.shape[0],)):
+            raise ValueError(f"{p}: x_{s} must be uint8 (n, {D}) with n >= 1 and y_{s} of "
+                             f"shape (n,), got {X.dtype} {X.shape} and {y.shape}")
         if y.dtype.kind not in "iu" or (y.size and (y.min() < 0 or y.max() >= K)):
             raise ValueError(f"{p}: y_{s} must be integer labels in [0, {K})")
         splits.append((X, y.astype(np.int64)))

@@ -260,6 +260,11 @@ def download_cifar10(
     batch file is kept unless `force`; an existing folder holding anything but a previous copy
     is refused (DownloadError) before anything is downloaded.
     """
+    if isinstance(target, str) and target == "":
+        # an unset shell variable (`--dir "$DIR"`): Path("") is the working directory, and the
+        # archive would land in its parent; refused as an empty --data is
+        raise ValueError("--dir/target is an empty string (an unset variable?); name the "
+                         "folder to download into, or leave it out for the cache folder")
     target = _absolute(target if target is not None else default_data_dir())
     url = url or os.environ.get(URL_ENV) or CIFAR10_URL
     md5 = (md5 or os.environ.get(MD5_ENV) or CIFAR10_MD5).lower()

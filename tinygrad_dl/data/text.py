@@ -71,7 +71,7 @@ class CharData:
 
     def decode(self, ix: Iterable[int] | np.ndarray) -> str:
         """Index array (or any iterable of ints) -> string."""
-        ix = np.asarray(ix, dtype=np.int64).ravel()
+        ix = _indices(ix, "decode")
         if ix.size and (ix.min() < 0 or ix.max() >= self.K):
             raise ValueError(f"decode: indices must be in [0, {self.K}), "
                              f"got {ix.min()}..{ix.max()}")
@@ -84,7 +84,16 @@ class CharData:
 
 def one_hot_sequence(ix: Iterable[int] | np.ndarray, K: int, dtype: Any = np.float64) -> np.ndarray:
     """Index sequence (T,) -> (T, K) one-hot matrix (rows are time steps)."""
-    return one_hot(np.asarray(ix, dtype=np.int64).ravel(), K, dtype=dtype)
+    return one_hot(_indices(ix, "one_hot_sequence"), K, dtype=dtype)
+
+
+def _indices(ix: Iterable[int] | np.ndarray, who: str) -> np.ndarray:
+    """`ix` as a flat int64 array, or one line: a cast of float (or bool) indices truncated
+    [0.5, 1.9] to characters 0 and 1 without a word, where one_hot refuses them."""
+    a = np.asarray(ix)
+    if a.size and a.dtype.kind not in "iu":
+        raise ValueError(f"{who}: character indices must be integers, got dtype {a.dtype}")
+    return a.astype(np.int64).ravel()
 
 
 MAX_TEXT_BYTES = 1 << 30  # the text is held as str and indices (~9x its size): refuse > 1 GiB

@@ -237,8 +237,9 @@ def _integers(idx: Any) -> np.ndarray:
 def collate(samples: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch: tuples, lists and namedtuples field by field (a
     namedtuple stays that namedtuple, as in PyTorch's default_collate; a plain tuple stays a
-    tuple where PyTorch gives a list), dicts key by key, Tensors/arrays/numbers along a new first
-    axis (as Tensors). Samples with different numbers of fields are a ValueError."""
+    tuple where PyTorch gives a list), dicts key by key, strings and bytes into a list,
+    Tensors/arrays/numbers along a new first axis (as Tensors). Samples with different numbers
+    of fields are a ValueError; None, objects and string arrays a TypeError, as PyTorch's."""
     first = samples[0]
     if isinstance(first, (tuple, list)):
         n = len(first)
@@ -257,11 +258,18 @@ def collate(samples: Sequence[Any]) -> Any:
             return tuple(fields) if isinstance(first, tuple) else fields
     if isinstance(first, dict):
         return {k: collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, (str, bytes)):  # file names, captions: a list, as PyTorch's
+        return list(samples)
     arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
     try:
-        return Tensor(np.stack(arrays))
+        batch = np.stack(arrays)
     except ValueError as e:
         raise ValueError(f"DataLoader: cannot stack samples into a batch ({e})") from None
+    if batch.dtype.kind in "OSUVMm":  # None, objects, strings, dates: not numbers (a Tensor of
+        # them reached the model as a string Tensor); PyTorch refuses them in these words
+        raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
+                        f"dicts or lists; found {type(first).__name__} (dtype {batch.dtype})")
+    return Tensor(batch)
 
 
 def convert(sample: Any) -> Any:
