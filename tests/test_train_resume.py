@@ -207,6 +207,8 @@ def _interrupt(cmd, out, sig, env):
     ("two-layer", ["--m", "20", "--cycles", "3"], signal.SIGINT),
     ("char-rnn", ["--m", "16", "--n-updates", "1500", "--checkpoint-every", "100",
                   "--sample-every", "1000"], signal.SIGTERM),
+    # a closed terminal: it ended the run unsaved (up to an epoch lost; found 2026-12-05)
+    ("two-layer", ["--m", "20", "--cycles", "3"], signal.SIGHUP),
 ])
 def test_a_real_signal_saves_and_resume_is_bit_exact(tmp_path, model, flags, sig):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
@@ -243,4 +245,32 @@ def test_a_run_piped_into_head_succeeds(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 0, err
     assert first.startswith(b"training two-layer") and "error" not in err
+    assert json.loads((out / "result.json").read_text())["final"]
+
+
+@pytest.mark.slow
+def test_under_nohup_a_hangup_is_ignored(tmp_path):
+    """A run started with SIGHUP ignored (`nohup tinygrad-dl train ...`) keeps it ignored: the
+    stop handler must not turn nohup's promise into a stop."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("TINYGRAD_DL_DATA", None)
+    out = tmp_path / "nohup"
+    cmd = _cli("two-layer", "--m", "5", "--cycles", "1", "--out", str(out))
+    proc = subprocess.Popen([cmd[0], "-c", GATED, *cmd[3:]], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    try:
+        state = stage_dir(out) / STATE_FILE
+        deadline = time.monotonic() + 300
+        while not state.exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run saved no state"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGHUP)
+        _, err = proc.communicate("go\n", timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
     assert json.loads((out / "result.json").read_text())["final"]

@@ -52,8 +52,10 @@ class TrainingInterrupted(Exception):  # noqa: N818  (an outcome, not an error)
 class StopFlag:
     """A stop request the training loops poll after each update (`bool(flag)`).
 
-    `catch_signals()` makes SIGINT and SIGTERM set it instead of raising KeyboardInterrupt in the
-    middle of an update (only possible in the main thread; elsewhere it is a no-op).
+    `catch_signals()` makes SIGINT, SIGTERM and SIGHUP (a closed terminal) set it instead of
+    raising KeyboardInterrupt in the middle of an update or ending the process unsaved (only
+    possible in the main thread; elsewhere it is a no-op). A signal the process was started
+    ignoring stays ignored: `nohup`'s SIGHUP, a script's background job's SIGINT.
     """
 
     def __init__(self) -> None:
@@ -71,7 +73,11 @@ class StopFlag:
             yield self
             return
         handler = lambda signum, frame: self.request(signum)  # noqa: E731
-        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        old = {}
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # (no SIGHUP on Windows)
+            s = getattr(signal, name, None)
+            if s is not None and signal.getsignal(s) is not signal.SIG_IGN:
+                old[s] = signal.signal(s, handler)
         try:
             yield self
         finally:
