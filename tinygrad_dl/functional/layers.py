@@ -17,6 +17,7 @@ from ..engine import is_grad_enabled, literal
 from ..ops import (
     RNN,
     BatchNorm,
+    Cast,
     Dropout,
     Linear,
     SumOfSquares,
@@ -348,14 +349,20 @@ def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None) ->
     idx = np.asarray(input.data if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
         raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")
-    idx = idx.astype(np.intp, copy=False)
-    Tap.apply(Tensor(idx), fn=InRange(who, n))
+    # the indices as an op's output (a cast when not intp already, not NumPy's copy), so a
+    # jitted step replays each call's indices (a copy made in the step was per-step data)
+    ids = Tensor(idx)
+    if idx.dtype != np.intp:  # (Cast, an op: Tensor.astype of integers is NumPy's, unrecorded)
+        ids = Cast.apply(ids, dtype=np.dtype(np.intp))
+        idx = ids.data
+    Tap.apply(ids, fn=InRange(who, n))
     if padding_idx is None:
         return weight[idx]
     if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
             or not -n <= padding_idx < n:
         raise ValueError(f"{who}: padding_idx must be an integer in [-{n}, {n}), got "
                          f"{padding_idx!r}")
-    keep = (idx != int(padding_idx) % n)[..., None]
-    # the padding row's lookups read a detached copy: its value, none of the gradient
+    # the padding row's lookups read a detached copy: its value, none of the gradient; the
+    # mask by an op (a NumPy `idx != p` was per-step data: a jitted step never replayed)
+    keep = (ids != int(padding_idx) % n).reshape(*idx.shape, 1)
     return weight[idx].where(keep, weight.detach()[idx])

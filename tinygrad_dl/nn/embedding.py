@@ -26,6 +26,10 @@ class Embedding(Module):
                  dtype: Any = None, *, padding_idx: int | None = None,
                  rng: Any = None) -> None:
         super().__init__()
+        if isinstance(device, (int, np.integer)) and not isinstance(device, bool):
+            # torch's third positional argument is padding_idx: say so, not "not a device"
+            raise TypeError(f"Embedding: the third positional argument is device here (torch's "
+                            f"is padding_idx); pass padding_idx={device} by keyword")
         check_device(device, "Embedding")
         self.num_embeddings = size_arg("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = size_arg("Embedding", "embedding_dim", embedding_dim)
@@ -41,6 +45,39 @@ class Embedding(Module):
             padding_idx = int(padding_idx) % n
             self.weight.data[padding_idx] = 0
         self.padding_idx = padding_idx
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """PyTorch's: an Embedding whose weight is the given 2-D float table (the same array,
+        as torch's Parameter shares the tensor's storage; its padding row kept as it is, not
+        zeroed), frozen (requires_grad=False) unless freeze=False. Nothing is drawn."""
+        who = "Embedding.from_pretrained"
+        for name, given, default in (("max_norm", max_norm, None), ("norm_type", norm_type, 2.0),
+                                     ("scale_grad_by_freq", scale_grad_by_freq, False),
+                                     ("sparse", sparse, False)):
+            if given != default:  # (as Embedding's constructor, which lacks them)
+                raise ValueError(f"{who}: {name}={given!r} is not supported (only {default!r})")
+        w = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if w.ndim != 2 or w.dtype.kind != "f":
+            raise ValueError(f"{who}: embeddings must be a 2-D float table, got shape "
+                             f"{w.shape} and dtype {w.dtype}")
+        e = cls.__new__(cls)  # (not __init__: it would draw a table only to drop it)
+        Module.__init__(e)
+        e.num_embeddings, e.embedding_dim = w.shape
+        e.weight = Tensor(w, requires_grad=True)  # (registered as a parameter, then frozen:
+        e.weight.requires_grad_(not freeze)  # listed in state_dict and parameters(), as torch's)
+        n = e.num_embeddings
+        if padding_idx is not None:
+            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
+                    or not -n <= padding_idx < n:
+                raise ValueError(f"{who}: padding_idx must be an integer in [-{n}, {n}), got "
+                                 f"{padding_idx!r}")
+            padding_idx = int(padding_idx) % n
+        e.padding_idx = padding_idx
+        return e
 
     def forward(self, indices: Any) -> Tensor:
         return lookup("Embedding", indices, self.weight, self.padding_idx)

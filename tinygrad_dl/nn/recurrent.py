@@ -161,6 +161,19 @@ class _RecurrentBase(Module):
     def suffixes(self) -> tuple[str, ...]:
         return ("", "_reverse") if self.bidirectional else ("",)
 
+    @property
+    def all_weights(self) -> list[list[Tensor]]:
+        """torch's: per layer and direction (layer 0 forward, layer 0 reverse, ...) its
+        parameters in registration order (weight_ih, weight_hh, bias_ih, bias_hh, weight_hr)."""
+        names = ("weight_ih", "weight_hh") + ("bias_ih", "bias_hh") * self.bias + (
+            ("weight_hr",) if self.proj_size else ())
+        return [[getattr(self, f"{n}_l{k}{s}") for n in names]
+                for k in range(self.num_layers) for s in self.suffixes]
+
+    def flatten_parameters(self) -> None:
+        """torch's cuDNN weight compaction, a no-op on the CPU there too (torch scripts call it
+        after moving a model, e.g. under DataParallel)."""
+
     def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
         raise NotImplementedError
 
