@@ -6,6 +6,7 @@ Dataset.transform met images (n, 3, 32, 32) with NumPy's broadcasting error."""
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 
 import numpy as np
@@ -142,3 +143,18 @@ def test_an_empty_dir_is_refused_before_anything_is_written(tmp_path, monkeypatc
     with pytest.raises(ValueError, match=r"^--dir/target is an empty string \(an unset "):
         download_cifar10("", progress=False, log=None)
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["work"]
+
+
+def test_a_search_data_digest_does_not_go_stale_when_a_file_is_replaced(tmp_path):
+    """The per-process digest cache keyed on (path, size, mtime): a text of the same size
+    restored to the old mtime (tar x, rsync -t) kept the old digest, so a worker's check that
+    it trains on the client's data passed on other data (the data review's leftover)."""
+    from tinygrad_dl.search.trial import resolve_data
+
+    text = tmp_path / "t.txt"
+    text.write_text("hello world\n" * 20)
+    before = resolve_data("char-rnn", None, str(text)).digest
+    st = text.stat()
+    text.write_text("HELLO WORLD\n" * 20)  # the same size
+    os.utime(text, ns=(st.st_atime_ns, st.st_mtime_ns))  # the old mtime restored
+    assert resolve_data("char-rnn", None, str(text)).digest != before

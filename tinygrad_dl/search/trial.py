@@ -67,7 +67,10 @@ def _digest(kind: str, path: str | None, files: tuple[str, ...]) -> str:
         return hashlib.sha256(load_text(None).text.encode()).hexdigest()
     assert path is not None
     paths = [Path(path) / f for f in files] if files else [Path(path)]
-    stats = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
+    # each file's identity and times, ctime too: a file replaced by one of the same size with
+    # its mtime restored (tar x, rsync -t) kept its old digest, and verify() then passed
+    stats = tuple((str(p), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                  for p, st in ((p, p.stat()) for p in paths))
     if stats not in _DIGESTS:
         h = hashlib.sha256()
         for p in paths:
