@@ -28,6 +28,7 @@ from tinygrad_dl.data.download import (
     DownloadError,
     download_cifar10,
     extract_tarball,
+    fetch,
 )
 
 
@@ -43,7 +44,8 @@ def tarball(cifar_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
 
 class Server:
     """Serves `body` at /cifar.tar.gz. mode: "ok" (Range honoured), "norange" (Range ignored),
-    "truncate" (announces the full length, sends half, closes), "corrupt" (one byte flipped)."""
+    "truncate" (announces the full length, sends half, closes), "corrupt" (one byte flipped),
+    "nolength" (no Content-Length: the body ends when the connection closes)."""
 
     def __init__(self, body: bytes) -> None:
         self.body, self.mode, self.requests = body, "ok", []
@@ -70,7 +72,10 @@ class Server:
                     self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
                 else:
                     self.send_response(200)
-                self.send_header("Content-Length", str(len(body) - start))
+                if server.mode != "nolength":
+                    self.send_header("Content-Length", str(len(body) - start))
+                else:
+                    self.close_connection = True  # (the body ends when the connection does)
                 self.end_headers()
                 payload = body[start:]
                 if server.mode == "truncate":
@@ -337,3 +342,19 @@ def test_a_verified_part_left_by_a_failed_extraction_is_not_fetched_again(
     download_cifar10(tmp_path / "cifar-10-batches-py", progress=False, log=None)
     assert fake_server.requests == []  # (it used to ask for bytes past the end: 416, restart)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cifar-10-batches-py"]
+
+
+def test_a_body_larger_than_expected_is_refused_and_deleted(server: Server, tmp_path: Path
+                                                             ) -> None:
+    """A server streaming more than the archive can be (or announcing it) filled the disk
+    before the MD5 check could refuse it (the data review's leftover): now capped."""
+    part = tmp_path / "a.part"
+    n = len(server.body)
+    with pytest.raises(DownloadError, match=f"announces {n:,} bytes, more than the 1,000"):
+        fetch(server.url, part, progress=False, max_bytes=1000)
+    assert not part.exists()
+    server.mode = "nolength"  # no Content-Length: found while streaming
+    with pytest.raises(DownloadError, match="sent more than the 1,000 bytes expected"):
+        fetch(server.url, part, progress=False, max_bytes=1000)
+    assert not part.exists()
+    assert fetch(server.url, part, progress=False, max_bytes=n) == n  # exactly at the cap: fine

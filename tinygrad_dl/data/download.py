@@ -53,6 +53,9 @@ __all__ = [
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
+# the most a download may stream (a server that never ends its body would fill the disk before
+# the MD5 check): the published tarball is 170.5 MB; an archive of another url/MD5, 1 GiB
+CIFAR10_MAX_BYTES, OTHER_MAX_BYTES = 200_000_000, 1 << 30
 URL_ENV, MD5_ENV = "TINYGRAD_DL_CIFAR10_URL", "TINYGRAD_DL_CIFAR10_MD5"
 ARCHIVE_NAME = "cifar-10-python.tar.gz"
 ARCHIVE_ROOT = "cifar-10-batches-py"  # the one folder the official tarball holds
@@ -92,12 +95,13 @@ def _content_range_start(value: str | None) -> int | None:
 
 
 def fetch(url: str, part: Path, *, progress: bool = True, timeout: float = 30.0,
-          on_chunk: Callable[[int], None] | None = None) -> int:
+          on_chunk: Callable[[int], None] | None = None, max_bytes: int | None = None) -> int:
     """Stream `url` into `part`, resuming from its current size with an HTTP Range request.
 
     A server that ignores the Range (200 instead of 206) or cannot satisfy it (416) makes the
     download start over. Returns the final size. Raises DownloadError if the connection drops
     or the body is shorter than its Content-Length; the `.part` file is kept for a resume.
+    More than `max_bytes` in all (announced or streamed) is refused and the `.part` deleted.
     """
     have = part.stat().st_size if part.exists() else 0
     req = urllib.request.Request(url, headers={"User-Agent": "tinygrad_dl"})
@@ -108,7 +112,8 @@ def fetch(url: str, part: Path, *, progress: bool = True, timeout: float = 30.0,
     except urllib.error.HTTPError as e:
         if e.code == 416 and have:  # the .part cannot be continued: start over
             part.unlink()
-            return fetch(url, part, progress=progress, timeout=timeout, on_chunk=on_chunk)
+            return fetch(url, part, progress=progress, timeout=timeout, on_chunk=on_chunk,
+                         max_bytes=max_bytes)
         raise
     with resp:
         if have and resp.status == 206 and _content_range_start(
@@ -118,6 +123,9 @@ def fetch(url: str, part: Path, *, progress: bool = True, timeout: float = 30.0,
             mode, have = "wb", 0
         length = resp.headers.get("Content-Length")
         expected = have + int(length) if length is not None else None
+        if max_bytes is not None and expected is not None and expected > max_bytes:
+            raise DownloadError(f"{url} announces {expected:,} bytes, more than the "
+                                f"{max_bytes:,} expected: not downloaded")
         got = have
         with open(part, mode) as f, _bar(expected, have, progress) as bar:
             try:
@@ -127,6 +135,8 @@ def fetch(url: str, part: Path, *, progress: bool = True, timeout: float = 30.0,
                         break
                     f.write(block)
                     got += len(block)
+                    if max_bytes is not None and got > max_bytes:
+                        break
                     bar.update(len(block))
                     if on_chunk is not None:
                         on_chunk(got)
@@ -134,6 +144,10 @@ def fetch(url: str, part: Path, *, progress: bool = True, timeout: float = 30.0,
                 raise DownloadError(
                     f"the download was interrupted after {got:,} bytes ({type(e).__name__}); "
                     f"run the same command again to resume it") from e
+    if max_bytes is not None and got > max_bytes:  # (after the file is closed: then deleted)
+        part.unlink()
+        raise DownloadError(f"{url} sent more than the {max_bytes:,} bytes expected (a server "
+                            "that does not end its body?); the partial file was deleted")
     if expected is not None and got < expected:
         raise DownloadError(f"the download stopped after {got:,} of {expected:,} bytes "
                             f"(connection closed early); run the same command again to resume it")
@@ -293,7 +307,8 @@ def download_cifar10(
             say(f"cifar10: resuming {part} ({part.stat().st_size:,} bytes so far)")
         say(f"cifar10: downloading {url}")
         try:
-            fetch(url, part, progress=progress, timeout=timeout)
+            fetch(url, part, progress=progress, timeout=timeout,
+                  max_bytes=CIFAR10_MAX_BYTES if md5 == CIFAR10_MD5 else OTHER_MAX_BYTES)
         except urllib.error.HTTPError as e:
             raise DownloadError(f"cannot download {url}: HTTP {e.code} {e.reason}; "
                                 f"{_manual(url, md5, target)}") from e
