@@ -441,8 +441,9 @@ class AvgPool2d(_Pool2d):
         self.divisor_override = divisor_override_arg("AvgPool2d", divisor_override)
 
     def forward(self, x: Tensor) -> Tensor:
-        return avg_pool2d(x, self.kernel, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad, self.divisor_override)
+        d = self.__dict__  # (.get: an AvgPool2d pickled before these options: torch's defaults)
+        return avg_pool2d(x, self.kernel, self.stride, self.padding, d.get("ceil_mode", False),
+                          d.get("count_include_pad", True), d.get("divisor_override"))
 
 
 class Flatten(Module):

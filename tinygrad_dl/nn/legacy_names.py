@@ -118,6 +118,7 @@ class SyncBatchNorm(BatchNorm1d):
         out = module
         if isinstance(module, BatchNorm1d) and not isinstance(module, SyncBatchNorm):
             out = cls(module.d, module.eps, module.momentum, process_group=process_group)
+            out.alpha = module.alpha  # (the very weight: 1 - (1 - alpha) may lose its last bit)
             out.gamma, out.beta = module.gamma, module.beta  # (None where module has none)
             out.affine, out.track_running_stats = module.affine, module.track_running_stats
             for name in ("running_mean", "running_var", "num_batches_tracked"):

@@ -145,6 +145,9 @@ class Module(HookMethods):
             object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides
             return
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
+        if (name in buffers and isinstance(value, Tensor) and value._ctx is None
+                and not value.requires_grad):  # (torch's `bn.running_mean = torch.zeros(3)`
+            value = value.data  # stays a buffer: its array, shared, as register_buffer's)
         if name in buffers and (value is None or isinstance(value, np.ndarray)):
             buffers[name] = value  # assigning an array (or None) to a buffer keeps it one
             d[name] = value
@@ -187,6 +190,13 @@ class Module(HookMethods):
         torch's: persistent=False leaves it out of state_dict, and None registers the name
         with no array (listed nowhere, not saved, until an array is assigned to it)."""
         persistent = _flag(f"{type(self).__name__}.register_buffer", "persistent", persistent)
+        d = self.__dict__
+        if (name in d.get("_parameters", ()) or name in d.get("_modules", ())
+                or isinstance(getattr(type(self), name, None), property)):
+            # torch's KeyError: a parameter (Linear's W) silently made a buffer, or None,
+            # would stop being trained and saved as one
+            raise KeyError(f"{type(self).__name__}.register_buffer: attribute '{name}' already "
+                           "exists (a parameter, child module or alias); `del` it first")
         if isinstance(array, Tensor):  # (torch's buffers are tensors: its array, shared)
             array = array.data
         self.__setattr__(name, None if array is None else np.asarray(array))
@@ -343,7 +353,9 @@ class Module(HookMethods):
         for m in self.modules():
             for name, b in list(m._buffers.items()):
                 if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
-                    m.register_buffer(name, b.astype(dtype), name not in m._non_persistent)
+                    # (.get: a module pickled before persistent= has no such set)
+                    m.register_buffer(name, b.astype(dtype),
+                                      name not in m.__dict__.get("_non_persistent", ()))
             if isinstance(m.__dict__.get("dtype"), np.dtype):  # a course model's own record
                 m.__dict__["dtype"] = dtype  # (its config, so a checkpoint rebuilds this dtype)
 

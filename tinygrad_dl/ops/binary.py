@@ -92,9 +92,15 @@ class Mod(Function):
     """
 
     def forward(ctx, x, y):
+        integer_divisor_checked("remainder (%)", x, y)
         ctx.save_for_backward(x, y)
         ctx.shapes = x.shape, y.shape
-        return np.mod(x, y)
+        out = np.mod(x, y)
+        if out.dtype.kind == "f":  # a zero takes x's sign, torch's (fmod's), not y's (NumPy's)
+            zero = out == 0
+            if zero.any():
+                out = np.where(zero, np.copysign(np.zeros_like(out), x), out)
+        return out
 
     def backward(ctx, g):
         x, y = ctx.saved
@@ -112,6 +118,7 @@ class Fmod(Function):
     """
 
     def forward(ctx, x, y):
+        integer_divisor_checked("fmod", x, y)
         ctx.save_for_backward(x, y)
         ctx.shapes = x.shape, y.shape
         return np.fmod(x, y)
@@ -158,6 +165,13 @@ def integer_quotient_checked(name: str, x: np.ndarray, y: np.ndarray, trunc: boo
         low = np.iinfo(dt).min
         if ((np.asarray(x) == low) & (np.asarray(y) == -1)).any():
             raise OverflowError(f"{name}: {low} / -1 overflows {dt} (torch crashes on it)")
+
+
+def integer_divisor_checked(name: str, x: np.ndarray, y: np.ndarray) -> None:
+    """An integer remainder by zero refused, as torch (NumPy's is 0 with a warning: a wrong
+    number where // now raises)."""
+    if np.result_type(x, y).kind in "biu" and (np.asarray(y) == 0).any():
+        raise IntegerDivisionByZero(f"{name}: integer division by zero (torch raises too)")
 
 
 def _floor_quotient(x, y):
