@@ -180,12 +180,13 @@ runpy.run_module("tinygrad_dl.cli", run_name="__main__", alter_sys=True)
 """
 
 
-def _interrupt(cmd, out, sig, env):
+def _interrupt(cmd, out, sig, env, preexec_fn=None):
     """Start `cmd` (gated), wait for its first saved state, send `sig`, let it go on; return
-    (rc, stderr)."""
+    (rc, stderr). preexec_fn: run in the child before it starts (a signal ignored, as nohup)."""
     assert cmd[1:3] == ["-m", "tinygrad_dl.cli"], cmd
     proc = subprocess.Popen([cmd[0], "-c", GATED, *cmd[3:]], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=preexec_fn)
     try:
         state = stage_dir(out) / STATE_FILE
         deadline = time.monotonic() + 300
@@ -255,22 +256,8 @@ def test_under_nohup_a_hangup_is_ignored(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     env.pop("TINYGRAD_DL_DATA", None)
     out = tmp_path / "nohup"
-    cmd = _cli("two-layer", "--m", "5", "--cycles", "1", "--out", str(out))
-    proc = subprocess.Popen([cmd[0], "-c", GATED, *cmd[3:]], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
-    try:
-        state = stage_dir(out) / STATE_FILE
-        deadline = time.monotonic() + 300
-        while not state.exists():
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the run saved no state"
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGHUP)
-        _, err = proc.communicate("go\n", timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    rc, err = _interrupt(_cli("two-layer", "--m", "5", "--cycles", "1", "--out", str(out)), out,
+                         signal.SIGHUP, env,
+                         preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    assert rc == 0, err
     assert json.loads((out / "result.json").read_text())["final"]

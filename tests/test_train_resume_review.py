@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from test_train_resume import StopAfter  # the one stop-after-n-polls helper
 
 from tinygrad_dl.cli import main
 from tinygrad_dl.data import load_embedded_sample
@@ -17,15 +18,6 @@ pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: the embe
 SHORT = {"m": 5, "cycles": 1, "n_s": 4}  # two-layer: 8 updates on the embedded sample
 
 
-class StopAfter:
-    """A stop request that turns on at the n-th poll (the loops poll once per update)."""
-
-    def __init__(self, n):
-        self.polls, self.n = 0, n
-
-    def __bool__(self):
-        self.polls += 1
-        return self.polls >= self.n
 
 
 def _interrupted(out, model="two-layer", params=SHORT, **kw):

@@ -338,6 +338,17 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
     return lookup("embedding", input, weight, padding_idx)
 
 
+def padding_index(who: str, padding_idx: Any, n: int) -> int | None:
+    """An embedding table's padding_idx (None, or an int in [-n, n)) as a row in [0, n)."""
+    if padding_idx is None:
+        return None
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
+            or not -n <= padding_idx < n:
+        raise ValueError(f"{who}: padding_idx must be an integer in [-{n}, {n}), got "
+                         f"{padding_idx!r}")
+    return int(padding_idx) % n
+
+
 def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
     """F.embedding's lookup with its checks, their messages naming `who` (nn.Embedding's
     forward is this too: one home)."""
@@ -356,13 +367,10 @@ def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None) ->
         ids = Cast.apply(ids, dtype=np.dtype(np.intp))
         idx = ids.data
     Tap.apply(ids, fn=InRange(who, n))
+    padding_idx = padding_index(who, padding_idx, n)
     if padding_idx is None:
         return weight[idx]
-    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
-            or not -n <= padding_idx < n:
-        raise ValueError(f"{who}: padding_idx must be an integer in [-{n}, {n}), got "
-                         f"{padding_idx!r}")
     # the padding row's lookups read a detached copy: its value, none of the gradient; the
     # mask by an op (a NumPy `idx != p` was per-step data: a jitted step never replayed)
-    keep = (ids != int(padding_idx) % n).reshape(*idx.shape, 1)
+    keep = (ids != padding_idx).reshape(*idx.shape, 1)
     return weight[idx].where(keep, weight.detach()[idx])

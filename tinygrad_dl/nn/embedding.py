@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
-from ..functional.layers import lookup
+from ..functional.layers import lookup, padding_index
 from ..random import normal
 from ..tensor import Tensor, np_dtype
 from .module import Module, size_arg
@@ -37,12 +37,8 @@ class Embedding(Module):
         self.weight = Tensor(normal((self.num_embeddings, self.embedding_dim), dtype, rng,
                                     "init"), requires_grad=True)
         n = self.num_embeddings
+        padding_idx = padding_index("Embedding", padding_idx, n)
         if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
-                    or not -n <= padding_idx < n:
-                raise ValueError(f"Embedding: padding_idx must be an integer in [-{n}, {n}), "
-                                 f"got {padding_idx!r}")
-            padding_idx = int(padding_idx) % n
             self.weight.data[padding_idx] = 0
         self.padding_idx = padding_idx
 
@@ -69,14 +65,7 @@ class Embedding(Module):
         e.num_embeddings, e.embedding_dim = w.shape
         e.weight = Tensor(w, requires_grad=True)  # (registered as a parameter, then frozen:
         e.weight.requires_grad_(not freeze)  # listed in state_dict and parameters(), as torch's)
-        n = e.num_embeddings
-        if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
-                    or not -n <= padding_idx < n:
-                raise ValueError(f"{who}: padding_idx must be an integer in [-{n}, {n}), got "
-                                 f"{padding_idx!r}")
-            padding_idx = int(padding_idx) % n
-        e.padding_idx = padding_idx
+        e.padding_idx = padding_index(who, padding_idx, e.num_embeddings)
         return e
 
     def forward(self, indices: Any) -> Tensor:

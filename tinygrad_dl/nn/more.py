@@ -28,6 +28,7 @@ from ..functional import (
     rrelu,
     triplet_margin_with_distance_loss,
 )
+from ..functional.layers import padding_index
 from ..functional.methods import as_tensor_of
 from ..functional.nn_more import check_reduction
 from ..functional.pooling_indices import pool_args, pool_with_indices, sizes_of
@@ -333,12 +334,7 @@ class EmbeddingBag(Module):
         n = self.num_embeddings = size_arg("EmbeddingBag", "num_embeddings", num_embeddings)
         self.embedding_dim = size_arg("EmbeddingBag", "embedding_dim", embedding_dim)
         dtype = np.float64 if dtype is None else np_dtype(dtype, "EmbeddingBag")
-        if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
-                    or not -n <= padding_idx < n:
-                raise ValueError(f"EmbeddingBag: padding_idx must be an integer in [-{n}, {n}), "
-                                 f"got {padding_idx!r}")
-            padding_idx = int(padding_idx) % n
+        padding_idx = padding_index("EmbeddingBag", padding_idx, n)
         if _weight is not None:
             w = np.array(_weight.data if isinstance(_weight, Tensor) else _weight, dtype=dtype)
             if w.shape != (n, self.embedding_dim):
