@@ -19,6 +19,7 @@ def _spread_mean(who: str, input: Any, dim: Any, unbiased: Any, keepdim: bool,
             raise TypeError(f"{who}: unbiased given twice (positionally and by keyword)")
         dim, unbiased = NOT_GIVEN, dim
     dim = tuple(dim) if isinstance(dim, list) else dim
+    dim = NOT_GIVEN if dim == () else dim  # (torch's dim=() or []: every dim, as var's)
     try:  # (the error names this function, not only the Var or Std op inside it)
         spread = getattr(x, who[:3])(dim=None if dim is NOT_GIVEN else dim, keepdim=keepdim,
                                      correction=correction, unbiased=unbiased)

@@ -25,10 +25,11 @@ def _axes(axis, ndim: int, ctx: Function, shape: tuple[int, ...]) -> tuple[int, 
         if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
             raise TypeError(f"{ctx.name}: axis must be an integer or a tuple of them, got "
                             f"{axis!r}")  # (True is an int to Python: it would mean axis 1)
-        if not -ndim <= a < max(ndim, 1):  # (the op's name: a Tensor method calls this)
+        if not -max(ndim, 1) <= a < max(ndim, 1):  # (the op's name: a Tensor method calls this)
             raise ValueError(f"{ctx.name}: axis {a} is out of bounds for an input of shape "
                              f"{shape}")
-        out.append(a % ndim if ndim else 0)
+        if ndim:  # a 0-d input takes dim 0 or -1, as torch's, and reduces over no axis
+            out.append(a % ndim)
     return tuple(out)
 
 
@@ -52,7 +53,7 @@ def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, ndim: int) -> 
 class Sum(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, ctx, x.shape), keepdims
-        return x.sum(axis=axis, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
+        return x.sum(axis=ctx.axes, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
 
     def backward(ctx, g):
         g = _expand(g, ctx.axes, ctx.keepdims, len(ctx.shape))
@@ -63,7 +64,7 @@ class Mean(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
-        return x.mean(axis=axis, keepdims=keepdims)
+        return x.mean(axis=ctx.axes, keepdims=keepdims)
 
     def backward(ctx, g):
         g = _expand(g, ctx.axes, ctx.keepdims, len(ctx.shape))
@@ -158,7 +159,7 @@ class Max(Function):
 
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
-        out = ctx._reduce(x, axis=axis, keepdims=True)
+        out = ctx._reduce(x, axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(x, out)
         return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
                                                   if i not in ctx.axes])
@@ -207,8 +208,8 @@ class NanSum(Function):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.save_for_backward(x)
         if x.dtype.kind not in "fc":  # (no NaN in ints and bools: Sum's int64 rule)
-            return x.sum(axis=axis, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
-        return np.asarray(np.nansum(x, axis=axis, keepdims=keepdims))
+            return x.sum(axis=ctx.axes, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
+        return np.asarray(np.nansum(x, axis=ctx.axes, keepdims=keepdims))
 
     def backward(ctx, g):
         (x,) = ctx.saved
@@ -226,7 +227,7 @@ class Prod(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.save_for_backward(x)
-        return x.prod(axis=axis, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
+        return x.prod(axis=ctx.axes, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
 
     def backward(ctx, g):
         x, axes = ctx.saved[0], ctx.axes
@@ -254,6 +255,8 @@ class LogSumExp(Function):
 
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
+        if x.dtype.kind in "biu":  # float64 first: an int32 x - m wraps, a bool one raises
+            x = x.astype(np.float64)
         m = x.max(axis=ctx.axes, keepdims=True) if x.size else None
         ctx.finite = m is not None and bool(np.isfinite(m).all())
         if ctx.finite:  # every exp(x - m) <= 1: out is finite too
@@ -357,6 +360,15 @@ class VectorNorm(Function):
             return scaled * scale
 
 
+def _scan_axis(ctx: Function, x: np.ndarray, axis: Any) -> int | None:
+    """A scan's axis: a 0-d input takes dim 0 or -1 and stays 0-d, as torch's (NumPy's
+    flattened (1,) is for axis=None only); None scans the flattened array."""
+    if axis is None:
+        return None
+    ax = _axes(axis, x.ndim, ctx, x.shape)
+    return ax[0] if ax else None
+
+
 class CumProd(Function):
     """Cumulative product along `axis` (None: over the flattened array, as np.cumprod).
     Backward divides by nothing, so it is exact where x has zeros: with P_k the product of the
@@ -364,12 +376,14 @@ class CumProd(Function):
     NumPy step per entry along the axis)."""
 
     def forward(ctx, x, axis=None):
-        ctx.shape, ctx.axis = x.shape, axis
+        ctx.shape, ctx.axis = x.shape, _scan_axis(ctx, x, axis)
         ctx.save_for_backward(x)
-        return np.cumprod(x, axis=axis, dtype=_int_sum_dtype(x.dtype))
+        out = np.cumprod(x, axis=ctx.axis, dtype=_int_sum_dtype(x.dtype))
+        return out.reshape(()) if axis is not None and not x.ndim else out
 
     def backward(ctx, g):
         x = ctx.saved[0].reshape(-1) if ctx.axis is None else ctx.saved[0]
+        g = g.reshape(-1) if ctx.axis is None else g
         axis = 0 if ctx.axis is None else ctx.axis
         xs, gs = np.moveaxis(x, axis, 0), np.moveaxis(g, axis, 0)
         before = np.ones(gs.shape, dtype=g.dtype)  # P_k: the exclusive running product
@@ -387,10 +401,12 @@ class CumSum(Function):
     Backward is the reversed cumulative sum of the gradient."""
 
     def forward(ctx, x, axis=None):
-        ctx.shape, ctx.axis = x.shape, axis
-        return np.cumsum(x, axis=axis, dtype=_int_sum_dtype(x.dtype))
+        ctx.shape, ctx.axis = x.shape, _scan_axis(ctx, x, axis)
+        out = np.cumsum(x, axis=ctx.axis, dtype=_int_sum_dtype(x.dtype))
+        return out.reshape(()) if axis is not None and not x.ndim else out
 
     def backward(ctx, g):
+        g = g.reshape(-1) if ctx.axis is None else g
         axis = 0 if ctx.axis is None else ctx.axis
         out = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
         return out.reshape(ctx.shape)
@@ -403,6 +419,8 @@ class LogCumSumExp(Function):
 
     def forward(ctx, x, axis=0):
         ctx.axis = axis
+        if x.dtype.kind in "biu":  # float64, as logsumexp (NumPy: float16 for int8)
+            x = x.astype(np.float64)
         out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
         ctx.save_for_backward(x, out)
         return out

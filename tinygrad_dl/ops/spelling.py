@@ -18,6 +18,15 @@ from .shape import axis_of
 # keepdims=True)); a method decorated with spellings(...) takes both, and its own extras
 _TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
 
+# the reductions where PyTorch reads an empty dim (dim=(), dim=[], or a positional []) as every
+# dim, as NumPy reads axis=None; NumPy's axis=() (and a positional ()) reduces over none
+_EMPTY_DIM_IS_ALL = frozenset({"sum", "mean", "amax", "amin", "nansum", "nanmean",
+                               "count_nonzero", "norm"})
+
+
+def _empty(dims: Any) -> bool:
+    return type(dims) in (tuple, list) and not dims
+
 
 class _NotGiven:
     """A default that tells an argument left out from one given as None (`dim=None` is
@@ -42,6 +51,7 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
         at = params.index("axis") - 1 if "axis" in params else -1  # its place in *args
 
         numpys = ("out", "dtype") if "dtype" not in params else ("out",)
+        all_dims = fn.__name__ in _EMPTY_DIM_IS_ALL
 
         @functools.wraps(fn)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -55,11 +65,16 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
                             raise TypeError(
                                 f"{fn.__name__}() got both {name}= and {alias}=: NumPy's and "
                                 "PyTorch's names for one argument; pass one")
-                        kwargs[name] = kwargs.pop(alias)
+                        value = kwargs.pop(alias)
+                        if all_dims and alias == "dim" and _empty(value):
+                            value = None  # torch's x.sum(dim=()): over every dim
+                        kwargs[name] = value
                 if type(kwargs.get("axis")) is list:  # torch's dim=[0, 1]: NumPy takes tuples
-                    kwargs["axis"] = tuple(kwargs["axis"])
-            if 0 <= at < len(args) and type(args[at]) is list:
-                args = (*args[:at], tuple(args[at]), *args[at + 1:])
+                    kwargs["axis"] = None if all_dims and not kwargs["axis"] else tuple(
+                        kwargs["axis"])
+            if 0 <= at < len(args) and type(args[at]) is list:  # (a list is torch's)
+                dims = None if all_dims and not args[at] else tuple(args[at])
+                args = (*args[:at], dims, *args[at + 1:])
             return fn(self, *args, **kwargs)
 
         shown = [inspect.Parameter(a, inspect.Parameter.KEYWORD_ONLY, default=None)

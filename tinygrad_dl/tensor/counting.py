@@ -55,9 +55,11 @@ class CountingMethods:
         NaN counts as nonzero, as in both libraries."""
         if axis is not None:  # (NumPy's message about a bad axis names no op)
             many = isinstance(axis, (tuple, list))
-            axes = tuple(axis_of("count_nonzero", a, self.ndim) for a in
+            axes = tuple(axis_of("count_nonzero", a, max(self.ndim, 1)) for a in
                          (axis if many else (axis,)))
             axis = axes if many else axes[0]
+            if not self.ndim:  # a 0-d tensor takes dim 0 or -1, as torch's: its one entry
+                axis = None
         return no_grad_result(np.asarray(np.count_nonzero(self.data, axis=axis,
                                                           keepdims=keepdims), dtype=np.int64))
 

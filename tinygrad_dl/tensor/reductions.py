@@ -45,7 +45,8 @@ class ReductionMethods:
         if dtype is not None or out is not None:  # np.var(t, axis=0)
             self = numpy_keywords("var", self, out, dtype)
         torch = dim is not NOT_GIVEN or keepdim is not None
-        dim = None if dim is NOT_GIVEN else dim
+        # (torch's dim=() or [] is every dim, as None)
+        dim = None if dim is NOT_GIVEN or type(dim) in (tuple, list) and not dim else dim
         ax = one_name("var", axis, "axis", dim, "dim")
         kd = bool(one_name("var", keepdims, "keepdims", keepdim, "keepdim", False))
         ddof = ddof_of("var", ddof, torch, correction, unbiased)
@@ -104,7 +105,8 @@ class ReductionMethods:
         if dtype is not None or out is not None:  # np.std(t, dtype=np.float64)
             self = numpy_keywords("std", self, out, dtype)
         torch = dim is not NOT_GIVEN or keepdim is not None
-        dim = None if dim is NOT_GIVEN else dim
+        # (torch's dim=() or [] is every dim, as None)
+        dim = None if dim is NOT_GIVEN or type(dim) in (tuple, list) and not dim else dim
         ax = one_name("std", axis, "axis", dim, "dim")
         kd = bool(one_name("std", keepdims, "keepdims", keepdim, "keepdim", False))
         ddof = ddof_of("std", ddof, torch, correction, unbiased)
@@ -146,8 +148,9 @@ class ReductionMethods:
 def _arg_extreme(a: np.ndarray, name: str, axis: Any, keepdims: bool) -> Tensor:
     """argmax/argmin: an empty axis has no answer, said naming the op and the shape (NumPy's
     "attempt to get argmax of an empty sequence" names neither), as does a bad axis."""
-    if axis is not None:
-        axis = axis_of(name, axis, a.ndim)
+    if axis is not None:  # (a 0-d tensor takes dim 0 or -1, as torch's: index 0)
+        axis = axis_of(name, axis, max(a.ndim, 1))
+        axis = axis if a.ndim else None
     try:
         return no_grad_result(np.asarray(getattr(a, name)(axis=axis, keepdims=keepdims)))
     except ValueError as e:

@@ -179,12 +179,15 @@ class ShapeMethods:
         """np.diff / torch.diff: the n-th forward difference along axis (slices and a
         subtraction), after joining prepend/append (scalars are widened to one slice)."""
         axis = axis_of("diff", axis, self.ndim)
+        if n < 0:  # (range(n) would give x back unchanged)
+            raise ValueError(f"diff: order n must be non-negative, got {n}")
         parts = [p for p in (_edge(self, prepend, axis), self, _edge(self, append, axis))
                  if p is not None]
         x = parts[0] if len(parts) == 1 else Concatenate.apply(*parts, axis=axis)
         lead = (slice(None),) * axis
-        for _ in range(n):
-            x = x[lead + (slice(1, None),)] - x[lead + (slice(None, -1),)]
+        for _ in range(n):  # bool: != (torch's logical_xor, NumPy's; bool `-` is an error)
+            a, b = x[lead + (slice(1, None),)], x[lead + (slice(None, -1),)]
+            x = (a != b) if x.dtype == np.bool_ else a - b
         return x
 
 

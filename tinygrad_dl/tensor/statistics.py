@@ -112,6 +112,10 @@ def quantiles(self: Tensor, q: Any, dim: int | None, keepdim: bool, interpolatio
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"{who}: interpolation must be one of {_INTERPOLATIONS}, got "
                          f"{interpolation!r}")
+    if isinstance(q, tensor.Tensor) and q.requires_grad and interpolation == "linear":
+        # (q is read as constants: torch's gradient to q, (hi - lo) (n - 1), would be 0 here)
+        raise ValueError(f"{who}: a q that requires grad would get no gradient here; pass "
+                         "q.detach()")
     qs = np.asarray(q.data if isinstance(q, tensor.Tensor) else q, dtype=self.data.dtype)
     if qs.ndim > 1 or qs.dtype.kind != "f" or not ((qs >= 0) & (qs <= 1)).all():
         raise ValueError(f"{who}: q must be a number or a 1-D tensor of numbers in "
