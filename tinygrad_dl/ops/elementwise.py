@@ -16,6 +16,13 @@ __all__ = ["Abs", "Add", "Clip", "Div", "Draw", "Dropout", "Exp", "Log", "MatMul
     "Mul", "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
 
 
+def as_float(x: np.ndarray) -> np.ndarray:
+    """Integer and bool input in float64, the default float dtype here, before a float op:
+    NumPy's ufuncs give float16 for int8, uint8 and bool (exp of an int8 to 3 digits) and
+    float32 for int16, and an int32 z - max(z) wraps around. Float input as it is."""
+    return x.astype(np.float64) if x.dtype.kind in "biu" else x
+
+
 # ---- binary ------------------------------------------------------------------------------
 class Add(Function):
     prepare_reads_values = False
@@ -214,6 +221,7 @@ class Neg(Function):
 
 class Exp(Function):
     def forward(ctx, x):
+        x = as_float(x)
         out = np.exp(x)
         ctx.save_for_backward(out)
         return out
@@ -224,6 +232,7 @@ class Exp(Function):
 
 class Log(Function):
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return np.log(x)
 
@@ -233,6 +242,7 @@ class Log(Function):
 
 class Sqrt(Function):
     def forward(ctx, x):
+        x = as_float(x)
         out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -268,6 +278,7 @@ class Tanh(Function):
     same_shape_forward = "np.tanh({0})"
 
     def forward(ctx, x):
+        x = as_float(x)
         out = np.tanh(x)
         ctx.saved = (out,)  # (save_for_backward, inline: once per RNN step)
         return out
@@ -294,6 +305,7 @@ _ONE = _Ones()
 
 class Sigmoid(Function):
     def forward(ctx, x):
+        x = as_float(x)
         # exp of a non-positive number only: no overflow for large |x|
         e = np.exp(-np.abs(x))
         out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))

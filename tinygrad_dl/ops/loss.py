@@ -7,6 +7,7 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..write_guard import private
+from .elementwise import as_float
 
 __all__ = ["NLL", "CrossEntropy", "KLDiv", "LogSoftmax", "Softmax"]
 
@@ -46,16 +47,9 @@ _UNSIGNED = {np.dtype(f"{o}i{n}"): (np.dtype(f"{o}u{n}"), 2 ** (8 * n - 1))
              for o in "<>" for n in (1, 2, 4, 8)}
 
 
-def _as_float(z: np.ndarray) -> np.ndarray:
-    """Integer and bool input in float64, the default float dtype, before any arithmetic: an
-    int32 z - max(z) wraps around (softmax([-2**31, 2**31 - 1]) was [0.73, 0.27]), a bool one
-    is NumPy's TypeError, and exp of int8 would be NumPy's float16."""
-    return z.astype(np.float64) if z.dtype.kind in "biu" else z
-
-
 class Softmax(Function):
     def forward(ctx, z, axis=-1):
-        z = _as_float(z)
+        z = as_float(z)
         if not z.size:  # an empty tensor's softmax is empty, as torch's (max would raise)
             out = z.copy()
         else:
@@ -72,7 +66,7 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     def forward(ctx, z, axis=-1):
-        z = _as_float(z)
+        z = as_float(z)
         out = _log_softmax(z, axis) if z.size else z.copy()  # (empty: empty, as torch's)
         ctx.save_for_backward(out)
         ctx.axis = axis

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
+from .elementwise import as_float
 
 __all__ = ["CumProd", "CumSum", "LogCumSumExp", "LogSumExp", "Max", "Mean", "Median", "Min",
            "NanSum", "Norm", "Prod", "Std", "Sum", "Var", "VectorNorm"]
@@ -255,8 +256,7 @@ class LogSumExp(Function):
 
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
-        if x.dtype.kind in "biu":  # float64 first: an int32 x - m wraps, a bool one raises
-            x = x.astype(np.float64)
+        x = as_float(x)  # (an int32 x - m wraps, a bool one raises)
         m = x.max(axis=ctx.axes, keepdims=True) if x.size else None
         ctx.finite = m is not None and bool(np.isfinite(m).all())
         if ctx.finite:  # every exp(x - m) <= 1: out is finite too
@@ -419,8 +419,7 @@ class LogCumSumExp(Function):
 
     def forward(ctx, x, axis=0):
         ctx.axis = axis
-        if x.dtype.kind in "biu":  # float64, as logsumexp (NumPy: float16 for int8)
-            x = x.astype(np.float64)
+        x = as_float(x)
         out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
         ctx.save_for_backward(x, out)
         return out

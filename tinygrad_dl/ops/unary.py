@@ -13,6 +13,7 @@ import numpy as np
 from ..engine import Function
 from ..grad import passed
 from . import erf
+from .elementwise import as_float
 
 __all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "CELU", "Ceil",
     "Cos", "Cosh", "ELU", "Erf", "Erfc", "Exp2", "Expm1", "Floor", "GELU", "GELUTanh", "Hardshrink",
@@ -25,9 +26,14 @@ _LN10 = float(np.log(10.0))
 
 
 class _Saves(Function):
-    """Unary op whose backward needs only its input x."""
+    """Unary op whose backward needs only its input x: a float function of it (integer and
+    bool input in float64: as_float), unless `keeps_dtype` (square: int stays int)."""
+
+    keeps_dtype = False
 
     def forward(ctx, x):
+        if not ctx.keeps_dtype:
+            x = as_float(x)
         ctx.save_for_backward(x)
         return ctx.f(x)
 
@@ -48,6 +54,7 @@ class Cos(_Saves):
 
 class Tan(Function):
     def forward(ctx, x):
+        x = as_float(x)
         out = np.tan(x)
         ctx.save_for_backward(out)
         return out
@@ -131,6 +138,7 @@ class Log10(_Saves):
 
 class Exp2(Function):
     def forward(ctx, x):
+        x = as_float(x)
         out = np.exp2(x)
         ctx.save_for_backward(out)
         return out
@@ -141,6 +149,7 @@ class Exp2(Function):
 
 class Square(_Saves):
     f = staticmethod(np.square)
+    keeps_dtype = True  # (an int's square is an int, as torch's)
 
     def backward(ctx, g):
         return g * (2 * ctx.saved[0])
@@ -212,8 +221,7 @@ class LeakyReLU(Function):
     """x if x > 0 else slope * x; the gradient at 0 is slope (like PyTorch)."""
 
     def forward(ctx, x, slope=0.01):
-        if x.dtype.kind not in "fc":  # integers and bools: float64, as the other unary ops give
-            x = x.astype(np.float64)  # (the slope in x's dtype was int(0.01) = 0)
+        x = as_float(x)  # (an int x: the slope in its dtype was int(0.01) = 0)
         ctx.save_for_backward(x)
         ctx.slope = slope
         return np.where(x > 0, x, x * x.dtype.type(slope))
@@ -226,8 +234,7 @@ class ELU(Function):
     """x if x > 0 else alpha (e^x - 1); the gradient at 0 is alpha (like PyTorch)."""
 
     def forward(ctx, x, alpha=1.0):
-        if x.dtype.kind not in "fc":  # integers and bools: float64, as the other unary ops give
-            x = x.astype(np.float64)  # (alpha in x's dtype was int(0.5) = 0)
+        x = as_float(x)  # (an int x: alpha in its dtype was int(0.5) = 0)
         a = x.dtype.type(alpha)
         out = np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))
         ctx.save_for_backward(x)
@@ -248,8 +255,7 @@ class CELU(Function):
     at 0 from both sides; a NaN passes g on (PyTorch's)."""
 
     def forward(ctx, x, alpha=1.0):
-        if x.dtype.kind not in "fc":  # integers and bools: float64, as ELU
-            x = x.astype(np.float64)
+        x = as_float(x)
         inv = x.dtype.type(1 / alpha)  # PyTorch's: x times 1/alpha
         ctx.save_for_backward(x)
         ctx.inv = inv
