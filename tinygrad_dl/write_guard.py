@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,16 @@ replaced: dict[int, str] = {}  # id(locked array) -> who took a copy to write
 _waiting: dict[int, list[np.ndarray]] = {}
 watching = 0  # live graphs that keep copies of parameters to compare (Graph.watch)
 _suspect: set[int] = set()  # id(locked parameter array) that may have views we cannot lock
+# tensors from `leaf.detach()`, which share the leaf's array: a copy for them would not reach
+# the leaf (torch's write does), so a write while a live graph holds that array is refused
+_aliases: dict[int, Any] = {}  # id -> a weak reference (by identity: Tensor's == is elementwise)
 _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
+
+
+def alias(t: Any) -> None:
+    """Remember `t`, a tensor from `leaf.detach()`, while it lives."""
+    key = id(t)
+    _aliases[key] = weakref.ref(t, lambda _, k=key: _aliases.pop(k, None))
 
 
 class Graph:
@@ -341,8 +351,19 @@ def writable(t: Any, who: str) -> np.ndarray:
                            f"saved for backward (of shape {base.shape}); writing it would "
                            "change that graph's gradient: write after backward(), or write "
                            "into a clone()")
-    if id(a) not in _locks:  # read-only of its own, or a view of a locked array that is
-        return a  # not locked itself (an autograd.Function's input): NumPy refuses the write
+    if id(a) not in _locks:  # read-only of its own (NumPy refuses the write), or a view of
+        base = a.base  # a locked array that is not locked itself: one taken under no_grad
+        if base is not None and id(base) in _locks:  # (`w[0] += 1`) says why, not NumPy's
+            raise ValueError(f"{who}: this tensor's array is read-only, a view of an array a "
+                             f"live graph holds for backward (of shape {base.shape}), which a "
+                             "write would change: write after backward(), or into a clone()")
+        return a
+    ref = _aliases.get(id(t)) if _aliases else None
+    if ref is not None and ref() is t:  # (a copy would not reach the leaf sharing the array)
+        raise RuntimeError(f"{who}: this tensor shares its array with the leaf it was detached "
+                           f"from (shape {a.shape}), which a live graph holds for backward; a "
+                           "copy would leave that leaf unchanged, where torch's write reaches "
+                           "it: write into the leaf under no_grad(), or after backward()")
     with _guard:
         held = [id(x) for x in (a, a.base) if x is not None and id(x) in _locks]
         for key in held:

@@ -58,7 +58,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
         Tensor(data, dtype=dtype)  # raises: a copy would cut it from its graph without a word
     dtype = np_dtype(dtype, "tensor")  # torch.float32 too, as the casts take it
     arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
-    if arr.dtype == object:
+    if arr.dtype.kind not in "biufc":  # (an object, string or date array, as torch)
         raise TypeError(f"tensor(): cannot make a numeric array from {str(data)[:60]!r}")
     check_device(device, "tensor")
     return Tensor(arr, requires_grad=requires_grad, name=name)
@@ -75,7 +75,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
         Tensor(data)  # raises its clear error: stack() joins tensors
     arr = np.asarray(data, dtype=dtype)
-    if arr.dtype == object:
+    if arr.dtype.kind not in "biufc":  # (an object, string or date array, as torch)
         raise TypeError(f"as_tensor(): cannot make a numeric array from {str(data)[:60]!r}")
     return Tensor(arr)
 
@@ -84,6 +84,8 @@ def from_numpy(a: np.ndarray) -> Tensor:
     """torch.from_numpy: a Tensor on the very same array (writes to one show in the other)."""
     if not isinstance(a, np.ndarray):
         raise TypeError(f"from_numpy: expected a NumPy array, got {type(a).__name__}")
+    if a.dtype.kind not in "biufc":  # (torch refuses object, string and date arrays too)
+        raise TypeError(f"from_numpy: cannot make a numeric tensor of a {a.dtype} array")
     return Tensor(a)
 
 
@@ -118,6 +120,12 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
     """np.arange / torch.arange (torch's end= is stop): integers give int64, floats float64."""
     stop = one_name("arange", stop, "stop", end, "end")
     dtype = np_dtype(dtype, "arange")
+    if (dtype is not None and np.dtype(dtype).kind in "biu" and stop is not None
+            and np.ndim(step) == 0 and not float(step).is_integer()):
+        # NumPy steps in the dtype by int(start + step) - int(start): arange(0, 2, 0.5,
+        # dtype=int64) was [0, 0, 0, 0] (torch's int64 refuses the step, its int32 gives that)
+        raise ValueError(f"arange: step {step} is not a whole number, which a {np.dtype(dtype)} "
+                         "arange cannot step by; make it in float64 and cast (.long())")
     # a narrower float is made in float64 and rounded once, as torch does: NumPy steps in the
     # dtype itself (float32 arange(1e8, 1e8 + 64) was 1e8 64 times, arange(-5, 5, 0.3) 13 ulps off)
     dt = dtype
@@ -139,8 +147,26 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
     if stop is None:
         raise TypeError("linspace() needs start and stop (end=)")
     dtype = np_dtype(dtype, "linspace")
-    return _constant("linspace", np.linspace(start, stop, int(num), endpoint=endpoint,
-                                             dtype=dtype), requires_grad, device, start, stop, num)
+    if np.dtype(dtype).kind in "iu" and endpoint:
+        data = _int_linspace(start, stop, int(num), dtype)
+    else:
+        data = np.linspace(start, stop, int(num), endpoint=endpoint, dtype=dtype)
+    return _constant("linspace", data, requires_grad, device, start, stop, num)
+
+
+def _int_linspace(start: Any, stop: Any, n: int, dtype: Any) -> np.ndarray:
+    """torch's integer linspace: the ends truncated to integers, the values stepped in float64
+    from the nearer end and truncated toward 0 (NumPy's floors, from the start: linspace(-73,
+    69, 4) had -26 where torch has -25, and linspace(33.6, -6.7, 31) differed in 8 places)."""
+    if n < 0:
+        raise ValueError(f"linspace: number of steps must be non-negative, got {n}")
+    first, last = int(start), int(stop)
+    if n <= 1:
+        return np.full(n, first, dtype=dtype)
+    step = (float(last) - float(first)) / (n - 1)
+    i = np.arange(n)
+    values = np.where(i < n // 2, first + step * i, last - step * (n - 1 - i))
+    return values.astype(dtype)
 
 
 @torch_keywords(size="shape")

@@ -168,8 +168,8 @@ def integer_quotient_checked(name: str, x: np.ndarray, y: np.ndarray, trunc: boo
 
 
 def integer_divisor_checked(name: str, x: np.ndarray, y: np.ndarray) -> None:
-    """An integer remainder by zero refused, as torch (NumPy's is 0 with a warning: a wrong
-    number where // now raises)."""
+    """Refuse an integer remainder by zero in one line, as torch (and floor_divide here):
+    NumPy gives 0 with only a RuntimeWarning. (MIN % -1 is 0 in both libraries: no check.)"""
     if np.result_type(x, y).kind in "biu" and (np.asarray(y) == 0).any():
         raise IntegerDivisionByZero(f"{name}: integer division by zero (torch raises too)")
 

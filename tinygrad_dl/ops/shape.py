@@ -55,6 +55,17 @@ def _is_basic(index) -> bool:
                and type(i) is not bool for i in items)
 
 
+def _ints_for_0d(index):
+    """The index with its 0-d integer arrays read as ints, when that makes it basic (else
+    None: NumPy's advanced indexing as given)."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(type(i) is np.ndarray and i.ndim == 0 and i.dtype.kind in "iu" for i in items):
+        return None
+    out = tuple(int(i) if type(i) is np.ndarray and i.ndim == 0 and i.dtype.kind in "iu" else i
+                for i in items)
+    return (out if isinstance(index, tuple) else out[0]) if _is_basic(out) else None
+
+
 def brief_values(a: np.ndarray) -> str:
     """An array's first three values in an error message, every digit, on one line."""
     return np.array2string(np.ravel(a)[:3], precision=17, separator=", ",
@@ -153,7 +164,19 @@ class GetItem(Function):
         ctx.basic = basic = type(index) is slice or _is_basic(index)
         ctx.index = index if basic else private(index)  # index arrays: our own copy
         try:
-            return x[index]
+            # A 0-d integer tensor in the index is an int to torch (`x[i]` for `i = y.argmax()`
+            # is a view) but an advanced index, a copy, to NumPy: read as the int it holds
+            # (the gradient still goes through ctx.index, per call)
+            view = index if basic else _ints_for_0d(index)
+            if view is None:
+                return x[index]
+            out = x[view]
+            if not isinstance(out, np.ndarray):
+                # an int per axis gives NumPy's scalar, a copy: `x[0, 1].add_(1)` was lost
+                # without a word, where torch's 0-d result is a view. With a trailing `...`
+                # NumPy gives the 0-d view of that element
+                out = x[(*view, Ellipsis) if isinstance(view, tuple) else (view, Ellipsis)]
+            return out
         except IndexError as e:  # NumPy's words, with the op and the tensor's shape
             raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with "
                              f"{brief_index(index)})") from None

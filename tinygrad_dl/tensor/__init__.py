@@ -305,7 +305,10 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         through the detached tensor must not change what the graph saved."""
         if self._ctx is not None:
             write_guard.hold_result(self)
-        return Tensor(self.data if not hooks.active else data_of(self))  # (see data_of)
+            return Tensor(self.data if not hooks.active else data_of(self))  # (see data_of)
+        out = Tensor(self.data if not hooks.active else data_of(self))
+        write_guard.alias(out)  # (a write while a graph holds the array: refused)
+        return out
 
     # ---- copy, deepcopy, pickle: torch's rules. Python's defaults copied the slots as they
     # were: copy.copy shared the .grad array (a backward through the copy added into the

@@ -46,9 +46,11 @@ def as_data(x: Any, dtype: Any = None) -> np.ndarray:
         arr = np.asarray(x, dtype=dtype)
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"Tensor(): cannot make an array from {str(x)[:60]!r}: {e}") from None
-    if arr.dtype == object:
+    if arr.dtype.kind not in "biufc":  # (strings and dates too: `Tensor("abc")` was a
+        # '<U3' tensor that failed later in some op, far from the cause)
+        what = "an object array" if arr.dtype == object else f"a {arr.dtype} array"
         raise TypeError(f"Tensor(): cannot make a numeric array from {type(x).__name__} "
-                        f"{str(x)[:60]!r} (NumPy would give an object array)")
+                        f"{str(x)[:60]!r} (NumPy would give {what})")
     if dtype is None and arr.dtype.kind in "biu" and not isinstance(x, np.generic):
         arr = arr.astype(np.float64)  # Python numbers and lists default to float64
     if engine.recording() and is_literal(x):  # jit: a constant written in the step's code

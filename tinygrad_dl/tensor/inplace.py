@@ -262,9 +262,9 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
     except ValueError as e:
         if not a.flags.writeable:  # (diagonal()'s copy, or an array made read-only)
             raise ValueError(f"{op}: this tensor's array is read-only (an array made so, an "
-                             "input inside an autograd.Function's forward, or diagonal()'s copy,"
-                             " which is not torch's view: add to its source instead, "
-                             "`x = x + eps * tg.eye(n)`); write into t.clone()") from None
+                             "input inside an autograd.Function's forward, or diagonal()'s copy "
+                             "or unfold()'s, which are not torch's views: add to the source "
+                             "instead, `x = x + eps * tg.eye(n)`); write into t.clone()") from None
         raise ValueError(f"{op}: {e}") from None
     return t
 

@@ -174,7 +174,11 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods,
         starts = np.arange(0, n - size + 1, step)
         windows = x[(slice(None),) * axis + (starts[:, None] + np.arange(size),)]
         out = windows.moveaxis(axis + 1, -1)
-        return out.reshape(size) if self.ndim == 0 else out
+        out = out.reshape(size) if self.ndim == 0 else out
+        # a copy where torch's windows are a view of x: a write into them (`w.add_(1)`) would
+        # be lost without a word; read-only, the in-place operators refuse it, as diagonal()'s
+        out.data.flags.writeable = False
+        return out
 
     # ---- writes, out of place (a new tensor; the in-place `_` forms follow the rules of
     # inplace.py) ---------------------------------------------------------------------------

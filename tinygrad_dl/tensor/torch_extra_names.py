@@ -134,6 +134,18 @@ class TorchExtraNames:
     def bitwise_not(self) -> Tensor:
         return _bitwise("bitwise_not", self, 0, lambda a, _: np.invert(a))
 
+    # the operators, as torch's (`(x > 0) & (x < 1)`, `x[~mask]`); each op is commutative, so
+    # the reflected form (`np_mask & t`, `True | t`) is the same call
+    def __and__(self, other: Any) -> Tensor: return self.bitwise_and(other)
+    def __or__(self, other: Any) -> Tensor: return self.bitwise_or(other)
+    def __xor__(self, other: Any) -> Tensor: return self.bitwise_xor(other)
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    def __invert__(self) -> Tensor: return self.bitwise_not()
+    def __iand__(self, other: Any) -> Tensor: return self.bitwise_and_(other)  # type: ignore[attr-defined]
+    def __ior__(self, other: Any) -> Tensor: return self.bitwise_or_(other)  # type: ignore[attr-defined]
+    def __ixor__(self, other: Any) -> Tensor: return self.bitwise_xor_(other)  # type: ignore[attr-defined]
+    def __pos__(self) -> Tensor: return self.positive()
+
     # ---- integer and float arithmetic torch has ---------------------------------------------
     def gcd(self, other: Any) -> Tensor:
         """torch.gcd: the greatest common divisor, >= 0 (integer tensors; no gradient)."""
