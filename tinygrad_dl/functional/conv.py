@@ -98,12 +98,18 @@ def _conv2d_args(x: Tensor, w: Tensor, stride: Any, padding: Any, dilation: Any,
 @torch_keywords(input="x", weight="w", bias="b")
 def conv2d(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
            groups: Any = 1) -> Tensor:
-    """2-D cross-correlation of x (N, C, H, W) with filters w (F, C/groups, KH, KW) (+ bias b
-    (F,)) -> (N, F, OH, OW), OH = (H + top + bottom - dh (KH - 1) - 1) // sh + 1, as PyTorch's
-    F.conv2d (same argument order). stride and dilation: an int or (rows, columns); padding: an
+    """2-D cross-correlation of x (N, C, H, W) (or unbatched (C, H, W)) with filters w (F,
+    C/groups, KH, KW) (+ bias b (F,)) -> (N, F, OH, OW),
+    OH = (H + top + bottom - dh (KH - 1) - 1) // sh + 1, as PyTorch's F.conv2d (same argument
+    order). stride and dilation: an int or (rows, columns); padding: an
     int, (rows, columns), per side ((top, bottom), (left, right)), "valid" or "same"; groups:
     C and F split into that many groups, group g's filters seeing only group g's channels."""
     ts = as_tensors([x, w] if b is None else [x, w, b])
+    if ts[0].ndim == 3 and ts[1].ndim == 4:  # unbatched (C, H, W), as torch's: a batch of one
+        x4 = ts[0].reshape((1,) + tuple(ts[0].shape))
+        y = Conv2d.apply(x4, *ts[1:], **_conv2d_args(x4, ts[1], stride, padding, dilation,
+                                                     groups))
+        return y.reshape(tuple(y.shape[1:]))
     return Conv2d.apply(*ts, **_conv2d_args(ts[0], ts[1], stride, padding, dilation, groups))
 
 
@@ -414,11 +420,18 @@ def _out_sizes(size: Any, scale_factor: Any, spatial: tuple[int, ...],
     return sizes, (None,) * k if recompute else tuple(float(s) for s in scales)
 
 
-def _nearest_index(n_in: int, n_out: int, scale: float | None, dtype: Any) -> np.ndarray:
+def _nearest_index(n_in: int, n_out: int, scale: float | None, dtype: Any,
+                   two_d: bool = False) -> np.ndarray:
     """torch's nearest rule: floor(i * in / out) (1 / scale_factor where one was given), capped
     at in - 1, rounded as torch's kernel rounds: the product in the input's float type, then
-    floorf (a float32 floor), so 26 / 1.7333333333333336 reads 15, not 14.999999999999996."""
-    dtype = dtype if np.dtype(dtype).kind == "f" else np.float64
+    floorf (a float32 floor), so 26 / 1.7333333333333336 reads 15, not 14.999999999999996.
+    torch's 2-D kernel (nearest_idx) reads out == in as i and out == 2 in as i // 2 before
+    any scale: scale_factor=2.25 of a width of 2 (out 4) reads [0, 0, 1, 1], not the scale's
+    [0, 0, 0, 1] (its 1-D kernel has no such shortcut), and its scale is a float32 whatever
+    the input's type (a float64 width of 14 to 46: output 23 reads 6, not 7)."""
+    if two_d and n_out in (n_in, 2 * n_in):
+        return np.arange(n_out, dtype=np.intp) // (n_out // n_in)
+    dtype = np.float32 if two_d else dtype if np.dtype(dtype).kind == "f" else np.float64
     s = np.asarray(1.0 / scale if scale is not None else n_in / n_out).astype(dtype)
     src = np.floor((np.arange(n_out, dtype=dtype) * s).astype(np.float32)).astype(np.intp)
     return np.minimum(src, n_in - 1)
@@ -457,6 +470,14 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
                          f"...), got shape {tuple(x.shape)}")
     if antialias:
         raise ValueError("interpolate: antialias=True is not supported")
+    if mode != "nearest" and x.data.dtype.kind not in "fc":
+        # its weights cast to the input's integer type would be 0 or 1 (a silently wrong
+        # result); torch refuses integers too (bar its uint8 bilinear, which rounds)
+        raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got "
+                        f"{x.data.dtype}; cast it first (x.double())")
+    if recompute_scale_factor and size is not None:  # torch's error
+        raise ValueError("interpolate: recompute_scale_factor is not meaningful with an "
+                         "explicit size")
     if mode == "nearest" and align_corners is not None:
         raise ValueError("interpolate: align_corners can only be set with mode 'linear' or "
                          "'bilinear'")
@@ -469,7 +490,12 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     for k, (n_in, n_out, scale) in reversed(list(enumerate(zip(spatial, sizes, scales)))):
         axis = 2 + k
         if mode == "nearest":
-            x = x.index_select(axis, _nearest_index(n_in, n_out, scale, x.data.dtype))
+            x = x.index_select(axis, _nearest_index(n_in, n_out, scale, x.data.dtype,
+                                                    len(spatial) == 2))
+            continue
+        if n_out == n_in:  # torch's linear kernels copy such an axis, whatever the scale
+            # (scale_factor=1.01 of a width of 4 reads [0, 1, 2, 3], not its [0, 0.985, ...])
+            x = x.index_select(axis, np.arange(n_in))
             continue
         i0, i1, w1 = _linear_weights(n_in, n_out, scale, bool(align_corners))
         shape = (n_out,) + (1,) * (x.ndim - axis - 1)

@@ -375,8 +375,8 @@ class Conv2d(WeightBias, Module):
             padding = self.padding if pads is None else 0
             return conv2d(x, self.W, self.b, self.stride, padding, self.dilation, self.groups)
         x = as_tensor_of(x)
-        if x.ndim == 4:  # (else conv2d names the shape)
-            x = pad(x, ((0, 0), (0, 0)) + tuple(pads), mode=self.padding_mode)
+        if x.ndim in (3, 4):  # (C, H, W) or (N, C, H, W); else conv2d names the shape
+            x = pad(x, ((0, 0),) * (x.ndim - 2) + tuple(pads), mode=self.padding_mode)
         return conv2d(x, self.W, self.b, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
