@@ -206,8 +206,8 @@ ALLOWED: dict[str, tuple[list[str], str]] = {
     "F.log_softmax": (["_stacklevel"], "torch-internal"),
     "F.softmax": (["_stacklevel"], "torch-internal"),
     "F.softmin": (["_stacklevel", "dtype"], "torch-internal; cast first for dtype"),
-    "F.l1_loss": (["reduce", "size_average", "weight"], _LEGACY_REDUCE + "; weight= is new"),
-    "F.mse_loss": (["reduce", "size_average", "weight"], _LEGACY_REDUCE + "; weight= is new"),
+    "F.l1_loss": (["reduce", "size_average"], _LEGACY_REDUCE),
+    "F.mse_loss": (["reduce", "size_average"], _LEGACY_REDUCE),
     **{f"F.{n}": (["reduce", "size_average"], _LEGACY_REDUCE) for n in (
         "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
         "hinge_embedding_loss", "kl_div", "margin_ranking_loss", "multi_margin_loss",

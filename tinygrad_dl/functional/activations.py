@@ -120,6 +120,13 @@ def softmin(input: Any, dim: int | None = None, *, axis: int | None = None) -> T
                           f"used (PyTorch's F.softmin(x) without dim would take dim "
                           f"{0 if x.ndim == 3 else 1}); give dim= to choose", stacklevel=2)
         dim = -1
+    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor is the tensor itself: 1, as torch's)
+        try:
+            dim_arg("softmin", dim, 1)
+        except ValueError:
+            raise ValueError(f"softmin: dim {dim} is out of range for a 0-D input (0 or -1)"
+                             ) from None
+        return Softmax.apply(-x.reshape(1), axis=0).reshape(())
     return Softmax.apply(-x, axis=dim_arg("softmin", dim, x.ndim))
 
 

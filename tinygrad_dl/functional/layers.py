@@ -319,6 +319,13 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> T
     p, inf and negative ones too, as torch's vector norm). Its gradient is the composition's:
     the norm's (ops.VectorNorm, PyTorch's), and 0 through it where the norm is below eps."""
     x = as_tensor_of(input)
+    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor is the tensor itself, torch's)
+        try:
+            dim_arg("normalize", dim, 1)
+        except ValueError:
+            raise ValueError(f"normalize: dim {dim} is out of range for a 0-D input (0 or -1)"
+                             ) from None
+        return normalize(x.reshape(1), p, 0, eps).reshape(())
     axis = dim_arg("normalize", dim, x.ndim)
     norm = VectorNorm.apply(x, ord=number_arg("normalize", "p", p), axis=axis, keepdims=True)
     return x / norm.clamp(min=eps)

@@ -241,15 +241,31 @@ def _same_shape(input: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
     return x, y
 
 
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """(input - target)^2, averaged (reduction "mean"), summed ("sum") or kept ("none")."""
+def _weighted_mean(who: str, loss: Tensor, weight: Any, reduction: str) -> Tensor:
+    """torch 2.13's weight= of mse_loss and l1_loss: the input's shape, each element's loss
+    times its weight, and "mean" the weighted mean, sum(w loss) / sum(w)."""
+    _check_reduction(who, reduction)
+    w = like_tensor(weight, loss)
+    if w.shape != loss.shape:
+        raise ValueError(f"{who}: weight must have the input's shape {loss.shape}, got {w.shape}")
+    loss = loss * w
+    return loss.sum() / w.sum() if reduction == "mean" else _reduce(loss, reduction, who)
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean", weight: Any = None) -> Tensor:
+    """(input - target)^2, averaged (reduction "mean"), summed ("sum") or kept ("none");
+    times `weight` (the input's shape) when given, "mean" then the weighted mean (torch's)."""
     x, y = _same_shape(input, target, "mse_loss")
+    if weight is not None:
+        return _weighted_mean("mse_loss", (x - y).square(), weight, reduction)
     return _reduce((x - y).square(), reduction, "mse_loss")
 
 
-def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """|input - target|, reduced as mse_loss."""
+def l1_loss(input: Any, target: Any, reduction: str = "mean", weight: Any = None) -> Tensor:
+    """|input - target|, reduced (and weighted) as mse_loss."""
     x, y = _same_shape(input, target, "l1_loss")
+    if weight is not None:
+        return _weighted_mean("l1_loss", (x - y).abs(), weight, reduction)
     return _reduce((x - y).abs(), reduction, "l1_loss")
 
 
@@ -289,7 +305,17 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-_LOG_FLOOR = float(np.exp(-100.0))  # PyTorch's binary_cross_entropy clamps each log at -100
+def _log_at_least_minus_100(p: Tensor) -> Tensor:
+    """log(p) clamped at -100, PyTorch's binary_cross_entropy's, gradient 0 where clamped. The
+    input is first kept off 0 by the dtype's smallest subnormal (whose log is below -100 in
+    float32 and float64), so log(0) = -inf never reaches the backward pass: clamping the
+    input at exp(-100) instead, a float32 subnormal, gave log -99.983 (a loss of 99.983 where
+    torch's is 100). float16 (whose smallest subnormal's log is -16.6) goes through float32."""
+    dt = np.dtype(p.dtype)
+    if dt.kind == "f" and dt.itemsize < 4:
+        return _log_at_least_minus_100(p.astype(np.float32)).astype(dt)
+    tiny = float(np.finfo(dt).smallest_subnormal) if dt.kind == "f" else 5e-324
+    return p.clamp(min=tiny).log().clamp(min=-100.0)
 
 
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
@@ -302,7 +328,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     who = "binary_cross_entropy"
     x, y = _same_shape(input, target, who)
     x = Tap.apply(x, fn=InUnitInterval(who))
-    loss = -(y * x.clamp(min=_LOG_FLOOR).log() + (1 - y) * (1 - x).clamp(min=_LOG_FLOOR).log())
+    loss = -(y * _log_at_least_minus_100(x) + (1 - y) * _log_at_least_minus_100(1 - x))
     if weight is not None:
         loss = loss * _weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, who)

@@ -79,7 +79,7 @@ class BCELoss(_Loss):
 
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
-        self.weight = weight
+        _weight_buffer(self, weight)  # (torch's buffer: state_dict's "weight", when given)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return binary_cross_entropy(input, target, self.weight, self.reduction)
@@ -91,7 +91,10 @@ class BCEWithLogitsLoss(_Loss):
 
     def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__(reduction)
-        self.weight, self.pos_weight = weight, pos_weight
+        # torch's buffers (state_dict's "weight" and "pos_weight", when given): a torch state
+        # dict of a model holding this loss loads
+        _weight_buffer(self, weight)
+        _weight_buffer(self, pos_weight, "pos_weight")
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
@@ -221,13 +224,13 @@ class _LegacyLoss(_Loss):
         super().__init__(reduction)
 
 
-def _weight_buffer(module: Module, weight: Any) -> None:
-    """A class weight as torch's registered buffer `weight` (in state_dict when given)."""
+def _weight_buffer(module: Module, weight: Any, name: str = "weight") -> None:
+    """A class weight as torch's registered buffer `name` (in state_dict when given)."""
     if weight is None:
-        module.weight = None
+        setattr(module, name, None)
     else:
         w = weight.data if isinstance(weight, Tensor) else np.asarray(weight, dtype=np.float64)
-        module.register_buffer("weight", w.copy())
+        module.register_buffer(name, w.copy())
 
 
 class MarginRankingLoss(_LegacyLoss):

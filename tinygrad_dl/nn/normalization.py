@@ -49,9 +49,9 @@ class LayerNorm(Module):
     def forward(self, x: Any) -> Tensor:
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
-    def extra_repr(self) -> str:
+    def extra_repr(self) -> str:  # (torch's: bias= says whether a bias tensor exists)
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class RMSNorm(Module):
