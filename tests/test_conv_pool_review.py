@@ -111,3 +111,36 @@ def test_linear_axis_of_unchanged_size_is_copied_as_torch(shape, scale, align_co
     ref = TF.interpolate(tx, scale_factor=scale, mode=mode, align_corners=align_corners)
     assert out is not ox
     _same(out, ref, [ox], [tx])
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_adaptive_max_pool_return_indices_as_torch(dims):
+    """adaptive_max_pool1d/2d(return_indices=True) and the modules' were refused in one line
+    (the review's documented gap): torch's values, int64 indices and gradients now, over
+    random shapes and output sizes with ties and NaN."""
+    rng = np.random.default_rng(dims)
+    f = F.adaptive_max_pool1d if dims == 1 else F.adaptive_max_pool2d
+    tf = torch.nn.functional.adaptive_max_pool1d if dims == 1 else \
+        torch.nn.functional.adaptive_max_pool2d
+    for _ in range(40):
+        batch = (2,) if rng.random() < 0.7 else ()
+        a = rng.integers(-3, 4, size=batch + (3,) + tuple(rng.integers(1, 9, dims))).astype(
+            np.float64)  # (small integers: ties)
+        if rng.random() < 0.2:
+            a.flat[rng.integers(a.size)] = np.nan
+        size = int(rng.integers(1, 10)) if dims == 1 else (int(rng.integers(1, 10)), None)
+        x, tx = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        (v, i), (tv, ti) = f(x, size, return_indices=True), tf(tx, size, return_indices=True)
+        assert i.dtype == np.int64 and np.array_equal(i.data, ti.numpy())
+        np.testing.assert_allclose(v.data, tv.detach().numpy(), rtol=0, equal_nan=True)
+        g = rng.normal(size=v.shape)
+        (v * Tensor(g)).sum().backward()
+        (tv * torch.tensor(g)).sum().backward()
+        np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, equal_nan=True)
+    m = (nn.AdaptiveMaxPool1d(3, True) if dims == 1 else
+         nn.AdaptiveMaxPool2d((2, 3), return_indices=True))
+    tm = (torch.nn.AdaptiveMaxPool1d(3, True) if dims == 1 else
+          torch.nn.AdaptiveMaxPool2d((2, 3), return_indices=True))
+    a = rng.normal(size=(2, 3) + (7,) * dims)
+    assert np.array_equal(m(Tensor(a))[1].data, tm(torch.tensor(a))[1].numpy())
+    assert repr(m) == repr(tm)

@@ -210,8 +210,6 @@ from .normalization import group_norm, instance_norm, rms_norm
 from .pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
-    adaptive_max_pool1d,
-    adaptive_max_pool2d,
     avg_pool1d,
 )
 from .pooling3d import (
@@ -224,6 +222,8 @@ from .pooling3d import (
     max_unpool3d,
 )
 from .pooling_indices import (  # (torch's full max_pool1d/2d: return_indices, dilation, ceil_mode)
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
     lp_pool1d,
     lp_pool2d,
     max_pool1d,

@@ -180,20 +180,3 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
     both; None keeps that axis), the mean over PyTorch's bins."""
     who = "adaptive_avg_pool2d"
     return adaptive_pool(who, 2, adaptive_avg, input, adaptive_sizes(who, 2, output_size))
-
-
-def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:
-    """PyTorch's F.adaptive_max_pool1d: the max over PyTorch's bins of (N, C, L) or (C, L); a
-    bin's gradient goes to its first maximum. return_indices only False."""
-    who = "adaptive_max_pool1d"
-    refuse(who, return_indices=(return_indices, False))
-    return adaptive_pool(who, 1, adaptive_max, input, adaptive_sizes(who, 1, output_size))
-
-
-def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:
-    """PyTorch's F.adaptive_max_pool2d: the max over PyTorch's bins of (N, C, H, W) or
-    (C, H, W); a bin's gradient goes to its first maximum (row by row). return_indices only
-    False."""
-    who = "adaptive_max_pool2d"
-    refuse(who, return_indices=(return_indices, False))
-    return adaptive_pool(who, 2, adaptive_max, input, adaptive_sizes(who, 2, output_size))

@@ -23,13 +23,13 @@ from .avg_pool_modes import divisor_override_arg, window_mean
 from .conv3d import triple
 from .joins import pad
 from .methods import as_tensor_of
-from .pooling import adaptive_avg, adaptive_pool, adaptive_sizes, bins
+from .pooling import adaptive_avg, adaptive_pool, adaptive_sizes
 from .pooling_indices import (
+    adaptive_max_with_indices,
     pool_args,
     pool_windows,
     pool_with_indices,
     unpool,
-    window_argmax,
 )
 
 _EXPECTS = "(N, C, D, H, W) or (C, D, H, W)"
@@ -154,19 +154,8 @@ def adaptive_max_pool3d(input: Any, output_size: Any, return_indices: bool = Fal
     sizes = adaptive_sizes(who, 3, output_size)
     x = as_tensor_of(input)
     shape = _volume(who, x)
-    if x.dtype.kind not in "fiu":
-        raise TypeError(f"{who}: expected a float or integer input, got {x.dtype}")
-    spatial = shape[-3:]
-    axes = []
-    for n, o in zip(spatial, (n if o is None else o for n, o in zip(spatial, sizes))):
-        b = np.array(bins(n, o))
-        pos = b[:, :1] + np.arange(int((b[:, 1] - b[:, 0]).max()))[None, :]
-        axes.append((pos, pos < b[:, 1:]))
-    idx = window_argmax(x, spatial, axes)
-    lead, out = shape[:-3], idx.shape[-3:]
-    values = x.reshape(lead + (int(np.prod(spatial)),)).take_along_dim(
-        idx.reshape(lead + (int(np.prod(out)),)), axis=-1).reshape(lead + out)
-    return (values, Tensor(idx)) if return_indices else values
+    values, idx = adaptive_max_with_indices(who, x, shape[-3:], sizes)
+    return (values, idx) if return_indices else values
 
 
 def lp_pool3d(input: Any, norm_type: Any, kernel_size: Any, stride: Any = None,

@@ -122,6 +122,52 @@ def window_argmax(x: Tensor, spatial: tuple[int, ...], axes: list[tuple[np.ndarr
     return np.take_along_axis(full, j[..., None], axis=-1)[..., 0].astype(np.int64)
 
 
+def adaptive_max_with_indices(who: str, x: Tensor, spatial: tuple[int, ...],
+                              sizes: tuple[int | None, ...]) -> tuple[Tensor, Tensor]:
+    """(values, int64 flat indices per map) of an adaptive max pool over x's last
+    len(spatial) axes to `sizes` (None: that axis's size): torch's bins, a bin's first
+    maximum (the last NaN where it holds one), the values read at the indices."""
+    if x.dtype.kind not in "fiu":
+        raise TypeError(f"{who}: expected a float or integer input, got {x.dtype}")
+    axes = []
+    for n, o in zip(spatial, (n if o is None else o for n, o in zip(spatial, sizes))):
+        b = np.array(pooling.bins(n, o))
+        pos = b[:, :1] + np.arange(int((b[:, 1] - b[:, 0]).max()))[None, :]
+        axes.append((pos, pos < b[:, 1:]))
+    idx = window_argmax(x, spatial, axes)
+    dims = len(spatial)
+    lead, out = tuple(x.shape[:-dims]), idx.shape[-dims:]
+    values = x.reshape(lead + (int(np.prod(spatial)),)).take_along_dim(
+        idx.reshape(lead + (int(np.prod(out)),)), axis=-1).reshape(lead + out)
+    return values, Tensor(idx)
+
+
+def _adaptive_max(who: str, dims: int, input: Any, output_size: Any, return_indices: Any
+                  ) -> Any:
+    sizes = pooling.adaptive_sizes(who, dims, output_size)
+    if not return_indices:  # (max_pool2d per bin: its gradient rule, and a replayable step)
+        return pooling.adaptive_pool(who, dims, pooling.adaptive_max, input, sizes)
+    x = as_tensor_of(input)
+    axes = {1: "L", 2: "H, W"}[dims]
+    shape = pooling.shape_of(who, x, dims, f"(N, C, {axes}) or (C, {axes})")
+    if 0 in shape[-dims:]:
+        raise ValueError(f"{who}: the input {shape} has no positions to pool")
+    return adaptive_max_with_indices(who, x, shape[-dims:], sizes)
+
+
+def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """PyTorch's F.adaptive_max_pool1d: the max over PyTorch's bins of (N, C, L) or (C, L); a
+    bin's gradient goes to its first maximum. return_indices=True: (values, int64 indices)."""
+    return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """PyTorch's F.adaptive_max_pool2d: the max over PyTorch's bins of (N, C, H, W) or
+    (C, H, W); a bin's gradient goes to its first maximum (row by row). return_indices=True:
+    (values, int64 flat indices per map), as max_pool2d's."""
+    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
 def pool_with_indices(who: str, dims: int, input: Any, kernel_size: Any, stride: Any,
                       padding: Any, dilation: Any, ceil_mode: Any) -> tuple[Tensor, Tensor]:
     """(values, indices) of a max pool: the values read at the indices."""

@@ -9,7 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from ..functional import avg_pool2d, interpolate, max_pool2d, pad
+from ..functional import (
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool2d,
+    interpolate,
+    max_pool2d,
+    pad,
+)
 from ..functional.methods import as_tensor_of
 from ..functional.pooling import (
     adaptive_avg,
@@ -105,21 +112,29 @@ class AdaptiveAvgPool1d(_AdaptivePool):
 
 
 class AdaptiveMaxPool2d(_AdaptivePool):
-    """`AdaptiveMaxPool2d(output_size)`: the max over PyTorch's bins of (N, C, H, W) or
-    (C, H, W); the gradient of a bin goes to its first maximum (row by row), as PyTorch's
-    (F.adaptive_max_pool2d). return_indices only False."""
+    """`AdaptiveMaxPool2d(output_size, return_indices=False)`: the max over PyTorch's bins of
+    (N, C, H, W) or (C, H, W); the gradient of a bin goes to its first maximum (row by row), as
+    PyTorch's (F.adaptive_max_pool2d); return_indices=True: (values, int64 indices)."""
 
     reduce = staticmethod(adaptive_max)
+    with_indices = staticmethod(adaptive_max_pool2d)
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        refuse(type(self).__name__, return_indices=(return_indices, False))
         super().__init__(output_size)
+        self.return_indices = bool(return_indices)
+
+    def forward(self, x: Any) -> Any:
+        if self.return_indices:
+            return self.with_indices(x, self.output_size, True)
+        return super().forward(x)
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
-    """`AdaptiveMaxPool1d(output_size)` on (N, C, L) or (C, L), as AdaptiveMaxPool2d."""
+    """`AdaptiveMaxPool1d(output_size, return_indices=False)` on (N, C, L) or (C, L), as
+    AdaptiveMaxPool2d."""
 
     dims = 1
+    with_indices = staticmethod(adaptive_max_pool1d)
 
 
 # ---- padding -------------------------------------------------------------------------------

@@ -78,10 +78,15 @@ for _name, _x, _out in (("adaptive_avg_pool1d", _X3, 3), ("adaptive_max_pool1d",
          raises=f"{_name}: output_size must be")
     rows(_name, lambda x, f=_fn, o=_out: f(x, o), {"too few dims": (_x[0, 0],)},
          raises=f"{_name}: expected input")
-for _name in ("adaptive_max_pool1d", "adaptive_max_pool2d"):
-    rows(_name, lambda x, n=_name: getattr(F, n)(x, 1, return_indices=True), {
-        "return_indices": (_X4 if _name.endswith("2d") else _X3,)},
-         raises=f"{_name}: return_indices=True is not supported")
+for _name, _x, _out in (("adaptive_max_pool1d", _X3, 3), ("adaptive_max_pool2d", _X4, (2, 3))):
+    _big = np.where(_x > 1.0, INF, np.where(_x < -1.1, NAN, _x))
+    for _j in (0, 1):  # (values, indices) with return_indices=True
+        rows(_name, lambda x, n=_name, o=_out, j=_j: getattr(F, n)(x, o, return_indices=True)[j], {
+            "return_indices, overlapping bins" + ("!" if _j == 0 else ""): (_x,),
+            "return_indices, ties": (np.round(_x),), "return_indices, inf and nan": (_big,),
+            "return_indices, unbatched": (_x[0],)},
+             torch=lambda T, x, n=_name, o=_out, j=_j: getattr(T.nn.functional, n)(
+                 x, o, return_indices=True)[j], note=_NOTE)
 
 # ---- group_norm, instance_norm, rms_norm --------------------------------------------------------
 _G = np.linspace(-2, 3, 24).reshape(2, 4, 3) ** 2 / 5
