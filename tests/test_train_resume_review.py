@@ -112,3 +112,22 @@ def test_restore_best_without_a_validation_set_is_refused(tmp_path):
         assert not (tmp_path / "nv").exists() and not (tmp_path / ".nv.partial").exists()
     res = run_training("two-layer", SHORT, data=no_val, progress=False, print_fn=None)
     assert res.best_val_acc is None and "weights" not in res.final  # without it: as before
+
+
+def test_the_api_interruption_says_how_to_resume(tmp_path):
+    """run_training's TrainingInterrupted said only "interrupted at epoch 1 step 2": the CLI
+    printed the resume command, the API's user had to know that resume= takes the out folder.
+    The message's call, run as written, finishes the run; without out= it says nothing was kept."""
+    out = tmp_path / "cut"
+    with pytest.raises(TrainingInterrupted) as info:
+        run_training("two-layer", SHORT, out=out, progress=False, print_fn=None,
+                     stop=StopAfter(2))
+    hint = str(info.value)
+    assert hint == (f"interrupted at epoch 1 step 2; resume with run_training('two-layer', "
+                    f"resume={str(out)!r})")
+    call = hint.split("resume with ")[1].replace("run_training(", "run_training(progress=False, "
+                                                 "print_fn=None, model=", 1)
+    res = eval(call, {"run_training": run_training})  # noqa: S307  (the message's own call)
+    assert res.resumed_from == 2 and (out / "result.json").exists()
+    with pytest.raises(TrainingInterrupted, match=r"step 2; nothing was saved \(no out= "):
+        run_training("two-layer", SHORT, progress=False, print_fn=None, stop=StopAfter(2))

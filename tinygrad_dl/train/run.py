@@ -213,6 +213,9 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
         raise
     except TrainingInterrupted as e:
         e.out = out_dir  # type: ignore[attr-defined]
+        e.args = (f"{e}; " + (f"resume with run_training({model!r}, resume="
+                              f"{os.fspath(out_dir)!r})" if out_dir is not None
+                              else "nothing was saved (no out= folder)"),)
         raise
     except BaseException:
         if out_dir is not None and not (stage / STATE_FILE).exists():
