@@ -211,3 +211,16 @@ def test_gather_with_a_0d_index_or_input_refuses_what_torch_refuses(shape, index
         Tensor(np.ones(shape)).gather(dim, np.array(index))
     with pytest.raises((RuntimeError, IndexError)):  # (what torch does)
         torch.ones(shape).gather(dim, torch.tensor(index))
+
+
+@pytest.mark.parametrize("other", [None, "a"])
+def test_equality_with_none_or_a_string_is_python_identity_as_torch(other):
+    """`t == None` raised (Tensor() cannot make an array of None), so `t in [None, t]` and a
+    cache lookup comparing with None crashed; torch's operator answers by identity: False for
+    ==, True for !=. The method spellings still refuse it, as torch's do."""
+    t, a = tg.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
+    assert (t == other) is (a == other) is False and (t != other) is (a != other) is True
+    assert (other == t) is False and (t in [other]) is False and (t in [other, t]) is True
+    with pytest.raises(TypeError, match="cannot make a numeric array"):
+        t.eq(other)
+    assert (t == 2.0).data.tolist() == [False, True]  # numbers compare as before

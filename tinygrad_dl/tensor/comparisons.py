@@ -28,9 +28,15 @@ class ComparisonMethods:
     def __le__(self, other: Any) -> Tensor: return _compared(self, other, operator.le, "<=")
     def __gt__(self, other: Any) -> Tensor: return _compared(self, other, operator.gt, ">")
     def __ge__(self, other: Any) -> Tensor: return _compared(self, other, operator.ge, ">=")
+    # `t == None` / `t != "a"`: Python's identity answer (False / True), as torch's (whose
+    # operator gives NotImplemented for a non-number): `t in [None, ...]` works; t.eq(None) raises
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return NotImplemented
         return _compared(self, other, operator.eq, "==")
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return NotImplemented
         return _compared(self, other, operator.ne, "!=")
     __hash__ = object.__hash__  # identity, as before: tensors stay usable as dict keys
     # PyTorch's method names of the six (`pred.eq(y).sum()`)
@@ -38,8 +44,8 @@ class ComparisonMethods:
     def le(self, other: Any) -> Tensor: return self.__le__(other)
     def gt(self, other: Any) -> Tensor: return self.__gt__(other)
     def ge(self, other: Any) -> Tensor: return self.__ge__(other)
-    def eq(self, other: Any) -> Tensor: return self.__eq__(other)
-    def ne(self, other: Any) -> Tensor: return self.__ne__(other)
+    def eq(self, other: Any) -> Tensor: return _compared(self, other, operator.eq, "==")
+    def ne(self, other: Any) -> Tensor: return _compared(self, other, operator.ne, "!=")
 
     # ---- tests of values: constant bool tensors, as the comparisons (`if x.isnan().any():`)
     def isnan(self) -> Tensor: return no_grad_result(np.isnan(self.data))
