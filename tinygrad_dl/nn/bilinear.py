@@ -10,11 +10,11 @@ import numpy as np
 from ..device import check_device
 from ..functional.linalg import bilinear
 from ..tensor import Tensor, np_dtype
-from .layers import init_weights
+from .layers import Redraw, init_weights, remember_init
 from .module import Module, size_arg
 
 
-class Bilinear(Module):
+class Bilinear(Redraw, Module):
     """`Bilinear(in1_features, in2_features, out_features, bias=True)`: y_o = x1^T W_o x2 + b_o
     for x1 (..., in1), x2 (..., in2); `weight` (out, in1, in2) and `bias` (out,) both ~
     U(+-1/sqrt(in1_features)), PyTorch's init, drawn from `rng` (else the default generator)."""
@@ -32,6 +32,7 @@ class Bilinear(Module):
         dt = np.float64 if dtype is None else np_dtype(dtype, "Bilinear")
         shape = (self.out_features, self.in1_features, self.in2_features)
         w, b = init_weights("pytorch", shape, self.in1_features, 0.0, rng, dt, bool(bias))
+        remember_init(self, "pytorch", self.in1_features, 0.0, rng)
         self.weight = Tensor(w, requires_grad=True)
         self.bias = None if b is None else Tensor(b, requires_grad=True)
 

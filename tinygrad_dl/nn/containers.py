@@ -49,6 +49,18 @@ class ModuleList(Sequential):
         del self[:]
         self.extend(layers)
 
+    def pop(self, index: int = -1) -> Module:
+        """Remove and return the layer at `index`; the rest are renumbered, as torch's."""
+        m = self[index]
+        del self[index]
+        return m
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *other])
+
     def _slice(self, items: list[tuple[str, Module]]) -> ModuleList:
         return ModuleList(m for _, m in items)
 
@@ -85,6 +97,20 @@ class ModuleDict(Sequential):
 
     def __contains__(self, key: object) -> bool:
         return key in self._modules
+
+    def pop(self, key: str) -> Module:  # type: ignore[override]
+        m = self[key]
+        del self[key]
+        return m
+
+    def append(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        raise AttributeError("ModuleDict has no append, extend or insert: d[key] = layer")
+
+    extend = insert = append  # type: ignore[assignment]
+
+    def clear(self) -> None:
+        for key in list(self._modules):
+            del self[key]
 
     def keys(self) -> list[str]:
         return list(self._modules)
@@ -238,6 +264,19 @@ class ParameterDict(Module):
         p = self[key]
         del self[key]
         return p
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self._parameters:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        for key in list(self._parameters):
+            del self[key]
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict of the same parameters (not copies), in order, as torch's."""
+        return ParameterDict(OrderedDict(self._parameters))
 
     def update(self, parameters: Any) -> None:
         if isinstance(parameters, (OrderedDict, ParameterDict)):

@@ -13,11 +13,11 @@ from ..functional.conv1d import conv1d_of
 from ..functional.methods import as_tensor_of
 from ..functional.pooling import one_int
 from ..tensor import Tensor, np_dtype
-from .layers import INITS, WeightBias, init_weights, padding_mode_arg
+from .layers import INITS, Redraw, WeightBias, init_weights, padding_mode_arg, remember_init
 from .module import Module, channel_groups
 
 
-class Conv1d(WeightBias, Module):
+class Conv1d(Redraw, WeightBias, Module):
     """y = conv1d(x, W, b) for x (N, C_in, L) or one sample (C_in, L), PyTorch's signature:
     W (C_out, C_in / groups, kernel_size), b (C_out,). stride, dilation: an int (or 1-tuple);
     padding: an int (zeros on both ends), "valid" (0) or "same" (stride 1; an odd total's
@@ -72,6 +72,7 @@ class Conv1d(WeightBias, Module):
         self.c_in, self.c_out, self.kernel = int(in_channels), int(out_channels), k
         self.groups, self.init = groups, init
         fan_in = self.c_in // groups * k
+        remember_init(self, init, fan_in, std, rng)
         w, b = init_weights(init, (self.c_out, self.c_in // groups, k), fan_in, std, rng,
                             dtype, bool(bias))
         self.W = Tensor(w, requires_grad=True)

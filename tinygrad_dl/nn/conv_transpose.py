@@ -15,11 +15,11 @@ from ..functional.conv import ints_of
 from ..functional.methods import as_tensor_of
 from ..random import uniform
 from ..tensor import Tensor, np_dtype
-from .layers import INITS, init_weights
+from .layers import INITS, Redraw, init_weights, remember_init
 from .module import Module, channel_groups
 
 
-class _ConvTransposeNd(Module):
+class _ConvTransposeNd(Redraw, Module):
     """What ConvTranspose1d and ConvTranspose2d share; `k` spatial dims."""
 
     k = 2
@@ -68,6 +68,7 @@ class _ConvTransposeNd(Module):
         fan_in = self.out_channels // groups * int(np.prod(self.kernel_size))
         shape = (self.in_channels, self.out_channels // groups) + self.kernel_size
         w, _ = init_weights(init, shape, fan_in, std, rng, dtype, False)
+        remember_init(self, init, fan_in, std, rng)
         self.weight = Tensor(w, requires_grad=True)
         b = None
         if bias:  # drawn after the weight, as PyTorch's reset_parameters

@@ -10,6 +10,7 @@ from ..device import check_device
 from ..functional.layers import lookup, padding_index
 from ..random import normal
 from ..tensor import Tensor, np_dtype
+from . import init as nn_init
 from .module import Module, size_arg
 
 
@@ -41,6 +42,13 @@ class Embedding(Module):
         if padding_idx is not None:
             self.weight.data[padding_idx] = 0
         self.padding_idx = padding_idx
+        self.__dict__["_rng"] = rng  # (reset_parameters draws from it again)
+
+    def reset_parameters(self) -> None:
+        """torch's: the table drawn again from N(0, 1), in place, its padding row 0."""
+        nn_init.normal_(self.weight, generator=self.__dict__.get("_rng"))
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,

@@ -16,6 +16,7 @@ than use values it never computed with (as optimizer steps do).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,9 @@ import numpy as np
 from .. import engine, random, write_guard
 from ..tensor import Tensor
 
-__all__ = ["calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_uniform_",
-           "normal_", "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_",
-           "xavier_uniform_", "zeros_"]
+__all__ = ["calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_",
+           "kaiming_uniform_", "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_",
+           "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid", "identity")
@@ -64,7 +65,14 @@ def _fans(t: Tensor, who: str) -> tuple[int, int]:
     return shape[1] * field, shape[0] * field
 
 
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight, torch's private helper under its name: custom
+    reset_parameters copied from torch's layers call it."""
+    return _fans(tensor, "_calculate_fan_in_and_fan_out")
+
+
 def _fan(t: Tensor, mode: str, who: str) -> int:
+    mode = mode.lower() if isinstance(mode, str) else mode  # (torch's: "FAN_OUT" is fan_out)
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"nn.init.{who}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(t, who)
@@ -93,8 +101,8 @@ def _draw(t: Tensor, who: str) -> np.dtype:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with draws from U(a, b)."""
-    if not a <= b:
-        raise ValueError(f"nn.init.uniform_: need a <= b, got a={a}, b={b}")
+    if not (a <= b and math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"nn.init.uniform_: need finite a <= b, got a={a}, b={b}")
     dt = _draw(tensor, "uniform_")
     return _fill(tensor, random.uniform(tensor.data.shape, a, b, dt, generator, "nn.init"),
                  "uniform_")
@@ -174,6 +182,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu", generator: Any = None) -> Tensor:
     """He: U(-bound, bound) with bound = gain * sqrt(3 / fan) (gain from `nonlinearity`, and
     `a` the leaky_relu slope); PyTorch's defaults (nn.Linear's init draws this with a=sqrt(5))."""
+    if _empty(tensor, "kaiming_uniform_"):
+        return tensor
     fan = _fan(tensor, mode, "kaiming_uniform_")
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1))
     return uniform_(tensor, -bound, bound, generator)
@@ -183,9 +193,57 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator: Any = None) -> Tensor:
     """He: N(0, std^2) with std = gain / sqrt(fan) (`nonlinearity="relu"`: sqrt(2 / fan_in),
     the k-layer assignment's He init)."""
+    if _empty(tensor, "kaiming_normal_"):
+        return tensor
     fan = _fan(tensor, mode, "kaiming_normal_")
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1)),
                    generator)
+
+
+def _empty(t: Tensor, who: str) -> bool:
+    """True, with torch's warning, for a tensor of no elements (kaiming's fill is a no-op)."""
+    if _tensor(t, who).data.size:
+        return False
+    warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+    return True
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """A 3-, 4- or 5-D conv weight that passes its input through: 1 at the kernel's centre
+    for output channel d of each of `groups` groups and input channel d (as many as fit), 0
+    elsewhere."""
+    shape = _tensor(tensor, "dirac_").data.shape
+    if len(shape) not in (3, 4, 5):
+        raise ValueError(f"nn.init.dirac_: only 3-, 4- or 5-D tensors, got shape {shape}")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1 \
+            or shape[0] % groups:
+        raise ValueError(f"nn.init.dirac_: groups must be a positive int dividing dim 0 "
+                         f"({shape[0]}), got {groups!r}")
+    per = shape[0] // groups
+    values = np.zeros(shape)
+    centre = tuple(s // 2 for s in shape[2:])
+    for g in range(groups):
+        for d in range(min(per, shape[1])):
+            values[(g * per + d, d, *centre)] = 1
+    return _fill(tensor, values, "dirac_")
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None
+            ) -> Tensor:
+    """A 2-D tensor of N(0, std^2) draws with ceil(sparsity * rows) zeros in each column, at
+    rows drawn anew for each column."""
+    if _tensor(tensor, "sparse_").data.ndim != 2:
+        raise ValueError(f"nn.init.sparse_: only 2-D tensors, got shape {tensor.data.shape}")
+    if not std >= 0:
+        raise ValueError(f"nn.init.sparse_: std must be >= 0, got {std}")
+    rows, cols = tensor.data.shape
+    zeros = math.ceil(sparsity * rows)
+    rng = random.as_rng(generator, "nn.init")
+    dt = _draw(tensor, "sparse_")
+    values = rng.standard_normal((rows, cols)) * std
+    for c in range(cols):
+        values[rng.permutation(rows)[:zeros], c] = 0
+    return _fill(tensor, values.astype(dt, copy=False), "sparse_")
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:

@@ -32,6 +32,7 @@ from ..functional.methods import as_tensor_of
 from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
+from . import init as nn_init
 from .module import Module, channel_groups, inplace_arg, size_arg
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
@@ -84,6 +85,34 @@ def torch_alias(ours: str) -> property:
                     doc=f"PyTorch's name for {ours} (the same Tensor)")
 
 
+class Redraw:
+    """torch's `reset_parameters()`: `weight` and `bias` drawn again, in place, from the init
+    the layer was built with (`remember_init` keeps init, fan_in, std and rng): without it, a
+    model re-initialised between runs (`m.apply(lambda l: l.reset_parameters() if hasattr(l,
+    "reset_parameters") else None)`) kept its trained weights without a word."""
+
+    def reset_parameters(self) -> None:
+        if "_init_draw" not in self.__dict__:  # (unpickled from before it was recorded)
+            raise AttributeError(f"{type(self).__name__}.reset_parameters: this layer holds no "
+                                 "record of its init (saved by an older version); build it anew")
+        init, fan_in, std, rng = self.__dict__["_init_draw"]
+        w, b = self.weight, self.bias  # type: ignore[attr-defined]
+        if init == "pytorch":
+            bound = 1.0 / np.sqrt(fan_in) if fan_in > 0 else 0.0
+            nn_init.uniform_(w, -bound, bound, rng)
+            if b is not None:
+                nn_init.uniform_(b, -bound, bound, rng)
+            return
+        nn_init.normal_(w, 0.0, init_std(init, max(fan_in, 1), std), rng)
+        if b is not None:
+            nn_init.zeros_(b)
+
+
+def remember_init(m: Module, init: str, fan_in: int, std: float, rng: Any) -> None:
+    """What `Redraw.reset_parameters` draws from (not an attribute the registry scans)."""
+    m.__dict__["_init_draw"] = (init, fan_in, std, rng)
+
+
 class WeightBias:
     """PyTorch's `weight`/`bias` names for a layer's `W`/`b` (Linear, Conv2d); a torch state
     dict's "weight"/"bias" load into W/b."""
@@ -93,7 +122,7 @@ class WeightBias:
     bias = torch_alias("b")
 
 
-class Linear(WeightBias, Module):
+class Linear(Redraw, WeightBias, Module):
     """y = x W^T + b for rows x: W (out_features, in_features), PyTorch's layout and the
     course's W (K x d); b (out_features,).
 
@@ -127,6 +156,7 @@ class Linear(WeightBias, Module):
         d_out = size_arg("Linear", "out_features", out_features)
         self.d_in, self.d_out, self.init = d_in, d_out, init
         w, b = init_weights(init, (d_out, d_in), d_in, std, rng, dtype, bool(bias))
+        remember_init(self, init, d_in, std, rng)
         self.W = Tensor(w, requires_grad=True)
         self.b = None if b is None else Tensor(b, requires_grad=True)
 
@@ -260,6 +290,29 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(list(self._modules.values()))
 
+    # torch's list methods of Sequential (ModuleList has its own; ModuleDict refuses them)
+    def append(self, module: Module) -> Sequential:
+        key = str(len(self))
+        self._check_layer(key, module)
+        setattr(self, key, module)
+        return self
+
+    def extend(self, modules: Any) -> Sequential:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        layers = list(self)
+        layers.insert(operator.index(index), module)
+        del self[:]
+        return self.extend(layers)
+
+    def pop(self, index: int = -1) -> Module:
+        m = self[index]
+        del self[index]
+        return m
+
 
 class CrossEntropyLoss(Module):
     """`F.cross_entropy` as a module, as in PyTorch: `CrossEntropyLoss()(logits, y)`.
@@ -324,7 +377,7 @@ def class_weight_args(layer: str, weight: Any, reduction: Any, size_average: Any
 
 
 # ---- convolutional layers (NCHW, as PyTorch) ---------------------------------------------------
-class Conv2d(WeightBias, Module):
+class Conv2d(Redraw, WeightBias, Module):
     """y = conv2d(x, W, b, stride, padding, dilation, groups) for x (N, C_in, H, W), PyTorch's
     argument order: W (C_out, C_in / groups, KH, KW) ~ N(0, std^2) with std from `init` over
     the fan-in C_in / groups * KH * KW, b = 0. kernel_size, stride and dilation: an int or
@@ -360,6 +413,7 @@ class Conv2d(WeightBias, Module):
                                                            groups)
         check_device(device, "Conv2d")
         dtype = np_dtype(dtype, "Conv2d")
+        remember_init(self, init, in_channels // groups * kh * kw, std, rng)
         rng = as_rng(rng, "Conv2d")  # the given generator, else the default one
         s = init_std(init, in_channels // groups * kh * kw, std)
         self.c_in, self.c_out, self.kernel = in_channels, out_channels, (kh, kw)

@@ -148,6 +148,11 @@ class Module(HookMethods):
         if (name in buffers and isinstance(value, Tensor) and value._ctx is None
                 and not value.requires_grad):  # (torch's `bn.running_mean = torch.zeros(3)`
             value = value.data  # stays a buffer: its array, shared, as register_buffer's)
+        elif name in buffers and isinstance(value, Tensor) and value._ctx is not None:
+            # an op's result (`self.avg = self.avg * 0.9 + x.mean(0) * 0.1` with grad on) stays
+            # a buffer as torch's: its values, copied (a live graph may hold its array), where
+            # it silently became a plain attribute, out of state_dict
+            value = np.array(value.data)
         if name in buffers and (value is None or isinstance(value, np.ndarray)):
             buffers[name] = value  # assigning an array (or None) to a buffer keeps it one
             d[name] = value
@@ -162,6 +167,20 @@ class Module(HookMethods):
                             f"saved); assign Tensor(..., requires_grad=True), write into "
                             f"{name}.data, or `del` it first")
         is_module = isinstance(value, Module)
+        # torch's TypeError too: `lin.W = np.zeros(...)` or `seq.fc = 3` silently unregistered
+        # the parameter (or layer), which then was neither trained nor saved
+        # (a parameter or a module over any of them moves it, as torch's)
+        if value is not None and not (is_module or isinstance(value, Tensor)):
+            for registry, what in ((params, "parameter"), (modules, "child module"),
+                                   (buffers, "buffer")):
+                if name in registry:
+                    raise TypeError(f"{type(self).__name__}: cannot assign a "
+                                    f"{type(value).__name__} as {what} {name!r} (a Tensor, a "
+                                    "Module or None expected); `del` it first to make it a "
+                                    "plain attribute")
+        if name in modules and isinstance(value, Tensor) and not is_param:
+            raise TypeError(f"{type(self).__name__}: cannot assign a Tensor that is not a "
+                            f"parameter as child module {name!r}")
         for registry in (params, buffers, modules):
             # a replaced parameter or child module keeps its place (a Sequential's order)
             if not ((is_param and registry is params) or (is_module and registry is modules)):
@@ -190,6 +209,7 @@ class Module(HookMethods):
         torch's: persistent=False leaves it out of state_dict, and None registers the name
         with no array (listed nowhere, not saved, until an array is assigned to it)."""
         persistent = _flag(f"{type(self).__name__}.register_buffer", "persistent", persistent)
+        self._check_name("register_buffer", "buffer", name, "_buffers")
         d = self.__dict__
         if (name in d.get("_parameters", ()) or name in d.get("_modules", ())
                 or isinstance(getattr(type(self), name, None), property)):
@@ -240,33 +260,41 @@ class Module(HookMethods):
     def children(self) -> list[Module]:
         return [m for _, m in self.named_children()]
 
-    def named_modules(self, prefix: str = "", memo: set[int] | None = None
-                      ) -> Iterator[tuple[str, Module]]:
+    def named_modules(self, prefix: str = "", memo: set[int] | None = None,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """(qualified name, module) pairs, this one first ("" or `prefix`); a module reached
+        twice is listed once, unless remove_duplicate=False (torch's keywords)."""
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
-        memo.add(id(self))
+        if remove_duplicate:
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo,
+                                               remove_duplicate)
 
     def modules(self) -> list[Module]:
         return [m for _, m in self.named_modules()]
 
-    def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
-        """(qualified name, parameter) pairs, e.g. ("layers.0.W", W); each parameter once.
-        Layers or parameters kept in a plain list, tuple or dict attribute, and registered
-        nowhere, are not among them: a RuntimeWarning says so (see `_unregistered`)."""
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> list[tuple[str, Tensor]]:
+        """(qualified name, parameter) pairs, e.g. ("layers.0.W", W); each parameter once
+        (every name with remove_duplicate=False; this module's own with recurse=False, as
+        torch's). Layers or parameters kept in a plain list, tuple or dict attribute, and
+        registered nowhere, are not among them: a RuntimeWarning says so (`_unregistered`)."""
         seen: set[int] = set()
         out = []
-        modules = list(self.named_modules(prefix))
+        modules = (list(self.named_modules(prefix, remove_duplicate=remove_duplicate))
+                   if recurse else [(prefix, self)])
         for mod_name, mod in modules:
             for name, p in mod._parameters.items():
-                if p is not None and id(p) not in seen:
+                if p is not None and (id(p) not in seen or not remove_duplicate):
                     seen.add(id(p))
                     out.append((f"{mod_name}.{name}" if mod_name else name, p))
-        _unregistered(modules, seen)
+        if recurse:
+            _unregistered(modules, seen)
         return out
 
     def name_parameters(self) -> Module:
@@ -275,30 +303,97 @@ class Module(HookMethods):
             p.name = name
         return self
 
-    def parameters(self) -> list[Tensor]:
-        return [p for _, p in self.named_parameters()]
+    def parameters(self, recurse: bool = True) -> list[Tensor]:
+        return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def named_buffers(self, prefix: str = "") -> list[tuple[str, np.ndarray]]:
-        return [
-            (f"{mod_name}.{name}" if mod_name else name, b)
-            for mod_name, mod in self.named_modules(prefix)
-            for name, b in mod._buffers.items() if b is not None
-        ]
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> list[tuple[str, np.ndarray]]:
+        modules = (self.named_modules(prefix, remove_duplicate=remove_duplicate) if recurse
+                   else [(prefix, self)])
+        seen: set[int] = set()
+        out = []
+        for mod_name, mod in modules:
+            for name, b in mod._buffers.items():
+                if b is not None and (id(b) not in seen or not remove_duplicate):
+                    seen.add(id(b))
+                    out.append((f"{mod_name}.{name}" if mod_name else name, b))
+        return out
 
-    def buffers(self) -> list[np.ndarray]:
-        return [b for _, b in self.named_buffers()]
+    def buffers(self, recurse: bool = True) -> list[np.ndarray]:
+        return [b for _, b in self.named_buffers(recurse=recurse)]
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at a dotted path ("encoder.layers.0"; "" is this module), as
+        torch's; one line naming the first step that is not a submodule."""
+        m: Module = self
+        if target == "":
+            return m
+        for step in target.split("."):
+            child = m._modules.get(step) if isinstance(m, Module) else None
+            if child is None:
+                raise AttributeError(f"{type(self).__name__}.get_submodule({target!r}): "
+                                     f"{type(m).__name__} has no submodule {step!r}")
+            m = child
+        return m
+
+    def get_parameter(self, target: str) -> Tensor:
+        """The parameter at a dotted path ("layers.0.W"), as torch's."""
+        path, _, name = target.rpartition(".")
+        mod = self.get_submodule(path)
+        if mod._parameters.get(name) is None:
+            raise AttributeError(f"{type(self).__name__}.get_parameter({target!r}): "
+                                 f"{type(mod).__name__} has no parameter {name!r}")
+        return mod._parameters[name]
+
+    def get_buffer(self, target: str) -> np.ndarray:
+        """The buffer at a dotted path ("bn.running_mean"), as torch's."""
+        path, _, name = target.rpartition(".")
+        mod = self.get_submodule(path)
+        if mod._buffers.get(name) is None:
+            raise AttributeError(f"{type(self).__name__}.get_buffer({target!r}): "
+                                 f"{type(mod).__name__} has no buffer {name!r}")
+        return mod._buffers[name]
 
     def num_parameters(self) -> int:
         return sum(p.data.size for p in self.parameters())
 
     def register_parameter(self, name: str, param: Tensor | None) -> None:
+        self._check_name("register_parameter", "parameter", name, "_parameters")
         if param is not None and not (isinstance(param, Tensor) and param.requires_grad):
             raise TypeError(f"register_parameter({name!r}): expected a Tensor that requires "
                             f"grad (nn.Parameter(...)), got {type(param).__name__}")
         self.__setattr__(name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register `module` as child `name` (torch's rules: a Module or None, and a name that
+        is a non-empty string without '.' and not another attribute's)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module({name!r}): "
+                            f"{type(module).__name__} is not a Module")
+        self._check_name("add_module", "module", name, "_modules")
         self.__setattr__(name, module)
+
+    def register_module(self, name: str, module: Module | None) -> None:
+        """`add_module`'s other name, as torch's."""
+        self.add_module(name, module)
+
+    def _check_name(self, who: str, kind: str, name: Any, registry: str) -> None:
+        """torch's checks of a registered name: 'a.b' made keys that state_dict and
+        get_submodule read as a path, '' a key with a leading '.', and an existing attribute
+        ('forward', 'train') was shadowed by the entry, without a word."""
+        where = f"{type(self).__name__}.{who}"
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: {kind} name must be a string, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{where}: {kind} name {name!r} must be non-empty and hold no '.'")
+        d = self.__dict__
+        attr = getattr(type(self), name, None)
+        # (a plain None is this library's unregistered placeholder, `self.b = None` for a
+        # layer without bias, where torch registers None: registering over it is fine)
+        exists = d.get(name) is not None or (attr is not None and not isinstance(attr, property))
+        if exists and name not in d.get(registry, ()):
+            raise KeyError(f"{where}: attribute {name!r} already exists; `del` it first, or "
+                           "pick another name")
 
     def apply(self, fn: Any) -> Module:
         """fn(m) for every child module, then for this one (PyTorch's order); returns self."""
@@ -317,8 +412,11 @@ class Module(HookMethods):
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (False) or unfreeze every parameter; they stay this module's parameters."""
+        # (bool("False") is True: a string silently unfroze the model; torch's TypeError)
+        requires_grad = _flag(f"{type(self).__name__}.requires_grad_", "requires_grad",
+                              requires_grad)
         for p in self.parameters():
-            p.requires_grad = bool(requires_grad)
+            p.requires_grad = requires_grad
         return self
 
     # ---- where and in what dtype (PyTorch's Module.to) ------------------------------------
@@ -372,14 +470,20 @@ class Module(HookMethods):
     def double(self) -> Module:
         return self.to(np.float64)
 
+    def half(self) -> Module:
+        return self.to(np.float16)
+
     def train(self, mode: bool = True) -> Module:
         """Set training mode here and in every child (BatchNorm, Dropout behave differently)."""
         # bool("False") is True: a string (or a 0/1 int) would silently pick a mode; torch raises
         if not isinstance(mode, (bool, np.bool_)):
             raise ValueError(f"{type(self).__name__}.train(mode): mode must be True or False, "
                              f"got {mode!r}")
-        for m in self.modules():
-            m.__dict__["training"] = bool(mode)
+        # each child's own train(), as torch's: a module that overrides it (to keep its batch
+        # norm frozen) was skipped when its parent's train() set every flag directly
+        self.__dict__["training"] = bool(mode)
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -398,10 +502,16 @@ class Module(HookMethods):
             for m, mode in modes:
                 m.__dict__["training"] = mode
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter's and buffer's array, by qualified name."""
-        out = {name: p.data.copy() for name, p in self.named_parameters()}
-        out.update((name, np.array(b, copy=True)) for name, b in self._saved_buffers())
+    def state_dict(self, *, destination: dict[str, Any] | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict[str, Any]:
+        """Copies of every parameter's and buffer's array, by qualified name (each key after
+        `prefix`, into `destination` if given, as torch's); keep_vars=True gives the parameter
+        Tensors and buffer arrays themselves."""
+        out = {} if destination is None else destination
+        out.update((prefix + name, p if keep_vars else p.data.copy())
+                   for name, p in self.named_parameters())
+        out.update((prefix + name, b if keep_vars else np.array(b, copy=True))
+                   for name, b in self._saved_buffers())
         return out
 
     def _saved_buffers(self) -> list[tuple[str, np.ndarray]]:
@@ -412,14 +522,18 @@ class Module(HookMethods):
                 if b is not None and name not in mod.__dict__.get("_non_persistent", ())]
 
     def load_state_dict(
-        self, state: dict[str, Any], strict: bool = True
+        self, state: dict[str, Any], strict: bool = True, assign: bool = False
     ) -> IncompatibleKeys:
         """Copy arrays into the parameters and buffers in place (optimizers keep their refs).
 
         strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
         returned as IncompatibleKeys(missing_keys, unexpected_keys), PyTorch's named tuple.
-        A shape mismatch always raises ValueError.
+        A shape mismatch always raises ValueError. assign=True (torch's) makes the state
+        dict's arrays the parameters' and buffers' own, in their dtype (the parameter
+        Tensors stay the same objects, so optimizers keep them).
         """
+        who = f"{type(self).__name__}.load_state_dict"
+        assign = _flag(who, "assign", assign)
         engine.notify_write(f"{type(self).__name__}.load_state_dict()")
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
@@ -444,11 +558,28 @@ class Module(HookMethods):
                     f"{type(self).__name__}.load_state_dict: {name!r} has shape {src.shape} in "
                     f"the state dict but {dst.shape} in the model{hint}"
                 )
+            if assign:
+                self._assign(name, params.get(name), src, who)
+                continue
             _check_lossless(f"{type(self).__name__}.load_state_dict", name, src, dst.dtype)
             if name in params:  # a live graph that saved the old values keeps its own copy
                 dst = write_guard.writable(params[name], f"{type(self).__name__}.load_state_dict()")
             np.copyto(dst, src, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
+
+    def _assign(self, name: str, param: Tensor | None, src: np.ndarray, who: str) -> None:
+        """load_state_dict(assign=True)'s step: `src` becomes parameter (or buffer) `name`."""
+        if param is not None:
+            if src.dtype.kind != "f":
+                raise TypeError(f"{who}(assign=True): {name!r} is {src.dtype} in the state "
+                                "dict; a parameter must be floating point")
+            # (a live graph that saved the old array then raises at its backward)
+            write_guard.writable(param, f"{who}()")
+            param.data = src
+            return
+        path, _, local = name.rpartition(".")
+        mod = self.get_submodule(path)
+        mod.register_buffer(local, src, local not in mod.__dict__.get("_non_persistent", ()))
 
     def _ours(self, state: dict[str, Any], targets: dict[str, Any]) -> dict[str, Any]:
         """`state` with PyTorch's names for the course's parameters read as ours (a torch

@@ -17,6 +17,7 @@ from ..functional import group_norm, layer_norm, rms_norm
 from ..functional.methods import as_tensor_of
 from ..functional.normalization import instance_norm_of
 from ..tensor import Tensor, np_dtype
+from . import init as nn_init
 from .batchnorm import BatchNorm1d
 from .module import Module, size_arg
 
@@ -48,6 +49,13 @@ class LayerNorm(Module):
 
     def forward(self, x: Any) -> Tensor:
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def reset_parameters(self) -> None:
+        """torch's: weight back to ones and bias to zeros, in place."""
+        if self.weight is not None:
+            nn_init.ones_(self.weight)
+        if self.bias is not None:
+            nn_init.zeros_(self.bias)
 
     def extra_repr(self) -> str:  # (torch's: bias= says whether a bias tensor exists)
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -133,6 +141,13 @@ class GroupNorm(Module):
         self.weight = self.bias = None
         if self.affine:
             _affine(self, c, dtype, bias)
+
+    def reset_parameters(self) -> None:
+        """torch's: weight back to ones and bias to zeros, in place."""
+        if self.weight is not None:
+            nn_init.ones_(self.weight)
+        if self.bias is not None:
+            nn_init.zeros_(self.bias)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor_of(x)

@@ -27,6 +27,7 @@ from ..functional import concatenate, linear, stack
 from ..functional import dropout as drop
 from ..random import as_rng, uniform
 from ..tensor import Tensor, np_dtype
+from . import init as nn_init
 from .module import Module, size_arg
 
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM
@@ -74,6 +75,14 @@ def add_weights(m: Module, suffix: str, d_in: int, dtype: Any, rng: Any) -> None
     for pname, shape in shapes:
         setattr(m, f"{pname}{suffix}", Tensor(uniform(shape, -bound, bound, dtype, rng, "init"),
                                               requires_grad=True))
+
+
+def reset_recurrent(m: Module, rng: Any) -> None:
+    """torch's reset_parameters of the recurrent layers and cells: every parameter drawn again
+    from U(-1/sqrt(hidden), 1/sqrt(hidden)), in place."""
+    bound = 1.0 / np.sqrt(m.hidden_size)  # type: ignore[attr-defined]
+    for p in m.parameters():
+        nn_init.uniform_(p, -bound, bound, rng)
 
 
 def given_states(name: str, hx: Any, states: int, want: tuple[int, ...], dtype: Any,
@@ -173,6 +182,9 @@ class _RecurrentBase(Module):
     def flatten_parameters(self) -> None:
         """torch's cuDNN weight compaction, a no-op on the CPU there too (torch scripts call it
         after moving a model, e.g. under DataParallel)."""
+
+    def reset_parameters(self) -> None:
+        reset_recurrent(self, self.rng)
 
     def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
         raise NotImplementedError
@@ -351,6 +363,10 @@ class _CellBase(Module):
         self.bias = bool(bias)
         dtype = np.float64 if dtype is None else np_dtype(dtype, name)
         add_weights(self, "", self.input_size, dtype, as_rng(rng, name))
+        self.__dict__["_rng"] = rng  # (reset_parameters draws from it again)
+
+    def reset_parameters(self) -> None:
+        reset_recurrent(self, self.__dict__.get("_rng"))
 
     def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
         raise NotImplementedError

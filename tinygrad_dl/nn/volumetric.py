@@ -29,7 +29,7 @@ from ..tensor import Tensor, np_dtype
 from .batchnorm import BatchNorm1d
 from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout1d
-from .layers import INITS, init_weights
+from .layers import INITS, Redraw, init_weights, remember_init
 from .module import Module, channel_groups
 from .more import LPPool1d, MaxUnpool2d
 from .normalization import InstanceNorm2d
@@ -38,7 +38,7 @@ from .pooling import ConstantPad2d, ReflectionPad2d, ReplicationPad2d
 _PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-class Conv3d(Module):
+class Conv3d(Redraw, Module):
     """y = conv3d(x, weight, bias, stride, padding, dilation, groups) for x (N, C_in, D, H, W)
     or (C_in, D, H, W), PyTorch's signature and parameters: weight (C_out, C_in / groups, KD,
     KH, KW) and bias (C_out,) (torch's names: a torch state_dict loads as it is), both ~
@@ -73,6 +73,7 @@ class Conv3d(Module):
         fan_in = self.in_channels // groups * int(np.prod(self.kernel_size))
         shape = (self.out_channels, self.in_channels // groups) + self.kernel_size
         w, b = init_weights(init, shape, fan_in, std, rng, dtype, bool(bias))
+        remember_init(self, init, fan_in, std, rng)
         self.weight = Tensor(w, requires_grad=True)
         self.bias = None if b is None else Tensor(b, requires_grad=True)
 
