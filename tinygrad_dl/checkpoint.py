@@ -40,6 +40,7 @@ from .container import MAX_BYTES
 from .files import jsonable
 from .models import MODELS, registry_name
 from .nn import Linear
+from .nn.state_entries import from_torch
 from .ops.shape import brief_values
 
 __all__ = ["MAX_BYTES", "load", "load_model", "read", "save", "save_model"]
@@ -142,7 +143,7 @@ def _check_entry(path: Path, key: Any, value: Any) -> np.ndarray:
     except UnicodeEncodeError:
         raise ValueError(f"checkpoint {path}: state entry {key!r} is not valid UTF-8 text "
                          "(a lone surrogate): rename it") from None
-    a = np.asarray(value)
+    a = np.asarray(from_torch(value))  # (torch.save's habit: a dict of torch tensors)
     if a.dtype.kind not in "biuf":
         what = ("complex numbers: save a.real and a.imag as two entries"
                 if a.dtype.kind == "c" else "not an array of numbers")

@@ -85,6 +85,8 @@ def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
     before the schema (an old file's keys may differ)."""
     path = Path(path)
     formats = (format,) if isinstance(format, str) else format
+    if path.is_dir():  # ("checkpoint not found: runs/a" sent the user looking for a folder)
+        raise FileNotFoundError(f"{what} {path} is a folder, not a file: name the file in it")
     if not path.is_file():
         raise FileNotFoundError(f"{what} not found: {path}")
     try:
@@ -92,7 +94,7 @@ def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
             raise ValueError(f"not a tinygrad_dl {what} (not an .npz/zip file: truncated or "
                              "corrupt?)")
         with zipfile.ZipFile(path) as z:
-            infos = _check_members(z, max_bytes, max_meta_bytes)
+            infos = _check_members(z, max_bytes, max_meta_bytes, path.stat().st_size)
             meta = _parse_meta(_read_member(z, infos[META]))
             if meta.get("format") not in formats:
                 got = meta.get("format")
@@ -127,14 +129,27 @@ def _header(f: Any, name: str) -> tuple[tuple[int, ...], np.dtype, bool]:
     return shape, dtype, fortran
 
 
-def _check_members(z: zipfile.ZipFile, max_bytes: int, max_meta: int
+def _check_members(z: zipfile.ZipFile, max_bytes: int, max_meta: int, size: int
                    ) -> dict[str, zipfile.ZipInfo]:
-    """Every member's npy header parsed: shape x dtype must match its size, within the limits."""
+    """Every member's npy header parsed: shape x dtype must match its size, within the limits;
+    its stored bytes must lie inside the file (`size` bytes)."""
     total, infos = 0, {}
     for info in z.infolist():
         name = info.filename
         if not name.endswith(".npy") or name[:-4] in infos:
             raise Refused(f"unexpected member {name!r:.80}")
+        # zipfile reads a member's stored bytes in one read() of the size its directory claims
+        # (Python's buffered read allocates that much first): a 1 KB file claiming a 3 GiB
+        # stored member asked for 3 GiB. Stored bytes beyond the end of the file are a forgery.
+        if info.header_offset + info.compress_size > size:
+            raise Refused(f"member {name} claims {info.compress_size} stored bytes, beyond the "
+                          f"end of the {size}-byte file (truncated or forged)")
+        # bzip2 and LZMA members inflate each chunk read without a limit (zipfile passes
+        # deflate a max_length, not them): 113 bytes of bzip2 are 100 MB of zeros, whatever
+        # the directory claims. NumPy writes stored (savez) or deflated (savez_compressed).
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise Refused(f"member {name} uses compression method {info.compress_type} (only "
+                          "stored or deflated members, as NumPy writes, are read)")
         if info.file_size > max(MAX_RATIO * info.compress_size, 16 << 20):
             raise Refused(f"member {name} would inflate {info.compress_size} bytes to "
                           f"{info.file_size} (a deflate bomb?)")

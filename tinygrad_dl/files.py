@@ -30,7 +30,9 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # (the name cut to 40 characters: a valid 250-byte name plus the temp's own 14 was
+        # "File name too long"; 40 UTF-8 characters are at most 160 bytes)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
     except OSError as e:
         raise OSError(e.errno, e.strerror, str(path)) from None
     try:

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tinygrad_dl.container import Refused, check_schema
 from tinygrad_dl.files import atomic_write
 from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.search.render import (
@@ -207,12 +208,37 @@ def load_results(path: Path) -> dict[str, Any]:
     except IsADirectoryError:  # a read of a path the user named, not a failed write
         raise ValueError(f"--results {path} is a folder, not a results file: name the "
                          f"file, e.g. {path / 'results.json'}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise ValueError(f"--results {path}: not a results file ({e})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f"--results {path}: not a results file of this version "
                          f"(format {FORMAT!r} expected)")
+    # every field the page and --merge read, checked before one is used: a hand-edited file
+    # ("settings": 5, a row without "name", a metric "abc") gave KeyError/TypeError tracebacks
+    try:
+        check_schema(doc, _RESULTS, "results")
+        for i, st in enumerate(doc["settings"]):
+            model_class(st["model"])
+            if st["metric"] not in ("test_acc", "smooth_loss"):
+                raise Refused(f"settings[{i}].metric must be test_acc or smooth_loss")
+            check_schema(st["runs"], [{st["metric"] + "?": _NUM, "*": object}],
+                         f"results.settings[{i}].runs")
+    except ValueError as e:  # (Refused is one; an unknown model is another)
+        raise ValueError(f"--results {path}: not a usable results file ({e}); make it again "
+                         "without --render-only") from None
     return doc
+
+
+_NUM = (float, type(None))  # (an int is a valid float; NaN was written as null)
+_RESULTS = {
+    "format": str, "settings": [{
+        "name": str, "label": str, "model": str, "command": str, "metric": str,
+        "target?": _NUM, "course?": str, "params?": dict,
+        "runs": [{"seed": int, "status?": (str, type(None)), "train_seconds?": _NUM,
+                  "data_id?": (str, type(None)), "*": object}]}],
+    "comparisons?": [{"a": str, "b": str, "question": str}], "notes?": [str],
+    "commands?": [str], "command?": (str, type(None)), "machine?": dict, "*": object,
+}
 
 
 def kept_rows(old: dict[str, Any], redone: set[str]) -> list[dict[str, Any]]:

@@ -33,6 +33,16 @@ _DTYPES = {"u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "b1"}
 _BYTEORDERS = {"<", ">", "|", "="}
 _MAX_NDIM = 32
 MAX_DEPTH = 16  # a CIFAR batch is a dict of lists and arrays: 2 levels
+# Opcodes run, and containers made, per file. A 10 MB file of MARK (one byte each, a new list
+# each) took 650 MB and 30 s, so a 1 GiB one 65 GiB. A CIFAR batch of 10,000 images runs
+# 30,000 to 120,000 opcodes (protocol 4 to 0), one in 6 a container (a tuple per file name);
+# these bounds allow some 350,000 images and cost at most about 150 MB and 15 s.
+MAX_OPS = 1 << 22
+MAX_CONTAINERS = 1 << 17  # ... plus one per 4 opcodes run
+_CONTAINER_OPS = frozenset(op[0] for op in (
+    pickle.MARK, pickle.EMPTY_LIST, pickle.EMPTY_DICT, pickle.LIST, pickle.DICT, pickle.TUPLE,
+    pickle.TUPLE1, pickle.TUPLE2, pickle.TUPLE3, pickle.INST, pickle.OBJ, pickle.NEWOBJ,
+    pickle.NEWOBJ_EX, pickle.REDUCE))
 
 
 class UnsafePickleError(pickle.UnpicklingError):
@@ -169,7 +179,24 @@ for _mod in ("numpy.core", "numpy._core"):  # files pickled by numpy 1.x name nu
     _GLOBALS[(f"{_mod}.numeric", "_frombuffer")] = _frombuffer
 
 
+def _counted(run: Any, container: bool) -> Any:
+    """An opcode's handler that first counts it against MAX_OPS / MAX_CONTAINERS."""
+    def op(self: Any) -> None:
+        self.ops += 1
+        self.containers += container
+        if self.ops > MAX_OPS or self.containers > MAX_CONTAINERS + self.ops // 4:
+            what = "opcodes" if self.ops > MAX_OPS else "containers"
+            raise UnsafePickleError(f"more {what} than a CIFAR-10 batch has (after "
+                                    f"{self.ops} opcodes, {self.containers} containers)")
+        run(self)
+    return op
+
+
 class _StandInUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ops = self.containers = 0
+
     def find_class(self, module: str, name: str) -> Any:
         try:
             return _GLOBALS[(module, name)]
@@ -227,6 +254,7 @@ class _StandInUnpickler(pickle._Unpickler):  # type: ignore[name-defined,misc]
     dispatch[pickle.BUILD[0]] = load_build
     for _op in (pickle.EMPTY_SET, pickle.ADDITEMS, pickle.FROZENSET):
         dispatch[_op[0]] = no_sets
+    dispatch = {k: _counted(f, k in _CONTAINER_OPS) for k, f in dispatch.items()}
 
 
 def _key_ok(key: Any) -> None:

@@ -22,6 +22,7 @@ from ..ops.shape import brief_values
 from ..tensor import Tensor, np_dtype
 from . import module_hooks
 from .module_hooks import HookMethods
+from .state_entries import entry_array, tied_names
 
 
 def _unregistered(modules: list[tuple[str, Module]], params: set[int]) -> None:
@@ -528,51 +529,59 @@ class Module(HookMethods):
 
         strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
         returned as IncompatibleKeys(missing_keys, unexpected_keys), PyTorch's named tuple.
-        A shape mismatch always raises ValueError. assign=True (torch's) makes the state
-        dict's arrays the parameters' and buffers' own, in their dtype (the parameter
-        Tensors stay the same objects, so optimizers keep them).
+        A shape mismatch always raises ValueError. All or nothing: every entry is checked
+        before any is copied, so a refused load leaves the model as it was (torch's keeps
+        the entries it copied before the one it refused). A tied parameter's other names
+        (which torch's state_dict lists) load it too, if they agree. assign=True (torch's)
+        makes the state dict's arrays the parameters' and buffers' own, in their dtype (the
+        parameter Tensors stay the same objects, so optimizers keep them).
         """
         who = f"{type(self).__name__}.load_state_dict"
         assign = _flag(who, "assign", assign)
-        engine.notify_write(f"{type(self).__name__}.load_state_dict()")
+        engine.notify_write(f"{who}()")
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
         targets.update(self._saved_buffers())
-        state = self._ours(state, targets)
+        tied = {k: v for k, v in tied_names(self).items() if k not in targets}
+        state = self._ours(state, {**targets, **tied})
+        state = _untie(who, state, tied)
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
         if strict and (missing or unexpected):
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
-                f"unexpected keys {unexpected}"
-            )
+            raise ValueError(f"{who}: missing keys {missing}, unexpected keys {unexpected}")
+        copies, assigns = [], []
         for name, dst in targets.items():
             if name not in state:
                 continue
-            src = np.asarray(state[name])
+            src = entry_array(who, name, state[name])
             if src.shape != dst.shape:
                 hint = ("; a Linear weight saved when W was (in, out)? Linear.W is (out, in) "
                         "now: pass its .T" if src.ndim == 2 and src.shape == dst.shape[::-1]
                         else "")
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: {name!r} has shape {src.shape} in "
-                    f"the state dict but {dst.shape} in the model{hint}"
-                )
+                raise ValueError(f"{who}: {name!r} has shape {src.shape} in the state dict but "
+                                 f"{dst.shape} in the model{hint}")
             if assign:
-                self._assign(name, params.get(name), src, who)
+                if name in params and src.dtype.kind != "f":
+                    raise TypeError(f"{who}(assign=True): {name!r} is {src.dtype} in the state "
+                                    "dict; a parameter must be floating point")
+                assigns.append((name, src))
                 continue
-            _check_lossless(f"{type(self).__name__}.load_state_dict", name, src, dst.dtype)
+            _check_lossless(who, name, src, dst.dtype)
             if name in params:  # a live graph that saved the old values keeps its own copy
-                dst = write_guard.writable(params[name], f"{type(self).__name__}.load_state_dict()")
+                dst = write_guard.writable(params[name], f"{who}()")
+            elif not dst.flags.writeable:  # (NumPy's "assignment destination is read-only")
+                raise ValueError(f"{who}: buffer {name!r} is a read-only array; register a "
+                                 "writable one (np.array(a)) to load into it")
+            copies.append((dst, src))
+        for dst, src in copies:  # every entry passed: only now is anything written
             np.copyto(dst, src, casting="unsafe")
+        for name, src in assigns:
+            self._assign(name, params.get(name), src, who)
         return IncompatibleKeys(missing, unexpected)
 
     def _assign(self, name: str, param: Tensor | None, src: np.ndarray, who: str) -> None:
         """load_state_dict(assign=True)'s step: `src` becomes parameter (or buffer) `name`."""
-        if param is not None:
-            if src.dtype.kind != "f":
-                raise TypeError(f"{who}(assign=True): {name!r} is {src.dtype} in the state "
-                                "dict; a parameter must be floating point")
+        if param is not None:  # (its dtype was checked with the others': all or nothing)
             # (a live graph that saved the old array then raises at its backward)
             write_guard.writable(param, f"{who}()")
             param.data = src
@@ -609,6 +618,24 @@ class Module(HookMethods):
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+def _untie(who: str, state: Mapping[str, Any], tied: dict[str, str]) -> Mapping[str, Any]:
+    """`state` with each tied parameter's other names (`tied`: other -> ours) read as ours; two
+    names of one parameter holding different values are refused (torch's copies both, and the
+    last one wins without a word)."""
+    if not any(k in state for k in tied):
+        return state
+    out = {k: v for k, v in state.items() if k not in tied}
+    for other, ours in tied.items():
+        if other not in state:
+            continue
+        if ours in out and not np.array_equal(entry_array(who, ours, out[ours]),
+                                              entry_array(who, other, state[other])):
+            raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, but "
+                             "the state dict holds different values for them")
+        out.setdefault(ours, state[other])
+    return out
 
 
 def _check_lossless(who: str, name: str, src: np.ndarray, dtype: np.dtype) -> None:

@@ -34,6 +34,9 @@ class LBFGS(Optimizer):
     is about 2 * history_size + 3 flat copies of the parameters.
     """
 
+    state_counters = ("func_evals", "n_iter")  # (its "t" is a step length, a float)
+    state_none_ok = True
+
     def __init__(self, params: Any, lr: float = 1.0, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,

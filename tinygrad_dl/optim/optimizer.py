@@ -54,6 +54,12 @@ class Optimizer:
     whose missing hyperparameters take the constructor's values.
     """
 
+    # the per-parameter state's step counters (whole numbers >= 0, checked by load_state_dict:
+    # Adam's t = -1 became a step 0 whose bias correction divides by 0, NaN weights), and
+    # whether its other numbers may be None (LBFGS's before its first iteration)
+    state_counters: tuple[str, ...] = ("t", "step")
+    state_none_ok = False
+
     def __init__(self, params: Iterable[Any], lr: float, **defaults: Any) -> None:
         who = type(self).__name__
         check_lr(lr, who)
@@ -273,7 +279,13 @@ class Optimizer:
             raise ValueError(f"state dict is for {d.get('type')}, not {who}")
         groups = d.get("param_groups")
         if groups is None:  # written before param groups existed: one set for all groups
+            if "lr" not in d or not isinstance(d.get("hyper", {}), dict):
+                raise ValueError(f"{who}.load_state_dict: the dict has neither 'param_groups' "
+                                 "nor an 'lr' and a dict 'hyper'")
             groups = [{"lr": d["lr"], **d.get("hyper", {})}] * len(self.param_groups)
+        if not (isinstance(groups, list) and all(isinstance(g, dict) for g in groups)):
+            raise ValueError(f"{who}.load_state_dict: 'param_groups' must be a list of dicts, "
+                             f"got {type(groups).__name__}")
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{who}: state dict has {len(groups)} parameter groups, "
                              f"optimizer has {len(self.param_groups)}")
@@ -287,6 +299,13 @@ class Optimizer:
                                  f"group that doesn't match the size of optimizer's group (group "
                                  f"{i}: {len(saved['params'])} parameters saved, "
                                  f"{len(g['params'])} here)")
+        saved = d.get("state")
+        bad = (saved if not isinstance(saved, (list, tuple))
+               else next((s for s in saved if not isinstance(s, dict)), {}))
+        if not isinstance(bad, dict):
+            raise ValueError(f"{who}.load_state_dict: 'state' must be a list of dicts (one per "
+                             f"parameter), got {'a list holding ' * (bad is not saved)}"
+                             f"{type(bad).__name__}")
         if len(d["state"]) != len(self.params):
             raise ValueError(
                 f"{who}: state dict has {len(d['state'])} parameters, "
@@ -295,7 +314,8 @@ class Optimizer:
         merged = [self._loaded_group(i, g, saved)
                   for i, (g, saved) in enumerate(zip(self.param_groups, groups))]
         state = _ParamStates(
-            ({k: _state_array(who, i, k, v, p.data) if isinstance(v, np.ndarray) else v
+            ({k: _state_array(who, i, k, v, p.data) if isinstance(v, np.ndarray)
+              else self._state_number(i, k, v)
               for k, v in s.items()} for i, (s, p) in enumerate(zip(d["state"], self.params))),
             who=who)
         # every check passed: only now is anything written (group dicts updated in place, as
@@ -303,6 +323,25 @@ class Optimizer:
         for g, m in zip(self.param_groups, merged):
             g.update(m)
         self.state = state
+
+    def _state_number(self, i: int, key: Any, v: Any) -> Any:
+        """A loaded state value that is not an array: a step counter a whole number >= 0, any
+        other a finite real number (None where the optimizer keeps one), else one line; a
+        list or a string failed in the next step() (or, a negative count, gave NaN weights)."""
+        who = f"{type(self).__name__}.load_state_dict"
+        real = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+            v, (bool, np.bool_))
+        if key in self.state_counters:
+            if not (real and isinstance(v, (int, np.integer)) and v >= 0):
+                raise ValueError(f"{who}: parameter {i}'s step count {key!r} must be a whole "
+                                 f"number >= 0, got {type(v).__name__} {v!r:.40}")
+            return int(v)
+        if v is None and self.state_none_ok:
+            return v
+        if not (real and math.isfinite(v)):
+            raise ValueError(f"{who}: parameter {i}'s state {key!r} must be an array or a "
+                             f"finite number, got {type(v).__name__} {v!r:.40}")
+        return v
 
     def _loaded_group(self, i: int, group: dict[str, Any],
                       saved: dict[str, Any]) -> dict[str, Any]:

@@ -290,6 +290,12 @@ def _restore(state: dict[str, Any], net: Any, opt: Optimizer, sizes: dict[str, i
     not fit them (shapes, counts, a data order or hidden state of the wrong size) is one
     ValueError naming the file."""
     try:
+        best = state["loop"].get("best_state")
+        if best is not None:  # the best weights so far, loaded at the run's end: checked now
+            try:  # (a forged one trained the whole run, then failed naming no file, and again
+                net.load_state_dict(best)  # on every resume); all or nothing, then replaced
+            except ValueError as e:
+                raise ValueError(f"its best weights: {e}") from None
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optim"])
         restore_generators(net, state["generators"])

@@ -1,0 +1,59 @@
+"""What Module.load_state_dict reads from a state dict before it writes anything: each entry as
+an array of numbers (a torch tensor too), and the other names of tied parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def from_torch(value: Any) -> Any:
+    """A torch tensor as NumPy can read it (detached, on the CPU; bfloat16, which NumPy lacks,
+    widened exactly to float32); anything else unchanged. torch is never imported here."""
+    if type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach"):
+        value = value.detach().cpu()
+        if str(value.dtype) == "torch.bfloat16":
+            value = value.float()
+    return value
+
+
+def entry_array(who: str, name: str, value: Any) -> np.ndarray:
+    """A state-dict entry as an array of numbers, or one line naming the entry: NumPy's own
+    message for a ragged list or an object array named neither. A torch tensor is read as
+    torch's load_state_dict reads it (`from_torch`): one that requires grad is taken
+    detached, and bfloat16 as float32, to be cast into the model's dtype."""
+    value = from_torch(value)
+    try:
+        a = np.asarray(value)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(f"{who}: {name!r} is not an array of numbers "
+                         f"({type(value).__name__}: {str(e).split('. ')[0][:120]})") from None
+    if a.dtype.kind not in "biufc":
+        raise ValueError(f"{who}: {name!r} holds {a.dtype} values ({type(value).__name__}), "
+                         "not numbers")
+    return a
+
+
+def tied_names(module: Any) -> dict[str, str]:
+    """{other name: the name state_dict() lists} for every parameter reachable under more than
+    one name (a weight tied across layers, a module used twice), torch's spelling of each
+    other name included ("b.weight" for "b.W"). torch's state_dict lists every name, so a
+    torch model with tied weights has them all; ours lists the first only."""
+    first = {id(p): n for n, p in module.named_parameters()}
+    out: dict[str, str] = {}
+    stack: list[tuple[str, Any, tuple[int, ...]]] = [("", module, ())]
+    while stack:  # every path, not named_modules()'s first one (a cycle is walked once)
+        prefix, mod, above = stack.pop()
+        theirs = getattr(type(mod), "torch_names", {})
+        for n, p in mod._parameters.items():
+            full = f"{prefix}.{n}" if prefix else n
+            if p is not None and id(p) in first and first[id(p)] != full:
+                out[full] = first[id(p)]
+                if n in theirs:  # (torch's name there: "1.weight" of Sequential(lin, lin))
+                    out[f"{prefix}.{theirs[n]}" if prefix else theirs[n]] = first[id(p)]
+        above = (*above, id(mod))
+        for n, child in mod._modules.items():
+            if child is not None and id(child) not in above:
+                stack.append((f"{prefix}.{n}" if prefix else n, child, above))
+    return out
