@@ -32,6 +32,8 @@ def numerical_grad(
     """
     if order not in _STENCILS:
         raise ValueError(f"numerical_grad: order must be 2 or 4, not {order}")
+    if not 0 < h < np.inf:  # h=0 ended in a ZeroDivisionError; a NaN h gave NaN gradients
+        raise ValueError(f"numerical_grad: the step h must be a positive finite number, not {h!r}")
     x = np.asarray(x)
     if x.dtype.kind != "f":
         raise TypeError(f"numerical_grad needs a floating-point array, got {x.dtype}")
@@ -87,6 +89,16 @@ def without_rounding_step(f: Callable[[np.ndarray], Any], x: np.ndarray, index: 
     if not abs(fine - 10 * numeric) <= 0.1 * abs(fine) or abs(numeric) * h > largest_step:
         return None
     return (10 * numeric - fine) / 9
+
+
+def step_spread(f: Callable[[np.ndarray], Any], x: np.ndarray, index: tuple[int, ...], h: float,
+                numeric: float, order: int = 4) -> float:
+    """How far the central difference at x[index] moves from `numeric` (its value at h) at
+    h/10 and h/100: rounding noise in f grows 10x and 100x there, a derivative stays put. A
+    spread far below |analytic - numeric| (testing.check_grad: 1% of it) means that difference
+    is no rounding."""
+    at = int(np.ravel_multi_index(index, x.shape))
+    return max(abs(_derivative_at(f, x, at, h / s, order) - numeric) for s in (10, 100))
 
 
 def kink_note(f: Callable[[np.ndarray], Any], x: np.ndarray, index: tuple[int, ...], h: float,
@@ -192,9 +204,16 @@ def gradcheck(
 
     The output (a scalar too) is reduced to sum(out * R) with a fixed random R (entries of
     magnitude 0.5..1.5, random signs), which checks the whole vector-Jacobian product,
-    multiplying by the upstream gradient included.
+    multiplying by the upstream gradient included. Backward runs twice and must add exactly
+    the same gradient the second time. `inputs` are Tensors (one Tensor alone is a list of
+    one); pass constants through f.
     """
-    inputs = list(inputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)  # one Tensor, as torch's
+    for i, t in enumerate(inputs):  # (an ndarray or a number crashed on t.data or t.requires_grad)
+        if not isinstance(t, Tensor):
+            raise TypeError(f"gradcheck: inputs[{i}] is {type(t).__name__}, not a Tensor: pass "
+                            "Tensors (Tensor(a, requires_grad=True) for an array to check), and "
+                            "constants through f itself (lambda x: f(x, 2.0))")
     given = [_copy_for_check(t.data, t.requires_grad) for t in inputs]
     xs = [Tensor(a.copy(), requires_grad=t.requires_grad, name=t.name)
           for a, t in zip(given, inputs)]
@@ -219,9 +238,20 @@ def gradcheck(
     weight = rng.uniform(0.5, 1.5, out.shape) * rng.choice([-1.0, 1.0], out.shape)
     base = out.data.copy()
     given = np.array(weight, dtype=out.data.dtype)  # backward's g, when f ends in the op
-    out.backward(given)
+    out.backward(given, retain_graph=True)
     if bits(given) != bits(np.asarray(weight, dtype=out.data.dtype)):
         raise ValueError(UPSTREAM_WRITTEN.format(who="gradcheck: f's last op's"))
+    # a second backward must add exactly the same gradient (torch's "backward is not
+    # reentrant"): one that changes what forward saved (`ctx.k += 1`, `y *= g`) was right the
+    # first time, the only one compared, and wrong in a training loop's retain_graph calls
+    first = [None if x.grad is None else np.array(x.grad, copy=True) for x in xs]
+    out.backward(np.array(weight, dtype=out.data.dtype))
+    for i, (x, g) in enumerate(zip(xs, first)):
+        if g is not None and not np.array_equal(x.grad, g + g, equal_nan=True):
+            raise ValueError(f"gradcheck: a second backward through f gave {x.name or f'input {i}'}"
+                             " another gradient (backward changed what forward saved, or is "
+                             "random): backward must only read ctx")
+        x.grad = g
     # f that reads the caller's tensors fills *their* .grad, while the copies it was handed
     # (what is compared) get none: every such input would pass as analytic 0 vs numeric 0
     leaked = [t.name or f"input {i}" for i, (t, g) in enumerate(zip(inputs, before))
@@ -271,8 +301,9 @@ def gradcheck(
         r = report.inputs[-1]
         if r.max_rel_error > tol:  # (in the report's units: a scalar output's, divided by w)
             w = float(weight.reshape(())) if out.data.size == 1 else 1.0
-            note = kink_note(lambda a, w=w: loss_at(a) / w, x.data, r.worst_index, h, r.analytic,
-                             r.numeric, order)
+            note = _rounding_note(f, xs, x, r, base, weight, h, w) or kink_note(
+                lambda a, w=w: loss_at(a) / w, x.data, r.worst_index, h, r.analytic, r.numeric,
+                order)
             kinks += [f"{r.name}: {note}"] if note else []
     if not reached and not moved and any(x.size for x in xs if x.requires_grad):
         # analytic 0 vs numeric 0 everywhere checks nothing; a function partly constant in its
@@ -285,6 +316,32 @@ def gradcheck(
     if raise_on_fail and not report.passed:
         raise GradcheckError(report)
     return report
+
+
+def _rounding_note(f: Callable[..., Tensor], xs: list[Tensor], x: Tensor, r: InputReport,
+                   base: np.ndarray, weight: np.ndarray, h: float, w: float) -> str:
+    """Why a right backward can fail where f is large: each value of f rounds by ~1e-16 of
+    the outputs the element moves, ~1e-15 of them over h in a finite difference (x ** 3 at
+    2e8, 8e24: a numeric derivative 1.5e12 off, which kink_note called a kink); '' where the
+    error is larger than that."""
+    flat = x.data.reshape(-1) if x.data.flags.c_contiguous else x.data.flat
+    at = int(np.ravel_multi_index(r.worst_index, x.shape)) if x.size else 0
+    if not x.size:
+        return ""
+    orig = flat[at]
+    try:
+        flat[at] = orig + h
+        with no_grad():
+            moved = f(*xs).data != base
+    finally:
+        flat[at] = orig
+    terms = np.abs(base * weight)[moved]
+    noise = 1e-15 * float(terms[np.isfinite(terms)].sum()) / abs(w) / h
+    if not abs(r.analytic - r.numeric) <= noise:
+        return ""
+    return (f"the numeric derivative at h={h:g} carries the rounding of the values of f this "
+            f"element moves (up to ~{noise:.2g} here), more than the error: no gradient error "
+            "can be measured there; check at smaller values, or with a larger h")
 
 
 # a backward that writes into g corrupts the gradient of every op that shares g (an add sends

@@ -202,6 +202,11 @@ def check_edge(row: Edge, torch_module: Any = None) -> None:
             f"{_runtime(caught)}")
     if not isinstance(out, Tensor) or not out.requires_grad:
         assert row.grad is None or all(g is None for g in row.grad), f"{row.id}: no gradient"
+        if isinstance(out, Tensor) and row.torch is not None and row.grad is None:
+            # no graph (an op that computed on x.data, or a constant): PyTorch's gradients must
+            # be zeros too, and its value is the row's where `numpy` is not (both passed unseen)
+            _check_torch(row, value, [np.zeros(t.shape) if t.requires_grad else None
+                                      for t in leaves], torch_module)
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # inf - inf in a backward: expected
@@ -259,7 +264,8 @@ def _check_torch(row: Edge, value: np.ndarray, grads: list[Any], torch_module: A
         ref = row.torch(torch, *ts)
         if row.numpy is None:
             _close(value, ref.detach().numpy(), f"{row.id}: value vs PyTorch")
-        ref.backward(torch.ones_like(ref))
+        if ref.requires_grad:  # (a constant of PyTorch's, a comparison's: no gradient)
+            ref.backward(torch.ones_like(ref))
     for i, (g, t) in enumerate(zip(grads, ts)):
         if t.requires_grad:
             expected = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
