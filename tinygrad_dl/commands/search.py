@@ -22,6 +22,7 @@ from tinygrad_dl.search import (
     run_search,
 )
 from tinygrad_dl.search.cluster import ClusterLost
+from tinygrad_dl.search.results import check_out
 from tinygrad_dl.search.space import check_fixed
 
 from .args import add_hyper_flags, nonneg_float, nonneg_int, positive_int, seed
@@ -130,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
     )
     check_training_params(spec)
     out = Path(args.out or f"search-{args.model}")
+    check_out(out)  # before the line below names it as where the results go
     print(f"search: {spec.total} trials of {args.model} "
           f"({spec.trials} x {spec.rounds} round{'s' * (spec.rounds > 1)}), "
           f"{', '.join(str(p) for p in spec.params)}; data {ref.id} ({ref.path or ref.kind}); "

@@ -10,7 +10,10 @@ Parallel workers get 1 BLAS thread each, so N workers use N cores, not N x cores
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -71,6 +74,23 @@ def _executor(jobs: int, blas_threads: int | None):  # -> loky ProcessPoolExecut
                                env=env)
 
 
+@contextlib.contextmanager
+def _sigint_ignored(on: bool) -> Iterator[None]:
+    """While `on`, SIGINT is ignored here, so that worker processes started meanwhile start with
+    it ignored (SIG_IGN survives exec; a handler does not): a terminal's Ctrl-C reaches the whole
+    process group, and workers that were still starting printed a KeyboardInterrupt traceback or
+    their own "interrupted" line under the search's. (A Ctrl-C in these few milliseconds of
+    spawning is lost; press it again.)"""
+    if not on or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: int | None,
            retries: int) -> Iterator[dict[str, Any]]:
     """Local worker processes (loky, as joblib uses). At most `jobs` tasks are submitted, so each
@@ -82,21 +102,27 @@ def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: in
     suspects: deque[tuple[Task, int]] = deque()  # (task, times it broke a pool running alone)
     running: dict[Any, tuple[Task, int | None]] = {}  # None: not a suspect
     ex = _executor(jobs, blas_threads)
+    fresh = True  # its first submit starts its workers
     exhausted = False
+
+    def submit(task: Task, n: int | None) -> None:
+        nonlocal fresh
+        with _sigint_ignored(fresh):
+            running[ex.submit(execute_trial, trial_fn, task, blas_threads)] = (task, n)
+        fresh = False
+
     try:
         while True:
             if suspects or any(n is not None for _, n in running.values()):
                 if suspects and not running:  # a suspect runs alone
-                    task, n = suspects.popleft()
-                    running[ex.submit(execute_trial, trial_fn, task, blas_threads)] = (task, n)
+                    submit(*suspects.popleft())
             else:
                 while len(running) < jobs and not exhausted:
                     task = next(tasks, None)
                     if task is None:
                         exhausted = True
                     else:
-                        running[ex.submit(execute_trial, trial_fn, task, blas_threads)] = (task,
-                                                                                           None)
+                        submit(task, None)
             if not running:
                 return
             done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -119,7 +145,7 @@ def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: in
                 suspects.extend((t, 0 if n is None else n) for t, n in running.values())
                 running.clear()
                 ex.shutdown(wait=False, kill_workers=True)
-                ex = _executor(jobs, blas_threads)
+                ex, fresh = _executor(jobs, blas_threads), True
     finally:
         # wait=True: the executor's manager thread exits and releases its semaphores (without
         # it every search ended with resource_tracker's "leaked semaphore objects" warning)

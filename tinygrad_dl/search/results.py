@@ -34,6 +34,19 @@ def finite(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+def check_out(out: Path) -> None:
+    """ValueError, naming --out, for a folder a search cannot use: a file in its place, or one a
+    `tinygrad-dl train` run holds (checked again under the lock; the command checks it before
+    it prints anything)."""
+    p = file_in_the_way(out)
+    if p is not None:
+        raise ValueError(f"--out {out}: {p} is a file, not a folder; nothing was written: "
+                         "choose another --out")
+    train = held_by_a_run(out)  # train's commit would keep a run, and set ours aside
+    if train is not None:
+        raise ValueError(f"--out {out}: {train}; nothing was written: choose another --out")
+
+
 class ResultStore:
     """The search's folder: spec.json, results.json and results.csv, rewritten after every trial."""
 
@@ -57,14 +70,7 @@ class ResultStore:
         """Lock the folder (one search process at a time), then check and load it. A folder
         that cannot be one (a file in its place) or cannot be written is a ValueError naming
         it, raised before anything is written there (so before any trial runs)."""
-        p = file_in_the_way(self.out)
-        if p is not None:
-            raise ValueError(f"--out {self.out}: {p} is a file, not a folder; nothing was "
-                             "written: choose another --out")
-        train = held_by_a_run(self.out)  # train's commit would keep a run, and set ours aside
-        if train is not None:
-            raise ValueError(f"--out {self.out}: {train}; nothing was written: choose another "
-                             "--out")
+        check_out(self.out)
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             # the OS's own answer (EROFS, EACCES), before the lock turns it into something else
@@ -93,20 +99,27 @@ class ResultStore:
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
 
+    def _same_spec(self, old: dict[str, Any], where: Path) -> None:
+        new = self.spec
+        diff = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in new if old.get(k) != new[k]]
+        if diff:
+            raise ValueError(
+                f"{self.out} holds a different search ({where.name}: {'; '.join(diff)}); use "
+                f"another --out, or delete {self.out} to start over"
+            )
+
     def _load(self) -> None:
         new = self.spec
+        doc = self._read_json(self.json_path) if self.json_path.exists() else None
         if self.spec_path.exists():
-            old = self._read_json(self.spec_path)
-            diff = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in new if old.get(k) != new[k]]
-            if diff:
-                raise ValueError(
-                    f"{self.out} holds a different search ({'; '.join(diff)}); use another --out, "
-                    f"or delete {self.out} to start over"
-                )
-        else:
+            self._same_spec(self._read_json(self.spec_path), self.spec_path)
+        # the table holds its search's spec too: with spec.json gone (deleted, or results.json
+        # copied in) another search's rows were taken as this one's, their best named its best
+        if doc is not None and isinstance(doc.get("spec"), dict):
+            self._same_spec(doc["spec"], self.json_path)
+        if not self.spec_path.exists():
             atomic_write(self.spec_path, json.dumps(new, indent=1))
-        if self.json_path.exists():
-            doc = self._read_json(self.json_path)
+        if doc is not None:
             try:  # a hand-edited table: every row is checked before one is used
                 check_schema(doc, {"rows": [ROW], "*": object}, "results.json")
                 search = "trials" in new  # (a search's store; `results` keeps seeds in one)

@@ -89,10 +89,12 @@ class SearchSpec:
             raise ValueError("give at least one --param NAME=DIST:ARGS")
         dup = {n for n in names if names.count(n) > 1}
         if dup:
-            raise ValueError(f"parameter(s) {', '.join(sorted(dup))} given more than once")
-        both = {p.key for p in self.params} & set(self.fixed)
-        if both:
-            raise ValueError(f"{', '.join(sorted(both))} is both searched and fixed")
+            raise ValueError(f"--param {', '.join(sorted(dup))} given more than once")
+        both = [p.info for p in self.params if p.key in self.fixed]
+        if both:  # named as typed: the flag, and the --set key
+            h = both[0]
+            raise ValueError(f"{h.name} is both searched and fixed (--param {h.name}=... "
+                             f"and {h.shown} / --set {h.key}=); drop one")
         if self.trials < 1 or self.refine < 0 or (self.top_k is not None and self.top_k < 1):
             raise ValueError("need --trials >= 1, --refine >= 0 and --top-k >= 1")
         if not self.widen >= 0:
@@ -210,6 +212,14 @@ class SearchResult:
             params = ", ".join(f"{p.name}={fmt_value(b[p.name])}" for p in self.spec.params)
             where = f"trial {b['trial']} (round {b['round']}, seed {b['seed']})"
             lines.append(f"best: {where}: {params}")
+            obj = self.spec.objective
+            tied = [r["trial"] for r in best_rows(self.rows, None, obj, self.spec.maximize,
+                                                  self.spec.data_id)[1:] if r[obj] == b[obj]]
+            if tied:  # (one validation image is 0.005 on the sample's 200: ties are common)
+                more = f" and {len(tied) - 5} more" if len(tied) > 5 else ""
+                lines.append(f"tied on {obj} ({b[obj]:.4f}) with trial"
+                             f"{'s' * (len(tied) > 1)} {', '.join(map(str, tied[:5]))}{more}: "
+                             "ties go to the lowest trial number")
             if self.spec.maximize:
                 test = "n/a" if b.get("test_acc") is None else f"{b['test_acc']:.4f}"
                 # the best validation accuracy is the trial's peak during training; its test

@@ -73,6 +73,15 @@ class ParamSpec:
             return 10.0**self.low, 10.0**self.high
         return self.low, self.high
 
+    def int_bounds(self) -> tuple[int, int]:
+        """The smallest and largest integer an integer parameter's range holds. 10**x is a few
+        ulps off (10**log10(50) is 49.99999999999999, 10**log10(5) 5.000000000000001): on a
+        log10 range an end within 1e-9 (relative) of an integer is that integer, or a range
+        narrowed to end on a trial's value could never draw that value again."""
+        lo, hi = self.value_bounds()
+        tol = 1e-9 if self.is_log else 0.0
+        return math.ceil(lo - tol * abs(lo)), math.floor(hi + tol * abs(hi))
+
     def sample(self, rng: np.random.Generator) -> float | int:
         if self.dist == "choice":
             return self.choices[int(rng.integers(len(self.choices)))]
@@ -81,8 +90,8 @@ class ParamSpec:
         u = float(rng.uniform(self.low, self.high))
         v = 10.0**u if self.is_log else u
         if self.info.kind is int:  # an integer parameter on a continuous range: round, stay inside
-            lo, hi = self.value_bounds()
-            v = int(min(max(round(v), math.ceil(lo)), math.floor(hi)))
+            lo, hi = self.int_bounds()
+            v = int(min(max(round(v), lo), hi))
         return v
 
     def narrowed(
@@ -148,6 +157,11 @@ def parse_param(text: str) -> ParamSpec:
         if not items:
             raise ValueError(f"{what}: choice needs at least one value, e.g. choice:50,100")
         spec = ParamSpec(name, dist, choices=tuple(_number(a, what, info.kind) for a in items))
+        # each value: min/max below skip a NaN (min(0.1, nan) is 0.1), and inf is in [0, inf]
+        bad = [c for c in spec.choices if not (math.isfinite(c) and info.in_range(c))]
+        if bad:
+            raise ValueError(f"{what}: choice {fmt_value(bad[0])} is not a finite value in "
+                             f"{name}'s valid range {info.range_text()}")
     else:
         parts = args.split(":")
         if len(parts) != 2 or not all(p.strip() for p in parts):
@@ -166,7 +180,7 @@ def parse_param(text: str) -> ParamSpec:
     if not (info.in_range(lo) and info.in_range(hi)):
         raise ValueError(f"{what}: values {lo:g}..{hi:g} leave {name}'s valid range "
                          f"{info.range_text()}")
-    if info.kind is int and dist != "choice" and math.floor(hi) < math.ceil(lo):
+    if info.kind is int and dist != "choice" and spec.int_bounds()[1] < spec.int_bounds()[0]:
         raise ValueError(f"{what}: the range {lo:g}..{hi:g} holds no integer")
     return spec
 
