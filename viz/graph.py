@@ -12,6 +12,7 @@ it (the walk and those rules: viz/walk.py).
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -59,10 +60,19 @@ class GraphDigraph(graphviz.Digraph):
 
 
 # ---- labels ----------------------------------------------------------------------------------
+# control characters but tab, newline and return: dot stops at a NUL (a syntax error) and copies
+# the others into the SVG, which no XML reader then opens; a lone surrogate cannot be encoded
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def _esc(s: str) -> str:
-    """Make user text literal inside a DOT label (backslashes would be escape sequences)."""
+    """Make user text literal inside a DOT label: backslashes would be escape sequences, dot
+    decodes HTML entities even in plain labels ("&lt;" drew as "<"), and a control character
+    is drawn as its Python escape ("\\x01")."""
     # a name set as an attribute after Tensor() (t.name = 3) is not checked: draw its text
-    return (s if isinstance(s, str) else str(s)).replace("\\", "\\\\")
+    s = (s if isinstance(s, str) else str(s)).replace("\\", "\\\\").replace("&", "&amp;")
+    # (the escape's backslash doubled too: it is drawn, not read by dot)
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1].replace("\\", "\\\\"), s)
 
 
 def _label(lines: list[str]) -> str:
@@ -302,6 +312,9 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
             f"render_graph: cannot tell the format of {path}: use a .svg, .png, .pdf "
             "(or .dot) file name"
         )
+    if isinstance(tensor, graphviz.Digraph) and kw:  # (they were dropped without a word)
+        raise TypeError(f"render_graph: {', '.join(k + '=' for k in kw)} draw a Tensor's graph; "
+                        "this one is drawn already: pass them to draw_graph, or the Tensor")
     dot = tensor if isinstance(tensor, graphviz.Digraph) else draw_graph(tensor, **kw)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt in ("dot", "gv"):
@@ -320,7 +333,7 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
             f"`{hint}`). To fix: {INSTALL_HINT}"
         ) from None
     except subprocess.CalledProcessError as e:
-        err = (e.stderr or b"").decode(errors="replace").strip()
+        err = " ".join((e.stderr or b"").decode(errors="replace").split())  # one line
         raise RuntimeError(f"Graphviz failed to render {path}: {err or e}") from None
     files.atomic_write(path, data)
     return path

@@ -132,6 +132,11 @@ def plot_learning_curves(
     """Training vs validation cost, loss and accuracy per epoch (per update step when the rows
     were logged every N updates, or the history has no epoch column); one panel for each of
     cost/loss/acc that was logged."""
+    cols = _columns(history)
+    if cols is None:  # (an array or a str: `"train_loss" in h` answered for the wrong reason)
+        raise TypeError("plot_learning_curves: history must be a History or a mapping of "
+                        f"column name -> values, got {type(history).__name__}")
+    history = cols
     panels = []
     for key, ylabel in _PANELS:
         series = [(s, _col(history, f"{s}_{key}")) for s in ("train", "val")]
@@ -139,7 +144,12 @@ def plot_learning_curves(
         if series:
             panels.append((key, ylabel, series))
     if not panels:
-        have = sorted(_columns(history) or {})
+        have = sorted(history)
+        # a column that is there but empty or all NaN is not "none of": say which
+        empty = [c for c in have if c in {f"{s}_{k}" for s in ("train", "val") for k, _ in _PANELS}]
+        if empty:
+            raise ValueError(f"plot_learning_curves: nothing to plot: {', '.join(empty)} "
+                             "hold no value (empty or all NaN)")
         raise ValueError(
             "plot_learning_curves: the history has none of train_/val_ cost, loss, acc; "
             f"its columns are {have}"

@@ -229,7 +229,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, allow_unused: bool | None = None,
          is_grads_batched: bool = False, materialize_grads: bool = False
-         ) -> tuple[Tensor | None, ...]:
+         ) -> tuple[Tensor | None, ...] | dict[Any, Tensor | None]:
     """`torch.autograd.grad`: the gradients of `outputs` (each times its grad_output) with
     respect to `inputs`, returned as new tensors; no `.grad` of an input or leaf changes.
     Tensor hooks run and retain_grad() keeps `.grad` on the way, as in torch (an input that
@@ -241,12 +241,21 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         raise NotImplementedError(f"autograd.grad: {flag}=True is not supported: backward runs "
                                   "on NumPy arrays, so it records no graph of itself (no second "
                                   "derivatives)")
+    if materialize_grads and allow_unused is False:  # (torch's check, before any other)
+        raise ValueError("autograd.grad: materialize_grads=True gives zeros for unused inputs, "
+                         "so allow_unused must be True or not passed, got allow_unused=False")
+    if type(inputs) is dict:  # torch 2.13's: the gradients as a dict with the same keys
+        got = grad(outputs, tuple(inputs.values()), grad_outputs, retain_graph,
+                   allow_unused=allow_unused, materialize_grads=materialize_grads)
+        return dict(zip(inputs.keys(), got))
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    gs = ([grad_outputs] if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray))
-          else list(grad_outputs))
-    if len(gs) == 1 and len(outs) > 1 and gs[0] is None:
-        gs = gs * len(outs)
+    if not ins:  # (torch's: nothing to differentiate with respect to is a mistake, not ())
+        raise RuntimeError("autograd.grad: `inputs` cannot be empty")
+    # None stands for every output's implicit grad_output; a list [None] for two outputs is one
+    # gradient short, as in torch (taking it for both hid the missing one)
+    gs = ([None] * len(outs) if grad_outputs is None else [grad_outputs]
+          if isinstance(grad_outputs, (Tensor, np.ndarray)) else list(grad_outputs))
     if len(gs) != len(outs):
         raise ValueError(f"autograd.grad: {len(outs)} outputs but {len(gs)} grad_outputs")
     for i, t in enumerate(ins):

@@ -95,6 +95,20 @@ def _independent(who: str, i: int, j: int | None = None) -> RuntimeError:
                         "allowed in strict mode")
 
 
+def _strict_overall(who: str, reached: list[list[bool]], n_in: int, per_output: bool) -> None:
+    """vjp's and jvp's strict mode, as torch's: an input that no output depends on (and, for
+    jvp, an output that depends on no input) is an error; an output independent of one input
+    only (f(x, y) = (x * y, y)) is not (jacobian's strict checks each pair)."""
+    for j in range(n_in):
+        if not any(r[j] for r in reached):
+            raise RuntimeError(f"{who}: every output of the user-provided function is "
+                               f"independent of input {j}, which is not allowed in strict mode")
+    for i, r in enumerate(reached if per_output else []):
+        if not any(r):
+            raise RuntimeError(f"{who}: output {i} of the user-provided function is independent "
+                               "of every input, which is not allowed in strict mode")
+
+
 def _grads(o: Tensor, ins: Tensors, g: np.ndarray, i: int, strict: bool, who: str
            ) -> list[np.ndarray | None]:
     """vᵀ J of output o (v = g) for each input, None where o does not depend on it."""
@@ -112,12 +126,15 @@ def _shaped(rows: list[tuple[Tensor, ...]], out_tuple: bool, in_tuple: bool) -> 
     return tuple(per_out) if out_tuple else per_out[0]
 
 
-def _rows(outs: Tensors, ins: Tensors, strict: bool, who: str) -> list[list[np.ndarray]]:
+def _rows(outs: Tensors, ins: Tensors, strict: bool, who: str,
+          reached: list[list[bool]] | None = None) -> list[list[np.ndarray]]:
     """Per output, per input, its Jacobian (output entries, input entries) in the input's
-    dtype: row r is the gradient of entry r (one backward pass with the one-hot e_r)."""
+    dtype: row r is the gradient of entry r (one backward pass with the one-hot e_r).
+    `reached[i][j]` (when given) says whether output i depends on input j."""
     rows = []
     for i, o in enumerate(outs):
         parts = [np.zeros((o.data.size, t.data.size), t.data.dtype) for t in ins]
+        hit = [False] * len(ins)
         if not o.requires_grad:  # (an integer result, or one built from no input)
             if strict:
                 raise _independent(who, i)
@@ -125,11 +142,14 @@ def _rows(outs: Tensors, ins: Tensors, strict: bool, who: str) -> list[list[np.n
             e = np.zeros(o.data.size, o.data.dtype)
             for r in range(o.data.size):
                 e[r - 1], e[r] = 0, 1  # (e[-1] = 0 at r = 0: zero already)
-                for part, gj in zip(parts, _grads(o, ins, e.reshape(o.data.shape), i, strict,
-                                                  who)):
+                got = _grads(o, ins, e.reshape(o.data.shape), i, strict, who)
+                for j, (part, gj) in enumerate(zip(parts, got)):
                     if gj is not None:
                         part[r] = gj.reshape(-1)
+                        hit[j] = True
         rows.append(parts)
+        if reached is not None:
+            reached.append(hit)
     return rows
 
 
@@ -166,14 +186,19 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     outs, out_tuple = _call(func, ins, who)
     vs = _vector(v, outs, "output", who)
     total: list[np.ndarray] = [np.zeros(t.data.shape, t.data.dtype) for t in ins]
+    reached = []
     for i, (o, g) in enumerate(zip(outs, vs)):
         if not o.requires_grad:
             if strict:
                 raise _independent(who, i)
             continue
-        for acc, gj in zip(total, _grads(o, ins, g, i, strict, who)):
+        got = _grads(o, ins, g, i, False, who)  # (strict: over all outputs, below)
+        reached.append([gj is not None for gj in got])
+        for acc, gj in zip(total, got):
             if gj is not None:
                 acc += gj
+    if strict:
+        _strict_overall(who, reached, len(ins), per_output=False)
     values = tuple(o.detach() for o in outs)
     products = tuple(Tensor(a) for a in total)
     return (values if out_tuple else values[0]), (products if in_tuple else products[0])
@@ -191,8 +216,16 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     vs = _vector(v, ins, "input", who)
     ins = _leaves(ins, who)
     outs, out_tuple = _call(func, ins, who)
+    if strict:
+        for i, o in enumerate(outs):
+            if not o.requires_grad:
+                raise _independent(who, i)
+    reached: list[list[bool]] = []
+    rows = _rows(outs, ins, False, who, reached)  # (strict: over all outputs, below)
+    if strict:
+        _strict_overall(who, reached, len(ins), per_output=True)
     products = []
-    for o, parts in zip(outs, _rows(outs, ins, strict, who)):
+    for o, parts in zip(outs, rows):
         acc = sum((J.dot(x.reshape(-1)) for J, x in zip(parts, vs)),
                   np.zeros(o.data.size, parts[0].dtype if parts else o.data.dtype))
         products.append(Tensor(acc.reshape(o.data.shape).astype(o.data.dtype)))
