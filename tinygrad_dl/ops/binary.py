@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function, unbroadcast
-from .elementwise import split_ties
+from .elementwise import as_floats, split_ties
 
 __all__ = ["Arctan2", "CopySign", "FloorDivide", "Fmax", "Fmin", "Fmod", "Heaviside", "Hypot",
            "LogAddExp", "LogAddExp2", "Minimum", "Mod", "PReLU", "TruncDivide", "XLogY"]
@@ -37,6 +37,7 @@ class Arctan2(Function):
     """arctan2(y, x), the angle of the point (x, y); undefined gradient at the origin."""
 
     def forward(ctx, y, x):
+        y, x = as_floats(y, x)  # (int8 input: float64, not NumPy's float16)
         ctx.save_for_backward(y, x)
         ctx.shapes = y.shape, x.shape
         return np.arctan2(y, x)
@@ -54,6 +55,7 @@ class Hypot(Function):
     """sqrt(x^2 + y^2) without overflow; undefined gradient at the origin."""
 
     def forward(ctx, x, y):
+        x, y = as_floats(x, y)
         out = np.hypot(x, y)
         ctx.save_for_backward(x, y, out)
         ctx.shapes = x.shape, y.shape
@@ -70,6 +72,7 @@ class LogAddExp(Function):
     """log(e^x + e^y), stably; the gradients are the softmax weights of (x, y)."""
 
     def forward(ctx, x, y):
+        x, y = as_floats(x, y)
         out = np.logaddexp(x, y)
         ctx.save_for_backward(x, y, out)
         ctx.shapes = x.shape, y.shape
@@ -229,6 +232,7 @@ class XLogY(Function):
     pole = 0.0
 
     def forward(ctx, x, y):
+        x, y = as_floats(x, y)
         ctx.save_for_backward(x, y)
         ctx.shapes = x.shape, y.shape
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -249,6 +253,7 @@ class CopySign(Function):
     bit of y, 0 at x = 0 (torch's result / x); no gradient to y (torch's zero)."""
 
     def forward(ctx, x, y):
+        x, y = as_floats(x, y)
         out = np.copysign(x, y)
         ctx.save_for_backward(x, out)
         ctx.shapes = x.shape, y.shape
@@ -291,6 +296,7 @@ class LogAddExp2(Function):
     """log2(2^x + 2^y), stably; d/dx = 2^(x - out), d/dy = 2^(y - out)."""
 
     def forward(ctx, x, y):
+        x, y = as_floats(x, y)
         out = np.logaddexp2(x, y)
         ctx.save_for_backward(x, y, out)
         ctx.shapes = x.shape, y.shape

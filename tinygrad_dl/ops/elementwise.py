@@ -23,6 +23,15 @@ def as_float(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float64) if x.dtype.kind in "biu" else x
 
 
+def as_floats(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """as_float for a binary float op (arctan2, hypot, xlogy, ...): two integer or bool inputs
+    in float64, where NumPy gives float16 for int8/uint8/bool pairs (atan2 to 3 digits) and
+    float32 for int16; beside a float input an integer one is left to NumPy's promotion."""
+    if x.dtype.kind in "biu" and y.dtype.kind in "biu":
+        return x.astype(np.float64), y.astype(np.float64)
+    return x, y
+
+
 # ---- binary ------------------------------------------------------------------------------
 class Add(Function):
     prepare_reads_values = False

@@ -348,8 +348,10 @@ class Repeat(Function):
         n = int(np.prod(ctx.shape)) if axis is None else ctx.shape[axis]
         if axis is None:
             g, axis = g.reshape(-1), 0
-        if reps.ndim == 0:  # copies are adjacent: fold them into their own axis and sum it
-            out = g.reshape(g.shape[:axis] + (n, int(reps)) + g.shape[axis + 1:]).sum(axis + 1)
+        if reps.size == 1:  # (one count, 0-d or [k]: NumPy broadcasts it to every element)
+            # copies are adjacent: fold them into their own axis and sum it
+            k = int(reps.reshape(-1)[0])
+            out = g.reshape(g.shape[:axis] + (n, k) + g.shape[axis + 1:]).sum(axis + 1)
         else:
             starts = np.concatenate([[0], np.cumsum(reps)[:-1]])
             out = np.zeros(g.shape[:axis] + (n,) + g.shape[axis + 1:], dtype=g.dtype)

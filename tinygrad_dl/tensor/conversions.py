@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import engine, hooks, tensor
 from ..ops import Cast
-from ..ops.shape import axis_of
+from ..ops.shape import axis_of, brief_values
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -129,6 +129,43 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     return tensor.Tensor(x)
 
 
+def fill_value(who: str, value: Any, like: Tensor) -> Tensor:
+    """A fill value (a number, an array or a Tensor) in `like`'s dtype, which torch's
+    masked_fill, index_fill and scatter(value=) keep; a fraction into an integer dtype
+    truncates, as torch's (7.5 -> 7). NaN, inf or a number outside the dtype's range is
+    refused in one line, as torch refuses it (NumPy's cast gave -2**63 for NaN into int64, 44
+    for 300 into uint8, inf for 1e300 into float32). A Tensor keeps its graph (a Cast)."""
+    dt = like.data.dtype
+    a = value.data if isinstance(value, tensor.Tensor) else np.asarray(value)
+    if a.dtype == object and type(value) is int:  # (beyond int64: NumPy's object array)
+        a = np.asarray(float(value) if dt.kind == "f" else np.inf)
+    if a.dtype == dt:
+        return value if isinstance(value, tensor.Tensor) else as_tensor(value, like)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: the value must be a real number, got dtype {a.dtype}")
+    bad = False
+    if dt.kind in "iu" and a.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            info = np.iinfo(dt)
+            bad = a.size > 0 and not (np.isfinite(a).all() and a.min() >= info.min
+                                      and a.max() < info.max + 1)
+    elif dt.kind in "iu" and a.dtype.kind in "iu" and a.size:
+        info = np.iinfo(dt)
+        bad = not (int(a.min()) >= info.min and int(a.max()) <= info.max)
+    elif dt.kind == "f" and a.dtype.kind == "f" and a.size:
+        with np.errstate(invalid="ignore"):
+            finite = np.isfinite(a)
+            bad = bool((np.abs(a[finite]) > np.finfo(dt).max).any())
+    if bad:
+        shown = brief_values(a) if isinstance(value, (tensor.Tensor, np.ndarray)) else value
+        raise ValueError(f"{who}: value {shown!s} does not fit the input's dtype {dt} "
+                         "(NumPy's cast would give another number; torch refuses it too)")
+    if isinstance(value, tensor.Tensor):
+        return value.astype(dt)
+    out = a.astype(dt)
+    return tensor.Tensor(engine.literal(out) if is_literal(value) else out)
+
+
 def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
     """np.full, refusing a value `dtype` cannot hold (NaN or 1e20 into int64, 1e300 into
     float32): NumPy casts it with a warning into another number (-2**63, inf); PyTorch raises."""
@@ -161,6 +198,19 @@ def index_arg(index: Any) -> Any:
             a = a.astype(np.intp)  # as an index: an empty integer index, as NumPy's x[[]]
         return engine.literal(a) if is_literal(index) else a
     return index
+
+
+def item_index(who: str, index: Any) -> Any:
+    """index_arg for `t[index]` and `t[index] = v`, refusing a uint8 Tensor in it: torch 2.13
+    reads one as a mask (deprecated, with a warning), NumPy as positions, so `x[m.byte()]`
+    picked rows 0 and 1 without a word (a uint8 NumPy array stays NumPy's positions)."""
+    if isinstance(index, tensor.Tensor) or type(index) is tuple:
+        for i in index if type(index) is tuple else (index,):
+            if isinstance(i, tensor.Tensor) and i.data.dtype == np.uint8:
+                raise IndexError(f"{who}: a uint8 index tensor is a mask in torch (deprecated "
+                                 "there) and positions in NumPy; give .bool() for a mask or "
+                                 ".long() for positions")
+    return index_arg(index)
 
 
 def no_grad_result(data: np.ndarray) -> Tensor:

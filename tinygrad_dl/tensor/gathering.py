@@ -13,7 +13,7 @@ from .. import tensor
 from ..ops import Scatter, TakeAlongAxis, Tap, Where
 from ..ops.shape import GatherCheck, InRange, axis_of, check_scatter
 from ..ops.spelling import sort_order, spellings, torch_keywords
-from .conversions import as_tensor, bool_mask, data_of, index_arg, no_grad_result
+from .conversions import as_tensor, bool_mask, data_of, fill_value, index_arg, no_grad_result
 from .results import ValuesIndices
 
 if TYPE_CHECKING:
@@ -152,19 +152,19 @@ class GatheringMethods:
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """torch's masked_fill: `value` where `mask` is True, else x (a new tensor; the
         gradient flows to x where the mask is False, and to a tensor value where it is True).
-        The mask broadcasts to x's shape, not x to the mask's (as torch)."""
+        Mask and x broadcast together, as torch's out-of-place masked_fill (masked_fill_
+        keeps x's shape); the result keeps x's dtype, as torch's (a value the dtype cannot
+        hold, NaN into an integer tensor, is refused: fill_value)."""
         cond = np.asarray(index_arg(mask) if isinstance(mask, tensor.Tensor) else mask)
         if cond.dtype != bool:
             raise TypeError(f"masked_fill: the mask must be bool, got dtype {cond.dtype} (a "
                             "comparison gives one: x.masked_fill(x < 0, 0.0))")
         try:
-            fits = np.broadcast_shapes(cond.shape, self.shape) == self.shape
+            np.broadcast_shapes(cond.shape, self.shape)
         except ValueError:
-            fits = False
-        if not fits:
-            raise ValueError(f"masked_fill: a mask of shape {cond.shape} does not broadcast to "
-                             f"the tensor's shape {self.shape}")
-        return Where.apply(as_tensor(value, self), self, cond=cond)
+            raise ValueError(f"masked_fill: a mask of shape {cond.shape} does not broadcast "
+                             f"with the tensor's shape {self.shape}") from None
+        return Where.apply(fill_value("masked_fill", value, self), self, cond=cond)
 
     @torch_keywords(other="y")
     def where(self, condition: Any, y: Any) -> Tensor:
@@ -186,9 +186,17 @@ class GatheringMethods:
         [0, n) raises, -1 too, as torch's (NumPy's -1 would read the last entry), checked by
         an op so a replayed step checks each batch."""
         idx = np.asarray(index_arg(index))
-        if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
-            raise IndexError(f"index_select: the index must be a 1-D integer array, got shape "
-                             f"{idx.shape} dtype {idx.dtype}")
+        if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise IndexError(f"index_select: the index must be a 0-d or 1-D integer array, got "
+                             f"shape {idx.shape} dtype {idx.dtype}")
+        if idx.ndim == 0:  # one entry, as torch's: the dim stays (a 1-D index is kept as it
+            idx = idx.reshape(1)  # is: a jit recording knows the literal array pad passes)
+        if self.ndim == 0:  # torch: a 0-d input takes exactly one index, 0, and stays 0-d
+            axis_of("index_select", dim, 1)
+            if idx.size != 1:
+                raise IndexError(f"index_select: a 0-d input takes exactly one index, got "
+                                 f"{idx.size}")
+            return self.reshape(1).index_select(0, idx).reshape(())
         axis = axis_of("index_select", dim, self.ndim)
         idx = idx.astype(np.intp, copy=False)
         Tap.apply(tensor.Tensor(idx), fn=InRange("index_select", self.shape[axis]))
@@ -202,8 +210,8 @@ def _scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, reduce: Any) ->
         if src.data.dtype != x.data.dtype:
             raise TypeError(f"{op}: src has dtype {src.data.dtype}, the input "
                             f"{x.data.dtype}; torch wants the same (cast one with .to())")
-    else:  # a number (torch's value=) or an array: x's dtype, as large as the index
-        src = np.asarray(src, dtype=x.data.dtype)
+    else:  # a number (torch's value=) or an array: x's dtype (checked), as large as the index
+        src = fill_value(op, src, x).data
         src = tensor.Tensor(np.broadcast_to(src, idx.shape).copy() if src.ndim == 0 else src)
     if x.ndim == 0:
         return _scatter(x.reshape(1), op, axis_of(op, dim, 1), idx.reshape(-1), src.reshape(-1),

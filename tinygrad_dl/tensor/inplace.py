@@ -14,7 +14,7 @@ from ..ops import GetItem
 from ..ops.shape import brief_index
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
-from .conversions import index_arg
+from .conversions import item_index
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -134,7 +134,7 @@ class InPlaceMethods:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """t[index] = value writes into t's array (a leaf that requires grad: under no_grad)."""
-        idx = index_arg(index)
+        idx = item_index("Tensor.__setitem__ (t[i] = v)", index)
 
         def put(a: np.ndarray, v: Any) -> None:
             # A Python int or bool is cast by value, as NumPy's and torch's `img[0] = 0` into
@@ -200,7 +200,9 @@ _OUT_OF_PLACE = {"Tensor.add_ (+=)": "`x = x + y`", "Tensor.sub_ (-=)": "`x = x 
                  "Tensor.zero_": "`x = tg.zeros_like(x)`",
                  "Tensor.fill_": "`x = tg.full_like(x, value)`",
                  "Tensor.copy_": "`x = src.clone()`", "Tensor.clamp_": "`x = x.clamp(lo, hi)`",
-                 "Tensor.__setitem__ (t[i] = v)": "`x = tg.where(mask, v, x)`"}
+                 "Tensor.__setitem__ (t[i] = v)": "`x = tg.where(mask, v, x)`",
+                 "Tensor.pow_": "`x = x ** y`", "Tensor.remainder_": "`x = x % y`",
+                 "Tensor.floor_divide_": "`x = x // y`"}
 
 _LEAF = ("{}: {} that requires grad is being used in an in-place operation; update it inside "
          "`with tinygrad_dl.no_grad():` (the optimizer idiom), or write `w = w - x` for a new "

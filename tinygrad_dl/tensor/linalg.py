@@ -158,10 +158,10 @@ class LinalgMethods:
         return self.diagonal(offset, axis1, axis2).sum(-1)
 
     @torch_keywords(diagonal="k")
-    def tril(self, k: int = 0) -> Tensor: return Tril.apply(self, k=k)
+    def tril(self, k: int = 0) -> Tensor: return Tril.apply(_matrices(self, "tril"), k=k)
 
     @torch_keywords(diagonal="k")
-    def triu(self, k: int = 0) -> Tensor: return Triu.apply(self, k=k)
+    def triu(self, k: int = 0) -> Tensor: return Triu.apply(_matrices(self, "triu"), k=k)
 
     # ---- decompositions and solvers (ops/linalg_decomp.py) ------------------------------------
     def svd(self, some: bool = True, compute_uv: bool = True) -> SVDResult:
@@ -317,3 +317,13 @@ def _scaled(x: Tensor, product: Tensor, beta: Any, alpha: Any, who: str) -> Tens
         np.broadcast_shapes(x.shape, out.shape)
         return out + x.where(type(x)(np.zeros(x.shape, bool)), 0.0)
     return out + (x if beta == 1 else x * float(beta))
+
+
+def _matrices(x: Tensor, op: str) -> Tensor:
+    """x, refused in one line unless it has 2 or more dims (torch's rule): NumPy's tril of a
+    1-D x builds a square matrix, whose gradient then failed to fit x, and of a 0-d one raises
+    a TypeError that names neither."""
+    if x.ndim < 2:
+        raise ValueError(f"{op}: needs a tensor of 2 or more dimensions (the last two are the "
+                         f"matrix), got shape {x.shape}")
+    return x

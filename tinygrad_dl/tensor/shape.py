@@ -14,7 +14,7 @@ from .. import tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
 from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
-from .conversions import Axis, index_arg, shape_arg
+from .conversions import Axis, index_arg, item_index, shape_arg
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -33,7 +33,8 @@ class ShapeMethods:
             raise ValueError(f"reshape(order={order!r}): only C order (rows first); for "
                              "Fortran order write t.T.reshape(shape[::-1]).T")
         return Reshape.apply(self, shape=shape_arg(shape))
-    def __getitem__(self, index: Any) -> Tensor: return GetItem.apply(self, index=index_arg(index))
+    def __getitem__(self, index: Any) -> Tensor:
+        return GetItem.apply(self, index=item_index("getitem", index))
 
     def transpose(self, *axes: Any, dim0: int | None = None, dim1: int | None = None) -> Tensor:
         """NumPy's transpose(*axes) (a permutation; none: reversed), or PyTorch's
@@ -146,9 +147,30 @@ class ShapeMethods:
                             axis=None if axis is NOT_GIVEN else axis)
 
     @spellings()
-    def repeat_interleave(self, repeats: Any, axis: int | None = None) -> Tensor:
-        """torch's repeat_interleave (dim=), NumPy's repeat: each element `repeats` times."""
-        return Repeat.apply(self, repeats=index_arg(repeats), axis=axis)
+    def repeat_interleave(self, repeats: Any = None, axis: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        """torch's repeat_interleave (dim=), NumPy's repeat: each element `repeats` times (an
+        int, or one count per element; a single count [k] is k for all). torch's
+        output_size= is checked against the result's length; `tg.repeat_interleave(r)` alone
+        is torch's one-argument form, the int64 indices 0..len(r)-1 each r[i] times."""
+        if repeats is None:  # torch.repeat_interleave(repeats): self holds the counts
+            r = np.asarray(index_arg(self))
+            if r.ndim > 1 or r.dtype.kind not in "iu":
+                raise TypeError(f"repeat_interleave: the counts must be a 0-d or 1-D integer "
+                                f"tensor, got shape {r.shape} dtype {r.dtype}")
+            return tensor.Tensor(np.arange(r.size, dtype=np.int64)).repeat_interleave(
+                r.reshape(-1), 0, output_size=output_size)
+        reps = index_arg(repeats)
+        if isinstance(reps, np.ndarray) and reps.size and reps.dtype.kind not in "biu":
+            raise TypeError(f"repeat_interleave: repeats must be integers, got dtype {reps.dtype}")
+        if axis is not None and self.ndim == 0:  # (torch's dims of a 0-d tensor: 0, -1)
+            axis_of("repeat_interleave", axis, 1)
+            return self.reshape(1).repeat_interleave(reps, 0, output_size=output_size)
+        out = Repeat.apply(self, repeats=reps, axis=axis)
+        if output_size is not None and output_size != out.shape[0 if axis is None else axis]:
+            raise ValueError(f"repeat_interleave: output_size={output_size} but the result has "
+                             f"{out.shape[0 if axis is None else axis]} entries along dim {axis}")
+        return out
 
     @torch_keywords(dims="reps")
     def tile(self, reps: Any) -> Tensor: return Tile.apply(self, reps=reps)

@@ -14,7 +14,15 @@ from .. import engine, tensor
 from ..ops import Median, Where
 from ..ops.shape import axis_of
 from ..ops.spelling import sort_order
-from .conversions import as_tensor, bool_mask, index_arg, int_arg, no_grad_result, selected
+from .conversions import (
+    as_tensor,
+    bool_mask,
+    fill_value,
+    index_arg,
+    int_arg,
+    no_grad_result,
+    selected,
+)
 from .results import ValuesIndices
 from .torch_extra_names import TorchExtraNames
 from .torch_misc import TorchMiscMethods
@@ -193,9 +201,9 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods,
                              f"{value.shape}")
         cond = np.zeros(x.shape[axis], bool)
         cond[idx] = True
-        val = as_tensor(value, x)
-        if val.dtype != x.dtype:  # (torch's: the value cast to x's dtype, which the result keeps;
-            val = val.astype(x.dtype)  # a float64 0-d value made a float32 x's result float64)
+        # torch's: the value cast to x's dtype, which the result keeps (a float64 0-d value
+        # made a float32 x's result float64); NaN into an integer x is refused (fill_value)
+        val = fill_value("index_fill", value, x)
         out = Where.apply(val, x,
                           cond=cond.reshape((-1,) + (1,) * (x.ndim - axis - 1)))
         return out.reshape(()) if self.ndim == 0 else out

@@ -144,6 +144,10 @@ class TorchExtraNames:
     def __iand__(self, other: Any) -> Tensor: return self.bitwise_and_(other)  # type: ignore[attr-defined]
     def __ior__(self, other: Any) -> Tensor: return self.bitwise_or_(other)  # type: ignore[attr-defined]
     def __ixor__(self, other: Any) -> Tensor: return self.bitwise_xor_(other)  # type: ignore[attr-defined]
+    # **= and %= in place, as torch's (without them Python rebound x to x ** y: a view, an
+    # alias or a parameter kept its old values, and `int_t **= 0.5` became float64 unsaid)
+    def __ipow__(self, other: Any) -> Tensor: return self.pow_(other)  # type: ignore[attr-defined]
+    def __imod__(self, other: Any) -> Tensor: return self.remainder_(other)  # type: ignore[attr-defined]
     def __pos__(self) -> Tensor: return self.positive()
 
     # ---- integer and float arithmetic torch has ---------------------------------------------

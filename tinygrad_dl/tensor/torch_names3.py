@@ -158,6 +158,8 @@ class TorchNames3Methods:
 
     def __ilshift__(self, other: Any) -> Tensor: return self.bitwise_left_shift_(other)
     def __irshift__(self, other: Any) -> Tensor: return self.bitwise_right_shift_(other)
+    # //= in place, as torch's (Python rebound x to x // y otherwise: torch_extra_names' **=)
+    def __ifloordiv__(self, other: Any) -> Tensor: return self.floor_divide_(other)  # type: ignore[attr-defined]
 
     # ---- histogram --------------------------------------------------------------------------
     def histogram(self, bins: Any = 100, *, range: Any = None, weight: Any = None,  # noqa: A002
