@@ -35,6 +35,7 @@ from ..functional import (
 )
 from ..functional.methods import number_arg
 from ..tensor import Tensor, np_dtype
+from . import init as nn_init
 from .module import Module, inplace_arg, inplace_repr, size_arg
 
 
@@ -345,6 +346,11 @@ class PReLU(Module):
             raise ValueError("PReLU: num_parameters must be >= 1, got 0")
         dtype = np.float64 if dtype is None else np_dtype(dtype, "PReLU")
         self.weight = Tensor(np.full(self.num_parameters, init, dtype), requires_grad=True)
+        self.init = init  # (torch's attribute: reset_parameters fills it again)
+
+    def reset_parameters(self) -> None:
+        """torch's: every slope back to `init`, in place."""
+        nn_init.constant_(self.weight, self.init)
 
     def forward(self, x: Any) -> Tensor:
         return prelu(x, self.weight)

@@ -65,6 +65,20 @@ class ModuleList(Sequential):
         return ModuleList(m for _, m in items)
 
 
+class _NoListMethod:
+    """A Sequential method ModuleDict does not have: reading it raises AttributeError (so
+    hasattr is False), and, not being a data descriptor, a layer stored under its name in the
+    instance wins."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        raise AttributeError(f"ModuleDict has no {self.name} (not a list): d[key] = layer")
+
+
 class ModuleDict(Sequential):
     """`nn.ModuleDict({"encoder": Linear(4, 2), "head": Linear(2, 1)})`: children named by the
     keys (non-empty strings without "."), read and written like a dict (`d["head"]`, keys(),
@@ -103,10 +117,11 @@ class ModuleDict(Sequential):
         del self[key]
         return m
 
-    def append(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        raise AttributeError("ModuleDict has no append, extend or insert: d[key] = layer")
-
-    extend = insert = append  # type: ignore[assignment]
+    # (Sequential's list methods, absent as on torch's ModuleDict: hasattr is False, and a
+    # key may take the name, `ModuleDict({"insert": layer})`, which a method refused)
+    append = _NoListMethod()  # type: ignore[assignment]
+    extend = _NoListMethod()  # type: ignore[assignment]
+    insert = _NoListMethod()  # type: ignore[assignment]
 
     def clear(self) -> None:
         for key in list(self._modules):

@@ -71,9 +71,12 @@ class _ConvTransposeNd(Redraw, Module):
         remember_init(self, init, fan_in, std, rng)
         self.weight = Tensor(w, requires_grad=True)
         b = None
-        if bias:  # drawn after the weight, as PyTorch's reset_parameters
-            b = (uniform((self.out_channels,), -fan_in ** -0.5, fan_in ** -0.5, dtype, rng,
-                         "init") if init == "pytorch" else np.zeros(self.out_channels, dtype))
+        if bias:  # drawn after the weight, as PyTorch's reset_parameters, and with its bound
+            # 1 / sqrt(fan_in) (fan_in ** -0.5 can differ in the last bit: reset_parameters
+            # after the same seed gave another bias)
+            bound = 1.0 / np.sqrt(fan_in)
+            b = (uniform((self.out_channels,), -bound, bound, dtype, rng, "init")
+                 if init == "pytorch" else np.zeros(self.out_channels, dtype))
         self.bias = None if b is None else Tensor(b, requires_grad=True)
 
     def forward(self, input: Any, output_size: Any = None) -> Tensor:

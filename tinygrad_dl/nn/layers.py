@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import engine, write_guard
 from ..device import check_device
 from ..functional import (
     avg_pool2d,
@@ -91,6 +92,8 @@ class Redraw:
     model re-initialised between runs (`m.apply(lambda l: l.reset_parameters() if hasattr(l,
     "reset_parameters") else None)`) kept its trained weights without a word."""
 
+    _draw_transposed = True  # (Conv2d draws its Gaussian weight in W's own order)
+
     def reset_parameters(self) -> None:
         if "_init_draw" not in self.__dict__:  # (unpickled from before it was recorded)
             raise AttributeError(f"{type(self).__name__}.reset_parameters: this layer holds no "
@@ -103,7 +106,15 @@ class Redraw:
             if b is not None:
                 nn_init.uniform_(b, -bound, bound, rng)
             return
-        nn_init.normal_(w, 0.0, init_std(init, max(fan_in, 1), std), rng)
+        # drawn as the layer's __init__ drew it (init_weights: as (in, out), transposed;
+        # Conv2d: in W's order): after the same seed, the weights it was built with, as
+        # torch's reset_parameters gives (a draw in W's order gave other weights)
+        shape = w.data.shape
+        z = normal(shape[::-1] if self._draw_transposed else shape, np.float64, rng, "init")
+        values = (z.T if self._draw_transposed else z) * init_std(init, max(fan_in, 1), std)
+        who = f"{type(self).__name__}.reset_parameters()"
+        engine.notify_write(who)  # (a write a jit replay would not redo)
+        write_guard.writable(w, who)[...] = values
         if b is not None:
             nn_init.zeros_(b)
 
@@ -303,8 +314,11 @@ class Sequential(Module):
         return self
 
     def insert(self, index: int, module: Module) -> Sequential:
-        layers = list(self)
-        layers.insert(operator.index(index), module)
+        layers, index = list(self), operator.index(index)
+        if not -len(layers) <= index <= len(layers):  # (list.insert's clamp appended it)
+            raise IndexError(f"Sequential.insert: index {index} out of range for "
+                             f"{len(layers)} layers")
+        layers.insert(index, module)
         del self[:]
         return self.extend(layers)
 
@@ -383,6 +397,8 @@ class Conv2d(Redraw, WeightBias, Module):
     the fan-in C_in / groups * KH * KW, b = 0. kernel_size, stride and dilation: an int or
     (rows, columns); padding as functional.conv2d. `weight` and `bias` are PyTorch's names for
     W and b (the same Tensors)."""
+
+    _draw_transposed = False  # (its __init__ draws W in its own order)
 
     def __init__(
         self,

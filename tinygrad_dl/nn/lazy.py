@@ -12,7 +12,7 @@ import numpy as np
 
 from ..device import check_device
 from ..tensor import Tensor, np_dtype
-from .layers import Linear, init_weights
+from .layers import Linear, init_weights, remember_init
 from .module import Module, size_arg
 
 
@@ -54,6 +54,8 @@ class LazyLinear(Linear):
         """W (out_features, d_in) and b drawn as Linear's; the module becomes a Linear."""
         w, b = init_weights(self.init, (self.d_out, d_in), d_in, self.std, self.rng,
                             self.dtype_, self.bias_on)
+        # (what Linear.reset_parameters draws from: without it, it raised on this layer)
+        remember_init(self, self.init, d_in, self.std, self.rng)
         d = self.__dict__
         d["_parameters"] = {}
         for name in ("rng", "std", "bias_on", "dtype_"):
@@ -64,6 +66,9 @@ class LazyLinear(Linear):
         self.W = Tensor(w, requires_grad=True)
         self.b = None if b is None else Tensor(b, requires_grad=True)
 
+    def reset_parameters(self) -> None:
+        """torch's: nothing to draw before the first input sets in_features (it raised)."""
+
     def forward(self, x: Tensor) -> Tensor:
         shape = np.shape(x.data if isinstance(x, Tensor) else x)
         if len(shape) == 0:
@@ -71,12 +76,13 @@ class LazyLinear(Linear):
         self.materialize(int(shape[-1]))
         return Linear.forward(self, x if isinstance(x, Tensor) else Tensor(x))
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> Any:
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True,
+                        assign: bool = False) -> Any:
         """torch's: loading into the LazyLinear itself sizes it from the saved weight."""
         weight = state.get("weight", state.get("W"))
         if weight is not None and np.ndim(weight) == 2:
             self.materialize(int(np.shape(weight)[1]))
-        return Linear.load_state_dict(self, state, strict)
+        return Linear.load_state_dict(self, state, strict, assign)  # (assign=: a TypeError here)
 
     def extra_repr(self) -> str:
         return f"in_features=0, out_features={self.d_out}, bias={self.bias_on}"

@@ -94,7 +94,8 @@ class _Lazy(Module):
         self.materialize(int(shape[1] if k is None else shape[-k - 1]))
         return type(self).forward(self, x, *args, **kwargs)  # (the layer's; hooks ran)
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> Any:
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True,
+                        assign: bool = False) -> Any:
         """torch's: loading into the lazy layer itself sizes it from the saved weight."""
         for key in ("weight", "W", "running_mean", "gamma"):
             if key in state and np.ndim(state[key]) >= 1:
@@ -105,7 +106,7 @@ class _Lazy(Module):
                                      f"shape {np.shape(state[key])}; expected {want} axes")
                 self.materialize(self.channels_in(np.shape(state[key])))
                 break
-        return Module.load_state_dict(self, state, strict)
+        return Module.load_state_dict(self, state, strict, assign)  # (assign=: a TypeError here)
 
     def channels_in(self, weight_shape: tuple[int, ...]) -> int:
         return int(weight_shape[0])

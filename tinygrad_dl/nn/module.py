@@ -58,6 +58,19 @@ def _unregistered(modules: list[tuple[str, Module]], params: set[int]) -> None:
                     RuntimeWarning, stacklevel=3)
 
 
+def _trainable(a: np.ndarray) -> bool:
+    """Whether a parameter may hold `a` itself: writable (an optimizer step writes it in
+    place) and in memory NumPy owns. A read-only array (np.broadcast_to's, a read-only memory
+    map) made the first step fail with NumPy's "output array is read-only"; so did a torch
+    tensor's memory, which the write guard can lock but NumPy will not make writable again."""
+    if not a.flags.writeable:
+        return False
+    base = a
+    while isinstance(base, np.ndarray) and base.base is not None:
+        base = base.base
+    return isinstance(base, np.ndarray)
+
+
 class IncompatibleKeys(NamedTuple):
     """What `Module.load_state_dict` skipped, as PyTorch's named tuple: still a tuple, so
     `missing, unexpected = net.load_state_dict(sd, strict=False)` unpacks as before."""
@@ -154,6 +167,11 @@ class Module(HookMethods):
             # a buffer as torch's: its values, copied (a live graph may hold its array), where
             # it silently became a plain attribute, out of state_dict
             value = np.array(value.data)
+        elif name in buffers and isinstance(value, np.generic):
+            # NumPy's arithmetic on a 0-d buffer gives a scalar (`self.n = self.n + 1`,
+            # `bn.num_batches_tracked + 1`): a 0-d array again, a buffer as torch's tensor
+            # stays one (it raised TypeError)
+            value = np.asarray(value)
         if name in buffers and (value is None or isinstance(value, np.ndarray)):
             buffers[name] = value  # assigning an array (or None) to a buffer keeps it one
             d[name] = value
@@ -179,6 +197,11 @@ class Module(HookMethods):
                                     f"{type(value).__name__} as {what} {name!r} (a Tensor, a "
                                     "Module or None expected); `del` it first to make it a "
                                     "plain attribute")
+        if name in params and is_module:
+            # torch's TypeError: the parameter was silently unregistered (neither trained nor
+            # saved any more); a Module over a buffer or a child is fine, as there
+            raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} "
+                            f"(a Module) as parameter {name!r}; `del` it first")
         if name in modules and isinstance(value, Tensor) and not is_param:
             raise TypeError(f"{type(self).__name__}: cannot assign a Tensor that is not a "
                             f"parameter as child module {name!r}")
@@ -341,6 +364,9 @@ class Module(HookMethods):
         """The parameter at a dotted path ("layers.0.W"), as torch's."""
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
+        if name not in mod._parameters:  # torch's name of a course parameter ("0.weight": W),
+            # as state_dict loading reads them (it raised "Linear has no parameter 'weight'")
+            name = {t: o for o, t in type(mod).torch_names.items()}.get(name, name)
         if mod._parameters.get(name) is None:
             raise AttributeError(f"{type(self).__name__}.get_parameter({target!r}): "
                                  f"{type(mod).__name__} has no parameter {name!r}")
@@ -584,11 +610,12 @@ class Module(HookMethods):
         if param is not None:  # (its dtype was checked with the others': all or nothing)
             # (a live graph that saved the old array then raises at its backward)
             write_guard.writable(param, f"{who}()")
-            param.data = src
+            param.data = src if _trainable(src) else src.copy()
             return
         path, _, local = name.rpartition(".")
         mod = self.get_submodule(path)
-        mod.register_buffer(local, src, local not in mod.__dict__.get("_non_persistent", ()))
+        mod.register_buffer(local, src if _trainable(src) else src.copy(),  # (a batch norm's
+                            local not in mod.__dict__.get("_non_persistent", ()))  # in place)
 
     def _ours(self, state: dict[str, Any], targets: dict[str, Any]) -> dict[str, Any]:
         """`state` with PyTorch's names for the course's parameters read as ours (a torch

@@ -34,6 +34,7 @@ from ..functional.nn_more import check_reduction
 from ..functional.pooling_indices import pool_args, pool_with_indices, sizes_of
 from ..random import as_rng, normal
 from ..tensor import Tensor, np_dtype
+from . import init as nn_init
 from . import layers, pooling
 from .module import Module, inplace_arg, inplace_repr, size_arg
 
@@ -345,8 +346,15 @@ class EmbeddingBag(Module):
             if padding_idx is not None:
                 w[padding_idx] = 0
         self.weight = Tensor(w, requires_grad=True)
+        self.__dict__["_rng"] = rng  # (reset_parameters draws from it again)
         self.mode, self.include_last_offset = mode, bool(include_last_offset)
         self.padding_idx = padding_idx
+
+    def reset_parameters(self) -> None:
+        """torch's: the table drawn again from N(0, 1), in place, its padding row 0."""
+        nn_init.normal_(self.weight, generator=self.__dict__.get("_rng"))
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Tensor:
         return embedding_bag(input, self.weight, offsets, mode=self.mode,

@@ -85,6 +85,11 @@ class RMSNorm(Module):
         self.weight = Tensor(np.ones(self.normalized_shape, dt), requires_grad=True) \
             if self.elementwise_affine else None
 
+    def reset_parameters(self) -> None:
+        """torch's: weight back to ones, in place."""
+        if self.weight is not None:
+            nn_init.ones_(self.weight)
+
     def forward(self, x: Any) -> Tensor:
         return rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
@@ -192,6 +197,25 @@ class _InstanceNorm(Module):
             self.register_buffer("running_mean", np.zeros(self.num_features, dt))
             self.register_buffer("running_var", np.ones(self.num_features, dt))
             self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
+
+    def reset_running_stats(self) -> None:
+        """torch's: running mean 0, running variance 1, count 0 (with track_running_stats)."""
+        for name, value in (("running_mean", 0), ("running_var", 1),
+                            ("num_batches_tracked", 0)):
+            a = self._buffers.get(name)
+            if a is not None and a.flags.writeable:
+                a[...] = value
+            elif a is not None:  # (read-only: a new array, as BatchNorm1d's)
+                self.register_buffer(name, np.full_like(a, value),
+                                     name not in self.__dict__.get("_non_persistent", ()))
+
+    def reset_parameters(self) -> None:
+        """torch's: the running statistics reset, weight ones and bias zeros, in place."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            nn_init.ones_(self.weight)
+        if self.bias is not None:
+            nn_init.zeros_(self.bias)
 
     def forward(self, x: Any) -> Tensor:
         who, k, c = type(self).__name__, self.dims, self.num_features

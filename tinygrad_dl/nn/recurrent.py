@@ -151,6 +151,10 @@ class _RecurrentBase(Module):
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
         self.rng = as_rng(rng, name)  # the generator of the dropout masks (and the init)
+        # the one given (None: the default generator, whose stream manual_seed sets), which
+        # reset_parameters draws from; self.rng, the default's own NumPy generator when none
+        # was given, becomes a private copy in a deepcopy or an unpickled model
+        self.__dict__["_rng"] = rng
         dtype = np.float64 if dtype is None else np_dtype(dtype, name)
         for k in range(self.num_layers):
             d_in = self.input_size if k == 0 else self.out_size * self.directions
@@ -184,7 +188,7 @@ class _RecurrentBase(Module):
         after moving a model, e.g. under DataParallel)."""
 
     def reset_parameters(self) -> None:
-        reset_recurrent(self, self.rng)
+        reset_recurrent(self, self.__dict__.get("_rng", self.rng))
 
     def cell(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
         raise NotImplementedError
