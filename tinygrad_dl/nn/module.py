@@ -7,7 +7,6 @@ apply and the rest of PyTorch's Module API live here; `size_arg` checks the laye
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -22,40 +21,8 @@ from ..ops.shape import brief_values
 from ..tensor import Tensor, np_dtype
 from . import module_hooks
 from .module_hooks import HookMethods
+from .module_tree import TreeMethods
 from .state_entries import entry_array, tied_names
-
-
-def _unregistered(modules: list[tuple[str, Module]], params: set[int]) -> None:
-    """Warn about layers or parameters that a module keeps in a plain list, tuple or dict
-    attribute (`self.layers = [Linear(2, 3), Linear(3, 1)]`) and that are registered nowhere
-    in the model: parameters(), state_dict() and every optimizer miss them, so they would
-    never be trained or saved, without a word (PyTorch's silence too). A list of layers that
-    are registered elsewhere as well (`self.linears = [m for m in self.layers ...]`) is fine."""
-    known: set[int] | None = None
-    for mod_name, mod in modules:
-        d = mod.__dict__
-        version = d.get("_version", -1)  # (-1: a module made without __init__, unpickled)
-        if d.get("_scanned") == version:  # looked at since its last assignment: model
-            continue  # .zero_grad() per step pays a dict lookup per module, not a scan
-        d["_scanned"] = version
-        if known is None:
-            known = {id(m) for _, m in modules}
-        for key, value in list(d.items()):
-            if type(value) not in (list, tuple, dict):  # (its own registries are dicts
-                continue  # of registered entries: nothing lost there)
-            items = value.values() if type(value) is dict else value
-            lost = [v for v in items if (isinstance(v, Module) and id(v) not in known) or (
-                isinstance(v, Tensor) and v.requires_grad and v._ctx is None
-                and id(v) not in params)]
-            if lost:
-                where = f"{mod_name}.{key}" if mod_name else key
-                kind = "nn.ModuleDict" if type(value) is dict else "nn.ModuleList"
-                warnings.warn(
-                    f"{type(mod).__name__}.{key} ({where!r}) is a plain {type(value).__name__} "
-                    f"holding {len(lost)} layer(s) or parameter(s) registered nowhere: "
-                    "parameters(), state_dict() and optimizers do not see them, so they would "
-                    f"not be trained or saved; hold them in a {kind} (or as attributes)",
-                    RuntimeWarning, stacklevel=3)
 
 
 def _trainable(a: np.ndarray) -> bool:
@@ -119,7 +86,7 @@ class Buffer(np.ndarray):
         return out
 
 
-class Module(HookMethods):
+class Module(HookMethods, TreeMethods):
     """Base class: subclasses call super().__init__() first, then assign layers and tensors."""
 
     training: bool
@@ -274,116 +241,6 @@ class Module(HookMethods):
     # ---- traversal -----------------------------------------------------------------------
     # A module or parameter reached twice (a layer used twice, `self.b.W = self.a.W`) is listed
     # once, under its first name, as in PyTorch: else an optimizer would step it twice.
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        seen: set[int] = set()
-        for name, child in self._modules.items():
-            if child is not None and id(child) not in seen:
-                seen.add(id(child))
-                yield name, child
-
-    def children(self) -> list[Module]:
-        return [m for _, m in self.named_children()]
-
-    def named_modules(self, prefix: str = "", memo: set[int] | None = None,
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
-        """(qualified name, module) pairs, this one first ("" or `prefix`); a module reached
-        twice is listed once, unless remove_duplicate=False (torch's keywords)."""
-        memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        if remove_duplicate:
-            memo.add(id(self))
-        yield prefix, self
-        for name, child in self._modules.items():
-            if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo,
-                                               remove_duplicate)
-
-    def modules(self) -> list[Module]:
-        return [m for _, m in self.named_modules()]
-
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> list[tuple[str, Tensor]]:
-        """(qualified name, parameter) pairs, e.g. ("layers.0.W", W); each parameter once
-        (every name with remove_duplicate=False; this module's own with recurse=False, as
-        torch's). Layers or parameters kept in a plain list, tuple or dict attribute, and
-        registered nowhere, are not among them: a RuntimeWarning says so (`_unregistered`)."""
-        seen: set[int] = set()
-        out = []
-        modules = (list(self.named_modules(prefix, remove_duplicate=remove_duplicate))
-                   if recurse else [(prefix, self)])
-        for mod_name, mod in modules:
-            for name, p in mod._parameters.items():
-                if p is not None and (id(p) not in seen or not remove_duplicate):
-                    seen.add(id(p))
-                    out.append((f"{mod_name}.{name}" if mod_name else name, p))
-        if recurse:
-            _unregistered(modules, seen)
-        return out
-
-    def name_parameters(self) -> Module:
-        """Set each parameter's `.name` to its qualified name (drawn graphs show it)."""
-        for name, p in self.named_parameters():
-            p.name = name
-        return self
-
-    def parameters(self, recurse: bool = True) -> list[Tensor]:
-        return [p for _, p in self.named_parameters(recurse=recurse)]
-
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> list[tuple[str, np.ndarray]]:
-        modules = (self.named_modules(prefix, remove_duplicate=remove_duplicate) if recurse
-                   else [(prefix, self)])
-        seen: set[int] = set()
-        out = []
-        for mod_name, mod in modules:
-            for name, b in mod._buffers.items():
-                if b is not None and (id(b) not in seen or not remove_duplicate):
-                    seen.add(id(b))
-                    out.append((f"{mod_name}.{name}" if mod_name else name, b))
-        return out
-
-    def buffers(self, recurse: bool = True) -> list[np.ndarray]:
-        return [b for _, b in self.named_buffers(recurse=recurse)]
-
-    def get_submodule(self, target: str) -> Module:
-        """The submodule at a dotted path ("encoder.layers.0"; "" is this module), as
-        torch's; one line naming the first step that is not a submodule."""
-        m: Module = self
-        if target == "":
-            return m
-        for step in target.split("."):
-            child = m._modules.get(step) if isinstance(m, Module) else None
-            if child is None:
-                raise AttributeError(f"{type(self).__name__}.get_submodule({target!r}): "
-                                     f"{type(m).__name__} has no submodule {step!r}")
-            m = child
-        return m
-
-    def get_parameter(self, target: str) -> Tensor:
-        """The parameter at a dotted path ("layers.0.W"), as torch's."""
-        path, _, name = target.rpartition(".")
-        mod = self.get_submodule(path)
-        if name not in mod._parameters:  # torch's name of a course parameter ("0.weight": W),
-            # as state_dict loading reads them (it raised "Linear has no parameter 'weight'")
-            name = {t: o for o, t in type(mod).torch_names.items()}.get(name, name)
-        if mod._parameters.get(name) is None:
-            raise AttributeError(f"{type(self).__name__}.get_parameter({target!r}): "
-                                 f"{type(mod).__name__} has no parameter {name!r}")
-        return mod._parameters[name]
-
-    def get_buffer(self, target: str) -> np.ndarray:
-        """The buffer at a dotted path ("bn.running_mean"), as torch's."""
-        path, _, name = target.rpartition(".")
-        mod = self.get_submodule(path)
-        if mod._buffers.get(name) is None:
-            raise AttributeError(f"{type(self).__name__}.get_buffer({target!r}): "
-                                 f"{type(mod).__name__} has no buffer {name!r}")
-        return mod._buffers[name]
-
-    def num_parameters(self) -> int:
-        return sum(p.data.size for p in self.parameters())
-
     def register_parameter(self, name: str, param: Tensor | None) -> None:
         self._check_name("register_parameter", "parameter", name, "_parameters")
         if param is not None and not (isinstance(param, Tensor) and param.requires_grad):
