@@ -336,9 +336,11 @@ def check_views(ops: list[Any]) -> None:
                 )
 
 
-def writable(t: Any, who: str) -> np.ndarray:
+def writable(t: Any, who: str, check_only: bool = False) -> np.ndarray | None:
     """`t.data`, safe to write in place. If a live graph read that array, `t` gets a copy
-    first: the graph keeps the values it used, and a backward through it raises naming `who`."""
+    first: the graph keeps the values it used, and a backward through it raises naming `who`.
+    check_only=True raises what this would raise and changes nothing: None where `t` would get
+    a copy (a check before a write that may not happen: a refused load_state_dict)."""
     a = t.data
     if a.flags.writeable:
         base = a.base
@@ -364,6 +366,8 @@ def writable(t: Any, who: str) -> np.ndarray:
                            f"from (shape {a.shape}), which a live graph holds for backward; a "
                            "copy would leave that leaf unchanged, where torch's write reaches "
                            "it: write into the leaf under no_grad(), or after backward()")
+    if check_only:
+        return None
     with _guard:
         held = [id(x) for x in (a, a.base) if x is not None and id(x) in _locks]
         for key in held:

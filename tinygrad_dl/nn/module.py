@@ -427,7 +427,7 @@ class Module(HookMethods, TreeMethods):
         targets.update(self._saved_buffers())
         tied = {k: v for k, v in tied_names(self).items() if k not in targets}
         state = self._ours(state, {**targets, **tied})
-        state = _untie(who, state, tied)
+        state = _untie(who, state, tied, targets)
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
         if strict and (missing or unexpected):
@@ -443,6 +443,11 @@ class Module(HookMethods, TreeMethods):
                         else "")
                 raise ValueError(f"{who}: {name!r} has shape {src.shape} in the state dict but "
                                  f"{dst.shape} in the model{hint}")
+            # a parameter's array is only checked here (what writable() would raise): a
+            # refused load marked a live graph's arrays as replaced, and its backward then
+            # raised naming this load, which had changed nothing
+            live = (write_guard.writable(params[name], f"{who}()", check_only=True)
+                    if name in params else dst)
             if assign:
                 if name in params and src.dtype.kind != "f":
                     raise TypeError(f"{who}(assign=True): {name!r} is {src.dtype} in the state "
@@ -450,13 +455,18 @@ class Module(HookMethods, TreeMethods):
                 assigns.append((name, src))
                 continue
             _check_lossless(who, name, src, dst.dtype)
-            if name in params:  # a live graph that saved the old values keeps its own copy
-                dst = write_guard.writable(params[name], f"{who}()")
-            elif not dst.flags.writeable:  # (NumPy's "assignment destination is read-only")
-                raise ValueError(f"{who}: buffer {name!r} is a read-only array; register a "
+            # (NumPy's "assignment destination is read-only" came after the entries before it
+            # were copied: a parameter assign=True made from a read-only array, a buffer too;
+            # None: a live graph's array, which the write replaces by a copy first)
+            if live is not None and not live.flags.writeable:
+                what = "parameter" if name in params else "buffer"
+                raise ValueError(f"{who}: {what} {name!r} is a read-only array; make it a "
                                  "writable one (np.array(a)) to load into it")
-            copies.append((dst, src))
-        for dst, src in copies:  # every entry passed: only now is anything written
+            copies.append((name, src))
+        for name, src in copies:  # every entry passed: only now is anything written
+            # a live graph that saved a parameter's old values keeps its own copy
+            dst = (write_guard.writable(params[name], f"{who}()") if name in params
+                   else targets[name])
             np.copyto(dst, src, casting="unsafe")
         for name, src in assigns:
             self._assign(name, params.get(name), src, who)
@@ -504,20 +514,30 @@ class Module(HookMethods, TreeMethods):
         return "\n".join(lines) + "\n)"
 
 
-def _untie(who: str, state: Mapping[str, Any], tied: dict[str, str]) -> Mapping[str, Any]:
+def _untie(who: str, state: Mapping[str, Any], tied: dict[str, str],
+           targets: Mapping[str, np.ndarray]) -> Mapping[str, Any]:
     """`state` with each tied parameter's other names (`tied`: other -> ours) read as ours; two
     names of one parameter holding different values are refused (torch's copies both, and the
-    last one wins without a word)."""
+    last one wins without a word). Values are compared as they would load, in the model's
+    dtype (a float64 and a float32 copy of one float32 weight agree), NaN equal to NaN (torch
+    lists one tensor under both names)."""
     if not any(k in state for k in tied):
         return state
     out = {k: v for k, v in state.items() if k not in tied}
     for other, ours in tied.items():
         if other not in state:
             continue
-        if ours in out and not np.array_equal(entry_array(who, ours, out[ours]),
-                                              entry_array(who, other, state[other])):
-            raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, but "
-                             "the state dict holds different values for them")
+        if ours in out:
+            a, b = entry_array(who, ours, out[ours]), entry_array(who, other, state[other])
+            if a.shape != b.shape:
+                raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
+                                 f"but the state dict holds shapes {b.shape} and {a.shape}")
+            dtype = targets[ours].dtype
+            if dtype.kind == "f" and a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
+                a, b = a.astype(dtype), b.astype(dtype)  # (else _check_lossless refuses them)
+            if not np.array_equal(a, b, equal_nan=True):
+                raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
+                                 "but the state dict holds different values for them")
         out.setdefault(ours, state[other])
     return out
 

@@ -23,10 +23,10 @@ def entry_array(who: str, name: str, value: Any) -> np.ndarray:
     message for a ragged list or an object array named neither. A torch tensor is read as
     torch's load_state_dict reads it (`from_torch`): one that requires grad is taken
     detached, and bfloat16 as float32, to be cast into the model's dtype."""
-    value = from_torch(value)
     try:
+        value = from_torch(value)  # (a meta tensor, which holds no values, raises here)
         a = np.asarray(value)
-    except (TypeError, ValueError, RuntimeError) as e:
+    except (TypeError, ValueError, RuntimeError, NotImplementedError) as e:
         raise ValueError(f"{who}: {name!r} is not an array of numbers "
                          f"({type(value).__name__}: {str(e).split('. ')[0][:120]})") from None
     if a.dtype.kind not in "biufc":
@@ -38,9 +38,15 @@ def entry_array(who: str, name: str, value: Any) -> np.ndarray:
 def tied_names(module: Any) -> dict[str, str]:
     """{other name: the name state_dict() lists} for every parameter reachable under more than
     one name (a weight tied across layers, a module used twice), torch's spelling of each
-    other name included ("b.weight" for "b.W"). torch's state_dict lists every name, so a
-    torch model with tied weights has them all; ours lists the first only."""
+    other name included ("b.weight" for "b.W"), and every saved buffer of a module used twice.
+    torch's state_dict lists every name, so a torch model with tied weights has them all; ours
+    lists the first only."""
     first = {id(p): n for n, p in module.named_parameters()}
+    # a module reached under two names (Sequential(bn, bn)) has its saved buffers listed under
+    # both by torch too ("1.running_mean"): read as the first name's
+    buffers = {(id(m), n): f"{prefix}.{n}" if prefix else n
+               for prefix, m in module.named_modules() for n, b in m._buffers.items()
+               if b is not None and n not in m.__dict__.get("_non_persistent", ())}
     out: dict[str, str] = {}
     stack: list[tuple[str, Any, tuple[int, ...]]] = [("", module, ())]
     while stack:  # every path, not named_modules()'s first one (a cycle is walked once)
@@ -52,6 +58,11 @@ def tied_names(module: Any) -> dict[str, str]:
                 out[full] = first[id(p)]
                 if n in theirs:  # (torch's name there: "1.weight" of Sequential(lin, lin))
                     out[f"{prefix}.{theirs[n]}" if prefix else theirs[n]] = first[id(p)]
+        for n in mod._buffers:
+            full = f"{prefix}.{n}" if prefix else n
+            ours = buffers.get((id(mod), n))
+            if ours is not None and ours != full:
+                out[full] = ours
         above = (*above, id(mod))
         for n, child in mod._modules.items():
             if child is not None and id(child) not in above:

@@ -224,7 +224,7 @@ class LBFGS(Optimizer):
                 own[k] = dtype.type(own[k])
         rest = {k: v for k, v in own.items() if k not in (*_FLAT, *_LISTS)}
         super().load_state_dict({**d, "state": [rest, *state[1:]]})
-        self.state[0] = own
+        self.state[0] = {**own, **self.state[0]}  # (its counters as checked: ints)
 
 
 def _copy(v: Any) -> Any:

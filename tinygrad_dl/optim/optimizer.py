@@ -314,7 +314,8 @@ class Optimizer:
         merged = [self._loaded_group(i, g, saved)
                   for i, (g, saved) in enumerate(zip(self.param_groups, groups))]
         state = _ParamStates(
-            ({k: _state_array(who, i, k, v, p.data) if isinstance(v, np.ndarray)
+            ({k: _state_array(who, i, k, v, p.data)
+              if isinstance(v, np.ndarray) and not (k in self.state_counters and v.ndim == 0)
               else self._state_number(i, k, v)
               for k, v in s.items()} for i, (s, p) in enumerate(zip(d["state"], self.params))),
             who=who)
@@ -332,10 +333,15 @@ class Optimizer:
         real = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
             v, (bool, np.bool_))
         if key in self.state_counters:
-            if not (real and isinstance(v, (int, np.integer)) and v >= 0):
+            # a whole number in any spelling: 3, np.int64(3), 3.0 (torch keeps its step as a
+            # float), a 0-d array; they loaded before the check and step the same
+            n = v.item() if isinstance(v, np.ndarray) and v.dtype.kind in "iuf" else v
+            whole = isinstance(n, (int, np.integer)) or (
+                isinstance(n, (float, np.floating)) and math.isfinite(n) and float(n).is_integer())
+            if not (whole and not isinstance(n, (bool, np.bool_)) and n >= 0):
                 raise ValueError(f"{who}: parameter {i}'s step count {key!r} must be a whole "
                                  f"number >= 0, got {type(v).__name__} {v!r:.40}")
-            return int(v)
+            return int(n)
         if v is None and self.state_none_ok:
             return v
         if not (real and math.isfinite(v)):
