@@ -9,13 +9,14 @@ package imports this module before it defines Tensor.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import engine, hooks, tensor
-from ..ops import Cast
-from ..ops.shape import axis_of, brief_values
+from ..ops import Cast, Tap
+from ..ops.shape import axis_of
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -134,7 +135,8 @@ def fill_value(who: str, value: Any, like: Tensor) -> Tensor:
     masked_fill, index_fill and scatter(value=) keep; a fraction into an integer dtype
     truncates, as torch's (7.5 -> 7). NaN, inf or a number outside the dtype's range is
     refused in one line, as torch refuses it (NumPy's cast gave -2**63 for NaN into int64, 44
-    for 300 into uint8, inf for 1e300 into float32). A Tensor keeps its graph (a Cast)."""
+    for 300 into uint8, inf for 1e300 or the int 100000 into float16). A Tensor keeps its
+    graph (a Cast), its check a Tap op, so that a jit replay checks each call's value."""
     dt = like.data.dtype
     a = value.data if isinstance(value, tensor.Tensor) else np.asarray(value)
     if a.dtype == object and type(value) is int:  # (beyond int64: NumPy's object array)
@@ -143,27 +145,47 @@ def fill_value(who: str, value: Any, like: Tensor) -> Tensor:
         return value if isinstance(value, tensor.Tensor) else as_tensor(value, like)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{who}: the value must be a real number, got dtype {a.dtype}")
-    bad = False
-    if dt.kind in "iu" and a.dtype.kind == "f":
-        with np.errstate(invalid="ignore"):
-            info = np.iinfo(dt)
-            bad = a.size > 0 and not (np.isfinite(a).all() and a.min() >= info.min
-                                      and a.max() < info.max + 1)
-    elif dt.kind in "iu" and a.dtype.kind in "iu" and a.size:
-        info = np.iinfo(dt)
-        bad = not (int(a.min()) >= info.min and int(a.max()) <= info.max)
-    elif dt.kind == "f" and a.dtype.kind == "f" and a.size:
-        with np.errstate(invalid="ignore"):
-            finite = np.isfinite(a)
-            bad = bool((np.abs(a[finite]) > np.finfo(dt).max).any())
-    if bad:
-        shown = brief_values(a) if isinstance(value, (tensor.Tensor, np.ndarray)) else value
-        raise ValueError(f"{who}: value {shown!s} does not fit the input's dtype {dt} "
-                         "(NumPy's cast would give another number; torch refuses it too)")
+    fits = FillFits(who, dt.str)
     if isinstance(value, tensor.Tensor):
-        return value.astype(dt)
+        return Tap.apply(value, fn=fits).astype(dt)
+    fits(a)
     out = a.astype(dt)
     return tensor.Tensor(engine.literal(out) if is_literal(value) else out)
+
+
+@dataclass(frozen=True)
+class FillFits:
+    """A `Tap` check that fill values fit `dtype` (torch's checked cast of a fill value: NaN,
+    inf and numbers past the ends are refused, into a float dtype only finite ones past its
+    largest); a bool dtype takes anything. Equal by value, as ops.shape.InRange."""
+
+    what: str
+    dtype: str
+
+    def __call__(self, a: np.ndarray) -> None:
+        dt = np.dtype(self.dtype)
+        if not a.size or a.dtype == dt or dt.kind == "b" or a.dtype.kind == "b":
+            return
+        if dt.kind == "f":
+            v = np.abs(a.astype(np.float64))
+            with np.errstate(invalid="ignore"):
+                bad = np.isfinite(v) & (v > np.finfo(dt).max)
+        elif a.dtype.kind == "f":  # (exact ends: int64's 2**63 - 1 is 2.0**63 as a float)
+            lo, hi, f = np.iinfo(dt).min, np.iinfo(dt).max, a.astype(np.float64)
+            with np.errstate(invalid="ignore"):
+                above = f > hi if hi < 2**53 else f >= float(hi + 1)
+                bad = ~np.isfinite(f) | (f < lo) | above
+        else:
+            info = np.iinfo(dt)
+            if int(a.min()) >= info.min and int(a.max()) <= info.max:
+                return
+            bad = (a < info.min) | (a > info.max)
+        if bad.any():
+            v = a[bad].reshape(-1)[0]
+            wrap = (" (torch 2.13 wraps a negative integer into an unsigned dtype around; give "
+                    "the wrapped number)" if dt.kind == "u" and a.dtype.kind == "i" and v < 0
+                    else " (NumPy's cast would give another number; torch refuses it too)")
+            raise ValueError(f"{self.what}: value {v} does not fit the input's dtype {dt}{wrap}")
 
 
 def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
@@ -203,14 +225,20 @@ def index_arg(index: Any) -> Any:
 def item_index(who: str, index: Any) -> Any:
     """index_arg for `t[index]` and `t[index] = v`, refusing a uint8 Tensor in it: torch 2.13
     reads one as a mask (deprecated, with a warning), NumPy as positions, so `x[m.byte()]`
-    picked rows 0 and 1 without a word (a uint8 NumPy array stays NumPy's positions)."""
-    if isinstance(index, tensor.Tensor) or type(index) is tuple:
-        for i in index if type(index) is tuple else (index,):
-            if isinstance(i, tensor.Tensor) and i.data.dtype == np.uint8:
-                raise IndexError(f"{who}: a uint8 index tensor is a mask in torch (deprecated "
-                                 "there) and positions in NumPy; give .bool() for a mask or "
-                                 ".long() for positions")
+    picked rows 0 and 1 without a word (a uint8 NumPy array stays NumPy's positions); also
+    inside a list (`x[[m]]`, which torch reads as `x[m]`: a mask, NumPy as positions)."""
+    if _holds_uint8(index):
+        raise IndexError(f"{who}: a uint8 index tensor is a mask in torch (deprecated there) "
+                         "and positions in NumPy; give .bool() for a mask or .long() for "
+                         "positions")
     return index_arg(index)
+
+
+def _holds_uint8(index: Any) -> bool:
+    """Is `index` a uint8 Tensor, or a tuple or (nested) list holding one?"""
+    if isinstance(index, tensor.Tensor):
+        return index.data.dtype == np.uint8
+    return type(index) in (tuple, list) and any(_holds_uint8(i) for i in index)
 
 
 def no_grad_result(data: np.ndarray) -> Tensor:

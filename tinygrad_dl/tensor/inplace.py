@@ -184,8 +184,8 @@ def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
             if other.requires_grad:
                 raise RuntimeError(
                     f"{op}: the operand requires grad, and an in-place update would not record "
-                    "it; write `x = x + y` (a new tensor) instead, or run the update under "
-                    "no_grad()")
+                    f"it; write {_OUT_OF_PLACE.get(op, '`x = x + y`')} (a new tensor) instead, "
+                    "or run the update under no_grad()")
         elif (type(other) is list or type(other) is tuple) and _holds_grad(other):
             raise RuntimeError(  # np.asarray would read the tensors' values, drop their grads
                 f"{op}: the operand is a list holding a tensor that requires grad, and an "

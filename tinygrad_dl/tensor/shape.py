@@ -152,17 +152,23 @@ class ShapeMethods:
         """torch's repeat_interleave (dim=), NumPy's repeat: each element `repeats` times (an
         int, or one count per element; a single count [k] is k for all). torch's
         output_size= is checked against the result's length; `tg.repeat_interleave(r)` alone
-        is torch's one-argument form, the int64 indices 0..len(r)-1 each r[i] times."""
+        is torch's one-argument form, the indices 0..len(r)-1 each r[i] times (int64, or int32
+        for int32 counts, as torch's)."""
         if repeats is None:  # torch.repeat_interleave(repeats): self holds the counts
             r = np.asarray(index_arg(self))
             if r.ndim > 1 or r.dtype.kind not in "iu":
                 raise TypeError(f"repeat_interleave: the counts must be a 0-d or 1-D integer "
                                 f"tensor, got shape {r.shape} dtype {r.dtype}")
-            return tensor.Tensor(np.arange(r.size, dtype=np.int64)).repeat_interleave(
+            # (torch's result has the counts' dtype: int32 counts give int32 indices)
+            dtype = np.int32 if r.dtype == np.int32 else np.int64
+            return tensor.Tensor(np.arange(r.size, dtype=dtype)).repeat_interleave(
                 r.reshape(-1), 0, output_size=output_size)
         reps = index_arg(repeats)
-        if isinstance(reps, np.ndarray) and reps.size and reps.dtype.kind not in "biu":
-            raise TypeError(f"repeat_interleave: repeats must be integers, got dtype {reps.dtype}")
+        # a float count is refused as torch refuses it: NumPy's repeat truncates 2.5 to 2
+        a = reps if isinstance(reps, np.ndarray) else np.asarray(reps)
+        if a.size and a.dtype.kind not in "biu":
+            got = f"dtype {a.dtype}" if isinstance(reps, np.ndarray) else repr(repeats)
+            raise TypeError(f"repeat_interleave: repeats must be integers, got {got}")
         if axis is not None and self.ndim == 0:  # (torch's dims of a 0-d tensor: 0, -1)
             axis_of("repeat_interleave", axis, 1)
             return self.reshape(1).repeat_interleave(reps, 0, output_size=output_size)
