@@ -23,7 +23,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__, files
 from .files import stdout_gone, write_error
@@ -57,7 +57,10 @@ class _Version(argparse.Action):
     """--version, with NumPy's version imported only when asked for."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        print(version_text())
+        try:
+            print(version_text())
+        except BrokenPipeError:  # (an unbuffered stdout: raised here, not at main's flush)
+            parser.exit(_stdout_gone("tinygrad-dl"))
         parser.exit()
 
 
@@ -66,10 +69,24 @@ class _Parser(argparse.ArgumentParser):
     hint: a value that starts with '-' (`--resume -odd.ckpt`) is read as a flag, and argparse's
     "expected one argument" does not say that FLAG=VALUE gets it through."""
 
+    _argv: list[str] = []
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._argv = list(sys.argv[1:] if args is None else args)  # (for error's hint)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
         m = re.fullmatch(r"argument (?:\S+/)*(\S+): expected one argument", message)
         if m:
             message += f" (if its value starts with '-', write {m[1]}=VALUE)"
+        elif message.startswith("the following arguments are required"):
+            # `synthesize -odd.npz`: the file was read as an unknown flag, and the error named
+            # only the missing CHECKPOINT
+            odd = [a for a in self._argv if a.startswith("-") and a not in ("-", "--")
+                   and a.partition("=")[0] not in self._option_string_actions]
+            if odd:
+                message += (f" ({odd[0]} was read as a flag: put -- before a value that "
+                            f"starts with '-', or write a file as ./{odd[0]})")
         super().error(message)
 
 
@@ -102,21 +119,40 @@ def _chosen(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     program = argv is None  # the `tinygrad-dl` program (tests call main with a list)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _main(list(sys.argv[1:] if argv is None else argv))
+        return _main(args)
     finally:
         if program and threading.current_thread() is threading.main_thread():
             # The work is done and reported: a Ctrl-C while Python shuts down (its signal module
             # goes back to SIG_DFL near the very end) must not turn the exit status into death by
             # SIGINT with nothing printed, as CI saw once on a fast machine.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if program:
+            flush_stdout(_chosen(args) or "tinygrad-dl")
+
+
+def flush_stdout(command: str) -> None:
+    """Flush stdout now, not at Python's exit: output still in its buffer (a pipe's buffer holds
+    all of a short output, --help's and --version's too) whose reader has left (`| head -1`)
+    failed there as "Exception ignored ... BrokenPipeError" and exit status 120; here it is
+    the command's one line and exit status 1 (SystemExit, so it also ends argparse's exits)."""
+    if sys.stdout is None:  # (started with stdout closed, `>&-`: print wrote nowhere)
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise SystemExit(_stdout_gone(command)) from None
+    except (OSError, ValueError):  # (a closed or odd stdout: nothing more to say on it)
+        pass
 
 
 def _stdout_gone(command: str) -> int:
     """stdout's reader exited (a pipe into `head`): say so once on stderr and exit 1: the
     command's printed output is incomplete (its files, if it wrote any, say what it did)."""
     stdout_gone()
-    print(f"tinygrad-dl {command}: stdout was closed by its reader (a pipe); the rest of the "
+    command = command if command == "tinygrad-dl" else f"tinygrad-dl {command}"
+    print(f"{command}: stdout was closed by its reader (a pipe); the rest of the "
           "output is not printed", file=sys.stderr)
     return 1
 

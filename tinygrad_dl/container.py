@@ -88,6 +88,9 @@ def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
     if path.is_dir():  # ("checkpoint not found: runs/a" sent the user looking for a folder)
         raise FileNotFoundError(f"{what} {path} is a folder, not a file: name the file in it")
     if not path.is_file():
+        if path.exists():  # /dev/null, a FIFO, <(...)'s /dev/fd/N: there, so not "not found"
+            raise ValueError(f"{what} {path} is not a regular file (a device or a pipe): "
+                             "name a saved .npz file")
         raise FileNotFoundError(f"{what} not found: {path}")
     try:
         if not zipfile.is_zipfile(path):

@@ -23,6 +23,7 @@ from tinygrad_dl.viz import render_graph
 from .args import fraction, int_list, nonneg_float, nonneg_int, positive_int, seed
 
 SMALL = {"d": 8, "n": 4, "K": 10, "m": 6, "hidden": [6, 5], "rnn_K": 8, "rnn_m": 5, "T": 4}
+MAX_STEPS = 6  # char-rnn time steps drawn without --max-steps
 REAL = {"d": 3072, "n": 4, "K": 10, "m": 50, "hidden": [50, 50], "rnn_K": 80, "rnn_m": 100,
         "T": 25}
 
@@ -53,7 +54,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--m", type=positive_int, default=None,
                    help="hidden units of two-layer / char-rnn (default 6 / 5; real 50 / 100)")
     p.add_argument("--d", type=positive_int, default=None,
-                   help="input features (default 8; real 3072)")
+                   help="input features (default 8, convnet 3x8x8 = 192; real 3072)")
     p.add_argument("--K", type=positive_int, default=None,
                    help="classes, or char-rnn vocabulary size (default 10 / 8)")
     p.add_argument("--n", type=positive_int, default=None, help="samples in the batch (default 4)")
@@ -70,9 +71,9 @@ def register(subparsers: Any) -> None:
                    help="do not group ops by module / time step")
     p.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True,
                    help="a key to every mark in the picture (default on)")
-    p.add_argument("--max-steps", type=nonneg_int, default=6, metavar="N",
+    p.add_argument("--max-steps", type=nonneg_int, default=None, metavar="N",
                    help="draw at most N time steps of char-rnn, folding the middle ones into "
-                   "one box that says how many are hidden; 0 draws all (default 6)")
+                   f"one box that says how many are hidden; 0 draws all (default {MAX_STEPS})")
     p.add_argument("--max-nodes", type=positive_int, default=5000, help="refuse bigger graphs")
     p.add_argument("--seed", type=seed, default=0)
     p.set_defaults(func=run)
@@ -92,6 +93,11 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
     given = {"hidden": args.hidden, "m": args.m, "dropout": args.dropout or None,
              "batch_norm": None if args.batch_norm else False, "seq_length": args.seq_length}
     unused = [k for k, v in given.items() if v is not None and k not in cls.defaults]
+    if cls.loop is Loop.SEQUENCE:  # its sizes are --K (the vocabulary) and --seq-length: a
+        # --d or --n was dropped without a word (the picture had neither)
+        unused += [k for k in ("d", "n") if getattr(args, k) is not None]
+    elif args.max_steps is not None:  # (only an unrolled sequence has time steps to fold)
+        unused.append("max_steps")
     if unused:
         flags = ", ".join("--no-batch-norm" if k == "batch_norm" else f"--{k.replace('_', '-')}"
                           for k in unused)
@@ -127,8 +133,11 @@ def _course_names(model: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.max_steps < 0 or args.max_steps == 1:
-        raise ValueError(f"--max-steps must be 0 (draw all) or at least 2, got {args.max_steps}")
+    if args.out is not None and not args.out.strip():  # "$UNSET": not the default file
+        raise ValueError("--out is empty; leave it out for runs/graphs/MODEL-graph.svg")
+    max_steps = MAX_STEPS if args.max_steps is None else args.max_steps
+    if max_steps < 0 or max_steps == 1:
+        raise ValueError(f"--max-steps must be 0 (draw all) or at least 2, got {max_steps}")
     loss, what = build_loss(args)
     if args.grads:
         loss.backward()
@@ -137,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
             loss, args.out or Path("runs", "graphs", f"{args.model}-graph.svg"),
             values=args.values, grads=args.grads, max_nodes=args.max_nodes,
             clusters=args.clusters, rankdir=args.rankdir, legend=args.legend,
-            max_steps=args.max_steps or None,
+            max_steps=max_steps or None,
         )
     except ValueError as e:
         if "max_nodes" not in str(e):

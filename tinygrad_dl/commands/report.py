@@ -35,7 +35,7 @@ from typing import Any
 
 from tinygrad_dl import files
 
-from .args import positive_int
+from .args import number
 from .signals import sigterm_as_interrupt, stopped
 
 NOTEBOOKS = {
@@ -45,6 +45,9 @@ NOTEBOOKS = {
     "a4": "a4_char_rnn.ipynb",
 }
 PDF_ENGINES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# the kernel's messages are awaited in a zmq poll of at most 2**31 - 1 ms: a longer --timeout
+# started the kernel, then failed as "the notebook failed (OverflowError ...)"
+MAX_TIMEOUT = (2**31 - 1) // 1000
 EXTRA_HINT = 'the report command needs the notebooks extra: pip install "tinygrad_dl[notebooks]"'
 
 
@@ -82,8 +85,9 @@ def register(subparsers: Any) -> None:
                         "says so in a banner at its top")
     p.add_argument("--code", action="store_true", help="include the code cells in the report")
     p.add_argument("--no-pdf", action="store_true", help="do not try to print a PDF")
-    p.add_argument("--timeout", type=positive_int, default=1800, metavar="S",
-                   help="seconds allowed per notebook cell, at least 1 (default 1800)")
+    p.add_argument("--timeout", type=number(int, 1, MAX_TIMEOUT), default=1800, metavar="S",
+                   help=f"seconds allowed per notebook cell, 1 to {MAX_TIMEOUT} (24.8 days) "
+                        "(default 1800)")
     p.set_defaults(func=run)
 
 
@@ -414,20 +418,38 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
     return written
 
 
+# the notebook parameters that name an input (what --data and --text set)
+INPUT_PARAMS = ("data_dir", "text_file")
+
+
+def _input_path(flag: str, value: str | None) -> str | None:
+    """An input path given on the command line, absolute: the kernel runs in --out, where a
+    relative one (`--param text_file=my.txt`) was looked for, or another file of that name
+    read. An empty one ("$UNSET") is refused, not read as the working directory."""
+    if value is None:
+        return None
+    if not str(value).strip():
+        raise ValueError(f"{flag} is empty; leave it out to use the default")
+    return str(Path(value).expanduser().resolve())
+
+
 def run(args: argparse.Namespace) -> int:
     names = list(NOTEBOOKS) if args.assignment == "all" else [args.assignment]
-    for flag, value in (("--data", args.data), ("--text", args.text)):
-        if value is not None and not str(value).strip():  # "$UNSET": not the working directory
-            raise ValueError(f"{flag} is empty; leave it out to use the default")
     given = notebook_params(parse_params(args.param), names)  # all checked before any runs
+    for flag, value in (("--data", args.data), ("--text", args.text)):
+        _input_path(flag, value)
+    for name in names:  # --param data_dir=/text_file= are --data/--text by another name
+        for key in INPUT_PARAMS:
+            if isinstance(given[name].get(key), str):
+                given[name][key] = _input_path(f"--param {key}=", given[name][key])
     out = Path(args.out)
     for name in names:
         params: dict[str, Any] = {"progress": False}
         if name == "a4":
             if args.text is not None:
-                params["text_file"] = str(Path(args.text).expanduser().resolve())
+                params["text_file"] = _input_path("--text", args.text)
         elif args.data is not None:
-            params["data_dir"] = str(Path(args.data).expanduser().resolve())
+            params["data_dir"] = _input_path("--data", args.data)
         if args.quick:
             params["quick"] = True
         params.update(given[name])  # (an explicit --param quick=... wins over --quick)

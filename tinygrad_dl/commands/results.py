@@ -317,10 +317,19 @@ def run(args: argparse.Namespace) -> int:
         for s in settings:
             print(f"{s.name}: tinygrad-dl train {s.command}")
         return 0
+    for flag, value in (("--out", args.out), ("--results", args.results), ("--page", args.page),
+                        *(("--into", f) for f in args.into)):
+        if value is not None and not value.strip():  # "$UNSET": not the default file
+            raise ValueError(f"{flag} is empty; name the file, or leave the flag out for its "
+                             "default")
     results = Path(args.results) if args.results else Path(args.out) / "results.json"
     # a training run writes its page by default; --render-only writes only what it is asked to
     page = Path(args.page) if args.page else None if args.render_only else results.with_suffix(
         ".md")
+    for flag, path in (("--results", None if args.render_only else results), ("--page", page)):
+        if path is not None and path.is_dir():  # refused now, not after the hours of training
+            raise ValueError(f"{flag} {path} is a folder; name a file in it, e.g. "
+                             f"{path / ('results.json' if flag == '--results' else 'results.md')}")
     for f in args.into:  # refused before any training, not after hours of it
         check_markers(f)
     if args.merge and not args.render_only and results.is_file():  # the same, before any run

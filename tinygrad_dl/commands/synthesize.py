@@ -87,5 +87,11 @@ def run(args: argparse.Namespace) -> int:
     start = args.start if args.start is not None else start_char or chars[0]
     text = synthesize_text(model, chars, start, args.length, args.temperature,
                            np.random.default_rng(args.seed))
-    sys.stdout.write(text + "\n")
+    try:
+        sys.stdout.write(text + "\n")
+    except UnicodeEncodeError as e:  # (an ASCII or cp1252 stdout: the codec's words alone
+        # said neither which text nor what to do)
+        raise ValueError(f"stdout's encoding {sys.stdout.encoding} cannot print "
+                         f"{e.object[e.start]!r} of the sampled text: set "
+                         "PYTHONIOENCODING=utf-8") from None
     return 0
