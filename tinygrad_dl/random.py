@@ -23,8 +23,9 @@ import numpy as np
 from . import hooks
 from .device import CPU, check_device
 
-__all__ = ["DEFAULT_SEED", "Generator", "as_rng", "default_generator", "initial_seed",
-           "integers", "manual_seed", "multinomial_draws", "normal", "seed", "uniform"]
+__all__ = ["DEFAULT_SEED", "Generator", "as_rng", "default_generator", "exact_range",
+           "initial_seed", "integers", "manual_seed", "multinomial_draws", "normal", "seed",
+           "uniform"]
 
 DEFAULT_SEED = 0
 
@@ -84,6 +85,16 @@ class Generator:
         self.rng.bit_generator.state = {k: v for k, v in state.items() if k != "seed"}
         self._seed = seed  # after the state: a state NumPy refuses leaves the seed as it was
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a copy (or an unpickled one) of the default generator is a new generator at its
+        # state, as torch's: its stream copies as itself (see _SharedStream). Others copy
+        # their stream with them, so a layer copied along keeps drawing from the copy's.
+        state = dict(self.__dict__)
+        if isinstance(self.rng, _SharedStream):
+            state["rng"] = np.random.Generator(np.random.PCG64())
+            state["rng"].bit_generator.state = self.rng.bit_generator.state
+        return state
+
     @property
     def device(self) -> Any:
         return CPU
@@ -92,7 +103,36 @@ class Generator:
         return f"Generator(seed={self._seed})"
 
 
+class _SharedStream(np.random.Generator):
+    """The default generator's stream. A copy or an unpickled module holding it (a Dropout,
+    RReLU, RNN or attention layer made without rng=) draws from the default generator still,
+    as torch's modules, which hold no generator, do: a private copy of the stream left
+    manual_seed behind, and every copy drew the same masks as the original."""
+
+    __slots__ = ()
+
+    def __copy__(self) -> _SharedStream:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SharedStream:
+        return self
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return _default_stream, ()
+
+    def spawn(self, n_children: int) -> list[np.random.Generator]:
+        # plain streams of their own (NumPy's spawn makes type(self): copies and pickles of
+        # the children would have been the default stream)
+        return [np.random.Generator(b) for b in self.bit_generator.spawn(n_children)]
+
+
+def _default_stream() -> np.random.Generator:
+    """(What an unpickled _SharedStream becomes: this process's default stream.)"""
+    return default_generator.rng
+
+
 default_generator = Generator()
+default_generator.rng = _SharedStream(np.random.PCG64(DEFAULT_SEED))
 
 
 def manual_seed(seed: int) -> Generator:
@@ -144,6 +184,18 @@ def int_dtype(dtype: Any, who: str = "randint") -> np.dtype:
     return dt
 
 
+def exact_range(dt: np.dtype) -> tuple[int, int]:
+    """The whole numbers a dtype holds, every one of them exactly: [min, max] of an integer
+    dtype, [0, 1] of bool, [-2^(m+1), 2^(m+1)] of a float with m mantissa bits (torch's
+    bounds for random_ and randperm: beyond them, neighbours round to one value)."""
+    if dt.kind in "fc":
+        top = 2 ** (np.finfo(dt).nmant + 1)
+        return -top, top
+    if dt.kind == "b":
+        return 0, 1
+    return int(np.iinfo(dt).min), int(np.iinfo(dt).max)
+
+
 def integers(low: int, high: int, shape: Any, dtype: Any = np.int64, generator: Any = None,
              who: str = "randint") -> np.ndarray:
     """Integers on [low, high) of `shape` in `dtype` (integer or bool), from the generator."""
@@ -192,16 +244,27 @@ def multinomial_draws(weights: Any, num_samples: int, replacement: bool, generat
     if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or \
             num_samples < 1:
         raise ValueError(f"{who}: num_samples must be a positive int, got {num_samples!r}")
+    if not replacement and num_samples > w.shape[-1]:  # (said even with no rows, as torch)
+        raise ValueError(f"{who}: {num_samples} samples without replacement from "
+                         f"{w.shape[-1]} categories")
     rows = w.reshape(-1, w.shape[-1]).astype(np.float64)
     if not np.all(np.isfinite(rows)) or np.any(rows < 0):
         raise ValueError(f"{who}: weights must be finite and non-negative")
-    totals = rows.sum(axis=1)
-    if np.any(totals <= 0):
+    # each row scaled by its largest weight: a sum of 1e308s overflowed to inf, and r / inf
+    # was all zeros (NumPy's "probabilities do not sum to 1"); the proportions are the same
+    top = rows.max(axis=1, initial=0.0)
+    if np.any(top <= 0):
         raise ValueError(f"{who}: a row of weights sums to 0")
-    if not replacement and np.any((rows > 0).sum(axis=1) < num_samples):
+    rows = rows / top[:, None]
+    probs = rows / rows.sum(axis=1, keepdims=True)
+    # counted in the probabilities NumPy draws with: a weight 1e-330 times the largest is 0
+    # there (NumPy's "Fewer non-zero entries in p than size", naming no op)
+    if not replacement and np.any((probs > 0).sum(axis=1) < num_samples):
         raise ValueError(f"{who}: {num_samples} samples without replacement from a row "
                          "with fewer non-zero weights")
+    if rows.shape[0] == 0:  # (no rows: np.stack of none raised)
+        return np.zeros((*w.shape[:-1], int(num_samples)), dtype=np.int64)
     g = as_rng(generator, who)
     out = np.stack([g.choice(rows.shape[1], size=int(num_samples), replace=bool(replacement),
-                             p=r / t) for r, t in zip(rows, totals)])
+                             p=p) for p in probs])
     return out.reshape(*w.shape[:-1], int(num_samples))

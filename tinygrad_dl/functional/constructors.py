@@ -12,7 +12,7 @@ from ..device import check_device
 from ..engine import literal
 from ..ops.shape import brief_values
 from ..ops.spelling import one_name, torch_keywords
-from ..random import as_rng, below, float_dtype, integers, multinomial_draws
+from ..random import as_rng, below, exact_range, float_dtype, integers, multinomial_draws
 from ..tensor import Tensor, data_of, filled, np_dtype
 from ..tensor.conversions import is_literal
 
@@ -178,14 +178,19 @@ def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: b
     return _made("rand", data, requires_grad, device)
 
 
-def randint(low: int, high: Any = None, size: Any = None, dtype: Any = np.int64, rng: Any = None,
-            generator: Any = None, device: Any = None) -> Tensor:
+def randint(low: Any = None, high: Any = None, size: Any = None, dtype: Any = np.int64,
+            rng: Any = None, generator: Any = None, device: Any = None) -> Tensor:
     """Integers in [low, high): np.random.randint(low, high, size) and torch.randint(high,
-    size) / torch.randint(low, high, size)."""
+    size) / torch.randint(low, high, size) (or randint(high=, size=))."""
     if isinstance(high, (tuple, list)) and size is None:  # torch.randint(high, size)
         low, high, size = 0, low, high
+    if low is None and high is None:
+        raise TypeError("randint: expects randint(high, size) or randint(low, high, size), "
+                        "got no high")
     if high is None:
         low, high = 0, low
+    if low is None:  # (torch.randint(high=5, size=(3,)))
+        low = 0
     size = () if size is None else (size,) if isinstance(size, (int, np.integer)) else size
     dtype = np_dtype(dtype, "randint")
     data = integers(low, high, size, dtype, rng_of(rng, generator, "randint"), "randint")
@@ -197,8 +202,13 @@ def randperm(n: int, generator: Any = None, dtype: Any = np.int64, rng: Any = No
     """0..n-1 in a random order (torch.randperm, np.random.permutation(n))."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+    dt = np.dtype(np_dtype(dtype, "randperm"))
+    # n - 1 must fit, as torch's: the cast wrapped randperm(300, dtype=uint8)'s 256 to 0
+    if dt.kind in "biufc" and n - 1 > exact_range(dt)[1]:
+        raise ValueError(f"randperm: n={n} does not fit dtype {dt} (whole numbers up to "
+                         f"{exact_range(dt)[1]}); pass a wider dtype")
     order = rng_of(rng, generator, "randperm").permutation(int(n))
-    return _made("randperm", order.astype(np_dtype(dtype, "randperm")), requires_grad, device)
+    return _made("randperm", order.astype(dt), requires_grad, device)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, generator: Any = None,
@@ -211,13 +221,16 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, generator: Any = N
     if size is not None and (m.ndim or s.ndim):
         raise ValueError("normal: size= goes with a number mean and std; tensors of them give "
                          "the shape themselves")
-    if not np.all(s >= 0):
-        raise ValueError(f"normal: std must be >= 0, got {brief_values(s[s < 0])}")
+    if not np.all(s >= 0):  # (NaN too)
+        raise ValueError(f"normal: std must be >= 0, got {brief_values(s[~(s >= 0)])}")
     shape = np.broadcast_shapes(m.shape, s.shape) if size is None else _size(
         (size,) if isinstance(size, (int, np.integer)) else (tuple(size),))
-    if dtype is None:  # mean's and std's float dtype; numbers and integers: float64
-        dt = np.result_type(m.dtype, s.dtype)
-        dt = dt if dt.kind == "f" else np.dtype(np.float64)
+    if dtype is None:  # the float dtype of the tensors among mean and std (two: promoted,
+        # where torch takes mean's); numbers and integers float64. (np.result_type promoted a
+        # float32 mean by a number std's float64 0-d array: float64 draws, torch's float32)
+        tensors = [a.dtype for v, a in ((mean, m), (std, s))
+                   if isinstance(v, (Tensor, np.ndarray)) and a.dtype.kind == "f"]
+        dt = np.result_type(*tensors) if tensors else np.dtype(np.float64)
     else:
         dt = float_dtype(np_dtype(dtype, "normal"), "normal")
     z = rng_of(rng, generator, "normal").standard_normal(shape)

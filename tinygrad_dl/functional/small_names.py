@@ -16,7 +16,7 @@ import numpy as np
 from ..grad_mode import is_inference_mode_enabled  # noqa: F401 (tg.<name>, __all__)
 from ..ops import I0
 from ..ops.shape import axis_of
-from ..random import integers
+from ..random import exact_range, integers
 from ..tensor import Tensor, np_dtype
 from ..tensor.conversions import int_arg
 from .constructors import rng_of
@@ -155,9 +155,13 @@ def randint_like(input: Any, low: int = 0, high: Any = None, *, dtype: Any = Non
     low, high = int_arg("randint_like", "low", low), int_arg("randint_like", "high", high)
     dt = np.dtype(x.data.dtype if dtype is None else np_dtype(dtype, "randint_like"))
     g = rng_of(None, generator, "randint_like")
+    # both ends, within 2^(m+1) (2 ** m + 1 refused float32's [0, 2^23 + 3), and a low below
+    # -2^24 was drawn and rounded without a word)
+    bottom, top = exact_range(dt)
+    if dt.kind == "f" and low < high and not (bottom <= low and high - 1 <= top):
+        raise ValueError(f"randint_like: [{low}, {high}) is beyond the whole numbers {dt} "
+                         f"holds exactly ([{bottom}, {top}])")
     draws = integers(low, high, x.shape, np.int64 if dt.kind == "f" else dt, g, "randint_like")
-    if dt.kind == "f" and high - 1 > 2 ** np.finfo(dt).nmant + 1:
-        raise ValueError(f"randint_like: high={high} is beyond the whole numbers {dt} holds")
     return _leaf(draws.astype(dt), requires_grad)
 
 

@@ -340,7 +340,11 @@ class _PoissonDraw:
         if not (np.isfinite(rate).all() and (rate >= 0).all()):
             raise ValueError("poisson: invalid Poisson rate, expected rate to be finite and "
                              "non-negative")
-        return self.gen.poisson(rate).astype(rate.dtype)
+        try:
+            return self.gen.poisson(rate).astype(rate.dtype)
+        except ValueError:  # (NumPy's "lam value too large", said as the Draw op's)
+            raise ValueError(f"poisson: a rate of {rate.max():g} is beyond NumPy's Poisson "
+                             "sampler (rates up to about 9.2e18)") from None
 
 
 @dataclass(frozen=True)

@@ -196,8 +196,10 @@ class RandomFillMethods:
         if lo < bottom or hi - 1 > top:
             raise ValueError(f"Tensor.random_: [{lo}, {hi}) does not fit this tensor's dtype "
                              f"{dt} (integers in [{bottom}, {top}])")
+        # drawn in an integer dtype's own (int64 could not hold uint64's [2^63, 2^64))
         return _fill(self, "random_", generator, lambda rng, n: rng.integers(
-            lo, hi, n, dtype=np.int64, endpoint=False), floats_only=False)
+            lo, hi, n, dtype=dt if dt.kind in "iu" else np.int64, endpoint=False),
+            floats_only=False)
 
 
 def _fill(t: Any, name: str, generator: Any, draw: Any, floats_only: bool = True) -> Any:
