@@ -206,7 +206,8 @@ def gradcheck(
     magnitude 0.5..1.5, random signs), which checks the whole vector-Jacobian product,
     multiplying by the upstream gradient included. Backward runs twice and must add exactly
     the same gradient the second time. `inputs` are Tensors (one Tensor alone is a list of
-    one); pass constants through f.
+    one); pass constants through f. The tensors f closes over (a model's parameters) keep
+    their .grad, as with torch's gradcheck.
     """
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)  # one Tensor, as torch's
     for i, t in enumerate(inputs):  # (an ndarray or a number crashed on t.data or t.requires_grad)
@@ -238,14 +239,29 @@ def gradcheck(
     weight = rng.uniform(0.5, 1.5, out.shape) * rng.choice([-1.0, 1.0], out.shape)
     base = out.data.copy()
     given = np.array(weight, dtype=out.data.dtype)  # backward's g, when f ends in the op
-    out.backward(given, retain_graph=True)
-    if bits(given) != bits(np.asarray(weight, dtype=out.data.dtype)):
-        raise ValueError(UPSTREAM_WRITTEN.format(who="gradcheck: f's last op's"))
-    # a second backward must add exactly the same gradient (torch's "backward is not
-    # reentrant"): one that changes what forward saved (`ctx.k += 1`, `y *= g`) was right the
-    # first time, the only one compared, and wrong in a training loop's retain_graph calls
-    first = [None if x.grad is None else np.array(x.grad, copy=True) for x in xs]
-    out.backward(np.array(weight, dtype=out.data.dtype))
+    # the leaves f closes over (a model's parameters) keep their .grad, as torch's gradcheck
+    # leaves them: the two backwards below added twice their gradient to it
+    others = [(t, None if t.grad is None else np.array(t.grad, copy=True))
+              for t in _other_leaves(out, xs + inputs)]  # (inputs: see `leaked`)
+    try:
+        out.backward(given, retain_graph=True)
+        if bits(given) != bits(np.asarray(weight, dtype=out.data.dtype)):
+            raise ValueError(UPSTREAM_WRITTEN.format(who="gradcheck: f's last op's"))
+        # a second backward must add exactly the same gradient (torch's "backward is not
+        # reentrant"): one that changes what forward saved (`ctx.k += 1`, `y *= g`) was right
+        # the first time, the only one compared, and wrong in a training loop's retain_graph
+        # calls
+        first = [None if x.grad is None else np.array(x.grad, copy=True) for x in xs]
+        try:
+            out.backward(np.array(weight, dtype=out.data.dtype))
+        except Exception as e:  # (a backward that freed what it read: `ctx.saved = None`)
+            raise ValueError(f"gradcheck: a second backward through f (the first with "
+                             f"retain_graph=True) raised {type(e).__name__}: "
+                             f"{str(e).splitlines()[0] if str(e) else ''}: backward must only "
+                             "read ctx, never free or change it") from e
+    finally:
+        for t, g in others:
+            t.grad = g
     for i, (x, g) in enumerate(zip(xs, first)):
         if g is not None and not np.array_equal(x.grad, g + g, equal_nan=True):
             raise ValueError(f"gradcheck: a second backward through f gave {x.name or f'input {i}'}"
@@ -363,6 +379,23 @@ def _copy_for_check(data: Any, checked: bool) -> np.ndarray:
     if checked or a.dtype.kind == "f":
         return np.array(a, dtype=np.float64)
     return np.array(a, copy=True)
+
+
+def _other_leaves(out: Tensor, mine: list[Tensor]) -> list[Tensor]:
+    """The leaves requiring grad in out's graph that are not in `mine` (f's closed-over
+    parameters), each once."""
+    own, seen, found, stack = {id(x) for x in mine}, set(), {}, [out]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or not isinstance(t, Tensor):
+            continue
+        seen.add(id(t))
+        if t._ctx is None:
+            if t.requires_grad and id(t) not in own:
+                found[id(t)] = t
+            continue
+        stack.extend(t._ctx.parents)
+    return list(found.values())
 
 
 def _grad_changed(now: Any, before: np.ndarray | None) -> bool:

@@ -236,7 +236,12 @@ def check_grad(
     np.testing.assert_array_equal(out.data, out0, err_msg="backward modified the op's output "
                                   "(an array its forward saved, written in place?)")
     first = [leaves[i].grad.copy() if leaves[i].grad is not None else None for i in wrt]
-    out.backward(G)  # a second backward adds exactly the same gradient again
+    try:  # a second backward adds exactly the same gradient again
+        out.backward(G)
+    except Exception as e:  # (a backward that freed what it read: `ctx.saved = None`)
+        raise AssertionError(f"a second backward (the first with retain_graph=True) raised "
+                             f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}: "
+                             "backward must only read ctx, never free or change it") from e
     for i, g in zip(wrt, first):
         if g is not None:
             np.testing.assert_array_equal(leaves[i].grad, g + g, err_msg=(
