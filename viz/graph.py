@@ -61,8 +61,9 @@ class GraphDigraph(graphviz.Digraph):
 
 # ---- labels ----------------------------------------------------------------------------------
 # control characters but tab, newline and return: dot stops at a NUL (a syntax error) and copies
-# the others into the SVG, which no XML reader then opens; a lone surrogate cannot be encoded
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# the others into the SVG, which no XML reader then opens (U+FFFE and U+FFFF too: not XML
+# characters either); a lone surrogate cannot be encoded
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def _esc(s: str) -> str:

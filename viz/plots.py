@@ -144,7 +144,7 @@ def plot_learning_curves(
         if series:
             panels.append((key, ylabel, series))
     if not panels:
-        have = sorted(history)
+        have = sorted(history, key=str)  # (keys of mixed types: int < str raised TypeError)
         # a column that is there but empty or all NaN is not "none of": say which
         empty = [c for c in have if c in {f"{s}_{k}" for s in ("train", "val") for k, _ in _PANELS}]
         if empty:

@@ -25,6 +25,7 @@ Single-output functions only; forward's non-Tensor arguments get None as their g
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -248,6 +249,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         got = grad(outputs, tuple(inputs.values()), grad_outputs, retain_graph,
                    allow_unused=allow_unused, materialize_grads=materialize_grads)
         return dict(zip(inputs.keys(), got))
+    if isinstance(inputs, Mapping):  # (torch's: iterating it took its keys as the inputs)
+        raise TypeError(f"autograd.grad: `inputs` must be a dict, not {type(inputs).__name__}: "
+                        "other Mapping types are not supported (as in torch: give dict(...))")
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if not ins:  # (torch's: nothing to differentiate with respect to is a mistake, not ())
@@ -273,11 +277,18 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                                    "grad_output (grad can be made implicitly for scalars only)")
             g = np.ones(o.data.shape, o.data.dtype)
         else:
-            g = np.array(g.data if isinstance(g, Tensor) else g, dtype=o.data.dtype)
+            g = g.data if isinstance(g, Tensor) else g
+            # a complex one for a real output: torch raises; the cast below dropped .imag
+            if np.asarray(g).dtype.kind == "c" and o.data.dtype.kind != "c":
+                raise RuntimeError(f"autograd.grad: grad_output {i} is complex, its output "
+                                   f"{o.data.dtype}: give a real gradient")
+            g = np.array(g, dtype=o.data.dtype)
             if g.shape != o.data.shape:
                 raise RuntimeError(f"autograd.grad: grad_output {i} has shape {g.shape}, its "
                                    f"output {tuple(o.data.shape)}")
         starts.append((o, g))
+    if not starts:  # no outputs (grad([], x)): every input is unused, as in torch
+        return _results(ins, {}, allow_unused, materialize_grads)
     if hooks.active and hooks.attached.recorder is not None:  # a jit recording: a replay
         hooks.attached.recorder.fail("autograd.grad() inside the step")  # would not redo it
     ops, leaves = below([o for o, _ in starts])
@@ -318,6 +329,13 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             g = tensor_hooks.through(t, g)
             for i in at:
                 got[i] = np.array(g, dtype=t.data.dtype)
+    return _results(ins, got, allow_unused, materialize_grads)
+
+
+def _results(ins: list[Tensor], got: dict[int, np.ndarray], allow_unused: bool | None,
+             materialize_grads: bool) -> tuple[Tensor | None, ...]:
+    """grad()'s answer: input i's gradient `got[i]`; an unused input's is an error, None
+    (allow_unused) or zeros (materialize_grads)."""
     out: list[Tensor | None] = []
     for i, t in enumerate(ins):
         if i not in got and not allow_unused and not materialize_grads:

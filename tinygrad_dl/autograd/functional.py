@@ -138,6 +138,10 @@ def _rows(outs: Tensors, ins: Tensors, strict: bool, who: str,
         if not o.requires_grad:  # (an integer result, or one built from no input)
             if strict:
                 raise _independent(who, i)
+        elif o.data.size == 0:  # no entry, no pass: which inputs it depends on is still
+            # its graph's (jvp's strict: torch answers for an empty output; jacobian's none)
+            hit = [g is not None for g in _grads(o, ins, np.zeros(o.data.shape, o.data.dtype),
+                                                  i, False, who)]
         else:
             e = np.zeros(o.data.size, o.data.dtype)
             for r in range(o.data.size):
