@@ -59,8 +59,9 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
         try:
             print(version_text())
-        except BrokenPipeError:  # (an unbuffered stdout: raised here, not at main's flush)
-            parser.exit(_stdout_gone("tinygrad-dl"))
+        except OSError as e:  # (an unbuffered stdout: raised here, not at main's flush; a
+            # full disk, `> /dev/full`, was a traceback)
+            parser.exit(_stdout_failed("tinygrad-dl", e))
         parser.exit()
 
 
@@ -83,11 +84,18 @@ class _Parser(argparse.ArgumentParser):
             # `synthesize -odd.npz`: the file was read as an unknown flag, and the error named
             # only the missing CHECKPOINT
             odd = [a for a in self._argv if a.startswith("-") and a not in ("-", "--")
-                   and a.partition("=")[0] not in self._option_string_actions]
+                   and not self._known_flag(a.partition("=")[0])]
             if odd:
                 message += (f" ({odd[0]} was read as a flag: put -- before a value that "
                             f"starts with '-', or write a file as ./{odd[0]})")
         super().error(message)
+
+    def _known_flag(self, flag: str) -> bool:
+        """A flag this parser takes, spelled out or abbreviated as argparse accepts (`--temp`
+        for --temperature was named "read as a flag" in the hint)."""
+        return flag in self._option_string_actions or (
+            self.allow_abbrev and flag.startswith("--")
+            and any(o.startswith(flag) for o in self._option_string_actions))
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -120,8 +128,13 @@ def _chosen(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     program = argv is None  # the `tinygrad-dl` program (tests call main with a list)
     args = list(sys.argv[1:] if argv is None else argv)
+    status: Any = "crashed"  # what the command ended with: its exit status, or an exception
     try:
-        return _main(args)
+        status = _main(args)
+        return status
+    except SystemExit as e:  # (argparse's exits: --help, --version, a bad flag)
+        status = e.code
+        raise
     finally:
         if program and threading.current_thread() is threading.main_thread():
             # The work is done and reported: a Ctrl-C while Python shuts down (its signal module
@@ -129,22 +142,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             # SIGINT with nothing printed, as CI saw once on a fast machine.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         if program:
-            flush_stdout(_chosen(args) or "tinygrad-dl")
+            # only a command that succeeded has its status replaced: a failure's own status and
+            # line (2 for bad input, a traceback) were hidden behind "stdout was closed", exit 1
+            flush_stdout(_chosen(args) or "tinygrad-dl", quiet=status not in (0, None))
 
 
-def flush_stdout(command: str) -> None:
+def flush_stdout(command: str, quiet: bool = False) -> None:
     """Flush stdout now, not at Python's exit: output still in its buffer (a pipe's buffer holds
     all of a short output, --help's and --version's too) whose reader has left (`| head -1`)
     failed there as "Exception ignored ... BrokenPipeError" and exit status 120; here it is
-    the command's one line and exit status 1 (SystemExit, so it also ends argparse's exits)."""
+    the command's one line and exit status 1 (SystemExit, so it also ends argparse's exits).
+    A full disk (`> /dev/full`) is one line and exit status 1 too. `quiet`: the command failed
+    and said so: stdout is let go without a word, and its exit status stays."""
     if sys.stdout is None:  # (started with stdout closed, `>&-`: print wrote nowhere)
         return
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
-        raise SystemExit(_stdout_gone(command)) from None
-    except (OSError, ValueError):  # (a closed or odd stdout: nothing more to say on it)
+    except OSError as e:
+        if quiet:
+            stdout_gone()  # (Python's own flush at exit would fail again: 120)
+            return
+        raise SystemExit(_stdout_failed(command, e)) from None
+    except ValueError:  # (a closed stdout: nothing more to say on it)
         pass
+
+
+def _stdout_failed(command: str, e: OSError) -> int:
+    """Writing stdout failed: a reader that left, or one line naming the OS's error (ENOSPC
+    of `> /dev/full`, where the buffered output was lost with "Exception ignored", exit 120)."""
+    if isinstance(e, BrokenPipeError):
+        return _stdout_gone(command)
+    stdout_gone()
+    command = command if command == "tinygrad-dl" else f"tinygrad-dl {command}"
+    print(f"{command}: error: {write_error(e, 'stdout')}", file=sys.stderr)
+    return 1
 
 
 def _stdout_gone(command: str) -> int:

@@ -75,20 +75,31 @@ def _executor(jobs: int, blas_threads: int | None):  # -> loky ProcessPoolExecut
 
 
 @contextlib.contextmanager
-def _sigint_ignored(on: bool) -> Iterator[None]:
-    """While `on`, SIGINT is ignored here, so that worker processes started meanwhile start with
-    it ignored (SIG_IGN survives exec; a handler does not): a terminal's Ctrl-C reaches the whole
-    process group, and workers that were still starting printed a KeyboardInterrupt traceback or
-    their own "interrupted" line under the search's. (A Ctrl-C in these few milliseconds of
-    spawning is lost; press it again.)"""
-    if not on or threading.current_thread() is not threading.main_thread():
+def _sigint_blocked(on: bool) -> Iterator[None]:
+    """While `on`, SIGINT is blocked here, so that worker processes started meanwhile start with
+    it blocked (the signal mask survives fork and exec; the worker's initializer ignores it,
+    which discards one pending, then unblocks it): a terminal's Ctrl-C reaches the whole process
+    group, and workers that were still starting printed a KeyboardInterrupt traceback or their
+    own "interrupted" line under the search's. Blocked, not ignored: a Ctrl-C in these
+    milliseconds of spawning waits and is delivered here when the mask is restored (SIG_IGN
+    dropped it without a word), as CPython's and loky's resource trackers do. Those trackers are
+    started first: Python 3.11's unblocks SIGINT after it starts, which let the workers start
+    with it unblocked."""
+    if not on or threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "pthread_sigmask"):  # (Windows: no signal mask)
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from multiprocessing import resource_tracker
+
+    from joblib.externals.loky.backend import resource_tracker as loky_tracker
+
+    resource_tracker.ensure_running()
+    loky_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: int | None,
@@ -107,7 +118,7 @@ def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: in
 
     def submit(task: Task, n: int | None) -> None:
         nonlocal fresh
-        with _sigint_ignored(fresh):
+        with _sigint_blocked(fresh):
             running[ex.submit(execute_trial, trial_fn, task, blas_threads)] = (task, n)
         fresh = False
 

@@ -80,8 +80,12 @@ def die_with_parent(parent: int) -> None:
     """Worker initializer: ask Linux to SIGKILL this process when its parent dies (kill -9 of the
     search then leaves no orphan worker holding its stdout open); exit now if it already died.
     SIGINT is ignored: a terminal's Ctrl-C reaches the whole process group, and each worker
-    printed its own "interrupted" line under the search's; the search stops its workers."""
+    printed its own "interrupted" line under the search's; the search stops its workers. (The
+    search starts its workers with SIGINT blocked: ignoring it discards one that came while the
+    worker started, and it is unblocked after.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(AttributeError, OSError):  # (no pthread_sigmask: not POSIX)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
