@@ -125,8 +125,11 @@ def test_register_buffer_over_a_buffer_or_attribute_still_works():
     bn.register_buffer("running_mean", np.full(3, 2.0))  # a buffer replaced: fine
     assert bn.state_dict()["running_mean"].tolist() == [2.0, 2.0, 2.0]
     m = nn.Module()
-    m.scale = 3.0
-    m.register_buffer("scale", np.ones(1))  # a plain attribute becomes a buffer
+    m.scale = 3.0  # a plain attribute: refused, as torch's (KeyError "already exists")
+    with pytest.raises(KeyError, match="attribute 'scale' already exists"):
+        m.register_buffer("scale", np.ones(1))
+    del m.scale  # (the refusal's own advice)
+    m.register_buffer("scale", np.ones(1))
     assert list(m.state_dict()) == ["scale"]
 
 
