@@ -153,7 +153,8 @@ class _RecurrentBase(Module):
         self.rng = as_rng(rng, name)  # the generator of the dropout masks (and the init)
         # the one given (None: the default generator, whose stream manual_seed sets), which
         # reset_parameters draws from; self.rng, the default's own NumPy generator when none
-        # was given, becomes a private copy in a deepcopy or an unpickled model
+        # was given, stays the default's stream in a deepcopy or an unpickled model (an
+        # unpickled one: the default stream of the process that loads it)
         self.__dict__["_rng"] = rng
         dtype = np.float64 if dtype is None else np_dtype(dtype, name)
         for k in range(self.num_layers):

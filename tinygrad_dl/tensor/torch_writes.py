@@ -196,10 +196,11 @@ class RandomFillMethods:
         if lo < bottom or hi - 1 > top:
             raise ValueError(f"Tensor.random_: [{lo}, {hi}) does not fit this tensor's dtype "
                              f"{dt} (integers in [{bottom}, {top}])")
-        # drawn in an integer dtype's own (int64 could not hold uint64's [2^63, 2^64))
+        # drawn in int64, as ever (in int8/int16 NumPy's 8/16-bit sampler gave other numbers
+        # for a seed and left the stream elsewhere); uint64 only past int64's top
+        wide = np.uint64 if hi - 1 > np.iinfo(np.int64).max else np.int64
         return _fill(self, "random_", generator, lambda rng, n: rng.integers(
-            lo, hi, n, dtype=dt if dt.kind in "iu" else np.int64, endpoint=False),
-            floats_only=False)
+            lo, hi, n, dtype=wide, endpoint=False), floats_only=False)
 
 
 def _fill(t: Any, name: str, generator: Any, draw: Any, floats_only: bool = True) -> Any:
