@@ -15,10 +15,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+import test_report_params
 
 from tinygrad_dl import checkpoint, cli
 from tinygrad_dl.commands import report, results
 from tinygrad_dl.commands.synthesize import synthesize_text
+
+calls = test_report_params.calls  # (the build_report recorder fixture: one home)
 
 pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: every run uses the sample
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,12 +131,6 @@ def test_graph_refuses_an_empty_out(tmp_path, monkeypatch, capsys) -> None:
 
 
 # ---- report: --param data_dir= / text_file= are --data / --text ---------------------------
-@pytest.fixture
-def calls(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
-    seen: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(report, "build_report",
-                        lambda name, out, params, **kw: seen.append((name, dict(params))) or {})
-    return seen
 
 
 @pytest.mark.parametrize("assignment, key", [("a4", "text_file"), ("a1", "data_dir")])

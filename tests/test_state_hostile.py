@@ -39,6 +39,18 @@ def interrupted(tmp_path: Path) -> Path:
     return out
 
 
+def refused_peak(fn, *args, exc: type[BaseException] = ValueError) -> tuple[int, BaseException]:
+    """fn(*args), which must raise `exc`, under tracemalloc: (its peak allocation, the error).
+    (Shared with test_checkpoint_review: hostile files are refused before they allocate.)"""
+    tracemalloc.start()
+    try:
+        with pytest.raises(exc) as e:
+            fn(*args)
+        return tracemalloc.get_traced_memory()[1], e.value
+    finally:
+        tracemalloc.stop()
+
+
 def _members(path: Path) -> dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
@@ -130,14 +142,8 @@ def test_huge_metadata_is_refused_by_its_size(tmp_path: Path) -> None:
     the member's size in the zip directory, before a byte of it is read (here 8 MB)."""
     p = tmp_path / "meta.npz"
     np.savez(p, __meta__=np.array("[" * (2 << 20)), **{"state/W": np.zeros(2)})
-    tracemalloc.start()
-    try:
-        with pytest.raises(ValueError) as e:
-            checkpoint.load(p)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert str(p) in str(e.value) and "byte limit" in str(e.value) and "\n" not in str(e.value)
+    peak, err = refused_peak(checkpoint.load, p)
+    assert str(p) in str(err) and "byte limit" in str(err) and "\n" not in str(err)
     assert peak < 1 << 20
 
 
