@@ -56,6 +56,15 @@ def test_every_integer_of_a_range_ending_on_a_rounded_power_is_reachable():
         assert max(q.sample(rng) for _ in range(3000)) == v
 
 
+def test_the_slack_of_a_log10_range_admits_no_integer_past_its_ends():
+    """The slack was 1e-9 relative, more than a whole number above 1e9: a range of 10**9.0000000001
+    .. 10**9.00000000015 (1000000000.23 .. 1000000000.35) drew 1000000000, below its lower end."""
+    with pytest.raises(ValueError, match="holds no integer"):
+        parse_param("n_batch=log10:9.0000000001:9.00000000015")
+    q = ParamSpec("m", "log10", 9.0000000001, 9.0000000005)  # (1000000000.23 .. 1000000001.15)
+    assert q.int_bounds() == (1000000001, 1000000001)
+
+
 # ---- 3. another search's rows -------------------------------------------------------------------
 def test_rows_of_another_search_are_refused_even_without_spec_json(tmp_path):
     """Before: with spec.json gone (deleted, or results.json copied into a folder), a new search

@@ -76,10 +76,11 @@ class ParamSpec:
     def int_bounds(self) -> tuple[int, int]:
         """The smallest and largest integer an integer parameter's range holds. 10**x is a few
         ulps off (10**log10(50) is 49.99999999999999, 10**log10(5) 5.000000000000001): on a
-        log10 range an end within 1e-9 (relative) of an integer is that integer, or a range
-        narrowed to end on a trial's value could never draw that value again."""
+        log10 range an end within 1e-12 (relative) of an integer is that integer, or a range
+        narrowed to end on a trial's value could never draw that value again. (1e-12, a few
+        hundred ulps: 1e-9 admitted a whole number past the end above 1e9.)"""
         lo, hi = self.value_bounds()
-        tol = 1e-9 if self.is_log else 0.0
+        tol = 1e-12 if self.is_log else 0.0
         return math.ceil(lo - tol * abs(lo)), math.floor(hi + tol * abs(hi))
 
     def sample(self, rng: np.random.Generator) -> float | int:
