@@ -466,3 +466,23 @@ def test_a_large_real_shaped_batch_still_loads(tmp_path: Path) -> None:
         p.write_bytes(pickle.dumps(d, protocol=proto))
         X, y = load_cifar_batch(p)
         assert np.array_equal(X, d[b"data"]) and y.tolist() == d[b"labels"]
+
+
+@pytest.mark.parametrize("make", ["meta", "sparse", "ragged"])
+def test_saving_an_entry_with_no_array_is_one_line(tmp_path: Path, make: str) -> None:
+    """tg.save of a torch meta tensor raised torch's bare NotImplementedError, a sparse one
+    its TypeError and a ragged list NumPy's ValueError, none naming the file or the entry."""
+    if make == "ragged":
+        value: Any = [[1.0, 2.0], [3.0]]
+    else:
+        torch = pytest.importorskip("torch")
+        value = (torch.empty(3, device="meta") if make == "meta"
+                 else torch.eye(3).to_sparse())
+    p = tmp_path / "c.ckpt"
+    with pytest.raises(TypeError) as e:
+        tg.save({"w": value}, p)
+    msg = str(e.value)
+    assert msg.startswith(f"checkpoint {p}: state entry 'w' is not an array of numbers")
+    assert "\n" not in msg and not p.exists()
+    if make == "sparse":
+        assert "to_dense" in msg  # (torch's own advice kept)

@@ -143,7 +143,11 @@ def _check_entry(path: Path, key: Any, value: Any) -> np.ndarray:
     except UnicodeEncodeError:
         raise ValueError(f"checkpoint {path}: state entry {key!r} is not valid UTF-8 text "
                          "(a lone surrogate): rename it") from None
-    a = np.asarray(from_torch(value))  # (torch.save's habit: a dict of torch tensors)
+    try:  # (torch.save's habit: a dict of torch tensors; a meta or sparse one holds no array)
+        a = np.asarray(from_torch(value))
+    except (TypeError, ValueError, RuntimeError, NotImplementedError) as e:
+        raise TypeError(f"checkpoint {path}: state entry {key!r} is not an array of numbers "
+                        f"({type(value).__name__}: {' '.join(str(e).split())[:160]})") from None
     if a.dtype.kind not in "biuf":
         what = ("complex numbers: save a.real and a.imag as two entries"
                 if a.dtype.kind == "c" else "not an array of numbers")
