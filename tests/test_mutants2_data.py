@@ -141,3 +141,12 @@ def test_transform_repeats_the_training_preprocessing_and_a_constant_feature_is_
     assert data.std[5] == 1.0 and not data.X_train[:, 5].any()
     np.testing.assert_allclose(data.transform(arrays["x_train"]), data.X_train, rtol=1e-12)
     np.testing.assert_allclose(data.transform(arrays["x_test"]), data.X_test, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bs", [2.0, 2.5, "2", True])
+def test_a_batch_size_that_is_not_an_integer_is_refused_as_torch(bs) -> None:
+    """batch_size=2.0 was taken as 2 (torch: "should be a positive integer value"), and "2"
+    raised int()'s own ValueError; a NumPy integer stays accepted (friendlier than torch)."""
+    with pytest.raises(ValueError, match=f"batch_size must be a positive integer, got {bs!r}"):
+        DataLoader(TensorDataset(np.arange(3.0)), batch_size=bs)
+    assert len(DataLoader(TensorDataset(np.arange(3.0)), batch_size=np.int64(2))) == 2

@@ -319,7 +319,8 @@ class DataLoader:
             if drop_last:
                 raise ValueError("DataLoader: batch_size=None option disables auto-batching "
                                  "and is mutually exclusive with drop_last")
-        elif isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+        elif (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+              or batch_size < 1):  # (2.0 as torch: refused; "2" raised int()'s ValueError)
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
                              f"{batch_size!r} (or None: no batching)")
         self.sampler, self.batch_sampler = sampler, batch_sampler  # None: shuffle's order
