@@ -227,6 +227,8 @@ def item_index(who: str, index: Any) -> Any:
     reads one as a mask (deprecated, with a warning), NumPy as positions, so `x[m.byte()]`
     picked rows 0 and 1 without a word (a uint8 NumPy array stays NumPy's positions); also
     inside a list (`x[[m]]`, which torch reads as `x[m]`: a mask, NumPy as positions)."""
+    if type(index) is int or type(index) is slice:  # x[i], x[a:b]: nothing to read or check
+        return index  # (the per-op path of indexing: ~125 ns of calls saved per op)
     if _holds_uint8(index):
         raise IndexError(f"{who}: a uint8 index tensor is a mask in torch (deprecated there) "
                          "and positions in NumPy; give .bool() for a mask or .long() for "
