@@ -49,7 +49,9 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
 @torch_keywords(condition="cond", input="x", other="y")
 def where(cond: Any, x: Any, y: Any) -> Tensor:
     """Elementwise x where cond else y; cond is a constant (its gradient is not defined)."""
-    x, y = as_tensors([x, y])
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):  # two numbers: NumPy's and
+        x, y = Tensor(np.asarray(x)), Tensor(np.asarray(y))  # torch's dtype (where(c, 1, 0)
+    x, y = as_tensors([x, y])  # is int64, (c, True, False) bool; it was float64)
     return x.where(cond, y)
 
 
