@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -128,10 +129,12 @@ def run(args: argparse.Namespace) -> int:
                                progress=args.progress, resume=args.resume,
                                checkpoint_every=args.checkpoint_every, stop=stop,
                                jit=args.jit)
-    except TrainingInterrupted as e:
-        print(f"\ninterrupted at epoch {e.epoch} step {e.step}; resume with: "
+    except TrainingInterrupted as e:  # 128 + the signal, as the other commands and shells:
+        sig = stop.signum or signal.SIGINT  # 130 Ctrl-C, 143 SIGTERM, 129 a closed terminal
+        word = "interrupted" if sig == signal.SIGINT else "terminated"  # (143 was 130)
+        print(f"\n{word} at epoch {e.epoch} step {e.step}; resume with: "
               f"{resume_command(args.model, out)}", file=sys.stderr, flush=True)
-        return 130
+        return 128 + int(sig)
     except RunFinished as e:
         print(e, file=sys.stderr)
         return 0
