@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.commands.args import positive_int
+
 ROOT = Path(__file__).resolve().parent.parent
 N, D, K, BATCH, LAM, LR = 10_000, 3072, 10, 100, 0.005, 0.01
 
@@ -52,7 +54,8 @@ def build(rev: str | None, name: str, into: Path) -> None:
         subprocess.run(["tar", "-x", "-C", str(src)], input=tar, check=True)
     pkg = into / name
     shutil.copytree(src / "tinygrad_dl", pkg)
-    shutil.copytree(src / "models", pkg / "models")
+    # (a checkout that links tinygrad_dl/models to ../models already copied it: the same files)
+    shutil.copytree(src / "models", pkg / "models", dirs_exist_ok=True)
     for f in pkg.rglob("*.py"):
         f.write_text(f.read_text().replace("tinygrad_dl", name))
 
@@ -268,7 +271,14 @@ def eager_tiny_ref_rows(pk: dict[str, Any], dtype: str, repeats: int
     return tiny_rows(pk, dtype, repeats, replay=False, ref=True)
 
 
-def main() -> None:
+KINDS: dict[str, Any] = {
+    "tiny": tiny_rows, "rnn": rnn_rows, "cls": classifier_rows, "eager": eager_rows,
+    "etiny": eager_tiny_rows, "etinyref": eager_tiny_ref_rows, "ecls": eager_classifier_rows,
+    "clssgd": lambda pk, dt, r: classifier_rows(pk, dt, r, sgd=True),
+    "eclssgd": lambda pk, dt, r: classifier_rows(pk, dt, r, replay=False, sgd=True)}
+
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--a", default="main", help="git revision A (before)")
     ap.add_argument("--b", default=None, help="git revision B (after; default the working tree)")
@@ -277,8 +287,14 @@ def main() -> None:
                          "etiny, etinyref (w.data held), ecls (eager steps); clssgd, "
                          "eclssgd: cls, ecls with each tree's optim.SGD; a comma list")
     ap.add_argument("--dtypes", default="float64,float32")
-    ap.add_argument("--repeats", type=int, default=15)
-    args = ap.parse_args()
+    ap.add_argument("--repeats", type=positive_int, default=15)
+    args = ap.parse_args(argv)
+    unknown = [k for k in args.rows.split(",") if k not in KINDS]
+    if unknown:  # (a KeyError after minutes of copying and importing both trees)
+        ap.error(f"--rows: unknown row kind {unknown[0]!r}; choose from {', '.join(KINDS)}")
+    bad = [d for d in args.dtypes.split(",") if d not in ("float64", "float32")]
+    if bad:
+        ap.error(f"--dtypes: {bad[0]!r} is not float64 or float32")
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "tinygrad_dl",
                             "models"], capture_output=True, text=True).stdout.strip()
     if dirty and None not in (args.a, args.b):  # a revision is what was committed: say so
@@ -298,15 +314,10 @@ def main() -> None:
             importlib.import_module(f"tg_{v}.jit")
             importlib.import_module(f"tg_{v}.models")
             importlib.import_module(f"tg_{v}.optim")
-        kinds = {"tiny": tiny_rows, "rnn": rnn_rows, "cls": classifier_rows, "eager": eager_rows,
-                 "etiny": eager_tiny_rows, "etinyref": eager_tiny_ref_rows,
-                 "ecls": eager_classifier_rows,
-                 "clssgd": lambda pk, dt, r: classifier_rows(pk, dt, r, sgd=True),
-                 "eclssgd": lambda pk, dt, r: classifier_rows(pk, dt, r, replay=False, sgd=True)}
         print(f"A = {args.a}, B = {args.b or 'working tree'}; best of {args.repeats}, CPU time")
         for dtype in args.dtypes.split(","):
             for kind in args.rows.split(","):
-                for row, t in kinds[kind](pk, dtype, args.repeats).items():
+                for row, t in KINDS[kind](pk, dtype, args.repeats).items():
                     print(f"{row:40s} {dtype}  A {t['a']:.4g} s  B {t['b']:.4g} s  "
                           f"B/A {t['b'] / t['a']:.3f}  A/hand {t['a'] / t['hand']:.2f}  "
                           f"B/hand {t['b'] / t['hand']:.2f}", flush=True)

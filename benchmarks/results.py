@@ -105,17 +105,43 @@ def command(run: Run, seed: int) -> str:
     return "tinygrad-dl train " + shlex.join([*run.argv, "--seed", str(seed)])
 
 
+def stale(run: Run, seed: int, result: dict) -> str | None:
+    """What of `run`'s command (model, seed, a flag's value) a stored result.json was not
+    trained with, or None: a run kept from before a setting changed (LAMBDA_K_LAYER, say) was
+    reported under the new command, without a word."""
+    from tinygrad_dl.cli import build_parser
+    from tinygrad_dl.train.hyperparams import HYPERS
+
+    given = vars(build_parser("train").parse_args(["train", *run.argv]))
+    if result.get("model") != run.argv[0]:
+        return f"model {result.get('model')!r}, not {run.argv[0]!r}"
+    if result.get("seed") != seed:
+        return f"seed {result.get('seed')!r}, not {seed}"
+    params = result.get("params", {})
+    for h in HYPERS:
+        want = given.get(h.key)
+        if want is not None and params.get(h.key) != want:
+            return f"{h.key}={params.get(h.key)!r}, not {want!r} as the command says"
+    return None
+
+
 def train(run: Run, seed: int, data: Path, out: Path, force: bool) -> dict:
     dest = out / run.name / f"seed-{seed}"
-    if force or not (dest / "result.json").is_file():
-        from tinygrad_dl.cli import main
+    if not force and (dest / "result.json").is_file():
+        kept = json.loads((dest / "result.json").read_text())
+        why = stale(run, seed, kept)
+        if why:
+            raise SystemExit(f"{run.name} (seed {seed}): {dest / 'result.json'} was trained with "
+                             f"{why}; pass --force (or delete it) to train it again")
+        return kept
+    from tinygrad_dl.cli import main
 
-        argv = ["train", *run.argv, "--seed", str(seed), "--out", str(dest), "--no-progress"]
-        if run.argv[0] != "char-rnn":
-            argv += ["--data", str(data)]
-        print(f"$ tinygrad-dl {shlex.join(argv)}", flush=True)
-        if main(argv) != 0:
-            raise SystemExit(f"{run.name} (seed {seed}) failed")
+    argv = ["train", *run.argv, "--seed", str(seed), "--out", str(dest), "--no-progress"]
+    if run.argv[0] != "char-rnn":
+        argv += ["--data", str(data)]
+    print(f"$ tinygrad-dl {shlex.join(argv)}", flush=True)
+    if main(argv) != 0:
+        raise SystemExit(f"{run.name} (seed {seed}) failed")
     return json.loads((dest / "result.json").read_text())
 
 

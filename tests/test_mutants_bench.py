@@ -132,7 +132,7 @@ def test_memory_rows_are_in_mib(monkeypatch):
     fa, fh, fr, frr, frh = (fn(n) for n in ("autograd", "hand", "replay", "rnn_replay",
                                             "rnn_hand"))
     traced = {fa: 3 * 2**20, fh: 2**20, fr: 2 * 2**20, frr: 5 * 2**19, frh: 2**19}
-    monkeypatch.setattr(memory, "_traced", lambda f: traced[f])
+    monkeypatch.setattr(memory, "_traced", lambda f, setup=None: traced[f])
     monkeypatch.setattr(memory, "synthetic_data", lambda cfg, dtype: (None, None))
     monkeypatch.setattr(memory, "classifiers",
                         lambda cfg: [("one-layer", lambda dt: None, [6, 3], False)])

@@ -67,8 +67,9 @@ def classifier_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
         fns = {"ours": autograd_epoch, "hand": hand_epoch,
                "replay": replay_epoch_fn(cfg, make(dtype), X, y),
                "floor": floor_epoch_fn(cfg, model, X)}
-        if torch_mod is not None:
-            step = mlp_step(X, y, sizes, batch=cfg.batch, lr=cfg.lr, lam=cfg.lam, batch_norm=bn)
+        if torch_mod is not None:  # the same network: our model's initial weights
+            step = mlp_step(X, y, sizes, batch=cfg.batch, lr=cfg.lr, lam=cfg.lam, batch_norm=bn,
+                            weights=[lin.W.data.T for lin in model.linears])
             fns["torch"] = _loop(step, cfg.n // cfg.batch)
         t = median_times(fns, cfg.repeats)
         floor, hand, torch = t["floor"], t["hand"], t.get("torch")
@@ -90,11 +91,14 @@ def convnet_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
     """One epoch of cfg.conv_n images through the README's ConvNet, eager and replayed, beside
     the same network written idiomatically in PyTorch (no hand-derived gradient to compare)."""
     X, y = convnet_data(cfg, dtype)
-    fns = {"ours": autograd_epoch_fn(cfg, convnet(cfg, dtype), X, y),
+    model = convnet(cfg, dtype)
+    fns = {"ours": autograd_epoch_fn(cfg, model, X, y),
            "replay": replay_epoch_fn(cfg, convnet(cfg, dtype), X, y)}
-    if torch_mod is not None:
+    if torch_mod is not None:  # the same network: our model's initial weights
+        lins = model.linears
         step = convnet_step(X, y, cfg.conv_image, cfg.conv_channels, cfg.K, batch=cfg.batch,
-                            lr=cfg.lr, lam=cfg.lam, seed=cfg.seed)
+                            lr=cfg.lr, lam=cfg.lam, seed=cfg.seed,
+                            weights=[m.W.data for m in lins[:-1]] + [lins[-1].W.data.T])
         fns["torch"] = _loop(step, len(X) // cfg.batch)
     t = median_times(fns, cfg.repeats)
     c, h, w = cfg.conv_image
@@ -154,7 +158,7 @@ def char_rnn_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
     return rows
 
 
-def _loop(step: Callable[[int], None], n: int) -> Callable[[], None]:
+def _loop(step: Callable[[int], Any], n: int) -> Callable[[], None]:
     def run() -> None:
         for i in range(n):
             step(i)
@@ -214,6 +218,7 @@ def run(cfg: Config, log: Callable[[str], None] | None = None) -> Result:
 
     The clock and thread settings it changes are put back afterwards.
     """
+    _check_config(cfg)
     if cfg.clock not in CLOCKS:
         raise ValueError(f"bench: clock must be one of {', '.join(CLOCKS)}, not {cfg.clock!r}")
     unknown = [g for g in cfg.only if g not in GROUPS]
@@ -240,6 +245,30 @@ def run(cfg: Config, log: Callable[[str], None] | None = None) -> Result:
             torch_mod.set_num_threads(saved[2])
 
 
+def _check_config(cfg: Config) -> None:
+    """Refuse, in one line, sizes that would time nothing or divide by zero: an epoch of no
+    batch (n < batch), 0 repeats (run as 1 while the header said 0), 0 updates or iterations."""
+    counts = {"repeats": cfg.repeats, "batch": cfg.batch, "n": cfg.n, "conv_n": cfg.conv_n,
+              "rnn_updates": cfg.rnn_updates, "op_iters": cfg.op_iters, "seq": cfg.seq}
+    for name, v in counts.items():
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"bench: {name} must be an integer >= 1, got {v!r}")
+    for name in ("n", "conv_n"):
+        if getattr(cfg, name) < cfg.batch:
+            raise ValueError(f"bench: {name}={getattr(cfg, name)} is less than one batch of "
+                             f"{cfg.batch}: its epoch would run no step")
+    if cfg.threads is not None and (isinstance(cfg.threads, bool) or cfg.threads < 1):
+        raise ValueError(f"bench: threads must be None or >= 1, got {cfg.threads!r}")
+    if not cfg.dtypes or any(d not in ("float64", "float32") for d in cfg.dtypes):
+        raise ValueError(f"bench: dtypes must name float64 and/or float32, got {cfg.dtypes!r}")
+    first, last = cfg.mem_steps
+    if not 1 <= first < last:
+        raise ValueError(f"bench: mem_steps must be (first, last) with 1 <= first < last, got "
+                         f"{cfg.mem_steps!r}")
+    if not cfg.chains or min(cfg.chains) < 1:
+        raise ValueError(f"bench: chains must be op counts >= 1, got {cfg.chains!r}")
+
+
 def _run(cfg: Config, torch_mod: Any, log: Callable[[str], None]) -> Result:
     t_start = time.perf_counter()
     threads, blas = blas_info()
@@ -255,7 +284,7 @@ def _run(cfg: Config, torch_mod: Any, log: Callable[[str], None]) -> Result:
     if torch_mod is not None:
         torch_mod.set_num_threads(threads)
         header.append(f"PyTorch {torch_mod.__version__} (CPU), torch.set_num_threads({threads}): "
-                      f"the same as NumPy's BLAS; same dtype")
+                      f"the same as NumPy's BLAS; same dtype, our initial weights")
     else:
         header.append("PyTorch: not run" + (
             " (--no-torch)" if not cfg.torch
