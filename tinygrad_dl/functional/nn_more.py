@@ -227,7 +227,10 @@ def channel_shuffle(input: Any, groups: int) -> Tensor:
                          f"divisible by groups ({groups})")
     g = int(groups)
     split = x.reshape((shape[0], g, shape[1] // g) + shape[2:])
-    return split.swapaxes(1, 2).reshape(shape)
+    y = split.swapaxes(1, 2).reshape(shape)
+    # torch's result is new memory; groups 1 or C moves nothing and the reshapes are views
+    # of x, where a write into the result (y.add_(1)) changed x without a word
+    return y.clone() if np.may_share_memory(y.data, x.data) else y
 
 
 # ---- deprecated resampling names ------------------------------------------------------------

@@ -2,7 +2,7 @@
 call it has no parameters to list or save, and reading them (parameters(), state_dict(), an
 optimizer, a parent's state_dict) is refused in one line rather than silently leaving the layer
 out; the first call draws W and b as Linear does and makes the module a Linear (torch's
-`cls_to_become`)."""
+`cls_to_become`). A load_state_dict (its own or a parent's) sizes it off the saved weight."""
 
 from __future__ import annotations
 
@@ -79,10 +79,15 @@ class LazyLinear(Linear):
     def load_state_dict(self, state: dict[str, Any], strict: bool = True,
                         assign: bool = False) -> Any:
         """torch's: loading into the LazyLinear itself sizes it from the saved weight."""
+        self.materialize_from(state)
+        return Linear.load_state_dict(self, state, strict, assign)  # (assign=: a TypeError here)
+
+    def materialize_from(self, state: dict[str, Any]) -> None:
+        """Sized from a state dict's 2-D weight (its own keys), if it holds one (a parent's
+        load_state_dict calls this, as torch's lazy load hook)."""
         weight = state.get("weight", state.get("W"))
         if weight is not None and np.ndim(weight) == 2:
             self.materialize(int(np.shape(weight)[1]))
-        return Linear.load_state_dict(self, state, strict, assign)  # (assign=: a TypeError here)
 
     def extra_repr(self) -> str:
         return f"in_features=0, out_features={self.d_out}, bias={self.bias_on}"

@@ -1,9 +1,10 @@
 """PyTorch's lazy layers beyond LazyLinear: LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d,
 LazyBatchNorm1d/2d/3d and LazyInstanceNorm1d/2d/3d. Each takes its layer's arguments without
-the input channels, which the first call reads off the input (or load_state_dict off the saved
-weight); it then builds the layer as `target(channels, *args, **kwargs)` would and becomes it
-(torch's `cls_to_become`), keeping its training flag and hooks. Until then it has no parameters
-to list or save, and reading them is refused in one line (as LazyLinear's)."""
+the input channels, which the first call reads off the input (or load_state_dict, its own or a
+parent's, off the saved weight); it then builds the layer as `target(channels, *args,
+**kwargs)` would and becomes it (torch's `cls_to_become`), keeping its training flag and hooks.
+Until then it has no parameters to list or save, and reading them is refused in one line (as
+LazyLinear's)."""
 
 from __future__ import annotations
 
@@ -97,6 +98,12 @@ class _Lazy(Module):
     def load_state_dict(self, state: dict[str, Any], strict: bool = True,
                         assign: bool = False) -> Any:
         """torch's: loading into the lazy layer itself sizes it from the saved weight."""
+        self.materialize_from(state)
+        return Module.load_state_dict(self, state, strict, assign)  # (assign=: a TypeError here)
+
+    def materialize_from(self, state: dict[str, Any]) -> None:
+        """Sized from a state dict's weight or running_mean (its own keys), if it holds one
+        (a parent's load_state_dict calls this, as torch's lazy load hook)."""
         for key in ("weight", "W", "running_mean", "gamma"):
             if key in state and np.ndim(state[key]) >= 1:
                 # (a conv's weight has 2 + spatial axes: another shape would size it wrongly)
@@ -106,7 +113,6 @@ class _Lazy(Module):
                                      f"shape {np.shape(state[key])}; expected {want} axes")
                 self.materialize(self.channels_in(np.shape(state[key])))
                 break
-        return Module.load_state_dict(self, state, strict, assign)  # (assign=: a TypeError here)
 
     def channels_in(self, weight_shape: tuple[int, ...]) -> int:
         return int(weight_shape[0])

@@ -417,11 +417,16 @@ class Module(HookMethods, TreeMethods):
         the entries it copied before the one it refused). A tied parameter's other names
         (which torch's state_dict lists) load it too, if they agree. assign=True (torch's)
         makes the state dict's arrays the parameters' and buffers' own, in their dtype (the
-        parameter Tensors stay the same objects, so optimizers keep them).
+        parameter Tensors stay the same objects, so optimizers keep them). Lazy layers inside
+        are first sized off their saved weights (torch's lazy load hook), a refused load too.
         """
         who = f"{type(self).__name__}.load_state_dict"
         assign = _flag(who, "assign", assign)
         engine.notify_write(f"{who}()")
+        for prefix, sub in list(self.named_modules())[1:]:  # lazy layers inside: sized from
+            if hasattr(sub, "materialize_from"):  # their saved weights first, as torch's
+                sub.materialize_from({k[len(prefix) + 1:]: v for k, v in state.items()
+                                      if k.startswith(prefix + ".")})
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
         targets.update(self._saved_buffers())
