@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.resume)
     else:
         out = Path(args.out) if args.out else default_out(args.model)
-    print(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}", flush=True)
+    say = _Printer()
+    say(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}")
     stop = StopFlag()
     try:
         with stop.catch_signals():
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
                                seed=args.seed, out=None if args.resume else out,
                                progress=args.progress, resume=args.resume,
                                checkpoint_every=args.checkpoint_every, stop=stop,
-                               jit=args.jit)
+                               jit=args.jit, print_fn=say)
     except TrainingInterrupted as e:  # 128 + the signal, as the other commands and shells:
         sig = stop.signum or signal.SIGINT  # 130 Ctrl-C, 143 SIGTERM, 129 a closed terminal
         word = "interrupted" if sig == signal.SIGINT else "terminated"  # (143 was 130)
@@ -147,10 +148,34 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
         return 1
     try:
-        print(summary(res, out), flush=True)
+        say(summary(res, out))
     except BrokenPipeError:  # `| head`: the run and its outputs are complete; only this
         stdout_gone()  # summary (its numbers are in result.json) was not: the run succeeded
     return 0
+
+
+class _Printer:
+    """print for the samples and the summary: a character stdout's encoding cannot print (an
+    ASCII or cp1252 terminal, a char-rnn text with a CJK or an emoji) is printed as a \\x/\\u
+    escape, with one line on stderr, never a UnicodeEncodeError that ended the run mid-training
+    (its updates since the last checkpoint lost, no resume hint) or after it ("error", exit 2,
+    for a run whose outputs were written). samples.txt and result.json hold the text itself."""
+
+    def __init__(self) -> None:
+        self.warned = False
+
+    def __call__(self, text: str) -> None:
+        try:
+            print(text, flush=True)
+        except UnicodeEncodeError:  # (raised before anything of `text` is written)
+            enc = sys.stdout.encoding or "ascii"
+            print(text.encode(enc, "backslashreplace").decode(enc), flush=True)
+            if not self.warned:
+                self.warned = True
+                print(f"tinygrad-dl train: warning: stdout's encoding {enc} cannot print some "
+                      "characters: they are printed as \\x/\\u escapes (samples.txt and "
+                      "result.json hold them as they are); set PYTHONIOENCODING=utf-8 to see "
+                      "them", file=sys.stderr, flush=True)
 
 
 def resume_command(model: str, out: Path) -> str:

@@ -107,9 +107,11 @@ def load_text(path: str | os.PathLike[str] | None = None,
               max_bytes: int = MAX_TEXT_BYTES, max_vocab: int = MAX_VOCAB) -> CharData:
     """Load a UTF-8 text file (a leading BOM is dropped) or, with path=None, the default corpus.
 
-    Missing file -> FileNotFoundError; not valid UTF-8, empty, larger than `max_bytes` or with
-    more than `max_vocab` distinct characters -> ValueError naming the file (the size is checked
-    before anything is read, the vocabulary before any matrix is built).
+    Missing file -> FileNotFoundError; a folder, a device or a pipe, not valid UTF-8, empty,
+    holding a NUL character (UTF-16 ASCII text decodes as UTF-8 with a NUL in every other place),
+    larger than `max_bytes` or with more than `max_vocab` distinct characters -> ValueError
+    naming the file (the size is checked before anything is read, the vocabulary before any
+    matrix is built).
     """
     if path is None:
         v = sys.version_info
@@ -118,6 +120,9 @@ def load_text(path: str | os.PathLike[str] | None = None,
     if p.is_dir():
         raise ValueError(f"{p} is a folder, not a text file: name a UTF-8 text file")
     if not p.is_file():
+        if p.exists():  # /dev/null, a FIFO, <(...)'s /dev/fd/N: there, so not "not found"
+            raise ValueError(f"{p} is not a regular file (a device or a pipe): save the text "
+                             "to a file and name that (a resumed run reads it again)")
         raise FileNotFoundError(f"text file not found: {p}")
     size = p.stat().st_size
     if size > max_bytes:
@@ -127,10 +132,16 @@ def load_text(path: str | os.PathLike[str] | None = None,
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ValueError(f"{p}: not valid UTF-8 (byte {e.start}: {raw[e.start:e.start + 1]!r}); "
-                         "re-save the file as UTF-8") from None
+        bom = (" (a byte-order mark: a UTF-16 or UTF-32 file)"
+               if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "")
+        raise ValueError(f"{p}: not valid UTF-8 (byte {e.start}: {raw[e.start:e.start + 1]!r})"
+                         f"{bom}; re-save the file as UTF-8") from None
     if not text:
         raise ValueError(f"{p}: the text file is empty")
+    nul = text.find("\0")
+    if nul >= 0:  # UTF-16 without a BOM: ASCII text is valid UTF-8, a NUL after each letter
+        raise ValueError(f"{p}: the text has a NUL character (character {nul}): a UTF-16 or "
+                         "UTF-32 file, or not text? re-save the file as UTF-8")
     vocab = set(text)
     if len(vocab) > max_vocab:
         raise ValueError(f"{p}: the text has {len(vocab)} distinct characters, more than the "

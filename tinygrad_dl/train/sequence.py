@@ -10,6 +10,7 @@ reset to zeros when an epoch (one pass through the text) starts. Gradients are c
 from __future__ import annotations
 
 import math
+import operator
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -72,14 +73,13 @@ def fit_rnn(
     resume / on_checkpoint / checkpoint_every / stop: as in `fit` (the snapshot holds the text
     position, the hidden state, the smooth loss and the sampling generator).
     """
-    if seq_length < 1:
-        raise ValueError(f"fit_rnn: seq_length must be >= 1, got {seq_length}")
-    if n_updates is not None and n_updates < 1:
-        raise ValueError(f"fit_rnn: n_updates must be >= 1, got {n_updates}")
-    if epochs is not None and epochs < 1:
-        raise ValueError(f"fit_rnn: epochs must be >= 1, got {epochs}")
-    if log_every < 1:
-        raise ValueError(f"fit_rnn: log_every must be >= 1, got {log_every}")
+    # counts: n_updates=2.5 trained 3 updates, epochs=1.5 of 7 per pass 11, seq_length=2.5
+    # failed at its first slice ("slice indices must be integers"), True read as 1
+    seq_length = _count("seq_length", seq_length)
+    n_updates = None if n_updates is None else _count("n_updates", n_updates)
+    epochs = None if epochs is None else _count("epochs", epochs)
+    log_every = _count("log_every", log_every)
+    sample_every = _count("sample_every", sample_every) if sample_every else None
     ints = data.encode(data.text)
     N = len(ints)
     if N < seq_length + 1:
@@ -178,6 +178,19 @@ def fit_rnn(
                      best_step=run.best.step, final_smooth_loss=smooth)
     run.finish(restore_best)
     return hist
+
+
+def _count(name: str, v: Any) -> int:
+    """fit_rnn's count argument `name` as an int >= 1 (NumPy integers too), else one line."""
+    try:
+        if isinstance(v, (bool, np.bool_)):
+            raise TypeError
+        n = operator.index(v)
+    except TypeError:
+        raise TypeError(f"fit_rnn: {name} must be an integer, got {v!r}") from None
+    if n < 1:
+        raise ValueError(f"fit_rnn: {name} must be >= 1, got {n}")
+    return n
 
 
 # ---- how run_training sets the loop up for the char-RNN (Loop.SEQUENCE) -----------------------
