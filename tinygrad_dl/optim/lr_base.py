@@ -3,6 +3,7 @@ the schedulers share; the schedulers are in lr_scheduler, annealing and plateau.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -95,11 +96,56 @@ class LRScheduler:
                 if k != "optimizer" and not callable(v) and not k.startswith("_fn")}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict()` gave (its entries become attributes, as PyTorch's),
+        checked first: torch just updates `__dict__`, so a StepLR's state loaded into a
+        CosineAnnealingLR left it with a step_size it never reads and no T_max change, or
+        (CyclicLR with and without cycle_momentum) an AttributeError steps later. Copied: the
+        given dict stays as it was and shares no list with the scheduler."""
         engine.notify_write(f"{type(self).__name__}.load_state_dict()")
-        self.__dict__.update(state)
+        self._check_state(state)
+        self.__dict__.update(copy.deepcopy(
+            {k: v for k, v in state.items() if k not in _TORCH_BOOKKEEPING}))
+
+    def _check_state(self, state: Any) -> None:
+        """Refuse, in one line, a state that is not this scheduler's: its keys must be this
+        one's (torch's own bookkeeping aside), its per-group lists no longer than the
+        groups, the group key it cycles (CyclicLR, OneCycleLR) the same."""
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict):
+            raise TypeError(f"{who}: expected the dict state_dict() gave, got "
+                            f"{type(state).__name__}")
+        mine, theirs = self.state_dict().keys(), state.keys() - _TORCH_BOOKKEEPING
+        if mine != theirs:
+            raise ValueError(f"{who}: the state's keys do not match this scheduler's "
+                             f"(missing {sorted(mine - theirs)}, unexpected "
+                             f"{sorted(map(str, theirs - mine))}): a state_dict() of another "
+                             "scheduler class or configuration")
+        # (fewer entries than groups is a state saved before add_param_group: the chainable
+        # schedulers go on, the others refuse their next step, as the run saved would)
+        n = len(self.optimizer.param_groups)
+        for k in _PER_GROUP_STATE:
+            v = state.get(k)
+            if k in mine and isinstance(v, (list, tuple)) and len(v) > n:
+                raise ValueError(f"{who}: the state's {k} has {len(v)} entries, the optimizer "
+                                 f"{n} parameter groups: a state saved with another optimizer")
+        key = self.__dict__.get("_key")  # (CyclicLR, OneCycleLR: the group key they cycle)
+        if "_key" in mine and state["_key"] != key:
+            raise ValueError(f"{who}: the state cycles the groups' {state['_key']!r}, this "
+                             f"{type(self.optimizer).__name__}'s is {key!r}: a state saved with "
+                             "another optimizer class")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self._last_lr})"
+
+
+# torch's scheduler bookkeeping (in its state_dict, not in ours): dropped by load_state_dict,
+# so a torch state of the same class loads; so are LambdaLR's and MultiplicativeLR's
+# lr_lambdas (torch's: None per plain function; ours keeps no function in its state)
+_TORCH_BOOKKEEPING = frozenset({"_get_lr_called_within_step", "_is_initial", "_step_count",
+                               "verbose", "lr_lambdas"})
+# the states' lists of one entry per parameter group
+_PER_GROUP_STATE = ("base_lrs", "_last_lr", "max_lrs", "min_lrs", "base_momentums",
+                   "max_momentums")
 
 
 # StepLR, MultiStepLR and ExponentialLR multiply the group's current rate, as PyTorch's do (its

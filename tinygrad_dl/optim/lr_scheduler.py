@@ -366,6 +366,9 @@ def _load_nested(owner: Any, state: dict[str, Any]) -> None:
     if len(inner) != len(owner._schedulers):
         raise ValueError(f"{who}.load_state_dict: the state holds {len(inner)} schedulers' "
                          f"states, this {who} has {len(owner._schedulers)} schedulers")
+    owner._check_state(state)  # every state checked before any is loaded: all or nothing
+    for s, st in zip(owner._schedulers, inner):
+        s._check_state(st)
     owner.__dict__.update({k: (list(v) if isinstance(v, list) else v)
                            for k, v in state.items() if k != "_schedulers"})
     for s, st in zip(owner._schedulers, inner):

@@ -104,7 +104,8 @@ class Optimizer:
             twice = next(p for i, p in enumerate(ps) if any(p is q for q in ps[:i]))
             raise ValueError(f"{who}: parameter {twice.name or tuple(twice.shape)} appears twice "
                              "in one group (it would be updated twice per step); list it once")
-        g = {**self.defaults, **group, "params": ps}
+        g = {k: ps if k == "params" else _plain(v)  # (NumPy scalars as Python's numbers)
+             for k, v in {**self.defaults, **group, "params": ps}.items()}
         check_lr(g["lr"], who)
         if "initial_lr" in g:  # (read as a rate by the schedulers, as load_state_dict checks it)
             check_lr(g["initial_lr"], who)
@@ -358,7 +359,7 @@ class Optimizer:
         if unknown:
             raise ValueError(f"{who}: parameter group {i} has unknown option(s) {unknown}; "
                              f"known: {sorted(self.defaults)}")
-        m = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+        m = {**group, **{k: _plain(v) for k, v in saved.items() if k != "params"}}
         try:
             check_lr(m["lr"], type(self).__name__)
             if "initial_lr" in m:  # (a scheduler's or fit's base rate: read as a rate too)
@@ -381,7 +382,25 @@ class Optimizer:
 def check_lr(lr: float, who: str) -> None:
     """Raise one line unless `lr` is a finite number >= 0 (every optimizer and scheduler)."""
     if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr >= 0):
+        # (torch's Tensor lr: a number here, set by the schedulers)
+        if hasattr(lr, "shape") and not isinstance(lr, np.generic):
+            raise ValueError(f"{who}: learning rate must be a number, got a "
+                             f"{type(lr).__name__} of shape {tuple(lr.shape)} (PyTorch's tensor "
+                             "lr, for its capturable and fused steps, is not supported: an "
+                             "in-place edit of it would not reach the steps); pass float(lr)")
         raise ValueError(f"{who}: learning rate must be a finite number >= 0, got {lr!r}")
+
+
+def _plain(v: Any) -> Any:
+    """A NumPy scalar hyperparameter (np.float32(0.01) as a group's lr, beta1 or weight
+    decay) as Python's number, as a tuple of them: kept as np.float32, the step's scalar
+    arithmetic (bias corrections, lr / (1 - beta1 ** t)) ran in float32 under NumPy 2's
+    promotion, a relative 1e-6 off on float64 parameters, without a word."""
+    if isinstance(v, np.generic):
+        return v.item() if isinstance(v, (np.floating, np.integer, np.bool_)) else v
+    if isinstance(v, tuple) and any(isinstance(x, np.generic) for x in v):
+        return tuple(_plain(x) for x in v)
+    return v
 
 
 def _copy(v: Any) -> Any:
