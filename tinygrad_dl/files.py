@@ -10,6 +10,8 @@ import ctypes
 import errno
 import math
 import os
+import re
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -17,22 +19,49 @@ from typing import Any
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so no temp file is taken for stale
+    fcntl = None  # type: ignore[assignment]
+
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
     """Write `data` to `path` so that a crash leaves the old file or the new one, never half.
 
     `data` is text (written as UTF-8), bytes, or a callable `write(f)` that writes into the open
-    binary file (e.g. `lambda f: np.savez(f, **arrays)`). A temp file in the same folder is
-    written, flushed and fsynced, os.replace'd over `path`, then the folder is fsynced so the
-    rename itself is durable. The parent folder is created if needed. The file gets the user's
-    umask (0644 by default). An OSError (a full disk, a read-only file system) names `path`.
+    binary file (e.g. `lambda f: np.savez(f, **arrays)`). A temp file in the same folder,
+    `.NAME.tgdl-XXXXXXXX.tmp` (NAME cut to 40 characters), is written, flushed and fsynced,
+    os.replace'd over `path`, then the folder is fsynced so the rename itself is durable. The
+    parent folder is created if needed. The file gets the user's umask (0644 by default). An
+    OSError (a full disk, a read-only file system) names `path`.
+
+    A temp file left by a kill -9 is removed by the next write to the same `path`: the writer
+    holds an OS lock (flock) on its temp file until it is renamed, and only a file of exactly
+    that naming, of this user and not locked, is removed (`remove_stale_temps`).
+
+    A `path` that is a symbolic link is written through, as open() and torch.save do: the
+    file it points to is replaced (atomically, in its own folder) and the link stays.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+        if path.is_symlink():  # a loop of links: open() says so, and so do we
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+    # the folders this write makes (their names are fsynced too)
+    made = [] if path.parent.is_dir() else [d for d in path.parents if not d.is_dir()]
     try:
-        # (the name cut to 40 characters: a valid 250-byte name plus the temp's own 14 was
-        # "File name too long"; 40 UTF-8 characters are at most 160 bytes)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for d in reversed(made):
+            _fsync_dir(d.parent)
+    except (FileExistsError, NotADirectoryError):  # a file where a folder should be ("File
+        in_the_way = file_in_the_way(path.parent)  # exists: 'afile'" said nothing of that)
+        if in_the_way is None:
+            raise
+        raise NotADirectoryError(errno.ENOTDIR, f"{in_the_way} is a file, not a folder",
+                                 str(path)) from None
+    remove_stale_temps(path)
+    try:
+        fd, tmp = _locked_temp(path)
     except OSError as e:
         raise OSError(e.errno, e.strerror, str(path)) from None
     try:
@@ -47,17 +76,96 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
                 data(f)
             f.flush()
             os.fsync(f.fileno())
-        return replace(tmp, path)
+            # renamed while still open, so its lock holds until it is `path`: no other writer
+            # takes it for a stale temp in between
+            return replace(tmp, path)
     except BaseException as e:
         try:
             os.unlink(tmp)
-        except OSError:  # gone, or the file system went read-only
+        except OSError:  # gone (renamed), or the file system went read-only
             pass
         # write/fsync errors name no file, and the rename's name the hidden temp file ("cannot
         # write out/.x.svg.k3j.tmp: Is a directory" when `path` is a folder): name `path`
         if isinstance(e, OSError) and (not e.filename or e.filename == tmp):
             raise OSError(e.errno, e.strerror, str(path)) from None
         raise
+    finally:
+        _writing.discard(tmp)
+
+
+# this process's temps being written: never taken for stale by another thread of it (where
+# flock is emulated by POSIX locks, NFS, a lock is the process's, not the file descriptor's)
+_writing: set[str] = set()
+_TEMP_TAG = ".tgdl-"  # atomic_write's temp files: .NAME.tgdl-XXXXXXXX.tmp
+
+
+def _temp_prefix(path: Path) -> str:
+    # (the name cut to 40 characters: a valid 250-byte name plus the temp's own 20 was
+    # "File name too long"; 40 UTF-8 characters are at most 160 bytes)
+    return f".{path.name[:40]}{_TEMP_TAG}"
+
+
+def _locked_temp(path: Path) -> tuple[int, str]:
+    """A new temp file beside `path`, open and flock'ed (where the OS has flock): (fd, name)."""
+    for _ in range(100):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+        _writing.add(tmp)  # (an absolute path: mkstemp's)
+        if fcntl is None:
+            return fd, tmp
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.stat(tmp).st_ino == os.fstat(fd).st_ino:
+                return fd, tmp
+        except FileNotFoundError:
+            pass  # another writer took it for stale before it was locked: take a new one
+        except OSError:  # no flock on this file system: written unlocked, never cleaned
+            return fd, tmp
+        _writing.discard(tmp)
+        os.close(fd)
+    raise OSError(errno.EEXIST, "no temp file could be made", str(path))
+
+
+def remove_stale_temps(path: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temp files a killed `atomic_write(path)` left beside `path`: only names of
+    exactly its pattern (`.NAME.tgdl-XXXXXXXX.tmp`), regular files of this user, that no live
+    writer holds locked. Best effort (nothing is removed where the OS has no flock); returns
+    what was removed."""
+    path = Path(path)
+    if fcntl is None:
+        return []
+    prefix = _temp_prefix(path)
+    pattern = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}\.tmp")
+    removed = []
+    try:
+        with os.scandir(path.parent) as it:
+            names = [e.name for e in it if e.name.startswith(prefix)]
+    except OSError:
+        return []
+    for name in names:
+        if pattern.fullmatch(name) and os.path.abspath(path.parent / name) not in _writing \
+                and _remove_if_stale(path.parent / name):
+            removed.append(path.parent / name)
+    return removed
+
+
+def _remove_if_stale(p: Path) -> bool:
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+            return False
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: a live writer's (OSError)
+        if os.lstat(p).st_ino != st.st_ino:
+            return False
+        os.unlink(p)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def file_in_the_way(path: str | os.PathLike[str]) -> Path | None:

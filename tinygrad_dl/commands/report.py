@@ -332,6 +332,7 @@ def find_pdf_engine() -> str | None:
 def print_pdf(engine: str, html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
     """Print the HTML page to PDF with headless Chromium; atomic (temp file, then rename)."""
     tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    tmp.unlink(missing_ok=True)  # a killed run's half PDF: never renamed into place
     with tempfile.TemporaryDirectory(prefix="tgdl-chromium-") as profile:
         cmd = [engine, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                f"--user-data-dir={profile}", "--no-pdf-header-footer",
@@ -341,6 +342,8 @@ def print_pdf(engine: str, html_path: Path, pdf_path: Path, timeout: float = 180
         tmp.unlink(missing_ok=True)
         last = (r.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"{Path(engine).name} could not print {html_path}: {last}")
+    with open(tmp, "rb") as f:  # on disk before the rename (as files.atomic_write does)
+        os.fsync(f.fileno())
     return files.replace(tmp, pdf_path)
 
 

@@ -29,6 +29,9 @@ One run at a time: `lock_out` holds an OS lock (filelock, as `search` uses; rele
 kernel even on kill -9) on `.NAME.lock` beside the folder for the whole run (and removes it when
 done); a second run on the same `--out` is refused with one line.
 
+An `--out` that is a symbolic link is followed: the folder it points to is what the run
+replaces (the link stays); it was set aside as changed after the whole run had trained.
+
 `--out` is checked before any data are loaded: a path under a regular file, an unwritable
 parent, or an existing folder that is not a run folder is a one-line error.
 
@@ -91,12 +94,14 @@ class OutChanged(ValueError):  # noqa: N818  (a ValueError: the CLI's one line)
         self.kept = kept
 
 
-def stage_dir(out: Path) -> Path:
+def stage_dir(out: str | os.PathLike[str]) -> Path:
+    out = _abs(out)
     return out.parent / f".{out.name}.partial"
 
 
-def lock_file(out: Path) -> Path:
+def lock_file(out: str | os.PathLike[str]) -> Path:
     """The file a run's OS lock is taken on (`lock_out`), beside its folder."""
+    out = _abs(out)
     return out.parent / f".{out.name}.lock"
 
 
@@ -127,7 +132,11 @@ def _old_dir(out: Path) -> Path:
 
 
 def _abs(out: str | os.PathLike[str]) -> Path:
-    return Path(os.path.abspath(out))  # "." and "runs/" get a real name for their siblings
+    """`out` absolute ("." and "runs/" get a real name for their siblings), and, when it is a
+    symbolic link, the folder it points to: a run writes through the link (its staging folder
+    and lock beside the target), as a file is written through one (files.atomic_write)."""
+    p = os.path.abspath(out)
+    return Path(os.path.realpath(p) if os.path.islink(p) else p)
 
 
 @contextlib.contextmanager
