@@ -32,8 +32,6 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_dl.commands.args import positive_int
-
 ROOT = Path(__file__).resolve().parent.parent
 N, D, K, BATCH, LAM, LR = 10_000, 3072, 10, 100, 0.005, 0.01
 
@@ -269,6 +267,18 @@ def eager_tiny_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, d
 def eager_tiny_ref_rows(pk: dict[str, Any], dtype: str, repeats: int
                         ) -> dict[str, dict[str, float]]:
     return tiny_rows(pk, dtype, repeats, replay=False, ref=True)
+
+
+def positive_int(s: str) -> int:
+    """argparse type: an integer >= 1. (Not tinygrad_dl.commands.args's: this script loads
+    only its copies of the trees, it runs where no tinygrad_dl is importable.)"""
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {s}")
+    return v
 
 
 KINDS: dict[str, Any] = {

@@ -117,12 +117,28 @@ def stale(run: Run, seed: int, result: dict) -> str | None:
         return f"model {result.get('model')!r}, not {run.argv[0]!r}"
     if result.get("seed") != seed:
         return f"seed {result.get('seed')!r}, not {seed}"
-    params = result.get("params", {})
+    params = result.get("params") or {}
     for h in HYPERS:
         want = given.get(h.key)
-        if want is not None and params.get(h.key) != want:
-            return f"{h.key}={params.get(h.key)!r}, not {want!r} as the command says"
+        if want is None:
+            continue
+        if h.key not in params:  # (an older result.json, or a setting the run did not use)
+            return f"no {h.key} recorded, not {h.key}={want!r} as the command says"
+        if not _same(params[h.key], want):
+            return f"{h.key}={params[h.key]!r}, not {want!r} as the command says"
     return None
+
+
+def _same(kept: object, want: object) -> bool:
+    """A kept setting equals the command's: a float as written back (0.06 read as
+    0.060000000000000005, or through float32) is the same value; 100 and 100.0 are too."""
+    if isinstance(kept, bool) or isinstance(want, bool):
+        return kept is want
+    if isinstance(kept, (int, float)) and isinstance(want, (int, float)):
+        return math.isclose(kept, want, rel_tol=1e-6, abs_tol=0.0)
+    if isinstance(kept, (list, tuple)) and isinstance(want, (list, tuple)):
+        return len(kept) == len(want) and all(_same(a, b) for a, b in zip(kept, want))
+    return kept == want
 
 
 def train(run: Run, seed: int, data: Path, out: Path, force: bool) -> dict:

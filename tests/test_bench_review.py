@@ -181,8 +181,9 @@ def test_traced_counts_what_the_setup_keeps_for_the_timed_call():
 
 # ---- bad settings ---------------------------------------------------------------------------
 @pytest.mark.parametrize("kw, words", [
-    ({"n": 10}, "n=10 is less than one batch of 50"),
-    ({"conv_n": 10}, "conv_n=10 is less than one batch"),
+    ({"n": 10, "only": ("classifiers",)}, "n=10 is less than one batch of 50"),
+    ({"n": 10, "only": ("memory",)}, "n=10 is less than one batch of 50"),
+    ({"conv_n": 10, "only": ("convnet",)}, "conv_n=10 is less than one batch"),
     ({"repeats": 0}, "repeats must be an integer >= 1, got 0"),
     ({"op_iters": 0}, "op_iters must be an integer >= 1"),
     ({"rnn_updates": 0}, "rnn_updates must be an integer >= 1"),
@@ -194,7 +195,7 @@ def test_traced_counts_what_the_setup_keeps_for_the_timed_call():
 ])
 def test_settings_that_would_time_nothing_are_refused_in_one_line(kw, words):
     with pytest.raises(ValueError) as e:
-        suite.run(quick_config(torch=False, only=("tiny-op",), **kw))
+        suite.run(quick_config(**{"torch": False, "only": ("tiny-op",), **kw}))
     assert str(e.value).startswith("bench: ") and words in str(e.value)
     assert "\n" not in str(e.value)
 

@@ -35,8 +35,10 @@ def _traced(fn: Callable[[], Any], setup: Callable[[], Any] | None = None) -> in
     """Peak bytes NumPy and Python allocate while fn runs (tracemalloc sees NumPy's data),
     above what was allocated before; with `setup` (a replayed step's recording), above what
     was allocated before setup ran: what setup keeps for fn (the recorded buffers a replay
-    reuses) is counted in fn's peak, setup's own peak is not. Nests in a trace already
-    running (python -X tracemalloc): its earlier peak is not taken, nor is it stopped."""
+    reuses) is counted in fn's peak, setup's own peak is not, nor its garbage still awaiting
+    the cycle collector (the recording's eager graph: it doubled the quick sizes' replayed
+    peaks). Nests in a trace already running (python -X tracemalloc): its earlier peak is not
+    taken, nor is it stopped."""
     gc.collect()
     outer = tracemalloc.is_tracing()
     if not outer:
@@ -45,6 +47,7 @@ def _traced(fn: Callable[[], Any], setup: Callable[[], Any] | None = None) -> in
         base = tracemalloc.get_traced_memory()[0]
         if setup is not None:
             setup()
+            gc.collect()  # what setup keeps, as fn's own start is after a collection
         tracemalloc.reset_peak()
         fn()
         return tracemalloc.get_traced_memory()[1] - base

@@ -16,6 +16,7 @@ It also measures per-op overhead, peak memory of an epoch, memory growth over ma
 
 from __future__ import annotations
 
+import numbers
 import os
 import platform
 import statistics
@@ -123,7 +124,7 @@ def char_rnn_rows(cfg: Config, dtype: str, torch_mod: Any) -> list[Row]:
     if torch_mod is not None:
         for key, fused in (("torch", False), ("torch_fused", True)):
             step = char_rnn_step(seqs, cfg.vocab, cfg.rnn_m, lr=cfg.lr, dtype=np.dtype(dtype),
-                                 fused=fused)
+                                 fused=fused, seed=cfg.seed)  # ours' U, W, V (as char_rnn draws)
             fns[key] = _loop(step, n)
     t = median_times(fns, cfg.repeats)
     ups = {k: n / v for k, v in t.items()}
@@ -251,10 +252,12 @@ def _check_config(cfg: Config) -> None:
     counts = {"repeats": cfg.repeats, "batch": cfg.batch, "n": cfg.n, "conv_n": cfg.conv_n,
               "rnn_updates": cfg.rnn_updates, "op_iters": cfg.op_iters, "seq": cfg.seq}
     for name, v in counts.items():
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        # (a NumPy integer counts, as Config's ints did before)
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
             raise ValueError(f"bench: {name} must be an integer >= 1, got {v!r}")
-    for name in ("n", "conv_n"):
-        if getattr(cfg, name) < cfg.batch:
+    groups = set(cfg.only or GROUPS)  # an epoch the run times: --only convnet needs no n
+    for name, users in (("n", {"classifiers", "memory"}), ("conv_n", {"convnet"})):
+        if groups & users and getattr(cfg, name) < cfg.batch:
             raise ValueError(f"bench: {name}={getattr(cfg, name)} is less than one batch of "
                              f"{cfg.batch}: its epoch would run no step")
     if cfg.threads is not None and (isinstance(cfg.threads, bool) or cfg.threads < 1):
