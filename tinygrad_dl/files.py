@@ -196,6 +196,31 @@ def stdout_gone() -> None:
         pass
 
 
+class StdoutPrinter:
+    """print(text, flush=True) for a command's lines on stdout (train's samples and summary,
+    report's progress, results' table): a character stdout's encoding cannot print (an ASCII or
+    cp1252 stdout: a char-rnn text with a CJK or an emoji, results' square root, a path)
+    is printed as a \\x/\\u escape, with one warning line on stderr per printer (`kept`: where
+    the text is kept as it is), never a UnicodeEncodeError that ended the command ("error",
+    exit 2) mid-run or after its files were written. A UTF-8 stdout gets exactly print's bytes."""
+
+    def __init__(self, command: str, kept: str = "") -> None:
+        self.command, self.kept, self.warned = command, kept, False
+
+    def __call__(self, text: str) -> None:
+        try:
+            print(text, flush=True)
+        except UnicodeEncodeError:  # (raised before anything of `text` is written)
+            enc = getattr(sys.stdout, "encoding", None) or "ascii"
+            print(text.encode(enc, "backslashreplace").decode(enc), flush=True)
+            if not self.warned:
+                self.warned = True
+                kept = f" ({self.kept} as they are)" if self.kept else ""
+                print(f"tinygrad-dl {self.command}: warning: stdout's encoding {enc} cannot print "
+                      f"some characters: they are printed as \\x/\\u escapes{kept}; set "
+                      "PYTHONIOENCODING=utf-8 to see them", file=sys.stderr, flush=True)
+
+
 def umask() -> int:
     """The process's umask, read without changing it (Linux: /proc; elsewhere set and reset)."""
     try:

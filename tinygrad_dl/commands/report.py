@@ -446,6 +446,7 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(given[name].get(key), str):
                 given[name][key] = _input_path(f"--param {key}=", given[name][key])
     out = Path(args.out)
+    say = files.StdoutPrinter("report")  # (a --text or --out path stdout cannot encode)
     for name in names:
         params: dict[str, Any] = {"progress": False}
         if name == "a4":
@@ -459,7 +460,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             with sigterm_as_interrupt():  # the kernel is shut down, the last good report kept
                 build_report(name, out, params, code=args.code, pdf=not args.no_pdf,
-                             timeout=args.timeout)
+                             timeout=args.timeout, log=say)
         except KeyboardInterrupt as e:
             why, code = stopped(e)
             print(f"tinygrad-dl report: {why}", file=sys.stderr)

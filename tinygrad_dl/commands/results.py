@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dl.container import Refused, check_schema
-from tinygrad_dl.files import atomic_write
+from tinygrad_dl.files import StdoutPrinter, atomic_write
 from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.search.render import (
     BEGIN,
@@ -377,7 +377,8 @@ def run(args: argparse.Namespace) -> int:
         atomic_write(page, render_page(doc, source=str(results)))
     for f in args.into:
         write_between_markers(f, render_block(doc))
-    print(render_block(doc))
+    # (its ±, √ and … on an ASCII or cp1252 stdout: escaped, not an error after the hours of runs)
+    StdoutPrinter("results", kept=f"{results} holds them")(render_block(doc))
     print(f"\nper-seed results: {results}" + (f"; page: {page}" if page else "") +
           "".join(f"; table in {f}" for f in args.into), file=sys.stderr)
     return 0

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tinygrad_dl.files import stdout_gone, write_error
+from tinygrad_dl.files import StdoutPrinter, stdout_gone, write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.resume)
     else:
         out = Path(args.out) if args.out else default_out(args.model)
-    say = _Printer()
+    # the samples and the summary: escaped where stdout cannot encode them, never an error
+    say = StdoutPrinter("train", kept="samples.txt and result.json hold them")
     say(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}")
     stop = StopFlag()
     try:
@@ -152,30 +153,6 @@ def run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `| head`: the run and its outputs are complete; only this
         stdout_gone()  # summary (its numbers are in result.json) was not: the run succeeded
     return 0
-
-
-class _Printer:
-    """print for the samples and the summary: a character stdout's encoding cannot print (an
-    ASCII or cp1252 terminal, a char-rnn text with a CJK or an emoji) is printed as a \\x/\\u
-    escape, with one line on stderr, never a UnicodeEncodeError that ended the run mid-training
-    (its updates since the last checkpoint lost, no resume hint) or after it ("error", exit 2,
-    for a run whose outputs were written). samples.txt and result.json hold the text itself."""
-
-    def __init__(self) -> None:
-        self.warned = False
-
-    def __call__(self, text: str) -> None:
-        try:
-            print(text, flush=True)
-        except UnicodeEncodeError:  # (raised before anything of `text` is written)
-            enc = sys.stdout.encoding or "ascii"
-            print(text.encode(enc, "backslashreplace").decode(enc), flush=True)
-            if not self.warned:
-                self.warned = True
-                print(f"tinygrad-dl train: warning: stdout's encoding {enc} cannot print some "
-                      "characters: they are printed as \\x/\\u escapes (samples.txt and "
-                      "result.json hold them as they are); set PYTHONIOENCODING=utf-8 to see "
-                      "them", file=sys.stderr, flush=True)
 
 
 def resume_command(model: str, out: Path) -> str:

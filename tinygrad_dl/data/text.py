@@ -133,7 +133,7 @@ def load_text(path: str | os.PathLike[str] | None = None,
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         bom = (" (a byte-order mark: a UTF-16 or UTF-32 file)"
-               if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "")
+               if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] == b"\0\0\xfe\xff" else "")
         raise ValueError(f"{p}: not valid UTF-8 (byte {e.start}: {raw[e.start:e.start + 1]!r})"
                          f"{bom}; re-save the file as UTF-8") from None
     if not text:
