@@ -69,6 +69,8 @@ class Mean(Function):
 
     def backward(ctx, g):
         g = _expand(g, ctx.axes, ctx.keepdims, len(ctx.shape))
+        if g.dtype == np.float16:  # (a count past 65504 is inf in float16: the gradient was 0)
+            return np.broadcast_to((g.astype(np.float32) / ctx.count).astype(g.dtype), ctx.shape)
         return np.broadcast_to(g / ctx.count, ctx.shape)
 
 
@@ -84,23 +86,34 @@ class Var(Function):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
         ctx.denom = denom = max(count - ddof, 0)
+        half = x.dtype == np.float16  # (its sum of squares and n overflow past 65504: the var
+        if half:  # of 70000 halves was nan, their std 0) in float32 inside, rounded back
+            x = x.astype(np.float32)
         if denom and count:
             centered = x - x.mean(axis=ctx.axes, keepdims=True)
             ctx.save_for_backward(centered)
-            return (centered * centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
-        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            centered = x - x.sum(axis=ctx.axes, keepdims=True) / count
-            ctx.save_for_backward(centered)
-            return (centered * centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
+            out = _squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
+        else:
+            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                centered = x - x.sum(axis=ctx.axes, keepdims=True) / count
+                ctx.save_for_backward(centered)
+                out = _squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
+        return np.asarray(out).astype(np.float16) if half else out
 
     def backward(ctx, g):
         centered = ctx.saved[0]
         g = _expand(g, ctx.axes, ctx.keepdims, centered.ndim)
         if ctx.denom:
-            return g * (2.0 / ctx.denom) * centered
+            return (g * (2.0 / ctx.denom) * centered).astype(g.dtype, copy=False)
         with np.errstate(invalid="ignore"):  # 0 * inf where x is at the mean: nan
-            return g * math.inf * centered
+            return (g * math.inf * centered).astype(g.dtype, copy=False)
+
+
+def _squared(c: np.ndarray) -> np.ndarray:
+    """|c|^2: c * c, or for complex c its real c * conj(c) (c * c made var([1+2j, 3-1j, -2+.5j])
+    4.08-3j; NumPy's and torch's are 8.58, real)."""
+    return c * c if c.dtype.kind != "c" else (c * c.conj()).real
 
 
 class Std(Var):
@@ -134,7 +147,8 @@ class Std(Var):
             r = centered / o
         if not np.all(out):  # a zero spread: PyTorch's gradient there is 0
             r = np.where(o == 0, 0, r).astype(centered.dtype, copy=False)
-        return _expand(g, ctx.axes, ctx.keepdims, centered.ndim) * r / ctx.denom
+        return (_expand(g, ctx.axes, ctx.keepdims, centered.ndim) * r / ctx.denom).astype(
+            g.dtype, copy=False)
 
 
 def _scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, denom: int,
@@ -146,7 +160,7 @@ def _scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, den
     with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
         scale = np.abs(centered).max(axis=axes, keepdims=True)
         r = centered / scale
-        s = np.sqrt((r * r).sum(axis=axes, keepdims=keepdims) / denom)
+        s = np.sqrt(_squared(r).sum(axis=axes, keepdims=keepdims) / denom)
     scale = scale.reshape(s.shape)
     good = np.isfinite(scale) & (scale > 0)
     return np.where(good, s * scale, out).astype(out.dtype, copy=False)

@@ -176,14 +176,17 @@ def _same(u: Any, v: Any) -> bool:
         return False
 
 
-def ddof_of(op: str, ddof: int, torch: bool, correction: Any, unbiased: Any) -> int:
+def ddof_of(op: str, ddof: int, torch: bool, correction: Any, unbiased: Any) -> Any:
     """var/std's degrees of freedom: NumPy's ddof (default 0); with PyTorch's spelling (dim=,
-    correction=, unbiased=) PyTorch's default, the unbiased correction=1."""
+    correction=, unbiased=) PyTorch's default, the unbiased correction=1. A fractional
+    correction is kept, as torch's (int() made correction=0.5 a 0: the divisor n, not n - 0.5)."""
     if correction is not None and unbiased is not None:
         raise TypeError(f"{op}() got both correction= and unbiased=; pass one")
     if (correction is not None or unbiased is not None) and ddof:
         raise TypeError(f"{op}() got both ddof= and PyTorch's correction=/unbiased=; pass one")
     if correction is not None:
+        if isinstance(correction, (float, np.floating)) and not float(correction).is_integer():
+            return float(correction)
         return int(correction)
     if unbiased is not None:
         return int(bool(unbiased))

@@ -353,14 +353,16 @@ ROWS: tuple[OpInfo, ...] = (
            "Copies and casts", methods=("byte", "char", "short"), sample=None,
            no_grad="a constant: an integer result", float32=False),
     OpInfo("conj", "x itself", "torch's x.conj(), resolve_conj(), resolve_neg(): x itself (a "
-           "real tensor)", "Copies and casts", methods=("conj", "resolve_conj", "resolve_neg"),
+           "real tensor; x.conj() of a complex one: its conjugate, a constant)",
+           "Copies and casts", methods=("conj", "resolve_conj", "resolve_neg"),
            torch=("conj",), ref=lambda a: a, grad="g (x itself)"),
-    OpInfo("real", "x itself", "torch's x.real: x itself (a real tensor; x.imag is refused)",
+    OpInfo("real", "x itself", "torch's x.real: x itself (a real tensor; x.imag is refused); of a "
+           "complex one: its parts, constants",
            "Copies and casts", methods=("real",), torch=("real",), function=real,
            call=lambda t: t.real, ref=lambda a: a,
            grad="g (x itself)"),
-    *(OpInfo(name, ops.Transpose, f"torch's x.{name}: the last two dims swapped (real: no "
-             "conjugate)", SHAPE, methods=(name,), call=call,
+    *(OpInfo(name, ops.Transpose, f"torch's x.{name}: the last two dims swapped (conjugated "
+             "if complex)", SHAPE, methods=(name,), call=call,
              torch=(name,) if name == "adjoint" else (),
              ref=lambda a: np.swapaxes(a, -2, -1),
              sample=Cases((case((2, 3)), case((2, 3, 4)), case((1, 2, 2, 1)))))

@@ -53,14 +53,16 @@ class ComparisonMethods:
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                 equal_nan: bool = False) -> Tensor:
         """|x - y| <= atol + rtol |y| elementwise (NumPy's and PyTorch's defaults): a constant
-        bool tensor."""
-        return no_grad_result(np.isclose(self.data, as_data(other), rtol, atol, equal_nan))
+        bool tensor. Integers are compared exactly (np.isclose reads them as float64)."""
+        return no_grad_result(_close("isclose", self.data, _operand(other), rtol, atol,
+                                     equal_nan))
 
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:
         """Is x.isclose(other) everywhere: a Python bool, the values read (as float(t))."""
         engine.notify_read(self, ".allclose()")
-        return bool(np.allclose(self.data, as_data(other), rtol, atol, equal_nan))
+        return bool(np.all(_close("allclose", self.data, _operand(other), rtol, atol,
+                                  equal_nan)))
     def isinf(self) -> Tensor: return no_grad_result(np.isinf(self.data))
     def isfinite(self) -> Tensor: return no_grad_result(np.isfinite(self.data))
 
@@ -71,6 +73,33 @@ class ComparisonMethods:
     @spellings()
     def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return no_grad_result(np.asarray(np.all(self.data, axis=axis, keepdims=keepdims)))
+
+
+def _operand(other: Any) -> Any:
+    """isclose's other: a Python int as an integer array where int64 holds it (as_data makes
+    float64 of a number), else as_data's array."""
+    if type(other) is int and -(2**63) <= other < 2**63:
+        return np.asarray(other, dtype=np.int64)
+    return as_data(other)
+
+
+def _close(who: str, a: np.ndarray, b: np.ndarray, rtol: Any, atol: Any,
+           equal_nan: bool) -> Any:
+    """np.isclose, with torch's refusal of a negative tolerance, and integers (bool too) on both
+    sides compared exactly: np.isclose makes float64 of them, so int64 2**60 and 2**60 + 1 were
+    close with rtol=atol=0 (torch: not close)."""
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"{who}: rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
+    b = np.asarray(b)
+    if a.dtype.kind not in "biu" or b.dtype.kind not in "biu" or (
+            np.result_type(a, b).kind not in "biu"):  # (int64 with uint64: float64, NumPy's)
+        return np.isclose(a, b, rtol, atol, equal_nan)
+    same = a == b
+    if not (rtol or atol):
+        return same
+    lo, hi = np.minimum(a, b), np.maximum(a, b)  # |a - b| exactly, as uint64 (wraps past 2**63)
+    gap = hi.astype(np.uint64) - lo.astype(np.uint64)
+    return same | (gap.astype(np.float64) <= atol + rtol * np.abs(b.astype(np.float64)))
 
 
 # the Python numbers compared as themselves (a complex too: NumPy's weak scalar, so `x32 ==

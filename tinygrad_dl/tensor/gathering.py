@@ -71,6 +71,9 @@ class GatheringMethods:
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
             raise ValueError(f"topk: k must be an int in [0, {n}] (the length of dim {dim} of "
                              f"a tensor of shape {self.shape}), got {k!r}")
+        if self.ndim == 0 and k == 0:  # (torch returns the value itself: one, not none)
+            raise ValueError("topk: k=0 of a 0-d tensor: a 0-d result holds one value, not "
+                             "none; use k=1, or x.reshape(1).topk(0)")
         x = self.reshape(1) if self.ndim == 0 else self
         idx = np.take(sort_order(x.data, axis, bool(largest)), np.arange(int(k)), axis=axis)
         values = TakeAlongAxis.apply(x, indices=idx, axis=axis)

@@ -209,6 +209,8 @@ class ShapeMethods:
         axis = axis_of("diff", axis, self.ndim)
         if n < 0:  # (range(n) would give x back unchanged)
             raise ValueError(f"diff: order n must be non-negative, got {n}")
+        if n == 0:  # x itself, prepend/append not joined (np.diff's and torch.diff's)
+            return self
         parts = [p for p in (_edge(self, prepend, axis), self, _edge(self, append, axis))
                  if p is not None]
         x = parts[0] if len(parts) == 1 else Concatenate.apply(*parts, axis=axis)

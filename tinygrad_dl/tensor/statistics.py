@@ -42,9 +42,13 @@ class StatisticsMethods:
         if self.data.dtype.kind != "f":
             raise TypeError(f"nanmean: expects a floating-point tensor, got dtype "
                             f"{self.data.dtype} (as torch's)")
-        count = np.asarray(np.sum(~np.isnan(self.data), axis=axis, keepdims=keepdims),
-                           dtype=self.data.dtype)
-        return NanSum.apply(self, axis=axis, keepdims=keepdims) / tensor.Tensor(count)
+        count = np.asarray(np.sum(~np.isnan(self.data), axis=axis, keepdims=keepdims))
+        total = NanSum.apply(self, axis=axis, keepdims=keepdims)
+        if self.data.dtype.itemsize < 4:  # float16: a count past 65504 is inf there (the mean
+            # of 70000 halves was 0): divided in float32, rounded back (torch's value)
+            return (total.astype(np.float32) / tensor.Tensor(count.astype(np.float32))
+                    ).astype(self.data.dtype)
+        return total / tensor.Tensor(count.astype(self.data.dtype))
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """PyTorch's median: of all the values, the lower of the two middle ones (NumPy's

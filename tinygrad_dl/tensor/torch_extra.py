@@ -351,7 +351,8 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods,
             engine.notify_read(t, f"cov({name}=)")
             if (t.data < 0).any():
                 raise ValueError(f"cov: {name} must be non-negative")
-            t = t.reshape(-1).astype(x.dtype)
+            # in the result's float dtype: x's own for an integer x cut aweights 0.5 to 0
+            t = t.reshape(-1).astype(x.dtype if x.dtype.kind in "fc" else np.float64)
             w = t if w is None else w * t
             aw = t if name == "aweights" else aw
         total = float(n) if w is None else w.sum()
@@ -362,7 +363,8 @@ class TorchExtraMethods(TorchExtraNames, TorchWriteMethods, RandomFillMethods,
         factor = total - correction * ((w * aw).sum() / total if aw is not None else 1)
         factor = factor.clip(0, None) if isinstance(factor, tensor.Tensor) else max(factor, 0.0)
         centered = x - avg
-        c = (centered if w is None else centered * w) @ centered.T / factor
+        right = centered.T.conj() if x.dtype.kind == "c" else centered.T  # (torch's X X^H)
+        c = (centered if w is None else centered * w) @ right / factor
         return c.reshape(()) if x.shape[0] == 1 else c  # one variable: 0-d, torch's squeeze()
 
     def corrcoef(self) -> Tensor:

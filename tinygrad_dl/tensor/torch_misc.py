@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import engine, tensor  # (tensor.Tensor at call time: it is defined after this module loads)
 from ..ops import Hardshrink
+from .conversions import no_grad_result
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -52,8 +53,9 @@ class TorchMiscMethods:
 
     # ---- complex-number views of a real tensor: the tensor itself (torch's, for real dtypes)
     def conj(self: Tensor) -> Tensor:
-        """torch's x.conj(): x itself (a real tensor is its own conjugate)."""
-        return self
+        """torch's x.conj(): x itself (a real tensor is its own conjugate); a complex one's
+        conjugate, a constant (complex tensors take no gradient here: it returned x itself)."""
+        return no_grad_result(np.conj(self.data)) if self.data.dtype.kind == "c" else self
 
     def resolve_conj(self: Tensor) -> Tensor:
         """torch's x.resolve_conj(): x itself (no lazy conjugate bit here)."""
@@ -65,12 +67,16 @@ class TorchMiscMethods:
 
     @property
     def real(self: Tensor) -> Tensor:
-        """torch's x.real: x itself for a real tensor."""
-        return self
+        """torch's x.real: x itself for a real tensor; a complex one's real part (a
+        constant: it returned the complex x)."""
+        return no_grad_result(self.data.real.copy()) if self.data.dtype.kind == "c" else self
 
     @property
     def imag(self: Tensor) -> Tensor:
-        """torch's x.imag: refused, as torch refuses it for real dtypes."""
+        """torch's x.imag: refused, as torch refuses it for real dtypes; a complex one's
+        imaginary part (a constant)."""
+        if self.data.dtype.kind == "c":
+            return no_grad_result(self.data.imag.copy())
         raise RuntimeError(f"imag is not implemented for tensors with non-complex dtypes "
                            f"(this one is {self.dtype})")
 
@@ -79,7 +85,7 @@ class TorchMiscMethods:
         if self.ndim < 2:
             raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
                                f"matrices. Got {self.ndim}-D tensor.")
-        return self.swapaxes(-2, -1)
+        return self.swapaxes(-2, -1).conj()  # (complex: conjugated, as torch's)
 
     @property
     def mH(self: Tensor) -> Tensor:
@@ -87,7 +93,7 @@ class TorchMiscMethods:
         if self.ndim < 2:
             raise RuntimeError(f"tensor.mH is only supported on matrices or batches of "
                                f"matrices. Got {self.ndim}-D tensor.")
-        return self.swapaxes(-2, -1)
+        return self.swapaxes(-2, -1).conj()
 
     def equal(self: Tensor, other: Tensor) -> bool:
         """torch's x.equal(y): True when both have one shape and equal values (NaN is not
