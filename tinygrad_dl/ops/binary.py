@@ -268,7 +268,8 @@ class CopySign(Function):
 
 class _NanAware(Function):
     """fmax / fmin: like maximum / minimum, but a NaN loses to a number. The gradient goes to
-    the input that was picked (a number over a NaN); ties are split evenly."""
+    the input that was picked (a number over a NaN); ties are split evenly (as maximum's;
+    torch's fmax gives a tie all to x: the edge table's note)."""
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -277,9 +278,11 @@ class _NanAware(Function):
 
     def backward(ctx, g):
         x, y = ctx.saved
-        wins = ctx.beats(x, y) + 0.5 * (x == y)
-        wx = np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, wins)).astype(g.dtype)
-        return _grads(ctx, g * wx, g * (1.0 - wx))
+        x_wins = ctx.beats(x, y) | np.isnan(y)  # (x NaN, y not: all to y)
+        tie = x == y
+        shared = np.where(tie, g * 0.5, 0)
+        # the loser gets an exact 0 (torch's masked_fill), not g * 0: NaN for an inf g
+        return _grads(ctx, np.where(x_wins, g, shared), np.where(x_wins | tie, shared, g))
 
 
 class Fmax(_NanAware):

@@ -158,7 +158,8 @@ class Maximum(Function):
 
 def split_ties(ctx, g, x, y, wins, nan) -> tuple:
     """The gradients of max/min(x, y) given `wins` (where x is picked): 1/2 each at ties, and
-    the whole of g to both where either is NaN (PyTorch: neither loses)."""
+    the whole of g to both where either is NaN (PyTorch: neither loses). The loser gets an
+    exact 0, as torch's masked_fill, where g is inf or NaN too (g * 0 would be NaN there)."""
     half = 0.5 * (x == y)
     wx = (wins + half).astype(g.dtype, copy=False)  # bool*0.5 is float64
     wy = 1.0 - wx
@@ -166,9 +167,13 @@ def split_ties(ctx, g, x, y, wins, nan) -> tuple:
         both = np.isnan(x) | np.isnan(y)
         wx, wy = np.where(both, 1, wx), np.where(both, 1, wy)
     nx, ny = ctx.needs_input_grad
+    gx, gy = g * wx if nx else None, g * wy if ny else None
+    if not np.isfinite(g).all():  # (rare: one more pass only then)
+        gx = None if gx is None else np.where(wx == 0, 0, gx)
+        gy = None if gy is None else np.where(wy == 0, 0, gy)
     return (
-        unbroadcast(g * wx, x.shape) if nx else None,
-        unbroadcast(g * wy, y.shape) if ny else None,
+        None if gx is None else unbroadcast(gx, x.shape),
+        None if gy is None else unbroadcast(gy, y.shape),
     )
 
 
@@ -329,7 +334,9 @@ class Sigmoid(Function):
 
 
 class Clip(Function):
-    """clip(x, lo, hi); the gradient is zero where x was clipped."""
+    """clip(x, lo, hi); the gradient is zero where x was clipped. An array bound may
+    broadcast x to a larger shape (x.clamp(min=lo) with x (2,), lo (3, 2)): x's gradient is
+    then summed back (backward raised NumPy's "non-broadcastable output operand")."""
 
     def forward(ctx, x, lo=None, hi=None):
         ctx.save_for_backward(x)
@@ -338,12 +345,12 @@ class Clip(Function):
 
     def backward(ctx, g):
         x = ctx.saved[0]
-        inside = np.ones(x.shape, dtype=bool)
+        inside = np.ones(g.shape, dtype=bool)  # (g's shape: the bounds' broadcast too)
         if ctx.lo is not None:
             inside &= x >= ctx.lo
         if ctx.hi is not None:
             inside &= x <= ctx.hi
-        return passed(g, inside)
+        return unbroadcast(passed(g, inside), x.shape)
 
 
 # ---- matmul ------------------------------------------------------------------------------

@@ -168,12 +168,16 @@ def _scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, den
 
 class Max(Function):
     """Max over axes; ties share the gradient equally (a subgradient); a NaN maximum gives the
-    gradient to the NaNs (PyTorch's `max()`)."""
+    gradient to the NaNs (PyTorch's `max()`). at_index=True (torch's max(dim=...), one axis):
+    the gradient goes all to np.argmax's index (the first maximum, or the first NaN), the
+    index returned, as torch routes it (found in backward: the forward costs no more)."""
 
     _reduce = staticmethod(np.max)  # Min shares everything else
+    _pick = staticmethod(np.argmax)
 
-    def forward(ctx, x, axis=None, keepdims=False):
+    def forward(ctx, x, axis=None, keepdims=False, at_index=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
+        ctx.at_index = at_index and len(ctx.axes) == 1 and x.size > 0
         out = ctx._reduce(x, axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(x, out)
         return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
@@ -182,6 +186,11 @@ class Max(Function):
     def backward(ctx, g):
         x, out = ctx.saved
         g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
+        if getattr(ctx, "at_index", False):  # torch's max(dim): all to the index returned
+            grad = np.zeros(x.shape, dtype=g.dtype)
+            axis = ctx.axes[0]
+            np.put_along_axis(grad, ctx._pick(x, axis=axis, keepdims=True), g, axis)
+            return grad
         mask = x == out
         if np.isnan(out).any():  # a NaN maximum: the NaNs get the gradient (PyTorch's max())
             mask |= np.isnan(x) & np.isnan(out)
@@ -193,6 +202,7 @@ class Min(Max):
     """Min over axes; ties share the gradient equally (a subgradient), as for Max."""
 
     _reduce = staticmethod(np.min)
+    _pick = staticmethod(np.argmin)
 
 
 def _lower_median(x: np.ndarray, axis: Any = None, keepdims: bool = True) -> np.ndarray:

@@ -488,10 +488,10 @@ _OPS: tuple[OpInfo, ...] = (
                differs="PyTorch's x.norm(p, dim, keepdim): p='fro', 2 or None only; NumPy's "
                "np.linalg.norm(x, axis=...) for ord None"),
     _reduction("max", ops.Max, np.max, "max over axis", ("max",), Reduction(DISTINCT),
-               grad="tied maxima share the gradient equally",
+               grad="tied maxima share the gradient equally; with dim=, all to the index "
+               "returned (PyTorch's)",
                differs="x.max(dim=1) gives PyTorch's (values, indices); x.max(1) is NumPy's "
-               "values; x.max(other) is maximum; tied maxima share the gradient, where "
-               "PyTorch's max(dim=) gives it to the index it returns"),
+               "values; x.max(other) is maximum"),
     _reduction("min", ops.Min, np.min, "min over axis", ("min",), Reduction(DISTINCT),
                grad="tied minima share the gradient equally", differs="as max"),
     _reduction("amax", ops.Max, np.amax, "max over axis (values only, any spelling)",

@@ -55,7 +55,8 @@ class ReductionMethods:
     def max(self, axis: Any = None, *, keepdims: bool = False, dim: int | None = None,
             keepdim: bool | None = None, out: Any = None) -> Any:
         """NumPy's max over axis (ties share the gradient); PyTorch's spellings: x.max(dim=1)
-        gives (values, indices), x.max(other) the elementwise maximum."""
+        gives (values, indices) (the gradient to the index returned, as torch's), x.max(other)
+        the elementwise maximum."""
         if out is not None:  # np.max(t, out=buf) (np.max(t) passes out=None)
             numpy_keywords("max", self, out)
         if isinstance(axis, tensor.Tensor):
@@ -72,7 +73,8 @@ class ReductionMethods:
     def min(self, axis: Any = None, *, keepdims: bool = False, dim: int | None = None,
             keepdim: bool | None = None, out: Any = None) -> Any:
         """NumPy's min over axis (ties share the gradient); PyTorch's spellings: x.min(dim=1)
-        gives (values, indices), x.min(other) the elementwise minimum."""
+        gives (values, indices) (the gradient to the index returned, as torch's), x.min(other)
+        the elementwise minimum."""
         if out is not None:  # np.min(t, out=buf) (np.min(t) passes out=None)
             numpy_keywords("min", self, out)
         if isinstance(axis, tensor.Tensor):
@@ -170,5 +172,5 @@ def _values_indices(op: str, x: Tensor, fn: type, axis: Any, dim: Any, keepdims:
         raise TypeError(f"{op}(dim=...) takes one dim, as in PyTorch, got {dim!r}; use "
                         f"a{op}(dim=...) for the values over several")
     pick = np.argmax if op == "max" else np.argmin
-    return ValuesIndices(fn.apply(x, axis=dim, keepdims=keep),
+    return ValuesIndices(fn.apply(x, axis=dim, keepdims=keep, at_index=True),
                          no_grad_result(np.asarray(pick(x.data, axis=dim, keepdims=keep))))
