@@ -147,7 +147,7 @@ def test_contiguous_is_the_tensor_itself_and_an_rnn_style_view_after_it_is_right
     # PyTorch's `out.transpose(0, 1).contiguous().view(-1, H)`: before, AttributeError
     x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
     t = x.transpose(1, 0, 2)
-    assert t.contiguous() is t
+    assert t.contiguous() is not t and x.contiguous() is x  # (a copy of x's transpose, as torch)
     flat = t.contiguous().view(-1, 4)
     np.testing.assert_array_equal(flat.data, np.transpose(x.data, (1, 0, 2)).reshape(-1, 4))
     (flat * Tensor(np.arange(24.0).reshape(6, 4))).sum().backward()

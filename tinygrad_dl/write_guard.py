@@ -44,14 +44,16 @@ replaced: dict[int, str] = {}  # id(locked array) -> who took a copy to write
 _waiting: dict[int, list[np.ndarray]] = {}
 watching = 0  # live graphs that keep copies of parameters to compare (Graph.watch)
 _suspect: set[int] = set()  # id(locked parameter array) that may have views we cannot lock
-# tensors from `leaf.detach()`, which share the leaf's array: a copy for them would not reach
-# the leaf (torch's write does), so a write while a live graph holds that array is refused
+# tensors from `leaf.detach()` (or copy.copy, from_numpy...), which share another tensor's
+# array: a copy for them would not reach it (torch's write does), so a write while a live graph
+# holds that array is refused
 _aliases: dict[int, Any] = {}  # id -> a weak reference (by identity: Tensor's == is elementwise)
 _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
 
 
 def alias(t: Any) -> None:
-    """Remember `t`, a tensor from `leaf.detach()`, while it lives."""
+    """Remember `t`, a tensor on another's array (`leaf.detach()`, `copy.copy(t)`,
+    `from_numpy(t.numpy())`), while it lives."""
     key = id(t)
     _aliases[key] = weakref.ref(t, lambda _, k=key: _aliases.pop(k, None))
 
@@ -362,10 +364,10 @@ def writable(t: Any, who: str, check_only: bool = False) -> np.ndarray | None:
         return a
     ref = _aliases.get(id(t)) if _aliases else None
     if ref is not None and ref() is t:  # (a copy would not reach the leaf sharing the array)
-        raise RuntimeError(f"{who}: this tensor shares its array with the leaf it was detached "
-                           f"from (shape {a.shape}), which a live graph holds for backward; a "
-                           "copy would leave that leaf unchanged, where torch's write reaches "
-                           "it: write into the leaf under no_grad(), or after backward()")
+        raise RuntimeError(f"{who}: this tensor shares its array with the tensor it was "
+                           f"detached or copied from (shape {a.shape}), which a live graph holds "
+                           "for backward; a copy would leave that one unchanged, where torch's "
+                           "write reaches it: write into it under no_grad(), or after backward()")
     if check_only:
         return None
     with _guard:

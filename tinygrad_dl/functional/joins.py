@@ -48,10 +48,13 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
 
 @torch_keywords(condition="cond", input="x", other="y")
 def where(cond: Any, x: Any, y: Any) -> Tensor:
-    """Elementwise x where cond else y; cond is a constant (its gradient is not defined)."""
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor):  # two numbers: NumPy's and
-        x, y = Tensor(np.asarray(x)), Tensor(np.asarray(y))  # torch's dtype (where(c, 1, 0)
-    x, y = as_tensors([x, y])  # is int64, (c, True, False) bool; it was float64)
+    """Elementwise x where cond else y; cond is a constant (its gradient is not defined).
+    Two constants take their dtype together, as NumPy's and torch's (where(c, 1, 0) is int64,
+    where(c, True, False) bool: Tensor(1) alone made float64)."""
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        dt = np.result_type(np.asarray(x), np.asarray(y))
+        return Tensor(x, dtype=dt).where(cond, Tensor(y, dtype=dt))
+    x, y = as_tensors([x, y])
     return x.where(cond, y)
 
 

@@ -225,6 +225,8 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         return self.data.item()
 
     def __float__(self) -> float: return float(self._scalar("float"))
+    def __complex__(self) -> complex: return complex(self._scalar("complex"))  # (a complex
+    # tensor's: without it Python's complex(t) fell back to __float__, which refused it)
     def __int__(self) -> int: return int(self._scalar("int"))
     def __bool__(self) -> bool: return bool(self._scalar("bool"))
     def __index__(self) -> int:
@@ -271,7 +273,24 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         return format(self.data.item(), spec)
 
     def __len__(self) -> int:
-        return len(self.data)
+        try:
+            return len(self.data)
+        except TypeError:  # (NumPy's "len() of unsized object" named no tensor)
+            raise TypeError("len() of a 0-d tensor (as torch); use t.numel() or t.item()"
+                            ) from None
+
+    def __contains__(self, element: Any) -> bool:
+        """`v in t`: is any entry equal to v (a number, or a Tensor broadcast against t), as
+        torch's; Python's default iterated the rows, so a row `in` a matrix raised bool()'s
+        error and a string was quietly not found."""
+        if isinstance(element, Tensor):
+            engine.notify_read(element, "`in`")
+            element = data_of(element)
+        elif not isinstance(element, (int, float, complex, np.number, np.bool_)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        engine.notify_read(self, "`in`")
+        return bool((self.data == element).any())
 
     def __iter__(self) -> Iterator[Tensor]:
         """The rows, t[0], t[1], ... (without this, Python iterated a 0-d tensor as empty:
@@ -321,7 +340,8 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         t._ctx, t.name = self._ctx, self.name
         h = self._retain  # (its hooks are copied, not shared: one registered later on the
         t._retain = h if type(h) is bool else h.copy()  # copy must not reach the original)
-        return t
+        write_guard.alias(t)  # (a write while a graph holds the array: refused, as detach's;
+        return t  # a copy-on-write left the original unchanged, where torch's write reaches it)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         """A leaf's copy, values and `.grad` (as torch's); an op's result raises, as torch."""

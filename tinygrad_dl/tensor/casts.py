@@ -41,6 +41,8 @@ class CastMethods:
         device=, copy=. As PyTorch, returns this tensor itself when nothing changes (and
         copy is False); only the CPU exists here."""
         for a in args:
+            if a is None:  # (torch's t.to(None): no change; NumPy's dtype(None) is float64)
+                continue
             if isinstance(a, tensor.Tensor):
                 dtype = a.data.dtype
             elif isinstance(a, Device):

@@ -190,7 +190,16 @@ class FillFits:
 
 def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
     """np.full, refusing a value `dtype` cannot hold (NaN or 1e20 into int64, 1e300 into
-    float32): NumPy casts it with a warning into another number (-2**63, inf); PyTorch raises."""
+    float32): NumPy casts it with a warning into another number (-2**63, inf), or without one
+    (1000.0 into uint8 was 232), or raises naming no call (300 into uint8); PyTorch raises."""
+    if dtype is not None and isinstance(value, (int, float, np.number, np.bool_)):
+        a, dt = np.asarray(value), np.dtype(dtype)
+        if a.dtype.kind in "biuf":
+            try:
+                FillFits(who, dt.str)(a)
+            except ValueError as e:  # (its message names "the input's dtype": none here)
+                raise ValueError(f"{who}: fill value {value!r} does not fit {dt} "
+                                 f"{str(e)[str(e).index('('):]}") from None
     try:
         with np.errstate(over="raise", invalid="raise"):
             return np.full(shape, value, dtype=dtype)

@@ -35,9 +35,10 @@ class PyTorchMethods:
     def cpu(self) -> Tensor: return self
 
     def contiguous(self) -> Tensor:
-        """PyTorch's `out.contiguous().view(-1, H)`: the tensor itself. Its view/reshape copies
-        where NumPy must, so the memory layout never changes a result here."""
-        return self
+        """PyTorch's `out.contiguous().view(-1, H)`: the tensor itself where its array is
+        C-contiguous, else a copy on the graph (a Clone), as torch's: `y = x.T.contiguous()`
+        then `y.add_(1)` or `y[0] = 0` changed x without a word when it was x.T itself."""
+        return self if self.data.flags.c_contiguous else Clone.apply(self)
 
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
         check_device("cuda", "Tensor.cuda()")

@@ -83,8 +83,9 @@ class TorchMethods:
 
     # ---- layout questions ---------------------------------------------------------------------
     def is_contiguous(self, memory_format: Any = None) -> bool:
-        """Always True: every op here reads the values in C order whatever NumPy's layout
-        (x.contiguous() is x itself), so no result depends on it."""
+        """Always True: every op here reads the values in C order whatever NumPy's layout, so
+        no result depends on it (x.contiguous() still copies a non-C-order array, as torch's,
+        so that a write into it leaves x as it was)."""
         if memory_format is not None:
             raise ValueError("is_contiguous: memory_format is not supported (no channels_last "
                              "layout here)")
