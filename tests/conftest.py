@@ -9,6 +9,7 @@ A test named explicitly (`pytest tests/test_x.py::test_y`) runs even when it is 
 import os
 import random
 import signal
+import sys
 import threading
 import zlib
 from pathlib import Path
@@ -108,3 +109,14 @@ def _random_state_per_test(request: pytest.FixtureRequest) -> None:
     for name in ("R", "RNG", "_RNG", "rng"):
         if isinstance(getattr(module, name, None), np.random.Generator):
             setattr(module, name, np.random.default_rng(seed))
+
+
+@pytest.fixture
+def results_py(monkeypatch):
+    """benchmarks/results.py as a module (tests/test_bench_review.py and its review's)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    sys.modules.pop("results", None)
+    import results as module
+
+    yield module
+    sys.modules.pop("results", None)

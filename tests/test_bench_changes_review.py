@@ -94,16 +94,6 @@ def test_numpy_integer_sizes_are_accepted(checked_only):
 
 
 # ---- benchmarks/results.py: the kept settings compared as values -------------------------------
-@pytest.fixture
-def results_py(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    sys.modules.pop("results", None)
-    import results as module
-
-    yield module
-    sys.modules.pop("results", None)
-
-
 def _kept(run, seed, **params):
     return {"model": run.argv[0], "seed": seed, "params": params}
 

@@ -237,16 +237,6 @@ def test_replay_ab_copies_a_tree_whose_package_links_to_its_models(replay_ab, tm
 
 
 # ---- benchmarks/results.py: a kept run must be the command's ---------------------------------
-@pytest.fixture
-def results_py(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    sys.modules.pop("results", None)
-    import results as module
-
-    yield module
-    sys.modules.pop("results", None)
-
-
 def _keep(out, run, seed, **params):
     dest = out / run.name / f"seed-{seed}"
     dest.mkdir(parents=True)

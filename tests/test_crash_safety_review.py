@@ -73,6 +73,8 @@ def test_a_temp_left_by_kill_9_is_removed_by_the_next_save_and_nothing_else(tmp_
 
 @pytest.mark.slow  # (real subprocesses)
 def test_sigkill_loop_while_saving_leaves_a_whole_file_and_no_pile_of_temps(tmp_path):
+    """(It replaces test_checkpoint_review's kill-while-saving test: the same kill, and the
+    temps checked too.)"""
     p = tmp_path / "m.npz"
     tg.save({"w": np.zeros(200_000)}, p)
     code = ("import sys, numpy as np, tinygrad_dl as tg\n"
@@ -80,17 +82,16 @@ def test_sigkill_loop_while_saving_leaves_a_whole_file_and_no_pile_of_temps(tmp_
             "while True:\n"
             "    i += 1; tg.save({'w': np.full(200_000, float(i))}, sys.argv[1])\n"
             "    print(i, flush=True) if i in (2, 4) else None\n")
-    for _ in range(1):
-        proc = subprocess.Popen([sys.executable, "-c", code, str(p)], stdout=subprocess.PIPE,
-                                env=ENV)
-        assert proc.stdout is not None and proc.stdout.readline().strip() == b"2"
-        proc.stdout.readline()  # two saves on: the kill lands in a save, or between two
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        w = tg.load(p)["w"]  # old or new, whole
-        assert w[0] >= 4 and (w == w[0]).all()
-        # each save removed what the previous kill left: one kill's temp at most
-        assert len(_temps(tmp_path, "m.npz")) <= 1
+    proc = subprocess.Popen([sys.executable, "-c", code, str(p)], stdout=subprocess.PIPE,
+                            env=ENV)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"2"
+    proc.stdout.readline()  # two saves on: the kill lands in a save, or between two
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    w = tg.load(p)["w"]  # old or new, whole
+    assert w[0] >= 4 and (w == w[0]).all()
+    # each save removed what the previous kill left: one kill's temp at most
+    assert len(_temps(tmp_path, "m.npz")) <= 1
 
 
 def test_save_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
