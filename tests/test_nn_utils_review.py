@@ -65,3 +65,83 @@ def test_a_parent_load_without_the_lazy_layers_weight_still_refuses_in_one_line(
     m = nn.Sequential(nn.Linear(2, 2), nn.LazyLinear(3))
     with pytest.raises(RuntimeError, match="LazyLinear: in_features is inferred"):
         m.load_state_dict({"0.weight": np.zeros((2, 2)), "0.bias": np.zeros(2)})
+
+
+# ---- second review -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype,bad", [(np.int8, 300), (np.uint8, -1), (np.bool_, 2),
+                                       (np.int32, 2**40)])
+def test_vector_to_parameters_refuses_an_integer_value_the_tensor_cannot_hold(dtype, bad):
+    # only float values were checked: int64 300 went into an int8 as 44, -1 into a uint8 as
+    # 255, 2 into a bool as True, without a word
+    a, n = Tensor(np.zeros(2)), Tensor(np.zeros(1, dtype))
+    with pytest.raises(ValueError, match=f"vector_to_parameters: a {np.dtype(dtype)} tensor"):
+        vector_to_parameters(np.array([1, 2, bad], np.int64), [a, n])
+    np.testing.assert_array_equal(a.data, [0.0, 0.0])  # nothing written
+    vector_to_parameters(np.array([1, 2, 1], np.int64), [a, n])
+    np.testing.assert_array_equal(n.data, np.ones(1, dtype))
+    vector_to_parameters(np.array([True, False, True]), [a, n])  # (bool: every tensor's)
+    np.testing.assert_array_equal(a.data, [1.0, 0.0])
+
+
+@pytest.mark.parametrize("wd,pd", [(np.float32, np.float16), (np.float64, np.float32),
+                                   (np.float32, np.int8)])
+def test_embedding_bag_per_sample_weights_of_a_narrower_dtype_is_refused_as_torch(wd, pd):
+    # the check let a dtype through that promotes to the weight's (float16 weights with a
+    # float32 table), which torch refuses, as its message says
+    idx, off, w = np.array([0, 1, 2]), np.array([0, 2]), np.ones((5, 3), wd)
+    with pytest.raises(RuntimeError, match="same type"):
+        torch.nn.functional.embedding_bag(torch.tensor(idx), torch.tensor(w), torch.tensor(off),
+                                          mode="sum", per_sample_weights=torch.ones(
+                                              3, dtype=torch.from_numpy(np.ones(1, pd)).dtype))
+    with pytest.raises(TypeError, match=f"per_sample_weights has dtype {np.dtype(pd)}"):
+        F.embedding_bag(idx, Tensor(w), off, mode="sum", per_sample_weights=np.ones(3, pd))
+    out = F.embedding_bag(idx, Tensor(w), off, mode="sum", per_sample_weights=np.ones(3, wd))
+    assert out.dtype == wd
+
+
+def test_a_refused_load_leaves_the_lazy_layers_lazy():
+    # all or nothing: the lazy layer was sized off the refused state dict (in_features 5),
+    # so the model then refused its real input of 7 features
+    m = nn.Sequential(nn.LazyLinear(2), nn.Linear(2, 2))
+    bad = {"0.weight": np.ones((2, 5)), "0.bias": np.zeros(2), "1.W": np.ones((3, 3)),
+           "1.b": np.zeros(2)}
+    with pytest.raises(ValueError, match="'1.W' has shape"):
+        m.load_state_dict(bad)
+    assert type(m[0]).__name__ == "LazyLinear"
+    assert m(Tensor(np.ones((1, 7)))).shape == (1, 2)
+    # a lazy layer refused after another was sized: both stay lazy; its own load too
+    m = nn.Sequential(nn.LazyLinear(2), nn.LazyConv1d(3, 2))
+    with pytest.raises(ValueError, match="LazyConv1d.load_state_dict: 'weight'"):
+        m.load_state_dict({"0.weight": np.ones((2, 5)), "1.weight": np.ones((3, 4))})
+    assert [type(c).__name__ for c in m] == ["LazyLinear", "LazyConv1d"]
+    lone = nn.LazyLinear(2)
+    with pytest.raises(ValueError, match="'b' has shape"):
+        lone.load_state_dict({"weight": np.ones((2, 5)), "bias": np.zeros(3)})
+    assert type(lone).__name__ == "LazyLinear"
+    lone.load_state_dict({"weight": np.ones((2, 5)), "bias": np.zeros(2)})  # (a retry)
+    assert type(lone).__name__ == "Linear" and lone.W.shape == (2, 5)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 1)])
+def test_a_lazy_linear_weight_of_another_rank_is_refused_naming_it(shape):
+    # it was passed over, and the load then raised "run one forward pass first"
+    for m, key in [(nn.Sequential(nn.LazyLinear(2)), "0.weight"), (nn.LazyLinear(2), "weight")]:
+        with pytest.raises(ValueError, match=r"LazyLinear.load_state_dict: 'weight' has shape "
+                                             r"\(.*\); expected 2 axes"):
+            m.load_state_dict({key: np.ones(shape)})
+
+
+def test_a_model_with_lazy_layers_refuses_a_state_that_is_not_a_dict_in_one_line():
+    # (an AttributeError: 'list' object has no attribute 'items')
+    with pytest.raises(TypeError, match="Sequential.load_state_dict: expected a dict of arrays"):
+        nn.Sequential(nn.LazyLinear(2)).load_state_dict([("0.weight", np.ones((2, 3)))])
+
+
+def test_a_shared_lazy_layer_is_sized_under_either_name():
+    # a shared non-lazy layer loads from its second name (a tied name); a lazy one raised
+    # "run one forward pass first"
+    lazy = nn.LazyLinear(2)
+    m = nn.Sequential(lazy, lazy)
+    m.load_state_dict({"1.weight": np.ones((2, 2)), "1.bias": np.zeros(2)})
+    np.testing.assert_array_equal(m[0].W.data, np.ones((2, 2)))

@@ -89,7 +89,7 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: Any = 
         if tuple(psw.shape) != tuple(idx.shape):
             raise ValueError(f"{who}: per_sample_weights must have the input's shape "
                              f"{tuple(idx.shape)}, got {tuple(psw.shape)}")
-        if np.result_type(psw.dtype, weight.dtype) != weight.dtype:  # (else index_add's error)
+        if psw.dtype != weight.dtype:  # (torch's check: a float16 one was promoted)
             raise TypeError(f"{who}: per_sample_weights has dtype {psw.dtype}, the weight "
                             f"{weight.dtype}; torch wants the same (cast one with .to())")
         # only the counted entries are scaled: a padding_idx entry's weight gets no gradient

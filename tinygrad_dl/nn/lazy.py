@@ -76,18 +76,15 @@ class LazyLinear(Linear):
         self.materialize(int(shape[-1]))
         return Linear.forward(self, x if isinstance(x, Tensor) else Tensor(x))
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True,
-                        assign: bool = False) -> Any:
-        """torch's: loading into the LazyLinear itself sizes it from the saved weight."""
-        self.materialize_from(state)
-        return Linear.load_state_dict(self, state, strict, assign)  # (assign=: a TypeError here)
-
     def materialize_from(self, state: dict[str, Any]) -> None:
-        """Sized from a state dict's 2-D weight (its own keys), if it holds one (a parent's
-        load_state_dict calls this, as torch's lazy load hook)."""
-        weight = state.get("weight", state.get("W"))
-        if weight is not None and np.ndim(weight) == 2:
-            self.materialize(int(np.shape(weight)[1]))
+        """Sized from a state dict's 2-D weight (its own keys), if it holds one
+        (load_state_dict, its own or a parent's, calls this: torch's lazy load hook)."""
+        key = "weight" if "weight" in state else "W"
+        if key in state:
+            if np.ndim(state[key]) != 2:  # (it raised "run one forward pass first")
+                raise ValueError(f"LazyLinear.load_state_dict: {key!r} has shape "
+                                 f"{np.shape(state[key])}; expected 2 axes")
+            self.materialize(int(np.shape(state[key])[1]))
 
     def extra_repr(self) -> str:
         return f"in_features=0, out_features={self.d_out}, bias={self.bias_on}"

@@ -95,17 +95,11 @@ class _Lazy(Module):
         self.materialize(int(shape[1] if k is None else shape[-k - 1]))
         return type(self).forward(self, x, *args, **kwargs)  # (the layer's; hooks ran)
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True,
-                        assign: bool = False) -> Any:
-        """torch's: loading into the lazy layer itself sizes it from the saved weight."""
-        self.materialize_from(state)
-        return Module.load_state_dict(self, state, strict, assign)  # (assign=: a TypeError here)
-
     def materialize_from(self, state: dict[str, Any]) -> None:
         """Sized from a state dict's weight or running_mean (its own keys), if it holds one
-        (a parent's load_state_dict calls this, as torch's lazy load hook)."""
+        (load_state_dict, its own or a parent's, calls this: torch's lazy load hook)."""
         for key in ("weight", "W", "running_mean", "gamma"):
-            if key in state and np.ndim(state[key]) >= 1:
+            if key in state:
                 # (a conv's weight has 2 + spatial axes: another shape would size it wrongly)
                 want = 1 if self.channels_of != "in_channels" else 2 + int(self.spatial or 0)
                 if np.ndim(state[key]) != want:

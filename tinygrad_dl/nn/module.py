@@ -417,16 +417,24 @@ class Module(HookMethods, TreeMethods):
         the entries it copied before the one it refused). A tied parameter's other names
         (which torch's state_dict lists) load it too, if they agree. assign=True (torch's)
         makes the state dict's arrays the parameters' and buffers' own, in their dtype (the
-        parameter Tensors stay the same objects, so optimizers keep them). Lazy layers inside
-        are first sized off their saved weights (torch's lazy load hook), a refused load too.
+        parameter Tensors stay the same objects, so optimizers keep them). Lazy layers (inside
+        or itself) are sized off their saved weights (torch's lazy load hook); a refused load
+        leaves them lazy.
         """
         who = f"{type(self).__name__}.load_state_dict"
         assign = _flag(who, "assign", assign)
+        if not isinstance(state, Mapping):  # (np.load's NpzFile is one)
+            raise TypeError(f"{who}: expected a dict of arrays, got {type(state).__name__}")
         engine.notify_write(f"{who}()")
-        for prefix, sub in list(self.named_modules())[1:]:  # lazy layers inside: sized from
-            if hasattr(sub, "materialize_from"):  # their saved weights first, as torch's
-                sub.materialize_from({k[len(prefix) + 1:]: v for k, v in state.items()
-                                      if k.startswith(prefix + ".")})
+        sized = self._size_lazy_layers(state)  # (torch's lazy load hook)
+        try:
+            return self._load_entries(who, state, strict, assign)
+        except BaseException:  # a refused load leaves the lazy layers lazy
+            self._unsize_lazy_layers(sized)
+            raise
+
+    def _load_entries(self, who: str, state: Mapping[str, Any], strict: bool,
+                      assign: bool) -> IncompatibleKeys:
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
         targets.update(self._saved_buffers())
@@ -493,9 +501,6 @@ class Module(HookMethods, TreeMethods):
         """`state` with PyTorch's names for the course's parameters read as ours (a torch
         Linear's "0.weight" as "0.W"), each only where the state dict lacks our name: one
         that holds both keeps the torch one as an unexpected key."""
-        if not isinstance(state, Mapping):  # (np.load's NpzFile is one)
-            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict of "
-                            f"arrays, got {type(state).__name__}")
         renamed = {}
         for prefix, m in self.named_modules():
             for ours, theirs in type(m).torch_names.items():

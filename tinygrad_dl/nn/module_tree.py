@@ -163,3 +163,32 @@ class TreeMethods:
 
     def num_parameters(self) -> int:
         return sum(p.data.size for p in self.parameters())
+
+    def _size_lazy_layers(self, state: Any) -> list[tuple[Any, type, dict[str, Any]]]:
+        """Size the lazy layers in this tree (itself too) off their weights in the state dict
+        `state`, as torch's lazy load hook; returns what each sized one was, for
+        _unsize_lazy_layers (a refused load leaves them lazy: all or nothing)."""
+        sized: list[tuple[Any, type, dict[str, Any]]] = []
+        try:
+            for prefix, sub in list(self.named_modules(remove_duplicate=False)):
+                if hasattr(sub, "materialize_from"):  # (a shared one: under either name)
+                    was = (sub, type(sub), dict(sub.__dict__))
+                    head = prefix + "." if prefix else ""  # (only its own keys are read)
+                    sub.materialize_from({k[len(head):]: state[k] for k in state
+                                          if k.startswith(head)} if head else state)
+                    if type(sub) is not was[1]:
+                        sized.append(was)
+        except BaseException:
+            self._unsize_lazy_layers(sized)
+            raise
+        return sized
+
+    @staticmethod
+    def _unsize_lazy_layers(sized: list[tuple[Any, type, dict[str, Any]]]) -> None:
+        for sub, cls, d in reversed(sized):  # back to lazy, its _version still going up
+            version = sub.__dict__.get("_version", 0)
+            sub.__dict__.clear()
+            sub.__dict__.update(d)
+            if "_version" in d:  # (jit's replay guard)
+                sub.__dict__["_version"] = max(version, d["_version"]) + 1
+            object.__setattr__(sub, "__class__", cls)

@@ -41,8 +41,9 @@ def vector_to_parameters(vec: Any, parameters: Iterable[Tensor]) -> None:
     """Copy consecutive pieces of `vec` (1-D, as long as all the parameters together) into
     each parameter's array, in place (optimizers keep their references; a live graph that
     saved the old values keeps its own copy). Not recorded: a write, as load_state_dict.
-    Float values for an integer or bool tensor must be ones it holds exactly (else
-    ValueError, before any write: NumPy's cast would drop 1.5's fraction without a word)."""
+    Values for an integer or bool tensor must be ones it holds exactly (else ValueError,
+    before any write: NumPy's cast would drop 1.5's fraction, or wrap 300 to 44 in an int8,
+    without a word)."""
     params = _tensors(parameters, "vector_to_parameters")
     values = data_of(vec) if isinstance(vec, Tensor) else np.asarray(vec)
     total = sum(p.data.size for p in params)
@@ -52,18 +53,14 @@ def vector_to_parameters(vec: Any, parameters: Iterable[Tensor]) -> None:
     if values.dtype.kind not in "fiub":
         raise TypeError(f"nn.utils.vector_to_parameters: vec must be real numbers, got "
                         f"{values.dtype}")
-    if values.dtype.kind == "f" and any(p.data.dtype.kind in "iub" for p in params):
-        start = 0  # (checked before any write: a refused call changes nothing)
-        for p in params:
-            piece, start = values[start:start + p.data.size], start + p.data.size
-            with np.errstate(invalid="ignore", over="ignore"):  # (a round trip: lossless?)
-                lost = (p.data.dtype.kind in "iub" and not (np.isfinite(piece).all() and (
-                    piece.astype(p.data.dtype).astype(piece.dtype) == piece).all()))
-            if lost:
-                raise ValueError(f"nn.utils.vector_to_parameters: a {p.data.dtype} tensor "
-                                 f"{tuple(p.data.shape)} cannot hold the {values.dtype} values "
-                                 "given for it (a fraction, inf or NaN would be dropped "
-                                 "without a word)")
+    start = 0  # (checked before any write: a refused call changes nothing)
+    for p in params:
+        piece, start = values[start:start + p.data.size], start + p.data.size
+        if _lossy(piece, p.data.dtype):
+            raise ValueError(f"nn.utils.vector_to_parameters: a {p.data.dtype} tensor "
+                             f"{tuple(p.data.shape)} cannot hold the {values.dtype} values "
+                             "given for it (a fraction, inf, NaN or a value out of its range "
+                             "would be changed without a word)")
     engine.notify_write("nn.utils.vector_to_parameters()")
     start = 0
     for p in params:
@@ -71,3 +68,15 @@ def vector_to_parameters(vec: Any, parameters: Iterable[Tensor]) -> None:
         dst = write_guard.writable(p, "nn.utils.vector_to_parameters()")
         dst[...] = values[start:start + n].reshape(p.data.shape)
         start += n
+
+
+def _lossy(piece: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether writing `piece` into an integer or bool array of `dtype` changes a value."""
+    if dtype.kind not in "iub" or piece.size == 0 or np.can_cast(piece.dtype, dtype):
+        return False
+    if piece.dtype.kind == "f":
+        with np.errstate(invalid="ignore", over="ignore"):  # (a round trip: lossless?)
+            return not (np.isfinite(piece).all()
+                        and (piece.astype(dtype).astype(piece.dtype) == piece).all())
+    lo, hi = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+    return not lo <= int(piece.min()) <= int(piece.max()) <= hi
