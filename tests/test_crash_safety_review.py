@@ -82,16 +82,17 @@ def test_sigkill_loop_while_saving_leaves_a_whole_file_and_no_pile_of_temps(tmp_
             "while True:\n"
             "    i += 1; tg.save({'w': np.full(200_000, float(i))}, sys.argv[1])\n"
             "    print(i, flush=True) if i in (2, 4) else None\n")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(p)], stdout=subprocess.PIPE,
-                            env=ENV)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == b"2"
-    proc.stdout.readline()  # two saves on: the kill lands in a save, or between two
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    w = tg.load(p)["w"]  # old or new, whole
-    assert w[0] >= 4 and (w == w[0]).all()
-    # each save removed what the previous kill left: one kill's temp at most
-    assert len(_temps(tmp_path, "m.npz")) <= 1
+    for _ in range(3):  # (one kill alone left one temp at most, cleaned or not)
+        proc = subprocess.Popen([sys.executable, "-c", code, str(p)], stdout=subprocess.PIPE,
+                                env=ENV)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"2"
+        proc.stdout.readline()  # two saves on: the kill lands in a save, or between two
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        w = tg.load(p)["w"]  # old or new, whole
+        assert w[0] >= 4 and (w == w[0]).all()
+        # each save removed what the previous kill left: one kill's temp at most
+        assert len(_temps(tmp_path, "m.npz")) <= 1
 
 
 def test_save_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
