@@ -511,3 +511,115 @@ def test_zero_grad_and_a_parameter_in_two_groups_as_torch() -> None:
         warnings.simplefilter("error")  # a step with no gradient anywhere warns
         with pytest.raises(RuntimeWarning, match="no parameter has a gradient"):
             opt.step()
+
+
+# ---- the second review of the load_state_dict checks ----------------------------------------
+# They refused every key the fresh scheduler lacked or held beyond its own: an attribute a user
+# set on a scheduler, one a user's subclass sets as it steps, a subclass's state_dict() entry
+# its load_state_dict takes out (torch's LambdaLR pattern), PyTorch's own OneCycleLR and
+# CyclicLR states (its spelling differs: they loaded and stepped as torch's before), an older
+# torch's ReduceLROnPlateau state; and a ChainedScheduler holding a SequentialLR loaded its
+# first schedulers before the nested one was refused. Only the keys the schedulers here keep
+# are checked now; any other loads as an attribute, as torch's.
+class _Warmup(lr_scheduler.LRScheduler):
+    """A user's scheduler, as torch users write them: an attribute set in get_lr."""
+
+    def __init__(self, opt: Any, n: int) -> None:
+        self.n = n
+        super().__init__(opt)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch >= self.n:
+            self.warm = True
+        return [b * min(1.0, (self.last_epoch + 1) / self.n) for b in self.base_lrs]
+
+
+class _Noted(lr_scheduler.LambdaLR):
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "note": "mine"}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        assert state.pop("note") == "mine"
+        super().load_state_dict(state)
+
+
+def test_a_scheduler_loads_the_attributes_a_user_or_a_subclass_set_as_torchs() -> None:
+    src = _Warmup(_sgd(), 3)
+    for _ in range(4):
+        src.step()
+    dst = _Warmup(_sgd(), 3)
+    dst.load_state_dict(src.state_dict())
+    assert dst.warm and dst.last_epoch == 4 and dst.get_last_lr() == src.get_last_lr()
+    step = lr_scheduler.StepLR(_sgd(), 2)
+    step.tag = "run 1"
+    step.step()
+    again = lr_scheduler.StepLR(_sgd(), 2)
+    again.load_state_dict(step.state_dict())
+    assert again.tag == "run 1" and again.last_epoch == 1
+    noted = _Noted(_sgd(), lambda e: 0.5)
+    noted.step()
+    other = _Noted(_sgd(), lambda e: 0.5)
+    other.load_state_dict(noted.state_dict())
+    assert other.last_epoch == 1
+    # another scheduler's state is still refused (its keys are the schedulers' own)
+    with pytest.raises(ValueError, match=r"^ExponentialLR\.load_state_dict: .*unexpected "
+                                         r"\['step_size'\]"):
+        lr_scheduler.ExponentialLR(_sgd(), 0.5).load_state_dict(step.state_dict())
+
+
+@pytest.mark.parametrize("name", ["OneCycleLR", "CyclicLR"])
+def test_torchs_onecycle_and_cyclic_states_load_and_step_as_torchs(name: str) -> None:
+    def build(lib: Any, opt: Any) -> Any:
+        if name == "OneCycleLR":
+            return lib.OneCycleLR(opt, 1.0, total_steps=30)
+        return lib.CyclicLR(opt, 0.01, 0.1, step_size_up=4)
+
+    t_opt = torch.optim.SGD([torch.ones(2, requires_grad=True)], lr=0.1, momentum=0.9)
+    theirs = build(TL, t_opt)
+    for _ in range(5):
+        t_opt.step()
+        theirs.step()
+    o = _sgd()
+    ours = build(lr_scheduler, o)
+    ours.load_state_dict(theirs.state_dict())
+    for _ in range(6):
+        t_opt.step()
+        theirs.step()
+        ours.step()
+        g, tg = o.param_groups[0], t_opt.param_groups[0]
+        assert math.isclose(g["lr"], tg["lr"], rel_tol=1e-12)
+        assert math.isclose(g["momentum"], tg["momentum"], rel_tol=1e-12)
+    # torch's state of one on SGD into one on Adam (momentum cycled, not beta1): refused
+    adam = build(lr_scheduler, optim.Adam([Tensor(np.ones(2), requires_grad=True)], lr=0.1))
+    with pytest.raises(ValueError, match=r"the state cycles the groups' 'momentum', this "
+                                         r"Adam's is 'beta1'"):
+        adam.load_state_dict(theirs.state_dict())
+
+
+def test_an_older_torchs_plateau_state_loads() -> None:
+    ours = lr_scheduler.ReduceLROnPlateau(_sgd(), patience=1)
+    old = {k: v for k, v in ours.state_dict().items() if k not in ("default_min_lr", "_last_lr")}
+    old.update(verbose=False, best=0.5, num_bad_epochs=1, last_epoch=3)
+    ours.load_state_dict(old)
+    ours.step(0.9)  # a second bad epoch past patience 1: the rate is cut
+    assert ours.best == 0.5 and math.isclose(ours.get_last_lr()[0], 0.01)
+
+
+def test_a_chained_scheduler_holding_a_sequential_one_loads_all_its_states_or_none() -> None:
+    o = _sgd()
+
+    def chained(second: Any) -> Any:
+        seq = lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, 0.5, total_iters=2),
+                                            second], milestones=[2])
+        return lr_scheduler.ChainedScheduler([lr_scheduler.ExponentialLR(o, 0.9), seq])
+
+    src = chained(lr_scheduler.StepLR(o, 2))
+    for _ in range(3):
+        src.step()
+    dst = chained(lr_scheduler.ExponentialLR(o, 0.5))
+    before = copy.deepcopy(dst.state_dict())
+    with pytest.raises(ValueError, match=r"^ExponentialLR\.load_state_dict: .*unexpected "
+                                         r"\['step_size'\]"):
+        dst.load_state_dict(src.state_dict())
+    assert dst.state_dict() == before  # the ExponentialLR before it was not loaded either

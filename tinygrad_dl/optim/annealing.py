@@ -220,6 +220,10 @@ class OneCycleLR(LRScheduler):
     """
 
     _per_group_lists = True
+    # torch's state: these kept in the groups or its own spelling (anneal_strategy, _key)
+    _torch_only = frozenset({"_anneal_func_type", "anneal_func", "use_beta1"})
+    _torch_lacks = frozenset({"_key", "anneal_strategy", "base_momentums", "max_lrs",
+                              "max_momentums", "min_lrs"})
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
                  total_steps: int | None = None, epochs: int | None = None,

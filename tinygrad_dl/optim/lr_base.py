@@ -95,6 +95,11 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items()
                 if k != "optimizer" and not callable(v) and not k.startswith("_fn")}
 
+    # PyTorch's state of the same class: its keys ours has no use for (dropped on load) and
+    # ours it lacks (kept as built), where they differ beyond torch's bookkeeping
+    _torch_only: frozenset[str] = frozenset()
+    _torch_lacks: frozenset[str] = frozenset()
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what `state_dict()` gave (its entries become attributes, as PyTorch's),
         checked first: torch just updates `__dict__`, so a StepLR's state loaded into a
@@ -103,23 +108,27 @@ class LRScheduler:
         given dict stays as it was and shares no list with the scheduler."""
         engine.notify_write(f"{type(self).__name__}.load_state_dict()")
         self._check_state(state)
-        self.__dict__.update(copy.deepcopy(
-            {k: v for k, v in state.items() if k not in _TORCH_BOOKKEEPING}))
+        drop = _TORCH_BOOKKEEPING | self._torch_only
+        self.__dict__.update(copy.deepcopy({k: v for k, v in state.items() if k not in drop}))
 
     def _check_state(self, state: Any) -> None:
-        """Refuse, in one line, a state that is not this scheduler's: its keys must be this
-        one's (torch's own bookkeeping aside), its per-group lists no longer than the
+        """Refuse, in one line, a state that is not this scheduler's: of the keys the
+        schedulers here keep, it must hold this one's and no other's (another attribute, one
+        a user or a subclass set, loads as in torch), its per-group lists no longer than the
         groups, the group key it cycles (CyclicLR, OneCycleLR) the same."""
         who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, dict):
             raise TypeError(f"{who}: expected the dict state_dict() gave, got "
                             f"{type(state).__name__}")
-        mine, theirs = self.state_dict().keys(), state.keys() - _TORCH_BOOKKEEPING
-        if mine != theirs:
+        # (the base class's state: a subclass's state_dict() may add an entry, as torch's
+        # LambdaLR does, that its load_state_dict takes out before this one's)
+        mine = LRScheduler.state_dict(self).keys() & _SCHEDULER_KEYS
+        theirs = (state.keys() - _TORCH_BOOKKEEPING - self._torch_only) & _SCHEDULER_KEYS
+        missing, unexpected = mine - theirs - self._torch_lacks, theirs - mine
+        if missing or unexpected:
             raise ValueError(f"{who}: the state's keys do not match this scheduler's "
-                             f"(missing {sorted(mine - theirs)}, unexpected "
-                             f"{sorted(map(str, theirs - mine))}): a state_dict() of another "
-                             "scheduler class or configuration")
+                             f"(missing {sorted(missing)}, unexpected {sorted(unexpected)}): a "
+                             "state_dict() of another scheduler class or configuration")
         # (fewer entries than groups is a state saved before add_param_group: the chainable
         # schedulers go on, the others refuse their next step, as the run saved would)
         n = len(self.optimizer.param_groups)
@@ -129,8 +138,10 @@ class LRScheduler:
                 raise ValueError(f"{who}: the state's {k} has {len(v)} entries, the optimizer "
                                  f"{n} parameter groups: a state saved with another optimizer")
         key = self.__dict__.get("_key")  # (CyclicLR, OneCycleLR: the group key they cycle)
-        if "_key" in mine and state["_key"] != key:
-            raise ValueError(f"{who}: the state cycles the groups' {state['_key']!r}, this "
+        theirs_key = state.get("_key", ("beta1" if state["use_beta1"] else "momentum")
+                               if "use_beta1" in state else key)  # (torch's spelling)
+        if "_key" in mine and theirs_key != key:
+            raise ValueError(f"{who}: the state cycles the groups' {theirs_key!r}, this "
                              f"{type(self.optimizer).__name__}'s is {key!r}: a state saved with "
                              "another optimizer class")
 
@@ -138,11 +149,20 @@ class LRScheduler:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self._last_lr})"
 
 
-# torch's scheduler bookkeeping (in its state_dict, not in ours): dropped by load_state_dict,
-# so a torch state of the same class loads; so are LambdaLR's and MultiplicativeLR's
-# lr_lambdas (torch's: None per plain function; ours keeps no function in its state)
+# torch's scheduler bookkeeping (in its state_dict, not in ours; older torch's too): dropped
+# by load_state_dict, so a torch state of the same class loads; so are LambdaLR's and
+# MultiplicativeLR's lr_lambdas (torch's: None per plain function; ours keeps no function)
 _TORCH_BOOKKEEPING = frozenset({"_get_lr_called_within_step", "_is_initial", "_step_count",
                                "verbose", "lr_lambdas"})
+# every key the schedulers here keep in their states: what load_state_dict checks (a state
+# with another's keys is another scheduler's; any other key is an attribute, loaded as torch's)
+_SCHEDULER_KEYS = frozenset({
+    "T_0", "T_cur", "T_i", "T_max", "T_mult", "_key", "_last_lr", "_milestones",
+    "_schedule_phases", "_schedulers", "anneal_strategy", "base_lrs", "base_momentums",
+    "best", "cooldown", "cooldown_counter", "cycle_momentum", "default_min_lr", "end_factor",
+    "eps", "eta_min", "factor", "gamma", "last_epoch", "max_lrs", "max_momentums",
+    "milestones", "min_lrs", "mode", "mode_worse", "num_bad_epochs", "patience", "power",
+    "start_factor", "step_size", "threshold", "threshold_mode", "total_iters", "total_steps"})
 # the states' lists of one entry per parameter group
 _PER_GROUP_STATE = ("base_lrs", "_last_lr", "max_lrs", "min_lrs", "base_momentums",
                    "max_momentums")

@@ -127,6 +127,10 @@ class CyclicLR(LRScheduler):
     """
 
     _per_group_lists = True
+    # torch's state: its own spelling of the schedule (kept here as built) and no _key
+    _torch_only = frozenset({"_scale_fn_custom", "_scale_fn_ref", "gamma", "max_lrs", "mode",
+                             "scale_mode", "step_ratio", "total_size", "use_beta1"})
+    _torch_lacks = frozenset({"_key"})
 
     def __init__(self, optimizer: Optimizer, base_lr: Any, max_lr: Any,
                  step_size_up: int = 2000, step_size_down: int | None = None,
@@ -234,6 +238,22 @@ class Nested(LRScheduler):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         _load_nested(self, state)
+
+    def _check_state(self, state: Any) -> None:
+        """Its own state and every scheduler's, nested ones too (all checked before any is
+        loaded: a ChainedScheduler may hold a SequentialLR)."""
+        who = type(self).__name__
+        if not isinstance(state, dict) or not isinstance(state.get("_schedulers"), (list, tuple)):
+            what = type(state).__name__ + " without _schedulers" * isinstance(state, dict)
+            raise ValueError(f"{who}.load_state_dict: expected a {who}.state_dict() (a dict "
+                             f"with '_schedulers'), got {what}")
+        inner = state["_schedulers"]
+        if len(inner) != len(self._schedulers):
+            raise ValueError(f"{who}.load_state_dict: the state holds {len(inner)} schedulers' "
+                             f"states, this {who} has {len(self._schedulers)} schedulers")
+        super()._check_state(state)
+        for s, st in zip(self._schedulers, inner):
+            s._check_state(st)
 
 
 class SequentialLR(Nested):
@@ -358,20 +378,10 @@ def _load_nested(owner: Any, state: dict[str, Any]) -> None:
     """load_state_dict of SequentialLR / ChainedScheduler: the given dict is left as it was."""
     who = type(owner).__name__
     engine.notify_write(f"{who}.load_state_dict()")
-    if not isinstance(state, dict) or not isinstance(state.get("_schedulers"), (list, tuple)):
-        what = type(state).__name__ + " without _schedulers" * isinstance(state, dict)
-        raise ValueError(f"{who}.load_state_dict: expected a {who}.state_dict() (a dict with "
-                         f"'_schedulers'), got {what}")
-    inner = state["_schedulers"]
-    if len(inner) != len(owner._schedulers):
-        raise ValueError(f"{who}.load_state_dict: the state holds {len(inner)} schedulers' "
-                         f"states, this {who} has {len(owner._schedulers)} schedulers")
     owner._check_state(state)  # every state checked before any is loaded: all or nothing
-    for s, st in zip(owner._schedulers, inner):
-        s._check_state(st)
     owner.__dict__.update({k: (list(v) if isinstance(v, list) else v)
                            for k, v in state.items() if k != "_schedulers"})
-    for s, st in zip(owner._schedulers, inner):
+    for s, st in zip(owner._schedulers, state["_schedulers"]):
         s.load_state_dict(st)
 
 

@@ -18,6 +18,8 @@ class ReduceLROnPlateau(LRScheduler):
     the best so far by `threshold`, relative ('rel') or absolute ('abs'). A change of a rate by
     less than eps is skipped. As torch's, no step is taken at construction."""
 
+    _torch_lacks = frozenset({"default_min_lr", "_last_lr"})  # (older torch's state)
+
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
