@@ -143,3 +143,78 @@ def test_float16_means_and_spreads_of_more_than_65504_values():
     x = Tensor(b, requires_grad=True)
     x.mean().backward()
     np.testing.assert_array_equal(np.asarray(x.grad)[:3], np.full(3, 1 / b.size, np.float16))
+
+
+# ---- second review ------------------------------------------------------------------------
+def test_a_nan_correction_is_still_refused():
+    # the fractional-correction fix let NaN through (int(nan) refused it): var was NaN
+    # everywhere without a word (torch's: inf)
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    for op in ("var", "std"):
+        with pytest.raises(ValueError, match="correction must be a number"):
+            getattr(x, op)(dim=1, correction=float("nan"))
+    with pytest.raises(ValueError, match="correction must be a number"):
+        tg.var_mean(x, 1, correction=np.float64("nan"))
+    # what worked still does: numpy ints, bools, unbiased=, inf (torch's inf), negatives
+    ref = torch.var(torch.arange(6.0, dtype=torch.float64).reshape(2, 3), 1, correction=2)
+    np.testing.assert_array_equal(x.var(dim=1, correction=np.int64(2)).data, ref.numpy())
+    np.testing.assert_array_equal(x.var(dim=1, unbiased=False).data, x.var(axis=1).data)
+    np.testing.assert_array_equal(x.var(dim=1, correction=True).data, x.var(axis=1, ddof=1).data)
+    with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
+        assert np.isinf(x.var(dim=1, correction=float("inf")).data).all()
+    np.testing.assert_allclose(x.var(dim=1, correction=-0.5).data, x.var(axis=1).data * 3 / 3.5)
+
+
+@pytest.mark.parametrize("kw", [{"rtol": float("nan")}, {"atol": float("nan")}])
+def test_isclose_refuses_a_nan_tolerance(kw):
+    # `rtol < 0` is False for NaN: every pair came out not close (torch refuses it)
+    x = Tensor(np.array([1, 2]))
+    with pytest.raises(ValueError, match="isclose: rtol and atol must be >= 0"):
+        x.isclose(x, **kw)
+    with pytest.raises(ValueError, match="allclose: rtol and atol must be >= 0"):
+        x.allclose(x, **kw)
+
+
+def test_H_and_vdot_of_complex_tensors_conjugate():
+    # the same missing conjugate as adjoint/mH, through x.H and vdot (torch conjugates x)
+    a = np.array([[1 + 2j, 3 - 1j], [0.5j, 2.0 + 0j]])
+    np.testing.assert_array_equal(Tensor(a).H.data, torch.tensor(a).H.resolve_conj().numpy())
+    v, w = np.array([1 + 2j, 3 - 1j]), np.array([2 - 1j, 1j])
+    ref = torch.vdot(torch.tensor(v), torch.tensor(w)).item()
+    assert complex(Tensor(v).vdot(Tensor(w)).data) == ref == np.vdot(v, w)
+    assert complex(tg.vdot(Tensor(v), Tensor(w)).data) == ref
+    r = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)  # real: as before
+    r.H.sum().backward()
+    np.testing.assert_array_equal(np.asarray(r.grad), np.ones((2, 2)))
+    assert float(Tensor(np.array([1.0, 2.0])).vdot(Tensor(np.array([3.0, 4.0]))).data) == 11.0
+
+
+def test_float16_std_is_rounded_once():
+    # the std of halves was sqrt(var rounded to float16): a second rounding, 1 ulp off torch's
+    # (std of these 3402 values 1.004, torch 1.005); made in float32, rounded once, as torch's
+    rng = np.random.default_rng(0)
+    for n in (3402, 2049, 70001, 17):
+        x = rng.standard_normal(n).astype(np.float16)
+        for op in ("std", "var"):
+            ours = getattr(Tensor(x), op)(dim=0).data
+            assert ours.dtype == np.float16
+            np.testing.assert_array_equal(ours, getattr(torch, op)(torch.tensor(x), 0).numpy())
+    # an odd count past 2048 (2049 is 2048 in float16): mean's gradient is torch's 1/2049
+    x = Tensor(np.ones(2049, np.float16), requires_grad=True)
+    x.mean().backward()
+    th = torch.ones(2049, dtype=torch.float16, requires_grad=True)
+    th.mean().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), th.grad.numpy())
+
+
+def test_isclose_of_uint64_and_a_python_int_past_int64_is_exact():
+    # a Python int past 2**63 went through float64: 2**64 - 1 and 2**64 - 2 were "close" with
+    # rtol=atol=0 (torch.isclose of two uint64 tensors: not close, as here)
+    u = Tensor(np.array([2**64 - 1, 5], dtype=np.uint64))
+    np.testing.assert_array_equal(u.isclose(2**64 - 2, rtol=0, atol=0).data, [False, False])
+    np.testing.assert_array_equal(u.isclose(2**64 - 1, rtol=0, atol=0).data, [True, False])
+    assert not u[:1].allclose(2**64 - 2, rtol=0, atol=0)
+    ref = torch.isclose(torch.tensor([2**64 - 1], dtype=torch.uint64),
+                        torch.tensor([2**64 - 2], dtype=torch.uint64), rtol=0, atol=0)
+    assert not ref.item()
+    assert not Tensor(np.array([5, -3])).isclose(2**64 - 1).data.any()

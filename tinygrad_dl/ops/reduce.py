@@ -64,14 +64,28 @@ class Sum(Function):
 class Mean(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, ctx, x.shape), keepdims
-        ctx.count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
+        ctx.count = count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
+        if count > 2048 and x.dtype == np.float16:  # (backward's g / count: see _HalfCount)
+            ctx.count = _HalfCount(count)
         return x.mean(axis=ctx.axes, keepdims=keepdims)
 
     def backward(ctx, g):
         g = _expand(g, ctx.axes, ctx.keepdims, len(ctx.shape))
-        if g.dtype == np.float16:  # (a count past 65504 is inf in float16: the gradient was 0)
-            return np.broadcast_to((g.astype(np.float32) / ctx.count).astype(g.dtype), ctx.shape)
         return np.broadcast_to(g / ctx.count, ctx.shape)
+
+
+class _HalfCount:
+    """A float16 mean's count past 2048, which float16 does not hold (2049 is 2048 there, past
+    65504 inf: the mean's gradient of 70000 halves was 0): `g / count` divides in float32 and
+    rounds back (torch's value). Only such a mean pays for it: the others divide by an int."""
+
+    __array_ufunc__ = None  # (ndarray's `/` defers to __rtruediv__)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __rtruediv__(self, g: Any) -> Any:
+        return (np.asarray(g, np.float32) / self.n).astype(np.float16)
 
 
 class Var(Function):
@@ -86,28 +100,23 @@ class Var(Function):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
         ctx.denom = denom = max(count - ddof, 0)
-        half = x.dtype == np.float16  # (its sum of squares and n overflow past 65504: the var
-        if half:  # of 70000 halves was nan, their std 0) in float32 inside, rounded back
-            x = x.astype(np.float32)
         if denom and count:
             centered = x - x.mean(axis=ctx.axes, keepdims=True)
             ctx.save_for_backward(centered)
-            out = _squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
-        else:
-            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                centered = x - x.sum(axis=ctx.axes, keepdims=True) / count
-                ctx.save_for_backward(centered)
-                out = _squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
-        return np.asarray(out).astype(np.float16) if half else out
+            return _squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centered = x - x.sum(axis=ctx.axes, keepdims=True) / count
+            ctx.save_for_backward(centered)
+            return _squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
 
     def backward(ctx, g):
         centered = ctx.saved[0]
         g = _expand(g, ctx.axes, ctx.keepdims, centered.ndim)
         if ctx.denom:
-            return (g * (2.0 / ctx.denom) * centered).astype(g.dtype, copy=False)
+            return g * (2.0 / ctx.denom) * centered
         with np.errstate(invalid="ignore"):  # 0 * inf where x is at the mean: nan
-            return (g * math.inf * centered).astype(g.dtype, copy=False)
+            return g * math.inf * centered
 
 
 def _squared(c: np.ndarray) -> np.ndarray:
@@ -147,8 +156,7 @@ class Std(Var):
             r = centered / o
         if not np.all(out):  # a zero spread: PyTorch's gradient there is 0
             r = np.where(o == 0, 0, r).astype(centered.dtype, copy=False)
-        return (_expand(g, ctx.axes, ctx.keepdims, centered.ndim) * r / ctx.denom).astype(
-            g.dtype, copy=False)
+        return _expand(g, ctx.axes, ctx.keepdims, centered.ndim) * r / ctx.denom
 
 
 def _scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, denom: int,

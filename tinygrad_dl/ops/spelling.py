@@ -186,6 +186,8 @@ def ddof_of(op: str, ddof: int, torch: bool, correction: Any, unbiased: Any) -> 
         raise TypeError(f"{op}() got both ddof= and PyTorch's correction=/unbiased=; pass one")
     if correction is not None:
         if isinstance(correction, (float, np.floating)) and not float(correction).is_integer():
+            if correction != correction:  # (int() refused it; a NaN divisor: NaN everywhere)
+                raise ValueError(f"{op}(): correction must be a number, got {correction}")
             return float(correction)
         return int(correction)
     if unbiased is not None:

@@ -76,10 +76,10 @@ class ComparisonMethods:
 
 
 def _operand(other: Any) -> Any:
-    """isclose's other: a Python int as an integer array where int64 holds it (as_data makes
-    float64 of a number), else as_data's array."""
-    if type(other) is int and -(2**63) <= other < 2**63:
-        return np.asarray(other, dtype=np.int64)
+    """isclose's other: a Python int as an integer array where int64 (or past 2**63, uint64)
+    holds it (as_data makes float64 of a number), else as_data's array."""
+    if type(other) is int and -(2**63) <= other < 2**64:
+        return np.asarray(other, dtype=np.int64 if other < 2**63 else np.uint64)
     return as_data(other)
 
 
@@ -88,7 +88,7 @@ def _close(who: str, a: np.ndarray, b: np.ndarray, rtol: Any, atol: Any,
     """np.isclose, with torch's refusal of a negative tolerance, and integers (bool too) on both
     sides compared exactly: np.isclose makes float64 of them, so int64 2**60 and 2**60 + 1 were
     close with rtol=atol=0 (torch: not close)."""
-    if rtol < 0 or atol < 0:
+    if not (rtol >= 0 and atol >= 0):  # (NaN too, as torch's)
         raise ValueError(f"{who}: rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
     b = np.asarray(b)
     if a.dtype.kind not in "biu" or b.dtype.kind not in "biu" or (

@@ -50,6 +50,8 @@ class ReductionMethods:
         ax = one_name("var", axis, "axis", dim, "dim")
         kd = bool(one_name("var", keepdims, "keepdims", keepdim, "keepdim", False))
         ddof = ddof_of("var", ddof, torch, correction, unbiased)
+        if self.data.dtype == np.float16:  # (see _in_float32)
+            return _in_float32(Var, self, axis=ax, keepdims=kd, ddof=ddof)
         return Var.apply(self, axis=ax, keepdims=kd, ddof=ddof)
 
     def max(self, axis: Any = None, *, keepdims: bool = False, dim: int | None = None,
@@ -112,6 +114,8 @@ class ReductionMethods:
         ax = one_name("std", axis, "axis", dim, "dim")
         kd = bool(one_name("std", keepdims, "keepdims", keepdim, "keepdim", False))
         ddof = ddof_of("std", ddof, torch, correction, unbiased)
+        if self.data.dtype == np.float16:  # (see _in_float32)
+            return _in_float32(Std, self, axis=ax, keepdims=kd, ddof=ddof)
         return Std.apply(self, axis=ax, keepdims=kd, ddof=ddof)
 
     @spellings()
@@ -174,3 +178,10 @@ def _values_indices(op: str, x: Tensor, fn: type, axis: Any, dim: Any, keepdims:
     pick = np.argmax if op == "max" else np.argmin
     return ValuesIndices(fn.apply(x, axis=dim, keepdims=keep, at_index=True),
                          no_grad_result(np.asarray(pick(x.data, axis=dim, keepdims=keep))))
+
+
+def _in_float32(op: Any, x: Tensor, **params: Any) -> Tensor:
+    """A float16 var or std made in float32 and rounded back (torch's value), the gradient
+    through the casts: in float16 the sum of squares and n overflow past 65504 (the var of
+    70000 halves was nan, their std 0). Here, not in the op: other dtypes pay nothing."""
+    return op.apply(x.astype(np.float32), **params).astype(np.float16)

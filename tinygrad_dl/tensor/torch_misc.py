@@ -131,7 +131,7 @@ class TorchMiscMethods:
 
     def vdot(self: Tensor, other: Tensor) -> Tensor:
         """torch's x.vdot(y): the dot product of two 1-D tensors of one length and one dtype
-        (real tensors: no conjugate to take); an int32 pair sums to int64, as sum() does here."""
+        (x conjugated where complex, as torch's); an int32 pair sums to int64, as sum() does."""
         if not isinstance(other, tensor.Tensor):
             raise TypeError(f"vdot: other must be a Tensor, got {type(other).__name__}")
         if self.ndim != 1 or other.ndim != 1:
@@ -145,4 +145,4 @@ class TorchMiscMethods:
         if self.dtype != other.dtype:
             raise RuntimeError(f"vdot: expected both vectors to have same dtype, but found "
                                f"{self.dtype} and {other.dtype}")
-        return (self * other).sum()
+        return (self.conj() * other).sum()

@@ -127,7 +127,7 @@ class TorchNames3Methods:
                    else "")
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
                                f"{self.ndim}-D tensor.{tip}")
-        return self.swapaxes(0, 1)
+        return self.swapaxes(0, 1).conj()  # (complex: conjugated, as torch's and x.mH)
 
     def angle(self) -> Tensor:
         """torch.angle of a real tensor: pi where x < 0, else 0 (NaN stays NaN); an integer
