@@ -372,6 +372,9 @@ def batches_per_epoch(n: int, n_batch: int, drop_last: bool) -> int:
     `for j = 1:n/n_batch`: full batches only), ceil(n / n_batch) without (the last one short).
     The one count that both `batches` and the training loop, and so the cyclical schedule's
     n_s, are built from."""
+    if isinstance(n_batch, (bool, np.bool_)) or not isinstance(n_batch, (int, np.integer)):
+        # (2.5 gave 4.0 batches here, then a range() TypeError in `batches`; True batches of 1)
+        raise TypeError(f"n_batch must be an integer, not {n_batch!r}")
     if n_batch < 1:
         raise ValueError(f"n_batch must be >= 1, not {n_batch}")
     return n // n_batch if drop_last else -(-n // n_batch)

@@ -12,6 +12,7 @@ loop's own `position()`; resuming from it replays the rest of the run bit for bi
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,6 +76,8 @@ class LoopRun:
                  on_checkpoint: Snapshot | None, checkpoint_every: int | None,
                  stop: Any) -> None:
         self.kind, self.model, self.n_updates = kind, model, n_updates
+        if checkpoint_every is not None:  # (2.5 saved every 5 updates, True every update)
+            checkpoint_every = _checkpoint_every(kind, checkpoint_every)
         self.best, self.guard, self.position = best, guard, position
         self.on_checkpoint, self.checkpoint_every, self.stop = (on_checkpoint, checkpoint_every,
                                                                 stop)
@@ -125,6 +128,21 @@ class LoopRun:
         """The end: with restore_best, the model takes its best state."""
         if restore_best and self.best.state is not None:
             self.model.load_state_dict(self.best.state)
+
+
+def _checkpoint_every(kind: str, v: Any) -> int:
+    """checkpoint_every as an int >= 0 (NumPy integers too; 0, as None: no extra saves), else
+    one line naming the loop's function."""
+    who = "fit" if kind == "minibatch" else "fit_rnn"
+    try:
+        if isinstance(v, (bool, np.bool_)):
+            raise TypeError
+        n = operator.index(v)
+    except TypeError:
+        raise TypeError(f"{who}: checkpoint_every must be an integer, got {v!r}") from None
+    if n < 0:
+        raise ValueError(f"{who}: checkpoint_every must be >= 1, got {n}")
+    return n
 
 
 @dataclass

@@ -17,6 +17,7 @@ default).
 from __future__ import annotations
 
 import math
+import operator
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -101,7 +102,9 @@ def fit(
     n_batch rows and an epoch is floor(n / n_batch) updates; False: the last ceil(...)th batch
     holds the remainder. clip clips each gradient entry to [-clip, clip]; clip_norm
     rescales the global gradient norm. Rows are logged at step 0 and after each epoch (or every
-    eval_every steps). history.meta gets etas (one per update), best_val_acc, best_step.
+    eval_every steps). The counts (epochs, n_batch, n_updates, eval_every, checkpoint_every)
+    are integers, NumPy's too: 2.5 or True is refused. history.meta gets etas (one per
+    update), best_val_acc, best_step.
     With restore_best, the model ends with its best-validation state. jit: replay each
     batch shape's recorded step (tinygrad_dl.jit; same numbers, less Python): model.loss is
     then not re-run, so Python state it keeps (counters, spies) is frozen; False: eager.
@@ -114,6 +117,12 @@ def fit(
     exactly there. `stop` is polled after every update (e.g. a train.state.StopFlag): when
     truthy, the loop hands a snapshot to on_checkpoint and raises TrainingInterrupted.
     """
+    # counts: epochs=2.5 trained 2 epochs and n_updates=2.5 3 updates, n_batch=2.5 failed deep
+    # in the slicing, eval_every=2.5 evaluated every 5 updates, True read as 1: refused
+    n_batch = _count("n_batch", n_batch)
+    epochs = _count("epochs", epochs) if epochs is not None or n_updates is None else epochs
+    n_updates = None if n_updates is None else _count("n_updates", n_updates)
+    eval_every = _count("eval_every", eval_every) if eval_every is not None else None
     X, y = data.X_train, data.y_train
     X_val, y_val = getattr(data, "X_val", None), getattr(data, "y_val", None)
     has_val = X_val is not None and y_val is not None and len(y_val) > 0
@@ -122,6 +131,8 @@ def fit(
         raise ValueError("fit: the training set is empty")
     if n_batch < 1:
         raise ValueError(f"fit: n_batch must be >= 1, got {n_batch}")
+    if eval_every is not None and eval_every < 0:  # (0, as None: once per epoch)
+        raise ValueError(f"fit: eval_every must be >= 1 (None: once per epoch), got {eval_every}")
     if restore_best and not has_val:  # (the last weights were kept, and run_training's result
         # said "weights: best validation (update None)"; the CLI's summary died on a KeyError)
         raise ValueError("fit: restore_best keeps the best-validation weights, but the data have "
@@ -139,9 +150,12 @@ def fit(
         n_updates = epochs * per_epoch
     elif n_updates < 1:
         raise ValueError(f"fit: n_updates must be >= 1, got {n_updates}")
-    if not np.isfinite(X).all():
-        bad = int(X.size - np.count_nonzero(np.isfinite(X)))
-        raise ValueError(f"fit: the training inputs hold {bad} NaN/inf value(s); fix the data")
+    for what, A in (("training", X), ("validation", X_val if has_val else None)):
+        # (a NaN validation row made every val_cost NaN and val_acc, which restore_best picks
+        # the weights by, an argmax over NaN logits, without a word)
+        if A is not None and not np.isfinite(A).all():
+            bad = int(np.size(A) - np.count_nonzero(np.isfinite(A)))
+            raise ValueError(f"fit: the {what} inputs hold {bad} NaN/inf value(s); fix the data")
     if eta is not None and (optimizer is not None or schedule is not None):
         # as the CLI refuses a flag that changes nothing (a search would tune noise)
         raise ValueError(f"fit: eta={eta} is the rate of the default SGD; with "
@@ -247,6 +261,17 @@ def fit(
                          best_epoch=run.best.epoch)
     run.finish(restore_best)
     return hist
+
+
+def _count(name: str, v: Any) -> int:
+    """fit's count argument `name` as an int (NumPy integers too; True and 2.5 refused, as
+    fit_rnn and the run settings refuse them), else one line; fit checks the range."""
+    try:
+        if isinstance(v, (bool, np.bool_)):
+            raise TypeError
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"fit: {name} must be an integer, got {v!r}") from None
 
 
 def _check_batch_norm_rows(model: Any, n: int, n_batch: int, drop_last: bool) -> None:

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..functional import stack
 from ..random import as_rng
 from ..tensor import Tensor
 from .sampler import (
@@ -238,7 +239,8 @@ def collate(samples: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch: tuples, lists and namedtuples field by field (a
     namedtuple stays that namedtuple, as in PyTorch's default_collate; a plain tuple stays a
     tuple where PyTorch gives a list), dicts key by key, strings and bytes into a list,
-    Tensors/arrays/numbers along a new first axis (as Tensors). Samples with different numbers
+    Tensors/arrays/numbers along a new first axis (as Tensors; samples that require grad are
+    stacked in their graph, as torch.stack). Samples with different numbers
     of fields are a ValueError; None, objects and string arrays a TypeError, as PyTorch's."""
     first = samples[0]
     if isinstance(first, (tuple, list)):
@@ -265,6 +267,10 @@ def collate(samples: Sequence[Any]) -> Any:
         batch = np.stack(arrays)
     except ValueError as e:
         raise ValueError(f"DataLoader: cannot stack samples into a batch ({e})") from None
+    if any(isinstance(s, Tensor) and s.requires_grad for s in samples):
+        # samples in a graph (computed from a parameter): stacked in it, as torch.stack does
+        # (the batch of their values was detached from it: no gradient, without a word)
+        return stack([s if isinstance(s, Tensor) else Tensor(a) for s, a in zip(samples, arrays)])
     if batch.dtype.kind in "OSUVMm":  # None, objects, strings, dates: not numbers (a Tensor of
         # them reached the model as a string Tensor); PyTorch refuses them in these words
         raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
