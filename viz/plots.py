@@ -107,14 +107,20 @@ def _text(name: Any) -> str:
 
 
 def _labels(y: Any) -> np.ndarray:
-    y = np.asarray(getattr(y, "data", y)).reshape(-1)
+    """One int64 class label per sample (int64: t * K + p of uint8 labels wrapped past 255)."""
+    y = np.asarray(getattr(y, "data", y))
+    if sum(n > 1 for n in y.shape) > 1:  # (flattened, one-hot rows counted 0/1 pairs)
+        raise ValueError(f"class labels must be one per sample, got shape {y.shape} (one-hot "
+                         "rows or scores? pass y.argmax(axis=1))")
+    y = y.reshape(-1)
     if y.dtype.kind == "f":
-        if not np.all(np.mod(y, 1) == 0):
-            raise ValueError("class labels must be integers")
-        y = y.astype(np.int64)
+        with np.errstate(invalid="ignore"):
+            if not np.all(np.mod(y, 1) == 0) or (y.size and np.abs(y).max() >= 2.0**62):
+                bad = y[(np.mod(y, 1) != 0) | (np.abs(y) >= 2.0**62)][0]
+                raise ValueError(f"class labels must be integers, got {bad}")
     elif y.dtype.kind not in "iu":
         raise ValueError(f"class labels must be integers, got dtype {y.dtype}")
-    return y
+    return y.astype(np.int64)
 
 
 # ---- learning curves -------------------------------------------------------------------------
@@ -154,6 +160,14 @@ def plot_learning_curves(
             "plot_learning_curves: the history has none of train_/val_ cost, loss, acc; "
             f"its columns are {have}"
         )
+    # (a mapping's val_loss of 2 values beside 4 train ones was drawn at the first 2 epochs,
+    # whichever epochs it was measured at; a History has one entry per row in every column)
+    names = ["epoch", "step", *(f"{s}_{k}" for s in ("train", "val") for k, _ in _PANELS)]
+    lengths = {c: len(y) for c in names if (y := _col(history, c)) is not None and len(y)}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"plot_learning_curves: columns of different lengths {lengths}; give "
+                         "every column one entry per logged row (NaN where a row does not "
+                         "log it), as a History does")
     x, xlabel = _x_axis(history, [y for _, _, series in panels for _, y in series])
     fig = Figure(figsize=figsize or (4.2 * len(panels), 3.4), layout="constrained")
     for i, (_, ylabel, series) in enumerate(panels):
@@ -182,7 +196,10 @@ def _series(source: Any, column: str, caller: str
         if y is None:
             raise ValueError(f"{caller}: the history has no {column!r} column")
         step = _col(source, "step")
-        x = step if step is not None and len(step) == len(y) else np.arange(len(y), dtype=float)
+        if step is not None and len(step) != len(y):  # (was the row number, said to be steps)
+            raise ValueError(f"{caller}: the step column has {len(step)} entries but "
+                             f"{column!r} has {len(y)}; one per logged row in each")
+        x = step if step is not None else np.arange(len(y), dtype=float)
     else:
         y = np.asarray(source, dtype=np.float64).reshape(-1)
         x = np.arange(len(y), dtype=np.float64)
@@ -245,13 +262,17 @@ def plot_smooth_loss(
         logged = y[~np.isnan(y)]  # (the last row logged, inf where the run blew up)
         last, best = (meta.get("final_smooth_loss", logged[-1]),
                       meta.get("best_smooth_loss", ys.min()))
-        title = f"char-RNN smooth loss (last {last:.4f}, best {best:.4f})"
+        # (None: a non-finite value saved to history.json, which holds no NaN/inf)
+        last, best = ("nan/inf" if v is None else f"{v:.4f}" for v in (last, best))
+        title = f"char-RNN smooth loss (last {last}, best {best})"
     return _step_plot(series, "smooth loss", "smooth loss", title, figsize, save, dpi)
 
 
 # ---- confusion matrix ------------------------------------------------------------------------
 def confusion_matrix(y_true: Any, y_pred: Any, K: int) -> np.ndarray:
     """(K, K) counts: row = true class, column = predicted class."""
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 0:
+        raise ValueError(f"confusion matrix: K must be a number of classes >= 0, got {K!r}")
     t, p = _labels(y_true), _labels(y_pred)
     if t.shape != p.shape:
         raise ValueError(f"confusion matrix: {len(t)} true labels but {len(p)} predictions")
@@ -277,8 +298,14 @@ def plot_confusion_matrix(
         K = int(max(_labels(y_true).max(initial=0), _labels(y_pred).max(initial=0))) + 1
         class_names = [str(k) for k in range(K)]
     K = len(class_names)
+    hi_label = max(_labels(y_true).max(initial=-1), _labels(y_pred).max(initial=-1))
+    if hi_label >= K:
+        raise ValueError(f"plot_confusion_matrix: {K} class names, so labels must lie in "
+                         f"[0, {K}), but they go up to {hi_label}: give one name per class")
     cm = confusion_matrix(y_true, y_pred, K)
-    shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
+    total = cm.sum(axis=1, keepdims=True)
+    # (a class with no samples has no fractions: its row was 0.00s, read as "never recalled")
+    shown = np.where(total > 0, cm / np.maximum(total, 1), np.nan) if normalize else cm
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     im = ax.imshow(shown, cmap="Blues", vmin=0)
@@ -291,10 +318,11 @@ def plot_confusion_matrix(
     n = int(cm.sum())
     acc = np.trace(cm) / n if n else math.nan
     ax.set_title(f"confusion matrix ({n} samples, accuracy {_percent(acc)})")
-    hi = shown.max() if shown.size else 0
+    hi = np.nanmax(shown, initial=0)
     for i in range(K):
         for j in range(K):
-            text = _fraction(shown[i, j]) if normalize else str(cm[i, j])
+            text = (("–" if np.isnan(shown[i, j]) else _fraction(shown[i, j])) if normalize
+                    else str(cm[i, j]))
             dark = hi > 0 and shown[i, j] > 0.6 * hi
             ax.text(j, i, text, ha="center", va="center", fontsize=8,
                     color="white" if dark else "black")
@@ -319,7 +347,12 @@ def _templates(W: Any, who: str) -> np.ndarray:
     if W.ndim != 2:
         raise ValueError(f"{who}: W must be 2-d (K, 3072), got shape {W.shape}")
     side = math.isqrt(W.shape[1] // 3)
-    if 3 * side * side != W.shape[1]:
+    rows_side = math.isqrt(W.shape[0] // 3)
+    if W.shape[0] > W.shape[1] and 3 * rows_side * rows_side == W.shape[0]:
+        # ((3072, 12) passed as 3072 templates of 2x2 pixels, (3072, 3) as 3072 of 1x1)
+        raise ValueError(f"{who}: W has shape {W.shape}: one row per feature, (d, K); "
+                         "pass W.T, one row per class (Linear's W is (K, d))")
+    if 3 * side * side != W.shape[1] or side == 0:
         raise ValueError(
             f"{who}: W has {W.shape[1]} columns; expected 3 * side^2 features "
             "(3072 for 32x32 RGB images), one row per class (Linear's W is (K, d))"
@@ -332,14 +365,18 @@ def template_smoothness(W: Any) -> np.ndarray:
     between horizontally and vertically neighbouring pixels of the same colour channel, one
     value per class. About 0 for pixel noise (neighbours unrelated), near 1 for smooth,
     blob-like templates; it ignores each template's scale, as the min-max normalised picture of
-    `plot_weight_templates` does."""
+    `plot_weight_templates` does. NaN for a template holding NaN/inf."""
     imgs = _templates(W, "template_smoothness")
-    imgs = imgs - imgs.mean(axis=(2, 3), keepdims=True)  # each channel of each template
     K = imgs.shape[0]
+    bad = ~np.isfinite(imgs).reshape(K, -1).all(axis=1)
+    imgs = np.where(bad[:, None, None, None], 0.0, imgs)  # (NaN below; no inf - inf warning)
+    imgs = imgs - imgs.mean(axis=(2, 3), keepdims=True)  # each channel of each template
     a = np.concatenate([imgs[..., :, :-1].reshape(K, -1), imgs[..., :-1, :].reshape(K, -1)], 1)
     b = np.concatenate([imgs[..., :, 1:].reshape(K, -1), imgs[..., 1:, :].reshape(K, -1)], 1)
     den = np.sqrt((a * a).sum(1) * (b * b).sum(1))
-    return np.divide((a * b).sum(1), den, out=np.zeros(K), where=den > 0)
+    out = np.divide((a * b).sum(1), den, out=np.zeros(K), where=den > 0)
+    out[bad] = np.nan  # (was 0.0 for a NaN template: read as "pixel noise")
+    return out
 
 
 def plot_weight_templates(
@@ -356,6 +393,12 @@ def plot_weight_templates(
     score looks for."""
     templates = _templates(W, "plot_weight_templates")
     K = templates.shape[0]
+    if K == 0:
+        raise ValueError("plot_weight_templates: W has no rows (no class templates to show)")
+    bad = ~np.isfinite(templates).reshape(K, -1).all(axis=1)
+    if bad.any():  # (a NaN made the whole template a flat grey, as a constant one)
+        raise ValueError(f"plot_weight_templates: the templates of classes "
+                         f"{np.flatnonzero(bad).tolist()} hold NaN/inf weights (a diverged run?)")
     if class_names is not None and len(class_names) != K:
         raise ValueError(f"plot_weight_templates: {len(class_names)} class names for {K} rows")
     cols = min(K, 5)

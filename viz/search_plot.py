@@ -19,7 +19,8 @@ def _finite(v: Any) -> bool:
 
 def plot_search(result: Any, path: str | os.PathLike[str]) -> Path:
     """Best validation accuracy against each searched parameter (one panel each; the best trial
-    starred, failed trials as crosses on the bottom edge), saved as a PNG.
+    starred, failed trials as crosses on the bottom edge, trials of other data than the spec's
+    `data_id`, which never count as best, as grey rings), saved as a PNG.
 
     `result` is a tinygrad_dl.search.SearchResult (read through its attributes: viz sits below
     search and does not import it)."""
@@ -29,10 +30,16 @@ def plot_search(result: Any, path: str | os.PathLike[str]) -> Path:
     fig = Figure(figsize=(4.2 * cols, 3.4 * rows_n), layout="constrained")
     axes = fig.subplots(rows_n, cols, squeeze=False).ravel()
     obj = result.spec.objective
+    data_id = getattr(result.spec, "data_id", None)
     ok = [r for r in result.rows if r["status"] == "ok" and _finite(r.get(obj))]
-    failed = [r for r in result.rows if r not in ok]
+    # (trials of other data, e.g. a search resumed on a changed data set, never count as best:
+    # drawn as the rounds' points, one scored higher than the starred best, unexplained)
+    other = [r for r in ok if data_id is not None and r.get("data_id") != data_id]
+    ok_ids, other_ids = {id(r) for r in ok}, {id(r) for r in other}
+    failed = [r for r in result.rows if id(r) not in ok_ids]
+    ok = [r for r in ok if id(r) not in other_ids]
     best = result.best
-    ys = [r[obj] for r in ok]
+    ys = [r[obj] for r in ok + other]
     # (one value, or all equal: a span of 0 put the failed crosses on the value itself, as
     # if they had scored it)
     span = ((max(ys) - min(ys)) or abs(ys[0]) or 1.0) if ys else 1.0
@@ -43,6 +50,9 @@ def plot_search(result: Any, path: str | os.PathLike[str]) -> Path:
             if pts:
                 ax.scatter([r[p.name] for r in pts], [r[obj] for r in pts], s=22,
                            alpha=0.8, label=f"round {rnd}")
+        if other:
+            ax.scatter([r[p.name] for r in other], [r[obj] for r in other], s=22,
+                       facecolors="none", edgecolors="grey", label="other data (not ranked)")
         if failed:
             ax.scatter([r[p.name] for r in failed], [edge] * len(failed), marker="x",
                        color="red", label="failed")
