@@ -160,17 +160,21 @@ def split_ties(ctx, g, x, y, wins, nan) -> tuple:
     """The gradients of max/min(x, y) given `wins` (where x is picked): 1/2 each at ties, and
     the whole of g to both where either is NaN (PyTorch: neither loses). The loser gets an
     exact 0, as torch's masked_fill, where g is inf or NaN too (g * 0 would be NaN there)."""
-    half = 0.5 * (x == y)
-    wx = (wins + half).astype(g.dtype, copy=False)  # bool*0.5 is float64
-    wy = 1.0 - wx
+    tie = x == y
+    wx = np.asarray(wins, dtype=g.dtype)  # (a copy: 0s and 1s; a tie's 1/2 where one is)
+    if tie.any():
+        np.putmask(wx, tie, 0.5)
+    wy = 1 - wx
     if nan:
         both = np.isnan(x) | np.isnan(y)
         wx, wy = np.where(both, 1, wx), np.where(both, 1, wy)
     nx, ny = ctx.needs_input_grad
-    gx, gy = g * wx if nx else None, g * wy if ny else None
-    if not np.isfinite(g).all():  # (rare: one more pass only then)
-        gx = None if gx is None else np.where(wx == 0, 0, gx)
-        gy = None if gy is None else np.where(wy == 0, 0, gy)
+    if np.isfinite(g).all():
+        gx, gy = g * wx if nx else None, g * wy if ny else None
+    else:  # (rare) an inf or NaN g: 0 where a side loses, and no "invalid value" warning
+        with np.errstate(invalid="ignore"):
+            gx = np.where(wx == 0, 0, g * wx) if nx else None
+            gy = np.where(wy == 0, 0, g * wy) if ny else None
     return (
         None if gx is None else unbroadcast(gx, x.shape),
         None if gy is None else unbroadcast(gy, y.shape),

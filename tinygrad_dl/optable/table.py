@@ -493,11 +493,13 @@ _OPS: tuple[OpInfo, ...] = (
                differs="x.max(dim=1) gives PyTorch's (values, indices); x.max(1) is NumPy's "
                "values; x.max(other) is maximum"),
     _reduction("min", ops.Min, np.min, "min over axis", ("min",), Reduction(DISTINCT),
-               grad="tied minima share the gradient equally", differs="as max"),
+               grad="tied minima share the gradient equally; with dim=, all to the index "
+               "returned (PyTorch's)", differs="as max"),
     _reduction("amax", ops.Max, np.amax, "max over axis (values only, any spelling)",
-               ("amax",), Reduction(DISTINCT), grad="as max"),
+               ("amax",), Reduction(DISTINCT), grad="tied maxima share the gradient equally "
+               "(PyTorch's amax too)"),
     _reduction("amin", ops.Min, np.amin, "min over axis (values only, any spelling)",
-               ("amin",), Reduction(DISTINCT), grad="as min"),
+               ("amin",), Reduction(DISTINCT), grad="as amax"),
     _reduction("prod", ops.Prod, np.prod, "product over axis", ("prod",),
                grad="no division: exact with zeros"),
     _reduction("logsumexp", ops.LogSumExp, lambda a, axis=None, keepdims=False: np.log(
