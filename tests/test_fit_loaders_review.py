@@ -188,3 +188,30 @@ def test_random_split_fractions_spread_the_remainder_as_torch(n, fracs):
         want = [len(s) for s in torch.utils.data.random_split(
             range(n), fracs, generator=torch.Generator().manual_seed(0))]
     assert got == want and len(ours) == len(theirs)  # (a warning per empty split)
+
+
+# ---- review of the review ----------------------------------------------------------------
+
+
+def test_collate_refuses_a_string_sample_beside_one_that_requires_grad():
+    # the graph branch came before the dtype check: a string Tensor that required grad
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    for first, odd in ((w * 1.0, np.array(["a", "b"])), (w[0] * 1.0, None)):
+        with pytest.raises(TypeError, match="default_collate: batch must contain tensors"):
+            D.collate([first, odd])
+    b = D.collate([w * 1.0, np.array([3.0, 4.0])])  # numbers beside it: stacked in the graph
+    assert b.requires_grad and b.shape == (2, 2)
+
+
+def test_fit_takes_validation_inputs_as_a_tensor_and_checks_them():
+    # evaluate takes a Tensor of inputs; the new NaN check was a TypeError in np.isfinite
+    d = _data()
+    ref = fit(_model(), d, n_updates=4, n_batch=5, eta=0.1, progress=False)
+    d.X_val = tg.tensor(d.X_val)
+    h = fit(_model(), d, n_updates=4, n_batch=5, eta=0.1, progress=False)
+    np.testing.assert_array_equal(h["val_acc"], ref["val_acc"])
+    bad = d.X_val.numpy().copy()
+    bad[0, 2] = np.inf
+    d.X_val = tg.tensor(bad)
+    with pytest.raises(ValueError, match="fit: the validation inputs hold 1 NaN/inf"):
+        fit(_model(), d, n_updates=4, n_batch=5, eta=0.1, progress=False)

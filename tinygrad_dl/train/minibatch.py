@@ -150,9 +150,10 @@ def fit(
         n_updates = epochs * per_epoch
     elif n_updates < 1:
         raise ValueError(f"fit: n_updates must be >= 1, got {n_updates}")
-    for what, A in (("training", X), ("validation", X_val if has_val else None)):
+    for what, A in (("training", X), ("validation", np.asarray(X_val) if has_val else None)):
         # (a NaN validation row made every val_cost NaN and val_acc, which restore_best picks
-        # the weights by, an argmax over NaN logits, without a word)
+        # the weights by, an argmax over NaN logits, without a word; np.asarray: a Tensor of
+        # validation inputs, which evaluate takes, was a TypeError in np.isfinite)
         if A is not None and not np.isfinite(A).all():
             bad = int(np.size(A) - np.count_nonzero(np.isfinite(A)))
             raise ValueError(f"fit: the {what} inputs hold {bad} NaN/inf value(s); fix the data")

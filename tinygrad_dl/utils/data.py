@@ -267,14 +267,16 @@ def collate(samples: Sequence[Any]) -> Any:
         batch = np.stack(arrays)
     except ValueError as e:
         raise ValueError(f"DataLoader: cannot stack samples into a batch ({e})") from None
-    if any(isinstance(s, Tensor) and s.requires_grad for s in samples):
-        # samples in a graph (computed from a parameter): stacked in it, as torch.stack does
-        # (the batch of their values was detached from it: no gradient, without a word)
-        return stack([s if isinstance(s, Tensor) else Tensor(a) for s, a in zip(samples, arrays)])
     if batch.dtype.kind in "OSUVMm":  # None, objects, strings, dates: not numbers (a Tensor of
         # them reached the model as a string Tensor); PyTorch refuses them in these words
         raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
                         f"dicts or lists; found {type(first).__name__} (dtype {batch.dtype})")
+    if any(isinstance(s, Tensor) and s.requires_grad for s in samples):
+        # samples in a graph (computed from a parameter): stacked in it, as torch.stack does
+        # (the batch of their values was detached from it: no gradient, without a word);
+        # after the dtype check (a string sample beside them made a string Tensor that
+        # required grad)
+        return stack([s if isinstance(s, Tensor) else Tensor(a) for s, a in zip(samples, arrays)])
     return Tensor(batch)
 
 
