@@ -60,7 +60,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     dtype = np_dtype(dtype, "tensor")  # torch.float32 too, as the casts take it
     arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
     if dtype is None and type(data) in (list, tuple, int) and arr.dtype.kind in "ufO":
-        _int64_fits("tensor", data, arr)
+        arr = _int64_fits("tensor", data, arr)
     if arr.dtype.kind not in "biufc":  # (an object, string or date array, as torch)
         raise TypeError(f"tensor(): cannot make a numeric array from {str(data)[:60]!r}")
     check_device(device, "tensor")
@@ -79,35 +79,43 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         Tensor(data)  # raises its clear error: stack() joins tensors
     arr = np.asarray(data, dtype=dtype)
     if dtype is None and type(data) in (list, tuple, int) and arr.dtype.kind in "ufO":
-        _int64_fits("as_tensor", data, arr)
+        arr = _int64_fits("as_tensor", data, arr)
     if arr.dtype.kind not in "biufc":  # (an object, string or date array, as torch)
         raise TypeError(f"as_tensor(): cannot make a numeric array from {str(data)[:60]!r}")
-    return _sharing(Tensor(arr), arr)
+    t = Tensor(arr)
+    return _sharing(t) if isinstance(data, np.ndarray) and np.may_share_memory(t.data, data) \
+        else t
 
 
-def _int64_fits(who: str, data: Any, arr: np.ndarray) -> None:
+def _int64_fits(who: str, data: Any, arr: np.ndarray) -> np.ndarray:
     """Python ints (and bools), none a float, are int64 to torch.tensor, which refuses one
     past int64's ends; NumPy made `[2**63]` uint64 and `[1, 2**63 + 1]` float64 (its last
     digits lost) without a word. Raises for such a literal; a float among them is a float
-    tensor, as torch's. Only a list NumPy made uint64, float64 with a number past 2**63, or
-    object is looked at further: the usual lists cost one vectorized comparison more."""
+    tensor, as torch's (NumPy's object array of `[10**30, 1.5]` too: returned as float64).
+    Only a list NumPy made uint64, float64 with no float first and a number past 2**63, or
+    object is looked at further: a list of floats costs a walk down its first items."""
     if arr.dtype != np.float64 and arr.dtype.kind != "O" and arr.dtype != np.uint64:
-        return
-    if arr.dtype == np.float64 and not (np.abs(arr) >= 2.0**63).any():
-        return
-    big = _past_int64(data) if is_literal(data) else None
+        return arr
+    if arr.dtype == np.float64:
+        first = data  # (a float first: no int past int64 can raise; the usual float list)
+        while type(first) in (list, tuple) and first:
+            first = first[0]
+        if type(first) is float or not (np.abs(arr) >= 2.0**63).any():
+            return arr
+    if not is_literal(data):
+        return arr
+    leaves = list(_leaves(data))
+    kinds = {type(v) for v in leaves}
+    if float in kinds or complex in kinds:
+        if arr.dtype.kind == "O":  # (NumPy keeps an int past uint64 beside a float as itself)
+            return np.array(data, dtype=np.complex128 if complex in kinds else np.float64)
+        return arr
+    big = next((v for v in leaves if type(v) is int and not -2**63 <= v < 2**63), None)
     if big is not None:
         raise OverflowError(f"{who}(): the Python int {big} does not fit int64, the dtype of "
                             "Python ints (as torch's 'Overflow when unpacking long long'); "
                             "pass dtype=np.float64 (np.uint64 below 2**64), or a float")
-
-
-def _past_int64(data: Any) -> int | None:
-    """An int past int64 in a literal that holds no float or complex (else None)."""
-    leaves = list(_leaves(data))
-    if any(type(v) in (float, complex) for v in leaves):
-        return None
-    return next((v for v in leaves if type(v) is int and not -2**63 <= v < 2**63), None)
+    return arr
 
 
 def _leaves(data: Any) -> Any:
@@ -124,15 +132,17 @@ def from_numpy(a: np.ndarray) -> Tensor:
         raise TypeError(f"from_numpy: expected a NumPy array, got {type(a).__name__}")
     if a.dtype.kind not in "biufc":  # (torch refuses object, string and date arrays too)
         raise TypeError(f"from_numpy: cannot make a numeric tensor of a {a.dtype} array")
-    return _sharing(Tensor(a), a)
+    t = Tensor(a)
+    return _sharing(t) if np.may_share_memory(t.data, a) else t
 
 
-def _sharing(t: Tensor, a: np.ndarray) -> Tensor:
-    """`t` on the caller's array `a`: where `a` is read-only (`w.numpy()` while a live graph
-    holds w), a write through t must be refused, as through `w.detach()`: the copy the write
-    guard gives a writer would leave w unchanged, where torch's from_numpy shares the memory."""
-    if not a.flags.writeable:
-        write_guard.alias(t)
+def _sharing(t: Tensor) -> Tensor:
+    """`t` on the caller's array `a` (from_numpy, as_tensor of an ndarray): a write through t
+    while a live graph holds `a` must be refused, as through `w.detach()`: the copy the write
+    guard gives a writer would leave `a` (and w of `from_numpy(w.detach().numpy())`, made
+    before or after the forward) unchanged, where torch's from_numpy shares the memory. An
+    array no live graph holds is written as ever."""
+    write_guard.alias(t)
     return t
 
 

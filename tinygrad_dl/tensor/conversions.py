@@ -188,13 +188,39 @@ class FillFits:
             raise ValueError(f"{self.what}: value {v} does not fit the input's dtype {dt}{wrap}")
 
 
+_INT_ENDS: dict[np.dtype, tuple[int, int]] = {}  # an integer dtype -> (its min, its max)
+
+
+def _fits_plainly(value: Any, dt: np.dtype) -> bool:
+    """A Python number that `dt` plainly holds (the usual fill value: 0, 1.0, -inf): FillFits's
+    NumPy passes (tens of us) are then not needed; False sends the rest to them."""
+    kind = type(value)
+    if kind is bool or dt.kind == "b":
+        return True
+    if kind is int and dt.kind in "iu":
+        ends = _INT_ENDS.get(dt)
+        if ends is None:
+            info = np.iinfo(dt)
+            ends = _INT_ENDS[dt] = (int(info.min), int(info.max))
+        return ends[0] <= value <= ends[1]
+    if (kind is int or kind is float) and dt.kind in "fc":  # (65504: float16's largest)
+        return abs(value) <= 65504.0 or value != value or abs(value) == float("inf")
+    return False
+
+
 def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
     """np.full, refusing a value `dtype` cannot hold (NaN or 1e20 into int64, 1e300 into
     float32): NumPy casts it with a warning into another number (-2**63, inf), or without one
     (1000.0 into uint8 was 232), or raises naming no call (300 into uint8); PyTorch raises."""
-    if dtype is not None and isinstance(value, (int, float, np.number, np.bool_)):
+    if dtype is not None and isinstance(value, (int, float, complex, np.number, np.bool_)):
         a, dt = np.asarray(value), np.dtype(dtype)
-        if a.dtype.kind in "biuf":
+        if a.dtype.kind == "c" and dt.kind in "iuf":  # (NumPy dropped 1+2j's 2j with a warning)
+            if a.imag != 0:
+                raise ValueError(f"{who}: fill value {value!r} does not fit {dt} (its imaginary "
+                                 "part would be dropped; torch refuses it too)")
+            value = a.real.item()
+            a = np.asarray(value)
+        if a.dtype.kind in "biuf" and dt.kind != "c" and not _fits_plainly(value, dt):
             try:
                 FillFits(who, dt.str)(a)
             except ValueError as e:  # (its message names "the input's dtype": none here)
