@@ -109,18 +109,21 @@ def _text(name: Any) -> str:
 def _labels(y: Any) -> np.ndarray:
     """One int64 class label per sample (int64: t * K + p of uint8 labels wrapped past 255)."""
     y = np.asarray(getattr(y, "data", y))
-    if sum(n > 1 for n in y.shape) > 1:  # (flattened, one-hot rows counted 0/1 pairs)
+    if y.dtype.kind not in "iuf":
+        raise ValueError(f"class labels must be integers, got dtype {y.dtype}")
+    with np.errstate(invalid="ignore"):  # (float64: 2.0**62 overflowed float16 with a warning)
+        y64 = y.astype(np.float64) if y.dtype.kind == "f" else y
+        bad = (np.mod(y64, 1) != 0) | (np.abs(y64) >= 2.0**62) if y.dtype.kind == "f" else None
+    if sum(n > 1 for n in y.shape) > 1 and (  # (flattened, one-hot rows counted 0/1 pairs)
+            (bad is not None and bad.any()) or (y.ndim == 2 and np.isin(y, (0, 1)).all()
+                                                and (y.sum(axis=1) == 1).all())):
+        # (integer labels of several per sample, (N, T) of a sequence, are flattened, as
+        # torchmetrics does: they count in the same order on both sides)
         raise ValueError(f"class labels must be one per sample, got shape {y.shape} (one-hot "
                          "rows or scores? pass y.argmax(axis=1))")
-    y = y.reshape(-1)
-    if y.dtype.kind == "f":
-        with np.errstate(invalid="ignore"):
-            if not np.all(np.mod(y, 1) == 0) or (y.size and np.abs(y).max() >= 2.0**62):
-                bad = y[(np.mod(y, 1) != 0) | (np.abs(y) >= 2.0**62)][0]
-                raise ValueError(f"class labels must be integers, got {bad}")
-    elif y.dtype.kind not in "iu":
-        raise ValueError(f"class labels must be integers, got dtype {y.dtype}")
-    return y.astype(np.int64)
+    if bad is not None and bad.any():
+        raise ValueError(f"class labels must be integers, got {y[bad].reshape(-1)[0]}")
+    return y.reshape(-1).astype(np.int64)
 
 
 # ---- learning curves -------------------------------------------------------------------------

@@ -53,8 +53,12 @@ class History:
         return float(values[-1]) if values.size else math.nan
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able: NaN gaps (and any non-finite value) become None."""
-        return jsonable({"meta": self.meta, "columns": self.columns})
+        """JSON-able: a NaN gap (a row that did not log the column) becomes None; +inf / -inf
+        in a column (a run that blew up) the strings "inf" / "-inf", which `from_dict` reads
+        back (strict JSON has no number for them: as None the plots' blow-up marker was lost
+        and the reloaded curve just stopped). Non-finite meta values become None."""
+        return {"meta": jsonable(self.meta),
+                "columns": {str(k): [_cell(v) for v in col] for k, col in self.columns.items()}}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> History:
@@ -65,7 +69,7 @@ class History:
             raise ValueError(f"History.from_dict: columns of different lengths {sorted(lengths)}"
                              "; every column has one entry per logged row (NaN/None where a row "
                              "does not log it)")
-        h.columns = {
+        h.columns = {  # (float("inf") / float("-inf"): to_dict's encoding of a blow-up)
             k: [math.nan if v is None else float(v) for v in col] for k, col in cols.items()
         }
         h._rows = max((len(c) for c in h.columns.values()), default=0)
@@ -84,6 +88,13 @@ class History:
             raise ValueError(f"{path}: not a valid history JSON file ({e})") from None
         except ValueError as e:  # (from_dict's: ragged columns)
             raise ValueError(f"{path}: {e}") from None
+
+
+def _cell(v: Any) -> Any:
+    """One history value as strict JSON: +inf / -inf as "inf" / "-inf", NaN as None."""
+    if isinstance(v, (float, np.floating)) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return jsonable(v)
 
 
 @dataclass
