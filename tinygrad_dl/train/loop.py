@@ -77,7 +77,8 @@ class LoopRun:
                  stop: Any) -> None:
         self.kind, self.model, self.n_updates = kind, model, n_updates
         if checkpoint_every is not None:  # (2.5 saved every 5 updates, True every update)
-            checkpoint_every = _checkpoint_every(kind, checkpoint_every)
+            checkpoint_every = count_arg("fit" if kind == "minibatch" else "fit_rnn",
+                                         "checkpoint_every", checkpoint_every, 0)
         self.best, self.guard, self.position = best, guard, position
         self.on_checkpoint, self.checkpoint_every, self.stop = (on_checkpoint, checkpoint_every,
                                                                 stop)
@@ -130,18 +131,18 @@ class LoopRun:
             self.model.load_state_dict(self.best.state)
 
 
-def _checkpoint_every(kind: str, v: Any) -> int:
-    """checkpoint_every as an int >= 0 (NumPy integers too; 0, as None: no extra saves), else
-    one line naming the loop's function."""
-    who = "fit" if kind == "minibatch" else "fit_rnn"
+def count_arg(who: str, name: str, v: Any, least: int | None = None) -> int:
+    """A training loop's count argument `name` as an int (NumPy integers too; True and 2.5
+    refused, as the run settings refuse them), at least `least` when given, else one line
+    naming the loop's function `who` (fit: 2.5 epochs ran 10 updates without a word)."""
     try:
         if isinstance(v, (bool, np.bool_)):
             raise TypeError
         n = operator.index(v)
     except TypeError:
-        raise TypeError(f"{who}: checkpoint_every must be an integer, got {v!r}") from None
-    if n < 0:
-        raise ValueError(f"{who}: checkpoint_every must be >= 1, got {n}")
+        raise TypeError(f"{who}: {name} must be an integer, got {v!r}") from None
+    if least is not None and n < least:
+        raise ValueError(f"{who}: {name} must be >= {least}, got {n}")
     return n
 
 

@@ -17,7 +17,6 @@ default).
 from __future__ import annotations
 
 import math
-import operator
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +43,7 @@ from tinygrad_dl.optim.optimizer import check_lr
 
 from .guard import DivergenceGuard, NonFiniteLossError, check_finite
 from .history import History, TrainResult, epochs_trained
-from .loop import Best, LoopRun, Prepared, Snapshot, Trainer
+from .loop import Best, LoopRun, Prepared, Snapshot, Trainer, count_arg
 from .outputs import write_outputs
 
 __all__ = ["MinibatchTrainer", "NonFiniteLossError", "check_finite", "evaluate", "fit"]
@@ -119,10 +118,11 @@ def fit(
     """
     # counts: epochs=2.5 trained 2 epochs and n_updates=2.5 3 updates, n_batch=2.5 failed deep
     # in the slicing, eval_every=2.5 evaluated every 5 updates, True read as 1: refused
-    n_batch = _count("n_batch", n_batch)
-    epochs = _count("epochs", epochs) if epochs is not None or n_updates is None else epochs
-    n_updates = None if n_updates is None else _count("n_updates", n_updates)
-    eval_every = _count("eval_every", eval_every) if eval_every is not None else None
+    n_batch = count_arg("fit", "n_batch", n_batch)
+    if epochs is not None or n_updates is None:
+        epochs = count_arg("fit", "epochs", epochs)
+    n_updates = None if n_updates is None else count_arg("fit", "n_updates", n_updates)
+    eval_every = count_arg("fit", "eval_every", eval_every) if eval_every is not None else None
     X, y = data.X_train, data.y_train
     X_val, y_val = getattr(data, "X_val", None), getattr(data, "y_val", None)
     has_val = X_val is not None and y_val is not None and len(y_val) > 0
@@ -262,17 +262,6 @@ def fit(
                          best_epoch=run.best.epoch)
     run.finish(restore_best)
     return hist
-
-
-def _count(name: str, v: Any) -> int:
-    """fit's count argument `name` as an int (NumPy integers too; True and 2.5 refused, as
-    fit_rnn and the run settings refuse them), else one line; fit checks the range."""
-    try:
-        if isinstance(v, (bool, np.bool_)):
-            raise TypeError
-        return operator.index(v)
-    except TypeError:
-        raise TypeError(f"fit: {name} must be an integer, got {v!r}") from None
 
 
 def _check_batch_norm_rows(model: Any, n: int, n_batch: int, drop_last: bool) -> None:

@@ -10,7 +10,6 @@ reset to zeros when an epoch (one pass through the text) starts. Gradients are c
 from __future__ import annotations
 
 import math
-import operator
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ from tinygrad_dl.optim import SGD, AdaGrad, Adam, Optimizer, clip_grad_value_
 
 from .guard import DivergenceGuard
 from .history import History, TrainResult, epochs_trained, format_sample
-from .loop import Best, LoopRun, Prepared, Snapshot, Trainer
+from .loop import Best, LoopRun, Prepared, Snapshot, Trainer, count_arg
 from .outputs import write_outputs
 
 
@@ -75,11 +74,11 @@ def fit_rnn(
     """
     # counts: n_updates=2.5 trained 3 updates, epochs=1.5 of 7 per pass 11, seq_length=2.5
     # failed at its first slice ("slice indices must be integers"), True read as 1
-    seq_length = _count("seq_length", seq_length)
-    n_updates = None if n_updates is None else _count("n_updates", n_updates)
-    epochs = None if epochs is None else _count("epochs", epochs)
-    log_every = _count("log_every", log_every)
-    sample_every = _count("sample_every", sample_every) if sample_every else None
+    seq_length = count_arg("fit_rnn", "seq_length", seq_length, 1)
+    n_updates = None if n_updates is None else count_arg("fit_rnn", "n_updates", n_updates, 1)
+    epochs = None if epochs is None else count_arg("fit_rnn", "epochs", epochs, 1)
+    log_every = count_arg("fit_rnn", "log_every", log_every, 1)
+    sample_every = count_arg("fit_rnn", "sample_every", sample_every, 1) if sample_every else None
     ints = data.encode(data.text)
     N = len(ints)
     if N < seq_length + 1:
@@ -178,19 +177,6 @@ def fit_rnn(
                      best_step=run.best.step, final_smooth_loss=smooth)
     run.finish(restore_best)
     return hist
-
-
-def _count(name: str, v: Any) -> int:
-    """fit_rnn's count argument `name` as an int >= 1 (NumPy integers too), else one line."""
-    try:
-        if isinstance(v, (bool, np.bool_)):
-            raise TypeError
-        n = operator.index(v)
-    except TypeError:
-        raise TypeError(f"fit_rnn: {name} must be an integer, got {v!r}") from None
-    if n < 1:
-        raise ValueError(f"fit_rnn: {name} must be >= 1, got {n}")
-    return n
 
 
 # ---- how run_training sets the loop up for the char-RNN (Loop.SEQUENCE) -----------------------
