@@ -285,6 +285,9 @@ def confusion_matrix(y_true: Any, y_pred: Any, K: int) -> np.ndarray:
     return np.bincount(t * K + p, minlength=K * K).reshape(K, K)
 
 
+MAX_PLOTTED_CLASSES = 1000  # (a cell of text each: more cannot be read)
+
+
 def plot_confusion_matrix(
     y_true: Any,
     y_pred: Any,
@@ -299,6 +302,10 @@ def plot_confusion_matrix(
     each row shows fractions of that true class (the per-class recall on the diagonal)."""
     if class_names is None:
         K = int(max(_labels(y_true).max(initial=0), _labels(y_pred).max(initial=0))) + 1
+        if K > MAX_PLOTTED_CLASSES:  # a stray label (2**40) built K names and K x K counts
+            raise ValueError(f"plot_confusion_matrix: labels go up to {K - 1}, a {K} x {K} "
+                             f"plot (at most {MAX_PLOTTED_CLASSES} classes are drawn); check "
+                             "the labels, or count them with confusion_matrix(y, p, K)")
         class_names = [str(k) for k in range(K)]
     K = len(class_names)
     hi_label = max(_labels(y_true).max(initial=-1), _labels(y_pred).max(initial=-1))
