@@ -12,7 +12,6 @@ loop's own `position()`; resuming from it replays the rest of the run bit for bi
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl.jupyter import progress_bar
+from tinygrad_dl.models.base import integer
 
 from .guard import DivergenceGuard, quiet_numpy
 from .state import TrainingInterrupted
@@ -77,8 +77,8 @@ class LoopRun:
                  stop: Any) -> None:
         self.kind, self.model, self.n_updates = kind, model, n_updates
         if checkpoint_every is not None:  # (2.5 saved every 5 updates, True every update)
-            checkpoint_every = count_arg("fit" if kind == "minibatch" else "fit_rnn",
-                                         "checkpoint_every", checkpoint_every, 0)
+            checkpoint_every = integer("fit" if kind == "minibatch" else "fit_rnn",
+                                       "checkpoint_every", checkpoint_every, 0)
         self.best, self.guard, self.position = best, guard, position
         self.on_checkpoint, self.checkpoint_every, self.stop = (on_checkpoint, checkpoint_every,
                                                                 stop)
@@ -129,21 +129,6 @@ class LoopRun:
         """The end: with restore_best, the model takes its best state."""
         if restore_best and self.best.state is not None:
             self.model.load_state_dict(self.best.state)
-
-
-def count_arg(who: str, name: str, v: Any, least: int | None = None) -> int:
-    """A training loop's count argument `name` as an int (NumPy integers too; True and 2.5
-    refused, as the run settings refuse them), at least `least` when given, else one line
-    naming the loop's function `who` (fit: 2.5 epochs ran 10 updates without a word)."""
-    try:
-        if isinstance(v, (bool, np.bool_)):
-            raise TypeError
-        n = operator.index(v)
-    except TypeError:
-        raise TypeError(f"{who}: {name} must be an integer, got {v!r}") from None
-    if least is not None and n < least:
-        raise ValueError(f"{who}: {name} must be >= {least}, got {n}")
-    return n
 
 
 @dataclass

@@ -29,6 +29,7 @@ from tinygrad_dl.data import batches_per_epoch, load_cifar10, resolve_data_dir
 from tinygrad_dl.functional import cross_entropy
 from tinygrad_dl.jit import jit as capture
 from tinygrad_dl.models import CourseModel
+from tinygrad_dl.models.base import integer
 from tinygrad_dl.nn import BatchNorm1d
 from tinygrad_dl.optim import (
     SGD,
@@ -43,7 +44,7 @@ from tinygrad_dl.optim.optimizer import check_lr
 
 from .guard import DivergenceGuard, NonFiniteLossError, check_finite
 from .history import History, TrainResult, epochs_trained
-from .loop import Best, LoopRun, Prepared, Snapshot, Trainer, count_arg
+from .loop import Best, LoopRun, Prepared, Snapshot, Trainer
 from .outputs import write_outputs
 
 __all__ = ["MinibatchTrainer", "NonFiniteLossError", "check_finite", "evaluate", "fit"]
@@ -118,11 +119,11 @@ def fit(
     """
     # counts: epochs=2.5 trained 2 epochs and n_updates=2.5 3 updates, n_batch=2.5 failed deep
     # in the slicing, eval_every=2.5 evaluated every 5 updates, True read as 1: refused
-    n_batch = count_arg("fit", "n_batch", n_batch)
+    n_batch = integer("fit", "n_batch", n_batch)
     if epochs is not None or n_updates is None:
-        epochs = count_arg("fit", "epochs", epochs)
-    n_updates = None if n_updates is None else count_arg("fit", "n_updates", n_updates)
-    eval_every = count_arg("fit", "eval_every", eval_every) if eval_every is not None else None
+        epochs = integer("fit", "epochs", epochs)
+    n_updates = None if n_updates is None else integer("fit", "n_updates", n_updates)
+    eval_every = integer("fit", "eval_every", eval_every) if eval_every is not None else None
     X, y = data.X_train, data.y_train
     X_val, y_val = getattr(data, "X_val", None), getattr(data, "y_val", None)
     has_val = X_val is not None and y_val is not None and len(y_val) > 0

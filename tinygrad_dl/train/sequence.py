@@ -19,11 +19,12 @@ import numpy as np
 
 from tinygrad_dl.data import load_text
 from tinygrad_dl.jit import jit as capture
+from tinygrad_dl.models.base import integer
 from tinygrad_dl.optim import SGD, AdaGrad, Adam, Optimizer, clip_grad_value_
 
 from .guard import DivergenceGuard
 from .history import History, TrainResult, epochs_trained, format_sample
-from .loop import Best, LoopRun, Prepared, Snapshot, Trainer, count_arg
+from .loop import Best, LoopRun, Prepared, Snapshot, Trainer
 from .outputs import write_outputs
 
 
@@ -74,11 +75,11 @@ def fit_rnn(
     """
     # counts: n_updates=2.5 trained 3 updates, epochs=1.5 of 7 per pass 11, seq_length=2.5
     # failed at its first slice ("slice indices must be integers"), True read as 1
-    seq_length = count_arg("fit_rnn", "seq_length", seq_length, 1)
-    n_updates = None if n_updates is None else count_arg("fit_rnn", "n_updates", n_updates, 1)
-    epochs = None if epochs is None else count_arg("fit_rnn", "epochs", epochs, 1)
-    log_every = count_arg("fit_rnn", "log_every", log_every, 1)
-    sample_every = count_arg("fit_rnn", "sample_every", sample_every, 1) if sample_every else None
+    seq_length = integer("fit_rnn", "seq_length", seq_length, 1)
+    n_updates = None if n_updates is None else integer("fit_rnn", "n_updates", n_updates, 1)
+    epochs = None if epochs is None else integer("fit_rnn", "epochs", epochs, 1)
+    log_every = integer("fit_rnn", "log_every", log_every, 1)
+    sample_every = integer("fit_rnn", "sample_every", sample_every, 1) if sample_every else None
     ints = data.encode(data.text)
     N = len(ints)
     if N < seq_length + 1:
