@@ -295,7 +295,7 @@ def test_in_place_steps_match_torch_optim(case, dtype, impl):
     np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=tol, atol=tol)
 
 
-# ---- SGD block by block (sgd.BLOCK): the same numbers as one pass per line ----------------
+# ---- SGD block by block (grad.block_size): the same numbers as one pass per line ----------------
 @pytest.mark.parametrize("h", [
     {"lr": 0.1}, {"lr": 0.1, "weight_decay": 0.01}, {"lr": 0.1, "weight_decay": 1e-9},
     {"lr": 0.1, "momentum": 0.9}, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01},
@@ -311,7 +311,7 @@ def test_sgd_in_blocks_is_bit_for_bit_the_whole_array_step(monkeypatch, h, grad)
     from tinygrad_dl.optim import sgd
 
     def run(block: int) -> tuple[np.ndarray, np.ndarray, Any]:
-        monkeypatch.setattr(sgd, "BLOCK", block)
+        monkeypatch.setattr(sgd, "block_size", lambda n: block)
         monkeypatch.setattr(sgd, "BLOCKED_FROM", 0 if block < 10 else 10**12)
         rng = np.random.default_rng(1)
         buf = rng.standard_normal(36)
@@ -357,6 +357,6 @@ def test_sgd_in_blocks_allocates_no_parameter_sized_temporary():
     p = Tensor(np.ones((400, 400)), requires_grad=True)  # 1.25 MiB: stepped in blocks
     p.grad = np.full((400, 400), 0.5)
     opt = optim.SGD([p], lr=0.1)
-    opt.step()  # the block's temporary is made on the first step
+    opt.step()  # (a first step: what an optimizer makes once is not counted below)
     peak = step_peak(opt)
     assert peak < p.data.nbytes / 4, peak

@@ -95,6 +95,42 @@ def passed(g: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return out
 
 
+# ---- adding a large product into a gradient without a temporary of its size -----------------
+# An array of more than BLOCKED_FROM elements is worked on in blocks, each at most a quarter of
+# it and at most BLOCK elements (256 KiB of float64, in L2): a temporary a quarter of the
+# parameter at most, not a second parameter-sized array at the step's peak, in few enough
+# blocks that each one's Python (two NumPy calls) stays small beside its passes.
+BLOCK = 32768
+BLOCKED_FROM = 8192  # (smaller: the whole temporary is at most 64 KiB of float64)
+
+
+def block_size(n: int) -> int:
+    """The elements per block of an array of n elements (> BLOCKED_FROM)."""
+    return min(BLOCK, -(-n // 4))
+
+
+def add_scaled(out: np.ndarray, factor: Any, x: np.ndarray) -> None:
+    """out += factor * x, the product made a block at a time (`block_size`) into one small
+    temporary, not into an array of out's size (the L2 term's 2 lam W added into W's
+    gradient). Elementwise, so the numbers are those of `out += factor * x`, which it does
+    where blocks would not be the same (arrays not C-contiguous, of other shapes, sharing
+    memory) or are not worth it (small)."""
+    n = x.size
+    if (n <= BLOCKED_FROM or out.shape != x.shape or not out.flags.c_contiguous
+            or not x.flags.c_contiguous or np.may_share_memory(out, x)):
+        out += factor * x
+        return
+    fo, fx = out.reshape(-1), x.reshape(-1)
+    b = block_size(n)
+    t = np.empty(b, np.result_type(factor, x))
+    for s in range(0, n, b):
+        xs = fx[s:s + b]
+        ts = t[:xs.size]
+        np.multiply(factor, xs, out=ts)
+        view = fo[s:s + b]
+        view += ts
+
+
 def sum_terms(terms: list[Any]) -> np.ndarray | None:
     """The sum of the deferred gradient terms of one key, each kind summed its own way
     (`type(term).total`: MatMul's `Outer` rows as one product), the kinds then added; None

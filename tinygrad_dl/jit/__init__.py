@@ -119,13 +119,14 @@ def _miss(arrays: tuple[Any, ...]) -> Any:
     return MISS
 
 
-def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable[[Any], Any]:
-    """One generated function for a call whose arguments are all arrays, `entry(args)`: the
-    checks that make the call this plan's (the arguments' count, types, shapes and dtypes
-    as in `key`; no hook attached on any thread, grad mode on), the plan's guards, then its
-    compiled steps, all inline (`Plan.entry`: one Python call per replay); MISS as soon as
-    one check fails (the call then takes the slow path, which finds out why). The source
-    holds our own names and the repr of ints only."""
+def entry_checks(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]
+                 ) -> tuple[list[str], dict[str, Any]]:
+    """The first lines of the generated function for a call whose arguments are all arrays,
+    `entry(args)`, and the names they read: the checks that make the call this plan's (the
+    arguments' count, types, shapes and dtypes as in `key`; no hook attached on any thread,
+    grad mode on) and the plan's guards, before its compiled steps, all inline (`Plan.build`:
+    one Python call per replay); MISS as soon as one check fails (the call then takes the
+    slow path, which finds out why). The source holds our own names and the repr of ints."""
     env: dict[str, Any] = {"MISS": MISS, "hooks": hooks, "GM": grad_mode, "S": grad_mode.state,
                            "J": j}
     n = len(key)
@@ -144,7 +145,7 @@ def make_entry(j: jit, plan: Plan, key: tuple[tuple[Any, Any], ...]) -> Callable
     else:
         lines.append(f"if {plan.guards.expression(env)}: return MISS")
     lines.append("J.replays += 1")
-    return plan.entry(lines, env)
+    return lines, env
 
 
 def _replay_note(e: Exception, fn: Any) -> None:
@@ -188,9 +189,8 @@ class jit:
         self.rerecords = 0
         self._strikes: dict[Any, int] = {}  # signature -> guard failures before any replay
         self._replays_at_plan: dict[Any, int] = {}
-        # per signature of arrays only, its plan's generated `entry` (checks, guards, run);
-        # `_fast` is the one replayed last, tried first by every call without keywords
-        self._entries: dict[Any, tuple[Plan, Callable[[Any], Any]]] = {}
+        # the generated `entry` (checks, guards, steps) of the plan replayed last, tried
+        # first by every call without keywords (a plan of a signature of arrays only has one)
         # signature -> argument positions whose layout the step's NumPy depends on (a
         # recording saw np.ascontiguousarray(X), X.reshape(n, -1)...): their strides join
         # the cache key, so each layout gets its own recording
@@ -249,7 +249,7 @@ class jit:
         if type(entry) is Plan:
             if not entry.stale(arrays):  # the guards, compiled
                 self.replays += 1
-                self._fast = self._entry(key, base, entry) if arrays is args else _miss
+                self._fast = entry.entry if arrays is args and entry.entry else _miss
                 try:
                     out = entry.run(arrays)
                 except Exception as e:
@@ -290,6 +290,7 @@ class jit:
             try:
                 plan = Plan(rec, frozen_tensors(entry, rec), borrowed_arrays(entry, rec),
                             layouts)
+                plan.build(entry_checks(self, plan, base) if arrays is args else None)
             except Exception as e:  # noqa: BLE001 - a plan we cannot build: say so, run eagerly
                 # (this call's result is eager's and stays; without this, the same error would
                 # come out of every later call of the step)
@@ -299,19 +300,10 @@ class jit:
             self._replays_at_plan[key] = self.replays
         return result
 
-    def _entry(self, key: Any, base: Any, plan: Plan) -> Callable[[Any], Any]:
-        """The plan's generated entry (made at its first replay through `_call`); `base`:
-        the signature's shapes and dtypes (`key` may add strides, which the guards check)."""
-        made = self._entries.get(key)
-        if made is None or made[0] is not plan:
-            made = self._entries[key] = (plan, make_entry(self, plan, base))
-        return made[1]
-
     def _stale(self, key: Any, why: str) -> None:
         """A guard failed: drop the recording (this call records afresh), or give up after
         STRIKES failures in a row with no replay in between."""
         del self.cache[key]
-        self._entries.pop(key, None)
         self._fast = _miss
         self.rerecords += 1
         if self._replays_at_plan.get(key) == self.replays:  # not one replay since recorded
@@ -335,6 +327,5 @@ class jit:
             warnings.warn(msg + "; running it eagerly", RuntimeWarning, stacklevel=3)
         self.fallbacks[key] = why
         self.cache.pop(key, None)
-        self._entries.pop(key, None)
         self._fast = _miss
         return result

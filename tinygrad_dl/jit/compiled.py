@@ -253,8 +253,9 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
     R, a copy of the registers `template` (`start` writes those lines), does `steps` in order
     on it (`forward` writes a forward step, `_backward` a backward) and returns (`end` writes
     that line). `fresh`: the ids of the parameters whose .grad was None when recorded.
-    `checks`: (lines, the names they use) written first, before the `try:` (jit's entry:
-    its checks return MISS; the function is then named `entry`, its file "<jit entry>").
+    `checks`: (lines, the names they use) written first, before the `try:`, the function
+    then `entry(arrays, checked=False)` in file "<jit entry>" (jit's entry: its checks return
+    MISS, and should read `checked`, True when the caller has made them: `Plan.build`).
     `shared`: the plan's `Shared` (each function compiled from the plan gets the same).
     Either function returns BUSY, running nothing, while another runs (`Shared.token`)."""
     w = Writer(shared)
@@ -265,7 +266,7 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
         if clash:
             raise ValueError(f"compile_steps: the checks' names {sorted(clash)} are taken")
         w.env.update(names)
-        head = ["def entry(arrays):", *(f"    {line}" for line in lines)]
+        head = ["def entry(arrays, checked=False):", *(f"    {line}" for line in lines)]
     start(w)
     for step in steps:
         if type(step) is backward_type:

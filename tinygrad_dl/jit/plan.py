@@ -165,9 +165,12 @@ class Plan:
                              layouts=[(j, rec.arrays[j].strides) for j in sorted(layouts)])
         self._fresh = frozenset(rec.grad_none)  # .grad None when recorded: kept arrays
         self._param_regs = frozenset(int(r) for r, _ in self.params)
-        self._shared = Shared()  # run's and entry's accumulator and kept arrays: the same
+        self._shared = Shared()  # the accumulator and kept arrays of the compiled steps
         self.stale = self.guards.compiled()  # True when a guard fails: then guards.why_stale
-        self._run = self._compile(run=True)[0]  # the steps as one straight-line function
+        # the steps as one straight-line function (`build`); with jit's checks it is also
+        # the entry, `entry(arrays)`, and `run` calls it as `entry(arrays, True)`
+        self._run: Callable[..., Any] | None = None
+        self.entry: Callable[[Any], Any] | None = None
 
     def register(self, src: Source) -> int:
         """The register that holds `src` at every run."""
@@ -197,12 +200,21 @@ class Plan:
         unpack `arrays` into them)."""
         return [f"r{self.n + j}" for j in range(self.n_args)]
 
-    def entry(self, lines: list[str], names: dict[str, Any]) -> Callable[[Any], Any]:
-        """The compiled steps again, as one function `entry(arrays)` that first runs `lines`
-        (jit's checks: they return early when the call is not this plan's, and unpack
-        `arrays` into `arguments()`), over `names`; one Python call per replay, not two.
-        It shares `run`'s accumulator and kept arrays (`compiled.Shared`)."""
-        return self._compile(True, (lines, names))[0]
+    def build(self, checks: tuple[list[str], dict[str, Any]] | None = None) -> None:
+        """Compile the steps, once: `run(arrays)`; with `checks` (lines over the names in the
+        dict: jit's checks, which return early when the call is not this plan's and unpack
+        `arrays` into `arguments()`) one function `entry(arrays)` that runs them first, one
+        Python call per replay, and that `run` calls as `entry(arrays, True)`, the checks
+        skipped (its caller made them). One function, not a second copy of the steps: for a
+        char-RNN's unrolled graph each copy is ~100 KB of bytecode."""
+        if checks is None:
+            self._run = self._compile(run=True)[0]
+            return
+        lines, names = checks
+        unpack = "".join(f"{r}, " for r in self.arguments())
+        lines = ["if not checked:", *(f"    {line}" for line in lines),
+                 "else:", f"    {unpack}= arrays" if unpack else "    pass"]
+        self._run = self.entry = self._compile(True, (lines, names))[0]
 
     @property
     def source(self) -> str:
@@ -211,8 +223,13 @@ class Plan:
         return self._compile(run=False)[1]
 
     def run(self, arrays: list[np.ndarray]) -> Any:
-        """The step on these arguments: its return value (the steps, compiled: `compiled`)."""
-        return self._run(arrays)
+        """The step on these arguments (checked by the caller): its return value (the steps,
+        compiled: `compiled`)."""
+        if self.entry is not None:
+            return self.entry(arrays, True)  # type: ignore[call-arg]
+        if self._run is None:
+            self.build()
+        return self._run(arrays)  # type: ignore[misc]
 
     def _reg(self, w: Writer, r: int) -> str:
         """Register r in the source: a local `r7` (op outputs, arguments, parameters' arrays),

@@ -19,9 +19,13 @@ Their public wrappers, with argument checks, are in `tinygrad_dl.functional`.
 
 from __future__ import annotations
 
+from operator import itemgetter
+from typing import Any
+
 import numpy as np
 
 from ..engine import Function
+from ..grad import BLOCKED_FROM, add_scaled
 
 try:  # np.einsum without its Python wrapper: with optimize=False (the default) np.einsum
     # returns c_einsum(*operands) itself, so the same numbers, ~0.8 us less a call (3 calls
@@ -170,7 +174,9 @@ class SumOfSquares(Function):
         if ctx.scale != 1.0:
             g = g * ctx.scale  # what the Mul by lam would have passed back
         g2 = 2.0 * g
-        return tuple(g2 * x for x in ctx.saved)
+        # a large weight's 2 lam W is left to the accumulator (`Scaled`), which adds it into
+        # the gradient already there (the loss's, through Linear) without a W-sized temporary
+        return tuple(Scaled((g2, x)) if x.size > BLOCKED_FROM else g2 * x for x in ctx.saved)
 
     def backward_into(ctx, g, outs):
         """backward, each gradient written into its buffer in `outs` (None: a new array),
@@ -182,6 +188,54 @@ class SumOfSquares(Function):
         return tuple(np.multiply(g2, x, out=o) if o is not None and x.ndim
                      and o.shape == x.shape and o.dtype == np.result_type(g2, x)
                      else g2 * x for x, o in zip(ctx.saved, outs))
+
+
+class Scaled(tuple):
+    """SumOfSquares's gradient `factor * x` (2 lam W) for a large x, left to the accumulator:
+    added into a gradient that is ours a block at a time (`grad.add_scaled`), so the step's
+    peak holds no second W-sized array (the hand-written `dW += 2 * lam * W` holds one); made
+    as a new array where it is the first gradient or the pending one is not ours. The same
+    numbers as the array `factor * x` added by the accumulator's rule. `Scaled((factor, x))`."""
+
+    __slots__ = ()
+    factor = property(itemgetter(0))
+    x = property(itemgetter(1))
+
+    @property
+    def shape(self) -> tuple[int, ...]:  # the engine checks it against the input's
+        return self[1].shape
+
+    def add_into(self, prev: np.ndarray | None, ours: bool) -> np.ndarray:
+        """The gradient with this term added: `prev` itself when it is ours (in place), else
+        a new array (then ours: `engine.Pending`'s rule)."""
+        factor, x = self
+        if prev is None:
+            return factor * x
+        if ours:
+            add_scaled(prev, factor, x)
+            return prev
+        total = factor * x
+        return np.add(prev, total, out=total) if total.dtype == np.result_type(prev, total) \
+            else prev + total
+
+    def add_to(self, pending: Any, key: Any) -> None:
+        """Into `pending`'s gradient of `key` (an engine.Pending), made ours by its rule
+        (`Pending.own`: zeros where there is none yet, which the product is written over,
+        so a -0.0 stays -0.0; a copy where it is not ours)."""
+        factor, x = self
+        first = pending.grads.get(key) is None
+        out = pending.own(key, x.shape, np.result_type(factor, x))
+        if first:
+            np.multiply(factor, x, out=out)
+        else:
+            add_scaled(out, factor, x)
+
+    @staticmethod
+    def total(terms: list[Scaled]) -> np.ndarray:
+        out = None
+        for t in terms:
+            out = t.add_into(out, out is not None)
+        return out
 
 
 def _fits(o: np.ndarray | None, shape: tuple[int, ...], *args: np.ndarray) -> bool:

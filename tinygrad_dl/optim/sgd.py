@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..grad import BLOCKED_FROM, block_size
 from .common import only_defaults
 from .optimizer import Optimizer
 
@@ -52,8 +53,11 @@ class SGD(Optimizer):
     def _step_group(self, group: dict[str, Any],
                     items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        # a block-sized temporary per dtype, made for this step (kept, it would sit beside
+        # the parameters between steps, in every later step's peak memory)
+        scratch: dict[Any, np.ndarray] = {}
         for d, g, state in items:
-            big = d.nbytes > BLOCKED_FROM
+            big = d.size > BLOCKED_FROM
             if not (mu or wd or big):  # the course's theta -= eta g: two passes, as by hand
                 d -= np.multiply(g, lr)
                 continue
@@ -69,29 +73,21 @@ class SGD(Optimizer):
             if flat is None:  # one pass per line over the whole array
                 _sgd(d, g, v, np.empty_like(d), lr, mu, wd, fold)
                 continue
-            # block by block: the temporary stays in the cache (a pass over a few MB of
-            # parameter and gradient costs about half); elementwise, so the same numbers
+            # block by block (grad.block_size): the temporary is a block, not a second
+            # parameter-sized array at the step's peak (a replayed step's peak is often its
+            # optimizer step's), and it stays in the cache (a pass over a few MB of parameter
+            # and gradient costs about half); elementwise, so the same numbers
             fd, fg, fv = flat
-            t = self._scratch(d.dtype)
-            for s in range(0, fd.size, BLOCK):
-                e = s + BLOCK
+            b = block_size(fd.size)
+            t = scratch.get(d.dtype)
+            if t is None or t.size < b:
+                t = scratch[d.dtype] = np.empty(b, d.dtype)
+            for s in range(0, fd.size, b):
+                e = s + b
                 ds = fd[s:e]
                 _sgd(ds, fg[s:e], None if fv is None else fv[s:e], t[:ds.size], lr, mu, wd, fold)
 
-    def _scratch(self, dtype: np.dtype) -> np.ndarray:
-        """A block-sized temporary of this dtype, kept from step to step."""
-        cache = self.__dict__.setdefault("_scratch_blocks", {})
-        t = cache.get(dtype)
-        if t is None:
-            t = cache[dtype] = np.empty(BLOCK, dtype)
-        return t
 
-
-BLOCK = 16384  # elements per block of a blocked SGD step (128 KiB of float64: in L2)
-# parameters above 1 MiB are stepped block by block: measured on the two-layer net's W1
-# (50 x 3072, one BLAS thread, 2026-12-02), 1.2 MB of float64 step in 82 us blocked against
-# 134 us whole; its 0.6 MB float32 copy gains nothing (the whole arrays stay in L2/L3)
-BLOCKED_FROM = 2**20
 
 
 def _flat(*arrays: np.ndarray | None) -> tuple[Any, ...] | None:
