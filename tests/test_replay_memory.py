@@ -212,22 +212,23 @@ def _compiled_functions() -> list[str]:
                   and f.__code__.co_filename in ("<jit plan>", "<jit entry>"))
 
 
-def _tiny_step():
+def _warmed(calls: int) -> tuple[Tensor, jit, np.ndarray]:
+    """w, the jit of step(X) = sum(X * w) with backward, called `calls` times, and its X."""
     w = Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
 
     def step(X):
         (Tensor(X) * w).sum().backward()
-    return w, step
+    jitted = jit(step)
+    X = np.arange(12.0).reshape(3, 4)
+    for _ in range(calls):
+        w.grad = None
+        jitted(X)
+    return w, jitted, X
 
 
 def test_a_plan_compiles_its_steps_into_one_function():
     before = _compiled_functions()
-    w, step = _tiny_step()
-    jitted = jit(step)
-    X = np.arange(12.0).reshape(3, 4)
-    for _ in range(5):
-        w.grad = None
-        jitted(X)
+    w, jitted, X = _warmed(5)
     assert jitted.replays == 3
     assert _compiled_functions() == sorted([*before, "<jit entry>"])  # (was also "<jit plan>")
     assert np.array_equal(w.grad, X.sum(0))
@@ -236,12 +237,7 @@ def test_a_plan_compiles_its_steps_into_one_function():
 def test_the_slow_path_replays_the_same_function_without_its_checks():
     """Another thread inside detect_anomaly: the entry's checks send every call to the slow
     path, which replays the plan (its guards checked there) through the same function."""
-    w, step = _tiny_step()
-    jitted = jit(step)
-    X = np.arange(12.0).reshape(3, 4)
-    for _ in range(3):
-        w.grad = None
-        jitted(X)
+    w, jitted, X = _warmed(3)
     inside, leave = threading.Event(), threading.Event()
 
     def hold():
@@ -263,9 +259,7 @@ def test_the_slow_path_replays_the_same_function_without_its_checks():
 
 
 def test_a_plan_of_a_keyword_call_replays_without_an_entry():
-    w, step = _tiny_step()
-    jitted = jit(step)
-    X = np.arange(12.0).reshape(3, 4)
+    w, jitted, X = _warmed(0)
     for k in range(4):
         w.grad = None
         jitted(X=X + k)
