@@ -152,10 +152,10 @@ def test_bptt_is_the_finite_difference_of_the_loss_at_seq_length_1_hidden_1():
 
 
 def test_text_bytes_are_read_as_written(tmp_path):
-    """UTF-8 multibyte characters, a leading BOM dropped (a second one is text), CRLF kept as
-    '\\r\\n' (bytes as written: no newline translation), vocabulary in code-point order."""
+    """UTF-8 multibyte characters, a leading BOM dropped (a second one is text), CRLF read as
+    '\\n' (universal newlines, as open() in text mode), vocabulary in code-point order."""
     cases = {"héllo 日本 😀": "héllo 日本 😀", "\ufeffab": "ab", "\ufeff\ufeffab": "\ufeffab",
-             "a\r\nb": "a\r\nb", "x": "x"}
+             "a\r\nb": "a\nb", "x": "x"}
     for i, (written, read) in enumerate(cases.items()):
         p = tmp_path / f"{i}.txt"
         p.write_bytes(written.encode("utf-8"))

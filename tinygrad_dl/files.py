@@ -33,7 +33,8 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Any) -> Path:
     binary file (e.g. `lambda f: np.savez(f, **arrays)`). A temp file in the same folder,
     `.NAME.tgdl-XXXXXXXX.tmp` (NAME cut to 40 characters), is written, flushed and fsynced,
     os.replace'd over `path`, then the folder is fsynced so the rename itself is durable. The
-    parent folder is created if needed. The file gets the user's umask (0644 by default). An
+    parent folder is created if needed. A new file gets the user's umask (0644 by default), a
+    replaced one keeps its mode (as open(path, "w")). An
     OSError (a full disk, a read-only file system) names `path`.
 
     A temp file left by a kill -9 is removed by the next write to the same `path`: the writer
@@ -76,8 +77,10 @@ def _write_temp(path: Path, data: Any, again: Any = None) -> Path:
     except OSError as e:
         raise OSError(e.errno, e.strerror, str(path)) from None
     try:
-        # mkstemp makes 0600 files; what we write is the user's, with their umask (0644 usually)
-        os.fchmod(fd, 0o666 & ~umask())
+        # mkstemp makes 0600 files; what we write is the user's, with their umask (0644 usually),
+        # or, replacing a file, with that file's mode, as open(path, "w") keeps it (a checkpoint
+        # chmod'ed 0600 became 0644, readable by all, when saved again)
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w+b") as f:  # (readable: written again if its name is taken away)
             if again is not None:
                 shutil.copyfileobj(again, f)
@@ -113,6 +116,16 @@ def _write_temp(path: Path, data: Any, again: Any = None) -> Path:
         raise
     finally:
         _writing.discard(tmp)
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits a write to `path` leaves: those of the file it replaces (set-id and
+    sticky bits dropped, as a write by a non-root user drops them), else the umask's default."""
+    try:
+        st = os.stat(path)
+    except OSError:  # (absent: a first save)
+        return 0o666 & ~umask()
+    return stat.S_IMODE(st.st_mode) & 0o777 if stat.S_ISREG(st.st_mode) else 0o666 & ~umask()
 
 
 # this process's temps being written: never taken for stale by another thread of it (where

@@ -330,21 +330,24 @@ def find_pdf_engine() -> str | None:
 
 
 def print_pdf(engine: str, html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
-    """Print the HTML page to PDF with headless Chromium; atomic (temp file, then rename)."""
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    tmp.unlink(missing_ok=True)  # a killed run's half PDF: never renamed into place
-    with tempfile.TemporaryDirectory(prefix="tgdl-chromium-") as profile:
+    """Print the HTML page to PDF with headless Chromium; atomic (temp file, then rename).
+
+    Chromium prints into this run's own temp folder, copied into place by files.atomic_write
+    (a unique temp beside `pdf_path`): two reports at once shared one `.NAME.pdf.tmp`, each
+    unlinking or renaming the other's half-printed PDF."""
+    pdf_path.with_name(f".{pdf_path.name}.tmp").unlink(missing_ok=True)  # an older version's
+    # temp, left by a killed run (never renamed into place)
+    with tempfile.TemporaryDirectory(prefix="tgdl-chromium-") as work:
+        tmp = Path(work) / "print.pdf"
         cmd = [engine, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               f"--user-data-dir={profile}", "--no-pdf-header-footer",
+               f"--user-data-dir={Path(work) / 'profile'}", "--no-pdf-header-footer",
                "--virtual-time-budget=10000", f"--print-to-pdf={tmp}", html_path.resolve().as_uri()]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if r.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
-        tmp.unlink(missing_ok=True)
-        last = (r.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"{Path(engine).name} could not print {html_path}: {last}")
-    with open(tmp, "rb") as f:  # on disk before the rename (as files.atomic_write does)
-        os.fsync(f.fileno())
-    return files.replace(tmp, pdf_path)
+        if r.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
+            last = (r.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"{Path(engine).name} could not print {html_path}: {last}")
+        with open(tmp, "rb") as src:
+            return files.atomic_write(pdf_path, lambda f: shutil.copyfileobj(src, f))
 
 
 def _cell_error(nb: Any) -> str:

@@ -105,7 +105,8 @@ MAX_VOCAB = 10_000
 
 def load_text(path: str | os.PathLike[str] | None = None,
               max_bytes: int = MAX_TEXT_BYTES, max_vocab: int = MAX_VOCAB) -> CharData:
-    """Load a UTF-8 text file (a leading BOM is dropped) or, with path=None, the default corpus.
+    """Load a UTF-8 text file (a leading BOM is dropped, "\r\n" and "\r" read as "\n", as
+    open() in text mode reads them) or, with path=None, the default corpus.
 
     Missing file -> FileNotFoundError; a folder, a device or a pipe, not valid UTF-8, empty,
     holding a NUL character (UTF-16 ASCII text decodes as UTF-8 with a NUL in every other place),
@@ -136,6 +137,9 @@ def load_text(path: str | os.PathLike[str] | None = None,
                if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] == b"\0\0\xfe\xff" else "")
         raise ValueError(f"{p}: not valid UTF-8 (byte {e.start}: {raw[e.start:e.start + 1]!r})"
                          f"{bom}; re-save the file as UTF-8") from None
+    # universal newlines, as open(p) in text mode: a text saved on Windows ("\r\n") or old Mac
+    # ("\r") trains on "\n", not on a "\r" character that samples then print
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text:
         raise ValueError(f"{p}: the text file is empty")
     nul = text.find("\0")

@@ -47,6 +47,7 @@ class LazyLinear(Linear):
         self.d_in, self.d_out = 0, size_arg("LazyLinear", "out_features", out_features)
         self.init, self.std, self.rng, self.bias_on = init, std, rng, bool(bias)
         self.dtype_ = np.float64 if dtype is None else np_dtype(dtype, "LazyLinear")
+        self.__dict__["lazy_keys"] = ("W", "b") if bias else ("W",)  # (its state's, once sized)
         init_weights(init, (self.d_out, 1), 1, std, np.random.default_rng(0), self.dtype_,
                      False)  # (checks init= now, on a throwaway generator)
 
@@ -58,7 +59,7 @@ class LazyLinear(Linear):
         remember_init(self, self.init, d_in, self.std, self.rng)
         d = self.__dict__
         d["_parameters"] = {}
-        for name in ("rng", "std", "bias_on", "dtype_"):
+        for name in ("rng", "std", "bias_on", "dtype_", "lazy_keys"):
             d.pop(name, None)
         object.__setattr__(self, "__class__", Linear)  # (Module.__setattr__ would store it)
         d["_scope"] = "Linear"

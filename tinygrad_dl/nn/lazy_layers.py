@@ -65,6 +65,7 @@ class _Lazy(Module):
         probe = self.target(groups if isinstance(groups, (int, np.integer)) and groups > 0
                             else 1, *args, **{**kwargs, **extra})
         d["lazy_repr"] = "0," + probe.extra_repr().partition(",")[2]  # torch's: 0 channels
+        d["lazy_keys"] = tuple(probe.state_dict())  # (its state's names, once sized)
 
     def materialize(self, channels: int) -> None:
         """Build the layer for `channels` input channels and become it."""
@@ -73,7 +74,7 @@ class _Lazy(Module):
         old = self.__dict__
         new = dict(real.__dict__)
         for k, v in old.items():  # (hooks and the user's own attributes stay)
-            if k not in new and k not in ("lazy_args", "lazy_repr"):
+            if k not in new and k not in ("lazy_args", "lazy_repr", "lazy_keys"):
                 new[k] = v
         new["training"] = old["training"]
         if old["_scope"] != type(self).__name__:  # the name a parent gave it ("features.0")

@@ -8,7 +8,7 @@ apply and the rest of PyTorch's Module API live here; `size_arg` checks the laye
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -419,7 +419,8 @@ class Module(HookMethods, TreeMethods):
         makes the state dict's arrays the parameters' and buffers' own, in their dtype (the
         parameter Tensors stay the same objects, so optimizers keep them). Lazy layers (inside
         or itself) are sized off their saved weights (torch's lazy load hook); a refused load
-        leaves them lazy.
+        leaves them lazy, and so does a strict=False one without their weights (their keys
+        missing; strict=True refuses it in one line).
         """
         who = f"{type(self).__name__}.load_state_dict"
         assign = _flag(who, "assign", assign)
@@ -428,20 +429,23 @@ class Module(HookMethods, TreeMethods):
         engine.notify_write(f"{who}()")
         sized = self._size_lazy_layers(state)  # (torch's lazy load hook)
         try:
-            return self._load_entries(who, state, strict, assign)
+            # strict=False: an unsized lazy layer's keys missing, it left lazy, as torch's
+            # (strict: its "run one forward pass first" line, from listing its parameters)
+            with nullcontext([]) if strict else self._lazy_left_out() as unsized:
+                return self._load_entries(who, state, strict, assign, unsized)
         except BaseException:  # a refused load leaves the lazy layers lazy
             self._unsize_lazy_layers(sized)
             raise
 
     def _load_entries(self, who: str, state: Mapping[str, Any], strict: bool,
-                      assign: bool) -> IncompatibleKeys:
+                      assign: bool, unsized: list[str]) -> IncompatibleKeys:
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
         targets.update(self._saved_buffers())
         tied = {k: v for k, v in tied_names(self).items() if k not in targets}
         state = self._ours(state, {**targets, **tied})
         state = _untie(who, state, tied, targets)
-        missing = [k for k in targets if k not in state]
+        missing = [k for k in targets if k not in state] + unsized
         unexpected = [k for k in state if k not in targets]
         if strict and (missing or unexpected):
             raise ValueError(f"{who}: missing keys {missing}, unexpected keys {unexpected}")

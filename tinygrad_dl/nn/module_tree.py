@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -182,6 +183,23 @@ class TreeMethods:
             self._unsize_lazy_layers(sized)
             raise
         return sized
+
+    @contextmanager
+    def _lazy_left_out(self) -> Iterator[list[str]]:
+        """Within: the lazy layers still unsized (no saved weight to size them off) list no
+        parameters; yields the state-dict names they will have, for load_state_dict's missing
+        keys (torch's strict=False leaves them uninitialized; it raised "run one forward pass")."""
+        left = [(prefix, m) for prefix, m in self.named_modules() if hasattr(m, "materialize_from")]
+        registries = [m.__dict__["_parameters"] for _, m in left]
+        try:
+            for _, m in left:
+                m.__dict__["_parameters"] = {}
+            yield [f"{prefix}.{k}" if prefix else k
+                   for prefix, m in left for k in m.__dict__.get("lazy_keys", ())]
+        finally:
+            for (_, m), registry in zip(left, registries):
+                if hasattr(m, "materialize_from"):  # (still lazy: not sized in between)
+                    m.__dict__["_parameters"] = registry
 
     @staticmethod
     def _unsize_lazy_layers(sized: list[tuple[Any, type, dict[str, Any]]]) -> None:

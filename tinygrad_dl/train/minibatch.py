@@ -370,6 +370,12 @@ class MinibatchTrainer(Trainer):
                 rng: np.random.Generator, dtype: np.dtype, checkpoint_every: int | None,
                 print_fn: Any, epochs_given: bool, notes: list[str]) -> Prepared:
         ds = _load_data(data, p, dtype)
+        X_test = None if ds.X_test is None else np.asarray(ds.X_test)
+        if X_test is not None and not np.isfinite(X_test).all():  # (fit checks the training and
+            # validation inputs; a NaN test row gave a test accuracy over NaN logits, no word)
+            bad = int(X_test.size - np.count_nonzero(np.isfinite(X_test)))
+            raise ValueError(f"the test inputs (X_test of {ds.source or 'the data'}) hold {bad} "
+                             "NaN/inf value(s); fix the data")
         net = cls.from_params(p, d=ds.d, K=ds.K, rng=rng, dtype=dtype)
         schedule, n_updates = _schedule(cls, p, len(ds.y_train), epochs_given, notes)
         if p["eval_every"] is None:

@@ -328,9 +328,12 @@ def _check_same_data(run: dict[str, Any], sizes: dict[str, int], sha: str | None
     # default data" did not say which, and the default may have changed since (the variable)
     was = run.get("data") or run.get("text") or source or "the default data"
     if run.get("sizes") and run["sizes"] != sizes:
+        crlf = (" (if the text has \\r\\n line endings: read as \\n now, as open() reads them, "
+                "a run on it from before cannot resume)" if sizes.get("characters", 0)
+                < run["sizes"].get("characters", 0) else "")
         raise ValueError(f"--resume {where}: the data differ from the interrupted run's "
                          f"({sizes} now, {run['sizes']} then); resume with the data it trained "
-                         f"on ({was})")
+                         f"on ({was}){crlf}")
     then = run.get("data_sha256")  # (a state saved before 2026-12-03 has none: sizes only)
     if then and sha and then != sha:  # as many images or characters, other ones: the rest of
         # the run would train on them, under the old run's name

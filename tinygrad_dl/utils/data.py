@@ -25,11 +25,12 @@ default generator, as above. `loader.sampler` / `loader.batch_sampler` are the o
 from __future__ import annotations
 
 import bisect
+import copy
 import itertools
 import math
 import operator
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -238,7 +239,8 @@ def _integers(idx: Any) -> np.ndarray:
 def collate(samples: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch: tuples, lists and namedtuples field by field (a
     namedtuple stays that namedtuple, as in PyTorch's default_collate; a plain tuple stays a
-    tuple where PyTorch gives a list), dicts key by key, strings and bytes into a list,
+    tuple where PyTorch gives a list), dicts and other mappings key by key (in the sample's
+    mapping type, as PyTorch's: an OrderedDict stays one), strings and bytes into a list,
     Tensors/arrays/numbers along a new first axis (as Tensors; samples that require grad are
     stacked in their graph, as torch.stack). Samples with different numbers
     of fields are a ValueError; None, objects and string arrays a TypeError, as PyTorch's."""
@@ -258,8 +260,8 @@ def collate(samples: Sequence[Any]) -> Any:
             return type(first)(fields)
         except TypeError:  # a subclass with its own constructor: the plain container
             return tuple(fields) if isinstance(first, tuple) else fields
-    if isinstance(first, dict):
-        return {k: collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, Mapping):
+        return _same_mapping(first, {k: collate([s[k] for s in samples]) for k in first})
     if isinstance(first, (str, bytes)):  # file names, captions: a list, as PyTorch's
         return list(samples)
     arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
@@ -280,6 +282,21 @@ def collate(samples: Sequence[Any]) -> Any:
     return Tensor(batch)
 
 
+def _same_mapping(like: Mapping[Any, Any], values: dict[Any, Any]) -> Any:
+    """`values` in the mapping type of the sample `like`, as PyTorch's default_collate: a
+    mutable one (OrderedDict, defaultdict, a dict subclass) as a copy of it updated (its extra
+    attributes kept), another built from a dict, a plain dict where the type allows neither
+    (an OrderedDict batch became a plain dict)."""
+    try:
+        if isinstance(like, MutableMapping):
+            out = copy.copy(like)
+            out.update(values)
+            return out
+        return type(like)(values)  # type: ignore[call-arg]
+    except TypeError:
+        return values
+
+
 def convert(sample: Any) -> Any:
     """One sample as DataLoader(batch_size=None) yields it (PyTorch's default_convert): NumPy
     arrays and scalars as Tensors, tuples, lists, namedtuples and dicts field by field, all
@@ -287,8 +304,8 @@ def convert(sample: Any) -> Any:
     `collate` (PyTorch gives a list)."""
     if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biufc":
         return Tensor(np.asarray(sample))
-    if isinstance(sample, dict):
-        return {k: convert(v) for k, v in sample.items()}
+    if isinstance(sample, Mapping):
+        return _same_mapping(sample, {k: convert(sample[k]) for k in sample})
     if isinstance(sample, tuple) and hasattr(type(sample), "_fields"):
         return type(sample)(*(convert(v) for v in sample))
     if isinstance(sample, (tuple, list)):
