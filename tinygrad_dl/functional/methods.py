@@ -23,7 +23,12 @@ from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float d
 def as_tensors(xs: Sequence[Any]) -> list[Tensor]:
     """Tensors as they are, constants as Tensors in the first tensor's float dtype."""
     ref = next((x for x in xs if isinstance(x, Tensor)), None)
-    return [like_tensor(x, ref) for x in xs]
+    try:
+        return [like_tensor(x, ref) for x in xs]
+    except OverflowError:  # an int outside an integer tensor's dtype: the method's own rule
+        if not isinstance(xs[0], Tensor):  # (torch.div(a, -2) of uint8 a: -3.5 as a / -2)
+            raise
+        return [xs[0], *(x if type(x) is int else like_tensor(x, ref) for x in xs[1:])]
 
 
 def as_tensor_of(x: Any) -> Tensor:

@@ -187,6 +187,11 @@ class Max(Function):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.at_index = at_index and len(ctx.axes) == 1 and x.size > 0
         out = ctx._reduce(x, axis=ctx.axes, keepdims=True)
+        if ctx.at_index and x.dtype.kind == "f" and not out.all():  # (a zero: rare)
+            # the value at the index returned, as torch's: np.max of [-0.0, 0.0] is 0.0 but
+            # its argmax 0, so the value and x[index] disagreed in the sign of zero
+            out = np.take_along_axis(x, ctx._pick(x, axis=ctx.axes[0], keepdims=True),
+                                     ctx.axes[0])
         ctx.save_for_backward(x, out)
         return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
                                                   if i not in ctx.axes])

@@ -35,7 +35,16 @@ from ..random import float_dtype, normal
 from .backward_to import backward_to, named_inputs
 from .casts import CastMethods, np_dtype
 from .comparisons import ComparisonMethods
-from .conversions import Axis, as_data, as_tensor, data_of, filled, plain_array, shape_arg
+from .conversions import (
+    Axis,
+    as_data,
+    as_tensor,
+    data_of,
+    filled,
+    plain_array,
+    shape_arg,
+    true_divisor,
+)
 from .counting import CountingMethods
 from .elementwise import ElementwiseMethods
 from .gathering import GatheringMethods
@@ -105,7 +114,10 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
                     "would cut it from its graph; use the tensor itself, t.astype(dtype) to "
                     "convert it, or t.detach() for a constant"
                 )
+            shared = data.data if isinstance(data, Tensor) else None
             data = as_data(data, dtype if dtype is None else np_dtype(dtype, "Tensor"))
+            if shared is data:  # Tensor(w.detach()) shares w's array: as detach() (see alias)
+                write_guard.alias(self)
         if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only
             hint = ("keep the real and imaginary parts as two float tensors"
                     if data.dtype.kind == "c" else "cast with .astype(np.float64) first")
@@ -456,8 +468,20 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
     def __rsub__(self, other: Any) -> Tensor: return Sub.apply(as_tensor(other, self), self)
     def __mul__(self, other: Any) -> Tensor: return Mul.apply(self, as_tensor(other, self))
     def __rmul__(self, other: Any) -> Tensor: return Mul.apply(as_tensor(other, self), self)
-    def __truediv__(self, other: Any) -> Tensor: return Div.apply(self, as_tensor(other, self))
-    def __rtruediv__(self, other: Any) -> Tensor: return Div.apply(as_tensor(other, self), self)
+    def __truediv__(self, other: Any) -> Tensor:
+        try:
+            y = as_tensor(other, self)
+        except OverflowError:  # (an int tensor / an int outside its dtype: see true_divisor)
+            y = true_divisor(other, self)
+        return Div.apply(self, y)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        try:
+            y = as_tensor(other, self)
+        except OverflowError:
+            y = true_divisor(other, self)
+        return Div.apply(y, self)
+
     def __pow__(self, other: Any) -> Tensor: return Pow.apply(self, as_tensor(other, self))
     def __rpow__(self, other: Any) -> Tensor: return Pow.apply(as_tensor(other, self), self)
     def __matmul__(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
@@ -477,14 +501,14 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         """self / other; rounding_mode "trunc" (toward 0) or "floor" rounds the quotient, as
         torch's: integers stay integers, computed exactly; its gradient is 0."""
         if rounding_mode is None:
-            return Div.apply(self, as_tensor(other, self))
+            return self.__truediv__(other)
         if not isinstance(rounding_mode, str) or rounding_mode not in ("trunc", "floor"):
             raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor'"
                              f" but found {rounding_mode!r}")
         op = TruncDivide if rounding_mode == "trunc" else FloorDivide
         return op.apply(self, as_tensor(other, self))
 
-    def true_divide(self, other: Any) -> Tensor: return Div.apply(self, as_tensor(other, self))
+    def true_divide(self, other: Any) -> Tensor: return self.__truediv__(other)
     def neg(self) -> Tensor: return Neg.apply(self)
     def matmul(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
     @torch_keywords(exponent="other")

@@ -117,10 +117,23 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
             dtype = like.data.dtype
         elif kind in "iub" and type(x) in (int, float, bool):  # NumPy 2's weak Python scalars
             dtype = np.result_type(like.data.dtype, x)
+        elif kind == "c":  # (complex64 + 1.5 was complex128; torch's and NumPy's complex64)
+            dtype = like.data.dtype
         else:
             return tensor.Tensor(x)
-        a = np.asarray(x, dtype=dtype)
+        try:
+            a = np.asarray(x, dtype=dtype)
+        except OverflowError as e:  # (uint8_t // -2: torch wraps -2 to 254 without a word)
+            if kind not in "iu":
+                raise
+            raise OverflowError(f"{e} (a Python number beside a {dtype} tensor takes its "
+                                f"dtype, NumPy 2's rule, where torch wraps it into range "
+                                f"silently: cast the tensor first, x.astype(np.int64))") from None
         return tensor.Tensor(engine.literal(a) if type(x) in (int, float, bool) else a)
+    if type(x) is complex and like is not None and like.data.dtype.kind in "biufc":
+        # a Python complex is weak too (torch's and NumPy 2's): float32 or complex64 + 1j is
+        # complex64 (it was complex128), float64 and the integers' complex128
+        return tensor.Tensor(np.asarray(x, dtype=np.result_type(like.data.dtype, x)))
     if like is not None and isinstance(x, np.generic) and like.data.dtype.kind == "f":
         # np.int64(3), np.float32(.5), np.bool_ beside a float tensor: read as the Python
         # number of its kind (torch's rule, and np.float64's, a float subclass, above), so
@@ -128,6 +141,16 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
         if x.dtype.kind in "biuf":
             return tensor.Tensor(np.asarray(x, dtype=like.data.dtype))
     return tensor.Tensor(x)
+
+
+def true_divisor(x: Any, like: Tensor) -> Tensor:
+    """as_tensor for a true division, which is never computed in an integer dtype: a Python
+    int outside an integer tensor's dtype is the float64 it is divided as (`uint8_t / -2`
+    raised NumPy 2's OverflowError; NumPy's own uint8 array / -2 and torch's are -3.5). Only
+    called once as_tensor has refused the number (the rare path)."""
+    if type(x) is int and like.data.dtype.kind in "iu":
+        return tensor.Tensor(engine.literal(np.asarray(float(x))))
+    return as_tensor(x, like)
 
 
 def fill_value(who: str, value: Any, like: Tensor) -> Tensor:
