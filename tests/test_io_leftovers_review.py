@@ -156,5 +156,5 @@ def test_strict_false_lazy_linear_itself_and_sized_by_a_forward():
 def test_resuming_a_crlf_run_from_before_says_why_it_cannot(tmp_path):
     from tinygrad_dl.train.run import _check_same_data
     run = {"sizes": {"characters": 8, "vocabulary": 6}, "text": "win.txt"}
-    with pytest.raises(ValueError, match=r"if the text has \\r\\n line endings: read as \\n now"):
+    with pytest.raises(ValueError, match=r"the text has \\r\\n or \\r line endings: read as \\n"):
         _check_same_data(run, {"characters": 6, "vocabulary": 5}, None, "out")

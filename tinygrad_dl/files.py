@@ -77,10 +77,6 @@ def _write_temp(path: Path, data: Any, again: Any = None) -> Path:
     except OSError as e:
         raise OSError(e.errno, e.strerror, str(path)) from None
     try:
-        # mkstemp makes 0600 files; what we write is the user's, with their umask (0644 usually),
-        # or, replacing a file, with that file's mode, as open(path, "w") keeps it (a checkpoint
-        # chmod'ed 0600 became 0644, readable by all, when saved again)
-        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w+b") as f:  # (readable: written again if its name is taken away)
             if again is not None:
                 shutil.copyfileobj(again, f)
@@ -91,6 +87,13 @@ def _write_temp(path: Path, data: Any, again: Any = None) -> Path:
             else:
                 data(f)
             f.flush()
+            # mkstemp makes 0600 files; what we write is the user's, with their umask (0644
+            # usually), or, replacing a file, with that file's mode, as open(path, "w") keeps it
+            # (a checkpoint chmod'ed 0600 became 0644, readable by all, when saved again). Set
+            # once written, fsynced with it: a temp a kill -9 left while it was written stays
+            # 0600, which the next writer can open to remove (one of a 0200 or 0000 file's mode
+            # could never be opened, so never removed)
+            os.fchmod(f.fileno(), _mode_for(path))
             os.fsync(f.fileno())
             # renamed while still open, so its lock holds until it is `path`: no other writer
             # takes it for a stale temp in between

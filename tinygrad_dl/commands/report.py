@@ -38,6 +38,11 @@ from tinygrad_dl import files
 from .args import number
 from .signals import sigterm_as_interrupt, stopped
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock
+    fcntl = None  # type: ignore[assignment]
+
 NOTEBOOKS = {
     "a1": "a1_one_layer.ipynb",
     "a2": "a2_two_layer.ipynb",
@@ -332,22 +337,38 @@ def find_pdf_engine() -> str | None:
 def print_pdf(engine: str, html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
     """Print the HTML page to PDF with headless Chromium; atomic (temp file, then rename).
 
-    Chromium prints into this run's own temp folder, copied into place by files.atomic_write
-    (a unique temp beside `pdf_path`): two reports at once shared one `.NAME.pdf.tmp`, each
-    unlinking or renaming the other's half-printed PDF."""
+    Chromium prints into this run's own temp file beside `pdf_path`, copied into place by
+    files.atomic_write: two reports at once shared one `.NAME.pdf.tmp`, each unlinking or
+    renaming the other's half-printed PDF; one in the system temp folder was not found where a
+    snap's Chromium (Ubuntu's) printed it (its /tmp is its own; it writes in the user's
+    folders). The temp is named and flock'ed as atomic_write's (`.NAME.tgdl-XXXXXXXX.tmp`):
+    a killed report's is removed by the next write of the PDF, a live one's is not."""
     pdf_path.with_name(f".{pdf_path.name}.tmp").unlink(missing_ok=True)  # an older version's
     # temp, left by a killed run (never renamed into place)
-    with tempfile.TemporaryDirectory(prefix="tgdl-chromium-") as work:
-        tmp = Path(work) / "print.pdf"
-        cmd = [engine, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               f"--user-data-dir={Path(work) / 'profile'}", "--no-pdf-header-footer",
-               "--virtual-time-budget=10000", f"--print-to-pdf={tmp}", html_path.resolve().as_uri()]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=pdf_path.parent, prefix=f".{pdf_path.name[:40]}.tgdl-",
+                                suffix=".tmp")
+    tmp = Path(name)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:  # no flock on this file system: printed unlocked
+                pass
+        with tempfile.TemporaryDirectory(prefix="tgdl-chromium-") as profile:
+            cmd = [engine, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                   f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                   "--virtual-time-budget=10000", f"--print-to-pdf={tmp.resolve()}",
+                   html_path.resolve().as_uri()]
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if r.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
             last = (r.stderr.strip().splitlines() or ["no output"])[-1]
             raise RuntimeError(f"{Path(engine).name} could not print {html_path}: {last}")
         with open(tmp, "rb") as src:
             return files.atomic_write(pdf_path, lambda f: shutil.copyfileobj(src, f))
+    finally:
+        tmp.unlink(missing_ok=True)
+        os.close(fd)
 
 
 def _cell_error(nb: Any) -> str:

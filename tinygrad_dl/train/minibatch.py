@@ -155,8 +155,8 @@ def fit(
         # (a NaN validation row made every val_cost NaN and val_acc, which restore_best picks
         # the weights by, an argmax over NaN logits, without a word; np.asarray: a Tensor of
         # validation inputs, which evaluate takes, was a TypeError in np.isfinite)
-        if A is not None and not np.isfinite(A).all():
-            bad = int(np.size(A) - np.count_nonzero(np.isfinite(A)))
+        bad = 0 if A is None else _nonfinite(A)  # (in blocks: no bool copy of X_train)
+        if bad:
             raise ValueError(f"fit: the {what} inputs hold {bad} NaN/inf value(s); fix the data")
     if eta is not None and (optimizer is not None or schedule is not None):
         # as the CLI refuses a flag that changes nothing (a search would tune noise)
@@ -370,10 +370,10 @@ class MinibatchTrainer(Trainer):
                 rng: np.random.Generator, dtype: np.dtype, checkpoint_every: int | None,
                 print_fn: Any, epochs_given: bool, notes: list[str]) -> Prepared:
         ds = _load_data(data, p, dtype)
-        X_test = None if ds.X_test is None else np.asarray(ds.X_test)
-        if X_test is not None and not np.isfinite(X_test).all():  # (fit checks the training and
-            # validation inputs; a NaN test row gave a test accuracy over NaN logits, no word)
-            bad = int(X_test.size - np.count_nonzero(np.isfinite(X_test)))
+        # (fit checks the training and validation inputs; a NaN test row gave a test accuracy
+        # over NaN logits, no word; an X_test never evaluated, without labels, is not checked)
+        bad = _nonfinite(ds.X_test) if _len(ds.y_test) else 0
+        if bad:
             raise ValueError(f"the test inputs (X_test of {ds.source or 'the data'}) hold {bad} "
                              "NaN/inf value(s); fix the data")
         net = cls.from_params(p, d=ds.d, K=ds.K, rng=rng, dtype=dtype)
@@ -441,6 +441,27 @@ class MinibatchTrainer(Trainer):
 
 def _len(y: Any) -> int:
     return 0 if y is None else len(y)
+
+
+def _nonfinite(X: Any, block: int = 1 << 18) -> int:
+    """How many NaN/inf values `X` holds, counted `block` values at a time (a test set as large
+    as the training set made a full-size bool temporary). Integers hold none; an object array
+    is read as floats, as evaluate reads it (one that is not numbers: 0, evaluate says why)."""
+    A = np.asarray(X)
+    if A.dtype.kind not in "fcO" or A.size == 0:
+        return 0
+    A = A.reshape(1) if A.ndim == 0 else A  # (slices of the first axis: no reshape, no copy)
+    rows = max(1, block // (A.size // len(A)))
+    bad = 0
+    for i in range(0, len(A), rows):
+        part = A[i:i + rows]
+        if part.dtype.kind == "O":
+            try:
+                part = part.astype(np.float64)
+            except (TypeError, ValueError):
+                return 0
+        bad += part.size - int(np.count_nonzero(np.isfinite(part)))
+    return bad
 
 
 def _load_data(data: Any, p: dict[str, Any], dtype: np.dtype) -> Any:

@@ -327,10 +327,13 @@ def _check_same_data(run: dict[str, Any], sizes: dict[str, int], sha: str | None
     # sample, $TINYGRAD_DL_DATA's folder, the CPython corpus), as its history names it; "the
     # default data" did not say which, and the default may have changed since (the variable)
     was = run.get("data") or run.get("text") or source or "the default data"
+    # a text with "\r\n" (fewer characters now) or lone "\r" line endings (as many: other ones,
+    # or one fewer in the vocabulary)
+    crlf = (" (if the text has \\r\\n or \\r line endings: read as \\n now, as open() reads "
+            "them, a run on it from before cannot resume)") if "characters" in sizes else ""
     if run.get("sizes") and run["sizes"] != sizes:
-        crlf = (" (if the text has \\r\\n line endings: read as \\n now, as open() reads them, "
-                "a run on it from before cannot resume)" if sizes.get("characters", 0)
-                < run["sizes"].get("characters", 0) else "")
+        if not sizes.get("characters", 0) <= run["sizes"].get("characters", 0):
+            crlf = ""
         raise ValueError(f"--resume {where}: the data differ from the interrupted run's "
                          f"({sizes} now, {run['sizes']} then); resume with the data it trained "
                          f"on ({was}){crlf}")
@@ -339,4 +342,5 @@ def _check_same_data(run: dict[str, Any], sizes: dict[str, int], sha: str | None
         # the run would train on them, under the old run's name
         raise ValueError(f"--resume {where}: the data differ from the interrupted run's (the "
                          f"same sizes, other contents: sha256 {sha[:12]} now, {then[:12]} "
-                         f"then); resume with the data it trained on ({was})")
+                         f"then); resume with the data it trained on ({was})"
+                         f"{crlf}")
