@@ -58,7 +58,8 @@ class Checks:
     """What the engine calls inside detect_anomaly(): `forward` with every op's output,
     `backward` with every op's input gradients."""
 
-    def forward(self, ctx: Any, inputs: tuple[Any, ...], data: np.ndarray) -> None:
+    def forward(self, ctx: Any, inputs: tuple[Any, ...], data: np.ndarray,
+                params: Any = None) -> None:
         ctx.origin = _user_line()  # kept for the backward check (a __dict__ entry: freed with it)
         if not _finite(data) and all(_finite(t.data) for t in inputs):
             bad = "nan" if np.isnan(data).any() else "inf"

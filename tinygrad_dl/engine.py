@@ -130,7 +130,7 @@ class Function:
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
         out = type(inputs[0])(data if type(data) is np.ndarray else _output(cls, data))
         if hooks.active and attached.anomaly is not None:  # detect_anomaly(): check the output
-            attached.anomaly.forward(ctx, inputs, data)
+            attached.anomaly.forward(ctx, inputs, data, params)
         if True in needs and (grad_mode.off == 0 or _state._on):  # (off: no thread-local read)
             ctx.parents, ctx.params, ctx.scope, ctx.released = inputs, params, _state.scope, False
             ctx.made = next(made_count)

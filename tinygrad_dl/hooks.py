@@ -6,7 +6,7 @@ engine one read of a module global per op, not a thread-local read. `attach(reco
 and `attach(anomaly=...)` fill a slot for the duration of a `with` block. The engine calls
 `recorder.on_apply` for every op applied, `recorder.on_backward` for every backward (and
 `recorder.on_backward_done` when it has stored its gradients), and
-`anomaly.forward` / `anomaly.backward` for every op. tensor/ calls
+`anomaly.forward(ctx, inputs, data, params)` / `anomaly.backward` for every op. tensor/ calls
 `recorder.on_tensor_data(t)` when it hands `t.data` to an op as a parameter or to a new
 tensor (`tensor.data_of`), and asks `recorder.is_argument(a)` before it casts an array. The
 notifications below report what the step's Python does that a replay (which runs no Python

@@ -13,6 +13,7 @@ import numpy as np
 from ..engine import is_grad_enabled
 from ..ops import (
     NLL,
+    BinaryCrossEntropy,
     CrossEntropy,
     KLDiv,
     Norm,
@@ -305,30 +306,18 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-def _log_at_least_minus_100(p: Tensor) -> Tensor:
-    """log(p) clamped at -100, PyTorch's binary_cross_entropy's, gradient 0 where clamped. The
-    input is first kept off 0 by the dtype's smallest subnormal (whose log is below -100 in
-    float32 and float64), so log(0) = -inf never reaches the backward pass: clamping the
-    input at exp(-100) instead, a float32 subnormal, gave log -99.983 (a loss of 99.983 where
-    torch's is 100). float16 (whose smallest subnormal's log is -16.6) goes through float32."""
-    dt = np.dtype(p.dtype)
-    if dt.kind == "f" and dt.itemsize < 4:
-        return _log_at_least_minus_100(p.astype(np.float32)).astype(dt)
-    tiny = float(np.finfo(dt).smallest_subnormal) if dt.kind == "f" else 5e-324
-    return p.clamp(min=tiny).log().clamp(min=-100.0)
-
-
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Tensor:
     """-[y log p + (1 - y) log(1 - p)] per element, from probabilities p in [0, 1] (checked
     on every batch, replayed ones too: a logit here is refused, not taken to a log of a
     negative number) and targets y; each log at least -100 (PyTorch's clamp: p = 0 with y = 1
-    costs 100, not inf, with gradient 0); times `weight`; reduced as mse_loss. From logits,
-    binary_cross_entropy_with_logits is the stable one."""
+    costs 100, not inf); one op, ops.BinaryCrossEntropy, with PyTorch's gradient (p - y) /
+    max(p (1 - p), 1e-12), finite everywhere; times `weight`; reduced as mse_loss. From
+    logits, binary_cross_entropy_with_logits is the stable one."""
     who = "binary_cross_entropy"
     x, y = _same_shape(input, target, who)
     x = Tap.apply(x, fn=InUnitInterval(who))
-    loss = -(y * _log_at_least_minus_100(x) + (1 - y) * _log_at_least_minus_100(1 - x))
+    loss = BinaryCrossEntropy.apply(x, y)
     if weight is not None:
         loss = loss * _weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, who)

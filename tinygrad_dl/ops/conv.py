@@ -141,6 +141,8 @@ class Conv2d(_ScratchOp):
     ops after it (ReLU, pooling) keep that channel-major layout, and its gradient, in the
     same layout, is the (F, N*P) matrix dW = g cols^T wants, again without a copy."""
 
+    multilinear = True  # sums of products of its inputs' entries: testing.check_grad's floor
+
     def forward(ctx, x, w, *b, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
                 groups=1):
         geo = ConvGeometry(x.shape, w.shape, stride, padding, dilation, groups)
@@ -258,6 +260,8 @@ class ConvTranspose2d(_ScratchOp):
     columns at the right) are ones no window of it reaches. Where oph > ph the bottom padding
     would be negative: the conv then sees OH - (oph - ph) rows, and the last rows, which no
     input pixel reaches, are zeros (plus the bias)."""
+
+    multilinear = True  # sums of products of its inputs' entries: testing.check_grad's floor
 
     def forward(ctx, x, w, *b, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
                 dilation=(1, 1), groups=1):

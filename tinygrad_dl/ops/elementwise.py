@@ -386,6 +386,8 @@ class Outer(tuple):
 class MatMul(Function):
     """x @ y with NumPy's rules: 1-D operands are promoted and batch dims broadcast."""
 
+    multilinear = True  # sums of products of its inputs' entries: testing.check_grad's floor
+
     @staticmethod
     def shaped_forward(shapes: tuple[tuple[int, ...], ...]) -> str | None:
         """For a replay (jit.plan), forward on inputs of these shapes as an expression over

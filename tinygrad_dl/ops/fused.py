@@ -250,6 +250,8 @@ class Linear(Function):
     Backward: dx = g W, dW = g^T x (summed over all leading dims), db = 1^T g.
     """
 
+    multilinear = True  # sums of products of its inputs' entries: testing.check_grad's floor
+
     def forward(ctx, x, W, *b):
         ctx.save_for_backward(x, W)
         out = x @ W.T

@@ -48,6 +48,8 @@ class Einsum(Function):
     away) are broadcast back, and a repeated letter (a diagonal, as in "ii->") is written onto
     the diagonal."""
 
+    multilinear = True  # sums of products of its inputs' entries: testing.check_grad's floor
+
     def forward(ctx, *xs, subscripts=""):
         ins, out = parse_subscripts(subscripts, [x.ndim for x in xs])
         sizes: dict[str, int] = {}

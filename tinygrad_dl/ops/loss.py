@@ -9,7 +9,7 @@ from ..engine import Function, unbroadcast
 from ..write_guard import private
 from .elementwise import as_float
 
-__all__ = ["NLL", "CrossEntropy", "KLDiv", "LogSoftmax", "Softmax"]
+__all__ = ["NLL", "BinaryCrossEntropy", "CrossEntropy", "KLDiv", "LogSoftmax", "Softmax"]
 
 # the ufunc reductions that x.sum(), x.max() and x.min() call, without those methods' Python
 # wrappers (numpy/_core/_methods.py): the same results bit for bit, a microsecond less a call
@@ -362,3 +362,54 @@ class KLDiv(Function):
         sx, st = ctx.shapes
         return (None if gx is None else unbroadcast(gx, sx),
                 None if gt is None else unbroadcast(gt, st))
+
+
+_EPS = float(np.float32(1e-12))  # PyTorch's EPSILON, a float: 9.99999996e-13 in float64 too
+
+
+def _clamped_logs(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """max(log p, -100) and max(log1p(-p), -100): PyTorch's binary_cross_entropy's logs."""
+    with np.errstate(divide="ignore"):  # log(0) = -inf, clamped
+        return np.maximum(np.log(p), -100.0), np.maximum(np.log1p(-p), -100.0)
+
+
+def _bce_dtype(p: np.ndarray) -> np.ndarray:
+    """p in the dtype the loss is computed in: float16 in float32 (its smallest subnormal's log
+    is -16.6, above the clamp), integers in float64."""
+    if p.dtype.kind != "f":
+        return p.astype(np.float64)
+    return p.astype(np.float32) if p.dtype.itemsize < 4 else p
+
+
+class BinaryCrossEntropy(Function):
+    """PyTorch's binary cross-entropy term of probabilities p against targets y (one shape
+    and dtype): (y - 1) max(log1p(-p), -100) - y max(log p, -100); log1p keeps 1 - p's
+    rounding out (p = 1e-10: 1e-6 relative error in float64). p's gradient is PyTorch's,
+    (p - y) / max(p (1 - p), 1e-12): finite everywhere (the true -y / p was -inf in float32
+    at a subnormal p = 1e-40, 4e39 in float64, and 0 where a log is clamped: no signal at
+    p = 0 for y = 1, where PyTorch's is -1e12); below p (1 - p) = 1e-12 it is PyTorch's
+    formula, not the true derivative (p / 1e-12, not 1, at p < 1e-12 with y = 0: documented,
+    as PyTorch trains). y's gradient is the difference of the clamped logs, the derivative
+    of the value as computed (PyTorch's -logit(p) ignores the clamp: inf at p = 0, where the
+    loss is 100 y). float16 is computed in float32. Weight and reduction are composed on top
+    (F.binary_cross_entropy)."""
+
+    def forward(ctx, p, y):
+        ctx.save_for_backward(p, y)
+        w = _bce_dtype(p)
+        lp, lq = _clamped_logs(w)
+        out = (y - 1) * lq - y * lp
+        return out.astype(p.dtype, copy=False) if p.dtype.kind == "f" else out
+
+    def backward(ctx, g):
+        p, y = ctx.saved
+        need_p, need_y = ctx.needs_input_grad
+        w = _bce_dtype(p)
+        gp = gy = None
+        if need_p:  # (float16: past its 65504, +-inf as PyTorch's; its 0 / 0 NaNs not)
+            with np.errstate(over="ignore"):
+                gp = (g * (w - y) / np.maximum((1 - w) * w, _EPS)).astype(p.dtype, copy=False)
+        if need_y:
+            lp, lq = _clamped_logs(w)
+            gy = (g * (lq - lp)).astype(y.dtype, copy=False)
+        return gp, gy

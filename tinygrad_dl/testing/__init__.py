@@ -125,40 +125,58 @@ def _inner_floor_checked(f: Any, x: np.ndarray, ga: np.ndarray, gn: np.ndarray,
 
 
 class _Results:
-    """Every op's result in one forward, in order: heard in the engine's anomaly slot (which
-    every op reports to, recorded or not), so that the check sees the intermediate values a
-    perturbation moved, not only the outputs (see `_moved_scale`)."""
+    """Every op's result in one forward, in order, with its magnitude (`_magnitude`): heard in
+    the engine's anomaly slot (which every op reports to, recorded or not), so that the check
+    sees the intermediate values a perturbation moved, not only the outputs (see
+    `_moved_scale`)."""
 
     def __init__(self) -> None:
-        self.arrays: list[np.ndarray] = []
+        self.arrays: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def forward(self, ctx: Any, inputs: Any, data: Any) -> None:
+    def forward(self, ctx: Any, inputs: Any, data: Any, params: Any = None) -> None:
         a = np.asarray(data)
         if a.dtype.kind == "f":
-            self.arrays.append(a)
+            self.arrays.append((a, _magnitude(ctx, inputs, a, params)))
 
     def backward(self, ctx: Any, g: Any, in_grads: Any) -> None:  # (forwards only here)
         pass
 
 
+def _magnitude(ctx: Any, inputs: Any, a: np.ndarray, params: Any) -> np.ndarray:
+    """|a|; for a multilinear op (its Function says `multilinear = True`: matmul, conv, linear,
+    einsum, each a sum of products of its inputs' entries), the op of its inputs' absolute
+    values, the largest its partial sums can be: they round at that magnitude inside the one
+    op before they cancel to `a` (a conv's 2.73 * -3 + ... = 0.43, 9x its output: a tiny
+    weight's gradient, 1.1e-6 * G, measured 1.5e-11 off, over the outputs' floor)."""
+    if not getattr(ctx, "multilinear", False):
+        return np.abs(a)
+    bound = type(ctx)()
+    bound.needs_input_grad = [False] * len(inputs)
+    with np.errstate(all="ignore"):
+        m = np.abs(np.asarray(bound.forward(*[np.abs(t.data) for t in inputs], **(params or {}))))
+    return m if m.shape == a.shape else np.abs(a)
+
+
 def _results(op: Callable[..., Tensor], inputs: list[Tensor], kw: dict[str, Any]
-             ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """op's output under no_grad and every op's result on the way, in order."""
+             ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """op's output under no_grad and every op's result on the way, in order, each with its
+    magnitude."""
     heard = _Results()
     with hooks.attach(anomaly=heard), no_grad():
         out = op(*inputs, **kw).data
     return out, heard.arrays
 
 
-def _moved_scale(now: list[np.ndarray], then: list[np.ndarray]) -> float:
+def _moved_scale(now: list[tuple[np.ndarray, np.ndarray]],
+                 then: list[tuple[np.ndarray, np.ndarray]]) -> float:
     """The largest magnitude among the op results a perturbation moved (results compared in
     order with the unperturbed forward's, where their shapes agree)."""
     top = 0.0
-    for a, b in zip(now, then):
+    for (a, ma), (b, mb) in zip(now, then):
         if a.shape == b.shape:
             at = a != b
             if at.any():
-                m = np.abs(np.concatenate([a[at], b[at]]))
+                m = np.concatenate([ma[at], mb[at]])
                 top = max(top, float(m[np.isfinite(m)].max(initial=0.0)))
     return top
 
@@ -264,10 +282,12 @@ def check_grad(
         inputs[i] = Tensor(x)  # numerical_grad perturbs x in place; this Tensor sees it
         scales: list[float] = []
         outer: list[float] = []  # the outputs' part of scales alone (see _inner_floor_checked)
-        steps: list[np.ndarray] = []  # every op's result, unperturbed (filled only below)
+        steps: list[tuple[np.ndarray, np.ndarray]] = []  # every op's result and its
+        # magnitude, unperturbed (filled only below)
 
         def f(_: np.ndarray, inputs: list[Tensor] = inputs, scales: list[float] = scales,
-              steps: list[np.ndarray] = steps, outer: list[float] = outer) -> float:
+              steps: list[tuple[np.ndarray, np.ndarray]] = steps,
+              outer: list[float] = outer) -> float:
             if steps:
                 o, now = _results(op, inputs, kw)
             else:

@@ -1042,10 +1042,10 @@ rows("binary_cross_entropy", F.binary_cross_entropy, {
 rows("binary_cross_entropy", F.binary_cross_entropy, {
     "probability 0 or 1": (_a(0.0, 1.0, 0.0), _a(1.0, 0.0, 0.0))},
      numpy=lambda p, y: np.float64(200.0 / 3),
-     grad=(_a(0.0, 0.0, 1 / 3), _a(100 / 3, -100 / 3, 100 / 3)),
-     note="each log clamped at -100 (PyTorch's value); its gradient is 0 where the log is "
-     "clamped and the true 1/(1 - p) where it is not, where PyTorch's fused backward divides "
-     "by max(p (1 - p), 1e-12): -1e12 and 0 at p = 0")
+     grad=(_a(-1 / 3, 1 / 3, 0.0) / float(np.float32(1e-12)), _a(100 / 3, -100 / 3, 100 / 3)),
+     note="each log clamped at -100 (PyTorch's value); p's gradient is PyTorch's (p - y) / "
+     "max(p (1 - p), 1e-12): -1e12 at p = 0 for y = 1, and 0 (not the true 1) for y = 0; "
+     "y's is the derivative of the clamped value, 100 (PyTorch's -logit(p) is inf there)")
 rows("binary_cross_entropy", F.binary_cross_entropy, {
     "a logit": (_a(1.5, 0.2), _a(1.0, 0.0)), "NaN": (_a(NAN), _a(1.0)),
     "shapes differ": (np.full((2, 1), 0.5), np.ones(2))},
