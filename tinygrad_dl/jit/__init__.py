@@ -208,7 +208,7 @@ class jit:
         self._fast = _miss  # (the fast entry does not read this flag)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs:  # the plan replayed last, if this call is its (see `make_entry`)
+        if not kwargs:  # the plan replayed last, if this call is its (see `entry_checks`)
             try:
                 out = self._fast(args)
             except Exception as e:
@@ -290,7 +290,11 @@ class jit:
             try:
                 plan = Plan(rec, frozen_tensors(entry, rec), borrowed_arrays(entry, rec),
                             layouts)
-                plan.build(entry_checks(self, plan, base) if arrays is args else None)
+                # a signature of arrays only gets the fast entry, whichever arrays recorded it
+                # (a Tensor without grad, a memmap: the same key as plain arrays, which the
+                # entry then takes; its checks send the others to `run`)
+                plan.build(entry_checks(self, plan, base) if not kwargs
+                           and all(k[0] != "v" for k in base) else None)
             except Exception as e:  # noqa: BLE001 - a plan we cannot build: say so, run eagerly
                 # (this call's result is eager's and stays; without this, the same error would
                 # come out of every later call of the step)

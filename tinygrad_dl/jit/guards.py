@@ -155,7 +155,7 @@ class Guards:
         step's arguments) and the objects it names, which it adds to `env` (as `GN`: no
         local of the compiled plan, which jit's entry writes after it, is named so). The
         source holds only those names and the repr of ints and bools: jit's call path writes
-        it inline into its own generated entry (`jit.make_entry`)."""
+        it inline into its own generated entry (`jit.entry_checks`)."""
         terms: list[str] = []
         named: dict[int, str] = {}  # id -> name: a tensor guarded twice is looked up once
 

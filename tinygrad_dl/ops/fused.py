@@ -176,7 +176,10 @@ class SumOfSquares(Function):
         g2 = 2.0 * g
         # a large weight's 2 lam W is left to the accumulator (`Scaled`), which adds it into
         # the gradient already there (the loss's, through Linear) without a W-sized temporary
-        return tuple(Scaled((g2, x)) if x.size > BLOCKED_FROM else g2 * x for x in ctx.saved)
+        # (a C-contiguous one: where the blocks apply, and the accumulator's arrays, laid
+        # out as `g2 * x` would be; any other gets that array)
+        return tuple(Scaled((g2, x)) if x.size > BLOCKED_FROM and x.flags.c_contiguous
+                     else g2 * x for x in ctx.saved)
 
     def backward_into(ctx, g, outs):
         """backward, each gradient written into its buffer in `outs` (None: a new array),
@@ -207,7 +210,9 @@ class Scaled(tuple):
 
     def add_into(self, prev: np.ndarray | None, ours: bool) -> np.ndarray:
         """The gradient with this term added: `prev` itself when it is ours (in place), else
-        a new array (then ours: `engine.Pending`'s rule)."""
+        a new array (then ours: `engine.Pending`'s rule), laid out as the array path's
+        (`factor * x` keeps x's order, `prev + total` NumPy's: a Fortran W's gradient stays
+        Fortran, as torch lays a gradient out as its parameter)."""
         factor, x = self
         if prev is None:
             return factor * x
@@ -215,20 +220,23 @@ class Scaled(tuple):
             add_scaled(prev, factor, x)
             return prev
         total = factor * x
-        return np.add(prev, total, out=total) if total.dtype == np.result_type(prev, total) \
-            else prev + total
+        if total.dtype == np.result_type(prev, total) and total.strides == prev.strides:
+            return np.add(prev, total, out=total)  # (the layout prev + total would have)
+        return prev + total
 
     def add_to(self, pending: Any, key: Any) -> None:
         """Into `pending`'s gradient of `key` (an engine.Pending), made ours by its rule
-        (`Pending.own`: zeros where there is none yet, which the product is written over,
-        so a -0.0 stays -0.0; a copy where it is not ours)."""
+        (`Pending.own`: prev itself, zeros where there is none yet, which the product is
+        written over, so a -0.0 stays -0.0; a copy where it is not ours), as `add_into`."""
         factor, x = self
-        first = pending.grads.get(key) is None
+        prev = pending.grads.get(key)
         out = pending.own(key, x.shape, np.result_type(factor, x))
-        if first:
-            np.multiply(factor, x, out=out)
-        else:
+        if prev is None:
+            np.multiply(factor, x, out=out)  # (x is C-contiguous, as the zeros: backward)
+        elif out is prev or out.flags.c_contiguous:  # ours, or a copy laid out as prev + total
             add_scaled(out, factor, x)
+        else:  # a copy of a pending array that is not ours, in its order: `prev + total`'s
+            pending.grads[key] = prev + factor * x  # is C (x is), as the array path's
 
     @staticmethod
     def total(terms: list[Scaled]) -> np.ndarray:

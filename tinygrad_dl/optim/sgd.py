@@ -69,9 +69,12 @@ class SGD(Optimizer):
             # theta (1 - lr wd) - lr g: the decay is one pass, not two (where it keeps lr wd)
             fold = (1.0 - lr * wd if wd and not mu and _foldable(lr * wd, d.dtype)
                     and not np.may_share_memory(d, g) else 0.0)
+            # the temporary's dtype: d's, but for theta -= eta g that of np.multiply(g, lr) (a
+            # NumPy float64 lr on a float32 parameter: lr g in float64, as the line above)
+            dt = d.dtype if mu or wd else np.result_type(g, lr)
             flat = _flat(d, g, v) if big else None
             if flat is None:  # one pass per line over the whole array
-                _sgd(d, g, v, np.empty_like(d), lr, mu, wd, fold)
+                _sgd(d, g, v, np.empty_like(d, dt), lr, mu, wd, fold)
                 continue
             # block by block (grad.block_size): the temporary is a block, not a second
             # parameter-sized array at the step's peak (a replayed step's peak is often its
@@ -79,15 +82,13 @@ class SGD(Optimizer):
             # and gradient costs about half); elementwise, so the same numbers
             fd, fg, fv = flat
             b = block_size(fd.size)
-            t = scratch.get(d.dtype)
+            t = scratch.get(dt)
             if t is None or t.size < b:
-                t = scratch[d.dtype] = np.empty(b, d.dtype)
+                t = scratch[dt] = np.empty(b, dt)
             for s in range(0, fd.size, b):
                 e = s + b
                 ds = fd[s:e]
                 _sgd(ds, fg[s:e], None if fv is None else fv[s:e], t[:ds.size], lr, mu, wd, fold)
-
-
 
 
 def _flat(*arrays: np.ndarray | None) -> tuple[Any, ...] | None:
