@@ -159,10 +159,12 @@ def test_an_interrupt_while_a_graph_unlocks_leaves_no_array_read_only(monkeypatc
     loop: Python drops the exception, and the arrays not yet unlocked stayed read-only and
     counted for good (the course's `w.data -= lr * w.grad` then raised, and a new array
     reusing such an id skipped its lock). Now every array is unlocked."""
+    import gc
     import sys
 
     from tinygrad_dl import nn, write_guard
 
+    gc.collect()  # (an earlier test's garbage graph, unlocked here, would take the interrupt)
     real, fired, dropped = write_guard._setflags, [], []
 
     def interrupted(a, write):
@@ -190,8 +192,11 @@ def test_an_interrupt_while_a_graph_unlocks_leaves_no_array_read_only(monkeypatc
 def test_an_interrupt_while_a_forward_locks_leaves_no_array_read_only(monkeypatch) -> None:
     """A Ctrl-C right after an op's forward made a parameter read-only, before the lock was
     counted: no graph held it, so it stayed read-only for good."""
+    import gc
+
     from tinygrad_dl import write_guard
 
+    gc.collect()  # (an earlier test's garbage graph, collected below, would shrink `before`)
     real, fired = write_guard._setflags, []
 
     def interrupted(a, write):
@@ -209,8 +214,6 @@ def test_an_interrupt_while_a_forward_locks_leaves_no_array_read_only(monkeypatc
         pass
     monkeypatch.setattr(write_guard, "_setflags", real)
     assert fired
-    import gc
-
     gc.collect()  # (the interrupted forward's graph lives in the traceback's frames)
     assert x.data.flags.writeable and w.data.flags.writeable
     assert write_guard._locks == before
