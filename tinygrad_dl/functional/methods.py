@@ -23,12 +23,7 @@ from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float d
 def as_tensors(xs: Sequence[Any]) -> list[Tensor]:
     """Tensors as they are, constants as Tensors in the first tensor's float dtype."""
     ref = next((x for x in xs if isinstance(x, Tensor)), None)
-    try:
-        return [like_tensor(x, ref) for x in xs]
-    except OverflowError:  # an int outside an integer tensor's dtype: the method's own rule
-        if not isinstance(xs[0], Tensor):  # (torch.div(a, -2) of uint8 a: -3.5 as a / -2)
-            raise
-        return [xs[0], *(x if type(x) is int else like_tensor(x, ref) for x in xs[1:])]
+    return [like_tensor(x, ref) for x in xs]
 
 
 def as_tensor_of(x: Any) -> Tensor:
@@ -75,7 +70,13 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
         if isinstance(args[0], Tensor) and (tensors == 1 or isinstance(args[1], Tensor)):
             result = method(*args, **kwargs)  # the common case: Tensors already
         else:
-            result = method(*as_tensors(args[:tensors]), *args[tensors:], **kwargs)
+            try:
+                ts = as_tensors(args[:tensors])
+            except OverflowError:  # an int outside an integer tensor's dtype: the method's
+                if not isinstance(args[0], Tensor):  # own rule (torch.div(a, -2) of uint8 a:
+                    raise  # -3.5, as a / -2); here, not in as_tensors, whose other callers
+                ts = args[:tensors]  # (stack, where) would get the int itself, not a Tensor
+            result = method(*ts, *args[tensors:], **kwargs)
         return result if out is None else write_out(method.__name__, result, out)
 
     kw_only = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)

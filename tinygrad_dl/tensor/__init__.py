@@ -116,8 +116,9 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
                 )
             shared = data.data if isinstance(data, Tensor) else None
             data = as_data(data, dtype if dtype is None else np_dtype(dtype, "Tensor"))
-            if shared is data:  # Tensor(w.detach()) shares w's array: as detach() (see alias)
-                write_guard.alias(self)
+            if shared is data and not requires_grad:  # Tensor(w.detach()) shares w's array:
+                write_guard.alias(self)  # as detach() (see alias); not a new parameter's, which
+                # optimizers write copy-on-write (Tensor(t * 0.1, requires_grad=True))
         if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only
             hint = ("keep the real and imaginary parts as two float tensors"
                     if data.dtype.kind == "c" else "cast with .astype(np.float64) first")

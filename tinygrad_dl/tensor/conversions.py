@@ -133,7 +133,9 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if type(x) is complex and like is not None and like.data.dtype.kind in "biufc":
         # a Python complex is weak too (torch's and NumPy 2's): float32 or complex64 + 1j is
         # complex64 (it was complex128), float64 and the integers' complex128
-        return tensor.Tensor(np.asarray(x, dtype=np.result_type(like.data.dtype, x)))
+        # (a literal, as Tensor(1j) was: a jit step of `t * 1j` replays)
+        return tensor.Tensor(engine.literal(np.asarray(x, dtype=np.result_type(
+            like.data.dtype, x))))
     if like is not None and isinstance(x, np.generic) and like.data.dtype.kind == "f":
         # np.int64(3), np.float32(.5), np.bool_ beside a float tensor: read as the Python
         # number of its kind (torch's rule, and np.float64's, a float subclass, above), so
@@ -148,7 +150,7 @@ def true_divisor(x: Any, like: Tensor) -> Tensor:
     int outside an integer tensor's dtype is the float64 it is divided as (`uint8_t / -2`
     raised NumPy 2's OverflowError; NumPy's own uint8 array / -2 and torch's are -3.5). Only
     called once as_tensor has refused the number (the rare path)."""
-    if type(x) is int and like.data.dtype.kind in "iu":
+    if type(x) is int and like.data.dtype.kind in "biu":  # (bool_t / 2**63 too: NumPy's)
         return tensor.Tensor(engine.literal(np.asarray(float(x))))
     return as_tensor(x, like)
 
