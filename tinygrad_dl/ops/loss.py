@@ -399,7 +399,10 @@ class BinaryCrossEntropy(Function):
         w = _bce_dtype(p)
         lp, lq = _clamped_logs(w)
         out = (y - 1) * lq - y * lp
-        return out.astype(p.dtype, copy=False) if p.dtype.kind == "f" else out
+        # p's and y's promoted dtype, as the composition's and mse_loss's (float32 p with a
+        # float64 target gives float64); float16 p back from float32
+        dt = np.result_type(p, y)
+        return out.astype(dt, copy=False) if dt.kind == "f" else out
 
     def backward(ctx, g):
         p, y = ctx.saved
