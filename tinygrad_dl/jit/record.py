@@ -217,7 +217,8 @@ class Recording:
                 self.held.extend(obj.parameters())
             elif isinstance(obj, Tensor):
                 self.held.append(obj)
-            elif type(obj) in (list, tuple, dict):  # a list of parameters
+            elif type(obj) in (list, tuple, dict) or isinstance(obj, list):  # a list of
+                # parameters (model.parameters(), a list that next() walks, too)
                 self.held.extend(v for v in (obj.values() if type(obj) is dict else obj)
                                  if isinstance(v, Tensor))
         self.grads = GradWatch(self.held)

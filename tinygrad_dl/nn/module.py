@@ -392,10 +392,16 @@ class Module(HookMethods, TreeMethods):
         `prefix`, into `destination` if given, as torch's); keep_vars=True gives the parameter
         Tensors and buffer arrays themselves."""
         out = {} if destination is None else destination
-        out.update((prefix + name, p if keep_vars else p.data.copy())
-                   for name, p in self.named_parameters())
-        out.update((prefix + name, b if keep_vars else np.array(b, copy=True))
-                   for name, b in self._saved_buffers())
+        entries = [(name, p if keep_vars else p.data.copy())
+                   for name, p in self.named_parameters()]
+        entries += [(name, b if keep_vars else np.array(b, copy=True))
+                    for name, b in self._saved_buffers()]
+        if len(self._modules) and entries:  # torch's order: each module's parameters, then
+            # its buffers, then its children's (the buffers came all after all the parameters:
+            # zip with a torch model's state_dict() paired a BatchNorm's W with running_mean)
+            at = {name: i for i, (name, _) in enumerate(self.named_modules())}
+            entries.sort(key=lambda e: at.get(e[0].rpartition(".")[0], 0))
+        out.update((prefix + name, v) for name, v in entries)
         return out
 
     def _saved_buffers(self) -> list[tuple[str, np.ndarray]]:

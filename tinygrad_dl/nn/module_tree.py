@@ -47,6 +47,23 @@ def _unregistered(modules: list[tuple[str, Any]], params: set[int]) -> None:
                     RuntimeWarning, stacklevel=3)
 
 
+class _Listing(list):
+    """What parameters(), buffers(), children() and modules() (and the named_ lists) return:
+    a list, as the course's code uses it (len, [0], +), that next() also walks, as torch's
+    generators (`next(model.parameters()).dtype` raised "'list' object is not an
+    iterator"). Unlike a generator it is not used up: a for loop over it, or a second one,
+    sees every entry (next() keeps its own place)."""
+
+    __slots__ = ("_at",)
+
+    def __next__(self) -> Any:
+        at = getattr(self, "_at", 0)
+        if at >= len(self):
+            raise StopIteration
+        self._at = at + 1
+        return self[at]
+
+
 class TreeMethods:
     """The listing and lookup methods of nn.Module (a mixin: Module's own file stays its core;
     they read the registries `_modules`, `_parameters` and `_buffers` it keeps)."""
@@ -63,7 +80,7 @@ class TreeMethods:
                 yield name, child
 
     def children(self) -> list[TreeMethods]:
-        return [m for _, m in self.named_children()]
+        return _Listing(m for _, m in self.named_children())
 
     def named_modules(self, prefix: str = "", memo: set[int] | None = None,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, TreeMethods]]:
@@ -81,7 +98,7 @@ class TreeMethods:
                                                remove_duplicate)
 
     def modules(self) -> list[TreeMethods]:
-        return [m for _, m in self.named_modules()]
+        return _Listing(m for _, m in self.named_modules())
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> list[tuple[str, Tensor]]:
@@ -90,7 +107,7 @@ class TreeMethods:
         torch's). Layers or parameters kept in a plain list, tuple or dict attribute, and
         registered nowhere, are not among them: a RuntimeWarning says so (`_unregistered`)."""
         seen: set[int] = set()
-        out = []
+        out = _Listing()
         modules = (list(self.named_modules(prefix, remove_duplicate=remove_duplicate))
                    if recurse else [(prefix, self)])
         for mod_name, mod in modules:
@@ -109,14 +126,14 @@ class TreeMethods:
         return self
 
     def parameters(self, recurse: bool = True) -> list[Tensor]:
-        return [p for _, p in self.named_parameters(recurse=recurse)]
+        return _Listing(p for _, p in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> list[tuple[str, np.ndarray]]:
         modules = (self.named_modules(prefix, remove_duplicate=remove_duplicate) if recurse
                    else [(prefix, self)])
         seen: set[int] = set()
-        out = []
+        out = _Listing()
         for mod_name, mod in modules:
             for name, b in mod._buffers.items():
                 if b is not None and (id(b) not in seen or not remove_duplicate):
@@ -125,7 +142,7 @@ class TreeMethods:
         return out
 
     def buffers(self, recurse: bool = True) -> list[np.ndarray]:
-        return [b for _, b in self.named_buffers(recurse=recurse)]
+        return _Listing(b for _, b in self.named_buffers(recurse=recurse))
 
     def get_submodule(self, target: str) -> TreeMethods:
         """The submodule at a dotted path ("encoder.layers.0"; "" is this module), as
