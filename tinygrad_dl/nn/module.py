@@ -392,24 +392,24 @@ class Module(HookMethods, TreeMethods):
         `prefix`, into `destination` if given, as torch's); keep_vars=True gives the parameter
         Tensors and buffer arrays themselves."""
         out = {} if destination is None else destination
-        entries = [(name, p if keep_vars else p.data.copy())
-                   for name, p in self.named_parameters()]
-        entries += [(name, b if keep_vars else np.array(b, copy=True))
-                    for name, b in self._saved_buffers()]
-        if len(self._modules) and entries:  # torch's order: each module's parameters, then
-            # its buffers, then its children's (the buffers came all after all the parameters:
-            # zip with a torch model's state_dict() paired a BatchNorm's W with running_mean)
-            at = {name: i for i, (name, _) in enumerate(self.named_modules())}
-            entries.sort(key=lambda e: at.get(e[0].rpartition(".")[0], 0))
-        out.update((prefix + name, v) for name, v in entries)
+        out.update((prefix + name, v if keep_vars else v.data.copy() if isinstance(v, Tensor)
+                    else np.array(v, copy=True)) for name, v in self._saved_entries())
         return out
 
-    def _saved_buffers(self) -> list[tuple[str, np.ndarray]]:
-        """named_buffers() less the non-persistent ones: what state_dict saves and loads."""
-        return [(f"{prefix}.{name}" if prefix else name, b)
-                for prefix, mod in self.named_modules()
-                for name, b in mod._buffers.items()
-                if b is not None and name not in mod.__dict__.get("_non_persistent", ())]
+    def _saved_entries(self) -> list[tuple[str, Any]]:
+        """What state_dict saves and load_state_dict loads (its strict message's order), in
+        torch's: each module's parameters (Tensors), then its buffers (arrays, less the
+        non-persistent ones), then its children's (buffers listed after all the parameters
+        paired, zipped with a torch model's state_dict(), a BatchNorm's W with running_mean)."""
+        mods = list(self.named_modules())
+        out: list[tuple[str, Any]] = list(self.named_parameters())
+        buffers = [(f"{prefix}.{name}" if prefix else name, b) for prefix, mod in mods
+                   for name, b in mod._buffers.items()
+                   if b is not None and name not in mod.__dict__.get("_non_persistent", ())]
+        if buffers and len(mods) > 1:  # (the parameters alone come in module order)
+            at = {name: i for i, (name, _) in enumerate(mods)}
+            return sorted(out + buffers, key=lambda e: at.get(e[0].rpartition(".")[0], 0))
+        return out + buffers
 
     def load_state_dict(
         self, state: dict[str, Any], strict: bool = True, assign: bool = False
@@ -446,8 +446,8 @@ class Module(HookMethods, TreeMethods):
     def _load_entries(self, who: str, state: Mapping[str, Any], strict: bool,
                       assign: bool, unsized: list[str]) -> IncompatibleKeys:
         params = dict(self.named_parameters())
-        targets: dict[str, np.ndarray] = {n: p.data for n, p in params.items()}
-        targets.update(self._saved_buffers())
+        targets: dict[str, np.ndarray] = {n: v.data if n in params else v
+                                          for n, v in self._saved_entries()}
         tied = {k: v for k, v in tied_names(self).items() if k not in targets}
         state = self._ours(state, {**targets, **tied})
         state = _untie(who, state, tied, targets)

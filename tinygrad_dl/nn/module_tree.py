@@ -30,8 +30,8 @@ def _unregistered(modules: list[tuple[str, Any]], params: set[int]) -> None:
         if known is None:
             known = {id(m) for _, m in modules}
         for key, value in list(d.items()):
-            if type(value) not in (list, tuple, dict):  # (its own registries are dicts
-                continue  # of registered entries: nothing lost there)
+            if type(value) not in (list, tuple, dict, _Listing):  # (its own registries are
+                continue  # dicts of registered entries; `self.ps = net.parameters()` is one)
             items = value.values() if type(value) is dict else value
             lost = [v for v in items if (isinstance(v, TreeMethods) and id(v) not in known) or (
                 isinstance(v, Tensor) and v.requires_grad and v._ctx is None
@@ -40,7 +40,8 @@ def _unregistered(modules: list[tuple[str, Any]], params: set[int]) -> None:
                 where = f"{mod_name}.{key}" if mod_name else key
                 kind = "nn.ModuleDict" if type(value) is dict else "nn.ModuleList"
                 warnings.warn(
-                    f"{type(mod).__name__}.{key} ({where!r}) is a plain {type(value).__name__} "
+                    f"{type(mod).__name__}.{key} ({where!r}) is a plain "
+                    f"{'list' if type(value) is _Listing else type(value).__name__} "
                     f"holding {len(lost)} layer(s) or parameter(s) registered nowhere: "
                     "parameters(), state_dict() and optimizers do not see them, so they would "
                     f"not be trained or saved; hold them in a {kind} (or as attributes)",
@@ -62,6 +63,10 @@ class _Listing(list):
             raise StopIteration
         self._at = at + 1
         return self[at]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:  # pickled and copied as a plain list: a
+        # checkpoint holding one named this private class, and protocols 0-1 refused it
+        return list, (list(self),)
 
 
 class TreeMethods:
