@@ -44,8 +44,7 @@ class SVDResult(NamedTuple):
 
 
 class LstsqResult(NamedTuple):
-    """torch.linalg.lstsq's result: only the solution is computed here; residuals, rank and
-    singular_values are empty tensors (as torch's default driver 'gelsy' leaves two of them)."""
+    """torch.linalg.lstsq's result (fields empty where torch's driver leaves them so)."""
 
     solution: Tensor
     residuals: Tensor
@@ -380,11 +379,14 @@ def multi_dot(tensors: Any) -> Tensor:
 
 def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = None
           ) -> LstsqResult:
-    """torch.linalg.lstsq's solution, pinv(A) @ B (B: (*, m, k), or (*, m) a vector): the
-    gradient is torch's (which differentiates it the same way). Only the solution is
-    computed."""
+    """torch.linalg.lstsq: the solution pinv(A) @ B (B: (*, m, k), or (*, m) a vector), its
+    gradient torch's (which differentiates it the same way); 'gels' ignores rcond (torch's:
+    it assumes full rank). The other fields as torch's CPU drivers fill them: rank (not
+    'gels'; from the SVD, where 'gelsy' uses a pivoted QR), singular_values ('gelsd',
+    'gelss'), residuals |A X - B|^2 per column when m > n (not 'gelsy'; 'gelsd' and 'gelss'
+    only when every A has rank n), else empty."""
     a, b = _matrices("lstsq", A), _float("lstsq", B)
-    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):  # (all give this solution)
+    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise ValueError(f"linalg.lstsq: driver must be None, 'gels', 'gelsy', 'gelsd' or "
                          f"'gelss', got {driver!r}")
     vec = b.ndim == a.ndim - 1
@@ -392,10 +394,25 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
     if bb.shape[-2] != a.shape[-2]:
         raise ValueError(f"linalg.lstsq: A of shape {a.shape} and B of shape {b.shape} do not "
                          "fit (B: (*, m, k) with m = A's rows)")
-    x = Pinv.apply(a, atol=None, rtol=rcond) @ bb
+    driver = driver or "gelsy"
+    rtol = 0.0 if driver == "gels" else rcond
+    x = Pinv.apply(a, atol=None, rtol=rtol) @ bb
     empty = Tensor(np.zeros(0, a.data.dtype))
-    return LstsqResult(x.squeeze(-1) if vec else x, empty, Tensor(np.zeros(0, np.int64)),
-                       empty)
+    rank, s = Tensor(np.zeros(0, np.int64)), empty
+    m, n = a.shape[-2:]
+    full = driver == "gels"
+    if driver != "gels":  # (values handed to Python: a jit replay would freeze them)
+        hooks.notify_read(a, "linalg.lstsq (its rank)")
+        sv = np.linalg.svd(a.data, compute_uv=False)
+        count = (sv > cutoff(sv, None, _tol("lstsq", "rcond", rcond), a.shape)).sum(-1)
+        rank = Tensor(np.asarray(count, np.int64))
+        full = bool((count == min(m, n)).all())
+        if driver in ("gelsd", "gelss"):
+            s = Tensor(sv)
+    res = empty
+    if m > n and driver != "gelsy" and full:
+        res = ((a @ x - bb) ** 2).sum(-2)
+    return LstsqResult(x.squeeze(-1) if vec else x, res, rank, s)
 
 
 @_out
