@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
+import numbers
 import os
 import signal
 import socket
@@ -125,8 +126,9 @@ def execute_trial(
         if not isinstance(metrics, dict):
             raise TypeError(f"trial function returned {type(metrics).__name__}, not a dict")
         for k in OBJECTIVES:  # a diverged run that did not raise
-            v = metrics.get(k)
-            if isinstance(v, float) and not math.isfinite(v):
+            v = metrics.get(k)  # (any real: a NumPy float32 NaN is no Python float, and was
+            # saved as null in an "ok" row, ranked nowhere and counted as no failure)
+            if isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v):
                 raise FloatingPointError(f"{k} is {v}")
         row.update(metrics)
         row["status"], row["error"] = "ok", None
