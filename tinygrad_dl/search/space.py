@@ -88,17 +88,12 @@ class ParamSpec:
             return self.choices[int(rng.integers(len(self.choices)))]
         if self.dist == "int":
             return int(rng.integers(int(self.low), int(self.high) + 1))
-        if self.info.kind is int:  # an integer parameter on a continuous range: each integer
-            # draws its whole rounding bin [k - 0.5, k + 0.5), in the range's scale, the ends'
-            # too: rounding a draw from the range itself gave an end on an integer half its
-            # neighbours' share (n_batch=uniform:10:20 drew 10 and 20 1/20 of the time each, the
-            # others 1/10; a range narrowed to end on the best trial's value, under-drew it)
-            lo, hi = self.int_bounds()
-            a, b = lo - 0.5, hi + 0.5  # (lo >= 1 on a log10 range: its values are > 0)
-            u = float(rng.uniform(*((math.log10(a), math.log10(b)) if self.is_log else (a, b))))
-            return int(min(max(round(10.0**u if self.is_log else u), lo), hi))
         u = float(rng.uniform(self.low, self.high))
-        return 10.0**u if self.is_log else u
+        v = 10.0**u if self.is_log else u
+        if self.info.kind is int:  # an integer parameter on a continuous range: round, stay inside
+            lo, hi = self.int_bounds()
+            v = int(min(max(round(v), lo), hi))
+        return v
 
     def narrowed(
         self, values: Iterable[float], widen: float = 0.1, min_keep: float = 0.25

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import decimal
 import math
 import numbers
 import os
@@ -23,6 +24,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 OBJECTIVES = ("best_val_acc", "best_smooth_loss")
 TrialFn = Callable[[dict[str, Any], int], dict[str, Any]]  # (params, seed) -> metrics
@@ -103,6 +106,25 @@ def where() -> dict[str, str]:
     return {"host": host, "worker": worker}
 
 
+def _objective(name: str, v: Any) -> int | float:
+    """An objective's value as a Python int or float; TypeError for one that is no real number,
+    FloatingPointError for a non-finite one (a diverged run that did not raise). Any real: a
+    NumPy float32 NaN, or a 0-d array's, is no Python float, and was saved as null in an "ok"
+    row; a string, bool or list was saved, ranked nowhere, and refused on resume; a complex,
+    Decimal or Fraction crashed the whole search when its row was written as JSON."""
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, decimal.Decimal)):
+        raise TypeError(f"{name} is {type(v).__name__} {str(v)[:40]}, not a real number")
+    try:
+        x = float(v)
+    except (OverflowError, ValueError):  # 10**400; Decimal("sNaN")
+        x = math.nan
+    if not math.isfinite(x):
+        raise FloatingPointError(f"{name} is {str(v)[:40]}")
+    return v if type(v) is int else x
+
+
 def execute_trial(
     trial_fn: Callable[[dict[str, Any], int], dict[str, Any]],
     task: Task,
@@ -125,12 +147,10 @@ def execute_trial(
             metrics = trial_fn(dict(task.train_params), task.seed)
         if not isinstance(metrics, dict):
             raise TypeError(f"trial function returned {type(metrics).__name__}, not a dict")
-        for k in OBJECTIVES:  # a diverged run that did not raise
-            v = metrics.get(k)  # (any real: a NumPy float32 NaN is no Python float, and was
-            # saved as null in an "ok" row, ranked nowhere and counted as no failure)
-            if isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v):
-                raise FloatingPointError(f"{k} is {v}")
+        # (None: not measured; a failed trial's row holds none of its metrics)
+        checked = {k: _objective(k, metrics[k]) for k in OBJECTIVES if metrics.get(k) is not None}
         row.update(metrics)
+        row.update(checked)
         row["status"], row["error"] = "ok", None
     except Exception as e:
         row["status"], row["error"] = "failed", f"{type(e).__name__}: {e}".strip()
