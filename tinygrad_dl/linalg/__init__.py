@@ -395,20 +395,22 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
         raise ValueError(f"linalg.lstsq: A of shape {a.shape} and B of shape {b.shape} do not "
                          "fit (B: (*, m, k) with m = A's rows)")
     driver = driver or "gelsy"
-    rtol = 0.0 if driver == "gels" else rcond
-    x = Pinv.apply(a, atol=None, rtol=rtol) @ bb
     empty = Tensor(np.zeros(0, a.data.dtype))
-    rank, s = Tensor(np.zeros(0, np.int64)), empty
+    rank, s, usv = Tensor(np.zeros(0, np.int64)), empty, None
     m, n = a.shape[-2:]
     full = driver == "gels"
-    if driver != "gels":  # (values handed to Python: a jit replay would freeze them)
-        hooks.notify_read(a, "linalg.lstsq (its rank)")
-        sv = np.linalg.svd(a.data, compute_uv=False)
-        count = (sv > cutoff(sv, None, _tol("lstsq", "rcond", rcond), a.shape)).sum(-1)
+    rtol = 0.0 if full else _tol("lstsq", "rcond", rcond)
+    if rtol is not None and np.any(np.asarray(rtol) < 0):  # LAPACK's: machine precision
+        rtol = np.where(np.asarray(rtol) < 0, np.finfo(a.data.dtype).eps / 2, rtol)
+    if not full and np.isfinite(a.data).all():  # (else Pinv refuses it)
+        hooks.notify_read(a, "linalg.lstsq (its rank; driver='gels' computes none)")
+        usv = np.linalg.svd(a.data, full_matrices=False)  # one SVD: the rank's and Pinv's
+        count = (usv[1] > cutoff(usv[1], None, rtol, a.shape)).sum(-1)
         rank = Tensor(np.asarray(count, np.int64))
         full = bool((count == min(m, n)).all())
         if driver in ("gelsd", "gelss"):
-            s = Tensor(sv)
+            s = Tensor(usv[1])
+    x = Pinv.apply(a, atol=None, rtol=rtol, svd=usv) @ bb
     res = empty
     if m > n and driver != "gelsy" and full:
         res = ((a @ x - bb) ** 2).sum(-2)

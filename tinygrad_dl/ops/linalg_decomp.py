@@ -314,13 +314,13 @@ class LogAbsDet(Function):
 class Pinv(Function):
     """The Moore-Penrose pseudoinverse from the SVD, singular values <= max(atol, rtol * s_max)
     dropped (torch.linalg.pinv; rtol None: eps * max(m, n) when atol is None or 0, else 0).
-    Backward: PyTorch's pinv_backward."""
+    Backward: PyTorch's pinv_backward. svd: a's reduced SVD where the caller has it (lstsq)."""
 
-    def forward(ctx, a, atol=None, rtol=None):
+    def forward(ctx, a, atol=None, rtol=None, svd=None):
         _matrices("pinv", a, square=False)
         if not np.isfinite(a).all():
             raise ValueError(f"pinv: the input (shape {a.shape}) has NaN or inf entries")
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        u, s, vh = np.linalg.svd(a, full_matrices=False) if svd is None else svd
         keep = s > cutoff(s, atol, rtol, a.shape)
         with np.errstate(divide="ignore"):
             sinv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0).astype(a.dtype)
