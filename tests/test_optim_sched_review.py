@@ -424,6 +424,20 @@ def test_a_scheduler_refuses_a_state_saved_on_more_groups() -> None:
         adam.load_state_dict(sgd.state_dict())
 
 
+def _refused_whole(make: Any, o: Any, steps: int) -> None:
+    """make(StepLR on o) stepped `steps` times, its state loaded into make(ExponentialLR on
+    o): refused in one line naming the inner scheduler and its key, and nothing loaded."""
+    src = make(lr_scheduler.StepLR(o, 2))
+    for _ in range(steps):
+        src.step()
+    dst = make(lr_scheduler.ExponentialLR(o, 0.5))
+    before = copy.deepcopy(dst.state_dict())
+    with pytest.raises(ValueError, match=r"^ExponentialLR\.load_state_dict: .*unexpected "
+                                         r"\['step_size'\]"):
+        dst.load_state_dict(src.state_dict())
+    assert dst.state_dict() == before
+
+
 def test_sequential_and_chained_load_all_their_states_or_none() -> None:
     o = _sgd()
 
@@ -431,15 +445,7 @@ def test_sequential_and_chained_load_all_their_states_or_none() -> None:
         return lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, 0.1, total_iters=3),
                                              second], milestones=[3])
 
-    src = seq(lr_scheduler.StepLR(o, 2))
-    for _ in range(5):
-        src.step()
-    dst = seq(lr_scheduler.ExponentialLR(o, 0.5))
-    before = copy.deepcopy(dst.state_dict())
-    with pytest.raises(ValueError, match=r"^ExponentialLR\.load_state_dict: .*unexpected "
-                                         r"\['step_size'\]"):
-        dst.load_state_dict(src.state_dict())
-    assert dst.state_dict() == before  # the LinearLR before it was not loaded either
+    _refused_whole(seq, o, 5)  # the LinearLR before the refused one is not loaded either
     chained = lr_scheduler.ChainedScheduler([lr_scheduler.ExponentialLR(o, 0.9),
                                              lr_scheduler.StepLR(o, 2)])
     other = lr_scheduler.ChainedScheduler([lr_scheduler.ExponentialLR(o, 0.9),
@@ -614,12 +620,4 @@ def test_a_chained_scheduler_holding_a_sequential_one_loads_all_its_states_or_no
                                             second], milestones=[2])
         return lr_scheduler.ChainedScheduler([lr_scheduler.ExponentialLR(o, 0.9), seq])
 
-    src = chained(lr_scheduler.StepLR(o, 2))
-    for _ in range(3):
-        src.step()
-    dst = chained(lr_scheduler.ExponentialLR(o, 0.5))
-    before = copy.deepcopy(dst.state_dict())
-    with pytest.raises(ValueError, match=r"^ExponentialLR\.load_state_dict: .*unexpected "
-                                         r"\['step_size'\]"):
-        dst.load_state_dict(src.state_dict())
-    assert dst.state_dict() == before  # the ExponentialLR before it was not loaded either
+    _refused_whole(chained, o, 3)  # nor the ExponentialLR before the refused one
