@@ -7,6 +7,7 @@ elementwise NumPy calls, bit for bit."""
 from __future__ import annotations
 
 import gc
+import re
 import threading
 import tracemalloc
 import types
@@ -18,6 +19,7 @@ import tinygrad_dl.functional as F
 from tinygrad_dl import Tensor, detect_anomaly, optim
 from tinygrad_dl.grad import BLOCKED_FROM, add_scaled, block_size
 from tinygrad_dl.jit import jit
+from tinygrad_dl.models import CharRNN
 
 BIG = (37, 300)  # 11,100 elements: blocked, in 4 blocks, the last one short
 SMALL = (7, 11)
@@ -267,3 +269,48 @@ def test_a_plan_of_a_keyword_call_replays_without_an_entry():
     assert jitted.replays == 2
     (plan,) = jitted.cache.values()
     assert plan.entry is None and "def run(arrays)" in plan.source
+
+
+# ---- what a built plan keeps ------------------------------------------------------------------
+def _rnn_plan():
+    """A jitted step of the course's unrolled char-RNN graph (T copies of its lines), replayed."""
+    model = CharRNN(7, m=6, rng=np.random.default_rng(0), fused=False)
+    seqs = np.random.default_rng(1).integers(0, 7, (4, 9))
+
+    def step(X, Y, h0):
+        model.loss(X, Y, h0).backward()
+    jitted = jit(step)
+    for s in seqs:
+        for p in model.parameters():
+            p.grad = None
+        jitted(s[:-1], s[1:], np.zeros(6))
+    (plan,) = jitted.cache.values()
+    return jitted, plan
+
+
+def test_a_built_plan_keeps_no_step_records_and_shows_the_source_it_compiled():
+    """The step records were a char-RNN plan's largest part after its bytecode, kept only to
+    write `source` again: a built plan keeps the compiled text (compressed) instead, which
+    is the function that runs (jit's entry, its checks first), and cannot be built twice
+    (with no steps it would compile an empty step)."""
+    jitted, plan = _rnn_plan()
+    assert jitted.replays == 2 and plan.entry is not None
+    assert plan.steps == []
+    src = plan.source
+    assert src.startswith("def entry(arrays, checked=False):")
+    assert src.count("np_") >= 8 and "tanh(" in src  # the steps are all there
+    assert plan.entry.__code__.co_firstlineno == 1 and src.count("\n") > 100
+    with pytest.raises(RuntimeError, match="Plan.build: this plan is built already"):
+        plan.build()
+
+
+def test_a_module_global_is_one_name_however_many_lines_read_it():
+    """Each of the T tanh lines reads NumPy through a global of the compiled function: one
+    name for the one object (a name per line was T names, each kept by the function)."""
+    _, plan = _rnn_plan()
+    src = plan.source
+    assert len(re.findall(r"np_\d+\.tanh\(", src)) >= 8
+    assert len(set(re.findall(r"\b(np_\d+)\.", src))) == 1
+    names = plan.entry.__globals__
+    assert len({id(v) for k, v in names.items() if k.startswith("p")}) == len(
+        [k for k in names if k.startswith("p")])  # one name per object, for every prefix

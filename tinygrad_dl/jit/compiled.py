@@ -13,11 +13,11 @@ gradients in a dict. `compile_steps` writes the same work out once as Python sou
   gradient in a local (`g5`) and whether it is ours to add into (`o5`): the first gradient is
   kept, ours when it is a fresh array that nothing else holds; the next are added in place
   when the pending one is ours, else into a new one (`engine.Pending.run`'s rule, in its
-  order, so replay stays bit-identical to eager). A term that `defers` (MatMul's one-row
-  products, one per RNN step) goes into the engine's `Pending.deferred` on its own line, as
-  `Pending.run` puts it; anything else that is not a plain array (a gradient term such as an
-  indexing op's rows, a NumPy scalar) goes through `_add`: a term with `add_into` (indexing's
-  rows) adds itself into the pending array by `Pending.own`'s rule (`grad.own_array`), any
+  order, so replay stays bit-identical to eager). Anything that is not a plain array (a
+  gradient term such as an indexing op's rows, a NumPy scalar) goes through `_add`: a term
+  that `defers` (MatMul's one-row products, one per RNN step) into the engine's
+  `Pending.deferred`, as `Pending.run` puts it; a term with `add_into` (indexing's rows)
+  adds itself into the pending array by `Pending.own`'s rule (`grad.own_array`), any
   other through the engine's own `Pending` (`_add`, `_pop`); each leaf's gradient into
   `.grad` through `Pending.store`: those rules live in one place.
 
@@ -228,15 +228,19 @@ class Writer:
                                     "D": self.P.deferred, "ndarray": ndarray,
                                     "GradArray": GradArray, "_reuse": _reuse,
                                     "_keep": _keep, "_own": own_array,
-                                    "_refs": getrefcount, "_DEFERS": "defers",
-                                    "_ADD_INTO": "add_into"}  # (names: no text in the source)
+                                    "_refs": getrefcount}
 
+        self.names: dict[tuple[str, int], str] = {}  # (prefix, id(obj)) -> its name
         # the source of register r (`start` sets the plan's: locals and constants' names)
         self.reg: Callable[[int], str] = lambda r: f"R[{int(r)}]"
 
     def name(self, prefix: str, obj: Any) -> str:
-        key = f"{prefix}{len(self.env)}"
-        self.env[key] = obj
+        """A global name for `obj` (one per object and prefix: a char-RNN's 25 tanh lines
+        read one `np_`, not 25; each name is kept by the function as long as it lives)."""
+        key = self.names.get((prefix, id(obj)))
+        if key is None:
+            key = self.names[prefix, id(obj)] = f"{prefix}{len(self.env)}"
+            self.env[key] = obj  # (which keeps obj, and so its id, for the names' lifetime)
         return key
 
     def __call__(self, depth: int, line: str) -> None:
@@ -382,15 +386,15 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     _store(w, step, kept, called)
 
 
-def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str,
-                terms: bool = True) -> None:
+def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> None:
     """Gradient `x` (a local) of key `kin` into its pending local, by Pending.run's rule: the
     first gradient is kept, ours when it is a fresh array (`fresh`: that nothing else holds
     it, or for a declared expression `x is not g`); the next are added in place when the
     pending one is ours, else into a new one (`_sum`); anything else (None, a term, a NumPy
-    scalar) through `_add`, on one line: each line is bytecode the interpreter streams
-    through once per step (a char-RNN's backward is T copies of these lines). `terms`: `x`
-    may be a term that waits in D (a called backward's, or a `shaped_backward`'s)."""
+    scalar, a term that waits in D for its key's gradient to be complete: MatMul's one-row
+    products) through `_add`, on one line: each line is bytecode the interpreter streams
+    through once per step and a plan keeps (a char-RNN's backward is T copies of these
+    lines; a line of its own for the waiting terms was a third of its plan's bytecode)."""
     if first:  # the first gradient sent to kin: g{kin} is None
         # (`fresh` first where it is `x is not g`: for Add's `x = g` it is False at once, no
         # attribute read; the base first where it counts references: a view (a split's
@@ -404,19 +408,13 @@ def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str,
                 if fresh.startswith("_refs") else f"{fresh} and x.base is None"
                 if fresh == "x is not g" else f"{fresh} and x.base is None and x.flags.writeable")
         w(2, f"if type(x) is ndarray: g{kin} = x; o{kin} = {test}")
-    else:
-        w(2, "if type(x) is ndarray:")
+    else:  # (a first array after Nones, too, goes through `_add`: one call line, not two)
+        w(2, f"if type(x) is ndarray and g{kin} is not None:")
         w(3, f"if o{kin}: g{kin} += x")
         # (arrays of one shape: their sum is an array but for 0-d ones', a NumPy scalar that
         # `_sum` makes an array; its call costs 0.1 us, once per RNN step: a split's piece
         # of h's gradient, not ours, plus the next step's)
-        w(3, f"elif g{kin} is not None: g{kin} = g{kin} + x if x.ndim else _sum(g{kin}, x); "
-          f"o{kin} = True")
-        w(3, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
-    if terms:  # a term that waits for its key's gradient to be complete (MatMul's one-row
-        # products, one per RNN step): into P.deferred as `_add` puts it, without the call
-        w(2, f"elif getattr(x, _DEFERS, False) and getattr(x, _ADD_INTO, None) is None: "
-          f"D.setdefault({kin}, []).append(x); o{kin} = g{kin} is not None and bool(o{kin})")
+        w(3, f"else: g{kin} = g{kin} + x if x.ndim else _sum(g{kin}, x); o{kin} = True")
     w(2, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
 
 
@@ -453,7 +451,7 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: 
             w(2, f"g{kin} = g; o{kin} = False")
         else:
             w(2, f"x = {exprs[p].format(*saved)}")
-            _accumulate(w, kin, kin not in seen, "x is not g", "(x,)", terms)
+            _accumulate(w, kin, kin not in seen, "x is not g", "(x,)")
         seen.add(kin)
         if terms:
             called.add(kin)

@@ -14,6 +14,7 @@ the step does not return it).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from keyword import iskeyword
 from typing import Any, NamedTuple
@@ -171,6 +172,7 @@ class Plan:
         # the entry, `entry(arrays)`, and `run` calls it as `entry(arrays, True)`
         self._run: Callable[..., Any] | None = None
         self.entry: Callable[[Any], Any] | None = None
+        self._text: bytes | None = None  # `source`, once built
 
     def register(self, src: Source) -> int:
         """The register that holds `src` at every run."""
@@ -207,19 +209,27 @@ class Plan:
         Python call per replay, and that `run` calls as `entry(arrays, True)`, the checks
         skipped (its caller made them). One function, not a second copy of the steps: for a
         char-RNN's unrolled graph each copy is ~100 KB of bytecode."""
+        if self._text is not None:  # (its steps are gone: a second build would compile none)
+            raise RuntimeError("Plan.build: this plan is built already")
         if checks is None:
-            self._run = self._compile(run=True)[0]
-            return
-        lines, names = checks
-        unpack = "".join(f"{r}, " for r in self.arguments())
-        lines = ["if not checked:", *(f"    {line}" for line in lines),
-                 "else:", f"    {unpack}= arrays" if unpack else "    pass"]
-        self._run = self.entry = self._compile(True, (lines, names))[0]
+            self._run, text = self._compile(run=True)
+        else:
+            lines, names = checks
+            unpack = "".join(f"{r}, " for r in self.arguments())
+            lines = ["if not checked:", *(f"    {line}" for line in lines),
+                     "else:", f"    {unpack}= arrays" if unpack else "    pass"]
+            self._run, text = self._compile(True, (lines, names))
+            self.entry = self._run
+        # what `source` shows, compressed (a tenth of the text), and no steps: their records
+        # were a char-RNN plan's largest part after its bytecode, kept for `source` alone
+        self._text, self.steps = zlib.compress(text.encode()), []
 
     @property
     def source(self) -> str:
-        """The Python of the compiled step, to read (written again on each access: a long
-        step's source is megabytes that `run` does not need)."""
+        """The Python of the compiled step, to read: as compiled (jit's entry: its checks
+        first), or before `build` written from the steps."""
+        if self._text is not None:
+            return zlib.decompress(self._text).decode()
         return self._compile(run=False)[1]
 
     def run(self, arrays: list[np.ndarray]) -> Any:
