@@ -18,8 +18,9 @@ gradients in a dict. `compile_steps` writes the same work out once as Python sou
   that `defers` (MatMul's one-row products, one per RNN step) into the engine's
   `Pending.deferred`, as `Pending.run` puts it; a term with `add_into` (indexing's rows)
   adds itself into the pending array by `Pending.own`'s rule (`grad.own_array`), any
-  other through the engine's own `Pending` (`_add`, `_pop`); each leaf's gradient into
-  `.grad` through `Pending.store`: those rules live in one place.
+  other through the engine's own `Pending` (`_add`, `_pop`; on a called backward's line
+  `_addc`, which counts references as `Pending.run` does for an array after a None); each
+  leaf's gradient into `.grad` through `Pending.store`: those rules live in one place.
 
 A parameter's gradient is written straight into the array its `.grad` held the step before,
 when that parameter's .grad was None when recorded (the loop zeroes with `zero_grad()`), its
@@ -97,6 +98,20 @@ def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[
     return _sum(prev, x), True
 
 
+def _addc(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[Any, ...]
+          ) -> tuple[Any, Any]:
+    """`_add` on a called backward's line (whose first-gradient test counts references): an
+    array that comes first after Nones or waiting terms is ours only where nothing but these
+    lines holds it, as Pending.run counts (a backward may return an array it keeps, such as
+    its saved output: added into in place, it would change that value)."""
+    if prev is None and type(x) is ndarray:
+        one, item, tup = _ALONE_ADD  # (counted before `return x, ...` puts x on the stack)
+        ours = x.base is None and (getrefcount(x) == one if len(grads) == 1 else
+                                   getrefcount(x) == item and getrefcount(grads) == tup)
+        return x, ours and x.flags.writeable
+    return _add(P, k, prev, ours, x, g, grads)
+
+
 def _sum(prev: np.ndarray, x: np.ndarray) -> np.ndarray:
     """prev + x as a new array (two 0-d arrays add up to a NumPy scalar)."""
     total = prev + x
@@ -154,6 +169,30 @@ def _calibrate_out() -> tuple[int, int, int]:
 
 
 _ALONE_OUT = _calibrate_out()
+
+
+def _calibrate_add() -> tuple[int, int, int]:
+    """What `_addc` counts for an array nothing else holds, called as the compiled lines call
+    it: alone (a one-input op's, with its `(x,)`), an item of the returned tuple, and that
+    tuple's (measured in this Python, as `_calibrate_out`)."""
+    got: list[int] = []
+
+    def probe_add(P: Any, k: Any, prev: Any, ours: Any, x: Any, g: Any, grads: Any) -> Any:
+        got.extend((getrefcount(x), getrefcount(grads)))
+        return None, None
+    env: dict[str, Any] = {"_addc": probe_add, "ndarray": ndarray}
+    exec(compile("def probe(b):\n    g = g1 = o1 = None\n    x = b()\n"  # noqa: S102
+                 "    if type(x) is ndarray and g1 is not None: pass\n"
+                 "    else: g1, o1 = _addc(None, 1, g1, o1, x, g, (x,))\n"
+                 "    r = (b(), b())\n    x = r[1]\n"
+                 "    if type(x) is ndarray and g1 is not None: pass\n"
+                 "    else: g1, o1 = _addc(None, 1, g1, o1, x, g, r)\n",
+                 "<jit probe>", "exec"), env)
+    env["probe"](lambda: np.empty(1))
+    return got[0], got[2], got[3]
+
+
+_ALONE_ADD = _calibrate_add()
 
 
 def _reuse(K: list[Any], t: Any) -> np.ndarray | None:
@@ -224,8 +263,8 @@ class Writer:
         self.lines: list[str] = []
         self.shared = Shared() if shared is None else shared
         self.P = self.shared.P  # the engine's accumulator, for what is written out
-        self.env: dict[str, Any] = {"_add": _add, "_pop": _pop, "_sum": _sum, "P": self.P,
-                                    "D": self.P.deferred, "ndarray": ndarray,
+        self.env: dict[str, Any] = {"_add": _add, "_addc": _addc, "_pop": _pop, "_sum": _sum,
+                                    "P": self.P, "D": self.P.deferred, "ndarray": ndarray,
                                     "GradArray": GradArray, "_reuse": _reuse,
                                     "_keep": _keep, "_own": own_array,
                                     "_refs": getrefcount}
@@ -415,7 +454,10 @@ def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> Non
         # `_sum` makes an array; its call costs 0.1 us, once per RNN step: a split's piece
         # of h's gradient, not ours, plus the next step's)
         w(3, f"else: g{kin} = g{kin} + x if x.ndim else _sum(g{kin}, x); o{kin} = True")
-    w(2, f"else: g{kin}, o{kin} = _add(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
+    # (a called backward's: `_addc`, which counts references as `fresh` does, for an array
+    # that comes after Nones or waiting terms)
+    add = "_addc" if fresh.startswith("_refs") else "_add"
+    w(2, f"else: g{kin}, o{kin} = {add}(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
 
 
 def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: set[int],
