@@ -103,3 +103,27 @@ def test_a_kept_array_after_a_none_is_not_added_into_and_a_fresh_one_still_is():
         assert ze.grad.__array_interface__["data"][0] == seen_e[-1]
         assert zr.grad.__array_interface__["data"][0] == seen_r[-1]
     assert jitted.replays == 3
+
+
+def test_a_parameter_whose_data_became_a_numpy_scalar_records_and_replays_as_eager():
+    """`w.data = w.data - lr * w.grad` on a 0-d parameter leaves a NumPy scalar in .data
+    (NumPy's 0-d arithmetic); eager runs on, and the recording crashed on it with
+    "descriptor 'base' for 'numpy.ndarray' objects doesn't apply to a 'numpy.float64'"."""
+    def run(replay):
+        w = Tensor(np.array(2.0), requires_grad=True)
+
+        def step(x):
+            (w * Tensor(x)).tanh().sum().backward()
+        f = jit(step, strict=True) if replay else step
+        seen = []
+        for i in range(6):
+            f(np.linspace(0.1, 1.0, 3) * (i + 1))
+            w.data = w.data - 0.1 * w.grad
+            seen.append((type(w.data), float(w.data), float(w.grad)))
+            w.grad = None
+        return seen, getattr(f, "replays", None)
+
+    eager, _ = run(False)
+    replayed, replays = run(True)
+    assert eager[-1][0] is np.float64  # (what NumPy makes of it: the case itself)
+    assert replayed == eager and replays == 4

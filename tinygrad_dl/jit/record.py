@@ -267,7 +267,9 @@ class Recording:
         """The position of argument `a`, or of the argument `a` is a plain view of (same
         memory, shape, strides, dtype: `Tensor(X)` and `np.asarray(X)` make one)."""
         j = self.inputs.get(id(a))
-        if j is not None or base_of(a) is None:  # (ndarray's .base: Watched's is a read)
+        # (ndarray's .base: Watched's is a read; not an ndarray: a NumPy scalar, as `w.data =
+        # w.data - lr * w.grad` leaves a 0-d parameter's data, is no view of an argument)
+        if j is not None or not isinstance(a, np.ndarray) or base_of(a) is None:
             return j
         where = a.__array_interface__["data"][0]
         for x in self.arrays:
