@@ -502,7 +502,7 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
         w0 = Tensor((1.0 - w1).reshape(shape).astype(x.data.dtype))
         w1 = Tensor(w1.reshape(shape).astype(x.data.dtype))
         x = x.index_select(axis, i0) * w0 + x.index_select(axis, i1) * w1
-    return x
+    return x.contiguous()  # (C-contiguous, as torch's: `.view(N, -1)` after it works)
 
 
 def upsample(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",

@@ -112,6 +112,7 @@ def conv3d_of(who: str, input: Any, weight: Any, bias: Any, stride: Any, padding
     y = conv2d(cols, w2, ts[2] if bias is not None else None, stride=(sh, sw), padding=0,
                dilation=(dh, dw), groups=g)
     y = y.reshape((n, od, c_out) + _shp(y)[2:]).permute(0, 2, 1, 3, 4)
+    y = y.contiguous()  # (C-contiguous, as torch's: `.view(N, -1)` after it works)
     return y if len(shape) == 5 else y.reshape(_shp(y)[1:])
 
 
@@ -184,4 +185,5 @@ def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
         y = pad(y, ((0, 0), (0, 0), (0, pd + out[0] - full), (0, 0), (0, 0)))
     if bias is not None:
         y = y + ts[2].reshape((c_out, 1, 1, 1))
+    y = y.contiguous()  # (C-contiguous, as torch's: `.view(N, -1)` after it works)
     return y if len(shape) == 5 else y.reshape(_shp(y)[1:])

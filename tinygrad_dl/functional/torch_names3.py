@@ -114,7 +114,8 @@ def bitwise_right_shift(input: Any, other: Any) -> Tensor:
 
 # ---- the *_copy spellings: the view op's values as a new tensor (gradients as the op's) ----
 def t_copy(input: Tensor) -> Tensor: return input.t().clone()
-def view_copy(input: Tensor, size: Any) -> Tensor: return input.view(size).clone()
+def view_copy(input: Tensor, size: Any) -> Tensor:  # (torch's copies any layout: no refusal)
+    return input.reshape(size).clone()
 def permute_copy(input: Tensor, dims: Any) -> Tensor: return input.permute(dims).clone()
 def unsqueeze_copy(input: Tensor, dim: int) -> Tensor: return input.unsqueeze(dim).clone()
 def detach_copy(input: Tensor) -> Tensor: return input.detach().clone()

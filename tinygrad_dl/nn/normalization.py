@@ -112,7 +112,8 @@ class BatchNorm2d(BatchNorm1d):
                              f"{tuple(shape)}")
         n, c, h, w = shape
         rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)  # one row per pixel
-        return super().forward(rows).reshape(n, h, w, c).permute(0, 3, 1, 2)
+        # (contiguous, as torch's: `bn(x).view(N, -1)` is then a view)
+        return super().forward(rows).reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
 
 
 def _affine(module: Module, c: int, dtype: Any, bias: bool) -> None:

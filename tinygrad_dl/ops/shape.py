@@ -5,6 +5,7 @@ moveaxis)."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -21,14 +22,70 @@ __all__ = ["BroadcastTo", "Clone", "Compare", "Concatenate", "Flip", "GetItem", 
 
 
 class Reshape(Function):
-    def forward(ctx, x, shape=()):
+    """forward(x, shape, view=False): x.reshape(shape); with view=True (Tensor.view), where x's
+    strides cannot express the new shape (torch's view raises), a warning that the result is
+    a copy: writes into it miss x. (A warning, not torch's error: some of our ops lay out a
+    result another way than torch's, conv2d's channel-major for its pooling's fast path, and
+    `F.relu(conv(x)).view(N, -1)` must not break for that.)"""
+
+    def forward(ctx, x, shape=(), view=False):
         ctx.in_shape = x.shape
         if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
             raise TypeError(f"reshape: the new shape must be integers, got {shape!r:.80}")
+        if view and not x.flags.c_contiguous:
+            _check_view(x, shape)
         return x.reshape(shape)
 
     def backward(ctx, g):
         return g.reshape(ctx.in_shape)
+
+
+def _view_strides(shape: tuple[int, ...], strides: tuple[int, ...], new: tuple[int, ...]
+                 ) -> tuple[int, ...] | None:
+    """The strides of a view of a (shape, strides) layout as shape `new`, or None where no
+    view can express it: PyTorch's computeStride (ATen's TensorUtils.cpp), line for line."""
+    if not shape:
+        return (1,) * len(new)
+    if 0 in shape:  # (strides of an empty tensor are arbitrary: torch's)
+        if tuple(shape) == tuple(new):
+            return tuple(strides)
+        out, acc = [0] * len(new), 1
+        for d in range(len(new) - 1, -1, -1):
+            out[d], acc = acc, acc * max(new[d], 1)
+        return tuple(out)
+    out = [0] * len(new)
+    view_d, chunk, tensor_n, view_n = len(new) - 1, strides[-1], 1, 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_n *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_n * chunk):
+            while view_d >= 0 and (view_n < tensor_n or new[view_d] == 1):
+                out[view_d] = view_n * chunk
+                view_n *= new[view_d]
+                view_d -= 1
+            if view_n != tensor_n:
+                return None
+            if d > 0:
+                chunk, tensor_n, view_n = strides[d - 1], 1, 1
+    return tuple(out) if view_d == -1 else None
+
+
+def _check_view(x: np.ndarray, shape: tuple[int, ...]) -> None:
+    """Warn where x's strides cannot express `shape` without a copy (torch raises there)."""
+    new = list(shape)
+    if new.count(-1) == 1 and x.size:  # (a bad shape: NumPy's reshape says why)
+        rest = int(np.prod([n for n in new if n != -1]))
+        if rest and x.size % rest == 0:
+            new[new.index(-1)] = x.size // rest
+    if -1 in new or int(np.prod(new)) != x.size:
+        return
+    # (byte strides: the rule compares strides with products of sizes, so any unit does)
+    if _view_strides(x.shape, x.strides, tuple(new)) is None:
+        st = tuple(s // x.itemsize for s in x.strides)
+        warnings.warn(  # (stacklevel: the caller of Tensor.view)
+            f"view{tuple(shape)}: a tensor of size {x.shape} and stride {st} cannot be viewed "
+            "as that size (torch raises for this layout); returned a copy, which writes do "
+            "not reach: use .reshape(...) for a copy, .contiguous().view(...) to view a copy",
+            RuntimeWarning, stacklevel=6)
 
 
 class Transpose(Function):

@@ -46,14 +46,16 @@ class PyTorchMethods:
 
     @torch_keywords(size="shape")
     def view(self, *shape: Any) -> Tensor:
-        """reshape (PyTorch's view): same values, new shape; a recorded op like reshape."""
+        """PyTorch's view: same values, new shape, x's memory; where x's strides cannot
+        express the shape without a copy, torch's RuntimeError (use reshape)."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Iterable)):
             raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is "
                             "not supported; view takes a shape (x.view(2, 3)); to convert the "
                             "values use x.astype(dtype)")
-        return Reshape.apply(self, shape=shape_arg(shape))
+        # (view=True: the op checks the layout, so a jit replay with another layout does too)
+        return Reshape.apply(self, shape=shape_arg(shape), view=True)
 
-    def view_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+    def view_as(self, other: Tensor) -> Tensor: return self.view(other.shape)
     def reshape_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
 
     def t(self) -> Tensor:
