@@ -134,7 +134,7 @@ class ExpPosOnly(Function):
 
 def test_one_large_output_does_not_hide_a_wrong_gradient_elsewhere():
     x = np.array([-1.0, 0.5, 25.0])  # exp(25) = 7e10 set the floor for every element
-    with pytest.raises(AssertionError, match=r"at \(0,\): analytic np\.float64\(-?0\.0\)"):
+    with pytest.raises(AssertionError, match=r"at \(0,\): analytic -?0\.0, numeric -?0\.\d+"):
         check_grad(ExpPosOnly.apply, x)
     check_grad(lambda t: t.exp(), x)  # the right gradient still passes at that scale
 

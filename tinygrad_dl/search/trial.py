@@ -96,6 +96,11 @@ def _ref(kind: str, path: str | None, files: tuple[str, ...] = ()) -> DataRef:
 def resolve_data(model: str, data: str | None, text: str | None) -> DataRef:
     """The data a search of `model` trains on, pinned on this machine (the
     client). FileNotFoundError / ValueError, naming the flag, when it is missing."""
+    # a flag the model does not read is refused, as `train` refuses it (it was dropped)
+    if model_class(model).loop is Loop.SEQUENCE and data is not None:
+        raise ValueError("--data is for the CIFAR-10 classifiers; char-rnn reads --text")
+    if model_class(model).loop is not Loop.SEQUENCE and text is not None:
+        raise ValueError("--text is for char-rnn; the classifiers read --data")
     if model_class(model).loop is Loop.SEQUENCE:
         if text is None:
             return _ref("corpus", None)

@@ -358,7 +358,8 @@ def check_grad(
             k = np.unravel_index(int(np.argmax(err)), err.shape)
             raise AssertionError(
                 f"input {i} {originals[i].shape}: max relative error {err.max():.3e} > {tol:.0e} "
-                f"at {tuple(int(j) for j in k)}: analytic {ga[k]!r}, numeric {gn[k]!r}"
+                f"at {tuple(int(j) for j in k)}: analytic {float(ga[k])!r}, "
+                f"numeric {float(gn[k])!r}"
                 + _float32_note(out0.dtype) + _finite_note(ga[k], gn[k]) + inner_note
                 + _note(kink_note(f, x, k, h, float(ga[k]), float(gn[k]))))
     return out

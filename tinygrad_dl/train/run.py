@@ -194,6 +194,15 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
             save_train_state(stage / STATE_FILE, run=run_info, model=run.net,
                              optimizer=run.optimizer, history=hist, loop=loop)
 
+        # --split/--val-size that the data cannot use (the embedded sample's splits are fixed;
+        # batch1 holds no val_size out): said, not dropped without a word
+        embedded = trainer.embedded(data)
+        for k in sorted({"split", "val_size"} & set(params or {})
+                        & trainer.unused(p, params or {}, embedded=embedded)):
+            notes.append(f"{k}={p[k]!r} ({BY_KEY[k].shown}) was given but has no "
+                         "effect: " + ("the embedded sample's splits are fixed (1000 train / "
+                                       "200 val / 500 test)" if embedded else
+                                       "split='batch1' validates on data_batch_2"))
         for n in notes[printed:]:
             _note(print_fn, n)
         trainer.fit(run.net, run.data, optimizer=run.optimizer, seed=seed,
