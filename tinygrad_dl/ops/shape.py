@@ -5,6 +5,8 @@ moveaxis)."""
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 from operator import itemgetter
@@ -85,7 +87,20 @@ def _check_view(x: np.ndarray, shape: tuple[int, ...]) -> None:
             f"view{tuple(shape)}: a tensor of size {x.shape} and stride {st} cannot be viewed "
             "as that size (torch raises for this layout); returned a copy, which writes do "
             "not reach: use .reshape(...) for a copy, .contiguous().view(...) to view a copy",
-            RuntimeWarning, stacklevel=6)
+            RuntimeWarning, stacklevel=_caller_level())
+
+
+def _caller_level() -> int:
+    """The stacklevel, for _check_view's warn, of the first frame outside this package and
+    the jit's compiled replay: x.view, x.view_as and a replayed step reach it at different
+    depths (a fixed level pointed view_as's warning into pytorch_names.py, a replay's at
+    sys:1)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tinygrad_dl/
+    frame, level = sys._getframe(2), 2  # (frame k up from here is stacklevel k of the warn)
+    while frame is not None and (frame.f_code.co_filename.startswith(here)
+                                 or frame.f_code.co_filename.startswith("<jit")):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class Transpose(Function):

@@ -47,7 +47,7 @@ class PyTorchMethods:
     @torch_keywords(size="shape")
     def view(self, *shape: Any) -> Tensor:
         """PyTorch's view: same values, new shape, x's memory; where x's strides cannot
-        express the shape without a copy, torch's RuntimeError (use reshape)."""
+        express the shape (torch raises), a copy and a RuntimeWarning saying so (use reshape)."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Iterable)):
             raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is "
                             "not supported; view takes a shape (x.view(2, 3)); to convert the "
