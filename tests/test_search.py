@@ -351,7 +351,7 @@ def test_missing_backend_package_is_a_clear_error(monkeypatch):
         (["--param", "lambda=log10:-1:-3"], "LOW < HIGH"),
         (["--param", "lambda=log10:-3:-1", "--lambda", "0.1"], "both searched and fixed"),
         (["--param", "eta=log10:-3:-1", "--cycles", "2"], "not both"),  # run_training's own check
-        (["--param", "lambda=log10:-3:-1", "--set", "bogus=1"], "unknown parameter(s) bogus"),
+        (["--param", "lambda=log10:-3:-1", "--set", "bogus=1"], "unknown parameter(s) --set bogus"),
         (["--param", "lambda=log10:-3:-1", "--data", "/no/such/dir"], "no such folder"),
         ([], "at least one --param"),
         (["--param", "lambda=log10:-3:-1", "--jobs", "0"], "--jobs 0"),

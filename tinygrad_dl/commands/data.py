@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from tinygrad_dl.data import default_data_dir, download_cifar10
+from tinygrad_dl.data.download import DownloadError
 
 
 def register(subparsers: Any) -> None:
@@ -42,6 +43,11 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         folder = download_cifar10(args.dir, force=args.force, progress=not args.no_progress)
+    except DownloadError as e:  # offline, an HTTP error, a dropped connection: the work
+        if not e.unfinished:  # could not finish (1); a refused --dir is bad input (2, main's)
+            raise
+        print(f"tinygrad-dl data: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("tinygrad-dl data: interrupted; run the same command again to resume the download",
               file=sys.stderr)

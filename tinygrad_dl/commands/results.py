@@ -35,7 +35,7 @@ from tinygrad_dl.search.trial import resolve_data
 
 from . import train
 from .args import nonneg_int, positive_int
-from .signals import sigterm_as_interrupt, stopped
+from .signals import fresh_line, sigterm_as_interrupt, stopped
 
 NINE = "50,30,20,20,10,10,10,10"
 CYCLIC = "--eta-min 1e-5 --eta-max 1e-1 --n-batch 100"
@@ -365,8 +365,8 @@ def run(args: argparse.Namespace) -> int:
                           log=lambda line: print(line, file=sys.stderr))
         except KeyboardInterrupt as e:
             why, code = stopped(e)
-            print(f"\nresults {why}: finished runs are saved in {args.out}; run the same "
-                  "command again to resume", file=sys.stderr)
+            print(f"{fresh_line()}results {why}: finished runs are saved in {args.out}; run "
+                  "the same command again to resume", file=sys.stderr)
             return code
         doc = collect(settings, COMPARISONS, args.out, args.seeds, command=command_line(args),
                       jobs=args.jobs, notes=NOTES)

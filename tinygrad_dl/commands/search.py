@@ -24,9 +24,10 @@ from tinygrad_dl.search import (
 from tinygrad_dl.search.cluster import ClusterLost
 from tinygrad_dl.search.results import check_out
 from tinygrad_dl.search.space import check_fixed
+from tinygrad_dl.train.hyperparams import BY_KEY, BY_NAME
 
 from .args import add_hyper_flags, nonneg_float, nonneg_int, positive_int, seed
-from .signals import sigterm_as_interrupt, stopped
+from .signals import fresh_line, sigterm_as_interrupt, stopped
 
 EXAMPLES = """\
 distributions: log10:A:B (10**uniform(A,B)), uniform:A:B, int:A:B (inclusive), choice:V1,V2,...
@@ -93,17 +94,25 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def fixed_params(args: argparse.Namespace) -> dict[str, Any]:
+def fixed_params(args: argparse.Namespace,
+                 typed: dict[str, str] | None = None) -> dict[str, Any]:
+    """The fixed training params (the flags, then --set KEY=VALUE: a run_training key, or the
+    name --param uses: lambda). `typed` gets how the user gave each key, for errors."""
+    typed = {} if typed is None else typed
     fixed = {k[len("fixed_"):]: v for k, v in vars(args).items()
              if k.startswith("fixed_") and v is not None}
+    typed.update({k: BY_KEY[k].shown for k in fixed if k in BY_KEY})
     for item in args.set_params:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"--set {item!r}: expected KEY=VALUE")
+        key = key.strip().replace("-", "_")
+        key = BY_NAME[key].key if key in BY_NAME and key not in BY_KEY else key
+        typed[key] = f"--set {item.partition('=')[0].strip()}"
         try:
-            fixed[key.strip().replace("-", "_")] = json.loads(value)
+            fixed[key] = json.loads(value)
         except json.JSONDecodeError:
-            fixed[key.strip().replace("-", "_")] = value
+            fixed[key] = value
     return fixed
 
 
@@ -111,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
     # every input is checked here, before any trial starts
     if args.address is not None and args.backend == "joblib":
         raise ValueError("--address is for a cluster: add --backend dask or --backend ray")
-    fixed = fixed_params(args)
+    typed: dict[str, str] = {}
+    fixed = fixed_params(args, typed)
     check_fixed(fixed)
     ref = resolve_data(args.model, args.data, args.text)  # pinned here: the same on every worker
     if args.check_cluster:
@@ -129,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         text=ref.path if ref.kind == "text" else None,
         data_id=ref.id,
     )
-    check_training_params(spec)
+    check_training_params(spec, typed)
     out = Path(args.out or f"search-{args.model}")
     check_out(out)  # before the line below names it as where the results go
     print(f"search: {spec.total} trials of {args.model} "
@@ -156,8 +166,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt as e:
         why, code = stopped(e)
-        print(f"\nsearch {why}: finished trials are saved in {out}; run the same command "
-              "again to resume", file=sys.stderr)
+        print(f"{fresh_line()}search {why}: finished trials are saved in {out}; run the same "
+              "command again to resume", file=sys.stderr)
         return code
     print(result.summary())
     return 0 if result.best is not None else 1

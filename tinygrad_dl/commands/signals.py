@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["Terminated", "sigterm_as_interrupt", "stopped"]
+__all__ = ["Terminated", "fresh_line", "sigterm_as_interrupt", "stopped"]
 
 
 class Terminated(KeyboardInterrupt):
@@ -34,3 +35,13 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def stopped(e: KeyboardInterrupt) -> tuple[str, int]:
     """('terminated', 143) for SIGTERM, ('interrupted', 130) for Ctrl-C."""
     return ("terminated", 143) if isinstance(e, Terminated) else ("interrupted", 130)
+
+
+def fresh_line() -> str:
+    """What goes before a command's "interrupted" line: a newline on a terminal, whose cursor
+    may follow its echo of ^C; nothing in a pipe or a log (no bar was drawn there: a blank line
+    was all the newline made). (A train/search bar is left=False: its close clears its line.)"""
+    try:
+        return "\n" if sys.stderr.isatty() else ""
+    except (AttributeError, ValueError):  # (a replaced or closed stderr)
+        return ""

@@ -24,6 +24,7 @@ from tinygrad_dl.train.outputs import RunFinished, lock_file, stage_dir
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
 from .args import add_hyper_flags, positive_int, seed
+from .signals import fresh_line
 
 
 def _defaults_epilog() -> str:
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--text is for char-rnn; the classifiers read --data")
     if not args.resume:  # refused with the flags' names, before anything is written (also
         # before default_out claims a name: its lock file stayed in runs/ for every refusal)
-        resolve_params(args.model, params, names=flag_names())
+        resolve_params(args.model, params, names=flag_names(), offered=flag_names())
     if args.resume:
         if args.out and Path(args.out) != Path(args.resume):
             raise ValueError("--resume DIR continues the run in DIR; leave out --out")
@@ -134,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     except TrainingInterrupted as e:  # 128 + the signal, as the other commands and shells:
         sig = stop.signum or signal.SIGINT  # 130 Ctrl-C, 143 SIGTERM, 129 a closed terminal
         word = "interrupted" if sig == signal.SIGINT else "terminated"  # (143 was 130)
-        print(f"\n{word} at epoch {e.epoch} step {e.step}; resume with: "
+        print(f"{fresh_line()}{word} at epoch {e.epoch} step {e.step}; resume with: "
               f"{resume_command(args.model, out)}", file=sys.stderr, flush=True)
         return 128 + int(sig)
     except RunFinished as e:

@@ -67,7 +67,13 @@ CHUNK = 1 << 16
 
 
 class DownloadError(RuntimeError):
-    """A download or extraction failed; the message says what to do next."""
+    """A download or extraction failed; the message says what to do next. `unfinished`: the
+    network or the server failed (offline, an HTTP error, a dropped connection, a corrupt
+    download), not the input: the CLI exits 1 ("could not finish"), not 2 ("bad input")."""
+
+    def __init__(self, message: str, *, unfinished: bool = False) -> None:
+        super().__init__(message)
+        self.unfinished = unfinished
 
 
 def md5sum(path: str | os.PathLike[str]) -> str:
@@ -125,7 +131,7 @@ def fetch(url: str, part: Path, *, progress: bool = True, timeout: float = 30.0,
         expected = have + int(length) if length is not None else None
         if max_bytes is not None and expected is not None and expected > max_bytes:
             raise DownloadError(f"{url} announces {expected:,} bytes, more than the "
-                                f"{max_bytes:,} expected: not downloaded")
+                                f"{max_bytes:,} expected: not downloaded", unfinished=True)
         got = have
         with open(part, mode) as f, _bar(expected, have, progress) as bar:
             try:
@@ -143,14 +149,16 @@ def fetch(url: str, part: Path, *, progress: bool = True, timeout: float = 30.0,
             except (http.client.IncompleteRead, OSError) as e:
                 raise DownloadError(
                     f"the download was interrupted after {got:,} bytes ({type(e).__name__}); "
-                    f"run the same command again to resume it") from e
+                    f"run the same command again to resume it", unfinished=True) from e
     if max_bytes is not None and got > max_bytes:  # (after the file is closed: then deleted)
         part.unlink()
         raise DownloadError(f"{url} sent more than the {max_bytes:,} bytes expected (a server "
-                            "that does not end its body?); the partial file was deleted")
+                            "that does not end its body?); the partial file was deleted",
+                            unfinished=True)
     if expected is not None and got < expected:
         raise DownloadError(f"the download stopped after {got:,} of {expected:,} bytes "
-                            f"(connection closed early); run the same command again to resume it")
+                            f"(connection closed early); run the same command again to resume it",
+                            unfinished=True)
     return got
 
 
@@ -311,16 +319,16 @@ def download_cifar10(
                   max_bytes=CIFAR10_MAX_BYTES if md5 == CIFAR10_MD5 else OTHER_MAX_BYTES)
         except urllib.error.HTTPError as e:
             raise DownloadError(f"cannot download {url}: HTTP {e.code} {e.reason}; "
-                                f"{_manual(url, md5, target)}") from e
+                                f"{_manual(url, md5, target)}", unfinished=True) from e
         except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
             reason = getattr(e, "reason", e)
             raise DownloadError(f"cannot reach {url} ({reason}); are you offline? "
-                                f"{_manual(url, md5, target)}") from e
+                                f"{_manual(url, md5, target)}", unfinished=True) from e
         got = md5sum(part)
         if got != md5:
             part.unlink()
             raise DownloadError(f"the downloaded file is corrupt: MD5 {got}, expected {md5}; "
-                                f"it was deleted, run the same command again")
+                                f"it was deleted, run the same command again", unfinished=True)
         say(f"cifar10: MD5 {md5} verified")
     extract_tarball(part, target)  # only a verified archive is ever extracted
     part.unlink()

@@ -27,6 +27,7 @@ from tinygrad_dl.files import jsonable
 from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.train import resolve_params
+from tinygrad_dl.train.hyperparams import HYPERS, flag_names
 from tinygrad_dl.viz import plot_search
 
 from .backends import BACKENDS, iter_results, resolve_jobs
@@ -340,8 +341,12 @@ class _Progress:
             self.bar.close()
 
 
-def check_training_params(spec: SearchSpec) -> None:
+def check_training_params(spec: SearchSpec, names: dict[str, str] | None = None) -> None:
     """Reject, before any trial starts, what run_training would reject in every trial: unknown
-    keys for the model, or conflicting ones (e.g. a searched eta with fixed cyclic flags)."""
+    keys for the model, or conflicting ones (e.g. a searched eta with fixed cyclic flags).
+    `names`: how the user gave each fixed key (the CLI: "--lambda", "--set lam"); the error
+    names a searched key `--param NAME`, and lists what the model takes by search names."""
     task = next(make_tasks(replace(spec, trials=1, refine=0), 0, spec.params))
-    resolve_params(spec.model, task.train_params)
+    typed = {**flag_names(), **(names or {}), **{p.key: f"--param {p.name}" for p in spec.params}}
+    resolve_params(spec.model, task.train_params, typed,
+                   offered={h.key: h.name for h in HYPERS})

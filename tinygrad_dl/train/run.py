@@ -55,10 +55,13 @@ TRAINERS: dict[Loop, Trainer] = {Loop.MINIBATCH: MinibatchTrainer(),
 
 
 def resolve_params(model: str, params: dict[str, Any] | None,
-                   names: dict[str, str] | None = None) -> dict[str, Any]:
+                   names: dict[str, str] | None = None, *,
+                   offered: dict[str, str] | None = None) -> dict[str, Any]:
     """The course defaults for `model` updated with `params`; unknown keys -> ValueError.
     `names` maps keys to what the user typed (the CLI: "lam" -> "--lambda"), so an error names
-    the flag, not the internal key."""
+    the flag, not the internal key; `offered` maps keys to how the caller's user can give them
+    (train: "--lambda"; search: "lambda"), so an unknown key's error lists the model's settings
+    that way (those without an entry are left out: train has no flag for clip_norm)."""
     names = names or {}
 
     def n(*keys: str) -> str:
@@ -71,10 +74,10 @@ def resolve_params(model: str, params: dict[str, Any] | None,
     trainer.refuse(model, given, n)  # what this loop never takes, before unknown keys
     unknown = sorted(set(given) - set(valid))
     if unknown:
-        raise ValueError(
-            f"unknown parameter(s) {n(*unknown).replace('/', ', ')} for {model}; "
-            f"valid keys: {', '.join(sorted(valid))}"
-        )
+        takes = (f"valid keys: {', '.join(sorted(valid))}" if offered is None else
+                 f"{model} takes: {', '.join(sorted(offered[k] for k in valid if k in offered))}")
+        raise ValueError(f"unknown parameter(s) {n(*unknown).replace('/', ', ')} for {model}; "
+                         f"{takes}")
     d = given.get("dtype")
     if "dtype" in given and not (type(d) is str and d in BY_KEY["dtype"].choices):
         try:  # np.float32, np.dtype(...), NumPy's "f4", "double", None (its float64): as before
@@ -263,12 +266,42 @@ def _resumed_args(run: dict[str, Any], model: str, params: dict[str, Any] | None
     if seed is not None and seed != run["seed"]:  # (was dropped without a word)
         raise ValueError(f"--resume continues a run with its own seed ({run['seed']}), not "
                          f"{seed}; leave out --seed")
-    if params and dict(params) != run["params"]:
-        raise ValueError("--resume continues a run with its own settings "
-                         f"({run['params'] or 'the defaults'}); leave out the other flags")
+    saved = run["params"]
+    clash = [k for k, v in (params or {}).items() if k not in saved or _differ(v, saved[k])]
+    if clash:  # (a flag repeating the run's own value changes nothing: it is let through)
+        said = ", ".join(f"{_as_typed(k, params[k])} (the run's: "  # type: ignore[index]
+                         f"{_as_typed(k, saved[k]) if k in saved else 'its default'})"
+                         for k in clash)
+        raise ValueError(f"--resume continues a run with its own settings, and {said} "
+                         f"differ{'s' * (len(clash) == 1)}; leave "
+                         f"{'it' if len(clash) == 1 else 'them'} out")
     data = data if data is not None else run["data"]
     text = text if text is not None else run["text"]
     return model, dict(run["params"]), int(run["seed"]), data, text
+
+
+def _differ(given: Any, saved: Any) -> bool:
+    """A given setting is not the saved one (a list saved as JSON compares as a list)."""
+    try:
+        if isinstance(given, (list, tuple)) and isinstance(saved, (list, tuple)):
+            return list(given) != list(saved)
+        return bool(given != saved)
+    except (TypeError, ValueError):
+        return True
+
+
+def _as_typed(key: str, v: Any) -> str:
+    """A setting as the train command line gives it: --eta 0.05, --hidden 50,50, --keep-last
+    (a key without a flag, or a value no flag gives, as key=value)."""
+    h = BY_KEY.get(key)
+    if h is None or h.flag is None:
+        return f"{key}={v!r}"
+    if h.kind is bool:
+        off = h.off_flag or (f"--no-{h.flag[2:]}" if h.negatable else None)
+        return h.flag if v is True else off if v is False and off else f"{key}={v!r}"
+    if h.kind is list and isinstance(v, (list, tuple)):
+        return f"{h.flag} {','.join(map(str, v))}"
+    return f"{h.flag} {v}"
 
 
 def _resumed_checkpoint_every(run: dict[str, Any], given: int | None,
