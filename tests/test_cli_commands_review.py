@@ -139,6 +139,8 @@ def test_report_param_input_path_is_the_users_not_the_out_folders(
     # the kernel runs in --out: `--param text_file=my.txt` was looked for there (not found,
     # or another file of that name read), while `--text my.txt` was resolved here
     monkeypatch.chdir(tmp_path)
+    # (it must exist: a missing input is refused before any notebook runs)
+    (tmp_path / "my in").mkdir() if key == "data_dir" else (tmp_path / "my in").write_text("x")
     assert cli.main(["report", assignment, "--out", "rep", "--param", f"{key}=my in"]) == 0
     assert calls == [(assignment, {"progress": False, key: str(tmp_path / "my in")})]
 

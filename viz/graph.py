@@ -325,7 +325,13 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
         data = dot.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         src = path.with_suffix(".dot")
-        files.atomic_write(src, dot.source)
+        try:
+            files.atomic_write(src, dot.source)
+        except OSError as e:  # ("cannot write x.dot" alone hid the cause: no `dot`)
+            raise GraphvizNotFoundError(
+                f"cannot render {path}: Graphviz's `dot` program was not found on PATH, and "
+                f"the graph's DOT source could not be saved instead "
+                f"({files.write_error(e, src)}). To fix: {INSTALL_HINT}") from None
         # quoted, so the hint can be pasted into a shell as it is ("g out/é x.dot")
         hint = f"dot -T{fmt} {shlex.quote(str(src))} -o {shlex.quote(str(path))}"
         raise GraphvizNotFoundError(

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dl import files
+from tinygrad_dl.viz.graph import INSTALL_HINT, GraphvizNotFoundError
 
 from .args import number
 from .signals import sigterm_as_interrupt, stopped
@@ -246,10 +247,18 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
+    if shutil.which("dot") is None:  # every notebook draws its model's graph: a4 after its
+        # training, which a missing `dot` threw away minutes (or hours) later
+        raise GraphvizNotFoundError("the notebooks draw their models' graphs, and Graphviz's "
+                                    f"`dot` program is not on PATH: {INSTALL_HINT}")
     # IPC transport (Unix sockets in a private folder) rather than TCP on localhost
     with tempfile.TemporaryDirectory(prefix="tgdl-kernel-") as sock_dir:
+        # an async client, as nbclient's own manager makes: with the manager's default blocking
+        # one, nbclient's wait for output blocked its event loop, and --timeout never fired (a
+        # cell of 30 s under --timeout 1 ran to its end)
         km = KernelManager(kernel_name="python3", transport="ipc",
-                           ip=os.path.join(sock_dir, "kernel"))
+                           ip=os.path.join(sock_dir, "kernel"),
+                           client_class="jupyter_client.asynchronous.AsyncKernelClient")
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd)}})
         failure: list[BaseException] = []
@@ -404,6 +413,8 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
     failed: Exception | None = None
     try:
         execute_notebook(nb, out, timeout)
+    except GraphvizNotFoundError:  # (before any cell ran: no partly executed notebook)
+        raise
     except CellExecutionError as e:
         failed = e
     except Exception as e:  # noqa: BLE001  (kernel died, timeout: report it in one line)
@@ -414,7 +425,8 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
         files.atomic_write(failed_path, nbformat.writes(nb))
         first = (str(failed).strip().splitlines() or [""])[0]
         reason = (_cell_error(nb) if isinstance(failed, CellExecutionError)
-                  else f"{type(failed).__name__}: {first}")
+                  else f"a cell ran past --timeout {timeout} s; give it more" if isinstance(
+                      failed, TimeoutError) else f"{type(failed).__name__}: {first}")
         earlier = [p.name for p in report.values() if p.exists()]
         kept = (f"; {', '.join(earlier)} in {out} are from an earlier run, left as they were"
                 if earlier else "")
@@ -426,6 +438,10 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
     if failed_path.exists():  # an earlier failure's notebook, beside a report that now works
         failed_path.unlink()
         log(f"report {assignment}: removed {failed_path} (an earlier run's failure)")
+    # an earlier PDF printed the page just replaced: removed before printing, not after, so a
+    # Ctrl-C (or a kill) while Chromium prints cannot leave it beside the new page as current
+    stale_pdf = report["pdf"].exists()
+    report["pdf"].unlink(missing_ok=True)
     if pdf:
         engine = find_pdf_engine()
         if engine is None:
@@ -436,9 +452,7 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
                 written["pdf"] = print_pdf(engine, written["html"], report["pdf"])
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
                 log(f"report {assignment}: no PDF ({e})")
-    if "pdf" not in written and report["pdf"].exists():
-        # it printed the page just replaced: beside the new one it would pass for current
-        report["pdf"].unlink()
+    if "pdf" not in written and stale_pdf:
         log(f"report {assignment}: removed {report['pdf']}, printed from an earlier run's page")
     kinds = ", ".join(f"{k} {p}" for k, p in written.items())
     log(f"report {assignment}: wrote {kinds} in {time.perf_counter() - t0:.0f} s")
@@ -452,26 +466,49 @@ INPUT_PARAMS = ("data_dir", "text_file")
 def _input_path(flag: str, value: str | None) -> str | None:
     """An input path given on the command line, absolute: the kernel runs in --out, where a
     relative one (`--param text_file=my.txt`) was looked for, or another file of that name
-    read. An empty one ("$UNSET") is refused, not read as the working directory."""
+    read. An empty one ("$UNSET") is refused, not read as the working directory; so is one
+    that is not there (a folder for --data, a file for --text), before any notebook runs:
+    `all --text typo.txt` ran a1-a3 for minutes, then failed in a4."""
     if value is None:
         return None
     if not str(value).strip():
         raise ValueError(f"{flag} is empty; leave it out to use the default")
-    return str(Path(value).expanduser().resolve())
+    path = Path(value).expanduser().resolve()
+    folder = flag in ("--data", "--param data_dir=")
+    if not (path.is_dir() if folder else path.is_file()):
+        what = "folder" if folder else "file"
+        given = f"{flag}{path}" if flag.endswith("=") else f"{flag} {path}"
+        raise ValueError(f"{given}: " + (f"not a {what}" if path.exists()
+                                         else f"no such {what}"))
+    return str(path)
 
 
 def run(args: argparse.Namespace) -> int:
     names = list(NOTEBOOKS) if args.assignment == "all" else [args.assignment]
     given = notebook_params(parse_params(args.param), names)  # all checked before any runs
+    # (as a --param no selected notebook takes: refused, not dropped without a word)
+    for flag, value, takers in (("--data", args.data, {"a1", "a2", "a3"}),
+                                ("--text", args.text, {"a4"})):
+        if value is not None and not takers & set(names):
+            raise ValueError(f"{flag} is for {', '.join(sorted(takers))}; "
+                             f"{args.assignment} does not read it")
     for flag, value in (("--data", args.data), ("--text", args.text)):
         _input_path(flag, value)
     for name in names:  # --param data_dir=/text_file= are --data/--text by another name
         for key in INPUT_PARAMS:
             if isinstance(given[name].get(key), str):
                 given[name][key] = _input_path(f"--param {key}=", given[name][key])
+        # an output folder, from here too: the kernel runs in --out, so `--param
+        # search_out=my_search` went to reports/my_search and `~/s` to a folder named "~" there
+        value = given[name].get("search_out")
+        if isinstance(value, str) and value.strip():
+            given[name]["search_out"] = str(Path(value).expanduser().resolve())
     out = Path(args.out)
     say = files.StdoutPrinter("report")  # (a --text or --out path stdout cannot encode)
-    for name in names:
+    for i, name in enumerate(names):
+        # with `all`, a stop or a failure says which reports were written and which not run
+        done, rest = ", ".join(names[:i]), ", ".join(names[i + 1:])
+        more = "".join([f"; {done} written" if done else "", f"; {rest} not run" if rest else ""])
         params: dict[str, Any] = {"progress": False}
         if name == "a4":
             if args.text is not None:
@@ -487,6 +524,11 @@ def run(args: argparse.Namespace) -> int:
                              timeout=args.timeout, log=say)
         except KeyboardInterrupt as e:
             why, code = stopped(e)
-            print(f"tinygrad-dl report: {why}", file=sys.stderr)
+            print(f"tinygrad-dl report: {why}" + (f" in {name}{more}" if more else ""),
+                  file=sys.stderr)
             return code
+        except RuntimeError as e:
+            if not more:
+                raise
+            raise RuntimeError(f"{e}{more}") from None
     return 0
