@@ -259,11 +259,14 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
     # shapes read off .data directly: this runs once per training update
     xs, Us = x.data.shape, U.data.shape
     if (len(xs) == 0 or len(Us) != 2 or W.data.shape != (m, m) or Us[1] != m
-            or b.data.shape != (m,) or h0.data.shape != batch + (m,)):
+            or b.data.shape != (m,) or h0.data.shape != batch + (m,)
+            or (not indices and (len(xs) < 2 or xs[-1] != Us[0]))):
         raise ValueError(
             f"rnn: expected x (T, d) or (T,), U (d, m), W (m, m), b (m,), h0 (m,); got x "
             f"{x.shape}, U {U.shape}, W {W.shape}, b {b.shape}, h0 {h0.shape}"
         )
+    if indices and len(xs) != 1:
+        raise ValueError(f"rnn: integer x must be indices of shape (T,), got {x.shape}")
     if (W.data.dtype != dt or b.data.dtype != dt or h0.data.dtype != dt
             or (not indices and x.data.dtype != dt)):
         dtypes = {str(t.dtype) for t in (U, W, b, h0) + (() if indices else (x,))}

@@ -55,9 +55,14 @@ def _static(name: str, t: Any, N: int, H: int, hd: int) -> Tensor:
 
 
 def _check_masks(attn_mask: Any, kpm: Any, batched: bool, L: int, S: int, N: int, H: int,
-                 static_k: Any) -> None:
+                 static_k: Any, causal: bool) -> None:
     """torch's mask shapes, each one line: a wrong one would otherwise broadcast (a (1, 1)
-    mask or an (N, 1) key_padding_mask over every key) and give numbers without a word."""
+    mask or an (N, 1) key_padding_mask over every key) and give numbers without a word.
+    Both against the keys attended: static_k's when given (the causal path's attn_mask, a
+    hint put aside, against the key given, as torch's)."""
+    sk = () if static_k is None else _shape(static_k)
+    n_keys = sk[1] if len(sk) == 3 else S  # (a bad static_k: _static's error, later)
+    S = S if causal else n_keys
     if attn_mask is not None:
         shape = tuple(np.shape(attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask))
         want = {2: (L, S), 3: (N * H, L, S)}.get(len(shape))
@@ -66,14 +71,36 @@ def _check_masks(attn_mask: Any, kpm: Any, batched: bool, L: int, S: int, N: int
         if shape != want:
             raise RuntimeError(f"{_WHO}: the shape of the {len(shape)}D attn_mask is {shape}, "
                                f"but should be {want}")
-    if kpm is not None:  # against the keys attended: static_k's when given, as torch's
+    if kpm is not None:
         shape = tuple(np.shape(kpm.data if isinstance(kpm, Tensor) else kpm))
-        sk = () if static_k is None else np.shape(
-            static_k.data if isinstance(static_k, Tensor) else static_k)
-        n_keys = sk[1] if len(sk) == 3 else S  # (a bad static_k: _static's error, later)
         want = (N, n_keys) if batched else (n_keys,)
         if shape != want:
             raise RuntimeError(f"{_WHO}: expected key_padding_mask of shape {want}, got {shape}")
+
+
+def _shape(t: Any) -> tuple[int, ...]:
+    return tuple(np.shape(t.data if isinstance(t, Tensor) else t))
+
+
+def _check_weights(E: int, kdim: int, vdim: int, w: Any, b: Any, separate: bool,
+                   qkv: tuple[Any, Any, Any], bias_k: Any, bias_v: Any) -> None:
+    """torch's weight shapes, each one line: in_proj_weight (3E, E) (else a Reshape or a
+    Linear crash far from the cause), in_proj_bias (3E,), the separate projections (E, E),
+    (E, kdim), (E, vdim), and bias_k / bias_v of E values ((1, 1, E) as the module's: one of
+    (1, 1, 1) broadcast to every feature without a word)."""
+    if separate:
+        for name, t, want in zip(("q_proj_weight", "k_proj_weight", "v_proj_weight"), qkv,
+                                 ((E, E), (E, kdim), (E, vdim))):
+            if t is not None and _shape(t) != want:
+                raise ValueError(f"{_WHO}: expecting {name} of shape {want}, got {_shape(t)}")
+    elif w is not None and _shape(w) != (3 * E, E):
+        raise ValueError(f"{_WHO}: expecting in_proj_weight of shape {(3 * E, E)} (3 * "
+                         f"embed_dim, embed_dim), got {_shape(w)}")
+    if b is not None and _shape(b) != (3 * E,):
+        raise ValueError(f"{_WHO}: expecting in_proj_bias of shape {(3 * E,)}, got {_shape(b)}")
+    for name, t in (("bias_k", bias_k), ("bias_v", bias_v)):
+        if t is not None and (_shape(t)[-1:] != (E,) or int(np.prod(_shape(t))) != E):
+            raise ValueError(f"{_WHO}: expecting {name} of shape (1, 1, {E}), got {_shape(t)}")
 
 
 def multi_head_attention_forward(
@@ -106,6 +133,9 @@ def multi_head_attention_forward(
         q, k, v = (t.reshape(t.shape[0], 1, t.shape[1]) for t in (q, k, v))
     L, N, E = q.shape
     S = k.shape[0]
+    if isinstance(num_heads, (bool, np.bool_)) or not isinstance(num_heads, (int, np.integer)):
+        # (int(2.5) would run 2 heads without a word; torch raises too)
+        raise TypeError(f"{_WHO}: num_heads must be an integer, got {num_heads!r}")
     H = int(num_heads)
     if E != embed_dim_to_check:
         raise ValueError(f"{_WHO}: was expecting embedding dimension of {embed_dim_to_check}, "
@@ -120,13 +150,16 @@ def multi_head_attention_forward(
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
                            "Transformer module method `generate_square_subsequent_mask` to "
                            "create this mask.")
-    _check_masks(attn_mask, key_padding_mask, batched, L, S, N, H, static_k)
-    q, k, v = _project(q, k, v, same, E, in_proj_weight, in_proj_bias,
-                       use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight)
-    bias: Tensor | None = None
     # torch's SDPA is_causal path: its causal mask is made last, over every key (bias_k's,
     # static_k's, add_zero_attn's too), so the extra keys stay unseen by the first queries
     causal = is_causal and key_padding_mask is None and not need_weights
+    _check_masks(attn_mask, key_padding_mask, batched, L, S, N, H, static_k, causal)
+    _check_weights(E, k.shape[-1], v.shape[-1], in_proj_weight, in_proj_bias,
+                   use_separate_proj_weight, (q_proj_weight, k_proj_weight, v_proj_weight),
+                   bias_k, bias_v)
+    q, k, v = _project(q, k, v, same, E, in_proj_weight, in_proj_bias,
+                       use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight)
+    bias: Tensor | None = None
     if not causal and attn_mask is not None:
         bias = mask_bias(_WHO, "attn_mask", attn_mask, q.dtype, allowed=False)
         if bias.ndim == 3:  # (N * H, L, S), or (H, L, S) unbatched
@@ -149,6 +182,9 @@ def multi_head_attention_forward(
         k = _static("static_k", static_k, N, H, hd)
     if static_v is not None:
         v = _static("static_v", static_v, N, H, hd)
+    if k.shape[2] != v.shape[2]:  # (else a MatMul crash)
+        raise ValueError(f"{_WHO}: the keys ({k.shape[2]}, static_k's when given) and values "
+                         f"({v.shape[2]}, static_v's when given) must be as many")
     if add_zero_attn:  # one more key and value of zeros
         zeros = Tensor.zeros(N, H, 1, hd, dtype=q.dtype)
         k, v = concatenate([k, zeros], axis=2), concatenate([v, zeros], axis=2)
