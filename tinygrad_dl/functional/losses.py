@@ -53,13 +53,15 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     t = data_of(target) if isinstance(target, Tensor) else plain_array(target)
     logits, shape = as_tensor_of(input), None  # (a NumPy array of logits too)
     z = logits.data
+    given = z.shape
     if z.ndim == 1 or z.ndim > 2:  # PyTorch's unbatched (K,) and (N, K, d1, ...): rows of K
         logits, t, shape = _rows_of_classes("cross_entropy", logits, t,
                                             t.ndim == z.ndim)
         z = logits.data
-    if z.ndim == 2 and z.shape[0] == 0:
-        raise ValueError("cross_entropy: empty batch (logits of shape "
-                         f"{z.shape}): a mean over no samples is undefined")
+    if z.ndim == 2 and z.shape[0] == 0 and reduction == "mean":  # ("sum": 0, "none": empty,
+        raise ValueError("cross_entropy: empty batch (logits of shape "  # as torch's)
+                         f"{given}): a mean over no samples is undefined (torch's NaN); "
+                         "reduction='sum' gives 0")
     # class indices are checked inside the op (check_labels), so a replayed step checks them too
     if (t.ndim == 2 and t.dtype.kind in "iu" and z.ndim == 2 and t.shape == (z.shape[0], 1)
             and z.shape[1] > 1):  # (not one-hot rows of one class: K = 1 is that shape too)
@@ -92,9 +94,12 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
                          "differentiate them; pass target.detach()")
     t = data_of(target) if isinstance(target, Tensor) else plain_array(target)
     x = as_tensor_of(input)
-    shape = None
+    shape, given = None, x.shape
     if x.ndim == 1 or x.ndim > 2:
         x, t, shape = _rows_of_classes("nll_loss", x, t, False)
+    if x.ndim == 2 and x.shape[0] == 0 and reduction == "mean":  # (the op's check names the
+        raise ValueError(f"nll_loss: empty batch (input of shape {given}): a mean over no "
+                         "samples is undefined (torch's NaN); reduction='sum' gives 0")  # rows)
     if weight is None and ignore_index == -100:
         out = NLL.apply(x, targets=t, reduction=reduction)
     else:

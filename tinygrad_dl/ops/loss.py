@@ -280,7 +280,7 @@ class NLL(Function):
                              f"(n,), got {x.shape} and {targets.shape}")
         if x.dtype.kind != "f":
             raise ValueError(f"nll_loss: log-probabilities must be floats, got {x.dtype}")
-        if x.shape[0] == 0:
+        if x.shape[0] == 0 and reduction == "mean":  # ("sum": 0, "none": empty, as torch's)
             raise ValueError(f"nll_loss: empty batch (input of shape {x.shape}): a mean over "
                              "no samples is undefined")
         if x.shape[1] == 0:  # (all labels ignored: NumPy's IndexError, naming no op)
