@@ -238,8 +238,10 @@ def extract_tarball(archive: str | os.PathLike[str], target: str | os.PathLike[s
                 else:  # pragma: no cover (Python < 3.10.12)
                     _check_members(tar)
                     tar.extractall(tmp)
-        except (tarfile.TarError, EOFError, OSError) as e:
-            raise DownloadError(f"cannot extract {archive}: {type(e).__name__}: {e}") from e
+        except (tarfile.TarError, EOFError, OSError) as e:  # an OSError (a full disk, a
+            # read-only folder: the MD5 was verified) is work that could not finish: exit 1
+            raise DownloadError(f"cannot extract {archive}: {type(e).__name__}: {e}",
+                                unfinished=isinstance(e, OSError)) from e
         root = tmp / ARCHIVE_ROOT
         missing = [f for f in CIFAR10_FILES if not _plain_file(root / f)]
         if missing:
