@@ -58,7 +58,7 @@ def test_checks_agree_between_train_flags_and_search():
     # one range per setting: train and search accept and refuse the same values
     check_fixed({"temperature": 0.0})  # greedy sampling; search refused it before the table
     build_parser().parse_args(["train", "char-rnn", "--temperature", "0"])
-    with pytest.raises(ValueError, match=r"--lambda / --set lam=: lambda=-1 is outside its "
+    with pytest.raises(ValueError, match=r"--lambda / --set lambda=: lambda=-1 is outside its "
                                          r"valid range \[0, inf\]"):
         check_fixed({"lam": -1})
     with pytest.raises(ValueError, match="--dtype / --set dtype=: 'float16' is not one of"):

@@ -136,7 +136,7 @@ def test_duplicate_and_conflicting_parameters_name_their_flags(capsys):
                      "0.1"]) == 2
     assert capsys.readouterr().err.strip() == (
         "tinygrad-dl search: error: lambda is both searched and fixed (--param lambda=... "
-        "and --lambda / --set lam=); drop one")
+        "and --lambda / --set lambda=); drop one")
 
 
 # ---- 7. Ctrl-C in a terminal reaches the worker processes too -----------------------------------

@@ -95,7 +95,7 @@ class SearchSpec:
         if both:  # named as typed: the flag, and the --set key
             h = both[0]
             raise ValueError(f"{h.name} is both searched and fixed (--param {h.name}=... "
-                             f"and {h.shown} / --set {h.key}=); drop one")
+                             f"and {h.shown} / --set {h.name}=); drop one")
         if self.trials < 1 or self.refine < 0 or (self.top_k is not None and self.top_k < 1):
             raise ValueError("need --trials >= 1, --refine >= 0 and --top-k >= 1")
         if not self.widen >= 0:

@@ -196,4 +196,4 @@ def check_fixed(fixed: dict[str, Any]) -> None:
             try:
                 h.check(v)
             except ValueError as e:
-                raise ValueError(f"{h.shown} / --set {key}=: {e}") from None
+                raise ValueError(f"{h.shown} / --set {h.name}=: {e}") from None
