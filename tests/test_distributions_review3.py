@@ -195,3 +195,33 @@ def test_cdf_and_icdf_through_a_number_exponent_stay_float32_as_torch():
                       (d.icdf(Tensor(v / 3)), td.icdf(torch.tensor(v / 3)))):
         assert got.dtype == np.float32
         np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-6)
+
+
+# ---- a later review (distributions against torch 2.13, and torch.special) ----------------------
+
+
+def test_polygamma_next_to_the_pole_at_zero_from_below_keeps_its_digits():
+    # the pair (f - 1)^-s was formed as (1 - f) with f = x + 1 rounded: psi'(-1e-10) came out
+    # 1.65e-7 off (9.9999983e19) and psi''(-1e-20) inf; torch's are right (the digamma gradient)
+    x = np.array([-1e-10, -1e-20, -1e-7, -0.5])
+    for n in (1, 2, 3):
+        got = tg.special.polygamma(n, Tensor(x)).numpy()
+        want = torch.special.polygamma(n, torch.tensor(x)).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-8)
+    w = Tensor(x, requires_grad=True)
+    tg.special.digamma(w).sum().backward()
+    np.testing.assert_allclose(np.asarray(w.grad)[:2], [1e20, 1e40], rtol=1e-14)
+
+
+def test_special_round_refuses_a_non_int_decimals_and_gives_torchs_nan_past_1e308():
+    # decimals=1.5 rounded to one decimal without a word (torch: TypeError); decimals=309
+    # crashed with Python's OverflowError from 10.0 ** 309 (torch: NaN)
+    x = np.array([1.23456, 123.5, 0.0, 1e30])
+    for bad in (1.5, True):
+        with pytest.raises(TypeError, match="decimals"):
+            tg.special.round(Tensor(x), decimals=bad)
+    for d in (309, -400, 2, -1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            got = tg.special.round(Tensor(x), decimals=d).numpy()
+        np.testing.assert_array_equal(got, torch.special.round(torch.tensor(x), decimals=d).numpy())

@@ -294,16 +294,18 @@ def polygamma(n: int, a: np.ndarray) -> np.ndarray:
         near = (a < 0) & (a > -_NEAR)
         xn = np.where(near, a, -0.5)
         m = np.ceil(-xn)
-        f = xn + m  # (exact) in (0, 1)
+        f = xn + m  # in (0, 1]: rounded where |x| is tiny against m
         head = np.zeros_like(xn)
         for j in reversed(range(int(m.max(initial=0.0)))):  # (the smallest pairs first)
-            u, v = f + j, 1.0 - f + j  # the pair's positive term and the negative's magnitude
+            # the pair's positive term and the negative's magnitude, each rounded once from x
+            # (1 - f + j would lose x's digits next to the poles: psi'(-1e-20) is 1e40)
+            u, v = xn + (m + j), -(xn + (m - 1.0 - j))
             if n % 2:  # even power: both positive
                 pair = _scaled_power(scale, u, -s) + _scaled_power(scale, v, -s)
             else:  # odd: u^-s - v^-s, as -u^-s expm1(z), z = s log1p((u - v)/v), where it
                 # would cancel (|z| < 1: u^-s, v^-s within a factor e); beyond, directly (the
                 # error of z, |z| ulps, would be the pair's)
-                z = s * np.log1p((2.0 * f - 1.0) / v)
+                z = s * np.log1p((2.0 * xn + (2.0 * m - 1.0)) / v)
                 us, vs = _scaled_power(scale, u, -s), _scaled_power(scale, v, -s)
                 pair = np.where(np.abs(z) < 1.0, -us * np.expm1(z), us - vs)
             head = head + np.where(j < m, pair, 0.0)

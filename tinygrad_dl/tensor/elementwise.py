@@ -154,9 +154,14 @@ class ElementwiseMethods:
         10**d, rounded, divided by 10**d (d < 0: the other way round)."""
         if out is not None:  # np.round(t, out=buf) (np.round(t) passes out=None)
             numpy_keywords("round", self, out)
+        if type(decimals) is not int:  # (torch refuses decimals=1.5 and True)
+            if isinstance(decimals, bool) or not isinstance(decimals, np.integer):
+                raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+            decimals = int(decimals)
         if decimals == 0:
             return Round.apply(self)
-        f = 10.0 ** abs(int(decimals))
+        with np.errstate(over="ignore"):  # |decimals| > 308: 10**d is inf, NaNs as torch's
+            f = float(np.float64(10.0) ** abs(decimals))
         return (self * f).round() / f if decimals > 0 else (self / f).round() * f
     def sinc(self) -> Tensor: return Sinc.apply(self)
     def deg2rad(self) -> Tensor: return self * (np.pi / 180)
