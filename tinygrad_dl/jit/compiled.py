@@ -112,6 +112,26 @@ def _addc(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple
     return _add(P, k, prev, ours, x, g, grads)
 
 
+def _check(r: Any, shapes: tuple[tuple[int, ...] | None, ...], name: str) -> None:
+    """What a user's op's backward returned (`r`), checked as `engine.Pending.run` checks it:
+    one gradient per input, each of its input's shape (`plan.BackwardOp.shapes`), else the
+    engine's error. A recording checks only the backwards that ran."""
+    got = r if type(r) is tuple else (r,)
+    if len(got) != len(shapes) or any(type(x) is list and np.shape(x) != s
+                                       for x, s in zip(got, shapes) if s is not None):
+        if len(got) == 1 and type(got[0]) is list:
+            raise RuntimeError(f"{name}.backward returned a list of {len(got[0])}: return "
+                               "one array per input, several as a tuple (return gx, gy)")
+        raise RuntimeError(f"{name}.backward returned {len(got)} gradients for "
+                           f"{len(shapes)} inputs")
+    for x, shape in zip(got, shapes):
+        if x is not None and shape is not None:
+            has = tuple(x.shape if type(x) is ndarray or hasattr(x, "add_to") else np.shape(x))
+            if has != shape:
+                raise RuntimeError(f"{name}.backward returned a gradient of shape {has} for "
+                                   f"an input of shape {shape}")
+
+
 def _sum(prev: np.ndarray, x: np.ndarray) -> np.ndarray:
     """prev + x as a new array (two 0-d arrays add up to a NumPy scalar)."""
     total = prev + x
@@ -264,6 +284,7 @@ class Writer:
         self.shared = Shared() if shared is None else shared
         self.P = self.shared.P  # the engine's accumulator, for what is written out
         self.env: dict[str, Any] = {"_add": _add, "_addc": _addc, "_pop": _pop, "_sum": _sum,
+                                    "_check": _check,
                                     "P": self.P, "D": self.P.deferred, "ndarray": ndarray,
                                     "GradArray": GradArray, "_reuse": _reuse,
                                     "_keep": _keep, "_own": own_array,
@@ -395,11 +416,15 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
         if op.rows is not None:  # x[index]: g added into x's gradient at index
             _rows(w, op, seen)
             continue
+        # (a user's op: what its backward returns checked, as eager does: `_check`)
+        check = "" if op.shapes is None else (
+            f"; _check({'x' if n == 1 else 'r'}, {w.name('p', op.shapes)}, "
+            f"{w.name('p', type(op.backward.__self__).__name__)})")
         if n == 1:  # (one input: no tuple to unpack, none to build)
-            w(2, f"x = {b}{b_args}")
+            w(2, f"x = {b}{b_args}{check}")
             w(2, "if type(x) is tuple: x = x[0]")
         else:
-            w(2, f"r = {b}{b_args}")
+            w(2, f"r = {b}{b_args}{check}")
             w(2, f"if type(r) is not tuple: r = (r,) + (None,) * {n - 1}")
         for p, kin in enumerate(inputs):
             if kin is None:

@@ -76,6 +76,10 @@ class BackwardOp(NamedTuple):
     # (index, the input's shape, its dtype): an `indexes_by` op, its backward written out as
     # g added into the input's gradient at index (`_rows`); None: call its backward
     rows: tuple[Any, tuple[int, ...], Any] | None = None
+    # a user's op (one not of this package): its inputs' recorded shapes (None for one that
+    # needs no gradient), what each gradient its backward returns is checked against at
+    # replay as `engine.Pending.run` checks it (`compiled._check`); None for ours
+    shapes: tuple[tuple[int, ...] | None, ...] | None = None
 
 
 class Backward(NamedTuple):
@@ -142,7 +146,9 @@ class Plan:
                 # conv's scratch buffers stay), the dict forward refills on the next run
                 order = tuple(BackwardOp(k, inputs, self.ctxs[k].backward,
                                          self.ctxs[k].__dict__.clear, inline[id(ev), k],
-                                         direct.get(k), rows.get(k)) for k, inputs in ev.order)
+                                         direct.get(k), rows.get(k), _user_shapes(
+                                             rec, k, inputs, self.ctxs[k]))
+                              for k, inputs in ev.order)
                 self.steps.append(Backward(ev.root, self.register(ev.seed), order, ev.leaves,
                                            ev.retain_graph))
             elif ev in direct and ev not in forwards:
@@ -477,6 +483,19 @@ def _shape(rec: Recording, src: Source) -> tuple[int, ...] | None:
     """The recorded shape of what `src` names (None where it is not an array's)."""
     shape = getattr(_recorded(rec, src), "shape", None)
     return None if shape is None else tuple(shape)
+
+
+def _user_shapes(rec: Recording, k: int, inputs: tuple[int | None, ...], ctx: Any
+                 ) -> tuple[tuple[int, ...] | None, ...] | None:
+    """A user's op's inputs' recorded shapes (None for one that needs no gradient), for the
+    replay to check what its backward returns (`BackwardOp.shapes`); None for an op of this
+    package. A recording checks only the backwards that ran: one reached only on a later
+    call (a user's backward returned None while recorded) would otherwise add a gradient
+    of the wrong shape, or as many as it returned, where eager raises."""
+    if type(ctx).__module__.split(".")[0] == __name__.split(".")[0]:
+        return None
+    return tuple(None if i is None else _shape(rec, s)
+                 for s, i in zip(rec.ops[k].sources, inputs))
 
 
 def _dtype(rec: Recording, src: Source) -> Any:
