@@ -309,7 +309,8 @@ def test_a_built_plan_keeps_only_the_ctx_objects_its_function_calls():
     needs no ctx object at replay: the plan keeps None in its place (101 of 109 for the
     course's char-RNN, 27 KiB); the ops whose methods the function calls keep theirs."""
     _, plan = _rnn_plan()
-    called = {id(getattr(v, "__self__", v)) for v in plan.entry.__globals__.values()}
+    called = {id(v.__self__ if type(v) is types.MethodType else v)
+              for v in plan.entry.__globals__.values()}
     kept = [c for c in plan.ctxs if c is not None]
     assert kept and all(id(c) in called for c in kept)
     assert plan.ctxs.count(None) > 3 * len(kept)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Sequence
 from keyword import iskeyword
+from types import MethodType
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -231,7 +232,9 @@ class Plan:
         self._text, self.steps = zlib.compress(text.encode()), []
         # nor the ctx of an op the function does not call (written out, forward and backward:
         # a char-RNN plan's 101 of 109, 27 KiB): None in its place
-        called = {id(getattr(v, "__self__", v)) for v in self._run.__globals__.values()}
+        # (bound methods only: a user object among the checks' names may raise on any read)
+        called = {id(v.__self__ if type(v) is MethodType else v)
+                  for v in self._run.__globals__.values()}
         self.ctxs = [c if id(c) in called else None for c in self.ctxs]
 
     @property
