@@ -105,21 +105,33 @@ def bins(n: int, out: int) -> list[tuple[int, int]]:
 
 
 def adaptive_avg(x: Tensor, out: tuple[int, ...]) -> Tensor:
-    """The mean over each bin of x's last len(out) axes (separable: a mean of bin means)."""
+    """The mean over each bin of x's last len(out) axes: the bin's sum (separable: a sum of
+    bin sums), divided by the bin's length on each axis in turn, as torch's sum / kd / kh / kw
+    (a mean of bin means rounded each third: -3.7e-17 where torch's is 0)."""
     k = len(out)
     lead, sizes = tuple(x.shape[:-k]), tuple(x.shape[-k:])
-    if all(n % o == 0 for n, o in zip(sizes, out)):  # one reshape, one mean
+    lengths: list[Any] = []
+    if all(n % o == 0 for n, o in zip(sizes, out)):  # one reshape, one sum
         split = sum(((o, n // o) for n, o in zip(sizes, out)), ())
-        return x.reshape(lead + split).mean(axis=tuple(len(lead) + 2 * j + 1 for j in range(k)))
-    for j, (n, o) in enumerate(zip(sizes, out)):
-        axis = len(lead) + j
-        if n % o == 0:
-            x = x.reshape(tuple(x.shape[:axis]) + (o, n // o) + tuple(x.shape[axis + 1:]))
-            x = x.mean(axis=axis + 1)
-        else:
-            before = (slice(None),) * axis
-            x = stack([x[before + (slice(s, e),)].mean(axis=axis) for s, e in bins(n, o)],
-                      axis=axis)
+        x = x.reshape(lead + split).sum(axis=tuple(len(lead) + 2 * j + 1 for j in range(k)))
+        lengths = [float(n // o) for n, o in zip(sizes, out)]
+    else:
+        for j, (n, o) in enumerate(zip(sizes, out)):
+            axis = len(lead) + j
+            if n % o == 0:
+                x = x.reshape(tuple(x.shape[:axis]) + (o, n // o) + tuple(x.shape[axis + 1:]))
+                x = x.sum(axis=axis + 1)
+                lengths.append(float(n // o))
+            else:
+                before = (slice(None),) * axis
+                x = stack([x[before + (slice(s, e),)].sum(axis=axis) for s, e in bins(n, o)],
+                          axis=axis)
+                ends = np.array(bins(n, o))  # (Python numbers: a literal to the jit)
+                lengths.append(Tensor((ends[:, 1] - ends[:, 0]).reshape(
+                    (o,) + (1,) * (k - 1 - j)).astype(float).tolist(),
+                    dtype=x.dtype if x.dtype.kind == "f" else np.float64))
+    for length in lengths:
+        x = x / length
     return x
 
 

@@ -174,7 +174,7 @@ def lp_pool3d(input: Any, norm_type: Any, kernel_size: Any, stride: Any = None,
         pooled = max_pool3d_of(who, x.abs() * sign, k, stride, 0, 1, ceil_mode, False)
         return pooled * sign
     out = avg_pool3d_of(who, x ** float(norm_type), k, stride, 0, ceil_mode, True, None)
-    return (out.sign() * out.abs().relu() * float(np.prod(k))) ** (1.0 / float(norm_type))
+    return (out.sgn() * out.abs().relu() * float(np.prod(k))) ** (1.0 / float(norm_type))
 
 
 def max_unpool3d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,

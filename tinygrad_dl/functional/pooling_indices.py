@@ -305,7 +305,8 @@ def max_unpool2d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
 def lp_pool(who: str, dims: int, input: Any, norm_type: Any, kernel_size: Any, stride: Any,
             ceil_mode: Any) -> Tensor:
     """torch's composition: (sum over the window of x^p)^(1/p), from avg_pool and its
-    kernel's size (sign(out) relu(|out|) as torch, so its values and gradients)."""
+    kernel's size (sgn(out) relu(|out|): torch's values and gradients, sign 0 at NaN so a NaN
+    window sends no gradient, as torch's)."""
     if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer,
                                                                  np.floating)):
         raise TypeError(f"{who}: norm_type must be a number, got {norm_type!r}")
@@ -331,7 +332,7 @@ def lp_pool(who: str, dims: int, input: Any, norm_type: Any, kernel_size: Any, s
         rows = powered.reshape((1,) * (4 - len(shape)) + shape)
         out = avg_pool2d(rows, k, s)
         out = out.reshape(shape[:-2] + tuple(out.shape[-2:]))
-    return (out.sign() * out.abs().relu() * float(np.prod(k))) ** (1.0 / float(norm_type))
+    return (out.sgn() * out.abs().relu() * float(np.prod(k))) ** (1.0 / float(norm_type))
 
 
 def lp_pool1d(input: Any, norm_type: float, kernel_size: Any, stride: Any = None,
