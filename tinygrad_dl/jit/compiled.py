@@ -115,8 +115,21 @@ def _addc(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple
 def _check(r: Any, shapes: tuple[tuple[int, ...] | None, ...], name: str) -> None:
     """What a user's op's backward returned (`r`), checked as `engine.Pending.run` checks it:
     one gradient per input, each of its input's shape (`plan.BackwardOp.shapes`), else the
-    engine's error. A recording checks only the backwards that ran."""
+    engine's error. A recording checks only the backwards that ran. (Per replay: arrays of
+    their inputs' shapes pass in one loop, no generator; the rest `_check_slow`.)"""
     got = r if type(r) is tuple else (r,)
+    if len(got) == len(shapes):
+        for x, s in zip(got, shapes):
+            if x is not None and s is not None and (type(x) is not ndarray or x.shape != s):
+                break
+        else:
+            return
+    _check_slow(got, shapes, name)
+
+
+def _check_slow(got: tuple[Any, ...], shapes: tuple[tuple[int, ...] | None, ...],
+                name: str) -> None:
+    """`_check` past its arrays of the right shapes: lists, scalars, terms, errors."""
     if len(got) != len(shapes) or any(type(x) is list and np.shape(x) != s
                                        for x, s in zip(got, shapes) if s is not None):
         if len(got) == 1 and type(got[0]) is list:
@@ -417,9 +430,11 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             _rows(w, op, seen)
             continue
         # (a user's op: what its backward returns checked, as eager does: `_check`)
+        who = getattr(op.backward, "__self__", None)  # (eager's message names ctx.name)
+        who = who.__name__ if isinstance(who, type) else str(getattr(who, "name", "op"))
         check = "" if op.shapes is None else (
             f"; _check({'x' if n == 1 else 'r'}, {w.name('p', op.shapes)}, "
-            f"{w.name('p', type(op.backward.__self__).__name__)})")
+            f"{w.name('p', who)})")
         if n == 1:  # (one input: no tuple to unpack, none to build)
             w(2, f"x = {b}{b_args}{check}")
             w(2, "if type(x) is tuple: x = x[0]")

@@ -160,8 +160,8 @@ class ElementwiseMethods:
             decimals = int(decimals)
         if decimals == 0:
             return Round.apply(self)
-        with np.errstate(over="ignore"):  # |decimals| > 308: 10**d is inf, NaNs as torch's
-            f = float(np.float64(10.0) ** abs(decimals))
+        d = abs(decimals)  # (> 308: 10**d is inf, NaNs as torch's; no errstate: 1 us a call)
+        f = 10.0 ** d if d <= 308 else np.inf
         return (self * f).round() / f if decimals > 0 else (self / f).round() * f
     def sinc(self) -> Tensor: return Sinc.apply(self)
     def deg2rad(self) -> Tensor: return self * (np.pi / 180)
