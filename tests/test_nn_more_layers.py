@@ -145,11 +145,8 @@ def test_pool1d_refuses_bad_arguments_in_one_line():
     with pytest.raises(ValueError) as e:
         nn.MaxPool1d(2, padding=2)
     one_line(e, "MaxPool1d: padding must be at most kernel_size // 2 = 1")
-    # (MaxPool1d's ceil_mode and dilation are torch's now: tests/test_torch_nn2.py)
-    for bad in (lambda: nn.AvgPool1d(2, count_include_pad=False),):
-        with pytest.raises(ValueError) as e:
-            bad()
-        one_line(e, "Pool1d", "is not supported")
+    # (MaxPool1d's ceil_mode and dilation, AvgPool1d's ceil_mode and count_include_pad are
+    # torch's now: tests/test_torch_nn2.py, tests/test_pool_pad_options_review.py)
 
 
 # ---- adaptive pools ----------------------------------------------------------------------------

@@ -73,8 +73,10 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
     torch's "reflect" (np.pad's too: the edge not repeated; each width below the axis's
     length), "replicate" (np.pad's "edge") and "circular" (np.pad's "wrap"; each width at most
     the axis's length): index_select along each padded axis, so the gradient adds up where an
-    entry is copied, as torch's. Negative widths crop, as torch's, only in "constant" mode and
-    PyTorch's flat spelling (NumPy's refuses them); the result is always a new tensor.
+    entry is copied, as torch's. Negative widths crop, as torch's, only in PyTorch's flat
+    spelling (NumPy's refuses them): "reflect" and "replicate" pad from the whole axis, then
+    crop; "circular" crops, then wraps what is left (torch's order); the result is always a
+    new tensor.
     `pad=` (PyTorch's keyword) is always read as PyTorch's flat tuple, a pair included."""
     if pad is not None:
         if pad_width is not None:
@@ -117,7 +119,7 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
         if widths.ndim == 1:  # PyTorch's flat spelling: a negative width crops (NumPy's raise)
             x, pad_width = _crop(x, pad_width)
         return Pad.apply(x, pad_width=pad_width, value=fill)
-    return _pad_by_index(x, pad_width, _PAD_MODES[mode])
+    return _pad_by_index(x, pad_width, _PAD_MODES[mode], widths.ndim == 1)
 
 
 def _crop(x: Tensor, pad_width: Any) -> tuple[Tensor, Any]:
@@ -141,8 +143,9 @@ _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
               "circular": "wrap", "wrap": "wrap"}
 
 
-def _pad_by_index(x: Tensor, pad_width: Any, mode: str) -> Tensor:
-    """np.pad's "reflect", "edge" and "wrap" modes as one index_select per padded axis."""
+def _pad_by_index(x: Tensor, pad_width: Any, mode: str, crop: bool = False) -> Tensor:
+    """np.pad's "reflect", "edge" and "wrap" modes as one index_select per padded axis; crop
+    (PyTorch's flat spelling): negative widths crop, as torch's."""
     try:
         widths = np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))
     except ValueError:
@@ -150,20 +153,24 @@ def _pad_by_index(x: Tensor, pad_width: Any, mode: str) -> Tensor:
                          f"{tuple(x.shape)}") from None
     if widths.dtype.kind not in "iu":
         raise ValueError(f"pad: widths must be integers, got {pad_width!r}")
-    start = x
+    start, shape = x, tuple(x.shape)
+    if crop and (widths < 0).any():
+        _crop_checks(shape, widths.tolist(), mode)
+        if mode == "wrap":  # torch's circular pad crops first, then wraps what is left
+            x, widths = _crop(x, widths)
     for axis, (before, after) in enumerate(widths.tolist()):
         if not before and not after:
             continue
         n = x.shape[axis]
-        most = {"reflect": n - 1, "wrap": n, "edge": before + after if n else -1}[mode]
-        if min(before, after) < 0 or max(before, after) > most:
+        most = {"reflect": n - 1, "wrap": n, "edge": max(before, after) if n else -1}[mode]
+        if max(before, after) > most or (min(before, after) < 0 and not crop):
             rule = {"reflect": "below", "wrap": "at most", "edge": "for"}[mode]
             raise ValueError(f"pad: mode {mode!r} needs widths >= 0 and {rule} the length of "
                              f"the axis ({n} in dim {axis} of shape {tuple(x.shape)}), got "
                              f"({before}, {after})" if mode != "edge" else
                              f"pad: mode 'replicate' needs widths >= 0 and a non-empty axis, "
                              f"got ({before}, {after}) on dim {axis} of shape {tuple(x.shape)}")
-        i = np.arange(-before, n + after)
+        i = np.arange(-before, n + after)  # (negative widths: the crop of the padded axis)
         if mode == "reflect":
             i = np.abs(i)
             i = np.where(i > n - 1, 2 * (n - 1) - i, i)
@@ -173,6 +180,28 @@ def _pad_by_index(x: Tensor, pad_width: Any, mode: str) -> Tensor:
             i = i % n
         x = x.index_select(axis, literal(i))  # (from shapes only: a jitted step replays)
     return x if x is not start else Pad.apply(x, pad_width=0)  # a new tensor, as torch's
+
+
+def _crop_checks(shape: tuple[int, ...], widths: list[list[int]], mode: str) -> None:
+    """torch's limits on negative widths in "reflect", "replicate" and "circular" modes: at
+    least one entry left ("circular": none, but no more cropped than there is), and circular
+    wraps only the entries the crop leaves (torch reads uninitialized memory or raises)."""
+    name = {"reflect": "reflect", "edge": "replicate", "wrap": "circular"}[mode]
+    for axis, ((before, after), n) in enumerate(zip(widths, shape)):
+        if min(before, after) >= 0:
+            continue
+        left = n - max(-before, 0) - max(-after, 0)
+        if mode != "wrap" and n + before + after < 1:
+            raise ValueError(f"pad: mode {name!r} with widths ({before}, {after}) leaves no "
+                             f"entries on dim {axis} of shape {shape} (torch's too)")
+        if mode == "wrap" and left < 0:
+            raise ValueError(f"pad: mode 'circular' with widths ({before}, {after}) crops more "
+                             f"than the {n} entries of dim {axis} of shape {shape}")
+        if mode == "wrap" and max(before, after) > left:
+            raise ValueError(f"pad: mode 'circular' with widths ({before}, {after}) on dim "
+                             f"{axis} of shape {shape}: the {left} entries left by the crop "
+                             f"cannot wrap {max(before, after)} (torch reads uninitialized "
+                             "memory or raises there)")
 
 
 def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[int, list[int]]:

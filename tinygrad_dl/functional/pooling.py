@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from .avg_pool_modes import pool_out_size
 from .conv import avg_pool2d, max_pool2d
 from .joins import stack
 from .methods import as_tensor_of
@@ -61,16 +62,21 @@ def pool_sizes(who: str, kernel_size: Any, stride: Any, padding: Any) -> tuple[i
 
 
 def pool1d(who: str, pool: Callable[..., Tensor], input: Any, kernel: int, stride: int,
-           padding: int) -> Tensor:
-    """max_pool2d or avg_pool2d over (N, C, L) or (C, L) as an image of height 1."""
+           padding: int, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """max_pool2d or avg_pool2d over (N, C, L) or (C, L) as an image of height 1 (ceil_mode
+    and count_include_pad: avg_pool2d's, as torch's avg_pool1d passes them on)."""
     x = as_tensor_of(input)
     shape = shape_of(who, x, 1, "(N, C, L) or (C, L)")
     n = shape[-1]
-    if n + 2 * padding < kernel:
+    if pool_out_size(n, kernel, stride, padding, bool(ceil_mode)) < 1:
         raise ValueError(f"{who}: kernel_size {kernel} is larger than the input's length {n}"
                          + (f" + 2 * padding {padding}" if padding else "") + f" (input {shape})")
     rows = x.reshape((1,) * (3 - len(shape)) + shape[:-1] + (1, n))  # (N, C, 1, L)
-    out = pool(rows, (1, kernel), (1, stride), (0, padding))
+    if ceil_mode or not count_include_pad:
+        out = pool(rows, (1, kernel), (1, stride), (0, padding), bool(ceil_mode),
+                   bool(count_include_pad))
+    else:
+        out = pool(rows, (1, kernel), (1, stride), (0, padding))
     return out.reshape(shape[:-1] + (out.shape[-1],))
 
 
@@ -91,11 +97,10 @@ def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """PyTorch's F.avg_pool1d: the mean over windows of kernel_size positions every `stride`
     (default kernel_size) of (N, C, L) or (C, L), after padding each end with `padding` zeros
-    that count in the mean (count_include_pad=True). ceil_mode and count_include_pad only at
-    their defaults."""
-    refuse("avg_pool1d", ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True))
+    that count in the mean (count_include_pad=True; False: the mean of the real positions).
+    ceil_mode: a last partial window (none starting in the right padding), as torch's."""
     k, s, p = pool_sizes("avg_pool1d", kernel_size, stride, padding)
-    return pool1d("avg_pool1d", avg_pool2d, input, k, s, p)
+    return pool1d("avg_pool1d", avg_pool2d, input, k, s, p, ceil_mode, count_include_pad)
 
 
 # ---- adaptive pools ------------------------------------------------------------------------

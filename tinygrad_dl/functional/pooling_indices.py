@@ -20,6 +20,7 @@ from ..ops import Scatter
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from . import conv, pooling
+from .avg_pool_modes import pool_out_size
 from .conv import avg_pool2d, pair_of_ints
 from .conv3d import triple
 from .methods import as_tensor_of
@@ -306,31 +307,32 @@ def lp_pool(who: str, dims: int, input: Any, norm_type: Any, kernel_size: Any, s
             ceil_mode: Any) -> Tensor:
     """torch's composition: (sum over the window of x^p)^(1/p), from avg_pool and its
     kernel's size (sgn(out) relu(|out|): torch's values and gradients, sign 0 at NaN so a NaN
-    window sends no gradient, as torch's)."""
+    window sends no gradient, as torch's). ceil_mode: avg_pool's last partial window, its
+    mean times the whole kernel's size (torch's formula, not the partial window's sum)."""
     if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer,
                                                                  np.floating)):
         raise TypeError(f"{who}: norm_type must be a number, got {norm_type!r}")
-    if ceil_mode:
-        raise ValueError(f"{who}: ceil_mode=True is not supported (only False)")
+    ceil_mode = bool(ceil_mode)
     x = as_tensor_of(input)
     k = sizes_of(who, dims, "kernel_size", kernel_size)
     if np.isinf(norm_type):
         pooled = pool_with_indices(who, dims, x.abs() if norm_type > 0 else -x.abs(),
-                                   kernel_size, stride, 0, 1, False)[0]
+                                   kernel_size, stride, 0, 1, ceil_mode)[0]
         return pooled if norm_type > 0 else -pooled
     s = k if stride is None else sizes_of(who, dims, "stride", stride)
     shape = tuple(x.shape)
     if len(shape) not in (dims + 1, dims + 2):
         raise ValueError(f"{who}: expected input (N, C, {_AXES[dims]}) or (C, {_AXES[dims]}), "
                          f"got {shape}")
-    if any(n < ki for n, ki in zip(shape[-dims:], k)):
+    if any(pool_out_size(n, ki, si, 0, ceil_mode) < 1
+           for n, ki, si in zip(shape[-dims:], k, s)):
         raise ValueError(f"{who}: kernel_size {k} is larger than the input's {shape[-dims:]}")
     powered = x ** float(norm_type)
     if dims == 1:
-        out = pooling.pool1d(who, avg_pool2d, powered, k[0], s[0], 0)
+        out = pooling.pool1d(who, avg_pool2d, powered, k[0], s[0], 0, ceil_mode)
     else:
         rows = powered.reshape((1,) * (4 - len(shape)) + shape)
-        out = avg_pool2d(rows, k, s)
+        out = avg_pool2d(rows, k, s, 0, ceil_mode) if ceil_mode else avg_pool2d(rows, k, s)
         out = out.reshape(shape[:-2] + tuple(out.shape[-2:]))
     return (out.sgn() * out.abs().relu() * float(np.prod(k))) ** (1.0 / float(norm_type))
 

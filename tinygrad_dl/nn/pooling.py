@@ -41,9 +41,11 @@ class _Pool1d(Module):
         self.kernel_size, self.stride, self.padding = pool_sizes(
             type(self).__name__, kernel_size, stride, padding)
 
+    ceil_mode, count_include_pad = False, True
+
     def forward(self, x: Any) -> Tensor:
         return pool1d(type(self).__name__, self.pool, x, self.kernel_size, self.stride,
-                      self.padding)
+                      self.padding, self.ceil_mode, self.count_include_pad)
 
 
 class MaxPool1d(_Pool1d):
@@ -66,16 +68,15 @@ class MaxPool1d(_Pool1d):
 class AvgPool1d(_Pool1d):
     """Mean over windows of kernel_size positions every `stride` (default kernel_size) of
     (N, C, L) or (C, L), after padding each end with `padding` zeros that count in the mean
-    (PyTorch's count_include_pad=True; F.avg_pool1d). ceil_mode and count_include_pad only at
-    defaults."""
+    (count_include_pad=True; False: the mean of the real positions); ceil_mode: a last
+    partial window, as torch's (F.avg_pool1d)."""
 
     pool = staticmethod(avg_pool2d)
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
-        refuse("AvgPool1d", ceil_mode=(ceil_mode, False),
-               count_include_pad=(count_include_pad, True))
         super().__init__(kernel_size, stride, padding)
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
 
     def extra_repr(self) -> str:
         return (f"kernel_size=({self.kernel_size},), stride=({self.stride},), "

@@ -64,8 +64,9 @@ for _name, _k in (("max_pool1d", {}), ("avg_pool1d", {})):
          raises=f"{_name}: expected input")
 rows("max_pool1d", lambda x: F.max_pool1d(x, 2, ceil_mode=True), {"ceil_mode!": (_X3,)},
      torch=lambda T, x: T.nn.functional.max_pool1d(x, 2, ceil_mode=True), note=_NOTE)
-rows("avg_pool1d", lambda x: F.avg_pool1d(x, 2, count_include_pad=False), {
-    "count_include_pad=False": (_X3,)}, raises="avg_pool1d: count_include_pad=False")
+rows("avg_pool1d", lambda x: F.avg_pool1d(x, 3, 2, 1, True, False), {
+    "ceil_mode, count_include_pad=False!": (_X3,)},
+     torch=lambda T, x: T.nn.functional.avg_pool1d(x, 3, 2, 1, True, False), note=_NOTE)
 for _name, _x, _out in (("adaptive_avg_pool1d", _X3, 3), ("adaptive_max_pool1d", _X3, 3),
                         ("adaptive_avg_pool2d", _X4, (2, 3)), ("adaptive_max_pool2d", _X4, (2, 3))):
     _fn = getattr(F, _name)

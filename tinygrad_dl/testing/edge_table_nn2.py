@@ -97,8 +97,9 @@ for _d, _x in ((1, np.abs(_X3) + 0.1), (2, np.abs(_X4) + 0.1)):
          torch=lambda T, x, n=_name: getattr(T.nn.functional, n)(x, 2.0, 2), note=_NOTE)
     rows(_name, lambda x, n=_name: getattr(F, n)(x, 2.0, 9), {"kernel larger than the input": (
         _x,)}, raises=f"{_name}: kernel_size")
-    rows(_name, lambda x, n=_name: getattr(F, n)(x, 2.0, 2, ceil_mode=True), {"ceil_mode": (
-        _x,)}, raises=f"{_name}: ceil_mode=True is not supported")
+    rows(_name, lambda x, n=_name: getattr(F, n)(x, 2.0, 2, ceil_mode=True), {"ceil_mode!": (
+        _x,)}, torch=lambda T, x, n=_name: getattr(T.nn.functional, n)(x, 2.0, 2, ceil_mode=True),
+         note=_NOTE)
 
 # ---- in-place activations ----------------------------------------------------------------------
 _V = _a(-2.0, -0.5, 0.0, 0.1, 3.0, INF, -INF, NAN)
