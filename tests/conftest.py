@@ -120,3 +120,15 @@ def results_py(monkeypatch):
 
     yield module
     sys.modules.pop("results", None)
+
+
+@pytest.fixture
+def report_calls(monkeypatch):
+    """`tinygrad-dl report` with build_report replaced by a recorder: the list of (assignment,
+    params) per notebook it would run (tests/test_report_params.py and its walk's review)."""
+    from tinygrad_dl.commands import report
+
+    seen: list = []
+    monkeypatch.setattr(report, "build_report",
+                        lambda name, out, params, **kw: seen.append((name, dict(params))) or {})
+    return seen

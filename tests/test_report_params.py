@@ -17,15 +17,6 @@ from tinygrad_dl.commands import report
 HAVE_NBCONVERT = all(importlib.util.find_spec(m) for m in ("nbformat", "nbconvert", "nbclient"))
 
 
-@pytest.fixture
-def calls(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
-    """build_report replaced by a recorder: (assignment, params) per notebook it would run."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(report, "build_report",
-                        lambda name, out, params, **kw: seen.append((name, dict(params))) or {})
-    return seen
-
-
 def _err(capsys) -> str:
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err  # one line, no traceback
@@ -34,9 +25,9 @@ def _err(capsys) -> str:
 
 @pytest.mark.parametrize("text, value", [("false", False), ("False", False), ("true", True),
                                          ("True", True)])
-def test_a_bool_parameter_takes_true_and_false_words(calls, text, value) -> None:
+def test_a_bool_parameter_takes_true_and_false_words(report_calls, text, value) -> None:
     assert cli.main(["report", "a1", "--param", f"quick={text}"]) == 0
-    assert calls == [("a1", {"progress": False, "quick": value})]  # never the string 'false'
+    assert report_calls == [("a1", {"progress": False, "quick": value})]  # never the string 'false'
 
 
 @pytest.mark.parametrize("item, words", [
@@ -47,76 +38,76 @@ def test_a_bool_parameter_takes_true_and_false_words(calls, text, value) -> None
     ("epochs=1e999", "epochs is an integer in a1_one_layer.ipynb"),
     ("seed=True", "seed is an integer in a1_one_layer.ipynb"),
 ])
-def test_a_value_of_the_wrong_type_is_one_line_naming_it(calls, capsys, item, words) -> None:
+def test_a_value_of_the_wrong_type_is_one_line_naming_it(report_calls, capsys, item, words) -> None:
     assert cli.main(["report", "a1", "--param", item]) == 2
     err = _err(capsys)
     assert f"--param {item}" in err and words in err
-    assert calls == []  # nothing ran
+    assert report_calls == []  # nothing ran
 
 
 @pytest.mark.parametrize("text", ["1e999", "-1e999", "inf", "nan"])
-def test_a_float_parameter_must_be_finite(calls, capsys, text) -> None:
+def test_a_float_parameter_must_be_finite(report_calls, capsys, text) -> None:
     assert cli.main(["report", "a4", "--param", f"eta={text}"]) == 2
-    assert f"--param eta={text}: eta" in _err(capsys) and calls == []
+    assert f"--param eta={text}: eta" in _err(capsys) and report_calls == []
 
 
-def test_numbers_and_paths_keep_their_types(calls) -> None:
+def test_numbers_and_paths_keep_their_types(report_calls) -> None:
     assert cli.main(["report", "a3", "--param", "dropout=0", "--param", "n_batch=30_000",
                      "--param", "search_out=my runs/x", "--param", "data_dir=None"]) == 0
-    params = calls[0][1]
+    params = report_calls[0][1]
     assert params["dropout"] == 0.0 and isinstance(params["dropout"], float)
     assert params["n_batch"] == 30000
     assert params["search_out"] == str(Path("my runs/x").resolve())  # (the kernel runs in --out)
     assert params["data_dir"] is None
 
 
-def test_an_explicit_quick_param_wins_over_the_flag(calls) -> None:
+def test_an_explicit_quick_param_wins_over_the_flag(report_calls) -> None:
     assert cli.main(["report", "a1", "--quick", "--param", "quick=false"]) == 0
-    assert calls[0][1]["quick"] is False
-    assert cli.main(["report", "a1", "--quick"]) == 0 and calls[1][1]["quick"] is True
+    assert report_calls[0][1]["quick"] is False
+    assert cli.main(["report", "a1", "--quick"]) == 0 and report_calls[1][1]["quick"] is True
 
 
-def test_all_checks_every_param_before_any_notebook_runs(calls, capsys) -> None:
+def test_all_checks_every_param_before_any_notebook_runs(report_calls, capsys) -> None:
     # a typo must not cost the minutes of the notebooks run before it is noticed
     assert cli.main(["report", "all", "--param", "n_updates=100", "--param", "epoch=2"]) == 2
     err = _err(capsys)
     assert "--param epoch=2: no such parameter in any notebook of a1, a2, a3, a4" in err
-    assert "n_updates=100" not in err and calls == []
+    assert "n_updates=100" not in err and report_calls == []
 
 
-def test_all_gives_a_param_only_to_the_notebooks_that_have_it(calls) -> None:
+def test_all_gives_a_param_only_to_the_notebooks_that_have_it(report_calls) -> None:
     assert cli.main(["report", "all", "--param", "n_updates=100", "--param", "epochs=2",
                      "--param", "seed=7"]) == 0
-    got = dict(calls)
+    got = dict(report_calls)
     assert got["a4"]["n_updates"] == 100 and got["a1"]["epochs"] == 2
     assert all("n_updates" not in got[a] for a in ("a1", "a2", "a3"))
     assert all("epochs" not in got[a] for a in ("a2", "a3", "a4"))
     assert all(got[a]["seed"] == 7 for a in got)
 
 
-def test_one_notebook_refuses_a_param_only_another_has(calls, capsys) -> None:
+def test_one_notebook_refuses_a_param_only_another_has(report_calls, capsys) -> None:
     assert cli.main(["report", "a1", "--param", "n_updates=100"]) == 2
     err = _err(capsys)
     assert "--param n_updates=100: no such parameter in notebook a1_one_layer.ipynb" in err
-    assert "epochs" in err and calls == []  # it lists what the notebook does take
+    assert "epochs" in err and report_calls == []  # it lists what the notebook does take
 
 
 @pytest.mark.parametrize("value", ["0", "-5"])
-def test_timeout_must_be_positive(calls, capsys, value) -> None:
+def test_timeout_must_be_positive(report_calls, capsys, value) -> None:
     with pytest.raises(SystemExit) as e:
         cli.main(["report", "a1", "--timeout", value])
     assert e.value.code == 2
     assert f"argument --timeout: must be >= 1, got {value}" in capsys.readouterr().err
-    assert calls == []
+    assert report_calls == []
 
 
 @pytest.mark.parametrize("flag", ["--data", "--text"])
-def test_an_empty_data_or_text_flag_is_refused(calls, capsys, flag) -> None:
+def test_an_empty_data_or_text_flag_is_refused(report_calls, capsys, flag) -> None:
     """`--data "$UNSET"` became the working directory (Path("").resolve()), and the notebook
     then failed on the wrong folder minutes later."""
     assert cli.main(["report", "a1" if flag == "--data" else "a4", flag, ""]) == 2
     assert f"{flag} is empty" in _err(capsys)
-    assert calls == []
+    assert report_calls == []
 
 
 # ---- a failed run next to an earlier report -------------------------------------------------

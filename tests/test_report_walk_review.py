@@ -9,26 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_report_params import HAVE_NBCONVERT, _err
 
 from tinygrad_dl import cli
 from tinygrad_dl.commands import report
-
-HAVE_NBCONVERT = all(importlib.util.find_spec(m) for m in ("nbformat", "nbconvert", "nbclient"))
-
-
-@pytest.fixture
-def calls(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
-    """build_report replaced by a recorder: (assignment, params) per notebook it would run."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(report, "build_report",
-                        lambda name, out, params, **kw: seen.append((name, dict(params))) or {})
-    return seen
-
-
-def _err(capsys) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err  # one line, no traceback
-    return err
 
 
 @pytest.mark.skipif(not HAVE_NBCONVERT, reason='needs the notebooks extra: pip install -e '
@@ -74,14 +58,14 @@ def test_a_failed_print_still_says_it_removed_the_earlier_pdf(tmp_path: Path,
     (["a1", "--text", "{file}"], "--text is for a4; a1 does not read it"),
     (["a4", "--data", "{dir}"], "--data is for a1, a2, a3; a4 does not read it"),
 ])
-def test_an_input_flag_no_selected_notebook_reads_is_refused(calls, capsys, tmp_path, argv,
+def test_an_input_flag_no_selected_notebook_reads_is_refused(report_calls, capsys, tmp_path, argv,
                                                              words) -> None:
     # it was dropped without a word (`report a1 --text my.txt` ran on CIFAR-10 and exit 0),
     # while `--param text_file=my.txt` for a1 was refused
     (tmp_path / "t.txt").write_text("hello")
     argv = [a.format(file=tmp_path / "t.txt", dir=tmp_path) for a in argv]
     assert cli.main(["report", *argv]) == 2
-    assert words in _err(capsys) and calls == []
+    assert words in _err(capsys) and report_calls == []
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -92,7 +76,7 @@ def test_an_input_flag_no_selected_notebook_reads_is_refused(calls, capsys, tmp_
     (["a4", "--param", "text_file={missing}"], "--param text_file={missing}: no such file"),
     (["all", "--param", "data_dir={file}"], "--param data_dir={file}: not a folder"),
 ])
-def test_a_missing_input_is_refused_before_any_notebook_runs(calls, capsys, tmp_path, argv,
+def test_a_missing_input_is_refused_before_any_notebook_runs(report_calls, capsys, tmp_path, argv,
                                                              words) -> None:
     # `all --text typo.txt` ran a1, a2 and a3 (minutes; hours on the full CIFAR-10), then failed
     # in a4's kernel
@@ -100,14 +84,14 @@ def test_a_missing_input_is_refused_before_any_notebook_runs(calls, capsys, tmp_
     names["file"].write_text("hello")
     argv = [a.format(**names) for a in argv]
     assert cli.main(["report", *argv]) == 2
-    assert words.format(**names) in _err(capsys) and calls == []
+    assert words.format(**names) in _err(capsys) and report_calls == []
 
 
-def test_existing_inputs_reach_the_notebooks_they_are_for(calls, tmp_path) -> None:
+def test_existing_inputs_reach_the_notebooks_they_are_for(report_calls, tmp_path) -> None:
     text = tmp_path / "t.txt"
     text.write_text("hello")
     assert cli.main(["report", "all", "--text", str(text), "--data", str(tmp_path)]) == 0
-    got = dict(calls)
+    got = dict(report_calls)
     assert got["a4"]["text_file"] == str(text) and "data_dir" not in got["a4"]
     assert all(got[a]["data_dir"] == str(tmp_path) and "text_file" not in got[a]
                for a in ("a1", "a2", "a3"))
@@ -132,7 +116,7 @@ def test_a_missing_dot_is_refused_before_any_cell_runs(tmp_path: Path, monkeypat
 
 
 @pytest.mark.parametrize("assignment", ["a2", "a3"])
-def test_search_out_is_the_users_folder_not_one_inside_out(calls, tmp_path, monkeypatch,
+def test_search_out_is_the_users_folder_not_one_inside_out(report_calls, tmp_path, monkeypatch,
                                                            assignment) -> None:
     # the kernel runs in --out: `--param search_out=my_search` wrote reports/my_search, and
     # `~/s` a folder named "~" inside it
@@ -140,7 +124,7 @@ def test_search_out_is_the_users_folder_not_one_inside_out(calls, tmp_path, monk
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cli.main(["report", assignment, "--param", "search_out=my_search"]) == 0
     assert cli.main(["report", assignment, "--param", "search_out=~/s"]) == 0
-    assert [p["search_out"] for _, p in calls] == [str(tmp_path / "my_search"),
+    assert [p["search_out"] for _, p in report_calls] == [str(tmp_path / "my_search"),
                                                    str(tmp_path / "home" / "s")]
 
 
