@@ -135,7 +135,7 @@ def _crop(x: Tensor, pad_width: Any) -> tuple[Tensor, Any]:
     if any(c.start > c.stop for c in cut):
         raise ValueError(f"pad: widths {pad_width!r} crop more than the input's shape "
                          f"{tuple(x.shape)}")
-    return x[cut], np.maximum(widths, 0)
+    return x[cut], tuple(map(tuple, np.maximum(widths, 0).tolist()))  # (ints: jit replays)
 
 
 # torch's names and np.pad's for the same modes
@@ -153,12 +153,12 @@ def _pad_by_index(x: Tensor, pad_width: Any, mode: str, crop: bool = False) -> T
                          f"{tuple(x.shape)}") from None
     if widths.dtype.kind not in "iu":
         raise ValueError(f"pad: widths must be integers, got {pad_width!r}")
-    start, shape = x, tuple(x.shape)
-    if crop and (widths < 0).any():
-        _crop_checks(shape, widths.tolist(), mode)
+    start, pairs = x, widths.tolist()
+    if crop and min(map(min, pairs)) < 0:  # (on lists: no NumPy call on the common path)
+        _crop_checks(tuple(x.shape), pairs, mode)
         if mode == "wrap":  # torch's circular pad crops first, then wraps what is left
-            x, widths = _crop(x, widths)
-    for axis, (before, after) in enumerate(widths.tolist()):
+            x, pairs = _crop(x, widths)
+    for axis, (before, after) in enumerate(pairs):
         if not before and not after:
             continue
         n = x.shape[axis]
@@ -193,7 +193,8 @@ def _crop_checks(shape: tuple[int, ...], widths: list[list[int]], mode: str) -> 
         left = n - max(-before, 0) - max(-after, 0)
         if mode != "wrap" and n + before + after < 1:
             raise ValueError(f"pad: mode {name!r} with widths ({before}, {after}) leaves no "
-                             f"entries on dim {axis} of shape {shape} (torch's too)")
+                             f"entries on dim {axis} of shape {shape} (torch raises too "
+                             "unless another padded dim keeps entries: then an empty tensor)")
         if mode == "wrap" and left < 0:
             raise ValueError(f"pad: mode 'circular' with widths ({before}, {after}) crops more "
                              f"than the {n} entries of dim {axis} of shape {shape}")
