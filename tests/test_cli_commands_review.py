@@ -15,13 +15,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-import test_report_params
 
 from tinygrad_dl import checkpoint, cli
 from tinygrad_dl.commands import report, results
 from tinygrad_dl.commands.synthesize import synthesize_text
-
-calls = test_report_params.calls  # (the build_report recorder fixture: one home)
 
 pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: every run uses the sample
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,21 +132,21 @@ def test_graph_refuses_an_empty_out(tmp_path, monkeypatch, capsys) -> None:
 
 @pytest.mark.parametrize("assignment, key", [("a4", "text_file"), ("a1", "data_dir")])
 def test_report_param_input_path_is_the_users_not_the_out_folders(
-        calls, tmp_path, monkeypatch, assignment, key) -> None:
+        report_calls, tmp_path, monkeypatch, assignment, key) -> None:
     # the kernel runs in --out: `--param text_file=my.txt` was looked for there (not found,
     # or another file of that name read), while `--text my.txt` was resolved here
     monkeypatch.chdir(tmp_path)
     # (it must exist: a missing input is refused before any notebook runs)
     (tmp_path / "my in").mkdir() if key == "data_dir" else (tmp_path / "my in").write_text("x")
     assert cli.main(["report", assignment, "--out", "rep", "--param", f"{key}=my in"]) == 0
-    assert calls == [(assignment, {"progress": False, key: str(tmp_path / "my in")})]
+    assert report_calls == [(assignment, {"progress": False, key: str(tmp_path / "my in")})]
 
 
 @pytest.mark.parametrize("item", ["data_dir=", "text_file= "])
-def test_report_param_input_path_empty_is_refused(calls, capsys, item) -> None:
+def test_report_param_input_path_empty_is_refused(report_calls, capsys, item) -> None:
     # `--data ""` was refused, `--param data_dir=` ran the notebook into its error
     assert cli.main(["report", "all", "--param", item]) == 2
-    assert f"--param {item.split('=')[0]}= is empty" in _err_line(capsys) and calls == []
+    assert f"--param {item.split('=')[0]}= is empty" in _err_line(capsys) and report_calls == []
 
 
 # ---- results: empty or folder outputs, refused before any training ------------------------
@@ -235,13 +232,13 @@ def test_a_checkpoint_named_with_a_leading_dash_is_named_in_the_error(rnn_model,
 
 
 @pytest.mark.parametrize("value", ["2147484", "1000000000000"])
-def test_report_timeout_beyond_the_kernel_wait_is_refused_before_any_run(calls, capsys,
+def test_report_timeout_beyond_the_kernel_wait_is_refused_before_any_run(report_calls, capsys,
                                                                         value) -> None:
     # nbclient waits in a zmq poll of at most 2**31 - 1 ms: the kernel started, then the run
     # "failed (OverflowError: value too large to convert to int)" with a .failed.ipynb
     with pytest.raises(SystemExit) as e:
         cli.main(["report", "a4", "--timeout", value])
-    assert e.value.code == 2 and calls == []
+    assert e.value.code == 2 and report_calls == []
     assert f"argument --timeout: must be <= 2147483, got {value}" in capsys.readouterr().err
     assert cli.main(["report", "a4", "--timeout", "2147483"]) == 0  # the longest that works
 
