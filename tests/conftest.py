@@ -125,7 +125,8 @@ def results_py(monkeypatch):
 @pytest.fixture
 def report_calls(monkeypatch):
     """`tinygrad-dl report` with build_report replaced by a recorder: the list of (assignment,
-    params) per notebook it would run (tests/test_report_params.py and its walk's review)."""
+    params) per notebook it would run (test_report_params.py, test_report_walk_review.py,
+    test_cli_commands_review.py)."""
     from tinygrad_dl.commands import report
 
     seen: list = []
