@@ -1,5 +1,5 @@
-"""Indexing written out by the compiled replay (`indexes_by`, jit.plan `_rows`): where an op
-is x[index] with a constant index that selects a view, replay writes `r7 = r3[index]` for its
+"""Indexing written out by the compiled replay (`indexes_by`, `schedule.index_rows`): where an
+op is x[index] with a constant index that selects a view, replay writes `r7 = r3[index]` for its
 forward and adds `g` into x's gradient at the index for its backward, calling neither method
 (an RNN's row per time step). Each case runs next to eager, bit for bit, from the same `.grad`
 state; each way the declaration could be wrong falls back to the op's own methods."""

@@ -41,7 +41,7 @@ from .files import jsonable
 from .models import MODELS, registry_name
 from .nn import Linear
 from .nn.state_entries import from_torch
-from .ops.shape import brief_values
+from .ops.indexing import brief_values
 
 __all__ = ["MAX_BYTES", "load", "load_model", "read", "save", "save_model"]
 

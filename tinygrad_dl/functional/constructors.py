@@ -11,7 +11,7 @@ import numpy as np
 from .. import write_guard
 from ..device import check_device
 from ..engine import literal
-from ..ops.shape import brief_values
+from ..ops.indexing import brief_values
 from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, below, exact_range, float_dtype, integers, multinomial_draws
 from ..tensor import Tensor, data_of, filled, np_dtype

@@ -14,17 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .record import (
-    CONST,
-    PARAM,
-    BackwardRecord,
-    Const,
-    Recording,
-    Source,
-    Spec,
-    consts,
-    same_values,
-)
+from .record import Recording, same_values
+from .records import CONST, PARAM, BackwardRecord, Const, Source, Spec, consts
 
 
 # ---- two recordings of one signature: the same computation? ----------------------------------

@@ -9,7 +9,8 @@ the steps out once as one straight-line Python function (`Plan.source`; register
 locals, `r7`, and constants' global names), which `run` calls:
 the NumPy calls and the order of every sum are eager's, so the numbers are bit-identical; no
 Tensor, graph or toposort is made, and values nothing reads are not computed (the loss, when
-the step does not return it).
+the step does not return it). What the plan decides from the recording before it writes a step
+(how each op runs, when values are let go, what is written out) is in schedule.py.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ import numpy as np
 
 from ..tensor import Tensor
 from .compiled import Shared, Writer, bound, compile_steps
-from .declared import agrees, declared, forward_saves, rows_agree, saves_inputs, used
 from .guards import Guards
-from .record import (
+from .record import Recording
+from .records import (
     ARRAY,
-    CONST,
     IN,
     OUT,
     PARAM,
@@ -38,12 +38,25 @@ from .record import (
     Const,
     Input,
     Out,
-    Recording,
     Returned,
     Source,
 )
-
-FULL, PREP, SKIP = 0, 1, 2  # how replay runs an op: forward / prepare (no value) / not at all
+from .schedule import (
+    FULL,
+    PREP,
+    SKIP,
+    in_backward,
+    index_rows,
+    inline_backward,
+    is_dynamic,
+    op_frees,
+    op_modes,
+    param_outs,
+    prepare_saves_inputs,
+    static,
+    user_shapes,
+    written_forwards,
+)
 
 
 class Forward(NamedTuple):
@@ -56,8 +69,9 @@ class Forward(NamedTuple):
     dynamic: tuple[str, ...] | None  # the params to resolve per run (arguments, op outputs)
     free: tuple[int, ...] | None  # registers no later step reads: let go after this one
     drop_saved: bool  # no backward reads what forward saved: drop it now
-    rows: Any = None  # (index,): an `indexes_by` op written out, `r7 = r3[index]` (`_rows`)
-    expr: str | None = None  # its `same_shape_forward`, written out: `r7 = r6 + r5` (`_forwards`)
+    rows: Any = None  # (index,): an `indexes_by` op written out, `r7 = r3[index]` (`index_rows`)
+    # its `same_shape_forward`, written out: `r7 = r6 + r5` (`written_forwards`)
+    expr: str | None = None
 
 
 class BackwardOp(NamedTuple):
@@ -69,13 +83,13 @@ class BackwardOp(NamedTuple):
     backward: Callable[..., Any]
     release: Callable[[], None]
     # the backward as one expression per input (the op's `same_shape_backward`), where the
-    # compiled plan may write it out instead of calling it (`_inline`); else None
+    # compiled plan may write it out instead of calling it (`inline_backward`); else None
     inline: tuple[str, ...] | None = None
     # with `inline`: the registers of the op's inputs, read in place of what forward saved
     # (its `prepare` is then not run); None: read ctx.saved
     args: tuple[int, ...] | None = None
     # (index, the input's shape, its dtype): an `indexes_by` op, its backward written out as
-    # g added into the input's gradient at index (`_rows`); None: call its backward
+    # g added into the input's gradient at index (`index_rows`); None: call its backward
     rows: tuple[Any, tuple[int, ...], Any] | None = None
     # a user's op (one not of this package): its inputs' recorded shapes (None for one that
     # needs no gradient), what each gradient its backward returns is checked against at
@@ -101,8 +115,8 @@ class Plan:
                  borrowed: Sequence[tuple[Any, np.ndarray]] = (),
                  layouts: Sequence[int] = ()) -> None:
         n = len(rec.ops)
-        modes, srcs = _modes(rec)
-        free = _frees(rec, modes, srcs)
+        modes, srcs = op_modes(rec)
+        free = op_frees(rec, modes, srcs)
         self.ctxs: list[Any] = []  # (after `build`, None for an op it does not call)
         for i, op in enumerate(rec.ops):
             ctx = op.fn()
@@ -113,9 +127,9 @@ class Plan:
         self.template: list[Any] = [None] * (n + len(rec.arrays))
         self.params: list[tuple[int, Any]] = []  # (register, parameter Tensor)
         self._registers: dict[Any, int] = {}
-        in_bwd = _in_backward(rec)
+        in_bwd = in_backward(rec)
         checked: dict[Any, Any] = {}  # the declarations' checks, once per kind (declared.py)
-        inline = {(id(ev), k): _inline(rec, ev, k, inputs, self.ctxs[k], checked)
+        inline = {(id(ev), k): inline_backward(rec, ev, k, inputs, self.ctxs[k], checked)
                   for ev in rec.events if type(ev) is BackwardRecord for k, inputs in ev.order}
         # ops written out in every backward that reaches them, whose value nothing reads and
         # whose inputs are arguments, parameters or constants (registers that live through
@@ -126,15 +140,16 @@ class Plan:
         direct = {k: tuple(self.register(s) for s in rec.ops[k].sources) for k in in_bwd
                   if modes[k] == PREP and all(src.kind != OUT for src in rec.ops[k].sources)
                   and all(v is not None for (_, i), v in inline.items() if i == k)
-                  and _saves_inputs(rec, k, next(v for (_, i), v in inline.items() if i == k))}
+                  and prepare_saves_inputs(rec, k,
+                                           next(v for (_, i), v in inline.items() if i == k))}
         # ops that are x[index] with a constant index selecting a view: written out, forward
-        # and backward, so nothing is saved on their ctx (`_rows`)
-        rows = {k: r for k in range(n) if modes[k] == FULL and (r := _rows(rec, k, checked))}
+        # and backward, so nothing is saved on their ctx (`index_rows`)
+        rows = {k: r for k in range(n) if modes[k] == FULL and (r := index_rows(rec, k, checked))}
         # ops whose value is read and whose backward is written out wherever it runs, that
         # give their forward as an expression too (`same_shape_forward`): written out, and
         # what forward saved (their inputs or their value) read from those registers, kept
         # alive for the backward, in place of ctx.saved, so nothing is saved or released
-        forwards = _forwards(rec, modes, inline, in_bwd, checked)
+        forwards = written_forwards(rec, modes, inline, in_bwd, checked)
         for k, (_, where) in forwards.items():
             direct[k] = tuple(k if j is None else self.register(rec.ops[k].sources[j])
                               for j in where)
@@ -147,7 +162,7 @@ class Plan:
                 # conv's scratch buffers stay), the dict forward refills on the next run
                 order = tuple(BackwardOp(k, inputs, self.ctxs[k].backward,
                                          self.ctxs[k].__dict__.clear, inline[id(ev), k],
-                                         direct.get(k), rows.get(k), _user_shapes(
+                                         direct.get(k), rows.get(k), user_shapes(
                                              rec, k, inputs, self.ctxs[k]))
                               for k, inputs in ev.order)
                 self.steps.append(Backward(ev.root, self.register(ev.seed), order, ev.leaves,
@@ -156,8 +171,8 @@ class Plan:
                 continue
             elif modes[ev] != SKIP:
                 i, ctx = ev, self.ctxs[ev]
-                params = {k: _static(v) for k, v in rec.ops[i].params.items()}
-                dynamic = tuple(k for k, v in params.items() if _is_dynamic(v))
+                params = {k: static(v) for k, v in rec.ops[i].params.items()}
+                dynamic = tuple(k for k, v in params.items() if is_dynamic(v))
                 idx = tuple(self.register(s) for s in srcs[i])
                 self.steps.append(Forward(
                     i, ctx.forward if modes[i] == FULL else ctx.prepare, idx, params,
@@ -291,7 +306,7 @@ class Plan:
         reads later."""
         i, fn, args, params, dynamic, free, drop_saved, rows, expr = step
         call = [self._reg(w, r) for r in args]
-        if rows is not None or expr is not None:  # written out: `_rows`, `_forwards`
+        if rows is not None or expr is not None:  # written out: `index_rows`, `written_forwards`
             value = (f"{call[0]}[{w.name('p', rows[0])}]" if rows is not None
                      else bound(w, expr, type(self.ctxs[i])).format(*call))
             if free is not None and i in free:  # (a view nothing reads: nothing to do)
@@ -309,7 +324,7 @@ class Plan:
             w.env["_resolved"] = _resolved
             call.append(f"**_resolved({w.name('p', params)}, {w.name('d', dynamic)}, "
                         f"[{', '.join(f'r{self.n + j}' for j in range(self.n_args))}], "
-                        f"{{{', '.join(f'{o}: r{o}' for o in _param_outs(params))}}})")
+                        f"{{{', '.join(f'{o}: r{o}' for o in param_outs(params))}}})")
         elif params:
             call.append(f"**{w.name('p', params)}")
         if free is not None and i in free:  # nothing reads the value: no local holds it
@@ -353,233 +368,6 @@ def _resolved(params: dict[str, Any], dynamic: tuple[str, ...], arrays: list[np.
     return params
 
 
-# ---- backwards written out ------------------------------------------------------------------
-def _inline(rec: Recording, ev: BackwardRecord, k: int, inputs: tuple[int | None, ...],
-            ctx: Any, cache: dict[Any, bool]) -> tuple[str, ...] | None:
-    """The op's `same_shape_backward` expressions where the compiled plan may write them out
-    in place of calling its backward: its gradient has the output's shape (at the backward's
-    root it is the seed, whose recorded shape is checked here, pinned by the signature and the
-    guards; anywhere else it is what its consumers sent, each term checked to have that shape
-    by the engine when recorded, and replay runs the recorded shapes); each input has that
-    shape too (no broadcasting to undo); and an input needs a gradient exactly where backward
-    sends one (`needs_input_grad`), so the expressions compute what backward computes; and
-    they are the op's own and give its backward's bits (`declared`, `agrees`; `cache`: those
-    already checked, per op class and dtypes)."""
-    op = rec.ops[k]
-    exprs = declared(type(ctx), "same_shape_backward", "forward", "prepare", "backward")
-    shapes = _shaped(rec, op, exprs)
-    if shapes is not None:  # its `shaped_backward`, for inputs of the recorded shapes
-        exprs = _ask(declared(type(ctx), "shaped_backward", "forward", "prepare", "backward"),
-                     shapes)
-    if exprs is None or not (len(exprs) == len(op.sources) == len(inputs)
-                             == len(ctx.needs_input_grad)):
-        return None
-    if [bool(n) for n in ctx.needs_input_grad] != [i is not None for i in inputs]:
-        return None
-    shape = getattr(op.out, "shape", None)
-    srcs = (*op.sources, ev.seed) if k == ev.root else op.sources
-    # the gradient has the output's shape; with `same_shape_backward`, every input has it too
-    if shape is None or any(_shape(rec, s) != tuple(shape)
-                            for s in (srcs if shapes is None else srcs[len(op.sources):])):
-        return None
-    if any(_is_dynamic(v) for v in op.params.values()) or not agrees(
-            type(ctx), tuple(exprs), tuple(_dtype(rec, s) for s in op.sources),
-            {n: _static(v) for n, v in op.params.items()}, cache, shapes):
-        return None
-    return tuple(exprs)
-
-
-def _ask(shaped: Any, shapes: tuple[tuple[int, ...], ...]) -> Any:
-    """A `shaped_*` declaration's answer for these shapes: its expression(s), or None where it
-    has none, raises or answers anything else (a user's op: when in doubt, its methods are
-    called)."""
-    try:
-        got = None if shaped is None else shaped(shapes)
-    except Exception:  # noqa: BLE001
-        return None
-    ok = type(got) is str or (type(got) is tuple and all(type(e) is str for e in got))
-    return got if ok else None
-
-
-def _shaped(rec: Recording, op: Any, same_shape: Any) -> tuple[tuple[int, ...], ...] | None:
-    """The recorded shapes of op's inputs where it has no `same_shape_*` declaration (given
-    as `same_shape`) and no parameters, and declares `shaped_backward` (MatMul: expressions
-    written for those shapes, a one-row product's gradient term for an RNN step's h @ W) as
-    its own; else None."""
-    if same_shape is not None or op.params or declared(op.fn, "shaped_backward", "forward",
-                                                       "prepare", "backward") is None:
-        return None
-    shapes = tuple(_shape(rec, s) for s in op.sources)
-    return None if None in shapes else shapes
-
-
-def _forwards(rec: Recording, modes: list[int], inline: dict[Any, Any], in_bwd: set[int],
-              cache: dict[Any, Any]) -> dict[int, tuple[str, tuple[int | None, ...]]]:
-    """Op -> (its `same_shape_forward` expression, what forward saves: per item an input's
-    index or None for the value) where the op's value is read (FULL), it has no parameters,
-    every backward that reaches it writes its backward out (`_inline`), the expression is
-    its own (`declared`) and gives forward's bits, and forward saves its inputs or its value
-    and nothing else (`forward_saves`). Replay then writes the forward out and the backward
-    reads those registers."""
-    by_op: dict[int, list[Any]] = {}  # (one pass: a step may have many ops)
-    for (_, i), v in inline.items():
-        by_op.setdefault(i, []).append(v)
-    out = {}
-    for k in sorted(in_bwd):
-        op = rec.ops[k]
-        expr = declared(op.fn, "same_shape_forward", "forward", "prepare", "backward")
-        shapes = _shaped(rec, op, expr)
-        if shapes is not None:  # its `shaped_forward`, for inputs of the recorded shapes
-            expr = _ask(declared(op.fn, "shaped_forward", "forward", "prepare", "backward"),
-                        shapes)
-        if expr is None or modes[k] != FULL or op.params or None in by_op.get(k, [None]):
-            continue
-        where = forward_saves(op.fn, expr, tuple(_dtype(rec, s) for s in op.sources), cache,
-                              shapes)
-        if where is not None and used(by_op[k][0]) <= len(where):
-            out[k] = (expr, where)
-    return out
-
-
-def _rows(rec: Recording, k: int, cache: dict[Any, Any]
-          ) -> tuple[Any, tuple[int, ...], Any] | None:
-    """(index, input shape, input dtype) where op k declares `indexes_by` (it is x[index])
-    as its own, the index is a constant, and the op gives x[index], a view, and as gradient g
-    added into x's at index, bit for bit on an input of the recorded shape and dtype
-    (`rows_agree`): replay then writes `r7 = r3[index]` for its forward and the rows' add
-    for its backward, and saves nothing on its ctx. Else None: its methods are called."""
-    op = rec.ops[k]
-    name = declared(op.fn, "indexes_by", "forward", "prepare", "backward")
-    if name is None or len(op.sources) != 1 or list(op.params) != [name] or _is_dynamic(
-            op.params[name]):
-        return None
-    index = _static(op.params[name])
-    shape, dtype = _shape(rec, op.sources[0]), _dtype(rec, op.sources[0])
-    gdtype = getattr(op.out, "dtype", None)
-    if shape is None or dtype is None or gdtype is None or not rows_agree(
-            op.fn, name, index, shape, dtype, gdtype, cache):
-        return None
-    return index, shape, dtype
-
-
-def _saves_inputs(rec: Recording, k: int, exprs: tuple[str, ...]) -> bool:
-    """Whether op k's `prepare`, run on its recorded inputs (arguments, parameters and
-    constants: arrays at hand), saves them as they are, as far as `exprs` read them."""
-    op = rec.ops[k]
-    if any(_is_dynamic(v) for v in op.params.values()):
-        return False
-    arrays = [rec.arrays[ref] if kind == IN else ref.data if kind == PARAM else ref.array
-              for kind, ref in op.sources]
-    return saves_inputs(op.fn, arrays, {n: _static(v) for n, v in op.params.items()},
-                        used(exprs))
-
-
-def _recorded(rec: Recording, src: Source) -> Any:
-    """The array (or `record.Spec`) `src` names when recorded (None where it names none)."""
-    kind, ref = src
-    return (rec.ops[ref].out if kind == OUT else rec.arrays[ref] if kind == IN
-            else getattr(ref, "data", None) if kind == PARAM
-            else getattr(ref, "array", None) if kind == CONST else None)
-
-
-def _shape(rec: Recording, src: Source) -> tuple[int, ...] | None:
-    """The recorded shape of what `src` names (None where it is not an array's)."""
-    shape = getattr(_recorded(rec, src), "shape", None)
-    return None if shape is None else tuple(shape)
-
-
-def _user_shapes(rec: Recording, k: int, inputs: tuple[int | None, ...], ctx: Any
-                 ) -> tuple[tuple[int, ...] | None, ...] | None:
-    """A user's op's inputs' recorded shapes (None for one that needs no gradient), for the
-    replay to check what its backward returns (`BackwardOp.shapes`); None for an op of this
-    package. A recording checks only the backwards that ran: one reached only on a later
-    call (a user's backward returned None while recorded) would otherwise add a gradient
-    of the wrong shape, or as many as it returned, where eager raises."""
-    if type(ctx).__module__.split(".")[0] == __name__.split(".")[0]:
-        return None
-    return tuple(None if i is None else _shape(rec, s)
-                 for s, i in zip(rec.ops[k].sources, inputs))
-
-
-def _dtype(rec: Recording, src: Source) -> Any:
-    return getattr(_recorded(rec, src), "dtype", None)
-
-
-# ---- which ops replay runs, and when their values can be let go ------------------------------
-def _in_backward(rec: Recording) -> set[int]:
-    return {v.key for ev in rec.events if type(ev) is BackwardRecord for v in ev.order}
-
-
-def _read_outputs(rec: Recording) -> set[int]:
-    """The ops whose values are read after the step: returned, or a backward's seed."""
-    needed: set[int] = set()
-    _needed_outputs(rec.outputs, needed)
-    for ev in rec.events:
-        if type(ev) is BackwardRecord and ev.seed.kind == OUT:
-            needed.add(ev.seed.ref)
-    return needed
-
-
-def _modes(rec: Recording) -> tuple[list[int], list[tuple[Source, ...]]]:
-    """Per op: FULL, PREP or SKIP, and the sources it reads (recorded shapes stand in for the
-    values a `prepare` that reads no values would get)."""
-    ops, n = rec.ops, len(rec.ops)
-    in_bwd, needed = _in_backward(rec), _read_outputs(rec)
-    modes, srcs = [SKIP] * n, [()] * n
-    for i in range(n - 1, -1, -1):
-        op = ops[i]
-        # the op's own, if it has one (not a parent's under a subclass's own forward)
-        prepare = declared(op.fn, "prepare", "forward")
-        effects = any(callable(v) for v in op.params.values())
-        if i in needed or effects or (i in in_bwd and prepare is None):
-            modes[i], reads = FULL, True
-        elif i in in_bwd:
-            reads = declared(op.fn, "prepare_reads_values", "prepare")
-            modes[i], reads = PREP, True if reads is None else reads
-        else:
-            continue
-        needed.update(_param_outs(op.params))
-        if reads:
-            needed.update(r for k, r in op.sources if k == OUT)
-            srcs[i] = op.sources
-        else:  # shapes are all it reads: the recorded ones
-            srcs[i] = tuple(Source(CONST, Const(None, ops[r].out, True)) if k == OUT
-                            else Source(k, r) for k, r in op.sources)
-    return modes, srcs
-
-
-def _frees(rec: Recording, modes: list[int], srcs: list[tuple[Source, ...]]) -> list[list[int]]:
-    """Per op: the op outputs to let go after it (their last reader), except those read after
-    the step."""
-    n = len(rec.ops)
-    last = list(range(n))
-    for i in range(n):
-        if modes[i] != SKIP:
-            for r in [r for k, r in srcs[i] if k == OUT] + _param_outs(rec.ops[i].params):
-                last[r] = i
-    keep = _read_outputs(rec)
-    free: list[list[int]] = [[] for _ in range(n)]
-    for r in range(n):
-        if r not in keep:
-            free[last[r]].append(r)
-    return free
-
-
-# ---- op parameters: constants baked in, arguments and op outputs looked up per run ------------
-def _static(v: Any) -> Any:
-    if isinstance(v, Const):
-        return v.array
-    if type(v) in (tuple, list):
-        return type(v)(_static(x) for x in v)
-    return v
-
-
-def _is_dynamic(v: Any) -> bool:
-    if type(v) in (Input, Out):
-        return True
-    return type(v) in (tuple, list) and any(_is_dynamic(x) for x in v)
-
-
 def _resolve(v: Any, arrays: list[np.ndarray], regs: dict[int, Any]) -> Any:
     t = type(v)
     if t is Input:
@@ -591,32 +379,7 @@ def _resolve(v: Any, arrays: list[np.ndarray], regs: dict[int, Any]) -> Any:
     return v
 
 
-def _param_outs(params: dict[str, Any]) -> list[int]:
-    """The ops whose outputs these parameters are."""
-    out: list[int] = []
-
-    def visit(v: Any) -> None:
-        if type(v) is Out:
-            out.append(v.i)
-        elif type(v) in (tuple, list):
-            for x in v:
-                visit(x)
-
-    for v in params.values():
-        visit(v)
-    return out
-
-
 # ---- the step's return value -----------------------------------------------------------------
-def _needed_outputs(out: Returned | None, acc: set[int]) -> None:
-    if out is None:
-        return
-    if out.how in (TENSOR, ARRAY) and out.ref.kind == OUT:
-        acc.add(out.ref.ref)
-    for x in out.items:
-        _needed_outputs(x, acc)
-
-
 def _returned_registers(out: Returned, n: int, acc: set[int]) -> None:
     """The registers `_build` reads to rebuild `out`."""
     if (out.how is TENSOR or out.how is ARRAY) and out.ref.kind in (OUT, IN):

@@ -1,5 +1,6 @@
 """Recording a step: what the engine reports while the step runs once eagerly (`compare`
-holds the rules by which two recordings describe one computation that replay may repeat).
+holds the rules by which two recordings describe one computation that replay may repeat; the
+records it is made of are in records.py, the engine's hooks it answers in record_hooks.py).
 
 An array an op reads is one of: an earlier op's output (OUT), a step argument (IN, matched by
 position, whether the step got it as is or as a plain view of the same memory), a parameter
@@ -17,7 +18,7 @@ import functools
 import struct
 import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
@@ -28,104 +29,34 @@ from .calls import WATCHED, StepCalls, fingerprint
 from .grads import GradWatch
 from .guards import ModuleGuard, is_module
 from .opcodes import unread, why
+from .record_hooks import EngineHooks
+from .records import (  # noqa: F401 (jit.record's names, as before)
+    ARRAY,
+    CONST,
+    IN,
+    OUT,
+    PARAM,
+    TENSOR,
+    VALUE,
+    BackwardRecord,
+    Const,
+    Input,
+    OpRecord,
+    Out,
+    Returned,
+    Source,
+    Spec,
+    Visit,
+    consts,
+)
 from .watch import Watched, base_of, watch
-
-OUT, IN, PARAM, CONST = 0, 1, 2, 3  # where an op's input comes from: the kinds of a Source
-
-
-class Source(NamedTuple):
-    """Where an array an op reads comes from: `kind` OUT (`ref`: the index of the op that made
-    it), IN (the argument's position), PARAM (the parameter Tensor) or CONST (a Const)."""
-
-    kind: int
-    ref: Any
-
-
-class OpRecord(NamedTuple):
-    """One op applied: its Function class, where its inputs come from, its parameters (arrays
-    as Input, Out or Const), which inputs need a gradient (None: not recorded for backward),
-    and its output (the Tensor while recording, then its Spec)."""
-
-    fn: type
-    sources: tuple[Source, ...]
-    params: dict[str, Any]
-    needs: tuple[bool, ...] | None
-    out: Any
-
-
-class Visit(NamedTuple):
-    """One op that a backward reached: the key of its output and of each of its inputs (None
-    for an input that needs no gradient). Keys: op outputs by index, then the leaves."""
-
-    key: int
-    inputs: tuple[int | None, ...]
-
-
-class BackwardRecord(NamedTuple):
-    """One backward(): the root's key, the seed gradient's source, the ops in the order
-    backward visited them, the leaves as (key, Tensor), and retain_graph."""
-
-    root: int
-    seed: Source
-    order: tuple[Visit, ...]
-    leaves: tuple[tuple[int, Any], ...]
-    retain_graph: bool
-
-
-class Returned(NamedTuple):
-    """How to rebuild the step's return value: `how` is TENSOR (a Tensor of `ref`, a Source),
-    ARRAY (`ref`'s array: an op output or an argument), VALUE (`ref` itself), or a container
-    type (tuple, list, dict) of `items`, with `ref` the dict's keys."""
-
-    how: Any
-    ref: Any = None
-    items: tuple[Returned, ...] = ()
-
-
-TENSOR, ARRAY, VALUE = "tensor", "array", "value"  # Returned.how besides container types
-
-
-class Spec:
-    """Stands in for an array whose value replay does not compute: only its shape is read."""
-
-    __slots__ = ("shape", "dtype", "ndim")
-
-    def __init__(self, a: np.ndarray) -> None:
-        self.shape, self.dtype, self.ndim = a.shape, a.dtype, a.ndim
-
-
-class Const:
-    """A constant an op reads: its Tensor (None for an op parameter), its array, and whether
-    the array is a literal of the step's code (made from Python numbers and shapes only)."""
-
-    __slots__ = ("tensor", "array", "literal", "owners")
-
-    def __init__(self, tensor: Any, array: np.ndarray, literal: bool) -> None:
-        self.tensor, self.array, self.literal = tensor, array, literal
-        # the tensors the step can reach whose .data this array is (`W` for `W.detach()`),
-        # set when the recording finishes: replay reads this array, so W.data rebound is a
-        # guard (all of them: two tensors may share one array, and eager reads the one used)
-        self.owners: tuple[Any, ...] = ()
-
-
-class Input(NamedTuple):
-    """An op parameter that is the step's j-th argument array (targets, index arrays)."""
-
-    j: int
-
-
-class Out(NamedTuple):
-    """An op parameter that is the array an earlier op i computed (where's condition)."""
-
-    i: int
-
 
 _REBOUND = ("it rebinds or writes a parameter's .data while it runs (replay reads each "
             "parameter's array once, at its start, and redoes no write): update parameters "
             "outside the step")
 
 
-class Recording:
+class Recording(EngineHooks):
     """The engine's `recorder` while the step runs once: every op applied, every backward,
     and everything the step's Python did that replay would not redo (`error`)."""
 
@@ -341,124 +272,6 @@ class Recording:
             return type(v)(self.param(x) for x in v)
         return v
 
-    # ---- the engine's hooks -----------------------------------------------------------------
-    def on_apply(self, cls: type, inputs: tuple[Any, ...], params: dict[str, Any],
-                 out: Any) -> None:
-        i = len(self.ops)
-        self.check_errstate()
-        sources = tuple(self.source(t) for t in inputs)
-        ctx = out._ctx
-        needs = None if ctx is None else tuple(ctx.needs_input_grad)
-        shape_arrays = getattr(cls, "shape_arrays", None)  # the op's own list (a mask index)
-        if shape_arrays is not None and self.error is None:
-            for a in shape_arrays(**params):
-                if not self.is_literal(a):
-                    self.fail(f"op {i} ({cls.__name__}) has an output whose shape depends on "
-                              "the values of an array (a boolean mask, repeat counts), and "
-                              "replay trusts the recorded shapes")
-        params = {k: self.param(v) for k, v in params.items()}
-        self.ops.append(OpRecord(cls, sources, params, needs, out))
-        self.slot[id(out)] = i
-        self.out_arrays[id(out.data)] = i
-        if getattr(cls, "constant_result", False):  # (Compare: a mask the step may write)
-            self.masks.append((i, out.data, out.data.tobytes()))
-        self.keep.append(inputs)
-        self.events.append(i)
-
-    def on_backward(self, root: Any, grad: np.ndarray, ops: list[Any], leaves: list[Any],
-                    retain_graph: bool) -> None:
-        slot, n = self.slot, len(self.ops)
-        keys = {id(t): slot.get(id(t), -1) for t in ops}
-        if -1 in keys.values():
-            self.fail("backward() reaches ops recorded before the step began")
-            return
-        if any(t._retain for t in ops):
-            self.fail("retain_grad() or register_hook() on a tensor inside the step")
-        for k, t in enumerate(leaves):
-            if t._retain:  # (a leaf's slot is set only by its hooks: see tensor_hooks)
-                self.fail(f"parameter {t.name or tuple(t.data.shape)} has a hook "
-                          "(register_hook), whose Python a replay would not run")
-            if t._ctx is not None or self.input_index(t.data) is not None:
-                self.fail("a step input requires grad (only parameters may)")
-            keys[id(t)] = n + k
-            if id(t) not in self.leaves_seen:  # .grad as the step found it
-                self.leaves_seen.add(id(t))
-                if t.grad is None:
-                    self.grad_none[id(t)] = t
-        self.check_errstate()
-        self.check_grads(self.grads.before_backward(leaves))
-        order = tuple(Visit(keys[id(t)], tuple(keys[id(p)] if p.requires_grad else None
-                                               for p in t._ctx.parents)) for t in ops)
-        self.events.append(BackwardRecord(keys[id(root)], self.array_source(grad), order,
-                                          tuple((n + k, t) for k, t in enumerate(leaves)),
-                                          retain_graph))
-
-    def on_backward_done(self) -> None:
-        """A backward stored its gradients: .grad must stay so until the next one or the end."""
-        self.grads.after_backward()
-
-    def check_grads(self, written: Any) -> None:
-        """Fail if `written` (a tensor whose .grad the step's Python wrote) is not None."""
-        if written is not None:
-            self.fail(f"its Python writes the .grad of parameter {_name(written)} (p.grad *= s, "
-                      "p.grad.zero_(), clipping by hand, p.grad = None) while it runs: "
-                      "replay redoes backward's writes, no other; scale the loss, or clip "
-                      "and zero outside the step (clip_grad_norm_, optimizer.zero_grad())")
-
-    def check_errstate(self) -> None:
-        """Fail if the step's Python changed NumPy's error handling (np.errstate, np.seterr)
-        for its ops: replay runs them under the caller's, so an error would not be raised."""
-        if self.error is None and np.geterr() != self.errstate:
-            self.fail("its ops run under np.errstate() or np.seterr() set inside the step: "
-                      "replay runs no Python of the step, so they would run under the caller's "
-                      "settings; set them around the jitted call")
-
-    def on_read(self, t: Any, how: str) -> None:
-        self.fail(f"its Python reads a value with {how} while it runs (a decision or a "
-                  "number taken from the data would be frozen by replay)")
-
-    def on_write(self, who: str) -> None:
-        self.fail(f"{who} runs inside the step (replay runs no Python of the step, so it "
-                  "would not); call it outside the jitted function")
-
-    def on_module(self, m: Any) -> None:
-        if getattr(m, "_hooks", None):  # (nn.module_hooks: Python a replay would not run)
-            self.fail(f"{type(m).__name__} has hooks (register_forward_hook, ...), whose Python "
-                      "a replay would not run")
-        if id(m) not in self.modules:
-            for sub in m.modules():
-                self.modules.setdefault(id(sub), ModuleGuard(sub))
-
-    def on_view(self, of: np.ndarray, view: np.ndarray) -> None:
-        """A plain view of a watched array (Tensor(X), X.view(np.ndarray)): when `of` is an
-        argument's watched view, the view is that argument as it is, in any layout."""
-        if id(of) in self.inputs:
-            self.as_is[id(view)] = view
-
-    def on_layout(self, a: np.ndarray) -> None:
-        """`a` came out of a call that copies or not by the layout without copying: the
-        arguments whose memory it may be have their strides guarded."""
-        self.layout.update(j for j, x in enumerate(self.arrays) if np.may_share_memory(a, x))
-
-    def on_literal(self, a: np.ndarray) -> None:
-        self.literals[id(a)] = (a, a.tobytes())
-
-    def is_literal(self, a: np.ndarray) -> bool:
-        """`a` was marked a literal and still holds the values it was made with (bit for bit:
-        not filled since through `.data`, which replay would not redo with new data)."""
-        marked = self.literals.get(id(a))
-        return marked is not None and marked[0] is a and a.tobytes() == marked[1]
-
-    def is_argument(self, a: np.ndarray) -> bool:
-        """Is `a` a step argument, or a plain view of one? (tensor/ casts one by a recorded
-        Cast op, which replay redoes, rather than by a copy made inside the step.)"""
-        return self.input_index(a) is not None
-
-    def on_tensor_data(self, t: Any) -> None:
-        """The library reads `t.data` for an op parameter or a new tensor (tensor/'s
-        `data_of`): t may own a constant replay reads, so `t.data = new` is guarded."""
-        self.reported.append(t)
-
     # ---- after the step -----------------------------------------------------------------------
     def finish(self, result: Any) -> Any:
         """Close the recording; returns the step's result with our views replaced by the
@@ -577,25 +390,6 @@ class Recording:
         return r
 
 
-def consts(v: Any) -> Any:
-    """The Consts in `v`, in order: an op's sources or parameters (tuples and lists of them:
-    `x[:, idx]`'s index), or a Returned (a returned constant tensor, `return W.detach()`)."""
-    t = type(v)
-    if t is Const:
-        yield v
-    elif t is Source:
-        if v.kind == CONST:
-            yield v.ref
-    elif t is Returned:
-        if v.how is TENSOR:
-            yield from consts(v.ref)
-        for x in v.items:
-            yield from consts(x)
-    elif t in (tuple, list):
-        for x in v:
-            yield from consts(x)
-
-
 def _held_objects(fn: Callable[..., Any]) -> list[Any]:
     """What fn can reach by name: itself, a partial's arguments, its bound self, closure
     cells, defaults and the globals its code names (one level: enough for `model` in a
@@ -632,10 +426,6 @@ def _shape(a: np.ndarray) -> str:
 
 def _bounds(a: np.ndarray) -> tuple[int, int]:
     return byte_bounds(a)
-
-
-def _name(t: Any) -> str:
-    return t.name or f"of shape {tuple(t.data.shape)}"
 
 
 def same_values(a: np.ndarray, b: np.ndarray) -> bool:

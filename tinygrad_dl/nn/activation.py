@@ -36,7 +36,8 @@ from ..functional import (
 from ..functional.methods import number_arg
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .module import Module, inplace_arg, inplace_repr, size_arg
+from .arg_checks import inplace_arg, inplace_repr, size_arg
+from .module import Module
 
 
 class Identity(Module):

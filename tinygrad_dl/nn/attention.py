@@ -27,8 +27,9 @@ from ..functional.mha_forward import multi_head_attention_forward
 from ..ops import Tap
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
+from .arg_checks import size_arg
 from .layers import Linear
-from .module import Module, size_arg
+from .module import Module
 
 
 class NonDynamicallyQuantizableLinear(Linear):

@@ -18,8 +18,9 @@ from ..device import check_device
 from ..functional import batch_norm
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor, np_dtype
+from .arg_checks import size_arg
 from .layers import torch_alias
-from .module import Module, size_arg
+from .module import Module
 
 _UNSET: Any = object()  # (a keyword not given: PyTorch's momentum=None means something)
 

@@ -13,8 +13,9 @@ from ..functional.conv1d import conv1d_of
 from ..functional.methods import as_tensor_of
 from ..functional.pooling import one_int
 from ..tensor import Tensor, np_dtype
+from .arg_checks import channel_groups
 from .layers import INITS, Redraw, WeightBias, init_weights, padding_mode_arg, remember_init
-from .module import Module, channel_groups
+from .module import Module
 
 
 class Conv1d(Redraw, WeightBias, Module):

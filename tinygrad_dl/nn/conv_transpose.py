@@ -15,8 +15,9 @@ from ..functional.conv import ints_of
 from ..functional.methods import as_tensor_of
 from ..random import uniform
 from ..tensor import Tensor, np_dtype
+from .arg_checks import channel_groups
 from .layers import INITS, Redraw, init_weights, remember_init
-from .module import Module, channel_groups
+from .module import Module
 
 
 class _ConvTransposeNd(Redraw, Module):

@@ -12,7 +12,8 @@ from ..functional.methods import inplace_flag
 from ..ops import Dropout as DropoutOp
 from ..random import Generator, as_rng
 from ..tensor import Tensor
-from .module import Module, inplace_arg
+from .arg_checks import inplace_arg
+from .module import Module
 
 
 class Dropout(Module):

@@ -11,7 +11,8 @@ from ..functional.layers import lookup, padding_index
 from ..random import normal
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .module import Module, size_arg
+from .arg_checks import size_arg
+from .module import Module
 
 
 class Embedding(Module):

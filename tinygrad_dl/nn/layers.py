@@ -34,7 +34,8 @@ from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .module import Module, channel_groups, inplace_arg, size_arg
+from .arg_checks import channel_groups, inplace_arg, size_arg
+from .module import Module
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # (the convs' padding_mode)

@@ -12,8 +12,9 @@ import numpy as np
 
 from ..device import check_device
 from ..tensor import Tensor, np_dtype
+from .arg_checks import size_arg
 from .layers import Linear, init_weights, remember_init
-from .module import Module, size_arg
+from .module import Module
 
 
 class NotMaterialized(dict):

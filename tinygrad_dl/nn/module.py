@@ -2,48 +2,35 @@
 requires_grad), buffers (ndarrays registered with `register_buffer`) and children (Modules)
 from its attributes, in assignment order; qualified names look like "layers.0.W". Calling a
 module runs `forward` inside a name scope (its attribute name under its parent, else its class
-name) so a drawn graph clusters per module. state_dict / load_state_dict, train / eval, to,
-apply and the rest of PyTorch's Module API live here; `size_arg` checks the layers' sizes."""
+name) so a drawn graph clusters per module. train / eval, to, apply and the rest of PyTorch's
+Module API live here; state_dict / load_state_dict in nn/module_state.py, the listing and
+lookup methods in nn/module_tree.py and the hooks in nn/module_hooks.py (mixins of Module), and
+the checks of the layers' arguments (`size_arg`, ...) in nn/arg_checks.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
-from typing import Any, NamedTuple
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
-from .. import engine, write_guard
+from .. import engine
 from ..device import check_device, device
 from ..engine import name_scope
 from ..grad import cleared
-from ..ops.shape import brief_values
 from ..tensor import Tensor, np_dtype
 from . import module_hooks
+from .arg_checks import (  # noqa: F401 (nn.module's names, as before)
+    channel_groups,
+    flag,
+    inplace_arg,
+    inplace_repr,
+    size_arg,
+)
 from .module_hooks import HookMethods
+from .module_state import IncompatibleKeys, StateMethods  # noqa: F401 (nn.module's, as before)
 from .module_tree import TreeMethods
-from .state_entries import entry_array, tied_names
-
-
-def _trainable(a: np.ndarray) -> bool:
-    """Whether a parameter may hold `a` itself: writable (an optimizer step writes it in
-    place) and in memory NumPy owns. A read-only array (np.broadcast_to's, a read-only memory
-    map) made the first step fail with NumPy's "output array is read-only"; so did a torch
-    tensor's memory, which the write guard can lock but NumPy will not make writable again."""
-    if not a.flags.writeable:
-        return False
-    base = a
-    while isinstance(base, np.ndarray) and base.base is not None:
-        base = base.base
-    return isinstance(base, np.ndarray)
-
-
-class IncompatibleKeys(NamedTuple):
-    """What `Module.load_state_dict` skipped, as PyTorch's named tuple: still a tuple, so
-    `missing, unexpected = net.load_state_dict(sd, strict=False)` unpacks as before."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
 
 
 class _ParameterType(type):
@@ -82,11 +69,11 @@ class Buffer(np.ndarray):
             raise TypeError(f"nn.Buffer: data must be a Tensor or an ndarray, got "
                             f"{type(data).__name__}")
         out = np.asarray(data.data if isinstance(data, Tensor) else data).view(cls)
-        out.persistent = _flag("nn.Buffer", "persistent", persistent)
+        out.persistent = flag("nn.Buffer", "persistent", persistent)
         return out
 
 
-class Module(HookMethods, TreeMethods):
+class Module(HookMethods, TreeMethods, StateMethods):
     """Base class: subclasses call super().__init__() first, then assign layers and tensors."""
 
     training: bool
@@ -199,7 +186,7 @@ class Module(HookMethods, TreeMethods):
         """A non-trainable array saved in state_dict (e.g. BatchNorm's running mean), as
         torch's: persistent=False leaves it out of state_dict, and None registers the name
         with no array (listed nowhere, not saved, until an array is assigned to it)."""
-        persistent = _flag(f"{type(self).__name__}.register_buffer", "persistent", persistent)
+        persistent = flag(f"{type(self).__name__}.register_buffer", "persistent", persistent)
         self._check_name("register_buffer", "buffer", name, "_buffers")
         d = self.__dict__
         if (name in d.get("_parameters", ()) or name in d.get("_modules", ())
@@ -297,7 +284,7 @@ class Module(HookMethods, TreeMethods):
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (False) or unfreeze every parameter; they stay this module's parameters."""
         # (bool("False") is True: a string silently unfroze the model; torch's TypeError)
-        requires_grad = _flag(f"{type(self).__name__}.requires_grad_", "requires_grad",
+        requires_grad = flag(f"{type(self).__name__}.requires_grad_", "requires_grad",
                               requires_grad)
         for p in self.parameters():
             p.requires_grad = requires_grad
@@ -386,139 +373,6 @@ class Module(HookMethods, TreeMethods):
             for m, mode in modes:
                 m.__dict__["training"] = mode
 
-    def state_dict(self, *, destination: dict[str, Any] | None = None, prefix: str = "",
-                   keep_vars: bool = False) -> dict[str, Any]:
-        """Copies of every parameter's and buffer's array, by qualified name (each key after
-        `prefix`, into `destination` if given, as torch's); keep_vars=True gives the parameter
-        Tensors and buffer arrays themselves."""
-        out = {} if destination is None else destination
-        out.update((prefix + name, v if keep_vars else v.data.copy() if isinstance(v, Tensor)
-                    else np.array(v, copy=True)) for name, v in self._saved_entries())
-        return out
-
-    def _saved_entries(self) -> list[tuple[str, Any]]:
-        """What state_dict saves and load_state_dict loads (its strict message's order), in
-        torch's: each module's parameters (Tensors), then its buffers (arrays, less the
-        non-persistent ones), then its children's (buffers listed after all the parameters
-        paired, zipped with a torch model's state_dict(), a BatchNorm's W with running_mean)."""
-        mods = list(self.named_modules())
-        out: list[tuple[str, Any]] = list(self.named_parameters())
-        buffers = [(f"{prefix}.{name}" if prefix else name, b) for prefix, mod in mods
-                   for name, b in mod._buffers.items()
-                   if b is not None and name not in mod.__dict__.get("_non_persistent", ())]
-        if buffers and len(mods) > 1:  # (the parameters alone come in module order)
-            at = {name: i for i, (name, _) in enumerate(mods)}
-            return sorted(out + buffers, key=lambda e: at.get(e[0].rpartition(".")[0], 0))
-        return out + buffers
-
-    def load_state_dict(
-        self, state: dict[str, Any], strict: bool = True, assign: bool = False
-    ) -> IncompatibleKeys:
-        """Copy arrays into the parameters and buffers in place (optimizers keep their refs).
-
-        strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
-        returned as IncompatibleKeys(missing_keys, unexpected_keys), PyTorch's named tuple.
-        A shape mismatch always raises ValueError. All or nothing: every entry is checked
-        before any is copied, so a refused load leaves the model as it was (torch's keeps
-        the entries it copied before the one it refused). A tied parameter's other names
-        (which torch's state_dict lists) load it too, if they agree. assign=True (torch's)
-        makes the state dict's arrays the parameters' and buffers' own, in their dtype (the
-        parameter Tensors stay the same objects, so optimizers keep them). Lazy layers (inside
-        or itself) are sized off their saved weights (torch's lazy load hook); a refused load
-        leaves them lazy, and so does a strict=False one without their weights (their keys
-        missing; strict=True refuses it in one line).
-        """
-        who = f"{type(self).__name__}.load_state_dict"
-        assign = _flag(who, "assign", assign)
-        if not isinstance(state, Mapping):  # (np.load's NpzFile is one)
-            raise TypeError(f"{who}: expected a dict of arrays, got {type(state).__name__}")
-        engine.notify_write(f"{who}()")
-        sized = self._size_lazy_layers(state)  # (torch's lazy load hook)
-        try:
-            # strict=False: an unsized lazy layer's keys missing, it left lazy, as torch's
-            # (strict: its "run one forward pass first" line, from listing its parameters)
-            with nullcontext([]) if strict else self._lazy_left_out() as unsized:
-                return self._load_entries(who, state, strict, assign, unsized)
-        except BaseException:  # a refused load leaves the lazy layers lazy
-            self._unsize_lazy_layers(sized)
-            raise
-
-    def _load_entries(self, who: str, state: Mapping[str, Any], strict: bool,
-                      assign: bool, unsized: list[str]) -> IncompatibleKeys:
-        params = dict(self.named_parameters())
-        targets: dict[str, np.ndarray] = {n: v.data if n in params else v
-                                          for n, v in self._saved_entries()}
-        tied = {k: v for k, v in tied_names(self).items() if k not in targets}
-        state = self._ours(state, {**targets, **tied})
-        state = _untie(who, state, tied, targets)
-        missing = [k for k in targets if k not in state] + unsized
-        unexpected = [k for k in state if k not in targets]
-        if strict and (missing or unexpected):
-            raise ValueError(f"{who}: missing keys {missing}, unexpected keys {unexpected}")
-        copies, assigns = [], []
-        for name, dst in targets.items():
-            if name not in state:
-                continue
-            src = entry_array(who, name, state[name])
-            if src.shape != dst.shape:
-                hint = ("; a Linear weight saved when W was (in, out)? Linear.W is (out, in) "
-                        "now: pass its .T" if src.ndim == 2 and src.shape == dst.shape[::-1]
-                        else "")
-                raise ValueError(f"{who}: {name!r} has shape {src.shape} in the state dict but "
-                                 f"{dst.shape} in the model{hint}")
-            # a parameter's array is only checked here (what writable() would raise): a
-            # refused load marked a live graph's arrays as replaced, and its backward then
-            # raised naming this load, which had changed nothing
-            live = (write_guard.writable(params[name], f"{who}()", check_only=True)
-                    if name in params else dst)
-            if assign:
-                if name in params and src.dtype.kind != "f":
-                    raise TypeError(f"{who}(assign=True): {name!r} is {src.dtype} in the state "
-                                    "dict; a parameter must be floating point")
-                assigns.append((name, src))
-                continue
-            _check_lossless(who, name, src, dst.dtype)
-            # (NumPy's "assignment destination is read-only" came after the entries before it
-            # were copied: a parameter assign=True made from a read-only array, a buffer too;
-            # None: a live graph's array, which the write replaces by a copy first)
-            if live is not None and not live.flags.writeable:
-                what = "parameter" if name in params else "buffer"
-                raise ValueError(f"{who}: {what} {name!r} is a read-only array; make it a "
-                                 "writable one (np.array(a)) to load into it")
-            copies.append((name, src))
-        for name, src in copies:  # every entry passed: only now is anything written
-            # a live graph that saved a parameter's old values keeps its own copy
-            dst = (write_guard.writable(params[name], f"{who}()") if name in params
-                   else targets[name])
-            np.copyto(dst, src, casting="unsafe")
-        for name, src in assigns:
-            self._assign(name, params.get(name), src, who)
-        return IncompatibleKeys(missing, unexpected)
-
-    def _assign(self, name: str, param: Tensor | None, src: np.ndarray, who: str) -> None:
-        """load_state_dict(assign=True)'s step: `src` becomes parameter (or buffer) `name`."""
-        if param is not None:  # (its dtype was checked with the others': all or nothing)
-            # (a live graph that saved the old array then raises at its backward)
-            write_guard.writable(param, f"{who}()")
-            param.data = src if _trainable(src) else src.copy()
-            return
-        path, _, local = name.rpartition(".")
-        mod = self.get_submodule(path)
-        mod.register_buffer(local, src if _trainable(src) else src.copy(),  # (a batch norm's
-                            local not in mod.__dict__.get("_non_persistent", ()))  # in place)
-
-    def _ours(self, state: dict[str, Any], targets: dict[str, Any]) -> dict[str, Any]:
-        """`state` with PyTorch's names for the course's parameters read as ours (a torch
-        Linear's "0.weight" as "0.W"), each only where the state dict lacks our name: one
-        that holds both keeps the torch one as an unexpected key."""
-        renamed = {}
-        for prefix, m in self.named_modules():
-            for ours, theirs in type(m).torch_names.items():
-                p, t = (f"{prefix}.{ours}", f"{prefix}.{theirs}") if prefix else (ours, theirs)
-                if p in targets and p not in state and t in state and t not in targets:
-                    renamed[t] = p
-        return {renamed.get(k, k): v for k, v in state.items()} if renamed else state
-
     # ---- printing ------------------------------------------------------------------------
     def extra_repr(self) -> str:
         return ""
@@ -534,107 +388,9 @@ class Module(HookMethods, TreeMethods):
         return "\n".join(lines) + "\n)"
 
 
-def _untie(who: str, state: Mapping[str, Any], tied: dict[str, str],
-           targets: Mapping[str, np.ndarray]) -> Mapping[str, Any]:
-    """`state` with each tied parameter's other names (`tied`: other -> ours) read as ours; two
-    names of one parameter holding different values are refused (torch's copies both, and the
-    last one wins without a word). Values are compared as they would load, in the model's
-    dtype (a float64 and a float32 copy of one float32 weight agree), NaN equal to NaN (torch
-    lists one tensor under both names)."""
-    if not any(k in state for k in tied):
-        return state
-    out = {k: v for k, v in state.items() if k not in tied}
-    for other, ours in tied.items():
-        if other not in state:
-            continue
-        if ours in out:
-            a, b = entry_array(who, ours, out[ours]), entry_array(who, other, state[other])
-            if a.shape != b.shape:
-                raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
-                                 f"but the state dict holds shapes {b.shape} and {a.shape}")
-            dtype = targets[ours].dtype
-            if dtype.kind == "f" and a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
-                a, b = a.astype(dtype), b.astype(dtype)  # (else _check_lossless refuses them)
-            if not np.array_equal(a, b, equal_nan=True):
-                raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
-                                 "but the state dict holds different values for them")
-        out.setdefault(ours, state[other])
-    return out
-
-
-def _check_lossless(who: str, name: str, src: np.ndarray, dtype: np.dtype) -> None:
-    """The copy into a `dtype` entry (load_state_dict's, unsafe casting: float64 values into
-    a float32 model round, as torch's copy_ does) must not drop what is not rounding: a
-    fraction, NaN or out-of-range value into an integer buffer (a BatchNorm's
-    num_batches_tracked of 2.7 became 2), or an imaginary part. Else one line."""
-    kind = src.dtype.kind
-    if dtype.kind in "iu" and kind not in "iub":
-        info = np.iinfo(dtype)  # (bounds as floats: max itself rounds up to 2**63)
-        ok = kind == "f" and bool(np.isfinite(src).all() and (src == np.round(src)).all()
-                                  and (src >= info.min).all()
-                                  and (src < 2.0 ** (info.bits - (info.min < 0))).all())
-    else:
-        ok = not (kind == "c" and dtype.kind != "c" and np.any(np.imag(src)))
-    if not ok:
-        raise ValueError(f"{who}: {name!r} is {dtype} in the model but the state dict holds "
-                         f"{brief_values(src)} ({src.dtype}), which {dtype} cannot hold: "
-                         "copying would change it without a word")
-
-
-def size_arg(layer: str, name: str, value: Any) -> int:
-    """A layer's size argument as an int: int(3.5) would silently build a 3-feature layer and
-    a bool is an int to Python (True = 1 feature), so both raise, as torch's TypeError does;
-    NumPy integers (a shape read from an array) are fine."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{layer}: {name} must be an integer, got {value!r} "
-                        f"({type(value).__name__})")
-    if value < 0:
-        raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
-    return int(value)
-
-
-def channel_groups(layer: str, in_channels: Any, out_channels: Any, groups: Any
-                   ) -> tuple[int, int, int]:
-    """A convolution's (in_channels, out_channels, groups) as ints: groups >= 1 dividing both
-    channel counts, each a positive int (a bool too is refused: True would build 1 channel)."""
-    groups = size_arg(layer, "groups", groups)
-    if groups < 1:
-        raise ValueError(f"{layer}: groups must be >= 1, got {groups}")
-    for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) \
-                or n < 1 or n % groups:
-            raise ValueError(f"{layer}: {name} must be a positive multiple of groups="
-                             f"{groups}, got {n!r}")
-    return int(in_channels), int(out_channels), groups
-
-
-def inplace_arg(layer: str, inplace: Any) -> bool:
-    """PyTorch's `inplace=` of an activation or dropout layer, a bool: True writes the result
-    into the input where it may be (F's `inplace_flag`: an op's result is not written). An int
-    0 or 1 is torch's spelling too (nn.ReLU(1), nn.AlphaDropout(0.5, 1)): read as a bool."""
-    if type(inplace) is int and inplace in (0, 1):
-        return bool(inplace)
-    if not isinstance(inplace, (bool, np.bool_)):
-        raise TypeError(f"{layer}: inplace must be a bool, got {type(inplace).__name__}"
-                        f"{' (the generator goes in rng=)' if 'ropout' in layer else ''}")
-    return bool(inplace)
-
-
-def inplace_repr(m: Module) -> str:
-    """", inplace=True" for a layer made in place (PyTorch's repr), else nothing."""
-    return ", inplace=True" if m.inplace else ""
-
-
 def _is_device(s: str) -> bool:
     try:
         device(s)
     except ValueError:
         return False
     return True
-
-
-def _flag(who: str, name: str, value: Any) -> bool:
-    """A True/False argument (persistent=): a string or a number is refused, not read as truthy."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{who}: {name} must be True or False, got {value!r}")
-    return bool(value)

@@ -36,7 +36,8 @@ from ..random import as_rng, normal
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
 from . import layers, pooling
-from .module import Module, inplace_arg, inplace_repr, size_arg
+from .arg_checks import inplace_arg, inplace_repr, size_arg
+from .module import Module
 
 
 # ---- max pools with torch's options ---------------------------------------------------------

@@ -18,8 +18,9 @@ from ..functional.methods import as_tensor_of
 from ..functional.normalization import instance_norm_of
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
+from .arg_checks import size_arg
 from .batchnorm import BatchNorm1d
-from .module import Module, size_arg
+from .module import Module
 
 
 class LayerNorm(Module):

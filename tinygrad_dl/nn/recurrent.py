@@ -28,7 +28,8 @@ from ..functional import dropout as drop
 from ..random import as_rng, uniform
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .module import Module, size_arg
+from .arg_checks import size_arg
+from .module import Module
 
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM
 

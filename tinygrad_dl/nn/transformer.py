@@ -26,11 +26,12 @@ import numpy as np
 from ..device import check_device
 from ..functional import gelu, relu
 from ..tensor import Tensor, np_dtype
+from .arg_checks import size_arg
 from .attention import MultiheadAttention, NonDynamicallyQuantizableLinear
 from .containers import ModuleList
 from .dropout import Dropout
 from .init import xavier_uniform_
-from .module import Module, size_arg
+from .module import Module
 from .normalization import LayerNorm
 
 _ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"relu": relu, "gelu": gelu}

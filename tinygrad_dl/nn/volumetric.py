@@ -26,11 +26,12 @@ from ..functional.methods import as_tensor_of
 from ..functional.pooling import adaptive_sizes
 from ..functional.pooling_indices import pool_args
 from ..tensor import Tensor, np_dtype
+from .arg_checks import channel_groups
 from .batchnorm import BatchNorm1d
 from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout1d
 from .layers import INITS, Redraw, init_weights, remember_init
-from .module import Module, channel_groups
+from .module import Module
 from .more import LPPool1d, MaxUnpool2d
 from .normalization import InstanceNorm2d
 from .pooling import ConstantPad2d, ReflectionPad2d, ReplicationPad2d

@@ -2,8 +2,9 @@
 
 Tensor methods (`tinygrad_dl.tensor`) and the public functions (`tinygrad_dl.functional`) are
 one-liners over `Op.apply`; this package holds the ops, and the argument arithmetic those
-one-liners share (shapes: ops/shape.py; NumPy's and PyTorch's argument names:
-ops/spelling.py). Each module lists its ops in its `__all__`; this package exports them all.
+one-liners share (shapes: ops/shape.py; indices: ops/indexing.py; NumPy's and PyTorch's
+argument names: ops/spelling.py). Each module lists its ops in its `__all__`; this package
+exports them all.
 """
 
 from . import (
@@ -15,6 +16,7 @@ from . import (
     fused,
     grid_sample,
     igamma,
+    indexing,
     linalg,
     linalg_decomp,
     linalg_lu,
@@ -33,6 +35,7 @@ from .fractional import *  # noqa: F403
 from .fused import *  # noqa: F403
 from .grid_sample import *  # noqa: F403
 from .igamma import *  # noqa: F403
+from .indexing import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .linalg_decomp import *  # noqa: F403
 from .linalg_lu import *  # noqa: F403
@@ -45,6 +48,7 @@ from .unary import *  # noqa: F403
 
 __all__ = sorted(binary.__all__ + conv.__all__ + elementwise.__all__ + fused.__all__ + ctc.__all__
                  + grid_sample.__all__ + fractional.__all__
-                 + igamma.__all__ + linalg.__all__ + linalg_decomp.__all__ + linalg_lu.__all__
+                 + igamma.__all__ + indexing.__all__ + linalg.__all__ + linalg_decomp.__all__
+                 + linalg_lu.__all__
                  + loss.__all__ + more.__all__ + reduce.__all__ + shape.__all__ + special.__all__
                  + unary.__all__)

@@ -1,6 +1,6 @@
 """Tensor's methods that pick or place entries by an order, an index or a mask: argsort, sort,
 topk, take_along_dim, gather, scatter/scatter_add, index_add, index_select, masked_select,
-masked_fill, where (ops/shape.py's TakeAlongAxis and Scatter, GetItem, Where).
+masked_fill, where (ops/indexing.py's TakeAlongAxis and Scatter, GetItem, Where).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import tensor
 from ..ops import Scatter, TakeAlongAxis, Tap, Where
-from ..ops.shape import GatherCheck, InRange, axis_of, check_scatter
+from ..ops.indexing import GatherCheck, check_scatter
+from ..ops.shape import InRange, axis_of
 from ..ops.spelling import sort_order, spellings, torch_keywords
 from .conversions import as_tensor, bool_mask, data_of, fill_value, index_arg, no_grad_result
 from .results import ValuesIndices
@@ -31,7 +32,7 @@ class GatheringMethods:
 
     __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
 
-    # ---- sorting and gathering (ops/shape.py's TakeAlongAxis) -------------------------------
+    # ---- sorting and gathering (ops/indexing.py's TakeAlongAxis) -------------------------------
     @spellings()
     def argsort(self, axis: int | None = -1, descending: bool = False, *,
                 stable: bool | None = False) -> Tensor:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import engine, tensor, write_guard
 from ..ops import GetItem
-from ..ops.shape import brief_index
+from ..ops.indexing import brief_index
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
 from .conversions import item_index

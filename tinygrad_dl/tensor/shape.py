@@ -1,6 +1,6 @@
 """Tensor's shape methods: reshape, indexing, transpose and the axis moves, squeeze/unsqueeze,
 flatten, broadcast_to/expand, split/chunk/unbind (`split_at`), repeat/tile, flip, roll,
-rot90, diff: ops of ops/shape.py, or short compositions of them.
+rot90, diff: ops of ops/shape.py (indexing: ops/indexing.py), or short compositions of them.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..ops import ScatterReduce
-from ..ops.shape import axis_of, check_scatter
+from ..ops.indexing import check_scatter
+from ..ops.shape import axis_of
 from ..random import as_rng, float_dtype
 from .conversions import as_tensor, index_arg
 from .inplace import recompute, write

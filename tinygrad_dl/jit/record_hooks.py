@@ -1,0 +1,138 @@
+"""The engine's hooks of a `record.Recording` (a mixin of it): what the engine reports while
+the step runs once (`hooks.attach(recorder=...)`): each op applied (`on_apply`), each backward
+(`on_backward`), and what the step's Python does that replay would not redo (reads of values,
+writes, hooks, .grad writes, np.errstate), which fails the recording (`fail`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .guards import ModuleGuard
+from .records import BackwardRecord, OpRecord, Visit
+
+
+class EngineHooks:
+    """The `recorder` methods the engine calls (hooks.py), mixed into Recording."""
+
+    def on_apply(self, cls: type, inputs: tuple[Any, ...], params: dict[str, Any],
+                 out: Any) -> None:
+        i = len(self.ops)
+        self.check_errstate()
+        sources = tuple(self.source(t) for t in inputs)
+        ctx = out._ctx
+        needs = None if ctx is None else tuple(ctx.needs_input_grad)
+        shape_arrays = getattr(cls, "shape_arrays", None)  # the op's own list (a mask index)
+        if shape_arrays is not None and self.error is None:
+            for a in shape_arrays(**params):
+                if not self.is_literal(a):
+                    self.fail(f"op {i} ({cls.__name__}) has an output whose shape depends on "
+                              "the values of an array (a boolean mask, repeat counts), and "
+                              "replay trusts the recorded shapes")
+        params = {k: self.param(v) for k, v in params.items()}
+        self.ops.append(OpRecord(cls, sources, params, needs, out))
+        self.slot[id(out)] = i
+        self.out_arrays[id(out.data)] = i
+        if getattr(cls, "constant_result", False):  # (Compare: a mask the step may write)
+            self.masks.append((i, out.data, out.data.tobytes()))
+        self.keep.append(inputs)
+        self.events.append(i)
+
+    def on_backward(self, root: Any, grad: np.ndarray, ops: list[Any], leaves: list[Any],
+                    retain_graph: bool) -> None:
+        slot, n = self.slot, len(self.ops)
+        keys = {id(t): slot.get(id(t), -1) for t in ops}
+        if -1 in keys.values():
+            self.fail("backward() reaches ops recorded before the step began")
+            return
+        if any(t._retain for t in ops):
+            self.fail("retain_grad() or register_hook() on a tensor inside the step")
+        for k, t in enumerate(leaves):
+            if t._retain:  # (a leaf's slot is set only by its hooks: see tensor_hooks)
+                self.fail(f"parameter {t.name or tuple(t.data.shape)} has a hook "
+                          "(register_hook), whose Python a replay would not run")
+            if t._ctx is not None or self.input_index(t.data) is not None:
+                self.fail("a step input requires grad (only parameters may)")
+            keys[id(t)] = n + k
+            if id(t) not in self.leaves_seen:  # .grad as the step found it
+                self.leaves_seen.add(id(t))
+                if t.grad is None:
+                    self.grad_none[id(t)] = t
+        self.check_errstate()
+        self.check_grads(self.grads.before_backward(leaves))
+        order = tuple(Visit(keys[id(t)], tuple(keys[id(p)] if p.requires_grad else None
+                                               for p in t._ctx.parents)) for t in ops)
+        self.events.append(BackwardRecord(keys[id(root)], self.array_source(grad), order,
+                                          tuple((n + k, t) for k, t in enumerate(leaves)),
+                                          retain_graph))
+
+    def on_backward_done(self) -> None:
+        """A backward stored its gradients: .grad must stay so until the next one or the end."""
+        self.grads.after_backward()
+
+    def check_grads(self, written: Any) -> None:
+        """Fail if `written` (a tensor whose .grad the step's Python wrote) is not None."""
+        if written is not None:
+            self.fail(f"its Python writes the .grad of parameter {_name(written)} (p.grad *= s, "
+                      "p.grad.zero_(), clipping by hand, p.grad = None) while it runs: "
+                      "replay redoes backward's writes, no other; scale the loss, or clip "
+                      "and zero outside the step (clip_grad_norm_, optimizer.zero_grad())")
+
+    def check_errstate(self) -> None:
+        """Fail if the step's Python changed NumPy's error handling (np.errstate, np.seterr)
+        for its ops: replay runs them under the caller's, so an error would not be raised."""
+        if self.error is None and np.geterr() != self.errstate:
+            self.fail("its ops run under np.errstate() or np.seterr() set inside the step: "
+                      "replay runs no Python of the step, so they would run under the caller's "
+                      "settings; set them around the jitted call")
+
+    def on_read(self, t: Any, how: str) -> None:
+        self.fail(f"its Python reads a value with {how} while it runs (a decision or a "
+                  "number taken from the data would be frozen by replay)")
+
+    def on_write(self, who: str) -> None:
+        self.fail(f"{who} runs inside the step (replay runs no Python of the step, so it "
+                  "would not); call it outside the jitted function")
+
+    def on_module(self, m: Any) -> None:
+        if getattr(m, "_hooks", None):  # (nn.module_hooks: Python a replay would not run)
+            self.fail(f"{type(m).__name__} has hooks (register_forward_hook, ...), whose Python "
+                      "a replay would not run")
+        if id(m) not in self.modules:
+            for sub in m.modules():
+                self.modules.setdefault(id(sub), ModuleGuard(sub))
+
+    def on_view(self, of: np.ndarray, view: np.ndarray) -> None:
+        """A plain view of a watched array (Tensor(X), X.view(np.ndarray)): when `of` is an
+        argument's watched view, the view is that argument as it is, in any layout."""
+        if id(of) in self.inputs:
+            self.as_is[id(view)] = view
+
+    def on_layout(self, a: np.ndarray) -> None:
+        """`a` came out of a call that copies or not by the layout without copying: the
+        arguments whose memory it may be have their strides guarded."""
+        self.layout.update(j for j, x in enumerate(self.arrays) if np.may_share_memory(a, x))
+
+    def on_literal(self, a: np.ndarray) -> None:
+        self.literals[id(a)] = (a, a.tobytes())
+
+    def is_literal(self, a: np.ndarray) -> bool:
+        """`a` was marked a literal and still holds the values it was made with (bit for bit:
+        not filled since through `.data`, which replay would not redo with new data)."""
+        marked = self.literals.get(id(a))
+        return marked is not None and marked[0] is a and a.tobytes() == marked[1]
+
+    def is_argument(self, a: np.ndarray) -> bool:
+        """Is `a` a step argument, or a plain view of one? (tensor/ casts one by a recorded
+        Cast op, which replay redoes, rather than by a copy made inside the step.)"""
+        return self.input_index(a) is not None
+
+    def on_tensor_data(self, t: Any) -> None:
+        """The library reads `t.data` for an op parameter or a new tensor (tensor/'s
+        `data_of`): t may own a constant replay reads, so `t.data = new` is guarded."""
+        self.reported.append(t)
+
+
+def _name(t: Any) -> str:
+    return t.name or f"of shape {tuple(t.data.shape)}"

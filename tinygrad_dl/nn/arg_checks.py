@@ -1,0 +1,61 @@
+"""The checks of the arguments of layers and of Module's methods: a size (`size_arg`), a
+convolution's channels and groups (`channel_groups`), `inplace=` (`inplace_arg`, and its repr),
+and a True/False flag (`flag`): each refuses, in one line, what Python would read as
+something else (3.5 as 3 features, True as 1, a string as truthy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def size_arg(layer: str, name: str, value: Any) -> int:
+    """A layer's size argument as an int: int(3.5) would silently build a 3-feature layer and
+    a bool is an int to Python (True = 1 feature), so both raise, as torch's TypeError does;
+    NumPy integers (a shape read from an array) are fine."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {name} must be an integer, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
+    return int(value)
+
+
+def channel_groups(layer: str, in_channels: Any, out_channels: Any, groups: Any
+                   ) -> tuple[int, int, int]:
+    """A convolution's (in_channels, out_channels, groups) as ints: groups >= 1 dividing both
+    channel counts, each a positive int (a bool too is refused: True would build 1 channel)."""
+    groups = size_arg(layer, "groups", groups)
+    if groups < 1:
+        raise ValueError(f"{layer}: groups must be >= 1, got {groups}")
+    for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) \
+                or n < 1 or n % groups:
+            raise ValueError(f"{layer}: {name} must be a positive multiple of groups="
+                             f"{groups}, got {n!r}")
+    return int(in_channels), int(out_channels), groups
+
+
+def inplace_arg(layer: str, inplace: Any) -> bool:
+    """PyTorch's `inplace=` of an activation or dropout layer, a bool: True writes the result
+    into the input where it may be (F's `inplace_flag`: an op's result is not written). An int
+    0 or 1 is torch's spelling too (nn.ReLU(1), nn.AlphaDropout(0.5, 1)): read as a bool."""
+    if type(inplace) is int and inplace in (0, 1):
+        return bool(inplace)
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(f"{layer}: inplace must be a bool, got {type(inplace).__name__}"
+                        f"{' (the generator goes in rng=)' if 'ropout' in layer else ''}")
+    return bool(inplace)
+
+
+def inplace_repr(m: Any) -> str:
+    """", inplace=True" for a layer made in place (PyTorch's repr), else nothing."""
+    return ", inplace=True" if m.inplace else ""
+
+
+def flag(who: str, name: str, value: Any) -> bool:
+    """A True/False argument (persistent=): a string or a number is refused, not read as truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}: {name} must be True or False, got {value!r}")
+    return bool(value)

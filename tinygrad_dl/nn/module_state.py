@@ -1,0 +1,224 @@
+"""nn.Module's state (a mixin of Module): state_dict, the copies of every parameter's and
+buffer's array by qualified name in torch's order, and load_state_dict, which checks every
+entry of a state dict (shapes, dtypes, tied names, torch's spellings) before it copies or
+assigns any, and returns what it skipped as `IncompatibleKeys`, PyTorch's named tuple."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import nullcontext
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .. import engine, write_guard
+from ..ops.indexing import brief_values
+from ..tensor import Tensor
+from .arg_checks import flag
+from .state_entries import entry_array, tied_names
+
+
+def _trainable(a: np.ndarray) -> bool:
+    """Whether a parameter may hold `a` itself: writable (an optimizer step writes it in
+    place) and in memory NumPy owns. A read-only array (np.broadcast_to's, a read-only memory
+    map) made the first step fail with NumPy's "output array is read-only"; so did a torch
+    tensor's memory, which the write guard can lock but NumPy will not make writable again."""
+    if not a.flags.writeable:
+        return False
+    base = a
+    while isinstance(base, np.ndarray) and base.base is not None:
+        base = base.base
+    return isinstance(base, np.ndarray)
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `Module.load_state_dict` skipped, as PyTorch's named tuple: still a tuple, so
+    `missing, unexpected = net.load_state_dict(sd, strict=False)` unpacks as before."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class StateMethods:
+    """Module's state_dict and load_state_dict (a mixin of Module: it reads the tree's
+    listings, `named_parameters` and `named_modules`, and the lazy layers' sizing)."""
+
+    def state_dict(self, *, destination: dict[str, Any] | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict[str, Any]:
+        """Copies of every parameter's and buffer's array, by qualified name (each key after
+        `prefix`, into `destination` if given, as torch's); keep_vars=True gives the parameter
+        Tensors and buffer arrays themselves."""
+        out = {} if destination is None else destination
+        out.update((prefix + name, v if keep_vars else v.data.copy() if isinstance(v, Tensor)
+                    else np.array(v, copy=True)) for name, v in self._saved_entries())
+        return out
+
+    def _saved_entries(self) -> list[tuple[str, Any]]:
+        """What state_dict saves and load_state_dict loads (its strict message's order), in
+        torch's: each module's parameters (Tensors), then its buffers (arrays, less the
+        non-persistent ones), then its children's (buffers listed after all the parameters
+        paired, zipped with a torch model's state_dict(), a BatchNorm's W with running_mean)."""
+        mods = list(self.named_modules())
+        out: list[tuple[str, Any]] = list(self.named_parameters())
+        buffers = [(f"{prefix}.{name}" if prefix else name, b) for prefix, mod in mods
+                   for name, b in mod._buffers.items()
+                   if b is not None and name not in mod.__dict__.get("_non_persistent", ())]
+        if buffers and len(mods) > 1:  # (the parameters alone come in module order)
+            at = {name: i for i, (name, _) in enumerate(mods)}
+            return sorted(out + buffers, key=lambda e: at.get(e[0].rpartition(".")[0], 0))
+        return out + buffers
+
+    def load_state_dict(
+        self, state: dict[str, Any], strict: bool = True, assign: bool = False
+    ) -> IncompatibleKeys:
+        """Copy arrays into the parameters and buffers in place (optimizers keep their refs).
+
+        strict: missing or unexpected keys raise ValueError; otherwise they are skipped and
+        returned as IncompatibleKeys(missing_keys, unexpected_keys), PyTorch's named tuple.
+        A shape mismatch always raises ValueError. All or nothing: every entry is checked
+        before any is copied, so a refused load leaves the model as it was (torch's keeps
+        the entries it copied before the one it refused). A tied parameter's other names
+        (which torch's state_dict lists) load it too, if they agree. assign=True (torch's)
+        makes the state dict's arrays the parameters' and buffers' own, in their dtype (the
+        parameter Tensors stay the same objects, so optimizers keep them). Lazy layers (inside
+        or itself) are sized off their saved weights (torch's lazy load hook); a refused load
+        leaves them lazy, and so does a strict=False one without their weights (their keys
+        missing; strict=True refuses it in one line).
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        assign = flag(who, "assign", assign)
+        if not isinstance(state, Mapping):  # (np.load's NpzFile is one)
+            raise TypeError(f"{who}: expected a dict of arrays, got {type(state).__name__}")
+        engine.notify_write(f"{who}()")
+        sized = self._size_lazy_layers(state)  # (torch's lazy load hook)
+        try:
+            # strict=False: an unsized lazy layer's keys missing, it left lazy, as torch's
+            # (strict: its "run one forward pass first" line, from listing its parameters)
+            with nullcontext([]) if strict else self._lazy_left_out() as unsized:
+                return self._load_entries(who, state, strict, assign, unsized)
+        except BaseException:  # a refused load leaves the lazy layers lazy
+            self._unsize_lazy_layers(sized)
+            raise
+
+    def _load_entries(self, who: str, state: Mapping[str, Any], strict: bool,
+                      assign: bool, unsized: list[str]) -> IncompatibleKeys:
+        params = dict(self.named_parameters())
+        targets: dict[str, np.ndarray] = {n: v.data if n in params else v
+                                          for n, v in self._saved_entries()}
+        tied = {k: v for k, v in tied_names(self).items() if k not in targets}
+        state = self._ours(state, {**targets, **tied})
+        state = _untie(who, state, tied, targets)
+        missing = [k for k in targets if k not in state] + unsized
+        unexpected = [k for k in state if k not in targets]
+        if strict and (missing or unexpected):
+            raise ValueError(f"{who}: missing keys {missing}, unexpected keys {unexpected}")
+        copies, assigns = [], []
+        for name, dst in targets.items():
+            if name not in state:
+                continue
+            src = entry_array(who, name, state[name])
+            if src.shape != dst.shape:
+                hint = ("; a Linear weight saved when W was (in, out)? Linear.W is (out, in) "
+                        "now: pass its .T" if src.ndim == 2 and src.shape == dst.shape[::-1]
+                        else "")
+                raise ValueError(f"{who}: {name!r} has shape {src.shape} in the state dict but "
+                                 f"{dst.shape} in the model{hint}")
+            # a parameter's array is only checked here (what writable() would raise): a
+            # refused load marked a live graph's arrays as replaced, and its backward then
+            # raised naming this load, which had changed nothing
+            live = (write_guard.writable(params[name], f"{who}()", check_only=True)
+                    if name in params else dst)
+            if assign:
+                if name in params and src.dtype.kind != "f":
+                    raise TypeError(f"{who}(assign=True): {name!r} is {src.dtype} in the state "
+                                    "dict; a parameter must be floating point")
+                assigns.append((name, src))
+                continue
+            _check_lossless(who, name, src, dst.dtype)
+            # (NumPy's "assignment destination is read-only" came after the entries before it
+            # were copied: a parameter assign=True made from a read-only array, a buffer too;
+            # None: a live graph's array, which the write replaces by a copy first)
+            if live is not None and not live.flags.writeable:
+                what = "parameter" if name in params else "buffer"
+                raise ValueError(f"{who}: {what} {name!r} is a read-only array; make it a "
+                                 "writable one (np.array(a)) to load into it")
+            copies.append((name, src))
+        for name, src in copies:  # every entry passed: only now is anything written
+            # a live graph that saved a parameter's old values keeps its own copy
+            dst = (write_guard.writable(params[name], f"{who}()") if name in params
+                   else targets[name])
+            np.copyto(dst, src, casting="unsafe")
+        for name, src in assigns:
+            self._assign(name, params.get(name), src, who)
+        return IncompatibleKeys(missing, unexpected)
+
+    def _assign(self, name: str, param: Tensor | None, src: np.ndarray, who: str) -> None:
+        """load_state_dict(assign=True)'s step: `src` becomes parameter (or buffer) `name`."""
+        if param is not None:  # (its dtype was checked with the others': all or nothing)
+            # (a live graph that saved the old array then raises at its backward)
+            write_guard.writable(param, f"{who}()")
+            param.data = src if _trainable(src) else src.copy()
+            return
+        path, _, local = name.rpartition(".")
+        mod = self.get_submodule(path)
+        mod.register_buffer(local, src if _trainable(src) else src.copy(),  # (a batch norm's
+                            local not in mod.__dict__.get("_non_persistent", ()))  # in place)
+
+    def _ours(self, state: dict[str, Any], targets: dict[str, Any]) -> dict[str, Any]:
+        """`state` with PyTorch's names for the course's parameters read as ours (a torch
+        Linear's "0.weight" as "0.W"), each only where the state dict lacks our name: one
+        that holds both keeps the torch one as an unexpected key."""
+        renamed = {}
+        for prefix, m in self.named_modules():
+            for ours, theirs in type(m).torch_names.items():
+                p, t = (f"{prefix}.{ours}", f"{prefix}.{theirs}") if prefix else (ours, theirs)
+                if p in targets and p not in state and t in state and t not in targets:
+                    renamed[t] = p
+        return {renamed.get(k, k): v for k, v in state.items()} if renamed else state
+
+
+def _untie(who: str, state: Mapping[str, Any], tied: dict[str, str],
+           targets: Mapping[str, np.ndarray]) -> Mapping[str, Any]:
+    """`state` with each tied parameter's other names (`tied`: other -> ours) read as ours; two
+    names of one parameter holding different values are refused (torch's copies both, and the
+    last one wins without a word). Values are compared as they would load, in the model's
+    dtype (a float64 and a float32 copy of one float32 weight agree), NaN equal to NaN (torch
+    lists one tensor under both names)."""
+    if not any(k in state for k in tied):
+        return state
+    out = {k: v for k, v in state.items() if k not in tied}
+    for other, ours in tied.items():
+        if other not in state:
+            continue
+        if ours in out:
+            a, b = entry_array(who, ours, out[ours]), entry_array(who, other, state[other])
+            if a.shape != b.shape:
+                raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
+                                 f"but the state dict holds shapes {b.shape} and {a.shape}")
+            dtype = targets[ours].dtype
+            if dtype.kind == "f" and a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
+                a, b = a.astype(dtype), b.astype(dtype)  # (else _check_lossless refuses them)
+            if not np.array_equal(a, b, equal_nan=True):
+                raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
+                                 "but the state dict holds different values for them")
+        out.setdefault(ours, state[other])
+    return out
+
+
+def _check_lossless(who: str, name: str, src: np.ndarray, dtype: np.dtype) -> None:
+    """The copy into a `dtype` entry (load_state_dict's, unsafe casting: float64 values into
+    a float32 model round, as torch's copy_ does) must not drop what is not rounding: a
+    fraction, NaN or out-of-range value into an integer buffer (a BatchNorm's
+    num_batches_tracked of 2.7 became 2), or an imaginary part. Else one line."""
+    kind = src.dtype.kind
+    if dtype.kind in "iu" and kind not in "iub":
+        info = np.iinfo(dtype)  # (bounds as floats: max itself rounds up to 2**63)
+        ok = kind == "f" and bool(np.isfinite(src).all() and (src == np.round(src)).all()
+                                  and (src >= info.min).all()
+                                  and (src < 2.0 ** (info.bits - (info.min < 0))).all())
+    else:
+        ok = not (kind == "c" and dtype.kind != "c" and np.any(np.imag(src)))
+    if not ok:
+        raise ValueError(f"{who}: {name!r} is {dtype} in the model but the state dict holds "
+                         f"{brief_values(src)} ({src.dtype}), which {dtype} cannot hold: "
+                         "copying would change it without a word")

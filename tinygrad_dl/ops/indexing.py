@@ -1,0 +1,307 @@
+"""Ops that read or write a tensor's entries by an index: indexing (`x[index]`, `GetItem`,
+whose gradient is a `Sparse` term the accumulator adds in at the index), take_along_axis
+(torch's gather) and scatter / scatter_add, with torch's checks of their indices
+(`check_gather`, `GatherCheck`, `check_scatter`) and the brief forms of values and indices that
+their error messages show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+
+from ..engine import Function
+from ..grad import own_array
+from ..write_guard import private
+
+__all__ = ["GetItem", "Scatter", "TakeAlongAxis"]
+
+def _is_basic(index) -> bool:
+    """Basic indexing (slices, ints, None, ...) never selects an element twice."""
+    if type(index) is slice or type(index) is int:  # (an RNN step's row: skip the loop)
+        return True
+    if type(index) is np.ndarray:  # (an embedding's U[X], once per step: no generator)
+        return False
+    items = index if isinstance(index, tuple) else (index,)
+    # (a bool is an int to Python but an advanced index to NumPy: x[True] is a copy, and the
+    # gradient added into it was lost)
+    return all(isinstance(i, (slice, int, np.integer, type(None), type(Ellipsis)))
+               and type(i) is not bool for i in items)
+
+
+def _ints_for_0d(index):
+    """The index with its 0-d integer arrays read as ints, when that makes it basic (else
+    None: NumPy's advanced indexing as given)."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(type(i) is np.ndarray and i.ndim == 0 and i.dtype.kind in "iu" for i in items):
+        return None
+    out = tuple(int(i) if type(i) is np.ndarray and i.ndim == 0 and i.dtype.kind in "iu" else i
+                for i in items)
+    return (out if isinstance(index, tuple) else out[0]) if _is_basic(out) else None
+
+
+def brief_values(a: np.ndarray) -> str:
+    """An array's first three values in an error message, every digit, on one line."""
+    return np.array2string(np.ravel(a)[:3], precision=17, separator=", ",
+                           max_line_width=10**6)
+
+
+def brief_index(index: Any) -> str:
+    """An index in an error message: an array by its shape and dtype, else its repr, cut."""
+    if isinstance(index, np.ndarray):
+        return f"an array of shape {index.shape} {index.dtype}"
+    return f"{index!r:.60}"
+
+
+class Sparse(tuple):
+    """GetItem's gradient: zero but at `index`, where it is `values`. The accumulator adds the
+    values in at the index (HIPS autograd's sparse gradient) instead of a full array of zeros
+    per use: an RNN that slices its input once per step costs a row per step, not O(T^2).
+    Made as `Sparse((shape, dtype, index, values, basic))`, a tuple with named fields (cheap
+    to make: one per RNN step, see elementwise.Outer)."""
+
+    __slots__ = ()
+    shape = property(itemgetter(0))
+    dtype = property(itemgetter(1))
+    index = property(itemgetter(2))
+    values = property(itemgetter(3))
+    basic = property(itemgetter(4))  # a basic index selects no element twice
+
+    def add_to(self, pending: Any, key: Any, out: np.ndarray | None = None) -> None:
+        """Add into the pending gradient of `key` (an engine.Pending), at the index."""
+        shape, dtype, index, values, basic = self
+        if out is None:
+            out = pending.own(key, shape, dtype)
+        if basic and type(index) is slice:  # (an RNN step's row, once per step: no call)
+            view = out[index]
+            view += values
+            return
+        _add_at(out, index, values, basic)
+
+    def add_into(self, prev: np.ndarray | None, ours: bool) -> np.ndarray:
+        """`add_to` without a Pending (a jit replay's compiled lines hold the key's pending
+        gradient `prev` and whether it is ours in locals): the array that is then ours,
+        `prev` itself when it was ours, else a new one (`Pending.own`'s rule, `own_array`)."""
+        shape, dtype, index, values, basic = self
+        out = own_array(prev, ours, shape, dtype)
+        if basic and type(index) is slice:  # (an RNN step's row, as in add_to)
+            view = out[index]
+            view += values
+            return out
+        _add_at(out, index, values, basic)
+        return out
+
+    @staticmethod
+    def total(terms: list[Sparse]) -> np.ndarray:
+        out = np.zeros(terms[0].shape, dtype=terms[0].dtype)
+        for t in terms:
+            t.add_to(None, None, out)
+        return out
+
+
+def _add_at(out: np.ndarray, index: Any, values: Any, basic: bool) -> None:
+    """out[index] += values, duplicates of an integer-array index accumulating."""
+    if not basic:
+        if (type(index) is np.ndarray and index.ndim == 1 and index.dtype.kind in "iu"
+                and out.ndim > 1 and out.size and out.flags.c_contiguous
+                and type(values) is np.ndarray and values.dtype == out.dtype
+                and values.shape == index.shape + out.shape[1:]):
+            # whole rows (an embedding's, U[X] of an RNN): np.add.at on the flat array with
+            # each row's element indices, NumPy's fast path for a 1-D index (3x faster than
+            # rows): every element gets the same additions in the same order, bit for bit
+            cols = out.size // out.shape[0]
+            # (a valid negative row -k wraps as its flat indices -k*cols + c do: no `% n`;
+            # intp: an int32 index times cols must not overflow)
+            flat = (index.astype(np.intp, copy=False)[:, None] * cols + np.arange(cols)).ravel()
+            np.add.at(out.reshape(-1), flat, values.reshape(-1))
+            return
+        np.add.at(out, index, values)
+        return
+    view = out[index]
+    if type(view) is np.ndarray:  # a view: added into in place, the same sums as
+        view += values  # `out[index] += values` without its copy of the rows onto themselves
+    else:  # an int index of a 1-D array: a NumPy scalar, not a view
+        out[index] += values
+
+
+class GetItem(Function):
+    """x[index]; with integer-array indices, duplicates accumulate their gradients."""
+
+    # for a jit replay (`jit.declared.rows_agree`): the value is x[index], and the gradient is
+    # g added into x's at index, so where the index is a constant that selects a view, replay
+    # writes both out (an RNN's row per step) instead of calling forward and backward
+    indexes_by = "index"
+
+    def forward(ctx, x, index=None):
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        # (an RNN step's row slice, once per step: no call to find it basic)
+        ctx.basic = basic = type(index) is slice or _is_basic(index)
+        ctx.index = index if basic else private(index)  # index arrays: our own copy
+        try:
+            # A 0-d integer tensor in the index is an int to torch (`x[i]` for `i = y.argmax()`
+            # is a view) but an advanced index, a copy, to NumPy: read as the int it holds
+            # (the gradient still goes through ctx.index, per call)
+            view = index if basic else _ints_for_0d(index)
+            if view is None:
+                return x[index]
+            out = x[view]
+            if not isinstance(out, np.ndarray):
+                # an int per axis gives NumPy's scalar, a copy: `x[0, 1].add_(1)` was lost
+                # without a word, where torch's 0-d result is a view. With a trailing `...`
+                # NumPy gives the 0-d view of that element
+                out = x[(*view, Ellipsis) if isinstance(view, tuple) else (view, Ellipsis)]
+            return out
+        except IndexError as e:  # NumPy's words, with the op and the tensor's shape
+            raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with "
+                             f"{brief_index(index)})") from None
+
+    @staticmethod
+    def shape_arrays(index=None) -> list[np.ndarray]:
+        """Boolean masks: x[mask] has as many rows as the mask has True entries."""
+        items = index if isinstance(index, tuple) else (index,)
+        return [i for i in items if isinstance(i, np.ndarray) and i.dtype == bool]
+
+    def backward(ctx, g):
+        return Sparse((ctx.shape, ctx.dtype, ctx.index, g, ctx.basic))
+
+
+class TakeAlongAxis(Function):
+    """np.take_along_axis(x, indices, axis): x's entries picked along one axis by an integer
+    array (sort's permutation, torch's gather); x and indices broadcast on the other axes.
+    The gradient is scattered back, duplicates adding up."""
+
+    def forward(ctx, x, indices=None, axis=-1):
+        try:
+            out = np.take_along_axis(x, indices, axis)
+        except (IndexError, ValueError) as e:  # NumPy's words, with both shapes and the axis
+            raise type(e)(f"take_along_axis (take_along_dim): {e} (input of shape {x.shape}, "
+                          f"indices of shape {np.shape(indices)}, axis {axis})") from None
+        axis %= x.ndim
+        # the full index of every output element into x: (broadcast) positions on the other
+        # axes, the given indices on `axis`
+        grid = list(np.ogrid[tuple(slice(n) for n in out.shape)])
+        for d, n in enumerate(x.shape):
+            if d != axis and n == 1:
+                grid[d] = np.zeros_like(grid[d])
+        grid[axis] = np.where(indices < 0, indices + x.shape[axis], indices)
+        ctx.shape, ctx.index = x.shape, tuple(grid)
+        return out
+
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        np.add.at(out, ctx.index, g)
+        return out
+
+
+class Scatter(Function):
+    """torch's scatter_add (reduce "add") and scatter (reduce None), out of place: a copy of x
+    with src's entries (the index's corner of src) added into, or written at, the positions
+    that `index` names along `dim` (every other coordinate kept). The gradient to x is g (with
+    the written positions zeroed for scatter), to src g read back at those positions. The
+    caller checks torch's rules (`check_scatter`)."""
+
+    def forward(ctx, x, src, index=None, dim=0, reduce="add"):
+        idx = private(index)
+        grid = list(np.indices(idx.shape, sparse=True))
+        grid[dim] = idx
+        corner = tuple(slice(0, n) for n in idx.shape)
+        ctx.target, ctx.corner, ctx.src_shape, ctx.reduce = tuple(grid), corner, src.shape, reduce
+        out = np.array(x, copy=True)
+        if reduce == "add":
+            np.add.at(out, ctx.target, src[corner])
+        else:
+            out[ctx.target] = src[corner]
+        return out
+
+    def backward(ctx, g):
+        gx = g
+        if ctx.reduce != "add":
+            gx = g.copy()
+            gx[ctx.target] = 0
+        gs = np.zeros(ctx.src_shape, dtype=g.dtype)
+        gs[ctx.corner] = g[ctx.target]
+        return gx, gs
+
+
+def check_scatter(op: str, shape: tuple[int, ...], dim: int, index: Any,
+                  src_shape: tuple[int, ...], unique: bool = False) -> np.ndarray:
+    """torch's rules for scatter / scatter_add, one line for each broken one: index holds
+    integers, has the input's number of dims, is no larger than src anywhere nor than the input
+    apart from dim, and its values lie in [0, shape[dim]); `unique`: no position written twice
+    (torch's scatter leaves which write wins undefined). The index as an intp array."""
+    idx = np.asarray(index)
+    where = (f"(input of shape {shape}, index of shape {idx.shape}, src of shape {src_shape}, "
+             f"dim {dim})")
+    if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
+        raise IndexError(f"{op}: index must hold integers, got {idx.dtype} {where}")
+    if not (idx.ndim == len(shape) == len(src_shape)):
+        raise ValueError(f"{op}: index, input and src must have the same number of dims {where}")
+    for d, (n, m, k) in enumerate(zip(shape, idx.shape, src_shape)):
+        if m > k or (d != dim and m > n):
+            raise IndexError(f"{op}: index is larger than src, or than the input apart from "
+                             f"dim, at dim {d} {where}")
+    idx = idx.astype(np.intp)
+    if idx.size:
+        lo, hi, n = int(idx.min()), int(idx.max()), shape[dim]
+        if lo < 0 or hi >= n:
+            raise IndexError(f"{op}: index {lo if lo < 0 else hi} is out of bounds for dim {dim} "
+                             f"with size {n} {where}")
+        if unique and idx.shape[dim] > 1:
+            s = np.sort(idx, axis=dim)
+            if (np.diff(s, axis=dim) == 0).any():
+                raise ValueError(f"{op}: index names one position twice along dim {dim} "
+                                 f"{where}: torch's result is then undefined; use "
+                                 "scatter_add to add them up")
+    return idx
+
+
+def check_gather(shape: tuple[int, ...], dim: int, index: Any) -> None:
+    """torch.gather's rules, one line for each broken one: index has the input's number of
+    dims, is no larger than it apart from `dim`, and holds integers in [0, shape[dim]).
+    NumPy's take_along_axis would broadcast a larger index and wrap a negative one, reading
+    values a torch script never meant (torch raises there)."""
+    idx = np.asarray(index)
+    where = f"(input of shape {shape}, index of shape {idx.shape}, dim {dim})"
+    if idx.dtype.kind not in "iu":
+        raise IndexError(f"gather: index must hold integers, got {idx.dtype} {where}")
+    if idx.ndim != len(shape):
+        raise ValueError(f"gather: index must have as many dims as the input {where}")
+    for d, (n, m) in enumerate(zip(shape, idx.shape)):
+        if d != dim and m > n:
+            raise IndexError(f"gather: index is larger than the input at dim {d} {where}, as "
+                             "torch.gather refuses; take_along_dim broadcasts")
+    if idx.size:
+        lo, hi, n = int(idx.min()), int(idx.max()), shape[dim]
+        if lo < 0 or hi >= n:
+            raise IndexError(f"gather: index {lo if lo < 0 else hi} is out of bounds for dim "
+                             f"{dim} with size {n} {where}; torch.gather takes [0, {n}), "
+                             "take_along_dim wraps negative indices")
+
+
+@dataclass(frozen=True)
+class GatherCheck:
+    """A `Tap` running torch.gather's checks (`check_gather`) on the index of each call, so a
+    replayed step (tinygrad_dl.jit) checks each batch's index too: checked once in Python, a
+    recording on good indices replayed a later -1 as NumPy's last entry without a word.
+    `flat`: a gather with a 0-d input or index (Tensor.gather's `_gather_0d`), the index
+    checked flattened against `shape` (1-D) at dim 0, the message naming `given` instead.
+    Equal by value, as InRange."""
+
+    shape: tuple[int, ...]
+    dim: int
+    flat: bool = False
+    given: str = ""
+
+    def __call__(self, idx: np.ndarray) -> None:
+        if not self.flat:
+            check_gather(self.shape, self.dim, idx)
+            return
+        flat = np.reshape(idx, -1)
+        try:
+            check_gather(self.shape, 0, flat)
+        except (IndexError, ValueError) as e:  # the shapes as given, not as checked
+            raise type(e)(str(e).replace(
+                f"(input of shape {self.shape}, index of shape {flat.shape}, dim 0)",
+                self.given)) from None
