@@ -15,7 +15,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .record import Recording, same_values
-from .records import CONST, PARAM, BackwardRecord, Const, Source, Spec, consts
+from .record_types import CONST, PARAM, BackwardRecord, Const, Source, Spec, consts
 
 
 # ---- two recordings of one signature: the same computation? ----------------------------------

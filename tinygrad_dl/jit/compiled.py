@@ -32,7 +32,7 @@ fewer per step.
 
 The source holds only our own names, ints, the ops' keyword names (plain ASCII
 identifiers: `plan._keyword`) and the backward expressions ops declare
-(`schedule.inline_backward`); the objects it calls (the ops' bound methods, their
+(`plan_choices.inline_backward`); the objects it calls (the ops' bound methods, their
 parameters, the parameter Tensors) are the function's globals. It is compiled with `compile`,
 as the guards are.
 """
@@ -557,8 +557,8 @@ def bound(w: Writer, expr: str, cls: type) -> str:
 
 
 def _rows(w: Writer, op: Any, seen: set[int]) -> None:
-    """An `indexes_by` op's backward written out (`schedule.index_rows`): `g` added into its input's
-    pending gradient at the index, made ours first by `Pending.own`'s rule (`own_array`:
+    """An `indexes_by` op's backward written out (`plan_choices.index_rows`): `g` added into
+    its input's pending gradient at the index, made ours first by `Pending.own`'s rule (`own_array`:
     zeros when there is none yet, a copy when it is not ours), as `Sparse.add_into` does for
     a view: the same NumPy calls. Its forward saved nothing (it was written out too)."""
     index, shape, dtype = op.rows

@@ -119,7 +119,7 @@ class Guards:
         # re-read by the replay, but what was recorded around it (constants cast to the old
         # dtype, a kept gradient buffer) is not, so the numbers would differ from eager's
         self.specs = tuple((t.data.dtype, t.data.shape) for t in self.trainable)
-        self.frozen = tuple(frozen)  # constant tensors (records.Const): same array, no grad
+        self.frozen = tuple(frozen)  # constant tensors (record_types.Const): same array, no grad
         self.modules = tuple(modules)  # the step's modules: same attributes and mode
         self.grad_none = tuple(grad_none)  # leaves whose .grad was None at the step's start
         self.aliases = tuple(aliases)  # argument positions that were one array

@@ -10,7 +10,7 @@ locals, `r7`, and constants' global names), which `run` calls:
 the NumPy calls and the order of every sum are eager's, so the numbers are bit-identical; no
 Tensor, graph or toposort is made, and values nothing reads are not computed (the loss, when
 the step does not return it). What the plan decides from the recording before it writes a step
-(how each op runs, when values are let go, what is written out) is in schedule.py.
+(how each op runs, when values are let go, what is written out) is in plan_choices.py.
 """
 
 from __future__ import annotations
@@ -26,22 +26,7 @@ import numpy as np
 from ..tensor import Tensor
 from .compiled import Shared, Writer, bound, compile_steps
 from .guards import Guards
-from .record import Recording
-from .records import (
-    ARRAY,
-    IN,
-    OUT,
-    PARAM,
-    TENSOR,
-    VALUE,
-    BackwardRecord,
-    Const,
-    Input,
-    Out,
-    Returned,
-    Source,
-)
-from .schedule import (
+from .plan_choices import (
     FULL,
     PREP,
     SKIP,
@@ -56,6 +41,21 @@ from .schedule import (
     static,
     user_shapes,
     written_forwards,
+)
+from .record import Recording
+from .record_types import (
+    ARRAY,
+    IN,
+    OUT,
+    PARAM,
+    TENSOR,
+    VALUE,
+    BackwardRecord,
+    Const,
+    Input,
+    Out,
+    Returned,
+    Source,
 )
 
 

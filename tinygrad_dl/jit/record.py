@@ -1,6 +1,6 @@
 """Recording a step: what the engine reports while the step runs once eagerly (`compare`
 holds the rules by which two recordings describe one computation that replay may repeat; the
-records it is made of are in records.py, the engine's hooks it answers in record_hooks.py).
+records it is made of are in record_types.py, the engine's hooks it answers in record_hooks.py).
 
 An array an op reads is one of: an earlier op's output (OUT), a step argument (IN, matched by
 position, whether the step got it as is or as a plain view of the same memory), a parameter
@@ -30,7 +30,7 @@ from .grads import GradWatch
 from .guards import ModuleGuard, is_module
 from .opcodes import unread, why
 from .record_hooks import EngineHooks
-from .records import (  # noqa: F401 (jit.record's names, as before)
+from .record_types import (  # noqa: F401 (jit.record's names, as before)
     ARRAY,
     CONST,
     IN,

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .guards import ModuleGuard
-from .records import BackwardRecord, OpRecord, Visit
+from .record_types import BackwardRecord, OpRecord, Visit
 
 
 class EngineHooks:

@@ -70,7 +70,7 @@ class Sub(Function):
 class Mul(Function):
     # backward when x, y and the gradient all have the product's shape, per input over what
     # forward saved (x, y): a replay writes it out in place of the call
-    # (jit.schedule.inline_backward)
+    # (jit.plan_choices.inline_backward)
     same_shape_backward = ("g * {1}", "g * {0}")
     # and the value, where replay writes the backward out wherever it runs: the forward as
     # this expression over the inputs, what it saved read from their registers (jit.plan)

@@ -1,5 +1,5 @@
 """The records a `record.Recording` is made of, which `compare` matches between two recordings
-and `plan` / `schedule` replay: where an array an op reads comes from (`Source`: OUT, IN, PARAM,
+and `plan` / `plan_choices` replay: where an array an op reads comes from (`Source`: OUT, IN, PARAM,
 CONST), each op applied (`OpRecord`), each backward (`BackwardRecord`, its `Visit`s), the
 step's return value (`Returned`), the stand-ins for arrays (`Spec`, `Const`) and for op
 parameters that are arrays (`Input`, `Out`), and `consts`, the Consts any of them holds."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from .declared import agrees, declared, forward_saves, rows_agree, saves_inputs, used
 from .record import Recording
-from .records import (
+from .record_types import (
     ARRAY,
     CONST,
     IN,
@@ -151,7 +151,7 @@ def prepare_saves_inputs(rec: Recording, k: int, exprs: tuple[str, ...]) -> bool
 
 
 def _recorded(rec: Recording, src: Source) -> Any:
-    """The array (or `records.Spec`) `src` names when recorded (None where it names none)."""
+    """The array (or `record_types.Spec`) `src` names when recorded (None where it names none)."""
     kind, ref = src
     return (rec.ops[ref].out if kind == OUT else rec.arrays[ref] if kind == IN
             else getattr(ref, "data", None) if kind == PARAM
