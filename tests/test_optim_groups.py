@@ -156,7 +156,7 @@ def test_a_refused_load_state_dict_changes_nothing() -> None:
     ({"momentum": 1.5}, r"parameter group 0: momentum must be in \[0, 1\), got 1.5"),
     ({"nesterov": True}, r"parameter group 0 has unknown option\(s\) \['nesterov'\]"),
     ({"lr": -1.0}, "parameter group 0: learning rate must be a finite number >= 0"),
-    ({"momentum": "x"}, "parameter group 0: a hyperparameter is not a number"),
+    ({"momentum": "x"}, r"parameter group 0: momentum must be in \[0, 1\), got 'x'"),
     ({"initial_lr": float("nan")}, "parameter group 0: learning rate must be a finite number"),
     ({"params": 5}, "group 0's 'params' must be a list of parameter positions"),
 ])

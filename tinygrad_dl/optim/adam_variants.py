@@ -39,10 +39,6 @@ class Adamax(BetasOptimizer):
         super().__init__(params, lr, beta1=b1, beta2=b2, eps=float(eps),
                          weight_decay=float(weight_decay), maximize=bool(maximize))
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
-        check_nonnegative(group, ("eps",), "Adamax")
-
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         g = decayed(d, g, group["weight_decay"], negate=group["maximize"])
@@ -88,7 +84,7 @@ class NAdam(BetasOptimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        check_nonnegative(group, ("eps", "momentum_decay"), "NAdam")
+        check_nonnegative(group, ("momentum_decay",), "NAdam")
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -136,10 +132,6 @@ class RAdam(BetasOptimizer):
                          weight_decay=float(weight_decay),
                          decoupled_weight_decay=bool(decoupled_weight_decay),
                          maximize=bool(maximize))
-
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
-        check_nonnegative(group, ("eps",), "RAdam")
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from .common import (
     check_nonnegative,
     decay_decoupled,
     decayed,
+    is_number,
     only_defaults,
 )
 from .optimizer import Optimizer
@@ -25,6 +26,10 @@ class AdaGrad(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 0.1, eps: float = 1e-8) -> None:
         super().__init__(params, lr, eps=float(eps))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        # (a NaN eps made every weight NaN; a negative one, the root of a negative m + eps)
+        check_nonnegative(group, ("eps",), "AdaGrad")
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -220,11 +225,13 @@ class RMSprop(Optimizer):
                          centered=bool(centered))
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        if not 0.0 <= group["alpha"] <= 1.0:
-            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']}")
-        if not 0.0 <= group["momentum"] < 1.0:
-            raise ValueError(f"RMSprop: momentum must be in [0, 1), got {group['momentum']}")
+        # (a string given in a group failed in the comparison, naming neither RMSprop nor it)
+        if not (is_number(group["alpha"]) and 0.0 <= group["alpha"] <= 1.0):
+            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']!r}")
+        if not (is_number(group["momentum"]) and 0.0 <= group["momentum"] < 1.0):
+            raise ValueError(f"RMSprop: momentum must be in [0, 1), got {group['momentum']!r}")
         check_decay(group["weight_decay"], "RMSprop")
+        check_nonnegative(group, ("eps",), "RMSprop")  # (torch's "Invalid epsilon value")
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:

@@ -114,3 +114,6 @@ class BetasOptimizer(Optimizer):
             if not (is_number(group[name]) and 0.0 <= group[name] < 1.0):
                 raise ValueError(f"{who}: {name} must be in [0, 1), got {_shown(group[name])}")
         check_decay(group["weight_decay"], who)
+        # (torch's "Invalid epsilon value": a NaN eps made every weight NaN, a negative one
+        # divided by 0 where sqrt(v) met it, without a word)
+        check_nonnegative(group, ("eps",), who)

@@ -184,7 +184,20 @@ class Optimizer:
                         f"{p.name or '?'} of shape {p.data.shape}"
                     )
                 d = write_guard.writable(p, who)  # a live graph keeps its copy: d may be a new one
-                if g.dtype != d.dtype:  # a .grad set by hand in another dtype: the engine's rule
+                if (gd := g.dtype) is not d.dtype or gd.kind not in "fc":  # (by hand: the
+                    # engine's grads are floating-point, in the parameter's dtype)
+                    named = p.name or f"of shape {d.shape}"
+                    if d.dtype.kind not in "fc":  # (NumPy's "Cannot cast ufunc 'subtract'
+                        # output" named no parameter) requires_grad set on an integer tensor,
+                        # its .grad set by hand in any dtype (an integer one too)
+                        raise TypeError(f"{who}: parameter {named} has dtype {d.dtype}: only "
+                                        "floating-point parameters can be updated; cast it "
+                                        "with .astype(np.float64) first")
+                    if g.dtype.kind == "c" and d.dtype.kind != "c":  # (astype dropped the
+                        # imaginary part with only NumPy's ComplexWarning; torch refuses it)
+                        raise TypeError(f"{who}: the .grad of parameter {named} is {g.dtype}, "
+                                        f"the parameter {d.dtype}: a complex gradient for a "
+                                        "real parameter; set p.grad = g.real if meant")
                     g = g.astype(d.dtype)
                 items.append((d, g, state))
             if items:
@@ -219,6 +232,9 @@ class Optimizer:
         difference per group per step."""
         known = self.defaults.keys() | INTERNAL_KEYS
         for i, g in enumerate(self.param_groups):
+            lr = g["lr"]
+            if type(lr) is not float or not 0.0 <= lr < math.inf:  # (a float in range: as is)
+                g["lr"] = self._edited_lr(who, i, lr)
             extra = g.keys() - known
             if extra:
                 raise ValueError(f"{who}: parameter group {i} has key(s) {sorted(extra)} that "
@@ -233,6 +249,22 @@ class Optimizer:
                                "added (a params list edited in place): each parameter's state "
                                "is kept by position and would go to another one; build a new "
                                "optimizer, or add parameters with add_param_group()")
+
+    def _edited_lr(self, who: str, i: int, lr: Any) -> float:
+        """Group i's rate, written into the group since it was added (`g["lr"] = ...`, a
+        PyTorch habit), checked as the constructor checks it: a Tensor (torch's tensor lr)
+        or a string failed in NumPy naming neither, an array of rates broadcast over the
+        parameter's elements, NaN made every weight NaN and a negative rate climbed the
+        loss, all without a word. A NumPy scalar of another type (np.float32, np.int64)
+        becomes Python's float (`_plain`); np.float64, a float already, is kept: its products
+        with a float32 parameter's gradient run in float64, as before these checks (a whole
+        array's step and a blocked one agree on it: test_replay_memory_changes_review)."""
+        try:
+            check_lr(lr, type(self).__name__)
+        except ValueError as e:
+            raise ValueError(f"{who}: parameter group {i}'s lr, set since the group was added: "
+                             f"{str(e).split(': ', 1)[1]}") from None
+        return lr if isinstance(lr, float) else float(lr)
 
     def _step_group(self, group: dict[str, Any],
                     items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
@@ -381,7 +413,10 @@ class Optimizer:
 
 def check_lr(lr: float, who: str) -> None:
     """Raise one line unless `lr` is a finite number >= 0 (every optimizer and scheduler)."""
-    if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr >= 0):
+    # (NumPy's integers too, as torch takes them: np.int64(1) written into a group by a
+    # schedule built on np.arange stepped before the group's lr was checked at each step)
+    if not (isinstance(lr, (int, float, np.floating, np.integer, np.bool_))
+            and math.isfinite(lr) and lr >= 0):
         # (torch's Tensor lr: a number here, set by the schedulers)
         if hasattr(lr, "shape") and not isinstance(lr, np.generic):
             raise ValueError(f"{who}: learning rate must be a number, got a "

@@ -8,14 +8,13 @@ wd * theta to the gradient, so weight_decay = 2 * lambda gives the same update a
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from ..grad import BLOCKED_FROM, block_size
-from .common import only_defaults
+from .common import check_decay, is_number, only_defaults
 from .optimizer import Optimizer
 
 
@@ -44,11 +43,11 @@ class SGD(Optimizer):
         super().__init__(params, lr, momentum=float(momentum), weight_decay=float(weight_decay))
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        if not 0.0 <= group["momentum"] < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {group['momentum']}")
-        wd = group["weight_decay"]
-        if not (math.isfinite(wd) and wd >= 0):
-            raise ValueError(f"SGD: weight_decay must be a finite number >= 0, got {wd}")
+        # (a string or None given in a group failed in the comparison, naming neither SGD nor
+        # the key)
+        if not (is_number(group["momentum"]) and 0.0 <= group["momentum"] < 1.0):
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {group['momentum']!r}")
+        check_decay(group["weight_decay"], "SGD")
 
     def _step_group(self, group: dict[str, Any],
                     items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
