@@ -115,8 +115,9 @@ def test_resume_with_differing_flags_names_them(tmp_path, capsys):
                  "--keep-last", "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
-    for said in ("--m 7 (the run's: --m 5)", "--eta 0.02 (the run's: its default)",
-                 "--keep-last (the run's: its default)", "differ; leave them out"):
+    for said in ("--m 7 (the run's: --m 5)", "--eta 0.02 (the run's: --eta 0.001)",
+                 "--keep-last (the run's: --drop-last)", "differ; leave them out"):  # (the
+        # defaults it ran with by value: test_cli_leftovers2_review)
         assert said in err[0], err  # (was: "its own settings ({'m': 5, 'epochs': 1})")
     assert "'m'" not in err[0]
     # the run's own values given again change nothing: let through, and the run ends

@@ -48,10 +48,10 @@ def test_ctrl_c_resume_hint_quotes_an_out_with_a_space(tmp_path, monkeypatch, ca
 def test_write_error_resume_hint_quotes_an_out_with_a_space(tmp_path, monkeypatch, capsys):
     out = tmp_path / "ctl c"
     state = stage_dir(Path(os.path.abspath(out))) / STATE_FILE
-    state.parent.mkdir(parents=True)
-    state.write_bytes(b"")
 
-    def disk_full(*a, **k):
+    def disk_full(*a, **k):  # (after the run saved a state: before, a new run is refused)
+        state.parent.mkdir(parents=True)
+        state.write_bytes(b"")
         raise OSError(28, "No space left on device", str(out / "model.npz"))
 
     monkeypatch.setattr("tinygrad_dl.commands.train.run_training", disk_full)

@@ -12,6 +12,8 @@ it (the walk and those rules: viz/walk.py).
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import shlex
 import subprocess
@@ -299,12 +301,26 @@ def _add_legend(dot: graphviz.Digraph, *, roles: set[str], positions: bool, scop
 FORMATS = ("svg", "png", "pdf")
 
 
+def _free_name(src: Path) -> Path:
+    """NAME-2.dot, NAME-3.dot, ...: the first name beside `src` that no file holds, claimed
+    (created empty, exclusively) so that a run beside this one cannot take it too."""
+    for i in range(2, 10_000):
+        cand = src.with_name(f"{src.stem}-{i}{src.suffix}")
+        try:
+            os.close(os.open(cand, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            continue
+        return cand
+    raise FileExistsError(errno.EEXIST, "no free name beside it", str(src))
+
+
 def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any) -> Path:
     """Draw `tensor`'s graph (see draw_graph; **kw go there) and write it to `path`.
 
     The format comes from the extension: .svg, .png, .pdf, or .dot/.gv for the DOT source only.
     Without the Graphviz `dot` program this raises GraphvizNotFoundError, after writing the
-    DOT source next to `path` (same name, .dot) so nothing is lost.
+    DOT source next to `path` (same name, .dot; NAME-2.dot, ... where a file holds that name:
+    it is never replaced) so nothing is lost.
     """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
@@ -317,17 +333,25 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
         raise TypeError(f"render_graph: {', '.join(k + '=' for k in kw)} draw a Tensor's graph; "
                         "this one is drawn already: pass them to draw_graph, or the Tensor")
     dot = tensor if isinstance(tensor, graphviz.Digraph) else draw_graph(tensor, **kw)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt in ("dot", "gv"):
+        path.parent.mkdir(parents=True, exist_ok=True)
         files.atomic_write(path, dot.source)
         return path
-    try:
+    try:  # (the folder is made once there is something to write: a failed render left it)
         data = dot.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
+        path.parent.mkdir(parents=True, exist_ok=True)
         src = path.with_suffix(".dot")
+        kept = ""
         try:
+            if src.exists() and not src.is_dir():  # a file of the user's, never asked for: not
+                # replaced (it was, without a word), the source goes to a free name beside it
+                kept = f"; {src}, which was there, is left as it was"
+                src = _free_name(src)
             files.atomic_write(src, dot.source)
         except OSError as e:  # ("cannot write x.dot" alone hid the cause: no `dot`)
+            if kept and src != path.with_suffix(".dot"):
+                src.unlink(missing_ok=True)  # (the name claimed, empty)
             raise GraphvizNotFoundError(
                 f"cannot render {path}: Graphviz's `dot` program was not found on PATH, and "
                 f"the graph's DOT source could not be saved instead "
@@ -337,10 +361,11 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
         raise GraphvizNotFoundError(
             f"cannot render {path}: Graphviz's `dot` program was not found on PATH. "
             f"The graph's DOT source was written to {src} instead (render it later with "
-            f"`{hint}`). To fix: {INSTALL_HINT}"
+            f"`{hint}`){kept}. To fix: {INSTALL_HINT}"
         ) from None
     except subprocess.CalledProcessError as e:
         err = " ".join((e.stderr or b"").decode(errors="replace").split())  # one line
         raise RuntimeError(f"Graphviz failed to render {path}: {err or e}") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
     files.atomic_write(path, data)
     return path

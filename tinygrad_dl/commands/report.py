@@ -237,6 +237,15 @@ def _cell_defaults(source: str) -> dict[str, Any]:
 
 
 # ---- executing and exporting --------------------------------------------------------------
+def require_dot() -> None:
+    """GraphvizNotFoundError unless Graphviz's `dot` is on PATH: every notebook draws its
+    model's graph (a4 after its training, which a missing `dot` threw away minutes, or hours,
+    later)."""
+    if shutil.which("dot") is None:
+        raise GraphvizNotFoundError("the notebooks draw their models' graphs, and Graphviz's "
+                                    f"`dot` program is not on PATH: {INSTALL_HINT}")
+
+
 def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
     """Run every cell in a fresh python3 kernel whose working directory is `cwd`.
 
@@ -247,10 +256,7 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    if shutil.which("dot") is None:  # every notebook draws its model's graph: a4 after its
-        # training, which a missing `dot` threw away minutes (or hours) later
-        raise GraphvizNotFoundError("the notebooks draw their models' graphs, and Graphviz's "
-                                    f"`dot` program is not on PATH: {INSTALL_HINT}")
+    require_dot()
     # IPC transport (Unix sockets in a private folder) rather than TCP on localhost
     with tempfile.TemporaryDirectory(prefix="tgdl-kernel-") as sock_dir:
         # an async client, as nbclient's own manager makes: with the manager's default blocking
@@ -401,6 +407,7 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
 
     src = notebook_path(assignment)
     nb = inject_parameters(nbformat.read(src, as_version=4), params)
+    require_dot()  # before --out is made (an empty one was left behind) and "executing" said
     out.mkdir(parents=True, exist_ok=True)
     stem = src.stem
     report = {"notebook": out / f"{stem}.ipynb", "html": out / f"{stem}.html",

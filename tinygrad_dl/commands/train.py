@@ -20,7 +20,8 @@ from tinygrad_dl.files import StdoutPrinter, stdout_gone, write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
-from tinygrad_dl.train.outputs import RunFinished, lock_file, stage_dir
+from tinygrad_dl.train.outputs import RunFinished, check_new_out, lock_file, stage_dir
+from tinygrad_dl.train.run import check_resume
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
 from .args import add_hyper_flags, positive_int, seed
@@ -115,15 +116,45 @@ def run(args: argparse.Namespace) -> int:
     if not args.resume:  # refused with the flags' names, before anything is written (also
         # before default_out claims a name: its lock file stayed in runs/ for every refusal)
         resolve_params(args.model, params, names=flag_names(), offered=flag_names())
+    # the folders a run's --out (or runs/) would create: removed again when they stay empty (a
+    # missing --data or --text left an empty runs/ behind, or --out's new parent folders)
+    made = [] if args.resume else _missing_folders(Path(args.out or "runs/x").parent)
+    try:
+        return _train(args, params)
+    finally:
+        for d in made:
+            try:
+                d.rmdir()  # (only an empty one: a saved state or a finished run keeps it)
+            except OSError:
+                break
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """`folder` and its parents that do not exist yet, deepest first."""
+    folder = Path(os.path.abspath(folder))
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _train(args: argparse.Namespace, params: dict[str, Any]) -> int:
     if args.resume:
         if args.out and Path(args.out) != Path(args.resume):
             raise ValueError("--resume DIR continues the run in DIR; leave out --out")
         out = Path(args.resume)
+        # a differing flag (--seed, another MODEL) is refused before "resuming" is printed
+        check_resume(out, args.model, params, args.seed)
     else:
+        if args.out:  # (a refused --out came after "training ... -> OUT")
+            check_new_out(args.out)
         out = Path(args.out) if args.out else default_out(args.model)
     # the samples and the summary: escaped where stdout cannot encode them, never an error
     say = StdoutPrinter("train", kept="samples.txt and result.json hold them")
-    say(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}")
+    if not args.resume or (stage_dir(Path(os.path.abspath(out))) / STATE_FILE).is_file():
+        # (no state: nothing is resumed; "resuming" came before "nothing to resume")
+        say(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}")
     stop = StopFlag()
     try:
         with stop.catch_signals():

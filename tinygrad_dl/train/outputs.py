@@ -218,6 +218,48 @@ def _has_outputs(d: Path) -> bool:
     return any((d / f).is_file() for f in RUN_FILES)
 
 
+def check_new_out(out: str | os.PathLike[str]) -> None:
+    """prepare_out's refusals of a new run's `out`, made without writing anything (the CLI makes
+    them before it says "training ..."): a file in the way, a folder that is not a run's, an
+    interrupted run staged there. Where a killed commit waits to be finished (`recover`), the
+    refusals are left to prepare_out, which finishes it first."""
+    out = _abs(out)
+    _check_path(out)
+    if _held(out):  # a run writing there now: its staged state is live, not an interrupted
+        # run's (the refusal said to resume it, or `rm -r` it), so lock_out's refusal
+        raise ValueError(f"--out {out}: another tinygrad-dl run is writing there (it holds "
+                         f"{lock_file(out)}); wait for it to finish or choose another --out")
+    stage = stage_dir(out)
+    if _old_dir(out).exists() or (stage / DONE).is_file():
+        return
+    if out.is_dir() and any(out.iterdir()):
+        entries = list(out.iterdir())
+        if any(e.is_dir() for e in entries) or not _has_outputs(out):
+            raise ValueError(f"--out {out}: the folder exists and is not a tinygrad-dl run "
+                             "folder; choose a new folder (a run replaces its --out whole)")
+    if (stage / STATE_FILE).is_file():
+        raise ValueError(_interrupted_there(out, stage))
+
+
+def _held(out: Path) -> bool:
+    """Does a run hold the lock of `out` now? (Only an existing lock file is tried: nothing is
+    created.)"""
+    from filelock import FileLock, Timeout
+
+    path = lock_file(out)
+    if not path.is_file():
+        return False
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return True
+    except OSError:  # (left to lock_out, which says why)
+        return False
+    lock.release()  # (not unlinked: a run may be waiting on it)
+    return False
+
+
 def prepare_out(out: str | os.PathLike[str], *, resume: bool,
                 notes: list[str] | None = None) -> Path:
     """Check `out` and return the staging folder the run writes into (created). With `resume`

@@ -22,7 +22,7 @@ from tinygrad_dl.optim import Optimizer
 
 from .guard import NonFiniteLossError
 from .history import History, TrainResult
-from .hyperparams import BY_KEY
+from .hyperparams import BY_KEY, flag_names
 from .loop import Trainer
 from .minibatch import MinibatchTrainer
 from .outputs import (
@@ -31,6 +31,7 @@ from .outputs import (
     lock_out,
     prepare_out,
     ran_settings,
+    stage_dir,
     write_outputs,
 )
 from .sequence import SequenceTrainer
@@ -156,8 +157,7 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
         out = resume
         stage = prepare_out(out, resume=True, notes=notes)
         state = load_train_state(stage / STATE_FILE)
-        model, params, seed, data, text = _resumed_args(state["run"], model, params, seed,
-                                                        data, text)
+        model, params, seed, data, text = _resumed_args(state, model, params, seed, data, text)
         params = _legacy_batching(state["loop"], params)
         checkpoint_every = _resumed_checkpoint_every(state["run"], checkpoint_every, notes)
     seed = 0 if seed is None else seed
@@ -257,27 +257,81 @@ def _path_or_none(source: Any) -> str | None:
     return None
 
 
-def _resumed_args(run: dict[str, Any], model: str, params: dict[str, Any] | None,
+def check_resume(resume: str | os.PathLike[str], model: str, params: dict[str, Any] | None,
+                 seed: int | None) -> None:
+    """Refuse (ValueError) a resume of `resume` whose model, seed or settings contradict the
+    interrupted run's, before anything is printed or written: the CLI calls it before its
+    "resuming" line, which came before the refusal. A state that is not there (or not readable)
+    is left to run_training, which says why."""
+    path = stage_dir(resume) / STATE_FILE
+    if not path.is_file():
+        return
+    try:
+        state = load_train_state(path)
+    except (OSError, ValueError):
+        return
+    _resumed_args(state, model, params, seed, None, None)
+
+
+def _resumed_args(state: dict[str, Any], model: str, params: dict[str, Any] | None,
                   seed: int | None, data: Any, text: Any
                   ) -> tuple[str, dict[str, Any], int, Any, Any]:
     """The interrupted run's model, params, seed and data; a contradicting argument is refused."""
+    run = state["run"]
     if model != run["model"]:
         raise ValueError(f"--resume: the interrupted run trains {run['model']}, not {model}")
     if seed is not None and seed != run["seed"]:  # (was dropped without a word)
         raise ValueError(f"--resume continues a run with its own seed ({run['seed']}), not "
                          f"{seed}; leave out --seed")
-    saved = run["params"]
-    clash = [k for k, v in (params or {}).items() if k not in saved or _differ(v, saved[k])]
+    # what the run ran with: its own settings, else the defaults (a flag repeating the default
+    # it ran with was refused as differing from "its default"), as resolved for it
+    saved = _legacy_batching(state["loop"], run["params"])
+    given = dict(params or {})
+    ran, now, why = _with_given(run["model"], saved, given)
+    clash = [k for k, v in given.items()
+             if k not in ran or _differ(v if now is None else now[k], ran[k])]
     if clash:  # (a flag repeating the run's own value changes nothing: it is let through)
-        said = ", ".join(f"{_as_typed(k, params[k])} (the run's: "  # type: ignore[index]
-                         f"{_as_typed(k, saved[k]) if k in saved else 'its default'})"
-                         for k in clash)
+        said = ", ".join(f"{_as_typed(k, given[k])} (the run's: "
+                         f"{_ran_value(k, ran, run['model'])})" for k in clash)
         raise ValueError(f"--resume continues a run with its own settings, and {said} "
                          f"differ{'s' * (len(clash) == 1)}; leave "
                          f"{'it' if len(clash) == 1 else 'them'} out")
+    if why:  # each the run's value, and yet not the same run: an --eta makes a cyclic schedule
+        # constant, an --n-updates contradicts its --epochs (both were let through, and dropped)
+        said = ", ".join(_as_typed(k, v) for k, v in given.items())
+        raise ValueError(f"--resume continues a run with its own settings, and {said}, given, "
+                         f"would change it ({why}); leave {'it' if len(given) == 1 else 'them'} "
+                         "out")
     data = data if data is not None else run["data"]
     text = text if text is not None else run["text"]
     return model, dict(run["params"]), int(run["seed"]), data, text
+
+
+def _with_given(model: str, saved: dict[str, Any], given: dict[str, Any]
+                ) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+    """The settings the run resolved to; those it would resolve to with `given` added (None
+    where they are refused); and how the latter differ ("" where they do not)."""
+    try:
+        ran = resolve_params(model, saved)
+    except (ValueError, TypeError):  # (a state today's checks refuse: the run itself says why)
+        return {**DEFAULTS.get(model, {}), **saved}, None, ""
+    if not given:
+        return ran, ran, ""
+    try:
+        now = resolve_params(model, {**saved, **given}, names=flag_names())
+    except (ValueError, TypeError) as e:
+        return ran, None, str(e)
+    def shown(k: str, d: dict[str, Any]) -> str:
+        return _as_typed(k, d[k]) if d.get(k) is not None else f"{BY_KEY[k].shown} unset"
+
+    changed = [k for k in ran if _differ(now.get(k), ran[k])]
+    return ran, now, ", ".join(f"{shown(k, now)}, not {shown(k, ran)}" for k in changed)
+
+
+def _ran_value(key: str, ran: dict[str, Any], model: str) -> str:
+    if key not in ran:
+        return f"none: {model} has no such setting"
+    return "unset" if ran[key] is None else _as_typed(key, ran[key])
 
 
 def _differ(given: Any, saved: Any) -> bool:
