@@ -75,11 +75,12 @@ def test_mha_forward_static_kv_lengths_checked_in_one_line():
     a = _args(rs, static_k=rs.randn(N * H, 5, E // H), static_v=rs.randn(N * H, 4, E // H))
     with pytest.raises(ValueError, match="multi_head_attention_forward: the keys"):
         _run(a, F)
-    # an attn_mask over the given keys, not static_k's: a broadcasting crash before
+    # an attn_mask over the given keys (as torch checks it) but static_k of other keys:
+    # a broadcasting crash before, in torch too; one line here
     a = _args(rs, static_k=rs.randn(N * H, 5, E // H), static_v=rs.randn(N * H, 5, E // H),
               attn_mask=np.zeros((L, L), bool))
-    with pytest.raises(RuntimeError, match=r"2D attn_mask is \(3, 3\), but should be "
-                                           r"\(3, 5\)"):
+    with pytest.raises(RuntimeError, match=r"attn_mask \(3, 3\) is over the key's 3 "
+                                           r"positions but static_k has 5 keys"):
         _run(a, F)
 
 

@@ -209,9 +209,11 @@ class OneHotCategorical(CategoricalParams, Distribution):
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
         one_of(probs, logits, type(self).__name__)
-        # the Categorical checks nothing: this distribution checks its parameter (its errors
-        # name OneHotCategorical) and its one-hot values
-        self._categorical = Categorical(probs, logits, validate_args=False)
+        # this distribution checks its parameter (its errors name OneHotCategorical) and its
+        # one-hot values; with validate_args=False, as torch's, the inner Categorical still
+        # checks its (normalized) probs by default
+        inner = None if validate_args is False else False
+        self._categorical = Categorical(probs, logits, validate_args=inner)
         super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
                          validate_args=validate_args)
         if self._validate_args:

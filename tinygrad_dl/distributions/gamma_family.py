@@ -240,6 +240,8 @@ class StudentT(Distribution):
         self.df, self.loc, self.scale = broadcast_all(df, loc, scale,
                                                       names=("df", "loc", "scale"),
                                                       who="StudentT")
+        if validate_args is False:  # torch's inner Chi2(df) still checks df > 0 by default
+            Chi2(self.df)
         super().__init__(self.df.shape, validate_args=validate_args)
 
     @property

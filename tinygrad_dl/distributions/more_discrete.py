@@ -233,14 +233,14 @@ class Multinomial(CategoricalParams, Distribution):
                                       "supported (total_count must be an int)")
         one_of(probs, logits, "Multinomial")
         self.total_count = int(total_count)
-        if self.total_count < 0 and (self._validate_args if validate_args is None
-                                     else validate_args):
-            # torch's inner Binomial refuses it (total_count nonnegative_integer)
+        if self.total_count < 0 and self._validate_args:  # (the default: validate_args's
+            # aside, torch's inner Binomial refuses it (total_count nonnegative_integer))
             raise ValueError(f"Multinomial: expected total_count to be a non-negative int, "
                              f"got {self.total_count}")
-        # the Categorical checks nothing: this distribution checks its parameter (its errors
-        # name Multinomial)
-        self._categorical = Categorical(probs, logits, validate_args=False)
+        # this distribution checks its parameter (its errors name Multinomial); with
+        # validate_args=False, as torch's, the inner Categorical still does by default
+        inner = None if validate_args is False else False
+        self._categorical = Categorical(probs, logits, validate_args=inner)
         self._binomial = Binomial(self.total_count, probs=self.probs, validate_args=False)
         super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
                          validate_args=validate_args)

@@ -44,8 +44,10 @@ class FisherSnedecor(Distribution):
     def __init__(self, df1: Any, df2: Any, validate_args: bool | None = None) -> None:
         self.df1, self.df2 = broadcast_all(df1, df2, names=("df1", "df2"),
                                            who="FisherSnedecor")
-        self._gamma1 = Gamma(self.df1 * 0.5, self.df1, validate_args=False)
-        self._gamma2 = Gamma(self.df2 * 0.5, self.df2, validate_args=False)
+        # torch's Gammas check df1, df2 > 0 by default (with validate_args=False too)
+        inner = None if validate_args is False else False
+        self._gamma1 = Gamma(self.df1 * 0.5, self.df1, validate_args=inner)
+        self._gamma2 = Gamma(self.df2 * 0.5, self.df2, validate_args=inner)
         scalar = all(isinstance(v, (int, float, np.number)) for v in (df1, df2))
         super().__init__(() if scalar else self.df1.shape, validate_args=validate_args)
 

@@ -58,11 +58,12 @@ def _check_masks(attn_mask: Any, kpm: Any, batched: bool, L: int, S: int, N: int
                  static_k: Any, causal: bool) -> None:
     """torch's mask shapes, each one line: a wrong one would otherwise broadcast (a (1, 1)
     mask or an (N, 1) key_padding_mask over every key) and give numbers without a word.
-    Both against the keys attended: static_k's when given (the causal path's attn_mask, a
-    hint put aside, against the key given, as torch's)."""
+    As torch's: attn_mask against the key given (S; torch checks it before static_k comes
+    in), key_padding_mask against the keys attended (static_k's when given). A static_k of
+    another length than the key with an attn_mask: torch fails later in a broadcast (or, for
+    a one-key mask, spreads its one column over every static key); one line here instead."""
     sk = () if static_k is None else _shape(static_k)
     n_keys = sk[1] if len(sk) == 3 else S  # (a bad static_k: _static's error, later)
-    S = S if causal else n_keys
     if attn_mask is not None:
         shape = tuple(np.shape(attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask))
         want = {2: (L, S), 3: (N * H, L, S)}.get(len(shape))
@@ -71,6 +72,9 @@ def _check_masks(attn_mask: Any, kpm: Any, batched: bool, L: int, S: int, N: int
         if shape != want:
             raise RuntimeError(f"{_WHO}: the shape of the {len(shape)}D attn_mask is {shape}, "
                                f"but should be {want}")
+        if n_keys != S and not causal:  # (torch's causal path puts the mask aside)
+            raise RuntimeError(f"{_WHO}: attn_mask {shape} is over the key's {S} positions but "
+                               f"static_k has {n_keys} keys; they must be as many")
     if kpm is not None:
         shape = tuple(np.shape(kpm.data if isinstance(kpm, Tensor) else kpm))
         want = (N, n_keys) if batched else (n_keys,)

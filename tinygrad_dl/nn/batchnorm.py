@@ -138,6 +138,11 @@ class BatchNorm1d(Module):
         xs = x.data.shape if type(x) is Tensor else x.shape  # (.data: once per step)
         if len(xs) != 2 or xs[1] != self.d:
             raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}), got {x.shape}")
+        if self.eps <= 0 and (self.training or self.eps < 0 or self.running_mean is None):
+            # (torch's F.batch_norm's: the batch's statistics, eval() without running ones too)
+            raise ValueError(f"{type(self).__name__}: eps must be positive during training "
+                             f"(or evaluation without running statistics) and non-negative in "
+                             f"evaluation, got {self.eps}")
         gamma, beta = self.gamma, self.beta
         if gamma is None or beta is None:  # affine=False, bias=False: constants, not learned
             like = gamma if gamma is not None else x if isinstance(x, Tensor) else Tensor(x)

@@ -199,7 +199,7 @@ class _RecurrentBase(Module):
         """(output, h_n) for RNN and GRU, (output, (h_n, c_n)) for LSTM."""
         name, width = type(self).__name__, self.input_size
         x = input if isinstance(input, Tensor) else Tensor(input)
-        batched = x.ndim == 3
+        batched, input_shape = x.ndim == 3, x.shape
         if x.ndim not in (2, 3) or x.shape[-1] != width:
             layout = "(N, L" if self.batch_first else "(L, N"
             raise ValueError(f"{name}: input must be {layout}, {width}) or unbatched "
@@ -210,6 +210,9 @@ class _RecurrentBase(Module):
             x = x.swapaxes(0, 1)  # time first
         steps, n = x.shape[0], x.shape[1]
         initial = self._initial(hx, n, batched, x)
+        if steps == 0:  # (torch's error: no step, no final state; h0 back would be a guess)
+            raise RuntimeError(f"{name}: Expected sequence length to be larger than 0 in RNN, "
+                               f"got input of shape {tuple(input_shape)}")
         last: list[State] = []  # layer 0 forward, layer 0 reverse, layer 1 forward, ...
         for k in range(self.num_layers):
             if k and self.dropout and self.training:

@@ -178,22 +178,21 @@ def _regions(a: np.ndarray, x: np.ndarray, upper: bool) -> np.ndarray:
 
 
 def incomplete_gamma(a: np.ndarray, x: np.ndarray, upper: bool) -> np.ndarray:
-    """P(a, x) (or Q where `upper`) in float64, elementwise, with torch's special values:
-    NaN for a < 0, x < 0, NaN, a = x = 0 and a = x = inf; P = 1 at a = 0 < x and at x = inf,
-    0 at x = 0 and at a = inf > x."""
+    """P(a, x) (or Q where `upper`) in float64, elementwise, with torch's special values in
+    torch's order of tests: NaN for a < 0 or x < 0; at a = 0, P = 1 for x > 0 else NaN; then
+    P = 0 at x = 0 (a NaN too); at a = inf, NaN for x = inf else 0; P = 1 at x = inf (a NaN
+    too); NaN for any other NaN."""
     a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
     with np.errstate(all="ignore"):
         ok = (a > 0) & (x > 0) & np.isfinite(a) & np.isfinite(x)
-        out = np.ones(a.shape)
+        out = np.full(a.shape, np.nan)
         if ok.any():
             out[ok] = _regions(a[ok], x[ok], upper)
         one, zero = (0.0, 1.0) if upper else (1.0, 0.0)  # (P's 1 is Q's 0)
-        out = np.where(np.isinf(x), one, out)
-        out = np.where(np.isinf(a), np.where(np.isinf(x), np.nan, zero), out)
-        out = np.where(x == 0, zero, out)
-        out = np.where(a == 0, np.where(x > 0, one, np.nan), out)
-        bad = (a < 0) | (x < 0) | np.isnan(a) | np.isnan(x)
-        return np.where(bad, np.nan, out)
+        return np.select(
+            [(a < 0) | (x < 0), a == 0, x == 0, np.isinf(a), np.isinf(x)],
+            [np.nan, np.where(x > 0, one, np.nan), zero, np.where(np.isinf(x), np.nan, zero),
+             one], out)
 
 
 class Igamma(Function):

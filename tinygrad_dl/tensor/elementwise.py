@@ -158,6 +158,10 @@ class ElementwiseMethods:
             if isinstance(decimals, bool) or not isinstance(decimals, np.integer):
                 raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
             decimals = int(decimals)
+        kind = self.data.dtype.kind  # (bool: NumPy's float16; ints and decimals: float64)
+        if kind == "b" or (decimals and kind in "iu"):  # torch's NotImplementedError
+            raise NotImplementedError(f"round: not implemented for {self.data.dtype} input"
+                                      + (f" with decimals={decimals}" if kind != "b" else ""))
         if decimals == 0:
             return Round.apply(self)
         d = abs(decimals)  # (> 308: 10**d is inf, NaNs as torch's; no errstate: 1 us a call)
