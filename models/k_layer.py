@@ -104,7 +104,9 @@ class KLayer(Classifier):
                 G1 = G * sigma1, G2 = G * sigma2, D = S - mu, c = 1^T (G2 * D),
                 G = G1 - 1^T G1 / n - D * c / n
               computed as G1 - mean(G1) - S^ * mean(G1 * S^)   (D sigma1 = S^, same thing).
-        In eval mode batch norm is affine (running mu_av, v_av): G = G * gamma / sqrt(v_av + eps).
+        In eval mode batch norm is affine (running mu_av, v_av): G = G * gamma / sqrt(v_av + eps)
+        (a batch norm without running averages, track_running_stats=False, uses the batch's
+        statistics in eval too; affine=False / bias=False: gamma 1 / beta 0, not returned).
         Like loss(), a training-mode call updates the running averages and draws the dropout
         masks through the Dropout modules (so a fixed mask is shared with the graph).
         """
@@ -112,13 +114,16 @@ class KLayer(Classifier):
         lam = self.lam
         # each module's own mode, as its forward reads it (model.training alone gave batch
         # statistics and dropout to a module set to eval() on its own: silently wrong grads)
-        if len(X) < 2 and any(isinstance(m, BatchNorm1d) and m.training for m in self.layers):
+        if len(X) < 2 and any(isinstance(m, BatchNorm1d) and _batch_statistics(m)
+                              for m in self.layers):
             # (the op's refusal: one row is its own mean, the gradients all zero, and as the
             # first batch it would set running_var to 0)
             raise ValueError(f"KLayer.hand_gradients: batch norm expects more than 1 row per "
                              f"feature in training mode, got X of shape {X.shape}")
         tape: list[tuple[Any, ...]] = []
-        H = X
+        # ReLU and dropout work on H in place: never on the caller's X (a first module other
+        # than a Linear, after `model.layers = ...`, clipped the caller's batch to >= 0)
+        H = X if isinstance(next(iter(self.layers), None), Linear) else X.copy()
         # the layers as they are now (one replaced or deleted since __init__ included)
         for key, mod in self.layers.named_children():
             name = f"layers.{key}"
@@ -129,12 +134,15 @@ class KLayer(Classifier):
                     S += mod.b.data
                 H = S
             elif isinstance(mod, BatchNorm1d):
-                training = mod.training
+                training = _batch_statistics(mod)
                 if training:
                     mu = H.mean(axis=0)
                     D = H - mu
                     v = np.einsum("ij,ij->j", D, D) / H.shape[0]
-                    mod.update_running_stats(mu, v)
+                    # (forward's condition: track_running_stats set False after init
+                    # freezes the running averages, which hand_gradients moved)
+                    if mod.training and mod.track_running_stats and mod.running_mean is not None:
+                        mod.update_running_stats(mu, v)
                     sigma1 = 1.0 / np.sqrt(v + mod.eps)
                 else:
                     sigma1 = 1.0 / np.sqrt(mod.running_var + mod.eps)
@@ -142,8 +150,9 @@ class KLayer(Classifier):
                 S_hat = D
                 S_hat *= sigma1
                 tape.append((name, mod, S_hat, sigma1, training))
-                H = S_hat * mod.gamma.data
-                H += mod.beta.data
+                H = S_hat * _gamma_of(mod)
+                if mod.beta is not None:
+                    H += mod.beta.data
             elif isinstance(mod, ReLU):
                 np.maximum(H, 0.0, out=H)
                 tape.append((name, mod, H))
@@ -165,7 +174,7 @@ class KLayer(Classifier):
                 grads[f"{name}.W"] = dW
                 if db is not None:
                     grads[f"{name}.b"] = db
-                if entry[2] is not X:  # no gradient needed for the input
+                if entry is not tape[0]:  # no gradient needed for the input
                     G = G @ W
             elif isinstance(mod, Dropout):
                 G *= entry[2]
@@ -173,9 +182,11 @@ class KLayer(Classifier):
                 G *= entry[2] > 0
             else:  # BatchNorm1d
                 S_hat, sigma1, training = entry[2], entry[3], entry[4]
-                grads[f"{name}.gamma"] = np.einsum("ij,ij->j", G, S_hat)
-                grads[f"{name}.beta"] = G.sum(axis=0)
-                G *= mod.gamma.data * sigma1  # G1 = G * gamma * sigma1
+                if mod.gamma is not None:
+                    grads[f"{name}.gamma"] = np.einsum("ij,ij->j", G, S_hat)
+                if mod.beta is not None:
+                    grads[f"{name}.beta"] = G.sum(axis=0)
+                G *= _gamma_of(mod) * sigma1  # G1 = G * gamma * sigma1
                 if training:
                     c = np.einsum("ij,ij->j", G, S_hat) / G.shape[0]
                     G -= G.mean(axis=0)
@@ -183,3 +194,19 @@ class KLayer(Classifier):
         # order like named_parameters()
         return {name: grads[name] for name, _ in self.named_parameters()}
 
+
+def _batch_statistics(bn: BatchNorm1d) -> bool:
+    """Does bn normalize by the batch's statistics, as its forward: in training, and in eval
+    without running ones (track_running_stats=False). (hand_gradients took every eval-mode
+    batch norm as affine: a TypeError on running_var None.) eps <= 0 is refused there, as
+    the forward refuses it (one row of zero variance would divide by 0)."""
+    batch = bn.training or bn.running_mean is None
+    if bn.eps < 0 or (batch and bn.eps <= 0):
+        raise ValueError(f"KLayer.hand_gradients: batch norm's eps must be positive with batch "
+                         f"statistics and non-negative with running ones, got {bn.eps}")
+    return batch
+
+
+def _gamma_of(bn: BatchNorm1d) -> Any:
+    """bn's scale gamma, 1 where it has none (affine=False: x_hat is not scaled)."""
+    return 1.0 if bn.gamma is None else bn.gamma.data

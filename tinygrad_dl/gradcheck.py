@@ -457,7 +457,8 @@ def compare_gradients(model: Any, loss_fn: Callable[[], Any],
     model.named_parameters() ("layers.0.W") or by the course's names where the model has
     course_names() ("W1", or "W" for one layer); an unknown, missing or misshapen key is
     refused. Use small sizes: the finite differences evaluate loss_fn 4 times per parameter
-    entry.
+    entry. The model's buffers (batch norm's running averages, which each training-mode call
+    moves) are left as they were before the check.
     """
     params = dict(model.named_parameters())
     narrow = [f"{k} ({p.data.dtype})" for k, p in params.items()
@@ -466,6 +467,30 @@ def compare_gradients(model: Any, loss_fn: Callable[[], Any],
         raise TypeError(f"compare_gradients: parameters {', '.join(narrow)} are not float64; "
                         "finite differences need float64: check a copy of the model built "
                         "with dtype='float64'")
+    # the buffers as they were: each of the ~4-per-entry loss_fn() calls of a training-mode
+    # batch norm moved its running averages (a trained model left with this batch's
+    # statistics and ~300 more batches counted: its eval accuracy changed by the check)
+    # (by name: a forward that rebinds a buffer, `self.n = self.n + 1`, left the module with
+    # the check's new array; every name of a shared one; the original arrays, which a caller
+    # may hold, get their values back and stay the module's)
+    named = getattr(model, "named_buffers", None)
+    kept = [(n, b, b.copy()) for n, b in (named(remove_duplicate=False) if named else ())]
+    try:
+        return _compare(model, params, loss_fn, hand_fn, eps, h)
+    finally:
+        for name, b, saved in kept:
+            if b.flags.writeable:
+                b[...] = saved
+            elif not np.array_equal(b, saved, equal_nan=b.dtype.kind in "fc"):
+                b = saved
+            path, _, attr = name.rpartition(".")
+            owner = model.get_submodule(path)
+            if getattr(owner, attr, None) is not b:
+                setattr(owner, attr, b)
+
+
+def _compare(model: Any, params: dict[str, Any], loss_fn: Callable[[], Any],
+             hand_fn: Callable[[], Mapping[str, Any]], eps: float, h: float) -> ResultsTable:
     model.zero_grad()
     loss = loss_fn()
     if not isinstance(loss, Tensor):
