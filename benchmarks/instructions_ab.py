@@ -13,8 +13,8 @@ graph's backward instead (issue 23's row): updates with `J.backward()` less the 
 without it.
 
 Instructions are not time: straight-line code with one copy of the lines per time step runs
-fewer instructions per cycle than a loop over one copy (see docs/performance.md), so a change
-that saves instructions by writing more lines out must still be timed.
+fewer instructions per cycle than a loop over one copy (see docs/performance-history.md), so a
+change that saves instructions by writing more lines out must still be timed.
 
     python benchmarks/instructions_ab.py --a HEAD~1 [--b HEAD] [--dtype float32] [--floor]
     python benchmarks/instructions_ab.py --a fbfdd00 --eager
