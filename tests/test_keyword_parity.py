@@ -451,7 +451,7 @@ def test_batchnorm_torch_keywords():
 
 
 @pytest.mark.parametrize("name", ["SGD", "RMSprop"])
-def test_optimizer_maximize_false_accepted_true_refused(name):
+def test_optimizer_maximize_steps_as_torchs(name):
     w = tg.tensor(np.array([1.0, -2.0]), requires_grad=True)
     tw = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
     opt = getattr(tg.optim, name)([w], lr=0.1, maximize=False)
@@ -461,8 +461,11 @@ def test_optimizer_maximize_false_accepted_true_refused(name):
     opt.step()
     topt.step()
     _same(w, tw)
-    with pytest.raises(NotImplementedError, match="maximize=True"):
-        getattr(tg.optim, name)([w], lr=0.1, maximize=True)
+    opt = getattr(tg.optim, name)([w], lr=0.1, maximize=True)
+    topt = getattr(torch.optim, name)([tw], lr=0.1, maximize=True)
+    opt.step()
+    topt.step()
+    _same(w, tw)
 
 
 if __name__ == "__main__":

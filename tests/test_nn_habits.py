@@ -293,14 +293,16 @@ def test_sgd_takes_pytorchs_positional_order():
     """SGD(params, lr, momentum, weight_decay): PyTorch's 4th positional is dampening, so
     `SGD(p, 0.1, 0.9, 0.5)` (dampening 0.5 there) decayed the weights by 0.5 here without a
     word, and `SGD(p, lr, 0.9, 0, 5e-4)` (weight decay 5e-4 there) was a TypeError. Now the
-    order is torch's; dampening and Nesterov momentum are refused, not implemented."""
+    order is torch's, dampening and Nesterov momentum as torch's (values:
+    test_sgd_nesterov_bool_review)."""
     from tinygrad_dl import optim
 
     p = Tensor(np.ones(3), requires_grad=True)
-    for bad in (lambda: optim.SGD([p], 0.1, 0.9, 0.5), lambda: optim.SGD([p], 0.1, nesterov=True),
-                lambda: optim.SGD([p], 0.1, 0.9, dampening=0.1)):
-        with pytest.raises(ValueError, match=r"SGD: dampening=.*only PyTorch's defaults"):
-            bad()
+    opt = optim.SGD([p], 0.1, 0.9, 0.5)  # torch's positional dampening
+    assert opt.param_groups[0]["dampening"] == 0.5 and opt.param_groups[0]["weight_decay"] == 0
+    with pytest.raises(ValueError, match="^Nesterov momentum requires a momentum and zero "
+                                         "dampening$"):  # (torch's check and words)
+        optim.SGD([p], 0.1, nesterov=True)
     opt = optim.SGD([p], 0.1, 0.9, 0, 5e-4)  # torch's positional weight decay
     assert opt.param_groups[0]["weight_decay"] == 5e-4 and opt.param_groups[0]["momentum"] == 0.9
     p.grad = np.zeros(3)

@@ -77,7 +77,7 @@ def _trajectory(lib: str, name: str, kw: dict[str, Any], group: dict[str, Any],
 
 
 # every flag each optimizer takes (SGD's dampening, nesterov and maximize and RMSprop's
-# maximize are refused in one line here: not implemented)
+# maximize: test_sgd_nesterov_bool_review)
 def _grid(**axes: list[Any]) -> list[dict[str, Any]]:
     return [dict(zip(axes, v)) for v in itertools.product(*axes.values())]
 

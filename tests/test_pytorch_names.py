@@ -128,8 +128,8 @@ def test_param_groups_survive_state_dict_round_trip():
     [
         ([{"params": []}, {"lr": 0.1}], "needs a 'params' entry"),
         ([{"params": [0]}], "parameters must be Tensors"),
-        ([{"params": ["P"], "nesterov": True}],
-         r"unknown parameter-group option\(s\) \['nesterov'\]"),
+        ([{"params": ["P"], "amsgrad": True}],
+         r"unknown parameter-group option\(s\) \['amsgrad'\]"),
         ([{"params": ["P"]}, {"params": ["P"]}], "more than one group"),
         ([{"params": ["P"], "weight_decay": -1.0}], "weight_decay must be a finite number >= 0"),
         ([{"params": ["P"], "lr": -1.0}], "learning rate must be a finite number >= 0"),

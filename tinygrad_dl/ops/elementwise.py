@@ -12,6 +12,8 @@ from ..engine import Function, unbroadcast
 from ..grad import passed
 from ..write_guard import private
 
+_BOOL = np.bool_  # (by dtype.type: an unpickled array's bool dtype is another object)
+
 __all__ = ["Abs", "Add", "Clip", "Div", "Draw", "Dropout", "Exp", "Log", "MatMul", "Maximum",
     "Mul", "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
 
@@ -272,6 +274,9 @@ class Sqrt(Function):
 
 class Abs(Function):
     def forward(ctx, x):
+        if x.dtype.type is _BOOL:  # (NumPy's abs returned the bools; torch has no bool kernel)
+            raise NotImplementedError("abs: not implemented for dtype bool (as torch's); cast "
+                                      "first, x.int() or x.float()")
         ctx.save_for_backward(x)
         return np.abs(x)
 

@@ -21,6 +21,7 @@ __all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast"
     "Reciprocal", "Round", "SiLU", "Sign", "Sin", "Sinc", "Sinh", "Softplus", "Softshrink",
     "Square", "Tan", "Threshold", "Trunc", "Logit"]
 
+_BOOL = np.bool_  # (by dtype.type: an unpickled array's bool dtype is another object)
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
 
@@ -147,9 +148,14 @@ class Exp2(Function):
         return g * ctx.saved[0] * _LN2
 
 
-class Square(_Saves):
-    f = staticmethod(np.square)
-    keeps_dtype = True  # (an int's square is an int, as torch's)
+class Square(Function):
+    """x * x; an int's square is an int (torch's), a bool's int64 (torch's; NumPy's int8)."""
+
+    def forward(ctx, x):
+        if x.dtype.type is _BOOL:
+            x = x.astype(np.int64)
+        ctx.save_for_backward(x)
+        return np.square(x)
 
     def backward(ctx, g):
         return g * (2 * ctx.saved[0])
@@ -180,24 +186,46 @@ class _ZeroGrad(Function):
 
 
 class Sign(_ZeroGrad):
-    f = staticmethod(np.sign)
+    def forward(ctx, x):
+        try:
+            return np.sign(x)
+        except TypeError:  # (NumPy has no bool loop: torch's sign of a bool is the bool)
+            if x.dtype.kind == "b":
+                return x.copy()
+            raise
 
 
-class Floor(_ZeroGrad):
+def _no_bool(who: str) -> None:
+    """Refuse a bool array in one line, as torch does (its rounding ops have no bool kernel;
+    NumPy's returned the bools, round float16). The caller checks the dtype."""
+    raise NotImplementedError(f"{who}: not implemented for dtype bool (as torch's); cast first, "
+                              f"x.int() or x.float()")
+
+
+class _Rounding(_ZeroGrad):
+    """floor, ceil, round, trunc: integers as they are (torch's), bool refused (torch's)."""
+
+    def forward(ctx, x):
+        if x.dtype.type is _BOOL:
+            _no_bool(type(ctx).__name__.lower())
+        return ctx.f(x)
+
+
+class Floor(_Rounding):
     f = staticmethod(np.floor)
 
 
-class Ceil(_ZeroGrad):
+class Ceil(_Rounding):
     f = staticmethod(np.ceil)
 
 
-class Round(_ZeroGrad):
+class Round(_Rounding):
     """Rounds half to even (np.round)."""
 
     f = staticmethod(np.round)
 
 
-class Trunc(_ZeroGrad):
+class Trunc(_Rounding):
     """Rounds toward zero (np.trunc, torch.trunc)."""
 
     f = staticmethod(np.trunc)

@@ -208,7 +208,8 @@ class RMSprop(Optimizer):
     """PyTorch's RMSprop: v = alpha v + (1 - alpha) g^2; theta -= lr g / (sqrt(v) + eps).
 
     centered: sqrt(v - gbar^2) with gbar the running mean of g; momentum mu: b = mu b +
-    g / (sqrt(v) + eps), theta -= lr b; weight_decay wd adds wd * theta to g first.
+    g / (sqrt(v) + eps), theta -= lr b; weight_decay wd adds wd * theta to g first (to -g
+    with maximize=True, torch's).
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
@@ -217,12 +218,9 @@ class RMSprop(Optimizer):
                  foreach: bool | None = None, differentiable: bool = False) -> None:
         only_defaults("RMSprop", capturable=capturable, foreach=foreach,
                       differentiable=differentiable)
-        if maximize:  # (PyTorch's keyword, accepted at its default)
-            raise NotImplementedError("RMSprop: maximize=True is not implemented; minimize "
-                                      "the negated objective instead")
         super().__init__(params, lr, alpha=float(alpha), eps=float(eps),
                          weight_decay=float(weight_decay), momentum=float(momentum),
-                         centered=bool(centered))
+                         centered=bool(centered), maximize=bool(maximize))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # (a string given in a group failed in the comparison, naming neither RMSprop nor it)
@@ -236,7 +234,8 @@ class RMSprop(Optimizer):
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         a, mu = group["alpha"], group["momentum"]
-        g = decayed(d, g, group["weight_decay"])
+        # (-g + wd theta with maximize, torch's; a group saved before the key: False)
+        g = decayed(d, g, group["weight_decay"], negate=group.get("maximize", False))
         v = state.get("v")
         if v is None:
             v = state["v"] = np.zeros_like(d)

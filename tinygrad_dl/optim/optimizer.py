@@ -6,8 +6,8 @@ skipped). As in PyTorch, `param_groups` is a list of dicts, each with its `param
 hyperparameters (`lr`, `momentum`, `weight_decay`, ...), which schedules and users may change
 between steps. `opt.lr` reads the first group's rate; assigning it sets every group's rate.
 Schedules are callables `update step -> eta` (train.fit scales every group by its ratio to
-group 0). A group holding a key its optimizer does not know (torch's `betas` on Adam, SGD's
-`nesterov`) is refused by `step()`: it would change nothing. `state` is a list by parameter
+group 0). A group holding a key its optimizer does not know (torch's `betas` on Adam, Adam's
+`amsgrad` on SGD) is refused by `step()`: it would change nothing. `state` is a list by parameter
 position (the order of `params`), not a dict keyed by parameter.
 """
 
@@ -228,7 +228,7 @@ class Optimizer:
     def _check_groups(self, who: str) -> None:
         """Refuse a step after `param_groups` or a group's params list was edited in place, or
         with a group holding a key this optimizer does not read (PyTorch's `betas` written into
-        an Adam group, `nesterov` into SGD's): the edit would change nothing, silently. One set
+        an Adam group, `amsgrad` into SGD's): the edit would change nothing, silently. One set
         difference per group per step."""
         known = self.defaults.keys() | INTERNAL_KEYS
         for i, g in enumerate(self.param_groups):

@@ -8,6 +8,7 @@ wd * theta to the gradient, so weight_decay = 2 * lambda gives the same update a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +24,10 @@ class SGD(Optimizer):
 
     weight_decay wd first adds wd * theta to g (PyTorch's convention): the gradient of the L2
     penalty (wd / 2) ||theta||^2, so wd = 2 * lambda matches the course's lambda ||W||^2 term.
+    As torch.optim.SGD: maximize=True steps with -g; dampening d makes the velocity
+    v = mu v + (1 - d) g after the first step (whose v is g itself); nesterov=True (momentum
+    > 0, dampening 0) steps by g + mu v instead of v. The velocity is the state "v" (torch's
+    "momentum_buffer").
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
@@ -30,17 +35,13 @@ class SGD(Optimizer):
                  nesterov: bool = False, *, maximize: bool = False, foreach: bool | None = None,
                  differentiable: bool = False, fused: bool | None = None) -> None:
         only_defaults("SGD", foreach=foreach, differentiable=differentiable, fused=fused)
-        if maximize:  # (PyTorch's keyword, accepted at its default)
-            raise NotImplementedError("SGD: maximize=True is not implemented; minimize the "
-                                      "negated objective instead")
-        # PyTorch's order: a 4th positional is its dampening (it was read as weight_decay);
-        # dampening and Nesterov momentum are not implemented here, so only their defaults
-        if dampening != 0 or nesterov:
-            raise ValueError(
-                f"SGD: dampening={dampening!r}, nesterov={nesterov!r}: only PyTorch's defaults "
-                "(0, False) are supported; weight decay is SGD(params, lr, momentum, "
-                "weight_decay=wd), by keyword")
-        super().__init__(params, lr, momentum=float(momentum), weight_decay=float(weight_decay))
+        super().__init__(params, lr, momentum=float(momentum), dampening=float(dampening),
+                         weight_decay=float(weight_decay), nesterov=bool(nesterov),
+                         maximize=bool(maximize))
+        # (torch's check, in its constructor only: a group added later may hold nesterov with
+        # momentum 0, a plain step there, as torch's)
+        if nesterov and (float(momentum) <= 0 or float(dampening) != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # (a string or None given in a group failed in the comparison, naming neither SGD nor
@@ -48,10 +49,19 @@ class SGD(Optimizer):
         if not (is_number(group["momentum"]) and 0.0 <= group["momentum"] < 1.0):
             raise ValueError(f"SGD: momentum must be in [0, 1), got {group['momentum']!r}")
         check_decay(group["weight_decay"], "SGD")
+        if not (is_number(group["dampening"]) and math.isfinite(group["dampening"])):
+            raise ValueError(f"SGD: dampening must be a finite number, got "
+                             f"{group['dampening']!r}")
 
     def _step_group(self, group: dict[str, Any],
                     items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        # (a group saved before these keys existed: torch's defaults)
+        damp, nest, neg = (group.get("dampening", 0.0), group.get("nesterov", False),
+                           group.get("maximize", False))
+        if (damp and mu) or (nest and mu) or neg:
+            _step_torch(items, lr, mu, wd, damp, nest, neg)
+            return
         # a block-sized temporary per dtype, made for this step (kept, it would sit beside
         # the parameters between steps, in every later step's peak memory)
         scratch: dict[Any, np.ndarray] = {}
@@ -88,6 +98,46 @@ class SGD(Optimizer):
                 e = s + b
                 ds = fd[s:e]
                 _sgd(ds, fg[s:e], None if fv is None else fv[s:e], t[:ds.size], lr, mu, wd, fold)
+
+
+def _step_torch(items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]], lr: float,
+                mu: float, wd: float, damp: float, nesterov: bool, maximize: bool) -> None:
+    """torch's SGD with dampening, Nesterov momentum or maximize, its formula line by line:
+    g' = (-g if maximize else g) + wd theta; with momentum v = g' at the first step (no
+    dampening), else v = mu v + (1 - dampening) g'; the step is g' + mu v (Nesterov) or v;
+    theta -= lr step. Two parameter-sized temporaries (these flags are not the course's
+    paths, kept as they were)."""
+    for d, g, state in items:
+        if wd:  # (-g + wd theta: torch's negated gradient, then its decay)
+            t = np.multiply(d, wd, out=np.empty_like(d))
+            if maximize:
+                t -= g
+            else:
+                t += g
+            g = t
+        elif maximize:
+            g = np.negative(g, out=np.empty_like(d))
+        u = np.empty_like(d)
+        step = g
+        if mu:
+            v = state.get("v")
+            if v is None:  # torch's first step: the buffer is g' itself, not dampened
+                v = state["v"] = np.copy(g)
+            else:
+                v *= mu
+                if damp:
+                    np.multiply(g, 1.0 - damp, out=u)
+                    v += u
+                else:
+                    v += g
+            if nesterov:  # g' + mu v
+                np.multiply(v, mu, out=u)
+                u += g
+                step = u
+            else:
+                step = v
+        np.multiply(step, lr, out=u)
+        d -= u
 
 
 def _flat(*arrays: np.ndarray | None) -> tuple[Any, ...] | None:

@@ -160,8 +160,9 @@ class ElementwiseMethods:
             decimals = int(decimals)
         kind = self.data.dtype.kind  # (bool: NumPy's float16; ints and decimals: float64)
         if kind == "b" or (decimals and kind in "iu"):  # torch's NotImplementedError
-            raise NotImplementedError(f"round: not implemented for {self.data.dtype} input"
-                                      + (f" with decimals={decimals}" if kind != "b" else ""))
+            raise NotImplementedError(f"round: not implemented for dtype {self.data.dtype}"
+                                      + (f" with decimals={decimals}" if kind != "b" else "")
+                                      + " (as torch's); cast to a float dtype first")
         if decimals == 0:
             return Round.apply(self)
         d = abs(decimals)  # (> 308: 10**d is inf, NaNs as torch's; no errstate: 1 us a call)

@@ -75,6 +75,10 @@ class TorchMethods:
 
     def frac(self) -> Tensor:
         """x - trunc(x), with x's sign (torch.frac): gradient 1."""
+        if (dt := self.data.dtype).kind not in "fc":  # (torch has no integer or bool kernel:
+            # an integer's was 0, a bool's NumPy's subtract error)
+            raise NotImplementedError(f"frac: not implemented for dtype {dt} (as torch's); "
+                                      "cast first, x.float()")
         return self - Trunc.apply(self)
 
     def fmod(self, other: Any) -> Tensor:
