@@ -21,7 +21,9 @@ def test_format_of_a_one_element_tensor_is_its_value():
     assert f"{loss:.4f}" == "0.1235"
     assert f"{Tensor([2.5]):>6.1f}" == "   2.5"
     assert f"{Tensor(np.int64(7)):03d}" == "007"
-    assert f"{loss}" == repr(loss)  # no spec: the repr, as str()
+    assert f"{loss}" == "0.123456"  # 0-d, no spec: its value (torch's 0-d rule)
+    assert f"{Tensor(np.int64(7))}" == "7"
+    assert f"{Tensor([2.5])}" == str(Tensor([2.5]))  # other shapes, no spec: str(), as torch
 
 
 def test_format_spec_on_many_elements_is_one_clear_error():

@@ -5,6 +5,7 @@ Every op is reachable here under its NumPy and PyTorch names (`tg.exp`, `tg.cat`
 dtype names (`tg.float32`, `tg.float`, `tg.long`, ...).
 """
 
+import dis as _dis
 import os as _os
 import signal as _signal
 import sys as _sys
@@ -78,6 +79,35 @@ from . import distributions  # noqa: E402, F401  isort: skip  (torch.distributio
 from .linalg import torch_norms as _torch_norms  # noqa: E402  isort: skip  (torch.nuclear_norm)
 
 globals().update({n: getattr(_torch_norms, n) for n in _torch_norms.__all__})
+
+
+# PyTorch's names a ported training script meets that have no counterpart here: one line naming
+# what to write instead (it was "module 'tinygrad_dl' has no attribute 'autocast'")
+_NOT_HERE = {
+    "autocast": "mixed precision is not implemented: each op computes in its tensors' own "
+                "dtype (float64 by default, or float32); drop the `with torch.autocast(...)` "
+                "line, or cast the model and batches with .float()",
+    "amp": "mixed precision (autocast, GradScaler) is not implemented: drop the scaler, "
+           "writing loss.backward() for scaler.scale(loss).backward(), opt.step() for "
+           "scaler.step(opt), and nothing for scaler.update()",
+    "cpu": "there is no torch.cpu module (everything runs on the CPU); for "
+           "torch.cpu.amp.autocast: mixed precision is not implemented (each op computes in "
+           "its tensors' own dtype): drop the `with torch.cpu.amp.autocast(...)` line",
+    "compile": "there is no torch.compile: call the model as it is, or compile a whole "
+               "training step with tinygrad_dl.jit.jit (docs/jit.md)",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NOT_HERE:
+        msg = f"tinygrad_dl.{name}: {_NOT_HERE[name]}"
+        # `from torch import autocast` (IMPORT_FROM) turns an AttributeError into Python's
+        # "cannot import name 'autocast'": there the line is raised as the ImportError
+        f = _sys._getframe(1)
+        if f.f_code.co_code[f.f_lasti] == _dis.opmap["IMPORT_FROM"]:
+            raise ImportError(msg, name=__name__)
+        raise AttributeError(msg)
+    raise AttributeError(f"module 'tinygrad_dl' has no attribute {name!r}")
 
 
 def numel(input: Tensor) -> int:

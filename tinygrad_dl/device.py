@@ -132,6 +132,15 @@ class _CUDA(_Absent):
 
     manual_seed_all = manual_seed
 
+    def __getattr__(self, name: str) -> Any:
+        # only names the class lacks: `torch.cuda.amp.GradScaler()` of a ported script said
+        # "'_CUDA' object has no attribute 'amp'"
+        if name == "amp":
+            raise AttributeError("cuda.amp: mixed precision (autocast, GradScaler) is not "
+                                 "implemented: tinygrad_dl runs on the CPU in float64 or "
+                                 "float32; drop the scaler (loss.backward(), opt.step())")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute {name!r}")
+
     def synchronize(self, device: Any = None) -> None:
         """Nothing runs asynchronously on the CPU."""
 

@@ -2,8 +2,10 @@
 
 A gradient here is data, not part of a graph, so `.grad` is a NumPy array and every NumPy
 spelling works on it. PyTorch code zeroes it with `p.grad.zero_()`; this subclass adds exactly
-that method (in place, returning the array, as torch does) and nothing else. Arithmetic on it
-gives plain arrays, and its repr is a plain array's, so it never leaks into results.
+that method (in place, returning the array, as torch does), and `p.grad.data` is the array
+itself (NumPy's would be a memoryview); a Tensor method it lacks raises one line saying so.
+Arithmetic on it gives plain arrays, and its repr is a plain array's, so it never leaks into
+results.
 """
 
 from __future__ import annotations
@@ -21,6 +23,28 @@ class GradArray(np.ndarray):
         """Set every element to 0 in place (PyTorch's `p.grad.zero_()`); returns the array."""
         self.fill(0)
         return self
+
+    @property
+    def data(self) -> GradArray:  # type: ignore[override]
+        """The gradient itself, as PyTorch's `p.grad.data` (NumPy's `.data` is a memoryview, on
+        which `p.grad.data.clamp_(-1, 1)` or `np.clip(p.grad.data, ...)` went wrong)."""
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when NumPy has no such attribute (no cost to the ones it has): PyTorch's
+        # Tensor methods on a gradient (`p.grad.norm()`, `p.grad.clamp_(-1, 1)`) said
+        # "'GradArray' object has no attribute 'norm'", naming neither cause nor spelling
+        if name.startswith("_"):
+            raise AttributeError(f"'GradArray' object has no attribute {name!r}")
+        if hasattr(memoryview, name):  # `g.data.readonly`, `.cast("B")`: NumPy's memoryview's
+            raise AttributeError(
+                f"'GradArray' object has no attribute {name!r}: a gradient's .data is the "
+                f"array itself here (as PyTorch's p.grad.data), not NumPy's memoryview; "
+                f"write memoryview(g).{name} for that")
+        raise AttributeError(
+            f"'GradArray' object has no attribute {name!r}: .grad is a NumPy array here, not a "
+            f"Tensor, so PyTorch's .{name}() is not there; use NumPy on it (np.linalg.norm(g), "
+            "np.clip(g, lo, hi, out=g), g *= s) or tinygrad_dl.tensor(g) for a Tensor")
 
     def __array_wrap__(self, obj: Any, context: Any = None, return_scalar: bool = False) -> Any:
         # NumPy hands a ufunc's or reduction's fresh result here as a plain array: keep it

@@ -25,6 +25,8 @@ Single-output functions only; forward's non-Tensor arguments get None as their g
 
 from __future__ import annotations
 
+import dis as _dis
+import sys as _sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -349,3 +351,19 @@ def _results(ins: list[Tensor], got: dict[int, np.ndarray], allow_unused: bool |
 
 
 from . import functional  # noqa: E402 (torch.autograd.functional; it uses grad, above)
+
+
+def __getattr__(name: str) -> Any:
+    # `torch.autograd.gradcheck(fn, inputs)` of a ported custom-Function script said only
+    # "module 'tinygrad_dl.autograd' has no attribute 'gradcheck'"
+    if name in ("gradcheck", "gradgradcheck"):
+        msg = (f"tinygrad_dl.autograd.{name}: not here; use tinygrad_dl.gradcheck.gradcheck(f, "
+               "inputs), which returns a report (`.passed`, where torch's returns True), with "
+               "f returning a Tensor (a scalar or not) and inputs a list of Tensors")
+        # `from torch.autograd import gradcheck` (torch's docs' spelling): Python would say
+        # only "cannot import name 'gradcheck'", so there the line is the ImportError
+        f = _sys._getframe(1)
+        if f.f_code.co_code[f.f_lasti] == _dis.opmap["IMPORT_FROM"]:
+            raise ImportError(msg, name=__name__)
+        raise AttributeError(msg)
+    raise AttributeError(f"module 'tinygrad_dl.autograd' has no attribute {name!r}")

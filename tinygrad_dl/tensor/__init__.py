@@ -276,8 +276,9 @@ class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMetho
         return a.copy() if copy else a
 
     def __format__(self, spec: str) -> str:
-        """f"{loss:.4f}" formats a one-element tensor's value, as PyTorch's does."""
-        if not spec:
+        """f"{loss:.4f}" formats a one-element tensor's value, as PyTorch's does; f"{loss}"
+        with no spec too for a 0-d tensor (PyTorch's rule: other shapes print as str(t))."""
+        if not spec and self.data.ndim:
             return str(self)
         if self.data.size != 1:
             raise TypeError(f"format spec {spec!r} for a tensor of shape {self.shape}: only "
