@@ -11,6 +11,7 @@ import os
 import numpy as np
 import pytest
 from filelock import FileLock
+from test_train_resume import StopAfter  # the one stop-after-n-polls helper
 
 from tinygrad_dl.cli import main
 from tinygrad_dl.train import TrainingInterrupted, run_training
@@ -20,14 +21,6 @@ from tinygrad_dl.train.state import STATE_FILE
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 8
 
-
-class StopAfter:
-    def __init__(self, n: int) -> None:
-        self.polls, self.n = 0, n
-
-    def __bool__(self) -> bool:
-        self.polls += 1
-        return self.polls >= self.n
 
 
 def interrupted(tmp_path, model: str, params: dict, **kw) -> str:

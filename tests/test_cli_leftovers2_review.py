@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_train_resume import StopAfter  # the one stop-after-n-polls helper
 
 from tinygrad_dl.cli import main
 from tinygrad_dl.train import TrainingInterrupted, run_training
@@ -25,14 +26,6 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("P
 TEXT = "the quick brown fox jumps over the lazy dog. " * 8
 P = {"n_updates": 30, "m": 8, "sample_every": 1000}  # (eta, clip, ... left at char-rnn's defaults)
 
-
-class StopAfter:
-    def __init__(self, n: int) -> None:
-        self.polls, self.n = 0, n
-
-    def __bool__(self) -> bool:
-        self.polls += 1
-        return self.polls >= self.n
 
 
 def cli(*argv: str, cwd: Path, path: str | None = None) -> subprocess.CompletedProcess[str]:
