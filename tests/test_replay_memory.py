@@ -70,7 +70,9 @@ def test_add_scaled_makes_no_temporary_of_outs_size():
     x, out = np.ones((400, 400)), np.zeros((400, 400))
     assert x.size > BLOCKED_FROM and block_size(x.size) < x.size
     peak = _peak(lambda: add_scaled(out, 0.5, x))
-    assert peak <= block_size(x.size) * 8 + 4096, peak  # one block (before: all 1.25 MB)
+    # one block (before: all 1.25 MB), plus room for the slices' Python objects and what a
+    # worker's earlier tests leave to allocate (a clean-clone run once measured 1 KB over 4 KB)
+    assert peak <= block_size(x.size) * 8 + 16384, peak
     assert (out == 0.5).all()
 
 
