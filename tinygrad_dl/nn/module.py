@@ -19,7 +19,7 @@ from .. import engine
 from ..device import check_device, device
 from ..engine import name_scope
 from ..grad import cleared
-from ..tensor import Tensor, np_dtype
+from ..tensor import Tensor, named_as_methods_of, np_dtype
 from . import module_hooks
 from .arg_checks import (  # noqa: F401 (nn.module's names, as before)
     channel_groups,
@@ -388,20 +388,7 @@ class Module(HookMethods, TreeMethods, StateMethods):
         return "\n".join(lines) + "\n)"
 
 
-def _named_as_methods_of_module() -> None:
-    """Name the methods Module takes from its mixins `Module.<name>` of this module, as they
-    were when Module's class body held them: Python's argument errors name a function by its
-    __qualname__ (torch's "Module.state_dict() got an unexpected keyword argument 'foo'", not
-    "StateMethods.state_dict()"), and pickle finds a function by __module__ and __qualname__."""
-    for base in Module.__mro__[1:-1]:
-        for value in vars(base).values():
-            fn = value.fget if isinstance(value, property) else value
-            while callable(fn) and hasattr(fn, "__code__"):  # a function, and what it wraps
-                fn.__qualname__, fn.__module__ = f"Module.{fn.__name__}", __name__
-                fn = getattr(fn, "__wrapped__", None)
-
-
-_named_as_methods_of_module()
+named_as_methods_of(Module, __name__)  # (its mixins' methods: `Module.state_dict`)
 
 
 def _is_device(s: str) -> bool:

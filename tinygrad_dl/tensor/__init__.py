@@ -542,17 +542,17 @@ def scaled_by_alpha(op: str, self: Tensor, other: Any, alpha: Any) -> Tensor:
     return other * alpha
 
 
-def _named_as_methods_of(cls: type) -> None:
-    """Name the methods `cls` takes from its bases `Tensor.<name>` of module tinygrad_dl.tensor,
-    as they were when one class body held them all: Python's argument errors name a function by
-    its __qualname__ ("Tensor.sum() got an unexpected keyword argument 'foo'"), and pickle finds
-    a function by __module__ and __qualname__."""
+def named_as_methods_of(cls: type, module: str) -> None:
+    """Name the methods `cls` takes from its bases (mixins) `<cls>.<name>` of `module`, as they
+    were when one class body held them all: Python's argument errors name a function by its
+    __qualname__ ("Tensor.sum() got an unexpected keyword argument 'foo'", not the mixin's
+    name), and pickle finds a function by __module__ and __qualname__ (Tensor's, Module's)."""
     for base in cls.__mro__[1:-1]:
         for value in vars(base).values():
             fn = value.fget if isinstance(value, property) else value
             while callable(fn) and hasattr(fn, "__code__"):  # a function, and what it wraps
-                fn.__qualname__, fn.__module__ = f"{cls.__name__}.{fn.__name__}", __name__
+                fn.__qualname__, fn.__module__ = f"{cls.__name__}.{fn.__name__}", module
                 fn = getattr(fn, "__wrapped__", None)
 
 
-_named_as_methods_of(Tensor)
+named_as_methods_of(Tensor, __name__)
