@@ -80,8 +80,9 @@ def test_compiled_source_is_straight_line_names_and_ints():
     # one line per op: the product and tanh written out (`same_shape_forward`: their
     # backwards are written out, reading these registers), the sum's call; its value, read
     # by nothing, goes to no local: its line is the call alone
-    assert re.search(r"^ +r0 = r\d+ \* r\d+$", src, re.M)
-    assert re.search(r"^ +r1 = np_\d+\.tanh\(r0\)$", src, re.M)
+    # (registers are locals that share names when their lives do not overlap: `r3` may be
+    # any op's; `compact.share_locals`)
+    assert re.search(r"^ +(r\d+) = r\d+ \* r\d+\n +r\d+ = np_\d+\.tanh\(\1\)$", src, re.M)
     assert len(re.findall(r"^ +(r\d+ = )?f\d+\(", src, re.M)) == 1
     assert len(re.findall(r"^ +f\d+\(", src, re.M)) == 1
     np.testing.assert_array_equal(x.grad, 2.0 * (1 - np.tanh(1.0) ** 2) * np.ones(3))

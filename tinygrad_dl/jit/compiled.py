@@ -50,6 +50,7 @@ import numpy as np
 
 from ..engine import Pending
 from ..grad import GradArray, own_array
+from .compact import share_locals, without_columns
 from .declared import declared
 
 ndarray = np.ndarray
@@ -355,7 +356,8 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
     source = [*head, "    try: _t = _take()", "    except IndexError: return BUSY",
               "    try:", *w.lines, "    except BaseException:", "        _reset(P)",
               "        raise", "    finally:", "        _give(_t)"]
-    text = "\n".join(source) + "\n"
+    body = len(head) + 3
+    text = "\n".join(share_locals(source, range(body, body + len(w.lines)), w.env)) + "\n"
     if not run:
         return None, text
     w.env["_reset"] = _reset
@@ -363,7 +365,9 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
                                                      w.shared.token.append, BUSY)
     name, file = ("run", "<jit plan>") if checks is None else ("entry", "<jit entry>")
     exec(compile(text, file, "exec"), w.env)  # noqa: S102 - names and ints only
-    return w.env[name], text
+    fn = w.env[name]
+    fn.__code__ = without_columns(fn.__code__)
+    return fn, text
 
 
 def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None:
