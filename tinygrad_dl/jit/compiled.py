@@ -60,7 +60,12 @@ def _fresh(x: np.ndarray, g: Any, grads: tuple[Any, ...]) -> bool:
     """Pending.run's ownership test for a first gradient: a fresh array given to one input."""
     n = len(grads)
     return (x is not g and x.base is None and x.flags.writeable and (n == 1 or (
-        grads[0] is not grads[1] if n == 2 else [h is x for h in grads].count(True) == 1)))
+        grads[0] is not grads[1] if n == 2 else _once(x, grads))))
+
+
+def _once(x: Any, grads: tuple[Any, ...]) -> bool:
+    """Whether `x` is in `grads` once (by identity: `==` on arrays compares elements)."""
+    return [h is x for h in grads].count(True) == 1
 
 
 def _add(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple[Any, ...]
@@ -299,7 +304,7 @@ class Writer:
         self.shared = Shared() if shared is None else shared
         self.P = self.shared.P  # the engine's accumulator, for what is written out
         self.env: dict[str, Any] = {"_add": _add, "_addc": _addc, "_pop": _pop, "_sum": _sum,
-                                    "_check": _check,
+                                    "_check": _check, "_once": _once,
                                     "P": self.P, "D": self.P.deferred, "ndarray": ndarray,
                                     "GradArray": GradArray, "_reuse": _reuse,
                                     "_keep": _keep, "_own": own_array,
@@ -455,7 +460,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             # ours: nothing but these lines holds it (the op keeps none: grad.py's rule); a
             # declared backward_into's may be a kept array (`_reuse` counted its holders)
             ours = ("x is not g" + ("" if n == 1 else " and r[0] is not r[1]" if n == 2
-                                    else " and [h is x for h in r].count(True) == 1")
+                                    else " and _once(x, r)")
                     if into is not None else f"_refs(x) == {_ALONE_OUT[0]}" if n == 1 else
                     f"_refs(x) == {_ALONE_OUT[1]} and _refs(r) == {_ALONE_OUT[2]}")
             _accumulate(w, kin, kin not in seen, ours, "(x,)" if n == 1 else "r")
