@@ -19,7 +19,9 @@ if _os.path.basename(_sys.argv[0] if _sys.argv else "") in (
     # one line and exit 130, not a 30-line traceback; nothing is open yet, so nothing is lost.
     # `cli.main` replaces this handler before it parses the command line.
     def _interrupted(signum: int, frame: object) -> None:
-        _os.write(2, b"\ntinygrad-dl: interrupted\n")
+        # (a newline first only on a terminal, after its echo of ^C: in a pipe or a log it
+        # was a blank line before the one line)
+        _os.write(2, b"\ntinygrad-dl: interrupted\n"[0 if _os.isatty(2) else 1:])
         _os._exit(130)
 
     if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:

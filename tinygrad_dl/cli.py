@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any, NoReturn
 
 from . import __version__, files
+from .commands.signals import fresh_line
 from .files import stdout_gone, write_error
 
 # the commands, in --help's order, with their one-line summaries (the modules load on use)
@@ -276,7 +277,8 @@ def _main(argv: list[str]) -> int:
 
 
 def _interrupted(name: str) -> int:
-    print(f"\n{'tinygrad-dl ' if name != 'tinygrad-dl' else ''}{name}: interrupted",
+    # (fresh_line: a newline on a terminal only; in a pipe or a log it was a blank line)
+    print(f"{fresh_line()}{'tinygrad-dl ' if name != 'tinygrad-dl' else ''}{name}: interrupted",
           file=sys.stderr)
     return 130
 

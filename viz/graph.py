@@ -13,6 +13,7 @@ it (the walk and those rules: viz/walk.py).
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import shlex
@@ -301,16 +302,47 @@ def _add_legend(dot: graphviz.Digraph, *, roles: set[str], positions: bool, scop
 FORMATS = ("svg", "png", "pdf")
 
 
-def _free_name(src: Path) -> Path:
-    """NAME-2.dot, NAME-3.dot, ...: the first name beside `src` that no file holds, claimed
-    (created empty, exclusively) so that a run beside this one cannot take it too."""
+# the first line of a DOT source written in place of a picture (no `dot`): with the hash of the
+# rest, it proves the file is one of ours, unchanged, which a later run may replace
+_FALLBACK = b"// tinygrad-dl: written without Graphviz's dot; sha256 of the rest: "
+
+
+def _fallback_text(source: str) -> bytes:
+    body = source.encode()
+    return _FALLBACK + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+def _ours(p: Path) -> bool:
+    """Whether `p` is a DOT source a fallback of this function wrote, unchanged since: writing
+    over it loses nothing (each run without `dot` wrote one more NAME-N.dot beside it)."""
+    try:  # (not a link: the write would go through it, into a file named elsewhere)
+        if p.is_symlink() or not p.is_file():
+            return False
+        with open(p, "rb") as f:
+            head = f.read(len(_FALLBACK) + 65)  # (the rest is read only after a header of ours)
+            if head[:len(_FALLBACK)] != _FALLBACK or head[-1:] != b"\n":
+                return False
+            digest = hashlib.sha256()
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return False
+    return head[len(_FALLBACK):-1] == digest.hexdigest().encode()
+
+
+def _free_name(src: Path) -> tuple[Path, bool]:
+    """NAME-2.dot, NAME-3.dot, ...: the first name beside `src` that holds an unchanged fallback
+    of ours (True: reused) or no file (False: claimed, created empty, exclusively, so that a run
+    beside this one cannot take it too)."""
     for i in range(2, 10_000):
         cand = src.with_name(f"{src.stem}-{i}{src.suffix}")
+        if _ours(cand):
+            return cand, True
         try:
             os.close(os.open(cand, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
         except FileExistsError:
             continue
-        return cand
+        return cand, False
     raise FileExistsError(errno.EEXIST, "no free name beside it", str(src))
 
 
@@ -320,7 +352,9 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
     The format comes from the extension: .svg, .png, .pdf, or .dot/.gv for the DOT source only.
     Without the Graphviz `dot` program this raises GraphvizNotFoundError, after writing the
     DOT source next to `path` (same name, .dot; NAME-2.dot, ... where a file holds that name:
-    it is never replaced) so nothing is lost.
+    a user's file is never replaced) so nothing is lost. Its first line, a comment, marks it
+    as this fallback's: a later run without `dot` writes over it (unless it was changed since)
+    instead of adding one more NAME-N.dot.
     """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
@@ -342,15 +376,16 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
     except graphviz.ExecutableNotFound:
         path.parent.mkdir(parents=True, exist_ok=True)
         src = path.with_suffix(".dot")
-        kept = ""
+        kept, reused, claimed = "", _ours(src), False
         try:
-            if src.exists() and not src.is_dir():  # a file of the user's, never asked for: not
-                # replaced (it was, without a word), the source goes to a free name beside it
+            if src.exists() and not src.is_dir() and not reused:  # a file of the user's, never
+                # asked for: not replaced (it was, without a word), the source goes beside it
                 kept = f"; {src}, which was there, is left as it was"
-                src = _free_name(src)
-            files.atomic_write(src, dot.source)
+                src, reused = _free_name(src)
+                claimed = not reused
+            files.atomic_write(src, _fallback_text(dot.source))
         except OSError as e:  # ("cannot write x.dot" alone hid the cause: no `dot`)
-            if kept and src != path.with_suffix(".dot"):
+            if claimed:
                 src.unlink(missing_ok=True)  # (the name claimed, empty)
             raise GraphvizNotFoundError(
                 f"cannot render {path}: Graphviz's `dot` program was not found on PATH, and "
@@ -360,8 +395,9 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
         hint = f"dot -T{fmt} {shlex.quote(str(src))} -o {shlex.quote(str(path))}"
         raise GraphvizNotFoundError(
             f"cannot render {path}: Graphviz's `dot` program was not found on PATH. "
-            f"The graph's DOT source was written to {src} instead (render it later with "
-            f"`{hint}`){kept}. To fix: {INSTALL_HINT}"
+            f"The graph's DOT source was written to {src} instead"
+            f"{', over the one an earlier run wrote there,' if reused else ''} (render it "
+            f"later with `{hint}`){kept}. To fix: {INSTALL_HINT}"
         ) from None
     except subprocess.CalledProcessError as e:
         err = " ".join((e.stderr or b"").decode(errors="replace").split())  # one line

@@ -19,6 +19,7 @@ from tinygrad_dl.search import (
     environment,
     parse_param,
     resolve_data,
+    resolve_jobs,
     run_search,
 )
 from tinygrad_dl.search.cluster import ClusterLost
@@ -62,7 +63,7 @@ def register(subparsers: Any) -> None:
                    "best trials so far (default 0)")
     p.add_argument("--top-k", type=positive_int, default=None,
                    help="best trials that set the next round's ranges (default trials//4, >= 2)")
-    p.add_argument("--widen", type=nonneg_float, default=0.1,
+    p.add_argument("--widen", type=nonneg_float, default=None,
                    help="widen narrowed ranges by this fraction of their width (default 0.1)")
     p.add_argument("--jobs", type=int, default=1,
                    help="trials at once on this machine (-1: all cores); with --address the "
@@ -120,6 +121,12 @@ def run(args: argparse.Namespace) -> int:
     # every input is checked here, before any trial starts
     if args.address is not None and args.backend == "joblib":
         raise ValueError("--address is for a cluster: add --backend dask or --backend ray")
+    resolve_jobs(args.jobs)  # (--jobs 0 was refused after the "search: ..." line)
+    shaping = [f for f, v in (("--top-k", args.top_k), ("--widen", args.widen)) if v is not None]
+    if shaping and not args.refine:  # (they were accepted, and did nothing)
+        raise ValueError(f"{' and '.join(shaping)} set how --refine narrows the ranges, and "
+                         "without --refine there is no round to narrow: add --refine ROUNDS, or "
+                         f"leave {'it' if len(shaping) == 1 else 'them'} out")
     typed: dict[str, str] = {}
     fixed = fixed_params(args, typed)
     check_fixed(fixed)
@@ -134,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         refine=args.refine,
         seed=args.seed,
         top_k=args.top_k,
-        widen=args.widen,
+        widen=SearchSpec.widen if args.widen is None else args.widen,
         data=ref.path if ref.kind in ("cifar", "embedded") else None,
         text=ref.path if ref.kind == "text" else None,
         data_id=ref.id,

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tinygrad_dl.data import load_cifar10, load_text, resolve_data_dir
+from tinygrad_dl.data.cifar import TRAIN_FILES
 from tinygrad_dl.files import StdoutPrinter, stdout_gone, write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
@@ -115,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--text is for char-rnn; the classifiers read --data")
     if not args.resume:  # refused with the flags' names, before anything is written (also
         # before default_out claims a name: its lock file stayed in runs/ for every refusal)
-        resolve_params(args.model, params, names=flag_names(), offered=flag_names())
+        p = resolve_params(args.model, params, names=flag_names(), offered=flag_names())
+        _check_inputs(args, p, sequence)
     # the folders a run's --out (or runs/) would create: removed again when they stay empty (a
     # missing --data or --text left an empty runs/ behind, or --out's new parent folders)
     made = [] if args.resume else _missing_folders(Path(args.out or "runs/x").parent)
@@ -127,6 +130,24 @@ def run(args: argparse.Namespace) -> int:
                 d.rmdir()  # (only an empty one: a saved state or a finished run keeps it)
             except OSError:
                 break
+
+
+def _check_inputs(args: argparse.Namespace, p: dict[str, Any], sequence: bool) -> None:
+    """Refuse a --text, or a --data (or $TINYGRAD_DL_DATA) folder, that is not there or not
+    a file / folder holding the batches, before "training ..." is printed: that line came
+    first, and the loader's refusal after it. Found without reading the data; the message is
+    the loader's own (it raises before reading anything in these cases)."""
+    if sequence and args.text is not None and not Path(args.text).expanduser().is_file():
+        try:
+            load_text(args.text)
+        except (FileNotFoundError, ValueError) as e:  # ("text file not found: x" named no flag)
+            raise type(e)(f"--text: {e}") from None
+    root = None if sequence else resolve_data_dir(args.data)
+    if root is not None:
+        needed = [*(TRAIN_FILES if p["split"] == "all" else TRAIN_FILES[:2]), "test_batch",
+                  "batches.meta"]
+        if not root.is_dir() or not all((root / f).is_file() for f in needed):
+            load_cifar10(args.data, split=p["split"], val_size=p["val_size"])  # (raises)
 
 
 def _missing_folders(folder: Path) -> list[Path]:

@@ -101,7 +101,11 @@ class ResultStore:
 
     def _same_spec(self, old: dict[str, Any], where: Path) -> None:
         new = self.spec
-        diff = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in new if old.get(k) != new[k]]
+        # without --refine rounds, --top-k and --widen shape nothing: a search saved with them
+        # (accepted before they were refused without --refine) resumes without them
+        loose = ("top_k", "widen") if not old.get("refine") and not new.get("refine") else ()
+        diff = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in new
+                if old.get(k) != new[k] and k not in loose]
         if diff:
             raise ValueError(
                 f"{self.out} holds a different search ({where.name}: {'; '.join(diff)}); use "
