@@ -119,10 +119,10 @@ def test_a_counter_that_is_not_a_whole_number_is_still_refused(bad: Any) -> None
     opt = optim.Adam(lin.parameters(), lr=0.01)
     _step(lin, opt)
     sd = opt.state_dict()
-    sd["state"][0]["t"] = bad
+    sd["state"][0]["step"] = bad
     with pytest.raises(ValueError, match="Adam.load_state_dict: parameter 0's"):
         opt.load_state_dict(sd)
-    assert opt.state[0]["t"] == 1
+    assert opt.state[0]["step"] == 1
 
 
 # ---- load_state_dict: all or nothing for a read-only parameter -------------------------------

@@ -274,14 +274,15 @@ def test_load_state_dict_refuses_a_buffer_of_another_shape_and_casts_the_dtype()
     p.grad = np.ones(3, np.float32)
     opt.step()
     d = opt.state_dict()
-    d["state"][0]["v"] = np.ones(1)
-    with pytest.raises(ValueError, match=r"^SGD.load_state_dict: parameter 0's state 'v' has "
+    d["state"][0]["momentum_buffer"] = np.ones(1)
+    with pytest.raises(ValueError, match=r"^SGD.load_state_dict: parameter 0's state "
+                       r"'momentum_buffer' has "
                        r"shape \(1,\), the parameter \(3,\)$"):
         opt.load_state_dict(d)
-    d["state"][0]["v"] = np.full(3, 0.1)
+    d["state"][0]["momentum_buffer"] = np.full(3, 0.1)
     opt.load_state_dict(d)
-    assert opt.state[0]["v"].dtype == np.float32
-    assert np.array_equal(opt.state[0]["v"], np.full(3, 0.1, np.float32))
+    assert opt.state[0]["momentum_buffer"].dtype == np.float32
+    assert np.array_equal(opt.state[0]["momentum_buffer"], np.full(3, 0.1, np.float32))
 
 
 def test_load_state_dict_loads_a_subclass_buffer_as_a_plain_array():
@@ -295,6 +296,6 @@ def test_load_state_dict_loads_a_subclass_buffer_as_a_plain_array():
     p.grad = np.ones((2, 2))
     opt.step()
     d = opt.state_dict()
-    d["state"][0]["v"] = np.matrix(np.full((2, 2), 0.5))
+    d["state"][0]["momentum_buffer"] = np.matrix(np.full((2, 2), 0.5))
     opt.load_state_dict(d)
-    assert type(opt.state[0]["v"]) is np.ndarray
+    assert type(opt.state[0]["momentum_buffer"]) is np.ndarray

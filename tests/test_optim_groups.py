@@ -136,7 +136,8 @@ def test_load_state_dict_refuses_groups_of_other_sizes() -> None:
     assert [len(g["params"]) for g in opt.state_dict()["param_groups"]] == [1, 2]
     _, same = _sgd([1, 2], lr2=0.3)
     same.load_state_dict(copy.deepcopy(opt.state_dict()))  # the same partition loads
-    assert same.param_groups[1]["lr"] == 0.5 and np.array_equal(same.state[2]["v"], [3.0] * 3)
+    assert same.param_groups[1]["lr"] == 0.5
+    assert np.array_equal(same.state[2]["momentum_buffer"], [3.0] * 3)
 
 
 def test_a_refused_load_state_dict_changes_nothing() -> None:
@@ -146,7 +147,7 @@ def test_a_refused_load_state_dict_changes_nothing() -> None:
         p.grad = np.ones(p.shape)
     src.step()
     dst = optim.SGD([_w(3), _w(5)], lr=0.01, momentum=0.9)
-    with pytest.raises(ValueError, match=r"parameter 1's state 'v' has shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"parameter 1's state 'momentum_buffer' has shape \(4,\)"):
         dst.load_state_dict(src.state_dict())
     assert (dst.param_groups[0]["lr"], dst.param_groups[0]["momentum"]) == (0.01, 0.9)
     assert list(dst.state) == [{}, {}]
@@ -201,7 +202,7 @@ def test_opt_state_indexed_by_a_parameter_names_the_way() -> None:
     with pytest.raises(TypeError, match=r"SGD.state is a list in the order of opt.params.*"
                                         r"opt.state\[i\]"):
         opt.state[a]
-    assert np.array_equal(opt.state[0]["v"], np.ones(2))
+    assert np.array_equal(opt.state[0]["momentum_buffer"], np.ones(2))
     opt.load_state_dict(opt.state_dict())  # still the list that explains itself
     with pytest.raises(TypeError, match="not a dict keyed by parameter"):
         opt.state[a]

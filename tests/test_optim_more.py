@@ -158,7 +158,7 @@ def test_adamw_one_step_by_hand_decays_before_the_moments() -> None:
         v = b2 * v + (1 - b2) * g * g
         theta = theta - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
         np.testing.assert_allclose(p.data, theta, rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(opt.state[0]["m"], m, rtol=1e-15)  # g only: no wd theta
+    np.testing.assert_allclose(opt.state[0]["exp_avg"], m, rtol=1e-15)  # g only: no wd theta
     adam = Tensor(theta0.copy(), requires_grad=True)
     o2 = optim.Adam([adam], lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
     for _ in (1, 2):
@@ -181,8 +181,8 @@ def test_amsgrad_divides_by_the_running_maximum_of_v() -> None:
         vmax = max(vmax, v)
         theta -= lr * (m / (1 - b1**t)) / (math.sqrt(vmax / (1 - b2**t)) + eps)
         np.testing.assert_allclose(p.data, [theta], rtol=1e-13)
-    assert opt.state[0]["v_max"][0] == pytest.approx(vmax, rel=1e-15)
-    assert opt.state[0]["v_max"][0] > opt.state[0]["v"][0]
+    assert opt.state[0]["max_exp_avg_sq"][0] == pytest.approx(vmax, rel=1e-15)
+    assert opt.state[0]["max_exp_avg_sq"][0] > opt.state[0]["exp_avg_sq"][0]
 
 
 def test_maximize_climbs() -> None:
@@ -221,7 +221,7 @@ def test_adamw_state_dict_round_trip_continues_identically() -> None:
         p1.grad = g.copy()
         o1.step()
     saved = copy.deepcopy(o1.state_dict())
-    assert set(saved["state"][0]) == {"m", "v", "t", "v_max"}
+    assert set(saved["state"][0]) == {"exp_avg", "exp_avg_sq", "step", "max_exp_avg_sq"}
     p2 = Tensor(p1.data.copy(), requires_grad=True)
     o2 = optim.AdamW([p2], lr=0.05, weight_decay=0.1, amsgrad=True)
     o2.load_state_dict(saved)

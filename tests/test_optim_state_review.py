@@ -198,12 +198,12 @@ def test_state_dict_is_a_snapshot_and_load_copies():
     opt = O.Adam([p], lr=0.1)
     opt.step()
     sd = opt.state_dict()
-    m = sd["state"][0]["m"].copy()
+    m = sd["state"][0]["exp_avg"].copy()
     opt.step()  # later steps do not reach the saved dict
-    assert np.array_equal(sd["state"][0]["m"], m) and sd["state"][0]["t"] == 1
+    assert np.array_equal(sd["state"][0]["exp_avg"], m) and sd["state"][0]["step"] == 1
     opt.load_state_dict(sd)
-    sd["state"][0]["m"][:] = 99.0  # nor does the dict reach the loaded state
-    assert not np.any(opt.state[0]["m"] == 99.0)
+    sd["state"][0]["exp_avg"][:] = 99.0  # nor does the dict reach the loaded state
+    assert not np.any(opt.state[0]["exp_avg"] == 99.0)
 
 
 _SCHEDULERS = {

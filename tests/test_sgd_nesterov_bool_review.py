@@ -84,7 +84,7 @@ def test_sgd_dampening_skips_the_first_step_and_nesterov_looks_ahead() -> None:
         w.grad = np.array([1.0])
         opt.step()
     assert w.data.tolist() == [-(1.0 + 0.5 * 1.0 + 0.5 * 1.0)]
-    assert opt.state[0]["v"].tolist() == [1.0]
+    assert opt.state[0]["momentum_buffer"].tolist() == [1.0]
     n = tg.tensor(np.array([0.0]), requires_grad=True)
     opt = optim.SGD([n], lr=1.0, momentum=0.5, nesterov=True, maximize=True)
     n.grad = np.array([2.0])

@@ -39,7 +39,11 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
     lo, hi = number_arg("hardtanh", "min_val", min_val), number_arg("hardtanh", "max_val", max_val)
     if lo > hi:
         raise ValueError(f"hardtanh: min_val ({lo}) cannot be greater than max_val ({hi})")
-    return Hardtanh.apply(as_tensor_of(input), lo=lo, hi=hi)
+    x = as_tensor_of(input)
+    if x.data.dtype.kind in "iu":  # an integer bound as given (torch's toLong): 2**63 - 1 fits
+        lo, hi = (v if isinstance(v, (int, np.integer)) else f  # int64; its float does not
+                  for v, f in ((min_val, lo), (max_val, hi)))
+    return Hardtanh.apply(x, lo=lo, hi=hi)
 
 
 def relu6(input: Any, inplace: bool = False) -> Tensor:

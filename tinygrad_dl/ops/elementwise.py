@@ -289,6 +289,8 @@ class Abs(Function):
 
 class ReLU(Function):
     def forward(ctx, x):
+        if x.dtype.type is _BOOL:  # (np.maximum gave int64 0/1; torch's message)
+            raise RuntimeError("relu: Boolean inputs not supported for relu")
         out = np.maximum(x, 0)
         ctx.save_for_backward(out)
         return out

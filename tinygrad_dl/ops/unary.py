@@ -385,12 +385,34 @@ class SiLU(_Saves):
 # (compositions of clip, where and comparisons would give other values at the kinks, and a
 # comparison's mask is a constant that a replayed step (tinygrad_dl.jit) refuses: the masks
 # are made inside these ops, from the input, on every call)
+def _int_bounds(dtype: np.dtype, lo: float, hi: float) -> tuple[int, int]:
+    """hardtanh's bounds on an integer tensor, as torch's: truncated to integers (toLong), then
+    an unsigned dtype's checked for a negative one and both kept in its dtype (which they must
+    fit); a bool tensor refused, as torch refuses it."""
+    if dtype.kind == "b":
+        raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh")
+    if any(v != v or v in (np.inf, -np.inf) for v in (lo, hi)):  # (torch: toLong overflows)
+        raise RuntimeError(f"hardtanh: limits ({lo}, {hi}) cannot be converted to {dtype} "
+                           "without overflow")
+    ilo, ihi = int(lo), int(hi)  # (toward 0: uint8's -0.5 is 0, taken as torch takes it)
+    if dtype.kind == "u" and (ilo < 0 or ihi < 0):
+        raise RuntimeError(f"hardtanh: cannot do hardtanh on an unsigned type ({dtype}) with "
+                           f"negative limits ({lo}, {hi})")
+    info = np.iinfo(dtype)
+    if not (info.min <= ilo <= info.max and info.min <= ihi <= info.max):
+        raise RuntimeError(f"hardtanh: limits ({lo}, {hi}) cannot be converted to {dtype} "
+                           "without overflow")
+    return ilo, ihi
+
+
 class Hardtanh(Function):
     """clip(x, lo, hi) with PyTorch's hardtanh gradient: g strictly inside (lo, hi), 0 on
     the bounds and beyond (Clip's is 1 on the bounds); a NaN passes g on. relu6 is
     Hardtanh(0, 6)."""
 
     def forward(ctx, x, lo=-1.0, hi=1.0):
+        if x.dtype.kind in "biu":  # (torch's: np.clip gave float64 here, bool's 0/1 too)
+            lo, hi = _int_bounds(x.dtype, lo, hi)
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         return np.clip(x, lo, hi)

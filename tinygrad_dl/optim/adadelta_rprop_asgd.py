@@ -42,6 +42,7 @@ class Adadelta(Optimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         if not (is_number(group["rho"]) and 0.0 <= group["rho"] <= 1.0):
             raise ValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']!r}")
+        # (finite: torch takes eps=inf and steps by sqrt(inf) / sqrt(inf), NaN weights)
         check_nonnegative(group, ("eps",), "Adadelta")
         check_decay(group["weight_decay"], "Adadelta")
 

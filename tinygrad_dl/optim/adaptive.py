@@ -29,7 +29,7 @@ class AdaGrad(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # (a NaN eps made every weight NaN; a negative one, the root of a negative m + eps)
-        check_nonnegative(group, ("eps",), "AdaGrad")
+        check_nonnegative(group, ("eps",), "AdaGrad", inf_ok=True)
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -68,7 +68,8 @@ class Adagrad(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_decay(group["weight_decay"], "Adagrad")  # and torch's checks:
-        check_nonnegative(group, ("lr_decay", "initial_accumulator_value", "eps"), "Adagrad")
+        check_nonnegative(group, ("lr_decay", "initial_accumulator_value"), "Adagrad")
+        check_nonnegative(group, ("eps",), "Adagrad", inf_ok=True)  # (as torch: steps of 0)
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -96,11 +97,17 @@ class Adam(BetasOptimizer):
     weight_decay wd adds wd * theta to g first (L2, as PyTorch's Adam), or with torch's
     decoupled_weight_decay=True (a group key) scales theta by 1 - lr wd first: AdamW's
     update, as torch 2.13's Adam. As torch's:
-    amsgrad=True divides by the running maximum of v (state "v_max") instead of v, and
-    maximize=True steps up the gradient (-g in place of g).
+    amsgrad=True divides by the running maximum of v instead of v, and maximize=True steps up
+    the gradient (-g in place of g). The state keeps torch's names: m is "exp_avg", v
+    "exp_avg_sq", t "step", v's maximum "max_exp_avg_sq" (this library's older "m", "v", "t",
+    "v_max" load). A group saved before amsgrad, maximize or decoupled_weight_decay existed
+    loads with False for them (AdamW: decoupled), not the constructor's, as torch's.
 
     The one home of the Adam update: AdamW below is this class with the decay decoupled.
     """
+
+    state_renames = {"m": "exp_avg", "v": "exp_avg_sq", "t": "step", "v_max": "max_exp_avg_sq"}
+    saved_defaults = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False}
 
     def __init__(
         self,
@@ -146,18 +153,17 @@ class Adam(BetasOptimizer):
         # bit for bit, and v's g (1 - b2) g does not see the sign), so no negated copy
         sign = -1.0 if group["maximize"] else 1.0
         # AdamW (decoupled_weight_decay): theta *= 1 - lr wd, before the moments (torch's)
-        # (a group saved before the key existed: AdamW's is decoupled)
-        if wd and group.get("decoupled_weight_decay", isinstance(self, AdamW)):
+        if wd and group["decoupled_weight_decay"]:
             g = decay_decoupled(d, g, lr, wd)
         elif wd:  # Adam: L2, g + wd theta (-g + wd theta when maximizing) enters m and v
             g = decayed(d, g, wd, negate=sign < 0)
             sign = 1.0
-        if "m" not in state:
-            state["m"] = np.zeros_like(d)
-            state["v"] = np.zeros_like(d)
-            state["t"] = 0
-        state["t"] += 1
-        step, m, v = state["t"], state["m"], state["v"]
+        if "exp_avg" not in state:  # (torch's names)
+            state["exp_avg"] = np.zeros_like(d)
+            state["exp_avg_sq"] = np.zeros_like(d)
+            state["step"] = 0
+        state["step"] += 1
+        step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         t = np.multiply(g, sign * (1 - b1), out=np.empty_like(d))
         m *= b1
         m += t
@@ -166,9 +172,9 @@ class Adam(BetasOptimizer):
         v *= b2
         v += t
         if group["amsgrad"]:  # the running maximum of v (not of v_hat) replaces v below
-            v_max = state.get("v_max")
+            v_max = state.get("max_exp_avg_sq")
             if v_max is None:
-                v_max = state["v_max"] = np.zeros_like(d)
+                v_max = state["max_exp_avg_sq"] = np.zeros_like(d)
             np.maximum(v_max, v, out=v_max)
             v = v_max
         u = np.divide(v, 1 - b2**step, out=np.empty_like(d))  # v_hat
@@ -192,6 +198,9 @@ class AdamW(Adam):
     as are capturable=False and differentiable=False (steps are never recorded).
     """
 
+    # (a group saved before the key existed: AdamW's decay was always decoupled)
+    saved_defaults = {**Adam.saved_defaults, "decoupled_weight_decay": True}
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
@@ -209,8 +218,13 @@ class RMSprop(Optimizer):
 
     centered: sqrt(v - gbar^2) with gbar the running mean of g; momentum mu: b = mu b +
     g / (sqrt(v) + eps), theta -= lr b; weight_decay wd adds wd * theta to g first (to -g
-    with maximize=True, torch's).
+    with maximize=True, torch's). The state keeps torch's names: v is "square_avg", gbar
+    "grad_avg", b "momentum_buffer", and "step" counts steps (this library's older "v",
+    "gbar", "b" load). A group saved before maximize existed loads with False, as torch's.
     """
+
+    state_renames = {"v": "square_avg", "gbar": "grad_avg", "b": "momentum_buffer"}
+    saved_defaults = {"maximize": False, "momentum": 0.0, "centered": False}
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
@@ -229,24 +243,25 @@ class RMSprop(Optimizer):
         if not (is_number(group["momentum"]) and 0.0 <= group["momentum"] < 1.0):
             raise ValueError(f"RMSprop: momentum must be in [0, 1), got {group['momentum']!r}")
         check_decay(group["weight_decay"], "RMSprop")
-        check_nonnegative(group, ("eps",), "RMSprop")  # (torch's "Invalid epsilon value")
+        check_nonnegative(group, ("eps",), "RMSprop", inf_ok=True)  # (torch's check; inf: 0 steps)
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
         a, mu = group["alpha"], group["momentum"]
         # (-g + wd theta with maximize, torch's; a group saved before the key: False)
-        g = decayed(d, g, group["weight_decay"], negate=group.get("maximize", False))
-        v = state.get("v")
+        g = decayed(d, g, group["weight_decay"], negate=group["maximize"])
+        v = state.get("square_avg")
         if v is None:
-            v = state["v"] = np.zeros_like(d)
+            v = state["square_avg"] = np.zeros_like(d)
+        state["step"] = state.get("step", 0) + 1  # (torch's count; an older state starts it anew)
         t = np.multiply(g, 1 - a, out=np.empty_like(d))
         t *= g
         v *= a
         v += t
         if group["centered"]:
-            gbar = state.get("gbar")
+            gbar = state.get("grad_avg")
             if gbar is None:
-                gbar = state["gbar"] = np.zeros_like(d)
+                gbar = state["grad_avg"] = np.zeros_like(d)
             np.multiply(g, 1 - a, out=t)
             gbar *= a
             gbar += t
@@ -257,9 +272,9 @@ class RMSprop(Optimizer):
             np.sqrt(v, out=t)
         t += group["eps"]  # t = avg, the denominator
         if mu:
-            b = state.get("b")
+            b = state.get("momentum_buffer")
             if b is None:
-                b = state["b"] = np.zeros_like(d)
+                b = state["momentum_buffer"] = np.zeros_like(d)
             u = np.divide(g, t, out=np.empty_like(d))
             b *= mu
             b += u

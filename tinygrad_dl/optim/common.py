@@ -68,13 +68,16 @@ def check_decay(wd: float, who: str) -> None:
         raise ValueError(f"{who}: weight_decay must be a finite number >= 0, got {_shown(wd)}")
 
 
-def check_nonnegative(group: dict[str, Any], names: tuple[str, ...], who: str) -> None:
+def check_nonnegative(group: dict[str, Any], names: tuple[str, ...], who: str,
+                      inf_ok: bool = False) -> None:
     """Each named hyperparameter a finite number >= 0 (PyTorch checks >= 0; NaN and inf would
-    turn every later step into NaN), or one line naming the first that is not."""
+    turn every later step into NaN), or one line naming the first that is not. inf_ok: +inf
+    taken too (an eps that only divides, as torch takes it: the step's adaptive part is 0)."""
     for name in names:
         v = group[name]
-        if not (is_number(v) and math.isfinite(v) and v >= 0):
-            raise ValueError(f"{who}: {name} must be a finite number >= 0, got {_shown(v)}")
+        if not (is_number(v) and (math.isfinite(v) or (inf_ok and v > 0)) and v >= 0):
+            raise ValueError(f"{who}: {name} must be a finite number >= 0"
+                             f"{' or inf' if inf_ok else ''}, got {_shown(v)}")
 
 
 def only_defaults(who: str, **flags: Any) -> None:
@@ -115,5 +118,6 @@ class BetasOptimizer(Optimizer):
                 raise ValueError(f"{who}: {name} must be in [0, 1), got {_shown(group[name])}")
         check_decay(group["weight_decay"], who)
         # (torch's "Invalid epsilon value": a NaN eps made every weight NaN, a negative one
-        # divided by 0 where sqrt(v) met it, without a word)
-        check_nonnegative(group, ("eps",), who)
+        # divided by 0 where sqrt(v) met it, without a word; inf, as torch's, zeroes the
+        # adaptive step: every eps of the family only adds to a denominator)
+        check_nonnegative(group, ("eps",), who, inf_ok=True)

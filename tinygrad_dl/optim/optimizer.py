@@ -43,7 +43,8 @@ class _ParamStates(list):  # type: ignore[type-arg]
         if isinstance(key, Tensor):
             raise TypeError(f"{self.who}.state is a list in the order of opt.params, not a dict "
                             f"keyed by parameter: for p = opt.params[i] use opt.state[i] (a dict "
-                            f"of its buffers, e.g. SGD's 'v', Adam's 'm', 'v', 't')")
+                            f"of its buffers under torch's names, e.g. SGD's 'momentum_buffer', "
+                            f"Adam's 'exp_avg', 'exp_avg_sq', 'step')")
         return super().__getitem__(key)
 
 
@@ -59,6 +60,12 @@ class Optimizer:
     # whether its other numbers may be None (LBFGS's before its first iteration)
     state_counters: tuple[str, ...] = ("t", "step")
     state_none_ok = False
+    # state keys this library wrote before it took torch's names (old: torch's), renamed by
+    # load_state_dict, so an older state dict or training checkpoint still resumes
+    state_renames: dict[str, str] = {}
+    # a saved group without one of these keys (saved before it existed) takes this value, as
+    # torch's __setstate__ fills it, not the constructor's: the saved run never used it
+    saved_defaults: dict[str, Any] = {"maximize": False}
 
     def __init__(self, params: Iterable[Any], lr: float, **defaults: Any) -> None:
         who = type(self).__name__
@@ -350,13 +357,27 @@ class Optimizer:
             ({k: _state_array(who, i, k, v, p.data)
               if isinstance(v, np.ndarray) and not (k in self.state_counters and v.ndim == 0)
               else self._state_number(i, k, v)
-              for k, v in s.items()} for i, (s, p) in enumerate(zip(d["state"], self.params))),
+              for k, v in self._renamed(i, s).items()}
+             for i, (s, p) in enumerate(zip(d["state"], self.params))),
             who=who)
         # every check passed: only now is anything written (group dicts updated in place, as
         # a scheduler or the user may hold them)
         for g, m in zip(self.param_groups, merged):
             g.update(m)
         self.state = state
+
+    def _renamed(self, i: int, s: dict[str, Any]) -> dict[str, Any]:
+        """A saved parameter state with this library's older key names (SGD's "v", Adam's "m",
+        "v", "t", ...) under torch's, which step() reads; both spellings of one key, refused."""
+        old = self.state_renames.keys() & s.keys()
+        if not old:
+            return s
+        both = sorted(k for k in old if self.state_renames[k] in s)
+        if both:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: parameter {i}'s state "
+                             f"has {both[0]!r} and {self.state_renames[both[0]]!r}, the old "
+                             "and the new name of one buffer; keep one")
+        return {self.state_renames.get(k, k): v for k, v in s.items()}
 
     def _state_number(self, i: int, key: Any, v: Any) -> Any:
         """A loaded state value that is not an array: a step counter a whole number >= 0, any
@@ -391,7 +412,8 @@ class Optimizer:
         if unknown:
             raise ValueError(f"{who}: parameter group {i} has unknown option(s) {unknown}; "
                              f"known: {sorted(self.defaults)}")
-        m = {**group, **{k: _plain(v) for k, v in saved.items() if k != "params"}}
+        m = {**group, **{k: v for k, v in self.saved_defaults.items() if k in group},
+             **{k: _plain(v) for k, v in saved.items() if k != "params"}}
         try:
             check_lr(m["lr"], type(self).__name__)
             if "initial_lr" in m:  # (a scheduler's or fit's base rate: read as a rate too)

@@ -26,9 +26,14 @@ class SGD(Optimizer):
     penalty (wd / 2) ||theta||^2, so wd = 2 * lambda matches the course's lambda ||W||^2 term.
     As torch.optim.SGD: maximize=True steps with -g; dampening d makes the velocity
     v = mu v + (1 - d) g after the first step (whose v is g itself); nesterov=True (momentum
-    > 0, dampening 0) steps by g + mu v instead of v. The velocity is the state "v" (torch's
-    "momentum_buffer").
+    > 0, dampening 0) steps by g + mu v instead of v. The velocity is the state
+    "momentum_buffer", torch's name (state dicts saved with this library's older "v" load).
+    A group saved before dampening, nesterov and maximize existed loads with torch's defaults
+    for them (0, False, False), not the constructor's, as torch's load_state_dict.
     """
+
+    state_renames = {"v": "momentum_buffer"}
+    saved_defaults = {"dampening": 0.0, "nesterov": False, "maximize": False}
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0,
@@ -56,9 +61,7 @@ class SGD(Optimizer):
     def _step_group(self, group: dict[str, Any],
                     items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]]) -> None:
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        # (a group saved before these keys existed: torch's defaults)
-        damp, nest, neg = (group.get("dampening", 0.0), group.get("nesterov", False),
-                           group.get("maximize", False))
+        damp, nest, neg = group["dampening"], group["nesterov"], group["maximize"]
         if (damp and mu) or (nest and mu) or neg:
             _step_torch(items, lr, mu, wd, damp, nest, neg)
             return
@@ -72,9 +75,9 @@ class SGD(Optimizer):
                 continue
             v = None
             if mu:
-                v = state.get("v")
+                v = state.get("momentum_buffer")
                 if v is None:
-                    v = state["v"] = np.zeros_like(d)
+                    v = state["momentum_buffer"] = np.zeros_like(d)
             # theta (1 - lr wd) - lr g: the decay is one pass, not two (where it keeps lr wd)
             fold = (1.0 - lr * wd if wd and not mu and _foldable(lr * wd, d.dtype)
                     and not np.may_share_memory(d, g) else 0.0)
@@ -120,9 +123,9 @@ def _step_torch(items: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]], lr: 
         u = np.empty_like(d)
         step = g
         if mu:
-            v = state.get("v")
+            v = state.get("momentum_buffer")
             if v is None:  # torch's first step: the buffer is g' itself, not dampened
-                v = state["v"] = np.copy(g)
+                v = state["momentum_buffer"] = np.copy(g)
             else:
                 v *= mu
                 if damp:
