@@ -88,7 +88,14 @@ def run(args: argparse.Namespace) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    result = bench.run(cfg, log=log)
+    try:
+        result = bench.run(cfg, log=log)
+    except ValueError as e:  # the API's "bench: ..." after the CLI's own "tinygrad-dl bench:
+        # error:" read "bench: " twice
+        msg = str(e)
+        if not msg.startswith("bench: "):
+            raise
+        raise ValueError(msg[len("bench: "):]) from None
     print(bench.format_table(result, markdown=args.markdown))
     print(f"\n({result.seconds:.0f} s)", file=sys.stderr)
     return 0

@@ -60,8 +60,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--n", type=positive_int, default=None, help="samples in the batch (default 4)")
     p.add_argument("--seq-length", type=positive_int, default=None, metavar="T",
                    help="char-rnn time steps unrolled (default 4; real 25)")
-    p.add_argument("--lam", type=nonneg_float, default=0.01,
-                   help="L2 weight, so the graph shows the regularized cost (default 0.01)")
+    p.add_argument("--lam", type=nonneg_float, default=None,
+                   help="L2 weight of the classifiers, so the graph shows the regularized cost "
+                        "(default 0.01)")
     p.add_argument("--no-batch-norm", dest="batch_norm", action="store_false",
                    help="k-layer without batch normalization")
     p.add_argument("--dropout", type=fraction, default=0.0, help="k-layer dropout rate")
@@ -91,7 +92,8 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
     # a flag the model does not take is an error, not silently ignored (the model's own
     # defaults say which settings it has)
     given = {"hidden": args.hidden, "m": args.m, "dropout": args.dropout or None,
-             "batch_norm": None if args.batch_norm else False, "seq_length": args.seq_length}
+             "batch_norm": None if args.batch_norm else False, "seq_length": args.seq_length,
+             "lam": args.lam}  # (char-rnn's loss has no L2 term: its --lam changed nothing)
     unused = [k for k, v in given.items() if v is not None and k not in cls.defaults]
     if cls.loop is Loop.SEQUENCE:  # its sizes are --K (the vocabulary) and --seq-length: a
         # --d or --n was dropped without a word (the picture had neither)
@@ -105,7 +107,8 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
     rng = np.random.default_rng(args.seed)
     hidden = [h for part in pick(args.hidden, "hidden") for h in
               (part if isinstance(part, list) else [part])]
-    params = {**cls.defaults, "lam": args.lam, "m": pick(args.m, "m"), "hidden": hidden,
+    lam = 0.01 if args.lam is None else args.lam
+    params = {**cls.defaults, "lam": lam, "m": pick(args.m, "m"), "hidden": hidden,
               "batch_norm": args.batch_norm, "dropout": args.dropout}
     init_rng = np.random.default_rng(args.seed)
     if cls.loop is Loop.SEQUENCE:

@@ -88,7 +88,7 @@ def register(subparsers: Any) -> None:
                         "is given only to those that have it")
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes: a smoke run of a few seconds (what CI runs); the report "
-                        "says so in a banner at its top")
+                        "says so in a banner at its top (--param quick=False wins over it)")
     p.add_argument("--code", action="store_true", help="include the code cells in the report")
     p.add_argument("--no-pdf", action="store_true", help="do not try to print a PDF")
     p.add_argument("--timeout", type=number(int, 1, MAX_TIMEOUT), default=1800, metavar="S",
@@ -492,7 +492,8 @@ def _input_path(flag: str, value: str | None) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     names = list(NOTEBOOKS) if args.assignment == "all" else [args.assignment]
-    given = notebook_params(parse_params(args.param), names)  # all checked before any runs
+    raw = parse_params(args.param)
+    given = notebook_params(raw, names)  # all checked before any runs
     # (as a --param no selected notebook takes: refused, not dropped without a word)
     for flag, value, takers in (("--data", args.data, {"a1", "a2", "a3"}),
                                 ("--text", args.text, {"a4"})):
@@ -510,6 +511,18 @@ def run(args: argparse.Namespace) -> int:
         value = given[name].get("search_out")
         if isinstance(value, str) and value.strip():
             given[name]["search_out"] = str(Path(value).expanduser().resolve())
+        # --data and --param data_dir= (--text and text_file=) both given: the --param won
+        # without a word; the same path twice is let through, two paths are refused
+        for flag, value, key in (("--data", args.data, "data_dir"),
+                                 ("--text", args.text, "text_file")):
+            if value is not None and key in given[name] and \
+                    given[name][key] != _input_path(flag, value):
+                raise ValueError(f"{flag} {value} and --param {key}={raw[key]} name "
+                                 f"different inputs for {name}; give one of them")
+    full = [n for n in names if given[n].get("quick") is False]
+    if args.quick and full:  # (the documented rule, said: it was followed without a word)
+        print(f"note: --param quick=False wins over --quick: {', '.join(full)} "
+              f"run{'s' * (len(full) == 1)} at full size", file=sys.stderr)
     out = Path(args.out)
     say = files.StdoutPrinter("report")  # (a --text or --out path stdout cannot encode)
     for i, name in enumerate(names):

@@ -34,7 +34,9 @@ def register(subparsers: Any) -> None:
                    help="softmax temperature: < 1 safer, > 1 wilder, 0 greedy (default 1)")
     p.add_argument("--start", default=None, metavar="TEXT",
                    help="first character(s); default: the first character of the training text")
-    p.add_argument("--seed", type=seed, default=None, help="sampling seed (default: random)")
+    p.add_argument("--seed", type=seed, default=None,
+                   help="sampling seed (default: random; not with --temperature 0, which "
+                        "draws nothing)")
     p.set_defaults(func=run)
 
 
@@ -65,6 +67,10 @@ def synthesize_text(model: Any, chars: list[str], start: str, length: int,
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.temperature == 0 and args.seed is not None:  # (was accepted, and changed nothing)
+        raise ValueError(f"--seed {args.seed} has no effect with --temperature 0 (greedy: the "
+                         "most likely character every step, the same text every time); leave "
+                         "out --seed, or give a temperature > 0")
     path = args.checkpoint
     meta, _ = checkpoint.read(path)  # checked as hostile: the file may come from anywhere
     cls = MODELS.get(meta["model"]) if meta["kind"] == "model" else None

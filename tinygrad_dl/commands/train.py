@@ -144,10 +144,40 @@ def _check_inputs(args: argparse.Namespace, p: dict[str, Any], sequence: bool) -
             raise type(e)(f"--text: {e}") from None
     root = None if sequence else resolve_data_dir(args.data)
     if root is not None:
-        needed = [*(TRAIN_FILES if p["split"] == "all" else TRAIN_FILES[:2]), "test_batch",
-                  "batches.meta"]
-        if not root.is_dir() or not all((root / f).is_file() for f in needed):
+        if _missing_batches(root, p["split"]):
             load_cifar10(args.data, split=p["split"], val_size=p["val_size"])  # (raises)
+
+
+def _check_resumed_inputs(args: argparse.Namespace, out: Path, ran: dict[str, Any], data: Any,
+                          text: Any) -> None:
+    """The data or text the interrupted run trained on, no longer where it was: refused in one
+    line naming it and the run, before "resuming ..." (that line came first, then the
+    loader's "text file not found"). A --data/--text given with --resume is checked as ever."""
+    sequence = model_class(args.model).loop is Loop.SEQUENCE
+    try:
+        p = resolve_params(args.model, ran)
+    except (ValueError, TypeError):  # (a state today's checks refuse: the run itself says why)
+        return
+    if args.text is not None or args.data is not None or (text if sequence else data) is None:
+        _check_inputs(args, p, sequence)
+        return
+    gone = "is no longer there (moved or deleted?)"
+    if sequence and not Path(text).is_file():
+        what, flag = f"the text it trained on, {text}, {gone}", "--text FILE"
+    elif not sequence and (missing := _missing_batches(Path(data), p["split"])):
+        if Path(data).is_dir():  # (a folder still there said "no longer there")
+            gone = f"no longer holds {', '.join(missing)}"
+        what, flag = f"the CIFAR-10 folder it trained on, {data}, {gone}", "--data DIR"
+    else:
+        return
+    raise FileNotFoundError(f"--resume {out}: {what}; put it back, or name where it is now "
+                            f"with {flag}")
+
+
+def _missing_batches(root: Path, split: str) -> list[str]:
+    """The CIFAR-10 files a run on `split` reads that `root` does not hold (all: no folder)."""
+    needed = [*(TRAIN_FILES if split == "all" else TRAIN_FILES[:2]), "test_batch", "batches.meta"]
+    return needed if not root.is_dir() else [f for f in needed if not (root / f).is_file()]
 
 
 def _missing_folders(folder: Path) -> list[Path]:
@@ -166,7 +196,9 @@ def _train(args: argparse.Namespace, params: dict[str, Any]) -> int:
             raise ValueError("--resume DIR continues the run in DIR; leave out --out")
         out = Path(args.resume)
         # a differing flag (--seed, another MODEL) is refused before "resuming" is printed
-        check_resume(out, args.model, params, args.seed)
+        ran = check_resume(out, args.model, params, args.seed)
+        if ran is not None:  # so is a --data/--text (the run's own) no longer there
+            _check_resumed_inputs(args, out, *ran)
     else:
         if args.out:  # (a refused --out came after "training ... -> OUT")
             check_new_out(args.out)

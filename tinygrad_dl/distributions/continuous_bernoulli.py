@@ -48,6 +48,10 @@ def _at_least_one(v: np.ndarray) -> np.ndarray:
     return v >= 1.0
 
 
+def _infinite(v: np.ndarray) -> np.ndarray:
+    return np.isinf(v)
+
+
 class ContinuousBernoulli(Distribution):
     """The continuous Bernoulli on [0, 1] of `probs` (or sigmoid(`logits`)); `lims` is the
     region around 1/2 where the Taylor expansions are used."""
@@ -134,8 +138,13 @@ class ContinuousBernoulli(Distribution):
     def log_prob(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
-        return (-F.binary_cross_entropy_with_logits(logits, value, reduction="none")
-                + self.cont_bern_log_norm())
+        infinite = computed(_infinite, value)  # (only unvalidated: outside the support)
+        finite = -F.binary_cross_entropy_with_logits(logits, F.where(infinite, 0.5, value),
+                                                     reduction="none")
+        # torch's -(1 - value) logits - softplus(-logits) there: +-inf (not nan), as torch
+        at_inf = F.where(infinite, logits, 0.0)
+        linear = (value - 1.0) * at_inf - (-at_inf).softplus()
+        return F.where(infinite, linear, finite) + self.cont_bern_log_norm()
 
     def cdf(self, value: Any) -> Tensor:
         value = self._validate_sample(value)

@@ -37,6 +37,10 @@ def _positive(p: np.ndarray) -> np.ndarray:
     return p > 0
 
 
+def _below_eps(p: np.ndarray) -> np.ndarray:
+    return p < np.finfo(p.dtype).eps
+
+
 def _above(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a > b
 
@@ -95,6 +99,7 @@ class Geometric(Distribution):
             self.probs = param
         else:
             self.logits = param
+        self._from_logits = probs is None  # (entropy's -log(probs) for tiny probs: softplus)
         super().__init__(param.shape, validate_args=validate_args)
         if self._validate_args and probs is not None:  # torch's extra check: probs > 0
             check(computed(_positive, param), None, f"Geometric: expected parameter probs "
@@ -135,8 +140,17 @@ class Geometric(Distribution):
         return value * (-probs).log1p() + self.probs.log()
 
     def entropy(self) -> Tensor:
-        return F.binary_cross_entropy_with_logits(self.logits, self.probs,
-                                                  reduction="none") / self.probs
+        """torch's BCE(logits, probs) / probs; below probs = eps (where torch's clamped logits
+        made it 0 and this one 2e16 / probs) -log(probs) + 1, exact there, inf at probs = 0
+        (torch's 0 / 0 is nan)."""
+        p = self.probs
+        tiny = computed(_below_eps, p)
+        safe = F.where(tiny, 0.5, p)
+        bce = F.binary_cross_entropy_with_logits(F.where(tiny, 0.0, self.logits), safe,
+                                                 reduction="none") / safe
+        from_logits = getattr(self, "_from_logits", False)  # (one pickled before it: probs)
+        minus_log = (-self.logits).softplus() if from_logits else -p.log()
+        return F.where(tiny, minus_log + 1.0, bce)
 
 
 class Binomial(Distribution):

@@ -36,6 +36,9 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
     (PyTorch's; clip's is 1 on them), a NaN passes it on."""
     if inplace:  # (PyTorch's in-place form: written into input where it may be)
         return inplace_flag("hardtanh", input, lambda x: hardtanh(x, min_val, max_val))
+    if isinstance(min_val, (bool, np.bool_)) or isinstance(max_val, (bool, np.bool_)):
+        min_val, max_val = (int(v) if isinstance(v, (bool, np.bool_)) else v  # torch's 0, 1
+                            for v in (min_val, max_val))
     lo, hi = number_arg("hardtanh", "min_val", min_val), number_arg("hardtanh", "max_val", max_val)
     if lo > hi:
         raise ValueError(f"hardtanh: min_val ({lo}) cannot be greater than max_val ({hi})")

@@ -300,7 +300,7 @@ def batch_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any, running
     shape = (1, c) + (1,) * (x.ndim - 2)
     if training:
         n = x.data.size // c if c else 0
-        if n <= 1:
+        if n <= 1 and x.data.size:  # (no values, torch's too: an empty output, the running
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input size {x.shape}")
         runs = [r for r in (running_mean, running_var) if r is not None]
@@ -314,9 +314,14 @@ def batch_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any, running
                 raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
             # an op, not a copy_ here: a jitted step (which runs no Python of the step on
             # replay) moves the running statistics on every call too
-            x = Tap.apply(x, fn=_BatchStats(running_mean, running_var, float(momentum), axes))
-        mean = x.mean(axis=axes)
-        var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
+            if x.data.size:
+                x = Tap.apply(x, fn=_BatchStats(running_mean, running_var, float(momentum),
+                                                axes))
+        if not x.data.size:  # statistics unchanged, the weight's and bias's gradients 0)
+            mean, var = Tensor.zeros(c, dtype=x.dtype), Tensor.ones(c, dtype=x.dtype)
+        else:
+            mean = x.mean(axis=axes)
+            var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var must be defined in "

@@ -261,9 +261,9 @@ class LogSigmoid(Module):
 
 
 class Hardtanh(Module):
-    """x clipped to [min_val, max_val] (gradient 0 on the bounds, PyTorch's). min_value= and
-    max_value= are torch's deprecated names: each overrides its new one, with torch's
-    FutureWarning."""
+    """x clipped to [min_val, max_val] (gradient 0 on the bounds, PyTorch's); the bounds are
+    kept as given, as torch keeps them. min_value= and max_value= are torch's deprecated
+    names: each overrides its new one, with torch's FutureWarning."""
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
                  inplace: bool = False, min_value: float | None = None,
@@ -276,10 +276,15 @@ class Hardtanh(Module):
                               FutureWarning, stacklevel=2)
         min_val = min_val if min_value is None else min_value
         max_val = max_val if max_value is None else max_value
-        if not min_val <= max_val:
-            raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val "
+        for name, v in (("min_val", min_val), ("max_val", max_val)):
+            if not isinstance(v, (bool, np.bool_)):  # (False and True: torch's 0 and 1)
+                number_arg("Hardtanh", name, v)
+        if max_val <= min_val:  # torch's test: equal bounds refused (F.hardtanh takes them), a
+            # NaN bound taken (its output NaN, as torch's)
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must be less than max_val "
                              f"({max_val})")
-        self.min_val, self.max_val = float(min_val), float(max_val)
+        self.min_val, self.max_val = min_val, max_val  # (as given, torch's: an integer bound
+        # reaches F.hardtanh whole, so int64's 2**63 - 1 is not rounded to a float)
 
     def forward(self, x: Tensor) -> Tensor:
         return hardtanh(x, self.min_val, self.max_val, self.inplace)

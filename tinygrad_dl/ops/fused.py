@@ -48,8 +48,15 @@ class BatchNorm(Function):
                 on_stats=None):
         n = x.shape[0]
         if training and n < 2:  # one row is its own mean: the output would be beta, always
-            raise ValueError(f"batch_norm: expected more than 1 row per feature in training "
-                             f"mode, got x of shape {x.shape} (PyTorch refuses it too)")
+            if n:
+                raise ValueError(f"batch_norm: expected more than 1 row per feature in "
+                                 f"training mode, got x of shape {x.shape} (PyTorch refuses "
+                                 "it too)")
+            # no rows (torch's too): an empty output, no statistics to hand on (the running
+            # ones keep theirs), gamma's and beta's gradients 0
+            ctx.save_for_backward(x, np.ones(x.shape[1:], x.dtype), gamma)
+            ctx.training = False
+            return np.empty_like(x)
         if mean is None:
             mean = np.add.reduce(x, axis=0) / n  # = x.mean(axis=0) bit for bit, minus wrappers
         x_hat = x - mean  # fresh: normalized in place below

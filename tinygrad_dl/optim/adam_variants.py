@@ -68,6 +68,9 @@ class NAdam(BetasOptimizer):
     (float32 unless torch.set_default_dtype(torch.float64)), which rounds it.
     """
 
+    # (a group saved before the key existed: torch's __setstate__ gives it False)
+    saved_defaults = {**BetasOptimizer.saved_defaults, "decoupled_weight_decay": False}
+
     def __init__(self, params: Iterable[Any], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
@@ -119,6 +122,9 @@ class RAdam(BetasOptimizer):
 
     foreach, capturable and differentiable are taken only at their defaults (None, False).
     """
+
+    # (a group saved before the key existed: torch's __setstate__ gives it False)
+    saved_defaults = {**BetasOptimizer.saved_defaults, "decoupled_weight_decay": False}
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

@@ -198,9 +198,6 @@ class AdamW(Adam):
     as are capturable=False and differentiable=False (steps are never recorded).
     """
 
-    # (a group saved before the key existed: AdamW's decay was always decoupled)
-    saved_defaults = {**Adam.saved_defaults, "decoupled_weight_decay": True}
-
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
@@ -211,6 +208,12 @@ class AdamW(Adam):
                       differentiable=differentiable)
         super().__init__(params, lr, eps=eps, betas=betas, weight_decay=weight_decay,
                          amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True)
+
+    def _loaded_group(self, i: int, group: dict[str, Any],
+                      saved: dict[str, Any]) -> dict[str, Any]:
+        # torch's AdamW.__setstate__: the decay decoupled whatever the saved group says (one
+        # saying decoupled_weight_decay=False steps as AdamW; an Adam's dict is refused: type)
+        return {**super()._loaded_group(i, group, saved), "decoupled_weight_decay": True}
 
 
 class RMSprop(Optimizer):

@@ -258,19 +258,21 @@ def _path_or_none(source: Any) -> str | None:
 
 
 def check_resume(resume: str | os.PathLike[str], model: str, params: dict[str, Any] | None,
-                 seed: int | None) -> None:
+                 seed: int | None) -> tuple[dict[str, Any], Any, Any] | None:
     """Refuse (ValueError) a resume of `resume` whose model, seed or settings contradict the
     interrupted run's, before anything is printed or written: the CLI calls it before its
     "resuming" line, which came before the refusal. A state that is not there (or not readable)
-    is left to run_training, which says why."""
+    is left to run_training, which says why (None). Else the run's params, and the data and
+    text paths it trained on (None: its default), for the caller to check they are still there."""
     path = stage_dir(resume) / STATE_FILE
     if not path.is_file():
-        return
+        return None
     try:
         state = load_train_state(path)
     except (OSError, ValueError):
-        return
-    _resumed_args(state, model, params, seed, None, None)
+        return None
+    _, ran, _, data, text = _resumed_args(state, model, params, seed, None, None)
+    return _legacy_batching(state["loop"], ran), data, text
 
 
 def _resumed_args(state: dict[str, Any], model: str, params: dict[str, Any] | None,
