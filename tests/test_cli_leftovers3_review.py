@@ -7,13 +7,12 @@ one line in a pipe; `search --jobs 0` was refused after the "search: ..." line, 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_cli_messages import _interrupt_script
 
 import tinygrad_dl as tg
 from tinygrad_dl.cli import main
@@ -87,15 +86,7 @@ def test_graph_command_without_dot_writes_one_fallback(tmp_path, monkeypatch, ca
 
 # ---- 3. Ctrl-C at startup: exit 130 and one line, no blank line in a pipe -------------------
 def _interrupted(script: Path, code: str) -> subprocess.CompletedProcess[str]:
-    """Run `code` as `script` (named like the program), SIGINT it once it prints 'ready'."""
-    script.write_text(code)
-    p = subprocess.Popen([sys.executable, script.name], cwd=script.parent, env=ENV, text=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert p.stdout is not None
-    assert p.stdout.readline().strip() == "ready"
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=120)
-    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    return _interrupt_script(script, code, ENV)  # (this checkout's package, first on the path)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")

@@ -214,9 +214,12 @@ def test_bench_only_empty_is_refused(value, words, capsys, monkeypatch):
 
 
 # ---- 5. the early Ctrl-C handler belongs to the console script alone --------------------------
-def _interrupt_script(path: Path, code: str) -> subprocess.CompletedProcess[str]:
+def _interrupt_script(path: Path, code: str, env: dict[str, str] | None = None
+                      ) -> subprocess.CompletedProcess[str]:
+    """Run `code` as `path` (named like the program), SIGINT it once it prints 'ready'."""
     path.write_text(code)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONSTARTUP"}
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONSTARTUP"}
     p = subprocess.Popen([sys.executable, path.name], cwd=path.parent, env=env, text=True,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert p.stdout is not None
