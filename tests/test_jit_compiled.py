@@ -229,7 +229,7 @@ def test_a_replay_never_adds_into_an_array_the_op_keeps():
 def test_a_replay_still_adds_into_a_fresh_gradient_in_place():
     """The other side: a fresh array a user op's backward returns is the one the next gradient
     goes into and the one .grad keeps, replayed as eager (the counts the compiled lines
-    compare are measured at import: `_ALONE_OUT`)."""
+    compare are measured at import: `refcounts.ALONE_OUT`)."""
     seen: list = []
     Scale = _scale_noting_addresses(seen)
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
@@ -323,23 +323,24 @@ def test_upstream_gradient_after_a_deferred_term_is_not_taken_as_ours():
     assert jitted.replays == 2
 
 
-def test_one_row_products_are_deferred_through_add_and_replay_stays_eager_bit_for_bit(
+def test_one_row_products_are_deferred_and_replay_stays_eager_bit_for_bit(
         monkeypatch: pytest.MonkeyPatch):
     """Each RNN step's h @ W sends W a one-row product term that waits for W's gradient to be
-    complete (one product for all steps). `_add` puts it into the engine's deferred list
-    (the compiled lines did, on a line of their own per gradient: a third of a char-RNN
-    plan's bytecode); W's gradient is still eager's, bit for bit, and nothing is left
-    deferred after a run."""
-    from tinygrad_dl.jit import compiled
+    complete (one product for all steps). The compiled lines put it straight into the
+    engine's deferred list (`D.setdefault(k, []).append(Outer(...))`: once through `_add`,
+    a call per step; before that, a line of their own per gradient, a third of a char-RNN
+    plan's bytecode); W's gradient is still eager's, bit for bit, made by one product of
+    all the steps' terms, and nothing is left deferred after a run."""
+    from tinygrad_dl.ops import elementwise
 
     calls = []
-    real_add = compiled._add
+    real_total = elementwise.Outer.total
 
-    def counting_add(P, k, prev, ours, x, g, grads):
-        calls.append(type(x).__name__)
-        return real_add(P, k, prev, ours, x, g, grads)
+    def counting_total(terms):
+        calls.append(len(terms))
+        return real_total(terms)
 
-    monkeypatch.setattr(compiled, "_add", counting_add)  # (before the plan is compiled)
+    monkeypatch.setattr(elementwise.Outer, "total", staticmethod(counting_total))
     model, seqs, step = rnn_case()
     eager_model, _, eager_step = rnn_case()
     replayed = jit(step)
@@ -357,6 +358,26 @@ def test_one_row_products_are_deferred_through_add_and_replay_stays_eager_bit_fo
         h, h_e = model.h_last, eager_model.h_last
     plan = next(iter(replayed.cache.values()))
     assert replayed.replays >= 3
-    # one term per time step per replay: each went through `_add`
-    assert calls.count("Outer") == replayed.replays * (seqs.shape[1] - 1), calls
+    # per backward (eager's and the replay's) one product of one term per time step
+    T = seqs.shape[1] - 1
+    assert calls.count(T) == 2 * len(seqs) and len(calls) == 2 * len(seqs), calls
     assert not plan._shared.P.deferred and not plan._shared.P.grads
+
+
+def test_only_one_call_of_a_deferring_class_goes_straight_into_d():
+    """The compiled lines append a term to D without `_add` only where the expression is one
+    call of a class whose instances defer (`Outer(...)`): its value is such a term at every
+    run. Anything else (a sum with it, a function, a class that does not defer) is
+    accumulated by the general lines."""
+    from tinygrad_dl.jit import compiled
+    from tinygrad_dl.ops.elementwise import Outer
+
+    w = compiled.Writer()
+    o, t = w.name("Outer_", Outer), w.name("T_", tuple)
+    f = w.name("f_", lambda *a: Outer(a))
+    assert compiled._deferring(w, f"{o}(({{0}}, g, (3, 3)))")
+    assert not compiled._deferring(w, f"{o}(({{0}}, g, (3, 3))) + g")
+    assert not compiled._deferring(w, f"({o}(({{0}}, g, (3, 3))))")
+    assert not compiled._deferring(w, f"{t}(({{0}}, g))")
+    assert not compiled._deferring(w, f"{f}({{0}}, g)")
+    assert not compiled._deferring(w, "g.dot({0}.T)")

@@ -1,5 +1,5 @@
 """A replay writes a parameter's gradient into the array its .grad held the step before
-(`jit.compiled._reuse`), only while nothing else refers to that array: a .grad the user kept,
+(`jit.refcounts.reuse`), only while nothing else refers to that array: a .grad the user kept,
 a view of it, an array or graph built on it, a parameter that IS it, never change under the
 user. Every case runs next to the same steps done eagerly on a copy of the model, bit for bit."""
 
@@ -343,23 +343,23 @@ def test_linear_backward_into_is_backward_bit_for_bit(dtype):
 
 @pytest.mark.parametrize("shift", [-2, -1, 0])
 def test_the_reference_counts_are_this_pythons_not_constants(monkeypatch, shift):
-    """`_reuse` compares reference counts with what it measured in this Python: 3.14 borrows
+    """`reuse` compares reference counts with what it measured in this Python: 3.14 borrows
     references on its stack and counts lower, where a constant from 3.11 would take a user's
     reference for none and write into their array. Emulated here with counts shifted."""
     import sys
 
     from tinygrad_dl.grad import GradArray
-    from tinygrad_dl.jit import compiled
+    from tinygrad_dl.jit import refcounts
 
-    monkeypatch.setattr(compiled, "getrefcount", lambda o, s=shift: sys.getrefcount(o) + s)
-    monkeypatch.setattr(compiled, "_ALONE", compiled._calibrate())
+    monkeypatch.setattr(refcounts, "getrefcount", lambda o, s=shift: sys.getrefcount(o) + s)
+    monkeypatch.setattr(refcounts, "ALONE", refcounts.calibrate())
     t = Tensor(np.zeros(3), requires_grad=True)
     for hold in (None, "view", "array", "base"):
         a = np.arange(3.0)
         K: list[Any] = [a, a.view(GradArray)]
         del a
         held = {None: None, "view": K[1], "array": np.asarray(K[1]), "base": K[0][1:]}[hold]
-        got = compiled._reuse(K, t)
+        got = refcounts.reuse(K, t)
         if hold is None:
             assert got is not None and got is K[0]
         else:

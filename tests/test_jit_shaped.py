@@ -20,7 +20,8 @@ from tinygrad_dl.ops.elementwise import Outer
 
 R = np.random.default_rng(3)
 DOT_FORWARD = re.compile(r"^ +r\d+ = r\d+\.dot\([rk]\d+\)$", re.M)  # (k: a constant)
-ONE_ROW_TERM = re.compile(r"^ +x = Outer_\d+\(\(r\d+, g, \(\d+, \d+\)\)\)$", re.M)
+ONE_ROW_TERM = re.compile(r"^ +D\.setdefault\(\d+, \[\]\)\.append\(Outer_\d+\(\(r\d+, g, "
+                          r"\(\d+, \d+\)\)\)\)$", re.M)
 CALLED_FORWARD = re.compile(r"^ +r\d+ = f\d+\(r\d+, r\d+\)$", re.M)
 
 

@@ -25,7 +25,7 @@ gradients in a dict. `compile_steps` writes the same work out once as Python sou
 A parameter's gradient is written straight into the array its `.grad` held the step before,
 when that parameter's .grad was None when recorded (the loop zeroes with `zero_grad()`), its
 first gradient comes from an op with `backward_into` (`Linear`'s dW and db, the L2 term's), and
-nothing but the plan refers to that array or a view of it any more (`_reuse`: reference
+nothing but the plan refers to that array or a view of it any more (`refcounts.reuse`: reference
 counts; a `.grad` the user kept, a view of it, an array built on it keep it theirs, and a new
 one is made). The same NumPy call with `out=`: the same numbers, one parameter-sized array
 fewer per step.
@@ -44,7 +44,6 @@ import sys
 from collections.abc import Callable, Sequence
 from sys import getrefcount
 from typing import Any
-from weakref import getweakrefcount
 
 import numpy as np
 
@@ -52,6 +51,7 @@ from ..engine import Pending
 from ..grad import GradArray, own_array
 from .compact import share_locals, without_columns
 from .declared import declared
+from .refcounts import ALONE_ADD, ALONE_OUT, keep, reuse
 
 ndarray = np.ndarray
 
@@ -112,7 +112,7 @@ def _addc(P: Pending, k: int, prev: Any, ours: Any, x: Any, g: Any, grads: tuple
     lines holds it, as Pending.run counts (a backward may return an array it keeps, such as
     its saved output: added into in place, it would change that value)."""
     if prev is None and type(x) is ndarray:
-        one, item, tup = _ALONE_ADD  # (counted before `return x, ...` puts x on the stack)
+        one, item, tup = ALONE_ADD  # (counted before `return x, ...` puts x on the stack)
         ours = x.base is None and (getrefcount(x) == one if len(grads) == 1 else
                                    getrefcount(x) == item and getrefcount(grads) == tup)
         return x, ours and x.flags.writeable
@@ -175,94 +175,6 @@ def _pop(P: Pending, k: int, prev: Any, ours: Any) -> tuple[Any, bool]:
     return _take(P, k, P.pop(k))
 
 
-def _counts(K: list[Any]) -> tuple[int, int]:
-    """The references to K's .grad view and to its array, as `_reuse` holds them (`buf`)."""
-    buf = K[0]
-    return getrefcount(K[1]), getrefcount(buf)
-
-
-def _calibrate() -> tuple[int, int]:
-    """`_counts` of a kept pair nothing else refers to, measured in this Python: the numbers
-    are not constants (3.14 borrows references on its stack, so its counts are lower; a
-    constant from 3.11 would there take one outside reference for none)."""
-    a = np.empty(1)
-    K = [a, a.view(GradArray)]
-    del a
-    buf = K[0]  # (as `_reuse` holds it while it counts)
-    n = _counts(K)
-    del buf
-    return n
-
-
-_ALONE = _calibrate()
-
-
-def _calibrate_out() -> tuple[int, int, int]:
-    """`refs` of a first gradient nothing else holds, in the compiled lines' shape: alone
-    (a one-input op's), in the tuple backward returned, and that tuple's (grad.FRESH for
-    these lines, whose locals hold what Pending.run's loop does not)."""
-    env: dict[str, Any] = {"_refs": getrefcount}
-    exec(compile("def probe(b):\n    x = b()\n    g1 = x; one = _refs(x)\n"  # noqa: S102
-                 "    r = (b(),)\n    x = r[0]\n    g2 = x; return one, _refs(x), _refs(r)\n",
-                 "<jit probe>", "exec"), env)
-    return env["probe"](lambda: np.empty(1))
-
-
-_ALONE_OUT = _calibrate_out()
-
-
-def _calibrate_add() -> tuple[int, int, int]:
-    """What `_addc` counts for an array nothing else holds, called as the compiled lines call
-    it: alone (a one-input op's, with its `(x,)`), an item of the returned tuple, and that
-    tuple's (measured in this Python, as `_calibrate_out`)."""
-    got: list[int] = []
-
-    def probe_add(P: Any, k: Any, prev: Any, ours: Any, x: Any, g: Any, grads: Any) -> Any:
-        got.extend((getrefcount(x), getrefcount(grads)))
-        return None, None
-    env: dict[str, Any] = {"_addc": probe_add, "ndarray": ndarray}
-    exec(compile("def probe(b):\n    g = g1 = o1 = None\n    x = b()\n"  # noqa: S102
-                 "    if type(x) is ndarray and g1 is not None: pass\n"
-                 "    else: g1, o1 = _addc(None, 1, g1, o1, x, g, (x,))\n"
-                 "    r = (b(), b())\n    x = r[1]\n"
-                 "    if type(x) is ndarray and g1 is not None: pass\n"
-                 "    else: g1, o1 = _addc(None, 1, g1, o1, x, g, r)\n",
-                 "<jit probe>", "exec"), env)
-    env["probe"](lambda: np.empty(1))
-    return got[0], got[2], got[3]
-
-
-_ALONE_ADD = _calibrate_add()
-
-
-def _reuse(K: list[Any], t: Any) -> np.ndarray | None:
-    """The array kept in `K` ([array, the .grad view of it], from `_keep`) to write `t`'s
-    gradient into, if nothing but K refers to it or to its view any more; else None (and K
-    lets go of it: it is the user's now)."""
-    buf = K[0]
-    if buf is None:
-        return None
-    # the references to the view (K's item) and to buf (K's item, `buf`, the view's .base),
-    # as `_calibrate` measured them; any other (a kept .grad, a view, np.asarray of it, a
-    # graph that read it) is someone else's; so is one a weak reference reaches (it would
-    # see the new gradient where, eagerly, the old array is gone)
-    if t.grad is None and _counts(K) == _ALONE and buf.flags.writeable \
-            and not getweakrefcount(buf) and not getweakrefcount(K[1]):
-        return buf
-    K[0] = K[1] = None
-    return None
-
-
-def _keep(K: list[Any], t: Any, g: Any) -> None:
-    """After `g` was stored into t.grad: keep g for the next step when t.grad is a view of it
-    (stored as it was, not added into an existing .grad or cast to another dtype)."""
-    v = t.grad
-    if v is not None and type(g) is ndarray and v.base is g and g.base is None:
-        K[0], K[1] = g, v
-    else:
-        K[0] = K[1] = None
-
-
 OURS, NOT_OURS = -1, -2  # keys that P.owned always / never holds: store(key, t, g) reads it
 BUSY: Any = object()  # what a compiled function returns when it did not run (never a result)
 
@@ -306,8 +218,8 @@ class Writer:
         self.env: dict[str, Any] = {"_add": _add, "_addc": _addc, "_pop": _pop, "_sum": _sum,
                                     "_check": _check, "_once": _once,
                                     "P": self.P, "D": self.P.deferred, "ndarray": ndarray,
-                                    "GradArray": GradArray, "_reuse": _reuse,
-                                    "_keep": _keep, "_own": own_array,
+                                    "GradArray": GradArray, "_reuse": reuse,
+                                    "_keep": keep, "_own": own_array,
                                     "_refs": getrefcount}
 
         self.names: dict[tuple[str, int], str] = {}  # (prefix, id(obj)) -> its name
@@ -461,8 +373,8 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             # declared backward_into's may be a kept array (`_reuse` counted its holders)
             ours = ("x is not g" + ("" if n == 1 else " and r[0] is not r[1]" if n == 2
                                     else " and _once(x, r)")
-                    if into is not None else f"_refs(x) == {_ALONE_OUT[0]}" if n == 1 else
-                    f"_refs(x) == {_ALONE_OUT[1]} and _refs(r) == {_ALONE_OUT[2]}")
+                    if into is not None else f"_refs(x) == {ALONE_OUT[0]}" if n == 1 else
+                    f"_refs(x) == {ALONE_OUT[1]} and _refs(r) == {ALONE_OUT[2]}")
             _accumulate(w, kin, kin not in seen, ours, "(x,)" if n == 1 else "r")
             seen.add(kin)
             called.add(kin)
@@ -541,6 +453,10 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: 
             # g itself, not ours (a pending gradient, an ndarray as every one is; at the root
             # g is the seed, which may be anything)
             w(2, f"g{kin} = g; o{kin} = False")
+        elif _deferring(w, exprs[p]):  # a term that waits in D (MatMul's one-row `Outer`):
+            # put there as `_add` would, without its call (one per RNN step; its pending
+            # gradient stays as it is: None, or the array it holds)
+            w(2, f"D.setdefault({kin}, []).append({exprs[p].format(*saved)})")
         else:
             w(2, f"x = {exprs[p].format(*saved)}")
             _accumulate(w, kin, kin not in seen, "x is not g", "(x,)")
@@ -553,6 +469,21 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: 
     w(2, " = ".join(["x", *saved]) + " = None")
     if not retain:
         w(2, f"{w.name('c', op.release)}()")
+
+
+def _deferring(w: Writer, expr: str) -> bool:
+    """Whether `expr` (bound) is one call of a class whose instances wait in D (`defers`):
+    its value is such a term at every run, whatever the registers hold."""
+    m = re.match(r"(\w+)\(", expr)
+    cls = w.env.get(m.group(1)) if m else None
+    if not (isinstance(cls, type) and getattr(cls, "defers", False) is True):
+        return False
+    depth = 0
+    for i, c in enumerate(expr):
+        depth += (c == "(") - (c == ")")
+        if depth == 0 and c == ")":
+            return i == len(expr) - 1  # (its call's ")" ends it: no `Outer(...) + x`)
+    return False
 
 
 def bound(w: Writer, expr: str, cls: type) -> str:
