@@ -129,9 +129,9 @@ def written(src):
     """How many gradients are written out, by kind: Tanh's, passed through (Add's: `x = g`, or
     as the key's first gradient `g5 = g; o5 = False`), products."""
     # (Tanh's over what forward saved, q0, or over its value's register, r7, where its
-    # forward is written out too)
+    # forward is written out too, or rows of its factor over a concatenation: g * r9[2:3])
     return (len(re.findall(r"^ +x = g \* \(_ONE_\d+\[(q0|r\d+)\.dtype\] - \1 \* \1\)$", src,
-                           re.M)),
+                           re.M)) + len(re.findall(r"^ +x = g \* r\d+\[\d+:\d+\]$", src, re.M)),
             len(re.findall(r"^ +(?:x = g|g\d+ = g; o\d+ = False)$", src, re.M)),
             len(re.findall(r"^ +x = g \* \w+$", src, re.M)))
 

@@ -225,6 +225,7 @@ class Writer:
         self.names: dict[tuple[str, int], str] = {}  # (prefix, id(obj)) -> its name
         # the source of register r (`start` sets the plan's: locals and constants' names)
         self.reg: Callable[[int], str] = lambda r: f"R[{int(r)}]"
+        self.spare = 0  # the next local `r<spare>` no register uses (`compile_steps` sets it)
 
     def name(self, prefix: str, obj: Any) -> str:
         """A global name for `obj` (one per object and prefix: a char-RNN's 25 tanh lines
@@ -255,6 +256,7 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
     `shared`: the plan's `Shared` (each function compiled from the plan gets the same).
     Either function returns BUSY, running nothing, while another runs (`Shared.token`)."""
     w = Writer(shared)
+    w.spare = len(template)
     head = ["def run(arrays):"]
     if checks is not None:
         lines, names = checks
@@ -310,6 +312,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     called: set[int] = set()  # those a called backward sent one: only they may hold terms (D)
     leaf = {int(k): t for k, t in step.leaves}
     kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)
+    factors: dict[tuple[int, str], str] = {}  # (concatenation, factor) -> its local
     for op in step.order:
         k, inputs = int(op.key), op.inputs
         # the op's own backward_into (not a parent's under a subclass's own backward), bound
@@ -318,6 +321,14 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
                                                  "backward")
         into = None if into is None else into.__get__(ctx)
         inline = op.inline if into is None else None
+        if inline is not None and op.factor is not None:  # g times rows of the factor,
+            c, start, stop, f = op.factor  # computed over the concatenation where first read
+            q = factors.get((c, f))
+            if q is None:
+                q = factors[c, f] = f"r{w.spare}"
+                w.spare += 1
+                w(1, f"{q} = {bound(w, f, type(op.backward.__self__)).format(w.reg(c))}")
+            inline = (f"g * {q}[{start}:{stop}]",)
         b = "" if inline is not None or op.rows is not None else w.name("b", op.backward)
         if into is not None:  # its gradients may go into the parameters' kept arrays
             outs = []

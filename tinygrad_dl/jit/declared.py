@@ -17,7 +17,11 @@ rows' add. A declaration is trusted only where it holds:
 - an `indexes_by` op gives x[index] and, as its gradient, g added into zeros at index, bit
   for bit, on an input of the recorded shape and dtype (`rows_agree`);
 - a `same_shape_forward` expression gives forward's value bit for bit on a small sample, and
-  what forward saved is its inputs or that value, each the very object (`forward_saves`).
+  what forward saved is its inputs or that value, each the very object (`forward_saves`);
+- a `rowwise_factor` (Tanh's: its backward is `g * (factor)`, the factor a function of its
+  value `{0}`) is what its `same_shape_backward` multiplies g by, and gives on a stack of
+  rows what it gives on each row alone, bit for bit (`factor_agrees`): a replay computes it
+  once over a concatenation of such values and reads rows.
 """
 
 from __future__ import annotations
@@ -247,3 +251,30 @@ def _rows_run(cls: type, name: str, index: Any, shape: tuple[int, ...], dtype: A
                 and want.tobytes() == got.tobytes())
     except Exception:  # noqa: BLE001  (when in doubt, call the methods)
         return False
+
+
+def factor_agrees(cls: type, dtype: Any, cache: dict[Any, Any]) -> str | None:
+    """`cls`'s `rowwise_factor` where it is its own (`declared`), its `same_shape_backward`
+    is exactly `("g * (factor)",)` (so `agrees` has checked the factor's bits inside the
+    backward's), and the factor of a (4, 3) sample of `dtype` is, row by row, the factor of
+    each row alone, bit for bit and in that dtype (an elementwise function: a row's factor
+    read from a stack of rows is the op's own); else None. Cached per class and dtype."""
+    key = ("factor", cls, np.dtype(dtype))
+    if key in cache:
+        return cache[key]
+    f = declared(cls, "rowwise_factor", "forward", "prepare", "backward")
+    exprs = declared(cls, "same_shape_backward", "forward", "prepare", "backward")
+    ok = type(f) is str and exprs == (f"g * ({f})",)
+    try:
+        if ok:
+            y = np.random.default_rng(0).uniform(-1.0, 1.0, (4, 3)).astype(dtype)
+            names = {**vars(sys.modules[cls.__module__]), "__y": y}
+            with np.errstate(all="ignore"), _draws_undone():
+                whole = eval(f.format("__y"), names)  # noqa: S307 - the op's own declaration
+                rows = [eval(f.format(f"__y[{i}:{i + 1}]"), names) for i in range(4)]  # noqa: S307
+            ok = type(whole) is np.ndarray and whole.dtype == y.dtype and all(
+                same(r, whole[i:i + 1]) for i, r in enumerate(rows))
+    except Exception:  # noqa: BLE001  (when in doubt, each op computes its own)
+        ok = False
+    cache[key] = f if ok else None
+    return cache[key]

@@ -30,6 +30,7 @@ from .plan_choices import (
     FULL,
     PREP,
     SKIP,
+    factor_rows,
     in_backward,
     index_rows,
     inline_backward,
@@ -95,6 +96,10 @@ class BackwardOp(NamedTuple):
     # needs no gradient), what each gradient its backward returns is checked against at
     # replay as `engine.Pending.run` checks it (`compiled._check`); None for ours
     shapes: tuple[tuple[int, ...] | None, ...] | None = None
+    # (the register of a concatenation of its value, its rows' start and stop, its
+    # `rowwise_factor`): `inline` read as g times those rows of the factor, computed once
+    # over the concatenation (`plan_choices.factor_rows`); None: `inline` as it is
+    factor: tuple[int, int, int, str] | None = None
 
 
 class Backward(NamedTuple):
@@ -153,7 +158,11 @@ class Plan:
         for k, (_, where) in forwards.items():
             direct[k] = tuple(k if j is None else self.register(rec.ops[k].sources[j])
                               for j in where)
-        held = {r for k in forwards for r in direct[k] if r < n}
+        # ops whose backward reads rows of a factor computed once over a concatenation of
+        # their values: that concatenation lives on for the backward too
+        factors = factor_rows(rec, modes, inline, direct, checked)
+        held = {r for k in forwards for r in direct[k] if r < n} | {
+            c for c, *_ in factors.values()}
         free = [[r for r in f if r not in held] for f in free]
         self.steps: list[Forward | Backward] = []
         for ev in rec.events:
@@ -163,7 +172,7 @@ class Plan:
                 order = tuple(BackwardOp(k, inputs, self.ctxs[k].backward,
                                          self.ctxs[k].__dict__.clear, inline[id(ev), k],
                                          direct.get(k), rows.get(k), user_shapes(
-                                             rec, k, inputs, self.ctxs[k]))
+                                             rec, k, inputs, self.ctxs[k]), factors.get(k))
                               for k, inputs in ev.order)
                 self.steps.append(Backward(ev.root, self.register(ev.seed), order, ev.leaves,
                                            ev.retain_graph))

@@ -300,7 +300,11 @@ class ReLU(Function):
 
 
 class Tanh(Function):
-    same_shape_backward = ("g * (_ONE[{0}.dtype] - {0} * {0})",)  # (see Mul's)
+    # its backward is g times this elementwise function of its value ({0}): a replay may
+    # compute it once over a concatenation of many tanh values (an RNN's hidden states,
+    # jit/declared.py `factor_agrees`) and read each op's rows of it
+    rowwise_factor = "_ONE[{0}.dtype] - {0} * {0}"
+    same_shape_backward = (f"g * ({rowwise_factor})",)  # (see Mul's)
     same_shape_forward = "np.tanh({0})"
 
     def forward(ctx, x):
