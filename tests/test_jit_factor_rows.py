@@ -196,3 +196,16 @@ def test_the_char_rnn_step_reads_rows_and_replays_eagers_bits(dtype):
         assert a.data.tobytes() == b.data.tobytes(), k
     assert jitted.replays == 2
     assert len(ROWS.findall(next(iter(jitted.cache.values())).source)) == 8
+
+
+@pytest.mark.parametrize("steps", [1, 3])
+def test_a_transpose_several_steps_read_is_made_once(steps):
+    """h_{t-1}'s gradient g W^T at every step: W.T is one view, made where first read (one
+    step: written as it is)."""
+    W, A, h0 = weights(steps=steps)
+    _, src = twin_runs(rnn(W, A, h0, steps), (W, A), ())
+    made = re.findall(r"^ +(r\d+) = r\d+\.T$", src, re.M)
+    assert len(made) == (steps > 1), src
+    if made:
+        assert len(re.findall(rf"^ +x = g\.dot\({made[0]}\)$", src, re.M)) == steps - 1
+        assert "g.dot(r" in src and not re.search(r"g\.dot\(r\d+\.T\)", src)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from sys import getrefcount
 from typing import Any
@@ -54,6 +55,7 @@ from .declared import declared
 from .refcounts import ALONE_ADD, ALONE_OUT, keep, reuse
 
 ndarray = np.ndarray
+FLIP = re.compile(r"{(\d+)}\.T\b")  # `{1}.T` in an op's written-out backward: a transpose
 
 
 def _fresh(x: np.ndarray, g: Any, grads: tuple[Any, ...]) -> bool:
@@ -313,6 +315,12 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     leaf = {int(k): t for k, t in step.leaves}
     kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)
     factors: dict[tuple[int, str], str] = {}  # (concatenation, factor) -> its local
+    # a register's transpose that several written-out backwards read (an RNN step's
+    # `g.dot(W.T)`, MatMul's): one view, made where first read, in a local of its own
+    flips = Counter(int(op.args[int(p)]) for op in step.order
+                    if op.inline is not None and op.args is not None
+                    for p in set(FLIP.findall(" ".join(op.inline))))
+    flipped: dict[int, str] = {}
     for op in step.order:
         k, inputs = int(op.key), op.inputs
         # the op's own backward_into (not a parent's under a subclass's own backward), bound
@@ -329,6 +337,14 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
                 w.spare += 1
                 w(1, f"{q} = {bound(w, f, type(op.backward.__self__)).format(w.reg(c))}")
             inline = (f"g * {q}[{start}:{stop}]",)
+        for p in sorted(set(FLIP.findall(" ".join(inline or ())))) if op.args else ():
+            r = int(op.args[int(p)])
+            if flips[r] > 1:
+                if r not in flipped:
+                    flipped[r] = f"r{w.spare}"
+                    w.spare += 1
+                    w(1, f"{flipped[r]} = {w.reg(r)}.T")
+                inline = tuple(e.replace(f"{{{p}}}.T", flipped[r]) for e in inline)
         b = "" if inline is not None or op.rows is not None else w.name("b", op.backward)
         if into is not None:  # its gradients may go into the parameters' kept arrays
             outs = []
