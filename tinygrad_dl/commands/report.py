@@ -117,6 +117,9 @@ def parse_params(items: list[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip().isidentifier():
             raise ValueError(f"--param {item!r}: expected NAME=VALUE")
+        if name.strip() in out:  # (the last one won without a word; search refuses it too)
+            raise ValueError(f"--param {name.strip()} given more than once "
+                             f"({name.strip()}={out[name.strip()]}, {item.strip()}); give it once")
         out[name.strip()] = value
     return out
 

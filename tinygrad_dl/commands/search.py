@@ -109,7 +109,10 @@ def fixed_params(args: argparse.Namespace,
             raise ValueError(f"--set {item!r}: expected KEY=VALUE")
         key = key.strip().replace("-", "_")
         key = BY_NAME[key].key if key in BY_NAME and key not in BY_KEY else key
-        typed[key] = f"--set {item.partition('=')[0].strip()}"
+        given = f"--set {item.partition('=')[0].strip()}"
+        if key in fixed:  # (the last one won without a word; --param twice is refused too)
+            raise ValueError(f"{typed.get(key, key)} and {given} both set {key}; give it once")
+        typed[key] = given
         try:
             fixed[key] = json.loads(value)
         except json.JSONDecodeError:

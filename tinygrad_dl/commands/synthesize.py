@@ -29,14 +29,14 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="model.npz of a char-rnn run")
     p.add_argument("--length", type=nonneg_int, default=1000,
-                   help="characters to sample (default 1000)")
+                   help="characters to sample (default 1000; 0 prints the --start text alone)")
     p.add_argument("--temperature", type=nonneg_float, default=1.0,
                    help="softmax temperature: < 1 safer, > 1 wilder, 0 greedy (default 1)")
     p.add_argument("--start", default=None, metavar="TEXT",
                    help="first character(s); default: the first character of the training text")
     p.add_argument("--seed", type=seed, default=None,
-                   help="sampling seed (default: random; not with --temperature 0, which "
-                        "draws nothing)")
+                   help="sampling seed (default: random; not with --temperature 0 or "
+                        "--length 0, which draw nothing)")
     p.set_defaults(func=run)
 
 
@@ -71,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--seed {args.seed} has no effect with --temperature 0 (greedy: the "
                          "most likely character every step, the same text every time); leave "
                          "out --seed, or give a temperature > 0")
+    if args.length == 0 and args.seed is not None:  # (accepted too: it samples nothing)
+        raise ValueError(f"--seed {args.seed} has no effect with --length 0 (no character is "
+                         "sampled: the --start text alone is printed); leave out --seed, or "
+                         "give a --length > 0")
     path = args.checkpoint
     meta, _ = checkpoint.read(path)  # checked as hostile: the file may come from anywhere
     cls = MODELS.get(meta["model"]) if meta["kind"] == "model" else None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dl.data import load_cifar10, load_text, resolve_data_dir
-from tinygrad_dl.data.cifar import TRAIN_FILES
+from tinygrad_dl.data.cifar import ENV_VAR, TRAIN_FILES
 from tinygrad_dl.files import StdoutPrinter, stdout_gone, write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
@@ -149,7 +149,7 @@ def _check_inputs(args: argparse.Namespace, p: dict[str, Any], sequence: bool) -
 
 
 def _check_resumed_inputs(args: argparse.Namespace, out: Path, ran: dict[str, Any], data: Any,
-                          text: Any) -> None:
+                          text: Any, run: dict[str, Any]) -> None:
     """The data or text the interrupted run trained on, no longer where it was: refused in one
     line naming it and the run, before "resuming ..." (that line came first, then the
     loader's "text file not found"). A --data/--text given with --resume is checked as ever."""
@@ -158,6 +158,8 @@ def _check_resumed_inputs(args: argparse.Namespace, out: Path, ran: dict[str, An
         p = resolve_params(args.model, ran)
     except (ValueError, TypeError):  # (a state today's checks refuse: the run itself says why)
         return
+    if not sequence and data is None and args.data is None and "data_dir" in run:
+        data = _default_data_then(out, run["data_dir"], p["split"])
     if args.text is not None or args.data is not None or (text if sequence else data) is None:
         _check_inputs(args, p, sequence)
         return
@@ -172,6 +174,51 @@ def _check_resumed_inputs(args: argparse.Namespace, out: Path, ran: dict[str, An
         return
     raise FileNotFoundError(f"--resume {out}: {what}; put it back, or name where it is now "
                             f"with {flag}")
+
+
+def _default_data_then(out: Path, then: str | None, split: str) -> str | None:
+    """The folder a run without --data trained on (its default then: $TINYGRAD_DL_DATA's or the
+    cache folder; None, the embedded sample), refused where the default is another now: the
+    run loaded the sample (or another folder) after "resuming ...", then said "the data
+    differ" (or, the cache folder moved, nothing clearer). The same folder by another spelling
+    (a link, $XDG_CACHE_HOME unset or set to ~/.cache), or another folder holding every batch
+    (a copy), is let through: the data's sha256 is checked against the run's once loaded."""
+    now = resolve_data_dir(None)
+    if now is not None and then is not None and (
+            _same_folder(now, then) or not _missing_batches(now, split)):
+        return os.fspath(now)  # (its batches are checked as a --data folder's)
+    if now is None and then is None:
+        return None
+    if then is None:
+        raise FileNotFoundError(
+            f"--resume {out}: it trained on the embedded CIFAR-10 sample, and without --data "
+            f"the data would now come from {now} (${ENV_VAR} or the cache folder); unset "
+            f"${ENV_VAR} (or move the cache folder away) to resume it")
+    # (read from the state file: one short line, printable)
+    shown = "".join(c if c.isprintable() else "?" for c in " ".join(then.split())[:200])
+    where = ("is no longer there (moved or deleted?); put it back, or name where it is now"
+             if not _is_dir(then) else f"is no longer the default (that is "
+             f"{now or 'the embedded sample'} now); name it")
+    raise FileNotFoundError(f"--resume {out}: the CIFAR-10 folder it trained on without --data "
+                            f"(${ENV_VAR}'s or the cache folder), {shown}, {where} with "
+                            "--data DIR")
+
+
+def _same_folder(now: Path, then: str) -> bool:
+    """`then` (an absolute path saved in the state) is `now`'s folder, by any spelling."""
+    if os.path.abspath(now) == then:
+        return True
+    try:
+        return os.path.samefile(now, then)
+    except (OSError, ValueError):  # (one is not there; a name too long, a NUL in it)
+        return False
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except (OSError, ValueError):  # (a name too long for the system: a forged state's)
+        return False
 
 
 def _missing_batches(root: Path, split: str) -> list[str]:

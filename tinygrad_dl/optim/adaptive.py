@@ -3,6 +3,7 @@ gradients: the course's AdaGrad, PyTorch's Adagrad, Adam, AdamW and RMSprop."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -238,6 +239,19 @@ class RMSprop(Optimizer):
         super().__init__(params, lr, alpha=float(alpha), eps=float(eps),
                          weight_decay=float(weight_decay), momentum=float(momentum),
                          centered=bool(centered), maximize=bool(maximize))
+
+    def load_state_dict(self, d: dict[str, Any]) -> None:
+        # the older state ("v", "gbar", "b") kept no step count: the updates never read one
+        # (they go on bit for bit as an uninterrupted run's), but "step" now counts from the
+        # load, not from the run's start as torch's would: said, not made up
+        states = d.get("state") if isinstance(d, dict) else None
+        old = isinstance(states, (list, tuple)) and any(
+            isinstance(s, dict) and "v" in s and "step" not in s for s in states)
+        super().load_state_dict(d)
+        if old:
+            warnings.warn("RMSprop.load_state_dict: the state was saved before RMSprop kept a "
+                          "step count (keys 'v', 'gbar', 'b'); the updates are the same, but "
+                          "state 'step' counts from this load", stacklevel=2)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # (a string given in a group failed in the comparison, naming neither RMSprop nor it)

@@ -353,10 +353,14 @@ class Optimizer:
             )
         merged = [self._loaded_group(i, g, saved)
                   for i, (g, saved) in enumerate(zip(self.param_groups, groups))]
+        # (an older key's buffer refused under the name the file holds: "'exp_avg' has shape"
+        # named a key that was not in it, "'m'" was)
+        named = {new: f"{old!r} (now {new!r})" for old, new in self.state_renames.items()}
         state = _ParamStates(
-            ({k: _state_array(who, i, k, v, p.data)
+            ({k: _state_array(who, i, named.get(k, repr(k)) if k not in s else repr(k), v,
+                              p.data)
               if isinstance(v, np.ndarray) and not (k in self.state_counters and v.ndim == 0)
-              else self._state_number(i, k, v)
+              else self._state_number(i, k, v, named.get(k) if k not in s else None)
               for k, v in self._renamed(i, s).items()}
              for i, (s, p) in enumerate(zip(d["state"], self.params))),
             who=who)
@@ -379,11 +383,12 @@ class Optimizer:
                              "and the new name of one buffer; keep one")
         return {self.state_renames.get(k, k): v for k, v in s.items()}
 
-    def _state_number(self, i: int, key: Any, v: Any) -> Any:
+    def _state_number(self, i: int, key: Any, v: Any, shown: str | None = None) -> Any:
         """A loaded state value that is not an array: a step counter a whole number >= 0, any
         other a finite real number (None where the optimizer keeps one), else one line; a
         list or a string failed in the next step() (or, a negative count, gave NaN weights)."""
         who = f"{type(self).__name__}.load_state_dict"
+        shown = repr(key) if shown is None else shown  # (an older name: as the file has it)
         real = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
             v, (bool, np.bool_))
         if key in self.state_counters:
@@ -393,13 +398,13 @@ class Optimizer:
             whole = isinstance(n, (int, np.integer)) or (
                 isinstance(n, (float, np.floating)) and math.isfinite(n) and float(n).is_integer())
             if not (whole and not isinstance(n, (bool, np.bool_)) and n >= 0):
-                raise ValueError(f"{who}: parameter {i}'s step count {key!r} must be a whole "
+                raise ValueError(f"{who}: parameter {i}'s step count {shown} must be a whole "
                                  f"number >= 0, got {type(v).__name__} {v!r:.40}")
             return int(n)
         if v is None and self.state_none_ok:
             return v
         if not (real and math.isfinite(v)):
-            raise ValueError(f"{who}: parameter {i}'s state {key!r} must be an array or a "
+            raise ValueError(f"{who}: parameter {i}'s state {shown} must be an array or a "
                              f"finite number, got {type(v).__name__} {v!r:.40}")
         return v
 
@@ -464,7 +469,7 @@ def _copy(v: Any) -> Any:
     return v.copy() if isinstance(v, np.ndarray) else v
 
 
-def _state_array(who: str, i: int, key: str, v: np.ndarray, param: np.ndarray) -> np.ndarray:
+def _state_array(who: str, i: int, shown: str, v: np.ndarray, param: np.ndarray) -> np.ndarray:
     """A loaded state buffer (momentum, moments: each shaped as its parameter) as a copy in
     the parameter's dtype, as PyTorch casts it: a float64 buffer from a float64 run loaded
     into a float32 model would otherwise mix dtypes in every later update (lr v computed in
@@ -472,9 +477,9 @@ def _state_array(who: str, i: int, key: str, v: np.ndarray, param: np.ndarray) -
     here, in one line, not later by NumPy's broadcasting (or not at all, where it
     broadcasts)."""
     if v.shape != param.shape:
-        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {key!r} has shape "
+        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {shown} has shape "
                          f"{v.shape}, the parameter {param.shape}")
     if v.dtype.kind not in "fc":
-        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {key!r} has dtype "
+        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {shown} has dtype "
                          f"{v.dtype}, not a floating-point one")
     return np.array(v, dtype=param.dtype, copy=True, subok=False)  # (np.matrix: a plain array)

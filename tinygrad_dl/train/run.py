@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.data import resolve_data_dir
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.optim import Optimizer
 
@@ -173,6 +174,10 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
     run_info = {"model": model, "params": dict(params or {}), "seed": seed,
                 "data": _path_or_none(data), "text": _path_or_none(text),
                 "checkpoint_every": checkpoint_every}  # (None: the model's default)
+    if data is None and cls.loop is Loop.MINIBATCH:  # the folder the default data is, for a
+        # resume to check that the default still is it (None: the embedded sample)
+        root = resolve_data_dir(None)
+        run_info["data_dir"] = None if root is None else os.path.abspath(root)
     t0 = time.perf_counter()
     for n in notes:
         _note(print_fn, n)
@@ -258,12 +263,13 @@ def _path_or_none(source: Any) -> str | None:
 
 
 def check_resume(resume: str | os.PathLike[str], model: str, params: dict[str, Any] | None,
-                 seed: int | None) -> tuple[dict[str, Any], Any, Any] | None:
+                 seed: int | None) -> tuple[dict[str, Any], Any, Any, dict[str, Any]] | None:
     """Refuse (ValueError) a resume of `resume` whose model, seed or settings contradict the
     interrupted run's, before anything is printed or written: the CLI calls it before its
     "resuming" line, which came before the refusal. A state that is not there (or not readable)
     is left to run_training, which says why (None). Else the run's params, and the data and
-    text paths it trained on (None: its default), for the caller to check they are still there."""
+    text paths it trained on (None: its default), for the caller to check they are still there,
+    and the saved run's record (its "data_dir": the folder its default data was)."""
     path = stage_dir(resume) / STATE_FILE
     if not path.is_file():
         return None
@@ -272,7 +278,7 @@ def check_resume(resume: str | os.PathLike[str], model: str, params: dict[str, A
     except (OSError, ValueError):
         return None
     _, ran, _, data, text = _resumed_args(state, model, params, seed, None, None)
-    return _legacy_batching(state["loop"], ran), data, text
+    return _legacy_batching(state["loop"], ran), data, text, state["run"]
 
 
 def _resumed_args(state: dict[str, Any], model: str, params: dict[str, Any] | None,

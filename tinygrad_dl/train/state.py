@@ -161,6 +161,7 @@ SCHEMA = {
     "run": {"model": str, "params": dict, "seed": int, "data": (str, type(None)),
             "text": (str, type(None)), "sizes?": {"*": int}, "seconds?": float,
             "data_sha256?": (str, type(None)),  # absent in states saved before 2026-12-03
+            "data_dir?": (str, type(None)),  # the default data's folder (None: the sample)
             "checkpoint_every?": (int, type(None))},  # absent before 2026-12-03 (the default)
     "optim": {"type": str, "lr": float, "hyper": dict, "param_groups?": [dict],
               "scalars": [dict]},
