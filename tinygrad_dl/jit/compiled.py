@@ -314,7 +314,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
     called: set[int] = set()  # those a called backward sent one: only they may hold terms (D)
     leaf = {int(k): t for k, t in step.leaves}
     kept: dict[int, str] = {}  # leaf key -> the name of its kept-array slot (`_reuse`)
-    factors: dict[tuple[int, str], str] = {}  # (concatenation, factor) -> its local
+    factors: dict[tuple[Any, ...], str] = {}  # (concatenation, rows, factor) -> its local
     # a register's transpose that several written-out backwards read (an RNN step's
     # `g.dot(W.T)`, MatMul's): one view, made where first read, in a local of its own
     flips = Counter(int(op.args[int(p)]) for op in step.order
@@ -330,12 +330,16 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
         into = None if into is None else into.__get__(ctx)
         inline = op.inline if into is None else None
         if inline is not None and op.factor is not None:  # g times rows of the factor,
-            c, start, stop, f = op.factor  # computed over the concatenation where first read
-            q = factors.get((c, f))
+            c, span, start, stop, f = op.factor  # computed over rows `span` of the
+            q = factors.get((c, span, f))  # concatenation (None: all) where first read
             if q is None:
-                q = factors[c, f] = f"r{w.spare}"
+                q = factors[c, span, f] = f"r{w.spare}"
                 w.spare += 1
-                w(1, f"{q} = {bound(w, f, type(op.backward.__self__)).format(w.reg(c))}")
+                h = w.reg(c)
+                if span is not None:  # (only the rows of values whose factor eager computes)
+                    w(1, f"{q} = {h}[{span[0]}:{span[1]}]")
+                    h = q
+                w(1, f"{q} = {bound(w, f, type(op.backward.__self__)).format(h)}")
             inline = (f"g * {q}[{start}:{stop}]",)
         for p in sorted(set(FLIP.findall(" ".join(inline or ())))) if op.args else ():
             r = int(op.args[int(p)])

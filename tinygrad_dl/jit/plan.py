@@ -96,10 +96,11 @@ class BackwardOp(NamedTuple):
     # needs no gradient), what each gradient its backward returns is checked against at
     # replay as `engine.Pending.run` checks it (`compiled._check`); None for ours
     shapes: tuple[tuple[int, ...] | None, ...] | None = None
-    # (the register of a concatenation of its value, its rows' start and stop, its
-    # `rowwise_factor`): `inline` read as g times those rows of the factor, computed once
-    # over the concatenation (`plan_choices.factor_rows`); None: `inline` as it is
-    factor: tuple[int, int, int, str] | None = None
+    # (the register of a concatenation of its value, the rows (lo, hi) of it the factor is
+    # computed over or None for all, its rows' start and stop in those, its
+    # `rowwise_factor`): `inline` read as g times its rows of the factor, computed once over
+    # those rows of the concatenation (`plan_choices.factor_rows`); None: `inline` as it is
+    factor: tuple[int, tuple[int, int] | None, int, int, str] | None = None
 
 
 class Backward(NamedTuple):

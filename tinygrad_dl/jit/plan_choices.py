@@ -120,39 +120,73 @@ def written_forwards(rec: Recording, modes: list[int], inline: dict[Any, Any], i
 
 def factor_rows(rec: Recording, modes: list[int], inline: dict[Any, Any],
                 direct: dict[int, tuple[int, ...]], cache: dict[Any, Any]
-                ) -> dict[int, tuple[int, int, int, str]]:
-    """Op -> (the register of a concatenation its value is rows of, their start and stop, its
-    `rowwise_factor`), where every backward that reaches it writes it out as its
-    `same_shape_backward`, `g * (factor)`, the factor an elementwise function of its value
-    (`factor_agrees`) read from its own register (`direct`: a written-out forward), and its
-    value is rows of a `Concatenate` along axis 0 whose value replay computes, in that
-    concatenation's dtype (an RNN's hidden states: H = concatenate([h_1, ..., h_T])).
-    Replay then computes the factor once over the concatenation and each op's gradient is
-    g times its rows: the same bits, one NumPy pass for T steps' three calls each."""
+                ) -> dict[int, tuple[int, tuple[int, int] | None, int, int, str]]:
+    """Op -> (the register of a concatenation its value is rows of, the rows (lo, hi) of it
+    the factor is computed over (None: all), the op's start and stop in those rows, its
+    `rowwise_factor`),
+    where every backward that reaches it writes it out as its `same_shape_backward`,
+    `g * (factor)`, the factor an elementwise function of its value (`factor_agrees`) read
+    from its own register (`direct`: a written-out forward), and its value is rows of a
+    `Concatenate` along axis 0 whose value replay computes before the first backward that
+    reaches the op, in that concatenation's dtype (an RNN's hidden states: H =
+    concatenate([h_1, ..., h_T])). Replay then computes the factor once over rows lo:hi of
+    the concatenation, a run of such ops' values and nothing else (another piece's factor,
+    x*x of a large x, could warn where eager computes nothing), and each op's gradient is g
+    times its rows: the same bits, one NumPy pass for T steps' three calls each."""
     exprs: dict[int, set[Any]] = {}
     for (_, i), v in inline.items():
         exprs.setdefault(i, set()).add(v)
-    out: dict[int, tuple[int, int, int, str]] = {}
+    at: dict[int, int] = {}  # op -> its place in the events; -> the first backward reaching it
+    first: dict[int, int] = {}
+    for e, ev in enumerate(rec.events):
+        if type(ev) is BackwardRecord:
+            for v in ev.order:
+                first.setdefault(int(v.key), e)
+        else:
+            at.setdefault(ev, e)
+    out: dict[int, tuple[int, tuple[int, int] | None, int, int, str]] = {}
     for c, op in enumerate(rec.ops):
         shape, dtype = getattr(op.out, "shape", None), getattr(op.out, "dtype", None)
         if (op.fn is not Concatenate or modes[c] != FULL or set(op.params) - {"axis"}
-                or is_dynamic(op.params.get("axis")) or shape is None or not len(shape)):
+                or is_dynamic(op.params.get("axis")) or shape is None or not len(shape)
+                or c not in at):
             continue
         axis = static(op.params.get("axis", 0))
         if type(axis) is not int or axis % len(shape):
             continue
-        start = 0
+        start, run, runs = 0, [], []  # (op, start, stop, factor) of consecutive pieces
         for src in op.sources:
             rows = _shape(rec, src)
             if rows is None or len(rows) != len(shape):
                 break
-            k, stop = src.ref if src.kind == OUT else None, start + rows[0]
-            f = None if k is None or k in out or direct.get(k) != (k,) or _dtype(
-                rec, src) != dtype else factor_agrees(rec.ops[k].fn, dtype, cache)
-            if f is not None and exprs.get(k) == {(f"g * ({f})",)}:
-                out[k] = (c, start, stop, f)
-            start = stop
+            k = src.ref if src.kind == OUT and _dtype(rec, src) == dtype else None
+            f = None if k is None else out[k][4] if k in out else _factor(
+                rec, k, c, dtype, (at, first, direct, exprs), cache)
+            if run and run[0][3] != f:  # the run so far ends here
+                runs.append(run)
+                run = []
+            if f is not None:
+                run.append((k, start, start + rows[0], f))
+            start += rows[0]
+        runs.append(run)
+        for each in runs:
+            lo, hi = (each[0][1], each[-1][2]) if each else (0, 0)
+            span = None if (lo, hi) == (0, shape[0]) else (lo, hi)
+            for k, a, b, f in each:
+                if k not in out:  # (a value met twice reads its first rows)
+                    out[k] = (c, span, a - lo, b - lo, f)
     return out
+
+
+def _factor(rec: Recording, k: int, c: int, dtype: Any, where: tuple[Any, ...],
+            cache: dict[Any, Any]) -> str | None:
+    """Op k's `rowwise_factor` where `factor_rows` may read it from concatenation c's rows
+    (`where`: its events' places, first backwards' places, `direct` and written backwards)."""
+    at, first, direct, exprs = where
+    if direct.get(k) != (k,) or at[c] > first.get(k, -1):
+        return None
+    f = factor_agrees(rec.ops[k].fn, dtype, cache)
+    return f if f is not None and exprs.get(k) == {(f"g * ({f})",)} else None
 
 
 def index_rows(rec: Recording, k: int, cache: dict[Any, Any]
