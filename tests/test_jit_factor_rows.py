@@ -16,7 +16,7 @@ from test_jit_inline import twin_runs  # (one helper: eager and jitted from one 
 from tinygrad_dl import Tensor, ops
 from tinygrad_dl import functional as F
 from tinygrad_dl.jit import jit
-from tinygrad_dl.jit.declared import factor_agrees
+from tinygrad_dl.jit.declared import factor_agrees, joins
 from tinygrad_dl.models import CharRNN
 from tinygrad_dl.ops.elementwise import Tanh
 from tinygrad_dl.optim import SGD
@@ -212,3 +212,20 @@ def test_a_transpose_several_steps_read_is_made_once(steps):
     if made:
         assert len(re.findall(rf"^ +x = g\.dot\({made[0]}\)$", src, re.M)) == steps - 1
         assert "g.dot(r" in src and not re.search(r"g\.dot\(r\d+\.T\)", src)
+
+
+def test_only_an_op_that_joins_its_inputs_as_declared_is_read_by_rows():
+    """`joins_along`: the op's own, and np.concatenate's value on a sample; a subclass
+    with its own forward (here: its inputs reversed) is not trusted."""
+    class Reversed(ops.Concatenate):
+        def forward(ctx, *xs, axis=0):
+            return super().forward(*xs[::-1], axis=axis)
+
+    class Claims(ops.Stack):  # declares it, but stacks
+        joins_along = "axis"
+    assert joins(ops.Concatenate, {}) == "axis"
+    assert joins(Reversed, {}) is None and joins(Claims, {}) is None
+    assert joins(ops.Stack, {}) is None
+    W, A, h0 = weights(steps=3)
+    _, src = twin_runs(rnn(W, A, h0, 3, lambda hs: Reversed.apply(*hs, axis=0)), (W, A), ())
+    assert not ROWS.findall(src), src

@@ -21,7 +21,9 @@ rows' add. A declaration is trusted only where it holds:
 - a `rowwise_factor` (Tanh's: its backward is `g * (factor)`, the factor a function of its
   value `{0}`) is what its `same_shape_backward` multiplies g by, and gives on a stack of
   rows what it gives on each row alone, bit for bit (`factor_agrees`): a replay computes it
-  once over a concatenation of such values and reads rows.
+  once over a concatenation of such values and reads rows, where the concatenation's op
+  declares `joins_along` (its value is its inputs joined along that parameter) as its own
+  and gives np.concatenate's bits on a small sample (`joins`).
 """
 
 from __future__ import annotations
@@ -277,4 +279,23 @@ def factor_agrees(cls: type, dtype: Any, cache: dict[Any, Any]) -> str | None:
     except Exception:  # noqa: BLE001  (when in doubt, each op computes its own)
         ok = False
     cache[key] = f if ok else None
+    return cache[key]
+
+
+def joins(cls: type, cache: dict[Any, Any]) -> str | None:
+    """The parameter `cls` declares it joins its inputs along (`joins_along`), where the
+    declaration is its own and its forward gives np.concatenate's value, bit for bit, on two
+    small pieces along axis 0 and along axis 1; else None. Cached per class."""
+    key = ("joins", cls)
+    if key not in cache:
+        name = declared(cls, "joins_along", "forward")
+        try:
+            rng = np.random.default_rng(0)
+            xs = (rng.standard_normal((1, 3)), rng.standard_normal((2, 3)))
+            ok = type(name) is str and all(
+                same(cls().forward(*parts, **{name: axis}), np.concatenate(parts, axis=axis))
+                for axis, parts in ((0, xs), (1, (xs[0].T, xs[1].T))))
+        except Exception:  # noqa: BLE001  (when in doubt, no rows are read from its value)
+            ok = False
+        cache[key] = name if ok else None
     return cache[key]

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ops import Concatenate
-from .declared import agrees, declared, factor_agrees, forward_saves, rows_agree, saves_inputs, used
+from .declared import (
+    agrees,
+    declared,
+    factor_agrees,
+    forward_saves,
+    joins,
+    rows_agree,
+    saves_inputs,
+    used,
+)
 from .record import Recording
 from .record_types import (
     ARRAY,
@@ -123,16 +131,16 @@ def factor_rows(rec: Recording, modes: list[int], inline: dict[Any, Any],
                 ) -> dict[int, tuple[int, tuple[int, int] | None, int, int, str]]:
     """Op -> (the register of a concatenation its value is rows of, the rows (lo, hi) of it
     the factor is computed over (None: all), the op's start and stop in those rows, its
-    `rowwise_factor`),
-    where every backward that reaches it writes it out as its `same_shape_backward`,
-    `g * (factor)`, the factor an elementwise function of its value (`factor_agrees`) read
-    from its own register (`direct`: a written-out forward), and its value is rows of a
-    `Concatenate` along axis 0 whose value replay computes before the first backward that
-    reaches the op, in that concatenation's dtype (an RNN's hidden states: H =
-    concatenate([h_1, ..., h_T])). Replay then computes the factor once over rows lo:hi of
-    the concatenation, a run of such ops' values and nothing else (another piece's factor,
-    x*x of a large x, could warn where eager computes nothing), and each op's gradient is g
-    times its rows: the same bits, one NumPy pass for T steps' three calls each."""
+    `rowwise_factor`), where every backward that reaches it writes it out as its
+    `same_shape_backward`, `g * (factor)`, the factor an elementwise function of its value
+    (`factor_agrees`) read from its own register (`direct`: a written-out forward), and its
+    value is rows of a concatenation along axis 0 (an op that `joins`, `Concatenate`) whose
+    value replay computes before the first backward that reaches the op, in that
+    concatenation's dtype (an RNN's hidden states: H = concatenate([h_1, ..., h_T])).
+    Replay then computes the factor once over rows lo:hi of the concatenation, a run of such
+    ops' values and nothing else (another piece's factor, x*x of a large x, could warn where
+    eager computes nothing), and each op's gradient is g times its rows: the same bits, one
+    NumPy pass for T steps' three calls each."""
     exprs: dict[int, set[Any]] = {}
     for (_, i), v in inline.items():
         exprs.setdefault(i, set()).add(v)
@@ -147,11 +155,12 @@ def factor_rows(rec: Recording, modes: list[int], inline: dict[Any, Any],
     out: dict[int, tuple[int, tuple[int, int] | None, int, int, str]] = {}
     for c, op in enumerate(rec.ops):
         shape, dtype = getattr(op.out, "shape", None), getattr(op.out, "dtype", None)
-        if (op.fn is not Concatenate or modes[c] != FULL or set(op.params) - {"axis"}
-                or is_dynamic(op.params.get("axis")) or shape is None or not len(shape)
+        name = joins(op.fn, cache)
+        if (name is None or modes[c] != FULL or list(op.params) != [name]
+                or is_dynamic(op.params[name]) or shape is None or not len(shape)
                 or c not in at):
             continue
-        axis = static(op.params.get("axis", 0))
+        axis = static(op.params[name])
         if type(axis) is not int or axis % len(shape):
             continue
         start, run, runs = 0, [], []  # (op, start, stop, factor) of consecutive pieces

@@ -125,6 +125,10 @@ class Transpose(Function):
 
 
 class Concatenate(Function):
+    # for a jit replay: its value is its inputs joined along this parameter, their values
+    # each its rows (jit/declared.py `joins`): Tanh's factor is computed once over them
+    joins_along = "axis"
+
     def forward(ctx, *xs, axis=0):
         out = np.concatenate(xs, axis=axis)
         ctx.axis = axis % out.ndim
