@@ -83,6 +83,7 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
             raise TypeError("pad() got both pad_width= and pad=: NumPy's and PyTorch's names "
                             "for the widths; pass one")
         pad_width = tuple(pad)
+        given = len(pad_width) // 2  # (the axes PyTorch's tuple names: torch's crop rules)
         if len(pad_width) == 2 and np.ndim(as_tensor_of(x).data) >= 2:
             pad_width += (0, 0)  # (the last axis only: PyTorch's reading, unambiguous here)
     elif pad_width is None:
@@ -98,6 +99,8 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
         constant_values = 0.0
     fill = one_name("pad", constant_values, "constant_values", value, "value", 0.0)
     widths = np.asarray(pad_width)
+    if pad is None:
+        given = widths.size // 2 if widths.ndim == 1 else 0
     if widths.ndim == 1 and widths.size % 2:  # (1,): NumPy's every axis, an error to PyTorch
         w = tuple(widths.tolist())
         raise ValueError(
@@ -114,12 +117,13 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
         raise ValueError(
             f"pad(x, ({a}, {b})) of a {x.ndim}-D tensor: NumPy pads every axis by ({a}, {b}), "
             f"PyTorch only the last; write (({a}, {b}),) * x.ndim for NumPy's or "
-            f"((0, 0),) * (x.ndim - 1) + (({a}, {b}),) for PyTorch's")
+            f"pad=({a}, {b}) for PyTorch's" + (
+                "" if min(a, b) < 0 else f" (or ((0, 0),) * (x.ndim - 1) + (({a}, {b}),))"))
     if _PAD_MODES[mode] == "constant":
         if widths.ndim == 1:  # PyTorch's flat spelling: a negative width crops (NumPy's raise)
             x, pad_width = _crop(x, pad_width)
         return Pad.apply(x, pad_width=pad_width, value=fill)
-    return _pad_by_index(x, pad_width, _PAD_MODES[mode], widths.ndim == 1)
+    return _pad_by_index(x, pad_width, _PAD_MODES[mode], given if widths.ndim == 1 else 0)
 
 
 def _crop(x: Tensor, pad_width: Any) -> tuple[Tensor, Any]:
@@ -143,9 +147,10 @@ _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
               "circular": "wrap", "wrap": "wrap"}
 
 
-def _pad_by_index(x: Tensor, pad_width: Any, mode: str, crop: bool = False) -> Tensor:
+def _pad_by_index(x: Tensor, pad_width: Any, mode: str, crop: int = 0) -> Tensor:
     """np.pad's "reflect", "edge" and "wrap" modes as one index_select per padded axis; crop
-    (PyTorch's flat spelling): negative widths crop, as torch's."""
+    (PyTorch's flat spelling: the number of (before, after) pairs it gave, 0 for NumPy's):
+    negative widths crop, as torch's."""
     try:
         widths = np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))
     except ValueError:
@@ -155,7 +160,7 @@ def _pad_by_index(x: Tensor, pad_width: Any, mode: str, crop: bool = False) -> T
         raise ValueError(f"pad: widths must be integers, got {pad_width!r}")
     start, pairs = x, widths.tolist()
     if crop and min(map(min, pairs)) < 0:  # (on lists: no NumPy call on the common path)
-        _crop_checks(tuple(x.shape), pairs, mode)
+        _crop_checks(tuple(x.shape), pairs, mode, crop)
         if mode == "wrap":  # torch's circular pad crops first, then wraps what is left
             x, pairs = _crop(x, widths)
     for axis, (before, after) in enumerate(pairs):
@@ -182,19 +187,25 @@ def _pad_by_index(x: Tensor, pad_width: Any, mode: str, crop: bool = False) -> T
     return x if x is not start else Pad.apply(x, pad_width=0)  # a new tensor, as torch's
 
 
-def _crop_checks(shape: tuple[int, ...], widths: list[list[int]], mode: str) -> None:
-    """torch's limits on negative widths in "reflect", "replicate" and "circular" modes: at
-    least one entry left ("circular": none, but no more cropped than there is), and circular
-    wraps only the entries the crop leaves (torch reads uninitialized memory or raises)."""
+def _crop_checks(shape: tuple[int, ...], widths: list[list[int]], mode: str, given: int) -> None:
+    """torch's limits on negative widths in "reflect", "replicate" and "circular" modes
+    (given: how many of the last axes PyTorch's flat tuple named). "reflect" and "replicate",
+    torch's rule: no axis cropped below 0 entries, and not every named axis to 0 (one
+    cropped to 0 beside another that keeps entries gives an empty tensor, as torch's);
+    "circular": no more cropped than there is, and it wraps only the entries the crop leaves
+    (torch reads uninitialized memory or raises)."""
     name = {"reflect": "reflect", "edge": "replicate", "wrap": "circular"}[mode]
+    named = range(len(shape) - given, len(shape))
     for axis, ((before, after), n) in enumerate(zip(widths, shape)):
         if min(before, after) >= 0:
             continue
         left = n - max(-before, 0) - max(-after, 0)
-        if mode != "wrap" and n + before + after < 1:
-            raise ValueError(f"pad: mode {name!r} with widths ({before}, {after}) leaves no "
-                             f"entries on dim {axis} of shape {shape} (torch raises too "
-                             "unless another padded dim keeps entries: then an empty tensor)")
+        if mode != "wrap" and (n + before + after < 0 or all(
+                shape[a] + sum(widths[a]) < 1 for a in named)):
+            raise ValueError(f"pad: mode {name!r} with widths ({before}, {after}) leaves "
+                             f"{n + before + after} entries on dim {axis} of shape {shape} "
+                             "(torch's rule: none below 0, and at least one padded dim keeps "
+                             "entries; then an empty tensor)")
         if mode == "wrap" and left < 0:
             raise ValueError(f"pad: mode 'circular' with widths ({before}, {after}) crops more "
                              f"than the {n} entries of dim {axis} of shape {shape}")

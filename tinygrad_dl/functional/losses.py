@@ -297,7 +297,9 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
 
     Written as p y softplus(-x) + (1 - y) softplus(x): softplus never overflows, and a
     confident right answer (x = -20 with y = 0, x = 20 with y = 1) keeps its tiny loss and
-    gradient (sigmoid(x) - y when p = 1) where (1 - y) x + softplus(-x) cancels to 0.
+    gradient (sigmoid(x) - y when p = 1) where (1 - y) x + softplus(-x) cancels to 0; a
+    logit of -inf with y > 0 costs inf (torch 2.13's NaN), and an infinite target gives NaN
+    (inf - inf; torch's gives +-inf): documented differences (docs/ops.md).
     """
     who = "binary_cross_entropy_with_logits"
     x, y = _same_shape(input, target, who)

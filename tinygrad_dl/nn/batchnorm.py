@@ -26,7 +26,8 @@ _UNSET: Any = object()  # (a keyword not given: PyTorch's momentum=None means so
 
 
 class BatchNorm1d(Module):
-    """Batch normalization over the rows, then scale and shift: gamma * x_hat + beta.
+    """Batch normalization over the rows, then scale and shift: gamma * x_hat + beta (torch's
+    (N, C, L) input too: each channel over its N * L values).
     `weight` and `bias` are PyTorch's names for gamma and beta (a torch state dict loads).
 
     Training: x_hat = (x - mu) / sqrt(v + eps) with the batch mean mu and the biased batch
@@ -137,7 +138,10 @@ class BatchNorm1d(Module):
     def forward(self, x: Tensor) -> Tensor:
         xs = x.data.shape if type(x) is Tensor else x.shape  # (.data: once per step)
         if len(xs) != 2 or xs[1] != self.d:
-            raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}), got {x.shape}")
+            if len(xs) == 3 and xs[1] == self.d:  # (torch's (N, C, L))
+                return self._forward_ncl(x)
+            raise ValueError(f"BatchNorm1d({self.d}): expected input (n, {self.d}) or (n, "
+                             f"{self.d}, L), got {tuple(x.shape)}")
         if self.eps <= 0 and (self.training or self.eps < 0 or self.running_mean is None):
             # (torch's F.batch_norm's: the batch's statistics, eval() without running ones too)
             raise ValueError(f"{type(self).__name__}: eps must be positive during training "
@@ -159,6 +163,22 @@ class BatchNorm1d(Module):
             return batch_norm(x, gamma, beta, self.eps)
         return batch_norm(x, gamma, beta, self.eps, training=False,
                           mean=self.running_mean, var=self.running_var)
+
+    def _forward_ncl(self, x: Any) -> Tensor:
+        """torch's (N, C, L) input: the N * L positions of each channel as rows, as
+        BatchNorm2d's pixels (contiguous out, as torch's)."""
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        n, c, length = x.shape
+        if (self.training or self.running_mean is None) and n * length == 1:
+            # (torch's words, the input's shape: the op's would name a row; evaluation
+            # without running statistics uses the batch's, as training: torch raises too)
+            raise ValueError(f"BatchNorm1d({self.d}): expected more than 1 value per channel "
+                             f"in training mode, got input of shape {tuple(x.shape)}")
+        rows = x.permute(0, 2, 1).reshape(n * length, c)
+        # (BatchNorm1d's own forward, not self.forward: a subclass's forward that calls
+        # super().forward(x) would run twice, as BatchNorm2d's super().forward(rows))
+        out = BatchNorm1d.forward(self, rows)
+        return out.reshape(n, length, c).permute(0, 2, 1).contiguous()
 
     torch_names = {"gamma": "weight", "beta": "bias"}
     weight = torch_alias("gamma")
