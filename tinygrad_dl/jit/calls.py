@@ -29,6 +29,7 @@ import numpy as np
 
 from ..autograd import FunctionCtx
 from ..engine import Function
+from ..tensor import Tensor
 from .bindings import STREAMS, attribute_reads, entries, read_globals, user_code
 from .opcodes import unread
 
@@ -39,11 +40,12 @@ class StepCalls:
     """The profile hook of one recorded call (see the module's docstring)."""
 
     __slots__ = ("step", "prev", "user", "codes", "calls", "unread", "drew", "legacy", "ops",
-                 "inside", "buffers", "written", "user_ops", "exact")
+                 "inside", "buffers", "written", "user_ops", "exact", "params")
 
     def __init__(self, step: Any, prev: Any,
                  buffers: dict[int, tuple[np.ndarray, bytes]] | None = None,
-                 exact: bool = False) -> None:
+                 exact: bool = False,
+                 params: dict[int, tuple[np.ndarray, bytes]] | None = None) -> None:
         self.step = step  # the step's own code object (bindings reads it already)
         self.prev = prev  # a profiler that was set: called on
         self.user: dict[Any, bool] = {}  # code -> is it the user's
@@ -67,6 +69,10 @@ class StepCalls:
         # the step's Python changed (between ops, not inside one: BatchNorm's running means)
         self.buffers = {} if buffers is None else buffers
         self.written: set[int] = set()
+        # a parameter's array (a Tensor with grad it reaches): its values as the call began,
+        # compared once, at the end (`Recording.finish`), not between ops: replay redoes no
+        # write into a parameter, whoever makes it (param_arrays refuses one after an op's read)
+        self.params = {} if params is None else params
         self.user_ops = False  # did a user's op's method run (it may draw from the stream)
         self.exact = exact  # compare the stream op by op (the last recording ran a user's op)
 
@@ -157,12 +163,10 @@ class StepCalls:
             at = obj
             for k in path:
                 at = _peek(at, k)
-                if type(at) is np.ndarray:
+                if type(at) is np.ndarray or isinstance(at, Tensor):  # (a Tensor: its array)
                     found.append(at)
                     break
-        for a in found:
-            if type(a) is np.ndarray and id(a) not in self.buffers and a.nbytes <= WATCHED:
-                self.buffers[id(a)] = (a, fingerprint(a))
+        note(found, self.buffers, self.params)
 
     @staticmethod
     def _globals(code: Any, g: dict[str, Any], reads: Any) -> list[tuple[Any, Any, Any, str]]:
@@ -216,6 +220,25 @@ def _peek(obj: Any, k: Any) -> Any:
 def _owner(g: dict[str, Any]) -> Any:
     """What `entries` takes for the module of a function with globals `g`."""
     return types.SimpleNamespace(__module__=g.get("__name__"))
+
+
+def note(arrays: Any, buffers: dict[int, tuple[np.ndarray, bytes]],
+         params: dict[int, tuple[np.ndarray, bytes]]) -> None:
+    """Note the values of these arrays (made before the step) in `buffers`, compared between
+    ops; a Tensor's array too (read from its slot: no property of a subclass runs), in
+    `params` where the Tensor requires grad (a parameter: compared at the end alone; between
+    ops, a model's weights would be copied at every op of a recording)."""
+    for a in arrays:
+        box = buffers
+        if isinstance(a, Tensor):
+            box = params if _GRAD(a) else buffers
+            a = _DATA(a)
+        if type(a) is np.ndarray and id(a) not in box and a.nbytes <= WATCHED:
+            box[id(a)] = (a, fingerprint(a))
+
+
+_DATA = Tensor.data.__get__  # (Tensor's slots: plain reads)
+_GRAD = Tensor.requires_grad.__get__
 
 
 def fingerprint(a: np.ndarray) -> bytes:

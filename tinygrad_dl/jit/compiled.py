@@ -504,10 +504,15 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: 
 
 def _deferring(w: Writer, expr: str) -> bool:
     """Whether `expr` (bound) is one call of a class whose instances wait in D (`defers`):
-    its value is such a term at every run, whatever the registers hold."""
+    its value is such a term at every run, whatever the registers hold. Only a class made as
+    tuple's or object's `__new__` and `type.__call__` make it: one whose `__new__` (or
+    metaclass) may hand back something else (a plain array, another class's term) goes
+    through `_add`, which treats the value by its type, as the engine does."""
     m = re.match(r"(\w+)\(", expr)
     cls = w.env.get(m.group(1)) if m else None
-    if not (isinstance(cls, type) and getattr(cls, "defers", False) is True):
+    if not (isinstance(cls, type) and getattr(cls, "defers", False) is True
+            and cls.__new__ in (tuple.__new__, object.__new__)
+            and type(cls).__call__ is type.__call__):
         return False
     depth = 0
     for i, c in enumerate(expr):

@@ -25,7 +25,7 @@ from numpy.lib.array_utils import byte_bounds
 
 from ..tensor import Tensor
 from .bindings import DRAWS, bindings
-from .calls import WATCHED, StepCalls, fingerprint
+from .calls import StepCalls, fingerprint, note
 from .grads import GradWatch
 from .guards import ModuleGuard, is_module
 from .opcodes import unread, why
@@ -123,6 +123,7 @@ class Recording(EngineHooks):
         # constants: one an op reads whose values the call changed was written by the
         # step's Python (`Yoh[:] = 0; Yoh[rows, y] = 1`), which replay would not redo
         self.before: dict[int, tuple[np.ndarray, bytes]] = {}
+        self.params: dict[int, tuple[np.ndarray, bytes]] = {}  # (a parameter's: `note`)
         self.calls: StepCalls | None = None  # the profile hook of the call (`call`)
         self.user_ops = False  # a user's op ran (in the last recording, before the call)
 
@@ -167,7 +168,7 @@ class Recording(EngineHooks):
                 return fn(*args, **kwargs)
             prev.disable()
             prev = None
-        calls = self.calls = StepCalls(code, prev, self.before, self.user_ops)
+        calls = self.calls = StepCalls(code, prev, self.before, self.user_ops, self.params)
         sys.setprofile(calls)
         try:
             return fn(*args, **kwargs)
@@ -228,9 +229,7 @@ class Recording(EngineHooks):
         """Note the values of these arrays (made before the step: a buffer the step names, the
         last recording's constants) as the call begins: `StepCalls` compares them between
         ops, `finish` refuses a constant the step's Python wrote."""
-        for a in arrays:
-            if type(a) is np.ndarray and id(a) not in self.before and a.nbytes <= WATCHED:
-                self.before[id(a)] = (a, fingerprint(a))
+        note(arrays, self.before, self.params)  # (a Tensor the step names: its array)
 
     def made_from_another(self, a: np.ndarray, x: np.ndarray) -> bool:
         """Whether view `a` (argument x's memory) may have been made from another argument:
@@ -290,13 +289,24 @@ class Recording(EngineHooks):
                           "redo the write; build the mask with ops (where, *, comparisons)")
         self.masks = []
         written = set() if self.calls is None else self.calls.written
+        read = set()
         for c in self.constants():  # a buffer made before the step, written by its Python
+            read.add(id(c.array))
             if id(c.array) in written and not c.literal:
                 self.fail("its Python writes into an array made before the step that an op "
                           f"reads ({_shape(c.array)}: buf[:] = X * 2, then Tensor(buf)), "
                           "which replay would not redo; pass it in as an argument, or use "
                           "ops that take what it is made from (F.cross_entropy(z, y))")
-        self.before, self.calls = {}, None
+        for k in written - read:  # one no op reads: a counter, a log, a module's buffer
+            a = self.before[k][0]  # (`hist[i] += 1`, `self.count[0] += 1`, `B.data[:] = v`)
+            self.fail(f"its Python writes into an array made before the step that no op "
+                      f"reads ({_shape(a)}: hist[0] += 1, self.count[0] += 1 or "
+                      "B.data[:] = v), which replay would not redo; write it outside the "
+                      "jitted function, or keep it in an op")
+        for a, seen in self.params.values():  # a parameter's array, written before (or
+            if fingerprint(a) != seen:  # without) an op's read: `W.data[0] += 1`, then W
+                self.fail(_REBOUND)
+        self.before, self.params, self.calls = {}, {}, None
         self.check_grads(self.grads.written())
         self.grads = GradWatch()
         for g in self.modules.values():
