@@ -265,7 +265,7 @@ def _stepped(cls: Any, **kw: Any) -> tuple[nn.Module, Any]:
     (lambda d: (d.pop("param_groups"), d.pop("lr")), "neither 'param_groups' nor an 'lr'"),
     (lambda d: (d.pop("param_groups"), d.__setitem__("hyper", 3)), "nor an 'lr' and a dict"),
     (lambda d: d["state"][0].__setitem__("exp_avg", d["state"][0]["exp_avg"].tolist()),
-     "state 'exp_avg' must be an array or a finite number, got list"),
+     "state 'exp_avg' must be an array shaped as the parameter, got list"),
     (lambda d: d["state"][0].__setitem__("step", -1), "step count 'step' must be a whole number"),
     (lambda d: d["state"][0].__setitem__("step", 1.5), "step count 'step' must be a whole number"),
     (lambda d: d["state"][0].__setitem__("step", "3"), "step count 'step' must be a whole number"),

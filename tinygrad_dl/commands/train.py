@@ -164,12 +164,14 @@ def _check_resumed_inputs(args: argparse.Namespace, out: Path, ran: dict[str, An
         _check_inputs(args, p, sequence)
         return
     gone = "is no longer there (moved or deleted?)"
-    if sequence and not Path(text).is_file():
-        what, flag = f"the text it trained on, {text}, {gone}", "--text FILE"
+    # (the saved paths, read from the state file, as a forged one may be: a 100,000-character
+    # name or a NUL raised from is_dir() ("cannot write /x/aaa..."), a newline split the line)
+    if sequence and not _is_file(text):
+        what, flag = f"the text it trained on, {_shown(text)}, {gone}", "--text FILE"
     elif not sequence and (missing := _missing_batches(Path(data), p["split"])):
-        if Path(data).is_dir():  # (a folder still there said "no longer there")
+        if _is_dir(data):  # (a folder still there said "no longer there")
             gone = f"no longer holds {', '.join(missing)}"
-        what, flag = f"the CIFAR-10 folder it trained on, {data}, {gone}", "--data DIR"
+        what, flag = f"the CIFAR-10 folder it trained on, {_shown(data)}, {gone}", "--data DIR"
     else:
         return
     raise FileNotFoundError(f"--resume {out}: {what}; put it back, or name where it is now "
@@ -194,8 +196,7 @@ def _default_data_then(out: Path, then: str | None, split: str) -> str | None:
             f"--resume {out}: it trained on the embedded CIFAR-10 sample, and without --data "
             f"the data would now come from {now} (${ENV_VAR} or the cache folder); unset "
             f"${ENV_VAR} (or move the cache folder away) to resume it")
-    # (read from the state file: one short line, printable)
-    shown = "".join(c if c.isprintable() else "?" for c in " ".join(then.split())[:200])
+    shown = _shown(then)
     where = ("is no longer there (moved or deleted?); put it back, or name where it is now"
              if not _is_dir(then) else f"is no longer the default (that is "
              f"{now or 'the embedded sample'} now); name it")
@@ -214,17 +215,29 @@ def _same_folder(now: Path, then: str) -> bool:
         return False
 
 
-def _is_dir(path: str) -> bool:
+def _shown(path: Any) -> str:
+    """A path read from a state file (as a forged one may be), as one short printable line."""
+    return "".join(c if c.isprintable() else "?" for c in " ".join(str(path).split())[:200])
+
+
+def _is_dir(path: str | os.PathLike[str]) -> bool:
     try:
         return Path(path).is_dir()
     except (OSError, ValueError):  # (a name too long for the system: a forged state's)
         return False
 
 
+def _is_file(path: str | os.PathLike[str]) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # (as _is_dir's)
+        return False
+
+
 def _missing_batches(root: Path, split: str) -> list[str]:
     """The CIFAR-10 files a run on `split` reads that `root` does not hold (all: no folder)."""
     needed = [*(TRAIN_FILES if split == "all" else TRAIN_FILES[:2]), "test_batch", "batches.meta"]
-    return needed if not root.is_dir() else [f for f in needed if not (root / f).is_file()]
+    return needed if not _is_dir(root) else [f for f in needed if not (root / f).is_file()]
 
 
 def _missing_folders(folder: Path) -> list[Path]:

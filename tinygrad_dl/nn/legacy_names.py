@@ -109,7 +109,9 @@ class SyncBatchNorm(BatchNorm1d):
         order = (0,) + tuple(range(2, len(shape))) + (1,)
         rows = x.permute(*order).reshape(int(np.prod((shape[0],) + rest)), self.d)
         back = (0, len(shape) - 1) + tuple(range(1, len(shape) - 1))
-        return super().forward(rows).reshape((shape[0],) + rest + (self.d,)).permute(*back)
+        # (contiguous, as torch's and BatchNorm2d's: `bn(x).view(N, -1)` warned and copied)
+        return super().forward(rows).reshape((shape[0],) + rest + (self.d,)).permute(
+            *back).contiguous()
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:

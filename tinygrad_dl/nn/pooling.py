@@ -191,8 +191,6 @@ class _Pad(Module):
                 k, "(left, right, top, bottom, front, back)")
             raise ValueError(f"{who}: padding must be an integer or {sides} integers, got "
                              f"{padding!r}")
-        if self.mode != "constant" and min(widths) < 0:
-            raise ValueError(f"{who}: padding must be >= 0, got {tuple(widths)}")
         self.padding = tuple(int(w) for w in widths)
 
     def forward(self, x: Any) -> Tensor:
@@ -203,6 +201,12 @@ class _Pad(Module):
         if len(shape) not in ranks:
             axes = {1: "W", 2: "H, W"}.get(k, "D, H, W")
             raise ValueError(f"{who}: expected input (N, C, {axes}) or (C, {axes}), got {shape}")
+        if self.mode != "constant":  # (F.pad's: a negative width crops, as torch's)
+            try:
+                return pad(x, pad=self.padding, mode=self.mode)
+            except ValueError as e:  # F.pad's words, under the layer's name
+                raise ValueError(f"{who}: {str(e).removeprefix('pad: ')} (padding "
+                                 f"{self.padding}, input {shape})") from None
         pairs = [tuple(self.padding[2 * j:2 * j + 2]) for j in range(k)][::-1]  # first axis 1st
         if min(self.padding) < 0:  # constant mode's crops: slices of the negative sides
             cut = tuple(slice(max(-a, 0), n - max(-b, 0))
@@ -213,13 +217,7 @@ class _Pad(Module):
             x = x[(slice(None),) * (len(shape) - k) + cut]
             pairs = [(max(a, 0), max(b, 0)) for a, b in pairs]
         widths = ((0, 0),) * (len(shape) - k) + tuple(pairs)
-        if self.mode == "constant":
-            return pad(x, widths, value=self.value)  # (a new tensor, never x or a view of it)
-        try:
-            return pad(x, widths, mode=self.mode)
-        except ValueError as e:  # F.pad's words, under the layer's name
-            raise ValueError(f"{who}: {str(e).removeprefix('pad: ')} (padding "
-                             f"{self.padding})") from None
+        return pad(x, widths, value=self.value)  # (a new tensor, never x or a view of it)
 
     def extra_repr(self) -> str:
         return f"{self.padding}"
@@ -251,7 +249,8 @@ class ConstantPad2d(_ConstantPad):
 
 class ReflectionPad1d(_Pad):
     """`ReflectionPad1d(padding)`: the last axis of (N, C, W) or (C, W) mirrored at each end,
-    the edge not repeated (F.pad's mode "reflect"); each width below the axis's length."""
+    the edge not repeated (F.pad's mode "reflect"); each width below the axis's length; a
+    negative width crops that end (F.pad's rule, as torch's)."""
 
     mode = "reflect"
 
@@ -265,7 +264,8 @@ class ReflectionPad2d(ReflectionPad1d):
 
 class ReplicationPad1d(_Pad):
     """`ReplicationPad1d(padding)`: the edge value repeated at each end of the last axis of
-    (N, C, W) or (C, W) (F.pad's mode "replicate"); the gradient of the edge adds up."""
+    (N, C, W) or (C, W) (F.pad's mode "replicate"); the gradient of the edge adds up; a
+    negative width crops that end (F.pad's rule, as torch's)."""
 
     mode = "replicate"
 

@@ -221,7 +221,8 @@ class BatchNorm3d(BatchNorm1d):
                              f"got {tuple(shape)}")
         n, c, d, h, w = shape
         rows = as_tensor_of(x).permute(0, 2, 3, 4, 1).reshape(n * d * h * w, c)
-        return super().forward(rows).reshape(n, d, h, w, c).permute(0, 4, 1, 2, 3)
+        # (contiguous, as torch's and BatchNorm2d's: `bn(x).view(N, -1)` warned and copied)
+        return super().forward(rows).reshape(n, d, h, w, c).permute(0, 4, 1, 2, 3).contiguous()
 
 
 class InstanceNorm3d(InstanceNorm2d):

@@ -30,6 +30,9 @@ class Adadelta(Optimizer):
     foreach, capturable and differentiable are taken only at their defaults (None, False).
     """
 
+    state_keys = ("square_avg", "acc_delta", "step")
+    state_arrays = frozenset({"square_avg", "acc_delta"})
+
     def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
                  eps: float = 1e-6, weight_decay: float = 0.0, foreach: bool | None = None, *,
                  capturable: bool = False, maximize: bool = False,
@@ -81,6 +84,9 @@ class Rprop(Optimizer):
     foreach, capturable and differentiable are taken only at their defaults (None, False).
     PyTorch does not check step_sizes; here 0 <= min <= max is required.
     """
+
+    state_keys = ("prev", "step_size", "step")
+    state_arrays = frozenset({"prev", "step_size"})
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2,
                  etas: tuple[float, float] = (0.5, 1.2),
@@ -135,6 +141,9 @@ class ASGD(Optimizer):
     (float32 unless torch.set_default_dtype(torch.float64)), which rounds them. PyTorch does
     not check lambd, alpha and t0; here each must be a finite number >= 0.
     """
+
+    state_keys = ("step", "eta", "mu", "ax")
+    state_arrays = frozenset({"ax"})
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0.0,

@@ -28,6 +28,9 @@ class Adamax(BetasOptimizer):
     foreach, differentiable and capturable are taken only at their defaults (None, False).
     """
 
+    state_keys = ("exp_avg", "exp_inf", "step")
+    state_arrays = frozenset({"exp_avg", "exp_inf"})
+
     def __init__(self, params: Iterable[Any], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, foreach: bool | None = None, *,
@@ -67,6 +70,9 @@ class NAdam(BetasOptimizer):
     mu_product is a Python float here; torch keeps it as a tensor of its default dtype
     (float32 unless torch.set_default_dtype(torch.float64)), which rounds it.
     """
+
+    state_keys = ("exp_avg", "exp_avg_sq", "mu_product", "step")
+    state_arrays = frozenset({"exp_avg", "exp_avg_sq"})
 
     # (a group saved before the key existed: torch's __setstate__ gives it False)
     saved_defaults = {**BetasOptimizer.saved_defaults, "decoupled_weight_decay": False}
@@ -122,6 +128,9 @@ class RAdam(BetasOptimizer):
 
     foreach, capturable and differentiable are taken only at their defaults (None, False).
     """
+
+    state_keys = ("exp_avg", "exp_avg_sq", "step")
+    state_arrays = frozenset({"exp_avg", "exp_avg_sq"})
 
     # (a group saved before the key existed: torch's __setstate__ gives it False)
     saved_defaults = {**BetasOptimizer.saved_defaults, "decoupled_weight_decay": False}

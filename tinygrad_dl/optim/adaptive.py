@@ -25,6 +25,8 @@ from .optimizer import Optimizer
 class AdaGrad(Optimizer):
     """The course's AdaGrad: m += g^2; theta -= lr * g / sqrt(m + eps)."""
 
+    state_keys, state_arrays = ("m",), frozenset({"m"})
+
     def __init__(self, params: Iterable[Any], lr: float = 0.1, eps: float = 1e-8) -> None:
         super().__init__(params, lr, eps=float(eps))
 
@@ -56,6 +58,8 @@ class Adagrad(Optimizer):
     already, so only their defaults (None, False) are taken, as is differentiable=False (steps
     are never recorded).
     """
+
+    state_keys, state_arrays = ("sum", "step"), frozenset({"sum"})
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
@@ -106,6 +110,9 @@ class Adam(BetasOptimizer):
 
     The one home of the Adam update: AdamW below is this class with the decay decoupled.
     """
+
+    state_keys = ("exp_avg", "exp_avg_sq", "step")
+    state_arrays = frozenset({"exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
 
     state_renames = {"m": "exp_avg", "v": "exp_avg_sq", "t": "step", "v_max": "max_exp_avg_sq"}
     saved_defaults = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False}
@@ -227,6 +234,9 @@ class RMSprop(Optimizer):
     "gbar", "b" load). A group saved before maximize existed loads with False, as torch's.
     """
 
+    state_keys = ("square_avg", "step")
+    state_arrays = frozenset({"square_avg", "grad_avg", "momentum_buffer"})
+
     state_renames = {"v": "square_avg", "gbar": "grad_avg", "b": "momentum_buffer"}
     saved_defaults = {"maximize": False, "momentum": 0.0, "centered": False}
 
@@ -252,6 +262,12 @@ class RMSprop(Optimizer):
             warnings.warn("RMSprop.load_state_dict: the state was saved before RMSprop kept a "
                           "step count (keys 'v', 'gbar', 'b'); the updates are the same, but "
                           "state 'step' counts from this load", stacklevel=2)
+
+    def _check_state_keys(self, i: int, saved: dict[str, Any], s: dict[str, Any],
+                          named: dict[str, str], optional: tuple[str, ...] = ()) -> None:
+        # (the older state, "v" and no "step": loads, warned above)
+        old = ("step",) if "v" in saved and "step" not in saved else ()
+        super()._check_state_keys(i, saved, s, named, optional + old)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # (a string given in a group failed in the comparison, naming neither RMSprop nor it)

@@ -60,6 +60,15 @@ class Optimizer:
     # whether its other numbers may be None (LBFGS's before its first iteration)
     state_counters: tuple[str, ...] = ("t", "step")
     state_none_ok = False
+    # what a parameter's state holds once stepped (torch's names): state_keys, all together
+    # (the first step creates them at once), state_arrays, buffers shaped as the parameter
+    # wherever present (state_keys' and the optional ones: amsgrad's, momentum's). A loaded
+    # state lacking one (exp_avg without step: a KeyError in the next step(); step without
+    # exp_avg: the step count silently restarted at 0) or holding a number as a buffer
+    # (exp_avg = 0.5: never updated, every step read the same 0.5) is refused by
+    # load_state_dict in one line; an empty state ({}) starts anew, as torch's
+    state_keys: tuple[str, ...] = ()
+    state_arrays: frozenset[str] = frozenset()
     # state keys this library wrote before it took torch's names (old: torch's), renamed by
     # load_state_dict, so an older state dict or training checkpoint still resumes
     state_renames: dict[str, str] = {}
@@ -356,19 +365,40 @@ class Optimizer:
         # (an older key's buffer refused under the name the file holds: "'exp_avg' has shape"
         # named a key that was not in it, "'m'" was)
         named = {new: f"{old!r} (now {new!r})" for old, new in self.state_renames.items()}
+        renamed = [self._renamed(i, s) for i, s in enumerate(d["state"])]
+        for i, (s, r) in enumerate(zip(d["state"], renamed)):
+            self._check_state_keys(i, s, r, named)
         state = _ParamStates(
             ({k: _state_array(who, i, named.get(k, repr(k)) if k not in s else repr(k), v,
                               p.data)
               if isinstance(v, np.ndarray) and not (k in self.state_counters and v.ndim == 0)
               else self._state_number(i, k, v, named.get(k) if k not in s else None)
-              for k, v in self._renamed(i, s).items()}
-             for i, (s, p) in enumerate(zip(d["state"], self.params))),
+              for k, v in r.items()}
+             for i, (s, r, p) in enumerate(zip(d["state"], renamed, self.params))),
             who=who)
         # every check passed: only now is anything written (group dicts updated in place, as
         # a scheduler or the user may hold them)
         for g, m in zip(self.param_groups, merged):
             g.update(m)
         self.state = state
+
+    def _check_state_keys(self, i: int, saved: dict[str, Any], s: dict[str, Any],
+                          named: dict[str, str], optional: tuple[str, ...] = ()) -> None:
+        """Parameter i's loaded state `s` (`saved` under the file's names) holds every one of
+        state_keys (but `optional`) or none, and a buffer of state_arrays wherever it holds
+        one; else one line naming the optimizer, the parameter and the key."""
+        who = f"{type(self).__name__}.load_state_dict"
+        missing = [k for k in self.state_keys if k not in s and k not in optional]
+        if s and missing:
+            raise ValueError(f"{who}: parameter {i}'s state lacks {missing[0]!r} (it holds "
+                             f"{sorted(map(str, saved))}); a stepped state holds "
+                             f"{list(self.state_keys)} together, an empty one starts anew")
+        for k in sorted(self.state_arrays & s.keys()):
+            if not isinstance(s[k], np.ndarray):
+                shown = named.get(k, repr(k)) if k not in saved else repr(k)
+                raise ValueError(f"{who}: parameter {i}'s state {shown} must be an array "
+                                 f"shaped as the parameter, got {type(s[k]).__name__} "
+                                 f"{s[k]!r:.40}")
 
     def _renamed(self, i: int, s: dict[str, Any]) -> dict[str, Any]:
         """A saved parameter state with this library's older key names (SGD's "v", Adam's "m",

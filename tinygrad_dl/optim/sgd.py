@@ -32,6 +32,7 @@ class SGD(Optimizer):
     for them (0, False, False), not the constructor's, as torch's load_state_dict.
     """
 
+    state_arrays = frozenset({"momentum_buffer"})
     state_renames = {"v": "momentum_buffer"}
     saved_defaults = {"dampening": 0.0, "nesterov": False, "maximize": False}
 
