@@ -136,3 +136,19 @@ def test_ordinary_training_steps_do_not_warn():
             opt.zero_grad()
             (w * w).sum().backward()
             opt.step()
+
+
+@pytest.mark.parametrize("edit", ["replace", "reverse"])
+def test_a_params_list_edited_in_place_to_the_same_length_is_refused(edit):
+    """The check compares each entry by identity (no Tensor == runs), not only the length."""
+    a, b = _w((2,)), _w((2,))
+    opt = optim.SGD([a, b], lr=1.0, momentum=0.9)
+    a.grad, b.grad = np.full(2, 100.0), np.ones(2)
+    opt.step()
+    ps = opt.param_groups[0]["params"]
+    if edit == "replace":
+        ps[0] = _w((2,))
+    else:
+        ps.reverse()
+    with pytest.raises(RuntimeError, match=r"the parameters of its groups changed"):
+        opt.step()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Iterable
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -246,21 +247,23 @@ class Optimizer:
         with a group holding a key this optimizer does not read (PyTorch's `betas` written into
         an Adam group, `amsgrad` into SGD's): the edit would change nothing, silently. One set
         difference per group per step."""
+        # (C-level comparisons, no generator per group: this runs every step, right after
+        # a replayed step whose code has pushed this one out of the CPU's caches)
         known = self.defaults.keys() | INTERNAL_KEYS
-        for i, g in enumerate(self.param_groups):
+        groups, added = self.param_groups, self._added
+        for i, g in enumerate(groups):
             lr = g["lr"]
             if type(lr) is not float or not 0.0 <= lr < math.inf:  # (a float in range: as is)
                 g["lr"] = self._edited_lr(who, i, lr)
-            extra = g.keys() - known
-            if extra:
+            if not g.keys() <= known:
+                extra = g.keys() - known
                 raise ValueError(f"{who}: parameter group {i} has key(s) {sorted(extra)} that "
                                  f"{type(self).__name__} does not use"
                                  f"{self._unknown_hint(extra)}; its keys: "
                                  f"{sorted(self.defaults)}")
-        added = self._added
-        if len(added) != len(self.param_groups) or any(
-                len(ps) != len(g["params"]) or any(p is not q for p, q in zip(g["params"], ps))
-                for g, ps in zip(self.param_groups, added)):
+        if len(added) != len(groups) or not all(
+                len(ps) == len(g["params"]) and all(map(is_, g["params"], ps))
+                for g, ps in zip(groups, added)):
             raise RuntimeError(f"{who}: the parameters of its groups changed since they were "
                                "added (a params list edited in place): each parameter's state "
                                "is kept by position and would go to another one; build a new "
