@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -326,6 +327,24 @@ def run(args: argparse.Namespace) -> int:
     # a training run writes its page by default; --render-only writes only what it is asked to
     page = Path(args.page) if args.page else None if args.render_only else results.with_suffix(
         ".md")
+    # one file named twice: `--into F --into F` rendered it twice; `--page F --into F` (or --page
+    # naming --results) replaced F's own text (the results, with --render-only) by the page
+    seen: dict[str, tuple[str, Path]] = {}
+    for flag, path in (("--results", results), ("--page", page),
+                       *(("--into", Path(f)) for f in args.into)):
+        key = _file_key(path) if path is not None else ""
+        if key in seen:
+            was, then = seen[key]
+            if flag == "--page" and args.page is None:  # (the default page: no --page given)
+                raise ValueError(f"--results {results}: the page is written by default to the "
+                                 "results' name with .md, the results file itself; name a "
+                                 "--page FILE, or a --results file not ending in .md")
+            raise ValueError(f"--into {path} given more than once; give it once"
+                             if was == flag == "--into" and str(then) == str(path) else
+                             f"{flag} {path} names the same file as {was} {then}; name "
+                             "another file")
+        if key:
+            seen[key] = flag, path
     for flag, path in (("--results", None if args.render_only else results), ("--page", page)):
         if path is not None and path.is_dir():  # refused now, not after the hours of training
             raise ValueError(f"{flag} {path} is a folder; name a file in it, e.g. "
@@ -382,3 +401,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nper-seed results: {results}" + (f"; page: {page}" if page else "") +
           "".join(f"; table in {f}" for f in args.into), file=sys.stderr)
     return 0
+
+
+def _file_key(path: Path) -> str:
+    """The file `path` names, however spelled (a link, "./F", "d/../F")."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):  # (a NUL in the name: refused where the file is opened)
+        return os.fspath(path)

@@ -30,8 +30,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="model.npz of a char-rnn run")
     p.add_argument("--length", type=nonneg_int, default=1000,
                    help="characters to sample (default 1000; 0 prints the --start text alone)")
-    p.add_argument("--temperature", type=nonneg_float, default=1.0,
-                   help="softmax temperature: < 1 safer, > 1 wilder, 0 greedy (default 1)")
+    p.add_argument("--temperature", type=nonneg_float, default=None,
+                   help="softmax temperature: < 1 safer, > 1 wilder, 0 greedy (default 1; "
+                        "not with --length 0, which samples nothing)")
     p.add_argument("--start", default=None, metavar="TEXT",
                    help="first character(s); default: the first character of the training text")
     p.add_argument("--seed", type=seed, default=None,
@@ -75,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--seed {args.seed} has no effect with --length 0 (no character is "
                          "sampled: the --start text alone is printed); leave out --seed, or "
                          "give a --length > 0")
+    if args.length == 0 and args.temperature is not None:  # (accepted: it changed nothing)
+        raise ValueError(f"--temperature {args.temperature:g} has no effect with --length 0 (no "
+                         "character is sampled: the --start text alone is printed); leave out "
+                         "--temperature, or give a --length > 0")
+    temperature = 1.0 if args.temperature is None else args.temperature
     path = args.checkpoint
     meta, _ = checkpoint.read(path)  # checked as hostile: the file may come from anywhere
     cls = MODELS.get(meta["model"]) if meta["kind"] == "model" else None
@@ -95,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{path}: its extras' start_char {start_char!r:.40} is not text in "
                          "its vocabulary")
     start = args.start if args.start is not None else start_char or chars[0]
-    text = synthesize_text(model, chars, start, args.length, args.temperature,
+    text = synthesize_text(model, chars, start, args.length, temperature,
                            np.random.default_rng(args.seed))
     try:
         sys.stdout.write(text + "\n")

@@ -23,7 +23,7 @@ from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
 from tinygrad_dl.train.outputs import RunFinished, check_new_out, lock_file, stage_dir
-from tinygrad_dl.train.run import check_resume
+from tinygrad_dl.train.run import check_resume, shown
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
 from .args import add_hyper_flags, positive_int, seed
@@ -167,11 +167,11 @@ def _check_resumed_inputs(args: argparse.Namespace, out: Path, ran: dict[str, An
     # (the saved paths, read from the state file, as a forged one may be: a 100,000-character
     # name or a NUL raised from is_dir() ("cannot write /x/aaa..."), a newline split the line)
     if sequence and not _is_file(text):
-        what, flag = f"the text it trained on, {_shown(text)}, {gone}", "--text FILE"
+        what, flag = f"the text it trained on, {shown(text)}, {gone}", "--text FILE"
     elif not sequence and (missing := _missing_batches(Path(data), p["split"])):
         if _is_dir(data):  # (a folder still there said "no longer there")
             gone = f"no longer holds {', '.join(missing)}"
-        what, flag = f"the CIFAR-10 folder it trained on, {_shown(data)}, {gone}", "--data DIR"
+        what, flag = f"the CIFAR-10 folder it trained on, {shown(data)}, {gone}", "--data DIR"
     else:
         return
     raise FileNotFoundError(f"--resume {out}: {what}; put it back, or name where it is now "
@@ -196,12 +196,12 @@ def _default_data_then(out: Path, then: str | None, split: str) -> str | None:
             f"--resume {out}: it trained on the embedded CIFAR-10 sample, and without --data "
             f"the data would now come from {now} (${ENV_VAR} or the cache folder); unset "
             f"${ENV_VAR} (or move the cache folder away) to resume it")
-    shown = _shown(then)
+    was = shown(then)
     where = ("is no longer there (moved or deleted?); put it back, or name where it is now"
              if not _is_dir(then) else f"is no longer the default (that is "
              f"{now or 'the embedded sample'} now); name it")
     raise FileNotFoundError(f"--resume {out}: the CIFAR-10 folder it trained on without --data "
-                            f"(${ENV_VAR}'s or the cache folder), {shown}, {where} with "
+                            f"(${ENV_VAR}'s or the cache folder), {was}, {where} with "
                             "--data DIR")
 
 
@@ -213,11 +213,6 @@ def _same_folder(now: Path, then: str) -> bool:
         return os.path.samefile(now, then)
     except (OSError, ValueError):  # (one is not there; a name too long, a NUL in it)
         return False
-
-
-def _shown(path: Any) -> str:
-    """A path read from a state file (as a forged one may be), as one short printable line."""
-    return "".join(c if c.isprintable() else "?" for c in " ".join(str(path).split())[:200])
 
 
 def _is_dir(path: str | os.PathLike[str]) -> bool:
@@ -256,7 +251,7 @@ def _train(args: argparse.Namespace, params: dict[str, Any]) -> int:
             raise ValueError("--resume DIR continues the run in DIR; leave out --out")
         out = Path(args.resume)
         # a differing flag (--seed, another MODEL) is refused before "resuming" is printed
-        ran = check_resume(out, args.model, params, args.seed)
+        ran = check_resume(out, args.model, params, args.seed, text=args.text)
         if ran is not None:  # so is a --data/--text (the run's own) no longer there
             _check_resumed_inputs(args, out, *ran)
     else:

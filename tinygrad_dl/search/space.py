@@ -173,6 +173,10 @@ def parse_param(text: str) -> ParamSpec:
         low, high = (_number(p.strip(), what, kind) for p in parts)
         if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
             raise ValueError(f"{what}: need LOW < HIGH (finite), got {low} and {high}")
+        if dist == "int" and not (-2**63 <= low and high < 2**63):  # (NumPy's int64 draw said
+            # "high is out of bounds for int64", naming no flag, at the first trial)
+            raise ValueError(f"{what}: int bounds must be 64-bit integers (below 2**63 in "
+                             f"size), got {low} and {high}")
         if dist == "log10" and max(abs(low), abs(high)) > 300:  # 10**400 overflows a float
             raise ValueError(f"{what}: log10 exponents must lie in [-300, 300], got {low:g} "
                              f"and {high:g}")

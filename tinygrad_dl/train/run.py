@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_dl.data import resolve_data_dir
+from tinygrad_dl.data import CharData, load_text, resolve_data_dir
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.optim import Optimizer
 
@@ -263,13 +263,15 @@ def _path_or_none(source: Any) -> str | None:
 
 
 def check_resume(resume: str | os.PathLike[str], model: str, params: dict[str, Any] | None,
-                 seed: int | None) -> tuple[dict[str, Any], Any, Any, dict[str, Any]] | None:
+                 seed: int | None, text: Any = None
+                 ) -> tuple[dict[str, Any], Any, Any, dict[str, Any]] | None:
     """Refuse (ValueError) a resume of `resume` whose model, seed or settings contradict the
     interrupted run's, before anything is printed or written: the CLI calls it before its
     "resuming" line, which came before the refusal. A state that is not there (or not readable)
     is left to run_training, which says why (None). Else the run's params, and the data and
     text paths it trained on (None: its default), for the caller to check they are still there,
-    and the saved run's record (its "data_dir": the folder its default data was)."""
+    and the saved run's record (its "data_dir": the folder its default data was). A char-RNN's
+    text (`text`, else the run's), edited since, is refused here too: it said "resuming" first."""
     path = stage_dir(resume) / STATE_FILE
     if not path.is_file():
         return None
@@ -277,8 +279,22 @@ def check_resume(resume: str | os.PathLike[str], model: str, params: dict[str, A
         state = load_train_state(path)
     except (OSError, ValueError):
         return None
-    _, ran, _, data, text = _resumed_args(state, model, params, seed, None, None)
-    return _legacy_batching(state["loop"], ran), data, text, state["run"]
+    _, ran, _, data, saved = _resumed_args(state, model, params, seed, None, None)
+    if model_class(model).loop is Loop.SEQUENCE and not isinstance(text, CharData):
+        try:  # (read again by the run: ~1 s per 50 MB of text, once per resume)
+            chars = load_text(text if text is not None else saved)
+        except (OSError, ValueError):  # not there, or no text now: the caller or the run says
+            chars = None
+        if chars is not None:
+            source = state["history"].meta.get("data")
+            _check_same_data(state["run"], {"characters": len(chars.text), "vocabulary": chars.K},
+                             chars.fingerprint(), resume, shown(source) if source else None)
+    return _legacy_batching(state["loop"], ran), data, saved, state["run"]
+
+
+def shown(path: Any) -> str:
+    """A path read from a state file (as a forged one may be), as one short printable line."""
+    return "".join(c if c.isprintable() else "?" for c in " ".join(str(path).split())[:200])
 
 
 def _resumed_args(state: dict[str, Any], model: str, params: dict[str, Any] | None,
@@ -431,6 +447,8 @@ def _check_same_data(run: dict[str, Any], sizes: dict[str, int], sha: str | None
     # sample, $TINYGRAD_DL_DATA's folder, the CPython corpus), as its history names it; "the
     # default data" did not say which, and the default may have changed since (the variable)
     was = run.get("data") or run.get("text") or source or "the default data"
+    # (a path read from the state file: a newline in its name split the one-line refusal)
+    was = shown(was)
     # a text with "\r\n" (fewer characters now) or lone "\r" line endings (as many: other ones,
     # or one fewer in the vocabulary)
     crlf = (" (if the text has \\r\\n or \\r line endings: read as \\n now, as open() reads "
