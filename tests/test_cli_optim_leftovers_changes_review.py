@@ -30,6 +30,15 @@ def _interrupted(out):
     assert (stage_dir(out) / STATE_FILE).is_file()
 
 
+def forge_run(out, **changes):
+    """Rewrite the saved run record of the training state in `out` (a forged state file)."""
+    path = stage_dir(out) / STATE_FILE
+    meta, arrays = container.read(path, format=FORMAT, schemas={KIND: SCHEMA},
+                                  what="training state", default_kind=KIND)
+    container.save(path, arrays, {**meta, "run": {**meta["run"], **changes}},
+                   format=FORMAT, kind=KIND)
+
+
 def _resume(out):
     return main(["train", "one-layer", "--resume", str(out), "--no-progress"])
 
@@ -81,11 +90,7 @@ def test_a_forged_data_dir_is_refused_in_one_short_line(tmp_path, no_env, capsys
     out = tmp_path / "run"
     _interrupted(out)
     shutil.rmtree(cache)  # (the default now: the embedded sample)
-    path = stage_dir(out) / STATE_FILE
-    meta, arrays = container.read(path, format=FORMAT, schemas={KIND: SCHEMA},
-                                  what="training state", default_kind=KIND)
-    container.save(path, arrays, {**meta, "run": {**meta["run"], "data_dir": forged}},
-                   format=FORMAT, kind=KIND)
+    forge_run(out, data_dir=forged)
     assert _resume(out) == 2  # (was: 1, "cannot write /x/aaa..." 100 KB; or two lines)
     r = capsys.readouterr()
     assert r.out == "" and r.err.count("\n") == 1 and len(r.err) < 600

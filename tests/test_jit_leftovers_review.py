@@ -103,6 +103,20 @@ def test_a_deferring_class_whose_new_returns_another_type_replays_as_eager(kind)
     assert jitted.replays == 3
 
 
+def five_calls(step, W, shape, use_jit, keep, scale=False):
+    """`step` (jitted where use_jit) on five inputs of `shape`, W.grad cleared before each:
+    `keep(result)` of each call, taken right after it, the warnings given, the replays."""
+    f = jit(step) if use_jit else step
+    out = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(5):
+            W.grad = None
+            x = np.random.default_rng(i).standard_normal(shape)
+            out.append(keep(f(x * (1 + i) if scale else x)))
+    return out, [str(w.message) for w in caught], getattr(f, "replays", 0)
+
+
 # ---- 2. rrelu ---------------------------------------------------------------------------------
 def _rrelu_runs(use_jit, training):
     W = Tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
@@ -114,15 +128,8 @@ def _rrelu_runs(use_jit, training):
         (y * y).sum().backward()
         return y.detach()
 
-    f = jit(step) if use_jit else step
-    out = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for i in range(5):
-            W.grad = None
-            y = f(np.random.default_rng(i).standard_normal((6, 4)))
-            out.append((y.data.tobytes(), W.grad.tobytes()))
-    return out, [str(w.message) for w in caught], getattr(f, "replays", 0)
+    return five_calls(step, W, (6, 4), use_jit,
+                      lambda y: (y.data.tobytes(), W.grad.tobytes()))
 
 
 @pytest.mark.parametrize("training", [True, False])
@@ -234,17 +241,13 @@ def test_writers_value_reads_and_returned_views_fall_back_or_replay_as_eager():
                     opt.step()
                 return W[0] if form == "view" else W.detach()
 
-            f = jit(step) if use_jit else step
-            held = []
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                for i in range(5):
-                    W.grad = None
-                    held.append(f(np.random.default_rng(i).standard_normal((5, 4)) * (1 + i)))
-                    if form != "opt":
-                        W.data -= 0.1 * W.grad
-            vals = [h.data.tobytes() for h in held] + [W.data.tobytes()]
-            return vals, [str(w.message) for w in caught], getattr(f, "replays", 0)
+            def keep(h):  # (a hand step between the calls, but where opt.step() is inside)
+                if form != "opt":
+                    W.data -= 0.1 * W.grad
+                return h
+
+            held, msgs, replays = five_calls(step, W, (5, 4), use_jit, keep, scale=True)
+            return [h.data.tobytes() for h in held] + [W.data.tobytes()], msgs, replays
 
         want, _, _ = runs(False)
         got, msgs, replays = runs(True)

@@ -12,12 +12,15 @@ import warnings
 
 import numpy as np
 import pytest
-from test_cli_optim_leftovers_changes_review import _interrupted, _resume, no_env  # noqa: F401
+from test_cli_optim_leftovers_changes_review import (  # noqa: F401
+    _interrupted,
+    _resume,
+    forge_run,
+    no_env,
+)
 from test_data import make_fake_cifar
 
-from tinygrad_dl import Tensor, container, nn, optim
-from tinygrad_dl.train.outputs import stage_dir
-from tinygrad_dl.train.state import FORMAT, KIND, SCHEMA, STATE_FILE
+from tinygrad_dl import Tensor, nn, optim
 
 torch = pytest.importorskip("torch")
 
@@ -90,11 +93,7 @@ def test_a_forged_saved_data_path_is_refused_in_one_short_line(tmp_path, no_env,
     out = tmp_path / "run"
     _interrupted(out)
     shutil.rmtree(cache)
-    path = stage_dir(out) / STATE_FILE
-    meta, arrays = container.read(path, format=FORMAT, schemas={KIND: SCHEMA},
-                                  what="training state", default_kind=KIND)
-    container.save(path, arrays, {**meta, "run": {**meta["run"], "data": forged}},
-                   format=FORMAT, kind=KIND)
+    forge_run(out, data=forged)
     assert _resume(out) == 2  # (was: 1, "cannot write /x/aaa..." 100 KB; or two lines)
     r = capsys.readouterr()
     assert r.out == "" and r.err.count("\n") == 1 and len(r.err) < 600
