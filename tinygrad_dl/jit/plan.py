@@ -404,8 +404,11 @@ def _build(out: Returned, regs: dict[int, Any], n: int) -> Any:
         kind, r = ref
         a = (regs[r] if kind == OUT else regs[n + r] if kind == IN
              else r.data if kind == PARAM else r.array)
-        # t.data: an array, also where the op's forward gave a NumPy scalar
-        return Tensor(a) if how is TENSOR else a if kind == IN else np.asarray(a)
+        # t.data: an array, also where the op's forward gave a NumPy scalar (made here: a
+        # loss's scalar through Tensor()'s general conversion cost a microsecond per replay)
+        if how is TENSOR:
+            return Tensor(np.asarray(a) if isinstance(a, np.generic) else a)
+        return a if kind == IN else np.asarray(a)
     if how is VALUE:
         return ref
     items = (_build(x, regs, n) for x in out.items)

@@ -21,14 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine, write_guard
-from ..grad import cleared
+from .. import engine, hooks, write_guard
+from ..grad import GradArray, cleared
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
 # keys a group may hold besides its optimizer's hyperparameters: its parameters, and the rate
 # PyTorch's schedulers (lr_scheduler.LRScheduler, train.fit's schedule) keep as the group's first
 INTERNAL_KEYS = frozenset({"params", "initial_lr"})
+_GRAD_TYPES = (GradArray, np.ndarray)  # what backward stores in .grad (exactly these types)
 
 
 class _ParamStates(list):  # type: ignore[type-arg]
@@ -161,9 +162,11 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (None, PyTorch's default); with
         set_to_none=False zero it in place, as PyTorch does (`grad.cleared`)."""
-        engine.notify_write(f"{type(self).__name__}.zero_grad()")
-        for p in self.params:
-            p.grad = cleared(p.grad, set_to_none)
+        if hooks.active:  # (the name is built only where a recording may read it)
+            engine.notify_write(f"{type(self).__name__}.zero_grad()")
+        for group in self.param_groups:  # (runs every step: no list of params built first)
+            for p in group["params"]:
+                p.grad = None if set_to_none else cleared(p.grad, False)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient, in place, group by group. `closure`
@@ -190,6 +193,14 @@ class Optimizer:
                 if g is None:
                     if p.requires_grad:  # (a frozen one, requires_grad=False, is expected)
                         missing.append(p)
+                    continue
+                d = p.data  # what backward leaves, passing every check below at once (this
+                # runs per parameter per step, after a replayed step that left the CPU's caches
+                # cold): a gradient array of the parameter's shape and float dtype, the
+                # parameter's own array writeable and no view (write_guard.writable returns it)
+                if (type(g) in _GRAD_TYPES and g.shape == d.shape and (gd := g.dtype) is d.dtype
+                        and gd.kind in "fc" and d.base is None and d.flags.writeable):
+                    items.append((d, g, state))
                     continue
                 if not isinstance(g, np.ndarray):  # `p.grad = some_tensor` by hand: NumPy's
                     raise TypeError(  # "does not support ufuncs" named neither step nor .grad
