@@ -32,6 +32,7 @@ class Adadelta(Optimizer):
 
     state_keys = ("square_avg", "acc_delta", "step")
     state_arrays = frozenset({"square_avg", "acc_delta"})
+    state_nonnegative = frozenset({"square_avg", "acc_delta"})
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
                  eps: float = 1e-6, weight_decay: float = 0.0, foreach: bool | None = None, *,
@@ -144,6 +145,9 @@ class ASGD(Optimizer):
 
     state_keys = ("step", "eta", "mu", "ax")
     state_arrays = frozenset({"ax"})
+    # (eta = lr / (1 + lambd lr t)^alpha >= 0, 0 where lr is: a negative one climbed the
+    # loss; mu = 1 / max(1, t - t0) in (0, 1]: 0 froze ax, > 1 overshot it)
+    state_ranges = {"eta": (0.0, False, float("inf")), "mu": (0.0, True, 1.0)}
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0.0,

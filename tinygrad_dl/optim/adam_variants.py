@@ -73,6 +73,10 @@ class NAdam(BetasOptimizer):
 
     state_keys = ("exp_avg", "exp_avg_sq", "mu_product", "step")
     state_arrays = frozenset({"exp_avg", "exp_avg_sq"})
+    state_nonnegative = frozenset({"exp_avg_sq"})
+    # (a product of momentum factors in [0, 1): 1 / mu_next divided by 0, > 1 or < 0 stepped
+    # by a wrong share of the gradient)
+    state_ranges = {"mu_product": (0.0, False, 1.0)}
 
     # (a group saved before the key existed: torch's __setstate__ gives it False)
     saved_defaults = {**BetasOptimizer.saved_defaults, "decoupled_weight_decay": False}
@@ -131,6 +135,7 @@ class RAdam(BetasOptimizer):
 
     state_keys = ("exp_avg", "exp_avg_sq", "step")
     state_arrays = frozenset({"exp_avg", "exp_avg_sq"})
+    state_nonnegative = frozenset({"exp_avg_sq"})
 
     # (a group saved before the key existed: torch's __setstate__ gives it False)
     saved_defaults = {**BetasOptimizer.saved_defaults, "decoupled_weight_decay": False}

@@ -26,6 +26,7 @@ class AdaGrad(Optimizer):
     """The course's AdaGrad: m += g^2; theta -= lr * g / sqrt(m + eps)."""
 
     state_keys, state_arrays = ("m",), frozenset({"m"})
+    state_nonnegative = frozenset({"m"})
 
     def __init__(self, params: Iterable[Any], lr: float = 0.1, eps: float = 1e-8) -> None:
         super().__init__(params, lr, eps=float(eps))
@@ -60,6 +61,7 @@ class Adagrad(Optimizer):
     """
 
     state_keys, state_arrays = ("sum", "step"), frozenset({"sum"})
+    state_nonnegative = frozenset({"sum"})
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
@@ -113,6 +115,7 @@ class Adam(BetasOptimizer):
 
     state_keys = ("exp_avg", "exp_avg_sq", "step")
     state_arrays = frozenset({"exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
+    state_nonnegative = frozenset({"exp_avg_sq", "max_exp_avg_sq"})
 
     state_renames = {"m": "exp_avg", "v": "exp_avg_sq", "t": "step", "v_max": "max_exp_avg_sq"}
     saved_defaults = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False}
@@ -153,6 +156,11 @@ class Adam(BetasOptimizer):
                          weight_decay=float(weight_decay), amsgrad=bool(amsgrad),
                          maximize=bool(maximize),
                          decoupled_weight_decay=bool(decoupled_weight_decay))
+
+    def _required_state(self, group: dict[str, Any]) -> dict[str, str]:
+        # amsgrad's running maximum: a stepped state without it (amsgrad switched on since, or
+        # cut short) starts it at zeros, said by load_state_dict (torch's step: KeyError)
+        return {"max_exp_avg_sq": "amsgrad=True"} if group["amsgrad"] else {}
 
     def _update(self, d: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
@@ -236,6 +244,7 @@ class RMSprop(Optimizer):
 
     state_keys = ("square_avg", "step")
     state_arrays = frozenset({"square_avg", "grad_avg", "momentum_buffer"})
+    state_nonnegative = frozenset({"square_avg"})
 
     state_renames = {"v": "square_avg", "gbar": "grad_avg", "b": "momentum_buffer"}
     saved_defaults = {"maximize": False, "momentum": 0.0, "centered": False}
@@ -268,6 +277,13 @@ class RMSprop(Optimizer):
         # (the older state, "v" and no "step": loads, warned above)
         old = ("step",) if "v" in saved and "step" not in saved else ()
         super()._check_state_keys(i, saved, s, named, optional + old)
+
+    def _required_state(self, group: dict[str, Any]) -> dict[str, str]:
+        # (torch's step: a KeyError where the group's momentum or centered reads a buffer the
+        # loaded state lacks; here it starts at zeros, said by load_state_dict)
+        return {**({"momentum_buffer": f"momentum={group['momentum']}"}
+                   if group["momentum"] > 0 else {}),
+                **({"grad_avg": "centered=True"} if group["centered"] else {})}
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # (a string given in a group failed in the comparison, naming neither RMSprop nor it)

@@ -24,6 +24,8 @@ from .optimizer import Optimizer
 # flat vectors (numel,), the lists of them the history
 _FLAT = ("d", "prev_flat_grad")
 _LISTS = ("old_dirs", "old_stps", "ro")
+# what an iteration reads of the last one (prev_loss is written before it is read)
+_ITER = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad")
 
 
 class LBFGS(Optimizer):
@@ -36,6 +38,11 @@ class LBFGS(Optimizer):
 
     state_counters = ("func_evals", "n_iter")  # (its "t" is a step length, a float)
     state_none_ok = True
+    # (t = lr or a share of it; ro = 1 / y.s and H_diag = y.s / y.y, y.s > 1e-10: a NaN ro
+    # gave NaN weights, H_diag < 0 turned every direction uphill, the run stopped there; 0 is
+    # a run's own: a float32 run going astray underflows H_diag, an overflowed y.s gives ro 0)
+    state_ranges = {"t": (0.0, False, math.inf), "H_diag": (0.0, False, math.inf),
+                    "ro": (0.0, False, math.inf)}
 
     def __init__(self, params: Any, lr: float = 1.0, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
@@ -202,13 +209,18 @@ class LBFGS(Optimizer):
         return out
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
-        """As Optimizer's, with the history checked against the parameters' total size."""
-        state = d.get("state")
+        """As Optimizer's, with the history checked against the parameters' total size, the
+        group's history_size and itself: a state cut short (d without old_dirs: a TypeError
+        naming neither in the next step; a history without n_iter: dropped without a word),
+        lists of unequal lengths (ro longer than old_dirs: a divergent run) or a ro, H_diag
+        or t out of range (a NaN ro: NaN weights; H_diag < 0: ascent) are one line each."""
+        state = d.get("state") if isinstance(d, dict) else None
         if not isinstance(state, (list, tuple)) or not state or not isinstance(state[0], dict):
             raise ValueError("LBFGS.load_state_dict: 'state' must be a non-empty list of dicts")
         n = sum(p.data.size for p in self.params)
         dtype = self.params[0].data.dtype
         own = dict(state[0])
+        self._check_history(own, d)
         for k in _FLAT:
             if own.get(k) is not None:
                 own[k] = _vector(own[k], n, dtype, k)
@@ -218,13 +230,46 @@ class LBFGS(Optimizer):
         # the scalars too, as torch casts its tensors (a float64 ro or H_diag would make the
         # next direction float64: NumPy promotes by a float64 scalar); Python numbers stay
         if own.get("ro") is not None:
-            own["ro"] = [dtype.type(r) for r in own["ro"]]
-        for k in ("t", "H_diag"):
-            if isinstance(own.get(k), (np.floating, np.ndarray)):
-                own[k] = dtype.type(own[k])
+            own["ro"] = [dtype.type(self._state_number(0, "ro", r)) for r in own["ro"]]
         rest = {k: v for k, v in own.items() if k not in (*_FLAT, *_LISTS)}
         super().load_state_dict({**d, "state": [rest, *state[1:]]})
-        self.state[0] = {**own, **self.state[0]}  # (its counters as checked: ints)
+        cast = {k: dtype.type(own[k]) for k in ("t", "H_diag")  # (checked numbers by now)
+                if isinstance(own.get(k), (np.floating, np.ndarray))}
+        self.state[0] = {**own, **self.state[0], **cast}  # (its counters as checked: ints)
+
+    def _check_history(self, own: dict[str, Any], d: dict[str, Any]) -> None:
+        """The iteration's keys all together, present once an iteration ran (n_iter >= 1),
+        the history's three lists of one length, at most the group's history_size."""
+        who = "LBFGS.load_state_dict"
+        n_iter = own.get("n_iter")
+        started = n_iter is not None and self._state_number(0, "n_iter", n_iter) >= 1
+        held = [k for k in _ITER if own.get(k) is not None]
+        if started and len(held) < len(_ITER):
+            missing = next(k for k in _ITER if k not in held)
+            raise ValueError(f"{who}: state lacks {missing!r} (it holds {sorted(map(str, own))}, "
+                             f"n_iter {n_iter}): an iterated state holds {list(_ITER)} together")
+        if held and not started:
+            raise ValueError(f"{who}: state holds the history ({held[0]!r}...) but n_iter "
+                             f"{n_iter!r}, not >= 1: it would be dropped at the next step")
+        if not started:
+            return
+        for k in _LISTS:
+            if not isinstance(own[k], (list, tuple)):
+                raise ValueError(f"{who}: state {k!r} must be a list (one entry per pair of "
+                                 f"the history), got {type(own[k]).__name__}")
+        sizes = [len(own[k]) for k in _LISTS]
+        if len(set(sizes)) != 1:
+            raise ValueError(f"{who}: the history's lists differ in length (old_dirs "
+                             f"{sizes[0]}, old_stps {sizes[1]}, ro {sizes[2]}); one entry per "
+                             "pair in each")
+        groups = d.get("param_groups")  # (the saved group's wins, as Optimizer loads it)
+        saved = groups[0] if isinstance(groups, list) and groups and isinstance(
+            groups[0], dict) else {}
+        history = saved.get("history_size", self.param_groups[0]["history_size"])
+        if isinstance(history, (int, np.integer)) and sizes[0] > history:  # (else: refused
+            # by the group's check) a longer one was never trimmed, each pair kept for good
+            raise ValueError(f"{who}: the history holds {sizes[0]} pairs, more than the "
+                             f"group's history_size {history}")
 
 
 def _copy(v: Any) -> Any:
@@ -236,6 +281,10 @@ def _vector(v: Any, n: int, dtype: np.dtype, key: str) -> np.ndarray:
     if a.shape != (n,):
         raise ValueError(f"LBFGS.load_state_dict: state {key!r} has shape {a.shape}, the "
                          f"parameters' flat size is ({n},)")
+    if a.dtype.kind != "f":  # (strings: NumPy's "could not convert"; complex: its imaginary
+        # part dropped with only NumPy's warning)
+        raise ValueError(f"LBFGS.load_state_dict: state {key!r} has dtype {a.dtype}, not a "
+                         "floating-point one")
     return a.astype(dtype, copy=True)
 
 

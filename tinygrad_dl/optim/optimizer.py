@@ -64,13 +64,22 @@ class Optimizer:
     state_none_ok = False
     # what a parameter's state holds once stepped (torch's names): state_keys, all together
     # (the first step creates them at once), state_arrays, buffers shaped as the parameter
-    # wherever present (state_keys' and the optional ones: amsgrad's, momentum's). A loaded
+    # wherever present (state_keys' and the optional ones: amsgrad's, momentum's; those a
+    # loaded group's settings read, _required_state, present in a stepped state). A loaded
     # state lacking one (exp_avg without step: a KeyError in the next step(); step without
     # exp_avg: the step count silently restarted at 0) or holding a number as a buffer
     # (exp_avg = 0.5: never updated, every step read the same 0.5) is refused by
     # load_state_dict in one line; an empty state ({}) starts anew, as torch's
     state_keys: tuple[str, ...] = ()
     state_arrays: frozenset[str] = frozenset()
+    # buffers that only grow from 0 (second moments, their maxima, sums of squares): a loaded
+    # negative element went through a square root in the next step, NaN weights without a word
+    state_nonnegative: frozenset[str] = frozenset()
+    # the range of a loaded state number (NAdam's mu_product, ASGD's eta and mu): key ->
+    # (low, low excluded, high); each is kept as Python's float, as step() makes it (an
+    # np.float32 one ran the step's scalar arithmetic in float32). Outside it: NaN weights
+    # (mu_product 1 / mu divides by 0) or a wrong run (eta < 0 climbs the loss), no word
+    state_ranges: dict[str, tuple[float, bool, float]] = {}
     # state keys this library wrote before it took torch's names (old: torch's), renamed by
     # load_state_dict, so an older state dict or training checkpoint still resumes
     state_renames: dict[str, str] = {}
@@ -382,19 +391,49 @@ class Optimizer:
         renamed = [self._renamed(i, s) for i, s in enumerate(d["state"])]
         for i, (s, r) in enumerate(zip(d["state"], renamed)):
             self._check_state_keys(i, s, r, named)
+        # (a counter or a ranged number is never a buffer: an array of the parameter's shape
+        # there loaded as one, and t or H_diag stepped element by element without a word)
         state = _ParamStates(
             ({k: _state_array(who, i, named.get(k, repr(k)) if k not in s else repr(k), v,
                               p.data)
-              if isinstance(v, np.ndarray) and not (k in self.state_counters and v.ndim == 0)
+              if isinstance(v, np.ndarray) and k not in self.state_counters
+              and k not in self.state_ranges
               else self._state_number(i, k, v, named.get(k) if k not in s else None)
               for k, v in r.items()}
              for i, (s, r, p) in enumerate(zip(d["state"], renamed, self.params))),
             who=who)
+        for i, (s, r) in enumerate(zip(d["state"], state)):
+            for k in sorted(self.state_nonnegative & r.keys()):
+                # (NaN kept: a diverged run's state, as it was saved)
+                if r[k].dtype.kind == "f" and np.less(r[k], 0).any():
+                    shown = named.get(k, repr(k)) if k not in s else repr(k)
+                    raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {shown} "
+                                     f"holds negative values (min {np.nanmin(r[k]):.3g}): it "
+                                     "only grows from 0, and its square root would be NaN")
+        # a buffer the loaded group's settings read, absent from a stepped state (amsgrad,
+        # RMSprop's momentum or centered switched on in the run since the state was made, as
+        # step() allows, or a state cut short): the next step starts it at zeros, as the run
+        # itself would have (torch's step raises KeyError); said, not refused, so a state this
+        # library saved resumes as it ran
+        owners = [m for m, g in zip(merged, self.param_groups) for _ in g["params"]]
+        lacking = [(i, k, why) for i, (r, m) in enumerate(zip(state, owners)) if r
+                   for k, why in self._required_state(m).items() if k not in r]
+        if lacking:
+            i, k, why = lacking[0]
+            warnings.warn(f"{who}.load_state_dict: parameter {i}'s state lacks {k!r}, which "
+                          f"its group's {why} reads ({len(lacking)} such buffer(s)); the next "
+                          "step starts it at zeros, as a step after that setting was switched "
+                          "on does", RuntimeWarning, stacklevel=2)
         # every check passed: only now is anything written (group dicts updated in place, as
         # a scheduler or the user may hold them)
         for g, m in zip(self.param_groups, merged):
             g.update(m)
         self.state = state
+
+    def _required_state(self, group: dict[str, Any]) -> dict[str, str]:
+        """The buffers the loaded `group`'s settings read besides state_keys, each with the
+        setting that reads it (Adam's max_exp_avg_sq: amsgrad=True) (subclasses)."""
+        return {}
 
     def _check_state_keys(self, i: int, saved: dict[str, Any], s: dict[str, Any],
                           named: dict[str, str], optional: tuple[str, ...] = ()) -> None:
@@ -433,12 +472,22 @@ class Optimizer:
         list or a string failed in the next step() (or, a negative count, gave NaN weights)."""
         who = f"{type(self).__name__}.load_state_dict"
         shown = repr(key) if shown is None else shown  # (an older name: as the file has it)
-        real = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
-            v, (bool, np.bool_))
+        if key in self.state_ranges and not (v is None and self.state_none_ok):
+            # (a 0-d array too: torch's tensor, as a state converted from torch's holds it)
+            lo, open_lo, hi = self.state_ranges[key]
+            n = v.item() if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "iuf" \
+                else v
+            if not (_finite(n) and (lo < n if open_lo else lo <= n) and n <= hi):
+                want = (f"a finite number {'>' if open_lo else '>='} {lo:g}" if hi == math.inf
+                        else f"a number in {'(' if open_lo else '['}{lo:g}, {hi:g}]")
+                raise ValueError(f"{who}: parameter {i}'s state {shown} must be {want}, got "
+                                 f"{type(v).__name__} {v!r:.40}")
+            return float(n)
         if key in self.state_counters:
             # a whole number in any spelling: 3, np.int64(3), 3.0 (torch keeps its step as a
             # float), a 0-d array; they loaded before the check and step the same
-            n = v.item() if isinstance(v, np.ndarray) and v.dtype.kind in "iuf" else v
+            n = v.item() if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "iuf" \
+                else v
             whole = isinstance(n, (int, np.integer)) or (
                 isinstance(n, (float, np.floating)) and math.isfinite(n) and float(n).is_integer())
             if not (whole and not isinstance(n, (bool, np.bool_)) and n >= 0):
@@ -447,7 +496,7 @@ class Optimizer:
             return int(n)
         if v is None and self.state_none_ok:
             return v
-        if not (real and math.isfinite(v)):
+        if not _finite(v):
             raise ValueError(f"{who}: parameter {i}'s state {shown} must be an array or a "
                              f"finite number, got {type(v).__name__} {v!r:.40}")
         return v
@@ -507,6 +556,12 @@ def _plain(v: Any) -> Any:
     if isinstance(v, tuple) and any(isinstance(x, np.generic) for x in v):
         return tuple(_plain(x) for x in v)
     return v
+
+
+def _finite(v: Any) -> bool:
+    """A finite real number, Python's or NumPy's (not a bool)."""
+    return (isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_)) and math.isfinite(v))
 
 
 def _copy(v: Any) -> Any:
