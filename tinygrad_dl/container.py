@@ -27,7 +27,7 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from numpy.lib import format as npy
 from .files import atomic_write, jsonable
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_META_BYTES", "Refused", "check_schema", "check_sizes",
-           "read", "save"]
+           "no_nan", "read", "read_arrays", "save"]
 
 MAX_BYTES = 4 << 30  # the most array bytes a file may ask us to allocate
 MAX_RATIO = 100  # a member may inflate to at most 100x its compressed size (beyond 16 MiB)
@@ -83,15 +83,8 @@ def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
     "kind" existed; `what` names the file in messages ("checkpoint", "training state");
     `refused_versions` maps an old version this caller no longer reads to the reason, given
     before the schema (an old file's keys may differ)."""
-    path = Path(path)
+    path = _regular_file(path, what)
     formats = (format,) if isinstance(format, str) else format
-    if path.is_dir():  # ("checkpoint not found: runs/a" sent the user looking for a folder)
-        raise FileNotFoundError(f"{what} {path} is a folder, not a file: name the file in it")
-    if not path.is_file():
-        if path.exists():  # /dev/null, a FIFO, <(...)'s /dev/fd/N: there, so not "not found"
-            raise ValueError(f"{what} {path} is not a regular file (a device or a pipe): "
-                             "name a saved .npz file")
-        raise FileNotFoundError(f"{what} not found: {path}")
     try:
         if not zipfile.is_zipfile(path):
             raise ValueError(f"not a tinygrad_dl {what} (not an .npz/zip file: truncated or "
@@ -113,12 +106,52 @@ def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
                       if name != META}
     except Refused as e:
         raise ValueError(f"{path}: refused: {e}") from None
-    except (ValueError, OSError, EOFError, KeyError, TypeError, zipfile.BadZipFile,
-            NotImplementedError, RuntimeError, OverflowError, MemoryError) as e:
+    except _READ_ERRORS as e:
         msg = str(e) if isinstance(e, ValueError) and str(e).startswith("not a") else \
             f"not a readable tinygrad_dl {what} ({type(e).__name__}: {e})"
         raise ValueError(f"{path}: {msg}"[:1000]) from None
     return meta, arrays
+
+
+_READ_ERRORS = (ValueError, OSError, EOFError, KeyError, TypeError, zipfile.BadZipFile,
+                NotImplementedError, RuntimeError, OverflowError, MemoryError)
+
+
+def read_arrays(path: str | os.PathLike[str], *, what: str, kinds: str = "biuf",
+                max_bytes: int = MAX_BYTES, names: Collection[str] | None = None
+                ) -> dict[str, np.ndarray]:
+    """The arrays of a plain `.npz` another program wrote (no `__meta__`: e.g. the CIFAR-10
+    sample), with `read`'s member checks made before anything is inflated or allocated: a
+    header claiming more than its member holds, a deflate bomb, more than `max_bytes`, a dtype
+    kind outside `kinds` (object arrays: never). One ValueError naming the file otherwise.
+    `names`: read only these members; others are neither checked nor read (as np.load's lazy
+    keys: an extra pickled entry or a zip tool's __MACOSX/ file in a user's file is no error)."""
+    path = _regular_file(path, what)
+    try:
+        if not zipfile.is_zipfile(path):
+            raise ValueError(f"not an .npz {what} (not a zip file: truncated or corrupt?)")
+        with zipfile.ZipFile(path) as z:
+            infos = _check_members(z, max_bytes, 0, path.stat().st_size, meta=False,
+                                   kinds=kinds, names=names)
+            return {name: _read_member(z, info) for name, info in infos.items()}
+    except Refused as e:
+        raise ValueError(f"{path}: refused: {e}") from None
+    except _READ_ERRORS as e:
+        msg = str(e) if isinstance(e, ValueError) and str(e).startswith("not a") else \
+            f"not a readable .npz {what} ({type(e).__name__}: {e})"
+        raise ValueError(f"{path}: {msg}"[:1000]) from None
+
+
+def _regular_file(path: str | os.PathLike[str], what: str) -> Path:
+    path = Path(path)
+    if path.is_dir():  # ("checkpoint not found: runs/a" sent the user looking for a folder)
+        raise FileNotFoundError(f"{what} {path} is a folder, not a file: name the file in it")
+    if not path.is_file():
+        if path.exists():  # /dev/null, a FIFO, <(...)'s /dev/fd/N: there, so not "not found"
+            raise ValueError(f"{what} {path} is not a regular file (a device or a pipe): "
+                             "name a saved .npz file")
+        raise FileNotFoundError(f"{what} not found: {path}")
+    return path
 
 
 def _header(f: Any, name: str) -> tuple[tuple[int, ...], np.dtype, bool]:
@@ -132,13 +165,18 @@ def _header(f: Any, name: str) -> tuple[tuple[int, ...], np.dtype, bool]:
     return shape, dtype, fortran
 
 
-def _check_members(z: zipfile.ZipFile, max_bytes: int, max_meta: int, size: int
+def _check_members(z: zipfile.ZipFile, max_bytes: int, max_meta: int, size: int, *,
+                   meta: bool = True, kinds: str = "biuf", names: Collection[str] | None = None
                    ) -> dict[str, zipfile.ZipInfo]:
     """Every member's npy header parsed: shape x dtype must match its size, within the limits;
-    its stored bytes must lie inside the file (`size` bytes)."""
+    its stored bytes must lie inside the file (`size` bytes). `meta`: a `__meta__` is required
+    (and no other member may be a string); else members of the dtype `kinds` only. `names`:
+    only the members named so (without ".npy") are checked and returned."""
     total, infos = 0, {}
     for info in z.infolist():
         name = info.filename
+        if names is not None and name.removesuffix(".npy") not in names:
+            continue
         if not name.endswith(".npy") or name[:-4] in infos:
             raise Refused(f"unexpected member {name!r:.80}")
         # zipfile reads a member's stored bytes in one read() of the size its directory claims
@@ -156,7 +194,7 @@ def _check_members(z: zipfile.ZipFile, max_bytes: int, max_meta: int, size: int
         if info.file_size > max(MAX_RATIO * info.compress_size, 16 << 20):
             raise Refused(f"member {name} would inflate {info.compress_size} bytes to "
                           f"{info.file_size} (a deflate bomb?)")
-        is_meta = name == META + ".npy"
+        is_meta = meta and name == META + ".npy"
         if is_meta and info.file_size > max_meta:
             raise Refused(f"its metadata is {info.file_size} bytes, over the {max_meta}-byte "
                           "limit")
@@ -167,8 +205,8 @@ def _check_members(z: zipfile.ZipFile, max_bytes: int, max_meta: int, size: int
         with z.open(info) as f:
             shape, dtype, _ = _header(f, name)
             header = f.tell()
-        kinds = "U" if is_meta else "biuf"
-        if dtype.kind not in kinds or dtype.fields is not None or dtype.subdtype is not None:
+        if (dtype.kind not in ("U" if is_meta else kinds) or dtype.fields is not None
+                or dtype.subdtype is not None):
             raise Refused(f"member {name} has dtype {dtype}")
         if is_meta and shape != ():
             raise Refused(f"member {name} must be one string, has shape {shape}")
@@ -177,7 +215,7 @@ def _check_members(z: zipfile.ZipFile, max_bytes: int, max_meta: int, size: int
             raise Refused(f"member {name} claims shape {shape} {dtype} ({need} bytes) but holds "
                           f"{info.file_size - header}")
         infos[name[:-4]] = info
-    if META not in infos:
+    if meta and META not in infos:
         raise ValueError("not a tinygrad_dl file (no __meta__ entry)")
     return infos
 
@@ -201,14 +239,16 @@ def _parse_meta(a: np.ndarray) -> dict[str, Any]:
     step = np.isin(b, (ord("["), ord("{"))).astype(np.int64) - np.isin(b, (ord("]"), ord("}")))
     if b.size and int(np.cumsum(step).max()) > MAX_DEPTH:
         raise Refused(f"its metadata is nested deeper than {MAX_DEPTH} levels")
-    meta = json.loads(text, parse_constant=_no_nan)
+    meta = json.loads(text, parse_constant=no_nan)
     if not isinstance(meta, dict):
         raise ValueError(f"not a tinygrad_dl file (its metadata is a {type(meta).__name__})")
     return meta
 
 
-def _no_nan(name: str) -> Any:
-    raise Refused(f"meta holds {name}, which is not JSON")
+def no_nan(name: str) -> Any:
+    """json.loads's parse_constant for files we read: NaN, Infinity and -Infinity are no JSON
+    (ours write null), and a NaN taken in compared false with everything: Refused."""
+    raise Refused(f"it holds {name}, which is not JSON (a number that is not finite is null)")
 
 
 # ---- schemas ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tinygrad_dl.container import Refused, check_schema
+from tinygrad_dl.container import Refused, check_schema, no_nan
 from tinygrad_dl.files import StdoutPrinter, atomic_write
 from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.search.render import (
@@ -31,6 +31,7 @@ from tinygrad_dl.search.render import (
     render_page,
     write_between_markers,
 )
+from tinygrad_dl.search.results import finite
 from tinygrad_dl.search.seeds import FORMAT, Comparison, Setting, collect, run_seeds
 from tinygrad_dl.search.trial import resolve_data
 
@@ -202,14 +203,14 @@ def command_line(args: argparse.Namespace) -> str:
 def load_results(path: Path) -> dict[str, Any]:
     """A results file written by this command; ValueError naming it otherwise."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8"), parse_constant=no_nan)
     except FileNotFoundError:
         raise FileNotFoundError(f"--results {path}: no such file (run without --render-only "
                                 "to make it)") from None
     except IsADirectoryError:  # a read of a path the user named, not a failed write
         raise ValueError(f"--results {path} is a folder, not a results file: name the "
                          f"file, e.g. {path / 'results.json'}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, Refused) as e:
         raise ValueError(f"--results {path}: not a results file ({e})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f"--results {path}: not a results file of this version "
@@ -224,6 +225,12 @@ def load_results(path: Path) -> dict[str, Any]:
                 raise Refused(f"settings[{i}].metric must be test_acc or smooth_loss")
             check_schema(st["runs"], [{st["metric"] + "?": _NUM, "*": object}],
                          f"results.settings[{i}].runs")
+            # (an int past a float's range, 1 and 400 zeros, passed as a float: OverflowError)
+            for where, v in [("target", st.get("target")),
+                             *((f"runs[{j}].{k}", r.get(k)) for j, r in enumerate(st["runs"])
+                               for k in (st["metric"], "train_seconds"))]:
+                if v is not None and not finite(v):
+                    raise Refused(f"settings[{i}].{where} is {v!r:.20}, not a finite number")
     except ValueError as e:  # (Refused is one; an unknown model is another)
         raise ValueError(f"--results {path}: not a usable results file ({e}); make it again "
                          "without --render-only") from None

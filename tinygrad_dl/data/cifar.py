@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.container import read_arrays
 from tinygrad_dl.functional import one_hot
 
 from .safe_pickle import UnsafePickleError, load_array_pickle, materialize
@@ -339,15 +340,21 @@ def load_embedded_sample(dtype: Any = np.float64, normalize: bool = True,
     `path` reads another .npz of the same layout (keys x_train..y_test uint8/int64, label_names).
     """
     p = Path(path) if path is not None else _sample_path()
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in SAMPLE_KEYS}
+    fix = "reinstall tinygrad_dl" if path is None else "pass an .npz of the sample's layout"
+    try:  # (np.load allocated what a member's header claims before reading it: 931 GiB)
+        arrays = read_arrays(p, what="CIFAR-10 sample", kinds="biufUS",
+                             names=SAMPLE_KEYS)
     except FileNotFoundError:
+        if path is not None:
+            raise
         raise FileNotFoundError(f"embedded CIFAR-10 sample not found at {p}; reinstall "
                                 f"tinygrad_dl or {how_to_get()}") from None
-    except Exception as e:  # BadZipFile, KeyError, ValueError (pickled object arrays), EOFError
-        raise ValueError(f"{p}: corrupt CIFAR-10 sample ({type(e).__name__}: {e}); "
-                         "reinstall tinygrad_dl") from None
+    except ValueError as e:
+        raise ValueError(f"{e}; {fix}") from None
+    missing = [k for k in SAMPLE_KEYS if k not in arrays]
+    if missing:
+        raise ValueError(f"{p}: the CIFAR-10 sample has no {', '.join(missing)} (it needs "
+                         f"{', '.join(SAMPLE_KEYS)}); {fix}")
     splits = []
     for s in ("train", "val", "test"):
         X, y = arrays[f"x_{s}"], arrays[f"y_{s}"]

@@ -328,7 +328,13 @@ def download_cifar10(
                                 f"{_manual(url, md5, target)}", unfinished=True) from e
         got = md5sum(part)
         if got != md5:
+            with open(part, "rb") as f:  # a login page (hotel Wi-Fi) or a moved URL's page
+                html = f.read(512).lstrip().lower().startswith((b"<!doctype html", b"<html"))
             part.unlink()
+            if html:  # (running it again fetched the same page: not a corrupt transfer)
+                raise DownloadError(f"{url} sent an HTML page, not the archive (a network "
+                                    "login page, or the file moved?); it was deleted: "
+                                    f"{_manual(url, md5, target)}", unfinished=True)
             raise DownloadError(f"the downloaded file is corrupt: MD5 {got}, expected {md5}; "
                                 f"it was deleted, run the same command again", unfinished=True)
         say(f"cifar10: MD5 {md5} verified")

@@ -179,7 +179,11 @@ def check_markers(path: str | os.PathLike[str]) -> str:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"--into {path}: no such file")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:  # (the CLI printed the codec's line, naming no file)
+        raise ValueError(f"--into {path}: not a UTF-8 text file ({e.reason} at byte "
+                         f"{e.start}); name the Markdown page to render into") from None
     b, e = _marker_lines(text)
     if len(b) != 1 or len(e) != 1 or b[0] > e[0]:
         raise ValueError(f"--into {path}: expected one line {BEGIN} and, after it, one line "

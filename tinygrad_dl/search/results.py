@@ -30,8 +30,12 @@ ROW = {"trial": int, "round": int, "status": str, "*": object}
 
 
 def finite(v: Any) -> bool:
-    """A finite int or float, not a bool (JSON's true would otherwise rank as 1.0)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite int or float, not a bool (JSON's true would otherwise rank as 1.0); an int
+    beyond a float's range (a hand-typed 1e400 as digits) is not: isfinite raised on it."""
+    try:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def check_out(out: Path) -> None:
@@ -136,8 +140,10 @@ class ResultStore:
                     if total is not None and r["trial"] >= total:  # would be named best
                         raise Refused(f"row of trial {r['trial']}: this search has {total} "
                                       "trials")
-                    lost = [n for n in names if type(r.get(n)) not in (int, float)]
-                    if lost:  # (the ranges of later rounds are narrowed from these values)
+                    # (the ranges of later rounds are narrowed from these values: a NaN or
+                    # an int past a float's range, 1 and 400 zeros, crashed the summary line)
+                    lost = [n for n in names if not finite(r.get(n))]
+                    if lost:
                         raise Refused(f"row of trial {r['trial']}: no number for "
                                       f"{', '.join(map(str, lost))}")
                     # a finished trial's results: saved rows hold finite numbers or null (NaN

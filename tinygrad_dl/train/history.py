@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..container import check_schema
 from ..files import atomic_write, jsonable
 
 
@@ -81,13 +82,22 @@ class History:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> History:
+        """A History saved by `save`; one ValueError naming `path` for anything else (a
+        hand-edited or foreign file gave AttributeError/TypeError/RecursionError tracebacks)."""
         try:
-            with open(path) as f:
-                return cls.from_dict(json.load(f))
-        except json.JSONDecodeError as e:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+            # (a cell: a number, null, or to_dict's "inf"/"-inf"; float() checks the string)
+            # other top-level keys (a newer version's, a user's note) are left alone, as
+            # from_dict always did; a null meta is an empty one, as from_dict takes it
+            check_schema(doc, {"meta?": (dict, type(None)),
+                               "columns?": {"*": [(float, str, type(None))]}, "*": object},
+                         "history")
+            return cls.from_dict(doc)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
             raise ValueError(f"{path}: not a valid history JSON file ({e})") from None
-        except ValueError as e:  # (from_dict's: ragged columns)
-            raise ValueError(f"{path}: {e}") from None
+        except (ValueError, OverflowError) as e:  # (from_dict's: ragged columns, 1e400 as an
+            raise ValueError(f"{path}: {e}") from None  # int; check_schema's Refused)
 
 
 def _cell(v: Any) -> Any:
