@@ -237,6 +237,18 @@ def file_in_the_way(path: str | os.PathLike[str]) -> Path | None:
     return None
 
 
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """`a` and `b` name one file or folder, however spelled: "./F", "d/../F", a symbolic link,
+    a hard link (two names of one file: only the OS's device and inode say so). Two names of
+    which neither exists yet are the same when they resolve to the same path."""
+    try:
+        if os.path.realpath(a) == os.path.realpath(b):
+            return True
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # (one is not there; a name too long, a NUL in it)
+        return False
+
+
 def write_error(e: OSError, where: Any = None) -> str:
     """An OSError while writing as one line: the path, the OS's words and the errno's name,
     e.g. "cannot write runs/a/model.npz: No space left on device (ENOSPC)"."""

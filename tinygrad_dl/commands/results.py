@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from tinygrad_dl.container import Refused, check_schema, no_nan
-from tinygrad_dl.files import StdoutPrinter, atomic_write
+from tinygrad_dl.files import StdoutPrinter, atomic_write, same_file
 from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.search.render import (
     BEGIN,
@@ -31,7 +30,7 @@ from tinygrad_dl.search.render import (
     render_page,
     write_between_markers,
 )
-from tinygrad_dl.search.results import finite
+from tinygrad_dl.search.results import STORE_FILES, finite
 from tinygrad_dl.search.seeds import FORMAT, Comparison, Setting, collect, run_seeds
 from tinygrad_dl.search.trial import resolve_data
 
@@ -259,10 +258,14 @@ def kept_rows(old: dict[str, Any], redone: set[str]) -> list[dict[str, Any]]:
         if st["name"] in redone:
             continue
         now = current.get(st["name"])
-        if now is None or now.command != st["command"]:
+        if now is None:  # (no --only of its name: redoing it is no way out)
+            raise ValueError(f"--merge: row {st['name']} of the results file is no longer a "
+                             "results row, so it cannot be kept: name another --results, or "
+                             "leave out --merge and --only to redo every row")
+        if now.command != st["command"]:
             raise ValueError(f"--merge: row {st['name']} of the results file was made with "
                              f"`{st['command']}`, which is no longer its command: redo it "
-                             f"(--only {st['name']}) or leave out --merge")
+                             f"(add it to --only) or name another --results")
         rows.append(st)
     return rows
 
@@ -336,12 +339,15 @@ def run(args: argparse.Namespace) -> int:
         ".md")
     # one file named twice: `--into F --into F` rendered it twice; `--page F --into F` (or --page
     # naming --results) replaced F's own text (the results, with --render-only) by the page
-    seen: dict[str, tuple[str, Path]] = {}
+    # (a hard link, two names of one file, too: by the OS's inode, not by the names)
+    seen: list[tuple[str, Path]] = []
     for flag, path in (("--results", results), ("--page", page),
                        *(("--into", Path(f)) for f in args.into)):
-        key = _file_key(path) if path is not None else ""
-        if key in seen:
-            was, then = seen[key]
+        if path is None:
+            continue
+        same = next(((was, then) for was, then in seen if same_file(then, path)), None)
+        if same is not None:
+            was, then = same
             if flag == "--page" and args.page is None:  # (the default page: no --page given)
                 raise ValueError(f"--results {results}: the page is written by default to the "
                                  "results' name with .md, the results file itself; name a "
@@ -350,8 +356,9 @@ def run(args: argparse.Namespace) -> int:
                              if was == flag == "--into" and str(then) == str(path) else
                              f"{flag} {path} names the same file as {was} {then}; name "
                              "another file")
-        if key:
-            seen[key] = flag, path
+        seen.append((flag, path))
+        if not (flag == "--results" and args.render_only):  # (read then, not written)
+            _check_not_a_row_file(flag, path, Path(args.out))
     for flag, path in (("--results", None if args.render_only else results), ("--page", page)):
         if path is not None and path.is_dir():  # refused now, not after the hours of training
             raise ValueError(f"{flag} {path} is a folder; name a file in it, e.g. "
@@ -366,6 +373,8 @@ def run(args: argparse.Namespace) -> int:
             ref = resolve_data(s.model, None if seq else args.data, args.text if seq else None)
             planned.setdefault(model_class(s.model).loop, set()).add(ref.id)
         check_same_data(data_ids(kept), planned)
+    if args.only and not args.merge and not args.render_only and results.is_file():
+        _check_only_drops_nothing(results, args.only)
     if args.render_only:
         doc = load_results(results)
         if args.only:
@@ -391,8 +400,13 @@ def run(args: argparse.Namespace) -> int:
                           log=lambda line: print(line, file=sys.stderr))
         except KeyboardInterrupt as e:
             why, code = stopped(e)
-            print(f"{fresh_line()}results {why}: finished runs are saved in {args.out}; run "
-                  "the same command again to resume", file=sys.stderr)
+            # (as search says it: no row's results.json, no run finished, nothing to resume)
+            if not any((Path(args.out) / s.name / "results.json").is_file() for s in settings):
+                print(f"{fresh_line()}results {why} before its first run finished: nothing was "
+                      "saved; run the same command again to start it", file=sys.stderr)
+            else:
+                print(f"{fresh_line()}results {why}: finished runs are saved in {args.out}; "
+                      "run the same command again to resume", file=sys.stderr)
             return code
         doc = collect(settings, COMPARISONS, args.out, args.seeds, command=command_line(args),
                       jobs=args.jobs, notes=NOTES)
@@ -410,9 +424,37 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _file_key(path: Path) -> str:
-    """The file `path` names, however spelled (a link, "./F", "d/../F")."""
+def _check_only_drops_nothing(results: Path, only: list[str]) -> None:
+    """Refuse `--only` without `--merge` when the existing --results file holds other rows:
+    rewritten with the --only rows alone, their per-seed numbers (perhaps nowhere else:
+    another --out, since deleted) were dropped without a word."""
     try:
-        return os.path.realpath(path)
-    except (OSError, ValueError):  # (a NUL in the name: refused where the file is opened)
-        return os.fspath(path)
+        old = load_results(results)["settings"]
+    except ValueError:  # (empty, another file, another version): as a run of every row does
+        print(f"note: --results {results} is not a results file this version reads, so it "
+              "holds no rows to keep: it is written over", file=sys.stderr)
+        return
+    others = [st for st in old if st["name"] not in only]
+    if not others:
+        return
+    names = ", ".join(st["name"] for st in others)
+    current = {s.name: s.command for s in course_settings()}
+    # --merge refuses a row it cannot keep (gone, or made by another command): "add --merge"
+    # then sent the user back here ("leave out --merge")
+    stale = [st["name"] for st in others if current.get(st["name"]) != st["command"]]
+    how = ("add --merge to keep them" if not stale else
+           f"--merge cannot keep {', '.join(stale)} (not made by today's row of that name)")
+    raise ValueError(f"--results {results} also holds rows {names}, which --only would drop "
+                     f"from it: {how}; or name another --results")
+
+
+def _check_not_a_row_file(flag: str, path: Path, out: Path) -> None:
+    """Refuse an output file that is one of a row's per-seed files under --out (its
+    results.json, results.csv, spec.json): written over at the end, the row's finished seeds
+    (hours of runs) were lost, and the next run refused or restarted that row."""
+    for name in (row[0] for row in COURSE_ROWS):
+        for f in STORE_FILES:
+            if same_file(path, out / name / f):
+                raise ValueError(f"{flag} {path} is row {name}'s per-seed file {out / name / f} "
+                                 "(under --out): writing it would lose that row's runs; name "
+                                 "another file")

@@ -176,8 +176,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt as e:
         why, code = stopped(e)
-        print(f"{fresh_line()}search {why}: finished trials are saved in {out}; run the same "
-              "command again to resume", file=sys.stderr)
+        if not (out / "results.json").is_file():  # (no trial finished: nothing to resume)
+            print(f"{fresh_line()}search {why} before its first trial finished: nothing was "
+                  "saved; run the same command again to start it", file=sys.stderr)
+        else:
+            print(f"{fresh_line()}search {why}: finished trials are saved in {out}; run the "
+                  "same command again to resume", file=sys.stderr)
         return code
     print(result.summary())
     return 0 if result.best is not None else 1

@@ -18,7 +18,7 @@ from typing import Any
 
 from tinygrad_dl.data import load_cifar10, load_text, resolve_data_dir
 from tinygrad_dl.data.cifar import ENV_VAR, TRAIN_FILES
-from tinygrad_dl.files import StdoutPrinter, stdout_gone, write_error
+from tinygrad_dl.files import StdoutPrinter, same_file, stdout_gone, write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
@@ -187,7 +187,7 @@ def _default_data_then(out: Path, then: str | None, split: str) -> str | None:
     (a copy), is let through: the data's sha256 is checked against the run's once loaded."""
     now = resolve_data_dir(None)
     if now is not None and then is not None and (
-            _same_folder(now, then) or not _missing_batches(now, split)):
+            same_file(now, then) or not _missing_batches(now, split)):
         return os.fspath(now)  # (its batches are checked as a --data folder's)
     if now is None and then is None:
         return None
@@ -203,16 +203,6 @@ def _default_data_then(out: Path, then: str | None, split: str) -> str | None:
     raise FileNotFoundError(f"--resume {out}: the CIFAR-10 folder it trained on without --data "
                             f"(${ENV_VAR}'s or the cache folder), {was}, {where} with "
                             "--data DIR")
-
-
-def _same_folder(now: Path, then: str) -> bool:
-    """`then` (an absolute path saved in the state) is `now`'s folder, by any spelling."""
-    if os.path.abspath(now) == then:
-        return True
-    try:
-        return os.path.samefile(now, then)
-    except (OSError, ValueError):  # (one is not there; a name too long, a NUL in it)
-        return False
 
 
 def _is_dir(path: str | os.PathLike[str]) -> bool:

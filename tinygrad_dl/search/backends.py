@@ -11,6 +11,7 @@ Parallel workers get 1 BLAS thread each, so N workers use N cores, not N x cores
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import threading
@@ -25,13 +26,43 @@ from .worker import BLAS_VARS, Task, TrialFn, die_with_parent, execute_trial, lo
 BACKENDS = ("joblib", "dask", "ray")
 
 
+def usable_cores() -> int:
+    """The cores this process may use: loky's count, the least of the machine's, its CPU
+    affinity (taskset, a cpuset), a container's CPU quota (docker --cpus: cgroup cpu.max, which
+    the affinity does not show) and $LOKY_MAX_CPU_COUNT; the count joblib's own -1 means."""
+    from joblib import cpu_count  # (joblib's import costs ~0.2 s: only where workers are planned)
+
+    return max(1, cpu_count())
+
+
 def resolve_jobs(jobs: int) -> int:
     """joblib's convention: 1..n as given, -1 all cores, -2 all but one, ..."""
     if jobs == 0:
         raise ValueError("--jobs 0 runs nothing; use 1 or more (or -1 for all cores)")
     if jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + jobs)
+        return max(1, usable_cores() + 1 + jobs)
     return jobs
+
+
+def plan_workers(jobs: int, tasks: int, *, backend: str = "joblib", address: str | None = None,
+                 unit: str = "trial") -> tuple[int, str | None]:
+    """How many workers `iter_results` starts for `tasks` tasks under `--jobs jobs`, and a note
+    when that is fewer than asked. Never more than the tasks (a worker without one only costs
+    its start and its memory) nor the cores (each runs one task on one BLAS thread: more only
+    take turns on the cores); with a cluster `address`, the cluster decides. Fewer than asked is
+    still a worker process (one, at least): --jobs 1's in-process run stays --jobs 1's."""
+    n = resolve_jobs(jobs)
+    if address is not None or (backend == "joblib" and n == 1) or tasks < 1:
+        return n, None
+    cores = usable_cores()
+    workers = max(1, min(n, tasks, cores))
+    if workers == n:
+        return n, None
+    # only what set the number: "1 worker: 1 trial to run and 2 cores" named cores it did not use
+    why = [f"{tasks} {unit}{'s' * (tasks != 1)} to run"] if tasks == workers else []
+    why += [f"{cores} core{'s' * (cores != 1)} to run on"] if cores == workers else []
+    return workers, (f"note: --jobs {jobs} starts {workers} worker{'s' * (workers != 1)}: "
+                     f"{' and '.join(why)}")
 
 
 def iter_results(
@@ -47,22 +78,31 @@ def iter_results(
     """Rows of `tasks` (any iterable, read lazily), in the order they finish. joblib with 1 job
     runs in this process. dask/ray connect to the cluster at `address` (it decides the
     concurrency), or without one start a local cluster of `jobs` single-threaded workers for the
-    duration of the call. `retries`: extra tries for a trial whose worker died."""
-    jobs = resolve_jobs(jobs)
-    serial = backend == "joblib" and jobs == 1
+    duration of the call, of no more workers than `plan_workers` says. `retries`: extra tries
+    for a trial whose worker died."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    serial = backend == "joblib" and resolve_jobs(jobs) == 1
     if blas_threads == "auto":  # one trial alone may use every core; parallel ones get one each
         blas_threads = None if serial else 1
     if serial:
         for t in tasks:
             yield execute_trial(trial_fn, t, blas_threads)
-    elif backend == "joblib":
-        yield from _local(trial_fn, iter(tasks), jobs, blas_threads, retries)
+        return
+    # no more workers than the tasks (the first `jobs` of them, read ahead) or the cores: `--jobs
+    # 8` for 2 trials started 8 processes, 6 of them idle (plan_workers' note says so)
+    tasks = iter(tasks)
+    first = list(itertools.islice(tasks, max(1, resolve_jobs(jobs))))
+    if not first:
+        return
+    jobs, _ = plan_workers(jobs, len(first), backend=backend, address=address)
+    tasks = itertools.chain(first, tasks)
+    if backend == "joblib":
+        yield from _local(trial_fn, tasks, jobs, blas_threads, retries)
     elif backend == "dask":
-        yield from dask_results(trial_fn, iter(tasks), jobs, address, blas_threads, retries)
-    elif backend == "ray":
-        yield from ray_results(trial_fn, iter(tasks), jobs, address, blas_threads, retries)
+        yield from dask_results(trial_fn, tasks, jobs, address, blas_threads, retries)
     else:
-        raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+        yield from ray_results(trial_fn, tasks, jobs, address, blas_threads, retries)
 
 
 def _executor(jobs: int, blas_threads: int | None):  # -> loky ProcessPoolExecutor

@@ -25,6 +25,8 @@ from tinygrad_dl.train.outputs import held_by_a_run
 
 from .space import ParamSpec
 
+# the files a store keeps in its folder (an output named as one of them is refused elsewhere)
+STORE_FILES = ("spec.json", "results.json", "results.csv", ".lock")
 # what a row of results.json must hold before a resumed search reads it
 ROW = {"trial": int, "round": int, "status": str, "*": object}
 
@@ -61,14 +63,13 @@ class ResultStore:
         """`metrics`: the columns an "ok" row holds a result in (a finite number or null)."""
         self.out = Path(out)
         self.spec, self.columns, self.metrics = spec, columns, tuple(metrics)
-        self.spec_path = self.out / "spec.json"
-        self.json_path = self.out / "results.json"
-        self.csv_path = self.out / "results.csv"
-        self.lock_path = self.out / ".lock"
+        self.spec_path, self.json_path, self.csv_path, self.lock_path = (
+            self.out / f for f in STORE_FILES)
         self.rows: dict[int, dict[str, Any]] = {}
         self.rounds: list[list[str]] = []  # each round's ranges, as shown
         self.round_params: list[list[ParamSpec]] = []  # the same, to full precision
         self._lock: Any = None
+        self._wrote_spec = False  # this run made spec.json (the folder held no search)
 
     def __enter__(self) -> ResultStore:
         """Lock the folder (one search process at a time), then check and load it. A folder
@@ -100,8 +101,17 @@ class ResultStore:
             raise
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is not None and self._wrote_spec and not self.json_path.exists():
+                # stopped before its first trial finished (a Ctrl-C, a lost cluster): nothing
+                # to resume, and the spec.json left behind refused a corrected command in the
+                # same --out as "a different search"
+                self.spec_path.unlink(missing_ok=True)
+        except OSError:  # (best effort: the same command still resumes with it)
+            pass
+        finally:
+            self._lock.release()
 
     def _same_spec(self, old: dict[str, Any], where: Path) -> None:
         new = self.spec
@@ -127,6 +137,7 @@ class ResultStore:
             self._same_spec(doc["spec"], self.json_path)
         if not self.spec_path.exists():
             atomic_write(self.spec_path, json.dumps(new, indent=1))
+            self._wrote_spec = True
         if doc is not None:
             try:  # a hand-edited table: every row is checked before one is used
                 check_schema(doc, {"rows": [ROW], "*": object}, "results.json")

@@ -30,7 +30,7 @@ from tinygrad_dl.train import resolve_params
 from tinygrad_dl.train.hyperparams import HYPERS, flag_names
 from tinygrad_dl.viz import plot_search
 
-from .backends import BACKENDS, iter_results, resolve_jobs
+from .backends import BACKENDS, iter_results, plan_workers, resolve_jobs
 from .cluster import ClusterLost
 from .results import ResultStore, finite
 from .space import PARAMS, ParamSpec, fmt_value, parse_param
@@ -269,6 +269,17 @@ def run_search(
             left = spec.total - done0
             log(f"resuming {store.out}: {done0} of {spec.total} trials already done, skipping "
                 f"them; {left} to run")
+        said: set[str] = set()
+
+        def workers_note(rnd: int) -> None:  # plan_workers' note, each once
+            left = spec.trials - sum(store.done(t, retry_failed) for t in store.rows
+                                     if rnd * spec.trials <= t < (rnd + 1) * spec.trials)
+            _, note = plan_workers(jobs, left, backend=backend, address=address)
+            if note is not None and log is not None and note not in said:
+                said.add(note)
+                log(note)
+
+        workers_note(0)  # (before the bar is drawn: a line under it broke it on a terminal)
         bar = _Progress(spec.total, done0, progress)
         # the rounds with trials, read once: a failed round-0 trial retried here must neither
         # move them nor (saved below as rounds 0..rnd) drop them from the file
@@ -283,6 +294,7 @@ def run_search(
                 frozen[rnd] = ranges[rnd]  # its trials are drawn from it from now on
                 todo = (t for t in make_tasks(spec, rnd, ranges[rnd])
                         if not store.done(t.trial, retry_failed))
+                workers_note(rnd)
                 rows = iter_results(trial_fn, todo, backend=backend, jobs=jobs,
                                     address=address, retries=retries)
                 for row in _until_lost(rows, store, spec.total):

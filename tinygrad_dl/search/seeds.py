@@ -27,7 +27,7 @@ from tinygrad_dl.jupyter import progress_bar
 from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.train import resolve_params
 
-from .backends import iter_results, resolve_jobs
+from .backends import iter_results, plan_workers, resolve_jobs
 from .results import ResultStore
 from .run import metrics_for
 from .trial import DataRef, TrainingTrial, resolve_data
@@ -113,6 +113,7 @@ def run_seeds(
         seq = model_class(s.model).loop is Loop.SEQUENCE
         run.refs[s.name] = resolve_data(s.model, None if seq else data, text if seq else None)
     bar = progress_bar(len(settings) * seeds, progress, "seeds", unit="run")
+    said: set[str] = set()  # plan_workers' notes, each once
     try:
         for s in settings:
             ref = run.refs[s.name]
@@ -124,6 +125,11 @@ def run_seeds(
                 if log is not None and len(todo) < seeds:
                     log(f"{s.name}: {seeds - len(todo)} of {seeds} seeds already done")
                 bar.update(seeds - len(todo))
+                _, note = plan_workers(jobs, len(todo), backend=backend, address=address,
+                                       unit="seed")
+                if note is not None and log is not None and note not in said:
+                    said.add(note)
+                    log(note)
                 tasks = (Task(t, 0, t, {}, dict(s.params)) for t in todo)
                 trial = TrainingTrial(s.model, ref, s.params)
                 for row in iter_results(trial, tasks, backend=backend, jobs=jobs,
