@@ -37,4 +37,8 @@ def save(fig: _MplFigure, path: str | os.PathLike[str], dpi: float) -> Path:
     writing left half a PNG/SVG in place of the picture that was there."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
+    supported = fig.canvas.get_supported_filetypes()
+    if fmt not in supported:  # (matplotlib's own words named no file)
+        raise ValueError(f"cannot save {path}: matplotlib writes no .{fmt} files; use one of "
+                         f"{', '.join('.' + f for f in sorted(supported))}")
     return files.atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi))

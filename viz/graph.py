@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import numbers
 import os
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +54,30 @@ class GraphvizNotFoundError(RuntimeError):
     """The Graphviz `dot` executable is not installed (or not on PATH)."""
 
 
+# the pictures Jupyter may ask a graph for, and dot's format for each (as graphviz's display)
+_JUPYTER_FORMATS = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpeg"}
+
+
 class GraphDigraph(graphviz.Digraph):
-    """A graphviz.Digraph that tells how to install Graphviz instead of failing in Jupyter."""
+    """A graphviz.Digraph that tells how to install Graphviz instead of failing in Jupyter, and
+    that stops `dot` after DOT_TIMEOUT seconds there (graphviz's display waited for as long
+    as dot ran: a deeply nested graph hung the notebook)."""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kw: Any) -> Any:
+        want = set(include) if include is not None else {self._jupyter_mimetype}
+        want -= set(exclude or ())
         try:
-            return super()._repr_mimebundle_(include, exclude, **kw)
+            out: dict[str, Any] = {m: _run_dot(self, f, DOT_TIMEOUT)
+                                   for m, f in _JUPYTER_FORMATS.items() if m in want}
         except graphviz.ExecutableNotFound:
             return {"text/plain": f"cannot display the graph: {INSTALL_HINT}"}
+        except subprocess.TimeoutExpired:
+            return {"text/plain": f"cannot display the graph: Graphviz's `dot` did not lay it "
+                    f"out within {DOT_TIMEOUT:g} s: draw it with clusters=False or a smaller "
+                    "piece, or save it with render_graph(..., timeout=None)"}
+        if "image/svg+xml" in out:  # (text, as graphviz's display gives it)
+            out["image/svg+xml"] = out["image/svg+xml"].decode("utf-8")
+        return out
 
 
 # ---- labels ----------------------------------------------------------------------------------
@@ -96,19 +114,34 @@ def summarize(a: np.ndarray) -> str:
         return "empty"
     if a.dtype.kind == "b":
         a = a.astype(np.int8)
+    if a.dtype.kind == "c":  # (the real part alone drew 1+2j as "1", [1, 1+5j] as constant)
+        if a.size == 1:
+            z = complex(a.reshape(-1)[0])
+            return f"{_num(z.real)}{z.imag:+.4g}j"
+        return "|z| " + summarize(np.abs(a))
     if a.size == 1:
-        return _num(float(a.reshape(-1)[0].real))
-    a = a.real.astype(np.float64, copy=False)
+        return _num(float(a.reshape(-1)[0]))
+    # int64 beyond 2**53 (float64 draws 2**53 and 2**53 + 1 alike): its min and max exactly
+    ints = (int(a.min()), int(a.max())) if a.dtype.kind in "iu" else None
+    a = a.astype(np.float64, copy=False)
     finite = np.isfinite(a)
     bad = a.size - int(finite.sum())
     if bad == a.size:
         return f"all {a.size} non-finite"
     f = a if bad == 0 else a[finite]
-    lo, mean, hi = float(f.min()), float(f.mean()), float(f.max())
+    lo, hi = float(f.min()), float(f.max())
+    with np.errstate(over="ignore"):
+        mean = float(f.mean())
+    if not np.isfinite(mean):  # (a sum past float64's range, 1e308 twice: "mean inf")
+        scale = max(abs(lo), abs(hi))
+        mean = float((f / scale).mean()) * scale
     digits = 4  # more where 4 would print a varying array as constant ("min 1 ... max 1")
     while lo != hi and f"{lo:.{digits}g}" == f"{hi:.{digits}g}" and digits < 17:
         digits += 1
-    text = f"min {lo:.{digits}g}  mean {mean:.{digits}g}  max {hi:.{digits}g}"
+    lo_t, hi_t = f"{lo:.{digits}g}", f"{hi:.{digits}g}"
+    if ints is not None and ints[0] != ints[1] and lo_t == hi_t:
+        lo_t, hi_t = str(ints[0]), str(ints[1])
+    text = f"min {lo_t}  mean {mean:.{digits}g}  max {hi_t}"
     return text + (f"  ({bad} non-finite)" if bad else "")
 
 
@@ -300,6 +333,10 @@ def _add_legend(dot: graphviz.Digraph, *, roles: set[str], positions: bool, scop
 
 # ---- rendering -------------------------------------------------------------------------------
 FORMATS = ("svg", "png", "pdf")
+# seconds render_graph lets `dot` lay a graph out: its time grows steeply with the nesting of
+# clusters (a chain of ops 40 scopes deep, 160 nodes, took 11 s; 80 deep, over 10 minutes)
+DOT_TIMEOUT = 60.0
+_FOREVER = 1e9  # seconds (30 years): a longer timeout waits as None does
 
 
 # the first line of a DOT source written in place of a picture (no `dot`): with the hash of the
@@ -346,7 +383,36 @@ def _free_name(src: Path) -> tuple[Path, bool]:
     raise FileExistsError(errno.EEXIST, "no free name beside it", str(src))
 
 
-def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any) -> Path:
+def _run_dot(dot: graphviz.Digraph, fmt: str, timeout: float | None) -> bytes:
+    """What dot.pipe(format=fmt) returns, by the command pipe() runs (the graph's engine,
+    renderer and formatter) and with dot's warnings written to stderr as pipe() writes them,
+    but dot killed after `timeout` seconds (pipe() waited for as long as dot ran)."""
+    if dot.formatter and not dot.renderer:  # (pipe()'s refusal: -Tpng:cairo names a renderer)
+        raise graphviz.RequiredArgumentError("formatter given without renderer")
+    cmd = ["dot", f"-K{dot.engine}",
+           "-T" + ":".join(f for f in (fmt, dot.renderer, dot.formatter) if f)]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise graphviz.ExecutableNotFound(cmd) from None
+    with proc:
+        try:  # (communicate reads stdout and stderr while it writes stdin: no pipe fills up)
+            out, err = proc.communicate(dot.source.encode(dot.encoding), timeout=timeout)
+        except BaseException:  # timeout or Ctrl-C: dot killed and reaped here (subprocess.run
+            proc.kill()        # left a Ctrl-C'd one a zombie), not left running
+            proc.wait()
+            raise
+    if proc.returncode:
+        raise graphviz.CalledProcessError(proc.returncode, cmd, out, err)  # (its text: stderr)
+    if err:
+        sys.stderr.write(err.decode(errors="replace"))
+        sys.stderr.flush()
+    return out
+
+
+def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, *,
+                 timeout: float | None = DOT_TIMEOUT, **kw: Any) -> Path:
     """Draw `tensor`'s graph (see draw_graph; **kw go there) and write it to `path`.
 
     The format comes from the extension: .svg, .png, .pdf, or .dot/.gv for the DOT source only.
@@ -355,8 +421,16 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
     a user's file is never replaced) so nothing is lost. Its first line, a comment, marks it
     as this fallback's: a later run without `dot` writes over it (unless it was changed since)
     instead of adding one more NAME-N.dot.
+    `dot` is stopped after `timeout` seconds (None: no limit) with a RuntimeError, `path`
+    left as it was.
     """
     path = Path(path)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
+                                or not timeout > 0):  # ("5" raised TypeError: '>' not supported)
+        raise ValueError(f"render_graph: timeout must be a number of seconds > 0 or None, "
+                         f"got {timeout!r}")
+    if timeout is not None and timeout > _FOREVER:  # (inf, 1e20: OverflowError in select())
+        timeout = None
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS + ("dot", "gv"):
         raise ValueError(
@@ -372,7 +446,14 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, **kw: Any)
         files.atomic_write(path, dot.source)
         return path
     try:  # (the folder is made once there is something to write: a failed render left it)
-        data = dot.pipe(format=fmt)
+        data = _run_dot(dot, fmt, timeout)
+    except subprocess.TimeoutExpired:  # (RuntimeError as the failure below: not an OSError)
+        n = len(re.findall(r"^[ \t]*subgraph cluster_", dot.source, re.M))
+        raise RuntimeError(
+            f"render_graph: Graphviz's `dot` did not lay out {path} within {timeout:g} s "
+            f"({n} clusters: "
+            "nested scopes are what it is slowest at), so nothing was written: draw "
+            "it with clusters=False or a smaller piece, or pass timeout=None to wait") from None
     except graphviz.ExecutableNotFound:
         path.parent.mkdir(parents=True, exist_ok=True)
         src = path.with_suffix(".dot")

@@ -45,7 +45,10 @@ TRAIN, VAL = "#1f77b4", "#d62728"
 def _col(h: Columns, name: str) -> np.ndarray | None:
     if name not in h:
         return None
-    return np.asarray(h[name], dtype=np.float64).reshape(-1)
+    try:  # (NumPy's "could not convert string to float: 'a'" named no column)
+        return np.asarray(h[name], dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"column {name!r} must hold numbers: {e}") from None
 
 
 def _x_axis(h: Columns, ys: Sequence[np.ndarray]) -> tuple[np.ndarray, str]:
@@ -63,8 +66,15 @@ def _x_axis(h: Columns, ys: Sequence[np.ndarray]) -> tuple[np.ndarray, str]:
     return np.arange(rows, dtype=np.float64), "row"
 
 
+# a value beyond this (a run blowing up, on its way to inf) is marked on the panel's edge as inf
+# is: matplotlib cannot lay out an axis that reaches near float64's maximum (1.7e308 made
+# saving the figure fail with "arange: cannot compute length")
+HUGE = 1e300
+
+
 def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    keep = np.isfinite(y[: len(x)]) & np.isfinite(x[: len(y)])
+    yy = y[: len(x)]
+    keep = np.isfinite(yy) & (np.abs(yy) <= HUGE) & np.isfinite(x[: len(y)])
     return x[: len(keep)][keep], y[: len(keep)][keep]
 
 
@@ -77,11 +87,13 @@ def _mark_infinite(ax: Any, x: np.ndarray, y: np.ndarray, color: str, name: str,
     n = min(len(x), len(y))
     xs, ys = x[:n], y[:n]
     for sign, edge, marker in ((1, 0.98, "^"), (-1, 0.02, "v")):
-        at = np.isfinite(xs) & (ys == sign * np.inf)
+        at = np.isfinite(xs) & (sign * ys > HUGE)
         if at.any():
+            what = (("+inf" if sign > 0 else "-inf") if np.isinf(ys[at]).all()
+                    else f"{'above' if sign > 0 else 'below'} {sign * HUGE:g}")
             ax.plot(xs[at], np.full(int(at.sum()), edge), linestyle="none", marker=marker,
                     ms=7, color=color, transform=ax.get_xaxis_transform(), clip_on=False,
-                    label=f"{name}: {'+' if sign > 0 else '-'}inf from {xlabel} {xs[at][0]:g}")
+                    label=f"{name}: {what} from {xlabel} {xs[at][0]:g}")
 
 
 def _finish(fig: Figure, save: str | Path | None, dpi: float) -> Figure:
@@ -208,7 +220,8 @@ def _series(source: Any, column: str, caller: str
         x = np.arange(len(y), dtype=np.float64)
     xs, ys = _finite(x, y)
     if not len(ys):
-        raise ValueError(f"{caller}: no finite {column} values to plot")
+        raise ValueError(f"{caller}: no {column} values to plot (all NaN, inf or beyond "
+                         f"+-{HUGE:g})")
     return xs, ys, x, y
 
 
