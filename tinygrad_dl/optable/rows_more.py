@@ -260,8 +260,12 @@ ROWS: tuple[OpInfo, ...] = (
            "dim whose p-norm exceeds maxnorm scaled to it (by maxnorm / (norm + 1e-7))", RED,
            methods=("renorm",), torch=("renorm",), call=lambda t, **kw: t.renorm(**kw),
            ref=_renorm_ref,  # (|x|'s kink at 0 kept out of the finite differences)
-           sample=Cases((case((3, 4), p=2.0, dim=0, maxnorm=0.7071, domain=KINK0),
-                         case((2, 3, 2), p=1.0, dim=-1, maxnorm=2.3456, domain=KINK0))),
+           # maxnorm below every slice's smallest norm (|x| >= 0.1: 0.2 for p=2 over 4, 0.6 for
+           # p=1 over 6) or above its largest: a norm drawn near maxnorm, where the scale has
+           # its kink, made the finite differences disagree (hypothesis found one at 0.70698)
+           sample=Cases((case((3, 4), p=2.0, dim=0, maxnorm=0.15, domain=KINK0),
+                         case((3, 4), p=2.0, dim=0, maxnorm=7.0, domain=KINK0),
+                         case((2, 3, 2), p=1.0, dim=-1, maxnorm=0.5, domain=KINK0))),
            grad="through the norm where a slice is scaled (torch's)"),
     # ---- predicates, aliases, bitwise ops --------------------------------------------------------
     *(OpInfo(name, f"NumPy's {name} (no graph)", doc, CMP, methods=(name,), numpy=(name,),
