@@ -116,13 +116,15 @@ class MultiheadAttention(Module):
         # torch's order of registration, so state_dict lists the keys in torch's order
         if self._qkv_same_embed_dim:
             self.in_proj_weight = _xavier_uniform((3 * E, E), dt, rng)
-            self.q_proj_weight = self.k_proj_weight = self.v_proj_weight = None
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)  # (torch's: a plain tensor is refused)
         else:
             self.q_proj_weight = _xavier_uniform((E, E), dt, rng)
             self.k_proj_weight = _xavier_uniform((E, self.kdim), dt, rng)
             self.v_proj_weight = _xavier_uniform((E, self.vdim), dt, rng)
-            self.in_proj_weight = None
-        self.in_proj_bias = _param((3 * E,), np.zeros(3 * E, dt)) if bias else None
+            self.register_parameter("in_proj_weight", None)
+        self.register_parameter("in_proj_bias",
+                                _param((3 * E,), np.zeros(3 * E, dt)) if bias else None)
         self.out_proj = NonDynamicallyQuantizableLinear(E, E, bool(bias), dtype=dt, rng=rng)
         if bias:  # (torch zeroes it after Linear's init drew it)
             self.out_proj.bias.data[...] = 0.0

@@ -79,9 +79,11 @@ class BatchNorm1d(Module):
                     f" (1 - momentum={momentum!r}: momentum in (0, 1])"))
         self.d, self.alpha, self.eps = d, alpha, eps  # alpha None: the cumulative average
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        self.gamma = Tensor(np.ones(d, dtype=dtype), requires_grad=True) if affine else None
-        self.beta = (Tensor(np.zeros(d, dtype=dtype), requires_grad=True) if affine and bias
-                     else None)
+        # (None registered, as torch's: a plain tensor assigned later is refused)
+        self.register_parameter("gamma", Tensor(np.ones(d, dtype=dtype), requires_grad=True)
+                                if affine else None)
+        self.register_parameter("beta", Tensor(np.zeros(d, dtype=dtype), requires_grad=True)
+                                if affine and bias else None)
         track = track_running_stats  # (else None buffers, torch's: nothing saved, until set)
         self.register_buffer("running_mean", np.zeros(d, dtype=dtype) if track else None)
         self.register_buffer("running_var", np.ones(d, dtype=dtype) if track else None)

@@ -35,7 +35,7 @@ class Bilinear(Redraw, Module):
         w, b = init_weights("pytorch", shape, self.in1_features, 0.0, rng, dt, bool(bias))
         remember_init(self, "pytorch", self.in1_features, 0.0, rng)
         self.weight = Tensor(w, requires_grad=True)
-        self.bias = None if b is None else Tensor(b, requires_grad=True)
+        self.register_parameter("bias", None if b is None else Tensor(b, requires_grad=True))
 
     def forward(self, input1: Any, input2: Any) -> Tensor:
         return bilinear(input1, input2, self.weight, self.bias)

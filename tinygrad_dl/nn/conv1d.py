@@ -77,7 +77,7 @@ class Conv1d(Redraw, WeightBias, Module):
         w, b = init_weights(init, (self.c_out, self.c_in // groups, k), fan_in, std, rng,
                             dtype, bool(bias))
         self.W = Tensor(w, requires_grad=True)
-        self.b = None if b is None else Tensor(b, requires_grad=True)
+        self.register_parameter("b", None if b is None else Tensor(b, requires_grad=True))
 
     in_channels = property(lambda self: self.c_in)
     out_channels = property(lambda self: self.c_out)

@@ -78,7 +78,7 @@ class _ConvTransposeNd(Redraw, Module):
             bound = 1.0 / np.sqrt(fan_in)
             b = (uniform((self.out_channels,), -bound, bound, dtype, rng, "init")
                  if init == "pytorch" else np.zeros(self.out_channels, dtype))
-        self.bias = None if b is None else Tensor(b, requires_grad=True)
+        self.register_parameter("bias", None if b is None else Tensor(b, requires_grad=True))
 
     def forward(self, input: Any, output_size: Any = None) -> Tensor:
         x = as_tensor_of(input)

@@ -82,8 +82,10 @@ def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng
 
 def torch_alias(ours: str) -> property:
     """PyTorch's name for one of the course's parameters (Linear.weight is W): a property, not
-    an attribute, because the Module registry would list a second name per tensor."""
+    an attribute, because the Module registry would list a second name per tensor. `del
+    lin.weight` (torch's way to unregister one; it raised "property has no deleter") deletes W."""
     return property(lambda self: getattr(self, ours), lambda self, v: setattr(self, ours, v),
+                    lambda self: delattr(self, ours),
                     doc=f"PyTorch's name for {ours} (the same Tensor)")
 
 
@@ -170,7 +172,8 @@ class Linear(Redraw, WeightBias, Module):
         w, b = init_weights(init, (d_out, d_in), d_in, std, rng, dtype, bool(bias))
         remember_init(self, init, d_in, std, rng)
         self.W = Tensor(w, requires_grad=True)
-        self.b = None if b is None else Tensor(b, requires_grad=True)
+        # (None registered, as torch's: a plain tensor assigned later is refused)
+        self.register_parameter("b", None if b is None else Tensor(b, requires_grad=True))
 
     in_features = property(lambda self: self.d_in)
     out_features = property(lambda self: self.d_out)
@@ -249,7 +252,8 @@ class Sequential(Module):
         self.__dict__["_scope"] = None
         self.__dict__["_prefix"] = f"{name}."
         for key, m in self._modules.items():
-            m._attach(f"{name}.{key}")
+            if m is not None:  # (a child set to None keeps its name registered, as torch's)
+                m._attach(f"{name}.{key}")
 
     # the registered children, in order: `add_module`, `seq[i] = m`, `del seq[i]` and `setattr`
     # change what forward runs (a separate list of layers kept the old ones running)
@@ -264,7 +268,7 @@ class Sequential(Module):
             # building `sub` renames its layers and, in a nested Sequential, their children:
             # reading a slice leaves the whole model's drawn-graph names as they were
             names = [(m, {k: m.__dict__[k] for k in ("_scope", "_prefix") if k in m.__dict__})
-                     for _, top in items for m in top.modules()]
+                     for _, top in items if top is not None for m in top.modules()]
             sub = self._slice(items)
             for m, kept in names:
                 m.__dict__.update(kept)
@@ -294,7 +298,8 @@ class Sequential(Module):
         prefix = d.get("_prefix", "")
         for j, (_, m) in enumerate(layers):
             self._modules[str(j)] = d[str(j)] = m
-            m._attach(f"{prefix}{j}")
+            if m is not None:
+                m._attach(f"{prefix}{j}")
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -438,7 +443,8 @@ class Conv2d(Redraw, WeightBias, Module):
         self.dilation, self.groups = dilation, groups
         w = rng.standard_normal((out_channels, in_channels // groups, kh, kw)) * s
         self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
-        self.b = Tensor(np.zeros(out_channels, dtype=dtype), requires_grad=True) if bias else None
+        self.register_parameter("b", Tensor(np.zeros(out_channels, dtype=dtype),
+                                            requires_grad=True) if bias else None)
 
     def forward(self, x: Tensor) -> Tensor:
         pads = getattr(self, "pads", None)  # (a Conv2d pickled before padding_mode: zeros)

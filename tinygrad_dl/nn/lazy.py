@@ -66,7 +66,7 @@ class LazyLinear(Linear):
         d["_scope"] = "Linear"
         self.d_in = d_in
         self.W = Tensor(w, requires_grad=True)
-        self.b = None if b is None else Tensor(b, requires_grad=True)
+        self.register_parameter("b", None if b is None else Tensor(b, requires_grad=True))
 
     def reset_parameters(self) -> None:
         """torch's: nothing to draw before the first input sets in_features (it raised)."""

@@ -135,10 +135,11 @@ class Module(HookMethods, TreeMethods, StateMethods):
         is_param = isinstance(value, Tensor) and value.requires_grad and value._ctx is None
         if name in params and isinstance(value, Tensor) and not is_param:
             what = "is an op result" if value._ctx is not None else "does not require grad"
+            held = (f"write into {name}.data, " if params[name] is not None else "")
             raise TypeError(f"{type(self).__name__}: cannot assign a tensor that {what} as "
                             f"parameter {name!r} (it would silently stop being trained and "
-                            f"saved); assign Tensor(..., requires_grad=True), write into "
-                            f"{name}.data, or `del` it first")
+                            f"saved); assign Tensor(..., requires_grad=True), {held}or `del` "
+                            "it first")
         is_module = isinstance(value, Module)
         # torch's TypeError too: `lin.W = np.zeros(...)` or `seq.fc = 3` silently unregistered
         # the parameter (or layer), which then was neither trained nor saved
@@ -159,11 +160,20 @@ class Module(HookMethods, TreeMethods, StateMethods):
         if name in modules and isinstance(value, Tensor) and not is_param:
             raise TypeError(f"{type(self).__name__}: cannot assign a Tensor that is not a "
                             f"parameter as child module {name!r}")
+        # None over a registered parameter or child keeps the name registered, as torch's
+        # (`lin.b = None`): a later parameter takes its place in parameters() and state_dict()
+        # order, and a later plain Tensor is refused above, where it became a plain attribute
+        # (neither trained nor saved) without a word
+        keep = params if value is None and name in params else (
+            modules if value is None and name in modules else None)
         for registry in (params, buffers, modules):
             # a replaced parameter or child module keeps its place (a Sequential's order)
-            if not ((is_param and registry is params) or (is_module and registry is modules)):
+            if not ((is_param and registry is params) or (is_module and registry is modules)
+                    or registry is keep):
                 registry.pop(name, None)
-        if is_param:
+        if keep is not None:
+            keep[name] = None
+        elif is_param:
             params[name] = value
             if value.name is None:
                 value.name = name
@@ -233,6 +243,9 @@ class Module(HookMethods, TreeMethods, StateMethods):
         if param is not None and not (isinstance(param, Tensor) and param.requires_grad):
             raise TypeError(f"register_parameter({name!r}): expected a Tensor that requires "
                             f"grad (nn.Parameter(...)), got {type(param).__name__}")
+        if param is None:  # registered empty, as torch's: `register_parameter("bias", None)`
+            # holds the name's place, and a later plain Tensor is refused, not kept unsaved
+            self.__dict__["_parameters"][name] = None
         self.__setattr__(name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
@@ -242,6 +255,8 @@ class Module(HookMethods, TreeMethods, StateMethods):
             raise TypeError(f"{type(self).__name__}.add_module({name!r}): "
                             f"{type(module).__name__} is not a Module")
         self._check_name("add_module", "module", name, "_modules")
+        if module is None:  # registered empty, as torch's (its place in the order kept)
+            self.__dict__["_modules"][name] = None
         self.__setattr__(name, module)
 
     def register_module(self, name: str, module: Module | None) -> None:
@@ -259,9 +274,11 @@ class Module(HookMethods, TreeMethods, StateMethods):
             raise KeyError(f"{where}: {kind} name {name!r} must be non-empty and hold no '.'")
         d = self.__dict__
         attr = getattr(type(self), name, None)
-        # (a plain None is this library's unregistered placeholder, `self.b = None` for a
-        # layer without bias, where torch registers None: registering over it is fine)
-        exists = d.get(name) is not None or (attr is not None and not isinstance(attr, property))
+        # (a plain None, not registered, is a user's placeholder: registering over it is fine;
+        # one registered as another kind, `add_module("c", None)`, is torch's KeyError too,
+        # where register_parameter("c", p) moved it to the parameters without a word)
+        exists = (d.get(name) is not None or (attr is not None and not isinstance(attr, property))
+                  or any(name in d.get(r, ()) for r in ("_parameters", "_buffers", "_modules")))
         if exists and name not in d.get(registry, ()):
             raise KeyError(f"{where}: attribute {name!r} already exists; `del` it first, or "
                            "pick another name")
@@ -292,23 +309,41 @@ class Module(HookMethods, TreeMethods, StateMethods):
 
     # ---- where and in what dtype (PyTorch's Module.to) ------------------------------------
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """`to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`: the device must be the
-        CPU (the only one); a float dtype casts every float parameter and buffer in place."""
+        """`to(device)`, `to(dtype)`, `to(device, dtype)`, `to(tensor)`, each with torch's
+        `non_blocking` after it (positional too): the device must be the CPU (the only one); a
+        float dtype casts every float parameter and buffer in place (the parameter Tensors
+        stay the same objects, so an optimizer keeps stepping them, as torch's `.data` swap)."""
         who = f"{type(self).__name__}.to()"
         dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
         kwargs.pop("non_blocking", None)
         if kwargs:
             raise TypeError(f"{who}: unexpected argument(s) {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, device) or (isinstance(a, str) and _is_device(a)):
-                dev = a
-            else:
-                dtype = a
+        rest = list(args)
+        if len(rest) > 1 and isinstance(rest[-1], (bool, np.bool_)):  # (`to(dtype, True)`)
+            rest.pop()  # non_blocking: nothing to wait for here
+        # two dtypes (or devices) took the last without a word, and `to(dtype, True)`'s
+        # flag was read as a dtype (NumPy's "Cannot interpret 'True'" naming nothing); a
+        # keyword one and a positional one too (`to(np.float32, dtype=np.float64)`: float32)
+        given = {k: v for k, v in (("device", dev), ("dtype", dtype)) if v is not None}
+        for a in rest:
+            kind = "device" if isinstance(a, device) or _is_device(a) else "dtype"
+            if kind in given:
+                raise TypeError(f"{who}: two {kind}s given ({given[kind]!r}, {a!r}); torch's "
+                                "forms are to(device, dtype, non_blocking), to(dtype, "
+                                "non_blocking) and to(tensor, non_blocking)")
+            given[kind] = a
+        dev = given.get("device", dev)
+        dtype = given.get("dtype", dtype)
+        if isinstance(dtype, Tensor) or (hasattr(dtype, "dtype") and hasattr(dtype, "device")
+                                         and not isinstance(dtype, type)):
+            dtype = dtype.dtype  # to(tensor): ours or torch's (its torch dtype read as ours)
         check_device(dev, who)
         if dtype is not None:
-            self._cast(np.dtype(np_dtype(dtype, who)), who)
+            try:
+                dt = np.dtype(np_dtype(dtype, who))
+            except TypeError:
+                raise TypeError(f"{who}: {dtype!r} is neither a dtype nor a device") from None
+            self._cast(dt, who)
         return self
 
     def _cast(self, dtype: np.dtype, who: str) -> None:
@@ -391,9 +426,12 @@ class Module(HookMethods, TreeMethods, StateMethods):
 named_as_methods_of(Module, __name__)  # (its mixins' methods: `Module.state_dict`)
 
 
-def _is_device(s: str) -> bool:
+def _is_device(a: Any) -> bool:
+    """A device's spelling: "cpu", "cuda:0", torch.device("cpu") (read by its str())."""
+    if a is None or isinstance(a, (type, np.dtype, Tensor)):
+        return False
     try:
-        device(s)
-    except ValueError:
+        device(str(a))
+    except (TypeError, ValueError):
         return False
     return True

@@ -42,7 +42,9 @@ class LayerNorm(Module):
             raise ValueError(f"LayerNorm: eps must be > 0, got {eps}")
         self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
         dtype = np.float64 if dtype is None else np_dtype(dtype, "LayerNorm")
-        self.weight = self.bias = None
+        # (None registered, as torch's: a plain tensor assigned later is refused)
+        self.register_parameter("weight", None)
+        self.register_parameter("bias", None)
         if self.elementwise_affine:
             self.weight = Tensor(np.ones(self.normalized_shape, dtype), requires_grad=True)
             if bias:
@@ -83,8 +85,9 @@ class RMSNorm(Module):
         self.eps = None if eps is None else float(eps)
         self.elementwise_affine = bool(elementwise_affine)
         dt = np.float64 if dtype is None else np_dtype(dtype, "RMSNorm")
-        self.weight = Tensor(np.ones(self.normalized_shape, dt), requires_grad=True) \
-            if self.elementwise_affine else None
+        self.register_parameter("weight", Tensor(np.ones(self.normalized_shape, dt),
+                                                 requires_grad=True)
+                                if self.elementwise_affine else None)
 
     def reset_parameters(self) -> None:
         """torch's: weight back to ones, in place."""
@@ -145,7 +148,8 @@ class GroupNorm(Module):
             raise ValueError(f"GroupNorm: eps must be > 0, got {eps}")
         self.num_groups, self.num_channels, self.eps = g, c, float(eps)
         self.affine = bool(affine)
-        self.weight = self.bias = None
+        self.register_parameter("weight", None)  # (torch's: a plain tensor is refused)
+        self.register_parameter("bias", None)
         if self.affine:
             _affine(self, c, dtype, bias)
 
@@ -191,7 +195,8 @@ class _InstanceNorm(Module):
                              "statistics at 0 and 1; no cumulative average)")
         self.num_features = size_arg(who, "num_features", num_features)
         self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
-        self.weight = self.bias = None
+        self.register_parameter("weight", None)  # (torch's: a plain tensor is refused)
+        self.register_parameter("bias", None)
         if self.affine:
             _affine(self, self.num_features, dtype, bias)
         if self.track_running_stats:  # torch's buffers (its count stays 0: it never counts)

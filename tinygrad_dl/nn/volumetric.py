@@ -76,7 +76,7 @@ class Conv3d(Redraw, Module):
         w, b = init_weights(init, shape, fan_in, std, rng, dtype, bool(bias))
         remember_init(self, init, fan_in, std, rng)
         self.weight = Tensor(w, requires_grad=True)
-        self.bias = None if b is None else Tensor(b, requires_grad=True)
+        self.register_parameter("bias", None if b is None else Tensor(b, requires_grad=True))
 
     def forward(self, input: Any) -> Tensor:
         who = f"Conv3d({self.in_channels}, {self.out_channels})"
