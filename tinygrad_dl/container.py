@@ -27,7 +27,8 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
     before the schema (an old file's keys may differ)."""
     path = _regular_file(path, what)
     formats = (format,) if isinstance(format, str) else format
-    try:
+    with _one_line(path, f"tinygrad_dl {what}"):
         if not zipfile.is_zipfile(path):
             raise ValueError(f"not a tinygrad_dl {what} (not an .npz/zip file: truncated or "
                              "corrupt?)")
@@ -104,12 +105,6 @@ def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
             check_schema(meta, schemas[kind])
             arrays = {name: _read_member(z, info) for name, info in infos.items()
                       if name != META}
-    except Refused as e:
-        raise ValueError(f"{path}: refused: {e}") from None
-    except _READ_ERRORS as e:
-        msg = str(e) if isinstance(e, ValueError) and str(e).startswith("not a") else \
-            f"not a readable tinygrad_dl {what} ({type(e).__name__}: {e})"
-        raise ValueError(f"{path}: {msg}"[:1000]) from None
     return meta, arrays
 
 
@@ -127,18 +122,26 @@ def read_arrays(path: str | os.PathLike[str], *, what: str, kinds: str = "biuf",
     `names`: read only these members; others are neither checked nor read (as np.load's lazy
     keys: an extra pickled entry or a zip tool's __MACOSX/ file in a user's file is no error)."""
     path = _regular_file(path, what)
-    try:
+    with _one_line(path, f".npz {what}"):
         if not zipfile.is_zipfile(path):
             raise ValueError(f"not an .npz {what} (not a zip file: truncated or corrupt?)")
         with zipfile.ZipFile(path) as z:
             infos = _check_members(z, max_bytes, 0, path.stat().st_size, meta=False,
                                    kinds=kinds, names=names)
             return {name: _read_member(z, info) for name, info in infos.items()}
+
+
+@contextmanager
+def _one_line(path: Path, what: str) -> Iterator[None]:
+    """What reading `path` raised, as one ValueError naming the file (`what`: "tinygrad_dl
+    checkpoint", ".npz sample"): a refusal, or whatever the zip or NumPy reader raised."""
+    try:
+        yield
     except Refused as e:
         raise ValueError(f"{path}: refused: {e}") from None
     except _READ_ERRORS as e:
         msg = str(e) if isinstance(e, ValueError) and str(e).startswith("not a") else \
-            f"not a readable .npz {what} ({type(e).__name__}: {e})"
+            f"not a readable {what} ({type(e).__name__}: {e})"
         raise ValueError(f"{path}: {msg}"[:1000]) from None
 
 
