@@ -18,6 +18,7 @@ from ..functional.linalg import matrix_chain
 from ..functional.methods import write_out
 from ..ops import QR, SVD, Eigh, Pinv, Solve, VectorNorm
 from ..ops.linalg_decomp import cutoff
+from ..ops.linalg_lu import lapack_dtype
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from ..tensor.casts import dtype_of
@@ -336,6 +337,7 @@ def matrix_rank(A: Any, *, atol: float | None = None, rtol: float | None = None,
     t = _matrices("matrix_rank", A)
     _symmetric_if("matrix_rank", t, hermitian)
     a = t.data
+    lapack_dtype("linalg.matrix_rank", a.dtype, a.shape)
     if not np.isfinite(a).all():
         raise ValueError(f"linalg.matrix_rank: the input (shape {a.shape}) has NaN or inf "
                          "entries")
@@ -386,6 +388,7 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
     'gelss'), residuals |A X - B|^2 per column when m > n (not 'gelsy'; 'gelsd' and 'gelss'
     only when every A has rank n), else empty."""
     a, b = _matrices("lstsq", A), _float("lstsq", B)
+    lapack_dtype("linalg.lstsq", a.data.dtype, a.shape)
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise ValueError(f"linalg.lstsq: driver must be None, 'gels', 'gelsy', 'gelsd' or "
                          f"'gelss', got {driver!r}")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
-from .linalg_lu import LinAlgError, lu_det_array, lu_solve_array
+from .linalg_lu import LinAlgError, lapack_dtype, lu_det_array, lu_solve_array
 
 __all__ = ["Det", "Diag", "Diagonal", "Einsum", "Inverse", "Tril", "Triu"]
 
@@ -203,6 +203,7 @@ def sublist_subscripts(args: tuple) -> tuple[str, list]:
 def _square(who: str, a: np.ndarray) -> None:
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"{who}: expects square matrices (*, n, n), got shape {a.shape}")
+    lapack_dtype(who, a.dtype, a.shape)
 
 
 def _cofactors(a: np.ndarray) -> np.ndarray:

@@ -7,10 +7,12 @@ gradients, so the sum the engine makes of the parts' gradients is the joint form
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..engine import Function
-from .linalg_lu import LinAlgError, lu_det_array, lu_solve_array
+from .linalg_lu import LinAlgError, lapack_dtype, lu_det_array, lu_solve_array
 
 __all__ = ["Cholesky", "Eigh", "LogAbsDet", "MatrixExp", "Pinv", "QR", "SVD", "Solve"]
 
@@ -25,6 +27,7 @@ def _matrices(who: str, a: np.ndarray, square: bool = True) -> None:
                          f"(*, {'n, n' if square else 'm, n'}), got shape {a.shape}")
     if a.dtype.kind not in "f":
         raise TypeError(f"{who}: expects a floating-point tensor, got dtype {a.dtype}")
+    lapack_dtype(who, a.dtype, a.shape)
 
 
 def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -166,9 +169,10 @@ class Eigh(Function):
         e = w[..., None, :] - w[..., :, None]
         idx = np.arange(e.shape[-1])
         e[..., idx, idx] = 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inner = k / e
-        return v @ inner @ _mT(v)
+        with np.errstate(divide="ignore", invalid="ignore"):  # (told once, below, by name)
+            out = v @ (k / e) @ _mT(v)
+        _warn_not_finite(out, g, "eigh", "the eigenvectors", "repeated eigenvalues", v.shape)
+        return out
 
 
 class SVD(Function):
@@ -193,35 +197,55 @@ class SVD(Function):
             m, n = a.shape[-2:]
             return u @ (g[..., :, None] * vh) if m >= n else (u * g[..., None, :]) @ vh
         k = s.shape[-1]
-        if ctx.part == 0:
-            return _svd_backward(g[..., :k], None, u, s, vh)
-        return _svd_backward(None, g[..., :k, :], u, s, vh)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # (told below)
+            if ctx.part == 0:
+                out = _svd_backward(g[..., :k], None, u, s, vh)
+            else:
+                out = _svd_backward(None, g[..., :k, :], u, s, vh)
+            # (torch's formula squares S: past sqrt(max) inf - inf, NaN, with no tie at all)
+            tie = np.isfinite(s * s).all()
+        _warn_not_finite(out, g, "svd", "U or Vh", "repeated singular values (or zero ones, for "
+                         "a non-square matrix)" if tie else "singular values too large to "
+                         "square (their squares overflow)", a.shape, tie)
+        return out
 
 
-def _svd_backward(gu, gvh, u, s, vh):
+def _warn_not_finite(out: np.ndarray, g: np.ndarray, who: str, part: str, why: str,
+                     shape: tuple[int, ...], tie: bool = True) -> None:
+    """Say, by name, that a backward gave inf or NaN from finite upstream gradients: where the
+    decomposition's vectors are not unique, torch's formula (kept, for torch's answer) divides
+    by zero; NumPy's anonymous "invalid value encountered in matmul" (or nothing) said it
+    before."""
+    if np.isfinite(g).all() and not np.isfinite(out).all():
+        warnings.warn(f"{who}: the gradient through {part} of a matrix with {why} (input shape "
+                      f"{shape}) is inf or NaN, as torch's"
+                      + (": those vectors are not unique there" if tie else ""),
+                      RuntimeWarning, stacklevel=3)
+
+
+def _svd_backward(gu, gvh, u, s, vh):  # (its caller silences NumPy's divide warnings)
     m, n = u.shape[-2], vh.shape[-1]
     s2 = s * s
     e = s2[..., None, :] - s2[..., :, None]
     idx = np.arange(s.shape[-1])
     e[..., idx, idx] = 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if gu is not None:
-            k = _mT(u) @ gu
-            ga = (k - _mT(k)) * s[..., None, :] / e
-            if m > n:
-                ga = u @ ga
-                gus = gu / s[..., None, :]
-                ga = ga + gus - u @ (_mT(u) @ gus)
-                return ga @ vh
-            return u @ ga @ vh
-        k = vh @ _mT(gvh)
-        ga = s[..., :, None] * (k - _mT(k)) / e
-        if m < n:
-            ga = ga @ vh
-            sg = gvh / s[..., :, None]
-            ga = ga + sg - (sg @ _mT(vh)) @ vh
-            return u @ ga
+    if gu is not None:
+        k = _mT(u) @ gu
+        ga = (k - _mT(k)) * s[..., None, :] / e
+        if m > n:
+            ga = u @ ga
+            gus = gu / s[..., None, :]
+            ga = ga + gus - u @ (_mT(u) @ gus)
+            return ga @ vh
         return u @ ga @ vh
+    k = vh @ _mT(gvh)
+    ga = s[..., :, None] * (k - _mT(k)) / e
+    if m < n:
+        ga = ga @ vh
+        sg = gvh / s[..., :, None]
+        ga = ga + sg - (sg @ _mT(vh)) @ vh
+        return u @ ga
+    return u @ ga @ vh
 
 
 def _broadcast_solve(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -299,16 +323,43 @@ class LogAbsDet(Function):
 
     def backward(ctx, g):
         (a,) = ctx.saved
+        g = np.asarray(g)
         bad = ~np.isfinite(a).all((-2, -1))  # (NaN or inf: torch's LU inverse, as Inverse's)
         eye = np.eye(a.shape[-1], dtype=a.dtype)
+        safe = np.where(bad[..., None, None], eye, a) if bad.any() else a
         try:
-            inv = np.linalg.inv(np.where(bad[..., None, None], eye, a) if bad.any() else a)
+            inv = np.linalg.inv(safe)
         except np.linalg.LinAlgError:
-            raise ValueError(f"slogdet: the gradient of log|det A| at a singular A (shape "
-                             f"{a.shape}) is infinite") from None
+            inv = None
+        if inv is None:
+            inv = _inverse_but_singular(safe, np.broadcast_to(g, bad.shape), a.shape)
         if bad.any():
             inv[bad] = lu_solve_array(a[bad], np.broadcast_to(eye, a[bad].shape))[0]
         return np.asarray(g)[..., None, None] * _mT(inv)
+
+
+def _inverse_but_singular(a: np.ndarray, g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The inverses for LogAbsDet's backward where some matrices of the batch are singular:
+    one whose log|det| gets a nonzero gradient g is refused (its gradient is infinite); one
+    that gets none (masked out, another batch element's loss) gets NaN, torch's 0 * inf,
+    with a warning, and the others their own gradient (the whole batch was refused before)."""
+    # NumPy's getrf, as the inv that failed and the forward's -inf: the NumPy LU of A or A^T
+    # (lu_factor_array) rounds otherwise and missed or added singular ones
+    sing = np.isneginf(np.linalg.slogdet(a)[1])
+    if (g[sing] != 0).any() or not sing.any():
+        raise ValueError(f"slogdet: the gradient of log|det A| at a singular A (shape "
+                         f"{shape}) is infinite")
+    try:
+        inv = np.linalg.inv(np.where(sing[..., None, None], np.eye(a.shape[-1], dtype=a.dtype),
+                                     a))
+    except np.linalg.LinAlgError:  # (NumPy's LAPACK found a zero pivot that ours did not)
+        raise ValueError(f"slogdet: the gradient of log|det A| at a singular A (shape "
+                         f"{shape}) is infinite") from None
+    inv[sing] = np.nan
+    warnings.warn(f"slogdet: {int(sing.sum())} singular matrices of the input (shape {shape}) "
+                  "have no gradient (it is infinite there): NaN for them, as torch's",
+                  RuntimeWarning, stacklevel=3)
+    return inv
 
 
 class Pinv(Function):

@@ -26,7 +26,7 @@ from ..ops import (
     VectorNorm,
 )
 from ..ops.linalg import dot_subscripts
-from ..ops.linalg_lu import lu_det_array
+from ..ops.linalg_lu import lapack_dtype, lu_det_array
 from ..ops.spelling import spellings, torch_keywords
 from .conversions import as_data, as_tensor
 from .linalg_lu import (
@@ -68,6 +68,7 @@ def square_matrices(who: str, x: Tensor) -> None:
         raise ValueError(f"{who}: expects square matrices (*, n, n), got shape {x.shape}")
     if x.data.dtype.kind != "f":
         raise TypeError(f"{who}: expects a floating-point tensor, got dtype {x.data.dtype}")
+    lapack_dtype(who, x.data.dtype, x.shape)
 
 
 def _eye_like(x: Tensor) -> Tensor:
