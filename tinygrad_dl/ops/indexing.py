@@ -42,6 +42,76 @@ def _ints_for_0d(index):
     return (out if isinstance(index, tuple) else out[0]) if _is_basic(out) else None
 
 
+def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
+    """Refuse, in one line, an index whose advanced axes NumPy and torch put in different
+    places, so `x[1, :, idx]` means one thing whichever library the script was written for.
+    NumPy counts an int (or a 0-d integer array) as an advanced index, and advanced indices
+    not side by side (a slice, None or `...` between them, even a `...` of no axes) put their
+    axes first; torch selects the ints away before it looks, and takes a `...` of no axes as
+    nothing, so it keeps the axes in place: for a (2, 3, 4) x, NumPy's x[1, :, [0, 1, 2]] is
+    the transpose of torch's, with the same shape."""
+    if type(index) is not tuple:  # one index array, or basic indexing: no layout to differ
+        return
+    # The layouts can differ only where the index holds an int (or 0-d index) or a `...`, and
+    # a slice, None or `...`: the picks x[arange(n), y] and x[:, idx] (per step, and per jit
+    # replay) leave here after one pass
+    cut = apart = False
+    for item in index:
+        if item is Ellipsis:
+            cut = apart = True
+        elif item is None or type(item) is slice:
+            apart = True
+        elif type(item) is int or isinstance(item, np.integer) or (
+                type(item) is np.ndarray and item.ndim == 0):
+            cut = True
+    if not (cut and apart):
+        return
+    # i: an int, a: an index array, t: a 0-d True (an index array of one row), s: slice,
+    # n: None, e: `...`
+    kinds, used = [], 0
+    for item in index:
+        if isinstance(item, (bool, np.bool_)):  # (before int: a bool is one)
+            kinds.append("t" if item else "a")
+        elif isinstance(item, (int, np.integer)):
+            kinds.append("i")
+            used += 1
+        elif isinstance(item, (np.ndarray, list)):
+            a = np.asarray(item)
+            kinds.append("a" if a.ndim else "i" if a.dtype.kind in "iu" else
+                         "t" if a.dtype == bool and a else "a")
+            used += a.ndim if a.dtype == bool else 1
+        elif item is None or item is Ellipsis or type(item) is slice:
+            kinds.append("n" if item is None else "e" if item is Ellipsis else "s")
+            used += type(item) is slice
+        else:  # NumPy's own error follows
+            return
+    # (too many indices: NumPy's own error follows)
+    if ("a" not in kinds and "t" not in kinds) or used > len(shape):
+        return
+    ell = max(len(shape) - used, 0)  # the axes a `...` stands for
+
+    def place(ks: list[str], adv: str) -> int:
+        """Where the advanced axes land: first when they are apart, else after the axes of
+        the items before them."""
+        at = [p for p, k in enumerate(ks) if k in adv]
+        if at[-1] - at[0] + 1 != len(at):
+            return 0
+        return sum(1 if k in "sn" else ell if k == "e" else 0 for k in ks[:at[0]])
+
+    torch_kinds = [k for k in kinds if k != "i" and not (k == "e" and ell == 0)]
+    if place(kinds, "iat") == place(torch_kinds, "at"):
+        return
+    if "a" not in kinds and set(torch_kinds[:torch_kinds.index("t")]) <= {"n"}:
+        return  # one row moved past only None's axes (x[0, None, True]): the same either way
+    fix = ("index the ints first (x[1][:, idx]) or give them as index arrays (x[[1], :, idx]), "
+           "which both libraries read alike" if "i" in kinds else
+           "drop the `...` that stands for no axes")
+    raise IndexError(f"{who}: NumPy puts this index's advanced axes first, torch keeps them in "
+                     f"place (an int, a 0-d index or a `...` stands between index arrays and a "
+                     f"slice or None): {fix} (a tensor of shape {shape}, index "
+                     f"{brief_index(index)})")
+
+
 def brief_values(a: np.ndarray) -> str:
     """An array's first three values in an error message, every digit, on one line."""
     return np.array2string(np.ravel(a)[:3], precision=17, separator=", ",
@@ -52,7 +122,7 @@ def brief_index(index: Any) -> str:
     """An index in an error message: an array by its shape and dtype, else its repr, cut."""
     if isinstance(index, np.ndarray):
         return f"an array of shape {index.shape} {index.dtype}"
-    return f"{index!r:.60}"
+    return f"{' '.join(repr(index).split())!s:.60}"  # (one line: a 2-D array's repr is not)
 
 
 class Sparse(tuple):
@@ -139,6 +209,8 @@ class GetItem(Function):
         # (an RNN step's row slice, once per step: no call to find it basic)
         ctx.basic = basic = type(index) is slice or _is_basic(index)
         ctx.index = index if basic else private(index)  # index arrays: our own copy
+        if not basic:  # (outside the try: its one line names the op and the shape already)
+            check_layout("getitem", index, x.shape)
         try:
             # A 0-d integer tensor in the index is an int to torch (`x[i]` for `i = y.argmax()`
             # is a view) but an advanced index, a copy, to NumPy: read as the int it holds

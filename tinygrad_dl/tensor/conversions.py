@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import engine, hooks, tensor
 from ..ops import Cast, Tap
+from ..ops.indexing import brief_index
 from ..ops.shape import axis_of
 
 if TYPE_CHECKING:
@@ -293,6 +294,19 @@ def item_index(who: str, index: Any) -> Any:
         raise IndexError(f"{who}: a uint8 index tensor is a mask in torch (deprecated there) "
                          "and positions in NumPy; give .bool() for a mask or .long() for "
                          "positions")
+    if type(index) is list:
+        # NumPy reads a list as one index array; one holding a slice, None, `...` or lists of
+        # different lengths makes none (NumPy's error named no op, or an object array), where
+        # torch 2.13 reads the list as a tuple of indices (deprecated)
+        try:
+            arr = index_arg(index)
+        except ValueError:
+            arr = None
+        if arr is None or arr.dtype == object:
+            raise IndexError(f"{who}: the list {brief_index(index)} is not one index array "
+                             "(NumPy's reading of a list); torch 2.13 reads it as a tuple of "
+                             "indices: write x[tuple(seq)]")
+        return arr
     return index_arg(index)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import engine, tensor, write_guard
 from ..ops import GetItem
-from ..ops.indexing import brief_index
+from ..ops.indexing import brief_index, check_layout
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
 from .conversions import item_index
@@ -148,6 +148,7 @@ class InPlaceMethods:
                 if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):
                     raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
                                     "'same_kind'")
+            check_layout("Tensor.__setitem__ (t[i] = v)", idx, a.shape)
             try:
                 a[idx] = src
             except IndexError as e:  # NumPy's words, with the tensor's shape and the index

@@ -21,25 +21,50 @@ if TYPE_CHECKING:
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
 
 
-def _positions(x: Tensor, indices: Any) -> np.ndarray:
+def _positions(x: Tensor, indices: Any, op: str = "index_put", shape: Any = None
+               ) -> np.ndarray:
     """The flat positions x[indices] reads (torch's index_put indices: a tuple of integer or
-    bool index tensors, one per leading dim), refused in one line where NumPy's indexing is."""
+    bool index tensors, one per leading dim), refused in one line where NumPy's indexing is;
+    `op` and `shape` are those the message names (put: its input's shape, not the flat one)."""
     if not isinstance(indices, (tuple, list)):
-        raise TypeError(f"index_put: indices must be a tuple of index tensors, got "
+        raise TypeError(f"{op}: indices must be a tuple of index tensors, got "
                         f"{type(indices).__name__}")
     idx = tuple(np.asarray(index_arg(i)) for i in indices)
     for i in idx:
         if i.dtype.kind not in "iub" and not (i.size == 0 and i.dtype.kind == "f"):
-            raise IndexError(f"index_put: indices must be integer or bool tensors, got dtype "
+            raise IndexError(f"{op}: indices must be integer or bool tensors, got dtype "
                              f"{i.dtype}")
         if i.dtype == np.uint8:  # (NumPy would read positions where torch reads a mask)
-            raise IndexError("index_put: a uint8 index is a mask in torch (deprecated there) "
+            raise IndexError(f"{op}: a uint8 index is a mask in torch (deprecated there) "
                              "and positions in NumPy; give a bool mask or int64 positions")
     idx = tuple(i.astype(np.intp) if i.dtype.kind == "f" else i for i in idx)
     try:
         return np.arange(x.data.size).reshape(x.shape)[idx]
     except IndexError as e:
-        raise IndexError(f"index_put: {e} (a tensor of shape {x.shape})") from None
+        raise IndexError(f"{op}: {e} (a tensor of shape {x.shape if shape is None else shape})"
+                         ) from None
+
+
+def _index_put(x: Tensor, indices: Any, values: Any, accumulate: bool, op: str = "index_put",
+               shape: Any = None) -> Tensor:
+    """index_put's values, its messages naming `op` and `shape` (put's: see _positions)."""
+    pos = _positions(x, indices, op, shape)
+    vals = as_tensor(values, x)
+    if vals.dtype != x.dtype:
+        raise TypeError(f"{op}: values have dtype {vals.dtype}, the input "
+                        f"{x.dtype}; torch wants the same (cast one with .to())")
+    try:
+        vals = vals.broadcast_to(pos.shape).reshape(-1)
+    except ValueError:
+        raise ValueError(f"{op}: values of shape {vals.shape} do not broadcast to the "
+                         f"indexed shape {pos.shape}") from None
+    flat, pos = x.reshape(-1), pos.reshape(-1)
+    if accumulate:
+        return flat.index_add(0, pos, vals).reshape(x.shape)
+    if len(np.unique(pos)) != len(pos):
+        raise ValueError(f"{op}: the indices name one position twice (torch leaves "
+                         "which write wins undefined; accumulate=True adds them up)")
+    return flat.index_copy(0, pos, vals).reshape(x.shape)
 
 
 class TorchWriteMethods:
@@ -51,23 +76,7 @@ class TorchWriteMethods:
         """torch's index_put: x with x[indices] = values (broadcast), or += where
         `accumulate` (repeated positions then add up; without it a repeated position is
         refused, torch leaving which write wins undefined). Gradients to x and values."""
-        pos = _positions(self, indices)
-        vals = as_tensor(values, self)
-        if vals.dtype != self.dtype:
-            raise TypeError(f"index_put: values have dtype {vals.dtype}, the input "
-                            f"{self.dtype}; torch wants the same (cast one with .to())")
-        try:
-            vals = vals.broadcast_to(pos.shape).reshape(-1)
-        except ValueError:
-            raise ValueError(f"index_put: values of shape {vals.shape} do not broadcast to the "
-                             f"indexed shape {pos.shape}") from None
-        flat, pos = self.reshape(-1), pos.reshape(-1)
-        if accumulate:
-            return flat.index_add(0, pos, vals).reshape(self.shape)
-        if len(np.unique(pos)) != len(pos):
-            raise ValueError("index_put: the indices name one position twice (torch leaves "
-                             "which write wins undefined; accumulate=True adds them up)")
-        return flat.index_copy(0, pos, vals).reshape(self.shape)
+        return _index_put(self, indices, values, accumulate)
 
     def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
         """torch's put: index_put on the flattened tensor (index and source of one size, any
@@ -81,8 +90,8 @@ class TorchWriteMethods:
             raise IndexError(f"put: the index must hold integers, got dtype {idx.dtype}")
         if idx.dtype == np.uint8:  # (flat positions: index_put refuses a uint8 one, torch's mask)
             idx = idx.astype(np.int64)
-        return self.reshape(-1).index_put((idx.reshape(-1),), src.reshape(-1),
-                                          accumulate).reshape(self.shape)
+        return _index_put(self.reshape(-1), (idx.reshape(-1),), src.reshape(-1), accumulate,
+                          "put", f"{self.shape}, flattened").reshape(self.shape)
 
     def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str,
                        include_self: bool = True) -> Tensor:
