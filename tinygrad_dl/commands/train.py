@@ -22,8 +22,8 @@ from tinygrad_dl.files import StdoutPrinter, same_file, stdout_gone, write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
-from tinygrad_dl.train.outputs import RunFinished, check_new_out, lock_file, stage_dir
-from tinygrad_dl.train.run import check_resume, shown
+from tinygrad_dl.train.outputs import DONE, RunFinished, check_new_out, lock_file, stage_dir
+from tinygrad_dl.train.run import check_resume, check_storable, shown
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
 from .args import add_hyper_flags, positive_int, seed
@@ -115,6 +115,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--data is for the CIFAR-10 classifiers; char-rnn reads --text")
     if not sequence and args.text:
         raise ValueError("--text is for char-rnn; the classifiers read --data")
+    # a number no training state holds: refused before "training ..." (it was refused only by
+    # every --resume of the run, after it had trained and saved)
+    check_storable(args.model, params, args.seed or 0, args.checkpoint_every,
+                   flags=True)
     if not args.resume:  # refused with the flags' names, before anything is written (also
         # before default_out claims a name: its lock file stayed in runs/ for every refusal)
         p = resolve_params(args.model, params, names=flag_names(), offered=flag_names())
@@ -253,6 +257,9 @@ def _train(args: argparse.Namespace, params: dict[str, Any]) -> int:
     if not args.resume or (stage_dir(Path(os.path.abspath(out))) / STATE_FILE).is_file():
         # (no state: nothing is resumed; "resuming" came before "nothing to resume")
         say(f"{'resuming' if args.resume else 'training'} {args.model} -> {out}")
+    # a finished run's outputs already waiting to be put in place are an earlier run's, not
+    # this one's: a new run refused while it puts them in place has trained nothing
+    earlier = None if args.resume else _done_mark(out)
     stop = StopFlag()
     try:
         with stop.catch_signals():
@@ -275,7 +282,7 @@ def _train(args: argparse.Namespace, params: dict[str, Any]) -> int:
             raise
         why = ("stdout was closed by its reader (a pipe)" if isinstance(e, BrokenPipeError)
                else write_error(e, out))  # (a pipe into `head` is not the output folder)
-        print(f"tinygrad-dl train: error: {why}; {_how_to_resume(args, out)}",
+        print(f"tinygrad-dl train: error: {why}; {_how_to_resume(args, out, earlier)}",
               file=sys.stderr, flush=True)
         return 1
     try:
@@ -294,8 +301,30 @@ def resume_command(model: str, out: Path) -> str:
     return shlex.join(["tinygrad-dl", "train", model, *flag])
 
 
-def _how_to_resume(args: argparse.Namespace, out: Path) -> str:
-    if (stage_dir(Path(os.path.abspath(out))) / STATE_FILE).is_file():
+def _done_mark(out: Path) -> tuple[int, int, int] | None:
+    """Which finished-run mark the staging folder of `out` holds (a new one is a new file), or
+    None: none."""
+    try:
+        st = os.stat(stage_dir(Path(os.path.abspath(out))) / DONE)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _how_to_resume(args: argparse.Namespace, out: Path,
+                   earlier: tuple[int, int, int] | None = None) -> str:
+    stage = stage_dir(Path(os.path.abspath(out)))
+    done = _done_mark(out)
+    if done is not None and done == earlier:  # an earlier run's mark, not put in place: this
+        # run trained nothing ("--resume" said "nothing to resume" and trained nothing either);
+        # the same command puts the earlier outputs in place, then trains
+        return "nothing was saved yet: once it is fixed, run the same command again"
+    if done is not None:  # trained and written; only putting it in place failed (a
+        # folder made read-only): "nothing was saved yet: run the same command again" trained
+        # it all again, where --resume finishes the move
+        return (f"the run finished and its outputs are kept in {stage}: once it is fixed, put "
+                f"them in place with: {resume_command(args.model, out)}")
+    if (stage / STATE_FILE).is_file():
         return (f"what was saved is kept: once it is fixed, resume with: "
                 f"{resume_command(args.model, out)}")
     return "nothing was saved yet: once it is fixed, run the same command again"

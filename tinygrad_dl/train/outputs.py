@@ -156,7 +156,7 @@ def lock_out(out: str | os.PathLike[str]) -> Iterator[Path]:
         raise ValueError(f"--out {out}: another tinygrad-dl run is writing there (it holds "
                          f"{lock_path}); wait for it to finish or choose another --out") from None
     except OSError as e:
-        raise ValueError(f"--out {out}: cannot write there ({e.strerror or e})") from None
+        raise _cannot_write(out, e) from None
     try:
         yield out
     finally:
@@ -164,8 +164,11 @@ def lock_out(out: str | os.PathLike[str]) -> Iterator[Path]:
         # it meanwhile finds it unlinked when it gets the flock, and retries (filelock >= 4.3.1;
         # an older one, Python 3.10's, would hold a lock on the unlinked file, beside a new
         # run's on a new one: the file stays there)
-        if unlink_retried():
-            lock_path.unlink(missing_ok=True)
+        try:
+            if unlink_retried():
+                lock_path.unlink(missing_ok=True)
+        except OSError:  # (a folder made read-only meanwhile: the unlink's EPERM replaced the
+            pass         # run's own error, and a lock file left there blocks nothing)
         lock.release()
 
 
@@ -300,8 +303,17 @@ def prepare_out(out: str | os.PathLike[str], *, resume: bool,
         (stage / SEEN).write_text(json.dumps({"entries": _snapshot(out)}))
     except OSError as e:
         _cleanup(stage)
-        raise ValueError(f"--out {out}: cannot write there ({e.strerror or e})") from None
+        raise _cannot_write(out, e) from None
     return stage
+
+
+def _cannot_write(out: Path, e: OSError) -> ValueError:
+    """The refusal of an --out whose lock file or staging folder (beside it) cannot be written,
+    naming the one in the way: a folder named .OUT.lock said "--out OUT: cannot write there
+    (Is a directory)", of an OUT that was no folder at all."""
+    name = os.fspath(e.filename) if e.filename else ""
+    where = f"cannot write {name}" if name and name != os.fspath(out) else "cannot write there"
+    return ValueError(f"--out {out}: {where} ({e.strerror or e})")
 
 
 def _interrupted_there(out: Path, stage: Path) -> str:

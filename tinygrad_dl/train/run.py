@@ -40,8 +40,10 @@ from .state import (
     STATE_FILE,
     TrainingInterrupted,
     load_train_state,
+    lowest,
     restore_generators,
     save_train_state,
+    unstorable,
 )
 
 __all__ = ["DEFAULTS", "N_S_EPOCHS", "TrainResult", "resolve_params", "run_training",
@@ -163,6 +165,8 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
         checkpoint_every = _resumed_checkpoint_every(state["run"], checkpoint_every, notes)
     seed = 0 if seed is None else seed
     p = resolve_params(model, params)  # bad settings are refused before --out is touched
+    if out is not None:
+        check_storable(model, params, seed, checkpoint_every)
     if out is not None and resume is None:
         stage = prepare_out(out, resume=False, notes=notes)
     cls = model_class(model)
@@ -248,6 +252,26 @@ def _run(model: str, params: dict[str, Any] | None, *, data: Any, text: Any, see
         trainer.write(result, stage, seed=seed, data=run.data)
         result.out = commit_out(stage, out_dir)
     return result
+
+
+def check_storable(model: str, params: dict[str, Any] | None, seed: int,
+                   checkpoint_every: int | None, *, flags: bool = False) -> None:
+    """Refuse, before anything is written, a number the run's training state could not hold:
+    such a run trained and saved its state, and every resume was refused ("out of range").
+    flags: name the command line's flags (--lambda); else run_training's keys (lam=)."""
+    bad = unstorable({"seed": seed, "checkpoint_every": checkpoint_every,
+                      "params": dict(params or {})})
+    if bad is None:
+        return
+    value = (seed if bad == "seed" else checkpoint_every if bad == "checkpoint_every"
+             else (params or {})[bad])
+    if flags:
+        what = ({"seed": "--seed", "checkpoint_every": "--checkpoint-every"}.get(bad)
+                or flag_names().get(bad, bad)) + f" {value}"
+    else:  # (an API caller passed checkpoint_every=0, not --checkpoint-every)
+        what = f"run_training: {bad}={value}"
+    raise ValueError(f"{what} is outside what the resumable state of a {model} run holds "
+                     f"({lowest(bad)} to 2**63 - 1); give a value in that range")
 
 
 def _note(print_fn: Any, text: str) -> None:

@@ -15,6 +15,7 @@ interrupt never lands halfway through an update: the loop saves a state and rais
 
 from __future__ import annotations
 
+import numbers
 import os
 import signal
 import threading
@@ -31,7 +32,7 @@ from tinygrad_dl.models import MODELS
 from .history import History
 
 __all__ = ["STATE_FILE", "StopFlag", "TrainingInterrupted", "load_train_state",
-           "restore_generators", "save_train_state"]
+           "lowest", "restore_generators", "save_train_state", "unstorable"]
 
 FORMAT = "tinygrad_dl.train_state"
 KIND = "train_state"
@@ -169,7 +170,31 @@ SCHEMA = {
     "history_columns": [str], "generators": [dict],
 }
 MAX_SAMPLE = 10**7  # characters of one text sample (a list of that many ints is 80 MB)
-_LIMIT = 2**62  # every counter in a state (steps, epochs, positions) is far below this
+# every number a state holds (steps, positions, the seed, the settings) is below this: an int64,
+# the top of what --seed takes (2**62 refused a resume of runs that --seed 2**62 and a huge
+# --checkpoint-every or --n-updates had started and saved: `unstorable` refuses those now)
+_LIMIT = 2**63
+
+
+def unstorable(run: dict[str, Any]) -> str | None:
+    """The name of the first number in a run's record ({"seed", "checkpoint_every", "params"},
+    as run_training saves it) that a training state cannot hold (the reader refuses it), or
+    None: a run is refused before it starts, not after it saved a state no resume reads."""
+    # (a value that is no number is not this check's: the loop or the schema says why)
+    for k, v in (("seed", run["seed"]), ("checkpoint_every", run.get("checkpoint_every")),
+                 *run["params"].items()):
+        nums = v if isinstance(v, (list, tuple)) else [v]
+        # (NumPy's numbers too: np.uint64(2**63) is no int, and was saved, then refused)
+        if any(isinstance(n, numbers.Real) and not isinstance(n, (bool, np.bool_))
+               and not lowest(k) <= n < _LIMIT for n in nums):
+            return k
+    return None
+
+
+def lowest(key: str) -> int:
+    """The smallest value a state holds for `key` of a run's record: checkpoint_every 1 (fit
+    takes 0, "never", but a state saved by a run holds how often it saves), else 0."""
+    return 1 if key == "checkpoint_every" else 0
 
 
 def load_train_state(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -206,14 +231,13 @@ def _unpack(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, An
     if cls is None:
         raise container.Refused(f"meta.run.model {run['model']!r:.40} is not a model")
     part = _split(arrays)
+    bad = unstorable(run)  # (before the sizes are checked against the arrays: m=-5)
+    if bad is not None:
+        where = bad if bad in ("seed", "checkpoint_every") else f"params.{bad}"
+        raise container.Refused(f"meta.run.{where}={_value(run, bad)!r:.40} is out of range")
     _check_params(run["params"], cls, part["model"])
-    counters = [run["seed"], *(v for k, v in meta["loop"].items()
-                               if type(v) is int and k != "kind")]
-    if any(not 0 <= v < _LIMIT for v in counters):
-        raise container.Refused("a step, epoch, position or seed out of range")
-    every = run.get("checkpoint_every")
-    if every is not None and not 1 <= every < _LIMIT:
-        raise container.Refused(f"meta.run.checkpoint_every must be >= 1, got {every}")
+    if any(not 0 <= v < _LIMIT for v in meta["loop"].values() if type(v) is int):
+        raise container.Refused("a step, epoch or position out of range")
     for st in (meta["loop"]["rng"], *meta["generators"]):
         _check_generator(st)
     opt = dict(meta["optim"])
@@ -231,10 +255,14 @@ def _unpack(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, An
             "history": hist, "generators": meta["generators"]}
 
 
+def _value(run: dict[str, Any], key: str) -> Any:
+    return run[key] if key in ("seed", "checkpoint_every") else run["params"][key]
+
+
 def _check_params(params: dict[str, Any], cls: Any, model_arrays: dict[str, np.ndarray]) -> None:
     """The saved settings, as the CLI would check them, before any model or data is built: known
-    keys, the default's type, no negative numbers, and model sizes backed by the saved arrays
-    (`m: 10**8` would otherwise allocate 76 GiB)."""
+    keys, the default's type (their range: `unstorable`, checked first), and model sizes
+    backed by the saved arrays (`m: 10**8` would otherwise allocate 76 GiB)."""
     for k, v in params.items():
         if k not in cls.defaults:
             raise container.Refused(f"meta.run.params has an unknown setting {k!r:.40}")
@@ -245,10 +273,6 @@ def _check_params(params: dict[str, Any], cls: Any, model_arrays: dict[str, np.n
             want = (int, float, type(None))
         container.check_schema(v, want if not isinstance(d, list) else [int],
                                f"meta.run.params.{k}")
-        nums = v if isinstance(v, list) else [v]
-        if any(isinstance(n, (int, float)) and not isinstance(n, bool)
-               and not 0 <= n < _LIMIT for n in nums):
-            raise container.Refused(f"meta.run.params.{k}={v!r:.40} is out of range")
     if params.get("sample_length", 0) > MAX_SAMPLE:
         raise container.Refused(f"meta.run.params.sample_length is over {MAX_SAMPLE}")
     container.check_sizes({k: v for k, v in params.items() if k in ("m", "hidden", "channels")},
