@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from test_train_resume import StopAfter
 
 from tinygrad_dl import checkpoint
 from tinygrad_dl.cli import main
@@ -21,17 +22,6 @@ from tinygrad_dl.train.outputs import stage_dir
 from tinygrad_dl.train.state import STATE_FILE
 
 pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: the embedded sample only
-
-
-class StopAfter:
-    """A stop request that turns on at the n-th poll (the loops poll once per update)."""
-
-    def __init__(self, n):
-        self.polls, self.n = 0, n
-
-    def __bool__(self):
-        self.polls += 1
-        return self.polls >= self.n
 
 
 def _env(tmp_path):

@@ -5,6 +5,7 @@ import shutil
 
 import numpy as np
 import pytest
+from test_train_resume import StopAfter
 
 import tinygrad_dl.train.outputs as outputs
 from tinygrad_dl.cli import main
@@ -12,17 +13,6 @@ from tinygrad_dl.train import run_training
 from tinygrad_dl.train.outputs import stage_dir
 
 pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: the embedded sample only
-
-
-class StopAfter:
-    """A stop request that turns on at the n-th poll (the loops poll once per update)."""
-
-    def __init__(self, n):
-        self.polls, self.n = 0, n
-
-    def __bool__(self):
-        self.polls += 1
-        return self.polls >= self.n
 
 
 def _deny(*args):
