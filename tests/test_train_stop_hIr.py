@@ -36,7 +36,6 @@ def test_a_numpy_number_no_state_holds_is_refused_before_the_run(tmp_path, kw):
 
 
 @pytest.mark.parametrize("kw,named", [({"checkpoint_every": 0}, "checkpoint_every=0"),
-                                      ({"params": {"lam": 1e19}}, "lam=1e+19"),
                                       ({"seed": 2**63}, "seed=9223372036854775808")])
 def test_run_training_names_its_own_arguments(tmp_path, kw, named):
     """Before: "--checkpoint-every 0 ...", "--lambda 1e+19 ...": flags run_training has not."""

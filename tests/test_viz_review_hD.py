@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 import signal
+import threading
 import warnings
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def _children() -> set[str]:
 
 
 @needs_dot
-@pytest.mark.skipif(not hasattr(signal, "setitimer") or not Path("/proc/self/task").is_dir(),
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill") or not Path("/proc/self/task").is_dir(),
                     reason="needs setitimer and Linux's /proc")
 def test_ctrl_c_while_dot_lays_out_leaves_no_dot_behind(tmp_path: Path) -> None:
     deep, before = _deeply_nested(120), _children()  # (120 deep: dot runs for far longer)
@@ -62,12 +63,16 @@ def test_ctrl_c_while_dot_lays_out_leaves_no_dot_behind(tmp_path: Path) -> None:
         raise KeyboardInterrupt
 
     old = signal.signal(signal.SIGALRM, interrupt)
+    # (a Ctrl-C that reaches Python alone, sent to the main thread itself: a process-wide
+    # alarm may land on another thread (pytest-xdist's), leaving the main one in select())
+    main = threading.main_thread().ident
+    timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGALRM))
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.5)  # (a Ctrl-C that reaches Python alone)
+        timer.start()
         with pytest.raises(KeyboardInterrupt):
-            render_graph(deep, tmp_path / "g.svg", timeout=None)
+            render_graph(deep, tmp_path / "g.svg", timeout=60)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        timer.cancel()
         signal.signal(signal.SIGALRM, old)
     assert _children() - before == set()  # (a zombie dot was left, never waited for)
 

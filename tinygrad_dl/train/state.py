@@ -15,6 +15,7 @@ interrupt never lands halfway through an update: the loop saves a state and rais
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import signal
@@ -185,8 +186,11 @@ def unstorable(run: dict[str, Any]) -> str | None:
                  *run["params"].items()):
         nums = v if isinstance(v, (list, tuple)) else [v]
         # (NumPy's numbers too: np.uint64(2**63) is no int, and was saved, then refused)
+        # (whole numbers below 2**63, as the CLI's int flags take; a float setting any finite
+        # value from its lowest up: eta=1e200, a run meant to diverge, is saved and resumed)
         if any(isinstance(n, numbers.Real) and not isinstance(n, (bool, np.bool_))
-               and not lowest(k) <= n < _LIMIT for n in nums):
+               and not lowest(k) <= n < (_LIMIT if isinstance(n, numbers.Integral) else math.inf)
+               for n in nums):
             return k
     return None
 
