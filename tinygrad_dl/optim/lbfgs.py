@@ -122,8 +122,6 @@ class LBFGS(Optimizer):
             raise ValueError(f"{who}: lr=0 with line_search_fn={group['line_search_fn']!r}: the "
                              "line search interpolates between the steps 0 and lr; use lr > 0")
         state = self.state[0]
-        state.setdefault("func_evals", 0)
-        state.setdefault("n_iter", 0)
 
         def evaluate() -> Any:
             with enable_grad():  # (the closure records its graph whatever the caller's mode)
@@ -134,6 +132,10 @@ class LBFGS(Optimizer):
             return out
 
         orig_loss = evaluate()
+        for p in self.params:  # (after the closure, as torch's; before any state changes)
+            self._array(p, who)  # a read-only array refused, a NumPy scalar made a 0-d array
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
         loss = float(orig_loss)
         evals = 1
         state["func_evals"] += 1

@@ -193,7 +193,8 @@ class Optimizer:
         self._check_groups(who)
         states = iter(self.state)  # (by position: the same order as the groups' params)
         missing: list[Tensor] = []
-        stepped = 0
+        work, later = [], []  # every group checked before any is updated (a later group's
+        # refusal left the earlier ones stepped: a retry after the fix stepped them twice)
         for group in self.param_groups:
             items = []
             for p in group["params"]:
@@ -203,46 +204,70 @@ class Optimizer:
                     if p.requires_grad:  # (a frozen one, requires_grad=False, is expected)
                         missing.append(p)
                     continue
-                d = p.data  # what backward leaves, passing every check below at once (this
+                d = p.data  # what backward leaves, passing every check of _checked at once (this
                 # runs per parameter per step, after a replayed step that left the CPU's caches
                 # cold): a gradient array of the parameter's shape and float dtype, the
                 # parameter's own array writeable and no view (write_guard.writable returns it)
-                if (type(g) in _GRAD_TYPES and g.shape == d.shape and (gd := g.dtype) is d.dtype
-                        and gd.kind in "fc" and d.base is None and d.flags.writeable):
+                if (type(g) in _GRAD_TYPES and type(d) is np.ndarray and g.shape == d.shape
+                        and (gd := g.dtype) is d.dtype and gd.kind in "fc" and d.base is None
+                        and d.flags.writeable):
                     items.append((d, g, state))
                     continue
-                if not isinstance(g, np.ndarray):  # `p.grad = some_tensor` by hand: NumPy's
-                    raise TypeError(  # "does not support ufuncs" named neither step nor .grad
-                        f"{type(self).__name__}.step: the .grad of parameter {p.name or '?'} is "
-                        f"a {type(g).__name__}; .grad holds a NumPy array (p.grad = t.data)")
-                if g.shape != p.data.shape:
-                    raise ValueError(
-                        f"{type(self).__name__}: gradient of shape {g.shape} for parameter "
-                        f"{p.name or '?'} of shape {p.data.shape}"
-                    )
-                d = write_guard.writable(p, who)  # a live graph keeps its copy: d may be a new one
-                if (gd := g.dtype) is not d.dtype or gd.kind not in "fc":  # (by hand: the
-                    # engine's grads are floating-point, in the parameter's dtype)
-                    named = p.name or f"of shape {d.shape}"
-                    if d.dtype.kind not in "fc":  # (NumPy's "Cannot cast ufunc 'subtract'
-                        # output" named no parameter) requires_grad set on an integer tensor,
-                        # its .grad set by hand in any dtype (an integer one too)
-                        raise TypeError(f"{who}: parameter {named} has dtype {d.dtype}: only "
-                                        "floating-point parameters can be updated; cast it "
-                                        "with .astype(np.float64) first")
-                    if g.dtype.kind == "c" and d.dtype.kind != "c":  # (astype dropped the
-                        # imaginary part with only NumPy's ComplexWarning; torch refuses it)
-                        raise TypeError(f"{who}: the .grad of parameter {named} is {g.dtype}, "
-                                        f"the parameter {d.dtype}: a complex gradient for a "
-                                        "real parameter; set p.grad = g.real if meant")
-                    g = g.astype(d.dtype)
-                items.append((d, g, state))
+                d, g = self._checked(p, g, who)
+                if d is None:  # a live graph holds it: copied in the update pass, not here (a
+                    later.append((items, len(items), p))  # refused step's copy left the graph
+                items.append((d, g, state))  # marked written: its backward raised)
             if items:
-                stepped += len(items)
-                self._step_group(group, items)
+                work.append((group, items))
+        for items, i, p in later:
+            items[i] = (write_guard.writable(p, who), *items[i][1:])
+        for group, items in work:
+            self._step_group(group, items)
         if missing:
-            self._no_gradient(who, missing, stepped)
+            self._no_gradient(who, missing, sum(len(items) for _, items in work))
         return loss
+
+    def _checked(self, p: Tensor, g: Any, who: str) -> tuple[np.ndarray | None, np.ndarray]:
+        """(array, gradient) of a parameter whose gradient or array is not as backward leaves
+        it, each check naming what it refuses; the array None where a live graph holds it."""
+        if not isinstance(g, np.ndarray):  # `p.grad = some_tensor` by hand: NumPy's
+            raise TypeError(  # "does not support ufuncs" named neither step nor .grad
+                f"{type(self).__name__}.step: the .grad of parameter {p.name or '?'} is "
+                f"a {type(g).__name__}; .grad holds a NumPy array (p.grad = t.data)")
+        d = self._array(p, who)
+        if g.shape != p.data.shape:
+            raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} for "
+                             f"parameter {p.name or '?'} of shape {p.data.shape}")
+        if (gd := g.dtype) is not (dt := p.data.dtype) or gd.kind not in "fc":  # (by hand:
+            # the engine's grads are floating-point, in the parameter's dtype)
+            named = p.name or f"of shape {p.data.shape}"
+            if dt.kind not in "fc":  # (NumPy's "Cannot cast ufunc 'subtract' output" named
+                # no parameter) requires_grad set on an integer tensor, .grad by hand
+                raise TypeError(f"{who}: parameter {named} has dtype {dt}: only floating-point "
+                                "parameters can be updated; cast it with .astype(np.float64) first")
+            if gd.kind == "c" and dt.kind != "c":  # (astype dropped the imaginary part
+                # with only NumPy's ComplexWarning; torch refuses it)
+                raise TypeError(f"{who}: the .grad of parameter {named} is {gd}, the "
+                                f"parameter {dt}: a complex gradient for a real parameter; "
+                                "set p.grad = g.real if meant")
+            g = g.astype(dt)
+        return d, g
+
+    def _array(self, p: Tensor, who: str) -> np.ndarray | None:
+        """p's array, checked for a step's write without changing anything (LBFGS's too): None
+        where a live graph holds it (write_guard.writable takes the copy at the write)."""
+        if isinstance(p.data, np.generic):  # (`b.data = b.data - lr * b.grad`, 0-d: NumPy's
+            p.data = np.array(p.data)  # scalar, which `d -= u` rebound: never updated, silently)
+        elif not isinstance(p.data, np.ndarray):  # (an AttributeError named no parameter)
+            raise TypeError(f"{who}: the .data of parameter {p.name or '?'} is a "
+                            f"{type(p.data).__name__}; .data holds a NumPy array (p.data = t.data)")
+        d = write_guard.writable(p, who, check_only=True)
+        if d is not None and not d.flags.writeable:  # read-only of its own: NumPy refused
+            # the write after the state (momentum, Adam's step count) had advanced
+            raise ValueError(f"{who}: parameter {p.name or f'of shape {d.shape}'} has a read-only "
+                             "array: nothing was updated; give it a writeable one, "
+                             "p.data = p.data.copy()")
+        return d
 
     def _no_gradient(self, who: str, missing: list[Tensor], stepped: int) -> None:
         """Warn about parameters step() left alone for want of a gradient: all of them (no
@@ -278,9 +303,8 @@ class Optimizer:
             if not g.keys() <= known:
                 extra = g.keys() - known
                 raise ValueError(f"{who}: parameter group {i} has key(s) {sorted(extra)} that "
-                                 f"{type(self).__name__} does not use"
-                                 f"{self._unknown_hint(extra)}; its keys: "
-                                 f"{sorted(self.defaults)}")
+                                 f"{type(self).__name__} does not use{self._unknown_hint(extra)}"
+                                 f"; its keys: {sorted(self.defaults)}")
         if len(added) != len(groups) or not all(
                 len(ps) == len(g["params"]) and all(map(is_, g["params"], ps))
                 for g, ps in zip(groups, added)):
@@ -330,7 +354,8 @@ class Optimizer:
             "lr": self.lr,
             "hyper": {k: v for k, v in self.param_groups[0].items() if k not in ("params", "lr")},
             "param_groups": groups,
-            "state": [{k: _copy(v) for k, v in s.items()} for s in self.state],
+            "state": [{k: v.copy() if isinstance(v, np.ndarray) else v for k, v in s.items()}
+                      for s in self.state],
         }
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
@@ -379,10 +404,8 @@ class Optimizer:
                              f"parameter), got {'a list holding ' * (bad is not saved)}"
                              f"{type(bad).__name__}")
         if len(d["state"]) != len(self.params):
-            raise ValueError(
-                f"{who}: state dict has {len(d['state'])} parameters, "
-                f"optimizer has {len(self.params)}"
-            )
+            raise ValueError(f"{who}: state dict has {len(d['state'])} parameters, "
+                             f"optimizer has {len(self.params)}")
         merged = [self._loaded_group(i, g, saved)
                   for i, (g, saved) in enumerate(zip(self.param_groups, groups))]
         # (an older key's buffer refused under the name the file holds: "'exp_avg' has shape"
@@ -394,14 +417,12 @@ class Optimizer:
         # (a counter or a ranged number is never a buffer: an array of the parameter's shape
         # there loaded as one, and t or H_diag stepped element by element without a word)
         state = _ParamStates(
-            ({k: _state_array(who, i, named.get(k, repr(k)) if k not in s else repr(k), v,
-                              p.data)
+            ({k: _state_array(who, i, named.get(k, repr(k)) if k not in s else repr(k), v, p.data)
               if isinstance(v, np.ndarray) and k not in self.state_counters
               and k not in self.state_ranges
               else self._state_number(i, k, v, named.get(k) if k not in s else None)
               for k, v in r.items()}
-             for i, (s, r, p) in enumerate(zip(d["state"], renamed, self.params))),
-            who=who)
+             for i, (s, r, p) in enumerate(zip(d["state"], renamed, self.params))), who=who)
         for i, (s, r) in enumerate(zip(d["state"], state)):
             for k in sorted(self.state_nonnegative & r.keys()):
                 # (NaN kept: a diverged run's state, as it was saved)
@@ -501,8 +522,7 @@ class Optimizer:
                              f"finite number, got {type(v).__name__} {v!r:.40}")
         return v
 
-    def _loaded_group(self, i: int, group: dict[str, Any],
-                      saved: dict[str, Any]) -> dict[str, Any]:
+    def _loaded_group(self, i: int, group: dict[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
         """Group i with a saved group's hyperparameters, checked as add_param_group checks a
         new group (a key this optimizer does not use, a momentum of 1.5 are refused)."""
         who = f"{type(self).__name__}.load_state_dict"
@@ -562,10 +582,6 @@ def _finite(v: Any) -> bool:
     """A finite real number, Python's or NumPy's (not a bool)."""
     return (isinstance(v, (int, float, np.integer, np.floating))
             and not isinstance(v, (bool, np.bool_)) and math.isfinite(v))
-
-
-def _copy(v: Any) -> Any:
-    return v.copy() if isinstance(v, np.ndarray) else v
 
 
 def _state_array(who: str, i: int, shown: str, v: np.ndarray, param: np.ndarray) -> np.ndarray:
