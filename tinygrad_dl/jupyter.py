@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -80,6 +81,12 @@ def _fmt(v: Any, digits: int) -> str:
     return str(v)
 
 
+def markdown_cell(text: Any) -> str:
+    """`text` as one cell of a Markdown table (the results page, the op table): a `|` would end
+    the cell and a line break the row, so a hand-edited label's broke the table."""
+    return " ".join(str(text).replace("|", "\\|").splitlines())
+
+
 class ResultsTable:
     """Rows of results (dicts) shown as a table. Columns default to the keys in order of first
     appearance; numbers are formatted to `digits` significant digits."""
@@ -122,6 +129,44 @@ class ResultsTable:
 
 
 # ---- numbered figures with captions and alt text ----------------------------------------------
+# seconds `dot` may take to lay a graph out for a notebook (Figures, a drawn graph's display) and
+# render_graph's default: its time grows steeply with the nesting of clusters (a chain of ops 40
+# scopes deep, 160 nodes, took 11 s; 80 deep, over 10 minutes)
+DOT_TIMEOUT = 60.0
+
+
+def run_dot(dot: Any, fmt: str, timeout: float | None) -> bytes:
+    """What dot.pipe(format=fmt) returns for a graphviz graph `dot`, by the command pipe()
+    runs (the graph's engine, renderer and formatter) and with dot's warnings written to
+    stderr as pipe() writes them, but dot killed after `timeout` seconds (pipe() waited for as
+    long as dot ran): subprocess.TimeoutExpired then. The one dot runner: viz's render_graph
+    and a drawn graph's display use it too."""
+    import graphviz  # (only when a graph is drawn: the import costs a notebook's startup)
+
+    if dot.formatter and not dot.renderer:  # (pipe()'s refusal: -Tpng:cairo names a renderer)
+        raise graphviz.RequiredArgumentError("formatter given without renderer")
+    cmd = ["dot", f"-K{dot.engine}",
+           "-T" + ":".join(f for f in (fmt, dot.renderer, dot.formatter) if f)]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise graphviz.ExecutableNotFound(cmd) from None
+    with proc:
+        try:  # (communicate reads stdout and stderr while it writes stdin: no pipe fills up)
+            out, err = proc.communicate(dot.source.encode(dot.encoding), timeout=timeout)
+        except BaseException:  # timeout or Ctrl-C: dot killed and reaped here (subprocess.run
+            proc.kill()        # left a Ctrl-C'd one a zombie), not left running
+            proc.wait()
+            raise
+    if proc.returncode:
+        raise graphviz.CalledProcessError(proc.returncode, cmd, out, err)  # (its text: stderr)
+    if err:
+        sys.stderr.write(err.decode(errors="replace"))
+        sys.stderr.flush()
+    return out
+
+
 def _image(obj: Any) -> tuple[str, bytes]:
     """(mime type, bytes) of a matplotlib figure (PNG), a graphviz graph (SVG), or an image file."""
     if isinstance(obj, (str, Path)):
@@ -139,13 +184,18 @@ def _image(obj: Any) -> tuple[str, bytes]:
     if hasattr(obj, "pipe"):  # a graphviz.Digraph
         from graphviz import ExecutableNotFound
 
-        try:
-            return "image/svg+xml", obj.pipe(format="svg")
+        try:  # (not obj.pipe(): it waited for as long as dot ran, a cell hung for minutes)
+            return "image/svg+xml", run_dot(obj, "svg", DOT_TIMEOUT)
         except ExecutableNotFound:  # (its own words name no package: a report said only that)
             raise RuntimeError(
                 "Figures: cannot draw the graph: Graphviz's `dot` program is not on PATH; "
                 "install Graphviz (`apt-get install graphviz`, `brew install graphviz` or "
                 "`conda install graphviz`; the Python package alone is not enough)") from None
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(
+                f"Figures: Graphviz's `dot` did not lay the graph out within {DOT_TIMEOUT:g} s: "
+                "draw it with clusters=False or a smaller piece, or write it with "
+                "render_graph(..., timeout=None) and give Figures the .svg file") from None
     raise TypeError(f"Figures: cannot show a {type(obj).__name__} as a figure (a matplotlib "
                     "Figure, a graphviz graph or a .png/.svg path)")
 

@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from tinygrad_dl import files
 from tinygrad_dl.engine import Function
+from tinygrad_dl.jupyter import DOT_TIMEOUT, run_dot
 from tinygrad_dl.tensor import Tensor
 
 from .walk import collect, fold, natural_key
@@ -67,7 +67,7 @@ class GraphDigraph(graphviz.Digraph):
         want = set(include) if include is not None else {self._jupyter_mimetype}
         want -= set(exclude or ())
         try:
-            out: dict[str, Any] = {m: _run_dot(self, f, DOT_TIMEOUT)
+            out: dict[str, Any] = {m: run_dot(self, f, DOT_TIMEOUT)
                                    for m, f in _JUPYTER_FORMATS.items() if m in want}
         except graphviz.ExecutableNotFound:
             return {"text/plain": f"cannot display the graph: {INSTALL_HINT}"}
@@ -333,9 +333,6 @@ def _add_legend(dot: graphviz.Digraph, *, roles: set[str], positions: bool, scop
 
 # ---- rendering -------------------------------------------------------------------------------
 FORMATS = ("svg", "png", "pdf")
-# seconds render_graph lets `dot` lay a graph out: its time grows steeply with the nesting of
-# clusters (a chain of ops 40 scopes deep, 160 nodes, took 11 s; 80 deep, over 10 minutes)
-DOT_TIMEOUT = 60.0
 _FOREVER = 1e9  # seconds (30 years): a longer timeout waits as None does
 
 
@@ -383,34 +380,6 @@ def _free_name(src: Path) -> tuple[Path, bool]:
     raise FileExistsError(errno.EEXIST, "no free name beside it", str(src))
 
 
-def _run_dot(dot: graphviz.Digraph, fmt: str, timeout: float | None) -> bytes:
-    """What dot.pipe(format=fmt) returns, by the command pipe() runs (the graph's engine,
-    renderer and formatter) and with dot's warnings written to stderr as pipe() writes them,
-    but dot killed after `timeout` seconds (pipe() waited for as long as dot ran)."""
-    if dot.formatter and not dot.renderer:  # (pipe()'s refusal: -Tpng:cairo names a renderer)
-        raise graphviz.RequiredArgumentError("formatter given without renderer")
-    cmd = ["dot", f"-K{dot.engine}",
-           "-T" + ":".join(f for f in (fmt, dot.renderer, dot.formatter) if f)]
-    try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-    except FileNotFoundError:
-        raise graphviz.ExecutableNotFound(cmd) from None
-    with proc:
-        try:  # (communicate reads stdout and stderr while it writes stdin: no pipe fills up)
-            out, err = proc.communicate(dot.source.encode(dot.encoding), timeout=timeout)
-        except BaseException:  # timeout or Ctrl-C: dot killed and reaped here (subprocess.run
-            proc.kill()        # left a Ctrl-C'd one a zombie), not left running
-            proc.wait()
-            raise
-    if proc.returncode:
-        raise graphviz.CalledProcessError(proc.returncode, cmd, out, err)  # (its text: stderr)
-    if err:
-        sys.stderr.write(err.decode(errors="replace"))
-        sys.stderr.flush()
-    return out
-
-
 def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, *,
                  timeout: float | None = DOT_TIMEOUT, **kw: Any) -> Path:
     """Draw `tensor`'s graph (see draw_graph; **kw go there) and write it to `path`.
@@ -446,7 +415,7 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, *,
         files.atomic_write(path, dot.source)
         return path
     try:  # (the folder is made once there is something to write: a failed render left it)
-        data = _run_dot(dot, fmt, timeout)
+        data = run_dot(dot, fmt, timeout)
     except subprocess.TimeoutExpired:  # (RuntimeError as the failure below: not an OSError)
         n = len(re.findall(r"^[ \t]*subgraph cluster_", dot.source, re.M))
         raise RuntimeError(

@@ -151,6 +151,13 @@ def run(args: argparse.Namespace) -> int:
             clusters=args.clusters, rankdir=args.rankdir, legend=args.legend,
             max_steps=max_steps or None,
         )
+    except RuntimeError as e:  # (render_graph's words name its keywords: the flags here)
+        if "did not lay out" not in str(e):
+            raise
+        said = str(e).removeprefix("render_graph: ").split(": draw it with")[0]
+        fix = "--no-clusters or a smaller graph" if args.clusters else "a smaller graph"
+        raise RuntimeError(f"{said}: draw it with {fix} (fewer --hidden, a shorter --seq-length "
+                           "or --max-steps)") from None
     except ValueError as e:
         if "max_nodes" not in str(e):
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -171,12 +172,14 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:  # a full disk, a read-only folder: what was saved stays
         if isinstance(e, FileNotFoundError):
             raise
-        print(f"tinygrad-dl search: error: {write_error(e, out)}; finished trials are saved in "
-              f"{out}: once it is fixed, run the same command again to resume", file=sys.stderr)
+        saved = (f"finished trials are saved in {out}: once it is fixed, run the same command "
+                 "again to resume" if _any_saved(out) else "no trial was saved: once it is "
+                 "fixed, run the same command again to start it")
+        print(f"tinygrad-dl search: error: {write_error(e, out)}; {saved}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as e:
         why, code = stopped(e)
-        if not (out / "results.json").is_file():  # (no trial finished: nothing to resume)
+        if not _any_saved(out):
             print(f"{fresh_line()}search {why} before its first trial finished: nothing was "
                   "saved; run the same command again to start it", file=sys.stderr)
         else:
@@ -185,6 +188,11 @@ def run(args: argparse.Namespace) -> int:
         return code
     print(result.summary())
     return 0 if result.best is not None else 1
+
+
+def _any_saved(out: Path) -> bool:
+    """Did a stopped search save a trial (its results.json is written from the first one on)?"""
+    return os.path.isfile(out / "results.json")  # (Path.is_file raised on an unreadable folder)
 
 
 def _check_cluster(args: argparse.Namespace, ref: Any) -> int:

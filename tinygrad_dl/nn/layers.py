@@ -17,15 +17,7 @@ import numpy as np
 
 from .. import engine, write_guard
 from ..device import check_device
-from ..functional import (
-    avg_pool2d,
-    conv2d,
-    cross_entropy,
-    max_pool2d,
-    pad,
-    pair_of_ints,
-    relu,
-)
+from ..functional import avg_pool2d, conv2d, cross_entropy, max_pool2d, pad, pair_of_ints, relu
 from ..functional.avg_pool_modes import divisor_override_arg
 from ..functional.conv import conv2d_padding
 from ..functional.losses import ignore_index_arg, label_smoothing_arg, weight_or_reduction
@@ -258,7 +250,12 @@ class Sequential(Module):
     # the registered children, in order: `add_module`, `seq[i] = m`, `del seq[i]` and `setattr`
     # change what forward runs (a separate list of layers kept the old ones running)
     def forward(self, x: Tensor) -> Tensor:
-        for m in self._modules.values():
+        for i, (key, m) in enumerate(self._modules.items()):
+            if m is None:  # (`setattr(seq, "0", None)`, as torch allows: its call named no layer)
+                name = key if key == str(i) else f"{key!r} (index {i})"
+                raise TypeError(f"{type(self).__name__}: layer {name} is None (set by setattr "
+                                "or add_module), not a Module to call: put a layer there "
+                                f"(nn.Identity() to pass x on) or del seq[{i}]")
             x = m(x)
         return x
 

@@ -75,8 +75,15 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
         elif isinstance(item, (int, np.integer)):
             kinds.append("i")
             used += 1
-        elif isinstance(item, (np.ndarray, list)):
-            a = np.asarray(item)
+        elif isinstance(item, (np.ndarray, list, tuple, range)):
+            # (a tuple or range inside the index is an index array to NumPy and torch alike,
+            # as a list is: x[1, :, range(2)] transposes as x[1, :, [0, 1]] does)
+            try:
+                a = np.asarray(item)
+            except ValueError:  # (ragged: NumPy's own error follows)
+                return
+            if a.dtype == object:
+                return
             kinds.append("a" if a.ndim else "i" if a.dtype.kind in "iu" else
                          "t" if a.dtype == bool and a else "a")
             used += a.ndim if a.dtype == bool else 1
@@ -85,8 +92,8 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
             used += type(item) is slice
         else:  # NumPy's own error follows
             return
-    # (too many indices: NumPy's own error follows)
-    if ("a" not in kinds and "t" not in kinds) or used > len(shape):
+    # (too many indices, or two `...`: NumPy's own error follows)
+    if ("a" not in kinds and "t" not in kinds) or used > len(shape) or kinds.count("e") > 1:
         return
     ell = max(len(shape) - used, 0)  # the axes a `...` stands for
 
@@ -103,13 +110,63 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
         return
     if "a" not in kinds and set(torch_kinds[:torch_kinds.index("t")]) <= {"n"}:
         return  # one row moved past only None's axes (x[0, None, True]): the same either way
-    fix = ("index the ints first (x[1][:, idx]) or give them as index arrays (x[[1], :, idx]), "
-           "which both libraries read alike" if "i" in kinds else
-           "drop the `...` that stands for no axes")
+    if "i" in kinds:
+        # (a `...` of no axes, dropped: it is what sets torch apart from NumPy there too)
+        first, arrays = _rewrites(*zip(*[(i, k) for i, k in zip(index, kinds)
+                                         if not (k == "e" and ell == 0)]))
+        fix = (f"index the ints first ({first}) or give them as index arrays ({arrays}), which "
+               "both libraries read alike")
+    else:
+        fix = "drop the `...` that stands for no axes"
     raise IndexError(f"{who}: NumPy puts this index's advanced axes first, torch keeps them in "
                      f"place (an int, a 0-d index or a `...` stands between index arrays and a "
                      f"slice or None): {fix} (a tensor of shape {shape}, index "
                      f"{brief_index(index)})")
+
+
+def _rewrites(index: tuple, kinds: tuple[str, ...]) -> tuple[str, str]:
+    """check_layout's advice for this index, in its own positions: the ints taken first
+    (x[:, 1][:, :, idx] for x[:, 1, :, idx]) and the ints as index arrays (x[:, [1], :, idx])."""
+    names: dict[int, str] = {}
+
+    def shown(p: int, item: Any) -> str:
+        if kinds[p] == "i":
+            return str(int(item))
+        if item is None or item is Ellipsis:
+            return "None" if item is None else "..."
+        if type(item) is slice:
+            parts = ["" if v is None else repr(v) for v in (item.start, item.stop, item.step)]
+            return ":".join(parts if item.step is not None else parts[:2])
+        if isinstance(item, (bool, np.bool_)):
+            return repr(bool(item))
+        if isinstance(item, (list, tuple, range)) and len(repr(item)) <= 16:
+            return repr(item)  # (short: as written)
+        names[p] = names.get(p) or ("idx" if not names else f"idx{len(names) + 1}")
+        return names[p]
+
+    last = max(p for p, k in enumerate(kinds) if k == "i")
+    ell = "e" in kinds[:last]  # (a `...` in the first step: its axes after the ints kept, so it
+    # stands for the same axes there)
+    def taken(item: Any, k: str) -> int:
+        """The axes of x an item of the rest takes: a boolean mask one per dimension (x[m2d, 0]
+        is x[:, :, 0] first), None and a 0-d bool none."""
+        if k != "a":
+            return int(k == "s")
+        a = np.asarray(item)
+        return a.ndim if a.dtype == bool else 1
+
+    # the first step: the ints, a `:` per axis the rest takes
+    one = [s for p, (i, k) in enumerate(zip(index, kinds)) if p <= last or ell
+           for s in ([shown(p, i)] if k == "i" else ["..."] if k == "e" else [":"] * taken(i, k))]
+    if not ell:
+        while one and one[-1] == ":":
+            one.pop()
+    two = [shown(p, i) for p, (i, k) in enumerate(zip(index, kinds)) if k != "i"]
+    while "e" not in kinds and two and two[-1] == ":":  # (after a `...`, a `:` places the rest)
+        two.pop()
+    arrays = [f"[{shown(p, i)}]" if k == "i" else shown(p, i)
+              for p, (i, k) in enumerate(zip(index, kinds))]
+    return (f"x[{', '.join(one)}][{', '.join(two)}]", f"x[{', '.join(arrays)}]")
 
 
 def brief_values(a: np.ndarray) -> str:

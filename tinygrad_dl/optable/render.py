@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_dl.jupyter import markdown_cell
+
 from .spec import OpInfo
 from .table import ALL, DTYPES
 
 
 # ---- the docs' op page ----------------------------------------------------------------------
 def _cell(items: list[str]) -> str:
-    return ", ".join(f"`{i}`" for i in items).replace("|", "\\|") if items else ""
-
-
-def _text(s: str) -> str:
-    return s.replace("|", "\\|")  # a | inside a cell would end it
+    return markdown_cell(", ".join(f"`{i}`" for i in items)) if items else ""
 
 
 def _row(op: OpInfo) -> str:
@@ -27,8 +25,8 @@ def _row(op: OpInfo) -> str:
     if op.differs:
         grad = f"{grad}; **NumPy vs PyTorch:** {op.differs}" if grad else \
             f"**NumPy vs PyTorch:** {op.differs}"
-    return (f"| {op.name} | {_text(op.doc)} | {_cell(numpy + own)} | {_cell(torch)} | "
-            f"{_cell(written)} | {_text(grad)} |")
+    return (f"| {op.name} | {markdown_cell(op.doc)} | {_cell(numpy + own)} | {_cell(torch)} | "
+            f"{_cell(written)} | {markdown_cell(grad)} |")
 
 
 def render_markdown(title: bool = True) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dl.files import atomic_write
+from tinygrad_dl.jupyter import markdown_cell as cell  # (a Markdown table cell)
 
 from .stats import MIN_SEEDS, Difference, Summary, Z, compare, summarize, versus_target
 
@@ -68,8 +69,9 @@ def _table(doc: dict[str, Any]) -> list[str]:
             mean = f"{s.mean:.2f} ± {s.se:.2f}" if s.n > 1 else f"{s.mean:.2f}"
             cells = [f"**{mean}**" if s.enough else mean, sd, f"{s.lo:.2f} … {s.hi:.2f}",
                      _seeds_cell(st, s)]
-        lines.append(f"| {st['label']} | {_metric_name(st)} | " + " | ".join(cells) +
-                     f" | {_target_cell(st, s)} | {st.get('course', '')} | {_seconds(st)} |")
+        lines.append(f"| {cell(st['label'])} | {_metric_name(st)} | " + " | ".join(cells) +
+                     f" | {_target_cell(st, s)} | {cell(st.get('course', ''))} | "
+                     f"{_seconds(st)} |")
     return lines
 
 
@@ -80,7 +82,7 @@ def _verdict(d: Difference, a: dict[str, Any], b: dict[str, Any]) -> str:
         return f"no difference shown (within {Z:g}·s.e.)"
     winner = a if (d.diff > 0) == (a["metric"] == "test_acc") else b
     what = "higher test accuracy" if a["metric"] == "test_acc" else "lower smooth loss"
-    return f"**{winner['label']}: {what}** (beyond {Z:g}·s.e.)"
+    return f"**{cell(winner['label'])}: {what}** (beyond {Z:g}·s.e.)"
 
 
 def _comparisons(doc: dict[str, Any]) -> list[str]:
@@ -100,9 +102,21 @@ def _comparisons(doc: dict[str, Any]) -> list[str]:
             diff = round(d.diff, 2) or 0.0  # never "-0.00"
             cells = (f"{diff:+.2f} ± {d.se:.2f}{unit} | {Z * d.se:.2f} | "
                      f"{d.n} {'paired' if d.paired else 'unpaired'}")
-        lines.append(f"| {c['question']} | {a['label']} − {b['label']} | {cells} | "
-                     f"{_verdict(d, a, b)} |")
+        lines.append(f"| {cell(c['question'])} | {cell(a['label'])} − {cell(b['label'])} | "
+                     f"{cells} | {_verdict(d, a, b)} |")
     return lines
+
+
+def _not_compared(doc: dict[str, Any]) -> str:
+    """The one line naming the comparisons left off the page, a row of theirs not being in
+    this results file (one made with --only holds some rows): they were left off unsaid."""
+    names = {s["name"] for s in doc["settings"]}
+    left = [f"{c['question']} ({', '.join(r for r in (c['a'], c['b']) if r not in names)})"
+            for c in doc.get("comparisons", []) if c["a"] not in names or c["b"] not in names]
+    if not left:
+        return ""
+    return (f"Not compared here, a row they need not being in this results file (its name in "
+            f"brackets): {'; '.join(left)}.")
 
 
 def _runs(jobs: int) -> str:
@@ -117,6 +131,9 @@ def render_block(doc: dict[str, Any]) -> str:
     comp = _comparisons(doc)
     if comp:
         lines += ["", *comp]
+    left = _not_compared(doc)
+    if left:
+        lines += ["", left]
     lines += ["", f"Mean ± standard error (sd / √n) over seeds 0 … n−1, each run exactly as "
               f"`tinygrad-dl train … --seed S`. A difference is claimed only where it is larger "
               f"than {Z:g} standard errors, paired by seed, from {MIN_SEEDS} seeds or more; a "
@@ -145,7 +162,7 @@ def render_page(doc: dict[str, Any], source: str = "docs/data/results.json") -> 
              "`--data DIR` for CIFAR-10):", "",
              "| setting | command |", "|---|---|"]
     for st in doc["settings"]:
-        lines.append(f"| {st['label']} | `tinygrad-dl train {st['command']}` |")
+        lines.append(f"| {cell(st['label'])} | `tinygrad-dl train {cell(st['command'])}` |")
     for i, note in enumerate(doc.get("notes", [])):
         lines += (["", "## Notes"] if i == 0 else []) + ["", note]
     ids = sorted({r["data_id"] for st in doc["settings"] for r in st["runs"]
