@@ -2,22 +2,13 @@
 a boolean mask takes one axis per dimension (x[None, m2d, :, 0] takes the int from axis 3, not
 2), and after a `...` a trailing `:` places the rest (x[1][..., idx, :] is not x[1][..., idx]).
 Each rewrite is run in NumPy and in torch; an index with two `...` gets NumPy's own error."""
-import re
-
 import numpy as np
 import pytest
+from test_indexing_layout_hL import FULL, advice
 
 import tinygrad_dl as tg
 
-FULL = slice(None)
 MASK = np.array([[True, False, True], [False, True, True]])
-
-
-def _advice(message: str) -> tuple[str, str]:
-    m = re.search(r"index the ints first \((.*)\) or give them as index arrays \((.*)\), which",
-                  message)
-    assert m, message
-    return m.group(1), m.group(2)
 
 
 @pytest.mark.parametrize("index, first", [
@@ -32,7 +23,7 @@ def test_the_ints_first_rewrite_is_torch_s_reading_in_both_libraries(index, firs
     want = torch.from_numpy(a)[t_index].numpy()
     with pytest.raises(IndexError, match="NumPy puts this index's advanced axes first") as e:
         tg.Tensor(a)[index]
-    ints_first, as_arrays = _advice(str(e.value))
+    ints_first, as_arrays = advice(str(e.value))
     assert ints_first == first
     got_np = eval(ints_first, {"x": a, "idx": MASK})  # noqa: S307 (our own message)
     got_torch = eval(ints_first, {"x": torch.from_numpy(a),  # noqa: S307

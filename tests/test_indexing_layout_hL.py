@@ -38,7 +38,7 @@ def test_a_tuple_or_range_read_alike_still_works(index):
     np.testing.assert_array_equal(tg.Tensor(a)[index].data, want)
 
 
-def _advice(message: str) -> tuple[str, str]:
+def advice(message: str) -> tuple[str, str]:
     m = re.search(r"index the ints first \((.*)\) or give them as index arrays \((.*)\), which",
                   message)
     assert m, message
@@ -65,7 +65,7 @@ def test_the_advice_is_written_in_the_index_s_own_positions_and_holds(shape, ind
     index = tuple(idx if i == "idx" else i for i in index)
     with pytest.raises(IndexError, match=LAYOUT) as e:
         tg.Tensor(a)[index]
-    ints_first, as_arrays = _advice(str(e.value))
+    ints_first, as_arrays = advice(str(e.value))
     if first is not None:
         assert ints_first == first
     want = torch.from_numpy(a)[index].numpy()
