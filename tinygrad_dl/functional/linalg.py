@@ -17,6 +17,7 @@ from ..ops import (
 from ..ops.linalg import sublist_subscripts
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor
+from ..tensor.linalg import cross_dtypes
 from .constructors import as_tensor
 from .joins import stack
 from .methods import as_tensor_of, as_tensors
@@ -126,6 +127,7 @@ def cross(x: Any, y: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     broadcast. Each component is a difference of two products."""
     x, y = as_tensors([x, y])
     axis = one_name("cross", axis, "axis", dim, "dim", -1)
+    cross_dtypes("cross", x, y)
     a, b = x.moveaxis(axis, -1), y.moveaxis(axis, -1)
     if a.shape[-1] != 3 or b.shape[-1] != 3:
         raise ValueError(f"cross: vectors of length 3 only, along axis {axis}; got shapes "

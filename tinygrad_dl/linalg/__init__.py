@@ -22,7 +22,7 @@ from ..ops.linalg_lu import lapack_dtype
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from ..tensor.casts import dtype_of
-from ..tensor.linalg import QRResult, SignLogAbsDet, square_matrices
+from ..tensor.linalg import QRResult, SignLogAbsDet, cross_dtypes, square_matrices
 
 __all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matrix_exp",
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
@@ -217,7 +217,8 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     """torch.linalg.solve: X with A X = B (left=False: X A = B); batch axes broadcast; B of
     shape (n,) or A.shape[:-1] is a vector. A singular A is refused."""
     a, b = _matrices("solve", A), _float("solve", B)
-    square_matrices("linalg.solve", a)
+    square_matrices("linalg.solve", a, "A")
+    lapack_dtype("linalg.solve", b.data.dtype, b.shape, "B")
     if _is_vector_rhs(a, b):
         if not left:
             raise ValueError("linalg.solve: left=False needs B as matrices (*, k, n)")
@@ -355,6 +356,7 @@ def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:
     if x.ndim != y.ndim:
         raise ValueError(f"linalg.cross: inputs must have the same number of dimensions, got "
                          f"shapes {x.shape} and {y.shape}")
+    cross_dtypes("linalg.cross", x, y)
     return F.cross(x, y, dim=dim)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from .. import functional as F
 from .. import hooks
 from ..functional.constructors import as_tensor
-from ..ops.linalg_lu import lu_factor_array
+from ..ops.linalg_lu import lapack_dtype, lu_factor_array
 from ..tensor import Tensor
 from ..tensor.linalg_lu import check_info, float_matrices
 from . import cholesky, inv, matrix_norm, solve, svdvals
@@ -83,6 +83,8 @@ def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False
     inv_ex's."""
     a = float_matrices("linalg.solve_ex", A, square=True)
     b = as_tensor(B)
+    lapack_dtype("linalg.solve_ex", a.data.dtype, a.shape, "A")
+    lapack_dtype("linalg.solve_ex", b.data.dtype, b.shape, "B")
     _read(a, "solve_ex")
     info = Tensor(lu_factor_array(a.data)[2])
     if check_errors:
@@ -176,6 +178,8 @@ def tensorsolve(A: Any, B: Any, dims: Any = None) -> Tensor:
     """torch.linalg.tensorsolve: X with tensordot(A, X, X.ndim) = B, X of shape
     A.shape[B.ndim:] (after moving the axes `dims` of A to the end)."""
     a, b = as_tensor(A), as_tensor(B)
+    lapack_dtype("linalg.tensorsolve", a.data.dtype, a.shape, "A")
+    lapack_dtype("linalg.tensorsolve", b.data.dtype, b.shape, "B")
     if dims is not None:
         d = [int(i) % max(a.ndim, 1) for i in (dims if isinstance(dims, (tuple, list))
                                                 else [dims])]

@@ -42,6 +42,9 @@ def _ints_for_0d(index):
     return (out if isinstance(index, tuple) else out[0]) if _is_basic(out) else None
 
 
+_ALL = slice(None)  # `:`
+
+
 def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
     """Refuse, in one line, an index whose advanced axes NumPy and torch put in different
     places, so `x[1, :, idx]` means one thing whichever library the script was written for.
@@ -68,7 +71,7 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
         return
     # i: an int, a: an index array, t: a 0-d True (an index array of one row), s: slice,
     # n: None, e: `...`
-    kinds, used = [], 0
+    kinds, used, nested = [], 0, None
     for item in index:
         if isinstance(item, (bool, np.bool_)):  # (before int: a bool is one)
             kinds.append("t" if item else "a")
@@ -87,6 +90,8 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
             kinds.append("a" if a.ndim else "i" if a.dtype.kind in "iu" else
                          "t" if a.dtype == bool and a else "a")
             used += a.ndim if a.dtype == bool else 1
+            if a.dtype == bool and a.ndim > 1 and type(item) is not np.ndarray:
+                nested = nested or item
         elif item is None or item is Ellipsis or type(item) is slice:
             kinds.append("n" if item is None else "e" if item is Ellipsis else "s")
             used += type(item) is slice
@@ -96,6 +101,17 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
     if ("a" not in kinds and "t" not in kinds) or used > len(shape) or kinds.count("e") > 1:
         return
     ell = max(len(shape) - used, 0)  # the axes a `...` stands for
+    if nested is not None and "e" in kinds and any(
+            type(i) is not slice or i != _ALL for i in index[kinds.index("e") + 1:]):
+        # torch 2.13 counts a nested bool list as one indexed axis when it sizes the `...`
+        # (a bool tensor as its ndim, as NumPy does), so its `...` covers more axes and what
+        # follows it lands elsewhere, is skipped or fails (bare `:`s alone come out alike):
+        # x[L, ..., [1]] is (3, 2) here, (3, 2, 3) there (L = [[True, False]] * 3, x (3, 2, 2, 3))
+        raise IndexError(f"{who}: torch counts a nested bool list beside `...` as one axis, "
+                         f"NumPy as {np.ndim(nested)}, so the `...` and what follows it differ; "
+                         f"give the mask as a bool tensor, tensor(L), which both read alike "
+                         f"(torch reads np.array(L) as the list) (a tensor of shape {shape}, "
+                         f"index {brief_index(index)})")
 
     def place(ks: list[str], adv: str) -> int:
         """Where the advanced axes land: first when they are apart, else after the axes of

@@ -261,6 +261,7 @@ class Solve(Function):
     def forward(ctx, a, b, transposed=False):
         # (transposed: a is A^T of torch's solve(A, B, left=False), whose LU torch takes of A)
         _matrices("solve", a)
+        lapack_dtype("solve", b.dtype, b.shape, "B")  # (the callers name their op first)
         if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
             raise ValueError(f"solve: A of shape {a.shape} and B of shape {b.shape} do not "
                              "fit (B: (*, n, k) with n = A's size)")

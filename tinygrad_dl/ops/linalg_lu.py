@@ -23,13 +23,15 @@ def _mT(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2)
 
 
-def lapack_dtype(who: str, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+def lapack_dtype(who: str, dtype: np.dtype, shape: tuple[int, ...], name: str = "the input"
+                 ) -> None:
     """Refuse, in one line naming the op, a floating dtype NumPy's LAPACK has no routines for
     (float16, longdouble): NumPy's own "array type float16 is unsupported in linalg" named
-    neither the op nor the shape (torch's CPU refuses these dtypes too)."""
+    neither the op nor the shape (torch's CPU refuses these dtypes too). name: which operand
+    (a solve's B goes to LAPACK too, float16 beside a float32 A included)."""
     if dtype.kind == "f" and dtype not in (np.float32, np.float64):
         raise TypeError(f"{who}: dtype {dtype} is not supported (LAPACK works in float32 and "
-                        f"float64: cast the input of shape {shape} first)")
+                        f"float64: cast {name} of shape {shape} first)")
 
 
 def lu_factor_array(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -5,6 +5,7 @@ the two-betas groups of the Adam family (torch's `betas=(b1, b2)` kept as the ke
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,25 @@ def decay_decoupled(d: np.ndarray, g: np.ndarray, lr: float, wd: float) -> np.nd
         g = g.copy()
     d *= 1 - lr * wd
     return g
+
+
+def new_buffer(opt: Optimizer, state: dict[str, Any], d: np.ndarray, key: str,
+               setting: str) -> np.ndarray:
+    """A parameter's zero buffer `key`, which `setting` (amsgrad=True, RMSprop's momentum or
+    centered) reads, made where the state lacks it (the caller checked; never in a step that
+    has it, so a run that switches nothing pays nothing). Made after the state's first step
+    (state["step"] > 1, counted before this): the setting was switched on mid-run by editing
+    param_groups, which torch 2.13's step refuses with KeyError(key); here the buffer starts
+    at zeros, said once per optimizer and key (load_state_dict says it for a loaded state)."""
+    said = opt.__dict__.setdefault("_late_buffers_said", set())
+    if state["step"] > 1 and key not in said:
+        said.add(key)
+        warnings.warn(f"{type(opt).__name__}.step(): {setting} was switched on after "
+                      f"{state['step'] - 1} step(s) without it, so state {key!r} starts at "
+                      f"zeros now, as at a first step (torch's step raises KeyError {key!r}); "
+                      "said once", RuntimeWarning, stacklevel=5)
+    buf = state[key] = np.zeros_like(d)
+    return buf
 
 
 def is_number(v: Any) -> bool:

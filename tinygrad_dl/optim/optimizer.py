@@ -432,15 +432,15 @@ class Optimizer:
                                      f"holds negative values (min {np.nanmin(r[k]):.3g}): it "
                                      "only grows from 0, and its square root would be NaN")
         # a buffer the loaded group's settings read, absent from a stepped state (amsgrad,
-        # RMSprop's momentum or centered switched on in the run since the state was made, as
-        # step() allows, or a state cut short): the next step starts it at zeros, as the run
-        # itself would have (torch's step raises KeyError); said, not refused, so a state this
-        # library saved resumes as it ran
+        # RMSprop's momentum or centered switched on in the run since the state was made, or a
+        # state cut short): the next step starts it at zeros, as the run's would (torch's step
+        # raises KeyError); said here (not again by that step), not refused: it resumes as run
         owners = [m for m, g in zip(merged, self.param_groups) for _ in g["params"]]
         lacking = [(i, k, why) for i, (r, m) in enumerate(zip(state, owners)) if r
                    for k, why in self._required_state(m).items() if k not in r]
         if lacking:
             i, k, why = lacking[0]
+            self.__dict__.setdefault("_late_buffers_said", set()).update(x[1] for x in lacking)
             warnings.warn(f"{who}.load_state_dict: parameter {i}'s state lacks {k!r}, which "
                           f"its group's {why} reads ({len(lacking)} such buffer(s)); the next "
                           "step starts it at zeros, as a step after that setting was switched "

@@ -62,13 +62,22 @@ class SVDResult(NamedTuple):
     V: Tensor
 
 
-def square_matrices(who: str, x: Tensor) -> None:
-    """Refuse, in one line, what is not a stack of square float matrices."""
+def square_matrices(who: str, x: Tensor, name: str = "the input") -> None:
+    """Refuse, in one line, what is not a stack of square float matrices. name: the operand
+    a float16 refusal tells to cast, where the op takes two (a solve's A, cholesky_solve's L)."""
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
         raise ValueError(f"{who}: expects square matrices (*, n, n), got shape {x.shape}")
     if x.data.dtype.kind != "f":
         raise TypeError(f"{who}: expects a floating-point tensor, got dtype {x.data.dtype}")
-    lapack_dtype(who, x.data.dtype, x.shape)
+    lapack_dtype(who, x.data.dtype, x.shape, name)
+
+
+def cross_dtypes(who: str, x: Tensor, y: Tensor) -> None:
+    """Refuse bool inputs to a cross product in one line: NumPy's own error named the `-`
+    operator, not the op (torch refuses bool too)."""
+    if x.data.dtype == np.bool_ and y.data.dtype == np.bool_:
+        raise TypeError(f"{who}: bool inputs are not supported (shapes {x.shape} and "
+                        f"{y.shape}): cast them to an integer or floating dtype first")
 
 
 def _eye_like(x: Tensor) -> Tensor:
@@ -121,6 +130,7 @@ class LinalgMethods:
         the first axis of length 3 (torch's rule; tg.cross's default is NumPy's, the last).
         NumPy's axis= spells dim."""
         y = as_tensor(other, self)
+        cross_dtypes("cross", self, y)
         if dim is not None and axis is not None:
             raise TypeError("cross: got both dim= and axis= (PyTorch's and NumPy's name of "
                             "one argument)")
@@ -240,6 +250,7 @@ class LinalgMethods:
         """torch.cholesky_solve(B, L): X with A X = B, A = L L^T (upper: U^T U) from its
         Cholesky factor; the gradient is torch's (the one of solve(L L^T, B))."""
         fac = _factor("cholesky_solve", as_tensor(input2, self), upper)
+        lapack_dtype("cholesky_solve", self.data.dtype, self.shape, "B")
         a = fac.mT @ fac if upper else fac @ fac.mT
         return Solve.apply(a, self)
 
@@ -296,7 +307,7 @@ def _factor(who: str, fac: Tensor, upper: bool) -> Tensor:
     triangle only, the other one taken as 0 (subtracted as a constant, so that every entry
     gets the gradient of torch's formula, -(C + C^T) L, as torch's does; torch's formula
     reads the other triangle's entries too, this one, as the values, not)."""
-    square_matrices(who, fac)
+    square_matrices(who, fac, "L")
     return fac - (fac.tril(-1) if upper else fac.triu(1)).detach()
 
 
