@@ -45,6 +45,7 @@ def test_results_on_a_cp1252_stdout_prints_its_table_with_escapes(tmp_path, monk
     assert "√" in (tmp_path / "results.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_report_on_an_ascii_stdout_with_a_non_ascii_path_warns_once(tmp_path, monkeypatch,
                                                                      capsys):
     """`report a4 --text café.txt` on an ASCII stdout: its first progress line (the parameters)
@@ -53,6 +54,7 @@ def test_report_on_an_ascii_stdout_with_a_non_ascii_path_warns_once(tmp_path, mo
     pytest.importorskip("nbformat")
     pytest.importorskip("nbclient")
     monkeypatch.setattr(report, "execute_notebook", lambda nb, cwd, timeout: nb)
+    monkeypatch.setattr(report, "require_dot", lambda: None)  # (no cell runs: none draws)
     text, out = tmp_path / "caf\u00e9.txt", tmp_path / "r\u00e9port"
     text.write_text("hello", encoding="utf-8")
     capsys.readouterr()

@@ -35,6 +35,7 @@ def test_a_50000_image_batch_with_numpy_labels_loads(tmp_path: Path, proto: int)
     assert len(got[b"filenames"]) == n
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_one_byte_marks_are_still_refused(tmp_path: Path) -> None:
     from tinygrad_dl.data.cifar import load_cifar_batch
 

@@ -409,6 +409,7 @@ def test_an_exception_mid_write_keeps_the_old_file_and_no_temp(tmp_path: Path,
 
 
 # ---- CIFAR-10 pickles -------------------------------------------------------------------------
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 @pytest.mark.parametrize("op", [b"(", b"]", b"}"])
 def test_a_pickle_of_one_byte_containers_is_refused_early(tmp_path: Path, op: bytes) -> None:
     """MARK / EMPTY_LIST / EMPTY_DICT cost one byte of file and a 56-byte object each: a 10 MB
@@ -422,6 +423,7 @@ def test_a_pickle_of_one_byte_containers_is_refused_early(tmp_path: Path, op: by
     assert str(p) in str(err) and "more containers than a CIFAR-10 batch" in str(err)
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_a_large_real_shaped_batch_still_loads(tmp_path: Path) -> None:
     import pickle
 

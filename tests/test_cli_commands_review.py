@@ -68,6 +68,7 @@ def test_a_closed_pipe_at_exit_is_one_line_and_status_1(argv, who) -> None:
                                 "the output is not printed")
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_a_closed_pipe_after_synthesize(rnn_model: Path) -> None:
     p = _into_closed_pipe(["synthesize", str(rnn_model), "--length", "20"])
     assert p.returncode == 1 and "Exception ignored" not in p.stderr, p.stderr

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_report_params import HAVE_NBCONVERT
 from test_train_resume import StopAfter  # the one stop-after-n-polls helper
 
 from tinygrad_dl.cli import main
@@ -64,6 +65,7 @@ def test_resume_refuses_a_differing_flag_before_saying_resuming(tmp_path, capsys
 
 
 # ---- 2. a flag equal to what the run ran with (its default too) is let through ---------------
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_resume_lets_a_flag_equal_to_the_default_it_ran_with_through(tmp_path, capsys):
     out = interrupted_run(tmp_path)
     for flags, said in ((["--eta", "0.2"], "--eta 0.2 (the run's: --eta 0.1) differs"),
@@ -80,6 +82,7 @@ def test_resume_lets_a_flag_equal_to_the_default_it_ran_with_through(tmp_path, c
 
 
 # ---- 3. graph without `dot`: the user's X.dot is not replaced --------------------------------
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_graph_without_dot_keeps_the_users_dot_file(tmp_path):
     (tmp_path / "nodot").mkdir()
     mine = tmp_path / "g.dot"
@@ -96,6 +99,10 @@ def test_graph_without_dot_keeps_the_users_dot_file(tmp_path):
 
 
 # ---- 4. report without `dot`: nothing created, nothing said of executing ---------------------
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
+# (without the notebooks extra, report refuses for that first: the `dot` check is never reached)
+@pytest.mark.skipif(not HAVE_NBCONVERT, reason='needs the notebooks extra: pip install -e '
+                    '".[notebooks]"')
 def test_report_without_dot_creates_no_out_folder(tmp_path):
     (tmp_path / "nodot").mkdir()
     r = cli("report", "a1", "--out", "rep/a1", "--no-pdf", cwd=tmp_path,
@@ -106,6 +113,7 @@ def test_report_without_dot_creates_no_out_folder(tmp_path):
 
 
 # ---- 5. a train refused for a missing input leaves no empty folders behind -------------------
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_train_with_a_missing_input_leaves_no_empty_folders(tmp_path):
     r = cli("train", "char-rnn", "--text", "nope.txt", "--out", "a/b/run", "--no-progress",
             cwd=tmp_path)

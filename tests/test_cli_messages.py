@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -181,8 +182,10 @@ def test_file_in_the_way_names_only_a_file():
 
 
 @pytest.mark.slow  # (imports the notebook machinery: about 2 s)
-def test_report_out_that_is_a_file_is_called_a_file(afile, capsys):
+def test_report_out_that_is_a_file_is_called_a_file(afile, capsys, monkeypatch):
     pytest.importorskip("nbclient")
+    # (without `dot` report refuses for that first; this checks the --out refusal after it)
+    monkeypatch.setattr("tinygrad_dl.commands.report.require_dot", lambda: None)
     assert cli.main(["report", "a1", "--out", str(afile), "--no-pdf"]) == 2
     assert _err_line(capsys) == (f"tinygrad-dl report: error: {afile} is a file, not a folder: "
                                  "choose another path")
@@ -287,6 +290,8 @@ def test_runs_started_in_the_same_second_get_their_own_default_out(tmp_path, mon
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(shutil.which("dot") is None,  # (report refuses before its kernel without it)
+                    reason="Graphviz `dot` not installed")
 def test_report_terminated_mid_notebook_is_one_line_and_leaves_no_kernel_files(tmp_path):
     """Before: SIGTERM killed `report` silently (exit -15), leaving its kernel folder and the
     kernel's connection file in the temporary folder; search, results and train handle it as

@@ -50,6 +50,7 @@ def no_env(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 @pytest.mark.parametrize("var", ["TINYGRAD_DL_DATA", "XDG_CACHE_HOME"])
 def test_resume_through_another_spelling_of_the_same_folder_resumes(tmp_path, no_env,
                                                                      monkeypatch, capsys, var):

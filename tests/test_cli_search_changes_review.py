@@ -69,6 +69,7 @@ def test_a_command_that_succeeded_still_says_the_pipe_was_closed():
 
 
 # ---- 2. a full disk on stdout ------------------------------------------------------------------
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["results", "--list"]])
 def test_stdout_on_a_full_disk_is_one_line(args):

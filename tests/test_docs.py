@@ -230,6 +230,7 @@ def test_cli_reference_shows_every_command_and_flag(monkeypatch):
     assert "--brand-new-flag" in docgen.cli_reference_markdown()
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_generated_markers_are_replaced_and_unknown_ones_refused():
     with pytest.raises(KeyError, match="unknown generated block"):
         docgen.render("<!-- generated: no-such-thing -->\n")
@@ -309,6 +310,7 @@ def test_checked_blocks_are_found():
 @pytest.mark.slow
 @pytest.mark.parametrize("page, command, shown", CHECKED_BLOCKS,
                          ids=[f"{p}: {c[:50]}" for p, c, _ in CHECKED_BLOCKS])
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_a_checked_console_block_prints_what_the_page_shows(page, command, shown, tmp_path):
     """The page's output is what the command prints today: each shown line (but the per-trial
     progress lines, whose order depends on timing) appears in the real output, `...` standing

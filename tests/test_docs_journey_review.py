@@ -40,6 +40,7 @@ def test_the_ten_line_example_prints_what_the_page_shows(page, capsys):
     assert printed == shown and len(shown) == 3
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_the_testing_your_op_example_passes_on_a_first_run(tmp_path):
     """hypothesis' first run in a folder reads every local module's constants into
     .hypothesis/ and counted that as slow input generation (FailedHealthCheck about one first

@@ -566,6 +566,7 @@ def test_detach_cuts_the_graph():
 
 
 # ---- depth ---------------------------------------------------------------------------------
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_deep_op_chain_backprops_without_recursion():
     # 100,000 ops are 100x Python's recursion limit: a recursive backward or a recursive free
     # fails at that depth as surely as at 10^6 (`tinygrad-dl bench` times chains up to 10^6)

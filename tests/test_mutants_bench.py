@@ -147,6 +147,7 @@ def test_memory_rows_are_in_mib(monkeypatch):
     assert [(r.ours, r.hand) for r in rows] == [(3.0, 1.0), (2.0, 1.0), (2.5, 0.5)]
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_chain_rows_time_the_backward_alone(monkeypatch):
     # each chain reads the clock before the forward, after it and after the backward
     ticks = iter([0.0, 0.001, 0.003,     # 10 ops: forward 1 ms, backward 2 ms

@@ -67,6 +67,7 @@ def test_the_optional_packages_are_known() -> None:
     assert not optional & {"numpy", "pytest", "hypothesis"}
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_no_test_module_imports_an_optional_package_without_a_skip() -> None:
     optional = optional_modules()
     bad = [f"{f.relative_to(ROOT)}:{line}: import {mod}"

@@ -84,12 +84,12 @@ def test_the_wheel_holds_every_module_and_trains_from_an_isolated_venv(tmp_path:
     Path(purelib, "system_deps.pth").write_text("\n".join(sorted(deps)) + "\n")
     subprocess.run([vpy, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
                    check=True, capture_output=True, text=True)
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env.pop("PYTHONPATH", None)  # (a PYTHONPATH to a checkout would serve what the wheel lacks)
     where = subprocess.run([vpy, "-c", "import tinygrad_dl.jit as j, tinygrad_dl.models as m; "
                             "print(j.__file__); print(m.__file__)"], cwd=tmp_path, check=True,
-                           capture_output=True, text=True).stdout.split()
+                           env=env, capture_output=True, text=True).stdout.split()
     assert all(w.startswith(str(venv)) for w in where), where
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    env.pop("PYTHONPATH", None)
     r = subprocess.run([bindir / "tinygrad-dl", "train", "two-layer", "--n-updates", "2",
                         "--out", str(tmp_path / "run")], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=300)

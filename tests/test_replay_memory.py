@@ -156,6 +156,7 @@ def test_l2_as_the_only_gradient_keeps_the_sign_of_zero(replayed):
     assert W.grad.tobytes() == want.tobytes()
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 @pytest.mark.parametrize("replayed", [False, True])
 def test_l2_backward_holds_no_second_weight_sized_array(replayed):
     """The one-layer classifier's backward: W's gradient from the linear layer, then
@@ -179,6 +180,7 @@ def test_l2_backward_holds_no_second_weight_sized_array(replayed):
 
 
 # ---- SGD: blocks for every parameter of more than a block, nothing kept --------------------
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_sgd_step_of_a_medium_parameter_allocates_a_block_not_a_copy():
     p = Tensor(np.ones((200, 200)), requires_grad=True)  # 320 KB: under the old 1 MiB mark
     p.grad = np.full((200, 200), 0.5)
@@ -192,6 +194,7 @@ def test_sgd_step_of_a_medium_parameter_allocates_a_block_not_a_copy():
     assert np.array_equal(p.data, want)
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_sgd_keeps_no_scratch_between_steps():
     p = Tensor(np.ones((400, 400)), requires_grad=True)
     p.grad = np.full((400, 400), 0.5)
@@ -230,6 +233,7 @@ def _warmed(calls: int) -> tuple[Tensor, jit, np.ndarray]:
     return w, jitted, X
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_a_plan_compiles_its_steps_into_one_function():
     before = _compiled_functions()
     w, jitted, X = _warmed(5)

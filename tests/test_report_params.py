@@ -128,6 +128,7 @@ def test_a_failed_run_keeps_the_last_good_report_and_names_its_partial_notebook(
         return nb
 
     monkeypatch.setattr(report, "execute_notebook", fake_execute)
+    monkeypatch.setattr(report, "require_dot", lambda: None)  # (no kernel: no graph drawn)
     stem, logs = "a1_one_layer", []
     good = report.build_report("a1", tmp_path, {"quick": True}, pdf=False, log=logs.append)
     assert set(good) == {"notebook", "html"}

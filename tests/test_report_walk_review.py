@@ -17,6 +17,7 @@ from tinygrad_dl.commands import report
 
 @pytest.mark.skipif(not HAVE_NBCONVERT, reason='needs the notebooks extra: pip install -e '
                     '".[notebooks]"')
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_an_interrupted_print_leaves_no_earlier_pdf_beside_the_new_page(tmp_path: Path,
                                                                          monkeypatch) -> None:
     # the earlier PDF was removed only after the print: a Ctrl-C while Chromium printed (seconds)
@@ -25,6 +26,7 @@ def test_an_interrupted_print_leaves_no_earlier_pdf_beside_the_new_page(tmp_path
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report, "execute_notebook", lambda nb, cwd, timeout: nb)
+    monkeypatch.setattr(report, "require_dot", lambda: None)  # (no cell runs: none draws)
     monkeypatch.setattr(report, "find_pdf_engine", lambda: "chromium")
     monkeypatch.setattr(report, "print_pdf", interrupted)
     stem = "a1_one_layer"
@@ -43,6 +45,7 @@ def test_a_failed_print_still_says_it_removed_the_earlier_pdf(tmp_path: Path,
         raise RuntimeError("chromium could not print")
 
     monkeypatch.setattr(report, "execute_notebook", lambda nb, cwd, timeout: nb)
+    monkeypatch.setattr(report, "require_dot", lambda: None)  # (no cell runs: none draws)
     monkeypatch.setattr(report, "find_pdf_engine", lambda: "chromium")
     monkeypatch.setattr(report, "print_pdf", fails)
     pdf, logs = tmp_path / "a1_one_layer.pdf", []
@@ -163,13 +166,15 @@ def test_graph_without_dot_and_no_room_for_the_dot_source_names_both(tmp_path, m
 
 @pytest.mark.skipif(not HAVE_NBCONVERT or importlib.util.find_spec("ipykernel") is None,
                     reason='needs the notebooks extra: pip install -e ".[notebooks]"')
-def test_timeout_stops_a_cell_that_runs_longer(tmp_path: Path) -> None:
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
+def test_timeout_stops_a_cell_that_runs_longer(tmp_path: Path, monkeypatch) -> None:
     # the kernel manager's blocking client blocked nbclient's event loop while it waited for
     # output: the deadline was never checked, and `--timeout 1` let a 30 s cell run to its end
     import nbformat
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import time\nfor _ in range(100):\n    time.sleep(0.1)\nprint('ran to its end')")])
+    monkeypatch.setattr(report, "require_dot", lambda: None)  # (this cell draws no graph)
     with pytest.raises(TimeoutError):
         report.execute_notebook(nb, tmp_path, 1)
     assert "ran to its end" not in str(nb.cells[0].get("outputs"))

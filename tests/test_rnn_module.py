@@ -133,6 +133,7 @@ def _loss(m):
 @pytest.mark.parametrize("kind, cfg", [("RNN", {"num_layers": 2}),
                                        ("LSTM", {"bidirectional": True}),
                                        ("GRU", {"num_layers": 2, "bidirectional": True})])
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_gradients_against_finite_differences(kind, cfg):
     m = getattr(nn, kind)(2, 3, rng=np.random.default_rng(1), **cfg)
     loss = _loss(m)
@@ -180,6 +181,7 @@ def test_dropout_is_the_identity_in_eval_and_between_layers_only(kind):
     np.testing.assert_array_equal(one(x)[0].data, make(0.0, layers=1)(x)[0].data)  # none after
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 @pytest.mark.parametrize("kind", KINDS)
 def test_dropout_gradients_against_finite_differences_with_the_mask_fixed(kind):
     g = tg.Generator(seed=4)

@@ -140,6 +140,7 @@ def test_duplicate_and_conflicting_parameters_name_their_flags(capsys):
 
 
 # ---- 7. Ctrl-C in a terminal reaches the worker processes too -----------------------------------
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_search_workers_leave_ctrl_c_to_the_search():
     """A terminal's Ctrl-C goes to the whole process group. Before: each loky worker of a
     `--jobs 2` search printed "tinygrad-dl: interrupted" (the program's import-time handler,
@@ -168,6 +169,7 @@ def sigint_probe(params: dict, seed: int) -> dict:
             signal.SIG_IGN or signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())}
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_search_workers_start_with_ctrl_c_ignored(monkeypatch):
     """Workers import for a second or more before their initializer runs: a Ctrl-C then printed
     a KeyboardInterrupt traceback from inside joblib's or NumPy's import. They now start with

@@ -87,6 +87,7 @@ def test_exactly_one_file_calls_os_replace():
     assert users == ["tinygrad_dl.files"]
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_no_import_cycles_among_project_modules():
     graph = {n: {t for t, _ in imports_of(n, f)} for n, f in FILES.items()}
     # a package's __init__ importing its own submodules is not a cycle of the design
@@ -129,6 +130,7 @@ def _layer_of(module: str, layers: list[list[str]]) -> tuple[int, str] | None:
     return None
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_layers_hold_for_every_file_models_and_viz_included():
     layers, ignored = _layers()
 
@@ -153,6 +155,7 @@ def test_layers_hold_for_every_file_models_and_viz_included():
     assert not bad, bad
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_no_function_local_imports_of_the_project():
     """Every project import is at module level (Tensor.draw's lazy viz import excepted)."""
     lazy = []
@@ -197,6 +200,7 @@ def test_pytorch_paths_sit_where_pytorch_has_them():
     assert _layer_of("tinygrad_dl.autograd", layers)[0] > _layer_of("tinygrad_dl.nn", layers)[0]
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_no_module_imports_a_private_name_of_another():
     """`from .x import _name` reaches into another module's internals (issue 23): a name one
     module shares with another is public. (Aliases `import x as _x` are fine.)"""

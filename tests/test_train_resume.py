@@ -63,6 +63,7 @@ CASES = {
     ("k-layer BN dropout cyclic", (13,)), ("k-layer BN dropout cyclic", (10, 31)),
     ("char-rnn", (13,)), ("char-rnn", (25, 52)),
 ])
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path, case, stops):
     c = dict(CASES[case])
     model, params = c.pop("model"), c.pop("params")
@@ -130,6 +131,7 @@ def test_resume_errors_are_one_line(tmp_path, capsys):
     assert STATE_FILE in err and err.count("\n") == 1
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_resume_on_other_data_of_the_same_size_is_refused(tmp_path):
     """The interrupted run's data, changed in content but not in size (labels permuted, a text
     rewritten with the same characters): resume checked the sizes only and trained the rest of

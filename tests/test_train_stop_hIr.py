@@ -56,6 +56,7 @@ def _earlier_finished_run(tmp_path):
     return out
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_an_earlier_runs_mark_is_not_this_runs(tmp_path, capsys, monkeypatch):
     """A new run that could not put an earlier run's outputs in place trained nothing. Before:
     "the run finished and its outputs are kept in .r.partial: ... put them in place with:
@@ -71,6 +72,7 @@ def test_an_earlier_runs_mark_is_not_this_runs(tmp_path, capsys, monkeypatch):
     assert '"model": "two-layer"' in (out / "result.json").read_text()
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_this_runs_mark_after_an_earlier_one_is_put_in_place(tmp_path, capsys, monkeypatch):
     """The earlier run put in place, this one trained, and its own move failed: its outputs
     are kept, and --resume puts them in place (not "run the same command again")."""

@@ -29,6 +29,7 @@ _CUT_OFF = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 @pytest.mark.parametrize("ext", ["png", "svg"])
 def test_a_plot_cut_off_while_written_keeps_the_old_picture(tmp_path: Path, ext: str) -> None:
     path = tmp_path / f"curves.{ext}"

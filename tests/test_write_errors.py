@@ -147,6 +147,7 @@ def _strace_ok() -> bool:
     # over quota when the data hit the disk (fsync 1: a file, 2: its folder, 3: the next file)
     ("fsync", "EDQUOT", "quota exceeded (EDQUOT)"),
 ])
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_injected_write_errors(tmp_path: Path, call: str, err: str, words: str) -> None:
     if not _strace_ok():
         pytest.skip("strace (with ptrace allowed) is needed to inject the error")
@@ -203,6 +204,7 @@ def test_ctrl_c_at_any_moment_is_one_line_and_130(tmp_path: Path) -> None:
     assert "startup" in seen, seen
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_ctrl_c_after_the_work_is_done_keeps_the_exit_status() -> None:
     """Before: CI saw rc -2 and no output when Ctrl-C came while Python shut down (its signal
     module restores SIG_DFL at the very end): the finished program ignores SIGINT from then on."""
@@ -215,6 +217,7 @@ def test_ctrl_c_after_the_work_is_done_keeps_the_exit_status() -> None:
     assert r.stdout.split()[-2:] == ["0", "False"], (r.stdout, r.stderr)  # a caller's process
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_files_get_the_users_umask(tmp_path: Path) -> None:
     """Before: the atomic writer made every output 0600 (PNGs 0644)."""
     old = os.umask(0o027)

@@ -114,6 +114,7 @@ def test_flat_buffer_parameters_train_step_after_step() -> None:
     assert not mine & (write_guard._locks.keys() | write_guard._waiting.keys())
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_flat_buffer_unlocks_when_the_graphs_are_dropped_in_any_order() -> None:
     buf = np.zeros(4)
     a, b = Tensor(buf[:2], requires_grad=True), Tensor(buf[2:], requires_grad=True)
@@ -208,6 +209,7 @@ def test_guard_costs_nothing_when_no_parameter_is_a_view() -> None:
     loss.backward()
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 @pytest.mark.parametrize("n", [3, 20_000])  # compared as bytes (small) and by a NumPy pass
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_one_changed_bit_of_a_watched_parameter_is_found(n: int, dtype: type) -> None:

@@ -87,6 +87,7 @@ def test_a_graph_dropped_without_backward_lets_its_results_go() -> None:
     assert arr.flags.writeable
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_a_result_two_graphs_saved_is_held_until_both_are_done() -> None:
     x, w = _x(), Tensor(np.array([0.2, 0.3]), requires_grad=True)
     y = x.tanh()  # graph 1
