@@ -103,3 +103,23 @@ def test_sgd_momentum_switched_on_mid_run_matches_torch_silently(kw):
             opt.step()
             topt.step()
     np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-15)
+
+
+def test_the_warning_as_an_error_leaves_the_step_whole():
+    """Under -W error the warning raised inside the update after the earlier parameters had
+    stepped (a retry stepped them twice): it is said once every group is updated."""
+    ps, opt = _run(O.Adam)
+    ref_ps, ref = _run(O.Adam)
+    for o in (opt, ref):
+        o.param_groups[0]["amsgrad"] = True
+    for p, q in zip(ps, ref_ps):
+        p.grad, q.grad = G.copy(), G.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match="amsgrad=True was switched on"):
+            opt.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref.step()
+    for p, q in zip(ps, ref_ps):  # every parameter stepped once, as the run that said nothing
+        np.testing.assert_array_equal(p.data, q.data)

@@ -5,7 +5,6 @@ the two-betas groups of the Adam family (torch's `betas=(b1, b2)` kept as the ke
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -44,14 +43,16 @@ def new_buffer(opt: Optimizer, state: dict[str, Any], d: np.ndarray, key: str,
     has it, so a run that switches nothing pays nothing). Made after the state's first step
     (state["step"] > 1, counted before this): the setting was switched on mid-run by editing
     param_groups, which torch 2.13's step refuses with KeyError(key); here the buffer starts
-    at zeros, said once per optimizer and key (load_state_dict says it for a loaded state)."""
+    at zeros, said once per optimizer and key (load_state_dict says it for a loaded state),
+    by step() once every group is updated (under -W error a warning raised here left the
+    step half done: a retry stepped the earlier parameters twice)."""
     said = opt.__dict__.setdefault("_late_buffers_said", set())
     if state["step"] > 1 and key not in said:
         said.add(key)
-        warnings.warn(f"{type(opt).__name__}.step(): {setting} was switched on after "
-                      f"{state['step'] - 1} step(s) without it, so state {key!r} starts at "
-                      f"zeros now, as at a first step (torch's step raises KeyError {key!r}); "
-                      "said once", RuntimeWarning, stacklevel=5)
+        opt.__dict__.setdefault("_late_buffers_to_say", []).append(
+            f"{type(opt).__name__}.step(): {setting} was switched on after {state['step'] - 1} "
+            f"step(s) without it, so state {key!r} starts at zeros now, as at a first step "
+            f"(torch's step raises KeyError {key!r}); said once")
     buf = state[key] = np.zeros_like(d)
     return buf
 

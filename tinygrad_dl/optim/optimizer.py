@@ -193,8 +193,7 @@ class Optimizer:
         self._check_groups(who)
         states = iter(self.state)  # (by position: the same order as the groups' params)
         missing: list[Tensor] = []
-        work, later = [], []  # every group checked before any is updated (a later group's
-        # refusal left the earlier ones stepped: a retry after the fix stepped them twice)
+        work, later = [], []  # all groups checked before any is updated (a retry stepped twice)
         for group in self.param_groups:
             items = []
             for p in group["params"]:
@@ -223,6 +222,8 @@ class Optimizer:
             items[i] = (write_guard.writable(p, who), *items[i][1:])
         for group, items in work:
             self._step_group(group, items)
+        for said in self.__dict__.pop("_late_buffers_to_say", ()):  # (common.new_buffer: said
+            warnings.warn(said, RuntimeWarning, stacklevel=2)  # once every group is updated)
         if missing:
             self._no_gradient(who, missing, sum(len(items) for _, items in work))
         return loss
@@ -350,8 +351,7 @@ class Optimizer:
                            "params": list(range(start, start + n))})
             start += n
         return {
-            "type": type(self).__name__,
-            "lr": self.lr,
+            "type": type(self).__name__, "lr": self.lr,
             "hyper": {k: v for k, v in self.param_groups[0].items() if k not in ("params", "lr")},
             "param_groups": groups,
             "state": [{k: v.copy() if isinstance(v, np.ndarray) else v for k, v in s.items()}
