@@ -14,26 +14,39 @@ validate_args's checks run inside `Tap` ops, so a jitted step that samples draws
 checks again at every replay.
 """
 
-# kl_more and kl_transformed register the new families' KL; transforms: torch's
-# distributions.transforms path
-from . import constraints, kl_more, kl_transformed, transforms  # noqa: F401
+# Where each family lives: location_scale.py (Normal, Uniform, Exponential, Laplace, Cauchy,
+# Gumbel, HalfNormal, LogNormal), categorical.py (Categorical, OneHotCategorical, Bernoulli),
+# counts.py (Poisson, Geometric, Binomial, NegativeBinomial, Multinomial), gamma_family.py
+# (Gamma, Chi2, InverseGamma, Beta, Dirichlet, StudentT, FisherSnedecor),
+# transformed_families.py (Weibull, Pareto, Kumaraswamy, LogisticNormal), continuous_bernoulli,
+# multivariate (MultivariateNormal), lowrank, relaxed, mixture; KL pairs in kl.py and the
+# kl_continuous, kl_counts and kl_multivariate modules, imported here to register their pairs;
+# transforms: torch's distributions.transforms path
+from . import constraints, kl_continuous, kl_counts, kl_multivariate, transforms  # noqa: F401
+from .categorical import Bernoulli, Categorical, OneHotCategorical
 from .constraint_registry import biject_to, transform_to
-from .continuous import Normal, Uniform
 from .continuous_bernoulli import ContinuousBernoulli
-from .discrete import Bernoulli, Categorical, OneHotCategorical
+from .counts import Binomial, Geometric, Multinomial, NegativeBinomial, Poisson
 from .distribution import Distribution
-from .gamma_family import Beta, Chi2, Dirichlet, Gamma, StudentT
+from .gamma_family import Beta, Chi2, Dirichlet, FisherSnedecor, Gamma, InverseGamma, StudentT
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .location_scale import (
+    Cauchy,
+    Exponential,
+    Gumbel,
+    HalfNormal,
+    Laplace,
+    LogNormal,
+    Normal,
+    Uniform,
+)
 from .lowrank import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
-from .more_continuous import Cauchy, Exponential, Gumbel, HalfNormal, Laplace, LogNormal
-from .more_discrete import Binomial, Geometric, Multinomial, Poisson
-from .more_families import InverseGamma, Kumaraswamy, LogisticNormal, Pareto, Weibull
 from .multivariate import MultivariateNormal
-from .ratio_count import FisherSnedecor, NegativeBinomial
 from .relaxed import OneHotCategoricalStraightThrough, RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed import TransformedDistribution
+from .transformed_families import Kumaraswamy, LogisticNormal, Pareto, Weibull
 from .transforms import (
     AbsTransform,
     AffineTransform,

@@ -15,7 +15,7 @@ from .. import functional as F
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .discrete import clamp_probs, one_of
+from .categorical import clamp_probs, one_of
 from .distribution import Distribution, broadcast_all, check, computed, lazy_property, uniform_draws
 
 __all__ = ["ContinuousBernoulli"]

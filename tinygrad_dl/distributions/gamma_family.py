@@ -1,6 +1,8 @@
-"""Gamma, Chi2, Beta, Dirichlet and StudentT, as torch.distributions has them: log_prob,
-entropy, mean, mode and variance composed of Tensor ops (lgamma, digamma, xlogy), draws from
-NumPy's gamma sampler inside a `Draw` op.
+"""Gamma and the families made of gamma draws, as torch.distributions has them: Gamma, Chi2,
+InverseGamma, Beta, Dirichlet, StudentT and FisherSnedecor (the ratio of two scaled
+chi-squares). log_prob, entropy, mean, mode and variance composed of Tensor ops (lgamma,
+digamma, xlogy), draws from NumPy's gamma sampler inside a `Draw` op; InverseGamma is built as
+torch builds it, a TransformedDistribution of a Gamma.
 
 Differences kept from torch: no rsample (torch's uses implicit reparameterization gradients,
 `_standard_gamma_grad`, which is not implemented here): `has_rsample` is False and rsample
@@ -18,9 +20,11 @@ from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all, computed, normal_draws
+from .elementwise_transforms import PowerTransform
 from .sampling import numpy_draws
+from .transformed import TransformedDistribution
 
-__all__ = ["Beta", "Chi2", "Dirichlet", "Gamma", "StudentT"]
+__all__ = ["Beta", "Chi2", "Dirichlet", "FisherSnedecor", "Gamma", "InverseGamma", "StudentT"]
 
 
 def _no_rsample(who: str) -> NotImplementedError:
@@ -55,6 +59,18 @@ def _first_one_hot(c: np.ndarray) -> np.ndarray:
     out = np.zeros(c.shape, c.dtype)
     out[..., 0] = 1  # argmax of an all-NaN row (0 / 0) is its first entry, as torch's
     return out
+
+
+def _above_one(a: np.ndarray) -> np.ndarray:
+    return a > 1
+
+
+def _at_most_two(a: np.ndarray) -> np.ndarray:
+    return a <= 2
+
+
+def _at_most_four(a: np.ndarray) -> np.ndarray:
+    return a <= 4
 
 
 class Gamma(Distribution):
@@ -115,6 +131,46 @@ class Chi2(Gamma):
     def __init__(self, df: Any, validate_args: bool | None = None) -> None:
         (self.df,) = broadcast_all(df, names=("df",), who="Chi2")
         super().__init__(0.5 * self.df, 0.5, validate_args=validate_args)
+
+
+class InverseGamma(TransformedDistribution):
+    """1 / X for X ~ Gamma(concentration, rate). No rsample (this project's Gamma has none)."""
+
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.positive
+
+    def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None
+                 ) -> None:
+        base = Gamma(concentration, rate, validate_args=validate_args)
+        super().__init__(base, PowerTransform(-base.rate.new_ones(())),
+                         validate_args=validate_args)
+
+    @property
+    def concentration(self) -> Tensor:
+        return self.base_dist.concentration
+
+    @property
+    def rate(self) -> Tensor:
+        return self.base_dist.rate
+
+    @property
+    def mean(self) -> Tensor:
+        c = self.concentration
+        return F.where(computed(_above_one, c), self.rate / (c - 1), math.inf)
+
+    @property
+    def mode(self) -> Tensor:
+        return self.rate / (self.concentration + 1)
+
+    @property
+    def variance(self) -> Tensor:
+        c = self.concentration
+        result = self.rate.square() / ((c - 1).square() * (c - 2))
+        return F.where(computed(_above_two, c), result, math.inf)
+
+    def entropy(self) -> Tensor:
+        c = self.concentration
+        return c + self.rate.log() + c.lgamma() - (1 + c) * c.digamma()
 
 
 class Dirichlet(Distribution):
@@ -284,3 +340,65 @@ class StudentT(Distribution):
         return (self.scale.log() + 0.5 * (df + 1) * ((0.5 * (df + 1)).digamma()
                                                      - (0.5 * df).digamma())
                 + 0.5 * df.log() + lbeta)
+
+
+class FisherSnedecor(Distribution):
+    """The F distribution of `df1` and `df2` degrees of freedom: (X1 / df1) / (X2 / df2) for
+    chi-squares X1, X2."""
+
+    arg_constraints = {"df1": constraints.positive, "df2": constraints.positive}
+    support = constraints.positive
+    has_rsample = False  # torch's: True (implicit gamma gradients, not here)
+
+    def __init__(self, df1: Any, df2: Any, validate_args: bool | None = None) -> None:
+        self.df1, self.df2 = broadcast_all(df1, df2, names=("df1", "df2"),
+                                           who="FisherSnedecor")
+        # torch's Gammas check df1, df2 > 0 by default (with validate_args=False too)
+        inner = None if validate_args is False else False
+        self._gamma1 = Gamma(self.df1 * 0.5, self.df1, validate_args=inner)
+        self._gamma2 = Gamma(self.df2 * 0.5, self.df2, validate_args=inner)
+        scalar = all(isinstance(v, (int, float, np.number)) for v in (df1, df2))
+        super().__init__(() if scalar else self.df1.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        new = super().expand(batch_shape)
+        new._gamma1 = self._gamma1.expand(new.batch_shape)
+        new._gamma2 = self._gamma2.expand(new.batch_shape)
+        return new
+
+    @property
+    def mean(self) -> Tensor:
+        df2 = F.where(computed(_at_most_two, self.df2), math.nan, self.df2)
+        return df2 / (df2 - 2)
+
+    @property
+    def mode(self) -> Tensor:
+        mode = (self.df1 - 2) / self.df1 * self.df2 / (self.df2 + 2)
+        return F.where(computed(_at_most_two, self.df1), math.nan, mode)
+
+    @property
+    def variance(self) -> Tensor:
+        df2 = F.where(computed(_at_most_four, self.df2), math.nan, self.df2)
+        return 2 * df2.pow(2) * (self.df1 + df2 - 2) / (self.df1 * (df2 - 2).pow(2) * (df2 - 4))
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        with no_grad():
+            x1 = self._gamma1.sample(sample_shape).reshape(shape)
+            tiny = float(np.finfo(x1.dtype).tiny)
+            x2 = self._gamma2.sample(sample_shape).reshape(shape).clamp(min=tiny)
+            return (x1 / x2).clamp(min=tiny)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        raise NotImplementedError("FisherSnedecor.rsample is not implemented (torch's implicit "
+                                  "reparameterization gradient of gamma draws is not here): "
+                                  "use sample() and log_prob for a score-function gradient")
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._validate_sample(value)
+        ct1, ct2 = self.df1 * 0.5, self.df2 * 0.5
+        ct3 = self.df1 / self.df2
+        t1 = (ct1 + ct2).lgamma() - ct1.lgamma() - ct2.lgamma()
+        t2 = ct1 * ct3.log() + (ct1 - 1) * value.log()
+        t3 = (ct1 + ct2) * (ct3 * value).log1p()
+        return t1 + t2 - t3

@@ -1,5 +1,8 @@
 """kl_divergence(p, q) with torch's registry (`register_kl`): KL(p || q) for the pairs
-registered, each composed of Tensor ops (differentiable in both distributions' parameters)."""
+registered, each composed of Tensor ops (differentiable in both distributions' parameters).
+Here: the registry and the pairs of Normal, Uniform, Categorical, OneHotCategorical, Bernoulli
+and Independent; the other continuous families' pairs are in kl_continuous.py, the count
+families' in kl_counts.py, the multivariate normals' in kl_multivariate.py."""
 
 from __future__ import annotations
 
@@ -9,10 +12,10 @@ from typing import Any
 
 from .. import functional as F
 from ..tensor import Tensor
-from .continuous import Normal, Uniform
-from .discrete import Bernoulli, Categorical, OneHotCategorical
+from .categorical import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution
 from .independent import Independent, sum_rightmost
+from .location_scale import Normal, Uniform
 
 __all__ = ["kl_divergence", "register_kl"]
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..engine import no_grad
 from ..tensor import Tensor
+from .categorical import Categorical
 from .constraints import Constraint
-from .discrete import Categorical
 from .distribution import Distribution, shape_of
 
 __all__ = ["MixtureSameFamily", "MixtureSameFamilyConstraint"]

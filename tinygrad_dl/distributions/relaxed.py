@@ -12,7 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_tensor
 from . import constraints
-from .discrete import BinaryParams, Categorical, OneHotCategorical, clamp_probs, one_of
+from .categorical import BinaryParams, Categorical, OneHotCategorical, clamp_probs, one_of
 from .distribution import Distribution, broadcast_all, uniform_draws
 from .elementwise_transforms import ExpTransform, SigmoidTransform
 from .transformed import TransformedDistribution

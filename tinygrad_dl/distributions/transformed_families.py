@@ -1,7 +1,7 @@
-"""Weibull, Pareto, Kumaraswamy, InverseGamma and LogisticNormal, built as torch builds them:
-TransformedDistributions of an Exponential, a Uniform, a Gamma or a Normal (log_prob, cdf,
-icdf and rsample come from the transforms); their moments and entropies written out as
-torch's."""
+"""Weibull, Pareto, Kumaraswamy and LogisticNormal, built as torch builds them:
+TransformedDistributions of an Exponential, a Uniform or a Normal (log_prob, cdf, icdf and
+rsample come from the transforms); their moments and entropies written out as torch's.
+(InverseGamma, torch's TransformedDistribution of a Gamma, is in gamma_family.py.)"""
 
 from __future__ import annotations
 
@@ -14,27 +14,17 @@ from .. import functional as F
 from ..tensor import Tensor
 from . import constraints
 from .constraints import Constraint
-from .continuous import Normal, Uniform
 from .distribution import broadcast_all, check, computed
 from .elementwise_transforms import ExpTransform, PowerTransform
-from .gamma_family import Gamma
-from .more_continuous import EULER_GAMMA, Exponential
+from .location_scale import EULER_GAMMA, Exponential, Normal, Uniform
 from .transformed import TransformedDistribution
 from .vector_transforms import AffineTransform, StickBreakingTransform
 
-__all__ = ["InverseGamma", "Kumaraswamy", "LogisticNormal", "Pareto", "Weibull"]
+__all__ = ["Kumaraswamy", "LogisticNormal", "Pareto", "Weibull"]
 
 
 def _any_below_one(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a < 1) | (b < 1)
-
-
-def _above_one(a: np.ndarray) -> np.ndarray:
-    return a > 1
-
-
-def _above_two(a: np.ndarray) -> np.ndarray:
-    return a > 2
 
 
 class Weibull(TransformedDistribution):
@@ -161,46 +151,6 @@ class Kumaraswamy(TransformedDistribution):
         t1, t0 = 1 - c1.reciprocal(), 1 - c0.reciprocal()
         h0 = (c0 + 1).digamma() + EULER_GAMMA
         return t0 + t1 * h0 - c1.log() - c0.log()
-
-
-class InverseGamma(TransformedDistribution):
-    """1 / X for X ~ Gamma(concentration, rate). No rsample (this project's Gamma has none)."""
-
-    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
-    support = constraints.positive
-
-    def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None
-                 ) -> None:
-        base = Gamma(concentration, rate, validate_args=validate_args)
-        super().__init__(base, PowerTransform(-base.rate.new_ones(())),
-                         validate_args=validate_args)
-
-    @property
-    def concentration(self) -> Tensor:
-        return self.base_dist.concentration
-
-    @property
-    def rate(self) -> Tensor:
-        return self.base_dist.rate
-
-    @property
-    def mean(self) -> Tensor:
-        c = self.concentration
-        return F.where(computed(_above_one, c), self.rate / (c - 1), math.inf)
-
-    @property
-    def mode(self) -> Tensor:
-        return self.rate / (self.concentration + 1)
-
-    @property
-    def variance(self) -> Tensor:
-        c = self.concentration
-        result = self.rate.square() / ((c - 1).square() * (c - 2))
-        return F.where(computed(_above_two, c), result, math.inf)
-
-    def entropy(self) -> Tensor:
-        c = self.concentration
-        return c + self.rate.log() + c.lgamma() - (1 + c) * c.digamma()
 
 
 class LogisticNormal(TransformedDistribution):

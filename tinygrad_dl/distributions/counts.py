@@ -1,6 +1,8 @@
-"""Poisson, Geometric, Binomial and Multinomial, as torch.distributions has them: log_prob,
-entropy, mean, mode and variance composed of Tensor ops (lgamma, xlogy), draws from NumPy's
-samplers (Poisson, binomial, multinomial) inside a `Draw` op."""
+"""The count families, as torch.distributions has them: Poisson, Geometric, Binomial,
+NegativeBinomial (failures before total_count successes) and Multinomial. log_prob, entropy,
+mean, mode and variance composed of Tensor ops (lgamma, xlogy), draws from NumPy's samplers
+(Poisson, binomial, multinomial; NegativeBinomial's a Poisson of gamma draws) inside a `Draw`
+op."""
 
 from __future__ import annotations
 
@@ -13,11 +15,20 @@ from .. import functional as F
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .discrete import Categorical, CategoricalParams, clamp_probs, count_params, one_of
+from .categorical import (
+    BinaryParams,
+    Categorical,
+    CategoricalParams,
+    clamp_probs,
+    count_params,
+    one_of,
+)
 from .distribution import Distribution, broadcast_all, check, computed, lazy_property, uniform_draws
+from .gamma_family import Gamma
 from .sampling import numpy_draws
 
-__all__ = ["Binomial", "Geometric", "Multinomial", "Poisson"]
+__all__ = ["Binomial", "Geometric", "Multinomial", "NegativeBinomial", "Poisson"]
+
 
 def _binary_logits(probs: Tensor) -> Tensor:
     p = clamp_probs(probs)
@@ -47,6 +58,10 @@ def _above(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _in_count_range(n: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (v % 1 == 0) & (v >= 0) & (v <= n)
+
+
+def _both_zero(n: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return n + v == 0
 
 
 class Poisson(Distribution):
@@ -235,6 +250,51 @@ class Binomial(Distribution):
         return values.broadcast_to((1 + n,) + self._batch_shape) if expand else values
 
 
+class NegativeBinomial(BinaryParams, Distribution):
+    """The number of failures before `total_count` successes, each trial failing with
+    probability `probs` (or sigmoid(`logits`))."""
+
+    arg_constraints = {"total_count": constraints.greater_than_eq(0),
+                       "probs": constraints.half_open_interval(0.0, 1.0),
+                       "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, total_count: Any, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        param = count_params(self, "NegativeBinomial", total_count, probs, logits)
+        super().__init__(param.shape, validate_args=validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.total_count * self.logits.exp()
+
+    @property
+    def mode(self) -> Tensor:
+        return ((self.total_count - 1) * self.logits.exp()).floor().clamp(min=0.0)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.mean / (-self.logits).sigmoid()
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        with no_grad():
+            # torch's: Poisson(Gamma(total_count, rate exp(-logits))) draws
+            rate = Gamma(self.total_count, (-self.logits).exp(), validate_args=False).sample(
+                sample_shape)
+            return numpy_draws("poisson", shape, rate, who="NegativeBinomial.sample")
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._validate_sample(value)
+        n = self.total_count
+        log_unnormalized = n * F.logsigmoid(-self.logits) + value * F.logsigmoid(self.logits)
+        log_normalization = -(n + value).lgamma() + (1.0 + value).lgamma() + n.lgamma()
+        # total_count 0 and value 0 has probability 1 (lgamma(0) is inf): 0 there, as torch's
+        zero = computed(_both_zero, n, value)
+        log_normalization = F.where(zero, 0.0, log_normalization)
+        return log_unnormalized - log_normalization
+
+
 class Multinomial(CategoricalParams, Distribution):
     """Counts of `total_count` draws from Categorical(probs or logits) (event_shape (K,))."""
 
@@ -300,4 +360,3 @@ class Multinomial(CategoricalParams, Distribution):
         binomial_probs = self._binomial.log_prob(support).exp()
         weights = (support + 1).lgamma()
         return term1 + (binomial_probs * weights).sum((0, -1))
-

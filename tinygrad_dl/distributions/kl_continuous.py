@@ -1,6 +1,8 @@
-"""kl_divergence's same-family pairs for the families of more_continuous.py, gamma_family.py,
-more_discrete.py and multivariate.py: the pairs torch registers, with torch's formulas
-(LogNormal's through its base Normal, Chi2's through Gamma's)."""
+"""kl_divergence's same-family pairs of the continuous families beyond kl.py's Normal and
+Uniform: Exponential, Laplace, Cauchy, Gumbel, HalfNormal, LogNormal (location_scale.py), Gamma,
+Beta, Dirichlet (gamma_family.py; Chi2's through Gamma's), Pareto, ContinuousBernoulli and two
+TransformedDistributions with equal transforms (their bases' KL); the pairs torch registers,
+with torch's formulas, composed of Tensor ops."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import numpy as np
 
 from .. import functional as F
 from ..tensor import Tensor
-from .distribution import check, computed
+from .continuous_bernoulli import ContinuousBernoulli
+from .distribution import computed
 from .gamma_family import Beta, Dirichlet, Gamma
 from .kl import kl_divergence, register_kl
-from .more_continuous import (
+from .location_scale import (
     EULER_GAMMA,
     Cauchy,
     Exponential,
@@ -22,18 +25,10 @@ from .more_continuous import (
     Laplace,
     LogNormal,
 )
-from .more_discrete import Binomial, Geometric, Poisson
-from .multivariate import MultivariateNormal, batch_mahalanobis, solve_lower
+from .transformed import TransformedDistribution
+from .transformed_families import Pareto
 
 __all__: list[str] = []
-
-
-def _greater(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a > b
-
-
-def _not_fewer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a >= b
 
 
 @register_kl(Beta, Beta)
@@ -46,19 +41,6 @@ def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
     t4 = (p.concentration0 - q.concentration0) * p.concentration0.digamma()
     t5 = (sq - sp) * sp.digamma()
     return t1 - t2 + t3 + t4 + t5
-
-
-@register_kl(Binomial, Binomial)
-def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
-    # checked inside a Tap op: a Python `if` on the counts ran once, when a jitted step was
-    # recorded, and its replays gave numbers for counts torch refuses
-    check(computed(_not_fewer, p.total_count, q.total_count), None, "kl_divergence: KL between "
-          "Binomials where q.total_count > p.total_count is not implemented",
-          error=NotImplementedError)
-    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
-                          - (-q.probs).log1p())
-    more = computed(_greater, p.total_count, q.total_count)
-    return F.where(more.broadcast_to(kl.shape), math.inf, kl)
 
 
 @register_kl(Dirichlet, Dirichlet)
@@ -95,11 +77,6 @@ def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
     return t1 + t2 + t3 - (1 + EULER_GAMMA)
 
 
-@register_kl(Geometric, Geometric)
-def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
-    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
-
-
 @register_kl(HalfNormal, HalfNormal)
 def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
     return kl_divergence(p.base_dist, q.base_dist)
@@ -118,29 +95,37 @@ def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
             + scale_ratio * (-loc_abs_diff / p.scale).exp() - 1)
 
 
-@register_kl(Poisson, Poisson)
-def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
-    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
-
-
 @register_kl(Cauchy, Cauchy)
 def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
     t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
     return t1 - (4 * p.scale * q.scale).log()
 
 
-@register_kl(MultivariateNormal, MultivariateNormal)
-def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p: TransformedDistribution, q: TransformedDistribution
+                                ) -> Tensor:
+    if p.transforms != q.transforms:
+        raise NotImplementedError("kl_divergence: the two TransformedDistributions have "
+                                  "different transforms")
     if p.event_shape != q.event_shape:
-        raise ValueError("kl_divergence: KL-divergence between two Multivariate Normals with "
-                         f"different event shapes cannot be computed: {p.event_shape} vs "
-                         f"{q.event_shape}")
-    pl, ql = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
-    half_term1 = (ql.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-                  - pl.diagonal(dim1=-2, dim2=-1).log().sum(-1))
-    n = p.event_shape[0]
-    batch = tuple(np.broadcast_shapes(ql.shape[:-2], pl.shape[:-2]))
-    term2 = solve_lower(ql.broadcast_to(batch + (n, n)),
-                        pl.broadcast_to(batch + (n, n))).pow(2).sum((-2, -1))
-    term3 = batch_mahalanobis(ql, q.loc - p.loc)
-    return half_term1 + 0.5 * (term2 + term3 - n)
+        raise NotImplementedError("kl_divergence: the two TransformedDistributions have "
+                                  f"different event shapes: {p.event_shape} vs {q.event_shape}")
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p: Pareto, q: Pareto) -> Tensor:
+    scale_ratio = p.scale / q.scale
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * scale_ratio.log() - alpha_ratio.log() + alpha_ratio - 1
+    # inf where p's support starts below q's (a mask made in an op: a jitted step recomputes)
+    below = computed(np.less, p.scale, q.scale)
+    return F.where(below.broadcast_to(result.shape), math.inf, result)
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli) -> Tensor:
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p.cont_bern_log_norm() + (-p.probs).log1p()
+    t3 = -q.cont_bern_log_norm() - (-q.probs).log1p()
+    return t1 + t2 + t3
