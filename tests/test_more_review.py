@@ -1,5 +1,5 @@
-"""A skeptic's review of the more Tensor methods (torch_extra.py, torch_extra_names.py,
-torch_writes.py, ops/more.py) against torch 2.13: each test failed before its fix."""
+"""A skeptic's review of the more Tensor methods (tensor/splits.py, writes.py,
+inplace_forms.py, ..., ops/more.py) against torch 2.13: each test failed before its fix."""
 
 from __future__ import annotations
 

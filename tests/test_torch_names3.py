@@ -1,6 +1,6 @@
-"""More of PyTorch's names (tensor/torch_names3.py, functional/torch_names3.py,
-linalg/torch_norms.py, nn.Buffer), each compared with torch 2.13: values, gradients, dtypes
-and refusals. Before, each name was an AttributeError."""
+"""More of PyTorch's names (tensor/: bitwise, counting, inplace_forms, ...;
+functional/torch_names3.py, linalg/torch_norms.py, nn.Buffer), each compared with torch
+2.13: values, gradients, dtypes and refusals. Before, each name was an AttributeError."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""More of PyTorch's Tensor methods (tinygrad_dl/tensor/torch_extra.py, torch_extra_names.py)
+"""More of PyTorch's Tensor methods (tinygrad_dl/tensor/: splits, writes, inplace_forms, ...)
 against torch 2.13: values (rtol 1e-12) and gradients (1e-10) in float64, float32 sanity,
 the in-place forms against torch's own, and the refusals."""
 
@@ -9,7 +9,7 @@ import pytest
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
-from tinygrad_dl.tensor.torch_extra_names import INPLACE_FORMS
+from tinygrad_dl.tensor.inplace_forms import INPLACE_FORMS
 
 torch = pytest.importorskip("torch")
 

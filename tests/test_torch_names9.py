@@ -244,7 +244,7 @@ def test_names_exported() -> None:
 
 @pytest.fixture
 def _print_options():
-    from tinygrad_dl.tensor.torch_misc import PRINT_OPTIONS
+    from tinygrad_dl.tensor.printing import PRINT_OPTIONS
 
     before = dict(PRINT_OPTIONS)
     yield

@@ -20,7 +20,7 @@ from ..device import check_device
 from ..ops import Draw, Tap
 from ..random import as_rng
 from ..tensor import Tensor, as_tensor
-from ..tensor.torch_names3 import torch_linspace
+from ..tensor.counting import torch_linspace
 from .joins import pad as _pad
 from .joins import stack
 from .torch_top import get_default_dtype

@@ -21,7 +21,7 @@ from .. import hooks
 from ..anomaly import Checks
 from ..random import default_generator
 from ..tensor import Tensor, as_tensor, scaled_by_alpha
-from ..tensor.torch_misc import PRINT_OPTIONS
+from ..tensor.printing import PRINT_OPTIONS
 from .joins import vstack
 
 __all__ = [

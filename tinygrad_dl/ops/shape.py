@@ -103,7 +103,7 @@ def _check_view(x: np.ndarray, shape: tuple[int, ...]) -> None:
 def _caller_level() -> int:
     """The stacklevel, for _check_view's warn, of the first frame outside this package and
     the jit's compiled replay: x.view, x.view_as and a replayed step reach it at different
-    depths (a fixed level pointed view_as's warning into pytorch_names.py, a replay's at
+    depths (a fixed level pointed view_as's warning into tensor/shape.py, a replay's at
     sys:1)."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tinygrad_dl/
     frame, level = sys._getframe(2), 2  # (frame k up from here is stacklevel k of the warn)

@@ -1,7 +1,7 @@
-"""Op-table rows of more of PyTorch's Tensor methods (tinygrad_dl/tensor/torch_extra.py and
-torch_extra_names.py): tensor_split and its kin, unflatten, unfold, the out-of-place writes
-(index_fill, index_copy, *_scatter), aminmax, nanmedian, renorm, the predicates, aliases,
-bitwise ops and the generated in-place forms."""
+"""Op-table rows of more of PyTorch's Tensor methods (tinygrad_dl/tensor/splits.py,
+writes.py, inplace_forms.py, ...): tensor_split and its kin, unflatten, unfold, the
+out-of-place writes (index_fill, index_copy, *_scatter), aminmax, nanmedian, renorm, the
+predicates, aliases, bitwise ops and the generated in-place forms."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 from .. import ops
 from ..functional.small_names import real
 from ..functional.torch_top import row_stack, rsub, unravel_index
-from ..tensor.torch_extra_names import INPLACE_FORMS
+from ..tensor.inplace_forms import INPLACE_FORMS
 from .refs import case, joined, ref_joined
 from .spec import DISTINCT, KINK0, REAL, SPREAD, Cases, Domain, Elementwise, OpInfo
 
@@ -339,7 +339,7 @@ ROWS: tuple[OpInfo, ...] = (
     OpInfo("swapaxes_", "a write into the array", "x = x.swapaxes(dim0, dim1)", INPLACE,
            methods=("swapaxes_", "swapdims_"), sample=None, no_grad=_INPLACE_NOTE,
            float32=False),
-    # ---- torch.* small ops (tinygrad_dl/functional/torch_top.py, tensor/torch_misc.py) --------
+    # ---- torch.* small ops (tinygrad_dl/functional/torch_top.py, tensor/printing.py) ---------
     OpInfo("rsub", "sub", "torch.rsub: other - alpha * input", "Arithmetic", torch=("rsub",),
            function=rsub, tensors=2, ref=lambda a, b, alpha=1: b - alpha * a,
            sample=Cases((case((2, 3), (3,)), case((), (2,), alpha=2.5), case((3, 1), (1, 2))))),

@@ -1,4 +1,4 @@
-"""Op-table rows of PyTorch's small names (tinygrad_dl/tensor/small_names.py and
+"""Op-table rows of PyTorch's small names (tinygrad_dl/tensor/ and
 functional/small_names.py): sum_to_size, mode, nanquantile, vander, combinations, gradient,
 cumulative_trapezoid, chain_matmul, the in-place forms and draws, and the constant makers
 (logspace, the windows, scalar_tensor, randint_like). `constructors` gives the constructor
@@ -131,6 +131,6 @@ _METHODS = {"bernoulli": ("bernoulli",), "multinomial": ("multinomial",)}
 
 def constructors(rows: tuple[OpInfo, ...]) -> tuple[OpInfo, ...]:
     """The constructor rows, bernoulli and multinomial with their Tensor methods
-    (x.bernoulli(), x.multinomial(n): tensor/small_names.py)."""
+    (x.bernoulli(), x.multinomial(n): tensor/sampling.py)."""
     return tuple(replace(r, methods=_METHODS[r.name]) if r.name in _METHODS else r
                  for r in rows)

@@ -1,4 +1,4 @@
-"""Op-table rows of more of PyTorch's Tensor names (tinygrad_dl/tensor/torch_names3.py): x.H,
+"""Op-table rows of more of PyTorch's Tensor names (tinygrad_dl/tensor/): x.H,
 angle, the bit shifts, narrow_copy, the unsafe_ splits, index_reduce, igamma and
 igammac, and the in-place forms generated there (sinc_, lgamma_, addmv_, ...). x.histogram
 is a method of table.py's histogram row (tg.histogram is NumPy's there)."""
@@ -12,7 +12,7 @@ import numpy as np
 from .. import ops
 from ..functional import torch_names3 as N
 from ..tensor import Tensor
-from ..tensor.torch_names3 import INPLACE_FORMS3
+from ..tensor.inplace_forms import INPLACE_FORMS3
 from .refs import case, joined, narrow_ref, ref_joined
 from .spec import DISTINCT, KINK0, POSITIVE, Cases, Elementwise, OpInfo
 

@@ -1316,7 +1316,7 @@ _OPS: tuple[OpInfo, ...] = (
            lambda t, **kw: F.histogram(t, **kw)[0], lambda a, **kw: np.histogram(a, **kw)[0],
            Cases((case((20,), bins=5), case((3, 4), bins=3, range=(-1.0, 1.0)))),
            numpy=("histogram",), torch=("histogram",), methods=("histogram",),
-           differs="x.histogram() is torch's (tensor/torch_names3.py: 100 bins by default, "
+           differs="x.histogram() is torch's (tensor/counting.py: 100 bins by default, "
            "counts and edges in x's dtype); tg.histogram has NumPy's dtypes: int64 counts, "
            "float64 edges (torch.histogram's are floats "
            "in the input's dtype)"),
@@ -1457,9 +1457,9 @@ NOT_OPS = frozenset({
     "is_contiguous", "stride", "element_size", "is_floating_point",  # layout and dtype questions
     "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",  # constants like x
     "is_nonzero", "is_same_size", "is_signed", "is_complex", "is_conj", "is_neg", "nbytes",
-    "itemsize",  # Python answers about a tensor (torch_extra_names.py)
-    "is_cpu", "get_device", "equal", "imag",  # where it lives; a bool; refused (torch_misc.py)
-    "detach_", "is_inference",  # graph machinery; a bool (tensor/small_names.py)
+    "itemsize",  # Python answers about a tensor (layout.py)
+    "is_cpu", "get_device", "equal", "imag",  # where it lives; a bool; refused (layout.py, ...)
+    "detach_", "is_inference",  # graph machinery; a bool (tensor/autograd_flags.py)
 })
 
 

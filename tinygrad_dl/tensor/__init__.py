@@ -8,15 +8,20 @@ them (std, trace, rot90, diff, sort). Methods take NumPy's argument names and Py
 
 This module holds the class and its core: its slots, constructors, introspection, the values
 handed to Python, copy and pickle, backprop and the arithmetic operators. Tensor's other
-methods are written, one group per module beside this one, in the classes it derives from
-(each with empty `__slots__`, so a tensor still has no `__dict__`): `elementwise`,
-`comparisons`, `reductions`, `shape`, `gathering` (sort, gather, scatter, masks), `counting`
-(nonzero, unique, bincount, histc), `linalg`,
-`pytorch_names`, `inplace`, `casts`. The helpers they share are `conversions` (`as_tensor`,
-`data_of`, `plain_array`, `filled`, ...), `results` (`Size`, `ValuesIndices`), `habits`
-(the warnings where a PyTorch habit would misread a NumPy result) and `backward_to`
-(backward's `inputs=`, and the walk autograd.grad shares). Those modules read `Tensor`
-from this package when called, as `tensor.Tensor`: it is defined after they are imported.
+methods are written, one topic per module beside this one, in the classes it derives from
+(each with empty `__slots__`, so a tensor still has no `__dict__`; no method is defined in two
+of them): `elementwise`, `comparisons` (and the logical ops), `bitwise` (and the shifts, gcd,
+lcm), `reductions`, `scans` (cumsum, cummax, logcumsumexp, ...), `shape`, `splits`,
+`gathering` (sort, gather, scatter, masks), `writes` (index_put, index_fill, ..._scatter),
+`counting` (nonzero, unique, bincount, histc, histogram), `linalg`, `fused` (addmm, addcmul,
+baddbmm, ...), `complex_numbers`, `statistics`, `special`, `casts`, `layout` (numel, stride,
+device), `autograd_flags` (requires_grad_, grad_fn, detach_), `inplace`, `inplace_forms` (the
+`_` forms of the out-of-place methods) and `sampling` (bernoulli, random_, ...). The helpers
+they share are `conversions` (`as_tensor`, `data_of`, `plain_array`, `filled`, ...), `results`
+(`Size`, `ValuesIndices`), `habits` (the warnings where a PyTorch habit would misread a NumPy
+result), `printing` (the repr's print options) and `backward_to` (backward's `inputs=`, and
+the walk autograd.grad shares). Those modules read `Tensor` from this package when called, as
+`tensor.Tensor`: it is defined after they are imported.
 """
 
 from __future__ import annotations
@@ -32,9 +37,12 @@ from ..device import check_device
 from ..ops import Abs, Add, Div, FloorDivide, MatMul, Maximum, Mul, Neg, Pow, Sub, TruncDivide
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal
+from .autograd_flags import AutogradMethods
 from .backward_to import backward_to, named_inputs
+from .bitwise import BitwiseMethods
 from .casts import CastMethods, np_dtype
 from .comparisons import ComparisonMethods
+from .complex_numbers import ComplexMethods
 from .conversions import (
     Axis,
     as_data,
@@ -47,22 +55,23 @@ from .conversions import (
 )
 from .counting import CountingMethods
 from .elementwise import ElementwiseMethods
+from .fused import FusedMethods
 from .gathering import GatheringMethods
 from .habits import values_only_iterated
 from .inplace import InPlaceMethods
+from .inplace_forms import InPlaceFormMethods
+from .layout import LayoutMethods
 from .linalg import LinalgMethods
-from .pytorch_names import PyTorchMethods
+from .printing import render
 from .reductions import ReductionMethods
 from .results import Size, ValuesIndices
-from .shape import ShapeMethods, split_at
-from .small_names import SmallNamesMethods
+from .sampling import SamplingMethods
+from .scans import ScanMethods
+from .shape import ShapeMethods
 from .special import SpecialMethods
+from .splits import SplitMethods, split_at
 from .statistics import StatisticsMethods
-from .torch_extra import TorchExtraMethods
-from .torch_methods import TorchMethods
-from .torch_misc import render
-from .torch_more import TorchMoreMethods
-from .torch_names3 import TorchNames3Methods
+from .writes import WriteMethods
 
 # the names other modules import from tinygrad_dl.tensor (each but Tensor lives in the module
 # it is imported from above)
@@ -79,10 +88,11 @@ def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
     return (size,)
 
 
-class Tensor(ElementwiseMethods, ComparisonMethods, ReductionMethods, ShapeMethods,
-             GatheringMethods, CountingMethods, LinalgMethods, PyTorchMethods, InPlaceMethods,
-             CastMethods, StatisticsMethods, TorchMethods, TorchMoreMethods, TorchExtraMethods,
-             SpecialMethods, SmallNamesMethods, TorchNames3Methods):
+class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMethods, ScanMethods,
+             ShapeMethods, SplitMethods, GatheringMethods, WriteMethods, CountingMethods,
+             LinalgMethods, FusedMethods, ComplexMethods, StatisticsMethods, SpecialMethods,
+             CastMethods, LayoutMethods, AutogradMethods, InPlaceMethods, InPlaceFormMethods,
+             SamplingMethods):
     """An n-d array that remembers the op that produced it, for reverse-mode autodiff.
 
     Rows are samples: a batch of n d-dimensional inputs is an (n, d) Tensor.

@@ -1,6 +1,7 @@
-"""Tensor's casts (astype, to, type, double, float, long, ...: dtype conversions that stay in the
-graph, ops/unary.py's Cast) and the dtype readers: `np_dtype` (torch's dtypes for NumPy's
-dtype= arguments) and `dtype_of`.
+"""Tensor's casts (astype, to, type, type_as, double, float, long, byte, char, short, ...:
+dtype conversions that stay in the graph, ops/unary.py's Cast), the dtype questions
+(is_floating_point, is_signed, is_complex) and the dtype readers: `np_dtype` (torch's dtypes
+for NumPy's dtype= arguments) and `dtype_of`.
 """
 
 from __future__ import annotations
@@ -74,6 +75,37 @@ class CastMethods:
     def int(self) -> Tensor: return self.to(np.int32)  # PyTorch's int is 32-bit
     def bool(self) -> Tensor: return self.to(np.bool_)
     def float(self) -> Tensor: return self.to(np.float32)  # PyTorch's float is float32
+
+    # ---- torch's casts by name ---------------------------------------------------------------
+    def type_as(self, other: Tensor) -> Tensor:
+        """x cast to other's dtype (on the graph, as x.to(other.dtype)); x itself when the
+        dtypes already agree, as PyTorch's."""
+        if not isinstance(other, tensor.Tensor):
+            raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
+        return self.to(other.dtype)
+
+    def byte(self: Tensor) -> Tensor:
+        """torch's x.byte(): a uint8 copy (no gradient: an integer result)."""
+        return self.to(np.uint8)
+
+    def char(self: Tensor) -> Tensor:
+        """torch's x.char(): an int8 copy."""
+        return self.to(np.int8)
+
+    def short(self: Tensor) -> Tensor:
+        """torch's x.short(): an int16 copy."""
+        return self.to(np.int16)
+
+    # ---- dtype questions ---------------------------------------------------------------------
+    def is_floating_point(self) -> bool:
+        """Is the dtype a floating-point one (float16/32/64)."""
+        return self.data.dtype.kind == "f"
+
+    def is_signed(self) -> bool:
+        """torch's is_signed: a signed dtype (floats and signed integers; not uint8, bool)."""
+        return self.data.dtype.kind in "fic"
+
+    def is_complex(self) -> bool: return self.data.dtype.kind == "c"
 
 
 def np_dtype(spec: Any, op: str) -> Any:

@@ -1,5 +1,7 @@
-"""Tensor's comparisons (<, <=, ==, ...) and tests of values (isnan, isclose, allclose, isinf,
-isfinite, any, all): constant bool tensors, no gradient, usable as where's condition.
+"""Tensor's comparisons (<, <=, ==, ..., torch's greater/less/not_equal...), tests of values
+(isnan, isclose, allclose, isinf, isfinite, isposinf, isneginf, isreal, any, all) and the
+logical ops (logical_and/or/xor/not): constant bool tensors, no gradient, usable as where's
+condition; and the questions answered in Python: is_nonzero, is_same_size, equal.
 """
 
 from __future__ import annotations
@@ -73,6 +75,64 @@ class ComparisonMethods:
     @spellings()
     def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return no_grad_result(np.asarray(np.all(self.data, axis=axis, keepdims=keepdims)))
+
+    # ---- torch's aliases ---------------------------------------------------------------------
+    def greater(self, other: Any) -> Tensor: return self.gt(other)
+    def greater_equal(self, other: Any) -> Tensor: return self.ge(other)
+    def less(self, other: Any) -> Tensor: return self.lt(other)
+    def less_equal(self, other: Any) -> Tensor: return self.le(other)
+    def not_equal(self, other: Any) -> Tensor: return self.ne(other)
+
+    # ---- more tests of values (constants, or Python values) ----------------------------------
+    def isposinf(self) -> Tensor:
+        """x is +inf, elementwise (a constant bool tensor)."""
+        d = self.data
+        return no_grad_result(np.isposinf(d) if d.dtype.kind == "f" else np.zeros(d.shape, bool))
+
+    def isneginf(self) -> Tensor:
+        """x is -inf, elementwise (a constant bool tensor)."""
+        d = self.data
+        return no_grad_result(np.isneginf(d) if d.dtype.kind == "f" else np.zeros(d.shape, bool))
+
+    def isreal(self) -> Tensor:
+        """torch.isreal: True everywhere for a real dtype (a complex one: imaginary part 0)."""
+        return no_grad_result(np.isreal(self.data))
+
+    def is_nonzero(self) -> bool:
+        """torch's is_nonzero: the one value is nonzero (NaN is); more or fewer values raise."""
+        n = self.data.size
+        if n != 1:
+            what = "no values" if n == 0 else "more than one value"
+            raise RuntimeError(f"is_nonzero: Boolean value of Tensor with {what} is ambiguous "
+                               f"(shape {self.shape})")
+        engine.notify_read(self, ".is_nonzero()")  # a value handed to Python, as bool(t)
+        return bool(self.data.reshape(-1)[0] != 0)
+
+    def is_same_size(self, other: Tensor) -> bool:
+        """torch's is_same_size: the shapes are equal."""
+        if not isinstance(other, tensor.Tensor):
+            raise TypeError(f"is_same_size: other must be a Tensor, got {type(other).__name__}")
+        return self.shape == other.shape
+
+    def equal(self: Tensor, other: Tensor) -> bool:
+        """torch's x.equal(y): True when both have one shape and equal values (NaN is not
+        equal to NaN; dtypes may differ, as torch's)."""
+        if not isinstance(other, tensor.Tensor):
+            raise TypeError(f"equal: other must be a Tensor, got {type(other).__name__}")
+        engine.notify_read(self, ".equal()")  # a value handed to Python, as bool(t == y)
+        return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
+
+    # ---- logical ops: constant bool tensors, as the comparisons ------------------------------
+    def logical_and(self, other: Any) -> Tensor:
+        return no_grad_result(np.logical_and(self.data, as_data(other)))
+
+    def logical_or(self, other: Any) -> Tensor:
+        return no_grad_result(np.logical_or(self.data, as_data(other)))
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return no_grad_result(np.logical_xor(self.data, as_data(other)))
+
+    def logical_not(self) -> Tensor: return no_grad_result(np.logical_not(self.data))
 
 
 def _operand(other: Any) -> Any:

@@ -1,17 +1,17 @@
 """Tensor's methods whose results are read off the values: nonzero/argwhere, count_nonzero,
-unique/unique_consecutive, bincount, histc. Their results are constants (no gradient, as
-argmax's): indices and counts, or values picked by a rule that a small change of the input
-does not move smoothly. Each is made by `no_grad_result` from the input's array, so a jit
-recording sees an array made inside the step and does not replay a stale result. Those
-whose shape is set by the values (nonzero, argwhere, unique, unique_consecutive, bincount) also
-report a read (engine.notify_read), as float(t) does: a step's Python that reads only their
-shape (`len(y.nonzero())`, `len(y.unique())` as a count) decided on the values, which a
-replay froze without a word.
+unique/unique_consecutive, bincount, histc, histogram. Their results are constants (no
+gradient, as argmax's): indices and counts, or values picked by a rule that a small change
+of the input does not move smoothly. Each is made by `no_grad_result` from the input's
+array, so a jit recording sees an array made inside the step and does not replay a stale
+result. Those whose shape is set by the values (nonzero, argwhere, unique,
+unique_consecutive, bincount) also report a read (engine.notify_read), as float(t) does: a
+step's Python that reads only their shape (`len(y.nonzero())`, `len(y.unique())` as a count)
+decided on the values, which a replay froze without a word.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -132,6 +132,50 @@ class CountingMethods:
         idx[idx == nbins] = nbins - 1
         return no_grad_result(np.bincount(idx, minlength=nbins).astype(a.dtype))
 
+    # ---- histogram ---------------------------------------------------------------------------
+    def histogram(self, bins: Any = 100, *, range: Any = None, weight: Any = None,  # noqa: A002
+                  density: bool = False) -> Histogram:
+        """torch.histogram: (hist, bin_edges) of a float tensor, `bins` equal bins over range
+        (default: the data's) or the given increasing edges (a 1-D tensor); the last bin holds
+        its right edge; values outside and NaN are left out. weight: one weight a value;
+        density: hist / (total * bin width). Constants (no gradient), in x's dtype."""
+        a = self.data
+        if a.dtype.kind != "f":
+            raise TypeError(f"histogram: expects a float tensor, got dtype {a.dtype} (torch's "
+                            "histogram refuses integers too)")
+        if isinstance(bins, tensor.Tensor) or isinstance(bins, (list, tuple, np.ndarray)):
+            if range is not None:
+                raise TypeError("histogram: range= goes with a number of bins, not with edges")
+            edges = np.asarray(bins.data if isinstance(bins, tensor.Tensor) else bins, a.dtype)
+            if edges.ndim != 1 or edges.size < 2:  # (one edge is 0 bins: torch refuses)
+                raise ValueError(f"histogram: bins must be a 1-D tensor of 2 or more edges, "
+                                 f"got shape {edges.shape}")
+            if np.any(np.diff(edges) < 0):
+                raise ValueError("histogram: the bin edges must increase")
+        else:
+            if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+                raise ValueError(f"histogram: bins must be a positive int, got {bins!r}")
+            lo, hi = _range_of(a, range, int(bins))
+            edges = torch_linspace(lo, hi, int(bins) + 1, a.dtype)
+        w = None
+        if weight is not None:
+            w = np.asarray(weight.data if isinstance(weight, tensor.Tensor) else weight)
+            if w.shape != a.shape or w.dtype != a.dtype:
+                raise ValueError(f"histogram: weight must have the input's shape {a.shape} and "
+                                 f"dtype {a.dtype}, got {w.shape} {w.dtype}")
+            w = w.reshape(-1)
+        v = a.reshape(-1)
+        nb = edges.size - 1
+        with np.errstate(invalid="ignore"):
+            inside = (v >= edges[0]) & (v <= edges[-1]) if nb else np.zeros(v.shape, bool)
+        pos = np.minimum(np.searchsorted(edges, v[inside], side="right") - 1, nb - 1)
+        hist = np.bincount(pos, None if w is None else w[inside], minlength=nb)[:nb]
+        hist = hist.astype(a.dtype)
+        if density:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                hist = hist / (hist.sum() * np.diff(edges))
+        return Histogram(no_grad_result(hist.astype(a.dtype)), no_grad_result(edges))
+
 
 def count_arg(who: str, name: str, value: Any, low: int = 0) -> int:
     """An int argument >= low, at most MAX_BINS, in one line."""
@@ -225,3 +269,46 @@ def _consecutive(a: np.ndarray, return_inverse: bool, return_counts: bool,
         out.append(no_grad_result(np.diff(np.append(starts, n)).astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
+
+class Histogram(NamedTuple):
+    """What torch.histogram returns: (hist, bin_edges)."""
+
+    hist: Tensor
+    bin_edges: Tensor
+
+
+def _range_of(a: np.ndarray, range: Any, bins: int) -> tuple[float, float]:
+    """torch.histogram's range: given, or the data's (empty: [0, 1]); equal ends are widened
+    by 0.5 each side (torch's); refused where not finite or min > max."""
+    if range is not None:
+        if len(range) != 2:
+            raise ValueError(f"histogram: range must be (min, max), got {range!r}")
+        lo, hi = float(range[0]), float(range[1])
+    elif a.size:
+        lo, hi = float(np.min(a)), float(np.max(a))
+    else:
+        lo, hi = 0.0, 1.0
+    if lo > hi:
+        raise ValueError(f"histogram: min should not exceed max, but got min {lo:g} max {hi:g}")
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"histogram: the range [{lo:g}, {hi:g}] is not finite")
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return lo, hi
+
+
+def torch_linspace(lo: float, hi: float, steps: int, dtype: Any) -> np.ndarray:
+    """torch.linspace's values in dtype, bit for bit (so histogram edges, and the counts at
+    them, are torch's): the step in dtype, the first half lo + step * i and the second
+    hi - step * (steps - 1 - i), each with one rounding as torch's fused multiply-add (the
+    product and sum in a wider float: float64 for float32, long double for float64)."""
+    dt = np.dtype(dtype)
+    t = dt.type
+    wide = np.float64 if dt.itemsize < 8 else np.longdouble
+    start, end = t(lo), t(hi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        step = (end - start) / t(max(steps - 1, 1))
+        i = np.arange(steps)
+        up = wide(start) + wide(step) * i.astype(wide)
+        down = wide(end) - wide(step) * (steps - 1 - i).astype(wide)
+        return np.where(i < steps // 2, up, down).astype(dt)

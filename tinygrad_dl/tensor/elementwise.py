@@ -1,12 +1,14 @@
 """Tensor's elementwise methods: the math functions (exp, log, sin, ..., their NumPy and
 PyTorch names), clip/clamp, lerp, the arithmetic beyond +-*/ (mod, minimum, fmax, hypot,
-logaddexp, ...), the activations (relu, gelu, prelu, softmax, ...): one-liners over the ops of
-ops/unary.py, ops/binary.py, ops/elementwise.py (clip) and ops/loss.py (softmax).
+logaddexp, ..., torch's xlogy, logit, copysign, signbit, floor_divide and //, heaviside,
+float_power, sgn, positive, trunc/fix/frac, fmod, ldexp, nextafter, frexp), the activations
+(relu, gelu, prelu, softmax, hardshrink, ...): one-liners over the ops of ops/unary.py,
+ops/binary.py, ops/elementwise.py (clip) and ops/loss.py (softmax).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -24,6 +26,7 @@ from ..ops import (
     Arctanh,
     Ceil,
     Clip,
+    CopySign,
     Cos,
     Cosh,
     Erf,
@@ -32,10 +35,16 @@ from ..ops import (
     Exp2,
     Expm1,
     Floor,
+    FloorDivide,
     Fmax,
     Fmin,
+    Fmod,
+    FrexpMantissa,
     GELUTanh,
+    Hardshrink,
+    Heaviside,
     Hypot,
+    Ldexp,
     LeakyReLU,
     Log,
     Log1p,
@@ -43,10 +52,12 @@ from ..ops import (
     Log10,
     LogAddExp,
     LogAddExp2,
+    Logit,
     LogSoftmax,
     Minimum,
     Mod,
     NanToNum,
+    NextAfter,
     PReLU,
     Reciprocal,
     ReLU,
@@ -63,9 +74,11 @@ from ..ops import (
     Square,
     Tan,
     Tanh,
+    Trunc,
+    XLogY,
 )
 from ..ops.spelling import numpy_keywords, spellings, torch_keywords
-from .conversions import as_tensor, data_of
+from .conversions import as_tensor, data_of, no_grad_result
 from .habits import last_axis
 
 if TYPE_CHECKING:
@@ -218,6 +231,113 @@ class ElementwiseMethods:
     asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
     atan2 = arctan2
 
+    # ---- more of torch's arithmetic: floor division, powers, signs, steps --------------------
+    def xlogy(self, other: Any) -> Tensor:
+        """x log y, 0 where x = 0 (unless y is NaN), as torch.xlogy."""
+        return XLogY.apply(self, as_tensor(other, self))
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        """log(x / (1 - x)); eps clamps x to [eps, 1 - eps] first (gradient 0 outside, as
+        torch's); without eps, values outside [0, 1] give NaN."""
+        return Logit.apply(self, eps=None if eps is None else float(eps))
+
+    def copysign(self, other: Any) -> Tensor:
+        """|x| with the sign of other (its sign bit: -0.0 counts as negative)."""
+        return CopySign.apply(self, as_tensor(other, self))
+
+    def signbit(self) -> Tensor: return no_grad_result(np.signbit(self.data))
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """floor(x / y), Python's // (torch.floor_divide); gradient 0, as floor's."""
+        return FloorDivide.apply(self, as_tensor(other, self))
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return FloorDivide.apply(self, as_tensor(other, self))
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return FloorDivide.apply(as_tensor(other, self), self)
+
+    def heaviside(self, values: Any) -> Tensor:
+        """0 where x < 0, values where x == 0, 1 where x > 0; gradient 0."""
+        return Heaviside.apply(self, as_tensor(values, self))
+
+    def float_power(self, exponent: Any) -> Tensor:
+        """x ** exponent in float64 (torch.float_power): the result is float64."""
+        e = exponent.astype(np.float64) if isinstance(exponent, tensor.Tensor) else exponent
+        return self.astype(np.float64) ** e
+
+    def sgn(self) -> Tensor:
+        """torch.sgn: the sign of a real tensor, 0 at NaN (torch's; NumPy's sign gives NaN); a
+        bool tensor's is itself (a copy, as torch's: NumPy has no sign for bool)."""
+        if self.data.dtype == bool:
+            return no_grad_result(self.data.copy())
+        s = self.sign()
+        # 0 at NaN by an op, per call: a branch on np.isnan(s.data) here was frozen by a jit
+        # replay (recorded without NaN, a later NaN came out NaN); sign is never infinite
+        return s if s.dtype.kind != "f" else s.nan_to_num(0.0)
+
+    def positive(self) -> Tensor:
+        """torch.positive: x itself (a bool tensor is refused, as torch's)."""
+        if self.data.dtype == bool:
+            raise TypeError("positive: not supported on a bool tensor (as torch's)")
+        return self
+
+    def __pos__(self) -> Tensor: return self.positive()
+
+    # ---- rounding toward zero ----------------------------------------------------------------
+    def trunc(self) -> Tensor: return Trunc.apply(self)
+    def fix(self) -> Tensor: return Trunc.apply(self)
+
+    def frac(self) -> Tensor:
+        """x - trunc(x), with x's sign (torch.frac): gradient 1."""
+        if (dt := self.data.dtype).kind not in "fc":  # (torch has no integer or bool kernel:
+            # an integer's was 0, a bool's NumPy's subtract error)
+            raise NotImplementedError(f"frac: not implemented for dtype {dt} (as torch's); "
+                                      "cast first, x.float()")
+        return self - Trunc.apply(self)
+
+    def fmod(self, other: Any) -> Tensor:
+        """x mod y with the sign of x (np.fmod, torch.fmod; mod/remainder take y's sign)."""
+        return Fmod.apply(self, as_tensor(other, self))
+
+    # ---- a float's mantissa and exponent -----------------------------------------------------
+    def ldexp(self, other: Any) -> Tensor:
+        """torch.ldexp: x * 2 ** other (an integer x is made float32, torch's default dtype);
+        gradients to both, as that product's (an integer exponent gets none)."""
+        x = self if self.dtype.kind == "f" else self.astype(np.float32)
+        # An integer exponent (a Python int too): np.ldexp, as torch's; x * 2.0 ** e is not
+        # exact where 2.0 ** e alone over- or underflows (0 * 2 ** 2000 gave NaN)
+        e = as_tensor(np.asarray(other) if type(other) is int else other, x)
+        if e.dtype.kind in "iub":
+            return Ldexp.apply(x, exponent=e.data)
+        return x * 2.0 ** (e if e.dtype == x.dtype else e.astype(x.dtype))
+
+    def nextafter(self, other: Any) -> Tensor:
+        """torch.nextafter: the next float after x toward other (float tensors); torch's
+        gradient: g to x, none to other."""
+        y = as_tensor(other, self)
+        if self.dtype.kind != "f" or y.dtype != self.dtype:
+            raise TypeError(f"nextafter: expects float tensors of one dtype, got {self.dtype} "
+                            f"and {y.dtype}")
+        return NextAfter.apply(self, y)
+
+    def frexp(self) -> MantissaExponent:
+        """torch.frexp: (mantissa, exponent) with x = mantissa * 2 ** exponent, the mantissa
+        in [0.5, 1) in size (x itself at 0, inf, NaN), the exponent int32; the mantissa's
+        gradient is 2 ** -exponent (torch's)."""
+        if self.dtype.kind != "f":
+            raise TypeError(f"frexp: expects a float tensor, got dtype {self.dtype}")
+        return MantissaExponent(FrexpMantissa.apply(self),
+                                no_grad_result(np.frexp(self.data)[1].astype(np.int32)))
+
+    # ---- more activations --------------------------------------------------------------------
+    def hardshrink(self: Tensor, lambd: float = 0.5) -> Tensor:
+        """torch's x.hardshrink(lambd): F.hardshrink's op, x where |x| > lambd, else 0."""
+        if isinstance(lambd, bool) or not isinstance(lambd, (int, float, np.integer,
+                                                             np.floating)):
+            raise TypeError(f"hardshrink: lambd must be a number, got {type(lambd).__name__}")
+        return Hardshrink.apply(self, lambd=float(lambd))
+
 
 def _bound(v: Any, x: Tensor) -> Any:
     """A clip bound: None, a number, or an array (a Tensor bound is a constant, so one that
@@ -232,3 +352,10 @@ def _bound(v: Any, x: Tensor) -> Any:
     if isinstance(v, np.generic) and v.dtype.kind in "biuf" and x.data.dtype.kind == "f":
         return np.asarray(v, dtype=x.data.dtype)
     return v
+
+
+class MantissaExponent(NamedTuple):
+    """What torch.frexp returns: (mantissa, exponent)."""
+
+    mantissa: Tensor
+    exponent: Tensor

@@ -1,6 +1,7 @@
 """Tensor's methods that pick or place entries by an order, an index or a mask: argsort, sort,
-topk, take_along_dim, gather, scatter/scatter_add, index_add, index_select, masked_select,
-masked_fill, where (ops/indexing.py's TakeAlongAxis and Scatter, GetItem, Where).
+msort, topk, take_along_dim, take, gather, scatter/scatter_add, index_add, index_select,
+masked_select, masked_fill, where (ops/indexing.py's TakeAlongAxis and Scatter, GetItem,
+Where). The writes into a copy (index_put, index_fill, ...) are writes.py's.
 """
 
 from __future__ import annotations
@@ -205,6 +206,25 @@ class GatheringMethods:
         idx = idx.astype(np.intp, copy=False)
         Tap.apply(tensor.Tensor(idx), fn=InRange("index_select", self.shape[axis]))
         return self[(slice(None),) * axis + (idx,)]
+
+    # ---- torch's take and msort --------------------------------------------------------------
+    def take(self, index: Any) -> Tensor:
+        """torch.take: entries of x flattened at index (any shape; negative from the end)."""
+        idx = np.asarray(index_arg(index))
+        if idx.size and idx.dtype.kind not in "iu":
+            raise IndexError(f"take: index must be integers, got dtype {idx.dtype}")
+        n = self.data.size
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise IndexError(f"take: an index is out of range for {n} entries (shape "
+                             f"{self.shape})")
+        return self.reshape(-1)[idx % max(n, 1)]
+
+    def msort(self: Tensor) -> Tensor:
+        """torch's x.msort(): sorted along dim 0 (the values of sort(dim=0); a 0-d tensor is
+        itself). The gradient flows through the permutation, as sort's."""
+        if self.ndim == 0:
+            return self.reshape(1).sort(0).values.reshape(())
+        return self.sort(0).values
 
 
 def _scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, reduce: Any) -> Tensor:

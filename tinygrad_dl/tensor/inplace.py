@@ -157,6 +157,19 @@ class InPlaceMethods:
 
         _write(self, "Tensor.__setitem__ (t[i] = v)", value, put)
 
+    # ---- the other augmented assignments torch has (&= |= ^= **= %= <<= >>= //=) -------------
+    def __iand__(self, other: Any) -> Tensor: return self.bitwise_and_(other)  # type: ignore[attr-defined]
+    def __ior__(self, other: Any) -> Tensor: return self.bitwise_or_(other)  # type: ignore[attr-defined]
+    def __ixor__(self, other: Any) -> Tensor: return self.bitwise_xor_(other)  # type: ignore[attr-defined]
+    # **= and %= in place, as torch's (without them Python rebound x to x ** y: a view, an
+    # alias or a parameter kept its old values, and `int_t **= 0.5` became float64 unsaid)
+    def __ipow__(self, other: Any) -> Tensor: return self.pow_(other)  # type: ignore[attr-defined]
+    def __imod__(self, other: Any) -> Tensor: return self.remainder_(other)  # type: ignore[attr-defined]
+    def __ilshift__(self, other: Any) -> Tensor: return self.bitwise_left_shift_(other)
+    def __irshift__(self, other: Any) -> Tensor: return self.bitwise_right_shift_(other)
+    # //= in place, as torch's (Python rebound x to x // y otherwise: as **= above)
+    def __ifloordiv__(self, other: Any) -> Tensor: return self.floor_divide_(other)  # type: ignore[attr-defined]
+
 
 def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
     """`t.data`, ready for `op` to write into, or one line saying why it may not be written.
@@ -272,5 +285,5 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
     return t
 
 
-# (torch_extra's in-place forms write under the same rules)
+# (inplace_forms.py's, writes.py's and sampling.py's in-place forms write under the same rules)
 recompute, reshaped, write = _recompute, _reshaped, _write

@@ -1,8 +1,9 @@
-"""Tensor's linear algebra: dot, outer, diagonal, trace, tril/triu (ops/linalg.py; dot and trace
-compose einsum and diagonal); PyTorch's decompositions svd, qr, cholesky, slogdet, logdet,
-pinverse, matrix_power, matrix_exp, cholesky_solve/cholesky_inverse (ops/linalg_decomp.py);
-inner, kron, cross, dist, ger, addmv, addr, addbmm (compositions).
-The matrix product, @, is arithmetic: the class core's.
+"""Tensor's linear algebra: dot, vdot, outer, diagonal, diag/diagflat/diag_embed, trace,
+tril/triu (ops/linalg.py; dot and trace compose einsum and diagonal); det, inverse and
+PyTorch's decompositions svd, qr, cholesky, slogdet, logdet, pinverse, matrix_power,
+matrix_exp, cholesky_solve/cholesky_inverse, lu, lu_solve, triangular_solve
+(ops/linalg_decomp.py); inner, kron, cross, dist, ger, renorm (compositions).
+The matrix product, @, is arithmetic: the class core's; addmm and kin are fused.py's.
 """
 
 from __future__ import annotations
@@ -11,22 +12,29 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from .. import tensor
 from ..ops import (
     QR,
     SVD,
     Cholesky,
+    Det,
+    Diag,
     Diagonal,
     Einsum,
+    Inverse,
     LogAbsDet,
     MatrixExp,
+    Pad,
     Pinv,
     Solve,
     Tril,
     Triu,
     VectorNorm,
+    Where,
 )
 from ..ops.linalg import dot_subscripts
 from ..ops.linalg_lu import lapack_dtype, lu_det_array
+from ..ops.shape import axis_of
 from ..ops.spelling import spellings, torch_keywords
 from .conversions import as_data, as_tensor
 from .linalg_lu import (
@@ -281,26 +289,84 @@ class LinalgMethods:
         return TriangularSolveResult(x, (a.broadcast_to(batch) if a.shape != batch
                                          else a).clone())
 
-    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-        """torch.addmv: beta x + alpha (mat @ vec), mat 2-D, vec 1-D; beta = 0 ignores x."""
-        m, v = as_tensor(mat, self), as_tensor(vec, self)
-        if m.ndim != 2 or v.ndim != 1 or m.shape[1] != v.shape[0]:
-            raise ValueError(f"addmv: mat (n, m) and vec (m,), got shapes {m.shape} and "
-                             f"{v.shape}")
-        return _scaled(self, m @ v, beta, alpha, "addmv")
 
-    def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-        """torch.addr: beta x + alpha outer(vec1, vec2) (1-D vectors); beta = 0 ignores x."""
-        a, b = as_tensor(vec1, self), as_tensor(vec2, self)
-        if a.ndim != 1 or b.ndim != 1:
-            raise ValueError(f"addr: vec1 and vec2 must be 1-D, got shapes {a.shape} and "
-                             f"{b.shape}")
-        return _scaled(self, a.outer(b), beta, alpha, "addr")
+    # ---- determinants and inverses -----------------------------------------------------------
+    def det(self) -> Tensor:
+        """The determinant of each (n, n) matrix of (*, n, n); its gradient is the cofactor
+        matrix, singular matrices too."""
+        return Det.apply(self)
 
-    def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-        """torch.addbmm: beta x + alpha sum_b batch1[b] @ batch2[b]; beta = 0 ignores x."""
-        return _addbmm(self, batch1, batch2, beta, alpha)
+    def inverse(self) -> Tensor:
+        """The inverse of each (n, n) matrix of (*, n, n); a singular one is refused."""
+        return Inverse.apply(self)
 
+    # ---- diagonals ---------------------------------------------------------------------------
+    def diag(self: Tensor, diagonal: int = 0, *, k: int | None = None) -> Tensor:
+        """torch's x.diag(diagonal): a 1-D x -> a matrix with x on that diagonal; a 2-D x ->
+        that diagonal (NumPy's k= too)."""
+        if k is not None:
+            diagonal = k
+        return Diag.apply(self, k=diagonal)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        """x flattened, on diagonal `offset` of a square matrix."""
+        return Diag.apply(self.reshape(-1), k=int(offset))
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        """The last axis of x on diagonal `offset` of the (dim1, dim2) planes of a new tensor
+        with one more dim (torch.diag_embed); zeros elsewhere, never 0 * inf."""
+        x = self.reshape(1) if self.ndim == 0 else self
+        n, k, lead = x.shape[-1], int(offset), x.shape[:-1]
+        # rows [v_i, 0 ... 0] of length n + 1, read flat as n x n: v on the diagonal
+        rows = Pad.apply(x.unsqueeze(-1), pad_width=[(0, 0)] * x.ndim + [(0, n)])
+        d = rows.reshape(lead + (n * (n + 1),))[..., :n * n].reshape(lead + (n, n))
+        if k:
+            shift = [(0, k), (k, 0)] if k > 0 else [(-k, 0), (0, -k)]
+            d = Pad.apply(d, pad_width=[(0, 0)] * len(lead) + shift)
+        nd = d.ndim
+        a1, a2 = axis_of("diag_embed", dim1, nd), axis_of("diag_embed", dim2, nd)
+        if a1 == a2:
+            raise ValueError(f"diag_embed: dim1 and dim2 must differ, got {dim1} and {dim2}")
+        return d.moveaxis((nd - 2, nd - 1), (a1, a2))
+
+    # ---- vdot and renorm ---------------------------------------------------------------------
+    def vdot(self: Tensor, other: Tensor) -> Tensor:
+        """torch's x.vdot(y): the dot product of two 1-D tensors of one length and one dtype
+        (x conjugated where complex, as torch's); an int32 pair sums to int64, as sum() does."""
+        if not isinstance(other, tensor.Tensor):
+            raise TypeError(f"vdot: other must be a Tensor, got {type(other).__name__}")
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"vdot: 1D tensors expected, but got {self.ndim}D and "
+                               f"{other.ndim}D tensors")
+        if self.shape != other.shape:
+            raise RuntimeError(f"vdot: expected both vectors to have the same number of "
+                               f"elements, got {self.shape[0]} and {other.shape[0]}")
+        if self.dtype == np.bool_:
+            raise TypeError("vdot: not implemented for bool tensors (as torch's)")
+        if self.dtype != other.dtype:
+            raise RuntimeError(f"vdot: expected both vectors to have same dtype, but found "
+                               f"{self.dtype} and {other.dtype}")
+        return (self.conj() * other).sum()
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        """torch.renorm: each slice along dim whose p-norm exceeds maxnorm scaled by
+        maxnorm / (norm + 1e-7) (torch's), the others unchanged."""
+        if self.ndim < 2:
+            raise ValueError(f"renorm: expects a tensor of 2 or more dims, got shape {self.shape}")
+        if not p > 0 or not maxnorm >= 0:
+            raise ValueError(f"renorm: needs p > 0 and maxnorm >= 0, got p={p}, maxnorm={maxnorm}")
+        axis = axis_of("renorm", dim, self.ndim)
+        others = tuple(a for a in range(self.ndim) if a != axis)
+        one = as_tensor(1.0, self)
+        if p == float("inf"):
+            norm = self.abs().amax(others, True)
+            over = norm.data > maxnorm
+        else:  # (the root of a slice left alone is not taken: at a zero slice its gradient
+            # would be inf * 0)
+            total = (self.abs() ** float(p)).sum(others, keepdims=True)
+            over = total.data ** (1.0 / float(p)) > maxnorm
+            norm = Where.apply(total, one, cond=over) ** (1.0 / float(p))
+        return self * Where.apply(float(maxnorm) / (norm + 1e-7), one, cond=over)
 
 def _factor(who: str, fac: Tensor, upper: bool) -> Tensor:
     """A Cholesky factor as torch's cholesky_solve/cholesky_inverse read it: its lower (upper)
@@ -311,24 +377,6 @@ def _factor(who: str, fac: Tensor, upper: bool) -> Tensor:
     return fac - (fac.tril(-1) if upper else fac.triu(1)).detach()
 
 
-def _addbmm(x: Tensor, batch1: Any, batch2: Any, beta: Any, alpha: Any) -> Tensor:
-    b1, b2 = as_tensor(batch1, x), as_tensor(batch2, x)
-    if b1.ndim != 3 or b2.ndim != 3 or b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
-        raise ValueError(f"addbmm: batch1 (b, n, m) and batch2 (b, m, p), got shapes "
-                         f"{b1.shape} and {b2.shape}")
-    return _scaled(x, (b1 @ b2).sum(0), beta, alpha, "addbmm")
-
-
-def _scaled(x: Tensor, product: Tensor, beta: Any, alpha: Any, who: str) -> Tensor:
-    """beta x + alpha product; beta = 0 leaves x's values (NaNs too) unread, as torch's."""
-    for name, v in (("beta", beta), ("alpha", alpha)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{who}: {name} must be a number, got {v!r}")
-    out = product if alpha == 1 else product * float(alpha)
-    if beta == 0:
-        np.broadcast_shapes(x.shape, out.shape)
-        return out + x.where(type(x)(np.zeros(x.shape, bool)), 0.0)
-    return out + (x if beta == 1 else x * float(beta))
 
 
 def _matrices(x: Tensor, op: str) -> Tensor:

@@ -1,19 +1,19 @@
 """Tensor's reductions: sum, mean, var, std, max/min (NumPy's values, or PyTorch's (values,
-indices) with dim=), amax/amin, prod, norm, logsumexp, cumsum/cumprod, argmax/argmin, over
-the ops of ops/reduce.py.
+indices) with dim=), amax/amin, aminmax, prod, norm, logsumexp, argmax/argmin, sum_to_size,
+over the ops of ops/reduce.py. (The running ones, cumsum and kin, are scans.py's.)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from .. import tensor
-from ..ops import CumProd, CumSum, LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var, VectorNorm
+from ..ops import LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var, VectorNorm
 from ..ops.shape import axis_of
 from ..ops.spelling import NOT_GIVEN, ddof_of, numpy_keywords, one_name, spellings
-from .conversions import Axis, no_grad_result
+from .conversions import Axis, no_grad_result, shape_arg
 from .results import ValuesIndices
 
 if TYPE_CHECKING:
@@ -137,18 +137,38 @@ class ReductionMethods:
         return LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
     @spellings()
-    def cumsum(self, axis: int | None = None) -> Tensor: return CumSum.apply(self, axis=axis)
-
-    @spellings()
-    def cumprod(self, axis: int | None = None) -> Tensor: return CumProd.apply(self, axis=axis)
-
-    @spellings()
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _arg_extreme(self.data, "argmax", axis, keepdims)
 
     @spellings()
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _arg_extreme(self.data, "argmin", axis, keepdims)
+
+    # ---- torch's aminmax and sum_to_size -----------------------------------------------------
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
+        """torch.aminmax: (amin, amax) over dim (None: all), ties sharing the gradient."""
+        if self.data.size == 0 and (dim is None or self.ndim == 0):
+            raise ValueError(f"aminmax: an empty tensor (shape {self.shape}) has no min or max")
+        if dim is not None:
+            axis_of("aminmax", dim, max(self.ndim, 1))
+        return MinMax(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+    def sum_to_size(self: Tensor, *size: Any) -> Tensor:
+        """torch's x.sum_to_size(*size): x summed down to `size`, a shape x broadcasts from
+        (leading dims summed away, dims of size 1 summed with keepdim)."""
+        if not size:  # (x.sum_to_size(()) is the 0-d sum; no argument at all is a slip)
+            raise TypeError("sum_to_size() missing 1 required positional argument: 'size'")
+        shape = shape_arg(size)
+        if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in shape):
+            raise TypeError(f"sum_to_size: size must be ints, got {size!r}")
+        lead = self.ndim - len(shape)
+        if lead < 0 or any(d not in (1, m) for d, m in zip(shape, self.shape[lead:])):
+            raise RuntimeError(f"sum_to_size: size {list(shape)} is not expandable to size "
+                               f"{list(self.shape)}")
+        axes = tuple(range(lead)) + tuple(lead + i for i, (d, m) in enumerate(
+            zip(shape, self.shape[lead:])) if d == 1 and m != 1)
+        out = self.sum(axis=axes, keepdims=True) if axes else self
+        return out.reshape(shape) if out.shape != tuple(shape) else out
 
 
 def _arg_extreme(a: np.ndarray, name: str, axis: Any, keepdims: bool) -> Tensor:
@@ -185,3 +205,10 @@ def _in_float32(op: Any, x: Tensor, **params: Any) -> Tensor:
     through the casts: in float16 the sum of squares and n overflow past 65504 (the var of
     70000 halves was nan, their std 0). Here, not in the op: other dtypes pay nothing."""
     return op.apply(x.astype(np.float32), **params).astype(np.float16)
+
+
+class MinMax(NamedTuple):
+    """What torch.aminmax returns: (min, max)."""
+
+    min: Tensor
+    max: Tensor

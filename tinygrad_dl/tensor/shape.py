@@ -1,11 +1,13 @@
-"""Tensor's shape methods: reshape, indexing, transpose and the axis moves, squeeze/unsqueeze,
-flatten, broadcast_to/expand, split/chunk/unbind (`split_at`), repeat/tile, flip, roll,
-rot90, diff: ops of ops/shape.py (indexing: ops/indexing.py), or short compositions of them.
+"""Tensor's shape methods: reshape, view/view_as/reshape_as, indexing, narrow/select,
+transpose/t and the axis moves, squeeze/unsqueeze, flatten/ravel/unflatten, unfold,
+broadcast_to/expand, repeat/tile, flip/fliplr/flipud, roll, rot90, diff: ops of
+ops/shape.py (indexing: ops/indexing.py), or short compositions of them. (Pieces, split and
+kin, are splits.py's.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,7 +16,7 @@ from .. import tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
 from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
-from .conversions import Axis, index_arg, item_index, shape_arg
+from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -101,30 +103,6 @@ class ShapeMethods:
     def expand_as(self, other: Tensor) -> Tensor:
         """torch's expand_as: broadcast_to(other.shape)."""
         return self.broadcast_to(other.shape)
-
-    def split(self, split_size: Any, dim: int = 0) -> list[Tensor]:
-        """torch's x.split(size, dim): pieces of `size` along dim (the last may be smaller),
-        or of the listed sizes. (NumPy has no ndarray.split; tg.split(x, n) is np.split's n
-        equal sections unless dim= is given.)"""
-        axis = axis_of("split", dim, self.ndim)
-        return split_at(self, axis, _sized_cuts("split", self.shape[axis], split_size, dim))
-
-    def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
-        """torch's chunk: `chunks` pieces along dim of ceil(n / chunks) each (the last may be
-        smaller, and fewer pieces where n is too short: 6 in 4 chunks is 2, 2, 2)."""
-        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
-            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
-        axis = axis_of("chunk", dim, self.ndim)
-        n = self.shape[axis]
-        if n == 0:  # (torch: `chunks` empty pieces)
-            return [self[(slice(None),) * axis + (slice(0, 0),)] for _ in range(int(chunks))]
-        return split_at(self, axis, _sized_cuts("chunk", n, -(-n // int(chunks)), dim))
-
-    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
-        """torch's unbind: the slices along dim, each without that axis."""
-        axis = axis_of("unbind", dim, self.ndim)
-        lead = (slice(None),) * axis
-        return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
 
     @torch_keywords(size="sizes")
     def expand(self, *sizes: Any) -> Tensor:
@@ -220,6 +198,107 @@ class ShapeMethods:
             x = (a != b) if x.dtype == np.bool_ else a - b
         return x
 
+    # ---- PyTorch's views, transpose and flips ------------------------------------------------
+    @torch_keywords(size="shape")
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's view: same values, new shape, x's memory; where x's strides cannot
+        express the shape (torch raises), a copy and a RuntimeWarning saying so (use reshape)."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Iterable)):
+            raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is "
+                            "not supported; view takes a shape (x.view(2, 3)); to convert the "
+                            "values use x.astype(dtype)")
+        # (view=True: the op checks the layout, so a jit replay with another layout does too)
+        return Reshape.apply(self, shape=shape_arg(shape), view=True)
+
+    def view_as(self, other: Tensor) -> Tensor: return self.view(other.shape)
+    def reshape_as(self, other: Tensor) -> Tensor: return self.reshape(other.shape)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (PyTorch's `t()`: 0-d and 1-d tensors are returned as is)."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got shape "
+                             f"{self.shape}; use transpose(...) or permute(...)")
+        return self if self.ndim < 2 else Transpose.apply(self, axes=None)
+
+    def fliplr(self) -> Tensor:
+        if self.ndim < 2:
+            raise ValueError(f"fliplr: expects at least 2 dims, got shape {self.shape}")
+        return self.flip(1)
+
+    def flipud(self) -> Tensor:
+        if self.ndim < 1:
+            raise ValueError("flipud: expects at least 1 dim, got a 0-d tensor")
+        return self.flip(0)
+
+    # ---- slices along a dim, and one dim reshaped --------------------------------------------
+    def ravel(self) -> Tensor:
+        """The values as one axis (torch.ravel, np.ravel in C order): reshape(-1)."""
+        return self.reshape(-1)
+
+    def narrow(self, dim: int, start: Any, length: Any) -> Tensor:
+        """torch.narrow: entries start..start+length-1 along dim (start may be negative, from
+        the end); a slice, so the gradient flows back to those entries."""
+        if self.ndim == 0:
+            raise IndexError("narrow: a 0-d tensor has no dim to narrow")
+        axis = axis_of("narrow", dim, self.ndim)
+        n = self.shape[axis]
+        s, ln = int_arg("narrow", "start", start), int_arg("narrow", "length", length)
+        if not -n <= s <= n:
+            raise IndexError(f"narrow: start {s} is out of range for dim {dim} of length {n} "
+                             f"(shape {self.shape})")
+        s = s + n if s < 0 else s
+        if ln < 0 or s + ln > n:
+            raise ValueError(f"narrow: start ({s}) + length ({ln}) exceeds dim {dim} of length "
+                             f"{n} (shape {self.shape})")
+        return self[(slice(None),) * axis + (slice(s, s + ln),)]
+
+    def select(self, dim: int, index: Any) -> Tensor:
+        """torch.select: the slice at index along dim, without that axis (x.select(0, i) is
+        x[i]); index may be negative, from the end."""
+        axis, i = selected("select", self, dim, index)
+        return self[(slice(None),) * axis + (i,)]
+
+    def narrow_copy(self, dim: int, start: Any, length: Any) -> Tensor:
+        """torch's narrow_copy: x.narrow(dim, start, length) as a new tensor."""
+        return self.narrow(dim, start, length).clone()
+
+    def unflatten(self, dim: int, sizes: Any) -> Tensor:
+        """torch's unflatten: dim's axis reshaped to `sizes` (one may be -1)."""
+        axis = axis_of("unflatten", dim, self.ndim)
+        sizes = tuple(int_arg("unflatten", "a size", s) for s in sizes)
+        if not sizes:
+            raise ValueError("unflatten: sizes must be non-empty")
+        n, known = self.shape[axis], int(np.prod([s for s in sizes if s != -1]))
+        if sizes.count(-1) > 1 or any(s < -1 for s in sizes) or (
+                -1 not in sizes and known != n) or (-1 in sizes and (known == 0 or n % known)):
+            raise ValueError(f"unflatten: sizes {list(sizes)} do not make the length {n} of "
+                             f"dim {dim} (shape {self.shape})")
+        sizes = tuple(n // known if s == -1 else s for s in sizes)  # (NumPy cannot infer a
+        # -1 in an empty tensor's shape)
+        return self.reshape(self.shape[:axis] + sizes + self.shape[axis + 1:])
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """torch's Tensor.unfold: the windows of `size` entries every `step` along dimension,
+        that axis becoming the window count and a new last axis the window; overlapping
+        windows add up their gradients."""
+        x = self.reshape(1) if self.ndim == 0 else self  # (torch: a 0-d tensor is 1 entry)
+        axis = axis_of("unfold", dimension, x.ndim)
+        size, step = int_arg("unfold", "size", size), int_arg("unfold", "step", step)
+        n = x.shape[axis]
+        if step <= 0:
+            raise ValueError(f"unfold: step must be positive, got {step}")
+        if not 0 <= size <= n:
+            raise ValueError(f"unfold: size {size} is not in [0, {n}] (the length of dim "
+                             f"{dimension} of a tensor of shape {self.shape})")
+        starts = np.arange(0, n - size + 1, step)
+        windows = x[(slice(None),) * axis + (starts[:, None] + np.arange(size),)]
+        out = windows.moveaxis(axis + 1, -1)
+        out = out.reshape(size) if self.ndim == 0 else out
+        # a copy where torch's windows are a view of x: a write into them (`w.add_(1)`) would
+        # be lost without a word; read-only, the in-place operators refuse it, as diagonal()'s
+        out.data.flags.writeable = False
+        return out
+
 
 def _tiles_in_torch(repeats: Any, ndim: int) -> bool:
     """Would PyTorch read `x.repeat(repeats)` as sizes, with another result than NumPy's? An int
@@ -245,23 +324,6 @@ def _ambiguous_repeat(args: tuple[Any, ...], ndim: int) -> None:
                     f"or x.tile({sizes!r}) for PyTorch's")
 
 
-def split_at(x: Tensor, axis: int, cuts: list[int]) -> list[Tensor]:
-    """x cut along axis at `cuts` (views via getitem): np.split's and torch.split's pieces."""
-    lead, bounds = (slice(None),) * axis, [0, *cuts, x.shape[axis]]
-    return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
-
-
-def _sized_cuts(op: str, n: int, size: Any, dim: Any) -> list[int]:
-    """torch.split's cut positions on a length n: pieces of `size` (the last may be
-    smaller), or of the listed sizes, which must add up to n."""
-    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
-        if size <= 0:
-            raise ValueError(f"{op}: the piece size must be positive, got {size}")
-        return list(range(int(size), n, int(size)))
-    sizes = [int(v) for v in size]
-    if sum(sizes) != n or min(sizes, default=0) < 0:
-        raise ValueError(f"{op}: sizes {sizes} do not add up to the length {n} of dim {dim}")
-    return np.cumsum(sizes)[:-1].tolist()
 
 
 def _edge(x: Tensor, v: Any, axis: int) -> Tensor | None:

@@ -1,16 +1,18 @@
-"""The special functions as Tensor methods (torch.special's, x.lgamma(), ...)."""
+"""The special functions as Tensor methods (torch.special's, x.lgamma(), digamma,
+polygamma, erfinv, i0, mvlgamma, igamma/igammac, ...)."""
 
 from __future__ import annotations
 
 import math
 import operator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..engine import literal
-from ..ops import I0, Digamma, Erfinv, Lgamma, Polygamma
+from ..ops import I0, Digamma, Erfinv, Igamma, Lgamma, Polygamma
 from ..ops.special_math import POLYGAMMA_MAX_N
+from .conversions import as_tensor
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -74,3 +76,25 @@ class SpecialMethods:
         shifts = literal(np.arange(p, dtype=dt) / dt.type(2))
         out = Lgamma.apply(self.unsqueeze(-1) - shifts).sum(-1)
         return out + p * (p - 1) / 4 * math.log(math.pi)
+
+    # ---- the regularized incomplete gamma functions ------------------------------------------
+    def igamma(self, other: Any) -> Tensor:
+        """torch.igamma(a, x): the regularized lower incomplete gamma P(a, x) (a = this
+        tensor); a gradient to x only (torch has none for a: asking for it is refused)."""
+        return _igamma(self, other, upper=False)
+
+    def igammac(self, other: Any) -> Tensor:
+        """torch.igammac(a, x): the regularized upper incomplete gamma Q(a, x) = 1 - P."""
+        return _igamma(self, other, upper=True)
+
+
+def _igamma(a: Tensor, other: Any, upper: bool) -> Tensor:
+    who = "igammac" if upper else "igamma"
+    x = as_tensor(other, a)
+    if a.dtype.kind != "f" or x.dtype.kind != "f":
+        raise TypeError(f"{who}: expects float tensors, got dtypes {a.dtype} and {x.dtype} "
+                        "(torch's is not implemented for integers)")
+    dt = np.result_type(a.data, x.data)
+    shape = np.broadcast_shapes(a.shape, x.shape)
+    return Igamma.apply(a.astype(dt).broadcast_to(shape), x.astype(dt).broadcast_to(shape),
+                        upper=upper)

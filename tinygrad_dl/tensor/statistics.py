@@ -1,5 +1,6 @@
 """Tensor's order statistics and NaN-ignoring reductions, PyTorch's: nansum, nanmean,
-median (the lower median), kthvalue, quantile.
+median (the lower median), nanmedian, mode, kthvalue, quantile, nanquantile; and cov,
+corrcoef.
 
 Order statistics pick values by a stable sort: the gradient goes to the entry picked (a tied
 value: the one a stable sort puts at that place, where PyTorch's selection leaves which one
@@ -12,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import tensor
+from .. import engine, tensor
 from ..ops import Median, NanSum, TakeAlongAxis
 from ..ops.shape import axis_of
 from ..ops.spelling import sort_order, spellings
-from .conversions import Axis, no_grad_result
+from .conversions import Axis, as_tensor, no_grad_result
 from .results import ValuesIndices
 
 if TYPE_CHECKING:
@@ -84,6 +85,106 @@ class StatisticsMethods:
         nearest); a NaN in a slice gives NaN. A 1-D q puts its axis first. The gradient goes
         to the two values interpolated (weights 1 - w and w)."""
         return quantiles(self, q, dim, keepdim, interpolation, "quantile")
+
+    def mode(self: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+        """torch's x.mode(dim=-1): (values, indices) of the most frequent value along dim, the
+        smallest of equally frequent ones, at its last occurrence (torch's CPU index for dims
+        of up to 16: longer ones give one of the occurrences there). The gradient goes to the
+        index."""
+        axis = axis_of("mode", dim, max(self.ndim, 1))
+        x = self.reshape(1) if self.ndim == 0 else self
+        if x.shape[axis] == 0:
+            raise RuntimeError(f"mode(): Expected reduction dim {axis} to have non-zero size "
+                               f"(shape {self.shape})")
+        a = np.moveaxis(x.data, axis, -1)
+        idx = mode_indices(a.reshape(-1, a.shape[-1])).reshape(a.shape[:-1] + (1,))
+        idx = np.moveaxis(idx, -1, axis)
+        values = x.take_along_dim(idx, axis)
+        if not keepdim or self.ndim == 0:
+            values, idx = values.squeeze(axis), np.squeeze(idx, axis)
+        return ValuesIndices(values, no_grad_result(np.asarray(idx, dtype=np.int64)))
+
+    def nanquantile(self: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                    interpolation: str = "linear") -> Tensor:
+        """torch.nanquantile: quantile with each slice's NaNs left out (an all-NaN slice
+        gives NaN)."""
+        return quantiles(self, q, dim, keepdim, interpolation, "nanquantile", skip_nan=True)
+
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """torch.nanmedian: median (the lower middle value) ignoring NaNs, NaN where all are
+        NaN; with dim, (values, indices) along dim. The gradient goes to the picked entry."""
+        if dim is None:  # (torch's nanmedian(): ties share the gradient, as median()'s)
+            if keepdim:
+                raise ValueError("nanmedian: keepdim needs a dim (as torch's nanmedian())")
+            flat = self.reshape(-1)
+            if flat.data.size == 0:  # (NaN, as torch's, on the graph: an empty gradient)
+                return flat.sum() + np.nan
+            valid = ~np.isnan(flat.data) if flat.dtype.kind == "f" else np.ones(flat.shape, bool)
+            # all NaN: Median's NaN, its gradient shared by the NaNs (torch's)
+            return Median.apply(flat[valid] if valid.any() else flat)
+        x = self.reshape(-1) if self.ndim == 0 else self
+        axis = axis_of("nanmedian", dim, x.ndim)
+        if x.shape[axis] == 0:
+            raise IndexError(f"nanmedian: dim {dim} of a tensor of shape {self.shape} is empty: "
+                             "there is no value to pick")
+        order = sort_order(x.data, axis, False)  # (NaNs last)
+        count = (~np.isnan(x.data)).sum(axis, keepdims=True) if x.dtype.kind == "f" else \
+            np.full(x.shape[:axis] + (1,) + x.shape[axis + 1:], x.shape[axis])
+        idx = np.take_along_axis(order, np.maximum(count - 1, 0) // 2, axis)
+        values = x.take_along_dim(idx, axis)
+        if self.ndim == 0:
+            return ValuesIndices(values.reshape(()), no_grad_result(idx.reshape(())))
+        if not keepdim:
+            values, idx = values.squeeze(axis), np.squeeze(idx, axis)
+        return ValuesIndices(values, no_grad_result(idx.astype(np.int64)))
+
+    def cov(self, *, correction: int = 1, fweights: Any = None, aweights: Any = None
+            ) -> Tensor:
+        """torch.cov: the covariance matrix of the rows (variables) over the columns
+        (observations; a 1-D tensor is one variable, giving a 0-d result), with integer
+        frequency weights and float observation weights, divided as torch's (the divisor
+        clipped at 0: inf or NaN where nothing is left)."""
+        if self.ndim > 2:
+            raise ValueError(f"cov: expects a 1-D or 2-D input, got shape {self.shape}")
+        x = self.reshape(1, -1) if self.ndim < 2 else self
+        n = x.shape[1]
+        w, aw = None, None
+        for name, v in (("fweights", fweights), ("aweights", aweights)):
+            if v is None:
+                continue
+            t = as_tensor(v, x)
+            if t.ndim > 1 or t.data.size != n:
+                raise ValueError(f"cov: {name} must be 1-D with {n} entries (the observations),"
+                                 f" got shape {t.shape}")
+            if name == "fweights" and t.dtype.kind not in "iu":
+                raise TypeError(f"cov: fweights must be integers, got dtype {t.dtype}")
+            # checked on the values in Python (a rare path): a replay would not check them
+            engine.notify_read(t, f"cov({name}=)")
+            if (t.data < 0).any():
+                raise ValueError(f"cov: {name} must be non-negative")
+            # in the result's float dtype: x's own for an integer x cut aweights 0.5 to 0
+            t = t.reshape(-1).astype(x.dtype if x.dtype.kind in "fc" else np.float64)
+            w = t if w is None else w * t
+            aw = t if name == "aweights" else aw
+        total = float(n) if w is None else w.sum()
+        if w is not None and not w.data.sum() > 0:  # (torch's refusal: avg would be 0 / 0)
+            raise ValueError("cov: the weights sum to zero, so they cannot be normalized")
+        avg = (x.mean(1, keepdims=True) if w is None else
+               (x * w).sum(1, keepdims=True) / total)
+        factor = total - correction * ((w * aw).sum() / total if aw is not None else 1)
+        factor = factor.clip(0, None) if isinstance(factor, tensor.Tensor) else max(factor, 0.0)
+        centered = x - avg
+        right = centered.T.conj() if x.dtype.kind == "c" else centered.T  # (torch's X X^H)
+        c = (centered if w is None else centered * w) @ right / factor
+        return c.reshape(()) if x.shape[0] == 1 else c  # one variable: 0-d, torch's squeeze()
+
+    def corrcoef(self) -> Tensor:
+        """torch.corrcoef: Pearson's correlation coefficients of the rows, clipped to [-1, 1]."""
+        c = self.cov()
+        if c.ndim == 0:
+            return c / c
+        d = c.diagonal().sqrt()
+        return (c / d.reshape(-1, 1) / d.reshape(1, -1)).clip(-1.0, 1.0)
 
 
 def _along(who: str, x: Tensor, dim: Any) -> tuple[Tensor, int]:
@@ -157,3 +258,24 @@ def quantiles(self: Tensor, q: Any, dim: int | None, keepdim: bool, interpolatio
             1 if i == axis % x.ndim else m for i, m in enumerate(x.shape))
         out = out.reshape((qs.size,) + kept)
     return out.reshape(out.shape[1:]) if qs.ndim == 0 else out
+
+
+def mode_indices(a: np.ndarray) -> np.ndarray:
+    """Per row of a 2-D array, the index of its mode: the most frequent value, the smallest of
+    equally frequent ones, at its last occurrence (torch's CPU kernel's index for rows of up to
+    16; NaNs count as one value that sorts last)."""
+    m, n = a.shape
+    order = np.argsort(a, axis=1, kind="stable")
+    s = np.take_along_axis(a, order, axis=1)
+    new = np.ones((m, n), dtype=bool)
+    if s.dtype.kind == "f":
+        new[:, 1:] = ~((s[:, 1:] == s[:, :-1]) | (np.isnan(s[:, 1:]) & np.isnan(s[:, :-1])))
+    else:
+        new[:, 1:] = s[:, 1:] != s[:, :-1]
+    pos = np.arange(n)
+    start = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
+    end = np.ones((m, n), dtype=bool)
+    end[:, :-1] = new[:, 1:]
+    length = np.where(end, pos - start + 1, 0)
+    best = np.argmax(length, axis=1)  # (the first longest run: the smallest value)
+    return order[np.arange(m), best]

@@ -1,5 +1,5 @@
-"""Edge rows of more of PyTorch's Tensor methods (tinygrad_dl/tensor/torch_extra.py and
-torch_extra_names.py; tests/test_torch_names8.py). `T` in a `torch=` lambda is the torch
+"""Edge rows of more of PyTorch's Tensor methods (tinygrad_dl/tensor/splits.py,
+writes.py, ...; tests/test_torch_names8.py). `T` in a `torch=` lambda is the torch
 module; where a row has no `numpy=`, PyTorch's value is the reference too."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 
-from ..tensor.torch_extra_names import INPLACE_FORMS
+from ..tensor.inplace_forms import INPLACE_FORMS
 from .edge_table import E2, INF, NAN, E, rows
 
 
@@ -413,7 +413,7 @@ rows("log_normal_", _inplace("log_normal_", 0.0, 0.0), {"std 0": (np.zeros(2),)}
 rows("cauchy_", _inplace("cauchy_", 0.0, -1.0), {"negative sigma": (np.zeros(2),)},
      raises="Tensor.cauchy_: sigma must be > 0")
 
-# ---- torch.* small ops (tinygrad_dl/functional/torch_top.py, tensor/torch_misc.py) ---------------
+# ---- torch.* small ops (tinygrad_dl/functional/torch_top.py, tensor/printing.py) ----------------
 rows("rsub", lambda x, y: tg.rsub(x, y, alpha=2.0), {
     "inf and nan": (_a(1.0, INF, NAN), _a(2.0, 3.0, 1.0)), "empty": (E, E),
     "0-d with 1-d!": (np.float64(1.5), _a(1.0, -2.0)), "broadcast!": (X23, _a(1.0, 2.0, 3.0))},

@@ -1,4 +1,4 @@
-"""Edge rows of more of PyTorch's names (tensor/torch_names3.py, functional/torch_names3.py,
+"""Edge rows of more of PyTorch's names (tensor/, functional/torch_names3.py,
 linalg/torch_norms.py; tests/test_torch_names3.py): empty, 0-d, NaN and inf, integer dtypes,
 negative dims and bad arguments. `T` in a `torch=` lambda is the torch module; where a row has
 no `numpy=`, PyTorch's value is the reference. Integer results (no gradient) carry the values
@@ -13,7 +13,7 @@ import numpy as np
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 
-from ..tensor.torch_names3 import INPLACE_FORMS3
+from ..tensor.inplace_forms import INPLACE_FORMS3
 from .edge_table import E2, INF, NAN, E, rows
 from .edge_table_names import a64 as _a
 from .edge_table_names import inplace_call as _inplace

@@ -1,0 +1,113 @@
+"""Tensor's fused products and sums, torch's `beta x + alpha (product)` family: addmm, addmv,
+addr, baddbmm, addbmm, and mv, addcmul, addcdiv (compositions of @, outer and the
+arithmetic, so their gradients are those ops'). Their in-place forms (addmm_, addmv_, ...)
+are inplace_forms.py's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import tensor
+from .conversions import as_tensor
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+
+def _dims(who: str, name: str, t: Tensor, ndim: int) -> None:
+    if t.ndim != ndim:
+        raise ValueError(f"{who}: {name} must be {ndim}-D, got shape {t.shape}")
+
+
+def _scaled_sum(who: str, x: Tensor, product: Tensor, beta: Any, alpha: Any) -> Tensor:
+    """beta x + alpha product; beta = 0 ignores x (its NaNs too), as torch's."""
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{who}: {name} must be a number, got {v!r}")
+    out = product if alpha == 1 else product * float(alpha)
+    if beta == 0:  # x's values unread (a zero gradient, as torch's), its shape broadcast
+        return out + x.where(tensor.Tensor(np.zeros(x.shape, bool)), 0.0)
+    return out + (x if beta == 1 else x * float(beta))
+
+
+class FusedMethods:
+    """torch's fused products and sums (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """torch.addmm: beta x + alpha (mat1 @ mat2), mat1 and mat2 2-D, x broadcast."""
+        m1, m2 = as_tensor(mat1, self), as_tensor(mat2, self)
+        _dims("addmm", "mat1", m1, 2)
+        _dims("addmm", "mat2", m2, 2)
+        return _scaled_sum("addmm", self, m1 @ m2, beta, alpha)
+
+    def mv(self, vec: Any) -> Tensor:
+        """torch.mv: the matrix x (2-D) times the vector vec (1-D)."""
+        v = as_tensor(vec, self)
+        _dims("mv", "the matrix", self, 2)
+        _dims("mv", "vec", v, 1)
+        if self.shape[1] != v.shape[0]:
+            raise ValueError(f"mv: a matrix of shape {self.shape} and a vector of length "
+                             f"{v.shape[0]} do not fit")
+        return self @ v
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """torch.baddbmm: beta x + alpha (batch1 @ batch2), both 3-D with one batch size."""
+        b1, b2 = as_tensor(batch1, self), as_tensor(batch2, self)
+        _dims("baddbmm", "batch1", b1, 3)
+        _dims("baddbmm", "batch2", b2, 3)
+        if b1.shape[0] != b2.shape[0]:
+            raise ValueError(f"baddbmm: batch sizes differ: {b1.shape} and {b2.shape}")
+        return _scaled_sum("baddbmm", self, b1 @ b2, beta, alpha)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        """torch.addcmul: x + value tensor1 tensor2."""
+        return self + as_tensor(tensor1, self) * as_tensor(tensor2, self) * float(value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        """torch.addcdiv: x + value tensor1 / tensor2."""
+        return self + as_tensor(tensor1, self) / as_tensor(tensor2, self) * float(value)
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """torch.addmv: beta x + alpha (mat @ vec), mat 2-D, vec 1-D; beta = 0 ignores x."""
+        m, v = as_tensor(mat, self), as_tensor(vec, self)
+        if m.ndim != 2 or v.ndim != 1 or m.shape[1] != v.shape[0]:
+            raise ValueError(f"addmv: mat (n, m) and vec (m,), got shapes {m.shape} and "
+                             f"{v.shape}")
+        return _scaled(self, m @ v, beta, alpha, "addmv")
+
+    def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """torch.addr: beta x + alpha outer(vec1, vec2) (1-D vectors); beta = 0 ignores x."""
+        a, b = as_tensor(vec1, self), as_tensor(vec2, self)
+        if a.ndim != 1 or b.ndim != 1:
+            raise ValueError(f"addr: vec1 and vec2 must be 1-D, got shapes {a.shape} and "
+                             f"{b.shape}")
+        return _scaled(self, a.outer(b), beta, alpha, "addr")
+
+    def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """torch.addbmm: beta x + alpha sum_b batch1[b] @ batch2[b]; beta = 0 ignores x."""
+        return _addbmm(self, batch1, batch2, beta, alpha)
+
+
+def _addbmm(x: Tensor, batch1: Any, batch2: Any, beta: Any, alpha: Any) -> Tensor:
+    b1, b2 = as_tensor(batch1, x), as_tensor(batch2, x)
+    if b1.ndim != 3 or b2.ndim != 3 or b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
+        raise ValueError(f"addbmm: batch1 (b, n, m) and batch2 (b, m, p), got shapes "
+                         f"{b1.shape} and {b2.shape}")
+    return _scaled(x, (b1 @ b2).sum(0), beta, alpha, "addbmm")
+
+
+def _scaled(x: Tensor, product: Tensor, beta: Any, alpha: Any, who: str) -> Tensor:
+    """beta x + alpha product; beta = 0 leaves x's values (NaNs too) unread, as torch's."""
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{who}: {name} must be a number, got {v!r}")
+    out = product if alpha == 1 else product * float(alpha)
+    if beta == 0:
+        np.broadcast_shapes(x.shape, out.shape)
+        return out + x.where(type(x)(np.zeros(x.shape, bool)), 0.0)
+    return out + (x if beta == 1 else x * float(beta))

@@ -1,0 +1,143 @@
+"""Tensor's splits into pieces along one dim (views through getitem, so each piece's gradient
+flows back): split, chunk, unbind (`split_at`, which tg.split shares), tensor_split,
+hsplit/vsplit/dsplit, split_with_sizes and the unsafe_ spellings unsafe_chunk, unsafe_split,
+unsafe_split_with_sizes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import engine, tensor
+from ..ops.shape import axis_of
+from .conversions import int_arg
+
+if TYPE_CHECKING:
+    from . import Tensor
+
+
+class SplitMethods:
+    """Pieces along a dim (a base of Tensor)."""
+
+    __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
+
+    def split(self, split_size: Any, dim: int = 0) -> list[Tensor]:
+        """torch's x.split(size, dim): pieces of `size` along dim (the last may be smaller),
+        or of the listed sizes. (NumPy has no ndarray.split; tg.split(x, n) is np.split's n
+        equal sections unless dim= is given.)"""
+        axis = axis_of("split", dim, self.ndim)
+        return split_at(self, axis, _sized_cuts("split", self.shape[axis], split_size, dim))
+
+    def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
+        """torch's chunk: `chunks` pieces along dim of ceil(n / chunks) each (the last may be
+        smaller, and fewer pieces where n is too short: 6 in 4 chunks is 2, 2, 2)."""
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        axis = axis_of("chunk", dim, self.ndim)
+        n = self.shape[axis]
+        if n == 0:  # (torch: `chunks` empty pieces)
+            return [self[(slice(None),) * axis + (slice(0, 0),)] for _ in range(int(chunks))]
+        return split_at(self, axis, _sized_cuts("chunk", n, -(-n // int(chunks)), dim))
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """torch's unbind: the slices along dim, each without that axis."""
+        axis = axis_of("unbind", dim, self.ndim)
+        lead = (slice(None),) * axis
+        return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """torch.tensor_split: n pieces as equal as can be (np.array_split's), or cut at the
+        listed indices; views through getitem, so each piece's gradient flows back."""
+        return _cuts("tensor_split", self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """torch.hsplit: tensor_split along dim 1 (dim 0 of a 1-D tensor); a number of pieces
+        must divide the length."""
+        return _cuts("hsplit", self, indices_or_sections, 0 if self.ndim == 1 else 1, even=True)
+
+    def vsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """torch.vsplit: tensor_split along dim 0 of a tensor of 2 or more dims."""
+        if self.ndim < 2:
+            raise ValueError(f"vsplit: expects a tensor of 2 or more dims, got shape {self.shape}")
+        return _cuts("vsplit", self, indices_or_sections, 0, even=True)
+
+    def dsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """torch.dsplit: tensor_split along dim 2 of a tensor of 3 or more dims."""
+        if self.ndim < 3:
+            raise ValueError(f"dsplit: expects a tensor of 3 or more dims, got shape {self.shape}")
+        return _cuts("dsplit", self, indices_or_sections, 2, even=True)
+
+    def split_with_sizes(self, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """torch's split_with_sizes: pieces of the listed sizes, which add up to dim's length."""
+        sizes = [int_arg("split_with_sizes", "a size", s) for s in split_sizes]
+        axis = axis_of("split_with_sizes", dim, max(self.ndim, 1))
+        n = self.shape[axis] if self.ndim else 1
+        if sum(sizes) != n or min(sizes, default=0) < 0:
+            raise ValueError(f"split_with_sizes: sizes {sizes} do not add up to the length {n} "
+                             f"of dim {dim} (shape {self.shape})")
+        if not sizes:  # (an empty dim in no pieces: torch's (); the cuts would give one)
+            return ()
+        return _cuts("split_with_sizes", self, np.cumsum(sizes)[:-1].tolist(), dim)
+
+    # ---- the unsafe_ spellings ---------------------------------------------------------------
+    def unsafe_chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
+        """torch's unsafe_chunk: x.chunk (the pieces are not views here: safe anyway)."""
+        return list(self.chunk(chunks, dim))
+
+    def unsafe_split(self, split_size: Any, dim: int = 0) -> list[Tensor]:
+        """torch's unsafe_split: x.split(split_size, dim)."""
+        return list(self.split(split_size, dim))
+
+    def unsafe_split_with_sizes(self, split_sizes: Any, dim: int = 0) -> list[Tensor]:
+        """torch's unsafe_split_with_sizes: x.split_with_sizes(split_sizes, dim)."""
+        return list(self.split_with_sizes(split_sizes, dim))
+
+
+def split_at(x: Tensor, axis: int, cuts: list[int]) -> list[Tensor]:
+    """x cut along axis at `cuts` (views via getitem): np.split's and torch.split's pieces."""
+    lead, bounds = (slice(None),) * axis, [0, *cuts, x.shape[axis]]
+    return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
+
+
+def _sized_cuts(op: str, n: int, size: Any, dim: Any) -> list[int]:
+    """torch.split's cut positions on a length n: pieces of `size` (the last may be
+    smaller), or of the listed sizes, which must add up to n."""
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        if size <= 0:
+            raise ValueError(f"{op}: the piece size must be positive, got {size}")
+        return list(range(int(size), n, int(size)))
+    sizes = [int(v) for v in size]
+    if sum(sizes) != n or min(sizes, default=0) < 0:
+        raise ValueError(f"{op}: sizes {sizes} do not add up to the length {n} of dim {dim}")
+    return np.cumsum(sizes)[:-1].tolist()
+
+
+def _cuts(who: str, x: Tensor, sections: Any, dim: Any, even: bool = False) -> tuple[Tensor, ...]:
+    """torch.tensor_split's pieces of x along dim: `sections` equal-as-can-be pieces (the
+    first n % sections one longer), or cut at the listed indices with Python's slicing (an
+    index past the end, or one below the previous, gives an empty piece, as torch's)."""
+    if x.ndim == 0:
+        raise ValueError(f"{who}: expects a tensor of 1 or more dims, got a 0-d tensor")
+    axis = axis_of(who, dim, x.ndim)
+    n = x.shape[axis]
+    if isinstance(sections, tensor.Tensor):  # torch: a 0-d int tensor counts, a 1-D one cuts
+        if sections.dtype.kind not in "iu" or sections.ndim > 1:
+            raise TypeError(f"{who}: a tensor of sections or indices must be a 0-d or 1-D "
+                            f"integer tensor, got shape {sections.shape} dtype {sections.dtype}")
+        engine.notify_read(sections, f"{who}(x, a tensor of indices)")  # (Python's cuts)
+        sections = sections.data.tolist()
+    if isinstance(sections, (list, tuple)):
+        bounds = [0, *(int_arg(who, "an index", i) for i in sections), None]
+    else:
+        k = int_arg(who, "sections", sections)
+        if k < 1:
+            raise ValueError(f"{who}: sections must be positive, got {k}")
+        if even and n % k:
+            raise ValueError(f"{who}: dim {dim} of length {n} (shape {x.shape}) does not split "
+                             f"into {k} equal pieces")
+        q, r = divmod(n, k)
+        bounds = [i * q + min(i, r) for i in range(k + 1)]
+    lead = (slice(None),) * axis
+    return tuple(x[lead + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
