@@ -12,6 +12,7 @@ from . import (
     conv,
     ctc,
     elementwise,
+    float_parts,
     fractional,
     fused,
     grid_sample,
@@ -21,8 +22,8 @@ from . import (
     linalg_decomp,
     linalg_lu,
     loss,
-    more,
     reduce,
+    scatter_reduce,
     shape,
     special,
     unary,
@@ -31,6 +32,7 @@ from .binary import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .ctc import *  # noqa: F403
 from .elementwise import *  # noqa: F403
+from .float_parts import *  # noqa: F403
 from .fractional import *  # noqa: F403
 from .fused import *  # noqa: F403
 from .grid_sample import *  # noqa: F403
@@ -40,15 +42,14 @@ from .linalg import *  # noqa: F403
 from .linalg_decomp import *  # noqa: F403
 from .linalg_lu import *  # noqa: F403
 from .loss import *  # noqa: F403
-from .more import *  # noqa: F403
 from .reduce import *  # noqa: F403
+from .scatter_reduce import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .special import *  # noqa: F403
 from .unary import *  # noqa: F403
 
 __all__ = sorted(binary.__all__ + conv.__all__ + elementwise.__all__ + fused.__all__ + ctc.__all__
-                 + grid_sample.__all__ + fractional.__all__
+                 + grid_sample.__all__ + float_parts.__all__ + fractional.__all__
                  + igamma.__all__ + indexing.__all__ + linalg.__all__ + linalg_decomp.__all__
-                 + linalg_lu.__all__
-                 + loss.__all__ + more.__all__ + reduce.__all__ + shape.__all__ + special.__all__
-                 + unary.__all__)
+                 + linalg_lu.__all__ + loss.__all__ + reduce.__all__ + scatter_reduce.__all__
+                 + shape.__all__ + special.__all__ + unary.__all__)

@@ -143,7 +143,7 @@ class WriteMethods:
                        include_self: bool = True) -> Tensor:
         """torch's scatter_reduce (reduce: sum, prod, mean, amax, amin): each position index
         names along dim reduced with the src entries sent there (and x's own value unless
-        include_self=False); the others keep x's. Gradients as torch's (ops/more.py)."""
+        include_self=False); the others keep x's. Gradients as torch's (ops/scatter_reduce.py)."""
         if reduce not in _REDUCES:
             raise ValueError(f"scatter_reduce: reduce must be one of {', '.join(_REDUCES)}, got "
                              f"{reduce!r}")
