@@ -14,20 +14,30 @@ from __future__ import annotations
 
 from .activations import (
     celu,
+    celu_,
+    elu_,
     glu,
+    gumbel_softmax,
     hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
+    hardtanh_,
+    leaky_relu_,
     logsigmoid,
     mish,
     relu6,
+    relu_,
+    rrelu,
+    rrelu_,
     selu,
+    selu_,
     softmin,
     softshrink,
     softsign,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from .attention import scaled_dot_product_attention
 from .combinations import (
@@ -65,16 +75,15 @@ from .constructors import (
 )
 from .conv import (
     avg_pool2d,
+    channel_shuffle,
     conv2d,
     conv_transpose1d,
     conv_transpose2d,
     fold,
-    interpolate,
     pair_of_ints,  # noqa: F401 (public, outside __all__)
     pixel_shuffle,
     pixel_unshuffle,
     unfold,
-    upsample,
 )
 from .conv1d import conv1d
 from .conv3d import conv3d, conv_transpose3d
@@ -91,6 +100,14 @@ from .counting import (
     unique_consecutive,
 )
 from .ctc import ctc_loss
+from .dropouts import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from .embedding_bag import embedding_bag
 from .fractional_pool import (
     fractional_max_pool2d,
@@ -120,10 +137,6 @@ from .joins import (
 )
 from .layers import (
     batch_norm,
-    dropout,
-    dropout1d,
-    dropout2d,
-    dropout3d,
     embedding,
     layer_norm,
     linear,
@@ -165,10 +178,12 @@ from .margin_losses import (
     hinge_embedding_loss,
     margin_ranking_loss,
     multi_margin_loss,
+    multilabel_margin_loss,
     multilabel_soft_margin_loss,
     poisson_nll_loss,
     soft_margin_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from .methods import (
     elu,
@@ -186,27 +201,7 @@ from .methods import (
     write_out,  # noqa: F401 (public, outside __all__: F.write_out)
 )
 from .mha_forward import multi_head_attention_forward
-from .nn_more import (
-    alpha_dropout,
-    celu_,
-    channel_shuffle,
-    elu_,
-    feature_alpha_dropout,
-    gumbel_softmax,
-    hardtanh_,
-    leaky_relu_,
-    local_response_norm,
-    multilabel_margin_loss,
-    relu_,
-    rrelu,
-    rrelu_,
-    selu_,
-    threshold_,
-    triplet_margin_with_distance_loss,
-    upsample_bilinear,
-    upsample_nearest,
-)
-from .normalization import group_norm, instance_norm, rms_norm
+from .normalization import group_norm, instance_norm, local_response_norm, rms_norm
 from .pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -234,6 +229,7 @@ from .pooling_indices import (  # (torch's full max_pool1d/2d: return_indices, d
     max_unpool2d,
 )
 from .statistics import corrcoef, cov, std_mean, trapezoid, var_mean
+from .upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest
 
 __all__ = [
     "ctc_loss", "affine_grid", "grid_sample",
@@ -372,7 +368,7 @@ __all__ = [
     "trapezoid",
     "tril_indices",
     "triu_indices",
-    # more torch.nn names (functional/pooling_indices.py, functional/nn_more.py)
+    # more torch.nn names (functional/pooling_indices.py, activations.py, dropouts.py, ...)
     "max_pool1d_with_indices", "max_pool2d_with_indices", "max_unpool1d", "max_unpool2d",
     "lp_pool1d", "lp_pool2d", "relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_",
     "selu_", "celu_", "rrelu_", "rrelu", "alpha_dropout", "feature_alpha_dropout",

@@ -1,11 +1,15 @@
 """torch.nn.functional's activations that are not Tensor methods (hardtanh, relu6,
 hardsigmoid, hardswish, mish, selu, celu, softsign, tanhshrink, logsigmoid, softmin,
 threshold, glu, hardshrink, softshrink): compositions of ops, or an op of their own where
-PyTorch's gradient at a kink needs one."""
+PyTorch's gradient at a kink needs one; the in-place F.relu_, elu_, leaky_relu_, hardtanh_,
+threshold_, selu_, celu_ and rrelu_ (Tensor's in-place rules), rrelu and gumbel_softmax
+(their random draws from rng= / generator=, else the default generator: constants of the
+graph)."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,7 +27,16 @@ from ..ops import (
     Threshold,
 )
 from ..tensor import Tensor
-from .methods import as_tensor_of, dim_arg, inplace_flag, number_arg
+from .constructors import rng_of
+from .methods import (
+    as_tensor_of,
+    dim_arg,
+    elu,
+    inplace_flag,
+    leaky_relu,
+    number_arg,
+    write_inplace,
+)
 
 # ---- torch.nn.functional's activations that are not Tensor methods ---------------------------
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -184,3 +197,97 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
 
 
 threshold_of = threshold  # (inside threshold, its parameter `threshold` hides the function)
+
+
+# ---- in-place activations -------------------------------------------------------------------
+def inplace(who: str, input: Any, compute: Callable[[Tensor], Tensor]) -> Tensor:
+    """F.<who>_: `compute`'s values written into input (`methods.write_inplace`)."""
+    return write_inplace(who, input, compute)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """F.relu_: relu written into input (Tensor's in-place rules); returns input."""
+    return inplace("relu_", input, lambda x: x.relu())
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """F.elu_: elu written into input; returns input."""
+    return inplace("elu_", input, lambda x: elu(x, alpha))
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """F.leaky_relu_: leaky_relu written into input; returns input."""
+    return inplace("leaky_relu_", input, lambda x: leaky_relu(x, negative_slope))
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """F.hardtanh_: hardtanh written into input; returns input."""
+    return inplace("hardtanh_", input, lambda x: hardtanh(x, min_val, max_val))
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """F.threshold_: threshold written into input; returns input."""
+    t = threshold
+    return inplace("threshold_", input, lambda x: threshold_of(x, t, value))
+
+
+def selu_(input: Tensor) -> Tensor:
+    """F.selu_: selu written into input; returns input."""
+    return inplace("selu_", input, selu)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """F.celu_: celu written into input; returns input."""
+    return inplace("celu_", input, lambda x: celu(x, alpha))
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False, *, rng: Any = None, generator: Any = None) -> Tensor:
+    """F.rrelu_: rrelu written into input (slopes drawn in training); returns input."""
+    return inplace("rrelu_", input, lambda x: rrelu(x, lower, upper, training, rng=rng,
+                                                     generator=generator))
+
+
+# ---- rrelu ----------------------------------------------------------------------------------
+def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False, *, rng: Any = None, generator: Any = None) -> Tensor:
+    """PyTorch's F.rrelu: in training x * a where x <= 0, a drawn uniform in [lower, upper)
+    per entry (the gradient there is a; elsewhere 1); otherwise leaky_relu with the mean
+    slope (lower + upper) / 2. inplace=True: F.rrelu_."""
+    lo, hi = number_arg("rrelu", "lower", lower), number_arg("rrelu", "upper", upper)
+    if lo > hi:
+        raise ValueError(f"rrelu: lower ({lo}) must be at most upper ({hi})")
+    if inplace:
+        return inplace_flag("rrelu", input, lambda x: rrelu(x, lo, hi, training, rng=rng,
+                                                              generator=generator))
+    x = as_tensor_of(input)
+    if not training:
+        return leaky_relu(x, (lo + hi) / 2)
+    if x.dtype.kind != "f":
+        raise TypeError(f"rrelu: training draws slopes for a float input, got {x.dtype}")
+    gen = rng_of(rng, generator, "rrelu")
+    slopes = gen.uniform(lo, hi, x.shape).astype(x.dtype)
+    return x * Tensor(np.where(x.data <= 0, slopes, np.ones((), x.dtype)))
+
+
+# ---- gumbel_softmax -------------------------------------------------------------------------
+def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1, *, rng: Any = None, generator: Any = None) -> Tensor:
+    """PyTorch's F.gumbel_softmax: softmax((logits + g) / tau) along dim, g Gumbel(0, 1)
+    noise; hard=True: the one-hot of its argmax in the forward, the soft sample's gradient
+    (straight through: y_hard - y_soft.detach() + y_soft)."""
+    if eps != 1e-10:
+        warnings.warn("gumbel_softmax: `eps` is deprecated and has no effect", stacklevel=2)
+    tau = number_arg("gumbel_softmax", "tau", tau)
+    x = as_tensor_of(logits)
+    if x.dtype.kind != "f":
+        raise TypeError(f"gumbel_softmax: expected float logits, got {x.dtype}")
+    axis = dim_arg("gumbel_softmax", dim, x.ndim)
+    noise = -np.log(rng_of(rng, generator, "gumbel_softmax").standard_exponential(x.shape))
+    y_soft = ((x + Tensor(noise.astype(x.dtype))) / tau).softmax(axis)
+    if not hard:
+        return y_soft
+    index = np.expand_dims(np.argmax(y_soft.data, axis=axis), axis)
+    y_hard = np.zeros(x.shape, x.dtype)
+    np.put_along_axis(y_hard, index, 1.0, axis=axis)
+    return Tensor(y_hard - y_soft.data) + y_soft

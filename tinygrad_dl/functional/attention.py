@@ -21,7 +21,7 @@ import numpy as np
 
 from ..engine import literal
 from ..tensor import Tensor
-from .layers import dropout
+from .dropouts import dropout
 from .methods import as_tensors
 
 _WHO = "scaled_dot_product_attention"

@@ -1,4 +1,4 @@
-"""The layers' functions: F.linear, dropout, the L2 term as one op (sum_of_squares), the
+"""The layers' functions: F.linear, the L2 term as one op (sum_of_squares), the
 course's fused batch norm and RNN ops with their argument checks, layer_norm and normalize, and
 torch.nn.functional's activations that are not Tensor methods (PyTorch has no x.relu6() either):
 compositions of ops where those give PyTorch's values and gradients, small ops where a kink's
@@ -7,7 +7,6 @@ gradient is PyTorch's choice (hardtanh, relu6, hardsigmoid, hardswish, threshold
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -18,129 +17,15 @@ from ..ops import (
     RNN,
     BatchNorm,
     Cast,
-    Dropout,
     Linear,
     SumOfSquares,
     Tap,
     VectorNorm,
 )
 from ..ops.shape import InRange
-from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
-from .constructors import rng_of
-from .methods import as_tensor_of, as_tensors, dim_arg, inplace_flag, number_arg
-
-
-@torch_keywords(input="x")
-def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
-            rng: Any = None, generator: Any = None) -> Tensor:
-    """F.dropout: in training, zero each entry with probability p and scale the rest by
-    1 / (1 - p) (inverted dropout); otherwise x itself. The mask is drawn inside the op, from
-    rng= (or generator=), else the seeded default generator."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
-    if inplace:  # (PyTorch's in-place form: written into x where it may be)
-        return inplace_flag("dropout", x, lambda t: dropout(t, p, training, rng=rng,
-                                                            generator=generator),
-                            drops=training and p != 0)
-    x = as_tensor_of(x)
-    if not training or p == 0.0:
-        return x
-    return Dropout.apply(x, sample=_DropoutMask(rng_of(rng, generator, "dropout"), p))
-
-
-@dataclasses.dataclass(frozen=True)
-class _DropoutMask:
-    """F.dropout's mask sampler: equal when it draws from the same generator object with the
-    same p, so a jitted step that calls F.dropout records the same op twice and replays (a new
-    closure per call differed every time); a fresh generator per call (rng=seed) differs."""
-
-    gen: np.random.Generator
-    p: float
-
-    def __call__(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        keep = self.gen.random(shape) >= self.p
-        return np.multiply(keep, 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p), dtype=dtype)
-
-
-
-# ---- channel dropout: F.dropout1d / F.dropout2d and nn.Dropout1d / Dropout2d's one home -------
-_CHANNEL_RANKS = {1: ((2, 3), "(N, C, L) or (C, L)"), 2: ((4,), "(N, C, H, W)"),
-                  3: ((4, 5), "(N, C, D, H, W) or (C, D, H, W)")}
-
-
-def channel_mask(keep: np.ndarray, p: float, spatial: int, dtype: Any) -> np.ndarray:
-    """A keep mask with one entry per (sample, channel), scaled by 1 / (1 - p) (0 when p = 1)
-    and shaped to broadcast over the `spatial` trailing axes of each channel."""
-    mask = np.multiply(keep, 0.0 if p == 1.0 else 1.0 / (1.0 - p), dtype=dtype)
-    return mask.reshape(keep.shape + (1,) * spatial)
-
-
-@dataclasses.dataclass(frozen=True)
-class _ChannelMask:
-    """F.dropout1d / F.dropout2d's mask sampler: one draw per channel; equal by value, as
-    _DropoutMask."""
-
-    gen: np.random.Generator
-    p: float
-    spatial: int
-
-    def __call__(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        keep = self.gen.random(tuple(shape[:-self.spatial])) >= self.p
-        return channel_mask(keep, self.p, self.spatial, dtype)
-
-
-def channel_dropout(who: str, input: Any, spatial: int, training: bool, p: float,
-                    sample: Callable[[tuple[int, ...], Any], np.ndarray]) -> Tensor:
-    """Whole channels zeroed in training, `sample(shape, dtype)` giving the scaled mask; the
-    input's rank is checked in evaluation too (as torch's). Used by F.dropout1d/2d and
-    nn.Dropout1d/2d (`who` names which in the messages)."""
-    x = as_tensor_of(input)
-    ranks, expects = _CHANNEL_RANKS[spatial]
-    if x.ndim not in ranks:
-        raise ValueError(f"{who}: expected input {expects}, got {tuple(x.shape)}" + (
-            "; a 3-D input is ambiguous (PyTorch reads it as (N, C, L), with a warning that "
-            f"this will change to (C, H, W)): use {who[0]}ropout1d for (N, C, L), "
-            "x.unsqueeze(0) for one (C, H, W) image" if x.ndim == 3 else ""))
-    if not training or p == 0.0:
-        return x
-    return Dropout.apply(x, sample=sample)
-
-
-def _channel_dropout_fn(who: str, spatial: int, input: Any, p: float, training: bool,
-                        inplace: bool, rng: Any, generator: Any) -> Tensor:
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
-            or not 0.0 <= p <= 1.0:
-        raise ValueError(f"{who}: p must be a number in [0, 1], got {p!r}")
-    if inplace:
-        return inplace_flag(who, input, lambda t: _channel_dropout_fn(
-            who, spatial, t, p, training, False, rng, generator), drops=training and p != 0)
-    sample = _ChannelMask(rng_of(rng, generator, who), float(p), spatial)
-    return channel_dropout(who, input, spatial, training, float(p), sample)
-
-
-def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
-              rng: Any = None, generator: Any = None) -> Tensor:
-    """PyTorch's F.dropout1d: in training each channel of each sample of (N, C, L) or (C, L)
-    is zeroed whole with probability p, the rest scaled by 1 / (1 - p); otherwise x itself.
-    The mask is drawn inside the op from rng= (or generator=), else the default generator."""
-    return _channel_dropout_fn("dropout1d", 1, input, p, training, inplace, rng, generator)
-
-
-def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
-              rng: Any = None, generator: Any = None) -> Tensor:
-    """PyTorch's F.dropout2d for images (N, C, H, W): each channel of each sample zeroed whole
-    with probability p in training, the rest scaled by 1 / (1 - p). A 3-D input is refused as
-    ambiguous (torch reads it as (N, C, L) with a warning; use dropout1d)."""
-    return _channel_dropout_fn("dropout2d", 2, input, p, training, inplace, rng, generator)
-
-
-def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
-              rng: Any = None, generator: Any = None) -> Tensor:
-    """PyTorch's F.dropout3d for volumes (N, C, D, H, W) or (C, D, H, W): each channel of each
-    sample zeroed whole with probability p in training, the rest scaled by 1 / (1 - p)."""
-    return _channel_dropout_fn("dropout3d", 3, input, p, training, inplace, rng, generator)
+from .methods import as_tensor_of, as_tensors, dim_arg, number_arg
 
 
 def sum_of_squares(*xs: Tensor, scale: float = 1.0) -> Tensor:
@@ -281,7 +166,6 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     if bias is None:
         return Linear.apply(x, W)
     return Linear.apply(x, W, like_tensor(bias, x))
-
 
 
 def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,

@@ -1,14 +1,16 @@
 """PyTorch's margin, ranking and embedding losses and its Poisson and Gaussian negative
 log-likelihoods: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
 multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, multi_margin_loss,
-poisson_nll_loss, gaussian_nll_loss. Each is written as ATen writes it (the same formula, the
+poisson_nll_loss, gaussian_nll_loss, multilabel_margin_loss and
+triplet_margin_with_distance_loss. Each is written as ATen writes it (the same formula, the
 same clamp_min / where at its kinks), so the values and gradients are torch's, ties and kinks
-included; nn/margin_loss.py has their modules. Input and target must have one shape (PyTorch
+included; nn/loss.py has their modules. Input and target must have one shape (PyTorch
 broadcasts them, which makes an (n, 1) input against (n,) targets an (n, n) loss)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +21,9 @@ from ..ops import Softplus, Tap
 from ..ops.loss import check_labels
 from ..tensor import Tensor, data_of, plain_array
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
+from .joins import where
 from .losses import check_reduction, pairwise_distance, reduce_loss
-from .methods import as_tensor_of
+from .methods import as_tensor_of, number_arg
 
 _COS_EPS = 1e-12  # ATen's EPSILON in cosine_embedding_loss
 
@@ -250,3 +253,60 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return reduce_loss(loss, reduction, who)
+
+
+def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None,
+                           reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """PyTorch's F.multilabel_margin_loss: per sample, sum over its target classes j (the
+    row of `target` up to its first -1) and its other classes i of max(0, 1 - (x[j] - x[i])),
+    over C; input (C) or (N, C), target of the same shape, int64."""
+    who = "multilabel_margin_loss"
+    if size_average is not None or reduce is not None:
+        raise ValueError(f"{who}: size_average and reduce are deprecated: use reduction=")
+    check_reduction(who, reduction)
+    x = as_tensor_of(input)
+    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if x.ndim not in (1, 2) or y.shape != tuple(x.shape):
+        raise ValueError(f"{who}: expected input (C) or (N, C) and a target of its shape, got "
+                         f"input {tuple(x.shape)} and target {y.shape}")
+    if y.dtype != np.int64:
+        raise TypeError(f"{who}: target must be int64 class indices, got {y.dtype}")
+    c = x.shape[-1]
+    if y.size and (y.min() < -1 or y.max() >= c):
+        raise ValueError(f"{who}: target values must be in [-1, {c}), got {y.min()}..{y.max()}")
+    rows, ys = (x, y) if x.ndim == 2 else (x.reshape(1, c), y.reshape(1, c))
+    valid = np.cumprod(ys != -1, axis=1).astype(bool)  # up to the first -1
+    is_target = np.zeros(ys.shape, bool)
+    for n in range(ys.shape[0]):
+        is_target[n, ys[n][valid[n]]] = True
+    xy = rows.take_along_dim(np.where(valid, ys, 0), axis=1)  # (N, C): x at each target slot
+    margins = 1 - xy.unsqueeze(2) + rows.unsqueeze(1)  # (N, slot, class)
+    # torch's kernel adds a term where it is > 0 (a NaN term is left out, gradient 0 at 0)
+    mask = valid[:, :, None] & ~is_target[:, None, :] & (margins.data > 0)
+    loss = where(Tensor(mask), margins, np.zeros((), x.dtype)).sum(axis=(1, 2)) / c
+    if x.ndim == 1:
+        loss = loss.reshape(())
+    return reduce_loss(loss, reduction, who)
+
+
+def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *,
+                                      distance_function: Callable[..., Any] | None = None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """PyTorch's F.triplet_margin_with_distance_loss: max(margin + d(a, p) - d(a, n), 0),
+    d the given distance function (default pairwise_distance); swap: d(a, n) replaced by
+    d(p, n) where smaller."""
+    who = "triplet_margin_with_distance_loss"
+    check_reduction(who, reduction)
+    margin = number_arg(who, "margin", margin)
+    if not margin > 0:
+        raise ValueError(f"{who}: margin must be greater than 0, got {margin}")
+    a, p, n = (as_tensor_of(t) for t in (anchor, positive, negative))
+    if not a.ndim == p.ndim == n.ndim:
+        raise ValueError(f"{who}: anchor, positive and negative must have the same number of "
+                         f"dimensions, got {a.ndim}, {p.ndim} and {n.ndim}")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = as_tensor_of(dist(a, p)), as_tensor_of(dist(a, n))
+    if swap:
+        d_neg = d_neg.minimum(as_tensor_of(dist(p, n)))
+    return reduce_loss((margin + d_pos - d_neg).clamp(min=0), reduction, who)

@@ -1,6 +1,6 @@
-"""PyTorch's F.group_norm, F.instance_norm and F.rms_norm: compositions of layer_norm (or
-mean, mul, add and sqrt), reshape and the per-channel affine, so their gradients are those
-ops'. nn.GroupNorm, nn.InstanceNorm1d/2d and nn.RMSNorm call these (one home)."""
+"""PyTorch's F.group_norm, F.instance_norm, F.rms_norm and F.local_response_norm: compositions of
+layer_norm (or mean, mul, add and sqrt), reshape and the per-channel affine, so their gradients
+are those ops'. nn.GroupNorm, nn.InstanceNorm1d/2d and nn.RMSNorm call these (one home)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import numpy as np
 from ..ops import Tap
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
+from .joins import pad
 from .layers import layer_norm
-from .methods import as_tensor_of
+from .methods import as_tensor_of, number_arg
 
 
 def per_channel(y: Tensor, weight: Any, bias: Any, after: int) -> Tensor:
@@ -179,3 +180,29 @@ def rms_norm(input: Any, normalized_shape: Any, weight: Any = None, eps: float |
                              f"{tuple(w.shape)}")
         out = out * w
     return out
+
+
+# ---- local_response_norm ---------------------------------------------------------------------
+def local_response_norm(input: Any, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """PyTorch's F.local_response_norm: x / (k + alpha * mean of x^2 over `size` neighbouring
+    channels)^beta, the channel window zero-padded by size // 2 before and (size - 1) // 2
+    after (torch's avg_pool, zeros counted) over (N, C, ...) of 3 or more dims."""
+    x = as_tensor_of(input)
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm: expected an input of 3 or more dims (N, C, "
+                         f"...), got {tuple(x.shape)}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"local_response_norm: size must be an integer >= 1, got {size!r}")
+    if x.data.size == 0:
+        return x
+    widths = ((0, 0), (size // 2, (size - 1) // 2)) + ((0, 0),) * (x.ndim - 2)
+    sq = pad(x * x, widths)
+    c = x.shape[1]
+    total = sq[:, 0:c]
+    for j in range(1, size):
+        total = total + sq[:, j:j + c]
+    div = (total / size * number_arg("local_response_norm", "alpha", alpha)
+           + number_arg("local_response_norm", "k", k)) ** number_arg(
+               "local_response_norm", "beta", beta)
+    return x / div

@@ -11,12 +11,18 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from . import activations as _activations
+from . import dropouts as _dropouts
 from . import layers as _layers
 from . import losses as _losses
 from . import margin_losses as _margin
-from . import nn_more as _nn_more
 from . import normalization as _norm
+from .activations import celu_ as celu_
 from .activations import hardshrink as hardshrink
+from .activations import relu_ as relu_
+from .activations import selu_ as selu_
+from .activations import threshold_ as threshold_
+from .conv import channel_shuffle as channel_shuffle
 from .conv import conv2d as conv2d
 from .conv import conv_transpose1d as conv_transpose1d
 from .conv import conv_transpose2d as conv_transpose2d
@@ -25,11 +31,6 @@ from .conv import pixel_unshuffle as pixel_unshuffle
 from .conv1d import conv1d as conv1d
 from .linalg import bilinear as bilinear
 from .linalg import pdist as pdist
-from .nn_more import celu_ as celu_
-from .nn_more import channel_shuffle as channel_shuffle
-from .nn_more import relu_ as relu_
-from .nn_more import selu_ as selu_
-from .nn_more import threshold_ as threshold_
 from .normalization import rms_norm as rms_norm
 from .pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
 from .pooling import avg_pool1d as avg_pool1d
@@ -92,25 +93,25 @@ def instance_norm(input: Any, weight: Any, bias: Any, running_mean: Any, running
 
 def dropout(input: Any, p: float, train: bool) -> Tensor:
     """torch.dropout: p and train required (F.dropout's training defaults to True)."""
-    return _layers.dropout(input, p, _flag("dropout", "train", train))
+    return _dropouts.dropout(input, p, _flag("dropout", "train", train))
 
 
 def alpha_dropout(input: Any, p: float, train: bool) -> Tensor:
     """torch.alpha_dropout: p and train required."""
-    return _nn_more.alpha_dropout(input, p, _flag("alpha_dropout", "train", train))
+    return _dropouts.alpha_dropout(input, p, _flag("alpha_dropout", "train", train))
 
 
 def feature_alpha_dropout(input: Any, p: float, train: bool) -> Tensor:
     """torch.feature_alpha_dropout: p and train required."""
-    return _nn_more.feature_alpha_dropout(input, p,
-                                          _flag("feature_alpha_dropout", "train", train))
+    return _dropouts.feature_alpha_dropout(input, p,
+                                           _flag("feature_alpha_dropout", "train", train))
 
 
 def rrelu(input: Any, lower: float = 1 / 8, upper: float = 1 / 3, training: bool = False,
           generator: Any = None) -> Tensor:
     """torch.rrelu: the fifth argument is the generator (F.rrelu's is inplace)."""
-    return _nn_more.rrelu(input, lower, upper, _flag("rrelu", "training", training),
-                          generator=generator)
+    return _activations.rrelu(input, lower, upper, _flag("rrelu", "training", training),
+                              generator=generator)
 
 
 def embedding(weight: Any, indices: Any, padding_idx: int = -1, scale_grad_by_freq: bool = False,

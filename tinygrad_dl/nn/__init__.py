@@ -23,9 +23,11 @@ from .activation import (
     Mish,
     PReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
     Softmin,
     Softplus,
     Softshrink,
@@ -38,11 +40,11 @@ from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d
 from .bilinear import Bilinear
-from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .containers import Container, ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv1d import Conv1d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
-from .dropout import Dropout, Dropout1d, Dropout2d
-from .embedding import Embedding
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, FeatureAlphaDropout
+from .embedding import Embedding, EmbeddingBag
 from .fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d
 from .layers import (
     INITS,
@@ -58,8 +60,7 @@ from .layers import (
     init_std,
     init_weights,
 )
-from .lazy import LazyLinear
-from .lazy_layers import (
+from .lazy import (
     LazyBatchNorm1d,
     LazyBatchNorm2d,
     LazyBatchNorm3d,
@@ -72,8 +73,8 @@ from .lazy_layers import (
     LazyInstanceNorm1d,
     LazyInstanceNorm2d,
     LazyInstanceNorm3d,
+    LazyLinear,
 )
-from .legacy_names import Container, CrossMapLRN2d, NLLLoss2d, SyncBatchNorm
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -87,61 +88,55 @@ from .loss import (
     L1Loss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     NLLLoss,
+    NLLLoss2d,
     PairwiseDistance,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from .module import Buffer, Module, Parameter
-from .more import (  # (MaxPool1d / MaxPool2d: torch's dilation, ceil_mode, return_indices)
-    AlphaDropout,
-    ChannelShuffle,
-    CircularPad1d,
-    CircularPad2d,
-    EmbeddingBag,
-    FeatureAlphaDropout,
-    LocalResponseNorm,
-    LPPool1d,
-    LPPool2d,
-    MaxPool1d,
-    MaxPool2d,
-    MaxUnpool1d,
-    MaxUnpool2d,
-    MultiLabelMarginLoss,
-    RReLU,
-    Softmax2d,
-    TripletMarginWithDistanceLoss,
-    UpsamplingBilinear2d,
-    UpsamplingNearest2d,
-    ZeroPad1d,
-)
 from .normalization import (
     BatchNorm2d,
+    CrossMapLRN2d,
     GroupNorm,
     InstanceNorm1d,
     InstanceNorm2d,
     LayerNorm,
+    LocalResponseNorm,
     RMSNorm,
+    SyncBatchNorm,
 )
-from .patches import Fold, PixelShuffle, PixelUnshuffle, Unfold
-from .pooling import (
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AdaptiveMaxPool1d,
-    AdaptiveMaxPool2d,
-    AvgPool1d,
+from .padding import (
+    CircularPad1d,
+    CircularPad2d,
     ConstantPad1d,
     ConstantPad2d,
     ReflectionPad1d,
     ReflectionPad2d,
     ReplicationPad1d,
     ReplicationPad2d,
-    Upsample,
+    ZeroPad1d,
     ZeroPad2d,
+)
+from .patches import ChannelShuffle, Fold, PixelShuffle, PixelUnshuffle, Unfold
+from .pooling import (  # (MaxPool1d / MaxPool2d: torch's dilation, ceil_mode, return_indices)
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    LPPool1d,
+    LPPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .transformer import (
@@ -151,6 +146,7 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .volumetric import (
     AdaptiveAvgPool3d,
     AdaptiveMaxPool3d,

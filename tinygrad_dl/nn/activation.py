@@ -1,5 +1,5 @@
 """Activation layers, PyTorch's names: each a Module over one Tensor method or function
-(PReLU's learnable slopes are its parameter `weight`)."""
+(PReLU's learnable slopes are its parameter `weight`), RReLU and Softmax2d."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from ..functional import (
     mish,
     prelu,
     relu6,
+    rrelu,
     selu,
     silu,
     softmax,
@@ -33,7 +34,8 @@ from ..functional import (
     tanhshrink,
     threshold,
 )
-from ..functional.methods import number_arg
+from ..functional.methods import as_tensor_of, number_arg
+from ..random import as_rng
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
 from .arg_checks import inplace_arg, inplace_repr, size_arg
@@ -393,3 +395,34 @@ class Softshrink(Module):
 
     def extra_repr(self) -> str:
         return str(self.lambd)
+
+
+# ---- activations, dropout, normalization ----------------------------------------------------
+class RReLU(Module):
+    """Randomized leaky ReLU: in training x * a where x <= 0, a drawn uniform in [lower,
+    upper) per entry (from rng=, else the default generator); in evaluation leaky_relu with
+    slope (lower + upper) / 2 (F.rrelu). inplace=True as F.rrelu's."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False,
+                 rng: Any = None) -> None:
+        super().__init__()
+        self.inplace = inplace_arg("RReLU", inplace)
+        self.lower, self.upper = lower, upper
+        self.rng = as_rng(rng, "RReLU")
+
+    def forward(self, x: Any) -> Tensor:
+        return rrelu(x, self.lower, self.upper, self.training, self.inplace, rng=self.rng)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + inplace_repr(self)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of (N, C, H, W) or (C, H, W) (dim -3), as torch's."""
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor_of(x)
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input (N, C, H, W) or (C, H, W), got "
+                             f"{tuple(x.shape)}")
+        return x.softmax(-3)

@@ -2,11 +2,13 @@
 registers (parameters(), state_dict(), .to(), train()/eval() reach them), where a plain list or
 dict attribute is registered nowhere (Module.named_parameters warns about one). Like a
 Sequential under a parent, they open no name scope of their own ("blocks.0", "heads.out").
-ParameterList and ParameterDict do the same for parameters ("params.0", "scales.shift")."""
+ParameterList and ParameterDict do the same for parameters ("params.0", "scales.shift").
+Container is torch's deprecated Module that registers its keyword arguments."""
 
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -311,3 +313,16 @@ class ParameterDict(Module):
     def __repr__(self) -> str:
         lines = [f"  ({k}): {_entry_repr(p)}" for k, p in self._parameters.items()]
         return "ParameterDict(" + ("\n" + "\n".join(lines) + "\n" if lines else "") + ")"
+
+
+class Container(Module):
+    """torch's deprecated `nn.Container(**modules)`: a Module with each keyword's module
+    registered under its name; warns FutureWarning as torch's does (subclass Module)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now "
+                      "implemented in `nn.Module`. Subclass that instead.", FutureWarning,
+                      stacklevel=2)
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)

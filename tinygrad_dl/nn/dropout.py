@@ -1,5 +1,6 @@
 """Inverted dropout as PyTorch's `nn.Dropout`, and `Dropout1d` / `Dropout2d`, which zero whole
-channels; masks from the module's `rng=` (or the default generator), in training only."""
+channels; AlphaDropout and FeatureAlphaDropout (F.alpha_dropout's, for SELU networks); masks
+from the module's `rng=` (or the default generator), in training only."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from ..functional.layers import channel_dropout, channel_mask
+from ..functional.dropouts import (
+    alpha_dropout,
+    channel_dropout,
+    channel_mask,
+    feature_alpha_dropout,
+)
 from ..functional.methods import inplace_flag
 from ..ops import Dropout as DropoutOp
 from ..random import Generator, as_rng
@@ -101,3 +107,30 @@ class Dropout2d(Dropout1d):
     zeroed whole; evaluation is the identity; masks from the module's `rng`."""
 
     spatial = 2
+
+
+class AlphaDropout(Module):
+    """Alpha dropout for SELU networks (F.alpha_dropout): in training only, masks from rng=
+    (else the default generator). inplace=True as F.alpha_dropout's."""
+
+    fn = staticmethod(alpha_dropout)
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
+        super().__init__()
+        who = type(self).__name__
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"{who}: dropout probability has to be between 0 and 1, got {p!r}")
+        self.p, self.inplace = p, inplace_arg(who, inplace)
+        self.rng = as_rng(rng, who)
+
+    def forward(self, x: Any) -> Tensor:
+        return type(self).fn(x, self.p, self.training, self.inplace, rng=self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class FeatureAlphaDropout(AlphaDropout):
+    """Alpha dropout of whole channels of (N, C, ...) (F.feature_alpha_dropout)."""
+
+    fn = staticmethod(feature_alpha_dropout)

@@ -1,4 +1,5 @@
-"""PyTorch's Embedding: a table of rows looked up by integer indices."""
+"""PyTorch's Embedding: a table of rows looked up by integer indices; and EmbeddingBag (a
+`weight` parameter, as torch's), which reduces each bag of looked-up rows."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..device import check_device
+from ..functional import embedding_bag
 from ..functional.layers import lookup, padding_index
 from ..random import normal
 from ..tensor import Tensor, np_dtype
@@ -83,3 +85,57 @@ class Embedding(Module):
     def extra_repr(self) -> str:
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+
+
+# ---- EmbeddingBag ---------------------------------------------------------------------------
+class EmbeddingBag(Module):
+    """`EmbeddingBag(num_embeddings, embedding_dim, mode='mean')`: `weight` ~ N(0, 1)
+    (torch's init; padding_idx's row zeros), forward(input, offsets=None,
+    per_sample_weights=None) the sum, mean or max of each bag's rows (F.embedding_bag).
+    max_norm, scale_grad_by_freq and sparse only at their defaults."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: Any = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
+                 padding_idx: int | None = None, device: Any = None, dtype: Any = None, *,
+                 rng: Any = None) -> None:
+        super().__init__()
+        check_device(device, "EmbeddingBag")
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise ValueError("EmbeddingBag: max_norm, scale_grad_by_freq and sparse are not "
+                             "supported")
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        n = self.num_embeddings = size_arg("EmbeddingBag", "num_embeddings", num_embeddings)
+        self.embedding_dim = size_arg("EmbeddingBag", "embedding_dim", embedding_dim)
+        dtype = np.float64 if dtype is None else np_dtype(dtype, "EmbeddingBag")
+        padding_idx = padding_index("EmbeddingBag", padding_idx, n)
+        if _weight is not None:
+            w = np.array(_weight.data if isinstance(_weight, Tensor) else _weight, dtype=dtype)
+            if w.shape != (n, self.embedding_dim):
+                raise ValueError(f"EmbeddingBag: _weight must have shape {(n, embedding_dim)}, "
+                                 f"got {w.shape}")
+        else:
+            w = normal((n, self.embedding_dim), dtype, rng, "init")
+            if padding_idx is not None:
+                w[padding_idx] = 0
+        self.weight = Tensor(w, requires_grad=True)
+        self.__dict__["_rng"] = rng  # (reset_parameters draws from it again)
+        self.mode, self.include_last_offset = mode, bool(include_last_offset)
+        self.padding_idx = padding_idx
+
+    def reset_parameters(self) -> None:
+        """torch's: the table drawn again from N(0, 1), in place, its padding row 0."""
+        nn_init.normal_(self.weight, generator=self.__dict__.get("_rng"))
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Tensor:
+        return embedding_bag(input, self.weight, offsets, mode=self.mode,
+                             per_sample_weights=per_sample_weights,
+                             include_last_offset=self.include_last_offset,
+                             padding_idx=self.padding_idx)
+
+    def extra_repr(self) -> str:
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}, mode='{self.mode}'{pad}"

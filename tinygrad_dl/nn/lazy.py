@@ -2,10 +2,19 @@
 call it has no parameters to list or save, and reading them (parameters(), state_dict(), an
 optimizer, a parent's state_dict) is refused in one line rather than silently leaving the layer
 out; the first call draws W and b as Linear does and makes the module a Linear (torch's
-`cls_to_become`). A load_state_dict (its own or a parent's) sizes it off the saved weight."""
+`cls_to_become`). A load_state_dict (its own or a parent's) sizes it off the saved weight.
+
+The lazy layers beyond LazyLinear: LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d,
+LazyBatchNorm1d/2d/3d and LazyInstanceNorm1d/2d/3d. Each takes its layer's arguments without
+the input channels, which the first call reads off the input (or load_state_dict, its own or a
+parent's, off the saved weight); it then builds the layer as `target(channels, *args,
+**kwargs)` would and becomes it (torch's `cls_to_become`), keeping its training flag and hooks.
+Until then it has no parameters to list or save, and reading them is refused in one line (as
+LazyLinear's)."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -13,8 +22,13 @@ import numpy as np
 from ..device import check_device
 from ..tensor import Tensor, np_dtype
 from .arg_checks import size_arg
-from .layers import Linear, init_weights, remember_init
+from .batchnorm import BatchNorm1d
+from .conv1d import Conv1d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .layers import Conv2d, Linear, init_weights, remember_init
 from .module import Module
+from .normalization import BatchNorm2d, InstanceNorm1d, InstanceNorm2d
+from .volumetric import BatchNorm3d, Conv3d, ConvTranspose3d, InstanceNorm3d
 
 
 class NotMaterialized(dict):
@@ -90,3 +104,154 @@ class LazyLinear(Linear):
 
     def extra_repr(self) -> str:
         return f"in_features=0, out_features={self.d_out}, bias={self.bias_on}"
+
+
+class Unsized(NotMaterialized):
+    """A lazy layer's parameter registry before its first call: listing it raises."""
+
+    def __init__(self, who: str = "") -> None:
+        super().__init__()
+        self.who = who
+
+    def refuse(self, *_: Any) -> Any:
+        raise RuntimeError(f"{self.who}: the input's channels are inferred at the first call "
+                           "and the parameters do not exist yet; run one forward pass first (or "
+                           f"load_state_dict on the {self.who} itself)")
+
+    items = values = keys = __iter__ = __len__ = refuse
+
+    def __reduce__(self) -> Any:
+        return (Unsized, (self.who,))
+
+
+class _Lazy(Module):
+    """target(channels, *args, **kwargs) once the channels are known; `spatial`: how many
+    axes follow the channels (None: the channels are the input's axis 1, BatchNorm's)."""
+
+    target: Any = Module
+    spatial: int | None = None
+    channels_of = "in_channels"  # the target's first argument, for the messages
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        Module.__init__(self)
+        who = type(self).__name__
+        d = self.__dict__
+        d["_parameters"] = Unsized(who)
+        d["lazy_args"] = (args, kwargs)
+        try:  # the arguments checked now, on a throwaway layer (its own generator)
+            bound = inspect.signature(self.target).bind(1, *args, **kwargs).arguments
+        except TypeError as e:
+            raise TypeError(f"{who}: {e}") from None
+        groups = bound.get("groups", 1)
+        extra = {"rng": np.random.default_rng(0)} if "rng" in inspect.signature(
+            self.target).parameters else {}
+        probe = self.target(groups if isinstance(groups, (int, np.integer)) and groups > 0
+                            else 1, *args, **{**kwargs, **extra})
+        d["lazy_repr"] = "0," + probe.extra_repr().partition(",")[2]  # torch's: 0 channels
+        d["lazy_keys"] = tuple(probe.state_dict())  # (its state's names, once sized)
+
+    def materialize(self, channels: int) -> None:
+        """Build the layer for `channels` input channels and become it."""
+        args, kwargs = self.__dict__["lazy_args"]
+        real = self.target(channels, *args, **kwargs)
+        old = self.__dict__
+        new = dict(real.__dict__)
+        for k, v in old.items():  # (hooks and the user's own attributes stay)
+            if k not in new and k not in ("lazy_args", "lazy_repr", "lazy_keys"):
+                new[k] = v
+        new["training"] = old["training"]
+        if old["_scope"] != type(self).__name__:  # the name a parent gave it ("features.0")
+            new["_scope"] = old["_scope"]
+        new["_version"] = old["_version"] + new["_version"] + 1  # (only ever up: jit's guard)
+        old.clear()
+        old.update(new)
+        object.__setattr__(self, "__class__", type(real))  # (Module.__setattr__ would store it)
+
+    def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        # (the rest goes to the layer's forward: ConvTranspose's output_size on a first call)
+        shape = np.shape(x.data if hasattr(x, "data") else x)
+        k = self.spatial
+        ranks = (2,) if k is None else (k + 1, k + 2)
+        if len(shape) not in ranks and not (k is None and len(shape) > 2):
+            raise ValueError(f"{type(self).__name__}: expected an input of "
+                             f"{' or '.join(map(str, ranks))} dims to infer "
+                             f"{self.channels_of} from, got {tuple(shape)}")
+        self.materialize(int(shape[1] if k is None else shape[-k - 1]))
+        return type(self).forward(self, x, *args, **kwargs)  # (the layer's; hooks ran)
+
+    def materialize_from(self, state: dict[str, Any]) -> None:
+        """Sized from a state dict's weight or running_mean (its own keys), if it holds one
+        (load_state_dict, its own or a parent's, calls this: torch's lazy load hook)."""
+        for key in ("weight", "W", "running_mean", "gamma"):
+            if key in state:
+                # (a conv's weight has 2 + spatial axes: another shape would size it wrongly)
+                want = 1 if self.channels_of != "in_channels" else 2 + int(self.spatial or 0)
+                if np.ndim(state[key]) != want:
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: {key!r} has "
+                                     f"shape {np.shape(state[key])}; expected {want} axes")
+                self.materialize(self.channels_in(np.shape(state[key])))
+                break
+
+    def channels_in(self, weight_shape: tuple[int, ...]) -> int:
+        return int(weight_shape[0])
+
+    def extra_repr(self) -> str:
+        return self.__dict__["lazy_repr"]
+
+
+class _LazyConv(_Lazy):
+    def channels_in(self, weight_shape: tuple[int, ...]) -> int:
+        args, kwargs = self.__dict__["lazy_args"]
+        groups = inspect.signature(self.target).bind(1, *args, **kwargs).arguments.get(
+            "groups", 1)
+        return int(weight_shape[1]) * int(groups)
+
+
+def _lazy(name: str, base: Any, target: Any, spatial: int | None, doc: str,
+          channels: str = "in_channels") -> Any:
+    return type(name, (base,), {"target": target, "spatial": spatial, "__doc__": doc,
+                                "channels_of": channels, "__module__": __name__})
+
+
+_CONV = ("`{0}(out_channels, kernel_size, ...)`: {1} with in_channels read off the first "
+         "input (dim 1, or 0 unbatched); {1}'s arguments and defaults otherwise.")
+_NORM = ("`{0}(...)`: {1} with num_features read off the first input's channels; {1}'s "
+         "arguments and defaults otherwise{2}.")
+_IN = (", except affine=True and track_running_stats=True by default, as torch's "
+       "LazyInstanceNorm")
+
+LazyConv1d = _lazy("LazyConv1d", _LazyConv, Conv1d, 1, _CONV.format("LazyConv1d", "Conv1d"))
+LazyConv2d = _lazy("LazyConv2d", _LazyConv, Conv2d, 2, _CONV.format("LazyConv2d", "Conv2d"))
+LazyConv3d = _lazy("LazyConv3d", _LazyConv, Conv3d, 3, _CONV.format("LazyConv3d", "Conv3d"))
+LazyConvTranspose1d = _lazy("LazyConvTranspose1d", _Lazy, ConvTranspose1d, 1,
+                            _CONV.format("LazyConvTranspose1d", "ConvTranspose1d"))
+LazyConvTranspose2d = _lazy("LazyConvTranspose2d", _Lazy, ConvTranspose2d, 2,
+                            _CONV.format("LazyConvTranspose2d", "ConvTranspose2d"))
+LazyConvTranspose3d = _lazy("LazyConvTranspose3d", _Lazy, ConvTranspose3d, 3,
+                            _CONV.format("LazyConvTranspose3d", "ConvTranspose3d"))
+LazyBatchNorm1d = _lazy("LazyBatchNorm1d", _Lazy, BatchNorm1d, None,
+                        _NORM.format("LazyBatchNorm1d", "BatchNorm1d", ""), "num_features")
+LazyBatchNorm2d = _lazy("LazyBatchNorm2d", _Lazy, BatchNorm2d, None,
+                        _NORM.format("LazyBatchNorm2d", "BatchNorm2d", ""), "num_features")
+LazyBatchNorm3d = _lazy("LazyBatchNorm3d", _Lazy, BatchNorm3d, None,
+                        _NORM.format("LazyBatchNorm3d", "BatchNorm3d", ""), "num_features")
+
+
+class _LazyInstanceNorm(_Lazy):
+    channels_of = "num_features"
+
+    def __init__(self, eps: float = 1e-5, momentum: Any = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None
+                 ) -> None:
+        super().__init__(eps, momentum, affine, track_running_stats, device, dtype)
+
+
+LazyInstanceNorm1d = _lazy("LazyInstanceNorm1d", _LazyInstanceNorm, InstanceNorm1d, 1,
+                           _NORM.format("LazyInstanceNorm1d", "InstanceNorm1d", _IN),
+                           "num_features")
+LazyInstanceNorm2d = _lazy("LazyInstanceNorm2d", _LazyInstanceNorm, InstanceNorm2d, 2,
+                           _NORM.format("LazyInstanceNorm2d", "InstanceNorm2d", _IN),
+                           "num_features")
+LazyInstanceNorm3d = _lazy("LazyInstanceNorm3d", _LazyInstanceNorm, InstanceNorm3d, 3,
+                           _NORM.format("LazyInstanceNorm3d", "InstanceNorm3d", _IN),
+                           "num_features")

@@ -1,11 +1,13 @@
 """Regression, binary, KL, margin and ranking losses as Modules, PyTorch's names: `loss_fn =
-MSELoss(); loss_fn(pred, target)`, and the distances CosineSimilarity and PairwiseDistance.
-CrossEntropyLoss, the course's, is in layers.py. Input and target must have the same shape:
-PyTorch broadcasts different shapes with a warning, which is silently wrong for an (n, 1)
+MSELoss(); loss_fn(pred, target)`, and the distances CosineSimilarity and PairwiseDistance;
+MultiLabelMarginLoss, TripletMarginWithDistanceLoss and NLLLoss2d (torch's deprecated alias of
+NLLLoss). CrossEntropyLoss, the course's, is in layers.py. Input and target must have the same
+shape: PyTorch broadcasts different shapes with a warning, which is silently wrong for an (n, 1)
 prediction against (n,) targets, so here that raises (see functional.mse_loss)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,12 +20,14 @@ from ..functional import (
     kl_div,
     l1_loss,
     mse_loss,
+    multilabel_margin_loss,
     nll_loss,
     pairwise_distance,
     smooth_l1_loss,
+    triplet_margin_with_distance_loss,
 )
 from ..functional.ctc import ctc_loss
-from ..functional.losses import ignore_index_arg
+from ..functional.losses import check_reduction, ignore_index_arg
 from ..functional.margin_losses import (
     cosine_embedding_loss,
     gaussian_nll_loss,
@@ -372,3 +376,46 @@ class CTCLoss(_Loss):
     def extra_repr(self) -> str:
         return (f"blank={self.blank}, reduction={self.reduction!r}, "
                 f"zero_infinity={self.zero_infinity}")
+
+
+# ---- losses ---------------------------------------------------------------------------------
+class MultiLabelMarginLoss(Module):
+    """The multi-label hinge loss of scores (C) or (N, C) against int64 targets of the same
+    shape, each row's classes up to its first -1 (F.multilabel_margin_loss)."""
+
+    def __init__(self, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            raise ValueError("MultiLabelMarginLoss: size_average and reduce are deprecated: "
+                             "use reduction=")
+        check_reduction("MultiLabelMarginLoss", reduction)
+        self.reduction = reduction
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(Module):
+    """max(margin + d(a, p) - d(a, n), 0) with a given distance function (default
+    pairwise_distance) (F.triplet_margin_with_distance_loss)."""
+
+    def __init__(self, *, distance_function: Callable[..., Any] | None = None,
+                 margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__()
+        check_reduction("TripletMarginWithDistanceLoss", reduction)
+        if not margin > 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: margin must be greater than 0, "
+                             f"got {margin}")
+        self.distance_function, self.margin = distance_function, margin
+        self.swap, self.reduction = swap, reduction
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
+        return triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """torch's deprecated `nn.NLLLoss2d`: NLLLoss itself (which takes (N, C, H, W) input and
+    (N, H, W) targets), kept for old code."""

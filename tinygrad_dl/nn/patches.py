@@ -1,13 +1,13 @@
-"""PyTorch's Unfold, Fold, PixelShuffle and PixelUnshuffle: modules over the functions of
-the same names (functional/conv.py), which rearrange pixels into patches or channels and back.
-The modules keep their arguments as given (as PyTorch's do, `print(model)` shows them so); the
-functions check them on each call."""
+"""PyTorch's Unfold, Fold, PixelShuffle, PixelUnshuffle and ChannelShuffle: modules over the
+functions of the same names (functional/conv.py), which rearrange pixels into patches or
+channels and back. The modules keep their arguments as given (as PyTorch's do, `print(model)`
+shows them so); the functions check them on each call."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..functional import fold, pixel_shuffle, pixel_unshuffle, unfold
+from ..functional import channel_shuffle, fold, pixel_shuffle, pixel_unshuffle, unfold
 from ..tensor import Tensor
 from .module import Module
 
@@ -74,3 +74,17 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """`ChannelShuffle(groups)` (F.channel_shuffle)."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: Any) -> Tensor:
+        return channel_shuffle(x, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

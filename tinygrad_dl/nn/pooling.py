@@ -1,4 +1,5 @@
-"""PyTorch's 1-D pools, adaptive pools, padding layers and Upsample as modules: the 1-D and
+"""PyTorch's 1-D pools and adaptive pools as modules, MaxPool1d / MaxPool2d with torch's
+dilation, ceil_mode and return_indices, MaxUnpool1d / 2d and LPPool1d / 2d: the 1-D and
 adaptive pools call functional/pooling.py (F.max_pool1d's and F.adaptive_avg_pool2d's one
 home), whose values and gradients are those of max_pool2d, avg_pool2d, reshape, slicing, mean
 and stack, with no op of their own."""
@@ -7,17 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..functional import (
     adaptive_max_pool1d,
     adaptive_max_pool2d,
     avg_pool2d,
-    interpolate,
+    lp_pool1d,
+    lp_pool2d,
     max_pool2d,
-    pad,
+    max_unpool1d,
+    max_unpool2d,
 )
-from ..functional.methods import as_tensor_of
 from ..functional.pooling import (
     adaptive_avg,
     adaptive_max,
@@ -28,7 +28,9 @@ from ..functional.pooling import (
     pool_sizes,
     refuse,
 )
+from ..functional.pooling_indices import pool_args, pool_with_indices, sizes_of
 from ..tensor import Tensor
+from . import layers
 from .module import Module
 
 
@@ -48,7 +50,7 @@ class _Pool1d(Module):
                       self.padding, self.ceil_mode, self.count_include_pad)
 
 
-class MaxPool1d(_Pool1d):
+class _MaxPool1d(_Pool1d):  # (MaxPool1d's fast path: torch's options below)
     """Max over windows of kernel_size positions every `stride` (default kernel_size) of
     (N, C, L) or (C, L), after padding each end with `padding` (at most kernel_size // 2)
     positions of -inf (F.max_pool1d). dilation, return_indices and ceil_mode only at
@@ -138,165 +140,108 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     with_indices = staticmethod(adaptive_max_pool1d)
 
 
-# ---- padding -------------------------------------------------------------------------------
-class ZeroPad2d(Module):
-    """`ZeroPad2d(padding)`: zeros around the last two axes, `padding` an int (every side) or
-    (left, right, top, bottom), PyTorch's order; a negative width crops that side, as torch."""
+# ---- max pools with torch's options ---------------------------------------------------------
+class MaxPool1d(_MaxPool1d):
+    """Max over windows of kernel_size positions (spaced by dilation) every `stride` (default
+    kernel_size) of (N, C, L) or (C, L), after padding each end with `padding` (at most
+    kernel_size // 2) positions of -inf (F.max_pool1d); return_indices=True: (values,
+    indices), as MaxUnpool1d takes; ceil_mode as torch's."""
 
-    def __init__(self, padding: Any) -> None:
-        super().__init__()
-        widths = (padding,) * 4 if isinstance(padding, (int, np.integer)) else padding
-        if not (isinstance(widths, (tuple, list)) and len(widths) == 4 and all(
-                isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in widths)):
-            raise ValueError(f"ZeroPad2d: padding must be an integer or (left, right, top, "
-                             f"bottom) integers, got {padding!r}")
-        self.padding = tuple(int(w) for w in widths)
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        Module.__init__(self)
+        (k,), (s,), (p,), (d,) = pool_args("MaxPool1d", 1, kernel_size, stride, padding,
+                                           dilation)
+        self.kernel_size, self.stride, self.padding, self.dilation = k, s, p, d
+        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
 
-    def forward(self, x: Any) -> Tensor:
-        x = as_tensor_of(x)
-        shape = tuple(x.shape)
-        if len(shape) < 2:
-            raise ValueError(f"ZeroPad2d: expected input (N, C, H, W) or (C, H, W), got {shape}")
-        left, right, top, bottom = self.padding
-        h, w = shape[-2:]
-        if max(-top, 0) + max(-bottom, 0) > h or max(-left, 0) + max(-right, 0) > w:
-            raise ValueError(f"ZeroPad2d: padding {self.padding} crops more than the input's "
-                             f"{h} x {w} (input {shape})")
-        if min(self.padding) < 0:  # crop first: slices of the negative sides
-            x = x[(slice(None),) * (len(shape) - 2) + (slice(max(-top, 0), h - max(-bottom, 0)),
-                                                       slice(max(-left, 0), w - max(-right, 0)))]
-        # always through pad: a new tensor (never x or a view of it), as torch's
-        widths = ((0, 0),) * (len(shape) - 2) + ((max(top, 0), max(bottom, 0)),
-                                                 (max(left, 0), max(right, 0)))
-        return pad(x, widths)
+    def forward(self, x: Any) -> Any:
+        if self.dilation == 1 and not self.ceil_mode and not self.return_indices:
+            return super().forward(x)  # (the messages name the layer)
+        pair = pool_with_indices("MaxPool1d", 1, x, self.kernel_size, self.stride,
+                                 self.padding, self.dilation, self.ceil_mode)
+        return pair if self.return_indices else pair[0]
 
     def extra_repr(self) -> str:
-        return f"{self.padding}"
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class _Pad(Module):
-    """PyTorch's ConstantPad / ReflectionPad / ReplicationPad 1d and 2d: `padding` an int
-    (every side) or (left, right) / (left, right, top, bottom), torch's order, over F.pad's
-    modes."""
+class MaxPool2d(layers.MaxPool2d):
+    """Max over kernel windows every `stride` (default kernel) pixels of (N, C, H, W) or
+    (C, H, W), after padding each side with `padding` pixels of -inf (at most half the kernel);
+    dilation and ceil_mode as torch's; return_indices=True: (values, indices) (F.max_pool2d)."""
 
-    dims, mode = 1, "constant"
+    def __init__(self, kernel: Any = None, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False, *,
+                 kernel_size: Any = None) -> None:
+        super().__init__(kernel, stride, padding, kernel_size=kernel_size)
+        pool_args("MaxPool2d", 2, self.kernel, stride, padding, dilation)  # (checked now)
+        self.dilation, self.return_indices, self.ceil_mode = (
+            dilation, bool(return_indices), bool(ceil_mode))
 
-    def __init__(self, padding: Any) -> None:
-        super().__init__()
-        who, k = type(self).__name__, 2 * self.dims
-        widths = (padding,) * k if isinstance(padding, (int, np.integer)) else padding
-        if not (isinstance(widths, (tuple, list)) and len(widths) == k and all(
-                isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in widths)):
-            sides = {2: "(left, right)", 4: "(left, right, top, bottom)"}.get(
-                k, "(left, right, top, bottom, front, back)")
-            raise ValueError(f"{who}: padding must be an integer or {sides} integers, got "
-                             f"{padding!r}")
-        self.padding = tuple(int(w) for w in widths)
-
-    def forward(self, x: Any) -> Tensor:
-        who, k = type(self).__name__, self.dims
-        x = as_tensor_of(x)
-        shape = tuple(x.shape)
-        ranks = (k + 1, k + 2)
-        if len(shape) not in ranks:
-            axes = {1: "W", 2: "H, W"}.get(k, "D, H, W")
-            raise ValueError(f"{who}: expected input (N, C, {axes}) or (C, {axes}), got {shape}")
-        if self.mode != "constant":  # (F.pad's: a negative width crops, as torch's)
-            try:
-                return pad(x, pad=self.padding, mode=self.mode)
-            except ValueError as e:  # F.pad's words, under the layer's name
-                raise ValueError(f"{who}: {str(e).removeprefix('pad: ')} (padding "
-                                 f"{self.padding}, input {shape})") from None
-        pairs = [tuple(self.padding[2 * j:2 * j + 2]) for j in range(k)][::-1]  # first axis 1st
-        if min(self.padding) < 0:  # constant mode's crops: slices of the negative sides
-            cut = tuple(slice(max(-a, 0), n - max(-b, 0))
-                        for (a, b), n in zip(pairs, shape[-k:]))
-            if any(c.start > c.stop for c in cut):
-                raise ValueError(f"{who}: padding {self.padding} crops more than the input "
-                                 f"{shape}")
-            x = x[(slice(None),) * (len(shape) - k) + cut]
-            pairs = [(max(a, 0), max(b, 0)) for a, b in pairs]
-        widths = ((0, 0),) * (len(shape) - k) + tuple(pairs)
-        return pad(x, widths, value=self.value)  # (a new tensor, never x or a view of it)
+    def forward(self, x: Any) -> Any:
+        return max_pool2d(x, self.kernel, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
-        return f"{self.padding}"
+        more = (f", dilation={self.dilation}" if self.dilation != 1 else "") + (
+            ", ceil_mode=True" if self.ceil_mode else "")
+        return super().extra_repr() + more
 
 
-class _ConstantPad(_Pad):
-    def __init__(self, padding: Any, value: float) -> None:
-        super().__init__(padding)
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
-                                                             np.floating)):
-            raise TypeError(f"{type(self).__name__}: value must be a number, got {value!r}")
-        self.value = float(value)
-
-    def extra_repr(self) -> str:
-        return f"padding={self.padding}, value={self.value}"
-
-
-class ConstantPad1d(_ConstantPad):
-    """`ConstantPad1d(padding, value)`: `value` at both ends of the last axis of (N, C, W) or
-    (C, W); padding an int or (left, right); a negative width crops that end, as torch."""
-
-
-class ConstantPad2d(_ConstantPad):
-    """`ConstantPad2d(padding, value)`: `value` around the last two axes of (N, C, H, W) or
-    (C, H, W); padding an int or (left, right, top, bottom); negative widths crop."""
-
+class _Unpool(Module):
     dims = 2
 
-
-class ReflectionPad1d(_Pad):
-    """`ReflectionPad1d(padding)`: the last axis of (N, C, W) or (C, W) mirrored at each end,
-    the edge not repeated (F.pad's mode "reflect"); each width below the axis's length; a
-    negative width crops that end (F.pad's rule, as torch's)."""
-
-    mode = "reflect"
-
-
-class ReflectionPad2d(ReflectionPad1d):
-    """`ReflectionPad2d(padding)`: ReflectionPad1d over the last two axes, (left, right,
-    top, bottom)."""
-
-    dims = 2
-
-
-class ReplicationPad1d(_Pad):
-    """`ReplicationPad1d(padding)`: the edge value repeated at each end of the last axis of
-    (N, C, W) or (C, W) (F.pad's mode "replicate"); the gradient of the edge adds up; a
-    negative width crops that end (F.pad's rule, as torch's)."""
-
-    mode = "replicate"
-
-
-class ReplicationPad2d(ReplicationPad1d):
-    """`ReplicationPad2d(padding)`: ReplicationPad1d over the last two axes, (left, right,
-    top, bottom)."""
-
-    dims = 2
-
-
-class Upsample(Module):
-    """`Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None)`: PyTorch's
-    module of F.interpolate (modes "nearest", "linear" for (N, C, L), "bilinear" for
-    (N, C, H, W)); no parameters."""
-
-    def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
-                 align_corners: bool | None = None,
-                 recompute_scale_factor: bool | None = None) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
-        self.size, self.scale_factor, self.mode = size, scale_factor, mode
-        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
-        if mode not in ("nearest", "linear", "bilinear"):
-            raise ValueError(f"Upsample: mode {mode!r} is not supported (only 'nearest', "
-                             "'linear' and 'bilinear')")
+        who = type(self).__name__
+        self.kernel_size = sizes_of(who, self.dims, "kernel_size", kernel_size)
+        self.stride = self.kernel_size if stride is None else sizes_of(who, self.dims, "stride",
+                                                                       stride)
+        self.padding = sizes_of(who, self.dims, "padding", padding, 0)
 
-    def forward(self, x: Any) -> Tensor:
-        return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
-                           self.recompute_scale_factor)
+    def forward(self, input: Any, indices: Any, output_size: Any = None) -> Tensor:
+        fn = max_unpool1d if self.dims == 1 else max_unpool2d
+        return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
     def extra_repr(self) -> str:
-        what = (f"size={self.size}" if self.size is not None
-                else f"scale_factor={self.scale_factor}")
-        return f"{what}, mode={self.mode!r}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool2d(_Unpool):
+    """`MaxUnpool2d(kernel_size, stride=None, padding=0)`: MaxPool2d's partial inverse,
+    forward(input, indices, output_size=None) (F.max_unpool2d)."""
+
+
+class MaxUnpool1d(_Unpool):
+    """`MaxUnpool1d(kernel_size, stride=None, padding=0)`: MaxPool1d's partial inverse
+    (F.max_unpool1d)."""
+
+    dims = 1
+
+
+class LPPool1d(Module):
+    """`LPPool1d(norm_type, kernel_size, stride=None, ceil_mode=False)`: (sum of x^p over
+    each window)^(1/p) (F.lp_pool1d)."""
+
+    fn = staticmethod(lp_pool1d)
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride = norm_type, kernel_size, stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, x: Any) -> Tensor:
+        return type(self).fn(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(LPPool1d):
+    """`LPPool2d(norm_type, kernel_size, stride=None, ceil_mode=False)` (F.lp_pool2d)."""
+
+    fn = staticmethod(lp_pool2d)

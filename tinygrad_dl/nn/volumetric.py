@@ -32,9 +32,9 @@ from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout1d
 from .layers import INITS, Redraw, init_weights, remember_init
 from .module import Module
-from .more import LPPool1d, MaxUnpool2d
 from .normalization import InstanceNorm2d
-from .pooling import ConstantPad2d, ReflectionPad2d, ReplicationPad2d
+from .padding import ConstantPad2d, ReflectionPad2d, ReplicationPad2d
+from .pooling import LPPool1d, MaxUnpool2d
 
 _PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 

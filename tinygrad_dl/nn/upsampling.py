@@ -1,0 +1,50 @@
+"""PyTorch's resampling layers: Upsample (F.interpolate) and the deprecated
+UpsamplingNearest2d and UpsamplingBilinear2d."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..functional import interpolate
+from ..tensor import Tensor
+from .module import Module
+
+
+class Upsample(Module):
+    """`Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None)`: PyTorch's
+    module of F.interpolate (modes "nearest", "linear" for (N, C, L), "bilinear" for
+    (N, C, H, W)); no parameters."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                 align_corners: bool | None = None,
+                 recompute_scale_factor: bool | None = None) -> None:
+        super().__init__()
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+        if mode not in ("nearest", "linear", "bilinear"):
+            raise ValueError(f"Upsample: mode {mode!r} is not supported (only 'nearest', "
+                             "'linear' and 'bilinear')")
+
+    def forward(self, x: Any) -> Tensor:
+        return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+                           self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        what = (f"size={self.size}" if self.size is not None
+                else f"scale_factor={self.scale_factor}")
+        return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """`UpsamplingNearest2d(size=None, scale_factor=None)`: Upsample(mode='nearest')."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """`UpsamplingBilinear2d(size=None, scale_factor=None)`: Upsample(mode='bilinear',
+    align_corners=True)."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
