@@ -3,8 +3,9 @@ ops/fractional.py and nn/fractional_pool.py, functional/mha_forward.py, the lega
 nn/loss.py, nn/containers.py and nn/normalization.py, nn.RNNBase / RNNCellBase) against torch
 2.13: values rtol 1e-12 and gradients 1e-10 in float64, torch's state_dicts loaded, the
 fractional pools equal to torch's exactly given the same _random_samples, a jitted step drawing
-fresh samples, and the one-line refusals. (The op-table rows, optable/rows_nn3.py, and edge
-rows, testing/edge_table_nn3.py, cover the functions' finite differences and edge cases.)"""
+fresh samples, and the one-line refusals. (The op-table rows, optable/rows_pooling.py and
+rows_attention.py, and edge rows, testing/edge_table_nn3.py, cover the functions' finite
+differences and edge cases.)"""
 
 from __future__ import annotations
 

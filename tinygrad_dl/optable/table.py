@@ -12,7 +12,22 @@ from .. import functional as F
 from .. import ops
 from ..functional import method_function
 from ..tensor import Tensor
-from . import rows_3d, rows_linalg, rows_more, rows_names, rows_names3, rows_nn2, rows_special
+from . import (
+    rows_3d,
+    rows_attention,
+    rows_bitwise,
+    rows_casts,
+    rows_constructors,
+    rows_elementwise,
+    rows_gathering,
+    rows_inplace,
+    rows_linalg,
+    rows_pooling,
+    rows_reductions,
+    rows_shape,
+    rows_special,
+    rows_splits,
+)
 from .refs import (
     EINSUMS,
     SUBLISTS,
@@ -74,7 +89,6 @@ from .refs import (
     unique_consecutive_ref,
 )
 from .rows_ctc import ROWS as CTC_ROWS
-from .rows_nn3 import ROWS as ROWS_NN3
 from .spec import (
     DISTINCT,
     INTEGERS,
@@ -1430,12 +1444,19 @@ def _with_function(op: OpInfo) -> OpInfo:
     return replace(op, function=method_function(getattr(Tensor, method), op.tensors))
 
 
-OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS + rows_linalg.ROWS + rows_more.ROWS
-                                     + rows_nn2.ROWS + rows_special.ROWS + rows_names.ROWS
-                                     + rows_3d.ROWS + rows_names3.ROWS + CTC_ROWS
-                                     + ROWS_NN3))
+# The topic modules' rows after this module's. Their order is the docs page's (render.py: the
+# groups in order of first appearance, each group's rows in table order): special functions
+# and constructors before the modules whose rows open the "Joins and splits" and "Sorting and
+# indexing" groups, and each group's rows in the order they had.
+OPS: tuple[OpInfo, ...] = tuple(map(_with_function, _OPS + rows_linalg.ROWS + rows_special.ROWS
+                                     + rows_constructors.ROWS + rows_splits.ROWS
+                                     + rows_shape.ROWS + rows_gathering.ROWS
+                                     + rows_reductions.ROWS + rows_elementwise.ROWS
+                                     + rows_bitwise.ROWS + rows_casts.ROWS + rows_inplace.ROWS
+                                     + rows_3d.ROWS + CTC_ROWS + rows_pooling.ROWS
+                                     + rows_attention.ROWS))
 CONSTRUCTORS: tuple[OpInfo, ...] = tuple(map(_with_function,
-                                              rows_names.constructors(_CONSTRUCTORS)))
+                                              rows_constructors.constructors(_CONSTRUCTORS)))
 ALL: tuple[OpInfo, ...] = OPS + CONSTRUCTORS
 BY_NAME: dict[str, OpInfo] = {op.name: op for op in ALL}
 
