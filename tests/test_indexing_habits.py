@@ -14,13 +14,18 @@ def test_empty_list_is_an_empty_integer_index():
     assert y.shape == A[np.array([], dtype=np.intp)].shape == (0, 3)
     y.sum().backward()
     assert np.array_equal(x.grad, np.zeros_like(A))
-    assert tg.Tensor(A)[[[]]].shape == (1, 0, 3)  # nested: NumPy's shape too
+    with pytest.raises(IndexError, match="nested list"):  # NumPy's (1, 0, 3), torch's (0, 3)
+        tg.Tensor(A)[[[]]]
 
 
-def test_list_of_lists_is_one_index_array_as_numpy():
+def test_list_of_lists_is_refused_numpy_and_torch_read_it_apart():
+    """(NumPy: one index array; torch 2.13: a tuple: tests/test_index_nested_list_hR.py)"""
     x = tg.Tensor(A)
-    assert np.array_equal(x[[[0, 1], [1, 1]]].data, A[np.array([[0, 1], [1, 1]])])
-    assert x[[tg.tensor([0, 1]), tg.tensor([2, 2])]].shape == (2, 2, 3)
+    with pytest.raises(IndexError, match="nested list"):
+        x[[[0, 1], [1, 1]]]
+    with pytest.raises(IndexError, match="nested list"):
+        x[[tg.tensor([0, 1]), tg.tensor([2, 2])]]
+    assert np.array_equal(x[np.array([[0, 1], [1, 1]])].data, A[np.array([[0, 1], [1, 1]])])
     assert x[(tg.tensor([0, 1]), tg.tensor([2, 2]))].data.tolist() == [2.0, 5.0]  # torch's
 
 

@@ -105,7 +105,7 @@ def test_a_timeout_of_forever_waits(forever: float, tmp_path: Path) -> None:
 
 @needs_dot
 def test_a_graph_too_slow_for_jupyter_says_so_instead_of_hanging(monkeypatch) -> None:
-    monkeypatch.setattr("tinygrad_dl.viz.graph.DOT_TIMEOUT", 0.5)
+    monkeypatch.setattr("tinygrad_dl.jupyter.DOT_TIMEOUT", 0.5)
     bundle = draw_graph(_deeply_nested(120))._repr_mimebundle_()
     assert list(bundle) == ["text/plain"] and "within 0.5 s" in bundle["text/plain"]
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import detached, grad_mode, hooks, tensor_hooks, write_guard
-from .grad import FRESH, FRESH_TUPLE, as_grad, own_array, refs, sum_terms
+from .grad import FRESH, FRESH_TUPLE, as_grad, masked_error, own_array, refs, sum_terms
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, pop_own, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
@@ -315,6 +315,8 @@ class Pending:
             raise TypeError(f"backward: .grad was set to a {type(t.grad).__name__} of shape "
                             f"{getattr(t.grad, 'shape', None)}; give an array of the tensor's "
                             f"shape {g.shape}, or None")  # wrong shape would be broadcast into
+        elif isinstance(t.grad, np.ma.MaskedArray):  # (by hand: `+=` kept its mask, silently)
+            raise masked_error("backward: the .grad set by hand")
         elif (t._ctx is None and t.grad.dtype == g.dtype and t.grad.flags.writeable  # a leaf's
               and getattr(t.grad.base, "flags", t.grad.flags).writeable):  # (torch's too)
             t.grad += g  # (a GradArray is a view: a live graph may have locked its owner)

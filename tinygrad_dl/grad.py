@@ -56,6 +56,15 @@ class GradArray(np.ndarray):
         return repr(self.view(np.ndarray))
 
 
+def masked_error(what: str) -> TypeError:
+    """The one refusal of a NumPy masked array where data enters (Tensor(), tensor(),
+    backward's gradient, a .grad set by hand, a loaded optimizer state): NumPy's conversions
+    and every op here read the values under the mask as if it were not there (torch's too),
+    so the mask would be dropped without a word. `what` names where it came in."""
+    return TypeError(f"{what} is a masked array, whose mask no op would honour; pass "
+                     "x.filled(value) or x.compressed()")
+
+
 def as_grad(a: np.ndarray) -> GradArray:
     """`a` seen as a GradArray (a view: no copy)."""
     return a if type(a) is GradArray else a.view(GradArray)

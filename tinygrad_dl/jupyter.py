@@ -29,9 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CaptionedFigure", "Figures", "HTMLBlock", "ResultsTable", "gradcheck_discussion",
-           "in_notebook", "logged_every", "one_image", "points", "progress_bar", "quick_banner",
-           "rank_groups", "trend"]
+__all__ = ["CaptionedFigure", "DotTimeoutError", "Figures", "HTMLBlock", "ResultsTable",
+           "gradcheck_discussion", "in_notebook", "logged_every", "one_image", "points",
+           "progress_bar", "quick_banner", "rank_groups", "trend"]
 
 
 def in_notebook() -> bool:
@@ -132,7 +132,18 @@ class ResultsTable:
 # seconds `dot` may take to lay a graph out for a notebook (Figures, a drawn graph's display) and
 # render_graph's default: its time grows steeply with the nesting of clusters (a chain of ops 40
 # scopes deep, 160 nodes, took 11 s; 80 deep, over 10 minutes)
-DOT_TIMEOUT = 60.0
+DOT_TIMEOUT = 60.0  # (its one home: viz reads jupyter.DOT_TIMEOUT when it runs dot)
+
+
+class DotTimeoutError(RuntimeError):
+    """Graphviz's `dot` did not lay a graph out within its timeout (render_graph, Figures):
+    a RuntimeError, as before; a caller that adds advice (`tinygrad-dl graph`) recognizes it
+    by this type, not by the words of its message. `what`: the message's account of what
+    happened without its advice (the whole message where none was given)."""
+
+    def __init__(self, message: str, what: str = "") -> None:
+        super().__init__(message)
+        self.what = what or message
 
 
 def run_dot(dot: Any, fmt: str, timeout: float | None) -> bytes:
@@ -192,7 +203,7 @@ def _image(obj: Any) -> tuple[str, bytes]:
                 "install Graphviz (`apt-get install graphviz`, `brew install graphviz` or "
                 "`conda install graphviz`; the Python package alone is not enough)") from None
         except subprocess.TimeoutExpired:
-            raise RuntimeError(
+            raise DotTimeoutError(
                 f"Figures: Graphviz's `dot` did not lay the graph out within {DOT_TIMEOUT:g} s: "
                 "draw it with clusters=False or a smaller piece, or write it with "
                 "render_graph(..., timeout=None) and give Figures the .svg file") from None

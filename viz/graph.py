@@ -25,9 +25,9 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from tinygrad_dl import files
+from tinygrad_dl import files, jupyter
 from tinygrad_dl.engine import Function
-from tinygrad_dl.jupyter import DOT_TIMEOUT, run_dot
+from tinygrad_dl.jupyter import DotTimeoutError, run_dot
 from tinygrad_dl.tensor import Tensor
 
 from .walk import collect, fold, natural_key
@@ -60,21 +60,21 @@ _JUPYTER_FORMATS = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "j
 
 class GraphDigraph(graphviz.Digraph):
     """A graphviz.Digraph that tells how to install Graphviz instead of failing in Jupyter, and
-    that stops `dot` after DOT_TIMEOUT seconds there (graphviz's display waited for as long
+    that stops `dot` after jupyter.DOT_TIMEOUT seconds there (graphviz's display waited for as long
     as dot ran: a deeply nested graph hung the notebook)."""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kw: Any) -> Any:
         want = set(include) if include is not None else {self._jupyter_mimetype}
         want -= set(exclude or ())
         try:
-            out: dict[str, Any] = {m: run_dot(self, f, DOT_TIMEOUT)
+            out: dict[str, Any] = {m: run_dot(self, f, jupyter.DOT_TIMEOUT)
                                    for m, f in _JUPYTER_FORMATS.items() if m in want}
         except graphviz.ExecutableNotFound:
             return {"text/plain": f"cannot display the graph: {INSTALL_HINT}"}
         except subprocess.TimeoutExpired:
             return {"text/plain": f"cannot display the graph: Graphviz's `dot` did not lay it "
-                    f"out within {DOT_TIMEOUT:g} s: draw it with clusters=False or a smaller "
-                    "piece, or save it with render_graph(..., timeout=None)"}
+                    f"out within {jupyter.DOT_TIMEOUT:g} s: draw it with clusters=False or a "
+                    "smaller piece, or save it with render_graph(..., timeout=None)"}
         if "image/svg+xml" in out:  # (text, as graphviz's display gives it)
             out["image/svg+xml"] = out["image/svg+xml"].decode("utf-8")
         return out
@@ -381,7 +381,7 @@ def _free_name(src: Path) -> tuple[Path, bool]:
 
 
 def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, *,
-                 timeout: float | None = DOT_TIMEOUT, **kw: Any) -> Path:
+                 timeout: float | None = jupyter.DOT_TIMEOUT, **kw: Any) -> Path:
     """Draw `tensor`'s graph (see draw_graph; **kw go there) and write it to `path`.
 
     The format comes from the extension: .svg, .png, .pdf, or .dot/.gv for the DOT source only.
@@ -390,8 +390,8 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, *,
     a user's file is never replaced) so nothing is lost. Its first line, a comment, marks it
     as this fallback's: a later run without `dot` writes over it (unless it was changed since)
     instead of adding one more NAME-N.dot.
-    `dot` is stopped after `timeout` seconds (None: no limit) with a RuntimeError, `path`
-    left as it was.
+    `dot` is stopped after `timeout` seconds (None: no limit) with DotTimeoutError (a
+    RuntimeError), `path` left as it was.
     """
     path = Path(path)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
@@ -418,11 +418,10 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, *,
         data = run_dot(dot, fmt, timeout)
     except subprocess.TimeoutExpired:  # (RuntimeError as the failure below: not an OSError)
         n = len(re.findall(r"^[ \t]*subgraph cluster_", dot.source, re.M))
-        raise RuntimeError(
-            f"render_graph: Graphviz's `dot` did not lay out {path} within {timeout:g} s "
-            f"({n} clusters: "
-            "nested scopes are what it is slowest at), so nothing was written: draw "
-            "it with clusters=False or a smaller piece, or pass timeout=None to wait") from None
+        what = (f"Graphviz's `dot` did not lay out {path} within {timeout:g} s ({n} clusters: "
+                "nested scopes are what it is slowest at), so nothing was written")
+        raise DotTimeoutError(f"render_graph: {what}: draw it with clusters=False or a smaller "
+                              "piece, or pass timeout=None to wait", what) from None
     except graphviz.ExecutableNotFound:
         path.parent.mkdir(parents=True, exist_ok=True)
         src = path.with_suffix(".dot")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl import Tensor
+from tinygrad_dl.jupyter import DotTimeoutError
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.viz import render_graph
 
@@ -151,12 +152,10 @@ def run(args: argparse.Namespace) -> int:
             clusters=args.clusters, rankdir=args.rankdir, legend=args.legend,
             max_steps=max_steps or None,
         )
-    except RuntimeError as e:  # (render_graph's words name its keywords: the flags here)
-        if "did not lay out" not in str(e):
-            raise
-        said = str(e).removeprefix("render_graph: ").split(": draw it with")[0]
+    except DotTimeoutError as e:  # (render_graph's words name its keywords: the flags here;
+        # known by its type and its `what`, so a reworded message still gets the advice)
         fix = "--no-clusters or a smaller graph" if args.clusters else "a smaller graph"
-        raise RuntimeError(f"{said}: draw it with {fix} (fewer --hidden, a shorter --seq-length "
+        raise RuntimeError(f"{e.what}: draw it with {fix} (fewer --hidden, a shorter --seq-length "
                            "or --max-steps)") from None
     except ValueError as e:
         if "max_nodes" not in str(e):

@@ -11,6 +11,7 @@ import numpy as np
 from .. import write_guard
 from ..device import check_device
 from ..engine import literal
+from ..grad import masked_error
 from ..ops.indexing import brief_values
 from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, below, exact_range, float_dtype, integers, multinomial_draws
@@ -57,6 +58,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
         Tensor(data)  # raises its clear error: stack() joins tensors and keeps their gradients
     if isinstance(data, Tensor) and data.requires_grad:
         Tensor(data, dtype=dtype)  # raises: a copy would cut it from its graph without a word
+    if isinstance(data, np.ma.MaskedArray):  # (np.array dropped the mask without a word)
+        raise masked_error("tensor()'s data")
     dtype = np_dtype(dtype, "tensor")  # torch.float32 too, as the casts take it
     arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
     if dtype is None and type(data) in (list, tuple, int) and arr.dtype.kind in "ufO":
@@ -73,6 +76,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     int64, as in both libraries; `Tensor([1, 2])` makes Python numbers float64)."""
     check_device(device, "as_tensor")
     dtype = np_dtype(dtype, "as_tensor")
+    if isinstance(data, np.ma.MaskedArray):  # (np.asarray dropped the mask without a word)
+        raise masked_error("as_tensor()'s data")
     if isinstance(data, Tensor):
         return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):

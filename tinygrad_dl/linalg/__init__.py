@@ -18,7 +18,7 @@ from ..functional.linalg import matrix_chain
 from ..functional.methods import write_out
 from ..ops import QR, SVD, Eigh, Pinv, Solve, VectorNorm
 from ..ops.linalg_decomp import cutoff
-from ..ops.linalg_lu import lapack_dtype
+from ..ops.linalg_lu import lapack_dtype, rhs_dtype
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from ..tensor.casts import dtype_of
@@ -216,9 +216,9 @@ def _is_vector_rhs(a: Tensor, b: Tensor) -> bool:
 def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     """torch.linalg.solve: X with A X = B (left=False: X A = B); batch axes broadcast; B of
     shape (n,) or A.shape[:-1] is a vector. A singular A is refused."""
-    a, b = _matrices("solve", A), _float("solve", B)
+    a, b = _matrices("solve", A), as_tensor(B)
     square_matrices("linalg.solve", a, "A")
-    lapack_dtype("linalg.solve", b.data.dtype, b.shape, "B")
+    rhs_dtype("linalg.solve", b.data.dtype, b.shape)
     if _is_vector_rhs(a, b):
         if not left:
             raise ValueError("linalg.solve: left=False needs B as matrices (*, k, n)")

@@ -16,7 +16,7 @@ import numpy as np
 from .. import functional as F
 from .. import hooks
 from ..functional.constructors import as_tensor
-from ..ops.linalg_lu import lapack_dtype, lu_factor_array
+from ..ops.linalg_lu import lapack_dtype, lu_factor_array, rhs_dtype
 from ..tensor import Tensor
 from ..tensor.linalg_lu import check_info, float_matrices
 from . import cholesky, inv, matrix_norm, solve, svdvals
@@ -84,7 +84,7 @@ def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False
     a = float_matrices("linalg.solve_ex", A, square=True)
     b = as_tensor(B)
     lapack_dtype("linalg.solve_ex", a.data.dtype, a.shape, "A")
-    lapack_dtype("linalg.solve_ex", b.data.dtype, b.shape, "B")
+    rhs_dtype("linalg.solve_ex", b.data.dtype, b.shape)
     _read(a, "solve_ex")
     info = Tensor(lu_factor_array(a.data)[2])
     if check_errors:
@@ -130,7 +130,9 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False
 @with_out
 def cond(A: Any, p: Any = None) -> Tensor:
     """torch.linalg.cond: the condition number of each matrix. p None, 2, -2: from the
-    singular values (any (m, n)); 'fro', 'nuc', inf, -inf, 1, -1: norm(A) norm(A^-1) of square
+    singular values (any (m, n)); 'nuc' too, as torch's: sum(s) sum(1/s) of square matrices (a
+    numerically singular one a big number, an exactly singular one inf, a zero one NaN, one
+    with NaN or inf entries NaN); 'fro', inf, -inf, 1, -1: norm(A) norm(A^-1) of square
     matrices, inf for a singular one (as torch's)."""
     a = float_matrices("linalg.cond", A)
     svd_p = p is None or (p in (2, -2) and not isinstance(p, bool))
@@ -151,6 +153,12 @@ def cond(A: Any, p: Any = None) -> Tensor:
         with np.errstate(divide="ignore", invalid="ignore"):
             return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
     _read(a, f"cond(p={p!r})")
+    if p == "nuc":  # (torch's: norm(A) norm(A^-1) gave inf for a numerically singular A
+        # where torch's is big but finite, and inf for a zero one where torch's is NaN)
+        bad = ~np.isfinite(a.data).all((-2, -1))  # (SVD refuses those: NaN, torch's for inf)
+        s = svdvals(_safe(a, bad))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _nan_where(s.sum(-1) * s.reciprocal().sum(-1), bad, 0)
     bad = lu_factor_array(a.data)[2] > 0
     out = matrix_norm(a, p) * matrix_norm(inv(_safe(a, bad)), p)
     # torch's nan_to_num(nan=inf) of the product: a NaN (a matrix with NaN or inf entries, or
@@ -179,7 +187,7 @@ def tensorsolve(A: Any, B: Any, dims: Any = None) -> Tensor:
     A.shape[B.ndim:] (after moving the axes `dims` of A to the end)."""
     a, b = as_tensor(A), as_tensor(B)
     lapack_dtype("linalg.tensorsolve", a.data.dtype, a.shape, "A")
-    lapack_dtype("linalg.tensorsolve", b.data.dtype, b.shape, "B")
+    rhs_dtype("linalg.tensorsolve", b.data.dtype, b.shape)
     if dims is not None:
         d = [int(i) % max(a.ndim, 1) for i in (dims if isinstance(dims, (tuple, list))
                                                 else [dims])]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
-from .linalg_lu import LinAlgError, lapack_dtype, lu_det_array, lu_solve_array
+from .linalg_lu import LinAlgError, lapack_dtype, lapack_solve, lu_det_array, lu_solve_array
 
 __all__ = ["Det", "Diag", "Diagonal", "Einsum", "Inverse", "Tril", "Triu"]
 
@@ -249,11 +249,14 @@ class Inverse(Function):
         _square("inverse", a)
         bad = ~np.isfinite(a).all((-2, -1))  # matrices with NaN or inf entries
         eye = np.eye(a.shape[-1], dtype=a.dtype)
-        try:
-            out = np.linalg.inv(np.where(bad[..., None, None], eye, a) if bad.any() else a)
+        safe = np.where(bad[..., None, None], eye, a) if bad.any() else a
+        try:  # (np.linalg.inv: the fast path; lapack_solve's fallback where it raised)
+            out = np.linalg.inv(safe)
         except np.linalg.LinAlgError:
-            raise LinAlgError(f"inverse: a matrix of the input (shape {a.shape}) is singular: "
-                             "it has no inverse") from None
+            out = lapack_solve(safe, np.broadcast_to(eye, a.shape))
+            if out is None:
+                raise LinAlgError(f"inverse: a matrix of the input (shape {a.shape}) is "
+                                  "singular: it has no inverse") from None
         if bad.any():  # torch's LU path for those: NumPy's left finite entries beside NaNs
             x, info = lu_solve_array(a[bad], np.broadcast_to(eye, a[bad].shape))
             if (info > 0).any():

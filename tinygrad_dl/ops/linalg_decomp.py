@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..engine import Function
-from .linalg_lu import LinAlgError, lapack_dtype, lu_det_array, lu_solve_array
+from .linalg_lu import LinAlgError, lapack_dtype, lapack_solve, lu_det_array, lu_solve_array
 
 __all__ = ["Cholesky", "Eigh", "LogAbsDet", "MatrixExp", "Pinv", "QR", "SVD", "Solve"]
 
@@ -268,12 +268,10 @@ class Solve(Function):
         aa, bb = _broadcast_solve(a, b)
         # the matrices A (or B) with NaN or inf entries
         bad = ~(np.isfinite(aa).all((-2, -1)) & np.isfinite(bb).all((-2, -1)))
-        try:
-            x = np.linalg.solve(np.where(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype),
-                                         aa) if bad.any() else aa, bb)
-        except np.linalg.LinAlgError:
-            raise LinAlgError(f"solve: a matrix A of the input (shape {a.shape}) is singular")\
-                from None
+        x = lapack_solve(np.where(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), aa)
+                         if bad.any() else aa, bb, transposed)
+        if x is None:
+            raise LinAlgError(f"solve: a matrix A of the input (shape {a.shape}) is singular")
         if bad.any():  # torch's LU path for those: NumPy's left finite entries beside NaNs
             xb, info = lu_solve_array(aa[bad], bb[bad], transposed)
             if (info > 0).any():
@@ -289,8 +287,8 @@ class Solve(Function):
         aa, x = ctx.saved
         bad = ctx.bad
         at = _mT(aa)
-        gb = np.linalg.solve(np.where(bad[..., None, None], np.eye(at.shape[-1], dtype=at.dtype),
-                                      at) if bad.any() else at, g)
+        gb = lapack_solve(np.where(bad[..., None, None], np.eye(at.shape[-1], dtype=at.dtype), at)
+                          if bad.any() else at, g, not ctx.transposed)
         if bad.any():  # torch's: the forward's LU, solved with it transposed (all NaN for NaN)
             gb[bad] = lu_solve_array(at[bad], np.broadcast_to(g, gb.shape)[bad],
                                      not ctx.transposed)[0]

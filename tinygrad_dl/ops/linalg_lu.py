@@ -34,6 +34,18 @@ def lapack_dtype(who: str, dtype: np.dtype, shape: tuple[int, ...], name: str = 
                         f"float64: cast {name} of shape {shape} first)")
 
 
+def rhs_dtype(who: str, dtype: np.dtype, shape: tuple[int, ...], name: str = "B") -> None:
+    """A solve's right-hand side B (every solve's one check, one message): float32 or float64,
+    else one line naming the op, B and its shape. An integer B was refused by most solves with
+    a line not naming B, and taken as float64 by cholesky_solve (whatever the factor's
+    dtype); torch 2.13 refuses it in all but solve_triangular. (float32 beside float64 is
+    NumPy's promotion here, the wider dtype: documented in docs/pytorch.md.)"""
+    if dtype.kind != "f":
+        raise TypeError(f"{who}: {name} has dtype {dtype}; expects a floating-point tensor "
+                        f"(float32 or float64): cast {name} of shape {shape} first")
+    lapack_dtype(who, dtype, shape, name)
+
+
 def lu_factor_array(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(LU packed, pivots int32 1-based, info int32) of each (m, n) matrix of a (*, m, n):
     L's strict lower part (its unit diagonal implied) and U's upper part in one matrix, row i
@@ -118,6 +130,18 @@ def lu_solve_array(a: np.ndarray, b: np.ndarray, transposed: bool = False
     y = triangular_solve_array(lt, triangular_solve_array(lt, b, upper=False), upper=True,
                                unit=True)
     return np.take_along_axis(y, np.argsort(perm, -1)[..., :, None], -2), info
+
+
+def lapack_solve(a: np.ndarray, b: np.ndarray, transposed: bool = False) -> np.ndarray | None:
+    """np.linalg.solve(a, b), or where NumPy's LAPACK kernel met an exact zero pivot that
+    getrf's order (torch's, lu_factor_array's, which inv_ex and solve_ex decide on) may miss
+    at round-off ([[1,2,3],[4,5,6],[7,8,9]]: torch's inverse and solve are finite), the LU path
+    (transposed as lu_solve_array's); None where a matrix is singular by that path too."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        x, info = lu_solve_array(a, np.broadcast_to(b, a.shape[:-1] + b.shape[-1:]), transposed)
+        return None if (info > 0).any() else x
 
 
 def lu_det_array(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -191,7 +191,7 @@ class Adam(BetasOptimizer):
         if group["amsgrad"]:  # the running maximum of v (not of v_hat) replaces v below
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:
-                v_max = new_buffer(self, state, d, "max_exp_avg_sq", "amsgrad=True")
+                v_max = new_buffer(self, state, d, "max_exp_avg_sq", "amsgrad=True", group)
             np.maximum(v_max, v, out=v_max)
             v = v_max
         u = np.divide(v, 1 - b2**step, out=np.empty_like(d))  # v_hat
@@ -311,7 +311,7 @@ class RMSprop(Optimizer):
         if group["centered"]:
             gbar = state.get("grad_avg")
             if gbar is None:
-                gbar = new_buffer(self, state, d, "grad_avg", "centered=True")
+                gbar = new_buffer(self, state, d, "grad_avg", "centered=True", group)
             np.multiply(g, 1 - a, out=t)
             gbar *= a
             gbar += t
@@ -324,7 +324,7 @@ class RMSprop(Optimizer):
         if mu:
             b = state.get("momentum_buffer")
             if b is None:
-                b = new_buffer(self, state, d, "momentum_buffer", f"momentum={mu}")
+                b = new_buffer(self, state, d, "momentum_buffer", f"momentum={mu}", group)
             u = np.divide(g, t, out=np.empty_like(d))
             b *= mu
             b += u

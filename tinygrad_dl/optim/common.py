@@ -37,22 +37,27 @@ def decay_decoupled(d: np.ndarray, g: np.ndarray, lr: float, wd: float) -> np.nd
 
 
 def new_buffer(opt: Optimizer, state: dict[str, Any], d: np.ndarray, key: str,
-               setting: str) -> np.ndarray:
+               setting: str, group: dict[str, Any]) -> np.ndarray:
     """A parameter's zero buffer `key`, which `setting` (amsgrad=True, RMSprop's momentum or
     centered) reads, made where the state lacks it (the caller checked; never in a step that
     has it, so a run that switches nothing pays nothing). Made after the state's first step
     (state["step"] > 1, counted before this): the setting was switched on mid-run by editing
     param_groups, which torch 2.13's step refuses with KeyError(key); here the buffer starts
-    at zeros, said once per optimizer and key (load_state_dict says it for a loaded state),
-    by step() once every group is updated (under -W error a warning raised here left the
-    step half done: a retry stepped the earlier parameters twice)."""
-    said = opt.__dict__.setdefault("_late_buffers_said", set())
-    if state["step"] > 1 and key not in said:
-        said.add(key)
-        opt.__dict__.setdefault("_late_buffers_to_say", []).append(
-            f"{type(opt).__name__}.step(): {setting} was switched on after {state['step'] - 1} "
-            f"step(s) without it, so state {key!r} starts at zeros now, as at a first step "
-            f"(torch's step raises KeyError {key!r}); said once")
+    at zeros, said once per optimizer, param group and key (a second group switched on later
+    is told too; load_state_dict says it for a loaded state), by step() once every group is
+    updated (under -W error a warning raised here left the step half done: a retry stepped
+    the earlier parameters twice)."""
+    if state["step"] > 1:
+        said = opt.__dict__.setdefault("_late_buffers_said", set())
+        gi = next((i for i, g in enumerate(opt.param_groups) if g is group), 0)
+        if (gi, key) not in said:
+            said.add((gi, key))
+            where = f" in param group {gi}" if len(opt.param_groups) > 1 else ""
+            opt.__dict__.setdefault("_late_buffers_to_say", []).append(
+                f"{type(opt).__name__}.step(): {setting} was switched on{where} after "
+                f"{state['step'] - 1} step(s) without it, so state {key!r} starts at zeros now, "
+                f"as at a first step (torch's step raises KeyError {key!r}); said once"
+                f"{' per group' if where else ''}")
     buf = state[key] = np.zeros_like(d)
     return buf
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, hooks, write_guard
-from ..grad import GradArray, cleared
+from ..grad import GradArray, cleared, masked_error
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -169,8 +169,7 @@ class Optimizer:
             g["lr"] = float(value)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Drop every parameter's gradient (None, PyTorch's default); with
-        set_to_none=False zero it in place, as PyTorch does (`grad.cleared`)."""
+        """Drop every gradient (None, torch's default), or zero it in place (grad.cleared)."""
         if hooks.active:  # (the name is built only where a recording may read it)
             engine.notify_write(f"{type(self).__name__}.zero_grad()")
         for group in self.param_groups:  # (runs every step: no list of params built first)
@@ -203,10 +202,9 @@ class Optimizer:
                     if p.requires_grad:  # (a frozen one, requires_grad=False, is expected)
                         missing.append(p)
                     continue
-                d = p.data  # what backward leaves, passing every check of _checked at once (this
-                # runs per parameter per step, after a replayed step that left the CPU's caches
-                # cold): a gradient array of the parameter's shape and float dtype, the
-                # parameter's own array writeable and no view (write_guard.writable returns it)
+                d = p.data  # what backward leaves passes every check of _checked at once (per
+                # parameter per step, caches cold after a replayed step): a float gradient of
+                # its shape, the parameter's own writeable array, no view (write_guard's)
                 if (type(g) in _GRAD_TYPES and type(d) is np.ndarray and g.shape == d.shape
                         and (gd := g.dtype) is d.dtype and gd.kind in "fc" and d.base is None
                         and d.flags.writeable):
@@ -235,6 +233,8 @@ class Optimizer:
             raise TypeError(  # "does not support ufuncs" named neither step nor .grad
                 f"{type(self).__name__}.step: the .grad of parameter {p.name or '?'} is "
                 f"a {type(g).__name__}; .grad holds a NumPy array (p.grad = t.data)")
+        if isinstance(g, np.ma.MaskedArray):  # (the step read the values under the mask)
+            raise masked_error(f"{who}: the .grad of parameter {p.name or '?'}")
         d = self._array(p, who)
         if g.shape != p.data.shape:
             raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} for "
@@ -242,8 +242,7 @@ class Optimizer:
         if (gd := g.dtype) is not (dt := p.data.dtype) or gd.kind not in "fc":  # (by hand:
             # the engine's grads are floating-point, in the parameter's dtype)
             named = p.name or f"of shape {p.data.shape}"
-            if dt.kind not in "fc":  # (NumPy's "Cannot cast ufunc 'subtract' output" named
-                # no parameter) requires_grad set on an integer tensor, .grad by hand
+            if dt.kind not in "fc":  # requires_grad on an integer tensor (NumPy's cast error)
                 raise TypeError(f"{who}: parameter {named} has dtype {dt}: only floating-point "
                                 "parameters can be updated; cast it with .astype(np.float64) first")
             if gd.kind == "c" and dt.kind != "c":  # (astype dropped the imaginary part
@@ -435,12 +434,13 @@ class Optimizer:
         # RMSprop's momentum or centered switched on in the run since the state was made, or a
         # state cut short): the next step starts it at zeros, as the run's would (torch's step
         # raises KeyError); said here (not again by that step), not refused: it resumes as run
-        owners = [m for m, g in zip(merged, self.param_groups) for _ in g["params"]]
-        lacking = [(i, k, why) for i, (r, m) in enumerate(zip(state, owners)) if r
+        owners = [(gi, m) for gi, (m, g) in enumerate(zip(merged, self.param_groups))
+                  for _ in g["params"]]
+        lacking = [(gi, k, why, i) for i, (r, (gi, m)) in enumerate(zip(state, owners)) if r
                    for k, why in self._required_state(m).items() if k not in r]
-        if lacking:
-            i, k, why = lacking[0]
-            self.__dict__.setdefault("_late_buffers_said", set()).update(x[1] for x in lacking)
+        if lacking:  # (said per param group and buffer, as common.new_buffer keys it)
+            self.__dict__.setdefault("_late_buffers_said", set()).update(x[:2] for x in lacking)
+            _, k, why, i = lacking[0]
             warnings.warn(f"{who}.load_state_dict: parameter {i}'s state lacks {k!r}, which "
                           f"its group's {why} reads ({len(lacking)} such buffer(s)); the next "
                           "step starts it at zeros, as a step after that setting was switched "
@@ -585,12 +585,12 @@ def _finite(v: Any) -> bool:
 
 
 def _state_array(who: str, i: int, shown: str, v: np.ndarray, param: np.ndarray) -> np.ndarray:
-    """A loaded state buffer (momentum, moments: each shaped as its parameter) as a copy in
-    the parameter's dtype, as PyTorch casts it: a float64 buffer from a float64 run loaded
-    into a float32 model would otherwise mix dtypes in every later update (lr v computed in
-    float64 or rounded to float32 first, by which code path runs). Another shape is refused
-    here, in one line, not later by NumPy's broadcasting (or not at all, where it
-    broadcasts)."""
+    """A loaded state buffer (momentum, moments: shaped as its parameter) copied into the
+    parameter's dtype, as PyTorch casts it (a float64 one in a float32 model mixed dtypes in
+    every later update, by which code path ran). Another shape, an integer dtype or a masked
+    array (np.array dropped the mask) is refused here in one line, not later by NumPy."""
+    if isinstance(v, np.ma.MaskedArray):
+        raise masked_error(f"{who}.load_state_dict: parameter {i}'s state {shown}")
     if v.shape != param.shape:
         raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {shown} has shape "
                          f"{v.shape}, the parameter {param.shape}")

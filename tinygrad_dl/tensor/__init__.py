@@ -461,7 +461,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
                 )
             shape, dt = self.data.shape, self.data.dtype  # (a 0-d loss: np.array, not np.ones)
             return engine.literal(np.array(1, dt) if shape == () else np.ones(shape, dt))
-        gradient = as_data(gradient, self.data.dtype)
+        gradient = as_data(gradient, self.data.dtype, "backward()'s gradient")
         if gradient.shape != self.shape:
             raise ValueError(f"backward(): gradient has shape {gradient.shape} but the "
                              f"tensor has shape {self.shape}")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import engine, hooks, tensor
+from ..grad import masked_error
 from ..ops import Cast, Tap
 from ..ops.indexing import brief_index
 from ..ops.shape import axis_of
@@ -25,12 +26,12 @@ if TYPE_CHECKING:
 Axis = int | Sequence[int] | None
 
 
-def as_data(x: Any, dtype: Any = None) -> np.ndarray:
+def as_data(x: Any, dtype: Any = None, what: str = "Tensor()'s data") -> np.ndarray:
+    """`x` as an array (`what`: where it came in, named by the masked-array refusal)."""
     if isinstance(x, np.ndarray):
         if type(x) is not np.ndarray:  # a subclass (np.matrix, a jit-watched step input)
             if isinstance(x, np.ma.MaskedArray):
-                raise TypeError("Tensor(): got a masked array, whose mask no op would honour; "
-                                "pass x.filled(value) or x.compressed()")
+                raise masked_error(what)
             x = x.view(np.ndarray)  # ops compute on plain arrays: same memory, same numbers
         if dtype is None or x.dtype == dtype:
             return x
@@ -302,10 +303,20 @@ def item_index(who: str, index: Any) -> Any:
             arr = index_arg(index)
         except ValueError:
             arr = None
-        if arr is None or arr.dtype == object:
+        if arr is None or arr.dtype == object or (arr.ndim == 1 and any(
+                issubclass(k, (tensor.Tensor, np.ndarray)) for k in set(map(type, index)))):
+            # (a list holding a Tensor or array, x[[t0, t1]] of 0-d ones: torch's x[t0, t1],
+            # NumPy's x[[0, 1]]; a 1-D one's lists go to the nested refusal below)
             raise IndexError(f"{who}: the list {brief_index(index)} is not one index array "
                              "(NumPy's reading of a list); torch 2.13 reads it as a tuple of "
                              "indices: write x[tuple(seq)]")
+        if arr.ndim > 1:  # a nested list: one (k, m) index array (or mask) to NumPy, a tuple
+            # of k indices to torch 2.13 (x[[[0, 1], [1, 2]]]: (2, 2, n) there, (2,) here):
+            # neither reading taken without a word
+            raise IndexError(f"{who}: the nested list {brief_index(index)} is one index array "
+                             f"of shape {arr.shape} to NumPy, a tuple of indices to torch 2.13: "
+                             "write x[tuple(seq)] for torch's reading, x[np.array(seq)] or "
+                             "x[tinygrad_dl.tensor(seq)] for NumPy's")
         return arr
     return index_arg(index)
 

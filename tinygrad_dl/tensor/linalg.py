@@ -33,7 +33,7 @@ from ..ops import (
     Where,
 )
 from ..ops.linalg import dot_subscripts
-from ..ops.linalg_lu import lapack_dtype, lu_det_array
+from ..ops.linalg_lu import lapack_dtype, lu_det_array, rhs_dtype
 from ..ops.shape import axis_of
 from ..ops.spelling import spellings, torch_keywords
 from .conversions import as_data, as_tensor
@@ -258,7 +258,7 @@ class LinalgMethods:
         """torch.cholesky_solve(B, L): X with A X = B, A = L L^T (upper: U^T U) from its
         Cholesky factor; the gradient is torch's (the one of solve(L L^T, B))."""
         fac = _factor("cholesky_solve", as_tensor(input2, self), upper)
-        lapack_dtype("cholesky_solve", self.data.dtype, self.shape, "B")
+        rhs_dtype("cholesky_solve", self.data.dtype, self.shape)
         a = fac.mT @ fac if upper else fac @ fac.mT
         return Solve.apply(a, self)
 

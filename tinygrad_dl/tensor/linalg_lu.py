@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ..ops import LUFactor, SolveTriangular
-from ..ops.linalg_lu import LinAlgError, lu_factor_array, permutation
+from ..ops.linalg_lu import LinAlgError, lu_factor_array, permutation, rhs_dtype
 from .conversions import as_tensor
 
 if TYPE_CHECKING:
@@ -57,6 +57,13 @@ def float_matrices(who: str, x: Any, square: bool = False) -> Tensor:
         raise ValueError(f"{who}: expects {'square ' if square else ''}matrices "
                          f"(*, {'n, n' if square else 'm, n'}), got shape {t.shape}")
     return t
+
+
+def _rhs(who: str, B: Any) -> Tensor:
+    """A solve's B as float matrices, its dtype checked as every solve's (ops' rhs_dtype)."""
+    b = as_tensor(B)
+    rhs_dtype(who, b.data.dtype, b.shape)
+    return float_matrices(who, b)
 
 
 def lu_factor_ex(who: str, A: Any, pivot: bool = True) -> LUInfoResult:
@@ -129,7 +136,7 @@ def lu_solve(who: str, LU: Any, pivots: Any, B: Any, left: bool = True,
              adjoint: bool = False) -> Tensor:
     """X with A X = B (left=False: X A = B; adjoint: A^T in place of A), A = P L U given by
     lu_factor's (LU, pivots): a row gather and two triangular solves reading LU's triangles."""
-    lu, b = float_matrices(who, LU, square=True), float_matrices(who, B)
+    lu, b = float_matrices(who, LU, square=True), _rhs(who, B)
     n = lu.shape[-1]
     if (b.shape[-2] if left else b.shape[-1]) != n:
         raise ValueError(f"{who}: LU of shape {lu.shape} and B of shape {b.shape} do not fit "
@@ -156,7 +163,7 @@ def solve_triangular(who: str, A: Any, B: Any, upper: bool, left: bool = True,
                      unitriangular: bool = False) -> Tensor:
     """X with A X = B (left=False: X A = B), A's upper (lower) triangle read, batch axes
     broadcast; B as matrices (torch's: no vector B)."""
-    a, b = float_matrices(who, A, square=True), float_matrices(who, B)
+    a, b = float_matrices(who, A, square=True), _rhs(who, B)
     dt = np.result_type(a.data.dtype, b.data.dtype)  # (torch promotes the two)
     a, b = (a if a.data.dtype == dt else a.astype(dt)), (b if b.data.dtype == dt else
                                                            b.astype(dt))
