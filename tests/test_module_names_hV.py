@@ -12,9 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "tinygrad_dl"
 GRAB_BAG = re.compile(r"(^|_)(more|extra|misc|names|small)(_|$)")
-# the top-level torch.* name modules not regrouped yet (each its own __all__, exported by
-# tinygrad_dl/__init__.py and the op table): listed so that a NEW grab-bag still fails
-PENDING = {"functional/torch_names3.py", "functional/small_names.py"}
+# modules not regrouped yet (none left): listed here so that a NEW grab-bag still fails
+PENDING: set[str] = set()
 
 
 def bad_name(stem: str) -> bool:

@@ -1,4 +1,4 @@
-"""Review of the more-torch.nn names (functional/pooling_indices.py, functional/embedding_bag.py):
+"""Review of the more-torch.nn names (functional/pooling_indices.py, functional/embedding_bags.py):
 regressions for what a differential probe against torch 2.13 found."""
 
 from __future__ import annotations

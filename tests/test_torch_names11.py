@@ -1,6 +1,7 @@
 """PyTorch's small names that raised AttributeError, each against torch 2.13 (values 1e-12,
-gradients 1e-10, float64): the Tensor methods in tensor/ and functional/small_names.py. The random
-ones by their deterministic properties and statistics, not torch's stream."""
+gradients 1e-10, float64): the Tensor methods in tensor/ and the functions in functional/
+(windows, constructors, sampling, combinations, statistics, ...). The random ones by their
+deterministic properties and statistics, not torch's stream."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""More of PyTorch's names (tensor/: bitwise, counting, inplace_forms, ...;
-functional/torch_names3.py, linalg/torch_norms.py, nn.Buffer), each compared with torch
-2.13: values, gradients, dtypes and refusals. Before, each name was an AttributeError."""
+"""More of PyTorch's names (tensor/: bitwise, counting, inplace_forms, ...; functional/:
+tensor_functions, sampling, recurrent, ...; linalg/torch_norms.py, nn.Buffer), each compared
+with torch 2.13: values, gradients, dtypes and refusals. Before, each name was an AttributeError."""
 
 from __future__ import annotations
 
@@ -436,7 +436,7 @@ def test_range_is_end_inclusive_with_torchs_warning() -> None:
             theirs = torch.range(*args, **({"dtype": torch.int64} if kw else {
                 "dtype": torch.float64}))
         _close(ours, theirs)
-    assert tg.range.__module__.endswith("torch_names3") and "range" not in tg.__all__
+    assert tg.range.__module__.endswith("constructors") and "range" not in tg.__all__
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert tg.range(0, 1).dtype == tg.get_default_dtype()

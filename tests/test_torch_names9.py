@@ -1,4 +1,5 @@
-"""torch.* utilities that are not ops (tinygrad_dl/functional/torch_top.py), against torch."""
+"""torch.* utilities that are not ops (tinygrad_dl/functional/dtypes.py, settings.py), against
+torch."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_dl as tg
+from tinygrad_dl.functional import dtypes, joins, settings
 
 torch = pytest.importorskip("torch")
 
@@ -235,11 +237,11 @@ def test_rng_state_round_trips() -> None:
 
 
 def test_names_exported() -> None:
-    from tinygrad_dl.functional import torch_top
-
-    for n in torch_top.__all__:
-        assert n in tg.__all__ and getattr(tg, n) is getattr(torch_top, n)
-        assert hasattr(torch, n), n
+    for module in (dtypes, settings):  # (once functional/torch_top.py: split by what it holds)
+        for n in module.__all__:
+            assert n in tg.__all__ and getattr(tg, n) is getattr(module, n)
+            assert hasattr(torch, n), n
+    assert tg.broadcast_shapes is joins.broadcast_shapes and "broadcast_shapes" in tg.__all__
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""A skeptic's review of the torch.* utilities (functional/torch_top.py) and top-level spellings
-(functional/torch_spellings.py): each test failed before its fix."""
+"""A skeptic's review of the torch.* utilities (functional/dtypes.py, settings.py) and
+top-level spellings (functional/torch_spellings.py): each test failed before its fix."""
 
 from __future__ import annotations
 

@@ -52,10 +52,15 @@ from .engine import (
     no_grad,
     unbroadcast,
 )
-from .functional import small_names as _small_names  # (torch.typename, is_nonzero, ...)
-from .functional import torch_names3 as _torch_names3  # (torch.fill, poisson, t_copy, ...)
+from .functional import dtypes as _dtypes  # (torch.get_default_dtype, finfo, typename, ...)
+from .functional import recurrent as _recurrent  # (torch.lstm_cell, gru_cell, ...)
+from .functional import sampling as _sampling  # (torch.poisson, binomial)
+from .functional import settings as _settings  # (torch.set_printoptions, set_num_threads, ...)
+from .functional import tensor_functions as _tensor_functions  # (torch.fill, t_copy, ...)
 from .functional import torch_spellings as _torch_spellings  # (torch.conv1d, torch.sin_, ...)
-from .functional import torch_top as _torch_top  # (torch.get_default_dtype, finfo, ...)
+from .functional.constructors import range as range  # noqa: A004 (torch.range: not in __all__)
+from .functional.counting import histogramdd
+from .functional.joins import broadcast_shapes, constant_pad_nd
 from .grad_mode import set_grad_enabled
 from .optable import namespace, numpy_calls
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
@@ -63,11 +68,10 @@ from .tensor import Size, Tensor, ValuesIndices
 
 _OPS = namespace()  # every op under each of its NumPy and PyTorch names, and the dtype names
 globals().update(_OPS)
-globals().update({n: getattr(_torch_top, n) for n in _torch_top.__all__})
-globals().update({n: getattr(_torch_spellings, n) for n in _torch_spellings.__all__})
-globals().update({n: getattr(_small_names, n) for n in _small_names.__all__})
-globals().update({n: getattr(_torch_names3, n) for n in _torch_names3.__all__})
-range = _torch_names3.range  # (torch.range; not in __all__: a star import keeps Python's)
+_TORCH_FUNCTIONS = (_dtypes, _settings, _torch_spellings, _tensor_functions, _sampling,
+                    _recurrent)  # (their __all__: tinygrad_dl.<name>, after the op table's)
+for _module in _TORCH_FUNCTIONS:
+    globals().update({n: getattr(_module, n) for n in _module.__all__})
 # NumPy's functions on a tensor (np.concatenate([a, b]), np.where(m, x, 0)): the op of that
 # name, on the graph, or NumPy's own code where its result carries no gradient (see there)
 Tensor.__array_function__ = numpy_calls.array_function
@@ -169,10 +173,9 @@ __all__ = [
     "nn", "optim", "save", "seed", "set_default_device", "set_grad_enabled", "utils",
     "AnomalyError", "Function", "Tensor", "ValuesIndices", "detect_anomaly", "enable_grad",
     "functional", "is_grad_enabled", "name_scope", "no_grad", "unbroadcast",
-    *_torch_top.__all__,
-    *_torch_spellings.__all__,
-    *_small_names.__all__,
-    *_torch_names3.__all__,
+    *(n for m in _TORCH_FUNCTIONS for n in m.__all__),
+    "broadcast_shapes", "constant_pad_nd", "histogramdd",  # (`range` is left out: the
+    # star import keeps Python's range)
     *_torch_norms.__all__,
     *sorted(n for n in _OPS if not hasattr(builtins, n)),
 ]

@@ -108,7 +108,7 @@ from .dropouts import (
     dropout3d,
     feature_alpha_dropout,
 )
-from .embedding_bag import embedding_bag
+from .embedding_bags import embedding_bag
 from .fractional_pool import (
     fractional_max_pool2d,
     fractional_max_pool2d_with_indices,

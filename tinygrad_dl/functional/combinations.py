@@ -1,8 +1,9 @@
 """PyTorch's functions that combine or index tensors: dstack, block_diag, cartesian_prod, isin,
-tril_indices / triu_indices."""
+tril_indices / triu_indices, vander and combinations."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -85,3 +86,43 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None) -> T
     """The (2, N) coordinates of the upper triangle (diagonal `offset` and above); dtype as
     tril_indices'."""
     return _triangle("triu_indices", row, col, offset, True, dtype)
+
+
+def vander(x: Any, N: int | None = None, increasing: bool = False) -> Tensor:
+    """torch.vander: the columns x^(N-1), ..., x, 1 (increasing=True: 1, x, ..., x^(N-1)) of
+    a 1-D x, N = len(x) by default; built by running products (torch's), integers as int64."""
+    x = as_tensor_of(x)
+    if x.ndim != 1:
+        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape {x.shape}")
+    n = x.shape[0] if N is None else N
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"vander: N must be an int, got {N!r}")
+    if n < 0:
+        raise RuntimeError(f"vander: N must be non-negative, got {n}")
+    if x.data.dtype.kind in "biu":
+        x = x.to(np.int64)
+    ones = Tensor(np.ones((x.shape[0], min(n, 1)), x.data.dtype))
+    if n <= 1:
+        out = ones
+    else:
+        powers = x.reshape(-1, 1).expand(x.shape[0], n - 1).cumprod(1)
+        out = concatenate([ones, powers], 1)
+    return out if increasing else out.flip(1)
+
+
+def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """torch.combinations: the r-element combinations of a 1-D tensor's entries, as rows, in
+    itertools' order (r = 0: an empty tensor)."""
+    x = as_tensor_of(input)
+    if x.ndim != 1:
+        raise RuntimeError(f"combinations: Expect a 1D vector, but got shape {list(x.shape)}")
+    if isinstance(r, bool) or not isinstance(r, (int, np.integer)):
+        raise TypeError(f"combinations: r must be an int, got {r!r}")
+    if r < 0:
+        raise RuntimeError(f"combinations: Expect a non-negative number, but got {r}")
+    if r == 0:
+        return x[:0]
+    make = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    idx = np.array(list(make(range(x.shape[0]), int(r))), dtype=np.int64).reshape(-1, int(r))
+    return x[idx]

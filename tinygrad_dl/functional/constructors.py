@@ -1,8 +1,12 @@
-"""The constructors, NumPy's and PyTorch's (dtype=, requires_grad=, device= the CPU).
+"""The constructors, NumPy's and PyTorch's (dtype=, requires_grad=, device= the CPU): tensor,
+as_tensor, from_numpy, empty/full/eye/arange/linspace, the random draws (rand, randint,
+randperm, normal, bernoulli, multinomial), the *_like forms, and torch.range, logspace and
+scalar_tensor (leaves in the default dtype, float64 here, torch's float32).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +21,7 @@ from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, below, exact_range, float_dtype, integers, multinomial_draws
 from ..tensor import Tensor, data_of, filled, np_dtype
 from ..tensor.conversions import is_literal
+from .dtypes import get_default_dtype
 
 
 # ---- constructors: NumPy's and PyTorch's (dtype=, requires_grad=, device= the CPU) -----------
@@ -369,3 +374,71 @@ def randn_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool =
     shape, dt = _random_like("randn_like", x, dtype)
     data = rng_of(rng, generator, "randn_like").standard_normal(shape).astype(dt)
     return _made("randn_like", data, requires_grad, device)
+
+
+# ---- PyTorch's torch.range, logspace and scalar_tensor -----------------------------------------
+def length_arg(who: str, n: Any, what: str = "window_length") -> int:
+    """A count argument (window_length, steps): an int >= 0, in one line."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{who}: {what} must be an int, got {n!r}")
+    if n < 0:
+        raise RuntimeError(f"{who} requires non-negative {what}, got {what}={n}")
+    return int(n)
+
+
+def leaf_tensor(data: np.ndarray, requires_grad: bool) -> Tensor:
+    """A new leaf holding data (requires_grad as a bool)."""
+    return Tensor(data, requires_grad=bool(requires_grad))
+
+
+def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,  # noqa: A001
+          requires_grad: bool = False, device: Any = None) -> Tensor:
+    """torch.range (deprecated, with torch's warning): start, start + step, ... up to end
+    INCLUDED; the default float dtype unless dtype= is given."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    if end is None:
+        raise TypeError("range: expects range(start, end, step=1)")
+    dt = np.dtype(get_default_dtype() if dtype is None else dtype)
+    if dt.kind in "iu":  # torch's: start, end and step in the integer type first (truncated)
+        start, end, step = int(start), int(end), int(step)
+    if step == 0:
+        raise ValueError("range: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"range: upper bound and larger bound inconsistent with step sign "
+                         f"(start={start}, end={end}, step={step})")
+    check_device(device, "range")
+    if dt.kind in "iu":
+        out = Tensor((start + np.arange((end - start) // step + 1) * step).astype(dt))
+    else:
+        n = int(np.floor((end - start) / step)) + 1
+        out = Tensor((start + np.arange(n, dtype=np.float64) * step).astype(dt))
+    return out.requires_grad_(requires_grad) if requires_grad else out
+
+
+def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """torch.logspace: base ** linspace(start, end, steps); an integer dtype truncates, as
+    torch's."""
+    del device
+    steps = length_arg("logspace", steps, "steps")
+    ends = [float(v.item() if isinstance(v, Tensor) else v) for v in (start, end)]
+    dt = np.dtype(np.float64 if dtype is None else np_dtype(dtype, "logspace"))
+    with np.errstate(all="ignore"):  # (torch's inf and NaN for base 0 or below, quietly)
+        values = np.power(float(base), np.linspace(ends[0], ends[1], steps))
+    return leaf_tensor(values.astype(dt), requires_grad)
+
+
+def scalar_tensor(s: Any, *, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Tensor:
+    """torch.scalar_tensor(s): a 0-d tensor holding the number s, float64 by default (torch's
+    default dtype is float32) whatever the number's type."""
+    del device
+    if isinstance(s, Tensor):
+        s = s.item()
+    if not isinstance(s, (int, float, np.integer, np.floating, np.bool_)):
+        raise TypeError(f"scalar_tensor: s must be a real number, got {type(s).__name__}")
+    dt = np.dtype(np.float64 if dtype is None else np_dtype(dtype, "scalar_tensor"))
+    return leaf_tensor(np.asarray(s).astype(dt), requires_grad)

@@ -1,6 +1,7 @@
 """The value-read functions under NumPy's and PyTorch's names: nonzero/argwhere, count_nonzero,
 unique (NumPy's return_index too), unique_consecutive, bincount, histc, histogram,
-searchsorted and bucketize. Constants: no gradient (tensor/counting.py says why).
+histogramdd, searchsorted, bucketize and unravel_index. Constants: no gradient
+(tensor/counting.py says why).
 
 An argument that is not a Tensor is read as NumPy reads it (`tg.bincount([0, 1, 1])`: integers
 stay integers, where `Tensor([0, 1, 1])` would make float64 of them).
@@ -8,6 +9,8 @@ stay integers, where `Tensor([0, 1, 1])` would make float64 of them).
 
 from __future__ import annotations
 
+import builtins
+import math
 from typing import Any
 
 import numpy as np
@@ -16,7 +19,8 @@ from ..grad_mode import is_grad_enabled
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor
 from ..tensor.conversions import Axis, no_grad_result
-from ..tensor.counting import unique_values
+from ..tensor.counting import torch_linspace, unique_values
+from .methods import tensor_arg
 
 
 def _tensor(x: Any) -> Tensor:
@@ -154,3 +158,97 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: 
     if b.ndim != 1:
         raise ValueError(f"bucketize: boundaries must be 1-D, got shape {b.shape}")
     return searchsorted(b, input, right=right, out_int32=out_int32)
+
+
+def histogramdd(input: Tensor, bins: Any = 10, range: Any = None,  # noqa: A002
+                weight: Any = None, density: bool = False) -> tuple[Tensor, list[Tensor]]:
+    """torch.histogramdd: (hist, bin_edges) of the points input (..., D) (float), bins an int,
+    D ints or D edge tensors, range a flat (min0, max0, min1, max1, ...); the last bin of each
+    dim holds its right edge, points outside are left out. Constants, in input's dtype."""
+    x = tensor_arg("histogramdd", input)
+    a = x.data
+    if a.dtype.kind != "f":
+        raise TypeError(f"histogramdd: expects a float tensor, got dtype {a.dtype}")
+    if a.ndim < 2:  # (a 1-D input read as one point of D dims surprised; torch refuses it)
+        raise ValueError(f"histogramdd: input must have at least 2 dims (..., D), got shape "
+                         f"{a.shape}; for N values in one dim, pass input.reshape(-1, 1)")
+    d = a.shape[-1]
+    pts = a.reshape(-1, d)
+    if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
+        bins = [int(bins)] * d
+    if len(bins) != d:
+        raise ValueError(f"histogramdd: expected {d} bins (one per dim), got {len(bins)}")
+    if range is not None and len(range) != 2 * d:
+        raise ValueError(f"histogramdd: range must hold {2 * d} numbers, got {len(range)}")
+    edges = []
+    for k, b in enumerate(bins):
+        if isinstance(b, (Tensor, np.ndarray, list, tuple)):
+            e = np.asarray(b.data if isinstance(b, Tensor) else b, a.dtype)
+            if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) < 0):  # (1 edge: 0 bins)
+                raise ValueError(f"histogramdd: the edges of dim {k} must be 1-D, increasing, at "
+                                 "least 2 (one bin)")
+        else:
+            col = pts[:, k]
+            lo, hi = ((float(range[2 * k]), float(range[2 * k + 1])) if range is not None
+                      else (float(col.min()), float(col.max())) if col.size else (0.0, 1.0))
+            if lo > hi:
+                raise ValueError(f"histogramdd: min should not exceed max, but got min {lo:g} "
+                                 f"max {hi:g} for dimension {k}")
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                raise ValueError(f"histogramdd: dimension {k}'s range [{lo:g}, {hi:g}] is not "
+                                 "finite")
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+            if isinstance(b, bool) or int(b) < 1:
+                raise ValueError(f"histogramdd: bins must be positive, got {b!r}")
+            e = torch_linspace(lo, hi, int(b) + 1, a.dtype)
+        edges.append(e)
+    w = None
+    if weight is not None:
+        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+        if w.shape != a.shape[:-1]:
+            raise ValueError(f"histogramdd: weight must have shape {a.shape[:-1]}, got {w.shape}")
+        w = w.reshape(-1)
+    hist, _ = np.histogramdd(pts.astype(np.float64), [e.astype(np.float64) for e in edges],
+                             weights=w)
+    hist = hist.astype(a.dtype)
+    if density:
+        widths = np.ix_(*[np.diff(e) for e in edges])
+        vol = np.ones(hist.shape, a.dtype)
+        for wd in widths:
+            vol = vol * wd
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = (hist / (hist.sum() * vol)).astype(a.dtype)
+    return Tensor(hist), [Tensor(e) for e in edges]
+
+
+def unravel_index(indices: Tensor, shape: Any) -> tuple[Tensor, ...]:
+    """torch.unravel_index: the coordinates in `shape` of flat indices into it, one int64
+    tensor per dim of shape, each of indices' shape. Indices outside [0, numel) are refused
+    (torch wraps them around)."""
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"unravel_index: indices must be a Tensor, got {type(indices).__name__}")
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"unravel_index: expected 'indices' to be integer dtype, but got "
+                        f"{indices.dtype}")
+    shape = (shape,) if isinstance(shape, (builtins.int, np.integer)) else shape
+    if not isinstance(shape, (tuple, list)) or not all(
+            isinstance(n, (builtins.int, np.integer)) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"unravel_index: shape must be an int or a sequence of ints, got "
+                        f"{shape!r}")
+    shape = tuple(builtins.int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"unravel_index: 'shape' cannot have negative values, but got {shape}")
+    n = math.prod(shape)  # (Python ints: np.prod in int64 wrapped past 2**63, so valid
+    # indices were refused against a 0 or negative entry count)
+    if n > np.iinfo(np.int64).max:
+        raise ValueError(f"unravel_index: shape {shape} has {n} entries, more than int64 "
+                         f"holds (NumPy's unravel_index cannot take it)")
+    idx = indices.data.astype(np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = builtins.int(idx.min() if idx.min() < 0 else idx.max())
+        raise IndexError(f"unravel_index: index {bad} is out of bounds for shape {shape} "
+                         f"({n} entries)")
+    if not shape:
+        return ()
+    return tuple(Tensor(c.astype(np.int64)) for c in np.unravel_index(idx, shape))

@@ -1,5 +1,6 @@
 """Joining, splitting and reshaping NumPy's way (concatenate, stack, where, pad, split, the
-*stack family, atleast_*d, rollaxis, sort): the Tensor methods and ops do the work.
+*stack family and row_stack, atleast_*d, rollaxis, sort, broadcast_tensors and
+broadcast_shapes, meshgrid) and torch.constant_pad_nd: the Tensor methods and ops do the work.
 """
 
 from __future__ import annotations
@@ -370,3 +371,45 @@ def meshgrid(*xs: Any, indexing: str | None = None, sparse: bool = False,
         out.append(t.reshape(*at).broadcast_to(tuple(shape)))
     return out
 
+
+_pad = pad  # (constant_pad_nd's parameter `pad` is torch's name: it hides this function)
+
+
+def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
+    """torch.constant_pad_nd: F.pad's constant mode (pairs from the last dim backwards;
+    negative widths crop)."""
+    widths = tuple(int(p) for p in pad)
+    if len(widths) % 2 or len(widths) > 2 * input.ndim:
+        raise ValueError(f"constant_pad_nd: the padding length {len(widths)} must be even and "
+                         f"at most twice the input's {input.ndim} dims")
+    if len(widths) == 2 and input.ndim >= 2:  # (a flat pair is ambiguous to pad: spell it out)
+        widths = widths + (0, 0)
+    if not widths:
+        return input.clone()
+    return _pad(input, widths, value=value)
+
+
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+    """torch.broadcast_shapes: the shape tensors of these shapes broadcast to (an int is a
+    1-d shape, as torch's)."""
+    shs = []
+    for s in shapes:
+        s = (s,) if isinstance(s, (int, np.integer)) and not isinstance(s, bool) else s
+        if not isinstance(s, (tuple, list)) or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in s):
+            raise TypeError(f"broadcast_shapes: each shape must be an int or a tuple of ints, "
+                            f"got {s!r}")
+        if any(n < 0 for n in s):
+            raise RuntimeError(f"broadcast_shapes: trying to create a tensor with negative "
+                               f"dimension in shape {tuple(int(n) for n in s)}")
+        shs.append(tuple(int(n) for n in s))
+    try:
+        return tuple(np.broadcast_shapes(*shs))  # (a tensor's .shape is a tuple here too)
+    except ValueError:
+        raise RuntimeError(f"broadcast_shapes: shapes {', '.join(map(str, shs))} cannot be "
+                           f"broadcast to a single shape") from None
+
+
+def row_stack(tensors: Any) -> Tensor:
+    """torch.row_stack: vstack's other name (1-D tensors become rows)."""
+    return vstack(tensors)

@@ -1,5 +1,6 @@
 """Linear algebra: einsum and its relatives (inner, outer, tensordot, diag, kron, cross),
-compositions of the Einsum op (ops/linalg.py).
+compositions of the Einsum op (ops/linalg.py); the distances (cdist, dist, pdist), bilinear,
+and chain_matmul (a product of matrices, left to right).
 """
 
 from __future__ import annotations
@@ -207,3 +208,15 @@ def matrix_chain(who: str, ts: list[Tensor], shown: list[Any], error: type[Excep
             raise error(f"{who}: shapes {out.shape} and {t.shape} cannot be multiplied")
         out = out @ t
     return out
+
+
+def chain_matmul(*matrices: Any) -> Tensor:
+    """torch.chain_matmul (deprecated for linalg.multi_dot): the product of 2-D tensors, left
+    to right; one matrix is itself."""
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    ts = [as_tensor_of(m) for m in matrices]
+    out = matrix_chain("chain_matmul", ts, ts, RuntimeError)
+    return out if len(ts) > 1 else out * 1

@@ -1,7 +1,7 @@
 """Tensor methods as functions: `method_function` (tinygrad_dl.exp(x) from Tensor.exp), `out=`
-(`write_out`), PyTorch's in-place forms (`write_inplace`: F.relu_; `inplace_flag`: the
-inplace=True of F's activations, dropouts and their modules), and torch.nn.functional's
-activations that are Tensor methods.
+(`write_out`), the argument helpers (`tensor_arg`, `dim_arg`, ...), PyTorch's in-place forms
+(`write_inplace`: F.relu_; `inplace_flag`: the inplace=True of F's activations, dropouts and
+their modules), and torch.nn.functional's activations that are Tensor methods.
 """
 
 from __future__ import annotations
@@ -29,6 +29,14 @@ def as_tensors(xs: Sequence[Any]) -> list[Tensor]:
 def as_tensor_of(x: Any) -> Tensor:
     """`x` itself if a Tensor, else a constant Tensor of it."""
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def tensor_arg(name: str, input: Any) -> Tensor:
+    """input itself, or one line refusing what is not a Tensor (torch's words)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be a Tensor, got "
+                        f"{type(input).__name__}")
+    return input
 
 
 def dim_arg(who: str, dim: Any, ndim: int) -> int:

@@ -1,13 +1,17 @@
 """PyTorch's torch.var_mean and torch.std_mean ((var, mean) and (std, mean) in one call, with
-torch's correction rules: Tensor.var's and Tensor.std's), cov, corrcoef and trapezoid."""
+torch's correction rules: Tensor.var's and Tensor.std's), cov, corrcoef, trapezoid,
+cumulative_trapezoid and gradient (torch.gradient: finite differences along each dim)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..ops.shape import axis_of
 from ..ops.spelling import NOT_GIVEN
 from ..tensor import Tensor
+from .joins import concatenate
 from .methods import as_tensor_of
 
 
@@ -82,3 +86,126 @@ def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor
     if xs.ndim == 1:  # along y's axis: one trailing 1 for each axis after it
         spacing = spacing.reshape((-1,) + (1,) * (y.ndim - axis - 1))
     return ((lo + hi) * spacing).sum(axis=dim) * 0.5
+
+
+def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """torch.cumulative_trapezoid: the running trapezoid rule along dim (one value fewer than
+    y), at sample points x or spacing dx (default 1)."""
+    y = as_tensor_of(y)
+    if x is not None and dx is not None:
+        raise TypeError("cumulative_trapezoid: give x or dx, not both")
+    if y.ndim == 0:
+        raise IndexError("cumulative_trapezoid: expects at least 1 dim, got a 0-d tensor")
+    if y.data.dtype.kind in "biu":
+        y = y.to(np.float64)
+    axis = axis_of("cumulative_trapezoid", dim, y.ndim)
+    n = y.shape[axis]
+    if n <= 1:
+        return y.narrow(axis, 0, 0) * 1.0
+    pair = y.narrow(axis, 0, n - 1) + y.narrow(axis, 1, n - 1)
+    if x is None:
+        return (pair * (1.0 if dx is None else float(dx))).cumsum(axis) * 0.5
+    xs = as_tensor_of(x)
+    if xs.ndim == 1:
+        if xs.shape[0] != n:
+            raise RuntimeError(f"cumulative_trapezoid: There must be one `x` value for each "
+                               f"sample point (x has {xs.shape[0]}, y {n} along dim {dim})")
+        xs = xs.reshape((-1,) + (1,) * (y.ndim - axis - 1))
+        step = xs[1:] - xs[:-1]
+    else:
+        xa = axis_of("cumulative_trapezoid", dim, xs.ndim)
+        if xs.shape[xa] != n:
+            raise RuntimeError(f"cumulative_trapezoid: There must be one `x` value for each "
+                               f"sample point (x of shape {xs.shape}, y of shape {y.shape})")
+        step = xs.narrow(xa, 1, n - 1) - xs.narrow(xa, 0, n - 1)
+    return (pair * step).cumsum(axis) * 0.5
+
+
+def _spacings(y: Tensor, spacing: Any, dims: list[int], given: bool) -> list[Any]:
+    """One spacing per dim: a number, or a 1-D tensor of coordinates (torch's rules)."""
+    if isinstance(spacing, (list, tuple)):
+        items = list(spacing)
+        if len(items) != len(dims):
+            where = "len(dim)" if given else f"'self.dim() = {y.ndim}'"
+            raise RuntimeError(f"gradient: expected spacing to be unspecified, a scalar, or a "
+                               f"list of length equal to {where}, but got a list of length "
+                               f"{len(items)}")
+    else:
+        items = [spacing] * len(dims)
+    out = []
+    for s, d in zip(items, dims):
+        if isinstance(s, Tensor) and (s.ndim or isinstance(spacing, (list, tuple))):
+            if s.ndim != 1:
+                raise RuntimeError(f"gradient: expected each element of spacing to have one "
+                                   f"dimension, but got an element with {s.ndim} dimensions")
+            if s.shape[0] != y.shape[d]:  # (torch reads past or short of them silently)
+                raise RuntimeError(f"gradient: spacing coordinates for dim {d} hold "
+                                   f"{s.shape[0]} values, the input {y.shape[d]} there")
+            out.append(s if s.data.dtype.kind == "f" else s.to(np.float64))
+            continue
+        v = s.item() if isinstance(s, Tensor) else s
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
+                                                                  np.floating)):
+            raise TypeError(f"gradient: spacing must be numbers or 1-D tensors, got {s!r}")
+        out.append(float(v))
+    return out
+
+
+def gradient(input: Any, *, spacing: Any = 1, dim: Any = None,
+             edge_order: int = 1) -> tuple[Tensor, ...]:
+    """torch.gradient: estimates of the derivative along each dim (one tensor per dim), by
+    central differences inside and one-sided ones of edge_order (1 or 2) at the ends, for a
+    spacing that is a number or a tensor of coordinates per dim (torch's formulas;
+    differentiable as the differences they are)."""
+    y = as_tensor_of(input)
+    if edge_order not in (1, 2) or isinstance(edge_order, bool):
+        raise RuntimeError(f"gradient: only supports edge_order=1 and edge_order=2, got "
+                           f"{edge_order!r}")
+    if y.data.dtype.kind in "biu":
+        y = y.to(np.float64)
+    given = dim is not None
+    dims = list(range(y.ndim)) if dim is None else [dim] if isinstance(
+        dim, (int, np.integer)) and not isinstance(dim, bool) else list(dim)
+    dims = [axis_of("gradient", d, y.ndim) for d in dims]
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"gradient: dim {dims} names a dim twice")
+    for d in dims:
+        if y.shape[d] < edge_order + 1:
+            raise RuntimeError(f"gradient: expected each dimension size to be at least "
+                               f"edge_order+1 (dim {d} of shape {y.shape})")
+    return tuple(_derivative(y, d, h, edge_order)
+                 for d, h in zip(dims, _spacings(y, spacing, dims, given)))
+
+
+def _derivative(y: Tensor, d: int, h: Any, edge_order: int) -> Tensor:
+    def part(start: int, stop: int | None = None) -> Tensor:
+        n = y.shape[d]
+        lo = start % n if start < 0 else start
+        hi = n if stop is None else stop % n if stop < 0 else stop
+        return y.narrow(d, lo, hi - lo)
+
+    if not isinstance(h, Tensor):  # a uniform spacing
+        center = (part(2) - part(0, -2)) / h / 2
+        if edge_order == 1:
+            first, last = (part(1, 2) - part(0, 1)) / h, (part(-1) - part(-2, -1)) / h
+        else:
+            first = (-1.5 * part(0, 1) + 2 * part(1, 2) - 0.5 * part(2, 3)) / h
+            last = (0.5 * part(-3, -2) - 2 * part(-2, -1) + 1.5 * part(-1)) / h
+        return concatenate([first, center, last], d)
+    shape = [1] * y.ndim
+    shape[d] = -1
+    dx = h[1:] - h[:-1]
+    dx1, dx2 = dx[:-1], dx[1:]
+    a = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+    b = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+    c = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+    center = a * part(0, -2) + b * part(1, -1) + c * part(2)
+    if edge_order == 1:
+        first, last = (part(1, 2) - part(0, 1)) / dx[0], (part(-1) - part(-2, -1)) / dx[-1]
+    else:
+        d0, d1, e1, e2 = dx[0], dx[1], dx[-1], dx[-2]
+        first = (-(2.0 * d0 + d1) / (d0 * (d0 + d1)) * part(0, 1)
+                 + (d0 + d1) / (d0 * d1) * part(1, 2) + (-d0) / (d1 * (d0 + d1)) * part(2, 3))
+        last = (e1 / (e2 * (e1 + e2)) * part(-3, -2) - (e1 + e2) / (e1 * e2) * part(-2, -1)
+                + (2 * e1 + e2) / (e1 * (e1 + e2)) * part(-1))
+    return concatenate([first, center, last], d)

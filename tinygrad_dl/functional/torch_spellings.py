@@ -1,6 +1,7 @@
 """PyTorch's top-level spellings of torch.nn.functional's ops (torch.conv1d, torch.layer_norm,
-torch.kl_div, ...: `OPS_ALL`) and the in-place torch.<name>_(t) functions, exported as
-tinygrad_dl.<name>; the torch.* utilities are in torch_top.py."""
+torch.kl_div, ...: `OPS_ALL`), torch.batch_norm (its positional signature, the running statistics
+moved in place) and the in-place torch.<name>_(t) functions, exported as tinygrad_dl.<name>; the
+torch.* utilities are in dtypes.py and settings.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from .. import write_guard
+from ..ops import Tap
+from ..tensor import Tensor, as_tensor
 from . import activations as _activations
 from . import dropouts as _dropouts
 from . import layers as _layers
@@ -31,6 +34,7 @@ from .conv import pixel_unshuffle as pixel_unshuffle
 from .conv1d import conv1d as conv1d
 from .linalg import bilinear as bilinear
 from .linalg import pdist as pdist
+from .methods import tensor_arg
 from .normalization import rms_norm as rms_norm
 from .pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
 from .pooling import avg_pool1d as avg_pool1d
@@ -191,6 +195,87 @@ INPLACE_FUNCTIONS = (
 )
 
 
+# ---- batch norm with torch's positional signature -------------------------------------------
+class _BatchStats:
+    """A `Tap` that moves torch.batch_norm's running_mean and running_var (Tensors, either
+    may be None) by momentum toward the batch's mean and unbiased variance over `axes`, in
+    place. Equal when it moves the same tensors alike, so the two recordings of a jitted step
+    agree and each replay moves them."""
+
+    def __init__(self, mean: Any, var: Any, momentum: float, axes: tuple[int, ...]) -> None:
+        self.mean, self.var, self.momentum, self.axes = mean, var, momentum, axes
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, _BatchStats) and self.mean is other.mean
+                and self.var is other.var and self.momentum == other.momentum
+                and self.axes == other.axes)
+
+    def __hash__(self) -> int:
+        return hash((id(self.mean), id(self.var), self.momentum, self.axes))
+
+    def __call__(self, x: np.ndarray) -> None:
+        m = self.momentum
+        for run, new in ((self.mean, lambda: x.mean(axis=self.axes)),
+                         (self.var, lambda: x.var(axis=self.axes, ddof=1))):
+            if run is not None:  # (write_guard: a graph that saved the array keeps its values)
+                a = write_guard.writable(run, "batch_norm's running statistics")
+                np.copyto(a, (1 - m) * a + m * new(), casting="same_kind")
+
+
+def batch_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any, running_var: Any,
+               training: bool, momentum: float, eps: float, cudnn_enabled: bool) -> Tensor:
+    """torch.batch_norm: over every dim but the second (channels) of (N, C, ...): the batch's
+    statistics in training (the running ones, when given, updated in place: (1 - momentum) *
+    old + momentum * new, the variance unbiased), the running ones otherwise."""
+    x = tensor_arg("batch_norm", input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of 2 or more dims (N, C, ...), got "
+                         f"shape {x.shape}")
+    c = x.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and tuple(np.shape(t.data if isinstance(t, Tensor) else t)) != (c,):
+            raise ValueError(f"batch_norm: {name} must have shape ({c},), got "
+                             f"{np.shape(t.data if isinstance(t, Tensor) else t)}")
+    axes = (0, *builtins.range(2, x.ndim))
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if training:
+        n = x.data.size // c if c else 0
+        if n <= 1 and x.data.size:  # (no values, torch's too: an empty output, the running
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input size {x.shape}")
+        runs = [r for r in (running_mean, running_var) if r is not None]
+        if any(not isinstance(r, Tensor) for r in runs):
+            bad = next(r for r in runs if not isinstance(r, Tensor))
+            raise TypeError(f"batch_norm: the running statistics must be Tensors (updated in "
+                            f"place in training), got {type(bad).__name__}")
+        if runs:
+            if isinstance(momentum, bool) or not isinstance(
+                    momentum, (int, float, np.integer, np.floating)):
+                raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
+            # an op, not a copy_ here: a jitted step (which runs no Python of the step on
+            # replay) moves the running statistics on every call too
+            if x.data.size:
+                x = Tap.apply(x, fn=_BatchStats(running_mean, running_var, float(momentum),
+                                                axes))
+        if not x.data.size:  # statistics unchanged, the weight's and bias's gradients 0)
+            mean, var = Tensor.zeros(c, dtype=x.dtype), Tensor.ones(c, dtype=x.dtype)
+        else:
+            mean = x.mean(axis=axes)
+            var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var must be defined in "
+                             "evaluation mode")
+        mean, var = as_tensor(running_mean, x), as_tensor(running_var, x)
+    out = (x - mean.reshape(shape)) / (var.reshape(shape) + eps).sqrt()
+    if weight is not None:
+        out = out * as_tensor(weight, x).reshape(shape)
+    if bias is not None:
+        out = out + as_tensor(bias, x).reshape(shape)
+    return out
+
+
 def _inplace_function(name: str) -> Any:
     def fn(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         if not isinstance(input, Tensor):
@@ -206,7 +291,7 @@ def _inplace_function(name: str) -> Any:
 globals().update({n: _inplace_function(n) for n in INPLACE_FUNCTIONS})
 
 __all__ = OPS_ALL = [
-    *INPLACE_FUNCTIONS, "trapz",
+    *INPLACE_FUNCTIONS, "trapz", "batch_norm",
     "adaptive_avg_pool1d", "alpha_dropout", "avg_pool1d", "bilinear",
     "binary_cross_entropy_with_logits", "celu_", "channel_shuffle", "conv1d", "conv2d",
     "conv_transpose1d", "conv_transpose2d", "cosine_embedding_loss", "dropout", "embedding",

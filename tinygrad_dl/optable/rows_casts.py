@@ -1,10 +1,10 @@
 """Op-table rows of copies and casts (tinygrad_dl/tensor/casts.py, complex_numbers.py,
-functional/small_names.py): x.byte() (and char, short), conj and real."""
+functional/tensor_functions.py): x.byte() (and char, short), conj and real."""
 
 from __future__ import annotations
 
 from .. import ops
-from ..functional.small_names import real
+from ..functional.tensor_functions import real
 from .spec import OpInfo
 
 ROWS: tuple[OpInfo, ...] = (

@@ -1,5 +1,6 @@
-"""Op-table rows of constant makers (functional/small_names.py): logspace, the windows
-(hann, hamming, blackman, bartlett, kaiser), scalar_tensor and randint_like. `constructors`
+"""Op-table rows of constant makers (functional/constructors.py, windows.py, sampling.py):
+logspace, the windows (hann, hamming, blackman, bartlett, kaiser), scalar_tensor and
+randint_like. `constructors`
 gives the constructor rows bernoulli and multinomial their Tensor methods."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..functional import small_names as S
+from ..functional import constructors, sampling, windows
 from .spec import OpInfo
 
 NEW = "Constructors"
@@ -21,14 +22,14 @@ def _made(name: str, doc: str, function: Any) -> OpInfo:
 
 ROWS: tuple[OpInfo, ...] = (
     _made("logspace", "torch.logspace(start, end, steps, base=10): base ** linspace",
-          S.logspace),
+          constructors.logspace),
     *(_made(f"{w}_window", f"torch.{w}_window(n, periodic=True, ...): the {w} window "
-            "(periodic by default, as torch's)", getattr(S, f"{w}_window"))
+            "(periodic by default, as torch's)", getattr(windows, f"{w}_window"))
       for w in ("hann", "hamming", "blackman", "bartlett", "kaiser")),
     _made("scalar_tensor", "torch.scalar_tensor(s): a 0-d tensor, float64 by default",
-          S.scalar_tensor),
+          constructors.scalar_tensor),
     _made("randint_like", "torch.randint_like(x, low=0, high): integers on [low, high) in x's "
-          "shape and dtype", S.randint_like),
+          "shape and dtype", sampling.randint_like),
 )
 
 _METHODS = {"bernoulli": ("bernoulli",), "multinomial": ("multinomial",)}

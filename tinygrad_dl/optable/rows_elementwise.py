@@ -1,5 +1,5 @@
 """Op-table rows of elementwise ops (tinygrad_dl/tensor/elementwise.py, comparisons.py,
-complex_numbers.py, functional/torch_top.py): the predicates isposinf, isneginf, isreal, the
+complex_numbers.py, functional/tensor_functions.py): the predicates isposinf, isneginf, isreal, the
 comparison aliases (greater, less_equal, ...), ldexp, nextafter, frexp, gcd, lcm, sgn,
 positive, rsub, angle, igamma and igammac."""
 
@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..functional.torch_top import rsub
+from ..functional.tensor_functions import rsub
 from ..tensor import Tensor
 from .refs import case
 from .spec import KINK0, POSITIVE, REAL, Cases, Domain, Elementwise, OpInfo

@@ -1,5 +1,5 @@
 """Op-table rows of gathering and writing by index (tinygrad_dl/tensor/writes.py,
-gathering.py, functional/torch_top.py): the out-of-place writes (index_fill, index_copy,
+gathering.py, functional/counting.py): the out-of-place writes (index_fill, index_copy,
 select_scatter, slice_scatter, diagonal_scatter, masked_scatter, index_put, put,
 scatter_reduce, index_reduce), msort and unravel_index."""
 
@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..functional.torch_top import unravel_index
+from ..functional.counting import unravel_index
 from .refs import case
 from .spec import DISTINCT, Cases, OpInfo
 

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from .. import linalg, ops
-from ..functional import small_names as S
+from ..functional import combinations
+from ..functional.linalg import chain_matmul
 from ..linalg.lu import lu_unpack
 from ..tensor import Tensor
 from .refs import case
@@ -298,19 +299,20 @@ ROWS: tuple[OpInfo, ...] = (
            grad="torch's: gB = A^-T g, gA = -gB X^T on A's triangle; the copy's gradient "
            "goes to A"),
 )
-# torch.* names of linear algebra (Tensor.vdot, functional/small_names.py)
+# torch.* names of linear algebra (Tensor.vdot, functional/linalg.py, combinations.py)
 ROWS += (
     OpInfo("vdot", "mul, sum", "torch.vdot: the dot product of two 1-D tensors", "Linear algebra",
            methods=("vdot",), torch=("vdot",), tensors=2, ref=np.vdot,
            sample=Cases((case((3,), (3,)), case((1,), (1,))))),
     OpInfo("vander", "cumprod, cat and flip", "torch.vander(x, N=None, increasing=False): "
            "the powers x^(N-1) ... 1 as columns (NumPy's order)", LINALG, torch=("vander",),
-           function=S.vander, ref=lambda a, N=None, increasing=False: np.vander(a, N, increasing),
+           function=combinations.vander,
+           ref=lambda a, N=None, increasing=False: np.vander(a, N, increasing),
            sample=Cases((case((3,)), case((4,), N=2), case((2,), N=4, increasing=True),
                          case((3,), N=3)))),
     OpInfo("chain_matmul", "matmul", "torch.chain_matmul(*matrices): the product of 2-D "
            "tensors, left to right (deprecated for linalg.multi_dot)", LINALG,
-           torch=("chain_matmul",), function=S.chain_matmul, tensors=3,
+           torch=("chain_matmul",), function=chain_matmul, tensors=3,
            ref=lambda a, b, c: a @ b @ c,
            sample=Cases((case((2, 3), (3, 4), (4, 2)), case((1, 1), (1, 3), (3, 1))))),
 )

@@ -1,5 +1,5 @@
 """Op-table rows of reductions (tinygrad_dl/tensor/reductions.py, statistics.py,
-functional/small_names.py): aminmax, nanmedian, Tensor.cov, Tensor.corrcoef, renorm,
+functional/statistics.py): aminmax, nanmedian, Tensor.cov, Tensor.corrcoef, renorm,
 sum_to_size, mode, nanquantile, gradient and cumulative_trapezoid."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..functional import small_names as S
+from ..functional import statistics
 from .refs import case, joined, ref_joined
 from .spec import DISTINCT, KINK0, SPREAD, Cases, OpInfo
 
@@ -114,14 +114,14 @@ ROWS: tuple[OpInfo, ...] = (
            grad="1 - w and w to the two sorted values interpolated"),
     OpInfo("gradient", "narrow, sub, div and cat", "torch.gradient(y, spacing=1, dim=None, "
            "edge_order=1): a tuple of derivative estimates, one per dim (central differences, "
-           "one-sided at the ends)", RED, torch=("gradient",), function=S.gradient,
-           call=joined(S.gradient), ref=ref_joined(_gradient_ref),
+           "one-sided at the ends)", RED, torch=("gradient",), function=statistics.gradient,
+           call=joined(statistics.gradient), ref=ref_joined(_gradient_ref),
            sample=Cases((case((5,)), case((3, 4)), case((4, 3), spacing=2.0, dim=0),
                          case((3, 4), spacing=(0.5, 2.0), edge_order=2),
                          case((2, 3), dim=-1, edge_order=2)))),
     OpInfo("cumulative_trapezoid", "narrow, add, mul and cumsum", "torch.cumulative_trapezoid("
            "y, x=None, dx=None, dim=-1): the running trapezoid rule", RED,
-           torch=("cumulative_trapezoid",), function=S.cumulative_trapezoid,
+           torch=("cumulative_trapezoid",), function=statistics.cumulative_trapezoid,
            ref=_cumulative_trapezoid_ref,
            sample=Cases((case((5,)), case((3, 4), dx=0.5), case((4, 3), dim=0)))),
 )

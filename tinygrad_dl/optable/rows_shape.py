@@ -1,5 +1,5 @@
 """Op-table rows of shape ops (tinygrad_dl/tensor/shape.py, layout.py,
-functional/small_names.py): unflatten, Tensor.unfold (sliding windows), adjoint, mH, H,
+functional/combinations.py): unflatten, Tensor.unfold (sliding windows), adjoint, mH, H,
 narrow_copy and combinations."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 
 from .. import ops
-from ..functional import small_names as S
+from ..functional import combinations
 from .refs import case, narrow_ref
 from .spec import Cases, OpInfo
 
@@ -50,7 +50,7 @@ ROWS: tuple[OpInfo, ...] = (
       for name, call in (("adjoint", lambda t: t.adjoint()), ("mH", lambda t: t.mH))),
     OpInfo("combinations", "getitem", "torch.combinations(x, r=2, with_replacement=False): "
            "the r-element combinations of a 1-D x as rows", SHAPE, torch=("combinations",),
-           function=S.combinations, ref=_combinations_ref,
+           function=combinations.combinations, ref=_combinations_ref,
            sample=Cases((case((4,)), case((3,), r=3, with_replacement=True), case((3,), r=1)))),
     OpInfo("H", ops.Transpose, "torch's x.H: a matrix's conjugate transpose (x.T: real); "
            "other ndims refused (a 0-d x is itself, with torch's warning)", SHAPE,

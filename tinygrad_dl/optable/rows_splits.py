@@ -1,5 +1,5 @@
 """Op-table rows of splitting and joining (tinygrad_dl/tensor/splits.py,
-functional/torch_top.py): tensor_split, hsplit, vsplit, dsplit, split_with_sizes, row_stack and
+functional/joins.py): tensor_split, hsplit, vsplit, dsplit, split_with_sizes, row_stack and
 the unsafe_ splits (unsafe_chunk, unsafe_split, unsafe_split_with_sizes). Each piece is a
 getitem view: its gradient flows back."""
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..functional.torch_top import row_stack
+from ..functional.joins import row_stack
 from .refs import case, joined, ref_joined
 from .spec import Cases, OpInfo
 

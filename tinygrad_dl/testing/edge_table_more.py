@@ -413,7 +413,7 @@ rows("log_normal_", _inplace("log_normal_", 0.0, 0.0), {"std 0": (np.zeros(2),)}
 rows("cauchy_", _inplace("cauchy_", 0.0, -1.0), {"negative sigma": (np.zeros(2),)},
      raises="Tensor.cauchy_: sigma must be > 0")
 
-# ---- torch.* small ops (tinygrad_dl/functional/torch_top.py, tensor/printing.py) ----------------
+# ---- torch.* small ops (functional/dtypes.py, settings.py, tensor/printing.py) ------------
 rows("rsub", lambda x, y: tg.rsub(x, y, alpha=2.0), {
     "inf and nan": (_a(1.0, INF, NAN), _a(2.0, 3.0, 1.0)), "empty": (E, E),
     "0-d with 1-d!": (np.float64(1.5), _a(1.0, -2.0)), "broadcast!": (X23, _a(1.0, 2.0, 3.0))},

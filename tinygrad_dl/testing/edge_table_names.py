@@ -1,4 +1,4 @@
-"""Edge rows of PyTorch's small names (tensor/, functional/small_names.py;
+"""Edge rows of PyTorch's small names (tensor/, functional/;
 tests/test_torch_names11.py): empty, 0-d, NaN and inf, integer dtypes, negative dims and bad
 arguments. `T` in a `torch=` lambda is the torch module; where a row has no `numpy=`,
 PyTorch's value is the reference (float64 asked of torch's constructors: its default is

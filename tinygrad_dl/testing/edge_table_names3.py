@@ -1,4 +1,4 @@
-"""Edge rows of more of PyTorch's names (tensor/, functional/torch_names3.py,
+"""Edge rows of more of PyTorch's names (tensor/, functional/tensor_functions.py,
 linalg/torch_norms.py; tests/test_torch_names3.py): empty, 0-d, NaN and inf, integer dtypes,
 negative dims and bad arguments. `T` in a `torch=` lambda is the torch module; where a row has
 no `numpy=`, PyTorch's value is the reference. Integer results (no gradient) carry the values

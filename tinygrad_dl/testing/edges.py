@@ -140,12 +140,14 @@ NOT_OPS = {
     "is_tensor": "a type test",
     "is_floating_point": "a dtype test",
     **dict.fromkeys(["is_inference_mode_enabled", "typename"], "a torch.* question: a bool, "
-                    "a name (functional/small_names.py)"),
+                    "a name (functional/settings.py, dtypes.py)"),
     **dict.fromkeys(optable.DTYPES, "a dtype name"),
     **dict.fromkeys([n for op in optable.CONSTRUCTORS for n in (op.name, *op.names)],
                     "a constructor"),
     **dict.fromkeys(optable.NOT_OPS, "not an op (tinygrad_dl.optable.NOT_OPS)"),
-    **dict.fromkeys(functional.torch_top.__all__,
+    **dict.fromkeys([n for n in (*functional.dtypes.__all__, *functional.settings.__all__,
+                                 "broadcast_shapes")
+                     if n not in ("typename", "is_inference_mode_enabled")],
                     "a torch.* utility: dtypes, promotion, threads, switches, the rng state"),
 }
 
