@@ -1,4 +1,4 @@
-"""PyTorch's 3-D layers (functional/conv3d.py, functional/pooling3d.py, F.dropout3d,
+"""PyTorch's 3-D layers (functional/volumetric_conv.py, functional/pooling3d.py, F.dropout3d,
 nn/volumetric.py) against torch over random geometries: values rtol 1e-12 and input / weight /
 bias gradients 1e-10 in float64, float32 sanity, torch's state_dicts and reprs, and the one-line
 refusals. (The op-table rows, optable/rows_3d.py, give each function its finite-difference

@@ -85,8 +85,6 @@ from .conv import (
     pixel_unshuffle,
     unfold,
 )
-from .conv1d import conv1d
-from .conv3d import conv3d, conv_transpose3d
 from .counting import (
     argwhere,
     bincount,
@@ -115,7 +113,6 @@ from .fractional_pool import (
     fractional_max_pool3d,
     fractional_max_pool3d_with_indices,
 )
-from .grid_sample import affine_grid, grid_sample
 from .joins import (
     append,
     array_split,
@@ -228,8 +225,11 @@ from .pooling_indices import (  # (torch's full max_pool1d/2d: return_indices, d
     max_unpool1d,
     max_unpool2d,
 )
+from .sampling_grids import affine_grid, grid_sample
+from .sequence_conv import conv1d
 from .statistics import corrcoef, cov, std_mean, trapezoid, var_mean
 from .upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest
+from .volumetric_conv import conv3d, conv_transpose3d
 
 __all__ = [
     "ctc_loss", "affine_grid", "grid_sample",

@@ -20,7 +20,6 @@ import numpy as np
 from ..ops import MaxPool2d
 from ..tensor import Tensor
 from .avg_pool_modes import divisor_override_arg, window_mean
-from .conv3d import triple
 from .joins import pad
 from .methods import as_tensor_of
 from .pooling import adaptive_avg, adaptive_pool, adaptive_sizes
@@ -31,6 +30,7 @@ from .pooling_indices import (
     pool_with_indices,
     unpool,
 )
+from .volumetric_conv import triple
 
 _EXPECTS = "(N, C, D, H, W) or (C, D, H, W)"
 

@@ -22,8 +22,8 @@ from ..tensor import Tensor
 from . import conv, pooling
 from .avg_pool_modes import pool_out_size
 from .conv import avg_pool2d, pair_of_ints
-from .conv3d import triple
 from .methods import as_tensor_of
+from .volumetric_conv import triple
 
 _AXES = {1: "L", 2: "H, W", 3: "D, H, W"}
 

@@ -31,7 +31,6 @@ from .conv import conv_transpose1d as conv_transpose1d
 from .conv import conv_transpose2d as conv_transpose2d
 from .conv import pixel_shuffle as pixel_shuffle
 from .conv import pixel_unshuffle as pixel_unshuffle
-from .conv1d import conv1d as conv1d
 from .linalg import bilinear as bilinear
 from .linalg import pdist as pdist
 from .methods import tensor_arg
@@ -41,6 +40,7 @@ from .pooling import avg_pool1d as avg_pool1d
 from .pooling_indices import max_pool1d as max_pool1d
 from .pooling_indices import max_pool1d_with_indices as max_pool1d_with_indices
 from .pooling_indices import max_pool2d as max_pool2d
+from .sequence_conv import conv1d as conv1d
 from .statistics import trapezoid
 
 # ---- torch.<name> spellings of torch.nn.functional's ops ----------------------------------------

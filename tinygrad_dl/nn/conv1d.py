@@ -9,9 +9,9 @@ import numpy as np
 
 from ..device import check_device
 from ..functional import pad
-from ..functional.conv1d import conv1d_of
 from ..functional.methods import as_tensor_of
 from ..functional.pooling import one_int
+from ..functional.sequence_conv import conv1d_of
 from ..tensor import Tensor, np_dtype
 from .arg_checks import channel_groups
 from .layers import INITS, Redraw, WeightBias, init_weights, padding_mode_arg, remember_init

@@ -1,7 +1,7 @@
 """PyTorch's 3-D (volumetric) layers over (N, C, D, H, W) or (C, D, H, W): Conv3d,
 ConvTranspose3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d, LPPool3d,
 MaxUnpool3d, BatchNorm3d, InstanceNorm3d, Dropout3d and the 3-D padding layers, each the module
-of a function of functional/conv3d.py, functional/pooling3d.py or F.pad (or of its 2-D
+of a function of functional/volumetric_conv.py, functional/pooling3d.py or F.pad (or of its 2-D
 sibling's machinery), with torch's arguments, reprs and state_dict keys."""
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from ..functional import (
     max_unpool3d,
     pad,
 )
-from ..functional.conv3d import conv3d_of, conv3d_padding, triple
 from ..functional.methods import as_tensor_of
 from ..functional.pooling import adaptive_sizes
 from ..functional.pooling_indices import pool_args
+from ..functional.volumetric_conv import conv3d_of, conv3d_padding, triple
 from ..tensor import Tensor, np_dtype
 from .arg_checks import channel_groups
 from .batchnorm import BatchNorm1d

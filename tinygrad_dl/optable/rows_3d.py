@@ -1,7 +1,7 @@
-"""Op-table rows of PyTorch's 3-D (volumetric) functions (functional/conv3d.py, pooling3d.py,
-F.dropout3d): compositions of ops that have rows (conv2d, conv_transpose2d, pad, slicing,
-take_along_dim, scatter), with NumPy references written from the definitions, window by
-window (so they check the compositions' bookkeeping, not re-run it)."""
+"""Op-table rows of PyTorch's 3-D (volumetric) functions (functional/volumetric_conv.py,
+pooling3d.py, F.dropout3d): compositions of ops that have rows (conv2d, conv_transpose2d,
+pad, slicing, take_along_dim, scatter), with NumPy references written from the definitions,
+window by window (so they check the compositions' bookkeeping, not re-run it)."""
 
 from __future__ import annotations
 

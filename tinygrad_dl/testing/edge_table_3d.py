@@ -1,4 +1,4 @@
-"""Edge rows of PyTorch's 3-D (volumetric) functions (functional/conv3d.py, pooling3d.py,
+"""Edge rows of PyTorch's 3-D (volumetric) functions (functional/volumetric_conv.py, pooling3d.py,
 F.dropout3d; tests/test_volumetric.py): values and gradients compared with torch's (`T` in a
 `torch=` lambda is the torch module), on ties, inf and NaN, unbatched and empty batches, and the
 refusals (wrong rank, a kernel larger than the padded input, bad options)."""
