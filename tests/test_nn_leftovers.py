@@ -4,8 +4,8 @@ nn/loss.py, nn/containers.py and nn/normalization.py, nn.RNNBase / RNNCellBase) 
 2.13: values rtol 1e-12 and gradients 1e-10 in float64, torch's state_dicts loaded, the
 fractional pools equal to torch's exactly given the same _random_samples, a jitted step drawing
 fresh samples, and the one-line refusals. (The op-table rows, optable/rows_pooling.py and
-rows_attention.py, and edge rows, testing/edge_table_nn3.py, cover the functions' finite
-differences and edge cases.)"""
+rows_attention.py, and edge rows, testing/edge_table_pooling.py and edge_table_attention.py,
+cover the functions' finite differences and edge cases.)"""
 
 from __future__ import annotations
 

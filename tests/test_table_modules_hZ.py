@@ -12,10 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "tinygrad_dl"
 GRAB_BAG = re.compile(r"(^|_)(more|extra|misc|names|small)(_|$)")
-# testing/'s edge-table grab-bags not regrouped yet: listed so that a NEW grab-bag still fails
-PENDING = {"testing/edge_table_more.py", "testing/edge_table_names.py",
-           "testing/edge_table_names3.py", "testing/edge_table_nn2.py",
-           "testing/edge_table_nn3.py"}
+# grab-bags not regrouped yet (none left): listed so that a NEW grab-bag still fails
+PENDING: set[str] = set()
 
 
 def bad_name(stem: str) -> bool:

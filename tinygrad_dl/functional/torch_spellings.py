@@ -48,7 +48,7 @@ from .statistics import trapezoid
 # prefix of it), tinygrad_dl.<name> is F's function itself (imported above); where it differs
 # (reduction as an int enum defaulting to none, cudnn flags, required train, embedding's
 # (weight, indices) order), a wrapper below takes torch's top-level signature exactly. Their
-# edge rows are F's, under the same keys, and testing/edge_table_more.py's rows of the wrappers.
+# edge rows are F's, under the same keys, and testing/edge_table_aliases.py's rows of the wrappers.
 trapz = trapezoid  # torch.trapz: trapezoid's other name
 
 _REDUCTIONS = ("none", "mean", "sum")  # torch's at::Reduction enum: 0, 1, 2

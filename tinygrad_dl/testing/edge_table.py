@@ -36,6 +36,25 @@ def rows(op: str, call: Any, cases: dict[str, tuple[Any, ...]], **kw: Any) -> No
         add_edge(Edge(op, case.rstrip("!"), call, tuple(inputs), fd=fd, **kw))
 
 
+# helpers of the topic modules' rows (edge_table_<topic>.py)
+def a64(*v: float) -> np.ndarray:
+    return np.array(v, dtype=np.float64)
+
+
+def joined(pieces: Any) -> Any:
+    """Pieces weighted by their place and joined (tg's or torch's: both have cat)."""
+    mod = tg if isinstance(pieces[0], Tensor) else __import__("torch")
+    return mod.cat([p.reshape(-1) * (i + 1) for i, p in enumerate(pieces)])
+
+
+def inplace_call(method: str, *args: Any, **kwargs: Any) -> Any:
+    """A call that runs x.<method>(*args, **kwargs) (an in-place form) and returns x."""
+    def call(x: Tensor) -> Tensor:
+        getattr(x, method)(*args, **kwargs)
+        return x
+    return call
+
+
 # ---- elementwise functions -------------------------------------------------------------------
 # (name, tinygrad call, NumPy reference, is that NumPy's own function, torch reference, extra
 # cases: out-of-domain values and kinks)

@@ -1,0 +1,44 @@
+"""Edge rows of F.embedding_bag: the sum, mean and max bags, empty bags, offsets and per-sample
+weights. `T` in a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's
+value is the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_dl import functional as F
+
+from .edge_table import INF, NAN, rows
+from .edge_table import a64 as _a
+
+_NOTE = "compared with torch (NumPy has none)"
+_Y = np.array([[3, 0, -1, 1], [0, 1, 2, 3], [1, 1, -1, 0]])
+_S = np.array([[0.5, -1.0, 2.0, 1.5], [1.0, 1.25, -0.5, 3.0], [0.2, 0.2, 1.2, -2.0]])
+
+
+# ---- embedding_bag -------------------------------------------------------------------------------
+_EB = _S.T[:4].copy()  # (4, 3) weight; bags of indices into it
+_IDX, _OFF = np.array([1, 2, 1, 3, 0, 3]), np.array([0, 2, 2, 5])  # one bag empty, a repeat
+for _mode in ("sum", "mean", "max"):
+    rows("embedding_bag", lambda w, m=_mode: F.embedding_bag(_IDX, w, _OFF, mode=m), {
+        f"{_mode}: an empty bag, a repeated index" + ("" if _mode == "max" else "!"): (_EB,),
+        f"{_mode}: inf and nan": (np.where(_EB > 1.4, INF, np.where(_EB < -1.9, NAN, _EB)),)},
+         torch=lambda T, w, m=_mode: T.nn.functional.embedding_bag(
+             T.tensor(_IDX), w, T.tensor(_OFF), mode=m), note=_NOTE)
+    rows("embedding_bag", lambda w, m=_mode: F.embedding_bag(_IDX.reshape(2, 3), w, mode=m,
+                                                             padding_idx=3), {
+        f"{_mode}: 2-D bags, padding_idx left out!": (_EB,)},
+         torch=lambda T, w, m=_mode: T.nn.functional.embedding_bag(
+             T.tensor(_IDX.reshape(2, 3)), w, mode=m, padding_idx=3), note=_NOTE)
+rows("embedding_bag", lambda w, p: F.embedding_bag(_IDX, w, _OFF, mode="sum",
+                                                   per_sample_weights=p), {
+    "per_sample_weights!": (_EB, _a(0.5, -1.0, 2.0, 1.5, 0.25, 3.0))},
+     torch=lambda T, w, p: T.nn.functional.embedding_bag(
+         T.tensor(_IDX), w, T.tensor(_OFF), mode="sum", per_sample_weights=p), note=_NOTE)
+rows("embedding_bag", lambda w: F.embedding_bag(_IDX, w, np.array([1, 3])), {
+    "offsets not starting at 0": (_EB,)}, raises="embedding_bag: offsets must start at 0")
+rows("embedding_bag", lambda w: F.embedding_bag(_IDX + 1, w, _OFF), {
+    "an index past the table": (_EB,)}, raises="embedding_bag")
+rows("embedding_bag", lambda w: F.embedding_bag(_IDX, w, _OFF, mode="max",
+                                                per_sample_weights=np.ones(6)), {
+    "per_sample_weights with max": (_EB,)}, raises="embedding_bag: per_sample_weights is only")

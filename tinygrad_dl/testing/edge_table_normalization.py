@@ -1,0 +1,50 @@
+"""Edge rows of normalization functions: torch.batch_norm, local_response_norm. `T` in a `torch=`
+lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tinygrad_dl as tg
+from tinygrad_dl import Tensor
+from tinygrad_dl import functional as F
+
+from .edge_table import INF, NAN, rows
+from .edge_table import a64 as _a
+
+X34 = np.array([[0.5, -1.2, 3.0, 2.2], [1.0, 0.0, -0.7, 4.1], [2.5, 1.5, -3.0, 0.3]])
+_X3 = np.array([[[0.5, -1.0, 2.0, 1.5, 0.25], [1.0, 1.25, -0.5, 3.0, -2.0]]])  # (1, 2, 5)
+_X4 = np.arange(24.0).reshape(1, 2, 3, 4) / 7 - 1.2
+_NOTE = "compared with torch (NumPy has none)"
+
+
+# ---- torch.batch_norm ---------------------------------------------------------------------------
+_XB = np.arange(24.0).reshape(3, 2, 4) ** 1.5 / 10
+for _train in (True, False):
+    rows("batch_norm", lambda x, w, b, t=_train: tg.batch_norm(
+        x, w, b, Tensor(_a(0.5, -1.0)), Tensor(_a(2.0, 0.5)), t, 0.1, 1e-5, False),
+         {f"training={_train}!": (_XB, _a(1.5, -0.5), _a(0.1, 0.2))},
+         torch=lambda T, x, w, b, t=_train: T.batch_norm(
+             x, w, b, T.tensor(_a(0.5, -1.0)), T.tensor(_a(2.0, 0.5)), t, 0.1, 1e-5, False))
+rows("batch_norm", lambda x: tg.batch_norm(x, None, None, None, None, True, 0.1, 1e-5, False),
+     {"no affine, no running stats, 2-D!": (X34,)},
+     torch=lambda T, x: T.batch_norm(x, None, None, None, None, True, 0.1, 1e-5, False))
+rows("batch_norm", lambda x: tg.batch_norm(x, None, None, None, None, True, 0.1, 1e-5, False),
+     {"one value per channel": (np.ones((1, 3)),)},
+     raises="batch_norm: expected more than 1 value per channel when training")
+rows("batch_norm", lambda x: tg.batch_norm(x, None, None, None, None, False, 0.1, 1e-5, False),
+     {"eval without running stats": (X34,)},
+     raises="batch_norm: running_mean and running_var must be defined in evaluation mode")
+
+# ---- local_response_norm, channel_shuffle, upsample names --------------------------------------
+for _x in (_X3, _X4, _X4.reshape(1, 2, 3, 2, 2)):
+    rows("local_response_norm", lambda x: F.local_response_norm(x, 3, 0.5, 0.7, 1.2), {
+        f"{_x.ndim}-D!": (_x,), f"{_x.ndim}-D, inf and nan": (np.where(_x > 1.2, INF, np.where(
+            _x < -1.1, NAN, _x)),)},
+         torch=lambda T, x: T.nn.functional.local_response_norm(x, 3, 0.5, 0.7, 1.2),
+         note=_NOTE)
+rows("local_response_norm", lambda x: F.local_response_norm(x, 2), {
+    "empty": (np.zeros((0, 2, 3)),)},
+     torch=lambda T, x: T.nn.functional.local_response_norm(x, 2), note=_NOTE)
+rows("local_response_norm", lambda x: F.local_response_norm(x, 2), {"2-D": (_X4[0, 0],)},
+     raises="local_response_norm: expected an input of 3 or more dims")
