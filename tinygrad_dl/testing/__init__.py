@@ -120,6 +120,7 @@ from . import (  # noqa: E402
     edge_table_casts,  # noqa: E402, F401  (the dtype casts')
     edge_table_ce,  # noqa: E402, F401  (cross_entropy's / nll_loss's torch arguments)
     edge_table_constructors,  # noqa: E402, F401  (the constant makers')
+    edge_table_convolution,  # noqa: E402, F401  (conv1d's)
     edge_table_ctc,  # noqa: E402, F401  (ctc_loss', affine_grid's and grid_sample's)
     edge_table_elementwise,  # noqa: E402, F401  (elementwise functions')
     edge_table_embeddings,  # noqa: E402, F401  (embedding_bag's)
@@ -128,7 +129,6 @@ from . import (  # noqa: E402
     edge_table_linalg,  # noqa: E402, F401  (torch.linalg's)
     edge_table_losses,  # noqa: E402, F401  (more losses')
     edge_table_matrices,  # noqa: E402, F401  (matrix products' and norms')
-    edge_table_nn,  # noqa: E402, F401  (torch.nn.functional's further names' rows)
     edge_table_normalization,  # noqa: E402, F401  (the normalizations')
     edge_table_pooling,  # noqa: E402, F401  (pools' and resampling's)
     edge_table_random,  # noqa: E402, F401  (random ops' deterministic parts)
@@ -136,7 +136,6 @@ from . import (  # noqa: E402
     edge_table_reductions,  # noqa: E402, F401  (reductions', scans' and statistics')
     edge_table_shape,  # noqa: E402, F401  (shape and view ops')
     edge_table_special,  # noqa: E402, F401  (torch.special's)
-    edge_table_torch,  # noqa: E402, F401  (more of PyTorch's names' rows)
 )
 
 # the inputs of every op of the op table (tinygrad_dl.optable), drawn from its rows

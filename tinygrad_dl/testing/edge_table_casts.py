@@ -1,6 +1,6 @@
 """Edge rows of dtype casts and the complex-number views: byte / char / short, conj, resolve_conj,
-resolve_neg, real. `T` in a `torch=` lambda is the torch module; where a row has no `numpy=`,
-PyTorch's value is the reference."""
+resolve_neg, real; type_as. `T` in a `torch=` lambda is the torch module; where a row has no
+`numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -20,3 +20,13 @@ for _name, _call in (("conj", lambda x: x.conj()), ("resolve_conj", lambda x: x.
     rows(_name, _call, {"inf and nan": (_a(INF, NAN, -0.0),), "empty": (E2,),
                         "0-d!": (np.float64(0.5),), "ints": (np.array([1, -2]),)},
          torch=lambda T, x, c=_call: c(x))
+
+# ---- type_as ---------------------------------------------------------------------------------
+rows("type_as", lambda x, y: x.type_as(y), {
+    "to float32": (_a(0.5, 1.25), np.zeros(1, np.float32)),
+    "same dtype: x itself!": (_a(0.5, 1.25), _a(0.0))},
+     numpy=lambda x, y: x.astype(y.dtype), wrt=(0,), torch=lambda T, x, y: x.type_as(y))
+rows("type_as", lambda x, y: x.type_as(y), {"to int64": (_a(1.5, -2.5), np.zeros(1, np.int64))},
+     numpy=lambda x, y: x.astype(y.dtype), wrt=(0,), grad=(None, None))
+rows("type_as", lambda x: x.type_as(np.float32), {"a dtype, not a tensor": (_a(1.0),)},
+     raises="type_as: other must be a Tensor")

@@ -14,7 +14,7 @@ from .edge_table import INF, NAN, E, a64, rows
 X23 = np.arange(6.0).reshape(2, 3) / 4 - 0.3
 
 
-# ---- vander, combinations, gradient, cumulative_trapezoid, chain_matmul ------------------------
+# ---- vander, combinations ---------------------------------------------------------------------
 rows("vander", tg.vander, {"3!": (a64(1.5, -2.0, 0.5),), "empty": (E,),
                            "zeros": (a64(0.0, 0.0),)},
      numpy=np.vander, note="torch 2.13's vander backward raises: finite differences")

@@ -1,7 +1,9 @@
 """Edge rows of elementwise functions: ldexp, nextafter, frexp, gcd, lcm, the predicates (isposinf,
 isneginf, isreal), the comparison aliases, sgn, positive, the bitwise ops and shifts, rsub,
-angle, igamma / igammac. `T` in a `torch=` lambda is the torch module; where a row has no
-`numpy=`, PyTorch's value is the reference."""
+angle, igamma / igammac, hardshrink / softshrink, the comparison methods (x.lt(y), ...), the
+logical ops, trunc / frac / fmod, xlogy, logit, copysign, signbit, float_power, floor_divide,
+div's rounding modes, heaviside, isin. `T` in a `torch=` lambda is the torch module; where a row
+has no `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import numpy as np
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
+from tinygrad_dl import functional as F
 
-from .edge_table import INF, NAN, E, rows
+from .edge_table import E2, INF, NAN, E, rows
 from .edge_table import a64 as _a
 
 X23 = np.arange(6.0).reshape(2, 3) / 4 - 0.3
@@ -85,7 +88,7 @@ rows("bitwise_not", Tensor.bitwise_not, {"integers": (_INTS[0],), "bools": (
 rows("bitwise_not", Tensor.bitwise_not, {"floats": (_a(1.0),)},
      raises="bitwise_not: expects integer or bool tensors")
 
-# ---- torch.* small ops (functional/dtypes.py, settings.py, tensor/printing.py) ------------
+# ---- rsub, angle -----------------------------------------------------------------------------
 rows("rsub", lambda x, y: tg.rsub(x, y, alpha=2.0), {
     "inf and nan": (_a(1.0, INF, NAN), _a(2.0, 3.0, 1.0)), "empty": (E, E),
     "0-d with 1-d!": (np.float64(1.5), _a(1.0, -2.0)), "broadcast!": (X23, _a(1.0, 2.0, 3.0))},
@@ -143,3 +146,128 @@ for _name in ("igamma", "igammac"):
     rows(_name, lambda a, x, n=_name: getattr(a, n)(x), {"ints": (np.array([1]),
                                                                    np.array([2]))},
          raises=f"{_name}: expects float tensors")
+
+_NOTE = "compared with torch (NumPy has none)"
+
+# ---- hardshrink, softshrink ---------------------------------------------------------------------
+_SHRINK = {"on the bounds and inside": (_a(-0.5, 0.5, 0.0, -0.2, 0.3),),
+           "outside!": (_a(-2.0, 0.7, 1.5, -0.6),), "inf and nan": (_a(INF, -INF, NAN),),
+           "empty": (E,), "0-d": (np.float64(-0.75),)}
+for _name in ("hardshrink", "softshrink"):
+    rows(_name, getattr(F, _name), _SHRINK,
+         torch=lambda T, x, n=_name: getattr(T.nn.functional, n)(x), note=_NOTE)
+    rows(_name, lambda x, n=_name: getattr(F, n)(x, 1.0), {"lambd 1, on the bounds": (
+        _a(1.0, -1.0, 1.5, -0.25),)},
+        torch=lambda T, x, n=_name: getattr(T.nn.functional, n)(x, 1.0), note=_NOTE)
+    rows(_name, lambda x, n=_name: getattr(F, n)(x, "a"), {"a string lambd": (_a(1.0),)},
+         raises=f"{_name}: lambd must be a number")
+rows("softshrink", lambda x: F.softshrink(x, -1.0), {"negative lambd": (_a(1.0),)},
+     raises="softshrink: lambd must be >= 0")
+rows("hardshrink", lambda x: F.hardshrink(x, 0.0), {"lambd 0: kink at 0": (_a(0.0, -1.0),)},
+     torch=lambda T, x: T.nn.functional.hardshrink(x, 0.0), note=_NOTE)
+
+# ---- the comparison methods (x.eq(y): the operators' rows cover their values) -------------------
+for _name in ("lt", "le", "gt", "ge", "eq", "ne"):
+    rows(_name, lambda x, y, n=_name: getattr(x, n)(y), {
+        "method: ties and nan": (_a(1.0, NAN, 2.0), _a(1.0, NAN, 3.0)), "method: empty": (E, E)},
+         numpy=lambda x, y, n=_name: getattr(x, f"__{n}__")(y),
+         torch=None, grad=(None, None))
+    rows(_name, lambda x, n=_name: getattr(x, n)(1.0), {"method: a number": (_a(1.0, 2.0),)},
+         numpy=lambda x, n=_name: getattr(x, f"__{n}__")(1.0), grad=(None,))
+
+# ---- logical ops: constant bool tensors -------------------------------------------------------
+for _name in ("logical_and", "logical_or", "logical_xor"):
+    rows(_name, getattr(tg, _name), {
+        "empty": (E, E), "nan is true, -0.0 false": (_a(NAN, -0.0, 1.0, 0.0),
+                                                     _a(1.0, 1.0, INF, 0.0)),
+        "broadcast": (X23, _a(0.0, 1.0, 0.0))},
+         numpy=getattr(np, _name), torch=None, grad=(None, None))
+rows("logical_not", tg.logical_not, {"empty": (E,), "nan is true, -0.0 false":
+                                     (_a(NAN, -0.0, 1.0, 0.0, INF),)},
+     numpy=np.logical_not, grad=(None,))
+
+# ---- trunc, frac, fmod ------------------------------------------------------------------------
+_ROUNDING = {"empty": (E2,), "scalar!": (np.float64(0.3),), "one element!": (_a(0.7),),
+             "+inf": (_a(INF),), "-inf": (_a(-INF),), "nan": (_a(NAN),),
+             "integers": (_a(1.0, -2.0, 0.0),), "toward zero": (_a(-0.5, -1.7, 1.7),)}
+rows("trunc", tg.trunc, _ROUNDING, numpy=np.trunc, torch=lambda T, x: T.trunc(x))
+rows("trunc", lambda x: x.fix(), {"fix": (_a(-1.5, 2.5),)}, numpy=np.fix,
+     torch=lambda T, x: T.fix(x))
+rows("frac", tg.frac, _ROUNDING, numpy=lambda x: x - np.trunc(x),
+     torch=lambda T, x: T.frac(x))
+rows("fmod", tg.fmod, {
+    "empty": (E, E), "one element!": (_a(0.7), _a(1.3)), "broadcast!": (_a(0.3, 1.2, 2.1),
+                                                                         _a(1.7)),
+    "negative dividend: x's sign!": (_a(-5.5, 5.5), _a(2.0, -2.0)),
+    "+inf": (_a(INF), _a(2.0)), "by +inf": (_a(1.5), _a(INF)), "nan": (_a(NAN), _a(2.0)),
+    "by zero": (_a(1.0), _a(0.0))}, numpy=np.fmod, torch=lambda T, x, y: T.fmod(x, y))
+rows("fmod", lambda x: x.fmod(2), {"a number!": (_a(-5.5, 3.25),)},
+     numpy=lambda x: np.fmod(x, 2.0), torch=lambda T, x: T.fmod(x, 2))
+
+# ---- xlogy, logit, copysign, signbit, float_power --------------------------------------------
+rows("xlogy", tg.xlogy, {
+    "x = 0: 0, whatever y": (_a(0.0, 0.0, 0.0, 0.0), _a(0.0, 2.0, INF, -1.0)),
+    "y nan": (_a(0.0, 1.0), _a(NAN, NAN)), "y = 0": (_a(2.0), _a(0.0)),
+    "y < 0": (_a(2.0), _a(-1.0)), "spread!": (_a(0.5, -1.5), _a(0.3, 2.0)), "empty": (E, E)},
+     numpy=lambda x, y: np.where((x == 0) & ~np.isnan(y), 0.0, x * np.log(y)),
+     numpy_warns=False, torch=lambda T, x, y: T.xlogy(x, y))
+rows("xlogy", lambda x: x.xlogy(2.0), {"a number!": (_a(0.0, 1.5),)},
+     numpy=lambda x: x * np.log(2.0), torch=lambda T, x: T.xlogy(x, 2.0))
+rows("logit", tg.logit, {
+    "0 and 1": (_a(0.0, 1.0),), "outside [0, 1]": (_a(-0.5, 1.5),), "nan": (_a(NAN),),
+    "spread!": (_a(0.1, 0.5, 0.8),), "empty": (E,)},
+     numpy=lambda x: np.log(x / (1 - x)), torch=lambda T, x: T.logit(x))
+rows("logit", lambda x: x.logit(eps=0.1), {
+    "eps clamps, the bounds included": (_a(0.0, 0.1, 0.5, 0.9, 1.0, -3.0),)},
+     numpy=lambda x: np.log(np.clip(x, 0.1, 0.9) / (1 - np.clip(x, 0.1, 0.9))),
+     torch=lambda T, x: T.logit(x, eps=0.1))
+rows("copysign", tg.copysign, {
+    "signed zeros": (_a(1.0, -2.0, 0.0, -0.0), _a(-0.0, 0.0, -1.0, 1.0)),
+    "nan and inf": (_a(NAN, INF, 2.0), _a(-1.0, -1.0, -INF)), "spread!": (_a(0.5, -1.5),
+                                                                          _a(-2.0, 3.0)),
+    "empty": (E, E)}, numpy=np.copysign, torch=lambda T, x, y: T.copysign(x, y))
+rows("signbit", tg.signbit, {"signed zeros, nan, inf": (_a(-0.0, 0.0, NAN, -INF, -1.0),),
+                             "empty": (E,)}, numpy=np.signbit, grad=(None,))
+rows("float_power", tg.float_power, {
+    "float32 in, float64 out!": (np.array([1.5, 2.0], np.float32), np.array([2.5], np.float32)),
+    "zero base": (_a(0.0, 0.0), _a(2.0, 0.0)), "out of domain": (_a(-2.0), _a(0.5)),
+    "empty": (E, E)}, numpy=np.float_power, torch=lambda T, x, y: T.float_power(x, y))
+
+# ---- floor_divide, div's rounding modes, heaviside, isin -------------------------------------
+_STEP = "gradient 0, floor's rule (torch's backward of floor_divide and heaviside raises)"
+for _case, _x, _y in (("by zero", _a(5.0, -5.0, 0.0), _a(0.0, 0.0, 0.0)),
+                      ("signs: Python's //", _a(7.5, -7.5, 7.5), _a(2.0, 2.0, -2.0)),
+                      ("1 // 0.1", _a(1.0), _a(0.1)),
+                      ("nan and inf", _a(NAN, INF, 1.0), _a(2.0, 2.0, INF)), ("empty", E, E)):
+    rows("floor_divide", lambda x, y: x // y, {_case: (_x, _y)}, numpy=np.floor_divide,
+         grad=(np.zeros_like(_x), np.zeros_like(_y)), note=_STEP)
+rows("floor_divide", lambda x: 10 // x, {"reflected": (_a(3.0, -4.0),)},
+     numpy=lambda x: 10 // x, grad=(_a(0.0, 0.0),), note=_STEP)
+# div(rounding_mode=): torch's values; a zero gradient, torch's own (not floor_divide's raise)
+for _mode, _ref in (("trunc", lambda x, y: np.trunc(np.true_divide(x, y))),
+                    ("floor", np.floor_divide)):
+    for _case, _x, _y in (("by zero", _a(5.0, -5.0, 0.0), _a(0.0, 0.0, 0.0)),
+                          ("signs", _a(7.5, -7.5, 7.5, -0.0), _a(2.0, 2.0, -2.0, 3.0)),
+                          ("nan and inf", _a(NAN, INF, 1.0, 5.0), _a(2.0, 2.0, INF, -INF)),
+                          ("empty", E, E)):
+        rows("div", lambda x, y, m=_mode: x.div(y, rounding_mode=m),
+             {f"rounding_mode={_mode}: {_case}": (_x, _y)}, numpy=_ref,
+             torch=lambda T, x, y, m=_mode: T.div(x, y, rounding_mode=m))
+    rows("div", lambda x, y, m=_mode: tg.div(x, y, rounding_mode=m),
+         {f"rounding_mode={_mode}: int64 past 2**53": (np.array([2**62 + 1, -(2**53) - 1]),
+                                                       np.array([3, 2]))},
+         numpy=_ref if _mode == "floor" else lambda x, y: np.array([(2**62 + 1) // 3,
+                                                                   -(2**52)]),
+         grad=(None, None))
+    rows("div", lambda x, y, m=_mode: x.div(y, rounding_mode=m),
+         {f"rounding_mode={_mode}: integer by zero": (np.array([7, -7]), np.array([1, 0]))},
+         raises="integer division by zero")
+for _case, _x, _y in (("at 0: values", _a(-1.0, 0.0, -0.0, 2.0), _a(0.5, 0.5, 0.25, 0.5)),
+                      ("nan: 0, torch's", _a(NAN), _a(0.5)), ("empty", E, E)):
+    rows("heaviside", tg.heaviside, {_case: (_x, _y)},
+         numpy=lambda x, v: np.where(x == 0, v, x > 0).astype(float), numpy_warns=False,
+         grad=(np.zeros_like(_x), np.zeros_like(_y)), note=_STEP)
+rows("isin", tg.isin, {"nan is in nothing, -0.0 is 0": (_a(NAN, -0.0, 1.0, 2.0),
+                                                          _a(NAN, 0.0, 2.0)),
+                       "empty": (E, _a(1.0)), "nothing to test": (_a(1.0), E)},
+     numpy=np.isin, grad=(None, None))

@@ -1,7 +1,7 @@
 """Edge rows of indexed reads and writes: index_fill / index_copy / the *_scatter writes /
 masked_scatter, index_put, put, scatter_reduce and their in-place forms, unravel_index,
-index_reduce, fill, constant_pad_nd. `T` in a `torch=` lambda is the torch module; where a row
-has no `numpy=`, PyTorch's value is the reference."""
+index_reduce, fill, constant_pad_nd, take. `T` in a `torch=` lambda is the torch module; where a
+row has no `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -207,3 +207,10 @@ rows("constant_pad_nd", lambda x: tg.constant_pad_nd(x, (2, 1)), {"last dim of 2
      torch=lambda T, x: T.constant_pad_nd(x, (2, 1)))
 rows("constant_pad_nd", lambda x: tg.constant_pad_nd(x, (1,)), {"odd": (X23,)},
      raises="constant_pad_nd: the padding length 1 must be even")
+
+# ---- take ------------------------------------------------------------------------------------
+rows("take", lambda x: x.take(Tensor(np.array([[0, -1], [5, 5]]))), {"repeats add up!": (X34,)},
+     numpy=lambda x: x.ravel()[[[0, -1], [5, 5]]],
+     torch=lambda T, x: T.take(x, T.tensor([[0, -1], [5, 5]])))
+rows("take", lambda x: tg.take(x, np.array([12])), {"out of range": (X34,)},
+     raises="take: an index is out of range")

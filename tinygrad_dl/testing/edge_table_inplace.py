@@ -1,6 +1,7 @@
 """Edge rows of the in-place forms (x.sin_(), x.add_(y), ...; tinygrad_dl/tensor/inplace.py's
-rules): the op's values written into x. `T` in a `torch=` lambda is the torch module; where a
-row has no `numpy=`, PyTorch's value is the reference."""
+rules): the op's values written into x; the in-place shape forms (squeeze_, unsqueeze_,
+transpose_, t_). `T` in a `torch=` lambda is the torch module; where a row has no `numpy=`,
+PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 
 from ..tensor.inplace_forms import INPLACE_FORMS, INPLACE_FORMS3
-from .edge_table import INF, NAN, E, a64, inplace_call, rows
+from .edge_table import E2, INF, NAN, E, a64, inplace_call, rows
 from .edge_table import a64 as _a
 from .edge_table import inplace_call as _inplace
 
 X23 = np.arange(6.0).reshape(2, 3) / 4 - 0.3
+X34 = np.array([[0.5, -1.2, 3.0, 2.2], [1.0, 0.0, -0.7, 4.1], [2.5, 1.5, -3.0, 0.3]])
 
 
 # ---- in-place forms: the op's values written into x (inplace.py's rules) -------------------
@@ -161,3 +163,53 @@ rows("index_reduce_", lambda x: (x.index_reduce_(0, np.array([1, 1]), Tensor(_a(
 rows("index_reduce_", lambda x: x.index_reduce_(0, np.array([0]), Tensor(_a(5.0)), "amax"),
      {"a leaf that requires grad": (_a(1.0),)}, wrt=(0,),
      raises="Tensor.index_reduce_.*a leaf Variable that requires grad")
+
+# ---- in-place forms: the op's values written back (rules: tinygrad_dl/tensor/inplace.py) -----
+
+_IP = {"empty": (E,), "one element": (_a(0.7),), "inf and nan": (_a(INF, -INF, NAN, -0.5),)}
+for _name, _args, _np in (
+        ("relu_", (), lambda x: np.maximum(x, 0)), ("sigmoid_", (), lambda x: 1 / (1 + np.exp(-x))),
+        ("tanh_", (), np.tanh), ("exp_", (), np.exp), ("sqrt_", (), np.sqrt),
+        ("abs_", (), np.abs), ("neg_", (), np.negative), ("sign_", (), np.sign),
+        ("clip_", (-1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0))):
+    rows(_name, _inplace(_name, *_args), _IP, numpy=_np, wrt=(), grad=(None,),
+         numpy_warns=False)
+    rows(_name, _inplace(_name, *_args), {"a leaf that requires grad": (_a(1.0),)},
+         wrt=(0,), raises=f"Tensor.{_name}.*a leaf Variable that requires grad")
+rows("sigmoid_", _inplace("sigmoid_"), {"an integer tensor": (np.array([1, 2]),)},
+     raises="Tensor.sigmoid_.*same_kind")
+rows("relu_", lambda x: (x * 2).relu_(), {"an op's result": (_a(1.0),)}, wrt=(0,),
+     raises="Tensor.relu_: in-place on the result of Mul")
+for _name in ("tril_", "triu_"):
+    rows(_name, _inplace(_name, -1), {"matrix": (X34.copy(),), "empty": (E2,)},
+         numpy=lambda x, n=_name: getattr(np, n[:-1])(x, -1), wrt=(), grad=(None,))
+rows("masked_fill_", _inplace("masked_fill_", np.array([True, False, True]), -INF), {
+    "rows": (X23.copy(),)}, numpy=lambda x: np.where([True, False, True], -INF, x), wrt=(),
+     grad=(None,))
+rows("masked_fill_", lambda x, v: (x.masked_fill_(np.array([True]), v), x)[1],
+     {"a value that requires grad": (_a(1.0), _a(2.0))}, wrt=(1,),
+     raises="Tensor.masked_fill_: the operand requires grad")
+rows("index_add_", _inplace("index_add_", 0, np.array([1, 1]), np.ones((2, 3)), 0.5), {
+    "repeats add up": (X23.copy(),)}, numpy=lambda x: x + np.array([[0.0], [1.0]]), wrt=(),
+     grad=(None,))
+rows("index_add_", _inplace("index_add_", 0, np.array([1]), np.ones((2, 3))), {
+    "source of another shape": (X23.copy(),)}, wrt=(), raises="index_add: source of shape")
+rows("scatter_", _inplace("scatter_", 1, np.array([[2], [0]]), np.array([[9.0], [8.0]])), {
+    "rows": (X23.copy(),)}, numpy=lambda x: np.array([[x[0, 0], x[0, 1], 9.0],
+                                                      [8.0, x[1, 1], x[1, 2]]]), wrt=(),
+     grad=(None,))
+
+# ---- the in-place shape forms (squeeze_, unsqueeze_, transpose_, t_) -------------------------
+for _name, _args, _np in (("squeeze_", (), np.squeeze), ("squeeze_", (0,), np.squeeze),
+                          ("unsqueeze_", (-1,), lambda x: x[..., None]),
+                          ("transpose_", (0, 1), lambda x: np.swapaxes(x, 0, 1)),
+                          ("t_", (), lambda x: x.T)):
+    rows(_name, _inplace(_name, *_args), {f"{_args}": (X23[None] if _name == "squeeze_" else
+                                                        X23,)},
+         numpy=_np, wrt=(), grad=(None,))
+    rows(_name, _inplace(_name, *_args), {"a leaf that requires grad": (X23.copy(),)},
+         wrt=(0,), raises=f"Tensor.{_name}.*a leaf Variable that requires grad")
+rows("unsqueeze_", _inplace("unsqueeze_", 3), {"dim out of range": (X23,)}, wrt=(),
+     raises="Tensor.unsqueeze_: ")
+rows("t_", _inplace("t_"), {"3-d": (np.zeros((2, 2, 2)),)}, wrt=(),
+     raises="Tensor.t_: t\\(\\) expects")

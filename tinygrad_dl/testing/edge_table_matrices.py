@@ -1,12 +1,14 @@
 """Edge rows of matrix products and norms: vdot, chain_matmul, frobenius_norm, nuclear_norm,
-matrix_rank. `T` in a `torch=` lambda is the torch module; where a row has no `numpy=`,
-PyTorch's value is the reference."""
+matrix_rank, bilinear, pdist, the fused products and sums (addmm, mv, baddbmm, addcmul,
+addcdiv), det, inverse. `T` in a `torch=` lambda is the torch module; where a row has no
+`numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
 import numpy as np
 
 import tinygrad_dl as tg
+from tinygrad_dl import functional as F
 
 from .edge_table import E2, INF, NAN, E, a64, rows
 from .edge_table import a64 as _a
@@ -51,3 +53,81 @@ rows("nuclear_norm", tg.nuclear_norm, {"1-D": (_a(1.0),)},
      raises="nuclear_norm: expected a 2-D tensor")
 rows("matrix_rank", tg.matrix_rank, {"removed from torch": (np.eye(2),)},
      raises="matrix_rank: this function was deprecated since version 1.9 and is now removed")
+
+_NOTE = "compared with torch (NumPy has none)"
+
+# ---- bilinear, pdist ----------------------------------------------------------------------------
+_B1, _B2 = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]]), np.array([[1.0, -2.0], [0.25, 0.75]])
+_BW = np.linspace(-1, 1, 24).reshape(4, 3, 2)
+rows("bilinear", F.bilinear, {
+    "with bias!": (_B1, _B2, _BW, _a(0.1, -0.2, 0.3, 0.0)),
+    "inf": (np.where(_B1 > 1.8, INF, _B1), _B2, _BW, _a(0, 0, 0, 0.0)),
+    "empty batch": (np.zeros((0, 3)), np.zeros((0, 2)), _BW, _a(0, 0, 0, 0.0))},
+     torch=lambda T, a, b, w, c: T.nn.functional.bilinear(a, b, w, c), note=_NOTE)
+rows("bilinear", F.bilinear, {"no bias, one sample!": (_B1[0], _B2[0], _BW)},
+     torch=lambda T, a, b, w: T.nn.functional.bilinear(a, b, w), note=_NOTE)
+rows("bilinear", F.bilinear, {"leading shapes differ": (_B1, _B2[:1], _BW),
+                              "in1 differs": (_B1[:, :2], _B2, _BW)},
+     raises="bilinear: expected input1")
+_PD = np.array([[0.5, -1.0, 2.0], [0.5, -1.0, 2.0], [1.5, 0.0, -0.5], [-2.0, 1.0, 0.0]])
+for _p in (2.0, 1.0, 0.5, 3.0):
+    rows("pdist", lambda x, p=_p: F.pdist(x, p), {
+        f"p={_p}, a repeated row (distance 0)": (_PD,), f"p={_p}, one row": (_PD[:1],)},
+        torch=lambda T, x, p=_p: T.nn.functional.pdist(x, p), note=_NOTE)
+rows("pdist", F.pdist, {"empty rows": (np.zeros((3, 0)),), "inf": (
+    np.array([[INF, 1.0], [0.0, 1.0], [1.0, 2.0]]),)},
+     torch=lambda T, x: T.nn.functional.pdist(x), note=_NOTE)
+rows("pdist", lambda x: F.pdist(x, np.inf), {"p=inf, no ties!": (_PD[2:],)},
+     torch=lambda T, x: T.nn.functional.pdist(x, float("inf")), note=_NOTE)
+rows("pdist", F.pdist, {"a 3-D input": (np.ones((2, 2, 2)),)}, raises="pdist: expected input")
+rows("pdist", lambda x: F.pdist(x, -1.0), {"negative p": (_PD,)}, raises="pdist: p must be")
+
+# ---- fused products and sums ---------------------------------------------------------------
+_A, _B = X34[:, :3], X34.T[:3]  # (3, 3) each
+rows("addmm", lambda c, a, b: c.addmm(a, b, beta=0.5, alpha=2.0), {
+    "broadcast x!": (_a(0.5, -1.0, 2.0), _A, _B), "empty inner dim": (np.zeros((3, 2)),
+                                                                     np.zeros((3, 0)),
+                                                                     np.zeros((0, 2)))},
+     numpy=lambda c, a, b: 0.5 * c + 2.0 * a @ b,
+     torch=lambda T, c, a, b: T.addmm(c, a, b, beta=0.5, alpha=2.0))
+rows("addmm", lambda c, a, b: tg.addmm(c, a, b, beta=0), {"beta=0 ignores a nan x":
+                                                         (_a(NAN, 1.0, INF), _A, _B)},
+     numpy=lambda c, a, b: a @ b, torch=lambda T, c, a, b: T.addmm(c, a, b, beta=0))
+rows("addmm", lambda c, a, b: c.addmm(a, b), {"a 1-D mat1": (_a(1.0), _a(1.0, 2.0), _B)},
+     raises="addmm: mat1 must be 2-D")
+rows("mv", tg.mv, {"matrix-vector!": (_A, _a(0.5, -1.0, 2.0)), "empty": (np.zeros((2, 0)), E)},
+     numpy=np.matmul, torch=lambda T, m, v: T.mv(m, v))
+rows("mv", tg.mv, {"lengths differ": (_A, _a(1.0, 2.0))}, raises="mv: a matrix of shape")
+rows("mv", tg.mv, {"a matrix for vec": (_A, _A)}, raises="mv: vec must be 1-D")
+rows("baddbmm", lambda c, a, b: c.baddbmm(a, b, alpha=-1.0), {
+    "batches!": (np.zeros((2, 3, 3)) + 0.5, np.stack([_A, _B]), np.stack([_B, _A]))},
+     numpy=lambda c, a, b: c - a @ b, torch=lambda T, c, a, b: T.baddbmm(c, a, b, alpha=-1.0))
+rows("baddbmm", lambda c, a, b: c.baddbmm(a, b), {"batch sizes differ":
+                                                  (_a(0.0), np.zeros((2, 3, 3)),
+                                                   np.zeros((1, 3, 3)))},
+     raises="baddbmm: batch sizes differ")
+rows("addcmul", lambda c, a, b: tg.addcmul(c, a, b, value=0.5), {
+    "broadcast!": (_a(1.0, 2.0, 3.0), X34[:, :3], _a(2.0)), "inf * 0": (_a(1.0), _a(INF),
+                                                                      _a(0.0))},
+     numpy=lambda c, a, b: c + 0.5 * a * b,
+     torch=lambda T, c, a, b: T.addcmul(c, a, b, value=0.5))
+rows("addcdiv", lambda c, a, b: tg.addcdiv(c, a, b, value=0.5), {
+    "broadcast!": (_a(1.0, 2.0, 3.0), X34[:, :3], _a(2.0)), "by zero": (_a(1.0), _a(1.0),
+                                                                       _a(0.0))},
+     numpy=lambda c, a, b: c + 0.5 * a / b,
+     torch=lambda T, c, a, b: T.addcdiv(c, a, b, value=0.5))
+
+# ---- determinants, inverses ------------------------------------------------------------------
+_SINGULAR = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+rows("det", tg.det, {"spread!": (_A,), "batch!": (np.stack([_A, _B]),), "1 x 1!": (_a(2.5)
+                                                                                 .reshape(1, 1),),
+                     "0 x 0": (np.zeros((0, 0)),)},
+     numpy=np.linalg.det, torch=lambda T, x: T.det(x))
+rows("det", tg.det, {"singular!": (_SINGULAR,)}, numpy=np.linalg.det,
+     grad=(np.array([[4.0, 4.0, -4.0], [-2.0, -2.0, 2.0], [0.0, 0.0, 0.0]]),),
+     note="the cofactor matrix, as finite differences (torch 2.13's CPU gives zeros here)")
+rows("det", tg.det, {"not square": (X23,)}, raises="det: expects square matrices")
+rows("inverse", tg.inverse, {"spread!": (_A,), "batch!": (np.stack([_A, _B]),)},
+     numpy=np.linalg.inv, torch=lambda T, x: T.inverse(x))
+rows("inverse", tg.inverse, {"singular": (_SINGULAR,)}, raises="inverse: a matrix of the input")
+rows("inverse", tg.inverse, {"not square": (X23,)}, raises="inverse: expects square matrices")

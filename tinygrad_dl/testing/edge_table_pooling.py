@@ -1,7 +1,7 @@
-"""Edge rows of pools and resampling: the max pools with indices and max_unpool, lp_pool, the
-fractional max pools (compared with torch given the same _random_samples), the deprecated
-upsample names. `T` in a `torch=` lambda is the torch module; where a row has no `numpy=`,
-PyTorch's value is the reference."""
+"""Edge rows of pools and resampling: the max pools with indices and max_unpool, lp_pool, the 1-D
+and adaptive pools, upsample, the fractional max pools (compared with torch given the same
+_random_samples), the deprecated upsample names. `T` in a `torch=` lambda is the torch module;
+where a row has no `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -99,6 +99,62 @@ rows("upsample_nearest", lambda x: F.upsample_nearest(x, scale_factor=2), {
 rows("upsample_bilinear", lambda x: F.upsample_bilinear(x, size=(4, 7)), {
     "align_corners=True!": (_X4,), "one pixel": (_X4[:, :, :1, :1],)},
      torch=lambda T, x: T.nn.functional.upsample_bilinear(x, size=(4, 7)), note=_NOTE)
+
+_TIES = np.array([[[1.0, 1.0, 0.5, 0.5, 2.0, 2.0]]])  # windows of 2: each a tie
+
+# ---- 1-D and adaptive pools ---------------------------------------------------------------------
+for _name, _k in (("max_pool1d", {}), ("avg_pool1d", {})):
+    _fn = getattr(F, _name)
+    rows(_name, lambda x, f=_fn: f(x, 2), {
+        "ties: the first maximum's gradient": (_TIES,), "one window!": (_X3[:, :, :2],),
+        "unbatched (C, L)!": (_X3[0],), "inf and nan": (np.array([[[INF, 1.0, NAN, 2.0]]]),),
+        "empty batch": (np.zeros((0, 2, 4)),)},
+        torch=lambda T, x, n=_name: getattr(T.nn.functional, n)(x, 2), note=_NOTE)
+    rows(_name, lambda x, f=_fn: f(x, 3, 2, 1), {"stride 2, padding 1!": (_X3,)},
+         torch=lambda T, x, n=_name: getattr(T.nn.functional, n)(x, 3, 2, 1), note=_NOTE)
+    rows(_name, lambda x, f=_fn: f(x, 6), {"kernel longer than the input": (_X3,)},
+         raises=f"{_name}: kernel_size 6 is larger")
+    rows(_name, lambda x, f=_fn: f(x, 2, padding=2), {"padding above kernel // 2": (_X3,)},
+         raises=f"{_name}: padding must be at most")
+    rows(_name, lambda x, f=_fn: f(x, 2), {"a 4-D input": (_X4,)},
+         raises=f"{_name}: expected input")
+rows("max_pool1d", lambda x: F.max_pool1d(x, 2, ceil_mode=True), {"ceil_mode!": (_X3,)},
+     torch=lambda T, x: T.nn.functional.max_pool1d(x, 2, ceil_mode=True), note=_NOTE)
+rows("avg_pool1d", lambda x: F.avg_pool1d(x, 3, 2, 1, True, False), {
+    "ceil_mode, count_include_pad=False!": (_X3,)},
+     torch=lambda T, x: T.nn.functional.avg_pool1d(x, 3, 2, 1, True, False), note=_NOTE)
+for _name, _x, _out in (("adaptive_avg_pool1d", _X3, 3), ("adaptive_max_pool1d", _X3, 3),
+                        ("adaptive_avg_pool2d", _X4, (2, 3)), ("adaptive_max_pool2d", _X4, (2, 3))):
+    _fn = getattr(F, _name)
+    _big = np.where(_x > 1.0, INF, np.where(_x < -1.1, NAN, _x))
+    rows(_name, lambda x, f=_fn, o=_out: f(x, o), {
+        "overlapping bins!": (_x,), "unbatched!": (_x[0],), "inf and nan": (_big,),
+        "ties": (np.round(_x),), "empty batch": (np.zeros((0,) + _x.shape[1:]),)},
+        torch=lambda T, x, n=_name, o=_out: getattr(T.nn.functional, n)(x, o), note=_NOTE)
+    rows(_name, lambda x, f=_fn: f(x, 0), {"output_size 0": (_x,)},
+         raises=f"{_name}: output_size must be")
+    rows(_name, lambda x, f=_fn, o=_out: f(x, o), {"too few dims": (_x[0, 0],)},
+         raises=f"{_name}: expected input")
+for _name, _x, _out in (("adaptive_max_pool1d", _X3, 3), ("adaptive_max_pool2d", _X4, (2, 3))):
+    _big = np.where(_x > 1.0, INF, np.where(_x < -1.1, NAN, _x))
+    for _j in (0, 1):  # (values, indices) with return_indices=True
+        rows(_name, lambda x, n=_name, o=_out, j=_j: getattr(F, n)(x, o, return_indices=True)[j], {
+            "return_indices, overlapping bins" + ("!" if _j == 0 else ""): (_x,),
+            "return_indices, ties": (np.round(_x),), "return_indices, inf and nan": (_big,),
+            "return_indices, unbatched": (_x[0],)},
+             torch=lambda T, x, n=_name, o=_out, j=_j: getattr(T.nn.functional, n)(
+                 x, o, return_indices=True)[j], note=_NOTE)
+
+# ---- upsample --------------------------------------------------------------------------------
+rows("upsample", lambda x: F.upsample(x, scale_factor=2), {
+    "nearest!": (_X4,), "empty batch": (np.zeros((0, 2, 3, 4)),)},
+     torch=lambda T, x: T.nn.functional.interpolate(x, scale_factor=2), note=_NOTE)
+rows("upsample", lambda x: F.upsample(x, size=7, mode="linear", align_corners=True), {
+    "linear, corners!": (_X3,)},
+     torch=lambda T, x: T.nn.functional.interpolate(x, size=7, mode="linear",
+                                                    align_corners=True), note=_NOTE)
+rows("upsample", lambda x: F.upsample(x), {"no size": (_X3,)},
+     raises="interpolate: give exactly one of size and scale_factor")
 
 _NOTE = "compared with torch given the same _random_samples (NumPy has none)"
 _X2 = np.arange(2 * 3 * 7 * 6.0).reshape(2, 3, 7, 6) % 5 / 2 - 0.9  # ties

@@ -1,7 +1,7 @@
 """Edge rows of random ops' deterministic parts and refusals: the random fills' ranges
-(exponential_, ...), poisson, binomial, rrelu, the alpha dropouts, gumbel_softmax. `T` in a
-`torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
-reference."""
+(exponential_, ...), poisson, binomial, rrelu, the alpha dropouts, gumbel_softmax, dropout1d /
+dropout2d, uniform_ / normal_. `T` in a `torch=` lambda is the torch module; where a row has no
+`numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -100,3 +100,30 @@ rows("gumbel_softmax", F.gumbel_softmax, {"integer logits": (np.array([1, 2]),)}
      raises="gumbel_softmax: expected float logits")
 rows("gumbel_softmax", lambda x: F.gumbel_softmax(x, dim=2), {"dim out of range": (_X4[0, 0],)},
      raises="gumbel_softmax: dim 2 is out of range")
+
+_X3 = np.array([[[0.5, -1.0, 2.0, 1.5, 0.25], [1.0, 1.25, -0.5, 3.0, -2.0]]])  # (1, 2, 5)
+
+# ---- dropout1d, dropout2d --------------------------------------------------------------------
+for _name, _x in (("dropout1d", _X3), ("dropout2d", _X4)):
+    _fn = getattr(F, _name)
+    rows(_name, lambda x, f=_fn: f(x, 0.5, training=False), {
+        "evaluation: x itself": (_x,), "empty batch": (np.zeros((0,) + _x.shape[1:]),)},
+        numpy=lambda x: x, numpy_warns=False)
+    rows(_name, lambda x, f=_fn: f(x, 1.0), {"p = 1: zeros": (_x,)},
+         numpy=lambda x: np.zeros_like(x), numpy_warns=False)
+    rows(_name, lambda x, f=_fn: f(x, 1.5), {"p above 1": (_x,)}, raises=f"{_name}: p must be")
+    rows(_name, lambda x, f=_fn: f(x, 0.5, training=False), {"a 1-D input": (_a(1.0, 2.0),)},
+         raises=f"{_name}: expected input")
+rows("dropout2d", F.dropout2d, {"a 3-D input: ambiguous": (_X3,)},
+     raises="dropout2d: expected input .* ambiguous")
+
+# ---- uniform_, normal_ (in place) ------------------------------------------------------------
+rows("uniform_", lambda x: Tensor(((x.uniform_(2.0, 3.0).data >= 2) & (x.data < 3)).astype(float)),
+     {"within [a, b)": (np.zeros(50),), "empty": (E,)}, numpy=np.ones_like, wrt=(),
+     grad=(None,))
+rows("uniform_", _inplace("uniform_"), {"an integer tensor": (np.array([1, 2]),)},
+     raises="Tensor.uniform_: this tensor's dtype int64 cannot hold random floats")
+rows("normal_", lambda x: Tensor(np.asarray(float(x.normal_(5.0, 0.0).data.mean()))),
+     {"std 0: the mean": (np.zeros(4),)}, numpy=lambda x: np.array(5.0), wrt=(), grad=(None,))
+rows("normal_", _inplace("normal_", 0.0, -1.0), {"negative std": (np.zeros(2),)},
+     raises="Tensor.normal_: std must be >= 0")

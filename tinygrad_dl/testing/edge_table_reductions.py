@@ -1,7 +1,8 @@
 """Edge rows of reductions, scans and statistics: aminmax, nanmedian, renorm, cov / corrcoef,
-msort, sum_to_size, mode, nanquantile, gradient, cumulative_trapezoid, histogram, histogramdd.
-`T` in a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is
-the reference."""
+msort, sum_to_size, mode, nanquantile, gradient, cumulative_trapezoid, histogram, histogramdd,
+nansum / nanmean, median, kthvalue, quantile, var_mean / std_mean, cummax / cummin /
+logcumsumexp, trapezoid. `T` in a `torch=` lambda is the torch module; where a row has no
+`numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -184,3 +185,165 @@ rows("histogramdd", lambda x: tg.histogramdd(x, [2])[0], {"wrong bins count": (_
      raises="histogramdd: expected 2 bins")
 rows("histogramdd", lambda x: tg.histogramdd(x, 2)[0], {"ints": (np.array([[1, 2]]),)},
      raises="histogramdd: expects a float tensor")
+
+# ---- nansum, nanmean ------------------------------------------------------------------------
+_NANS = {"empty": (E,), "scalar!": (np.float64(0.4),), "one element!": (_a(0.7),),
+         "nan": (_a(NAN, 1.0, 2.5),), "all nan": (_a(NAN, NAN),), "+inf": (_a(INF, 1.0),),
+         "inf and -inf": (_a(INF, -INF),)}
+_ROWS = np.array([[NAN, 1.0, 2.0], [NAN, NAN, NAN], [0.5, -1.0, NAN]])
+rows("nansum", tg.nansum, _NANS, numpy=np.nansum, torch=lambda T, x: T.nansum(x))
+rows("nansum", lambda x: x.nansum(dim=1, keepdim=True), {"rows with nans": (_ROWS,)},
+     numpy=lambda x: np.nansum(x, axis=1, keepdims=True),
+     torch=lambda T, x: T.nansum(x, dim=1, keepdim=True))
+rows("nansum", tg.nansum, {"integers": (np.array([1, 2, 3]),)}, numpy=np.nansum)
+rows("nanmean", tg.nanmean, {k: v for k, v in _NANS.items() if k != "empty"},
+     numpy=np.nanmean, torch=lambda T, x: T.nanmean(x))
+rows("nanmean", lambda x: x.nanmean(dim=1), {"rows with nans": (_ROWS,)},
+     numpy=lambda x: np.nanmean(x, axis=1), torch=lambda T, x: T.nanmean(x, dim=1))
+rows("nanmean", tg.nanmean, {"integers": (np.array([1, 2, 3]),)},
+     raises="nanmean: expects a floating-point tensor")
+
+# ---- median, kthvalue, quantile ----------------------------------------------------------------
+_MEDIAN = "the lower of the two middle values (torch's; np.median averages them)"
+rows("median", tg.median, {
+    "one element!": (_a(0.7),), "scalar!": (np.float64(0.4),), "even count!": (_a(3.0, 1.0, 2.5,
+                                                                                 -1.0),),
+    "ties share the gradient": (_a(1.0, 2.0, 2.0, 3.0),), "nan": (_a(1.0, NAN, 0.0),),
+    "two nans share it": (_a(NAN, 1.0, NAN),), "+inf": (_a(INF, INF, 1.0),),
+    "matrix!": (X34,)}, numpy=lambda x: np.sort(x, axis=None)[(x.size - 1) // 2]
+     if not np.isnan(x).any() else np.array(NAN), numpy_warns=False,
+     torch=lambda T, x: T.median(x), note=_MEDIAN)
+rows("median", tg.median, {"empty": (E,)}, numpy=lambda x: np.array(NAN), grad=(E,),
+     note="NaN, as torch's median() of no values")
+rows("median", lambda x: x.median(dim=1).values, {
+    "dim: ties": (np.array([[1.0, 2.0, 2.0, 2.0, 3.0], [5.0, 4.0, 4.0, 1.0, 1.0]]),),
+    "dim: nan, the first one's index": (np.array([[1.0, NAN, 0.0, NAN], [1.0, 2.0, 3.0, 4.0]]),),
+    "dim: length 1!": (np.array([[0.5], [1.5]]),)},
+     numpy=lambda x: np.where(np.isnan(x).any(1), NAN, np.sort(x, 1)[:, (x.shape[1] - 1) // 2]),
+     numpy_warns=False, torch=lambda T, x: T.median(x, dim=1).values, note=_MEDIAN)
+rows("median", lambda x: Tensor(x.median(dim=1).indices.data.astype(float)), {
+    "dim: indices, ties and nan": (np.array([[1.0, 2.0, 2.0, 2.0, 3.0],
+                                             [1.0, NAN, 0.0, NAN, 2.0]]),)},
+     numpy=lambda x: np.array([2.0, 1.0]), grad=(None,))
+rows("median", lambda x: x.median(dim=0).values, {"0-d with dim!": (np.float64(0.4),)},
+     numpy=lambda x: x, torch=lambda T, x: T.median(x, dim=0).values)
+rows("median", lambda x: x.median(dim=1), {"dim: empty": (E2,)},
+     raises="median: dim 1 of a tensor of shape \\(2, 0\\) is empty")
+rows("median", lambda x: x.median(keepdim=True), {"keepdim without dim": (_a(1.0),)},
+     raises="median: keepdim needs a dim")
+_TIES = ("the second tied value: a stable sort's place for k = 2 (torch's selection gives "
+         "index 3 here: which tied entry it picks is unspecified, torch's docs say)")
+rows("kthvalue", lambda x: x.kthvalue(2).values, {"ties": (_a(3.0, 1.0, 1.0, 1.0, 2.0),)},
+     numpy=lambda x: np.array(1.0), grad=(_a(0.0, 0.0, 1.0, 0.0, 0.0),), note=_TIES)
+rows("kthvalue", lambda x: x.kthvalue(5).values, {"nan is the largest": (_a(3.0, NAN, 1.0,
+                                                                             1.0, 2.0),)},
+     numpy=lambda x: np.array(NAN), numpy_warns=False, torch=lambda T, x: T.kthvalue(x, 5).values)
+rows("kthvalue", lambda x: x.kthvalue(2, dim=0, keepdim=True).values, {"dim 0, keepdim!": (X34,)},
+     numpy=lambda x: np.sort(x, 0)[1:2], torch=lambda T, x: T.kthvalue(x, 2, 0, True).values)
+rows("kthvalue", lambda x: x.kthvalue(1).values, {"0-d!": (np.float64(0.4),)},
+     numpy=lambda x: x, torch=lambda T, x: T.kthvalue(x, 1).values)
+rows("kthvalue", lambda x: x.kthvalue(4), {"k above the length": (_a(1.0, 2.0, 3.0),)},
+     raises="kthvalue: k must be an int in \\[1, 3\\]")
+rows("kthvalue", lambda x: x.kthvalue(0), {"k = 0": (_a(1.0, 2.0, 3.0),)},
+     raises="kthvalue: k must be an int")
+for _how in ("linear", "lower", "higher", "midpoint", "nearest"):
+    rows("quantile", lambda x, h=_how: x.quantile(0.4, interpolation=h), {
+        f"{_how}!": (_a(0.5, -1.2, 3.0, 2.2),),
+        f"{_how}: ties": (_a(1.0, 2.0, 2.0, 2.0, 3.0, 0.0),),
+        f"{_how}: nan": (_a(1.0, NAN, 3.0),), f"{_how}: +inf": (_a(1.0, INF, 3.0, -INF),)},
+         numpy=lambda x, h=_how: np.array(NAN) if np.isnan(x).any() else
+         np.quantile(x, 0.4, method=h), numpy_warns=False,
+         torch=lambda T, x, h=_how: T.quantile(x, 0.4, interpolation=h))
+rows("quantile", lambda x: x.quantile(0.125, interpolation="nearest"),
+     {"nearest: half to even": (_a(4.0, 1.0, 2.0, 3.0, 0.0),)},
+     numpy=lambda x: np.array(0.0), torch=lambda T, x: T.quantile(x, 0.125,
+                                                                  interpolation="nearest"))
+rows("quantile", lambda x: x.quantile(Tensor(_a(0.0, 0.5, 1.0)), dim=1, keepdim=True),
+     {"q a tensor, dim, keepdim!": (X34,)},
+     numpy=lambda x: np.quantile(x, [0.0, 0.5, 1.0], axis=1, keepdims=True),
+     torch=lambda T, x: T.quantile(x, T.tensor([0.0, 0.5, 1.0], dtype=x.dtype), dim=1,
+                                   keepdim=True))
+rows("quantile", lambda x: x.quantile(0.5, dim=0), {"0-d!": (np.float64(0.4),)},
+     numpy=lambda x: x, torch=lambda T, x: T.quantile(x, 0.5, dim=0))
+rows("quantile", lambda x: x.quantile(1.5), {"q above 1": (_a(1.0, 2.0),)},
+     raises="quantile: q must be")
+rows("quantile", lambda x: x.quantile(0.5), {"empty": (E,)}, raises="quantile: the input")
+rows("quantile", lambda x: x.quantile(0.5), {"integers": (np.array([1, 2]),)},
+     raises="quantile: expects a float tensor")
+rows("quantile", lambda x: x.quantile(0.5, interpolation="cubic"), {"unknown interpolation":
+                                                                    (_a(1.0, 2.0),)},
+     raises="quantile: interpolation must be one of")
+
+# ---- var_mean, std_mean ----------------------------------------------------------------------
+for _name, _np in (("var_mean", np.var), ("std_mean", np.std)):
+    rows(_name, lambda x, n=_name: tg.stack(list(getattr(tg, n)(x, dim=-1))), {
+        "spread!": (_a(0.5, 1.7, -0.4),), "constant": (_a(2.0, 2.0, 2.0),),
+        "rows!": (X34,), "nan": (_a(NAN, 1.0),), "+inf": (_a(INF, 1.0),),
+        "one element": (_a(0.7),)},
+         numpy=lambda x, f=_np: np.stack([f(x, axis=-1, ddof=1), x.mean(-1)]),
+         torch=lambda T, x, n=_name: T.stack(getattr(T, n)(x, dim=-1)))
+    rows(_name, lambda x, n=_name: tg.stack(list(getattr(tg, n)(x, False))), {
+        "unbiased=False positionally!": (_a(0.5, 1.7, -0.4),)},
+         numpy=lambda x, f=_np: np.stack([f(x), x.mean()]),
+         torch=lambda T, x, n=_name: T.stack(getattr(T, n)(x, False)))
+    rows(_name, lambda x, n=_name: tg.stack(list(getattr(tg, n)(x, dim=(0, 1), correction=0,
+                                                                   keepdim=True))), {
+        "correction=0 over two dims, keepdim!": (X34,)},
+         numpy=lambda x, f=_np: np.stack([f(x, axis=(0, 1), keepdims=True),
+                                          x.mean((0, 1), keepdims=True)]),
+         torch=lambda T, x, n=_name: T.stack(getattr(T, n)(x, dim=(0, 1), correction=0,
+                                                           keepdim=True)))
+    rows(_name, lambda x, n=_name: getattr(tg, n)(x, dim=2)[0], {"dim out of range":
+                                                                 (X34,)},
+         raises=f"{_name}: .*axis 2 is out of bounds")
+
+# ---- running reductions ---------------------------------------------------------------------
+_RUN = {"ties: the latest": (np.array([[1.0, 3.0, 3.0, 2.0, 3.0], [2.0, 2.0, 1.0, 1.0, 0.0]]),),
+        "nan sticks": (np.array([[1.0, NAN, 3.0, NAN, 0.0], [-INF, INF, 0.0, 1.0, 2.0]]),),
+        "spread!": (X34,), "empty": (E2,)}
+for _name, _f in (("cummax", np.fmax), ("cummin", np.fmin)):
+    rows(_name, lambda x, n=_name: getattr(x, n)(1).values, _RUN,
+         numpy=lambda x, f=_f: np.where(np.isnan(x).cumsum(1) > 0, NAN, f.accumulate(x, 1))
+         if x.size else x, numpy_warns=False, torch=lambda T, x, n=_name: getattr(T, n)(x, 1)
+         .values)
+    rows(_name, lambda x, n=_name: Tensor(getattr(x, n)(1).indices.data.astype(float)), {
+        "indices": (_RUN["ties: the latest"][0],)}, grad=(None,),
+         numpy=lambda x, n=_name: np.array([[0.0, 1, 2, 2, 4], [0, 1, 1, 1, 1]] if n == "cummax"
+                                           else [[0.0, 0, 0, 0, 0], [0, 1, 2, 3, 4]]))
+    rows(_name, lambda x, n=_name: getattr(x, n)(2), {"dim out of range": (X34,)},
+         raises=f"{_name}: ")
+rows("logcumsumexp", lambda x: x.logcumsumexp(1), {
+    "spread!": (X34,), "-inf first": (np.array([[-INF, -INF, 0.5], [1.0, -INF, 2.0]]),),
+    "large!": (np.array([[1000.0, 1000.5, 999.0]]),), "empty": (E2,)},
+     numpy=lambda x: np.logaddexp.accumulate(x, 1) if x.size else x,
+     torch=lambda T, x: T.logcumsumexp(x, 1))
+rows("logcumsumexp", lambda x: x.logcumsumexp(0), {"0-d!": (np.float64(0.3),)},
+     numpy=lambda x: x, torch=lambda T, x: T.logcumsumexp(x, 0))
+
+# ---- cov, corrcoef, trapezoid ----------------------------------------------------------------
+rows("cov", tg.cov, {"rows!": (X34,), "one variable!": (_a(0.5, 1.5, -1.0),),
+                     "one observation": (np.array([[1.0], [2.0]]),), "nan": (_a(NAN, 1.0, 2.0),)},
+     numpy=lambda x: np.cov(x), numpy_warns=False, torch=lambda T, x: T.cov(x))
+rows("cov", lambda x: tg.cov(x, correction=0), {"correction=0!": (X34,)},
+     numpy=lambda x: np.cov(x, ddof=0), torch=lambda T, x: T.cov(x, correction=0))
+rows("cov", lambda x: tg.cov(x, fweights=np.array([1, 2, 1, 3])), {"fweights": (X34,)},
+     numpy=lambda x: np.cov(x, fweights=np.array([1, 2, 1, 3])),
+     torch=lambda T, x: T.cov(x, fweights=T.tensor([1, 2, 1, 3])))
+rows("cov", lambda x: tg.cov(x, fweights=np.ones(4)), {"float fweights": (X34,)},
+     raises="cov: fweights must be integers")
+rows("corrcoef", tg.corrcoef, {"rows!": (X34,), "a constant row": (np.array([[1.0, 1.0, 1.0],
+                                                                          [1.0, 2.0, 4.0]]),)},
+     numpy=np.corrcoef, numpy_warns=False, torch=lambda T, x: T.corrcoef(x))
+rows("trapezoid", tg.trapezoid, {"rows!": (X34,), "inf": (_a(1.0, INF, 2.0),)},
+     numpy=np.trapezoid, torch=lambda T, y: T.trapezoid(y))
+rows("trapezoid", tg.trapezoid, {"one sample": (_a(2.0),)}, numpy=np.trapezoid,
+     grad=(_a(0.0),))
+rows("trapezoid", tg.trapezoid, {"empty": (E,)}, numpy=np.trapezoid, grad=(E,))
+rows("trapezoid", lambda y, x: tg.trapezoid(y, x), {"at points x!": (X34, _a(0.0, 0.5, 2.0,
+                                                                              2.5))},
+     numpy=lambda y, x: np.trapezoid(y, x), torch=lambda T, y, x: T.trapezoid(y, x))
+rows("trapezoid", lambda y: tg.trapezoid(y, dx=0.25, dim=0), {"dx, dim 0!": (X34,)},
+     numpy=lambda y: np.trapezoid(y, dx=0.25, axis=0),
+     torch=lambda T, y: T.trapezoid(y, dx=0.25, dim=0))
+rows("trapezoid", tg.trapezoid, {"0-d": (np.float64(1.0),)},
+     raises="trapezoid: expects at least 1 dim")

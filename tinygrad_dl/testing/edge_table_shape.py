@@ -1,7 +1,9 @@
 """Edge rows of shape and view ops: the splits (array_split, hsplit, ..., unflatten,
 Tensor.unfold), row_stack, adjoint / mH, H, narrow_copy, the unsafe_ splits and the *_copy
-functions, channel_shuffle. `T` in a `torch=` lambda is the torch module; where a row has no
-`numpy=`, PyTorch's value is the reference."""
+functions, channel_shuffle, pad's reflect / replicate / circular modes, t, ravel, narrow,
+select, fliplr / flipud, diagflat / diag_embed, dstack, block_diag, cartesian_prod. `T` in a
+`torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
+reference."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import numpy as np
 import tinygrad_dl as tg
 from tinygrad_dl import functional as F
 
-from .edge_table import E2, INF, NAN, rows
+from .edge_table import E2, INF, NAN, E, rows
 from .edge_table import a64 as _a
 from .edge_table import joined as _joined
 
@@ -84,7 +86,7 @@ for _name, _call in (("adjoint", lambda x: x.adjoint()), ("mH", lambda x: x.mH))
          raises=re.escape(f"tensor.{'adjoint()' if _name == 'adjoint' else 'mH'} is only "
                           "supported on matrices or batches of matrices. Got 1-D tensor."))
 
-# ---- H, angle --------------------------------------------------------------------------------
+# ---- H ---------------------------------------------------------------------------------------
 rows("H", lambda x: x.H, {"matrix!": (X23,), "empty rows": (E2,)}, torch=lambda T, x: x.H)
 rows("H", lambda x: x.H, {"1-D": (_a(1.0, 2.0),)},
      raises=r"tensor.H is only supported on matrices \(2-D tensors\). Got 1-D tensor")
@@ -139,3 +141,84 @@ rows("channel_shuffle", lambda x: F.channel_shuffle(x, 3), {"channels not divisi
      raises=r"channel_shuffle: the number of channels \(2\)")
 rows("channel_shuffle", lambda x: F.channel_shuffle(x, 2), {"2-D": (_X4[0, 0],)},
      raises="channel_shuffle: expected an input of 3 or more dims")
+
+# ---- pad's reflect, replicate and circular modes ------------------------------------------------
+for _mode in ("reflect", "replicate", "circular"):
+    rows("pad", lambda x, m=_mode: F.pad(x, (2, 1, 1, 0), mode=m), {
+        f"{_mode}: each entry's gradient adds up!": (_X4,),
+        f"{_mode}: inf and nan": (np.where(_X4 > 1.5, INF, np.where(_X4 < -1.0, NAN, _X4)),)},
+        torch=lambda T, x, m=_mode: T.nn.functional.pad(x, (2, 1, 1, 0), mode=m), note=_NOTE)
+    rows("pad", lambda x, m=_mode: F.pad(x, (1, 1, 0, 0), mode=m, value=1.0), {
+        f"{_mode} with a value": (_X4,)}, raises=f"pad: mode '{_mode}' takes no fill value")
+rows("pad", lambda x: F.pad(x, (4, 0, 0, 0), mode="reflect"), {
+    "reflect as wide as the axis": (_X4,)}, raises="pad: mode 'reflect' needs widths")
+rows("pad", lambda x: F.pad(x, (0, 0, 1, 0), mode="replicate"), {
+    "replicate an empty axis": (np.zeros((1, 2, 0, 3)),)}, raises="pad: mode 'replicate' needs")
+rows("pad", lambda x: F.pad(x, (1, 1, 0, 0), mode="symmetric"), {"an unknown mode": (_X4,)},
+     raises="pad: mode must be one of")
+
+# ---- t, ravel, narrow, select ----------------------------------------------------------------
+rows("t", lambda x: x.t(), {
+    "matrix!": (X23,), "vector: itself!": (_a(1.0, 2.0),), "0-d: itself!": (np.float64(2.0),),
+    "empty": (E2,)}, numpy=lambda x: x.T, torch=lambda T, x: T.t(x))
+rows("t", tg.t, {"3-d": (np.zeros((2, 2, 2)),)}, raises="t\\(\\) expects a tensor with at most 2")
+rows("ravel", tg.ravel, {"matrix!": (X23,), "0-d!": (np.float64(2.0),), "empty": (E2,)},
+     numpy=np.ravel, torch=lambda T, x: T.ravel(x))
+rows("narrow", lambda x: x.narrow(1, -2, 2), {"negative start!": (X34,)},
+     numpy=lambda x: x[:, 2:4], torch=lambda T, x: T.narrow(x, 1, -2, 2))
+rows("narrow", lambda x: tg.narrow(x, 0, 3, 0), {"length 0 at the end": (X34,)},
+     numpy=lambda x: x[3:3], torch=lambda T, x: T.narrow(x, 0, 3, 0))
+rows("narrow", lambda x: x.narrow(1, 3, 2), {"past the end": (X34,)},
+     raises="narrow: start \\(3\\) \\+ length \\(2\\) exceeds dim 1 of length 4")
+rows("narrow", lambda x: x.narrow(0, 0, 1), {"0-d": (np.float64(1.0),)},
+     raises="narrow: a 0-d tensor")
+rows("narrow", lambda x: x.narrow(0, -4, 1), {"start below -n": (X34,)},
+     raises="narrow: start -4 is out of range")
+rows("select", lambda x: x.select(1, -1), {"negative index!": (X34,)},
+     numpy=lambda x: x[:, -1], torch=lambda T, x: T.select(x, 1, -1))
+rows("select", lambda x: tg.select(x, 0, 1), {"a row!": (X34,)},
+     numpy=lambda x: x[1], torch=lambda T, x: T.select(x, 0, 1))
+rows("select", lambda x: x.select(0, 3), {"index out of range": (X34,)},
+     raises="select: index 3 is out of range for dim 0 of length 3")
+rows("select", lambda x: x.select(0, 0), {"0-d": (np.float64(1.0),)},
+     raises="select: a 0-d tensor")
+
+# ---- flips, diagonals ------------------------------------------------------------------------
+rows("fliplr", tg.fliplr, {"matrix!": (X34,), "empty": (E2,)}, numpy=np.fliplr,
+     torch=lambda T, x: T.fliplr(x))
+rows("fliplr", tg.fliplr, {"1-D": (_a(1.0, 2.0),)}, raises="fliplr: expects at least 2 dims")
+rows("flipud", tg.flipud, {"matrix!": (X34,), "vector!": (_a(1.0, 2.0),), "empty": (E,)},
+     numpy=np.flipud, torch=lambda T, x: T.flipud(x))
+rows("flipud", tg.flipud, {"0-d": (np.float64(1.0),)}, raises="flipud: expects at least 1 dim")
+rows("diagflat", lambda x: tg.diagflat(x, 1), {"matrix, offset 1!": (X23,), "empty": (E,)},
+     numpy=lambda x: np.diagflat(x, 1), torch=lambda T, x: T.diagflat(x, 1))
+rows("diag_embed", lambda x: x.diag_embed(), {"matrix!": (X23,), "inf stays on the diagonal":
+                                              (_a(INF, NAN),), "empty": (E2,)},
+     numpy=lambda x: np.apply_along_axis(np.diag, -1, x) if x.size else np.zeros((2, 0, 0)),
+     torch=lambda T, x: T.diag_embed(x))
+rows("diag_embed", lambda x: x.diag_embed(-1, 0, 2), {"offset, dims!": (X23,)},
+     numpy=lambda x: np.moveaxis(np.stack([np.diag(r, -1) for r in x]), (1, 2), (0, 2)),
+     torch=lambda T, x: T.diag_embed(x, -1, 0, 2))
+rows("diag_embed", lambda x: x.diag_embed(0, 1, -2), {"dim1 = dim2": (X23,)},
+     raises="diag_embed: dim1 and dim2 must differ")
+
+# ---- joins: dstack, block_diag, cartesian_prod -----------------------------------------------
+rows("dstack", lambda x, y: tg.dstack([x, y]), {
+    "1-D!": (_a(1.0, 2.0), _a(3.0, 4.0)), "2-D!": (X23, X23), "empty": (E2, E2)},
+     numpy=lambda x, y: np.dstack([x, y]), torch=lambda T, x, y: T.dstack([x, y]))
+rows("dstack", lambda x, y: tg.dstack([x, y]), {"shapes differ": (X23, X34)},
+     raises="(?i)concatenate")
+rows("block_diag", tg.block_diag, {
+    "matrix, vector, 0-d!": (X23, _a(1.0, 2.0), np.float64(3.0)),
+    "an empty block": (E2, X23), "inf stays in its block": (_a(INF), _a(NAN))},
+     numpy=lambda *b: __import__("tinygrad_dl.optable.refs", fromlist=["x"]).block_diag_ref(*b),
+     torch=lambda T, *b: T.block_diag(*b))
+rows("block_diag", tg.block_diag, {"3-D": (np.zeros((1, 1, 1)),)},
+     raises="block_diag: expects tensors of at most 2 dims")
+rows("cartesian_prod", tg.cartesian_prod, {
+    "two!": (_a(1.0, 2.0, 3.0), _a(-1.0, 0.5)), "one: itself!": (_a(1.0, 2.0),),
+    "an empty one": (_a(1.0, 2.0), E)},
+     numpy=lambda *a: np.array(list(__import__("itertools").product(*a))).reshape(-1, len(a))
+     if len(a) > 1 else a[0], torch=lambda T, *a: T.cartesian_prod(*a))
+rows("cartesian_prod", tg.cartesian_prod, {"2-D": (X23, X23)},
+     raises="cartesian_prod: expects one or more 1-D tensors")
