@@ -327,7 +327,8 @@ def test_one_row_products_are_deferred_and_replay_stays_eager_bit_for_bit(
         monkeypatch: pytest.MonkeyPatch):
     """Each RNN step's h @ W sends W a one-row product term that waits for W's gradient to be
     complete (one product for all steps). The compiled lines put it straight into the
-    engine's deferred list (`D.setdefault(k, []).append(Outer(...))`: once through `_add`,
+    engine's deferred list (`D.setdefault(k, []).append(Outer(...))`, or a local list handed
+    to D just before W's pop where no `_add` line may send W a term: once through `_add`,
     a call per step; before that, a line of their own per gradient, a third of a char-RNN
     plan's bytecode); W's gradient is still eager's, bit for bit, made by one product of
     all the steps' terms, and nothing is left deferred after a run."""

@@ -20,8 +20,9 @@ from tinygrad_dl.ops.elementwise import Outer
 
 R = np.random.default_rng(3)
 DOT_FORWARD = re.compile(r"^ +r\d+ = r\d+\.dot\([rk]\d+\)$", re.M)  # (k: a constant)
-ONE_ROW_TERM = re.compile(r"^ +D\.setdefault\(\d+, \[\]\)\.append\(Outer_\d+\(\(r\d+, g, "
-                          r"\(\d+, \d+\)\)\)\)$", re.M)
+# (into D, or into the local list of a key that only such lines send terms: `dw7`)
+ONE_ROW_TERM = re.compile(r"^ +(?:D\.setdefault\(\d+, \[\]\)|dw\d+)\.append\(Outer_\d+\(\(r\d+, "
+                          r"g, \(\d+, \d+\)\)\)\)$", re.M)
 CALLED_FORWARD = re.compile(r"^ +r\d+ = f\d+\(r\d+, r\d+\)$", re.M)
 
 

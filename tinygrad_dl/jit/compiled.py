@@ -228,6 +228,11 @@ class Writer:
         # the source of register r (`start` sets the plan's: locals and constants' names)
         self.reg: Callable[[int], str] = lambda r: f"R[{int(r)}]"
         self.spare = 0  # the next local `r<spare>` no register uses (`compile_steps` sets it)
+        # per backward (`_backward`, `_wait_locally`): the lines that put a term in D for a
+        # key, the keys an `_add` line may put one for, each key's line that pops D
+        self.waits: dict[int, list[int]] = {}
+        self.adds: set[int] = set()
+        self.pops: dict[int, int] = {}
 
     def name(self, prefix: str, obj: Any) -> str:
         """A global name for `obj` (one per object and prefix: a char-RNN's 25 tanh lines
@@ -294,6 +299,7 @@ def compile_steps(template: list[Any], steps: Sequence[Any], backward_type: type
 def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None:
     """engine.backward's loop over the recorded order, written out: gradient of key k in
     local `gk`, whether it is ours to add into in `ok`, the engine's Pending for the rest."""
+    begin, w.waits, w.adds, w.pops = len(w.lines), {}, set(), {}  # (this backward's lines)
     keys = {step.root}
     for op in step.order:
         keys.add(op.key)
@@ -372,6 +378,7 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             w(1, "if g is not None:")
         else:
             if k in called:
+                w.pops[k] = len(w.lines)
                 w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
             w(1, f"if g{k} is not None:")
             w(2, f"g = g{k}; g{k} = None")
@@ -416,6 +423,27 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
             w(2, f"{w.name('c', op.release)}()")
     w(1, "g = None")
     _store(w, step, kept, called)
+    _wait_locally(w, begin)
+
+
+def _wait_locally(w: Writer, start: int) -> None:
+    """The terms that wait in D for a key that only written-out lines send a term (MatMul's
+    one-row `Outer`, one per RNN step) appended to a local list (`dw7`) instead, put in D as
+    the line that pops the key runs: the same list, in the same order, where the engine
+    reads it (`_pop`), and nothing else reads D for that key in between (no `_add` line
+    names it). D stays empty through the RNN's steps, so each step's `if D and k in D`
+    stops at `D`, and no `D.setdefault` call (nor the list it makes) runs per step."""
+    insert: list[tuple[int, str]] = []
+    for k, at in w.waits.items():
+        pop = w.pops.get(k)
+        if k in w.adds or pop is None or pop < start:
+            continue
+        for i in at:
+            w.lines[i] = w.lines[i].replace(f"D.setdefault({k}, []).append(", f"dw{k}.append(", 1)
+        pad = w.lines[pop][:len(w.lines[pop]) - len(w.lines[pop].lstrip())]  # (depth 1)
+        insert += [(pop, f"{pad}if dw{k}: D[{k}] = dw{k}"), (start, f"{pad}dw{k} = []")]
+    for i, line in sorted(insert, key=lambda x: x[0], reverse=True):
+        w.lines.insert(i, line)
 
 
 def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> None:
@@ -450,6 +478,7 @@ def _accumulate(w: Writer, kin: int, first: bool, fresh: str, grads: str) -> Non
     # (a called backward's: `_addc`, which counts references as `fresh` does, for an array
     # that comes after Nones or waiting terms)
     add = "_addc" if fresh.startswith("_refs") else "_add"
+    w.adds.add(kin)  # (which may put a term in D for kin: `_wait_locally`)
     w(2, f"else: g{kin}, o{kin} = {add}(P, {kin}, g{kin}, o{kin}, x, g, {grads})")
 
 
@@ -487,6 +516,7 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: 
         elif _deferring(w, exprs[p]):  # a term that waits in D (MatMul's one-row `Outer`):
             # put there as `_add` would, without its call (one per RNN step; its pending
             # gradient stays as it is: None, or the array it holds)
+            w.waits.setdefault(kin, []).append(len(w.lines))
             w(2, f"D.setdefault({kin}, []).append({exprs[p].format(*saved)})")
         else:
             w(2, f"x = {exprs[p].format(*saved)}")
@@ -552,6 +582,7 @@ def _store(w: Writer, step: Any, kept: dict[int, str], called: set[int]) -> None
     for k, t in step.leaves:  # the finished gradients into .grad: Pending.store
         k = int(k)
         if k in called:  # (a written-out backward defers no term)
+            w.pops[k] = len(w.lines)
             w(1, f"if D and {k} in D: g{k}, o{k} = _pop(P, {k}, g{k}, o{k})")
         tk = w.name("t", t)
         # Pending.store's common case written out (ours, a plain array of t's dtype, no

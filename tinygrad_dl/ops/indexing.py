@@ -279,16 +279,18 @@ class GetItem(Function):
 
     def forward(ctx, x, index=None):
         ctx.shape, ctx.dtype = x.shape, x.dtype
-        # (an RNN step's row slice, once per step: no call to find it basic)
-        ctx.basic = basic = type(index) is slice or _is_basic(index)
+        # (an RNN step's row slice, once per step: no call to find it basic; an embedding's
+        # U[X], one array of indices, once per step: no layout to check, no 0-d int in it)
+        array = type(index) is np.ndarray and index.ndim > 0
+        ctx.basic = basic = not array and (type(index) is slice or _is_basic(index))
         ctx.index = index if basic else private(index)  # index arrays: our own copy
-        if not basic:  # (outside the try: its one line names the op and the shape already)
+        if not basic and not array:  # (outside the try: its one line names the op and shape)
             check_layout("getitem", index, x.shape)
         try:
             # A 0-d integer tensor in the index is an int to torch (`x[i]` for `i = y.argmax()`
             # is a view) but an advanced index, a copy, to NumPy: read as the int it holds
             # (the gradient still goes through ctx.index, per call)
-            view = index if basic else _ints_for_0d(index)
+            view = index if basic else None if array else _ints_for_0d(index)
             if view is None:
                 return x[index]
             out = x[view]

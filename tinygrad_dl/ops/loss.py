@@ -31,10 +31,19 @@ def check_labels(op: str, y: np.ndarray, K: int) -> None:
         raise ValueError(f"{op}: labels must be in [0, {K}), got {y.min()}..{y.max()}")
 
 
+_FEW = 64  # the labels up to which `outside` reads them as Python ints
+
+
 def outside(y: np.ndarray, K: int) -> bool:
     """Whether a non-empty integer array holds a value outside [0, K): for a signed one of
     a dtype NumPy knows, one max of it seen as unsigned (`_UNSIGNED`), not a min and a max."""
     u = _UNSIGNED.get(y.dtype) if y.dtype.kind == "i" else None
+    if y.ndim == 1 and y.size <= _FEW:  # (a char-RNN's 25 labels, twice per step: a max
+        # of Python ints costs half a reduction's setup)
+        if u is not None and K <= u[1]:
+            return max(y.view(u[0]).tolist()) >= K
+        v = y.tolist()
+        return max(v) >= K if y.dtype.kind == "u" else min(v) < 0 or max(v) >= K
     return bool(_max(y, axis=None) >= K if y.dtype.kind == "u"
                 else _max(y.view(u[0]), axis=None) >= K if u is not None and K <= u[1]
                 else _min(y, axis=None) < 0 or _max(y, axis=None) >= K)
