@@ -28,7 +28,7 @@ def test_every_public_op_has_edge_rows() -> None:
     missing = [op for op in public_ops() if not edges_for(op)]
     assert not missing, (
         f"public ops without rows in the edge table: {missing}; add rows to "
-        "tinygrad_dl/testing/edge_table.py (or list the name in edges.NOT_OPS / KEY_OF)")
+        "tinygrad_dl/testing/edge_table_<topic>.py (or list the name in edges.NOT_OPS / KEY_OF)")
 
 
 def test_rows_are_keyed_by_public_names() -> None:

@@ -198,7 +198,7 @@ def test_edge_cases_cover_every_op():
     out of domain) has rows for every op of the op table, keyed by the op's public name
     (optable.OpInfo.name; rows under an alias such as "cat" or "float" count for its op)."""
     missing = sorted(op.name for op in optable.OPS if not edges.edges_for(op.name))
-    assert not missing, f"ops without rows in tinygrad_dl/testing/edge_table.py: {missing}"
+    assert not missing, f"ops without rows in tinygrad_dl/testing/edge_table_<topic>.py: {missing}"
 
 
 # ---- constructors: NumPy's values and dtypes, PyTorch's spellings ---------------------------

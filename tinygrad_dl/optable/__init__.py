@@ -9,16 +9,19 @@ NumPy and PyTorch names (`namespace()`), the docs' op page is rendered from it
 float32, every name reachable, a docs row, an edge-case row). A row's `name` is the op's public
 name: the key of its docs row and of `tinygrad_dl.testing.EDGE_CASES`.
 
-The package: spec.py (what a row says, and the test inputs as data), table.py (the core rows and
-the assembled table), rows_<topic>.py (the rows of one topic: rows_shape, rows_reductions,
-rows_gathering, rows_splits, rows_elementwise, rows_bitwise, rows_casts, rows_inplace,
-rows_constructors, rows_linalg, rows_special, rows_pooling, rows_attention, rows_3d, rows_ctc),
-refs.py (references and test calls some rows need), render.py (the docs' op page).
+The package: spec.py (what a row says, the test inputs as data, the groups and the row builders
+of a kind), table.py (the assembled table: the topics' rows in order, DTYPES, NOT_OPS,
+namespace()), rows_<topic>.py (the rows of one topic: rows_arithmetic, rows_math, rows_binary,
+rows_activations, rows_comparisons, rows_counting, rows_nn_functions, rows_shape,
+rows_reductions, rows_gathering, rows_splits, rows_elementwise, rows_bitwise, rows_casts,
+rows_inplace, rows_constructors, rows_linalg, rows_special, rows_pooling, rows_attention,
+rows_3d, rows_ctc), refs.py (references and test calls some rows need), render.py (the docs'
+op page).
 
 Adding an op: its Function (tinygrad_dl/ops/), its Tensor method (in the module of its group
 in tensor/: elementwise.py, reductions.py, shape.py, ...) or function (the module of its kind in
-functional/, re-exported by functional/__init__.py), and one row in table.py or the rows_<topic>.py
-of its topic.
+functional/, re-exported by functional/__init__.py), and one row in the rows_<topic>.py of its
+topic (table.py lists the modules).
 """
 
 from .render import render_differences, render_markdown

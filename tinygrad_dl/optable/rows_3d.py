@@ -13,9 +13,7 @@ import numpy as np
 from .. import functional as F
 from ..tensor import Tensor
 from .refs import case, conv_transpose_ref
-from .spec import DISTINCT, POSITIVE, Cases, OpInfo
-
-NN = "Neural-network functions"
+from .spec import DISTINCT, NN, POSITIVE, Cases, OpInfo
 
 
 def _three(v: Any) -> tuple[int, int, int]:

@@ -8,10 +8,7 @@ import numpy as np
 from .. import functional as F
 from ..tensor import Tensor
 from .refs import case
-from .spec import Cases, Domain, OpInfo
-
-NN = "Neural-network functions"
-
+from .spec import NN, Cases, Domain, OpInfo
 
 # scores within a few units: a saturated softmax leaves gradients of 1e-11 that finite
 # differences cannot resolve

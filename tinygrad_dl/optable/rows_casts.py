@@ -1,11 +1,33 @@
 """Op-table rows of copies and casts (tinygrad_dl/tensor/casts.py, complex_numbers.py,
-functional/tensor_functions.py): x.byte() (and char, short), conj and real."""
+functional/tensor_functions.py): clone, detach, astype (CORE); x.byte() (and char, short), conj
+and real."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import ops
 from ..functional.tensor_functions import real
-from .spec import OpInfo
+from .spec import COPY, OpInfo
+
+# (the topic's first rows, before ROWS on the ops page: table.py keeps the table's order)
+CORE: tuple[OpInfo, ...] = (
+    # ---- copies and casts (ops/shape.py Clone, ops/unary.py Cast) -------------------------------
+    OpInfo("clone", ops.Clone, "a copy that keeps the gradient flowing", COPY, methods=("clone",),
+           numpy=("copy",), torch=("clone",), ref=np.copy),
+    OpInfo("detach", "a constant Tensor on the same array", "the values, cut from the graph",
+           COPY, methods=("detach",), torch=("detach",), ref=lambda a: a,
+           no_grad="a constant: it cuts the graph", float32=False),
+    OpInfo("astype", ops.Cast, "a copy in another dtype, on the graph (float results pass the "
+           "gradient back, cast to x's dtype; integer and bool results are constants)", COPY,
+           methods=("astype", "to", "type", "type_as", "double", "float", "half", "long", "int",
+                    "bool"),
+           numpy=("astype",), call=lambda t: t.astype(t.dtype),
+           ref=lambda a: a.astype(a.dtype), grad="cast back to the input's dtype",
+           differs="x.float() is float32 and x.int() int32, as in PyTorch; x.type() with no "
+           "dtype gives the dtype's name"),
+)
+
 
 ROWS: tuple[OpInfo, ...] = (
     OpInfo("byte", ops.Cast, "torch's x.byte(), x.char(), x.short(): uint8, int8, int16 copies",

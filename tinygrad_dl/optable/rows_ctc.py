@@ -10,9 +10,7 @@ from .. import functional as F
 from .. import ops
 from ..tensor import Tensor
 from .refs import case
-from .spec import Cases, Domain, OpInfo
-
-NN = "Neural-network functions"
+from .spec import NN, Cases, Domain, OpInfo
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:

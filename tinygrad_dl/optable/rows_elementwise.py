@@ -13,9 +13,8 @@ from .. import ops
 from ..functional.tensor_functions import rsub
 from ..tensor import Tensor
 from .refs import case
-from .spec import KINK0, POSITIVE, REAL, Cases, Domain, Elementwise, OpInfo
+from .spec import CMP, KINK0, MATH, POSITIVE, REAL, Cases, Domain, Elementwise, OpInfo
 
-CMP, MATH = "Comparisons", "Elementwise math"
 _BOOL = "a constant bool tensor"
 
 

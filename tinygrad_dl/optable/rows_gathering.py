@@ -1,7 +1,8 @@
-"""Op-table rows of gathering and writing by index (tinygrad_dl/tensor/writes.py,
-gathering.py, functional/counting.py): the out-of-place writes (index_fill, index_copy,
-select_scatter, slice_scatter, diagonal_scatter, masked_scatter, index_put, put,
-scatter_reduce, index_reduce), msort and unravel_index."""
+"""Op-table rows of sorting, gathering and writing by index (tinygrad_dl/tensor/writes.py,
+gathering.py, functional/counting.py): topk, sort, argsort, gather, scatter, index_add (CORE);
+the out-of-place writes (index_fill, index_copy, select_scatter, slice_scatter,
+diagonal_scatter, masked_scatter, index_put, put, scatter_reduce, index_reduce), msort and
+unravel_index."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import functional as F
 from .. import ops
 from ..functional.counting import unravel_index
-from .refs import case
-from .spec import DISTINCT, Cases, OpInfo
+from .refs import case, index_add_ref, scatter_ref
+from .spec import DISTINCT, SORT, Cases, Drawn, OpInfo, Reduction
 
-SORT = "Sorting and gathering"
 # (index_reduce's row carries its group's second spelling; the docs page shows both)
 SORT_INDEXING = "Sorting and indexing"
 
@@ -94,6 +95,75 @@ def _index_reduce_ref(a: np.ndarray, s: np.ndarray, dim: int, index: Any, reduce
 
 
 _MASK = np.array([[True, False, True, True], [False, False, True, False]])
+
+# (the topic's first rows, before ROWS on the ops page: table.py keeps the table's order)
+CORE: tuple[OpInfo, ...] = (
+    # ---- sorting and gathering ----------------------------------------------------------------
+    OpInfo("topk", "take_along_axis of the stable argsort", "PyTorch's topk: the k largest "
+           "(largest=False: smallest) along dim, with their indices", SORT, methods=("topk",),
+           torch=("topk",),
+           call=lambda t, k=1, dim=-1, largest=True: t.topk(k, dim, largest).values,
+           ref=lambda a, k=1, dim=-1, largest=True: np.take(
+               np.sort(a, axis=dim) if not largest else np.flip(np.sort(a, axis=dim), dim),
+               np.arange(k), axis=dim),
+           sample=Cases((case((3, 5), domain=DISTINCT, k=2, dim=1),
+                         case((4, 2), domain=DISTINCT, k=3, dim=0, largest=False),
+                         case((6,), domain=DISTINCT, k=6))),
+           grad="to where each value came from"),
+    OpInfo("sort", "take_along_axis of the stable argsort", "sorted along axis (None: "
+           "flattened)", SORT, methods=("sort",), numpy=("sort",), torch=("sort",),
+           function=F.sort, ref=np.sort,
+           sample=Reduction(DISTINCT, tuple_axes=False, keepdims=False),
+           grad="through the permutation: each value's gradient goes back to its place",
+           differs="x.sort() and sort(x, dim=) give PyTorch's (values, indices), descending= "
+           "too; sort(x, axis) is NumPy's values"),
+    OpInfo("argsort", "NumPy's stable argsort (no graph)", "the order that sorts along axis",
+           SORT, methods=("argsort",), numpy=("argsort",), torch=("argsort",), ref=lambda a,
+           axis=-1: np.argsort(a, axis, kind="stable"),
+           sample=Reduction(DISTINCT, tuple_axes=False, keepdims=False),
+           no_grad="int64 indices", float32=False),
+    OpInfo("take_along_axis", ops.TakeAlongAxis, "values picked along an axis by an index "
+           "array", SORT, methods=("take_along_dim",), numpy=("take_along_axis",),
+           torch=("take_along_dim",), ref=np.take_along_axis, sample=Drawn("take_along_axis"),
+           grad="scattered back; duplicates add up"),
+    OpInfo("gather", "take_along_axis of a corner of x", "torch.gather(x, dim, index)", SORT,
+           methods=("gather",), torch=("gather",), sample=Drawn("gather"),
+           ref=lambda a, dim=0, index=None: np.take_along_axis(
+               a[tuple(slice(None) if d == dim else slice(0, n)
+                       for d, n in enumerate(index.shape))], index, dim),
+           grad="scattered back; duplicates add up"),
+    OpInfo("scatter_add", ops.Scatter, "torch's scatter_add (out of place): src added into a "
+           "copy of x at the positions index names along dim", SORT, methods=("scatter_add",),
+           torch=("scatter_add",),
+           call=lambda t, s, dim=0, index=(): t.scatter_add(dim, np.array(index), s),
+           ref=scatter_ref,
+           sample=Cases((case((3, 4), (2, 4), dim=0, index=((0, 1, 2, 0), (2, 2, 1, 0))),
+                         case((2, 3), (2, 5), dim=1, index=((0, 0), (2, 1))),
+                         case((4,), (3,), index=(3, 3, 3)))),
+           grad="to x: g; to src: g read at the index (the rest of src: 0); duplicates add up"),
+    OpInfo("scatter", ops.Scatter, "torch's scatter (out of place, no reduce): src written "
+           "into a copy of x at the positions index names along dim", SORT,
+           methods=("scatter",), torch=("scatter",),
+           call=lambda t, s, dim=0, index=(): t.scatter(dim, np.array(index), s),
+           ref=lambda a, s, dim=0, index=(): scatter_ref(a, s, dim, index, add=False),
+           sample=Cases((case((3, 4), (2, 4), dim=0, index=((0, 1, 2, 0), (2, 0, 1, 1))),
+                         case((2, 3), (2, 5), dim=1, index=((2, 0), (1,  2))),
+                         case((4,), (2,), index=(3, 0)))),
+           grad="to x: g, 0 at the written positions; to src: g read at the index",
+           differs="an index that names a position twice raises (torch: which write wins is "
+           "undefined)"),
+    OpInfo("index_add", "scatter_add of the index spread over source", "torch's index_add "
+           "(out of place): alpha * source added into the slices of x a 1-D index names "
+           "along dim", SORT, methods=("index_add",), torch=("index_add",),
+           call=lambda t, s, dim=0, index=(), alpha=1.0: t.index_add(dim, np.array(index), s,
+                                                                    alpha=alpha),
+           ref=index_add_ref,
+           sample=Cases((case((3, 4), (3, 2), dim=1, index=(3, 0)),
+                         case((3, 2), (4, 2), dim=0, index=(0, 2, 0, 1), alpha=-1.5),
+                         case((5,), (2,), index=(4, 4)))),
+           grad="to x: g; to source: alpha * g at the index; repeated indices add up"),
+)
+
 
 ROWS: tuple[OpInfo, ...] = (
     # ---- writes, out of place (where() of the written slices and the source) --------------------

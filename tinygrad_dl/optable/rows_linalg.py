@@ -1,4 +1,5 @@
-"""Op-table rows of torch.linalg and the linear-algebra Tensor methods.
+"""Op-table rows of torch.linalg and the linear-algebra Tensor methods (CORE: einsum, dot,
+outer, tensordot, trace, diagonal, tril, det, inverse, kron, cross, ...).
 
 The decompositions' tests draw well-spread inputs: D + x / 10 with D = diag(k, ..., 1) (m x n)
 keeps singular values apart (their gradients divide by differences of them), and plus 0.5
@@ -11,15 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import functional as F
 from .. import linalg, ops
 from ..functional import combinations
 from ..functional.linalg import chain_matmul
 from ..linalg.lu import lu_unpack
 from ..tensor import Tensor
-from .refs import case
-from .spec import UNIT, Cases, OpInfo
-
-LINALG = "Linear algebra"
+from .refs import EINSUMS, SUBLISTS, case, diag_embed_ref, einsum_call, einsum_ref
+from .spec import LINALG, UNIT, Case, Cases, Domain, Drawn, OpInfo
 
 
 def _spread(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -161,6 +161,112 @@ def _tri(x: Tensor, upper: bool) -> Tensor:
 
 def _tri_ref(a: np.ndarray, upper: bool) -> np.ndarray:
     return (np.triu(a) if upper else np.tril(a)) + _eye3(a.shape, a.dtype)
+
+
+# det's entries: none within 0.05 of 0 (hypothesis drew 1.7e-11: a cofactor of 1e-11 moves
+# det = 27 by less than its rounding at h = 1e-4, so the numeric gradient was 0 and the right
+# analytic one failed the relative test)
+_UNIT_OFF_ZERO = Domain(-0.9, 0.9, avoid=(0.0,), margin=0.05)
+
+
+# (the topic's first rows, before ROWS on the ops page: table.py keeps the table's order)
+CORE: tuple[OpInfo, ...] = (
+    # ---- linear algebra -----------------------------------------------------------------------
+    OpInfo("einsum", ops.Einsum, "Einstein summation: subscripts, or NumPy's sublists",
+           LINALG, numpy=("einsum",), torch=("einsum",), function=F.einsum, call=einsum_call,
+           ref=einsum_ref, sample=Cases(tuple(Case(tuple(s), {"spec": e}) for e, *s in EINSUMS)
+                                         + tuple(Case(s, {"subs": u}) for s, u in SUBLISTS)),
+           grad="repeated letters (diagonals) handled; '...' axes must match in length; "
+           "torch's einsum('ij,jk', [a, b]) list form works too"),
+    OpInfo("dot", "einsum", "np.dot: matrix product for 2-D, inner for 1-D, last axis of x with "
+           "the second-to-last of y otherwise", LINALG, methods=("dot",), numpy=("dot",),
+           torch=("dot",), tensors=2, ref=np.dot, sample=Drawn("dot")),
+    OpInfo("inner", "einsum", "sum over the last axes of x and y", LINALG, numpy=("inner",),
+           torch=("inner",), methods=("inner",), function=F.inner, tensors=2, ref=np.inner,
+           sample=Cases((case((2, 3), (4, 3)), case((3,), (3,)), case((), (2, 2))))),
+    OpInfo("outer", "einsum", "x[i] y[j] of x and y flattened", LINALG, methods=("outer", "ger"),
+           numpy=("outer",), differs="x and y of other shapes are flattened (NumPy's outer); "
+           "PyTorch's outer takes 1-D tensors only",
+           torch=("outer", "ger"), function=F.outer, tensors=2, ref=np.outer,
+           sample=Cases((case((3,), (2,)), case((2, 2), (3,))))),
+    OpInfo("cdist", "VectorNorm of differences", "p-norm distances between the rows of x1 "
+           "(..., P, M) and of x2 (..., R, M)", LINALG, torch=("cdist",), function=F.cdist,
+           tensors=2, call=lambda a, b, **kw: F.cdist(a, b + 10.0, **kw),  # (off the kinks)
+           ref=lambda a, b, p=2.0: np.linalg.norm(a[..., :, None, :] - (b[..., None, :, :] + 10),
+                                                  ord=p, axis=-1),
+           sample=Cases((case((4, 3), (5, 3)), case((2, 3, 2), (2, 4, 2), p=1.0))),
+           grad="0 at a distance of 0, as PyTorch's; inf: shared by tied coordinates"),
+    OpInfo("dist", "VectorNorm", "the p-norm of x - y over all entries", LINALG,
+           torch=("dist",), methods=("dist",), function=F.dist, tensors=2,
+           call=lambda a, b, **kw: F.dist(a, b + 10.0, **kw),  # (off the kink at x = y)
+           ref=lambda a, b, p=2.0: np.linalg.norm(np.ravel(a - (b + 10.0)), ord=p),
+           sample=Cases((case((3,), (3,)), case((2, 3), (3,), p=3.0)))),
+    OpInfo("tensordot", "einsum", "sum over the last `axes` axes of x and first of y, or the "
+           "listed pairs", LINALG, numpy=("tensordot",), torch=("tensordot",),
+           function=F.tensordot, tensors=2, ref=np.tensordot,
+           sample=Cases((case((2, 3, 4), (3, 4, 2), axes=2), case((2, 3), (3, 2), axes=1),
+                         case((2, 3), (4,), axes=0),
+                         case((3, 2, 4), (4, 3), axes=([0, 2], [1, 0]))))),
+    OpInfo("trace", "sum of diagonal", "sum of a diagonal (offset, axis1, axis2)", LINALG,
+           methods=("trace",), numpy=("trace",), torch=("trace",), ref=np.trace,
+           sample=Cases((case((3, 4)), case((3, 4), offset=1), case((3, 3), offset=-2),
+                         case((2, 3, 3), axis1=1, axis2=2), case((3, 2, 3), offset=1, axis1=0,
+                                                             axis2=-1)))),
+    OpInfo("diagonal", ops.Diagonal, "a diagonal of the (axis1, axis2) planes, as the last "
+           "axis", LINALG, methods=("diagonal",), numpy=("diagonal",), torch=("diagonal",),
+           ref=np.diagonal, sample=Cases((case((3, 4)), case((3, 4), offset=-1),
+                                          case((2, 3, 3), axis1=1, axis2=2),
+                                          case((3, 2, 4), offset=1, axis1=-1, axis2=0))),
+           grad="written back onto the diagonal; torch's dim1=/dim2= spell axis1=/axis2="),
+    OpInfo("diag", ops.Diag, "a 1-D x -> a matrix with x on diagonal k; a 2-D x -> its "
+           "diagonal k", LINALG, methods=("diag",), numpy=("diag",), torch=("diag",),
+           function=F.diag, ref=np.diag,
+           sample=Cases((case((3,)), case((3,), k=1), case((3, 4), k=-1), case((3, 3))))),
+    OpInfo("tril", ops.Tril, "lower triangle of the last two axes", LINALG, methods=("tril",),
+           numpy=("tril",), torch=("tril",), ref=np.tril,
+           sample=Cases((case((3, 4)), case((2, 3, 3), k=1), case((3, 3), k=-1)))),
+    OpInfo("triu", ops.Triu, "upper triangle of the last two axes", LINALG, methods=("triu",),
+           numpy=("triu",), torch=("triu",), ref=np.triu,
+           sample=Cases((case((3, 4)), case((2, 3, 3), k=1), case((3, 3), k=-1)))),
+    OpInfo("diagflat", ops.Diag, "x flattened, on diagonal offset of a square matrix", LINALG,
+           methods=("diagflat",), numpy=("diagflat",), torch=("diagflat",),
+           ref=lambda a, offset=0: np.diagflat(a, offset),
+           sample=Cases((case((2, 3)), case((4,), offset=-1), case((3,), offset=2))),
+           differs="NumPy's keyword is k=, torch's offset= (positionally the same)"),
+    OpInfo("diag_embed", "pad, reshape and moveaxis", "torch.diag_embed(x, offset=0, dim1=-2, "
+           "dim2=-1): the last axis of x on a diagonal of new (dim1, dim2) planes", LINALG,
+           methods=("diag_embed",), torch=("diag_embed",), ref=diag_embed_ref,
+           sample=Cases((case((2, 3)), case((4,), offset=1), case((2, 3), offset=-1, dim1=0,
+                                                                  dim2=2)))),
+    OpInfo("det", ops.Det, "the determinant of each (n, n) matrix of (*, n, n)", LINALG,
+           methods=("det",), torch=("det",),
+           # (drawn away from singular matrices, as inverse: at one with small integer entries
+           # a cofactor is exactly 0 and the central difference is rounding noise, ~1e-11,
+           # which the relative test cannot tell from an error; singular ones: the edge rows)
+           call=lambda x: (x + Tensor(3 * np.eye(x.shape[-1], dtype=x.dtype))).det(),
+           ref=lambda a: np.linalg.det(a + 3 * np.eye(a.shape[-1])),
+           sample=Cases((case((3, 3), domain=_UNIT_OFF_ZERO),
+                         case((2, 2, 2), domain=_UNIT_OFF_ZERO),
+                         case((1, 1), domain=_UNIT_OFF_ZERO))),
+           grad="the cofactor matrix (from the SVD: singular matrices too)"),
+    OpInfo("inverse", ops.Inverse, "the inverse of each (n, n) matrix of (*, n, n) (a "
+           "singular one is refused)", LINALG, methods=("inverse",), torch=("inverse",),
+           call=lambda x: (x + Tensor(3 * np.eye(x.shape[-1], dtype=x.dtype))).inverse(),
+           ref=lambda a: np.linalg.inv(a + 3 * np.eye(a.shape[-1])),
+           sample=Cases((case((3, 3), domain=UNIT), case((2, 2, 2), domain=UNIT))),
+           grad="-A^-T g A^-T"),
+    OpInfo("kron", "reshape, mul, reshape", "Kronecker product: x[i] times all of y", LINALG,
+           numpy=("kron",), torch=("kron",), methods=("kron",), function=F.kron, tensors=2,
+           ref=np.kron,
+           sample=Cases((case((2, 2), (2, 3)), case((3,), (2,)), case((2, 1, 2), (3, 2)),
+                         case((), (2,))))),
+    OpInfo("cross", "getitem, mul, sub, stack", "cross product of 3-vectors along axis",
+           LINALG, numpy=("cross",), torch=("cross",), methods=("cross",), function=F.cross,
+           tensors=2, differs="x.cross(y) without dim takes the first axis of length 3 "
+           "(PyTorch's rule); tg.cross(x, y) the last (NumPy's)",
+           ref=np.cross, sample=Cases((case((3,), (3,)), case((2, 3), (3,)),
+                                       case((3, 2), (3, 2), axis=0)))),
+)
 
 
 ROWS: tuple[OpInfo, ...] = (

@@ -15,9 +15,8 @@ from .. import functional as F
 from .. import ops
 from ..tensor import Tensor
 from .refs import case
-from .spec import DISTINCT, Cases, OpInfo
+from .spec import DISTINCT, NN, Cases, OpInfo
 
-NN = "Neural-network functions"
 _SAMPLES = (0.25, 0.5, 0.75, 0.125, 0.625, 0.375)
 
 

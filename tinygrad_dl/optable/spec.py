@@ -126,3 +126,41 @@ class OpInfo:
         method = next(m for m in self.methods if not m.startswith("__")) if any(
             not m.startswith("__") for m in self.methods) else self.methods[0]
         return getattr(Tensor, method)
+
+
+# ---- the ops page's groups, and rows of a kind (the rows_<topic> modules build on them) ------
+ARITH, MATH, ACT, BIN, RED, SORT, LINALG, SHAPE, JOIN, NN, CMP, COPY, INPLACE, NEW = (
+    "Arithmetic", "Elementwise math", "Activations", "Binary elementwise", "Reductions",
+    "Sorting and gathering", "Linear algebra", "Shape", "Joining and splitting",
+    "Neural-network functions", "Comparisons", "Copies and casts", "In place (no graph)",
+    "Constructors")
+
+
+# (the rows_<topic> modules import the three row builders below as _unary, _binary and
+# _reduction, the names their rows were written with)
+def unary(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] = (),
+          domain: Domain = REAL, numpy: tuple[str, ...] | None = None,
+          methods: tuple[str, ...] | None = None, **kw: Any) -> OpInfo:
+    """A row of one tensor's elementwise op (group MATH unless group= says)."""
+    return OpInfo(name, impl, doc, kw.pop("group", MATH), methods=methods or (name,),
+                  numpy=(name,) if numpy is None else numpy, torch=torch, ref=ref,
+                  sample=Elementwise((domain,)), **kw)
+
+
+def binary(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] = (),
+           domains: tuple[Domain, Domain] = (REAL, REAL), untied: bool = False,
+           **kw: Any) -> OpInfo:
+    """A row of a two-tensor elementwise op (group BIN unless group= says)."""
+    return OpInfo(name, impl, doc, kw.pop("group", BIN), methods=kw.pop("methods", (name,)),
+                  numpy=kw.pop("numpy", (name,)), torch=torch, tensors=2, ref=ref,
+                  sample=kw.pop("sample", Elementwise(domains, untied)), **kw)
+
+
+_ANY_AXES = Reduction()
+
+
+def reduction(name: str, impl: Any, ref: Any, doc: str, torch: tuple[str, ...] = (),
+              sample: Reduction = _ANY_AXES, **kw: Any) -> OpInfo:
+    """A row of a reduction over axes (group RED)."""
+    return OpInfo(name, impl, doc, RED, methods=kw.pop("methods", (name,)),
+                  numpy=kw.pop("numpy", (name,)), torch=torch, ref=ref, sample=sample, **kw)

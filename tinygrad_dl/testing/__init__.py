@@ -110,20 +110,29 @@ def check_float32(
             )
 
 
-# the edge-case table of every public op (tinygrad_dl.testing.edges; rows in edge_table)
+# the edge-case table of every public op (tinygrad_dl.testing.edges; rows in edge_table_*.py),
+# imported in this order, not sorted: each op's rows keep the order they were written in (the
+# rows that were edge_table.py's first, then edge_table_aliases.py's torch spellings (it follows
+# the modules of ce's, embeddings' and random's ops and precedes the other topics), shape's clone
+# rows before elementwise's)
+# isort: off
 from . import (  # noqa: E402
-    edge_table,  # noqa: E402, F401  (its rows fill edges.EDGES)
+    edge_table,  # noqa: E402, F401  (rows() and the helpers the rows share)
     edge_table_3d,  # noqa: E402, F401  (the 3-D layers' functions')
     edge_table_activations,  # noqa: E402, F401  (the in-place activations')
+    edge_table_ce,  # noqa: E402, F401  (softmax's and the cross-entropy losses')
+    edge_table_embeddings,  # noqa: E402, F401  (embedding_bag's)
+    edge_table_random,  # noqa: E402, F401  (random ops' deterministic parts)
     edge_table_aliases,  # noqa: E402, F401  (torch's spellings of F's ops')
+    edge_table_arithmetic,  # noqa: E402, F401  (binary arithmetic's)
     edge_table_attention,  # noqa: E402, F401  (multi_head_attention_forward's)
     edge_table_casts,  # noqa: E402, F401  (the dtype casts')
-    edge_table_ce,  # noqa: E402, F401  (cross_entropy's / nll_loss's torch arguments)
     edge_table_constructors,  # noqa: E402, F401  (the constant makers')
     edge_table_convolution,  # noqa: E402, F401  (conv1d's)
+    edge_table_counting,  # noqa: E402, F401  (sorting's, counting's and searching's)
     edge_table_ctc,  # noqa: E402, F401  (ctc_loss', affine_grid's and grid_sample's)
+    edge_table_shape,  # noqa: E402, F401  (shape and view ops')
     edge_table_elementwise,  # noqa: E402, F401  (elementwise functions')
-    edge_table_embeddings,  # noqa: E402, F401  (embedding_bag's)
     edge_table_gathering,  # noqa: E402, F401  (indexed reads and writes')
     edge_table_inplace,  # noqa: E402, F401  (the in-place forms')
     edge_table_linalg,  # noqa: E402, F401  (torch.linalg's)
@@ -131,12 +140,11 @@ from . import (  # noqa: E402
     edge_table_matrices,  # noqa: E402, F401  (matrix products' and norms')
     edge_table_normalization,  # noqa: E402, F401  (the normalizations')
     edge_table_pooling,  # noqa: E402, F401  (pools' and resampling's)
-    edge_table_random,  # noqa: E402, F401  (random ops' deterministic parts)
     edge_table_recurrent,  # noqa: E402, F401  (the RNN cells')
     edge_table_reductions,  # noqa: E402, F401  (reductions', scans' and statistics')
-    edge_table_shape,  # noqa: E402, F401  (shape and view ops')
     edge_table_special,  # noqa: E402, F401  (torch.special's)
 )
+# isort: on
 
 # the inputs of every op of the op table (tinygrad_dl.optable), drawn from its rows
 from .samples import STRATEGIES, domain_arrays, op_inputs  # noqa: E402, F401

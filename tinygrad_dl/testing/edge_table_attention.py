@@ -1,16 +1,67 @@
-"""Edge rows of F.multi_head_attention_forward: masks, biases, static keys and values, compared
-with torch. `T` in a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's
-value is the reference."""
+"""Edge rows of F.scaled_dot_product_attention (masks, causal, refusals) and
+F.multi_head_attention_forward: masks, biases, static keys and values, compared with torch. `T`
+in a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
+reference."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from tinygrad_dl import functional as F
+from tinygrad_dl.optable.refs import sdpa_ref
 
-from .edge_table import rows
+from .edge_table import INF, NAN, rows
 
 _NOTE = "compared with torch given the same _random_samples (NumPy has none)"
+
+
+# ---- attention ----------------------------------------------------------------------------
+_Q, _K, _VV = (np.array([[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]]),
+               np.array([[1.0, 0.5], [-0.5, 1.5], [0.25, -1.0], [2.0, 0.0]]),
+               np.array([[0.3, -0.2, 1.0], [1.1, 0.4, -0.6], [-0.9, 0.8, 0.5], [0.2, 0.7, -1.3]]))
+_MASK = np.array([[True, False, True, True], [False, False, False, False],
+                  [True, True, False, True]])  # row 1: every key masked
+rows("scaled_dot_product_attention", F.scaled_dot_product_attention, {
+    "finite!": (_Q, _K, _VV), "one query, one key!": (_Q[:1, :1], _K[:1, :1], _VV[:1, :1]),
+    "no queries": (np.zeros((0, 2)), _K, _VV), "no keys": (_Q, np.zeros((0, 2)), np.zeros((0, 3))),
+    "inf in the query": (np.where(_Q > 1.4, INF, _Q), _K, _VV),
+    "nan in the value": (_Q, _K, np.where(_VV > 1.0, NAN, _VV)),
+    "batched!": (np.stack([_Q, -_Q]), np.stack([_K, _K[::-1]]), np.stack([_VV, 2 * _VV]))},
+    numpy=sdpa_ref, numpy_warns=False,
+    torch=lambda T, q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v))
+rows("scaled_dot_product_attention",
+     lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m), {
+         "bool mask, a row with every key masked!": (_Q, _K, _VV, _MASK),
+         "float mask, -inf for every key of a row!": (
+             _Q, _K, _VV, np.where(_MASK, 0.5, -INF)),
+         "float mask, large values": (_Q, _K, _VV, np.where(_MASK, 700.0, -700.0))},
+     numpy=sdpa_ref, numpy_warns=False,
+     torch=lambda T, q, k, v, m: T.nn.functional.scaled_dot_product_attention(q, k, v,
+                                                                               attn_mask=m),
+     note="a row with every key masked gives zeros and no gradient, torch 2.13's value")
+rows("scaled_dot_product_attention",
+     lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), {
+         "causal, more keys than queries!": (_Q, _K, _VV),
+         "causal, more queries than keys!": (_K, _Q, _VV[:3])},
+     numpy=lambda q, k, v: sdpa_ref(q, k, v, is_causal=True),
+     numpy_warns=False,
+     torch=lambda T, q, k, v: T.nn.functional.scaled_dot_product_attention(q, k, v,
+                                                                               is_causal=True))
+rows("scaled_dot_product_attention", F.scaled_dot_product_attention, {
+    "key and query widths differ": (_Q, np.ones((4, 3)), _VV),
+    "key and value lengths differ": (_Q, _K, _VV[:3]),
+    "a vector query": (_Q[0], _K, _VV),
+    "integer inputs": (_Q.astype(np.int8), _K.astype(np.int8), _VV.astype(np.int8))},
+    raises="scaled_dot_product_attention: ")
+rows("scaled_dot_product_attention",
+     lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m), {
+         "mask of the wrong shape": (_Q, _K, _VV, _MASK.T),
+         "integer mask": (_Q, _K, _VV, _MASK.astype(np.int64))},
+     raises="scaled_dot_product_attention: attn_mask")
+rows("scaled_dot_product_attention",
+     lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=True),
+     {"attn_mask with is_causal": (_Q, _K, _VV, _MASK)},
+     raises="scaled_dot_product_attention: pass attn_mask or is_causal=True, not both")
 
 
 # ---- F.multi_head_attention_forward ----------------------------------------------------------

@@ -1,13 +1,53 @@
-"""Edge rows of dtype casts and the complex-number views: byte / char / short, conj, resolve_conj,
-resolve_neg, real; type_as. `T` in a `torch=` lambda is the torch module; where a row has no
-`numpy=`, PyTorch's value is the reference."""
+"""Edge rows of dtype casts and the complex-number views: astype, to, float, half, double, long,
+int, bool; byte / char / short, conj, resolve_conj, resolve_neg, real; type_as. `T` in a
+`torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
+reference."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_dl import Tensor
+
 from .edge_table import E2, INF, NAN, E, rows
 from .edge_table import a64 as _a
+
+# ---- casts -----------------------------------------------------------------------------------
+_CAST = {"empty": (E2,), "one element": (_a(0.7),), "inf and nan": (_a(INF, -INF, NAN),)}
+for _name, _call, _dt, _tdt in (
+        ("astype", lambda x: x.astype(np.float32), np.float32, "float32"),
+        ("to", lambda x: x.to(np.float32), np.float32, "float32"),
+        ("float", lambda x: x.float(), np.float32, "float32"),
+        ("half", lambda x: x.half(), np.float16, "float16"),
+        ("type", lambda x: x.type(np.float32), np.float32, "float32"),
+        ("double", lambda x: x.astype(np.float32).double(), np.float64, "float64")):
+    rows(_name, _call, _CAST,
+         numpy=lambda x, d=_dt, n=_name: x.astype(np.float32).astype(d) if n == "double"
+         else x.astype(d),
+         torch=lambda T, x, d=_tdt, n=_name: (x.float() if n == "double" else x).to(
+             getattr(T, d)))
+rows("astype", lambda x: x.astype(np.float32), {"overflow": (_a(1e300, -1e300),)},
+     numpy=lambda x: x.astype(np.float32), grad=(_a(1.0, 1.0),),
+     note="the float32 value is inf; the gradient is cast back (1, as PyTorch's to())")
+rows("astype", lambda x: x.astype(np.float64), {"same dtype: a recorded copy!": (_a(0.7),)},
+     numpy=lambda x: x.astype(np.float64), torch=lambda T, x: x.clone())
+for _name, _call, _dt in (("long", Tensor.long, np.int64), ("int", Tensor.int, np.int32),
+                          ("bool", Tensor.bool, np.bool_)):
+    rows(_name, _call, {"empty": (E,), "one element": (_a(-1.7),), "zero and ties": (
+        _a(0.0, -0.0, 0.5),)},
+         numpy=lambda x, d=_dt: x.astype(d), grad=(None,),
+         note="integer and bool results carry no gradient (PyTorch's .long(), .bool())")
+rows("bool", Tensor.bool, {"inf and nan": (_a(INF, NAN),)}, numpy=lambda x: x.astype(bool),
+     grad=(None,))
+rows("long", Tensor.long, {"inf and nan": (_a(INF, NAN),)},
+     numpy=lambda x: x.astype(np.int64), grad=(None,), note="NumPy's value, and its warning")
+rows("astype", lambda x: x.astype(np.complex128), {"complex of a grad tensor": (_a(1.0),)},
+     raises="astype: cannot cast a tensor that requires grad to complex128")
+rows("to", lambda x: x.to("cuda"), {"another device": (_a(1.0),)},
+     raises="to: device 'cuda' is not available: tinygrad_dl runs on the CPU")
+rows("astype", lambda x: x.astype("float33"), {"no such dtype": (_a(1.0),)},
+     raises="astype: 'float33' is not a dtype")
+
 
 for _name, _dt in (("byte", np.uint8), ("char", np.int8), ("short", np.int16)):
     rows(_name, lambda x, n=_name: getattr(x, n)(), {

@@ -1,22 +1,195 @@
-"""Edge rows of elementwise functions: ldexp, nextafter, frexp, gcd, lcm, the predicates (isposinf,
-isneginf, isreal), the comparison aliases, sgn, positive, the bitwise ops and shifts, rsub,
-angle, igamma / igammac, hardshrink / softshrink, the comparison methods (x.lt(y), ...), the
-logical ops, trunc / frac / fmod, xlogy, logit, copysign, signbit, float_power, floor_divide,
-div's rounding modes, heaviside, isin. `T` in a `torch=` lambda is the torch module; where a row
-has no `numpy=`, PyTorch's value is the reference."""
+"""Edge rows of elementwise functions: the unary functions (exp, log, ..., erf, silu; +-inf, NaN
+and out-of-domain values), gelu's approximations, clip, where, the comparisons, isclose /
+allclose, isnan / isinf / isfinite, any / all, arcsinh ... nan_to_num, clamp, clone; ldexp,
+nextafter, frexp, gcd, lcm, the predicates (isposinf, isneginf, isreal), the comparison aliases,
+sgn, positive, the bitwise ops and shifts, rsub, angle, igamma / igammac, hardshrink /
+softshrink, the comparison methods (x.lt(y), ...), the logical ops, trunc / frac / fmod, xlogy,
+logit, copysign, signbit, float_power, floor_divide, div's rounding modes, heaviside, isin. `T`
+in a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
+reference."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 from tinygrad_dl import functional as F
+from tinygrad_dl.optable.refs import erf_ref, erfc_ref
 
 from .edge_table import E2, INF, NAN, E, rows
 from .edge_table import a64 as _a
 
 X23 = np.arange(6.0).reshape(2, 3) / 4 - 0.3
+
+
+# ---- elementwise functions -------------------------------------------------------------------
+# (name, tinygrad call, NumPy reference, is that NumPy's own function, torch reference, extra
+# cases: out-of-domain values and kinks)
+_UNARY: list[tuple[str, Any, Any, bool, Any, dict[str, Any]]] = [
+    ("exp", Tensor.exp, np.exp, True, lambda T, x: T.exp(x), {"overflow": _a(800.0)}),
+    ("log", Tensor.log, np.log, True, lambda T, x: T.log(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0)}),
+    ("sqrt", Tensor.sqrt, np.sqrt, True, lambda T, x: T.sqrt(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0)}),
+    ("abs", abs, np.abs, True, lambda T, x: T.abs(x), {"kink": _a(0.0, -0.0)}),
+    ("neg", lambda x: -x, np.negative, True, lambda T, x: -x, {}),
+    ("relu", F.relu, lambda x: np.maximum(x, 0), True, lambda T, x: T.relu(x),
+     {"kink": _a(0.0)}),
+    ("tanh", F.tanh, np.tanh, True, lambda T, x: T.tanh(x), {"large": _a(-30.0, 30.0)}),
+    ("sigmoid", F.sigmoid, lambda x: 0.5 * (1 + np.tanh(x / 2)), False,
+     lambda T, x: T.sigmoid(x), {"large": _a(-800.0, 800.0)}),
+    ("sin", tg.sin, np.sin, True, lambda T, x: T.sin(x), {}),
+    ("cos", tg.cos, np.cos, True, lambda T, x: T.cos(x), {}),
+    ("tan", tg.tan, np.tan, True, lambda T, x: T.tan(x), {"pole": _a(np.pi / 2)}),
+    ("arcsin", tg.arcsin, np.arcsin, True, lambda T, x: T.asin(x),
+     {"out of domain": _a(1.5, -2.0), "edge of domain": _a(1.0, -1.0)}),
+    ("arccos", tg.arccos, np.arccos, True, lambda T, x: T.acos(x),
+     {"out of domain": _a(1.5, -2.0), "edge of domain": _a(1.0, -1.0)}),
+    ("arctan", tg.arctan, np.arctan, True, lambda T, x: T.atan(x), {}),
+    ("sinh", tg.sinh, np.sinh, True, lambda T, x: T.sinh(x), {"overflow": _a(800.0)}),
+    ("cosh", tg.cosh, np.cosh, True, lambda T, x: T.cosh(x), {"overflow": _a(-800.0)}),
+    ("log1p", tg.log1p, np.log1p, True, lambda T, x: T.log1p(x),
+     {"out of domain": _a(-2.0), "edge of domain": _a(-1.0)}),
+    ("expm1", tg.expm1, np.expm1, True, lambda T, x: T.expm1(x), {"overflow": _a(800.0)}),
+    ("log2", tg.log2, np.log2, True, lambda T, x: T.log2(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0)}),
+    ("log10", tg.log10, np.log10, True, lambda T, x: T.log10(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0)}),
+    ("exp2", tg.exp2, np.exp2, True, lambda T, x: T.exp2(x), {"overflow": _a(2000.0)}),
+    ("square", tg.square, np.square, True, lambda T, x: T.square(x), {"overflow": _a(1e200)}),
+    ("rsqrt", tg.rsqrt, lambda x: 1 / np.sqrt(x), False, lambda T, x: T.rsqrt(x),
+     {"out of domain": _a(-1.0), "zero": _a(0.0), "small": _a(1e-300)}),
+    ("reciprocal", tg.reciprocal, np.reciprocal, True, lambda T, x: T.reciprocal(x),
+     {"zero": _a(0.0)}),
+    ("sign", tg.sign, np.sign, True, lambda T, x: T.sign(x), {"kink": _a(0.0)}),
+    ("floor", tg.floor, np.floor, True, lambda T, x: T.floor(x), {"jump": _a(1.0, -2.0)}),
+    ("ceil", tg.ceil, np.ceil, True, lambda T, x: T.ceil(x), {"jump": _a(1.0, -2.0)}),
+    ("round", tg.round, np.round, True, lambda T, x: T.round(x),
+     {"half to even": _a(0.5, 1.5, -2.5)}),
+    ("softplus", F.softplus, lambda x: np.logaddexp(x, 0), False,
+     lambda T, x: T.nn.functional.softplus(x), {"large": _a(-800.0, 800.0)}),
+    ("leaky_relu", F.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), False,
+     lambda T, x: T.nn.functional.leaky_relu(x, 0.01), {"kink": _a(0.0)}),
+    ("elu", F.elu, lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), False,
+     lambda T, x: T.nn.functional.elu(x), {"kink": _a(0.0)}),
+    ("gelu", F.gelu, None, False, lambda T, x: T.nn.functional.gelu(x),
+     {"negative tail": _a(-10.0, -30.0), "signed zero": _a(-0.0, 0.0)}),
+    ("erf", tg.erf, erf_ref, False, lambda T, x: T.erf(x),
+     {"large": _a(-30.0, 6.0, 30.0), "signed zero": _a(0.0, -0.0),
+      "subnormal": _a(5e-324, -1e-310)}),
+    ("erfc", tg.erfc, erfc_ref, False, lambda T, x: T.erfc(x),
+     {"large": _a(-30.0, 10.0, 27.0, 30.0), "signed zero": _a(0.0, -0.0)}),
+    ("silu", F.silu, None, False, lambda T, x: T.nn.functional.silu(x),
+     {"large": _a(-800.0, 800.0)}),
+]
+
+for _name, _call, _np, _own, _torch, _extra in _UNARY:
+    rows(_name, _call, {
+        "empty": (E2,), "scalar!": (np.float64(0.3),), "one element!": (_a(0.7),),
+        "+inf": (_a(INF),), "-inf": (_a(-INF),), "nan": (_a(NAN),),
+        **{k: (v,) for k, v in _extra.items()},
+    }, numpy=_np, numpy_warns=_own, torch=_torch)
+
+rows("gelu", lambda x: F.gelu(x, approximate="tanh"), {
+    "tanh: one element!": (_a(0.7),), "tanh: +-inf": (_a(INF, -INF),), "tanh: nan": (_a(NAN),),
+}, torch=lambda T, x: T.nn.functional.gelu(x, approximate="tanh"))
+rows("gelu", lambda x: F.gelu(x, approximate="sigmoid"), {"unknown approximate": (_a(1.0),)},
+     raises="approximate argument must be either none or tanh")
+
+rows("clip", lambda x: x.clip(-1.0, 1.0), {
+    "empty": (E,), "one element!": (_a(0.5),), "on the bounds": (_a(-1.0, 1.0),),
+    "+-inf": (_a(INF, -INF),), "nan": (_a(NAN),),
+}, numpy=lambda x: np.clip(x, -1.0, 1.0), torch=lambda T, x: T.clamp(x, -1.0, 1.0))
+rows("clip", lambda x: x.clip(None, None), {"no bounds": (_a(1.0, NAN),)},
+     numpy=lambda x: np.clip(x, None, None), grad=(_a(1.0, 1.0),),
+     note="NumPy 2's clip accepts no bounds (PyTorch's clamp refuses): the identity")
+
+
+# ---- where, comparisons: constants that select --------------------------------------------
+rows("where", lambda x, y: tg.where(np.array([True, False]), x, y), {
+    "one of each!": (_a(0.5, 1.5), _a(2.5, 3.5)), "nan in the branch not taken": (
+        _a(1.0, NAN), _a(NAN, 2.0)), "inf": (_a(INF, 0.0), _a(0.0, -INF))},
+     numpy=lambda x, y: np.where([True, False], x, y),
+     torch=lambda T, x, y: T.where(T.tensor([True, False]), x, y))
+rows("where", lambda x, y: tg.where(np.zeros(0, dtype=bool), x, y), {"empty": (E, E)},
+     numpy=lambda x, y: np.where(np.zeros(0, dtype=bool), x, y),
+     torch=lambda T, x, y: T.where(T.zeros(0, dtype=T.bool), x, y))
+rows("where", lambda x, y: tg.where(np.array([True, False, True]), x, y),
+     {"condition of another shape": (_a(1.0, 2.0), _a(1.0, 2.0))}, raises="Where")
+for _name, _op in (("lt", "__lt__"), ("le", "__le__"), ("gt", "__gt__"), ("ge", "__ge__"),
+                   ("eq", "__eq__"), ("ne", "__ne__")):
+    rows(_name, lambda x, y, o=_op: getattr(x, o)(y), {
+        "empty": (E, E), "ties": (_a(1.0), _a(1.0)), "nan": (_a(NAN, NAN), _a(NAN, 1.0)),
+        "inf": (_a(INF, -INF), _a(INF, INF))},
+         numpy=lambda x, y, o=_op: getattr(x, o)(y), grad=(None, None))
+
+
+rows("isclose", lambda x, y: x.isclose(y), {
+    "empty": (E, E), "nan": (_a(NAN, NAN), _a(NAN, 1.0)), "inf": (_a(INF, -INF), _a(INF, INF)),
+    "tolerance edge": (_a(1.0, 1e-9), _a(1.0 + 1e-5, 0.0))},
+     numpy=np.isclose, torch=lambda T, x, y: T.isclose(x, y), grad=(None, None))
+rows("allclose", lambda x, y: Tensor(np.asarray(tg.allclose(x, y))), {
+    "empty": (E, E), "nan": (_a(NAN), _a(NAN)), "inf": (_a(INF), _a(INF)),
+    "one differs": (_a(1.0, 2.0), _a(1.0, 2.1))},
+     numpy=lambda x, y: np.asarray(np.allclose(x, y)),
+     torch=lambda T, x, y: T.tensor(T.allclose(x, y)), grad=(None, None))
+for _name in ("isnan", "isinf", "isfinite"):
+    rows(_name, lambda x, n=_name: getattr(x, n)(), {
+        "empty": (E,), "nan, +-inf, -0.0": (_a(NAN, INF, -INF, -0.0, 1.0),)},
+         numpy=getattr(np, _name), torch=None, grad=(None,))
+for _name in ("any", "all"):
+    rows(_name, lambda x, n=_name: getattr(x, n)(), {
+        "empty": (E,), "nan is nonzero": (_a(NAN, 0.0),), "-0.0 is zero": (_a(-0.0, 0.0),)},
+         numpy=getattr(np, _name), grad=(None,))
+    rows(_name, lambda x, n=_name: getattr(x, n)(axis=1), {"empty rows": (np.zeros((2, 0)),)},
+         numpy=lambda x, n=_name: getattr(np, n)(x, axis=1), grad=(None,))
+
+
+# ---- the ops and spellings issue 21 added (the op table's rows: tinygrad_dl.optable) ----------
+for _name, _call, _np, _torch, _extra in (
+        ("arcsinh", tg.arcsinh, np.arcsinh, lambda T, x: T.asinh(x), {}),
+        # arccosh(0.7) is NaN: its finite-difference row compared NaN with NaN and "passed"
+        ("arccosh", tg.arccosh, np.arccosh, lambda T, x: T.acosh(x),
+         {"one element!": _a(1.7), "out of domain": _a(0.5), "edge of domain": _a(1.0)}),
+        ("arctanh", tg.arctanh, np.arctanh, lambda T, x: T.atanh(x),
+         {"out of domain": _a(1.5), "edge of domain": _a(1.0, -1.0)}),
+        ("sinc", tg.sinc, np.sinc, lambda T, x: T.sinc(x), {"zero!": _a(0.0)}),
+        ("deg2rad", tg.deg2rad, np.deg2rad, lambda T, x: T.deg2rad(x), {}),
+        ("rad2deg", tg.rad2deg, np.rad2deg, lambda T, x: T.rad2deg(x), {}),
+        ("nan_to_num", tg.nan_to_num, np.nan_to_num, lambda T, x: T.nan_to_num(x),
+         {"all three": _a(NAN, INF, -INF, 1.0)}),
+        ("clamp", lambda x: x.clamp(-1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0),
+         lambda T, x: T.clamp(x, -1.0, 1.0), {"on the bounds": _a(-1.0, 1.0)}),
+        ("clamp_min", lambda x: x.clamp_min(0.0), lambda x: np.clip(x, 0.0, None),
+         lambda T, x: T.clamp_min(x, 0.0), {"on the bound": _a(0.0)}),
+        ("clamp_max", lambda x: x.clamp_max(0.5), lambda x: np.clip(x, None, 0.5),
+         lambda T, x: T.clamp_max(x, 0.5), {"on the bound": _a(0.5)}),
+        ("clone", Tensor.clone, np.copy, lambda T, x: x.clone(), {}),
+):
+    rows(_name, _call, {
+        "empty": (E2,), "one element!": (_a(0.7),), "+inf": (_a(INF),), "-inf": (_a(-INF),),
+        "nan": (_a(NAN),), **{k: (v,) for k, v in _extra.items()},
+    }, numpy=_np, numpy_warns=_np not in (np.copy,) and _name not in ("clamp", "clamp_min",
+                                                                     "clamp_max"),
+        torch=_torch)
+
+
+def _sinc_grad(x: np.ndarray) -> np.ndarray:
+    """sinc'(x) = (cos(pi x) pi x - sin(pi x)) / (pi x^2), in extended precision: in float64
+    the difference cancels near 0 (the op uses a series there, the row checks that series)."""
+    p = np.pi * x.astype(np.longdouble)
+    return (np.cos(p) * p - np.sin(p)) / (p * x.astype(np.longdouble)).astype(np.float64)
+
+
+_SMALL = _a(5e-4, -2e-4, 3e-5)
+rows("sinc", tg.sinc, {"below 1e-3, where the series is used": (_SMALL,)}, numpy=np.sinc,
+     grad=(_sinc_grad(_SMALL),))
+rows("elu", lambda x: F.elu(x, alpha=0.5), {"kink, alpha 0.5": (_a(0.0, -1.0),)},
+     numpy=lambda x: np.where(x > 0, x, 0.5 * np.expm1(np.minimum(x, 0))),
+     grad=(_a(0.5, 0.5 * np.exp(-1.0)),), note="the gradient at 0 is alpha, as PyTorch's")
 
 
 # ---- ldexp, nextafter, frexp, gcd, lcm ----------------------------------------------------------

@@ -1,6 +1,6 @@
-"""Edge rows of F.embedding_bag: the sum, mean and max bags, empty bags, offsets and per-sample
-weights. `T` in a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's
-value is the reference."""
+"""Edge rows of F.embedding (duplicate indices, padding_idx) and F.embedding_bag: the sum, mean
+and max bags, empty bags, offsets and per-sample weights. `T` in a `torch=` lambda is the torch
+module; where a row has no `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -14,6 +14,23 @@ from .edge_table import a64 as _a
 _NOTE = "compared with torch (NumPy has none)"
 _Y = np.array([[3, 0, -1, 1], [0, 1, 2, 3], [1, 1, -1, 0]])
 _S = np.array([[0.5, -1.0, 2.0, 1.5], [1.0, 1.25, -0.5, 3.0], [0.2, 0.2, 1.2, -2.0]])
+
+
+# ---- embedding, scatter, scatter_add, index_add, interpolate ---------------------------------
+_EMB_W = np.array([[0.5, -1.0], [1.5, 2.0], [-0.25, 3.0]])
+_I0 = np.zeros(0, dtype=np.int64)
+rows("embedding", lambda w, i: F.embedding(i, w), {
+    "empty indices": (_EMB_W, _I0), "one element!": (_a(0.75).reshape(1, 1), np.array([0])),
+    "duplicate indices!": (_EMB_W, np.array([[2, 0], [2, 2]])),
+    "inf and nan rows": (np.array([[INF, 1.0], [NAN, -INF], [0.5, 0.5]]), np.array([1, 0, 1]))},
+    numpy=lambda w, i: w[i], torch=lambda T, w, i: T.nn.functional.embedding(i, w))
+rows("embedding", lambda w, i: F.embedding(i, w, padding_idx=1), {
+    "padding_idx: read, no gradient": (_EMB_W, np.array([1, 2, 1]))},
+    numpy=lambda w, i: w[i], grad=(np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]]), None),
+    torch=lambda T, w, i: T.nn.functional.embedding(i, w, padding_idx=1))
+rows("embedding", lambda w, i: F.embedding(i, w), {
+    "index out of range": (_EMB_W, np.array([3])), "negative index": (_EMB_W, np.array([-1]))},
+    raises=r"embedding: indices must lie in \[0, 3\)")
 
 
 # ---- embedding_bag -------------------------------------------------------------------------------

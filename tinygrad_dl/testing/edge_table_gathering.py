@@ -1,7 +1,8 @@
-"""Edge rows of indexed reads and writes: index_fill / index_copy / the *_scatter writes /
-masked_scatter, index_put, put, scatter_reduce and their in-place forms, unravel_index,
-index_reduce, fill, constant_pad_nd, take. `T` in a `torch=` lambda is the torch module; where a
-row has no `numpy=`, PyTorch's value is the reference."""
+"""Edge rows of indexed reads and writes: masked_select, take_along_axis, gather, scatter /
+scatter_add, index_add; index_fill / index_copy / the *_scatter writes / masked_scatter,
+index_put, put, scatter_reduce and their in-place forms, unravel_index, index_reduce, fill,
+constant_pad_nd, take. `T` in a `torch=` lambda is the torch module; where a row has no
+`numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 
-from .edge_table import E2, NAN, E, rows
+from .edge_table import E2, INF, NAN, E, rows
 from .edge_table import a64 as _a
 from .edge_table import inplace_call as _inplace
 from .edge_table import joined as _joined
@@ -20,6 +21,80 @@ from .edge_table import joined as _joined
 X23 = np.arange(6.0).reshape(2, 3) / 4 - 0.3
 X34 = np.array([[0.5, -1.2, 3.0, 2.2], [1.0, 0.0, -0.7, 4.1], [2.5, 1.5, -3.0, 0.3]])
 X234 = np.arange(24.0).reshape(2, 3, 4) / 7 - 1.0
+
+
+Q23 = np.arange(6.0).reshape(2, 3) / 4  # 0, 0.25, ..., 1.25 (X23 here is shifted by -0.3)
+_I0 = np.zeros(0, dtype=np.int64)
+
+rows("masked_select", lambda x: x.masked_select(np.array([True, False, True])), {
+    "one of three!": (_a(0.5, 1.5, 2.5),), "inf and nan": (_a(INF, 1.0, NAN),)},
+     numpy=lambda x: x[np.array([True, False, True])],
+     torch=lambda T, x: x.masked_select(T.tensor([True, False, True])))
+rows("masked_select", lambda x: x.masked_select(np.array([1, 0, 1])),
+     {"an integer mask": (_a(0.5, 1.5, 2.5),)}, raises="masked_select")
+
+
+_IDX = {"duplicate indices!": (_a(0.5, 1.5, 2.5), np.array([0, 0, 2])),
+        "empty index": (_a(0.5, 1.5), np.zeros(0, dtype=np.int64)),
+        "negative index!": (_a(0.5, 1.5), np.array([-1]))}
+rows("take_along_axis", lambda x, i: tg.take_along_axis(x, i, 0), _IDX,
+     numpy=lambda x, i: np.take_along_axis(x, i, 0),
+     torch=lambda T, x, i: T.take_along_dim(x, i % x.shape[0], 0))
+rows("gather", lambda x, i: x.gather(1, i), {
+    "duplicate indices!": (Q23, np.array([[0, 0], [2, 1]])),
+    "empty index": (Q23, np.zeros((2, 0), dtype=np.int64))},
+    numpy=lambda x, i: np.take_along_axis(x[:i.shape[0]], i, 1),
+    torch=lambda T, x, i: x.gather(1, i))
+
+
+rows("take_along_axis", lambda x, i: tg.take_along_axis(x, i, 1), {
+    "input broadcast against the index!": (np.array([[0.5, 1.5, 2.5]]),
+                                           np.array([[0, 1], [2, 1]]))},
+     numpy=lambda x, i: np.take_along_axis(x, i, 1), grad=(np.array([[1.0, 2.0, 1.0]]), None))
+
+
+_SC_X = np.array([[0.5, 1.5, -2.0], [1.0, -0.5, 2.5]])
+_SC_S = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+_SPECIAL = (np.array([[INF, 1.0, NAN]]), np.array([[NAN, -INF, 2.0]]))
+for _op in ("scatter_add", "scatter"):
+    _add = _op == "scatter_add"
+
+    def _np_scatter(x: np.ndarray, s: np.ndarray, i: np.ndarray, add: bool = _add) -> np.ndarray:
+        out = x.copy()
+        for p in np.ndindex(i.shape):
+            q = (int(i[p]), p[1])
+            out[q] = (out[q] if add else 0.0) + s[p]
+        return out
+
+    rows(_op, lambda x, s, i, m=_op: getattr(x, m)(0, i, s), {
+        "empty index": (_SC_X, np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64)),
+        "one element!": (_a(0.5).reshape(1, 1), _a(2.0).reshape(1, 1), np.array([[0]])),
+        "inf and nan": (*_SPECIAL, np.array([[0, 0, 0]])),
+        **({"duplicate indices add up!": (_SC_X, _SC_S, np.array([[1, 1, 0], [1, 0, 0]]))} if _add
+           else {"distinct indices!": (_SC_X, _SC_S, np.array([[1, 0, 0], [0, 1, 1]]))})},
+        numpy=_np_scatter, torch=lambda T, x, s, i, m=_op: getattr(x, m)(0, i, s))
+    rows(_op, lambda x, s, i, m=_op: getattr(x, m)(0, i, s), {
+        "index out of range": (_SC_X, _SC_S, np.array([[2, 0, 0]])),
+        "negative index": (_SC_X, _SC_S, np.array([[-1, 0, 0]]))}, raises="out of bounds for dim 0")
+rows("scatter", lambda x, s, i: x.scatter(0, i, s), {
+    "a position written twice": (_SC_X, _SC_S, np.array([[1, 0, 0], [1, 1, 0]]))},
+    raises="names one position twice")
+
+rows("index_add", lambda x, s, i: x.index_add(1, i, s), {
+    "empty index": (_SC_X, np.zeros((2, 0)), _I0),
+    "one element!": (_a(0.5).reshape(1, 1), _a(2.0).reshape(1, 1), np.array([0])),
+    "inf and nan": (np.array([[INF, 1.0, NAN]]), np.array([[NAN, -INF]]), np.array([2, 0])),
+    "duplicate indices add up!": (_SC_X, _SC_S, np.array([2, 2, 0]))},
+    numpy=lambda x, s, i: index_add_np(x, s, i),
+    torch=lambda T, x, s, i: x.index_add(1, i, s))
+rows("index_add", lambda x, s, i: x.index_add(1, i, s), {
+    "index out of range": (_SC_X, _SC_S, np.array([0, 1, 3]))}, raises="out of bounds for dim 1")
+
+
+def index_add_np(x: np.ndarray, s: np.ndarray, i: np.ndarray) -> np.ndarray:
+    out = x.reshape(1, -1).copy() if x.ndim < 2 else x.copy()
+    np.add.at(out, (slice(None), i), s.reshape(out.shape[0], -1))
+    return out.reshape(x.shape)
 
 
 # ---- writes, out of place --------------------------------------------------------------------

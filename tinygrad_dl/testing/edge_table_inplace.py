@@ -1,7 +1,7 @@
-"""Edge rows of the in-place forms (x.sin_(), x.add_(y), ...; tinygrad_dl/tensor/inplace.py's
-rules): the op's values written into x; the in-place shape forms (squeeze_, unsqueeze_,
-transpose_, t_). `T` in a `torch=` lambda is the torch module; where a row has no `numpy=`,
-PyTorch's value is the reference."""
+"""Edge rows of the in-place operators (add_, ..., clamp_, setitem) and forms (x.sin_(),
+x.add_(y), ...; tinygrad_dl/tensor/inplace.py's rules): the op's values written into x; the
+in-place shape forms (squeeze_, unsqueeze_, transpose_, t_). `T` in a `torch=` lambda is the
+torch module; where a row has no `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -19,6 +19,33 @@ from .edge_table import inplace_call as _inplace
 
 X23 = np.arange(6.0).reshape(2, 3) / 4 - 0.3
 X34 = np.array([[0.5, -1.2, 3.0, 2.2], [1.0, 0.0, -0.7, 4.1], [2.5, 1.5, -3.0, 0.3]])
+
+
+# ---- in-place operators (on constants, or under no_grad) --------------------------------------
+_IP = {"empty": (E,), "one element": (_a(0.7),), "inf and nan": (_a(INF, -INF, NAN),)}
+for _name, _args, _np in (
+        ("add_", (1.5,), lambda x: x + 1.5), ("sub_", (1.5,), lambda x: x - 1.5),
+        ("mul_", (0.0,), lambda x: x * 0.0), ("div_", (0.0,), lambda x: x / 0.0),
+        ("zero_", (), np.zeros_like), ("fill_", (NAN,), lambda x: np.full_like(x, NAN)),
+        ("copy_", (INF,), lambda x: np.full_like(x, INF)),
+        ("clamp_", (-1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0))):
+    rows(_name, _inplace(_name, *_args), _IP, numpy=_np, wrt=(), grad=(None,))
+    rows(_name, _inplace(_name, *_args), {"a leaf that requires grad": (_a(1.0),)},
+         wrt=(0,), raises=f"Tensor.{_name}.*a leaf Variable that requires grad")
+for _name in ("add_", "sub_", "mul_"):
+    rows(_name, _inplace(_name, 0.5), {"an integer tensor": (np.array([1, 2]),)},
+         raises=f"Tensor.{_name}.*same_kind")
+rows("div_", _inplace("div_", 2), {"an integer tensor": (np.array([1, 2]),)},
+     raises="Tensor.div_.*same_kind")
+rows("add_", _inplace("add_", np.ones((2, 2))), {"a result that does not fit": (_a(1.0, 2.0),)},
+     wrt=(), raises="Tensor.add_.*broadcast")
+rows("setitem", lambda x: (x.__setitem__(slice(0, 1), NAN), x)[1],
+     {"one element": (_a(1.0, 2.0),), "empty slice of empty": (E,)},
+     numpy=lambda x: np.concatenate([np.full(min(1, x.size), NAN), x[1:]]), wrt=(), grad=(None,))
+rows("setitem", lambda x: (x.__setitem__(0, 2.5), x)[1], {"float into int": (np.array([1, 2]),)},
+     raises="setitem.*same_kind")
+rows("setitem", lambda x: (x.__setitem__(0, 2.5), x)[1], {"a leaf that requires grad": (
+    _a(1.0),)}, raises="setitem.*a leaf Variable")
 
 
 # ---- in-place forms: the op's values written into x (inplace.py's rules) -------------------

@@ -1,14 +1,19 @@
-"""Edge rows of torch.linalg and the linear-algebra Tensor methods: singular, empty, 0 x 0,
-batched, NaN, int dtypes, non-square. `T` in a `torch=` lambda is the torch module.
+"""Edge rows of linear algebra: matmul, dot, inner, outer, tensordot, einsum, trace, diag,
+diagonal, cdist, dist, kron, cross; torch.linalg and the linear-algebra Tensor methods:
+singular, empty, 0 x 0, batched, NaN, int dtypes, non-square. `T` in a `torch=` lambda is the
+torch module.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 import tinygrad_dl as tg
 
-from .edge_table import NAN, rows
+from .edge_table import INF, NAN, E, rows
+from .edge_table import a64 as _a
 
 _A = np.array([[4.0, 1.0, -0.5], [1.0, 3.0, 0.2], [-0.5, 0.2, 2.0]])  # symmetric, PD
 _B = np.array([[2.5, -1.0, 0.3], [0.7, 1.8, -0.4], [0.1, 0.6, 3.1]])
@@ -18,6 +23,92 @@ _NAN = np.array([[NAN, 1.0], [1.0, 2.0]])
 _INT = np.array([[2, 1], [1, 2]])
 _Z00 = np.zeros((0, 0))
 _BATCH = np.stack([_A, _B])
+
+
+X23 = np.arange(6.0).reshape(2, 3) / 4
+
+rows("cdist", lambda x, y: tg.cdist(x, y), {
+    "a zero distance": (np.array([[0.5, 1.0]]), np.array([[0.5, 1.0], [1.5, 3.0]])),
+    "inf": (np.array([[INF, 1.0]]), np.array([[0.5, 1.0]]))},
+     numpy=lambda x, y: np.linalg.norm(x[:, None, :] - y[None, :, :], axis=-1),
+     torch=lambda T, x, y: T.cdist(x, y))
+rows("dist", lambda x, y: tg.dist(x, y), {
+    "equal!": (_a(0.5, 1.5), _a(0.5, 1.5)), "inf": (_a(INF), _a(1.0))},
+     numpy=lambda x, y: np.linalg.norm(x - y), torch=lambda T, x, y: T.dist(x, y))
+
+
+# ---- linear algebra ---------------------------------------------------------------------------
+M = np.array([[0.5, -1.0], [2.0, 0.25]])
+_MM = {"empty inner dimension": (np.zeros((2, 0)), np.zeros((0, 3))),
+       "empty outer dimension": (np.zeros((0, 2)), M),
+       "one element!": (np.array([[0.7]]), np.array([[1.3]])),
+       "inf times zero": (np.array([[INF, 1.0]]), np.array([[0.0], [1.0]])),
+       "nan": (np.array([[NAN, 1.0]]), M)}
+
+
+def _dot_warns() -> bool:
+    """Whether this NumPy's ndarray.dot, which MatMul.forward multiplies with, warns of inf * 0
+    as np.matmul does: NumPy 2.4's does, 2.2's reports no floating-point errors (its product
+    is NaN all the same, as np.matmul's and torch's)."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(invalid="warn"):
+        warnings.simplefilter("always")
+        np.array([INF]).dot(np.array([0.0]))
+    return bool(caught)
+
+
+rows("matmul", lambda x, y: x @ y, _MM, numpy=np.matmul, torch=lambda T, x, y: x @ y,
+     numpy_warns=_dot_warns())
+rows("matmul", lambda x, y: x.matmul(y), {"vectors!": (_a(0.5, 1.5), _a(2.0, -1.0)),
+                                          "empty vectors": (E, E)},
+     numpy=np.matmul, torch=lambda T, x, y: x @ y)
+rows("matmul", lambda x, y: x @ y, {"inner sizes differ": (M, _a(1.0, 2.0, 3.0))},
+     raises="MatMul")
+# dot, inner, outer and tensordot are einsums: the values agree with NumPy's functions, but
+# np.einsum does not warn about inf * 0 where np.dot does (numpy_warns=False)
+_EIN = {"numpy_warns": False}
+rows("dot", tg.dot, _MM, numpy=np.dot, torch=lambda T, x, y: x @ y, **_EIN)
+rows("inner", tg.inner, {"empty": (E, E), "one element!": (_a(0.7), _a(1.3)),
+                         "inf times zero": (_a(INF), _a(0.0))},
+     numpy=np.inner, torch=lambda T, x, y: T.inner(x, y), **_EIN)
+rows("outer", tg.outer, {"empty": (E, _a(1.0)), "one element!": (_a(0.7), _a(1.3)),
+                         "inf times zero": (_a(INF), _a(0.0))},
+     numpy=np.outer, torch=lambda T, x, y: T.outer(x, y), **_EIN)
+rows("tensordot", lambda x, y: tg.tensordot(x, y, 1), _MM,
+     numpy=lambda x, y: np.tensordot(x, y, 1), torch=lambda T, x, y: T.tensordot(x, y, 1),
+     **_EIN)
+rows("einsum", lambda x, y: tg.einsum("ij,jk->ik", x, y), _MM,
+     numpy=lambda x, y: np.einsum("ij,jk->ik", x, y),
+     torch=lambda T, x, y: T.einsum("ij,jk->ik", x, y))
+rows("einsum", lambda x: tg.einsum("ii->", x), {"trace of 1x1!": (np.array([[0.7]]),),
+                                                "trace of 0x0": (np.zeros((0, 0)),)},
+     numpy=lambda x: np.einsum("ii->", x), torch=lambda T, x: T.einsum("ii->", x))
+rows("einsum", lambda x: tg.einsum("ij->k", x), {"unknown output letter": (M,)},
+     raises="einsum|Einsum")
+rows("trace", tg.trace, {"1x1!": (np.array([[0.7]]),), "empty": (np.zeros((0, 3)),),
+                         "inf and nan": (np.array([[INF, 1.0], [2.0, NAN]]),)},
+     numpy=np.trace, torch=lambda T, x: x.trace())
+rows("diag", tg.diag, {"empty vector": (E,), "one element!": (_a(0.7),),
+                       "1x1 matrix!": (np.array([[0.7]]),), "0x0 matrix": (np.zeros((0, 0)),),
+                       "inf and nan": (_a(INF, NAN),)},
+     numpy=np.diag, torch=lambda T, x: T.diag(x))
+rows("diag", tg.diag, {"3-d": (np.zeros((1, 1, 1)),)}, raises="diag|Diag")
+rows("diagonal", lambda x: x.diagonal(1), {"offset past the edge": (M,),
+                                           "rectangular!": (X23,)},
+     numpy=lambda x: np.diagonal(x, 1), torch=lambda T, x: x.diagonal(1))
+rows("diagonal", lambda x: x.diagonal(), {"1-d": (_a(1.0),)}, raises="diagonal")
+
+
+rows("kron", tg.kron, {"empty": (E, _a(1.0)), "one element!": (_a(0.7), _a(1.3)),
+                       "2x2 by 1x2!": (M, np.array([[0.5, 2.0]])),
+                       "inf times zero": (_a(INF), _a(0.0, 1.0))},
+     numpy=np.kron, torch=lambda T, x, y: T.kron(x, y))
+_V3 = _a(0.5, -1.0, 2.0)
+rows("cross", tg.cross, {"empty batch": (np.zeros((0, 3)), np.zeros((0, 3))),
+                         "one pair!": (_V3, _a(1.5, 0.5, -0.5)), "inf": (_a(INF, 0.0, 1.0), _V3),
+                         "nan": (_a(NAN, 0.0, 1.0), _V3)},
+     numpy=np.cross, torch=lambda T, x, y: T.cross(x, y, dim=-1))
+rows("cross", tg.cross, {"vectors of length 2": (_a(1.0, 2.0), _a(3.0, 4.0))},
+     raises="cross: vectors of length 3 only")
 
 
 # ---- svd (torch.svd: U, S, V) -------------------------------------------------------------------

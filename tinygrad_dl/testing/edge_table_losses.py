@@ -1,10 +1,13 @@
-"""Edge rows of losses: multilabel_margin_loss, triplet_margin_with_distance_loss, the margin,
-ranking and embedding losses (margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
+"""Edge rows of losses and F.linear: linear, mse_loss, l1_loss, smooth_l1_loss, huber_loss;
+multilabel_margin_loss, triplet_margin_with_distance_loss, the margin, ranking and embedding
+losses (margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
 multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, multi_margin_loss),
 poisson_nll_loss, gaussian_nll_loss. `T` in a `torch=` lambda is the torch module; where a row
 has no `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -14,6 +17,73 @@ from .edge_table import INF, NAN, E, rows
 from .edge_table import a64 as _a
 
 _NOTE = "compared with torch (NumPy has none)"
+
+
+X23 = np.arange(6.0).reshape(2, 3) / 4
+
+# ---- PyTorch's losses and F.linear (compositions, or the one Linear op) ------------------------
+_W23 = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+rows("linear", F.linear, {"one row!": (X23[:1], _W23), "empty batch": (np.zeros((0, 3)), _W23),
+                          "inf and nan": (np.array([[INF, 0.0, NAN]]), _W23)},
+     numpy=lambda x, w: x @ w.T, numpy_warns=False,
+     torch=lambda T, x, w: T.nn.functional.linear(x, w))
+rows("linear", F.linear, {"inner sizes differ": (X23, np.ones((2, 2)))}, raises="[Ll]inear")
+for _name, _fn, _np_fn in (("mse_loss", F.mse_loss, lambda d: d * d),
+                          ("l1_loss", F.l1_loss, np.abs)):
+    rows(_name, _fn, {"one element!": (_a(0.7), _a(-0.2)), "2x3!": (X23, X23[::-1]),
+                      "inf target": (_a(1.0), _a(INF))},
+         numpy=lambda x, y, f=_np_fn: f(x - y).mean(),
+         torch=lambda T, x, y, n=_name: getattr(T.nn.functional, n)(x, y))
+    rows(_name, _fn, {"empty": (E, E)}, numpy=lambda x, y, f=_np_fn: f(x - y).mean(),
+         torch=lambda T, x, y, n=_name: getattr(T.nn.functional, n)(x, y))
+    rows(_name, _fn, {"shapes differ": (np.ones((2, 1)), np.ones(2))}, raises=_name)
+
+
+def _np_sl1(beta: float, huber: bool = False) -> Any:
+    def ref(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        d = np.abs(x - y)
+        if huber:
+            return np.where(d < beta, 0.5 * d * d, beta * (d - 0.5 * beta)).mean()
+        return (np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta) if beta else d).mean()
+    return ref
+
+
+_LOSS_EDGES = {"one element!": (_a(0.7), _a(-0.2)), "2x3!": (X23, X23[::-1] * 3),
+               "kinks: d = +-1 and 0": (_a(1.0, -1.0, 0.0), _a(0.0, 0.0, 0.0)),
+               "inf target": (_a(1.0, 1.0), _a(INF, -INF)), "nan": (_a(NAN, 1.0), _a(0.0, 0.0)),
+               "empty": (E, E)}
+rows("smooth_l1_loss", F.smooth_l1_loss, _LOSS_EDGES, numpy=_np_sl1(1.0), numpy_warns=False,
+     torch=lambda T, x, y: T.nn.functional.smooth_l1_loss(x, y))
+rows("smooth_l1_loss", lambda x, y: F.smooth_l1_loss(x, y, beta=0.0), {
+    "beta 0: l1_loss, kink at 0": (_a(0.0, 0.5), _a(0.0, 0.0))}, numpy=_np_sl1(0.0),
+     numpy_warns=False, torch=lambda T, x, y: T.nn.functional.smooth_l1_loss(x, y, beta=0.0))
+rows("smooth_l1_loss", lambda x, y: F.smooth_l1_loss(x, y, "sum", beta=0.5), {
+    "beta 0.5, on the kink": (_a(0.5, -0.25, 2.0), _a(0.0, 0.0, 0.0))},
+     numpy=lambda x, y: 3 * _np_sl1(0.5)(x, y), numpy_warns=False,
+     torch=lambda T, x, y: T.nn.functional.smooth_l1_loss(x, y, reduction="sum", beta=0.5))
+rows("huber_loss", F.huber_loss, _LOSS_EDGES, numpy=_np_sl1(1.0, huber=True), numpy_warns=False,
+     torch=lambda T, x, y: T.nn.functional.huber_loss(x, y))
+rows("huber_loss", lambda x, y: F.huber_loss(x, y, delta=2.0), {
+    "delta 2, on the kink": (_a(2.0, -3.0, 0.5), _a(0.0, 0.0, 0.0))},
+     numpy=_np_sl1(2.0, huber=True), numpy_warns=False,
+     torch=lambda T, x, y: T.nn.functional.huber_loss(x, y, delta=2.0))
+rows("huber_loss", lambda x, y, w: F.huber_loss(x, y, "sum", weight=w), {
+    "weight!": (_a(0.5, -2.0), _a(0.0, 0.0), _a(2.0, 0.5))},
+     numpy=lambda x, y, w: (w * np.where(np.abs(x - y) < 1, 0.5 * (x - y) ** 2,
+                                         np.abs(x - y) - 0.5)).sum(), numpy_warns=False,
+     torch=lambda T, x, y, w: T.nn.functional.huber_loss(x, y, "sum", weight=w))
+for _name, _arg in (("smooth_l1_loss", "beta"), ("huber_loss", "delta")):
+    _fn = getattr(F, _name)
+    rows(_name, lambda x, y, f=_fn, a=_arg: f(x, y, **{a: -1.0}), {
+        f"negative {_arg}": (_a(1.0), _a(0.0))}, raises=f"{_name}: {_arg} must be")
+    rows(_name, lambda x, y, f=_fn: f(x, y, "batchmean"), {"batchmean": (_a(1.0), _a(0.0))},
+         raises=f"{_name}: reduction must be")
+    rows(_name, _fn, {"shapes differ": (np.ones((2, 1)), np.ones(2))}, raises=_name)
+rows("huber_loss", lambda x, y: F.huber_loss(x, y, delta=0.0), {"delta 0": (_a(1.0), _a(0.0))},
+     raises="huber_loss: delta must be > 0")
+rows("huber_loss", lambda x, y, w: F.huber_loss(x, y, weight=w), {
+    "weight of another shape": (_a(1.0, 2.0), _a(0.0, 0.0), _a(1.0))},
+     raises="huber_loss: weight must have")
 
 
 # ---- losses --------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Edge rows of matrix products and norms: vdot, chain_matmul, frobenius_norm, nuclear_norm,
-matrix_rank, bilinear, pdist, the fused products and sums (addmm, mv, baddbmm, addcmul,
-addcdiv), det, inverse. `T` in a `torch=` lambda is the torch module; where a row has no
-`numpy=`, PyTorch's value is the reference."""
+"""Edge rows of matrix products, norms and distances: cosine_similarity, normalize,
+pairwise_distance; vdot, chain_matmul, frobenius_norm, nuclear_norm, matrix_rank, bilinear,
+pdist, the fused products and sums (addmm, mv, baddbmm, addcmul, addcdiv), det, inverse. `T` in
+a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
+reference."""
 
 from __future__ import annotations
 
@@ -15,6 +16,58 @@ from .edge_table import a64 as _a
 
 X23 = np.arange(6.0).reshape(2, 3) / 4 - 0.3
 X34 = np.array([[0.5, -1.2, 3.0, 2.2], [1.0, 0.0, -0.7, 4.1], [2.5, 1.5, -3.0, 0.3]])
+
+
+_V = np.array([[0.5, -1.0, 2.0]])
+_U3 = np.array([[1.5, 0.5, -0.5]])
+rows("cosine_similarity", F.cosine_similarity, {
+    "one pair!": (_V, _U3), "parallel!": (_V, 2 * _V), "a zero vector": (np.zeros((1, 3)), _U3),
+    "empty batch": (np.zeros((0, 3)), np.zeros((0, 3))),
+    "broadcast!": (_V[0], np.array([[1.5, 0.5, -0.5], [0.2, 0.3, 0.4]])),
+    "inf": (np.array([[INF, 0.0, 1.0]]), _U3), "nan": (np.array([[NAN, 0.0, 1.0]]), _U3)},
+     numpy=lambda a, b: (a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-8) * (
+         b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-8))).sum(-1),
+     numpy_warns=False, torch=lambda T, a, b: T.nn.functional.cosine_similarity(a, b))
+rows("cosine_similarity", lambda a, b: F.cosine_similarity(a, b, dim=0), {
+    "vectors, dim 0!": (_V[0], _U3[0])},
+     numpy=lambda a, b: a @ b / np.linalg.norm(a) / np.linalg.norm(b), numpy_warns=False,
+     torch=lambda T, a, b: T.nn.functional.cosine_similarity(a, b, dim=0))
+rows("cosine_similarity", F.cosine_similarity, {"vectors, the default dim 1": (_V[0], _U3[0]),
+                                                "shapes that do not broadcast": (_V, np.ones(2))},
+     raises="cosine_similarity: (dim 1 is out of range|x1 of shape)")
+
+rows("normalize", F.normalize, {
+    "one row!": (_V,), "a zero row": (np.zeros((1, 3)),), "empty batch": (np.zeros((0, 3)),),
+    "inf": (np.array([[INF, 0.0, 1.0]]),), "nan": (np.array([[NAN, 0.0, 1.0]]),)},
+     numpy=lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12),
+     numpy_warns=False, torch=lambda T, x: T.nn.functional.normalize(x))
+for _p, _case, _x in ((1.0, "p 1, a zero entry", _a(0.0, 1.0, -2.0)),
+                      (INF, "p inf, tied maxima", _a(2.0, -2.0, 1.0)),
+                      (3.0, "p 3!", _a(0.5, -1.0, 2.0)), (0.5, "p 0.5, a zero entry",
+                                                         _a(0.0, 1.0, -2.0)),
+                      (-1.0, "p -1!", _a(0.5, -1.0, 2.0)), (0.0, "p 0", _a(0.0, 1.0, -2.0)),
+                      (3.0, "p 3, a zero row", _a(0.0, 0.0))):
+    rows("normalize", lambda x, p=_p: F.normalize(x, p, dim=0), {_case: (_x,)},
+         numpy_warns=False, torch=lambda T, x, p=_p: T.nn.functional.normalize(x, p, dim=0))
+rows("normalize", F.normalize, {"a vector, the default dim 1": (_a(1.0, 2.0),)},
+     raises="normalize: dim 1 is out of range")
+
+rows("pairwise_distance", F.pairwise_distance, {
+    "one pair!": (_V, _U3), "equal rows": (_V, _V), "empty batch": (np.zeros((0, 3)),
+                                                                     np.zeros((0, 3))),
+    "broadcast!": (_V[0], np.array([[1.5, 0.5, -0.5], [0.2, 0.3, 0.4]])),
+    "0-d!": (np.float64(1.0), np.float64(0.25)), "inf": (np.array([[INF, 0.0, 1.0]]), _U3),
+    "nan": (np.array([[NAN, 0.0, 1.0]]), _U3)},
+     numpy_warns=False, torch=lambda T, a, b: T.nn.functional.pairwise_distance(a, b))
+for _p, _case, _x, _y in ((1.0, "p 1!", _V, _U3), (INF, "p inf, tied maxima", _a(1.0, 3.0),
+                                                  _a(0.0, 2.0)),
+                          (3.0, "p 3!", _V, _U3), (0.5, "p 0.5!", _V, _U3),
+                          (-1.0, "p -1!", _V, _U3), (0.0, "p 0", _V, _U3)):
+    rows("pairwise_distance", lambda a, b, p=_p: F.pairwise_distance(a, b, p, keepdim=True),
+         {_case: (_x, _y)}, numpy_warns=False,
+         torch=lambda T, a, b, p=_p: T.nn.functional.pairwise_distance(a, b, p, keepdim=True))
+rows("pairwise_distance", F.pairwise_distance, {"shapes that do not broadcast": (
+    _V, np.ones(2))}, raises="pairwise_distance: x1 of shape")
 
 
 rows("vdot", lambda x, y: x.vdot(y), {

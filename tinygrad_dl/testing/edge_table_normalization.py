@@ -1,6 +1,6 @@
-"""Edge rows of normalization functions: torch.batch_norm, local_response_norm, group_norm,
-instance_norm, rms_norm. `T` in a `torch=` lambda is the torch module; where a row has no
-`numpy=`, PyTorch's value is the reference."""
+"""Edge rows of normalization functions: batch_norm, layer_norm, torch.batch_norm,
+local_response_norm, group_norm, instance_norm, rms_norm. `T` in a `torch=` lambda is the torch
+module; where a row has no `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -17,6 +17,38 @@ X34 = np.array([[0.5, -1.2, 3.0, 2.2], [1.0, 0.0, -0.7, 4.1], [2.5, 1.5, -3.0, 0
 _X3 = np.array([[[0.5, -1.0, 2.0, 1.5, 0.25], [1.0, 1.25, -0.5, 3.0, -2.0]]])  # (1, 2, 5)
 _X4 = np.arange(24.0).reshape(1, 2, 3, 4) / 7 - 1.2
 _NOTE = "compared with torch (NumPy has none)"
+
+
+_X = np.array([[0.5, -1.0], [1.5, 2.0], [-0.5, 0.0]])
+_G, _B = _a(1.5, 0.5), _a(0.1, -0.2)
+rows("batch_norm", F.batch_norm, {
+    "three rows!": (_X, _G, _B), "constant feature": (np.array([[1.0, 2.0], [1.0, 3.0]]), _G, _B),
+    "nan": (np.array([[NAN, 2.0], [1.0, 3.0]]), _G, _B),
+}, numpy=lambda x, g, b: g * (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-8) + b, numpy_warns=False,
+     torch=lambda T, x, g, b: T.nn.functional.batch_norm(x, None, None, g, b, True, 0.0, 1e-8))
+rows("batch_norm", F.batch_norm, {"issue: one row in training": (np.ones((1, 2)), _G, _B)},
+     raises="batch_norm: expected more than 1 row")
+rows("batch_norm", F.batch_norm, {"no rows (torch's: empty)": (np.zeros((0, 2)), _G, _B)},
+     numpy=lambda x, g, b: x * g + b, numpy_warns=False,
+     torch=lambda T, x, g, b: T.nn.functional.batch_norm(x, None, None, g, b, True, 0.0, 1e-8))
+rows("batch_norm", lambda x, g, b: F.batch_norm(x, g, b, training=False, mean=_a(0.0, 1.0),
+                                                var=_a(1.0, 4.0)),
+     {"evaluation, one row!": (np.array([[0.5, -1.0]]), _G, _B)},
+     numpy=lambda x, g, b: g * (x - _a(0.0, 1.0)) / np.sqrt(_a(1.0, 4.0) + 1e-8) + b,
+     numpy_warns=False)
+
+
+_LN = np.array([[0.5, -1.0, 2.0, 0.0], [3.0, 3.0, 3.0, 3.0]])
+rows("layer_norm", lambda x, w, b: F.layer_norm(x, (4,), w, b), {
+    "rows!": (_LN[:1], _a(1.0, 2.0, 0.5, 1.0), _a(0.0, 0.1, 0.0, -0.1)),
+    "a constant row": (_LN, np.ones(4), np.zeros(4)),
+    "empty batch": (np.zeros((0, 4)), np.ones(4), np.zeros(4)),
+    "inf": (np.array([[INF, 0.0, 1.0, 2.0]]), np.ones(4), np.zeros(4))},
+     numpy=lambda x, w, b: (x - x.mean(-1, keepdims=True)) / np.sqrt(
+         x.var(-1, keepdims=True) + 1e-5) * w + b, numpy_warns=False,
+     torch=lambda T, x, w, b: T.nn.functional.layer_norm(x, (4,), w, b))
+rows("layer_norm", lambda x: F.layer_norm(x, (3,)), {"not the trailing shape": (_LN,)},
+     raises="layer_norm: normalized_shape")
 
 
 # ---- torch.batch_norm ---------------------------------------------------------------------------

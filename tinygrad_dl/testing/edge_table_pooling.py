@@ -1,7 +1,8 @@
-"""Edge rows of pools and resampling: the max pools with indices and max_unpool, lp_pool, the 1-D
-and adaptive pools, upsample, the fractional max pools (compared with torch given the same
-_random_samples), the deprecated upsample names. `T` in a `torch=` lambda is the torch module;
-where a row has no `numpy=`, PyTorch's value is the reference."""
+"""Edge rows of pools and resampling: max_pool2d, avg_pool2d, interpolate, the max pools with
+indices and max_unpool, lp_pool, the 1-D and adaptive pools, upsample, the fractional max pools
+(compared with torch given the same _random_samples), the deprecated upsample names. `T` in a
+`torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
+reference."""
 
 from __future__ import annotations
 
@@ -16,6 +17,37 @@ _X3 = np.array([[[0.5, -1.0, 2.0, 1.5, 0.25], [1.0, 1.25, -0.5, 3.0, -2.0]]])  #
 _X4 = np.arange(24.0).reshape(1, 2, 3, 4) / 7 - 1.2
 _ODD = np.array([[[1.0, 1.0, -INF, -INF, 2.0, 2.0, NAN, 0.0, NAN]]])  # ties, -inf, NaNs
 _NOTE = "compared with torch (NumPy has none)"
+
+
+_IMG = np.arange(16.0).reshape(1, 1, 4, 4) / 8
+
+rows("max_pool2d", F.max_pool2d, {"2x2!": (_IMG,), "ties": (np.ones((1, 1, 2, 2)),),
+                                  "nan": (np.array([[[[NAN, 0.0], [1.0, 2.0]]]]),),
+                                  "-inf": (np.full((1, 1, 2, 2), -INF),)},
+     torch=lambda T, x: T.nn.functional.max_pool2d(x, 2))
+rows("avg_pool2d", F.avg_pool2d, {"2x2!": (_IMG,),
+                                  "inf and nan": (np.array([[[[INF, 0.0], [NAN, 2.0]]]]),)},
+     torch=lambda T, x: T.nn.functional.avg_pool2d(x, 2))
+rows("max_pool2d", lambda x: F.max_pool2d(x, 3),
+     {"kernel larger than the image": (_IMG[..., :2, :2],)}, raises="max_pool2d|MaxPool2d")
+rows("avg_pool2d", lambda x: F.avg_pool2d(x, 0), {"zero kernel": (_IMG,)}, raises="avg_pool2d")
+
+
+_UP_IMG = np.array([[[[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]]])
+for _mode, _ac in (("nearest", None), ("bilinear", False), ("bilinear", True)):
+    _kw = {"mode": _mode, "align_corners": _ac}
+    rows("interpolate", lambda x, k=_kw: F.interpolate(x, size=(3, 5), **k), {
+        "empty batch": (np.zeros((0, 1, 2, 3)),),
+        "one element!": (_a(0.75).reshape(1, 1, 1, 1),),
+        "inf": (np.where(_UP_IMG > 1.8, INF, _UP_IMG),),
+        "nan": (np.where(_UP_IMG < -0.9, NAN, _UP_IMG),),
+        "finite!": (_UP_IMG,)},
+        torch=lambda T, x, k=_kw: T.nn.functional.interpolate(x, size=(3, 5), **k),
+        note="compared with torch (NumPy has no interpolate)")
+rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"), {
+    "another mode": (_UP_IMG,)}, raises="mode 'bicubic' is not supported")
+rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), {
+    "bilinear of a 3-D input": (_UP_IMG[0],)}, raises="takes a 4-D input")
 
 
 # ---- max pools with indices, max_unpool --------------------------------------------------------

@@ -1,7 +1,7 @@
 """Edge rows of random ops' deterministic parts and refusals: the random fills' ranges
 (exponential_, ...), poisson, binomial, rrelu, the alpha dropouts, gumbel_softmax, dropout1d /
 dropout2d, uniform_ / normal_. `T` in a `torch=` lambda is the torch module; where a row has no
-`numpy=`, PyTorch's value is the reference."""
+`numpy=`, PyTorch's value is the reference. Also F.dropout's evaluation mode and p = 1."""
 
 from __future__ import annotations
 
@@ -13,13 +13,22 @@ import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 from tinygrad_dl import functional as F
 
-from .edge_table import INF, NAN, E, rows
+from .edge_table import E2, INF, NAN, E, rows
 from .edge_table import a64 as _a
 from .edge_table import inplace_call as _inplace
 
 _X4 = np.arange(24.0).reshape(1, 2, 3, 4) / 7 - 1.2
 _NOTE = "compared with torch (NumPy has none)"
 _V = _a(-2.0, -0.5, 0.0, 0.1, 3.0, INF, -INF, NAN)
+
+
+# dropout in evaluation mode is the identity; p = 1 zeroes every value, inf and NaN included
+rows("dropout", lambda x: F.dropout(x, 0.5, training=False), {
+    "empty": (E2,), "one element!": (_a(0.7),), "+inf": (_a(INF),), "-inf": (_a(-INF),),
+    "nan": (_a(NAN),)}, numpy=lambda x: x, numpy_warns=False,
+    torch=lambda T, x: T.nn.functional.dropout(x, 0.5, training=False))
+rows("dropout", lambda x: F.dropout(x, 1.0), {"p = 1": (_a(0.5, INF, NAN),)},
+     numpy=lambda x: x * 0.0, torch=lambda T, x: T.nn.functional.dropout(x, 1.0))
 
 
 # ---- random fills: the draws' range (tests/test_torch_names8.py checks their statistics) -------

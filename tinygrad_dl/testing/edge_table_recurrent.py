@@ -1,15 +1,54 @@
-"""Edge rows of the RNN cells: rnn_tanh_cell, rnn_relu_cell, gru_cell, lstm_cell. `T` in a `torch=`
-lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the reference."""
+"""Edge rows of rnn and the RNN cells: rnn_tanh_cell, rnn_relu_cell, gru_cell, lstm_cell. `T` in
+a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
+reference."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 
+from .edge_table import NAN, rows
+from .edge_table import a64 as _a
 from .edge_table import joined as _joined
-from .edge_table import rows
+
+_U, _W, _b = np.array([[0.5, -0.2], [0.1, 0.3], [-0.4, 0.2]]), np.eye(2) * 0.5, _a(0.1, -0.1)
+
+
+def _np_rnn(x: np.ndarray, U: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    h, out = np.zeros(W.shape[0]), []
+    for t in range(len(x)):
+        a = U[x[t]] if x.dtype.kind in "iu" else x[t] @ U
+        h = np.tanh(a + h @ W + b)
+        out.append(h)
+    return np.array(out).reshape(len(x), W.shape[0])
+
+
+rows("rnn", tg.rnn, {
+    "one step!": (np.array([[0.3, -0.7, 0.2]]), _U, _W, _b),
+    "indices": (np.array([2, 0, 2]), _U, _W, _b),
+    "nan input": (np.array([[NAN, 0.0, 0.0]]), _U, _W, _b),
+}, numpy=_np_rnn, numpy_warns=False,
+     torch=lambda T, x, U, W, b: _torch_rnn(T, x, U, W, b))
+rows("rnn", tg.rnn, {"issue: negative index": (np.array([-1, 0]), _U, _W, _b),
+                     "index = d": (np.array([3]), _U, _W, _b)},
+     raises="rnn: indices must be in")
+rows("rnn", tg.rnn, {"no steps": (np.zeros((0, 3)), _U, _W, _b)},
+     numpy=lambda x, U, W, b: np.zeros((0, 2)), numpy_warns=False,
+     grad=(np.zeros((0, 3)), np.zeros((3, 2)), np.zeros((2, 2)), np.zeros(2)))
+
+
+def _torch_rnn(T: Any, x: Any, U: Any, W: Any, b: Any) -> Any:
+    h, out = T.zeros(W.shape[0], dtype=U.dtype), []
+    for t in range(len(x)):
+        a = U[x[t]] if not x.is_floating_point() else x[t] @ U
+        h = T.tanh(a + h @ W + b)
+        out.append(h)
+    return T.stack(out)
+
 
 # ---- RNN cells ----------------------------------------------------------------------------------
 _R = np.random.default_rng(3)

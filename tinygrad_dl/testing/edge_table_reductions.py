@@ -1,10 +1,13 @@
-"""Edge rows of reductions, scans and statistics: aminmax, nanmedian, renorm, cov / corrcoef,
-msort, sum_to_size, mode, nanquantile, gradient, cumulative_trapezoid, histogram, histogramdd,
-nansum / nanmean, median, kthvalue, quantile, var_mean / std_mean, cummax / cummin /
-logcumsumexp, trapezoid. `T` in a `torch=` lambda is the torch module; where a row has no
-`numpy=`, PyTorch's value is the reference."""
+"""Edge rows of reductions, scans and statistics: sum, mean, max / min, prod, logsumexp, var /
+std, norm, cumprod / cumsum, argmax / argmin, sum_of_squares, amax / amin; aminmax, nanmedian,
+renorm, cov / corrcoef, msort, sum_to_size, mode, nanquantile, gradient, cumulative_trapezoid,
+histogram, histogramdd, nansum / nanmean, median, kthvalue, quantile, var_mean / std_mean,
+cummax / cummin / logcumsumexp, trapezoid. `T` in a `torch=` lambda is the torch module; where a
+row has no `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +22,161 @@ X23 = np.arange(6.0).reshape(2, 3) / 4 - 0.3
 X34 = np.array([[0.5, -1.2, 3.0, 2.2], [1.0, 0.0, -0.7, 4.1], [2.5, 1.5, -3.0, 0.3]])
 X234 = np.arange(24.0).reshape(2, 3, 4) / 7 - 1.0
 _I = np.array([[1, 2, 2, 3, 1], [4, 4, 0, 0, 7]])
+
+
+# ---- reductions ----------------------------------------------------------------------------
+def _red(name: str, method: str, np_fn: Any, torch_fn: Any, extra: dict[str, Any],
+         special: bool = True, **kw: Any) -> None:
+    inf_nan = {"+inf": (_a(INF, 1.0),), "-inf": (_a(-INF, 1.0),), "nan": (_a(NAN, 1.0),)}
+    rows(name, lambda x: getattr(x, method)(), {
+        "one element!": (_a(0.7),), "scalar!": (np.float64(0.4),),
+        **(inf_nan if special else {}), **extra,
+    }, numpy=np_fn, torch=torch_fn, **kw)
+    rows(name, lambda x: getattr(x, method)(axis=1), {
+        "axis of length 1!": (np.array([[0.5], [1.5]]),),
+        "rows of ties": (np.array([[1.0, 1.0], [2.0, 2.0]]),),
+        "empty rows": (np.zeros((2, 0)),) if name not in ("max", "min") else (np.zeros((0, 2)),),
+    }, numpy=lambda x: np_fn(x, axis=1), torch=lambda T, x: torch_fn(T, x, dim=1), **kw)
+
+
+_red("sum", "sum", np.sum, lambda T, x, dim=None: x.sum() if dim is None else x.sum(dim),
+     {"empty": (E,)})
+_red("mean", "mean", np.mean,
+     lambda T, x, dim=None: x.mean() if dim is None else x.mean(dim), {"empty": (E,)})
+_red("max", "max", np.max,
+     lambda T, x, dim=None: x.max() if dim is None else x.amax(dim),
+     {"ties": (_a(2.0, 1.0, 2.0),), "+inf ties": (_a(INF, 1.0, INF),),
+      "all -inf": (_a(-INF, -INF),), "two nans": (_a(NAN, 1.0, NAN),)},
+     numpy_warns=True)
+_red("min", "min", np.min,
+     lambda T, x, dim=None: x.min() if dim is None else x.amin(dim),
+     {"ties": (_a(1.0, 2.0, 1.0),), "issue: nan first": (_a(NAN, 1.0, 2.0),)})
+_red("prod", "prod", np.prod,
+     lambda T, x, dim=None: x.prod() if dim is None else x.prod(dim),
+     {"empty": (E,), "one zero!": (_a(0.0, 2.0, 3.0),), "two zeros": (_a(0.0, 2.0, 0.0),),
+      "inf and zero": (_a(INF, 0.0),)}, special=False)
+_OTHERS = ("the product of the others, without division: x0's gradient is x1 (PyTorch divides "
+           "the product by x0, inf/inf or nan/nan, and gives nan)")
+rows("prod", Tensor.prod, {"nan": (_a(NAN, 2.0),)}, numpy=np.prod, grad=(_a(2.0, NAN),),
+     note=_OTHERS)
+rows("prod", Tensor.prod, {"+inf": (_a(INF, 1.0),)}, numpy=np.prod, grad=(_a(1.0, INF),),
+     note=_OTHERS)
+rows("prod", Tensor.prod, {"-inf": (_a(-INF, 1.0),)}, numpy=np.prod, grad=(_a(1.0, -INF),),
+     note=_OTHERS)
+_red("logsumexp", "logsumexp", lambda x, axis=None: np.logaddexp.reduce(x, axis=axis),
+     lambda T, x, dim=None: x.logsumexp(tuple(range(x.ndim))) if dim is None
+     else x.logsumexp(dim),
+     {"empty": (E,), "all -inf": (_a(-INF, -INF),), "+inf and 0": (_a(INF, 0.0),),
+      "large!": (_a(1000.0, 1000.5),)}, numpy_warns=False)
+rows("logsumexp", Tensor.logsumexp, {"issue: all -inf": (_a(-INF, -INF),),
+                                     "issue: +inf and 0": (_a(INF, 0.0),)},
+     numpy=lambda x: np.log(np.sum(np.exp(x))), numpy_warns=False,
+     torch=lambda T, x: x.logsumexp(0))
+for _name, _ddof in (("var", 0), ("var", 1), ("std", 0), ("std", 1)):
+    rows(_name, lambda x, m=_name, d=_ddof: getattr(x, m)(axis=-1, ddof=d), {
+        f"one element, ddof={_ddof}": (_a(0.7),),
+        f"axis of length 1, ddof={_ddof}": (np.array([[0.5], [1.5]]),),
+        f"constant, ddof={_ddof}": (_a(2.0, 2.0, 2.0),),
+        f"empty, ddof={_ddof}": (E,),
+        f"ddof > n, ddof={_ddof}": (_a(1.0, 2.0) if _ddof else _a(3.0),),
+        f"+inf, ddof={_ddof}": (_a(INF, 1.0),), f"nan, ddof={_ddof}": (_a(NAN, 1.0),),
+        f"spread!, ddof={_ddof}": (_a(0.5, 1.7, -0.4),),
+    }, numpy=lambda x, m=_name, d=_ddof: getattr(np, m)(x, axis=-1, ddof=d),
+        torch=lambda T, x, m=_name, d=_ddof: getattr(x, m)(dim=-1, correction=d))
+rows("var", lambda x: x.var(ddof=3), {"issue: ddof > n": (_a(1.0, 2.0),)},
+     numpy=lambda x: np.var(x, ddof=3), warns="Degrees of freedom")
+rows("std", lambda x: x.std(ddof=3), {"issue: ddof > n": (_a(1.0, 2.0),)},
+     numpy=lambda x: np.std(x, ddof=3), grad=(_a(NAN, NAN),))
+rows("std", lambda x: x.std(axis=1), {"issue: axis of length 1": (np.array([[1.0], [2.0]]),)},
+     numpy=lambda x: np.std(x, axis=1), grad=(np.zeros((2, 1)),))
+rows("std", tg.std, {"issue: scalar": (np.float64(3.0),)}, numpy=np.std,
+     grad=(np.float64(0.0),))
+rows("std", lambda x: x.std(), {"issue: empty": (E,)}, numpy=np.std, grad=(E,),
+     warns="Degrees of freedom")
+rows("var", lambda x: x.var(), {"issue: empty": (E,)}, numpy=np.var, grad=(E,),
+     warns="Degrees of freedom")
+rows("norm", lambda x: x.norm(dim=-1), {
+    "zero vector": (_a(0.0, 0.0, 0.0),), "one element!": (_a(-0.7),), "empty": (E,),
+    "+inf": (_a(INF, 1.0),), "nan": (_a(NAN, 1.0),), "-0.0": (_a(-0.0, 0.0),),
+    "spread!": (_a(0.5, -1.7, 0.4),),
+}, numpy=lambda x: np.linalg.norm(x, axis=-1),
+    torch=lambda T, x: x.norm(dim=-1))
+rows("norm", lambda x: x.norm(dim=1), {"issue: one zero row": (np.array([[0.0, 0.0],
+                                                                        [3.0, 4.0]]),)},
+     numpy=lambda x: np.linalg.norm(x, axis=1), grad=(np.array([[0.0, 0.0], [0.6, 0.8]]),))
+rows("max", Tensor.max, {"issue: nan": (_a(NAN, 1.0, 2.0),)}, numpy=np.max,
+     grad=(_a(1.0, 0.0, 0.0),))
+rows("prod", Tensor.prod, {"issue: empty": (E,)}, numpy=np.prod, grad=(E,))
+rows("max", Tensor.max, {"empty": (E,)}, raises="Max")
+rows("min", tg.Tensor.min, {"empty": (E,)}, raises="Min")
+rows("cumprod", lambda x: x.cumprod(0), {
+    "empty": (E,), "zeros!": (_a(2.0, 0.0, 3.0, 0.0, 1.5),), "one element!": (_a(0.7),)},
+     numpy=lambda x: np.cumprod(x, 0), torch=lambda T, x: x.cumprod(0))
+rows("cumprod", lambda x: x.cumprod(0), {"nan": (_a(1.0, NAN, 2.0),)},
+     numpy=lambda x: np.cumprod(x, 0), grad=(_a(NAN, 3.0, NAN),),
+     note="d/dx1 of x0 + x0 x1 + x0 x1 x2 is x0 + x0 x2 = 3, whatever x1; PyTorch's backward "
+          "divides by x: nan")
+rows("cumprod", lambda x: x.cumprod(0), {"inf": (_a(INF, 2.0),)},
+     numpy=lambda x: np.cumprod(x, 0), grad=(_a(3.0, INF),),
+     note="d(x0 + x0 x1)/dx0 = 1 + x1 = 3 at x0 = inf; PyTorch's backward divides by x0 "
+          "(inf / inf): nan")
+
+
+rows("cumsum", lambda x: x.cumsum(0), {
+    "empty": (E,), "one element!": (_a(0.7),), "+inf": (_a(1.0, INF, 1.0),),
+    "nan": (_a(1.0, NAN, 1.0),), "inf - inf": (_a(INF, -INF),),
+}, numpy=lambda x: np.cumsum(x, 0), torch=lambda T, x: x.cumsum(0))
+rows("argmax", lambda x: x.argmax(), {"ties: the first": (_a(2.0, 1.0, 2.0),),
+                                      "nan: the first nan": (_a(1.0, NAN, 3.0),)},
+     numpy=np.argmax)
+rows("argmin", tg.argmin, {"ties: the first": (_a(1.0, 2.0, 1.0),),
+                           "-inf": (_a(1.0, -INF),)}, numpy=np.argmin)
+rows("argmax", lambda x: x.argmax(), {"empty": (E,)}, raises="argmax")
+rows("argmin", lambda x: x.argmin(), {"empty": (E,)}, raises="argmin")
+# a bad dim names the op and the shape (NumPy's "axis 2 is out of bounds ..." named neither;
+# a float dim failed with "'float' object is not iterable")
+_X = np.ones((2, 3))
+rows("sum", lambda x: x.sum(dim=2), {"dim out of range": (_X,)},
+     raises=r"Sum: axis 2 is out of bounds for an input of shape \(2, 3\)")
+rows("mean", lambda x: x.mean(dim=1.5), {"float dim": (_X,)},
+     raises="Mean: axis must be an integer")
+rows("argmax", lambda x: x.argmax(dim=-3), {"dim out of range": (_X,)},
+     raises="argmax: axis -3 is out of bounds")
+
+
+rows("sum_of_squares", tg.functional.sum_of_squares, {
+    "empty": (E,), "one element!": (_a(0.7),), "inf and nan": (_a(INF, NAN),),
+    "overflow": (_a(1e200),)}, numpy=lambda x: np.sum(x * x), numpy_warns=False,
+     torch=lambda T, x: (x * x).sum())
+rows("sum_of_squares", lambda: tg.functional.sum_of_squares(), {"no tensors": ()},
+     raises="sum_of_squares")
+
+
+for _name, _np in (("amax", np.amax), ("amin", np.amin)):
+    rows(_name, lambda x, m=_name: getattr(x, m)(), {
+        "one element!": (_a(0.7),), "ties": (_a(2.0, 1.0, 2.0) * (1 if _name == "amax" else
+                                                                 -1),),
+        "+inf": (_a(INF, 1.0),)},
+        numpy=_np, torch=lambda T, x, m=_name: getattr(x, m)())
+    rows(_name, lambda x, m=_name: getattr(x, m)(), {"nan": (_a(NAN, 1.0),)}, numpy=_np,
+         grad=(_a(1.0, 0.0),), note="as max: the NaN gets the gradient (PyTorch's amax gives "
+         "NaN gradients everywhere)")
+    rows(_name, lambda x, m=_name: getattr(x, m)(dim=1),
+         {"axis of length 1!": (np.array([[0.5], [1.5]]),),
+          "rows of ties": (np.array([[1.0, 1.0], [2.0, 2.0]]),)},
+         numpy=lambda x, f=_np: f(x, axis=1), torch=lambda T, x, m=_name: getattr(x, m)(dim=1))
+    rows(_name, lambda x, m=_name: getattr(x, m)(), {"empty": (E,)}, raises=_name[1:].title())
+
+
+_NANROW = np.array([[NAN, 1.0], [2.0, 3.0], [-1.0, -4.0]])
+for _name, _np in (("max", np.max), ("min", np.min), ("amax", np.amax), ("amin", np.amin)):
+    _pick = np.argmax if _name in ("max", "amax") else np.argmin
+    _g = np.zeros_like(_NANROW)
+    _g[0, 0] = 1.0  # the NaN row: the NaN gets the gradient (as the 1-D "issue: nan" row)
+    _g[1:][np.arange(2), _pick(_NANROW[1:], axis=1)] = 1.0
+    rows(_name, lambda x, m=_name: getattr(x, m)(axis=1), {"nan in one row of three": (
+        _NANROW,)}, numpy=lambda x, f=_np: f(x, axis=1), grad=(_g,),
+        note="rows without a NaN keep their one-hot gradient")
 
 
 # ---- reductions --------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
-"""Edge rows of shape and view ops: the splits (array_split, hsplit, ..., unflatten,
-Tensor.unfold), row_stack, adjoint / mH, H, narrow_copy, the unsafe_ splits and the *_copy
-functions, channel_shuffle, pad's reflect / replicate / circular modes, t, ravel, narrow,
-select, fliplr / flipud, diagflat / diag_embed, dstack, block_diag, cartesian_prod. `T` in a
-`torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
-reference."""
+"""Edge rows of shape and view ops: reshape, transpose, permute, ..., getitem, tril / triu,
+view, broadcast_tensors, meshgrid, the joins (concatenate, stack, ...), split, chunk, unbind,
+index_select, masked_fill, diff, rot90, atleast_*d, expand, column_stack, append; the splits
+(array_split, hsplit, ..., unflatten, Tensor.unfold), row_stack, adjoint / mH, H, narrow_copy,
+the unsafe_ splits and the *_copy functions, channel_shuffle, pad's reflect / replicate /
+circular modes, t, ravel, narrow, select, fliplr / flipud, diagflat / diag_embed, dstack,
+block_diag, cartesian_prod. `T` in a `torch=` lambda is the torch module; where a row has no
+`numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +26,177 @@ X34 = np.array([[0.5, -1.2, 3.0, 2.2], [1.0, 0.0, -0.7, 4.1], [2.5, 1.5, -3.0, 0
 X234 = np.arange(24.0).reshape(2, 3, 4) / 7 - 1.0
 _X4 = np.arange(24.0).reshape(1, 2, 3, 4) / 7 - 1.2
 _NOTE = "compared with torch (NumPy has none)"
+
+
+rows("broadcast_tensors", lambda x, y: tg.stack(tg.broadcast_tensors(x, y)),
+     {"row and column!": (np.array([[0.5], [1.5]]), _a(1.0, 2.0, 3.0)),
+      "empty": (E, _a(1.0))},
+     numpy=lambda x, y: np.stack(np.broadcast_arrays(x, y)),
+     torch=lambda T, x, y: T.stack(T.broadcast_tensors(x, y)))
+rows("meshgrid", lambda x, y: tg.stack(tg.meshgrid(x, y, indexing="ij")),
+     {"two vectors!": (_a(0.5, 1.5), _a(1.0, 2.0, 3.0)), "empty": (E, _a(1.0))},
+     numpy=lambda x, y: np.stack(np.meshgrid(x, y, indexing="ij")),
+     torch=lambda T, x, y: T.stack(T.meshgrid(x, y, indexing="ij")))
+rows("meshgrid", lambda x, y: tg.stack(tg.meshgrid(x, y)),
+     {"no indexing=": (_a(0.5), _a(1.0))}, raises="meshgrid")
+
+
+# ---- shape ops: values move, gradients move back ------------------------------------------------
+Q23 = np.arange(6.0).reshape(2, 3) / 4  # 0, 0.25, ..., 1.25 (X23 here is shifted by -0.3)
+_SHAPE: list[tuple[str, Any, Any, Any, Any]] = [
+    # (name, call, NumPy reference, torch reference, an input for the "empty" case)
+    ("reshape", lambda x: x.reshape(-1), lambda x: x.reshape(-1), lambda T, x: x.reshape(-1), E2),
+    ("transpose", lambda x: x.transpose(), np.transpose, lambda T, x: x.permute(*range(x.ndim)
+                                                                              [::-1]), E2),
+    ("T", lambda x: x.T, np.transpose, lambda T, x: x.permute(*range(x.ndim)[::-1]), E2),
+    ("permute", lambda x: x.permute(1, 0), lambda x: x.transpose(1, 0),
+     lambda T, x: x.permute(1, 0), E2),
+    ("swapaxes", lambda x: tg.swapaxes(x, 0, -1), lambda x: np.swapaxes(x, 0, -1),
+     lambda T, x: x.transpose(0, -1), E2),
+    ("moveaxis", lambda x: tg.moveaxis(x, 0, -1), lambda x: np.moveaxis(x, 0, -1),
+     lambda T, x: T.movedim(x, 0, -1), E2),
+    ("squeeze", lambda x: tg.squeeze(x[None]), lambda x: np.squeeze(x[None]),
+     lambda T, x: x[None].squeeze(), E2),
+    ("expand_dims", lambda x: tg.expand_dims(x, 0), lambda x: np.expand_dims(x, 0),
+     lambda T, x: x.unsqueeze(0), E2),
+    ("unsqueeze", lambda x: x.unsqueeze(-1), lambda x: np.expand_dims(x, -1),
+     lambda T, x: x.unsqueeze(-1), E2),
+    ("flatten", lambda x: tg.flatten(x), lambda x: x.reshape(-1), lambda T, x: x.flatten(), E2),
+    ("broadcast_to", lambda x: tg.broadcast_to(x, (2,) + x.shape),
+     lambda x: np.broadcast_to(x, (2,) + x.shape), lambda T, x: x.expand((2,) + x.shape), E2),
+    ("repeat", lambda x: tg.repeat(x, 2, axis=-1), lambda x: np.repeat(x, 2, axis=-1),
+     lambda T, x: x.repeat_interleave(2, dim=-1), E2),
+    ("tile", lambda x: tg.tile(x, (2, 1)), lambda x: np.tile(x, (2, 1)),
+     lambda T, x: x.tile((2, 1)), E2),
+    ("flip", lambda x: tg.flip(x, 0), lambda x: np.flip(x, 0), lambda T, x: x.flip(0), E2),
+    ("roll", lambda x: tg.roll(x, 1, 0), lambda x: np.roll(x, 1, 0),
+     lambda T, x: x.roll(1, 0), E2),
+    ("pad", lambda x: tg.pad(x, 1), lambda x: np.pad(x, 1),
+     lambda T, x: T.nn.functional.pad(x, (1, 1) * x.ndim), E2),
+    ("getitem", lambda x: x[..., ::-1], lambda x: x[..., ::-1], lambda T, x: x.flip(-1), E2),
+    ("tril", lambda x: tg.tril(x), np.tril, lambda T, x: x.tril(), E2),
+    ("triu", lambda x: x.triu(1), lambda x: np.triu(x, 1), lambda T, x: x.triu(1), E2),
+    ("detach", lambda x: x.detach() * 1.0, lambda x: x, lambda T, x: x.detach() * 1.0, E2),
+    ("clone", lambda x: x.clone(), lambda x: x.copy(), lambda T, x: x.clone(), E2),
+    # (view warns of a copy where its strides cannot express the shape, where torch's
+    # raises: check_grad's strided layouts go through contiguous())
+    ("view", lambda x: x.contiguous().view(-1), lambda x: x.reshape(-1),
+     lambda T, x: x.view(-1), E2),
+    ("view_as", lambda x: x.contiguous().view_as(x.T), lambda x: x.reshape(x.T.shape),
+     lambda T, x: x.view_as(x.T), E2),
+    ("reshape_as", lambda x: x.reshape_as(x.T), lambda x: x.reshape(x.T.shape),
+     lambda T, x: x.reshape_as(x.T), E2),
+    ("t", lambda x: x.t(), np.transpose, lambda T, x: x.t(), E2),
+    ("mT", lambda x: x.mT, lambda x: np.swapaxes(x, -2, -1), lambda T, x: x.mT, E2),
+]
+for _name, _call, _np, _torch, _empty in _SHAPE:
+    rows(_name, _call, {"empty": (_empty,), "one element!": (np.array([[0.7]]),),
+                        "2x3!": (Q23,), "inf and nan": (np.array([[INF, NAN, -INF]]),)},
+         numpy=_np, torch=_torch)
+
+rows("reshape", lambda x: x.reshape(4), {"wrong size": (Q23,)}, raises="Reshape|reshape")
+rows("repeat", lambda x: x.repeat(np.array([2, 0, 1])), {
+    "counts with a zero!": (_a(0.5, 1.5, 2.5),)}, numpy=lambda x: np.repeat(x, [2, 0, 1]),
+     torch=lambda T, x: x.repeat_interleave(T.tensor([2, 0, 1])))
+rows("repeat", lambda x: x.repeat(-1), {"negative count": (_a(1.0),)}, raises="Repeat|repeat")
+rows("pad", lambda x: tg.pad(x, -1), {"negative width": (_a(1.0, 2.0),)}, raises="pad|Pad")
+rows("pad", lambda x: tg.pad(x, 1, mode="edge"), {"np.pad's edge mode": (_a(1.0),)},
+     numpy=lambda x: np.pad(x, 1, mode="edge"))
+rows("pad", lambda x: tg.pad(x, 1, mode="symmetric"), {"other modes": (_a(1.0),)}, raises="pad")
+rows("getitem", lambda x: x[np.array([0, 0, 2])], {"duplicate indices!": (_a(0.5, 1.5, 2.5),)},
+     numpy=lambda x: x[np.array([0, 0, 2])], torch=lambda T, x: x[T.tensor([0, 0, 2])])
+rows("getitem", lambda x: x[np.array([], dtype=np.int64)], {"empty index": (_a(1.0, 2.0),)},
+     numpy=lambda x: x[np.array([], dtype=np.int64)],
+     torch=lambda T, x: x[T.tensor([], dtype=T.int64)])
+rows("getitem", lambda x: x[-1], {"negative index!": (_a(0.5, 1.5),)}, numpy=lambda x: x[-1],
+     torch=lambda T, x: x[-1])
+rows("getitem", lambda x: x[np.array([True, False, True])], {"bool mask!": (_a(0.5, 1.5, 2.5),)},
+     numpy=lambda x: x[np.array([True, False, True])],
+     torch=lambda T, x: x[T.tensor([True, False, True])])
+rows("getitem", lambda x: x[5], {"out of range": (_a(1.0, 2.0),)}, raises="GetItem|index")
+rows("getitem", lambda x: x[1.5], {"float index": (_a(1.0, 2.0),)},
+     raises="GetItem|getitem|indices")  # NumPy's IndexError (naming the op: issue "hostile")
+
+_JOIN = {"empty pieces": (E2, E2), "one element each!": (_a(0.3), _a(0.6)),
+         "inf and nan": (_a(INF, NAN), _a(-INF, 1.0))}
+rows("concatenate", lambda x, y: tg.concatenate([x, y], axis=-1), _JOIN,
+     numpy=lambda x, y: np.concatenate([x, y], axis=-1), torch=lambda T, x, y: T.cat([x, y], -1))
+rows("stack", lambda x, y: tg.stack([x, y]), _JOIN, numpy=lambda x, y: np.stack([x, y]),
+     torch=lambda T, x, y: T.stack([x, y]))
+rows("vstack", lambda x, y: tg.vstack([x, y]), _JOIN, numpy=lambda x, y: np.vstack([x, y]),
+     torch=lambda T, x, y: T.vstack([x, y]))
+rows("hstack", lambda x, y: tg.hstack([x, y]), _JOIN, numpy=lambda x, y: np.hstack([x, y]),
+     torch=lambda T, x, y: T.hstack([x, y]))
+rows("concatenate", lambda: tg.concatenate([]), {"nothing to join": ()}, raises="concatenate")
+rows("stack", lambda: tg.stack([]), {"nothing to join": ()}, raises="stack")
+rows("stack", lambda x, y: tg.stack([x, y]), {"unequal shapes": (_a(1.0), _a(1.0, 2.0))},
+     raises="Stack")
+rows("split", lambda x: tg.split(x, [1, 1], axis=-1)[1] * 1.0,
+     {"an empty piece": (Q23,), "inf and nan": (np.array([[INF, NAN, 1.0]]),)},
+     numpy=lambda x: np.split(x, [1, 1], axis=-1)[1] * 1.0,
+     torch=lambda T, x: T.tensor_split(x, [1, 1], dim=-1)[1] * 1.0)
+rows("split", lambda x: tg.split(x, 2, axis=-1)[0], {"unequal sections": (Q23,)},
+     raises="split")
+rows("split", lambda x: x.split(2, dim=-1)[1] * 1.0, {"a short last piece": (Q23,)},
+     numpy=lambda x: x[:, 2:] * 1.0, torch=lambda T, x: x.split(2, dim=-1)[1] * 1.0)
+rows("chunk", lambda x: x.chunk(3, dim=0)[-1] * 1.0, {
+    "fewer pieces than asked": (_a(1.0, 2.0, 3.0, 4.0),), "empty": (E,),
+    "inf and nan": (_a(INF, NAN, 1.0),)},
+    numpy=lambda x: x[(len(x) - 1) // -(-len(x) // 3) * -(-len(x) // 3):] * 1.0 if x.size
+    else x * 1.0,
+    torch=lambda T, x: x.chunk(3, dim=0)[-1] * 1.0)
+rows("chunk", lambda x: x.chunk(0), {"zero chunks": (_a(1.0),)}, raises="chunk")
+rows("unbind", lambda x: x.unbind(1)[0] * 1.0, {"empty rows": (np.zeros((0, 2)),),
+                                               "inf and nan": (np.array([[INF], [NAN]]),)},
+     numpy=lambda x: x[:, 0] * 1.0, torch=lambda T, x: x.unbind(1)[0] * 1.0)
+rows("index_select", lambda x: x.index_select(0, np.array([1, 1, 0])), {
+    "repeated!": (_a(0.5, 2.0),), "inf and nan": (_a(INF, NAN),)},
+    numpy=lambda x: x[np.array([1, 1, 0])],
+    torch=lambda T, x: x.index_select(0, T.tensor([1, 1, 0])))
+rows("index_select", lambda x: x.index_select(0, np.zeros(0, dtype=np.int64)),
+     {"empty index": (_a(1.0),)},
+     numpy=lambda x: x[np.zeros(0, dtype=np.int64)],
+     torch=lambda T, x: x.index_select(0, T.zeros(0, dtype=T.int64)))
+rows("index_select", lambda x: x.index_select(0, np.array([[0]])), {"a 2-D index": (_a(1.0),)},
+     raises="index_select")
+rows("masked_fill", lambda x: x.masked_fill(np.array([True, False]), 2.0), {
+    "one filled!": (np.array([[0.5, -1.0], [3.0, 2.0]]),)},
+    numpy=lambda x: np.where(np.array([True, False]), 2.0, x),
+    torch=lambda T, x: x.masked_fill(T.tensor([True, False]), 2.0))
+rows("masked_fill", lambda x: x.masked_fill(np.array([True, False]), NAN), {
+    "fill with nan": (_a(0.5, 2.0),), "empty": (np.zeros((0, 2)),)},
+    numpy=lambda x: np.where(np.array([True, False]), NAN, x),
+    torch=lambda T, x: x.masked_fill(T.tensor([True, False]), float("nan")))
+rows("masked_fill", lambda x: x.masked_fill(np.array([True, False, True]), 0.0),
+     {"a mask that does not broadcast": (_a(1.0, 2.0),)}, raises="masked_fill")
+
+
+_MOVE: list[tuple[str, Any, Any, Any]] = [
+    ("diff", lambda x: tg.diff(x), lambda x: np.diff(x), lambda T, x: x.diff()),
+    ("rot90", lambda x: tg.rot90(x), np.rot90, lambda T, x: T.rot90(x, 1, [0, 1])),
+    ("rollaxis", lambda x: tg.rollaxis(x, 1), lambda x: np.rollaxis(x, 1),
+     lambda T, x: x.movedim(1, 0)),
+    ("atleast_1d", tg.atleast_1d, np.atleast_1d, lambda T, x: T.atleast_1d(x)),
+    ("atleast_2d", tg.atleast_2d, np.atleast_2d, lambda T, x: T.atleast_2d(x)),
+    ("atleast_3d", tg.atleast_3d, np.atleast_3d, lambda T, x: T.atleast_3d(x)),
+    ("expand", lambda x: x.expand(2, -1, -1), lambda x: np.broadcast_to(x, (2,) + x.shape),
+     lambda T, x: x.expand(2, -1, -1)),
+    ("array_split", lambda x: tg.array_split(x, 2, axis=-1)[1] * 1.0,
+     lambda x: np.array_split(x, 2, axis=-1)[1] * 1.0,
+     lambda T, x: T.tensor_split(x, 2, dim=-1)[1] * 1.0),
+]
+for _name, _call, _np, _torch in _MOVE:
+    rows(_name, _call, {"empty": (E2,), "one element!": (np.array([[0.7]]),), "2x3!": (Q23,),
+                        "inf and nan": (np.array([[INF, NAN, -INF]]),)},
+         numpy=_np, numpy_warns=False, torch=_torch)
+for _name in ("atleast_1d", "atleast_2d", "atleast_3d"):
+    rows(_name, getattr(tg, _name), {"scalar!": (np.float64(0.3),)},
+         numpy=getattr(np, _name), torch=lambda T, x, n=_name: getattr(T, n)(x))
+
+rows("column_stack", lambda x, y: tg.column_stack([x, y]), _JOIN,
+     numpy=lambda x, y: np.column_stack([x, y]), torch=lambda T, x, y: T.column_stack([x, y]))
+rows("append", tg.append, _JOIN, numpy=np.append,
+     torch=lambda T, x, y: T.cat([x.flatten(), y.flatten()]))
 
 
 # ---- splits and reshapes ---------------------------------------------------------------------
