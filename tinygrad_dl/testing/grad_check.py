@@ -30,10 +30,28 @@ TOL = 1e-7  # float64 relative error vs the 4-point stencil; the library's gradc
 
 
 # ---- the check -----------------------------------------------------------------------------
-def _floor(scales: list[float], x: np.ndarray) -> np.ndarray:
-    """Per element of x, 1e-4 times the largest scale its perturbations reported (at least 1)."""
+def _floor(scales: list[float], x: np.ndarray, unmoved: float) -> np.ndarray:
+    """Per element of x, 1e-4 times the largest scale its perturbations reported, or times
+    `unmoved` (the scale of all the outputs, `_unmoved_scale`) where none reported any: those
+    moved no output (at least 1)."""
     per_call = np.reshape(scales, (x.size, -1)) if x.size else np.zeros((0, 1))
-    return 1e-4 * np.maximum(1.0, per_call.max(axis=1, initial=0.0)).reshape(x.shape)
+    top = per_call.max(axis=1, initial=0.0)
+    return 1e-4 * np.maximum(1.0, np.where(top > 0, top, unmoved)).reshape(x.shape)
+
+
+def _unmoved_scale(out0: np.ndarray, G: np.ndarray) -> float:
+    """The scale of an element whose perturbations by +-h and +-2h moved no output: its effect
+    on each output it reads into stayed below that output's rounding (|d o_j| 2h < ulp(o_j)),
+    so its numeric derivative is exactly 0 whatever its true one, up to ~1e-12 * sum |G_j o_j|
+    over those outputs. Which ones they are is unknown (none moved), so all of them, weighted
+    as the moved ones are in check_grad's f. Without this the floor fell to 1e-4 of "at least 1": a
+    conv3d weight of 7.2e-12 into an output of 14 gave analytic 1.0e-11 (exact, torch agrees)
+    vs numeric 0, relative error 1.01e-7 (hypothesis, tests/test_ops.py). A wrong gradient that
+    h could see still fails (|error| <= 1e-11 * this): analytic 1e-3, or O(1) for an element
+    the op never reads, unless sum |G_j o_j| is ~1e8 (where 1e-3 is below what h resolves)."""
+    fine = np.isfinite(out0)
+    return max(float(np.abs(out0[fine]).max(initial=0.0)),
+               float((np.abs(np.broadcast_to(G, out0.shape)) * np.abs(out0))[fine].sum()))
 
 
 def _errors(ga: np.ndarray, gn: np.ndarray, floor: np.ndarray) -> np.ndarray:
@@ -246,6 +264,7 @@ def check_grad(
             leaves[i].grad = g
 
     checks = []
+    unmoved = _unmoved_scale(out0, G)  # (the floor of an element that moves no output)
     for i in wrt:
         ga = leaves[i].grad
         if ga is not None:
@@ -294,8 +313,10 @@ def check_grad(
         # entries far below their outputs' scale are held to |error| <= tol * 1e-4 * |out|
         # (~25x that noise) instead of to a relative error that finite differences cannot
         # resolve. One floor for all elements (the largest |out|) let exp's 7e10 at x=25 hide
-        # analytic 0 vs numeric 0.37 at x=-1.
-        floor = _floor(scales, x)
+        # analytic 0 vs numeric 0.37 at x=-1. An element that moved no output has no |out| of
+        # its own: any output could be one it moves below its rounding, so all of them count
+        # (`_unmoved_scale`).
+        floor = _floor(scales, x, unmoved)
         ga = np.zeros_like(originals[i]) if ga is None else ga
         if x.size and _errors(ga, gn, floor).max() > tol:  # the results on the way too: they
             # are heard only now, since listening to every op costs a third more time
@@ -303,8 +324,8 @@ def check_grad(
             scales.clear()
             outer.clear()
             gn = numerical_grad(f, x, h=h, order=4)
-            floor = _floor(scales, x)
-        checks.append((i, ga, gn, floor, f, x, _floor(outer, x)))
+            floor = _floor(scales, x, unmoved)
+        checks.append((i, ga, gn, floor, f, x, _floor(outer, x, unmoved)))
 
     if (checks and all(leaves[i].grad is None for i in wrt) and any(originals[i].size for i in wrt)
             and not any(c[2].any() for c in checks)):
