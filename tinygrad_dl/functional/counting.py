@@ -244,11 +244,12 @@ def unravel_index(indices: Tensor, shape: Any) -> tuple[Tensor, ...]:
     if n > np.iinfo(np.int64).max:
         raise ValueError(f"unravel_index: shape {shape} has {n} entries, more than int64 "
                          f"holds (NumPy's unravel_index cannot take it)")
-    idx = indices.data.astype(np.int64)
+    idx = indices.data  # (checked as given: a uint64 2**64 - 1 cast to int64 is -1)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = builtins.int(idx.min() if idx.min() < 0 else idx.max())
         raise IndexError(f"unravel_index: index {bad} is out of bounds for shape {shape} "
                          f"({n} entries)")
+    idx = idx.astype(np.int64)
     if not shape:
         return ()
     return tuple(Tensor(c.astype(np.int64)) for c in np.unravel_index(idx, shape))

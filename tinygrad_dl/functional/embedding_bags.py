@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.indexing import check_uint64
 from ..tensor import Tensor
 from .joins import where
 from .layers import lookup
@@ -71,8 +72,9 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: Any = 
     idx = np.asarray(input.data if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
         raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")
-    flat, bag, b = bags_of(who, idx.astype(np.intp), offsets, include_last_offset)
     n, dim = weight.shape
+    check_uint64(who, idx, n)  # (before the cast wraps a uint64 2**64 - 1 to -1)
+    flat, bag, b = bags_of(who, idx.astype(np.intp), offsets, include_last_offset)
     if padding_idx is not None:
         if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
                 or not -n <= padding_idx < n:

@@ -22,6 +22,7 @@ from ..ops import (
     Tap,
     VectorNorm,
 )
+from ..ops.indexing import check_uint64
 from ..ops.shape import InRange
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
@@ -256,11 +257,13 @@ def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None) ->
         raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")
     # the indices as an op's output (a cast when not intp already, not NumPy's copy), so a
     # jitted step replays each call's indices (a copy made in the step was per-step data)
+    check_uint64(who, idx, n)  # (before the cast wraps a uint64 2**64 - 1 to -1)
     ids = Tensor(idx)
+    # checked before the cast too, so a replayed uint64 batch's 2**64 - 1 is not seen as -1
+    Tap.apply(ids, fn=InRange(who, n))
     if idx.dtype != np.intp:  # (Cast, an op: Tensor.astype of integers is NumPy's, unrecorded)
         ids = Cast.apply(ids, dtype=np.dtype(np.intp))
         idx = ids.data
-    Tap.apply(ids, fn=InRange(who, n))
     padding_idx = padding_index(who, padding_idx, n)
     if padding_idx is None:
         return weight[idx]

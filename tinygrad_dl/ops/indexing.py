@@ -45,6 +45,55 @@ def _ints_for_0d(index):
 _ALL = slice(None)  # `:`
 
 
+def check_uint64(who: str, idx: Any, n: int, axis: int | str = 0) -> None:
+    """Refuse, in one line, a uint64 index (an array or a NumPy scalar) holding a value outside
+    [0, n): NumPy casts uint64 indices to intp without a word, so 2**64 - 1 read the LAST entry
+    (it wraps to -1) and 2**63 gave a message naming -2**63, an index nobody wrote (torch
+    refuses uint64 indices outright). Other dtypes pass at the cost of the dtype test (an
+    int64 index, the course models' x[arange, y] and U[X], skips the rest); a uint64 index
+    within range is NumPy's, as given."""
+    dt = getattr(idx, "dtype", None)
+    if dt is None or dt.kind != "u" or dt.itemsize != 8 or not np.size(idx):
+        return
+    # (max of a plain view: a jit recording's watched argument would report the read and the
+    # step never replayed; the decision is not frozen: GetItem and TakeAlongAxis run this in
+    # each replayed forward, and embedding's InRange Tap sees the uint64 before its cast)
+    hi = int(np.asarray(idx).max())
+    if hi >= n:
+        raise IndexError(f"{who}: index {hi} (uint64) is out of bounds for axis {axis} of size "
+                         f"{n}")
+
+
+def check_uint64_items(who: str, index: Any, shape: tuple[int, ...]) -> None:
+    """check_uint64 for each uint64 item of a NumPy index (`x[index]`, `x[index] = v`) into a
+    tensor of `shape`, against the axis it indexes; an index NumPy refuses for another reason
+    (too many indices, two `...`) is left to NumPy's own error."""
+    items = index if type(index) is tuple else (index,)
+    for item in items:
+        dt = getattr(item, "dtype", None)
+        if dt is not None and dt.kind == "u" and dt.itemsize == 8:
+            break
+    else:  # (the common case: no uint64 item, one pass of attribute reads)
+        return
+    takes = []  # the axes each item takes: None and a 0-d bool none, a mask its ndim
+    for item in items:
+        if item is None or item is Ellipsis or type(item) is bool:  # (x[True]: a new axis)
+            takes.append(0)
+        elif isinstance(item, (np.ndarray, np.generic, list)) and np.asarray(item).dtype == bool:
+            takes.append(np.ndim(item))
+        else:
+            takes.append(1)
+    ell = len(shape) - sum(takes)
+    axis = 0
+    for item, k in zip(items, takes):
+        if item is Ellipsis:
+            axis += max(ell, 0)
+            continue
+        if axis < len(shape) and k == 1:
+            check_uint64(who, item, shape[axis], axis)
+        axis += k
+
+
 def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
     """Refuse, in one line, an index whose advanced axes NumPy and torch put in different
     places, so `x[1, :, idx]` means one thing whichever library the script was written for.
@@ -52,21 +101,33 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
     not side by side (a slice, None or `...` between them, even a `...` of no axes) put their
     axes first; torch selects the ints away before it looks, and takes a `...` of no axes as
     nothing, so it keeps the axes in place: for a (2, 3, 4) x, NumPy's x[1, :, [0, 1, 2]] is
-    the transpose of torch's, with the same shape."""
+    the transpose of torch's, with the same shape. In the same pass, a uint64 item goes to
+    check_uint64_items (NumPy wraps 2**64 - 1 to -1): one loop over the items, not two, on
+    the per-step picks."""
     if type(index) is not tuple:  # one index array, or basic indexing: no layout to differ
+        check_uint64_items(who, index, shape)
         return
     # The layouts can differ only where the index holds an int (or 0-d index) or a `...`, and
     # a slice, None or `...`: the picks x[arange(n), y] and x[:, idx] (per step, and per jit
     # replay) leave here after one pass
-    cut = apart = False
+    cut = apart = wide = False
     for item in index:
         if item is Ellipsis:
             cut = apart = True
         elif item is None or type(item) is slice:
             apart = True
-        elif type(item) is int or isinstance(item, np.integer) or (
-                type(item) is np.ndarray and item.ndim == 0):
+        elif type(item) is np.ndarray:  # (an index array: its dtype read once, unsigned or not)
+            cut = cut or item.ndim == 0
+            wide = wide or item.dtype.kind == "u"
+        elif type(item) is int or isinstance(item, np.integer):
             cut = True
+            wide = wide or isinstance(item, np.unsignedinteger)
+        elif isinstance(item, np.ndarray):  # a subclass (np.memmap, a jit recording's watched
+            # argument): as an index array (its uint64 2**64 - 1 read the last column)
+            cut = cut or item.ndim == 0
+            wide = wide or item.dtype.kind == "u"
+    if wide:
+        check_uint64_items(who, index, shape)
     if not (cut and apart):
         return
     # i: an int, a: an index array, t: a 0-d True (an index array of one row), s: slice,
@@ -285,7 +346,9 @@ class GetItem(Function):
         ctx.basic = basic = not array and (type(index) is slice or _is_basic(index))
         ctx.index = index if basic else private(index)  # index arrays: our own copy
         if not basic and not array:  # (outside the try: its one line names the op and shape)
-            check_layout("getitem", index, x.shape)
+            check_layout("getitem", index, x.shape)  # (and a uint64 item NumPy would wrap)
+        elif array and index.dtype.kind == "u" and x.ndim:  # (NumPy wraps 2**64 - 1 to -1)
+            check_uint64("getitem", index, x.shape[0])
         try:
             # A 0-d integer tensor in the index is an int to torch (`x[i]` for `i = y.argmax()`
             # is a view) but an advanced index, a copy, to NumPy: read as the int it holds
@@ -300,7 +363,9 @@ class GetItem(Function):
                 # NumPy gives the 0-d view of that element
                 out = x[(*view, Ellipsis) if isinstance(view, tuple) else (view, Ellipsis)]
             return out
-        except IndexError as e:  # NumPy's words, with the op and the tensor's shape
+        except (IndexError, OverflowError) as e:  # NumPy's words, with the op and the shape
+            # (a uint64 scalar past 2**63: NumPy's OverflowError names no index; say which)
+            check_uint64_items("getitem", index, x.shape)
             raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with "
                              f"{brief_index(index)})") from None
 
@@ -320,6 +385,8 @@ class TakeAlongAxis(Function):
     The gradient is scattered back, duplicates adding up."""
 
     def forward(ctx, x, indices=None, axis=-1):
+        if -x.ndim <= axis < x.ndim:  # (NumPy wraps a uint64 2**64 - 1 to -1: the last entry)
+            check_uint64("take_along_axis (take_along_dim)", indices, x.shape[axis], axis)
         try:
             out = np.take_along_axis(x, indices, axis)
         except (IndexError, ValueError) as e:  # NumPy's words, with both shapes and the axis
@@ -389,12 +456,13 @@ def check_scatter(op: str, shape: tuple[int, ...], dim: int, index: Any,
         if m > k or (d != dim and m > n):
             raise IndexError(f"{op}: index is larger than src, or than the input apart from "
                              f"dim, at dim {d} {where}")
-    idx = idx.astype(np.intp)
-    if idx.size:
+    if idx.size:  # (on the given dtype: a uint64 2**64 - 1 cast to intp is -1)
         lo, hi, n = int(idx.min()), int(idx.max()), shape[dim]
         if lo < 0 or hi >= n:
             raise IndexError(f"{op}: index {lo if lo < 0 else hi} is out of bounds for dim {dim} "
                              f"with size {n} {where}")
+    idx = idx.astype(np.intp)
+    if idx.size:
         if unique and idx.shape[dim] > 1:
             s = np.sort(idx, axis=dim)
             if (np.diff(s, axis=dim) == 0).any():

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import tensor
 from ..ops import Scatter, TakeAlongAxis, Tap, Where
-from ..ops.indexing import GatherCheck, check_scatter
+from ..ops.indexing import GatherCheck, check_scatter, check_uint64
 from ..ops.shape import InRange, axis_of
 from ..ops.spelling import sort_order, spellings, torch_keywords
 from .conversions import as_tensor, bool_mask, data_of, fill_value, index_arg, no_grad_result
@@ -130,9 +130,11 @@ class GatheringMethods:
         if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
             raise IndexError(f"index_add: the index must be a 1-D integer array, got shape "
                              f"{idx.shape} dtype {idx.dtype}")
-        idx = idx.reshape(-1).astype(np.intp)
         source = as_tensor(source, self)
         axis = axis_of("index_add", dim, max(self.ndim, 1))
+        # (before the cast wraps a uint64 2**64 - 1 to -1)
+        check_uint64("index_add", idx, self.shape[axis] if self.ndim else 1, axis)
+        idx = idx.reshape(-1).astype(np.intp)
         want = self.shape[:axis] + (len(idx),) + self.shape[axis + 1:]
         scalar = self.ndim == 0 and source.data.size == len(idx) == 1
         if tuple(source.shape) != want and not scalar:
@@ -203,6 +205,7 @@ class GatheringMethods:
                                  f"{idx.size}")
             return self.reshape(1).index_select(0, idx).reshape(())
         axis = axis_of("index_select", dim, self.ndim)
+        check_uint64("index_select", idx, self.shape[axis], axis)  # (before the cast wraps it)
         idx = idx.astype(np.intp, copy=False)
         Tap.apply(tensor.Tensor(idx), fn=InRange("index_select", self.shape[axis]))
         return self[(slice(None),) * axis + (idx,)]

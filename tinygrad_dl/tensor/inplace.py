@@ -149,6 +149,7 @@ class InPlaceMethods:
                 if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):
                     raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
                                     "'same_kind'")
+            # (and a uint64 item NumPy would wrap: 2**64 - 1 wrote the last row)
             check_layout("Tensor.__setitem__ (t[i] = v)", idx, a.shape)
             try:
                 a[idx] = src

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import tensor
 from ..ops import ScatterReduce, Where
-from ..ops.indexing import check_scatter
+from ..ops.indexing import check_scatter, check_uint64, check_uint64_items
 from ..ops.shape import axis_of
 from .conversions import as_tensor, bool_mask, fill_value, index_arg, int_arg, selected
 from .inplace import recompute
@@ -41,6 +41,7 @@ def _positions(x: Tensor, indices: Any, op: str = "index_put", shape: Any = None
             raise IndexError(f"{op}: a uint8 index is a mask in torch (deprecated there) "
                              "and positions in NumPy; give a bool mask or int64 positions")
     idx = tuple(i.astype(np.intp) if i.dtype.kind == "f" else i for i in idx)
+    check_uint64_items(op, idx, x.shape)  # (NumPy wraps a uint64 2**64 - 1 to -1)
     try:
         return np.arange(x.data.size).reshape(x.shape)[idx]
     except IndexError as e:
@@ -97,13 +98,14 @@ def _place(x: Tensor, axis: int, idx: np.ndarray, src: Tensor, who: str) -> Tens
     return Where.apply(read, x, cond=written.reshape(shape))
 
 
-def _index(who: str, index: Any, n: int, wrap: bool) -> np.ndarray:
+def _index(who: str, index: Any, n: int, wrap: bool, axis: int = 0) -> np.ndarray:
     """A 0-d or 1-D integer index into a dim of length n, checked (`wrap`: -n..-1 count from
     the end, as torch's index_fill; else refused, as its index_copy)."""
     idx = np.asarray(index_arg(index))
     if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
         raise IndexError(f"{who}: the index must be a 0-d or 1-D integer array, got shape "
                          f"{idx.shape} dtype {idx.dtype}")
+    check_uint64(who, idx, n, axis)  # (before the cast wraps 2**64 - 1 to -1, which `wrap` takes)
     idx = idx.reshape(-1).astype(np.intp)
     bad = (idx >= n) | (idx < (-n if wrap else 0))
     if bad.any():
@@ -201,7 +203,7 @@ class WriteMethods:
         the slices `index` names along dim, negative indices counting from the end."""
         x = self.reshape(1) if self.ndim == 0 else self
         axis = axis_of("index_fill", dim, x.ndim)
-        idx = _index("index_fill", index, x.shape[axis], wrap=True)
+        idx = _index("index_fill", index, x.shape[axis], True, axis)
         if isinstance(value, tensor.Tensor) and value.ndim:
             raise ValueError(f"index_fill: value must be a number or a 0-d tensor, got shape "
                              f"{value.shape}")
@@ -219,7 +221,7 @@ class WriteMethods:
         [0, n)) names along dim."""
         x = self.reshape(1) if self.ndim == 0 else self
         axis = axis_of("index_copy", dim, x.ndim)
-        idx = _index("index_copy", index, x.shape[axis], wrap=False)
+        idx = _index("index_copy", index, x.shape[axis], False, axis)
         src = as_tensor(source, x)
         if self.ndim == 0 and src.ndim == 0:
             src = src.reshape(1)

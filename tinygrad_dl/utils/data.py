@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..functional import stack
+from ..ops.indexing import check_uint64
 from ..random import as_rng
 from ..tensor import Tensor
 from .sampler import (
@@ -211,9 +212,9 @@ def random_split(dataset: Any, lengths: Sequence[int | float], generator: Any = 
 def _tensor_rows(dataset: Any, idx: list[Any]) -> tuple[TensorDataset, np.ndarray] | None:
     """(the TensorDataset, its row indices) for a batch of a TensorDataset, or of Subsets of
     one, none of them with its own __getitem__; else None (the items one by one)."""
-    rows = _integers(idx)  # (an int64 array of [1.7, True] was rows 1 and 1, without a word)
+    rows = _integers(idx, dataset)  # (an int64 array of [1.7, True] was rows 1 and 1, unsaid)
     while isinstance(dataset, Subset) and type(dataset).__getitem__ is Subset.__getitem__:
-        rows = _integers([dataset.indices[i] for i in rows.tolist()])
+        rows = _integers([dataset.indices[i] for i in rows.tolist()], dataset.dataset)
         dataset = dataset.dataset
     if isinstance(dataset, TensorDataset) and \
             type(dataset).__getitem__ is TensorDataset.__getitem__:
@@ -221,18 +222,27 @@ def _tensor_rows(dataset: Any, idx: list[Any]) -> tuple[TensorDataset, np.ndarra
     return None
 
 
-def _integers(idx: Any) -> np.ndarray:
-    """Sample indices as int64, or one line naming the first that is not an integer (a float
-    or a bool: indexing the dataset itself refuses them, as PyTorch's loader does)."""
+def _integers(idx: Any, dataset: Any) -> np.ndarray:
+    """Sample indices (into `dataset`) as int64, or one line naming the first that
+    is not an integer (a float or a bool: indexing the dataset itself refuses them, as
+    PyTorch's loader does) or a uint64 one past the end (2**64 - 1, which a list of Python
+    ints makes uint64, was cast to -1: the last sample)."""
     rows = np.asarray(idx)
     if rows.size == 0:
         return rows.astype(np.int64).reshape(0)
     if rows.dtype.kind not in "iu":
         given = idx.reshape(-1).tolist() if isinstance(idx, np.ndarray) else list(idx)
-        bad = next(i for i in given if isinstance(i, (bool, np.bool_))
-                   or not isinstance(i, (int, np.integer)))
+        bad = next((i for i in given if isinstance(i, (bool, np.bool_))
+                    or not isinstance(i, (int, np.integer))), None)
+        if bad is None:  # all ints, one past int64 (NumPy made them float64; `next` raised
+            # StopIteration): past any dataset's end
+            big = max(given, key=abs)
+            raise IndexError(f"DataLoader: sample index {big} is out of range for "
+                             f"{len(dataset)} samples")
         raise IndexError(f"DataLoader: sample index {bad!r} ({type(bad).__name__}) is not an "
                          "integer (from the sampler or a Subset's indices)")
+    if rows.dtype.kind == "u":  # (len() only then: a dataset may have none)
+        check_uint64("DataLoader", rows, len(dataset))
     return rows.astype(np.int64, copy=False)
 
 
