@@ -183,12 +183,18 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
         raise ValueError(f"layer_norm: normalized_shape {shape} must be the input's last "
                          f"dimensions, got an input of shape {x.shape}")
     axes = tuple(range(x.ndim - k, x.ndim))
-    d = x - x.mean(axis=axes, keepdims=True)
-    out = d / ((d * d).mean(axis=axes, keepdims=True) + eps).sqrt()
-    if weight is not None:
-        out = out * _normalized(weight, x, shape, "weight")
-    if bias is not None:
-        out = out + _normalized(bias, x, shape, "bias")
+    w = None if weight is None else _normalized(weight, x, shape, "weight")
+    b = None if bias is None else _normalized(bias, x, shape, "bias")
+    half = x.dtype.kind == "f" and x.dtype.itemsize == 2  # float16 (">f2" too): in float32,
+    xc = x.astype(np.float32) if half else x  # weight and bias too, rounded back once
+    d = xc - xc.mean(axis=axes, keepdims=True)  # (torch's): its squares overflow past 256
+    out = d / ((d * d).mean(axis=axes, keepdims=True) + eps).sqrt()  # (an output of 0)
+    if w is not None:
+        out = out * w
+    if b is not None:
+        out = out + b
+    if half:  # (a float32 weight or bias: float32, as NumPy's promotion gave before)
+        out = out.astype(np.result_type(np.float16, *(p.dtype for p in (w, b) if p is not None)))
     return out
 
 

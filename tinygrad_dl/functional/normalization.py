@@ -172,13 +172,18 @@ def rms_norm(input: Any, normalized_shape: Any, weight: Any = None, eps: float |
         raise TypeError(f"{who}: expected a floating-point input, got {x.dtype}")
     e = float(np.finfo(x.dtype).eps) if eps is None else _eps(who, eps)
     axes = tuple(range(x.ndim - k, x.ndim))
-    out = x * ((x * x).mean(axis=axes, keepdims=True) + e).rsqrt()  # (torch's rounding)
-    if weight is not None:
-        w = like_tensor(weight, x)
-        if tuple(w.shape) != shape:
-            raise ValueError(f"{who}: weight must have the normalized shape {shape}, got "
-                             f"{tuple(w.shape)}")
+    w = None if weight is None else like_tensor(weight, x)
+    if w is not None and tuple(w.shape) != shape:
+        raise ValueError(f"{who}: weight must have the normalized shape {shape}, got "
+                         f"{tuple(w.shape)}")
+    half = x.dtype.itemsize == 2  # float16 (">f2" too): in float32, the weight too, rounded
+    xc = x.astype(np.float32) if half else x  # back once (torch's): its squares overflow
+    # past 256 (an output of 0, silently)
+    out = xc * ((xc * xc).mean(axis=axes, keepdims=True) + e).rsqrt()  # (torch's rounding)
+    if w is not None:
         out = out * w
+    if half:  # (a float32 weight: float32, as NumPy's promotion gave before)
+        out = out.astype(np.result_type(np.float16, *(() if w is None else (w.dtype,))))
     return out
 
 

@@ -111,6 +111,12 @@ class BatchNorm1d(Module):
             a = self.alpha
             if a is None:  # momentum=None: the k-th batch weighs 1/k (torch's 1 / count)
                 a = 1.0 - 1.0 / (int(count) + 1)
+            if rm.dtype.itemsize == 2:  # float16 buffers, float32 statistics (the op's): in
+                # float32, rounded once (torch's; rm *= a rounded twice: an ulp a batch off)
+                rm[...] = a * rm.astype(np.float32) + (1.0 - a) * mu
+                rv[...] = a * rv.astype(np.float32) + (1.0 - a) * var
+                count += 1
+                return
             rm *= a
             rm += (1.0 - a) * mu
             rv *= a

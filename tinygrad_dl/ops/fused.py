@@ -47,6 +47,7 @@ class BatchNorm(Function):
     def forward(ctx, x, gamma, beta, eps=1e-8, training=True, mean=None, var=None,
                 on_stats=None):
         n = x.shape[0]
+        ctx.half = None
         if training and n < 2:  # one row is its own mean: the output would be beta, always
             if n:
                 raise ValueError(f"batch_norm: expected more than 1 row per feature in "
@@ -57,6 +58,12 @@ class BatchNorm(Function):
             ctx.save_for_backward(x, np.ones(x.shape[1:], x.dtype), gamma)
             ctx.training = False
             return np.empty_like(x)
+        if x.dtype.itemsize == 2 and x.dtype.kind == "f":  # float16: in float32, rounded
+            # back once (torch's), where its squares overflow past 256 (the outputs and
+            # running_var were silently off); int16 stays as it was (computed in float64)
+            ctx.half = (x.dtype, gamma.dtype, beta.dtype)
+            x, gamma, beta, mean, var = (None if a is None else a.astype(np.float32)
+                                         for a in (x, gamma, beta, mean, var))
         if mean is None:
             mean = np.add.reduce(x, axis=0) / n  # = x.mean(axis=0) bit for bit, minus wrappers
         x_hat = x - mean  # fresh: normalized in place below
@@ -70,9 +77,15 @@ class BatchNorm(Function):
         out += beta
         ctx.save_for_backward(x_hat, inv, gamma)
         ctx.training = training
-        return out
+        return out if ctx.half is None else out.astype(ctx.half[0])
 
     def backward(ctx, g):
+        if ctx.half is None:
+            return ctx._grads(g)
+        return tuple(None if d is None else d.astype(dt)  # (made in float32: see forward)
+                     for d, dt in zip(ctx._grads(g.astype(np.float32)), ctx.half))
+
+    def _grads(ctx, g):
         x_hat, inv, gamma = ctx.saved
         nx, ngamma, nbeta = ctx.needs_input_grad
         dgamma = _einsum("ij,ij->j", g, x_hat) if ngamma else None

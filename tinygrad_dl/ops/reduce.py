@@ -323,12 +323,11 @@ class Norm(Function):
     penalty would make every gradient NaN). Integers are read as float64, as np.linalg.norm."""
 
     def forward(ctx, x, axis=None, keepdims=False):
-        if x.dtype.kind not in "fc":
-            x = x.astype(np.float64)
+        x, ctx.half = _norm_input(x)
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         out = np.sqrt(np.add.reduce(x * x, axis=ctx.axes, keepdims=keepdims))
         ctx.save_for_backward(x, out)
-        return out
+        return out.astype(np.float16) if ctx.half else out
 
     def backward(ctx, g):
         x, out = ctx.saved
@@ -337,7 +336,20 @@ class Norm(Function):
             r = x / o
         if not np.all(out):  # a zero norm: the gradient there is 0
             r = np.where(o == 0, 0, r).astype(r.dtype, copy=False)
-        return _expand(g, ctx.axes, ctx.keepdims, x.ndim) * r
+        r = _expand(g, ctx.axes, ctx.keepdims, x.ndim) * r
+        return r.astype(np.float16) if ctx.half else r
+
+
+def _norm_input(x: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(x as a norm computes it, whether it was float16): integers as float64 (as
+    np.linalg.norm), float16 in float32 and the result rounded back once, torch's value (in
+    float16 the squares overflow from 256: the norm of ten 600s was inf, torch's 1897, and
+    layer_norm's or cosine_similarity's divisions by it gave 0)."""
+    if x.dtype.kind not in "fc":
+        return x.astype(np.float64), False
+    if x.dtype.itemsize == 2:  # (float16, the one 2-byte float)
+        return x.astype(np.float32), True
+    return x, False
 
 
 class VectorNorm(Function):
@@ -348,8 +360,7 @@ class VectorNorm(Function):
     entries equal to the norm (and NaNs) share it. F.normalize and F.pairwise_distance use it."""
 
     def forward(ctx, x, ord=2.0, axis=None, keepdims=False):
-        if x.dtype.kind not in "fc":
-            x = x.astype(np.float64)
+        x, ctx.half = _norm_input(x)
         p = float(ord)
         ctx.axes, ctx.keepdims, ctx.p = _axes(axis, x.ndim, ctx, x.shape), keepdims, p
         red = {"axis": ctx.axes, "keepdims": keepdims}
@@ -369,9 +380,13 @@ class VectorNorm(Function):
             with np.errstate(divide="ignore"):  # 0 ** -1: inf, so that the norm is 0
                 out = np.add.reduce(a ** p, **red) ** (1 / p)
         ctx.save_for_backward(x, out)
-        return out
+        return out.astype(np.float16) if ctx.half else out
 
     def backward(ctx, g):
+        r = ctx._grad(g)
+        return r.astype(np.float16) if ctx.half else r  # (float16's, made in float32)
+
+    def _grad(ctx, g):
         x, out = ctx.saved
         p = ctx.p
         g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)

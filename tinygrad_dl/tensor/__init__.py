@@ -461,6 +461,15 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
                 )
             shape, dt = self.data.shape, self.data.dtype  # (a 0-d loss: np.array, not np.ones)
             return engine.literal(np.array(1, dt) if shape == () else np.ones(shape, dt))
+        gdt = getattr(gradient, "dtype", None)  # (a Tensor's or array's: np.iscomplexobj
+        # would read a jit-watched one's data, and the step would not replay)
+        if self.data.dtype.kind != "c" and (gdt.kind == "c" if isinstance(gdt, np.dtype)
+                                            else np.iscomplexobj(gradient)):
+            # the cast dropped its imaginary part with only NumPy's ComplexWarning; torch
+            # refuses it with a RuntimeError (autograd.grad's too)
+            raise RuntimeError(f"backward(): a complex gradient for a {self.data.dtype} "
+                               "tensor (its imaginary part would be dropped); pass "
+                               "gradient.real if meant")
         gradient = as_data(gradient, self.data.dtype, "backward()'s gradient")
         if gradient.shape != self.shape:
             raise ValueError(f"backward(): gradient has shape {gradient.shape} but the "
