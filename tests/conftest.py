@@ -133,3 +133,15 @@ def report_calls(monkeypatch):
     monkeypatch.setattr(report, "build_report",
                         lambda name, out, params, **kw: seen.append((name, dict(params))) or {})
     return seen
+
+
+# ---- a `dot` that hangs (the timeout tests of viz, jupyter and `tinygrad-dl graph`)
+@pytest.fixture
+def slow_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `dot` first on PATH that sleeps 5 s: what a graph too big to lay out looks like."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "dot").write_text("#!/bin/sh\nexec sleep 5\n")  # (exec: the kill reaches sleep)
+    (bin_ / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_}:/usr/bin:/bin")
+    return bin_

@@ -12,16 +12,6 @@ from tinygrad_dl.jupyter import Figures
 from tinygrad_dl.viz import draw_graph, render_graph
 
 
-@pytest.fixture
-def slow_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_ = tmp_path / "bin"
-    bin_.mkdir()
-    (bin_ / "dot").write_text("#!/bin/sh\nexec sleep 5\n")  # (exec: the kill reaches sleep)
-    (bin_ / "dot").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_}:/usr/bin:/bin")
-    return bin_
-
-
 def test_a_figure_of_a_graph_dot_cannot_lay_out_in_time_is_one_line(
         slow_dot: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tinygrad_dl.jupyter.DOT_TIMEOUT", 0.5)

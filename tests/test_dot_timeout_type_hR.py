@@ -15,16 +15,6 @@ from tinygrad_dl.jupyter import DotTimeoutError
 from tinygrad_dl.viz import draw_graph, render_graph
 
 
-@pytest.fixture
-def slow_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_ = tmp_path / "bin"
-    bin_.mkdir()
-    (bin_ / "dot").write_text("#!/bin/sh\nexec sleep 5\n")  # (exec: the kill reaches sleep)
-    (bin_ / "dot").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_}:/usr/bin:/bin")
-    return bin_
-
-
 def test_viz_keeps_no_copy_of_the_timeout() -> None:
     assert not hasattr(viz_graph, "DOT_TIMEOUT")
     assert render_graph.__kwdefaults__["timeout"] == jupyter.DOT_TIMEOUT
