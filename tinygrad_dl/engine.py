@@ -317,11 +317,11 @@ class Pending:
                             f"shape {g.shape}, or None")  # wrong shape would be broadcast into
         elif isinstance(t.grad, np.ma.MaskedArray):  # (by hand: `+=` kept its mask, silently)
             raise masked_error("backward: the .grad set by hand")
-        elif (t._ctx is None and t.grad.dtype == g.dtype and t.grad.flags.writeable  # a leaf's
-              and getattr(t.grad.base, "flags", t.grad.flags).writeable):  # (torch's too)
+        elif (t._ctx is None and t.grad.dtype == g.dtype  # a leaf's (torch's too), writable,
+              and write_guard.adds_in_place(t.grad)):  # its owner too, no broadcast view
             t.grad += g  # (a GradArray is a view: a live graph may have locked its owner)
         else:  # an op result's (retain_grad: a kept `g = h.grad` keeps its values, as torch's),
-            # one a live graph read (or read-only), or in another dtype (summed in the wider);
+            # one a live graph read (read-only, broadcast), or in another dtype (the wider);
             t.grad = as_grad(np.asarray(t.grad + g))  # (asarray: a 0-d sum is a NumPy scalar)
 
 

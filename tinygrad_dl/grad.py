@@ -65,6 +65,23 @@ def masked_error(what: str) -> TypeError:
                      "x.filled(value) or x.compressed()")
 
 
+def self_overlapping(a: np.ndarray) -> bool:
+    """Do elements of `a` share one memory (a 0 stride along an axis of 2 or more: a writable
+    `np.broadcast_arrays` or `as_strided` view)? A write through it that differs along that
+    axis (`a += g`, a step's `p -= lr * g`) leaves every such element holding the last value
+    written, without a word; torch refuses ("more than one element of the written-to tensor
+    refers to a single memory location"). Other overlapping strides are not looked for."""
+    return 0 in a.strides and any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+
+
+def adds_in_place(g: Any) -> bool:
+    """May a `.grad` set by hand (`g`) be written in place (accumulated into, zeroed)? Only
+    a plain or GradArray that is writable, its owner too (a live graph may have locked the
+    owner of a view), and no broadcast view (`self_overlapping`)."""
+    return ((type(g) is GradArray or type(g) is np.ndarray) and g.flags.writeable
+            and getattr(g.base, "flags", g.flags).writeable and not self_overlapping(g))
+
+
 def as_grad(a: np.ndarray) -> GradArray:
     """`a` seen as a GradArray (a view: no copy)."""
     return a if type(a) is GradArray else a.view(GradArray)
@@ -78,8 +95,7 @@ def cleared(g: Any, set_to_none: bool) -> Any:
     as it is and a new zero array given instead."""
     if set_to_none or g is None:
         return None
-    if (type(g) is GradArray or type(g) is np.ndarray) and g.flags.writeable and \
-            getattr(g.base, "flags", g.flags).writeable:  # (a view: its owner too)
+    if adds_in_place(g):
         g.fill(0)
         return as_grad(g)
     return as_grad(np.zeros(np.shape(g), dtype=getattr(g, "dtype", np.float64)))

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from .grad import adds_in_place, self_overlapping  # noqa: F401 (the engine's adds_in_place)
+
 _setflags = np.ndarray.setflags
 _locks: dict[int, int] = {}  # id(array we made read-only) -> how many live graphs hold it
 # id -> that array, alive while counted: a count an interrupted unlock left behind (a Ctrl-C
@@ -346,7 +348,15 @@ def writable(t: Any, who: str, check_only: bool = False) -> np.ndarray | None:
     a = t.data
     if a.flags.writeable:
         base = a.base
-        if base is None or id(base) not in _locks:
+        if base is None:
+            return a
+        if self_overlapping(a):  # (NumPy's FutureWarning at most: no word on the numbers)
+            raise RuntimeError(f"{who}: this tensor's array is a broadcast view (shape {a.shape},"
+                               f" strides {a.strides}: np.broadcast_arrays, as_strided) whose "
+                               "elements share memory, so a write would leave each the last "
+                               "value written (torch refuses it too): write into t.clone(), or "
+                               "give it its own array, t.data = t.data.copy()")
+        if id(base) not in _locks:
             return a
         # a view made before its array was locked (v = x[0:2], then a forward saved x): it
         # stays writeable, and the write would reach what the graph saved; copied, it would no
