@@ -70,8 +70,10 @@ def self_overlapping(a: np.ndarray) -> bool:
     `np.broadcast_arrays` or `as_strided` view)? A write through it that differs along that
     axis (`a += g`, a step's `p -= lr * g`) leaves every such element holding the last value
     written, without a word; torch refuses ("more than one element of the written-to tensor
-    refers to a single memory location"). Other overlapping strides are not looked for."""
-    return 0 in a.strides and any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+    refers to a single memory location"). Other overlapping strides are not looked for. An
+    empty one has no element to share (torch writes a (3, 0) expand too)."""
+    return (0 in a.strides and a.size > 0
+            and any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)))
 
 
 def adds_in_place(g: Any) -> bool:

@@ -340,17 +340,20 @@ def check_views(ops: list[Any]) -> None:
                 )
 
 
-def writable(t: Any, who: str, check_only: bool = False) -> np.ndarray | None:
+def writable(t: Any, who: str, check_only: bool = False, *,
+             replacing: bool = False) -> np.ndarray | None:
     """`t.data`, safe to write in place. If a live graph read that array, `t` gets a copy
     first: the graph keeps the values it used, and a backward through it raises naming `who`.
     check_only=True raises what this would raise and changes nothing: None where `t` would get
-    a copy (a check before a write that may not happen: a refused load_state_dict)."""
+    a copy (a check before a write that may not happen: a refused load_state_dict).
+    replacing=True: the caller gives `t` a new array instead of writing into this one
+    (load_state_dict(assign=True)), so a broadcast view is no reason to refuse."""
     a = t.data
     if a.flags.writeable:
         base = a.base
         if base is None:
             return a
-        if self_overlapping(a):  # (NumPy's FutureWarning at most: no word on the numbers)
+        if not replacing and self_overlapping(a):  # (NumPy warns at most: no word on numbers)
             raise RuntimeError(f"{who}: this tensor's array is a broadcast view (shape {a.shape},"
                                f" strides {a.strides}: np.broadcast_arrays, as_strided) whose "
                                "elements share memory, so a write would leave each the last "

@@ -126,8 +126,8 @@ class StateMethods:
             # a parameter's array is only checked here (what writable() would raise): a
             # refused load marked a live graph's arrays as replaced, and its backward then
             # raised naming this load, which had changed nothing
-            live = (write_guard.writable(params[name], f"{who}()", check_only=True)
-                    if name in params else dst)
+            live = (write_guard.writable(params[name], f"{who}()", check_only=True,
+                                         replacing=assign) if name in params else dst)
             if assign:
                 if name in params and src.dtype.kind != "f":
                     raise TypeError(f"{who}(assign=True): {name!r} is {src.dtype} in the state "
@@ -156,7 +156,7 @@ class StateMethods:
         """load_state_dict(assign=True)'s step: `src` becomes parameter (or buffer) `name`."""
         if param is not None:  # (its dtype was checked with the others': all or nothing)
             # (a live graph that saved the old array then raises at its backward)
-            write_guard.writable(param, f"{who}()")
+            write_guard.writable(param, f"{who}()", replacing=True)
             param.data = src if _trainable(src) else src.copy()
             return
         path, _, local = name.rpartition(".")
