@@ -193,10 +193,9 @@ def test_any_two_matrices_replay_as_eagerly(n, k, m, dtypes, needs, seed):
     twin_runs(step, [p for p in (X, W, V) if p.requires_grad], ())
 
 
-def test_two_backwards_through_one_graph_replay_as_eagerly():
-    """retain_graph=True, then a second backward: the written-out products read their
-    operands' registers both times (nothing was released), W's one-row terms are made
-    and summed once per backward, as eagerly."""
+def two_backwards_source() -> str:
+    """A 3-step RNN whose loss is backpropagated twice (retain_graph=True, then again),
+    replayed against eager (twin_runs): the compiled step's source."""
     A, W = t(R.standard_normal((3, 2))), t(R.standard_normal((2, 2)))
     h0 = t(R.standard_normal(2))
 
@@ -210,4 +209,12 @@ def test_two_backwards_through_one_graph_replay_as_eagerly():
         (loss * 3.0).backward()
 
     _, src = twin_runs(step, (A, W, h0), ())
+    return src
+
+
+def test_two_backwards_through_one_graph_replay_as_eagerly():
+    """retain_graph=True, then a second backward: the written-out products read their
+    operands' registers both times (nothing was released), W's one-row terms are made
+    and summed once per backward, as eagerly."""
+    src = two_backwards_source()
     assert len(ONE_ROW_TERM.findall(src)) == 6, src  # three per backward

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_jit_inline import t, twin_runs
+from test_jit_shaped import two_backwards_source  # (the one two-backwards RNN step)
 
 from tinygrad_dl import ops
 from tinygrad_dl.engine import Function
@@ -70,19 +71,7 @@ def test_a_key_an_add_line_may_send_terms_keeps_d():
 
 
 def test_two_backwards_each_have_their_list():
-    A, W = t(R.standard_normal((3, 2))), t(R.standard_normal((2, 2)))
-    h0 = t(R.standard_normal(2))
-
-    def step():
-        h, hs = h0.reshape(1, -1), []
-        for i in range(3):
-            h = (A[i:i + 1] + h @ W).tanh()
-            hs.append(h)
-        loss = (ops.Concatenate.apply(*hs, axis=0) ** 2).sum()
-        loss.backward(retain_graph=True)
-        (loss * 3.0).backward()
-
-    _, src = twin_runs(step, (A, W, h0), ())
+    src = two_backwards_source()
     assert len(LOCAL_TERM.findall(src)) == 6 and len(re.findall(r"dw\d+ = \[\]", src)) == 2
 
 
