@@ -423,7 +423,7 @@ def test_det_of_a_singular_matrix_has_the_cofactor_gradient():
     (lambda: Tensor(A34).addmm(A34, B45[0]), "addmm: mat2 must be 2-D"),
     (lambda: Tensor(A34).mv(np.ones(3)), "mv: a matrix of shape"),
     (lambda: Tensor(A34).addmm(A34, B45, beta="1"), "addmm: beta must be a number"),
-    (lambda: Tensor(A34).take(np.array([12])), "take: an index is out of range"),
+    (lambda: Tensor(A34).take(np.array([12])), "take: index 12 is out of bounds"),
     (lambda: Tensor(A34).take(np.array([0.5])), "take: index must be integers"),
     (lambda: Tensor(A34).cummax(2), "cummax: "),
     (lambda: Tensor(A34).fliplr().flipud().det(), "det: expects square matrices"),

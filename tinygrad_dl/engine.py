@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import detached, grad_mode, hooks, tensor_hooks, write_guard
-from .grad import FRESH, FRESH_TUPLE, as_grad, masked_error, own_array, refs, sum_terms
+from .grad import FRESH, FRESH_TUPLE, as_grad, check_hand_grad, own_array, refs, sum_terms
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, pop_own, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
@@ -315,13 +315,13 @@ class Pending:
             raise TypeError(f"backward: .grad was set to a {type(t.grad).__name__} of shape "
                             f"{getattr(t.grad, 'shape', None)}; give an array of the tensor's "
                             f"shape {g.shape}, or None")  # wrong shape would be broadcast into
-        elif isinstance(t.grad, np.ma.MaskedArray):  # (by hand: `+=` kept its mask, silently)
-            raise masked_error("backward: the .grad set by hand")
         elif (t._ctx is None and t.grad.dtype == g.dtype  # a leaf's (torch's too), writable,
               and write_guard.adds_in_place(t.grad)):  # its owner too, no broadcast view
             t.grad += g  # (a GradArray is a view: a live graph may have locked its owner)
         else:  # an op result's (retain_grad: a kept `g = h.grad` keeps its values, as torch's),
-            # one a live graph read (read-only, broadcast), or in another dtype (the wider);
+            # one a live graph read (read-only, broadcast), in another dtype (the wider); one
+            check_hand_grad("backward: the .grad set by hand", t.grad, g.dtype)  # masked (`+=`
+            # kept its mask) or complex for a real tensor (its sum stayed complex): refused
             t.grad = as_grad(np.asarray(t.grad + g))  # (asarray: a 0-d sum is a NumPy scalar)
 
 

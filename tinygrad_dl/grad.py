@@ -65,6 +65,30 @@ def masked_error(what: str) -> TypeError:
                      "x.filled(value) or x.compressed()")
 
 
+def complex_grad_error(what: str, gd: np.dtype, dt: np.dtype) -> TypeError:
+    """The one refusal of a complex gradient `what` (a .grad set by hand, of dtype `gd`) for a
+    real tensor (of dtype `dt`): a cast drops the imaginary part with only NumPy's
+    ComplexWarning, and clip's np.clip compared complex numbers by their real parts (torch
+    refuses it at `p.grad = g`; .grad is a plain slot here, so each reader refuses it)."""
+    return TypeError(f"{what} is {gd}, the parameter {dt}: a complex gradient for a real "
+                     "parameter; set p.grad = g.real if meant")
+
+
+def check_hand_grad(what: str, g: Any, dt: np.dtype) -> None:
+    """A reader's check of `g`, a .grad that may have been set by hand, for a tensor of dtype
+    `dt` (clip_grad_*, LBFGS, backward's accumulation; Optimizer.step has its own pass): no
+    array (a number, a list, a Tensor: clip_grad_norm_ left an np.float64 unscaled, and a
+    float raised "'float' object has no attribute 'dtype'"), a masked array or a complex
+    gradient for a real tensor raises one line naming `what`."""
+    if not isinstance(g, np.ndarray):
+        raise TypeError(f"{what} is a {type(g).__name__}; .grad holds a NumPy array of the "
+                        "tensor's shape (p.grad = t.data), or None")
+    if isinstance(g, np.ma.MaskedArray):
+        raise masked_error(what)
+    if g.dtype.kind == "c" and dt.kind != "c":
+        raise complex_grad_error(what, g.dtype, dt)
+
+
 def self_overlapping(a: np.ndarray) -> bool:
     """Do elements of `a` share one memory (a 0 stride along an axis of 2 or more: a writable
     `np.broadcast_arrays` or `as_strided` view)? A write through it that differs along that

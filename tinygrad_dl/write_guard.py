@@ -354,11 +354,8 @@ def writable(t: Any, who: str, check_only: bool = False, *,
         if base is None:
             return a
         if not replacing and self_overlapping(a):  # (NumPy warns at most: no word on numbers)
-            raise RuntimeError(f"{who}: this tensor's array is a broadcast view (shape {a.shape},"
-                               f" strides {a.strides}: np.broadcast_arrays, as_strided) whose "
-                               "elements share memory, so a write would leave each the last "
-                               "value written (torch refuses it too): write into t.clone(), or "
-                               "give it its own array, t.data = t.data.copy()")
+            raise broadcast_error(who, "this tensor's array", a, "write into t.clone(), or give "
+                                  "it its own array, t.data = t.data.copy()")
         if id(base) not in _locks:
             return a
         # a view made before its array was locked (v = x[0:2], then a forward saved x): it
@@ -392,6 +389,35 @@ def writable(t: Any, who: str, check_only: bool = False, *,
     if held:
         t.data = a = a.copy()
     return a  # read-only for a reason of its own: NumPy will say so at the write
+
+
+def broadcast_error(who: str, what: str, a: np.ndarray, fix: str) -> RuntimeError:
+    """The one refusal of a write into `a`, a broadcast view (`self_overlapping`): `what`
+    names it (a tensor's array, a module's buffer), `fix` says what to do."""
+    return RuntimeError(f"{who}: {what} is a broadcast view (shape {a.shape}, strides "
+                        f"{a.strides}: np.broadcast_arrays, as_strided) whose elements share "
+                        "memory, so a write would leave each the last value written (torch "
+                        f"refuses it too): {fix}")
+
+
+def owns_memory(a: np.ndarray) -> bool:
+    """Is `a`'s memory a NumPy array's (its own, or its owner's)? Not for a view of another
+    object's memory (np.lib.stride_tricks.as_strided's, a torch tensor's), which NumPy will
+    not make writable again once read-only, as a live graph's lock leaves it (Graph.__del__)."""
+    base = a
+    while isinstance(base, np.ndarray) and base.base is not None:
+        base = base.base
+    return isinstance(base, np.ndarray)
+
+
+def read_only(a: np.ndarray) -> str:
+    """`a`, a read-only array, in a refusal's words: why, where NumPy's flag does not say."""
+    if owns_memory(a):
+        return "a read-only array"
+    return ("a read-only array, a view of memory no NumPy array owns (np.lib.stride_tricks."
+            "as_strided's, a torch tensor's), which NumPy will not set writable again once "
+            "read-only (a forward sets a parameter's array read-only while its graph holds it "
+            "for backward)")
 
 
 def private(value: Any) -> Any:

@@ -389,8 +389,9 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
     'gels'; from the SVD, where 'gelsy' uses a pivoted QR), singular_values ('gelsd',
     'gelss'), residuals |A X - B|^2 per column when m > n (not 'gelsy'; 'gelsd' and 'gelss'
     only when every A has rank n), else empty."""
-    a, b = _matrices("lstsq", A), _float("lstsq", B)
+    a, b = _matrices("lstsq", A), as_tensor(B)
     lapack_dtype("linalg.lstsq", a.data.dtype, a.shape)
+    rhs_dtype("linalg.lstsq", b.data.dtype, b.shape)  # (every solve's: an integer B named)
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise ValueError(f"linalg.lstsq: driver must be None, 'gels', 'gelsy', 'gelsd' or "
                          f"'gelss', got {driver!r}")

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import engine, write_guard
+from ..grad import self_overlapping
 from ..ops.indexing import brief_values
 from ..tensor import Tensor
 from .arg_checks import flag
@@ -20,15 +21,12 @@ from .state_entries import entry_array, tied_names
 
 def _trainable(a: np.ndarray) -> bool:
     """Whether a parameter may hold `a` itself: writable (an optimizer step writes it in
-    place) and in memory NumPy owns. A read-only array (np.broadcast_to's, a read-only memory
-    map) made the first step fail with NumPy's "output array is read-only"; so did a torch
-    tensor's memory, which the write guard can lock but NumPy will not make writable again."""
-    if not a.flags.writeable:
-        return False
-    base = a
-    while isinstance(base, np.ndarray) and base.base is not None:
-        base = base.base
-    return isinstance(base, np.ndarray)
+    place), in memory NumPy owns, and no broadcast view. A read-only array (np.broadcast_to's,
+    a read-only memory map) made the first step fail with NumPy's "output array is read-only";
+    so did a torch tensor's memory, which the write guard can lock but NumPy will not make
+    writable again; a writable broadcast view (np.broadcast_arrays', as_strided with a 0
+    stride), whose rows are one memory, was refused only at the first step (torch's too)."""
+    return a.flags.writeable and write_guard.owns_memory(a) and not self_overlapping(a)
 
 
 class IncompatibleKeys(NamedTuple):
@@ -123,6 +121,10 @@ class StateMethods:
                         else "")
                 raise ValueError(f"{who}: {name!r} has shape {src.shape} in the state dict but "
                                  f"{dst.shape} in the model{hint}")
+            what = "parameter" if name in params else "buffer"
+            if not assign and self_overlapping(dst):  # (a buffer's copy made every row the last)
+                raise write_guard.broadcast_error(f"{who}()", f"{what} {name!r}", dst, "give it "
+                                                  "its own array first, or load with assign=True")
             # a parameter's array is only checked here (what writable() would raise): a
             # refused load marked a live graph's arrays as replaced, and its backward then
             # raised naming this load, which had changed nothing
@@ -139,9 +141,8 @@ class StateMethods:
             # were copied: a parameter assign=True made from a read-only array, a buffer too;
             # None: a live graph's array, which the write replaces by a copy first)
             if live is not None and not live.flags.writeable:
-                what = "parameter" if name in params else "buffer"
-                raise ValueError(f"{who}: {what} {name!r} is a read-only array; make it a "
-                                 "writable one (np.array(a)) to load into it")
+                raise ValueError(f"{who}: {what} {name!r} is {write_guard.read_only(live)}; make "
+                                 "it a writable one (np.array(a)) to load into it")
             copies.append((name, src))
         for name, src in copies:  # every entry passed: only now is anything written
             # a live graph that saved a parameter's old values keeps its own copy

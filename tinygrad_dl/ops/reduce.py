@@ -325,7 +325,13 @@ class Norm(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         x, ctx.half = _norm_input(x)
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
-        out = np.sqrt(np.add.reduce(x * x, axis=ctx.axes, keepdims=keepdims))
+        a = np.abs(x) if x.dtype.kind == "c" else x  # (complex: a real norm of the moduli;
+        # x kept for the gradient, torch's z / |z|, as Abs's: |z| lost the phase)
+        if (1 in x.shape or not ctx.axes) and _one_each(x.shape, ctx.axes):  # |x|, see
+            # _one_each (the first test spares the common path a call); gradient x / |x|
+            out = np.add.reduce(np.abs(a), axis=ctx.axes, keepdims=keepdims)
+        else:
+            out = np.sqrt(np.add.reduce(a * a, axis=ctx.axes, keepdims=keepdims))
         ctx.save_for_backward(x, out)
         return out.astype(np.float16) if ctx.half else out
 
@@ -344,12 +350,29 @@ def _norm_input(x: np.ndarray) -> tuple[np.ndarray, bool]:
     """(x as a norm computes it, whether it was float16): integers as float64 (as
     np.linalg.norm), float16 in float32 and the result rounded back once, torch's value (in
     float16 the squares overflow from 256: the norm of ten 600s was inf, torch's 1897, and
-    layer_norm's or cosine_similarity's divisions by it gave 0)."""
-    if x.dtype.kind not in "fc":
-        return x.astype(np.float64), False
-    if x.dtype.itemsize == 2:  # (float16, the one 2-byte float)
-        return x.astype(np.float32), True
-    return x, False
+    layer_norm's or cosine_similarity's divisions by it gave 0); complex as it is, each norm
+    taking its moduli (x * x made the 2-norm of [1j, 1] 0j, torch's sqrt 2), the gradient
+    torch's at z (x * 1j requires grad: abs's sign(z), not |z|'s)."""
+    kind = x.dtype.kind
+    if kind == "f":
+        if x.dtype.itemsize == 2:  # (float16, the one 2-byte float)
+            return x.astype(np.float32), True
+        return x, False
+    if kind == "c":
+        return x, False
+    return x.astype(np.float64), False
+
+
+def _one_each(shape: tuple[int, ...], axes: tuple[int, ...]) -> bool:
+    """Does each slice a norm reduces hold one entry (every axis reduced of length 1; a 0-d
+    input)? Its norm is then |x|, for every p but 0 (torch's value): sqrt(x * x) was 0 from
+    |x| < 1.5e-162 (x * x underflows) and inf above 1.3e154 (torch's [1e-200] gave 1e-200, ours
+    0), and (|x|^p)^(1/p) an ulp off. Elsewhere sqrt(x * x) is |x| to the bit. (Two entries or
+    more keep sqrt(sum x^2), which underflows and overflows as torch's and NumPy's do.)"""
+    for i in axes:
+        if shape[i] != 1:
+            return False
+    return True
 
 
 class VectorNorm(Function):
@@ -371,11 +394,14 @@ class VectorNorm(Function):
                                  f"an empty axis is undefined (input of shape {x.shape})")
             out = (np.max if p > 0 else np.min)(a, **red)
         elif p == 0:
-            out = np.add.reduce(x != 0, **red).astype(x.dtype)
+            out = np.add.reduce(x != 0, **red).astype(a.dtype)  # (a: complex's real dtype)
         elif p == 1:
             out = np.add.reduce(a, **red)
+        elif (1 in x.shape or not ctx.axes) and _one_each(x.shape, ctx.axes):  # |x| (see
+            ctx.p = 2.0  # _one_each), with p = 2's gradient x / |x|: sign(x), nan at +-inf
+            out = np.add.reduce(a, **red)  # (torch's; its p = 3 formula gave nan at 1e-200)
         elif p == 2:
-            out = np.sqrt(np.add.reduce(x * x, **red))
+            out = np.sqrt(np.add.reduce(a * a, **red))  # (|x|^2: x * x for a real x, bit for bit)
         else:
             with np.errstate(divide="ignore"):  # 0 ** -1: inf, so that the norm is 0
                 out = np.add.reduce(a ** p, **red) ** (1 / p)

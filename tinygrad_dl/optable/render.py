@@ -34,7 +34,8 @@ def render_markdown(title: bool = True) -> str:
     its "# Ops" title and first paragraph when `title` is False, to sit inside a page)."""
     lines = [] if not title else [
         "# Ops", "",
-        "Every op of tinygrad_dl, generated from the op table (`tinygrad_dl/optable/`: a `rows_<topic>.py` module per group of ops). "
+        "Every op of tinygrad_dl, generated from the op table (`tinygrad_dl/optable/`: a "
+        "`rows_<topic>.py` module per group of ops). "
         "`tg` is `tinygrad_dl`, `F` is `tinygrad_dl.functional`, `x` a Tensor. Every op broadcasts "
         "like NumPy; float32 in gives float32 out and float32 gradients; Python numbers take "
         "the tensor's dtype. Every axis argument is spelled `axis=` (NumPy) or `dim=` "

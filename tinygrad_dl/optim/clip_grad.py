@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine
+from ..grad import GradArray, check_hand_grad
 from ..tensor import Tensor
 
 
@@ -21,9 +22,8 @@ def clip_grad_value_(params: Iterable[Tensor] | Tensor, clip: float,
     if not clip > 0:
         raise ValueError(f"clip_grad_value_: clip must be > 0, got {clip}")
     engine.notify_write("clip_grad_value_()")
-    for p in _tensors(params):
-        if p.grad is not None:
-            np.clip(p.grad, -clip, clip, out=p.grad)
+    for g in _grads(params, "clip_grad_value_"):
+        np.clip(g, -clip, clip, out=g)
 
 
 def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float,
@@ -42,7 +42,7 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float,
     if not max_norm > 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be > 0, got {max_norm}")
     engine.notify_write("clip_grad_norm_()")
-    grads = [t.grad for t in _tensors(params) if t.grad is not None]
+    grads = _grads(params, "clip_grad_norm_")
     total = _norm(grads, p)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
@@ -87,6 +87,21 @@ def _order(norm_type: Any) -> float:
 def _check_foreach(foreach: Any, who: str) -> None:
     if foreach is not None and not isinstance(foreach, bool):
         raise TypeError(f"{who}: foreach must be None or a bool, got {foreach!r}")
+
+
+def _grads(params: Iterable[Tensor] | Tensor, who: str) -> list[np.ndarray]:
+    """The gradients to clip, each checked first (all before any is written): a .grad set by
+    hand to a masked array (its mask dropped: the values under it counted in the norm) or a
+    complex one for a real tensor (np.clip compared its real parts) raises one line."""
+    grads = []
+    for t in _tensors(params):
+        g = t.grad
+        if g is not None:
+            if type(g) is not GradArray or g.dtype.kind == "c":  # (backward's own passes: the
+                check_hand_grad(f"{who}: the .grad of parameter "  # words cost 0.5 us)
+                                f"{t.name or f'of shape {t.shape}'}", g, t.data.dtype)
+            grads.append(g)
+    return grads
 
 
 def _tensors(params: Iterable[Tensor] | Tensor) -> list[Tensor]:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, write_guard
+from ..grad import check_hand_grad
 from ..grad_mode import enable_grad
 from .optimizer import Optimizer
 
@@ -88,6 +89,9 @@ class LBFGS(Optimizer):
             if p.grad is not None and np.shape(p.grad) != p.data.shape:
                 raise ValueError(f"LBFGS.step(): gradient of shape {np.shape(p.grad)} for "
                                  f"parameter {p.name or '?'} of shape {p.data.shape}")
+            if isinstance(p.grad, np.ndarray):  # (a masked or complex one: mask, imag dropped)
+                check_hand_grad(f"LBFGS.step(): the .grad of parameter {p.name or '?'}",
+                                p.grad, p.data.dtype)
         return np.concatenate([np.zeros(p.data.size, dtype) if p.grad is None else
                                np.asarray(p.grad).reshape(-1).astype(dtype, copy=False)
                                for p in self.params])

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, hooks, write_guard
-from ..grad import GradArray, cleared, masked_error
+from ..grad import GradArray, cleared, complex_grad_error, masked_error
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -247,9 +247,7 @@ class Optimizer:
                                 "parameters can be updated; cast it with .astype(np.float64) first")
             if gd.kind == "c" and dt.kind != "c":  # (astype dropped the imaginary part
                 # with only NumPy's ComplexWarning; torch refuses it)
-                raise TypeError(f"{who}: the .grad of parameter {named} is {gd}, the "
-                                f"parameter {dt}: a complex gradient for a real parameter; "
-                                "set p.grad = g.real if meant")
+                raise complex_grad_error(f"{who}: the .grad of parameter {named}", gd, dt)
             g = g.astype(dt)
         return d, g
 
@@ -264,9 +262,9 @@ class Optimizer:
         d = write_guard.writable(p, who, check_only=True)
         if d is not None and not d.flags.writeable:  # read-only of its own: NumPy refused
             # the write after the state (momentum, Adam's step count) had advanced
-            raise ValueError(f"{who}: parameter {p.name or f'of shape {d.shape}'} has a read-only "
-                             "array: nothing was updated; give it a writeable one, "
-                             "p.data = p.data.copy()")
+            raise ValueError(f"{who}: parameter {p.name or f'of shape {d.shape}'} has "
+                             f"{write_guard.read_only(d)}: nothing was updated; give it a "
+                             "writeable one, p.data = p.data.copy()")
         return d
 
     def _no_gradient(self, who: str, missing: list[Tensor], stepped: int) -> None:

@@ -217,9 +217,13 @@ class GatheringMethods:
         if idx.size and idx.dtype.kind not in "iu":
             raise IndexError(f"take: index must be integers, got dtype {idx.dtype}")
         n = self.data.size
-        if idx.size and (idx.min() < -n or idx.max() >= n):
-            raise IndexError(f"take: an index is out of range for {n} entries (shape "
-                             f"{self.shape})")
+        check_uint64("take", idx, n, "0 of the flattened input")  # (named as the index ops do)
+        if idx.size:
+            lo, hi = int(idx.min()), int(idx.max())
+            if lo < -n or hi >= n:  # (the value and the size, as gather's and index_select's)
+                raise IndexError(f"take: index {lo if lo < -n else hi} is out of bounds for "
+                                 f"the flattened input of size {n} (shape {self.shape}); "
+                                 + (f"torch.take takes [-{n}, {n})" if n else "it has no entries"))
         return self.reshape(-1)[idx % max(n, 1)]
 
     def msort(self: Tensor) -> Tensor:

@@ -288,4 +288,4 @@ rows("take", lambda x: x.take(Tensor(np.array([[0, -1], [5, 5]]))), {"repeats ad
      numpy=lambda x: x.ravel()[[[0, -1], [5, 5]]],
      torch=lambda T, x: T.take(x, T.tensor([[0, -1], [5, 5]])))
 rows("take", lambda x: tg.take(x, np.array([12])), {"out of range": (X34,)},
-     raises="take: an index is out of range")
+     raises="take: index 12 is out of bounds for the flattened input of size 12")
