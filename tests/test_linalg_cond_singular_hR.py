@@ -67,9 +67,13 @@ def test_nuc_gradient_matches_torch():
 @pytest.mark.parametrize("m", [SING, SING3, EXACT, ZERO], ids=["sing", "sing3", "exact", "zero"])
 def test_torch_oracle_kind_of_value(m, p):
     """inf, NaN or finite as torch's; finite values within round-off's reach (s_min is
-    noise for sing and sing3 with 'nuc', so there only the kind is compared)."""
+    noise for sing and sing3 with 'nuc', and sing3's inverse is round-off noise whose size
+    depends on the CPU's LAPACK kernels (it differed by 40% on another machine), so there
+    only the kind and the order of magnitude are compared)."""
     torch = pytest.importorskip("torch")
     ours, theirs = _cond(m, p), float(torch.linalg.cond(torch.tensor(m), p))
     assert _kind(ours) == _kind(theirs)
-    if _kind(ours) == "finite" and p != "nuc":
+    if _kind(ours) == "finite" and (p == "nuc" or m is SING3):
+        assert 1e15 < ours and 1e15 < theirs
+    elif _kind(ours) == "finite":
         assert ours == pytest.approx(theirs, rel=1e-6)

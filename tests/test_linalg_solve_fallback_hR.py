@@ -47,9 +47,12 @@ def test_batched_with_nan_and_exactly_singular():
 
 
 def test_torch_oracle():
+    """Finite and huge as torch's: the entries themselves are round-off noise whose values
+    depend on the CPU's LAPACK kernels (ours and torch's differed in sign on one machine)."""
     torch = pytest.importorskip("torch")
     t = torch.tensor(SING3)
     for left in (True, False):
         ours = LA.solve(Tensor(SING3), Tensor(np.eye(3)), left=left).data
-        np.testing.assert_allclose(ours, torch.linalg.solve(t, torch.eye(3, dtype=t.dtype),
-                                                            left=left).numpy(), rtol=1e-12)
+        theirs = torch.linalg.solve(t, torch.eye(3, dtype=t.dtype), left=left).numpy()
+        for x in (ours, theirs):
+            assert np.isfinite(x).all() and np.abs(x).max() > 1e15
