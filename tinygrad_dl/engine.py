@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import detached, grad_mode, hooks, tensor_hooks, write_guard
-from .grad import FRESH, FRESH_TUPLE, as_grad, check_hand_grad, own_array, refs, sum_terms
+from .grad import FRESH, FRESH_TUPLE, as_grad, check_hand_grad, in_dtype, own_array, refs, sum_terms
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, pop_own, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
@@ -308,7 +308,7 @@ class Pending:
             raise TypeError(f"backward: a {t.data.dtype} tensor requires grad (set by "
                             "attribute?); only floating-point tensors can: cast it first")
         if g.dtype != t.data.dtype:  # e.g. a float32 parameter used with a float64 input
-            g, ours = g.astype(t.data.dtype), True
+            g, ours = in_dtype(g, t), True
         if t.grad is None:
             t.grad = as_grad(g if ours else g.copy())
         elif not isinstance(t.grad, np.ndarray) or t.grad.shape != g.shape:  # set by hand: a
