@@ -16,7 +16,7 @@ Instructions are not time: straight-line code with one copy of the lines per tim
 fewer instructions per cycle than a loop over one copy (see docs/performance-history.md), so a
 change that saves instructions by writing more lines out must still be timed.
 
-    python benchmarks/instructions_ab.py --a HEAD~1 [--b HEAD] [--dtype float32] [--floor]
+    python benchmarks/instructions_ab.py --a HEAD~1 [--b HEAD] [--dtype float32] [--floor] [--sgd]
     python benchmarks/instructions_ab.py --a fbfdd00 --eager
 """
 
@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 RUN = """
 import sys, importlib, numpy as np
 sys.path.insert(0, {root!r})
-name, n, dtype = {name!r}, {n}, {dtype!r}
+name, n, dtype, sgd = {name!r}, {n}, {dtype!r}, {sgd!r}
 if name == "floor":
     sys.path.insert(0, {here!r})
     from rnn_floor import floor_updates
@@ -46,6 +46,7 @@ if name == "floor":
     sys.exit()
 pk = importlib.import_module(name)
 importlib.import_module(name + ".models"), importlib.import_module(name + ".jit")
+importlib.import_module(name + ".optim")
 m, vocab, T = 100, 80, 25
 seqs = np.random.default_rng(0).integers(0, vocab, (3 + n, T + 1))
 model = pk.models.CharRNN(vocab, m=m, rng=np.random.default_rng(0), dtype=dtype, fused=False)
@@ -58,7 +59,14 @@ def step(X, Y, h0):
     return J
 
 h = np.zeros(m, dtype=dtype)
+opt = pk.optim.SGD(params, lr=0.01) if sgd else None
 for seq in seqs:
+    if sgd:  # the bench's loop: the optimizer's Python right after the replayed step
+        opt.zero_grad()
+        step(seq[:-1], seq[1:], h)
+        opt.step()
+        h = model.h_last
+        continue
     for p in params:
         p.grad = None
     step(seq[:-1], seq[1:], h)
@@ -109,10 +117,12 @@ def per_update(counts: dict[int, int]) -> float:
     return (c1 - c0) / (n1 - n0)
 
 
-def count(root: Path, name: str, n: int, dtype: str, eager: bool | None = None) -> int:
-    """Instructions of `n` updates (after 3 more) of tree `name`: replayed, or with `eager`
-    the eager graph's forward and backward (True) or its forward alone (False)."""
-    script = (RUN.format(root=str(root), name=name, n=n, dtype=dtype, here=str(HERE))
+def count(root: Path, name: str, n: int, dtype: str, eager: bool | None = None,
+          sgd: bool = False) -> int:
+    """Instructions of `n` updates (after 3 more) of tree `name`: replayed (with `sgd`, each
+    update through the tree's optim.SGD), or with `eager` the eager graph's forward and
+    backward (True) or its forward alone (False)."""
+    script = (RUN.format(root=str(root), name=name, n=n, dtype=dtype, here=str(HERE), sgd=sgd)
               if eager is None else
               EAGER.format(root=str(root), name=name, n=n, dtype=dtype, backward=eager))
     # (no .pyc written: a first run that wrote them would count compiling that a second, which
@@ -137,6 +147,9 @@ def main() -> None:
     ap.add_argument("--eager", action="store_true",
                     help="the eager backward instead of the replayed update: instructions of "
                          "forward + backward less forward alone (issue 23's row)")
+    ap.add_argument("--sgd", action="store_true",
+                    help="the replayed update through each tree's optim.SGD (zero_grad, the "
+                         "step, step(): the bench's loop), not p.data -= lr * p.grad")
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("instructions_ab: needs valgrind (apt-get install valgrind)")
@@ -154,8 +167,8 @@ def main() -> None:
                    - per_update({n: count(root, v, n, args.dtype, False) for n in ns})
                    for v in names}
         else:
-            got = {v: per_update({n: count(root, v, n, args.dtype) for n in ns})
-                   for v in names}
+            got = {v: per_update({n: count(root, v, n, args.dtype, sgd=args.sgd and v != "floor")
+                                  for n in ns}) for v in names}
     what = "eager backward" if args.eager else "update"
     for v, k in got.items():
         print(f"{v:6s} {args.dtype}  {k / 1e6:.3f} M instructions per {what}")

@@ -8,7 +8,9 @@ char-RNN's 200 updates of T=25, m=100, the tiny `x*y` step) for each, and times 
 NumPy interleaved repeat by repeat (CPU clock, one BLAS thread), reporting the best of the
 repeats and B/A per row. `--rows eager` times the unfused char-RNN's eager backward alone;
 `etiny` and `ecls` the tiny step and the classifier epochs eager (no @jit), `etinyref` the
-tiny eager step with a second reference to w's array held (the write guard's watched path).
+tiny eager step with a second reference to w's array held (the write guard's watched path);
+`clssgd` and `rnnsgd` the classifier epochs and the char-RNN's updates through each tree's
+`optim.SGD` (the bench's loop, where the optimizer's Python runs right after the step).
 
     python benchmarks/replay_ab.py --a main              # main against this working tree
     python benchmarks/replay_ab.py --a de18439 --b HEAD --rows tiny,rnn --repeats 30
@@ -139,7 +141,12 @@ def eager_classifier_rows(pk: dict[str, Any], dtype: str, repeats: int
     return classifier_rows(pk, dtype, repeats, replay=False)
 
 
-def rnn_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str, float]]:
+def rnn_rows(pk: dict[str, Any], dtype: str, repeats: int, sgd: bool = False
+             ) -> dict[str, dict[str, float]]:
+    """The char-RNN's 200 replayed updates (unfused graph, fused rnn op) beside the model's
+    hand_gradients; the update `p.data -= LR * p.grad`, or with sgd=True each tree's own
+    `optim.SGD` (zero_grad, the step, step(): the loop `tinygrad-dl bench` and
+    `rnn_floor.py` time, where the optimizer's Python runs right after the replayed step)."""
     n, m, vocab, T = 200, 100, 80, 25
     seqs = np.random.default_rng(0).integers(0, vocab, (n, T + 1))
 
@@ -163,6 +170,17 @@ def rnn_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str
                 for p in params:
                     p.data -= LR * p.grad
                 h = model.h_last
+
+        if sgd:
+            opt = pk[v].optim.SGD(params, lr=LR)
+
+            def run() -> None:  # noqa: F811 - the bench's loop instead
+                h = np.zeros(m, dtype=dtype)
+                for i in range(n):
+                    opt.zero_grad()
+                    step(seqs[i, :-1], seqs[i, 1:], h)
+                    opt.step()
+                    h = model.h_last
         return run
 
     ref = pk["a"].models.CharRNN(vocab, m=m, rng=np.random.default_rng(0), dtype=dtype)
@@ -180,7 +198,8 @@ def rnn_rows(pk: dict[str, Any], dtype: str, repeats: int) -> dict[str, dict[str
     for fused in (False, True):
         fns = {v: replayed(v, fused) for v in pk}
         fns["hand"] = hand
-        out[f"char-RNN {'fused rnn op' if fused else 'graph'} replayed"] = best(fns, repeats)
+        out[f"char-RNN {'fused rnn op' if fused else 'graph'} replayed"
+            f"{', SGD' if sgd else ''}"] = best(fns, repeats)
     return out
 
 
@@ -285,6 +304,7 @@ KINDS: dict[str, Any] = {
     "tiny": tiny_rows, "rnn": rnn_rows, "cls": classifier_rows, "eager": eager_rows,
     "etiny": eager_tiny_rows, "etinyref": eager_tiny_ref_rows, "ecls": eager_classifier_rows,
     "clssgd": lambda pk, dt, r: classifier_rows(pk, dt, r, sgd=True),
+    "rnnsgd": lambda pk, dt, r: rnn_rows(pk, dt, r, sgd=True),
     "eclssgd": lambda pk, dt, r: classifier_rows(pk, dt, r, replay=False, sgd=True)}
 
 
@@ -295,7 +315,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rows", default="tiny,rnn,cls",
                     help="tiny, rnn, cls (replayed); eager (the char-RNN's eager backward), "
                          "etiny, etinyref (w.data held), ecls (eager steps); clssgd, "
-                         "eclssgd: cls, ecls with each tree's optim.SGD; a comma list")
+                         "eclssgd, rnnsgd: cls, ecls, rnn with each tree's optim.SGD; a "
+                         "comma list")
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--repeats", type=positive_int, default=15)
     args = ap.parse_args(argv)

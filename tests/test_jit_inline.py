@@ -165,9 +165,9 @@ def test_backwards_inside_the_graph_replay_as_eager_computes_them(case):
 
         def step():
             (x + x).tanh().sum().backward()
-    elif case == "broadcast add":  # b (4,): its gradient summed back: Add's backward called
-        b = t(R.standard_normal(4))
-        params, expect = (x, b), (1, 0, 0)
+    elif case == "broadcast add":  # b (4,): its gradient summed back, written out too (Add's
+        b = t(R.standard_normal(4))  # `shaped_backward`: x's g, b's np.add.reduce(g, 0))
+        params, expect = (x, b), (1, 1, 0)
 
         def step():
             (x + b).tanh().sum().backward()

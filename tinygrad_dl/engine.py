@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import detached, grad_mode, hooks, tensor_hooks, write_guard
-from .grad import FRESH, FRESH_TUPLE, as_grad, check_hand_grad, in_dtype, own_array, refs, sum_terms
+from .grad import FRESH, FRESH_TUPLE, add_terms, as_grad, check_hand_grad, in_dtype, own_array, refs
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, pop_own, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
@@ -287,14 +287,10 @@ class Pending:
     def pop(self, key: Any) -> np.ndarray | None:
         """The gradient of `key`, complete once every op that sends it one has run."""
         terms = self.deferred.pop(key, None)
-        total = None if terms is None else sum_terms(terms)  # (None also: a module's
-        if total is not None:  # backward hook returned None for it)
-            if self.grads.get(key) is None:  # its only gradient: ours as it is (no zeros + it)
-                self.grads[key] = total
+        if terms is not None:  # their total added to the pending gradient (the rule a replay's
+            self.grads[key], ours = add_terms(terms, self.grads.get(key), key in self.owned)
+            if ours:  # local lists use too); the total alone is ours (no zeros + it)
                 self.owned.add(key)
-            else:
-                out = self.own(key, total.shape, total.dtype)
-                out += total
         return self.grads.pop(key, None)
 
     def store(self, key: Any, t: Any, g: np.ndarray | None = None) -> None:

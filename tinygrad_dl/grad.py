@@ -243,3 +243,19 @@ def sum_terms(terms: list[Any]) -> np.ndarray | None:
     for p in parts[2:]:
         out += p
     return out
+
+
+def add_terms(terms: list[Any], prev: np.ndarray | None, ours: Any) -> tuple[Any, Any]:
+    """(gradient, ours) once a key's deferred `terms` are added to its pending gradient
+    `prev` (`ours`: may be added into): the one rule, for engine.Pending.pop and for a jit
+    replay's local lists: their total is the gradient, or is added into prev (itself where
+    ours, else a copy in the dtype both make); no total (a module's backward hook returned
+    None for it) leaves prev as it is."""
+    total = sum_terms(terms)
+    if total is None:
+        return prev, prev is not None and bool(ours)
+    if prev is None:
+        return total, True
+    prev = own_array(prev, bool(ours), total.shape, total.dtype)
+    prev += total
+    return prev, True

@@ -40,7 +40,6 @@ as the guards are.
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from sys import getrefcount
@@ -49,9 +48,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import Pending
-from ..grad import GradArray, own_array
+from ..grad import GradArray, add_terms, own_array
 from .compact import share_locals, without_columns
-from .declared import declared
+from .declared import declared, home
 from .refcounts import ALONE_ADD, ALONE_OUT, keep, reuse
 
 ndarray = np.ndarray
@@ -169,7 +168,8 @@ def _take(P: Pending, k: int, g: Any) -> tuple[Any, bool]:
 
 
 def _pop(P: Pending, k: int, prev: Any, ours: Any) -> tuple[Any, bool]:
-    """Key `k`'s gradient is complete: add in the terms deferred to it (Pending.pop)."""
+    """Key `k`'s gradient is complete: add in the terms deferred to it (Pending.pop; the
+    terms of a local list, `_wait_locally`: `grad.add_terms`, the same rule)."""
     if prev is not None:
         P.grads[k] = prev
         if ours:
@@ -218,6 +218,7 @@ class Writer:
         self.shared = Shared() if shared is None else shared
         self.P = self.shared.P  # the engine's accumulator, for what is written out
         self.env: dict[str, Any] = {"_add": _add, "_addc": _addc, "_pop": _pop, "_sum": _sum,
+                                    "_total": add_terms,
                                     "_check": _check, "_once": _once,
                                     "P": self.P, "D": self.P.deferred, "ndarray": ndarray,
                                     "GradArray": GradArray, "_reuse": reuse,
@@ -345,7 +346,8 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
                 if span is not None:  # (only the rows of values whose factor eager computes)
                     w(1, f"{q} = {h}[{span[0]}:{span[1]}]")
                     h = q
-                w(1, f"{q} = {bound(w, f, type(op.backward.__self__)).format(h)}")
+                ns = home(type(op.backward.__self__), f, "rowwise_factor")
+                w(1, f"{q} = {bound(w, f, ns).format(h)}")
             inline = (f"g * {q}[{start}:{stop}]",)
         for p in sorted(set(FLIP.findall(" ".join(inline or ())))) if op.args else ():
             r = int(op.args[int(p)])
@@ -428,11 +430,10 @@ def _backward(w: Writer, step: Any, fresh: frozenset[int] = frozenset()) -> None
 
 def _wait_locally(w: Writer, start: int) -> None:
     """The terms that wait in D for a key that only written-out lines send a term (MatMul's
-    one-row `Outer`, one per RNN step) appended to a local list (`dw7`) instead, put in D as
-    the line that pops the key runs: the same list, in the same order, where the engine
-    reads it (`_pop`), and nothing else reads D for that key in between (no `_add` line
-    names it). D stays empty through the RNN's steps, so each step's `if D and k in D`
-    stops at `D`, and no `D.setdefault` call (nor the list it makes) runs per step."""
+    one-row `Outer`, one per RNN step) appended to a local list (`dw7`) instead, summed by
+    the line that pops the key (`_total`, grad.add_terms: the same list, in the same order,
+    Pending.pop's rule; no `_add` line names the key). D stays empty through the RNN's
+    steps: each step's `if D and k in D` stops at `D`, and no `D.setdefault` runs per step."""
     insert: list[tuple[int, str]] = []
     for k, at in w.waits.items():
         pop = w.pops.get(k)
@@ -441,7 +442,8 @@ def _wait_locally(w: Writer, start: int) -> None:
         for i in at:
             w.lines[i] = w.lines[i].replace(f"D.setdefault({k}, []).append(", f"dw{k}.append(", 1)
         pad = w.lines[pop][:len(w.lines[pop]) - len(w.lines[pop].lstrip())]  # (depth 1)
-        insert += [(pop, f"{pad}if dw{k}: D[{k}] = dw{k}"), (start, f"{pad}dw{k} = []")]
+        w.lines[pop] = f"{pad}if dw{k}: g{k}, o{k} = _total(dw{k}, g{k}, o{k})"
+        insert.append((start, f"{pad}dw{k} = []"))
     for i, line in sorted(insert, key=lambda x: x[0], reverse=True):
         w.lines.insert(i, line)
 
@@ -490,14 +492,16 @@ def _inline(w: Writer, op: Any, exprs: tuple[str, ...], seen: set[int], called: 
     makes a new array (no uniqueness test) or is `g` itself (Add's), then not ours (`x is
     not g`; a NumPy-scalar `g` becomes a new 0-d array per input, ours where eager copies
     it: the same values); what is added into in between is a pending gradient of ours, which
-    no expression reads. Its other names are the op's module's globals (Tanh's `_ONE`),
+    no expression reads. Its other names are the declaring class's module's (Tanh's `_ONE`),
     but for keyword arguments' (`axis=`). A `shaped_backward`'s expression may give a term
     that waits in D (MatMul's one-row `Outer`): its input is then in `called`, popped from D
     before its gradient is read."""
     used = 1 + max((int(i) for e in exprs for i in re.findall(r"{(\d+)}", e)), default=-1)
     cls = type(op.backward.__self__)
-    terms = declared(cls, "shaped_backward", "forward", "prepare", "backward") is not None
-    exprs = tuple(bound(w, e, cls) for e in exprs)
+    terms = declared(cls, "shaped_backward", "forward", "prepare", "backward") is not None \
+        and exprs != declared(cls, "same_shape_backward", "forward", "prepare", "backward")
+    ns = home(cls, exprs, "same_shape_backward", "shaped_backward")
+    exprs = tuple(bound(w, e, ns) for e in exprs)
     if op.args is not None:  # the inputs' registers, alive through the run
         saved = [w.reg(int(r)) for r in op.args]
     else:
@@ -552,11 +556,10 @@ def _deferring(w: Writer, expr: str) -> bool:
     return False
 
 
-def bound(w: Writer, expr: str, cls: type) -> str:
-    """An op's declared expression with the names of its module's globals it reads (`np`,
-    Tanh's `_ONE`) bound to globals of the compiled function, but for `g` and keyword
-    arguments' names (`axis=`)."""
-    ns = vars(sys.modules[cls.__module__])
+def bound(w: Writer, expr: str, ns: dict[str, Any]) -> str:
+    """An op's declared expression with the names of the globals `ns` it reads (`np`, Tanh's
+    `_ONE`; `declared.home`: the declaring class's module's) bound to globals of the compiled
+    function, but for `g` and keyword arguments' names (`axis=`)."""
     return re.sub(r"(?<![\w.])[A-Za-z_]\w*\b(?!\s*=(?!=))",  # (not `key=`)
                   lambda m: w.name(f"{m[0]}_", ns[m[0]]) if m[0] != "g" and m[0] in ns
                   else m[0], expr)

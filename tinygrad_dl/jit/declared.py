@@ -54,6 +54,19 @@ def declared(cls: type, attr: str, *over: str) -> Any:
     return vars(owner)[attr]
 
 
+def home(cls: type, value: Any, attr: str, shaped: str | None = None) -> dict[str, Any]:
+    """The globals the names in `value`, a replay declaration of `cls` (its `attr`, or with
+    `shaped` the answer of that one where it is not `attr`'s value), are read from: those of
+    the module of the class that declares it. A subclass defined elsewhere (`class
+    Bias(Add)` beside a course's own `unbroadcast`) inherits the expressions with their
+    names, not its module's: the checks here and the compiled code (`compiled.bound`) read
+    the same ones."""
+    if shaped is not None and value != getattr(cls, attr, None):
+        attr = shaped
+    owner = next((c for c in cls.__mro__ if attr in vars(c)), cls)
+    return vars(sys.modules[owner.__module__])
+
+
 @contextmanager
 def _draws_undone() -> Iterator[None]:
     """What runs inside draws from the random streams as if it had not run (an op run here,
@@ -75,8 +88,8 @@ def used(exprs: tuple[str, ...]) -> int:
 def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: dict[str, Any],
            cache: dict[Any, bool], shapes: tuple[tuple[int, ...], ...] | None = None) -> bool:
     """Whether `exprs`, evaluated as the compiled plan writes them (over `g` and what forward
-    saved, the other names the op module's globals), give `cls.backward`'s results bit for
-    bit (`same`) on three elements per input of `dtypes`, or on inputs of `shapes` (a
+    saved, other names the declaring module's globals: `home`), give `cls.backward`'s results
+    bit for bit (`same`) on three elements per input of `dtypes`, or on inputs of `shapes` (a
     `shaped_backward`'s, written for those shapes; at most `SHAPED_SAMPLE` elements in all),
     and a gradient of the output's dtype. Any exception, in the op or the expressions: False
     (its backward is then called), as for an op with a callable parameter (Dropout's
@@ -103,7 +116,8 @@ def agrees(cls: type, exprs: tuple[str, ...], dtypes: tuple[Any, ...], params: d
             want = ctx.backward(g)
             want = want if type(want) is tuple else (want,)
             saved = tuple(getattr(ctx, "saved", ()))
-            names = {**vars(sys.modules[cls.__module__]), "g": g, "__saved": saved}
+            names = {**home(cls, exprs, "same_shape_backward", "shaped_backward"), "g": g,
+                     "__saved": saved}
             ok = len(want) == len(exprs) and len(saved) >= used(exprs)
             for e, ref in zip(exprs, want):
                 got = eval(e.format(*[f"__saved[{i}]" for i in range(len(saved))]),  # noqa: S307
@@ -144,10 +158,10 @@ def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any
                   shapes: tuple[tuple[int, ...], ...] | None = None
                   ) -> tuple[int | None, ...] | None:
     """Whether `expr` (an op's `same_shape_forward`, over its inputs `{0}`, `{1}`, ..., other
-    names the op module's globals) gives `cls.forward`'s value bit for bit on three elements
-    per input of `dtypes`, and if so what forward saved: per item, the index of the input it
-    is, or None for the value itself (a replay that writes the forward out reads those
-    registers in place of `ctx.saved`). None where the value differs, anything saved is
+    names the declaring module's globals: `home`) gives `cls.forward`'s value bit for bit on
+    three elements per input of `dtypes`, and if so what forward saved: per item, the index
+    of the input it is, or None for the value itself (a replay that writes the forward out
+    reads those registers in place of `ctx.saved`). None where the value differs, anything saved is
     neither, or anything raises. Cached per op class, expression and dtypes. With `shapes`
     (a `shaped_forward`'s, written for inputs of those shapes): on inputs of those shapes,
     at most `SHAPED_SAMPLE` elements in all."""
@@ -165,7 +179,7 @@ def forward_saves(cls: type, expr: str, dtypes: tuple[Any, ...], cache: dict[Any
         ctx.needs_input_grad = [True] * len(xs)
         with np.errstate(all="ignore"), _draws_undone():
             out = ctx.forward(*xs)
-            names = {**vars(sys.modules[cls.__module__]), "__xs": xs}
+            names = {**home(cls, expr, "same_shape_forward", "shaped_forward"), "__xs": xs}
             got = eval(expr.format(*[f"__xs[{i}]" for i in range(len(xs))]),  # noqa: S307
                        names)
         found = tuple(None if a is out else next((j for j, x in enumerate(xs) if a is x), -1)
@@ -270,7 +284,7 @@ def factor_agrees(cls: type, dtype: Any, cache: dict[Any, Any]) -> str | None:
     try:
         if ok:
             y = np.random.default_rng(0).uniform(-1.0, 1.0, (4, 3)).astype(dtype)
-            names = {**vars(sys.modules[cls.__module__]), "__y": y}
+            names = {**home(cls, f, "rowwise_factor"), "__y": y}
             with np.errstate(all="ignore"), _draws_undone():
                 whole = eval(f.format("__y"), names)  # noqa: S307 - the op's own declaration
                 rows = [eval(f.format(f"__y[{i}:{i + 1}]"), names) for i in range(4)]  # noqa: S307

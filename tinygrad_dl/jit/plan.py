@@ -25,6 +25,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .compiled import Shared, Writer, bound, compile_steps
+from .declared import home
 from .guards import Guards
 from .plan_choices import (
     FULL,
@@ -305,11 +306,14 @@ class Plan:
         if self.outputs is None:
             w(1, "return None")
             return
+        out = self.outputs
+        if out.how is TENSOR and out.ref.kind == OUT:  # (a loss: one call, no dict of registers)
+            w(1, f"return {w.name('tensor', _tensor)}({self._reg(w, out.ref.ref)})")
+            return
         regs: set[int] = set()
-        _returned_registers(self.outputs, self.n, regs)
+        _returned_registers(out, self.n, regs)
         live = "{" + ", ".join(f"{r}: {self._reg(w, r)}" for r in sorted(regs)) + "}"
-        w(1, f"return {w.name('build', _build)}({w.name('out', self.outputs)}, {live}, "
-          f"{int(self.n)})")
+        w(1, f"return {w.name('build', _build)}({w.name('out', out)}, {live}, {int(self.n)})")
 
     def _forward(self, w: Writer, step: Forward) -> None:
         """Write one Forward step: `r7 = f(r3, r5, axis=p8)`, then let go of what nothing
@@ -318,7 +322,8 @@ class Plan:
         call = [self._reg(w, r) for r in args]
         if rows is not None or expr is not None:  # written out: `index_rows`, `written_forwards`
             value = (f"{call[0]}[{w.name('p', rows[0])}]" if rows is not None
-                     else bound(w, expr, type(self.ctxs[i])).format(*call))
+                     else bound(w, expr, home(type(self.ctxs[i]), expr, "same_shape_forward",
+                                              "shaped_forward")).format(*call))
             if free is not None and i in free:  # (a view nothing reads: nothing to do)
                 free = tuple(r for r in free if r != i) or None
             else:
@@ -398,16 +403,21 @@ def _returned_registers(out: Returned, n: int, acc: set[int]) -> None:
         _returned_registers(x, n, acc)
 
 
+def _tensor(a: Any) -> Tensor:
+    """The returned Tensor of a value: t.data an array, also where the op's forward gave a
+    NumPy scalar (made here: a loss's scalar through Tensor()'s general conversion cost a
+    microsecond per replay)."""
+    return Tensor(np.asarray(a) if isinstance(a, np.generic) else a)
+
+
 def _build(out: Returned, regs: dict[int, Any], n: int) -> Any:
     how, ref = out.how, out.ref
     if how is TENSOR or how is ARRAY:
         kind, r = ref
         a = (regs[r] if kind == OUT else regs[n + r] if kind == IN
              else r.data if kind == PARAM else r.array)
-        # t.data: an array, also where the op's forward gave a NumPy scalar (made here: a
-        # loss's scalar through Tensor()'s general conversion cost a microsecond per replay)
         if how is TENSOR:
-            return Tensor(np.asarray(a) if isinstance(a, np.generic) else a)
+            return _tensor(a)
         return a if kind == IN else np.asarray(a)
     if how is VALUE:
         return ref

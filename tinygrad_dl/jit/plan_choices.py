@@ -87,15 +87,20 @@ def _ask(shaped: Any, shapes: tuple[tuple[int, ...], ...]) -> Any:
 
 
 def _shaped(rec: Recording, op: Any, same_shape: Any) -> tuple[tuple[int, ...], ...] | None:
-    """The recorded shapes of op's inputs where it has no `same_shape_*` declaration (given
-    as `same_shape`) and no parameters, and declares `shaped_backward` (MatMul: expressions
-    written for those shapes, a one-row product's gradient term for an RNN step's h @ W) as
-    its own; else None."""
-    if same_shape is not None or op.params or declared(op.fn, "shaped_backward", "forward",
-                                                       "prepare", "backward") is None:
+    """The recorded shapes of op's inputs where it has no parameters and declares
+    `shaped_backward` (MatMul: expressions written for those shapes, a one-row product's
+    gradient term for an RNN step's h @ W; Add's for a broadcast, `x + b`) as its own, and
+    its `same_shape_*` declaration (given as `same_shape`), if any, does not apply (an input
+    of another shape than the output's); else None."""
+    if op.params or declared(op.fn, "shaped_backward", "forward", "prepare",
+                             "backward") is None:
         return None
     shapes = tuple(_shape(rec, s) for s in op.sources)
-    return None if None in shapes else shapes
+    out = getattr(op.out, "shape", None)
+    if None in shapes or (same_shape is not None and out is not None
+                          and all(s == tuple(out) for s in shapes)):
+        return None
+    return shapes
 
 
 def written_forwards(rec: Recording, modes: list[int], inline: dict[Any, Any], in_bwd: set[int],

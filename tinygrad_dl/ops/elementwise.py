@@ -40,6 +40,22 @@ class Add(Function):
     same_shape_backward = ("g", "g")  # (see Mul's)
     same_shape_forward = "{0} + {1}"
 
+    @staticmethod
+    def shaped_forward(shapes: tuple[tuple[int, ...], ...]) -> str | None:
+        """For a replay (jit.plan), forward on inputs of these shapes (a broadcast: `x + b`)
+        as an expression over them: the same call."""
+        return "{0} + {1}"
+
+    @staticmethod
+    def shaped_backward(shapes: tuple[tuple[int, ...], ...]) -> tuple[str, ...] | None:
+        """For a replay, backward on inputs of these shapes as one expression per input: g,
+        or g summed down to the input's shape, `unbroadcast`'s calls (a bias row of `x + b`:
+        the ufunc reduction `g.sum(axis=0)` calls, without the method's Python; jit.plan
+        checks them against backward, bit for bit)."""
+        out = np.broadcast_shapes(*shapes)
+        return tuple("g" if s == out else "np.add.reduce(g, 0)" if s == out[1:] else
+                     f"unbroadcast(g, {tuple(int(n) for n in s)!r})" for s in shapes)
+
     def forward(ctx, x, y):
         ctx.shapes = x.shape, y.shape
         return x + y

@@ -133,7 +133,7 @@ class CrossEntropy(Function):
                 picked = shifted[rows, targets]  # taken before shifted is overwritten by exp
             e = np.exp(shifted, out=shifted)  # in place: one (n, K) temporary fewer
             total = _sum(e, axis=1)
-            ctx.save_for_backward(e, total, targets, rows)
+            ctx.saved = (e, total, targets, rows)  # (save_for_backward, inline)
             if not value:
                 return None
             losses = np.log(total)
@@ -162,7 +162,8 @@ class CrossEntropy(Function):
             losses = _soft_losses(targets, logp)
         if reduction == "none":
             return losses
-        return _sum(losses, axis=None) * ctx.scale
+        total = _sum(losses, axis=None)  # (a real sum's scale 1: x * 1 is x, no call)
+        return total if ctx.scale == 1.0 and z.dtype.kind == "f" else total * ctx.scale
 
     def _weighted(ctx, z, t, ignored, weight, eps, value):
         """Class indices with weights, ignored labels or label smoothing (PyTorch's

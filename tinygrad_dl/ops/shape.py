@@ -33,6 +33,9 @@ __all__ = ["BroadcastTo", "Clone", "Compare", "Concatenate", "Flip", "Pad", "Rep
            "Roll", "Stack", "Tap", "Tile", "Transpose"]
 
 
+_INT_TYPES = frozenset({int, *(t for t in np.sctypeDict.values() if issubclass(t, np.integer))})
+
+
 class Reshape(Function):
     """forward(x, shape, view=False): x.reshape(shape); with view=True (Tensor.view), where x's
     strides cannot express the new shape (torch's view raises), a warning that the result is
@@ -42,7 +45,10 @@ class Reshape(Function):
 
     def forward(ctx, x, shape=(), view=False):
         ctx.in_shape = x.shape
-        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+        # (items of exactly int or a NumPy integer type pass in C, no generator: a replayed
+        # RNN step reshapes its h0 every call)
+        if not _INT_TYPES.issuperset(map(type, shape)) and not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
             raise TypeError(f"reshape: the new shape must be integers, got {shape!r:.80}")
         if view and not x.flags.c_contiguous:
             _check_view(x, shape)

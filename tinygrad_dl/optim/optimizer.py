@@ -202,13 +202,13 @@ class Optimizer:
                     if p.requires_grad:  # (a frozen one, requires_grad=False, is expected)
                         missing.append(p)
                     continue
-                d = p.data  # what backward leaves passes every check of _checked at once (per
-                # parameter per step, caches cold after a replayed step): a float gradient of
-                # its shape, the parameter's own writeable array, no view (write_guard's)
+                d = p.data  # what backward leaves passes _checked's checks at once (caches cold
+                # after a replay): a float gradient of its shape, the parameter's own writeable
+                # array, no view; a GradArray seen as plain (no __array_wrap__ call per ufunc)
                 if (type(g) in _GRAD_TYPES and type(d) is np.ndarray and g.shape == d.shape
                         and (gd := g.dtype) is d.dtype and gd.kind in "fc" and d.base is None
                         and d.flags.writeable):
-                    items.append((d, g, state))
+                    items.append((d, g if type(g) is np.ndarray else g.view(np.ndarray), state))
                     continue
                 d, g = self._checked(p, g, who)
                 if d is None:  # a live graph holds it: copied in the update pass, not here (a
@@ -288,24 +288,24 @@ class Optimizer:
     def _check_groups(self, who: str) -> None:
         """Refuse a step after `param_groups` or a group's params list was edited in place, or
         with a group holding a key this optimizer does not read (PyTorch's `betas` written into
-        an Adam group, `amsgrad` into SGD's): the edit would change nothing, silently. One set
-        difference per group per step."""
-        # (C-level comparisons, no generator per group: this runs every step, right after
-        # a replayed step whose code has pushed this one out of the CPU's caches)
-        known = self.defaults.keys() | INTERNAL_KEYS
-        groups, added = self.param_groups, self._added
+        an Adam group, `amsgrad` into SGD's): the edit would change nothing, silently. (C-level
+        comparisons, no generator, no set built for a group of the defaults' keys and "params":
+        this runs every step, right after a replayed step that pushed it out of the caches.)"""
+        groups, added, keys = self.param_groups, self._added, self.defaults.keys()
+        same = len(added) == len(groups)
         for i, g in enumerate(groups):
             lr = g["lr"]
             if type(lr) is not float or not 0.0 <= lr < math.inf:  # (a float in range: as is)
                 g["lr"] = self._edited_lr(who, i, lr)
-            if not g.keys() <= known:
+            if not (len(g) == len(keys) + 1 and "params" in g and "params" not in keys
+                    and g.keys() >= keys) and not g.keys() <= (known := keys | INTERNAL_KEYS):
                 extra = g.keys() - known
                 raise ValueError(f"{who}: parameter group {i} has key(s) {sorted(extra)} that "
                                  f"{type(self).__name__} does not use{self._unknown_hint(extra)}"
                                  f"; its keys: {sorted(self.defaults)}")
-        if len(added) != len(groups) or not all(
-                len(ps) == len(g["params"]) and all(map(is_, g["params"], ps))
-                for g, ps in zip(groups, added)):
+            if same:  # (its params as added, by identity)
+                same = len(ps := added[i]) == len(g["params"]) and all(map(is_, g["params"], ps))
+        if not same:
             raise RuntimeError(f"{who}: the parameters of its groups changed since they were "
                                "added (a params list edited in place): each parameter's state "
                                "is kept by position and would go to another one; build a new "
