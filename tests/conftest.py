@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from tinygrad_dl.search.worker import BLAS_VARS
 
 # Shared, noisy machines: never time individual examples. CI keeps the suite within budget and
 # is derandomized, so a red CI reproduces exactly; dev runs explore new examples every time.
@@ -61,6 +64,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # a test named by its node id runs even if it is slow (addopts deselects slow tests)
     if config.option.markexpr == "not slow" and any("::" in a for a in config.args):
         config.option.markexpr = ""
+    # -n N hands out the tests as pytest-xdist's "load" does, in runs of consecutive tests, so
+    # one worker could be left with a run of slow ones (tests/test_train*.py) while the other
+    # had finished: the other worker idled 90-130 s at the end. "worksteal" hands an idle
+    # worker half of what the busy one has still queued (the same tests, in the same order).
+    if getattr(config.option, "dist", None) == "load":
+        config.option.dist = "worksteal"
     # SIGTERM stops the run as Ctrl-C does: KeyboardInterrupt in the main thread, so running
     # tests unwind through their finally blocks and fixtures (kernels shut down, child
     # processes killed) and pytest reports what ran, with no test failing because of it
@@ -71,6 +80,36 @@ def pytest_configure(config: pytest.Config) -> None:
         # terminal) would then see their SIGINT ignored, as the CLI rightly keeps it
         if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+    _share_the_cores()
+
+
+def _share_the_cores() -> None:
+    """In N xdist workers (-n N), each worker's BLAS gets 1/N of the threads it would use alone.
+    OpenBLAS starts one thread per core in every process, so CI's two workers on two cores ran
+    four, which spin while they wait: a training test took 2-3x as long as with one thread
+    each. Set for the worker itself and, through the environment, for every program it starts
+    (a CLI run, a notebook kernel, a search's workers), so results compared across processes
+    come from the same thread count (their last bits can depend on it). Left alone when the
+    caller set any of the variables; tests that check thread counts set their own."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 0)
+    if workers < 2 or any(v in os.environ for v in BLAS_VARS):
+        return
+    alone = max((i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"),
+                default=1)
+    share = max(1, alone // workers)
+    for var in BLAS_VARS:
+        os.environ[var] = str(share)
+    threadpool_limits(limits=share)  # (this process loaded NumPy's BLAS already)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """PyTorch (the oracle, imported by the test modules) on one thread, for every test: its
+    thread pool made each tiny call cost milliseconds, most of it spinning (test_conv.py's
+    `_torch` said so first, but only the tests after it ran on one thread: the fast loop spent
+    5 s of CPU in test_attention_review.py's 0.7 and 3 s in test_batchnorm_options.py's 0.2)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:

@@ -105,6 +105,7 @@ class _StopAfter:
         return self.n < 0
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_resume_with_differing_flags_names_them(tmp_path, capsys):
     out = tmp_path / "r"
     with pytest.raises(TrainingInterrupted):

@@ -107,6 +107,7 @@ def embedded_only(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_val_size_on_the_embedded_sample_is_said_not_dropped(embedded_only, capsys):
     """`train one-layer --val-size 500` on the embedded sample kept its 200 validation images
     without a word (result.json recorded no val_size either): now a note says so."""

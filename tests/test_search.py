@@ -295,10 +295,15 @@ def test_joblib_two_jobs_pin_blas_to_one_thread(tmp_path, monkeypatch):
 
 def test_blas_limit_in_process():
     pytest.importorskip("threadpoolctl")
+    from threadpoolctl import threadpool_limits
+
     task = Task(0, 0, 1, {"lambda": 0.1}, {"lam": 0.1})
-    free = execute_trial(blas_probe, task, blas_threads=None)["blas_threads"]
-    assert execute_trial(blas_probe, task, blas_threads=1)["blas_threads"] == 1
-    assert execute_trial(blas_probe, task, blas_threads=None)["blas_threads"] == free  # restored
+    # from two threads (an xdist worker runs with one: conftest's _share_the_cores), so that
+    # putting the count back is seen
+    with threadpool_limits(limits=2, user_api="blas"):
+        free = execute_trial(blas_probe, task, blas_threads=None)["blas_threads"]
+        assert execute_trial(blas_probe, task, blas_threads=1)["blas_threads"] == 1
+        assert execute_trial(blas_probe, task, blas_threads=None)["blas_threads"] == free
 
 
 def _cluster_probe():

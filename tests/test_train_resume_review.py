@@ -55,6 +55,7 @@ def test_an_empty_out_or_resume_is_refused(tmp_path, monkeypatch, capsys, flag):
     assert sorted(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_run_training_refuses_an_out_other_than_the_resumed_folder(tmp_path):
     """`run_training(..., out=B, resume=A)` wrote the run into A and never B, without a word
     (the CLI refuses --out with --resume); the same folder under either name still resumes."""
@@ -68,6 +69,7 @@ def test_run_training_refuses_an_out_other_than_the_resumed_folder(tmp_path):
     assert res.out == tmp_path / "a" and res.final["n_updates"] == 8
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_a_resumed_run_says_it_replaces_the_previous_run_as_the_first_leg_did(tmp_path):
     """A new run into a previous run's folder notes that it replaces it (printed, and kept in
     result.json's notes). Stopped and resumed, the note was gone: the resumed leg replaced the
@@ -82,6 +84,7 @@ def test_a_resumed_run_says_it_replaces_the_previous_run_as_the_first_leg_did(tm
     assert json.loads((out / "result.json").read_text())["notes"] == res.notes
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_resume_on_other_data_names_the_data_the_run_trained_on(tmp_path):
     """A run on the default data (no --data: the embedded sample, $TINYGRAD_DL_DATA or the cache
     folder, whichever was there) resumed on other data was told to resume 'with the data it
@@ -114,6 +117,7 @@ def test_restore_best_without_a_validation_set_is_refused(tmp_path):
     assert res.best_val_acc is None and "weights" not in res.final  # without it: as before
 
 
+@pytest.mark.slow  # (over a second: the fast loop skips it, CI runs it)
 def test_the_api_interruption_says_how_to_resume(tmp_path):
     """run_training's TrainingInterrupted said only "interrupted at epoch 1 step 2": the CLI
     printed the resume command, the API's user had to know that resume= takes the out folder.
