@@ -215,11 +215,16 @@ def add_scaled(out: np.ndarray, factor: Any, x: np.ndarray) -> None:
     fo, fx = out.reshape(-1), x.reshape(-1)
     b = block_size(n)
     t = np.empty(b, np.result_type(factor, x))
-    for s in range(0, n, b):
-        xs = fx[s:s + b]
-        ts = t[:xs.size]
-        np.multiply(factor, xs, out=ts)
-        view = fo[s:s + b]
+    mul, full = np.multiply, n - n % b
+    for s in range(0, full, b):  # (whole blocks: t as it is, no slice of it per block)
+        e = s + b
+        mul(factor, fx[s:e], out=t)
+        view = fo[s:e]
+        view += t
+    if full < n:  # the last block, short
+        ts = t[:n - full]
+        mul(factor, fx[full:], out=ts)
+        view = fo[full:]
         view += ts
 
 
