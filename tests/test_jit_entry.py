@@ -66,7 +66,6 @@ def warm_scaled():
     np.ones(4),  # another ndim
     np.ones((6, 4))[::2],  # strided: same shape and dtype, replayed from the same plan
     np.ones((3, 4)).view(GradArray),  # a subclass: the slow path (which replays it)
-    np.ones((3, 4)).astype(">f8"),  # equal shape, a dtype that is not float64 (byte order)
 ])
 def test_an_argument_not_the_plans_is_not_its_fast_path(arg):
     w, step, jitted, X = warm_scaled()
@@ -77,6 +76,20 @@ def test_an_argument_not_the_plans_is_not_its_fast_path(arg):
     w.grad = None
     jitted(X)  # back to the first plan's arguments
     assert jitted.replays == n + 1
+
+
+def test_a_big_endian_argument_is_refused_as_eagerly_not_replayed():
+    """Equal shape, a dtype that is not float64 (its byte order): Tensor() refuses it eagerly,
+    and the replay's fast path must not take it for its float64 plan's argument."""
+    w, step, jitted, X = warm_scaled()
+    arg = np.ones((3, 4)).astype(">f8")
+    for fn in (step, jitted):
+        w.grad = None
+        with pytest.raises(ValueError, match=r"Tensor\(\): an array in non-native byte order"):
+            fn(arg)
+    assert w.grad is None and jitted.replays == 1
+    jitted(X)  # the plan's arguments: replayed as before
+    assert jitted.replays == 2
 
 
 def test_the_fast_path_rechecks_every_guard():

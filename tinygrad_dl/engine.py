@@ -78,11 +78,8 @@ class Function:
     released = True  # recorded: False in __dict__, so that release() is one dict.clear()
     graph: Any = None  # recorded: in __dict__ likewise, the write guard's Graph of its reads
 
-    def save_for_backward(self, *arrays: Any) -> None:
-        self.saved = arrays
-
-    def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
-        raise NotImplementedError
+    def save_for_backward(self, *arrays: Any) -> None: self.saved = arrays
+    def forward(self, *args: Any, **kwargs: Any) -> np.ndarray: raise NotImplementedError
 
     def backward(self, grad: np.ndarray) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no backward")
@@ -128,7 +125,8 @@ class Function:
                 raise
             shapes = " and ".join(str(t.data.shape) for t in inputs)  # NumPy's: broadcasting...
             raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
-        out = type(inputs[0])(data if type(data) is np.ndarray else _output(cls, data))
+        out = (type(inputs[0]).from_result(data) if type(data) is np.ndarray  # (no Tensor()
+               else _output(cls, data, inputs))  # checks: an op of tensors makes numbers)
         if hooks.active and attached.anomaly is not None:  # detect_anomaly(): check the output
             attached.anomaly.forward(ctx, inputs, data, params)
         if True in needs and (grad_mode.off == 0 or _state._on):  # (off: no thread-local read)
@@ -165,13 +163,15 @@ def _cut(t: Any) -> None:
                        "cut its inputs' gradients without a word; use .detach() to cut a graph")
 
 
-def _output(cls: type, data: Any) -> Any:
-    """A forward's result that is not an array: a NumPy scalar (a full reduction) becomes a
-    0-d array; several outputs are refused (Tensor() would have stacked them into one)."""
+def _output(cls: type, data: Any, inputs: tuple[Any, ...]) -> Any:
+    """The tensor of a forward's result that is not an array: a NumPy scalar (a full
+    reduction) on a 0-d array; several outputs are refused (Tensor() stacked them into one)."""
+    if isinstance(data, np.generic):
+        return type(inputs[0]).from_result(np.asarray(data))
     if isinstance(data, (tuple, list)):
         raise TypeError(f"{cls.__name__}.forward returned {len(data)} outputs: a Function has "
                         "one (return one array; concatenate them, or write one op per output)")
-    return np.asarray(data) if isinstance(data, np.generic) else data
+    return type(inputs[0])(data)  # (anything else: Tensor()'s conversion, as ever)
 
 
 def _raised_by_op(e: BaseException) -> bool:

@@ -154,7 +154,8 @@ def _run(t: Any, g: np.ndarray, h: GradHooks) -> np.ndarray:
         seen = g.view()  # (not g: another tensor's gradient may be the same array)
         seen.flags.writeable = False
         try:
-            out = fn(type(t)(seen))
+            out = fn(type(t).from_result(seen if type(seen) is np.ndarray
+                                         else seen.view(np.ndarray)))
         except ValueError as e:
             if "read-only" not in str(e):
                 raise

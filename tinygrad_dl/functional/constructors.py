@@ -20,7 +20,7 @@ from ..ops.indexing import brief_values
 from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, below, exact_range, float_dtype, integers, multinomial_draws
 from ..tensor import Tensor, data_of, filled, np_dtype
-from ..tensor.conversions import is_literal
+from ..tensor.conversions import NUMERIC, is_literal, numeric_array, refused_dtype
 from .dtypes import get_default_dtype
 
 
@@ -69,8 +69,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
     if dtype is None and type(data) in (list, tuple, int) and arr.dtype.kind in "ufO":
         arr = _int64_fits("tensor", data, arr)
-    if arr.dtype.kind not in "biufc":  # (an object, string or date array, as torch)
-        raise TypeError(f"tensor(): cannot make a numeric array from {str(data)[:60]!r}")
+    if arr.dtype not in NUMERIC:  # (an object, string or date array, '>f8', float128: torch's)
+        arr = numeric_array("tensor()", arr, data, dtype)
     check_device(device, "tensor")
     return Tensor(arr, requires_grad=requires_grad, name=name)
 
@@ -90,8 +90,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     arr = np.asarray(data, dtype=dtype)
     if dtype is None and type(data) in (list, tuple, int) and arr.dtype.kind in "ufO":
         arr = _int64_fits("as_tensor", data, arr)
-    if arr.dtype.kind not in "biufc":  # (an object, string or date array, as torch)
-        raise TypeError(f"as_tensor(): cannot make a numeric array from {str(data)[:60]!r}")
+    if arr.dtype not in NUMERIC:  # (an object, string or date array, '>f8', float128: torch's)
+        arr = numeric_array("as_tensor()", arr, data, dtype)
     t = Tensor(arr)
     return _sharing(t) if isinstance(data, np.ndarray) and np.may_share_memory(t.data, data) \
         else t
@@ -140,8 +140,8 @@ def from_numpy(a: np.ndarray) -> Tensor:
     """torch.from_numpy: a Tensor on the very same array (writes to one show in the other)."""
     if not isinstance(a, np.ndarray):
         raise TypeError(f"from_numpy: expected a NumPy array, got {type(a).__name__}")
-    if a.dtype.kind not in "biufc":  # (torch refuses object, string and date arrays too)
-        raise TypeError(f"from_numpy: cannot make a numeric tensor of a {a.dtype} array")
+    if a.dtype not in NUMERIC:  # (torch refuses object, string, date, '>f8', float128 too)
+        raise refused_dtype("from_numpy", a, a)
     t = Tensor(a)
     return _sharing(t) if np.may_share_memory(t.data, a) else t
 

@@ -308,7 +308,8 @@ class Plan:
             return
         out = self.outputs
         if out.how is TENSOR and out.ref.kind == OUT:  # (a loss: one call, no dict of registers)
-            w(1, f"return {w.name('tensor', _tensor)}({self._reg(w, out.ref.ref)})")
+            cls = f", {w.name('cls', out.cls)}" if out.cls is not None else ""
+            w(1, f"return {w.name('tensor', _tensor)}({self._reg(w, out.ref.ref)}{cls})")
             return
         regs: set[int] = set()
         _returned_registers(out, self.n, regs)
@@ -403,11 +404,15 @@ def _returned_registers(out: Returned, n: int, acc: set[int]) -> None:
         _returned_registers(x, n, acc)
 
 
-def _tensor(a: Any) -> Tensor:
-    """The returned Tensor of a value: t.data an array, also where the op's forward gave a
-    NumPy scalar (made here: a loss's scalar through Tensor()'s general conversion cost a
-    microsecond per replay)."""
-    return Tensor(np.asarray(a) if isinstance(a, np.generic) else a)
+def _tensor(a: Any, cls: Any = Tensor) -> Tensor:
+    """The returned `cls` (Tensor or eager's subclass) of an op's result, as eager's
+    (from_result: no Tensor() checks to pay again): t.data an array, also where the op's
+    forward gave a NumPy scalar (made here: a loss's scalar through Tensor()'s general
+    conversion cost a microsecond per replay); anything else through cls()'s conversion, as
+    eager's _output."""
+    if type(a) is np.ndarray:
+        return cls.from_result(a)
+    return cls.from_result(np.asarray(a)) if isinstance(a, np.generic) else cls(a)
 
 
 def _build(out: Returned, regs: dict[int, Any], n: int) -> Any:
@@ -417,7 +422,9 @@ def _build(out: Returned, regs: dict[int, Any], n: int) -> Any:
         a = (regs[r] if kind == OUT else regs[n + r] if kind == IN
              else r.data if kind == PARAM else r.array)
         if how is TENSOR:
-            return _tensor(a)
+            if kind == OUT:
+                return _tensor(a, out.cls or Tensor)
+            return Tensor(np.asarray(a) if isinstance(a, np.generic) else a)
         return a if kind == IN else np.asarray(a)
     if how is VALUE:
         return ref

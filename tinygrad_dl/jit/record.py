@@ -364,7 +364,8 @@ class Recording(EngineHooks):
                               "through (no backward() in the step did, or only with "
                               "retain_graph=True): replay returns its value without a graph; "
                               "call backward() inside the step, or return t.detach()")
-            return Returned(TENSOR, self.source(r))
+            sub = type(r) if type(r) is not Tensor else None  # (replay's result: the same)
+            return Returned(TENSOR, self.source(r), (), sub)
         if type(r) in (tuple, list):
             return Returned(type(r), None, tuple(self.output(x) for x in r))
         if type(r) is dict:

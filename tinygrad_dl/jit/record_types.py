@@ -55,11 +55,13 @@ class BackwardRecord(NamedTuple):
 class Returned(NamedTuple):
     """How to rebuild the step's return value: `how` is TENSOR (a Tensor of `ref`, a Source),
     ARRAY (`ref`'s array: an op output or an argument), VALUE (`ref` itself), or a container
-    type (tuple, list, dict) of `items`, with `ref` the dict's keys."""
+    type (tuple, list, dict) of `items`, with `ref` the dict's keys; `cls` the class of a
+    returned op result that is a Tensor subclass (eager's type(inputs[0]).from_result)."""
 
     how: Any
     ref: Any = None
     items: tuple[Returned, ...] = ()
+    cls: Any = None
 
 
 TENSOR, ARRAY, VALUE = "tensor", "array", "value"  # Returned.how besides container types

@@ -15,6 +15,7 @@ from .. import engine, write_guard
 from ..grad import self_overlapping
 from ..ops.indexing import brief_values
 from ..tensor import Tensor
+from ..tensor.conversions import NUMERIC, refused_dtype
 from .arg_checks import flag
 from .state_entries import entry_array, tied_names
 
@@ -131,6 +132,8 @@ class StateMethods:
             live = (write_guard.writable(params[name], f"{who}()", check_only=True,
                                          replacing=assign) if name in params else dst)
             if assign:
+                if src.dtype not in NUMERIC:  # (a copy casts; the array itself would be kept:
+                    raise refused_dtype(f"{who}(assign=True): {name!r}", src, src)  # '>f8')
                 if name in params and src.dtype.kind != "f":
                     raise TypeError(f"{who}(assign=True): {name!r} is {src.dtype} in the state "
                                     "dict; a parameter must be floating point")

@@ -44,6 +44,14 @@ def _int_sum_dtype(dtype: np.dtype) -> Any:
     return None
 
 
+# The dtype= of np.cumsum and np.cumprod for each input dtype (absent: None, its own): as
+# _int_sum_dtype for bool and the integers, and float16 in float32, each entry rounded back
+# once (torch's: a float16 running sum of 0.1s stuck at 256, torch's 500 after 5000, and it
+# overflowed to inf earlier). A dict: one lookup, where a call to _int_sum_dtype cost more.
+_SCAN_DTYPE = {np.dtype(c): _int_sum_dtype(np.dtype(c)) for c in "?" + np.typecodes["AllInteger"]}
+_SCAN_DTYPE[np.dtype(np.float16)] = _HALF_IN = np.float32
+
+
 def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, ndim: int) -> np.ndarray:
     """Give g back the reduced axes (as size 1) so it broadcasts against the input."""
     if keepdims or not axes or g.ndim == ndim:
@@ -347,12 +355,12 @@ class Norm(Function):
 
 
 def _norm_input(x: np.ndarray) -> tuple[np.ndarray, bool]:
-    """(x as a norm computes it, whether it was float16): integers as float64 (as
-    np.linalg.norm), float16 in float32 and the result rounded back once, torch's value (in
-    float16 the squares overflow from 256: the norm of ten 600s was inf, torch's 1897, and
-    layer_norm's or cosine_similarity's divisions by it gave 0); complex as it is, each norm
-    taking its moduli (x * x made the 2-norm of [1j, 1] 0j, torch's sqrt 2), the gradient
-    torch's at z (x * 1j requires grad: abs's sign(z), not |z|'s)."""
+    """(x as a norm or logcumsumexp computes it, whether it was float16): integers as
+    float64 (as np.linalg.norm), float16 in float32 and the result rounded back once, torch's
+    value (in float16 the squares overflow from 256: the norm of ten 600s was inf, torch's
+    1897, and layer_norm's or cosine_similarity's divisions by it gave 0); complex as it is,
+    each norm taking its moduli (x * x made the 2-norm of [1j, 1] 0j, torch's sqrt 2), the
+    gradient torch's at z (x * 1j requires grad: abs's sign(z), not |z|'s)."""
     kind = x.dtype.kind
     if kind == "f":
         if x.dtype.itemsize == 2:  # (float16, the one 2-byte float)
@@ -456,12 +464,20 @@ class CumProd(Function):
     def forward(ctx, x, axis=None):
         ctx.shape, ctx.axis = x.shape, _scan_axis(ctx, x, axis)
         ctx.save_for_backward(x)
-        out = np.cumprod(x, axis=ctx.axis, dtype=_int_sum_dtype(x.dtype))
+        dt = _SCAN_DTYPE.get(x.dtype)
+        out = np.cumprod(x, axis=ctx.axis, dtype=dt)
+        if dt is _HALF_IN:  # float16, multiplied in float32: each entry rounded back once
+            out = out.astype(np.float16)
         return out.reshape(()) if axis is not None and not x.ndim else out
 
     def backward(ctx, g):
         x = ctx.saved[0].reshape(-1) if ctx.axis is None else ctx.saved[0]
         g = g.reshape(-1) if ctx.axis is None else g
+        if x.dtype == np.float16:  # in float32, rounded once (float16's S_k was 34 ulps off)
+            return ctx._grad(x.astype(np.float32), g.astype(np.float32)).astype(np.float16)
+        return ctx._grad(x, g)
+
+    def _grad(ctx, x, g):
         axis = 0 if ctx.axis is None else ctx.axis
         xs, gs = np.moveaxis(x, axis, 0), np.moveaxis(g, axis, 0)
         before = np.ones(gs.shape, dtype=g.dtype)  # P_k: the exclusive running product
@@ -480,13 +496,18 @@ class CumSum(Function):
 
     def forward(ctx, x, axis=None):
         ctx.shape, ctx.axis = x.shape, _scan_axis(ctx, x, axis)
-        out = np.cumsum(x, axis=ctx.axis, dtype=_int_sum_dtype(x.dtype))
+        ctx.acc_dtype = dt = _SCAN_DTYPE.get(x.dtype)
+        out = np.cumsum(x, axis=ctx.axis, dtype=dt)
+        if dt is _HALF_IN:  # float16, summed in float32: each entry rounded back once
+            out = out.astype(np.float16)
         return out.reshape(()) if axis is not None and not x.ndim else out
 
     def backward(ctx, g):
         g = g.reshape(-1) if ctx.axis is None else g
         axis = 0 if ctx.axis is None else ctx.axis
-        out = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+        out = np.flip(np.cumsum(np.flip(g, axis), axis=axis, dtype=ctx.acc_dtype), axis)
+        if ctx.acc_dtype is _HALF_IN:  # (float16: in float32, rounded once, as torch's)
+            out = out.astype(np.float16)
         return out.reshape(ctx.shape)
 
 
@@ -497,12 +518,17 @@ class LogCumSumExp(Function):
 
     def forward(ctx, x, axis=0):
         ctx.axis = axis
-        x = as_float(x)
+        x, ctx.half = _norm_input(x)  # (float16 in float32, as torch's: it was 0.6 off)
         out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
         ctx.save_for_backward(x, out)
-        return out
+        return out.astype(np.float16) if ctx.half else out
 
     def backward(ctx, g):
+        if ctx.half:
+            return ctx._grad(g.astype(np.float32)).astype(np.float16)
+        return ctx._grad(g)
+
+    def _grad(ctx, g):
         x, out = ctx.saved
         xm, om, gm = (np.moveaxis(a, ctx.axis, -1) for a in (x, out, g))
         n = xm.shape[-1]

@@ -91,6 +91,7 @@ NOT_OPS = frozenset({
     "itemsize",  # Python answers about a tensor (layout.py)
     "is_cpu", "get_device", "equal", "imag",  # where it lives; a bool; refused (layout.py, ...)
     "detach_", "is_inference",  # graph machinery; a bool (tensor/autograd_flags.py)
+    "from_result",  # an op's result array as a tensor, unchecked (the engine's constructor)
 })
 
 

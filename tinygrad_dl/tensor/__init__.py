@@ -44,12 +44,14 @@ from .casts import CastMethods, np_dtype
 from .comparisons import ComparisonMethods
 from .complex_numbers import ComplexMethods
 from .conversions import (
+    NUMERIC,
     Axis,
     as_data,
     as_tensor,
     data_of,
     filled,
     plain_array,
+    refused_dtype,
     shape_arg,
     true_divisor,
 )
@@ -77,6 +79,9 @@ from .writes import WriteMethods
 # it is imported from above)
 __all__ = ["Axis", "Size", "Tensor", "ValuesIndices", "as_tensor", "data_of", "filled",
            "np_dtype", "plain_array", "scaled_by_alpha", "split_at"]
+
+
+_new = object.__new__  # (Tensor.from_result: one global read, not a class attribute's)
 
 
 def _sizes(sizes: tuple[Any, ...], size: Any, who: str) -> tuple[Any, ...]:
@@ -129,6 +134,8 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
             if shared is data and not requires_grad:  # Tensor(w.detach()) shares w's array:
                 write_guard.alias(self)  # as detach() (see alias); not a new parameter's, which
                 # optimizers write copy-on-write (Tensor(t * 0.1, requires_grad=True))
+        if data.dtype not in NUMERIC:  # ('<U1': t + t gave ['11', '22']; '>f8', float128...)
+            raise refused_dtype("Tensor()", data, data)
         if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only
             hint = ("keep the real and imaginary parts as two float tensors"
                     if data.dtype.kind == "c" else "cast with .astype(np.float64) first")
@@ -142,6 +149,20 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
         self._ctx: engine.Function | None = None  # the op that made this tensor, if recorded
         self.name = name
         self._retain = False  # retain_grad(), register_hook(): see tensor_hooks
+
+    @classmethod
+    def from_result(cls, data: np.ndarray) -> Tensor:
+        """A constant `cls` on `data`, an ndarray made of tensors' arrays (an op's result, a
+        mask, a number in a tensor's dtype), without Tensor()'s checks: what an op makes of
+        NUMERIC dtypes is one. A subclass's __init__ is not run (torch's results skip it too)."""
+        t = _new(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = False
+        t._ctx = None
+        t.name = None
+        t._retain = False
+        return t
 
     # ---- constructors (device= is accepted for PyTorch code: the CPU, the only one) ---------
     @staticmethod
@@ -346,10 +367,10 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
 
         The array of an op's result is locked while its graph lives, as a leaf's is: a write
         through the detached tensor must not change what the graph saved."""
-        if self._ctx is not None:
+        if self._ctx is not None:  # (from_result: its array, checked when it was made)
             write_guard.hold_result(self)
-            return Tensor(self.data if not hooks.active else data_of(self))  # (see data_of)
-        out = Tensor(self.data if not hooks.active else data_of(self))
+            return Tensor.from_result(self.data if not hooks.active else data_of(self))
+        out = Tensor.from_result(self.data if not hooks.active else data_of(self))
         write_guard.alias(out)  # (a write while a graph holds the array: refused)
         return out
 

@@ -25,6 +25,47 @@ if TYPE_CHECKING:
 
 Axis = int | Sequence[int] | None
 
+# The dtypes a tensor holds, torch's: bool, the integers, float16/32/64 and complex64/128, in
+# the machine's byte order. Refused (by Tensor(), tensor(), as_tensor(), from_numpy()): strings,
+# bytes, objects (Fractions, Decimals, big ints), dates, records, long double (ops would run
+# in an extended precision nobody asked for) and big-endian arrays (`t.dtype == np.float64`
+# was False). Op results skip the check (Tensor.from_result): an op of these makes these.
+NUMERIC = frozenset(np.dtype(c) for c in "?bBhHiIlLqQefdFD")
+
+
+def refused_dtype(who: str, a: np.ndarray, given: Any) -> Exception:
+    """The one-line refusal of an array `a` whose dtype is not in NUMERIC, made of `given`
+    (`a` itself, or the list, string, None... NumPy read), to raise: torch's TypeError, and
+    its ValueError for a byte order not the machine's."""
+    dt = a.dtype
+    if dt.kind in "biufc" and not dt.isnative:
+        return ValueError(f"{who}: an array in non-native byte order (dtype {dt.str!r}), "
+                          "which tensors do not hold (torch refuses it too); convert it "
+                          "first: a.astype(a.dtype.newbyteorder('='))")
+    if dt.kind in "fc":  # (np.longdouble / np.clongdouble, the one other float)
+        to = "np.float64" if dt.kind == "f" else "np.complex128"
+        return TypeError(f"{who}: a long double array (dtype {dt}), which tensors do not hold "
+                         "(torch refuses it too; ops would run in an extended precision); "
+                         f"convert it first: a.astype({to})")
+    what = "an object array" if dt.kind == "O" else f"a {dt} array"
+    if isinstance(given, np.ndarray):
+        return TypeError(f"{who}: cannot make a numeric tensor of {what} (torch refuses it "
+                         "too); convert it to numbers first, e.g. a.astype(np.float64)")
+    return TypeError(f"{who}: cannot make a numeric array from {type(given).__name__} "
+                     f"{str(given)[:60]!r} (NumPy would give {what})")
+
+
+def numeric_array(who: str, arr: np.ndarray, given: Any, dtype: Any) -> np.ndarray:
+    """`arr`, which NumPy made of `given` (dtype=`dtype`) and whose dtype is not in NUMERIC, in
+    the native byte order where `given` was a list or tuple of non-native arrays and no dtype
+    was asked for (torch.tensor([a]) of a '>f8' `a` reads its values: the caller never held a
+    big-endian array of its own); else refused (refused_dtype)."""
+    dt = arr.dtype
+    if (dtype is None and isinstance(given, (list, tuple)) and not dt.isnative
+            and dt.newbyteorder("=") in NUMERIC):
+        return arr.astype(dt.newbyteorder("="))
+    raise refused_dtype(who, arr, given)
+
 
 def as_data(x: Any, dtype: Any = None, what: str = "Tensor()'s data") -> np.ndarray:
     """`x` as an array (`what`: where it came in, named by the masked-array refusal)."""
@@ -49,11 +90,8 @@ def as_data(x: Any, dtype: Any = None, what: str = "Tensor()'s data") -> np.ndar
         arr = np.asarray(x, dtype=dtype)
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"Tensor(): cannot make an array from {str(x)[:60]!r}: {e}") from None
-    if arr.dtype.kind not in "biufc":  # (strings and dates too: `Tensor("abc")` was a
-        # '<U3' tensor that failed later in some op, far from the cause)
-        what = "an object array" if arr.dtype == object else f"a {arr.dtype} array"
-        raise TypeError(f"Tensor(): cannot make a numeric array from {type(x).__name__} "
-                        f"{str(x)[:60]!r} (NumPy would give {what})")
+    if arr.dtype not in NUMERIC:  # (strings and dates too: `Tensor("abc")` was a '<U3'
+        arr = numeric_array("Tensor()", arr, x, dtype)  # tensor that failed in some op)
     if dtype is None and arr.dtype.kind in "biu" and not isinstance(x, np.generic):
         arr = arr.astype(np.float64)  # Python numbers and lists default to float64
     if engine.recording() and is_literal(x):  # jit: a constant written in the step's code
@@ -131,7 +169,9 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
             raise OverflowError(f"{e} (a Python number beside a {dtype} tensor takes its "
                                 f"dtype, NumPy 2's rule, where torch wraps it into range "
                                 f"silently: cast the tensor first, x.astype(np.int64))") from None
-        return tensor.Tensor(engine.literal(a) if type(x) in (int, float, bool) else a)
+        # (from_result: `a` is in like's dtype or NumPy's of it and x, one of NUMERIC)
+        return tensor.Tensor.from_result(engine.literal(a) if type(x) in (int, float, bool)
+                                         else a)
     if type(x) is complex and like is not None and like.data.dtype.kind in "biufc":
         # a Python complex is weak too (torch's and NumPy 2's): float32 or complex64 + 1j is
         # complex64 (it was complex128), float64 and the integers' complex128
@@ -329,8 +369,9 @@ def _holds_uint8(index: Any) -> bool:
 
 
 def no_grad_result(data: np.ndarray) -> Tensor:
-    """A constant (no-gradient) tensor: comparisons and argmax/argmin."""
-    return tensor.Tensor(data)
+    """A constant (no-gradient) tensor of an array (or a NumPy scalar) made of tensors'
+    arrays: comparisons, argmax/argmin, masks, indices (Tensor.from_result: no checks)."""
+    return tensor.Tensor.from_result(data if type(data) is np.ndarray else np.asarray(data))
 
 
 def int_arg(who: str, name: str, value: Any) -> int:

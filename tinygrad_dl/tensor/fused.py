@@ -109,5 +109,5 @@ def _scaled(x: Tensor, product: Tensor, beta: Any, alpha: Any, who: str) -> Tens
     out = product if alpha == 1 else product * float(alpha)
     if beta == 0:
         np.broadcast_shapes(x.shape, out.shape)
-        return out + x.where(type(x)(np.zeros(x.shape, bool)), 0.0)
+        return out + x.where(type(x).from_result(np.zeros(x.shape, bool)), 0.0)
     return out + (x if beta == 1 else x * float(beta))

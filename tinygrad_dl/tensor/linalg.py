@@ -90,7 +90,7 @@ def cross_dtypes(who: str, x: Tensor, y: Tensor) -> None:
 
 def _eye_like(x: Tensor) -> Tensor:
     n = x.shape[-1]
-    return type(x)(np.broadcast_to(np.eye(n, dtype=x.data.dtype), x.shape).copy())
+    return type(x).from_result(np.broadcast_to(np.eye(n, dtype=x.data.dtype), x.shape).copy())
 
 
 _L = "abcdefghijklmnopqrstuvwxyz"
@@ -190,8 +190,9 @@ class LinalgMethods:
         if not compute_uv:  # torch: zero-filled (m, m) U and (n, n) V, with no gradient
             m, n = self.shape[-2:]
             dt = self.data.dtype
-            return SVDResult(type(self)(np.zeros(self.shape[:-2] + (m, m), dt)), s,
-                             type(self)(np.zeros(self.shape[:-2] + (n, n), dt)))
+            # (from_result: a subclass's constants as its op results, its __init__ not run)
+            return SVDResult(type(self).from_result(np.zeros(self.shape[:-2] + (m, m), dt)), s,
+                             type(self).from_result(np.zeros(self.shape[:-2] + (n, n), dt)))
         u = SVD.apply(self, part=0, full_matrices=not some)
         v = SVD.apply(self, part=2, full_matrices=not some).mT
         return SVDResult(u, s, v)
@@ -216,14 +217,14 @@ class LinalgMethods:
         bad = ~np.isfinite(self.data).all((-2, -1))
         if bad.any():  # torch's LU for matrices with NaN or inf entries (as LogAbsDet's)
             d[bad] = lu_det_array(self.data[bad])[1]
-        sign = type(self)(d)
+        sign = type(self).from_result(np.asarray(d))
         return SignLogAbsDet(sign, LogAbsDet.apply(self))
 
     def logdet(self) -> Tensor:
         """torch.logdet: log det x; NaN where det < 0, -inf where it is 0 (as torch's)."""
         sign, logabs = self.slogdet()
         # where, not + NaN: the gradient where det < 0 is 0, as torch's (not g A^-T)
-        return logabs.where(type(self)(sign.data >= 0), np.nan)
+        return logabs.where(type(self).from_result(np.asarray(sign.data >= 0)), np.nan)
 
     def pinverse(self, rcond: float = 1e-15) -> Tensor:
         """torch.pinverse: the pseudoinverse, singular values <= rcond * max dropped."""
@@ -239,7 +240,8 @@ class LinalgMethods:
                              f"{self.shape}")
         if n == 0:  # on the graph with a zero gradient, as torch's (x's values unread; 0,
             # not 0.0: an int matrix's identity stays int, as torch's)
-            return _eye_like(self) + self.where(type(self)(np.zeros(self.shape, bool)), 0)
+            return _eye_like(self) + self.where(
+                type(self).from_result(np.zeros(self.shape, bool)), 0)
         base = self.inverse() if n < 0 else self
         n, out = abs(int(n)), None
         while n:
