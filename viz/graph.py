@@ -380,8 +380,19 @@ def _free_name(src: Path) -> tuple[Path, bool]:
     raise FileExistsError(errno.EEXIST, "no free name beside it", str(src))
 
 
+class _DotTimeout:
+    """render_graph's default timeout: jupyter.DOT_TIMEOUT as it is at the call (the value
+    bound at import ignored a later `jupyter.DOT_TIMEOUT = 300`)."""
+
+    def __repr__(self) -> str:
+        return "jupyter.DOT_TIMEOUT"
+
+
+_DOT_TIMEOUT: Any = _DotTimeout()
+
+
 def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, *,
-                 timeout: float | None = jupyter.DOT_TIMEOUT, **kw: Any) -> Path:
+                 timeout: float | None = _DOT_TIMEOUT, **kw: Any) -> Path:
     """Draw `tensor`'s graph (see draw_graph; **kw go there) and write it to `path`.
 
     The format comes from the extension: .svg, .png, .pdf, or .dot/.gv for the DOT source only.
@@ -390,10 +401,12 @@ def render_graph(tensor: Tensor | graphviz.Digraph, path: str | Path, *,
     a user's file is never replaced) so nothing is lost. Its first line, a comment, marks it
     as this fallback's: a later run without `dot` writes over it (unless it was changed since)
     instead of adding one more NAME-N.dot.
-    `dot` is stopped after `timeout` seconds (None: no limit) with DotTimeoutError (a
-    RuntimeError), `path` left as it was.
+    `dot` is stopped after `timeout` seconds (None: no limit; by default jupyter.DOT_TIMEOUT,
+    read at the call) with DotTimeoutError (a RuntimeError), `path` left as it was.
     """
     path = Path(path)
+    if timeout is _DOT_TIMEOUT:
+        timeout = jupyter.DOT_TIMEOUT
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
                                 or not timeout > 0):  # ("5" raised TypeError: '>' not supported)
         raise ValueError(f"render_graph: timeout must be a number of seconds > 0 or None, "

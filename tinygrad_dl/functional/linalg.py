@@ -147,8 +147,11 @@ def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
         raise ValueError(f"cdist: x1 (..., P, M) and x2 (..., R, M) with one M, got shapes "
                          f"{a.shape} and {b.shape}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
+            or not p >= 0:  # (torch's refusal: a negative p gave a number)
+        raise ValueError(f"cdist: p must be a number >= 0, got {p!r}")
     diff = a.unsqueeze(-2) - b.unsqueeze(-3)
-    return VectorNorm.apply(diff, ord=float(p), axis=-1, keepdims=False)
+    return VectorNorm.apply(diff, ord=_distance_ord(p, a.shape[-1]), axis=-1, keepdims=False)
 
 
 @torch_keywords(input="x", other="y")
@@ -172,7 +175,13 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
         raise ValueError(f"pdist: p must be a number >= 0, got {p!r}")
     i, j = np.triu_indices(x.shape[0], 1)  # (from the shape only: a jitted step replays)
     diff = x.index_select(0, literal(i)) - x.index_select(0, literal(j))
-    return VectorNorm.apply(diff, ord=float(p), axis=-1, keepdims=False)
+    return VectorNorm.apply(diff, ord=_distance_ord(p, x.shape[1]), axis=-1, keepdims=False)
+
+
+def _distance_ord(p: Any, m: int) -> float:
+    """cdist's and pdist's p (>= 0) for rows of m entries: with m = 0 every distance is 0, as
+    torch's (p = inf too, whose max over no entries vector_norm refuses), so the 0-norm."""
+    return float(p) if m else 0.0
 
 
 def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import write_guard
+from ..grad import self_overlapping
 from ..ops import Tap
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
@@ -145,6 +147,10 @@ def instance_norm_of(who: str, input: Any, running_mean: Any, running_var: Any, 
             raise ValueError(f"{who}: momentum must be a number with running statistics, got "
                              f"{momentum!r} (PyTorch's momentum=None leaves them as they are; "
                              "no cumulative average)")
+        for name, a in zip(("running_mean", "running_var"), stats):
+            if self_overlapping(a):  # (every channel left the last one's value)
+                raise write_guard.broadcast_error(f"{who} (training)", name, a, "give it its "
+                                                  "own array (a copy)")
         # an op, so a replayed step (jit) moves them too
         x = Tap.apply(x, fn=RunningStats(stats[0], stats[1], float(momentum), k))
     y = layer_norm(x, shape[2:], eps=eps)

@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import write_guard
 from ..device import check_device
 from ..functional import batch_norm
+from ..grad import self_overlapping
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor, np_dtype
 from .arg_checks import size_arg
@@ -165,6 +167,8 @@ class BatchNorm1d(Module):
         # gradients, a third of the cost per layer
         if self.training:  # the op computes the batch statistics and hands them to us
             track = self.track_running_stats and self.running_mean is not None
+            if track and (0 in self.running_mean.strides or 0 in self.running_var.strides):
+                check_running(type(self).__name__, self, ("running_mean", "running_var"))
             return batch_norm(x, gamma, beta, self.eps,
                               on_stats=self.update_running_stats if track else None)
         if self.running_mean is None:  # track_running_stats=False: the batch's, as torch's
@@ -197,3 +201,15 @@ class BatchNorm1d(Module):
             ("affine", self.affine), ("bias", not self.affine or self.beta is not None),
             ("track_running_stats", self.track_running_stats)) if not v)
         return f"{self.d}, alpha={self.alpha}, eps={self.eps}{flags}"
+
+
+def check_running(who: str, module: Module, names: tuple[str, ...]) -> None:
+    """Refuse running statistics (buffers `names` of `module`) that a training forward would
+    update in place while one is a broadcast view (`bn.running_mean = np.broadcast_to(...)`):
+    every channel silently took the last channel's value."""
+    for name in names:
+        a = getattr(module, name)
+        if self_overlapping(a):
+            raise write_guard.broadcast_error(f"{who} (training)", f"buffer {name!r}", a,
+                                              f"give it its own array, m.{name} = "
+                                              f"m.{name}.copy()")

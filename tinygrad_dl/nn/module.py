@@ -18,7 +18,7 @@ import numpy as np
 from .. import engine
 from ..device import check_device, device
 from ..engine import name_scope
-from ..grad import cleared
+from ..grad import check_hand_grad, cleared
 from ..tensor import Tensor, named_as_methods_of, np_dtype
 from . import module_hooks
 from .arg_checks import (  # noqa: F401 (nn.module's names, as before)
@@ -350,10 +350,14 @@ class Module(HookMethods, TreeMethods, StateMethods):
         engine.notify_write(who)  # inside a jitted step: not replayable
         if dtype.kind != "f":
             raise TypeError(f"{who}: only a floating-point dtype can hold parameters, got {dtype}")
-        for _, p in self.named_parameters():
-            if p.data.dtype != dtype:
-                p.data = p.data.astype(dtype)
-                p.grad = None if p.grad is None else p.grad.astype(dtype)
+        params = [(n, p) for n, p in self.named_parameters() if p.data.dtype != dtype]
+        for name, p in params:  # (all checked before any is cast: a refusal changes nothing)
+            if p.grad is not None:  # a complex .grad of a real parameter lost its imaginary
+                check_hand_grad(f"{who}: the .grad of parameter {name!r}", p.grad,
+                                p.data.dtype)  # part with only NumPy's ComplexWarning
+        for _, p in params:
+            p.data = p.data.astype(dtype)
+            p.grad = None if p.grad is None else p.grad.astype(dtype)
         for m in self.modules():
             for name, b in list(m._buffers.items()):
                 if b is not None and b.dtype.kind == "f" and b.dtype != dtype:

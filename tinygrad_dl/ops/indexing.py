@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
-from ..grad import own_array
+from ..grad import masked_error, own_array
 from ..write_guard import private
 
 __all__ = ["GetItem", "Scatter", "TakeAlongAxis"]
@@ -94,6 +94,18 @@ def check_uint64_items(who: str, index: Any, shape: tuple[int, ...]) -> None:
         axis += k
 
 
+def check_masked(what: str, index: Any) -> None:
+    """Refuse a NumPy masked array as an index (alone or in a tuple; `what` names it): NumPy's
+    indexing reads the values under its mask (x[np.ma.array([0, 1], mask=[0, 1])] is
+    x[[0, 1]]), so the op used the masked entries without a word."""
+    if isinstance(index, _MASKED) or (type(index) is tuple and any(
+            isinstance(i, _MASKED) for i in index)):
+        raise masked_error(what)
+
+
+_MASKED = np.ma.MaskedArray  # (bound once: two attribute lookups per check otherwise)
+
+
 def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
     """Refuse, in one line, an index whose advanced axes NumPy and torch put in different
     places, so `x[1, :, idx]` means one thing whichever library the script was written for.
@@ -103,8 +115,12 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
     nothing, so it keeps the axes in place: for a (2, 3, 4) x, NumPy's x[1, :, [0, 1, 2]] is
     the transpose of torch's, with the same shape. In the same pass, a uint64 item goes to
     check_uint64_items (NumPy wraps 2**64 - 1 to -1): one loop over the items, not two, on
-    the per-step picks."""
+    the per-step picks. A masked array in it is refused (as check_masked): t[i] = v always
+    comes here, t[i] only on the advanced path (not for basic indexing, nor one plain index
+    array), so the per-step picks pay nothing for that."""
     if type(index) is not tuple:  # one index array, or basic indexing: no layout to differ
+        if type(index) is not int and isinstance(index, _MASKED):  # (t[3] = v: no lookup)
+            raise masked_error(f"{who}: the index")
         check_uint64_items(who, index, shape)
         return
     # The layouts can differ only where the index holds an int (or 0-d index) or a `...`, and
@@ -124,6 +140,8 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
             wide = wide or isinstance(item, np.unsignedinteger)
         elif isinstance(item, np.ndarray):  # a subclass (np.memmap, a jit recording's watched
             # argument): as an index array (its uint64 2**64 - 1 read the last column)
+            if isinstance(item, _MASKED):
+                raise masked_error(f"{who}: the index")
             cut = cut or item.ndim == 0
             wide = wide or item.dtype.kind == "u"
     if wide:

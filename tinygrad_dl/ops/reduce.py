@@ -396,10 +396,14 @@ class VectorNorm(Function):
         ctx.axes, ctx.keepdims, ctx.p = _axes(axis, x.ndim, ctx, x.shape), keepdims, p
         red = {"axis": ctx.axes, "keepdims": keepdims}
         a = np.abs(x)
+        if (p < 0 or p == math.inf) and any(x.shape[i] == 0 for i in ctx.axes):
+            # (torch raises: a negative p is a minimum in the limit, (sum of nothing)^(1/p)
+            # gave inf; p >= 0 over nothing is 0, as torch's)
+            what = "max of |x|" if p > 0 else f"{p:g}-norm (a minimum in the limit)"
+            raise ValueError(f"vector_norm: the {what} over an empty axis is undefined (input "
+                             f"of shape {x.shape}, axes {ctx.axes}): reduce over non-empty "
+                             "axes or use a finite ord >= 0")
         if math.isinf(p):
-            if any(x.shape[i] == 0 for i in ctx.axes):
-                raise ValueError(f"vector_norm: the {'max' if p > 0 else 'min'} of |x| over "
-                                 f"an empty axis is undefined (input of shape {x.shape})")
             out = (np.max if p > 0 else np.min)(a, **red)
         elif p == 0:
             out = np.add.reduce(x != 0, **red).astype(a.dtype)  # (a: complex's real dtype)

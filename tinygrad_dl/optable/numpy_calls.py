@@ -13,6 +13,11 @@ Tensor to `array_function`).
   and nothing would say so. PyTorch refuses every NumPy call on a tensor that requires grad;
   here integer and boolean results (indices, comparisons, shapes) carry no gradient and pass.
 
+- NumPy's functions that write into an argument (`np.put`, `np.putmask`, `np.copyto`,
+  `np.fill_diagonal`, ...: `_WRITERS`) write into a destination tensor under the rules of
+  `t[i] = v`: a leaf that requires grad only under no_grad, an op's result never (the write
+  reached its array behind the graph, whose gradient ignored it).
+
 Before this, every function outside `_BY_METHOD` took the values: `h = np.concatenate([a, b])`
 gave a plain array, and the layers below `a` and `b` trained on nothing.
 """
@@ -28,6 +33,7 @@ import numpy as np
 from ..grad_mode import is_grad_enabled
 from ..hooks import notify_read
 from ..tensor import Tensor
+from ..tensor.inplace import write
 from .table import ALL
 
 # NumPy's functions that call the tensor's own method (numpy/_core/fromnumeric.py): the
@@ -47,7 +53,15 @@ _NOT_ROUTED = _BY_METHOD | _VALUE_FREE | {"full_like", "linspace", "copy"}
 _INSTEAD = {"copy": "t.clone() (on the graph) or t.detach().numpy().copy() (the values)",
             "norm": "t.norm()", "average": "(t * w).sum() / w.sum()",
             "median": "the middle of tg.sort(t, axis)",
-            "vdot": "(t * u).sum()"}
+            "vdot": "(t * u).sum()",
+            "take": "t.take(idx) (np.take without axis: the flattened tensor's) or "
+                    "t.index_select(axis, idx)",
+            "compress": "t[mask] or t.index_select(axis, idx)", "ptp": "t.amax() - t.amin()"}
+# NumPy's functions that write into their first argument (put, putmask, ...): on a tensor
+# that requires grad, into its array behind the graph's back (`h = t + 1; np.put(h, [0], 5)`
+# then gave t.grad[0] 10 where torch's h[0] = 5 gives 0), the parameter name of that argument
+_WRITERS = {"put": "a", "putmask": "a", "place": "arr", "copyto": "dst", "fill_diagonal": "a",
+            "put_along_axis": "arr"}
 
 
 def _ravel(a: Any, order: str = "C") -> Tensor:
@@ -145,6 +159,9 @@ def array_function(self: Tensor, func: Any, types: tuple[type, ...], args: tuple
     if impl is None:
         return NotImplemented
     name = getattr(func, "__name__", "")
+    where = _written(name, args, kwargs)
+    if where is not None:
+        return _write_into(where, func, impl, args, kwargs)
     if name in _BY_METHOD:  # NumPy's code calls the tensor's own method: on the graph
         result = impl(*args, **kwargs)
     else:  # NumPy's code on the values, each tensor's read reported (as np.asarray(t) is), so
@@ -156,6 +173,51 @@ def array_function(self: Tensor, func: Any, types: tuple[type, ...], args: tuple
             and _needs_grad((*args, *kwargs.values()))):
         raise TypeError(_refusal(func, route, result))
     return result
+
+
+def _written(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | str | None:
+    """Where the tensor that NumPy's function `name` would write into sits: 0 (a `_WRITERS`
+    function's first argument), a keyword (`out=t`, or that first argument by name), or None
+    (no tensor is written into: NumPy's call on the values as any other)."""
+    key = _WRITERS.get(name)
+    if key is not None:
+        if args:
+            return 0 if isinstance(args[0], Tensor) else None
+        if isinstance(kwargs.get(key), Tensor):
+            return key
+    if name not in _BY_METHOD and isinstance(kwargs.get("out"), Tensor):
+        return "out"  # (np.take(x, i, out=t): the methods' out= refuses a tensor itself)
+    return None
+
+
+def _write_into(where: int | str, func: Any, impl: Any, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> Any:
+    """np.put(t, ...), np.copyto(t, ...), np.take(x, i, out=t), ... into tensor t's array
+    (argument `where`) under the in-place rules of t[i] = v (tensor.inplace.write), checked
+    before anything is written: a leaf that requires grad only under no_grad, an op's result
+    never (its graph's gradient ignored the write: `h = t + 1; np.put(h, [0], 5.0)` then gave
+    t.grad[0] 10 where torch's h[0] = 5 gives 0), an array a live graph saved copied first;
+    with grad mode on, a value from a tensor that requires grad is refused (it would be cut
+    from the graph). Returns NumPy's result: None, or the tensor for out=."""
+    name, op = func.__name__, _spelled(func)
+    dst = args[0] if where == 0 else kwargs[where]
+    pos = args[1:] if where == 0 else args
+    rest = {k: v for k, v in kwargs.items() if k != where}
+    if is_grad_enabled() and _needs_grad((*pos, *rest.values())):
+        raise RuntimeError(f"{op}: a value from a tensor that requires grad, written into a "
+                           f"tensor (shape {dst.shape}) in place, would be cut from the graph; "
+                           "build a new tensor (tg.where, t.index_put, t.scatter) instead, or "
+                           "write under tg.no_grad()")
+
+    def put(a: np.ndarray, _: Any) -> None:
+        kw = dict(zip(rest, _values(rest.values(), name)))
+        if where == 0:
+            impl(a, *_values(pos, name), **kw)
+        else:
+            impl(*_values(pos, name), **kw, **{where: a})
+
+    write(dst, op, None, put)
+    return None if where == 0 else dst
 
 
 def _refusal(func: Any, route: Callable[..., Any] | None, result: Any) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from .. import engine, hooks, tensor
 from ..grad import masked_error
 from ..ops import Cast, Tap
-from ..ops.indexing import brief_index
+from ..ops.indexing import brief_index, check_masked
 from ..ops.shape import axis_of
 
 if TYPE_CHECKING:
@@ -308,8 +308,17 @@ def shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def index_arg(index: Any) -> Any:
-    """An index with its Tensors read as arrays (lists as integer/boolean arrays)."""
+def index_arg(index: Any, who: str = "an index") -> Any:
+    """An index with its Tensors read as arrays (lists as integer/boolean arrays). A NumPy
+    masked array (alone or in a tuple) is refused (`who` names it): NumPy's indexing reads the
+    values under its mask (x[np.ma.array([0, 1], mask=[0, 1])] is x[[0, 1]])."""
+    check_masked(who, index)
+    return _index_values(index)
+
+
+def _index_values(index: Any) -> Any:
+    """index_arg without the masked-array check: t[index] (item_index), whose basic indexing
+    pays for nothing; GetItem's check_layout refuses a masked array on the advanced path."""
     if isinstance(index, tensor.Tensor):  # (data_of only while a hook is attached: no call eagerly)
         return index.data if not hooks.active else data_of(index)
     if isinstance(index, tuple):
@@ -340,7 +349,7 @@ def item_index(who: str, index: Any) -> Any:
         # different lengths makes none (NumPy's error named no op, or an object array), where
         # torch 2.13 reads the list as a tuple of indices (deprecated)
         try:
-            arr = index_arg(index)
+            arr = _index_values(index)
         except ValueError:
             arr = None
         if arr is None or arr.dtype == object or (arr.ndim == 1 and any(
@@ -358,7 +367,7 @@ def item_index(who: str, index: Any) -> Any:
                              "write x[tuple(seq)] for torch's reading, x[np.array(seq)] or "
                              "x[tinygrad_dl.tensor(seq)] for NumPy's")
         return arr
-    return index_arg(index)
+    return _index_values(index)
 
 
 def _holds_uint8(index: Any) -> bool:

@@ -87,14 +87,15 @@ class GatheringMethods:
         """np.take_along_axis / torch.take_along_dim (axis None: the flattened tensor);
         duplicate indices add up their gradients."""
         x = self.reshape(-1) if axis is None else self
-        return TakeAlongAxis.apply(x, indices=index_arg(indices), axis=-1 if axis is None else axis)
+        return TakeAlongAxis.apply(x, indices=index_arg(indices, "take_along_dim: the index"),
+                                   axis=-1 if axis is None else axis)
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """torch.gather: `out[i][j] = x[i][index[i][j]]` for dim=1; index may be smaller than x
         on the other axes (that corner of x is read). torch's checks: index has x's number of
         dims, is no larger than x apart from dim, and its values lie in [0, x.shape[dim]);
         take_along_dim is NumPy's (broadcasts, wraps negative indices)."""
-        index = index_arg(index)
+        index = index_arg(index, "gather: the index")
         if (self.ndim == 0 or np.ndim(index) == 0) and max(self.ndim, np.ndim(index)) <= 1:
             return _gather_0d(self, dim, index)
         dim = axis_of("gather", dim, max(self.ndim, 1))  # (a 0-d input: torch's dims -1, 0)
@@ -126,7 +127,7 @@ class GatheringMethods:
         """torch's index_add, out of place: a copy of x with `alpha * source` added into the
         slices `index` (1-D, integers in [0, n)) names along dim, repeated indices adding up;
         scatter_add with the index spread over source's shape."""
-        idx = np.asarray(index_arg(index))
+        idx = np.asarray(index_arg(index, "index_add: the index"))
         if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
             raise IndexError(f"index_add: the index must be a 1-D integer array, got shape "
                              f"{idx.shape} dtype {idx.dtype}")
@@ -192,7 +193,7 @@ class GatheringMethods:
         np.take(x, index, axis=dim); repeated indices add up their gradients. An index outside
         [0, n) raises, -1 too, as torch's (NumPy's -1 would read the last entry), checked by
         an op so a replayed step checks each batch."""
-        idx = np.asarray(index_arg(index))
+        idx = np.asarray(index_arg(index, "index_select: the index"))
         if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
             raise IndexError(f"index_select: the index must be a 0-d or 1-D integer array, got "
                              f"shape {idx.shape} dtype {idx.dtype}")
@@ -213,7 +214,7 @@ class GatheringMethods:
     # ---- torch's take and msort --------------------------------------------------------------
     def take(self, index: Any) -> Tensor:
         """torch.take: entries of x flattened at index (any shape; negative from the end)."""
-        idx = np.asarray(index_arg(index))
+        idx = np.asarray(index_arg(index, "take: the index"))
         if idx.size and idx.dtype.kind not in "iu":
             raise IndexError(f"take: index must be integers, got dtype {idx.dtype}")
         n = self.data.size
@@ -236,7 +237,7 @@ class GatheringMethods:
 
 def _scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, reduce: Any) -> Tensor:
     """scatter / scatter_add / index_add: torch's checks, then the Scatter op."""
-    idx = np.asarray(index_arg(index))
+    idx = np.asarray(index_arg(index, f"{op}: the index"))
     if isinstance(src, tensor.Tensor):
         if src.data.dtype != x.data.dtype:
             raise TypeError(f"{op}: src has dtype {src.data.dtype}, the input "

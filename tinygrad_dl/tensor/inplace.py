@@ -149,7 +149,7 @@ class InPlaceMethods:
                 if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):
                     raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
                                     "'same_kind'")
-            # (and a uint64 item NumPy would wrap: 2**64 - 1 wrote the last row)
+            # (and a uint64 item NumPy would wrap: 2**64 - 1 wrote the last row; a masked array)
             check_layout("Tensor.__setitem__ (t[i] = v)", idx, a.shape)
             try:
                 a[idx] = src
@@ -218,7 +218,13 @@ _OUT_OF_PLACE = {"Tensor.add_ (+=)": "`x = x + y`", "Tensor.sub_ (-=)": "`x = x 
                  "Tensor.copy_": "`x = src.clone()`", "Tensor.clamp_": "`x = x.clamp(lo, hi)`",
                  "Tensor.__setitem__ (t[i] = v)": "`x = tg.where(mask, v, x)`",
                  "Tensor.pow_": "`x = x ** y`", "Tensor.remainder_": "`x = x % y`",
-                 "Tensor.floor_divide_": "`x = x // y`"}
+                 "Tensor.floor_divide_": "`x = x // y`",
+                 # NumPy's writers into a tensor (optable.numpy_calls)
+                 "np.put": "`x = x.put(index, v)`", "np.putmask": "`x = tg.where(mask, v, x)`",
+                 "np.place": "`x = x.masked_scatter(mask, v)`",
+                 "np.copyto": "`x = src.clone()` or `x = tg.where(mask, src, x)`",
+                 "np.fill_diagonal": "`x = x.diagonal_scatter(v)`",
+                 "np.put_along_axis": "`x = x.scatter(axis, index, v)`"}
 
 _LEAF = ("{}: {} that requires grad is being used in an in-place operation; update it inside "
          "`with tinygrad_dl.no_grad():` (the optimizer idiom), or write `w = w - x` for a new "
@@ -276,7 +282,8 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
     try:
         fn(a, b if alpha == 1 else alpha * np.asarray(b))
     except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
-        raise TypeError(f"{op}: {e}") from None
+        msg = str(e)  # (a refusal of ours that names the op already: as it is)
+        raise TypeError(msg if msg.startswith(f"{op}: ") else f"{op}: {msg}") from None
     except OverflowError as e:  # a Python int out of the dtype's range (`uint8_t[0] = 300`)
         raise OverflowError(f"{op}: {e}") from None
     except ValueError as e:

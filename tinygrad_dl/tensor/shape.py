@@ -121,7 +121,7 @@ class ShapeMethods:
         given (None too: np.repeat(v, 3) passes it) it is NumPy's."""
         if sizes or (axis is NOT_GIVEN and _tiles_in_torch(repeats, self.ndim)):
             _ambiguous_repeat((repeats, *sizes), self.ndim)
-        return Repeat.apply(self, repeats=index_arg(repeats),
+        return Repeat.apply(self, repeats=index_arg(repeats, "repeat: repeats"),
                             axis=None if axis is NOT_GIVEN else axis)
 
     @spellings()
@@ -141,7 +141,7 @@ class ShapeMethods:
             dtype = np.int32 if r.dtype == np.int32 else np.int64
             return tensor.Tensor(np.arange(r.size, dtype=dtype)).repeat_interleave(
                 r.reshape(-1), 0, output_size=output_size)
-        reps = index_arg(repeats)
+        reps = index_arg(repeats, "repeat_interleave: repeats")
         # a float count is refused as torch refuses it: NumPy's repeat truncates 2.5 to 2
         a = reps if isinstance(reps, np.ndarray) else np.asarray(reps)
         if a.size and a.dtype.kind not in "biu":

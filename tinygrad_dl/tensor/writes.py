@@ -32,7 +32,7 @@ def _positions(x: Tensor, indices: Any, op: str = "index_put", shape: Any = None
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"{op}: indices must be a tuple of index tensors, got "
                         f"{type(indices).__name__}")
-    idx = tuple(np.asarray(index_arg(i)) for i in indices)
+    idx = tuple(np.asarray(index_arg(i, f"{op}: the index")) for i in indices)
     for i in idx:
         if i.dtype.kind not in "iub" and not (i.size == 0 and i.dtype.kind == "f"):
             raise IndexError(f"{op}: indices must be integer or bool tensors, got dtype "
@@ -101,7 +101,7 @@ def _place(x: Tensor, axis: int, idx: np.ndarray, src: Tensor, who: str) -> Tens
 def _index(who: str, index: Any, n: int, wrap: bool, axis: int = 0) -> np.ndarray:
     """A 0-d or 1-D integer index into a dim of length n, checked (`wrap`: -n..-1 count from
     the end, as torch's index_fill; else refused, as its index_copy)."""
-    idx = np.asarray(index_arg(index))
+    idx = np.asarray(index_arg(index, f"{who}: the index"))
     if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
         raise IndexError(f"{who}: the index must be a 0-d or 1-D integer array, got shape "
                          f"{idx.shape} dtype {idx.dtype}")
@@ -129,7 +129,7 @@ class WriteMethods:
     def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
         """torch's put: index_put on the flattened tensor (index and source of one size, any
         shapes; negative indices count from the end)."""
-        idx = np.asarray(index_arg(index))
+        idx = np.asarray(index_arg(index, "put: the index"))
         src = as_tensor(source, self)
         if idx.size != src.data.size:
             raise ValueError(f"put: index and source must have the same number of elements, "
@@ -158,10 +158,12 @@ class WriteMethods:
                             "supported")
         if self.ndim == 0:
             return self.reshape(1).scatter_reduce(
-                0, np.reshape(index_arg(index), -1), src.reshape(-1), reduce,
+                0, np.reshape(index_arg(index, "scatter_reduce: the index"), -1),
+                src.reshape(-1), reduce,
                 include_self).reshape(())
         axis = axis_of("scatter_reduce", dim, self.ndim)
-        idx = check_scatter("scatter_reduce", self.shape, axis, index_arg(index), src.shape)
+        idx = check_scatter("scatter_reduce", self.shape, axis,
+                            index_arg(index, "scatter_reduce: the index"), src.shape)
         return ScatterReduce.apply(self, src, index=idx, dim=axis, reduce=reduce,
                                    include_self=bool(include_self))
 
@@ -174,7 +176,7 @@ class WriteMethods:
             raise ValueError(f"index_reduce: reduce must be one of prod, mean, amax, amin, got "
                              f"{reduce!r}")
         src = as_tensor(source, self)
-        idx = np.asarray(index_arg(index))
+        idx = np.asarray(index_arg(index, "index_reduce: the index"))
         if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
             raise IndexError(f"index_reduce: index must be a 1-D integer tensor, got shape "
                              f"{idx.shape}, dtype {idx.dtype}")
