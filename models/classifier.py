@@ -149,6 +149,9 @@ class Classifier(CourseModel):
         """The fraction of rows of X whose predicted class is y's: class indices (n,), or
         one-hot / soft rows (n, K) (their argmax), as cross_entropy takes them."""
         pred = self.predict(X)
+        if not len(pred):  # (np.mean of nothing: NaN, with NumPy's "Mean of empty slice")
+            raise ValueError(f"{type(self).__name__}.accuracy: no samples (X of shape "
+                             f"{tuple(np.shape(X))}): the fraction correct of none is undefined")
         return float(np.mean(pred == self.labels(y, len(pred), "accuracy")))
 
     def labels(self, y: Any, n: int, who: str) -> np.ndarray:
@@ -180,6 +183,9 @@ class Classifier(CourseModel):
                 f"{type(self).__name__}.hand_gradients: expected X (n, {self.d}) and y (n,), "
                 f"got {X.shape} and {y.shape}"
             )
+        if not len(y):  # as loss() refuses it (softmax_ce_grad's 1 / n: ZeroDivisionError)
+            raise ValueError(f"{type(self).__name__}.hand_gradients: empty batch (X of shape "
+                             f"{X.shape}): the mean cost over no samples is undefined")
         # as loss() does: a label -1 would pick the last class (S[rows, y] -= 1) silently
         check_labels(f"{type(self).__name__}.hand_gradients", y, self.K)
         return X, y

@@ -305,8 +305,11 @@ def load_cifar10(data_dir: str | os.PathLike[str] | None = None, split: str = "b
                                 f"should hold {', '.join(needed)}. {how_to_get()}")
     missing = [f for f in needed if not (root / f).is_file()]
     if missing:
+        inner = root / "cifar-10-batches-py"  # (the folder above it named: "download it")
         raise FileNotFoundError(f"CIFAR-10 directory {root} (from {origin}) is missing "
-                                f"{', '.join(missing)}. {how_to_get()}")
+                                f"{', '.join(missing)}. " + (
+                                    f"It holds a cifar-10-batches-py folder: point --data or "
+                                    f"${ENV_VAR} at {inner}" if inner.is_dir() else how_to_get()))
 
     label_names = _load_label_names(root / "batches.meta")
     test = load_cifar_batch(root / "test_batch")
