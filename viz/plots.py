@@ -13,6 +13,7 @@ in the legend, so that a curve never just stops there.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -252,7 +253,13 @@ def plot_lr_schedule(
     title: str | None = None,
 ) -> Figure:
     """The learning rate eta per update step (e.g. a cyclical schedule), from a History with an
-    "eta" column or from an array of etas (one per step)."""
+    "eta" column or from an array of etas (one per step). A History that fit() wrote gives
+    its meta's "etas", the rate of every update: its eta column holds, at the row of step s,
+    the rate of update s - 1 (of the update just done), drawn at step s one step late."""
+    meta = getattr(history_or_etas, "meta", None)
+    etas = meta.get("etas") if isinstance(meta, Mapping) else None
+    if isinstance(etas, (list, tuple)) and len(etas):
+        history_or_etas = etas
     return _step_plot(_series(history_or_etas, "eta", "plot_lr_schedule"), "eta",
                       "learning rate η", title or "learning-rate schedule", figsize, save, dpi)
 
@@ -278,6 +285,12 @@ def plot_smooth_loss(
         logged = y[~np.isnan(y)]  # (the last row logged, inf where the run blew up)
         last, best = (meta.get("final_smooth_loss", logged[-1]),
                       meta.get("best_smooth_loss", ys.min()))
+        for key, v in (("final_smooth_loss", last), ("best_smooth_loss", best)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+                # (a hand-edited history.json's "abc": "Unknown format code 'f' for object
+                # of type 'str'", naming neither the key nor the file's history)
+                raise ValueError(f"plot_smooth_loss: history.meta[{key!r}] must be a number "
+                                 f"(or None), got {v!r}; fix it, or pass title=")
         # (None: a non-finite value saved to history.json, which holds no NaN/inf)
         last, best = ("nan/inf" if v is None else f"{v:.4f}" for v in (last, best))
         title = f"char-RNN smooth loss (last {last}, best {best})"

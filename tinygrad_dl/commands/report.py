@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import atexit
 import json
 import math
 import os
@@ -85,7 +86,8 @@ def register(subparsers: Any) -> None:
                         "parameter whose default is None "
                         "(a path) None or the text as it is. All are checked before any notebook "
                         "runs; with `all`, NAME must be a parameter of at least one notebook and "
-                        "is given only to those that have it")
+                        "is given only to those that have it (search_out=DIR to a2 and a3 "
+                        "as DIR/a2 and DIR/a3: one folder per search)")
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes: a smoke run of a few seconds (what CI runs); the report "
                         "says so in a banner at its top (--param quick=False wins over it)")
@@ -288,6 +290,10 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
                 if km.has_kernel:
                     km.shutdown_kernel(now=True)
                 worker.join(5)
+            # nbclient unregisters its at-exit cleanup only once the kernel started: one that
+            # died at its start left it to fail at exit, a traceback of AssertionError printed
+            # after our one-line error (the kernel is shut down above in any case)
+            atexit.unregister(client._cleanup_kernel)
         if failure:
             raise failure[0]
     return nb
@@ -437,6 +443,12 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
         reason = (_cell_error(nb) if isinstance(failed, CellExecutionError)
                   else f"a cell ran past --timeout {timeout} s; give it more" if isinstance(
                       failed, TimeoutError) else f"{type(failed).__name__}: {first}")
+        if not isinstance(failed, (CellExecutionError, TimeoutError)) and not any(
+                c.get("execution_count") for c in nb.cells):  # (it said only "Kernel died
+            # before replying to kernel_info", of a notebook called partly executed)
+            reason = (f"its Jupyter kernel did not start: {reason}; check that `"
+                      f"{sys.executable} -m ipykernel_launcher --help` runs (pip install "
+                      "ipykernel)")
         earlier = [p.name for p in report.values() if p.exists()]
         kept = (f"; {', '.join(earlier)} in {out} are from an earlier run, left as they were"
                 if earlier else "")
@@ -505,6 +517,11 @@ def run(args: argparse.Namespace) -> int:
                              f"{args.assignment} does not read it")
     for flag, value in (("--data", args.data), ("--text", args.text)):
         _input_path(flag, value)
+    # two notebooks searching in one folder: a2's search made it a two-layer search's, and a3's
+    # then failed on it ("holds a different search"), after a1 and a2 had run (hours): each
+    # gets its own subfolder, said here
+    searchers = [n for n in names if isinstance(given[n].get("search_out"), str)
+                 and given[n]["search_out"].strip()]
     for name in names:  # --param data_dir=/text_file= are --data/--text by another name
         for key in INPUT_PARAMS:
             if isinstance(given[name].get(key), str):
@@ -513,7 +530,8 @@ def run(args: argparse.Namespace) -> int:
         # search_out=my_search` went to reports/my_search and `~/s` to a folder named "~" there
         value = given[name].get("search_out")
         if isinstance(value, str) and value.strip():
-            given[name]["search_out"] = str(Path(value).expanduser().resolve())
+            path = Path(value).expanduser().resolve()
+            given[name]["search_out"] = str(path / name if len(searchers) > 1 else path)
         # --data and --param data_dir= (--text and text_file=) both given: the --param won
         # without a word; the same path twice is let through, two paths are refused
         for flag, value, key in (("--data", args.data, "data_dir"),
@@ -522,6 +540,10 @@ def run(args: argparse.Namespace) -> int:
                     given[name][key] != _input_path(flag, value):
                 raise ValueError(f"{flag} {value} and --param {key}={raw[key]} name "
                                  f"different inputs for {name}; give one of them")
+    if len(searchers) > 1:
+        print(f"note: --param search_out={raw['search_out']}: "
+              + ", ".join(f"{n}'s search goes to {given[n]['search_out']}" for n in searchers)
+              + " (one folder per search)", file=sys.stderr)
     full = [n for n in names if given[n].get("quick") is False]
     if args.quick and full:  # (the documented rule, said: it was followed without a word)
         print(f"note: --param quick=False wins over --quick: {', '.join(full)} "
