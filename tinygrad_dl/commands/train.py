@@ -334,6 +334,20 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
+def _epochs(f: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The epochs a run trained, for the summary: result.json's number (a part of an epoch to
+    at least 3 significant digits), except where that number rounded a run stopped inside an
+    epoch to a whole one (18,604 updates of 18,605 per epoch: 1.0, read as the whole first
+    epoch): then the whole epochs and the updates of the next, exact."""
+    e, per = f["epochs"], meta.get("updates_per_epoch")
+    if isinstance(e, float) and e.is_integer() and per:  # (a whole epoch count is an int)
+        done, part = divmod(int(f["n_updates"]), int(per))
+        if part:
+            return (f"{part:,} of the first epoch's {per:,} updates" if not done else
+                    f"{_plural(done, 'epoch')} and {part:,} of the next one's {per:,} updates")
+    return _plural(e, "epoch")
+
+
 def summary(res: TrainResult, out: Path) -> str:
     """What a run did, for a reader new to it: data, sizes, time, the numbers and their meaning,
     where the outputs are."""
@@ -341,7 +355,7 @@ def summary(res: TrainResult, out: Path) -> str:
     sizes = meta.get("sizes", {})
     lines = [f"data: {meta.get('data')}"]
     resumed = "" if res.resumed_from is None else f" (resumed at update {res.resumed_from})"
-    lines.append(f"trained: {_plural(f['n_updates'], 'update')}, {_plural(f['epochs'], 'epoch')}"
+    lines.append(f"trained: {_plural(f['n_updates'], 'update')}, {_epochs(f, meta)}"
                  f" in {res.seconds:.1f} s{resumed}")
     if res.test_acc is None:  # the char-RNN
         lines.append(f"text: {_plural(sizes.get('characters', 0), 'character')}, a vocabulary "

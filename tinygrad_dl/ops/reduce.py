@@ -391,8 +391,13 @@ class VectorNorm(Function):
     entries equal to the norm (and NaNs) share it. F.normalize and F.pairwise_distance use it."""
 
     def forward(ctx, x, ord=2.0, axis=None, keepdims=False):
-        x, ctx.half = _norm_input(x)
         p = float(ord)
+        if p != p:  # (torch: nan over any entry, 0 over an empty axis, refused by matrix_norm,
+            # cdist, pdist, renorm; here Tensor.norm, matrix_norm, cdist, ... refused it too)
+            raise ValueError("vector_norm (linalg.norm, dist, normalize, "
+                             "pairwise_distance): ord=nan is not a norm order (input of shape "
+                             f"{np.shape(x)}); pass a number (inf, -inf and 0 too)")
+        x, ctx.half = _norm_input(x)
         ctx.axes, ctx.keepdims, ctx.p = _axes(axis, x.ndim, ctx, x.shape), keepdims, p
         red = {"axis": ctx.axes, "keepdims": keepdims}
         a = np.abs(x)

@@ -14,7 +14,8 @@ Tensor to `array_function`).
   here integer and boolean results (indices, comparisons, shapes) carry no gradient and pass.
 
 - NumPy's functions that write into an argument (`np.put`, `np.putmask`, `np.copyto`,
-  `np.fill_diagonal`, ...: `_WRITERS`) write into a destination tensor under the rules of
+  `np.fill_diagonal`, ...: `_WRITERS`; `np.nan_to_num(t, copy=False)`; `out=t`, by keyword or
+  position: `_keyworded`) write into a destination tensor under the rules of
   `t[i] = v`: a leaf that requires grad only under no_grad, an op's result never (the write
   reached its array behind the graph, whose gradient ignored it).
 
@@ -25,6 +26,7 @@ gave a plain array, and the layers below `a` and `b` trained on nothing.
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +64,16 @@ _INSTEAD = {"copy": "t.clone() (on the graph) or t.detach().numpy().copy() (the 
 # then gave t.grad[0] 10 where torch's h[0] = 5 gives 0), the parameter name of that argument
 _WRITERS = {"put": "a", "putmask": "a", "place": "arr", "copyto": "dst", "fill_diagonal": "a",
             "put_along_axis": "arr"}
+# NumPy's functions that write into their argument of this name unless copy is true
+# (np.nan_to_num(t, copy=False) replaced t's values and returns t)
+_UNLESS_COPY = {"nan_to_num": "x"}
+# NumPy's parameters that the table's functions and the writers take by keyword only: given
+# positionally (np.take(x, i, None, t), np.nan_to_num(t, False)) they become keywords, they and
+# every argument after them, so that `out` is checked as out=t is and a route never reads
+# NumPy's copy/dtype as its own next parameter (np.nan_to_num(t, True) replaced NaN by 1.0)
+_BY_KEYWORD = frozenset({"out", "copy", "dtype"})
+# the positional parameters of NumPy's C functions that take `out` (no Python signature)
+_C_PARAMS = {"dot": ("a", "b", "out")}
 
 
 def _ravel(a: Any, order: str = "C") -> Tensor:
@@ -87,6 +99,42 @@ def _routes() -> dict[Any, Callable[..., Any]]:
 
 ROUTES = _routes()
 _SIGNATURES: dict[Any, inspect.Signature] = {}
+# NumPy function -> (the position of its first _BY_KEYWORD parameter, 0 if none; the names of
+# its positional parameters)
+_PARAMS: dict[Any, tuple[int, tuple[str, ...]]] = {}
+
+
+def _positional(func: Any) -> tuple[int, tuple[str, ...]]:
+    """Where NumPy's function's first positional out/copy/dtype sits (0: nowhere), and the
+    names of its positional parameters, in order (() when unknown)."""
+    known = _PARAMS.get(func)
+    if known is None:
+        try:
+            params = inspect.signature(func._implementation).parameters.values()
+        except (TypeError, ValueError):  # a C function: _C_PARAMS's, or ()
+            names = _C_PARAMS.get(getattr(func, "__name__", ""), ())
+        else:
+            kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            names = tuple(p.name for p in
+                          itertools.takewhile(lambda p: p.kind in kinds, params))
+        at = next((i for i, n in enumerate(names) if i and n in _BY_KEYWORD), 0)
+        known = _PARAMS[func] = (at, names)
+    return known
+
+
+def _keyworded(func: Any, args: tuple[Any, ...],
+               kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """NumPy's call with its positional `out`/`copy`/`dtype` (and what follows them) given by
+    keyword (_BY_KEYWORD); a route's copy=True, its own meaning (a new tensor), dropped."""
+    if len(args) > 1:
+        at, names = _positional(func)
+        # (more arguments than parameters, or one given twice: NumPy's own TypeError)
+        if 0 < at < len(args) <= len(names) and not kwargs.keys() & set(names[at:len(args)]):
+            kwargs = {**kwargs, **dict(zip(names[at:], args[at:]))}
+            args = args[:at]
+    if "copy" in kwargs and kwargs["copy"] is True and func in ROUTES:
+        kwargs = {k: v for k, v in kwargs.items() if k != "copy"}
+    return args, kwargs
 
 
 def _binds(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
@@ -152,6 +200,7 @@ def array_function(self: Tensor, func: Any, types: tuple[type, ...], args: tuple
     for t in types:  # another library's array type: leave the call to it (NEP 18)
         if not issubclass(t, (Tensor, np.ndarray)):
             return NotImplemented
+    args, kwargs = _keyworded(func, args, kwargs)
     route = ROUTES.get(func)
     if route is not None and _binds(route, args, kwargs):
         return route(*args, **kwargs)
@@ -177,16 +226,22 @@ def array_function(self: Tensor, func: Any, types: tuple[type, ...], args: tuple
 
 def _written(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | str | None:
     """Where the tensor that NumPy's function `name` would write into sits: 0 (a `_WRITERS`
-    function's first argument), a keyword (`out=t`, or that first argument by name), or None
-    (no tensor is written into: NumPy's call on the values as any other)."""
+    function's first argument, or np.nan_to_num's with copy=False), a keyword (`out=t`, or that
+    first argument by name), or None (no tensor is written into: NumPy's call on the values
+    as any other). (A positional out= arrives as a keyword: _keyworded.)"""
     key = _WRITERS.get(name)
+    if key is None and name in _UNLESS_COPY and not kwargs.get("copy", True):
+        key = _UNLESS_COPY[name]  # (copy=False or None: NumPy writes into the argument)
     if key is not None:
         if args:
             return 0 if isinstance(args[0], Tensor) else None
         if isinstance(kwargs.get(key), Tensor):
             return key
-    if name not in _BY_METHOD and isinstance(kwargs.get("out"), Tensor):
-        return "out"  # (np.take(x, i, out=t): the methods' out= refuses a tensor itself)
+    if isinstance(kwargs.get("out"), Tensor) and (
+            name not in _BY_METHOD or not isinstance(args[0] if args else kwargs.get("a"),
+                                                     Tensor)):
+        # (np.take(x, i, out=t), np.clip(x, 0, 1, t); a tensor's own method refuses out=t)
+        return "out"
     return None
 
 
@@ -198,7 +253,8 @@ def _write_into(where: int | str, func: Any, impl: Any, args: tuple[Any, ...],
     never (its graph's gradient ignored the write: `h = t + 1; np.put(h, [0], 5.0)` then gave
     t.grad[0] 10 where torch's h[0] = 5 gives 0), an array a live graph saved copied first;
     with grad mode on, a value from a tensor that requires grad is refused (it would be cut
-    from the graph). Returns NumPy's result: None, or the tensor for out=."""
+    from the graph). Returns NumPy's result: None (np.put, ...), or the tensor written
+    (out=t, np.nan_to_num(t, copy=False))."""
     name, op = func.__name__, _spelled(func)
     dst = args[0] if where == 0 else kwargs[where]
     pos = args[1:] if where == 0 else args
@@ -217,7 +273,7 @@ def _write_into(where: int | str, func: Any, impl: Any, args: tuple[Any, ...],
             impl(*_values(pos, name), **kw, **{where: a})
 
     write(dst, op, None, put)
-    return None if where == 0 else dst
+    return None if name in _WRITERS else dst
 
 
 def _refusal(func: Any, route: Callable[..., Any] | None, result: Any) -> str:
