@@ -22,8 +22,11 @@ from ..functional import concatenate
 from ..tensor import Tensor
 from .compare import compare_gradients
 from .differences import (
+    LINEAR,
     bits,
+    first_difference,
     kink_note,
+    negated_upstream_differs,
     numerical_grad,
     relative_error,
     same_twice,
@@ -31,10 +34,10 @@ from .differences import (
     without_rounding_step,
 )
 
-__all__ = ["UPSTREAM_WRITTEN", "GradcheckError", "GradcheckReport", "InputReport", "bits",
-           "compare_gradients", "gradcheck", "join_outputs", "kink_note", "numerical_grad",
-           "one_output", "op_name", "relative_error", "same_twice", "step_spread",
-           "without_rounding_step"]
+__all__ = ["LINEAR", "UPSTREAM_WRITTEN", "GradcheckError", "GradcheckReport", "InputReport",
+           "bits", "compare_gradients", "first_difference", "gradcheck", "join_outputs",
+           "kink_note", "negated_upstream_differs", "numerical_grad", "one_output", "op_name",
+           "relative_error", "same_twice", "step_spread", "without_rounding_step"]
 
 
 @dataclass
@@ -184,7 +187,11 @@ def gradcheck(
         # the first time, the only one compared, and wrong in a training loop's retain_graph
         # calls
         first = [None if x.grad is None else np.array(x.grad, copy=True) for x in xs]
+        checked = [j for j, x in enumerate(xs) if x.requires_grad]  # (the sign of g: told
+        # only where the finite differences pass, below, which name a wrong gradient better)
         try:
+            signed = negated_upstream_differs(out, given, [xs[j] for j in checked],
+                                              [first[j] for j in checked])
             out.backward(np.array(weight, dtype=out.data.dtype))
         except Exception as e:  # (a backward that freed what it read: `ctx.saved = None`)
             raise ValueError(f"gradcheck: a second backward through f (the first with "
@@ -259,6 +266,10 @@ def gradcheck(
         # no gradient to check
         raise ValueError(f"gradcheck: f does not depend on the inputs it was given (no input "
                          f"received a gradient and moving each changes nothing): {_COPIES}")
+    if report.passed and signed is not None:  # right for this upstream weight's signs only
+        j, k, a, b = signed
+        raise ValueError(f"gradcheck: {xs[checked[j]].name or f'input {checked[j]}'}: "
+                         + LINEAR.format(k=k, a=a, b=b))
     if not report.passed:
         report.note = _dtype_note(out.data.dtype, "f", reached) or "; ".join(kinks)
     if raise_on_fail and not report.passed:

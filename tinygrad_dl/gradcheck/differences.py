@@ -149,6 +149,59 @@ def _scalar(v: Any) -> float:
     return float(v.reshape(()))
 
 
+def first_difference(g: np.ndarray, other: np.ndarray, least: float = 0.0
+                      ) -> tuple[int, ...] | None:
+    """The worst index where `other` differs from `g` beyond round-off (1e-9 of the entry,
+    1e-12 of g's largest finite entry or of `least`; an inf or a NaN in both agrees), or
+    None."""
+    finite = np.abs(g[np.isfinite(g)])  # (an inf made atol inf: a warning, any passed)
+    scale = max(least, float(finite.max(initial=0.0)))
+    with np.errstate(invalid="ignore"):  # (NumPy's multi-line report: one line instead)
+        off = np.abs(other - g) - 1e-9 * np.abs(g) - 1e-12 * scale
+    same = (other == g) | (np.isnan(other) & np.isnan(g))
+    bad = np.where(same, 0.0, np.nan_to_num(off, nan=np.inf))
+    if not bad.size or bad.max() <= 0:
+        return None
+    return tuple(int(j) for j in np.unravel_index(int(np.argmax(bad)), bad.shape))
+
+
+LINEAR = ("backward(-g) is not -backward(g) at {k}: {a!r} vs {b!r}: a gradient is linear in "
+          "the upstream gradient g: multiply by g, with no abs, max, sign or test of g "
+          "(`dx[x <= 0] = 0`, not `dx[g <= 0] = 0`)")
+
+
+def negated_upstream_differs(out: Tensor, upstream: np.ndarray, leaves: list[Tensor],
+                             first: list[np.ndarray | None]
+                             ) -> tuple[int, tuple[int, ...], float, float] | None:
+    """Backward through out's graph (retained) with -upstream must give minus `first`, the
+    leaves' gradients for `upstream` (a backward is linear in its upstream gradient, and
+    negation rounds exactly): a seeded upstream gradient has one sign for a one-element output
+    (and for a few small shapes), so a backward right for one sign of g only (`np.abs(g) *
+    ...`, `dx[g <= 0] = 0` for `dx[x <= 0] = 0`) passed. The leaves get copies of `first`
+    back. The first leaf that differs, as (its position, the index, minus its gradient for -g
+    there, `first`'s), or None."""
+    for t in leaves:
+        t.grad = None
+    out.backward(-upstream, retain_graph=True)
+    found = None
+    for j, (t, g) in enumerate(zip(leaves, first)):
+        neg = None if t.grad is None else -np.asarray(t.grad)
+        t.grad = None if g is None else g.copy()
+        if found is not None:
+            continue
+        if g is None or neg is None:  # (a gradient for one sign and none for the other)
+            nz = g if neg is None else neg
+            if nz is not None and nz.any():
+                k = tuple(int(i) for i in np.argwhere(nz)[0])
+                found = (j, k, 0.0 if neg is None else float(neg[k]),
+                         0.0 if g is None else float(g[k]))
+            continue
+        k = first_difference(g, neg)
+        if k is not None:
+            found = (j, k, float(neg[k]), float(g[k]))
+    return found
+
+
 def relative_error(ga: np.ndarray, gn: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Elementwise |ga - gn| / max(eps, |ga| + |gn|)."""
     return np.abs(ga - gn) / np.maximum(eps, np.abs(ga) + np.abs(gn))

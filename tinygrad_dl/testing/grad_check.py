@@ -14,10 +14,13 @@ import numpy as np
 from tinygrad_dl import Tensor, hooks, no_grad
 from tinygrad_dl.grad import GradArray
 from tinygrad_dl.gradcheck import (
+    LINEAR,
     UPSTREAM_WRITTEN,
     bits,
+    first_difference,
     join_outputs,
     kink_note,
+    negated_upstream_differs,
     numerical_grad,
     one_output,
     op_name,
@@ -255,7 +258,8 @@ def check_grad(
     np.testing.assert_array_equal(out.data, out0, err_msg="backward modified the op's output "
                                   "(an array its forward saved, written in place?)")
     first = [leaves[i].grad.copy() if leaves[i].grad is not None else None for i in wrt]
-    try:  # a second backward adds exactly the same gradient again
+    try:  # a second backward adds exactly the same gradient again (and one of -G: below)
+        signed = negated_upstream_differs(out, G, [leaves[i] for i in wrt], first)
         out.backward(G)
     except Exception as e:  # (a backward that freed what it read: `ctx.saved = None`)
         raise AssertionError(f"a second backward (the first with retain_graph=True) raised "
@@ -356,6 +360,12 @@ def check_grad(
                 f"numeric {float(gn[k])!r}"
                 + f32 + _finite_note(ga[k], gn[k]) + inner_note
                 + _note("" if f32 else kink_note(f, x, k, h, float(ga[k]), float(gn[k]))))
+    if signed is not None:  # after the finite differences, which name a wrong gradient better:
+        # backward(-G) must be -backward(G); the seeded G of a one-element output is always
+        # positive (1.137), those of shapes (2,) and (3,) all negative, so a backward right for
+        # one sign of g only (np.abs(g) * ...) passed every check of such an op
+        j, k, a, b = signed
+        raise AssertionError(f"{who}: input {list(wrt)[j]}: {LINEAR.format(k=k, a=a, b=b)}")
     # after the finite differences: a backward wrong at one element in C order (`r.reshape(-1)
     # [-1] *= ...`, a copy for a Fortran-ordered r) failed here first, blamed on the layout
     _check_layouts(op, originals, wrt, G, first, kw, who)
@@ -490,18 +500,12 @@ def _check_layouts(op: Callable[..., Tensor], originals: list[np.ndarray], wrt: 
             assert (g is None or not g.any()) and (other is None or not other.any()), (
                 f"{who}: input {i}: a gradient in one memory layout and none in another")
             continue
-        finite = np.abs(g[np.isfinite(g)])  # (an inf made atol inf: a warning, any passed)
-        scale = max(1.0, float(finite.max(initial=0.0)))
         other = np.asarray(other)
-        with np.errstate(invalid="ignore"):  # (NumPy's multi-line report: one line instead)
-            off = np.abs(other - g) - 1e-9 * np.abs(g) - 1e-12 * scale
-        same = (other == g) | (np.isnan(other) & np.isnan(g))  # an inf or a NaN in both agrees
-        bad = np.where(same, 0.0, np.nan_to_num(off, nan=np.inf))
-        if bad.size and bad.max() > 0:
-            k = np.unravel_index(int(np.argmax(bad)), bad.shape)
+        k = first_difference(g, other, least=1.0)  # (another order of a sum: its rounding)
+        if k is not None:
             raise AssertionError(
                 f"{who}: input {i}: another gradient for inputs and upstream gradient in another "
-                f"memory layout (Fortran order / strided views) at {tuple(int(j) for j in k)}: "
+                f"memory layout (Fortran order / strided views) at {k}: "
                 f"{float(other[k])!r} there, {float(g[k])!r} in C order: does backward assume "
                 "C order?")
 
