@@ -255,11 +255,16 @@ def plot_lr_schedule(
     """The learning rate eta per update step (e.g. a cyclical schedule), from a History with an
     "eta" column or from an array of etas (one per step). A History that fit() wrote gives
     its meta's "etas", the rate of every update: its eta column holds, at the row of step s,
-    the rate of update s - 1 (of the update just done), drawn at step s one step late."""
+    the rate of update s - 1 (of the update just done), drawn at step s one step late. Only
+    when they are of its rows' run (its steps rising to len(etas)): a History that two fit()
+    calls logged into holds the second's etas beside both runs' rows, drawn as the whole."""
     meta = getattr(history_or_etas, "meta", None)
     etas = meta.get("etas") if isinstance(meta, Mapping) else None
     if isinstance(etas, (list, tuple)) and len(etas):
-        history_or_etas = etas
+        step = _col(history_or_etas, "step") if _columns(history_or_etas) is not None else None
+        if step is None or not len(step) or (step[-1] == len(etas)
+                                             and bool(np.all(np.diff(step) >= 0))):
+            history_or_etas = etas
     return _step_plot(_series(history_or_etas, "eta", "plot_lr_schedule"), "eta",
                       "learning rate η", title or "learning-rate schedule", figsize, save, dpi)
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_dl import files
+from tinygrad_dl.search.results import STORE_FILES
 from tinygrad_dl.viz.graph import INSTALL_HINT, GraphvizNotFoundError
 
 from .args import number
@@ -290,10 +291,10 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
                 if km.has_kernel:
                     km.shutdown_kernel(now=True)
                 worker.join(5)
-            # nbclient unregisters its at-exit cleanup only once the kernel started: one that
-            # died at its start left it to fail at exit, a traceback of AssertionError printed
-            # after our one-line error (the kernel is shut down above in any case)
-            atexit.unregister(client._cleanup_kernel)
+            # nbclient (0.11) unregisters its at-exit cleanup once the kernel started: one that
+            # died at its start left it to print a traceback after our one-line error (the
+            # kernel is shut down above; an nbclient without the attribute: None, a no-op)
+            atexit.unregister(getattr(client, "_cleanup_kernel", None))
         if failure:
             raise failure[0]
     return nb
@@ -505,6 +506,26 @@ def _input_path(flag: str, value: str | None) -> str | None:
     return str(path)
 
 
+def _search_out(value: str, name: str, several: bool) -> str:
+    """`--param search_out=DIR` for notebook `name`, absolute: DIR/name when a2 and a3 both
+    search (`all`), else DIR. A search that the other layout left there is refused before any
+    notebook runs, not started afresh beside its trials without a word: DIR's own under `all`
+    (an `all` before each search had its folder, or `report a2`), DIR/name's without it."""
+    path = Path(value).expanduser().resolve()
+    mine, other = (path / name, path) if several else (path, path / name)
+    if (other / STORE_FILES[0]).is_file() and not (mine / STORE_FILES[0]).is_file():
+        try:
+            model = f"a {json.loads((other / STORE_FILES[0]).read_text())['model']} search"
+        except (OSError, ValueError, KeyError, TypeError):
+            model = "a search"
+        raise ValueError(f"--param search_out={value}: {other} holds {model} of an earlier "
+                         f"report, and this one searches for {name} in {mine}; to resume it, " + (
+                             f"move its files to {path}/<the notebook that made it>"
+                             if several else f"give search_out={other}") +
+                         ", or give another search_out")
+    return str(mine)
+
+
 def run(args: argparse.Namespace) -> int:
     names = list(NOTEBOOKS) if args.assignment == "all" else [args.assignment]
     raw = parse_params(args.param)
@@ -530,8 +551,7 @@ def run(args: argparse.Namespace) -> int:
         # search_out=my_search` went to reports/my_search and `~/s` to a folder named "~" there
         value = given[name].get("search_out")
         if isinstance(value, str) and value.strip():
-            path = Path(value).expanduser().resolve()
-            given[name]["search_out"] = str(path / name if len(searchers) > 1 else path)
+            given[name]["search_out"] = _search_out(value, name, len(searchers) > 1)
         # --data and --param data_dir= (--text and text_file=) both given: the --param won
         # without a word; the same path twice is let through, two paths are refused
         for flag, value, key in (("--data", args.data, "data_dir"),

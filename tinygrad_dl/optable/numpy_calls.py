@@ -72,8 +72,9 @@ _UNLESS_COPY = {"nan_to_num": "x"}
 # every argument after them, so that `out` is checked as out=t is and a route never reads
 # NumPy's copy/dtype as its own next parameter (np.nan_to_num(t, True) replaced NaN by 1.0)
 _BY_KEYWORD = frozenset({"out", "copy", "dtype"})
-# the positional parameters of NumPy's C functions that take `out` (no Python signature)
-_C_PARAMS = {"dot": ("a", "b", "out")}
+# the positional parameters of NumPy's C functions that take `out` (no Python signature; NumPy
+# 2.0's np.concatenate had none either: np.concatenate([x, y], 0, w) wrote into w, then refused)
+_C_PARAMS = {"dot": ("a", "b", "out"), "concatenate": ("arrays", "axis", "out")}
 
 
 def _ravel(a: Any, order: str = "C") -> Tensor:
@@ -109,15 +110,20 @@ def _positional(func: Any) -> tuple[int, tuple[str, ...]]:
     names of its positional parameters, in order (() when unknown)."""
     known = _PARAMS.get(func)
     if known is None:
-        try:
-            params = inspect.signature(func._implementation).parameters.values()
-        except (TypeError, ValueError):  # a C function: _C_PARAMS's, or ()
+        by_name = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        try:  # (no _implementation: np.asarray(..., like=t) asks too, and is NotImplemented)
+            params = list(inspect.signature(func._implementation).parameters.values())
+        except (AttributeError, TypeError, ValueError):  # a C function: _C_PARAMS's, or ()
             names = _C_PARAMS.get(getattr(func, "__name__", ""), ())
+            at = next((i for i, n in enumerate(names) if i and n in _BY_KEYWORD), 0)
         else:
-            kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-            names = tuple(p.name for p in
-                          itertools.takewhile(lambda p: p.kind in kinds, params))
-        at = next((i for i, n in enumerate(names) if i and n in _BY_KEYWORD), 0)
+            kinds = (inspect.Parameter.POSITIONAL_ONLY, by_name)
+            params = list(itertools.takewhile(lambda p: p.kind in kinds, params))
+            names = tuple(p.name for p in params)
+            # (a positional-only one stays positional: np.astype(x, dtype, /) refused
+            # dtype= as a TypeError once the route did not take the call)
+            at = next((i for i, p in enumerate(params)
+                       if i and p.name in _BY_KEYWORD and p.kind is by_name), 0)
         known = _PARAMS[func] = (at, names)
     return known
 
@@ -132,7 +138,8 @@ def _keyworded(func: Any, args: tuple[Any, ...],
         if 0 < at < len(args) <= len(names) and not kwargs.keys() & set(names[at:len(args)]):
             kwargs = {**kwargs, **dict(zip(names[at:], args[at:]))}
             args = args[:at]
-    if "copy" in kwargs and kwargs["copy"] is True and func in ROUTES:
+    if kwargs and isinstance(kwargs.get("copy"), (bool, np.bool_)) and kwargs["copy"] and (
+            func in ROUTES):
         kwargs = {k: v for k, v in kwargs.items() if k != "copy"}
     return args, kwargs
 
