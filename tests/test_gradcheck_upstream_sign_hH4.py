@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_dl import Function, Tensor
-from tinygrad_dl.gradcheck import gradcheck
+from tinygrad_dl.gradcheck import GradcheckError, gradcheck
 from tinygrad_dl.testing import check_grad, upstream
 
 
@@ -94,11 +94,12 @@ def test_check_grad_fails_relu_masked_by_g_where_g_is_all_negative():
 
 def test_gradcheck_fails_a_scalar_loss_whose_backward_takes_abs_g():
     x = Tensor(np.array([[0.3, -1.2], [0.8, 2.0]]), requires_grad=True, name="x")
-    with pytest.raises(ValueError, match=r"gradcheck: x: backward\(-g\) is not -backward\(g\)"):
-        gradcheck(CubeLossAbsG.apply, [x])
+    with pytest.raises(GradcheckError, match=r"gradcheck FAILED for CubeLossAbsG: x: "
+                                             r"backward\(-g\) is not -backward\(g\)"):
+        gradcheck(CubeLossAbsG.apply, [x], raise_exception=True)
     y = Tensor(np.array([0.3, -1.2]), requires_grad=True)  # output (2,): weights both < 0
-    with pytest.raises(ValueError, match="linear in the upstream gradient"):
-        gradcheck(SinMinusAbsG.apply, [y])
+    report = gradcheck(SinMinusAbsG.apply, [y])  # (a failed report, as a wrong gradient's)
+    assert not report.passed and "linear in the upstream gradient" in str(report)
     assert gradcheck(CubeLoss.apply, [x]).passed
     assert x.grad is None  # the caller's tensor is left as it was
 

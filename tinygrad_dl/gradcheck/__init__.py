@@ -23,6 +23,7 @@ from ..tensor import Tensor
 from .compare import compare_gradients
 from .differences import (
     LINEAR,
+    NegatedUpstreamRaised,
     bits,
     first_difference,
     kink_note,
@@ -35,9 +36,9 @@ from .differences import (
 )
 
 __all__ = ["LINEAR", "UPSTREAM_WRITTEN", "GradcheckError", "GradcheckReport", "InputReport",
-           "bits", "compare_gradients", "first_difference", "gradcheck", "join_outputs",
-           "kink_note", "negated_upstream_differs", "numerical_grad", "one_output", "op_name",
-           "relative_error", "same_twice", "step_spread", "without_rounding_step"]
+           "NegatedUpstreamRaised", "bits", "compare_gradients", "first_difference", "gradcheck",
+           "join_outputs", "kink_note", "negated_upstream_differs", "numerical_grad", "one_output",
+           "op_name", "relative_error", "same_twice", "step_spread", "without_rounding_step"]
 
 
 @dataclass
@@ -58,6 +59,8 @@ class GradcheckReport:
     inputs: list[InputReport] = field(default_factory=list)
     note: str = ""  # a likely cause of a failure, printed under the numbers (float32 output)
     op: str = ""  # f's name where it has one (a Function's class, a def), for the first line
+    # a failure the finite differences pass (backward(-g) is not -backward(g)): its first line
+    failure: str = ""
 
     @property
     def max_rel_error(self) -> float:
@@ -69,7 +72,7 @@ class GradcheckReport:
 
     @property
     def passed(self) -> bool:  # each input: max() over a NaN error depends on the order
-        return all(r.max_rel_error <= self.tol for r in self.inputs)
+        return not self.failure and all(r.max_rel_error <= self.tol for r in self.inputs)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -79,7 +82,9 @@ class GradcheckReport:
         first = (f"gradcheck {head}: max relative error {self.max_rel_error:.3e} "
                  f"(tol {self.tol:.0e})")
         w = self.worst
-        if not self.passed and w is not None:  # the first line alone says where and what: a
+        if self.failure:  # (the errors below pass: no worst element to name)
+            first = f"gradcheck {head}: {self.failure}"
+        elif not self.passed and w is not None:  # the first line alone says where and what: a
             # log or a pytest summary shows only it
             first += (f" at {w.name} {w.worst_index}: analytic {w.analytic:.10g}, numeric "
                       f"{w.numeric:.10g}")
@@ -178,6 +183,7 @@ def gradcheck(
     # leaves them: the two backwards below added twice their gradient to it
     others = [(t, None if t.grad is None else np.array(t.grad, copy=True))
               for t in _other_leaves(out, xs + inputs)]  # (inputs: see `leaked`)
+    raised = None  # (backward with -g raised, and with g did not: told after `others`)
     try:
         out.backward(given, retain_graph=True)
         if bits(given) != bits(np.asarray(weight, dtype=out.data.dtype)):
@@ -190,8 +196,11 @@ def gradcheck(
         checked = [j for j, x in enumerate(xs) if x.requires_grad]  # (the sign of g: told
         # only where the finite differences pass, below, which name a wrong gradient better)
         try:
-            signed = negated_upstream_differs(out, given, [xs[j] for j in checked],
-                                              [first[j] for j in checked])
+            try:
+                signed = negated_upstream_differs(out, given, [xs[j] for j in checked],
+                                                  [first[j] for j in checked])
+            except NegatedUpstreamRaised as e:  # (the next backward tells a freed ctx from it)
+                signed, raised = None, e
             out.backward(np.array(weight, dtype=out.data.dtype))
         except Exception as e:  # (a backward that freed what it read: `ctx.saved = None`)
             raise ValueError(f"gradcheck: a second backward through f (the first with "
@@ -201,6 +210,8 @@ def gradcheck(
     finally:
         for t, g in others:
             t.grad = g
+    if raised is not None:  # it raised for -g only: as torch's gradcheck, not a failed report
+        raise ValueError(f"gradcheck: {name or 'f'}: {raised}") from raised.__cause__
     for i, (x, g) in enumerate(zip(xs, first)):
         if g is not None and not np.array_equal(x.grad, g + g, equal_nan=True):
             raise ValueError(f"gradcheck: a second backward through f gave {x.name or f'input {i}'}"
@@ -266,10 +277,11 @@ def gradcheck(
         # no gradient to check
         raise ValueError(f"gradcheck: f does not depend on the inputs it was given (no input "
                          f"received a gradient and moving each changes nothing): {_COPIES}")
-    if report.passed and signed is not None:  # right for this upstream weight's signs only
+    if report.passed and signed is not None:  # right for this upstream weight's signs only:
+        # failed as a wrong gradient is (a report, or GradcheckError with raise_exception=True)
         j, k, a, b = signed
-        raise ValueError(f"gradcheck: {xs[checked[j]].name or f'input {checked[j]}'}: "
-                         + LINEAR.format(k=k, a=a, b=b))
+        report.failure = (f"{xs[checked[j]].name or f'input {checked[j]}'}: "
+                          + LINEAR.format(k=k, a=a, b=b))
     if not report.passed:
         report.note = _dtype_note(out.data.dtype, "f", reached) or "; ".join(kinks)
     if raise_on_fail and not report.passed:

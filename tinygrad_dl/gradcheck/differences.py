@@ -165,9 +165,16 @@ def first_difference(g: np.ndarray, other: np.ndarray, least: float = 0.0
     return tuple(int(j) for j in np.unravel_index(int(np.argmax(bad)), bad.shape))
 
 
-LINEAR = ("backward(-g) is not -backward(g) at {k}: {a!r} vs {b!r}: a gradient is linear in "
-          "the upstream gradient g: multiply by g, with no abs, max, sign or test of g "
-          "(`dx[x <= 0] = 0`, not `dx[g <= 0] = 0`)")
+LINEAR_WHY = ("a gradient is linear in the upstream gradient g: multiply by g, with no abs, max, "
+              "sign or test of g (`dx[x <= 0] = 0`, not `dx[g <= 0] = 0`)")
+LINEAR = ("backward(-g) is not -backward(g) at {k}: -backward(-g) there is {a!r}, backward(g) "
+          "{b!r}: " + LINEAR_WHY)
+
+
+class NegatedUpstreamRaised(Exception):
+    """negated_upstream_differs's backward with -g raised (the original is its __cause__; the
+    leaves have `first` back): the caller's backward with g tells a backward that freed its
+    ctx (that one raises too) from one that fails for a negative g only (`math.sqrt(g)`)."""
 
 
 def negated_upstream_differs(out: Tensor, upstream: np.ndarray, leaves: list[Tensor],
@@ -179,10 +186,17 @@ def negated_upstream_differs(out: Tensor, upstream: np.ndarray, leaves: list[Ten
     (and for a few small shapes), so a backward right for one sign of g only (`np.abs(g) *
     ...`, `dx[g <= 0] = 0` for `dx[x <= 0] = 0`) passed. The leaves get copies of `first`
     back. The first leaf that differs, as (its position, the index, minus its gradient for -g
-    there, `first`'s), or None."""
+    there, `first`'s), or None; NegatedUpstreamRaised where that backward raised."""
     for t in leaves:
         t.grad = None
-    out.backward(-upstream, retain_graph=True)
+    try:
+        out.backward(-upstream, retain_graph=True)
+    except Exception as e:
+        for t, g in zip(leaves, first):
+            t.grad = None if g is None else g.copy()
+        line = str(e).splitlines()[0] if str(e) else ""
+        raise NegatedUpstreamRaised(f"backward with the upstream gradient -g raised "
+                                    f"{type(e).__name__}: {line}: {LINEAR_WHY}") from e
     found = None
     for j, (t, g) in enumerate(zip(leaves, first)):
         neg = None if t.grad is None else -np.asarray(t.grad)

@@ -16,6 +16,7 @@ from tinygrad_dl.grad import GradArray
 from tinygrad_dl.gradcheck import (
     LINEAR,
     UPSTREAM_WRITTEN,
+    NegatedUpstreamRaised,
     bits,
     first_difference,
     join_outputs,
@@ -258,8 +259,12 @@ def check_grad(
     np.testing.assert_array_equal(out.data, out0, err_msg="backward modified the op's output "
                                   "(an array its forward saved, written in place?)")
     first = [leaves[i].grad.copy() if leaves[i].grad is not None else None for i in wrt]
+    raised = None
     try:  # a second backward adds exactly the same gradient again (and one of -G: below)
-        signed = negated_upstream_differs(out, G, [leaves[i] for i in wrt], first)
+        try:
+            signed = negated_upstream_differs(out, G, [leaves[i] for i in wrt], first)
+        except NegatedUpstreamRaised as e:  # (the backward with G tells a freed ctx from it)
+            signed, raised = None, e
         out.backward(G)
     except Exception as e:  # (a backward that freed what it read: `ctx.saved = None`)
         raise AssertionError(f"a second backward (the first with retain_graph=True) raised "
@@ -271,6 +276,8 @@ def check_grad(
                 f"input {i}: a second backward gave another gradient (backward changed what "
                 "forward saved?)"))
             leaves[i].grad = g
+    if raised is not None:
+        raise AssertionError(f"{who}: {raised}") from raised.__cause__
 
     checks = []
     unmoved = _unmoved_scale(out0, G)  # (the floor of an element that moves no output)
