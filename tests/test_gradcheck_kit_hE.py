@@ -207,8 +207,12 @@ def test_torch_gradcheck_keywords_are_taken_or_refused_in_one_line() -> None:
     with pytest.raises(TypeError, match=r"^gradcheck: atol= is torch.autograd.gradcheck's, not "
                        r"supported here: tol= bounds the relative error[^\n]*$"):
         gradcheck(Twice.apply, x, atol=1e-5)
-    with pytest.raises(ValueError, match=r"^gradcheck: nondet_tol=0.001: f and its backward"):
-        gradcheck(Twice.apply, x, nondet_tol=1e-3)
+    # nondet_tol is taken, as torch's (it was refused): it lets two backwards differ, not a
+    # wrong gradient pass; a negative or NaN one (torch's fails or passes every op) is refused
+    assert not gradcheck(Twice.apply, x, nondet_tol=1e-3)
+    assert gradcheck(lambda t: t * 2, x, nondet_tol=1e-3).passed
+    with pytest.raises(ValueError, match=r"^gradcheck: nondet_tol=-0.001 must be a number >= 0"):
+        gradcheck(lambda t: t * 2, x, nondet_tol=-1e-3)
     with pytest.raises(TypeError, match=r"^gradcheck: unknown option foo=; the options are tol"):
         gradcheck(Twice.apply, x, foo=1)
 

@@ -79,8 +79,9 @@ def test_a_backward_that_frees_ctx_still_says_second_backward_raised():
     with pytest.raises(AssertionError, match=r"^a second backward \(the first with "
                                              r"retain_graph=True\) raised TypeError"):
         check_grad(FreesSaved.apply, X)
-    with pytest.raises(ValueError, match=r"^gradcheck: a second backward through f"):
-        gradcheck(FreesSaved.apply, [Tensor(X, requires_grad=True)])
+    # (torch's gradcheck lets the backward's error through whatever raise_exception says)
+    with pytest.raises(ValueError, match=r"^gradcheck: FreesSaved: a second backward"):
+        gradcheck(FreesSaved.apply, [Tensor(X, requires_grad=True)], raise_exception=False)
 
 
 @pytest.mark.parametrize("f, a", [

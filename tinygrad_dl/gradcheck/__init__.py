@@ -11,6 +11,7 @@ every public name is importable from here.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,19 +131,22 @@ def gradcheck(
 
     The output (a scalar too) is reduced to sum(out * R) with a fixed random R (entries of
     magnitude 0.5..1.5, random signs), which checks the whole vector-Jacobian product,
-    multiplying by the upstream gradient included. Backward runs twice and must add exactly
-    the same gradient the second time. `inputs` are Tensors (one Tensor alone is a list of
-    one); pass constants through f. The tensors f closes over (a model's parameters) keep
-    their .grad, as with torch's gradcheck. f may return a tuple of Tensors (checked as one:
-    `one_output`).
+    multiplying by the upstream gradient included. Backward runs twice and must give the same
+    gradient the second time (bit for bit, or within nondet_tol): one that gives another
+    fails the check (torch's "backward is not reentrant"); one that raises the second time
+    raises ValueError whatever raise_exception says, as torch's lets the error through.
+    `inputs` are Tensors (one Tensor alone is a list of one); pass constants through f. The
+    tensors f closes over (a model's parameters) keep their .grad, as with torch's gradcheck.
+    f may return a tuple of Tensors (checked as one: `one_output`).
 
     torch.autograd.gradcheck's keywords: raise_exception (raise_on_fail's name there; False
     returns the report, false when failed: where torch returns the bool False, test it with
-    `not` or `.passed`, never `is False` or `== False`), nondet_tol=0 (f must be
-    deterministic anyway), check_undefined_grad (backward always gets an array here) and
-    fast_mode (the full check is run) are taken; others (atol, rtol, ...) raise one line
-    saying what to use. Note that torch's eps is the step, here h: eps here floors the
-    relative error's denominator.
+    `not` or `.passed`, never `is False` or `== False`), nondet_tol (>= 0: the largest
+    difference let between the two backwards' gradients, and between backward(-g) and
+    -backward(g); f itself must give the same value every call), check_undefined_grad
+    (backward always gets an array here) and fast_mode (the full check is run) are taken;
+    others (atol, rtol, ...) raise one line saying what to use. Note that torch's eps is the
+    step, here h: eps here floors the relative error's denominator.
     """
     if raise_exception is not None:
         raise_on_fail = bool(raise_exception)
@@ -198,12 +202,14 @@ def gradcheck(
         try:
             try:
                 signed = negated_upstream_differs(out, given, [xs[j] for j in checked],
-                                                  [first[j] for j in checked])
+                                                  [first[j] for j in checked], nondet_tol)
             except NegatedUpstreamRaised as e:  # (the next backward tells a freed ctx from it)
                 signed, raised = None, e
             out.backward(np.array(weight, dtype=out.data.dtype))
         except Exception as e:  # (a backward that freed what it read: `ctx.saved = None`)
-            raise ValueError(f"gradcheck: a second backward through f (the first with "
+            # (torch's gradcheck lets the backward's error through whatever raise_exception
+            # says: a refusal here too, not a failed report)
+            raise ValueError(f"gradcheck: {name or 'f'}: a second backward (the first with "
                              f"retain_graph=True) raised {type(e).__name__}: "
                              f"{str(e).splitlines()[0] if str(e) else ''}: backward must only "
                              "read ctx, never free or change it") from e
@@ -212,11 +218,10 @@ def gradcheck(
             t.grad = g
     if raised is not None:  # it raised for -g only: as torch's gradcheck, not a failed report
         raise ValueError(f"gradcheck: {name or 'f'}: {raised}") from raised.__cause__
-    for i, (x, g) in enumerate(zip(xs, first)):
-        if g is not None and not np.array_equal(x.grad, g + g, equal_nan=True):
-            raise ValueError(f"gradcheck: a second backward through f gave {x.name or f'input {i}'}"
-                             " another gradient (backward changed what forward saved, or is "
-                             "random): backward must only read ctx")
+    unequal = ""  # (the first input whose second gradient differs: failed as torch's
+    for i, (x, g) in enumerate(zip(xs, first)):  # "backward is not reentrant", below)
+        if g is not None and not unequal:
+            unequal = _second_gradient_differs(x.grad, g, nondet_tol, x.name or f"input {i}")
         x.grad = g
     # f that reads the caller's tensors fills *their* .grad, while the copies it was handed
     # (what is compared) get none: every such input would pass as analytic 0 vs numeric 0
@@ -277,8 +282,10 @@ def gradcheck(
         # no gradient to check
         raise ValueError(f"gradcheck: f does not depend on the inputs it was given (no input "
                          f"received a gradient and moving each changes nothing): {_COPIES}")
-    if report.passed and signed is not None:  # right for this upstream weight's signs only:
-        # failed as a wrong gradient is (a report, or GradcheckError with raise_exception=True)
+    # both failed as a wrong gradient is (a report, or GradcheckError with raise_exception=True)
+    if unequal:  # (told first, as torch's: where the numbers fail too, it is why)
+        report.failure = unequal
+    elif report.passed and signed is not None:  # right for this upstream weight's signs only
         j, k, a, b = signed
         report.failure = (f"{xs[checked[j]].name or f'input {checked[j]}'}: "
                           + LINEAR.format(k=k, a=a, b=b))
@@ -301,10 +308,12 @@ _TORCH_ONLY = {"atol": "tol= bounds the relative error |a - n| / max(eps, |a| + 
 def _refuse_torch_options(given: Mapping[str, Any], nondet_tol: float) -> None:
     """One line for an option of torch's gradcheck with no counterpart here (Python's "got an
     unexpected keyword argument 'atol'" did not say what to use instead)."""
-    if nondet_tol != 0:  # a nonzero one lets a backward differ between calls: refused here
-        raise ValueError(f"gradcheck: nondet_tol={nondet_tol!r}: f and its backward must give "
-                         "the same values bit for bit every call (a random f is refused); "
-                         "seed the draw inside f")
+    if not (isinstance(nondet_tol, numbers.Real) and not isinstance(nondet_tol, bool)
+            and nondet_tol >= 0):  # (torch's fails every op for a negative one, passes any
+        # backward for NaN)
+        raise ValueError(f"gradcheck: nondet_tol={nondet_tol!r} must be a number >= 0: the "
+                         "largest difference let between two backwards' gradients (0: bit "
+                         "for bit)")
     for name in given:
         why = _TORCH_ONLY.get(name)
         if why is None:
@@ -418,6 +427,26 @@ def _other_leaves(out: Tensor, mine: list[Tensor]) -> list[Tensor]:
             continue
         stack.extend(t._ctx.parents)
     return list(found.values())
+
+
+def _second_gradient_differs(now: Any, g: np.ndarray, nondet_tol: float, who: str) -> str:
+    """'' where a second backward, added onto g (its gradient the first time) into `now`, gave
+    g again: bit for bit, or within nondet_tol (to the rounding of that sum); else the failure,
+    naming the input, where and by how much (torch's "backward is not reentrant")."""
+    twice, now = g + g, np.asarray(now)  # (a backward giving None: now is g)
+    if np.array_equal(now, twice, equal_nan=True):
+        return ""
+    with np.errstate(invalid="ignore"):
+        off = np.abs(now - twice)
+    same = (now == twice) | (np.isnan(now) & np.isnan(twice))
+    off = np.where(same, 0.0, np.nan_to_num(off, nan=np.inf))
+    if off.max(initial=0.0) <= nondet_tol:
+        return ""
+    k = tuple(int(j) for j in np.unravel_index(int(np.argmax(off)), off.shape))
+    return (f"{who}: a second backward gave another gradient (off by {off[k]:.3g} at {k}, "
+            f"nondet_tol {nondet_tol:g}): backward changed what forward saved (`ctx.k += 1`) "
+            "or is random (torch's \"backward is not reentrant\"): backward must only read "
+            "ctx; for one random by design pass a nondet_tol above that difference")
 
 
 def _grad_changed(now: Any, before: np.ndarray | None) -> bool:

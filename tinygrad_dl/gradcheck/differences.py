@@ -149,15 +149,15 @@ def _scalar(v: Any) -> float:
     return float(v.reshape(()))
 
 
-def first_difference(g: np.ndarray, other: np.ndarray, least: float = 0.0
-                      ) -> tuple[int, ...] | None:
+def first_difference(g: np.ndarray, other: np.ndarray, least: float = 0.0, atol: float = 0.0
+                     ) -> tuple[int, ...] | None:
     """The worst index where `other` differs from `g` beyond round-off (1e-9 of the entry,
-    1e-12 of g's largest finite entry or of `least`; an inf or a NaN in both agrees), or
-    None."""
+    1e-12 of g's largest finite entry or of `least`) and `atol` (gradcheck's nondet_tol; an
+    inf or a NaN in both agrees), or None."""
     finite = np.abs(g[np.isfinite(g)])  # (an inf made atol inf: a warning, any passed)
     scale = max(least, float(finite.max(initial=0.0)))
     with np.errstate(invalid="ignore"):  # (NumPy's multi-line report: one line instead)
-        off = np.abs(other - g) - 1e-9 * np.abs(g) - 1e-12 * scale
+        off = np.abs(other - g) - 1e-9 * np.abs(g) - 1e-12 * scale - atol
     same = (other == g) | (np.isnan(other) & np.isnan(g))
     bad = np.where(same, 0.0, np.nan_to_num(off, nan=np.inf))
     if not bad.size or bad.max() <= 0:
@@ -178,7 +178,7 @@ class NegatedUpstreamRaised(Exception):
 
 
 def negated_upstream_differs(out: Tensor, upstream: np.ndarray, leaves: list[Tensor],
-                             first: list[np.ndarray | None]
+                             first: list[np.ndarray | None], atol: float = 0.0
                              ) -> tuple[int, tuple[int, ...], float, float] | None:
     """Backward through out's graph (retained) with -upstream must give minus `first`, the
     leaves' gradients for `upstream` (a backward is linear in its upstream gradient, and
@@ -186,7 +186,8 @@ def negated_upstream_differs(out: Tensor, upstream: np.ndarray, leaves: list[Ten
     (and for a few small shapes), so a backward right for one sign of g only (`np.abs(g) *
     ...`, `dx[g <= 0] = 0` for `dx[x <= 0] = 0`) passed. The leaves get copies of `first`
     back. The first leaf that differs, as (its position, the index, minus its gradient for -g
-    there, `first`'s), or None; NegatedUpstreamRaised where that backward raised."""
+    there, `first`'s), or None; NegatedUpstreamRaised where that backward raised. `atol`:
+    a difference let through beyond round-off (gradcheck's nondet_tol, a random backward)."""
     for t in leaves:
         t.grad = None
     try:
@@ -210,7 +211,7 @@ def negated_upstream_differs(out: Tensor, upstream: np.ndarray, leaves: list[Ten
                 found = (j, k, 0.0 if neg is None else float(neg[k]),
                          0.0 if g is None else float(g[k]))
             continue
-        k = first_difference(g, neg)
+        k = first_difference(g, neg, atol=atol)
         if k is not None:
             found = (j, k, float(neg[k]), float(g[k]))
     return found
