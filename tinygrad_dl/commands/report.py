@@ -53,8 +53,7 @@ NOTEBOOKS = {
     "a4": "a4_char_rnn.ipynb",
 }
 PDF_ENGINES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-# the kernel's messages are awaited in a zmq poll of at most 2**31 - 1 ms: a longer --timeout
-# started the kernel, then failed as "the notebook failed (OverflowError ...)"
+# the kernel's messages are awaited in a zmq poll of at most 2**31 - 1 ms (longer: OverflowError)
 MAX_TIMEOUT = (2**31 - 1) // 1000
 EXTRA_HINT = 'the report command needs the notebooks extra: pip install "tinygrad_dl[notebooks]"'
 
@@ -265,14 +264,20 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
     require_dot()
     # IPC transport (Unix sockets in a private folder) rather than TCP on localhost
     with tempfile.TemporaryDirectory(prefix="tgdl-kernel-") as sock_dir:
-        # an async client, as nbclient's own manager makes: with the manager's default blocking
-        # one, nbclient's wait for output blocked its event loop, and --timeout never fired (a
-        # cell of 30 s under --timeout 1 ran to its end)
+        # never import from `cwd` (a shared --out's numpy.py, tinygrad_dl/, ipykernel_launcher.py
+        # ran): start in an empty folder (`python -m` puts it first on sys.path), no '' from
+        # IPython (ignore_cwd), then into `cwd` before any cell, or exit (as a kernel not started)
+        chdir = (f"try: __import__('os').chdir({str(cwd.absolute())!r})\n"
+                 "except BaseException: __import__('os')._exit(3)")
+        # an async client, as nbclient's own manager makes: with the default blocking one,
+        # nbclient's event loop blocked and --timeout never fired (30 s ran under --timeout 1)
         km = KernelManager(kernel_name="python3", transport="ipc",
                            ip=os.path.join(sock_dir, "kernel"),
                            client_class="jupyter_client.asynchronous.AsyncKernelClient")
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(cwd)}})
+                                extra_arguments=["--IPKernelApp.ignore_cwd=True",
+                                                 f"--IPKernelApp.exec_lines={chdir}"],
+                                resources={"metadata": {"path": tempfile.mkdtemp(dir=sock_dir)}})
         failure: list[BaseException] = []
 
         def run() -> None:
@@ -291,9 +296,8 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
                 if km.has_kernel:
                     km.shutdown_kernel(now=True)
                 worker.join(5)
-            # nbclient (0.11) unregisters its at-exit cleanup once the kernel started: one that
-            # died at its start left it to print a traceback after our one-line error (the
-            # kernel is shut down above; an nbclient without the attribute: None, a no-op)
+            # nbclient (0.11) unregisters its at-exit cleanup once the kernel started: one dead at
+            # its start printed a traceback after our one-line error (no attribute: None, no-op)
             atexit.unregister(getattr(client, "_cleanup_kernel", None))
         if failure:
             raise failure[0]
@@ -437,8 +441,7 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
     except Exception as e:  # noqa: BLE001  (kernel died, timeout: report it in one line)
         failed = e
     if failed is not None:
-        # the partial notebook gets a name that says so, and the last good report stays whole
-        # (its notebook, HTML and PDF agree with each other): the error names both
+        # the partial notebook gets a name saying so, the last good report stays whole: both named
         files.atomic_write(failed_path, nbformat.writes(nb))
         first = (str(failed).strip().splitlines() or [""])[0]
         reason = (_cell_error(nb) if isinstance(failed, CellExecutionError)
@@ -461,8 +464,7 @@ def build_report(assignment: str, out: Path, params: dict[str, Any], *, code: bo
     if failed_path.exists():  # an earlier failure's notebook, beside a report that now works
         failed_path.unlink()
         log(f"report {assignment}: removed {failed_path} (an earlier run's failure)")
-    # an earlier PDF printed the page just replaced: removed before printing, not after, so a
-    # Ctrl-C (or a kill) while Chromium prints cannot leave it beside the new page as current
+    # an earlier PDF goes before printing: a Ctrl-C while Chromium prints cannot leave it current
     stale_pdf = report["pdf"].exists()
     report["pdf"].unlink(missing_ok=True)
     if pdf:
@@ -538,17 +540,15 @@ def run(args: argparse.Namespace) -> int:
                              f"{args.assignment} does not read it")
     for flag, value in (("--data", args.data), ("--text", args.text)):
         _input_path(flag, value)
-    # two notebooks searching in one folder: a2's search made it a two-layer search's, and a3's
-    # then failed on it ("holds a different search"), after a1 and a2 had run (hours): each
-    # gets its own subfolder, said here
+    # two notebooks searching in one folder: a3's failed on a2's ("holds a different search")
+    # after a1 and a2 had run (hours): each gets its own subfolder, said here
     searchers = [n for n in names if isinstance(given[n].get("search_out"), str)
                  and given[n]["search_out"].strip()]
     for name in names:  # --param data_dir=/text_file= are --data/--text by another name
         for key in INPUT_PARAMS:
             if isinstance(given[name].get(key), str):
                 given[name][key] = _input_path(f"--param {key}=", given[name][key])
-        # an output folder, from here too: the kernel runs in --out, so `--param
-        # search_out=my_search` went to reports/my_search and `~/s` to a folder named "~" there
+        # absolute here too (the kernel runs in --out: search_out=s went to reports/s, ~/s to "~")
         value = given[name].get("search_out")
         if isinstance(value, str) and value.strip():
             given[name]["search_out"] = _search_out(value, name, len(searchers) > 1)
