@@ -9,6 +9,8 @@ op. check_grad (assert-based) is unchanged."""
 
 import numpy as np
 import pytest
+from test_gradcheck_negated_upstream_hH4r import FreesSaved  # (a second backward raises)
+from test_gradcheck_review import ChangesItsState  # (each backward adds 1 to its factor)
 
 from tinygrad_dl import Function, Tensor
 from tinygrad_dl.gradcheck import GradcheckError, gradcheck
@@ -16,18 +18,6 @@ from tinygrad_dl.testing import check_grad
 
 X = np.array([[0.3, -1.2], [0.8, 2.0]])
 FLAGS = [{"raise_exception": True}, {"raise_on_fail": True}]
-
-
-class DriftingCube(Function):  # right the first time; each backward adds 1 to its factor
-    def forward(ctx, x):
-        ctx.k = 3.0
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    def backward(ctx, g):
-        out = g * ctx.k * ctx.saved[0] ** 2
-        ctx.k += 1
-        return out
 
 
 def noisy_cube(noise: float) -> type:
@@ -56,17 +46,6 @@ class NoneSecondTime(Function):  # a gradient the first time, None after
         return 2 * g if ctx.calls == 1 else None
 
 
-class RaisesSecondTime(Function):  # frees what it read: a second backward raises
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * 2
-
-    def backward(ctx, g):
-        (x,) = ctx.saved
-        ctx.saved = None
-        return 2 * g
-
-
 def _x() -> Tensor:
     return Tensor(X.copy(), requires_grad=True, name="x")
 
@@ -75,7 +54,7 @@ def _head(report) -> str:
     return str(report).splitlines()[0]
 
 
-@pytest.mark.parametrize("op", [DriftingCube, noisy_cube(1e-8)], ids=["drifts", "random"])
+@pytest.mark.parametrize("op", [ChangesItsState, noisy_cube(1e-8)], ids=["drifts", "random"])
 def test_a_second_backward_that_differs_is_a_failed_report_without_raise_exception(op):
     x = _x()
     report = gradcheck(op.apply, [x], raise_exception=False)  # raised ValueError
@@ -89,10 +68,10 @@ def test_a_second_backward_that_differs_is_a_failed_report_without_raise_excepti
 
 @pytest.mark.parametrize("flag", FLAGS, ids=["raise_exception", "raise_on_fail"])
 def test_a_second_backward_that_differs_raises_gradcheck_error_when_asked(flag):
-    with pytest.raises(GradcheckError, match=r"^gradcheck FAILED for DriftingCube: x: a second "
+    with pytest.raises(GradcheckError, match=r"^gradcheck FAILED for ChangesItsState: x: a second "
                                              r"backward gave another gradient \(off by 4\.13 at "
                                              r"\(1, 1\), nondet_tol 0\)[^\n]*\n") as e:
-        gradcheck(DriftingCube.apply, [_x()], **flag)
+        gradcheck(ChangesItsState.apply, [_x()], **flag)
     assert not e.value.report.passed
     assert e.value.report.inputs[0].max_rel_error < 1e-7  # its first gradient was right
 
@@ -118,7 +97,7 @@ def test_nondet_tol_lets_a_random_backward_pass_as_torchs_does():
     assert gradcheck(noisy_cube(1e-8).apply, [_x()], nondet_tol=1e-6).passed  # was refused
     # (backward(-g) vs -backward(g) differs by the noise too: nondet_tol covers it there)
     assert not gradcheck(noisy_cube(1e-8).apply, [_x()], nondet_tol=1e-10).passed
-    assert not gradcheck(DriftingCube.apply, [_x()], nondet_tol=1e-3).passed  # off by 4.13
+    assert not gradcheck(ChangesItsState.apply, [_x()], nondet_tol=1e-3).passed  # off by 4.13
     gen = torch.Generator().manual_seed(0)
 
     class TorchNoisyCube(torch.autograd.Function):
@@ -148,14 +127,14 @@ def test_a_nondet_tol_that_is_not_a_number_at_least_0_is_refused(bad):
 @pytest.mark.parametrize("flag", [{"raise_exception": False}, {"raise_exception": True}])
 def test_a_second_backward_that_raises_raises_whatever_the_flag_naming_the_op(flag):
     torch = pytest.importorskip("torch")
-    with pytest.raises(ValueError, match=r"^gradcheck: RaisesSecondTime: a second backward "
+    with pytest.raises(ValueError, match=r"^gradcheck: FreesSaved: a second backward "
                                          r"\(the first with retain_graph=True\) raised "
                                          r"TypeError: [^\n]*$"):
-        gradcheck(RaisesSecondTime.apply, [_x()], **flag)
+        gradcheck(FreesSaved.apply, [_x()], **flag)
     with pytest.raises(ValueError, match=r"^gradcheck: f: a second backward"):  # a lambda
-        gradcheck(lambda t: RaisesSecondTime.apply(t), [_x()], **flag)
+        gradcheck(lambda t: FreesSaved.apply(t), [_x()], **flag)
 
-    class TorchRaisesSecondTime(torch.autograd.Function):  # the oracle: its error, any flag
+    class TorchFreesSaved(torch.autograd.Function):  # the oracle: its error, any flag
         @staticmethod
         def forward(ctx, x):
             ctx.calls = 0
@@ -169,15 +148,15 @@ def test_a_second_backward_that_raises_raises_whatever_the_flag_naming_the_op(fl
             return 2 * g
 
     with pytest.raises(TypeError, match="freed"):
-        torch.autograd.gradcheck(TorchRaisesSecondTime.apply,
+        torch.autograd.gradcheck(TorchFreesSaved.apply,
                                  (torch.tensor(X, requires_grad=True),), **flag)
 
 
 def test_check_grad_is_unchanged_for_these_backwards():
     with pytest.raises(AssertionError, match="input 0: a second backward gave another gradient"):
-        check_grad(DriftingCube.apply, X)
+        check_grad(ChangesItsState.apply, X)
     with pytest.raises(AssertionError, match=r"^a second backward \(the first with "
                                              r"retain_graph=True\) raised TypeError"):
-        check_grad(RaisesSecondTime.apply, X)
+        check_grad(FreesSaved.apply, X)
     with pytest.raises(AssertionError, match="a second backward gave another gradient"):
         check_grad(noisy_cube(1e-8).apply, X)
