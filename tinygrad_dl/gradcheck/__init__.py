@@ -205,6 +205,8 @@ def gradcheck(
                                                   [first[j] for j in checked], nondet_tol)
             except NegatedUpstreamRaised as e:  # (the next backward tells a freed ctx from it)
                 signed, raised = None, e
+            for x in xs:  # (the second gradient alone: added onto the first, a difference
+                x.grad = None  # under half an ulp of their sum rounded away, nondet_tol 0 too)
             out.backward(np.array(weight, dtype=out.data.dtype))
         except Exception as e:  # (a backward that freed what it read: `ctx.saved = None`)
             # (torch's gradcheck lets the backward's error through whatever raise_exception
@@ -430,15 +432,15 @@ def _other_leaves(out: Tensor, mine: list[Tensor]) -> list[Tensor]:
 
 
 def _second_gradient_differs(now: Any, g: np.ndarray, nondet_tol: float, who: str) -> str:
-    """'' where a second backward, added onto g (its gradient the first time) into `now`, gave
-    g again: bit for bit, or within nondet_tol (to the rounding of that sum); else the failure,
+    """'' where a second backward gave `now`, g again (its gradient the first time): bit for
+    bit, or within nondet_tol (torch's max |difference| <= nondet_tol); else the failure,
     naming the input, where and by how much (torch's "backward is not reentrant")."""
-    twice, now = g + g, np.asarray(now)  # (a backward giving None: now is g)
-    if np.array_equal(now, twice, equal_nan=True):
+    now = np.zeros_like(g) if now is None else np.asarray(now)  # (None: no gradient)
+    if np.array_equal(now, g, equal_nan=True):
         return ""
     with np.errstate(invalid="ignore"):
-        off = np.abs(now - twice)
-    same = (now == twice) | (np.isnan(now) & np.isnan(twice))
+        off = np.abs(now - g)
+    same = (now == g) | (np.isnan(now) & np.isnan(g))
     off = np.where(same, 0.0, np.nan_to_num(off, nan=np.inf))
     if off.max(initial=0.0) <= nondet_tol:
         return ""
