@@ -336,11 +336,11 @@ def _plural(n: int, word: str) -> str:
 
 def _epochs(f: dict[str, Any], meta: dict[str, Any]) -> str:
     """The epochs a run trained, for the summary: result.json's number (a part of an epoch to
-    at least 3 significant digits), except where that number rounded a run stopped inside an
-    epoch to a whole one (18,604 updates of 18,605 per epoch: 1.0, read as the whole first
-    epoch): then the whole epochs and the updates of the next, exact."""
+    at least 3 significant digits), except for a run stopped just short of or past a whole
+    epoch (18,604 updates of 18,605 per epoch: 0.99995, at 2 decimals the whole first epoch):
+    then the whole epochs and the updates of the next, exact."""
     e, per = f["epochs"], meta.get("updates_per_epoch")
-    if isinstance(e, float) and e.is_integer() and per:  # (a whole epoch count is an int)
+    if isinstance(e, float) and round(e) and round(e, 2) == round(e) and per:  # (whole: int)
         done, part = divmod(int(f["n_updates"]), int(per))
         if part:
             return (f"{part:,} of the first epoch's {per:,} updates" if not done else

@@ -128,10 +128,16 @@ def epochs_trained(done: float) -> int | float:
     """Epochs a run trained, as result.json, the summary and history.meta give it: a whole
     number as an int, a part of one to 2 decimals but at least 3 significant digits (300 char-RNN
     updates of 18,605 per epoch are 0.0161, not 0.02 or 0: a short run read as none or a whole
-    epoch)."""
+    epoch), never rounded to a whole number (1,999 updates of 2,000 are 0.9995, not 1.0: the
+    first epoch read as finished)."""
     if done == int(done):
         return int(done)
-    return round(done, max(2, 2 - math.floor(math.log10(abs(done)))))
+    digits = max(2, 2 - math.floor(math.log10(abs(done))))
+    out = round(done, digits)
+    while out == int(out):  # (ends: at 17 digits round gives `done` itself, not whole)
+        digits += 1
+        out = round(done, digits)
+    return out
 
 
 def format_sample(s: dict[str, Any]) -> str:
