@@ -55,6 +55,8 @@ class CastMethods:
                     try:
                         check_device(a, "to")
                     except ValueError:
+                        if str(a).startswith("torch."):  # a PyTorch dtype NumPy lacks
+                            raise TypeError(f"to: {a!r} is not a dtype NumPy knows") from None
                         raise ValueError(f"to: {a!r} is neither a NumPy dtype nor a device; "
                                          "tinygrad_dl runs on the CPU with NumPy") from None
         if device is not None:
