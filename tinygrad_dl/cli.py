@@ -103,7 +103,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; with `only`, the other commands are listed but not loaded."""
     p = _Parser(
         prog="tinygrad-dl",
-        description="Train and inspect the four course models built on tinygrad_dl.",
+        description="Train and inspect the four course models (and a ConvNet beyond the course) "
+                    "built on tinygrad_dl.",
     )
     p.add_argument("--version", action=_Version, nargs=0,
                    help="print the version (with Python's and NumPy's, for bug reports) and exit")

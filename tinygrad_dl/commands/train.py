@@ -1,4 +1,4 @@
-"""`tinygrad-dl train MODEL [flags]`: train one of the four course models with its defaults.
+"""`tinygrad-dl train MODEL [flags]`: train a course model (or the ConvNet) with its defaults.
 
 Every flag mirrors one of the course's hyperparameters; flags left out keep the course's value
 for that model (see tinygrad_dl.train.DEFAULTS). Outputs go to --out (default
