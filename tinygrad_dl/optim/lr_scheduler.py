@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -80,6 +80,22 @@ class MultiStepLR(LRScheduler):
                  last_epoch: int = -1) -> None:
         self.milestones, self.gamma = sorted(int(m) for m in milestones), float(gamma)
         super().__init__(optimizer, last_epoch)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        # torch's milestones: a Counter {milestone: times}; loaded as it was, the next step()
+        # raised AttributeError 'Counter' object has no attribute 'count'
+        m = state.get("milestones") if isinstance(state, dict) else None
+        if isinstance(m, Mapping):
+            counts = [(int(k), int(n)) for k, n in m.items()]
+            for k, n in counts:  # (10**12 repeats: a list no input can justify)
+                if not 1 <= n <= 1000:
+                    raise ValueError(f"MultiStepLR.load_state_dict: milestone {k} is counted "
+                                     f"{n} times; a count lies in 1..1000")
+            state = {**state, "milestones": sorted(k for k, n in counts for _ in range(n))}
+        elif m is not None and not isinstance(m, (list, tuple)):
+            raise ValueError(f"MultiStepLR.load_state_dict: milestones must be a list of "
+                             f"steps (or torch's Counter), got {type(m).__name__}")
+        super().load_state_dict(state)
 
     def get_lr(self) -> list[float]:
         k = self.milestones.count(self.last_epoch)
