@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,10 @@ from ..tensor import Tensor
 from .avg_pool_modes import divisor_override_arg, window_mean
 from .joins import pad
 from .methods import as_tensor_of, as_tensors
+
+# The most entries conv2d pads its input to (2**31: 16 GiB of float64): torch pads as asked,
+# and a padding of 10**6 would otherwise end in NumPy's MemoryError, not one line
+MAX_PADDED = 2**31
 
 
 # ---- convolution and pooling (NCHW; ops/conv.py) --------------------------------------------
@@ -85,12 +90,12 @@ def _conv2d_args(x: Tensor, w: Tensor, stride: Any, padding: Any, dilation: Any,
     # (a bad w: the op names its shape)
     pads = conv2d_padding("conv2d", padding, stride, dilation,
                           w.shape[2:] if w.ndim == 4 else None)
-    if x.ndim == 4 and w.ndim == 4:  # beyond this, padding adds nothing but zeros to allocate
-        most = max(*x.shape[2:], *w.shape[2:])
-        if max(max(p) for p in pads) > most:
-            raise ValueError(f"conv2d: padding={padding} is larger than the input's "
-                             f"{x.shape[2:]} and the kernel's {w.shape[2:]} sizes; at most "
-                             f"{most} adds anything but zeros")
+    if x.ndim == 4:  # (torch pads as asked; a padding of 10**6 asked NumPy for 58 TiB)
+        padded = (*x.shape[:2], *(n + a + b for n, (a, b) in zip(x.shape[2:], pads)))
+        if math.prod(padded) > MAX_PADDED:
+            raise ValueError(f"conv2d: padding={padding} is larger than the memory allows: the "
+                             f"padded input {padded} of {x.shape} would hold over 2**31 "
+                             f"entries; pad less")
     return dict(stride=stride, padding=pads, dilation=dilation, groups=groups)
 
 

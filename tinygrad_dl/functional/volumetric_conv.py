@@ -11,12 +11,13 @@ then torch's padding is cropped off (output_padding's extra planes are zeros plu
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
-from .conv import conv2d, conv_transpose2d
+from .conv import MAX_PADDED, conv2d, conv_transpose2d
 from .joins import pad, stack
 from .methods import as_tensors
 
@@ -93,6 +94,11 @@ def conv3d_of(who: str, input: Any, weight: Any, bias: Any, stride: Any, padding
     if pads is None:
         pads = conv3d_padding(who, padding, stride, dilation, kernel)
     padded = tuple(n + a + b for n, (a, b) in zip(shape[-3:], pads))
+    # (as conv2d's: a padding of 10**6 asked NumPy for exabytes)
+    if math.prod(shape[:-3]) * math.prod(padded) > MAX_PADDED:
+        raise ValueError(f"{who}: padding={padding} is larger than the memory allows: the "
+                         f"padded input {padded} of {shape} would hold over 2**31 entries; "
+                         "pad less")
     span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     if any(n < s for n, s in zip(padded, span)) or min(shape[-3:]) < 1:
         raise ValueError(f"{who}: the kernel {kernel} (dilation {dilation}, spanning {span}) "
