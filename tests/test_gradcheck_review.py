@@ -238,7 +238,7 @@ def test_a_backward_wrong_only_in_float32_fails_check_float32() -> None:
 
 
 def test_gradcheck_blames_rounding_not_a_kink_where_f_is_large() -> None:
-    # x ** 3 at 2e8 is 8e24: its finite difference is 1.5e12 off by rounding alone (torch's
+    # x ** 3 at 2e8 is 8e24: its finite difference is 1.5e13 off by rounding alone (torch's
     # gradcheck fails it too), and the note sent the user looking for a kink x ** 3 has not
     report = gradcheck(Cube.apply, [Tensor(np.array([1e8, -2e8]), requires_grad=True)])
     assert not report.passed

@@ -93,6 +93,14 @@ def notify_module(m: Any) -> None:
         attached.recorder.on_module(m)
 
 
+def notify_module_change(m: Any, made: bool = False) -> None:
+    """A Module's attribute is about to be assigned or deleted (`model.cache = h`), or, with
+    `made`, a Module is being built: a recording fails a step that changes a module made
+    before it, also one it reaches only through a dict or an object's attribute."""
+    if active and attached.recorder is not None:
+        attached.recorder.on_module_change(m, made)
+
+
 def notify_view(of: np.ndarray, view: np.ndarray) -> None:
     """A plain view of a watched array made by `.view(np.ndarray)` (as `Tensor(X)` does): the
     same memory with the same strides, whatever the layout (jit tells it from a conversion

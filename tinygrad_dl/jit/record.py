@@ -106,6 +106,7 @@ class Recording(EngineHooks):
         # attribute, a dict entry)
         self.reported: list[Any] = []
         self.modules: dict[int, ModuleGuard] = {}  # the step's modules, as they were
+        self.made: dict[int, Any] = {}  # the modules the step builds (`on_module_change`)
         self.grad_none: dict[int, Any] = {}  # leaves whose .grad was None when first reached
         self.leaves_seen: set[int] = set()
         self.keep: list[Any] = []  # the Tensors seen, so their ids stay unique meanwhile

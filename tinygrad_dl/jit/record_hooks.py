@@ -103,6 +103,16 @@ class EngineHooks:
             for sub in m.modules():
                 self.modules.setdefault(id(sub), ModuleGuard(sub))
 
+    def on_module_change(self, m: Any, made: bool) -> None:
+        """An attribute of `m` is about to change: guarded as it is now, so that `finish`
+        fails the step. A module the step reaches only through a dict entry or an object's
+        attribute (`cfg["net"].cache = h`) was guarded at its first call, after the change,
+        and replayed without it; one the step builds (`made`) is not guarded here."""
+        if made:
+            self.made[id(m)] = m  # (kept: its id stays its own while the step records)
+        elif id(m) not in self.made:
+            self.modules.setdefault(id(m), ModuleGuard(m))
+
     def on_view(self, of: np.ndarray, view: np.ndarray) -> None:
         """A plain view of a watched array (Tensor(X), X.view(np.ndarray)): when `of` is an
         argument's watched view, the view is that argument as it is, in any layout."""

@@ -265,6 +265,8 @@ def check_grad(
             signed = negated_upstream_differs(out, G, [leaves[i] for i in wrt], first)
         except NegatedUpstreamRaised as e:  # (the backward with G tells a freed ctx from it)
             signed, raised = None, e
+        for i in wrt:  # (the second gradient alone: added onto the first, a difference under
+            leaves[i].grad = None  # half an ulp of their sum rounded away, as in gradcheck)
         out.backward(G)
     except Exception as e:  # (a backward that freed what it read: `ctx.saved = None`)
         raise AssertionError(f"a second backward (the first with retain_graph=True) raised "
@@ -272,7 +274,7 @@ def check_grad(
                              "backward must only read ctx, never free or change it") from e
     for i, g in zip(wrt, first):
         if g is not None:
-            np.testing.assert_array_equal(leaves[i].grad, g + g, err_msg=(
+            np.testing.assert_array_equal(leaves[i].grad, g, err_msg=(
                 f"input {i}: a second backward gave another gradient (backward changed what "
                 "forward saved?)"))
             leaves[i].grad = g
@@ -474,20 +476,23 @@ _DEFAULTS: dict[str, Any] = {"seed": 0, "h": 1e-4, "tol": TOL, "ref": None, "wrt
 
 def _check_own_names(op: Callable[..., Any], given: Any) -> None:
     """check_grad's own keywords (ref, wrt, h, tol, seed) never reach the op: where the op's
-    forward takes one of them too, a given value would silently be check_grad's alone."""
+    forward takes one of them too, a given value would silently be check_grad's alone (a
+    Function's forward, or a plain function's own parameters: `def op(x, h=0.1)`)."""
     ctx = getattr(op, "__self__", None)
     fwd = getattr(ctx, "forward", None)
-    if fwd is None:
-        return
+    own = str(getattr(op, "__name__", ""))
+    own = own if own.isidentifier() else "op"  # (a lambda, a partial)
+    name = f"{ctx.__name__}.forward" if fwd is not None else own
+    call = f"{ctx.__name__}.apply" if fwd is not None else own
     try:
-        names = set(inspect.signature(fwd).parameters)
+        names = set(inspect.signature(op if fwd is None else fwd).parameters)
     except (TypeError, ValueError):
         return
     clash = sorted(names & given)
     if clash:
         raise TypeError(f"check_grad: {', '.join(clash)}= is check_grad's own argument, and "
-                        f"{ctx.__name__}.forward takes it too: pass the op's as a lambda, "
-                        f"check_grad(lambda *t: {ctx.__name__}.apply(*t, {clash[0]}=...), ...)")
+                        f"{name} takes it too: pass the op's as a lambda, "
+                        f"check_grad(lambda *t: {call}(*t, {clash[0]}=...), ...)")
 
 
 def _check_layouts(op: Callable[..., Tensor], originals: list[np.ndarray], wrt: Any,
