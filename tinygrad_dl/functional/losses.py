@@ -47,9 +47,10 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     ignore_index = ignore_index_arg("cross_entropy", ignore_index)
     eps = label_smoothing_arg("cross_entropy", label_smoothing)
     if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
-        raise ValueError("cross_entropy: the targets require grad, but cross_entropy does not "
-                         "differentiate them (it would drop their gradient); pass "
-                         "targets.detach()")
+        if ignore_index >= 0:  # (as the op's, PyTorch's words)
+            raise ValueError("cross_entropy: ignore_index is not supported for floating point "
+                             f"target (soft targets), got ignore_index={ignore_index}")
+        return _soft_cross_entropy(as_tensor_of(input), target, weight, reduction, eps)
     t = data_of(target) if isinstance(target, Tensor) else plain_array(target)
     logits, shape = as_tensor_of(input), None  # (a NumPy array of logits too)
     z = logits.data
@@ -74,6 +75,34 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         out = CrossEntropy.apply(logits, targets=t, reduction=reduction, weight=w,
                                  ignore_index=ignore_index, label_smoothing=eps)
     return out.reshape(shape) if shape is not None and reduction == "none" else out
+
+
+def _soft_cross_entropy(x: Tensor, t: Tensor, weight: Any, reduction: str, eps: float
+                        ) -> Tensor:
+    """cross_entropy against probability targets that require grad (a distillation's
+    student-teacher loss): torch's composition, -sum over the class dim (1, or 0 unbatched) of
+    log_softmax(x) t' w, t' = t (1 - eps) + eps / K, "mean" over the rows (not the weights),
+    so both gradients are torch's (the targets' was refused: the op takes them as data)."""
+    who = "cross_entropy"
+    if x.ndim == 0 or t.shape != x.shape or t.dtype.kind != "f":
+        raise ValueError(f"{who}: targets that require grad must be probabilities of the "
+                         f"input's shape {x.shape} (class indices have no gradient), got shape "
+                         f"{t.shape} and dtype {t.dtype}; pass targets.detach()")
+    c = 0 if x.ndim == 1 else 1
+    K = x.shape[c]
+    if reduction == "mean" and (x.size == 0 or K == 0):
+        raise ValueError(f"{who}: empty batch (logits of shape {x.shape}): a mean over no "
+                         "samples is undefined (torch's NaN); reduction='sum' gives 0")
+    if eps:
+        t = t * (1 - eps) + eps / K
+    terms = x.log_softmax(axis=c) * t
+    if weight is not None:
+        w = _class_weight(who, weight, x.data.reshape(1, K) if x.ndim == 1 else x.data)
+        terms = terms * like_tensor(w.reshape((K,) + (1,) * (x.ndim - c - 1)), terms)
+    if reduction == "none":
+        return -terms.sum(axis=c)
+    total = -terms.sum()
+    return total / (x.size // K) if reduction == "mean" else total
 
 
 def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
@@ -275,7 +304,7 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean", weight: Any = None
     return _reduce((x - y).abs(), reduction, "l1_loss")
 
 
-def _weight_for(w: Any, x: Tensor, name: str, who: str) -> Tensor:
+def weight_for(w: Any, x: Tensor, name: str, who: str) -> Tensor:
     """A weight that broadcasts onto x without changing x's shape: (n,) weights against (n, 1)
     logits would make an (n, n) loss, silently wrong (torch refuses it too)."""
     t = like_tensor(w, x)
@@ -306,10 +335,10 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     if pos_weight is None:
         loss = y * Softplus.apply(-x) + (1 - y) * Softplus.apply(x)
     else:
-        p = _weight_for(pos_weight, x, "pos_weight", who)
+        p = weight_for(pos_weight, x, "pos_weight", who)
         loss = p * y * Softplus.apply(-x) + (1 - y) * Softplus.apply(x)
     if weight is not None:
-        loss = loss * _weight_for(weight, x, "weight", who)
+        loss = loss * weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
@@ -317,16 +346,18 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Tensor:
     """-[y log p + (1 - y) log(1 - p)] per element, from probabilities p in [0, 1] (checked
     on every batch, replayed ones too: a logit here is refused, not taken to a log of a
-    negative number) and targets y; each log at least -100 (PyTorch's clamp: p = 0 with y = 1
-    costs 100, not inf); one op, ops.BinaryCrossEntropy, with PyTorch's gradient (p - y) /
+    negative number) and targets y in [0, 1] (checked too, as torch's: a class label 2 made a
+    meaningless number); each log at least -100 (PyTorch's clamp: p = 0 with y = 1 costs
+    100, not inf); one op, ops.BinaryCrossEntropy, with PyTorch's gradient (p - y) /
     max(p (1 - p), 1e-12), finite everywhere; times `weight`; reduced as mse_loss. From
     logits, binary_cross_entropy_with_logits is the stable one."""
     who = "binary_cross_entropy"
     x, y = _same_shape(input, target, who)
     x = Tap.apply(x, fn=InUnitInterval(who))
+    y = Tap.apply(y, fn=InUnitInterval(who, target=True))  # (torch's check; NaN refused too)
     loss = BinaryCrossEntropy.apply(x, y)
     if weight is not None:
-        loss = loss * _weight_for(weight, x, "weight", who)
+        loss = loss * weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, who)
 
 

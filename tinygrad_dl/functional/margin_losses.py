@@ -22,10 +22,12 @@ from ..ops.loss import check_labels
 from ..tensor import Tensor, data_of, plain_array
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from .joins import where
-from .losses import check_reduction, pairwise_distance, reduce_loss
+from .losses import check_reduction, pairwise_distance, reduce_loss, weight_for
 from .methods import as_tensor_of, number_arg
 
-_COS_EPS = 1e-12  # ATen's EPSILON in cosine_embedding_loss
+# ATen's EPSILON in cosine_embedding_loss, a C float: 1e-12 rounded to float32 (9.99999996e-13);
+# the double 1e-12 gave gradients 2e-9 (relative) off torch's float64 ones at a zero input
+_COS_EPS = float(np.float32(1e-12))
 
 
 @dataclass(frozen=True)
@@ -96,21 +98,19 @@ def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor
 
 def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
                                 reduction: str = "mean") -> Tensor:
-    """-(y log sigmoid(x) + (1 - y) log sigmoid(-x)) per element of input (N, C) (or (C,))
-    with targets y in {0, 1} of its shape, times `weight` (C,) when given, averaged over the
-    C classes, then reduced over the samples: torch's formula."""
+    """-(y log sigmoid(x) + (1 - y) log sigmoid(-x)) per element of input (N, C) (or (C,),
+    or (N, ..., C): classes last, as torch's) with targets y in {0, 1} of its shape, times
+    `weight` when given ((C,), one per class, or any shape that broadcasts to the input's
+    unchanged, as torch's), averaged over the C classes, then reduced over the rest: torch's
+    formula."""
     who = "multilabel_soft_margin_loss"
     check_reduction(who, reduction)
     x, y = _alike(who, ("input", "target"), input, target)
-    if x.ndim not in (1, 2):
-        raise ValueError(f"{who}: expected input (N, C) or (C,), got {tuple(x.shape)}")
+    if x.ndim == 0:  # (torch: "Dimension specified as -1 but tensor has no dimensions")
+        raise ValueError(f"{who}: expected input (N, C) or (C,) (classes last), got a 0-d one")
     loss = y * Softplus.apply(-x) + (1 - y) * Softplus.apply(x)  # -(y logsig(x) + ...)
-    if weight is not None:
-        w = like_tensor(weight, x)
-        if tuple(w.shape) not in ((x.shape[-1],), tuple(x.shape)):
-            raise ValueError(f"{who}: weight must have shape ({x.shape[-1]},) (one per class) "
-                             f"or the input's {tuple(x.shape)}, got {tuple(w.shape)}")
-        loss = loss * w
+    if weight is not None:  # (a (1, C) or (N, 1) weight was refused; torch broadcasts it)
+        loss = loss * weight_for(weight, x, "weight", who)
     return reduce_loss(loss.sum(axis=-1) / x.shape[-1], reduction, who)
 
 
@@ -118,7 +118,7 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1 (0 for another
     y), the cosine along the feature axis of x1, x2 (N, D) with y (N,) (or (D,) with a 0-d
-    y), as ATen computes it: x1.x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12))."""
+    y), as ATen computes it: x1.x2 / sqrt((|x1|^2 + e) (|x2|^2 + e)), e ATen's float32 1e-12."""
     who = "cosine_embedding_loss"
     check_reduction(who, reduction)
     margin = _number(who, "margin", margin)
@@ -141,15 +141,14 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
                         reduction: str = "mean") -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)), d = pairwise_distance (||x1 - x2 + eps||_p along
     the last axis); with swap, d(a, n) is min(d(a, n), d(p, n)) (a tie's gradient split
-    evenly, as torch's). margin > 0; inputs (N, D) or (D,) of one shape."""
+    evenly, as torch's). margin > 0; inputs (N, D), (D,) or any shape, one shape, the
+    distances along the last axis (torch's; (N, M, D) was refused)."""
     who = "triplet_margin_loss"
     check_reduction(who, reduction)
     margin = _number(who, "margin", margin)
     if not margin > 0:
         raise ValueError(f"{who}: margin must be greater than 0, got {margin}")
     a, pos, neg = _alike(who, ("anchor", "positive", "negative"), anchor, positive, negative)
-    if a.ndim not in (1, 2):
-        raise ValueError(f"{who}: expected inputs (N, D) or (D,), got {tuple(a.shape)}")
     d_pos = pairwise_distance(a, pos, p, eps)
     d_neg = pairwise_distance(a, neg, p, eps)
     if swap:
