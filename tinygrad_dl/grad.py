@@ -180,8 +180,8 @@ def passed(g: np.ndarray, keep: np.ndarray) -> np.ndarray:
     as long on a large array), but gives inf * 0 = NaN where an upstream gradient is infinite
     at a clipped entry (sqrt's at 0, PyTorch's is 0 there): only then are those entries set."""
     out = g * keep
-    if not np.isfinite(g).all():  # (rare: one pass to find out)
-        out[~keep] = 0
+    if not np.isfinite(g).all():  # (rare: one pass to find out; np.where, as a 0-d g * keep
+        return np.where(keep, g, np.zeros((), out.dtype))  # is a NumPy scalar, read-only)
     return out
 
 
