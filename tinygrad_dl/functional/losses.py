@@ -20,8 +20,8 @@ from ..ops import (
     Softplus,
     VectorNorm,
 )
-from ..ops.loss import check_labels
-from ..ops.shape import InUnitInterval, Tap
+from ..ops.loss import InUnitInterval, check_labels
+from ..ops.shape import Tap
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor, data_of, plain_array
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
@@ -93,12 +93,17 @@ def _soft_cross_entropy(x: Tensor, t: Tensor, weight: Any, reduction: str, eps: 
     if reduction == "mean" and (x.size == 0 or K == 0):
         raise ValueError(f"{who}: empty batch (logits of shape {x.shape}): a mean over no "
                          "samples is undefined (torch's NaN); reduction='sum' gives 0")
-    if eps:
+    if eps and K:  # (no classes: nothing to smooth; eps / K raised ZeroDivisionError)
         t = t * (1 - eps) + eps / K
     terms = x.log_softmax(axis=c) * t
-    if weight is not None:
-        w = _class_weight(who, weight, x.data.reshape(1, K) if x.ndim == 1 else x.data)
-        terms = terms * like_tensor(w.reshape((K,) + (1,) * (x.ndim - c - 1)), terms)
+    if weight is not None:  # checked on its data; then as given, reshaped by an op (a NumPy
+        # view made here was an array made inside a jitted step, refused), and a Tensor that
+        # requires grad differentiated (torch's composition: the op's path refuses one)
+        tensor_w = isinstance(weight, Tensor)
+        _class_weight(who, weight.detach() if tensor_w else weight,
+                      x.data.reshape(1, K) if x.ndim == 1 else x.data)
+        w = weight if tensor_w else like_tensor(weight, terms)
+        terms = terms * w.reshape((K,) + (1,) * (x.ndim - c - 1))
     if reduction == "none":
         return -terms.sum(axis=c)
     total = -terms.sum()
@@ -354,8 +359,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     who = "binary_cross_entropy"
     x, y = _same_shape(input, target, who)
     x = Tap.apply(x, fn=InUnitInterval(who))
-    y = Tap.apply(y, fn=InUnitInterval(who, target=True))  # (torch's check; NaN refused too)
-    loss = BinaryCrossEntropy.apply(x, y)
+    loss = BinaryCrossEntropy.apply(x, y)  # (which checks y: torch's, NaN refused too)
     if weight is not None:
         loss = loss * weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, who)

@@ -3,6 +3,8 @@ subtracted before exp, and log-softmax never takes the log of a rounded-to-zero 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..engine import Function, unbroadcast
@@ -406,6 +408,34 @@ def _bce_dtype(p: np.ndarray) -> np.ndarray:
     return p.astype(np.float32) if p.dtype.itemsize < 4 else p
 
 
+@dataclass(frozen=True)
+class InUnitInterval:
+    """A check that probabilities lie in [0, 1] (NaN does not): a logit given where a
+    probability goes would take log of a negative number (binary_cross_entropy's input, a
+    `Tap`). Equal by value, as InRange. target=True words it for binary_cross_entropy's targets
+    (torch refuses one outside [0, 1], NaN too: a class label 2 given as a target made a number
+    that meant nothing), checked in ops.BinaryCrossEntropy itself: no op more per call."""
+
+    what: str
+    target: bool = False
+
+    def __call__(self, p: np.ndarray) -> None:
+        # (a min and a max, NaN's NaN failing both: half the time of two masks and all())
+        if p.size and not (_min(p, axis=None) >= 0 and _max(p, axis=None) <= 1):
+            nan = np.isnan(p)
+            seen = f"values in [{p[~nan].min()}, {p[~nan].max()}]" if not nan.all() else ""
+            seen += " and NaN" if seen and nan.any() else "NaN" if nan.any() else ""
+            if self.target:
+                raise ValueError(f"{self.what}: target must hold values in [0, 1] (as "
+                                 f"torch's), got {seen}")
+            raise ValueError(f"{self.what}: input must hold probabilities in [0, 1], got "
+                             f"{seen}: apply sigmoid first, or give the logits to "
+                             "binary_cross_entropy_with_logits")
+
+
+_BCE_TARGETS = InUnitInterval("binary_cross_entropy", target=True)
+
+
 class BinaryCrossEntropy(Function):
     """PyTorch's binary cross-entropy term of probabilities p against targets y (one shape
     and dtype): (y - 1) max(log1p(-p), -100) - y max(log p, -100); log1p keeps 1 - p's
@@ -420,6 +450,7 @@ class BinaryCrossEntropy(Function):
     (F.binary_cross_entropy)."""
 
     def forward(ctx, p, y):
+        _BCE_TARGETS(y)  # (torch's check, here: a replayed step's batch is checked too)
         ctx.save_for_backward(p, y)
         w = _bce_dtype(p)
         lp, lq = _clamped_logs(w)

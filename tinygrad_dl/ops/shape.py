@@ -209,29 +209,6 @@ class InRange:
                              f"{idx.min()}..{idx.max()}")
 
 
-@dataclass(frozen=True)
-class InUnitInterval:
-    """A `Tap` check that probabilities lie in [0, 1] (NaN does not): a logit given where a
-    probability goes would take log of a negative number. Equal by value, as InRange.
-    target=True checks binary_cross_entropy's targets (torch refuses one outside [0, 1], NaN
-    too: a class label 2 given as a target made a number that meant nothing)."""
-
-    what: str
-    target: bool = False
-
-    def __call__(self, p: np.ndarray) -> None:
-        if p.size and not ((p >= 0) & (p <= 1)).all():
-            nan = np.isnan(p)
-            seen = f"values in [{p[~nan].min()}, {p[~nan].max()}]" if not nan.all() else ""
-            seen += " and NaN" if seen and nan.any() else "NaN" if nan.any() else ""
-            if self.target:
-                raise ValueError(f"{self.what}: target must hold values in [0, 1] (as "
-                                 f"torch's), got {seen}")
-            raise ValueError(f"{self.what}: input must hold probabilities in [0, 1], got "
-                             f"{seen}: apply sigmoid first, or give the logits to "
-                             "binary_cross_entropy_with_logits")
-
-
 class Clone(Function):
     """A copy of x (PyTorch's clone): writes into either leave the other as it was."""
 
