@@ -67,6 +67,9 @@ class Recorder:
     def on_module(self, m):
         pass
 
+    def on_module_change(self, m, made):
+        pass
+
     def on_tensor_data(self, t):
         self.tensors.append(t)
 

@@ -325,6 +325,7 @@ class Recording(EngineHooks):
         self.reported = []
         self.ops = [op._replace(out=Spec(op.out.data)) for op in self.ops]  # drop the Tensors
         self.keep = []
+        self.made = {}  # (the modules the step built: kept alive no longer than the call)
         self.slot = {}
         self.out_arrays = {}
         result = self.originals(result)

@@ -110,8 +110,8 @@ class EngineHooks:
         and replayed without it; one the step builds (`made`) is not guarded here."""
         if made:
             self.made[id(m)] = m  # (kept: its id stays its own while the step records)
-        elif id(m) not in self.made:
-            self.modules.setdefault(id(m), ModuleGuard(m))
+        elif id(m) not in self.made and id(m) not in self.modules:
+            self.modules[id(m)] = ModuleGuard(m)  # (once: not one guard per assignment)
 
     def on_view(self, of: np.ndarray, view: np.ndarray) -> None:
         """A plain view of a watched array (Tensor(X), X.view(np.ndarray)): when `of` is an

@@ -90,7 +90,8 @@ class Module(HookMethods, TreeMethods, StateMethods):
         d["_scope"] = type(self).__name__  # the name_scope forward runs in
         d["training"] = True
         d["_version"] = 0  # bumped by every attribute assignment: jit's replay guard
-        hooks.notify_module_change(self, made=True)  # (a module the step builds is its own)
+        if hooks.active:  # (a jit recording: a module the step builds is its own)
+            hooks.notify_module_change(self, made=True)
 
     # ---- registration: plain attributes, remembered by name ------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -99,7 +100,8 @@ class Module(HookMethods, TreeMethods, StateMethods):
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning {name!r}"
             )
-        hooks.notify_module_change(self)  # (a jit recording: before the version moves)
+        if hooks.active:  # (a jit recording hears it before the version moves)
+            hooks.notify_module_change(self)
         d["_version"] += 1  # model.W = ..., model.lam = ...: a recorded step is out of date
         if isinstance(value, Buffer):  # (nn.Buffer: registered as a buffer, a plain array)
             alias = isinstance(getattr(type(self), name, None), property)
@@ -188,7 +190,8 @@ class Module(HookMethods, TreeMethods, StateMethods):
 
     def __delattr__(self, name: str) -> None:
         d = self.__dict__
-        hooks.notify_module_change(self)
+        if hooks.active:
+            hooks.notify_module_change(self)
         d["_version"] += 1
         for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
             registry.pop(name, None)

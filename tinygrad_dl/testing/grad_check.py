@@ -5,13 +5,14 @@ a second backward, another memory layout). Re-exported by tinygrad_dl.testing.""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from tinygrad_dl import Tensor, hooks, no_grad
+from tinygrad_dl import Function, Tensor, hooks, no_grad
 from tinygrad_dl.grad import GradArray
 from tinygrad_dl.gradcheck import (
     LINEAR,
@@ -212,7 +213,8 @@ def check_grad(
     outputs is checked as one, see gradcheck.join_outputs).
     """
     _check_own_names(op, {k for k, v in (("seed", seed), ("h", h), ("tol", tol), ("ref", ref),
-                                         ("wrt", wrt)) if v is not None and v != _DEFAULTS[k]})
+                                         ("wrt", wrt)) if v is not None  # (wrt: an array too)
+                          and (_DEFAULTS[k] is None or v != _DEFAULTS[k])})
     wrt = range(len(arrays)) if wrt is None else _normalize_wrt(wrt, len(arrays))
     who = f"check_grad: {op_name(op) or 'the op'}"  # (a lambda: no name worth giving)
     ref = None if ref is None else _joined_ref(ref)
@@ -477,19 +479,24 @@ _DEFAULTS: dict[str, Any] = {"seed": 0, "h": 1e-4, "tol": TOL, "ref": None, "wrt
 def _check_own_names(op: Callable[..., Any], given: Any) -> None:
     """check_grad's own keywords (ref, wrt, h, tol, seed) never reach the op: where the op's
     forward takes one of them too, a given value would silently be check_grad's alone (a
-    Function's forward, or a plain function's own parameters: `def op(x, h=0.1)`)."""
-    ctx = getattr(op, "__self__", None)
-    fwd = getattr(ctx, "forward", None)
-    own = str(getattr(op, "__name__", ""))
-    own = own if own.isidentifier() else "op"  # (a lambda, a partial)
-    name = f"{ctx.__name__}.forward" if fwd is not None else own
-    call = f"{ctx.__name__}.apply" if fwd is not None else own
-    try:
-        names = set(inspect.signature(op if fwd is None else fwd).parameters)
-    except (TypeError, ValueError):
+    Function's forward, or a plain function's own parameters: `def op(x, h=0.1)`). Only a
+    parameter a keyword can reach counts: not a positional-only one (`def op(x, h, /)`), nor
+    `*args`, nor a keyword a functools.partial already binds (`partial(op, h=0.1)`)."""
+    if not given:
         return
+    owner = getattr(op, "__self__", None)  # (Cube.apply: the Function class; a bound method)
+    function = isinstance(owner, type) and issubclass(owner, Function)
+    try:
+        params = inspect.signature(owner.forward if function else op).parameters
+    except (TypeError, ValueError):  # (a builtin without a signature)
+        return
+    bound = op.keywords if isinstance(op, functools.partial) else {}
+    names = {k for k, p in params.items() if k not in bound and p.kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
     clash = sorted(names & given)
     if clash:
+        name = f"{owner.__name__}.forward" if function else op_name(op) or "op"
+        call = f"{owner.__name__}.apply" if function else op_name(op) or "op"
         raise TypeError(f"check_grad: {', '.join(clash)}= is check_grad's own argument, and "
                         f"{name} takes it too: pass the op's as a lambda, "
                         f"check_grad(lambda *t: {call}(*t, {clash[0]}=...), ...)")
