@@ -79,8 +79,8 @@ rows("cross_entropy", F.cross_entropy, {
     "float labels": (Z, _a(1.0, 0.0)), "wrong count": (Z, np.array([0])),
 }, raises="cross_entropy|CrossEntropy")
 rows("cross_entropy", lambda z, t: F.cross_entropy(z, t), {
-    "soft targets that require grad": (Z, np.full((2, 3), 1 / 3))},
-     raises="cross_entropy: the targets require grad")
+    "soft targets that require grad!": (Z, np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]))},
+     torch=lambda T, z, t: T.nn.functional.cross_entropy(z, t))
 rows("nll_loss", F.nll_loss, {
     "one class!": (np.array([[-0.7], [-0.2]]), np.array([0, 0])),
     "ties!": (np.full((2, 3), -1.0), Y), "-inf at another class!": (np.array([[-INF, -0.5]]),
@@ -118,7 +118,7 @@ rows("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, {
 
 
 rows("binary_cross_entropy", F.binary_cross_entropy, {
-    "one element!": (_a(0.7), _a(1.0)), "soft targets!": (_a(0.2, 0.9), _a(0.25, 0.5)),
+    "one element!": (_a(0.7), _a(0.75)), "soft targets!": (_a(0.2, 0.9), _a(0.25, 0.5)),
     "empty": (E, E)},
      numpy=lambda p, y: (-(y * np.log(p) + (1 - y) * np.log1p(-p))).mean(), numpy_warns=False,
      torch=lambda T, p, y: T.nn.functional.binary_cross_entropy(p, y))
@@ -131,6 +131,7 @@ rows("binary_cross_entropy", F.binary_cross_entropy, {
      "y's is the derivative of the clamped value, 100 (PyTorch's -logit(p) is inf there)")
 rows("binary_cross_entropy", F.binary_cross_entropy, {
     "a logit": (_a(1.5, 0.2), _a(1.0, 0.0)), "NaN": (_a(NAN), _a(1.0)),
+    "a target above 1": (_a(0.5, 0.2), _a(2.0, 0.0)), "a NaN target": (_a(0.5), _a(NAN)),
     "shapes differ": (np.full((2, 1), 0.5), np.ones(2))},
      raises="binary_cross_entropy")
 
