@@ -283,14 +283,23 @@ def _sched_args(kind: str, rng: np.random.Generator, n_groups: int) -> tuple[dic
         kw = dict(T_0=i(1, 12), T_mult=i(1, 4), eta_min=float(rng.choice([0.0, u(0, 1e-3)])))
     elif kind == "CyclicLR":
         opt = ["SGD", "Adam"][i(0, 2)]
-        # (the course's triangular schedule only: the other modes refuse, tested below)
+        # (the course's triangular schedule, and torch's others: step_size_down, the modes,
+        # a scale_fn, fractional step sizes)
         kw = dict(base_lr=[u(1e-4, 1e-2) for _ in range(n_groups)], max_lr=u(0.02, 0.5),
                   step_size_up=i(1, 10), cycle_momentum=bool(i(0, 2)),
                   base_momentum=u(0.5, 0.8), max_momentum=u(0.8, 0.95))
         if rng.random() < 0.3:
             kw["step_size_down"] = kw["step_size_up"]
+        elif rng.random() < 0.5:
+            kw["step_size_down"] = [i(0, 10), u(0, 8)][i(0, 2)]
+        if rng.random() < 0.2:
+            kw["step_size_up"] = u(0.5, 8)
+        kw["mode"] = ["triangular", "triangular2", "exp_range"][i(0, 3)]
+        kw["gamma"] = u(0.9, 1.0)
         if rng.random() < 0.3:
             kw["scale_mode"] = ["cycle", "iterations"][i(0, 2)]
+            if rng.random() < 0.5:
+                kw["scale_fn"] = [_scale_half, _scale_harmonic][i(0, 2)]
     elif kind == "OneCycleLR":
         opt = ["SGD", "Adam"][i(0, 2)]
         kw = dict(max_lr=[u(0.05, 0.5) for _ in range(n_groups)], total_steps=61,
@@ -442,13 +451,46 @@ def test_scheduler_matches_torch(kind: str) -> None:
             _run_scheduler(kind, seed)
 
 
+def _scale_half(x: float) -> float:
+    return 0.5
+
+
+def _scale_harmonic(x: float) -> float:
+    return 1 / (1 + 0.1 * x)
+
+
 @pytest.mark.parametrize("kw", [dict(mode="triangular2"), dict(mode="exp_range", gamma=0.99),
-                                dict(step_size_down=3), dict(scale_fn=lambda x: 0.5)])
-def test_cyclic_lr_other_modes_refused(kw: dict) -> None:
-    """torch's other CyclicLR schedules are refused in one line, not run as the triangular."""
+                                dict(step_size_down=3), dict(scale_fn=_scale_harmonic),
+                                dict(scale_fn=_scale_harmonic, scale_mode="iterations"),
+                                dict(step_size_up=2.5, step_size_down=0)])
+def test_cyclic_lr_torch_modes_bit_for_bit(kw: dict) -> None:
+    """torch's other CyclicLR schedules run torch's formula: every rate and momentum equal
+    (they were refused in one line)."""
     opt = O.SGD([tg.Tensor(np.ones(2), requires_grad=True)], lr=0.1, momentum=0.9)
-    with pytest.raises(ValueError, match="CyclicLR: only the triangular schedule"):
-        L.CyclicLR(opt, 0.01, 0.1, step_size_up=5, **kw)
+    topt = torch.optim.SGD([torch.ones(2, requires_grad=True)], lr=0.1, momentum=0.9)
+    kw = {"step_size_up": 5, **kw}
+    ours, theirs = L.CyclicLR(opt, 0.01, 0.1, **kw), TL.CyclicLR(topt, 0.01, 0.1, **kw)
+    for _ in range(40):
+        assert opt.param_groups[0]["lr"] == topt.param_groups[0]["lr"]
+        assert opt.param_groups[0]["momentum"] == topt.param_groups[0]["momentum"]
+        ours.step()
+        theirs.step()
+
+
+@pytest.mark.parametrize("kw, words", [
+    (dict(mode="triangle"), "mode must be one of"),
+    (dict(scale_fn=_scale_half, scale_mode="cycles"), "scale_mode must be 'cycle' or"),
+    (dict(step_size_up=0, step_size_down=3), "step_size_up must be > 0"),
+    (dict(step_size_down=-1), "step_size_up must be > 0 and step_size_down >= 0"),
+    (dict(step_size_down=float("nan")), "step_size_down must be a finite number"),
+    (dict(mode="exp_range", gamma=float("inf")), "gamma must be a finite number"),
+    (dict(scale_fn=0.5), "scale_fn must be a function")])
+def test_cyclic_lr_bad_settings_refused(kw: dict, words: str) -> None:
+    """A misspelt mode or scale_mode (torch runs any scale_mode but 'cycle' as 'iterations'
+    without a word), a step size torch divides by zero with, a non-finite gamma: one line."""
+    opt = O.SGD([tg.Tensor(np.ones(2), requires_grad=True)], lr=0.1, momentum=0.9)
+    with pytest.raises((ValueError, TypeError), match=f"CyclicLR: {words}"):
+        L.CyclicLR(opt, 0.01, 0.1, **{"step_size_up": 5, **kw})
 
 
 def _run_plateau(seed: int, steps: int = 60) -> None:

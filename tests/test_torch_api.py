@@ -223,7 +223,7 @@ def test_cyclic_scheduler_is_the_course_schedule():
     assert seen == [course(t) for t in range(23)]
     assert opt.param_groups[0]["momentum"] == 0.0
     with pytest.raises(ValueError, match="triangular"):
-        lr_scheduler.CyclicLR(opt, 0.1, 1.0, mode="exp_range")
+        lr_scheduler.CyclicLR(opt, 0.1, 1.0, mode="exp_rang")
     with pytest.raises(ValueError, match="cycle_momentum=False"):
         lr_scheduler.CyclicLR(optim.AdaGrad([p]), 0.1, 1.0)
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -46,7 +47,7 @@ from .annealing import (
     OneCycleLR,
     PolynomialLR,
 )
-from .lr_base import LRScheduler, current_lrs, no_resume, per_group
+from .lr_base import LRScheduler, current_lrs, no_resume, per_group, rate_arg, real_arg
 from .optimizer import Optimizer
 from .plateau import ReduceLROnPlateau
 
@@ -137,9 +138,10 @@ class CyclicLR(LRScheduler):
     lr rises from base_lr to max_lr over step_size_up updates (the course's n_s) and falls back
     over as many; the rate itself is `optim.CyclicLR(base_lr, max_lr, n_s)(t)`. As PyTorch's,
     with cycle_momentum (the default) the optimizer's momentum (SGD, RMSprop) or beta1 (Adam)
-    moves the other way, from max_momentum down to base_momentum and back. Only mode
-    "triangular" with step_size_down equal to step_size_up (or None) is the course's schedule;
-    other modes raise.
+    moves the other way, from max_momentum down to base_momentum and back. Mode "triangular"
+    with step_size_down equal to step_size_up (or None) is the course's schedule; torch's
+    others (step_size_down, mode "triangular2" or "exp_range", a scale_fn with scale_mode
+    "cycle" or "iterations") run torch's formula, bit for bit (`TorchCycle`).
     """
 
     _per_group_lists = True
@@ -155,15 +157,21 @@ class CyclicLR(LRScheduler):
                  base_momentum: Any = 0.8, max_momentum: Any = 0.9,
                  last_epoch: int = -1) -> None:
         who = "CyclicLR"
-        if mode != "triangular" or scale_fn is not None or (
-                step_size_down is not None and step_size_down != step_size_up):
-            raise ValueError(f"{who}: only the triangular schedule with step_size_down == "
-                             f"step_size_up is supported (got mode={mode!r}, step_size_down="
-                             f"{step_size_down}, scale_fn={scale_fn}): the course's schedule")
         n = len(optimizer.param_groups)
         lows = per_group(base_lr, n, who, "base_lr values")
         highs = per_group(max_lr, n, who, "max_lr values")
-        self._fn_lr = [schedules.CyclicLR(lo, hi, step_size_up) for lo, hi in zip(lows, highs)]
+        course = (mode == "triangular" and scale_fn is None and step_size_down in (
+            None, step_size_up) and isinstance(step_size_up, (int, np.integer)))
+        # the course's schedule: computed by optim.CyclicLR (results.md's rates, bit for bit;
+        # torch's formula differs from it by round-off); any other: torch's formula
+        self._fn_torch = None if course else TorchCycle(step_size_up, step_size_down, mode,
+                                                        gamma, scale_fn, scale_mode)
+        if course:
+            self._fn_lr = [schedules.CyclicLR(lo, hi, step_size_up)
+                           for lo, hi in zip(lows, highs)]
+        else:
+            self._fn_bounds = [(rate_arg(lo, who, "base_lr"), rate_arg(hi, who, "max_lr"))
+                               for lo, hi in zip(lows, highs)]
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
             g0 = optimizer.param_groups[0]
@@ -173,19 +181,83 @@ class CyclicLR(LRScheduler):
                                  "cycle; pass cycle_momentum=False")
             self.base_momentums = per_group(base_momentum, n, who, "base_momentum values")
             self.max_momentums = per_group(max_momentum, n, who, "max_momentum values")
-            self._fn_scale = schedules.CyclicLR(0.0, 1.0, step_size_up)  # 0 -> 1 -> 0
+            if course:
+                self._fn_scale = schedules.CyclicLR(0.0, 1.0, step_size_up)  # 0 -> 1 -> 0
         for g, lo in zip(optimizer.param_groups, lows):
             g["lr"] = float(lo)  # PyTorch starts every group at base_lr
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         t = self.last_epoch
+        if self._fn_torch is not None:  # torch's get_lr, its order of operations
+            f, s = self._fn_torch(t)
+            if self.cycle_momentum:
+                for g, lo, hi in zip(self.optimizer.param_groups, self.base_momentums,
+                                     self.max_momentums):
+                    g[self._key] = hi - (hi - lo) * f * s
+            return [lo + (hi - lo) * f * s for lo, hi in self._fn_bounds]
         if self.cycle_momentum:
             s = self._fn_scale(t)
             for g, lo, hi in zip(self.optimizer.param_groups, self.base_momentums,
                                  self.max_momentums):
                 g[self._key] = hi - (hi - lo) * s
         return [f(t) for f in self._fn_lr]
+
+
+class TorchCycle:
+    """torch's CyclicLR shape at step t: (scale_factor, scale_fn(cycle or t)), its formula.
+
+    The cycle is step_size_up rising steps and step_size_down falling ones; the height is
+    scaled by 1 ("triangular"), 1 / 2 ** (cycle - 1) ("triangular2", halved each cycle),
+    gamma ** t ("exp_range") or a given scale_fn of the cycle (scale_mode "cycle", from 1) or
+    of the step ("iterations")."""
+
+    MODES = ("triangular", "triangular2", "exp_range")
+
+    def __init__(self, step_size_up: Any, step_size_down: Any, mode: str, gamma: Any,
+                 scale_fn: Callable[[float], float] | None, scale_mode: str) -> None:
+        who = "CyclicLR"
+        up = real_arg(step_size_up, who, "step_size_up")
+        down = up if step_size_down is None else real_arg(step_size_down, who,
+                                                          "step_size_down")
+        if up <= 0 or down < 0:
+            raise ValueError(f"{who}: step_size_up must be > 0 and step_size_down >= 0, got "
+                             f"{step_size_up} and {step_size_down}")
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        self.gamma = real_arg(gamma, who, "gamma")
+        if scale_fn is not None:
+            if not callable(scale_fn):
+                raise TypeError(f"{who}: scale_fn must be a function of one number, got "
+                                f"{type(scale_fn).__name__}")
+            if scale_mode not in ("cycle", "iterations"):  # (torch: any other is iterations)
+                raise ValueError(f"{who}: scale_mode must be 'cycle' or 'iterations', got "
+                                 f"{scale_mode!r}")
+            self.fn, self.per_cycle = scale_fn, scale_mode == "cycle"
+        elif mode in self.MODES:
+            self.fn = {"triangular": self.one, "triangular2": self.halving,
+                       "exp_range": self.exp_range}[mode]
+            self.per_cycle = mode != "exp_range"  # (torch sets scale_mode by the mode)
+        else:
+            raise ValueError(f"{who}: mode must be one of {list(self.MODES)} (or give a "
+                             f"scale_fn), got {mode!r}")
+
+    @staticmethod
+    def one(x: float) -> float:
+        return 1.0
+
+    @staticmethod
+    def halving(x: float) -> float:
+        return 1 / (2.0 ** (x - 1))
+
+    def exp_range(self, x: float) -> float:
+        return self.gamma ** x
+
+    def __call__(self, t: int) -> tuple[float, float]:
+        cycle = math.floor(1 + t / self.total_size)
+        x = 1.0 + t / self.total_size - cycle
+        f = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        return f, float(self.fn(cycle if self.per_cycle else t))
 
 
 # ---- schedulers of schedulers -----------------------------------------------------------------
