@@ -181,12 +181,10 @@ def test_shape_errors_name_the_op():
     # the op's own message, unchanged by Function.apply (issue 20)
     with pytest.raises(ValueError, match="einsum: 'ij,jk->ik': an axis has length 3 in one "):
         tg.einsum("ij,jk->ik", x, x)
-    with pytest.raises(ValueError, match="the output needs '...' for the 1 axes"):
-        tg.einsum("...i->i", x)
     with pytest.raises(ValueError, match="a '.' outside"):
         tg.einsum("....i->i", x)
-    with pytest.raises(ValueError, match="length 1 in one place and 2 in another"):
-        tg.einsum("...i,...i->...i", Tensor(np.ones((1, 3))), x)  # NumPy would broadcast
+    with pytest.raises(ValueError, match="length 3 in one place and 2 in another .only length"):
+        tg.einsum("...i,...i->...i", Tensor(np.ones((3, 3))), x)  # (length 1 broadcasts)
     with pytest.raises(ValueError, match="pad: mode must be one of"):
         tg.pad(x, 1, mode="symmetric")
     with pytest.raises(ValueError, match="rot90: axes must be two different axes"):

@@ -28,9 +28,10 @@ from .methods import as_tensor_of, as_tensors
 def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
     """np.einsum: "ij,jk->ik", "ii->", "bij,bjk->bik", "...ij,...jk->...ik", implicit output;
     NumPy's sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) and torch's list of operands
-    einsum("ij,jk", [a, b]) too. The axes "..." stands for must have equal lengths (no
-    broadcasting of length-1 axes). NumPy's `optimize=` is taken and changes nothing: the op
-    contracts in its own order, forward and backward alike."""
+    einsum("ij,jk", [a, b]) too. An axis of length 1 broadcasts against its letter's length
+    elsewhere ("..." ones too), and an explicit output without "..." sums the axes it stands
+    for, as torch's. NumPy's `optimize=` is taken and changes nothing: the op contracts in its
+    own order, forward and backward alike."""
     if not isinstance(subscripts, str) and operands and isinstance(operands[0], (list, tuple)):
         subscripts, operands = sublist_subscripts((subscripts, *operands))
     elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
@@ -48,7 +49,7 @@ def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
             isinstance(optimize, list) and optimize[:1] == ["einsum_path"])):
         raise ValueError(f"einsum: optimize must be True, False, 'greedy', 'optimal' or an "
                          f"einsum_path list (NumPy's), got {optimize!r:.40}")
-    return Einsum.apply(*as_tensors(operands), subscripts=subscripts)
+    return Einsum.apply(*as_tensors(operands), subscripts=subscripts, broadcast=True)
 
 
 _L = "abcdefghijklmnopqrstuvwxyz"

@@ -28,7 +28,8 @@ __all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "l
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
            "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm",
            # linalg/lu.py, linalg/compositions.py (imported at the end: they use the above)
-           "LinAlgError", "cholesky_ex", "cond", "inv_ex", "lu", "lu_factor", "lu_factor_ex",
+           "LinAlgError", "cholesky_ex", "cond", "householder_product", "inv_ex", "lu",
+           "lu_factor", "lu_factor_ex",
            "lu_solve", "matmul", "solve_ex", "solve_triangular", "tensorinv", "tensorsolve",
            "vander"]
 
@@ -438,4 +439,5 @@ def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tens
 from .lu import (  # noqa: E402  isort: skip  (the LU family and solve_triangular)
     LinAlgError, lu, lu_factor, lu_factor_ex, lu_solve, solve_triangular)
 from .compositions import (  # noqa: E402  isort: skip  (they compose the functions above)
-    cholesky_ex, cond, inv_ex, matmul, solve_ex, tensorinv, tensorsolve, vander)
+    cholesky_ex, cond, householder_product, inv_ex, matmul, solve_ex, tensorinv, tensorsolve,
+    vander)

@@ -1,6 +1,6 @@
-"""torch.linalg's cond, inv_ex, cholesky_ex, solve_ex, tensorinv, tensorsolve, vander and
-matmul: compositions of tinygrad_dl.linalg's functions and Tensor's methods, so their
-gradients are those ops'. The *_ex functions return (result, info) and, with
+"""torch.linalg's cond, inv_ex, cholesky_ex, solve_ex, tensorinv, tensorsolve, vander, matmul
+and householder_product: compositions of tinygrad_dl.linalg's functions and Tensor's methods,
+so their gradients are those ops'. The *_ex functions return (result, info) and, with
 check_errors=False (the default), give info > 0 for a singular (not positive-definite)
 matrix instead of raising; that matrix's result is NaN here (torch's holds what LAPACK left
 half done, unspecified in its docs), as is cholesky_ex's of a matrix with NaN or inf
@@ -22,8 +22,8 @@ from ..tensor.linalg_lu import check_info, float_matrices
 from . import cholesky, inv, matrix_norm, solve, svdvals
 from .lu import with_out
 
-__all__ = ["cholesky_ex", "cond", "inv_ex", "matmul", "solve_ex", "tensorinv", "tensorsolve",
-           "vander"]
+__all__ = ["cholesky_ex", "cond", "householder_product", "inv_ex", "matmul", "solve_ex",
+           "tensorinv", "tensorsolve", "vander"]
 
 
 class InvExResult(NamedTuple):
@@ -143,7 +143,8 @@ def cond(A: Any, p: Any = None) -> Tensor:
     if p in ("fro", "nuc") and a.shape[-1] != a.shape[-2]:  # (torch checks these first)
         raise ValueError(f"linalg.cond(p={p!r}): expects square matrices (*, n, n), got "
                          f"shape {a.shape}")
-    if 0 in a.shape[-2:]:  # 0, as torch's (for the number p even when not square)
+    if 0 in a.shape:  # 0 for an empty matrix, as torch's (for the number p even when not
+        # square; an empty batch of non-square ones too: an empty result)
         return a.sum((-2, -1))
     if not svd_p and a.shape[-1] != a.shape[-2]:
         raise ValueError(f"linalg.cond(p={p!r}): expects square matrices (*, n, n), got "
@@ -223,3 +224,33 @@ def matmul(input: Any, other: Any) -> Tensor:
     """torch.linalg.matmul: torch.matmul (input @ other)."""
     return as_tensor(input) @ other
 
+
+
+@with_out
+def householder_product(A: Any, tau: Any) -> Tensor:
+    """torch.linalg.householder_product (LAPACK's orgqr): the first n columns of H_1 ... H_k,
+    H_i = I - tau_i v_i v_i^T, v_i = (0, ..., 0, 1, A[i+1:, i]) (geqrf's reflectors, read from
+    below A's diagonal). A (*, m, n) with m >= n, tau (*, k) with k <= n and A's batch axes.
+    A product of Tensor ops, so the gradients (to A's strict lower triangle and tau) are
+    those of the formula, as torch's."""
+    who = "linalg.householder_product"
+    a, t = float_matrices(who, A), as_tensor(tau)
+    m, n = a.shape[-2:]
+    if t.data.dtype != a.data.dtype:
+        raise TypeError(f"{who}: tau has dtype {t.data.dtype}, A {a.data.dtype}: give both one "
+                        "floating-point dtype (as torch)")
+    if t.ndim != a.ndim - 1 or t.shape[:-1] != a.shape[:-2] or not t.shape[-1] <= n <= m:
+        raise ValueError(f"{who}: expects A (*, m, n) with m >= n and tau (*, k) with k <= n "
+                         f"and A's batch axes, got A {a.shape} and tau {t.shape}")
+    k = t.shape[-1]
+    eye = np.eye(m, dtype=a.data.dtype)
+    # the reflectors as columns: A's strict lower triangle, ones on the diagonal, zeros above
+    # (where, not a product: what A holds above its diagonal is never read, inf included)
+    v = a[..., :, :k].where(Tensor(np.tril(np.ones((m, k), bool), -1)), eye[:, :k])
+    # I's first n columns, on the graph (k = 0: the result still takes a gradient, 0, as
+    # torch's)
+    q = a.where(Tensor(np.zeros(a.shape, bool)), eye[:, :n])
+    for i in reversed(range(k)):  # H_i (H_i+1 ... H_k I): each reflector applied once
+        vi = v[..., :, i:i + 1]
+        q = q - t[..., i:i + 1, None] * (vi @ (vi.mT @ q))
+    return q

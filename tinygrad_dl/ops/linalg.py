@@ -17,7 +17,8 @@ __all__ = ["Det", "Diag", "Diagonal", "Einsum", "Inverse", "Tril", "Triu"]
 def parse_subscripts(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
     """("ij,jk->ik", [2, 2]) -> (["ij", "jk"], "ik"). Implicit output: the letters used once,
     sorted. "..." becomes letters of its own, right-aligned across the operands (NumPy's rule)
-    and first in an implicit output."""
+    and first in an implicit output; an explicit output without "..." sums those axes
+    (torch's; NumPy refuses it)."""
     spec = subscripts.replace(" ", "")
     lhs, arrow, out = spec.partition("->")
     ins = lhs.split(",")
@@ -32,9 +33,6 @@ def parse_subscripts(subscripts: str, ndims: list[int]) -> tuple[list[str], str]
                   for t, nd in zip(ins, ndims)]
         ell = "".join([c for c in string.ascii_letters if c not in spec][:max(widths)])
         ins = [t.replace("...", ell[len(ell) - w:]) for t, w in zip(ins, widths)]
-        if arrow and ell and "..." not in out:
-            raise ValueError(f"einsum: {subscripts!r}: the output needs '...' for the "
-                             f"{len(ell)} axes that '...' stands for in the operands")
         out = out.replace("...", ell)
     if not arrow:
         letters = "".join(ins)
@@ -46,26 +44,37 @@ class Einsum(Function):
     """np.einsum over explicit subscripts. The gradient of operand i is the einsum of the
     output gradient with the other operands onto i's axes; letters only operand i has (summed
     away) are broadcast back, and a repeated letter (a diagonal, as in "ii->") is written onto
-    the diagonal."""
+    the diagonal. broadcast=True (torch.einsum's, NumPy's): an axis of length 1 in one operand
+    stretches to the length of its letter elsewhere (its gradient summed back); without it
+    (dot, inner, tensordot, which torch refuses so) the lengths must agree."""
 
     multilinear = True  # sums of products of its inputs' entries: testing.check_grad's floor
 
-    def forward(ctx, *xs, subscripts=""):
+    def forward(ctx, *xs, subscripts="", broadcast=False):
         ins, out = parse_subscripts(subscripts, [x.ndim for x in xs])
         sizes: dict[str, int] = {}
         for s, x in zip(ins, xs):
             if len(s) != x.ndim:
                 raise ValueError(f"einsum: subscripts {s!r} for an operand of shape {x.shape}")
+            own: dict[str, int] = {}
             for c, n in zip(s, x.shape):
-                if sizes.setdefault(c, n) != n:  # no broadcasting of size-1 axes
-                    raise ValueError(f"einsum: {subscripts!r}: an axis has length "
-                                     f"{sizes[c]} in one place and {n} in another")
-        ctx.ins, ctx.out, ctx.sizes = ins, out, sizes
+                if own.setdefault(c, n) != n:  # (a diagonal: one length, as NumPy and torch)
+                    raise ValueError(f"einsum: {subscripts!r}: a letter repeated in an operand "
+                                     f"of shape {x.shape} names axes of lengths {own[c]} and "
+                                     f"{n}")
+                m = sizes.setdefault(c, n)
+                if m != n and not (broadcast and 1 in (m, n)):
+                    raise ValueError(f"einsum: {subscripts!r}: an axis has length {m} in one "
+                                     f"place and {n} in another"
+                                     + (" (only length 1 broadcasts)" if broadcast else ""))
+                if m == 1:
+                    sizes[c] = n
+        ctx.ins, ctx.out = ins, out
         ctx.save_for_backward(*xs)
         return np.asarray(np.einsum(f"{','.join(ins)}->{out}", *xs))
 
     def backward(ctx, g):
-        xs, ins, out, sizes = ctx.saved, ctx.ins, ctx.out, ctx.sizes
+        xs, ins, out = ctx.saved, ctx.ins, ctx.out
         grads = []
         for i, (s, x) in enumerate(zip(ins, xs)):
             if not ctx.needs_input_grad[i]:
@@ -79,7 +88,13 @@ class Einsum(Function):
             part = np.einsum(spec, g, *[y for _, y in others])
             # letters summed away inside operand i alone: every element got the same gradient
             part = np.expand_dims(part, tuple(k for k, c in enumerate(unique) if c not in kept))
-            part = np.broadcast_to(part, tuple(sizes[c] for c in unique))
+            own = dict(zip(s, x.shape))
+            # an axis of length 1 here that the others stretched: its gradient summed back
+            stretched = tuple(k for k, c in enumerate(unique)
+                              if own[c] == 1 and part.shape[k] != 1)
+            if stretched:
+                part = part.sum(stretched, keepdims=True)
+            part = np.broadcast_to(part, tuple(own[c] for c in unique))
             if len(unique) == len(s):
                 gi = np.transpose(part, [unique.index(c) for c in s]) if unique != s else part
             else:  # a repeated letter: only the diagonal elements were read
@@ -209,7 +224,10 @@ def _square(who: str, a: np.ndarray) -> None:
 def _cofactors(a: np.ndarray) -> np.ndarray:
     """The cofactor matrix of each matrix (d det / dA), singular ones too: from the SVD
     A = U diag(s) Vh, det(U) det(Vh) U diag(prod of the other s) Vh (no division by s).
-    A matrix with a NaN or inf gets NaNs (torch's NaN; NumPy's SVD of it raises)."""
+    A matrix with a NaN or inf gets NaNs (torch's NaN; NumPy's SVD of it raises), but for a
+    1 x 1 one, whose cofactor is 1 whatever its entry (torch's too)."""
+    if a.shape[-1] == 1:
+        return np.ones_like(a)
     bad = ~np.isfinite(a).all((-2, -1))[..., None, None]
     u, s, vh = np.linalg.svd(np.where(bad, 0.0, a).astype(a.dtype, copy=False))
     n = s.shape[-1]

@@ -172,6 +172,8 @@ class Eigh(Function):
         with np.errstate(divide="ignore", invalid="ignore"):  # (told once, below, by name)
             out = v @ (k / e) @ _mT(v)
         _warn_not_finite(out, g, "eigh", "the eigenvectors", "repeated eigenvalues", v.shape)
+        _warn_near_ties(out, g, k, w, np.abs(w).max(-1, initial=0.0), "eigh",
+                        "the eigenvectors", "eigenvalues", v.shape)
         return out
 
 
@@ -207,6 +209,13 @@ class SVD(Function):
         _warn_not_finite(out, g, "svd", "U or Vh", "repeated singular values (or zero ones, for "
                          "a non-square matrix)" if tie else "singular values too large to "
                          "square (their squares overflow)", a.shape, tie)
+        gk = g[..., :k] if ctx.part == 0 else _mT(g[..., :k, :])  # (U's or V's columns)
+        kk = _mT(u if ctx.part == 0 else _mT(vh)) @ gk
+        smax = s.max(-1, initial=0.0)
+        # a non-square matrix's gradient divides by each s too: near 0 is as bad as a tie
+        small = (s <= np.sqrt(np.finfo(s.dtype).eps) * smax[..., None]) & (gk != 0).any(-2)
+        _warn_near_ties(out, g, kk - _mT(kk), s, smax, "svd", "U or Vh", "singular values",
+                        a.shape, small if a.shape[-1] != a.shape[-2] else None)
         return out
 
 
@@ -220,6 +229,30 @@ def _warn_not_finite(out: np.ndarray, g: np.ndarray, who: str, part: str, why: s
         warnings.warn(f"{who}: the gradient through {part} of a matrix with {why} (input shape "
                       f"{shape}) is inf or NaN, as torch's"
                       + (": those vectors are not unique there" if tie else ""),
+                      RuntimeWarning, stacklevel=3)
+
+
+def _warn_near_ties(out: np.ndarray, g: np.ndarray, k: np.ndarray, values: np.ndarray,
+                    scale: np.ndarray, who: str, part: str, what: str,
+                    shape: tuple[int, ...], small: np.ndarray | None = None) -> None:
+    """Say, by name, that a finite gradient through the vectors is largely round-off: two
+    eigen- (singular) values closer than sqrt(eps) * the largest one, whose vectors the
+    upstream gradient mixes (k_ij != 0, k = the skew part of V^T g), are divided by their gap
+    (torch's formula, kept): the vectors' round-off, eps * max / gap relative, is then more
+    than half the digits (a matrix built with repeated values lands here, its values apart by
+    round-off). small: a non-square SVD's singular values near 0 that g reaches."""
+    if not (np.isfinite(out).all() and np.isfinite(g).all()) or values.shape[-1] == 0:
+        return  # (_warn_not_finite says the inf and NaN)
+    tol = np.sqrt(np.finfo(values.dtype).eps) * scale[..., None, None]
+    off = ~np.eye(values.shape[-1], dtype=bool)
+    near = (np.abs(values[..., None, :] - values[..., :, None]) <= tol) & off & (k != 0)
+    if near.any() or (small is not None and small.any()):
+        zero = ", or near 0 in a non-square matrix" if small is not None else ""
+        warnings.warn(f"{who}: the gradient through {part} of a matrix with nearly repeated "
+                      f"{what} (apart by less than sqrt(eps) * the largest{zero}; input shape "
+                      f"{shape}) has lost half its digits or more to round-off, as torch's: "
+                      f"those vectors are nearly not unique there (a loss of the {what} alone "
+                      "has a sound gradient)",
                       RuntimeWarning, stacklevel=3)
 
 

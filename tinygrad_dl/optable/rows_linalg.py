@@ -176,7 +176,8 @@ CORE: tuple[OpInfo, ...] = (
            LINALG, numpy=("einsum",), torch=("einsum",), function=F.einsum, call=einsum_call,
            ref=einsum_ref, sample=Cases(tuple(Case(tuple(s), {"spec": e}) for e, *s in EINSUMS)
                                          + tuple(Case(s, {"subs": u}) for s, u in SUBLISTS)),
-           grad="repeated letters (diagonals) handled; '...' axes must match in length; "
+           grad="repeated letters (diagonals) handled; a length-1 axis broadcasts (its "
+           "gradient summed back); "
            "torch's einsum('ij,jk', [a, b]) list form works too"),
     OpInfo("dot", "einsum", "np.dot: matrix product for 2-D, inner for 1-D, last axis of x with "
            "the second-to-last of y otherwise", LINALG, methods=("dot",), numpy=("dot",),
