@@ -300,8 +300,9 @@ def test_squeeze_flatten_flip_roll_with_torchs_names():
     np.testing.assert_array_equal(x.leaky_relu(negative_slope=0.2).data, a)
     with pytest.raises(TypeError, match=r"x.repeat\(\*sizes\) is x.tile\(\(1, 2, 1\)\)"):
         x.repeat(1, 2, 1)
-    with pytest.raises(ValueError, match="a bound that requires grad"):
-        x.clamp(min=Tensor(0.5, requires_grad=True))
+    lo = Tensor(0.5, requires_grad=True)  # (a bound that requires grad gets torch's gradient:
+    x.clamp(min=lo).sum().backward()  # the count of the entries clamped up to it)
+    assert lo.grad == (a < 0.5).sum()
 
 
 def test_out_writes_into_an_existing_tensor():

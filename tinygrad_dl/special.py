@@ -183,4 +183,4 @@ def log_softmax(input: Any, dim: int, dtype: Any = None) -> Tensor:
 
 def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over dim, stably."""
-    return as_tensor(input).logsumexp(dim, keepdim)
+    return as_tensor(input).logsumexp(dim=dim, keepdim=keepdim)  # (torch's: dim=() is every dim)

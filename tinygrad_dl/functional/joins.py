@@ -22,6 +22,18 @@ from ..tensor import Tensor, split_at
 from .methods import as_tensor_of, as_tensors, write_out
 
 
+def _skipping_1d_empties(ts: list[Tensor], axis: int) -> Tensor:
+    """torch.cat's documented legacy rule: a 1-D empty tensor is skipped, so the pattern
+    `out = torch.cat([out, batch])` from `out = torch.tensor([])` works (NumPy raised on the
+    number of dims); it still takes part in the result's dtype. All of them: (0,), any dim."""
+    kept = [t for t in ts if t.shape != (0,)]
+    if not kept:
+        return Concatenate.apply(*ts, axis=0)
+    dtype = np.result_type(*(t.data for t in ts))
+    result = Concatenate.apply(*kept, axis=axis)
+    return result if result.dtype == dtype else result.astype(dtype)
+
+
 def concatenate(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None = None,
                 out: Tensor | None = None) -> Tensor:
     """Join tensors along an existing axis (np.concatenate, torch.cat; axis None: flattened)."""
@@ -32,7 +44,12 @@ def concatenate(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None
     ts = as_tensors(tensors)
     if axis is None:
         ts, axis = [t.reshape(-1) for t in ts], 0
-    result = Concatenate.apply(*ts, axis=axis)
+    try:
+        result = Concatenate.apply(*ts, axis=axis)
+    except ValueError:  # (the check below costs nothing on the common path)
+        if not any(t.shape == (0,) for t in ts):
+            raise
+        result = _skipping_1d_empties(ts, axis)
     return result if out is None else write_out("concatenate", result, out)
 
 
@@ -47,11 +64,21 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
 
 
 
+_NO_ARGUMENT = object()
+
+
 @torch_keywords(condition="cond", input="x", other="y")
-def where(cond: Any, x: Any, y: Any) -> Tensor:
+def where(cond: Any, x: Any = _NO_ARGUMENT, y: Any = _NO_ARGUMENT) -> Any:
     """Elementwise x where cond else y; cond is a constant (its gradient is not defined).
     Two constants take their dtype together, as NumPy's and torch's (where(c, 1, 0) is int64,
-    where(c, True, False) bool: Tensor(1) alone made float64)."""
+    where(c, True, False) bool: Tensor(1) alone made float64). where(cond) alone is
+    nonzero(cond, as_tuple=True), as np.where's and torch.where's."""
+    if x is _NO_ARGUMENT and y is _NO_ARGUMENT:
+        return (cond if isinstance(cond, Tensor) else Tensor(np.asarray(cond))).nonzero(
+            as_tuple=True)
+    if x is _NO_ARGUMENT or y is _NO_ARGUMENT:
+        raise TypeError("where: give both x and y (or neither: where(cond) is "
+                        "nonzero(cond, as_tuple=True))")
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
         dt = np.result_type(np.asarray(x), np.asarray(y))
         return Tensor(x, dtype=dt).where(cond, Tensor(y, dtype=dt))
@@ -253,6 +280,8 @@ def array_split(x: Any, indices_or_sections: Any, axis: int = 0, *,
     (the first n % len get one more)."""
     x = as_tensor_of(x)
     axis = one_name("array_split", axis, "axis", dim, "dim", 0)
+    if isinstance(indices_or_sections, Tensor):  # (torch's: a 0-d one counts, a 1-D one cuts)
+        return list(x.tensor_split(indices_or_sections, axis))
     return split_at(x, *_cuts("array_split", x, indices_or_sections, axis, equal=False))
 
 
@@ -314,20 +343,21 @@ def rollaxis(x: Any, axis: int, start: int = 0) -> Tensor:
 
 @torch_keywords(input="x")
 def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, dim: int | None = None,
-         descending: bool = False, stable: bool = False) -> Any:
+         descending: bool | None = None, stable: bool = False) -> Any:
     """np.sort: the sorted values along axis (None: flattened). With PyTorch's dim= or
-    descending=, torch.sort's (values, indices). The gradient flows through the permutation;
-    the sort is always stable (kind and stable are accepted for their spellings)."""
+    descending= (False too), torch.sort's (values, indices). The gradient flows through the
+    permutation; the sort is always stable (kind and stable are accepted for their
+    spellings)."""
     x = as_tensor_of(x)
     if stable is not None and not isinstance(stable, (bool, np.bool_)):
         raise TypeError(f"sort: stable must be a bool, got {type(stable).__name__}")
-    if dim is None and not descending:
+    if dim is None and descending is None:
         values = x.sort(axis).values
         if isinstance(axis, (int, np.integer)):  # torch.sort(x, 1) is (values, indices)
             values._values_only = ("sort", int(axis))
         return values
     return x.sort(one_name("sort", axis, "axis", dim, "dim", -1),
-                  descending)
+                  bool(descending))
 
 
 def broadcast_tensors(*tensors: Any) -> list[Tensor]:

@@ -14,8 +14,8 @@ from ..write_guard import private
 
 _BOOL = np.bool_  # (by dtype.type: an unpickled array's bool dtype is another object)
 
-__all__ = ["Abs", "Add", "Clip", "Div", "Draw", "Dropout", "Exp", "Log", "MatMul", "Maximum",
-    "Mul", "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
+__all__ = ["Abs", "Add", "Clip", "ClipBounds", "Div", "Draw", "Dropout", "Exp", "Log", "MatMul",
+    "Maximum", "Mul", "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
 
 
 def as_float(x: np.ndarray) -> np.ndarray:
@@ -383,6 +383,33 @@ class Clip(Function):
         if ctx.hi is not None:
             inside &= x <= ctx.hi
         return unbroadcast(passed(g, inside), x.shape)
+
+
+class ClipBounds(Function):
+    """clamp(x, min, max) with tensor bounds given as inputs (`lo`/`hi`: which of them are),
+    for a bound that requires grad: torch's gradients (clamp_backward_min_max). x gets g
+    where min <= x <= max; min where x < min (and min < max, when both are given); max where
+    x > max (or max < min: the result is max there, as np.clip's)."""
+
+    def forward(ctx, x, *bounds, lo=True, hi=True):
+        ctx.save_for_backward(x, *bounds)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(x, bounds[0] if lo else None, bounds[-1] if hi else None)
+
+    def backward(ctx, g):
+        x, *bounds = ctx.saved
+        lo, hi = bounds[0] if ctx.lo else None, bounds[-1] if ctx.hi else None
+        inside = np.ones(g.shape, dtype=bool)  # (g's shape: the broadcast of all three)
+        grads = []
+        if lo is not None:
+            inside &= x >= lo
+            below = x < lo if hi is None else (x < lo) & (lo < hi)
+            grads.append(unbroadcast(passed(g, below), lo.shape).astype(lo.dtype, copy=False))
+        if hi is not None:
+            inside &= x <= hi
+            above = x > hi if lo is None else (x > hi) | (hi < lo)
+            grads.append(unbroadcast(passed(g, above), hi.shape).astype(hi.dtype, copy=False))
+        return (unbroadcast(passed(g, inside), x.shape), *grads)
 
 
 # ---- matmul ------------------------------------------------------------------------------

@@ -305,7 +305,13 @@ class LogSumExp(Function):
         m = x.max(axis=ctx.axes, keepdims=True) if x.size else None
         ctx.finite = m is not None and bool(np.isfinite(m).all())
         if ctx.finite:  # every exp(x - m) <= 1: out is finite too
-            out = np.log(np.exp(x - m).sum(axis=ctx.axes, keepdims=True)) + m
+            ls = np.log(np.exp(x - m).sum(axis=ctx.axes, keepdims=True))
+            out = ls + m
+            # (the gradient is exp((x - m) - ls): exp(x - out) read out's rounding, so at
+            # |x| ~ 1e15 three equal entries had the gradient 0.32 each, at 1e17 1 each)
+            ctx.save_for_backward(x, m, ls)
+            return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
+                                                      if i not in ctx.axes])
         else:  # empty, or a slice of -inf / +inf / NaN: log(0) = -inf is the right value
             m = np.zeros((), x.dtype) if m is None else np.where(
                 np.isfinite(m), m, 0).astype(x.dtype, copy=False)
@@ -316,10 +322,11 @@ class LogSumExp(Function):
                                                   if i not in ctx.axes])
 
     def backward(ctx, g):
-        x, out = ctx.saved
-        g = _expand(g, ctx.axes, ctx.keepdims, x.ndim)
+        g = _expand(g, ctx.axes, ctx.keepdims, ctx.saved[0].ndim)
         if ctx.finite:
-            return g * np.exp(x - out)
+            x, m, ls = ctx.saved
+            return g * np.exp((x - m) - ls)
+        x, out = ctx.saved
         with np.errstate(invalid="ignore"):  # inf - inf: nan, as PyTorch's
             return g * np.exp(x - out)
 
@@ -542,7 +549,18 @@ class LogCumSumExp(Function):
         xm, om, gm = (np.moveaxis(a, ctx.axis, -1) for a in (x, out, g))
         n = xm.shape[-1]
         later = np.triu(np.ones((n, n), bool))  # [j, i]: i >= j
+        # [j, i]: e^(x_j - m_i) / s_i, s_i = sum_k<=i e^(x_k - m_i), m_i the running max
+        # (s_i >= 1), not e^(x_j - out_i), which reads out_i's rounding (at |x| ~ 1e15 a
+        # weight of 1/2 came out 0.78; at 1e17, 1); g_i / s_i divides n numbers, not n^2
+        m = np.maximum.accumulate(xm, axis=-1)
         with np.errstate(invalid="ignore", over="ignore"):
-            w = np.exp(xm[..., :, None] - om[..., None, :])  # [j, i]
-        w = np.where(later, w, 0.0)  # (-inf - -inf: NaN, as torch's, where all so far is -inf)
+            e = np.where(later, np.exp(xm[..., :, None] - m[..., None, :]), 0.0)
+            s = e.sum(-2)
+            finite = np.isfinite(m)
+            if finite.all():
+                return np.moveaxis((e * (gm / s)[..., None, :]).sum(-1), -1, ctx.axis)
+            # where m_i is not finite, e^(x_j - out_i): -inf - -inf is NaN, as torch's, where
+            # all so far is -inf
+            w = np.where(later, np.exp(xm[..., :, None] - om[..., None, :]), 0.0)
+            w = np.where(finite[..., None, :], e / s[..., None, :], w)
         return np.moveaxis((w * gm[..., None, :]).sum(-1), -1, ctx.axis)

@@ -20,8 +20,10 @@ _TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
 
 # the reductions where PyTorch reads an empty dim (dim=(), dim=[], or a positional []) as every
 # dim, as NumPy reads axis=None; NumPy's axis=() (and a positional ()) reduces over none
+# (logsumexp: torch 2.13 reduces an empty tensor over every dim and raises on any other, a
+# broadcast error of its own kernel; here every dim either way)
 _EMPTY_DIM_IS_ALL = frozenset({"sum", "mean", "amax", "amin", "nansum", "nanmean",
-                               "count_nonzero", "norm"})
+                               "count_nonzero", "norm", "logsumexp"})
 
 
 def _empty(dims: Any) -> bool:
@@ -206,7 +208,11 @@ def transpose_axes(op: str, ndim: int, axes: tuple[Any, ...]) -> tuple[Any, ...]
         return axes or None
     perm = tuple(axes) or None
     if len(axes) == 2:
-        a, b = (axis_of(op, int(v), ndim) for v in axes)
+        a, b = (axis_of(op, int(v), max(ndim, 1)) for v in axes)
+        if ndim == 0:  # (torch's transpose(0, -1) of a 0-d tensor: itself)
+            return None
+        if ndim == 2 and a == b:  # (no permutation to NumPy: torch's swap of an axis with itself)
+            return (0, 1)
         if ndim != 2:
             order = list(range(ndim))
             order[a], order[b] = b, a

@@ -120,7 +120,8 @@ ROWS: tuple[OpInfo, ...] = (
                          case((3, 1), domain=Domain(avoid=(-0.5,)), lo=-0.5, hi=None))),
            grad="0 outside [lo, hi], 1 on the bounds; NumPy's a_min=/a_max= and min=/max= "
            "spell lo/hi too"),
-    OpInfo("clamp", ops.Clip, "PyTorch's clip: x.clamp(min=None, max=None)", MATH,
+    OpInfo("clamp", (ops.Clip, ops.ClipBounds), "PyTorch's clip: x.clamp(min=None, max=None)"
+           " (a tensor bound that requires grad: ClipBounds, torch's gradient to it)", MATH,
            methods=("clamp",), torch=("clamp",), ref=lambda a, min=None, max=None: np.clip(
                a, min, max), sample=Cases((case((2, 3), domain=Domain(avoid=(0.0,)), min=0.0),
                                            case((3,), domain=Domain(avoid=(-1.0, 1.0)),

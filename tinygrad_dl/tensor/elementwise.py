@@ -26,6 +26,7 @@ from ..ops import (
     Arctanh,
     Ceil,
     Clip,
+    ClipBounds,
     CopySign,
     Cos,
     Cosh,
@@ -103,16 +104,16 @@ class ElementwiseMethods:
 
     @spellings(a_min="lo", a_max="hi", min="lo", max="hi")
     def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
-        return Clip.apply(self, lo=_bound(lo, self), hi=_bound(hi, self))
+        return _clipped(self, lo, hi)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (torch's names)
-        return Clip.apply(self, lo=_bound(min, self), hi=_bound(max, self))
+        return _clipped(self, min, max)
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002 (PyTorch's clamp_min)
-        return Clip.apply(self, lo=_bound(min, self), hi=None)
+        return _clipped(self, min, None)
 
     def clamp_max(self, max: Any) -> Tensor:  # noqa: A002 (PyTorch's clamp_max)
-        return Clip.apply(self, lo=None, hi=_bound(max, self))
+        return _clipped(self, None, max)
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """PyTorch's x.lerp(end, weight) = x + weight (end - x). A number weight takes
@@ -339,15 +340,21 @@ class ElementwiseMethods:
         return Hardshrink.apply(self, lambd=float(lambd))
 
 
+def _clipped(x: Tensor, lo: Any, hi: Any) -> Tensor:
+    """clip/clamp: Clip with constant bounds; a Tensor bound that requires grad makes the
+    bounds inputs of ClipBounds, which gives them torch's gradients."""
+    if not any(isinstance(v, tensor.Tensor) and v.requires_grad for v in (lo, hi)):
+        return Clip.apply(x, lo=_bound(lo, x), hi=_bound(hi, x))
+    bounds = [as_tensor(v, x) for v in (lo, hi) if v is not None]
+    return ClipBounds.apply(x, *bounds, lo=lo is not None, hi=hi is not None)
+
+
 def _bound(v: Any, x: Tensor) -> Any:
-    """A clip bound: None, a number, or an array (a Tensor bound is a constant, so one that
-    requires grad is refused rather than silently left without a gradient). A NumPy scalar
-    beside a float x is read as the Python number of its kind, as in arithmetic (as_tensor):
-    np.clip would promote float32 x to float64 for an np.float64 bound."""
+    """A clip bound: None, a number, or an array (a Tensor bound that needs no gradient is a
+    constant). A NumPy scalar beside a float x is read as the Python number of its kind, as
+    in arithmetic (as_tensor): np.clip would promote float32 x to float64 for an np.float64
+    bound."""
     if isinstance(v, tensor.Tensor):
-        if v.requires_grad:
-            raise ValueError("clip/clamp: a bound that requires grad would get no gradient "
-                             "here; write tg.minimum(tg.maximum(x, lo), hi) to differentiate it")
         return data_of(v)
     if isinstance(v, np.generic) and v.dtype.kind in "biuf" and x.data.dtype.kind == "f":
         return np.asarray(v, dtype=x.data.dtype)

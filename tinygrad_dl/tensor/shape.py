@@ -65,6 +65,10 @@ class ShapeMethods:
         if dim is not None:
             one_name("squeeze", axis, "axis", dim, "dim")
             dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+            if not self.ndim:  # (a 0-d tensor takes dim 0 or -1, as torch's: no change)
+                for d in dims:
+                    axis_of("squeeze", d, 1)
+                dims = ()
             axis = tuple(d for d in dims if self.shape[axis_of("squeeze", d, self.ndim)] == 1)
         return Reshape.apply(self, shape=new_shape("squeeze", self.shape,
                                                     lambda a: np.squeeze(a, axis)))
@@ -84,7 +88,10 @@ class ShapeMethods:
     @spellings(dim0="axis1", dim1="axis2", axis0="axis1")
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         axes = list(range(self.ndim))
-        a, b = axis_of("swapaxes", axis1, self.ndim), axis_of("swapaxes", axis2, self.ndim)
+        n = max(self.ndim, 1)  # (a 0-d tensor takes dims 0 and -1, as torch's: no change)
+        a, b = axis_of("swapaxes", axis1, n), axis_of("swapaxes", axis2, n)
+        if not self.ndim:
+            return Transpose.apply(self, axes=())
         axes[a], axes[b] = b, a
         return Transpose.apply(self, axes=tuple(axes))
 
@@ -160,7 +167,9 @@ class ShapeMethods:
     def tile(self, reps: Any) -> Tensor: return Tile.apply(self, reps=reps)
 
     @spellings(dims="axis")
-    def flip(self, axis: Axis = None) -> Tensor: return Flip.apply(self, axis=axis)
+    def flip(self, axis: Axis = None, *more: int) -> Tensor:
+        """np.flip over axis (None: every axis); torch's x.flip(0, 1) too."""
+        return Flip.apply(self, axis=(axis, *more) if more else axis)
 
     @spellings(shifts="shift", dims="axis")
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
@@ -242,6 +251,8 @@ class ShapeMethods:
             raise IndexError("narrow: a 0-d tensor has no dim to narrow")
         axis = axis_of("narrow", dim, self.ndim)
         n = self.shape[axis]
+        if isinstance(start, tensor.Tensor) and start.ndim == 0 and start.dtype.kind in "iu":
+            start = index_arg(start).item()  # (torch's narrow takes a 0-d integer tensor)
         s, ln = int_arg("narrow", "start", start), int_arg("narrow", "length", length)
         if not -n <= s <= n:
             raise IndexError(f"narrow: start {s} is out of range for dim {dim} of length {n} "

@@ -28,6 +28,8 @@ class SplitMethods:
         or of the listed sizes. (NumPy has no ndarray.split; tg.split(x, n) is np.split's n
         equal sections unless dim= is given.)"""
         axis = axis_of("split", dim, self.ndim)
+        if type(split_size) in (list, tuple) and not split_size and not self.shape[axis]:
+            return []  # (no sizes for an empty dim: no pieces, torch's; the cuts give one)
         return split_at(self, axis, _sized_cuts("split", self.shape[axis], split_size, dim))
 
     def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:

@@ -43,8 +43,9 @@ class StatisticsMethods:
         if self.data.dtype.kind != "f":
             raise TypeError(f"nanmean: expects a floating-point tensor, got dtype "
                             f"{self.data.dtype} (as torch's)")
-        count = np.asarray(np.sum(~np.isnan(self.data), axis=axis, keepdims=keepdims))
-        total = NanSum.apply(self, axis=axis, keepdims=keepdims)
+        total = NanSum.apply(self, axis=axis, keepdims=keepdims)  # (checks axis first)
+        count = np.asarray(np.sum(~np.isnan(self.data), axis=axis if self.ndim else None,
+                                  keepdims=keepdims))  # (0-d: dim=(0,) is torch's too)
         if self.data.dtype.itemsize < 4:  # float16: a count past 65504 is inf there (the mean
             # of 70000 halves was 0): divided in float32, rounded back (torch's value)
             return (total.astype(np.float32) / tensor.Tensor(count.astype(np.float32))
@@ -223,8 +224,10 @@ def quantiles(self: Tensor, q: Any, dim: int | None, keepdim: bool, interpolatio
                          "q.detach()")
     qs = np.asarray(q.data if isinstance(q, tensor.Tensor) else q, dtype=self.data.dtype)
     if qs.ndim > 1 or qs.dtype.kind != "f" or not ((qs >= 0) & (qs <= 1)).all():
+        got = f"shape {qs.shape}" if qs.ndim > 1 else np.array2string(
+            qs.ravel(), threshold=8, max_line_width=10**6)
         raise ValueError(f"{who}: q must be a number or a 1-D tensor of numbers in "
-                         f"[0, 1], got {q!r}")
+                         f"[0, 1], got {got}")  # (one line: not a multi-line repr)
     if self.data.size == 0:
         raise ValueError(f"{who}: the input of shape {self.shape} is empty")
     x = self.reshape(-1) if dim is None else self.reshape(1) if self.ndim == 0 else self
