@@ -91,6 +91,20 @@ class _Parser(argparse.ArgumentParser):
                             f"starts with '-', or write a file as ./{odd[0]})")
         super().error(message)
 
+    def print_help(self, file: Any = None) -> None:
+        """argparse's, less its silence: it drops an OSError of the write, so with an
+        unbuffered stdout (PYTHONUNBUFFERED=1) --help into a closed pipe or `> /dev/full`
+        exited 0 with nothing said; here it is the one line and exit status 1, as --version's."""
+        out = sys.stdout if file is None else file
+        if out is None:  # (started with stdout closed, `>&-`: nothing to write to)
+            return
+        try:
+            out.write(self.format_help())
+        except OSError as e:
+            if out is not sys.stdout:
+                raise
+            self.exit(_stdout_failed(self.prog.partition(" ")[2] or self.prog, e))
+
     def _known_flag(self, flag: str) -> bool:
         """A flag this parser takes, spelled out or abbreviated as argparse accepts (`--temp`
         for --temperature was named "read as a flag" in the hint)."""

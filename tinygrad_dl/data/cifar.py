@@ -12,7 +12,7 @@ from the directory the user points at, through data/safe_pickle.py: no NumPy glo
 arrays are rebuilt from checked (shape, integer dtype, bytes) with np.frombuffer, so a hostile
 file can neither run code, crash NumPy nor make us allocate more than its own size.
 
-Text data for the char-RNN lives in tinygrad_dl/text.py and is re-exported here.
+Text data for the char-RNN lives in tinygrad_dl/data/text.py (tinygrad_dl.data re-exports both).
 """
 
 from __future__ import annotations

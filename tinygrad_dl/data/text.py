@@ -90,6 +90,8 @@ def one_hot_sequence(ix: Iterable[int] | np.ndarray, K: int, dtype: Any = np.flo
 def _indices(ix: Iterable[int] | np.ndarray, who: str) -> np.ndarray:
     """`ix` as a flat int64 array, or one line: a cast of float (or bool) indices truncated
     [0.5, 1.9] to characters 0 and 1 without a word, where one_hot refuses them."""
+    if not isinstance(ix, np.ndarray) and not hasattr(ix, "__len__"):
+        ix = list(ix)  # (an iterator, a generator: np.asarray made a 0-d object array of it)
     a = np.asarray(ix)
     if a.size and a.dtype.kind not in "iu":
         raise ValueError(f"{who}: character indices must be integers, got dtype {a.dtype}")

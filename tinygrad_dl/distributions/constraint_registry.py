@@ -86,6 +86,7 @@ for _registry in (biject_to, transform_to):
     _registry.register(constraints.less_than(0.0), _less_than)
     _registry.register(constraints.unit_interval, _interval)
     _registry.register(constraints.interval(0.0, 1.0), _interval)
+    _registry.register(constraints.half_open_interval(0.0, 1.0), _interval)  # (torch's too)
 biject_to.register(constraints.real_vector, lambda c: _independent(c, biject_to))
 transform_to.register(constraints.real_vector, lambda c: _independent(c, transform_to))
 biject_to.register(constraints.simplex, lambda c: StickBreakingTransform())

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
+from .. import hooks
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
@@ -230,6 +231,9 @@ class Binomial(Distribution):
         return value * logits - (value + 1).lgamma() - (n - value + 1).lgamma() - normalize
 
     def _homogeneous(self, who: str) -> int:
+        # the support's size is read off total_count's values: a jitted step runs eagerly
+        # (its replay kept the recorded size: another total_count gave wrong numbers silently)
+        hooks.notify_read(self.total_count, f"Binomial.{who} (the support's size)")
         counts = np.unique(self.total_count.data)
         if counts.size == 0:  # an empty batch: nothing to enumerate
             return 0

@@ -153,6 +153,9 @@ class InverseGamma(TransformedDistribution):
     def rate(self) -> Tensor:
         return self.base_dist.rate
 
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        raise _no_rsample("InverseGamma")  # (its base's refusal named Gamma)
+
     @property
     def mean(self) -> Tensor:
         c = self.concentration
