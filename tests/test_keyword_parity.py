@@ -203,7 +203,7 @@ ALLOWED: dict[str, tuple[list[str], str]] = {
     "view_copy": (["dtype"], "view_copy(shape) only"),
     "F.log_softmax": (["_stacklevel"], "torch-internal"),
     "F.softmax": (["_stacklevel"], "torch-internal"),
-    "F.softmin": (["_stacklevel", "dtype"], "torch-internal; cast first for dtype"),
+    "F.softmin": (["_stacklevel"], "torch-internal"),
     "F.l1_loss": (["reduce", "size_average"], _LEGACY_REDUCE),
     "F.mse_loss": (["reduce", "size_average"], _LEGACY_REDUCE),
     **{f"F.{n}": (["reduce", "size_average"], _LEGACY_REDUCE) for n in (

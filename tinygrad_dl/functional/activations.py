@@ -26,6 +26,7 @@ from ..ops import (
     Softshrink,
     Threshold,
 )
+from ..ops.spelling import numpy_keywords
 from ..tensor import Tensor
 from .constructors import rng_of
 from .methods import (
@@ -125,10 +126,12 @@ def logsigmoid(input: Any) -> Tensor:
     return -Softplus.apply(-as_tensor_of(input))
 
 
-def softmin(input: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+def softmin(input: Any, dim: int | None = None, *, axis: int | None = None,
+            dtype: Any = None) -> Tensor:
     """softmax(-x) along dim (or NumPy's axis=; the last axis when none is given, as F.softmax
-    here, with a warning for 3-D and wider input, where PyTorch's legacy choice is another)."""
-    x = as_tensor_of(input)
+    here, with a warning for 3-D and wider input, where PyTorch's legacy choice is another).
+    A floating `dtype=` casts the input first, as torch's (and F.softmax's here)."""
+    x = numpy_keywords("softmin", as_tensor_of(input), dtype=dtype)
     if axis is not None:
         if dim is not None:
             raise TypeError("softmin() got both axis= and dim=: NumPy's and PyTorch's names "

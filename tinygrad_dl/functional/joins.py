@@ -112,6 +112,8 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
                             "for the widths; pass one")
         pad_width = tuple(pad)
         given = len(pad_width) // 2  # (the axes PyTorch's tuple names: torch's crop rules)
+        if not pad_width:  # torch's F.pad(x, ()): no widths, a copy
+            pad_width = (0, 0) * max(np.ndim(as_tensor_of(x).data), 1)
         if len(pad_width) == 2 and np.ndim(as_tensor_of(x).data) >= 2:
             pad_width += (0, 0)  # (the last axis only: PyTorch's reading, unambiguous here)
     elif pad_width is None:
@@ -127,6 +129,9 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
         constant_values = 0.0
     fill = one_name("pad", constant_values, "constant_values", value, "value", 0.0)
     widths = np.asarray(pad_width)
+    if widths.size and widths.dtype.kind not in "iub":  # (NumPy's astype would truncate 1.5)
+        raise TypeError(f"pad: the widths must be integers (as torch's and np.pad's), got "
+                        f"{pad_width if pad is None else pad!r}")
     if pad is None:
         given = widths.size // 2 if widths.ndim == 1 else 0
     if widths.ndim == 1 and widths.size % 2:  # (1,): NumPy's every axis, an error to PyTorch

@@ -162,8 +162,17 @@ def rnn(x: Any, U: Tensor, W: Tensor, b: Tensor, h0: Any = None) -> Tensor:
 
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
-    """x W^T + b for rows x (..., in), W (out, in), b (out,): PyTorch's F.linear, one op."""
+    """x W^T + b for rows x (..., in), W (out, in), b (out,): PyTorch's F.linear, one op. A
+    vector W (in,) gives x @ W (one number per row, the out axis dropped), as torch's, with a
+    0-d bias (Linear's backward takes a matrix W: it runs on W as one row)."""
     x, W = as_tensors([input, weight])
+    if W.ndim == 1:
+        bshape = np.shape(bias.data if isinstance(bias, Tensor) else bias)
+        if bias is not None and bshape:
+            raise ValueError(f"linear: a vector weight {tuple(W.shape)} gives one number per "
+                             f"row, so the bias must be 0-d, got shape {bshape}")
+        out = Linear.apply(x, W.reshape(1, -1)).reshape(tuple(x.shape[:-1]))
+        return out if bias is None else out + like_tensor(bias, x)
     if bias is None:
         return Linear.apply(x, W)
     return Linear.apply(x, W, like_tensor(bias, x))
@@ -176,8 +185,11 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
     then times `weight` and plus `bias` (both of `normalized_shape`) when given. Composed of
     mean, sub, mul, add, sqrt and div: its gradient is theirs."""
     x = as_tensor_of(input)
-    shape = ((int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer))
-             else tuple(int(n) for n in normalized_shape))
+    dims = (normalized_shape,) if np.ndim(normalized_shape) == 0 else tuple(normalized_shape)
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in dims):
+        raise TypeError(f"layer_norm: normalized_shape must be integers, got "
+                        f"{normalized_shape!r}")  # (int(6.5) would read 6)
+    shape = tuple(int(n) for n in dims)
     k = len(shape)
     if not k or x.ndim < k or x.shape[x.ndim - k:] != shape:
         raise ValueError(f"layer_norm: normalized_shape {shape} must be the input's last "

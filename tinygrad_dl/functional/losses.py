@@ -227,6 +227,11 @@ def _rows_of_classes(who: str, x: Tensor, t: np.ndarray, soft: bool
 def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
     """Class indices (n,) -> one-hot rows (n, K); any shape S -> S + (K,), as torch's
     one_hot (a column of labels (n, 1) is (n, 1, K): it was broadcast into a wrong (n, K))."""
+    if isinstance(num_classes, (int, np.integer)) and not isinstance(num_classes, bool) \
+            and num_classes < 0:  # (check_labels would say "labels must be in [0, -1)")
+        raise ValueError(f"one_hot: num_classes={num_classes} (PyTorch's -1 infers it from the "
+                         "largest label) is not taken here: pass the number of classes K (a "
+                         "batch without the last class would give fewer columns)")
     y = np.asarray(y)
     if y.size == 0 and y.dtype.kind == "f":  # np.asarray([]) is float64: an empty label list
         y = y.astype(np.int64)
