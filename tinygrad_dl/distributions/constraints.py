@@ -1,17 +1,22 @@
 """PyTorch's `torch.distributions.constraints`: where a parameter or a value may lie.
 
 `check(a)` takes a NumPy array and gives a bool array, reduced over the constraint's
-`event_dim` rightmost dimensions (a simplex is checked row by row). The checks run on arrays
-inside a `Tap` op (distribution.py), so a jitted step re-checks each replayed value.
+`event_dim` rightmost dimensions (a simplex is checked row by row); given a Tensor (torch's
+`d.support.check(x)`), it checks the Tensor's values and gives a bool Tensor. The checks run on
+arrays inside a `Tap` op (distribution.py), so a jitted step re-checks each replayed value.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .. import hooks
+from ..tensor import Tensor
 
 __all__ = ["Constraint", "boolean", "dependent", "greater_than",
            "greater_than_eq", "half_open_interval", "independent", "less_than",
@@ -21,12 +26,32 @@ __all__ = ["Constraint", "boolean", "dependent", "greater_than",
            "simplex", "unit_interval"]
 
 
+def _takes_tensors(check: Any) -> Any:
+    """`check` also taking a Tensor (torch's `d.support.check(x)`): its values checked, the
+    answer a bool Tensor (a simplex's check raised TypeError on a Tensor, a positive-definite
+    one gave a NumPy bool)."""
+
+    @functools.wraps(check)
+    def checked(self: Any, a: Any) -> Any:
+        if isinstance(a, Tensor):  # (a value read: a jitted step runs eagerly, as Binomial's)
+            hooks.notify_read(a, f"{type(self).__name__}.check")
+            return Tensor(np.asarray(check(self, np.asarray(a.data))))
+        return check(self, a)
+
+    return checked
+
+
 class Constraint:
     """A region of values: `check(a)` is True where `a` lies in it. `is_discrete`: integers
     only; `event_dim`: how many rightmost dimensions one check covers."""
 
     is_discrete = False
     event_dim = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "check" in cls.__dict__:
+            cls.check = _takes_tensors(cls.__dict__["check"])
 
     def check(self, a: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -187,7 +212,8 @@ class _PositiveDefinite(Constraint):
         sym = sym.reshape(a.shape[:-2] + (a.shape[-2] * a.shape[-1],)).all(-1)
         if not sym.all():
             return sym
-        flat = a.reshape((-1,) + a.shape[-2:])
+        # (the batch's size spelled out: -1 is ambiguous for 0 x 0 matrices)
+        flat = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])
         ok = np.empty(len(flat), bool)
         for i, m in enumerate(flat):
             try:
