@@ -8,6 +8,7 @@ gradients, so the sum the engine makes of the parts' gradients is the joint form
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -172,7 +173,7 @@ class Eigh(Function):
         with np.errstate(divide="ignore", invalid="ignore"):  # (told once, below, by name)
             out = v @ (k / e) @ _mT(v)
         _warn_not_finite(out, g, "eigh", "the eigenvectors", "repeated eigenvalues", v.shape)
-        _warn_near_ties(out, g, k, w, np.abs(w).max(-1, initial=0.0), "eigh",
+        _warn_near_ties(out, g, w, np.abs(w).max(-1, initial=0.0), lambda: k, "eigh",
                         "the eigenvectors", "eigenvalues", v.shape)
         return out
 
@@ -210,12 +211,17 @@ class SVD(Function):
                          "a non-square matrix)" if tie else "singular values too large to "
                          "square (their squares overflow)", a.shape, tie)
         gk = g[..., :k] if ctx.part == 0 else _mT(g[..., :k, :])  # (U's or V's columns)
-        kk = _mT(u if ctx.part == 0 else _mT(vh)) @ gk
-        smax = s.max(-1, initial=0.0)
-        # a non-square matrix's gradient divides by each s too: near 0 is as bad as a tie
-        small = (s <= np.sqrt(np.finfo(s.dtype).eps) * smax[..., None]) & (gk != 0).any(-2)
-        _warn_near_ties(out, g, kk - _mT(kk), s, smax, "svd", "U or Vh", "singular values",
-                        a.shape, small if a.shape[-1] != a.shape[-2] else None)
+        vecs = u if ctx.part == 0 else _mT(vh)
+
+        def mix():
+            kk = _mT(vecs) @ gk
+            return kk - _mT(kk)
+        m, n = a.shape[-2:]
+        # U of a tall matrix (Vh of a wide one) divides by each s too: near 0 is as bad as a
+        # tie there (U of a wide matrix, V of a tall one, square U and V: never)
+        lone = m != n and (ctx.part == 0) == (m > n)
+        _warn_near_ties(out, g, s, s.max(-1, initial=0.0), mix, "svd", "U or Vh",
+                        "singular values", a.shape, gk if lone else None)
         return out
 
 
@@ -232,27 +238,44 @@ def _warn_not_finite(out: np.ndarray, g: np.ndarray, who: str, part: str, why: s
                       RuntimeWarning, stacklevel=3)
 
 
-def _warn_near_ties(out: np.ndarray, g: np.ndarray, k: np.ndarray, values: np.ndarray,
-                    scale: np.ndarray, who: str, part: str, what: str,
-                    shape: tuple[int, ...], small: np.ndarray | None = None) -> None:
+def _warn_near_ties(out: np.ndarray, g: np.ndarray, values: np.ndarray, scale: np.ndarray,
+                    mix: Callable[[], np.ndarray], who: str, part: str, what: str,
+                    shape: tuple[int, ...], reach: np.ndarray | None = None) -> None:
     """Say, by name, that a finite gradient through the vectors is largely round-off: two
-    eigen- (singular) values closer than sqrt(eps) * the largest one, whose vectors the
-    upstream gradient mixes (k_ij != 0, k = the skew part of V^T g), are divided by their gap
-    (torch's formula, kept): the vectors' round-off, eps * max / gap relative, is then more
-    than half the digits (a matrix built with repeated values lands here, its values apart by
-    round-off). small: a non-square SVD's singular values near 0 that g reaches."""
-    if not (np.isfinite(out).all() and np.isfinite(g).all()) or values.shape[-1] == 0:
+    eigen- (singular) values (sorted) closer than sqrt(eps) (float64; float32: eps**(2/3))
+    * the largest one, whose vectors
+    the upstream gradient mixes (k_ij != 0, k = mix(), the skew part of V^T g, computed only
+    then), are divided by their gap (torch's formula, kept): the vectors' round-off, up to
+    eps * max / gap relative, is then more than half the digits (a matrix built with repeated
+    values lands here, its values apart by round-off; sqrt(eps) warned for most random
+    float32 matrices of 256 rows, whose gradients kept 3 to 5 digits). reach: for U of a tall
+    matrix (Vh of a wide one), whose gradient divides by each value too, the columns of g:
+    values near 0 that g reaches warn as well."""
+    if values.shape[-1] == 0:
+        return
+    # float64: sqrt(eps), half the digits; float32: eps**(2/3) (sqrt(eps) warned for most
+    # random float32 matrices of 256 rows, whose gradients kept 3 to 5 of its 7 digits)
+    f64 = values.dtype == np.float64
+    tol = np.finfo(values.dtype).eps ** (0.5 if f64 else 2 / 3) * scale
+    # (sorted values: two are near only where two neighbours are; O(n) before the O(n^2))
+    near = bool((np.abs(np.diff(values, axis=-1)) <= tol[..., None]).any())
+    small = reach is not None and bool((values <= tol[..., None]).any())
+    if not (near or small) or not (np.isfinite(out).all() and np.isfinite(g).all()):
         return  # (_warn_not_finite says the inf and NaN)
-    tol = np.sqrt(np.finfo(values.dtype).eps) * scale[..., None, None]
-    off = ~np.eye(values.shape[-1], dtype=bool)
-    near = (np.abs(values[..., None, :] - values[..., :, None]) <= tol) & off & (k != 0)
-    if near.any() or (small is not None and small.any()):
-        zero = ", or near 0 in a non-square matrix" if small is not None else ""
+    if near:
+        off = ~np.eye(values.shape[-1], dtype=bool)
+        near = bool(((np.abs(values[..., None, :] - values[..., :, None])
+                      <= tol[..., None, None]) & off & (mix() != 0)).any())
+    if small:
+        small = bool(((values <= tol[..., None]) & (reach != 0).any(-2)).any())
+    if near or small:
+        zero = ", or near 0 in a non-square matrix" if reach is not None else ""
         warnings.warn(f"{who}: the gradient through {part} of a matrix with nearly repeated "
-                      f"{what} (apart by less than sqrt(eps) * the largest{zero}; input shape "
-                      f"{shape}) has lost half its digits or more to round-off, as torch's: "
-                      f"those vectors are nearly not unique there (a loss of the {what} alone "
-                      "has a sound gradient)",
+                      f"{what} (apart by less than {'sqrt(eps)' if f64 else 'eps**(2/3)'} * "
+                      f"the largest{zero}; input "
+                      f"shape {shape}) has lost half its digits or more to round-off, as "
+                      f"torch's: those vectors are nearly not unique there (a loss of the "
+                      f"{what} alone has a sound gradient)",
                       RuntimeWarning, stacklevel=3)
 
 
