@@ -25,13 +25,21 @@ from .methods import as_tensor_of, as_tensors, write_out
 def _skipping_1d_empties(ts: list[Tensor], axis: int) -> Tensor:
     """torch.cat's documented legacy rule: a 1-D empty tensor is skipped, so the pattern
     `out = torch.cat([out, batch])` from `out = torch.tensor([])` works (NumPy raised on the
-    number of dims); it still takes part in the result's dtype. All of them: (0,), any dim."""
+    number of dims). Each is joined as an empty piece of the others' shape (0 along axis), so
+    it still takes part in the result's dtype and gets its gradient, of shape (0,), torch's.
+    All of them: (0,), any dim."""
     kept = [t for t in ts if t.shape != (0,)]
     if not kept:
         return Concatenate.apply(*ts, axis=0)
-    dtype = np.result_type(*(t.data for t in ts))
-    result = Concatenate.apply(*kept, axis=axis)
-    return result if result.dtype == dtype else result.astype(dtype)
+    nd = kept[0].ndim
+    shape = list(kept[0].shape)
+    if not -nd <= axis < nd or any(  # (pieces that do not join: NumPy's error naming them)
+            t.ndim != nd or [*t.shape[:axis % nd], *t.shape[axis % nd + 1:]] !=
+            shape[:axis % nd] + shape[axis % nd + 1:] for t in kept):
+        return Concatenate.apply(*kept, axis=axis)
+    shape[axis] = 0
+    return Concatenate.apply(*(t.reshape(shape) if t.shape == (0,) else t for t in ts),
+                             axis=axis)
 
 
 def concatenate(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None = None,
@@ -361,8 +369,8 @@ def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, dim: int | N
         if isinstance(axis, (int, np.integer)):  # torch.sort(x, 1) is (values, indices)
             values._values_only = ("sort", int(axis))
         return values
-    return x.sort(one_name("sort", axis, "axis", dim, "dim", -1),
-                  bool(descending))
+    return x.sort(axis if dim is None else one_name("sort", axis, "axis", dim, "dim", -1),
+                  False if descending is None else descending)  # (axis=None: flattened)
 
 
 def broadcast_tensors(*tensors: Any) -> list[Tensor]:

@@ -302,33 +302,32 @@ class LogSumExp(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         x = as_float(x)  # (an int32 x - m wraps, a bool one raises)
-        m = x.max(axis=ctx.axes, keepdims=True) if x.size else None
-        ctx.finite = m is not None and bool(np.isfinite(m).all())
-        if ctx.finite:  # every exp(x - m) <= 1: out is finite too
-            ls = np.log(np.exp(x - m).sum(axis=ctx.axes, keepdims=True))
+        m = x.max(axis=ctx.axes, keepdims=True) if x.size else np.zeros((), x.dtype)
+        ctx.finite = x.size > 0 and bool(np.isfinite(m).all())
+        if not ctx.finite:  # empty, or a slice of -inf / +inf / NaN: shifted by 0 (log(0) = -inf)
+            m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+        z = np.asarray(x - m)  # (0-d: x - m is a NumPy scalar)
+        if ctx.finite:  # every e^(x - m) <= 1 and their sum s >= 1: out is finite too, and
+            e = np.exp(z, out=z)  # the gradient e / s (e^(x - out) read out's rounding: at
+            s = e.sum(axis=ctx.axes, keepdims=True)  # |x| ~ 1e15 three equal entries had
+            out = np.log(s) + m  # 0.32 each, at 1e17 1 each)
+            ctx.save_for_backward(e, s)
+        else:  # (per slice: e^((x - m) - log s), so a finite slice beside one of -inf keeps
+            # e / s's accuracy, and a number beside +inf gets e^-inf = 0, not inf / inf)
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                ls = np.log(np.exp(z).sum(axis=ctx.axes, keepdims=True))
             out = ls + m
-            # (the gradient is exp((x - m) - ls): exp(x - out) read out's rounding, so at
-            # |x| ~ 1e15 three equal entries had the gradient 0.32 each, at 1e17 1 each)
-            ctx.save_for_backward(x, m, ls)
-            return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
-                                                      if i not in ctx.axes])
-        else:  # empty, or a slice of -inf / +inf / NaN: log(0) = -inf is the right value
-            m = np.zeros((), x.dtype) if m is None else np.where(
-                np.isfinite(m), m, 0).astype(x.dtype, copy=False)
-            with np.errstate(divide="ignore"):
-                out = np.log(np.exp(x - m).sum(axis=ctx.axes, keepdims=True)) + m
-        ctx.save_for_backward(x, out)
+            ctx.save_for_backward(z, ls)
         return out if keepdims else out.reshape([n for i, n in enumerate(x.shape)
                                                   if i not in ctx.axes])
 
     def backward(ctx, g):
-        g = _expand(g, ctx.axes, ctx.keepdims, ctx.saved[0].ndim)
+        a, b = ctx.saved
+        g = _expand(g, ctx.axes, ctx.keepdims, a.ndim)
         if ctx.finite:
-            x, m, ls = ctx.saved
-            return g * np.exp((x - m) - ls)
-        x, out = ctx.saved
+            return a * (g / b)  # e * (g / s): one full-size product
         with np.errstate(invalid="ignore"):  # inf - inf: nan, as PyTorch's
-            return g * np.exp(x - out)
+            return g * np.exp(a - b)
 
 
 class Norm(Function):
@@ -554,11 +553,12 @@ class LogCumSumExp(Function):
         # weight of 1/2 came out 0.78; at 1e17, 1); g_i / s_i divides n numbers, not n^2
         m = np.maximum.accumulate(xm, axis=-1)
         with np.errstate(invalid="ignore", over="ignore"):
-            e = np.where(later, np.exp(xm[..., :, None] - m[..., None, :]), 0.0)
+            e = xm[..., :, None] - m[..., None, :]
+            e = np.where(later, np.exp(e, out=e), 0.0)
             s = e.sum(-2)
             finite = np.isfinite(m)
-            if finite.all():
-                return np.moveaxis((e * (gm / s)[..., None, :]).sum(-1), -1, ctx.axis)
+            if finite.all():  # (a matrix-vector product per slice: BLAS's, not a sum of n^2)
+                return np.moveaxis(np.matmul(e, (gm / s)[..., None])[..., 0], -1, ctx.axis)
             # where m_i is not finite, e^(x_j - out_i): -inf - -inf is NaN, as torch's, where
             # all so far is -inf
             w = np.where(later, np.exp(xm[..., :, None] - om[..., None, :]), 0.0)

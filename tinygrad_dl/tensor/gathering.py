@@ -52,6 +52,8 @@ class GatheringMethods:
         value's gradient goes back to where it came from). NumPy's np.sort, the values alone,
         is tinygrad_dl.sort(x, axis)."""
         stable_arg("sort", stable)
+        if not isinstance(descending, (bool, np.bool_)):  # (bool("no") would sort descending)
+            raise TypeError(f"sort: descending must be a bool, got {type(descending).__name__}")
         if self.ndim == 0 and axis is not None:  # (0-d: itself and index 0, torch's; None:
             # NumPy's flattened (1,))
             sort_order(self.data, axis, descending)  # (checks the dim)

@@ -72,7 +72,7 @@ class InPlaceMethods:
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
         lo = min.data if isinstance(min, tensor.Tensor) else min
         hi = max.data if isinstance(max, tensor.Tensor) else max
-        return _write(self, "Tensor.clamp_", None,
+        return _write(self, "Tensor.clamp_", _grad_bound(min, max),
                       lambda a, _: np.clip(a, lo, hi, out=a, casting="same_kind"))
 
     # PyTorch's in-place forms of ops: the op's own values (computed without a graph) written
@@ -90,7 +90,7 @@ class InPlaceMethods:
     def triu_(self, diagonal: int = 0) -> Tensor: return _recompute(self, "triu", diagonal)
 
     def clip_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
-        return _recompute(self, "clip", min, max)
+        return _recompute(self, "clip", min, max, operand=_grad_bound(min, max))
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         return _recompute(self, "masked_fill", mask, value, operand=value)
@@ -216,6 +216,9 @@ _OUT_OF_PLACE = {"Tensor.add_ (+=)": "`x = x + y`", "Tensor.sub_ (-=)": "`x = x 
                  "Tensor.zero_": "`x = tg.zeros_like(x)`",
                  "Tensor.fill_": "`x = tg.full_like(x, value)`",
                  "Tensor.copy_": "`x = src.clone()`", "Tensor.clamp_": "`x = x.clamp(lo, hi)`",
+                 "Tensor.clip_": "`x = x.clip(lo, hi)`",
+                 "Tensor.clamp_min_": "`x = x.clamp_min(lo)`",
+                 "Tensor.clamp_max_": "`x = x.clamp_max(hi)`",
                  "Tensor.__setitem__ (t[i] = v)": "`x = tg.where(mask, v, x)`",
                  "Tensor.pow_": "`x = x ** y`", "Tensor.remainder_": "`x = x % y`",
                  "Tensor.floor_divide_": "`x = x // y`",
@@ -260,6 +263,12 @@ def _reshaped(t: Tensor, method: str, *args: Any, op: str = "", **kwargs: Any) -
         except (ValueError, TypeError, IndexError) as e:
             raise type(e)(f"{op}: {e}") from None
     return t
+
+
+def _grad_bound(lo: Any, hi: Any) -> Any:
+    """clamp_/clip_'s operand for the in-place rules: a bound that requires grad (refused while
+    grad mode is on: the write would not record its gradient), else None."""
+    return next((b for b in (lo, hi) if isinstance(b, tensor.Tensor) and b.requires_grad), None)
 
 
 def _holds_grad(seq: list | tuple) -> bool:
