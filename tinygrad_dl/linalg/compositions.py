@@ -16,6 +16,7 @@ import numpy as np
 from .. import functional as F
 from .. import hooks
 from ..functional.constructors import as_tensor
+from ..ops import QuietDiv
 from ..ops.linalg_lu import lapack_dtype, lu_factor_array, rhs_dtype
 from ..tensor import Tensor
 from ..tensor.linalg_lu import check_info, float_matrices
@@ -151,8 +152,9 @@ def cond(A: Any, p: Any = None) -> Tensor:
                          f"shape {a.shape}")
     if svd_p:
         s = svdvals(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+        # (quiet inside the op, not under np.errstate here: a jitted step replays it)
+        top, bottom = (s[..., 0], s[..., -1]) if p != -2 else (s[..., -1], s[..., 0])
+        return QuietDiv.apply(top, bottom)
     _read(a, f"cond(p={p!r})")
     if p == "nuc":  # (torch's: norm(A) norm(A^-1) gave inf for a numerically singular A
         # where torch's is big but finite, and inf for a zero one where torch's is NaN)

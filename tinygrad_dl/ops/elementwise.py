@@ -15,7 +15,7 @@ from ..write_guard import private
 _BOOL = np.bool_  # (by dtype.type: an unpickled array's bool dtype is another object)
 
 __all__ = ["Abs", "Add", "Clip", "ClipBounds", "Div", "Draw", "Dropout", "Exp", "Log", "MatMul",
-    "Maximum", "Mul", "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
+    "Maximum", "Mul", "Neg", "Pow", "QuietDiv", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
 
 
 def as_float(x: np.ndarray) -> np.ndarray:
@@ -127,6 +127,18 @@ class Div(Function):
             unbroadcast(g / y, ctx.x_shape) if nx else None,
             unbroadcast(-g * (out / y), y.shape) if ny else None,
         )
+
+
+class QuietDiv(Div):
+    """x / y without NumPy's divide-by-zero and invalid-value warnings (torch's quiet inf and
+    NaN), for the library's own compositions whose inf or NaN is the answer (linalg.cond's
+    s_max / s_min of a singular or zero matrix). Quiet inside the op, so that a jitted step
+    calling them replays (np.errstate around Tensor ops fails its recording). Backward: Div's,
+    unchanged (its warnings too)."""
+
+    def forward(ctx, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return super().forward(x, y)
 
 
 class Pow(Function):
