@@ -221,3 +221,18 @@ def test_householder_product_float32_agrees_with_torch():
     np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-5)
     np.testing.assert_allclose(x.grad.data, ta.grad.numpy(), atol=1e-4)
     np.testing.assert_allclose(y.grad.data, tt.grad.numpy(), atol=1e-4)
+
+
+def test_singular_values_are_never_negative_zero() -> None:
+    """NumPy's SVD with vectors (LAPACK gesdd) gave s = -0.0 for this matrix with a zero row,
+    so svdvals held -0.0 and cond(A) was -inf (torch: +0.0 and inf)."""
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((3, 3))
+    x = [rng.standard_normal((3, 3)) for _ in range(2)][1]
+    x[2] = 0.0
+    a = w * x
+    assert np.signbit(np.linalg.svd(a)[1]).any()  # (the LAPACK quirk this guards against)
+    for t in (tg.Tensor(a), tg.Tensor(a, requires_grad=True)):
+        assert not np.signbit(LA.svdvals(t).data).any()
+        assert not np.signbit(LA.svd(t)[1].data).any()
+        assert LA.cond(t).item() == np.inf

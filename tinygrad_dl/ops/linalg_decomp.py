@@ -189,6 +189,7 @@ class SVD(Function):
         if not np.isfinite(a).all():
             raise ValueError(f"svd: the input (shape {a.shape}) has NaN or inf entries")
         u, s, vh = np.linalg.svd(a, full_matrices=full_matrices and part != 1)
+        s += 0.0  # (LAPACK's gesdd can give -0.0: cond was -inf for a matrix with a zero row)
         ctx.part = part
         k = s.shape[-1]
         ctx.save_for_backward(a, u[..., :k], vh[..., :k, :], s)
