@@ -9,6 +9,7 @@ arrays inside a `Tap` op (distribution.py), so a jitted step re-checks each repl
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,9 @@ __all__ = ["Constraint", "boolean", "dependent", "greater_than",
            "is_dependent", "lower_cholesky", "multinomial", "nonnegative", "nonnegative_integer",
            "one_hot", "positive", "positive_definite", "positive_integer", "real", "real_vector",
            "simplex", "unit_interval"]
+
+
+_PACKAGE = __name__.split(".")[0] + "."
 
 
 def _takes_tensors(check: Any) -> Any:
@@ -49,9 +53,12 @@ class Constraint:
     event_dim = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        # this library's checks (NumPy's) only: a user's subclass, written for torch's
+        # Tensors (value.abs()) or as a staticmethod, gets what it is given, as before
         super().__init_subclass__(**kwargs)
-        if "check" in cls.__dict__:
-            cls.check = _takes_tensors(cls.__dict__["check"])
+        check = cls.__dict__.get("check")
+        if inspect.isfunction(check) and cls.__module__.startswith(_PACKAGE):
+            cls.check = _takes_tensors(check)
 
     def check(self, a: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -1,22 +1,15 @@
 """PyTorch's ContinuousBernoulli (Loaiza-Ganem and Cunningham, 2019): the density
-C(p) p^x (1 - p)^(1 - x) on [0, 1]. Near p = 1/2 (inside `lims`) the normalizer, mean and
-variance are torch's Taylor expansions; the masks are made inside ops (`computed`), so a jitted
-step recomputes them.
-
-Given logits L, torch's formulas (in probs = sigmoid(L), clamped to [eps, 1 - eps]) lose digits
-as |L| grows: 1e-11 at L = 15, 1e-5 at 30, and past |L| = 36.7 the clamped probs make every
-value wrong (the mean 0.972 for every L above it). Past |L| = 8 (3 in float32) a
-distribution given logits uses the closed forms in a = |L| instead, exact to rounding:
-log C = log a - log(1 - e^-a) + log(1 + e^-a), the mean g = 1/a - e^-a / (1 - e^-a) (1 - g for
-L > 0), the variance 1/a^2 - e^-a / (1 - e^-a)^2, the entropy 1 - a e^-a / (1 - e^-a) - log a +
-log(1 - e^-a), cdf(x) = expm1(L x) / expm1(L) and icdf(u) = log1p(u expm1(L)) / L (rearranged
-so nothing overflows); logits of +-inf give the point masses' limits (the mean 1 or 0, the
-variance 0, the entropy -inf, log_prob +inf at the mass, -inf elsewhere)."""
+C(p) p^x (1 - p)^(1 - x) on [0, 1]. Given probs: torch's formulas; near p = 1/2 (inside
+`lims`) the normalizer, mean and variance are torch's Taylor expansions. Given logits L: the
+density L e^(L x) / expm1(L), every value and gradient exact to rounding (`logits_*` below:
+series in L near 0, closed forms in |L| elsewhere, +-inf the point masses' limits). The masks
+are made inside ops (`computed`), so a jitted step recomputes them."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -62,30 +55,12 @@ def _infinite(v: np.ndarray) -> np.ndarray:
     return np.isinf(v)
 
 
-def _large_logits(logits: np.ndarray) -> np.ndarray:
-    """Where the closed forms in |logits| replace torch's formulas in probs: past 8 in
-    float64 (torch's values there are within 2e-13 of the exact ones), past 3 in a narrower
-    dtype (float32's probs lose digits sooner)."""
-    return np.abs(logits) > (8.0 if logits.dtype == np.float64 else 3.0)
-
-
 def _positive(v: np.ndarray) -> np.ndarray:
     return v > 0
 
 
 def _zero(v: np.ndarray) -> np.ndarray:
     return v == 0
-
-
-def _above_half(v: np.ndarray) -> np.ndarray:
-    return v > 0.5
-
-
-def _far_quantile(a: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Where icdf's 1 + log(u + (1 - u) e^-a) / a keeps more digits than log1p(u expm1(a)) / a
-    (u expm1(a) >= 1), or the latter overflows (a > 700)."""
-    with np.errstate(over="ignore"):
-        return (a > 700.0) | (u * np.expm1(np.minimum(a, 700.0)) >= 1.0)
 
 
 def _in_open_unit(v: np.ndarray) -> np.ndarray:
@@ -103,9 +78,238 @@ def _point_mass_log_prob(logits: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(logits), np.where(at_mass, math.inf, -math.inf), 0.0)
 
 
+# ---- given logits L: everything in L, in float64 (a narrower dtype's rounded once) ------------
+# torch's formulas take probs = sigmoid(L) clamped to [eps, 1 - eps]: they lose digits as |L|
+# grows (every value that of the clamped probs past |L| = 36.7), near its Taylor region
+# (variance 5e-9 off at L = 0.0045 in float64, 2x off in float32) and in cdf's and icdf's tails;
+# in that region cdf(x) is x and icdf(u) is u (5e-4 off, their gradients 0). Given logits, the
+# values below come from the density L e^(L x) / expm1(L): below |L| = 2 as power series in L
+# (Bernoulli numbers; the closed forms cancel there), above it as closed forms in a = |L|.
+
+def _bernoulli_over_factorial(n: int) -> list[Fraction]:
+    """B_2k / (2k)! for k = 1..n (Bernoulli numbers by their recurrence, exactly)."""
+    b = [Fraction(1)]
+    for m in range(1, 2 * n + 1):
+        b.append(-sum(math.comb(m + 1, k) * b[k] for k in range(m)) / (m + 1))
+    return [b[2 * k] / math.factorial(2 * k) for k in range(1, n + 1)]
+
+
+_SERIES = 2.0  # |L| below: the series (radius 2 pi: 22 terms to float64's rounding at 2)
+_C = _bernoulli_over_factorial(22)
+# coefficients of t^(k-1), t = L^2: (mean - 1/2) / L; the variance (the mean's derivative);
+# log(expm1(L) / L) - L / 2, over t; the entropy, over t
+_MEAN = np.array([float(c) for c in _C])
+_VARIANCE = np.array([float((2 * k - 1) * c) for k, c in enumerate(_C, 1)])
+_LOG_EXPREL = np.array([float(c / (2 * k)) for k, c in enumerate(_C, 1)])
+_ENTROPY = np.array([float(-(2 * k - 1) * c / (2 * k)) for k, c in enumerate(_C, 1)])
+_POWERS = np.arange(len(_C), dtype=np.float64)
+_QUANTILE_SERIES = 0.25  # |L| below: cdf's and icdf's series
+_SINHC = [1.0 / math.factorial(2 * k + 1) for k in range(5)]  # sinh(w) / w, in w^2
+_ATANHC = [1.0 / (2 * k + 1) for k in range(7)]  # atanh(q) / q, in q^2
+_EXPM1_MAX = 709.0  # expm1 finite below
+
+
+@dataclass(frozen=True)
+class _Below:
+    """Where |v| < bound."""
+
+    bound: float
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        return np.abs(v) < self.bound
+
+
+def _far_quantile(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """icdf's v (<= 1/2) at logits m where the quantile passes about 1/2 (m > 0 and
+    v > e^(-m / 2)): there 1 minus it is computed, elsewhere it."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # (v = 0 at m = inf: not far)
+        return (m > 0) & (2.0 * np.log(v) + m > 0.0)
+
+
+def _huge(m: np.ndarray) -> np.ndarray:
+    return m > _EXPM1_MAX
+
+
+def _in_unit(v: np.ndarray) -> np.ndarray:
+    return (v >= 0) & (v <= 1)
+
+
+def _series(t: Tensor, coeffs: np.ndarray) -> Tensor:
+    """sum_k coeffs[k] t^k (t >= 0 and small: the terms fall, no cancellation). (Module
+    arrays, whole: an array made in a jitted step would stop its replay.)"""
+    return (t.unsqueeze(-1).pow(_POWERS) * coeffs).sum(-1)
+
+
+def _horner(t: Tensor, coeffs: list[float]) -> Tensor:
+    out = t * coeffs[-1] + coeffs[-2]
+    for c in reversed(coeffs[:-2]):
+        out = out * t + c
+    return out
+
+
+def _split(L: Tensor, bound: float) -> tuple[Tensor, Tensor, Tensor]:
+    """The mask |L| < bound, L there (0 elsewhere) and |L| elsewhere (bound there): each
+    branch's unused entries, and their gradients, finite."""
+    small = computed(_Below(bound), L)
+    return small, F.where(small, L, 0.0), F.where(small, bound, L.abs())
+
+
+def _exp_parts(a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """e^-a, 1 - e^-a and a kept finite (a e^-a is 0, not inf * 0, at a = inf)."""
+    return (-a).exp(), -(-a).expm1(), a.clamp(max=float(np.finfo(a.dtype).max))
+
+
+def logits_log_norm(L: Tensor) -> Tensor:
+    """log C = log(L / expm1(L)) + softplus(L) = log(|L| / tanh(|L| / 2))."""
+    small, s, a = _split(L, _SERIES)
+    t = s * s
+    series = math.log(2.0) + (s * 0.5).cosh().log() - t * _series(t, _LOG_EXPREL)
+    e, d, _ = _exp_parts(a)
+    return F.where(small, series, a.log() - d.log() + e.log1p())
+
+
+def logits_mean(L: Tensor) -> Tensor:
+    """1 / (1 - e^-L) - 1 / L: below |L| = 2 its series, above 1 / a - e^-a / (1 - e^-a) at
+    a = -L (1 minus that for L > 0)."""
+    small, s, a = _split(L, _SERIES)
+    e, d, _ = _exp_parts(a)
+    g = a.reciprocal() - e / d
+    closed = F.where(computed(_positive, L), 1.0 - g, g)
+    return F.where(small, 0.5 + s * _series(s * s, _MEAN), closed)
+
+
+def logits_variance(L: Tensor) -> Tensor:
+    """1 / L^2 - 1 / (4 sinh(L / 2)^2)."""
+    small, s, a = _split(L, _SERIES)
+    e, d, _ = _exp_parts(a)
+    return F.where(small, _series(s * s, _VARIANCE), a.pow(-2.0) - e / d.pow(2.0))
+
+
+def logits_stddev(L: Tensor) -> Tensor:
+    """sqrt(1 - a^2 e^-a / (1 - e^-a)^2) / a above |L| = 2: finite gradients where the
+    variance is 0 (logits +-inf, or past 1.3e154)."""
+    small, s, a = _split(L, _SERIES)
+    _, d, a_fin = _exp_parts(a)
+    q = a_fin * (-0.5 * a).exp() / d
+    return F.where(small, _series(s * s, _VARIANCE).sqrt(), (1.0 - q * q).sqrt() / a)
+
+
+def logits_entropy(L: Tensor) -> Tensor:
+    """-(L mean + log(L / expm1(L))): 1 - a e^-a / (1 - e^-a) - log a + log(1 - e^-a)."""
+    small, s, a = _split(L, _SERIES)
+    t = s * s
+    e, d, a_fin = _exp_parts(a)
+    return F.where(small, t * _series(t, _ENTROPY), 1.0 - a_fin * e / d - a.log() + d.log())
+
+
+def _cdf_parts(y: Tensor, M: Tensor) -> tuple[Tensor, Tensor]:
+    """F = expm1(M y) / expm1(M) and 1 - F for y in (0, 1/2], each without cancellation: below
+    |M| = 1/4 as y e^(M (y - 1) / 2) sinhc(M y / 2) / sinhc(M / 2); above, for M < 0 with
+    b = -M, expm1(-b y) / expm1(-b) and e^(-b y) expm1(-b (1 - y)) / expm1(-b), for M > 0
+    e^(-b (1 - y)) expm1(-b y) / expm1(-b) (no overflow)."""
+    small, s, b = _split(M, _QUANTILE_SERIES)
+    sinhc = _horner((s * y * 0.5).pow(2.0), _SINHC) / _horner((s * 0.5).pow(2.0), _SINHC)
+    series = y * (s * (y - 1.0) * 0.5).exp() * sinhc
+    den = (-b).expm1()
+    ratio = (-b * y).expm1() / den
+    positive = computed(_positive, M)
+    upper = F.where(positive, (-b * (1.0 - y)).exp() * ratio, ratio)
+    # (1 - F: as it stands where F <= 1/2, its gradient keeping its digits as F -> 0)
+    lower = F.where(positive, 1.0 - upper, F.where(
+        computed(_at_most_half, ratio), 1.0 - ratio,
+        (-b * y).exp() * (-b * (1.0 - y)).expm1() / den))
+    return F.where(small, series, upper), F.where(small, 1.0 - series, lower)
+
+
+def _icdf_parts(v: Tensor, M: Tensor) -> tuple[Tensor, Tensor]:
+    """G = log1p(v expm1(M)) / M and 1 - G for v in [0, 1/2], each without cancellation:
+    below |M| = 1/4 as v (expm1(M) / M) (log1p(w) / w), w = v expm1(M), the first factor
+    e^(M / 2) sinhc(M / 2), the second 2 atanh(q) / (q (2 + w)), q = w / (2 + w); above it as
+    it stands, except where G passes about 1/2 (M > 0, v > e^(-M / 2)), where
+    1 - G = -(log v + log1p((1 / v - 1) e^-M)) / M, and past M = 709, where expm1 overflows
+    (v < e^-354 there), where G = softplus(log v + M) / M."""
+    small, s, _ = _split(M, _QUANTILE_SERIES)
+    h = s * 0.5
+    exprel = h.exp() * _horner(h * h, _SINHC)  # expm1(s) / s
+    w = v * s * exprel
+    two_w = 2.0 + w
+    q = w / two_w
+    series = v * exprel * 2.0 / two_w * _horner(q * q, _ATANHC)
+    m = F.where(small, _QUANTILE_SERIES, M)
+    far, huge = computed(_far_quantile, m, v), computed(_huge, m)
+    m_far, v_far = F.where(far, m, 1.0), F.where(far, v, 0.5)
+    log_v = v_far.log()  # ((1 / v - 1) e^-M as (1 - v) e^(-M - log v): 1 / v overflows)
+    rest = -(log_v + ((1.0 - v_far) * (-m_far - log_v).exp()).log1p()) / m_far
+    m_direct = F.where(huge, 1.0, m)
+    m_huge = F.where(huge, m, 1.0).clamp(max=float(np.finfo(m.dtype).max))
+    zero = computed(_zero, v)
+    v_huge = F.where(far, 1.0, F.where(zero, 1.0, v))
+    near = F.where(huge, F.where(zero, 0.0, (v_huge.log() + m_huge).softplus() / m_huge),
+                   (v * m_direct.expm1()).log1p() / m_direct)
+    g, g_c = F.where(far, 1.0 - rest, near), F.where(far, rest, 1.0 - near)
+    return F.where(small, series, g), F.where(small, 1.0 - series, g_c)
+
+
+def _unnormalized_log_prob(logits: Tensor, value: Tensor) -> Tensor:
+    """value logits - softplus(logits) (torch's, given probs); at an infinite value (only
+    unvalidated: outside the support) torch's -(1 - value) logits - softplus(-logits): +-inf,
+    not NaN."""
+    infinite = computed(_infinite, value)
+    finite = -F.binary_cross_entropy_with_logits(logits, F.where(infinite, 0.5, value),
+                                                 reduction="none")
+    at_inf = F.where(infinite, logits, 0.0)
+    return F.where(infinite, (value - 1.0) * at_inf - (-at_inf).softplus(), finite)
+
+
+def _log_exprel(L: Tensor) -> Tensor:
+    """log(expm1(L) / L): below |L| = 2 L / 2 + its series, above max(L, 0) + log(1 - e^-a)
+    - log a."""
+    small, s, a = _split(L, _SERIES)
+    t = s * s
+    _, d, _ = _exp_parts(a)
+    closed = F.where(computed(_positive, L), a, 0.0) + d.log() - a.log()
+    return F.where(small, 0.5 * s + t * _series(t, _LOG_EXPREL), closed)
+
+
+def logits_log_prob(L: Tensor, value: Tensor) -> Tensor:
+    """L x - log(expm1(L) / L) (near 0 without cancelling log 2s); at logits +-inf (a point
+    mass at 1 or 0) a finite value scores the limit: +inf at the mass, -inf elsewhere (torch's
+    NaN or a finite number); an infinite value (unvalidated) as torch's."""
+    L, value = broadcast_all(L, value)
+    mass, infinite = computed(_point_mass, L, value), computed(_infinite, value)
+    scored = F.where(mass, 0.0, L)
+    finite = scored * F.where(infinite, 0.5, value) - _log_exprel(scored)
+    at_inf = F.where(infinite, L, 0.0)  # (+-inf there: the normalizer adds nothing)
+    result = F.where(infinite, (value - 1.0) * at_inf - (-at_inf).softplus(), finite)
+    return F.where(mass, computed(_point_mass_log_prob, L, value), result)
+
+
+def logits_cdf(L: Tensor, x: Tensor) -> Tensor:
+    """expm1(L x) / expm1(L), from F(y; M) at y = min(x, 1 - x) (1 - X has logits -L); 0 at
+    x <= 0, 1 at x >= 1, NaN at NaN."""
+    low, inside = computed(_at_most_half, x), computed(_in_open_unit, x)
+    y = F.where(inside, x, 0.25)
+    y = F.where(low, y, 1.0 - y)
+    below, above = _cdf_parts(y, F.where(low, L, -L))
+    inner = F.where(inside, F.where(low, below, above), math.nan)
+    return F.where(computed(_at_most_zero, x), 0.0,
+                   F.where(computed(_at_least_one, x), 1.0, inner))
+
+
+def logits_icdf(L: Tensor, u: Tensor) -> Tensor:
+    """log1p(u expm1(L)) / L, from G(v; M) at v = min(u, 1 - u); NaN outside [0, 1]."""
+    low = computed(_at_most_half, u)
+    inside = computed(_in_unit, u)
+    v = F.where(inside, u, 0.25)
+    v = F.where(low, v, 1.0 - v)
+    below, above = _icdf_parts(v, F.where(low, L, -L))
+    return F.where(inside, F.where(low, below, above), math.nan)
+
+
 class ContinuousBernoulli(Distribution):
     """The continuous Bernoulli on [0, 1] of `probs` (or sigmoid(`logits`)); `lims` is the
-    region around 1/2 where the Taylor expansions are used."""
+    region around 1/2 where the Taylor expansions are used (given probs: given logits every
+    value is exact to rounding without them)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
@@ -153,16 +357,14 @@ class ContinuousBernoulli(Distribution):
     def _given_logits(self) -> bool:
         return getattr(self, "_from_logits", False)  # (one pickled before it: probs)
 
-    def _large(self) -> Tensor | None:
-        """The mask of the entries given by large logits (`_large_logits`), where the closed
-        forms replace torch's; None for a distribution given probs (torch's formulas
-        throughout: its clamped probs are the parameter)."""
-        return computed(_large_logits, self.logits) if self._given_logits() else None
-
-    def _abs_logits(self, large: Tensor) -> Tensor:
-        """|logits| where `large`, 16 elsewhere: the closed forms' unused entries (and their
-        gradients) stay finite."""
-        return F.where(large, self.logits.abs(), 16.0)
+    def _in_logits(self, fn: Any, *values: Tensor) -> Tensor:
+        """`fn` of the logits (and `values`) in float64, rounded once to the result's dtype
+        (float32's logits lose digits in these formulas as its probs did in torch's)."""
+        dtype = np.result_type(self.logits.dtype, *(v.dtype for v in values))
+        wide = [t if t.dtype == np.float64 else t.astype(np.float64)
+                for t in (self.logits, *values)]
+        out = fn(*wide)
+        return out if out.dtype == dtype else out.astype(dtype)
 
     def _torch_log_norm(self) -> Tensor:
         cut = self._cut_probs()
@@ -176,54 +378,44 @@ class ContinuousBernoulli(Distribution):
         return F.where(self._outside_unstable_region(), log_norm, taylor)
 
     def cont_bern_log_norm(self) -> Tensor:
-        """The log normalizing constant: torch's, as a function of probs; past |logits| = 8
-        log |L| - log tanh(|L| / 2)."""
-        torch_form = self._torch_log_norm()
-        large = self._large()
-        if large is None:
-            return torch_form
-        a = self._abs_logits(large)
-        e = (-a).exp()
-        return F.where(large, a.log() - (-e).log1p() + e.log1p(), torch_form)
+        """The log normalizing constant: torch's, as a function of probs; given logits
+        log |L| - log tanh(|L| / 2) (`logits_log_norm`)."""
+        if self._given_logits():
+            return self._in_logits(logits_log_norm)
+        return self._torch_log_norm()
 
-    def _log1m_probs(self) -> Tensor:
-        """log(1 - probs): torch's log1p(-probs), -softplus(logits) past |logits| = 8."""
-        torch_form = (-self.probs).log1p()
-        large = self._large()
-        if large is None:
-            return torch_form
-        return F.where(large, -F.where(large, self.logits, 0.0).softplus(), torch_form)
+    def log1m_probs(self) -> Tensor:
+        """log(1 - probs): torch's log1p(-probs); given logits -softplus(logits), exact."""
+        if self._given_logits():
+            return -self.logits.softplus()
+        return (-self.probs).log1p()
 
     @property
     def mean(self) -> Tensor:
+        if self._given_logits():
+            return self._in_logits(logits_mean)
         cut = self._cut_probs()
         mus = cut / (2.0 * cut - 1.0) + 1.0 / ((-cut).log1p() - cut.log())
         x = self.probs - 0.5
         taylor = 0.5 + (1.0 / 3.0 + 16.0 / 45.0 * x.pow(2)) * x
-        torch_form = F.where(self._outside_unstable_region(), mus, taylor)
-        large = self._large()
-        if large is None:
-            return torch_form
-        a = self._abs_logits(large)
-        e = (-a).exp()
-        g = a.reciprocal() - e / (1.0 - e)  # the mean of -|L|; 1 - g that of |L|
-        exact = F.where(computed(_positive, self.logits), 1.0 - g, g)
-        return F.where(large, exact, torch_form)
+        return F.where(self._outside_unstable_region(), mus, taylor)
 
     @property
     def variance(self) -> Tensor:
+        if self._given_logits():
+            return self._in_logits(logits_variance)
         cut = self._cut_probs()
         var = cut * (cut - 1.0) / (1.0 - 2.0 * cut).pow(2) + 1.0 / (
             (-cut).log1p() - cut.log()).pow(2)
         x = (self.probs - 0.5).pow(2)
         taylor = 1.0 / 12.0 - (1.0 / 15.0 - 128.0 / 945.0 * x) * x
-        torch_form = F.where(self._outside_unstable_region(), var, taylor)
-        large = self._large()
-        if large is None:
-            return torch_form
-        a = self._abs_logits(large)
-        e = (-a).exp()
-        return F.where(large, a.pow(-2) - e / (1.0 - e).pow(2), torch_form)
+        return F.where(self._outside_unstable_region(), var, taylor)
+
+    @property
+    def stddev(self) -> Tensor:
+        if self._given_logits():  # (0 at logits +-inf, with a gradient of 0, not NaN)
+            return self._in_logits(logits_stddev)
+        return self.variance.sqrt()
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         with no_grad():
@@ -235,78 +427,32 @@ class ContinuousBernoulli(Distribution):
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
+        if self._given_logits():
+            return self._in_logits(logits_log_prob, value)
         logits, value = broadcast_all(self.logits, value)
-        infinite = computed(_infinite, value)  # (only unvalidated: outside the support)
-        # given logits of +-inf (a point mass at 1 or 0), a finite value scores the limit:
-        # +inf at the mass, -inf elsewhere (torch's NaN or a finite number)
-        mass = computed(_point_mass, logits, value) if self._given_logits() else None
-        scored = logits if mass is None else F.where(mass, 0.0, logits)
-        finite = -F.binary_cross_entropy_with_logits(scored, F.where(infinite, 0.5, value),
-                                                     reduction="none")
-        # torch's -(1 - value) logits - softplus(-logits) there: +-inf (not nan), as torch
-        at_inf = F.where(infinite, logits, 0.0)
-        linear = (value - 1.0) * at_inf - (-at_inf).softplus()
-        result = F.where(infinite, linear + self._torch_log_norm(),
-                         finite + self.cont_bern_log_norm())
-        if mass is None:
-            return result
-        return F.where(mass, computed(_point_mass_log_prob, logits, value), result)
+        return _unnormalized_log_prob(logits, value) + self.cont_bern_log_norm()
 
     def cdf(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
+        if self._given_logits():
+            return self._in_logits(logits_cdf, value)
         cut = self._cut_probs()
         cdfs = (cut.pow(value) * (1.0 - cut).pow(1.0 - value) + cut - 1.0) / (2.0 * cut - 1.0)
         unbounded = F.where(self._outside_unstable_region(), cdfs, value)
-        large = self._large()
-        if large is not None:
-            # expm1(L x) / expm1(L): for L < 0 as it stands, for L > 0 times e^(L (x - 1))
-            # over e^(L (x - 1)) (no overflow); x in (0, 1) (the rest is 0 or 1 below)
-            a = self._abs_logits(large)
-            x = F.where(computed(_in_open_unit, value), value, 0.5)
-            below = (-a * x).expm1() / (-a).expm1()
-            exact = F.where(computed(_positive, self.logits), (-a * (1.0 - x)).exp() * below,
-                            below)
-            unbounded = F.where(large, exact, unbounded)
         return F.where(computed(_at_most_zero, value), 0.0,
                        F.where(computed(_at_least_one, value), 1.0, unbounded))
 
     def icdf(self, value: Any) -> Tensor:
         value = value if isinstance(value, Tensor) else Tensor(value)
+        if self._given_logits():
+            return self._in_logits(logits_icdf, value)
         cut = self._cut_probs()
         inside = ((-cut + value * (2.0 * cut - 1.0)).log1p() - (-cut).log1p()) / (
             cut.log() - (-cut).log1p())
-        torch_form = F.where(self._outside_unstable_region(), inside, value)
-        large = self._large()
-        if large is None:
-            return torch_form
-        # log1p(u expm1(L)) / L. L < 0: above u = 1/2 as log(1 - u + u e^L) (1 - u exact);
-        # L > 0 where u expm1(L) >= 1 (or L > 700, where expm1 overflows) as
-        # 1 + log(u + (1 - u) e^-L) / L (its gradient keeps its digits near u = 1)
-        a = self._abs_logits(large)
-        e = (-a).exp()
-        upper = computed(_above_half, value)
-        low_u, high_u = F.where(upper, 0.0, value), F.where(upper, value, 0.75)
-        negative = F.where(upper, (1.0 - high_u + high_u * e).log(),
-                           (low_u * (-a).expm1()).log1p()) / -a
-        far = computed(_far_quantile, a, value)
-        a_near, u_near, u_far = F.where(far, 1.0, a), F.where(far, 0.0, value), F.where(
-            far, value, 1.0).clamp(min=float(np.finfo(value.dtype).tiny))
-        positive = F.where(far, 1.0 + (u_far + (1.0 - u_far) * e).log() / a,
-                           (u_near * a_near.expm1()).log1p() / a_near)
-        exact = F.where(computed(_positive, self.logits), positive, negative)
-        exact = F.where(computed(_zero, value), 0.0, exact)
-        return F.where(large, exact, torch_form)
+        return F.where(self._outside_unstable_region(), inside, value)
 
     def entropy(self) -> Tensor:
-        large = self._large()
+        if self._given_logits():
+            return self._in_logits(logits_entropy)
         log_probs0, log_probs1 = (-self.probs).log1p(), self.probs.log()
-        torch_form = (self.mean * (log_probs0 - log_probs1) - self.cont_bern_log_norm()
-                      - log_probs0)
-        if large is None:
-            return torch_form
-        a = self._abs_logits(large)
-        e = (-a).exp()
-        # (a e^-a: a kept finite, so an infinite logit gives 0 there, not inf * 0)
-        a_e = a.clamp(max=float(np.finfo(a.dtype).max)) * e
-        exact = 1.0 - a_e / (1.0 - e) - a.log() + (-e).log1p()
-        return F.where(large, exact, torch_form)
+        return self.mean * (log_probs0 - log_probs1) - self.cont_bern_log_norm() - log_probs0

@@ -125,8 +125,8 @@ def _kl_pareto_pareto(p: Pareto, q: Pareto) -> Tensor:
 
 @register_kl(ContinuousBernoulli, ContinuousBernoulli)
 def _kl_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli) -> Tensor:
-    # (log1p(-probs) is -softplus(logits) past |logits| = 8, as the normalizer's closed form)
+    # (given logits: log1p(-probs) is -softplus(logits), the normalizer's in logits too)
     t1 = p.mean * (p.logits - q.logits)
-    t2 = p.cont_bern_log_norm() + p._log1m_probs()
-    t3 = -q.cont_bern_log_norm() - q._log1m_probs()
+    t2 = p.cont_bern_log_norm() + p.log1m_probs()
+    t3 = -q.cont_bern_log_norm() - q.log1m_probs()
     return t1 + t2 + t3
