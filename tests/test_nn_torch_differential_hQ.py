@@ -4,8 +4,7 @@ into ours (its keys and shapes must be torch's), and compares the forward output
 buffers after the forward, and the gradients of the inputs and parameters of a random weighted
 sum of the outputs, to 1e-10 relative, in train and eval mode (dropout 0 in train mode).
 
-Deliberate differences left out of the draws (each refused in one line here): Upsample's modes
-other than nearest/linear/bilinear; Embedding's max_norm / scale_grad_by_freq; InstanceNorm's
+Deliberate differences left out of the draws (each refused in one line here): InstanceNorm's
 momentum=None with track_running_stats; CircularPad widths that wrap more than the input;
 EmbeddingBag's include_last_offset with a last offset short of the input's length; an
 is_causal=True whose float mask is not exactly -inf above the diagonal. torch's own bugs worked

@@ -180,7 +180,7 @@ def test_rrelu_training_draws_slopes_in_range() -> None:
     (lambda x: tg.dropout(x, 0.5, None), "train must be a bool"),
     (lambda x: tg.layer_norm(x, (3,), None, None, 1e-5, 1), "cudnn_enable must be a bool"),
     (lambda x: tg.embedding(x, tg.tensor([0]), -2), "padding_idx must be -1"),
-    (lambda x: tg.embedding(x, tg.tensor([0]), -1, True), "scale_grad_by_freq"),
+    (lambda x: tg.embedding(x, tg.tensor([0]), -1, False, True), "sparse=True"),
 ])
 def test_refusals_are_one_line(call: Callable[..., Any], match: str) -> None:
     x = tg.tensor(_a(2, 3))

@@ -12,7 +12,7 @@ import numpy as np
 from ..ops.indexing import check_uint64
 from ..tensor import Tensor
 from .joins import where
-from .layers import lookup
+from .layers import lookup, renorm_target
 from .methods import as_tensor_of
 
 _MODES = ("sum", "mean", "max")
@@ -58,14 +58,21 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: Any = 
     """PyTorch's F.embedding_bag: per bag of indices (a row of 2-D input, or input[offsets[i]:
     offsets[i + 1]] of 1-D input), the sum, mean or max of the rows of weight they name; an
     empty bag gives zeros, padding_idx's entries are left out (not counted in the mean);
-    per_sample_weights (mode "sum" only) scale each row. max_norm, scale_grad_by_freq and
-    sparse only at their defaults."""
+    per_sample_weights (mode "sum" only) scale each row. max_norm / norm_type: the rows the
+    input names are renormalized in place first, as F.embedding's (torch's embedding_renorm_);
+    scale_grad_by_freq (modes "sum" and "mean"): each row's gradient divided by how often its
+    index appears in the input (torch 2.13's CPU kernel divides a row's by another's count
+    where they differ, see docs/pytorch.md; this is F.embedding's rule). sparse=True refused."""
     who = "embedding_bag"
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise ValueError(f"{who}: max_norm, scale_grad_by_freq and sparse are not supported")
     if mode not in _MODES:
         raise ValueError(f"{who}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
-    weight = as_tensor_of(weight)
+    if scale_grad_by_freq and mode == "max":  # (torch's refusal)
+        raise ValueError(f"{who}: max mode does not support scaling the gradient by the "
+                         "frequency (scale_grad_by_freq=True)")
+    if sparse:
+        raise ValueError(f"{who}: sparse=True (sparse gradients) is not supported; the dense "
+                         "gradient (sparse=False) has the same values")
+    weight = renorm_target(who, weight, max_norm)
     if weight.ndim != 2:
         raise ValueError(f"{who}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                          f"{tuple(weight.shape)}")
@@ -81,7 +88,9 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: Any = 
             raise ValueError(f"{who}: padding_idx must be an integer in [-{n}, {n}), got "
                              f"{padding_idx!r}")
     counted = np.ones(flat.shape, bool) if padding_idx is None else flat != int(padding_idx) % n
-    rows = lookup(who, flat, weight)  # (m, dim): the index checks, the gradient's scatter
+    # (m, dim): the index checks, the renorm, the gradient's scatter (scaled by frequency)
+    rows = lookup(who, flat, weight, max_norm=max_norm, norm_type=norm_type,
+                  scale_grad_by_freq=scale_grad_by_freq)
     keep = np.flatnonzero(counted)
     if per_sample_weights is not None:
         if mode != "sum":

@@ -12,12 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import is_grad_enabled, literal
+from .. import write_guard
+from ..engine import is_grad_enabled, literal, no_grad, notify_write
 from ..ops import (
     RNN,
     BatchNorm,
     Cast,
     Linear,
+    LookupGradScale,
     SumOfSquares,
     Tap,
     VectorNorm,
@@ -245,10 +247,12 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
     rows looked up, duplicates accumulating, except padding_idx's row, which gets none (its
     value is still read). Indices outside [0, num_embeddings) raise (NumPy's -1 would read the
     last row without a word), checked by an op, so a replayed step (jit) checks each batch.
+    max_norm: each row looked up whose norm_type-norm exceeds it is first scaled in place to
+    max_norm (torch's embedding_renorm_, see `renorm_rows`); scale_grad_by_freq: each row's
+    gradient divided by how often its index appears in `input`. sparse=True is refused.
     nn.Embedding calls this."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise ValueError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
-    return lookup("embedding", input, weight, padding_idx)
+    return lookup("embedding", input, weight, padding_idx, max_norm, norm_type,
+                  scale_grad_by_freq, sparse)
 
 
 def padding_index(who: str, padding_idx: Any, n: int) -> int | None:
@@ -262,10 +266,15 @@ def padding_index(who: str, padding_idx: Any, n: int) -> int | None:
     return int(padding_idx) % n
 
 
-def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
+def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None,
+           max_norm: Any = None, norm_type: Any = 2.0, scale_grad_by_freq: bool = False,
+           sparse: bool = False) -> Tensor:
     """F.embedding's lookup with its checks, their messages naming `who` (nn.Embedding's
-    forward is this too: one home)."""
-    weight = as_tensor_of(weight)
+    forward and F.embedding_bag's rows are this too: one home)."""
+    if sparse:
+        raise ValueError(f"{who}: sparse=True (sparse gradients) is not supported; the dense "
+                         "gradient (sparse=False) has the same values")
+    weight = renorm_target(who, weight, max_norm)
     if weight.ndim != 2:
         raise ValueError(f"{who}: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {tuple(weight.shape)}")
@@ -283,9 +292,51 @@ def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None) ->
         ids = Cast.apply(ids, dtype=np.dtype(np.intp))
         idx = ids.data
     padding_idx = padding_index(who, padding_idx, n)
-    if padding_idx is None:
-        return weight[idx]
-    # the padding row's lookups read a detached copy: its value, none of the gradient; the
-    # mask by an op (a NumPy `idx != p` was per-step data: a jitted step never replayed)
-    keep = (ids != padding_idx).reshape(*idx.shape, 1)
-    return weight[idx].where(keep, weight.detach()[idx])
+    if max_norm is not None:  # (after the index checks, before the rows are read)
+        renorm_rows(who, weight, idx, max_norm, norm_type)
+    rows = weight[idx]
+    if padding_idx is None and not scale_grad_by_freq:
+        return rows
+    # the padding row's lookups get no gradient, the others' are divided by their counts: an
+    # op of ids (an input), so a jitted step replays each batch's (a mask or counts made in
+    # NumPy were per-step data; a detached copy of the table, a constant that changed)
+    return LookupGradScale.apply(rows, ids, padding_idx=padding_idx,
+                                 by_freq=bool(scale_grad_by_freq))
+
+
+def renorm_target(who: str, weight: Any, max_norm: Any) -> Tensor:
+    """An embedding's weight as a Tensor; with max_norm it must be one already (its rows are
+    renormalized in place: a NumPy table would be written behind the caller's back)."""
+    if max_norm is not None and not isinstance(weight, Tensor):
+        raise TypeError(f"{who}: max_norm renormalizes weight's rows in place, so weight must "
+                        f"be a Tensor, got {type(weight).__name__}")
+    return as_tensor_of(weight)
+
+
+def renorm_rows(who: str, weight: Tensor, idx: np.ndarray, max_norm: Any,
+                norm_type: Any) -> None:
+    """torch's embedding_renorm_ (F.embedding's max_norm): each row of `weight` that `idx`
+    names (each once) whose norm_type-norm exceeds max_norm is multiplied, in place and off
+    the graph, by max_norm / (norm + 1e-7) (the factor in float64, then in weight's dtype, as
+    torch's). A write: through the write guard (a live graph that saved the old table raises
+    at its backward, as torch's version counter does) and reported to a jit recording, which
+    then runs the step eagerly with its warning (a replay would not redo the renorm)."""
+    limit = number_arg(who, "max_norm", max_norm)
+    p = number_arg(who, "norm_type", norm_type)
+    if weight.dtype.kind != "f":
+        raise TypeError(f"{who}: max_norm needs a floating-point weight, got {weight.dtype}")
+    what = f"the in-place renorm of {who}(max_norm={max_norm!r})"
+    notify_write(what)  # (every call: a later batch may need the renorm that this one did not)
+    rows = np.unique(idx)
+    if rows.size == 0 or p != p:  # (torch: a NaN norm exceeds nothing)
+        return
+    old = weight.data[rows]
+    with no_grad():  # (torch's row.norm(p): ops.VectorNorm, one home for the p-norms)
+        norms = VectorNorm.apply(Tensor(old), ord=p, axis=1).data
+    over = norms > limit  # (a NaN norm or limit: never)
+    if not over.any():
+        return
+    scale = limit / (norms[over].astype(np.float64) + 1e-7)
+    a = write_guard.writable(weight, what)
+    with np.errstate(invalid="ignore"):  # (an inf row: scale 0, inf * 0 NaN, as torch's)
+        a[rows[over]] = old[over] * scale.astype(a.dtype)[:, None]

@@ -1,6 +1,9 @@
-"""Resampling: F.interpolate and F.upsample (nearest, linear and bilinear: compositions of
-index_select, multiply and add) and torch's deprecated F.upsample_nearest and
-F.upsample_bilinear."""
+"""Resampling: F.interpolate and F.upsample (nearest, nearest-exact, linear, bilinear,
+trilinear and bicubic: compositions of index_select, multiply and add, one spatial axis at a
+time; area: the adaptive average pool) and torch's deprecated F.upsample_nearest and
+F.upsample_bilinear. The index and weight rules are torch 2.13's CPU kernels', arithmetic
+included: the scale and source position in the input's float type (float32 for float32 and
+float16 input, float64 for float64), floored as a float32 (ATen's floorf)."""
 
 from __future__ import annotations
 
@@ -11,22 +14,33 @@ import numpy as np
 
 from ..tensor import Tensor
 from .methods import as_tensor_of
+from .pooling import adaptive_avg
 
 # ---- resampling (compositions of index_select, multiply and add) ----------------------------
-_INTERP_MODES = {"nearest": (3, 4), "linear": (3,), "bilinear": (4,)}
+# each mode and the input ranks it takes (N, C and 1, 2 or 3 spatial axes)
+_INTERP_MODES = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "area": (3, 4, 5),
+                 "linear": (3,), "bilinear": (4,), "trilinear": (5,), "bicubic": (4,)}
+INTERPOLATE_MODES = tuple(_INTERP_MODES)  # (nn.Upsample checks its mode against these)
+_INDEX_MODES = ("nearest", "nearest-exact", "area")  # (no align_corners)
+_A = -0.75  # the cubic convolution's parameter (torch's bicubic)
+# each tap: (its source index per output, None: the axis as it is; its weight, None: 1)
+Taps = list[tuple["np.ndarray | None", "np.ndarray | None"]]
 
 
-def _out_sizes(size: Any, scale_factor: Any, spatial: tuple[int, ...],
-               recompute: Any) -> tuple[tuple[int, ...], tuple[float | None, ...]]:
-    """torch's output sizes and the scales its index rules use (None: in / out)."""
+def _out_sizes(size: Any, scale_factor: Any, spatial: tuple[int, ...], recompute: Any,
+               empty_ok: bool = False) -> tuple[tuple[int, ...], tuple[float | None, ...]]:
+    """torch's output sizes and the scales its index rules use (None: in / out). empty_ok:
+    an output size of 0 is taken (mode 'area', torch's adaptive pool: an empty result)."""
     k = len(spatial)
+    least = 0 if empty_ok else 1
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     if size is not None:
         sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * k
         if len(sizes) != k or not all(isinstance(s, (int, np.integer)) and not isinstance(
-                s, bool) and s > 0 for s in sizes):
-            raise ValueError(f"interpolate: size must be {k} positive integers for an input "
+                s, bool) and s >= least for s in sizes):
+            what = "non-negative" if empty_ok else "positive"
+            raise ValueError(f"interpolate: size must be {k} {what} integers for an input "
                              f"with {k} spatial dims, got {size!r}")
         return tuple(int(s) for s in sizes), (None,) * k
     scales = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else \
@@ -36,10 +50,48 @@ def _out_sizes(size: Any, scale_factor: Any, spatial: tuple[int, ...],
         raise ValueError(f"interpolate: scale_factor must be {k} positive numbers for an input "
                          f"with {k} spatial dims, got {scale_factor!r}")
     sizes = tuple(int(np.floor(n * float(s))) for n, s in zip(spatial, scales))
-    if min(sizes) < 1:
+    if min(sizes) < least:
         raise ValueError(f"interpolate: scale_factor {scale_factor!r} gives an empty output "
                          f"for spatial size {spatial}")
     return sizes, (None,) * k if recompute else tuple(float(s) for s in scales)
+
+
+def _opmath(dtype: Any) -> type:
+    """The float type torch's kernels compute indices and weights in for this input: float32
+    for float16 and float32 (complex64 too), float64 otherwise."""
+    return np.float32 if np.dtype(dtype) in (np.float16, np.float32, np.complex64) else \
+        np.float64
+
+
+def _inverse_scale(n_in: int, n_out: int, scale: float | None, op: type) -> Any:
+    """torch's compute_scales_value: 1 / scale_factor (in float64, then `op`) where one was
+    given, else in / out in `op`."""
+    return op(1.0 / scale) if scale is not None else op(n_in) / op(n_out)
+
+
+def _half_pixel(s: Any, n_out: int, op: type) -> np.ndarray:
+    """s (i + 0.5) - 0.5 for the outputs i, rounded once, in `op`: the fused multiply-add that
+    torch's AVX2 / AVX512 kernels compute (its scalar default kernel rounds twice, a last-bit
+    difference that matters only on a node beside an inf or NaN entry: a weight of 0, or of
+    2.8e-17 times inf). float32: the product is exact in float64, one rounding to float32.
+    float64: the product's rounding error by Dekker's split (exact), added back after the
+    subtraction (exact where it matters: the result is 0 in exact arithmetic)."""
+    h = np.arange(n_out) + 0.5
+    if op is np.float32:
+        return (np.float64(s) * h - 0.5).astype(np.float32)
+    s = float(s)
+    p = s * h
+
+    def split(a: Any) -> tuple[Any, Any]:
+        t = 134217729.0 * a  # (2 ** 27 + 1: halves of 26 bits, whose products are exact)
+        hi = t - (t - a)
+        return hi, a - hi
+
+    (sh, sl), (hh, hl) = split(s), split(h)
+    err = ((sh * hh - p) + sh * hl + sl * hh) + sl * hl  # p + err == s h exactly
+    q = p - 0.5
+    back = q - p
+    return q + (((p - (q - back)) + (-0.5 - back)) + err)  # (q's own error: two-sum)
 
 
 def _nearest_index(n_in: int, n_out: int, scale: float | None, dtype: Any,
@@ -49,8 +101,8 @@ def _nearest_index(n_in: int, n_out: int, scale: float | None, dtype: Any,
     floorf (a float32 floor), so 26 / 1.7333333333333336 reads 15, not 14.999999999999996.
     torch's 2-D kernel (nearest_idx) reads out == in as i and out == 2 in as i // 2 before
     any scale: scale_factor=2.25 of a width of 2 (out 4) reads [0, 0, 1, 1], not the scale's
-    [0, 0, 0, 1] (its 1-D kernel has no such shortcut), and its scale is a float32 whatever
-    the input's type (a float64 width of 14 to 46: output 23 reads 6, not 7)."""
+    [0, 0, 0, 1] (its 1-D and 3-D kernel has no such shortcut), and its scale is a float32
+    whatever the input's type (a float64 width of 14 to 46: output 23 reads 6, not 7)."""
     if two_d and n_out in (n_in, 2 * n_in):
         return np.arange(n_out, dtype=np.intp) // (n_out // n_in)
     dtype = np.float32 if two_d else dtype if np.dtype(dtype).kind == "f" else np.float64
@@ -59,40 +111,99 @@ def _nearest_index(n_in: int, n_out: int, scale: float | None, dtype: Any,
     return np.minimum(src, n_in - 1)
 
 
-def _linear_weights(n_in: int, n_out: int, scale: float | None,
-                    align_corners: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """torch's linear rule: the two source indices of each output and the second's weight."""
-    i = np.arange(n_out, dtype=np.float64)
-    if align_corners:
-        src = i * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+def _nearest_exact_index(n_in: int, n_out: int, scale: float | None, dtype: Any,
+                         two_d: bool = False) -> np.ndarray:
+    """torch's nearest-exact rule: floor((i + 0.5) * in / out), capped at in - 1. Its 2-D
+    kernel: a float32 scale times the float64 i + 0.5, floorf; its 1-D and 3-D kernel: the
+    half-pixel source (i + 0.5) * scale - 0.5 in the input's float type (clamped at 0), plus
+    0.5 in float64, floorf."""
+    if two_d:
+        src = (np.arange(n_out) + 0.5) * np.float64(_inverse_scale(n_in, n_out, scale,
+                                                                    np.float32))
     else:
-        s = 1.0 / scale if scale is not None else n_in / n_out
-        src = np.maximum(s * (i + 0.5) - 0.5, 0.0)
-    i0 = np.minimum(src.astype(np.intp), n_in - 1)
-    i1 = i0 + (i0 < n_in - 1)
-    return i0, i1, src - i0
+        op = _opmath(dtype)
+        real = _half_pixel(_inverse_scale(n_in, n_out, scale, op), n_out, op)
+        src = np.maximum(real, 0).astype(np.float64) + 0.5
+    return np.minimum(np.floor(src.astype(np.float32)).astype(np.intp), n_in - 1)
+
+
+def _source_positions(n_in: int, n_out: int, scale: float | None, align_corners: bool,
+                      cubic: bool, op: type) -> tuple[np.ndarray, np.ndarray]:
+    """torch's area_pixel_compute_source_index and guard_index_and_lambda, in `op`: each
+    output's source position's floor (floorf of it, capped at in - 1) and the fraction past
+    it (clamped to [0, 1]). align_corners: i (in - 1) / (out - 1); else the half-pixel centre
+    (i + 0.5) / scale - 0.5, clamped at 0 unless cubic."""
+    if align_corners:
+        s = op(n_in - 1) / op(n_out - 1) if n_out > 1 else op(0)
+        real = (s * np.arange(n_out).astype(op)).astype(op)
+    else:
+        real = _half_pixel(_inverse_scale(n_in, n_out, scale, op), n_out, op)
+        if not cubic:
+            real = np.maximum(real, op(0))
+    i0 = np.minimum(np.floor(real.astype(np.float32)).astype(np.intp), n_in - 1)
+    lam = np.clip(real - i0.astype(op), op(0), op(1)).astype(op)
+    return i0, lam
+
+
+def _cubic_weights(t: np.ndarray, op: type) -> tuple[np.ndarray, ...]:
+    """torch's get_cubic_upsample_coefficients: the cubic convolution (A = -0.75) at the four
+    taps' distances t + 1, t, 1 - t and 2 - t, in `op`."""
+    a = op(_A)
+
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((a + op(2)) * x - (a + op(3))) * x * x + op(1)
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((a * x - op(5) * a) * x + op(8) * a) * x - op(4) * a
+
+    u = (op(1) - t).astype(op)
+    return far((t + op(1)).astype(op)), near(t), near(u), far((u + op(1)).astype(op))
+
+
+def _axis_taps(mode: str, n_in: int, n_out: int, scale: float | None, align_corners: bool,
+               dtype: Any, two_d: bool) -> Taps:
+    """One spatial axis's resampling: the source indices and weights its outputs sum."""
+    if mode == "nearest":
+        return [(_nearest_index(n_in, n_out, scale, dtype, two_d), None)]
+    if mode == "nearest-exact":
+        return [(_nearest_exact_index(n_in, n_out, scale, dtype, two_d), None)]
+    op = _opmath(dtype)
+    if mode == "bicubic":  # 4 taps about the floor, clamped to the border
+        i0, t = _source_positions(n_in, n_out, scale, align_corners, True, op)
+        return [(np.clip(i0 + j - 1, 0, n_in - 1), w)
+                for j, w in enumerate(_cubic_weights(t, op))]
+    if n_out == n_in:  # torch's linear kernels read such an axis as 1 x_i + 0 x_i, whatever
+        # the scale (scale_factor=1.01 of a width of 4 reads [0, 1, 2, 3], not its [0, 0.985,
+        # ...]); the 0 x_i term too: an inf or NaN entry gives NaN there, as torch's
+        return [(None, np.ones(n_in, op)), (None, np.zeros(n_in, op))]
+    i0, w1 = _source_positions(n_in, n_out, scale, align_corners, False, op)
+    return [(i0, (op(1) - w1).astype(op)), (i0 + (i0 < n_in - 1), w1)]
 
 
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """F.interpolate of (N, C, L) or (N, C, H, W) inputs: mode "nearest" (the source of
-    output i is floor(i * in / out), 1 / scale_factor where one is given, torch's rule), or
-    "linear" (3-D) / "bilinear" (4-D), align_corners False (half-pixel centres, clamped at 0)
-    or True (the corners' centres meet). The output size is `size`, or floor(in *
-    scale_factor). Composed of index_select, multiply and add, one spatial axis at a time, so
-    the gradient is those ops'. Other modes refuse."""
+    """F.interpolate of (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs. Modes: "nearest"
+    (the source of output i is floor(i * in / out), 1 / scale_factor where one is given,
+    torch's rule) and "nearest-exact" (floor((i + 0.5) * in / out)), any rank; "linear" (3-D),
+    "bilinear" (4-D), "trilinear" (5-D) and "bicubic" (4-D; torch's cubic convolution, A =
+    -0.75, its taps clamped to the border), align_corners False (half-pixel centres) or True
+    (the corners' centres meet); "area" (any rank): the adaptive average pool to the output
+    size. The output size is `size`, or floor(in * scale_factor). Composed of index_select,
+    multiply and add, one spatial axis at a time (area: of sums), so the gradient is those
+    ops'. antialias=True refuses."""
     x = as_tensor_of(input)
     if mode not in _INTERP_MODES:
-        raise ValueError(f"interpolate: mode {mode!r} is not supported (only 'nearest', "
-                         "'linear' for 3-D and 'bilinear' for 4-D inputs)")
+        raise ValueError(f"interpolate: mode {mode!r} is not supported (only "
+                         f"{', '.join(repr(m) for m in INTERPOLATE_MODES)})")
     if x.ndim not in _INTERP_MODES[mode]:
         raise ValueError(f"interpolate: mode {mode!r} takes a "
                          f"{' or '.join(f'{d}-D' for d in _INTERP_MODES[mode])} input (N, C, "
                          f"...), got shape {tuple(x.shape)}")
     if antialias:
-        raise ValueError("interpolate: antialias=True is not supported")
-    if mode != "nearest" and x.data.dtype.kind not in "fc":
+        raise ValueError("interpolate: antialias=True is not supported (resample without it, "
+                         "or low-pass filter first, e.g. avg_pool2d, before downsampling)")
+    if mode not in ("nearest", "nearest-exact") and x.data.dtype.kind not in "fc":
         # its weights cast to the input's integer type would be 0 or 1 (a silently wrong
         # result); torch refuses integers too (bar its uint8 bilinear, which rounds)
         raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got "
@@ -100,30 +211,32 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     if recompute_scale_factor and size is not None:  # torch's error
         raise ValueError("interpolate: recompute_scale_factor is not meaningful with an "
                          "explicit size")
-    if mode == "nearest" and align_corners is not None:
-        raise ValueError("interpolate: align_corners can only be set with mode 'linear' or "
-                         "'bilinear'")
+    if mode in _INDEX_MODES and align_corners is not None:
+        raise ValueError("interpolate: align_corners can only be set with mode 'linear', "
+                         "'bilinear', 'bicubic' or 'trilinear'")
     spatial = tuple(x.shape[2:])
-    sizes, scales = _out_sizes(size, scale_factor, spatial, recompute_scale_factor)
+    sizes, scales = _out_sizes(size, scale_factor, spatial, recompute_scale_factor,
+                               mode == "area")
     if min(spatial) < 1:
         raise ValueError(f"interpolate: the input's spatial dims must be non-empty, got shape "
                          f"{tuple(x.shape)}")
+    if mode == "area":  # torch's: adaptive_avg_pool to the output size (scales unused)
+        if 0 in sizes:  # (torch's empty result; the other modes refuse, as torch's)
+            return x.reshape(-1)[:0].reshape(tuple(x.shape[:2]) + sizes)
+        return adaptive_avg(x, sizes).contiguous()
     # the last axis first: torch's sums, h0 * (w0 * x00 + w1 * x01) + h1 * (...), rounded alike
     for k, (n_in, n_out, scale) in reversed(list(enumerate(zip(spatial, sizes, scales)))):
         axis = 2 + k
-        if mode == "nearest":
-            x = x.index_select(axis, _nearest_index(n_in, n_out, scale, x.data.dtype,
-                                                    len(spatial) == 2))
-            continue
-        if n_out == n_in:  # torch's linear kernels copy such an axis, whatever the scale
-            # (scale_factor=1.01 of a width of 4 reads [0, 1, 2, 3], not its [0, 0.985, ...])
-            x = x.index_select(axis, np.arange(n_in))
-            continue
-        i0, i1, w1 = _linear_weights(n_in, n_out, scale, bool(align_corners))
+        taps = _axis_taps(mode, n_in, n_out, scale, bool(align_corners), x.data.dtype,
+                          len(spatial) == 2)
         shape = (n_out,) + (1,) * (x.ndim - axis - 1)
-        w0 = Tensor((1.0 - w1).reshape(shape).astype(x.data.dtype))
-        w1 = Tensor(w1.reshape(shape).astype(x.data.dtype))
-        x = x.index_select(axis, i0) * w0 + x.index_select(axis, i1) * w1
+        out = None
+        for index, weight in taps:
+            term = x if index is None else x.index_select(axis, index)
+            if weight is not None:
+                term = term * Tensor(weight.reshape(shape).astype(x.data.dtype))
+            out = term if out is None else out + term
+        x = out
     return x.contiguous()  # (C-contiguous, as torch's: `.view(N, -1)` after it works)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from ..device import check_device
 from ..functional import embedding_bag
 from ..functional.layers import lookup, padding_index
+from ..functional.methods import number_arg
 from ..random import normal
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
@@ -24,12 +25,23 @@ class Embedding(Module):
     the rows looked up. The char-RNN's x_t U (a one-hot row times U) is this lookup, U[x_t].
     Indices outside [0, num_embeddings) raise (NumPy's -1 would read the last row without a
     word), checked by an op, so a replayed step (jit) checks each batch too. `padding_idx`:
-    that row starts at zeros and gets no gradient, as PyTorch's. The lookup is F.embedding's."""
+    that row starts at zeros and gets no gradient, as PyTorch's. `max_norm` (with `norm_type`):
+    the rows each forward reads are first renormalized in place to at most that norm, as
+    torch's (a jitted step with it runs eagerly, with jit's warning); `scale_grad_by_freq`:
+    each row's gradient divided by how often the batch reads it. The lookup is F.embedding's."""
+
+    # (class defaults: a module pickled before these existed reads them too)
+    max_norm: float | None = None
+    norm_type: float = 2.0
+    scale_grad_by_freq: bool = False
 
     def __init__(self, num_embeddings: int, embedding_dim: int, device: Any = None,
                  dtype: Any = None, *, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
                  rng: Any = None) -> None:
         super().__init__()
+        set_table_options(self, "Embedding", max_norm, norm_type, scale_grad_by_freq, sparse)
         if isinstance(device, (int, np.integer)) and not isinstance(device, bool):
             # torch's third positional argument is padding_idx: say so, not "not a device"
             raise TypeError(f"Embedding: the third positional argument is device here (torch's "
@@ -60,19 +72,17 @@ class Embedding(Module):
                         sparse: bool = False) -> Embedding:
         """PyTorch's: an Embedding whose weight is the given 2-D float table (the same array,
         as torch's Parameter shares the tensor's storage; its padding row kept as it is, not
-        zeroed), frozen (requires_grad=False) unless freeze=False. Nothing is drawn."""
+        zeroed), frozen (requires_grad=False) unless freeze=False. Nothing is drawn. max_norm,
+        norm_type and scale_grad_by_freq as the constructor's (max_norm writes into that
+        shared table, as torch's)."""
         who = "Embedding.from_pretrained"
-        for name, given, default in (("max_norm", max_norm, None), ("norm_type", norm_type, 2.0),
-                                     ("scale_grad_by_freq", scale_grad_by_freq, False),
-                                     ("sparse", sparse, False)):
-            if given != default:  # (as Embedding's constructor, which lacks them)
-                raise ValueError(f"{who}: {name}={given!r} is not supported (only {default!r})")
         w = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if w.ndim != 2 or w.dtype.kind != "f":
             raise ValueError(f"{who}: embeddings must be a 2-D float table, got shape "
                              f"{w.shape} and dtype {w.dtype}")
         e = cls.__new__(cls)  # (not __init__: it would draw a table only to drop it)
         Module.__init__(e)
+        set_table_options(e, who, max_norm, norm_type, scale_grad_by_freq, sparse)
         e.num_embeddings, e.embedding_dim = w.shape
         e.weight = Tensor(w, requires_grad=True)  # (registered as a parameter, then frozen:
         e.weight.requires_grad_(not freeze)  # listed in state_dict and parameters(), as torch's)
@@ -80,19 +90,46 @@ class Embedding(Module):
         return e
 
     def forward(self, indices: Any) -> Tensor:
-        return lookup("Embedding", indices, self.weight, self.padding_idx)
+        return lookup("Embedding", indices, self.weight, self.padding_idx, self.max_norm,
+                      self.norm_type, self.scale_grad_by_freq)
 
     def extra_repr(self) -> str:
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}" + table_options(self)
+
+
+def set_table_options(m: Module, who: str, max_norm: Any, norm_type: Any,
+                      scale_grad_by_freq: Any, sparse: Any) -> None:
+    """An embedding table's max_norm, norm_type and scale_grad_by_freq, checked at construction
+    (not at the first forward); sparse=True refused."""
+    if sparse:
+        raise ValueError(f"{who}: sparse=True is not supported (only dense gradients, whose "
+                         "values are the same)")
+    if max_norm is not None:
+        number_arg(who, "max_norm", max_norm)
+    number_arg(who, "norm_type", norm_type)
+    m.max_norm, m.norm_type = max_norm, norm_type  # type: ignore[attr-defined]
+    m.scale_grad_by_freq = bool(scale_grad_by_freq)  # type: ignore[attr-defined]
+
+
+def table_options(m: Any) -> str:
+    """torch's extra_repr words for an embedding table's options that are not the default."""
+    s = "" if m.max_norm is None else f", max_norm={m.max_norm}"
+    if m.norm_type != 2:
+        s += f", norm_type={m.norm_type}"
+    return s + (", scale_grad_by_freq=True" if m.scale_grad_by_freq else "")
 
 
 # ---- EmbeddingBag ---------------------------------------------------------------------------
 class EmbeddingBag(Module):
     """`EmbeddingBag(num_embeddings, embedding_dim, mode='mean')`: `weight` ~ N(0, 1)
     (torch's init; padding_idx's row zeros), forward(input, offsets=None,
-    per_sample_weights=None) the sum, mean or max of each bag's rows (F.embedding_bag).
-    max_norm, scale_grad_by_freq and sparse only at their defaults."""
+    per_sample_weights=None) the sum, mean or max of each bag's rows (F.embedding_bag), with
+    its max_norm / norm_type renorm and scale_grad_by_freq (sum and mean); sparse=True refused."""
+
+    max_norm: float | None = None  # (class defaults: as Embedding's)
+    norm_type: float = 2.0
+    scale_grad_by_freq: bool = False
 
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: Any = None,
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
@@ -101,11 +138,12 @@ class EmbeddingBag(Module):
                  rng: Any = None) -> None:
         super().__init__()
         check_device(device, "EmbeddingBag")
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise ValueError("EmbeddingBag: max_norm, scale_grad_by_freq and sparse are not "
-                             "supported")
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        if scale_grad_by_freq and mode == "max":  # (torch's refusal, at its forward)
+            raise ValueError("EmbeddingBag: max mode does not support scaling the gradient by "
+                             "the frequency (scale_grad_by_freq=True)")
+        set_table_options(self, "EmbeddingBag", max_norm, norm_type, scale_grad_by_freq, sparse)
         n = self.num_embeddings = size_arg("EmbeddingBag", "num_embeddings", num_embeddings)
         self.embedding_dim = size_arg("EmbeddingBag", "embedding_dim", embedding_dim)
         dtype = np.float64 if dtype is None else np_dtype(dtype, "EmbeddingBag")
@@ -131,11 +169,13 @@ class EmbeddingBag(Module):
             self.weight.data[self.padding_idx] = 0
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Tensor:
-        return embedding_bag(input, self.weight, offsets, mode=self.mode,
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                             self.scale_grad_by_freq, mode=self.mode,
                              per_sample_weights=per_sample_weights,
                              include_last_offset=self.include_last_offset,
                              padding_idx=self.padding_idx)
 
     def extra_repr(self) -> str:
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}, mode='{self.mode}'{pad}"
+        return (f"{self.num_embeddings}, {self.embedding_dim}" + table_options(self)
+                + f", mode='{self.mode}'{pad}")

@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..functional import interpolate
+from ..functional.upsampling import INTERPOLATE_MODES
 from ..tensor import Tensor
 from .module import Module
 
 
 class Upsample(Module):
     """`Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None)`: PyTorch's
-    module of F.interpolate (modes "nearest", "linear" for (N, C, L), "bilinear" for
-    (N, C, H, W)); no parameters."""
+    module of F.interpolate (modes "nearest", "nearest-exact" and "area" for any rank,
+    "linear" for (N, C, L), "bilinear" and "bicubic" for (N, C, H, W), "trilinear" for
+    (N, C, D, H, W)); no parameters."""
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                  align_corners: bool | None = None,
@@ -21,9 +23,9 @@ class Upsample(Module):
         super().__init__()
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
-        if mode not in ("nearest", "linear", "bilinear"):
-            raise ValueError(f"Upsample: mode {mode!r} is not supported (only 'nearest', "
-                             "'linear' and 'bilinear')")
+        if mode not in INTERPOLATE_MODES:
+            raise ValueError(f"Upsample: mode {mode!r} is not supported (only "
+                             f"{', '.join(repr(m) for m in INTERPOLATE_MODES)})")
 
     def forward(self, x: Any) -> Tensor:
         return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,

@@ -1,8 +1,10 @@
 """Ops that move data without arithmetic (reshape, transpose, concatenate, stack,
 broadcast_to, repeat, tile, flip, roll, pad), and the shape arithmetic of the Tensor methods
-that are compositions of reshape and transpose (squeeze, expand_dims, flatten, moveaxis).
-The ops that pick entries by an index (indexing, take_along_axis, scatter) are in
-ops/indexing.py (their names importable from here too, as before)."""
+that are compositions of reshape and transpose (squeeze, expand_dims, flatten, moveaxis);
+ops that pass x through as it is, for a side effect (Tap) or a gradient rule of their own
+(LookupGradScale: an embedding's padding_idx and scale_grad_by_freq). The ops that pick
+entries by an index (indexing, take_along_axis, scatter) are in ops/indexing.py (their names
+importable from here too, as before)."""
 
 from __future__ import annotations
 
@@ -29,8 +31,8 @@ from .indexing import (  # noqa: F401 (ops.shape's names, as before)
 )
 from .loss import outside
 
-__all__ = ["BroadcastTo", "Clone", "Compare", "Concatenate", "Flip", "Pad", "Repeat", "Reshape",
-           "Roll", "Stack", "Tap", "Tile", "Transpose"]
+__all__ = ["BroadcastTo", "Clone", "Compare", "Concatenate", "Flip", "LookupGradScale", "Pad",
+           "Repeat", "Reshape", "Roll", "Stack", "Tap", "Tile", "Transpose"]
 
 
 _INT_TYPES = frozenset({int, *(t for t in np.sctypeDict.values() if issubclass(t, np.integer))})
@@ -174,6 +176,32 @@ class Tap(Function):
 
     def backward(ctx, g):
         return g
+
+
+class LookupGradScale(Function):
+    """rows itself (an embedding's lookups weight[ids], ids.shape + (dim,)), the gradient of
+    each lookup scaled as torch's embedding backward scales it: none for padding_idx's lookups
+    (exactly 0, whatever the upstream gradient), and, with by_freq (scale_grad_by_freq),
+    divided by how often its index appears in ids (a row read k times gets the mean of its
+    lookups' gradients, not their sum). ids is an input, so a replayed step (jit) reads each
+    batch's; it gets no gradient."""
+
+    def forward(ctx, rows, ids, padding_idx=None, by_freq=False):
+        ctx.scale = ctx.skip = None
+        if by_freq:
+            flat = ids.reshape(-1)
+            counts = np.bincount(flat) if flat.size else np.zeros(0, np.intp)
+            ctx.scale = np.asarray(1.0 / counts[ids])  # (torch's: g times the float64 1 / k)
+        if padding_idx is not None:
+            ctx.skip = (ids == padding_idx)[..., None]
+        return rows
+
+    def backward(ctx, g):
+        if ctx.scale is not None:
+            g = g * ctx.scale[..., None].astype(g.dtype, copy=False)
+        if ctx.skip is not None:
+            g = np.where(ctx.skip, np.zeros((), g.dtype), g)
+        return g, None
 
 
 class Compare(Function):

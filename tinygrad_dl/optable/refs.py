@@ -293,10 +293,44 @@ def index_add_ref(a: np.ndarray, s: np.ndarray, dim: int = 0, index: Any = (),
     return out
 
 
+def _cubic_ref(d: float) -> float:
+    """The cubic convolution kernel (A = -0.75) at distance |d| < 2."""
+    a, d = -0.75, abs(d)
+    if d <= 1:
+        return (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1
+    return a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a
+
+
+def _resample_matrix(mode: str, n: int, m: int, r: float, align_corners: Any) -> np.ndarray:
+    """(m, n): output i of one axis as a weighted sum of the n inputs, by torch's rules in
+    float64 (r: in / out, or 1 / scale_factor)."""
+    w = np.zeros((m, n))
+    for i in range(m):
+        if mode == "nearest":
+            w[i, min(int(np.floor(i * r)), n - 1)] = 1
+        elif mode == "nearest-exact":
+            w[i, min(int(np.floor((i + 0.5) * r)), n - 1)] = 1
+        elif mode == "area":  # the adaptive pool's bin
+            lo, hi = i * n // m, -(-(i + 1) * n // m)
+            w[i, lo:hi] = 1 / (hi - lo)
+        else:
+            x = i * ((n - 1) / (m - 1) if m > 1 else 0.0) if align_corners else r * (i + 0.5) - 0.5
+            if mode == "bicubic":  # 4 taps about floor(x), clamped to the border
+                i0 = int(np.floor(x))
+                for j in range(i0 - 1, i0 + 3):
+                    w[i, min(max(j, 0), n - 1)] += _cubic_ref(x - j)
+                continue
+            x = max(x, 0.0)
+            i0 = min(int(x), n - 1)
+            w[i, i0] += 1 - (x - i0)
+            w[i, i0 + (i0 < n - 1)] += x - i0
+    return w
+
+
 def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
                     mode: str = "nearest", align_corners: Any = None) -> np.ndarray:
-    """torch's F.interpolate, each output entry from its source entries (loops; float64
-    index arithmetic, so the cases keep off float32 ties)."""
+    """torch's F.interpolate, one axis at a time, each output entry a weighted sum of its
+    source entries (float64 index arithmetic, so the cases keep off float32 ties)."""
     spatial = a.shape[2:]
     k = len(spatial)
     if size is not None:
@@ -306,22 +340,10 @@ def interpolate_ref(a: np.ndarray, size: Any = None, scale_factor: Any = None,
         f = tuple(scale_factor) if isinstance(scale_factor, tuple) else (scale_factor,) * k
         sizes = tuple(int(np.floor(n * s)) for n, s in zip(spatial, f))
         inv = [1.0 / s for s in f]
-    out = np.zeros(a.shape[:2] + sizes)
-    for pos in np.ndindex(sizes):
-        if mode == "nearest":
-            src = tuple(min(int(np.floor(i * r)), n - 1) for i, r, n in zip(pos, inv, spatial))
-            out[(...,) + pos] = a[(...,) + src]
-            continue
-        terms = [[]]
-        for i, r, n, m in zip(pos, inv, spatial, sizes):
-            x = i * ((n - 1) / (m - 1) if m > 1 else 0.0) if align_corners else max(
-                r * (i + 0.5) - 0.5, 0.0)
-            i0 = min(int(x), n - 1)
-            i1 = i0 + (i0 < n - 1)
-            terms = [t + [(i0, 1 - (x - i0))] for t in terms] + [t + [(i1, x - i0)]
-                                                                  for t in terms]
-        for t in terms:
-            out[(...,) + pos] += np.prod([w for _, w in t]) * a[(...,) + tuple(j for j, _ in t)]
+    out = a
+    for j, (n, m, r) in enumerate(zip(spatial, sizes, inv)):
+        w = _resample_matrix(mode, n, m, r, align_corners)
+        out = np.moveaxis(np.tensordot(w, out, axes=([1], [2 + j])), 0, 2 + j)
     return out
 
 

@@ -63,17 +63,25 @@ ROWS: tuple[OpInfo, ...] = (
                          case((2, 3, 2), label_smoothing=0.1, reduction="none"))),
            grad="(softmax(z) sum_k c_k - c) / n, c_i = (1 - eps) w_t onehot(t) + eps/K w "
            "(0 where ignored); the mean's divisor sum of kept w_t"),
-    OpInfo("embedding", "getitem (a where for padding_idx)", "F.embedding: the rows of weight "
-           "(num_embeddings, dim) at integer indices of any shape", NN, F=("embedding",),
+    # (GetItem, then LookupGradScale for padding_idx and scale_grad_by_freq; max_norm renorms
+    # the rows read in place first, off the graph)
+    OpInfo("embedding", (ops.GetItem, ops.LookupGradScale),
+           "F.embedding: the rows of weight (num_embeddings, dim) at integer indices of any "
+           "shape", NN, F=("embedding",),
            function=F.embedding,
-           call=lambda w, index=(): F.embedding(np.array(index), w),
-           ref=lambda w, index=(): w[np.array(index)],
+           call=lambda w, index=(), **kw: F.embedding(np.array(index), w, **kw),
+           ref=lambda w, index=(), **kw: w[np.array(index)],
            sample=Cases((case((5, 3), index=((0, 2), (4, 2))), case((4, 2), index=(1, 1, 3)),
-                         case((3, 1), index=2))),
+                         case((3, 1), index=2),
+                         # (indices named once each: the frequency scaling is 1, so the
+                         # gradient is the derivative; repeated ones: tests against torch)
+                         case((4, 2), index=(2, 0, 3), scale_grad_by_freq=True))),
            grad="scattered back into the rows looked up, duplicates adding up; padding_idx's "
-           "row gets none"),
-    OpInfo("interpolate", "index_select, multiply and add", "F.interpolate of (N, C, L) or "
-           "(N, C, H, W): modes nearest, linear, bilinear (align_corners False or True)", NN,
+           "row gets none; scale_grad_by_freq divides each row's by its count in the batch"),
+    OpInfo("interpolate", "index_select, multiply and add (area: adaptive_avg_pool's sums)",
+           "F.interpolate of (N, C, L), (N, C, H, W) or (N, C, D, H, W): modes nearest, "
+           "nearest-exact, area, linear, bilinear, trilinear, bicubic (align_corners False or "
+           "True)", NN,
            F=("interpolate",), function=F.interpolate,
            call=lambda x, **kw: F.interpolate(x, **kw), ref=interpolate_ref,
            sample=Cases((case((2, 3, 4), scale_factor=2), case((1, 2, 5), size=3),
@@ -82,9 +90,21 @@ ROWS: tuple[OpInfo, ...] = (
                          case((2, 2, 4), size=7, mode="linear"),
                          case((1, 1, 3, 4), size=(5, 7), mode="bilinear", align_corners=False),
                          case((1, 2, 4, 3), scale_factor=(0.5, 1.7), mode="bilinear"),
-                         case((1, 1, 3, 4), size=(2, 6), mode="bilinear", align_corners=True))),
-           grad="the ops': nearest scatters back to the source entries, (bi)linear by the "
-           "weights"),
+                         case((1, 1, 3, 4), size=(2, 6), mode="bilinear", align_corners=True),
+                         case((1, 2, 5), size=7, mode="nearest-exact"),
+                         case((1, 1, 3, 4), scale_factor=(1.7, 0.6), mode="nearest-exact"),
+                         case((1, 1, 2, 3, 2), size=(3, 5, 4), mode="nearest"),
+                         case((1, 2, 5, 4), size=(3, 3), mode="area"),
+                         case((1, 1, 7), size=3, mode="area"),
+                         case((1, 1, 3, 2, 4), size=(2, 3, 3), mode="area"),
+                         case((1, 1, 3, 4), size=(5, 7), mode="bicubic"),
+                         case((1, 2, 4, 3), scale_factor=(0.6, 1.7), mode="bicubic"),
+                         case((1, 1, 3, 4), size=(4, 6), mode="bicubic", align_corners=True),
+                         case((1, 1, 2, 3, 2), size=(3, 5, 4), mode="trilinear"),
+                         case((1, 1, 3, 2, 3), size=(2, 4, 5), mode="trilinear",
+                              align_corners=True))),
+           grad="the ops': nearest scatters back to the source entries, (bi/tri)linear and "
+           "bicubic by the weights, area by 1 / the bin's size"),
     OpInfo("nll_loss", ops.NLL, "PyTorch's negative log-likelihood of log-probabilities "
            "(n, K) against class indices (n,); weight, ignore_index, (N, K, d1, ...)", NN,
            F=("nll_loss",), function=F.nll_loss,

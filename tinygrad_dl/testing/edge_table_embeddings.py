@@ -1,6 +1,7 @@
-"""Edge rows of F.embedding (duplicate indices, padding_idx) and F.embedding_bag: the sum, mean
-and max bags, empty bags, offsets and per-sample weights. `T` in a `torch=` lambda is the torch
-module; where a row has no `numpy=`, PyTorch's value is the reference."""
+"""Edge rows of F.embedding (duplicate indices, padding_idx, scale_grad_by_freq, max_norm) and
+F.embedding_bag: the sum, mean and max bags, empty bags, offsets and per-sample weights. `T` in
+a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
+reference."""
 
 from __future__ import annotations
 
@@ -31,6 +32,27 @@ rows("embedding", lambda w, i: F.embedding(i, w, padding_idx=1), {
 rows("embedding", lambda w, i: F.embedding(i, w), {
     "index out of range": (_EMB_W, np.array([3])), "negative index": (_EMB_W, np.array([-1]))},
     raises=r"embedding: indices must lie in \[0, 3\)")
+rows("embedding", lambda w, i: F.embedding(i, w, scale_grad_by_freq=True), {
+    "scale_grad_by_freq: row 2 read thrice, 0 once": (_EMB_W, np.array([[2, 0], [2, 2]])),
+    "scale_grad_by_freq: empty indices": (_EMB_W, _I0)},
+    torch=lambda T, w, i: T.nn.functional.embedding(i, w, scale_grad_by_freq=True), note=_NOTE)
+# max_norm renorms the rows read, in place, before the lookup (torch's embedding_renorm_)
+_BIG_W = np.array([[3.0, 4.0], [0.3, 0.4], [INF, 1.0], [NAN, 0.5]])
+for _p in (2.0, 1.0, INF):
+    rows("embedding", lambda w, i, p=_p: F.embedding(i, w, max_norm=1.0, norm_type=p), {
+        f"max_norm, norm_type={_p}: over, under, repeated": (_BIG_W, np.array([0, 1, 0])),
+        f"max_norm, norm_type={_p}: inf and nan rows": (_BIG_W, np.array([2, 3, 1]))},
+        torch=lambda T, w, i, p=_p: T.nn.functional.embedding(i, w, max_norm=1.0, norm_type=p),
+        note=_NOTE)
+rows("embedding", lambda w, i: F.embedding(i, w, max_norm=1.0, padding_idx=0), {
+    "max_norm with padding_idx (renormed, no gradient)": (_BIG_W, np.array([0, 1, 0]))},
+    torch=lambda T, w, i: T.nn.functional.embedding(i, w, max_norm=1.0, padding_idx=0),
+    note=_NOTE)
+rows("embedding", lambda w, i: F.embedding(i, w.data, max_norm=1.0), {
+    "max_norm of a NumPy table": (_EMB_W, np.array([0]))},
+    raises="embedding: max_norm renormalizes weight's rows in place, so weight must be a Tensor")
+rows("embedding", lambda w, i: F.embedding(i, w, sparse=True), {
+    "sparse=True": (_EMB_W, np.array([0]))}, raises=r"embedding: sparse=True")
 
 
 # ---- embedding_bag -------------------------------------------------------------------------------
@@ -52,6 +74,19 @@ rows("embedding_bag", lambda w, p: F.embedding_bag(_IDX, w, _OFF, mode="sum",
     "per_sample_weights!": (_EB, _a(0.5, -1.0, 2.0, 1.5, 0.25, 3.0))},
      torch=lambda T, w, p: T.nn.functional.embedding_bag(
          T.tensor(_IDX), w, T.tensor(_OFF), mode="sum", per_sample_weights=p), note=_NOTE)
+# (indices whose repeats all have one count: torch 2.13's CPU kernel divides the i-th distinct
+# row's gradient by the count of the i-th sorted index, right only then; see docs/pytorch.md)
+_EQ = np.array([1, 2, 1, 2, 3, 3])
+for _mode in ("sum", "mean"):
+    rows("embedding_bag", lambda w, m=_mode: F.embedding_bag(
+        _EQ, w, _OFF, mode=m, scale_grad_by_freq=True, max_norm=1.5), {
+        f"{_mode}: scale_grad_by_freq and max_norm": (_EB * 2,)},
+         torch=lambda T, w, m=_mode: T.nn.functional.embedding_bag(
+             T.tensor(_EQ), w, T.tensor(_OFF), mode=m, scale_grad_by_freq=True, max_norm=1.5),
+         note=_NOTE)
+rows("embedding_bag", lambda w: F.embedding_bag(_IDX, w, _OFF, mode="max",
+                                                scale_grad_by_freq=True), {
+    "scale_grad_by_freq with max": (_EB,)}, raises="embedding_bag: max mode does not support")
 rows("embedding_bag", lambda w: F.embedding_bag(_IDX, w, np.array([1, 3])), {
     "offsets not starting at 0": (_EB,)}, raises="embedding_bag: offsets must start at 0")
 rows("embedding_bag", lambda w: F.embedding_bag(_IDX + 1, w, _OFF), {

@@ -6,6 +6,8 @@ reference."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_dl import functional as F
@@ -34,18 +36,29 @@ rows("avg_pool2d", lambda x: F.avg_pool2d(x, 0), {"zero kernel": (_IMG,)}, raise
 
 
 _UP_IMG = np.array([[[[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]]])
-for _mode, _ac in (("nearest", None), ("bilinear", False), ("bilinear", True)):
-    _kw = {"mode": _mode, "align_corners": _ac}
-    rows("interpolate", lambda x, k=_kw: F.interpolate(x, size=(3, 5), **k), {
+for _mode, _ac, _size in (("nearest", None, (3, 5)), ("bilinear", False, (3, 5)),
+                          ("bilinear", True, (3, 5)), ("nearest-exact", None, (3, 5)),
+                          ("area", None, (3, 2)), ("bicubic", False, (3, 5)),
+                          ("bicubic", True, (3, 5)), ("nearest", None, (2, 3, 5)),
+                          ("trilinear", False, (2, 3, 5)), ("trilinear", True, (2, 3, 5))):
+    _kw = {"mode": _mode, "align_corners": _ac, "size": _size}
+    _lead = (1,) * (len(_size) - 2)  # (a 5-D input: a depth of 1)
+
+    def _up(x: Any, lead: tuple[int, ...] = _lead) -> Any:
+        return x.reshape(x.shape[:2] + lead + x.shape[2:])
+
+    rows("interpolate", lambda x, k=_kw, u=_up: F.interpolate(u(x), **k), {
         "empty batch": (np.zeros((0, 1, 2, 3)),),
         "one element!": (_a(0.75).reshape(1, 1, 1, 1),),
         "inf": (np.where(_UP_IMG > 1.8, INF, _UP_IMG),),
         "nan": (np.where(_UP_IMG < -0.9, NAN, _UP_IMG),),
         "finite!": (_UP_IMG,)},
-        torch=lambda T, x, k=_kw: T.nn.functional.interpolate(x, size=(3, 5), **k),
+        torch=lambda T, x, k=_kw, u=_up: T.nn.functional.interpolate(u(x), **k),
         note="compared with torch (NumPy has no interpolate)")
-rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"), {
-    "another mode": (_UP_IMG,)}, raises="mode 'bicubic' is not supported")
+rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="lanczos"), {
+    "another mode": (_UP_IMG,)}, raises="mode 'lanczos' is not supported")
+rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bicubic", antialias=True), {
+    "antialias": (_UP_IMG,)}, raises="antialias=True is not supported")
 rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), {
     "bilinear of a 3-D input": (_UP_IMG[0],)}, raises="takes a 4-D input")
 
