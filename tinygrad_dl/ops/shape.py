@@ -8,6 +8,7 @@ importable from here too, as before)."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import warnings
@@ -250,7 +251,11 @@ class Clone(Function):
 class BroadcastTo(Function):
     def forward(ctx, x, shape=()):
         ctx.in_shape = x.shape
-        return np.broadcast_to(x, shape)  # a read-only view, like NumPy's
+        shape = tuple(shape)
+        if shape[len(shape) - x.ndim:] == x.shape and math.prod(shape) == x.size:  # only
+            return x.reshape(shape)  # leading 1s added (x.expand(1, 3), expand_as of its own
+            # shape): a writable view, as torch's
+        return np.broadcast_to(x, shape)  # a read-only view, like NumPy's (its rows share memory)
 
     def backward(ctx, g):
         return unbroadcast(g, ctx.in_shape)

@@ -46,6 +46,7 @@ from .complex_numbers import ComplexMethods
 from .conversions import (
     NUMERIC,
     Axis,
+    alpha_number,
     as_data,
     as_tensor,
     data_of,
@@ -566,15 +567,10 @@ def scaled_by_alpha(op: str, self: Tensor, other: Any, alpha: Any) -> Tensor:
     which made a float32 sum float64); a float alpha is refused where the result is an integer
     or bool (1.0 and 2.0 too, as torch); a bool result reads alpha as a bool."""
     other = as_tensor(other, self)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{op}(alpha=...): alpha must be a number, got {type(alpha).__name__}")
     if type(alpha) is int and alpha == 1:  # the default: nothing to scale (the hot path)
         return other
-    alpha = alpha.item() if isinstance(alpha, np.generic) else alpha  # (no NumPy promotion)
     dt = np.result_type(self.data, other.data)
-    if dt.kind in "biu" and isinstance(alpha, float):
-        raise TypeError(f"{op}(alpha={alpha}): a float (fractional alpha or not, as torch) with "
-                        f"an integer or bool result ({dt}); pass an int or cast to a float dtype")
+    alpha = alpha_number(op, alpha, dt)
     if alpha == 1 or dt == np.bool_:  # (1.0: no Mul in the graph; a bool: alpha read as one)
         return other if alpha else other * False
     if other.data.dtype != dt:

@@ -197,6 +197,19 @@ def true_divisor(x: Any, like: Tensor) -> Tensor:
     return as_tensor(x, like)
 
 
+def alpha_number(op: str, alpha: Any, dt: np.dtype) -> Any:
+    """add/sub's alpha= (and add_'s, sub_'s) as a Python number, for a result of dtype `dt`: a
+    number (a bool or a Tensor refused), and no float where the result is an integer or bool
+    (1.0 and 2.0 too, as torch)."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}(alpha=...): alpha must be a number, got {type(alpha).__name__}")
+    alpha = alpha.item() if isinstance(alpha, np.generic) else alpha  # (no NumPy promotion)
+    if dt.kind in "biu" and isinstance(alpha, float):
+        raise TypeError(f"{op}(alpha={alpha}): a float (fractional alpha or not, as torch) with "
+                        f"an integer or bool result ({dt}); pass an int or cast to a float dtype")
+    return alpha
+
+
 def fill_value(who: str, value: Any, like: Tensor) -> Tensor:
     """A fill value (a number, an array or a Tensor) in `like`'s dtype, which torch's
     masked_fill, index_fill and scatter(value=) keep; a fraction into an integer dtype

@@ -65,8 +65,17 @@ class FusedMethods:
         return _scaled_sum("baddbmm", self, b1 @ b2, beta, alpha)
 
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-        """torch.addcmul: x + value tensor1 tensor2."""
-        return self + as_tensor(tensor1, self) * as_tensor(tensor2, self) * float(value)
+        """torch.addcmul: x + value tensor1 tensor2. Integer tensors stay integers, as
+        torch's (float(1) made them float64, and addcmul_ refused): a whole float value is
+        taken as an int, a fraction refused (torch truncates it, 0.5 to 0)."""
+        t1, t2 = as_tensor(tensor1, self), as_tensor(tensor2, self)
+        v = value if type(value) is int else float(value)
+        if type(v) is float and np.result_type(self.data, t1.data, t2.data).kind in "biu":
+            if not v.is_integer():
+                raise TypeError(f"addcmul: value={value} with integer or bool tensors (torch "
+                                f"truncates it to {int(v)}); pass an int or cast to a float dtype")
+            v = int(v)
+        return self + t1 * t2 * v
 
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         """torch.addcdiv: x + value tensor1 / tensor2."""

@@ -123,6 +123,12 @@ class GatheringMethods:
             raise ValueError(f"scatter: reduce={reduce!r} is not supported: use scatter_add")
         if (src is None) == (value is None):
             raise TypeError("scatter: give src (a tensor or a number) or value, not both")
+        if src is None and isinstance(value, tensor.Tensor):  # a 0-d tensor: torch's number,
+            if value.ndim:  # spread over the index (as a src, it failed the dims check); an op,
+                raise TypeError(f"scatter: value must be a number or a 0-d tensor, got shape "
+                                f"{value.shape}")  # so a jit replay reads each call's value
+            index = np.asarray(index_arg(index, "scatter: the index"))
+            src, value = fill_value("scatter", value, self).broadcast_to(index.shape), None
         return _scatter(self, "scatter", dim, index, value if src is None else src, None)
 
     def index_add(self, dim: int, index: Any, source: Any, alpha: Any = 1) -> Tensor:

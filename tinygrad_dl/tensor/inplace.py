@@ -15,7 +15,7 @@ from ..ops import GetItem
 from ..ops.indexing import brief_index, check_layout
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
-from .conversions import item_index
+from .conversions import alpha_number, item_index
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -58,14 +58,14 @@ class InPlaceMethods:
                       lambda a, b: np.true_divide(a, b, out=a, casting="same_kind"))
 
     def zero_(self) -> Tensor:
-        return _write(self, "Tensor.zero_", 0, lambda a, b: np.copyto(a, b))
+        return _write(self, "Tensor.zero_", 0, lambda a, _: a.fill(0))  # (bool too: False)
 
     def fill_(self, value: Any) -> Tensor:
-        return _write(self, "Tensor.fill_", value,
-                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+        return _write(self, "Tensor.fill_", value, _fill)
 
-    def copy_(self, src: Any) -> Tensor:
-        """Write src's values (broadcast to this shape) into this tensor's array."""
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+        """Write src's values (broadcast to this shape) into this tensor's array (torch's
+        non_blocking= taken: a CPU copy is done when this returns)."""
         return _write(self, "Tensor.copy_", src,
                       lambda a, b: np.copyto(a, b, casting="same_kind"))
 
@@ -135,7 +135,8 @@ class InPlaceMethods:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """t[index] = value writes into t's array (a leaf that requires grad: under no_grad)."""
-        idx = item_index("Tensor.__setitem__ (t[i] = v)", index)
+        op = "Tensor.__setitem__ (t[i] = v)"
+        idx = item_index(op, index)
 
         def put(a: np.ndarray, v: Any) -> None:
             # A Python int or bool is cast by value, as NumPy's and torch's `img[0] = 0` into
@@ -144,20 +145,25 @@ class InPlaceMethods:
             # would truncate `int_t[0] = 2.5`)
             if type(v) in (int, bool) or (type(v) is float and a.dtype.kind in "fc"):
                 src = v
+                _fits(op, v, a)
             else:
                 src = np.asarray(v)
                 if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):
                     raise TypeError(f"cannot cast {src.dtype} to {a.dtype} with casting rule "
                                     "'same_kind'")
+                if src.ndim and src.shape[0] == 1:  # torch drops a value's leading 1s (NumPy
+                    # refused them for a mask's or a 0-d tensor's target: x[m] = v[None])
+                    lead = next((i for i, n in enumerate(src.shape) if n != 1), src.ndim)
+                    src = src.reshape(src.shape[lead:])
             # (and a uint64 item NumPy would wrap: 2**64 - 1 wrote the last row; a masked array)
-            check_layout("Tensor.__setitem__ (t[i] = v)", idx, a.shape)
+            check_layout(op, idx, a.shape)
             try:
                 a[idx] = src
             except IndexError as e:  # NumPy's words, with the tensor's shape and the index
-                raise IndexError(f"Tensor.__setitem__ (t[i] = v): {e} (writing into a tensor of "
-                                 f"shape {a.shape} at {brief_index(idx)})") from None
+                raise IndexError(f"{op}: {e} (writing into a tensor of shape {a.shape} at "
+                                 f"{brief_index(idx)})") from None
 
-        _write(self, "Tensor.__setitem__ (t[i] = v)", value, put)
+        _write(self, op, value, put)
 
     # ---- the other augmented assignments torch has (&= |= ^= **= %= <<= >>= //=) -------------
     def __iand__(self, other: Any) -> Tensor: return self.bitwise_and_(other)  # type: ignore[attr-defined]
@@ -281,6 +287,28 @@ def _holds_grad(seq: list | tuple) -> bool:
     return False
 
 
+def _fill(a: np.ndarray, v: Any) -> None:
+    """fill_'s write: a Python int or bool cast by value, as `t[i] = v` (`mask.fill_(1)`; 300
+    into uint8 is NumPy's OverflowError), anything else under the same_kind rule."""
+    _fits("Tensor.fill_", v, a)
+    if type(v) is int or type(v) is bool:
+        a[...] = v
+    else:
+        np.copyto(a, v, casting="same_kind")
+
+
+def _fits(op: str, v: Any, a: np.ndarray) -> None:
+    """Refuse a Python number past the largest finite value of `a`'s float32 or float16 dtype
+    (`x32[0] = 1e300`, `x16.fill_(100000)`): NumPy's cast gave inf, torch refuses it."""
+    top = _FLOAT_MAX.get(a.dtype)
+    if top is not None and (type(v) is float or type(v) is int) and top < abs(v) < np.inf:
+        raise ValueError(f"{op}: value {v} does not fit the tensor's dtype {a.dtype} (NumPy's "
+                         "cast would give inf; torch refuses it too)")
+
+
+_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float16)}
+
+
 def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
     """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
     NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`."""
@@ -288,8 +316,14 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
         raise masked_error(f"{op}'s value")  # read the values under the mask)
     a = _inplace_target(t, op, other)
     b = other.data if isinstance(other, tensor.Tensor) else other
+    if not (type(alpha) is int and alpha == 1):  # alpha * other in the result's dtype, as
+        if not (type(b) is int or type(b) is float):  # add's (a float32 other scaled in
+            b = np.asarray(b)  # float32 lost digits); a Python number stays weak, as there
+        dt = np.result_type(a, b)
+        alpha = alpha_number(op.split(" ")[0], alpha, dt)
+        b = np.asarray(b, dt) * alpha if dt.kind != "b" else np.asarray(b, dt) & bool(alpha)
     try:
-        fn(a, b if alpha == 1 else alpha * np.asarray(b))
+        fn(a, b)
     except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
         msg = str(e)  # (a refusal of ours that names the op already: as it is)
         raise TypeError(msg if msg.startswith(f"{op}: ") else f"{op}: {msg}") from None
@@ -298,12 +332,15 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
     except ValueError as e:
         if not a.flags.writeable:  # (diagonal()'s copy, or an array made read-only)
             raise ValueError(f"{op}: this tensor's array is read-only (an array made so, an "
-                             "input inside an autograd.Function's forward, or diagonal()'s copy "
-                             "or unfold()'s, which are not torch's views: add to the source "
-                             "instead, `x = x + eps * tg.eye(n)`); write into t.clone()") from None
-        raise ValueError(f"{op}: {e}") from None
+                             "input inside an autograd.Function's forward, a view of expand()'s "
+                             "or broadcast_to()'s result, whose rows share memory, or "
+                             "diagonal()'s copy or unfold()'s, which are not torch's views: write "
+                             "into the source instead, `x = x + eps * tg.eye(n)`); write into "
+                             "t.clone()") from None
+        msg = str(e)  # (a refusal of ours that names the op already: as it is)
+        raise ValueError(msg if msg.startswith(f"{op}: ") else f"{op}: {msg}") from None
     return t
 
 
 # (inplace_forms.py's, writes.py's and sampling.py's in-place forms write under the same rules)
-recompute, reshaped, write = _recompute, _reshaped, _write
+recompute, reshaped, write, fits = _recompute, _reshaped, _write, _fits

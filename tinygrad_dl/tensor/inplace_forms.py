@@ -14,7 +14,7 @@ import numpy as np
 from .. import tensor
 from ..ops.shape import axis_of
 from ..ops.spelling import torch_keywords
-from .inplace import recompute, reshaped, write
+from .inplace import fits, recompute, reshaped, write
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -71,8 +71,10 @@ class InPlaceFormMethods:
             raise TypeError(f"fill_diagonal_: fill_value must be a number (or a 0-d tensor), "
                             f"got shape {np.shape(value)}")
 
-        def put(a: np.ndarray, _: Any) -> None:
-            np.fill_diagonal(a, np.asarray(value).astype(a.dtype, casting="same_kind"),
+        def put(a: np.ndarray, _: Any) -> None:  # (a Python int or bool cast by value, as fill_)
+            fits("Tensor.fill_diagonal_", value, a)
+            np.fill_diagonal(a, value if type(value) is int or type(value) is bool else
+                             np.asarray(value).astype(a.dtype, casting="same_kind"),
                              wrap=bool(wrap))
 
         return write(self, "Tensor.fill_diagonal_", fill_value if isinstance(

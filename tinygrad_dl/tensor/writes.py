@@ -88,7 +88,7 @@ def _place(x: Tensor, axis: int, idx: np.ndarray, src: Tensor, who: str) -> Tens
         raise ValueError(f"{who}: the index {idx.tolist()} names a slice twice (torch leaves "
                          "which write wins undefined)")
     if not len(idx):
-        return x * 1  # (a new tensor, as torch's)
+        return x.clone()  # (a new tensor, as torch's; x * 1 made a bool x int64)
     where_from = np.zeros(n, np.intp)
     where_from[idx] = np.arange(len(idx))
     written = np.zeros(n, bool)
@@ -277,7 +277,7 @@ class WriteMethods:
         rows, cols = np.arange(n1)[:, None], np.arange(n2)[None, :]
         on = cols - rows == off
         if not on.any():
-            return self * 1
+            return self.clone()
         k = np.where(on, np.minimum(rows, cols), 0)  # the entry's place along the diagonal
         out = Where.apply(src[..., k], x, cond=on)
         return out.moveaxis((-2, -1), (a1, a2))
@@ -296,7 +296,7 @@ class WriteMethods:
                              f"{src.data.size} values")
         x = self if self.shape == shape else self.broadcast_to(shape)
         if count == 0:
-            return x * 1
+            return x.clone()
         k = np.maximum(np.cumsum(cond.reshape(-1)) - 1, 0).reshape(shape)
         return Where.apply(src.reshape(-1)[k], x, cond=cond)
 
