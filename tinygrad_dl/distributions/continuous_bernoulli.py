@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import functional as F
 from ..engine import no_grad
+from ..ops import ContinuousBernoulliCdf, ContinuousBernoulliIcdf
 from ..tensor import Tensor
 from . import constraints
 from .categorical import clamp_probs, one_of
@@ -59,14 +60,6 @@ def _positive(v: np.ndarray) -> np.ndarray:
     return v > 0
 
 
-def _zero(v: np.ndarray) -> np.ndarray:
-    return v == 0
-
-
-def _in_open_unit(v: np.ndarray) -> np.ndarray:
-    return (v > 0) & (v < 1)
-
-
 def _point_mass(logits: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.isinf(logits) & np.isfinite(v)
 
@@ -103,10 +96,6 @@ _VARIANCE = np.array([float((2 * k - 1) * c) for k, c in enumerate(_C, 1)])
 _LOG_EXPREL = np.array([float(c / (2 * k)) for k, c in enumerate(_C, 1)])
 _ENTROPY = np.array([float(-(2 * k - 1) * c / (2 * k)) for k, c in enumerate(_C, 1)])
 _POWERS = np.arange(len(_C), dtype=np.float64)
-_QUANTILE_SERIES = 0.25  # |L| below: cdf's and icdf's series
-_SINHC = [1.0 / math.factorial(2 * k + 1) for k in range(5)]  # sinh(w) / w, in w^2
-_ATANHC = [1.0 / (2 * k + 1) for k in range(7)]  # atanh(q) / q, in q^2
-_EXPM1_MAX = 709.0  # expm1 finite below
 
 
 @dataclass(frozen=True)
@@ -119,32 +108,10 @@ class _Below:
         return np.abs(v) < self.bound
 
 
-def _far_quantile(m: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """icdf's v (<= 1/2) at logits m where the quantile passes about 1/2 (m > 0 and
-    v > e^(-m / 2)): there 1 minus it is computed, elsewhere it."""
-    with np.errstate(divide="ignore", invalid="ignore"):  # (v = 0 at m = inf: not far)
-        return (m > 0) & (2.0 * np.log(v) + m > 0.0)
-
-
-def _huge(m: np.ndarray) -> np.ndarray:
-    return m > _EXPM1_MAX
-
-
-def _in_unit(v: np.ndarray) -> np.ndarray:
-    return (v >= 0) & (v <= 1)
-
-
 def _series(t: Tensor, coeffs: np.ndarray) -> Tensor:
     """sum_k coeffs[k] t^k (t >= 0 and small: the terms fall, no cancellation). (Module
     arrays, whole: an array made in a jitted step would stop its replay.)"""
     return (t.unsqueeze(-1).pow(_POWERS) * coeffs).sum(-1)
-
-
-def _horner(t: Tensor, coeffs: list[float]) -> Tensor:
-    out = t * coeffs[-1] + coeffs[-2]
-    for c in reversed(coeffs[:-2]):
-        out = out * t + c
-    return out
 
 
 def _split(L: Tensor, bound: float) -> tuple[Tensor, Tensor, Tensor]:
@@ -202,54 +169,6 @@ def logits_entropy(L: Tensor) -> Tensor:
     return F.where(small, t * _series(t, _ENTROPY), 1.0 - a_fin * e / d - a.log() + d.log())
 
 
-def _cdf_parts(y: Tensor, M: Tensor) -> tuple[Tensor, Tensor]:
-    """F = expm1(M y) / expm1(M) and 1 - F for y in (0, 1/2], each without cancellation: below
-    |M| = 1/4 as y e^(M (y - 1) / 2) sinhc(M y / 2) / sinhc(M / 2); above, for M < 0 with
-    b = -M, expm1(-b y) / expm1(-b) and e^(-b y) expm1(-b (1 - y)) / expm1(-b), for M > 0
-    e^(-b (1 - y)) expm1(-b y) / expm1(-b) (no overflow)."""
-    small, s, b = _split(M, _QUANTILE_SERIES)
-    sinhc = _horner((s * y * 0.5).pow(2.0), _SINHC) / _horner((s * 0.5).pow(2.0), _SINHC)
-    series = y * (s * (y - 1.0) * 0.5).exp() * sinhc
-    den = (-b).expm1()
-    ratio = (-b * y).expm1() / den
-    positive = computed(_positive, M)
-    upper = F.where(positive, (-b * (1.0 - y)).exp() * ratio, ratio)
-    # (1 - F: as it stands where F <= 1/2, its gradient keeping its digits as F -> 0)
-    lower = F.where(positive, 1.0 - upper, F.where(
-        computed(_at_most_half, ratio), 1.0 - ratio,
-        (-b * y).exp() * (-b * (1.0 - y)).expm1() / den))
-    return F.where(small, series, upper), F.where(small, 1.0 - series, lower)
-
-
-def _icdf_parts(v: Tensor, M: Tensor) -> tuple[Tensor, Tensor]:
-    """G = log1p(v expm1(M)) / M and 1 - G for v in [0, 1/2], each without cancellation:
-    below |M| = 1/4 as v (expm1(M) / M) (log1p(w) / w), w = v expm1(M), the first factor
-    e^(M / 2) sinhc(M / 2), the second 2 atanh(q) / (q (2 + w)), q = w / (2 + w); above it as
-    it stands, except where G passes about 1/2 (M > 0, v > e^(-M / 2)), where
-    1 - G = -(log v + log1p((1 / v - 1) e^-M)) / M, and past M = 709, where expm1 overflows
-    (v < e^-354 there), where G = softplus(log v + M) / M."""
-    small, s, _ = _split(M, _QUANTILE_SERIES)
-    h = s * 0.5
-    exprel = h.exp() * _horner(h * h, _SINHC)  # expm1(s) / s
-    w = v * s * exprel
-    two_w = 2.0 + w
-    q = w / two_w
-    series = v * exprel * 2.0 / two_w * _horner(q * q, _ATANHC)
-    m = F.where(small, _QUANTILE_SERIES, M)
-    far, huge = computed(_far_quantile, m, v), computed(_huge, m)
-    m_far, v_far = F.where(far, m, 1.0), F.where(far, v, 0.5)
-    log_v = v_far.log()  # ((1 / v - 1) e^-M as (1 - v) e^(-M - log v): 1 / v overflows)
-    rest = -(log_v + ((1.0 - v_far) * (-m_far - log_v).exp()).log1p()) / m_far
-    m_direct = F.where(huge, 1.0, m)
-    m_huge = F.where(huge, m, 1.0).clamp(max=float(np.finfo(m.dtype).max))
-    zero = computed(_zero, v)
-    v_huge = F.where(far, 1.0, F.where(zero, 1.0, v))
-    near = F.where(huge, F.where(zero, 0.0, (v_huge.log() + m_huge).softplus() / m_huge),
-                   (v * m_direct.expm1()).log1p() / m_direct)
-    g, g_c = F.where(far, 1.0 - rest, near), F.where(far, rest, 1.0 - near)
-    return F.where(small, series, g), F.where(small, 1.0 - series, g_c)
-
-
 def _unnormalized_log_prob(logits: Tensor, value: Tensor) -> Tensor:
     """value logits - softplus(logits) (torch's, given probs); at an infinite value (only
     unvalidated: outside the support) torch's -(1 - value) logits - softplus(-logits): +-inf,
@@ -285,25 +204,14 @@ def logits_log_prob(L: Tensor, value: Tensor) -> Tensor:
 
 
 def logits_cdf(L: Tensor, x: Tensor) -> Tensor:
-    """expm1(L x) / expm1(L), from F(y; M) at y = min(x, 1 - x) (1 - X has logits -L); 0 at
-    x <= 0, 1 at x >= 1, NaN at NaN."""
-    low, inside = computed(_at_most_half, x), computed(_in_open_unit, x)
-    y = F.where(inside, x, 0.25)
-    y = F.where(low, y, 1.0 - y)
-    below, above = _cdf_parts(y, F.where(low, L, -L))
-    inner = F.where(inside, F.where(low, below, above), math.nan)
-    return F.where(computed(_at_most_zero, x), 0.0,
-                   F.where(computed(_at_least_one, x), 1.0, inner))
+    """expm1(L x) / expm1(L) (one op: ops.ContinuousBernoulliCdf); 0 at x <= 0, 1 at x >= 1,
+    NaN at NaN."""
+    return ContinuousBernoulliCdf.apply(x, L)
 
 
 def logits_icdf(L: Tensor, u: Tensor) -> Tensor:
-    """log1p(u expm1(L)) / L, from G(v; M) at v = min(u, 1 - u); NaN outside [0, 1]."""
-    low = computed(_at_most_half, u)
-    inside = computed(_in_unit, u)
-    v = F.where(inside, u, 0.25)
-    v = F.where(low, v, 1.0 - v)
-    below, above = _icdf_parts(v, F.where(low, L, -L))
-    return F.where(inside, F.where(low, below, above), math.nan)
+    """log1p(u expm1(L)) / L (one op: ops.ContinuousBernoulliIcdf); NaN outside [0, 1]."""
+    return ContinuousBernoulliIcdf.apply(u, L)
 
 
 class ContinuousBernoulli(Distribution):
@@ -435,7 +343,7 @@ class ContinuousBernoulli(Distribution):
     def cdf(self, value: Any) -> Tensor:
         value = self._validate_sample(value)
         if self._given_logits():
-            return self._in_logits(logits_cdf, value)
+            return logits_cdf(self.logits, value)  # (float64 inside, rounded once)
         cut = self._cut_probs()
         cdfs = (cut.pow(value) * (1.0 - cut).pow(1.0 - value) + cut - 1.0) / (2.0 * cut - 1.0)
         unbounded = F.where(self._outside_unstable_region(), cdfs, value)
@@ -445,7 +353,7 @@ class ContinuousBernoulli(Distribution):
     def icdf(self, value: Any) -> Tensor:
         value = value if isinstance(value, Tensor) else Tensor(value)
         if self._given_logits():
-            return self._in_logits(logits_icdf, value)
+            return logits_icdf(self.logits, value)
         cut = self._cut_probs()
         inside = ((-cut + value * (2.0 * cut - 1.0)).log1p() - (-cut).log1p()) / (
             cut.log() - (-cut).log1p())
