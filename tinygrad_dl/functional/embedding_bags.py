@@ -88,21 +88,13 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: Any = 
             raise ValueError(f"{who}: padding_idx must be an integer in [-{n}, {n}), got "
                              f"{padding_idx!r}")
     counted = np.ones(flat.shape, bool) if padding_idx is None else flat != int(padding_idx) % n
+    psw = None if per_sample_weights is None else sample_weights(who, per_sample_weights, mode,
+                                                                 idx, weight)
     # (m, dim): the index checks, the renorm, the gradient's scatter (scaled by frequency)
     rows = lookup(who, flat, weight, max_norm=max_norm, norm_type=norm_type,
                   scale_grad_by_freq=scale_grad_by_freq)
     keep = np.flatnonzero(counted)
-    if per_sample_weights is not None:
-        if mode != "sum":
-            raise ValueError(f"{who}: per_sample_weights is only supported for mode='sum', got "
-                             f"mode={mode!r}")
-        psw = as_tensor_of(per_sample_weights)
-        if tuple(psw.shape) != tuple(idx.shape):
-            raise ValueError(f"{who}: per_sample_weights must have the input's shape "
-                             f"{tuple(idx.shape)}, got {tuple(psw.shape)}")
-        if psw.dtype != weight.dtype:  # (torch's check: a float16 one was promoted)
-            raise TypeError(f"{who}: per_sample_weights has dtype {psw.dtype}, the weight "
-                            f"{weight.dtype}; torch wants the same (cast one with .to())")
+    if psw is not None:
         # only the counted entries are scaled: a padding_idx entry's weight gets no gradient
         # (torch's 0, where g * its row would be NaN for an inf or NaN row)
         rows = rows[keep] * psw.reshape(-1)[keep].reshape(-1, 1)
@@ -115,6 +107,23 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: Any = 
         count = np.bincount(bag[keep], minlength=b)[:, None]
         out = out / Tensor(np.maximum(count, 1).astype(weight.dtype))
     return out
+
+
+def sample_weights(who: str, per_sample_weights: Any, mode: str, idx: np.ndarray,
+                   weight: Tensor) -> Tensor:
+    """per_sample_weights as a Tensor, checked before max_norm's renorm writes the table (a
+    refused call leaves it as it was)."""
+    if mode != "sum":
+        raise ValueError(f"{who}: per_sample_weights is only supported for mode='sum', got "
+                         f"mode={mode!r}")
+    psw = as_tensor_of(per_sample_weights)
+    if tuple(psw.shape) != tuple(idx.shape):
+        raise ValueError(f"{who}: per_sample_weights must have the input's shape "
+                         f"{tuple(idx.shape)}, got {tuple(psw.shape)}")
+    if psw.dtype != weight.dtype:  # (torch's check: a float16 one was promoted)
+        raise TypeError(f"{who}: per_sample_weights has dtype {psw.dtype}, the weight "
+                        f"{weight.dtype}; torch wants the same (cast one with .to())")
+    return psw
 
 
 def bag_max(rows: Tensor, bag: np.ndarray, counted: np.ndarray, b: int, dim: int) -> Tensor:

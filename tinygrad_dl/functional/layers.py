@@ -338,5 +338,10 @@ def renorm_rows(who: str, weight: Tensor, idx: np.ndarray, max_norm: Any,
         return
     scale = limit / (norms[over].astype(np.float64) + 1e-7)
     a = write_guard.writable(weight, what)
+    if not a.flags.writeable:  # (a read-only table of its own: np.load(mmap_mode="r"), a
+        # broadcast view; NumPy's "assignment destination is read-only" named nothing)
+        raise ValueError(f"{who}: max_norm renormalizes weight's rows in place, but its array "
+                         f"(shape {a.shape}) is read-only; give it a writable copy "
+                         "(weight.data = weight.data.copy())")
     with np.errstate(invalid="ignore"):  # (an inf row: scale 0, inf * 0 NaN, as torch's)
         a[rows[over]] = old[over] * scale.astype(a.dtype)[:, None]

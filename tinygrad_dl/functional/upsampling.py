@@ -8,10 +8,12 @@ float16 input, float64 for float64), floored as a float32 (ATen's floorf)."""
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from ..hooks import literal
 from ..tensor import Tensor
 from .methods import as_tensor_of
 from .pooling import adaptive_avg
@@ -160,9 +162,23 @@ def _cubic_weights(t: np.ndarray, op: type) -> tuple[np.ndarray, ...]:
     return far((t + op(1)).astype(op)), near(t), near(u), far((u + op(1)).astype(op))
 
 
+@lru_cache(maxsize=256)
 def _axis_taps(mode: str, n_in: int, n_out: int, scale: float | None, align_corners: bool,
+               dtype: Any, two_d: bool) -> tuple[tuple[Any, Any], ...]:
+    """One spatial axis's resampling: the source indices and weights its outputs sum, made
+    once per axis (a training step resamples the same shapes each call: the index and weight
+    arithmetic cost ~4% of a small bilinear forward + backward) and read-only (shared)."""
+    taps = _make_taps(mode, n_in, n_out, scale, align_corners, dtype, two_d)
+    for tap in taps:
+        for a in tap:
+            if a is not None:
+                a.setflags(write=False)
+    return tuple(taps)
+
+
+def _make_taps(mode: str, n_in: int, n_out: int, scale: float | None, align_corners: bool,
                dtype: Any, two_d: bool) -> Taps:
-    """One spatial axis's resampling: the source indices and weights its outputs sum."""
+    """`_axis_taps`'s arrays, made afresh."""
     if mode == "nearest":
         return [(_nearest_index(n_in, n_out, scale, dtype, two_d), None)]
     if mode == "nearest-exact":
@@ -174,8 +190,9 @@ def _axis_taps(mode: str, n_in: int, n_out: int, scale: float | None, align_corn
                 for j, w in enumerate(_cubic_weights(t, op))]
     if n_out == n_in:  # torch's linear kernels read such an axis as 1 x_i + 0 x_i, whatever
         # the scale (scale_factor=1.01 of a width of 4 reads [0, 1, 2, 3], not its [0, 0.985,
-        # ...]); the 0 x_i term too: an inf or NaN entry gives NaN there, as torch's
-        return [(None, np.ones(n_in, op)), (None, np.zeros(n_in, op))]
+        # ...]); the 0 x_i term too: an inf or NaN entry gives NaN there, as torch's. 1 x_i is
+        # x_i, bit for bit (its gradient g too): no multiply
+        return [(None, None), (None, np.zeros(n_in, op))]
     i0, w1 = _source_positions(n_in, n_out, scale, align_corners, False, op)
     return [(i0, (op(1) - w1).astype(op)), (i0 + (i0 < n_in - 1), w1)]
 
@@ -231,10 +248,10 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
                           len(spatial) == 2)
         shape = (n_out,) + (1,) * (x.ndim - axis - 1)
         out = None
-        for index, weight in taps:
-            term = x if index is None else x.index_select(axis, index)
+        for index, weight in taps:  # (literals: made from shapes only, a jitted step replays)
+            term = x if index is None else x.index_select(axis, literal(index))
             if weight is not None:
-                term = term * Tensor(weight.reshape(shape).astype(x.data.dtype))
+                term = term * Tensor(literal(weight.reshape(shape).astype(x.data.dtype)))
             out = term if out is None else out + term
         x = out
     return x.contiguous()  # (C-contiguous, as torch's: `.view(N, -1)` after it works)
