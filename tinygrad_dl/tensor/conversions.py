@@ -201,13 +201,32 @@ def alpha_number(op: str, alpha: Any, dt: np.dtype) -> Any:
     """add/sub's alpha= (and add_'s, sub_'s) as a Python number, for a result of dtype `dt`: a
     number (a bool or a Tensor refused), and no float where the result is an integer or bool
     (1.0 and 2.0 too, as torch)."""
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{op}(alpha=...): alpha must be a number, got {type(alpha).__name__}")
-    alpha = alpha.item() if isinstance(alpha, np.generic) else alpha  # (no NumPy promotion)
+    if type(alpha) is not int and type(alpha) is not float:  # (a Python number: the usual)
+        if isinstance(alpha, bool) or not isinstance(alpha, _NUMBERS):
+            raise TypeError(f"{op}(alpha=...): alpha must be a number, got "
+                            f"{type(alpha).__name__}")
+        alpha = alpha.item() if isinstance(alpha, np.generic) else alpha  # (no NumPy promotion)
     if dt.kind in "biu" and isinstance(alpha, float):
         raise TypeError(f"{op}(alpha={alpha}): a float (fractional alpha or not, as torch) with "
                         f"an integer or bool result ({dt}); pass an int or cast to a float dtype")
+    if dt in _FLOAT_MAX:  # (f16.add_(y, alpha=1e5) gave inf; torch refuses)
+        number_fits(op, alpha, dt, "alpha")
     return alpha
+
+
+def number_fits(op: str, v: Any, dt: np.dtype, what: str = "value") -> None:
+    """Refuse a number (Python's or a NumPy scalar: np.float64 is a float) past the largest
+    finite value of a float32 or float16 dtype `dt` (`x32[0] = 1e300`, `x16.fill_(100000)`,
+    alpha=1e39): NumPy's cast gave inf, torch refuses it. inf and nan pass, as torch's."""
+    top = _FLOAT_MAX.get(dt)
+    if top is not None and (type(v) is float or type(v) is int or isinstance(v, _NUMBERS)) \
+            and top < abs(v) < np.inf:
+        raise ValueError(f"{op}: {what} {v} does not fit the tensor's dtype {dt} (NumPy's "
+                         "cast would give inf; torch refuses it too)")
+
+
+_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float16)}
+_NUMBERS = (int, float, np.integer, np.floating)
 
 
 def fill_value(who: str, value: Any, like: Tensor) -> Tensor:

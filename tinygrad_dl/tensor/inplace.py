@@ -15,7 +15,7 @@ from ..ops import GetItem
 from ..ops.indexing import brief_index, check_layout
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
-from .conversions import alpha_number, item_index
+from .conversions import alpha_number, item_index, number_fits
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -143,9 +143,9 @@ class InPlaceMethods:
             # uint8 or bool (np.asarray would make it int64 and refuse it; out of range: NumPy's
             # OverflowError); a float into an integer tensor goes on to be refused below (NumPy
             # would truncate `int_t[0] = 2.5`)
+            number_fits(op, v, a.dtype)  # (np.float64(1e300) too: the else branch's)
             if type(v) in (int, bool) or (type(v) is float and a.dtype.kind in "fc"):
                 src = v
-                _fits(op, v, a)
             else:
                 src = np.asarray(v)
                 if not np.can_cast(src.dtype, a.dtype, casting="same_kind"):
@@ -290,23 +290,11 @@ def _holds_grad(seq: list | tuple) -> bool:
 def _fill(a: np.ndarray, v: Any) -> None:
     """fill_'s write: a Python int or bool cast by value, as `t[i] = v` (`mask.fill_(1)`; 300
     into uint8 is NumPy's OverflowError), anything else under the same_kind rule."""
-    _fits("Tensor.fill_", v, a)
+    number_fits("Tensor.fill_", v, a.dtype)
     if type(v) is int or type(v) is bool:
         a[...] = v
     else:
         np.copyto(a, v, casting="same_kind")
-
-
-def _fits(op: str, v: Any, a: np.ndarray) -> None:
-    """Refuse a Python number past the largest finite value of `a`'s float32 or float16 dtype
-    (`x32[0] = 1e300`, `x16.fill_(100000)`): NumPy's cast gave inf, torch refuses it."""
-    top = _FLOAT_MAX.get(a.dtype)
-    if top is not None and (type(v) is float or type(v) is int) and top < abs(v) < np.inf:
-        raise ValueError(f"{op}: value {v} does not fit the tensor's dtype {a.dtype} (NumPy's "
-                         "cast would give inf; torch refuses it too)")
-
-
-_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float16)}
 
 
 def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
@@ -316,31 +304,42 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
         raise masked_error(f"{op}'s value")  # read the values under the mask)
     a = _inplace_target(t, op, other)
     b = other.data if isinstance(other, tensor.Tensor) else other
-    if not (type(alpha) is int and alpha == 1):  # alpha * other in the result's dtype, as
-        if not (type(b) is int or type(b) is float):  # add's (a float32 other scaled in
-            b = np.asarray(b)  # float32 lost digits); a Python number stays weak, as there
-        dt = np.result_type(a, b)
-        alpha = alpha_number(op.split(" ")[0], alpha, dt)
-        b = np.asarray(b, dt) * alpha if dt.kind != "b" else np.asarray(b, dt) & bool(alpha)
     try:
+        if not (type(alpha) is int and alpha == 1):  # alpha * other in the result's dtype,
+            b = _scaled(op, a, b, alpha)  # (inside: NumPy's errors name the op, as before)
         fn(a, b)
     except TypeError as e:  # NumPy's own subclasses (casting errors) take other arguments
         msg = str(e)  # (a refusal of ours that names the op already: as it is)
-        raise TypeError(msg if msg.startswith(f"{op}: ") else f"{op}: {msg}") from None
+        raise TypeError(msg if msg.startswith(op.split(" ")[0]) else f"{op}: {msg}") from None
     except OverflowError as e:  # a Python int out of the dtype's range (`uint8_t[0] = 300`)
         raise OverflowError(f"{op}: {e}") from None
     except ValueError as e:
-        if not a.flags.writeable:  # (diagonal()'s copy, or an array made read-only)
+        msg = str(e)  # (a refusal of ours that names the op already: as it is)
+        if not a.flags.writeable and not msg.startswith(op.split(" ")[0]):  # (diagonal()'s
+            # copy, or an array made read-only)
             raise ValueError(f"{op}: this tensor's array is read-only (an array made so, an "
                              "input inside an autograd.Function's forward, a view of expand()'s "
                              "or broadcast_to()'s result, whose rows share memory, or "
                              "diagonal()'s copy or unfold()'s, which are not torch's views: write "
                              "into the source instead, `x = x + eps * tg.eye(n)`); write into "
                              "t.clone()") from None
-        msg = str(e)  # (a refusal of ours that names the op already: as it is)
-        raise ValueError(msg if msg.startswith(f"{op}: ") else f"{op}: {msg}") from None
+        raise ValueError(msg if msg.startswith(op.split(" ")[0]) else f"{op}: {msg}") from None
     return t
 
 
+def _scaled(op: str, a: np.ndarray, b: Any, alpha: Any) -> Any:
+    """add_'s and sub_'s alpha * other in the result's dtype, as add's (a float32 other scaled
+    in float32 lost digits); a Python number stays weak, as there."""
+    if type(b) is np.ndarray and b.dtype == a.dtype:  # (the usual case: no promotion)
+        dt = a.dtype
+    else:
+        if not (type(b) is int or type(b) is float):
+            b = np.asarray(b)
+        dt = np.result_type(a, b)
+        b = np.asarray(b, dt)
+    alpha = alpha_number(op.split(" ")[0], alpha, dt)  # (its refusals name the op)
+    return b * alpha if dt.kind != "b" else b & bool(alpha)
+
+
 # (inplace_forms.py's, writes.py's and sampling.py's in-place forms write under the same rules)
-recompute, reshaped, write, fits = _recompute, _reshaped, _write, _fits
+recompute, reshaped, write = _recompute, _reshaped, _write

@@ -14,7 +14,8 @@ import numpy as np
 from .. import tensor
 from ..ops.shape import axis_of
 from ..ops.spelling import torch_keywords
-from .inplace import fits, recompute, reshaped, write
+from .conversions import number_fits
+from .inplace import recompute, reshaped, write
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -72,7 +73,7 @@ class InPlaceFormMethods:
                             f"got shape {np.shape(value)}")
 
         def put(a: np.ndarray, _: Any) -> None:  # (a Python int or bool cast by value, as fill_)
-            fits("Tensor.fill_diagonal_", value, a)
+            number_fits("Tensor.fill_diagonal_", value, a.dtype)
             np.fill_diagonal(a, value if type(value) is int or type(value) is bool else
                              np.asarray(value).astype(a.dtype, casting="same_kind"),
                              wrap=bool(wrap))
