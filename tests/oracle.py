@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
+
+import tinygrad_dl as tg
 
 
 def torch_or_skip() -> Any:
@@ -20,3 +23,39 @@ def one_line(excinfo: Any, *words: str) -> None:
     assert "\n" not in msg, msg
     for w in words:
         assert w in msg, msg
+
+
+# ---- the random differential files' harness (values compared with torch's) -------------------
+def flat(o: Any) -> Any:
+    """The leaves of nested tuples and lists, in order."""
+    if isinstance(o, (tuple, list)):
+        for x in o:
+            yield from flat(x)
+    else:
+        yield o
+
+
+def as_numpy(x: Any) -> np.ndarray:
+    """A torch tensor's, a Tensor's or anything array-like's values as a NumPy array."""
+    if type(x).__module__.split(".")[0] == "torch":
+        return x.detach().numpy()
+    if isinstance(x, tg.Tensor):
+        return np.asarray(x.data)
+    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+
+
+def mismatch(a: Any, b: Any, rtol: float = 1e-10) -> str | None:
+    """None when `a` (ours) is `b` (torch's) to rtol of the larger of 1 and |b|'s largest entry
+    (NaN and inf where torch's are; integers equal), else why."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return f"shape {a.shape} vs torch {b.shape}"
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu":
+        return None if np.array_equal(a, b) else "integers differ"
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    if (fa != fb).any() or not np.array_equal(a[~fb], b[~fb], equal_nan=True):
+        return "NaN/inf positions differ"
+    a, b = np.where(fa, a, 0), np.where(fb, b, 0)
+    d, scale = float(np.abs(a - b).max(initial=0)), max(1.0, float(np.abs(b).max(initial=0)))
+    return None if d <= rtol * scale else f"max diff {d:.3g} (scale {scale:.3g})"

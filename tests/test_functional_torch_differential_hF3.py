@@ -28,6 +28,9 @@ import warnings
 
 import numpy as np
 import pytest
+from oracle import as_numpy as _np
+from oracle import flat as _flat
+from oracle import mismatch as _diff
 
 import tinygrad_dl as tg
 from tinygrad_dl.nn import functional as F
@@ -38,34 +41,10 @@ RTOL = 1e-10
 
 
 # ---- the harness ----------------------------------------------------------------------------
-def _flat(o):
-    if isinstance(o, (tuple, list)):
-        for x in o:
-            yield from _flat(x)
-    else:
-        yield o
 
 
-def _np(x):
-    if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
-    return np.asarray(x.data if isinstance(x, tg.Tensor) else x)
 
 
-def _diff(a, b, rtol=RTOL):
-    """None when `a` (ours) is `b` (torch's) to rtol (NaN and inf where torch's are), else why."""
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape != b.shape:
-        return f"shape {a.shape} vs torch {b.shape}"
-    if a.dtype.kind in "biu" or b.dtype.kind in "biu":
-        return None if np.array_equal(a, b) else "integers differ"
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    fa, fb = np.isfinite(a), np.isfinite(b)
-    if (fa != fb).any() or not np.array_equal(a[~fb], b[~fb], equal_nan=True):
-        return "NaN/inf positions differ"
-    a, b = np.where(fa, a, 0), np.where(fb, b, 0)
-    d, scale = float(np.abs(a - b).max(initial=0)), max(1.0, float(np.abs(b).max(initial=0)))
-    return None if d <= rtol * scale else f"max diff {d:.3g} (scale {scale:.3g})"
 
 
 def _pair(x):

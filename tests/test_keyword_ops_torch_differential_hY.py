@@ -12,6 +12,7 @@ gradients at NaN, scatter's reduce= and repeated indices of scatter/index_copy/i
 
 import numpy as np
 import pytest
+from oracle import flat as _flat
 
 import tinygrad_dl as tg
 import tinygrad_dl.special as tgs
@@ -21,12 +22,6 @@ RTOL = 1e-10
 
 
 # ---- the harness ----------------------------------------------------------------------------
-def _flat(o):
-    if isinstance(o, (tuple, list)):
-        for x in o:
-            yield from _flat(x)
-    else:
-        yield o
 
 
 def _close(ours, theirs, what):

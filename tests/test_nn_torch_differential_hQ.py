@@ -15,6 +15,9 @@ import warnings
 
 import numpy as np
 import pytest
+from oracle import as_numpy as _np
+from oracle import flat as _flat
+from oracle import mismatch as _diff
 
 import tinygrad_dl as tg
 from tinygrad_dl import nn
@@ -24,31 +27,10 @@ RTOL = 1e-10
 
 
 # ---- the harness ----------------------------------------------------------------------------
-def _flat(o):
-    if isinstance(o, (tuple, list)):
-        for x in o:
-            yield from _flat(x)
-    else:
-        yield o
 
 
-def _np(x):
-    if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
 
 
-def _diff(a, b):
-    """None when `a` (ours) is `b` (torch's) to RTOL (NaN and inf where torch's are), else why."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if a.shape != b.shape:
-        return f"shape {a.shape} vs torch {b.shape}"
-    fa, fb = np.isfinite(a), np.isfinite(b)
-    if (fa != fb).any() or not np.array_equal(a[~fb], b[~fb], equal_nan=True):
-        return "NaN/inf positions differ"
-    a, b = np.where(fa, a, 0), np.where(fb, b, 0)
-    d, scale = float(np.abs(a - b).max(initial=0)), max(1.0, float(np.abs(b).max(initial=0)))
-    return None if d <= RTOL * scale else f"max diff {d:.3g} (scale {scale:.3g})"
 
 
 def _key(k):  # (a plain Linear lists weight and bias as the course's W and b)
