@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .ops import I1, Entr, Erfcx, I0e, I1e, LogNdtr, Ndtr, Ndtri, Xlog1py
+from .ops.spelling import numpy_keywords
 from .tensor import Tensor, as_tensor, np_dtype
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
@@ -30,7 +31,9 @@ def _pair(input: Any, other: Any) -> tuple[Tensor, Tensor]:
 
 
 def _cast(x: Tensor, dtype: Any, op: str) -> Tensor:
-    return x if dtype is None else x.astype(np_dtype(dtype, op))
+    """x cast to a floating dtype= first (an integer one is refused, one line, as F.softmax's:
+    torch's kernel is not implemented for it; it gave the softmax of the truncated values)."""
+    return x if dtype is None else numpy_keywords(op, x, dtype=np_dtype(dtype, op))
 
 
 # ---- the ops of their own (ops/special.py) ----------------------------------------------------

@@ -7,9 +7,11 @@ float64; callers round float32 once. Measured against mpmath: tests/test_special
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["i0", "i0e", "i1", "i1e", "i1e_over_x"]
+__all__ = ["i0", "i0e", "i1", "i1e", "i1e_minus_i0e", "i1e_over_x"]
 
 
 _I0_A = (-4.41534164647933937950E-18, 3.33079451882223809783E-17, -2.43127984654795469359E-16,
@@ -118,3 +120,42 @@ def i1e_over_x(a: np.ndarray) -> np.ndarray:
         small = _chbevl(np.minimum(ax, 8.0) / 2.0 - 2.0, _I1_A)
         big = _scaled(np.maximum(ax, 8.0), _I1_A, _I1_B, True) / np.maximum(ax, 8.0)
         return np.where(np.isnan(a), a, np.where(ax <= 8.0, small, big))
+
+
+def _asymptotic_terms(nu: int, k: int) -> float:
+    """a_k(nu) = prod_(j<=k) (4 nu^2 - (2j - 1)^2) / (k! 8^k): I_nu(x) ~ e^x / sqrt(2 pi x)
+    sum_k (-1)^k a_k(nu) / x^k."""
+    num = math.prod(4 * nu * nu - (2 * j - 1) ** 2 for j in range(1, k + 1))
+    return num / (math.factorial(k) * 8**k)
+
+
+# i1e(x) - i0e(x) ~ (2 pi x)^(-1/2) sum_(k>=1) (-1)^k (a_k(1) - a_k(0)) / x^k (the k = 0 terms
+# cancel exactly), 30 terms: past round-off from x = 30, where e^(-2x) (what the series omits)
+# is 1e-26
+_DIFF_ASYM = tuple((-1) ** k * (_asymptotic_terms(1, k) - _asymptotic_terms(0, k))
+                   for k in range(1, 31))
+_DIFF_B = tuple(b1 - b0 for b1, b0 in zip(_I1_B, _I0_B))
+
+
+def i1e_minus_i0e(a: np.ndarray) -> np.ndarray:
+    """i1e(|x|) - i0e(|x|), even, negative: i0e's slope for x > 0 (and i1e's, with -i1e/x),
+    without the cancellation of the two (a relative error of |x| ulps: 1e9 ulps at 1e10, twice
+    the value past 1e16). Below 8 the two values (within 100 ulps: they differ by a factor 15
+    at 8); on [8, 30) Cephes' expansions' difference (one Chebyshev sum of the coefficients'
+    differences, within 20 ulps); from 30 on the asymptotic series of the difference (a few
+    ulps). 0 at +-inf, NaN at NaN."""
+    with np.errstate(all="ignore"):
+        ax = np.abs(a)
+        xs = np.minimum(ax, 8.0)
+        out = _scaled(xs, _I1_A, _I1_B, True) - _scaled(xs, _I0_A, _I0_B, False)
+        if (ax > 8.0).any():  # (each region only where it is needed)
+            xm = np.clip(ax, 8.0, 30.0)
+            out = np.where(ax > 8.0, _chbevl(32.0 / xm - 2.0, _DIFF_B) / np.sqrt(xm), out)
+        if (ax >= 30.0).any():
+            xb = np.maximum(ax, 30.0)
+            z = 1.0 / xb
+            series = np.zeros_like(z)
+            for c in _DIFF_ASYM[::-1]:
+                series = (series + c) * z
+            out = np.where(ax >= 30.0, series / np.sqrt(2.0 * math.pi * xb), out)
+        return np.where(np.isnan(a), a, out)

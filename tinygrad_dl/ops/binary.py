@@ -44,11 +44,18 @@ class Arctan2(Function):
 
     def backward(ctx, g):
         y, x = ctx.saved
-        r2 = x * x + y * y
-        if r2.all():
+        with np.errstate(over="ignore"):
+            r2 = x * x + y * y
+        if np.isfinite(r2).all() and (r2 >= np.finfo(r2.dtype).tiny).all():
             return _grads(ctx, g * x / r2, -g * y / r2)
-        inv = np.divide(1, r2, out=np.zeros_like(r2), where=r2 != 0)  # 0 at the origin (PyTorch)
-        return _grads(ctx, g * x * inv, -g * y * inv)
+        # else x / (x^2 + y^2) as (x / r) / r, r = hypot(x, y): x^2 + y^2 overflowed past
+        # 1.3e154 (a 0 gradient where it is 1/x) and underflowed below 1.5e-154 (0, or inf)
+        r = np.hypot(x, y)
+        if r.all():
+            return _grads(ctx, g * (x / r) / r, -g * (y / r) / r)
+        with np.errstate(invalid="ignore"):
+            inv = np.divide(1, r, out=np.zeros_like(r), where=r != 0)  # 0 at the origin (torch's)
+            return _grads(ctx, g * (x * inv) * inv, -g * (y * inv) * inv)
 
 
 class Hypot(Function):
@@ -82,9 +89,13 @@ class LogAddExp(Function):
         x, y, out = ctx.saved
         if np.isfinite(out).all():
             return _grads(ctx, g * np.exp(x - out), g * np.exp(y - out))
-        # an infinite result: PyTorch's form, 1 / (1 + e^(y - x)), is 1 or 0 there (not inf - inf)
+        # where the result is infinite: PyTorch's form, 1 / (1 + e^(y - x)), is 1 or 0 there
+        # (not inf - inf); elsewhere as above (that form flushed a subnormal weight to 0)
+        fin = np.isfinite(out)
         with np.errstate(over="ignore", invalid="ignore"):
-            return _grads(ctx, g / (1 + np.exp(y - x)), g / (1 + np.exp(x - y)))
+            wx = np.where(fin, np.exp(x - out), 1 / (1 + np.exp(y - x)))
+            wy = np.where(fin, np.exp(y - out), 1 / (1 + np.exp(x - y)))
+            return _grads(ctx, g * wx, g * wy)
 
 
 class Mod(Function):
@@ -233,6 +244,10 @@ class XLogY(Function):
 
     def forward(ctx, x, y):
         x, y = as_floats(x, y)
+        # both in the result's dtype first: log of a float32 y beside a float64 x was a float64
+        # result to float32's digits (xlogy(7.0, y32) 8e-9 off)
+        dt = np.result_type(x, y)
+        x, y = x.astype(dt, copy=False), y.astype(dt, copy=False)
         ctx.save_for_backward(x, y)
         ctx.shapes = x.shape, y.shape
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -309,10 +324,13 @@ class LogAddExp2(Function):
         x, y, out = ctx.saved
         if np.isfinite(out).all():
             return _grads(ctx, g * np.exp2(x - out), g * np.exp2(y - out))
-        # an infinite result: 1 / (1 + 2^(y - x)), 1 or 0 there (inf - inf gave nan), as
-        # LogAddExp and PyTorch
+        # where the result is infinite: 1 / (1 + 2^(y - x)), 1 or 0 there (inf - inf gave nan),
+        # as LogAddExp and PyTorch; elsewhere as above
+        fin = np.isfinite(out)
         with np.errstate(over="ignore", invalid="ignore"):
-            return _grads(ctx, g / (1 + np.exp2(y - x)), g / (1 + np.exp2(x - y)))
+            wx = np.where(fin, np.exp2(x - out), 1 / (1 + np.exp2(y - x)))
+            wy = np.where(fin, np.exp2(y - out), 1 / (1 + np.exp2(x - y)))
+            return _grads(ctx, g * wx, g * wy)
 
 
 class PReLU(Function):

@@ -104,7 +104,8 @@ ROWS: tuple[OpInfo, ...] = (
            methods=("signbit",), numpy=("signbit",), torch=("signbit",), ref=np.signbit,
            sample=Elementwise(), no_grad="a constant bool tensor", float32=False),
     _unary("sinc", ops.Sinc, np.sinc, "sin(pi x) / (pi x), 1 at 0 (normalized, as NumPy and "
-           "PyTorch)", ("sinc",), grad="a series near 0, where the formula cancels"),
+           "PyTorch), pi x never rounded: 0 at the integers", ("sinc",),
+           grad="a series near 0, where the formula cancels"),
     _unary("deg2rad", "mul by pi/180", np.deg2rad, "degrees to radians", ("deg2rad",),
            numpy=("deg2rad", "radians")),
     _unary("rad2deg", "mul by 180/pi", np.rad2deg, "radians to degrees", ("rad2deg",),

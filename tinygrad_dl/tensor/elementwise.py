@@ -179,6 +179,8 @@ class ElementwiseMethods:
                                       + " (as torch's); cast to a float dtype first")
         if decimals == 0:
             return Round.apply(self)
+        if self.data.dtype == np.float16:  # in float32, as torch's (700 * 100 overflowed)
+            return self.astype(np.float32).round(decimals).astype(np.float16)
         d = abs(decimals)  # (> 308: 10**d is inf, NaNs as torch's; no errstate: 1 us a call)
         f = 10.0 ** d if d <= 308 else np.inf
         return (self * f).round() / f if decimals > 0 else (self / f).round() * f
@@ -314,13 +316,16 @@ class ElementwiseMethods:
         return x * 2.0 ** (e if e.dtype == x.dtype else e.astype(x.dtype))
 
     def nextafter(self, other: Any) -> Tensor:
-        """torch.nextafter: the next float after x toward other (float tensors); torch's
-        gradient: g to x, none to other."""
+        """torch.nextafter: the next float after x toward other, in the two's promoted dtype
+        (NumPy's promotion: float32 x toward a float64 or int64 other steps in float64), which
+        must be a float one (two integer tensors are refused, as torch's); torch's gradient:
+        g to x, none to other."""
         y = as_tensor(other, self)
-        if self.dtype.kind != "f" or y.dtype != self.dtype:
-            raise TypeError(f"nextafter: expects float tensors of one dtype, got {self.dtype} "
-                            f"and {y.dtype}")
-        return NextAfter.apply(self, y)
+        dt = np.result_type(self.dtype, y.dtype)
+        if dt.kind != "f":
+            raise TypeError(f"nextafter: expects float tensors (or one float, one integer), got "
+                            f"{self.dtype} and {y.dtype}")
+        return NextAfter.apply(self.astype(dt, copy=False), y.astype(dt, copy=False))
 
     def frexp(self) -> MantissaExponent:
         """torch.frexp: (mantissa, exponent) with x = mantissa * 2 ** exponent, the mantissa

@@ -69,6 +69,9 @@ class SpecialMethods:
         i < p, plus p(p-1)/4 log(pi). Like PyTorch 2.13, values at or below (p-1)/2 are
         computed, not refused."""
         p = int_order(p, "mvlgamma", "p", 1)
+        if self.dtype.kind == "b":
+            raise TypeError("mvlgamma: the input may not be a bool tensor (as torch's); cast it "
+                            "first (x.double())")
         # one lgamma over a new last axis of the p shifts (as PyTorch), not p ops on the graph:
         # p = 10**6 is seconds, not a loop of a million nodes; the shifts in x's float dtype, a
         # literal (from p alone: a jitted step replays)
@@ -91,10 +94,10 @@ class SpecialMethods:
 def _igamma(a: Tensor, other: Any, upper: bool) -> Tensor:
     who = "igammac" if upper else "igamma"
     x = as_tensor(other, a)
-    if a.dtype.kind != "f" or x.dtype.kind != "f":
+    dt = np.result_type(a.data, x.data)  # (an integer beside a float promotes, as torch's)
+    if dt.kind != "f":
         raise TypeError(f"{who}: expects float tensors, got dtypes {a.dtype} and {x.dtype} "
                         "(torch's is not implemented for integers)")
-    dt = np.result_type(a.data, x.data)
     shape = np.broadcast_shapes(a.shape, x.shape)
     return Igamma.apply(a.astype(dt).broadcast_to(shape), x.astype(dt).broadcast_to(shape),
                         upper=upper)

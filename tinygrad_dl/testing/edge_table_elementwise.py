@@ -173,8 +173,8 @@ for _name, _call, _np, _torch, _extra in (
         "empty": (E2,), "one element!": (_a(0.7),), "+inf": (_a(INF),), "-inf": (_a(-INF),),
         "nan": (_a(NAN),), **{k: (v,) for k, v in _extra.items()},
     }, numpy=_np, numpy_warns=_np not in (np.copy,) and _name not in ("clamp", "clamp_min",
-                                                                     "clamp_max"),
-        torch=_torch)
+                                                                     "clamp_max", "sinc"),
+        torch=_torch)  # (sinc: sin(pi x) reduced exactly, no sin(inf) warning, NaN still)
 
 
 def _sinc_grad(x: np.ndarray) -> np.ndarray:
@@ -208,7 +208,10 @@ rows("nextafter", lambda x, y: x.nextafter(y), {
                                       _a(2.0, 0.0, 2.0, 0.0, 1.0, -1.0)), "empty": (E, E)},
      torch=lambda T, x, y: x.nextafter(y))
 rows("nextafter", lambda x, y: x.nextafter(y), {"integers": (np.array([1]), np.array([2]))},
-     raises="nextafter: expects float tensors of one dtype")
+     raises="nextafter: expects float tensors")
+rows("nextafter", lambda x, y: x.nextafter(y), {
+    "float64 toward float32: float64": (_a(1.0, 2.0), np.array([2.0, 1.0], np.float32))},
+     torch=lambda T, x, y: x.nextafter(y), note="promoted, as torch's (it was refused)")
 rows("frexp", lambda x: x.frexp().mantissa, {"0, inf, nan, subnormal, powers of 2": (
     _a(0.0, -0.0, INF, -INF, NAN, 5e-320, 1.0, -0.5, 3.0),), "empty": (E,)},
      torch=lambda T, x: x.frexp().mantissa)
