@@ -4,12 +4,14 @@ imported by name, pytest puts this folder on sys.path."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pytest
 
 import tinygrad_dl as tg
+from tinygrad_dl.jit import jit
 
 
 def torch_or_skip() -> Any:
@@ -59,3 +61,19 @@ def mismatch(a: Any, b: Any, rtol: float = 1e-10) -> str | None:
     a, b = np.where(fa, a, 0), np.where(fb, b, 0)
     d, scale = float(np.abs(a - b).max(initial=0)), max(1.0, float(np.abs(b).max(initial=0)))
     return None if d <= rtol * scale else f"max diff {d:.3g} (scale {scale:.3g})"
+
+
+def step_records(step: Any, xs: Any, w: Any, use_jit: bool) -> tuple[list[tuple], Any]:
+    """Run `step` (x -> its output, having called backward to the parameter `w`) on each x,
+    jitted with strict=True (a fallback raises JitError) or eagerly: per call the output's and
+    w.grad's dtype and bytes and the warnings raised, to compare replay with eager bit for bit."""
+    f = jit(step, strict=True) if use_jit else step
+    out = []
+    for x in xs:
+        w.grad = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            c = f(x)
+        out.append((c.data.dtype, c.data.tobytes(), w.grad.dtype, w.grad.tobytes(),
+                    sorted(str(m.message) for m in caught)))
+    return out, f

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import step_records
 
 from tinygrad_dl import Tensor
 from tinygrad_dl import distributions as D
-from tinygrad_dl.jit import jit
 from tinygrad_dl.ops import ContinuousBernoulliCdf, ContinuousBernoulliIcdf
 from tinygrad_dl.testing import check_grad
 
@@ -121,16 +121,7 @@ def _steps(xs, w0, use_jit):
         c.sum().backward()
         return c
 
-    f = jit(step, strict=True) if use_jit else step
-    out = []
-    for x in xs:
-        w.grad = None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            c = f(x)
-        out.append((c.data.dtype, c.data.tobytes(), w.grad.dtype, w.grad.tobytes(),
-                    sorted(str(m.message) for m in caught)))
-    return out, f
+    return step_records(step, xs, w, use_jit)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
