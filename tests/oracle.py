@@ -77,3 +77,32 @@ def step_records(step: Any, xs: Any, w: Any, use_jit: bool) -> tuple[list[tuple]
         out.append((c.data.dtype, c.data.tobytes(), w.grad.dtype, w.grad.tobytes(),
                     sorted(str(m.message) for m in caught)))
     return out, f
+
+
+def replays_as_eager(step: Any, xs: Any, w: Any, seed: int = 3) -> list[tuple[np.ndarray, ...]]:
+    """Run `step` (x -> a Tensor or a tuple of Tensors, having called backward to `w`) jitted on
+    each x with warnings as errors (it must replay from the third call), then eagerly from the
+    same seed: every output and w.grad bit for bit (NaN included). Returns the jitted outputs as
+    arrays, for checks of what was drawn."""
+    def arrays(r: Any) -> tuple[np.ndarray, ...]:
+        return tuple(np.array(t.data) for t in (r if isinstance(r, tuple) else (r,)))
+
+    j = jit(step)
+    tg.manual_seed(seed)
+    outs, grads = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x in xs:
+            w.grad = None
+            outs.append(arrays(j(x)))
+            grads.append(np.array(w.grad))
+    assert j.replays >= len(xs) - 2
+    tg.manual_seed(seed)
+    for x, got, grad in zip(xs, outs, grads):
+        w.grad = None
+        want = arrays(step(x))
+        assert len(got) == len(want)
+        for g, e in zip(got, want):
+            np.testing.assert_array_equal(g, e)
+        np.testing.assert_array_equal(grad, np.array(w.grad))
+    return outs
