@@ -11,7 +11,8 @@ draws a new order from `generator` (a tinygrad_dl.Generator or an np.random.Gene
 from the default generator (tinygrad_dl.manual_seed reseeds it); len(loader) is the number of
 batches. A TensorDataset's batch (also through Subsets of it) is its tensors indexed by the
 batch's indices, one fancy-index each; any other Dataset's items are fetched one by one and
-stacked (`collate`). No worker processes: `num_workers` must be 0.
+stacked (`collate`). No worker processes: `num_workers` must be 0 (PyTorch's other worker
+options are taken at their values for num_workers=0, as PyTorch takes them).
 
 Also PyTorch's `Subset`, `ConcatDataset` (and `dataset1 + dataset2`), `random_split`, and the
 samplers `SequentialSampler`, `RandomSampler` and `BatchSampler` (tinygrad_dl.utils.sampler,
@@ -51,7 +52,7 @@ from .sampler import (
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
            "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "collate", "convert",
-           "random_split"]
+           "default_collate", "default_convert", "random_split"]
 
 
 class Dataset:
@@ -247,20 +248,27 @@ def _integers(idx: Any, dataset: Any) -> np.ndarray:
 
 
 def collate(samples: Sequence[Any]) -> Any:
-    """Stack a list of samples into a batch: tuples, lists and namedtuples field by field (a
-    namedtuple stays that namedtuple, as in PyTorch's default_collate; a plain tuple stays a
-    tuple where PyTorch gives a list), dicts and other mappings key by key (in the sample's
-    mapping type, as PyTorch's: an OrderedDict stays one), strings and bytes into a list,
-    Tensors/arrays/numbers along a new first axis (as Tensors; samples that require grad are
-    stacked in their graph, as torch.stack). Samples with different numbers
-    of fields are a ValueError; None, objects and string arrays a TypeError, as PyTorch's."""
+    """Stack a list of samples into a batch (PyTorch's default_collate, also under that name):
+    tuples, lists, namedtuples and other sequences (a range) field by field (a namedtuple
+    stays that namedtuple, as in PyTorch's default_collate; a plain tuple stays a tuple where
+    PyTorch gives a list; a range gives a list), dicts and other mappings key by key (in the
+    sample's mapping type, as PyTorch's: an OrderedDict stays one), strings and bytes into a
+    list, Tensors/arrays/numbers along a new first axis (as Tensors; samples that require
+    grad are stacked in their graph, as torch.stack; Python ints as int64, Python floats,
+    or ints beside them, as float64). Samples with different numbers of fields are a
+    ValueError; a Python int beyond int64 a ValueError; None, objects and string arrays a
+    TypeError, as PyTorch's."""
+    if not len(samples):  # (PyTorch: IndexError, list index out of range)
+        raise IndexError("default_collate: an empty batch, no sample to collate (a "
+                         "batch_sampler gave an empty list of indices?)")
     first = samples[0]
-    if isinstance(first, (tuple, list)):
+    if isinstance(first, (str, bytes)):  # file names, captions: a list, as PyTorch's
+        return list(samples)
+    if isinstance(first, Sequence):  # tuples, lists, a range: field by field, as PyTorch's
         n = len(first)
-        odd = next((s for s in samples if not isinstance(s, (tuple, list)) or len(s) != n), None)
+        odd = next((s for s in samples if not _fields(s) or len(s) != n), None)
         if odd is not None:  # zip-like truncation would silently drop a field
-            got = (f"one with {len(odd)}" if isinstance(odd, (tuple, list))
-                   else f"a {type(odd).__name__}")
+            got = (f"one with {len(odd)}" if _fields(odd) else f"a {type(odd).__name__}")
             raise ValueError(f"DataLoader: every sample must have the {n} fields of the first, "
                              f"got {got}")
         fields = [collate([s[i] for s in samples]) for i in range(n)]
@@ -272,8 +280,9 @@ def collate(samples: Sequence[Any]) -> Any:
             return tuple(fields) if isinstance(first, tuple) else fields
     if isinstance(first, Mapping):
         return _same_mapping(first, {k: collate([s[k] for s in samples]) for k in first})
-    if isinstance(first, (str, bytes)):  # file names, captions: a list, as PyTorch's
-        return list(samples)
+    if all(isinstance(s, (int, float)) for s in samples):  # Python numbers (np.float64 too)
+        return Tensor(_numbers(samples))
+    _fit_int64(samples)  # beside NumPy values too (NumPy made it uint64, float64 or an object)
     arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
     try:
         batch = np.stack(arrays)
@@ -308,20 +317,78 @@ def _same_mapping(like: Mapping[Any, Any], values: dict[Any, Any]) -> Any:
 
 
 def convert(sample: Any) -> Any:
-    """One sample as DataLoader(batch_size=None) yields it (PyTorch's default_convert): NumPy
-    arrays and scalars as Tensors, tuples, lists, namedtuples and dicts field by field, all
-    else (Tensors, Python numbers, strings) as it is; a plain tuple stays a tuple, as in
-    `collate` (PyTorch gives a list)."""
+    """One sample as DataLoader(batch_size=None) yields it (PyTorch's default_convert, also
+    under that name): NumPy arrays and scalars as Tensors, tuples, lists, namedtuples, other
+    sequences (a range, as a list) and dicts field by field, all else (Tensors, Python
+    numbers, strings) as it is; a plain tuple stays a tuple, as in `collate` (PyTorch gives
+    a list)."""
     if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biufc":
         return Tensor(np.asarray(sample))
     if isinstance(sample, Mapping):
         return _same_mapping(sample, {k: convert(sample[k]) for k in sample})
     if isinstance(sample, tuple) and hasattr(type(sample), "_fields"):
         return type(sample)(*(convert(v) for v in sample))
-    if isinstance(sample, (tuple, list)):
+    if _fields(sample):  # a tuple, a list, a range
         fields = [convert(v) for v in sample]
         return tuple(fields) if isinstance(sample, tuple) else fields
     return sample
+
+
+def _fields(sample: Any) -> bool:
+    """Whether `sample` is a sequence of fields to collate one by one, as PyTorch's
+    collections.abc.Sequence test (a tuple, a list, a range: one was stacked as one array,
+    its fields a row each); strings and bytes are samples themselves."""
+    return isinstance(sample, Sequence) and not isinstance(sample, (str, bytes))
+
+
+def _numbers(samples: Sequence[Any]) -> np.ndarray:
+    """A batch of Python numbers (bools, ints, floats) as PyTorch's default_collate makes it:
+    float64 where any is a float (an int rounded to the nearest float), else int64 (bool
+    where all are bools), an int beyond int64 refused (`_fit_int64`)."""
+    if any(isinstance(s, float) for s in samples):
+        try:
+            return np.array(samples, dtype=np.float64)
+        except OverflowError:
+            big = max((s for s in samples if isinstance(s, int)), key=abs)
+            raise OverflowError(f"default_collate: the Python int {big} is too large for "
+                                "float64 (PyTorch's words: int too large to convert to "
+                                "float)") from None
+    _fit_int64(samples)
+    return np.array(samples, dtype=bool if all(isinstance(s, bool) for s in samples)
+                    else np.int64)
+
+
+def _fit_int64(samples: Sequence[Any]) -> None:
+    """Refuse, as PyTorch's collate does, a Python int beyond int64 among the samples: NumPy
+    made the batch float64 (2**63 + 1 rounded to 2**63 without a word) or uint64."""
+    big = next((s for s in samples if isinstance(s, int) and not -2**63 <= s < 2**63), None)
+    if big is not None:
+        raise ValueError(f"default_collate: the Python int {big} does not fit in int64 "
+                         "(PyTorch's 'Overflow when unpacking long long'); give it as a float "
+                         "or a NumPy array of its dtype")
+
+
+default_collate, default_convert = collate, convert  # PyTorch's names for them
+
+
+def _no_worker_options(timeout: Any, context: Any, prefetch_factor: Any,
+                       persistent_workers: Any) -> None:
+    """PyTorch's refusals, in its words, of the worker options beside num_workers=0 (the only
+    value here): their defaults pass, as in PyTorch (its reproducibility recipe passes
+    worker_init_fn and generator whatever num_workers is), anything else is one line."""
+    if timeout != 0:  # (torch: negative refused, positive failed at the first batch:
+        # "_SingleProcessDataLoaderIter requires timeout == 0")
+        raise ValueError(f"DataLoader: timeout={timeout!r}: batches are made in this process, "
+                         "with no worker to wait for (timeout=0)")
+    if context is not None:
+        raise ValueError("DataLoader: multiprocessing_context can only be used with "
+                         "multi-process loading (num_workers > 0), but got num_workers=0")
+    if prefetch_factor is not None:
+        raise ValueError("DataLoader: prefetch_factor option could only be specified in "
+                         "multiprocessing. let num_workers > 0 to enable multiprocessing, "
+                         "otherwise set prefetch_factor to None.")
+    if persistent_workers:
+        raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
 
 
 class DataLoader:
@@ -330,12 +397,16 @@ class DataLoader:
     def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False,
                  sampler: Any = None, batch_sampler: Any = None, num_workers: int = 0,
                  collate_fn: Callable[[list[Any]], Any] | None = None, pin_memory: bool = False,
-                 drop_last: bool = False, generator: Any = None, **kwargs: Any) -> None:
+                 drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable[[int], Any] | None = None,
+                 multiprocessing_context: Any = None, generator: Any = None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False,
+                 pin_memory_device: str = "", in_order: bool = True) -> None:
         if num_workers:
             raise ValueError(f"DataLoader: num_workers={num_workers}: batches are made in this "
                              "process (num_workers=0)")
-        if kwargs:
-            raise TypeError(f"DataLoader: unsupported argument(s) {sorted(kwargs)}")
+        _no_worker_options(timeout, multiprocessing_context, prefetch_factor,
+                           persistent_workers)
         self.iterable = isinstance(dataset, IterableDataset)
         if self.iterable:  # PyTorch's rules and words (its stream has no indices to order)
             for name, v, given in (("shuffle", shuffle, shuffle not in (None, False)),
@@ -366,6 +437,10 @@ class DataLoader:
         self.collate_fn, self.pin_memory = collate_fn, pin_memory
         self.generator = generator
         as_rng(generator, "DataLoader")  # a wrong kind of generator fails here, not mid-epoch
+        # (PyTorch's attributes; with no worker process, worker_init_fn is never called, as
+        # PyTorch's with num_workers=0, and pin_memory_device and in_order change nothing)
+        self.num_workers, self.timeout, self.worker_init_fn = 0, timeout, worker_init_fn
+        self.pin_memory_device, self.in_order = pin_memory_device, in_order
 
     def __len__(self) -> int:
         if self.batch_sampler is not None:
@@ -400,6 +475,9 @@ class DataLoader:
             yield (self.collate_fn or collate)(batch)
 
     def __iter__(self) -> Iterator[Any]:
+        return _Epoch(self, self._batches())
+
+    def _batches(self) -> Iterator[Any]:
         if self.batch_size is None and self.batch_sampler is None:  # no batching
             items = iter(self.dataset) if self.iterable else (
                 self.dataset[i] for i in (self._order().tolist() if self.sampler is None
@@ -419,3 +497,23 @@ class DataLoader:
                 yield tuple(t[rows[1]] for t in rows[0].tensors)
             else:
                 yield (self.collate_fn or collate)([self.dataset[j] for j in idx])
+
+
+class _Epoch:
+    """One pass of a DataLoader (PyTorch's loader iterator): next() gives the next batch,
+    len() the loader's number of batches (a generator had none: `len(iter(loader))` was a
+    TypeError)."""
+
+    __slots__ = ("_batches", "_loader")
+
+    def __init__(self, loader: DataLoader, batches: Iterator[Any]) -> None:
+        self._loader, self._batches = loader, batches
+
+    def __iter__(self) -> _Epoch:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)
