@@ -135,6 +135,9 @@ class inference_mode(no_grad):
     torch's), as a `with` block, a decorator and around a generator's steps alike."""
 
     def __init__(self, mode: bool = True) -> None:
+        if not isinstance(mode, (bool, np.bool_)):  # (torch's fails on it too: "no" is truthy)
+            raise TypeError(f"inference_mode(mode): mode must be a bool, got "
+                            f"{type(mode).__name__} {mode!r}")
         super().__init__()
         self._mode = False if mode else None
         self._inference = bool(mode)

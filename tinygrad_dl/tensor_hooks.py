@@ -95,6 +95,9 @@ def _settle(t: Any, h: GradHooks) -> None:
 
 def retain(t: Any) -> None:
     """retain_grad(): keep `.grad` on `t`, an op's result (a leaf keeps it anyway)."""
+    if not t.requires_grad:  # (torch's: it would never get a gradient to keep)
+        raise RuntimeError(f"retain_grad: the tensor (shape {tuple(t.data.shape)}) does not "
+                           "require grad, so it never gets a .grad to keep")
     if t._ctx is None:
         return  # (as torch: a no-op; a replayed step's guard reads the slot of parameters)
     h = t._retain
@@ -137,7 +140,10 @@ def leaf(pending: Any, t: Any) -> None:
     g = _run(t, g, h)  # a hook may have kept the array it saw: `.grad` gets a copy, or the
     pending.store(t, t, g.copy() if h.hooks else g)  # next `.grad += g` would change it
     for fn in list(h.post.values()):
-        fn(t)
+        if fn(t) is not None:  # (torch raises too: a returned gradient would be dropped)
+            raise RuntimeError(f"register_post_accumulate_grad_hook: the hook {_name(fn)} "
+                               "returned a value; it must return None (change p.grad in "
+                               "place, or use register_hook to replace the gradient)")
 
 
 def through(t: Any, g: np.ndarray) -> np.ndarray:

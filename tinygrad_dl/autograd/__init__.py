@@ -37,7 +37,7 @@ from ..anomaly import detect_anomaly
 from ..engine import enable_grad, no_grad
 from ..grad_mode import inference_mode, set_grad_enabled
 from ..tensor import Tensor
-from ..tensor.backward_to import backward_to, below, named_inputs, toward
+from ..tensor.backward_to import backward_to, below, named_inputs, root_hooks, toward
 
 __all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "functional",
            "grad", "inference_mode", "no_grad", "set_grad_enabled"]
@@ -63,7 +63,9 @@ class FunctionCtx:
         return self._saved
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
-        """Accepted for PyTorch code; an integer output has no gradient anyway."""
+        """As torch's: the output, if among `tensors`, requires no grad (no gradient flows
+        back through it; an integer output has none anyway)."""
+        self._non_differentiable = tensors
 
     def set_materialize_grads(self, value: bool) -> None:
         """Accepted for PyTorch code: backward always gets an array, never None."""
@@ -95,6 +97,8 @@ class _UserOp(engine.Function):
                                       "supported; return one Tensor")
         self.ctx = ctx
         self.template = template
+        self.non_differentiable = any(t is out for t in getattr(ctx, "_non_differentiable", ()))
+        self.shapes = [a.shape for a in arrays]  # (backward sums a broadcast gradient to them)
         # the arrays backward will read, read-only while the graph lives (a write in backward,
         # x.mul_(3) on a saved tensor, or the engine adding into one returned as a gradient,
         # changed them for every later backward)
@@ -113,12 +117,17 @@ class _UserOp(engine.Function):
             grads = self.user.backward(self.ctx, Tensor(g))
         if not isinstance(grads, tuple):
             grads = (grads,)
+        if len(grads) > len(self.template) and all(g is None for g in
+                                                    grads[len(self.template):]):
+            grads = grads[:len(self.template)]  # (torch's: extra Nones, a keyword argument's)
         if len(grads) != len(self.template):
             raise RuntimeError(f"{name}.backward returned {len(grads)} gradient(s), but forward "
                                f"took {len(self.template)} argument(s): return one per argument "
                                "(None for the non-Tensor ones)")
         out = []
+        shapes = iter(self.shapes)
         for i, (a, gr) in enumerate(zip(self.template, grads)):
+            shape = next(shapes) if a is _TENSOR else None
             if a is not _TENSOR:
                 if gr is not None:  # (PyTorch raises too: it would be dropped without a word)
                     raise RuntimeError(f"{name}.backward returned a gradient for argument {i}, "
@@ -136,11 +145,22 @@ class _UserOp(engine.Function):
                 # later gradients into it in place
                 fresh = arr is not g and arr.base is None and arr.flags.writeable and not any(
                     arr is b for b in self.template if isinstance(b, np.ndarray))
+                if arr.shape != shape and _expands(shape, arr.shape):  # torch's sum_to:
+                    arr, fresh = engine.unbroadcast(arr, shape), True  # (the input broadcast)
                 out.append(arr if fresh else arr.copy())
         return tuple(out)
 
 
 _TENSOR = object()  # marks a Tensor argument's place in forward's argument list
+
+
+def _expands(shape: tuple[int, ...], to: tuple[int, ...]) -> bool:
+    """Does `shape` broadcast to `to` (torch's is_expandable_to: a backward's gradient of
+    shape `to` is summed down to the input's `shape`, as if the input had been broadcast)?"""
+    try:
+        return len(to) >= len(shape) and np.broadcast_shapes(shape, to) == tuple(to)
+    except ValueError:
+        return False
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -185,9 +205,9 @@ class Function:
                             "per positional argument)")
         template = tuple(_TENSOR if isinstance(a, Tensor) else a for a in args)
         out = op.apply(*tensors, template=template, kwargs=kwargs)
-        if out.requires_grad and out.data.dtype.kind not in "fc":
-            return Tensor(out.data)  # an integer output (an argsort) has no gradient to carry
-        return out
+        if out.requires_grad and (out.data.dtype.kind not in "fc" or out._ctx.non_differentiable):
+            return Tensor(out.data)  # an integer output (an argsort) has no gradient to carry,
+        return out  # nor one marked non-differentiable
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -197,6 +217,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     share ops, whose hooks see the whole gradient once, as torch's."""
     one = (Tensor, np.ndarray, np.generic, int, float)
     ts = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if not ts:  # (torch's: nothing to do)
+        return
     gs = ([grad_tensors] if grad_tensors is None or isinstance(grad_tensors, one)
           else list(grad_tensors))
     if len(gs) == 1 and len(ts) > 1 and gs[0] is None:
@@ -238,18 +260,19 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     Tensor hooks run and retain_grad() keeps `.grad` on the way, as in torch (an input that
     is an op's result: its gradient as it arrives, before its own hooks, if its op runs on to
     another input; else, and a leaf's, after them). One pass over the ops between outputs
-    and inputs (none below: not run, not freed), freed afterwards unless retain_graph."""
-    if create_graph or is_grads_batched:
-        flag = "create_graph" if create_graph else "is_grads_batched"
-        raise NotImplementedError(f"autograd.grad: {flag}=True is not supported: backward runs "
-                                  "on NumPy arrays, so it records no graph of itself (no second "
-                                  "derivatives)")
+    and inputs (none below: not run, not freed), freed afterwards unless retain_graph.
+    is_grads_batched: each grad_output's first axis is a batch (`_batched`)."""
+    if create_graph:
+        raise NotImplementedError("autograd.grad: create_graph=True is not supported: backward "
+                                  "runs on NumPy arrays, so it records no graph of itself (no "
+                                  "second derivatives)")
     if materialize_grads and allow_unused is False:  # (torch's check, before any other)
         raise ValueError("autograd.grad: materialize_grads=True gives zeros for unused inputs, "
                          "so allow_unused must be True or not passed, got allow_unused=False")
     if type(inputs) is dict:  # torch 2.13's: the gradients as a dict with the same keys
         got = grad(outputs, tuple(inputs.values()), grad_outputs, retain_graph,
-                   allow_unused=allow_unused, materialize_grads=materialize_grads)
+                   allow_unused=allow_unused, is_grads_batched=is_grads_batched,
+                   materialize_grads=materialize_grads)
         return dict(zip(inputs.keys(), got))
     if isinstance(inputs, Mapping):  # (torch's: iterating it took its keys as the inputs)
         raise TypeError(f"autograd.grad: `inputs` must be a dict, not {type(inputs).__name__}: "
@@ -258,6 +281,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if not ins:  # (torch's: nothing to differentiate with respect to is a mistake, not ())
         raise RuntimeError("autograd.grad: `inputs` cannot be empty")
+    if is_grads_batched:
+        return _batched(outs, ins, grad_outputs, retain_graph, allow_unused, materialize_grads)
     # None stands for every output's implicit grad_output; a list [None] for two outputs is one
     # gradient short, as in torch (taking it for both hid the missing one)
     gs = ([None] * len(outs) if grad_outputs is None else [grad_outputs]
@@ -305,6 +330,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     wanted: dict[int, list[int]] = {}
     for i, t in enumerate(ins):
         wanted.setdefault(id(t), []).append(i)
+    root_hooks(pending, starts, ops, set(wanted))  # (one output below no input: as torch's)
     got: dict[int, np.ndarray] = {}
     # torch's order: an op result whose op runs on (it reaches another input) gives its
     # gradient as it arrives, before its hooks; one whose op does not (`ends`), and a leaf,
@@ -347,6 +373,47 @@ def _results(ins: list[Tensor], got: dict[int, np.ndarray], allow_unused: bool |
         g = got.get(i)
         out.append(Tensor(np.zeros_like(t.data) if g is None and materialize_grads else g)
                    if g is not None or materialize_grads else None)
+    return tuple(out)
+
+
+def _batched(outs: list[Any], ins: list[Tensor], grad_outputs: Any, retain_graph: bool | None,
+             allow_unused: bool | None, materialize_grads: bool) -> tuple[Tensor | None, ...]:
+    """grad(is_grads_batched=True): grad_output i has shape (B, *outputs[i].shape), and each
+    input's gradient (B, *input.shape), row b from the grad_outputs' rows b (torch's vmap
+    over one backward; here one backward per row, the graph kept until the last, so a hook
+    runs once per row, torch's once). An unused input: None, or with materialize_grads
+    zeros of the input's own shape, as torch 2.13's (no batch axis)."""
+    if grad_outputs is None:  # (torch's: vmap's "Got in_dim=0 for ... dimensionality 0")
+        raise RuntimeError("autograd.grad: is_grads_batched=True needs grad_outputs, one per "
+                           "output, of shape (batch, *output.shape)")
+    gs = ([grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray))
+          else list(grad_outputs))
+    if len(gs) != len(outs):
+        raise ValueError(f"autograd.grad: {len(outs)} outputs but {len(gs)} grad_outputs")
+    rows = []
+    for i, (o, g) in enumerate(zip(outs, gs)):
+        a = None if g is None else np.asarray(g.data if isinstance(g, Tensor) else g)
+        shape = getattr(getattr(o, "data", None), "shape", None)
+        if a is None or a.ndim == 0 or a.shape[1:] != shape:
+            raise RuntimeError(f"autograd.grad: is_grads_batched=True reads the first axis of "
+                               f"each grad_output as the batch; grad_output {i} has shape "
+                               f"{None if a is None else a.shape}, its output {shape}: give "
+                               "(batch, *output.shape)")
+        rows.append(a)
+    sizes = sorted({a.shape[0] for a in rows})
+    if len(sizes) != 1 or sizes[0] == 0:
+        raise ValueError(f"autograd.grad: is_grads_batched=True: the grad_outputs' batch sizes "
+                         f"are {sizes}; give one batch size of at least 1 for all")
+    n = sizes[0]
+    each = [grad(outs, ins, [a[b] for a in rows], retain_graph=bool(retain_graph) or b < n - 1,
+                 allow_unused=allow_unused or materialize_grads)
+            for b in range(n)]
+    out: list[Tensor | None] = []
+    for j, t in enumerate(ins):
+        if each[0][j] is None:
+            out.append(Tensor(np.zeros_like(t.data)) if materialize_grads else None)
+        else:
+            out.append(Tensor(np.stack([r[j].data for r in each])))
     return tuple(out)
 
 

@@ -94,13 +94,8 @@ def backward_to(starts: list[tuple[Any, np.ndarray]], retain_graph: bool,
         prev = pending.grads.get(o)
         pending.grads[o] = g if prev is None else prev + g
     wanted = None if ins is None else {id(t) for t in ins}
-    if (wanted is not None and len(starts) == 1 and root._retain
-            and (not run or run[0] is not root) and id(root) not in wanted):
-        g = pending.pop(root)  # torch's engine starts at the output: its hooks and its
-        if root._ctx is not None:  # retain_grad() run, first, even with nothing named below
-            tensor_hooks.arrived(pending, root, g)
-        else:  # (a leaf: its hooks alone; not named, its .grad is not filled)
-            tensor_hooks.through(root, g)
+    if wanted is not None:
+        root_hooks(pending, starts, run, wanted)
     chunk: list[Any] = []
     for t in run:
         if id(t) in end:
@@ -113,6 +108,21 @@ def backward_to(starts: list[tuple[Any, np.ndarray]], retain_graph: bool,
     for t in leaves:
         if wanted is None or id(t) in wanted:
             tensor_hooks.leaf(pending, t) if t._retain else pending.store(t, t)
+
+
+def root_hooks(pending: Any, starts: list[tuple[Any, np.ndarray]], run: list[Any],
+               wanted: set[int]) -> None:
+    """One output (`starts`) whose op does not run (`run`: nothing named lies below it), not
+    named itself: torch's engine starts at it all the same, so its hooks and retain_grad() run
+    (a leaf's hooks alone: not named, its .grad is not filled); of several outputs, none."""
+    root = starts[0][0]
+    if (len(starts) == 1 and root._retain and (not run or run[0] is not root)
+            and id(root) not in wanted):
+        g = pending.pop(root)
+        if root._ctx is not None:
+            tensor_hooks.arrived(pending, root, g)
+        else:
+            tensor_hooks.through(root, g)
 
 
 def _named_end(pending: Any, t: Any, retain_graph: bool) -> None:
