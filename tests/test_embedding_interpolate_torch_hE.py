@@ -466,7 +466,7 @@ def test_upsample_takes_every_mode(mode, shape):
 
 
 @pytest.mark.parametrize("kw, match", [
-    ({"mode": "bilinear", "antialias": True}, "antialias=True is not supported"),
+    ({"mode": "nearest", "antialias": True}, "antialias=True takes mode 'bilinear' or 'bicubic'"),
     ({"mode": "lanczos"}, "mode 'lanczos' is not supported"),
     ({"mode": "area", "align_corners": False}, "align_corners can only be set with mode"),
     ({"mode": "trilinear"}, "mode 'trilinear' takes a 5-D input")])

@@ -77,14 +77,30 @@ def outer(x: Any, y: Any) -> Tensor:
     return x.outer(y)
 
 
-@torch_keywords(a="x", b="y", dims="axes")
-def tensordot(x: Any, y: Any, axes: Any = 2) -> Tensor:
-    """np.tensordot: sum over the last `axes` axes of x and the first of y, or over the
-    axes listed in the pair `axes` = (x's axes, y's axes)."""
+@torch_keywords(a="x", b="y")
+def tensordot(x: Any, y: Any, axes: Any = None, *, dims: Any = None) -> Tensor:
+    """np.tensordot: sum over the last `axes` axes of x and the first of y (2 by default), or
+    over the axes listed in the pair `axes` = (x's axes, y's axes). torch's dims= is axes,
+    bar a pair of two ints (dims=(1, 0)), which torch refuses and NumPy reads as axes=([1],
+    [0]): refused in one line (axes=(1, 0) and the positional (1, 0) keep NumPy's reading)."""
+    if dims is not None:
+        if axes is not None:
+            raise TypeError("tensordot() got both axes= and dims=: this package's and "
+                            "PyTorch's names for one argument")
+        if isinstance(dims, (tuple, list)) and len(dims) == 2 and all(
+                isinstance(d, (int, np.integer)) for d in dims):
+            raise TypeError(f"tensordot: dims={dims!r} is two ints, which torch 2.13 refuses; "
+                            f"write dims=([{dims[0]}], [{dims[1]}]) (x's axes, y's axes) or "
+                            f"dims={dims[0]} if you meant a count")
+        axes = dims
     x, y = as_tensors([x, y])
+    axes = 2 if axes is None else axes
     if isinstance(axes, (int, np.integer)):
         ax, ay = list(range(x.ndim - int(axes), x.ndim)), list(range(int(axes)))
     else:
+        if not hasattr(axes, "__len__") or len(axes) != 2:
+            raise ValueError(f"tensordot: axes must be an int or a pair (x's axes, y's axes), "
+                             f"got {axes!r}")
         ax, ay = (np.atleast_1d(a).tolist() for a in axes)
     try:
         ax = [a % x.ndim if -x.ndim <= a < x.ndim else _bad(a) for a in ax]

@@ -75,25 +75,33 @@ def _half_pixel(s: Any, n_out: int, op: type) -> np.ndarray:
     """s (i + 0.5) - 0.5 for the outputs i, rounded once, in `op`: the fused multiply-add that
     torch's AVX2 / AVX512 kernels compute (its scalar default kernel rounds twice, a last-bit
     difference that matters only on a node beside an inf or NaN entry: a weight of 0, or of
-    2.8e-17 times inf). float32: the product is exact in float64, one rounding to float32.
-    float64: the product's rounding error by Dekker's split (exact), added back after the
-    subtraction (exact where it matters: the result is 0 in exact arithmetic)."""
-    h = np.arange(n_out) + 0.5
+    2.8e-17 times inf); `_fma`."""
+    return _fma(s, np.arange(n_out) + 0.5, -0.5, op)
+
+
+def _two_product(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
+    """float64 a b and its rounding error (Dekker's split: halves of 26 bits, whose
+    products are exact), so p + err == a b exactly."""
+    def split(v: Any) -> tuple[Any, Any]:
+        t = 134217729.0 * v  # (2 ** 27 + 1)
+        hi = t - (t - v)
+        return hi, v - hi
+
+    p = a * b
+    (ah, al), (bh, bl) = split(a), split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _fma(a: Any, b: Any, c: Any, op: type) -> np.ndarray:
+    """a b + c rounded once to `op`, as a compiled fused multiply-add: float32 through float64
+    (the product is exact there); float64 by the product's exact error, added back after the
+    sum's own (two-sum)."""
     if op is np.float32:
-        return (np.float64(s) * h - 0.5).astype(np.float32)
-    s = float(s)
-    p = s * h
-
-    def split(a: Any) -> tuple[Any, Any]:
-        t = 134217729.0 * a  # (2 ** 27 + 1: halves of 26 bits, whose products are exact)
-        hi = t - (t - a)
-        return hi, a - hi
-
-    (sh, sl), (hh, hl) = split(s), split(h)
-    err = ((sh * hh - p) + sh * hl + sl * hh) + sl * hl  # p + err == s h exactly
-    q = p - 0.5
+        return (np.float64(a) * np.asarray(b, np.float64) + np.float64(c)).astype(op)
+    p, err = _two_product(np.float64(a), np.asarray(b, np.float64))
+    q = p + c
     back = q - p
-    return q + (((p - (q - back)) + (-0.5 - back)) + err)  # (q's own error: two-sum)
+    return q + (((p - (q - back)) + (c - back)) + err)
 
 
 def _nearest_index(n_in: int, n_out: int, scale: float | None, dtype: Any,
@@ -164,11 +172,19 @@ def _cubic_weights(t: np.ndarray, op: type) -> tuple[np.ndarray, ...]:
 
 @lru_cache(maxsize=256)
 def _axis_taps(mode: str, n_in: int, n_out: int, scale: float | None, align_corners: bool,
-               dtype: Any, two_d: bool) -> tuple[tuple[Any, Any], ...]:
-    """One spatial axis's resampling: the source indices and weights its outputs sum, made
-    once per axis (a training step resamples the same shapes each call: the index and weight
-    arithmetic cost ~4% of a small bilinear forward + backward) and read-only (shared)."""
-    taps = _make_taps(mode, n_in, n_out, scale, align_corners, dtype, two_d)
+               dtype: Any, two_d: bool, antialias: bool = False) -> tuple[tuple[Any, ...], ...]:
+    """One spatial axis's resampling: the source indices and weights its outputs sum, and the
+    mask of the outputs a tap adds to (None: all), made once per axis (a training step
+    resamples the same shapes each call: the index and weight arithmetic cost ~4% of a small
+    bilinear forward + backward) and read-only (shared)."""
+    if antialias:
+        index, weight, mask = _aa_taps(mode, n_in, n_out, scale, align_corners, _opmath(dtype))
+        taps: list[tuple[Any, ...]] = [
+            (index[:, j], weight[:, j], None if j == 0 or mask[:, j].all() else mask[:, j])
+            for j in range(index.shape[1]) if j == 0 or mask[:, j].any()]
+    else:
+        taps = [tap + (None,) for tap in _make_taps(mode, n_in, n_out, scale, align_corners,
+                                                    dtype, two_d)]
     for tap in taps:
         for a in tap:
             if a is not None:
@@ -197,6 +213,55 @@ def _make_taps(mode: str, n_in: int, n_out: int, scale: float | None, align_corn
     return [(i0, (op(1) - w1).astype(op)), (i0 + (i0 < n_in - 1), w1)]
 
 
+def _aa_filter(mode: str, x: np.ndarray, op: type) -> np.ndarray:
+    """torch's antialias filters at the distances x, in `op`: the triangle 1 - |x| (bilinear)
+    or the cubic convolution with A = -0.5 (bicubic: Pillow's, not the plain mode's -0.75),
+    its products and sums fused as torch's compiled kernel fuses them (`_fma`: at the
+    support's edge a weight of exactly 0 or a last-bit one decides NaN or inf beside an inf)."""
+    x = np.abs(x).astype(op)
+    if mode == "bilinear":
+        return np.where(x < 1, (1.0 - x.astype(np.float64)).astype(op), op(0)).astype(op)
+    a = op(-0.5)
+    near = _fma(_fma(a + op(2), x, -(a + op(3)), op) * x, x, op(1), op)
+    far = _fma(_fma(_fma(a, x, -op(5) * a, op), x, op(8) * a, op), x, -op(4) * a, op)
+    return np.where(x < 1, near, np.where(x < 2, far, op(0))).astype(op)
+
+
+def _aa_taps(mode: str, n_in: int, n_out: int, scale: float | None, align_corners: bool,
+             op: type) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """torch 2.13's antialias weights for one axis (its separable CPU kernel, Pillow's rule):
+    output i centred at s (i + 0.5) (s = in / out, 1 / scale_factor, or (in - 1) / (out - 1)
+    with align_corners) reads the inputs within the filter's support, widened by s where s > 1
+    (downsampling), each weighted by the filter at its distance / s, normalised to sum 1.
+    Returns the (out, K) source indices (padding capped in range), weights (padding 0) and
+    the mask of the taps each output reads, in torch's arithmetic (C++ float promotions)."""
+    f64 = np.float64
+    if align_corners:
+        s = op(n_in - 1) / op(n_out - 1) if n_out > 1 else op(0)
+    else:
+        s = _inverse_scale(n_in, n_out, scale, op)
+    s = op(s)
+    half = 1.0 if mode == "bilinear" else 2.0  # (the filter's support: interp_size / 2)
+    support = op(half * f64(s)) if s >= 1 else op(half)
+    k = int(np.ceil(f64(support))) * 2 + 1
+    invscale = op(1.0 / f64(s)) if s >= 1 else op(1)
+    center = (f64(s) * (np.arange(n_out) + 0.5)).astype(op)
+    lo = np.maximum(np.trunc((center - support).astype(op).astype(f64) + 0.5), 0).astype(np.intp)
+    hi = np.minimum(np.trunc((center + support).astype(op).astype(f64) + 0.5), n_in)
+    size = np.clip(hi.astype(np.intp) - lo, 0, k)
+    j = np.arange(k)
+    mask = j < size[:, None]
+    dist = ((lo[:, None] + j).astype(op) - center[:, None]).astype(op)
+    w = np.where(mask, _aa_filter(mode, ((dist.astype(f64) + 0.5) * f64(invscale)).astype(op),
+                                  op), op(0)).astype(op)
+    total = np.zeros(n_out, op)
+    for c in range(k):  # (summed in order, as torch's)
+        total = (total + w[:, c]).astype(op)
+    w = np.where(total[:, None] != 0, w / np.where(total == 0, op(1), total)[:, None],
+                 w).astype(op)
+    return np.minimum(lo[:, None] + j, n_in - 1), w, mask
+
+
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
@@ -208,7 +273,7 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     (the corners' centres meet); "area" (any rank): the adaptive average pool to the output
     size. The output size is `size`, or floor(in * scale_factor). Composed of index_select,
     multiply and add, one spatial axis at a time (area: of sums), so the gradient is those
-    ops'. antialias=True refuses."""
+    ops'. antialias=True (bilinear, bicubic): torch's antialiased resampling (`_aa_taps`)."""
     x = as_tensor_of(input)
     if mode not in _INTERP_MODES:
         raise ValueError(f"interpolate: mode {mode!r} is not supported (only "
@@ -217,9 +282,9 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
         raise ValueError(f"interpolate: mode {mode!r} takes a "
                          f"{' or '.join(f'{d}-D' for d in _INTERP_MODES[mode])} input (N, C, "
                          f"...), got shape {tuple(x.shape)}")
-    if antialias:
-        raise ValueError("interpolate: antialias=True is not supported (resample without it, "
-                         "or low-pass filter first, e.g. avg_pool2d, before downsampling)")
+    if antialias and mode not in ("bilinear", "bicubic"):  # (torch's rule: 4-D checked above)
+        raise ValueError(f"interpolate: antialias=True takes mode 'bilinear' or 'bicubic' (a "
+                         f"4-D input), got mode {mode!r}")
     if mode not in ("nearest", "nearest-exact") and x.data.dtype.kind not in "fc":
         # its weights cast to the input's integer type would be 0 or 1 (a silently wrong
         # result); torch refuses integers too (bar its uint8 bilinear, which rounds)
@@ -243,16 +308,24 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
         return adaptive_avg(x, sizes).contiguous()
     # the last axis first: torch's sums, h0 * (w0 * x00 + w1 * x01) + h1 * (...), rounded alike
     for k, (n_in, n_out, scale) in reversed(list(enumerate(zip(spatial, sizes, scales)))):
+        if antialias and n_in == n_out:  # (torch's separable kernel skips a kept axis)
+            continue
         axis = 2 + k
         taps = _axis_taps(mode, n_in, n_out, scale, bool(align_corners), x.data.dtype,
-                          len(spatial) == 2)
+                          len(spatial) == 2, antialias)
         shape = (n_out,) + (1,) * (x.ndim - axis - 1)
         out = None
-        for index, weight in taps:  # (literals: made from shapes only, a jitted step replays)
+        for index, weight, mask in taps:  # (literals: made from shapes only, a jitted step
+            # replays); a masked tap adds only to the outputs whose support reaches it
             term = x if index is None else x.index_select(axis, literal(index))
             if weight is not None:
                 term = term * Tensor(literal(weight.reshape(shape).astype(x.data.dtype)))
-            out = term if out is None else out + term
+            if out is None:
+                out = term
+            elif mask is None:
+                out = out + term
+            else:
+                out = (out + term).where(literal(mask.reshape(shape)), out)
         x = out
     return x.contiguous()  # (C-contiguous, as torch's: `.view(N, -1)` after it works)
 

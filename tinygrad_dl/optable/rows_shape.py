@@ -22,6 +22,12 @@ def _unfold_ref(a: np.ndarray, dimension: int, size: int, step: int) -> np.ndarr
     return np.take(w, np.arange(0, a.shape[d] - size + 1, step), axis=d)
 
 
+def _as_strided_ref(a: np.ndarray, size: tuple[int, ...], stride: tuple[int, ...],
+                    storage_offset: int = 0) -> np.ndarray:
+    flat = np.ascontiguousarray(a).reshape(-1)[storage_offset:]
+    return np.lib.stride_tricks.as_strided(flat, size, [s * a.itemsize for s in stride]).copy()
+
+
 def _combinations_ref(a: np.ndarray, r: int = 2, with_replacement: bool = False) -> np.ndarray:
     make = itertools.combinations_with_replacement if with_replacement else \
         itertools.combinations
@@ -185,6 +191,13 @@ ROWS: tuple[OpInfo, ...] = (
            sample=Cases((case((2, 6), dimension=1, size=3, step=1),
                          case((5, 2), dimension=0, size=2, step=2),
                          case((4,), dimension=-1, size=4, step=3)))),
+    OpInfo("as_strided", "getitem", "torch's x.as_strided(size, stride, storage_offset): x's "
+           "values in C order read at offset + sum i_k stride_k (a read-only copy)", SHAPE,
+           methods=("as_strided",), call=lambda t, **kw: t.as_strided(**kw), ref=_as_strided_ref,
+           grad="an entry read more than once adds up its gradients",
+           sample=Cases((case((6,), size=(2, 2), stride=(1, 2)),
+                         case((2, 3), size=(3, 3), stride=(1, 1), storage_offset=1),
+                         case((2, 2), size=(), stride=(), storage_offset=3)))),
     *(OpInfo(name, ops.Transpose, f"torch's x.{name}: the last two dims swapped (conjugated "
              "if complex)", SHAPE, methods=(name,), call=call,
              torch=(name,) if name == "adjoint" else (),

@@ -92,6 +92,7 @@ NOT_OPS = frozenset({
     "is_cpu", "get_device", "equal", "imag",  # where it lives; a bool; refused (layout.py, ...)
     "detach_", "is_inference",  # graph machinery; a bool (tensor/autograd_flags.py)
     "from_result",  # an op's result array as a tensor, unchecked (the engine's constructor)
+    "as_strided_",  # refused in one line: no storage apart from the values (tensor/shape.py)
 })
 
 

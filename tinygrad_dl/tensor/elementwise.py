@@ -79,7 +79,7 @@ from ..ops import (
     XLogY,
 )
 from ..ops.spelling import numpy_keywords, spellings, torch_keywords
-from .conversions import as_tensor, data_of, no_grad_result
+from .conversions import as_tensor, data_of, no_grad_result, number_fits
 from .habits import last_axis
 
 if TYPE_CHECKING:
@@ -347,7 +347,10 @@ class ElementwiseMethods:
 
 def _clipped(x: Tensor, lo: Any, hi: Any) -> Tensor:
     """clip/clamp: Clip with constant bounds; a Tensor bound that requires grad makes the
-    bounds inputs of ClipBounds, which gives them torch's gradients."""
+    bounds inputs of ClipBounds, which gives them torch's gradients. A number bound past a
+    float32 / float16 x's range is refused, as torch refuses it (clamp(1e300) gave inf)."""
+    number_fits("clamp", lo, x.data.dtype, "min")
+    number_fits("clamp", hi, x.data.dtype, "max")
     if not any(isinstance(v, tensor.Tensor) and v.requires_grad for v in (lo, hi)):
         return Clip.apply(x, lo=_bound(lo, x), hi=_bound(hi, x))
     bounds = [as_tensor(v, x) for v in (lo, hi) if v is not None]

@@ -72,6 +72,8 @@ class InPlaceMethods:
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
         lo = min.data if isinstance(min, tensor.Tensor) else min
         hi = max.data if isinstance(max, tensor.Tensor) else max
+        number_fits("Tensor.clamp_", lo, self.data.dtype, "min")  # (torch refuses 1e300 into
+        number_fits("Tensor.clamp_", hi, self.data.dtype, "max")  # float32, as fill_'s)
         return _write(self, "Tensor.clamp_", _grad_bound(min, max),
                       lambda a, _: np.clip(a, lo, hi, out=a, casting="same_kind"))
 

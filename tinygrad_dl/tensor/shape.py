@@ -310,6 +310,54 @@ class ShapeMethods:
         out.data.flags.writeable = False
         return out
 
+    def as_strided(self, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
+        """torch's Tensor.as_strided: the entries at storage_offset + sum_k i_k stride[k] of
+        x's values in C order (the layout x.stride() reports: a tensor here is contiguous
+        whatever NumPy's layout, so a transpose reads its own values, where torch's reads its
+        storage, as x.contiguous()'s would), in the shape `size`; an entry read more than once
+        adds up its gradients, as torch's. A copy where torch's is a view of x's storage:
+        read-only, so a write into it is refused (as unfold()'s)."""
+        return _as_strided("as_strided", self, size, stride, storage_offset)
+
+    def as_strided_(self, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
+        """torch's as_strided_, refused in one line: it re-views x's storage in place, and a
+        tensor here has no storage apart from its values (x = x.as_strided(...) instead)."""
+        raise RuntimeError("Tensor.as_strided_: not supported (it re-views the tensor's storage "
+                           "in place; a tensor here has no storage apart from its values): "
+                           "write x = x.as_strided(size, stride, storage_offset), a read-only "
+                           "copy, or x = x.as_strided(...).clone() to write into it")
+
+
+
+
+def _as_strided(who: str, x: Tensor, size: Any, stride: Any, offset: Any) -> Tensor:
+    """as_strided's gather: x's C-order values at offset + sum_k i_k stride[k] (see it)."""
+    if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)):
+        raise TypeError(f"{who}: size and stride must be tuples of ints, got {size!r} and "
+                        f"{stride!r}")
+    size = tuple(int_arg(who, "size", n) for n in size)
+    stride = tuple(int_arg(who, "stride", n) for n in stride)
+    if len(size) != len(stride):
+        raise ValueError(f"{who}: size {list(size)} and stride {list(stride)} differ in length")
+    if min(size + stride, default=0) < 0:
+        raise ValueError(f"{who}: negative sizes or strides are not supported, got size "
+                         f"{list(size)}, stride {list(stride)}")
+    start = 0 if offset is None else int_arg(who, "storage_offset", offset)
+    if start < 0:
+        raise ValueError(f"{who}: storage_offset must be >= 0, got {start}")
+    last = start + sum((n - 1) * s for n, s in zip(size, stride))
+    if 0 not in size and last >= x.data.size:
+        raise ValueError(f"{who}: size {list(size)}, stride {list(stride)} and storage_offset "
+                         f"{start} read entry {last}, past the last of the tensor's "
+                         f"{x.data.size}")
+    index = np.full(size, start, dtype=np.intp)
+    for k, (n, s) in enumerate(zip(size, stride)):
+        index += (np.arange(n) * s).reshape((n,) + (1,) * (len(size) - k - 1))
+    flat = x.reshape(-1)
+    out = flat[index] if index.ndim else flat[int(index)]
+    out.data.flags.writeable = False
+    return out
+
 
 def _tiles_in_torch(repeats: Any, ndim: int) -> bool:
     """Would PyTorch read `x.repeat(repeats)` as sizes, with another result than NumPy's? An int

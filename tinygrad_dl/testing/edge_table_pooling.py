@@ -57,8 +57,16 @@ for _mode, _ac, _size in (("nearest", None, (3, 5)), ("bilinear", False, (3, 5))
         note="compared with torch (NumPy has no interpolate)")
 rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="lanczos"), {
     "another mode": (_UP_IMG,)}, raises="mode 'lanczos' is not supported")
-rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bicubic", antialias=True), {
-    "antialias": (_UP_IMG,)}, raises="antialias=True is not supported")
+for _mode in ("bilinear", "bicubic"):  # antialias: downsampled (2, 3) to (1, 2)
+    _kw = {"mode": _mode, "size": (1, 2), "antialias": True}
+    rows("interpolate", lambda x, k=_kw: F.interpolate(x, **k), {
+        "antialias inf": (np.where(_UP_IMG > 1.8, INF, _UP_IMG),),
+        "antialias nan": (np.where(_UP_IMG < -0.9, NAN, _UP_IMG),),
+        "antialias finite!": (_UP_IMG,)},
+        torch=lambda T, x, k=_kw: T.nn.functional.interpolate(x, **k),
+        note="compared with torch (NumPy has no interpolate)")
+rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="nearest", antialias=True), {
+    "antialias of mode nearest": (_UP_IMG,)}, raises="antialias=True takes mode 'bilinear'")
 rows("interpolate", lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), {
     "bilinear of a 3-D input": (_UP_IMG[0],)}, raises="takes a 4-D input")
 

@@ -1,10 +1,10 @@
 """Edge rows of shape and view ops: reshape, transpose, permute, ..., getitem, tril / triu,
 view, broadcast_tensors, meshgrid, the joins (concatenate, stack, ...), split, chunk, unbind,
 index_select, masked_fill, diff, rot90, atleast_*d, expand, column_stack, append; the splits
-(array_split, hsplit, ..., unflatten, Tensor.unfold), row_stack, adjoint / mH, H, narrow_copy,
-the unsafe_ splits and the *_copy functions, channel_shuffle, pad's reflect / replicate /
-circular modes, t, ravel, narrow, select, fliplr / flipud, diagflat / diag_embed, dstack,
-block_diag, cartesian_prod. `T` in a `torch=` lambda is the torch module; where a row has no
+(array_split, hsplit, ..., unflatten, Tensor.unfold, as_strided), row_stack, adjoint / mH, H,
+narrow_copy, the unsafe_ splits and the *_copy functions, channel_shuffle, pad's reflect /
+replicate / circular modes, t, ravel, narrow, select, fliplr / flipud, diagflat / diag_embed,
+dstack, block_diag, cartesian_prod. `T` in a `torch=` lambda is the torch module; where a row has no
 `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
@@ -244,6 +244,20 @@ rows("Tensor.unfold", lambda x: x.unfold(0, 3, 1), {"size past the end": (_a(1.0
      raises="unfold: size 3 is not in \\[0, 2\\]")
 rows("Tensor.unfold", lambda x: x.unfold(0, 1, 0), {"step 0": (_a(1.0, 2.0),)},
      raises="unfold: step must be positive")
+rows("as_strided", lambda x: x.as_strided((3, 3), (1, 1)), {
+    "overlapping!": (_a(1, 2, 3, 4, 5),), "nan and inf": (_a(NAN, INF, -INF, 1, 2),)},
+    torch=lambda T, x: x.as_strided((3, 3), (1, 1)))
+rows("as_strided", lambda x: x.as_strided((2, 0), (1, 1), 2), {"empty": (_a(1.0, 2.0),)},
+     torch=lambda T, x: x.as_strided((2, 0), (1, 1), 2))
+rows("as_strided", lambda x: x.as_strided((), (), 1), {"0-d": (_a(1.0, 2.0),)},
+     torch=lambda T, x: x.as_strided((), (), 1))
+rows("as_strided", lambda x: x.as_strided((2,), (2,), 1), {"past the end": (_a(1.0, 2.0),)},
+     raises="as_strided: size \\[2\\], stride \\[2\\] and storage_offset 1 read entry 3")
+rows("as_strided", lambda x: x.T.as_strided((2,), (1,)), {"a transpose": (X23,)},
+     torch=lambda T, x: x.T.contiguous().as_strided((2,), (1,)),
+     note="its own values in C order, as x.stride() says (torch's transpose reads its storage)")
+rows("as_strided", lambda x: x.as_strided_((2,), (1,)), {"in place (as_strided_)": (_a(1.0, 2.0),)},
+     raises="Tensor.as_strided_: not supported")
 
 rows("row_stack", lambda x, y: tg.row_stack([x, y]), {
     "1-D rows!": (_a(1.0, 2.0), _a(3.0, 4.0)), "nan": (_a(1.0, 2.0), _a(3.0, NAN)),
