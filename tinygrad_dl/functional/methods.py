@@ -75,8 +75,16 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
         if len(args) < tensors:
             raise TypeError(f"{method.__name__}() needs {tensors} tensor argument"
                             f"{'s' if tensors > 1 else ''}, got {len(args)}")
-        if isinstance(args[0], Tensor) and (tensors == 1 or isinstance(args[1], Tensor)):
-            result = method(*args, **kwargs)  # the common case: Tensors already
+        if isinstance(args[0], Tensor) and (tensors == 1 or isinstance(args[1], Tensor)
+                                            or getattr(method, "reads_numbers", False)):
+            # the common case: Tensors already (or a method that reads a Python number as
+            # such: pow refuses an integer tensor to a negative int power, as torch's)
+            result = method(*args, **kwargs)
+        elif getattr(method, "numbers_dtype", None) is not None:  # float_power: a number
+            # in the result's float64, not the tensor's dtype (float_power(1e5, x16) was inf)
+            ts = [a if isinstance(a, Tensor) else Tensor(np.asarray(a, method.numbers_dtype))
+                  for a in args[:tensors]]
+            result = method(*ts, *args[tensors:], **kwargs)
         else:
             try:
                 ts = as_tensors(args[:tensors])

@@ -190,8 +190,12 @@ def integer_quotient_checked(name: str, x: np.ndarray, y: np.ndarray, trunc: boo
 
 def integer_divisor_checked(name: str, x: np.ndarray, y: np.ndarray) -> None:
     """Refuse an integer remainder by zero in one line, as torch (and floor_divide here):
-    NumPy gives 0 with only a RuntimeWarning. (MIN % -1 is 0 in both libraries: no check.)"""
-    if np.result_type(x, y).kind in "biu" and (np.asarray(y) == 0).any():
+    NumPy gives 0 with only a RuntimeWarning. (MIN % -1 is 0 in both libraries: no check.)
+    Two bools are refused, as torch's (NumPy's int8 0 or 1 for True % True)."""
+    dt = np.result_type(x, y)
+    if dt == np.bool_:
+        raise TypeError(f"{name}: not implemented for bool tensors (as torch); cast one first")
+    if dt.kind in "biu" and (np.asarray(y) == 0).any():
         raise IntegerDivisionByZero(f"{name}: integer division by zero (torch raises too)")
 
 

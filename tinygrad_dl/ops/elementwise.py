@@ -28,10 +28,16 @@ def as_float(x: np.ndarray) -> np.ndarray:
 def as_floats(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """as_float for a binary float op (arctan2, hypot, xlogy, ...): two integer or bool inputs
     in float64, where NumPy gives float16 for int8/uint8/bool pairs (atan2 to 3 digits) and
-    float32 for int16; beside a float input an integer one is left to NumPy's promotion."""
+    float32 for int16; otherwise two dtypes are both cast to NumPy's promoted one (the
+    result's), as torch's: an integer saved as such wrapped in the backward's y * y (atan2's
+    gradient at an int8 16 beside a float was -16 / x^2, torch 2.13's wrong value too), and a
+    float32 one beside float64 was squared in float32 (1e-8 off)."""
+    if x.dtype == y.dtype and x.dtype.kind not in "biu":
+        return x, y
     if x.dtype.kind in "biu" and y.dtype.kind in "biu":
         return x.astype(np.float64), y.astype(np.float64)
-    return x, y
+    dt = np.result_type(x, y)
+    return x.astype(dt, copy=False), y.astype(dt, copy=False)
 
 
 # ---- binary ------------------------------------------------------------------------------
@@ -146,13 +152,20 @@ class Pow(Function):
     that it is 0 where x = 0 and p >= 0 (as in PyTorch)."""
 
     def forward(ctx, x, p):
-        out = x**p
+        if p.dtype.kind in "iu" and x.dtype.kind in "biu" and (p < 0).any():
+            out = _negative_int_power(x, p)
+        else:
+            out = x**p
         ctx.save_for_backward(x, p, out)
         return out
 
     def backward(ctx, g):
         x, p, out = ctx.saved
         nx, np_ = ctx.needs_input_grad
+        # both in the result's dtype, as torch's: NumPy's log of an int8 or uint8 base is
+        # float16 (the exponent's gradient of 2 ** p to 3 digits), of a float32 base beside a
+        # float64 exponent float32 (to 1e-8), and an int8 p - 1 wraps
+        x, p = (v if v.dtype == out.dtype else v.astype(out.dtype) for v in (x, p))
         gx = None
         if nx:
             if np.all(p):
@@ -171,6 +184,29 @@ class Pow(Function):
                 dp = np.where((x == 0) & (p >= 0), 0, dp)
             gp = unbroadcast(g * dp, p.shape)
         return gx, gp
+
+
+def _negative_int_power(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Integers to integer powers some of them negative, as torch's kernel (NumPy raises):
+    1 ** -n = 1, (-1) ** -n = -1 for odd n and 1 for even n, any other base 0 (0 ** -1 too).
+    Both in the result's dtype first (a uint8 255 beside int8 is 255, not -1, as torch's)."""
+    dt = np.result_type(x, p)
+    x, p = x.astype(dt, copy=False), p.astype(dt, copy=False)
+    neg = p < 0
+    with np.errstate(over="ignore"):  # (integer powers wrap, as torch's)
+        out = np.asarray(x ** np.where(neg, 0, p))
+    odd = (p % 2).astype(bool)
+    at_neg = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0)).astype(dt)
+    return np.where(neg, at_neg, out)
+
+
+def int_exponent_checked(dtype: np.dtype, p: Any) -> Any:
+    """`p` itself, or torch's refusal of an integer or bool tensor to a negative Python integer
+    power (a tensor exponent is computed: Pow's 0, 1 or -1)."""
+    if isinstance(p, (int, np.integer)) and p < 0 and np.dtype(dtype).kind in "biu":
+        raise RuntimeError(f"pow: integers to negative integer powers are not allowed ({dtype}"
+                           f" tensor ** {p}, as torch); cast to a float first (x.double() ** {p})")
+    return p
 
 
 class Maximum(Function):

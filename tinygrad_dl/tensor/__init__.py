@@ -35,6 +35,7 @@ import numpy as np
 from .. import engine, hooks, tensor_hooks, write_guard
 from ..device import check_device
 from ..ops import Abs, Add, Div, FloorDivide, MatMul, Maximum, Mul, Neg, Pow, Sub, TruncDivide
+from ..ops.elementwise import int_exponent_checked
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal
 from .autograd_flags import AutogradMethods
@@ -525,7 +526,8 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
             y = true_divisor(other, self)
         return Div.apply(y, self)
 
-    def __pow__(self, other: Any) -> Tensor: return Pow.apply(self, as_tensor(other, self))
+    def __pow__(self, other: Any) -> Tensor:
+        return Pow.apply(self, as_tensor(int_exponent_checked(self.dtype, other), self))
     def __rpow__(self, other: Any) -> Tensor: return Pow.apply(as_tensor(other, self), self)
     def __matmul__(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
     def __rmatmul__(self, other: Any) -> Tensor: return MatMul.apply(as_tensor(other, self), self)
@@ -555,7 +557,8 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
     def neg(self) -> Tensor: return Neg.apply(self)
     def matmul(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
     @torch_keywords(exponent="other")
-    def pow(self, other: Any) -> Tensor: return Pow.apply(self, as_tensor(other, self))
+    def pow(self, other: Any) -> Tensor: return self.__pow__(other)
+    pow.reads_numbers = True  # type: ignore[attr-defined]  # (tg.pow(x, -1): method_function)
     def maximum(self, other: Any) -> Tensor: return Maximum.apply(self, as_tensor(other, self))
     subtract, multiply, divide, negative, mm, bmm = sub, mul, div, neg, matmul, matmul
     mm = bmm = torch_keywords(mat2="other")(matmul)  # (torch's name of mm's and bmm's other)

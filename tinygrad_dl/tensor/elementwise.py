@@ -119,12 +119,19 @@ class ElementwiseMethods:
         """PyTorch's x.lerp(end, weight) = x + weight (end - x). A number weight takes
         PyTorch's two forms: from x below 0.5, from end at and above it (each exact at its own
         end); a tensor weight the first form everywhere, which no decision on its values
-        picks, so a jit replay of the step stays valid (at weight 1 it may miss end by an ulp)."""
+        picks, so a jit replay of the step stays valid (at weight 1 it may miss end by an ulp).
+        x and end in the result's dtype first: an int8 end - x wrapped around (torch refuses
+        integer x and end)."""
         end = as_tensor(end, self)
-        if isinstance(weight, (int, float, np.integer, np.floating)):
-            w = float(weight)
-            return self + w * (end - self) if abs(w) < 0.5 else end - (end - self) * (1.0 - w)
-        return self + as_tensor(weight, self) * (end - self)
+        number = isinstance(weight, (int, float, np.integer, np.floating))
+        w = float(weight) if number else as_tensor(weight, self)
+        x = self
+        if x.dtype != end.dtype or x.dtype.kind != "f" or not number and w.dtype != x.dtype:
+            dt = np.result_type(x.dtype, end.dtype, w if number else w.dtype)
+            x, end = (t if t.dtype == dt else t.astype(dt) for t in (x, end))
+        if number:
+            return x + w * (end - x) if abs(w) < 0.5 else end - (end - x) * (1.0 - w)
+        return x + w * (end - x)
 
     # ---- more arithmetic and elementwise math (ops/binary.py, ops/unary.py) -----------------
     def __mod__(self, other: Any) -> Tensor: return Mod.apply(self, as_tensor(other, self))
@@ -268,6 +275,8 @@ class ElementwiseMethods:
         """x ** exponent in float64 (torch.float_power): the result is float64."""
         e = exponent.astype(np.float64) if isinstance(exponent, tensor.Tensor) else exponent
         return self.astype(np.float64) ** e
+
+    float_power.numbers_dtype = np.float64  # type: ignore[attr-defined]  # (method_function)
 
     def sgn(self) -> Tensor:
         """torch.sgn: the sign of a real tensor, 0 at NaN (torch's; NumPy's sign gives NaN); a

@@ -17,6 +17,15 @@ if TYPE_CHECKING:
     from . import Tensor
 
 
+def _in_result_dtype(x: Tensor, tensor1: Any, tensor2: Any) -> tuple[Tensor, Tensor, np.dtype]:
+    """addcmul's and addcdiv's tensor1 and tensor2 in the dtype of the result, as torch's
+    (theirs was used: an int32 product wrapped around before a float x was added, an int8
+    one times a float16 rounded to float16 before a float32 x)."""
+    t1, t2 = as_tensor(tensor1, x), as_tensor(tensor2, x)
+    dt = np.result_type(x.dtype, t1.dtype, t2.dtype)
+    return (t1 if t1.dtype == dt else t1.astype(dt)), (t2 if t2.dtype == dt else t2.astype(dt)), dt
+
+
 def _dims(who: str, name: str, t: Tensor, ndim: int) -> None:
     if t.ndim != ndim:
         raise ValueError(f"{who}: {name} must be {ndim}-D, got shape {t.shape}")
@@ -68,9 +77,11 @@ class FusedMethods:
         """torch.addcmul: x + value tensor1 tensor2. Integer tensors stay integers, as
         torch's (float(1) made them float64, and addcmul_ refused): a whole float value is
         taken as an int, a fraction refused (torch truncates it, 0.5 to 0)."""
-        t1, t2 = as_tensor(tensor1, self), as_tensor(tensor2, self)
+        t1, t2, dt = _in_result_dtype(self, tensor1, tensor2)
+        if dt == np.bool_:  # (NumPy's True * 2 is int64)
+            raise TypeError("addcmul: not implemented for bool tensors (as torch); cast one first")
         v = value if type(value) is int else float(value)
-        if type(v) is float and np.result_type(self.data, t1.data, t2.data).kind in "biu":
+        if type(v) is float and dt.kind in "biu":
             if not v.is_integer():
                 raise TypeError(f"addcmul: value={value} with integer or bool tensors (torch "
                                 f"truncates it to {int(v)}); pass an int or cast to a float dtype")
@@ -78,8 +89,15 @@ class FusedMethods:
         return self + t1 * t2 * v
 
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-        """torch.addcdiv: x + value tensor1 / tensor2."""
-        return self + as_tensor(tensor1, self) / as_tensor(tensor2, self) * float(value)
+        """torch.addcdiv: x + value tensor1 / tensor2; integer (or bool) tensor1 and tensor2
+        are refused, as torch's (its integer division there was removed)."""
+        t1, t2 = as_tensor(tensor1, self), as_tensor(tensor2, self)
+        if t1.dtype.kind in "biu" and t2.dtype.kind in "biu":
+            raise RuntimeError(f"addcdiv: integer division of {t1.dtype} tensor1 by {t2.dtype} "
+                               "tensor2 is not supported (as torch); cast tensor1 to a float "
+                               "dtype (tensor1.double())")
+        t1, t2, _ = _in_result_dtype(self, t1, t2)
+        return self + t1 / t2 * float(value)
 
     def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """torch.addmv: beta x + alpha (mat @ vec), mat 2-D, vec 1-D; beta = 0 ignores x."""
