@@ -184,7 +184,6 @@ ALLOWED: dict[str, tuple[list[str], str]] = {
     "gather": (["sparse_grad"], "no sparse tensors"),
     "Tensor.max": (["other"], _DIM_OTHER), "Tensor.min": (["other"], _DIM_OTHER),
     "max": (["other"], _DIM_OTHER), "min": (["other"], _DIM_OTHER),
-    "Tensor.numpy": (["force"], "the array is already on the CPU, without a graph"),
     "Tensor.requires_grad_": (["mode"], "a stub's name torch itself refuses"),
     "F.one_hot": (["tensor"], "a stub's name torch itself refuses (input= works)"),
     "from_numpy": (["ndarray"], "a stub's name: torch takes no keyword here"),

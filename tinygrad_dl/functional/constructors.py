@@ -6,6 +6,7 @@ scalar_tensor (leaves in the default dtype, float64 here, torch's float32).
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -66,7 +67,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     if isinstance(data, np.ma.MaskedArray):  # (np.array dropped the mask without a word)
         raise masked_error("tensor()'s data")
     dtype = np_dtype(dtype, "tensor")  # torch.float32 too, as the casts take it
-    arr = np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype)
+    arr = _array("tensor", np.array, data.data if isinstance(data, Tensor) else data, dtype)
     if dtype is None and type(data) in (list, tuple, int) and arr.dtype.kind in "ufO":
         arr = _int64_fits("tensor", data, arr)
     if arr.dtype not in NUMERIC:  # (an object, string or date array, '>f8', float128: torch's)
@@ -87,7 +88,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
         Tensor(data)  # raises its clear error: stack() joins tensors
-    arr = np.asarray(data, dtype=dtype)
+    arr = _array("as_tensor", np.asarray, data, dtype)
     if dtype is None and type(data) in (list, tuple, int) and arr.dtype.kind in "ufO":
         arr = _int64_fits("as_tensor", data, arr)
     if arr.dtype not in NUMERIC:  # (an object, string or date array, '>f8', float128: torch's)
@@ -95,6 +96,18 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     t = Tensor(arr)
     return _sharing(t) if isinstance(data, np.ndarray) and np.may_share_memory(t.data, data) \
         else t
+
+
+def _array(who: str, make: Any, data: Any, dtype: Any) -> np.ndarray:
+    """np.array / np.asarray of data, its refusal (a ragged list, NaN or 300 into an integer
+    dtype) in one line naming the call: NumPy's named neither."""
+    try:
+        return make(data, dtype=dtype)
+    except (ValueError, OverflowError) as e:
+        into = "" if dtype is None else f" of dtype {np.dtype(dtype)}"
+        kind = OverflowError if isinstance(e, OverflowError) else ValueError
+        raise kind(f"{who}(): cannot make an array{into} from {str(data)[:60]!r}: "
+                   f"{str(e).splitlines()[0]}") from None
 
 
 def _int64_fits(who: str, data: Any, arr: np.ndarray) -> np.ndarray:
@@ -172,6 +185,10 @@ def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
     """np.full / torch.full; the dtype follows fill_value (an int gives int64) unless given."""
+    if dtype is None and type(fill_value) is int and not -2**63 <= fill_value < 2**63:
+        raise OverflowError(f"full: the Python int fill value {fill_value} does not fit int64, "
+                            "the dtype of Python ints (torch refuses it too; NumPy made it "
+                            "uint64); pass dtype=")
     data = filled(shape, fill_value, np_dtype(dtype, "full"), "full")
     return _constant("full", data, requires_grad, device, shape, fill_value)
 
@@ -182,25 +199,75 @@ def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = np.float64,
                      device, n, m, k)
 
 
-def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
+def arange(start: Any = None, stop: Any = None, step: Any = 1, dtype: Any = None,
            requires_grad: bool = False, device: Any = None, *, end: Any = None) -> Tensor:
-    """np.arange / torch.arange (torch's end= is stop): integers give int64, floats float64."""
+    """np.arange / torch.arange (torch's end= is stop): integers give int64, floats float64.
+    Floats are start + i * step in float64 (a narrower float rounded once), their count
+    ceil((stop - start) / step), as torch's; an integer dtype truncates start, stop and step
+    toward 0 first, as torch's int64. (NumPy stepped by (start + step) - start, in the dtype:
+    arange(5.9, dtype=int64) had 6 values, torch's 5, arange(-0.5, 8, dtype=int16) all 0, and
+    float32 arange(1e8, 1e8 + 64) was 1e8 64 times.)"""
     stop = one_name("arange", stop, "stop", end, "end")
-    dtype = np_dtype(dtype, "arange")
-    if (dtype is not None and np.dtype(dtype).kind in "biu" and stop is not None
-            and np.ndim(step) == 0 and not float(step).is_integer()):
-        # NumPy steps in the dtype by int(start + step) - int(start): arange(0, 2, 0.5,
-        # dtype=int64) was [0, 0, 0, 0] (torch's int64 refuses the step, its int32 gives that)
-        raise ValueError(f"arange: step {step} is not a whole number, which a {np.dtype(dtype)} "
-                         "arange cannot step by; make it in float64 and cast (.long())")
-    # a narrower float is made in float64 and rounded once, as torch does: NumPy steps in the
-    # dtype itself (float32 arange(1e8, 1e8 + 64) was 1e8 64 times, arange(-5, 5, 0.3) 13 ulps off)
-    dt = dtype
-    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
-        dt = np.float64
-    data = np.arange(start, dtype=dt) if stop is None else np.arange(start, stop, step, dtype=dt)
-    return _constant("arange", data if dt is dtype else data.astype(dtype), requires_grad,
-                     device, start, stop, step)
+    if start is None:  # (torch's arange(end=5))
+        if stop is None:
+            raise TypeError("arange: expects arange(end), arange(start, end[, step]) or end=")
+        start = 0
+    s, e, st = (0, start, step) if stop is None else (start, stop, step)
+    if dtype is None and type(s) is int and type(e) is int and type(st) is int and st \
+            and max(abs(s), abs(e), abs(st)) < 2**62:  # the usual arange(n): NumPy's, exact
+        return _constant("arange", np.arange(s, e, st, dtype=np.int64), requires_grad, device,
+                         start, stop, step)
+    dt = np_dtype(dtype, "arange")
+    s, e, st = _arange_number(s), _arange_number(e), _arange_number(st)
+    if dt is None:
+        dt = np.float64 if any(isinstance(v, float) for v in (s, e, st)) else np.int64
+    dt = np.dtype(dt)
+    if dt.kind in "iu" and not float(st).is_integer():  # (NumPy stepped by int(start +
+        # step) - int(start): arange(0, 2, 0.5, dtype=int64) was [0, 0, 0, 0])
+        raise ValueError(f"arange: step {st} is not a whole number, which a {dt} arange "
+                         "cannot step by; make it in float64 and cast (.long())")
+    if not all(math.isfinite(v) for v in (s, e, st) if isinstance(v, float)):
+        raise ValueError(f"arange: unsupported range {s} -> {e} (step {st}): start, end and "
+                         "step must be finite")
+    if dt.kind in "iu":
+        s, e, st = int(s), int(e), int(st)
+    if st == 0:
+        raise ValueError(f"arange: step must be nonzero, got {st}")
+    if dt.kind in "iu":
+        n = max(0, (e - s + st - (1 if st > 0 else -1)) // st)  # torch's int64 count
+        data = _int_steps(s, st, n, dt)
+    elif dt.kind == "f":
+        n = max(0, int(np.ceil((float(e) - float(s)) / float(st))))
+        data = (float(s) + np.arange(n, dtype=np.float64) * float(st)).astype(dt, copy=False)
+    else:  # (bool: NumPy's, at most two values; complex)
+        data = np.arange(s, e, st, dtype=dt)
+    return _constant("arange", data, requires_grad, device, start, stop, step)
+
+
+def _arange_number(v: Any) -> int | float:
+    """An arange bound or step as a Python int or float (a 0-d Tensor or NumPy number
+    too); complex refused."""
+    if isinstance(v, Tensor):
+        if v.data.size != 1:
+            raise ValueError(f"arange: a bound or step must be a number, got a tensor of shape "
+                             f"{v.shape}")
+        v = v.data.item()
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, complex) or not isinstance(v, (int, float)):
+        raise TypeError(f"arange: start, end and step must be real numbers, got {v!r}")
+    return v
+
+
+def _int_steps(start: int, step: int, n: int, dt: np.dtype) -> np.ndarray:
+    """start + i * step for i < n in the integer dtype dt; a value dt cannot hold is refused
+    (torch's uint8 arange(-2, 2) wraps to [254, 255, 0, 1] without a word)."""
+    last = start + (n - 1) * step
+    lo, hi = (-2**63, 2**63 - 1) if dt == np.int64 else exact_range(dt)
+    if n and not (lo <= min(start, last) and max(start, last) <= hi):
+        raise ValueError(f"arange: values {start} to {last} do not all fit {dt} ([{lo}, {hi}]); "
+                         "pass a wider dtype")
+    return (start + np.arange(n, dtype=np.int64) * step).astype(dt, copy=False)
 
 
 def linspace(start: float, stop: float | None = None, num: int | None = None,
@@ -213,27 +280,38 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
     num = one_name("linspace", num, "num", steps, "steps", 50)
     if stop is None:
         raise TypeError("linspace() needs start and stop (end=)")
+    num = length_arg("linspace", num, "steps")  # (int(2.7) made 2 points without a word)
     dtype = np_dtype(dtype, "linspace")
     if np.dtype(dtype).kind in "iu" and endpoint:
-        data = _int_linspace(start, stop, int(num), dtype)
+        data = _whole(_int_linspace(start, stop, num), np.dtype(dtype), "linspace")
     else:
-        data = np.linspace(start, stop, int(num), endpoint=endpoint, dtype=dtype)
+        data = np.linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
     return _constant("linspace", data, requires_grad, device, start, stop, num)
 
 
-def _int_linspace(start: Any, stop: Any, n: int, dtype: Any) -> np.ndarray:
-    """torch's integer linspace: the ends truncated to integers, the values stepped in float64
-    from the nearer end and truncated toward 0 (NumPy's floors, from the start: linspace(-73,
-    69, 4) had -26 where torch has -25, and linspace(33.6, -6.7, 31) differed in 8 places)."""
-    if n < 0:
-        raise ValueError(f"linspace: number of steps must be non-negative, got {n}")
+def _int_linspace(start: Any, stop: Any, n: int) -> np.ndarray:
+    """torch's integer linspace, in float64 before its truncation: the ends truncated to
+    integers, the values stepped in float64 from the nearer end (NumPy's floors, from the
+    start: linspace(-73, 69, 4) had -26 where torch has -25, and linspace(33.6, -6.7, 31)
+    differed in 8 places)."""
     first, last = int(start), int(stop)
     if n <= 1:
-        return np.full(n, first, dtype=dtype)
+        return np.full(n, first, dtype=np.float64)
     step = (float(last) - float(first)) / (n - 1)
     i = np.arange(n)
-    values = np.where(i < n // 2, first + step * i, last - step * (n - 1 - i))
-    return values.astype(dtype)
+    return np.where(i < n // 2, first + step * i, last - step * (n - 1 - i))
+
+
+def _whole(values: np.ndarray, dt: np.dtype, who: str) -> np.ndarray:
+    """Float values truncated toward 0 into the integer dtype dt, as torch's; one dt cannot
+    hold is refused (the cast wrapped linspace(0, 300, 4, dtype=uint8)'s 300 to 44, and gave
+    int64's minimum for a NaN)."""
+    lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
+    bad = ~((values > lo - 1.0) & (values < hi + 1.0))  # (NaN too)
+    if bad.any():
+        raise ValueError(f"{who}: value {values[bad][0]} does not fit {dt} ([{lo}, {hi}]); "
+                         "pass a wider dtype")
+    return values.astype(dt)
 
 
 @torch_keywords(size="shape")
@@ -258,6 +336,9 @@ def randint(low: Any = None, high: Any = None, size: Any = None, dtype: Any = np
         low, high = 0, low
     if low is None:  # (torch.randint(high=5, size=(3,)))
         low = 0
+    for name, v in (("low", low), ("high", high)):  # (NumPy drew below 2.5's floor, unsaid)
+        if isinstance(v, (float, np.floating)) and not float(v).is_integer():
+            raise TypeError(f"randint: {name}={v} is not a whole number; pass an int")
     size = () if size is None else (size,) if isinstance(size, (int, np.integer)) else size
     dtype = np_dtype(dtype, "randint")
     data = integers(low, high, size, dtype, rng_of(rng, generator, "randint"), "randint")
@@ -402,13 +483,14 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
     if end is None:
         raise TypeError("range: expects range(start, end, step=1)")
     dt = np.dtype(get_default_dtype() if dtype is None else dtype)
+    if (end - start) * step < 0:  # (the ends as given, as torch's: range(4.9, 4.2, 3,
+        # dtype=int32) was [4])
+        raise ValueError(f"range: upper bound and larger bound inconsistent with step sign "
+                         f"(start={start}, end={end}, step={step})")
     if dt.kind in "iu":  # torch's: start, end and step in the integer type first (truncated)
         start, end, step = int(start), int(end), int(step)
     if step == 0:
         raise ValueError("range: step must be nonzero")
-    if (end - start) * step < 0:
-        raise ValueError(f"range: upper bound and larger bound inconsistent with step sign "
-                         f"(start={start}, end={end}, step={step})")
     check_device(device, "range")
     if dt.kind in "iu":
         out = Tensor((start + np.arange((end - start) // step + 1) * step).astype(dt))
@@ -427,6 +509,10 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
     ends = [float(v.item() if isinstance(v, Tensor) else v) for v in (start, end)]
     dt = np.dtype(np.float64 if dtype is None else np_dtype(dtype, "logspace"))
     with np.errstate(all="ignore"):  # (torch's inf and NaN for base 0 or below, quietly)
+        if dt.kind in "iu":  # torch's: the ends truncated first (one step: start as given)
+            exps = _int_linspace(*ends, steps) if steps != 1 else np.array(ends[:1])
+            return leaf_tensor(_whole(np.power(float(base), exps), dt, "logspace"),
+                               requires_grad)
         values = np.power(float(base), np.linspace(ends[0], ends[1], steps))
     return leaf_tensor(values.astype(dt), requires_grad)
 

@@ -125,6 +125,9 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
             raise TypeError(f"Tensor(): name must be a str or None, got {type(name).__name__} "
                             f"{name!r}")
         if type(data) is not np.ndarray or dtype is not None:
+            if type(requires_grad) is int and type(data) is int:  # (not True/False: bools)
+                raise TypeError(f"Tensor({data}, {requires_grad}): requires_grad must be a "
+                                "bool (torch.Tensor(n, m)'s sizes: use tg.zeros(n, m))")
             if isinstance(data, Tensor) and data.requires_grad:
                 raise TypeError(
                     "Tensor(): the given tensor requires grad, and a new Tensor of its array "
@@ -252,7 +255,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
 
     # ---- values handed to Python: each one goes through engine.notify_read, so a jit
     # recording knows the step's Python saw the data (replay would freeze what it did) -----
-    def numpy(self) -> np.ndarray:
+    def numpy(self, force: bool = False) -> np.ndarray:  # (torch's force=: nothing to force)
         engine.notify_read(self, ".numpy()")
         return self.data
 

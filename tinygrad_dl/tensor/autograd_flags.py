@@ -5,10 +5,11 @@ backward and retain_grad are the class core's.)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import detached, engine
 from ..ops import Clone
+from .layout import c_order
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -19,8 +20,9 @@ class AutogradMethods:
 
     __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
 
-    def clone(self) -> Tensor:
+    def clone(self, memory_format: Any = None) -> Tensor:
         """A copy of the values that keeps the gradient flowing (the op Clone)."""
+        c_order(memory_format, "clone")
         return Clone.apply(self)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:

@@ -14,6 +14,7 @@ from .. import tensor
 from ..device import check_device
 from ..device import device as Device
 from ..ops import Cast
+from .habits import warn_at_caller
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -40,8 +41,14 @@ class CastMethods:
            non_blocking: bool = False) -> Tensor:
         """PyTorch's `to`: t.to(np.float32), t.to("cpu"), t.to(other_tensor), dtype=,
         device=, copy=. As PyTorch, returns this tensor itself when nothing changes (and
-        copy is False); only the CPU exists here."""
-        for a in args:
+        copy is False); only the CPU exists here. torch's positional non_blocking and copy
+        (t.to(torch.float64, False, True)) are taken after the dtype, device or tensor."""
+        flags = [a for a in args if isinstance(a, (bool, np.bool_))]
+        if len(flags) > 2 or flags and not isinstance(args[-1], (bool, np.bool_)):
+            raise TypeError(f"to: {args!r:.80}: only non_blocking and copy may follow the dtype, "
+                            "device or tensor as bools")
+        copy = copy or (len(flags) == 2 and bool(flags[1]))
+        for a in args[:len(args) - len(flags)]:
             if a is None:  # (torch's t.to(None): no change; NumPy's dtype(None) is float64)
                 continue
             if isinstance(a, tensor.Tensor):
@@ -66,10 +73,12 @@ class CastMethods:
         return self.astype(dtype, copy=copy)
 
     def type(self, dtype: Any = None) -> Any:
-        """t.type(np.float32) casts (as astype); t.type() gives the dtype's name."""
+        """t.type(np.float32) casts (as astype); t.type() gives the dtype's name. torch's
+        tensor-type names cast too: t.type(torch.LongTensor), t.type("torch.FloatTensor")."""
         if dtype is None:
             return self.data.dtype.name
-        return self.to(dtype)
+        name = f"{dtype.__module__}.{dtype.__name__}" if isinstance(dtype, type) else str(dtype)
+        return self.to(_LEGACY_TYPES.get(name.removeprefix("torch."), dtype))
 
     def double(self) -> Tensor: return self.to(np.float64)
     def half(self) -> Tensor: return self.to(np.float16)
@@ -110,6 +119,12 @@ class CastMethods:
     def is_complex(self) -> bool: return self.data.dtype.kind == "c"
 
 
+# torch's tensor-type names (x.type(torch.FloatTensor)), read by t.type()
+_LEGACY_TYPES = {"FloatTensor": np.float32, "DoubleTensor": np.float64, "HalfTensor": np.float16,
+                 "LongTensor": np.int64, "IntTensor": np.int32, "ShortTensor": np.int16,
+                 "CharTensor": np.int8, "ByteTensor": np.uint8, "BoolTensor": np.bool_}
+
+
 def np_dtype(spec: Any, op: str) -> Any:
     """`spec` for NumPy's dtype= arguments: a PyTorch dtype (torch.float32) read by `_dtype`,
     anything else as given (NumPy reads it, and refuses what it cannot read); the constructors
@@ -139,4 +154,18 @@ def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
     if dt.kind == "c" and t.requires_grad:
         raise TypeError(f"{op}: cannot cast a tensor that requires grad to {dt}: gradients "
                         "are for real floating-point tensors; cast t.detach() for a constant")
-    return tensor.Tensor(t.data.astype(dt))  # integers and bools carry no gradient (as PyTorch)
+    if dt.kind not in "iu" or t.data.dtype.kind != "f":
+        return tensor.Tensor(t.data.astype(dt))  # integers and bools carry no gradient
+    try:  # (as PyTorch)
+        with np.errstate(invalid="raise"):
+            return tensor.Tensor(t.data.astype(dt))
+    except FloatingPointError:  # NumPy's warning named neither the cast nor the caller's line
+        with np.errstate(invalid="ignore"):
+            out = t.data.astype(dt)
+    flat, info = t.data.reshape(-1), np.iinfo(dt)
+    bad = np.flatnonzero(~((flat > float(info.min) - 1.0) & (flat < float(info.max) + 1.0)))
+    i = int(bad[0]) if bad.size else 0
+    warn_at_caller(f"{op} to {dt}: {flat[i]} (a NaN, inf or number past {dt}'s range) has no "
+                   f"{dt} value; it became {out.reshape(-1)[i]}, as in torch, which says "
+                   "nothing: clean the values first (nan_to_num, clamp, where)")
+    return tensor.Tensor(out)

@@ -335,7 +335,9 @@ def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
 
 
 def shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
-    if len(shape) == 1 and isinstance(shape[0], Iterable):
+    """zeros(2, 3), zeros((2, 3)), zeros([2, 3]); a 0-d integer tensor is one size, as torch's
+    zeros(torch.tensor(2)) (iterating it raised)."""
+    if len(shape) == 1 and isinstance(shape[0], Iterable) and getattr(shape[0], "ndim", 1):
         return tuple(shape[0])
     return tuple(shape)
 

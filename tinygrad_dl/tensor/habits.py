@@ -1,7 +1,8 @@
 """Where a PyTorch habit would read a NumPy spelling's result wrong, without a word: softmax
 without an axis on 3-D and wider input (`last_axis` warns), and iterating NumPy's values-only
 max/min/sort result where PyTorch's same call gives (values, indices) (`values_only_iterated`
-raises on unpacking, warns on a loop), each said at the caller's line.
+raises on unpacking, warns on a loop), each said at the caller's line (`warn_at_caller`, which
+the casts use too).
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def last_axis(t: Tensor, axis: int | None, who: str) -> int:
                       f"{0 if t.data.ndim == 3 else 1}); give dim= (or axis=) to choose",
                       stacklevel=_first_outside())
     return -1
+
+
+def warn_at_caller(message: str, category: type[Warning] = RuntimeWarning) -> None:
+    """warnings.warn at the first caller outside this package (casts.py's NaN into int)."""
+    warnings.warn(message, category, stacklevel=_first_outside())
 
 
 def _first_outside() -> int:

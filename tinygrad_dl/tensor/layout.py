@@ -15,6 +15,15 @@ if TYPE_CHECKING:
     from . import Tensor
 
 
+def c_order(memory_format: Any, who: str) -> None:
+    """torch's memory_format= of clone and contiguous: its contiguous_format and
+    preserve_format are this library's one layout; channels_last is refused."""
+    if memory_format is not None and str(memory_format) not in (
+            "torch.contiguous_format", "torch.preserve_format"):
+        raise ValueError(f"{who}: memory_format={memory_format} is not supported (C order only "
+                         "here: no channels_last layout); leave it out")
+
+
 class LayoutMethods:
     """Sizes, layout and device (a base of Tensor)."""
 
@@ -30,10 +39,11 @@ class LayoutMethods:
     def ndimension(self) -> int: return self.data.ndim
     def cpu(self) -> Tensor: return self
 
-    def contiguous(self) -> Tensor:
+    def contiguous(self, memory_format: Any = None) -> Tensor:
         """PyTorch's `out.contiguous().view(-1, H)`: the tensor itself where its array is
         C-contiguous, else a copy on the graph (a Clone), as torch's: `y = x.T.contiguous()`
         then `y.add_(1)` or `y[0] = 0` changed x without a word when it was x.T itself."""
+        c_order(memory_format, "contiguous")
         return self if self.data.flags.c_contiguous else Clone.apply(self)
 
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -64,9 +74,7 @@ class LayoutMethods:
         """Always True: every op here reads the values in C order whatever NumPy's layout, so
         no result depends on it (x.contiguous() still copies a non-C-order array, as torch's,
         so that a write into it leaves x as it was)."""
-        if memory_format is not None:
-            raise ValueError("is_contiguous: memory_format is not supported (no channels_last "
-                             "layout here)")
+        c_order(memory_format, "is_contiguous")
         return True
 
     def stride(self, dim: int | None = None) -> Any:

@@ -40,7 +40,8 @@ for _name, _call, _dt in (("long", Tensor.long, np.int64), ("int", Tensor.int, n
 rows("bool", Tensor.bool, {"inf and nan": (_a(INF, NAN),)}, numpy=lambda x: x.astype(bool),
      grad=(None,))
 rows("long", Tensor.long, {"inf and nan": (_a(INF, NAN),)},
-     numpy=lambda x: x.astype(np.int64), grad=(None,), note="NumPy's value, and its warning")
+     numpy=lambda x: x.astype(np.int64), grad=(None,),
+     note="torch's value (NumPy's), with a warning naming the cast at the caller's line")
 rows("astype", lambda x: x.astype(np.complex128), {"complex of a grad tensor": (_a(1.0),)},
      raises="astype: cannot cast a tensor that requires grad to complex128")
 rows("to", lambda x: x.to("cuda"), {"another device": (_a(1.0),)},
