@@ -26,6 +26,7 @@ Single-output functions only; forward's non-Tensor arguments get None as their g
 from __future__ import annotations
 
 import dis as _dis
+import inspect as _inspect
 import sys as _sys
 from collections.abc import Mapping
 from typing import Any
@@ -39,8 +40,8 @@ from ..grad_mode import inference_mode, set_grad_enabled
 from ..tensor import Tensor
 from ..tensor.backward_to import backward_to, below, named_inputs, root_hooks, toward
 
-__all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "functional",
-           "grad", "inference_mode", "no_grad", "set_grad_enabled"]
+__all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "function",
+           "functional", "grad", "inference_mode", "no_grad", "set_grad_enabled"]
 
 
 class FunctionCtx:
@@ -65,6 +66,11 @@ class FunctionCtx:
     def mark_non_differentiable(self, *tensors: Any) -> None:
         """As torch's: the output, if among `tensors`, requires no grad (no gradient flows
         back through it; an integer output has none anyway)."""
+        for t in tensors:  # (as torch's: a list `[y]` was no output, so it marked nothing)
+            if not isinstance(t, Tensor):
+                raise TypeError(f"mark_non_differentiable takes Tensors, got "
+                                f"{type(t).__name__}: pass the output itself, "
+                                "ctx.mark_non_differentiable(y)")
         self._non_differentiable = tensors
 
     def set_materialize_grads(self, value: bool) -> None:
@@ -90,7 +96,11 @@ class _UserOp(engine.Function):
                 flags.append(False)
         ctx = FunctionCtx(tuple(flags))
         with no_grad():
-            out = self.user.forward(ctx, *args, **(kwargs or {}))
+            if self.user.setup_context is Function.setup_context:
+                out = self.user.forward(ctx, *args, **(kwargs or {}))
+            else:  # torch 2's style: forward(*args) without ctx, then setup_context
+                out = self.user.forward(*args, **(kwargs or {}))
+                self.user.setup_context(ctx, tuple(args), out)
         if isinstance(out, (tuple, list)):
             raise NotImplementedError(f"{self.user.__name__}.forward returned {len(out)} "
                                       "outputs: only single-output autograd.Functions are "
@@ -182,6 +192,12 @@ class Function:
     def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
         raise NotImplementedError("autograd.Function subclasses define backward(ctx, ...)")
 
+    @staticmethod
+    def setup_context(ctx: FunctionCtx, inputs: tuple[Any, ...], output: Any) -> Any:
+        """torch 2's other style: a subclass that defines it has forward(*args) without ctx,
+        and fills ctx here from apply's arguments and forward's output."""
+        raise NotImplementedError("autograd.Function: setup_context is defined by a subclass")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(f"{type(self).__name__}: an autograd.Function is not instantiated; "
                         f"call {type(self).__name__}.apply(...)")
@@ -195,6 +211,10 @@ class Function:
         if op is None:  # one engine op per subclass, named after it (graphs, grad_fn.name)
             op = type(cls.__name__, (_UserOp,), {"user": cls, "__module__": cls.__module__})
             cls._engine_op = op
+        if cls.setup_context is not Function.setup_context:  # torch's: its `inputs` are
+            bound = _inspect.signature(cls.forward).bind(*args, **kwargs)  # all arguments
+            bound.apply_defaults()  # by position, defaults too
+            args, kwargs = bound.args, bound.kwargs
         tensors = [a for a in args if isinstance(a, Tensor)]
         if not tensors:
             raise TypeError(f"{cls.__name__}.apply: no Tensor among the arguments")
@@ -417,7 +437,7 @@ def _batched(outs: list[Any], ins: list[Tensor], grad_outputs: Any, retain_graph
     return tuple(out)
 
 
-from . import functional  # noqa: E402 (torch.autograd.functional; it uses grad, above)
+from . import function, functional  # noqa: E402 (torch's submodules; they use the above)
 
 
 def __getattr__(name: str) -> Any:
