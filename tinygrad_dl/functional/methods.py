@@ -80,9 +80,13 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
             # the common case: Tensors already (or a method that reads a Python number as
             # such: pow refuses an integer tensor to a negative int power, as torch's)
             result = method(*args, **kwargs)
-        elif getattr(method, "numbers_dtype", None) is not None:  # float_power: a number
-            # in the result's float64, not the tensor's dtype (float_power(1e5, x16) was inf)
-            ts = [a if isinstance(a, Tensor) else Tensor(np.asarray(a, method.numbers_dtype))
+        elif getattr(method, "numbers_dtype", None) is not None and all(
+                isinstance(a, (Tensor, int, float, np.integer, np.floating))
+                for a in args[:tensors]):
+            # float_power: a real number in the result's float64, not the tensor's dtype
+            # (float_power(1e5, x16) was inf); Tensor() marks a Python number a literal, so a
+            # jitted step replays, and refuses None or a str (np.asarray read them as nan, 2.0)
+            ts = [a if isinstance(a, Tensor) else Tensor(a, dtype=method.numbers_dtype)
                   for a in args[:tensors]]
             result = method(*ts, *args[tensors:], **kwargs)
         else:

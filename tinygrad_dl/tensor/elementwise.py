@@ -272,9 +272,13 @@ class ElementwiseMethods:
         return Heaviside.apply(self, as_tensor(values, self))
 
     def float_power(self, exponent: Any) -> Tensor:
-        """x ** exponent in float64 (torch.float_power): the result is float64."""
-        e = exponent.astype(np.float64) if isinstance(exponent, tensor.Tensor) else exponent
-        return self.astype(np.float64) ** e
+        """x ** exponent in float64 (torch.float_power): the result is float64, or complex128
+        where either is complex, as torch's (a complex one was cast to float64: its imaginary
+        part dropped with only NumPy's ComplexWarning)."""
+        tensor_e = isinstance(exponent, tensor.Tensor)
+        complex_ = "c" in (self.dtype.kind, tensor_e and exponent.dtype.kind)
+        dt = np.complex128 if complex_ else np.float64
+        return self.astype(dt) ** (exponent.astype(dt) if tensor_e else exponent)
 
     float_power.numbers_dtype = np.float64  # type: ignore[attr-defined]  # (method_function)
 

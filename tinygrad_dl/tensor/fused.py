@@ -22,6 +22,8 @@ def _in_result_dtype(x: Tensor, tensor1: Any, tensor2: Any) -> tuple[Tensor, Ten
     (theirs was used: an int32 product wrapped around before a float x was added, an int8
     one times a float16 rounded to float16 before a float32 x)."""
     t1, t2 = as_tensor(tensor1, x), as_tensor(tensor2, x)
+    if t1.dtype == t2.dtype == x.dtype:  # (the common case: no np.result_type per call)
+        return t1, t2, x.dtype
     dt = np.result_type(x.dtype, t1.dtype, t2.dtype)
     return (t1 if t1.dtype == dt else t1.astype(dt)), (t2 if t2.dtype == dt else t2.astype(dt)), dt
 
