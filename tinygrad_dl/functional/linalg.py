@@ -95,6 +95,13 @@ def tensordot(x: Any, y: Any, axes: Any = None, *, dims: Any = None) -> Tensor:
         axes = dims
     x, y = as_tensors([x, y])
     axes = 2 if axes is None else axes
+    if isinstance(axes, Tensor):  # (torch's dims as a tensor: a count, or 2 rows of axes)
+        d = axes.data
+        if d.dtype.kind not in "iuf" or (d.dtype.kind == "f" and not np.all(d == np.trunc(
+                d))) or not (d.size == 1 and d.ndim <= 1 or d.ndim == 2 and len(d) == 2):
+            raise TypeError(f"tensordot: dims as a tensor must be an integer count or 2 rows "
+                            f"of axes, got {d.dtype} of shape {d.shape}")
+        axes = int(d.reshape(-1)[0]) if d.ndim < 2 else d.astype(np.int64).tolist()
     if isinstance(axes, (int, np.integer)):
         ax, ay = list(range(x.ndim - int(axes), x.ndim)), list(range(int(axes)))
     else:

@@ -197,7 +197,7 @@ def _fits(value: Any, dt: np.dtype) -> bool:
         f = float(value)
     except OverflowError:
         return False
-    return bool(not np.isfinite(f) or abs(f) <= np.finfo(dt).max)
+    return bool(not np.isfinite(f) or abs(f) <= float(np.finfo(dt).max))  # (no NEP 50 cast)
 
 
 def put(input: Tensor, index: Any, source: Any, accumulate: bool = False) -> Tensor:

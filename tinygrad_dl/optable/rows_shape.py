@@ -193,7 +193,8 @@ ROWS: tuple[OpInfo, ...] = (
                          case((4,), dimension=-1, size=4, step=3)))),
     OpInfo("as_strided", "getitem", "torch's x.as_strided(size, stride, storage_offset): x's "
            "values in C order read at offset + sum i_k stride_k (a read-only copy)", SHAPE,
-           methods=("as_strided",), call=lambda t, **kw: t.as_strided(**kw), ref=_as_strided_ref,
+           methods=("as_strided",), torch=("as_strided",),
+           call=lambda t, **kw: t.as_strided(**kw), ref=_as_strided_ref,
            grad="an entry read more than once adds up its gradients",
            sample=Cases((case((6,), size=(2, 2), stride=(1, 2)),
                          case((2, 3), size=(3, 3), stride=(1, 1), storage_offset=1),

@@ -209,7 +209,7 @@ def alpha_number(op: str, alpha: Any, dt: np.dtype) -> Any:
     if dt.kind in "biu" and isinstance(alpha, float):
         raise TypeError(f"{op}(alpha={alpha}): a float (fractional alpha or not, as torch) with "
                         f"an integer or bool result ({dt}); pass an int or cast to a float dtype")
-    if dt in _FLOAT_MAX:  # (f16.add_(y, alpha=1e5) gave inf; torch refuses)
+    if dt.kind == "f":  # (f16.add_(y, alpha=1e5) gave inf; torch refuses)
         number_fits(op, alpha, dt, "alpha")
     return alpha
 
@@ -217,15 +217,36 @@ def alpha_number(op: str, alpha: Any, dt: np.dtype) -> Any:
 def number_fits(op: str, v: Any, dt: np.dtype, what: str = "value") -> None:
     """Refuse a number (Python's or a NumPy scalar: np.float64 is a float) past the largest
     finite value of a float32 or float16 dtype `dt` (`x32[0] = 1e300`, `x16.fill_(100000)`,
-    alpha=1e39): NumPy's cast gave inf, torch refuses it. inf and nan pass, as torch's."""
-    top = _FLOAT_MAX.get(dt)
-    if top is not None and (type(v) is float or type(v) is int or isinstance(v, _NUMBERS)) \
-            and top < abs(v) < np.inf:
-        raise ValueError(f"{op}: {what} {v} does not fit the tensor's dtype {dt} (NumPy's "
-                         "cast would give inf; torch refuses it too)")
+    alpha=1e39): NumPy's cast gave inf, torch refuses it. inf and nan pass, as torch's. An
+    integer past an integer dtype's range is refused too (OverflowError): NumPy's same_kind
+    cast wrapped a NumPy one around (`x8.fill_(np.int64(300))`, `x8.clamp_(np.int64(300))`
+    gave 44) and a Python one raised NumPy's words; torch refuses both."""
+    top = _FITS.get(dt)
+    if top is None or v is None:
+        return
+    if type(top) is float:
+        if type(v) is not float and type(v) is not int:
+            if not isinstance(v, _NUMBERS):
+                return
+            v = float(v) if isinstance(v, np.floating) else v  # (in float64: np.float16
+            # beside float32's 3.4e38 warned "overflow encountered in cast")
+        if top < abs(v) < np.inf:
+            raise ValueError(f"{op}: {what} {v} does not fit the tensor's dtype {dt} (NumPy's "
+                             "cast would give inf; torch refuses it too)")
+        return
+    lo, hi = top
+    if isinstance(v, (int, np.integer)) and not lo <= int(v) <= hi:
+        if type(v) is int:  # (NumPy's own words, the op and the argument named)
+            raise OverflowError(f"{op}: Python integer {v} out of bounds for {dt} (the {what})")
+        raise OverflowError(f"{op}: {what} {type(v).__name__} {v} out of bounds for {dt} "
+                            "(NumPy's cast would wrap it around; torch refuses it too)")
 
 
-_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float16)}
+# the float dtypes' largest finite values; the integer dtypes' ranges (as Python numbers)
+_FITS: dict[np.dtype, Any] = {np.dtype(t): float(np.finfo(t).max)
+                              for t in (np.float32, np.float16)}
+_FITS.update({np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max)) for t in (
+    np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)})
 _NUMBERS = (int, float, np.integer, np.floating)
 
 

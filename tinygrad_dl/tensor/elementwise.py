@@ -360,10 +360,21 @@ class ElementwiseMethods:
 
 def _clipped(x: Tensor, lo: Any, hi: Any) -> Tensor:
     """clip/clamp: Clip with constant bounds; a Tensor bound that requires grad makes the
-    bounds inputs of ClipBounds, which gives them torch's gradients. A number bound past a
-    float32 / float16 x's range is refused, as torch refuses it (clamp(1e300) gave inf)."""
-    number_fits("clamp", lo, x.data.dtype, "min")
-    number_fits("clamp", hi, x.data.dtype, "max")
+    bounds inputs of ClipBounds, which gives them torch's gradients. A number bound past the
+    result's range (float32, float16, an integer dtype) is refused, as torch refuses it
+    (clamp(1e300) gave inf; x8.clip_(np.int64(300)) wrapped around to 44)."""
+    dt = x.data.dtype
+    if dt.kind in "biu":  # (the result's dtype, whose range a number bound must fit: a tensor
+        # or a NumPy float bound promotes it, a Python float makes it float64; a NumPy integer
+        # is read as torch reads it, a number, so a clip_ of it cannot wrap around)
+        strong = (tensor.Tensor, np.floating)
+        if isinstance(lo, strong) or isinstance(hi, strong):
+            dt = np.result_type(dt, *(data_of(v).dtype if isinstance(v, tensor.Tensor) else
+                                      v.dtype for v in (lo, hi) if isinstance(v, strong)))
+        if dt.kind in "biu" and (type(lo) is float or type(hi) is float):
+            dt = np.dtype(np.float64)
+    number_fits("clamp", lo, dt, "min")
+    number_fits("clamp", hi, dt, "max")
     if not any(isinstance(v, tensor.Tensor) and v.requires_grad for v in (lo, hi)):
         return Clip.apply(x, lo=_bound(lo, x), hi=_bound(hi, x))
     bounds = [as_tensor(v, x) for v in (lo, hi) if v is not None]

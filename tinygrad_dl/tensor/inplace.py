@@ -142,10 +142,11 @@ class InPlaceMethods:
 
         def put(a: np.ndarray, v: Any) -> None:
             # A Python int or bool is cast by value, as NumPy's and torch's `img[0] = 0` into
-            # uint8 or bool (np.asarray would make it int64 and refuse it; out of range: NumPy's
-            # OverflowError); a float into an integer tensor goes on to be refused below (NumPy
-            # would truncate `int_t[0] = 2.5`)
-            number_fits(op, v, a.dtype)  # (np.float64(1e300) too: the else branch's)
+            # uint8 or bool (np.asarray would make it int64 and refuse it; out of range:
+            # number_fits' OverflowError); a float into an integer tensor goes on to be refused
+            # below (NumPy would truncate `int_t[0] = 2.5`)
+            number_fits(op, v, a.dtype)  # (np.float64(1e300), np.int64(300) too: the else
+            # branch's same_kind cast gave inf, or wrapped it around)
             if type(v) in (int, bool) or (type(v) is float and a.dtype.kind in "fc"):
                 src = v
             else:
@@ -291,7 +292,8 @@ def _holds_grad(seq: list | tuple) -> bool:
 
 def _fill(a: np.ndarray, v: Any) -> None:
     """fill_'s write: a Python int or bool cast by value, as `t[i] = v` (`mask.fill_(1)`; 300
-    into uint8 is NumPy's OverflowError), anything else under the same_kind rule."""
+    into uint8, or np.int64(300), is number_fits' OverflowError), anything else under the
+    same_kind rule."""
     number_fits("Tensor.fill_", v, a.dtype)
     if type(v) is int or type(v) is bool:
         a[...] = v
@@ -314,7 +316,8 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
         msg = str(e)  # (a refusal of ours that names the op already: as it is)
         raise TypeError(msg if msg.startswith(op.split(" ")[0]) else f"{op}: {msg}") from None
     except OverflowError as e:  # a Python int out of the dtype's range (`uint8_t[0] = 300`)
-        raise OverflowError(f"{op}: {e}") from None
+        msg = str(e)
+        raise OverflowError(msg if msg.startswith(op.split(" ")[0]) else f"{op}: {msg}") from None
     except ValueError as e:
         msg = str(e)  # (a refusal of ours that names the op already: as it is)
         if not a.flags.writeable and not msg.startswith(op.split(" ")[0]):  # (diagonal()'s
