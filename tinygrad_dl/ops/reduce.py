@@ -45,11 +45,24 @@ def _int_sum_dtype(dtype: np.dtype) -> Any:
 
 
 # The dtype= of np.cumsum and np.cumprod for each input dtype (absent: None, its own): as
-# _int_sum_dtype for bool and the integers, and float16 in float32, each entry rounded back
-# once (torch's: a float16 running sum of 0.1s stuck at 256, torch's 500 after 5000, and it
-# overflowed to inf earlier). A dict: one lookup, where a call to _int_sum_dtype cost more.
+# _int_sum_dtype for bool and the integers; float16 in float32, float32 in float64, complex64
+# in complex128 (torch's CPU accumulate types), each entry rounded back once (_NARROW): a
+# float16 running sum of 0.1s stuck at 256 (torch's 500 after 5000); a float32 one of 10**6
+# uniforms was 2e-5 off, its products too, torch's 6e-8. A dict: one lookup, not a call.
 _SCAN_DTYPE = {np.dtype(c): _int_sum_dtype(np.dtype(c)) for c in "?" + np.typecodes["AllInteger"]}
-_SCAN_DTYPE[np.dtype(np.float16)] = _HALF_IN = np.float32
+_SCAN_DTYPE.update({np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64,
+                    np.dtype(np.complex64): np.complex128})
+_NARROW = frozenset(np.dtype(c) for c in (np.float16, np.float32, np.complex64))
+
+
+def _scan(fn: Any, x: np.ndarray, axis: int | None) -> np.ndarray:
+    """fn (np.cumsum, np.cumprod) along axis in x's _SCAN_DTYPE; a narrow float is cast first
+    and scanned in place (dtype= cast it buffer by buffer: 3x slower), then rounded back."""
+    if x.dtype not in _NARROW:
+        return fn(x, axis=axis, dtype=_SCAN_DTYPE.get(x.dtype))
+    w = x.astype(_SCAN_DTYPE[x.dtype])
+    w = w.reshape(-1) if axis is None else w
+    return fn(w, axis=axis, out=w).astype(x.dtype)
 
 
 def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, ndim: int) -> np.ndarray:
@@ -110,6 +123,11 @@ class Var(Function):
         ctx.denom = denom = max(count - ddof, 0)
         if denom and count:
             centered = x - x.mean(axis=ctx.axes, keepdims=True)
+            if centered.dtype.kind in "fc":  # less their own mean (the corrected two-pass):
+                # the mean's rounding biased each (float32 var of 2000 1e8s was 64, not 0)
+                with np.errstate(invalid="ignore"):
+                    r = centered.mean(axis=ctx.axes, keepdims=True)
+                centered -= r if np.isfinite(r).all() else np.where(np.isfinite(r), r, 0)
             ctx.save_for_backward(centered)
             return _squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
@@ -168,18 +186,38 @@ class Std(Var):
 
 
 def _scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, denom: int,
-                out: np.ndarray) -> np.ndarray:
+                out: np.ndarray, p: float = 2.0) -> np.ndarray:
     """std as s sqrt(sum((x - mean)^2 / s^2) / denom), s = max |x - mean|, where the plain sum
     of squares overflowed or lost digits below the smallest normal number (float32
     std([0, 1e25]) was inf and std([0, 1e-25]) 0, with gradient 0: they are 5e24 and 5e-26);
-    slices that are constant, NaN or inf keep `out`."""
+    slices that are constant, NaN or inf keep `out`. With denom 1 and p: the p-norm of |x| so
+    (norm([1e200, 1e200]) was inf, of [1e-200, 1e-200] 0, torch's too: 1.41e200, 1.41e-200)."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
         scale = np.abs(centered).max(axis=axes, keepdims=True)
         r = centered / scale
-        s = np.sqrt(_squared(r).sum(axis=axes, keepdims=keepdims) / denom)
+        if p != 2.0:
+            s = np.add.reduce(np.abs(r) ** p, axis=axes, keepdims=keepdims) ** (1 / p)
+        else:
+            s = np.sqrt(_squared(r).sum(axis=axes, keepdims=keepdims) / denom)
     scale = scale.reshape(s.shape)
     good = np.isfinite(scale) & (scale > 0)
     return np.where(good, s * scale, out).astype(out.dtype, copy=False)
+
+
+def _norm_of_sum(a: np.ndarray, p: float, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """(sum a^p)^(1/p), the p-norm (p > 0) of a = |x| (p = 2: a real x), rescaled where the sum
+    over- or underflowed (_scaled_std; a zero slice pays for it: it cannot tell; empty: 0)."""
+    with np.errstate(over="ignore"):
+        s = np.add.reduce(a * a if p == 2.0 else a ** p, axis=axes, keepdims=keepdims)
+    out = np.sqrt(s) if p == 2.0 else s ** (1 / p)
+    lim = _NORMAL.get(s.dtype) if s.size and a.size else None  # (NaN fails both tests)
+    lo, hi = (s.min(), s.max()) if lim and s.ndim else (s, s)  # (a number's: no reductions)
+    if lim and not (lim[0] <= lo and hi <= lim[1]):
+        out = _scaled_std(a, axes, keepdims, 1, out, p)
+    return out
+
+
+_NORMAL = {np.dtype(t): (np.finfo(t).tiny, np.finfo(t).max) for t in (np.float32, np.float64)}
 
 
 class Max(Function):
@@ -345,7 +383,7 @@ class Norm(Function):
             # _one_each (the first test spares the common path a call); gradient x / |x|
             out = np.add.reduce(np.abs(a), axis=ctx.axes, keepdims=keepdims)
         else:
-            out = np.sqrt(np.add.reduce(a * a, axis=ctx.axes, keepdims=keepdims))
+            out = _norm_of_sum(a, 2.0, ctx.axes, keepdims)
         ctx.save_for_backward(x, out)
         return out.astype(np.float16) if ctx.half else out
 
@@ -382,7 +420,7 @@ def _one_each(shape: tuple[int, ...], axes: tuple[int, ...]) -> bool:
     input)? Its norm is then |x|, for every p but 0 (torch's value): sqrt(x * x) was 0 from
     |x| < 1.5e-162 (x * x underflows) and inf above 1.3e154 (torch's [1e-200] gave 1e-200, ours
     0), and (|x|^p)^(1/p) an ulp off. Elsewhere sqrt(x * x) is |x| to the bit. (Two entries or
-    more keep sqrt(sum x^2), which underflows and overflows as torch's and NumPy's do.)"""
+    more: sqrt(sum x^2), rescaled where it overflows or underflows: see _norm_of_sum.)"""
     for i in axes:
         if shape[i] != 1:
             return False
@@ -423,8 +461,8 @@ class VectorNorm(Function):
         elif (1 in x.shape or not ctx.axes) and _one_each(x.shape, ctx.axes):  # |x| (see
             ctx.p = 2.0  # _one_each), with p = 2's gradient x / |x|: sign(x), nan at +-inf
             out = np.add.reduce(a, **red)  # (torch's; its p = 3 formula gave nan at 1e-200)
-        elif p == 2:
-            out = np.sqrt(np.add.reduce(a * a, **red))  # (|x|^2: x * x for a real x, bit for bit)
+        elif p > 0:
+            out = _norm_of_sum(a, p, ctx.axes, keepdims)
         else:
             with np.errstate(divide="ignore"):  # 0 ** -1: inf, so that the norm is 0
                 out = np.add.reduce(a ** p, **red) ** (1 / p)
@@ -455,10 +493,10 @@ class VectorNorm(Function):
                 return scaled * g * norm ** (1 - p)
             if p == 2:
                 return g * np.where(norm == 0, 0, x / norm)
-            scale = np.where(norm == 0, 0, g / norm ** (p - 1))
-            scaled = (np.sign(x) * np.abs(x) ** (p - 1) if p < 2
-                      else x * np.abs(x) ** (p - 2))
-            return scaled * scale
+            r = x / norm  # (|x| / norm)^(p - 1), not |x|^(p - 1) / norm^(p - 1): the norm of
+            # [1e200, 1e200] is finite, its cube not
+            scaled = np.sign(r) * np.abs(r) ** (p - 1) if p < 2 else r * np.abs(r) ** (p - 2)
+            return np.where(norm == 0, 0, scaled * g)
 
 
 def _scan_axis(ctx: Function, x: np.ndarray, axis: Any) -> int | None:
@@ -479,17 +517,15 @@ class CumProd(Function):
     def forward(ctx, x, axis=None):
         ctx.shape, ctx.axis = x.shape, _scan_axis(ctx, x, axis)
         ctx.save_for_backward(x)
-        dt = _SCAN_DTYPE.get(x.dtype)
-        out = np.cumprod(x, axis=ctx.axis, dtype=dt)
-        if dt is _HALF_IN:  # float16, multiplied in float32: each entry rounded back once
-            out = out.astype(np.float16)
+        out = _scan(np.cumprod, x, ctx.axis)
         return out.reshape(()) if axis is not None and not x.ndim else out
 
     def backward(ctx, g):
         x = ctx.saved[0].reshape(-1) if ctx.axis is None else ctx.saved[0]
         g = g.reshape(-1) if ctx.axis is None else g
-        if x.dtype == np.float16:  # in float32, rounded once (float16's S_k was 34 ulps off)
-            return ctx._grad(x.astype(np.float32), g.astype(np.float32)).astype(np.float16)
+        if x.dtype in _NARROW:  # float16 in float32, float32 in float64, rounded once
+            wide = _SCAN_DTYPE[x.dtype]  # (float16's S_k was 34 ulps off)
+            return ctx._grad(x.astype(wide), g.astype(wide)).astype(x.dtype)
         return ctx._grad(x, g)
 
     def _grad(ctx, x, g):
@@ -511,19 +547,13 @@ class CumSum(Function):
 
     def forward(ctx, x, axis=None):
         ctx.shape, ctx.axis = x.shape, _scan_axis(ctx, x, axis)
-        ctx.acc_dtype = dt = _SCAN_DTYPE.get(x.dtype)
-        out = np.cumsum(x, axis=ctx.axis, dtype=dt)
-        if dt is _HALF_IN:  # float16, summed in float32: each entry rounded back once
-            out = out.astype(np.float16)
+        out = _scan(np.cumsum, x, ctx.axis)
         return out.reshape(()) if axis is not None and not x.ndim else out
 
     def backward(ctx, g):
         g = g.reshape(-1) if ctx.axis is None else g
         axis = 0 if ctx.axis is None else ctx.axis
-        out = np.flip(np.cumsum(np.flip(g, axis), axis=axis, dtype=ctx.acc_dtype), axis)
-        if ctx.acc_dtype is _HALF_IN:  # (float16: in float32, rounded once, as torch's)
-            out = out.astype(np.float16)
-        return out.reshape(ctx.shape)
+        return np.flip(_scan(np.cumsum, np.flip(g, axis), axis), axis).reshape(ctx.shape)
 
 
 class LogCumSumExp(Function):
@@ -534,7 +564,11 @@ class LogCumSumExp(Function):
     def forward(ctx, x, axis=0):
         ctx.axis = axis
         x, ctx.half = _norm_input(x)  # (float16 in float32, as torch's: it was 0.6 off)
-        out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
+        if x.dtype == np.float32 and x.size and not ctx.half:  # float32's in float64,
+            # rounded once (torch's: 10**6 uniforms' running value was 4.7e-4 off, torch's 6e-8)
+            out = np.logaddexp.accumulate(x.astype(np.float64), axis=axis).astype(np.float32)
+        else:
+            out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
         ctx.save_for_backward(x, out)
         return out.astype(np.float16) if ctx.half else out
 

@@ -65,9 +65,16 @@ def _norm(grads: list[np.ndarray], p: float) -> float:
         # float16's sum of squares overflows from a norm of 256 (300 in each of 4 entries gave
         # inf: a finite gradient taken for divergence, and not clipped): summed in float32 at
         # least
-        return math.sqrt(sum(float(np.vdot(g, g).real) if g.dtype.itemsize >= 4 else
-                             float(np.vdot(g.astype(np.float32), g.astype(np.float32)))
-                             for g in grads))
+        total = math.sqrt(sum(float(np.vdot(g, g).real) if g.dtype.itemsize >= 4 else
+                              float(np.vdot(g.astype(np.float32), g.astype(np.float32)))
+                              for g in grads))
+        if total == math.inf and all(np.isfinite(g).all() for g in grads):
+            # the sum of squares overflowed, not the norm (float32 gradients of 1e20, exploding
+            # ones, went unclipped; torch zeroes them): by the largest entry, in float64
+            m = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
+            total = m * math.sqrt(sum(float(np.vdot(r, r)) for r in
+                                      (np.abs(g).astype(np.float64) / m for g in grads)))
+        return total
     return float(sum(float(np.sum(np.abs(g.astype(np.float64, copy=False)) ** p))
                      for g in grads) ** (1.0 / p))
 
