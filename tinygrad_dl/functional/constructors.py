@@ -22,6 +22,7 @@ from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, below, exact_range, float_dtype, integers, multinomial_draws
 from ..tensor import Tensor, data_of, filled, np_dtype
 from ..tensor.conversions import NUMERIC, is_literal, numeric_array, refused_dtype
+from ..tensor.habits import int_cast
 from .dtypes import get_default_dtype
 
 
@@ -102,6 +103,9 @@ def _array(who: str, make: Any, data: Any, dtype: Any) -> np.ndarray:
     """np.array / np.asarray of data, its refusal (a ragged list, NaN or 300 into an integer
     dtype) in one line naming the call: NumPy's named neither."""
     try:
+        if (dtype is not None and isinstance(data, np.ndarray) and data.dtype.kind == "f"
+                and np.dtype(dtype).kind in "iu"):  # (a NaN into int64 warned in NumPy's
+            return int_cast(data, np.dtype(dtype), who)  # words, at this line)
         return make(data, dtype=dtype)
     except (ValueError, OverflowError) as e:
         into = "" if dtype is None else f" of dtype {np.dtype(dtype)}"
@@ -214,7 +218,8 @@ def arange(start: Any = None, stop: Any = None, step: Any = 1, dtype: Any = None
         start = 0
     s, e, st = (0, start, step) if stop is None else (start, stop, step)
     if dtype is None and type(s) is int and type(e) is int and type(st) is int and st \
-            and max(abs(s), abs(e), abs(st)) < 2**62:  # the usual arange(n): NumPy's, exact
+            and max(abs(s), abs(e), abs(st)) < 2**52:  # the usual arange(n): NumPy's, exact
+        # (NumPy counts in float64: arange(0, 2**53 + 1, 2**51) had 4 values, torch's 5)
         return _constant("arange", np.arange(s, e, st, dtype=np.int64), requires_grad, device,
                          start, stop, step)
     dt = np_dtype(dtype, "arange")
@@ -238,7 +243,7 @@ def arange(start: Any = None, stop: Any = None, step: Any = 1, dtype: Any = None
         data = _int_steps(s, st, n, dt)
     elif dt.kind == "f":
         n = max(0, int(np.ceil((float(e) - float(s)) / float(st))))
-        data = (float(s) + np.arange(n, dtype=np.float64) * float(st)).astype(dt, copy=False)
+        data = _float_steps(float(s), float(e), float(st), n).astype(dt, copy=False)
     else:  # (bool: NumPy's, at most two values; complex)
         data = np.arange(s, e, st, dtype=dt)
     return _constant("arange", data, requires_grad, device, start, stop, step)
@@ -267,7 +272,40 @@ def _int_steps(start: int, step: int, n: int, dt: np.dtype) -> np.ndarray:
     if n and not (lo <= min(start, last) and max(start, last) <= hi):
         raise ValueError(f"arange: values {start} to {last} do not all fit {dt} ([{lo}, {hi}]); "
                          "pass a wider dtype")
-    return (start + np.arange(n, dtype=np.int64) * step).astype(dt, copy=False)
+    return np.arange(start, start + n * step, step, dtype=dt)  # (exact: all of them fit dt)
+
+
+def _float_steps(start: float, stop: float, step: float, n: int) -> np.ndarray:
+    """start + i * step for i < n, each rounded once from its exact value (within an ulp), as
+    torch's fused multiply-add: rounding i * step first lost a value near 0, where start and
+    step differ in sign (arange(-19, 4.1, 0.1)[190] was 0.0, exactly 1.05e-15, as torch's).
+    i * step is split exactly in two (Veltkamp) and summed with start compensated (TwoSum)."""
+    exact = step.as_integer_ratio()[0].bit_length() + n.bit_length() <= 53  # (0.5, 3.0)
+    if start * step >= 0 or exact or n > 2**26:  # no cancellation, or i * step exact: one
+        # rounding after the product, which NumPy's own fill is where it steps by step itself
+        data = np.arange(start, stop, step) if (start + step) - start == step else None
+        if data is not None and len(data) == n:
+            return data
+        i = np.arange(n, dtype=np.float64)
+        return np.add(np.multiply(i, step, out=i), start, out=i)
+    c = 134217729.0 * step  # (2**27 + 1: hi keeps 26 bits, so i < 2**26 times it is exact)
+    hi = c - (c - step)
+    out, a, z = np.empty(n), np.empty(min(n, 8192)), np.empty(min(n, 8192))
+    for k in np.arange(0, n, 8192).tolist():  # (in blocks that stay in the cache)
+        b = np.arange(k, min(n, k + 8192), dtype=np.float64)
+        m = len(b)
+        t, ak, zk = out[k:k + m], a[:m], z[:m]
+        np.multiply(b, hi, out=ak)
+        np.multiply(b, step - hi, out=b)  # ak + b == i * step exactly
+        np.add(ak, start, out=t)
+        np.subtract(t, start, out=zk)  # the TwoSum of start and ak: t + e == start + ak
+        np.subtract(ak, zk, out=ak)
+        np.subtract(t, zk, out=zk)
+        np.subtract(start, zk, out=zk)
+        np.add(zk, ak, out=zk)  # e
+        np.add(zk, b, out=zk)
+        np.add(t, zk, out=t)
+    return out
 
 
 def linspace(start: float, stop: float | None = None, num: int | None = None,

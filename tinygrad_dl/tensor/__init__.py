@@ -61,7 +61,7 @@ from .counting import CountingMethods
 from .elementwise import ElementwiseMethods
 from .fused import FusedMethods
 from .gathering import GatheringMethods
-from .habits import values_only_iterated
+from .habits import array_in, values_only_iterated
 from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormMethods
 from .layout import LayoutMethods
@@ -231,7 +231,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
         """A copy of `data` in x's dtype (or dtype=), a constant: of a tensor, its values (as
         PyTorch's data.clone().detach())."""
         values = data_of(data) if isinstance(data, Tensor) else data
-        return self._new("new_tensor", lambda shape, dt: np.array(values, dtype=dt), (),
+        return self._new("new_tensor", lambda shape, dt: array_in(values, dt, "new_tensor"), (),
                          dtype, requires_grad, device)
 
     def _new(self, name: str, make: Any, size: tuple[Any, ...], dtype: Any,

@@ -14,7 +14,7 @@ from .. import tensor
 from ..device import check_device
 from ..device import device as Device
 from ..ops import Cast
-from .habits import warn_at_caller
+from .habits import int_cast
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -44,9 +44,10 @@ class CastMethods:
         copy is False); only the CPU exists here. torch's positional non_blocking and copy
         (t.to(torch.float64, False, True)) are taken after the dtype, device or tensor."""
         flags = [a for a in args if isinstance(a, (bool, np.bool_))]
-        if len(flags) > 2 or flags and not isinstance(args[-1], (bool, np.bool_)):
+        if len(flags) > 2 or flags and not isinstance(args[-1], (bool, np.bool_)) \
+                or flags and len(flags) == len(args):  # (torch read to(True) as to(torch.bool))
             raise TypeError(f"to: {args!r:.80}: only non_blocking and copy may follow the dtype, "
-                            "device or tensor as bools")
+                            "device or tensor as bools (a bool cast is to(torch.bool))")
         copy = copy or (len(flags) == 2 and bool(flags[1]))
         for a in args[:len(args) - len(flags)]:
             if a is None:  # (torch's t.to(None): no change; NumPy's dtype(None) is float64)
@@ -72,13 +73,19 @@ class CastMethods:
             return _cast(self, self.data.dtype, "to") if copy else self
         return self.astype(dtype, copy=copy)
 
-    def type(self, dtype: Any = None) -> Any:
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
         """t.type(np.float32) casts (as astype); t.type() gives the dtype's name. torch's
-        tensor-type names cast too: t.type(torch.LongTensor), t.type("torch.FloatTensor")."""
+        tensor-type names cast too: t.type(torch.LongTensor), t.type("torch.FloatTensor");
+        torch's non_blocking is taken (nothing is asynchronous here)."""
         if dtype is None:
             return self.data.dtype.name
         name = f"{dtype.__module__}.{dtype.__name__}" if isinstance(dtype, type) else str(dtype)
-        return self.to(_LEGACY_TYPES.get(name.removeprefix("torch."), dtype))
+        legacy = _LEGACY_TYPES.get(name.removeprefix("torch."))
+        if legacy is None and name.startswith("torch.") and name.endswith("Tensor"):
+            raise TypeError(f"type: {name} is not a tensor type here (CPU ones of NumPy's dtypes: "
+                            "torch.FloatTensor, torch.LongTensor, ...; no CUDA, bfloat16 or "
+                            "torch.Tensor's default); name the dtype, e.g. torch.float32")
+        return self.to(dtype if legacy is None else legacy)
 
     def double(self) -> Tensor: return self.to(np.float64)
     def half(self) -> Tensor: return self.to(np.float16)
@@ -156,16 +163,4 @@ def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
                         "are for real floating-point tensors; cast t.detach() for a constant")
     if dt.kind not in "iu" or t.data.dtype.kind != "f":
         return tensor.Tensor(t.data.astype(dt))  # integers and bools carry no gradient
-    try:  # (as PyTorch)
-        with np.errstate(invalid="raise"):
-            return tensor.Tensor(t.data.astype(dt))
-    except FloatingPointError:  # NumPy's warning named neither the cast nor the caller's line
-        with np.errstate(invalid="ignore"):
-            out = t.data.astype(dt)
-    flat, info = t.data.reshape(-1), np.iinfo(dt)
-    bad = np.flatnonzero(~((flat > float(info.min) - 1.0) & (flat < float(info.max) + 1.0)))
-    i = int(bad[0]) if bad.size else 0
-    warn_at_caller(f"{op} to {dt}: {flat[i]} (a NaN, inf or number past {dt}'s range) has no "
-                   f"{dt} value; it became {out.reshape(-1)[i]}, as in torch, which says "
-                   "nothing: clean the values first (nan_to_num, clamp, where)")
-    return tensor.Tensor(out)
+    return tensor.Tensor(int_cast(t.data, dt, op))  # (as PyTorch)

@@ -19,6 +19,7 @@ from ..grad import masked_error
 from ..ops import Cast, Tap
 from ..ops.indexing import brief_index, check_masked
 from ..ops.shape import axis_of
+from .habits import int_cast
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -78,6 +79,8 @@ def as_data(x: Any, dtype: Any = None, what: str = "Tensor()'s data") -> np.ndar
             return x
         if hooks.active and hooks.attached.recorder is not None:  # (a jit recording)
             return _cast_while_recording(x, dtype)
+        if x.dtype.kind == "f" and np.dtype(dtype).kind in "iu":  # (a NaN into int64: said
+            return int_cast(x, np.dtype(dtype), "Tensor")  # at the caller's line)
         return x.astype(dtype)
     if isinstance(x, tensor.Tensor):
         return as_data(data_of(x), dtype)

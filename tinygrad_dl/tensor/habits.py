@@ -11,7 +11,9 @@ import dis
 import os
 import sys
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -34,6 +36,34 @@ def last_axis(t: Tensor, axis: int | None, who: str) -> int:
 def warn_at_caller(message: str, category: type[Warning] = RuntimeWarning) -> None:
     """warnings.warn at the first caller outside this package (casts.py's NaN into int)."""
     warnings.warn(message, category, stacklevel=_first_outside())
+
+
+def array_in(values: Any, dt: np.dtype, op: str) -> np.ndarray:
+    """np.array(values, dtype=dt), a float array into an integer dt through `int_cast` (the
+    constructors' tensor(a, dtype=int64), Tensor(a, dtype=), new_tensor)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f" and dt.kind in "iu":
+        return int_cast(values, dt, op)
+    return np.array(values, dtype=dt)
+
+
+def int_cast(a: np.ndarray, dt: np.dtype, op: str) -> np.ndarray:
+    """Float array a in the integer dtype dt, truncated toward 0 as torch's; a NaN or inf (and
+    a number past int32's or int64's range) becomes torch's number with a RuntimeWarning at
+    the caller's line naming the cast: NumPy's named neither (torch says nothing)."""
+    try:
+        with np.errstate(invalid="raise"):
+            return a.astype(dt)
+    except FloatingPointError:
+        with np.errstate(invalid="ignore"):
+            out = a.astype(dt)
+    flat, info = a.reshape(-1).astype(np.float64), np.iinfo(dt)  # (float64: float16's
+    # compare overflowed 2**63 with a warning, float32's rounded -2**31 - 1 to -2**31)
+    bad = np.flatnonzero(~((flat > float(info.min) - 1.0) & (flat < float(info.max) + 1.0)))
+    i = int(bad[0]) if bad.size else 0
+    warn_at_caller(f"{op} to {dt}: {flat[i]} (a NaN, inf or number past {dt}'s range) has no "
+                   f"{dt} value; it became {out.reshape(-1)[i]}, as in torch, which says "
+                   "nothing: clean the values first (nan_to_num, clamp, where)")
+    return out
 
 
 def _first_outside() -> int:
