@@ -31,7 +31,15 @@ import itertools
 import math
 import operator
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import (
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    MutableSequence,
+    Sequence,
+)
 from typing import Any
 
 import numpy as np
@@ -262,27 +270,38 @@ def collate(samples: Sequence[Any]) -> Any:
         raise IndexError("default_collate: an empty batch, no sample to collate (a "
                          "batch_sampler gave an empty list of indices?)")
     first = samples[0]
+    if isinstance(first, (np.ndarray, Tensor)):  # (the common leaf: no sequence/mapping tests;
+        return _stacked(samples, first.ndim == 0)  # a Python int beside rows fails to stack)
     if isinstance(first, (str, bytes)):  # file names, captions: a list, as PyTorch's
         return list(samples)
-    if isinstance(first, Sequence):  # tuples, lists, a range: field by field, as PyTorch's
-        n = len(first)
-        odd = next((s for s in samples if not _fields(s) or len(s) != n), None)
+    if isinstance(first, (tuple, list)) or isinstance(first, Sequence):  # a range too: field
+        n = len(first)  # by field, as PyTorch's (an array or a Tensor beside them by its rows)
+        odd = next((s for s in samples if not (isinstance(s, (tuple, list)) or _fields(s)
+                                               or _rows(s)) or len(s) != n), None)
         if odd is not None:  # zip-like truncation would silently drop a field
-            got = (f"one with {len(odd)}" if _fields(odd) else f"a {type(odd).__name__}")
+            got = (f"one with {len(odd)}" if _fields(odd) or _rows(odd)
+                   else f"a {type(odd).__name__}")
             raise ValueError(f"DataLoader: every sample must have the {n} fields of the first, "
                              f"got {got}")
         fields = [collate([s[i] for s in samples]) for i in range(n)]
-        if isinstance(first, tuple) and hasattr(type(first), "_fields"):
-            return type(first)(*fields)  # a namedtuple takes its fields as arguments
-        try:
-            return type(first)(fields)
-        except TypeError:  # a subclass with its own constructor: the plain container
-            return tuple(fields) if isinstance(first, tuple) else fields
+        if isinstance(first, tuple):  # a namedtuple takes its fields as arguments; a plain
+            return (type(first)(*fields) if hasattr(type(first), "_fields")  # tuple stays one
+                    else _same_sequence(first, fields))
+        return _same_sequence(first, fields)
     if isinstance(first, Mapping):
         return _same_mapping(first, {k: collate([s[k] for s in samples]) for k in first})
     if all(isinstance(s, (int, float)) for s in samples):  # Python numbers (np.float64 too)
         return Tensor(_numbers(samples))
-    _fit_int64(samples)  # beside NumPy values too (NumPy made it uint64, float64 or an object)
+    return _stacked(samples, True)
+
+
+def _stacked(samples: Sequence[Any], ints: bool) -> Tensor:
+    """Tensors, arrays and numbers stacked along a new first axis (`collate`'s leaves); with
+    `ints`, a Python int past int64 among them refused (NumPy made the batch uint64, float64
+    or objects)."""
+    first = samples[0]
+    if ints:
+        _fit_int64(samples)
     arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
     try:
         batch = np.stack(arrays)
@@ -328,9 +347,9 @@ def convert(sample: Any) -> Any:
         return _same_mapping(sample, {k: convert(sample[k]) for k in sample})
     if isinstance(sample, tuple) and hasattr(type(sample), "_fields"):
         return type(sample)(*(convert(v) for v in sample))
-    if _fields(sample):  # a tuple, a list, a range
+    if _fields(sample):  # a tuple, a list, a range, a deque: in its type, as PyTorch's
         fields = [convert(v) for v in sample]
-        return tuple(fields) if isinstance(sample, tuple) else fields
+        return tuple(fields) if isinstance(sample, tuple) else _same_sequence(sample, fields)
     return sample
 
 
@@ -339,6 +358,30 @@ def _fields(sample: Any) -> bool:
     collections.abc.Sequence test (a tuple, a list, a range: one was stacked as one array,
     its fields a row each); strings and bytes are samples themselves."""
     return isinstance(sample, Sequence) and not isinstance(sample, (str, bytes))
+
+
+def _rows(sample: Any) -> bool:
+    """Whether `sample` is an array or a Tensor with rows, which PyTorch's collate takes row
+    by row beside sequences ([1, 2] beside np.array([3, 4]))."""
+    return isinstance(sample, (np.ndarray, Tensor)) and sample.ndim > 0
+
+
+def _same_sequence(like: Sequence[Any], fields: list[Any]) -> Any:
+    """`fields` in the sequence type of the sample `like`, as PyTorch's collate and convert
+    make it: a list as it is, another mutable sequence (a deque, a list subclass) as a copy
+    of it with the fields set, another sequence built from the list, a list where the type
+    allows neither (a range; a bytearray of Tensors)."""
+    if type(like) is list:
+        return fields
+    try:
+        if isinstance(like, MutableSequence):
+            out = copy.copy(like)
+            for i, v in enumerate(fields):
+                out[i] = v
+            return out
+        return type(like)(fields)
+    except (TypeError, ValueError):
+        return fields
 
 
 def _numbers(samples: Sequence[Any]) -> np.ndarray:
@@ -376,6 +419,11 @@ def _no_worker_options(timeout: Any, context: Any, prefetch_factor: Any,
     """PyTorch's refusals, in its words, of the worker options beside num_workers=0 (the only
     value here): their defaults pass, as in PyTorch (its reproducibility recipe passes
     worker_init_fn and generator whatever num_workers is), anything else is one line."""
+    if not isinstance(timeout, (int, float, np.integer, np.floating)):  # (the 10th positional
+        # argument was generator here before; torch: a TypeError from timeout < 0)
+        raise TypeError(f"DataLoader: timeout must be a number (0), got a "
+                        f"{type(timeout).__name__}; the 10th positional argument is timeout, "
+                        "as in PyTorch: give generator=... by keyword")
     if timeout != 0:  # (torch: negative refused, positive failed at the first batch:
         # "_SingleProcessDataLoaderIter requires timeout == 0")
         raise ValueError(f"DataLoader: timeout={timeout!r}: batches are made in this process, "
@@ -440,6 +488,8 @@ class DataLoader:
         # (PyTorch's attributes; with no worker process, worker_init_fn is never called, as
         # PyTorch's with num_workers=0, and pin_memory_device and in_order change nothing)
         self.num_workers, self.timeout, self.worker_init_fn = 0, timeout, worker_init_fn
+        self.multiprocessing_context, self.prefetch_factor = multiprocessing_context, None
+        self.persistent_workers = False
         self.pin_memory_device, self.in_order = pin_memory_device, in_order
 
     def __len__(self) -> int:
@@ -466,54 +516,78 @@ class DataLoader:
             for i in range(len(self)):
                 yield order[i * self.batch_size:(i + 1) * self.batch_size].tolist()
 
-    def _stream(self) -> Iterator[Any]:
-        """An IterableDataset's batches: batch_size items at a time, as they are yielded."""
-        items, size = iter(self.dataset), self.batch_size
-        while batch := list(itertools.islice(items, size)):
-            if len(batch) < size and self.drop_last:
-                return
-            yield (self.collate_fn or collate)(batch)
-
     def __iter__(self) -> Iterator[Any]:
-        return _Epoch(self, self._batches())
+        return _Epoch(self)
 
-    def _batches(self) -> Iterator[Any]:
+    def _plan(self) -> tuple[Iterator[Any], Callable[[Any], Any]]:
+        """This pass's work, drawn at its first batch: an iterator of what each batch is made
+        of (index lists, indices, an IterableDataset's items or lists of them) and the
+        function making one batch of it."""
         if self.batch_size is None and self.batch_sampler is None:  # no batching
-            items = iter(self.dataset) if self.iterable else (
-                self.dataset[i] for i in (self._order().tolist() if self.sampler is None
-                                          else self.sampler))
-            for item in items:
-                yield (self.collate_fn or convert)(item)
-            return
+            make = self.collate_fn or convert
+            if self.iterable:
+                return iter(self.dataset), make
+            order = self._order().tolist() if self.sampler is None else self.sampler
+            return iter(order), lambda i: make(self.dataset[i])
         if self.iterable:
-            yield from self._stream()
-            return
-        for idx in self._index_batches():
-            # one fancy-index per tensor, not one item per sample (a subclass with its own
-            # __getitem__, an augmentation, goes item by item: reading its tensors directly
-            # dropped what __getitem__ does)
-            rows = _tensor_rows(self.dataset, idx) if self.collate_fn is None else None
-            if rows is not None:
-                yield tuple(t[rows[1]] for t in rows[0].tensors)
-            else:
-                yield (self.collate_fn or collate)([self.dataset[j] for j in idx])
+            return _Chunks(iter(self.dataset), self.batch_size, self.drop_last), \
+                self.collate_fn or collate
+        return self._index_batches(), self._fetch
+
+    def _fetch(self, idx: list[Any]) -> Any:
+        """The batch of the samples at `idx`. A TensorDataset's (or Subsets') is one fancy
+        index per tensor, not one item per sample (a subclass with its own __getitem__, an
+        augmentation, goes item by item: reading its tensors directly dropped what
+        __getitem__ does)."""
+        rows = _tensor_rows(self.dataset, idx) if self.collate_fn is None else None
+        if rows is not None:
+            return tuple(t[rows[1]] for t in rows[0].tensors)
+        return (self.collate_fn or collate)([self.dataset[j] for j in idx])
+
+
+class _Chunks:
+    """An IterableDataset's items, `size` at a time as they are yielded (the last, short
+    list dropped with drop_last)."""
+
+    __slots__ = ("drop_last", "items", "size")
+
+    def __init__(self, items: Iterator[Any], size: int, drop_last: bool) -> None:
+        self.items, self.size, self.drop_last = items, size, drop_last
+
+    def __iter__(self) -> _Chunks:
+        return self
+
+    def __next__(self) -> list[Any]:
+        batch = list(itertools.islice(self.items, self.size))
+        if not batch or (len(batch) < self.size and self.drop_last):
+            raise StopIteration
+        return batch
 
 
 class _Epoch:
     """One pass of a DataLoader (PyTorch's loader iterator): next() gives the next batch,
     len() the loader's number of batches (a generator had none: `len(iter(loader))` was a
-    TypeError)."""
+    TypeError). A batch whose sample or collate_fn raises is that batch's error, and the
+    next call goes on with the next batch, as PyTorch's (a generator ended the pass there:
+    a loop that skipped bad batches lost the rest of the epoch without a word)."""
 
-    __slots__ = ("_batches", "_loader")
+    __slots__ = ("__weakref__", "_loader", "_make", "_work")
 
-    def __init__(self, loader: DataLoader, batches: Iterator[Any]) -> None:
-        self._loader, self._batches = loader, batches
+    def __init__(self, loader: DataLoader) -> None:
+        self._loader, self._work, self._make = loader, None, None
 
     def __iter__(self) -> _Epoch:
         return self
 
     def __next__(self) -> Any:
-        return next(self._batches)
+        if self._work is None:  # (the order is drawn at the first batch, as before)
+            self._work, self._make = self._loader._plan()
+        work = next(self._work)  # (its StopIteration ends the pass)
+        try:
+            return self._make(work)
+        except StopIteration as e:  # from a __getitem__ or collate_fn: not the pass's end
+            raise RuntimeError(f"DataLoader: making a batch raised StopIteration ({e!r}), "
+                               "which would end the pass without a word") from e
 
     def __len__(self) -> int:
         return len(self._loader)
