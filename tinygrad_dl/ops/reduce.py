@@ -12,6 +12,7 @@ import numpy as np
 
 from ..engine import Function
 from .elementwise import as_float
+from .moments import deviations, squared
 
 __all__ = ["CumProd", "CumSum", "LogCumSumExp", "LogSumExp", "Max", "Mean", "Median", "Min",
            "NanSum", "Norm", "Prod", "Std", "Sum", "Var", "VectorNorm"]
@@ -122,19 +123,14 @@ class Var(Function):
         count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
         ctx.denom = denom = max(count - ddof, 0)
         if denom and count:
-            centered = x - x.mean(axis=ctx.axes, keepdims=True)
-            if centered.dtype.kind in "fc":  # less their own mean (the corrected two-pass):
-                # the mean's rounding biased each (float32 var of 2000 1e8s was 64, not 0)
-                with np.errstate(invalid="ignore"):
-                    r = centered.mean(axis=ctx.axes, keepdims=True)
-                centered -= r if np.isfinite(r).all() else np.where(np.isfinite(r), r, 0)
+            centered, ss = deviations(x, ctx.axes, count, keepdims)
             ctx.save_for_backward(centered)
-            return _squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
+            return ss / denom
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
         with np.errstate(divide="ignore", invalid="ignore"):
             centered = x - x.sum(axis=ctx.axes, keepdims=True) / count
             ctx.save_for_backward(centered)
-            return _squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
+            return squared(centered).sum(axis=ctx.axes, keepdims=keepdims) / denom
 
     def backward(ctx, g):
         centered = ctx.saved[0]
@@ -143,12 +139,6 @@ class Var(Function):
             return g * (2.0 / ctx.denom) * centered
         with np.errstate(invalid="ignore"):  # 0 * inf where x is at the mean: nan
             return g * math.inf * centered
-
-
-def _squared(c: np.ndarray) -> np.ndarray:
-    """|c|^2: c * c, or for complex c its real c * conj(c) (c * c made var([1+2j, 3-1j, -2+.5j])
-    4.08-3j; NumPy's and torch's are 8.58, real)."""
-    return c * c if c.dtype.kind != "c" else (c * c.conj()).real
 
 
 class Std(Var):
@@ -162,7 +152,7 @@ class Std(Var):
         out = np.sqrt(var)
         if (ctx.denom and var.size and var.dtype.kind == "f"
                 and not (np.isfinite(var).all() and var.min() >= np.finfo(var.dtype).tiny)):
-            out = _scaled_std(ctx.saved[0], ctx.axes, keepdims, ctx.denom, out)
+            out = _scaled_std(ctx.saved[0], ctx.axes, keepdims, ctx.denom, out, var)
         ctx.saved = (*ctx.saved, out)  # (saved: the write guard holds what backward reads)
         return out
 
@@ -186,11 +176,12 @@ class Std(Var):
 
 
 def _scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, denom: int,
-                out: np.ndarray, p: float = 2.0) -> np.ndarray:
+                out: np.ndarray, plain: np.ndarray, p: float = 2.0) -> np.ndarray:
     """std as s sqrt(sum((x - mean)^2 / s^2) / denom), s = max |x - mean|, where the plain sum
     of squares overflowed or lost digits below the smallest normal number (float32
     std([0, 1e25]) was inf and std([0, 1e-25]) 0, with gradient 0: they are 5e24 and 5e-26);
-    slices that are constant, NaN or inf keep `out`. With denom 1 and p: the p-norm of |x| so
+    only slices whose `plain` sum left the normal range (a NaN, zero or huge slice beside
+    others changed them by an ulp), not constant, NaN or inf ones. With denom 1 and p: |x|'s p-norm
     (norm([1e200, 1e200]) was inf, of [1e-200, 1e-200] 0, torch's too: 1.41e200, 1.41e-200)."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
         scale = np.abs(centered).max(axis=axes, keepdims=True)
@@ -198,9 +189,10 @@ def _scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, den
         if p != 2.0:
             s = np.add.reduce(np.abs(r) ** p, axis=axes, keepdims=keepdims) ** (1 / p)
         else:
-            s = np.sqrt(_squared(r).sum(axis=axes, keepdims=keepdims) / denom)
+            s = np.sqrt(squared(r).sum(axis=axes, keepdims=keepdims) / denom)
     scale = scale.reshape(s.shape)
-    good = np.isfinite(scale) & (scale > 0)
+    lo, hi = _NORMAL.get(plain.dtype, (math.inf, 0))  # (another dtype: every slice)
+    good = np.isfinite(scale) & (scale > 0) & ~((lo <= plain) & (plain <= hi))
     return np.where(good, s * scale, out).astype(out.dtype, copy=False)
 
 
@@ -213,11 +205,12 @@ def _norm_of_sum(a: np.ndarray, p: float, axes: tuple[int, ...], keepdims: bool)
     lim = _NORMAL.get(s.dtype) if s.size and a.size else None  # (NaN fails both tests)
     lo, hi = (s.min(), s.max()) if lim and s.ndim else (s, s)  # (a number's: no reductions)
     if lim and not (lim[0] <= lo and hi <= lim[1]):
-        out = _scaled_std(a, axes, keepdims, 1, out, p)
+        out = _scaled_std(a, axes, keepdims, 1, out, s, p)
     return out
 
 
-_NORMAL = {np.dtype(t): (np.finfo(t).tiny, np.finfo(t).max) for t in (np.float32, np.float64)}
+_NORMAL = {np.dtype(t): (np.finfo(t).tiny, np.finfo(t).max)
+           for t in (np.float16, np.float32, np.float64)}
 
 
 class Max(Function):
@@ -493,10 +486,12 @@ class VectorNorm(Function):
                 return scaled * g * norm ** (1 - p)
             if p == 2:
                 return g * np.where(norm == 0, 0, x / norm)
+            if p < 2:  # (|x|^(p - 1) and norm^(p - 1) stay in range; x / norm lost digits
+                scale = np.where(norm == 0, 0, g / norm ** (p - 1))  # where it is subnormal)
+                return np.sign(x) * np.abs(x) ** (p - 1) * scale
             r = x / norm  # (|x| / norm)^(p - 1), not |x|^(p - 1) / norm^(p - 1): the norm of
-            # [1e200, 1e200] is finite, its cube not
-            scaled = np.sign(r) * np.abs(r) ** (p - 1) if p < 2 else r * np.abs(r) ** (p - 2)
-            return np.where(norm == 0, 0, scaled * g)
+            return np.where(norm == 0, 0, r * np.abs(r) ** (p - 2) * g)  # [1e200] * 2 is
+            # finite, its cube not
 
 
 def _scan_axis(ctx: Function, x: np.ndarray, axis: Any) -> int | None:
