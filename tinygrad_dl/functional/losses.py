@@ -20,6 +20,7 @@ from ..ops import (
     Softplus,
     VectorNorm,
 )
+from ..ops.elementwise import real_only
 from ..ops.loss import InUnitInterval, check_labels
 from ..ops.shape import Tap
 from ..ops.spelling import torch_keywords
@@ -301,6 +302,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean", weight: Any = Non
     """(input - target)^2, averaged (reduction "mean"), summed ("sum") or kept ("none");
     times `weight` (the input's shape) when given, "mean" then the weighted mean (torch's)."""
     x, y = _same_shape(input, target, "mse_loss")
+    real_only("mse_loss", (x - y).data)  # ((x - y)^2 of complex: not |x - y|^2, torch refuses)
     if weight is not None:
         return _weighted_mean("mse_loss", (x - y).square(), weight, reduction)
     return _reduce((x - y).square(), reduction, "mse_loss")
@@ -465,6 +467,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     eps its gradient still flows through the norm, where this clamp's is 0."""
     who = "cosine_similarity"
     a, b, shape = _broadcast_pair(x1, x2, who)
+    real_only(who, a.data), real_only(who, b.data)  # (no conjugate: torch refuses complex)
     nd = len(shape)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{who}: dim must be an int, got {type(dim).__name__}")

@@ -65,16 +65,17 @@ def _out(f: Any) -> Any:
     return function
 
 
-def _float(who: str, x: Any) -> Tensor:
+def _float(who: str, x: Any, complex_ok: bool = False) -> Tensor:
+    """x as a float tensor; complex_ok: a complex one too (the norms: real results)."""
     t = as_tensor(x)
-    if t.data.dtype.kind != "f":
+    if t.data.dtype.kind != "f" and not (complex_ok and t.data.dtype.kind == "c"):
         raise TypeError(f"linalg.{who}: expects a floating-point tensor, got dtype "
                         f"{t.data.dtype}")
     return t
 
 
-def _matrices(who: str, x: Any) -> Tensor:
-    t = _float(who, x)
+def _matrices(who: str, x: Any, complex_ok: bool = False) -> Tensor:
+    t = _float(who, x, complex_ok)
     if t.ndim < 2:
         raise ValueError(f"linalg.{who}: expects matrices (*, m, n), got shape {t.shape}")
     return t
@@ -86,7 +87,7 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
                 dtype: Any = None) -> Tensor:
     """torch.linalg.vector_norm: (sum |x|^ord)^(1/ord) over dim (all entries when None);
     ord inf/-inf: max/min |x|, 0: the count of nonzeros. The gradient is PyTorch's."""
-    t = _cast_to("vector_norm", _float("vector_norm", x), dtype)
+    t = _cast_to("vector_norm", _float("vector_norm", x, complex_ok=True), dtype)
     if isinstance(ord, bool) or not isinstance(ord, (int, float, np.integer, np.floating)):
         raise TypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     if isinstance(dim, list):
@@ -111,6 +112,9 @@ def _cast_to(who: str, t: Tensor, dtype: Any) -> Tensor:
     torch refuses it)."""
     if dtype is None:
         return t
+    if t.data.dtype.kind == "c":  # (a float dtype would drop the imaginary part)
+        raise TypeError(f"linalg.{who}: dtype= of a complex input ({t.data.dtype}) is not "
+                        "supported; leave it out (the norm is real) or cast the input")
     dt = np.dtype(dtype_of(dtype, f"linalg.{who}"))
     if dt.kind != "f":
         raise TypeError(f"linalg.{who}: dtype must be a floating-point dtype, got {dt}")
@@ -135,7 +139,7 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
     """torch.linalg.matrix_norm over the two axes dim: 'fro', 'nuc' (sum of singular values),
     2 / -2 (largest / smallest singular value), 1 / -1 (max / min column sum of |A|),
     inf / -inf (max / min row sum)."""
-    t = _cast_to("matrix_norm", _matrices("matrix_norm", A), dtype)
+    t = _cast_to("matrix_norm", _matrices("matrix_norm", A, complex_ok=True), dtype)
     d0, d1 = _two_dims("matrix_norm", t, dim)
     if ord == "fro":
         return VectorNorm.apply(t, ord=2.0, axis=(d0, d1), keepdims=bool(keepdim))
@@ -170,7 +174,7 @@ def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
     """torch.linalg.norm: a matrix norm when ord is a string or dim a pair (or ord is given for
     a 2-D A with dim None); a vector norm otherwise (of all entries when ord and dim are
     None)."""
-    t = _float("norm", A)
+    t = _float("norm", A, complex_ok=True)
     if isinstance(dim, (int, np.integer)) or (isinstance(dim, (tuple, list)) and len(dim) == 1):
         return vector_norm(t, _vector_ord(t, ord, dim), dim, keepdim, dtype=dtype)
     if dim is None and ord is not None:

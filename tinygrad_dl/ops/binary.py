@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function, unbroadcast
-from .elementwise import as_floats, split_ties
+from .elementwise import as_floats, real_only, split_ties
 
 __all__ = ["Arctan2", "CopySign", "FloorDivide", "Fmax", "Fmin", "Fmod", "Heaviside", "Hypot",
            "LogAddExp", "LogAddExp2", "Minimum", "Mod", "PReLU", "TruncDivide", "XLogY"]
@@ -24,7 +24,7 @@ class Minimum(Function):
     """Elementwise min; at ties the gradient is split evenly, and NaNs as for Maximum."""
 
     def forward(ctx, x, y):
-        out = np.minimum(x, y)
+        out = np.minimum(real_only("minimum", x), real_only("minimum", y))
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -94,7 +94,7 @@ class LogAddExp(Function):
 
     def forward(ctx, x, y):
         x, y = as_floats(x, y)
-        out = np.logaddexp(x, y)
+        out = np.logaddexp(x, y) if x.dtype.kind != "c" else complex_logaddexp(x, y)
         ctx.save_for_backward(x, y, out)
         ctx.shapes = x.shape, y.shape
         return out
@@ -103,6 +103,16 @@ class LogAddExp(Function):
         x, y, _ = ctx.saved
         wx, wy = _softmax_pair(x, y, np.exp)
         return _grads(ctx, g * wx, g * wy)
+
+
+def complex_logaddexp(x, y):
+    """torch's complex logaddexp (NumPy has none): a + log1p(e^(b - a)), a the one of larger
+    real part, so the imaginary part continues a's (not the principal Arg of the sum)."""
+    a, b = np.broadcast_arrays(x, y)
+    swap = b.real > a.real
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    with np.errstate(over="ignore", invalid="ignore"):  # (both real parts -inf: a, as torch's)
+        return np.asarray(np.where(np.isneginf(a.real), a, a + np.log1p(np.exp(b - a))))
 
 
 class Mod(Function):
@@ -242,6 +252,7 @@ class Heaviside(_StepBinary):
 
     @staticmethod
     def f(x, values):
+        real_only("heaviside", x)  # (complex is not ordered: torch refuses too)
         return np.where(x == 0, values, x > 0).astype(np.result_type(x, values), copy=False)
 
 
@@ -298,7 +309,7 @@ class _NanAware(Function):
     torch's fmax gives a tie all to x: the edge table's note)."""
 
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(real_only(ctx.f.__name__, x), real_only(ctx.f.__name__, y))
         ctx.shapes = x.shape, y.shape
         return ctx.f(x, y)
 
@@ -343,7 +354,7 @@ class PReLU(Function):
     NaN, PyTorch's); d/dw is x where x <= 0 (NaN at NaN), summed back to w's shape."""
 
     def forward(ctx, x, w):
-        ctx.save_for_backward(x, w)
+        ctx.save_for_backward(real_only("prelu", x), w)  # (complex: not ordered, as torch)
         ctx.shapes = x.shape, w.shape
         return np.where(x > 0, x, w * x)
 

@@ -18,6 +18,31 @@ __all__ = ["Abs", "Add", "Clip", "ClipBounds", "Div", "Draw", "Dropout", "Exp", 
     "Maximum", "Mul", "Neg", "Pow", "QuietDiv", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "Where"]
 
 
+def real_only(who: str, x: np.ndarray) -> np.ndarray:
+    """x, refused in one line if complex: an op torch refuses for complex dtypes whose NumPy
+    call here would drop the imaginary part or order complex numbers (lexicographically)."""
+    if x.dtype.kind == "c":
+        raise TypeError(f"{who}: not supported for complex tensors (got {x.dtype}, shape "
+                        f"{x.shape}), as torch's; apply it to x.real and x.imag or x.abs()")
+    return x
+
+
+def complex_log1p(z: np.ndarray) -> np.ndarray:
+    """log1p of complex z, torch's formula: NumPy's is log(1 + z), whose real part lost every
+    digit for small z (log1p(1e-10+1e-10j)'s was 8e-8 off in complex128, 0 in complex64). Real
+    part 0.5 log1p(x (2 + x) + y^2) for |z| < 0.5, else log|1 + z|; imaginary atan2(y, 1 + x);
+    complex64 in float64, rounded once."""
+    w = z.astype(np.complex128)
+    x, y = w.real, w.imag
+    with np.errstate(all="ignore"):
+        r = x * (2 + x) + y * y
+        re = np.where(np.abs(w) < 0.5, np.where(r == 0, x, 0.5 * np.log1p(r)),
+                      np.log(np.hypot(x + 1, y)))
+        out = np.empty(w.shape, np.complex128)
+        out.real, out.imag = re, np.arctan2(y, x + 1)
+    return out.astype(z.dtype)
+
+
 def as_float(x: np.ndarray) -> np.ndarray:
     """Integer and bool input in float64, the default float dtype here, before a float op:
     NumPy's ufuncs give float16 for int8, uint8 and bool (exp of an int8 to 3 digits) and
@@ -217,7 +242,7 @@ class Maximum(Function):
     where either is NaN both get it whole (PyTorch's rule)."""
 
     def forward(ctx, x, y):
-        out = np.maximum(x, y)
+        out = np.maximum(real_only("maximum", x), real_only("maximum", y))
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -358,7 +383,7 @@ class ReLU(Function):
     def forward(ctx, x):
         if x.dtype.type is _BOOL:  # (np.maximum gave int64 0/1; torch's message)
             raise RuntimeError("relu: Boolean inputs not supported for relu")
-        out = np.maximum(x, 0)
+        out = np.maximum(real_only("relu", x), 0)
         ctx.save_for_backward(out)
         return out
 
@@ -403,6 +428,9 @@ _ONE = _Ones()
 class Sigmoid(Function):
     def forward(ctx, x):
         x = as_float(x)
+        if x.dtype.kind == "c":  # 1 / (1 + e^-z), torch's (|x| and x >= 0 dropped the imag part)
+            ctx.save_for_backward(np.exp(-x))
+            return 1 / (1 + ctx.saved[0])
         # exp of a non-positive number only: no overflow for large |x|
         e = np.exp(-np.abs(x))
         out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -422,7 +450,7 @@ class Clip(Function):
     then summed back (backward raised NumPy's "non-broadcastable output operand")."""
 
     def forward(ctx, x, lo=None, hi=None):
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(real_only("clamp", x))
         ctx.lo, ctx.hi = private(lo), private(hi)  # array bounds: backward reads them
         return np.clip(x, lo, hi)
 
@@ -443,7 +471,7 @@ class ClipBounds(Function):
     x > max (or max < min: the result is max there, as np.clip's)."""
 
     def forward(ctx, x, *bounds, lo=True, hi=True):
-        ctx.save_for_backward(x, *bounds)
+        ctx.save_for_backward(real_only("clamp", x), *bounds)
         ctx.lo, ctx.hi = lo, hi
         return np.clip(x, bounds[0] if lo else None, bounds[-1] if hi else None)
 

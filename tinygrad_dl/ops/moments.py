@@ -1,5 +1,6 @@
-"""Moments' building blocks for Var and Std (ops.reduce): deviations from the mean, the
-corrected two-pass, and |c|^2 of real and complex deviations."""
+"""Moments' and norms' building blocks for Var, Std, Norm and VectorNorm (ops.reduce):
+deviations from the mean, the corrected two-pass, |c|^2 of real and complex deviations, and
+the rescaled std and p-norm where a plain sum of powers over- or underflows."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 
 import numpy as np
 
-__all__ = ["deviations", "squared"]
+__all__ = ["deviations", "norm_of_sum", "scaled_std", "squared"]
 
 
 def deviations(x: np.ndarray, axes: tuple[int, ...], n: int, keepdims: bool) -> tuple:
@@ -39,3 +40,41 @@ def squared(c: np.ndarray) -> np.ndarray:
     """|c|^2: c * c, or for complex c its real c * conj(c) (c * c made var([1+2j, 3-1j, -2+.5j])
     4.08-3j; NumPy's and torch's are 8.58, real)."""
     return c * c if c.dtype.kind != "c" else (c * c.conj()).real
+
+
+def scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, denom: int,
+                out: np.ndarray, plain: np.ndarray, p: float = 2.0) -> np.ndarray:
+    """std as s sqrt(sum((x - mean)^2 / s^2) / denom), s = max |x - mean|, where the plain sum
+    of squares overflowed or lost digits below the smallest normal number (float32
+    std([0, 1e25]) was inf and std([0, 1e-25]) 0, with gradient 0: they are 5e24 and 5e-26);
+    only slices whose `plain` sum left the normal range (a NaN, zero or huge slice beside
+    others changed them by an ulp), not constant, NaN or inf ones. With denom 1 and p: |x|'s p-norm
+    (norm([1e200, 1e200]) was inf, of [1e-200, 1e-200] 0, torch's too: 1.41e200, 1.41e-200)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+        scale = np.abs(centered).max(axis=axes, keepdims=True)
+        r = centered / scale
+        if p != 2.0:
+            s = np.add.reduce(np.abs(r) ** p, axis=axes, keepdims=keepdims) ** (1 / p)
+        else:
+            s = np.sqrt(squared(r).sum(axis=axes, keepdims=keepdims) / denom)
+    scale = scale.reshape(s.shape)
+    lo, hi = _NORMAL.get(plain.dtype, (math.inf, 0))  # (another dtype: every slice)
+    good = np.isfinite(scale) & (scale > 0) & ~((lo <= plain) & (plain <= hi))
+    return np.where(good, s * scale, out).astype(out.dtype, copy=False)
+
+
+def norm_of_sum(a: np.ndarray, p: float, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """(sum a^p)^(1/p), the p-norm (p > 0) of a = |x| (p = 2: a real x), rescaled where the sum
+    over- or underflowed (scaled_std; a zero slice pays for it: it cannot tell; empty: 0)."""
+    with np.errstate(over="ignore"):
+        s = np.add.reduce(a * a if p == 2.0 else a ** p, axis=axes, keepdims=keepdims)
+    out = np.sqrt(s) if p == 2.0 else s ** (1 / p)
+    lim = _NORMAL.get(s.dtype) if s.size and a.size else None  # (NaN fails both tests)
+    lo, hi = (s.min(), s.max()) if lim and s.ndim else (s, s)  # (a number's: no reductions)
+    if lim and not (lim[0] <= lo and hi <= lim[1]):
+        out = scaled_std(a, axes, keepdims, 1, out, s, p)
+    return out
+
+
+_NORMAL = {np.dtype(t): (np.finfo(t).tiny, np.finfo(t).max)
+           for t in (np.float16, np.float32, np.float64)}

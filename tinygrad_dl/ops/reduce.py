@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
-from .elementwise import as_float
-from .moments import deviations, squared
+from .binary import complex_logaddexp
+from .elementwise import as_float, real_only
+from .moments import deviations, norm_of_sum, scaled_std, squared
 
 __all__ = ["CumProd", "CumSum", "LogCumSumExp", "LogSumExp", "Max", "Mean", "Median", "Min",
            "NanSum", "Norm", "Prod", "Std", "Sum", "Var", "VectorNorm"]
@@ -152,7 +153,7 @@ class Std(Var):
         out = np.sqrt(var)
         if (ctx.denom and var.size and var.dtype.kind == "f"
                 and not (np.isfinite(var).all() and var.min() >= np.finfo(var.dtype).tiny)):
-            out = _scaled_std(ctx.saved[0], ctx.axes, keepdims, ctx.denom, out, var)
+            out = scaled_std(ctx.saved[0], ctx.axes, keepdims, ctx.denom, out, var)
         ctx.saved = (*ctx.saved, out)  # (saved: the write guard holds what backward reads)
         return out
 
@@ -175,44 +176,6 @@ class Std(Var):
         return _expand(g, ctx.axes, ctx.keepdims, centered.ndim) * r / ctx.denom
 
 
-def _scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, denom: int,
-                out: np.ndarray, plain: np.ndarray, p: float = 2.0) -> np.ndarray:
-    """std as s sqrt(sum((x - mean)^2 / s^2) / denom), s = max |x - mean|, where the plain sum
-    of squares overflowed or lost digits below the smallest normal number (float32
-    std([0, 1e25]) was inf and std([0, 1e-25]) 0, with gradient 0: they are 5e24 and 5e-26);
-    only slices whose `plain` sum left the normal range (a NaN, zero or huge slice beside
-    others changed them by an ulp), not constant, NaN or inf ones. With denom 1 and p: |x|'s p-norm
-    (norm([1e200, 1e200]) was inf, of [1e-200, 1e-200] 0, torch's too: 1.41e200, 1.41e-200)."""
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
-        scale = np.abs(centered).max(axis=axes, keepdims=True)
-        r = centered / scale
-        if p != 2.0:
-            s = np.add.reduce(np.abs(r) ** p, axis=axes, keepdims=keepdims) ** (1 / p)
-        else:
-            s = np.sqrt(squared(r).sum(axis=axes, keepdims=keepdims) / denom)
-    scale = scale.reshape(s.shape)
-    lo, hi = _NORMAL.get(plain.dtype, (math.inf, 0))  # (another dtype: every slice)
-    good = np.isfinite(scale) & (scale > 0) & ~((lo <= plain) & (plain <= hi))
-    return np.where(good, s * scale, out).astype(out.dtype, copy=False)
-
-
-def _norm_of_sum(a: np.ndarray, p: float, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    """(sum a^p)^(1/p), the p-norm (p > 0) of a = |x| (p = 2: a real x), rescaled where the sum
-    over- or underflowed (_scaled_std; a zero slice pays for it: it cannot tell; empty: 0)."""
-    with np.errstate(over="ignore"):
-        s = np.add.reduce(a * a if p == 2.0 else a ** p, axis=axes, keepdims=keepdims)
-    out = np.sqrt(s) if p == 2.0 else s ** (1 / p)
-    lim = _NORMAL.get(s.dtype) if s.size and a.size else None  # (NaN fails both tests)
-    lo, hi = (s.min(), s.max()) if lim and s.ndim else (s, s)  # (a number's: no reductions)
-    if lim and not (lim[0] <= lo and hi <= lim[1]):
-        out = _scaled_std(a, axes, keepdims, 1, out, s, p)
-    return out
-
-
-_NORMAL = {np.dtype(t): (np.finfo(t).tiny, np.finfo(t).max)
-           for t in (np.float16, np.float32, np.float64)}
-
-
 class Max(Function):
     """Max over axes; ties share the gradient equally (a subgradient); a NaN maximum gives the
     gradient to the NaNs (PyTorch's `max()`). at_index=True (torch's max(dim=...), one axis):
@@ -220,12 +183,13 @@ class Max(Function):
     index returned, as torch routes it (found in backward: the forward costs no more)."""
 
     _reduce = staticmethod(np.max)  # Min shares everything else
+    who = "max"  # (the name a complex input's refusal gives)
     _pick = staticmethod(np.argmax)
 
     def forward(ctx, x, axis=None, keepdims=False, at_index=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.at_index = at_index and len(ctx.axes) == 1 and x.size > 0
-        out = ctx._reduce(x, axis=ctx.axes, keepdims=True)
+        out = ctx._reduce(real_only(ctx.who, x), axis=ctx.axes, keepdims=True)
         if ctx.at_index and x.dtype.kind == "f" and not out.all():  # (a zero: rare)
             # the value at the index returned, as torch's: np.max of [-0.0, 0.0] is 0.0 but
             # its argmax 0, so the value and x[index] disagreed in the sign of zero
@@ -255,6 +219,7 @@ class Min(Max):
 
     _reduce = staticmethod(np.min)
     _pick = staticmethod(np.argmin)
+    who = "min"
 
 
 def _lower_median(x: np.ndarray, axis: Any = None, keepdims: bool = True) -> np.ndarray:
@@ -275,6 +240,7 @@ class Median(Max):
     gradient, as Max's)."""
 
     _reduce = staticmethod(_lower_median)
+    who = "median"
 
 
 class NanSum(Function):
@@ -333,7 +299,10 @@ class LogSumExp(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         x = as_float(x)  # (an int32 x - m wraps, a bool one raises)
-        m = x.max(axis=ctx.axes, keepdims=True) if x.size else np.zeros((), x.dtype)
+        # (complex: shifted by the real parts' max, a real m, so that the result's imaginary
+        # part is the principal Arg of the sum, torch's; the complex max was 2 pi off)
+        m = ((x.real if x.dtype.kind == "c" else x).max(axis=ctx.axes, keepdims=True)
+             if x.size else np.zeros((), x.dtype))
         ctx.finite = x.size > 0 and bool(np.isfinite(m).all())
         if not ctx.finite:  # empty, or a slice of -inf / +inf / NaN: shifted by 0 (log(0) = -inf)
             m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
@@ -376,7 +345,7 @@ class Norm(Function):
             # _one_each (the first test spares the common path a call); gradient x / |x|
             out = np.add.reduce(np.abs(a), axis=ctx.axes, keepdims=keepdims)
         else:
-            out = _norm_of_sum(a, 2.0, ctx.axes, keepdims)
+            out = norm_of_sum(a, 2.0, ctx.axes, keepdims)
         ctx.save_for_backward(x, out)
         return out.astype(np.float16) if ctx.half else out
 
@@ -413,7 +382,7 @@ def _one_each(shape: tuple[int, ...], axes: tuple[int, ...]) -> bool:
     input)? Its norm is then |x|, for every p but 0 (torch's value): sqrt(x * x) was 0 from
     |x| < 1.5e-162 (x * x underflows) and inf above 1.3e154 (torch's [1e-200] gave 1e-200, ours
     0), and (|x|^p)^(1/p) an ulp off. Elsewhere sqrt(x * x) is |x| to the bit. (Two entries or
-    more: sqrt(sum x^2), rescaled where it overflows or underflows: see _norm_of_sum.)"""
+    more: sqrt(sum x^2), rescaled where it overflows or underflows: see ops.moments.norm_of_sum.)"""
     for i in axes:
         if shape[i] != 1:
             return False
@@ -455,7 +424,7 @@ class VectorNorm(Function):
             ctx.p = 2.0  # _one_each), with p = 2's gradient x / |x|: sign(x), nan at +-inf
             out = np.add.reduce(a, **red)  # (torch's; its p = 3 formula gave nan at 1e-200)
         elif p > 0:
-            out = _norm_of_sum(a, p, ctx.axes, keepdims)
+            out = norm_of_sum(a, p, ctx.axes, keepdims)
         else:
             with np.errstate(divide="ignore"):  # 0 ** -1: inf, so that the norm is 0
                 out = np.add.reduce(a ** p, **red) ** (1 / p)
@@ -562,6 +531,11 @@ class LogCumSumExp(Function):
         if x.dtype == np.float32 and x.size and not ctx.half:  # float32's in float64,
             # rounded once (torch's: 10**6 uniforms' running value was 4.7e-4 off, torch's 6e-8)
             out = np.logaddexp.accumulate(x.astype(np.float64), axis=axis).astype(np.float32)
+        elif x.dtype.kind == "c":  # (NumPy's logaddexp has no complex loop: torch's, a step
+            out = np.moveaxis(x.copy(), axis, -1)  # each)
+            for i in range(1, out.shape[-1]):
+                out[..., i] = complex_logaddexp(out[..., i - 1], out[..., i])
+            out = np.moveaxis(out, -1, axis)
         else:
             out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
         ctx.save_for_backward(x, out)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .elementwise import real_only
 from .shape import axis_of
 
 # PyTorch's keyword names for NumPy's (x.sum(dim=1, keepdim=True) is x.sum(axis=1,
@@ -229,6 +230,7 @@ def sort_order(a: np.ndarray, axis: int | None, descending: bool) -> np.ndarray:
     """Stable sort order along axis (None: flattened). Descending is the ascending order of
     the reversed array, reversed: equal values keep their order and NaN (the largest, as in
     NumPy and PyTorch) comes first."""
+    real_only("sort", a)
     if axis is None:
         a, axis = a.reshape(-1), -1
     if a.ndim == 0:  # (torch's: index 0 of a 0-d tensor, for dim -1 or 0)

@@ -13,7 +13,7 @@ import numpy as np
 from ..engine import Function
 from ..grad import passed
 from . import erf
-from .elementwise import as_float
+from .elementwise import as_float, complex_log1p, real_only
 
 __all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "CELU", "Ceil",
     "Cos", "Cosh", "ELU", "Erf", "Erfc", "Exp2", "Expm1", "Floor", "GELU", "GELUTanh", "Hardshrink",
@@ -108,7 +108,9 @@ class Cosh(_Saves):
 
 
 class Log1p(_Saves):
-    f = staticmethod(np.log1p)
+    @staticmethod
+    def f(x):
+        return np.log1p(x) if x.dtype.kind != "c" else complex_log1p(x)
 
     def backward(ctx, g):
         return g / (1 + ctx.saved[0])
@@ -164,8 +166,9 @@ class Square(Function):
 class Reciprocal(Function):
     def forward(ctx, x):
         # integers: 1 / x in float, as every other unary op here and torch (np.reciprocal of
-        # int64 truncates: [2, 4] gave [0, 0])
-        out = np.reciprocal(x) if x.dtype.kind in "fc" else np.true_divide(1.0, x)
+        # int64 truncates: [2, 4] gave [0, 0]); complex: 1 / x, whose 1 / 0j is inf+nanj as
+        # torch's and x ** -1 here (np.reciprocal's was nan+nanj)
+        out = np.reciprocal(x) if x.dtype.kind == "f" else np.true_divide(1.0, x)
         ctx.save_for_backward(out)
         return out
 
@@ -187,8 +190,8 @@ class _ZeroGrad(Function):
 
 class Sign(_ZeroGrad):
     def forward(ctx, x):
-        try:
-            return np.sign(x)
+        try:  # (complex: torch refuses sign, its sgn is x / |x|)
+            return np.sign(real_only("sign (use sgn)", x))
         except TypeError:  # (NumPy has no bool loop: torch's sign of a bool is the bool)
             if x.dtype.kind == "b":
                 return x.copy()
@@ -237,6 +240,7 @@ class Softplus(_Saves):
 
     @staticmethod
     def f(x):
+        real_only("softplus (mish, logsigmoid)", x)  # (|x| dropped the imaginary part)
         return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
     def backward(ctx, g):
@@ -249,6 +253,7 @@ class LeakyReLU(Function):
     """x if x > 0 else slope * x; the gradient at 0 is slope (like PyTorch)."""
 
     def forward(ctx, x, slope=0.01):
+        real_only("leaky_relu", x)  # (complex is not ordered: torch refuses too)
         x = as_float(x)  # (an int x: the slope in its dtype was int(0.01) = 0)
         ctx.save_for_backward(x)
         ctx.slope = slope
@@ -262,6 +267,7 @@ class ELU(Function):
     """x if x > 0 else alpha (e^x - 1); the gradient at 0 is alpha (like PyTorch)."""
 
     def forward(ctx, x, alpha=1.0):
+        real_only("elu", x)  # (complex is not ordered: torch refuses too)
         x = as_float(x)  # (an int x: alpha in its dtype was int(0.5) = 0)
         a = x.dtype.type(alpha)
         out = np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))
@@ -283,6 +289,7 @@ class CELU(Function):
     at 0 from both sides; a NaN passes g on (PyTorch's)."""
 
     def forward(ctx, x, alpha=1.0):
+        real_only("celu", x)  # (complex is not ordered: torch refuses too)
         x = as_float(x)
         inv = x.dtype.type(1 / alpha)  # PyTorch's: x times 1/alpha
         ctx.save_for_backward(x)
@@ -326,7 +333,7 @@ class GELU(Function):
     d/dx = Phi(x) + x phi(x). float32 is computed in float64 and rounded once."""
 
     def forward(ctx, x):
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(real_only("gelu", x))
         x64 = x.astype(np.float64)
         with np.errstate(invalid="ignore"):  # -inf * Phi(-inf) = -inf * 0: NaN, PyTorch's
             return (x64 * erf.normal_cdf(x64)).astype(x.dtype if x.dtype.kind == "f"
@@ -358,7 +365,7 @@ class GELUTanh(_Saves):
 
     @staticmethod
     def f(x):
-        return x * _gelu_parts(x)[0]
+        return real_only("gelu", x) * _gelu_parts(x)[0]
 
     def backward(ctx, g):
         x = ctx.saved[0]
@@ -371,6 +378,8 @@ class SiLU(_Saves):
 
     @staticmethod
     def f(x):
+        if x.dtype.kind == "c":  # x / (1 + e^-x), torch's (|x| dropped the imaginary part)
+            return x / (1 + np.exp(-x))
         e = np.exp(-np.abs(x))
         return x * np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -411,6 +420,7 @@ class Hardtanh(Function):
     Hardtanh(0, 6)."""
 
     def forward(ctx, x, lo=-1.0, hi=1.0):
+        real_only("hardtanh", x)  # (complex is not ordered: torch refuses too)
         if x.dtype.kind in "biu":  # (torch's: np.clip gave float64 here, bool's 0/1 too)
             lo, hi = _int_bounds(x.dtype, lo, hi)
         ctx.save_for_backward(x)
@@ -428,6 +438,7 @@ class Hardsigmoid(Function):
     float32, this one divides by 6)."""
 
     def forward(ctx, x):
+        real_only("hardsigmoid", x)  # (complex is not ordered: torch refuses too)
         ctx.save_for_backward(x)
         return np.clip(x + 3, 0, 6) / 6
 
@@ -441,6 +452,7 @@ class Hardswish(Function):
     from 3 on, NaN included (PyTorch's: 0 at -3, 1 at 3)."""
 
     def forward(ctx, x):
+        real_only("hardswish", x)  # (complex is not ordered: torch refuses too)
         ctx.save_for_backward(x)
         return x * np.clip(x + 3, 0, 6) / 6
 
@@ -454,6 +466,7 @@ class Threshold(Function):
     which is kept), 0 at and below it (PyTorch's)."""
 
     def forward(ctx, x, threshold=0.0, value=0.0):
+        real_only("threshold", x)  # (complex is not ordered: torch refuses too)
         ctx.save_for_backward(x)
         ctx.threshold = threshold
         return np.where(x <= threshold, value, x)
@@ -468,6 +481,7 @@ class Hardshrink(Function):
     2.13's vectorized one gives 0 at a NaN in full blocks of 8)."""
 
     def forward(ctx, x, lambd=0.5):
+        real_only("hardshrink", x)  # (complex is not ordered: torch refuses too)
         ctx.save_for_backward(x)
         ctx.lambd = lambd
         return np.where((x >= -lambd) & (x <= lambd), 0, x)
@@ -483,6 +497,7 @@ class Softshrink(Function):
     (as Hardshrink's)."""
 
     def forward(ctx, x, lambd=0.5):
+        real_only("softshrink", x)  # (complex is not ordered: torch refuses too)
         ctx.save_for_backward(x)
         ctx.lambd = lambd
         return x - np.clip(x, -lambd, lambd)

@@ -1,6 +1,7 @@
 """Op-table rows of copies and casts (tinygrad_dl/tensor/casts.py, complex_numbers.py,
-functional/tensor_functions.py): clone, detach, astype (CORE); x.byte() (and char, short), conj
-and real."""
+functional/tensor_functions.py): clone, detach, astype (CORE); x.byte() (and char, short), conj,
+real, conj_physical and torch's complex constructors and views (complex, polar, view_as_real,
+view_as_complex)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 
 from .. import ops
 from ..functional.tensor_functions import real
+from ..tensor.complex_numbers import complex_of, polar, view_as_complex, view_as_real
 from .spec import COPY, OpInfo
 
 # (the topic's first rows, before ROWS on the ops page: table.py keeps the table's order)
@@ -42,4 +44,20 @@ ROWS: tuple[OpInfo, ...] = (
            "Copies and casts", methods=("real",), torch=("real",), function=real,
            call=lambda t: t.real, ref=lambda a: a,
            grad="g (x itself)"),
+    OpInfo("conj_physical", "clone", "torch's x.conj_physical(): a real tensor's copy; of a "
+           "complex one: its conjugate, a constant", "Copies and casts",
+           methods=("conj_physical",), torch=("conj_physical",), ref=np.conj,
+           grad="g (clone's)"),
+    *(OpInfo(name, "NumPy's arrays (no graph)", doc, "Copies and casts", torch=(torch_name,),
+             function=fn, tensors=n, sample=None, float32=False,
+             no_grad="a constant: complex tensors take no gradient here")
+      for name, torch_name, fn, n, doc in (
+          ("complex", "complex", complex_of, 2, "torch.complex(real, imag): real + i imag "
+           "(two float32 or two float64 tensors, broadcast)"),
+          ("polar", "polar", polar, 2, "torch.polar(abs, angle): abs (cos(angle) + i "
+           "sin(angle)), as complex's"),
+          ("view_as_real", "view_as_real", view_as_real, 1, "torch.view_as_real: a complex "
+           "tensor's view as real pairs (..., 2); a write through it changes the tensor"),
+          ("view_as_complex", "view_as_complex", view_as_complex, 1, "torch.view_as_complex: a "
+           "float tensor of shape (..., 2) seen as complex (a view; torch's stride rules)"))),
 )

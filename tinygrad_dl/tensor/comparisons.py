@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import engine, hooks, tensor
+from ..ops.elementwise import real_only
 from ..ops.shape import Compare
 from ..ops.spelling import spellings
 from .conversions import Axis, as_data, data_of, no_grad_result
@@ -86,12 +87,12 @@ class ComparisonMethods:
     # ---- more tests of values (constants, or Python values) ----------------------------------
     def isposinf(self) -> Tensor:
         """x is +inf, elementwise (a constant bool tensor)."""
-        d = self.data
+        d = real_only("isposinf", self.data)  # (complex: torch refuses; NumPy's too)
         return no_grad_result(np.isposinf(d) if d.dtype.kind == "f" else np.zeros(d.shape, bool))
 
     def isneginf(self) -> Tensor:
         """x is -inf, elementwise (a constant bool tensor)."""
-        d = self.data
+        d = real_only("isneginf", self.data)  # (complex: torch refuses; NumPy's too)
         return no_grad_result(np.isneginf(d) if d.dtype.kind == "f" else np.zeros(d.shape, bool))
 
     def isreal(self) -> Tensor:
@@ -184,6 +185,11 @@ def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
         b = other  # an array made inside the step was refused: `y == np.int64(3)`)
     else:
         b = as_data(other)
+    if sign[0] in "<>" and (x.data.dtype.kind == "c" or type(b) is complex or (
+            isinstance(b, (np.ndarray, np.generic)) and b.dtype.kind == "c")):
+        raise TypeError(f"comparison x {sign} y: complex numbers are not ordered (got "
+                        f"{x.data.dtype} and {np.asarray(b).dtype}), as torch refuses; compare "
+                        "x.real, x.imag or x.abs()")
     try:
         if hooks.active and hooks.attached.recorder is not None:  # a jit recording: an op,
             return _recorded(x, other, b, op)  # so that a replay compares again

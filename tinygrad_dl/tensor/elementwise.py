@@ -79,6 +79,7 @@ from ..ops import (
     XLogY,
 )
 from ..ops.spelling import numpy_keywords, spellings, torch_keywords
+from .complex_numbers import complex_constant
 from .conversions import as_tensor, data_of, no_grad_result, number_fits
 from .habits import last_axis
 
@@ -287,6 +288,8 @@ class ElementwiseMethods:
         bool tensor's is itself (a copy, as torch's: NumPy has no sign for bool)."""
         if self.data.dtype == bool:
             return no_grad_result(self.data.copy())
+        if self.data.dtype.kind == "c":  # z / |z| (0 at 0), a constant: NumPy's complex sign
+            return no_grad_result(np.sign(complex_constant("sgn", self)))
         s = self.sign()
         # 0 at NaN by an op, per call: a branch on np.isnan(s.data) here was frozen by a jit
         # replay (recorded without NaN, a later NaN came out NaN); sign is never infinite

@@ -12,6 +12,7 @@ import numpy as np
 from .. import engine, tensor, write_guard
 from ..grad import masked_error
 from ..ops import GetItem
+from ..ops.elementwise import real_only
 from ..ops.indexing import brief_index, check_layout
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
@@ -70,6 +71,7 @@ class InPlaceMethods:
                       lambda a, b: np.copyto(a, b, casting="same_kind"))
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
+        real_only("Tensor.clamp_", self.data)  # (np.clip ordered complex values: torch refuses)
         lo = min.data if isinstance(min, tensor.Tensor) else min
         hi = max.data if isinstance(max, tensor.Tensor) else max
         number_fits("Tensor.clamp_", lo, self.data.dtype, "min")  # (torch refuses 1e300 into

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import tensor
 from ..ops import LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var, VectorNorm
+from ..ops.elementwise import real_only
 from ..ops.shape import axis_of
 from ..ops.spelling import NOT_GIVEN, ddof_of, numpy_keywords, one_name, spellings
 from .conversions import Axis, no_grad_result, shape_arg
@@ -174,6 +175,7 @@ class ReductionMethods:
 def _arg_extreme(a: np.ndarray, name: str, axis: Any, keepdims: bool) -> Tensor:
     """argmax/argmin: an empty axis has no answer, said naming the op and the shape (NumPy's
     "attempt to get argmax of an empty sequence" names neither), as does a bad axis."""
+    real_only(name, a)
     if axis is not None:  # (a 0-d tensor takes dim 0 or -1, as torch's: index 0)
         axis = axis_of(name, axis, max(a.ndim, 1))
         axis = axis if a.ndim else None

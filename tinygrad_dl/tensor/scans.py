@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..ops import CumProd, CumSum, LogCumSumExp, TakeAlongAxis
+from ..ops.elementwise import real_only
 from ..ops.shape import axis_of
 from ..ops.spelling import spellings
 from .conversions import no_grad_result
@@ -23,6 +24,7 @@ def _running(x: Tensor, dim: Any, who: str, better: Any) -> ValuesIndices:
     """cummax/cummin: the running extreme along dim and the index it came from (the latest
     of equal ones, and a NaN once one is met, as torch's); the gradient goes to that index."""
     x1 = x.reshape(1) if x.ndim == 0 else x
+    real_only(who, x1.data)  # (complex is not ordered: torch refuses too)
     axis = axis_of(who, dim, x1.ndim)
     a = np.moveaxis(x1.data, axis, -1)
     idx = np.zeros(a.shape, np.int64)

@@ -17,6 +17,7 @@ from .. import engine, tensor
 from ..ops import Median, NanSum, TakeAlongAxis
 from ..ops.shape import axis_of
 from ..ops.spelling import sort_order, spellings
+from .complex_numbers import complex_constant
 from .conversions import Axis, as_tensor, no_grad_result
 from .results import ValuesIndices
 
@@ -189,7 +190,13 @@ class StatisticsMethods:
         if c.ndim == 0:
             return c / c
         d = c.diagonal().sqrt()
-        return (c / d.reshape(-1, 1) / d.reshape(1, -1)).clip(-1.0, 1.0)
+        r = c / d.reshape(-1, 1) / d.reshape(1, -1)
+        if r.data.dtype.kind == "c":  # each part clipped, as torch's (complex is not ordered)
+            out = complex_constant("corrcoef", r).copy()
+            np.clip(out.real, -1.0, 1.0, out=out.real)
+            np.clip(out.imag, -1.0, 1.0, out=out.imag)
+            return no_grad_result(out)
+        return r.clip(-1.0, 1.0)
 
 
 def _along(who: str, x: Tensor, dim: Any) -> tuple[Tensor, int]:

@@ -1,12 +1,13 @@
 """Edge rows of dtype casts and the complex-number views: astype, to, float, half, double, long,
-int, bool; byte / char / short, conj, resolve_conj, resolve_neg, real; type_as. `T` in a
-`torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
-reference."""
+int, bool; byte / char / short, conj, resolve_conj, resolve_neg, real; type_as; conj_physical,
+complex, polar, view_as_real, view_as_complex. `T` in a `torch=` lambda is the torch module;
+where a row has no `numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
 import numpy as np
 
+import tinygrad_dl as tg
 from tinygrad_dl import Tensor
 
 from .edge_table import E2, INF, NAN, E, rows
@@ -71,3 +72,32 @@ rows("type_as", lambda x, y: x.type_as(y), {"to int64": (_a(1.5, -2.5), np.zeros
      numpy=lambda x, y: x.astype(y.dtype), wrt=(0,), grad=(None, None))
 rows("type_as", lambda x: x.type_as(np.float32), {"a dtype, not a tensor": (_a(1.0),)},
      raises="type_as: other must be a Tensor")
+
+# ---- conj_physical and torch's complex constructors and views (constants) -------------------
+rows("conj_physical", lambda x: x.conj_physical(), {"inf and nan": (_a(INF, NAN, -0.0),),
+                                                    "empty": (E2,), "0-d!": (np.float64(0.5),)},
+     torch=lambda T, x: x.conj_physical(), note="a real tensor's copy; its gradient g")
+rows("conj_physical", lambda x: x.conj_physical(), {"complex": (np.array([1 + 2j, -0.5j]),)},
+     torch=lambda T, x: x.conj_physical().resolve_conj(), grad=(None,))
+for _name in ("complex", "polar"):
+    rows(_name, lambda x, y, n=_name: getattr(tg, n)(x, y), {
+        "zero, inf and nan": (_a(0.0, 1.0, INF), _a(0.5, NAN, -0.0)),
+        "broadcast": (_a(1.0, 2.0), np.array([[3.0], [4.0]])), "empty": (E, E)},
+         wrt=(), grad=(None, None), torch=lambda T, x, y, n=_name: getattr(T, n)(x, y))
+    rows(_name, lambda x, y, n=_name: getattr(tg, n)(x, y), {"requires grad": (_a(1.0), _a(2.0))},
+         raises=f"{_name}: a tensor of shape \\(1,\\) requires grad")
+    rows(_name, lambda x, y, n=_name: getattr(tg, n)(x, y), {
+        "float32 with float64": (np.ones(1, np.float32), _a(2.0))}, wrt=(),
+         raises=f"{_name}: expects two tensors of one dtype")
+rows("view_as_real", lambda x: tg.view_as_real(x), {
+    "complex": (np.array([[1 + 2j, complex(NAN, -0.0)]]),), "empty": (np.zeros(0, complex),)},
+     torch=lambda T, x: T.view_as_real(x), grad=(None,))
+rows("view_as_real", lambda x: tg.view_as_real(x), {"a real tensor": (_a(1.0),)}, wrt=(),
+     raises="view_as_real is only supported for complex tensors")
+rows("view_as_complex", lambda x: tg.view_as_complex(x), {
+    "pairs": (np.array([[1.0, 2.0], [INF, NAN]]),), "empty": (np.zeros((0, 2)),)}, wrt=(),
+     grad=(None,), torch=lambda T, x: T.view_as_complex(x))
+rows("view_as_complex", lambda x: tg.view_as_complex(x), {"last dim 3": (np.ones((2, 3)),)},
+     wrt=(), raises="view_as_complex: Tensor must have a last dimension of size 2")
+rows("view_as_complex", lambda x: tg.view_as_complex(x), {"requires grad": (np.ones((1, 2)),)},
+     raises="view_as_complex: a tensor of shape \\(1, 2\\) that requires grad")

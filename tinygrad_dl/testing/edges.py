@@ -29,6 +29,7 @@ the same way:
 
 from __future__ import annotations
 
+import builtins
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -162,6 +163,10 @@ def public_ops() -> list[str]:
     """Every public op's key: the functions of tinygrad_dl and tinygrad_dl.functional, and the
     Tensor methods (operators under their KEY_OF names), less NOT_OPS."""
     names = set(tinygrad_dl.__all__) | set(functional.__all__)
+    # (and the op table's rows exported under a builtin's name, which __all__ leaves out for
+    # `from tinygrad_dl import *`: tg.complex)
+    names |= {op.name for op in optable.ALL if hasattr(builtins, op.name)
+              and op.name in vars(tinygrad_dl)}
     names |= {n for c in Tensor.__mro__[:-1] for n, v in vars(c).items()  # (and its bases')
               if (not n.startswith("_") or n in KEY_OF)
               and (callable(v) or isinstance(v, (property, staticmethod)))}
