@@ -66,7 +66,8 @@ def _param(shape: tuple[int, ...], values: np.ndarray) -> Tensor:
 
 def _xavier_uniform(shape: tuple[int, int], dtype: Any, rng: Any) -> Tensor:
     """nn.init.xavier_uniform_ of a new (out, in) weight: U(±sqrt(6 / (in + out)))."""
-    bound = math.sqrt(6.0 / max(shape[0] + shape[1], 1))
+    # (in nn.init.xavier_uniform_'s order, torch's: sqrt(6 / n) was 1 ulp off its bound)
+    bound = math.sqrt(3.0) * math.sqrt(2.0 / max(shape[0] + shape[1], 1))
     return _param(shape, uniform(shape, -bound, bound, dtype, rng, "init"))
 
 

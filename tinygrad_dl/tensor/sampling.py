@@ -77,8 +77,20 @@ class SamplingMethods:
         (0, 1); integer tensors too, as torch's."""
         if not 0 < p < 1:
             raise ValueError(f"Tensor.geometric_: p must be in (0, 1), got {p}")
-        return _fill(self, "geometric_", generator, lambda rng, n: rng.geometric(float(p), n),
-                     floats_only=False)
+        dt = self.data.dtype
+        if dt.kind == "b":  # (every count cast to True; torch: not implemented for 'Bool')
+            raise TypeError("Tensor.geometric_: a bool tensor cannot hold trial counts; use an "
+                            "integer or float tensor")
+        top = np.iinfo(dt).max if dt.kind in "iu" else np.finfo(dt).max
+
+        def draw(rng: Any, n: Any) -> np.ndarray:
+            k = rng.geometric(float(p), n)
+            if k.size and k.max() > top:  # (torch wraps int8's 200 to -56, float16's to inf)
+                raise ValueError(f"Tensor.geometric_: a draw of {k.max()} trials (p={p}) does "
+                                 f"not fit this tensor's dtype {dt} (max {top}); use a wider "
+                                 "dtype or a larger p")
+            return k
+        return _fill(self, "geometric_", generator, draw, floats_only=False)
 
     def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator: Any = None
                     ) -> Tensor:
