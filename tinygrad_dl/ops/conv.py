@@ -20,8 +20,7 @@ Conv2d is im2col + one matrix product (a batch of `groups` products), laid out f
   them (`_scratch`), so a replayed step allocates only what it returns.
 
 The adjoints reuse those halves: ConvTranspose2d (conv2d's input gradient) runs col2im(W^T x)
-forward and im2col + two GEMMs backward; Unfold is im2col with col2im as its backward, Fold
-the reverse.
+forward and im2col + two GEMMs backward; Unfold is im2col (col2im backward), Fold the reverse.
 
 Pooling reads the KH*KW strided views (N, C, OH, OW) of x, one per window offset: for
 non-overlapping windows (kernel == stride, sides divisible) they are exactly the views
@@ -40,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
+from .elementwise import real_only
 
 __all__ = ["AvgPool2d", "Conv2d", "ConvTranspose2d", "Fold", "MaxPool2d", "Unfold"]
 
@@ -519,6 +519,7 @@ class MaxPool2d(_Pool):
         with the pad, and its gradient goes to its first real pixel, as torch's (a pad pixel
         would drop it). Decided here, per call, not by the caller looking at the data: a jit
         replay runs this forward again on the new data."""
+        real_only(ctx.op, x)  # (NumPy's max orders complex lexicographically; torch refuses)
         m = ctx.setup(x, kernel, stride)
         if m is None:
             views = _pool_views(x, ctx.kernel, ctx.stride, ctx.out)

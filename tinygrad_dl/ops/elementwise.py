@@ -242,7 +242,9 @@ class Maximum(Function):
     where either is NaN both get it whole (PyTorch's rule)."""
 
     def forward(ctx, x, y):
-        out = np.maximum(real_only("maximum", x), real_only("maximum", y))
+        if x.dtype.kind == "c" or y.dtype.kind == "c":  # (inline: the real path pays no call)
+            real_only("maximum", x if x.dtype.kind == "c" else y)
+        out = np.maximum(x, y)
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -383,7 +385,9 @@ class ReLU(Function):
     def forward(ctx, x):
         if x.dtype.type is _BOOL:  # (np.maximum gave int64 0/1; torch's message)
             raise RuntimeError("relu: Boolean inputs not supported for relu")
-        out = np.maximum(real_only("relu", x), 0)
+        if x.dtype.kind == "c":  # (inline: the real path pays no call)
+            real_only("relu", x)
+        out = np.maximum(x, 0)
         ctx.save_for_backward(out)
         return out
 
@@ -450,9 +454,12 @@ class Clip(Function):
     then summed back (backward raised NumPy's "non-broadcastable output operand")."""
 
     def forward(ctx, x, lo=None, hi=None):
-        ctx.save_for_backward(real_only("clamp", x))
+        out = np.clip(x, lo, hi)
+        if out.dtype.kind == "c":  # (x or a bound complex: NumPy ordered them lexicographically,
+            real_only("clamp", out)  # x.clamp(min=1j) was [1j, 0.5]; torch refuses)
+        ctx.save_for_backward(x)
         ctx.lo, ctx.hi = private(lo), private(hi)  # array bounds: backward reads them
-        return np.clip(x, lo, hi)
+        return out
 
     def backward(ctx, g):
         x = ctx.saved[0]
@@ -471,9 +478,12 @@ class ClipBounds(Function):
     x > max (or max < min: the result is max there, as np.clip's)."""
 
     def forward(ctx, x, *bounds, lo=True, hi=True):
-        ctx.save_for_backward(real_only("clamp", x), *bounds)
+        out = np.clip(x, bounds[0] if lo else None, bounds[-1] if hi else None)
+        if out.dtype.kind == "c":  # (x or a bound complex: not ordered, as Clip's)
+            real_only("clamp", out)
+        ctx.save_for_backward(x, *bounds)
         ctx.lo, ctx.hi = lo, hi
-        return np.clip(x, bounds[0] if lo else None, bounds[-1] if hi else None)
+        return out
 
     def backward(ctx, g):
         x, *bounds = ctx.saved

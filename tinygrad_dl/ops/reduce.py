@@ -189,7 +189,9 @@ class Max(Function):
     def forward(ctx, x, axis=None, keepdims=False, at_index=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.at_index = at_index and len(ctx.axes) == 1 and x.size > 0
-        out = ctx._reduce(real_only(ctx.who, x), axis=ctx.axes, keepdims=True)
+        if x.dtype.kind == "c":  # (inline: the real path pays no call)
+            real_only(ctx.who, x)
+        out = ctx._reduce(x, axis=ctx.axes, keepdims=True)
         if ctx.at_index and x.dtype.kind == "f" and not out.all():  # (a zero: rare)
             # the value at the index returned, as torch's: np.max of [-0.0, 0.0] is 0.0 but
             # its argmax 0, so the value and x[index] disagreed in the sign of zero

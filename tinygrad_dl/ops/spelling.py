@@ -230,7 +230,8 @@ def sort_order(a: np.ndarray, axis: int | None, descending: bool) -> np.ndarray:
     """Stable sort order along axis (None: flattened). Descending is the ascending order of
     the reversed array, reversed: equal values keep their order and NaN (the largest, as in
     NumPy and PyTorch) comes first."""
-    real_only("sort", a)
+    if a.dtype.kind == "c":  # (inline: the real path pays no call)
+        real_only("sort", a)
     if axis is None:
         a, axis = a.reshape(-1), -1
     if a.ndim == 0:  # (torch's: index 0 of a 0-d tensor, for dim -1 or 0)

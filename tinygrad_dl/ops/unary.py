@@ -190,8 +190,10 @@ class _ZeroGrad(Function):
 
 class Sign(_ZeroGrad):
     def forward(ctx, x):
-        try:  # (complex: torch refuses sign, its sgn is x / |x|)
-            return np.sign(real_only("sign (use sgn)", x))
+        if x.dtype.kind == "c":  # (complex: torch refuses sign, its sgn is x / |x|)
+            real_only("sign (use sgn)", x)
+        try:
+            return np.sign(x)
         except TypeError:  # (NumPy has no bool loop: torch's sign of a bool is the bool)
             if x.dtype.kind == "b":
                 return x.copy()
@@ -576,6 +578,8 @@ class Logit(Function):
     eps, NaN outside [0, 1] without."""
 
     def forward(ctx, x, eps=None):
+        if eps is not None and x.dtype.kind == "c":  # (its clamp ordered complex numbers
+            real_only("logit with eps", x)  # lexicographically; torch refuses complex logit)
         ctx.eps = eps
         ctx.save_for_backward(x)
         # torch's clamp (below eps: eps, else above 1 - eps: 1 - eps), not np.clip, which

@@ -166,6 +166,7 @@ def _close(who: str, a: np.ndarray, b: np.ndarray, rtol: Any, atol: Any,
 # the Python numbers compared as themselves (a complex too: NumPy's weak scalar, so `x32 ==
 # 0.1 + 0j` is True, as torch and NumPy say; as a complex128 array it was False)
 _NUMBERS = (int, float, bool, complex)
+_REAL = np.dtype(np.float64)  # (the dtype of a b that has none: its test is type(b))
 
 
 def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
@@ -185,8 +186,8 @@ def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
         b = other  # an array made inside the step was refused: `y == np.int64(3)`)
     else:
         b = as_data(other)
-    if sign[0] in "<>" and (x.data.dtype.kind == "c" or type(b) is complex or (
-            isinstance(b, (np.ndarray, np.generic)) and b.dtype.kind == "c")):
+    if (x.data.dtype.kind == "c" or getattr(b, "dtype", _REAL).kind == "c"  # (the cheap order:
+            or type(b) is complex) and sign[0] in "<>":  # ~0.1 us on every comparison)
         raise TypeError(f"comparison x {sign} y: complex numbers are not ordered (got "
                         f"{x.data.dtype} and {np.asarray(b).dtype}), as torch refuses; compare "
                         "x.real, x.imag or x.abs()")

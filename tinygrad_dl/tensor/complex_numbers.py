@@ -156,7 +156,8 @@ def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002 (torch's argument
     """torch.polar(abs, angle): abs (cos(angle) + i sin(angle)), as complex_of's, a constant."""
     r, theta = _real_pair("polar", abs, angle)
     out = np.empty(r.shape, np.complex64 if r.dtype == np.float32 else np.complex128)
-    out.real, out.imag = r * np.cos(theta), r * np.sin(theta)
+    with np.errstate(invalid="ignore"):  # (an inf angle or 0 * inf: NaN parts, torch's, silently)
+        out.real, out.imag = r * np.cos(theta), r * np.sin(theta)
     return no_grad_result(out)
 
 

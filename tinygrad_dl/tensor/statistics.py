@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import engine, tensor
 from ..ops import Median, NanSum, TakeAlongAxis
+from ..ops.elementwise import real_only
 from ..ops.shape import axis_of
 from ..ops.spelling import sort_order, spellings
 from .complex_numbers import complex_constant
@@ -98,7 +99,8 @@ class StatisticsMethods:
         if x.shape[axis] == 0:
             raise RuntimeError(f"mode(): Expected reduction dim {axis} to have non-zero size "
                                f"(shape {self.shape})")
-        a = np.moveaxis(x.data, axis, -1)
+        a = np.moveaxis(real_only("mode", x.data), axis, -1)  # (its smallest of ties: complex
+        # numbers are not ordered; NumPy's lexicographic order picked one, torch refuses)
         idx = mode_indices(a.reshape(-1, a.shape[-1])).reshape(a.shape[:-1] + (1,))
         idx = np.moveaxis(idx, -1, axis)
         values = x.take_along_dim(idx, axis)
