@@ -58,17 +58,18 @@ def test_max_norm_on_a_read_only_table_says_so_in_one_line(table):
         np.array([1])).data, [[5.0, 5.0, 5.0]])  # (nothing to renorm: no write, no refusal)
 
 
-@pytest.mark.parametrize("mode, shape, size", [
-    ("nearest", (2, 3, 5, 6), (9, 7)), ("bilinear", (2, 3, 5, 6), (9, 6)),
-    ("bicubic", (2, 3, 5, 6), (4, 11)), ("nearest-exact", (2, 3, 5, 6), (9, 7)),
-    ("linear", (2, 3, 5), (8,)), ("trilinear", (2, 3, 3, 4, 5), (5, 4, 2))])
-def test_a_jitted_interpolate_step_replays_bit_identical_to_eager(mode, shape, size):
+@pytest.mark.parametrize("mode, shape, size, antialias", [
+    ("nearest", (2, 3, 5, 6), (9, 7), False), ("bilinear", (2, 3, 5, 6), (9, 6), False),
+    ("bicubic", (2, 3, 5, 6), (4, 11), False), ("nearest-exact", (2, 3, 5, 6), (9, 7), False),
+    ("linear", (2, 3, 5), (8,), False), ("trilinear", (2, 3, 3, 4, 5), (5, 4, 2), False),
+    ("bicubic", (2, 3, 9, 7), (3, 4), True)])  # (antialias: hA2)
+def test_a_jitted_interpolate_step_replays_bit_identical_to_eager(mode, shape, size, antialias):
     def run(use_jit):
         w = tg.Tensor(np.linspace(0.5, 1.5, 3), requires_grad=True)
 
         def step(x):
             y = interpolate(x * w.reshape((1, 3) + (1,) * (len(shape) - 2)), size=size,
-                            mode=mode)
+                            mode=mode, antialias=antialias)
             (y * y).sum().backward()
 
         f = jit(step) if use_jit else step
