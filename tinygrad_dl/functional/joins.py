@@ -19,6 +19,7 @@ from ..ops import (
 from ..ops.shape import axis_of
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor, split_at
+from ..tensor.conversions import number_fits
 from .methods import as_tensor_of, as_tensors, write_out
 
 
@@ -90,6 +91,9 @@ def where(cond: Any, x: Any = _NO_ARGUMENT, y: Any = _NO_ARGUMENT) -> Any:
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
         dt = np.result_type(np.asarray(x), np.asarray(y))
         return Tensor(x, dtype=dt).where(cond, Tensor(y, dtype=dt))
+    for a, t, what in ((x, y, "input"), (y, x, "other")):  # (a number past the tensor's
+        if isinstance(t, Tensor) and not isinstance(a, Tensor) and t.dtype != np.float16:
+            number_fits("where", a, t.data.dtype, what)  # (see Tensor.where)
     x, y = as_tensors([x, y])
     return x.where(cond, y)
 

@@ -15,7 +15,15 @@ from ..ops import Scatter, TakeAlongAxis, Tap, Where
 from ..ops.indexing import GatherCheck, check_scatter, check_uint64
 from ..ops.shape import InRange, axis_of
 from ..ops.spelling import sort_order, spellings, torch_keywords
-from .conversions import as_tensor, bool_mask, data_of, fill_value, index_arg, no_grad_result
+from .conversions import (
+    as_tensor,
+    bool_mask,
+    data_of,
+    fill_value,
+    index_arg,
+    no_grad_result,
+    number_fits,
+)
 from .results import ValuesIndices
 
 if TYPE_CHECKING:
@@ -188,6 +196,10 @@ class GatheringMethods:
         y); the condition is a constant (no gradient), x and y get theirs."""
         cond = np.asarray(data_of(condition) if isinstance(condition, tensor.Tensor) else condition,
                           dtype=bool)
+        if not isinstance(y, tensor.Tensor) and self.data.dtype != np.float16:  # as torch:
+            # where(c, x32, 1e300) refused (it was inf with NumPy's warning); torch's float16
+            # where gives inf (so does this one, with NumPy's warning)
+            number_fits("where", y, self.data.dtype, "other")
         y = as_tensor(y, self)
         try:  # Function.apply's message would name only x's and y's shapes
             np.broadcast_shapes(cond.shape, self.shape, y.shape)
