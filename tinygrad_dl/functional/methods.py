@@ -17,6 +17,7 @@ import numpy as np
 from ..engine import is_grad_enabled, no_grad, notify_write
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
+from ..tensor.conversions import true_divisor
 
 
 # ---- arguments as Tensors ----------------------------------------------------------------
@@ -93,9 +94,13 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
             try:
                 ts = as_tensors(args[:tensors])
             except OverflowError:  # an int outside an integer tensor's dtype: the method's
-                if not isinstance(args[0], Tensor):  # own rule (torch.div(a, -2) of uint8 a:
-                    raise  # -3.5, as a / -2); here, not in as_tensors, whose other callers
-                ts = args[:tensors]  # (stack, where) would get the int itself, not a Tensor
+                if isinstance(args[0], Tensor):  # own rule (torch.div(a, -2) of uint8 a:
+                    ts = args[:tensors]  # -3.5, as a / -2); here, not in as_tensors, whose
+                elif (getattr(method, "true_division", False)  # other callers (stack, where)
+                      and kwargs.get("rounding_mode") is None):  # would get the int itself
+                    ts = (true_divisor(args[0], args[1]), args[1])  # (tg.div(-1, u8): -1/u8)
+                else:
+                    raise
             result = method(*ts, *args[tensors:], **kwargs)
         return result if out is None else write_out(method.__name__, result, out)
 

@@ -6,22 +6,21 @@ them (std, trace, rot90, diff, sort). Methods take NumPy's argument names and Py
 (`axis=`/`dim=`, `keepdims=`/`keepdim=`: ops/spelling.py). Each is an op of the op table
 (tinygrad_dl.optable), which also makes its `tinygrad_dl.<name>` function.
 
-This module holds the class and its core: its slots, constructors, introspection, the values
-handed to Python, copy and pickle, backprop and the arithmetic operators. Tensor's other
-methods are written, one topic per module beside this one, in the classes it derives from
-(each with empty `__slots__`, so a tensor still has no `__dict__`; no method is defined in two
-of them): `elementwise`, `comparisons` (and the logical ops), `bitwise` (and the shifts, gcd,
-lcm), `reductions`, `scans` (cumsum, cummax, logcumsumexp, ...), `shape`, `splits`,
-`gathering` (sort, gather, scatter, masks), `writes` (index_put, index_fill, ..._scatter),
-`counting` (nonzero, unique, bincount, histc, histogram), `linalg`, `fused` (addmm, addcmul,
-baddbmm, ...), `complex_numbers`, `statistics`, `special`, `casts`, `layout` (numel, stride,
-device), `autograd_flags` (requires_grad_, grad_fn, detach_), `inplace`, `inplace_forms` (the
-`_` forms of the out-of-place methods) and `sampling` (bernoulli, random_, ...). The helpers
-they share are `conversions` (`as_tensor`, `data_of`, `plain_array`, `filled`, ...), `results`
-(`Size`, `ValuesIndices`), `habits` (the warnings where a PyTorch habit would misread a NumPy
-result), `printing` (the repr's print options) and `backward_to` (backward's `inputs=`, and
-the walk autograd.grad shares). Those modules read `Tensor` from this package when called, as
-`tensor.Tensor`: it is defined after they are imported.
+This module holds the class and its core: its slots, constructors, introspection, the values handed
+to Python, copy and pickle, backprop and the arithmetic operators. Tensor's other methods are
+written, one topic per module beside this one, in the classes it derives from (each with empty
+`__slots__`, so a tensor still has no `__dict__`; no method is defined in two of them):
+`elementwise`, `comparisons` (and the logical ops), `bitwise` (and the shifts, gcd, lcm),
+`reductions`, `scans` (cumsum, cummax, logcumsumexp, ...), `shape`, `splits`, `gathering` (sort,
+gather, scatter, masks), `writes` (index_put, index_fill, ..._scatter), `counting` (nonzero,
+unique, bincount, histc, histogram), `linalg`, `fused` (addmm, addcmul, baddbmm, ...),
+`complex_numbers`, `statistics`, `special`, `casts`, `layout` (numel, stride, device),
+`autograd_flags` (requires_grad_, grad_fn, detach_), `inplace`, `inplace_forms` (the `_` forms of
+the out-of-place methods) and `sampling` (bernoulli, random_, ...). The helpers they share are
+`conversions` (`as_tensor`, `data_of`, `plain_array`, `filled`, ...), `results` (`Size`,
+`ValuesIndices`), `habits` (the warnings where a PyTorch habit would misread a NumPy result),
+`printing` (the repr's print options) and `backward_to` (backward's `inputs=`, and the walk
+autograd.grad shares). Those modules read `tensor.Tensor` when called (it is defined after them).
 """
 
 from __future__ import annotations
@@ -562,6 +561,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
     @torch_keywords(exponent="other")
     def pow(self, other: Any) -> Tensor: return self.__pow__(other)
     pow.reads_numbers = True  # type: ignore[attr-defined]  # (tg.pow(x, -1): method_function)
+    div.true_division = True  # type: ignore[attr-defined]  # (tg.div(-1, u8): method_function)
     def maximum(self, other: Any) -> Tensor: return Maximum.apply(self, as_tensor(other, self))
     subtract, multiply, divide, negative, mm, bmm = sub, mul, div, neg, matmul, matmul
     mm = bmm = torch_keywords(mat2="other")(matmul)  # (torch's name of mm's and bmm's other)
