@@ -75,7 +75,9 @@ DTYPES: dict[str, Any] = {
     "float16": np.float16, "float32": np.float32, "float64": np.float64, "half": np.float16,
     "float": np.float32, "double": np.float64, "int8": np.int8, "int16": np.int16,
     "int32": np.int32, "int64": np.int64, "short": np.int16, "int": np.int32, "long": np.int64,
-    "uint8": np.uint8, "bool": np.bool_,
+    "uint8": np.uint8, "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64,
+    "bool": np.bool_, "complex64": np.complex64, "complex128": np.complex128,
+    "cfloat": np.complex64, "cdouble": np.complex128,
 }
 
 # Tensor's public members that are not ops (introspection, conversion, autograd, constructors)
