@@ -1,6 +1,7 @@
-"""PyTorch's `torch.utils` path: `tinygrad_dl.utils.data` holds Dataset, TensorDataset, Subset,
-ConcatDataset, IterableDataset, ChainDataset, random_split, the samplers (from
-`tinygrad_dl.utils.sampler`) and DataLoader."""
+"""PyTorch's `torch.utils` path: `tinygrad_dl.utils.data` holds DataLoader and re-exports the
+datasets (Dataset, TensorDataset, Subset, ConcatDataset, IterableDataset, ChainDataset,
+StackDataset, random_split: `tinygrad_dl.utils.datasets`) and the samplers
+(`tinygrad_dl.utils.sampler`)."""
 
 from . import data
 

@@ -14,7 +14,8 @@ batch's indices, one fancy-index each; any other Dataset's items are fetched one
 stacked (`collate`). No worker processes: `num_workers` must be 0 (PyTorch's other worker
 options are taken at their values for num_workers=0, as PyTorch takes them).
 
-Also PyTorch's `Subset`, `ConcatDataset` (and `dataset1 + dataset2`), `random_split`, and the
+Also PyTorch's `Subset`, `ConcatDataset` (and `dataset1 + dataset2`), `ChainDataset`,
+`StackDataset`, `random_split` (tinygrad_dl.utils.datasets), and the
 samplers `SequentialSampler`, `RandomSampler` and `BatchSampler` (tinygrad_dl.utils.sampler,
 re-exported here), which DataLoader takes as `sampler=` or `batch_sampler=` (with PyTorch's
 rules: a sampler excludes shuffle, a batch sampler excludes batch_size, shuffle, sampler and
@@ -25,15 +26,10 @@ default generator, as above. `loader.sampler` / `loader.batch_sampler` are the o
 
 from __future__ import annotations
 
-import bisect
 import copy
 import itertools
-import math
-import operator
-import warnings
 from collections.abc import (
     Callable,
-    Iterable,
     Iterator,
     Mapping,
     MutableMapping,
@@ -48,6 +44,16 @@ from ..functional import stack
 from ..ops.indexing import check_uint64
 from ..random import as_rng
 from ..tensor import Tensor
+from .datasets import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from .sampler import (
     BatchSampler,
     RandomSampler,
@@ -58,164 +64,9 @@ from .sampler import (
 )
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
-           "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
-           "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "collate", "convert",
-           "default_collate", "default_convert", "random_split"]
-
-
-class Dataset:
-    """Base class: subclasses give __getitem__(i) (one sample) and __len__."""
-
-    def __getitem__(self, index: int) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} has no __getitem__")
-
-    def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} has no __len__")
-
-    def __add__(self, other: Any) -> ConcatDataset:
-        return ConcatDataset([self, other])
-
-
-class IterableDataset(Dataset):
-    """Base class of a stream of samples: subclasses give __iter__ (the samples of one pass, in
-    order) and may give __len__ (the number of samples; len() raises TypeError without it, as
-    PyTorch's). A DataLoader batches what it yields; `ds1 + ds2` is a ChainDataset."""
-
-    def __iter__(self) -> Iterator[Any]:
-        raise NotImplementedError(f"{type(self).__name__} has no __iter__")
-
-    def __getitem__(self, index: int) -> Any:  # (Dataset's would promise indexing)
-        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, it "
-                        "has no __getitem__")
-
-    def __len__(self) -> int:
-        raise TypeError(f"object of type '{type(self).__name__}' has no len() (an "
-                        "IterableDataset without its own __len__)")
-
-    def __add__(self, other: Any) -> ChainDataset:
-        return ChainDataset([self, other])
-
-
-class ChainDataset(IterableDataset):
-    """IterableDatasets one after another, each iterated anew every pass; len is the sum of
-    theirs (each must have one)."""
-
-    def __init__(self, datasets: Iterable[Any]) -> None:
-        self.datasets = list(datasets)  # (torch keeps the iterable: a generator ran once)
-        odd = next((d for d in self.datasets if not isinstance(d, IterableDataset)), None)
-        if odd is not None:
-            raise TypeError(f"ChainDataset only supports IterableDataset, got a "
-                            f"{type(odd).__name__}")
-
-    def __iter__(self) -> Iterator[Any]:
-        for d in self.datasets:
-            yield from d
-
-    def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)
-
-
-class TensorDataset(Dataset):
-    """Samples are the rows of tensors of equal length: dataset[i] = (t[i] for t in tensors)."""
-
-    def __init__(self, *tensors: Any) -> None:
-        if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
-        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(np.asarray(t))
-                             for t in tensors)
-        n = {len(t.data) if t.ndim else None for t in self.tensors}
-        if len(n) != 1 or None in n:
-            shapes = ", ".join(str(t.shape) for t in self.tensors)
-            raise ValueError(f"TensorDataset: the tensors must have one first dimension, got "
-                             f"shapes {shapes}")
-
-    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        return tuple(t[index] for t in self.tensors)
-
-    def __len__(self) -> int:
-        return len(self.tensors[0].data)
-
-
-class Subset(Dataset):
-    """The samples of `dataset` at `indices`, in that order: subset[i] = dataset[indices[i]]
-    (negative i counts from the end, as a list's)."""
-
-    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
-        self.dataset, self.indices = dataset, indices
-
-    def __getitem__(self, idx: Any) -> Any:
-        if isinstance(idx, list):
-            return self.dataset[[self.indices[i] for i in idx]]
-        try:
-            j = self.indices[idx]
-        except IndexError:
-            raise IndexError(f"Subset: index {idx} is out of range for a subset of "
-                             f"{len(self)} samples") from None
-        return self.dataset[j]
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-
-class ConcatDataset(Dataset):
-    """The datasets one after another: len is their total; `cumulative_sizes` their ends."""
-
-    def __init__(self, datasets: Iterable[Any]) -> None:
-        self.datasets = list(datasets)
-        if not self.datasets:
-            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
-        if any(isinstance(d, IterableDataset) for d in self.datasets):  # (no indices to join)
-            raise TypeError("ConcatDataset does not support IterableDataset (ChainDataset "
-                            "chains them)")
-        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
-
-    def __len__(self) -> int:
-        return self.cumulative_sizes[-1]
-
-    def __getitem__(self, idx: Any) -> Any:
-        try:
-            i = operator.index(idx)
-        except TypeError:
-            raise TypeError(f"ConcatDataset: index must be an integer, got "
-                            f"{type(idx).__name__}") from None
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError(f"ConcatDataset: index {i} is out of range for {n} samples")
-        i += n if i < 0 else 0
-        d = bisect.bisect_right(self.cumulative_sizes, i)
-        return self.datasets[d][i - (self.cumulative_sizes[d - 1] if d else 0)]
-
-
-def random_split(dataset: Any, lengths: Sequence[int | float], generator: Any = None
-                 ) -> list[Subset]:
-    """Split `dataset` into non-overlapping Subsets of the given lengths, at random (from
-    `generator`, else the default generator). Fractions summing to 1 give the lengths
-    floor(fraction * len(dataset)), the remainder then spread one by one from the first,
-    as PyTorch does."""
-    n, lengths = len(dataset), list(lengths)
-    if lengths and math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        for i, frac in enumerate(lengths):
-            if frac < 0 or frac > 1:
-                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
-        sizes = [math.floor(n * frac) for frac in lengths]
-        for i in range(n - sum(sizes)):
-            sizes[i % len(sizes)] += 1
-        for i, size in enumerate(sizes):
-            if size == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
-                              "empty dataset.", stacklevel=2)
-        lengths = sizes
-    if sum(lengths) != n:
-        raise ValueError(f"Sum of input lengths does not equal the length of the input dataset! "
-                         f"(random_split: lengths {lengths} sum to {sum(lengths)}, the dataset "
-                         f"has {n} samples)")
-    if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0
-           for k in lengths):
-        raise ValueError(f"random_split: lengths must be integers >= 0 or fractions summing "
-                         f"to 1, got {lengths}")
-    order = as_rng(generator, "random_split").permutation(n).tolist()
-    ends = list(itertools.accumulate(int(k) for k in lengths))
-    return [Subset(dataset, order[end - int(k):end]) for end, k in zip(ends, lengths)]
+           "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset",
+           "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "collate",
+           "convert", "default_collate", "default_convert", "random_split"]
 
 
 def _tensor_rows(dataset: Any, idx: list[Any]) -> tuple[TensorDataset, np.ndarray] | None:
