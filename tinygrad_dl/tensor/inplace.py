@@ -258,6 +258,9 @@ def _recompute(t: Tensor, method: str, *args: Any, operand: Any = None, **kwargs
         if value.shape != a.shape:
             raise ValueError(f"the result's shape {value.shape} is not this tensor's {a.shape}"
                              " (an in-place op cannot broadcast it)")
+        if a.dtype.kind == "c" and value.dtype.kind == "f":  # (z.abs_() wrote |z| + 0j)
+            raise TypeError(f"{op}: not supported for complex tensors (the result is real, as "
+                            f"torch refuses it); write `x = x.{method}()` for a real tensor")
         np.copyto(a, value, casting="same_kind")
 
     return _write(t, op, operand, put)

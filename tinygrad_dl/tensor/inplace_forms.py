@@ -126,7 +126,7 @@ INPLACE_FORMS = (
 INPLACE_FORMS3 = (
     "sinc", "lgamma", "digamma", "erfinv", "i0", "polygamma", "mvlgamma", "arccosh",
     "arcsinh", "arctanh", "addbmm", "addmv", "addr", "baddbmm", "floor_divide", "renorm",
-    "bitwise_left_shift", "bitwise_right_shift", "igamma", "igammac",
+    "bitwise_left_shift", "bitwise_right_shift", "igamma", "igammac", "conj_physical",
 )
 for _m in (*INPLACE_FORMS, *INPLACE_FORMS3):
     setattr(InPlaceFormMethods, f"{_m}_", _inplace_form(_m))
