@@ -34,6 +34,8 @@ class Classifier(CourseModel):
         # the course's loop (`for j = 1:n/n_batch`) forms full batches only: the remainder of
         # each shuffled epoch is left out (PyTorch's DataLoader keeps it: drop_last=False)
         "drop_last": True,
+        # the bonus exercises' data augmentation, off as in the assignments' main runs
+        "flip": 0.0, "translate": 0,
     }
     # a cyclical schedule's n_s defaults to n_s_epochs * floor(n / n_batch)
     n_s_epochs: ClassVar[int] = 2

@@ -149,6 +149,12 @@ HYPERS: tuple[Hyper, ...] = (
               "epoch)"),
     _positive(int, "sample_every", "--sample-every", "char-rnn: print a sample every N updates"),
     Hyper("temperature", "--temperature", float, "char-rnn: sampling temperature", low=0),
+    Hyper("flip", "--flip", float, "classifiers: mirror each training image left-right with this "
+          "probability, drawn anew every update (data augmentation; default 0)", low=0, high=1,
+          search=True),
+    Hyper("translate", "--translate", int, "classifiers: shift each training image by up to this "
+          "many pixels along each axis, zero-filled, drawn anew every update (default 0)", low=0,
+          high=31, search=True),
     Hyper("dtype", "--dtype", str, "float64 (default) or float32", choices=("float64", "float32")),
     Hyper("batch_norm", "--batch-norm", bool, "k-layer batch normalization (default on)",
           negatable=True),

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_dl import no_grad
-from tinygrad_dl.data import batches_per_epoch, load_cifar10, resolve_data_dir
+from tinygrad_dl.data import Augment, batches_per_epoch, load_cifar10, resolve_data_dir
+from tinygrad_dl.data.cifar import D
 from tinygrad_dl.functional import cross_entropy
 from tinygrad_dl.jit import jit as capture
 from tinygrad_dl.models import CourseModel
@@ -88,6 +89,7 @@ def fit(
     on_checkpoint: Snapshot | None = None,
     checkpoint_every: int | None = None,
     stop: Any = None,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
 ) -> History:
     """Train a classifier with mini-batch gradient descent; returns the History.
 
@@ -116,6 +118,10 @@ def fit(
     `resume=snapshot` (with the model, optimizer and history restored by the caller) continues
     exactly there. `stop` is polled after every update (e.g. a train.state.StopFlag): when
     truthy, the loop hands a snapshot to on_checkpoint and raises TrainingInterrupted.
+
+    augment (e.g. data.Augment(flip=0.5, translate=3)) makes each update's batch from its rows:
+    `augment(X_batch, rng)`, rng seeded with (seed, update step), so a resumed run draws what
+    the uninterrupted one would have. Evaluation reads the data as they are.
     """
     # counts: epochs=2.5 trained 2 epochs and n_updates=2.5 3 updates, n_batch=2.5 failed deep
     # in the slicing, eval_every=2.5 evaluated every 5 updates, True read as 1: refused
@@ -229,7 +235,9 @@ def fit(
                     eta_t = schedule(run.step)
                     _set_rates(optimizer, eta_t, scales)
                 optimizer.zero_grad()
-                cost = train_step(X[ix], y[ix])  # the cost and, into .grad, its gradient
+                Xb = X[ix] if augment is None else augment(
+                    X[ix], np.random.default_rng((seed, run.step)))  # (per update: resumable)
+                cost = train_step(Xb, y[ix])  # the cost and, into .grad, its gradient
                 run.guard.check(float(cost.item()), epoch=run.epoch, step=run.step + 1,
                                 eta=eta_t)
                 if clip is not None:
@@ -256,6 +264,7 @@ def fit(
     hist.meta.update(etas=etas, n_updates=run.step, epochs=epochs_trained(epochs_done),
                      updates_per_epoch=per_epoch,
                      drop_last=drop_last, seed=seed, optimizer=repr(optimizer),
+                     augment=None if augment is None else repr(augment),
                      schedule=repr(schedule if schedule is not None else
                                    ConstantLR(optimizer.lr)))
     if has_val:
@@ -376,6 +385,10 @@ class MinibatchTrainer(Trainer):
         if bad:
             raise ValueError(f"the test inputs (X_test of {ds.source or 'the data'}) hold {bad} "
                              "NaN/inf value(s); fix the data")
+        augment = Augment(flip=p["flip"], translate=p["translate"])
+        if augment.active and ds.d != D:
+            raise ValueError(f"--flip / --translate augment CIFAR-10 images ({D} features: 3 x "
+                             f"32 x 32), but the data have {ds.d}; leave them out")
         net = cls.from_params(p, d=ds.d, K=ds.K, rng=rng, dtype=dtype)
         schedule, n_updates = _schedule(cls, p, len(ds.y_train), epochs_given, notes)
         if p["eval_every"] is None:
@@ -385,7 +398,8 @@ class MinibatchTrainer(Trainer):
                SGD(net.parameters(), lr=lr, momentum=p["momentum"]))
         loop_kw = dict(epochs=p["epochs"], n_batch=p["n_batch"], drop_last=p["drop_last"],
                        schedule=schedule, n_updates=n_updates, clip=p["clip"],
-                       clip_norm=p["clip_norm"], eval_every=p["eval_every"])
+                       clip_norm=p["clip_norm"], eval_every=p["eval_every"],
+                       augment=augment if augment.active else None)
         sizes = {"train": len(ds.y_train), "val": _len(ds.y_val), "test": _len(ds.y_test)}
         return Prepared(net, ds, opt, loop_kw, checkpoint_every, sizes, ds.source)
 

@@ -1,0 +1,72 @@
+"""Data augmentation of CIFAR-10 mini-batches, as the course's bonus exercises do it: each
+training image mirrored left-right with probability `flip`, and translated by a whole number of
+pixels in [-translate, translate] along each axis, the uncovered border filled with 0 (the
+training mean, once the data are normalized).
+
+Rows are images in CIFAR's layout (3072 = 3 channels x 32 x 32, each channel row-major), the
+layout of `load_cifar10`'s X. A batch is augmented afresh at every update, from a generator the
+loop seeds with (seed, update step): the same run draws the same flips and shifts, and a run
+resumed from a checkpoint draws what the uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Augment"]
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Random mirroring and translation of image rows (n, channels * side * side)."""
+
+    flip: float = 0.0  # probability that an image is mirrored left-right
+    translate: int = 0  # largest shift in pixels, along each axis
+    side: int = 32
+    channels: int = 3
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.flip <= 1.0:
+            raise ValueError(f"Augment: flip is a probability in [0, 1], got {self.flip!r}")
+        if not 0 <= self.translate < self.side:
+            raise ValueError(f"Augment: translate must be in [0, {self.side - 1}] pixels, got "
+                             f"{self.translate!r}")
+
+    @property
+    def active(self) -> bool:
+        return self.flip > 0 or self.translate > 0
+
+    def __call__(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A new array: the rows of X, each mirrored and shifted by its own draw (X itself is
+        never written: it is the training set's rows)."""
+        S, C = self.side, self.channels
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != C * S * S:
+            raise ValueError(f"augment: rows must be {C}x{S}x{S} images ({C * S * S} features, "
+                             f"CIFAR-10's layout), got a batch of shape {X.shape}")
+        n = len(X)
+        out = X.reshape(n, C, S, S).copy()
+        if self.flip > 0:
+            mirrored = rng.random(n) < self.flip
+            out[mirrored] = out[mirrored, :, :, ::-1]
+        if self.translate > 0:
+            t = self.translate
+            shifts = rng.integers(-t, t + 1, size=(n, 2))  # (dy, dx): down and right
+            src = out
+            out = np.zeros_like(src)
+            for dy, dx in np.unique(shifts, axis=0):  # at most (2t + 1)^2 groups of rows
+                rows = np.flatnonzero((shifts[:, 0] == dy) & (shifts[:, 1] == dx))
+                out[rows, :, _to(dy, S), _to(dx, S)] = src[rows, :, _from(dy, S), _from(dx, S)]
+        return out.reshape(n, C * S * S)
+
+
+def _to(d: int, S: int) -> slice:
+    """Where a shift by d lands along an axis of S pixels."""
+    return slice(max(d, 0), S + min(d, 0))
+
+
+def _from(d: int, S: int) -> slice:
+    """What a shift by d moves along an axis of S pixels."""
+    return slice(max(-d, 0), S + min(-d, 0))
