@@ -430,9 +430,9 @@ def test_adjoint_mH_refusals() -> None:
         with pytest.raises(RuntimeError, match="Got 1-D tensor") as e:
             call(tg.ones(2))
         _one_line(e)
-        with pytest.raises(RuntimeError, match="Got 0-D tensor") as e:
-            call(tg.tensor(1.0))
-        _one_line(e)
+        # a 0-D tensor: torch 2.13 gives its conjugate with a deprecation warning (hV2)
+        with pytest.warns(UserWarning, match="deprecated on 0-D tensors"):
+            assert call(tg.tensor(1.0)).item() == 1.0
 
 
 @pytest.mark.parametrize("idx, shape", [([4, 1, 0, 5], (2, 3)), (5, (2, 3)),

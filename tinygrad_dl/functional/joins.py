@@ -328,21 +328,34 @@ def append(x: Any, values: Any, axis: int | None = None) -> Tensor:
 def atleast_1d(*xs: Any) -> Any:
     """np.atleast_1d: 0-d inputs become (1,); others are returned as they are. One input: one
     Tensor, several: a list."""
+    xs, many = _atleast_args(xs)
     out = [t if t.ndim >= 1 else t.reshape(1) for t in map(as_tensor_of, xs)]
-    return out[0] if len(out) == 1 else out
+    return out[0] if len(out) == 1 and not many else out
 
 
 def atleast_2d(*xs: Any) -> Any:
     """np.atleast_2d: (n,) becomes (1, n), a 0-d input (1, 1)."""
+    xs, many = _atleast_args(xs)
     out = [t if t.ndim >= 2 else t.reshape(1, -1) for t in map(as_tensor_of, xs)]
-    return out[0] if len(out) == 1 else out
+    return out[0] if len(out) == 1 and not many else out
 
 
 def atleast_3d(*xs: Any) -> Any:
     """np.atleast_3d: (n,) becomes (1, n, 1), (m, n) becomes (m, n, 1), a 0-d input (1, 1, 1)."""
     shapes = {0: lambda s: (1, 1, 1), 1: lambda s: (1, s[0], 1), 2: lambda s: (*s, 1)}
+    xs, many = _atleast_args(xs)
     out = [t if t.ndim >= 3 else t.reshape(shapes[t.ndim](t.shape)) for t in map(as_tensor_of, xs)]
-    return out[0] if len(out) == 1 else out
+    return out[0] if len(out) == 1 and not many else out
+
+
+def _atleast_args(xs: tuple) -> tuple[tuple, bool]:
+    """atleast_*d's inputs, and whether a list comes back: torch's one list or tuple of tensors
+    (`torch.atleast_2d([a, b])`, a sequence back even for one) is its tensors; a list of
+    numbers stays one input (NumPy's `np.atleast_1d([1, 2])`)."""
+    if (len(xs) == 1 and isinstance(xs[0], (list, tuple)) and xs[0]
+            and all(isinstance(t, Tensor) for t in xs[0])):
+        return tuple(xs[0]), True
+    return xs, len(xs) != 1
 
 
 def rollaxis(x: Any, axis: int, start: int = 0) -> Tensor:

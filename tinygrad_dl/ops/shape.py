@@ -299,6 +299,8 @@ class Tile(Function):
 
     def forward(ctx, x, reps=()):
         out = np.tile(x, reps)
+        if not out.size:  # (np.tile's empty result is a view of x: a write guard's lock on x
+            out = np.empty(out.shape, x.dtype)  # then reached it, a later write refused)
         ctx.shape = (1,) * (out.ndim - x.ndim) + x.shape  # x as np.tile sees it
         ctx.in_shape = x.shape
         return out
@@ -368,10 +370,15 @@ def moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, 
         dst = np.atleast_1d(destination).tolist()
         if len(src) != len(dst):
             raise ValueError("source and destination need the same number of axes")
-        src = [_axis(a, ndim) for a in src]
-        dst = [_axis(a, ndim) for a in dst]
+        src = [_axis(a, max(ndim, 1)) for a in src]  # (a 0-d tensor takes dims 0 and -1,
+        dst = [_axis(a, max(ndim, 1)) for a in dst]  # as torch's: no change)
     except ValueError as e:
         raise ValueError(f"{op}: {e}") from None
+    for name, dims, given in (("source", src, source), ("destination", dst, destination)):
+        if len(set(dims)) != len(dims):  # (a repeated destination gave a permutation silently)
+            raise ValueError(f"{op}: repeated dim in {name} ({given}); each dim may be moved once")
+    if not ndim:
+        return ()
     order = [n for n in range(ndim) if n not in src]
     for d, a in sorted(zip(dst, src)):
         order.insert(d, a)
@@ -382,6 +389,17 @@ def _axis(a: int, ndim: int) -> int:
     if not -ndim <= a < ndim:
         raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
     return a % ndim
+
+
+def unique_dims(op: str, dims: Any, ndim: int) -> list[int]:
+    """dims, each checked against ndim (a 0-d tensor takes 0 and -1, as torch's) and made
+    non-negative, refused in one line where two name one dim (torch refuses; NumPy's squeeze
+    and flip with axes of length != 1 let it pass)."""
+    out = [axis_of(op, d, max(ndim, 1)) for d in dims]
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dims {tuple(dims)} name one dim twice (a {ndim}-D tensor); "
+                         "give each dim once")
+    return out
 
 
 def axis_of(op: str, a: int, ndim: int) -> int:

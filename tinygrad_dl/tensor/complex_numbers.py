@@ -70,7 +70,10 @@ class ComplexMethods:
 
     # ---- conjugate transposes ----------------------------------------------------------------
     def adjoint(self: Tensor) -> Tensor:
-        """torch's x.adjoint(): the last two dims swapped (real: no conjugate)."""
+        """torch's x.adjoint(): the last two dims swapped (real: no conjugate); a 0-d tensor's
+        conjugate, with torch's deprecation warning."""
+        if self.ndim == 0:
+            return _zero_d_adjoint(self, "adjoint()")
         if self.ndim < 2:
             raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
                                f"matrices. Got {self.ndim}-D tensor.")
@@ -79,6 +82,8 @@ class ComplexMethods:
     @property
     def mH(self: Tensor) -> Tensor:
         """torch's x.mH: x.adjoint(), the last two dims swapped."""
+        if self.ndim == 0:
+            return _zero_d_adjoint(self, "Tensor.mH")
         if self.ndim < 2:
             raise RuntimeError(f"tensor.mH is only supported on matrices or batches of "
                                f"matrices. Got {self.ndim}-D tensor.")
@@ -88,10 +93,8 @@ class ComplexMethods:
     def H(self) -> Tensor:
         """torch's x.H: a matrix's conjugate transpose (x.T for a real one); a 0-d tensor is
         itself (deprecated there, a warning, as torch's); other ndims refused, as torch."""
-        if self.ndim == 0:
-            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
-                          UserWarning, stacklevel=2)
-            return self.reshape(())
+        if self.ndim == 0:  # (conjugated, as torch's: 1+2j gave 1+2j)
+            return _zero_d_adjoint(self, "Tensor.H")
         if self.ndim != 2:
             tip = (" For batches of matrices, consider using tensor.mH" if self.ndim > 2
                    else "")
@@ -205,3 +208,11 @@ def view_as_complex(input: Tensor) -> Tensor:  # noqa: A002 (torch's argument na
                         "complex autograd is not supported here; view input.detach()")
     c = np.complex64 if a.dtype == np.float32 else np.complex128
     return no_grad_result(a.view(c)[..., 0] if a.size else np.empty(a.shape[:-1], c))
+
+
+def _zero_d_adjoint(x: Tensor, name: str) -> Tensor:
+    """A 0-d x's H, mH or adjoint(): its conjugate (x itself if real, a new tensor on its
+    graph), with torch 2.13's deprecation warning."""
+    warnings.warn(f"{name} is deprecated on 0-D tensors. Consider using x.conj().",
+                  UserWarning, stacklevel=3)
+    return x.reshape(()).conj()

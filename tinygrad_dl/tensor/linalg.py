@@ -317,7 +317,10 @@ class LinalgMethods:
     def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
         """The last axis of x on diagonal `offset` of the (dim1, dim2) planes of a new tensor
         with one more dim (torch.diag_embed); zeros elsewhere, never 0 * inf."""
-        x = self.reshape(1) if self.ndim == 0 else self
+        if self.ndim == 0:  # (torch's: the result's dims -2, -1 would not exist)
+            raise IndexError("diag_embed: expects a tensor of 1 or more dims (its last dim goes "
+                             "on the diagonal), got a 0-d tensor; write x.reshape(1).diag_embed()")
+        x = self
         n, k, lead = x.shape[-1], int(offset), x.shape[:-1]
         # rows [v_i, 0 ... 0] of length n + 1, read flat as n x n: v on the diagonal
         rows = Pad.apply(x.unsqueeze(-1), pad_width=[(0, 0)] * x.ndim + [(0, n)])

@@ -7,6 +7,7 @@ kin, are splits.py's.)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from .. import tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
-from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape
+from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape, unique_dims
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
 from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg
 
@@ -53,6 +54,10 @@ class ShapeMethods:
     def mT(self) -> Tensor:
         """The last two axes swapped (a batch of matrices transposed), as NumPy 2's and
         PyTorch's x.mT."""
+        if self.ndim == 0:  # (torch 2.13: the identity, with a deprecation warning)
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the "
+                          "identity in these cases.", UserWarning, stacklevel=2)
+            return self.reshape(())
         if self.ndim < 2:
             raise ValueError(f"x.mT needs 2 or more dimensions (a matrix or a batch of them), "
                              f"got shape {self.shape}")
@@ -65,6 +70,7 @@ class ShapeMethods:
         if dim is not None:
             one_name("squeeze", axis, "axis", dim, "dim")
             dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+            unique_dims("squeeze", dims, self.ndim)
             if not self.ndim:  # (a 0-d tensor takes dim 0 or -1, as torch's: no change)
                 for d in dims:
                     axis_of("squeeze", d, 1)
@@ -169,7 +175,11 @@ class ShapeMethods:
     @spellings(dims="axis")
     def flip(self, axis: Axis = None, *more: int) -> Tensor:
         """np.flip over axis (None: every axis); torch's x.flip(0, 1) too."""
-        return Flip.apply(self, axis=(axis, *more) if more else axis)
+        axis = (axis, *more) if more else axis
+        if axis is not None and not self.ndim:  # (a 0-d tensor takes dims 0 and -1, as torch's)
+            unique_dims("flip", (axis,) if isinstance(axis, (int, np.integer)) else axis, 0)
+            axis = None
+        return Flip.apply(self, axis=axis)
 
     @spellings(shifts="shift", dims="axis")
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
