@@ -66,6 +66,25 @@ class ModuleList(Sequential):
     def _slice(self, items: list[tuple[str, Module]]) -> ModuleList:
         return ModuleList(m for _, m in items)
 
+    # (not torch's Sequential: no `*`, and not an operand of a Sequential's `+`)
+    is_sequential = False
+    __mul__ = __rmul__ = __imul__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        """torch's: a run of layers with one repr is one line, "(0-2): 3 x Linear(...)"."""
+        if not len(self):
+            return "ModuleList()"
+        runs: list[list[Any]] = []  # [first, last, repr]
+        for i, m in enumerate(self):
+            r = repr(m)
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = [(f"({a}): " if a == b else f"({a}-{b}): {b - a + 1} x ") + r.replace("\n", "\n  ")
+                 for a, b, r in runs]
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
 
 class _NoListMethod:
     """A Sequential method ModuleDict does not have: reading it raises AttributeError (so
@@ -121,6 +140,8 @@ class ModuleDict(Sequential):
 
     # (Sequential's list methods, absent as on torch's ModuleDict: hasattr is False, and a
     # key may take the name, `ModuleDict({"insert": layer})`, which a method refused)
+    is_sequential = False
+    __add__ = __iadd__ = __mul__ = __rmul__ = __imul__ = None  # type: ignore[assignment]
     append = _NoListMethod()  # type: ignore[assignment]
     extend = _NoListMethod()  # type: ignore[assignment]
     insert = _NoListMethod()  # type: ignore[assignment]
@@ -264,6 +285,9 @@ class ParameterDict(Module):
 
     def __iter__(self) -> Iterator[str]:
         return iter(list(self._parameters))
+
+    def __reversed__(self) -> Iterator[str]:  # (reversed() read d[1], d[0]: a KeyError)
+        return reversed(list(self._parameters))
 
     def keys(self) -> list[str]:
         return list(self._parameters)

@@ -28,6 +28,7 @@ from ..tensor import Tensor, np_dtype
 from . import init as nn_init
 from .arg_checks import channel_groups, inplace_arg, size_arg
 from .module import Module
+from .sequence_ops import SequenceOperators, names_kept
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # (the convs' padding_mode)
@@ -194,7 +195,7 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
-class Sequential(Module):
+class Sequential(SequenceOperators, Module):
     """Modules applied in order; the i-th is child "i", or, given one OrderedDict (PyTorch's
     named form, `Sequential(OrderedDict(fc=Linear(2, 3)))`), its keys name the children. Under
     a parent attribute "layers" the container opens no scope of its own: its children's scopes
@@ -262,14 +263,7 @@ class Sequential(Module):
     def __getitem__(self, i: int | slice) -> Any:
         if isinstance(i, slice):  # a Sequential of the same layer objects, names kept (torch)
             items = list(self._modules.items())[i]
-            # building `sub` renames its layers and, in a nested Sequential, their children:
-            # reading a slice leaves the whole model's drawn-graph names as they were
-            names = [(m, {k: m.__dict__[k] for k in ("_scope", "_prefix") if k in m.__dict__})
-                     for _, top in items if top is not None for m in top.modules()]
-            sub = self._slice(items)
-            for m, kept in names:
-                m.__dict__.update(kept)
-            return sub
+            return names_kept([m for _, m in items], lambda: self._slice(items))
         return list(self._modules.values())[operator.index(i)]
 
     def _slice(self, items: list[tuple[str, Module]]) -> Sequential:
@@ -329,6 +323,11 @@ class Sequential(Module):
         m = self[index]
         del self[index]
         return m
+
+    def _joined(self, layers: list[Module]) -> Sequential:
+        # (torch's operators give a Sequential, a subclass's too)
+        return names_kept(layers, lambda: Sequential(*layers))
+
 
 
 class CrossEntropyLoss(Module):

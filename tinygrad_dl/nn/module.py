@@ -137,6 +137,13 @@ class Module(HookMethods, TreeMethods, StateMethods):
         # a parameter is a leaf that requires grad; an op's result (`self.out = self.fc(x)`,
         # an activation kept for later) is a plain attribute, as in PyTorch
         is_param = isinstance(value, Tensor) and value.requires_grad and value._ctx is None
+        if is_param and name not in params and (not name or "." in name
+                                                 or callable(getattr(type(self), name, None))):
+            # torch's KeyError (register_parameter's rules): `setattr(m, "a.b", p)` saved a key
+            # that reads as a path, and `m.forward = p` shadowed the method (a class attribute
+            # that is a default value, `weight = None`, may be overridden, as before)
+            raise KeyError(f"{type(self).__name__}: cannot assign a parameter as {name!r}: a "
+                           "parameter name is non-empty, holds no '.' and names no method")
         if name in params and isinstance(value, Tensor) and not is_param:
             what = "is an op result" if value._ctx is not None else "does not require grad"
             held = (f"write into {name}.data, " if params[name] is not None else "")
@@ -423,14 +430,19 @@ class Module(HookMethods, TreeMethods, StateMethods):
         return ""
 
     def __repr__(self) -> str:
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not self._modules:
-            return head + ")"
-        lines = [head]
-        for name, child in self._modules.items():
-            body = repr(child).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
-        return "\n".join(lines) + "\n)"
+        """torch's layout: a one-line extra_repr inside the parentheses; with children, or an
+        extra_repr of several lines, each on its own line (it was glued to the name, a
+        multi-line one's later lines left unindented)."""
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        one_liner = len(lines) == 1 and not self._modules
+        lines += [f"({name}): " + repr(child).replace("\n", "\n  ")
+                  for name, child in self._modules.items()]
+        if not lines:
+            return f"{type(self).__name__}()"
+        if one_liner:
+            return f"{type(self).__name__}({lines[0]})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 named_as_methods_of(Module, __name__)  # (its mixins' methods: `Module.state_dict`)

@@ -116,6 +116,8 @@ class StateMethods:
             if name not in state:
                 continue
             src = entry_array(who, name, state[name])
+            if dst.ndim == 0 and src.shape == (1,):  # torch's rule for a 0-d entry saved as
+                src = src.reshape(())  # one element (checkpoints before torch 0.4): refused
             if src.shape != dst.shape:
                 hint = ("; a Linear weight saved when W was (in, out)? Linear.W is (out, in) "
                         "now: pass its .T" if src.ndim == 2 and src.shape == dst.shape[::-1]

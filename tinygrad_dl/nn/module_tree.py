@@ -87,19 +87,21 @@ class TreeMethods:
     def children(self) -> list[TreeMethods]:
         return _Listing(m for _, m in self.named_children())
 
-    def named_modules(self, prefix: str = "", memo: set[int] | None = None,
+    def named_modules(self, memo: set[Any] | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, TreeMethods]]:
         """(qualified name, module) pairs, this one first ("" or `prefix`); a module reached
-        twice is listed once, unless remove_duplicate=False (torch's keywords)."""
+        twice is listed once, unless remove_duplicate=False. torch's signature: `memo` (the
+        modules already listed, left out with their subtrees) comes first, so
+        `named_modules(None, "net")` is prefix "net" (it was read as memo="net")."""
         memo = set() if memo is None else memo
-        if id(self) in memo:
+        if self in memo:
             return
         if remove_duplicate:
-            memo.add(id(self))
+            memo.add(self)
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo,
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
                                                remove_duplicate)
 
     def modules(self) -> list[TreeMethods]:
@@ -113,7 +115,7 @@ class TreeMethods:
         registered nowhere, are not among them: a RuntimeWarning says so (`_unregistered`)."""
         seen: set[int] = set()
         out = _Listing()
-        modules = (list(self.named_modules(prefix, remove_duplicate=remove_duplicate))
+        modules = (list(self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate))
                    if recurse else [(prefix, self)])
         for mod_name, mod in modules:
             for name, p in mod._parameters.items():
@@ -135,7 +137,7 @@ class TreeMethods:
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> list[tuple[str, np.ndarray]]:
-        modules = (self.named_modules(prefix, remove_duplicate=remove_duplicate) if recurse
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse
                    else [(prefix, self)])
         seen: set[int] = set()
         out = _Listing()
@@ -162,6 +164,23 @@ class TreeMethods:
                                      f"{type(m).__name__} has no submodule {step!r}")
             m = child
         return m
+
+    def set_submodule(self, target: str, module: Any, strict: bool = False) -> None:
+        """Put `module` at a dotted path ("encoder.layers.0"), as torch's: the path's parent
+        must exist; what is there (if anything: with strict=True it must be) must be a
+        module; "" and a non-Module are refused."""
+        who = f"{type(self).__name__}.set_submodule({target!r})"
+        if target == "":
+            raise ValueError(f"{who}: cannot set the submodule without a target name")
+        if not isinstance(module, TreeMethods):
+            raise ValueError(f"{who}: module is not an nn.Module, found {type(module).__name__}")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{who}: {type(parent).__name__} has no attribute {name!r}")
+        if not isinstance(getattr(parent, name, module), TreeMethods):
+            raise AttributeError(f"{who}: {name!r} is not an nn.Module")
+        setattr(parent, name, module)
 
     def get_parameter(self, target: str) -> Tensor:
         """The parameter at a dotted path ("layers.0.W"), as torch's."""
