@@ -140,6 +140,12 @@ def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, A
     attributes have its version, a Tensor's its guards."""
     if not paths:
         return []
+    if any(p[0] is WHOLE for p in paths):  # `x[IDX]`, `f(**KW)`: a list's or a dict's items
+        paths = [p for p in paths if p[0] is not WHOLE]  # as they are, `IDX[0] = 1` seen;
+        # not those of one the code changes itself (`calls.append(1)`, then `len(calls)`:
+        # every call would record again; what replay does not redo is the user's, docs/jit.md)
+        kept = [] if any(p[0] in MUTATORS for p in paths) else _contents(obj, label, MANY)
+        return [*kept, *entries(obj, paths, label, fn)]
     if isinstance(obj, STREAMS):  # `rng.random()` in the step's Python: a draw that replay
         # would not make (its decision frozen, the stream not advanced): DRAWS says so
         named = sorted(p[0] for p in paths if type(p[0]) is str and not p[0].startswith("__"))
@@ -208,8 +214,8 @@ def _items(seq: list[Any] | tuple[Any, ...], paths: Any, label: str, fn: Any
             elif isinstance(seq, list):
                 out.append((seq, LENGTH, len(seq), f"len({label})"))
             for i in range(len(seq)):
-                if isinstance(seq, list) and len(seq) > MANY:
-                    if len(path) > 1 and not is_scalar(seq[i]):
+                if isinstance(seq, list) and len(seq) > MANY:  # (not what each item holds
+                    if len(path) > 1 and path[1] is not WHOLE and not is_scalar(seq[i]):  # whole)
                         out.extend(entries(seq[i], [path[1:]], f"{label}[{i}]", fn))
                 else:
                     out.extend(_items(seq, [(i, *path[1:])], label, fn))
@@ -221,6 +227,32 @@ def _items(seq: list[Any] | tuple[Any, ...], paths: Any, label: str, fn: Any
             out.append((seq, Item(k), now, where))
         if len(path) > 1 and not is_scalar(now):
             out.extend(entries(now, [path[1:]], where, fn))
+    return out
+
+
+def _contents(obj: Any, label: str, budget: int) -> list[tuple[Any, Any, Any, str]]:
+    """The guards of what a list, tuple, dict or set the step hands whole to a call holds
+    (`WHOLE`): a list's items and a dict's entries (keys and values) by identity, a set's
+    members by value (`ITEMS`: one term, in C), so that one changed in place between calls
+    (`IDX[0] = 1`, `KW["p"] = 1.0`, `TS[1] = W2`) records again; the lists, tuples, dicts
+    and sets inside, while `budget` lasts (a long nested list: its outer items only)."""
+    if type(obj) is set:  # (`x[sorted(S)]`: its members, by value)
+        return [(obj, ITEMS, frozenset(obj), f"the members of {label}")]
+    plain = _plain_list(obj) or type(obj) is tuple or type(obj) is dict
+    if not plain:
+        return []
+    out: list[tuple[Any, Any, Any, str]] = []
+    if type(obj) is dict:
+        out.append((obj, ITEMS, (tuple(obj), tuple(obj.values())), f"the entries of {label}"))
+        items: Any = obj.values()
+    else:
+        if type(obj) is not tuple:
+            out.append((obj, ITEMS, tuple(obj), f"the items of {label}"))
+        items = obj
+    inner = [v for v in items if type(v) in (list, tuple, dict, set)]
+    if len(inner) <= budget:
+        for v in inner:
+            out.extend(_contents(v, f"an item of {label}", budget - len(inner)))
     return out
 
 
@@ -408,6 +440,8 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
             continue
         unpack = []
         if op in ("LOAD_GLOBAL", "LOAD_NAME") or op.startswith("LOAD_FAST") or op in _CELL:
+            if src is not None and const is not None and not get:  # `f(IDX, 2 * x)`: the
+                _whole(reads, [*below, (src, path)])  # constant was no key: IDX is an operand
             # (right after a name or a path: `cfg.b` of `a, b = cfg.a, cfg.b`)
             below = [*below, (src, path)] if src is not None and const is None and not get else []
             kind = "g" if op in ("LOAD_GLOBAL", "LOAD_NAME") else "l"
@@ -454,10 +488,21 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
                 if op != "STORE_SUBSCR" and op != "DELETE_SUBSCR" and len(path) + 1 < DEPTH:
                     path, const = (*path, const), None
                     continue
+            elif not get:  # the name or path itself is an operand (`x[IDX]`, `x.reshape(S)`,
+                _whole(reads, [*below, (src, path)])  # `f(**cfg["kw"])`, `cat(TS)`): WHOLE
         src, path, const, get, below = None, (), None, False, []
     for c in code.co_consts:
         if hasattr(c, "co_code"):
             _reads(c, reads, aliases)
+
+
+def _whole(reads: dict[tuple[str, str], set[tuple[Any, ...]]],
+           values: list[tuple[Any, tuple[Any, ...]]]) -> None:
+    """Note each (name, path) of `values` as read whole (`WHOLE`): handed to a call or an
+    operator, which may read every item (a list of indices, a shape, a dict of keywords)."""
+    for src, path in values:
+        if src is not None and len(path) < DEPTH:
+            reads.setdefault(src, set()).add((*path, WHOLE))
 
 
 def _instructions(code: Any) -> Any:
@@ -481,6 +526,12 @@ def _key(ins: Any) -> Any:
 
 DEPTH = 4  # attributes and subscripts followed into a name (`self.trainer.cfg.lr`: 3)
 EACH: Any = type("Each", (), {"__repr__": lambda self: "EACH"})()  # every item (a for loop)
+# methods by which the code changes a list or a dict it names (its items then not guarded)
+MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+                      "update", "popitem", "setdefault", "__setitem__", "__delitem__",
+                      "__iadd__", "add", "discard"})
+# the object itself, an operand (`x[IDX]`, `x.reshape(SHAPE)`, `f(**KW)`): every item it holds
+WHOLE: Any = type("Whole", (), {"__repr__": lambda self: "WHOLE"})()
 MANY = 32  # a for loop's list longer than this: its items guarded by one term (ITEMS)
 
 

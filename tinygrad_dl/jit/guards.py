@@ -10,6 +10,7 @@ import struct
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,14 @@ ITEMS: Any = type("Items", (), {"__repr__": lambda self: "ITEMS"})()
 
 def same_items(box: Any, items: tuple[Any, ...]) -> bool:
     """Does list `box` hold `items`, the same objects in the same order (in C: a number
-    replaced by an equal one records again, which is safe)?"""
+    replaced by an equal one records again, which is safe)? A dict: `items` is (its keys,
+    their values), each value the same object and no key added; a set: equal members."""
+    if type(box) is set:
+        return box == items
+    if type(box) is dict:
+        keys, values = items
+        return len(box) == len(keys) and all(map(operator.is_, map(box.get, keys, repeat(ABSENT)),
+                                                 values))
     return len(box) == len(items) and all(map(operator.is_, box, items))
 
 
