@@ -68,12 +68,17 @@ class ModuleList(Sequential):
 
     # (not torch's Sequential: no `*`, and not an operand of a Sequential's `+`)
     is_sequential = False
-    __mul__ = __rmul__ = __imul__ = None  # type: ignore[assignment]
+
+    def __mul__(self, n: Any) -> Any:  # (Python's own "unsupported operand type(s) for *":
+        return NotImplemented  # set to None, `ml * 2` said "'NoneType' object is not callable")
+
+    __rmul__ = __imul__ = __mul__
 
     def __repr__(self) -> str:
         """torch's: a run of layers with one repr is one line, "(0-2): 3 x Linear(...)"."""
+        name = type(self).__name__  # (a subclass's own name, as torch's _get_name())
         if not len(self):
-            return "ModuleList()"
+            return f"{name}()"
         runs: list[list[Any]] = []  # [first, last, repr]
         for i, m in enumerate(self):
             r = repr(m)
@@ -82,8 +87,9 @@ class ModuleList(Sequential):
             else:
                 runs.append([i, i, r])
         lines = [(f"({a}): " if a == b else f"({a}-{b}): {b - a + 1} x ") + r.replace("\n", "\n  ")
+                 # (every line in, blank ones too: torch's container.py keeps the old _addindent)
                  for a, b, r in runs]
-        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+        return f"{name}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class _NoListMethod:
@@ -141,7 +147,7 @@ class ModuleDict(Sequential):
     # (Sequential's list methods, absent as on torch's ModuleDict: hasattr is False, and a
     # key may take the name, `ModuleDict({"insert": layer})`, which a method refused)
     is_sequential = False
-    __add__ = __iadd__ = __mul__ = __rmul__ = __imul__ = None  # type: ignore[assignment]
+    __add__ = __iadd__ = __mul__ = __rmul__ = __imul__ = ModuleList.__mul__
     append = _NoListMethod()  # type: ignore[assignment]
     extend = _NoListMethod()  # type: ignore[assignment]
     insert = _NoListMethod()  # type: ignore[assignment]

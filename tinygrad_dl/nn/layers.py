@@ -324,9 +324,9 @@ class Sequential(SequenceOperators, Module):
         del self[index]
         return m
 
-    def _joined(self, layers: list[Module]) -> Sequential:
+    def _joined(self, layers: list[Module], own: list[Module]) -> Sequential:
         # (torch's operators give a Sequential, a subclass's too)
-        return names_kept(layers, lambda: Sequential(*layers))
+        return names_kept(own, lambda: Sequential(*layers))
 
 
 

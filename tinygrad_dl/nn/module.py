@@ -436,13 +436,20 @@ class Module(HookMethods, TreeMethods, StateMethods):
         extra = self.extra_repr()
         lines = extra.split("\n") if extra else []
         one_liner = len(lines) == 1 and not self._modules
-        lines += [f"({name}): " + repr(child).replace("\n", "\n  ")
+        lines += [f"({name}): " + add_indent(repr(child))
                   for name, child in self._modules.items()]
         if not lines:
             return f"{type(self).__name__}()"
         if one_liner:
             return f"{type(self).__name__}({lines[0]})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def add_indent(text: str) -> str:
+    """A child's repr under its parent's, as torch's _addindent: each later line two spaces
+    in, a blank one left empty (torch 2.13's; "\n  " everywhere left trailing spaces)."""
+    first, *rest = text.split("\n")
+    return "\n".join([first] + [("  " + line) if line.strip() else "" for line in rest])
 
 
 named_as_methods_of(Module, __name__)  # (its mixins' methods: `Module.state_dict`)

@@ -167,6 +167,7 @@ class BackwardCall:
         self.module, self.hooks = m, hooks
         self.n_in = self.n_out = 0
         self.wrapped_in = False
+        self.hooked: dict[str, set[int]] = {"in": set(), "out": set()}  # (wrapped positions)
         self.zeros: dict[int, tuple[tuple[int, ...], Any]] = {}  # tensor inputs: shape, dtype
         self.reset()
 
@@ -185,6 +186,7 @@ class BackwardCall:
                 if a.requires_grad:
                     a = HookIn.apply(a, call=self, index=i)
                     self.wrapped_in = True
+                    self.hooked["in"].add(i)
             out.append(a)
         return tuple(out)
 
@@ -197,6 +199,7 @@ class BackwardCall:
         for k, t in enumerate(items):  # grad_output by position, None at a non-tensor (an
             if isinstance(t, Tensor) and t.requires_grad:  # LSTM's (h, c)): torch's
                 items[k] = HookOut.apply(t, call=self, index=k)
+                self.hooked["out"].add(k)
         self.n_out = len(items)
         if single:
             return items[0]
@@ -210,8 +213,16 @@ class BackwardCall:
                                f"returned {type(new).__name__} for {what}: return None or a "
                                f"tuple of {len(grads)} (Tensors or None)")
         out = []
-        for g, n in zip(grads, new):
+        side, reached = ("in", self.grad_in) if what == "grad_input" else ("out", self.grad_out)
+        for i, (g, n) in enumerate(zip(grads, new)):
             a = n.data if isinstance(n, Tensor) else n
+            if (i in self.hooked[side] and i not in reached and isinstance(a, np.ndarray)
+                    and np.any(a != 0)):  # (it was dropped without a word: torch's flows on)
+                raise RuntimeError(
+                    f"backward hook {_name(fn)} of {type(self.module).__name__} returned a "
+                    f"nonzero {what}[{i}], but no gradient reached that {side}put in this "
+                    "backward, so it cannot flow on from here: return None or zeros there, "
+                    "or add that gradient in a hook of a tensor the loss depends on")
             if a is not None and g is not None and (not isinstance(a, np.ndarray)
                                                      or a.shape != g.shape):
                 raise RuntimeError(f"backward hook {_name(fn)} of {type(self.module).__name__} "

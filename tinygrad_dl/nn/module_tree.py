@@ -69,6 +69,31 @@ class _Listing(list):
         return list, (list(self),)
 
 
+class _Memo(dict):
+    """A memo the caller passed to named_modules (torch's: a set of modules), as the dict by
+    id that it keeps (its own when none is passed): read at the start, and given each module
+    listed, as torch's. (By id: `self in memo` on a set asked the modules' __eq__/__hash__,
+    so two layers equal by value were listed once, and parameters() and every optimizer lost
+    the other's weights without a word; a module with __eq__ but no __hash__ raised.)"""
+
+    __slots__ = ("user",)
+
+    def __init__(self, user: Any) -> None:
+        if isinstance(user, str) or not hasattr(user, "add"):
+            raise TypeError(f"named_modules(memo, prefix): memo is a {type(user).__name__}, "
+                            "not a set of modules (torch's order: this package's was "
+                            "(prefix, memo)); pass the prefix by name, prefix='...'")
+        super().__init__((id(m), m) for m in user)  # (held: no id reused while listing)
+        self.user = user
+
+    def __setitem__(self, key: int, m: Any) -> None:
+        super().__setitem__(key, m)
+        self.user.add(m)
+
+
+_MEMOS = (dict, _Memo)  # (named_modules' own, passed down the tree)
+
+
 class TreeMethods:
     """The listing and lookup methods of nn.Module (a mixin: Module's own file stays its core;
     they read the registries `_modules`, `_parameters` and `_buffers` it keeps)."""
@@ -93,15 +118,16 @@ class TreeMethods:
         twice is listed once, unless remove_duplicate=False. torch's signature: `memo` (the
         modules already listed, left out with their subtrees) comes first, so
         `named_modules(None, "net")` is prefix "net" (it was read as memo="net")."""
-        memo = set() if memo is None else memo
-        if self in memo:
+        held = {} if memo is None else memo if type(memo) in _MEMOS else _Memo(memo)
+        key = id(self)
+        if key in held:
             return
         if remove_duplicate:
-            memo.add(self)
+            held[key] = self
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                yield from child.named_modules(held, f"{prefix}.{name}" if prefix else name,
                                                remove_duplicate)
 
     def modules(self) -> list[TreeMethods]:

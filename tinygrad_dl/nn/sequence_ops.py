@@ -9,21 +9,26 @@ from typing import Any
 
 
 class SequenceOperators:
-    """The operators; the class using it defines `_joined(layers)`, the new Sequential."""
+    """The operators; the class using it defines `_joined(layers, own)`, the new Sequential,
+    its layers' drawn-graph names kept for those in `own` (this one's layers)."""
 
     is_sequential = True  # (False on ModuleList and ModuleDict: not operands of `+`)
 
-    def _joined(self, layers: list[Any]) -> Any:
+    def _joined(self, layers: list[Any], own: list[Any]) -> Any:
         raise NotImplementedError
 
     def __add__(self, other: Any) -> Any:
-        return self._joined([*self, *_operand(other)])  # type: ignore[attr-defined]
+        # `other`'s layers take their places' names, as `seq += other` and `Sequential(*seq,
+        # *other)` give them: kept, `a + b` drew a[0] and b[0] as one layer "0"
+        own = list(self)  # type: ignore[call-overload]
+        return self._joined([*own, *_operand(other)], own)
 
     def __iadd__(self, other: Any) -> Any:
         return self.extend(list(_operand(other)))  # type: ignore[attr-defined]
 
     def __mul__(self, n: Any) -> Any:
-        return self._joined(list(self) * _repeats(self, n))  # type: ignore[call-overload]
+        own = list(self)  # type: ignore[call-overload]
+        return self._joined(own * _repeats(self, n), own)
 
     __rmul__ = __mul__
 
