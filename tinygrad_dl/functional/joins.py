@@ -372,15 +372,26 @@ def rollaxis(x: Any, axis: int, start: int = 0) -> Tensor:
 
 
 @torch_keywords(input="x")
-def sort(x: Any, axis: int | None = -1, kind: str | None = None, *, dim: int | None = None,
+def sort(x: Any, axis: int | None = -1, kind: str | bool | None = None, *,
+         dim: int | None = None,
          descending: bool | None = None, stable: bool = False) -> Any:
     """np.sort: the sorted values along axis (None: flattened). With PyTorch's dim= or
-    descending= (False too), torch.sort's (values, indices). The gradient flows through the
+    descending= (False too), or a bool third positional (torch.sort(x, 1, True)'s descending;
+    NumPy's kind is a str), torch.sort's (values, indices). The gradient flows through the
     permutation; the sort is always stable (kind and stable are accepted for their
     spellings)."""
     x = as_tensor_of(x)
     if stable is not None and not isinstance(stable, (bool, np.bool_)):
         raise TypeError(f"sort: stable must be a bool, got {type(stable).__name__}")
+    if isinstance(kind, (bool, np.bool_)):  # torch.sort(x, 1, True): its positional
+        # descending (NumPy's kind is a str: it refuses a bool), which sorted ascending here
+        if descending is not None:
+            raise TypeError("sort: descending given twice (the third positional, torch's "
+                            "descending, and descending=)")
+        kind, descending = None, bool(kind)
+    elif kind is not None and not isinstance(kind, str):
+        raise TypeError(f"sort: kind must be a str (NumPy's) or a bool (torch's positional "
+                        f"descending), got {type(kind).__name__}")
     if dim is None and descending is None:
         values = x.sort(axis).values
         if isinstance(axis, (int, np.integer)):  # torch.sort(x, 1) is (values, indices)

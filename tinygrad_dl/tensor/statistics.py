@@ -61,6 +61,7 @@ class StatisticsMethods:
         if dim is None:
             if keepdim:
                 raise ValueError("median: keepdim needs a dim (as torch's median())")
+            _no_empty_median("median", self)
             return Median.apply(self)
         x, axis = _along("median", self, dim)
         order = sort_order(x.data, axis, False)
@@ -120,6 +121,7 @@ class StatisticsMethods:
         if dim is None:  # (torch's nanmedian(): ties share the gradient, as median()'s)
             if keepdim:
                 raise ValueError("nanmedian: keepdim needs a dim (as torch's nanmedian())")
+            _no_empty_median("nanmedian", self)
             flat = self.reshape(-1)
             if flat.data.size == 0:  # (NaN, as torch's, on the graph: an empty gradient)
                 return flat.sum() + np.nan
@@ -201,6 +203,15 @@ class StatisticsMethods:
         return r.clip(-1.0, 1.0)
 
 
+def _no_empty_median(who: str, x: Tensor) -> None:
+    """median()/nanmedian() of no values is NaN, which an integer or bool dtype cannot hold:
+    refused (torch 2.13 returns an arbitrary value there, -2**63 for int64, 0 for uint8)."""
+    if x.data.size == 0 and x.data.dtype.kind not in "fc":
+        raise ValueError(f"{who}: an empty {x.data.dtype} tensor (shape {x.shape}) has no "
+                         f"median, and its NaN is no {x.data.dtype} value; cast it first: "
+                         f"x.double().{who}()")
+
+
 def _along(who: str, x: Tensor, dim: Any) -> tuple[Tensor, int]:
     """x (a 0-d one as shape (1,), torch's dims -1 and 0) and dim as an axis, checked; an
     empty dim is refused (there is no value to pick)."""
@@ -266,14 +277,30 @@ def quantiles(self: Tensor, q: Any, dim: int | None, keepdim: bool, interpolatio
         w = ranks - below if interpolation == "linear" else np.full(ranks.shape, 0.5)
         w = w.astype(self.data.dtype)
         small = tensor.Tensor(w < 0.5)  # torch's lerp: from lo below 0.5, from hi above
-        d = hi - lo
-        out = (lo + d * w).where(small, hi - d * (1 - w))
+        with np.errstate(invalid="ignore"):  # (inf - inf: patched below)
+            d = hi - lo
+            out = (lo + d * w).where(small, hi - d * (1 - w))
+        out = _inf_ends(out, lo, hi)
     out = out.moveaxis(-1, 0)  # (q, ...)
     if keepdim:  # the reduced axes kept, as 1 (all of them for dim=None)
         kept = (1,) * self.ndim if dim is None or self.ndim == 0 else tuple(
             1 if i == axis % x.ndim else m for i, m in enumerate(x.shape))
         out = out.reshape((qs.size,) + kept)
     return out.reshape(out.shape[1:]) if qs.ndim == 0 else out
+
+
+def _inf_ends(out: Tensor, lo: Tensor, hi: Tensor) -> Tensor:
+    """Between two equal infinities, or an infinity and a finite value, the interpolated
+    quantile is that infinity (the lerp's inf - inf made it NaN, as torch 2.13's: quantile(x,
+    1.0) of a tensor whose maximum is inf was NaN); the gradient of those goes to the infinite
+    entry. Between -inf and inf it stays NaN."""
+    a, b, bad = lo.data, hi.data, np.isnan(out.data)  # (where the lerp gave the infinity, as
+    # for lo + (inf - lo) w below w = 0.5, its value and gradient are torch's)
+    to_lo = bad & np.isinf(a) & ((a == b) | np.isfinite(b))
+    to_hi = bad & np.isinf(b) & np.isfinite(a)
+    if not (to_lo.any() or to_hi.any()):
+        return out
+    return lo.where(tensor.Tensor(to_lo), hi.where(tensor.Tensor(to_hi), out))
 
 
 def mode_indices(a: np.ndarray) -> np.ndarray:
