@@ -161,12 +161,13 @@ def as_rng(generator: Any = None, who: str = "random") -> np.random.Generator:
                     f"np.random.Generator, got {type(generator).__name__}")
 
 
-def float_dtype(dtype: Any, who: str, what: str = "dtype") -> np.dtype:
+def float_dtype(dtype: Any, who: str, what: str = "dtype", complex_ok: bool = False) -> np.dtype:
     """`dtype` as a NumPy dtype, or one line refusing a non-float one: float draws cast to an
     integer or bool dtype would be truncated (rand's to all 0, or all True). The one rule of
-    rand, randn and the *_like draws (`what`: how the message names the dtype's source)."""
+    rand, randn and the *_like draws (`what`: how the message names the dtype's source);
+    `complex_ok`: a complex one too (rand's and randn's, drawn part by part: `normal`)."""
     dt = np.dtype(dtype)
-    if dt.kind != "f":
+    if dt.kind != "f" and not (complex_ok and dt.kind == "c"):
         raise TypeError(f"{who}: {what} {dt} cannot hold random floats (they would be "
                         "truncated); pass dtype=tinygrad_dl.float32 (or float64), or use randint")
     return dt
@@ -212,8 +213,28 @@ def integers(low: int, high: int, shape: Any, dtype: Any = np.int64, generator: 
 
 def normal(shape: tuple[int, ...], dtype: Any = np.float64, generator: Any = None,
            who: str = "randn") -> np.ndarray:
-    """Standard normal draws of `shape`, float64 from the generator, cast to `dtype`."""
+    """Standard normal draws of `shape`, float64 from the generator, cast to `dtype`; a
+    complex dtype's parts each N(0, 1/2), so that E|z|^2 = 1 (torch's complex randn)."""
+    if (getattr(dtype, "kind", None) or np.dtype(dtype).kind) == "c":  # (randn's: a dtype)
+        parts = as_rng(generator, who).standard_normal((*shape, 2)) * np.sqrt(0.5)
+        return _as_complex(parts, np.dtype(dtype))
     return as_rng(generator, who).standard_normal(shape).astype(dtype, copy=False)
+
+
+def unit_draws(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """Uniform draws on [0, 1) of `shape` in `dtype` (rand's); a complex dtype's parts each
+    on [0, 1) (torch's complex rand)."""
+    if (getattr(dtype, "kind", None) or np.dtype(dtype).kind) == "c":
+        dt = np.dtype(dtype)
+        return _as_complex(below(rng.random((*shape, 2)), 1.0, 0.0, np.finfo(dt).dtype), dt)
+    return below(rng.random(shape), 1.0, 0.0, dtype)
+
+
+def _as_complex(parts: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """Draws of shape (..., 2), (real, imaginary), as complex numbers of dtype dt."""
+    out = np.empty(parts.shape[:-1], dt)
+    out.real, out.imag = parts[..., 0], parts[..., 1]
+    return out
 
 
 def uniform(shape: tuple[int, ...], low: float = 0.0, high: float = 1.0, dtype: Any = np.float64,
@@ -239,6 +260,9 @@ def multinomial_draws(weights: Any, num_samples: int, replacement: bool, generat
     2-D array (torch.multinomial): shape (..., num_samples); without replacement, no index
     twice in a row."""
     w = np.asarray(weights)
+    if w.dtype.kind == "c":  # (the cast to float64 dropped the imaginary parts, NumPy's warning)
+        raise TypeError(f"{who}: weights must be real, got {w.dtype} (as torch refuses them); "
+                        "pass their magnitudes, w.abs()")
     if w.ndim not in (1, 2) or w.shape[-1] == 0:
         raise ValueError(f"{who}: input must be 1-D or 2-D with categories, got shape {w.shape}")
     if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or \

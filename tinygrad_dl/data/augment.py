@@ -28,6 +28,15 @@ class Augment:
     channels: int = 3
 
     def __post_init__(self) -> None:
+        # (translate=2.5 drew shifts in [-2, 2] without a word, and a str or None gave
+        # Python's bare '<=' error naming neither Augment nor the setting)
+        if isinstance(self.flip, bool) or not isinstance(self.flip, (int, float, np.integer,
+                                                                     np.floating)):
+            raise TypeError(f"Augment: flip is a probability in [0, 1], got "
+                            f"{type(self.flip).__name__} {self.flip!r}")
+        if isinstance(self.translate, bool) or not isinstance(self.translate, (int, np.integer)):
+            raise TypeError(f"Augment: translate is a whole number of pixels, got "
+                            f"{type(self.translate).__name__} {self.translate!r}")
         if not 0.0 <= self.flip <= 1.0:
             raise ValueError(f"Augment: flip is a probability in [0, 1], got {self.flip!r}")
         if not 0 <= self.translate < self.side:

@@ -19,7 +19,8 @@ from ..engine import literal
 from ..grad import masked_error
 from ..ops.indexing import brief_values
 from ..ops.spelling import one_name, torch_keywords
-from ..random import as_rng, below, exact_range, float_dtype, integers, multinomial_draws
+from ..random import as_rng, exact_range, float_dtype, integers, multinomial_draws, unit_draws
+from ..random import normal as random_normal
 from ..tensor import Tensor, data_of, filled, np_dtype
 from ..tensor.conversions import NUMERIC, is_literal, numeric_array, refused_dtype
 from ..tensor.habits import int_cast
@@ -356,8 +357,8 @@ def _whole(values: np.ndarray, dt: np.dtype, who: str) -> np.ndarray:
 def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
          generator: Any = None, device: Any = None) -> Tensor:
     """Uniform numbers in [0, 1) (torch.rand, np.random.rand)."""
-    dtype = float_dtype(np_dtype(dtype, "rand"), "rand")  # an int or bool draw would truncate
-    data = below(rng_of(rng, generator, "rand").random(_size(shape)), 1.0, 0.0, dtype)
+    dtype = float_dtype(np_dtype(dtype, "rand"), "rand", complex_ok=True)  # (an int would
+    data = unit_draws(rng_of(rng, generator, "rand"), _size(shape), dtype)  # truncate)
     return _made("rand", data, requires_grad, device)
 
 
@@ -476,14 +477,14 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = 
 
 def _random_like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     shape, dt = _like(x, dtype)
-    return shape, float_dtype(dt, op, "x has dtype" if dtype is None else "dtype")
+    return shape, float_dtype(dt, op, "x has dtype" if dtype is None else "dtype", True)
 
 
 @torch_keywords(input="x")
 def rand_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
               generator: Any = None, device: Any = None) -> Tensor:
     shape, dt = _random_like("rand_like", x, dtype)
-    data = below(rng_of(rng, generator, "rand_like").random(shape), 1.0, 0.0, dt)
+    data = unit_draws(rng_of(rng, generator, "rand_like"), shape, dt)
     return _made("rand_like", data, requires_grad, device)
 
 
@@ -491,7 +492,7 @@ def rand_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = 
 def randn_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool = False,
                generator: Any = None, device: Any = None) -> Tensor:
     shape, dt = _random_like("randn_like", x, dtype)
-    data = rng_of(rng, generator, "randn_like").standard_normal(shape).astype(dt)
+    data = random_normal(shape, dt, rng_of(rng, generator, "randn_like"), "randn_like")
     return _made("randn_like", data, requires_grad, device)
 
 

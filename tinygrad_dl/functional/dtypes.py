@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from ..tensor.casts import LEGACY_TYPES
 
 __all__ = [
     "can_cast", "finfo", "get_default_dtype", "iinfo", "promote_types", "result_type",
@@ -55,14 +56,16 @@ def set_default_dtype(d: Any) -> None:
 
 # ---- finfo / iinfo -----------------------------------------------------------------------------
 class finfo:
-    """torch.finfo: a float dtype's limits under torch's names (bits, eps, max, min, tiny,
-    smallest_normal, resolution) as Python floats, and dtype (its name). No argument: the
-    default dtype's (float64 here)."""
+    """torch.finfo: a float (or complex: its parts') dtype's limits under torch's names (bits,
+    eps, max, min, tiny, smallest_normal, resolution) as Python floats, and dtype (its name).
+    No argument: the default dtype's (float64 here)."""
 
     __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
 
     def __init__(self, type: Any = None) -> None:
         dt = np.dtype(get_default_dtype()) if type is None else _dtype("finfo", type)
+        if dt.kind == "c":  # a complex dtype: its parts' float dtype's (torch's)
+            dt = np.dtype(np.finfo(dt).dtype)
         if dt.kind != "f":
             raise TypeError(f"finfo: requires a floating point input type, got {dt}; use "
                             f"iinfo for integer types")
@@ -125,18 +128,17 @@ def promote_types(type1: Any, type2: Any) -> Any:
 
 def can_cast(from_: Any, to: Any) -> bool:
     """torch.can_cast: whether torch's casting rules allow `from_` to `to`: within a kind or
-    up it (bool < int < float), never down (float to int, int to bool)."""
+    up it (bool < int < float < complex), never down (complex to float, float to int, int to
+    bool)."""
     a, b = _dtype("can_cast", from_), _dtype("can_cast", to)
-    rank = {"b": 0, "u": 1, "i": 1, "f": 2}
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
     if a.kind not in rank or b.kind not in rank:
         raise TypeError(f"can_cast: unsupported dtypes {a}, {b}")
     return rank[a.kind] <= rank[b.kind]
 
 
 # ---- torch's type names -----------------------------------------------------------------------
-_TYPENAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
-              "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor",
-              "int64": "LongTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_TYPENAMES = {np.dtype(dt).name: name for name, dt in LEGACY_TYPES.items()}  # (x.type()'s)
 
 
 def typename(obj: Any) -> str:

@@ -198,7 +198,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
         """N(0, 1) draws from `rng` (or PyTorch's `generator=`), else from the seeded default
         generator (tinygrad_dl.random)."""
         check_device(device, "randn")
-        dtype = float_dtype(np_dtype(dtype, "randn"), "randn")  # an int draw would truncate
+        dtype = float_dtype(np_dtype(dtype, "randn"), "randn", complex_ok=True)  # (not int)
         data = normal(shape_arg(shape), dtype, rng if rng is not None else generator)
         return Tensor(data, requires_grad=requires_grad)
 

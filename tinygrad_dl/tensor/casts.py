@@ -80,7 +80,7 @@ class CastMethods:
         if dtype is None:
             return self.data.dtype.name
         name = f"{dtype.__module__}.{dtype.__name__}" if isinstance(dtype, type) else str(dtype)
-        legacy = _LEGACY_TYPES.get(name.removeprefix("torch."))
+        legacy = LEGACY_TYPES.get(name.removeprefix("torch."))
         if legacy is None and name.startswith("torch.") and name.endswith("Tensor"):
             raise TypeError(f"type: {name} is not a tensor type here (CPU ones of NumPy's dtypes: "
                             "torch.FloatTensor, torch.LongTensor, ...; no CUDA, bfloat16 or "
@@ -126,10 +126,13 @@ class CastMethods:
     def is_complex(self) -> bool: return self.data.dtype.kind == "c"
 
 
-# torch's tensor-type names (x.type(torch.FloatTensor)), read by t.type()
-_LEGACY_TYPES = {"FloatTensor": np.float32, "DoubleTensor": np.float64, "HalfTensor": np.float16,
-                 "LongTensor": np.int64, "IntTensor": np.int32, "ShortTensor": np.int16,
-                 "CharTensor": np.int8, "ByteTensor": np.uint8, "BoolTensor": np.bool_}
+# torch's tensor-type names (x.type(torch.FloatTensor)), read by t.type() and written by
+# tinygrad_dl.typename
+LEGACY_TYPES = {"FloatTensor": np.float32, "DoubleTensor": np.float64, "HalfTensor": np.float16,
+                "LongTensor": np.int64, "IntTensor": np.int32, "ShortTensor": np.int16,
+                "CharTensor": np.int8, "ByteTensor": np.uint8, "BoolTensor": np.bool_,
+                "UInt16Tensor": np.uint16, "UInt32Tensor": np.uint32, "UInt64Tensor": np.uint64,
+                "ComplexFloatTensor": np.complex64, "ComplexDoubleTensor": np.complex128}
 
 
 def np_dtype(spec: Any, op: str) -> Any:

@@ -323,12 +323,16 @@ class ElementwiseMethods:
     def ldexp(self, other: Any) -> Tensor:
         """torch.ldexp: x * 2 ** other (an integer x is made float32, torch's default dtype);
         gradients to both, as that product's (an integer exponent gets none)."""
-        x = self if self.dtype.kind == "f" else self.astype(np.float32)
+        x = self if self.dtype.kind in "fc" else self.astype(np.float32)
         # An integer exponent (a Python int too): np.ldexp, as torch's; x * 2.0 ** e is not
         # exact where 2.0 ** e alone over- or underflows (0 * 2 ** 2000 gave NaN)
         e = as_tensor(np.asarray(other) if type(other) is int else other, x)
         if e.dtype.kind in "iub":
-            return Ldexp.apply(x, exponent=e.data)
+            if x.dtype.kind == "f":
+                return Ldexp.apply(x, exponent=e.data)
+            e = e.astype(np.finfo(x.dtype).dtype)  # a complex x: z * 2 ** e (no np.ldexp)
+        if x.dtype.kind == "c" or e.dtype.kind == "c":  # promoted, as torch's (a cast to a
+            return x * 2.0 ** e  # real dtype dropped z's or e's imaginary part, unsaid)
         return x * 2.0 ** (e if e.dtype == x.dtype else e.astype(x.dtype))
 
     def nextafter(self, other: Any) -> Tensor:

@@ -82,8 +82,8 @@ class InPlaceFormMethods:
             fill_value, tensor.Tensor) else None, put)
 
     def float_power_(self, exponent: Any) -> Tensor:
-        """x = x.float_power(exponent) in place: x must be float64 (as torch's)."""
-        if self.data.dtype != np.float64:
+        """x = x.float_power(exponent) in place: x must be float64 or complex128 (as torch's)."""
+        if self.data.dtype != np.float64 and self.data.dtype != np.complex128:
             raise TypeError(f"Tensor.float_power_: the result is float64, this tensor "
                             f"{self.data.dtype} (as torch's: cast it with .double() first)")
         return recompute(self, "float_power", exponent, operand=exponent)

@@ -166,6 +166,24 @@ class StackDataset(Dataset):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
 
+    def __getitems__(self, indices: list[Any]) -> list[Any]:
+        """The samples at `indices`, a list (PyTorch's batched fetch): each dataset's own
+        __getitems__ where it has one, else one index at a time."""
+        parts = self.datasets if isinstance(self.datasets, dict) else dict(
+            enumerate(self.datasets))
+        columns = {}
+        for k, d in parts.items():
+            got = d.__getitems__(indices) if callable(getattr(d, "__getitems__", None)) else [
+                d[i] for i in indices]
+            if len(got) != len(indices):
+                raise ValueError(f"StackDataset.__getitems__: dataset {k!r} gave {len(got)} "
+                                 f"samples for {len(indices)} indices")
+            columns[k] = got
+        rows = range(len(indices))
+        if isinstance(self.datasets, dict):
+            return [{k: c[r] for k, c in columns.items()} for r in rows]
+        return [tuple(c[r] for c in columns.values()) for r in rows]
+
     def __len__(self) -> int:
         return self._length
 
