@@ -334,14 +334,18 @@ def channel_shuffle(input: Any, groups: int) -> Tensor:
     y = split.swapaxes(1, 2).reshape(shape)
     # torch's result is new memory; groups 1 or C moves nothing and the reshapes are views
     # of x, where a write into the result (y.add_(1)) changed x without a word
-    return y.clone() if np.may_share_memory(y.data, x.data) else y
+    return _new_memory(y, x)
 
 
 def _new_memory(y: Tensor, x: Tensor) -> Tensor:
     """y, copied where it is a view of x: torch's pixel_shuffle result is always new memory,
     and the reshapes are views where the permute moves nothing (r = 1, one pixel per
-    channel), so a write into the result would change x."""
-    return y.clone() if np.may_share_memory(y.data, x.data) else y
+    channel), so a write into the result would change x. An empty y is copied where it is a
+    view (NumPy sees no memory shared: a write guard's lock on it reached x, and a later
+    write into x made a backward refuse that torch's runs)."""
+    a = y.data
+    return y.clone() if np.may_share_memory(a, x.data) or (not a.size and a.base is not None) \
+        else y
 
 
 def _pool_args(op: str, kernel: Any, kernel_size: Any, stride: Any, padding: Any

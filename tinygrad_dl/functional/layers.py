@@ -295,6 +295,8 @@ def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None,
     if max_norm is not None:  # (after the index checks, before the rows are read)
         renorm_rows(who, weight, idx, max_norm, norm_type)
     rows = weight[idx]
+    if not idx.ndim:  # (one index: NumPy's row is a view of weight, torch's a copy; a lock
+        rows = rows.clone()  # on the view reached weight, and a later step's write refused)
     if padding_idx is None and not scale_grad_by_freq:
         return rows
     # the padding row's lookups get no gradient, the others' are divided by their counts: an

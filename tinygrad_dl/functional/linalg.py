@@ -114,6 +114,8 @@ def tensordot(x: Any, y: Any, axes: Any = None, *, dims: Any = None) -> Tensor:
         ay = [a % y.ndim if -y.ndim <= a < y.ndim else _bad(a) for a in ay]
         if len(ax) != len(ay) or any(x.shape[i] != y.shape[j] for i, j in zip(ax, ay)):
             raise ValueError(f"axes {ax} and {ay} do not match in length or size")
+        if len(set(ax)) != len(ax) or len(set(ay)) != len(ay):  # (a repeat summed a diagonal
+            raise ValueError(f"axes {ax} and {ay} name one dim twice; give each once")  # silently)
     except ValueError as e:
         raise ValueError(f"tensordot: shapes {x.shape} and {y.shape}: {e}") from None
     a, b = list(_L[:x.ndim]), list(_L[13:13 + y.ndim])

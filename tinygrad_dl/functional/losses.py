@@ -473,7 +473,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     nd = len(shape)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{who}: dim must be an int, got {type(dim).__name__}")
-    if nd == 0 or not -nd <= dim < nd:
+    if not -max(nd, 1) <= dim < max(nd, 1):  # (0-d inputs take dims 0 and -1, as torch's)
         raise ValueError(f"{who}: dim {dim} is out of range for inputs broadcast to {nd}-D "
                          f"shape {shape}")
     a = a if a.shape == shape else a.broadcast_to(shape)

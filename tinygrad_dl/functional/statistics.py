@@ -23,7 +23,8 @@ def _spread_mean(who: str, input: Any, dim: Any, unbiased: Any, keepdim: bool,
             raise TypeError(f"{who}: unbiased given twice (positionally and by keyword)")
         dim, unbiased = NOT_GIVEN, dim
     dim = tuple(dim) if isinstance(dim, list) else dim
-    dim = NOT_GIVEN if dim == () else dim  # (torch's dim=() or []: every dim, as var's)
+    # (torch's dim=() or []: every dim, as var's; `dim == ()` of a NumPy int raised)
+    dim = NOT_GIVEN if isinstance(dim, tuple) and not dim else dim
     try:  # (the error names this function, not only the Var or Std op inside it)
         spread = getattr(x, who[:3])(dim=None if dim is NOT_GIVEN else dim, keepdim=keepdim,
                                      correction=correction, unbiased=unbiased)

@@ -77,7 +77,7 @@ class Softmax(Function):
     def forward(ctx, z, axis=-1):
         z = as_float(z)
         if not z.size:  # an empty tensor's softmax is empty, as torch's (max would raise)
-            out = z.copy()
+            out = z.copy() + z.sum(axis=axis, keepdims=True)  # (the sum checks axis)
         else:
             e = np.exp(z - z.max(axis=axis, keepdims=True))
             out = e / e.sum(axis=axis, keepdims=True)
@@ -93,7 +93,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     def forward(ctx, z, axis=-1):
         z = as_float(z)
-        out = _log_softmax(z, axis) if z.size else z.copy()  # (empty: empty, as torch's)
+        out = _log_softmax(z, axis) if z.size else z.copy() + z.sum(axis=axis, keepdims=True)
+        # (empty: empty, as torch's; the sum checks axis)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out

@@ -33,6 +33,9 @@ def _axes(axis, ndim: int, ctx: Function, shape: tuple[int, ...]) -> tuple[int, 
                              f"{shape}")
         if ndim:  # a 0-d input takes dim 0 or -1, as torch's, and reduces over no axis
             out.append(a % ndim)
+    if not ndim and len(axes) > 1:  # (NumPy refuses a repeat only where ndim > 0)
+        raise ValueError(f"{ctx.name}: dims {tuple(axes)} name one dim twice (a 0-D tensor); "
+                         "give each dim once")
     return tuple(out)
 
 

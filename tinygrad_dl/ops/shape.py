@@ -124,8 +124,9 @@ def _caller_level() -> int:
 
 class Transpose(Function):
     def forward(ctx, x, axes=None):
-        ctx.axes = None if axes is None else tuple(a % x.ndim for a in axes)
-        return np.transpose(x, axes)
+        out = np.transpose(x, axes)  # (first: its error for x.permute(0) of a 0-d x, not
+        ctx.axes = None if axes is None else tuple(a % x.ndim for a in axes)  # a % 0's)
+        return out
 
     def backward(ctx, g):
         if ctx.axes is None:
@@ -366,23 +367,37 @@ def new_shape(op: str, shape: tuple[int, ...], fn: Any) -> tuple[int, ...]:
 def moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, ...]:
     """The transpose permutation np.moveaxis(x, source, destination) performs."""
     try:
-        src = np.atleast_1d(source).tolist()
-        dst = np.atleast_1d(destination).tolist()
+        src, dst = _ints(source), _ints(destination)
         if len(src) != len(dst):
             raise ValueError("source and destination need the same number of axes")
-        src = [_axis(a, max(ndim, 1)) for a in src]  # (a 0-d tensor takes dims 0 and -1,
-        dst = [_axis(a, max(ndim, 1)) for a in dst]  # as torch's: no change)
+        n = max(ndim, 1)  # (a 0-d tensor takes dims 0 and -1, as torch's: no change)
+        src = [_axis(a, n) for a in src]
+        dst = [_axis(a, n) for a in dst]
     except ValueError as e:
         raise ValueError(f"{op}: {e}") from None
-    for name, dims, given in (("source", src, source), ("destination", dst, destination)):
-        if len(set(dims)) != len(dims):  # (a repeated destination gave a permutation silently)
-            raise ValueError(f"{op}: repeated dim in {name} ({given}); each dim may be moved once")
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):  # (a repeated destination
+        name, given = (("source", source) if len(set(src)) != len(src)  # gave a permutation
+                       else ("destination", destination))  # without a word)
+        raise ValueError(f"{op}: repeated dim in {name} ({given}); each dim may be moved once")
     if not ndim:
         return ()
     order = [n for n in range(ndim) if n not in src]
     for d, a in sorted(zip(dst, src)):
         order.insert(d, a)
     return tuple(order)
+
+
+def _ints(dims: Any) -> list:
+    """moveaxis's source or destination as a list (Python ints without NumPy's 1 us)."""
+    if type(dims) is int:
+        return [dims]
+    if type(dims) in (list, tuple):
+        for a in dims:  # (a loop: all() of a generator costs 0.3 us)
+            if type(a) is not int:
+                break
+        else:
+            return list(dims)
+    return np.atleast_1d(dims).tolist()
 
 
 def _axis(a: int, ndim: int) -> int:
@@ -402,6 +417,16 @@ def unique_dims(op: str, dims: Any, ndim: int) -> list[int]:
     return out
 
 
+def reduced_axes(op: str, axis: Any, ndim: int) -> Any:
+    """A reduction's dim (None, an int, or a tuple or list of them) as NumPy's axis: checked by
+    unique_dims (a 0-d tensor takes 0 and -1, as torch's, and reduces over no axis: None)."""
+    if axis is None:
+        return None
+    many = isinstance(axis, (tuple, list))
+    dims = unique_dims(op, axis if many else (axis,), ndim)
+    return None if not ndim else tuple(dims) if many else dims[0]
+
+
 def axis_of(op: str, a: int, ndim: int) -> int:
     if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
         # (True is an int to Python: `x.unique(dim=True)` would have meant dim 1)
@@ -414,7 +439,9 @@ def axis_of(op: str, a: int, ndim: int) -> int:
 
 def flat_shape(shape: tuple[int, ...], start: int, end: int) -> tuple[int, ...]:
     """The shape with axes start..end (inclusive, as torch.flatten) merged into one."""
-    if not shape:
+    if not shape:  # (a 0-d tensor takes dims 0 and -1, as torch's: flatten(0, 5) ran)
+        for d in (start, end):
+            axis_of("flatten", d, 1)
         return (1,)
     s, e = axis_of("flatten", start, len(shape)), axis_of("flatten", end, len(shape))
     if s > e:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import engine, hooks, tensor
 from ..ops.elementwise import real_only
-from ..ops.shape import Compare
+from ..ops.shape import Compare, reduced_axes
 from ..ops.spelling import spellings
 from .conversions import Axis, as_data, data_of, no_grad_result
 
@@ -71,10 +71,12 @@ class ComparisonMethods:
 
     @spellings()
     def any(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        axis = reduced_axes("any", axis, self.ndim)  # (x.any(dim=[0]) of a 0-d x, as torch's)
         return no_grad_result(np.asarray(np.any(self.data, axis=axis, keepdims=keepdims)))
 
     @spellings()
     def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        axis = reduced_axes("all", axis, self.ndim)  # (x.all(dim=[0]) of a 0-d x, as torch's)
         return no_grad_result(np.asarray(np.all(self.data, axis=axis, keepdims=keepdims)))
 
     # ---- torch's aliases ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import engine, tensor
 from ..grad_mode import is_grad_enabled
-from ..ops.shape import axis_of
+from ..ops.shape import axis_of, reduced_axes
 from ..ops.spelling import spellings
 from .conversions import Axis, no_grad_result
 
@@ -53,13 +53,7 @@ class CountingMethods:
     def count_nonzero(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """How many entries are nonzero over axis (None: all; a tuple of axes too), int64.
         NaN counts as nonzero, as in both libraries."""
-        if axis is not None:  # (NumPy's message about a bad axis names no op)
-            many = isinstance(axis, (tuple, list))
-            axes = tuple(axis_of("count_nonzero", a, max(self.ndim, 1)) for a in
-                         (axis if many else (axis,)))
-            axis = axes if many else axes[0]
-            if not self.ndim:  # a 0-d tensor takes dim 0 or -1, as torch's: its one entry
-                axis = None
+        axis = reduced_axes("count_nonzero", axis, self.ndim)  # (NumPy's message names no op)
         return no_grad_result(np.asarray(np.count_nonzero(self.data, axis=axis,
                                                           keepdims=keepdims), dtype=np.int64))
 

@@ -245,7 +245,8 @@ class GatheringMethods:
                 raise IndexError(f"take: index {lo if lo < -n else hi} is out of bounds for "
                                  f"the flattened input of size {n} (shape {self.shape}); "
                                  + (f"torch.take takes [-{n}, {n})" if n else "it has no entries"))
-        return self.reshape(-1)[idx % max(n, 1)]
+        out = self.reshape(-1)[idx % max(n, 1)]
+        return out if idx.ndim else out.clone()  # (a 0-d index: NumPy's view, torch's copy)
 
     def msort(self: Tensor) -> Tensor:
         """torch's x.msort(): sorted along dim 0 (the values of sort(dim=0); a 0-d tensor is

@@ -69,13 +69,11 @@ class ShapeMethods:
         another length are left alone, as in PyTorch."""
         if dim is not None:
             one_name("squeeze", axis, "axis", dim, "dim")
-            dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-            unique_dims("squeeze", dims, self.ndim)
-            if not self.ndim:  # (a 0-d tensor takes dim 0 or -1, as torch's: no change)
-                for d in dims:
-                    axis_of("squeeze", d, 1)
-                dims = ()
-            axis = tuple(d for d in dims if self.shape[axis_of("squeeze", d, self.ndim)] == 1)
+            dims = unique_dims("squeeze", (dim,) if isinstance(dim, (int, np.integer)) else dim,
+                               self.ndim)  # (a 0-d tensor takes dim 0 or -1, as torch's)
+            shape = self.shape  # (each dim checked: the result's shape without NumPy's)
+            return Reshape.apply(self, shape=tuple(
+                n for i, n in enumerate(shape) if n != 1 or i not in dims))
         return Reshape.apply(self, shape=new_shape("squeeze", self.shape,
                                                     lambda a: np.squeeze(a, axis)))
 
