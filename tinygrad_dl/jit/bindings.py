@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dis
 import functools
+import io
 import random
 import sysconfig
 import types
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from .contents import contents, is_container, nested_in, plain_list
 from .guards import ABSENT, ITEMS, LENGTH, Attr, Item, is_module, is_scalar
 
 
@@ -140,17 +142,23 @@ def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, A
     attributes have its version, a Tensor's its guards."""
     if not paths:
         return []
+    if _advanced(obj, paths):  # `next(IT)`, `for b in batches:` of an iterator: an item
+        # taken by the step's Python, which replay would keep (and not advance it): refused
+        return [(DRAWS, None, obj, f"next({label})")]
+    if type(obj) not in (list, tuple) and not plain_list(obj) and any(
+            p[0] is EACH for p in paths):  # `for k in D:`, `for v in S:`: each, in order
+        paths = [(WHOLE,) if p[0] is EACH else p for p in paths]
     if any(p[0] is WHOLE for p in paths):  # `x[IDX]`, `f(**KW)`: a list's or a dict's items
         paths = [p for p in paths if p[0] is not WHOLE]  # as they are, `IDX[0] = 1` seen;
         # not those of one the code changes itself (`calls.append(1)`, then `len(calls)`:
         # every call would record again; what replay does not redo is the user's, docs/jit.md)
-        kept = [] if any(p[0] in MUTATORS for p in paths) else _contents(obj, label, MANY)
+        kept = [] if any(p[0] in MUTATORS for p in paths) else contents(obj, label, MANY)
         return [*kept, *entries(obj, paths, label, fn)]
     if isinstance(obj, STREAMS):  # `rng.random()` in the step's Python: a draw that replay
         # would not make (its decision frozen, the stream not advanced): DRAWS says so
         named = sorted(p[0] for p in paths if type(p[0]) is str and not p[0].startswith("__"))
         return [(DRAWS, None, obj, f"{label}.{named[0]}")] if named else []
-    if type(obj) in (list, tuple) or _plain_list(obj):  # `S[0]`, `nets[-1]`, `cfg.opts[0].lr`
+    if type(obj) in (list, tuple) or plain_list(obj):  # `S[0]`, `nets[-1]`, `cfg.opts[0].lr`
         return _items(obj, paths, label, fn)  # (a list subclass's items too: replayed stale)
     mapping = type(obj) is dict or isinstance(obj, dict) and type(obj).get is dict.get
     if mapping:  # (an OrderedDict, a defaultdict, a dict subclass: the guard's d.get is dict's)
@@ -214,11 +222,17 @@ def _items(seq: list[Any] | tuple[Any, ...], paths: Any, label: str, fn: Any
             elif isinstance(seq, list):
                 out.append((seq, LENGTH, len(seq), f"len({label})"))
             for i in range(len(seq)):
-                if isinstance(seq, list) and len(seq) > MANY:  # (not what each item holds
-                    if len(path) > 1 and path[1] is not WHOLE and not is_scalar(seq[i]):  # whole)
+                if isinstance(seq, list) and len(seq) > MANY:  # (what each item holds
+                    if len(path) > 1 and path[1] is not WHOLE and not is_scalar(seq[i]):  # whole:
+                        # `inner`, below)
                         out.extend(entries(seq[i], [path[1:]], f"{label}[{i}]", fn))
                 else:
                     out.extend(_items(seq, [(i, *path[1:])], label, fn))
+            inner = [v for v in seq if is_container(v)] if path[1:2] == (WHOLE,) and isinstance(
+                seq, list) and len(seq) > MANY else []
+            if inner:  # (`for row in ROWS: Tensor(row)`: what each row holds, by one term)
+                deep = nested_in(inner)  # (its own box: one guard per place)
+                out.append((deep, ITEMS, deep, f"the items inside {label}"))
             continue
         if type(k) is not int or not -len(seq) <= k < len(seq):
             continue
@@ -230,35 +244,13 @@ def _items(seq: list[Any] | tuple[Any, ...], paths: Any, label: str, fn: Any
     return out
 
 
-def _contents(obj: Any, label: str, budget: int) -> list[tuple[Any, Any, Any, str]]:
-    """The guards of what a list, tuple, dict or set the step hands whole to a call holds
-    (`WHOLE`): a list's items and a dict's entries (keys and values) by identity, a set's
-    members by value (`ITEMS`: one term, in C), so that one changed in place between calls
-    (`IDX[0] = 1`, `KW["p"] = 1.0`, `TS[1] = W2`) records again; the lists, tuples, dicts
-    and sets inside, while `budget` lasts (a long nested list: its outer items only)."""
-    if type(obj) is set:  # (`x[sorted(S)]`: its members, by value)
-        return [(obj, ITEMS, frozenset(obj), f"the members of {label}")]
-    plain = _plain_list(obj) or type(obj) is tuple or type(obj) is dict
-    if not plain:
-        return []
-    out: list[tuple[Any, Any, Any, str]] = []
-    if type(obj) is dict:
-        out.append((obj, ITEMS, (tuple(obj), tuple(obj.values())), f"the entries of {label}"))
-        items: Any = obj.values()
-    else:
-        if type(obj) is not tuple:
-            out.append((obj, ITEMS, tuple(obj), f"the items of {label}"))
-        items = obj
-    inner = [v for v in items if type(v) in (list, tuple, dict, set)]
-    if len(inner) <= budget:
-        for v in inner:
-            out.extend(_contents(v, f"an item of {label}", budget - len(inner)))
-    return out
-
-
-def _plain_list(obj: Any) -> bool:
-    """A list subclass whose items are list's (the guard's `box[k]` runs no code of its)."""
-    return isinstance(obj, list) and type(obj).__getitem__ is list.__getitem__
+def _advanced(obj: Any, paths: Any) -> bool:
+    """Does the code take items of iterator `obj` (a generator, `iter(...)`, a
+    `itertools.cycle`): hand it whole to a call (`next(IT)`), walk it or call its `__next__`?"""
+    t = type(obj)  # (not a file: `print(..., file=log)`)
+    return hasattr(t, "__next__") and hasattr(t, "__iter__") and not isinstance(
+        obj, io.IOBase) and any(p[0] is WHOLE or p[0] is EACH or p[0] in ("__next__", "send")
+                                for p in paths)
 
 
 def _module_entries(m: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:
@@ -327,7 +319,8 @@ def _attribute(obj: Any, d: dict[str, Any] | None, k: str, mro: Any, where: str,
 
 _ABSENT = object()
 # random streams: a method of one taken by the user's Python draws (or seeds) it; marked in
-# `entries`' result by a binding whose box is DRAWS (the recording refuses the step)
+# `entries`' result by a binding whose box is DRAWS (the recording refuses the step); an
+# iterator whose items the step's Python takes likewise (`_advanced`)
 STREAMS = (np.random.Generator, np.random.RandomState, np.random.BitGenerator, random.Random)
 DRAWS: Any = type("Draws", (), {"__repr__": lambda self: "DRAWS"})()
 # where the standard library and installed packages live: code there is not the user's
@@ -473,6 +466,8 @@ def _reads(code: Any, reads: dict[tuple[str, str], set[tuple[Any, ...]]],
                 # object (and key) again, read then written (a counter replay would not count)
             elif const is None and op in _ON:
                 reads.setdefault(src, set()).add((*path, ins.argval))
+                if ins.argval in READERS and op in ("LOAD_ATTR", "LOAD_METHOD"):
+                    _whole(reads, [(src, path)])  # `cat([*D.values()])`: every item read
                 if ins.argval == "get" and op in ("LOAD_ATTR", "LOAD_METHOD"):
                     get = True
                     continue
@@ -530,6 +525,10 @@ EACH: Any = type("Each", (), {"__repr__": lambda self: "EACH"})()  # every item 
 MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
                       "update", "popitem", "setdefault", "__setitem__", "__delitem__",
                       "__iadd__", "add", "discard"})
+# methods by which the code reads every item of a list, a dict or a set it names (as whole)
+READERS = frozenset({"values", "items", "keys", "copy", "index", "count", "__iter__",
+                     "__contains__", "__reversed__", "issubset", "issuperset", "isdisjoint",
+                     "union", "intersection", "difference", "symmetric_difference"})
 # the object itself, an operand (`x[IDX]`, `x.reshape(SHAPE)`, `f(**KW)`): every item it holds
 WHOLE: Any = type("Whole", (), {"__repr__": lambda self: "WHOLE"})()
 MANY = 32  # a for loop's list longer than this: its items guarded by one term (ITEMS)

@@ -191,6 +191,8 @@ class StepCalls:
         for code, (g, _, reads) in self.codes.items():
             out.extend(self._globals(code, g, reads))
         for (code, name, _), obj in self.calls.items():
+            if hasattr(type(obj), "__next__"):  # an iterator the step may have made itself
+                continue  # (`f(zip(a, b))`, a generator expression's `.0`: not refused)
             where = getattr(code, "co_qualname", code.co_name)
             g, _, reads = self.codes[code]
             out.extend(entries(obj, reads[("l", name)], f"{where}'s {name}", _owner(g)))

@@ -10,7 +10,7 @@ import struct
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from itertools import repeat
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -70,15 +70,42 @@ ITEMS: Any = type("Items", (), {"__repr__": lambda self: "ITEMS"})()
 
 def same_items(box: Any, items: tuple[Any, ...]) -> bool:
     """Does list `box` hold `items`, the same objects in the same order (in C: a number
-    replaced by an equal one records again, which is safe)? A dict: `items` is (its keys,
-    their values), each value the same object and no key added; a set: equal members."""
-    if type(box) is set:
-        return box == items
-    if type(box) is dict:
+    replaced by an equal one records again, which is safe)? A set or a deque likewise, in
+    the order it iterates (`list(S)`: equal members in another order are another index); a
+    dict: `items` is (its keys, their values), the same keys in the same order (`list(D)`,
+    an OrderedDict moved to its end), each value the same object."""
+    if type(items) is Nested:  # (the containers inside a long nested list: all at once)
+        boxes, lengths, flat, maps, values = items
+        return (tuple(map(len, boxes)) == lengths
+                and all(map(operator.is_, chain.from_iterable(boxes), flat))
+                and all(map(operator.is_, chain.from_iterable(map(_VALUES, maps)), values)))
+    if isinstance(box, dict):
         keys, values = items
-        return len(box) == len(keys) and all(map(operator.is_, map(box.get, keys, repeat(ABSENT)),
-                                                 values))
+        return (len(box) == len(keys) and all(map(operator.is_, box, keys))
+                and all(map(operator.is_, box.values(), values)))
     return len(box) == len(items) and all(map(operator.is_, box, items))
+
+
+class Nested(tuple):
+    """The lists, dicts and sets inside a container the step reads whole, past the count
+    guarded one term each (`contents.contents`), as `nested` makes it: a binding's box and
+    object both (`same_items(deep, deep)`, in C)."""
+
+
+def nested(boxes: Sequence[Any]) -> Nested:
+    """(the containers, their lengths, their items (a dict's keys) in a row, the dicts, their
+    values in a row): what `same_items` compares of them."""
+    maps = tuple(b for b in boxes if isinstance(b, dict))
+    return Nested((tuple(boxes), tuple(map(len, boxes)), tuple(chain.from_iterable(boxes)),
+                   maps, tuple(chain.from_iterable(map(_VALUES, maps)))))
+
+
+_VALUES = operator.methodcaller("values")
+
+
+def items_of(box: Any) -> Any:
+    """What `same_items` compares `box` with: its items (a dict's keys and values) now."""
+    return (tuple(box), tuple(box.values())) if isinstance(box, dict) else tuple(box)
 
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "nothing (deleted)"})()

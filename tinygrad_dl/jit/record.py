@@ -24,7 +24,7 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from ..tensor import Tensor
-from .bindings import DRAWS, bindings
+from .bindings import DRAWS, STREAMS, bindings
 from .calls import StepCalls, fingerprint, note
 from .grads import GradWatch
 from .guards import ModuleGuard, is_module
@@ -189,7 +189,14 @@ class Recording(EngineHooks):
         """`found` less its DRAWS marks; a draw by the step's Python from a random stream
         (marked, or `drew`) fails the recording: replay would freeze its decision and not
         advance the stream."""
-        drew = next((what for box, _, _, what in found if box is DRAWS), drew)
+        taken = next((what for box, _, obj, what in found
+                      if box is DRAWS and not isinstance(obj, STREAMS)), None)
+        if taken is not None:  # (`bindings._advanced`)
+            self.fail(f"its Python takes an item of an iterator ({taken}); replay would keep "
+                      "the recorded item and not advance it: take it outside the step and "
+                      "pass it in")
+        drew = next((what for box, _, obj, what in found
+                     if box is DRAWS and isinstance(obj, STREAMS)), drew)
         if drew is not None:
             self.fail(f"its Python draws from a random stream ({drew}); draw outside the "
                       "step and pass the result in, or draw in ops (tinygrad_dl's generators, "
