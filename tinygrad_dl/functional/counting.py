@@ -187,9 +187,11 @@ def histogramdd(input: Tensor, bins: Any = 10, range: Any = None,  # noqa: A002
     for k, b in enumerate(bins):
         if isinstance(b, (Tensor, np.ndarray, list, tuple)):
             e = np.asarray(b.data if isinstance(b, Tensor) else b, a.dtype)
-            if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) < 0):  # (1 edge: 0 bins)
+            if e.ndim != 1 or e.size < 2 or np.any(e[1:] < e[:-1]):  # (1 edge: 0 bins)
                 raise ValueError(f"histogramdd: the edges of dim {k} must be 1-D, increasing, at "
                                  "least 2 (one bin)")
+            if np.isnan(e).any():  # (no order: NumPy's counts and torch 2.13's differed)
+                raise ValueError(f"histogramdd: the edges of dim {k} hold NaN; give numbers")
         else:
             col = pts[:, k]
             lo, hi = ((float(range[2 * k]), float(range[2 * k + 1])) if range is not None
@@ -208,28 +210,41 @@ def histogramdd(input: Tensor, bins: Any = 10, range: Any = None,  # noqa: A002
         edges.append(e)
     w = None
     if weight is not None:
+        if isinstance(weight, Tensor) and weight.requires_grad and is_grad_enabled():
+            raise TypeError("histogramdd: the weight requires grad, and a histogram has no "
+                            "gradient (torch's backward raises): pass weight.detach()")
         w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
         if w.shape != a.shape[:-1]:
             raise ValueError(f"histogramdd: weight must have shape {a.shape[:-1]}, got {w.shape}")
         w = w.reshape(-1)
-    hist = _counts_dd(pts.astype(np.float64), [e.astype(np.float64) for e in edges], w
-                      ).astype(a.dtype)
-    if density:
-        widths = np.ix_(*[np.diff(e) for e in edges])
-        vol = np.ones(hist.shape, a.dtype)
-        for wd in widths:
-            vol = vol * wd
-        with np.errstate(invalid="ignore", divide="ignore"):
+    hist = _counts_dd(pts.astype(np.float64, copy=False),
+                      [e.astype(np.float64, copy=False) for e in edges], w, a.dtype)
+    if density:  # (infinite or equal edges: inf - inf, 0 / 0, as torch's NaN)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            widths = np.ix_(*[np.diff(e) for e in edges])
+            vol = np.ones(hist.shape, a.dtype)
+            for wd in widths:
+                vol = vol * wd
             hist = (hist / (hist.sum() * vol)).astype(a.dtype)
     return Tensor(hist), [Tensor(e) for e in edges]
 
 
-def _counts_dd(pts: np.ndarray, edges: list[np.ndarray], w: Any) -> np.ndarray:
-    """np.histogramdd's counts (a point on a last edge in the last bin, NaN and points outside
-    left out) without its outlier bins: (bins + 2)**D entries, 1.1 TiB for 16 dims of 3 bins,
-    where torch's 3**16 take 344 MB."""
+def _counts_dd(pts: np.ndarray, edges: list[np.ndarray], w: Any, dtype: Any) -> np.ndarray:
+    """np.histogramdd's counts in dtype (a point on a last edge in the last bin, NaN and points
+    outside left out) without its outlier bins: (bins + 2)**D entries, 1.1 TiB for 16 dims of 3
+    bins, where torch's 3**16 take 344 MB. Memory: the counts and O(points), no more (a
+    bincount of every bin only where there are at least a quarter as many points)."""
     shape = tuple(len(e) - 1 for e in edges)
-    size = math.prod(shape)
+    size, itemsize = math.prod(shape), np.dtype(dtype).itemsize
+    if size * itemsize > np.iinfo(np.intp).max:  # (torch: "integer multiplication overflow")
+        raise ValueError(f"histogramdd: bins {list(shape)} make {size} counts, more than an "
+                         "array can hold; use fewer bins or dims")
+    try:
+        hist = np.zeros(size, dtype)
+    except MemoryError:
+        raise MemoryError(f"histogramdd: bins {list(shape)} make {size} counts "
+                          f"({size * itemsize / 2**30:.3g} GiB), more than memory holds; use "
+                          "fewer bins or dims") from None
     flat, out, stride = np.zeros(len(pts), np.int64), np.zeros(len(pts), bool), 1
     for k in builtins.range(len(edges) - 1, -1, -1):  # (C order: the last dim varies fastest)
         e, col = edges[k], pts[:, k]
@@ -238,8 +253,14 @@ def _counts_dd(pts: np.ndarray, edges: list[np.ndarray], w: Any) -> np.ndarray:
         out |= (i == 0) | (i == len(e))
         flat += (i - 1) * stride
         stride *= len(e) - 1
-    flat[out] = size  # (one bin past the last, dropped)
-    return np.bincount(flat, weights=w, minlength=size + 1)[:size].reshape(shape)
+    if out.any():
+        flat, w = flat[~out], None if w is None else w[~out]
+    if size <= 4 * len(flat):
+        hist[:] = np.bincount(flat, weights=w, minlength=size)
+    elif len(flat):  # (few points in many bins: the bins they fill)
+        filled, which = np.unique(flat, return_inverse=True)
+        hist[filled] = np.bincount(which, weights=w)
+    return hist.reshape(shape)
 
 
 def unravel_index(indices: Tensor, shape: Any) -> tuple[Tensor, ...]:

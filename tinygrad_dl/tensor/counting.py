@@ -144,8 +144,10 @@ class CountingMethods:
             if edges.ndim != 1 or edges.size < 2:  # (one edge is 0 bins: torch refuses)
                 raise ValueError(f"histogram: bins must be a 1-D tensor of 2 or more edges, "
                                  f"got shape {edges.shape}")
-            if np.any(np.diff(edges) < 0):
+            if np.any(edges[1:] < edges[:-1]):  # (np.diff: inf - inf warned)
                 raise ValueError("histogram: the bin edges must increase")
+            if np.isnan(edges).any():  # (no order: the counts were torch 2.13's only by chance)
+                raise ValueError("histogram: the bin edges hold NaN; give numbers")
         else:
             if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
                 raise ValueError(f"histogram: bins must be a positive int, got {bins!r}")
@@ -153,6 +155,9 @@ class CountingMethods:
             edges = torch_linspace(lo, hi, int(bins) + 1, a.dtype)
         w = None
         if weight is not None:
+            if isinstance(weight, tensor.Tensor) and weight.requires_grad and is_grad_enabled():
+                raise TypeError("histogram: the weight requires grad, and a histogram has no "
+                                "gradient (torch's backward raises): pass weight.detach()")
             w = np.asarray(weight.data if isinstance(weight, tensor.Tensor) else weight)
             if w.shape != a.shape or w.dtype != a.dtype:
                 raise ValueError(f"histogram: weight must have the input's shape {a.shape} and "

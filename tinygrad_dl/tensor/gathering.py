@@ -48,8 +48,14 @@ class GatheringMethods:
         """Indices that sort along axis (None: the flattened tensor). Always a stable sort
         (torch's stable=True: ties keep their order, descending too; NaN counts as the
         largest); stable=False is accepted, as torch's, whose tie order it leaves open. No
-        gradient: a constant int64 tensor."""
+        gradient: a constant int64 tensor. A str third positional is NumPy's kind
+        (`np.argsort(x, 1, "stable")`, ascending), which sorted descending as a truthy flag."""
         stable_arg("argsort", stable)
+        if isinstance(descending, str):
+            descending = False
+        elif not isinstance(descending, (bool, np.bool_)):  # (bool(2) would sort descending)
+            raise TypeError(f"argsort: descending must be a bool (or NumPy's kind, a str), got "
+                            f"{type(descending).__name__}")
         return no_grad_result(sort_order(self.data, axis, descending))
 
     @spellings()

@@ -277,10 +277,10 @@ def quantiles(self: Tensor, q: Any, dim: int | None, keepdim: bool, interpolatio
         w = ranks - below if interpolation == "linear" else np.full(ranks.shape, 0.5)
         w = w.astype(self.data.dtype)
         small = tensor.Tensor(w < 0.5)  # torch's lerp: from lo below 0.5, from hi above
-        with np.errstate(invalid="ignore"):  # (inf - inf: patched below)
-            d = hi - lo
+        with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf, and a difference
+            d = hi - lo  # past the float range: patched below)
             out = (lo + d * w).where(small, hi - d * (1 - w))
-        out = _inf_ends(out, lo, hi)
+        out = _inf_ends(out, lo, hi, w)
     out = out.moveaxis(-1, 0)  # (q, ...)
     if keepdim:  # the reduced axes kept, as 1 (all of them for dim=None)
         kept = (1,) * self.ndim if dim is None or self.ndim == 0 else tuple(
@@ -289,15 +289,22 @@ def quantiles(self: Tensor, q: Any, dim: int | None, keepdim: bool, interpolatio
     return out.reshape(out.shape[1:]) if qs.ndim == 0 else out
 
 
-def _inf_ends(out: Tensor, lo: Tensor, hi: Tensor) -> Tensor:
+def _inf_ends(out: Tensor, lo: Tensor, hi: Tensor, w: np.ndarray) -> Tensor:
     """Between two equal infinities, or an infinity and a finite value, the interpolated
     quantile is that infinity (the lerp's inf - inf made it NaN, as torch 2.13's: quantile(x,
     1.0) of a tensor whose maximum is inf was NaN); the gradient of those goes to the infinite
-    entry. Between -inf and inf it stays NaN."""
-    a, b, bad = lo.data, hi.data, np.isnan(out.data)  # (where the lerp gave the infinity, as
-    # for lo + (inf - lo) w below w = 0.5, its value and gradient are torch's)
+    entry. Between -inf and inf it stays NaN. Between two finite values whose difference
+    overflows (-1e308 and 1e308), lo (1 - w) + hi w: the lerp's (and torch's) was +-inf."""
+    a, b, o = lo.data, hi.data, out.data  # (where the lerp gave the infinity, as for
+    # lo + (inf - lo) w below w = 0.5, its value and gradient are torch's)
+    if np.isfinite(o).all():  # (the common case: one check)
+        return out
+    bad = np.isnan(o)
     to_lo = bad & np.isinf(a) & ((a == b) | np.isfinite(b))
     to_hi = bad & np.isinf(b) & np.isfinite(a)
+    wide = ~np.isfinite(o) & np.isfinite(a) & np.isfinite(b)
+    if wide.any():  # (a convex sum of two finite values: no overflow)
+        out = (lo * (1 - w) + hi * w).where(tensor.Tensor(wide), out)
     if not (to_lo.any() or to_hi.any()):
         return out
     return lo.where(tensor.Tensor(to_lo), hi.where(tensor.Tensor(to_hi), out))
