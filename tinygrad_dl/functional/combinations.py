@@ -10,9 +10,10 @@ import numpy as np
 
 from ..tensor import Tensor, np_dtype
 from .joins import atleast_3d, concatenate, meshgrid, pad, stack
-from .methods import as_tensor_of, as_tensors
+from .methods import as_tensor_of, as_tensors, takes_out
 
 
+@takes_out
 def dstack(tensors: Any) -> Tensor:
     """Tensors joined along axis 2 (1-D and 2-D ones made 3-D first: np.dstack)."""
     ts = list(tensors)

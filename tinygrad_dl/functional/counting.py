@@ -20,7 +20,7 @@ from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor
 from ..tensor.conversions import Axis, no_grad_result
 from ..tensor.counting import torch_linspace, unique_values
-from .methods import tensor_arg
+from .methods import takes_out, tensor_arg
 
 
 def _tensor(x: Any) -> Tensor:
@@ -103,6 +103,7 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,  #
     return no_grad_result(hist), no_grad_result(np.array(edges))
 
 
+@takes_out
 @torch_keywords(input="values")
 def searchsorted(sorted_sequence: Any, values: Any, side: str | None = None,
                  sorter: Any = None, *, right: bool = False, out_int32: bool = False) -> Tensor:
@@ -149,6 +150,7 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str | None = None,
     return no_grad_result(out.astype(np.int32 if out_int32 else np.int64))
 
 
+@takes_out
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: A002
               right: bool = False) -> Tensor:
     """torch.bucketize: for each value, its bucket among the sorted 1-D boundaries: i with

@@ -20,7 +20,7 @@ from ..ops.shape import axis_of
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor, split_at
 from ..tensor.conversions import number_fits
-from .methods import as_tensor_of, as_tensors, write_out
+from .methods import as_tensor_of, as_tensors, takes_out, write_out
 
 
 def _skipping_1d_empties(ts: list[Tensor], axis: int) -> Tensor:
@@ -76,6 +76,7 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
 _NO_ARGUMENT = object()
 
 
+@takes_out
 @torch_keywords(condition="cond", input="x", other="y")
 def where(cond: Any, x: Any = _NO_ARGUMENT, y: Any = _NO_ARGUMENT) -> Any:
     """Elementwise x where cond else y; cond is a constant (its gradient is not defined).
@@ -302,18 +303,21 @@ def array_split(x: Any, indices_or_sections: Any, axis: int = 0, *,
     return split_at(x, *_cuts("array_split", x, indices_or_sections, axis, equal=False))
 
 
+@takes_out
 def vstack(tensors: Sequence[Any]) -> Tensor:
     """np.vstack: 1-D inputs become rows, then concatenate along axis 0."""
     ts = [t if t.ndim >= 2 else t.reshape(1, -1) for t in as_tensors(list(tensors))]
     return concatenate(ts, axis=0)
 
 
+@takes_out
 def hstack(tensors: Sequence[Any]) -> Tensor:
     """np.hstack: concatenate along axis 1 (axis 0 for 1-D inputs)."""
     ts = [t if t.ndim else t.reshape(1) for t in as_tensors(list(tensors))]
     return concatenate(ts, axis=0 if ts and ts[0].ndim == 1 else 1)
 
 
+@takes_out
 def column_stack(tensors: Sequence[Any]) -> Tensor:
     """np.column_stack: 1-D (and 0-d) inputs become columns, then concatenate along axis 1."""
     ts = [t if t.ndim >= 2 else t.reshape(-1, 1) for t in as_tensors(list(tensors))]
@@ -371,6 +375,7 @@ def rollaxis(x: Any, axis: int, start: int = 0) -> Tensor:
     return x.permute(*order)
 
 
+@takes_out
 @torch_keywords(input="x")
 def sort(x: Any, axis: int | None = -1, kind: str | bool | None = None, *,
          dim: int | None = None,

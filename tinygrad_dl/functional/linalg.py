@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from ..tensor.linalg import cross_dtypes
 from .constructors import as_tensor
 from .joins import stack
-from .methods import as_tensor_of, as_tensors
+from .methods import as_tensor_of, as_tensors, takes_out
 
 
 # ---- linear algebra (einsum and compositions of it; ops/linalg.py) --------------------------
@@ -55,6 +55,7 @@ def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
 _L = "abcdefghijklmnopqrstuvwxyz"
 
 
+@takes_out
 @torch_keywords(input="x", other="y")
 def inner(x: Any, y: Any) -> Tensor:
     """np.inner: the sum over the last axes of x and y."""
@@ -70,6 +71,7 @@ def matrix_transpose(x: Any) -> Tensor:
     return as_tensor(x).mT
 
 
+@takes_out
 @torch_keywords(input="x", vec2="y")
 def outer(x: Any, y: Any) -> Tensor:
     """np.outer: x and y flattened, out[i, j] = x[i] y[j]."""
@@ -130,12 +132,14 @@ def _bad(axis: int) -> int:
 
 
 
+@takes_out
 @torch_keywords(input="x", diagonal="k")
 def diag(x: Any, k: int = 0) -> Tensor:
     """np.diag: a 1-D x -> a matrix with x on diagonal k; a 2-D x -> its diagonal k."""
     return Diag.apply(as_tensor_of(x), k=k)
 
 
+@takes_out
 @torch_keywords(input="x", other="y")
 def kron(x: Any, y: Any) -> Tensor:
     """np.kron / torch.kron: every x[i] times all of y, blocks laid out like x (a product of
@@ -148,6 +152,7 @@ def kron(x: Any, y: Any) -> Tensor:
     return (a * b).reshape([p * q for p, q in zip(xs, ys)])
 
 
+@takes_out
 @torch_keywords(input="x", other="y")
 def cross(x: Any, y: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """np.cross / torch.linalg.cross of 3-vectors along axis (default the last); the other axes

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import write_guard
 from ..engine import is_grad_enabled, no_grad, notify_write
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
@@ -113,6 +114,25 @@ def method_function(method: Callable[..., Any], tensors: int = 1) -> Callable[..
     return function
 
 
+def takes_out(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` with PyTorch's keyword-only `out=` (write_out's rules), for functions that are not
+    `method_function`s (tg.where, tg.sort(x, dim=1) into (values, indices), tg.outer, ...)."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def call(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        return result if out is None else write_out(name, result, out)
+
+    params = list(inspect.signature(fn).parameters.values())
+    varkw = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+    call.__signature__ = inspect.signature(fn).replace(  # type: ignore[attr-defined]
+        parameters=[*(p for p in params if p not in varkw),
+                    inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None),
+                    *varkw])
+    return call
+
+
 def tensors_by_name(op: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                     names: list[tuple[str, ...]]) -> tuple[Any, ...]:
     """The leading tensor arguments given by keyword (PyTorch's `input=`, `other=`; `names`:
@@ -130,24 +150,125 @@ def tensors_by_name(op: str, args: tuple[Any, ...], kwargs: dict[str, Any],
     return args
 
 
-def write_out(op: str, result: Any, out: Any) -> Tensor:
-    """`out=`: copy a result into the Tensor `out` (same shape; cast as NumPy's same_kind).
-    Like PyTorch, not while a gradient is being recorded: the copy would not be on the graph."""
+def write_out(op: str, result: Any, out: Any) -> Any:
+    """`out=`: copy a result into the Tensor `out`, as torch: the result cast to out's dtype
+    where torch.can_cast allows it (int64 into uint8 too, where every value fits: torch wraps
+    the others, refused here), an empty out given the result's shape silently and another of
+    a wrong shape with a warning (an out that is a view of another array is refused instead:
+    torch writes its storage as if contiguous); a
+    tuple result (max(x, dim=1), sort, frexp) into a tuple of Tensors of its dtypes, returned as
+    the result's type. Not while a gradient is being recorded (the copy would not be on the
+    graph); the write is Tensor.copy_'s (a leaf that requires grad only under no_grad(), an
+    array a live graph saved for backward given a copy, its backward then refused)."""
+    if isinstance(result, tuple) and isinstance(out, (tuple, list)):
+        return _write_outs(op, result, out)
+    if isinstance(out, (tuple, list)) and isinstance(result, Tensor):
+        raise TypeError(f"{op}(out=...): out is a {type(out).__name__} but this call returns "
+                        f"one Tensor (NumPy's {op}(x, 1): values only); for values and indices "
+                        f"call {op}(x, dim=1, out=(values, indices))")
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(out=...): out must be a Tensor, got {type(out).__name__}")
     if not isinstance(result, Tensor):
         raise TypeError(f"{op}(out=...): this op returns {type(result).__name__}, not one "
                         "Tensor; drop out=")
-    if result.requires_grad or out.requires_grad:
+    _no_grad_out(op, result, out)
+    if not _can_cast(result.data.dtype, out.data.dtype):
+        raise TypeError(f"{op}(out=...): the result's dtype {result.data.dtype} can't be cast "
+                        f"to out's dtype {out.data.dtype} (torch.can_cast); give out of dtype "
+                        f"{result.data.dtype}")
+    _fits_int_out(op, result.data, out.data.dtype)
+    value = result.data.astype(out.data.dtype, copy=False)
+    if out.shape != result.shape:
+        _resize_out(op, out, result.shape)
+    return _copy_into(op, out, value)
+
+
+def _no_grad_out(op: str, result: Tensor, out: Tensor) -> None:
+    if result.requires_grad or out.requires_grad and is_grad_enabled():
         raise RuntimeError(f"{op}(out=...) does not record a gradient (as in PyTorch): write "
                            f"`y = {op}(...)` instead, or compute under no_grad()")
-    if out.shape != result.shape:
-        raise ValueError(f"{op}(out=...): out has shape {out.shape}, the result {result.shape}")
+
+
+def _copy_into(op: str, out: Tensor, value: np.ndarray) -> Tensor:
+    """value (cast to out's dtype already) written into out's array, by Tensor.copy_'s rules:
+    an array a live graph saved gives out a copy (that graph's backward then refused, naming
+    this call), a view's base gets the values, a jitted step runs eagerly saying so."""
+    who = f"{op}(out=...)"
     try:
-        np.copyto(out.data, result.data, casting="same_kind")
-    except (TypeError, ValueError) as e:  # a cast NumPy refuses, or a read-only array
-        raise ValueError(f"{op}(out=...): cannot write into out ({out.dtype}): {e}") from None
+        if out.grad_fn is not None:  # (an op's result: Tensor.copy_'s refusal, in its words)
+            out.copy_(value)
+        notify_write(who)
+        target = write_guard.writable(out, who)
+        if not target.flags.writeable:  # (expand()'s view: entries sharing memory; torch
+            raise ValueError(f"{who}: out's array is read-only (a view of expand()'s or "  # too)
+                             "broadcast_to()'s result, whose entries share memory, or an "
+                             "array made read-only); give out a tensor of its own, t.clone()")
+        np.copyto(target, value, casting="unsafe")
+    except (TypeError, ValueError, RuntimeError) as e:
+        msg = str(e).replace("Tensor.copy_", who)
+        raise type(e)(msg if msg.startswith(who) else f"{who}: cannot write into out: {msg}"
+                      ) from None
     return out
+
+
+def _fits_int_out(op: str, a: np.ndarray, dst: np.dtype) -> None:
+    """An integer result narrowed into an integer out: every value must fit (torch wraps
+    -6 into uint8 as 250 without a word; refused in one line, as Tensor.copy_ refuses it)."""
+    if a.dtype.kind not in "iu" or dst.kind not in "iu" or np.can_cast(a.dtype, dst) or not a.size:
+        return
+    lo, hi, info = a.min(), a.max(), np.iinfo(dst)
+    if lo < info.min or hi > info.max:
+        bad = lo if lo < info.min else hi
+        raise OverflowError(f"{op}(out=...): the result holds {bad}, outside out's dtype {dst} "
+                            f"([{info.min}, {info.max}]; torch would wrap it silently); give out "
+                            f"a wider dtype, such as {a.dtype}")
+
+
+def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
+    """torch.can_cast: no float or complex into an integer (or bool), no complex into a real
+    float, nothing but bool into bool; any integer into another (NumPy's same_kind refuses
+    int64 into uint8, which torch wraps)."""
+    order = "buifc"  # (bool < unsigned, signed < float < complex)
+    k_src, k_dst = src.kind, dst.kind
+    if k_src not in order or k_dst not in order:
+        return bool(np.can_cast(src, dst, "same_kind"))
+    if k_dst == "b":
+        return k_src == "b"
+    return max(order.index(k_src), 2) <= max(order.index(k_dst), 2) or k_src == k_dst
+
+
+def _resize_out(op: str, out: Tensor, shape: tuple[int, ...]) -> None:
+    """out given a new array of `shape` (its dtype), as torch's resize of out: silently where
+    out is empty, with torch's warning otherwise; refused for a view (torch fills the viewed
+    array's memory as a contiguous block from the view's start, which NumPy views cannot)."""
+    if out.data.base is not None:
+        raise ValueError(f"{op}(out=...): out has shape {out.shape}, the result {shape}, and "
+                         "out is a view of another array, which a resize would no longer "
+                         f"write; give out of shape {shape}")
+    if out.data.size:
+        warnings.warn(f"{op}(out=...): an output with one or more elements was resized since "
+                      f"it had shape {list(out.shape)}, which does not match the required "
+                      f"output shape {list(shape)} (as torch, which deprecates it); resize it "
+                      "to zero elements to reuse it", UserWarning, stacklevel=4)
+    _copy_into(op, out, out.data)  # (copy_'s refusals, and a live graph's array let go)
+    out.data = np.zeros(shape, out.data.dtype)
+
+
+def _write_outs(op: str, result: tuple[Any, ...], out: tuple[Any, ...] | list[Any]) -> Any:
+    """A tuple result (max(x, dim=1)'s values and indices) written into the Tensors of `out`, of
+    the result's dtypes (as torch's, which take no other), returned as the result's type."""
+    if len(out) != len(result) or not all(isinstance(o, Tensor) for o in out) or not all(
+            isinstance(r, Tensor) for r in result):
+        raise TypeError(f"{op}(out=...): out must be a tuple of {len(result)} Tensors (the "
+                        f"result's), got {type(out).__name__} of "
+                        f"{[type(o).__name__ for o in out]}")
+    for i, (r, o) in enumerate(zip(result, out)):
+        _no_grad_out(op, r, o)
+        if r.data.dtype != o.data.dtype:
+            raise TypeError(f"{op}(out=...): out[{i}] has dtype {o.data.dtype}, the result "
+                            f"{r.data.dtype} (as torch, a tuple's outs take their own dtype)")
+    written = [write_out(op, r, o) for r, o in zip(result, out)]
+    return type(result)(*written) if hasattr(result, "_fields") else tuple(written)
 
 
 # ---- in place: F.relu_(x), F.relu(x, inplace=True), nn.ReLU(inplace=True) --------------------

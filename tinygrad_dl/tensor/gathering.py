@@ -102,9 +102,10 @@ class GatheringMethods:
     def take_along_dim(self, indices: Any, axis: int | None = None) -> Tensor:
         """np.take_along_axis / torch.take_along_dim (axis None: the flattened tensor);
         duplicate indices add up their gradients."""
-        x = self.reshape(-1) if axis is None else self
-        return TakeAlongAxis.apply(x, indices=index_arg(indices, "take_along_dim: the index"),
-                                   axis=-1 if axis is None else axis)
+        index = index_arg(indices, "take_along_dim: the index")
+        if axis is None:  # (torch flattens the indices too: NumPy refused them past 1-D)
+            return TakeAlongAxis.apply(self.reshape(-1), indices=index.reshape(-1), axis=-1)
+        return TakeAlongAxis.apply(self, indices=index, axis=axis)
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """torch.gather: `out[i][j] = x[i][index[i][j]]` for dim=1; index may be smaller than x
