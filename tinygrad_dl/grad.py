@@ -65,6 +65,27 @@ def masked_error(what: str) -> TypeError:
                      "x.filled(value) or x.compressed()")
 
 
+def masked_within(seq: list[Any] | tuple[Any, ...]) -> bool:
+    """Is a NumPy masked array an item of the list or tuple `seq`, or of a list or tuple in it?
+    NumPy (and torch, as NaN) reads such an array's values in a nested list: `tensor([m, m])`
+    gave the values under the mask without a word, where `tensor(m)` is refused (masked_error).
+    The first items, followed down, tell what the lists hold: only lists of arrays are looked
+    through (rows of numbers cost one step: a list that mixes rows of numbers with arrays, as
+    `[[1., 2.], m]`, is not looked through)."""
+    probe, depth = seq, 0
+    while isinstance(probe, (list, tuple)) and probe and depth <= 64:
+        probe, depth = probe[0], depth + 1
+    return isinstance(probe, np.ndarray) and _holds_masked(seq, depth)
+
+
+def _holds_masked(seq: Any, depth: int) -> bool:
+    """masked_within's look through lists of arrays, `depth` levels down at most."""
+    if isinstance(seq, np.ma.MaskedArray):
+        return True
+    return depth > 0 and isinstance(seq, (list, tuple)) and any(
+        _holds_masked(v, depth - 1) for v in seq)
+
+
 def complex_grad_error(what: str, gd: np.dtype, dt: np.dtype) -> TypeError:
     """The one refusal of a complex gradient `what` (a .grad set by hand, of dtype `gd`) for a
     real tensor (of dtype `dt`): a cast drops the imaginary part with only NumPy's

@@ -32,7 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from .grad import adds_in_place, self_overlapping  # noqa: F401 (the engine's adds_in_place)
+from .grad import (  # noqa: F401 (the engine's adds_in_place)
+    adds_in_place,
+    masked_error,
+    self_overlapping,
+)
 
 _setflags = np.ndarray.setflags
 _locks: dict[int, int] = {}  # id(array we made read-only) -> how many live graphs hold it
@@ -420,17 +424,21 @@ def read_only(a: np.ndarray) -> str:
             "for backward)")
 
 
-def private(value: Any) -> Any:
+def private(value: Any, who: str = "an op's array argument") -> Any:
     """A copy of an array-valued op parameter that backward reads (a where condition, an
     index array, class labels, repeat counts): the caller may rewrite its buffer before
     backward without changing the gradient. Tuples are copied item by item, lists become
-    arrays, anything else (ints, slices, None) is returned as it is."""
+    arrays, anything else (ints, slices, None) is returned as it is. A masked array is
+    refused (np.array read the values under its mask: roll's shifts, cross_entropy's targets);
+    `who` names the argument."""
     if isinstance(value, np.ndarray):
+        if isinstance(value, np.ma.MaskedArray):
+            raise masked_error(who)
         return np.array(value)
     if isinstance(value, list):
         return np.array(value)
     if type(value) is tuple:
-        return tuple(private(v) for v in value)
+        return tuple(private(v, who) for v in value)
     return value
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, np_dtype
+from ..tensor import Tensor, np_dtype, plain_array
 from .joins import atleast_3d, concatenate, meshgrid, pad, stack
 from .methods import as_tensor_of, as_tensors, takes_out
 
@@ -57,7 +57,8 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
          invert: bool = False) -> Tensor:
     """Is each entry of elements among test_elements: a constant bool tensor."""
     a = as_tensor_of(elements).data
-    b = test_elements.data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    b = test_elements.data if isinstance(test_elements, Tensor) else plain_array(
+        test_elements, who="isin: test_elements")
     return Tensor(np.isin(a, b, assume_unique=assume_unique, invert=invert))
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from .. import write_guard
 from ..device import check_device
 from ..engine import literal
-from ..grad import masked_error
+from ..grad import masked_error, masked_within
 from ..ops.indexing import brief_values
 from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, exact_range, float_dtype, integers, multinomial_draws, unit_draws
@@ -68,6 +68,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
         Tensor(data, dtype=dtype)  # raises: a copy would cut it from its graph without a word
     if isinstance(data, np.ma.MaskedArray):  # (np.array dropped the mask without a word)
         raise masked_error("tensor()'s data")
+    if isinstance(data, (list, tuple)) and masked_within(data):  # (and read the values under
+        raise masked_error("an item of tensor()'s data")  # the mask of one in a list)
     dtype = np_dtype(dtype, "tensor")  # torch.float32 too, as the casts take it
     arr = _array("tensor", np.array, data.data if isinstance(data, Tensor) else data, dtype)
     if dtype is None and type(data) in (list, tuple, int) and arr.dtype.kind in "ufO":
@@ -86,6 +88,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     dtype = np_dtype(dtype, "as_tensor")
     if isinstance(data, np.ma.MaskedArray):  # (np.asarray dropped the mask without a word)
         raise masked_error("as_tensor()'s data")
+    if isinstance(data, (list, tuple)) and masked_within(data):
+        raise masked_error("an item of as_tensor()'s data")
     if isinstance(data, Tensor):
         return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..grad_mode import is_grad_enabled
 from ..ops.spelling import one_name, torch_keywords
-from ..tensor import Tensor
+from ..tensor import Tensor, plain_array
 from ..tensor.conversions import Axis, no_grad_result
 from ..tensor.counting import torch_linspace, unique_values
 from .methods import takes_out, tensor_arg
@@ -32,7 +32,7 @@ def _tensor(x: Any) -> Tensor:
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.data if isinstance(x, Tensor) else plain_array(x, who="searchsorted: an argument")
 
 
 def nonzero(input: Any, *, as_tuple: bool = False) -> Any:  # noqa: A002

@@ -19,7 +19,7 @@ _WHO = "ctc_loss"
 def _ints(name: str, v: Any) -> np.ndarray:
     """Lengths or targets as an int64 array: a Tensor, list, tuple, int or NumPy array."""
     try:
-        a = data_of(v) if isinstance(v, Tensor) else plain_array(v)
+        a = data_of(v) if isinstance(v, Tensor) else plain_array(v, who=f"ctc_loss: {name}")
     except ValueError:  # ragged nested lists: NumPy's message did not name the op
         raise ValueError(f"{_WHO}: {name} must be a rectangular array of integers (pad "
                          f"targets to (N, S) or concatenate them), got {v!r:.60}") from None

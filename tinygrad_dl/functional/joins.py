@@ -18,7 +18,7 @@ from ..ops import (
 )
 from ..ops.shape import axis_of
 from ..ops.spelling import one_name, torch_keywords
-from ..tensor import Tensor, split_at
+from ..tensor import Tensor, plain_array, split_at
 from ..tensor.conversions import number_fits
 from .methods import as_tensor_of, as_tensors, takes_out, write_out
 
@@ -84,7 +84,8 @@ def where(cond: Any, x: Any = _NO_ARGUMENT, y: Any = _NO_ARGUMENT) -> Any:
     where(c, True, False) bool: Tensor(1) alone made float64). where(cond) alone is
     nonzero(cond, as_tuple=True), as np.where's and torch.where's."""
     if x is _NO_ARGUMENT and y is _NO_ARGUMENT:
-        return (cond if isinstance(cond, Tensor) else Tensor(np.asarray(cond))).nonzero(
+        return (cond if isinstance(cond, Tensor) else Tensor(plain_array(
+            cond, who="where: the condition"))).nonzero(
             as_tuple=True)
     if x is _NO_ARGUMENT or y is _NO_ARGUMENT:
         raise TypeError("where: give both x and y (or neither: where(cond) is "

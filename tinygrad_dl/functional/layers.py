@@ -26,7 +26,7 @@ from ..ops import (
 )
 from ..ops.indexing import check_uint64
 from ..ops.shape import InRange
-from ..tensor import Tensor
+from ..tensor import Tensor, plain_array
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from .methods import as_tensor_of, as_tensors, dim_arg, number_arg
 
@@ -279,7 +279,8 @@ def lookup(who: str, input: Any, weight: Any, padding_idx: int | None = None,
         raise ValueError(f"{who}: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {tuple(weight.shape)}")
     n = weight.shape[0]
-    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    idx = input.data if isinstance(input, Tensor) else plain_array(
+        input, who=f"{who}: the indices")
     if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
         raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")
     # the indices as an op's output (a cast when not intp already, not NumPy's copy), so a

@@ -52,7 +52,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
             raise ValueError("cross_entropy: ignore_index is not supported for floating point "
                              f"target (soft targets), got ignore_index={ignore_index}")
         return _soft_cross_entropy(as_tensor_of(input), target, weight, reduction, eps)
-    t = data_of(target) if isinstance(target, Tensor) else plain_array(target)
+    t = data_of(target) if isinstance(target, Tensor) else plain_array(
+        target, who="cross_entropy: the target")
     logits, shape = as_tensor_of(input), None  # (a NumPy array of logits too)
     z = logits.data
     given = z.shape
@@ -127,7 +128,8 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
         raise ValueError("nll_loss: the targets require grad, but nll_loss does not "
                          "differentiate them; pass target.detach()")
-    t = data_of(target) if isinstance(target, Tensor) else plain_array(target)
+    t = data_of(target) if isinstance(target, Tensor) else plain_array(
+        target, who="nll_loss: the target")
     x = as_tensor_of(input)
     shape, given = None, x.shape
     if x.ndim == 1 or x.ndim > 2:
@@ -188,7 +190,7 @@ def _class_weight(who: str, weight: Any, z: np.ndarray) -> np.ndarray | None:
                              "weight.detach()")
         w = data_of(weight)
     else:
-        w = plain_array(weight)
+        w = plain_array(weight, who=f"{who}: weight")
     K = z.shape[1]
     if w.ndim != 1 or w.shape[0] != K:
         raise ValueError(f"{who}: weight must be 1-D with one entry per class ({K},), got "
@@ -233,7 +235,7 @@ def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
         raise ValueError(f"one_hot: num_classes={num_classes} (PyTorch's -1 infers it from the "
                          "largest label) is not taken here: pass the number of classes K (a "
                          "batch without the last class would give fewer columns)")
-    y = np.asarray(y)
+    y = plain_array(y, who="one_hot: the labels")
     if y.size == 0 and y.dtype.kind == "f":  # np.asarray([]) is float64: an empty label list
         y = y.astype(np.int64)
     check_labels("one_hot", y, num_classes)

@@ -171,7 +171,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
         raise ValueError(f"{who}: the target requires grad; class indices have none: pass "
                          "target.detach()")
-    t = data_of(target) if isinstance(target, Tensor) else plain_array(target)
+    t = data_of(target) if isinstance(target, Tensor) else plain_array(
+        target, who=f"{who}: the target")
     if x.ndim not in (1, 2) or x.shape[-1] < 1 or t.shape != tuple(x.shape[:-1]):
         raise ValueError(f"{who}: expected input (N, C) with target (N,), or (C,) with a 0-d "
                          f"target, got input {tuple(x.shape)} and target {t.shape}")

@@ -311,7 +311,8 @@ class Where(Function):
     """where(cond, x, y) with a constant boolean condition."""
 
     def forward(ctx, x, y, cond):
-        ctx.cond = private(cond)  # the caller may reuse its mask buffer before backward
+        # the caller may reuse its mask buffer before backward
+        ctx.cond = private(cond, "where: the condition")
         ctx.shapes = x.shape, y.shape
         return np.where(cond, x, y)
 
@@ -458,7 +459,8 @@ class Clip(Function):
         if out.dtype.kind == "c":  # (x or a bound complex: NumPy ordered them lexicographically,
             real_only("clamp", out)  # x.clamp(min=1j) was [1j, 0.5]; torch refuses)
         ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = private(lo), private(hi)  # array bounds: backward reads them
+        # array bounds: backward reads them
+        ctx.lo, ctx.hi = private(lo, "clip: min"), private(hi, "clip: max")
         return out
 
     def backward(ctx, g):

@@ -362,7 +362,8 @@ class GetItem(Function):
         # U[X], one array of indices, once per step: no layout to check, no 0-d int in it)
         array = type(index) is np.ndarray and index.ndim > 0
         ctx.basic = basic = not array and (type(index) is slice or _is_basic(index))
-        ctx.index = index if basic else private(index)  # index arrays: our own copy
+        # index arrays: our own copy
+        ctx.index = index if basic else private(index, "getitem: the index")
         if not basic and not array:  # (outside the try: its one line names the op and shape)
             check_layout("getitem", index, x.shape)  # (and a uint64 item NumPy would wrap)
         elif array and index.dtype.kind == "u" and x.ndim:  # (NumPy wraps 2**64 - 1 to -1)
@@ -435,7 +436,7 @@ class Scatter(Function):
     caller checks torch's rules (`check_scatter`)."""
 
     def forward(ctx, x, src, index=None, dim=0, reduce="add"):
-        idx = private(index)
+        idx = private(index, "scatter: the index")
         grid = list(np.indices(idx.shape, sparse=True))
         grid[dim] = idx
         corner = tuple(slice(0, n) for n in idx.shape)

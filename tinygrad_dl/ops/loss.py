@@ -128,7 +128,8 @@ class CrossEntropy(Function):
             raise ValueError(f"cross_entropy expects logits of shape (n, K), got {z.shape}")
         if z.shape[1] == 0 and z.shape[0]:  # (NumPy's words were "zero-size array to reduction
             raise ValueError(f"cross_entropy: logits of shape {z.shape} have no classes")  # ...")
-        targets = private(targets)  # saved for backward: the caller may reuse its buffer
+        targets = private(targets, "cross_entropy: the targets")  # saved for backward: the
+        # caller may reuse its buffer
         if z.dtype.kind not in "fc":  # integer or bool logits: float64, as softmax and every
             z = z.astype(np.float64)  # unary op gives them (exp in place below needs floats)
         if weight is not None and weight.dtype != z.dtype:  # (another float dtype: cast here,
@@ -302,7 +303,7 @@ class NLL(Function):
     rows' weights (NaN when none is kept)."""
 
     def forward(ctx, x, targets=None, reduction="mean", weight=None, ignore_index=-100):
-        targets = private(targets)
+        targets = private(targets, "nll_loss: the targets")
         if x.ndim != 2 or targets.ndim != 1 or targets.shape[0] != x.shape[0]:
             raise ValueError(f"nll_loss: expects log-probabilities (n, K) and class indices "
                              f"(n,), got {x.shape} and {targets.shape}")

@@ -24,7 +24,7 @@ class ScatterReduce(Function):
     by the entries equal to the result (NaN counts as equal to a NaN result)."""
 
     def forward(ctx, x, src, index=None, dim=0, reduce="sum", include_self=True):
-        idx = private(index)
+        idx = private(index, "scatter_reduce: the index")
         grid = list(np.indices(idx.shape, sparse=True))
         grid[dim] = idx
         corner = tuple(slice(0, n) for n in idx.shape)

@@ -268,7 +268,7 @@ class Repeat(Function):
 
     def forward(ctx, x, repeats=1, axis=None):
         out = np.repeat(x, repeats, axis=axis)
-        ctx.shape, ctx.repeats = x.shape, private(repeats)
+        ctx.shape, ctx.repeats = x.shape, private(repeats, "repeat: repeats")
         ctx.axis = None if axis is None else axis % x.ndim
         return out
 
@@ -327,7 +327,7 @@ class Flip(Function):
 
 class Roll(Function):
     def forward(ctx, x, shift=0, axis=None):
-        ctx.shift = private(shift)
+        ctx.shift = private(shift, "roll: shifts")
         ctx.axis = tuple(axis) if isinstance(axis, (list, np.ndarray)) else axis
         return np.roll(x, shift, axis)
 
@@ -340,9 +340,13 @@ class Pad(Function):
     """np.pad in "constant" mode; the gradient is the unpadded window of the output's."""
 
     def forward(ctx, x, pad_width=0, value=0.0):
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
-        if (widths < 0).any():
+        widths = np.asarray(pad_width, dtype=np.int64)
+        if (widths < 0).any():  # (before the broadcast: a 0-d x's (0, 2) widths hold none)
             raise ValueError(f"pad widths must be >= 0, got {pad_width}")
+        widths = np.broadcast_to(widths, (x.ndim, 2))
+        if x.ndim == 0:  # (no axis to pad: np.pad's copy; np.pad of its (0, 2) widths raised)
+            ctx.window = ...
+            return x.copy()
         ctx.window = tuple(slice(int(a), int(a) + n) for (a, _), n in zip(widths, x.shape))
         return np.pad(x, widths, mode="constant", constant_values=value)
 

@@ -205,8 +205,12 @@ def transpose_axes(op: str, ndim: int, axes: tuple[Any, ...]) -> tuple[Any, ...]
     if len(axes) == 1 and axes[0] is None:  # np.transpose(t): t.transpose(None), reversed
         return None
     if len(axes) == 1 and isinstance(axes[0], Iterable):
-        axes = tuple(axes[0])
-        return axes or None
+        perm = tuple(axes[0])
+        if not perm and ndim:  # (it reversed the axes, where NumPy and torch refuse it)
+            raise ValueError(f"{op}({axes[0]!r}) of a tensor of {ndim} dimensions: the "
+                             f"permutation must name all {ndim} axes (NumPy: axes don't match "
+                             "array); x.transpose() reverses them")
+        return perm or None
     perm = tuple(axes) or None
     if len(axes) == 2:
         a, b = (axis_of(op, int(v), max(ndim, 1)) for v in axes)

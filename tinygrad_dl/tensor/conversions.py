@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import engine, hooks, tensor
-from ..grad import masked_error
+from ..grad import masked_error, masked_within
 from ..ops import Cast, Tap
 from ..ops.indexing import brief_index, check_masked
 from ..ops.shape import axis_of
@@ -84,11 +84,14 @@ def as_data(x: Any, dtype: Any = None, what: str = "Tensor()'s data") -> np.ndar
         return x.astype(dtype)
     if isinstance(x, tensor.Tensor):
         return as_data(data_of(x), dtype)
-    if isinstance(x, (list, tuple)) and any(isinstance(v, tensor.Tensor) for v in x):
-        raise TypeError(
-            "Tensor(): got a list of Tensors; use tinygrad_dl.stack(tensors) to join them and "
-            "keep their gradients (or [t.item() for t in tensors] for constants)"
-        )
+    if isinstance(x, (list, tuple)):
+        if any(isinstance(v, tensor.Tensor) for v in x):
+            raise TypeError(
+                "Tensor(): got a list of Tensors; use tinygrad_dl.stack(tensors) to join them "
+                "and keep their gradients (or [t.item() for t in tensors] for constants)"
+            )
+        if x and type(x[0]) is not float and type(x[0]) is not int and masked_within(x):
+            raise masked_error(f"an item of {what}")  # (NumPy read the values under its mask)
     try:
         arr = np.asarray(x, dtype=dtype)
     except ValueError as e:  # ragged nested lists
@@ -126,15 +129,18 @@ def data_of(t: Tensor) -> np.ndarray:
     return t.data
 
 
-def plain_array(x: Any, dtype: Any = None) -> np.ndarray:
+def plain_array(x: Any, dtype: Any = None, who: str = "an array argument") -> np.ndarray:
     """`np.asarray(x, dtype)`, with an ndarray subclass's plain view taken by
     `x.view(np.ndarray)` (the array np.asarray makes): a jit recording sees that call on its
     watched arguments and takes the view for the argument as it is, where a conversion in
     NumPy's C (np.asarray, np.ascontiguousarray) is unseen and may have depended on the
-    layout (jit.watch)."""
+    layout (jit.watch). A masked array is refused (`who` names it): its view, as np.asarray,
+    held the values under its mask."""
     if not isinstance(x, np.ndarray):
         return np.asarray(x, dtype=dtype)
     if type(x) is not np.ndarray:
+        if isinstance(x, np.ma.MaskedArray):
+            raise masked_error(who)
         x = x.view(np.ndarray)
     return x if dtype is None else x.astype(dtype, copy=False)  # (order "K", as np.asarray)
 
@@ -334,7 +340,10 @@ def _fits_plainly(value: Any, dt: np.dtype) -> bool:
 def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
     """np.full, refusing a value `dtype` cannot hold (NaN or 1e20 into int64, 1e300 into
     float32): NumPy casts it with a warning into another number (-2**63, inf), or without one
-    (1000.0 into uint8 was 232), or raises naming no call (300 into uint8); PyTorch raises."""
+    (1000.0 into uint8 was 232), or raises naming no call (300 into uint8); PyTorch raises.
+    A masked array is refused (np.full filled in the values under its mask)."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise masked_error(f"{who}: the fill value")
     if dtype is not None and isinstance(value, (int, float, complex, np.number, np.bool_)):
         a, dt = np.asarray(value), np.dtype(dtype)
         if a.dtype.kind == "c" and dt.kind in "iuf":  # (NumPy dropped 1+2j's 2j with a warning)
@@ -461,7 +470,9 @@ def selected(who: str, x: Tensor, dim: Any, index: Any) -> tuple[int, int]:
 
 
 def bool_mask(who: str, mask: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
-    """A bool mask argument (a Tensor or array) and the shape it and `shape` broadcast to."""
+    """A bool mask argument (a Tensor or array) and the shape it and `shape` broadcast to (a
+    masked array refused: NumPy's conversion read the values under its mask)."""
+    check_masked(f"{who}: the mask", mask)
     cond = np.asarray(index_arg(mask) if isinstance(mask, tensor.Tensor) else mask)
     if cond.dtype != bool:
         raise TypeError(f"{who}: the mask must be bool, got dtype {cond.dtype}")

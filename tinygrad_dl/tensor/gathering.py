@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import tensor
 from ..ops import Scatter, TakeAlongAxis, Tap, Where
-from ..ops.indexing import GatherCheck, check_scatter, check_uint64
+from ..ops.indexing import GatherCheck, check_masked, check_scatter, check_uint64
 from ..ops.shape import InRange, axis_of
 from ..ops.spelling import sort_order, spellings, torch_keywords
 from .conversions import (
@@ -186,6 +186,7 @@ class GatheringMethods:
         Mask and x broadcast together, as torch's out-of-place masked_fill (masked_fill_
         keeps x's shape); the result keeps x's dtype, as torch's (a value the dtype cannot
         hold, NaN into an integer tensor, is refused: fill_value)."""
+        check_masked("masked_fill: the mask", mask)  # (np.asarray read under its mask)
         cond = np.asarray(index_arg(mask) if isinstance(mask, tensor.Tensor) else mask)
         if cond.dtype != bool:
             raise TypeError(f"masked_fill: the mask must be bool, got dtype {cond.dtype} (a "
@@ -201,6 +202,7 @@ class GatheringMethods:
     def where(self, condition: Any, y: Any) -> Tensor:
         """PyTorch's x.where(condition, y): x where condition else y, tg.where(condition, x,
         y); the condition is a constant (no gradient), x and y get theirs."""
+        check_masked("where: the condition", condition)  # (np.asarray read under its mask)
         cond = np.asarray(data_of(condition) if isinstance(condition, tensor.Tensor) else condition,
                           dtype=bool)
         if not isinstance(y, tensor.Tensor) and self.data.dtype != np.float16:  # as torch:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..grad import masked_error, masked_within
+
 if TYPE_CHECKING:
     from . import Tensor
 
@@ -40,7 +42,12 @@ def warn_at_caller(message: str, category: type[Warning] = RuntimeWarning) -> No
 
 def array_in(values: Any, dt: np.dtype, op: str) -> np.ndarray:
     """np.array(values, dtype=dt), a float array into an integer dt through `int_cast` (the
-    constructors' tensor(a, dtype=int64), Tensor(a, dtype=), new_tensor)."""
+    constructors' tensor(a, dtype=int64), Tensor(a, dtype=), new_tensor). A masked array, or
+    one in a list, is refused (np.array read the values under its mask)."""
+    if isinstance(values, np.ma.MaskedArray) or (
+            isinstance(values, (list, tuple)) and masked_within(values)):
+        raise masked_error(f"{op}()'s data" if isinstance(values, np.ndarray)
+                           else f"an item of {op}()'s data")
     if isinstance(values, np.ndarray) and values.dtype.kind == "f" and dt.kind in "iu":
         return int_cast(values, dt, op)
     return np.array(values, dtype=dt)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import tensor
+from ..grad import masked_error
 from ..ops.shape import axis_of
 from ..ops.spelling import torch_keywords
 from .conversions import number_fits
@@ -68,6 +69,8 @@ class InPlaceFormMethods:
             raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal "
                                f"length, got shape {self.shape}")
         value = fill_value.data if isinstance(fill_value, tensor.Tensor) else fill_value
+        if isinstance(value, np.ma.MaskedArray):  # (np.fill_diagonal wrote the value under it)
+            raise masked_error("Tensor.fill_diagonal_'s value")
         if np.ndim(value) != 0:  # (np.fill_diagonal would cycle a sequence along the diagonal)
             raise TypeError(f"fill_diagonal_: fill_value must be a number (or a 0-d tensor), "
                             f"got shape {np.shape(value)}")
