@@ -10,6 +10,7 @@ import functools
 import inspect
 import warnings
 from collections.abc import Callable, Sequence
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -154,12 +155,12 @@ def write_out(op: str, result: Any, out: Any) -> Any:
     """`out=`: copy a result into the Tensor `out`, as torch: the result cast to out's dtype
     where torch.can_cast allows it (int64 into uint8 too, where every value fits: torch wraps
     the others, refused here), an empty out given the result's shape silently and another of
-    a wrong shape with a warning (an out that is a view of another array is refused instead:
-    torch writes its storage as if contiguous); a
-    tuple result (max(x, dim=1), sort, frexp) into a tuple of Tensors of its dtypes, returned as
-    the result's type. Not while a gradient is being recorded (the copy would not be on the
-    graph); the write is Tensor.copy_'s (a leaf that requires grad only under no_grad(), an
-    array a live graph saved for backward given a copy, its backward then refused)."""
+    a wrong shape with a warning (refused where another tensor or array sees out's memory, as
+    torch's would see the new values: _resize_out); a tuple result (max(x, dim=1), sort, frexp)
+    into a tuple of Tensors of its dtypes that share no memory, returned as the result's type.
+    Not while a gradient is being recorded (the copy would not be on the graph); the write is
+    Tensor.copy_'s (a leaf that requires grad only under no_grad(), an array a live graph saved
+    for backward given a copy, its backward then refused)."""
     if isinstance(result, tuple) and isinstance(out, (tuple, list)):
         return _write_outs(op, result, out)
     if isinstance(out, (tuple, list)) and isinstance(result, Tensor):
@@ -179,7 +180,7 @@ def write_out(op: str, result: Any, out: Any) -> Any:
     _fits_int_out(op, result.data, out.data.dtype)
     value = result.data.astype(out.data.dtype, copy=False)
     if out.shape != result.shape:
-        _resize_out(op, out, result.shape)
+        _resize_out(op, out, result.shape, (result.data, value))
     return _copy_into(op, out, value)
 
 
@@ -237,20 +238,61 @@ def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
     return max(order.index(k_src), 2) <= max(order.index(k_dst), 2) or k_src == k_dst
 
 
-def _resize_out(op: str, out: Tensor, shape: tuple[int, ...]) -> None:
+def _refs(t: Any) -> int:
+    return getrefcount(t.data)
+
+
+def _base_refs(t: Any) -> int:
+    return getrefcount(t.data.base)
+
+
+class _Slot:
+    __slots__ = ("data",)
+
+
+_S = _Slot()
+_S.data = np.empty(2)
+_ALONE = _refs(_S)  # (t.data's references where t's slot holds the only one)
+_S.data = np.empty(2)[1:]
+_BASE_ALONE = _base_refs(_S)  # (a view's base that the view alone holds)
+del _S
+
+
+def _shared(out: Tensor, own: tuple[np.ndarray, ...]) -> bool:
+    """Whether anything but out (and `own`, the result's arrays, views of out's maybe) holds
+    out's array or, for a view, the array it views (counted by references, as write_guard's)."""
+    a = out.data
+    owner = a if a.base is None else a.base
+    mine = len({id(x) for x in own if x.base is owner})
+    del owner
+    if a.base is None:
+        del a
+        return _refs(out) > _ALONE + mine
+    del a
+    return (type(out.data.base) is not np.ndarray or _refs(out) > _ALONE
+            or _base_refs(out) > _BASE_ALONE + mine)
+
+
+def _resize_out(op: str, out: Tensor, shape: tuple[int, ...],
+                own: tuple[np.ndarray, ...]) -> None:
     """out given a new array of `shape` (its dtype), as torch's resize of out: silently where
-    out is empty, with torch's warning otherwise; refused for a view (torch fills the viewed
-    array's memory as a contiguous block from the view's start, which NumPy views cannot)."""
-    if out.data.base is not None:
+    out is empty, with torch's warning otherwise. Refused where another tensor or array sees
+    out's memory (a view `out[0:1]`, `np.asarray(out)`, from_numpy's array, `out.detach()`,
+    or out a view of an array something else holds): torch's views see the resized storage
+    (and torch fills a view's base from the view's start), where these would keep the old
+    values without a word. An empty out that is not a view is resized regardless."""
+    _copy_into(op, out, out.data)  # (copy_'s refusals, and a live graph's array let go)
+    if (out.data.size or out.data.base is not None) and _shared(out, own):
         raise ValueError(f"{op}(out=...): out has shape {out.shape}, the result {shape}, and "
-                         "out is a view of another array, which a resize would no longer "
-                         f"write; give out of shape {shape}")
+                         "out's memory is shared (a view of out such as out[0:1], "
+                         "np.asarray(out), from_numpy's array, out.detach(), or out a view of "
+                         "another tensor), which a resize would leave holding the old values; "
+                         f"give out of shape {shape}, or a tensor of its own")
     if out.data.size:
         warnings.warn(f"{op}(out=...): an output with one or more elements was resized since "
                       f"it had shape {list(out.shape)}, which does not match the required "
                       f"output shape {list(shape)} (as torch, which deprecates it); resize it "
                       "to zero elements to reuse it", UserWarning, stacklevel=4)
-    _copy_into(op, out, out.data)  # (copy_'s refusals, and a live graph's array let go)
     out.data = np.zeros(shape, out.data.dtype)
 
 
@@ -264,6 +306,11 @@ def _write_outs(op: str, result: tuple[Any, ...], out: tuple[Any, ...] | list[An
                         f"{[type(o).__name__ for o in out]}")
     for i, (r, o) in enumerate(zip(result, out)):
         _no_grad_out(op, r, o)
+        for j in range(i):  # (torch writes one over the other: sort(x, out=(b, b)) of ints
+            if np.shares_memory(o.data, out[j].data):  # gave the indices as values)
+                raise ValueError(f"{op}(out=...): out[{j}] and out[{i}] share memory (the "
+                                 "same tensor, or overlapping views), so one result would "
+                                 "overwrite the other; give each its own tensor")
         if r.data.dtype != o.data.dtype:
             raise TypeError(f"{op}(out=...): out[{i}] has dtype {o.data.dtype}, the result "
                             f"{r.data.dtype} (as torch, a tuple's outs take their own dtype)")
