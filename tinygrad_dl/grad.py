@@ -70,20 +70,35 @@ def masked_within(seq: list[Any] | tuple[Any, ...]) -> bool:
     NumPy (and torch, as NaN) reads such an array's values in a nested list: `tensor([m, m])`
     gave the values under the mask without a word, where `tensor(m)` is refused (masked_error).
     The first items, followed down, tell what the lists hold: only lists of arrays are looked
-    through (rows of numbers cost one step: a list that mixes rows of numbers with arrays, as
-    `[[1., 2.], m]`, is not looked through)."""
+    through to the arrays; lists of rows of numbers down to the rows, not the numbers in them
+    (a list that mixes rows of numbers with arrays, `[[1., 2.], m]`, is refused; a flat list
+    of numbers costs one step, and a masked 0-d item among numbers is NumPy's NaN with its
+    warning)."""
     probe, depth = seq, 0
     while isinstance(probe, (list, tuple)) and probe and depth <= 64:
         probe, depth = probe[0], depth + 1
-    return isinstance(probe, np.ndarray) and _holds_masked(seq, depth)
+    if not isinstance(probe, np.ndarray):  # (numbers: the rows are one level up)
+        depth -= 1
+    if depth == 1 and _PLAIN_ROWS.issuperset(map(type, seq)):  # (rows, arrays: the common
+        return False  # case, without a call)
+    return depth > 0 and _holds_masked(seq, depth)
 
 
 def _holds_masked(seq: Any, depth: int) -> bool:
-    """masked_within's look through lists of arrays, `depth` levels down at most."""
+    """masked_within's look through lists of arrays, `depth` levels down at most (the types of
+    a list's items first, in one pass: rows of lists or of plain arrays are let through)."""
     if isinstance(seq, np.ma.MaskedArray):
         return True
-    return depth > 0 and isinstance(seq, (list, tuple)) and any(
-        _holds_masked(v, depth - 1) for v in seq)
+    if depth <= 0 or not isinstance(seq, (list, tuple)):
+        return False
+    if (_PLAIN_ROWS if depth == 1 else _PLAIN_LEAVES).issuperset(map(type, seq)):
+        return False
+    return any(_holds_masked(v, depth - 1) for v in seq)
+
+
+# item types that are no masked array: lists too at the last level looked at (not looked into)
+_PLAIN_LEAVES = frozenset((float, int, bool, complex, np.ndarray))
+_PLAIN_ROWS = _PLAIN_LEAVES | {list, tuple}
 
 
 def complex_grad_error(what: str, gd: np.dtype, dt: np.dtype) -> TypeError:

@@ -35,6 +35,7 @@ import numpy as np
 from .grad import (  # noqa: F401 (the engine's adds_in_place)
     adds_in_place,
     masked_error,
+    masked_within,
     self_overlapping,
 )
 
@@ -436,6 +437,8 @@ def private(value: Any, who: str = "an op's array argument") -> Any:
             raise masked_error(who)
         return np.array(value)
     if isinstance(value, list):
+        if masked_within(value):
+            raise masked_error(f"{who} (an item)")
         return np.array(value)
     if type(value) is tuple:
         return tuple(private(v, who) for v in value)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import literal
+from ..grad import masked_error
 from ..ops import (
     Concatenate,
     Pad,
@@ -128,6 +129,9 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
         given = len(pad_width) // 2  # (the axes PyTorch's tuple names: torch's crop rules)
         if not pad_width:  # torch's F.pad(x, ()): no widths, a copy
             pad_width = (0, 0) * max(np.ndim(as_tensor_of(x).data), 1)
+        elif given > np.ndim(as_tensor_of(x).data):  # (a 0-d x: np.pad's broadcast was a copy)
+            raise ValueError(f"pad: {len(pad_width)} widths pad {given} axes, x has "
+                             f"{np.ndim(as_tensor_of(x).data)} (pad= is PyTorch's flat tuple)")
         if len(pad_width) == 2 and np.ndim(as_tensor_of(x).data) >= 2:
             pad_width += (0, 0)  # (the last axis only: PyTorch's reading, unambiguous here)
     elif pad_width is None:
@@ -142,7 +146,9 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
                              "constant_values=)")
         constant_values = 0.0
     fill = one_name("pad", constant_values, "constant_values", value, "value", 0.0)
-    widths = np.asarray(pad_width)
+    if isinstance(fill, np.ma.MaskedArray):  # (np.pad filled in the value under its mask)
+        raise masked_error("pad: the fill value")
+    widths = plain_array(pad_width, who="pad: the widths")
     if widths.size and widths.dtype.kind not in "iub":  # (NumPy's astype would truncate 1.5)
         raise TypeError(f"pad: the widths must be integers (as torch's and np.pad's), got "
                         f"{pad_width if pad is None else pad!r}")
@@ -205,6 +211,10 @@ def _pad_by_index(x: Tensor, pad_width: Any, mode: str, crop: int = 0) -> Tensor
                          f"{tuple(x.shape)}") from None
     if widths.dtype.kind not in "iu":
         raise ValueError(f"pad: widths must be integers, got {pad_width!r}")
+    if x.ndim == 0:  # no axis to pad: np.pad's copy (a negative width refused, as np.pad's)
+        if (np.asarray(pad_width) < 0).any():
+            raise ValueError(f"pad: widths must be >= 0 for a 0-d tensor, got {pad_width!r}")
+        return Pad.apply(x, pad_width=0)
     start, pairs = x, widths.tolist()
     if crop and min(map(min, pairs)) < 0:  # (on lists: no NumPy call on the common path)
         _crop_checks(tuple(x.shape), pairs, mode, crop)

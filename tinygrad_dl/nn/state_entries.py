@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ..grad import masked_error, masked_within
+
 
 def from_torch(value: Any) -> Any:
     """A torch tensor as NumPy can read it (detached, on the CPU; bfloat16, which NumPy lacks,
@@ -23,6 +25,9 @@ def entry_array(who: str, name: str, value: Any) -> np.ndarray:
     message for a ragged list or an object array named neither. A torch tensor is read as
     torch's load_state_dict reads it (`from_torch`): one that requires grad is taken
     detached, and bfloat16 as float32, to be cast into the model's dtype."""
+    if isinstance(value, np.ma.MaskedArray) or (  # (np.asarray read the values under the
+            isinstance(value, (list, tuple)) and masked_within(value)):  # mask without a word)
+        raise masked_error(f"{who}: {name!r}")
     try:
         value = from_torch(value)  # (a meta tensor, which holds no values, raises here)
         a = np.asarray(value)

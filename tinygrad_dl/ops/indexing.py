@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
-from ..grad import masked_error, own_array
+from ..grad import masked_error, masked_within, own_array
 from ..write_guard import private
 
 __all__ = ["GetItem", "Scatter", "TakeAlongAxis"]
@@ -99,7 +99,8 @@ def check_masked(what: str, index: Any) -> None:
     indexing reads the values under its mask (x[np.ma.array([0, 1], mask=[0, 1])] is
     x[[0, 1]]), so the op used the masked entries without a word."""
     if isinstance(index, _MASKED) or (type(index) is tuple and any(
-            isinstance(i, _MASKED) for i in index)):
+            isinstance(i, _MASKED) for i in index)) or (
+            type(index) is list and masked_within(index)):  # (one in a list: the same)
         raise masked_error(what)
 
 
@@ -119,7 +120,8 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
     comes here, t[i] only on the advanced path (not for basic indexing, nor one plain index
     array), so the per-step picks pay nothing for that."""
     if type(index) is not tuple:  # one index array, or basic indexing: no layout to differ
-        if type(index) is not int and isinstance(index, _MASKED):  # (t[3] = v: no lookup)
+        if type(index) is not int and (isinstance(index, _MASKED) or (  # (t[3] = v: no lookup)
+                type(index) is list and masked_within(index))):  # (t[[m]] = v: one in a list)
             raise masked_error(f"{who}: the index")
         check_uint64_items(who, index, shape)
         return
@@ -144,6 +146,8 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
                 raise masked_error(f"{who}: the index")
             cut = cut or item.ndim == 0
             wide = wide or item.dtype.kind == "u"
+        elif type(item) is list and masked_within(item):  # (t[:, [m]] = v: NumPy read the
+            raise masked_error(f"{who}: the index")  # values under its mask)
     if wide:
         check_uint64_items(who, index, shape)
     if not (cut and apart):

@@ -137,6 +137,8 @@ def plain_array(x: Any, dtype: Any = None, who: str = "an array argument") -> np
     layout (jit.watch). A masked array is refused (`who` names it): its view, as np.asarray,
     held the values under its mask."""
     if not isinstance(x, np.ndarray):
+        if isinstance(x, (list, tuple)) and masked_within(x):  # (one in a list: the same)
+            raise masked_error(f"{who} (an item)")
         return np.asarray(x, dtype=dtype)
     if type(x) is not np.ndarray:
         if isinstance(x, np.ma.MaskedArray):
@@ -342,7 +344,8 @@ def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
     float32): NumPy casts it with a warning into another number (-2**63, inf), or without one
     (1000.0 into uint8 was 232), or raises naming no call (300 into uint8); PyTorch raises.
     A masked array is refused (np.full filled in the values under its mask)."""
-    if isinstance(value, np.ma.MaskedArray):
+    if isinstance(value, np.ma.MaskedArray) or (
+            isinstance(value, (list, tuple)) and masked_within(value)):
         raise masked_error(f"{who}: the fill value")
     if dtype is not None and isinstance(value, (int, float, complex, np.number, np.bool_)):
         a, dt = np.asarray(value), np.dtype(dtype)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import engine, tensor, write_guard
-from ..grad import masked_error
+from ..grad import masked_error, masked_within
 from ..ops import GetItem
 from ..ops.elementwise import real_only
 from ..ops.indexing import brief_index, check_layout
@@ -309,7 +309,8 @@ def _fill(a: np.ndarray, v: Any) -> None:
 def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
     """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
     NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`."""
-    if isinstance(other, np.ma.MaskedArray):  # (t[i] = m, copy_(m), add_(m): NumPy's writes
+    if isinstance(other, np.ma.MaskedArray) or (  # (t[i] = m, copy_(m), add_(m), t[:] = [m,
+            isinstance(other, (list, tuple)) and masked_within(other)):  # m]: NumPy's writes
         raise masked_error(f"{op}'s value")  # read the values under the mask)
     a = _inplace_target(t, op, other)
     b = other.data if isinstance(other, tensor.Tensor) else other

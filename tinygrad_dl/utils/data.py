@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from ..functional import stack
+from ..grad import masked_error
 from ..ops.indexing import check_uint64
 from ..random import as_rng
 from ..tensor import Tensor
@@ -151,6 +152,8 @@ def _stacked(samples: Sequence[Any], ints: bool) -> Tensor:
     `ints`, a Python int past int64 among them refused (NumPy made the batch uint64, float64
     or objects)."""
     first = samples[0]
+    if any(issubclass(k, np.ma.MaskedArray) for k in set(map(type, samples))):  # (np.stack
+        raise masked_error("DataLoader: a sample")  # read under the mask; torch's refuses it)
     if ints:
         _fit_int64(samples)
     arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
