@@ -14,7 +14,9 @@ read); a version 1-2 state dict holding a 2-D array named W is refused by `load`
 a Linear's W from another matrix), and `read` hands out its arrays as saved.
 
 Layout: every state entry is the array `state/<name>`, the normalisation `data/mean`, `data/std`;
-`__meta__` is a JSON string {"format", "version", "kind", "model", "config", "extra"}.
+`__meta__` is a JSON string {"format", "version", "kind", "model", "config", "extra"}, and
+"extra_state" where a module's `get_extra_state` returned something that is not an array: its
+JSON by key (`"<prefix>_extra_state"`; numbers, strings, lists, dicts; tuples come back lists).
 
 A checkpoint is a `tinygrad_dl.container` file, read by its one hostile-file reader: every
 member's npy header is checked against the member's size and the limits BEFORE anything is
@@ -40,6 +42,7 @@ from .container import MAX_BYTES
 from .files import jsonable
 from .models import MODELS, registry_name
 from .nn import Linear
+from .nn.module_state import EXTRA
 from .nn.state_entries import from_torch
 from .ops.indexing import brief_values
 
@@ -74,7 +77,7 @@ def _check_flat(obj: Mapping[Any, Any]) -> None:
                         "dict (flat, arrays by name) or a course model; optimizer state is not "
                         "saved by save (a course run's whole state is: tinygrad-dl train "
                         "--checkpoint-every N, then --resume)")
-    nested = [k for k, v in obj.items() if isinstance(v, Mapping)]
+    nested = [k for k, v in obj.items() if isinstance(v, Mapping) and not _extra_state(k, v)]
     if nested:
         raise TypeError(f"save: entry {nested[0]!r} is a dict: save takes one flat state dict "
                         "(arrays or numbers by name, e.g. model.state_dict()) or a course model, "
@@ -108,9 +111,18 @@ def check_normalization(mean: Any, std: Any, d: int | None, where: Any) -> None:
 def _write(path: Path, kind: str, state: dict[str, Any], name: str | None,
            config: dict[str, Any] | None, extra: dict[str, Any],
            normalization: tuple[np.ndarray, np.ndarray] | None) -> Path:
-    meta = {"version": VERSION, "model": name, "config": config, "extra": extra}
+    meta: dict[str, Any] = {"version": VERSION, "model": name, "config": config, "extra": extra}
     arrays = {}
     for k, v in state.items():
+        if kind == "state_dict" and _extra_state(k, v):  # get_extra_state(): JSON in meta
+            try:
+                json.dumps(v, allow_nan=False)
+            except (TypeError, ValueError) as e:
+                raise TypeError(f"checkpoint {path}: state entry {k!r} (a module's "
+                                f"get_extra_state()) is not JSON ({e}); return numbers, "
+                                "strings, lists, dicts or arrays from get_extra_state") from None
+            meta.setdefault("extra_state", {})[k] = v
+            continue
         arrays[_PREFIX + k] = _check_entry(path, k, v)
     for k, v in extra.items():  # the container's message named neither the key nor the value
         try:
@@ -125,6 +137,13 @@ def _write(path: Path, kind: str, state: dict[str, Any], name: str | None,
         return container.save(path, arrays, meta, format=FORMAT, kind=kind)
     except TypeError as e:
         raise TypeError(f"checkpoint {e} (config/extra must be JSON-able)") from None
+
+
+def _extra_state(key: Any, value: Any) -> bool:
+    """Whether a state entry is what a module's get_extra_state() returned and is no array:
+    its key ends in `_extra_state` (nn.Module's) and it is a JSON-like value."""
+    return (isinstance(key, str) and key.rsplit(".", 1)[-1] == EXTRA
+            and (value is None or isinstance(value, (Mapping, list, tuple, str, bool, int, float))))
 
 
 def _check_entry(path: Path, key: Any, value: Any) -> np.ndarray:
@@ -175,7 +194,8 @@ SCHEMAS = {  # per kind, the metadata (container.check_schema); "model" also in 
     "model": {"format": str, "kind": str, "version": int, "model": str, "config": {"*": object},
               "extra?": (dict, type(None))},
     "state_dict": {"format": str, "kind": str, "version": int, "model?": object,
-                   "config?": object, "extra?": (dict, type(None))},
+                   "config?": object, "extra?": (dict, type(None)),
+                   "extra_state?": {"*": object}},
 }
 
 
@@ -211,6 +231,11 @@ def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
             raise ValueError(f"{path}: refused: normalization has a mean or a std, not both")
         check_normalization(mean, std, None, path)
         meta["extra"]["mean"], meta["extra"]["std"] = mean, std
+    for k, v in meta.pop("extra_state", {}).items():
+        if k.rsplit(".", 1)[-1] != EXTRA or k in state:
+            raise ValueError(f"{path}: refused: extra state under {k!r:.60}, which is not a "
+                             "module's '<prefix>_extra_state' key or is also an array")
+        state[k] = v
     return meta, state
 
 

@@ -1,7 +1,10 @@
 """nn.Module's state (a mixin of Module): state_dict, the copies of every parameter's and
 buffer's array by qualified name in torch's order, and load_state_dict, which checks every
 entry of a state dict (shapes, dtypes, tied names, torch's spellings) before it copies or
-assigns any, and returns what it skipped as `IncompatibleKeys`, PyTorch's named tuple."""
+assigns any, and returns what it skipped as `IncompatibleKeys`, PyTorch's named tuple.
+Beside them, torch's extra state (`get_extra_state` / `set_extra_state`, saved under
+`"<prefix>_extra_state"`) and the four state-dict hooks (`register_state_dict_pre_hook` &
+co., in nn/state_hooks.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from ..tensor import Tensor
 from ..tensor.conversions import NUMERIC, refused_dtype
 from .arg_checks import flag
 from .state_entries import entry_array, tied_names
+from .state_hooks import StateHookMethods, hooked_modules, run_load_post, run_load_pre, run_save
 
 
 def _trainable(a: np.ndarray) -> bool:
@@ -38,7 +42,7 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
-class StateMethods:
+class StateMethods(StateHookMethods):
     """Module's state_dict and load_state_dict (a mixin of Module: it reads the tree's
     listings, `named_parameters` and `named_modules`, and the lazy layers' sizing)."""
 
@@ -46,11 +50,34 @@ class StateMethods:
                    keep_vars: bool = False) -> dict[str, Any]:
         """Copies of every parameter's and buffer's array, by qualified name (each key after
         `prefix`, into `destination` if given, as torch's); keep_vars=True gives the parameter
-        Tensors and buffer arrays themselves."""
+        Tensors and buffer arrays themselves. A module whose class defines `get_extra_state`
+        adds what it returns under `"<its prefix>_extra_state"`, after its own buffers."""
         out = {} if destination is None else destination
-        out.update((prefix + name, v if keep_vars else v.data.copy() if isinstance(v, Tensor)
-                    else np.array(v, copy=True)) for name, v in self._saved_entries())
+        hooked = hooked_modules(self)
+        run_save(hooked, "save_pre", prefix, keep_vars)
+        entries = self._saved_entries()
+        extras = [(_dotted(name, EXTRA), m.get_extra_state()) for name, m in self.named_modules()
+                  if type(m).get_extra_state is not StateMethods.get_extra_state]
+        if extras:  # after each module's own entries, before its children's (torch's order)
+            at = {name: i for i, (name, _) in enumerate(self.named_modules())}
+            entries = sorted(entries + extras, key=lambda e: at.get(e[0].rpartition(".")[0], 0))
+        kept = {name for name, _ in extras}  # (extra state goes in as it is, as torch's)
+        out.update((prefix + name, v if keep_vars or name in kept else v.data.copy()
+                    if isinstance(v, Tensor) else np.array(v, copy=True)) for name, v in entries)
+        run_save(hooked, "save_post", prefix, out)
         return out
+
+    def get_extra_state(self) -> Any:
+        """torch's: what to save beside the parameters and buffers (any value; a checkpoint
+        file holds what `tinygrad_dl.save` can write). Override it with `set_extra_state`."""
+        raise RuntimeError(f"{type(self).__name__}.get_extra_state: this module saves no extra "
+                           "state; override get_extra_state and set_extra_state to save some")
+
+    def set_extra_state(self, state: Any) -> None:
+        """torch's: take back what `get_extra_state` returned (load_state_dict calls it after
+        the parameters and buffers are loaded)."""
+        raise RuntimeError(f"{type(self).__name__}.set_extra_state: this module loads no extra "
+                           "state; override set_extra_state (and get_extra_state) to load some")
 
     def _saved_entries(self) -> list[tuple[str, Any]]:
         """What state_dict saves and load_state_dict loads (its strict message's order), in
@@ -88,27 +115,44 @@ class StateMethods:
         assign = flag(who, "assign", assign)
         if not isinstance(state, Mapping):  # (np.load's NpzFile is one)
             raise TypeError(f"{who}: expected a dict of arrays, got {type(state).__name__}")
+        hooked = hooked_modules(self)
+        state, more = run_load_pre(who, hooked, state, strict)  # (a copy if there are any)
+        # with post-hooks a strict load's key errors are judged after them (they may clear
+        # them), so the load happens first, as torch's; without, nothing is written
+        post = any(h.load_post for _, _, h in hooked)
         engine.notify_write(f"{who}()")
         sized = self._size_lazy_layers(state)  # (torch's lazy load hook)
         try:
             # strict=False: an unsized lazy layer's keys missing, it left lazy, as torch's
             # (strict: its "run one forward pass first" line, from listing its parameters)
-            with nullcontext([]) if strict else self._lazy_left_out() as unsized:
-                return self._load_entries(who, state, strict, assign, unsized)
+            with nullcontext([]) if strict and not post else self._lazy_left_out() as unsized:
+                keys = self._load_entries(who, state, strict and not post, assign, unsized,
+                                          more)
         except BaseException:  # a refused load leaves the lazy layers lazy
             self._unsize_lazy_layers(sized)
             raise
+        if post:
+            run_load_post(hooked, keys)
+            if strict and (keys.missing_keys or keys.unexpected_keys):
+                raise ValueError(f"{who}: missing keys {keys.missing_keys}, unexpected keys "
+                                 f"{keys.unexpected_keys} (after the load's post-hooks; the "
+                                 "entries that matched were loaded, as torch's)")
+        return keys
 
     def _load_entries(self, who: str, state: Mapping[str, Any], strict: bool,
-                      assign: bool, unsized: list[str]) -> IncompatibleKeys:
+                      assign: bool, unsized: list[str],
+                      more: tuple[list[str], list[str]] = ([], [])) -> IncompatibleKeys:
         params = dict(self.named_parameters())
         targets: dict[str, np.ndarray] = {n: v.data if n in params else v
                                           for n, v in self._saved_entries()}
+        extras = {_dotted(name, EXTRA): m for name, m in self.named_modules()
+                  if type(m).set_extra_state is not StateMethods.set_extra_state}
         tied = {k: v for k, v in tied_names(self).items() if k not in targets}
         state = self._ours(state, {**targets, **tied})
         state = _untie(who, state, tied, targets)
-        missing = [k for k in targets if k not in state] + unsized
-        unexpected = [k for k in state if k not in targets]
+        missing = ([k for k in targets if k not in state] + unsized
+                   + [k for k in extras if k not in state] + more[0])
+        unexpected = [k for k in state if k not in targets and k not in extras] + more[1]
         if strict and (missing or unexpected):
             raise ValueError(f"{who}: missing keys {missing}, unexpected keys {unexpected}")
         copies, assigns = [], []
@@ -156,6 +200,9 @@ class StateMethods:
             np.copyto(dst, src, casting="unsafe")
         for name, src in assigns:
             self._assign(name, params.get(name), src, who)
+        for key, m in extras.items():  # (torch's: after the module's own entries)
+            if key in state:
+                m.set_extra_state(state[key])
         return IncompatibleKeys(missing, unexpected)
 
     def _assign(self, name: str, param: Tensor | None, src: np.ndarray, who: str) -> None:
@@ -181,6 +228,13 @@ class StateMethods:
                 if p in targets and p not in state and t in state and t not in targets:
                     renamed[t] = p
         return {renamed.get(k, k): v for k, v in state.items()} if renamed else state
+
+
+EXTRA = "_extra_state"  # torch's key for what get_extra_state returns
+
+
+def _dotted(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
 
 
 def _untie(who: str, state: Mapping[str, Any], tied: dict[str, str],
