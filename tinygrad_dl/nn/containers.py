@@ -255,7 +255,8 @@ class ParameterDict(Module):
     """`nn.ParameterDict({"scale": p, "shift": q})`: parameters named by the keys (non-empty
     strings without "." that are not Module attributes), so parameters(), named_parameters()
     ("heads.scale"), state_dict() and optimizers see them; read and written like a dict
-    (`d["scale"]`, keys(), values(), items(), get, pop, update, `in`, del, len). As torch's,
+    (`d["scale"]`, keys(), values(), items(), get, pop, popitem, update, `|`, `|=`,
+    fromkeys, `in`, del, len). As torch's,
     a plain dict's entries are added in sorted key order (an OrderedDict's or a list of pairs'
     in theirs). Conversions as ParameterList's. No forward."""
 
@@ -324,6 +325,32 @@ class ParameterDict(Module):
     def copy(self) -> ParameterDict:
         """A new ParameterDict of the same parameters (not copies), in order, as torch's."""
         return ParameterDict(OrderedDict(self._parameters))
+
+    def popitem(self) -> tuple[str, Tensor]:
+        """The last (key, parameter), removed, as dict's (torch's)."""
+        if not self._parameters:
+            raise KeyError("ParameterDict.popitem(): the ParameterDict is empty")
+        key = next(reversed(self._parameters))
+        return key, self.pop(key)
+
+    def fromkeys(self, keys: Any, default: Any = None) -> ParameterDict:
+        """A new ParameterDict holding `default` under each key (one parameter, tied: torch's)."""
+        return ParameterDict([(k, default) for k in keys])
+
+    def __or__(self, other: Any) -> ParameterDict:
+        """`a | b`: a new ParameterDict of a's entries updated by b's (parameters, not copies)."""
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other: Any) -> Any:
+        out = other.copy()  # (`dict | pd`: a dict, as torch's)
+        out.update(self)
+        return out
+
+    def __ior__(self, other: Any) -> ParameterDict:
+        self.update(other)
+        return self
 
     def update(self, parameters: Any) -> None:
         if isinstance(parameters, (OrderedDict, ParameterDict)):
