@@ -173,19 +173,23 @@ class set_grad_enabled(no_grad):
                             f"{type(mode).__name__} {mode!r}")
         super().__init__()
         self._mode = bool(mode)
-        self._prev.setdefault(get_ident(), []).append(state.grad_enabled)  # (as torch: now)
+        me = get_ident()
+        self._prev.setdefault(me, []).append(state.grad_enabled)  # (as torch: now)
         state.grad_enabled = self._mode
-        self._made = True  # the mode from before is saved: the first `with` uses that
+        # the thread that made it, whose mode from before is saved: its first `with` uses
+        # that (another thread's `with` saves and sets its own: it ran with grad on, then
+        # raised at its end, and the maker's own block later left grad off for good)
+        self._made: int | None = me
 
     def __enter__(self) -> set_grad_enabled:
-        if self._made:  # set when made
-            self._made = False
+        if self._made == get_ident():  # set when made, on this thread
+            self._made = None
             return self
         return super().__enter__()  # the same object entered again: saved and set anew
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        if self._made:  # a decorator: the mode from before, now; each call sets its own
-            self._made = False
+        if self._made == get_ident():  # a decorator: the mode from before, now; each call
+            self._made = None  # sets its own
             state.grad_enabled = pop_own(self._prev, "set_grad_enabled")
         return super().__call__(func)
 

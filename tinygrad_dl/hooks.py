@@ -27,11 +27,32 @@ import numpy as np
 class _Attached(threading.local):
     recorder: Any = None  # a tinygrad_dl.jit recording in progress
     anomaly: Any = None  # tinygrad_dl.anomaly's checks, inside detect_anomaly()
+    filled: _Filled | None = None  # this thread's count in `active`
+
+
+class _Filled:
+    """A thread's filled slots, counted in `active` while it lives: a thread that ends with a
+    slot filled (`set_anomaly_enabled(True)` never switched off) drops its thread-local
+    values, this with them, which uncounts them (`active` stayed 1 for good: every op then
+    read the thread-local slots and every jit replay took the slow path)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __del__(self) -> None:
+        global active
+        try:
+            with _count:
+                active -= self.n
+        except Exception:  # noqa: BLE001,S110 - at interpreter exit the module's globals may be
+            pass  # gone
 
 
 attached = _Attached()
 active = 0  # filled slots, all threads together: 0 means no thread has a hook attached
-_count = threading.Lock()
+_count = threading.RLock()  # (reentrant: a thread's _Filled freed while it counts cannot block)
 
 
 @contextlib.contextmanager
@@ -58,8 +79,13 @@ def _fill(hooks: dict[str, Any]) -> None:
     """Set the slots, keeping `active` the count of filled ones."""
     global active
     with _count:
+        mine = attached.filled
+        if mine is None:
+            mine = attached.filled = _Filled()
         for k, v in hooks.items():
-            active += (v is not None) - (getattr(attached, k) is not None)
+            n = (v is not None) - (getattr(attached, k) is not None)
+            active += n
+            mine.n += n
             setattr(attached, k, v)
 
 

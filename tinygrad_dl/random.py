@@ -53,9 +53,15 @@ class Generator:
         # a reseed inside a jitted step would not be redone by its replay (which runs no
         # Python of the step): a writer, as optimizer.step() is
         hooks.notify_write("manual_seed()")
-        self._seed = _check_seed(seed)
-        # PCG64(s) is exactly what np.random.default_rng(s) draws with
-        self.rng.bit_generator.state = np.random.PCG64(self._seed).state
+        seed = _check_seed(seed)
+        bits = self.rng.bit_generator
+        # under the stream's lock, as torch's: NumPy's state setter takes none, so another
+        # thread's draw running then (its lock held, the GIL released) went on from the new
+        # state and left it advanced (the next draws were not the seed's); it waits now
+        with bits.lock:
+            self._seed = seed
+            # PCG64(s) is exactly what np.random.default_rng(s) draws with
+            bits.state = np.random.PCG64(seed).state
         return self
 
     def seed(self) -> int:
@@ -70,7 +76,9 @@ class Generator:
 
     def get_state(self) -> dict[str, Any]:
         """The bit generator's state (a new dict) and, under "seed", the seed it came from."""
-        return {**self.rng.bit_generator.state, "seed": self._seed}
+        bits = self.rng.bit_generator
+        with bits.lock:  # (not halfway through another thread's draw: see manual_seed)
+            return {**bits.state, "seed": self._seed}
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Restore a get_state(): the stream and its seed, so initial_seed() reports the
@@ -82,8 +90,10 @@ class Generator:
                             f"{type(state).__name__}{' without a seed' * isinstance(state, dict)}"
                             "; a NumPy bit-generator state goes to .rng.bit_generator.state")
         seed = _check_seed(state["seed"], "Generator.set_state")
-        self.rng.bit_generator.state = {k: v for k, v in state.items() if k != "seed"}
-        self._seed = seed  # after the state: a state NumPy refuses leaves the seed as it was
+        bits = self.rng.bit_generator
+        with bits.lock:  # (see manual_seed)
+            bits.state = {k: v for k, v in state.items() if k != "seed"}
+            self._seed = seed  # after the state: a state NumPy refuses leaves the seed as it was
 
     def __getstate__(self) -> dict[str, Any]:
         # a copy (or an unpickled one) of the default generator is a new generator at its

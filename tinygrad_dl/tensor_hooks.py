@@ -14,6 +14,7 @@ to use instead, of the same shape and dtype, as in PyTorch. `RemovableHandle` is
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,9 @@ from typing import Any
 import numpy as np
 
 _ids = itertools.count()
+# a tensor's slot is read, then changed, by add and a handle's removal: two threads doing either
+# on one tensor (two autograd.grad calls through a shared op result) lost a hook without it
+_slot = threading.RLock()  # (reentrant: a finalizer run inside one may remove a hook)
 
 
 class RemovableHandle:
@@ -34,7 +38,9 @@ class RemovableHandle:
         self.hooks, self.id, self.on_remove = hooks, next(_ids), on_remove
 
     def remove(self) -> None:
-        if self.hooks.pop(self.id, None) is not None and self.on_remove is not None:
+        with _slot:  # (add's first=True empties and refills the table)
+            fn = self.hooks.pop(self.id, None)
+        if fn is not None and self.on_remove is not None:
             self.on_remove()
 
     def __enter__(self) -> RemovableHandle:
@@ -72,25 +78,42 @@ def add(t: Any, fn: Any, post: bool = False, first: bool = False) -> RemovableHa
     if post and t._ctx is not None:
         raise RuntimeError(f"{who}: post-accumulate-grad hooks are for leaf tensors (a "
                            f"{t._ctx.name} result has no .grad to accumulate): use register_hook")
-    h = t._retain
-    if type(h) is not GradHooks:
-        t._retain = h = GradHooks(h is True)
-    table = h.post if post else h.hooks
-    ref = weakref.ref(t)  # (not t: a kept handle would keep the tensor, its graph and the
-    handle = RemovableHandle(table, lambda: _settle(ref(), h))  # parameters' locks alive)
-    rest = []
-    if first:
-        rest = list(table.items())
-        table.clear()
-    table[handle.id] = fn
-    table.update(rest)
+    with _slot:
+        h = t._retain
+        if type(h) is not GradHooks:
+            t._retain = h = GradHooks(h is True)
+        table = h.post if post else h.hooks
+        ref = weakref.ref(t)  # (not t: a kept handle would keep the tensor, its graph and
+        handle = RemovableHandle(table, lambda: _settle(ref(), h))  # parameters' locks alive)
+        rest = []
+        if first:
+            rest = list(table.items())
+            table.clear()
+        table[handle.id] = fn
+        table.update(rest)
     return handle
 
 
 def _settle(t: Any, h: GradHooks) -> None:
     """After a removal: a tensor left with no hook gets its one-check slot back."""
-    if t is not None and t._retain is h and not h.hooks and not h.post:
-        t._retain = h.retain
+    with _slot:
+        if t is not None and t._retain is h and not h.hooks and not h.post:
+            t._retain = h.retain
+
+
+class Capture:
+    """autograd.grad's hook on an op result it was asked for: keeps the gradient as item `i`
+    of `into`, for the backward of `pending` alone. A plain hook on the shared tensor also
+    heard another thread's autograd.grad through it (a graph kept with retain_graph=True),
+    which then returned that thread's gradient."""
+
+    __slots__ = ("i", "into", "pending")
+
+    def __init__(self, pending: Any, into: dict[int, np.ndarray], i: int) -> None:
+        self.pending, self.into, self.i = pending, into, i
+
+    def __call__(self, g: Any) -> None:
+        self.into[self.i] = np.array(g.data)
 
 
 def retain(t: Any) -> None:
@@ -118,7 +141,7 @@ def arrived(pending: Any, t: Any, g: np.ndarray) -> np.ndarray:
     if retain_grad() asked (as torch, the hooks run first, whatever the order of the calls)."""
     h = t._retain
     if h is not True:
-        g = _run(t, g, h)
+        g = _run(t, g, h, pending)
         if not h.retain:
             return g
         pending.store(t, t, g.copy())  # (a hook may have kept the array: `.grad` gets a copy)
@@ -152,11 +175,13 @@ def through(t: Any, g: np.ndarray) -> np.ndarray:
     return _run(t, g, h) if type(h) is GradHooks else g
 
 
-def _run(t: Any, g: np.ndarray, h: GradHooks) -> np.ndarray:
+def _run(t: Any, g: np.ndarray, h: GradHooks, pending: Any = None) -> np.ndarray:
     dtype = t.data.dtype
     if h.hooks and g.dtype != dtype and dtype.kind == "f":  # a float32 tensor used with
         g = g.astype(dtype)  # float64: its gradient in its own dtype, as torch's hooks see it
     for fn in list(h.hooks.values()):
+        if type(fn) is Capture and fn.pending is not pending:  # another backward's
+            continue
         seen = g.view()  # (not g: another tensor's gradient may be the same array)
         seen.flags.writeable = False
         try:

@@ -356,8 +356,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     # gradient as it arrives, before its hooks; one whose op does not (`ends`), and a leaf,
     # after them (torch's engine runs a node's tensor hooks, then captures, when it skips it)
     off = {id(t) for t in ends}
-    handles = [tensor_hooks.add(t, lambda g, i=i: got.__setitem__(i, np.array(g.data)),
-                                first=True)
+    handles = [tensor_hooks.add(t, tensor_hooks.Capture(pending, got, i), first=True)
                for i, t in enumerate(ins) if t._ctx is not None and id(t) not in off]
     try:
         pending.run(ops, bool(retain_graph))

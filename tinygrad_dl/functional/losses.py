@@ -437,6 +437,17 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
     every element (PyTorch's default, with its warning that this is not the KL divergence),
     "batchmean" the sum over the first dimension's length (the KL divergence per sample),
     "sum" or "none"."""
+    out = kl_div_unwarned(input, target, reduction, log_target)
+    if reduction == "mean":
+        warnings.warn(_KL_MEAN, stacklevel=2)
+    return out
+
+
+def kl_div_unwarned(input: Any, target: Any, reduction: str, log_target: bool) -> Tensor:
+    """kl_div without its warning for "mean" (torch.kl_div, whose reduction 1 is that mean,
+    gives none): not a `warnings.catch_warnings()` block around kl_div, whose filters are the
+    process's, so two threads' blocks left the filter in place for good (every later
+    F.kl_div(..., "mean") silent) or hid the warning of another thread's F.kl_div."""
     who = "kl_div"
     if type(reduction) is not str:
         raise TypeError(f"{who}: reduction (the third argument) must be 'mean', 'batchmean', "
@@ -448,8 +459,6 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
     loss = KLDiv.apply(x, t, log_target=bool(log_target))
     if reduction == "batchmean":
         return loss.sum() / x.shape[0] if x.ndim else loss.sum()
-    if reduction == "mean":
-        warnings.warn(_KL_MEAN, stacklevel=2)
     return _reduce(loss, reduction, who)
 
 

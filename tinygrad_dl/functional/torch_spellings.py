@@ -6,7 +6,6 @@ torch.* utilities are in dtypes.py and settings.py."""
 from __future__ import annotations
 
 import builtins
-import warnings
 from typing import Any
 
 import numpy as np
@@ -134,9 +133,7 @@ def kl_div(input: Any, target: Any, reduction: int = 0, *, log_target: bool = Fa
     """torch.kl_div: reduction an int, default 0 (none); 1 (mean) is the mean over every
     element."""
     r = _reduction("kl_div", reduction)
-    with warnings.catch_warnings():  # (F's 'mean' warning is F's: torch.kl_div gives none)
-        warnings.filterwarnings("ignore", message="reduction: 'mean' divides")
-        return _losses.kl_div(input, target, r, log_target)
+    return _losses.kl_div_unwarned(input, target, r, log_target)  # (F's 'mean' warning is F's)
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,

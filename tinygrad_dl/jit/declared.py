@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -71,13 +72,32 @@ def home(cls: type, value: Any, attr: str, shaped: str | None = None) -> dict[st
 def _draws_undone() -> Iterator[None]:
     """What runs inside draws from the random streams as if it had not run (an op run here,
     once per plan, must not shift the stream the step's own ops draw from, eager or
-    replayed): NumPy's global one and the default generator are put back after."""
-    legacy, ours = np.random.get_state(), default_generator.get_state()
-    try:
+    replayed): NumPy's global one and the default generator are put back after. Their bit
+    generators' locks (reentrant: the op's own draws pass) are held meanwhile, so another
+    thread's draws wait instead of being undone too (they were: a loader thread drawing while
+    a plan was built drew the same numbers again after it)."""
+    with _held(np.random.get_bit_generator().lock), _held(default_generator.rng.bit_generator
+                                                            .lock):
+        legacy, ours = np.random.get_state(), default_generator.get_state()
+        try:
+            yield
+        finally:
+            np.random.set_state(legacy)
+            default_generator.set_state(ours)
+
+
+_RLOCK = type(threading.RLock())
+
+
+@contextmanager
+def _held(lock: Any) -> Iterator[None]:
+    """`lock` held inside when it is reentrant (a plain Lock would block the op's own draws
+    on this thread: then not held)."""
+    if type(lock) is not _RLOCK:
         yield
-    finally:
-        np.random.set_state(legacy)
-        default_generator.set_state(ours)
+        return
+    with lock:
+        yield
 
 
 def used(exprs: tuple[str, ...]) -> int:
