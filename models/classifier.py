@@ -179,15 +179,20 @@ class Classifier(CourseModel):
         X = np.asarray(X.data if isinstance(X, Tensor) else X)
         if X.dtype != self.dtype:
             X = X.astype(self.dtype)
-        y = np.asarray(y)
-        if X.ndim != 2 or X.shape[1] != self.d or y.shape != (X.shape[0],):
+        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        # class indices (n,), or rows (n, K) of class probabilities (one-hot: the course's Y),
+        # as loss() takes them (rows were refused here while the cost took them)
+        rows = X.ndim == 2 and y.shape == (X.shape[0], self.K) and y.dtype.kind in "fbiu"
+        if X.ndim != 2 or X.shape[1] != self.d or not (rows or y.shape == (X.shape[0],)):
             raise ValueError(
-                f"{type(self).__name__}.hand_gradients: expected X (n, {self.d}) and y (n,), "
-                f"got {X.shape} and {y.shape}"
+                f"{type(self).__name__}.hand_gradients: expected X (n, {self.d}) and y (n,) "
+                f"(or one-hot / soft rows (n, {self.K})), got {X.shape} and {y.shape}"
             )
         if not len(y):  # as loss() refuses it (softmax_ce_grad's 1 / n: ZeroDivisionError)
             raise ValueError(f"{type(self).__name__}.hand_gradients: empty batch (X of shape "
                              f"{X.shape}): the mean cost over no samples is undefined")
+        if rows:
+            return X, y.astype(self.dtype)
         # as loss() does: a label -1 would pick the last class (S[rows, y] -= 1) silently
         check_labels(f"{type(self).__name__}.hand_gradients", y, self.K)
         return X, y
@@ -212,12 +217,18 @@ def course_layers(model: Classifier, *kinds: type[Module]) -> list[Module]:
 
 
 def softmax_ce_grad(S: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """G = dJ/dS for J = mean CE(softmax(S), y): (P - Y_onehot) / n, computed in place in S."""
+    """G = dJ/dS for J = mean CE(softmax(S), y): (P - Y_onehot) / n, computed in place in S.
+    y: class indices (n,), or rows Y (n, K) of class probabilities: (P * (1^T Y) - Y) / n,
+    the course's P - Y where each row of Y sums to 1 (the same bits for one-hot rows)."""
     n = S.shape[0]
     S -= S.max(axis=1, keepdims=True)
     np.exp(S, out=S)
     S /= S.sum(axis=1, keepdims=True)  # S now holds P
-    S[np.arange(n), y] -= 1.0
+    if y.ndim == 2:
+        S *= y.sum(axis=1, keepdims=True)
+        S -= y
+    else:
+        S[np.arange(n), y] -= 1.0
     S *= 1.0 / n
     return S
 

@@ -26,6 +26,11 @@ class CyclicLR:
 
     eta rises linearly from eta_min at t = 2 l n_s to eta_max at t = (2 l + 1) n_s, then falls
     back to eta_min at t = 2 (l + 1) n_s. One cycle is 2 n_s update steps.
+    Computed as eta_min + frac (eta_max - eta_min), frac = pos / n_s rising and 2 - pos / n_s
+    falling (pos = t mod 2 n_s): exact at the ends of each half cycle, elsewhere within about
+    n_s * 2.2e-16 relative of the exact rate (5e-13 at the course's n_s = 2250), as the course's
+    eta_max - (t - (2 l + 1) n_s) / n_s (eta_max - eta_min) is: both lose digits to a
+    cancellation near the end of a falling half.
     """
 
     def __init__(self, eta_min: float, eta_max: float, n_s: int) -> None:
