@@ -388,9 +388,11 @@ def _scale_arg(who: str, name: str, value: Any, zero_ok: bool) -> float:
 def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0
                    ) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, d = input - target (beta = 0: |d|,
-    l1_loss); reduced as mse_loss. Written as 0.5 m^2 / beta + (|d| - m), m = min(|d|, beta):
-    the same values, and PyTorch's gradient everywhere (d / beta inside, sign(d) outside, 1 at
-    |d| = beta, 0 at d = 0) with no branch whose gradient is inf times 0 (|d| = inf gives 1)."""
+    l1_loss); reduced as mse_loss. Written as 0.5 m (m / beta) + max(|d| - beta, 0), m =
+    min(|d|, beta): the same values (m^2 overflowed float32 from m = 1.8e19), and PyTorch's
+    gradient everywhere (d / beta inside, sign(d) outside, 1 at |d| = beta: 1/2 from each max,
+    0 at d = 0, NaN at a NaN d) with no branch whose gradient is inf times 0 (|d| = inf gives
+    1) and none that cancels (|d| - m gave 1 - 1 + d / beta: 0 at d = 1e-300, not d / beta)."""
     who = "smooth_l1_loss"
     _check_reduction(who, reduction)
     beta = _scale_arg(who, "beta", beta, zero_ok=True)
@@ -399,21 +401,22 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     if beta == 0:
         return _reduce(a, reduction, who)
     m = a.minimum(beta)  # (not clamp: its gradient at a NaN d is 0, PyTorch's loss gives NaN)
-    return _reduce(0.5 * m * m / beta + (a - m), reduction, who)
+    return _reduce(0.5 * m * (m / beta) + (a - beta).maximum(0), reduction, who)
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0,
                weight: Any = None) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target: delta times
     smooth_l1_loss with beta = delta (delta > 0); times `weight` (the input's shape) when
-    given; reduced as mse_loss. Written as smooth_l1_loss is: 0.5 m^2 + delta (|d| - m)."""
+    given; reduced as mse_loss. Written as smooth_l1_loss is: 0.5 m^2 + delta max(|d| - delta,
+    0)."""
     who = "huber_loss"
     _check_reduction(who, reduction)
     delta = _scale_arg(who, "delta", delta, zero_ok=False)
     x, y = _same_shape(input, target, who)
     a = (x - y).abs()
     m = a.minimum(delta)  # (as smooth_l1_loss's)
-    loss = 0.5 * m * m + delta * (a - m)
+    loss = 0.5 * m * m + delta * (a - delta).maximum(0)
     if weight is not None:
         w = like_tensor(weight, x)
         if w.shape != x.shape:

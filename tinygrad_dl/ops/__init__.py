@@ -8,6 +8,7 @@ exports them all.
 """
 
 from . import (
+    activations,
     binary,
     cont_bern,
     conv,
@@ -29,6 +30,7 @@ from . import (
     special,
     unary,
 )
+from .activations import *  # noqa: F403
 from .binary import *  # noqa: F403
 from .cont_bern import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -50,8 +52,8 @@ from .shape import *  # noqa: F403
 from .special import *  # noqa: F403
 from .unary import *  # noqa: F403
 
-__all__ = sorted(binary.__all__ + cont_bern.__all__ + conv.__all__ + elementwise.__all__
-                 + fused.__all__ + ctc.__all__
+__all__ = sorted(activations.__all__ + binary.__all__ + cont_bern.__all__ + conv.__all__
+                 + elementwise.__all__ + fused.__all__ + ctc.__all__
                  + grid_sample.__all__ + float_parts.__all__ + fractional.__all__
                  + igamma.__all__ + indexing.__all__ + linalg.__all__ + linalg_decomp.__all__
                  + linalg_lu.__all__ + loss.__all__ + reduce.__all__ + scatter_reduce.__all__

@@ -73,7 +73,21 @@ class Hypot(Function):
         x, y, out = ctx.saved
         # x / out and y / out are at most 1: g / out first overflows for a subnormal out, and
         # (g / out) * 0 was nan where the gradient is 0
+        if not (np.isfinite(out).all() and (out >= np.finfo(out.dtype).tiny).all()):
+            return _grads(ctx, *(g * u for u in _unit(x, y, out)))  # (rare)
         return _grads(ctx, g * (x / out), g * (y / out))
+
+
+def _unit(x, y, out):
+    """(x, y) / hypot(x, y) where out overflowed or is subnormal: from (x, y) / max(|x|, |y|),
+    whose hypot is in [1, sqrt 2] (x / out was 0 for x = y = 1.7e308, where it is 0.707, and
+    1 for x = y = 5e-324, out rounded); x / out itself at the origin and at inf and NaN."""
+    m = np.maximum(np.abs(x), np.abs(y))
+    ok = np.isfinite(m) & (m > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xs, ys = x / np.where(ok, m, 1), y / np.where(ok, m, 1)
+        h = np.hypot(xs, ys)
+        return np.where(ok, xs / h, x / out), np.where(ok, ys / h, y / out)
 
 
 def _softmax_pair(x, y, exp):

@@ -91,7 +91,7 @@ ROWS: tuple[OpInfo, ...] = (
          "x relu6(x + 3) / 6", Domain(-5.0, 5.0, avoid=(-3.0, 3.0)),
          grad="x/3 + 1/2 inside (-3, 3), 0 at -3 and below, 1 at 3 and above and at NaN "
          "(PyTorch's)"),
-    _act("mish", "softplus, tanh, mul composition", lambda a: a * np.tanh(np.logaddexp(a, 0)),
+    _act("mish", ops.Mish, lambda a: a * np.tanh(np.logaddexp(a, 0)),
          "x tanh(softplus(x)), never overflows"),
     _act("selu", "elu, mul composition", lambda a: _SELU[1] * np.where(
              a > 0, a, _SELU[0] * np.expm1(np.minimum(a, 0))),
@@ -103,7 +103,7 @@ ROWS: tuple[OpInfo, ...] = (
          sample=Cases((case((2, 3), domain=KINK0), case((4,), domain=KINK0, alpha=2.0),
                        case((3,), domain=KINK0, alpha=-0.5))),
          grad="e^(x/alpha) for x <= 0: 1 at 0 from both sides; a NaN passes it on"),
-    _act("softsign", "abs, add, div composition", lambda a: a / (1 + np.abs(a)),
+    _act("softsign", ops.Softsign, lambda a: a / (1 + np.abs(a)),
          "x / (1 + |x|)", KINK0),
     _act("tanhshrink", "tanh, sub composition", lambda a: a - np.tanh(a), "x - tanh(x)"),
     _act("logsigmoid", "softplus composition: -softplus(-x)", lambda a: -np.logaddexp(0, -a),
