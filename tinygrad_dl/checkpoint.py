@@ -16,7 +16,8 @@ a Linear's W from another matrix), and `read` hands out its arrays as saved.
 Layout: every state entry is the array `state/<name>`, the normalisation `data/mean`, `data/std`;
 `__meta__` is a JSON string {"format", "version", "kind", "model", "config", "extra"}, and
 "extra_state" where a module's `get_extra_state` returned something that is not an array: its
-JSON by key (`"<prefix>_extra_state"`; numbers, strings, lists, dicts; tuples come back lists).
+JSON by key (`"<prefix>_extra_state"`; numbers, strings, lists, dicts with str keys, at most
+30 levels deep; tuples come back lists).
 
 A checkpoint is a `tinygrad_dl.container` file, read by its one hostile-file reader: every
 member's npy header is checked against the member's size and the limits BEFORE anything is
@@ -121,6 +122,10 @@ def _write(path: Path, kind: str, state: dict[str, Any], name: str | None,
                 raise TypeError(f"checkpoint {path}: state entry {k!r} (a module's "
                                 f"get_extra_state()) is not JSON ({e}); return numbers, "
                                 "strings, lists, dicts or arrays from get_extra_state") from None
+            problem = _json_changes(v, container.MAX_DEPTH - 2)
+            if problem:  # (json kept {0: 'a'} as {'0': 'a'}; too deep: read refused the file)
+                raise TypeError(f"checkpoint {path}: state entry {k!r} (a module's "
+                                f"get_extra_state()) {problem}; load could not give it back")
             meta.setdefault("extra_state", {})[k] = v
             continue
         arrays[_PREFIX + k] = _check_entry(path, k, v)
@@ -144,6 +149,22 @@ def _extra_state(key: Any, value: Any) -> bool:
     its key ends in `_extra_state` (nn.Module's) and it is a JSON-like value."""
     return (isinstance(key, str) and key.rsplit(".", 1)[-1] == EXTRA
             and (value is None or isinstance(value, (Mapping, list, tuple, str, bool, int, float))))
+
+
+def _json_changes(value: Any, depth: int) -> str | None:
+    """What writing `value` (JSON already) into a checkpoint's metadata would lose, or None: a
+    dict key that is no str (JSON's keys are: {0: 'a'} came back {'0': 'a'}), or nesting
+    deeper than `depth` (the reader refuses the file)."""
+    if isinstance(value, (list, tuple, dict)) and depth <= 0:
+        return f"is nested deeper than the {container.MAX_DEPTH - 2} levels a checkpoint holds"
+    for key, item in value.items() if isinstance(value, dict) else enumerate(
+            value if isinstance(value, (list, tuple)) else ()):
+        if isinstance(value, dict) and not isinstance(key, str):
+            return f"has the dict key {key!r:.40}, which JSON keeps as the str {str(key)!r:.40}"
+        problem = _json_changes(item, depth - 1)
+        if problem:
+            return problem
+    return None
 
 
 def _check_entry(path: Path, key: Any, value: Any) -> np.ndarray:
@@ -231,6 +252,9 @@ def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
             raise ValueError(f"{path}: refused: normalization has a mean or a std, not both")
         check_normalization(mean, std, None, path)
         meta["extra"]["mean"], meta["extra"]["std"] = mean, std
+    if "extra_state" in meta and version < 3:  # (its `load` read every entry as an array)
+        raise ValueError(f"{path}: refused: extra state in a version-{version} checkpoint, "
+                         "which tinygrad_dl never wrote (extra state came with version 3)")
     for k, v in meta.pop("extra_state", {}).items():
         if k.rsplit(".", 1)[-1] != EXTRA or k in state:
             raise ValueError(f"{path}: refused: extra state under {k!r:.60}, which is not a "

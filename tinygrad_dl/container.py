@@ -22,6 +22,7 @@ extra key `"*"` gives the schema of any other key, else other keys are refused).
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -70,6 +71,16 @@ def save(path: str | os.PathLike[str], arrays: Mapping[str, Any], meta: Mapping[
                             f"got {a.dtype}")
         out[k] = a
     out[META] = np.array(meta_json)
+    # what read refuses is not written (a module's extra state in a checkpoint can be large)
+    header = io.BytesIO()
+    npy.write_array_header_1_0(header, npy.header_data_from_array_1_0(out[META]))
+    size = out[META].nbytes + len(header.getvalue())  # (the member's size, as read checks it)
+    if size > MAX_META_BYTES:
+        raise ValueError(f"{path}: refused: its metadata would be {size} bytes, over the "
+                         f"{MAX_META_BYTES}-byte limit read takes (keep large values in arrays)")
+    if _depth(meta_json) > MAX_DEPTH:
+        raise ValueError(f"{path}: refused: its metadata would nest deeper than the "
+                         f"{MAX_DEPTH} levels read takes")
     return atomic_write(path, lambda f: np.savez(f, **out))
 
 
@@ -237,15 +248,21 @@ _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 
 def _parse_meta(a: np.ndarray) -> dict[str, Any]:
     text = str(a[()])
-    raw = _STRINGS.sub(b'""', text.encode("utf-8", "surrogatepass"))
-    b = np.frombuffer(raw, dtype=np.uint8)
-    step = np.isin(b, (ord("["), ord("{"))).astype(np.int64) - np.isin(b, (ord("]"), ord("}")))
-    if b.size and int(np.cumsum(step).max()) > MAX_DEPTH:
+    if _depth(text) > MAX_DEPTH:
         raise Refused(f"its metadata is nested deeper than {MAX_DEPTH} levels")
     meta = json.loads(text, parse_constant=no_nan)
     if not isinstance(meta, dict):
         raise ValueError(f"not a tinygrad_dl file (its metadata is a {type(meta).__name__})")
     return meta
+
+
+def _depth(text: str) -> int:
+    """How deep the JSON `text` nests its objects and lists (before it is parsed: a deep one
+    made json.loads recurse), brackets inside strings left out."""
+    raw = _STRINGS.sub(b'""', text.encode("utf-8", "surrogatepass"))
+    b = np.frombuffer(raw, dtype=np.uint8)
+    step = np.isin(b, (ord("["), ord("{"))).astype(np.int64) - np.isin(b, (ord("]"), ord("}")))
+    return int(np.cumsum(step).max()) if b.size else 0
 
 
 def no_nan(name: str) -> Any:

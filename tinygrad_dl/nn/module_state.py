@@ -20,7 +20,7 @@ from ..ops.indexing import brief_values
 from ..tensor import Tensor
 from ..tensor.conversions import NUMERIC, refused_dtype
 from .arg_checks import flag
-from .state_entries import entry_array, tied_names
+from .state_entries import entry_array, every_path, same_value, tied_names
 from .state_hooks import StateHookMethods, hooked_modules, run_load_post, run_load_pre, run_save
 
 
@@ -53,14 +53,16 @@ class StateMethods(StateHookMethods):
         Tensors and buffer arrays themselves. A module whose class defines `get_extra_state`
         adds what it returns under `"<its prefix>_extra_state"`, after its own buffers."""
         out = {} if destination is None else destination
-        hooked = hooked_modules(self)
-        run_save(hooked, "save_pre", prefix, keep_vars)
-        entries = self._saved_entries()
-        extras = [(_dotted(name, EXTRA), m.get_extra_state()) for name, m in self.named_modules()
+        mods = list(self.named_modules())  # (one walk of the tree for all of it)
+        hooked = hooked_modules(mods)
+        if hooked:
+            run_save(hooked, "save_pre", prefix, keep_vars)
+            mods = list(self.named_modules())  # (a pre-hook may have changed the tree)
+        entries = self._saved_entries(mods)
+        extras = [(_dotted(name, EXTRA), m.get_extra_state()) for name, m in mods
                   if type(m).get_extra_state is not StateMethods.get_extra_state]
         if extras:  # after each module's own entries, before its children's (torch's order)
-            at = {name: i for i, (name, _) in enumerate(self.named_modules())}
-            entries = sorted(entries + extras, key=lambda e: at.get(e[0].rpartition(".")[0], 0))
+            entries = _by_module(entries + extras, mods)
         kept = {name for name, _ in extras}  # (extra state goes in as it is, as torch's)
         out.update((prefix + name, v if keep_vars or name in kept else v.data.copy()
                     if isinstance(v, Tensor) else np.array(v, copy=True)) for name, v in entries)
@@ -79,19 +81,19 @@ class StateMethods(StateHookMethods):
         raise RuntimeError(f"{type(self).__name__}.set_extra_state: this module loads no extra "
                            "state; override set_extra_state (and get_extra_state) to load some")
 
-    def _saved_entries(self) -> list[tuple[str, Any]]:
+    def _saved_entries(self, mods: list[tuple[str, Any]] | None = None
+                       ) -> list[tuple[str, Any]]:
         """What state_dict saves and load_state_dict loads (its strict message's order), in
         torch's: each module's parameters (Tensors), then its buffers (arrays, less the
         non-persistent ones), then its children's (buffers listed after all the parameters
         paired, zipped with a torch model's state_dict(), a BatchNorm's W with running_mean)."""
-        mods = list(self.named_modules())
+        mods = list(self.named_modules()) if mods is None else mods
         out: list[tuple[str, Any]] = list(self.named_parameters())
         buffers = [(f"{prefix}.{name}" if prefix else name, b) for prefix, mod in mods
                    for name, b in mod._buffers.items()
                    if b is not None and name not in mod.__dict__.get("_non_persistent", ())]
         if buffers and len(mods) > 1:  # (the parameters alone come in module order)
-            at = {name: i for i, (name, _) in enumerate(mods)}
-            return sorted(out + buffers, key=lambda e: at.get(e[0].rpartition(".")[0], 0))
+            return _by_module(out + buffers, mods)
         return out + buffers
 
     def load_state_dict(
@@ -115,7 +117,7 @@ class StateMethods(StateHookMethods):
         assign = flag(who, "assign", assign)
         if not isinstance(state, Mapping):  # (np.load's NpzFile is one)
             raise TypeError(f"{who}: expected a dict of arrays, got {type(state).__name__}")
-        hooked = hooked_modules(self)
+        hooked = hooked_modules(list(self.named_modules()))
         state, more = run_load_pre(who, hooked, state, strict)  # (a copy if there are any)
         # with post-hooks a strict load's key errors are judged after them (they may clear
         # them), so the load happens first, as torch's; without, nothing is written
@@ -143,15 +145,18 @@ class StateMethods(StateHookMethods):
                       assign: bool, unsized: list[str],
                       more: tuple[list[str], list[str]] = ([], [])) -> IncompatibleKeys:
         params = dict(self.named_parameters())
+        mods = list(self.named_modules())
         targets: dict[str, np.ndarray] = {n: v.data if n in params else v
-                                          for n, v in self._saved_entries()}
-        extras = {_dotted(name, EXTRA): m for name, m in self.named_modules()
-                  if type(m).set_extra_state is not StateMethods.set_extra_state}
+                                          for n, v in self._saved_entries(mods)}
+        extras, other_extras = _extra_targets(self, mods)
         tied = {k: v for k, v in tied_names(self).items() if k not in targets}
         state = self._ours(state, {**targets, **tied})
         state = _untie(who, state, tied, targets)
-        missing = ([k for k in targets if k not in state] + unsized
-                   + [k for k in extras if k not in state] + more[0])
+        state = _untie_extra(who, state, other_extras)
+        expected = list(targets)  # (torch's order: each module's extra state after its buffers)
+        if extras:
+            expected = [k for k, _ in _by_module([(k, None) for k in [*targets, *extras]], mods)]
+        missing = [k for k in expected if k not in state] + unsized + more[0]
         unexpected = [k for k in state if k not in targets and k not in extras] + more[1]
         if strict and (missing or unexpected):
             raise ValueError(f"{who}: missing keys {missing}, unexpected keys {unexpected}")
@@ -235,6 +240,45 @@ EXTRA = "_extra_state"  # torch's key for what get_extra_state returns
 
 def _dotted(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
+
+
+def _by_module(entries: list[tuple[str, Any]], mods: list[tuple[str, Any]]
+               ) -> list[tuple[str, Any]]:
+    """`entries` (qualified name, value) sorted stably by their module's place in `mods`, the
+    tree's named_modules()."""
+    at = {name: i for i, (name, _) in enumerate(mods)}
+    return sorted(entries, key=lambda e: at.get(e[0].rpartition(".")[0], 0))
+
+
+def _extra_targets(root: Any, mods: list[tuple[str, Any]]
+                   ) -> tuple[dict[str, Any], dict[str, str]]:
+    """{key: module} of each module whose class defines set_extra_state, and {other key: key}
+    for one reached under more names (torch's state dict lists its extra state under each)."""
+    setters = {_dotted(name, EXTRA): m for name, m in mods
+               if type(m).set_extra_state is not StateMethods.set_extra_state}
+    if not setters:
+        return {}, {}
+    first = {id(m): key for key, m in setters.items()}
+    others = {_dotted(p, EXTRA): first[id(m)] for p, m in every_path(root) if id(m) in first}
+    return setters, {k: v for k, v in others.items() if k != v}
+
+
+def _untie_extra(who: str, state: Mapping[str, Any], others: dict[str, str]
+                 ) -> Mapping[str, Any]:
+    """`state` with the extra state of a module used twice read under its first name (torch's
+    sets it once per name, the last one kept); two names holding different values: refused."""
+    if not any(k in state for k in others):
+        return state
+    out = {k: v for k, v in state.items() if k not in others}
+    for other, ours in others.items():
+        if other not in state:
+            continue
+        if ours in out and not same_value(out[ours], state[other]):
+            raise ValueError(f"{who}: {other!r} and {ours!r} are the extra state of one module "
+                             "used twice here, but the state dict holds different values for "
+                             "them; keep one of the two")
+        out.setdefault(ours, state[other])
+    return out
 
 
 def _untie(who: str, state: Mapping[str, Any], tied: dict[str, str],

@@ -1,13 +1,16 @@
 """What Module.load_state_dict reads from a state dict before it writes anything: each entry as
-an array of numbers (a torch tensor too), and the other names of tied parameters."""
+an array of numbers (a torch tensor too), the other names of tied parameters (and every path
+of a module used twice), and whether two extra states agree."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from ..grad import masked_error, masked_within
+from ..tensor import Tensor
 
 
 def from_torch(value: Any) -> Any:
@@ -53,9 +56,7 @@ def tied_names(module: Any) -> dict[str, str]:
                for prefix, m in module.named_modules() for n, b in m._buffers.items()
                if b is not None and n not in m.__dict__.get("_non_persistent", ())}
     out: dict[str, str] = {}
-    stack: list[tuple[str, Any, tuple[int, ...]]] = [("", module, ())]
-    while stack:  # every path, not named_modules()'s first one (a cycle is walked once)
-        prefix, mod, above = stack.pop()
+    for prefix, mod in every_path(module):
         theirs = getattr(type(mod), "torch_names", {})
         for n, p in mod._parameters.items():
             full = f"{prefix}.{n}" if prefix else n
@@ -68,8 +69,39 @@ def tied_names(module: Any) -> dict[str, str]:
             ours = buffers.get((id(mod), n))
             if ours is not None and ours != full:
                 out[full] = ours
+    return out
+
+
+def every_path(module: Any) -> Iterator[tuple[str, Any]]:
+    """(name, module) for every path to every module under `module`, not named_modules()'s
+    first one only (torch's state_dict walks each path of a module used twice); a cycle is
+    walked once."""
+    stack: list[tuple[str, Any, tuple[int, ...]]] = [("", module, ())]
+    while stack:
+        prefix, mod, above = stack.pop()
+        yield prefix, mod
         above = (*above, id(mod))
         for n, child in mod._modules.items():
             if child is not None and id(child) not in above:
                 stack.append((f"{prefix}.{n}" if prefix else n, child, above))
-    return out
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two extra states (what get_extra_state returned: any values) are equal: dicts,
+    lists and tuples item by item, arrays and tensors by value (NaN equal to NaN), anything
+    else by ==; a comparison that cannot decide is no match."""
+    if a is b:
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same_value, a, b))
+    a, b = (v.data if isinstance(v, Tensor) else from_torch(v) for v in (a, b))
+    try:
+        if hasattr(a, "__array__") or hasattr(b, "__array__"):  # (a torch tensor too)
+            a, b = np.asarray(a), np.asarray(b)
+            numbers = a.dtype.kind in "biufc" and b.dtype.kind in "biufc"
+            return bool(np.array_equal(a, b, equal_nan=numbers))
+        return bool(a == b) or (a != a and b != b)
+    except (TypeError, ValueError, RuntimeError):
+        return False

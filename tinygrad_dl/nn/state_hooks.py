@@ -71,10 +71,10 @@ def _register(m: Any, kind: str, who: str, hook: Any) -> RemovableHandle:
     return handle
 
 
-def hooked_modules(root: Any) -> Hooked:
-    """(name, module, hooks) of each module of the tree that has state-dict hooks, in the
-    tree's order (a module before its children); usually empty."""
-    return [(name, m, h) for name, m in root.named_modules()
+def hooked_modules(mods: list[tuple[str, Any]]) -> Hooked:
+    """(name, module, hooks) of each module of the tree (`mods`: its named_modules()) that has
+    state-dict hooks, in the tree's order (a module before its children); usually empty."""
+    return [(name, m, h) for name, m in mods
             if (h := m.__dict__.get("_state_hooks")) is not None]
 
 

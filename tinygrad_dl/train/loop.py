@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,10 @@ class Best:
     def offer(self, value: float, step: int, epoch: float = 0.0) -> None:
         """Keep the model's state if `value` beats the best so far."""
         if value > self.value if self.higher else value < self.value:
-            state = ({k: np.array(v, copy=True) for k, v in self.model.state_dict().items()}
-                     if self.keep else None)
+            # (a module's extra state, get_extra_state's value, is kept as a copy of itself:
+            # np.array made it a 0-d object array holding the live dict, which changed after)
+            state = ({k: np.array(v, copy=True) if isinstance(v, np.ndarray) else deepcopy(v)
+                      for k, v in self.model.state_dict().items()} if self.keep else None)
             self.value, self.step, self.epoch, self.state = value, step, epoch, state
 
     def snapshot(self) -> dict[str, Any]:
