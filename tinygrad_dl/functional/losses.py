@@ -13,11 +13,12 @@ import numpy as np
 from ..engine import is_grad_enabled
 from ..ops import (
     NLL,
+    BCEWithLogits,
     BinaryCrossEntropy,
     CrossEntropy,
     KLDiv,
     Norm,
-    Softplus,
+    SmoothL1,
     VectorNorm,
 )
 from ..ops.elementwise import real_only
@@ -340,19 +341,19 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     """-[p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] per element, from logits x and
     targets y in [0, 1], p = pos_weight (1 by default), times `weight`; reduced as mse_loss.
 
-    Written as p y softplus(-x) + (1 - y) softplus(x): softplus never overflows, and a
-    confident right answer (x = -20 with y = 0, x = 20 with y = 1) keeps its tiny loss and
-    gradient (sigmoid(x) - y when p = 1) where (1 - y) x + softplus(-x) cancels to 0; a
-    logit of -inf with y > 0 costs inf (torch 2.13's NaN), and an infinite target gives NaN
-    (inf - inf; torch's gives +-inf): documented differences (docs/ops.md).
+    One op, ops.BCEWithLogits: p y softplus(-x) + (1 - y) softplus(x): softplus never
+    overflows, and a confident right answer (x = -20 with y = 0, x = 20 with y = 1) keeps its
+    tiny loss and gradient (sigmoid(x) - y when p = 1) where (1 - y) x + softplus(-x) cancels
+    to 0; a logit of -inf with y > 0 costs inf (torch 2.13's NaN), and an infinite target gives
+    NaN (inf - inf; torch's gives +-inf): documented differences (docs/ops.md). The target's
+    gradient is formed as (p - 1) softplus(-x) - x (torch's -x for p = 1), exact at small x.
     """
     who = "binary_cross_entropy_with_logits"
     x, y = _same_shape(input, target, who)
     if pos_weight is None:
-        loss = y * Softplus.apply(-x) + (1 - y) * Softplus.apply(x)
+        loss = BCEWithLogits.apply(x, y)
     else:
-        p = weight_for(pos_weight, x, "pos_weight", who)
-        loss = p * y * Softplus.apply(-x) + (1 - y) * Softplus.apply(x)
+        loss = BCEWithLogits.apply(x, y, weight_for(pos_weight, x, "pos_weight", who))
     if weight is not None:
         loss = loss * weight_for(weight, x, "weight", who)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
@@ -388,35 +389,39 @@ def _scale_arg(who: str, name: str, value: Any, zero_ok: bool) -> float:
 def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0
                    ) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, d = input - target (beta = 0: |d|,
-    l1_loss); reduced as mse_loss. Written as 0.5 m (m / beta) + max(|d| - beta, 0), m =
-    min(|d|, beta): the same values (m^2 overflowed float32 from m = 1.8e19), and PyTorch's
-    gradient everywhere (d / beta inside, sign(d) outside, 1 at |d| = beta: 1/2 from each max,
-    0 at d = 0, NaN at a NaN d) with no branch whose gradient is inf times 0 (|d| = inf gives
-    1) and none that cancels (|d| - m gave 1 - 1 + d / beta: 0 at d = 1e-300, not d / beta)."""
+    l1_loss); reduced as mse_loss. One op, ops.SmoothL1, with PyTorch's gradient everywhere
+    (d / beta inside, sign(d) outside, 1 at |d| = beta, 0 at d = 0, 1 at |d| = inf, NaN at NaN),
+    exact at small d."""
     who = "smooth_l1_loss"
     _check_reduction(who, reduction)
     beta = _scale_arg(who, "beta", beta, zero_ok=True)
     x, y = _same_shape(input, target, who)
-    a = (x - y).abs()
+    d = x - y
     if beta == 0:
-        return _reduce(a, reduction, who)
-    m = a.minimum(beta)  # (not clamp: its gradient at a NaN d is 0, PyTorch's loss gives NaN)
-    return _reduce(0.5 * m * (m / beta) + (a - beta).maximum(0), reduction, who)
+        return _reduce(d.abs(), reduction, who)
+    if d.dtype.kind == "c":  # (complex: |d|'s composition)
+        a = d.abs()
+        m = a.minimum(beta)
+        return _reduce(0.5 * m * m / beta + (a - m), reduction, who)
+    return _reduce(SmoothL1.apply(d, beta=beta), reduction, who)
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0,
                weight: Any = None) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target: delta times
     smooth_l1_loss with beta = delta (delta > 0); times `weight` (the input's shape) when
-    given; reduced as mse_loss. Written as smooth_l1_loss is: 0.5 m^2 + delta max(|d| - delta,
-    0)."""
+    given; reduced as mse_loss. One op, as smooth_l1_loss's (ops.SmoothL1, huber=True)."""
     who = "huber_loss"
     _check_reduction(who, reduction)
     delta = _scale_arg(who, "delta", delta, zero_ok=False)
     x, y = _same_shape(input, target, who)
-    a = (x - y).abs()
-    m = a.minimum(delta)  # (as smooth_l1_loss's)
-    loss = 0.5 * m * m + delta * (a - delta).maximum(0)
+    d = x - y
+    if d.dtype.kind == "c":  # (complex: |d|'s composition)
+        a = d.abs()
+        m = a.minimum(delta)
+        loss = 0.5 * m * m + delta * (a - m)
+    else:
+        loss = SmoothL1.apply(d, beta=delta, huber=True)
     if weight is not None:
         w = like_tensor(weight, x)
         if w.shape != x.shape:

@@ -70,7 +70,8 @@ class LayerNorm(Module):
 class RMSNorm(Module):
     """`RMSNorm(normalized_shape, eps=None, elementwise_affine=True)`: over the input's last
     dimensions, x / sqrt(mean(x^2) + eps) times `weight` (ones, of `normalized_shape`);
-    eps None is the input dtype's machine epsilon, as torch 2.13's (F.rms_norm)."""
+    eps None is the computing dtype's machine epsilon (float32's for float16 input), as
+    torch 2.13's (F.rms_norm)."""
 
     def __init__(self, normalized_shape: Any, eps: float | None = None,
                  elementwise_affine: bool = True, device: Any = None, dtype: Any = None) -> None:

@@ -36,6 +36,41 @@ except ImportError:  # pragma: no cover - a NumPy that moved it
 
 __all__ = ["BatchNorm", "Linear", "RNN", "SumOfSquares"]
 
+# float32 column sums (BatchNorm's statistics and gradients, Linear's bias gradient) over at
+# least _BLOCKED_ROWS rows add blocks of _BLOCK rows each, then
+# the blocks' sums in float64, rounded once: NumPy adds a C-ordered column one row after
+# another, so a float32 BatchNorm2d over 64 x 32 x 32 positions had its mean 80 to 130 ulps
+# off (outputs 2e-5, gradients 6e-6 relative; torch's 3e-7, 1e-7); blocked, about 1 ulp, and
+# faster (a (65536, 16) column sum: 0.25 ms, np.add.reduce's 1.1). Fewer rows, or float64: as
+# before, bit for bit.
+_BLOCK, _BLOCKED_ROWS = 128, 1024
+
+
+def _col_sum(a: np.ndarray) -> np.ndarray:
+    """a.sum(axis=0) of a (n, d) array (blocked for float32 with many rows)."""
+    n = a.shape[0]
+    if n < _BLOCKED_ROWS or a.dtype != np.float32:
+        return np.add.reduce(a, axis=0)  # = a.sum(axis=0) bit for bit, minus wrappers
+    k = n - n % _BLOCK
+    blocks = _einsum("bij->bj", a[:k].reshape(k // _BLOCK, _BLOCK, -1))  # (5x the speed of
+    # np.add.reduce over the blocks' rows, for (65536, 16))
+    if k < n:
+        blocks = np.concatenate([blocks, np.add.reduce(a[k:], axis=0, keepdims=True)])
+    return np.add.reduce(blocks, axis=0, dtype=np.float64).astype(np.float32)
+
+
+def _col_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum over rows of a * b, (n, d) arrays (blocked as _col_sum)."""
+    n = a.shape[0]
+    if n < _BLOCKED_ROWS or a.dtype != np.float32:
+        return _einsum("ij,ij->j", a, b)
+    k, d = n - n % _BLOCK, a.shape[1]
+    blocks = _einsum("bij,bij->bj", a[:k].reshape(k // _BLOCK, _BLOCK, d),
+                     b[:k].reshape(k // _BLOCK, _BLOCK, d))
+    if k < n:
+        blocks = np.concatenate([blocks, _einsum("ij,ij->j", a[k:], b[k:])[None]])
+    return np.add.reduce(blocks, axis=0, dtype=np.float64).astype(np.float32)
+
 
 class BatchNorm(Function):
     """forward(x (n, d), gamma (d,), beta (d,), eps, training, mean, var, on_stats) -> (n, d).
@@ -65,10 +100,11 @@ class BatchNorm(Function):
             x, gamma, beta, mean, var = (None if a is None else a.astype(np.float32)
                                          for a in (x, gamma, beta, mean, var))
         if mean is None:
-            mean = np.add.reduce(x, axis=0) / n  # = x.mean(axis=0) bit for bit, minus wrappers
+            mean = _col_sum(x) / n  # = x.mean(axis=0) bit for bit, minus wrappers (float32
+            # with many rows: blocked)
         x_hat = x - mean  # fresh: normalized in place below
         if var is None:
-            var = _einsum("ij,ij->j", x_hat, x_hat) / n
+            var = _col_dot(x_hat, x_hat) / n
         if on_stats is not None:
             on_stats(mean, var)
         inv = 1.0 / np.sqrt(var + eps)
@@ -88,14 +124,14 @@ class BatchNorm(Function):
     def _grads(ctx, g):
         x_hat, inv, gamma = ctx.saved
         nx, ngamma, nbeta = ctx.needs_input_grad
-        dgamma = _einsum("ij,ij->j", g, x_hat) if ngamma else None
-        dbeta = np.add.reduce(g, axis=0) if nbeta else None  # = g.sum(axis=0), unwrapped
+        dgamma = _col_dot(g, x_hat) if ngamma else None
+        dbeta = _col_sum(g) if nbeta else None  # = g.sum(axis=0), unwrapped
         dx = None
         if nx:
             dx = g * (gamma * inv)  # G1 = dL/dx_hat / sqrt(v + eps)
             if ctx.training:  # mu and v depend on x: remove their share
-                dx -= np.add.reduce(dx, axis=0) / dx.shape[0]  # its mean (bit for bit)
-                dx -= x_hat * (_einsum("ij,ij->j", dx, x_hat) / x_hat.shape[0])
+                dx -= _col_sum(dx) / dx.shape[0]  # its mean (bit for bit)
+                dx -= x_hat * (_col_dot(dx, x_hat) / x_hat.shape[0])
         return dx, dgamma, dbeta
 
 
@@ -304,8 +340,8 @@ class Linear(Function):
             return dx, dW
         db = None
         if need[2]:
-            db = (np.add.reduce(g, axis=0) if g.ndim == 2
-                  else np.add.reduce(g.reshape(-1, g.shape[-1]), axis=0) if g.ndim > 1
+            db = (_col_sum(g) if g.ndim == 2  # (float32 over many rows: blocked, _col_sum)
+                  else _col_sum(g.reshape(-1, g.shape[-1])) if g.ndim > 1
                   else g.copy())
         return dx, dW, db
 
@@ -331,6 +367,11 @@ class Linear(Function):
         db = None
         if need[2]:
             o = outs[2]
-            db = (np.add.reduce(g2, axis=0, out=o) if _fits(o, g2.shape[1:], g2)
-                  else np.add.reduce(g2, axis=0))
+            if not _fits(o, g2.shape[1:], g2):
+                db = _col_sum(g2)
+            elif g2.shape[0] < _BLOCKED_ROWS or g2.dtype != np.float32:
+                db = np.add.reduce(g2, axis=0, out=o)  # (_col_sum's numbers, into o)
+            else:
+                o[...] = _col_sum(g2)
+                db = o
         return dx, dW, db

@@ -8,38 +8,54 @@ import math
 
 import numpy as np
 
-__all__ = ["deviations", "norm_of_sum", "scaled_std", "squared"]
+__all__ = ["deviations", "norm_of_sum", "scaled_std", "scaled_var", "squared"]
 
 
 def deviations(x: np.ndarray, axes: tuple[int, ...], n: int, keepdims: bool) -> tuple:
-    """(c, ss): x - mean and the sum of |c|^2, less c's own mean r (the corrected two-pass: the
-    mean's rounding biased each c, float32 var of 2000 1e8s was 64, not 0) in each slice where
-    n r^2 > (16 eps)^2 ss (elsewhere r is round-off of the spread: NumPy's numbers, bit for bit,
-    without the extra pass); slices whose ss is NaN or inf decide on their own data."""
+    """(c, ss, finite): x - mean and the sum of |c|^2, less c's own mean r (the corrected
+    two-pass: the mean's rounding biased each c, float32 var of 2000 1e8s was 64, not 0) in each
+    slice where n r^2 > (16 eps)^2 ss (elsewhere r is round-off of the spread: NumPy's numbers,
+    bit for bit, without the extra pass); slices whose ss is NaN or inf decide on their own
+    data. finite: False where some ss was NaN or inf (an overflow among them: scaled_var)."""
     m = (np.add.reduce(x, axis=axes, keepdims=True) / n if x.dtype.char in "fd" else
          x.mean(axis=axes, keepdims=True))  # (np.mean's value, without its Python wrapper)
     c = x - m
     ss = squared(c).sum(axis=axes, keepdims=keepdims)
     if c.dtype.kind not in "fc" or not c.size:
-        return c, ss
+        return c, ss, True
     tol, q = n * (16 * np.finfo(c.dtype).eps) ** 2, ss if keepdims else ss.reshape(m.shape)
     if ss.max() < math.inf:  # (every |c| < sqrt(max): their sum cannot overflow)
         s = np.add.reduce(c, axis=axes, keepdims=True)
         keep = squared(s) <= tol * q
         if keep.all():
-            return c, ss
+            return c, ss, True
         c -= np.where(keep, 0, s / n)
-        return c, squared(c).sum(axis=axes, keepdims=keepdims)
+        return c, squared(c).sum(axis=axes, keepdims=keepdims), True
     with np.errstate(invalid="ignore", over="ignore"):  # NaN, inf or an overflowed ss
         s = np.add.reduce(c, axis=axes, keepdims=True)
         c -= np.where((squared(s) <= tol * q) & (q < math.inf) | ~np.isfinite(s), 0, s / n)
-        return c, squared(c).sum(axis=axes, keepdims=keepdims)
+        return c, squared(c).sum(axis=axes, keepdims=keepdims), False
 
 
 def squared(c: np.ndarray) -> np.ndarray:
     """|c|^2: c * c, or for complex c its real c * conj(c) (c * c made var([1+2j, 3-1j, -2+.5j])
     4.08-3j; NumPy's and torch's are 8.58, real)."""
     return c * c if c.dtype.kind != "c" else (c * c.conj()).real
+
+
+def scaled_var(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, denom: int,
+               out: np.ndarray) -> np.ndarray:
+    """var as (sum((x - mean)^2 / s^2) / denom) s s, s = max |x - mean|, in the slices whose
+    plain sum of squares overflowed though the variance fits (float32 var of six values of
+    1e19 was inf; torch's, accumulated in float64, 1.24e38); inf stays where it is the value,
+    and NaN and inf data keep the plain sum's NaN / inf."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+        scale = np.abs(centered).max(axis=axes, keepdims=True)
+        v = squared(centered / scale).sum(axis=axes, keepdims=keepdims) / denom
+        scale = scale.reshape(v.shape)
+        v = v * scale * scale
+    good = np.isinf(out) & np.isfinite(scale) & (scale > 0)
+    return np.where(good, v, out).astype(out.dtype, copy=False)
 
 
 def scaled_std(centered: np.ndarray, axes: tuple[int, ...], keepdims: bool, denom: int,

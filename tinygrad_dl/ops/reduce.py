@@ -13,7 +13,7 @@ import numpy as np
 from ..engine import Function
 from .binary import complex_logaddexp
 from .elementwise import as_float, real_only
-from .moments import deviations, norm_of_sum, scaled_std, squared
+from .moments import deviations, norm_of_sum, scaled_std, scaled_var, squared
 
 __all__ = ["CumProd", "CumSum", "LogCumSumExp", "LogSumExp", "Max", "Mean", "Median", "Min",
            "NanSum", "Norm", "Prod", "Std", "Sum", "Var", "VectorNorm"]
@@ -127,9 +127,12 @@ class Var(Function):
         count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
         ctx.denom = denom = max(count - ddof, 0)
         if denom and count:
-            centered, ss = deviations(x, ctx.axes, count, keepdims)
+            centered, ss, finite = deviations(x, ctx.axes, count, keepdims)
             ctx.save_for_backward(centered)
-            return ss / denom
+            if finite or ss.dtype.kind != "f":
+                return ss / denom
+            # a sum of squares overflowed (or NaN, inf): rescaled where the variance fits
+            return scaled_var(centered, ctx.axes, keepdims, denom, ss / denom)
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
         with np.errstate(divide="ignore", invalid="ignore"):
             centered = x - x.sum(axis=ctx.axes, keepdims=True) / count

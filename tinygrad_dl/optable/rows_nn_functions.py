@@ -134,7 +134,7 @@ ROWS: tuple[OpInfo, ...] = (
            function=F.l1_loss, tensors=2, call=l1_call, ref=l1_ref,
            sample=Cases((case((3, 2), (3, 2)), case((4,), (4,), reduction="sum"))),
            grad="0 where input = target (as abs)"),
-    OpInfo("binary_cross_entropy_with_logits", "softplus composition", "binary cross-entropy "
+    OpInfo("binary_cross_entropy_with_logits", ops.BCEWithLogits, "binary cross-entropy "
            "from logits and targets in [0, 1] (pos_weight=, weight=)", NN,
            F=("binary_cross_entropy_with_logits",),
            function=F.binary_cross_entropy_with_logits, tensors=2, ref=bce_ref,
@@ -158,7 +158,7 @@ ROWS: tuple[OpInfo, ...] = (
            # sqrt(eps), where h = 1e-4 differences miss by 1e-6: not a gradient error)
            sample=Cases((case((3, 4), (4,), (4,), eps=1e-3), case((2, 2, 3), (2, 3), (2, 3),
                                                                  eps=1e-3)))),
-    OpInfo("smooth_l1_loss", "abs, clamp, mul, sub composition", "0.5 d^2 / beta where "
+    OpInfo("smooth_l1_loss", ops.SmoothL1, "0.5 d^2 / beta where "
            "|d| < beta, else |d| - 0.5 beta (d = input - target; beta=1, 0: l1_loss), reduced",
            NN, F=("smooth_l1_loss",), function=F.smooth_l1_loss, tensors=2,
            call=smooth_l1_call, ref=smooth_l1_ref,
@@ -169,7 +169,7 @@ ROWS: tuple[OpInfo, ...] = (
                               reduction="none", beta=2.0))),
            grad="d / beta inside, sign(d) outside, continuous at |d| = beta; 0 at d = 0 (with "
            "beta = 0 too: l1_loss's); |d| = inf gives sign(d), no inf times 0"),
-    OpInfo("huber_loss", "abs, clamp, mul, sub composition", "0.5 d^2 where |d| < delta, else "
+    OpInfo("huber_loss", ops.SmoothL1, "0.5 d^2 where |d| < delta, else "
            "delta (|d| - 0.5 delta) (delta=1 > 0): delta smooth_l1_loss(beta=delta); weight=, "
            "reduced", NN, F=("huber_loss",), function=F.huber_loss, tensors=2, call=huber_call,
            ref=huber_ref,

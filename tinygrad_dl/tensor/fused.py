@@ -88,7 +88,8 @@ class FusedMethods:
                 raise TypeError(f"addcmul: value={value} with integer or bool tensors (torch "
                                 f"truncates it to {int(v)}); pass an int or cast to a float dtype")
             v = int(v)
-        return self + t1 * t2 * v
+        return self + t1 * v * t2  # (torch's order: (value t1) t2, so t1 t2 past the
+        # dtype's range with a small value fits, as in Adam's (1 - beta2) g g)
 
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         """torch.addcdiv: x + value tensor1 / tensor2; integer (or bool) tensor1 and tensor2
