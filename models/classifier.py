@@ -7,7 +7,7 @@ weights (biases and batch-norm gamma/beta are not penalised).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 
@@ -67,8 +67,10 @@ class Classifier(CourseModel):
     def linears(self) -> list[Module]:
         """The layers whose W the L2 term penalises, read off self.layers at every call: a
         layer replaced after construction (`model.layers[2] = Linear(...)`) is the one the
-        cost penalises (a list kept from __init__ penalised the old one, without a word)."""
-        return [m for m in self.layers if isinstance(m, self.penalised)]
+        cost penalises (a list kept from __init__ penalised the old one, without a word).
+        A layer used in several places (a tied Linear) is listed once: its W is one weight
+        (listed twice, the cost's gradient held 4 lam W for it, hand_gradients' 2 lam W)."""
+        return list({id(m): m for m in self.layers if isinstance(m, self.penalised)}.values())
 
     # ---- the graph ---------------------------------------------------------------------------
     def _input(self, X: Any) -> Tensor:
@@ -159,11 +161,13 @@ class Classifier(CourseModel):
     def labels(self, y: Any, n: int, who: str) -> np.ndarray:
         """Class indices (n,) in [0, K) from y (indices, or rows of K class scores: their
         argmax); another shape is a ValueError (NumPy would broadcast it into a wrong mean)."""
-        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        # (np.asarray read a masked array's values under its mask: loss() refuses it)
+        y = plain_array(y.data if isinstance(y, Tensor) else y,
+                        who=f"{type(self).__name__}.{who}: y")
         # rows of any number type, as loss() (cross_entropy) reads them: integer one-hot rows
         # (np.eye(K, dtype=int)[y]) were refused here while the cost took them
-        if y.ndim == 2 and y.shape == (n, self.K) and y.dtype.kind in "fbiu":
-            y = y.argmax(axis=1)
+        if y.ndim == 2 and y.shape == (n, self.K):
+            y = y.argmax(axis=1) if y.dtype.kind in "fbiu" else _not_numbers(self, who, y)
         if y.shape != (n,):
             raise ValueError(f"{type(self).__name__}.{who}: expected labels (n,) = ({n},) or "
                              f"one-hot rows ({n}, {self.K}), got shape {y.shape}")
@@ -176,13 +180,16 @@ class Classifier(CourseModel):
 
     # ---- shared pieces of the hand-derived backward pass -------------------------------------
     def _check_batch(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        # (np.asarray read a masked array's values under its mask, where loss() refuses it)
+        X = plain_array(X.data if isinstance(X, Tensor) else X, who=_HAND_X)
         if X.dtype != self.dtype:
             X = X.astype(self.dtype)
-        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        y = plain_array(y.data if isinstance(y, Tensor) else y, who=_HAND_Y)
         # class indices (n,), or rows (n, K) of class probabilities (one-hot: the course's Y),
         # as loss() takes them (rows were refused here while the cost took them)
-        rows = X.ndim == 2 and y.shape == (X.shape[0], self.K) and y.dtype.kind in "fbiu"
+        rows = X.ndim == 2 and y.shape == (X.shape[0], self.K)
+        if rows and y.dtype.kind not in "fbiu":
+            _not_numbers(self, "hand_gradients", y)
         if X.ndim != 2 or X.shape[1] != self.d or not (rows or y.shape == (X.shape[0],)):
             raise ValueError(
                 f"{type(self).__name__}.hand_gradients: expected X (n, {self.d}) and y (n,) "
@@ -198,21 +205,34 @@ class Classifier(CourseModel):
         return X, y
 
 
+_HAND_X, _HAND_Y = "hand_gradients: X", "hand_gradients: y"  # (masked arrays' refusals)
+
+
+def _not_numbers(model: Classifier, who: str, y: np.ndarray) -> NoReturn:
+    """Refuse label rows (n, K) that hold no numbers (complex, str, object), as cross_entropy
+    does (the message named their shape, which was right)."""
+    raise ValueError(f"{type(model).__name__}.{who}: one-hot / soft label rows {y.shape} must "
+                     f"hold real numbers, got dtype {y.dtype}")
+
+
 def course_layers(model: Classifier, *kinds: type[Module]) -> list[Module]:
     """model.layers as a list, refused in one line unless they are `kinds` in order, each
     Linear with its bias: the architecture a hand-derived backward is written for. (loss()
     runs whatever self.layers holds; a ReLU replaced by another module was still taken as a
     ReLU here, and a Linear without bias failed on None.data.)"""
     layers = list(model.layers)
-    if len(layers) != len(kinds) or not all(
+    # (one Linear in two places, d = m = K: its gradient was one use's, keyed by both names)
+    shared = len(layers) > 1 and len({id(m) for m in layers}) != len(layers)
+    if len(layers) != len(kinds) or shared or not all(
             isinstance(m, k) and (k is not Linear or m.b is not None)
             for m, k in zip(layers, kinds)):
         raise TypeError(
             f"{type(model).__name__}.hand_gradients: the course's backward is written for the "
-            f"layers {', '.join(k.__name__ for k in kinds)} (each Linear with a bias); "
+            f"layers {', '.join(k.__name__ for k in kinds)} (each Linear its own, with a bias); "
             f"model.layers now holds " + ", ".join(
                 type(m).__name__ + (" (bias=False)" if isinstance(m, Linear) and m.b is None
-                                    else "") for m in layers))
+                                    else "") for m in layers)
+            + (" (one module in two places)" if shared else ""))
     return layers
 
 

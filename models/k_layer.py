@@ -13,7 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_dl.nn import BatchNorm1d, Dropout, Linear, ReLU, Sequential
+from tinygrad_dl.nn import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    Dropout,
+    Dropout2d,
+    Dropout3d,
+    Linear,
+    ReLU,
+    Sequential,
+)
 from tinygrad_dl.random import as_rng
 
 from .base import integer
@@ -108,7 +118,9 @@ class KLayer(Classifier):
         (a batch norm without running averages, track_running_stats=False, uses the batch's
         statistics in eval too; affine=False / bias=False: gamma 1 / beta 0, not returned).
         Like loss(), a training-mode call updates the running averages and draws the dropout
-        masks through the Dropout modules (so a fixed mask is shared with the graph).
+        masks through the Dropout modules (so a fixed mask is shared with the graph). A module
+        in several places of model.layers (one ReLU reused, a tied Linear) runs at each, as in
+        forward, its gradients summed (a tied W's L2 term counted once, as in loss()).
         """
         X, y = self._check_batch(X, y)
         lam = self.lam
@@ -124,11 +136,19 @@ class KLayer(Classifier):
         # ReLU and dropout work on H in place: never on the caller's X (a first module other
         # than a Linear, after `model.layers = ...`, clipped the caller's batch to >= 0)
         H = X if isinstance(next(iter(self.layers), None), Linear) else X.copy()
-        # the layers as they are now (one replaced or deleted since __init__ included)
-        for key, mod in self.layers.named_children():
-            name = f"layers.{key}"
+        # the layers as they are now (one replaced or deleted since __init__ included), each
+        # use of a module shared between places (one ReLU instance reused, a tied Linear)
+        # as forward runs it: named_children() lists it once (its later uses were skipped)
+        names = {id(p): q for q, p in self.named_parameters()}
+        first: dict[int, tuple[Any, ...]] = {}  # each Linear's first use: its L2 term, once
+        for mod in self.layers:
+            if isinstance(mod, _IMAGES):  # (subclasses whose forward refuses (n, h) rows: a
+                # BatchNorm2d was run as a BatchNorm1d here, a Dropout2d drew one mask for all)
+                raise TypeError(f"KLayer.hand_gradients: no backward for {type(mod).__name__} "
+                                f"(its forward takes images, not the rows (n, h) of a layer)")
             if isinstance(mod, Linear):
-                tape.append((name, mod, H))
+                tape.append((mod, H))
+                first.setdefault(id(mod), tape[-1])
                 S = H @ mod.W.data.T
                 if mod.b is not None:
                     S += mod.b.data
@@ -149,50 +169,63 @@ class KLayer(Classifier):
                     D = H - mod.running_mean
                 S_hat = D
                 S_hat *= sigma1
-                tape.append((name, mod, S_hat, sigma1, training))
+                tape.append((mod, S_hat, sigma1, training))
                 H = S_hat * _gamma_of(mod)
                 if mod.beta is not None:
                     H += mod.beta.data
             elif isinstance(mod, ReLU):
                 np.maximum(H, 0.0, out=H)
-                tape.append((name, mod, H))
+                tape.append((mod, H))
             elif isinstance(mod, Dropout):
                 if mod.training and mod.p > 0:
                     mask = mod.sample_mask(H.shape, H.dtype)
                     H *= mask
-                    tape.append((name, mod, mask))
+                    tape.append((mod, mask))
             else:
                 raise TypeError(f"KLayer.hand_gradients: no backward for {type(mod).__name__}")
 
         grads: dict[str, np.ndarray] = {}
-        G = softmax_ce_grad(H, y)
+
+        def add(p: Any, g: np.ndarray) -> None:  # (a shared module's uses add up)
+            q = names[id(p)]
+            grads[q] = grads[q] + g if q in grads else g
+
+        # a last ReLU (or ReLU then dropout) left H in its tape entry: softmax_ce_grad works
+        # in place, so its mask 1[H > 0] read the sign of G instead (silently wrong grads)
+        G = softmax_ce_grad(H.copy() if any(e[1] is H for e in tape) else H, y)
         for entry in reversed(tape):
-            name, mod = entry[0], entry[1]
+            mod = entry[0]
             if isinstance(mod, Linear):
                 W = mod.W.data
-                dW, db = linear_grads(entry[2], G, W, lam, bias=mod.b is not None)
-                grads[f"{name}.W"] = dW
+                # the L2 term once per weight, however many places share it
+                dW, db = linear_grads(entry[1], G, W, lam if entry is first[id(mod)] else 0.0,
+                                      bias=mod.b is not None)
+                add(mod.W, dW)
                 if db is not None:
-                    grads[f"{name}.b"] = db
+                    add(mod.b, db)
                 if entry is not tape[0]:  # no gradient needed for the input
                     G = G @ W
             elif isinstance(mod, Dropout):
-                G *= entry[2]
+                G *= entry[1]
             elif isinstance(mod, ReLU):
-                G *= entry[2] > 0
+                G *= entry[1] > 0
             else:  # BatchNorm1d
-                S_hat, sigma1, training = entry[2], entry[3], entry[4]
+                S_hat, sigma1, training = entry[1:]
                 if mod.gamma is not None:
-                    grads[f"{name}.gamma"] = np.einsum("ij,ij->j", G, S_hat)
+                    add(mod.gamma, np.einsum("ij,ij->j", G, S_hat))
                 if mod.beta is not None:
-                    grads[f"{name}.beta"] = G.sum(axis=0)
+                    add(mod.beta, G.sum(axis=0))
                 G *= _gamma_of(mod) * sigma1  # G1 = G * gamma * sigma1
                 if training:
                     c = np.einsum("ij,ij->j", G, S_hat) / G.shape[0]
                     G -= G.mean(axis=0)
                     G -= S_hat * c
         # order like named_parameters()
-        return {name: grads[name] for name, _ in self.named_parameters()}
+        return {q: grads[q] for q in names.values()}
+
+
+# the subclasses of BatchNorm1d and Dropout that take images, not rows
+_IMAGES = (BatchNorm2d, BatchNorm3d, Dropout2d, Dropout3d)
 
 
 def _batch_statistics(bn: BatchNorm1d) -> bool:

@@ -167,6 +167,10 @@ class CrossEntropy(Function):
             if ignore_index >= 0:  # (PyTorch's words)
                 raise ValueError("cross_entropy: ignore_index is not supported for floating "
                                  f"point target (soft targets), got ignore_index={ignore_index}")
+            if targets.dtype.kind not in "fbiu":  # (complex rows lost their imaginary part
+                # with a ComplexWarning; str or object rows were parsed; torch's: floats only)
+                raise ValueError(f"cross_entropy: one-hot / soft targets must hold real "
+                                 f"numbers, got dtype {targets.dtype}")
             if targets.dtype != z.dtype:  # soft rows in the logits' float dtype (integer
                 # logits are float64 here: rows of 0.5 stay 0.5); cast here, not by the caller,
                 # so a jitted step casts each call's labels (int one-hot rows, say) again
