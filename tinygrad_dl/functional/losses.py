@@ -346,7 +346,8 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     tiny loss and gradient (sigmoid(x) - y when p = 1) where (1 - y) x + softplus(-x) cancels
     to 0; a logit of -inf with y > 0 costs inf (torch 2.13's NaN), and an infinite target gives
     NaN (inf - inf; torch's gives +-inf): documented differences (docs/ops.md). The target's
-    gradient is formed as (p - 1) softplus(-x) - x (torch's -x for p = 1), exact at small x.
+    gradient is formed as (p - 1) softplus(-x) - x (torch's -x for p = 1; (p - 1) softplus(x)
+    - p x for x < 0), exact at small x and at negative x.
     """
     who = "binary_cross_entropy_with_logits"
     x, y = _same_shape(input, target, who)

@@ -3,13 +3,14 @@ subtracted before exp, and log-softmax never takes the log of a rounded-to-zero 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..write_guard import private
-from .elementwise import as_float
+from .elementwise import as_float, real_only
 
 __all__ = ["NLL", "BCEWithLogits", "BinaryCrossEntropy", "CrossEntropy", "KLDiv", "LogSoftmax",
            "SmoothL1", "Softmax"]
@@ -404,21 +405,49 @@ class SmoothL1(Function):
     The gradient is PyTorch's, clip(d / beta, -1, 1) (Huber: clip(d, -beta, beta)), formed
     directly: composed of min(|d|, beta), its d / beta came out of (d / beta - 1) + 1 and lost
     digits at small d (float32 at d = 1e-3: 2e-5 relative; float64 at 1e-8: 1e-8). NaN gives
-    NaN; |d| = inf gives 1 (beta)."""
+    NaN; |d| = inf gives 1 (beta). The value is torch's 0.5 d d / beta but where 0.5 d^2 over-
+    or underflows (`_smooth_l1`); float16's is computed in float32 and rounded once."""
 
     def forward(ctx, d, beta, huber=False):
         ctx.save_for_backward(d)
         ctx.beta, ctx.huber = beta, huber
         a = np.abs(d)
-        with np.errstate(over="ignore", invalid="ignore"):  # (d^2 of the branch not taken)
-            if huber:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # (the branch
+            if huber:  # not taken: d^2 past the dtype's range; / beta where beta rounds to 0)
                 return np.where(a < beta, 0.5 * d * d, beta * (a - 0.5 * beta))
-            return np.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+            if d.dtype == np.float16:  # in float32, rounded once: 0.5 d^2 is subnormal
+                # in float16 below |d| = 1.1e-2 (d = 1e-3 at beta 0.1 was 5% off)
+                return _smooth_l1(d.astype(np.float32), a.astype(np.float32), beta
+                                  ).astype(d.dtype)
+            return _smooth_l1(d, a, beta)
 
     def backward(ctx, g):
         d, beta = ctx.saved[0], ctx.beta
         with np.errstate(over="ignore"):
-            return g * (np.clip(d, -beta, beta) if ctx.huber else np.clip(d / beta, -1, 1))
+            if ctx.huber:
+                return g * np.clip(d, -beta, beta)
+            if d.dtype.kind == "f" and not d.dtype.type(min(beta, 1.0)):  # beta below the
+                return g * np.sign(d)  # dtype's least step: |d| < beta only at d = 0 (0/0)
+            return g * np.clip(d / beta, -1, 1)
+
+
+# |d| where 0.5 d^2 leaves a dtype's normal range: below, float32 0.5 * 1e-20 * 1e-20 / 1e-3
+# was 0 (5e-38); above, 0.5 * 5e19 * 5e19 / 1e20 was inf (1.25e19): 0.5 d (d / beta) there
+_SQUARE_SAFE = {np.dtype(t): (2 * math.sqrt(np.finfo(t).tiny), math.sqrt(np.finfo(t).max))
+                for t in (np.float32, np.float64)}
+
+
+def _smooth_l1(d: np.ndarray, a: np.ndarray, beta: float) -> np.ndarray:
+    """SmoothL1's value (a = |d|): torch's 0.5 d d / beta, else |d| - 0.5 beta; 0.5 d (d / beta)
+    where 0.5 d^2 over- or underflows and the value does not (beta < 1 or beta > sqrt(max))."""
+    out = np.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+    if d.dtype.kind == "f" and a.size:
+        lo, hi = _SQUARE_SAFE.get(d.dtype, (0.0, math.inf))
+        if (beta < 1 and np.fmin.reduce(a, axis=None) < lo
+                or beta > hi and np.fmax.reduce(a, axis=None) > hi):
+            far = (a < beta) & ((a < lo) if beta < 1 else (a > hi))
+            out = np.where(far, 0.5 * d * (d / beta), out)
+    return out
 
 
 def _softpluses(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -433,11 +462,13 @@ class BCEWithLogits(Function):
     softplus(x), p = pos_weight (a third input, broadcast onto x; else 1). Gradients: x's
     (1 - y) sigmoid(x) - p y sigmoid(-x) (the composition's: a confident right answer keeps its
     tiny gradient); y's p softplus(-x) - softplus(x), formed as (p - 1) softplus(-x) - x
-    (PyTorch's -x when p = 1): the difference of the two softpluses lost digits at small x
-    (float32 at x = 1e-3: 1e-4 relative, float64 at 1e-6: 1e-10); p's y softplus(-x)."""
+    for x >= 0 and (p - 1) softplus(x) - p x below (PyTorch's -x when p = 1): the difference
+    of the two softpluses lost digits at small x (float32 at x = 1e-3: 1e-4 relative, float64
+    at 1e-6: 1e-10), the first form alone at negative x unless p = 1; p's y softplus(-x)."""
 
     def forward(ctx, x, y, *pos_weight):
-        ctx.save_for_backward(x, y, *pos_weight)
+        real_only("binary_cross_entropy_with_logits", x)  # (|x| and max(x, 0) of complex x:
+        ctx.save_for_backward(x, y, *pos_weight)  # a number without a word; torch refuses)
         spp, spn, _ = _softpluses(x)
         return (pos_weight[0] * y if pos_weight else y) * spn + (1 - y) * spp
 
@@ -454,7 +485,14 @@ class BCEWithLogits(Function):
             gx = unbroadcast(gx, x.shape).astype(x.dtype, copy=False)
         if needs[1]:
             with np.errstate(invalid="ignore"):  # (p - 1) inf at x = -inf: p spn - spp there
-                d = -x if not pw else np.where(np.isfinite(x), (p - 1) * spn - x, p * spn - spp)
+                # x < 0: (p - 1) softplus(x) - p x, where (p - 1) softplus(-x) - x cancelled
+                # (p = 0 at x = -20: float32 0 for -2.1e-9, float16 6% off)
+                if pw:
+                    up = x >= 0
+                    d = (p - 1) * np.where(up, spn, spp) - x * np.where(up, 1, p)
+                    d = np.where(np.isfinite(x), d, p * spn - spp)
+                else:
+                    d = -x
             gy = unbroadcast(g * d, y.shape).astype(y.dtype, copy=False)
         if pw and needs[2]:
             gp = unbroadcast(g * y * spn, pw[0].shape).astype(pw[0].dtype, copy=False)

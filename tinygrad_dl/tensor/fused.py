@@ -100,7 +100,8 @@ class FusedMethods:
                                "tensor2 is not supported (as torch); cast tensor1 to a float "
                                "dtype (tensor1.double())")
         t1, t2, _ = _in_result_dtype(self, t1, t2)
-        return self + t1 / t2 * float(value)
+        return self + t1 * float(value) / t2  # (torch's order, as addcmul's: (value t1) / t2,
+        # so a t1 / t2 past the dtype's range with a small value fits; torch's bits)
 
     def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         """torch.addmv: beta x + alpha (mat @ vec), mat 2-D, vec 1-D; beta = 0 ignores x."""
