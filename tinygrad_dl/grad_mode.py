@@ -173,23 +173,24 @@ class set_grad_enabled(no_grad):
                             f"{type(mode).__name__} {mode!r}")
         super().__init__()
         self._mode = bool(mode)
-        me = get_ident()
-        self._prev.setdefault(me, []).append(state.grad_enabled)  # (as torch: now)
+        self._prev.setdefault(get_ident(), []).append(state.grad_enabled)  # (as torch: now)
         state.grad_enabled = self._mode
         # the thread that made it, whose mode from before is saved: its first `with` uses
         # that (another thread's `with` saves and sets its own: it ran with grad on, then
-        # raised at its end, and the maker's own block later left grad off for good)
-        self._made: int | None = me
+        # raised at its end, and the maker's own block later left grad off for good). The
+        # Thread itself, not its id: a thread started after the maker ended may get its id,
+        # and its `with` then ran with grad on
+        self._made: threading.Thread | None = threading.current_thread()
 
     def __enter__(self) -> set_grad_enabled:
-        if self._made == get_ident():  # set when made, on this thread
+        if self._made is threading.current_thread():  # set when made, on this thread
             self._made = None
             return self
         return super().__enter__()  # the same object entered again: saved and set anew
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        if self._made == get_ident():  # a decorator: the mode from before, now; each call
-            self._made = None  # sets its own
+        if self._made is threading.current_thread():  # a decorator: the mode from before,
+            self._made = None  # now; each call sets its own
             state.grad_enabled = pop_own(self._prev, "set_grad_enabled")
         return super().__call__(func)
 

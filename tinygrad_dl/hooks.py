@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,7 +37,7 @@ class _Filled:
     values, this with them, which uncounts them (`active` stayed 1 for good: every op then
     read the thread-local slots and every jit replay took the slow path)."""
 
-    __slots__ = ("n",)
+    __slots__ = ("__weakref__", "n")
 
     def __init__(self) -> None:
         self.n = 0
@@ -63,10 +64,16 @@ def attach(**hooks: Any) -> Iterator[None]:
         raise TypeError(f"attach: no hook named {', '.join(sorted(unknown))}")
     before = {k: getattr(attached, k) for k in hooks}
     _fill(hooks)
+    mine = weakref.ref(attached.filled)  # (this thread's, not kept alive: see below)
     try:
         yield
     finally:
-        _fill(before)
+        # not on another thread: a block left open by a thread that ended (its slots went,
+        # uncounted, with it) is closed wherever its generator is freed; that emptied that
+        # thread's slots, turning off the checks of a `with detect_anomaly():` open there
+        f = mine()
+        if f is not None and attached.filled is f:
+            _fill(before)
 
 
 def drop(name: str) -> None:

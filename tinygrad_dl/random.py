@@ -102,7 +102,9 @@ class Generator:
         state = dict(self.__dict__)
         if isinstance(self.rng, _SharedStream):
             state["rng"] = np.random.Generator(np.random.PCG64())
-            state["rng"].bit_generator.state = self.rng.bit_generator.state
+            bits = self.rng.bit_generator
+            with bits.lock:  # (not halfway through another thread's draw, as get_state: the
+                state["rng"].bit_generator.state = bits.state  # copy went on from inside it)
         return state
 
     @property

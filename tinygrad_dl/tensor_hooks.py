@@ -140,13 +140,14 @@ def arrived(pending: Any, t: Any, g: np.ndarray) -> np.ndarray:
     """The complete gradient `g` of `t`, an op's result: its hooks' result, kept in `.grad`
     if retain_grad() asked (as torch, the hooks run first, whatever the order of the calls)."""
     h = t._retain
-    if h is not True:
-        g = _run(t, g, h, pending)
+    if type(h) is GradHooks:  # (read once: the engine's check read the slot before another
+        g = _run(t, g, h, pending)  # thread's autograd.grad removed its capture, _settle)
         if not h.retain:
             return g
         pending.store(t, t, g.copy())  # (a hook may have kept the array: `.grad` gets a copy)
         return g
-    pending.store(t, t, g)
+    if h:  # retain_grad() alone (False: the hooks went since the caller's check)
+        pending.store(t, t, g)
     return g
 
 
@@ -176,12 +177,14 @@ def through(t: Any, g: np.ndarray) -> np.ndarray:
 
 
 def _run(t: Any, g: np.ndarray, h: GradHooks, pending: Any = None) -> np.ndarray:
+    # another backward's captures (a thread's autograd.grad through a shared graph) are not
+    # this one's hooks: with them counted, this pass's gradient was cast, its bits then hanging
+    # on whether the other thread was inside its grad() at that moment
+    fns = [fn for fn in list(h.hooks.values()) if type(fn) is not Capture or fn.pending is pending]
     dtype = t.data.dtype
-    if h.hooks and g.dtype != dtype and dtype.kind == "f":  # a float32 tensor used with
+    if fns and g.dtype != dtype and dtype.kind == "f":  # a float32 tensor used with
         g = g.astype(dtype)  # float64: its gradient in its own dtype, as torch's hooks see it
-    for fn in list(h.hooks.values()):
-        if type(fn) is Capture and fn.pending is not pending:  # another backward's
-            continue
+    for fn in fns:
         seen = g.view()  # (not g: another tensor's gradient may be the same array)
         seen.flags.writeable = False
         try:
