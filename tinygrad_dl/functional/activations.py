@@ -26,6 +26,7 @@ from ..ops import (
     Softplus,
     Softshrink,
     Softsign,
+    Tanhshrink,
     Threshold,
 )
 from ..ops.spelling import numpy_keywords
@@ -117,9 +118,8 @@ def softsign(input: Any) -> Tensor:
 
 
 def tanhshrink(input: Any) -> Tensor:
-    """x - tanh(x)."""
-    x = as_tensor_of(input)
-    return x - x.tanh()
+    """x - tanh(x), its gradient tanh(x)^2 (ops.Tanhshrink: the composition's cancelled)."""
+    return Tanhshrink.apply(as_tensor_of(input))
 
 
 def logsigmoid(input: Any) -> Tensor:

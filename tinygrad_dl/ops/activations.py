@@ -1,5 +1,5 @@
 """Activations whose composition of ops rounds their gradient away: an op each, with the
-closed-form derivative (softsign, mish)."""
+closed-form derivative (softsign, mish, tanhshrink)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 from ..engine import Function
 from .elementwise import as_float, real_only
 
-__all__ = ["Mish", "Softsign"]
+__all__ = ["Mish", "Softsign", "Tanhshrink"]
 
 
 class Softsign(Function):
@@ -18,6 +18,9 @@ class Softsign(Function):
     so is the gradient there."""
 
     def forward(ctx, x):
+        if x.dtype.kind == "b":  # (as_float took bools: torch's abs has no bool kernel)
+            raise NotImplementedError("softsign: not implemented for dtype bool (as torch's); "
+                                      "cast first, x.float()")
         x = as_float(x)
         d = 1 + np.abs(x)
         ctx.save_for_backward(d)
@@ -68,3 +71,23 @@ class Mish(Function):
         t, sech2 = _mish_tanh(p, q)
         with np.errstate(invalid="ignore"):  # (+-inf * 0: torch's NaN)
             return g * (t + x * p * sech2).astype(g.dtype, copy=False)
+
+
+class Tanhshrink(Function):
+    """x - tanh(x), with the gradient tanh(x)^2: the composition's 1 - (1 - tanh^2) cancelled
+    (0 at x = 1e-10, where 1e-20 is exact; 8e-8 relative at 1e-5; PyTorch's composition
+    too). The value is the composition's (torch's, its digits for small |x| too); a bool
+    input refused, as torch's subtraction."""
+
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise NotImplementedError("tanhshrink: not implemented for dtype bool (as torch's "
+                                      "x - tanh(x)); cast first, x.float()")
+        x = as_float(x)
+        t = np.tanh(x)
+        ctx.save_for_backward(t)
+        return x - t
+
+    def backward(ctx, g):
+        t = ctx.saved[0]
+        return g * (t * t)

@@ -11,6 +11,7 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..grad import passed
 from ..write_guard import private
+from .pow_grad import minus_one_exact, power_slope
 
 _BOOL = np.bool_  # (by dtype.type: an unpickled array's bool dtype is another object)
 
@@ -196,14 +197,13 @@ class Pow(Function):
             p = p.astype(out.dtype)
         gx = None
         if nx:
-            q = p - 1  # (rounded: x ** 0.3's gradient from x^p / x, _power_slope)
-            exact = (float(q) + 1.0 == float(p) if q.ndim == 0 and q.dtype.kind == "f"
-                     else np.all(q + 1 == p))
+            q = p - 1  # (rounded: x ** 0.3's gradient from x^p / x, pow_grad)
+            exact = minus_one_exact(p, q)
             if np.all(p):
-                dx = p * x ** q if exact else _power_slope(x, p, q, out)
+                dx = p * x ** q if exact else power_slope(x, p, q, out)
             else:  # x**0 is constant: its gradient is 0 even at x = 0 (not 0 * 0**-1 = nan)
                 x1 = np.where(p == 0, 1, x)
-                dx = np.where(p == 0, 0, p * x1 ** q if exact else _power_slope(x1, p, q, out))
+                dx = np.where(p == 0, 0, p * x1 ** q if exact else power_slope(x1, p, q, out))
             gx = unbroadcast(g * dx, x.shape)
         gp = None
         if np_:
@@ -216,17 +216,6 @@ class Pow(Function):
                 dp = np.where((x == 0) & (p >= 0), 0, dp)
             gp = unbroadcast(g * dp, p.shape)
         return gx, gp
-
-
-def _power_slope(x: np.ndarray, p: np.ndarray, q: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """p x^(p-1) where p - 1 rounded (x ** 1e-8 at 1e-300: 156 ulps off): p x^p / x, but
-    x^(p-1) where x^p is not a normal number (x = 0 makes it 0 or inf)."""
-    fi, a = np.finfo(out.dtype), np.abs(out)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        dx = p * out / x
-        if a.size and a.min() >= fi.tiny and a.max() <= fi.max:  # (a NaN fails both)
-            return dx
-        return np.where((a >= fi.tiny) & (a <= fi.max), dx, p * x ** q)
 
 
 def _negative_int_power(x: np.ndarray, p: np.ndarray) -> np.ndarray:

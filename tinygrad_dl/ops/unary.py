@@ -23,7 +23,7 @@ __all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast"
 
 _BOOL = np.bool_  # (by dtype.type: an unpickled array's bool dtype is another object)
 _LN2 = float(np.log(2.0))
-_INV_LN2, _INV_LN10 = float(1 / np.log(2.0)), float(1 / np.log(10.0))  # (correctly rounded)
+_INV_LN2, _INV_LN10 = 1.4426950408889634, 0.4342944819032518  # (mpmath's; not 1 / np.log(10))
 
 
 class _Saves(Function):

@@ -105,7 +105,7 @@ ROWS: tuple[OpInfo, ...] = (
          grad="e^(x/alpha) for x <= 0: 1 at 0 from both sides; a NaN passes it on"),
     _act("softsign", ops.Softsign, lambda a: a / (1 + np.abs(a)),
          "x / (1 + |x|)", KINK0),
-    _act("tanhshrink", "tanh, sub composition", lambda a: a - np.tanh(a), "x - tanh(x)"),
+    _act("tanhshrink", ops.Tanhshrink, lambda a: a - np.tanh(a), "x - tanh(x)"),
     _act("logsigmoid", "softplus composition: -softplus(-x)", lambda a: -np.logaddexp(0, -a),
          "log sigmoid(x), never overflows", Domain(-8.0, 8.0)),
     _act("softmin", "softmax of -x", lambda a, axis=-1: softmax_ref(-a, axis),

@@ -191,8 +191,9 @@ class ElementwiseMethods:
             return self.astype(np.float32).round(decimals).astype(np.float16)
         d = abs(decimals)  # (> 308: 10**d is inf, NaNs as torch's; no errstate: 1 us a call)
         f = 10.0 ** d if d <= 308 else np.inf
-        if f > np.finfo(self.data.dtype).max:  # NaN everywhere, gradient 0 (times f: 0 * inf
-            return (self * 0.0 + np.nan).round()  # was NaN), torch's
+        if f > float(np.finfo(self.data.dtype).max):  # (float: NumPy cast f, warning)
+            return (self * 0.0 + np.nan).round()  # NaN everywhere, gradient 0 (times f: 0 *
+            # inf was NaN), torch's
         return (self * f).round() / f if decimals > 0 else (self / f).round() * f
     def sinc(self) -> Tensor: return Sinc.apply(self)
     def deg2rad(self) -> Tensor: return self * (np.pi / 180)
