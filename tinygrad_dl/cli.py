@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 from . import __version__, files
 from .commands.signals import fresh_line
 from .files import stdout_gone, write_error
+from .ops.allocation import TooBig
 
 # the commands, in --help's order, with their one-line summaries (the modules load on use)
 COMMANDS: dict[str, str] = {
@@ -226,7 +227,8 @@ def memory_error(e: BaseException, argv: Sequence[str]) -> str:
     says) and the size flags given, e.g. "cannot allocate 2.24 TiB (an array of shape (3072,
     100000000), float64): use smaller sizes (--m 100000000)"."""
     m = _NUMPY_OOM.search(str(e))
-    what = (f"cannot allocate {m[1].replace('. ', ' ')} (an array of shape {m[2]}, {m[3]})"
+    what = ((str(e).rpartition("; ")[0] or str(e)) if isinstance(e, TooBig) else  # (its line)
+            f"cannot allocate {m[1].replace('. ', ' ')} (an array of shape {m[2]}, {m[3]})"
             if m else "out of memory" if isinstance(e, MemoryError) else
             "cannot allocate an array that large (more bytes than a 64-bit address holds)")
     given = []

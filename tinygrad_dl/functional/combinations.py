@@ -4,10 +4,12 @@ tril_indices / triu_indices, vander and combinations."""
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
 
+from ..ops.allocation import check_alloc, check_count
 from ..tensor import Tensor, np_dtype, plain_array
 from .joins import atleast_3d, concatenate, meshgrid, pad, stack
 from .methods import as_tensor_of, as_tensors, takes_out
@@ -33,6 +35,7 @@ def block_diag(*tensors: Any) -> Tensor:
         if t.ndim != 2:
             raise ValueError(f"block_diag: expects tensors of at most 2 dims, got shape {t.shape}")
     width = sum(t.shape[1] for t in ts)
+    check_alloc("block_diag", (sum(t.shape[0] for t in ts), width), ts[0].data.dtype)
     rows, left = [], 0
     for t in ts:
         rows.append(pad(t, ((0, 0), (left, width - left - t.shape[1]))))
@@ -49,6 +52,7 @@ def cartesian_prod(*tensors: Any) -> Tensor:
                          f"{[t.shape for t in ts]}")
     if len(ts) == 1:
         return ts[0]
+    check_alloc("cartesian_prod", (math.prod(len(t) for t in ts), len(ts)), ts[0].data.dtype)
     grids = meshgrid(*ts, indexing="ij")
     return stack([g.reshape(-1) for g in grids], axis=1)
 
@@ -74,6 +78,8 @@ def _triangle(who: str, row: Any, col: Any, offset: Any, upper: bool, dtype: Any
         dt = None
     if dt not in (np.dtype(np.int64), np.dtype(np.int32)):
         raise TypeError(f"{who}: dtype must be int64 or int32 (as torch's), got {dtype!r}")
+    check_count(who, int(row) * int(col), 1 + 2 * dt.itemsize,  # (NumPy's row x col mask too)
+                lambda: f"the indices of a {row} x {col} triangle", "use smaller sizes")
     r, c = (np.triu_indices if upper else np.tril_indices)(int(row), int(offset), int(col))
     return Tensor(np.stack([r, c]).astype(dt).reshape(2, -1))
 
@@ -101,6 +107,7 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Tensor:
         raise TypeError(f"vander: N must be an int, got {N!r}")
     if n < 0:
         raise RuntimeError(f"vander: N must be non-negative, got {n}")
+    check_alloc("vander", (x.shape[0], n), x.data.dtype)
     if x.data.dtype.kind in "biu":
         x = x.to(np.int64)
     ones = Tensor(np.ones((x.shape[0], min(n, 1)), x.data.dtype))
@@ -124,6 +131,10 @@ def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tens
         raise RuntimeError(f"combinations: Expect a non-negative number, but got {r}")
     if r == 0:
         return x[:0]
+    n = x.shape[0]  # (C(n, r) rows, built as a list of tuples of about 100 bytes each)
+    rows = math.comb(n + int(r) - 1, int(r)) if with_replacement else math.comb(n, int(r))
+    check_count("combinations", rows, 8 * int(r) + 100,
+                lambda: f"{rows} combinations of {n} entries (r={r})", "use a smaller r or input")
     make = itertools.combinations_with_replacement if with_replacement else \
         itertools.combinations
     idx = np.array(list(make(range(x.shape[0]), int(r))), dtype=np.int64).reshape(-1, int(r))

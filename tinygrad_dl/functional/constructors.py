@@ -17,6 +17,7 @@ from .. import write_guard
 from ..device import check_device
 from ..engine import literal
 from ..grad import masked_error, masked_within
+from ..ops.allocation import check_alloc
 from ..ops.indexing import brief_values
 from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, exact_range, float_dtype, integers, multinomial_draws, unit_draws
@@ -185,8 +186,9 @@ zeros, ones, randn = Tensor.zeros, Tensor.ones, Tensor.randn
 def empty(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
           device: Any = None) -> Tensor:
     """Zeros: an uninitialised tensor would make runs irreproducible for no gain here."""
-    size = _size(shape)
-    return _constant("empty", np.zeros(size, dtype=np_dtype(dtype, "empty")), requires_grad,
+    size, dt = _size(shape), np_dtype(dtype, "empty")
+    check_alloc("empty", size, dt)
+    return _constant("empty", np.zeros(size, dtype=dt), requires_grad,
                      device, size)
 
 
@@ -204,7 +206,9 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
 
 def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = np.float64,
         requires_grad: bool = False, device: Any = None) -> Tensor:
-    return _constant("eye", np.eye(n, m, k, dtype=np_dtype(dtype, "eye")), requires_grad,
+    dt = np_dtype(dtype, "eye")
+    check_alloc("eye", (n, n if m is None else m), dt)
+    return _constant("eye", np.eye(n, m, k, dtype=dt), requires_grad,
                      device, n, m, k)
 
 
@@ -225,6 +229,7 @@ def arange(start: Any = None, stop: Any = None, step: Any = 1, dtype: Any = None
     if dtype is None and type(s) is int and type(e) is int and type(st) is int and st \
             and max(abs(s), abs(e), abs(st)) < 2**52:  # the usual arange(n): NumPy's, exact
         # (NumPy counts in float64: arange(0, 2**53 + 1, 2**51) had 4 values, torch's 5)
+        check_alloc("arange", (max(0, (e - s + st - (1 if st > 0 else -1)) // st),), np.int64)
         return _constant("arange", np.arange(s, e, st, dtype=np.int64), requires_grad, device,
                          start, stop, step)
     dt = np_dtype(dtype, "arange")
@@ -245,9 +250,11 @@ def arange(start: Any = None, stop: Any = None, step: Any = 1, dtype: Any = None
         raise ValueError(f"arange: step must be nonzero, got {st}")
     if dt.kind in "iu":
         n = max(0, (e - s + st - (1 if st > 0 else -1)) // st)  # torch's int64 count
+        check_alloc("arange", (n,), dt)
         data = _int_steps(s, st, n, dt)
     elif dt.kind == "f":
         n = max(0, int(np.ceil((float(e) - float(s)) / float(st))))
+        check_alloc("arange", (n,), dt)
         data = _float_steps(float(s), float(e), float(st), n).astype(dt, copy=False)
     else:  # (bool: NumPy's, at most two values; complex)
         data = np.arange(s, e, st, dtype=dt)
@@ -325,6 +332,7 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
         raise TypeError("linspace() needs start and stop (end=)")
     num = length_arg("linspace", num, "steps")  # (int(2.7) made 2 points without a word)
     dtype = np_dtype(dtype, "linspace")
+    check_alloc("linspace", (num,), dtype)
     if np.dtype(dtype).kind in "iu" and endpoint:
         data = _whole(_int_linspace(start, stop, num), np.dtype(dtype), "linspace")
     else:
@@ -362,7 +370,8 @@ def rand(*shape: Any, rng: Any = None, dtype: Any = np.float64, requires_grad: b
          generator: Any = None, device: Any = None) -> Tensor:
     """Uniform numbers in [0, 1) (torch.rand, np.random.rand)."""
     dtype = float_dtype(np_dtype(dtype, "rand"), "rand", complex_ok=True)  # (an int would
-    data = unit_draws(rng_of(rng, generator, "rand"), _size(shape), dtype)  # truncate)
+    check_alloc("rand", _size(shape), dtype)  # truncate)
+    data = unit_draws(rng_of(rng, generator, "rand"), _size(shape), dtype)
     return _made("rand", data, requires_grad, device)
 
 
@@ -384,6 +393,7 @@ def randint(low: Any = None, high: Any = None, size: Any = None, dtype: Any = np
             raise TypeError(f"randint: {name}={v} is not a whole number; pass an int")
     size = () if size is None else (size,) if isinstance(size, (int, np.integer)) else size
     dtype = np_dtype(dtype, "randint")
+    check_alloc("randint", (size,) if isinstance(size, (int, np.integer)) else size, dtype)
     data = integers(low, high, size, dtype, rng_of(rng, generator, "randint"), "randint")
     return _made("randint", data, False, device)
 
@@ -398,6 +408,7 @@ def randperm(n: int, generator: Any = None, dtype: Any = np.int64, rng: Any = No
     if dt.kind in "biufc" and n - 1 > exact_range(dt)[1]:
         raise ValueError(f"randperm: n={n} does not fit dtype {dt} (whole numbers up to "
                          f"{exact_range(dt)[1]}); pass a wider dtype")
+    check_alloc("randperm", (n,), np.int64)
     order = rng_of(rng, generator, "randperm").permutation(int(n))
     return _made("randperm", order.astype(dt), requires_grad, device)
 
@@ -424,6 +435,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, generator: Any = N
         dt = np.result_type(*tensors) if tensors else np.dtype(np.float64)
     else:
         dt = float_dtype(np_dtype(dtype, "normal"), "normal")
+    check_alloc("normal", shape)
     z = rng_of(rng, generator, "normal").standard_normal(shape)
     return _made("normal", (z * s + m).astype(dt), False, device)
 
@@ -442,6 +454,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, generat
     2-D), int64 (torch.multinomial): a character sampled from an RNN's softmax. Without
     replacement, no index twice in a row."""
     w = data_of(input) if isinstance(input, Tensor) else np.asarray(input, dtype=np.float64)
+    check_alloc("multinomial", (*w.shape[:-1], num_samples), np.int64)
     draws = multinomial_draws(w, num_samples, replacement, rng_of(rng, generator, "multinomial"))
     return _made("multinomial", draws, False, None)
 
@@ -507,6 +520,7 @@ def length_arg(who: str, n: Any, what: str = "window_length") -> int:
         raise TypeError(f"{who}: {what} must be an int, got {n!r}")
     if n < 0:
         raise RuntimeError(f"{who} requires non-negative {what}, got {what}={n}")
+    check_alloc(who, (n,))
     return int(n)
 
 
@@ -536,9 +550,11 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
         raise ValueError("range: step must be nonzero")
     check_device(device, "range")
     if dt.kind in "iu":
+        check_alloc("range", ((end - start) // step + 1,), np.int64)
         out = Tensor((start + np.arange((end - start) // step + 1) * step).astype(dt))
     else:
         n = int(np.floor((end - start) / step)) + 1
+        check_alloc("range", (n,))
         out = Tensor((start + np.arange(n, dtype=np.float64) * step).astype(dt))
     return out.requires_grad_(requires_grad) if requires_grad else out
 

@@ -17,6 +17,7 @@ from ..ops import (
     MaxPool2d,
     Unfold,
 )
+from ..ops.allocation import check_alloc
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from .avg_pool_modes import divisor_override_arg, window_mean
@@ -184,6 +185,9 @@ def _conv_transpose(op: str, k: int, x: Any, w: Any, b: Any, stride: Any, paddin
                          f"padding {padding}, dilation {dilation} gives output size {out}; "
                          "every side must be at least 1")
     lead = x.shape[:-k - 1] if batched else (1,)
+    check_alloc(lambda: f"{op}: stride {stride}, padding {padding}, dilation {dilation}, "
+                f"output_padding {output_padding} of {_shape(x)}", lead + (c_out,) + out,
+                x.data.dtype)
     # 1-D: a height of 1 (its stride and dilation 1, its padding 0)
     x4 = x.reshape(lead + (c_in,) + (1,) * (2 - k) + size)
     w4 = w.reshape(w.shape[:2] + (1,) * (2 - k) + w.shape[2:])
@@ -246,7 +250,13 @@ def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, st
     kw = _patch_args("unfold", kernel_size, dilation, padding, stride)
     if x.ndim not in (3, 4):
         raise ValueError(f"unfold expects input (N, C, H, W) or (C, H, W), got {_shape(x)}")
-    _blocks("unfold", _shape(x)[-2:], kw)
+    blocks = _blocks("unfold", _shape(x)[-2:], kw)
+    n_c = math.prod(_shape(x)[:-2])  # (N C: its columns, and the padded input it reads)
+    check_alloc(lambda: f"unfold: kernel_size {kw['kernel']}, padding {kw['padding']} of "
+                f"{_shape(x)}",
+                (n_c * max(math.prod(kw["kernel"]) * math.prod(blocks), math.prod(
+                    n + 2 * p for n, p in zip(_shape(x)[-2:], kw["padding"]))),),
+                x.data.dtype)
     if x.ndim == 3:  # one image: a batch of one, and back
         y = Unfold.apply(x.reshape((1,) + _shape(x)), **kw)
         return y.reshape(_shape(y)[1:])

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import is_grad_enabled
+from ..ops.allocation import check_alloc
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor, plain_array
 from ..tensor.conversions import Axis, no_grad_result
@@ -94,6 +95,8 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,  #
     if isinstance(w, Tensor) and w.requires_grad and is_grad_enabled():
         raise TypeError("histogram: the weights require grad, and a histogram has no gradient: "
                         "pass weights.detach()")
+    if isinstance(bins, (int, np.integer)) and bins > 0:  # (the edges and counts: 16 bytes a bin)
+        check_alloc(lambda: f"histogram: bins={bins}", (bins + 1, 2))
     try:
         hist, edges = np.histogram(_array(a), _array(bins) if isinstance(bins, Tensor) else bins,
                                    range, density, None if w is None else _array(w))

@@ -17,6 +17,7 @@ from ..ops import (
     Pad,
     Stack,
 )
+from ..ops.allocation import check_alloc
 from ..ops.shape import axis_of
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor, plain_array, split_at
@@ -216,6 +217,8 @@ def _pad_by_index(x: Tensor, pad_width: Any, mode: str, crop: int = 0) -> Tensor
             raise ValueError(f"pad: widths must be >= 0 for a 0-d tensor, got {pad_width!r}")
         return Pad.apply(x, pad_width=0)
     start, pairs = x, widths.tolist()
+    check_alloc(lambda: f"pad: widths {pairs} of {tuple(x.shape)}",  # (the padded shape)
+                [n + max(a, 0) + max(b, 0) for n, (a, b) in zip(x.shape, pairs)], x.dtype)
     if crop and min(map(min, pairs)) < 0:  # (on lists: no NumPy call on the common path)
         _crop_checks(tuple(x.shape), pairs, mode, crop)
         if mode == "wrap":  # torch's circular pad crops first, then wraps what is left

@@ -15,6 +15,7 @@ from ..ops import (
     Einsum,
     VectorNorm,
 )
+from ..ops.allocation import check_alloc
 from ..ops.linalg import sublist_subscripts
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor
@@ -145,11 +146,7 @@ def kron(x: Any, y: Any) -> Tensor:
     """np.kron / torch.kron: every x[i] times all of y, blocks laid out like x (a product of
     reshaped, broadcast copies, then a reshape)."""
     x, y = as_tensors([x, y])
-    n = max(x.ndim, y.ndim)
-    xs, ys = (1,) * (n - x.ndim) + x.shape, (1,) * (n - y.ndim) + y.shape
-    a = x.reshape([d for s in xs for d in (s, 1)])
-    b = y.reshape([d for s in ys for d in (1, s)])
-    return (a * b).reshape([p * q for p, q in zip(xs, ys)])
+    return x.kron(y)
 
 
 @takes_out
@@ -181,6 +178,12 @@ def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
             or not p >= 0:  # (torch's refusal: a negative p gave a number)
         raise ValueError(f"cdist: p must be a number >= 0, got {p!r}")
+    try:  # (batch dims that do not broadcast: the subtraction's own message below)
+        lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        lead = ()
+    check_alloc(lambda: f"cdist of {a.shape} and {b.shape}", (*lead, a.shape[-2], b.shape[-2],
+                a.shape[-1]), np.result_type(a.data, b.data), what="the differences")
     diff = a.unsqueeze(-2) - b.unsqueeze(-3)
     return VectorNorm.apply(diff, ord=_distance_ord(p, a.shape[-1]), axis=-1, keepdims=False)
 

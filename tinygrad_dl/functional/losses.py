@@ -21,6 +21,7 @@ from ..ops import (
     SmoothL1,
     VectorNorm,
 )
+from ..ops.allocation import check_alloc
 from ..ops.elementwise import real_only
 from ..ops.loss import InUnitInterval, check_labels
 from ..ops.shape import Tap
@@ -240,6 +241,7 @@ def one_hot(y: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
     if y.size == 0 and y.dtype.kind == "f":  # np.asarray([]) is float64: an empty label list
         y = y.astype(np.int64)
     check_labels("one_hot", y, num_classes)
+    check_alloc(lambda: f"one_hot: num_classes={num_classes}", (*y.shape, num_classes), dtype)
     out = np.zeros((*y.shape, num_classes), dtype=dtype)
     np.put_along_axis(out, y[..., None], 1, axis=-1)
     return out

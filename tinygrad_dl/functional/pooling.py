@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.allocation import check_alloc
 from ..tensor import Tensor
 from .avg_pool_modes import pool_out_size
 from .conv import avg_pool2d, max_pool2d
@@ -182,7 +183,9 @@ def adaptive_pool(who: str, dims: int, reduce: Callable[[Tensor, tuple[int, ...]
     spatial = shape[-dims:]
     if 0 in spatial:
         raise ValueError(f"{who}: the input {shape} has no positions to pool")
-    return reduce(x, tuple(n if s is None else s for n, s in zip(spatial, sizes)))
+    out = tuple(n if s is None else s for n, s in zip(spatial, sizes))
+    check_alloc(lambda: f"{who}: output_size {out}", shape[:-dims] + out, x.data.dtype)
+    return reduce(x, out)
 
 
 def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:

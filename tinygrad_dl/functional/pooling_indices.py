@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..ops import Scatter
+from ..ops.allocation import check_alloc
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from . import conv, pooling
@@ -153,6 +154,8 @@ def _adaptive_max(who: str, dims: int, input: Any, output_size: Any, return_indi
     shape = pooling.shape_of(who, x, dims, f"(N, C, {axes}) or (C, {axes})")
     if 0 in shape[-dims:]:
         raise ValueError(f"{who}: the input {shape} has no positions to pool")
+    out = tuple(n if s is None else s for n, s in zip(shape[-dims:], sizes))
+    check_alloc(lambda: f"{who}: output_size {out}", shape[:-dims] + out, np.int64)
     return adaptive_max_with_indices(who, x, shape[-dims:], sizes)
 
 

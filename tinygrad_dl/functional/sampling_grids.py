@@ -12,6 +12,7 @@ import numpy as np
 
 from ..engine import literal
 from ..ops import GridSample
+from ..ops.allocation import check_alloc
 from ..tensor import Tensor
 from .methods import as_tensor_of
 
@@ -61,6 +62,7 @@ def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Ten
     if min(size) <= 0:
         raise ValueError(f"{who}: size must be positive, got {size}")
     spatial = size[2:]
+    check_alloc(lambda: f"{who}: size {size}", (size[0],) + spatial + (d + 1,), th.dtype)
     axes = [_steps(n, align) for n in spatial]  # D, H, W order
     mesh = np.meshgrid(*axes, indexing="ij")
     base = np.stack([m.ravel() for m in mesh[::-1]] + [np.ones(mesh[0].size)], axis=-1)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..hooks import literal
+from ..ops.allocation import check_alloc
 from ..tensor import Tensor
 from .methods import as_tensor_of
 from .pooling import adaptive_avg
@@ -302,6 +303,8 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     if min(spatial) < 1:
         raise ValueError(f"interpolate: the input's spatial dims must be non-empty, got shape "
                          f"{tuple(x.shape)}")
+    check_alloc(lambda: f"interpolate: size {sizes} of {tuple(x.shape)}",
+                tuple(x.shape[:2]) + sizes, x.data.dtype)
     if mode == "area":  # torch's: adaptive_avg_pool to the output size (scales unused)
         if 0 in sizes:  # (torch's empty result; the other modes refuse, as torch's)
             return x.reshape(-1)[:0].reshape(tuple(x.shape[:2]) + sizes)

@@ -38,7 +38,7 @@ from ..functional.methods import as_tensor_of, number_arg
 from ..random import as_rng
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .arg_checks import inplace_arg, inplace_repr, size_arg
+from .arg_checks import inplace_arg, inplace_repr, size_arg, weight_fits
 from .module import Module
 
 
@@ -353,6 +353,7 @@ class PReLU(Module):
         if self.num_parameters < 1:
             raise ValueError("PReLU: num_parameters must be >= 1, got 0")
         dtype = np.float64 if dtype is None else np_dtype(dtype, "PReLU")
+        weight_fits("PReLU", (self.num_parameters,), dtype)
         self.weight = Tensor(np.full(self.num_parameters, init, dtype), requires_grad=True)
         self.init = init  # (torch's attribute: reset_parameters fills it again)
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.allocation import check_alloc
+
 
 def size_arg(layer: str, name: str, value: Any) -> int:
     """A layer's size argument as an int: int(3.5) would silently build a 3-feature layer and
@@ -20,6 +22,13 @@ def size_arg(layer: str, name: str, value: Any) -> int:
     if value < 0:
         raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
     return int(value)
+
+
+def weight_fits(layer: str, shape: tuple[int, ...], dtype: Any) -> None:
+    """A layer's weight of `shape` larger than memory (Linear(10**7, 10**7): 728 TiB) refused in
+    one line naming the layer and the shape, before it is drawn (NumPy's bare MemoryError)."""
+    check_alloc(layer, shape, np.float64 if dtype is None else dtype, "use smaller sizes",
+                "its weights")
 
 
 def channel_groups(layer: str, in_channels: Any, out_channels: Any, groups: Any

@@ -27,7 +27,7 @@ from ..functional.mha_forward import multi_head_attention_forward
 from ..ops import Tap
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
-from .arg_checks import size_arg
+from .arg_checks import size_arg, weight_fits
 from .layers import Linear
 from .module import Module
 
@@ -114,6 +114,7 @@ class MultiheadAttention(Module):
         self.batch_first, self.add_zero_attn = bool(batch_first), bool(add_zero_attn)
         self.rng = as_rng(rng, who)  # the dropout masks' generator (and the init's)
         dt = np.float64 if dtype is None else np_dtype(dtype, who)
+        weight_fits(who, (E, 2 * E + self.kdim + self.vdim), dt)  # (the in and out projections)
         # torch's order of registration, so state_dict lists the keys in torch's order
         if self._qkv_same_embed_dim:
             self.in_proj_weight = _xavier_uniform((3 * E, E), dt, rng)

@@ -20,7 +20,7 @@ from ..functional import batch_norm
 from ..grad import self_overlapping
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor, np_dtype
-from .arg_checks import size_arg
+from .arg_checks import size_arg, weight_fits
 from .layers import torch_alias
 from .module import Module
 
@@ -73,6 +73,7 @@ class BatchNorm1d(Module):
         check_device(device, who)
         dtype = np_dtype(dtype, who)  # torch.float32 too, as the casts take it
         d = size_arg(who, "num_features", d)
+        weight_fits(who, (4, d), dtype)  # (gamma, beta and the two running statistics)
         if not cumulative:
             alpha = 0.9 if alpha is None else alpha
             if not 0.0 <= alpha < 1.0:

@@ -32,7 +32,8 @@ class Bilinear(Redraw, Module):
         self.out_features = size_arg("Bilinear", "out_features", out_features)
         dt = np.float64 if dtype is None else np_dtype(dtype, "Bilinear")
         shape = (self.out_features, self.in1_features, self.in2_features)
-        w, b = init_weights("pytorch", shape, self.in1_features, 0.0, rng, dt, bool(bias))
+        w, b = init_weights("pytorch", shape, self.in1_features, 0.0, rng, dt, bool(bias),
+                            "Bilinear")
         remember_init(self, "pytorch", self.in1_features, 0.0, rng)
         self.weight = Tensor(w, requires_grad=True)
         self.register_parameter("bias", None if b is None else Tensor(b, requires_grad=True))

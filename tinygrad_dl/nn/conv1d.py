@@ -75,7 +75,7 @@ class Conv1d(Redraw, WeightBias, Module):
         fan_in = self.c_in // groups * k
         remember_init(self, init, fan_in, std, rng)
         w, b = init_weights(init, (self.c_out, self.c_in // groups, k), fan_in, std, rng,
-                            dtype, bool(bias))
+                            dtype, bool(bias), "Conv1d")
         self.W = Tensor(w, requires_grad=True)
         self.register_parameter("b", None if b is None else Tensor(b, requires_grad=True))
 

@@ -68,7 +68,7 @@ class _ConvTransposeNd(Redraw, Module):
         # PyTorch's fan-in of this weight: its dim 1 (C_out / groups) times the kernel
         fan_in = self.out_channels // groups * int(np.prod(self.kernel_size))
         shape = (self.in_channels, self.out_channels // groups) + self.kernel_size
-        w, _ = init_weights(init, shape, fan_in, std, rng, dtype, False)
+        w, _ = init_weights(init, shape, fan_in, std, rng, dtype, False, who)
         remember_init(self, init, fan_in, std, rng)
         self.weight = Tensor(w, requires_grad=True)
         b = None

@@ -14,7 +14,7 @@ from ..functional.methods import number_arg
 from ..random import normal
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .arg_checks import size_arg
+from .arg_checks import size_arg, weight_fits
 from .module import Module
 
 
@@ -50,6 +50,7 @@ class Embedding(Module):
         self.num_embeddings = size_arg("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = size_arg("Embedding", "embedding_dim", embedding_dim)
         dtype = np.float64 if dtype is None else np_dtype(dtype, "Embedding")
+        weight_fits("Embedding", (self.num_embeddings, self.embedding_dim), dtype)
         self.weight = Tensor(normal((self.num_embeddings, self.embedding_dim), dtype, rng,
                                     "init"), requires_grad=True)
         n = self.num_embeddings
@@ -154,6 +155,7 @@ class EmbeddingBag(Module):
                 raise ValueError(f"EmbeddingBag: _weight must have shape {(n, embedding_dim)}, "
                                  f"got {w.shape}")
         else:
+            weight_fits("EmbeddingBag", (n, self.embedding_dim), dtype)
             w = normal((n, self.embedding_dim), dtype, rng, "init")
             if padding_idx is not None:
                 w[padding_idx] = 0

@@ -26,7 +26,7 @@ from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .arg_checks import channel_groups, inplace_arg, size_arg
+from .arg_checks import channel_groups, inplace_arg, size_arg, weight_fits
 from .module import Module
 from .sequence_ops import SequenceOperators, names_kept
 
@@ -56,10 +56,12 @@ def init_std(init: str, d_in: int, std: float = 0.01) -> float:
 
 
 def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng: Any,
-                 dtype: Any, bias: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """(weight, bias) of a layer. "pytorch" (PyTorch's default): both ~ U(-1/sqrt(fan_in),
-    1/sqrt(fan_in)), weight drawn first; the Gaussian inits: weight ~ N(0, std^2) (init_std),
-    bias 0. Drawn from `rng`, or the default generator (tinygrad_dl.random) when None."""
+                 dtype: Any, bias: bool, who: str = "init") -> tuple[np.ndarray, np.ndarray | None]:
+    """(weight, bias) of a layer (`who`, named where the weight would not fit in memory).
+    "pytorch" (PyTorch's default): both ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), weight drawn
+    first; the Gaussian inits: weight ~ N(0, std^2) (init_std), bias 0. Drawn from `rng`, or
+    the default generator (tinygrad_dl.random) when None."""
+    weight_fits(who, shape, dtype)
     n_out = shape[0]
     if init == "pytorch":
         bound = 1.0 / np.sqrt(fan_in) if fan_in > 0 else 0.0
@@ -162,7 +164,7 @@ class Linear(Redraw, WeightBias, Module):
         d_in = size_arg("Linear", "in_features", in_features)
         d_out = size_arg("Linear", "out_features", out_features)
         self.d_in, self.d_out, self.init = d_in, d_out, init
-        w, b = init_weights(init, (d_out, d_in), d_in, std, rng, dtype, bool(bias))
+        w, b = init_weights(init, (d_out, d_in), d_in, std, rng, dtype, bool(bias), "Linear")
         remember_init(self, init, d_in, std, rng)
         self.W = Tensor(w, requires_grad=True)
         # (None registered, as torch's: a plain tensor assigned later is refused)
@@ -437,6 +439,7 @@ class Conv2d(Redraw, WeightBias, Module):
         self.c_in, self.c_out, self.kernel = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.init = stride, padding, init
         self.dilation, self.groups = dilation, groups
+        weight_fits("Conv2d", (out_channels, in_channels // groups, kh, kw), dtype)
         w = rng.standard_normal((out_channels, in_channels // groups, kh, kw)) * s
         self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
         self.register_parameter("b", Tensor(np.zeros(out_channels, dtype=dtype),

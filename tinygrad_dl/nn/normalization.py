@@ -20,7 +20,7 @@ from ..functional.methods import as_tensor_of
 from ..functional.normalization import instance_norm_of
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .arg_checks import size_arg
+from .arg_checks import size_arg, weight_fits
 from .batchnorm import BatchNorm1d
 from .module import Module
 
@@ -44,6 +44,7 @@ class LayerNorm(Module):
             raise ValueError(f"LayerNorm: eps must be > 0, got {eps}")
         self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
         dtype = np.float64 if dtype is None else np_dtype(dtype, "LayerNorm")
+        weight_fits("LayerNorm", (2, *self.normalized_shape), dtype)  # (weight and bias)
         # (None registered, as torch's: a plain tensor assigned later is refused)
         self.register_parameter("weight", None)
         self.register_parameter("bias", None)
@@ -88,6 +89,7 @@ class RMSNorm(Module):
         self.eps = None if eps is None else float(eps)
         self.elementwise_affine = bool(elementwise_affine)
         dt = np.float64 if dtype is None else np_dtype(dtype, "RMSNorm")
+        weight_fits("RMSNorm", self.normalized_shape, dt)
         self.register_parameter("weight", Tensor(np.ones(self.normalized_shape, dt),
                                                  requires_grad=True)
                                 if self.elementwise_affine else None)
@@ -150,6 +152,7 @@ class GroupNorm(Module):
         if not eps > 0:
             raise ValueError(f"GroupNorm: eps must be > 0, got {eps}")
         self.num_groups, self.num_channels, self.eps = g, c, float(eps)
+        weight_fits("GroupNorm", (2, c), dtype)
         self.affine = bool(affine)
         self.register_parameter("weight", None)  # (torch's: a plain tensor is refused)
         self.register_parameter("bias", None)
@@ -197,6 +200,7 @@ class _InstanceNorm(Module):
                              f"got {momentum!r} (PyTorch's momentum=None leaves the running "
                              "statistics at 0 and 1; no cumulative average)")
         self.num_features = size_arg(who, "num_features", num_features)
+        weight_fits(who, (4, self.num_features), dtype)
         self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
         self.register_parameter("weight", None)  # (torch's: a plain tensor is refused)
         self.register_parameter("bias", None)

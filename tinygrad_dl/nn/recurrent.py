@@ -28,7 +28,7 @@ from ..functional import dropout as drop
 from ..random import as_rng, uniform
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .arg_checks import size_arg
+from .arg_checks import size_arg, weight_fits
 from .module import Module
 
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM
@@ -73,6 +73,7 @@ def add_weights(m: Module, suffix: str, d_in: int, dtype: Any, rng: Any) -> None
         shapes += [("bias_ih", (m.gates * h,)), ("bias_hh", (m.gates * h,))]
     if p:
         shapes.append(("weight_hr", (p, h)))
+    weight_fits(type(m).__name__, (m.gates * h, d_in + (p or h)), dtype)  # (ih and hh side by side)
     for pname, shape in shapes:
         setattr(m, f"{pname}{suffix}", Tensor(uniform(shape, -bound, bound, dtype, rng, "init"),
                                               requires_grad=True))

@@ -73,7 +73,7 @@ class Conv3d(Redraw, Module):
         dtype = np.float64 if dtype is None else np_dtype(dtype, who)
         fan_in = self.in_channels // groups * int(np.prod(self.kernel_size))
         shape = (self.out_channels, self.in_channels // groups) + self.kernel_size
-        w, b = init_weights(init, shape, fan_in, std, rng, dtype, bool(bias))
+        w, b = init_weights(init, shape, fan_in, std, rng, dtype, bool(bias), who)
         remember_init(self, init, fan_in, std, rng)
         self.weight = Tensor(w, requires_grad=True)
         self.register_parameter("bias", None if b is None else Tensor(b, requires_grad=True))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
+from .allocation import check_alloc
 from .linalg_lu import LinAlgError, lapack_dtype, lapack_solve, lu_det_array, lu_solve_array
 
 __all__ = ["Det", "Diag", "Diagonal", "Einsum", "Inverse", "Tril", "Triu"]
@@ -111,6 +112,9 @@ class Diag(Function):
         if x.ndim not in (1, 2):
             raise ValueError(f"diag needs a 1-D or 2-D input, got shape {x.shape}")
         ctx.shape, ctx.k = x.shape, k
+        if x.ndim == 1:  # (the matrix, before NumPy allocates it)
+            check_alloc(lambda: f"diag: a vector of {len(x)} on diagonal {k}",
+                        (len(x) + abs(k),) * 2, x.dtype)
         return np.diag(x, k).copy()  # np.diag of a matrix is a read-only view
 
     def backward(ctx, g):

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..write_guard import private
+from .allocation import check_count
 from .indexing import (  # noqa: F401 (ops.shape's names, as before)
     GatherCheck,
     GetItem,
@@ -243,6 +244,10 @@ class Clone(Function):
     """A copy of x (PyTorch's clone): writes into either leave the other as it was."""
 
     def forward(ctx, x):
+        if x.base is not None:  # (a broadcast view, x.expand(10**15), holds far more than its
+            check_count("clone", x.size, x.itemsize,  # memory: its copy may not fit)
+                        lambda: f"a copy of shape {x.shape} {x.dtype}",
+                        "copy a smaller slice, or keep the broadcast view")
         return x.copy()
 
     def backward(ctx, g):
@@ -267,6 +272,14 @@ class Repeat(Function):
     element); the gradient sums each element's copies."""
 
     def forward(ctx, x, repeats=1, axis=None):
+        if x.size:  # (the output's size, before NumPy allocates it)
+            n = x.size if axis is None else x.shape[axis]
+            total = repeats * n if type(repeats) is int else int(np.sum(repeats)) * (
+                n if np.ndim(repeats) == 0 else 1)
+            check_count("repeat_interleave", total * (x.size // n), x.dtype.itemsize,
+                        lambda: f"{total * (x.size // n)} entries ({n} along the axis made "
+                        f"{total})",
+                        "use smaller repeats")
         out = np.repeat(x, repeats, axis=axis)
         ctx.shape, ctx.repeats = x.shape, private(repeats, "repeat: repeats")
         ctx.axis = None if axis is None else axis % x.ndim
@@ -299,6 +312,11 @@ class Tile(Function):
     """np.tile(x, reps); the gradient sums the tiles."""
 
     def forward(ctx, x, reps=()):
+        r = (reps,) if type(reps) is int else tuple(reps) if type(reps) in (tuple, list) \
+            else tuple(np.reshape(reps, -1).tolist())  # (the output's shape, before np.tile)
+        check_count(lambda: f"tile: reps {r} of {x.shape}", x.size * math.prod(r), x.itemsize,
+                    lambda: f"an output of {x.size * math.prod(r)} entries {x.dtype}",
+                    "use smaller reps")
         out = np.tile(x, reps)
         if not out.size:  # (np.tile's empty result is a view of x: a write guard's lock on x
             out = np.empty(out.shape, x.dtype)  # then reached it, a later write refused)
@@ -348,6 +366,10 @@ class Pad(Function):
             ctx.window = ...
             return x.copy()
         ctx.window = tuple(slice(int(a), int(a) + n) for (a, _), n in zip(widths, x.shape))
+        out = [n + a + b for (a, b), n in zip(widths.tolist(), x.shape)]  # (before np.pad)
+        check_count(lambda: f"pad: widths {widths.tolist()} of {x.shape}", math.prod(out),
+                    x.itemsize, lambda: f"an output of shape {tuple(out)} {x.dtype}",
+                    "use smaller widths")
         return np.pad(x, widths, mode="constant", constant_values=value)
 
     def backward(ctx, g):

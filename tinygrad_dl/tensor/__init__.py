@@ -174,7 +174,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
     def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
               device: Any = None) -> Tensor:
         check_device(device, "zeros")
-        data = engine.literal(np.zeros(shape_arg(shape), dtype=np_dtype(dtype, "zeros")))
+        data = engine.literal(np.zeros(shape_arg(shape, "zeros", dtype), np_dtype(dtype, "zeros")))
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
@@ -182,7 +182,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
     def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
              device: Any = None) -> Tensor:
         check_device(device, "ones")
-        data = engine.literal(np.ones(shape_arg(shape), dtype=np_dtype(dtype, "ones")))
+        data = engine.literal(np.ones(shape_arg(shape, "ones", dtype), np_dtype(dtype, "ones")))
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
@@ -199,7 +199,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
         generator (tinygrad_dl.random)."""
         check_device(device, "randn")
         dtype = float_dtype(np_dtype(dtype, "randn"), "randn", complex_ok=True)  # (not int)
-        data = normal(shape_arg(shape), dtype, rng if rng is not None else generator)
+        data = normal(shape_arg(shape, "randn", dtype), dtype, generator if rng is None else rng)
         return Tensor(data, requires_grad=requires_grad)
 
     # PyTorch's x.new_*: a constant of x's dtype unless dtype= says another (not on the graph)
@@ -240,7 +240,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
         shape = shape_arg(size)
         if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
             raise ValueError(f"{name}: sizes must be non-negative ints, got {size!r:.60}")
-        return Tensor(engine.literal(make(shape, dt)), requires_grad=requires_grad)
+        return Tensor(engine.literal(make(shape_arg(shape, name, dt), dt)), requires_grad)
 
     # ---- introspection -------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)

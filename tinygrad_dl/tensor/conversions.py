@@ -17,6 +17,7 @@ import numpy as np
 from .. import engine, hooks, tensor
 from ..grad import masked_error, masked_within
 from ..ops import Cast, Tap
+from ..ops.allocation import check_alloc
 from ..ops.indexing import brief_index, check_masked
 from ..ops.shape import axis_of
 from .habits import int_cast
@@ -361,6 +362,8 @@ def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
             except ValueError as e:  # (its message names "the input's dtype": none here)
                 raise ValueError(f"{who}: fill value {value!r} does not fit {dt} "
                                  f"{str(e)[str(e).index('('):]}") from None
+    check_alloc(who, (shape,) if isinstance(shape, (int, np.integer)) else shape,
+                np.result_type(np.asarray(value)) if dtype is None else dtype)
     try:
         with np.errstate(over="raise", invalid="raise"):
             return np.full(shape, value, dtype=dtype)
@@ -370,11 +373,15 @@ def filled(shape: Any, value: Any, dtype: Any, who: str) -> np.ndarray:
                          "to another number)") from None
 
 
-def shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
+def shape_arg(shape: Sequence[Any], who: str | None = None,
+              dtype: Any = np.float64) -> tuple[int, ...]:
     """zeros(2, 3), zeros((2, 3)), zeros([2, 3]); a 0-d integer tensor is one size, as torch's
-    zeros(torch.tensor(2)) (iterating it raised)."""
+    zeros(torch.tensor(2)) (iterating it raised). With `who` (a constructor), an array of that
+    shape and dtype larger than memory is refused in one line (check_alloc) before NumPy tries."""
     if len(shape) == 1 and isinstance(shape[0], Iterable) and getattr(shape[0], "ndim", 1):
-        return tuple(shape[0])
+        shape = tuple(shape[0])
+    if who is not None:
+        check_alloc(who, shape, dtype)
     return tuple(shape)
 
 

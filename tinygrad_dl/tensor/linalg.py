@@ -32,6 +32,7 @@ from ..ops import (
     VectorNorm,
     Where,
 )
+from ..ops.allocation import check_alloc
 from ..ops.linalg import dot_subscripts
 from ..ops.linalg_lu import lapack_dtype, lu_det_array, rhs_dtype
 from ..ops.shape import axis_of
@@ -110,8 +111,9 @@ class LinalgMethods:
     @torch_keywords(vec2="other")
     def outer(self, other: Any) -> Tensor:
         """x[i] y[j] of x and y flattened (np.outer, PyTorch's x.outer(y))."""
-        return Einsum.apply(self.reshape(-1), as_tensor(other, self).reshape(-1),
-                            subscripts="i,j->ij")
+        y = as_tensor(other, self)
+        check_alloc("outer", (self.data.size, y.data.size), np.result_type(self.data, y.data))
+        return Einsum.apply(self.reshape(-1), y.reshape(-1), subscripts="i,j->ij")
 
     ger = outer  # (PyTorch's old name of outer)
 
@@ -129,6 +131,7 @@ class LinalgMethods:
         y = as_tensor(other, self)
         n = max(self.ndim, y.ndim)
         xs, ys = (1,) * (n - self.ndim) + self.shape, (1,) * (n - y.ndim) + y.shape
+        check_alloc("kron", [p * q for p, q in zip(xs, ys)], np.result_type(self.data, y.data))
         a = self.reshape([d for s in xs for d in (s, 1)])
         b = y.reshape([d for s in ys for d in (1, s)])
         return (a * b).reshape([p * q for p, q in zip(xs, ys)])

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import tensor
+from ..ops.allocation import check_alloc
 from ..random import as_rng, float_dtype, multinomial_draws
 from .conversions import no_grad_result
 from .inplace import write
@@ -49,6 +50,7 @@ class SamplingMethods:
         """torch's x.multinomial(num_samples): int64 indices drawn in proportion to the
         weights of each row of x (1-D or 2-D); without replacement, no index twice a row."""
         rng = as_rng(generator, "multinomial")
+        check_alloc("multinomial", (*self.shape[:-1], num_samples), np.int64)
         return no_grad_result(multinomial_draws(self.data, num_samples, replacement, rng))
 
     # ---- in-place fills ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ kin, are splits.py's.)
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ import numpy as np
 
 from .. import tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
+from ..ops.allocation import check_count
 from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape, unique_dims
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
 from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg
@@ -358,6 +360,8 @@ def _as_strided(who: str, x: Tensor, size: Any, stride: Any, offset: Any) -> Ten
         raise ValueError(f"{who}: size {list(size)}, stride {list(stride)} and storage_offset "
                          f"{start} read entry {last}, past the last of the tensor's "
                          f"{x.data.size}")
+    check_count(who, math.prod(size), 8 + x.data.itemsize,  # (the output and its index)
+                lambda: f"an output of shape {size} {x.data.dtype}", "use smaller sizes")
     index = np.full(size, start, dtype=np.intp)
     for k, (n, s) in enumerate(zip(size, stride)):
         index += (np.arange(n) * s).reshape((n,) + (1,) * (len(size) - k - 1))

@@ -44,6 +44,12 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
+# Draws with replacement come in blocks of this many (one block: the draws of one NumPy call,
+# as before): num_samples=10**15 is drawn as it is iterated, as torch's blocks of 32 are (it
+# asked NumPy for all of them at once: 7.11 PiB, a MemoryError)
+_BLOCK = 1 << 20
+
+
 class RandomSampler(Sampler):
     """A new random order of the indices each pass (num_samples of them, len(data_source) by
     default, as whole permutations then part of one), or with replacement num_samples
@@ -72,7 +78,8 @@ class RandomSampler(Sampler):
             raise ValueError("RandomSampler: the data source is empty: no index to draw")
         rng = as_rng(self.generator, "RandomSampler")
         if self.replacement:
-            yield from rng.integers(0, n, k).tolist()
+            for start in range(0, k, _BLOCK):
+                yield from rng.integers(0, n, min(_BLOCK, k - start)).tolist()
             return
         for _ in range(k // n):
             yield from rng.permutation(n).tolist()
@@ -156,8 +163,12 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         rng = as_rng(self.generator, "WeightedRandomSampler")
-        p = self._p
-        yield from rng.choice(len(p), self.num_samples, replace=self.replacement, p=p).tolist()
+        p, k = self._p, self.num_samples
+        if not self.replacement:  # (at most len(weights) of them)
+            yield from rng.choice(len(p), k, replace=False, p=p).tolist()
+            return
+        for start in range(0, k, _BLOCK):  # (drawn as iterated: see _BLOCK)
+            yield from rng.choice(len(p), min(_BLOCK, k - start), p=p).tolist()
 
     def __len__(self) -> int:
         return self.num_samples
