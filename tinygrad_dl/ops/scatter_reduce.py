@@ -80,18 +80,38 @@ def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _prod_grads(g: np.ndarray, x: np.ndarray, v: np.ndarray, t: tuple, hit: np.ndarray,
                 own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """d out / d each member of a group: the product of the others, from the product of the
-    nonzero members and the count of zeros (no division by a zero)."""
-    xs = np.where(own, x, 1)
-    nonzero = np.where(xs == 0, 1, xs).astype(g.dtype)
-    zeros = (xs == 0).astype(np.int64)
-    np.multiply.at(nonzero, t, np.where(v == 0, 1, v))
-    np.add.at(zeros, t, v == 0)
+    """d out / d each member of a group: the product of the others, as x.prod()'s gradient
+    (exact at zeros, inf and NaN: [2, inf] gives [inf, 2], a NaN or 0 * inf among the others
+    NaN), from each group's product of its finite nonzero members (an inf counts its sign)
+    and its counts of zeros, infs and NaNs (no division by a zero or an inf)."""
+    def parts(a: np.ndarray) -> tuple[np.ndarray, ...]:
+        zero, nan, inf = a == 0, np.isnan(a), np.isinf(a)
+        body = np.where(zero | nan, 1, np.where(inf, np.sign(a), a)).astype(g.dtype)
+        return body, zero, nan, inf
 
-    def others(val: np.ndarray, nz: np.ndarray, z: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(val == 0, np.where(z == 1, nz, 0),
-                            np.where(z == 0, nz / np.where(val == 0, 1, val), 0))
+    px, *cx = parts(np.where(own, x, 1))
+    pv, *cv = parts(v)
+    prod = px.copy()
+    np.multiply.at(prod, t, pv)
+    flat = None  # (each group's counts by bincount over the flat positions: np.add.at is slow)
+    counts = []
+    for mine, sent in zip(cx, cv):
+        total = mine.astype(np.int64)
+        if sent.any():
+            if flat is None:
+                flat = np.ravel_multi_index(np.broadcast_arrays(*t), x.shape).ravel()
+            total += np.bincount(flat, sent.ravel(), x.size).astype(np.int64).reshape(x.shape)
+        counts.append(total)
 
-    gx = np.where(hit, g * others(xs, nonzero, zeros), g) * own
-    return gx, g[t] * others(v, nonzero[t], zeros[t])
+    def others(total: np.ndarray, body: np.ndarray, mine: list[np.ndarray],
+               totals: list[np.ndarray]) -> np.ndarray:
+        zero, nan, inf = (tot - m for tot, m in zip(totals, mine))  # among the others
+        with np.errstate(over="ignore"):
+            rest = total / body  # (body: 1 for a zero or NaN, the sign for an inf)
+        out = np.where(inf > 0, np.copysign(np.inf, rest),
+                       np.where(zero > 0, np.copysign(0.0, rest), rest))
+        return np.where((nan > 0) | ((zero > 0) & (inf > 0)), np.nan, out)
+
+    gx = np.where(own, np.where(hit, g * others(prod, px, cx, counts), g), 0)  # (not * own:
+    # a left-out x's inf or NaN other-product times 0 was NaN)
+    return gx, g[t] * others(prod[t], pv, cv, [c[t] for c in counts])

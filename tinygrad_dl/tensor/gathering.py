@@ -16,6 +16,7 @@ from ..ops.indexing import GatherCheck, check_masked, check_scatter, check_uint6
 from ..ops.shape import InRange, axis_of
 from ..ops.spelling import sort_order, spellings, torch_keywords
 from .conversions import (
+    alpha_number,
     as_tensor,
     bool_mask,
     data_of,
@@ -104,7 +105,10 @@ class GatheringMethods:
         duplicate indices add up their gradients."""
         index = index_arg(indices, "take_along_dim: the index")
         if axis is None:  # (torch flattens the indices too: NumPy refused them past 1-D)
-            return TakeAlongAxis.apply(self.reshape(-1), indices=index.reshape(-1), axis=-1)
+            flat = np.reshape(index, -1)  # torch refuses a negative index here (NumPy's wraps);
+            # checked by an op, so a replayed step checks each batch's index
+            Tap.apply(tensor.Tensor(flat), fn=InRange("take_along_dim (dim=None)", self.data.size))
+            return TakeAlongAxis.apply(self.reshape(-1), indices=flat, axis=-1)
         return TakeAlongAxis.apply(self, indices=index, axis=axis)
 
     def gather(self, dim: int, index: Any) -> Tensor:
@@ -161,6 +165,9 @@ class GatheringMethods:
         idx = idx.reshape(-1).astype(np.intp)
         want = self.shape[:axis] + (len(idx),) + self.shape[axis + 1:]
         scalar = self.ndim == 0 and source.data.size == len(idx) == 1
+        if self.ndim == 0 and not scalar:  # (torch: one index and one value into a 0-d input)
+            raise ValueError(f"index_add: a 0-d input takes one index and one source value, got "
+                             f"{len(idx)} indices and source of shape {tuple(source.shape)}")
         if tuple(source.shape) != want and not scalar:
             raise ValueError(f"index_add: source of shape {tuple(source.shape)} does not fit "
                              f"an input of shape {self.shape} and {len(idx)} indices along dim "
@@ -168,8 +175,10 @@ class GatheringMethods:
         if self.ndim == 0:
             return self.reshape(1).index_add(0, idx, source.reshape(1), alpha).reshape(())
         full = np.broadcast_to(idx.reshape((-1,) + (1,) * (self.ndim - axis - 1)), want)
-        if not (isinstance(alpha, (int, float)) and alpha == 1):
-            source = source * alpha
+        if not (type(alpha) is int and alpha == 1):  # (add's rules: a float alpha into an
+            # integer input named, where source * 2.0 made a float source, refused as its dtype)
+            alpha = alpha_number("index_add", alpha, self.data.dtype)
+            source = source * alpha if alpha != 1 else source
         return _scatter(self, "index_add", axis, full, source, "add")
 
     # ---- picking by a mask or an index along one dim (GetItem, Where) -------------------------
@@ -275,10 +284,12 @@ def _scatter(x: Tensor, op: str, dim: int, index: Any, src: Any, reduce: Any) ->
     else:  # a number (torch's value=) or an array: x's dtype (checked), as large as the index
         src = fill_value(op, src, x).data
         src = tensor.Tensor(np.broadcast_to(src, idx.shape).copy() if src.ndim == 0 else src)
-    if x.ndim == 0:
-        return _scatter(x.reshape(1), op, axis_of(op, dim, 1), idx.reshape(-1), src.reshape(-1),
-                        reduce).reshape(())
-    dim = axis_of(op, dim, x.ndim)
+    if min(x.ndim, idx.ndim, src.ndim) == 0 and max(x.ndim, idx.ndim, src.ndim) <= 1:
+        # torch reads a 0-d input, index or src as 1-D of one entry (x1d.scatter_add(0,
+        # tensor(1), tensor(3.)) adds 3 at 1); a 0-d one beside a 2-D one is refused below
+        return _scatter(x.reshape(-1), op, axis_of(op, dim, 1), idx.reshape(-1),
+                        src.reshape(-1), reduce).reshape(x.shape)
+    dim = axis_of(op, dim, max(x.ndim, 1))
     idx = check_scatter(op, x.shape, dim, idx, tuple(src.shape), unique=reduce is None)
     return Scatter.apply(x, src, index=idx, dim=dim, reduce=reduce)
 

@@ -156,14 +156,14 @@ class WriteMethods:
         if self.dtype.kind not in "fiu" or (reduce == "mean" and self.dtype.kind != "f"):
             raise TypeError(f"scatter_reduce: reduce={reduce!r} on a {self.dtype} tensor is not "
                             "supported")
-        if self.ndim == 0:
-            return self.reshape(1).scatter_reduce(
-                0, np.reshape(index_arg(index, "scatter_reduce: the index"), -1),
-                src.reshape(-1), reduce,
-                include_self).reshape(())
-        axis = axis_of("scatter_reduce", dim, self.ndim)
-        idx = check_scatter("scatter_reduce", self.shape, axis,
-                            index_arg(index, "scatter_reduce: the index"), src.shape)
+        idx = np.asarray(index_arg(index, "scatter_reduce: the index"))
+        axis = axis_of("scatter_reduce", dim, max(self.ndim, 1))
+        if min(self.ndim, idx.ndim, src.ndim) == 0 and max(self.ndim, idx.ndim, src.ndim) <= 1:
+            # torch reads a 0-d input, index or src as 1-D of one entry (a 0-d one beside a
+            # 2-D one is refused by check_scatter)
+            return self.reshape(-1).scatter_reduce(0, idx.reshape(-1), src.reshape(-1), reduce,
+                                                   include_self).reshape(self.shape)
+        idx = check_scatter("scatter_reduce", self.shape, axis, idx, src.shape)
         return ScatterReduce.apply(self, src, index=idx, dim=axis, reduce=reduce,
                                    include_self=bool(include_self))
 
@@ -180,7 +180,11 @@ class WriteMethods:
         if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
             raise IndexError(f"index_reduce: index must be a 1-D integer tensor, got shape "
                              f"{idx.shape}, dtype {idx.dtype}")
-        if self.ndim == 0:
+        if self.ndim == 0:  # (torch: one index and one value into a 0-d input)
+            axis_of("index_reduce", dim, 1)
+            if idx.size != 1 or src.data.size != 1:
+                raise ValueError(f"index_reduce: a 0-d input takes one index and one source "
+                                 f"value, got {idx.size} indices and source of shape {src.shape}")
             return self.reshape(1).index_reduce(0, idx.reshape(-1), src.reshape(-1), reduce,
                                                 include_self=include_self).reshape(())
         axis = axis_of("index_reduce", dim, self.ndim)
@@ -189,10 +193,12 @@ class WriteMethods:
                 s != t for i, (s, t) in enumerate(zip(src.shape, self.shape)) if i != axis):
             raise ValueError(f"index_reduce: source of shape {src.shape} does not fit the input "
                              f"{self.shape} with {idx.size} indices along dim {dim}")
-        if idx.size and (idx.min() < -self.shape[axis] or idx.max() >= self.shape[axis]):
-            raise IndexError(f"index_reduce: index out of range for dim {dim} of size "
-                             f"{self.shape[axis]}")
-        idx = np.where(idx < 0, idx + self.shape[axis], idx).astype(np.int64)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.shape[axis]):  # (torch refuses
+            # a negative index too: -1 wrapped to the last slice here)
+            bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+            raise IndexError(f"index_reduce: index {bad} is out of range for dim {dim} of size "
+                             f"{self.shape[axis]} (indices lie in [0, {self.shape[axis]}))")
+        idx = idx.astype(np.int64)
         shape = [1] * self.ndim
         shape[axis] = idx.size
         spread = np.broadcast_to(idx.reshape(shape), src.shape)
@@ -225,8 +231,8 @@ class WriteMethods:
         axis = axis_of("index_copy", dim, x.ndim)
         idx = _index("index_copy", index, x.shape[axis], False, axis)
         src = as_tensor(source, x)
-        if self.ndim == 0 and src.ndim == 0:
-            src = src.reshape(1)
+        if x.ndim == 1 and src.ndim == 0 and len(idx) == 1:  # (torch: a 0-d source into a
+            src = src.reshape(1)  # 1-D input, its one index; the shape check refuses the rest)
         out = _place(x, axis, idx, src, "index_copy")
         return out.reshape(()) if self.ndim == 0 else out
 

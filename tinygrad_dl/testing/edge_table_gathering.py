@@ -259,14 +259,18 @@ rows("index_reduce", lambda x, s: x.index_reduce(0, [0, 0], s, "amin", include_s
      note="torch 2.13 counts x's own tied value in the share even where include_self=False "
      "leaves it out (1/3 each here, the gradients adding up to 2/3); the sources' shares add "
      "up to 1 here, as scatter_reduce's")
-rows("index_reduce", lambda x, s: tg.index_reduce(x, -1, [1, -1], s, "amax"), {
-    "negative dim and index": (X23.copy(), np.array([[7.0, -1.0], [0.0, 9.0]]))},
+rows("index_reduce", lambda x, s: tg.index_reduce(x, -1, [1, 2], s, "amax"), {
+    "negative dim": (X23.copy(), np.array([[7.0, -1.0], [0.0, 9.0]]))},
      torch=lambda T, x, s: T.index_reduce(x, -1, T.tensor([1, 2]), s, "amax"))
+rows("index_reduce", lambda x, s: tg.index_reduce(x, -1, [1, -1], s, "amax"), {
+    "negative index": (X23.copy(), np.array([[7.0, -1.0], [0.0, 9.0]]))},
+     raises="index_reduce: index -1 is out of range",
+     note="torch refuses a negative index (index out of range in self); it wrapped here")
 rows("index_reduce", lambda x, s: x.index_reduce(0, [0], s, "sum"), {"sum": (_a(1.0),
                                                                             _a(2.0))},
      raises="index_reduce: reduce must be one of prod, mean, amax, amin")
 rows("index_reduce", lambda x, s: x.index_reduce(0, [3], s, "amax"), {"index past the end": (
-    _a(1.0), _a(2.0))}, raises="index_reduce: index out of range")
+    _a(1.0), _a(2.0))}, raises="index_reduce: index 3 is out of range")
 
 # ---- fill, put, constant_pad_nd ----------------------------------------------------------------
 rows("fill", lambda x: tg.fill(x, 2.5), {"float": (X23,), "empty": (E2,)},
