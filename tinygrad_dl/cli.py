@@ -20,7 +20,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
@@ -106,6 +106,15 @@ class _Parser(argparse.ArgumentParser):
                 raise
             self.exit(_stdout_failed(self.prog.partition(" ")[2] or self.prog, e))
 
+    def full_flag(self, flag: str) -> str:
+        """The option `flag` names, as argparse resolves it: itself, or the one option an
+        abbreviation starts (`--hid` -> `--hidden`); else `flag` as it is."""
+        if flag in self._option_string_actions or not (self.allow_abbrev and
+                                                       flag.startswith("--")):
+            return flag
+        found = [o for o in self._option_string_actions if o.startswith(flag)]
+        return found[0] if len(found) == 1 else flag
+
     def _known_flag(self, flag: str) -> bool:
         """A flag this parser takes, spelled out or abbreviated as argparse accepts (`--temp`
         for --temperature was named "read as a flag" in the hint)."""
@@ -124,6 +133,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--version", action=_Version, nargs=0,
                    help="print the version (with Python's and NumPy's, for bug reports) and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    p.commands = sub.choices  # type: ignore[attr-defined]  # (name -> its parser)
     for name, summary in COMMANDS.items():
         if only is None or name == only:
             command(name).register(sub)
@@ -222,10 +232,12 @@ def too_big(e: BaseException) -> bool:
         isinstance(e, ValueError) and str(e).startswith(_NUMPY_TOO_BIG))
 
 
-def memory_error(e: BaseException, argv: Sequence[str]) -> str:
+def memory_error(e: BaseException, argv: Sequence[str],
+                 spell: Callable[[str], str] = str) -> str:
     """A MemoryError (or NumPy's "array is too big") as one line: how much was asked for (NumPy
     says) and the size flags given, e.g. "cannot allocate 2.24 TiB (an array of shape (3072,
-    100000000), float64): use smaller sizes (--m 100000000)"."""
+    100000000), float64): use smaller sizes (--m 100000000)". `spell`: the flag an argument
+    names (the command parser's `full_flag`: an abbreviation, `--hid`, was not named)."""
     m = _NUMPY_OOM.search(str(e))
     what = ((str(e).rpartition("; ")[0] or str(e)) if isinstance(e, TooBig) else  # (its line)
             f"cannot allocate {m[1].replace('. ', ' ')} (an array of shape {m[2]}, {m[3]})"
@@ -234,6 +246,7 @@ def memory_error(e: BaseException, argv: Sequence[str]) -> str:
     given = []
     for i, a in enumerate(argv):
         flag, eq, value = a.partition("=")
+        flag = spell(flag) if flag.startswith("--") else flag
         if flag in SIZE_FLAGS:
             value = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
             given.append(f"{flag} {value}".strip())
@@ -270,7 +283,8 @@ def _main(argv: list[str]) -> int:
                 raise
             # user-facing errors: one clear line, no traceback; sizes beyond the machine's
             # memory (or NumPy's address space) are the size flags' fault: they are named
-            why = memory_error(e, argv) if too_big(e) else e
+            why = memory_error(e, argv, parser.commands[args.command].full_flag) if too_big(
+                e) else e
             print(f"tinygrad-dl {args.command}: error: {why}", file=sys.stderr)
             return 2
         except BrokenPipeError:  # the reader of our stdout left (`| head`): not a disk error

@@ -10,8 +10,8 @@ from typing import Any
 
 from tinygrad_dl.train.hyperparams import HYPERS, Hyper
 
-__all__ = ["add_hyper_flags", "hyper_type", "int_list", "number", "positive_int", "nonneg_int",
-           "positive_float", "nonneg_float", "fraction", "seed"]
+__all__ = ["OnOff", "add_hyper_flags", "hyper_type", "int_list", "number", "positive_int",
+           "nonneg_int", "positive_float", "nonneg_float", "fraction", "seed"]
 
 
 def number(kind: type, lo: float | None = None, hi: float | None = None, *,
@@ -70,6 +70,20 @@ def hyper_type(h: Hyper) -> Callable[[str], Any]:
     return h.kind
 
 
+class OnOff(argparse.BooleanOptionalAction):
+    """--FLAG / --no-FLAG, with both in one command refused as --drop-last with --keep-last is
+    (`--batch-norm --no-batch-norm` ran without batch norm, the first flag dropped unsaid);
+    the same spelling twice is let through. Its default must be None (nothing given yet)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None
+                 ) -> None:
+        before = getattr(namespace, self.dest, None)
+        super().__call__(parser, namespace, values, option_string)
+        if before is not None and before != getattr(namespace, self.dest):
+            other = next(o for o in self.option_strings if o != option_string)
+            parser.error(f"argument {option_string}: not allowed with argument {other}")
+
+
 def add_hyper_flags(parser: Any, prefix: str = "") -> None:
     """One flag per entry of tinygrad_dl.train.hyperparams.HYPERS that has one, into dest
     prefix + key; every default is None ("the model's course default"). `train` and `search`
@@ -80,7 +94,7 @@ def add_hyper_flags(parser: Any, prefix: str = "") -> None:
         dest = prefix + h.key
         if h.kind is bool and h.negatable:
             parser.add_argument(h.flag, dest=dest, default=None,
-                                action=argparse.BooleanOptionalAction, help=h.help)
+                                action=OnOff, help=h.help)
         elif h.kind is bool and h.off_flag:  # one of the pair, e.g. --drop-last / --keep-last
             group = parser.add_mutually_exclusive_group()
             group.add_argument(h.flag, dest=dest, action="store_const", const=True,

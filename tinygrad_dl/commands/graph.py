@@ -21,7 +21,7 @@ from tinygrad_dl.jupyter import DotTimeoutError
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.viz import render_graph
 
-from .args import fraction, int_list, nonneg_float, nonneg_int, positive_int, seed
+from .args import OnOff, fraction, int_list, nonneg_float, nonneg_int, positive_int, seed
 
 SMALL = {"d": 8, "n": 4, "K": 10, "m": 6, "hidden": [6, 5], "rnn_K": 8, "rnn_m": 5, "T": 4}
 MAX_STEPS = 6  # char-rnn time steps drawn without --max-steps
@@ -71,7 +71,7 @@ def register(subparsers: Any) -> None:
                    help="layout direction: top-bottom or left-right")
     p.add_argument("--no-clusters", dest="clusters", action="store_false",
                    help="do not group ops by module / time step")
-    p.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True,
+    p.add_argument("--legend", action=OnOff, default=None,
                    help="a key to every mark in the picture (default on)")
     p.add_argument("--max-steps", type=nonneg_int, default=None, metavar="N",
                    help="draw at most N time steps of char-rnn, folding the middle ones into "
@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         out = render_graph(
             loss, args.out or Path("runs", "graphs", f"{args.model}-graph.svg"),
             values=args.values, grads=args.grads, max_nodes=args.max_nodes,
-            clusters=args.clusters, rankdir=args.rankdir, legend=args.legend,
+            clusters=args.clusters, rankdir=args.rankdir, legend=args.legend is not False,
             max_steps=max_steps or None,
         )
     except DotTimeoutError as e:  # (render_graph's words name its keywords: the flags here;

@@ -529,6 +529,8 @@ def _search_out(value: str, name: str, several: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.out.strip():  # ("$UNSET": the reports went to the working directory)
+        raise ValueError("--out is empty (an unset variable?); name the folder, or leave it out")
     names = list(NOTEBOOKS) if args.assignment == "all" else [args.assignment]
     raw = parse_params(args.param)
     given = notebook_params(raw, names)  # all checked before any runs
@@ -568,8 +570,7 @@ def run(args: argparse.Namespace) -> int:
     if args.quick and full:  # (the documented rule, said: it was followed without a word)
         print(f"note: --param quick=False wins over --quick: {', '.join(full)} "
               f"run{'s' * (len(full) == 1)} at full size", file=sys.stderr)
-    out = Path(args.out)
-    say = files.StdoutPrinter("report")  # (a --text or --out path stdout cannot encode)
+    out, say = Path(args.out), files.StdoutPrinter("report")  # (paths stdout cannot encode)
     for i, name in enumerate(names):
         # with `all`, a stop or a failure says which reports were written and which not run
         done, rest = ", ".join(names[:i]), ", ".join(names[i + 1:])

@@ -105,6 +105,11 @@ NOTES = [
 ]
 
 
+# the flags that set how the rows are trained, with their defaults: --render-only trains nothing
+_TRAINING = {"seeds": 20, "data": None, "text": None, "jobs": 1, "backend": "joblib",
+             "address": None, "retries": 2, "retry_failed": False, "merge": False}
+
+
 def parse_setting(name: str, label: str, command: str, target: float | None = None,
                   course: str = "") -> Setting:
     """A Setting from a `tinygrad-dl train` command line (what the train command would run)."""
@@ -147,16 +152,17 @@ def register(subparsers: Any) -> None:
                    "(each as its own command made it; a row whose definition changed since, "
                    "or rows trained on other data, are refused), so one row can be added or "
                    "redone")
-    p.add_argument("--seeds", type=positive_int, default=20,
+    p.add_argument("--seeds", type=positive_int, default=_TRAINING["seeds"],
                    help="seeds 0..N-1 per row (default 20: the fewest any claim rests on)")
     p.add_argument("--data", default=None, metavar="DIR", help="CIFAR-10 folder (see train)")
     p.add_argument("--text", default=None, metavar="FILE", help="char-rnn text (default: the "
                    "embedded corpus)")
-    p.add_argument("--jobs", type=int, default=1, help="runs at once (-1: all cores)")
-    p.add_argument("--backend", choices=("joblib", "dask", "ray"), default="joblib",
+    p.add_argument("--jobs", type=int, default=_TRAINING["jobs"],
+                   help="runs at once (-1: all cores)")
+    p.add_argument("--backend", choices=("joblib", "dask", "ray"), default=_TRAINING["backend"],
                    help="where the runs go, as in `search`")
     p.add_argument("--address", default=None, help="a Dask/Ray scheduler, as in `search`")
-    p.add_argument("--retries", type=nonneg_int, default=2,
+    p.add_argument("--retries", type=nonneg_int, default=_TRAINING["retries"],
                    help="extra tries for a run whose worker died (default 2)")
     p.add_argument("--retry-failed", action="store_true", help="re-run failed seeds")
     p.add_argument("--out", default="runs/results", metavar="DIR",
@@ -328,6 +334,9 @@ def run(args: argparse.Namespace) -> int:
         for s in settings:
             print(f"{s.name}: tinygrad-dl train {s.command}")
         return 0
+    if args.merge and not args.only:  # (every row is run: there is no other row to keep)
+        raise ValueError("--merge keeps the rows of --results that --only leaves out; without "
+                         "--only every row is run: add --only ROW, or leave out --merge")
     for flag, value in (("--out", args.out), ("--results", args.results), ("--page", args.page),
                         *(("--into", f) for f in args.into)):
         if value is not None and not value.strip():  # "$UNSET": not the default file
@@ -376,7 +385,13 @@ def run(args: argparse.Namespace) -> int:
     if args.only and not args.merge and not args.render_only and results.is_file():
         _check_only_drops_nothing(results, args.only)
     if args.render_only:
-        doc = load_results(results)
+        doc = load_results(results)  # (a file it cannot read: said first)
+        unused = [f"--{k.replace('_', '-')}" for k, v in _TRAINING.items()
+                  if getattr(args, k) != v]
+        if unused:  # (accepted, and dropped without a word: `--seeds 5` rendered all 20 seeds)
+            raise ValueError(f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} for "
+                             "training the rows, and --render-only trains nothing: leave "
+                             f"{'it' if len(unused) == 1 else 'them'} out")
         if args.only:
             missing = sorted(set(args.only) - {s["name"] for s in doc["settings"]})
             if missing:  # an empty or partial table would read as the whole answer

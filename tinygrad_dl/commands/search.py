@@ -123,6 +123,9 @@ def fixed_params(args: argparse.Namespace,
 
 def run(args: argparse.Namespace) -> int:
     # every input is checked here, before any trial starts
+    if args.out is not None and not args.out.strip():  # ("$UNSET": search-MODEL was used)
+        raise ValueError("--out is empty (an unset variable?); name the results folder, or "
+                         f"leave it out for search-{args.model}")
     if args.address is not None and args.backend == "joblib":
         raise ValueError("--address is for a cluster: add --backend dask or --backend ray")
     resolve_jobs(args.jobs)  # (--jobs 0 was refused after the "search: ..." line)

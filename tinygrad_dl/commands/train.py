@@ -22,7 +22,14 @@ from tinygrad_dl.files import StdoutPrinter, same_file, stdout_gone, write_error
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
-from tinygrad_dl.train.outputs import DONE, RunFinished, check_new_out, lock_file, stage_dir
+from tinygrad_dl.train.outputs import (
+    DONE,
+    RunFinished,
+    check_new_out,
+    finished_model,
+    lock_file,
+    stage_dir,
+)
 from tinygrad_dl.train.run import check_resume, check_storable, shown
 from tinygrad_dl.train.state import STATE_FILE, StopFlag, TrainingInterrupted
 
@@ -275,7 +282,7 @@ def _train(args: argparse.Namespace, params: dict[str, Any]) -> int:
               f"{resume_command(args.model, out)}", file=sys.stderr, flush=True)
         return 128 + int(sig)
     except RunFinished as e:
-        print(e, file=sys.stderr)
+        print(_finished(args, out, params, e), file=sys.stderr)
         return 0
     except OSError as e:  # a full disk, a read-only or unwritable folder, a quota: one line
         if isinstance(e, FileNotFoundError):  # a missing --data / --resume: the CLI's one line
@@ -290,6 +297,21 @@ def _train(args: argparse.Namespace, params: dict[str, Any]) -> int:
     except BrokenPipeError:  # `| head`: the run and its outputs are complete; only this
         stdout_gone()  # summary (its numbers are in result.json) was not: the run succeeded
     return 0
+
+
+def _finished(args: argparse.Namespace, out: Path, params: dict[str, Any],
+              e: RunFinished) -> str:
+    """--resume of a finished run: "nothing to resume", naming the flags that changed nothing
+    (they were dropped without a word, exit 0); another MODEL than the run's is refused."""
+    ran = finished_model(out)
+    if ran is not None and ran != args.model:
+        raise ValueError(f"--resume {out}: the run there trained {ran}, not {args.model} (and it "
+                         "finished: there is nothing to resume)")
+    names = flag_names()
+    given = [names[k] for k in params] + [f for f, v in (
+        ("--seed", args.seed), ("--checkpoint-every", args.checkpoint_every),
+        ("--data", args.data), ("--text", args.text)) if v is not None]
+    return f"{e}" + (f"; {', '.join(given)} changed nothing" if given else "")
 
 
 def resume_command(model: str, out: Path) -> str:

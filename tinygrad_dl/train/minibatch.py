@@ -350,6 +350,12 @@ class MinibatchTrainer(Trainer):
                 p["schedule"] = "constant"
             elif any(k in given for k in _CYCLIC_KEYS):
                 p["schedule"] = "cyclic"
+        if p["schedule"] == "cyclic" and p["eta_min"] > p["eta_max"]:  # (CyclicLR's refusal
+            # named its keywords, after "training ...")
+            lo, hi = (f"{name(k)} {p[k]:g}" + ("" if k in given else " (its default)")
+                      for k in ("eta_min", "eta_max"))
+            raise ValueError(f"{lo} is above {hi}: the cyclical learning rate rises from the "
+                             "lowest eta to the highest; give a lower one")
         if p["schedule"] == "cyclic" and "epochs" in given and "cycles" in given:
             raise ValueError(f"give either {name('epochs')} or {name('cycles')} for a cyclical "
                              "schedule, not both")

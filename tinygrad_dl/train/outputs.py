@@ -66,9 +66,9 @@ from tinygrad_dl.files import atomic_write, exchange, file_in_the_way, jsonable,
 from .history import format_sample
 from .state import STATE_FILE, load_train_state
 
-__all__ = ["RUN_FILES", "OutChanged", "RunFinished", "commit_out", "held_by_a_run",
-           "keep_diverged", "lock_file", "lock_out", "plot_title", "prepare_out", "ran_settings",
-           "recover", "stage_dir", "write_outputs"]
+__all__ = ["RUN_FILES", "OutChanged", "RunFinished", "commit_out", "finished_model",
+           "held_by_a_run", "keep_diverged", "lock_file", "lock_out", "plot_title", "prepare_out",
+           "ran_settings", "recover", "stage_dir", "write_outputs"]
 
 
 # ---- the folder, written as one unit -----------------------------------------------------------
@@ -140,23 +140,24 @@ def _abs(out: str | os.PathLike[str]) -> Path:
 
 
 @contextlib.contextmanager
-def lock_out(out: str | os.PathLike[str]) -> Iterator[Path]:
+def lock_out(out: str | os.PathLike[str], *, flag: str = "--out") -> Iterator[Path]:
     """Hold the lock of `out` (its parent is created) for the duration; ValueError when another
-    run holds it."""
+    run holds it. `flag`: how errors name `out` (--resume: a resumed run's folder)."""
     from filelock import FileLock, Timeout
 
     out = _abs(out)
-    _check_path(out)
+    _check_path(out, flag)
     lock_path = lock_file(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(lock_path, timeout=0)
         lock.acquire()
     except Timeout:
-        raise ValueError(f"--out {out}: another tinygrad-dl run is writing there (it holds "
-                         f"{lock_path}); wait for it to finish or choose another --out") from None
+        other = "" if flag == "--resume" else " or choose another --out"
+        raise ValueError(f"{flag} {out}: another tinygrad-dl run is writing there (it holds "
+                         f"{lock_path}); wait for it to finish{other}") from None
     except OSError as e:
-        raise _cannot_write(out, e) from None
+        raise _cannot_write(out, e, flag) from None
     try:
         yield out
     finally:
@@ -183,10 +184,21 @@ def unlink_retried() -> bool:
     return tuple(parts) >= (4, 3, 1)
 
 
-def _check_path(out: Path) -> None:
+def _check_path(out: Path, flag: str = "--out") -> None:
     p = file_in_the_way(out)
     if p is not None:
-        raise ValueError(f"--out {out}: {p} is a file, not a folder")
+        raise ValueError(f"{flag} {out}: {p} is a file, not a folder")
+    try:  # (a run replaces its folder whole: `--out .` left the shell in a removed folder,
+        # where `ls` showed nothing, and the summary listed no outputs)
+        here = Path(os.getcwd())
+    except OSError:
+        return
+    real = Path(os.path.realpath(out))
+    if real == here or real in here.parents:
+        raise ValueError(f"{flag} {out}: it is the current folder (or holds it), and a run "
+                         "replaces its folder whole, leaving the shell in a removed folder; "
+                         "run the command from outside it" + (
+                             "" if flag == "--resume" else ", or choose a new folder"))
 
 
 def recover(out: str | os.PathLike[str], notes: list[str] | None = None) -> bool:
@@ -272,7 +284,7 @@ def prepare_out(out: str | os.PathLike[str], *, resume: bool,
     appended to `notes`. Call with the lock (`lock_out`) held."""
     out = _abs(out)
     notes = notes if notes is not None else []
-    _check_path(out)
+    _check_path(out, "--resume" if resume else "--out")
     finished = recover(out, notes)
     stage = stage_dir(out)
     if resume:
@@ -307,13 +319,13 @@ def prepare_out(out: str | os.PathLike[str], *, resume: bool,
     return stage
 
 
-def _cannot_write(out: Path, e: OSError) -> ValueError:
+def _cannot_write(out: Path, e: OSError, flag: str = "--out") -> ValueError:
     """The refusal of an --out whose lock file or staging folder (beside it) cannot be written,
     naming the one in the way: a folder named .OUT.lock said "--out OUT: cannot write there
     (Is a directory)", of an OUT that was no folder at all."""
     name = os.fspath(e.filename) if e.filename else ""
     where = f"cannot write {name}" if name and name != os.fspath(out) else "cannot write there"
-    return ValueError(f"--out {out}: {where} ({e.strerror or e})")
+    return ValueError(f"{flag} {out}: {where} ({e.strerror or e})")
 
 
 def _interrupted_there(out: Path, stage: Path) -> str:
@@ -454,10 +466,16 @@ def _replacing(out: Path) -> str:
 
 
 def _describe(out: Path) -> str:
+    return finished_model(out) or "an earlier run"
+
+
+def finished_model(out: str | os.PathLike[str]) -> str | None:
+    """The model of the finished run in `out` (its result.json says), None: unreadable."""
     try:
-        return str(json.loads((out / "result.json").read_text())["model"])
+        model = json.loads((_abs(out) / "result.json").read_text())["model"]
     except (OSError, ValueError, KeyError, TypeError):
-        return "an earlier run"
+        return None
+    return model if isinstance(model, str) else None
 
 
 # ---- what a finished run writes ------------------------------------------------------------

@@ -146,7 +146,7 @@ def run_training(
         return _run(model, params, **kw)
     if resume is None:
         resolve_params(model, params)  # bad settings are refused before --out is touched
-    with lock_out(where):  # one run at a time on one --out
+    with lock_out(where, flag="--out" if resume is None else "--resume"):  # one run at a time
         return _run(model, params, **kw)
 
 
