@@ -282,6 +282,9 @@ def fold(input: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padd
     if length != oh * ow:
         raise ValueError(f"fold: input {_shape(x)} has {length} blocks, but output_size "
                          f"{size} with these options has {oh} * {ow} = {oh * ow}")
+    check_alloc(lambda: f"fold: output_size {size}, padding {kw['padding']} of {_shape(x)}",
+                _shape(x)[:-2] + (rows // kk,) + tuple(n + 2 * p for n, p in zip(
+                    size, kw["padding"])), x.data.dtype)  # (the padded output)
     if x.ndim == 2:  # one image: a batch of one, and back
         y = Fold.apply(x.reshape((1,) + _shape(x)), output_size=size, **kw)
         return y.reshape(_shape(y)[1:])

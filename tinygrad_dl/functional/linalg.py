@@ -15,7 +15,7 @@ from ..ops import (
     Einsum,
     VectorNorm,
 )
-from ..ops.allocation import check_alloc
+from ..ops.allocation import check_alloc, check_count
 from ..ops.linalg import sublist_subscripts
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor
@@ -207,6 +207,10 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
             or not p >= 0:
         raise ValueError(f"pdist: p must be a number >= 0, got {p!r}")
+    n, m = x.shape  # (the pairs' differences and indices, and NumPy's n x n mask)
+    check_count("pdist", n * (n - 1) // 2 * (m * x.data.itemsize + 16) + n * n, 1,
+                lambda: f"the {n * (n - 1) // 2} pairs of rows of {(n, m)}",
+                "use fewer rows, or compute the distances in blocks (cdist)")
     i, j = np.triu_indices(x.shape[0], 1)  # (from the shape only: a jitted step replays)
     diff = x.index_select(0, literal(i)) - x.index_select(0, literal(j))
     return VectorNorm.apply(diff, ord=_distance_ord(p, x.shape[1]), axis=-1, keepdims=False)

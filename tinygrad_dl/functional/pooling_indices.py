@@ -12,6 +12,7 @@ gradient read back at the indices, as torch's)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -275,7 +276,8 @@ def unpool(who: str, dims: int, input: Any, indices: Any, kernel_size: Any, stri
                              f"within the stride of the default {default}")
     if min(size) < 0:  # (a padding over the default size, or a negative output_size)
         raise ValueError(f"{who}: the output size {size} must not be negative")
-    m = int(np.prod(size))
+    check_alloc(lambda: f"{who}: output size {size} of {shape}", shape[:-dims] + size, x.dtype)
+    m = math.prod(size)  # (np.prod wrapped past 2**63)
     if idx.size and (idx.min() < 0 or idx.max() >= m):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise IndexError(f"{who}: found an invalid max index {bad} (each plane of the output, "

@@ -24,11 +24,14 @@ def size_arg(layer: str, name: str, value: Any) -> int:
     return int(value)
 
 
-def weight_fits(layer: str, shape: tuple[int, ...], dtype: Any) -> None:
-    """A layer's weight of `shape` larger than memory (Linear(10**7, 10**7): 728 TiB) refused in
-    one line naming the layer and the shape, before it is drawn (NumPy's bare MemoryError)."""
-    check_alloc(layer, shape, np.float64 if dtype is None else dtype, "use smaller sizes",
-                "its weights")
+def weight_fits(layer: str, shape: tuple[int, ...], dtype: Any, bias: int = 0) -> None:
+    """A layer's weight of `shape` (and `bias` entries) larger than memory (Linear(10**7,
+    10**7): 728 TiB; Linear(0, 10**15)'s empty weight beside a 7.11 PiB bias) refused in one
+    line naming the layer and the shape, before it is drawn (NumPy's bare MemoryError)."""
+    dt = np.float64 if dtype is None else dtype
+    check_alloc(layer, shape, dt, "use smaller sizes", "its weights")
+    if bias:
+        check_alloc(layer, (bias,), dt, "use smaller sizes", "its bias")
 
 
 def channel_groups(layer: str, in_channels: Any, out_channels: Any, groups: Any

@@ -61,7 +61,7 @@ def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng
     "pytorch" (PyTorch's default): both ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), weight drawn
     first; the Gaussian inits: weight ~ N(0, std^2) (init_std), bias 0. Drawn from `rng`, or
     the default generator (tinygrad_dl.random) when None."""
-    weight_fits(who, shape, dtype)
+    weight_fits(who, shape, dtype, shape[0] if bias else 0)
     n_out = shape[0]
     if init == "pytorch":
         bound = 1.0 / np.sqrt(fan_in) if fan_in > 0 else 0.0

@@ -23,7 +23,7 @@ try:
 except ImportError:  # (Windows)
     resource = None  # type: ignore[assignment]
 
-__all__ = ["TooBig", "check_alloc", "check_count", "memory_limit", "size_text"]
+__all__ = ["TooBig", "check_alloc", "check_count", "memory_limit", "size_text", "swap_bytes"]
 
 _FREE_PASS = 1 << 30  # outputs up to 1 GiB are not weighed against the machine's memory
 
@@ -34,12 +34,25 @@ class TooBig(MemoryError, ValueError):
     bincount, histc and conv2d's padding were)."""
 
 
+def swap_bytes() -> int:
+    """The machine's swap space (Linux's /proc/meminfo SwapTotal), 0 where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("SwapTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def memory_limit() -> int:
-    """The most bytes one array could get: the machine's physical memory, or less where this
+    """The most bytes one array could get: the machine's physical memory and swap (Linux's
+    default overcommit refuses one allocation past the two, no less), or less where this
     process's address space is limited (RLIMIT_AS); 2**63 where neither is known."""
     limit = 1 << 63
     try:
-        limit = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        limit = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") + swap_bytes()
     except (AttributeError, ValueError, OSError):
         pass
     if resource is not None:
@@ -80,24 +93,26 @@ def check_count(who: str | Callable[[], str], count: int, itemsize: int,
 def check_alloc(who: str | Callable[[], str], shape: Iterable[Any], dtype: Any = np.float64,
                 hint: str = "use smaller sizes", what: str = "an output") -> None:
     """check_count for `what` (an output) of `shape` and `dtype` (nothing for a shape with a
-    negative or non-integer size: the op's own checks name those)."""
-    try:
+    negative or non-integer size: the op's own checks name those). `dtype` may be any spelling
+    with an itemsize (torch.float32's 4); one neither NumPy nor that reads is weighed as
+    float64."""
+    if type(shape) is not tuple:
         shape = tuple(shape)
-        count = int(math.prod(shape))
-        itemsize = np.dtype(dtype).itemsize
+    try:  # (as Python ints: NumPy ints' product wraps, (2**32, 2**32) made 0)
+        count = math.prod(map(int, shape))
     except (TypeError, ValueError, OverflowError):  # (a spelling only the op's own checks
-        count, itemsize = 0, 8  # read: the op names it)
-    if count * itemsize <= _FREE_PASS:  # (the common sizes: nothing more)
+        return  # read: the op names it)
+    if count <= _FREE_PASS >> 5:  # (the common sizes, of any itemsize up to 32: nothing more)
         return
-    try:
-        shape = tuple(int(s) for s in shape)
-    except (TypeError, ValueError, OverflowError):
-        return
+    shape = tuple(int(s) for s in shape)
     if any(s < 0 for s in shape):
         return
     try:
         dt = np.dtype(dtype)
-    except TypeError:  # (a spelling only the op's own dtype check reads: weighed as float64)
-        dt = np.dtype(np.float64)
-    check_count(who, math.prod(shape), max(dt.itemsize, 1),
-                f"{what} of shape {shape} {dt.name}", hint)
+        itemsize, name = dt.itemsize, dt.name
+    except TypeError:  # (torch.float32: its own itemsize; else weighed as float64)
+        itemsize = getattr(dtype, "itemsize", None)
+        if type(itemsize) is not int:
+            itemsize = 8
+        name = str(dtype)
+    check_count(who, count, max(itemsize, 1), f"{what} of shape {shape} {name}", hint)

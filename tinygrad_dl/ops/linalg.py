@@ -3,6 +3,7 @@ written with, in tinygrad_dl.functional), diag, tril, triu."""
 
 from __future__ import annotations
 
+import math
 import string
 from typing import Any
 
@@ -70,6 +71,10 @@ class Einsum(Function):
                                      + (" (only length 1 broadcasts)" if broadcast else ""))
                 if m == 1:
                     sizes[c] = n
+        shape = [sizes.get(c, 0) for c in out]  # (an unknown letter: np.einsum's refusal)
+        if math.prod(shape) > 1 << 24:  # (tensordot's, outer's: weighed before NumPy allocates)
+            check_alloc(lambda: f"einsum {subscripts!r} of {[x.shape for x in xs]}", shape,
+                        np.result_type(*xs))
         ctx.ins, ctx.out = ins, out
         ctx.save_for_backward(*xs)
         return np.asarray(np.einsum(f"{','.join(ins)}->{out}", *xs))

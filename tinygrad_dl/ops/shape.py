@@ -314,9 +314,10 @@ class Tile(Function):
     def forward(ctx, x, reps=()):
         r = (reps,) if type(reps) is int else tuple(reps) if type(reps) in (tuple, list) \
             else tuple(np.reshape(reps, -1).tolist())  # (the output's shape, before np.tile)
-        check_count(lambda: f"tile: reps {r} of {x.shape}", x.size * math.prod(r), x.itemsize,
-                    lambda: f"an output of {x.size * math.prod(r)} entries {x.dtype}",
-                    "use smaller reps")
+        if min(r, default=0) >= 0:  # (a negative rep: np.tile's refusal; NumPy ints' product
+            n = x.size * math.prod(map(int, r))  # wraps, (2**32, 2**32) made 0)
+            check_count(lambda: f"tile: reps {r} of {x.shape}", n, x.itemsize,
+                        lambda: f"an output of {n} entries {x.dtype}", "use smaller reps")
         out = np.tile(x, reps)
         if not out.size:  # (np.tile's empty result is a view of x: a write guard's lock on x
             out = np.empty(out.shape, x.dtype)  # then reached it, a later write refused)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.allocation import check_alloc
 from ..random import as_rng
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
@@ -81,6 +82,8 @@ class RandomSampler(Sampler):
             for start in range(0, k, _BLOCK):
                 yield from rng.integers(0, n, min(_BLOCK, k - start)).tolist()
             return
+        check_alloc("RandomSampler", (n,), np.int64, "use replacement=True, or a smaller "
+                    "data source", "a permutation")  # (torch's randperm(n) would not fit)
         for _ in range(k // n):
             yield from rng.permutation(n).tolist()
         if k % n:
@@ -105,6 +108,8 @@ class SubsetRandomSampler(Sampler):
 
     def __iter__(self) -> Iterator[Any]:
         rng = as_rng(self.generator, "SubsetRandomSampler")
+        check_alloc("SubsetRandomSampler", (len(self.indices),), np.int64, "use fewer indices",
+                    "a permutation")
         for i in rng.permutation(len(self.indices)).tolist():
             yield self.indices[i]
 
