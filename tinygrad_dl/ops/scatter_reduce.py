@@ -103,15 +103,59 @@ def _prod_grads(g: np.ndarray, x: np.ndarray, v: np.ndarray, t: tuple, hit: np.n
             total += np.bincount(flat, sent.ravel(), x.size).astype(np.int64).reshape(x.shape)
         counts.append(total)
 
-    def others(total: np.ndarray, body: np.ndarray, mine: list[np.ndarray],
-               totals: list[np.ndarray]) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        rest_x, rest_v = prod / px, prod[t] / pv  # (body: 1 for a zero or NaN, the sign for inf)
+    bad = hit & ~(np.isfinite(prod) & (np.abs(prod) >= np.finfo(prod.dtype).tiny))
+    if bad.any():  # the group's product over- or underflowed: total / body is not the others'
+        if flat is None:
+            flat = np.ravel_multi_index(np.broadcast_arrays(*t), x.shape).ravel()
+        fix_x, at_x, fix_v, at_v = _exact_others(px, pv, flat, bad)
+        rest_x.flat[at_x], rest_v.flat[at_v] = fix_x, fix_v
+
+    def others(rest: np.ndarray, mine: list[np.ndarray], totals: list[np.ndarray]) -> np.ndarray:
         zero, nan, inf = (tot - m for tot, m in zip(totals, mine))  # among the others
-        with np.errstate(over="ignore"):
-            rest = total / body  # (body: 1 for a zero or NaN, the sign for an inf)
         out = np.where(inf > 0, np.copysign(np.inf, rest),
                        np.where(zero > 0, np.copysign(0.0, rest), rest))
         return np.where((nan > 0) | ((zero > 0) & (inf > 0)), np.nan, out)
 
-    gx = np.where(own, np.where(hit, g * others(prod, px, cx, counts), g), 0)  # (not * own:
+    gx = np.where(own, np.where(hit, g * others(rest_x, cx, counts), g), 0)  # (not * own:
     # a left-out x's inf or NaN other-product times 0 was NaN)
-    return gx, g[t] * others(prod[t], pv, cv, [c[t] for c in counts])
+    return gx, g[t] * others(rest_v, cv, [c[t] for c in counts])
+
+
+def _exact_others(px: np.ndarray, pv: np.ndarray, flat: np.ndarray,
+                  bad: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The product of the other members' bodies in each group of `bad` (whose product over- or
+    underflowed), as Prod's gradient: (product of those before) * (product of those after), no
+    division, mantissas and exponents apart (exact to round-off in any order: x.prod()'s
+    over/underflows midway); groups padded with ones into rows, by size class (at most twice
+    the members; a row past ~1000 members can still underflow its mantissas).
+    Returns the values and flat positions for x's members, then for src's."""
+    at_x = np.flatnonzero(bad)
+    at_v = np.flatnonzero(bad.ravel()[flat])
+    gid = np.concatenate([at_x, flat[at_v]])
+    vals = np.concatenate([px.ravel()[at_x], pv.ravel()[at_v]])
+    order = np.argsort(gid, kind="stable")  # (x's own member first, then src in order)
+    gid, vals = gid[order], vals[order]
+    starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+    sizes = np.diff(np.r_[starts, len(gid)])
+    group = np.repeat(np.arange(len(starts)), sizes)
+    pos = np.arange(len(gid)) - starts[group]
+    size_class = np.ceil(np.log2(sizes)).astype(np.int64)
+    out = np.empty_like(vals)
+    for c in np.unique(size_class):
+        rows = np.flatnonzero(size_class == c)
+        row_of = np.zeros(len(starts), np.int64)
+        row_of[rows] = np.arange(len(rows))
+        sel = size_class[group] == c
+        r, k = row_of[group[sel]], pos[sel]
+        m = np.ones((len(rows), int(sizes[rows].max()) + 2))  # (ones before and after)
+        e = np.zeros(m.shape, np.int64)  # (mantissa and exponent apart: no order over/underflows)
+        m[r, k + 1], e[r, k + 1] = np.frexp(vals[sel].astype(np.float64))
+        cm, ce = np.cumprod(m, axis=1), np.cumsum(e, axis=1)
+        rm, re = np.cumprod(m[:, ::-1], axis=1)[:, ::-1], np.cumsum(e[:, ::-1], axis=1)[:, ::-1]
+        with np.errstate(over="ignore", under="ignore"):
+            out[sel] = np.ldexp(cm[r, k] * rm[r, k + 2], ce[r, k] + re[r, k + 2])
+    back = np.empty_like(out)
+    back[order] = out
+    return back[:len(at_x)], at_x, back[len(at_x):], at_v
