@@ -248,7 +248,8 @@ def _missing_folders(folder: Path) -> list[Path]:
 
 def _train(args: argparse.Namespace, params: dict[str, Any]) -> int:
     if args.resume:
-        if args.out and Path(args.out) != Path(args.resume):
+        if args.out and os.path.abspath(args.out) != os.path.abspath(args.resume):  # (as
+            # run_training's check: `--out /abs/r --resume r` was refused)
             raise ValueError("--resume DIR continues the run in DIR; leave out --out")
         out = Path(args.resume)
         # a differing flag (--seed, another MODEL) is refused before "resuming" is printed

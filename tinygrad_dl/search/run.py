@@ -360,5 +360,9 @@ def check_training_params(spec: SearchSpec, names: dict[str, str] | None = None)
     names a searched key `--param NAME`, and lists what the model takes by search names."""
     task = next(make_tasks(replace(spec, trials=1, refine=0), 0, spec.params))
     typed = {**flag_names(), **(names or {}), **{p.key: f"--param {p.name}" for p in spec.params}}
-    resolve_params(spec.model, task.train_params, typed,
+    # eta_min above eta_max refuses only the draws where the ranges cross: checked at the ends
+    # that pass if any draw does (trial 0's draw refused the whole search, or not, by --seed)
+    ends = {p.key: p.value_bounds()[p.key == "eta_max"] for p in spec.params
+            if p.key in ("eta_min", "eta_max")}
+    resolve_params(spec.model, {**task.train_params, **ends}, typed,
                    offered={h.key: h.name for h in HYPERS})

@@ -66,9 +66,9 @@ from tinygrad_dl.files import atomic_write, exchange, file_in_the_way, jsonable,
 from .history import format_sample
 from .state import STATE_FILE, load_train_state
 
-__all__ = ["RUN_FILES", "OutChanged", "RunFinished", "commit_out", "finished_model",
-           "held_by_a_run", "keep_diverged", "lock_file", "lock_out", "plot_title", "prepare_out",
-           "ran_settings", "recover", "stage_dir", "write_outputs"]
+__all__ = ["RUN_FILES", "OutChanged", "RunFinished", "check_resumed_out", "commit_out",
+           "finished_model", "held_by_a_run", "keep_diverged", "lock_file", "lock_out",
+           "plot_title", "prepare_out", "ran_settings", "recover", "stage_dir", "write_outputs"]
 
 
 # ---- the folder, written as one unit -----------------------------------------------------------
@@ -188,6 +188,8 @@ def _check_path(out: Path, flag: str = "--out") -> None:
     p = file_in_the_way(out)
     if p is not None:
         raise ValueError(f"{flag} {out}: {p} is a file, not a folder")
+    if flag == "--resume" and not stage_dir(out).exists():  # nothing there replaces `out`: a
+        return  # finished run's "nothing to resume" (exit 0) was refused from inside it
     try:  # (a run replaces its folder whole: `--out .` left the shell in a removed folder,
         # where `ls` showed nothing, and the summary listed no outputs)
         here = Path(os.getcwd())
@@ -199,6 +201,12 @@ def _check_path(out: Path, flag: str = "--out") -> None:
                          "replaces its folder whole, leaving the shell in a removed folder; "
                          "run the command from outside it" + (
                              "" if flag == "--resume" else ", or choose a new folder"))
+
+
+def check_resumed_out(out: str | os.PathLike[str]) -> None:
+    """lock_out's refusals of a resumed run's folder (the current folder, one in the way),
+    made before the CLI says "resuming" (the refusal came after that line)."""
+    _check_path(_abs(out), "--resume")
 
 
 def recover(out: str | os.PathLike[str], notes: list[str] | None = None) -> bool:

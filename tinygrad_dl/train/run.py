@@ -27,6 +27,7 @@ from .hyperparams import BY_KEY, flag_names
 from .loop import Trainer
 from .minibatch import MinibatchTrainer
 from .outputs import (
+    check_resumed_out,
     commit_out,
     keep_diverged,
     lock_out,
@@ -296,6 +297,7 @@ def check_resume(resume: str | os.PathLike[str], model: str, params: dict[str, A
     text paths it trained on (None: its default), for the caller to check they are still there,
     and the saved run's record (its "data_dir": the folder its default data was). A char-RNN's
     text (`text`, else the run's), edited since, is refused here too: it said "resuming" first."""
+    check_resumed_out(resume)
     path = stage_dir(resume) / STATE_FILE
     if not path.is_file():
         return None
