@@ -138,7 +138,7 @@ def test_reachable_under_every_name(name):
     op = optable.BY_NAME[name]
     assert op.names or op.F or op.methods, f"{name}: no way to call it"
     for n in op.names:
-        assert getattr(tg, n, None) is op.fn, f"tinygrad_dl.{n} is not {name}'s function"
+        assert getattr(tg, n, None) is op.fn_for(n), f"tinygrad_dl.{n} is not {name}'s function"
         assert (n in tg.__all__) != hasattr(builtins, n), f"tinygrad_dl.{n} and __all__"
     for n in op.F:
         assert getattr(F, n, None) is op.fn, f"tinygrad_dl.functional.{n} is not {name}'s"

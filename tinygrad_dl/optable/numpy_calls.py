@@ -94,7 +94,7 @@ def _routes() -> dict[Any, Callable[..., Any]]:
             if (f is not None and name not in _NOT_ROUTED and op.fn is not None
                     and f.__name__ not in _NOT_ROUTED  # (np.permute_dims is np.transpose)
                     and not isinstance(f, np.ufunc) and hasattr(f, "_implementation")):
-                out[f] = op.fn
+                out[f] = op.fn_for(name)
     return out
 
 

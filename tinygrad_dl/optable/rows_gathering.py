@@ -13,6 +13,7 @@ import numpy as np
 from .. import functional as F
 from .. import ops
 from ..functional.counting import unravel_index
+from ..tensor.gathering import take_along_axis
 from .refs import case, index_add_ref, scatter_ref
 from .spec import DISTINCT, SORT, Cases, Drawn, OpInfo, Reduction
 
@@ -125,7 +126,9 @@ CORE: tuple[OpInfo, ...] = (
     OpInfo("take_along_axis", ops.TakeAlongAxis, "values picked along an axis by an index "
            "array", SORT, methods=("take_along_dim",), numpy=("take_along_axis",),
            torch=("take_along_dim",), ref=np.take_along_axis, sample=Drawn("take_along_axis"),
-           grad="scattered back; duplicates add up"),
+           grad="scattered back; duplicates add up", numpy_function=take_along_axis,
+           differs="without an axis, NumPy's name takes along the last axis (NumPy 2.3's "
+           "default) and PyTorch's flattens (dim=None)"),
     OpInfo("gather", "take_along_axis of a corner of x", "torch.gather(x, dim, index)", SORT,
            methods=("gather",), torch=("gather",), sample=Drawn("gather"),
            ref=lambda a, dim=0, index=None: np.take_along_axis(

@@ -107,12 +107,21 @@ class OpInfo:
     no_grad: str = ""  # why there is no gradient to test (a constant output, a leaf)
     float32: bool = True
     differs: str = ""  # where NumPy's and PyTorch's spellings mean different things here
+    # the function of the NumPy names where their defaults differ from PyTorch's (None: fn)
+    numpy_function: Callable[..., Any] | None = None
 
     @property
     def fn(self) -> Callable[..., Any] | None:
         """The one function object every tinygrad_dl.<name> of this op is bound to (the table
         fills `function` in from methods[0] where a row leaves it out)."""
         return self.function
+
+    def fn_for(self, name: str) -> Callable[..., Any] | None:
+        """The function tinygrad_dl.<name> is: `numpy_function` for a NumPy name where the
+        row has one (np.take_along_axis's axis=-1 beside torch's flattening dim=None)."""
+        if self.numpy_function is not None and name in self.numpy:
+            return self.numpy_function
+        return self.fn
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -106,8 +106,8 @@ def namespace() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for op in ALL:
         for n in op.names:
-            if n in out and out[n] is not op.fn:
+            if n in out and out[n] is not op.fn_for(n):
                 raise RuntimeError(f"optable: {n!r} names two ops")
-            out[n] = op.fn
+            out[n] = op.fn_for(n)
     return {**out, **DTYPES}
 

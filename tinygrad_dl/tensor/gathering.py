@@ -304,3 +304,11 @@ def _gather_0d(x: Tensor, dim: int, index: Any) -> Tensor:
     given = f"(input of shape {x.shape}, index of shape {np.shape(index)}, dim {dim})"
     Tap.apply(tensor.Tensor(index), fn=GatherCheck(tuple(x1.shape), 0, True, given))  # (per call)
     return x1[index]
+
+
+def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
+    """NumPy's spelling, `tinygrad_dl.take_along_axis` and `np.take_along_axis(t, i)`, with
+    NumPy's default (2.3 on): along the last axis. torch's `take_along_dim(x, i)` flattens
+    (dim=None); one function for both flattened a matrix silently under NumPy's name."""
+    x = arr if isinstance(arr, tensor.Tensor) else tensor.Tensor(arr)
+    return x.take_along_dim(indices, axis)
