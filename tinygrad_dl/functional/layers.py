@@ -177,7 +177,19 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
         return out if bias is None else out + like_tensor(bias, x)
     if bias is None:
         return Linear.apply(x, W)
-    return Linear.apply(x, W, like_tensor(bias, x))
+    b = like_tensor(bias, x)
+    if b.data.shape == W.data.shape[:1]:
+        return Linear.apply(x, W, b)
+    out = Linear.apply(x, W)  # a bias of another shape (0-d, (1,), (rows, out)): added as torch
+    try:  # adds it in place: it may not grow the output
+        fits = np.broadcast_shapes(out.shape, b.shape) == out.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"linear: a bias of shape {tuple(b.shape)} does not broadcast to the "
+                         f"output's shape {tuple(out.shape)}; give a bias of shape "
+                         f"({W.shape[0]},)")
+    return out + b  # (Linear's backward sums db to (out,): a 0-d bias's was refused)
 
 
 def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,

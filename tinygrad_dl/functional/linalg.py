@@ -106,6 +106,9 @@ def tensordot(x: Any, y: Any, axes: Any = None, *, dims: Any = None) -> Tensor:
                             f"of axes, got {d.dtype} of shape {d.shape}")
         axes = int(d.reshape(-1)[0]) if d.ndim < 2 else d.astype(np.int64).tolist()
     if isinstance(axes, (int, np.integer)):
+        if axes < 0:  # (range(-1) is empty: an outer product, silently; torch refuses)
+            raise ValueError(f"tensordot: dims={int(axes)} is a negative count of axes to sum "
+                             f"over (shapes {x.shape} and {y.shape}); give 0 or more")
         ax, ay = list(range(x.ndim - int(axes), x.ndim)), list(range(int(axes)))
     else:
         if not hasattr(axes, "__len__") or len(axes) != 2:
@@ -243,18 +246,36 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
 
 def matrix_chain(who: str, ts: list[Tensor], shown: list[Any], error: type[Exception],
                  hint: str = "") -> Tensor:
-    """ts[0] @ ts[1] @ ..., left to right, each a 2-D tensor (torch.linalg.multi_dot's and
-    torch.chain_matmul's product; `shown`: what the caller was given, for the message)."""
+    """ts[0] @ ts[1] @ ..., each a 2-D tensor (torch.linalg.multi_dot's and
+    torch.chain_matmul's product; `shown`: what the caller was given, for the message), in
+    torch's order: the cheapest parenthesization (fewest multiplications; a tie: the first
+    split), so the round-off, the speed and any NaN met (0 * NaN) are torch's. Left to right
+    ran (1000, 1000) @ (1000, 1000) @ (1000, 1) as 10^9 products, not 2 10^6."""
     for i, t in enumerate(ts):
         if t.ndim != 2:
             raise error(f"{who}: tensor {i} must be 2-D{hint}, got shape "
                         f"{tuple(shown[i].shape)}")
-    out = ts[0]
-    for t in ts[1:]:
-        if out.shape[1] != t.shape[0]:
-            raise error(f"{who}: shapes {out.shape} and {t.shape} cannot be multiplied")
-        out = out @ t
-    return out
+    for a, b in zip(ts, ts[1:]):
+        if a.shape[1] != b.shape[0]:
+            raise error(f"{who}: shapes {a.shape} and {b.shape} cannot be multiplied")
+    n = len(ts)
+    if n < 3:
+        return ts[0] if n == 1 else ts[0] @ ts[1]
+    p = [t.shape[0] for t in ts] + [ts[-1].shape[1]]
+    if n == 3:  # (torch's own rule for three: (AB)C unless A(BC) is strictly cheaper)
+        cheaper = p[1] * p[3] * (p[0] + p[2]) < p[0] * p[2] * (p[1] + p[3])
+        return ts[0] @ (ts[1] @ ts[2]) if cheaper else (ts[0] @ ts[1]) @ ts[2]
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for span in range(1, n):  # (the textbook dynamic program, torch's matrix_chain_order)
+        for i in range(n - span):
+            j = i + span
+            cost[i][j], split[i][j] = min((cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] *
+                                           p[j + 1], k) for k in range(i, j))
+
+    def product(i: int, j: int) -> Tensor:
+        return ts[i] if i == j else product(i, split[i][j]) @ product(split[i][j] + 1, j)
+    return product(0, n - 1)
 
 
 def chain_matmul(*matrices: Any) -> Tensor:

@@ -19,6 +19,7 @@ Their public wrappers, with argument checks, are in `tinygrad_dl.functional`.
 
 from __future__ import annotations
 
+from math import prod
 from operator import itemgetter
 from typing import Any
 
@@ -302,6 +303,14 @@ class Scaled(tuple):
         return out
 
 
+def _rows(a: np.ndarray) -> np.ndarray:
+    """a (..., d) as rows (n, d); a 2-D a as is. Not reshape(-1, d): that is refused for
+    0 elements (d = 0 leaves -1 open), e.g. a Linear with 0 outputs on a batch of sequences."""
+    if a.ndim == 2:
+        return a
+    return a.reshape(-1, a.shape[-1]) if a.size else a.reshape(prod(a.shape[:-1]), a.shape[-1])
+
+
 def _fits(o: np.ndarray | None, shape: tuple[int, ...], *args: np.ndarray) -> bool:
     """`o` can take a result of `shape` computed from `args` as is (backward_into's buffers):
     the same shape and dtype, so the same NumPy call writes the same numbers into it."""
@@ -334,14 +343,13 @@ class Linear(Function):
             elif x.ndim == 2:  # rows (the usual case): reshape(-1, d) would be these views
                 dW = g.T @ x
             else:
-                d_in, d_out = x.shape[-1], g.shape[-1]
-                dW = g.reshape(-1, d_out).T @ x.reshape(-1, d_in)
+                dW = _rows(g).T @ _rows(x)
         if len(need) == 2:
             return dx, dW
         db = None
         if need[2]:
             db = (_col_sum(g) if g.ndim == 2  # (float32 over many rows: blocked, _col_sum)
-                  else _col_sum(g.reshape(-1, g.shape[-1])) if g.ndim > 1
+                  else _col_sum(_rows(g)) if g.ndim > 1
                   else g.copy())
         return dx, dW, db
 
@@ -354,11 +362,11 @@ class Linear(Function):
         if x.ndim == 1 or g.ndim == 1:  # a single row: the outer product, no buffers
             return ctx.backward(g)
         need = ctx.needs_input_grad
-        g2 = g.reshape(-1, g.shape[-1])
+        g2 = _rows(g)
         dx = g @ W if need[0] else None
         dW = None
         if need[1]:
-            A, B = g2.T, x.reshape(-1, x.shape[-1])
+            A, B = g2.T, _rows(x)
             o = outs[1]
             dW = (np.matmul(A, B, out=o) if _fits(o, (A.shape[0], B.shape[1]), A, B)
                   else A @ B)

@@ -38,10 +38,17 @@ def _scaled_sum(who: str, x: Tensor, product: Tensor, beta: Any, alpha: Any) -> 
     for name, v in (("beta", beta), ("alpha", alpha)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"{who}: {name} must be a number, got {v!r}")
-    out = product if alpha == 1 else product * float(alpha)
+    out = product if alpha == 1 else product * _factor(product, alpha)
     if beta == 0:  # x's values unread (a zero gradient, as torch's), its shape broadcast
-        return out + x.where(tensor.Tensor(np.zeros(x.shape, bool)), 0.0)
-    return out + (x if beta == 1 else x * float(beta))
+        return out + x.where(tensor.Tensor(np.zeros(x.shape, bool)), _factor(x, 0))
+    return out + (x if beta == 1 else x * _factor(x, beta))
+
+
+def _factor(t: Tensor, v: Any) -> int | float:
+    """beta or alpha as a Python number for t: an int for an integer t and an integer v, so
+    integer tensors stay integers, as torch's (float(v) made them float64); a float otherwise
+    (a fractional v with integer tensors: float64, where torch's addmm truncates v)."""
+    return int(v) if t.dtype.kind in "iu" and isinstance(v, (int, np.integer)) else float(v)
 
 
 class FusedMethods:
@@ -129,7 +136,10 @@ def _addbmm(x: Tensor, batch1: Any, batch2: Any, beta: Any, alpha: Any) -> Tenso
     if b1.ndim != 3 or b2.ndim != 3 or b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
         raise ValueError(f"addbmm: batch1 (b, n, m) and batch2 (b, m, p), got shapes "
                          f"{b1.shape} and {b2.shape}")
-    return _scaled(x, (b1 @ b2).sum(0), beta, alpha, "addbmm")
+    prods = b1 @ b2
+    total = prods.sum(0)  # (NumPy sums int32 to int64: back to the batches' dtype, as torch's)
+    return _scaled(x, total if total.dtype == prods.dtype else total.astype(prods.dtype), beta,
+                   alpha, "addbmm")
 
 
 def _scaled(x: Tensor, product: Tensor, beta: Any, alpha: Any, who: str) -> Tensor:
@@ -137,8 +147,8 @@ def _scaled(x: Tensor, product: Tensor, beta: Any, alpha: Any, who: str) -> Tens
     for name, v in (("beta", beta), ("alpha", alpha)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"{who}: {name} must be a number, got {v!r}")
-    out = product if alpha == 1 else product * float(alpha)
+    out = product if alpha == 1 else product * _factor(product, alpha)
     if beta == 0:
         np.broadcast_shapes(x.shape, out.shape)
-        return out + x.where(type(x).from_result(np.zeros(x.shape, bool)), 0.0)
-    return out + (x if beta == 1 else x * float(beta))
+        return out + x.where(type(x).from_result(np.zeros(x.shape, bool)), _factor(x, 0))
+    return out + (x if beta == 1 else x * _factor(x, beta))
