@@ -181,6 +181,8 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     if b.data.shape == W.data.shape[:1]:
         return Linear.apply(x, W, b)
     out = Linear.apply(x, W)  # a bias of another shape (0-d, (1,), (rows, out)): added as torch
+    if x.ndim == 1 and b.data.shape == (1,) + out.shape:  # (torch's 1-D x takes a (1, out) too)
+        return (out + b).reshape(out.shape)
     try:  # adds it in place: it may not grow the output
         fits = np.broadcast_shapes(out.shape, b.shape) == out.shape
     except ValueError:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import tensor
-from .conversions import as_tensor
+from .conversions import as_tensor, number_fits
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -38,17 +38,37 @@ def _scaled_sum(who: str, x: Tensor, product: Tensor, beta: Any, alpha: Any) -> 
     for name, v in (("beta", beta), ("alpha", alpha)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"{who}: {name} must be a number, got {v!r}")
-    out = product if alpha == 1 else product * _factor(product, alpha)
+    x, product = _common(x, product)
+    out = product if alpha == 1 else product * _factor(who, "alpha", product, alpha)
     if beta == 0:  # x's values unread (a zero gradient, as torch's), its shape broadcast
-        return out + x.where(tensor.Tensor(np.zeros(x.shape, bool)), _factor(x, 0))
-    return out + (x if beta == 1 else x * _factor(x, beta))
+        return out + x.where(tensor.Tensor(np.zeros(x.shape, bool)), _factor(who, "beta", x, 0))
+    return out + (x if beta == 1 else x * _factor(who, "beta", x, beta))
 
 
-def _factor(t: Tensor, v: Any) -> int | float:
+def _common(x: Tensor, product: Tensor) -> tuple[Tensor, Tensor]:
+    """x and the product in their result dtype, so each is scaled there, as torch's: an int
+    beta times a uint8 x beside an int64 or float product wrapped in uint8 (x * 254 for -2)."""
+    if x.dtype == product.dtype:  # (the usual case: nothing to do)
+        return x, product
+    dt = np.result_type(x.dtype, product.dtype)
+    return (x if x.dtype == dt else x.astype(dt)), (product if product.dtype == dt
+                                                     else product.astype(dt))
+
+
+def _factor(who: str, name: str, t: Tensor, v: Any) -> int | float:
     """beta or alpha as a Python number for t: an int for an integer t and an integer v, so
     integer tensors stay integers, as torch's (float(v) made them float64); a float otherwise
-    (a fractional v with integer tensors: float64, where torch's addmm truncates v)."""
-    return int(v) if t.dtype.kind in "iu" and isinstance(v, (int, np.integer)) else float(v)
+    (a fractional v with integer tensors: float64, where torch's addmm truncates v). An int
+    takes torch's range for t's dtype: an unsigned one takes -max..-1 as its wrapped value
+    (uint8 alpha=-3 is 253: the same product mod 256, torch's; NumPy 2 refused -3 beside
+    uint8), one past the range is refused naming the op (torch refuses it too)."""
+    if t.dtype.kind not in "iu" or not isinstance(v, (int, np.integer)):
+        return float(v)
+    v = int(v)
+    if v < 0 and t.dtype.kind == "u" and -v <= np.iinfo(t.dtype).max:
+        v += 1 << (8 * t.dtype.itemsize)
+    number_fits(who, v, t.dtype, name)
+    return v
 
 
 class FusedMethods:
@@ -119,8 +139,10 @@ class FusedMethods:
         return _scaled(self, m @ v, beta, alpha, "addmv")
 
     def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-        """torch.addr: beta x + alpha outer(vec1, vec2) (1-D vectors); beta = 0 ignores x."""
-        a, b = as_tensor(vec1, self), as_tensor(vec2, self)
+        """torch.addr: beta x + alpha outer(vec1, vec2) (1-D vectors); beta = 0 ignores x. The
+        outer product in the result's dtype, as torch's (int16 vectors beside a float64 x
+        wrapped 300 * 300 to 24464 before x was added)."""
+        a, b, _ = _in_result_dtype(self, vec1, vec2)
         if a.ndim != 1 or b.ndim != 1:
             raise ValueError(f"addr: vec1 and vec2 must be 1-D, got shapes {a.shape} and "
                              f"{b.shape}")
@@ -147,8 +169,10 @@ def _scaled(x: Tensor, product: Tensor, beta: Any, alpha: Any, who: str) -> Tens
     for name, v in (("beta", beta), ("alpha", alpha)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"{who}: {name} must be a number, got {v!r}")
-    out = product if alpha == 1 else product * _factor(product, alpha)
+    x, product = _common(x, product)
+    out = product if alpha == 1 else product * _factor(who, "alpha", product, alpha)
     if beta == 0:
         np.broadcast_shapes(x.shape, out.shape)
-        return out + x.where(type(x).from_result(np.zeros(x.shape, bool)), _factor(x, 0))
-    return out + (x if beta == 1 else x * _factor(x, beta))
+        return out + x.where(type(x).from_result(np.zeros(x.shape, bool)),
+                             _factor(who, "beta", x, 0))
+    return out + (x if beta == 1 else x * _factor(who, "beta", x, beta))
