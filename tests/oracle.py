@@ -4,6 +4,7 @@ imported by name, pytest puts this folder on sys.path."""
 
 from __future__ import annotations
 
+import threading
 import warnings
 from typing import Any
 
@@ -106,3 +107,38 @@ def replays_as_eager(step: Any, xs: Any, w: Any, seed: int = 3) -> list[tuple[np
             np.testing.assert_array_equal(g, e)
         np.testing.assert_array_equal(grad, np.array(w.grad))
     return outs
+
+
+TIMEOUT = 60  # a thread's wait for another: only a real hang runs out of it
+
+
+class Gate(tg.Function):
+    """A user op for forcing thread interleavings (tests/test_threads_*): 2 * x, whose
+    backward on the thread named "A" waits until `go` is set."""
+
+    inside, go = threading.Event(), threading.Event()
+
+    def forward(ctx, x):
+        return 2.0 * x
+
+    def backward(ctx, g):
+        if threading.current_thread().name == "A":
+            Gate.inside.set()
+            Gate.go.wait(TIMEOUT)
+        return 2.0 * g
+
+
+def jit_matches_eager(step: Any, xs: Any, w: Any) -> None:
+    """Run `step` (x -> a Tensor, having called backward to `w`) jitted on each x (warnings
+    ignored: it may fall back to eager), then eagerly: the output and w.grad bit for bit."""
+    j = jit(step)
+    got = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in xs:
+            w.grad = None
+            got.append((j(x).data.tobytes(), np.asarray(w.grad).tobytes()))
+    for x, (out, grad) in zip(xs, got):
+        w.grad = None
+        assert step(x).data.tobytes() == out
+        assert np.asarray(w.grad).tobytes() == grad

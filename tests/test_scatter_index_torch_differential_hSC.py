@@ -12,14 +12,12 @@ src entries past the index's shape (torch's backward raises or gives them a grad
 gradients at inf/NaN (torch's prod gives NaN where the product of the others is finite: checked
 here against that product, computed entry by entry)."""
 
-import warnings
 
 import numpy as np
 import pytest
-from oracle import one_line, replays_as_eager
+from oracle import jit_matches_eager, one_line, replays_as_eager
 
 import tinygrad_dl as tg
-from tinygrad_dl.jit import jit
 
 torch = pytest.importorskip("torch")
 
@@ -332,17 +330,7 @@ def test_jit_of_repeated_index_reductions_is_eager():
 
     rng = np.random.default_rng(0)
     xs = [tg.Tensor(rng.choice(_TIES, (2, 3))) for _ in range(5)]
-    j = jit(step)
-    got = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for x in xs:
-            w.grad = None
-            got.append((j(x).data.tobytes(), np.asarray(w.grad).tobytes()))
-    for x, (out, grad) in zip(xs, got):
-        w.grad = None
-        assert step(x).data.tobytes() == out
-        assert np.asarray(w.grad).tobytes() == grad
+    jit_matches_eager(step, xs, w)
 
     def gathered(x):
         out = (w.gather(1, idx) * x).sum()

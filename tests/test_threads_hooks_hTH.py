@@ -10,33 +10,17 @@ import threading
 
 import numpy as np
 import pytest
+from oracle import TIMEOUT, Gate
 
 import tinygrad_dl as tg
-from tinygrad_dl import Function, Tensor, hooks
+from tinygrad_dl import Tensor, hooks
 from tinygrad_dl.autograd import grad
-
-TIMEOUT = 60  # a thread's wait for another: only a real hang runs out of it
-
-
-class _Gate(Function):
-    """2 * x, whose backward on the thread named "A" waits until `go` is set."""
-
-    inside, go = threading.Event(), threading.Event()
-
-    def forward(ctx, x):
-        return 2.0 * x
-
-    def backward(ctx, g):
-        if threading.current_thread().name == "A":
-            _Gate.inside.set()
-            _Gate.go.wait(TIMEOUT)
-        return 2.0 * g
 
 
 def _graph():
     rng = np.random.default_rng(0)
     x = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
-    h = _Gate.apply(x).tanh()  # an op result both threads ask for
+    h = Gate.apply(x).tanh()  # an op result both threads ask for
     return x, h, (h * h).sum(), (h * 3.0).sum()
 
 
@@ -46,23 +30,23 @@ def test_another_threads_autograd_grad_through_a_shared_op_result_is_not_capture
     h (3 everywhere) for its own (2 h)."""
     x, h, out_a, out_b = _graph()
     want_h, want_x = (g.numpy() for g in grad(out_a, [h, x], retain_graph=True))
-    _Gate.inside.clear()
-    _Gate.go.clear()
+    Gate.inside.clear()
+    Gate.go.clear()
     got = {}
 
     def a() -> None:
         try:
             got["A"] = grad(out_a, [h, x], retain_graph=True)
         finally:
-            _Gate.inside.set()
+            Gate.inside.set()
 
     t = threading.Thread(target=a, name="A")
     t.start()
     try:
-        assert _Gate.inside.wait(TIMEOUT)
+        assert Gate.inside.wait(TIMEOUT)
         (gb,) = grad(out_b, [h], retain_graph=True)
     finally:
-        _Gate.go.set()
+        Gate.go.set()
         t.join(TIMEOUT)
     assert not t.is_alive()
     np.testing.assert_array_equal(gb.numpy(), np.full((3, 4), 3.0))

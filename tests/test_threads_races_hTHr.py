@@ -12,45 +12,29 @@ import threading
 
 import numpy as np
 import pytest
+from oracle import TIMEOUT, Gate
 
 import tinygrad_dl as tg
-from tinygrad_dl import Function, Tensor, hooks, tensor_hooks
+from tinygrad_dl import Tensor, hooks, tensor_hooks
 from tinygrad_dl.autograd import grad
-
-TIMEOUT = 60  # a thread's wait for another: only a real hang runs out of it
-
-
-class _Gate(Function):
-    """2 * x, whose backward on the thread named "A" waits until `go` is set."""
-
-    inside, go = threading.Event(), threading.Event()
-
-    def forward(ctx, x):
-        return 2.0 * x
-
-    def backward(ctx, g):
-        if threading.current_thread().name == "A":
-            _Gate.inside.set()
-            _Gate.go.wait(TIMEOUT)
-        return 2.0 * g
 
 
 def _start_a(out, ins):
     """Thread "A" running grad(out, ins) until its backward waits below the inputs (its
     capture hooks on them)."""
-    _Gate.inside.clear()
-    _Gate.go.clear()
+    Gate.inside.clear()
+    Gate.go.clear()
     got = {}
 
     def a() -> None:
         try:
             got["A"] = grad(out, ins, retain_graph=True)
         finally:
-            _Gate.inside.set()
+            Gate.inside.set()
 
     t = threading.Thread(target=a, name="A")
     t.start()
-    assert _Gate.inside.wait(TIMEOUT)
+    assert Gate.inside.wait(TIMEOUT)
     return t, got
 
 
@@ -59,7 +43,7 @@ def test_a_backward_that_saw_a_capture_which_went_before_its_hooks_ran_does_not_
     the slot back to False before tensor_hooks.arrived read it: AttributeError 'bool' object
     has no attribute 'hooks'."""
     x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
-    h = _Gate.apply(x).tanh()
+    h = Gate.apply(x).tanh()
     out = (h * h).sum()
     out.backward(retain_graph=True)
     want = np.array(x.grad)
@@ -69,7 +53,7 @@ def test_a_backward_that_saw_a_capture_which_went_before_its_hooks_ran_does_not_
 
     def arrived(pending, u, g):
         if u is h and threading.current_thread() is not t:
-            _Gate.go.set()  # A's grad ends (its capture removed) here
+            Gate.go.set()  # A's grad ends (its capture removed) here
             t.join(TIMEOUT)
         return orig(pending, u, g)
 
@@ -78,7 +62,7 @@ def test_a_backward_that_saw_a_capture_which_went_before_its_hooks_ran_does_not_
         out.backward(retain_graph=True)
     finally:
         tensor_hooks.arrived = orig
-        _Gate.go.set()
+        Gate.go.set()
         t.join(TIMEOUT)
     assert not t.is_alive() and h._retain is False
     np.testing.assert_array_equal(np.array(x.grad), want)
@@ -92,7 +76,7 @@ def test_another_threads_capture_leaves_this_backwards_float32_bits_alone():
     r = np.random.default_rng(0)
     x = Tensor(r.standard_normal(64).astype(np.float32), requires_grad=True)
     y = Tensor(r.standard_normal(64))
-    h = _Gate.apply(x).exp()
+    h = Gate.apply(x).exp()
     out = (h * y).sum()
     out.backward(retain_graph=True)
     want = np.array(x.grad)
@@ -105,7 +89,7 @@ def test_another_threads_capture_leaves_this_backwards_float32_bits_alone():
     try:
         out.backward(retain_graph=True)
     finally:
-        _Gate.go.set()
+        Gate.go.set()
         t.join(TIMEOUT)
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(np.array(x.grad), want)
