@@ -8,7 +8,7 @@ co., in nn/state_hooks.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from typing import Any, NamedTuple
 
@@ -263,50 +263,53 @@ def _extra_targets(root: Any, mods: list[tuple[str, Any]]
     return setters, {k: v for k, v in others.items() if k != v}
 
 
-def _untie_extra(who: str, state: Mapping[str, Any], others: dict[str, str]
-                 ) -> Mapping[str, Any]:
-    """`state` with the extra state of a module used twice read under its first name (torch's
-    sets it once per name, the last one kept); two names holding different values: refused."""
+def _under_first_name(state: Mapping[str, Any], others: dict[str, str],
+                      agree: Callable[[str, str, Any, Any], None]) -> Mapping[str, Any]:
+    """`state` with the entries under an object's other names (`others`: other -> ours) read
+    under its first name; `agree(other, ours, a, b)` refuses two names holding different
+    values (torch's copies both, and the last one wins without a word)."""
     if not any(k in state for k in others):
         return state
     out = {k: v for k, v in state.items() if k not in others}
     for other, ours in others.items():
         if other not in state:
             continue
-        if ours in out and not same_value(out[ours], state[other]):
+        if ours in out:
+            agree(other, ours, out[ours], state[other])
+        out.setdefault(ours, state[other])
+    return out
+
+
+def _untie_extra(who: str, state: Mapping[str, Any], others: dict[str, str]
+                 ) -> Mapping[str, Any]:
+    """`state` with the extra state of a module used twice read under its first name (torch's
+    sets it once per name, the last one kept); two names holding different values: refused."""
+    def agree(other: str, ours: str, a: Any, b: Any) -> None:
+        if not same_value(a, b):
             raise ValueError(f"{who}: {other!r} and {ours!r} are the extra state of one module "
                              "used twice here, but the state dict holds different values for "
                              "them; keep one of the two")
-        out.setdefault(ours, state[other])
-    return out
+    return _under_first_name(state, others, agree)
 
 
 def _untie(who: str, state: Mapping[str, Any], tied: dict[str, str],
            targets: Mapping[str, np.ndarray]) -> Mapping[str, Any]:
     """`state` with each tied parameter's other names (`tied`: other -> ours) read as ours; two
-    names of one parameter holding different values are refused (torch's copies both, and the
-    last one wins without a word). Values are compared as they would load, in the model's
-    dtype (a float64 and a float32 copy of one float32 weight agree), NaN equal to NaN (torch
-    lists one tensor under both names)."""
-    if not any(k in state for k in tied):
-        return state
-    out = {k: v for k, v in state.items() if k not in tied}
-    for other, ours in tied.items():
-        if other not in state:
-            continue
-        if ours in out:
-            a, b = entry_array(who, ours, out[ours]), entry_array(who, other, state[other])
-            if a.shape != b.shape:
-                raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
-                                 f"but the state dict holds shapes {b.shape} and {a.shape}")
-            dtype = targets[ours].dtype
-            if dtype.kind == "f" and a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
-                a, b = a.astype(dtype), b.astype(dtype)  # (else _check_lossless refuses them)
-            if not np.array_equal(a, b, equal_nan=True):
-                raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
-                                 "but the state dict holds different values for them")
-        out.setdefault(ours, state[other])
-    return out
+    names of one parameter holding different values are refused. Values are compared as they
+    would load, in the model's dtype (a float64 and a float32 copy of one float32 weight
+    agree), NaN equal to NaN (torch lists one tensor under both names)."""
+    def agree(other: str, ours: str, first: Any, second: Any) -> None:
+        a, b = entry_array(who, ours, first), entry_array(who, other, second)
+        if a.shape != b.shape:
+            raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
+                             f"but the state dict holds shapes {b.shape} and {a.shape}")
+        dtype = targets[ours].dtype
+        if dtype.kind == "f" and a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
+            a, b = a.astype(dtype), b.astype(dtype)  # (else _check_lossless refuses them)
+        if not np.array_equal(a, b, equal_nan=True):
+            raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
+                             "but the state dict holds different values for them")
+    return _under_first_name(state, tied, agree)
 
 
 def _check_lossless(who: str, name: str, src: np.ndarray, dtype: np.dtype) -> None:
