@@ -106,9 +106,10 @@ def attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None, scale: float,
     else:
         # -inf as the lowest finite number: the same weights (exp underflows to 0 either way)
         # but no NaN in a row masked through, whose weights `alive` (1, or 0 there) then zeroes
+        # (each in its own dtype: a float32 mask on float64 scores is torch's too)
         lowest = float(np.finfo(np.result_type(scores.dtype, bias.dtype)).min)
         t = bias.max(axis=-1, keepdims=True)  # -inf exactly where every key is masked
-        alive = (t - t.clamp(min=lowest)).exp()
+        alive = (t - t.clamp(min=float(np.finfo(bias.dtype).min))).exp()
         weights = (scores + bias).clamp(min=lowest).softmax(-1) * alive
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True, rng=rng)

@@ -1,7 +1,8 @@
 """The checks of the arguments of layers and of Module's methods: a size (`size_arg`), a
 convolution's channels and groups (`channel_groups`), `inplace=` (`inplace_arg`, and its repr),
-and a True/False flag (`flag`): each refuses, in one line, what Python would read as
-something else (3.5 as 3 features, True as 1, a string as truthy)."""
+a layer's dropout probability (`dropout_arg`) and a True/False flag (`flag`): each refuses,
+in one line, what Python would read as something else (3.5 as 3 features, True as 1, a string
+as truthy)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,16 @@ def size_arg(layer: str, name: str, value: Any) -> int:
     if value < 0:
         raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
     return int(value)
+
+
+def dropout_arg(layer: str, value: Any) -> float:
+    """A recurrent or attention layer's dropout as a float in [0, 1): 1 would zero every
+    output but the last layer's (torch's), a bool or a string is not a probability."""
+    number = (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, number) or not (
+            0.0 <= value < 1.0):
+        raise ValueError(f"{layer}: dropout must be a number in [0, 1), got {value!r}")
+    return float(value)
 
 
 def weight_fits(layer: str, shape: tuple[int, ...], dtype: Any, bias: int = 0) -> None:

@@ -27,7 +27,7 @@ from ..functional.mha_forward import multi_head_attention_forward
 from ..ops import Tap
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
-from .arg_checks import size_arg, weight_fits
+from .arg_checks import dropout_arg, size_arg, weight_fits
 from .layers import Linear
 from .module import Module
 
@@ -107,10 +107,7 @@ class MultiheadAttention(Module):
             raise ValueError(f"{who}: embed_dim ({E}) must be divisible by num_heads ({H})")
         self.kdim = E if kdim is None else size_arg(who, "kdim", kdim)
         self.vdim = E if vdim is None else size_arg(who, "vdim", vdim)
-        number = (int, float, np.integer, np.floating)
-        if isinstance(dropout, bool) or not isinstance(dropout, number) or not 0 <= dropout < 1:
-            raise ValueError(f"{who}: dropout must be a number in [0, 1), got {dropout!r}")
-        self.dropout, self.head_dim = float(dropout), E // H
+        self.dropout, self.head_dim = dropout_arg(who, dropout), E // H
         self.batch_first, self.add_zero_attn = bool(batch_first), bool(add_zero_attn)
         self.rng = as_rng(rng, who)  # the dropout masks' generator (and the init's)
         dt = np.float64 if dtype is None else np_dtype(dtype, who)

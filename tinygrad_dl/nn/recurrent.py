@@ -28,7 +28,7 @@ from ..functional import dropout as drop
 from ..random import as_rng, uniform
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .arg_checks import size_arg, weight_fits
+from .arg_checks import dropout_arg, size_arg, weight_fits
 from .module import Module
 
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM
@@ -142,10 +142,7 @@ class _RecurrentBase(Module):
                 raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
                                  f"proj_size={p} and hidden_size={self.hidden_size}")
             self.proj_size = p
-        number = (int, float, np.integer, np.floating)
-        if (isinstance(dropout, (bool, np.bool_)) or not isinstance(dropout, number)
-                or not 0.0 <= dropout < 1.0):
-            raise ValueError(f"{name}: dropout must be a number in [0, 1), got {dropout!r}")
+        dropout_arg(name, dropout)
         if dropout and self.num_layers == 1:  # PyTorch's warning, word for word
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "

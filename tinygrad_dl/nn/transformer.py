@@ -26,7 +26,7 @@ import numpy as np
 from ..device import check_device
 from ..functional import gelu, relu
 from ..tensor import Tensor, np_dtype
-from .arg_checks import size_arg
+from .arg_checks import dropout_arg, size_arg
 from .attention import MultiheadAttention, NonDynamicallyQuantizableLinear
 from .containers import ModuleList
 from .dropout import Dropout
@@ -48,6 +48,7 @@ def _build_layer(layer: Module, who: str, attentions: tuple[str, ...], d_model: 
     check_device(device, who)
     d_model = size_arg(who, "d_model", d_model)
     dim_feedforward = size_arg(who, "dim_feedforward", dim_feedforward)
+    dropout = dropout_arg(who, dropout)  # (checked here, named by the layer, not its attention)
     if isinstance(activation, str):
         if activation not in _ACTIVATIONS:  # torch's words
             raise RuntimeError(f"activation should be relu/gelu, not {activation}")
@@ -268,7 +269,7 @@ class Transformer(Module):
             if custom is not None and not isinstance(custom, Module):
                 raise TypeError(f"{who}: {name} must be a Module or None, got "
                                 f"{type(custom).__name__}")
-        d_model = size_arg(who, "d_model", d_model)
+        d_model, dropout = size_arg(who, "d_model", d_model), dropout_arg(who, dropout)
         args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
                 batch_first, norm_first, bias, device, dtype)
         dt = np.float64 if dtype is None else np_dtype(dtype, who)
@@ -316,14 +317,17 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz: int, device: Any = None,
                                         dtype: Any = None) -> Tensor:
         """The (sz, sz) causal mask: -inf above the diagonal (may not attend), 0 elsewhere;
-        float64 unless `dtype` says otherwise."""
+        float64 unless `dtype` says otherwise; dtype=bool: True above the diagonal (torch's
+        -inf cast to bool, the same mask for MultiheadAttention)."""
         who = "Transformer.generate_square_subsequent_mask"
         check_device(device, who)
         sz = size_arg(who, "sz", sz)
         dt = np.float64 if dtype is None else np_dtype(dtype, who)
-        if np.dtype(dt).kind != "f":
-            raise TypeError(f"{who}: dtype must be a floating dtype (the mask holds -inf), "
-                            f"got {np.dtype(dt)}")
+        if np.dtype(dt) == np.bool_:
+            return Tensor(np.triu(np.ones((sz, sz), bool), 1))
+        if np.dtype(dt).kind != "f":  # (torch: -inf does not fit an integer type)
+            raise TypeError(f"{who}: dtype must be a floating dtype (the mask holds -inf) or "
+                            f"bool, got {np.dtype(dt)}")
         return Tensor(np.triu(np.full((sz, sz), -np.inf, dt), 1))
 
 

@@ -34,7 +34,9 @@ rows("scaled_dot_product_attention",
          "bool mask, a row with every key masked!": (_Q, _K, _VV, _MASK),
          "float mask, -inf for every key of a row!": (
              _Q, _K, _VV, np.where(_MASK, 0.5, -INF)),
-         "float mask, large values": (_Q, _K, _VV, np.where(_MASK, 700.0, -700.0))},
+         "float mask, large values": (_Q, _K, _VV, np.where(_MASK, 700.0, -700.0)),
+         "float32 mask on float64 inputs, -inf for every key of a row!": (
+             _Q, _K, _VV, np.where(_MASK, 0.5, -INF).astype(np.float32))},
      numpy=sdpa_ref, numpy_warns=False,
      torch=lambda T, q, k, v, m: T.nn.functional.scaled_dot_product_attention(q, k, v,
                                                                                attn_mask=m),
