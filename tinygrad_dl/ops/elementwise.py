@@ -11,6 +11,7 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..grad import passed
 from ..write_guard import private
+from .float_parts import clip_keeping_x
 from .pow_grad import minus_one_exact, power_slope
 
 _BOOL = np.bool_  # (by dtype.type: an unpickled array's bool dtype is another object)
@@ -392,7 +393,7 @@ class ReLU(Function):
             raise RuntimeError("relu: Boolean inputs not supported for relu")
         if x.dtype.kind == "c":  # (inline: the real path pays no call)
             real_only("relu", x)
-        out = np.maximum(x, 0)
+        out = np.maximum(0, x)  # (NumPy keeps its second at a tie: relu(-0.0) is -0.0, torch's)
         ctx.save_for_backward(out)
         return out
 
@@ -459,7 +460,7 @@ class Clip(Function):
     then summed back (backward raised NumPy's "non-broadcastable output operand")."""
 
     def forward(ctx, x, lo=None, hi=None):
-        out = np.clip(x, lo, hi)
+        out = clip_keeping_x(x, lo, hi)
         if out.dtype.kind == "c":  # (x or a bound complex: NumPy ordered them lexicographically,
             real_only("clamp", out)  # x.clamp(min=1j) was [1j, 0.5]; torch refuses)
         ctx.save_for_backward(x)

@@ -1,7 +1,10 @@
 """The parts of a floating-point number, with torch's gradients: NextAfter (np.nextafter),
-FrexpMantissa (np.frexp's mantissa) and Ldexp (np.ldexp with an integer exponent)."""
+FrexpMantissa (np.frexp's mantissa) and Ldexp (np.ldexp with an integer exponent); and the
+sign of a zero that clamp keeps (clip_keeping_x, Clip's and clamp_'s)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -52,3 +55,41 @@ class Ldexp(Function):
     def backward(ctx, g):
         with np.errstate(over="ignore"):
             return unbroadcast(np.ldexp(g, ctx.e), ctx.x_shape)
+
+
+def _keeps_second(dt: type) -> bool:
+    """Whether NumPy's maximum and minimum give their second operand at a 0.0, -0.0 tie in dt
+    (x86's SIMD loops, float32 and float64: then np.maximum(lo, x) is torch's clamp, and faster
+    than np.clip), probed once over the loops' lengths and a strided view."""
+    z = np.zeros(34, dt)
+    return all(np.signbit(f(z[:n:s], -z[:n:s])).all()
+               and not np.signbit(f(-z[:n:s], z[:n:s])).any()
+               for f in (np.maximum, np.minimum) for n in (1, 3, 5, 17, 34) for s in (1, 2))
+
+
+_TIE_SECOND = frozenset(np.dtype(dt) for dt in (np.float32, np.float64) if _keeps_second(dt))
+
+
+def _zero_number(b: Any, dt: np.dtype) -> bool:
+    """b is a number bound of 0 in dt (a Python number, -1e-300 too in float32, or a NumPy
+    scalar made a 0-d array)."""
+    if type(b) in (int, float):
+        return abs(b) < 1 and dt.type(b) == 0
+    return type(b) is np.ndarray and not b.ndim and b == 0
+
+
+def clip_keeping_x(x: np.ndarray, lo: Any, hi: Any, out: np.ndarray | None = None) -> Any:
+    """np.clip(x, lo, hi, out=out), x kept where it equals a number bound of 0 (and is not
+    below lo), torch's: np.clip with one bound gives the bound, so clamp(-0.0, min=0) was
+    0.0, torch's -0.0 (torch keeps x at a tie; only a zero's sign can tell)."""
+    dt = x.dtype
+    if dt.kind != "f" or not (_zero_number(lo, dt) or _zero_number(hi, dt)):
+        return np.clip(x, lo, hi) if out is None else np.clip(  # (keywords cost np.clip a
+            x, lo, hi, out=out, casting="same_kind")  # microsecond: none where not needed)
+    if (lo is None or hi is None) and dt in _TIE_SECOND:  # (one bound: one pass)
+        return (np.minimum(hi, x, out=out, casting="same_kind") if lo is None else
+                np.maximum(lo, x, out=out, casting="same_kind"))
+    res, zero = np.asarray(np.clip(x, lo, hi)), x == 0
+    if zero.any():  # (one pass more where x holds no zero)
+        np.copyto(res, x, where=zero & (res == 0) & (True if lo is None else ~(x < lo)))
+    return res if out is None else np.copyto(out, res, casting="same_kind") or out

@@ -520,6 +520,8 @@ class CumSum(Function):
     def forward(ctx, x, axis=None):
         ctx.shape, ctx.axis = x.shape, _scan_axis(ctx, x, axis)
         out = _scan(np.cumsum, x, ctx.axis)
+        if out.dtype.kind == "f":  # torch's sums start from +0.0: a leading -0.0 gives +0.0
+            out += 0
         return out.reshape(()) if axis is not None and not x.ndim else out
 
     def backward(ctx, g):
@@ -546,6 +548,8 @@ class LogCumSumExp(Function):
             out = np.moveaxis(out, -1, axis)
         else:
             out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
+        if out.dtype.kind == "f":  # (a leading -0.0 is +0.0, torch's: as CumSum's)
+            out += 0
         ctx.save_for_backward(x, out)
         return out.astype(np.float16) if ctx.half else out
 

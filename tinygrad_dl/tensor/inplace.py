@@ -13,6 +13,7 @@ from .. import engine, tensor, write_guard
 from ..grad import masked_error, masked_within
 from ..ops import GetItem
 from ..ops.elementwise import real_only
+from ..ops.float_parts import clip_keeping_x
 from ..ops.indexing import brief_index, check_layout
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
@@ -77,7 +78,7 @@ class InPlaceMethods:
         number_fits("Tensor.clamp_", lo, self.data.dtype, "min")  # (torch refuses 1e300 into
         number_fits("Tensor.clamp_", hi, self.data.dtype, "max")  # float32, as fill_'s)
         return _write(self, "Tensor.clamp_", _grad_bound(min, max),
-                      lambda a, _: np.clip(a, lo, hi, out=a, casting="same_kind"))
+                      lambda a, _: clip_keeping_x(a, lo, hi, out=a))
 
     # PyTorch's in-place forms of ops: the op's own values (computed without a graph) written
     # back into the array, under the rules above (torch users write `x.relu_()`,
