@@ -40,7 +40,9 @@ one array still are, and an argument the step's NumPy made contiguous or reshape
 (np.ascontiguousarray(X): a copy or not by the layout) keeps its strides (its strides are part
 of the signature: one recording per layout). When
 one fails the call runs eagerly and the step is recorded afresh (three failures in a row before
-any replay give up, as above). Under detect_anomaly() or no_grad() calls always run eagerly.
+any replay give up, as above); so does a change between a signature's two recorded calls, and
+a step refused for a module's or parameter's hook is recorded again once the hook is removed.
+Under detect_anomaly() or no_grad() calls always run eagerly.
 
 Also guarded: each name the step's code reads (closure variables and globals: a number by
 value, any other object by identity) and the entries of dicts and plain objects they hold
@@ -196,6 +198,7 @@ class jit:
         # the cache key, so each layout gets its own recording
         self._layouts: dict[Any, tuple[int, ...]] = {}
         self._fast: Callable[[Any], Any] = _miss
+        self._hooked: dict[Any, Recording] = {}  # signature -> its recording refused for a hook
 
     @property
     def enabled(self) -> bool:
@@ -260,8 +263,16 @@ class jit:
                     return fn(*args, **kwargs)
                 return out
             entry = self._stale(key, entry.guards.why_stale(arrays) or "a guard failed")
-        if key in self.fallbacks:
-            return fn(*args, **kwargs)
+        elif type(entry) is Recording and entry.first_guards is not None:  # changed since the
+            why = entry.first_guards.why_stale(())  # first call (model.eval(), a frozen layer,
+            if why is not None:  # a rebound name): record again, as after a plan's guard failed
+                self._replays_at_plan[key] = self.replays  # (no replay since: a strike)
+                entry = self._stale(key, why)
+        if key in self.fallbacks:  # (refused for a hook: recorded again once it is removed)
+            held = self._hooked.get(key)
+            if held is None or not held.hooks_gone():
+                return fn(*args, **kwargs)
+            del self.fallbacks[key], self._hooked[key]
         if entry is None and len(self.cache) >= self.max_signatures:
             return self._eager(key, f"more than {self.max_signatures} input signatures",
                                args, kwargs)
@@ -276,11 +287,17 @@ class jit:
                 rec.closed = True  # (first: no call before it, where an interrupt could land)
         result = rec.finish(result)
         if rec.error is not None:
+            if rec.hooked and not self.strict:  # (strict raised: nothing to lift)
+                self._hooked[key] = rec
             return self._refuse(key, rec.error, result)
         if entry is None:
             if rec.layout and key is base:  # the signature's first recording: from now on
                 at = self._layouts[base] = tuple(sorted(rec.layout))  # its strides count
                 key = (base, "strides", tuple([arrays[j].strides for j in at]))
+            # (what the step's own run changed, a counter it writes and reads, is left to the
+            # comparison with the next recording, which refuses it)
+            first = rec.guards()
+            rec.first_guards = first if first.why_stale(()) is None else None
             self.cache[key] = rec
         else:
             why = difference(entry, rec)

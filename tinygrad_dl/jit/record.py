@@ -27,7 +27,7 @@ from ..tensor import Tensor
 from .bindings import DRAWS, STREAMS, bindings
 from .calls import StepCalls, fingerprint, note
 from .grads import GradWatch
-from .guards import ModuleGuard, is_module
+from .guards import Guards, ModuleGuard, is_module
 from .opcodes import unread, why
 from .record_hooks import EngineHooks
 from .record_types import (  # noqa: F401 (jit.record's names, as before)
@@ -61,6 +61,8 @@ class Recording(EngineHooks):
     and everything the step's Python did that replay would not redo (`error`)."""
 
     closed = False  # the step's run is over (jit sets it): still attached, it is stale
+    first_guards: Guards | None = None  # a first recording's `guards` (set by jit)
+    hooked = False  # refused for a module's or a parameter's hook (`hooks_gone`)
 
     def __init__(self, arrays: list[np.ndarray] | tuple[np.ndarray, ...]) -> None:
         self.arrays = list(arrays)
@@ -356,6 +358,29 @@ class Recording(EngineHooks):
             if found:
                 c.owners = tuple(t for t in found.values()
                                  if t is not c.tensor and t.data is c.array)
+
+    def parameters(self) -> list[Any]:
+        """The parameter Tensors its ops read."""
+        params = {id(s.ref): s.ref for op in self.ops for s in op.sources if s.kind == PARAM}
+        return list(params.values())
+
+    def hooks_gone(self) -> bool:
+        """Whether the modules it used and the parameters it read have no hook left (it was
+        refused for one, `hooked`: jit then records the step again)."""
+        return not (any(getattr(g.module, "_hooks", None) for g in self.modules.values())
+                    or any(t._retain for t in self.parameters()))
+
+    def guards(self) -> Guards:
+        """What a plan's guards would check of this recording alone, as things are now: its
+        modules' attributes and train/eval mode, the names its step read, its parameters
+        (still requiring grad, no hook, their dtypes and shapes) and constant tensors (their
+        arrays, no grad). jit takes them as a signature's first recording ends: a change before
+        its second call (`model.eval()`, a frozen layer, `model.float()`, a rebound name) then
+        makes that call record afresh, as after a plan's guard failed, instead of comparing
+        two recordings that differ for that reason (the signature ran eagerly for good)."""
+        frozen = [c for c in self.constants() if c.tensor is not None]
+        return Guards(self.parameters(), frozen, list(self.modules.values()), [], [],
+                      bindings=self.bindings)
 
     def constants(self) -> Any:
         """The Consts the ops, the backward seeds (`backward(g)`) and the result read."""

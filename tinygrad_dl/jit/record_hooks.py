@@ -50,6 +50,7 @@ class EngineHooks:
             self.fail("retain_grad() or register_hook() on a tensor inside the step")
         for k, t in enumerate(leaves):
             if t._retain:  # (a leaf's slot is set only by its hooks: see tensor_hooks)
+                self.hooked = self.hooked or self.error is None
                 self.fail(f"parameter {t.name or tuple(t.data.shape)} has a hook "
                           "(register_hook), whose Python a replay would not run")
             if t._ctx is not None or self.input_index(t.data) is not None:
@@ -97,6 +98,7 @@ class EngineHooks:
 
     def on_module(self, m: Any) -> None:
         if getattr(m, "_hooks", None):  # (nn.module_hooks: Python a replay would not run)
+            self.hooked = self.hooked or self.error is None
             self.fail(f"{type(m).__name__} has hooks (register_forward_hook, ...), whose Python "
                       "a replay would not run")
         if id(m) not in self.modules:
