@@ -206,7 +206,7 @@ def integer_quotient_checked(name: str, x: np.ndarray, y: np.ndarray, trunc: boo
         return
     if dt == np.bool_:
         raise TypeError(f"{name}: not implemented for bool tensors (as torch); cast one first")
-    if (np.asarray(y) == 0).any():
+    if np.size(x) and (np.asarray(y) == 0).any():  # (an empty result divides nothing)
         raise IntegerDivisionByZero(f"{name}: integer division by zero (torch raises too)")
     if dt.kind == "i" and dt.itemsize >= (4 if trunc else 8):
         low = np.iinfo(dt).min
@@ -221,7 +221,8 @@ def integer_divisor_checked(name: str, x: np.ndarray, y: np.ndarray) -> None:
     dt = np.result_type(x, y)
     if dt == np.bool_:
         raise TypeError(f"{name}: not implemented for bool tensors (as torch); cast one first")
-    if dt.kind in "biu" and (np.asarray(y) == 0).any():
+    if dt.kind in "biu" and np.size(x) and (np.asarray(y) == 0).any():  # (an empty result
+        # divides nothing: torch returns it)
         raise IntegerDivisionByZero(f"{name}: integer division by zero (torch raises too)")
 
 

@@ -183,6 +183,8 @@ class Pow(Function):
             out = _negative_int_power(x, p)
         else:
             out = x**p
+            if out.dtype == np.int8 and x.dtype == np.bool_ == p.dtype:  # NumPy's int8 for
+                out = out.astype(np.bool_)  # bool ** bool; torch's bool (x ** True is x)
         ctx.save_for_backward(x, p, out)
         return out
 

@@ -16,7 +16,12 @@ def deviations(x: np.ndarray, axes: tuple[int, ...], n: int, keepdims: bool) -> 
     two-pass: the mean's rounding biased each c, float32 var of 2000 1e8s was 64, not 0) in each
     slice where n r^2 > (16 eps)^2 ss (elsewhere r is round-off of the spread: NumPy's numbers,
     bit for bit, without the extra pass); slices whose ss is NaN or inf decide on their own
-    data. finite: False where some ss was NaN or inf (an overflow among them: scaled_var)."""
+    data. finite: False where some ss was NaN or inf (an overflow among them: scaled_var).
+    int64 (uint64) x: its distances from each slice's least value first, exact as uint64 (in
+    float64 past 2**53 x lost its last digits: var of [2**53 + 1, 2**53] was 0, not 0.25)."""
+    if x.dtype.itemsize == 8 and x.dtype.kind in "iu" and x.size:
+        lo = x.min(axis=axes, keepdims=True)  # (the variance is the same, shifted)
+        x = (x.astype(np.uint64) - lo.astype(np.uint64)).astype(np.float64)
     m = (np.add.reduce(x, axis=axes, keepdims=True) / n if x.dtype.char in "fd" else
          x.mean(axis=axes, keepdims=True))  # (np.mean's value, without its Python wrapper)
     c = x - m

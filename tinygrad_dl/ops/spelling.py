@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..grad_mode import is_grad_enabled
 from .elementwise import real_only
 from .shape import axis_of
 
@@ -25,6 +26,12 @@ _TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
 # broadcast error of its own kernel; here every dim either way)
 _EMPTY_DIM_IS_ALL = frozenset({"sum", "mean", "amax", "amin", "nansum", "nanmean",
                                "count_nonzero", "norm", "logsumexp"})
+
+
+# the reductions whose dtype= may also name an integer dtype, as torch's and NumPy's: the values
+# cast to it, then summed (multiplied) in it, wrapping around as that dtype's arithmetic does
+# (x.sum(dtype=torch.int8), np.cumsum(t, dtype=np.int8)); they were refused
+_INTEGER_DTYPE = frozenset({"sum", "prod", "cumsum", "cumprod", "nansum"})
 
 
 def _empty(dims: Any) -> bool:
@@ -58,10 +65,18 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
 
         @functools.wraps(fn)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            in_dtype = None  # (an integer dtype= of sum, prod, cumsum, cumprod, nansum)
             if kwargs:
                 if "out" in kwargs or "dtype" in kwargs and "dtype" in numpys:  # np.sum(t)
-                    self = numpy_keywords(fn.__name__, self,
-                                          *(kwargs.pop(k, None) for k in numpys))
+                    if fn.__name__ in _INTEGER_DTYPE and kwargs.get("out") is None:
+                        in_dtype = integer_accumulator(fn.__name__, self, kwargs.get("dtype"))
+                    if in_dtype is not None:
+                        kwargs.pop("out", None)
+                        kwargs.pop("dtype")
+                        self = self.astype(in_dtype, copy=False)
+                    else:
+                        self = numpy_keywords(fn.__name__, self,
+                                              *(kwargs.pop(k, None) for k in numpys))
                 for alias, name, pos in pairs:
                     if alias in kwargs:
                         if name in kwargs or pos <= len(args):
@@ -78,6 +93,8 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
             if 0 <= at < len(args) and type(args[at]) is list:  # (a list is torch's)
                 dims = None if all_dims and not args[at] else tuple(args[at])
                 args = (*args[:at], dims, *args[at + 1:])
+            if in_dtype is not None:  # (summed in int64 here, then wrapped: the same value)
+                return fn(self, *args, **kwargs).astype(in_dtype, copy=False)
             return fn(self, *args, **kwargs)
 
         shown = [inspect.Parameter(a, inspect.Parameter.KEYWORD_ONLY, default=None)
@@ -159,6 +176,24 @@ def numpy_keywords(op: str, t: Any, out: Any = None, dtype: Any = None) -> Any:
                          "which casts the tensor first; for another, cast the result "
                          f"(t.{op}(...).astype(dtype))")
     return t.astype(dt)
+
+
+def integer_accumulator(op: str, t: Any, dtype: Any) -> np.dtype | None:
+    """The integer dtype `dtype` names (None for any other, numpy_keywords' to read) for a
+    sum/prod/cumsum/cumprod/nansum(dtype=...), as torch and NumPy read it: t's values cast
+    to it (floats truncated toward 0), then reduced in it, wrapping around. A tensor that
+    requires grad is refused, as torch's (an integer result has no gradient)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        return None
+    if dt.kind not in "iu":
+        return None
+    if getattr(t, "requires_grad", False) and is_grad_enabled():
+        raise RuntimeError(f"{op}(dtype={dt}): an integer result has no gradient, and the "
+                           "tensor requires grad (as torch); cast first, t.detach(), or "
+                           "use a floating dtype")
+    return dt
 
 
 def one_name(op: str, a: Any, a_name: str, b: Any, b_name: str, default: Any = None) -> Any:

@@ -34,6 +34,15 @@ def _bitwise(who: str, x: Tensor, other: Any, fn: Any, kinds: str = "iub") -> Te
     return no_grad_result(np.asarray(fn(x.data, b)))
 
 
+def _gcd_kinds(x: Tensor, other: Any) -> str:
+    """The operand kinds gcd/lcm take: integers, and a bool tensor beside an integer one (its
+    0 and 1 in the other's dtype, as torch's promotion); two bools, or a Python bool, not
+    (torch: not implemented, and no number)."""
+    b = other.data if isinstance(other, tensor.Tensor) else other
+    kinds = {x.data.dtype.kind, b.dtype.kind if isinstance(b, np.ndarray) else "-"}
+    return "iub" if kinds in ({"b", "i"}, {"b", "u"}) else "iu"
+
+
 def _shift_operands(who: str, x: Tensor, other: Any) -> tuple[np.ndarray, Any]:
     """x's array and other's (an int tensor or a Python int, which keeps x's dtype; a bool x
     with a Python int is int64), cast to their common integer dtype; float refused, and two
@@ -129,8 +138,8 @@ class BitwiseMethods:
     # ---- integer arithmetic torch has --------------------------------------------------------
     def gcd(self, other: Any) -> Tensor:
         """torch.gcd: the greatest common divisor, >= 0 (integer tensors; no gradient)."""
-        return _bitwise("gcd", self, other, np.gcd, kinds="iu")
+        return _bitwise("gcd", self, other, np.gcd, kinds=_gcd_kinds(self, other))
 
     def lcm(self, other: Any) -> Tensor:
         """torch.lcm: the least common multiple, >= 0 (integer tensors; no gradient)."""
-        return _bitwise("lcm", self, other, np.lcm, kinds="iu")
+        return _bitwise("lcm", self, other, np.lcm, kinds=_gcd_kinds(self, other))

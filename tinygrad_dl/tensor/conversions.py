@@ -223,6 +223,11 @@ def alpha_number(op: str, alpha: Any, dt: np.dtype) -> Any:
                         f"an integer or bool result ({dt}); pass an int or cast to a float dtype")
     if dt.kind == "f":  # (f16.add_(y, alpha=1e5) gave inf; torch refuses)
         number_fits(op, alpha, dt, "alpha")
+    elif dt.kind == "u" and type(alpha) is int and -int(np.iinfo(dt).max) <= alpha < 0:
+        # torch's range for an unsigned dt (addmm's rule): -max..-1 as its wrapped value, the
+        # same sum mod 2**bits (uint8 x.add(y, alpha=-1) is x - y; NumPy 2 refused -1 beside
+        # uint8); past the range, NumPy's OverflowError, as torch refuses it
+        alpha += 1 << (8 * dt.itemsize)
     return alpha
 
 

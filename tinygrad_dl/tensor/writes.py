@@ -153,9 +153,7 @@ class WriteMethods:
         if src.dtype != self.dtype:
             raise TypeError(f"scatter_reduce: src has dtype {src.dtype}, the input "
                             f"{self.dtype}; torch wants the same (cast one with .to())")
-        if self.dtype.kind not in "fiu" or (reduce == "mean" and self.dtype.kind != "f"):
-            raise TypeError(f"scatter_reduce: reduce={reduce!r} on a {self.dtype} tensor is not "
-                            "supported")
+        _reducible("scatter_reduce", self, reduce)
         idx = np.asarray(index_arg(index, "scatter_reduce: the index"))
         axis = axis_of("scatter_reduce", dim, max(self.ndim, 1))
         if min(self.ndim, idx.ndim, src.ndim) == 0 and max(self.ndim, idx.ndim, src.ndim) <= 1:
@@ -175,6 +173,7 @@ class WriteMethods:
         if reduce not in ("prod", "mean", "amax", "amin"):
             raise ValueError(f"index_reduce: reduce must be one of prod, mean, amax, amin, got "
                              f"{reduce!r}")
+        _reducible("index_reduce", self, reduce)  # (its refusal named scatter_reduce)
         src = as_tensor(source, self)
         idx = np.asarray(index_arg(index, "index_reduce: the index"))
         if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
@@ -331,3 +330,12 @@ class WriteMethods:
                       include_self: bool = True) -> Tensor:
         return recompute(self, "index_reduce", dim, index, source, reduce,
                          include_self=include_self, operand=source)
+
+
+def _reducible(who: str, x: Tensor, reduce: str) -> None:
+    """scatter_reduce's and index_reduce's dtypes: real ones, and mean only of floats (torch
+    floors an integer mean; refused here in one line naming the call)."""
+    if x.dtype.kind not in "fiu" or (reduce == "mean" and x.dtype.kind != "f"):
+        raise TypeError(f"{who}: reduce={reduce!r} on a {x.dtype} tensor is not supported"
+                        + ("; cast to a float dtype first (x.double())" if x.dtype.kind in "iu"
+                           else ""))
