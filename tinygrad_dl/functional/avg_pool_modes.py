@@ -53,7 +53,8 @@ def window_mean(who: str, x: Tensor, k: tuple[int, ...], s: tuple[int, ...],
         end = np.minimum(start + ki, n + pi)  # to the padded input (ceil_mode's last one)
         size = (end - start) if count_include_pad else (np.minimum(end, n) - np.maximum(start, 0))
         div = div * size.reshape((1,) * axis + (o,) + (1,) * (dims - axis - 1))
-    return total / Tensor(div.astype(x.dtype))
+    # (Python numbers: a literal to the jit, so a jitted step with these options replays)
+    return total / Tensor(div.tolist(), dtype=x.dtype)
 
 
 def divisor_override_arg(who: str, divisor_override: object) -> int | None:

@@ -37,8 +37,12 @@ def _pos_int(name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
-def pair_of_ints(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
-    """One int for both axes, or a pair (rows, columns): PyTorch's two spellings."""
+def pair_of_ints(name: str, value: Any, minimum: int = 1, one: bool = False
+                 ) -> tuple[int, int]:
+    """One int for both axes, or a pair (rows, columns): PyTorch's two spellings; `one`: a
+    1-tuple too (torch's native ops spread one value over the axes; its Python ones do not)."""
+    if one and isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"{name} must be an integer or a pair (rows, columns) of "
@@ -46,6 +50,21 @@ def pair_of_ints(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
         return _pos_int(name, value[0], minimum), _pos_int(name, value[1], minimum)
     v = _pos_int(name, value, minimum)
     return v, v
+
+
+def refuse_empty_sides(who: str, shape: tuple[int, ...], k: int) -> None:
+    """torch's rule for a convolution's input (N, C, *k sides): a side of 0 positions is
+    refused unless the batch or the channels are empty too (its output would be the bias)."""
+    if 0 in shape[-k:] and 0 not in shape[:-k]:
+        raise ValueError(f"{who}: input {shape} has an empty spatial side; as in PyTorch, "
+                         "only an empty batch or channel dimension is supported: drop the "
+                         "empty input")
+
+
+def empty_of(shape: tuple[int, ...], x: Tensor) -> Tensor:
+    """An empty result of `shape` in x's graph (x's gradient from it: zeros), as torch's pools
+    give for an output side of 0."""
+    return x.reshape(-1)[:0].reshape(shape)
 
 
 def conv2d_padding(who: str, padding: Any, stride: tuple[int, int],
@@ -73,7 +92,7 @@ def conv2d_padding(who: str, padding: Any, stride: tuple[int, int],
                          "((top, bottom), (left, right)) per side (F.pad's (left, right, top, "
                          f"bottom) is (({padding[2]}, {padding[3]}), ({padding[0]}, "
                          f"{padding[1]})))")
-    ph, pw = pair_of_ints(f"{who}: padding", padding, 0)
+    ph, pw = pair_of_ints(f"{who}: padding", padding, 0, one=True)
     return ((ph, ph), (pw, pw))
 
 
@@ -85,13 +104,14 @@ def _conv2d_args(x: Tensor, w: Tensor, stride: Any, padding: Any, dilation: Any,
     ops/conv.py ConvGeometry)."""
     if w.ndim == 4 and w.shape[0] == 0:
         raise ValueError(f"conv2d: the weight {w.shape} has 0 filters; it needs at least one")
-    stride = pair_of_ints("conv2d: stride", stride)
-    dilation = pair_of_ints("conv2d: dilation", dilation)
+    stride = pair_of_ints("conv2d: stride", stride, one=True)
+    dilation = pair_of_ints("conv2d: dilation", dilation, one=True)
     groups = _pos_int("conv2d: groups", groups)
     # (a bad w: the op names its shape)
     pads = conv2d_padding("conv2d", padding, stride, dilation,
                           w.shape[2:] if w.ndim == 4 else None)
     if x.ndim == 4:  # (torch pads as asked; a padding of 10**6 asked NumPy for 58 TiB)
+        refuse_empty_sides("conv2d", tuple(x.shape), 2)
         padded = (*x.shape[:2], *(n + a + b for n, (a, b) in zip(x.shape[2:], pads)))
         if math.prod(padded) > MAX_PADDED:
             raise ValueError(f"conv2d: padding={padding} is larger than the memory allows: the "
@@ -111,6 +131,7 @@ def conv2d(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0, dil
     C and F split into that many groups, group g's filters seeing only group g's channels."""
     ts = as_tensors([x, w] if b is None else [x, w, b])
     if ts[0].ndim == 3 and ts[1].ndim == 4:  # unbatched (C, H, W), as torch's: a batch of one
+        refuse_empty_sides("conv2d", tuple(ts[0].shape), 2)  # (naming the shape given)
         x4 = ts[0].reshape((1,) + tuple(ts[0].shape))
         y = Conv2d.apply(x4, *ts[1:], **_conv2d_args(x4, ts[1], stride, padding, dilation,
                                                      groups))
@@ -119,11 +140,15 @@ def conv2d(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0, dil
 
 
 # ---- transposed convolution, unfold, fold (ops/conv.py: the adjoints of conv2d's parts) -----
-def ints_of(name: str, value: Any, k: int, minimum: int = 1) -> tuple[int, ...]:
-    """k ints >= minimum from one int or a k-tuple (PyTorch's spellings)."""
+def ints_of(name: str, value: Any, k: int, minimum: int = 1, one: bool = False
+            ) -> tuple[int, ...]:
+    """k ints >= minimum from one int or a k-tuple (PyTorch's spellings; `one`: a 1-tuple too,
+    as pair_of_ints)."""
     if k == 2:
-        return pair_of_ints(name, value, minimum)
+        return pair_of_ints(name, value, minimum, one)
     if k > 2:  # (conv_transpose3d's module: an int or a k-tuple)
+        if one and isinstance(value, (tuple, list)) and len(value) == 1:
+            value = value[0]
         vals = tuple(value) if isinstance(value, (tuple, list)) else (value,) * k
         if len(vals) != k:
             raise ValueError(f"{name} must be an integer or {k} integers >= {minimum}, got "
@@ -153,10 +178,10 @@ def _conv_transpose(op: str, k: int, x: Any, w: Any, b: Any, stride: Any, paddin
         raise ValueError(f"{op} expects input (N, C_in, {sides}) or (C_in, {sides}) and weight "
                          f"(C_in, C_out / groups, {ks}), got input {_shape(x)} and weight "
                          f"{_shape(w)}")
-    stride = ints_of(f"{op}: stride", stride, k, 1)
-    dilation = ints_of(f"{op}: dilation", dilation, k, 1)
-    padding = ints_of(f"{op}: padding", padding, k, 0)
-    output_padding = ints_of(f"{op}: output_padding", output_padding, k, 0)
+    stride = ints_of(f"{op}: stride", stride, k, 1, one=True)
+    dilation = ints_of(f"{op}: dilation", dilation, k, 1, one=True)
+    padding = ints_of(f"{op}: padding", padding, k, 0, one=True)
+    output_padding = ints_of(f"{op}: output_padding", output_padding, k, 0, one=True)
     groups = _pos_int(f"{op}: groups", groups)
     for o, s, d in zip(output_padding, stride, dilation):
         if o >= s and o >= d:  # PyTorch's rule: such rows would be a second copy of nothing
@@ -180,7 +205,10 @@ def _conv_transpose(op: str, k: int, x: Any, w: Any, b: Any, stride: Any, paddin
     size = x.shape[-k:]
     out = tuple((i - 1) * s - 2 * p + d * (kk - 1) + o + 1 for i, s, p, d, kk, o in zip(
         size, stride, padding, dilation, w.shape[2:], output_padding))
-    if min(size) < 1 or min(out) < 1:
+    if min(size) < 1:  # (torch's empty batch of it is empty: its checks skipped)
+        raise ValueError(f"{op}: input {_shape(x)} has an empty spatial side: no input position "
+                         "reaches the output; drop the empty input")
+    if min(out) < 1:
         raise ValueError(f"{op}: input {_shape(x)} with weight {_shape(w)}, stride {stride}, "
                          f"padding {padding}, dilation {dilation} gives output size {out}; "
                          "every side must be at least 1")
@@ -368,9 +396,9 @@ def _pool_args(op: str, kernel: Any, kernel_size: Any, stride: Any, padding: Any
         if kernel is not None:
             raise ValueError(f"{op}: give kernel or kernel_size (the same thing), not both")
         kernel = kernel_size
-    kernel = pair_of_ints(f"{op}: kernel", 2 if kernel is None else kernel)
-    stride = kernel if stride is None else pair_of_ints(f"{op}: stride", stride)
-    padding = pair_of_ints(f"{op}: padding", padding, 0)
+    kernel = pair_of_ints(f"{op}: kernel", 2 if kernel is None else kernel, one=True)
+    stride = kernel if stride is None else pair_of_ints(f"{op}: stride", stride, one=True)
+    padding = pair_of_ints(f"{op}: padding", padding, 0, one=True)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         half = (kernel[0] // 2, kernel[1] // 2)
         raise ValueError(f"{op}: padding must be at most kernel // 2 = "

@@ -20,7 +20,7 @@ import numpy as np
 from ..ops.allocation import check_alloc
 from ..tensor import Tensor
 from .avg_pool_modes import pool_out_size
-from .conv import avg_pool2d, max_pool2d
+from .conv import avg_pool2d, empty_of, max_pool2d
 from .joins import stack
 from .methods import as_tensor_of
 
@@ -162,13 +162,13 @@ def adaptive_max(x: Tensor, out: tuple[int, ...]) -> Tensor:
 def adaptive_sizes(who: str, dims: int, output_size: Any) -> tuple[int | None, ...]:
     """An adaptive pool's output_size: an int, or `dims` of them (None: keep that axis, 2-D)."""
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
-    if len(sizes) != dims or not all(
+    if output_size is None or len(sizes) != dims or not all(  # (a bare None: torch's TypeError)
             (s is None and dims > 1) or (isinstance(s, (int, np.integer))
-                                         and not isinstance(s, bool) and s >= 1)
+                                         and not isinstance(s, bool) and s >= 0)
             for s in sizes):
         raise ValueError(f"{who}: output_size must be " + (
-            "an integer >= 1 (or a 1-tuple)" if dims == 1 else
-            f"an integer >= 1 or {'a pair' if dims == 2 else dims} of them (None: that "
+            "an integer >= 0 (or a 1-tuple)" if dims == 1 else
+            f"an integer >= 0 or {'a pair' if dims == 2 else dims} of them (None: that "
             "axis's input size)")
             + f", got {output_size!r}")
     return tuple(None if s is None else int(s) for s in sizes)
@@ -185,7 +185,10 @@ def adaptive_pool(who: str, dims: int, reduce: Callable[[Tensor, tuple[int, ...]
         raise ValueError(f"{who}: the input {shape} has no positions to pool")
     out = tuple(n if s is None else s for n, s in zip(spatial, sizes))
     check_alloc(lambda: f"{who}: output_size {out}", shape[:-dims] + out, x.data.dtype)
+    if 0 in out:  # an empty result, as torch's (its gradient: zeros)
+        return empty_of(shape[:-dims] + out, x)
     return reduce(x, out)
+
 
 
 def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:

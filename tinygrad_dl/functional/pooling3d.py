@@ -119,10 +119,10 @@ def avg_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 def avg_pool3d_of(who: str, input: Any, kernel_size: Any, stride: Any, padding: Any,
                   ceil_mode: Any, count_include_pad: Any, divisor_override: Any) -> Tensor:
     """F.avg_pool3d with its messages naming `who` (lp_pool3d's too)."""
-    k = triple(who, "kernel_size", kernel_size)
+    k = triple(who, "kernel_size", kernel_size, one=True)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
-        triple(who, "stride", stride)
-    p = triple(who, "padding", padding, 0)
+        triple(who, "stride", stride, one=True)
+    p = triple(who, "padding", padding, 0, one=True)
     if any(pi > ki // 2 for pi, ki in zip(p, k)):
         raise ValueError(f"{who}: padding must be at most half the kernel_size, got padding {p} "
                          f"for kernel_size {k}")

@@ -23,34 +23,36 @@ from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from . import conv, pooling
 from .avg_pool_modes import pool_out_size
-from .conv import avg_pool2d, pair_of_ints
+from .conv import avg_pool2d, empty_of, pair_of_ints
 from .methods import as_tensor_of
 from .volumetric_conv import triple
 
 _AXES = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
-def sizes_of(who: str, dims: int, name: str, value: Any, minimum: int = 1) -> tuple[int, ...]:
-    """An int or `dims` ints (each >= minimum), as torch's _single / _pair."""
+def sizes_of(who: str, dims: int, name: str, value: Any, minimum: int = 1, one: bool = False
+             ) -> tuple[int, ...]:
+    """An int or `dims` ints (each >= minimum), as torch's _single / _pair (`one`: a 1-tuple
+    too, spread over the axes as torch's native ops do)."""
     if dims == 1:
         return (pooling.one_int(who, name, value, minimum),)
     if dims == 3:
-        return triple(who, name, value, minimum)
-    return pair_of_ints(f"{who}: {name}", value, minimum)
+        return triple(who, name, value, minimum, one)
+    return pair_of_ints(f"{who}: {name}", value, minimum, one)
 
 
 def pool_args(who: str, dims: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any
               ) -> tuple[tuple[int, ...], ...]:
     """(kernel, stride, padding, dilation) of a max pool: stride None (or []) is the kernel,
     padding at most half the kernel on each axis (torch's rule)."""
-    d = sizes_of(who, dims, "dilation", dilation)
+    d = sizes_of(who, dims, "dilation", dilation, one=True)
     if dims == 1:  # (F.max_pool1d's own checks and words)
         k1, s1, p1 = pooling.pool_sizes(who, kernel_size, stride, padding)
         return (k1,), (s1,), (p1,), d
-    k = sizes_of(who, dims, "kernel_size", kernel_size)
+    k = sizes_of(who, dims, "kernel_size", kernel_size, one=True)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
-        sizes_of(who, dims, "stride", stride)
-    p = sizes_of(who, dims, "padding", padding, 0)
+        sizes_of(who, dims, "stride", stride, one=True)
+    p = sizes_of(who, dims, "padding", padding, 0, one=True)
     if any(pi > ki // 2 for pi, ki in zip(p, k)):
         raise ValueError(f"{who}: padding must be at most half the kernel_size, got padding "
                          f"{p} for kernel_size {k}")
@@ -132,8 +134,12 @@ def adaptive_max_with_indices(who: str, x: Tensor, spatial: tuple[int, ...],
     maximum (the last NaN where it holds one), the values read at the indices."""
     if x.dtype.kind not in "fiu":
         raise TypeError(f"{who}: expected a float or integer input, got {x.dtype}")
+    out = tuple(n if o is None else o for n, o in zip(spatial, sizes))
+    lead = tuple(x.shape[:-len(spatial)])
+    if 0 in out:  # an empty result, as torch's
+        return empty_of(lead + out, x), Tensor(np.zeros(lead + out, np.int64))
     axes = []
-    for n, o in zip(spatial, (n if o is None else o for n, o in zip(spatial, sizes))):
+    for n, o in zip(spatial, out):
         b = np.array(pooling.bins(n, o))
         pos = b[:, :1] + np.arange(int((b[:, 1] - b[:, 0]).max()))[None, :]
         axes.append((pos, pos < b[:, 1:]))
@@ -211,7 +217,8 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     dilation) every `stride` (default kernel_size) of (N, C, L) or (C, L), after padding each
     end with `padding` (at most kernel_size // 2) positions of -inf; a window's gradient goes
     to its first maximum. return_indices=True: (values, indices), as max_pool1d_with_indices."""
-    if return_indices or dilation not in (1, (1,), [1]) or ceil_mode:
+    if return_indices or ceil_mode or isinstance(dilation, (bool, np.bool_)) \
+            or dilation not in (1, (1,), [1]):
         pair = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
         return pair if return_indices else pair[0]
     return pooling.max_pool1d(input, kernel_size, stride, padding)
@@ -226,7 +233,8 @@ def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
     and W with `padding` (at most half the kernel on that axis) pixels of -inf. dilation,
     ceil_mode and (C, H, W) input as torch's; return_indices=True: (values, indices), as
     max_pool2d_with_indices."""
-    if return_indices or dilation not in (1, (1, 1), [1, 1]) or ceil_mode:
+    if return_indices or ceil_mode or isinstance(dilation, (bool, np.bool_)) \
+            or dilation not in (1, (1,), [1], (1, 1), [1, 1]):
         if kernel_size is not None:
             if kernel is not None:
                 raise ValueError("max_pool2d: give kernel or kernel_size (the same thing), "
@@ -278,6 +286,8 @@ def unpool(who: str, dims: int, input: Any, indices: Any, kernel_size: Any, stri
         raise ValueError(f"{who}: the output size {size} must not be negative")
     check_alloc(lambda: f"{who}: output size {size} of {shape}", shape[:-dims] + size, x.dtype)
     m = math.prod(size)  # (np.prod wrapped past 2**63)
+    if m == 0:  # an empty output, as torch's: no position for any index to name
+        return empty_of(shape[:-dims] + size, x)
     if idx.size and (idx.min() < 0 or idx.max() >= m):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise IndexError(f"{who}: found an invalid max index {bad} (each plane of the output, "
@@ -324,7 +334,7 @@ def lp_pool(who: str, dims: int, input: Any, norm_type: Any, kernel_size: Any, s
         pooled = pool_with_indices(who, dims, x.abs() if norm_type > 0 else -x.abs(),
                                    kernel_size, stride, 0, 1, ceil_mode)[0]
         return pooled if norm_type > 0 else -pooled
-    s = k if stride is None else sizes_of(who, dims, "stride", stride)
+    s = k if stride is None else sizes_of(who, dims, "stride", stride, one=True)
     shape = tuple(x.shape)
     if len(shape) not in (dims + 1, dims + 2):
         raise ValueError(f"{who}: expected input (N, C, {_AXES[dims]}) or (C, {_AXES[dims]}), "

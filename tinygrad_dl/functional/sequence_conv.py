@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .conv import conv2d, ints_of
+from .conv import conv2d, ints_of, refuse_empty_sides
 from .methods import as_tensors
 
 
@@ -34,6 +34,8 @@ def conv1d_of(who: str, input: Any, weight: Any, bias: Any, stride: Any, padding
                          f"got {_shp(w)}")
     stride, = ints_of(f"{who}: stride", stride, 1)
     dilation, = ints_of(f"{who}: dilation", dilation, 1)
+    if isinstance(groups, (tuple, list)):  # (torch's groups is one int)
+        raise ValueError(f"{who}: groups must be an integer >= 1, got {groups!r}")
     groups, = ints_of(f"{who}: groups", groups, 1)
     c_out, k = w.shape[0], w.shape[2]
     c_in = w.shape[1] * groups
@@ -47,6 +49,7 @@ def conv1d_of(who: str, input: Any, weight: Any, bias: Any, stride: Any, padding
     if bias is not None and _shp(ts[2]) != (c_out,):
         raise ValueError(f"{who}: bias must have shape ({c_out},) for weight {_shp(w)}, got "
                          f"{_shp(ts[2])}")
+    refuse_empty_sides(who, shape, 1)
     length, span = shape[-1], dilation * (k - 1) + 1
     if isinstance(padding, str):
         if padding not in ("valid", "same"):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .conv import MAX_PADDED, conv2d, conv_transpose2d
+from .conv import MAX_PADDED, conv2d, conv_transpose2d, refuse_empty_sides
 from .joins import pad, stack
 from .methods import as_tensors
 
@@ -26,8 +26,12 @@ def _shp(t: Tensor) -> tuple[int, ...]:
     return tuple(t.shape)
 
 
-def triple(who: str, name: str, value: Any, minimum: int = 1) -> tuple[int, int, int]:
-    """One int for all three axes, or a triple (depth, rows, columns): torch's _triple."""
+def triple(who: str, name: str, value: Any, minimum: int = 1, one: bool = False
+           ) -> tuple[int, int, int]:
+    """One int for all three axes, or a triple (depth, rows, columns): torch's _triple (`one`:
+    a 1-tuple too, spread over the axes as torch's native ops do)."""
+    if one and isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
     vals = tuple(value) if isinstance(value, (tuple, list)) else (value,) * 3
     if len(vals) != 3 or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -52,7 +56,7 @@ def conv3d_padding(who: str, padding: Any, stride: tuple[int, ...], dilation: tu
             return ((0, 0),) * 3
         total = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return tuple((t // 2, t - t // 2) for t in total)
-    return tuple((p, p) for p in triple(who, "padding", padding, 0))
+    return tuple((p, p) for p in triple(who, "padding", padding, 0, one=True))
 
 
 def conv3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -73,8 +77,8 @@ def conv3d_of(who: str, input: Any, weight: Any, bias: Any, stride: Any, padding
     if w.ndim != 5 or min(w.shape) < 1:
         raise ValueError(f"{who}: weight must be (C_out, C_in / groups, KD, KH, KW) with no "
                          f"empty side, got {_shp(w)}")
-    stride = triple(who, "stride", stride)
-    dilation = triple(who, "dilation", dilation)
+    stride = triple(who, "stride", stride, one=True)
+    dilation = triple(who, "dilation", dilation, one=True)
     if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, (int, np.integer)) \
             or groups < 1:
         raise ValueError(f"{who}: groups must be an integer >= 1, got {groups!r}")
@@ -100,7 +104,8 @@ def conv3d_of(who: str, input: Any, weight: Any, bias: Any, stride: Any, padding
                          f"padded input {padded} of {shape} would hold over 2**31 entries; "
                          "pad less")
     span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-    if any(n < s for n, s in zip(padded, span)) or min(shape[-3:]) < 1:
+    refuse_empty_sides(who, shape, 3)
+    if any(n < s for n, s in zip(padded, span)):
         raise ValueError(f"{who}: the kernel {kernel} (dilation {dilation}, spanning {span}) "
                          f"is larger than the padded input {padded} (input {shape})")
     x5 = x if len(shape) == 5 else x.reshape((1,) + shape)
@@ -137,10 +142,10 @@ def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
         raise ValueError(f"{who} expects input (N, C_in, D, H, W) or (C_in, D, H, W) and weight "
                          f"(C_in, C_out / groups, KD, KH, KW), got input {_shp(x)} and weight "
                          f"{_shp(w)}")
-    stride = triple(who, "stride", stride)
-    dilation = triple(who, "dilation", dilation)
-    padding = triple(who, "padding", padding, 0)
-    output_padding = triple(who, "output_padding", output_padding, 0)
+    stride = triple(who, "stride", stride, one=True)
+    dilation = triple(who, "dilation", dilation, one=True)
+    padding = triple(who, "padding", padding, 0, one=True)
+    output_padding = triple(who, "output_padding", output_padding, 0, one=True)
     if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, (int, np.integer)) \
             or groups < 1:
         raise ValueError(f"{who}: groups must be an integer >= 1, got {groups!r}")
@@ -162,7 +167,10 @@ def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
     size = shape[-3:]
     out = tuple((i - 1) * s - 2 * p + d * (k - 1) + o + 1 for i, s, p, d, k, o in zip(
         size, stride, padding, dilation, kernel, output_padding))
-    if min(size) < 1 or min(out) < 1:
+    if min(size) < 1:  # (torch's empty batch of it is empty: its checks skipped)
+        raise ValueError(f"{who}: input {shape} has an empty spatial side: no input position "
+                         "reaches the output; drop the empty input")
+    if min(out) < 1:
         raise ValueError(f"{who}: input {shape} with weight {_shp(w)}, stride {stride}, padding "
                          f"{padding}, dilation {dilation} gives output size {out}; every side "
                          "must be at least 1")

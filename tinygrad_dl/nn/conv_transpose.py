@@ -57,10 +57,10 @@ class _ConvTransposeNd(Redraw, Module):
             raise TypeError(f"{who}: bias must be True or False, got {bias!r}")
         k = self.k
         self.kernel_size = ints_of(f"{who}: kernel_size", kernel_size, k)
-        self.stride = ints_of(f"{who}: stride", stride, k)
-        self.padding = ints_of(f"{who}: padding", padding, k, 0)
-        self.output_padding = ints_of(f"{who}: output_padding", output_padding, k, 0)
-        self.dilation = ints_of(f"{who}: dilation", dilation, k)
+        self.stride = ints_of(f"{who}: stride", stride, k, one=True)  # (a 1-tuple too, as torch's)
+        self.padding = ints_of(f"{who}: padding", padding, k, 0, one=True)
+        self.output_padding = ints_of(f"{who}: output_padding", output_padding, k, 0, one=True)
+        self.dilation = ints_of(f"{who}: dilation", dilation, k, one=True)
         in_channels, out_channels, groups = channel_groups(who, in_channels, out_channels, groups)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.groups, self.padding_mode, self.init = groups, padding_mode, init

@@ -62,10 +62,10 @@ class Conv3d(Redraw, Module):
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"{who}: bias must be True or False, got {bias!r}")
         self.kernel_size = triple(who, "kernel_size", kernel_size)
-        self.stride = triple(who, "stride", stride)
-        self.dilation = triple(who, "dilation", dilation)
+        self.stride = triple(who, "stride", stride, one=True)  # (a 1-tuple too, as torch's)
+        self.dilation = triple(who, "dilation", dilation, one=True)
         self.padding: Any = padding if isinstance(padding, str) else triple(
-            who, "padding", padding, 0)
+            who, "padding", padding, 0, one=True)
         self.pads = conv3d_padding(who, padding, self.stride, self.dilation, self.kernel_size)
         in_channels, out_channels, groups = channel_groups(who, in_channels, out_channels, groups)
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -146,10 +146,10 @@ class AvgPool3d(Module):
                  ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: Any = None) -> None:
         super().__init__()
-        triple("AvgPool3d", "kernel_size", kernel_size)
-        triple("AvgPool3d", "padding", padding, 0)
+        triple("AvgPool3d", "kernel_size", kernel_size, one=True)
+        triple("AvgPool3d", "padding", padding, 0, one=True)
         if stride is not None:
-            triple("AvgPool3d", "stride", stride)
+            triple("AvgPool3d", "stride", stride, one=True)
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
         self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
