@@ -60,6 +60,7 @@ arrays made before the step (`buf[:] = X`),
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -183,6 +184,24 @@ class jit:
         self.max_signatures = max_signatures
         self.reset()
 
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        """`@jit` on a method: each instance gets a jit of its own bound method (its own
+        recordings and counts: `model.step.replays`), as `jit(model.step)` would be; the
+        step's reads of `self.x` are guarded as any other name's."""
+        if obj is None or self.fn is None:
+            return self
+        try:
+            return self._bound[obj]
+        except KeyError:
+            pass
+        except TypeError:  # (unhashable, or no weak reference: a cache could not follow it)
+            raise TypeError(f"jit: @jit on a method of {type(obj).__name__}, whose objects "
+                            "are unhashable or not weakly referable; wrap the bound method "
+                            "instead: step = jit(obj.method)") from None
+        bound = jit(self.fn.__get__(obj, owner), strict=self.strict,
+                    max_signatures=self.max_signatures, enabled=self.enabled)
+        return self._bound.setdefault(obj, bound)
+
     def reset(self) -> None:
         """Forget every recording (after changing what the step reads besides its inputs)."""
         self.cache: dict[Any, Any] = {}
@@ -199,6 +218,8 @@ class jit:
         self._layouts: dict[Any, tuple[int, ...]] = {}
         self._fast: Callable[[Any], Any] = _miss
         self._hooked: dict[Any, Recording] = {}  # signature -> its recording refused for a hook
+        # an instance -> the jit of its bound method (@jit on a method: `__get__`)
+        self._bound: weakref.WeakKeyDictionary[Any, jit] = weakref.WeakKeyDictionary()
 
     @property
     def enabled(self) -> bool:
