@@ -165,8 +165,6 @@ _DIM_OTHER = "torch's max/min(other) overload; tg.maximum/minimum are that"
 _NEW_FEATURE = "a feature not implemented, not a spelling"
 ALLOWED: dict[str, tuple[list[str], str]] = {
     "Tensor.copy_": (["other"], "named src; positional works"),
-    "Tensor.cumprod_": (["dtype"], "in place: the tensor's own dtype"),
-    "Tensor.cumsum_": (["dtype"], "in place: the tensor's own dtype"),
     "Tensor.dsplit": (["indices", "sections"], _SPLITS),
     "Tensor.hsplit": (["indices", "sections"], _SPLITS),
     "Tensor.vsplit": (["indices", "sections"], _SPLITS),

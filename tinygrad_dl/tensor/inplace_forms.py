@@ -15,6 +15,7 @@ from .. import tensor
 from ..grad import masked_error
 from ..ops.shape import axis_of
 from ..ops.spelling import torch_keywords
+from .casts import np_dtype
 from .conversions import number_fits
 from .inplace import recompute, reshaped, write
 
@@ -22,9 +23,14 @@ if TYPE_CHECKING:
     from . import Tensor
 
 
-def _running(t: Tensor, method: str, dim: int) -> Tensor:
+def _running(t: Tensor, method: str, dim: int, dtype: Any = None) -> Tensor:
     """t.cumsum_(dim) / t.cumprod_(dim): a 0-d t is its own running sum (torch's; NumPy's
-    cumsum makes it 1-D), written under the in-place rules all the same."""
+    cumsum makes it 1-D), written under the in-place rules all the same; `dtype` only t's own
+    (torch's: an in-place result keeps t's dtype)."""
+    if dtype is not None and np_dtype(dtype, f"Tensor.{method}_") != t.data.dtype:
+        raise RuntimeError(f"Tensor.{method}_: dtype={np.dtype(np_dtype(dtype, method))} is "
+                           f"not the tensor's {t.data.dtype}: an in-place result keeps its "
+                           f"dtype (as torch); use t.{method}(dim, dtype=...) instead")
     if t.ndim == 0:
         axis_of(f"Tensor.{method}_", dim, 1)
         return write(t, f"Tensor.{method}_", None, lambda a, _: None)
@@ -36,13 +42,13 @@ class InPlaceFormMethods:
 
     __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
 
-    def cumsum_(self: Tensor, dim: int) -> Tensor:
-        """x = x.cumsum(dim), in place."""
-        return _running(self, "cumsum", dim)
+    def cumsum_(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+        """x = x.cumsum(dim), in place (dtype=: x's own only, as torch's)."""
+        return _running(self, "cumsum", dim, dtype)
 
-    def cumprod_(self: Tensor, dim: int) -> Tensor:
-        """x = x.cumprod(dim), in place."""
-        return _running(self, "cumprod", dim)
+    def cumprod_(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+        """x = x.cumprod(dim), in place (dtype=: x's own only, as torch's)."""
+        return _running(self, "cumprod", dim, dtype)
 
     def scatter_add_(self: Tensor, dim: int, index: Any, src: Any) -> Tensor:
         """x = x.scatter_add(dim, index, src), in place."""
