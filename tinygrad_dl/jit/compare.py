@@ -51,7 +51,8 @@ def const_change(a: Const, b: Const) -> str | None:
         return None
     if not same(a.array, b.array):
         return ("is a constant that changed between calls: per-step data the step does not "
-                "take as an argument")
+                "take as an argument (a tensor made in the step, tg.randn(...) too: make it "
+                "outside and pass it in)")
     if a.literal and b.literal:
         return None
     if a.tensor is not None and a.tensor is b.tensor:
