@@ -11,7 +11,7 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..grad import passed
 from ..write_guard import private
-from .float_parts import clip_keeping_x
+from .float_parts import TIE_UNSURE, clip_keeping_x
 from .pow_grad import minus_one_exact, power_slope
 
 _BOOL = np.bool_  # (by dtype.type: an unpickled array's bool dtype is another object)
@@ -395,7 +395,9 @@ class ReLU(Function):
             raise RuntimeError("relu: Boolean inputs not supported for relu")
         if x.dtype.kind == "c":  # (inline: the real path pays no call)
             real_only("relu", x)
-        out = np.maximum(0, x)  # (NumPy keeps its second at a tie: relu(-0.0) is -0.0, torch's)
+        # (NumPy's maximum keeps its second at a tie: relu(-0.0) is -0.0, torch's; where it
+        # may not, float16's, the same by a mask)
+        out = np.maximum(0, x) if x.dtype.char not in TIE_UNSURE else np.where(x < 0, 0, x)
         ctx.save_for_backward(out)
         return out
 

@@ -57,17 +57,25 @@ class Ldexp(Function):
             return unbroadcast(np.ldexp(g, ctx.e), ctx.x_shape)
 
 
-def _keeps_second(dt: type) -> bool:
+def _keeps_second(dt: np.dtype) -> bool:
     """Whether NumPy's maximum and minimum give their second operand at a 0.0, -0.0 tie in dt
     (x86's SIMD loops, float32 and float64: then np.maximum(lo, x) is torch's clamp, and faster
-    than np.clip), probed once over the loops' lengths and a strided view."""
-    z = np.zeros(34, dt)
-    return all(np.signbit(f(z[:n:s], -z[:n:s])).all()
-               and not np.signbit(f(-z[:n:s], z[:n:s])).any()
-               for f in (np.maximum, np.minimum) for n in (1, 3, 5, 17, 34) for s in (1, 2))
+    than np.clip), probed once in the forms used (a Python number, a 0-d array or an array
+    first; into out=, or into the second) over the loops' lengths and a strided view."""
+    z = np.zeros(140, dt)
+    forms = ((lambda f, a, b: f(a, b)), (lambda f, a, b: f(float(a[0]), b)),
+             (lambda f, a, b: f(a[:1].reshape(()), b)),
+             (lambda f, a, b: f(a, b, out=np.empty_like(b))),
+             (lambda f, a, b: (lambda c: f(float(a[0]), c, out=c))(b.copy())))
+    return all(np.signbit(use(f, z[:n:s], -z[:n:s])).all()
+               and not np.signbit(use(f, -z[:n:s], z[:n:s])).any()
+               for f in (np.maximum, np.minimum) for use in forms
+               for n in (1, 5, 17, 140) for s in (1, 2))
 
 
-_TIE_SECOND = frozenset(np.dtype(dt) for dt in (np.float32, np.float64) if _keeps_second(dt))
+# the float dtypes (by dtype.char) where that was not found: float16 on x86 (its loop keeps
+# its first operand), any on a machine whose loops differ; a tie there takes a slower path
+TIE_UNSURE = "".join(c for c in "efdg" if not _keeps_second(np.dtype(c)))
 
 
 def _zero_number(b: Any, dt: np.dtype) -> bool:
@@ -80,15 +88,23 @@ def _zero_number(b: Any, dt: np.dtype) -> bool:
 
 def clip_keeping_x(x: np.ndarray, lo: Any, hi: Any, out: np.ndarray | None = None) -> Any:
     """np.clip(x, lo, hi, out=out), x kept where it equals a number bound of 0 (and is not
-    below lo), torch's: np.clip with one bound gives the bound, so clamp(-0.0, min=0) was
-    0.0, torch's -0.0 (torch keeps x at a tie; only a zero's sign can tell)."""
+    below lo), torch's: np.clip gives the bound at a tie, so clamp(-0.0, min=0) was 0.0,
+    torch's -0.0 (torch keeps x at a tie; only a zero's sign can tell)."""
     dt = x.dtype
     if dt.kind != "f" or not (_zero_number(lo, dt) or _zero_number(hi, dt)):
         return np.clip(x, lo, hi) if out is None else np.clip(  # (keywords cost np.clip a
             x, lo, hi, out=out, casting="same_kind")  # microsecond: none where not needed)
-    if (lo is None or hi is None) and dt in _TIE_SECOND:  # (one bound: one pass)
-        return (np.minimum(hi, x, out=out, casting="same_kind") if lo is None else
-                np.maximum(lo, x, out=out, casting="same_kind"))
+    if dt.char not in TIE_UNSURE:  # torch's min(max(x, lo), hi), x kept at a tie: one pass
+        kw = {} if out is None else {"out": out, "casting": "same_kind"}  # per bound, no mask
+        if lo is not None:  # (a masked copy of x's zeros cost 10x np.clip)
+            x = np.maximum(lo, x, **kw)
+            if out is None and type(hi) in (int, float) and x.ndim:
+                kw = {"out": x}  # (a number hi keeps x's dtype: the second pass in place)
+        if hi is None:
+            return x
+        if type(hi) in (int, float) and not _zero_number(hi, dt):  # (no zero tie: NumPy's
+            return np.minimum(x, hi, **kw)  # faster order, 2.5x in place)
+        return np.minimum(hi, x, **kw)
     res, zero = np.asarray(np.clip(x, lo, hi)), x == 0
     if zero.any():  # (one pass more where x holds no zero)
         np.copyto(res, x, where=zero & (res == 0) & (True if lo is None else ~(x < lo)))

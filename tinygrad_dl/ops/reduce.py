@@ -520,8 +520,8 @@ class CumSum(Function):
     def forward(ctx, x, axis=None):
         ctx.shape, ctx.axis = x.shape, _scan_axis(ctx, x, axis)
         out = _scan(np.cumsum, x, ctx.axis)
-        if out.dtype.kind == "f":  # torch's sums start from +0.0: a leading -0.0 gives +0.0
-            out += 0
+        if x.ndim and out.dtype.kind in "fc":  # torch's sums start from +0.0: a leading -0.0
+            out += 0  # gives +0.0 (a complex one too; a 0-d x is copied, -0.0 kept, as torch's)
         return out.reshape(()) if axis is not None and not x.ndim else out
 
     def backward(ctx, g):
@@ -535,8 +535,8 @@ class LogCumSumExp(Function):
     gradient: dx_j = sum over i >= j of g_i e^(x_j - out_i), each weight at most 1 (n^2 of
     them per slice: fine for the lengths a course uses)."""
 
-    def forward(ctx, x, axis=0):
-        ctx.axis = axis
+    def forward(ctx, x, axis=0, scalar=False):
+        ctx.axis = axis  # (scalar: x is a 0-d input as (1,), copied: -0.0 kept, torch's)
         x, ctx.half = _norm_input(x)  # (float16 in float32, as torch's: it was 0.6 off)
         if x.dtype == np.float32 and x.size and not ctx.half:  # float32's in float64,
             # rounded once (torch's: 10**6 uniforms' running value was 4.7e-4 off, torch's 6e-8)
@@ -548,8 +548,8 @@ class LogCumSumExp(Function):
             out = np.moveaxis(out, -1, axis)
         else:
             out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
-        if out.dtype.kind == "f":  # (a leading -0.0 is +0.0, torch's: as CumSum's)
-            out += 0
+        if out.dtype.kind == "f" and not scalar:  # (a leading -0.0 is +0.0, torch's: as
+            out += 0  # CumSum's)
         ctx.save_for_backward(x, out)
         return out.astype(np.float16) if ctx.half else out
 

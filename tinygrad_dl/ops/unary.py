@@ -274,7 +274,7 @@ class ELU(Function):
         real_only("elu", x)  # (complex is not ordered: torch refuses too)
         x = as_float(x)  # (an int x: alpha in its dtype was int(0.5) = 0)
         a = x.dtype.type(alpha)
-        out = np.where(x > 0, x, a * np.expm1(np.minimum(0, x)))  # (-0.0 stays -0.0, torch's)
+        out = np.where(x >= 0, x, a * np.expm1(np.minimum(x, 0)))  # (x at +-0, torch's, any alpha)
         ctx.save_for_backward(x)
         ctx.alpha = a
         return out

@@ -62,5 +62,6 @@ class ScanMethods:
     def logcumsumexp(self, dim: int) -> Tensor:
         """log(cumsum(exp(x))) along dim, stably."""
         x = self.reshape(1) if self.ndim == 0 else self
-        out = LogCumSumExp.apply(x, axis=axis_of("logcumsumexp", dim, x.ndim))
+        out = LogCumSumExp.apply(x, axis=axis_of("logcumsumexp", dim, x.ndim),
+                                 scalar=not self.ndim)
         return out.reshape(()) if self.ndim == 0 else out
