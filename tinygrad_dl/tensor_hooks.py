@@ -116,6 +116,17 @@ class Capture:
         self.into[self.i] = np.array(g.data)
 
 
+def mark() -> int:
+    """An id above that of every hook registered so far, here and on modules (jit tells a
+    hook its step found from one the step's own Python registered)."""
+    return next(_ids)
+
+
+def ids(h: Any) -> tuple[int, ...]:
+    """The ids of the hooks in a tensor's slot (`_retain`): none for retain_grad() alone."""
+    return (*h.hooks, *h.post) if type(h) is GradHooks else ()
+
+
 def retain(t: Any) -> None:
     """retain_grad(): keep `.grad` on `t`, an op's result (a leaf keeps it anyway)."""
     if not t.requires_grad:  # (torch's: it would never get a gradient to keep)

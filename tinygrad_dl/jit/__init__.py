@@ -41,7 +41,8 @@ one array still are, and an argument the step's NumPy made contiguous or reshape
 of the signature: one recording per layout). When
 one fails the call runs eagerly and the step is recorded afresh (three failures in a row before
 any replay give up, as above); so does a change between a signature's two recorded calls, and
-a step refused for a module's or parameter's hook is recorded again once the hook is removed.
+a step refused for a module's or parameter's hook (registered before the call, not by the
+step) is recorded again once the hook is removed.
 Under detect_anomaly() or no_grad() calls always run eagerly.
 
 Also guarded: each name the step's code reads (closure variables and globals: a number by
@@ -73,6 +74,7 @@ from .compare import borrowed_arrays, difference, frozen_tensors
 from .compiled import BUSY  # a plan's answer while another thread replays it
 from .plan import Plan
 from .record import Recording, float_bits
+from .record_hooks import HookOwners
 
 __all__ = ["JitError", "jit"]
 
@@ -217,7 +219,9 @@ class jit:
         # the cache key, so each layout gets its own recording
         self._layouts: dict[Any, tuple[int, ...]] = {}
         self._fast: Callable[[Any], Any] = _miss
-        self._hooked: dict[Any, Recording] = {}  # signature -> its recording refused for a hook
+        # signature -> what its recording refused for a hook used (recorded again once
+        # none of them has a hook)
+        self._hooked: dict[Any, HookOwners] = {}
         # an instance -> the jit of its bound method (@jit on a method: `__get__`)
         self._bound: weakref.WeakKeyDictionary[Any, jit] = weakref.WeakKeyDictionary()
 
@@ -291,9 +295,10 @@ class jit:
                 entry = self._stale(key, why)
         if key in self.fallbacks:  # (refused for a hook: recorded again once it is removed)
             held = self._hooked.get(key)
-            if held is None or not held.hooks_gone():
+            if held is None or not held.gone():
                 return fn(*args, **kwargs)
-            del self.fallbacks[key], self._hooked[key]
+            self.fallbacks.pop(key, None)  # (pop: another thread's call may have lifted it)
+            self._hooked.pop(key, None)
         if entry is None and len(self.cache) >= self.max_signatures:
             return self._eager(key, f"more than {self.max_signatures} input signatures",
                                args, kwargs)
@@ -309,7 +314,7 @@ class jit:
         result = rec.finish(result)
         if rec.error is not None:
             if rec.hooked and not self.strict:  # (strict raised: nothing to lift)
-                self._hooked[key] = rec
+                self._hooked[key] = rec.hook_owners()
             return self._refuse(key, rec.error, result)
         if entry is None:
             if rec.layout and key is base:  # the signature's first recording: from now on

@@ -23,13 +23,14 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
+from .. import tensor_hooks
 from ..tensor import Tensor
 from .bindings import DRAWS, STREAMS, bindings
 from .calls import StepCalls, fingerprint, note
 from .grads import GradWatch
 from .guards import Guards, ModuleGuard, is_module
 from .opcodes import unread, why
-from .record_hooks import EngineHooks
+from .record_hooks import EngineHooks, HookOwners
 from .record_types import (  # noqa: F401 (jit.record's names, as before)
     ARRAY,
     CONST,
@@ -62,7 +63,7 @@ class Recording(EngineHooks):
 
     closed = False  # the step's run is over (jit sets it): still attached, it is stale
     first_guards: Guards | None = None  # a first recording's `guards` (set by jit)
-    hooked = False  # refused for a module's or a parameter's hook (`hooks_gone`)
+    hooked = False  # refused for a module's or a parameter's hook (`hook_owners`)
 
     def __init__(self, arrays: list[np.ndarray] | tuple[np.ndarray, ...]) -> None:
         self.arrays = list(arrays)
@@ -129,6 +130,8 @@ class Recording(EngineHooks):
         self.params: dict[int, tuple[np.ndarray, bytes]] = {}  # (a parameter's: `note`)
         self.calls: StepCalls | None = None  # the profile hook of the call (`call`)
         self.user_ops = False  # a user's op ran (in the last recording, before the call)
+        self.hook_mark = tensor_hooks.mark()  # hooks with smaller ids predate the call
+        self.hooked_leaves: list[Any] = []  # leaves found with them (`found_hooks`)
 
     def fail(self, reason: str) -> None:
         if self.error is None:
@@ -364,11 +367,11 @@ class Recording(EngineHooks):
         params = {id(s.ref): s.ref for op in self.ops for s in op.sources if s.kind == PARAM}
         return list(params.values())
 
-    def hooks_gone(self) -> bool:
-        """Whether the modules it used and the parameters it read have no hook left (it was
-        refused for one, `hooked`: jit then records the step again)."""
-        return not (any(getattr(g.module, "_hooks", None) for g in self.modules.values())
-                    or any(t._retain for t in self.parameters()))
+    def hook_owners(self) -> HookOwners:
+        """The modules it used and the parameters it read (it was refused for a hook of one,
+        `hooked`: jit records the step again once `HookOwners.gone`)."""
+        return HookOwners([g.module for g in self.modules.values()],
+                          [*self.parameters(), *self.hooked_leaves])
 
     def guards(self) -> Guards:
         """What a plan's guards would check of this recording alone, as things are now: its

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import tensor_hooks
 from .guards import ModuleGuard
 from .record_types import BackwardRecord, OpRecord, Visit
 
@@ -50,7 +51,7 @@ class EngineHooks:
             self.fail("retain_grad() or register_hook() on a tensor inside the step")
         for k, t in enumerate(leaves):
             if t._retain:  # (a leaf's slot is set only by its hooks: see tensor_hooks)
-                self.hooked = self.hooked or self.error is None
+                self.found_hooks(tensor_hooks.ids(t._retain), t)
                 self.fail(f"parameter {t.name or tuple(t.data.shape)} has a hook "
                           "(register_hook), whose Python a replay would not run")
             if t._ctx is not None or self.input_index(t.data) is not None:
@@ -97,8 +98,9 @@ class EngineHooks:
                   "would not); call it outside the jitted function")
 
     def on_module(self, m: Any) -> None:
-        if getattr(m, "_hooks", None):  # (nn.module_hooks: Python a replay would not run)
-            self.hooked = self.hooked or self.error is None
+        h = getattr(m, "_hooks", None)
+        if h:  # (nn.module_hooks: Python a replay would not run)
+            self.found_hooks((*h.forward_pre, *h.forward, *h.backward_pre, *h.backward))
             self.fail(f"{type(m).__name__} has hooks (register_forward_hook, ...), whose Python "
                       "a replay would not run")
         if id(m) not in self.modules:
@@ -114,6 +116,15 @@ class EngineHooks:
             self.made[id(m)] = m  # (kept: its id stays its own while the step records)
         elif id(m) not in self.made and id(m) not in self.modules:
             self.modules[id(m)] = ModuleGuard(m)  # (once: not one guard per assignment)
+
+    def found_hooks(self, ids: tuple[int, ...], leaf: Any = None) -> None:
+        """A module (among `modules`) or `leaf` has hooks: the step is refused. jit records it
+        again once they are gone (`hooked`, `hook_owners`) if that is the first reason and
+        the user registered them before the call; not if the step registers them itself."""
+        if self.error is None and all(i < self.hook_mark for i in ids):
+            self.hooked = True
+            if leaf is not None:  # (a parameter, or a leaf no op read as one: W as X)
+                self.hooked_leaves.append(leaf)
 
     def on_view(self, of: np.ndarray, view: np.ndarray) -> None:
         """A plain view of a watched array (Tensor(X), X.view(np.ndarray)): when `of` is an
@@ -144,6 +155,23 @@ class EngineHooks:
         """The library reads `t.data` for an op parameter or a new tensor (tensor/'s
         `data_of`): t may own a constant replay reads, so `t.data = new` is guarded."""
         self.reported.append(t)
+
+
+class HookOwners:
+    """What a recording refused for a hook (`Recording.hooked`) used: its modules, the
+    parameters it read and the hooked leaves, held by jit instead of the recording itself
+    (which keeps the call's arrays: one batch per signature, for as long as the hook stays)
+    until `gone`."""
+
+    __slots__ = ("modules", "params")
+
+    def __init__(self, modules: Any, params: Any) -> None:
+        self.modules, self.params = tuple(modules), tuple(params)
+
+    def gone(self) -> bool:
+        """Whether none of them has a hook left (jit then records the step again)."""
+        return not (any(getattr(m, "_hooks", None) for m in self.modules)
+                    or any(t._retain for t in self.params))
 
 
 def _name(t: Any) -> str:
