@@ -41,8 +41,8 @@ def pair_of_ints(name: str, value: Any, minimum: int = 1, one: bool = False
                  ) -> tuple[int, int]:
     """One int for both axes, or a pair (rows, columns): PyTorch's two spellings; `one`: a
     1-tuple too (torch's native ops spread one value over the axes; its Python ones do not)."""
-    if one and isinstance(value, (tuple, list)) and len(value) == 1:
-        value = value[0]
+    if one and isinstance(value, (tuple, list)):
+        value = spread_one(value)
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"{name} must be an integer or a pair (rows, columns) of "
@@ -50,6 +50,15 @@ def pair_of_ints(name: str, value: Any, minimum: int = 1, one: bool = False
         return _pos_int(name, value[0], minimum), _pos_int(name, value[1], minimum)
     v = _pos_int(name, value, minimum)
     return v, v
+
+
+def spread_one(value: Any) -> Any:
+    """A 1-tuple (2,) of a number read as 2, as torch's native ops spread it over the axes; a
+    1-tuple of a tuple (((1, 1),)) stays one (torch refuses it)."""
+    if isinstance(value, (tuple, list)) and len(value) == 1 \
+            and not isinstance(value[0], (tuple, list)):
+        return value[0]
+    return value
 
 
 def refuse_empty_sides(who: str, shape: tuple[int, ...], k: int) -> None:
@@ -147,8 +156,8 @@ def ints_of(name: str, value: Any, k: int, minimum: int = 1, one: bool = False
     if k == 2:
         return pair_of_ints(name, value, minimum, one)
     if k > 2:  # (conv_transpose3d's module: an int or a k-tuple)
-        if one and isinstance(value, (tuple, list)) and len(value) == 1:
-            value = value[0]
+        if one and isinstance(value, (tuple, list)):
+            value = spread_one(value)
         vals = tuple(value) if isinstance(value, (tuple, list)) else (value,) * k
         if len(vals) != k:
             raise ValueError(f"{name} must be an integer or {k} integers >= {minimum}, got "

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .conv import MAX_PADDED, conv2d, conv_transpose2d, refuse_empty_sides
+from .conv import MAX_PADDED, conv2d, conv_transpose2d, refuse_empty_sides, spread_one
 from .joins import pad, stack
 from .methods import as_tensors
 
@@ -30,8 +30,8 @@ def triple(who: str, name: str, value: Any, minimum: int = 1, one: bool = False
            ) -> tuple[int, int, int]:
     """One int for all three axes, or a triple (depth, rows, columns): torch's _triple (`one`:
     a 1-tuple too, spread over the axes as torch's native ops do)."""
-    if one and isinstance(value, (tuple, list)) and len(value) == 1:
-        value = value[0]
+    if one and isinstance(value, (tuple, list)):
+        value = spread_one(value)
     vals = tuple(value) if isinstance(value, (tuple, list)) else (value,) * 3
     if len(vals) != 3 or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))

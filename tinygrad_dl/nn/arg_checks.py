@@ -1,6 +1,7 @@
 """The checks of the arguments of layers and of Module's methods: a size (`size_arg`), a
 convolution's channels and groups (`channel_groups`), `inplace=` (`inplace_arg`, and its repr),
-a layer's dropout probability (`dropout_arg`) and a True/False flag (`flag`): each refuses,
+a layer's dropout probability (`dropout_arg`), a True/False flag (`flag`) and a Conv2d/3d
+padding beside its padding_mode (`mode_padding_arg`): each refuses,
 in one line, what Python would read as something else (3.5 as 3 features, True as 1, a string
 as truthy)."""
 
@@ -58,6 +59,16 @@ def channel_groups(layer: str, in_channels: Any, out_channels: Any, groups: Any
             raise ValueError(f"{layer}: {name} must be a positive multiple of groups="
                              f"{groups}, got {n!r}")
     return int(in_channels), int(out_channels), groups
+
+
+def mode_padding_arg(layer: str, padding: Any, padding_mode: str) -> None:
+    """A Conv2d/Conv3d padding beside a padding_mode other than "zeros": a 1-tuple (1,) is
+    refused, where torch's layer pads only the last axis with it (F.pad of one (left, right)
+    pair) and refuses a batched input ("zeros": spread over the axes, F.conv2d's native op)."""
+    if padding_mode != "zeros" and isinstance(padding, (tuple, list)) and len(padding) == 1:
+        raise ValueError(f"{layer}: padding={padding!r} with padding_mode={padding_mode!r} is "
+                         "refused (PyTorch's layer pads only the last axis for a 1-tuple there "
+                         "and refuses a batched input): give one integer for every axis")
 
 
 def inplace_arg(layer: str, inplace: Any) -> bool:

@@ -26,7 +26,7 @@ from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .arg_checks import channel_groups, inplace_arg, size_arg, weight_fits
+from .arg_checks import channel_groups, inplace_arg, mode_padding_arg, size_arg, weight_fits
 from .module import Module
 from .sequence_ops import SequenceOperators, names_kept
 
@@ -425,10 +425,11 @@ class Conv2d(Redraw, WeightBias, Module):
         super().__init__()
         kh, kw = pair_of_ints("Conv2d: kernel_size", kernel_size)
         self.padding_mode = padding_mode_arg("Conv2d", padding_mode)
+        mode_padding_arg("Conv2d", padding, padding_mode)
         # (other modes: F.pad's, then a conv without padding, as torch's; checked now)
         self.pads = None if padding_mode == "zeros" else conv2d_padding(
-            "Conv2d", padding, pair_of_ints("Conv2d: stride", stride),
-            pair_of_ints("Conv2d: dilation", dilation), (kh, kw))
+            "Conv2d", padding, pair_of_ints("Conv2d: stride", stride, one=True),
+            pair_of_ints("Conv2d: dilation", dilation, one=True), (kh, kw))
         in_channels, out_channels, groups = channel_groups("Conv2d", in_channels, out_channels,
                                                            groups)
         check_device(device, "Conv2d")

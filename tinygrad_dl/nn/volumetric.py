@@ -26,7 +26,7 @@ from ..functional.pooling import adaptive_sizes
 from ..functional.pooling_indices import pool_args
 from ..functional.volumetric_conv import conv3d_of, conv3d_padding, triple
 from ..tensor import Tensor, np_dtype
-from .arg_checks import channel_groups
+from .arg_checks import channel_groups, mode_padding_arg
 from .batchnorm import BatchNorm1d
 from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout1d
@@ -61,6 +61,7 @@ class Conv3d(Redraw, Module):
             raise ValueError(f"{who}: unknown init {init!r}; choose one of {', '.join(INITS)}")
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"{who}: bias must be True or False, got {bias!r}")
+        mode_padding_arg(who, padding, padding_mode)
         self.kernel_size = triple(who, "kernel_size", kernel_size)
         self.stride = triple(who, "stride", stride, one=True)  # (a 1-tuple too, as torch's)
         self.dilation = triple(who, "dilation", dilation, one=True)
