@@ -32,7 +32,7 @@ def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
     einsum("ij,jk", [a, b]) too. An axis of length 1 broadcasts against its letter's length
     elsewhere ("..." ones too), and an explicit output without "..." sums the axes it stands
     for, as torch's. NumPy's `optimize=` is taken and changes nothing: the op contracts in its
-    own order, forward and backward alike."""
+    own order, forward and backward alike (a large one of two operands as one matmul)."""
     if not isinstance(subscripts, str) and operands and isinstance(operands[0], (list, tuple)):
         subscripts, operands = sublist_subscripts((subscripts, *operands))
     elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
@@ -61,10 +61,7 @@ _L = "abcdefghijklmnopqrstuvwxyz"
 def inner(x: Any, y: Any) -> Tensor:
     """np.inner: the sum over the last axes of x and y."""
     x, y = as_tensors([x, y])
-    if x.ndim == 0 or y.ndim == 0:
-        return x * y
-    a, b = _L[:x.ndim - 1] + "z", _L[13:13 + y.ndim - 1] + "z"
-    return Einsum.apply(x, y, subscripts=f"{a},{b}->{a[:-1]}{b[:-1]}")
+    return x.inner(y)
 
 
 def matrix_transpose(x: Any) -> Tensor:

@@ -39,7 +39,7 @@ def _axes(axis, ndim: int, ctx: Function, shape: tuple[int, ...]) -> tuple[int, 
     return tuple(out)
 
 
-def _int_sum_dtype(dtype: np.dtype) -> Any:
+def int_sum_dtype(dtype: np.dtype) -> Any:
     """The dtype a sum, product or cumsum of `dtype` is made in: PyTorch's int64 for bool and
     every integer dtype int64 holds (NumPy made uint8/16/32 sums uint64, and int32 ones the
     platform's int), None (the input's own dtype) for floats, complex and uint64, whose values
@@ -50,11 +50,11 @@ def _int_sum_dtype(dtype: np.dtype) -> Any:
 
 
 # The dtype= of np.cumsum and np.cumprod for each input dtype (absent: None, its own): as
-# _int_sum_dtype for bool and the integers; float16 in float32, float32 in float64, complex64
+# int_sum_dtype for bool and the integers; float16 in float32, float32 in float64, complex64
 # in complex128 (torch's CPU accumulate types), each entry rounded back once (_NARROW): a
 # float16 running sum of 0.1s stuck at 256 (torch's 500 after 5000); a float32 one of 10**6
 # uniforms was 2e-5 off, its products too, torch's 6e-8. A dict: one lookup, not a call.
-_SCAN_DTYPE = {np.dtype(c): _int_sum_dtype(np.dtype(c)) for c in "?" + np.typecodes["AllInteger"]}
+_SCAN_DTYPE = {np.dtype(c): int_sum_dtype(np.dtype(c)) for c in "?" + np.typecodes["AllInteger"]}
 _SCAN_DTYPE.update({np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64,
                     np.dtype(np.complex64): np.complex128})
 _NARROW = frozenset(np.dtype(c) for c in (np.float16, np.float32, np.complex64))
@@ -80,7 +80,7 @@ def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool, ndim: int) -> 
 class Sum(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, ctx, x.shape), keepdims
-        return x.sum(axis=ctx.axes, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
+        return x.sum(axis=ctx.axes, keepdims=keepdims, dtype=int_sum_dtype(x.dtype))
 
     def backward(ctx, g):
         g = _expand(g, ctx.axes, ctx.keepdims, len(ctx.shape))
@@ -259,7 +259,7 @@ class NanSum(Function):
         ctx.shape, ctx.axes, ctx.keepdims = x.shape, _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.save_for_backward(x)
         if x.dtype.kind not in "fc":  # (no NaN in ints and bools: Sum's int64 rule)
-            return x.sum(axis=ctx.axes, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
+            return x.sum(axis=ctx.axes, keepdims=keepdims, dtype=int_sum_dtype(x.dtype))
         return np.asarray(np.nansum(x, axis=ctx.axes, keepdims=keepdims))
 
     def backward(ctx, g):
@@ -278,7 +278,7 @@ class Prod(Function):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         ctx.save_for_backward(x)
-        return x.prod(axis=ctx.axes, keepdims=keepdims, dtype=_int_sum_dtype(x.dtype))
+        return x.prod(axis=ctx.axes, keepdims=keepdims, dtype=int_sum_dtype(x.dtype))
 
     def backward(ctx, g):
         x, axes = ctx.saved[0], ctx.axes

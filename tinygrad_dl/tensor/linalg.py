@@ -105,7 +105,7 @@ class LinalgMethods:
     # ---- linear algebra (ops/linalg.py; dot/trace compose einsum and diagonal) --------------
     @torch_keywords(tensor="other")
     def dot(self, other: Any) -> Tensor:
-        return Einsum.apply(self, as_tensor(other, self),
+        return Einsum.apply(self, as_tensor(other, self), who="dot",
                             subscripts=dot_subscripts(self.ndim, np.ndim(as_data(other))))
 
     @torch_keywords(vec2="other")
@@ -124,7 +124,7 @@ class LinalgMethods:
         if self.ndim == 0 or y.ndim == 0:
             return self * y
         a, b = _L[:self.ndim - 1] + "z", _L[13:13 + y.ndim - 1] + "z"
-        return Einsum.apply(self, y, subscripts=f"{a},{b}->{a[:-1]}{b[:-1]}")
+        return Einsum.apply(self, y, subscripts=f"{a},{b}->{a[:-1]}{b[:-1]}", who="inner")
 
     def kron(self, other: Any) -> Tensor:
         """np.kron / torch.kron: every x[i] times all of y, blocks laid out like x."""
