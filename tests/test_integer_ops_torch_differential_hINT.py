@@ -180,9 +180,8 @@ def test_an_integer_dtype_reduction_of_a_tensor_that_requires_grad_is_refused():
         x.sum(dtype=tg.int64)
     with tg.no_grad():  # (no graph: the values, as torch's)
         assert x.sum(dtype=tg.int64).item() == 3
-    for dt in (tg.bool, "not a dtype"):  # and mean's integer dtype, as torch
-        with pytest.raises(ValueError, match="only a floating dtype"):
-            Tensor(np.array([1, 2])).sum(dtype=dt)
+    with pytest.raises(ValueError, match="only a floating dtype"):  # and mean's integer
+        Tensor(np.array([1, 2])).sum(dtype="not a dtype")  # dtype, as torch
     with pytest.raises(ValueError, match="only a floating dtype"):
         Tensor(np.array([1, 2])).mean(dtype=tg.int64)
 

@@ -179,12 +179,13 @@ class Pow(Function):
     that it is 0 where x = 0 and p >= 0 (as in PyTorch)."""
 
     def forward(ctx, x, p):
-        if p.dtype.kind in "iu" and x.dtype.kind in "biu" and (p < 0).any():
+        pk = p.dtype.kind
+        if pk in "iu" and x.dtype.kind in "biu" and (p < 0).any():
             out = _negative_int_power(x, p)
         else:
             out = x**p
-            if out.dtype == np.int8 and x.dtype == np.bool_ == p.dtype:  # NumPy's int8 for
-                out = out.astype(np.bool_)  # bool ** bool; torch's bool (x ** True is x)
+            if pk == "b" and x.dtype == np.bool_:  # NumPy's int8 for bool ** bool; torch's
+                out = out.astype(np.bool_)  # bool (x ** True is x)
         ctx.save_for_backward(x, p, out)
         return out
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-__all__ = ["deviations", "norm_of_sum", "scaled_std", "scaled_var", "squared"]
+__all__ = ["deviations", "exact_offsets", "norm_of_sum", "scaled_std", "scaled_var", "squared"]
 
 
 def deviations(x: np.ndarray, axes: tuple[int, ...], n: int, keepdims: bool) -> tuple:
@@ -17,11 +17,7 @@ def deviations(x: np.ndarray, axes: tuple[int, ...], n: int, keepdims: bool) -> 
     slice where n r^2 > (16 eps)^2 ss (elsewhere r is round-off of the spread: NumPy's numbers,
     bit for bit, without the extra pass); slices whose ss is NaN or inf decide on their own
     data. finite: False where some ss was NaN or inf (an overflow among them: scaled_var).
-    int64 (uint64) x: its distances from each slice's least value first, exact as uint64 (in
-    float64 past 2**53 x lost its last digits: var of [2**53 + 1, 2**53] was 0, not 0.25)."""
-    if x.dtype.itemsize == 8 and x.dtype.kind in "iu" and x.size:
-        lo = x.min(axis=axes, keepdims=True)  # (the variance is the same, shifted)
-        x = (x.astype(np.uint64) - lo.astype(np.uint64)).astype(np.float64)
+    int64 (uint64) x: pass it through exact_offsets first (Var does)."""
     m = (np.add.reduce(x, axis=axes, keepdims=True) / n if x.dtype.char in "fd" else
          x.mean(axis=axes, keepdims=True))  # (np.mean's value, without its Python wrapper)
     c = x - m
@@ -40,6 +36,18 @@ def deviations(x: np.ndarray, axes: tuple[int, ...], n: int, keepdims: bool) -> 
         s = np.add.reduce(c, axis=axes, keepdims=True)
         c -= np.where((squared(s) <= tol * q) & (q < math.inf) | ~np.isfinite(s), 0, s / n)
         return c, squared(c).sum(axis=axes, keepdims=keepdims), False
+
+
+def exact_offsets(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """An int64 (uint64) x as its distances from each slice's least value, exact as uint64,
+    then float64 (the same spread, variance and covariance): in float64 past 2**53 x lost its
+    last digits (var of [2**53 + 1, 2**53] was 0, not 0.25; cov of [2**62 + 1, 2**62 + 2,
+    2**62 + 4] 0, not 7/3: Tensor.cov's rows, shifted alike) and its int64 sum wrapped. Any
+    other x as it is."""
+    if x.dtype.itemsize != 8 or x.dtype.kind not in "iu" or not x.size:
+        return x
+    lo = x.min(axis=axes, keepdims=True)
+    return (x.astype(np.uint64) - lo.astype(np.uint64)).astype(np.float64)
 
 
 def squared(c: np.ndarray) -> np.ndarray:

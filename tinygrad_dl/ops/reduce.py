@@ -13,7 +13,7 @@ import numpy as np
 from ..engine import Function
 from .binary import complex_logaddexp
 from .elementwise import as_float, real_only
-from .moments import deviations, norm_of_sum, scaled_std, scaled_var, squared
+from .moments import deviations, exact_offsets, norm_of_sum, scaled_std, scaled_var, squared
 
 __all__ = ["CumProd", "CumSum", "LogCumSumExp", "LogSumExp", "Max", "Mean", "Median", "Min",
            "NanSum", "Norm", "Prod", "Std", "Sum", "Var", "VectorNorm"]
@@ -126,6 +126,8 @@ class Var(Function):
         ctx.axes, ctx.keepdims = _axes(axis, x.ndim, ctx, x.shape), keepdims
         count = math.prod([x.shape[a] for a in ctx.axes]) if x.ndim else 1
         ctx.denom = denom = max(count - ddof, 0)
+        if x.dtype.kind in "iu":  # int64: exact past 2**53 (and its sum had wrapped)
+            x = exact_offsets(x, ctx.axes)
         if denom and count:
             centered, ss, finite = deviations(x, ctx.axes, count, keepdims)
             ctx.save_for_backward(centered)

@@ -62,17 +62,20 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
 
         numpys = ("out", "dtype") if "dtype" not in params else ("out",)
         all_dims = fn.__name__ in _EMPTY_DIM_IS_ALL
+        int_dtype = fn.__name__ in _INTEGER_DTYPE
 
         @functools.wraps(fn)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            in_dtype = None  # (an integer dtype= of sum, prod, cumsum, cumprod, nansum)
+            in_dtype = None  # (an integer or bool dtype= of sum, prod, cumsum, ...)
             if kwargs:
                 if "out" in kwargs or "dtype" in kwargs and "dtype" in numpys:  # np.sum(t)
-                    if fn.__name__ in _INTEGER_DTYPE and kwargs.get("out") is None:
+                    if int_dtype and kwargs.get("out") is None:
                         in_dtype = integer_accumulator(fn.__name__, self, kwargs.get("dtype"))
                     if in_dtype is not None:
                         kwargs.pop("out", None)
                         kwargs.pop("dtype")
+                        if fn.__name__ == "nansum" and self.dtype.kind in "fc":  # NaN is 0
+                            self = self.nan_to_num(0.0, np.inf, -np.inf)  # (not int64's min)
                         self = self.astype(in_dtype, copy=False)
                     else:
                         self = numpy_keywords(fn.__name__, self,
@@ -93,7 +96,8 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
             if 0 <= at < len(args) and type(args[at]) is list:  # (a list is torch's)
                 dims = None if all_dims and not args[at] else tuple(args[at])
                 args = (*args[:at], dims, *args[at + 1:])
-            if in_dtype is not None:  # (summed in int64 here, then wrapped: the same value)
+            if in_dtype is not None:  # (summed in int64 here, then wrapped: the same value;
+                # bool: any nonzero sum, all-ones product is True, as torch's and NumPy's)
                 return fn(self, *args, **kwargs).astype(in_dtype, copy=False)
             return fn(self, *args, **kwargs)
 
@@ -167,10 +171,7 @@ def numpy_keywords(op: str, t: Any, out: Any = None, dtype: Any = None) -> Any:
                          "values alone, with no gradient)")
     if dtype is None:
         return t
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
+    dt = _dtype_named(dtype)
     if dt is None or dt.kind != "f":
         raise ValueError(f"{op}(dtype={dtype if dt is None else dt}): only a floating dtype, "
                          "which casts the tensor first; for another, cast the result "
@@ -178,19 +179,28 @@ def numpy_keywords(op: str, t: Any, out: Any = None, dtype: Any = None) -> Any:
     return t.astype(dt)
 
 
+def _dtype_named(dtype: Any) -> np.dtype | None:
+    """The NumPy dtype a dtype= names: NumPy's spellings, or a PyTorch dtype (torch.int8, read
+    by its name, as the casts read it: it was refused); None for what NumPy cannot read."""
+    name = str(dtype)
+    try:
+        return np.dtype(name[6:] if name.startswith("torch.") else dtype)
+    except TypeError:
+        return None
+
+
 def integer_accumulator(op: str, t: Any, dtype: Any) -> np.dtype | None:
     """The integer dtype `dtype` names (None for any other, numpy_keywords' to read) for a
     sum/prod/cumsum/cumprod/nansum(dtype=...), as torch and NumPy read it: t's values cast
     to it (floats truncated toward 0), then reduced in it, wrapping around. A tensor that
-    requires grad is refused, as torch's (an integer result has no gradient)."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        return None
-    if dt.kind not in "iu":
+    requires grad is refused, as torch's (an integer result has no gradient). bool too: the
+    values cast to bool, then or-ed (sum) or and-ed (prod), as torch's and NumPy's."""
+    dt = None if dtype is None else _dtype_named(dtype)  # (np.sum(t) passes dtype=None)
+    if dt is None or dt.kind not in "biu":
         return None
     if getattr(t, "requires_grad", False) and is_grad_enabled():
-        raise RuntimeError(f"{op}(dtype={dt}): an integer result has no gradient, and the "
+        raise RuntimeError(f"{op}(dtype={dt}): {'a bool' if dt.kind == 'b' else 'an integer'} "
+                           "result has no gradient, and the "
                            "tensor requires grad (as torch); cast first, t.detach(), or "
                            "use a floating dtype")
     return dt

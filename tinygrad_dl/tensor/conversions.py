@@ -211,10 +211,15 @@ def true_divisor(x: Any, like: Tensor) -> Tensor:
 
 def alpha_number(op: str, alpha: Any, dt: np.dtype) -> Any:
     """add/sub's alpha= (and add_'s, sub_'s) as a Python number, for a result of dtype `dt`: a
-    number (a bool or a Tensor refused), and no float where the result is an integer or bool
-    (1.0 and 2.0 too, as torch)."""
+    number (a Tensor refused; a bool only for a bool result, as torch), and no float where the
+    result is an integer or bool (1.0 and 2.0 too, as torch)."""
     if type(alpha) is not int and type(alpha) is not float:  # (a Python number: the usual)
-        if isinstance(alpha, bool) or not isinstance(alpha, _NUMBERS):
+        if isinstance(alpha, (bool, np.bool_)):  # torch's bool alpha: of a bool result
+            if dt == np.bool_:
+                return bool(alpha)
+            raise TypeError(f"{op}(alpha={alpha}): a bool alpha is for a bool result only (as "
+                            f"torch), this one is {dt}; pass an int")
+        if not isinstance(alpha, _NUMBERS):
             raise TypeError(f"{op}(alpha=...): alpha must be a number, got "
                             f"{type(alpha).__name__}")
         alpha = alpha.item() if isinstance(alpha, np.generic) else alpha  # (no NumPy promotion)
@@ -223,12 +228,19 @@ def alpha_number(op: str, alpha: Any, dt: np.dtype) -> Any:
                         f"an integer or bool result ({dt}); pass an int or cast to a float dtype")
     if dt.kind == "f":  # (f16.add_(y, alpha=1e5) gave inf; torch refuses)
         number_fits(op, alpha, dt, "alpha")
-    elif dt.kind == "u" and type(alpha) is int and -int(np.iinfo(dt).max) <= alpha < 0:
-        # torch's range for an unsigned dt (addmm's rule): -max..-1 as its wrapped value, the
-        # same sum mod 2**bits (uint8 x.add(y, alpha=-1) is x - y; NumPy 2 refused -1 beside
-        # uint8); past the range, NumPy's OverflowError, as torch refuses it
-        alpha += 1 << (8 * dt.itemsize)
+    elif dt.kind == "u" and type(alpha) is int:  # (uint8 x.add(y, alpha=-1) is x - y)
+        alpha = unsigned_wrapped(alpha, dt)  # (past the range, NumPy's OverflowError)
     return alpha
+
+
+def unsigned_wrapped(v: int, dt: np.dtype) -> int:
+    """A negative int factor (alpha=, beta=, value=) for an unsigned dtype `dt`, as torch
+    reads it: -max..-1 as its wrapped value, the same product mod 2**bits (uint8 -1 is 255;
+    NumPy 2 refused -1 beside uint8); any other v as it is (past the range: refused by the
+    caller, as torch)."""
+    if v < 0 and -v <= int(np.iinfo(dt).max):
+        return v + (1 << (8 * dt.itemsize))
+    return v
 
 
 def number_fits(op: str, v: Any, dt: np.dtype, what: str = "value") -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import tensor
-from .conversions import as_tensor, number_fits
+from .conversions import as_tensor, number_fits, unsigned_wrapped
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -64,9 +64,7 @@ def _factor(who: str, name: str, t: Tensor, v: Any) -> int | float:
     uint8), one past the range is refused naming the op (torch refuses it too)."""
     if t.dtype.kind not in "iu" or not isinstance(v, (int, np.integer)):
         return float(v)
-    v = int(v)
-    if v < 0 and t.dtype.kind == "u" and -v <= np.iinfo(t.dtype).max:
-        v += 1 << (8 * t.dtype.itemsize)
+    v = unsigned_wrapped(int(v), t.dtype) if t.dtype.kind == "u" else int(v)
     number_fits(who, v, t.dtype, name)
     return v
 
@@ -115,6 +113,8 @@ class FusedMethods:
                 raise TypeError(f"addcmul: value={value} with integer or bool tensors (torch "
                                 f"truncates it to {int(v)}); pass an int or cast to a float dtype")
             v = int(v)
+        if dt.kind in "iu":  # (uint8 value=-1 is 255, torch's; past the dtype refused)
+            v = _factor("addcmul", "value", t1, v)
         return self + t1 * v * t2  # (torch's order: (value t1) t2, so t1 t2 past the
         # dtype's range with a small value fits, as in Adam's (1 - beta2) g g)
 

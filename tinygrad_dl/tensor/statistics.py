@@ -153,6 +153,12 @@ class StatisticsMethods:
         if self.ndim > 2:
             raise ValueError(f"cov: expects a 1-D or 2-D input, got shape {self.shape}")
         x = self.reshape(1, -1) if self.ndim < 2 else self
+        if x.dtype.itemsize == 8 and x.dtype.kind in "iu" and x.data.size:
+            # each row less its least value, exact mod 2**64, then float64 (its digits past
+            # 2**53 were lost: cov([2**62 + 1, 2**62 + 2, 2**62 + 4]) was 0, not 7/3); Var's
+            # exact_offsets, as recorded ops (a jitted step replays it)
+            d = (x - x.amin(1, keepdims=True)).double()
+            x = d + (d < 0) * 2.0**64  # (an int64 distance past 2**63 wrapped below 0)
         n = x.shape[1]
         w, aw = None, None
         for name, v in (("fweights", fweights), ("aweights", aweights)):
