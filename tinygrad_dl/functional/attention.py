@@ -79,7 +79,9 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
         # (a Tensor read as float(scale) would get no gradient, and say nothing)
         raise TypeError(f"{_WHO}: scale must be a number or None, got {type(scale).__name__} "
                         "(torch takes a float; multiply query by a learned scale instead)")
-    out, _ = attend(q, k, v, bias, float(scale), float(dropout_p), rng)
+    # (is_causal: every query sees key 0, no row is all -inf, so softmax needs no guard)
+    out, _ = attend(q, k, v, bias, float(scale), float(dropout_p), rng,
+                    "nan" if is_causal else "zero")
     return out
 
 
@@ -94,7 +96,8 @@ def attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None, scale: float,
            dropout_p: float, rng: Any, masked_rows: str = "zero") -> tuple[Tensor, Tensor]:
     """(dropout(w) v, dropout(w)) with w = softmax(q kᵀ * scale + bias). masked_rows: "zero"
     (a row whose bias is -inf everywhere gives zero weights, no gradient) or "nan" (plain
-    softmax: NaN there, nn.MultiheadAttention's returned weights in torch). Only ops, no value
+    softmax: NaN there, nn.MultiheadAttention's returned weights in torch; the causal mask,
+    which has no such row, takes it as the cheaper path). Only ops, no value
     read in Python, so a jitted step replays it (a mask made before the step, or passed in)."""
     scores = (q @ k.swapaxes(-2, -1)) * scale
     if scores.shape[-1] == 0:  # no keys: no weights, and zeros out (torch's); softmax
@@ -104,13 +107,17 @@ def attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None, scale: float,
     elif masked_rows == "nan":
         weights = (scores + bias).softmax(-1)
     else:
-        # -inf as the lowest finite number: the same weights (exp underflows to 0 either way)
-        # but no NaN in a row masked through, whose weights `alive` (1, or 0 there) then zeroes
-        # (each in its own dtype: a float32 mask on float64 scores is torch's too)
-        lowest = float(np.finfo(np.result_type(scores.dtype, bias.dtype)).min)
-        t = bias.max(axis=-1, keepdims=True)  # -inf exactly where every key is masked
-        alive = (t - t.clamp(min=float(np.finfo(bias.dtype).min))).exp()
-        weights = (scores + bias).clamp(min=lowest).softmax(-1) * alive
+        # torch's safe softmax: a row of scores + bias that is -inf throughout (every key
+        # masked, or overflowed) gives zero weights. Each row less its max (a constant; the
+        # lowest float where the row is all -inf) keeps -inf apart from a mask's own
+        # finfo.min (a clamp of the sum made them equal: the -inf key got weight); the clamp
+        # then changes only the all -inf rows (no NaN), whose weights `alive` (1, or 0) zeroes
+        x = scores + bias
+        lowest = float(np.finfo(x.dtype).min)
+        m = x.detach().max(axis=-1, keepdims=True)
+        shift = m.clamp(min=lowest)
+        alive = (m - shift).exp()
+        weights = (x - shift).clamp(min=lowest).softmax(-1) * alive
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True, rng=rng)
     return weights @ v, weights

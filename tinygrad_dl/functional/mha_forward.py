@@ -197,7 +197,7 @@ def multi_head_attention_forward(
         bias = causal_bias(L, k.shape[2], q.dtype)
     out, weights = attend(q, k, v, bias, 1.0 / math.sqrt(hd),
                           float(dropout_p) if training else 0.0, rng,
-                          masked_rows="nan" if need_weights else "zero")
+                          masked_rows="nan" if need_weights or causal else "zero")
     out = linear(out.permute(2, 0, 1, 3).reshape(L, N, E), out_proj_weight, out_proj_bias)
     if not batched:
         out = out.reshape(L, E)

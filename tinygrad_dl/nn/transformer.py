@@ -269,7 +269,9 @@ class Transformer(Module):
             if custom is not None and not isinstance(custom, Module):
                 raise TypeError(f"{who}: {name} must be a Module or None, got "
                                 f"{type(custom).__name__}")
-        d_model, dropout = size_arg(who, "d_model", d_model), dropout_arg(who, dropout)
+        d_model = size_arg(who, "d_model", d_model)
+        if custom_encoder is None or custom_decoder is None:  # (unused beside both: torch's)
+            dropout = dropout_arg(who, dropout)
         args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
                 batch_first, norm_first, bias, device, dtype)
         dt = np.float64 if dtype is None else np_dtype(dtype, who)
