@@ -131,5 +131,5 @@ def test_batchnorm_takes_pytorchs_momentum_as_one_minus_alpha() -> None:
     # tests/test_batchnorm_options.py)
     with pytest.raises(TypeError, match="alpha and momentum name one weight"):
         nn.BatchNorm1d(3, momentum=0.1, alpha=0.9)
-    with pytest.raises(ValueError, match=r"got -0.5 \(1 - momentum=1.5: momentum in \(0, 1\]\)"):
+    with pytest.raises(ValueError, match=r"got -0.5 \(1 - momentum=1.5: momentum in \[0, 1\]\)"):
         nn.BatchNorm1d(3, momentum=1.5)

@@ -60,8 +60,12 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     _channel_param(who, "weight", weight, shape[1])
     _channel_param(who, "bias", bias, shape[1])
     size = int(np.prod(shape[1:])) // g  # one group's channels times positions
-    if shape[0] and not size:
-        raise ValueError(f"{who}: the input {shape} has no values to normalize")
+    if not size or not shape[0]:  # (no values: an empty output, torch's; gradients 0)
+        return per_channel(x * 1.0, weight, bias, len(shape) - 2)
+    if shape[0] * size == 1:  # (torch's check, the layer's batch-size one: a lone value is its
+        # own mean, the output the bias alone)
+        raise ValueError(f"{who}: expected more than 1 value per group, got input {shape} with "
+                         f"num_groups={g} (PyTorch refuses it too)")
     y = layer_norm(x.reshape(shape[0], g, size), size, eps=eps).reshape(shape)
     return per_channel(y, weight, bias, len(shape) - 2)
 

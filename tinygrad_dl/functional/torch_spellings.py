@@ -260,6 +260,8 @@ def batch_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any, running
         else:
             mean = x.mean(axis=axes)
             var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
+    elif not x.data.size and (running_mean is None or running_var is None):  # (torch's:
+        mean, var = Tensor.zeros(c, dtype=x.dtype), Tensor.ones(c, dtype=x.dtype)  # empty)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var must be defined in "

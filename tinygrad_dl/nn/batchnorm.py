@@ -76,10 +76,11 @@ class BatchNorm1d(Module):
         weight_fits(who, (4, d), dtype)  # (gamma, beta and the two running statistics)
         if not cumulative:
             alpha = 0.9 if alpha is None else alpha
-            if not 0.0 <= alpha < 1.0:
+            # (torch's momentum=0, alpha 1: the averages the first batch (or a load) set stay)
+            if not (0.0 <= alpha < 1.0 or (alpha == 1.0 and momentum is not _UNSET)):
                 raise ValueError(f"{who}: alpha must be in [0, 1), got {alpha}" + (
                     "" if momentum is _UNSET else
-                    f" (1 - momentum={momentum!r}: momentum in (0, 1])"))
+                    f" (1 - momentum={momentum!r}: momentum in [0, 1])"))
         self.d, self.alpha, self.eps = d, alpha, eps  # alpha None: the cumulative average
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         # (None registered, as torch's: a plain tensor assigned later is refused)
@@ -125,6 +126,13 @@ class BatchNorm1d(Module):
             rv *= a
             rv += (1.0 - a) * var
         count += 1  # 0-d array, in place
+
+    def legacy_count(self) -> np.ndarray:
+        """The num_batches_tracked that a state dict saved without one (torch before 0.4.1)
+        loads as: torch's keeps the layer's own count; at least 1 here, so that the next
+        training batch averages into the loaded statistics instead of replacing them (the
+        course's first batch sets them)."""
+        return np.asarray(max(int(self.num_batches_tracked), 1), dtype=np.int64)
 
     def reset_running_stats(self) -> None:
         """PyTorch's: running mean 0, variance 1, no batch counted (in place, as its)."""

@@ -156,8 +156,12 @@ class _Lazy(Module):
         real = self.target(channels, *args, **kwargs)
         old = self.__dict__
         new = dict(real.__dict__)
-        for k, v in old.items():  # (hooks and the user's own attributes stay)
-            if k not in new and k not in ("lazy_args", "lazy_repr", "lazy_keys"):
+        # what the user set before this call (`lazy.eps = 1e-3`, `lazy.momentum = None`): set
+        # again on the layer, as torch's keeps them (the constructor's values silently won)
+        own = {k: v for k, v in old.items() if not k.startswith(("_", "lazy_"))
+               and k != "training"}
+        for k, v in old.items():  # (hooks stay)
+            if k not in new and k not in own and not k.startswith("lazy_"):
                 new[k] = v
         new["training"] = old["training"]
         if old["_scope"] != type(self).__name__:  # the name a parent gave it ("features.0")
@@ -166,6 +170,8 @@ class _Lazy(Module):
         old.clear()
         old.update(new)
         object.__setattr__(self, "__class__", type(real))  # (Module.__setattr__ would store it)
+        for k, v in own.items():
+            setattr(self, k, v)
 
     def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         # (the rest goes to the layer's forward: ConvTranspose's output_size on a first call)

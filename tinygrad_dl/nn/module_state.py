@@ -151,6 +151,7 @@ class StateMethods(StateHookMethods):
         extras, other_extras = _extra_targets(self, mods)
         tied = {k: v for k, v in tied_names(self).items() if k not in targets}
         state = self._ours(state, {**targets, **tied})
+        state = _legacy_counts(state, mods, targets)
         state = _untie(who, state, tied, targets)
         state = _untie_extra(who, state, other_extras)
         expected = list(targets)  # (torch's order: each module's extra state after its buffers)
@@ -233,6 +234,22 @@ class StateMethods(StateHookMethods):
                 if p in targets and p not in state and t in state and t not in targets:
                     renamed[t] = p
         return {renamed.get(k, k): v for k, v in state.items()} if renamed else state
+
+
+def _legacy_counts(state: Mapping[str, Any], mods: list[tuple[str, Any]],
+                   targets: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`state` with the num_batches_tracked of each norm layer (a module with a
+    `legacy_count` method) filled in where it holds the layer's running_mean but no count: a
+    state dict saved before torch 0.4.1 (torch's load fills it in too; strict refused it)."""
+    filled = None
+    for prefix, m in mods:
+        fill = getattr(m, "legacy_count", None)
+        key = _dotted(prefix, "num_batches_tracked")
+        if (callable(fill) and key in targets and key not in state
+                and _dotted(prefix, "running_mean") in state):
+            filled = dict(state) if filled is None else filled
+            filled[key] = fill()
+    return state if filled is None else filled
 
 
 EXTRA = "_extra_state"  # torch's key for what get_extra_state returns

@@ -212,6 +212,11 @@ class _InstanceNorm(Module):
             self.register_buffer("running_var", np.ones(self.num_features, dt))
             self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
 
+    def legacy_count(self) -> np.ndarray:
+        """The num_batches_tracked that a state dict saved without one (torch before 0.4.1)
+        loads as: the layer's own, torch's rule."""
+        return np.array(self.num_batches_tracked, dtype=np.int64)
+
     def reset_running_stats(self) -> None:
         """torch's: running mean 0, running variance 1, count 0 (with track_running_stats)."""
         for name, value in (("running_mean", 0), ("running_var", 1),
