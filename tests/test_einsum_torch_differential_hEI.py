@@ -92,7 +92,7 @@ def test_random_einsums_agree_with_torch(dtype, count, blas, monkeypatch):
     """blas: every contraction of 2 or more operands without a diagonal or a stretched length
     1 through the matmul / optimized path (ops/linalg.py's _contract), however small."""
     if blas:
-        monkeypatch.setattr(linalg_ops, "_BLAS_FROM", 0)
+        monkeypatch.setattr(linalg_ops, "_pays", lambda *a: True)
     rtol = 1e-4 if dtype == np.float32 else 1e-10
     for seed in range(count):
         rng = np.random.default_rng([seed, np.dtype(dtype).num])

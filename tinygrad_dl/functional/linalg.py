@@ -32,7 +32,8 @@ def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
     einsum("ij,jk", [a, b]) too. An axis of length 1 broadcasts against its letter's length
     elsewhere ("..." ones too), and an explicit output without "..." sums the axes it stands
     for, as torch's. NumPy's `optimize=` is taken and changes nothing: the op contracts in its
-    own order, forward and backward alike (a large one of two operands as one matmul)."""
+    own order, forward and backward alike (a large one that reads entries more than once as
+    one matmul or NumPy's optimized order); float16 in float32, rounded once, as torch's."""
     if not isinstance(subscripts, str) and operands and isinstance(operands[0], (list, tuple)):
         subscripts, operands = sublist_subscripts((subscripts, *operands))
     elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):

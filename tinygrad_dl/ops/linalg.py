@@ -60,16 +60,52 @@ def _bad_output(subscripts: str, ins: list[str], out: str, ell: str) -> None:
 
 
 _BLAS_FROM = 1 << 15  # products in a contraction from which NumPy's optimized path pays
+_HALF = np.dtype(np.float16)
+
+
+def _pays(ins: list[str], out: str, sizes: dict[str, int]) -> bool:
+    """Whether _contract's fast path beats np.einsum's one loop over all P products (Einsum's
+    forward decides once, for its backward too: those contractions hold the same arrays). Two
+    operands: a matmul pays where P is at least twice the largest operand or output (each
+    entry read twice or more: 'ij,jk->ik', 'bqd,bkd->bqk'); without that reuse (an outer or
+    elementwise product 'i,j->ij', 'ij,ij->ij', row dots 'bi,bi->b', a matrix-vector product)
+    the loop was up to 3x faster. Three or more: NumPy's optimized order pays where its first
+    pair contracted, then the rest in one loop, costs a quarter of P or less (chains
+    'ij,jk,kl->il'); the bilinear 'ni,oij,nj->no' gains nothing by an order and paid 40%
+    for the einsum_path planning, elementwise products up to 2x."""
+    p = math.prod(sizes.values())
+    if p < _BLAS_FROM:
+        return False
+
+    def n(cs: Any) -> int:  # (a term names each letter once here: Einsum's `plain`)
+        return math.prod(map(sizes.__getitem__, cs))
+
+    if len(ins) == 2:
+        return p >= 2 * max(n(ins[0]), n(ins[1]), n(out))
+    best = p
+    for i in range(len(ins)):
+        for j in range(i + 1, len(ins)):
+            later = set(out).union(*[t for k, t in enumerate(ins) if k not in (i, j)])
+            best = min(best, n(set(ins[i] + ins[j])) + n(later))
+    return p >= 2 * _BLAS_FROM and 4 * best <= p
 
 
 def _contract(spec: str, arrays: list, sizes: dict[str, int] | None) -> np.ndarray:
-    """np.einsum(spec, *arrays) over explicit subscripts. With `sizes` (Einsum's: 2 or more
-    operands, at least _BLAS_FROM products, no letter twice in one operand, no length 1
-    stretched) through a matmul (two operands) or NumPy's optimized path (tensordot, BLAS):
-    the plain C loop took 4 ms for "ij,jk->ik" of (100, 3072) and (3072, 10), matmul 0.8 ms.
-    Like the loop, neither warns of inf * 0 (BLAS would)."""
+    """np.einsum(spec, *arrays) over explicit subscripts. With `sizes` (Einsum's where _pays:
+    2 or more operands, no letter twice in one operand, no length 1 stretched) through a
+    matmul (two operands) or NumPy's optimized path (tensordot, BLAS): the plain C loop took
+    4 ms for "ij,jk->ik" of (100, 3072) and (3072, 10), matmul 0.8 ms. The operands are cast
+    to their common dtype first, as the loop does (a float16 or bool operand summed alone in
+    its own dtype overflowed to inf, or counted True once, beside a float32 / int64 one).
+    Like the loop, neither warns of inf * 0 (BLAS would). float16 is contracted in float32
+    and rounded once, as torch's: NumPy's loop added float16 products into a float16 output
+    ("ij,jk->ik" of 5000 0.1 * 0.1 gave 32, not 50; "ij->j" of 5000 0.1s 256)."""
+    dtype = np.result_type(*arrays)
+    if dtype == _HALF:
+        return _contract(spec, [a.astype(np.float32) for a in arrays], sizes).astype(dtype)
     if sizes is None or len(arrays) < 2:
         return np.einsum(spec, *arrays)
+    arrays = [a.astype(dtype, copy=False) for a in arrays]
     ins, _, out = spec.partition("->")
     with np.errstate(all="ignore"):
         if len(arrays) == 2:
@@ -153,14 +189,16 @@ class Einsum(Function):
         if math.prod(shape) > 1 << 24:  # (tensordot's, outer's: weighed before NumPy allocates)
             check_alloc(lambda: f"einsum {subscripts!r} of {[x.shape for x in xs]}", shape,
                         np.result_type(*xs))
+        ctx.ins, ctx.out = ins, out
+        ctx.sizes = sizes if plain and _pays(ins, out, sizes) else None
+        ctx.save_for_backward(*xs)
         if len(xs) == 1 and xs[0].dtype.kind in "biu" and set(ins[0]) - set(out) and \
                 int_sum_dtype(xs[0].dtype):
             # a sum within one bool or integer operand ("i->", "ij->i", "ii->"): int64, as
-            # torch's and this package's sum() (NumPy's einsum kept bool: True, not the count)
-            xs = (xs[0].astype(int_sum_dtype(xs[0].dtype)),)
-        ctx.ins, ctx.out = ins, out
-        ctx.sizes = sizes if plain and math.prod(sizes.values()) >= _BLAS_FROM else None
-        ctx.save_for_backward(*xs)
+            # torch's and this package's sum() (NumPy's einsum kept bool: True, not the count);
+            # cast as it reads (an int64 copy of the operand first: 8x a bool mask, 4x slower)
+            return np.asarray(np.einsum(f"{ins[0]}->{out}", xs[0],
+                                        dtype=int_sum_dtype(xs[0].dtype)))
         return np.asarray(_contract(f"{','.join(ins)}->{out}", xs, ctx.sizes))
 
     def backward(ctx, g):
