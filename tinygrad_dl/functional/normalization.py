@@ -45,7 +45,15 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     """PyTorch's F.group_norm: the C channels of each sample of (N, C, *) split into
     num_groups groups; each group normalized over its channels and positions, (x - mean) /
     sqrt(var + eps) with the biased variance, then times `weight` plus `bias` (C,) when
-    given."""
+    given. One sample of one value per group is refused, as F's (torch.group_norm's
+    spelling, group_norm_of(lone=True), gives its 0s)."""
+    return group_norm_of(input, num_groups, weight, bias, eps)
+
+
+def group_norm_of(input: Any, num_groups: int, weight: Any, bias: Any, eps: Any,
+                  lone: bool = False) -> Tensor:
+    """F.group_norm; `lone`: one sample of one value per group computed (its own mean: the
+    output is the bias), as torch.group_norm, which skips F's check."""
     who = "group_norm"
     x = as_tensor_of(input)
     shape = tuple(x.shape)
@@ -62,10 +70,10 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     size = int(np.prod(shape[1:])) // g  # one group's channels times positions
     if not size or not shape[0]:  # (no values: an empty output, torch's; gradients 0)
         return per_channel(x * 1.0, weight, bias, len(shape) - 2)
-    if shape[0] * size == 1:  # (torch's check, the layer's batch-size one: a lone value is its
-        # own mean, the output the bias alone)
+    if shape[0] * size == 1 and not lone:  # (F's check, the layer's batch-size one: a lone
+        # value is its own mean, the output the bias alone)
         raise ValueError(f"{who}: expected more than 1 value per group, got input {shape} with "
-                         f"num_groups={g} (PyTorch refuses it too)")
+                         f"num_groups={g} (PyTorch's F.group_norm refuses it too)")
     y = layer_norm(x.reshape(shape[0], g, size), size, eps=eps).reshape(shape)
     return per_channel(y, weight, bias, len(shape) - 2)
 

@@ -79,9 +79,10 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
 
 def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,
                eps: float = 1e-5, cudnn_enabled: bool = True) -> Tensor:
-    """torch.group_norm: F.group_norm; cudnn_enabled has no effect on the CPU."""
+    """torch.group_norm: F.group_norm without F's check (one sample of one value per group
+    gives 0s, the bias); cudnn_enabled has no effect on the CPU."""
     _flag("group_norm", "cudnn_enabled", cudnn_enabled)
-    return _norm.group_norm(input, num_groups, weight, bias, eps)
+    return _norm.group_norm_of(input, num_groups, weight, bias, eps, lone=True)
 
 
 def instance_norm(input: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,

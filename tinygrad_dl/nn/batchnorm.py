@@ -129,10 +129,12 @@ class BatchNorm1d(Module):
 
     def legacy_count(self) -> np.ndarray:
         """The num_batches_tracked that a state dict saved without one (torch before 0.4.1)
-        loads as: torch's keeps the layer's own count; at least 1 here, so that the next
-        training batch averages into the loaded statistics instead of replacing them (the
-        course's first batch sets them)."""
-        return np.asarray(max(int(self.num_batches_tracked), 1), dtype=np.int64)
+        loads as: torch's keeps the layer's own count; at least 1 here with a momentum, so
+        that the next training batch averages into the loaded statistics as torch's does
+        instead of replacing them (the course's first batch sets them). momentum=None keeps
+        the layer's own, as torch's: its count 0 replaces them with the next batch too."""
+        own = int(self.num_batches_tracked)
+        return np.asarray(own if self.alpha is None else max(own, 1), dtype=np.int64)
 
     def reset_running_stats(self) -> None:
         """PyTorch's: running mean 0, variance 1, no batch counted (in place, as its)."""

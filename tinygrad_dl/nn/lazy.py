@@ -131,6 +131,7 @@ class _Lazy(Module):
     target: Any = Module
     spatial: int | None = None
     channels_of = "in_channels"  # the target's first argument, for the messages
+    sized = ("d", "num_features", "c_in", "in_channels")  # the targets' names of the channels
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         Module.__init__(self)
@@ -155,13 +156,18 @@ class _Lazy(Module):
         args, kwargs = self.__dict__["lazy_args"]
         real = self.target(channels, *args, **kwargs)
         old = self.__dict__
-        new = dict(real.__dict__)
-        # what the user set before this call (`lazy.eps = 1e-3`, `lazy.momentum = None`): set
-        # again on the layer, as torch's keeps them (the constructor's values silently won)
+        # what the user set before this call (`lazy.eps = 1e-3`, `lazy.momentum = None`, a
+        # parameter, buffer or module registered): set again on the layer, as torch's keeps
+        # them (the constructor's values silently won, a buffer was no longer saved), but
+        # the channels, which this call sets (torch's); on `real` first, so that a refusal
+        # leaves this layer lazy
         own = {k: v for k, v in old.items() if not k.startswith(("_", "lazy_"))
-               and k != "training"}
+               and k not in ("training", *self.sized)}
+        for k, v in own.items():
+            _set_again(real, self, k, v)
+        new = dict(real.__dict__)
         for k, v in old.items():  # (hooks stay)
-            if k not in new and k not in own and not k.startswith("lazy_"):
+            if k not in new and k not in self.sized and not k.startswith("lazy_"):
                 new[k] = v
         new["training"] = old["training"]
         if old["_scope"] != type(self).__name__:  # the name a parent gave it ("features.0")
@@ -170,8 +176,6 @@ class _Lazy(Module):
         old.clear()
         old.update(new)
         object.__setattr__(self, "__class__", type(real))  # (Module.__setattr__ would store it)
-        for k, v in own.items():
-            setattr(self, k, v)
 
     def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         # (the rest goes to the layer's forward: ConvTranspose's output_size on a first call)
@@ -203,6 +207,27 @@ class _Lazy(Module):
 
     def extra_repr(self) -> str:
         return self.__dict__["lazy_repr"]
+
+
+def _set_again(real: Module, lazy: Module, k: str, v: Any) -> None:
+    """`lazy.k = v`, set before the first call, set on `real`, the layer it becomes: a
+    registered buffer (persistent or not), an empty parameter or module stay registered."""
+    d = lazy.__dict__
+    try:
+        if k in d["_buffers"]:
+            real.register_buffer(k, v, k not in d["_non_persistent"])
+        elif v is None and k in d["_parameters"]:
+            real.register_parameter(k, None)
+        elif v is None and k in d["_modules"]:
+            real.add_module(k, None)
+        else:
+            setattr(real, k, v)
+    except (AttributeError, KeyError, TypeError) as e:  # (a read-only property, a name taken)
+        why = e.args[0] if e.args else e
+        raise (AttributeError if isinstance(e, AttributeError) else TypeError)(
+            f"{type(lazy).__name__}: {k!r}, set before the first call, cannot be set on the "
+            f"{type(real).__name__} it becomes ({why}); pass it to {type(lazy).__name__}(...) "
+            "or del it first") from None
 
 
 class _LazyConv(_Lazy):

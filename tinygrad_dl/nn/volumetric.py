@@ -81,7 +81,12 @@ class Conv3d(Redraw, Module):
 
     def forward(self, input: Any) -> Tensor:
         who = f"Conv3d({self.in_channels}, {self.out_channels})"
-        pads = self.pads
+        pads = self.pads  # (torch's: the other modes' padding as it was built)
+        if self.padding_mode == "zeros":  # the padding as it is now, as torch's: `m.padding =
+            # 1` after construction (or on a LazyConv3d before its first call) was ignored
+            pads = conv3d_padding(who, self.padding, triple(who, "stride", self.stride, one=True),
+                                  triple(who, "dilation", self.dilation, one=True),
+                                  self.kernel_size)
         x = input
         if self.padding_mode != "zeros" and any(a or b for a, b in pads):
             x = as_tensor_of(input)
