@@ -175,5 +175,5 @@ def test_bad_arguments_are_refused():
         nn.RNNCell(3, 4, nonlinearity="sigmoid")
     with pytest.raises(TypeError, match="^LSTMCell: hidden_size must be an integer"):
         nn.LSTMCell(3, 4.0)
-    with pytest.raises(ValueError, match="^GRUCell: hidden_size must be at least 1"):
-        nn.GRUCell(3, 0)
+    with pytest.raises(ValueError, match="^GRUCell: hidden_size must be >= 0"):
+        nn.GRUCell(3, -1)

@@ -66,7 +66,8 @@ def add_weights(m: Module, suffix: str, d_in: int, dtype: Any, rng: Any) -> None
     then the biases if m.bias, then with an LSTM's proj_size p > 0 weight_hr{suffix} (p,
     hidden) (weight_hh then (gates * hidden, p)), in torch's order, each ~ U(-1/sqrt(hidden),
     1/sqrt(hidden))."""
-    h, bound = m.hidden_size, 1.0 / np.sqrt(m.hidden_size)
+    h = m.hidden_size
+    bound = 1.0 / np.sqrt(h) if h else 0.0  # (a cell's hidden_size 0, torch's: empty weights)
     p = getattr(m, "proj_size", 0)
     shapes = [("weight_ih", (m.gates * h, d_in)), ("weight_hh", (m.gates * h, p or h))]
     if m.bias:
@@ -82,7 +83,8 @@ def add_weights(m: Module, suffix: str, d_in: int, dtype: Any, rng: Any) -> None
 def reset_recurrent(m: Module, rng: Any) -> None:
     """torch's reset_parameters of the recurrent layers and cells: every parameter drawn again
     from U(-1/sqrt(hidden), 1/sqrt(hidden)), in place."""
-    bound = 1.0 / np.sqrt(m.hidden_size)  # type: ignore[attr-defined]
+    h = m.hidden_size  # type: ignore[attr-defined]
+    bound = 1.0 / np.sqrt(h) if h else 0.0
     for p in m.parameters():
         nn_init.uniform_(p, -bound, bound, rng)
 
@@ -364,9 +366,7 @@ class _CellBase(Module):
         name = type(self).__name__
         check_device(device, name)
         self.input_size = size_arg(name, "input_size", input_size)
-        self.hidden_size = size_arg(name, "hidden_size", hidden_size)
-        if self.hidden_size < 1:
-            raise ValueError(f"{name}: hidden_size must be at least 1, got {self.hidden_size}")
+        self.hidden_size = size_arg(name, "hidden_size", hidden_size)  # (0: torch's, empty)
         self.bias = bool(bias)
         dtype = np.float64 if dtype is None else np_dtype(dtype, name)
         add_weights(self, "", self.input_size, dtype, as_rng(rng, name))
