@@ -142,3 +142,15 @@ def jit_matches_eager(step: Any, xs: Any, w: Any) -> None:
         w.grad = None
         assert step(x).data.tobytes() == out
         assert np.asarray(w.grad).tobytes() == grad
+
+
+@pytest.fixture
+def torch_float64():
+    """torch's default float dtype float64 for the test (this library's: an int / int is
+    float64 in both), restored after; a module takes it with
+    `pytestmark = pytest.mark.usefixtures("torch_float64")` and its import."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)

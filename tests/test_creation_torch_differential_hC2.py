@@ -18,18 +18,14 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from oracle import torch_float64  # noqa: F401 (the fixture, by name)
 
 import tinygrad_dl as tg
 
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float64")
 
 
 def _outcome(lib, f):

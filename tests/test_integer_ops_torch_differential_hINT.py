@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from oracle import torch_float64  # noqa: F401 (the fixture, by name)
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor
@@ -32,13 +33,7 @@ DIVIDING = ("floordiv", "mod", "fmod", "remainder", "div_trunc", "div_floor", "f
             "gcd", "lcm")
 
 
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    """torch's default float dtype float64, this library's: an int / int is float64 in both."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
+pytestmark = pytest.mark.usefixtures("torch_float64")
 
 
 def _values(rng, dt, shape):

@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 import pytest
-from test_jit_stale_state_hJS import CHANGES, World, _batch, _bits
+from test_jit_stale_state_hJS import CHANGES, World, compare_step
 
 import tinygrad_dl as tg
 from tinygrad_dl import functional as F
@@ -192,32 +192,8 @@ def _any_call(seed: int) -> int:
     for i in range(r.randint(8, 14)):
         changes = ([r.choice(names) for _ in range(r.choice([1, 1, 2]))]
                    if i and r.random() < 0.35 else [])
-        ms = r.randrange(10**6)
-        kind = r.choice(["n4"] * 12 + ["n5", "fortran", "strided", "f32", "alias"])
-        for c, name in enumerate(changes):
-            errors = []
-            for w in (E, J):
-                try:
-                    CHANGES[name](w, random.Random(ms + c))
-                    errors.append(None)
-                except Exception as e:  # noqa: BLE001 - the same refusal on both sides
-                    errors.append(type(e).__name__)
-            assert errors[0] == errors[1], (seed, i, name, errors)
-        seen = []
-        for w in (E, J):
-            X, y = _batch(random.Random(ms), kind, w)
-            w.opt.zero_grad()
-            try:
-                seen.append(_bits(w.step(X, y)))
-            except Exception as e:  # noqa: BLE001 - the same error on both sides
-                seen.append((type(e).__name__, str(e)))
-            try:
-                w.opt.step()
-            except Exception as e:  # noqa: BLE001
-                seen.append(type(e).__name__)
-            seen.append(w.state())
-        half = len(seen) // 2
-        assert seen[:half] == seen[half:], (seed, i, kind, changes)
+        compare_step(E, J, r, changes, ["n4"] * 12 + ["n5", "fortran", "strided", "f32", "alias"],
+                     (seed, i))
     return J.step.replays
 
 

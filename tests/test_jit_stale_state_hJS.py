@@ -194,6 +194,38 @@ def _batch(r: random.Random, kind: str, w: World):
     return X, y
 
 
+def compare_step(E: World, J: World, r: random.Random, changes: list[str], kinds: list[str],
+                 where: tuple) -> None:
+    """`changes` made to both worlds, then one step of each on a batch of a kind drawn from
+    r: the same refusals, the same results and the same state, bit for bit."""
+    ms = r.randrange(10**6)
+    kind = r.choice(kinds)
+    for c, name in enumerate(changes):
+        errors = []
+        for w in (E, J):
+            try:
+                CHANGES[name](w, random.Random(ms + c))
+                errors.append(None)
+            except Exception as e:  # noqa: BLE001 - the same refusal on both sides
+                errors.append(type(e).__name__)
+        assert errors[0] == errors[1], (*where, name, errors)
+    seen = []
+    for w in (E, J):
+        X, y = _batch(random.Random(ms), kind, w)
+        w.opt.zero_grad()
+        try:
+            seen.append(_bits(w.step(X, y)))
+        except Exception as e:  # noqa: BLE001 - the same error on both sides
+            seen.append((type(e).__name__, str(e)))
+        try:
+            w.opt.step()
+        except Exception as e:  # noqa: BLE001
+            seen.append(type(e).__name__)
+        seen.append(w.state())
+    half = len(seen) // 2
+    assert seen[:half] == seen[half:], (*where, kind, changes)
+
+
 def side_by_side(seed: int) -> jit:
     """A random sequence of steps with changes between some of them, eagerly and jitted from
     the same state; every call's result and all state compared bit for bit."""
@@ -203,32 +235,8 @@ def side_by_side(seed: int) -> jit:
     names = sorted(CHANGES)
     for i in range(r.randint(10, 18)):
         changes = [r.choice(names) for _ in range(r.choice([1, 1, 2]))] if i % 4 == 3 else []
-        ms = r.randrange(10**6)
-        kind = r.choice(["n4"] * 10 + ["n5", "fortran", "strided", "f32", "alias"])
-        for c, name in enumerate(changes):
-            errors = []
-            for w in (E, J):
-                try:
-                    CHANGES[name](w, random.Random(ms + c))
-                    errors.append(None)
-                except Exception as e:  # noqa: BLE001 - the same refusal on both sides
-                    errors.append(type(e).__name__)
-            assert errors[0] == errors[1], (seed, i, name, errors)
-        seen = []
-        for w in (E, J):
-            X, y = _batch(random.Random(ms), kind, w)
-            w.opt.zero_grad()
-            try:
-                seen.append(_bits(w.step(X, y)))
-            except Exception as e:  # noqa: BLE001 - the same error on both sides
-                seen.append((type(e).__name__, str(e)))
-            try:
-                w.opt.step()
-            except Exception as e:  # noqa: BLE001
-                seen.append(type(e).__name__)
-            seen.append(w.state())
-        half = len(seen) // 2
-        assert seen[:half] == seen[half:], (seed, i, kind, changes)
+        compare_step(E, J, r, changes, ["n4"] * 10 + ["n5", "fortran", "strided", "f32", "alias"],
+                     (seed, i))
     return J.step
 
 
