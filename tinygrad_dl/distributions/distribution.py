@@ -21,6 +21,7 @@ import numpy as np
 from .. import functional as F
 from ..engine import enable_grad
 from ..ops import Draw, Tap
+from ..ops.indexing import NUMPY_PRINT_DEFAULTS
 from ..random import as_rng, below
 from ..tensor import Tensor, as_tensor
 from . import constraints
@@ -86,7 +87,8 @@ def broadcast_all(*values: Any, names: tuple[str, ...] = (), who: str = "broadca
 def _few(a: np.ndarray) -> str:
     """Up to six entries of `a`, on one line."""
     flat = a.reshape(-1)
-    text = np.array2string(flat[:6], separator=", ", max_line_width=10**6)
+    text = np.array2string(flat[:6], separator=", ", **{**NUMPY_PRINT_DEFAULTS, "precision": 8,
+                           "threshold": 1000, "max_line_width": 10**6})
     return text[:-1] + ", ...]" if flat.size > 6 else text
 
 

@@ -268,10 +268,17 @@ def _rewrites(index: tuple, kinds: tuple[str, ...]) -> tuple[str, str]:
     return (f"x[{', '.join(one)}][{', '.join(two)}]", f"x[{', '.join(arrays)}]")
 
 
+# NumPy's own print defaults, given to every array2string of ours (a Tensor's repr, the values
+# in an error message): np.set_printoptions(suppress=True) showed a std of -1e-20 as -0., a
+# user's formatter replaced the values
+NUMPY_PRINT_DEFAULTS: dict[str, Any] = {"sign": "-", "floatmode": "maxprec", "formatter": {},
+                                        "legacy": False, "suppress_small": False}
+
+
 def brief_values(a: np.ndarray) -> str:
     """An array's first three values in an error message, every digit, on one line."""
-    return np.array2string(np.ravel(a)[:3], precision=17, separator=", ",
-                           max_line_width=10**6)
+    return np.array2string(np.ravel(a)[:3], precision=17, separator=", ", max_line_width=10**6,
+                           threshold=1000, **NUMPY_PRINT_DEFAULTS)
 
 
 def brief_index(index: Any) -> str:

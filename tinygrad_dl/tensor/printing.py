@@ -8,27 +8,38 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.indexing import NUMPY_PRINT_DEFAULTS
+
 # torch's print options, as Tensor.__repr__ reads them: 4 decimals, summarized ("...",
 # `edgeitems` at each edge) past `threshold` elements; linewidth None is NumPy's (75);
 # sci_mode None: NumPy picks, True: always scientific, False: never
 PRINT_OPTIONS: dict[str, Any] = {"precision": 4, "threshold": 1000, "edgeitems": 3,
                                  "linewidth": None, "sci_mode": None}
 
-# NumPy's own print options that array2string would otherwise read from np.set_printoptions
-# (a course's `np.set_printoptions(suppress=True)` printed 1e-8 as 0., a float `formatter`
-# replaced the values, sign="+" / floatmode="fixed" changed them): pinned to NumPy's
-# defaults, as torch's repr ignores NumPy's settings
-_PINNED: dict[str, Any] = {"sign": "-", "floatmode": "maxprec", "formatter": {},
-                           "legacy": False, "suppress_small": False}
+# NumPy's own print options (NUMPY_PRINT_DEFAULTS, ops/indexing.py) are pinned in every repr:
+# a course's `np.set_printoptions(suppress=True)` printed 1e-8 as 0., a float `formatter`
+# replaced the values; torch's repr ignores NumPy's settings
 
 
-def _fixed(p: int) -> Any:
-    return lambda x: f"{x:.{p}f}"
+def _fixed(p: int) -> dict[str, Any]:
+    return {"float_kind": lambda x: f"{x:.{p}f}",
+            "complex_kind": lambda z: f"{z.real:.{p}f}{z.imag:+.{p}f}j"}
 
 
 def _scientific(p: int) -> dict[str, Any]:
     return {"float_kind": lambda x: f"{x:.{p}e}",
             "complex_kind": lambda z: f"{z.real:.{p}e}{z.imag:+.{p}e}j"}
+
+
+def _shown(a: np.ndarray, edge: int) -> np.ndarray:
+    """The entries a summarized print shows: each axis longer than 2 * edge cut to its edges
+    around one shown entry standing in for what its "..." hides, so that nothing hidden decides
+    the format. Fancy indexing reads only those entries (np.take copied a transposed,
+    reversed or broadcast array whole first: 50 ms and 36 MB for a 3000x3000 float32's .T);
+    the length-1 axes are squeezed out first (a view), as np.ix_ takes at most 63 axes."""
+    cut = [np.r_[0:edge, 0, n - edge:n] if n > 2 * edge else np.arange(n) for n in a.shape]
+    picked = np.squeeze(a)[np.ix_(*[i for i, n in zip(cut, a.shape) if n != 1])]
+    return picked.reshape([len(i) for i in cut])
 
 
 def render(a: np.ndarray, prefix: str) -> str:
@@ -39,27 +50,26 @@ def render(a: np.ndarray, prefix: str) -> str:
     shape, threshold, edge = a.shape, o["threshold"], o["edgeitems"]
     if a.size > threshold and edge == 0 and a.ndim:  # (NumPy's edgeitems=0 printed the
         return f"[...], size={shape}"  # whole array after its "...", a[-0:]; torch's text)
-    if a.size > threshold:  # (only the shown entries are copied below: each long axis cut to
-        for ax, n in enumerate(a.shape):  # its edges and one entry the "..." hides)
-            if n > 2 * edge + 1:
-                a = np.take(a, np.r_[0:edge + 1, n - edge:n], axis=ax)
-        threshold = 0
+    if a.size > threshold and any(n > 2 * edge for n in shape):
+        a, threshold = _shown(a, edge), 0
     if a.dtype in (np.float16, np.float32, np.complex64):
         # (NumPy printed a float32's shortest digits that tell it from its float32 neighbours:
         # 924746.625 as 924746.6 and float16's -10.4765625 as -10.48 at 4 decimals; torch's
         # 924746.6250 and -10.4766, the stored value's)
         a = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
-    kw: dict[str, Any] = dict(_PINNED)
+    kw: dict[str, Any] = dict(NUMPY_PRINT_DEFAULTS)
     p = o["precision"]
-    if o["linewidth"] is not None:
-        kw["max_line_width"] = o["linewidth"]
+    # (None: NumPy's default 75, not np.set_printoptions' linewidth)
+    kw["max_line_width"] = 75 if o["linewidth"] is None else o["linewidth"]
     if o["sci_mode"] is True and a.dtype.kind in "fc":
         kw["formatter"] = _scientific(p)
     elif o["sci_mode"] is False:
         kw["suppress_small"] = True
-        # (NumPy's suppress_small still went scientific from 1e8 up: fixed, as torch's)
-        if a.dtype.kind == "f" and a.size and np.any(np.abs(a[np.isfinite(a)]) >= 1e8):
-            kw["formatter"] = {"float_kind": _fixed(p)}
+        # (NumPy's suppress_small still went scientific from 1e8 up, in a complex's real or
+        # imaginary part too: fixed, as torch's)
+        parts = np.concatenate([a.real.ravel(), a.imag.ravel()]) if a.dtype.kind == "c" else a
+        if a.dtype.kind in "fc" and np.any(np.abs(parts[np.isfinite(parts)]) >= 1e8):
+            kw["formatter"] = _fixed(p)
     g = np.get_printoptions()
     if g["nanstr"] != "nan" or g["infstr"] != "inf":  # (rare: pinned only when changed)
         with np.printoptions(nanstr="nan", infstr="inf"):
