@@ -417,8 +417,10 @@ def _index_values(index: Any) -> Any:
         return index.data if not hooks.active else data_of(index)
     if isinstance(index, tuple):
         if hooks.active:
-            return tuple(data_of(i) if isinstance(i, tensor.Tensor) else i for i in index)
-        return tuple(i.data if isinstance(i, tensor.Tensor) else i for i in index)
+            return tuple(data_of(i) if isinstance(i, tensor.Tensor) else _empty_list(i)
+                         if type(i) is list else i for i in index)
+        return tuple(i.data if isinstance(i, tensor.Tensor) else _empty_list(i)
+                     if type(i) is list else i for i in index)
     if isinstance(index, list):
         a = np.asarray(index)
         if not a.size and a.dtype.kind == "f":  # `[]` reads as float64, which NumPy refuses
@@ -462,6 +464,17 @@ def item_index(who: str, index: Any) -> Any:
                              "x[tinygrad_dl.tensor(seq)] for NumPy's")
         return arr
     return _index_values(index)
+
+
+def _empty_list(item: list) -> Any:
+    """A list item of a tuple index as given, but one holding no number (`[]`, `[[]]`) as an
+    empty intp array: NumPy's indexing reads it so, but its float64 array broke the gradient
+    (np.add.at refuses a float index: x[:, []].sum().backward() raised)."""
+    try:
+        a = np.asarray(item)
+    except ValueError:  # (ragged: NumPy's own error in the indexing)
+        return item
+    return a.astype(np.intp) if not a.size and a.dtype.kind == "f" else item
 
 
 def _holds_uint8(index: Any) -> bool:
