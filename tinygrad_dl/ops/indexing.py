@@ -104,6 +104,30 @@ def check_masked(what: str, index: Any) -> None:
         raise masked_error(what)
 
 
+def check_empty_mask(who: str, index: Any, shape: tuple[int, ...]) -> None:
+    """Refuse a 1-D boolean mask of length 0 against an axis that is not empty: NumPy reads it
+    as picking nothing (x[np.zeros(0, bool)] of a (3, 4) x is (0, 4), the write x[m] = v is
+    lost), where any other mask of the wrong length is refused, torch 2.13's too. (`who`
+    ends in ": ", or is empty where the caller's except names the op. Called where the index
+    holds an empty array, or the result is empty: the other indexing pays nothing.)"""
+    items = index if type(index) is tuple else (index,)
+    used = sum(0 if i is None or i is Ellipsis or type(i) in (bool, np.bool_) else
+               i.ndim if isinstance(i, np.ndarray) and i.dtype == bool else 1 for i in items)
+    axis = 0
+    for i in items:
+        if i is Ellipsis:
+            axis += len(shape) - used
+        elif isinstance(i, np.ndarray) and i.dtype == bool:
+            if i.ndim == 1 and not i.size and axis < len(shape) and shape[axis]:
+                raise IndexError(f"{who}a boolean mask of length 0 against axis {axis} of "
+                                 f"length {shape[axis]} (shape {shape}): NumPy picks nothing "
+                                 f"without a word, torch refuses; give a mask of length "
+                                 f"{shape[axis]}")
+            axis += i.ndim
+        elif not (i is None or type(i) in (bool, np.bool_)):
+            axis += 1
+
+
 _MASKED = np.ma.MaskedArray  # (bound once: two attribute lookups per check otherwise)
 
 
@@ -123,12 +147,14 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
         if type(index) is not int and (isinstance(index, _MASKED) or (  # (t[3] = v: no lookup)
                 type(index) is list and masked_within(index))):  # (t[[m]] = v: one in a list)
             raise masked_error(f"{who}: the index")
+        if type(index) is np.ndarray and not index.size:  # (t[m] = v of an empty mask)
+            check_empty_mask(f"{who}: ", index, shape)
         check_uint64_items(who, index, shape)
         return
     # The layouts can differ only where the index holds an int (or 0-d index) or a `...`, and
     # a slice, None or `...`: the picks x[arange(n), y] and x[:, idx] (per step, and per jit
     # replay) leave here after one pass
-    cut = apart = wide = False
+    cut = apart = wide = empty = False
     for item in index:
         if item is Ellipsis:
             cut = apart = True
@@ -137,6 +163,7 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
         elif type(item) is np.ndarray:  # (an index array: its dtype read once, unsigned or not)
             cut = cut or item.ndim == 0
             wide = wide or item.dtype.kind == "u"
+            empty = empty or not item.size
         elif type(item) is int or isinstance(item, np.integer):
             cut = True
             wide = wide or isinstance(item, np.unsignedinteger)
@@ -146,10 +173,13 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
                 raise masked_error(f"{who}: the index")
             cut = cut or item.ndim == 0
             wide = wide or item.dtype.kind == "u"
+            empty = empty or not item.size
         elif type(item) is list and masked_within(item):  # (t[:, [m]] = v: NumPy read the
             raise masked_error(f"{who}: the index")  # values under its mask)
     if wide:
         check_uint64_items(who, index, shape)
+    if empty:  # (NumPy's empty 1-D mask against a non-empty axis)
+        check_empty_mask(f"{who}: ", index, shape)
     if not (cut and apart):
         return
     # i: an int, a: an index array, t: a 0-d True (an index array of one row), s: slice,
@@ -385,7 +415,10 @@ class GetItem(Function):
             # (the gradient still goes through ctx.index, per call)
             view = index if basic else None if array else _ints_for_0d(index)
             if view is None:
-                return x[index]
+                out = x[index]
+                if not out.size:  # (NumPy's empty mask against a non-empty axis: refused)
+                    check_empty_mask("", index, x.shape)  # (the except names the op)
+                return out
             out = x[view]
             if not isinstance(out, np.ndarray):
                 # an int per axis gives NumPy's scalar, a copy: `x[0, 1].add_(1)` was lost

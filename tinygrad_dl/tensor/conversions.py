@@ -474,7 +474,8 @@ def _empty_list(item: list) -> Any:
         a = np.asarray(item)
     except ValueError:  # (ragged: NumPy's own error in the indexing)
         return item
-    return a.astype(np.intp) if not a.size and a.dtype.kind == "f" else item
+    # (a literal: a jit replay keeps it as the constant it is, as x[[]] alone)
+    return engine.literal(a.astype(np.intp)) if not a.size and a.dtype.kind == "f" else item
 
 
 def _holds_uint8(index: Any) -> bool:
