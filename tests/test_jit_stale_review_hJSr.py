@@ -19,20 +19,20 @@ import weakref
 
 import numpy as np
 import pytest
-from test_jit_stale_state_hJS import CHANGES, World, compare_step
+from test_jit_stale_state_hJS import (
+    CHANGES,
+    X0,
+    Y0,
+    World,
+    compare_step,
+    eager_and_jitted,
+    small_model,
+)
 
 import tinygrad_dl as tg
 from tinygrad_dl import functional as F
 from tinygrad_dl import nn
 from tinygrad_dl.jit import jit
-
-X0 = np.random.default_rng(2).standard_normal((4, 6))
-Y0 = np.random.default_rng(3).integers(0, 3, 4)
-
-
-def _model() -> nn.Sequential:
-    return nn.Sequential(nn.Linear(6, 8, rng=np.random.default_rng(0)), nn.Tanh(),
-                         nn.Linear(8, 3, rng=np.random.default_rng(1)))
 
 
 def _in_step_hook(kind: str, m: nn.Sequential, X, y) -> None:
@@ -59,7 +59,7 @@ def test_a_hook_the_step_registers_and_removes_is_refused_once(kind):
     again (a warning each call, ~20x eager's time); now refused once, eager for good."""
     seen = {}
     for jitted in (False, True):
-        m = _model()
+        m = small_model()
 
         def fn(X, y, m=m):
             _in_step_hook(kind, m, X, y)
@@ -81,7 +81,7 @@ def test_a_hook_the_step_registers_and_removes_is_refused_once(kind):
 def test_a_hooked_signature_does_not_keep_its_batch():
     """Before: jit held the refused recording (its arguments, constants, views) until the
     hook was removed; now only the modules and parameters it must watch."""
-    m = _model()
+    m = small_model()
     m[0].register_forward_hook(lambda mod, a, o: None)
 
     def fn(X, y):
@@ -104,26 +104,15 @@ def test_a_hooked_signature_does_not_keep_its_batch():
 def test_a_hook_added_again_after_a_lift_is_refused_again():
     """Hook, removed (recorded again, replayed), hooked again (eager, a second warning),
     removed again (replayed again): every call eager's, bit for bit."""
-    seen = {}
-    for jitted in (False, True):
-        m = _model()
+    handles = []
 
-        def fn(X, y, m=m):
-            F.cross_entropy(m(tg.Tensor(X)), y).backward()
+    def before(k, m):
+        if k in (1, 7):
+            handles.append(m[2].register_forward_hook(lambda mod, a, o: o * 2.0))
+        if k in (3, 10):
+            handles[-1].remove()
 
-        step = jit(fn) if jitted else fn
-        out, handle = [], None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            for k in range(14):
-                if k in (1, 7):
-                    handle = m[2].register_forward_hook(lambda mod, a, o: o * 2.0)
-                if k in (3, 10):
-                    handle.remove()
-                m.zero_grad()
-                step(X0, Y0)
-                out.append([p.grad.tobytes() for p in m.parameters()])
-        seen[jitted] = out, step, [c for c in caught if "jit:" in str(c.message)]
+    seen = eager_and_jitted(14, before)
     assert seen[True][0] == seen[False][0]
     step = seen[True][1]
     assert len(seen[True][2]) == 2 and not step.fallbacks
@@ -133,29 +122,16 @@ def test_a_hook_added_again_after_a_lift_is_refused_again():
 def test_a_hook_that_removes_itself_lets_the_step_replay():
     """A hook registered before the call that removes itself as it runs is the user's (its
     id predates the call): the next call records the step again, then it replays."""
-    seen = {}
-    for jitted in (False, True):
-        m = _model()
-        handles: list = []
+    handles: list = []
 
-        def once(mod, a, o, handles=handles):
-            handles[0].remove()
-            return o * 3.0
+    def once(mod, a, o):
+        handles[0].remove()
+        return o * 3.0
 
-        handles.append(m[0].register_forward_hook(once))
+    def setup(m):  # (each run's own hook, the one `once` removes)
+        handles[:] = [m[0].register_forward_hook(once)]
 
-        def fn(X, y, m=m):
-            F.cross_entropy(m(tg.Tensor(X)), y).backward()
-
-        step = jit(fn) if jitted else fn
-        out = []
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            for _ in range(5):
-                m.zero_grad()
-                step(X0, Y0)
-                out.append([p.grad.tobytes() for p in m.parameters()])
-        seen[jitted] = out, step, [c for c in caught if "jit:" in str(c.message)]
+    seen = eager_and_jitted(5, setup=setup)
     assert seen[True][0] == seen[False][0] and seen[True][0][0] != seen[True][0][1]
     step = seen[True][1]
     assert len(seen[True][2]) == 1 and not step.fallbacks and step.replays == 2
@@ -165,7 +141,7 @@ def test_a_hook_on_a_parameter_passed_as_the_batch_keeps_it_eager():
     """A hooked leaf the ops read as an argument (`step(W.data, y)`) is no parameter of the
     recording: jit watches the hooked leaf itself, so the step is not recorded at every
     call (one warning) while the hook stays."""
-    m = _model()
+    m = small_model()
     W = tg.Tensor(X0.copy(), requires_grad=True)
     W.register_hook(lambda g: g * 2.0)
 

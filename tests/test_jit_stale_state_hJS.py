@@ -258,6 +258,37 @@ def test_changes_between_replays_match_eager_more(seed):
 X0 = np.random.default_rng(2).standard_normal((4, 6))
 Y0 = np.random.default_rng(3).integers(0, 3, 4)
 
+
+def small_model() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(6, 8, rng=np.random.default_rng(0)), nn.Tanh(),
+                         nn.Linear(8, 3, rng=np.random.default_rng(1)))
+
+
+def eager_and_jitted(calls: int, before=lambda k, m: None, setup=lambda m: None) -> dict:
+    """{jitted: (each call's gradient bytes, the step, the jit warnings' texts)} of a
+    cross-entropy step on small_model() (`setup(m)` once) run `calls` times eagerly and under
+    jit, `before(k, m)` ahead of call k."""
+    seen = {}
+    for jitted in (False, True):
+        m = small_model()
+        setup(m)
+
+        def fn(X, y, m=m):
+            F.cross_entropy(m(tg.Tensor(X)), y).backward()
+
+        step = jit(fn) if jitted else fn
+        out = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for k in range(calls):
+                before(k, m)
+                m.zero_grad()
+                step(X0, Y0)
+                out.append([p.grad.tobytes() for p in m.parameters()])
+        seen[jitted] = out, step, [str(c.message) for c in caught
+                                   if str(c.message).startswith("jit:")]
+    return seen
+
 BETWEEN = {  # changed between a signature's first and second call
     "model.eval()": lambda w: w.net.eval(),
     "bn.eval()": lambda w: w.net.bn.eval(),
@@ -332,28 +363,15 @@ def test_a_removed_hook_lets_the_step_replay_again(name):
     """A hook registered between replays runs the step eagerly (one warning: replay would not
     run its Python); once removed, the step is recorded again and replayed (before: eager
     for good). Every call bit for bit eager's."""
-    seen = {}
-    for jitted in (False, True):
-        m = nn.Sequential(nn.Linear(6, 8, rng=np.random.default_rng(0)), nn.Tanh(),
-                          nn.Linear(8, 3, rng=np.random.default_rng(1)))
+    handles = []
 
-        def fn(X, y, m=m):
-            F.cross_entropy(m(tg.Tensor(X)), y).backward()
+    def before(k, m):
+        if k == 3:
+            handles.append(HOOKS[name](m))
+        if k == 5:
+            handles[-1].remove()
 
-        step = jit(fn) if jitted else fn
-        out = []
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            for k in range(8):
-                if k == 3:
-                    handle = HOOKS[name](m)
-                if k == 5:
-                    handle.remove()
-                m.zero_grad()
-                step(X0, Y0)
-                out.append([p.grad.tobytes() for p in m.parameters()])
-        seen[jitted] = out, step, [str(c.message) for c in caught
-                                   if str(c.message).startswith("jit:")]
+    seen = eager_and_jitted(8, before)
     assert seen[False][0] == seen[True][0]
     step, msgs = seen[True][1], seen[True][2]
     assert len(msgs) == 1 and "hook" in msgs[0], msgs
