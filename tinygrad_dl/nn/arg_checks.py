@@ -1,7 +1,7 @@
 """The checks of the arguments of layers and of Module's methods: a size (`size_arg`), a
 convolution's channels and groups (`channel_groups`), `inplace=` (`inplace_arg`, and its repr),
-a layer's dropout probability (`dropout_arg`), a True/False flag (`flag`) and a Conv2d/3d
-padding beside its padding_mode (`mode_padding_arg`): each refuses,
+a layer's dropout probability (`dropout_arg`), a True/False flag (`flag`) and a conv's
+padding_mode (`padding_mode_arg`) and its padding beside it (`mode_padding_arg`): each refuses,
 in one line, what Python would read as something else (3.5 as 3 features, True as 1, a string
 as truthy)."""
 
@@ -24,6 +24,17 @@ def size_arg(layer: str, name: str, value: Any) -> int:
     if value < 0:
         raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
     return int(value)
+
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # (the convs' padding_mode)
+
+
+def padding_mode_arg(who: str, padding_mode: Any) -> str:
+    """A conv's padding_mode checked (torch's four: F.pad's modes, or zeros)."""
+    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
+        raise ValueError(f"{who}: padding_mode must be one of {PADDING_MODES}, but got "
+                         f"padding_mode={padding_mode!r}")
+    return padding_mode
 
 
 def dropout_arg(layer: str, value: Any) -> float:

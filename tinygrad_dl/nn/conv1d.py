@@ -13,8 +13,8 @@ from ..functional.methods import as_tensor_of
 from ..functional.pooling import one_int
 from ..functional.sequence_conv import conv1d_of
 from ..tensor import Tensor, np_dtype
-from .arg_checks import channel_groups
-from .layers import INITS, Redraw, WeightBias, init_weights, padding_mode_arg, remember_init
+from .arg_checks import channel_groups, padding_mode_arg
+from .layers import INITS, Redraw, WeightBias, init_weights, remember_init
 from .module import Module
 
 

@@ -1,10 +1,6 @@
 """The layers with PyTorch's conventions: Linear, ReLU, Sequential, CrossEntropyLoss, Conv2d,
-MaxPool2d, AvgPool2d, Flatten, Unflatten, and the weight inits they share (Module and
-Parameter are in module.py, Dropout in dropout.py, BatchNorm1d in batchnorm.py).
-
-Rows are samples: a Linear maps X (n, d_in) to X W^T + b with W of shape (d_out, d_in), PyTorch's
-layout and the course's W (K x d).
-"""
+MaxPool2d, AvgPool2d, Flatten, Unflatten, and the weight inits they share. Rows are samples:
+a Linear maps X (n, d_in) to X W^T + b, W (d_out, d_in): PyTorch's layout, the course's W."""
 
 from __future__ import annotations
 
@@ -26,20 +22,18 @@ from ..ops import Linear as LinearOp
 from ..random import as_rng, normal, uniform
 from ..tensor import Tensor, np_dtype
 from . import init as nn_init
-from .arg_checks import channel_groups, inplace_arg, mode_padding_arg, size_arg, weight_fits
+from .arg_checks import (
+    channel_groups,
+    inplace_arg,
+    mode_padding_arg,
+    padding_mode_arg,
+    size_arg,
+    weight_fits,
+)
 from .module import Module
 from .sequence_ops import SequenceOperators, names_kept
 
 INITS = ("pytorch", "he", "xavier", "gaussian")
-PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # (the convs' padding_mode)
-
-
-def padding_mode_arg(who: str, padding_mode: Any) -> str:
-    """A conv's padding_mode checked (torch's four: F.pad's modes, or zeros)."""
-    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
-        raise ValueError(f"{who}: padding_mode must be one of {PADDING_MODES}, but got "
-                         f"padding_mode={padding_mode!r}")
-    return padding_mode
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -446,6 +440,10 @@ class Conv2d(Redraw, WeightBias, Module):
         self.register_parameter("b", Tensor(np.zeros(out_channels, dtype=dtype),
                                             requires_grad=True) if bias else None)
 
+    in_channels = property(lambda self: self.c_in)  # (torch's names, read-only, as Conv1d's)
+    out_channels = property(lambda self: self.c_out)
+    kernel_size = property(lambda self: self.kernel)
+
     def forward(self, x: Tensor) -> Tensor:
         pads = getattr(self, "pads", None)  # (a Conv2d pickled before padding_mode: zeros)
         if pads is None or not any(map(any, pads)):
@@ -489,6 +487,8 @@ class _Pool2d(Module):
             kernel = kernel_size
         self.kernel = 2 if kernel is None else kernel
         self.stride, self.padding = stride, padding
+
+    kernel_size = property(lambda self: self.kernel)  # (torch's name, read-only)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.pool(x, self.kernel, self.stride, self.padding)

@@ -26,7 +26,7 @@ from ..functional.pooling import adaptive_sizes
 from ..functional.pooling_indices import pool_args
 from ..functional.volumetric_conv import conv3d_of, conv3d_padding, triple
 from ..tensor import Tensor, np_dtype
-from .arg_checks import channel_groups, mode_padding_arg
+from .arg_checks import channel_groups, mode_padding_arg, padding_mode_arg
 from .batchnorm import BatchNorm1d
 from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout1d
@@ -35,8 +35,6 @@ from .module import Module
 from .normalization import InstanceNorm2d
 from .padding import ConstantPad2d, ReflectionPad2d, ReplicationPad2d
 from .pooling import LPPool1d, MaxUnpool2d
-
-_PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class Conv3d(Redraw, Module):
@@ -54,9 +52,7 @@ class Conv3d(Redraw, Module):
         super().__init__()
         who = "Conv3d"
         check_device(device, who)
-        if padding_mode not in _PAD_MODES:
-            raise ValueError(f"{who}: padding_mode must be one of {_PAD_MODES}, got "
-                             f"{padding_mode!r}")
+        padding_mode_arg(who, padding_mode)
         if init not in INITS:
             raise ValueError(f"{who}: unknown init {init!r}; choose one of {', '.join(INITS)}")
         if not isinstance(bias, (bool, np.bool_)):
