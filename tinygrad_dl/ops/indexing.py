@@ -311,6 +311,15 @@ def brief_values(a: np.ndarray) -> str:
                            threshold=1000, **NUMPY_PRINT_DEFAULTS)
 
 
+def float_index_hint(index: Any) -> str:
+    """The end of an index refusal: how to mend a float index (a float tensor of positions,
+    often one made by arithmetic), or nothing."""
+    items = index if isinstance(index, tuple) else (index,)
+    floats = any(isinstance(i, (float, np.floating)) or isinstance(i, np.ndarray)
+                 and i.dtype.kind in "fc" for i in items)
+    return "; cast a float index with .long()" if floats else ""
+
+
 def brief_index(index: Any) -> str:
     """An index in an error message: an array by its shape and dtype, else its repr, cut."""
     if isinstance(index, np.ndarray):
@@ -430,7 +439,7 @@ class GetItem(Function):
             # (a uint64 scalar past 2**63: NumPy's OverflowError names no index; say which)
             check_uint64_items("getitem", index, x.shape)
             raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with "
-                             f"{brief_index(index)})") from None
+                             f"{brief_index(index)}){float_index_hint(index)}") from None
 
     @staticmethod
     def shape_arrays(index=None) -> list[np.ndarray]:

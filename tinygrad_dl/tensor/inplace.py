@@ -14,7 +14,7 @@ from ..grad import masked_error, masked_within
 from ..ops import GetItem
 from ..ops.elementwise import real_only
 from ..ops.float_parts import clip_keeping_x
-from ..ops.indexing import brief_index, check_layout
+from ..ops.indexing import brief_index, check_layout, float_index_hint
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
 from .conversions import alpha_number, item_index, number_fits
@@ -167,7 +167,7 @@ class InPlaceMethods:
                 a[idx] = src
             except IndexError as e:  # NumPy's words, with the tensor's shape and the index
                 raise IndexError(f"{op}: {e} (writing into a tensor of shape {a.shape} at "
-                                 f"{brief_index(idx)})") from None
+                                 f"{brief_index(idx)}){float_index_hint(idx)}") from None
 
         _write(self, op, value, put)
 
