@@ -1,7 +1,9 @@
 """PyTorch's `torch.nn.utils`: gradient clipping, `clip_grad_norm_(parameters, max_norm,
 norm_type=2.0, error_if_nonfinite=False)` and `clip_grad_value_(parameters, clip_value)` (the
-very functions of `tinygrad_dl.optim`: one home, two paths), and a model's parameters as one
-vector and back (`parameters_to_vector`, `vector_to_parameters`)."""
+very functions of `tinygrad_dl.optim`: one home, two paths), its two halves
+`get_total_norm(grads, norm_type=2.0, error_if_nonfinite=False)` and
+`clip_grads_with_norm_(parameters, max_norm, total_norm)` (torch 2.6's), and a model's
+parameters as one vector and back (`parameters_to_vector`, `vector_to_parameters`)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,16 @@ import numpy as np
 
 from .. import engine, write_guard
 from ..functional import concatenate
-from ..optim.clip_grad import clip_grad_norm_, clip_grad_value_
+from ..optim.clip_grad import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    clip_grads_with_norm_,
+    get_total_norm,
+)
 from ..tensor import Tensor, data_of
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
+           "parameters_to_vector", "vector_to_parameters"]
 
 
 def _tensors(parameters: Any, who: str) -> list[Tensor]:

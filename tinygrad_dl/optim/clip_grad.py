@@ -1,5 +1,6 @@
 """Gradient clipping in place, PyTorch's clip_grad_value_ and clip_grad_norm_ (also under
-PyTorch's path, `tinygrad_dl.nn.utils`)."""
+PyTorch's path, `tinygrad_dl.nn.utils`), and its two halves, get_total_norm and
+clip_grads_with_norm_ (torch 2.6's, at nn.utils)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,25 @@ import numpy as np
 
 from .. import engine
 from ..grad import GradArray, check_hand_grad
+from ..ops.moments import norm_of_sum
 from ..tensor import Tensor
 
 
 def clip_grad_value_(params: Iterable[Tensor] | Tensor, clip: float,
                      foreach: bool | None = None) -> None:
-    """Clip every gradient entry to [-clip, clip] in place (the char-RNN's clip to [-5, 5]).
-    `foreach` (PyTorch's) is accepted and changes nothing."""
+    """Clip every gradient entry to [-clip, clip] in place (the char-RNN's clip to [-5, 5]);
+    clip 0 zeroes them, as torch's. `foreach` (PyTorch's) is accepted and changes nothing."""
     _check_foreach(foreach, "clip_grad_value_")
-    if not clip > 0:
-        raise ValueError(f"clip_grad_value_: clip must be > 0, got {clip}")
+    if not clip >= 0:  # (torch's clamp(-c, c) with c < 0 sets every entry to c: refused)
+        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip}")
+    grads = _grads(params, "clip_grad_value_")
+    for g in grads:  # (np.clip ordered complex numbers by their real parts; torch refuses)
+        if g.dtype.kind == "c":
+            raise TypeError(f"clip_grad_value_: a {g.dtype} gradient of shape {g.shape} has no "
+                            "order to clip by (torch's clamp refuses complex too); clip its "
+                            "real and imaginary parts, or use clip_grad_norm_")
     engine.notify_write("clip_grad_value_()")
-    for g in _grads(params, "clip_grad_value_"):
+    for g in grads:
         np.clip(g, -clip, clip, out=g)
 
 
@@ -35,39 +43,87 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float,
     `.item()`); inf/nan passes through unscaled, so the caller's non-finite check still sees
     it, or raises with `error_if_nonfinite=True`. `norm_type`: 2 (L2, the course's), any
     p >= 1, or inf (the largest entry). One Tensor or an iterable of them (each once).
-    `foreach` (PyTorch's) is accepted and changes nothing.
+    `foreach` (PyTorch's) is accepted and changes nothing. The same as
+    `clip_grads_with_norm_(params, max_norm, get_total_norm(grads, norm_type, ...))`.
     """
     _check_foreach(foreach, "clip_grad_norm_")
-    p = _order(norm_type)
-    if not max_norm > 0:
-        raise ValueError(f"clip_grad_norm_: max_norm must be > 0, got {max_norm}")
+    p = _order(norm_type, "clip_grad_norm_")
+    _check_max_norm(max_norm, "clip_grad_norm_")
     engine.notify_write("clip_grad_norm_()")
     grads = _grads(params, "clip_grad_norm_")
+    total = _total(grads, p, norm_type, error_if_nonfinite, "clip_grad_norm_")
+    _scale(grads, max_norm, total)
+    return np.float64(total)
+
+
+def get_total_norm(tensors: Any, norm_type: float | str = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> np.float64:
+    """PyTorch's `nn.utils.get_total_norm`: the `norm_type` norm of all the entries of
+    `tensors` together (gradients, `[p.grad for p in params]`: NumPy arrays, or Tensors, one
+    or an iterable; each counted as often as listed), a NumPy float64, as clip_grad_norm_'s."""
+    _check_foreach(foreach, "get_total_norm")
+    p = _order(norm_type, "get_total_norm")
+    one = isinstance(tensors, (Tensor, np.ndarray))
+    arrays = []
+    for t in [tensors] if one else tensors:
+        a = t.data if isinstance(t, Tensor) else t
+        if not isinstance(a, np.ndarray) or a.dtype.kind not in "fc":
+            got = a.dtype if isinstance(a, np.ndarray) else type(a).__name__
+            raise TypeError(f"get_total_norm: expected gradients (NumPy float arrays or "
+                            f"Tensors), got {got}; leave out the None of a parameter "
+                            "without a gradient")
+        arrays.append(a)
+    return np.float64(_total(arrays, p, norm_type, error_if_nonfinite, "get_total_norm"))
+
+
+def clip_grads_with_norm_(params: Iterable[Tensor] | Tensor, max_norm: float, total_norm: Any,
+                          foreach: bool | None = None) -> None:
+    """PyTorch's `nn.utils.clip_grads_with_norm_`: scale each gradient (each parameter once)
+    in place by max_norm / (total_norm + 1e-6) where that is below 1, total_norm given (from
+    get_total_norm); a non-finite total_norm leaves them as they are, as clip_grad_norm_."""
+    _check_foreach(foreach, "clip_grads_with_norm_")
+    _check_max_norm(max_norm, "clip_grads_with_norm_")
+    total = np.asarray(total_norm.data if isinstance(total_norm, Tensor) else total_norm)
+    if total.size != 1 or total.dtype.kind not in "fiu":
+        raise TypeError(f"clip_grads_with_norm_: total_norm must be one real number (from "
+                        f"get_total_norm), got {total.dtype} of shape {total.shape}")
+    engine.notify_write("clip_grads_with_norm_()")
+    _scale(_grads(params, "clip_grads_with_norm_"), max_norm, float(total.reshape(())))
+
+
+def _check_max_norm(max_norm: Any, who: str) -> None:
+    if not max_norm >= 0:  # (torch's negative coefficient flips every gradient: refused)
+        raise ValueError(f"{who}: max_norm must be >= 0, got {max_norm}")
+
+
+def _total(grads: list[np.ndarray], p: float, norm_type: Any, error_if_nonfinite: bool,
+           who: str) -> float:
     total = _norm(grads, p)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
+        raise RuntimeError(f"{who}: the total norm of order {norm_type} of the "
                            f"gradients is {total}, not finite (error_if_nonfinite=True); skip "
                            "this step, or pass error_if_nonfinite=False")
+    return total
+
+
+def _scale(grads: list[np.ndarray], max_norm: float, total: float) -> None:
     # torch's coefficient min(1, max_norm / (total + 1e-6)): it scales a norm within 1e-6
     # below max_norm too (`total > max_norm` left those, [3, 4] at max_norm 5, unscaled)
     scale = max_norm / (total + 1e-6)
     if math.isfinite(total) and scale < 1.0:
         for g in grads:
             g *= scale
-    return np.float64(total)
 
 
 def _norm(grads: list[np.ndarray], p: float) -> float:
-    """The p-norm of all the gradients' entries together."""
-    if math.isinf(p):
-        return max((float(np.max(np.abs(g), initial=0.0)) for g in grads), default=0.0)
+    """The p-norm of all the gradients' entries together (complex ones by their moduli)."""
+    if math.isinf(p):  # (a NaN anywhere is the norm: Python's max() skipped one after a number)
+        return float(np.max([np.max(np.abs(g), initial=0.0) for g in grads], initial=0.0))
     if p == 2.0:
         # float16's sum of squares overflows from a norm of 256 (300 in each of 4 entries gave
         # inf: a finite gradient taken for divergence, and not clipped): summed in float32 at
-        # least
-        total = math.sqrt(sum(float(np.vdot(g, g).real) if g.dtype.itemsize >= 4 else
-                              float(np.vdot(g.astype(np.float32), g.astype(np.float32)))
-                              for g in grads))
+        # least; a complex one by its moduli (vdot's inf * 0 made inf+0j's norm NaN)
+        total = math.sqrt(sum(float(np.vdot(a, a)) for a in map(_real, grads)))
         if total == math.inf and all(np.isfinite(g).all() for g in grads):
             # the sum of squares overflowed, not the norm (float32 gradients of 1e20, exploding
             # ones, went unclipped; torch zeroes them): by the largest entry, in float64
@@ -75,18 +131,28 @@ def _norm(grads: list[np.ndarray], p: float) -> float:
             total = m * math.sqrt(sum(float(np.vdot(r, r)) for r in
                                       (np.abs(g).astype(np.float64) / m for g in grads)))
         return total
-    return float(sum(float(np.sum(np.abs(g.astype(np.float64, copy=False)) ** p))
-                     for g in grads) ** (1.0 / p))
+    # torch's norm of the per-tensor norms, each of |g| in float64 (a complex g's astype
+    # dropped its imaginary part: [3+4j] had norm 3), rescaled where the powers overflow
+    norms = [float(norm_of_sum(np.abs(g).astype(np.float64, copy=False), p,
+                               tuple(range(g.ndim)), False)) for g in grads]
+    return float(norm_of_sum(np.array(norms, np.float64), p, (0,), False))
 
 
-def _order(norm_type: Any) -> float:
+def _real(g: np.ndarray) -> np.ndarray:
+    """|g| for a complex g, float32 for a float16 one, else g itself (for its sum of squares)."""
+    if g.dtype.kind == "c":
+        return np.abs(g)
+    return g if g.dtype.itemsize >= 4 else g.astype(np.float32)
+
+
+def _order(norm_type: Any, who: str) -> float:
     """clip_grad_norm_'s norm_type as a float: 2.0, another p >= 1, or inf ("inf" too)."""
     try:
         p = float(norm_type)
     except (TypeError, ValueError):
         p = math.nan
     if not p >= 1.0:  # (below 1 is no norm; NaN and non-numbers fail too)
-        raise ValueError(f"clip_grad_norm_: norm_type must be a number >= 1 or inf, got "
+        raise ValueError(f"{who}: norm_type must be a number >= 1 or inf, got "
                          f"{norm_type!r}")
     return p
 
