@@ -16,6 +16,7 @@ import numpy as np
 from tinygrad_dl import Tensor, name_scope
 from tinygrad_dl import functional as F
 from tinygrad_dl.engine import literal
+from tinygrad_dl.functional.methods import number_arg
 from tinygrad_dl.ops import Tap
 from tinygrad_dl.ops.loss import outside
 from tinygrad_dl.random import as_rng
@@ -245,6 +246,8 @@ class CharRNN(CourseModel):
             raise ValueError(f"CharRNN.synthesize: x0 must be in [0, {self.K}), got {x0}")
         if n < 0:
             raise ValueError(f"CharRNN.synthesize: n must be >= 0, got {n}")
+        # (True sampled at temperature 1; a str failed at its comparison with 0)
+        number_arg("CharRNN.synthesize", "temperature", temperature)
         if not temperature >= 0:  # (NaN too: it sampled the last character every step)
             raise ValueError(f"CharRNN.synthesize: temperature must be >= 0, got {temperature}")
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
@@ -259,13 +262,16 @@ class CharRNN(CourseModel):
                 if not np.isfinite(o[x]):
                     self._not_finite(i)
             else:
-                with np.errstate(over="ignore"):
-                    z = o / temperature
+                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                    z = o / temperature  # (in float32, a T under ~7e-46 rounds to 0)
                 if not np.isfinite(z).all():  # T ~ 1e-320: o / T overflowed (inf - inf = NaN,
-                    with np.errstate(over="ignore"):  # sampled as the last character): the
-                        z = (o - o.max()) / temperature  # shift first, the rest -> -inf
+                    # sampled as the last character): shift first, the rest -> -inf; in
+                    # float64, as a float32 T of 1e-300 was 0 and 0 / 0 read as a diverged model
+                    with np.errstate(over="ignore"):
+                        z = (o - o.max()).astype(np.float64) / temperature
                 p = np.exp(z - z.max())
-                cp = np.cumsum(p)
+                cp = np.cumsum(p, dtype=np.float64)  # (in float32 a char of p < 6e-8 was
+                # lost in the running sum, never drawn; one of 1e-6 drawn up to 6% off)
                 if not np.isfinite(cp[-1]):  # NaN/+inf scores: searchsorted took the last one
                     self._not_finite(i)
                 x = min(int(np.searchsorted(cp, rng.random() * cp[-1], side="right")), self.K - 1)

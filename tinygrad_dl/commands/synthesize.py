@@ -41,6 +41,14 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+_SHOWN_UNKNOWN, _SHOWN_VOCAB = 20, 100  # characters an error line lists
+
+
+def _char_name(c: str) -> str:
+    """'x', or 'é' (U+00E9) for a character outside ASCII."""
+    return repr(c) if c.isascii() else f"{c!r} (U+{ord(c):04X})"
+
+
 def synthesize_text(model: Any, chars: list[str], start: str, length: int,
                     temperature: float = 1.0, rng: np.random.Generator | None = None) -> str:
     """`start` + `length` sampled characters."""
@@ -48,11 +56,15 @@ def synthesize_text(model: Any, chars: list[str], start: str, length: int,
     if not start:
         raise ValueError("--start must be at least one character")
     unknown = sorted({c for c in start if c not in vocab.char_to_ix})
-    if unknown:
-        raise ValueError(
-            f"--start has character(s) {', '.join(map(repr, unknown))} not in the model's "
-            f"vocabulary of {len(chars)}: {''.join(chars)!r}"
-        )
+    if unknown:  # (the whole vocabulary, up to 10,000 characters, made a line of that length;
+        # a combining mark's repr alone merged with its quote)
+        names = ", ".join(_char_name(c) for c in unknown[:_SHOWN_UNKNOWN])
+        more = f" and {len(unknown) - _SHOWN_UNKNOWN} more" if len(unknown) > _SHOWN_UNKNOWN else ""
+        vocab_text = "".join(chars)
+        shown = (repr(vocab_text) if len(vocab_text) <= _SHOWN_VOCAB
+                 else f"{vocab_text[:_SHOWN_VOCAB]!r}...")
+        raise ValueError(f"--start has character(s) {names}{more} not in the model's "
+                         f"vocabulary of {len(chars)}: {shown}")
     if length < 0:
         raise ValueError(f"--length must be >= 0, got {length}")
     if not temperature >= 0 or not np.isfinite(temperature):  # NaN fails every comparison

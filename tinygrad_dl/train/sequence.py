@@ -80,6 +80,10 @@ def fit_rnn(
     epochs = None if epochs is None else integer("fit_rnn", "epochs", epochs, 1)
     log_every = integer("fit_rnn", "log_every", log_every, 1)
     sample_every = integer("fit_rnn", "sample_every", sample_every, 1) if sample_every else None
+    if sample_every:  # checked before any update: a resumed run's first sample came mid-run,
+        # after sample_every updates had changed the weights (a bad temperature, a length of -1)
+        sample_length = integer("fit_rnn", "sample_length", sample_length, 0)
+        model.synthesize(None, 0, 0, temperature=temperature)  # (samples nothing)
     ints = data.encode(data.text)
     N = len(ints)
     if N < seq_length + 1:
