@@ -150,11 +150,14 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
     if isinstance(fill, np.ma.MaskedArray):  # (np.pad filled in the value under its mask)
         raise masked_error("pad: the fill value")
     widths = plain_array(pad_width, who="pad: the widths")
-    if widths.size and widths.dtype.kind not in "iub":  # (NumPy's astype would truncate 1.5)
+    if widths.size and widths.dtype.kind not in "iu":  # (NumPy's astype would truncate 1.5;
+        # bools: torch's "must be tuple of ints", np.pad's "must be of integral type")
         raise TypeError(f"pad: the widths must be integers (as torch's and np.pad's), got "
                         f"{pad_width if pad is None else pad!r}")
     if pad is None:
         given = widths.size // 2 if widths.ndim == 1 else 0
+        if not widths.size:  # F.pad(x, ()): torch's copy (np.pad refused it in its own words)
+            pad_width = 0
     if widths.ndim == 1 and widths.size % 2:  # (1,): NumPy's every axis, an error to PyTorch
         w = tuple(widths.tolist())
         raise ValueError(
@@ -176,8 +179,37 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
     if _PAD_MODES[mode] == "constant":
         if widths.ndim == 1:  # PyTorch's flat spelling: a negative width crops (NumPy's raise)
             x, pad_width = _crop(x, pad_width)
-        return Pad.apply(x, pad_width=pad_width, value=fill)
+        return Pad.apply(x, pad_width=pad_width, value=_fill(x, fill, pad_width))
     return _pad_by_index(x, pad_width, _PAD_MODES[mode], given if widths.ndim == 1 else 0)
+
+
+def _fill(x: Tensor, fill: Any, pad_width: Any) -> Any:
+    """The constant mode's fill as torch takes it: 0 where nothing is padded (torch never
+    reads it: an int tensor's NaN fill passes there); refused in one line where it does not
+    fit x's dtype, as torch's "cannot be converted ... without overflow" (NumPy's cast wrapped
+    -1 into a uint8's 255, made 1e300 a float32's inf, dropped a complex fill's imaginary
+    part, raised its own words for an int tensor's NaN)."""
+    if not isinstance(fill, (int, float, complex, np.number)) or fill == 0:
+        return fill
+    dt, is_complex = x.data.dtype, isinstance(fill, (complex, np.complexfloating))
+    if dt.kind in "bc" or (dt == np.float64 and not is_complex):  # (bool: nonzero is True)
+        return fill
+    if not (np.asarray(pad_width) > 0).any():
+        return 0
+    if is_complex:
+        if fill.imag:
+            raise TypeError(f"pad: a complex value {fill!r} cannot fill a {dt} tensor "
+                            "(torch refuses it too); pad a complex tensor or give a real value")
+        fill = fill.real
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        if not info.min <= fill <= info.max:  # (NaN too; in range it is truncated)
+            raise OverflowError(f"pad: value {fill!r} does not fit the tensor's dtype {dt} "
+                                f"(NumPy's cast would wrap it around or raise; torch's "
+                                f"refuses it); give a value in [{info.min}, {info.max}]")
+        return fill
+    number_fits("pad", fill, dt, "value")
+    return fill
 
 
 def _crop(x: Tensor, pad_width: Any) -> tuple[Tensor, Any]:

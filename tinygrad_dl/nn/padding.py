@@ -73,8 +73,8 @@ class _Pad(Module):
         who, k = type(self).__name__, self.dims
         x = as_tensor_of(x)
         shape = tuple(x.shape)
-        ranks = (k + 1, k + 2)
-        if len(shape) not in ranks:
+        # constant modes pad the last k axes of any rank >= k, as torch's (F.pad's rule)
+        if len(shape) not in (k + 1, k + 2) and (self.mode != "constant" or len(shape) < k):
             axes = {1: "W", 2: "H, W"}.get(k, "D, H, W")
             raise ValueError(f"{who}: expected input (N, C, {axes}) or (C, {axes}), got {shape}")
         if self.mode != "constant":  # (F.pad's: a negative width crops, as torch's)
