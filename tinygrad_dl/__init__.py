@@ -147,11 +147,24 @@ def save(obj: Any, f: Any) -> Any:
     return _checkpoint.save(obj, f)
 
 
-def load(f: Any, map_location: Any = None, weights_only: Any = None, **limits: Any) -> Any:
+def load(f: Any, map_location: Any = None, pickle_module: Any = None, *, weights_only: Any = None,
+         mmap: Any = None, **limits: Any) -> Any:
     """PyTorch's `torch.load`: what `save` wrote, a state dict (arrays by name, for
     `model.load_state_dict`) or the course model itself. map_location must be the CPU; files
-    are never unpickled (weights_only is always true here)."""
-    device_check(map_location, "load(map_location=...)")
+    are never unpickled (weights_only is always true here; mmap changes nothing); `limits`:
+    checkpoint.read's max_bytes and allow_nonfinite."""
+    for where in (map_location.values() if isinstance(map_location, Mapping) else [map_location]):
+        device_check(where, "load(map_location=...)")  # ({"cuda:0": "cpu"}: CPU arrays stay)
+    if pickle_module is not None:  # (torch's 3rd positional: it was taken as weights_only)
+        name = getattr(pickle_module, "__name__", type(pickle_module).__name__)
+        raise TypeError(f"load: pickle_module={name} is not taken: files are never unpickled "
+                        "here; leave it out")
+    if mmap not in (None, False, True):
+        raise TypeError(f"load: mmap must be a bool or None, got {type(mmap).__name__}")
+    unknown = sorted(set(limits) - {"max_bytes", "allow_nonfinite"})
+    if unknown:  # (was "read() got an unexpected keyword argument", naming no load)
+        raise TypeError(f"load() got an unexpected keyword argument {unknown[0]!r}: it takes "
+                        "map_location, weights_only, mmap, max_bytes and allow_nonfinite")
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"load: f must be a file path, got {type(f).__name__}")
     obj = _checkpoint.load(f, **limits)

@@ -14,10 +14,12 @@ read); a version 1-2 state dict holding a 2-D array named W is refused by `load`
 a Linear's W from another matrix), and `read` hands out its arrays as saved.
 
 Layout: every state entry is the array `state/<name>`, the normalisation `data/mean`, `data/std`;
-`__meta__` is a JSON string {"format", "version", "kind", "model", "config", "extra"}, and
-"extra_state" where a module's `get_extra_state` returned something that is not an array: its
-JSON by key (`"<prefix>_extra_state"`; numbers, strings, lists, dicts with str keys, at most
-30 levels deep; tuples come back lists).
+`__meta__` is a JSON string {"format", "version", "kind", "model", "config", "extra"}, "modes"
+where a course model has modules in eval mode or parameters that require no grad (their names,
+restored by load as torch.load restores a pickled model's), and "extra_state" where a
+module's `get_extra_state` returned something that is not an array: its JSON by key
+(`"<prefix>_extra_state"`; numbers, strings, lists, dicts with str keys, at most 30 levels
+deep; tuples come back lists).
 
 A checkpoint is a `tinygrad_dl.container` file, read by its one hostile-file reader: every
 member's npy header is checked against the member's size and the limits BEFORE anything is
@@ -93,7 +95,17 @@ def save_model(model: Any, path: str | os.PathLike[str], *,
     if normalization is not None:
         check_normalization(*normalization, getattr(model, "d", None), f"save_model({path})")
     return _write(Path(path), "model", model.state_dict(), name, model.config(), extra,
-                  normalization)
+                  normalization, _modes(model))
+
+
+def _modes(model: Any) -> dict[str, list[str]] | None:
+    """What torch.save(model) keeps besides the arrays and a rebuilt model would lose: the
+    modules in eval mode (an eval'd model came back training: its batch norms normalized by
+    the batch and moved their averages) and the parameters that require no grad. None when
+    every module trains and every parameter requires grad (the file is then as before)."""
+    modes = {"eval": [n for n, m in model.named_modules() if not m.training],
+             "frozen": [n for n, p in model.named_parameters() if not p.requires_grad]}
+    return modes if modes["eval"] or modes["frozen"] else None
 
 
 def check_normalization(mean: Any, std: Any, d: int | None, where: Any) -> None:
@@ -111,8 +123,11 @@ def check_normalization(mean: Any, std: Any, d: int | None, where: Any) -> None:
 
 def _write(path: Path, kind: str, state: dict[str, Any], name: str | None,
            config: dict[str, Any] | None, extra: dict[str, Any],
-           normalization: tuple[np.ndarray, np.ndarray] | None) -> Path:
+           normalization: tuple[np.ndarray, np.ndarray] | None,
+           modes: dict[str, list[str]] | None = None) -> Path:
     meta: dict[str, Any] = {"version": VERSION, "model": name, "config": config, "extra": extra}
+    if modes is not None:
+        meta["modes"] = modes
     arrays = {}
     for k, v in state.items():
         if kind == "state_dict" and _extra_state(k, v):  # get_extra_state(): JSON in meta
@@ -191,6 +206,8 @@ def _check_entry(path: Path, key: Any, value: Any) -> np.ndarray:
     if a.dtype.kind not in "biuf":
         what = ("complex numbers: save a.real and a.imag as two entries"
                 if a.dtype.kind == "c" else "not an array of numbers")
+        if a.dtype == object and all(type(x) is int for x in a.flat):
+            what = "an int beyond 64 bits, which no integer dtype holds: split it, or save a float"
         raise TypeError(f"checkpoint {path}: state entry {key!r} has dtype {a.dtype}; a "
                         f"checkpoint holds bool, integer and float arrays, and this is {what}")
     return _count(path, key, a)
@@ -213,7 +230,7 @@ def _count(path: Path, key: str, a: np.ndarray) -> np.ndarray:
 _EXTRA = {"*": (str, int, float, bool, list, dict, type(None))}
 SCHEMAS = {  # per kind, the metadata (container.check_schema); "model" also in version 1 files
     "model": {"format": str, "kind": str, "version": int, "model": str, "config": {"*": object},
-              "extra?": (dict, type(None))},
+              "extra?": (dict, type(None)), "modes?": {"eval": [str], "frozen": [str]}},
     "state_dict": {"format": str, "kind": str, "version": int, "model?": object,
                    "config?": object, "extra?": (dict, type(None)),
                    "extra_state?": {"*": object}},
@@ -301,10 +318,27 @@ def _build(path: Path, meta: dict[str, Any], state: dict[str, np.ndarray]) -> An
         model.load_state_dict(_upgrade(model, state, meta["version"]))
     except (TypeError, KeyError, ValueError, AttributeError) as e:
         raise ValueError(f"{path}: cannot rebuild {name} from the checkpoint ({e})") from None
+    _set_modes(path, model, meta.get("modes"))
     if "mean" in meta["extra"] and isinstance(meta["extra"]["mean"], np.ndarray):
         check_normalization(meta["extra"]["mean"], meta["extra"]["std"],
                             getattr(model, "d", None), path)
     return model
+
+
+def _set_modes(path: Path, model: Any, modes: dict[str, list[str]] | None) -> None:
+    """Each module's training flag and each parameter's requires_grad as saved (`_modes`)."""
+    if modes is None:
+        return
+    modules, params = dict(model.named_modules()), dict(model.named_parameters())
+    unknown = sorted(set(modes["eval"]) - modules.keys() | set(modes["frozen"]) - params.keys())
+    if unknown:
+        raise ValueError(f"{path}: refused: its modes name {unknown[0]!r:.60}, which is no "
+                         f"module or parameter of the {registry_name(model)} it holds")
+    eval_names, frozen = set(modes["eval"]), set(modes["frozen"])
+    for n, m in modules.items():
+        m.__dict__["training"] = n not in eval_names
+    for n, p in params.items():
+        p.requires_grad = n not in frozen
 
 
 def _upgrade(model: Any, state: dict[str, np.ndarray], version: int) -> dict[str, np.ndarray]:

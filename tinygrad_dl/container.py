@@ -99,9 +99,11 @@ def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
     formats = (format,) if isinstance(format, str) else format
     with _one_line(path, f"tinygrad_dl {what}"):
         if not zipfile.is_zipfile(path):
-            raise ValueError(f"not a tinygrad_dl {what} (not an .npz/zip file: truncated or "
-                             "corrupt?)")
+            kind = _pickle_kind(path) or "not an .npz/zip file: truncated or corrupt?"
+            raise ValueError(f"not a tinygrad_dl {what} ({kind})")
         with zipfile.ZipFile(path) as z:
+            if any(n.rpartition("/")[2] == "data.pkl" for n in z.namelist()):  # (torch >= 1.6)
+                raise ValueError(f"not a tinygrad_dl {what} ({TORCH_FILE})")
             infos = _check_members(z, max_bytes, max_meta_bytes, path.stat().st_size)
             meta = _parse_meta(_read_member(z, infos[META]))
             if meta.get("format") not in formats:
@@ -117,6 +119,25 @@ def read(path: str | os.PathLike[str], *, format: str | tuple[str, ...],
             arrays = {name: _read_member(z, info) for name, info in infos.items()
                       if name != META}
     return meta, arrays
+
+
+# what a file from torch.save, or another pickle, is told (it is never unpickled: a pickle's
+# __reduce__ runs any code); torch's state dict loads as it is into load_state_dict
+TORCH_FILE = ("a PyTorch torch.save file: a pickle, which tinygrad_dl never unpickles, as it "
+              "could run code; read it with torch.load and pass that state dict to "
+              "model.load_state_dict, which takes torch tensors, or tinygrad_dl.save it")
+
+
+def _pickle_kind(path: Path) -> str | None:
+    """What a file that is no zip is, where its first bytes say it is a pickle (protocol 2-5:
+    torch.save before 1.6, pickle.dump): else None."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if len(head) < 2 or head[0] != 0x80 or not 2 <= head[1] <= 5:
+        return None
+    if head[2:4] == b"\x8a\x0a":  # torch's legacy format opens with its magic number, a long
+        return TORCH_FILE
+    return "a Python pickle, which tinygrad_dl never unpickles (unpickling can run code)"
 
 
 _READ_ERRORS = (ValueError, OSError, EOFError, KeyError, TypeError, zipfile.BadZipFile,

@@ -14,10 +14,14 @@ from ..tensor import Tensor
 
 
 def from_torch(value: Any) -> Any:
-    """A torch tensor as NumPy can read it (detached, on the CPU; bfloat16, which NumPy lacks,
-    widened exactly to float32); anything else unchanged. torch is never imported here."""
+    """A torch tensor as NumPy can read it (detached, on the CPU, its conjugate and negative
+    bits resolved: `.numpy()` refused `c.conj().imag`; bfloat16, which NumPy lacks, widened
+    exactly to float32); anything else unchanged. torch is never imported here."""
     if type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach"):
         value = value.detach().cpu()
+        for resolve in ("resolve_conj", "resolve_neg"):  # (a copy only where the bit is set)
+            if hasattr(value, resolve):
+                value = getattr(value, resolve)()
         if str(value.dtype) == "torch.bfloat16":
             value = value.float()
     return value

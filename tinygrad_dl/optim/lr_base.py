@@ -107,6 +107,7 @@ class LRScheduler:
         (CyclicLR with and without cycle_momentum) an AttributeError steps later. Copied: the
         given dict stays as it was and shares no list with the scheduler."""
         engine.notify_write(f"{type(self).__name__}.load_state_dict()")
+        state = plain_state(state)
         self._check_state(state)
         drop = _TORCH_BOOKKEEPING | self._torch_only
         self.__dict__.update(copy.deepcopy({k: v for k, v in state.items() if k not in drop}))
@@ -156,6 +157,16 @@ _TORCH_BOOKKEEPING = frozenset({"_get_lr_called_within_step", "_is_initial", "_s
                                "verbose", "lr_lambdas"})
 # every key the schedulers here keep in their states: what load_state_dict checks (a state
 # with another's keys is another scheduler's; any other key is an attribute, loaded as torch's)
+def plain_state(state: Any) -> Any:
+    """A scheduler's state as state_dict() gave it, where it came back through tinygrad_dl.save
+    and load, which keep numbers and lists as arrays: each known key's array of numbers as its
+    Python number or list (MultiStepLR refused its milestones, last_epoch stayed an array)."""
+    if not isinstance(state, dict):
+        return state
+    return {k: v.tolist() if k in _SCHEDULER_KEYS and isinstance(v, (np.ndarray, np.generic))
+            and v.dtype.kind in "biuf" else v for k, v in state.items()}
+
+
 _SCHEDULER_KEYS = frozenset({
     "T_0", "T_cur", "T_i", "T_max", "T_mult", "_key", "_last_lr", "_milestones",
     "_schedule_phases", "_schedulers", "anneal_strategy", "base_lrs", "base_momentums",

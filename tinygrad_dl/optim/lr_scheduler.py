@@ -47,7 +47,15 @@ from .annealing import (
     OneCycleLR,
     PolynomialLR,
 )
-from .lr_base import LRScheduler, current_lrs, no_resume, per_group, rate_arg, real_arg
+from .lr_base import (
+    LRScheduler,
+    current_lrs,
+    no_resume,
+    per_group,
+    plain_state,
+    rate_arg,
+    real_arg,
+)
 from .optimizer import Optimizer
 from .plateau import ReduceLROnPlateau
 
@@ -85,6 +93,7 @@ class MultiStepLR(LRScheduler):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         # torch's milestones: a Counter {milestone: times}; loaded as it was, the next step()
         # raised AttributeError 'Counter' object has no attribute 'count'
+        state = plain_state(state)  # (an array: through tinygrad_dl.save and load)
         m = state.get("milestones") if isinstance(state, dict) else None
         if isinstance(m, Mapping):
             counts = [(int(k), int(n)) for k, n in m.items()]
