@@ -321,7 +321,7 @@ def _float_steps(start: float, stop: float, step: float, n: int) -> np.ndarray:
 
 
 def linspace(start: float, stop: float | None = None, num: int | None = None,
-             endpoint: bool = True, dtype: Any = np.float64, requires_grad: bool = False,
+             endpoint: bool = True, dtype: Any = None, requires_grad: bool = False,
              device: Any = None, *, end: float | None = None,
              steps: int | None = None) -> Tensor:
     """np.linspace(start, stop, num=50) / torch.linspace(start, end, steps): evenly spaced
@@ -331,13 +331,23 @@ def linspace(start: float, stop: float | None = None, num: int | None = None,
     if stop is None:
         raise TypeError("linspace() needs start and stop (end=)")
     num = length_arg("linspace", num, "steps")  # (int(2.7) made 2 points without a word)
-    dtype = np_dtype(dtype, "linspace")
+    dtype = _ends_dtype("linspace", dtype, start, stop)
     check_alloc("linspace", (num,), dtype)
     if np.dtype(dtype).kind in "iu" and endpoint:
         data = _whole(_int_linspace(start, stop, num), np.dtype(dtype), "linspace")
     else:
         data = np.linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
     return _constant("linspace", data, requires_grad, device, start, stop, num)
+
+
+def _ends_dtype(who: str, dtype: Any, *ends: Any) -> np.dtype:
+    """dtype=, else complex128 for a complex end (torch's; it was float64, dropping the imaginary
+    parts), else float64; complex ends beside a real dtype= refused, as torch's."""
+    cplx = any(np.iscomplexobj(v) for v in ends)
+    dt = np.dtype(np_dtype(dtype, who) if dtype is not None else "c16" if cplx else "f8")
+    if cplx and dt.kind != "c":
+        raise TypeError(f"{who}: complex ends {ends} need a complex dtype, got dtype={dt}")
+    return dt
 
 
 def _int_linspace(start: Any, stop: Any, n: int) -> np.ndarray:
@@ -565,8 +575,9 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
     torch's."""
     del device
     steps = length_arg("logspace", steps, "steps")
-    ends = [float(v.item() if isinstance(v, Tensor) else v) for v in (start, end)]
-    dt = np.dtype(np.float64 if dtype is None else np_dtype(dtype, "logspace"))
+    ends = [v.item() if isinstance(v, Tensor) else v for v in (start, end)]
+    dt = _ends_dtype("logspace", dtype, *ends)
+    ends = [v if dt.kind == "c" else float(v) for v in ends]
     with np.errstate(all="ignore"):  # (torch's inf and NaN for base 0 or below, quietly)
         if dt.kind in "iu":  # torch's: the ends truncated first (one step: start as given)
             exps = _int_linspace(*ends, steps) if steps != 1 else np.array(ends[:1])

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..ops.shape import axis_of
-from ..ops.spelling import NOT_GIVEN
+from ..ops.spelling import NOT_GIVEN, one_name
 from ..tensor import Tensor
 from .joins import concatenate
 from .methods import as_tensor_of
@@ -60,65 +60,83 @@ def corrcoef(input: Any) -> Tensor:
     return as_tensor_of(input).corrcoef()
 
 
-def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
-    """torch.trapezoid: the trapezoid rule along dim, at sample points x (a tensor) or spacing
-    dx (a number, default 1)."""
-    y = as_tensor_of(y)
+def _refuse_bool(who: str, *ts: Any) -> None:
+    if any(t is not None and t.data.dtype == np.bool_ for t in ts):
+        raise RuntimeError(f"{who}: received a bool input for `x` or `y`, but bool is not "
+                           "supported; cast it first (y.to(np.float64))")
+
+
+def _sample_steps(who: str, y: Tensor, x: Any, axis: int) -> Tensor:
+    """torch's (and NumPy's) dx for sample points x along y's axis: a 1-D x lies along that
+    axis; another x gets leading 1s up to y's dims and is differenced along the axis, the
+    difference broadcast against y's (so a size-1 x there means dx = 0)."""
+    xs = as_tensor_of(x)
+    if xs.ndim == 0:
+        raise TypeError(f"{who}: x must be a tensor of sample points, got {x!r} (a spacing "
+                        "goes in dx=)")
+    _refuse_bool(who, xs)
+    if xs.data.dtype.kind in "iu" and y.data.dtype.kind in "fc":  # torch's: y's dtype
+        xs = xs.to(y.data.real.dtype)
+    if xs.ndim == 1:
+        n, m = xs.shape[0], y.shape[axis]
+        if n != m and who == "trapezoid":
+            raise ValueError(f"trapezoid: x has {n} sample points, y has {m} along dim {axis} "
+                             f"(shape {y.shape})")
+        if n != m:  # (torch's words)
+            raise RuntimeError(f"{who}: There must be one `x` value for each sample point (x "
+                               f"has {n}, y {m} along dim {axis} of shape {y.shape})")
+        xs = xs.reshape(tuple(-1 if i == axis else 1 for i in range(y.ndim)))
+    elif xs.ndim < y.ndim:
+        xs = xs.reshape((1,) * (y.ndim - xs.ndim) + xs.shape)
+    return _ends_sum(xs, axis, -1)
+
+
+def _ends_sum(t: Tensor, axis: int, sign: int) -> Tensor:
+    """t[1:] + sign * t[:-1] along axis (slices: empty where the axis holds 0 or 1 entries)."""
+    lead = (slice(None),) * axis
+    hi, lo = t[lead + (slice(1, None),)], t[lead + (slice(None, -1),)]
+    return hi + lo if sign > 0 else hi - lo
+
+
+def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int | None = None,
+              axis: int | None = None) -> Tensor:
+    """torch.trapezoid / np.trapezoid: the trapezoid rule along dim (NumPy's axis=), at sample
+    points x (a tensor, broadcast as torch's and NumPy's) or spacing dx (a number, default 1)."""
+    y, dim = as_tensor_of(y), one_name("trapezoid", axis, "axis", dim, "dim", -1)
     if x is not None and dx is not None:
         raise TypeError("trapezoid: give x or dx, not both")
     if y.ndim == 0:
         raise ValueError("trapezoid: expects at least 1 dim, got a 0-d tensor")
     axis = axis_of("trapezoid", dim, y.ndim)
     n = y.shape[axis]
-    xs = None if x is None else as_tensor_of(x)
-    if xs is not None and xs.ndim == 0:
-        raise TypeError(f"trapezoid: x must be a tensor of sample points, got {x!r} (a "
-                        "spacing goes in dx=)")
     if n == 0:
-        return y.sum(axis=dim) * 0.0
-    lo, hi = y.narrow(dim, 0, n - 1), y.narrow(dim, 1, n - 1)
-    if xs is None:
-        return (lo + hi).sum(axis=dim) * (0.5 * (1.0 if dx is None else float(dx)))
-    if xs.ndim == 1 and xs.shape[0] != n:
-        raise ValueError(f"trapezoid: x has {xs.shape[0]} sample points, y has {n} along dim "
-                         f"{dim} (shape {y.shape})")
-    spacing = xs[1:] - xs[:-1] if xs.ndim == 1 else xs.narrow(dim, 1, n - 1) - xs.narrow(
-        dim, 0, n - 1)
-    if xs.ndim == 1:  # along y's axis: one trailing 1 for each axis after it
-        spacing = spacing.reshape((-1,) + (1,) * (y.ndim - axis - 1))
-    return ((lo + hi) * spacing).sum(axis=dim) * 0.5
+        return y.sum(axis=axis) * 0.0
+    _refuse_bool("trapezoid", y)
+    step = None if x is None else _sample_steps("trapezoid", y, x, axis)
+    pair = _ends_sum(y, axis, 1)
+    if step is None:
+        return pair.sum(axis=axis) * (0.5 * (1.0 if dx is None else float(dx)))
+    return (pair * step).sum(axis=axis) * 0.5
 
 
-def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
-    """torch.cumulative_trapezoid: the running trapezoid rule along dim (one value fewer than
-    y), at sample points x or spacing dx (default 1)."""
-    y = as_tensor_of(y)
+def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int | None = None,
+                         axis: int | None = None) -> Tensor:
+    """torch.cumulative_trapezoid (SciPy's without initial=, axis= its name of dim): the running
+    trapezoid rule along dim (one value fewer than y), at sample points x (broadcast as in
+    trapezoid) or spacing dx (default 1)."""
+    y, dim = as_tensor_of(y), one_name("cumulative_trapezoid", axis, "axis", dim, "dim", -1)
     if x is not None and dx is not None:
         raise TypeError("cumulative_trapezoid: give x or dx, not both")
     if y.ndim == 0:
         raise IndexError("cumulative_trapezoid: expects at least 1 dim, got a 0-d tensor")
+    _refuse_bool("cumulative_trapezoid", y)
     if y.data.dtype.kind in "biu":
         y = y.to(np.float64)
     axis = axis_of("cumulative_trapezoid", dim, y.ndim)
-    n = y.shape[axis]
-    if n <= 1:
-        return y.narrow(axis, 0, 0) * 1.0
-    pair = y.narrow(axis, 0, n - 1) + y.narrow(axis, 1, n - 1)
-    if x is None:
+    step = None if x is None else _sample_steps("cumulative_trapezoid", y, x, axis)
+    pair = _ends_sum(y, axis, 1)
+    if step is None:
         return (pair * (1.0 if dx is None else float(dx))).cumsum(axis) * 0.5
-    xs = as_tensor_of(x)
-    if xs.ndim == 1:
-        if xs.shape[0] != n:
-            raise RuntimeError(f"cumulative_trapezoid: There must be one `x` value for each "
-                               f"sample point (x has {xs.shape[0]}, y {n} along dim {dim})")
-        xs = xs.reshape((-1,) + (1,) * (y.ndim - axis - 1))
-        step = xs[1:] - xs[:-1]
-    else:
-        xa = axis_of("cumulative_trapezoid", dim, xs.ndim)
-        if xs.shape[xa] != n:
-            raise RuntimeError(f"cumulative_trapezoid: There must be one `x` value for each "
-                               f"sample point (x of shape {xs.shape}, y of shape {y.shape})")
-        step = xs.narrow(xa, 1, n - 1) - xs.narrow(xa, 0, n - 1)
     return (pair * step).cumsum(axis) * 0.5
 
 

@@ -371,7 +371,12 @@ class LinalgMethods:
             over = norm.data > maxnorm
         else:  # (the root of a slice left alone is not taken: at a zero slice its gradient
             # would be inf * 0)
-            total = (self.abs() ** float(p)).sum(others, keepdims=True)
+            size = self.abs()
+            if p < 1:  # |x| ** p's gradient at 0 is inf * 0: 0 there, as torch's
+                nz = size.data != 0
+                size = Where.apply(Where.apply(size, one, cond=nz) ** float(p), one * 0.0,
+                                   cond=nz)
+            total = (size if p < 1 else size ** float(p)).sum(others, keepdims=True)
             over = total.data ** (1.0 / float(p)) > maxnorm
             norm = Where.apply(total, one, cond=over) ** (1.0 / float(p))
         return self * Where.apply(float(maxnorm) / (norm + 1e-7), one, cond=over)

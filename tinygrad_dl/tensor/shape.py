@@ -402,8 +402,9 @@ def _edge(x: Tensor, v: Any, axis: int) -> Tensor | None:
     if v is None:
         return None
     if not isinstance(v, tensor.Tensor):  # a number or array in x's dtype; beside an integer x, the
-        v = np.asarray(v)  # promoted one (prepend=0.5 became 0: NumPy's diff gives 0.5)
-        v = v.astype(x.dtype if x.dtype.kind in "fc" else np.result_type(x.dtype, v))
+        v = np.asarray(v)  # promoted one (prepend=0.5 became 0: NumPy's diff gives 0.5), and a
+        keep = x.dtype.kind == "c" or x.dtype.kind == "f" and v.dtype.kind != "c"  # complex v too
+        v = v.astype(x.dtype if keep else np.result_type(x.dtype, v))  # (1j's imag was dropped)
     t = v if isinstance(v, tensor.Tensor) else tensor.Tensor(v)
     if t.ndim == 0:
         t = t.broadcast_to(x.shape[:axis] + (1,) + x.shape[axis + 1:])
