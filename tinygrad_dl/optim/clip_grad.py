@@ -87,6 +87,9 @@ def clip_grads_with_norm_(params: Iterable[Tensor] | Tensor, max_norm: float, to
     if total.size != 1 or total.dtype.kind not in "fiu":
         raise TypeError(f"clip_grads_with_norm_: total_norm must be one real number (from "
                         f"get_total_norm), got {total.dtype} of shape {total.shape}")
+    if total.reshape(()) < 0:  # (torch's coefficient flipped every gradient; -1e-6 divided by 0)
+        raise ValueError(f"clip_grads_with_norm_: total_norm must be >= 0 (a norm), got "
+                         f"{total.reshape(())}; pass get_total_norm's value")
     engine.notify_write("clip_grads_with_norm_()")
     _scale(_grads(params, "clip_grads_with_norm_"), max_norm, float(total.reshape(())))
 
@@ -124,12 +127,14 @@ def _norm(grads: list[np.ndarray], p: float) -> float:
         # inf: a finite gradient taken for divergence, and not clipped): summed in float32 at
         # least; a complex one by its moduli (vdot's inf * 0 made inf+0j's norm NaN)
         total = math.sqrt(sum(float(np.vdot(a, a)) for a in map(_real, grads)))
-        if total == math.inf and all(np.isfinite(g).all() for g in grads):
+        if total < 1.1e-19 or total == math.inf and all(np.isfinite(g).all() for g in grads):
             # the sum of squares overflowed, not the norm (float32 gradients of 1e20, exploding
-            # ones, went unclipped; torch zeroes them): by the largest entry, in float64
-            m = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
-            total = m * math.sqrt(sum(float(np.vdot(r, r)) for r in
-                                      (np.abs(g).astype(np.float64) / m for g in grads)))
+            # ones, went unclipped; torch zeroes them), or underflowed (float64's [3e-300,
+            # 4e-300] had norm 0, float32's below 1e-19 too): by the largest entry, in float64
+            m = max((float(np.max(np.abs(g), initial=0.0)) for g in grads), default=0.0)
+            if m > 0.0:
+                total = m * math.sqrt(sum(float(np.vdot(r, r)) for r in
+                                          (np.abs(g).astype(np.float64) / m for g in grads)))
         return total
     # torch's norm of the per-tensor norms, each of |g| in float64 (a complex g's astype
     # dropped its imaginary part: [3+4j] had norm 3), rescaled where the powers overflow
