@@ -144,11 +144,11 @@ def check_layout(who: str, index: Any, shape: tuple[int, ...]) -> None:
     comes here, t[i] only on the advanced path (not for basic indexing, nor one plain index
     array), so the per-step picks pay nothing for that."""
     if type(index) is not tuple:  # one index array, or basic indexing: no layout to differ
-        if type(index) is not int and (isinstance(index, _MASKED) or (  # (t[3] = v: no lookup)
-                type(index) is list and masked_within(index))):  # (t[[m]] = v: one in a list)
-            raise masked_error(f"{who}: the index")
-        if type(index) is np.ndarray and not index.size:  # (t[m] = v of an empty mask)
-            check_empty_mask(f"{who}: ", index, shape)
+        if type(index) is not int:  # (t[3] = v: no lookup)
+            if isinstance(index, _MASKED) or (type(index) is list and masked_within(index)):
+                raise masked_error(f"{who}: the index")  # (t[[m]] = v: one in a list)
+            if isinstance(index, np.ndarray) and not index.size:  # (t[m] = v of an empty
+                check_empty_mask(f"{who}: ", index, shape)  # mask; a np.memmap one too)
         check_uint64_items(who, index, shape)
         return
     # The layouts can differ only where the index holds an int (or 0-d index) or a `...`, and
