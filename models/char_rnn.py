@@ -262,14 +262,13 @@ class CharRNN(CourseModel):
                 if not np.isfinite(o[x]):
                     self._not_finite(i)
             else:
-                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                    z = o / temperature  # (in float32, a T under ~7e-46 rounds to 0)
-                if not np.isfinite(z).all():  # T ~ 1e-320: o / T overflowed (inf - inf = NaN,
-                    # sampled as the last character): shift first, the rest -> -inf; in
-                    # float64, as a float32 T of 1e-300 was 0 and 0 / 0 read as a diverged model
-                    with np.errstate(over="ignore"):
-                        z = (o - o.max()).astype(np.float64) / temperature
-                p = np.exp(z - z.max())
+                # shifted first, in float64: o / T rounded to the ulp of |o| / T (o ~ 10, a
+                # float32 T of 6e-7 or a float16 one of 5e-3: a p of 0.18 drawn as 0.27), a
+                # float32 T of 1e-300 was 0, and T ~ 1e-320 overflowed (inf - inf = NaN); the
+                # max's z is 0 and the others' under ~-745 underflow to p = 0 (T 1: the same bits)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    z = (o.astype(np.float64, copy=False) - o.max()) / temperature
+                p = np.exp(z)  # (NaN/+inf scores: NaN)
                 cp = np.cumsum(p, dtype=np.float64)  # (in float32 a char of p < 6e-8 was
                 # lost in the running sum, never drawn; one of 1e-6 drawn up to 6% off)
                 if not np.isfinite(cp[-1]):  # NaN/+inf scores: searchsorted took the last one
