@@ -200,17 +200,34 @@ def _check_entry(path: Path, key: Any, value: Any) -> np.ndarray:
                          "(a lone surrogate): rename it") from None
     try:  # (torch.save's habit: a dict of torch tensors; a meta or sparse one holds no array)
         a = np.asarray(from_torch(value))
+        if a.dtype.kind == "f" and isinstance(value, (list, tuple)):
+            a = _int_list(a, value)
     except (TypeError, ValueError, RuntimeError, NotImplementedError) as e:
         raise TypeError(f"checkpoint {path}: state entry {key!r} is not an array of numbers "
                         f"({type(value).__name__}: {' '.join(str(e).split())[:160]})") from None
     if a.dtype.kind not in "biuf":
         what = ("complex numbers: save a.real and a.imag as two entries"
                 if a.dtype.kind == "c" else "not an array of numbers")
-        if a.dtype == object and all(type(x) is int for x in a.flat):
-            what = "an int beyond 64 bits, which no integer dtype holds: split it, or save a float"
+        if a.dtype == object and all(map(_is_int, a.flat)):
+            what = ("an int beyond 64 bits, or ints no one integer dtype holds (a negative "
+                    "one beside one >= 2**63): split them, or save floats")
         raise TypeError(f"checkpoint {path}: state entry {key!r} has dtype {a.dtype}; a "
                         f"checkpoint holds bool, integer and float arrays, and this is {what}")
     return _count(path, key, a)
+
+
+def _int_list(a: np.ndarray, value: Any) -> np.ndarray:
+    """A list of ints (Python's or NumPy's) that NumPy made float64 (ints from both sides of
+    int64's and uint64's ranges: [2**63 + 1, 1] came back [9.223372036854775808e18, 1.0],
+    rounded without a word): uint64 where every one is >= 0, else an object array (refused)."""
+    ints = np.asarray(value, dtype=object)
+    if not ints.size or not all(map(_is_int, ints.flat)):
+        return a  # ([]: float64, as NumPy's)
+    return ints.astype(np.uint64) if all(0 <= x < 2**64 for x in ints.flat) else ints
+
+
+def _is_int(x: Any) -> bool:
+    return type(x) is int or isinstance(x, np.integer)  # (not a bool: a bool is no int here)
 
 
 def _count(path: Path, key: str, a: np.ndarray) -> np.ndarray:

@@ -155,8 +155,6 @@ class LRScheduler:
 # MultiplicativeLR's lr_lambdas (torch's: None per plain function; ours keeps no function)
 _TORCH_BOOKKEEPING = frozenset({"_get_lr_called_within_step", "_is_initial", "_step_count",
                                "verbose", "lr_lambdas"})
-# every key the schedulers here keep in their states: what load_state_dict checks (a state
-# with another's keys is another scheduler's; any other key is an attribute, loaded as torch's)
 def plain_state(state: Any) -> Any:
     """A scheduler's state as state_dict() gave it, where it came back through tinygrad_dl.save
     and load, which keep numbers and lists as arrays: each known key's array of numbers as its
@@ -167,6 +165,8 @@ def plain_state(state: Any) -> Any:
             and v.dtype.kind in "biuf" else v for k, v in state.items()}
 
 
+# every key the schedulers here keep in their states: what load_state_dict checks (a state
+# with another's keys is another scheduler's; any other key is an attribute, loaded as torch's)
 _SCHEDULER_KEYS = frozenset({
     "T_0", "T_cur", "T_i", "T_max", "T_mult", "_key", "_last_lr", "_milestones",
     "_schedule_phases", "_schedulers", "anneal_strategy", "base_lrs", "base_momentums",
