@@ -568,8 +568,9 @@ BAD: list[tuple[str, Callable[[], Any], str]] = [
      "pct_start"),
     ("OneCycleLR", lambda: L.OneCycleLR(_opt(), 1.0, total_steps=10, pct_start=0.1),
      "pct_start"),  # a warm-up of zero steps: torch divides by zero
-    ("OneCycleLR", lambda: L.OneCycleLR(_opt(), 1.0, total_steps=10, pct_start=1.0),
-     "pct_start"),  # an annealing phase of zero steps
+    ("OneCycleLR", lambda: [s.step() for s in [L.OneCycleLR(_opt(), 1.0, total_steps=10,
+                                                           pct_start=1.0)] for _ in range(10)],
+     "pct_start"),  # an annealing phase of zero steps: refused at the step past the end
     ("OneCycleLR", lambda: L.OneCycleLR(_opt(), 1.0, total_steps=0), "total_steps"),
     ("OneCycleLR", lambda: L.OneCycleLR(_opt(), 1.0, epochs=0, steps_per_epoch=3), "epochs"),
     ("OneCycleLR", lambda: L.OneCycleLR(_opt(), 1.0), "total_steps"),

@@ -12,7 +12,16 @@ from typing import Any
 import numpy as np
 
 from .. import engine
-from .lr_base import LRScheduler, current_lrs, integer_arg, no_resume, per_group, rate_arg, real_arg
+from .lr_base import (
+    LambdaState,
+    LRScheduler,
+    current_lrs,
+    integer_arg,
+    no_resume,
+    per_group,
+    rate_arg,
+    real_arg,
+)
 from .optimizer import Optimizer
 
 
@@ -73,7 +82,7 @@ class LinearLR(LRScheduler):
                 for lr in current_lrs(self.optimizer)]
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(LambdaState):
     """lr *= lr_lambda(epoch) at every step after the first; one function, or one per group."""
 
     _per_group_lists = True
@@ -278,13 +287,12 @@ class OneCycleLR(LRScheduler):
                  "start_momentum": "max_momentum", "end_momentum": "base_momentum"},
                 {"end_step": total - 1, "start_lr": "max_lr", "end_lr": "min_lr",
                  "start_momentum": "base_momentum", "end_momentum": "max_momentum"}]
-        start = 0.0  # a phase of no steps that a step lands in: torch divides 0 by 0 there
-        for i, phase in enumerate(self._schedule_phases):
-            if phase["end_step"] == start and i in (0, len(self._schedule_phases) - 1):
-                raise ValueError(f"{who}: pct_start={pct_start} with total_steps={total} makes "
-                                 f"phase {i + 1} of the cycle zero steps long (torch divides by "
-                                 "zero there); choose another pct_start")
-            start = phase["end_step"]
+        # a first phase of no steps: torch divides 0 by 0 at step 0 (a last one of no steps,
+        # pct_start=1: only at the step past the end, which get_lr refuses, as torch raises)
+        if self._schedule_phases[0]["end_step"] == 0.0:
+            raise ValueError(f"{who}: pct_start={pct_start} with total_steps={total} makes "
+                             "phase 1 of the cycle zero steps long (torch divides by zero "
+                             "there); choose another pct_start")
         self.anneal_strategy = anneal_strategy
         self.max_lrs = [rate_arg(v, who, "max_lr") for v in
                         per_group(max_lr, n, who, "max_lr values")]
@@ -332,6 +340,11 @@ class OneCycleLR(LRScheduler):
             for k, phase in enumerate(self._schedule_phases):
                 end_step = phase["end_step"]
                 if step_num <= end_step or k == len(self._schedule_phases) - 1:
+                    if end_step == start_step:  # (the step past the end; torch: 0 / 0)
+                        raise ValueError(
+                            f"{type(self).__name__}: Tried to step {step_num} times: the last "
+                            "phase of this cycle is zero steps long (its pct_start), so it "
+                            f"ends at step {step_num - 1}; build it with more total_steps")
                     pct = (step_num - start_step) / (end_step - start_step)
                     lrs.append(max(0.0, anneal(at[phase["start_lr"]], at[phase["end_lr"]], pct)))
                     if self.cycle_momentum:

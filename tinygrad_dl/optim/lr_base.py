@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -150,9 +151,53 @@ class LRScheduler:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self._last_lr})"
 
 
+class LambdaState(LRScheduler):
+    """LambdaLR's and MultiplicativeLR's state, as torch's: under "lr_lambdas", per function
+    None (a plain function or lambda) or a copy of the callable object's __dict__ (a warm-up
+    object's own settings and counters), put back into this scheduler's objects on load. (Not
+    saved, a resumed run's callable object kept the settings it was built with.)"""
+
+    _fn: list[Any]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        fns = [None if isinstance(f, types.FunctionType)
+               or not isinstance(getattr(f, "__dict__", None), dict)
+               else dict(f.__dict__) for f in self._fn]
+        if any(d is not None for d in fns):  # (all None, plain functions: left out, so that
+            state["lr_lambdas"] = fns  # tg.save takes the state, as before; torch's [None]s load)
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)  # (checked first, by _check_state)
+        for f, d in zip(self._fn, state.get("lr_lambdas") or ()):
+            if d is not None:
+                f.__dict__.update(d)
+
+    def _check_state(self, state: Any) -> None:
+        """The base class's checks, and the lr_lambdas entry's (before anything is loaded,
+        in a SequentialLR or ChainedScheduler too)."""
+        super()._check_state(state)
+        fns = state.get("lr_lambdas")
+        if fns is None:
+            return
+        # (fewer than the functions: a state saved before add_param_group, as base_lrs)
+        if not isinstance(fns, (list, tuple)) or len(fns) > len(self._fn) or not all(
+                d is None or isinstance(d, dict) for d in fns):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the state's lr_lambdas "
+                             f"must be a list of at most {len(self._fn)} entries, None or a "
+                             f"dict each (what state_dict() gave), got {fns!r:.80}")
+        for f, d in zip(self._fn, fns):
+            if d is not None and not isinstance(getattr(f, "__dict__", None), dict):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: the state holds the "
+                                 f"settings of a callable object, this scheduler's function "
+                                 f"is a {type(f).__name__} without them")
+
+
 # torch's scheduler bookkeeping (in its state_dict, not in ours; older torch's too): dropped
 # by load_state_dict, so a torch state of the same class loads; so are LambdaLR's and
-# MultiplicativeLR's lr_lambdas (torch's: None per plain function; ours keeps no function)
+# MultiplicativeLR's lr_lambdas (None per plain function, else the callable object's __dict__:
+# LambdaState puts those back itself)
 _TORCH_BOOKKEEPING = frozenset({"_get_lr_called_within_step", "_is_initial", "_step_count",
                                "verbose", "lr_lambdas"})
 def plain_state(state: Any) -> Any:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import copy
 import math
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -48,6 +49,7 @@ from .annealing import (
     PolynomialLR,
 )
 from .lr_base import (
+    LambdaState,
     LRScheduler,
     current_lrs,
     no_resume,
@@ -87,7 +89,16 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        self.milestones, self.gamma = sorted(int(m) for m in milestones), float(gamma)
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"MultiStepLR: milestones must be a list of steps, got "
+                            f"{type(milestones).__name__} {milestones!r}")
+        ms = list(milestones)
+        for m in ms:  # (int(1.5) was 1: a rate cut a step early; torch's never fires)
+            if isinstance(m, bool) or not isinstance(m, (int, float, np.integer, np.floating)) \
+                    or not math.isfinite(m) or m != int(m):
+                raise ValueError(f"MultiStepLR: milestones must be integers (the steps at "
+                                 f"which the rate is multiplied by gamma), got {m!r}")
+        self.milestones, self.gamma = sorted(int(m) for m in ms), float(gamma)
         super().__init__(optimizer, last_epoch)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -127,7 +138,7 @@ class ExponentialLR(LRScheduler):
         return [lr * self.gamma for lr in current_lrs(self.optimizer)]
 
 
-class LambdaLR(LRScheduler):
+class LambdaLR(LambdaState):
     """lr = base_lr * lr_lambda(epoch); one function, or one per parameter group."""
 
     _per_group_lists = True
@@ -169,8 +180,12 @@ class CyclicLR(LRScheduler):
         n = len(optimizer.param_groups)
         lows = per_group(base_lr, n, who, "base_lr values")
         highs = per_group(max_lr, n, who, "max_lr values")
+        # (a falling cycle, base_lr above max_lr, and a bad step_size_up go to torch's formula
+        # and its checks, which name torch's arguments, not the course's eta_min and n_s)
         course = (mode == "triangular" and scale_fn is None and step_size_down in (
-            None, step_size_up) and isinstance(step_size_up, (int, np.integer)))
+            None, step_size_up) and isinstance(step_size_up, (int, np.integer))
+            and not isinstance(step_size_up, bool) and step_size_up >= 1
+            and all(_rising(lo, hi) for lo, hi in zip(lows, highs)))
         # the course's schedule: computed by optim.CyclicLR (results.md's rates, bit for bit;
         # torch's formula differs from it by round-off); any other: torch's formula
         self._fn_torch = None if course else TorchCycle(step_size_up, step_size_down, mode,
@@ -196,6 +211,34 @@ class CyclicLR(LRScheduler):
             g["lr"] = float(lo)  # PyTorch starts every group at base_lr
         super().__init__(optimizer, last_epoch)
 
+    def state_dict(self) -> dict[str, Any]:
+        """As the base class's; with a scale_fn that is a callable object (not a function),
+        a copy of its settings under "_scale_fn_custom", put back by load_state_dict (torch's)."""
+        state = super().state_dict()
+        fn = self._fn_torch.custom if self._fn_torch is not None else None
+        if fn is not None and not isinstance(fn, types.FunctionType) and isinstance(
+                getattr(fn, "__dict__", None), dict):  # (a plain function: no entry, so that
+            state["_scale_fn_custom"] = dict(fn.__dict__)  # tg.save takes it; torch's None loads)
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)  # (checked first, by _check_state)
+        saved = state.get("_scale_fn_custom")
+        if saved is not None and self._fn_torch is not None:
+            self._fn_torch.custom.__dict__.update(saved)
+
+    def _check_state(self, state: Any) -> None:
+        """The base class's checks, and that a scale_fn object's settings have one to go to
+        (before anything is loaded, in a ChainedScheduler too)."""
+        super()._check_state(state)
+        saved = state.get("_scale_fn_custom")
+        fn = self._fn_torch.custom if self._fn_torch is not None else None
+        if saved is not None and not (isinstance(saved, dict) and isinstance(
+                getattr(fn, "__dict__", None), dict)):
+            raise ValueError(f"CyclicLR.load_state_dict: the state holds a scale_fn object's "
+                             f"settings ({type(saved).__name__}), this CyclicLR has no scale_fn "
+                             "object to take them: a state of another configuration")
+
     def get_lr(self) -> list[float]:
         t = self.last_epoch
         if self._fn_torch is not None:  # torch's get_lr, its order of operations
@@ -211,6 +254,14 @@ class CyclicLR(LRScheduler):
                                  self.max_momentums):
                 g[self._key] = hi - (hi - lo) * s
         return [f(t) for f in self._fn_lr]
+
+
+def _rising(lo: Any, hi: Any) -> bool:
+    """Whether base_lr `lo` to max_lr `hi` is a rising cycle of valid rates (the course's)."""
+    try:
+        return 0 <= float(lo) <= float(hi) < math.inf
+    except (TypeError, ValueError):
+        return False
 
 
 class TorchCycle:
@@ -243,7 +294,9 @@ class TorchCycle:
                 raise ValueError(f"{who}: scale_mode must be 'cycle' or 'iterations', got "
                                  f"{scale_mode!r}")
             self.fn, self.per_cycle = scale_fn, scale_mode == "cycle"
+            self.custom: Callable[[float], float] | None = scale_fn
         elif mode in self.MODES:
+            self.custom = None
             self.fn = {"triangular": self.one, "triangular2": self.halving,
                        "exp_range": self.exp_range}[mode]
             self.per_cycle = mode != "exp_range"  # (torch sets scale_mode by the mode)
