@@ -187,15 +187,50 @@ def _fill(x: Tensor, fill: Any, pad_width: Any) -> Any:
     """The constant mode's fill as torch takes it: 0 where nothing is padded (torch never
     reads it: an int tensor's NaN fill passes there); refused in one line where it does not
     fit x's dtype, as torch's "cannot be converted ... without overflow" (NumPy's cast wrapped
-    -1 into a uint8's 255, made 1e300 a float32's inf, dropped a complex fill's imaginary
-    part, raised its own words for an int tensor's NaN)."""
-    if not isinstance(fill, (int, float, complex, np.number)) or fill == 0:
+    -1 into a uint8's 255, made 1e300 a float32's (or complex64's) inf, dropped a complex
+    fill's imaginary part, raised its own words for an int tensor's NaN). np.pad's per-axis
+    fills (a sequence, an array, a Tensor's values) are checked where they pad."""
+    if isinstance(fill, (int, float, complex, np.number)):
+        if fill == 0:
+            return fill
+        try:
+            return _fits(x.data.dtype, fill)
+        except (TypeError, ValueError, OverflowError):
+            if not (np.asarray(pad_width) > 0).any():  # (checked only where it would refuse)
+                return 0
+            raise
+    if isinstance(fill, Tensor):  # (its values: the fill takes no gradient)
+        if fill.requires_grad:
+            raise TypeError("pad: a value that requires grad would get no gradient through "
+                            "the fill (torch takes a number only); pass value=float(v), or "
+                            "add v times a padded mask of ones")
+        fill = fill.data
+    if not isinstance(fill, (list, tuple, np.ndarray)) or not x.ndim:
         return fill
-    dt, is_complex = x.data.dtype, isinstance(fill, (complex, np.complexfloating))
-    if dt.kind in "bc" or (dt == np.float64 and not is_complex):  # (bool: nonzero is True)
+    try:  # np.pad's pairs: the fills where a width pads (np.pad's errors otherwise)
+        pairs = np.broadcast_to(np.asarray(fill), (x.ndim, 2))
+        padded = np.broadcast_to(np.asarray(pad_width), (x.ndim, 2)) > 0
+    except ValueError:
         return fill
-    if not (np.asarray(pad_width) > 0).any():
-        return 0
+    if pairs.dtype.kind not in "biufc":
+        return fill
+    for v in set(pairs[padded].tolist()):
+        _fill(x, v, 1)
+    if pairs.dtype.kind == "c" and x.data.dtype.kind not in "bc":
+        pairs = pairs.real  # (checked: no imaginary part; NumPy's cast warned)
+    return np.where(padded, pairs, 0)  # (NumPy cast an unpadded side's fill too)
+
+
+def _fits(dt: np.dtype, fill: Any) -> Any:
+    """A nonzero number fill (a Python or NumPy one) for dtype dt: refused where it does not
+    fit; a complex one's real part on a real dtype (NumPy's cast warned ComplexWarning)."""
+    is_complex = isinstance(fill, (complex, np.complexfloating))
+    if dt.kind == "b" or dt == np.complex128 or (dt == np.float64 and not is_complex):
+        return fill  # (bool: nonzero is True)
+    if dt.kind == "c":  # complex64: both parts in float32 (NumPy's cast gave inf past it)
+        number_fits("pad", fill.real, np.dtype(np.float32), "value's real part")
+        number_fits("pad", fill.imag, np.dtype(np.float32), "value's imaginary part")
+        return fill
     if is_complex:
         if fill.imag:
             raise TypeError(f"pad: a complex value {fill!r} cannot fill a {dt} tensor "
@@ -203,10 +238,13 @@ def _fill(x: Tensor, fill: Any, pad_width: Any) -> Any:
         fill = fill.real
     if dt.kind in "iu":
         info = np.iinfo(dt)
+        fill = fill.item() if isinstance(fill, np.generic) else fill  # (np.float16(1) beside
+        # -2**31 warned "overflow encountered in cast")
         if not info.min <= fill <= info.max:  # (NaN too; in range it is truncated)
             raise OverflowError(f"pad: value {fill!r} does not fit the tensor's dtype {dt} "
-                                f"(NumPy's cast would wrap it around or raise; torch's "
-                                f"refuses it); give a value in [{info.min}, {info.max}]")
+                                f"(NumPy's cast would wrap it around or raise; torch refuses "
+                                f"it, or wraps one past int64's range); give a value in "
+                                f"[{info.min}, {info.max}]")
         return fill
     number_fits("pad", fill, dt, "value")
     return fill
