@@ -12,7 +12,7 @@ from ..ops.shape import axis_of
 from ..ops.spelling import NOT_GIVEN, one_name
 from ..tensor import Tensor
 from .joins import concatenate
-from .methods import as_tensor_of
+from .methods import as_tensor_of, number_arg
 
 
 def _spread_mean(who: str, input: Any, dim: Any, unbiased: Any, keepdim: bool,
@@ -88,7 +88,30 @@ def _sample_steps(who: str, y: Tensor, x: Any, axis: int) -> Tensor:
         xs = xs.reshape(tuple(-1 if i == axis else 1 for i in range(y.ndim)))
     elif xs.ndim < y.ndim:
         xs = xs.reshape((1,) * (y.ndim - xs.ndim) + xs.shape)
-    return _ends_sum(xs, axis, -1)
+    step = _ends_sum(xs, axis, -1)
+    pairs = y.shape[:axis] + (max(y.shape[axis] - 1, 0),) + y.shape[axis + 1:]
+    try:  # (the product's error named Mul and neither argument)
+        np.broadcast_shapes(pairs, step.shape)
+    except ValueError:
+        raise ValueError(f"{who}: x of shape {as_tensor_of(x).shape} does not broadcast against "
+                         f"y of shape {y.shape} along dim {axis} (x's steps {step.shape}, y's "
+                         f"pairs {pairs}); give x one value per sample point there") from None
+    return step
+
+
+def _dx_of(who: str, dx: Any) -> float:
+    """dx= as a real number (None: 1), a 0-d tensor's value too (torch's); bool, complex, an
+    array of values and a tensor that requires grad (its gradient was dropped without a word)
+    refused in one line, as torch refuses them."""
+    if dx is None:
+        return 1.0
+    if isinstance(dx, Tensor) and dx.requires_grad:
+        raise TypeError(f"{who}: dx is a number, and a tensor that requires grad would lose its "
+                        "gradient; pass sample points x = dx * arange(n) to differentiate the "
+                        "spacing")
+    if isinstance(dx, (Tensor, np.ndarray)) and dx.ndim == 0:
+        dx = dx.item()
+    return number_arg(who, "dx", dx)
 
 
 def _ends_sum(t: Tensor, axis: int, sign: int) -> Tensor:
@@ -105,6 +128,7 @@ def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int | None = None,
     y, dim = as_tensor_of(y), one_name("trapezoid", axis, "axis", dim, "dim", -1)
     if x is not None and dx is not None:
         raise TypeError("trapezoid: give x or dx, not both")
+    spacing = _dx_of("trapezoid", dx)
     if y.ndim == 0:
         raise ValueError("trapezoid: expects at least 1 dim, got a 0-d tensor")
     axis = axis_of("trapezoid", dim, y.ndim)
@@ -115,7 +139,7 @@ def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int | None = None,
     step = None if x is None else _sample_steps("trapezoid", y, x, axis)
     pair = _ends_sum(y, axis, 1)
     if step is None:
-        return pair.sum(axis=axis) * (0.5 * (1.0 if dx is None else float(dx)))
+        return pair.sum(axis=axis) * (0.5 * spacing)
     return (pair * step).sum(axis=axis) * 0.5
 
 
@@ -127,6 +151,7 @@ def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int | No
     y, dim = as_tensor_of(y), one_name("cumulative_trapezoid", axis, "axis", dim, "dim", -1)
     if x is not None and dx is not None:
         raise TypeError("cumulative_trapezoid: give x or dx, not both")
+    spacing = _dx_of("cumulative_trapezoid", dx)
     if y.ndim == 0:
         raise IndexError("cumulative_trapezoid: expects at least 1 dim, got a 0-d tensor")
     _refuse_bool("cumulative_trapezoid", y)
@@ -136,7 +161,7 @@ def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int | No
     step = None if x is None else _sample_steps("cumulative_trapezoid", y, x, axis)
     pair = _ends_sum(y, axis, 1)
     if step is None:
-        return (pair * (1.0 if dx is None else float(dx))).cumsum(axis) * 0.5
+        return (pair * spacing).cumsum(axis) * 0.5
     return (pair * step).cumsum(axis) * 0.5
 
 
@@ -162,6 +187,10 @@ def _spacings(y: Tensor, spacing: Any, dims: list[int], given: bool) -> list[Any
                                    f"{s.shape[0]} values, the input {y.shape[d]} there")
             out.append(s if s.data.dtype.kind == "f" else s.to(np.float64))
             continue
+        if isinstance(s, Tensor) and s.requires_grad:  # (.item() dropped its gradient)
+            raise TypeError("gradient: a 0-d spacing tensor that requires grad would lose its "
+                            "gradient (it is read as a number); pass coordinates, a 1-D tensor "
+                            "per dim, to differentiate the spacing")
         v = s.item() if isinstance(s, Tensor) else s
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
                                                                   np.floating)):

@@ -361,6 +361,9 @@ class LinalgMethods:
         maxnorm / (norm + 1e-7) (torch's), the others unchanged."""
         if self.ndim < 2:
             raise ValueError(f"renorm: expects a tensor of 2 or more dims, got shape {self.shape}")
+        if any(isinstance(v, tensor.Tensor) and v.requires_grad for v in (p, maxnorm)):
+            raise TypeError("renorm: p and maxnorm are numbers; a tensor that requires grad "
+                            "would lose its gradient, pass its value (t.item())")
         if not p > 0 or not maxnorm >= 0:
             raise ValueError(f"renorm: needs p > 0 and maxnorm >= 0, got p={p}, maxnorm={maxnorm}")
         axis = axis_of("renorm", dim, self.ndim)
@@ -372,11 +375,14 @@ class LinalgMethods:
         else:  # (the root of a slice left alone is not taken: at a zero slice its gradient
             # would be inf * 0)
             size = self.abs()
-            if p < 1:  # |x| ** p's gradient at 0 is inf * 0: 0 there, as torch's
-                nz = size.data != 0
+            nz = size.data != 0 if p < 1 else None
+            if nz is not None and not nz.all():  # |x| ** p's gradient at 0 is inf * 0: 0
+                # there, as torch's (masked only where there are zeros: twice the work)
                 size = Where.apply(Where.apply(size, one, cond=nz) ** float(p), one * 0.0,
                                    cond=nz)
-            total = (size if p < 1 else size ** float(p)).sum(others, keepdims=True)
+            else:
+                size = size ** float(p)
+            total = size.sum(others, keepdims=True)
             over = total.data ** (1.0 / float(p)) > maxnorm
             norm = Where.apply(total, one, cond=over) ** (1.0 / float(p))
         return self * Where.apply(float(maxnorm) / (norm + 1e-7), one, cond=over)
