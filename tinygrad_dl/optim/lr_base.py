@@ -161,9 +161,7 @@ class LambdaState(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
-        fns = [None if isinstance(f, types.FunctionType)
-               or not isinstance(getattr(f, "__dict__", None), dict)
-               else dict(f.__dict__) for f in self._fn]
+        fns = [callable_settings(f) for f in self._fn]
         if any(d is not None for d in fns):  # (all None, plain functions: left out, so that
             state["lr_lambdas"] = fns  # tg.save takes the state, as before; torch's [None]s load)
         return state
@@ -171,7 +169,7 @@ class LambdaState(LRScheduler):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)  # (checked first, by _check_state)
         for f, d in zip(self._fn, state.get("lr_lambdas") or ()):
-            if d is not None:
+            if d:
                 f.__dict__.update(d)
 
     def _check_state(self, state: Any) -> None:
@@ -188,10 +186,19 @@ class LambdaState(LRScheduler):
                              f"must be a list of at most {len(self._fn)} entries, None or a "
                              f"dict each (what state_dict() gave), got {fns!r:.80}")
         for f, d in zip(self._fn, fns):
-            if d is not None and not isinstance(getattr(f, "__dict__", None), dict):
+            if d and not isinstance(getattr(f, "__dict__", None), dict):  # ({}: nothing to put)
                 raise ValueError(f"{type(self).__name__}.load_state_dict: the state holds the "
                                  f"settings of a callable object, this scheduler's function "
                                  f"is a {type(f).__name__} without them")
+
+
+def callable_settings(fn: Any) -> dict[str, Any] | None:
+    """What torch's LambdaLR/CyclicLR state keeps of a function it was given: a copy of a
+    callable object's __dict__ (its settings and counters); None for a plain function and for
+    one with nothing to restore (an empty __dict__: a functools.partial, a bound method, a
+    NumPy ufunc; loading {} changes nothing, and a state without the entry saves with tg.save)."""
+    d = None if isinstance(fn, types.FunctionType) else getattr(fn, "__dict__", None)
+    return dict(d) if isinstance(d, dict) and d else None
 
 
 # torch's scheduler bookkeeping (in its state_dict, not in ours; older torch's too): dropped

@@ -31,7 +31,7 @@ from __future__ import annotations
 import bisect
 import copy
 import math
-import types
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -51,6 +51,7 @@ from .annealing import (
 from .lr_base import (
     LambdaState,
     LRScheduler,
+    callable_settings,
     current_lrs,
     no_resume,
     per_group,
@@ -92,13 +93,11 @@ class MultiStepLR(LRScheduler):
         if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
             raise TypeError(f"MultiStepLR: milestones must be a list of steps, got "
                             f"{type(milestones).__name__} {milestones!r}")
-        ms = list(milestones)
-        for m in ms:  # (int(1.5) was 1: a rate cut a step early; torch's never fires)
-            if isinstance(m, bool) or not isinstance(m, (int, float, np.integer, np.floating)) \
-                    or not math.isfinite(m) or m != int(m):
-                raise ValueError(f"MultiStepLR: milestones must be integers (the steps at "
-                                 f"which the rate is multiplied by gamma), got {m!r}")
-        self.milestones, self.gamma = sorted(int(m) for m in ms), float(gamma)
+        # torch's Counter {milestone: times} (its state's form) counts each: read as a list,
+        # its keys fired once each (Counter({2: 2}): gamma, not torch's gamma ** 2)
+        ms = (_counted(milestones, "MultiStepLR") if isinstance(milestones, Mapping)
+              else list(milestones))
+        self.milestones, self.gamma = _steps(ms, "MultiStepLR"), float(gamma)
         super().__init__(optimizer, last_epoch)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -107,12 +106,8 @@ class MultiStepLR(LRScheduler):
         state = plain_state(state)  # (an array: through tinygrad_dl.save and load)
         m = state.get("milestones") if isinstance(state, dict) else None
         if isinstance(m, Mapping):
-            counts = [(int(k), int(n)) for k, n in m.items()]
-            for k, n in counts:  # (10**12 repeats: a list no input can justify)
-                if not 1 <= n <= 1000:
-                    raise ValueError(f"MultiStepLR.load_state_dict: milestone {k} is counted "
-                                     f"{n} times; a count lies in 1..1000")
-            state = {**state, "milestones": sorted(k for k, n in counts for _ in range(n))}
+            who = "MultiStepLR.load_state_dict"  # (torch's Counter of [1.5]: int() fired at 1)
+            state = {**state, "milestones": _steps(_counted(m, who), who)}
         elif m is not None and not isinstance(m, (list, tuple)):
             raise ValueError(f"MultiStepLR.load_state_dict: milestones must be a list of "
                              f"steps (or torch's Counter), got {type(m).__name__}")
@@ -123,6 +118,29 @@ class MultiStepLR(LRScheduler):
         if k == 0:
             return current_lrs(self.optimizer)
         return [lr * self.gamma ** k for lr in current_lrs(self.optimizer)]
+
+
+def _steps(milestones: list[Any], who: str) -> list[int]:
+    """The milestones as sorted ints, each an integral real (int(1.5) was 1: a rate cut a step
+    early, where torch's never fires), or one line."""
+    for m in milestones:
+        if isinstance(m, bool) or not isinstance(m, numbers.Real) or not math.isfinite(m) \
+                or m != int(m):
+            raise ValueError(f"{who}: milestones must be integers (the steps at which the rate "
+                             f"is multiplied by gamma), got {m!r}")
+    return sorted(int(m) for m in milestones)
+
+
+def _counted(counter: Mapping[Any, Any], who: str) -> list[Any]:
+    """torch's milestones Counter {milestone: times} as a list, each milestone `times` times."""
+    out = []
+    for k, n in counter.items():  # (10**12 repeats: a list no input can justify)
+        if isinstance(n, bool) or not isinstance(n, numbers.Real) or n != n or not (
+                1 <= n <= 1000 and n == int(n)):
+            raise ValueError(f"{who}: milestone {k!r} is counted {n!r} times; a count is an "
+                             "integer in 1..1000")
+        out += [k] * int(n)
+    return out
 
 
 class ExponentialLR(LRScheduler):
@@ -215,16 +233,15 @@ class CyclicLR(LRScheduler):
         """As the base class's; with a scale_fn that is a callable object (not a function),
         a copy of its settings under "_scale_fn_custom", put back by load_state_dict (torch's)."""
         state = super().state_dict()
-        fn = self._fn_torch.custom if self._fn_torch is not None else None
-        if fn is not None and not isinstance(fn, types.FunctionType) and isinstance(
-                getattr(fn, "__dict__", None), dict):  # (a plain function: no entry, so that
-            state["_scale_fn_custom"] = dict(fn.__dict__)  # tg.save takes it; torch's None loads)
+        saved = callable_settings(self._fn_torch.custom if self._fn_torch is not None else None)
+        if saved is not None:  # (a plain function: no entry, so that tg.save takes it; torch's
+            state["_scale_fn_custom"] = saved  # None loads)
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)  # (checked first, by _check_state)
         saved = state.get("_scale_fn_custom")
-        if saved is not None and self._fn_torch is not None:
+        if saved and self._fn_torch is not None:
             self._fn_torch.custom.__dict__.update(saved)
 
     def _check_state(self, state: Any) -> None:
@@ -233,8 +250,8 @@ class CyclicLR(LRScheduler):
         super()._check_state(state)
         saved = state.get("_scale_fn_custom")
         fn = self._fn_torch.custom if self._fn_torch is not None else None
-        if saved is not None and not (isinstance(saved, dict) and isinstance(
-                getattr(fn, "__dict__", None), dict)):
+        if saved is not None and not (isinstance(saved, dict) and (not saved or isinstance(
+                getattr(fn, "__dict__", None), dict))):  # ({}: nothing to put back)
             raise ValueError(f"CyclicLR.load_state_dict: the state holds a scale_fn object's "
                              f"settings ({type(saved).__name__}), this CyclicLR has no scale_fn "
                              "object to take them: a state of another configuration")
