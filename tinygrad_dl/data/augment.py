@@ -4,9 +4,10 @@ pixels in [-translate, translate] along each axis, the uncovered border filled w
 training mean, once the data are normalized).
 
 Rows are images in CIFAR's layout (3072 = 3 channels x 32 x 32, each channel row-major), the
-layout of `load_cifar10`'s X. A batch is augmented afresh at every update, from a generator the
-loop seeds with (seed, update step): the same run draws the same flips and shifts, and a run
-resumed from a checkpoint draws what the uninterrupted one would have.
+layout of `load_cifar10`'s X. A batch is augmented afresh at every update, from the generator
+`update_generator(seed, step)`: the same run draws the same flips and shifts, a run resumed from
+a checkpoint draws what the uninterrupted one would have, and no draw repeats those of the
+generator default_rng(seed) that shuffles the data (nor run_training's initialization).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Augment"]
+from tinygrad_dl.random import as_rng
+from tinygrad_dl.tensor import plain_array
+
+__all__ = ["Augment", "update_generator"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,10 @@ class Augment:
         if isinstance(self.translate, bool) or not isinstance(self.translate, (int, np.integer)):
             raise TypeError(f"Augment: translate is a whole number of pixels, got "
                             f"{type(self.translate).__name__} {self.translate!r}")
+        for name in ("side", "channels"):  # (side=0 was "translate must be in [0, -1]", and
+            v = getattr(self, name)  # side=True or channels=-1 described rows of 3 or -1024)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"Augment: {name} must be a whole number >= 1, got {v!r}")
         if not 0.0 <= self.flip <= 1.0:
             raise ValueError(f"Augment: flip is a probability in [0, 1], got {self.flip!r}")
         if not 0 <= self.translate < self.side:
@@ -47,11 +55,13 @@ class Augment:
     def active(self) -> bool:
         return self.flip > 0 or self.translate > 0
 
-    def __call__(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def __call__(self, X: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """A new array: the rows of X, each mirrored and shifted by its own draw (X itself is
-        never written: it is the training set's rows)."""
+        never written: it is the training set's rows). rng: an np.random.Generator or a
+        tinygrad_dl.Generator; None, the default one (tinygrad_dl.manual_seed seeds it)."""
+        rng = as_rng(rng, "augment")  # (an int seed or a RandomState: NumPy's AttributeError)
         S, C = self.side, self.channels
-        X = np.asarray(X)
+        X = plain_array(X, who="augment: the rows X")  # (a masked array: values under its mask)
         if X.ndim != 2 or X.shape[1] != C * S * S:
             raise ValueError(f"augment: rows must be {C}x{S}x{S} images ({C * S * S} features, "
                              f"CIFAR-10's layout), got a batch of shape {X.shape}")
@@ -69,6 +79,18 @@ class Augment:
                 rows = np.flatnonzero((shifts[:, 0] == dy) & (shifts[:, 1] == dx))
                 out[rows, :, _to(dy, S), _to(dx, S)] = src[rows, :, _from(dy, S), _from(dx, S)]
         return out.reshape(n, C * S * S)
+
+
+def update_generator(seed: int, step: int) -> np.random.Generator:
+    """The generator that augments update `step`'s batch of a run seeded with `seed`: child
+    `step` of SeedSequence(seed), independent of default_rng(seed), which orders the data.
+    (default_rng((seed, step)) was it: NumPy pads entropy with zeros, so step 0's was the very
+    generator that shuffles the data, and run_training's default_rng([seed, 0]) init.)"""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        # (None or a Generator met NumPy's "object of type 'NoneType' has no len()")
+        raise TypeError(f"augment: each update's flips and shifts are drawn from (seed, step), "
+                        f"so the run's seed must be an integer >= 0, got {seed!r}")
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(step,)))
 
 
 def _to(d: int, S: int) -> slice:

@@ -26,6 +26,7 @@ import numpy as np
 
 from tinygrad_dl import no_grad
 from tinygrad_dl.data import Augment, batches_per_epoch, load_cifar10, resolve_data_dir
+from tinygrad_dl.data.augment import update_generator
 from tinygrad_dl.data.cifar import D
 from tinygrad_dl.functional import cross_entropy
 from tinygrad_dl.jit import jit as capture
@@ -120,8 +121,9 @@ def fit(
     truthy, the loop hands a snapshot to on_checkpoint and raises TrainingInterrupted.
 
     augment (e.g. data.Augment(flip=0.5, translate=3)) makes each update's batch from its rows:
-    `augment(X_batch, rng)`, rng seeded with (seed, update step), so a resumed run draws what
-    the uninterrupted one would have. Evaluation reads the data as they are.
+    `augment(X_batch, rng)`, rng = data.augment.update_generator(seed, update step) (none of
+    the shuffling generator's draws), so a resumed run draws what the uninterrupted one would
+    have. Evaluation reads the data as they are.
     """
     # counts: epochs=2.5 trained 2 epochs and n_updates=2.5 3 updates, n_batch=2.5 failed deep
     # in the slicing, eval_every=2.5 evaluated every 5 updates, True read as 1: refused
@@ -236,7 +238,7 @@ def fit(
                     _set_rates(optimizer, eta_t, scales)
                 optimizer.zero_grad()
                 Xb = X[ix] if augment is None else augment(
-                    X[ix], np.random.default_rng((seed, run.step)))  # (per update: resumable)
+                    X[ix], update_generator(seed, run.step))  # (per update: resumable)
                 cost = train_step(Xb, y[ix])  # the cost and, into .grad, its gradient
                 run.guard.check(float(cost.item()), epoch=run.epoch, step=run.step + 1,
                                 eta=eta_t)
