@@ -194,7 +194,9 @@ def fit(
             row.update(val_cost=va["cost"], val_loss=va["loss"], val_acc=va["acc"])
             run.best.offer(va["acc"], run.step, epoch)
         hist.log(**row)
-        run.guard.check(tr["cost"], epoch=int(epoch), step=run.step, eta=eta_now)
+        # (the epoch the last update was in, as the per-update check names it: int(epoch), the
+        # epochs trained, named update 14 of 10 per epoch "epoch 1")
+        run.guard.check(tr["cost"], epoch=run.epoch, step=run.step, eta=eta_now)
         bar.set_postfix(cost=f"{tr['cost']:.3f}", val_acc=f"{row.get('val_acc', math.nan):.3f}")
 
     params = model.parameters()
