@@ -171,11 +171,12 @@ def test_function_list_names_every_function_and_the_ops_that_apply_it():
     rows = {r.name: r for r in docgen.op_rows()}
     assert set(rows) == set(ops.__all__)
     unused = sorted(n for n, r in rows.items() if not r.rows)
-    # Compare: Tensor's comparisons inside a jit recording; Draw: tg.distributions' draws;
+    # Compare, ConstantCast: Tensor's comparisons and integer casts inside a jit recording;
+    # Draw: tg.distributions' draws;
     # Tap: CharRNN's state and the distributions' checks; QuietDiv: linalg.cond's s_max / s_min;
     # ContinuousBernoulliCdf / Icdf: tg.distributions.ContinuousBernoulli's given logits
-    assert unused == ["Compare", "ContinuousBernoulliCdf", "ContinuousBernoulliIcdf", "Draw",
-                      "QuietDiv", "Tap"], unused
+    assert unused == ["Compare", "ConstantCast", "ContinuousBernoulliCdf",
+                      "ContinuousBernoulliIcdf", "Draw", "QuietDiv", "Tap"], unused
     assert rows["Add"].rows == ["add"] and "matmul" in rows["MatMul"].rows
     assert "astype" in rows["Cast"].rows
     text = docgen.functions_markdown()

@@ -109,13 +109,13 @@ def _array(who: str, make: Any, data: Any, dtype: Any) -> np.ndarray:
     """np.array / np.asarray of data, its refusal (a ragged list, NaN or 300 into an integer
     dtype) in one line naming the call: NumPy's named neither."""
     try:
-        if (dtype is not None and isinstance(data, np.ndarray) and data.dtype.kind == "f"
+        if (dtype is not None and isinstance(data, np.ndarray) and data.dtype.kind in "fc"
                 and np.dtype(dtype).kind in "iu"):  # (a NaN into int64 warned in NumPy's
             return int_cast(data, np.dtype(dtype), who)  # words, at this line)
         return make(data, dtype=dtype)
-    except (ValueError, OverflowError) as e:
+    except (ValueError, OverflowError, TypeError) as e:  # (TypeError: a complex into float64)
         into = "" if dtype is None else f" of dtype {np.dtype(dtype)}"
-        kind = OverflowError if isinstance(e, OverflowError) else ValueError
+        kind = next(k for k in (OverflowError, TypeError, ValueError) if isinstance(e, k))
         raise kind(f"{who}(): cannot make an array{into} from {str(data)[:60]!r}: "
                    f"{str(e).splitlines()[0]}") from None
 

@@ -33,8 +33,9 @@ from .indexing import (  # noqa: F401 (ops.shape's names, as before)
 )
 from .loss import outside
 
-__all__ = ["BroadcastTo", "Clone", "Compare", "Concatenate", "Flip", "LookupGradScale", "Pad",
-           "Repeat", "Reshape", "Roll", "Stack", "Tap", "Tile", "Transpose"]
+__all__ = ["BroadcastTo", "Clone", "Compare", "Concatenate", "ConstantCast", "Flip",
+           "LookupGradScale", "Pad", "Repeat", "Reshape", "Roll", "Stack", "Tap", "Tile",
+           "Transpose"]
 
 
 _INT_TYPES = frozenset({int, *(t for t in np.sctypeDict.values() if issubclass(t, np.integer))})
@@ -223,6 +224,34 @@ class Compare(Function):
 
     def backward(ctx, g):  # (never recorded for backward: its inputs need no gradient)
         return (None,) * len(ctx.parents)
+
+
+class ConstantCast(Function):
+    """x in an integer or bool dtype (x.long(), x.byte(), x.bool(), ...): a constant, torch's
+    values (`integer_values`). Tensor's casts run it only inside a jit recording, as Compare,
+    so that a replayed step casts each call's values again (a constant result was refused as
+    one that changed between calls); eagerly tensor/habits.py's int_cast gives the same bits
+    and warns of a NaN, inf or number past the dtype."""
+
+    constant_result = True  # (as Compare's: a write into it is refused by the recording)
+
+    def forward(ctx, x, dtype=None):
+        return integer_values(x, dtype)
+
+    def backward(ctx, g):  # (never recorded for backward: its input needs no gradient)
+        return (None,)
+
+
+def integer_values(a: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """a in the integer or bool dtype dt, torch's bits on this CPU without NumPy's warnings: a
+    complex a's real part (not for bool: nonzero either part), a float64 into uint8 through
+    int64 (NumPy's goes through int32: -2**31 - 1 became 0, torch's 255)."""
+    if a.dtype.kind == "c" and dt.kind != "b":
+        a = a.real
+    with np.errstate(invalid="ignore", over="ignore"):
+        if a.dtype == np.float64 and dt == np.uint8:
+            return a.astype(np.int64).astype(dt)
+        return a.astype(dt)
 
 
 @dataclass(frozen=True)

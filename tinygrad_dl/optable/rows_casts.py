@@ -32,9 +32,10 @@ CORE: tuple[OpInfo, ...] = (
 
 
 ROWS: tuple[OpInfo, ...] = (
-    OpInfo("byte", ops.Cast, "torch's x.byte(), x.char(), x.short(): uint8, int8, int16 copies",
-           "Copies and casts", methods=("byte", "char", "short"), sample=None,
-           no_grad="a constant: an integer result", float32=False),
+    OpInfo("byte", ops.Cast, "torch's x.byte(), x.char(), x.short(): uint8, int8, int16 copies; "
+           "x.cfloat(), x.cdouble(): complex64, complex128 ones", "Copies and casts",
+           methods=("byte", "char", "short", "cfloat", "cdouble"), sample=None,
+           no_grad="a constant: an integer or complex result", float32=False),
     OpInfo("conj", "x itself", "torch's x.conj(), resolve_conj(), resolve_neg(): x itself (a "
            "real tensor; x.conj() of a complex one: its conjugate, a constant)",
            "Copies and casts", methods=("conj", "resolve_conj", "resolve_neg"),

@@ -95,6 +95,7 @@ NOT_OPS = frozenset({
     "detach_", "is_inference",  # graph machinery; a bool (tensor/autograd_flags.py)
     "from_result",  # an op's result array as a tensor, unchecked (the engine's constructor)
     "as_strided_",  # refused in one line: no storage apart from the values (tensor/shape.py)
+    "bfloat16",  # refused in one line: NumPy has no bfloat16 (tensor/casts.py)
 })
 
 

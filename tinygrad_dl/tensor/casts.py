@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import tensor
+from .. import hooks, tensor
 from ..device import check_device
 from ..device import device as Device
-from ..ops import Cast
+from ..ops import Cast, ConstantCast
+from .conversions import data_of
 from .habits import int_cast
+from .layout import c_order
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -38,11 +40,13 @@ class CastMethods:
         return _cast(self, dt, "astype")
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
-           non_blocking: bool = False) -> Tensor:
+           non_blocking: bool = False, memory_format: Any = None) -> Tensor:
         """PyTorch's `to`: t.to(np.float32), t.to("cpu"), t.to(other_tensor), dtype=,
         device=, copy=. As PyTorch, returns this tensor itself when nothing changes (and
         copy is False); only the CPU exists here. torch's positional non_blocking and copy
-        (t.to(torch.float64, False, True)) are taken after the dtype, device or tensor."""
+        (t.to(torch.float64, False, True)) are taken after the dtype, device or tensor, and
+        its memory_format= as clone's (contiguous or preserve: the one layout here)."""
+        c_order(memory_format, "to")
         flags = [a for a in args if isinstance(a, (bool, np.bool_))]
         if len(flags) > 2 or flags and not isinstance(args[-1], (bool, np.bool_)) \
                 or flags and len(flags) == len(args):  # (torch read to(True) as to(torch.bool))
@@ -114,6 +118,20 @@ class CastMethods:
         """torch's x.short(): an int16 copy."""
         return self.to(np.int16)
 
+    def cfloat(self: Tensor) -> Tensor:
+        """torch's x.cfloat(): a complex64 copy, a constant (refused for a tensor that
+        requires grad: complex tensors take no gradient here)."""
+        return self.to(np.complex64)
+
+    def cdouble(self: Tensor) -> Tensor:
+        """torch's x.cdouble(): a complex128 copy (as cfloat)."""
+        return self.to(np.complex128)
+
+    def bfloat16(self: Tensor) -> Tensor:
+        """torch's x.bfloat16(): refused in one line, NumPy has no bfloat16."""
+        raise TypeError(f"bfloat16: NumPy has no bfloat16 dtype (a tensor of shape "
+                        f"{self.data.shape}); use x.half() (float16) or x.float() (float32)")
+
     # ---- dtype questions ---------------------------------------------------------------------
     def is_floating_point(self) -> bool:
         """Is the dtype a floating-point one (float16/32/64)."""
@@ -164,6 +182,10 @@ def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
     if dt.kind == "c" and t.requires_grad:
         raise TypeError(f"{op}: cannot cast a tensor that requires grad to {dt}: gradients "
                         "are for real floating-point tensors; cast t.detach() for a constant")
-    if dt.kind not in "iu" or t.data.dtype.kind != "f":
+    if dt.kind in "iub" and hooks.active and hooks.attached.recorder is not None:
+        if dt.kind != "b" and t.data.dtype.kind in "fc":  # a jit recording: an op, so that
+            int_cast(t.data, dt, op)  # a replay casts again (int_cast: its warnings, said
+        return ConstantCast.apply(tensor.Tensor(data_of(t)), dtype=dt)  # eagerly)
+    if dt.kind not in "iu" or t.data.dtype.kind not in "fc":
         return tensor.Tensor(t.data.astype(dt))  # integers and bools carry no gradient
     return tensor.Tensor(int_cast(t.data, dt, op))  # (as PyTorch)

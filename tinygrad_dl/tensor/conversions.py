@@ -80,7 +80,7 @@ def as_data(x: Any, dtype: Any = None, what: str = "Tensor()'s data") -> np.ndar
             return x
         if hooks.active and hooks.attached.recorder is not None:  # (a jit recording)
             return _cast_while_recording(x, dtype)
-        if x.dtype.kind == "f" and np.dtype(dtype).kind in "iu":  # (a NaN into int64: said
+        if x.dtype.kind in "fc" and np.dtype(dtype).kind in "iu":  # (a NaN into int64: said
             return int_cast(x, np.dtype(dtype), "Tensor")  # at the caller's line)
         return x.astype(dtype)
     if isinstance(x, tensor.Tensor):

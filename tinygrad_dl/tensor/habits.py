@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..grad import masked_error, masked_within
+from ..ops.shape import integer_values
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -48,21 +49,30 @@ def array_in(values: Any, dt: np.dtype, op: str) -> np.ndarray:
             isinstance(values, (list, tuple)) and masked_within(values)):
         raise masked_error(f"{op}()'s data" if isinstance(values, np.ndarray)
                            else f"an item of {op}()'s data")
-    if isinstance(values, np.ndarray) and values.dtype.kind == "f" and dt.kind in "iu":
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fc" and dt.kind in "iu":
         return int_cast(values, dt, op)
-    return np.array(values, dtype=dt)
+    try:
+        return np.array(values, dtype=dt)
+    except (ValueError, OverflowError) as e:  # (NumPy's "cannot convert float NaN to integer"
+        kind = OverflowError if isinstance(e, OverflowError) else ValueError  # named no call)
+        raise kind(f"{op}(): cannot make an array of dtype {dt} from "
+                   f"{str(values)[:60]!r}: {str(e).splitlines()[0]}") from None
 
 
 def int_cast(a: np.ndarray, dt: np.dtype, op: str) -> np.ndarray:
     """Float array a in the integer dtype dt, truncated toward 0 as torch's; a NaN or inf (and
     a number past int32's or int64's range) becomes torch's number with a RuntimeWarning at
-    the caller's line naming the cast: NumPy's named neither (torch says nothing)."""
+    the caller's line naming the cast: NumPy's named neither (torch says nothing). A complex
+    array's real part is cast (torch's; NumPy's ComplexWarning said at the caller's line)."""
+    if a.dtype.kind == "c":  # (NumPy's own cast said nothing of a NaN or 3e9 + 0j into int32)
+        warn_at_caller("Casting complex values to real discards the imaginary part",
+                       np.exceptions.ComplexWarning)
+        a = a.real
     try:
         with np.errstate(invalid="raise"):
             return a.astype(dt)
     except FloatingPointError:
-        with np.errstate(invalid="ignore"):
-            out = a.astype(dt)
+        out = integer_values(a, dt)  # (torch's bits: float64 -> uint8 through int64)
     flat, info = a.reshape(-1).astype(np.float64), np.iinfo(dt)  # (float64: float16's
     # compare overflowed 2**63 with a warning, float32's rounded -2**31 - 1 to -2**31)
     bad = np.flatnonzero(~((flat > float(info.min) - 1.0) & (flat < float(info.max) + 1.0)))
