@@ -45,6 +45,9 @@ class Augment:
             v = getattr(self, name)  # side=True or channels=-1 described rows of 3 or -1024)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"Augment: {name} must be a whole number >= 1, got {v!r}")
+        for name in ("translate", "side", "channels"):  # (NumPy's small ints overflowed:
+            # side=np.uint8(32) wanted rows of 0 features, -np.uint8(3) was 253: "low >= high")
+            object.__setattr__(self, name, int(getattr(self, name)))
         if not 0.0 <= self.flip <= 1.0:
             raise ValueError(f"Augment: flip is a probability in [0, 1], got {self.flip!r}")
         if not 0 <= self.translate < self.side:

@@ -123,7 +123,8 @@ def fit(
     augment (e.g. data.Augment(flip=0.5, translate=3)) makes each update's batch from its rows:
     `augment(X_batch, rng)`, rng = data.augment.update_generator(seed, update step) (none of
     the shuffling generator's draws), so a resumed run draws what the uninterrupted one would
-    have. Evaluation reads the data as they are.
+    have (the snapshot holds the seed: a resume with another one, or augment switched on or
+    off, is refused). Evaluation reads the data as they are.
     """
     # counts: epochs=2.5 trained 2 epochs and n_updates=2.5 3 updates, n_batch=2.5 failed deep
     # in the slicing, eval_every=2.5 evaluated every 5 updates, True read as 1: refused
@@ -182,7 +183,8 @@ def fit(
                   best=Best(model, "acc", higher=True, epochs=True),
                   guard=DivergenceGuard("the mini-batch cost"),
                   position=lambda: {"start": start0, "seen": seen, "order": order,
-                                    "etas": list(etas), "drop_last": drop_last},
+                                    "etas": list(etas), "drop_last": drop_last,
+                                    "augment_seed": None if augment is None else int(seed)},
                   on_checkpoint=on_checkpoint, checkpoint_every=checkpoint_every, stop=stop)
 
     def log_row(epoch: float, eta_now: float) -> None:
@@ -215,6 +217,7 @@ def fit(
             raise ValueError(f"fit: resume: the interrupted run had drop_last="
                              f"{bool(resume.get('drop_last', False))}, this one {drop_last}; "
                              "resume with the same batching")
+        _check_resumed_augment(resume, augment, seed)
         run.restore(resume)
         start0, seen = int(resume["start"]), int(resume["seen"])
         order = resume.get("order")
@@ -276,6 +279,19 @@ def fit(
                          best_epoch=run.best.epoch)
     run.finish(restore_best)
     return hist
+
+
+def _check_resumed_augment(resume: dict[str, Any], augment: Any, seed: Any) -> None:
+    """A resume draws the flips and shifts the interrupted run would have (seed=other drew
+    others without a word: update_generator(seed, step) is no saved generator); states saved
+    before "augment_seed" are not checked."""
+    was = resume.get("augment_seed", seed if augment is not None else None)
+    if (was is None) != (augment is None) or (was is not None and (
+            isinstance(seed, (bool, np.bool_)) or seed != int(was))):
+        raise ValueError(f"fit: resume: the interrupted run augmented its batches "
+                         f"{'not at all' if was is None else f'from seed={int(was)}'}, this one "
+                         f"{'not at all' if augment is None else f'from seed={seed!r}'}; "
+                         "resume with the same augment and seed (or start afresh)")
 
 
 def _check_batch_norm_rows(model: Any, n: int, n_batch: int, drop_last: bool) -> None:

@@ -153,7 +153,8 @@ _LOOPS = {
     "minibatch": {"kind": str, "step": int, "epoch": float, "start": int, "seen": int, "rng": dict,
                   "etas": [float], "guard_first": _NUM, "best_acc": _NUM, "best_step": _INT,
                   "best_epoch": _NUM, "order?": type(None),  # an order array is a member
-                  "drop_last?": bool},  # absent in states saved before it: the last batch kept
+                  "drop_last?": bool,  # absent in states saved before it: the last batch kept
+                  "augment_seed?": _INT},  # the seed of fit's flips and shifts (None: none)
     "sequence": {"kind": str, "step": int, "epoch": int, "e": int, "smooth": _NUM, "rng": dict,
                  "samples": [{"step": int, "smooth_loss": _NUM, "text": str}],
                  "guard_first": _NUM, "best_loss": _NUM, "best_step": _INT},
