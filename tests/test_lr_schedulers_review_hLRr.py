@@ -12,10 +12,10 @@ import fractions
 import functools
 import itertools
 import random
-import warnings
 
 import numpy as np
 import pytest
+from oracle import torch_float64  # noqa: F401
 
 import tinygrad_dl as tg
 from tinygrad_dl import optim as O
@@ -26,14 +26,9 @@ torch = pytest.importorskip("torch")
 TL = torch.optim.lr_scheduler
 
 
-@pytest.fixture(autouse=True)
-def _quiet_float64():
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (torch's "step() before optimizer.step()")
-        yield
-    torch.set_default_dtype(before)
+# torch's default dtype float64 (oracle.torch_float64) and its "step() before
+# optimizer.step()" warnings quiet
+pytestmark = [pytest.mark.usefixtures("torch_float64"), pytest.mark.filterwarnings("ignore")]
 
 
 def _pair(kind: str = "SGD", n: int = 1):

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 import random
-import warnings
 
 import numpy as np
 import pytest
+from oracle import torch_float64  # noqa: F401
 
 import tinygrad_dl as tg
 from tinygrad_dl import optim as O
@@ -36,14 +36,9 @@ ALL = PLAIN + ["CyclicLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR",
                "ChainedScheduler"]
 
 
-@pytest.fixture(autouse=True)
-def _quiet_float64():
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (torch's "step() before optimizer.step()")
-        yield
-    torch.set_default_dtype(before)
+# torch's default dtype float64 (oracle.torch_float64) and its "step() before
+# optimizer.step()" warnings quiet
+pytestmark = [pytest.mark.usefixtures("torch_float64"), pytest.mark.filterwarnings("ignore")]
 
 
 def _optimizers(r: random.Random, lrs: list[float], kind: str) -> tuple:
