@@ -247,11 +247,18 @@ def integer_values(a: np.ndarray, dt: np.dtype) -> np.ndarray:
     complex a's real part (not for bool: nonzero either part), a float64 into uint8 through
     int64 (NumPy's goes through int32: -2**31 - 1 became 0, torch's 255)."""
     if a.dtype.kind == "c" and dt.kind != "b":
-        a = a.real
+        a = real_part(a)
     with np.errstate(invalid="ignore", over="ignore"):
         if a.dtype == np.float64 and dt == np.uint8:
             return a.astype(np.int64).astype(dt)
         return a.astype(dt)
+
+
+def real_part(a: np.ndarray) -> np.ndarray:
+    """A complex array's real part as torch's integer casts read it: a contiguous array's as a
+    contiguous copy (NumPy's cast of the strided view a.real took its other loop: NaN + 0j
+    into uint32 gave 0 where torch's gave 2**31), a strided one's as the view (as torch's)."""
+    return a.real.copy(order="K") if a.flags.c_contiguous or a.flags.f_contiguous else a.real
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import engine, hooks, tensor
 from ..grad import masked_error, masked_within
-from ..ops import Cast, Tap
+from ..ops import Cast, ConstantCast, Tap
 from ..ops.allocation import check_alloc
 from ..ops.indexing import brief_index, check_masked
 from ..ops.shape import axis_of
@@ -112,11 +112,18 @@ def _cast_while_recording(x: np.ndarray, dtype: Any) -> np.ndarray:
     fed float64 batches (`Tensor(X, dtype=np.float32)`, the course models' conversion) is
     replayed, and after `model.float()` the step is recorded afresh for the new dtype where
     it used to run eagerly for good. Any other array is cast as eagerly (a copy made inside
-    the step, which the recording judges)."""
-    if hooks.attached.recorder.is_argument(x):
-        # (the same astype, as Cast's forward)
-        return Cast.apply(tensor.Tensor(x), dtype=dtype).data
-    return x.astype(dtype)
+    the step, which the recording judges). An integer or bool dtype gives eager's values
+    (torch's: int_cast, its warnings said while recording; an argument's by a recorded
+    ConstantCast): NumPy's astype put -2**31 - 1 into uint8 as 0 in a jitted step, 255 eagerly."""
+    dt = np.dtype(dtype)
+    if x.dtype.kind in "fc" and dt.kind in "iu":
+        out = int_cast(x, dt, "Tensor")
+        if not hooks.attached.recorder.is_argument(x):
+            return out
+    if hooks.attached.recorder.is_argument(x):  # (Cast's forward: the same astype)
+        op = ConstantCast if dt.kind in "iub" else Cast
+        return op.apply(tensor.Tensor(x), dtype=dt).data
+    return x.astype(dt)
 
 
 def data_of(t: Tensor) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..grad import masked_error, masked_within
-from ..ops.shape import integer_values
+from ..ops.shape import integer_values, real_part
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -67,7 +67,10 @@ def int_cast(a: np.ndarray, dt: np.dtype, op: str) -> np.ndarray:
     if a.dtype.kind == "c":  # (NumPy's own cast said nothing of a NaN or 3e9 + 0j into int32)
         warn_at_caller("Casting complex values to real discards the imaginary part",
                        np.exceptions.ComplexWarning)
-        a = a.real
+        a = real_part(a)  # (torch's complex64 cast of a NaN into uint32 took another loop
+        torch_s = "as torch's cast of the real part (its complex one may differ)"  # for the
+    else:  # last few entries, by the length: no promise of torch's number there)
+        torch_s = "as in torch"
     try:
         with np.errstate(invalid="raise"):
             return a.astype(dt)
@@ -78,7 +81,7 @@ def int_cast(a: np.ndarray, dt: np.dtype, op: str) -> np.ndarray:
     bad = np.flatnonzero(~((flat > float(info.min) - 1.0) & (flat < float(info.max) + 1.0)))
     i = int(bad[0]) if bad.size else 0
     warn_at_caller(f"{op} to {dt}: {flat[i]} (a NaN, inf or number past {dt}'s range) has no "
-                   f"{dt} value; it became {out.reshape(-1)[i]}, as in torch, which says "
+                   f"{dt} value; it became {out.reshape(-1)[i]}, {torch_s}, which says "
                    "nothing: clean the values first (nan_to_num, clamp, where)")
     return out
 
