@@ -92,10 +92,27 @@ def save_model(model: Any, path: str | os.PathLike[str], *,
                normalization: tuple[np.ndarray, np.ndarray] | None = None, **extra: Any) -> Path:
     """A course model + its config + JSON-able `extra` (+ the data mean/std), atomically."""
     name = registry_name(model)
+    _refuse_ties(model, path)
     if normalization is not None:
         check_normalization(*normalization, getattr(model, "d", None), f"save_model({path})")
     return _write(Path(path), "model", model.state_dict(), name, model.config(), extra,
                   normalization, _modes(model))
+
+
+def _refuse_ties(model: Any, path: Any) -> None:
+    """A parameter or buffer reachable under two names (a weight tied across layers, a module
+    used twice, a shared running mean) is refused: load_model rebuilds the model from its
+    config, untied, so the file either failed to load (a tied name missing) or came back as
+    two arrays that train apart (the tie lost without a word)."""
+    first: dict[int, str] = {}
+    for n, a in [*model.named_parameters(remove_duplicate=False),
+                 *model.named_buffers(remove_duplicate=False)]:
+        if first.setdefault(id(a), n) != n:
+            raise ValueError(f"save_model({path}): refused: {n!r} is {first[id(a)]!r} (a tied "
+                             "weight, a module used twice or a shared buffer) and load_model "
+                             "rebuilds the model from its config, untied: save the state dict "
+                             "(checkpoint.save(model.state_dict(), path)) and load it into a "
+                             "model tied the same way")
 
 
 def _modes(model: Any) -> dict[str, list[str]] | None:
