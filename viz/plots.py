@@ -217,7 +217,10 @@ def _series(source: Any, column: str, caller: str
                              f"{column!r} has {len(y)}; one per logged row in each")
         x = step if step is not None else np.arange(len(y), dtype=float)
     else:
-        y = np.asarray(source, dtype=np.float64).reshape(-1)
+        try:  # (a hand-edited history.meta["etas"] of "x": NumPy's line named no list)
+            y = np.asarray(source, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{caller}: the {column} values must be numbers: {e}") from None
         x = np.arange(len(y), dtype=np.float64)
     xs, ys = _finite(x, y)
     if not len(ys):
@@ -260,12 +263,13 @@ def plot_lr_schedule(
     calls logged into holds the second's etas beside both runs' rows, drawn as the whole."""
     meta = getattr(history_or_etas, "meta", None)
     etas = meta.get("etas") if isinstance(meta, Mapping) else None
+    caller = "plot_lr_schedule"
     if isinstance(etas, (list, tuple)) and len(etas):
         step = _col(history_or_etas, "step") if _columns(history_or_etas) is not None else None
         if step is None or not len(step) or (step[-1] == len(etas)
                                              and bool(np.all(np.diff(step) >= 0))):
-            history_or_etas = etas
-    return _step_plot(_series(history_or_etas, "eta", "plot_lr_schedule"), "eta",
+            history_or_etas, caller = etas, "plot_lr_schedule: history.meta['etas']"
+    return _step_plot(_series(history_or_etas, "eta", caller), "eta",
                       "learning rate η", title or "learning-rate schedule", figsize, save, dpi)
 
 
@@ -357,8 +361,9 @@ def plot_confusion_matrix(
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     n = int(cm.sum())
-    acc = np.trace(cm) / n if n else math.nan
-    ax.set_title(f"confusion matrix ({n} samples, accuracy {_percent(acc)})")
+    # (no samples: no accuracy, where "nan%" was shown)
+    acc = _percent(np.trace(cm) / n) if n else "n/a"
+    ax.set_title(f"confusion matrix ({n} samples, accuracy {acc})")
     hi = np.nanmax(shown, initial=0)
     for i in range(K):
         for j in range(K):

@@ -230,6 +230,13 @@ def load_results(path: Path) -> dict[str, Any]:
                 raise Refused(f"settings[{i}].metric must be test_acc or smooth_loss")
             check_schema(st["runs"], [{st["metric"] + "?": _NUM, "*": object}],
                          f"results.settings[{i}].runs")
+            # (a seed listed twice, e.g. runs pasted in by hand, was shown once: the table's
+            # mean took the last of them and its seed count the other as never run)
+            seeds = [r["seed"] for r in st["runs"]]
+            if len(set(seeds)) < len(seeds):
+                twice = sorted({s for s in seeds if seeds.count(s) > 1})
+                raise Refused(f"settings[{i}] ({st['name']}) lists seed {twice[0]} more than "
+                              "once; one run per seed")
             # (an int past a float's range, 1 and 400 zeros, passed as a float: OverflowError)
             for where, v in [("target", st.get("target")),
                              *((f"runs[{j}].{k}", r.get(k)) for j, r in enumerate(st["runs"])

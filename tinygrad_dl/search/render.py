@@ -19,7 +19,7 @@ from tinygrad_dl.jupyter import markdown_cell as cell  # (a Markdown table cell)
 from .stats import MIN_SEEDS, Difference, Summary, Z, compare, summarize, versus_target
 
 __all__ = ["BEGIN", "END", "between_markers", "check_markers", "render_block", "render_page",
-           "row_values", "write_between_markers"]
+           "row_values", "seconds_text", "write_between_markers"]
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
@@ -36,7 +36,12 @@ def _metric_name(setting: dict[str, Any]) -> str:
 
 def _seeds_cell(setting: dict[str, Any], s: Summary) -> str:
     failed = sum(r.get("status") != "ok" for r in setting["runs"])
-    text = f"{s.n}" + (f" ({failed} failed)" if failed else "")
+    # (an "ok" run whose number is null, a NaN as JSON writes it, was left out of the mean
+    # unsaid: the row read as fewer seeds run, none missing)
+    blank = sum(r.get("status") == "ok" and r.get(setting["metric"]) is None
+                for r in setting["runs"])
+    told = [f"{failed} failed"] * bool(failed) + [f"{blank} without a value"] * bool(blank)
+    text = f"{s.n}" + (f" ({', '.join(told)})" if told else "")
     return text if s.enough else f"{text}: too few to claim anything"
 
 
@@ -53,7 +58,13 @@ def _target_cell(setting: dict[str, Any], s: Summary) -> str:
 def _seconds(setting: dict[str, Any]) -> str:
     secs = [r["train_seconds"] for r in setting["runs"]
             if r.get("status") == "ok" and r.get("train_seconds") is not None]
-    return f"{sum(secs) / len(secs):.0f}" if secs else ""
+    return seconds_text(sum(secs) / len(secs)) if secs else ""
+
+
+def seconds_text(seconds: float) -> str:
+    """Seconds as the table and the per-run log lines give them: whole from 1 s, under a second
+    to 2 significant digits (a 0.3 s run read as "0" seconds)."""
+    return f"{seconds:.0f}" if seconds >= 1 else f"{seconds:.2g}"
 
 
 def _table(doc: dict[str, Any]) -> list[str]:

@@ -28,6 +28,7 @@ from tinygrad_dl.models import Loop, model_class
 from tinygrad_dl.train import resolve_params
 
 from .backends import iter_results, plan_workers, resolve_jobs
+from .render import seconds_text
 from .results import ResultStore
 from .run import metrics_for
 from .trial import DataRef, TrainingTrial, resolve_data
@@ -147,7 +148,7 @@ def _line(s: Setting, row: dict[str, Any], seeds: int) -> str:
     if row["status"] != "ok":
         return f"{s.name} seed {row['seed']} failed: {row.get('error')}"
     secs = row.get("train_seconds")
-    took = "" if secs is None else f" ({secs:.0f} s)"
+    took = "" if secs is None else f" ({seconds_text(secs)} s)"
     return f"{s.name} seed {row['seed']}/{seeds - 1}: {s.metric} {row.get(s.metric):.4f}{took}"
 
 

@@ -70,9 +70,8 @@ class History:
             raise ValueError(f"History.from_dict: columns of different lengths {sorted(lengths)}"
                              "; every column has one entry per logged row (NaN/None where a row "
                              "does not log it)")
-        h.columns = {  # (float("inf") / float("-inf"): to_dict's encoding of a blow-up)
-            k: [math.nan if v is None else float(v) for v in col] for k, col in cols.items()
-        }
+        # (float("inf") / float("-inf"): to_dict's encoding of a blow-up)
+        h.columns = {k: [_number(k, i, v) for i, v in enumerate(col)] for k, col in cols.items()}
         h._rows = max((len(c) for c in h.columns.values()), default=0)
         return h
 
@@ -98,6 +97,16 @@ class History:
             raise ValueError(f"{path}: not a valid history JSON file ({e})") from None
         except (ValueError, OverflowError) as e:  # (from_dict's: ragged columns, 1e400 as an
             raise ValueError(f"{path}: {e}") from None  # int; check_schema's Refused)
+
+
+def _number(column: str, i: int, v: Any) -> float:
+    """One saved cell back as a float (None: NaN); ValueError naming the cell for a text that
+    is no number (a hand-edited "abc" said only "could not convert string to float")."""
+    try:
+        return math.nan if v is None else float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"History.from_dict: columns[{column!r}][{i}] is {v!r:.40}, not a "
+                         "number (or null, \"inf\", \"-inf\")") from None
 
 
 def _cell(v: Any) -> Any:
