@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["CaptionedFigure", "DotTimeoutError", "Figures", "HTMLBlock", "ResultsTable",
-           "gradcheck_discussion", "in_notebook", "logged_every", "one_image", "points",
-           "progress_bar", "quick_banner", "rank_groups", "trend"]
+           "gradcheck_discussion", "in_notebook", "logged_every", "one_image", "percent_text",
+           "points", "progress_bar", "quick_banner", "rank_groups", "trend"]
 
 
 def in_notebook() -> bool:
@@ -79,6 +79,16 @@ def _fmt(v: Any, digits: int) -> str:
             text = f"{f:#.{digits}g}"
         return text
     return str(v)
+
+
+def percent_text(v: float, decimals: int = 1) -> str:
+    """v as a percentage to `decimals` places, with more digits where that would round to
+    100% (or 0%) without being it: 9,996 right of 10,000 is 99.96%, not 100.0%."""
+    for d in range(decimals, decimals + 4):
+        text = f"{v:.{d}%}"
+        if not (0 < v < 1) or float(text[:-1]) not in (0.0, 100.0):
+            return text
+    return text
 
 
 def markdown_cell(text: Any) -> str:

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_dl.jupyter import percent_text
+
 from .figure import Figure  # matplotlib Figure + _repr_png_: shows inline in Jupyter
 from .figure import save as save_figure
 
@@ -104,13 +106,8 @@ def _finish(fig: Figure, save: str | Path | None, dpi: float) -> Figure:
 
 
 def _percent(v: float) -> str:
-    """v as a percentage to 0.1%, with more digits where that would round to 100.0% (or 0.0%)
-    without being it: 9,996 right of 10,000 is 99.96%, not 100.0%."""
-    for d in range(1, 5):
-        text = f"{v:.{d}%}"
-        if not (0 < v < 1) or float(text[:-1]) not in (0.0, 100.0):
-            return text
-    return text
+    """v as a percentage to 0.1% (more digits where that would read 100.0% or 0.0% unsaid)."""
+    return percent_text(v, 1)
 
 
 def _text(name: Any) -> str:

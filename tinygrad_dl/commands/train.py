@@ -19,6 +19,7 @@ from typing import Any
 from tinygrad_dl.data import load_cifar10, load_text, resolve_data_dir
 from tinygrad_dl.data.cifar import ENV_VAR, TRAIN_FILES
 from tinygrad_dl.files import StdoutPrinter, same_file, stdout_gone, write_error
+from tinygrad_dl.jupyter import percent_text
 from tinygrad_dl.models import MODELS, Loop, model_class
 from tinygrad_dl.train import DEFAULTS, TrainResult, resolve_params, run_training
 from tinygrad_dl.train.hyperparams import BY_KEY, HYPERS, flag_names
@@ -403,14 +404,14 @@ def summary(res: TrainResult, out: Path) -> str:
         if "weights" in f:  # --restore-best: every number below is of the restored weights
             lines.append(f"weights: the best-validation weights of update {meta['best_step']}, "
                          "restored and saved; every accuracy below is of them")
-        lines.append(f"final train accuracy: {f['train_acc']:.2%}")
+        lines.append(f"final train accuracy: {percent_text(f['train_acc'], 2)}")
         if res.best_val_acc is not None:
-            best = ("" if "weights" in f else f" (best {res.best_val_acc:.2%} at update "
-                    f"{meta['best_step']}; --restore-best keeps those weights)")
-            lines.append(f"final validation accuracy: {f['val_acc']:.2%}{best}")
-        lines.append(f"test accuracy: {res.test_acc:.2%}  (share of the test images classified "
-                     "right, chance = 10%: the honest estimate; validation is what settings are "
-                     "chosen on)")
+            best = ("" if "weights" in f else f" (best {percent_text(res.best_val_acc, 2)} at "
+                    f"update {meta['best_step']}; --restore-best keeps those weights)")
+            lines.append(f"final validation accuracy: {percent_text(f['val_acc'], 2)}{best}")
+        lines.append(f"test accuracy: {percent_text(res.test_acc, 2)}  (share of the test images "
+                     "classified right, chance = 10%: the honest estimate; validation is what "
+                     "settings are chosen on)")
     files = ", ".join(sorted(p.name for p in out.iterdir())) if out.is_dir() else ""
     lines.append(f"outputs: {out}" + (f" ({files})" if files else ""))
     return "\n".join(lines)

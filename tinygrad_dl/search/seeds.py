@@ -149,7 +149,9 @@ def _line(s: Setting, row: dict[str, Any], seeds: int) -> str:
         return f"{s.name} seed {row['seed']} failed: {row.get('error')}"
     secs = row.get("train_seconds")
     took = "" if secs is None else f" ({seconds_text(secs)} s)"
-    return f"{s.name} seed {row['seed']}/{seeds - 1}: {s.metric} {row.get(s.metric):.4f}{took}"
+    value = row.get(s.metric)  # (None, an "ok" run without a value: a TypeError ended the run)
+    shown = "no value" if value is None else f"{value:.4f}"
+    return f"{s.name} seed {row['seed']}/{seeds - 1}: {s.metric} {shown}{took}"
 
 
 def collect(

@@ -70,8 +70,12 @@ class History:
             raise ValueError(f"History.from_dict: columns of different lengths {sorted(lengths)}"
                              "; every column has one entry per logged row (NaN/None where a row "
                              "does not log it)")
-        # (float("inf") / float("-inf"): to_dict's encoding of a blow-up)
-        h.columns = {k: [_number(k, i, v) for i, v in enumerate(col)] for k, col in cols.items()}
+        try:  # (float("inf") / float("-inf"): to_dict's encoding of a blow-up)
+            h.columns = {k: [math.nan if v is None else float(v) for v in col]
+                         for k, col in cols.items()}
+        except (TypeError, ValueError):  # the cell named: cell by cell only here (2.5x slower)
+            h.columns = {k: [_number(k, i, v) for i, v in enumerate(col)]
+                         for k, col in cols.items()}
         h._rows = max((len(c) for c in h.columns.values()), default=0)
         return h
 
