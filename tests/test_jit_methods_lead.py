@@ -3,6 +3,9 @@ bound method, with the method's reads of `self.x` guarded, and the same numbers 
 method; an object a cache cannot follow is refused in one line. Before, the decorated method
 was called without `self` (Python's "missing 1 required positional argument")."""
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -65,13 +68,40 @@ def test_a_jitted_method_replays_per_instance_with_self_guarded(method):
     assert isinstance(getattr(Net, method), jit)  # (the class attribute: the descriptor)
 
 
-def test_a_method_of_an_unhashable_object_is_refused_in_one_line():
-    class Unhashable:
+def test_an_object_a_cache_cannot_follow_is_refused_in_one_line():
+    class Slotted:  # (no __dict__ to keep the jit in, no weak reference, unhashable)
+        __slots__ = ()
         __hash__ = None
 
         @jit
         def step(self, X):
             return X
 
-    with pytest.raises(TypeError, match=r"jit: @jit on a method of Unhashable.*jit\(obj\.method\)"):
-        _ = Unhashable().step
+    with pytest.raises(TypeError, match=r"jit: @jit on a method of Slotted.*jit\(obj\.method\)"):
+        _ = Slotted().step
+
+
+class Unhashable(Net):
+    __hash__ = None  # (a dataclass(eq=True)'s, a class defining __eq__ alone)
+
+
+def test_an_unhashable_object_keeps_its_own_jit_and_copies_start_afresh():
+    X = tg.tensor(np.random.default_rng(1).normal(size=(4, 3)))
+    a = Unhashable(3)
+    for _ in range(4):
+        a.step(X)
+    assert a.step is a.step and a.step.replays >= 2 and a.step.fn.__self__ is a
+    for c in (copy.deepcopy(a), copy.copy(a), pickle.loads(pickle.dumps(a))):
+        assert c.step is not a.step and c.step.replays == 0 and c.step.fn.__self__ is c
+        assert c.step(X).item() == a.plain(X).item()
+
+
+def test_a_shallow_copy_made_before_any_call_gets_its_own_jit():
+    X = tg.tensor(np.random.default_rng(2).normal(size=(4, 3)))
+    fresh = Net(4)
+    _ = fresh.step  # (the holder made, empty)
+    c = copy.copy(fresh)  # (shares the original's __dict__ values)
+    c.step(X)
+    fresh.step(X)
+    assert c.step.fn.__self__ is c and fresh.step.fn.__self__ is fresh
+    assert c.step is not fresh.step

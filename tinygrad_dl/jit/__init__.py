@@ -120,6 +120,29 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
     return (tuple(key), tuple(sorted(kwargs))) if kwargs else tuple(key), arrays
 
 
+_BOUND = "__tinygrad_dl_jits__"  # an instance's __dict__ key: its @jit methods' jits
+
+
+class BoundJits(dict):
+    """An instance's jits of its @jit methods (the class-level jit -> the jit of the bound
+    method), in its __dict__, with the id of the instance they belong to (alive while they
+    are: each holds it): copies and pickles of the instance start without them (a copy
+    records its own; a jit holds recordings of the original's arrays)."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: int = 0) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def __copy__(self) -> BoundJits: return BoundJits()
+    def __deepcopy__(self, memo: Any) -> BoundJits: return BoundJits()
+    def __reduce__(self) -> Any: return (BoundJits, ())
+
+
+OVERFLOW = "more than max_signatures"  # the `fallbacks` key of every signature past the cap
+
+
 def _miss(arrays: tuple[Any, ...]) -> Any:
     return MISS
 
@@ -176,7 +199,8 @@ class jit:
     `jit(fn)` or `@jit`; options: `jit(fn, strict=True)` raises JitError where a step cannot
     be replayed instead of running it eagerly with a warning; `max_signatures` bounds how many
     input shapes get their own recording (more run eagerly). `enabled=False` always runs fn.
-    `replays` counts replayed calls; `fallbacks` maps a signature to why it runs eagerly;
+    `replays` counts replayed calls; `fallbacks` maps a signature to why it runs eagerly
+    (the signatures past `max_signatures` share one entry, keyed `OVERFLOW`);
     `rerecords` counts recordings dropped because a guard failed.
     """
 
@@ -192,14 +216,28 @@ class jit:
         step's reads of `self.x` are guarded as any other name's."""
         if obj is None or self.fn is None:
             return self
-        try:
+        own = getattr(obj, "__dict__", None)
+        if own is not None:  # kept on the instance, so that it dies with it (a class-level
+            # weak table's value, the jit of the bound method, held the instance: none died)
+            jits = own.get(_BOUND)
+            if type(jits) is not BoundJits or jits.owner != id(obj):  # (copy.copy shares the
+                # original's __dict__ values: its jits are the original's; not setattr: a
+                # Module would count a change)
+                jits = own[_BOUND] = BoundJits(id(obj))
+            found = jits.get(self)
+            if found is None:
+                found = jits.setdefault(self, jit(self.fn.__get__(obj, owner), strict=self.strict,
+                                                  max_signatures=self.max_signatures,
+                                                  enabled=self.enabled))
+            return found
+        try:  # (an object of __slots__: a weak table, which keeps it alive, documented)
             return self._bound[obj]
         except KeyError:
             pass
         except TypeError:  # (unhashable, or no weak reference: a cache could not follow it)
             raise TypeError(f"jit: @jit on a method of {type(obj).__name__}, whose objects "
-                            "are unhashable or not weakly referable; wrap the bound method "
-                            "instead: step = jit(obj.method)") from None
+                            "have no __dict__ and are unhashable or not weakly referable; wrap "
+                            "the bound method instead: step = jit(obj.method)") from None
         bound = jit(self.fn.__get__(obj, owner), strict=self.strict,
                     max_signatures=self.max_signatures, enabled=self.enabled)
         return self._bound.setdefault(obj, bound)
@@ -299,9 +337,13 @@ class jit:
                 return fn(*args, **kwargs)
             self.fallbacks.pop(key, None)  # (pop: another thread's call may have lifted it)
             self._hooked.pop(key, None)
-        if entry is None and len(self.cache) >= self.max_signatures:
-            return self._eager(key, f"more than {self.max_signatures} input signatures",
-                               args, kwargs)
+        if entry is None and len(self.cache) >= self.max_signatures:  # one entry for all of
+            # them, not one per signature: a float that changes every call (a decayed rate)
+            # grew `fallbacks` by a key each call, without bound (~300 B a call)
+            if self.strict or OVERFLOW not in self.fallbacks:
+                self._refuse(OVERFLOW, f"more than {self.max_signatures} input signatures",
+                             None)
+            return fn(*args, **kwargs)
         rec = Recording(arrays)
         if type(entry) is Recording:  # the constants the last recording's ops read: their
             rec.remember(c.array for c in entry.constants())  # values as this call begins
