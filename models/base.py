@@ -42,6 +42,13 @@ class CourseModel(Module):
         training parameters (`defaults` updated by the user's)."""
         raise NotImplementedError
 
+    @classmethod
+    def backed_sizes(cls, config: dict[str, Any]) -> dict[str, Any]:
+        """The sizes of a checkpoint's config that its arrays' dimensions must bound
+        (checkpoint's guard against hostile files, container.check_sizes): by default the
+        config itself; a model whose sizes shrink before any parameter sees them says how."""
+        return config
+
     def describe(self) -> str:
         """One line naming the model and its sizes, e.g. "two-layer d=8 m=6 K=10"."""
         raise NotImplementedError

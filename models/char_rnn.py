@@ -56,6 +56,8 @@ class CharRNN(CourseModel):
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
         self.K, self.m = integer("CharRNN", "K", K, 1), integer("CharRNN", "m", m, 1)
         self.std = float(std)
+        if not 0 <= self.std < np.inf:  # (NaN / inf drew NaN / inf weights without a word)
+            raise ValueError(f"CharRNN: std must be a finite number >= 0, got {std}")
         self.dtype = np.dtype(dtype)
         self.fused = bool(fused)
 

@@ -77,8 +77,10 @@ class Classifier(CourseModel):
         if type(X) is np.ndarray and X.dtype == self.dtype:  # a batch as given: no conversion
             X = Tensor(X)
         elif not isinstance(X, Tensor):
-            X = Tensor(plain_array(X), dtype=self.dtype)  # (a view jit sees: tensor.plain_array)
+            # (a view jit sees: tensor.plain_array)
+            X = Tensor(_real(self, "forward", plain_array(X)), dtype=self.dtype)
         elif X.data.dtype != self.dtype:
+            _real(self, "forward", X.data)
             # a Tensor is converted as an array is (and as hand_gradients does), or a float64
             # batch would make a float32 model compute in float64 without a word; through the
             # recorded cast, so an input that requires grad still gets its gradient
@@ -183,6 +185,7 @@ class Classifier(CourseModel):
         # (np.asarray read a masked array's values under its mask, where loss() refuses it)
         X = plain_array(X.data if isinstance(X, Tensor) else X, who=_HAND_X)
         if X.dtype != self.dtype:
+            _real(self, "hand_gradients", X)
             X = X.astype(self.dtype)
         y = plain_array(y.data if isinstance(y, Tensor) else y, who=_HAND_Y)
         # class indices (n,), or rows (n, K) of class probabilities (one-hot: the course's Y),
@@ -206,6 +209,17 @@ class Classifier(CourseModel):
 
 
 _HAND_X, _HAND_Y = "hand_gradients: X", "hand_gradients: y"  # (masked arrays' refusals)
+
+
+def _real(model: Classifier, who: str, X: np.ndarray) -> np.ndarray:
+    """X, refused in one line unless it holds real numbers (float, int, bool; objects are left
+    to NumPy's cast): a complex batch lost its imaginary part in the cast to the model's dtype,
+    with only NumPy's ComplexWarning (torch's Linear refuses a complex input)."""
+    if X.dtype.kind not in "fiubO":
+        raise TypeError(f"{type(model).__name__}.{who}: X must hold real numbers, got dtype "
+                        f"{X.dtype} (shape {X.shape}); pass a float array (X.real of a "
+                        f"complex one, if its imaginary part is meant to go)")
+    return X
 
 
 def _not_numbers(model: Classifier, who: str, y: np.ndarray) -> NoReturn:

@@ -113,6 +113,19 @@ class ConvNet(Classifier):
         return cls(d, K, channels=p["channels"], lam=p["lam"], init=p["init"], std=p["std"],
                    rng=rng, dtype=dtype)
 
+    @classmethod
+    def backed_sizes(cls, config: dict[str, Any]) -> dict[str, Any]:
+        """The image's sides after the poolings, H / 2^s and W / 2^s (s = len(channels)): the
+        sides no parameter has (3x3 filters), and what the last Linear's input backs. (The
+        full sides refused to reload a valid model: image 8x8 with channels [1, 1] saved
+        arrays no larger than 4.)"""
+        image, channels = config.get("image"), config.get("channels")
+        if not (isinstance(image, list) and len(image) == 3 and isinstance(channels, list)
+                and all(type(n) is int for n in image)):
+            return config  # (the constructor refuses what it cannot build)
+        c, h, w = image
+        return {**config, "image": [c, h >> len(channels), w >> len(channels)]}
+
     def describe(self) -> str:
         c, h, w = self.image
         return f"convnet {c}x{h}x{w} channels={','.join(map(str, self.channels))} K={self.K}"

@@ -344,7 +344,7 @@ def _build(path: Path, meta: dict[str, Any], state: dict[str, np.ndarray]) -> An
     if name not in MODELS:
         raise ValueError(f"{path}: unknown model {name!r}; known models: {sorted(MODELS)}")
     try:  # every size in a config must be backed by the saved arrays, before anything is built
-        container.check_sizes(config, state.values())
+        container.check_sizes(MODELS[name].backed_sizes(config), state.values())
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
     try:

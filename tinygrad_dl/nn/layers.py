@@ -45,6 +45,8 @@ def init_std(init: str, d_in: int, std: float = 0.01) -> float:
     if init == "xavier":
         return float(np.sqrt(1.0 / d_in))
     if init == "gaussian":
+        if not 0 <= float(std) < np.inf:  # (NaN / inf drew NaN / inf weights, no word)
+            raise ValueError(f"init 'gaussian': std must be a finite number >= 0, got {std}")
         return float(std)
     raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
 
