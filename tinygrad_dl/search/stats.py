@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -48,13 +49,20 @@ def summarize(values: Sequence[float]) -> Summary:
     # sd 0 exactly (v.mean() of twenty 0.4287 is 0.42869999999999997, sd 5.7e-17: "missed" a
     # target of 0.4287 by 2 s.e. of round-off)
     lo, hi = float(v.min()), float(v.max())
-    shift = float(v[0])
-    with np.errstate(over="ignore"):  # (values near 1e308 of both signs: no shift, sd inf)
-        d = v - shift  # (exact for values within a factor of 2 of each other: sd keeps its digits)
-        if not np.isfinite(d).all():
-            shift, d = 0.0, v
-        mean = min(max(shift + float(d.mean()), lo), hi)
-        sd = math.sqrt(float(np.square(d - d.mean()).sum()) / (n - 1)) if n > 1 else math.nan
+    # worked on in [-1, 1) (a power-of-two scale is exact): sums of values near 1e308 cannot
+    # overflow, and the spread is squared at its own scale (an sd of 1e-300 or 1e200 does not
+    # underflow to 0 or overflow to inf, which read any target as met/missed or undecided)
+    scale = math.frexp(max(abs(lo), abs(hi)))[1]
+    u = np.ldexp(v, -scale)
+    d = u - u[0]  # (exact for values within a factor of 2 of each other: sd keeps its digits)
+    mean = min(max(math.ldexp(float(u[0]) + float(d.mean()), scale), lo), hi)
+    sd = math.nan
+    if n > 1:
+        r = d - d.mean()
+        k = math.frexp(float(np.abs(r).max()))[1]
+        spread = math.sqrt(float(np.square(np.ldexp(r, -k)).sum()) / (n - 1))
+        with np.errstate(over="ignore"):  # (an sd over 1.8e308 is inf)
+            sd = float(np.ldexp(spread, k + scale))
     return Summary(n, mean, sd, sd / math.sqrt(n), lo, hi)
 
 
@@ -99,7 +107,9 @@ def versus_target(s: Summary, target: float, higher_is_better: bool = True) -> s
     if not s.enough:
         return "too few seeds"
     margin = (s.mean - target) * (1 if higher_is_better else -1)
-    if margin > Z * s.se:
+    if math.isfinite(margin) and math.isfinite(s.se):  # exact: a rounded mean - target read a
+        margin = (Fraction(s.mean) - Fraction(target)) * (1 if higher_is_better else -1)
+    if margin > Z * s.se:  # target a hair over 2 s.e. away as "undecided" (2.4% of such cases)
         return "met"
     if margin < -Z * s.se:
         return "missed"
