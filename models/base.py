@@ -59,6 +59,17 @@ class CourseModel(Module):
         return {name: name for name, _ in self.named_parameters()}
 
 
+def real_numbers(owner: str, what: str, a: np.ndarray) -> np.ndarray:
+    """`a`, refused in one line unless it holds real numbers (float, int, bool; objects are left
+    to NumPy's cast): a complex array lost its imaginary part in the cast to the model's dtype,
+    with only NumPy's ComplexWarning (torch's Linear and RNN refuse a complex input)."""
+    if a.dtype.kind not in "fiubO":
+        raise TypeError(f"{owner}: {what} must hold real numbers, got dtype {a.dtype} (shape "
+                        f"{a.shape}); pass a float array ({what}.real of a complex one, if its "
+                        f"imaginary part is meant to go)")
+    return a
+
+
 def integer(owner: str, what: str, value: Any, minimum: int | None = None) -> int:
     """A count or index argument as an int, refused in one line when it is not an integer
     (int() would truncate: m=2.5 built 2 units, x0=1.7 started from 1) or is below `minimum`.

@@ -22,7 +22,7 @@ from tinygrad_dl.ops.loss import outside
 from tinygrad_dl.random import as_rng
 from tinygrad_dl.tensor import plain_array
 
-from .base import CourseModel, Loop, integer
+from .base import CourseModel, Loop, integer, real_numbers
 
 
 class CharRNN(CourseModel):
@@ -109,7 +109,9 @@ class CharRNN(CourseModel):
     def _h0(self, h0: Any) -> np.ndarray:
         if h0 is None:  # a constant, not data: a jit recording may keep it
             return literal(np.zeros(self.m, dtype=self.dtype))
-        h0 = plain_array(h0.data if isinstance(h0, Tensor) else h0, dtype=self.dtype)
+        # (a complex h0 lost its imaginary part in the cast, with only NumPy's ComplexWarning)
+        h0 = real_numbers("CharRNN", "h0", plain_array(h0.data if isinstance(h0, Tensor) else h0))
+        h0 = h0.astype(self.dtype, copy=False)
         if h0.shape != (self.m,):
             raise ValueError(f"CharRNN: h0 must have shape ({self.m},), got {h0.shape}")
         return h0

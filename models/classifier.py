@@ -17,7 +17,7 @@ from tinygrad_dl.nn import Linear, Module
 from tinygrad_dl.ops.loss import check_labels
 from tinygrad_dl.tensor import plain_array
 
-from .base import CourseModel, Loop, integer
+from .base import CourseModel, Loop, integer, real_numbers
 
 
 class Classifier(CourseModel):
@@ -212,14 +212,8 @@ _HAND_X, _HAND_Y = "hand_gradients: X", "hand_gradients: y"  # (masked arrays' r
 
 
 def _real(model: Classifier, who: str, X: np.ndarray) -> np.ndarray:
-    """X, refused in one line unless it holds real numbers (float, int, bool; objects are left
-    to NumPy's cast): a complex batch lost its imaginary part in the cast to the model's dtype,
-    with only NumPy's ComplexWarning (torch's Linear refuses a complex input)."""
-    if X.dtype.kind not in "fiubO":
-        raise TypeError(f"{type(model).__name__}.{who}: X must hold real numbers, got dtype "
-                        f"{X.dtype} (shape {X.shape}); pass a float array (X.real of a "
-                        f"complex one, if its imaginary part is meant to go)")
-    return X
+    """X, refused in one line unless it holds real numbers (base.real_numbers)."""
+    return real_numbers(f"{type(model).__name__}.{who}", "X", X)
 
 
 def _not_numbers(model: Classifier, who: str, y: np.ndarray) -> NoReturn:
