@@ -48,6 +48,7 @@ from .nn import Linear
 from .nn.module_state import EXTRA
 from .nn.state_entries import from_torch
 from .ops.indexing import brief_values
+from .tensor import Tensor
 
 __all__ = ["MAX_BYTES", "load", "load_model", "read", "save", "save_model"]
 
@@ -101,14 +102,26 @@ def save_model(model: Any, path: str | os.PathLike[str], *,
 
 def _refuse_ties(model: Any, path: Any) -> None:
     """A parameter or buffer reachable under two names (a weight tied across layers, a module
-    used twice, a shared running mean) is refused: load_model rebuilds the model from its
+    used twice, a shared running mean), or two whose arrays share memory (a view of another's
+    array, `bn.running_mean = lin.W.data`), is refused: load_model rebuilds the model from its
     config, untied, so the file either failed to load (a tied name missing) or came back as
     two arrays that train apart (the tie lost without a word)."""
     first: dict[int, str] = {}
+    held: dict[int, list[tuple[str, np.ndarray]]] = {}  # arrays by the memory they view
     for n, a in [*model.named_parameters(remove_duplicate=False),
                  *model.named_buffers(remove_duplicate=False)]:
-        if first.setdefault(id(a), n) != n:
-            raise ValueError(f"save_model({path}): refused: {n!r} is {first[id(a)]!r} (a tied "
+        tie = first.setdefault(id(a), n)
+        arr = a.data if isinstance(a, Tensor) else np.asarray(a)
+        root = arr
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        group = held.setdefault(id(root if root.base is None else root.base), [])
+        if tie == n:  # (a name of an array already seen is its tie, found above)
+            tie = next((o for o, b in group if np.shares_memory(arr, b)), n)
+            group.append((n, arr))
+        if tie != n:
+            how = "is" if first[id(a)] == tie else "shares its memory with"
+            raise ValueError(f"save_model({path}): refused: {n!r} {how} {tie!r} (a tied "
                              "weight, a module used twice or a shared buffer) and load_model "
                              "rebuilds the model from its config, untied: save the state dict "
                              "(checkpoint.save(model.state_dict(), path)) and load it into a "

@@ -111,7 +111,12 @@ class Module(HookMethods, TreeMethods, StateMethods):
                 what = "child module" if name in d["_modules"] else "parameter"
                 raise TypeError(f"{type(self).__name__}: cannot assign an nn.Buffer as {what} "
                                 f"{name!r}; `del` it first, or pick another name")
-            self.register_buffer(name, value.view(np.ndarray), value.persistent)
+            # one plain view per Buffer: one assigned to two modules is one buffer (torch's one
+            # tensor), listed once and a tie save_model refuses, not two views of one memory
+            plain = value.__dict__.get("plain")
+            if plain is None:
+                plain = value.__dict__["plain"] = value.view(np.ndarray)
+            self.register_buffer(name, plain, value.persistent)
             return
         if isinstance(getattr(type(self), name, None), property):
             object.__setattr__(self, name, value)  # an alias (Linear.weight): its setter decides

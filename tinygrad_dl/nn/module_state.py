@@ -199,6 +199,7 @@ class StateMethods(StateHookMethods):
                 raise ValueError(f"{who}: {what} {name!r} is {write_guard.read_only(live)}; make "
                                  "it a writable one (np.array(a)) to load into it")
             copies.append((name, src))
+        _shared_agree(who, copies, targets)
         for name, src in copies:  # every entry passed: only now is anything written
             # a live graph that saved a parameter's old values keeps its own copy
             dst = (write_guard.writable(params[name], f"{who}()") if name in params
@@ -320,13 +321,32 @@ def _untie(who: str, state: Mapping[str, Any], tied: dict[str, str],
         if a.shape != b.shape:
             raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
                              f"but the state dict holds shapes {b.shape} and {a.shape}")
-        dtype = targets[ours].dtype
-        if dtype.kind == "f" and a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
-            a, b = a.astype(dtype), b.astype(dtype)  # (else _check_lossless refuses them)
-        if not np.array_equal(a, b, equal_nan=True):
+        if not _equal_in(targets[ours].dtype, a, b):
             raise ValueError(f"{who}: {other!r} and {ours!r} are one tied parameter here, "
                              "but the state dict holds different values for them")
     return _under_first_name(state, tied, agree)
+
+
+def _shared_agree(who: str, copies: list[tuple[str, np.ndarray]],
+                  targets: Mapping[str, np.ndarray]) -> None:
+    """Two names of one shared buffer (`bn2.running_mean = bn1.running_mean`: state_dict
+    lists both, as torch's) holding different values are refused, as a tied parameter's are
+    (each was copied into the one array, the last kept without a word, torch's)."""
+    first: dict[int, tuple[str, np.ndarray]] = {}
+    for name, src in copies:
+        dst = targets[name]
+        seen = first.setdefault(id(dst), (name, src))
+        if seen[0] != name and not _equal_in(dst.dtype, seen[1], src):
+            raise ValueError(f"{who}: {name!r} and {seen[0]!r} are one shared buffer here, "
+                             "but the state dict holds different values for them")
+
+
+def _equal_in(dtype: np.dtype, a: np.ndarray, b: np.ndarray) -> bool:
+    """a and b equal as they would load into a `dtype` entry (a float64 and a float32 copy of
+    one float32 weight agree), NaN equal to NaN."""
+    if dtype.kind == "f" and a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
+        a, b = a.astype(dtype), b.astype(dtype)  # (else _check_lossless refuses them)
+    return bool(np.array_equal(a, b, equal_nan=True))
 
 
 def _check_lossless(who: str, name: str, src: np.ndarray, dtype: np.dtype) -> None:
