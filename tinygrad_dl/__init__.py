@@ -135,7 +135,8 @@ def is_floating_point(input: Tensor) -> bool:
 
 def save(obj: Any, f: Any) -> Any:
     """PyTorch's `torch.save` on tinygrad_dl's checkpoint format (an .npz, no pickle): a state
-    dict (`model.state_dict()`, arrays or Tensors) or a course model, to the path `f`."""
+    dict (`model.state_dict()`, arrays or Tensors), a course model, or a training checkpoint (a
+    dict of state dicts, optimizer/scheduler state, numbers: checkpoint's kind "tree"), to `f`."""
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"save: f must be a file path (checkpoints are written atomically to "
                         f"a path), got {type(f).__name__}")

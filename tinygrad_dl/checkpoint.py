@@ -1,12 +1,15 @@
 """Checkpoints: one .npz of arrays plus a JSON `__meta__`; no pickles, so loading runs no code.
 
-Two kinds, the PyTorch habits:
+Three kinds, the PyTorch habits:
 - a state dict of ANY Module: `save(model.state_dict(), path)` then
   `model.load_state_dict(load(path))` (`load` returns the dict of arrays);
 - a course model in one call: `save_model(model, path, **extra)` / `load_model(path)` rebuild it
   from its registry name and config (`save(model, ...)` / `load(path) -> (model, extra)` are the
   same thing under the older names). `normalization=(mean, std)` stores the training data's
-  statistics with a classifier, so new images can be classified without the training data.
+  statistics with a classifier, so new images can be classified without the training data;
+- a training checkpoint, torch's `save({"model": sd, "optimizer": opt.state_dict(), "epoch": 3})`:
+  any dict of dicts, lists, tuples, numbers, str and arrays, kind "tree" (see `_write_tree`);
+  `load` gives the object back (a flat state dict is still written as the kind above).
 
 Linear's weight is (out, in) since version 3 (PyTorch's layout, the course's K x d); before, it
 was (in, out). A version 1-2 course model loads correctly (each Linear's W is transposed as it is
@@ -62,7 +65,8 @@ _PREFIX, _DATA = "state/", "data/"
 def save(obj: Any, path: str | os.PathLike[str], **extra: Any) -> Path:
     """Save a state dict (`model.state_dict()`, any Module) or a course model (= save_model)."""
     if isinstance(obj, Mapping):
-        _check_flat(obj)
+        if not _is_flat(obj):  # torch's habit: {"model": sd, "optimizer": opt_sd, "epoch": 3}
+            return _write_tree(Path(path), obj, extra)
         return _write(Path(path), "state_dict", dict(obj), None, None, extra, None)
     if hasattr(obj, "state_dict") and type(obj) not in MODELS.values():
         raise ValueError(f"cannot checkpoint a {type(obj).__name__} as a model: it is not one of "
@@ -71,22 +75,12 @@ def save(obj: Any, path: str | os.PathLike[str], **extra: Any) -> Path:
     return save_model(obj, path, **extra)
 
 
-def _check_flat(obj: Mapping[Any, Any]) -> None:
-    """Refuse, in one line saying what to do, the two PyTorch checkpoints this format does not
-    hold: an optimizer's state dict (nested lists and dicts of buffers), and a dict of dicts
-    such as {"model": ..., "optimizer": ..., "epoch": 3} (the container's own message named
-    an internal member, 'state/model', and JSON config/extra)."""
+def _is_flat(obj: Mapping[Any, Any]) -> bool:
+    """A state dict as today's kind holds it (arrays or numbers by name; a module's extra
+    state), not an optimizer's state dict or a dict of dicts (those are saved as a "tree")."""
     if {"type", "param_groups", "state"} <= obj.keys():
-        raise TypeError("save: this is an optimizer's state_dict: save takes a model's state "
-                        "dict (flat, arrays by name) or a course model; optimizer state is not "
-                        "saved by save (a course run's whole state is: tinygrad-dl train "
-                        "--checkpoint-every N, then --resume)")
-    nested = [k for k, v in obj.items() if isinstance(v, Mapping) and not _extra_state(k, v)]
-    if nested:
-        raise TypeError(f"save: entry {nested[0]!r} is a dict: save takes one flat state dict "
-                        "(arrays or numbers by name, e.g. model.state_dict()) or a course model, "
-                        "not a dict of dicts; save each model's state dict to its own file "
-                        "(optimizer state is not saved by save)")
+        return False
+    return not any(isinstance(v, Mapping) and not _extra_state(k, v) for k, v in obj.items())
 
 
 def save_model(model: Any, path: str | os.PathLike[str], *,
@@ -174,12 +168,7 @@ def _write(path: Path, kind: str, state: dict[str, Any], name: str | None,
             meta.setdefault("extra_state", {})[k] = v
             continue
         arrays[_PREFIX + k] = _check_entry(path, k, v)
-    for k, v in extra.items():  # the container's message named neither the key nor the value
-        try:
-            json.dumps(jsonable(v), allow_nan=False)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"checkpoint {path}: extra {k}= is not JSON-able ({e}); pass "
-                            "numbers, strings, lists, dicts or arrays of real numbers") from None
+    _write_checked(path, extra)
     if normalization is not None:
         mean, std = (np.asarray(a, dtype=np.float64) for a in normalization)
         arrays[_DATA + "mean"], arrays[_DATA + "std"] = mean, std
@@ -273,6 +262,144 @@ def _count(path: Path, key: str, a: np.ndarray) -> np.ndarray:
     return a.astype(np.int64)
 
 
+# ---- a training checkpoint: any tree of dicts, lists, tuples, numbers, strings and arrays --------
+# meta["tree"] is a flat table of nodes, the root last; each node is [tag, payload]:
+# ["v", null|bool|int|float|str], ["f", "nan"|"inf"|"-inf"], ["a", n] (the array member tree/<n>),
+# ["s", n] (a NumPy scalar: the 0-d member tree/<n>), ["l", [child, ...]], ["t", [child, ...]]
+# (a tuple), ["d", [[key, child], ...]] (key: str or int). A child is the index of an EARLIER node,
+# each node and each member is used exactly once: no cycle, no shared node (2**n copies), and
+# the JSON nests 5 levels whatever the tree's depth (checked here: at most MAX_TREE_DEPTH).
+_TREE = "tree/"
+MAX_TREE_DEPTH, MAX_TREE_NODES = 30, 1 << 18
+_FLOATS = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+
+
+def _write_tree(path: Path, obj: Any, extra: dict[str, Any]) -> Path:
+    nodes: list[Any] = []
+    arrays: dict[str, np.ndarray] = {}
+
+    def enc(x: Any, where: str, depth: int) -> int:
+        if depth > MAX_TREE_DEPTH:
+            raise ValueError(f"save {path}: {where or 'the object'} is nested deeper than the "
+                             f"{MAX_TREE_DEPTH} levels a checkpoint holds")
+        if len(nodes) >= MAX_TREE_NODES:
+            raise ValueError(f"save {path}: the object has over {MAX_TREE_NODES} entries; keep "
+                             "large data in arrays")
+        if isinstance(x, Tensor):
+            x = x.data
+        if isinstance(x, (np.ndarray, np.generic)) and not isinstance(x, (np.str_, np.bytes_)):
+            a = np.asarray(x)
+            if a.dtype.kind not in "biuf":
+                raise TypeError(f"save {path}: {where} is an array of {a.dtype}; a checkpoint "
+                                "holds bool, integer and float arrays")
+            arrays[f"{_TREE}{len(arrays)}"] = a
+            node = ["a" if isinstance(x, np.ndarray) else "s", len(arrays) - 1]
+        elif x is None or isinstance(x, (bool, str)):
+            node = ["v", x]
+        elif isinstance(x, int):  # (bool: above)
+            if not -2**63 <= x < 2**64:
+                raise ValueError(f"save {path}: {where} is the int {str(x)[:24]}..., beyond 64 "
+                                 "bits; save it as a str or a float")
+            node = ["v", int(x)]
+        elif isinstance(x, float):
+            x = float(x)
+            node = ["v", x] if np.isfinite(x) else ["f", repr(x)]
+        elif isinstance(x, (list, tuple)):
+            kids = [enc(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(x)]
+            node = ["t" if isinstance(x, tuple) else "l", kids]
+        elif isinstance(x, Mapping):
+            pairs = []
+            for k, v in x.items():
+                if not (isinstance(k, str) or type(k) is int):
+                    raise TypeError(f"save {path}: {where} has the key {k!r:.40} "
+                                    f"({type(k).__name__}); a checkpoint's dict keys are str "
+                                    "or int")
+                pairs.append([k, enc(v, f"{where}.{k!r}" if where else repr(k), depth + 1)])
+            node = ["d", pairs]
+        else:
+            raise TypeError(f"save {path}: {where or 'the object'} is a {type(x).__name__}, which "
+                            "a checkpoint does not hold (no pickles): arrays, Tensors, numbers, "
+                            "str, None, and lists, tuples and dicts of them")
+        nodes.append(node)
+        return len(nodes) - 1
+
+    enc(obj, "", 0)
+    _write_checked(path, extra)
+    try:
+        return container.save(path, arrays, {"version": VERSION, "extra": extra, "tree": nodes},
+                              format=FORMAT, kind="tree")
+    except TypeError as e:
+        raise TypeError(f"checkpoint {e}") from None
+
+
+def _write_checked(path: Path, extra: dict[str, Any]) -> None:
+    for k, v in extra.items():  # the container's message named neither the key nor the value
+        try:
+            json.dumps(jsonable(v), allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"checkpoint {path}: extra {k}= is not JSON-able ({e}); pass "
+                            "numbers, strings, lists, dicts or arrays of real numbers") from None
+
+
+def _read_tree(path: Path, nodes: list[Any], arrays: dict[str, np.ndarray]) -> Any:
+    """The object a tree's table describes, every node checked first (one line naming the file:
+    a tag, key or child of the wrong type, a child that is no earlier node or used twice, a
+    member missing, used twice or never, nesting past MAX_TREE_DEPTH)."""
+    def bad(i: int, what: str) -> ValueError:
+        return ValueError(f"{path}: refused: its tree's node {i} {what}")
+
+    if not nodes or len(nodes) > MAX_TREE_NODES:
+        raise ValueError(f"{path}: refused: its tree has {len(nodes)} nodes (1..{MAX_TREE_NODES})")
+    used, members, depth = [False] * len(nodes), set(), [0] * len(nodes)
+    for i, node in enumerate(nodes):
+        if not (isinstance(node, list) and len(node) == 2 and node[0] in tuple("vfasltd")):
+            raise bad(i, "is not [tag, payload] with a known tag")
+        tag, val = node
+        if tag == "v" and not (val is None or isinstance(val, (bool, int, str))
+                               or isinstance(val, float) and np.isfinite(val)):
+            raise bad(i, f"holds a {type(val).__name__}, not null, a bool, a number or a str")
+        if tag == "f" and val not in _FLOATS:
+            raise bad(i, f"holds {val!r:.40}, not 'nan', 'inf' or '-inf'")
+        if tag in "as":
+            name = f"{_TREE}{val}"
+            if type(val) is not int or name not in arrays or name in members:
+                raise bad(i, f"refers to the member {name!r:.40}, missing or used twice")
+            if tag == "s" and arrays[name].ndim:
+                raise bad(i, f"is a scalar, but {name!r} has shape {arrays[name].shape}")
+            members.add(name)
+        if tag in "ltd":
+            if not isinstance(val, list):
+                raise bad(i, f"({tag!r}) holds a {type(val).__name__}, not a list")
+            for kid in val:
+                if tag == "d":
+                    if not (isinstance(kid, list) and len(kid) == 2 and (
+                            isinstance(kid[0], str) or type(kid[0]) is int)):
+                        raise bad(i, f"has the entry {kid!r:.40}, not [str or int key, child]")
+                    kid = kid[1]
+                if type(kid) is not int or not 0 <= kid < i or used[kid]:
+                    raise bad(i, f"has the child {kid!r:.40}: no earlier node, or used twice")
+                used[kid] = True
+                depth[i] = max(depth[i], depth[kid] + 1)
+            if depth[i] > MAX_TREE_DEPTH:
+                raise bad(i, f"nests deeper than {MAX_TREE_DEPTH} levels")
+    if nodes[-1][0] != "d":  # (save writes a dict; load gives a model as a tuple)
+        raise bad(len(nodes) - 1, "(the root) is no dict")
+    if not all(used[:-1]) or members != arrays.keys():
+        raise ValueError(f"{path}: refused: its tree leaves a node or a member unused")
+    built: list[Any] = []
+    for tag, val in nodes:
+        if tag in "ltd":
+            kids = [(k[0], built[k[1]]) for k in val] if tag == "d" else [built[k] for k in val]
+            for k in val:  # (each child is used once: free it)
+                built[k[1] if tag == "d" else k] = None
+            built.append(dict(kids) if tag == "d" else tuple(kids) if tag == "t" else kids)
+        else:
+            a = arrays.get(f"{_TREE}{val}") if tag in "as" else None
+            built.append(val if tag == "v" else _FLOATS[val] if tag == "f"
+                         else a if tag == "a" else a[()])
+    return built[-1]
+
+
 # ---- reading -----------------------------------------------------------------------------------
 _EXTRA = {"*": (str, int, float, bool, list, dict, type(None))}
 SCHEMAS = {  # per kind, the metadata (container.check_schema); "model" also in version 1 files
@@ -281,6 +408,8 @@ SCHEMAS = {  # per kind, the metadata (container.check_schema); "model" also in 
     "state_dict": {"format": str, "kind": str, "version": int, "model?": object,
                    "config?": object, "extra?": (dict, type(None)),
                    "extra_state?": {"*": object}},
+    "tree": {"format": str, "kind": str, "version": int, "extra?": (dict, type(None)),
+             "tree": [list]},
 }
 
 
@@ -292,12 +421,17 @@ def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
     `meta["extra"]["mean"]` / `["std"]` as arrays.
     """
     path = Path(path)
-    meta, arrays = container.read(path, format=FORMAT, schemas=SCHEMAS, what="checkpoint",
-                                  default_kind="model", max_bytes=max_bytes)
+    meta, arrays = _open(path, max_bytes)
+    if meta["kind"] == "tree":
+        raise ValueError(f"{path}: holds a training checkpoint (a tree of dicts, e.g. a model's "
+                         "and an optimizer's state), not one state dict: tinygrad_dl.load(path) "
+                         "gives it back")
+    return _state(path, meta, arrays, allow_nonfinite)
+
+
+def _state(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray],
+           allow_nonfinite: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     version = meta["version"]
-    if not 1 <= version <= VERSION:
-        raise ValueError(f"{path}: refused: checkpoint version {version!r} is not one this "
-                         f"tinygrad_dl reads (1..{VERSION}); a newer tinygrad_dl may read it")
     if meta.get("extra") is None:
         meta["extra"] = {}
     unknown = sorted(k for k in arrays if not k.startswith((_PREFIX, _DATA)))
@@ -327,9 +461,30 @@ def read(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
     return meta, state
 
 
-def load(path: str | os.PathLike[str], **limits: Any) -> Any:
-    """What was saved: a state dict -> that dict; a course model -> (model, extra)."""
-    meta, state = read(path, **limits)
+def _open(path: Path, max_bytes: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    meta, arrays = container.read(path, format=FORMAT, schemas=SCHEMAS, what="checkpoint",
+                                  default_kind="model", max_bytes=max_bytes)
+    version = meta["version"]
+    if not 1 <= version <= VERSION:
+        raise ValueError(f"{path}: refused: checkpoint version {version!r} is not one this "
+                         f"tinygrad_dl reads (1..{VERSION}); a newer tinygrad_dl may read it")
+    return meta, arrays
+
+
+def load(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
+         allow_nonfinite: bool = False) -> Any:
+    """What was saved: a state dict -> that dict; a course model -> (model, extra); a training
+    checkpoint (save of a dict of dicts, lists, numbers and arrays) -> that object rebuilt."""
+    path = Path(path)
+    meta, arrays = _open(path, max_bytes)
+    if meta["kind"] == "tree":
+        if not allow_nonfinite:
+            bad = [k for k, a in arrays.items() if a.dtype.kind == "f" and not np.isfinite(a).all()]
+            if bad:
+                raise ValueError(f"{path}: refused: NaN/inf in the array {bad[0]} (a diverged "
+                                 "run?); load(path, allow_nonfinite=True) to take it anyway")
+        return _read_tree(path, meta["tree"], arrays)
+    meta, state = _state(path, meta, arrays, allow_nonfinite)
     if meta["kind"] == "state_dict":
         if meta["version"] < 3:
             old = [k for k, a in state.items() if a.ndim == 2 and k.rsplit(".", 1)[-1] == "W"]
