@@ -367,16 +367,22 @@ def gradcheck_discussion(table: int, rows: Sequence[Mapping[str, Any]],
     at `roundoff` (float64); otherwise the parameters that differ are named. A parameter whose
     numerical error is over `threshold` is named with it; `finer()` (called only then) returns
     the rows at a 10x smaller finite-difference step, and only an autograd-vs-numerical error
-    that grows there is read as rounding noise of the finite differences."""
+    that grows there is read as rounding noise of the finite differences. A nan error (NaN
+    data, a NaN gradient) is named as nan, never read as agreement."""
     def err(row: Mapping[str, Any], key: str) -> float:
         v = row.get(key)
         return 0.0 if v is None else float(v)
 
     ha = {r["parameter"]: err(r, "hand vs autograd") for r in rows}
-    off = [p for p, e in ha.items() if e > roundoff]
+    # `not e <= x`: a NaN error (a NaN in the data or a gradient) is a failure; read as
+    # `e > x` it was "agree to nan, within the threshold"
+    off = [p for p, e in ha.items() if not e <= roundoff]
     if not off:
         first = (f"the hand-derived gradients and autograd agree to {max(ha.values()):.1e} "
                  "(round-off: they compute the same formulas in float64)")
+    elif all(math.isnan(ha[p]) for p in off):  # not a wrong formula: NaN data, a NaN h0, ...
+        first = ("the hand-derived gradients and autograd **cannot be compared**: the error is "
+                 "nan for " + ", ".join(off) + " (a NaN or inf in the loss or a gradient)")
     else:
         first = ("the hand-derived gradients and autograd **disagree** beyond round-off (over "
                  f"{roundoff:.0e}) for " + ", ".join(f"{p} ({ha[p]:.1e})" for p in off)
@@ -384,17 +390,22 @@ def gradcheck_discussion(table: int, rows: Sequence[Mapping[str, Any]],
                                                        "those parameters") + " is suspect")
     num = {r["parameter"]: max(err(r, "hand vs numerical"), err(r, "autograd vs numerical"))
            for r in rows}
-    worst = max(num.values())
-    bad = [p for p, e in num.items() if e >= threshold]
+    worst = max(num.values(), key=lambda e: (math.isnan(e), e))  # nan, if any
+    bad = [p for p, e in num.items() if not e < threshold]
     if not bad:
         return (f"**Discussion.** In Table {table} {first}, and both match the finite "
                 f"differences to {worst:.1e}, within the course's {threshold:.0e} threshold.")
-    fine = {r["parameter"]: err(r, "autograd vs numerical") for r in (finer() if finer else [])}
+    need_finer = finer and any(not math.isnan(num[p]) for p in bad)  # (nan: no step helps)
+    fine = {r["parameter"]: err(r, "autograd vs numerical")
+            for r in (finer() if need_finer else [])}
     notes = []
     for p in bad:
         row = next(r for r in rows if r["parameter"] == p)
         auto, hand = err(row, "autograd vs numerical"), err(row, "hand vs numerical")
-        if auto < threshold:  # only the hand-derived gradient is off the finite differences
+        if math.isnan(num[p]):
+            notes.append(f"{p}: its error is nan, from a NaN (or inf) in the loss or a "
+                         "gradient: look at the data and that parameter's gradient")
+        elif auto < threshold:  # only the hand-derived gradient is off the finite differences
             notes.append(f"{p}: its hand-derived gradient is {hand:.1e} off the finite "
                          f"differences while autograd matches them to {auto:.1e}, so the "
                          "hand-derived gradient is wrong")
