@@ -20,6 +20,7 @@ from .. import engine, write_guard
 from ..grad import check_hand_grad
 from ..grad_mode import enable_grad
 from .optimizer import Optimizer
+from .state_dtype import follow_flat_dtype
 
 # the iteration's state, kept in state[0] as torch keeps it under its first parameter; the
 # flat vectors (numel,), the lists of them the history
@@ -144,6 +145,7 @@ class LBFGS(Optimizer):
         evals = 1
         state["func_evals"] += 1
         g = self._flat_grad()
+        follow_flat_dtype(state, g.dtype, _FLAT, _LISTS)  # (the model cast since the last step)
         if np.abs(g).max() <= tol_grad:  # optimal already
             return orig_loss
         d, t = state.get("d"), state.get("t")

@@ -25,6 +25,7 @@ from .. import engine, hooks, write_guard
 from ..grad import GradArray, cleared, complex_grad_error, masked_error
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
+from .state_dtype import follow_dtypes, loaded_array
 
 # keys a group may hold besides its optimizer's hyperparameters: its parameters, and the rate
 # PyTorch's schedulers (lr_scheduler.LRScheduler, train.fit's schedule) keep as the group's first
@@ -218,6 +219,7 @@ class Optimizer:
                 work.append((group, items))
         for items, i, p in later:
             items[i] = (write_guard.writable(p, who), *items[i][1:])
+        follow_dtypes(self, work)  # (state made before model.float(): cast to the parameter's)
         for group, items in work:
             self._step_group(group, items)
         for said in self.__dict__.pop("_late_buffers_to_say", ()):  # (common.new_buffer: said
@@ -414,7 +416,7 @@ class Optimizer:
         # (a counter or a ranged number is never a buffer: an array of the parameter's shape
         # there loaded as one, and t or H_diag stepped element by element without a word)
         state = _ParamStates(
-            ({k: _state_array(who, i, named.get(k, repr(k)) if k not in s else repr(k), v, p.data)
+            ({k: loaded_array(who, i, named.get(k, repr(k)) if k not in s else repr(k), v, p.data)
               if isinstance(v, np.ndarray) and k not in self.state_counters
               and k not in self.state_ranges
               else self._state_number(i, k, v, named.get(k) if k not in s else None)
@@ -581,18 +583,3 @@ def _finite(v: Any) -> bool:
     return (isinstance(v, (int, float, np.integer, np.floating))
             and not isinstance(v, (bool, np.bool_)) and math.isfinite(v))
 
-
-def _state_array(who: str, i: int, shown: str, v: np.ndarray, param: np.ndarray) -> np.ndarray:
-    """A loaded state buffer (momentum, moments: shaped as its parameter) copied into the
-    parameter's dtype, as PyTorch casts it (a float64 one in a float32 model mixed dtypes in
-    every later update, by which code path ran). Another shape, an integer dtype or a masked
-    array (np.array dropped the mask) is refused here in one line, not later by NumPy."""
-    if isinstance(v, np.ma.MaskedArray):
-        raise masked_error(f"{who}.load_state_dict: parameter {i}'s state {shown}")
-    if v.shape != param.shape:
-        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {shown} has shape "
-                         f"{v.shape}, the parameter {param.shape}")
-    if v.dtype.kind not in "fc":
-        raise ValueError(f"{who}.load_state_dict: parameter {i}'s state {shown} has dtype "
-                         f"{v.dtype}, not a floating-point one")
-    return np.array(v, dtype=param.dtype, copy=True, subok=False)  # (np.matrix: a plain array)
