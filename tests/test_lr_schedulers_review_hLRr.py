@@ -16,10 +16,10 @@ import random
 import numpy as np
 import pytest
 from oracle import torch_float64  # noqa: F401
+from test_lr_schedulers_torch_differential_hLR import scheduled_run
 
 import tinygrad_dl as tg
 from tinygrad_dl import optim as O
-from tinygrad_dl.jit import jit
 from tinygrad_dl.optim import lr_scheduler as L
 
 torch = pytest.importorskip("torch")
@@ -202,30 +202,14 @@ def test_one_cycle_pct_start_near_one_every_strategy_follows_torch_to_its_last_s
 
 
 def test_a_jitted_step_with_a_falling_cycle_and_a_warm_up_only_one_cycle_is_eager() -> None:
-    def train(use_jit: bool, make) -> tuple:
-        rng = np.random.default_rng(1)
-        w = tg.Tensor(rng.standard_normal((3, 2)), requires_grad=True)
-        opt = O.SGD([w], lr=0.1, momentum=0.9)
-        sched = make(opt)
-        x, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
-
-        def step(xt, yt):
-            loss = ((xt @ w - yt) ** 2).mean()
-            loss.backward()
-            return loss
-        f = jit(step) if use_jit else step
-        for _ in range(9):
-            opt.zero_grad()
-            f(tg.Tensor(x), tg.Tensor(y))
-            opt.step()
-            sched.step()
-        return w.numpy().copy(), getattr(f, "replays", None)
+    def sgd(ps):
+        return O.SGD(ps, lr=0.1, momentum=0.9)
 
     for make in (lambda o: L.CyclicLR(o, [0.3], [0.01], step_size_up=2, mode="triangular2"),
                  lambda o: L.OneCycleLR(o, 0.3, total_steps=10, pct_start=1.0,
                                         three_phase=True)):
-        eager, jitted = train(False, make), train(True, make)
-        assert jitted[1] == 7 and np.array_equal(eager[0], jitted[0])
+        eager, jitted = (scheduled_run(j, make, sgd, [(3, 2)], 5, 9, 1) for j in (False, True))
+        assert jitted[1] == 7 and np.array_equal(eager[0][0], jitted[0][0])
 
 
 class _Slotted:

@@ -330,34 +330,44 @@ def test_lambda_schedulers_save_and_restore_a_callable_objects_settings(name: st
         plain.load_state_dict({**plain.state_dict(), "lr_lambdas": [None, None]})
 
 
+def scheduled_run(use_jit: bool, make, opt_of, shapes: list, n: int, steps: int,
+                  seed: int) -> tuple:
+    """Least squares on parameters of `shapes` (a weight, then an optional bias) with the
+    optimizer `opt_of(params)` and the scheduler `make(opt)` stepped after each optimizer step,
+    the forward/backward jitted or not: the final parameters and the jit's replay count (the
+    optimizer steps outside the jit with the rate the scheduler set since)."""
+    rng = np.random.default_rng(seed)
+    params = [tg.Tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+    opt = opt_of(params)
+    sched = make(opt)
+    x, y = rng.standard_normal((n, shapes[0][0])), rng.standard_normal((n, shapes[0][1]))
+
+    def step(xt, yt):
+        out = xt @ params[0]
+        loss = (((out + params[1] if len(params) > 1 else out) - yt) ** 2).mean()
+        loss.backward()
+        return loss
+    f = jit(step) if use_jit else step
+    for _ in range(steps):
+        opt.zero_grad()
+        f(tg.Tensor(x), tg.Tensor(y))
+        opt.step()
+        sched.step()
+    return [p.numpy().copy() for p in params], getattr(f, "replays", None)
+
+
 def test_a_jitted_step_uses_each_scheduled_rate_bits_as_eager() -> None:
     """The recorded forward/backward replays; the optimizer steps outside it with the rate the
     scheduler set since: the parameters are eager's, bit for bit."""
-    def train(use_jit: bool, make) -> tuple:
-        rng = np.random.default_rng(0)
-        w = tg.Tensor(rng.standard_normal((4, 3)), requires_grad=True)
-        b = tg.Tensor(rng.standard_normal(3), requires_grad=True)
-        opt = O.Adam([{"params": [w]}, {"params": [b], "lr": 0.05}], lr=0.1)
-        sched = make(opt)
-        x, y = rng.standard_normal((8, 4)), rng.standard_normal((8, 3))
-
-        def step(xt, yt):
-            loss = ((xt @ w + b - yt) ** 2).mean()
-            loss.backward()
-            return loss
-        f = jit(step) if use_jit else step
-        for _ in range(12):
-            opt.zero_grad()
-            f(tg.Tensor(x), tg.Tensor(y))
-            opt.step()
-            sched.step()
-        return w.numpy().copy(), b.numpy().copy(), getattr(f, "replays", None)
+    def adam(ps):
+        return O.Adam([{"params": [ps[0]]}, {"params": [ps[1]], "lr": 0.05}], lr=0.1)
 
     for make in (lambda o: L.OneCycleLR(o, 0.3, total_steps=12),
                  lambda o: L.CyclicLR(o, 0.01, 0.3, step_size_up=3, step_size_down=2)):
-        eager, jitted = train(False, make), train(True, make)
-        assert jitted[2] == 10
-        assert np.array_equal(eager[0], jitted[0]) and np.array_equal(eager[1], jitted[1])
+        eager, jitted = (scheduled_run(j, make, adam, [(4, 3), (3,)], 8, 12, 0)
+                         for j in (False, True))
+        assert jitted[1] == 10
+        assert all(np.array_equal(a, b) for a, b in zip(eager[0], jitted[0]))
 
 
 def test_chained_scheduler_restores_its_lambdas_objects_all_or_nothing() -> None:

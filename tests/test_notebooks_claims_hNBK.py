@@ -42,19 +42,23 @@ def test_relative_error_is_the_formula_the_notebooks_state():
     assert relative_error(ga, gn)[1] == pytest.approx(2e-3)  # the 1e-6 floor, not 2e-9/2e-9
 
 
-def test_gradient_check_sizes_match_the_text():
-    md, code = text("a1_one_layer", "markdown"), text("a1_one_layer", "code")
-    assert "the first 20 features, 5 images, λ = 0.1" in md
-    assert "ds.X_train[:5, :20]" in code and "OneLayer(20, ds.K, lam=0.1" in code
-    md, code = text("a2_two_layer", "markdown"), text("a2_two_layer", "code")
-    assert "(20 features, m = 10, 5 images,\nλ = 0.01)" in md
-    assert "ds.X_train[:5, :20]" in code and "TwoLayer(20, 10, ds.K, lam=0.01" in code
-    md, code = text("a3_k_layer", "markdown"), text("a3_k_layer", "code")
-    assert "on 20 features, hidden [10, 8], 6 images" in md
-    assert "ds.X_train[:6, :20]" in code and "KLayer(20, [10, 8], ds.K" in code
-    md, code = text("a4_char_rnn", "markdown"), text("a4_char_rnn", "code")
-    assert "with m = 5, on a 10-character sequence" in md
-    assert "CharRNN(data.K, m=5" in code and "data.text[:10]" in code
+GRADCHECK_SIZES = [  # (notebook, what its text says, what its code must hold)
+    ("a1_one_layer", "the first 20 features, 5 images, λ = 0.1",
+     ["ds.X_train[:5, :20]", "OneLayer(20, ds.K, lam=0.1"]),
+    ("a2_two_layer", "(20 features, m = 10, 5 images,\nλ = 0.01)",
+     ["ds.X_train[:5, :20]", "TwoLayer(20, 10, ds.K, lam=0.01"]),
+    ("a3_k_layer", "on 20 features, hidden [10, 8], 6 images",
+     ["ds.X_train[:6, :20]", "KLayer(20, [10, 8], ds.K"]),
+    ("a4_char_rnn", "with m = 5, on a 10-character sequence",
+     ["CharRNN(data.K, m=5", "data.text[:10]"]),
+]
+
+
+@pytest.mark.parametrize("name, said, held", GRADCHECK_SIZES)
+def test_gradient_check_sizes_match_the_text(name, said, held):
+    assert said in text(name, "markdown")
+    code = text(name, "code")
+    assert all(h in code for h in held)
 
 
 def test_stated_course_defaults_are_the_package_defaults():
