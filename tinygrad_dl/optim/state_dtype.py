@@ -20,12 +20,17 @@ def follow_dtypes(opt: Any, work: list[tuple[dict[str, Any], list[tuple[
     """Cast each state buffer shaped as its parameter to the parameter's dtype where the two
     differ (the parameter was cast since the buffer was made), before step() updates any.
     Looked at only where the stepped parameters' dtypes, in order, differ from the last
-    step's (kept in the optimizer): a step that changes nothing pays one list's compare.
+    step's (kept in the optimizer), or, where some were skipped (no gradient), which ones were
+    stepped: a step that changes nothing pays one list's compare. (By dtypes alone, one cast
+    while its gradient was None kept its old buffers for good where another, stepped alone,
+    had made the same dtype list.)
     (A buffer written into `state` by hand in another dtype between steps is kept, as torch.)"""
     dts = [d.dtype for _, items in work for d, _, _ in items]
-    if dts == opt.__dict__.get("_state_dtypes"):
+    ids = None if len(dts) == len(opt.state) else [  # (some skipped: which were stepped too)
+        id(state) for _, items in work for _, _, state in items]
+    if dts == opt.__dict__.get("_state_dtypes") and ids == opt.__dict__.get("_state_ids"):
         return
-    opt.__dict__["_state_dtypes"] = dts
+    opt.__dict__["_state_dtypes"], opt.__dict__["_state_ids"] = dts, ids
     for _, items in work:
         for d, _, state in items:
             dt = d.dtype
