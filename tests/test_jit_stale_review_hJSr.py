@@ -182,7 +182,6 @@ def test_changes_before_any_call_match_eager():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4, 40))
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_changes_before_any_call_match_eager_more(seed):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        _any_call(seed)
+    _any_call(seed)

@@ -241,18 +241,16 @@ def side_by_side(seed: int) -> jit:
 
 
 @pytest.mark.parametrize("seed", range(6))
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_changes_between_replays_match_eager(seed):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        side_by_side(seed)
+    side_by_side(seed)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6, 40))
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_changes_between_replays_match_eager_more(seed):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        side_by_side(seed)
+    side_by_side(seed)
 
 
 X0 = np.random.default_rng(2).standard_normal((4, 6))
