@@ -19,12 +19,12 @@ from ..engine import literal
 from ..grad import masked_error, masked_within
 from ..ops.allocation import check_alloc
 from ..ops.indexing import brief_values
+from ..ops.shape import int_cast
 from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, exact_range, float_dtype, integers, multinomial_draws, unit_draws
 from ..random import normal as random_normal
 from ..tensor import Tensor, data_of, filled, np_dtype
 from ..tensor.conversions import NUMERIC, is_literal, numeric_array, refused_dtype
-from ..tensor.habits import int_cast
 from .dtypes import get_default_dtype
 
 

@@ -108,14 +108,14 @@ def _check_view(x: np.ndarray, shape: tuple[int, ...]) -> None:
             f"view{tuple(shape)}: a tensor of size {x.shape} and stride {st} cannot be viewed "
             "as that size (torch raises for this layout); returned a copy, which writes do "
             "not reach: use .reshape(...) for a copy, .contiguous().view(...) to view a copy",
-            RuntimeWarning, stacklevel=_caller_level())
+            RuntimeWarning, stacklevel=caller_level())
 
 
-def _caller_level() -> int:
-    """The stacklevel, for _check_view's warn, of the first frame outside this package and
-    the jit's compiled replay: x.view, x.view_as and a replayed step reach it at different
-    depths (a fixed level pointed view_as's warning into tensor/shape.py, a replay's at
-    sys:1)."""
+def caller_level() -> int:
+    """The stacklevel, for the warn of the function calling this one, of the first frame
+    outside this package and the jit's compiled replay: x.view, x.view_as and a replayed step
+    reach _check_view at different depths (a fixed level pointed view_as's warning into
+    tensor/shape.py, a replay's at sys:1); the casts' and the habits' warnings use it too."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tinygrad_dl/
     frame, level = sys._getframe(2), 2  # (frame k up from here is stacklevel k of the warn)
     while frame is not None and (frame.f_code.co_filename.startswith(here)
@@ -230,12 +230,14 @@ class ConstantCast(Function):
     """x in an integer or bool dtype (x.long(), x.byte(), x.bool(), ...): a constant, torch's
     values (`integer_values`). Tensor's casts run it only inside a jit recording, as Compare,
     so that a replayed step casts each call's values again (a constant result was refused as
-    one that changed between calls); eagerly tensor/habits.py's int_cast gives the same bits
-    and warns of a NaN, inf or number past the dtype."""
+    one that changed between calls); eagerly `int_cast` gives the same bits and
+    the same warning of a NaN, inf or number past the dtype (a replay's said it nothing)."""
 
     constant_result = True  # (as Compare's: a write into it is refused by the recording)
 
-    def forward(ctx, x, dtype=None):
+    def forward(ctx, x, dtype=None, op="cast"):  # (a replay warns as eager does: int_cast)
+        if dtype.kind in "iu" and x.dtype.kind in "fc":
+            return int_cast(x, dtype, op)
         return integer_values(x, dtype)
 
     def backward(ctx, g):  # (never recorded for backward: its input needs no gradient)
@@ -252,6 +254,34 @@ def integer_values(a: np.ndarray, dt: np.dtype) -> np.ndarray:
         if a.dtype == np.float64 and dt == np.uint8:
             return a.astype(np.int64).astype(dt)
         return a.astype(dt)
+
+
+def int_cast(a: np.ndarray, dt: np.dtype, op: str) -> np.ndarray:
+    """Float array a in the integer dtype dt, truncated toward 0 as torch's; a NaN or inf (and
+    a number past int32's or int64's range) becomes torch's number with a RuntimeWarning at
+    the caller's line naming the cast: NumPy's named neither (torch says nothing). A complex
+    array's real part is cast (torch's; NumPy's ComplexWarning said at the caller's line)."""
+    if a.dtype.kind == "c":  # (NumPy's own cast said nothing of a NaN or 3e9 + 0j into int32)
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=caller_level())
+        a = real_part(a)  # (torch's complex64 cast of a NaN into uint32 took another loop
+        torch_s = "as torch's cast of the real part (its complex one may differ)"  # for the
+    else:  # last few entries, by the length: no promise of torch's number there)
+        torch_s = "as in torch"
+    try:
+        with np.errstate(invalid="raise"):
+            return a.astype(dt)
+    except FloatingPointError:
+        out = integer_values(a, dt)  # (torch's bits: float64 -> uint8 through int64)
+    flat, info = a.reshape(-1).astype(np.float64), np.iinfo(dt)  # (float64: float16's
+    # compare overflowed 2**63 with a warning, float32's rounded -2**31 - 1 to -2**31)
+    bad = np.flatnonzero(~((flat > float(info.min) - 1.0) & (flat < float(info.max) + 1.0)))
+    i = int(bad[0]) if bad.size else 0
+    warnings.warn(f"{op} to {dt}: {flat[i]} (a NaN, inf or number past {dt}'s range) has no "
+                  f"{dt} value; it became {out.reshape(-1)[i]}, {torch_s}, which says "
+                  "nothing: clean the values first (nan_to_num, clamp, where)",
+                  RuntimeWarning, stacklevel=caller_level())
+    return out
 
 
 def real_part(a: np.ndarray) -> np.ndarray:

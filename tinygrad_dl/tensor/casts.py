@@ -14,8 +14,8 @@ from .. import hooks, tensor
 from ..device import check_device
 from ..device import device as Device
 from ..ops import Cast, ConstantCast
+from ..ops.shape import int_cast
 from .conversions import data_of
-from .habits import int_cast
 from .layout import c_order
 
 if TYPE_CHECKING:
@@ -183,9 +183,8 @@ def _cast(t: Tensor, dt: np.dtype, op: str) -> Tensor:
         raise TypeError(f"{op}: cannot cast a tensor that requires grad to {dt}: gradients "
                         "are for real floating-point tensors; cast t.detach() for a constant")
     if dt.kind in "iub" and hooks.active and hooks.attached.recorder is not None:
-        if dt.kind != "b" and t.data.dtype.kind in "fc":  # a jit recording: an op, so that
-            int_cast(t.data, dt, op)  # a replay casts again (int_cast: its warnings, said
-        return ConstantCast.apply(tensor.Tensor(data_of(t)), dtype=dt)  # eagerly)
+        # a jit recording: an op, so that a replay casts again (and warns, as int_cast)
+        return ConstantCast.apply(tensor.Tensor(data_of(t)), dtype=dt, op=op)
     if dt.kind not in "iu" or t.data.dtype.kind not in "fc":
         return tensor.Tensor(t.data.astype(dt))  # integers and bools carry no gradient
     return tensor.Tensor(int_cast(t.data, dt, op))  # (as PyTorch)

@@ -19,8 +19,7 @@ from ..grad import masked_error, masked_within
 from ..ops import Cast, ConstantCast, Tap
 from ..ops.allocation import check_alloc
 from ..ops.indexing import brief_index, check_masked
-from ..ops.shape import axis_of
-from .habits import int_cast
+from ..ops.shape import axis_of, int_cast
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -116,13 +115,12 @@ def _cast_while_recording(x: np.ndarray, dtype: Any) -> np.ndarray:
     (torch's: int_cast, its warnings said while recording; an argument's by a recorded
     ConstantCast): NumPy's astype put -2**31 - 1 into uint8 as 0 in a jitted step, 255 eagerly."""
     dt = np.dtype(dtype)
-    if x.dtype.kind in "fc" and dt.kind in "iu":
-        out = int_cast(x, dt, "Tensor")
-        if not hooks.attached.recorder.is_argument(x):
-            return out
     if hooks.attached.recorder.is_argument(x):  # (Cast's forward: the same astype)
-        op = ConstantCast if dt.kind in "iub" else Cast
-        return op.apply(tensor.Tensor(x), dtype=dt).data
+        if dt.kind in "iub":
+            return ConstantCast.apply(tensor.Tensor(x), dtype=dt, op="Tensor").data
+        return Cast.apply(tensor.Tensor(x), dtype=dt).data
+    if x.dtype.kind in "fc" and dt.kind in "iu":
+        return int_cast(x, dt, "Tensor")
     return x.astype(dt)
 
 

@@ -1,14 +1,13 @@
 """Where a PyTorch habit would read a NumPy spelling's result wrong, without a word: softmax
 without an axis on 3-D and wider input (`last_axis` warns), and iterating NumPy's values-only
 max/min/sort result where PyTorch's same call gives (values, indices) (`values_only_iterated`
-raises on unpacking, warns on a loop), each said at the caller's line (`warn_at_caller`, which
-the casts use too).
+raises on unpacking, warns on a loop), each said at the caller's line (`caller_level`, as the casts'
+warnings are).
 """
 
 from __future__ import annotations
 
 import dis
-import os
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..grad import masked_error, masked_within
-from ..ops.shape import integer_values, real_part
+from ..ops.shape import caller_level, int_cast
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -32,13 +31,8 @@ def last_axis(t: Tensor, axis: int | None, who: str) -> int:
         warnings.warn(f"{who}: no axis given for a {t.data.ndim}-D tensor: the last axis is "
                       f"used (PyTorch's F.{who}(x) without dim would take dim "
                       f"{0 if t.data.ndim == 3 else 1}); give dim= (or axis=) to choose",
-                      stacklevel=_first_outside())
+                      stacklevel=caller_level())
     return -1
-
-
-def warn_at_caller(message: str, category: type[Warning] = RuntimeWarning) -> None:
-    """warnings.warn at the first caller outside this package (casts.py's NaN into int)."""
-    warnings.warn(message, category, stacklevel=_first_outside())
 
 
 def array_in(values: Any, dt: np.dtype, op: str) -> np.ndarray:
@@ -59,43 +53,6 @@ def array_in(values: Any, dt: np.dtype, op: str) -> np.ndarray:
                    f"{str(values)[:60]!r}: {str(e).splitlines()[0]}") from None
 
 
-def int_cast(a: np.ndarray, dt: np.dtype, op: str) -> np.ndarray:
-    """Float array a in the integer dtype dt, truncated toward 0 as torch's; a NaN or inf (and
-    a number past int32's or int64's range) becomes torch's number with a RuntimeWarning at
-    the caller's line naming the cast: NumPy's named neither (torch says nothing). A complex
-    array's real part is cast (torch's; NumPy's ComplexWarning said at the caller's line)."""
-    if a.dtype.kind == "c":  # (NumPy's own cast said nothing of a NaN or 3e9 + 0j into int32)
-        warn_at_caller("Casting complex values to real discards the imaginary part",
-                       np.exceptions.ComplexWarning)
-        a = real_part(a)  # (torch's complex64 cast of a NaN into uint32 took another loop
-        torch_s = "as torch's cast of the real part (its complex one may differ)"  # for the
-    else:  # last few entries, by the length: no promise of torch's number there)
-        torch_s = "as in torch"
-    try:
-        with np.errstate(invalid="raise"):
-            return a.astype(dt)
-    except FloatingPointError:
-        out = integer_values(a, dt)  # (torch's bits: float64 -> uint8 through int64)
-    flat, info = a.reshape(-1).astype(np.float64), np.iinfo(dt)  # (float64: float16's
-    # compare overflowed 2**63 with a warning, float32's rounded -2**31 - 1 to -2**31)
-    bad = np.flatnonzero(~((flat > float(info.min) - 1.0) & (flat < float(info.max) + 1.0)))
-    i = int(bad[0]) if bad.size else 0
-    warn_at_caller(f"{op} to {dt}: {flat[i]} (a NaN, inf or number past {dt}'s range) has no "
-                   f"{dt} value; it became {out.reshape(-1)[i]}, {torch_s}, which says "
-                   "nothing: clean the values first (nan_to_num, clamp, where)")
-    return out
-
-
-def _first_outside() -> int:
-    """The warnings stacklevel, for the function calling this one, of its first caller
-    outside this package (F.softmax and x.softmax reach it through different wrappers)."""
-    here = os.path.dirname(os.path.dirname(__file__))  # tinygrad_dl/
-    frame, level = sys._getframe(2), 2
-    while frame is not None and frame.f_code.co_filename.startswith(here):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 # the opcodes that call __iter__ for `a, b = t` and `a, *b = t` (a `for` is GET_ITER)
 _UNPACK = {dis.opmap["UNPACK_SEQUENCE"], dis.opmap["UNPACK_EX"]}
 
@@ -114,7 +71,7 @@ def values_only_iterated(op: str, axis: int) -> None:
         index, rows = f"x.arg{op}({axis})", f"x.a{op}({axis})"
     said = (f"{call}: it is NumPy's values alone, not torch.{op}(x, {axis})'s (values, "
             f"indices); write {pair} for the pair, {index} for the indices")
-    level = _first_outside()
+    level = caller_level()
     frame = sys._getframe(level - 1)  # (stacklevel n is the frame n - 1 up from here)
     code, at = frame.f_code.co_code, frame.f_lasti
     if 0 <= at < len(code) and code[at] in _UNPACK:
