@@ -30,19 +30,21 @@ def _same(a, b):
 
 
 # ---- the bug: a list of ints rounded through float64 ------------------------------------------
+# (saved as a tree since tg.save keeps Python numbers and lists: they come back as they were)
 @pytest.mark.parametrize("value", [[2**63 + 1, 1], (2**64 - 1, 0), [[2**63 + 3], [7]],
                                    [np.uint64(2**63 + 1), np.int64(1)]])
 def test_a_list_of_ints_numpy_makes_float_is_saved_exactly(tmp_path, value):
     tg.save({"n": value}, tmp_path / "a.pt")  # was float64: 2**63 + 1 came back 2**63
     back = tg.load(tmp_path / "a.pt")["n"]
-    assert back.dtype == np.uint64 and back.tolist() == np.asarray(value, dtype=object).tolist()
+    assert type(back) is type(value) and back == value
+    assert [type(x) for x in back] == [type(x) for x in value]
 
 
 @pytest.mark.parametrize("value", [[-1, 2**63], [[-5], [2**64 - 1]], [np.int64(-1), 2**63]])
-def test_ints_no_integer_dtype_holds_together_are_refused(tmp_path, value):
-    with pytest.raises(TypeError, match="state entry 'n' .* ints no one integer dtype holds"):
-        tg.save({"n": value}, tmp_path / "a.pt")  # was saved as float64, rounded
-    assert not list(tmp_path.iterdir())
+def test_ints_no_integer_dtype_holds_together_come_back_exactly(tmp_path, value):
+    tg.save({"n": value}, tmp_path / "a.pt")  # was saved as float64, rounded; then refused
+    back = tg.load(tmp_path / "a.pt")["n"]
+    assert back == value and repr(back) == repr(value)
 
 
 def test_lists_numpy_reads_as_before_keep_their_dtype(tmp_path):

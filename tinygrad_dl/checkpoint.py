@@ -9,7 +9,8 @@ Three kinds, the PyTorch habits:
   statistics with a classifier, so new images can be classified without the training data;
 - a training checkpoint, torch's `save({"model": sd, "optimizer": opt.state_dict(), "epoch": 3})`:
   any dict of dicts, lists, tuples, numbers, str and arrays, kind "tree" (see `_write_tree`);
-  `load` gives the object back (a flat state dict is still written as the kind above).
+  `load` gives the object back (a state dict of arrays alone is still written as the first
+  kind; a Python number, str, None, list or tuple in a dict makes it a tree, given back as is).
 
 Linear's weight is (out, in) since version 3 (PyTorch's layout, the course's K x d); before, it
 was (in, out). A version 1-2 course model loads correctly (each Linear's W is transposed as it is
@@ -76,24 +77,21 @@ def save(obj: Any, path: str | os.PathLike[str], **extra: Any) -> Path:
 
 
 def _is_flat(obj: Mapping[Any, Any]) -> bool:
-    """A state dict as today's kind holds it (arrays or numbers by name; a module's extra
-    state), not an optimizer's state dict or a dict of dicts (those are saved as a "tree")."""
+    """A state dict as today's kind holds it (arrays by name; a module's extra state), not an
+    optimizer's state dict, a dict of dicts, nor one holding Python numbers, lists or str
+    (those are saved as a "tree", which gives them back as they were: today's kind gave
+    `{"epoch": 3, "lrs": [0.1]}` back as array(3) and array([0.1]), where torch.load gives 3
+    and [0.1], and `if ck["lrs"] == [0.1]:` raised on the array)."""
     if {"type", "param_groups", "state"} <= obj.keys():
         return False
-    return all(_extra_state(k, v) or _numbers(v, 0) for k, v in obj.items())
+    return not any(_plain(v) and not _extra_state(k, v) for k, v in obj.items())
 
 
-def _numbers(v: Any, depth: int) -> bool:
-    """Whether a state entry may be an array of numbers (a dict, None or a str, also inside a
-    list, makes the dict a tree: {"mode": "min", ...}, a scheduler's, was refused as dtype <U3)."""
-    if isinstance(v, (list, tuple)) and depth < 64:  # (NumPy's most axes: refused as before)
-        try:  # (NumPy's conversion first: a list of 10**6 floats took 6x as long walked)
-            if not depth and np.asarray(v).dtype.kind in "biuf":
-                return True
-        except (ValueError, TypeError, OverflowError):  # (ragged: refused by _write, as before)
-            return True
-        return all(_numbers(x, depth + 1) for x in v)
-    return not (v is None or isinstance(v, (str, Mapping)))
+def _plain(v: Any) -> bool:
+    """Whether v is a value only a tree gives back as it was: None, a str, a Python number (not
+    NumPy's: np.float64 is a float), a list, a tuple or a dict."""
+    return v is None or (isinstance(v, (str, bool, int, float, list, tuple, Mapping))
+                         and not isinstance(v, np.generic))
 
 
 def save_model(model: Any, path: str | os.PathLike[str], *,
@@ -231,9 +229,7 @@ def _check_entry(path: Path, key: Any, value: Any) -> np.ndarray:
         raise ValueError(f"checkpoint {path}: state entry {key!r} is not valid UTF-8 text "
                          "(a lone surrogate): rename it") from None
     try:  # (torch.save's habit: a dict of torch tensors; a meta or sparse one holds no array)
-        a = np.asarray(from_torch(value))
-        if a.dtype.kind == "f" and isinstance(value, (list, tuple)):
-            a = _int_list(a, value)
+        a = np.asarray(from_torch(value))  # (lists and numbers go to a tree: save's _plain)
     except (TypeError, ValueError, RuntimeError, NotImplementedError) as e:
         raise TypeError(f"checkpoint {path}: state entry {key!r} is not an array of numbers "
                         f"({type(value).__name__}: {' '.join(str(e).split())[:160]})") from None
@@ -246,16 +242,6 @@ def _check_entry(path: Path, key: Any, value: Any) -> np.ndarray:
         raise TypeError(f"checkpoint {path}: state entry {key!r} has dtype {a.dtype}; a "
                         f"checkpoint holds bool, integer and float arrays, and this is {what}")
     return _count(path, key, a)
-
-
-def _int_list(a: np.ndarray, value: Any) -> np.ndarray:
-    """A list of ints (Python's or NumPy's) that NumPy made float64 (ints from both sides of
-    int64's and uint64's ranges: [2**63 + 1, 1] came back [9.223372036854775808e18, 1.0],
-    rounded without a word): uint64 where every one is >= 0, else an object array (refused)."""
-    ints = np.asarray(value, dtype=object)
-    if not ints.size or not all(map(_is_int, ints.flat)):
-        return a  # ([]: float64, as NumPy's)
-    return ints.astype(np.uint64) if all(0 <= x < 2**64 for x in ints.flat) else ints
 
 
 def _is_int(x: Any) -> bool:
