@@ -315,3 +315,18 @@ def test_a_scheduler_state_saved_and_loaded_resumes_as_the_one_in_memory(tmp_pat
         o2.step()
         s2.step()
         assert o2.param_groups[0]["lr"] == o.param_groups[0]["lr"]
+
+
+def test_torch_tensors_beside_python_numbers_are_saved(tmp_path):
+    """torch.save's habit `{"w": t, "epoch": 3}` (and nested in a tree): the torch tensor's
+    values, as a flat state dict's; a tree refused every torch tensor."""
+    torch = pytest.importorskip("torch")
+    w = torch.arange(3, dtype=torch.float64).neg()  # (its negative bit set)
+    tg.save({"w": w, "epoch": 3, "m": {"b": torch.ones(2, dtype=torch.bfloat16)}},
+            tmp_path / "a.pt")
+    back = tg.load(tmp_path / "a.pt")
+    assert _same(back["w"], -np.arange(3.0)) and back["epoch"] == 3
+    assert _same(back["m"]["b"], np.ones(2, dtype=np.float32))
+    with pytest.raises(TypeError, match="'m' is a torch tensor with no array of numbers"):
+        tg.save({"m": torch.empty(3, device="meta"), "epoch": 3}, tmp_path / "b.pt")
+    assert not (tmp_path / "b.pt").exists()

@@ -286,6 +286,12 @@ def _write_tree(path: Path, obj: Any, extra: dict[str, Any]) -> Path:
                              "large data in arrays")
         if isinstance(x, Tensor):
             x = x.data
+        elif type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach"):
+            try:  # (torch.save's habit: torch tensors among the numbers, as the flat kind's)
+                x = np.asarray(from_torch(x))
+            except (TypeError, ValueError, RuntimeError, NotImplementedError) as e:
+                raise TypeError(f"save {path}: {where} is a torch tensor with no array of "
+                                f"numbers ({' '.join(str(e).split())[:160]})") from None
         if isinstance(x, (np.ndarray, np.generic)) and not isinstance(x, (np.str_, np.bytes_)):
             a = np.asarray(x)
             if a.dtype.kind not in "biuf":
