@@ -12,7 +12,8 @@ the outputs of every layer but the last, in training only; the initial state hx 
 None); batch_first and unbatched input. Each cell is its equations, one function each
 (rnn_cell, lstm_cell, gru_cell), which RNNCell, LSTMCell and GRUCell (one step, torch's *Cell
 modules, at the end) call too. The course's CharRNN (tinygrad_dl.models) takes character
-indices and has its output layer; these take vectors.
+indices and has its output layer; these take vectors. RNN, LSTM and GRU also take torch's
+PackedSequence (nn.utils.rnn: sequences of different lengths) and return one (_packed).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..tensor import Tensor, np_dtype
 from . import init as nn_init
 from .arg_checks import dropout_arg, size_arg, weight_fits
 from .module import Module
+from .utils.rnn import PackedSequence
 
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM
 
@@ -196,7 +198,10 @@ class _RecurrentBase(Module):
         raise NotImplementedError
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Any]:
-        """(output, h_n) for RNN and GRU, (output, (h_n, c_n)) for LSTM."""
+        """(output, h_n) for RNN and GRU, (output, (h_n, c_n)) for LSTM; a PackedSequence
+        in gives a PackedSequence out (see _packed)."""
+        if isinstance(input, PackedSequence):
+            return self._packed(input, hx)
         name, width = type(self).__name__, self.input_size
         x = input if isinstance(input, Tensor) else Tensor(input)
         batched, input_shape = x.ndim == 3, x.shape
@@ -242,13 +247,85 @@ class _RecurrentBase(Module):
         inputs = linear(x, getattr(self, f"weight_ih{suffix}"), b_ih)  # every step at once
         hs = []
         for t in (reversed(range(x.shape[0])) if reverse else range(x.shape[0])):
-            state = self.cell(inputs[t], state, w_hh, b_hh)
-            if w_hr is not None:  # LSTM's projection: h_t = h_t W_hrᵀ, c_t as it is
-                state = (linear(state[0], w_hr), state[1])
+            state = self._step(inputs[t], state, w_hh, b_hh, w_hr)
             hs.append(state[0])
         if reverse:
             hs.reverse()  # the outputs in time order
         return (stack(hs) if hs else inputs[:0, :, :self.out_size]), state
+
+    def _step(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None,
+              w_hr: Tensor | None) -> State:
+        state = self.cell(gi, state, w_hh, b_hh)
+        if w_hr is not None:  # LSTM's projection: h_t = h_t W_hrᵀ, c_t as it is
+            state = (linear(state[0], w_hr), state[1])
+        return state
+
+    def _packed(self, seq: PackedSequence, hx: Any) -> tuple[PackedSequence, Any]:
+        """torch's RNN on a PackedSequence: the same loop over layers and directions on the
+        packed rows (step t of the batch_sizes[t] longest sequences), hx and h_n in the
+        batch's own order (sorted_indices permutes hx, unsorted_indices h_n), h_n each
+        sequence's state after ITS last step (the reverse direction: after its step 0)."""
+        name, x = type(self).__name__, seq.data
+        if x.ndim != 2 or x.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: a PackedSequence's data must be (sum of lengths, "
+                             f"{self.input_size}), got {x.shape}")
+        sizes = [int(b) for b in seq.batch_sizes.data]
+        if not sizes:  # (torch's error, as for an input of no step)
+            raise RuntimeError(f"{name}: Expected sequence length to be larger than 0 in RNN, "
+                               "got a PackedSequence of no step")
+        initial = self._initial(hx, sizes[0], True, x)
+        if seq.sorted_indices is not None:  # (hx in the batch's order, the rows longest first)
+            initial = tuple(s[:, seq.sorted_indices.data] for s in initial)
+        last: list[State] = []
+        for k in range(self.num_layers):
+            if k and self.dropout and self.training:
+                x = drop(x, self.dropout, rng=self.rng)
+            outs = []
+            for d, suffix in enumerate(self.suffixes):
+                state = tuple(s[k * self.directions + d] for s in initial)
+                rows, state = self._packed_direction(x, sizes, state, f"_l{k}{suffix}", d == 1)
+                outs.append(rows)
+                last.append(state)
+            x = outs[0] if len(outs) == 1 else concatenate(outs, axis=-1)
+        finals = [stack([s[i] for s in last]) for i in range(self.states)]
+        if seq.unsorted_indices is not None:
+            finals = [f[:, seq.unsorted_indices.data] for f in finals]
+        return (PackedSequence(x, *seq[1:]),
+                finals[0] if self.states == 1 else tuple(finals))
+
+    def _packed_direction(self, x: Tensor, sizes: list[int], state: State, suffix: str,
+                          reverse: bool) -> tuple[Tensor, State]:
+        """One layer in one direction over packed rows: (the outputs' rows, each sequence's
+        last state). Forward, a sequence's rows leave the state when it ends (kept for h_n);
+        reverse, they join it, from the initial state, at its last step."""
+        b_ih = getattr(self, f"bias_ih{suffix}") if self.bias else None
+        b_hh = getattr(self, f"bias_hh{suffix}") if self.bias else None
+        w_hh = getattr(self, f"weight_hh{suffix}")
+        w_hr = getattr(self, f"weight_hr{suffix}") if self.proj_size else None
+        inputs = linear(x, getattr(self, f"weight_ih{suffix}"), b_ih)  # every row at once
+        starts = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        hs: list[Tensor] = [inputs] * len(sizes)
+        if not reverse:
+            ended: list[State] = []  # (the states of the sequences that ended, shortest first)
+            for t, b in enumerate(sizes):
+                if b < state[0].shape[0]:
+                    ended.append(tuple(s[b:] for s in state))
+                    state = tuple(s[:b] for s in state)
+                state = self._step(inputs[starts[t]:starts[t + 1]], state, w_hh, b_hh, w_hr)
+                hs[t] = state[0]
+            if ended:
+                state = tuple(concatenate([state[i]] + [e[i] for e in reversed(ended)])
+                              for i in range(len(state)))
+        else:
+            first = state
+            state = tuple(s[:sizes[-1]] for s in first)
+            for t in reversed(range(len(sizes))):
+                if sizes[t] > state[0].shape[0]:  # (sequences whose last step is t join)
+                    state = tuple(concatenate([s, f[s.shape[0]:sizes[t]]])
+                                  for s, f in zip(state, first))
+                state = self._step(inputs[starts[t]:starts[t + 1]], state, w_hh, b_hh, w_hr)
+                hs[t] = state[0]
+        return (hs[0] if len(hs) == 1 else concatenate(hs)), state
 
     def _initial(self, hx: Any, n: int, batched: bool, x: Tensor) -> State:
         """hx as `states` tensors of (num_layers * directions, N, width), zeros when None,

@@ -3,7 +3,8 @@ norm_type=2.0, error_if_nonfinite=False)` and `clip_grad_value_(parameters, clip
 very functions of `tinygrad_dl.optim`: one home, two paths), its two halves
 `get_total_norm(grads, norm_type=2.0, error_if_nonfinite=False)` and
 `clip_grads_with_norm_(parameters, max_norm, total_norm)` (torch 2.6's), and a model's
-parameters as one vector and back (`parameters_to_vector`, `vector_to_parameters`)."""
+parameters as one vector and back (`parameters_to_vector`, `vector_to_parameters`); and
+`nn.utils.rnn` (rnn.py): padded and packed batches of sequences (PackedSequence)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,19 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine, write_guard
-from ..functional import concatenate
-from ..optim.clip_grad import (
+from ... import engine, write_guard
+from ...functional import concatenate
+from ...optim.clip_grad import (
     clip_grad_norm_,
     clip_grad_value_,
     clip_grads_with_norm_,
     get_total_norm,
 )
-from ..tensor import Tensor, data_of
+from ...tensor import Tensor, data_of
+from . import rnn
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
-           "parameters_to_vector", "vector_to_parameters"]
+           "parameters_to_vector", "rnn", "vector_to_parameters"]
 
 
 def _tensors(parameters: Any, who: str) -> list[Tensor]:
