@@ -87,10 +87,13 @@ def test_python_numbers_and_sequences_come_back_as_they_were(tmp_path):
     assert type(back["x"]) is float and np.signbit(back["x"])
     assert back["big"] == 2**64 - 1 and back["flag"] is True and back["hist"] == [1.5, 2.5]
     assert _same(back["w"], sd["w"])
+    tg.save({"n": np.int64(3), "f": np.float32(0.5)}, tmp_path / "b.pt")  # (NumPy's numbers:
+    back = tg.load(tmp_path / "b.pt")  # they came back 0-d arrays)
+    assert type(back["n"]) is np.int64 and type(back["f"]) is np.float32
 
 
 def test_a_state_dict_of_arrays_keeps_its_kind_and_arrays(tmp_path):
-    sd = {"w": np.arange(3.0), "n": np.int64(3), "b": np.array(True)}
+    sd = {"w": np.arange(3.0), "n": np.array(3), "b": np.array(True)}
     tg.save(sd, tmp_path / "a.pt")
     assert checkpoint.read(tmp_path / "a.pt")[0]["kind"] == "state_dict"
     back = tg.load(tmp_path / "a.pt")

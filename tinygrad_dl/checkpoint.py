@@ -88,10 +88,9 @@ def _is_flat(obj: Mapping[Any, Any]) -> bool:
 
 
 def _plain(v: Any) -> bool:
-    """Whether v is a value only a tree gives back as it was: None, a str, a Python number (not
-    NumPy's: np.float64 is a float), a list, a tuple or a dict."""
-    return v is None or (isinstance(v, (str, bool, int, float, list, tuple, Mapping))
-                         and not isinstance(v, np.generic))
+    """Whether v is a value only a tree gives back as it was: None, a str, a number (Python's
+    or NumPy's: np.int64(3) came back a 0-d array), a list, a tuple or a dict."""
+    return v is None or isinstance(v, (str, bool, int, float, list, tuple, Mapping, np.generic))
 
 
 def save_model(model: Any, path: str | os.PathLike[str], *,
