@@ -19,6 +19,7 @@ backward runs on NumPy arrays and records no graph of itself.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -86,6 +87,9 @@ def _vector(v: Any, like: Tensors, what: str, who: str) -> list[np.ndarray]:
         if a.data.shape != t.data.shape:
             raise RuntimeError(f"{who}: v[{i}] has shape {a.data.shape}, the {what} [{i}] "
                                f"{t.data.shape}")
+        if a.data.dtype.kind == "c" and t.data.dtype.kind != "c":  # (the cast below dropped
+            raise RuntimeError(f"{who}: v[{i}] is {a.data.dtype}, the {what} [{i}] "  # .imag)
+                               f"{t.data.dtype}: give a real v (as torch's, which refuses it)")
     return [np.asarray(a.data, dtype=t.data.dtype) for a, t in zip(vs, like)]
 
 
@@ -157,22 +161,48 @@ def _rows(outs: Tensors, ins: Tensors, strict: bool, who: str,
     return rows
 
 
+def _options(who: str, strict: bool, vectorize: bool, strategy: str) -> None:
+    """torch's refusals of jacobian's option pairs (the matrix would be the same here, but
+    code that runs here must run under torch): forward mode needs vectorize=True and refuses
+    strict=True (vectorize=True refuses it too: checked once the outputs are)."""
+    if strategy == "forward-mode" and strict:
+        raise RuntimeError(f"{who}: strict=True and strategy='forward-mode' are not supported "
+                           "together (as torch's): set strict=False or strategy='reverse-mode'")
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(f"{who}: strategy='forward-mode' is only implemented with "
+                                  "vectorize=True (as torch's): pass vectorize=True or use "
+                                  "strategy='reverse-mode'")
+
+
+def _differentiable(outs: Tensors, who: str) -> None:
+    """strict mode's first check, torch's: every output requires grad."""
+    for i, o in enumerate(outs):
+        if not o.requires_grad:
+            raise _independent(who, i)
+
+
 def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
              strict: bool = False, vectorize: bool = False,
              strategy: str = "reverse-mode") -> Any:
     """`torch.autograd.functional.jacobian`: d func(*inputs) / d inputs, one backward pass per
     output entry; shape output.shape + input.shape each, in the input's dtype. An output that
     does not depend on an input gives zeros (strict=True: an error). `vectorize` and
-    `strategy` change how torch computes the same matrix, not what it is: accepted."""
+    `strategy` change how torch computes the same matrix, not what it is: accepted, with
+    torch's refusals of their pairs (`_options`)."""
     who = "jacobian"
     _no_graph(who, create_graph)
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(f"{who}: strategy must be 'reverse-mode' or 'forward-mode', got "
                          f"{strategy!r}")
-    del vectorize
+    _options(who, strict, vectorize, strategy)
     ins, in_tuple = _tensors(inputs, "inputs", who)
     ins = _leaves(ins, who)
     outs, out_tuple = _call(func, ins, who)
+    if strict:  # (torch's order: every output's requires_grad before any pair's check)
+        _differentiable(outs, who)
+        if vectorize:
+            raise RuntimeError(f"{who}: strict=True and vectorize=True are not supported "
+                               "together (as torch's): set strict=False or vectorize=False")
     rows = [tuple(Tensor(J.reshape(o.data.shape + t.data.shape)) for J, t in zip(parts, ins))
             for parts, o in zip(_rows(outs, ins, strict, who), outs)]
     return _shaped(rows, out_tuple, in_tuple)
@@ -188,6 +218,8 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     ins, in_tuple = _tensors(inputs, "inputs", who)
     ins = _leaves(ins, who)
     outs, out_tuple = _call(func, ins, who)
+    if strict:  # (torch's order: before v is read)
+        _differentiable(outs, who)
     vs = _vector(v, outs, "output", who)
     total: list[np.ndarray] = [np.zeros(t.data.shape, t.data.dtype) for t in ins]
     reached = []
@@ -208,6 +240,30 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     return (values if out_tuple else values[0]), (products if in_tuple else products[0])
 
 
+def _times(J: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """J x, where a zero of J times an infinite or NaN x_j adds nothing (torch's J v adds only
+    the terms its graph has: an entry of x*2 is not NaN for another entry's infinite v)."""
+    if np.isfinite(x).all():
+        return J.dot(x)
+    with np.errstate(invalid="ignore"):
+        return np.where(J != 0, J * x, 0).sum(1)
+
+
+def _coarser(outs: Tensors, ins: Tensors, reached: list[list[bool]], who: str) -> None:
+    """Warn where J v is less precise than its dtype: the Jacobian's rows are gradients, in
+    the input's dtype, so a float32 input's J v is float32-accurate even for a float64 output
+    (torch's double backward runs the cast's derivative in the output's dtype)."""
+    for i, (o, hit) in enumerate(zip(outs, reached)):
+        for j, (t, h) in enumerate(zip(ins, hit)):
+            if h and o.data.dtype.kind == "f" and o.data.dtype.itemsize > t.data.dtype.itemsize:
+                warnings.warn(f"{who}: input {j} is {t.data.dtype} and output {i} "
+                              f"{o.data.dtype}: J v comes from the Jacobian's rows, in the "
+                              f"input's dtype, so it is {t.data.dtype}-accurate (torch's can be "
+                              f"{o.data.dtype}-accurate); cast the input to {o.data.dtype} first",
+                              RuntimeWarning, stacklevel=3)
+                return
+
+
 def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """`torch.autograd.functional.jvp`: (func(*inputs), J v), v shaped as the inputs (None for
@@ -221,16 +277,20 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     ins = _leaves(ins, who)
     outs, out_tuple = _call(func, ins, who)
     if strict:
-        for i, o in enumerate(outs):
-            if not o.requires_grad:
-                raise _independent(who, i)
+        _differentiable(outs, who)
+    for i, o in enumerate(outs):  # (torch's: its J v is a gradient of the output's dtype)
+        if o.data.dtype.kind not in "fc":
+            raise RuntimeError(f"{who}: output {i} of the user-provided function is "
+                               f"{o.data.dtype}; J v needs floating-point outputs (as torch's): "
+                               "return it from outside func")
     reached: list[list[bool]] = []
     rows = _rows(outs, ins, False, who, reached)  # (strict: over all outputs, below)
     if strict:
         _strict_overall(who, reached, len(ins), per_output=True)
+    _coarser(outs, ins, reached, who)
     products = []
     for o, parts in zip(outs, rows):
-        acc = sum((J.dot(x.reshape(-1)) for J, x in zip(parts, vs)),
+        acc = sum((_times(J, x.reshape(-1)) for J, x in zip(parts, vs)),
                   np.zeros(o.data.size, parts[0].dtype if parts else o.data.dtype))
         products.append(Tensor(acc.reshape(o.data.shape).astype(o.data.dtype)))
     values = tuple(o.detach() for o in outs)
