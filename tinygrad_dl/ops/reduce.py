@@ -167,12 +167,9 @@ class Std(Var):
 
     def backward(ctx, g):
         out = ctx.saved[-1]
-        if not ctx.denom:  # no degrees of freedom: Var's limit, through d std / d var
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gv = g / (2 * out)
-            if not np.all(out):
-                gv = np.where(out == 0, 0, gv).astype(g.dtype, copy=False)
-            return Var.backward(ctx, gv)
+        if not ctx.denom:  # no degrees of freedom: the limit of (x - mean) / sqrt(denom S),
+            # +-inf (nan at the mean), Var's (g / (2 inf) was 0, times Var's inf: NaN everywhere)
+            return Var.backward(ctx, g)
         # g (x - mean) / (denom std), with (x - mean) / std (at most sqrt(denom)) formed first:
         # g / std overflows where the std is subnormal, and 2 std where it is above max / 2
         centered = ctx.saved[0]

@@ -233,6 +233,9 @@ def ddof_of(op: str, ddof: int, torch: bool, correction: Any, unbiased: Any) -> 
     if (correction is not None or unbiased is not None) and ddof:
         raise TypeError(f"{op}() got both ddof= and PyTorch's correction=/unbiased=; pass one")
     if correction is not None:
+        if isinstance(correction, (str, bytes, complex, np.complexfloating)):  # (int("1") took
+            # a string, where torch and NumPy's ddof= refuse it; int(1j) said nothing of var)
+            raise TypeError(f"{op}(): correction must be a real number, got {correction!r}")
         if isinstance(correction, (float, np.floating)) and not float(correction).is_integer():
             if correction != correction:  # (int() refused it; a NaN divisor: NaN everywhere)
                 raise ValueError(f"{op}(): correction must be a number, got {correction}")

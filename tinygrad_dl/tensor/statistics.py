@@ -9,6 +9,7 @@ unspecified), as take_along_axis's.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -174,6 +175,12 @@ class StatisticsMethods:
             engine.notify_read(t, f"cov({name}=)")
             if (t.data < 0).any():
                 raise ValueError(f"cov: {name} must be non-negative")
+            real = name == "aweights" and n and t.dtype.kind in "fiub"
+            top = float(np.max(t.data)) if real else 0.0
+            if 0.0 < top < np.inf:  # scaled by a power of 2 (exact; cov does not change):
+                # w * aw below under- or overflowed (aweights of 1e-300 gave half the
+                # covariance, of 1e200 inf)
+                t = t * float(np.ldexp(1.0, -int(np.frexp(top)[1])))
             # in the result's float dtype: x's own for an integer x cut aweights 0.5 to 0
             t = t.reshape(-1).astype(x.dtype if x.dtype.kind in "fc" else np.float64)
             w = t if w is None else w * t
@@ -184,7 +191,17 @@ class StatisticsMethods:
         avg = (x.mean(1, keepdims=True) if w is None else
                (x * w).sum(1, keepdims=True) / total)
         factor = total - correction * ((w * aw).sum() / total if aw is not None else 1)
-        factor = factor.clip(0, None) if isinstance(factor, tensor.Tensor) else max(factor, 0.0)
+        if isinstance(factor, tensor.Tensor):  # below the difference's round-off: none left
+            # (one observation with aweights: a - a a / a, 0 or +-1e-17 by rounding, gave a
+            # covariance of 0 or inf where the exact one, and mostly torch's, is 0 / 0: NaN)
+            noise = 4 * n * np.finfo(factor.dtype).eps * abs(float(total.data))
+            factor = factor.where(tensor.Tensor(factor.data > noise), 0.0)
+        else:
+            factor = max(factor, 0.0)
+        if not float(factor.data if isinstance(factor, tensor.Tensor) else factor) > 0:
+            warnings.warn(f"cov: degrees of freedom <= 0 (correction={correction} for {n} "
+                          f"observations{'' if w is None else ', weighted'}): the covariance "
+                          "is inf or NaN", RuntimeWarning, stacklevel=2)
         centered = x - avg
         # less the deviations' own mean (the corrected two-pass): avg's rounding biased each
         # (float32 cov of 2000 copies of 1e8 was 64, torch's too; the exact 0)
