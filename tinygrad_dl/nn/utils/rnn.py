@@ -104,14 +104,40 @@ class PackedSequence(namedtuple("PackedSequence_", ["data", "batch_sizes", "sort
         """data.to(...) (a dtype, "cpu"); the indices stay int64, as torch's."""
         return self._with(self.data.to(*args, **kwargs))
 
+    # torch's casts of the data (double, float, half, long, int, short, char, byte): the
+    # indices stay int64; cuda() refuses in Tensor.cuda's line
     def double(self) -> PackedSequence:
         return self._with(self.data.double())
 
     def float(self) -> PackedSequence:
         return self._with(self.data.float())
 
+    def half(self) -> PackedSequence:
+        return self._with(self.data.half())
+
+    def long(self) -> PackedSequence:
+        return self._with(self.data.long())
+
+    def int(self) -> PackedSequence:
+        return self._with(self.data.int())
+
+    def short(self) -> PackedSequence:
+        return self._with(self.data.short())
+
+    def char(self) -> PackedSequence:
+        return self._with(self.data.char())
+
+    def byte(self) -> PackedSequence:
+        return self._with(self.data.byte())
+
+    def cuda(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        return self._with(self.data.cuda(*args, **kwargs))
+
     def cpu(self) -> PackedSequence:
         return self
+
+    def is_pinned(self) -> bool:
+        return False
 
     @property
     def is_cuda(self) -> bool:
@@ -171,7 +197,8 @@ def pack_padded_sequence(input: Any, lengths: Any, batch_first: bool = False,
                          enforce_sorted: bool = True) -> PackedSequence:
     """A padded batch (T, B, *) ((B, T, *) with batch_first) and each sequence's length as
     a PackedSequence. enforce_sorted=True wants the lengths longest first (sorted_indices
-    None); False sorts them (stably, as torch's)."""
+    None); False sorts them, stably (ties in the batch's order; torch's unstable sort may
+    order tied rows otherwise, its padded values and h_n the same)."""
     who = "pack_padded_sequence"
     x = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
     n = _ints(who, "lengths", lengths)
@@ -216,6 +243,13 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
         raise TypeError(f"{who}: expected a PackedSequence, got a {type(sequence).__name__}")
     sizes = sequence.batch_sizes.data
     longest = sizes.size
+    if total_length is not None:  # (an int, an integer 0-d array or tensor: torch's int)
+        given = total_length.data if isinstance(total_length, Tensor) else total_length
+        if isinstance(given, (bool, np.bool_)) or np.ndim(given) or np.asarray(
+                given).dtype.kind not in "iu":
+            raise TypeError(f"{who}: total_length must be an int (as torch's; a float is "
+                            f"not truncated here), got {total_length!r}")
+        total_length = int(given)
     if total_length is not None and total_length < longest:
         raise ValueError(f"{who}: Expected total_length to be at least the length of the "
                          f"longest sequence in input, but got total_length={total_length} "
