@@ -14,6 +14,7 @@ from ..engine import Function
 from .binary import complex_logaddexp
 from .elementwise import as_float, real_only
 from .moments import deviations, exact_offsets, norm_of_sum, scaled_std, scaled_var, squared
+from .scan_recurrences import DIRECT_MAX, logcumsumexp_grad_long
 
 __all__ = ["CumProd", "CumSum", "LogCumSumExp", "LogSumExp", "Max", "Mean", "Median", "Min",
            "NanSum", "Norm", "Prod", "Std", "Sum", "Var", "VectorNorm"]
@@ -475,6 +476,10 @@ def _scan_axis(ctx: Function, x: np.ndarray, axis: Any) -> int | None:
     flattened (1,) is for axis=None only); None scans the flattened array."""
     if axis is None:
         return None
+    if isinstance(axis, (tuple, list)):  # ((0, 1) scanned axis 0 alone, () the flattened
+        # array; NumPy and torch refuse both. ValueError: np.cumsum's TypeError would retry)
+        raise ValueError(f"{ctx.name}: axis must be one integer, got {axis!r} (input of shape "
+                         f"{x.shape}): a scan runs along one dim; flatten first for all of them")
     ax = _axes(axis, x.ndim, ctx, x.shape)
     return ax[0] if ax else None
 
@@ -532,10 +537,11 @@ class CumSum(Function):
 class LogCumSumExp(Function):
     """log of the running sum of e^x along axis, stably (np.logaddexp.accumulate). The
     gradient: dx_j = sum over i >= j of g_i e^(x_j - out_i), each weight at most 1 (n^2 of
-    them per slice: fine for the lengths a course uses)."""
+    them per slice; past DIRECT_MAX in all, scan_recurrences' O(n) recurrences instead)."""
 
     def forward(ctx, x, axis=0, scalar=False):
-        ctx.axis = axis  # (scalar: x is a 0-d input as (1,), copied: -0.0 kept, torch's)
+        ctx.axis, ctx.scalar = axis, scalar  # (scalar: a 0-d input as (1,), copied: -0.0 kept,
+        # torch's)
         x, ctx.half = _norm_input(x)  # (float16 in float32, as torch's: it was 0.6 off)
         if x.dtype == np.float32 and x.size and not ctx.half:  # float32's in float64,
             # rounded once (torch's: 10**6 uniforms' running value was 4.7e-4 off, torch's 6e-8)
@@ -553,6 +559,8 @@ class LogCumSumExp(Function):
         return out.astype(np.float16) if ctx.half else out
 
     def backward(ctx, g):
+        if ctx.scalar:  # a 0-d x is its own value: the gradient g, at +-inf and NaN too (as
+            return g.copy()  # torch's; e^(x - out) made it NaN there)
         if ctx.half:
             return ctx._grad(g.astype(np.float32)).astype(np.float16)
         return ctx._grad(g)
@@ -561,6 +569,8 @@ class LogCumSumExp(Function):
         x, out = ctx.saved
         xm, om, gm = (np.moveaxis(a, ctx.axis, -1) for a in (x, out, g))
         n = xm.shape[-1]
+        if x.size * n > DIRECT_MAX:  # (the n x n weights would not fit: two recurrences)
+            return np.moveaxis(logcumsumexp_grad_long(xm, gm), -1, ctx.axis)
         later = np.triu(np.ones((n, n), bool))  # [j, i]: i >= j
         # [j, i]: e^(x_j - m_i) / s_i, s_i = sum_k<=i e^(x_k - m_i), m_i the running max
         # (s_i >= 1), not e^(x_j - out_i), which reads out_i's rounding (at |x| ~ 1e15 a

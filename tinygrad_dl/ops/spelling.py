@@ -172,10 +172,17 @@ def numpy_keywords(op: str, t: Any, out: Any = None, dtype: Any = None) -> Any:
     if dtype is None:
         return t
     dt = _dtype_named(dtype)
-    if dt is None or dt.kind != "f":
-        raise ValueError(f"{op}(dtype={dtype if dt is None else dt}): only a floating dtype, "
-                         "which casts the tensor first; for another, cast the result "
-                         f"(t.{op}(...).astype(dtype))")
+    if dt is None or dt.kind not in "fc":
+        raise ValueError(f"{op}(dtype={dtype if dt is None else dt}): only a floating dtype "
+                         "(or a complex one), which casts the tensor first; for another, cast "
+                         f"the result (t.{op}(...).astype(dtype))")
+    # a complex dtype casts first, as torch's (cumsum(dtype=complex128) was refused for any
+    # tensor); a real tensor that requires grad has no complex path to take its gradient
+    if dt.kind == "c" and t.dtype.kind != "c" and getattr(t, "requires_grad", False) and \
+            is_grad_enabled():
+        raise TypeError(f"{op}(dtype={dt}): a complex result of a real tensor that requires "
+                        "grad has no gradient here (gradients are for real tensors); pass "
+                        "t.detach() or compute under tg.no_grad()")
     return t.astype(dt)
 
 

@@ -200,10 +200,12 @@ def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
         if src is not None and src._ctx is None and src.requires_grad:  # `w[0:2] += 1`: Python
             raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable"))  # adds to w[0:2]
         tip = " (for a diagonal: `x = x + eps * tg.eye(n)`)" if t._ctx.name == "Diagonal" else ""
+        # a method form without an entry names its own method (sin_'s, cumsum_'s said x - y)
+        method = op[7:-1] if op.startswith("Tensor.") and op.endswith("_") else ""
+        fix = _OUT_OF_PLACE.get(op, f"`x = x.{method}(...)`" if method else "`x = x - y`")
         raise RuntimeError(
             f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
-            f"for backward, is not supported; write {_OUT_OF_PLACE.get(op, '`x = x - y`')} (a "
-            f"new tensor) instead{tip}"
+            f"for backward, is not supported; write {fix} (a new tensor) instead{tip}"
         )
     if grad_mode:
         if t.requires_grad:

@@ -20,22 +20,24 @@ if TYPE_CHECKING:
     from . import Tensor
 
 
-def _running(x: Tensor, dim: Any, who: str, better: Any) -> ValuesIndices:
+def _running(x: Tensor, dim: Any, who: str, extreme: Any) -> ValuesIndices:
     """cummax/cummin: the running extreme along dim and the index it came from (the latest
-    of equal ones, and a NaN once one is met, as torch's); the gradient goes to that index."""
+    of equal ones, and a NaN once one is met, as torch's); the gradient goes to that index.
+    Entry j sets the running extreme where it equals it (a new one, or a tie) or is NaN; each
+    index is the latest such j so far (extreme.accumulate keeps a NaN, as torch's; a Python
+    step per entry took 1.7 s over 10**5)."""
     x1 = x.reshape(1) if x.ndim == 0 else x
     real_only(who, x1.data)  # (complex is not ordered: torch refuses too)
     axis = axis_of(who, dim, x1.ndim)
-    a = np.moveaxis(x1.data, axis, -1)
-    idx = np.zeros(a.shape, np.int64)
-    if a.shape[-1]:
-        best, at = a[..., 0].copy(), np.zeros(a.shape[:-1], np.int64)
-        for i in range(a.shape[-1]):
-            v = a[..., i]
-            take = np.isnan(v) | (~np.isnan(best) & better(v, best))
-            best, at = np.where(take, v, best), np.where(take, i, at)
-            idx[..., i] = at
-    idx = np.moveaxis(idx, -1, axis)
+    a = x1.data
+    if a.dtype == np.bool_:  # (NumPy's maximum of bools is logical_or: the same order)
+        a = a.view(np.uint8)
+    sets = (a == extreme.accumulate(a, axis=axis)) if a.size else np.zeros(a.shape, bool)
+    if a.dtype.kind == "f":
+        sets |= np.isnan(a)
+    at = np.arange(a.shape[axis], dtype=np.int64).reshape((-1,) + (1,) * (a.ndim - axis - 1))
+    idx = np.maximum.accumulate(np.where(sets, at, 0), axis=axis) if a.size else \
+        np.zeros(a.shape, np.int64)
     values = TakeAlongAxis.apply(x1, indices=idx, axis=axis)
     if x.ndim == 0:
         return ValuesIndices(values.reshape(()), no_grad_result(idx.reshape(())))
@@ -54,10 +56,10 @@ class ScanMethods:
     def cumprod(self, axis: int | None = None) -> Tensor: return CumProd.apply(self, axis=axis)
 
     def cummax(self, dim: int) -> ValuesIndices:
-        return _running(self, dim, "cummax", np.greater_equal)
+        return _running(self, dim, "cummax", np.maximum)
 
     def cummin(self, dim: int) -> ValuesIndices:
-        return _running(self, dim, "cummin", np.less_equal)
+        return _running(self, dim, "cummin", np.minimum)
 
     def logcumsumexp(self, dim: int) -> Tensor:
         """log(cumsum(exp(x))) along dim, stably."""
