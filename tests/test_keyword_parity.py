@@ -160,19 +160,10 @@ def audit() -> dict[str, list[str]]:
 
 # ---- the mismatches kept, each with its reason ------------------------------------------
 _LEGACY_REDUCE = "size_average=/reduce=: deprecated in torch; reduction= works"
-_SPLITS = "indices=/sections=: torch's overload keywords; positional works"
 _DIM_OTHER = "torch's max/min(other) overload; tg.maximum/minimum are that"
 _NEW_FEATURE = "a feature not implemented, not a spelling"
 ALLOWED: dict[str, tuple[list[str], str]] = {
     "Tensor.copy_": (["other"], "named src; positional works"),
-    "Tensor.dsplit": (["indices", "sections"], _SPLITS),
-    "Tensor.hsplit": (["indices", "sections"], _SPLITS),
-    "Tensor.vsplit": (["indices", "sections"], _SPLITS),
-    "Tensor.tensor_split": (["indices", "sections", "tensor_indices_or_sections"], _SPLITS),
-    "dsplit": (["indices", "sections"], _SPLITS), "hsplit": (["indices", "sections"], _SPLITS),
-    "vsplit": (["indices", "sections"], _SPLITS),
-    "tensor_split": (["indices", "sections", "tensor_indices_or_sections"], _SPLITS),
-    "split": (["split_size_or_sections", "tensor"], "NumPy's names; positional works"),
     "Tensor.expand": (["implicit"], "torch-internal"),
     "Tensor.reshape": (["shape"], "*shape varargs; positional works"),
     "reshape": (["shape"], "*shape varargs; positional works"),

@@ -21,7 +21,7 @@ from ..ops.allocation import check_alloc
 from ..ops.shape import axis_of
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor, plain_array, split_at
-from ..tensor.conversions import number_fits
+from ..tensor.conversions import int_arg, number_fits
 from .methods import as_tensor_of, as_tensors, takes_out, write_out
 
 
@@ -52,6 +52,8 @@ def concatenate(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None
     axis = axis if dim is None else one_name("concatenate", axis, "axis", dim, "dim", 0)
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
+    if type(axis) is not int and axis is not None:  # (NumPy's words named no op)
+        int_arg("concatenate", "dim", axis)
     ts = as_tensors(tensors)
     if axis is None:
         ts, axis = [t.reshape(-1) for t in ts], 0
@@ -70,6 +72,8 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
     tensors, axis = list(tensors), one_name("stack", axis, "axis", dim, "dim", 0)
     if not tensors:
         raise ValueError("stack needs at least one tensor")
+    if type(axis) is not int:  # (np.stack took True as dim 1 without a word; torch refuses)
+        int_arg("stack", "dim", axis)
     result = Stack.apply(*as_tensors(tensors), axis=axis)
     return result if out is None else write_out("stack", result, out)
 
@@ -352,8 +356,10 @@ def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[in
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"{op}: axis {axis} is out of bounds for shape {x.shape}")
     axis, n = axis % x.ndim, x.shape[axis % x.ndim]
-    if isinstance(sections, (int, np.integer)):
-        k = int(sections)
+    if isinstance(sections, (int, np.integer)) or np.ndim(sections) == 0 and isinstance(
+            sections, np.ndarray):  # (np.split(a, np.array(3)): NumPy's 3 sections)
+        k = int(sections) if not isinstance(sections, np.ndarray) else int_arg(
+            op, "sections", sections[()])
         if k <= 0 or (equal and n % k):
             raise ValueError(f"{op}: axis {axis} of length {n} does not split into {k} "
                              "equal sections")
@@ -362,12 +368,22 @@ def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[in
     return axis, [min(max(int(c) + n if c < 0 else int(c), 0), n) for c in sections]
 
 
-def split(x: Any, indices_or_sections: Any, axis: int = 0, *,
-          dim: int | None = None) -> list[Tensor]:
+@torch_keywords(tensor="x")  # (torch.split(tensor=x, ...))
+def split(x: Any, indices_or_sections: Any = None, axis: int = 0, *,
+          dim: int | None = None, split_size_or_sections: Any = None) -> list[Tensor]:
     """np.split: n equal sections, or pieces cut at the given indices (views via getitem).
-    With PyTorch's dim=, torch.split: pieces of the given size (the last may be smaller), or
-    of the listed sizes."""
+    With PyTorch's dim= or split_size_or_sections=, torch.split: pieces of the given size
+    (the last may be smaller), or of the listed sizes."""
     x = as_tensor_of(x)
+    if split_size_or_sections is not None:  # (torch's name: torch's call, dim 0 by default)
+        if indices_or_sections is not None:
+            raise TypeError("split() got both indices_or_sections (NumPy's) and "
+                            "split_size_or_sections= (PyTorch's); pass one")
+        indices_or_sections, dim = split_size_or_sections, one_name(
+            "split", axis, "axis", dim, "dim", 0)
+    elif indices_or_sections is None:
+        raise TypeError("split() missing the sections: split(x, indices_or_sections) "
+                        "(NumPy's) or split(x, split_size, dim=d) (PyTorch's)")
     if dim is None:
         return split_at(x, *_cuts("split", x, indices_or_sections, axis, equal=True))
     one_name("split", axis, "axis", dim, "dim", 0)
@@ -375,15 +391,16 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0, *,
     return x.split(indices_or_sections, dim=dim)
 
 
-@torch_keywords(input="x")  # (torch.tensor_split(input=x, ...))
+@torch_keywords(input="x", sections="indices_or_sections", indices="indices_or_sections",
+                tensor_indices_or_sections="indices_or_sections")  # (torch.tensor_split's)
 def array_split(x: Any, indices_or_sections: Any, axis: int = 0, *,
                 dim: int | None = None) -> list[Tensor]:
     """np.array_split / torch.tensor_split: like split, but n sections need not be equal
     (the first n % len get one more)."""
     x = as_tensor_of(x)
     axis = one_name("array_split", axis, "axis", dim, "dim", 0)
-    if isinstance(indices_or_sections, Tensor):  # (torch's: a 0-d one counts, a 1-D one cuts)
-        return list(x.tensor_split(indices_or_sections, axis))
+    if isinstance(indices_or_sections, (Tensor, np.ndarray)):  # (torch's: a 0-d one counts,
+        return list(x.tensor_split(indices_or_sections, axis))  # a 1-D one cuts)
     return split_at(x, *_cuts("array_split", x, indices_or_sections, axis, equal=False))
 
 
@@ -570,6 +587,7 @@ def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
                            f"broadcast to a single shape") from None
 
 
+@takes_out
 def row_stack(tensors: Any) -> Tensor:
     """torch.row_stack: vstack's other name (1-D tensors become rows)."""
     return vstack(tensors)

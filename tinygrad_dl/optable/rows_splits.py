@@ -154,6 +154,7 @@ ROWS: tuple[OpInfo, ...] = (
                          case((4, 2), indices_or_sections=[3, 1], dim=0)))),
     *(OpInfo(name, "getitem", f"torch.{name}: tensor_split along dim {dim} (a number of "
              "pieces must divide the length)", JOIN, methods=(name,), torch=(name,),
+             numpy=(name,),  # (np.hsplit's meaning too: np.hsplit(t, 2) on the graph)
              call=_method(name), ref=ref_joined(getattr(np, name)), sample=Cases(cases))
       for name, dim, cases in (
           ("hsplit", "1 (0 of a 1-D tensor)", (_cut((2, 4), 2), _cut((6,), [1, 4]))),
@@ -168,19 +169,21 @@ ROWS: tuple[OpInfo, ...] = (
     OpInfo("row_stack", "concatenate", "torch.row_stack: vstack's other name", JOIN,
            torch=("row_stack",), function=row_stack, call=lambda *ts: row_stack(list(ts)),
            ref=lambda *a: np.vstack(a), sample=Cases((case((2, 3), (3,)), case((1, 2), (3, 2))))),
-    OpInfo("unsafe_chunk", "getitem", "torch's unsafe_chunk: chunk (no views here: as safe)",
+    OpInfo("unsafe_chunk", "getitem", "torch's unsafe_chunk: chunk (views, their writes guarded "
+           "as any view's)",
            JOINS, methods=("unsafe_chunk",), torch=("unsafe_chunk",),
            call=joined(lambda t, chunks=1, dim=0: t.unsafe_chunk(chunks, dim)),
            ref=ref_joined(lambda a, chunks=1, dim=0: np.array_split(a, chunks, axis=dim)),
            sample=Cases((case((2, 4), chunks=2, dim=1), case((6, 2), chunks=3)))),
-    OpInfo("unsafe_split", "getitem", "torch's unsafe_split: split (no views here: as safe)",
+    OpInfo("unsafe_split", "getitem", "torch's unsafe_split: split (views, their writes guarded "
+           "as any view's)",
            JOINS, methods=("unsafe_split",), torch=("unsafe_split",),
            call=joined(lambda t, split_size=1, dim=0: t.unsafe_split(split_size, dim)),
            ref=ref_joined(lambda a, split_size=1, dim=0: np.split(
                a, range(split_size, a.shape[dim], split_size), axis=dim)),
            sample=Cases((case((2, 5), split_size=2, dim=1), case((4,), split_size=2)))),
     OpInfo("unsafe_split_with_sizes", "getitem", "torch's unsafe_split_with_sizes: "
-           "split_with_sizes (no views here: as safe)", JOINS,
+           "split_with_sizes (views, their writes guarded as any view's)", JOINS,
            methods=("unsafe_split_with_sizes",), torch=("unsafe_split_with_sizes",),
            call=joined(lambda t, split_sizes=(), dim=0: t.unsafe_split_with_sizes(
                split_sizes, dim)),

@@ -6,12 +6,14 @@ unsafe_split_with_sizes.
 
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import engine, tensor
 from ..ops.shape import axis_of
+from ..ops.spelling import torch_keywords
 from .conversions import int_arg
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ class SplitMethods:
     def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
         """torch's chunk: `chunks` pieces along dim of ceil(n / chunks) each (the last may be
         smaller, and fewer pieces where n is too short: 6 in 4 chunks is 2, 2, 2)."""
+        chunks = _zero_d_int("chunk", "chunks", chunks)  # (torch's: a 0-d int tensor counts)
         if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
         axis = axis_of("chunk", dim, self.ndim)
@@ -49,22 +52,27 @@ class SplitMethods:
         lead = (slice(None),) * axis
         return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
 
+    @torch_keywords(sections="indices_or_sections", indices="indices_or_sections",
+                    tensor_indices_or_sections="indices_or_sections")  # (torch's three)
     def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """torch.tensor_split: n pieces as equal as can be (np.array_split's), or cut at the
         listed indices; views through getitem, so each piece's gradient flows back."""
         return _cuts("tensor_split", self, indices_or_sections, dim)
 
+    @torch_keywords(sections="indices_or_sections", indices="indices_or_sections")
     def hsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
         """torch.hsplit: tensor_split along dim 1 (dim 0 of a 1-D tensor); a number of pieces
         must divide the length."""
         return _cuts("hsplit", self, indices_or_sections, 0 if self.ndim == 1 else 1, even=True)
 
+    @torch_keywords(sections="indices_or_sections", indices="indices_or_sections")
     def vsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
         """torch.vsplit: tensor_split along dim 0 of a tensor of 2 or more dims."""
         if self.ndim < 2:
             raise ValueError(f"vsplit: expects a tensor of 2 or more dims, got shape {self.shape}")
         return _cuts("vsplit", self, indices_or_sections, 0, even=True)
 
+    @torch_keywords(sections="indices_or_sections", indices="indices_or_sections")
     def dsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
         """torch.dsplit: tensor_split along dim 2 of a tensor of 3 or more dims."""
         if self.ndim < 3:
@@ -85,7 +93,8 @@ class SplitMethods:
 
     # ---- the unsafe_ spellings ---------------------------------------------------------------
     def unsafe_chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
-        """torch's unsafe_chunk: x.chunk (the pieces are not views here: safe anyway)."""
+        """torch's unsafe_chunk: x.chunk (views, as torch's; unlike torch's, a write into one
+        whose base a live graph saved is refused, as any view's)."""
         return list(self.chunk(chunks, dim))
 
     def unsafe_split(self, split_size: Any, dim: int = 0) -> list[Tensor]:
@@ -103,14 +112,34 @@ def split_at(x: Tensor, axis: int, cuts: list[int]) -> list[Tensor]:
     return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
 
 
+def _zero_d_int(op: str, name: str, value: Any) -> Any:
+    """A 0-d Tensor or array as its int (torch reads a 0-d integer tensor as a number:
+    `x.split(torch.tensor(2))`, `x.chunk(n)` of a 0-d n); anything else as it is."""
+    if isinstance(value, (tensor.Tensor, np.ndarray)) and value.ndim == 0:
+        if value.dtype.kind not in "iu":
+            raise TypeError(f"{op}: {name} must be an int, got a 0-d tensor of dtype "
+                            f"{value.dtype}")
+        return operator.index(value)  # (a Tensor's __index__ tells a jit recording it reads)
+    return value
+
+
 def _sized_cuts(op: str, n: int, size: Any, dim: Any) -> list[int]:
     """torch.split's cut positions on a length n: pieces of `size` (the last may be
-    smaller), or of the listed sizes, which must add up to n."""
+    smaller; 0 only on an empty dim: one empty piece, torch's), or of the listed sizes,
+    which must add up to n."""
+    size = _zero_d_int(op, "the piece size", size)
     if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
-        if size <= 0:
-            raise ValueError(f"{op}: the piece size must be positive, got {size}")
-        return list(range(int(size), n, int(size)))
-    sizes = [int(v) for v in size]
+        if size < 0 or size == 0 and n:
+            raise ValueError(f"{op}: the piece size must be positive (0 only on an empty "
+                             f"dim), got {size} for dim {dim} of length {n}")
+        return list(range(int(size), n, int(size))) if size else []
+    if isinstance(size, tensor.Tensor):  # (1-D: its values; a jit recording is told)
+        engine.notify_read(size, f"{op}(x, a tensor of sizes)")
+        size = size.data.tolist()
+    if not isinstance(size, (list, tuple, np.ndarray)):
+        raise TypeError(f"{op}: the split size must be an int or a list of ints, got "
+                        f"{type(size).__name__} {size!r:.40}")
+    sizes = [int_arg(op, "a size", v) for v in size]
     if sum(sizes) != n or min(sizes, default=0) < 0:
         raise ValueError(f"{op}: sizes {sizes} do not add up to the length {n} of dim {dim}")
     return np.cumsum(sizes)[:-1].tolist()
@@ -124,12 +153,15 @@ def _cuts(who: str, x: Tensor, sections: Any, dim: Any, even: bool = False) -> t
         raise ValueError(f"{who}: expects a tensor of 1 or more dims, got a 0-d tensor")
     axis = axis_of(who, dim, x.ndim)
     n = x.shape[axis]
-    if isinstance(sections, tensor.Tensor):  # torch: a 0-d int tensor counts, a 1-D one cuts
+    if isinstance(sections, (tensor.Tensor, np.ndarray)):  # torch: a 0-d int tensor
+        # counts, a 1-D one cuts (a NumPy array alike: torch reads np.array(2) as 2)
         if sections.dtype.kind not in "iu" or sections.ndim > 1:
             raise TypeError(f"{who}: a tensor of sections or indices must be a 0-d or 1-D "
                             f"integer tensor, got shape {sections.shape} dtype {sections.dtype}")
-        engine.notify_read(sections, f"{who}(x, a tensor of indices)")  # (Python's cuts)
-        sections = sections.data.tolist()
+        if isinstance(sections, tensor.Tensor):
+            engine.notify_read(sections, f"{who}(x, a tensor of indices)")  # (Python's cuts)
+            sections = sections.data
+        sections = sections.tolist()
     if isinstance(sections, (list, tuple)):
         bounds = [0, *(int_arg(who, "an index", i) for i in sections), None]
     else:
