@@ -205,8 +205,6 @@ ALLOWED: dict[str, tuple[list[str], str]] = {
     "autograd.grad": (["only_inputs"], "deprecated and ignored in torch"),
     **{f"nn.LazyInstanceNorm{d}d": (["bias"], "bias=False (no learned shift) not implemented")
        for d in (1, 2, 3)},
-    "nn.Embedding": (["_freeze", "_weight"], "torch's private constructor arguments (a table: "
-                     "Embedding.from_pretrained)"),
     "nn.RNNBase": (["mode"], "an internal base; RNN/LSTM/GRU are the classes"),
     "nn.RNNCellBase": (["num_chunks"], "an internal base"),
 }

@@ -76,6 +76,10 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: Any = 
     if weight.ndim != 2:
         raise ValueError(f"{who}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                          f"{tuple(weight.shape)}")
+    if weight.dtype.kind != "f":  # (torch's refusal; an int table's mean would be float64)
+        raise TypeError(f"{who}: weight must be a floating-point table (the bags' sums, means "
+                        f"and gradients are floats), got dtype {weight.dtype}; cast it with "
+                        ".to(float32)")
     idx = np.asarray(input.data if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu" and not (idx.size == 0 and idx.dtype.kind == "f"):
         raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")

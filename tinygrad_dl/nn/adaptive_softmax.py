@@ -88,6 +88,10 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                                    f"inputs with size {tuple(x.shape)}")
         else:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if x.shape[-1] != self.in_features:  # (else a tail Linear's shapes were named)
+            raise RuntimeError(f"AdaptiveLogSoftmaxWithLoss: expected input (N, "
+                               f"{self.in_features}) or ({self.in_features},), got "
+                               f"{tuple(x.shape)}")
         if t.dtype.kind not in "iu":
             raise TypeError(f"AdaptiveLogSoftmaxWithLoss: target must hold integers, got "
                             f"{t.dtype}")

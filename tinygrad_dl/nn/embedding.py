@@ -39,7 +39,7 @@ class Embedding(Module):
                  dtype: Any = None, *, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0,
                  scale_grad_by_freq: bool = False, sparse: bool = False,
-                 rng: Any = None) -> None:
+                 _weight: Any = None, _freeze: bool = False, rng: Any = None) -> None:
         super().__init__()
         set_table_options(self, "Embedding", max_norm, norm_type, scale_grad_by_freq, sparse)
         if isinstance(device, (int, np.integer)) and not isinstance(device, bool):
@@ -49,14 +49,20 @@ class Embedding(Module):
         check_device(device, "Embedding")
         self.num_embeddings = size_arg("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = size_arg("Embedding", "embedding_dim", embedding_dim)
-        dtype = np.float64 if dtype is None else np_dtype(dtype, "Embedding")
-        weight_fits("Embedding", (self.num_embeddings, self.embedding_dim), dtype)
-        self.weight = Tensor(normal((self.num_embeddings, self.embedding_dim), dtype, rng,
-                                    "init"), requires_grad=True)
-        n = self.num_embeddings
+        n, shape = self.num_embeddings, (self.num_embeddings, self.embedding_dim)
         padding_idx = padding_index("Embedding", padding_idx, n)
-        if padding_idx is not None:
-            self.weight.data[padding_idx] = 0
+        if _weight is not None:  # (torch's: that table, shared, its padding row kept)
+            w = given_table("Embedding", _weight, dtype)
+            if w.shape != shape:
+                raise ValueError(f"Embedding: _weight must have shape {shape}, got {w.shape}")
+            self.weight = Tensor(w, requires_grad=True)
+            self.weight.requires_grad_(not _freeze)
+        else:
+            dtype = np.float64 if dtype is None else np_dtype(dtype, "Embedding")
+            weight_fits("Embedding", shape, dtype)
+            self.weight = Tensor(normal(shape, dtype, rng, "init"), requires_grad=True)
+            if padding_idx is not None:
+                self.weight.data[padding_idx] = 0
         self.padding_idx = padding_idx
         self.__dict__["_rng"] = rng  # (reset_parameters draws from it again)
 
@@ -147,14 +153,14 @@ class EmbeddingBag(Module):
         set_table_options(self, "EmbeddingBag", max_norm, norm_type, scale_grad_by_freq, sparse)
         n = self.num_embeddings = size_arg("EmbeddingBag", "num_embeddings", num_embeddings)
         self.embedding_dim = size_arg("EmbeddingBag", "embedding_dim", embedding_dim)
-        dtype = np.float64 if dtype is None else np_dtype(dtype, "EmbeddingBag")
         padding_idx = padding_index("EmbeddingBag", padding_idx, n)
         if _weight is not None:
-            w = np.array(_weight.data if isinstance(_weight, Tensor) else _weight, dtype=dtype)
+            w = given_table("EmbeddingBag", _weight, dtype)
             if w.shape != (n, self.embedding_dim):
                 raise ValueError(f"EmbeddingBag: _weight must have shape {(n, embedding_dim)}, "
                                  f"got {w.shape}")
         else:
+            dtype = np.float64 if dtype is None else np_dtype(dtype, "EmbeddingBag")
             weight_fits("EmbeddingBag", (n, self.embedding_dim), dtype)
             w = normal((n, self.embedding_dim), dtype, rng, "init")
             if padding_idx is not None:
@@ -170,6 +176,24 @@ class EmbeddingBag(Module):
         if self.padding_idx is not None:
             self.weight.data[self.padding_idx] = 0
 
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, max_norm: Any = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        mode: str = "mean", sparse: bool = False,
+                        include_last_offset: bool = False,
+                        padding_idx: int | None = None) -> EmbeddingBag:
+        """PyTorch's: an EmbeddingBag whose weight is the given 2-D float table (the same array,
+        its dtype, its padding row kept as it is), frozen (requires_grad=False) unless
+        freeze=False; the options as the constructor's. Nothing is drawn."""
+        w = given_table("EmbeddingBag.from_pretrained", embeddings, None)
+        if w.ndim != 2:
+            raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be a 2-D float "
+                             f"table, got shape {w.shape}")
+        e = cls(w.shape[0], w.shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                w, include_last_offset, padding_idx)
+        e.weight.requires_grad_(not freeze)
+        return e
+
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Tensor:
         return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
                              self.scale_grad_by_freq, mode=self.mode,
@@ -181,3 +205,14 @@ class EmbeddingBag(Module):
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         return (f"{self.num_embeddings}, {self.embedding_dim}" + table_options(self)
                 + f", mode='{self.mode}'{pad}")
+
+
+def given_table(who: str, table: Any, dtype: Any) -> np.ndarray:
+    """A table handed to an embedding (torch's `_weight`, from_pretrained's embeddings): a float
+    array, the same one (torch's Parameter shares the tensor's storage) unless `dtype` names
+    another, then a cast copy."""
+    w = table.data if isinstance(table, Tensor) else np.asarray(table)
+    if w.dtype.kind != "f":
+        raise TypeError(f"{who}: the table must hold floats (a parameter needs them), got dtype "
+                        f"{w.dtype}")
+    return w if dtype is None else w.astype(np_dtype(dtype, who), copy=False)

@@ -89,6 +89,9 @@ rows("embedding_bag", lambda w: F.embedding_bag(_IDX, w, _OFF, mode="max",
     "scale_grad_by_freq with max": (_EB,)}, raises="embedding_bag: max mode does not support")
 rows("embedding_bag", lambda w: F.embedding_bag(_IDX, w, np.array([1, 3])), {
     "offsets not starting at 0": (_EB,)}, raises="embedding_bag: offsets must start at 0")
+rows("embedding_bag", lambda w: F.embedding_bag(_IDX, w, _OFF), {
+    "an integer table": (np.arange(12).reshape(4, 3),)},
+     raises="embedding_bag: weight must be a floating-point table")
 rows("embedding_bag", lambda w: F.embedding_bag(_IDX + 1, w, _OFF), {
     "an index past the table": (_EB,)}, raises="embedding_bag")
 rows("embedding_bag", lambda w: F.embedding_bag(_IDX, w, _OFF, mode="max",
