@@ -30,7 +30,7 @@ def _ints(name: str, v: Any) -> np.ndarray:
 
 def _lengths(name: str, v: Any, n: int, most: int, most_name: str) -> np.ndarray:
     a = _ints(name, v)
-    if a.ndim > 1 or a.size != n:
+    if a.size != n:  # (any shape of n lengths, (N, 1) too, read in order, as torch's)
         raise ValueError(f"{_WHO}: {name} must hold one length per sample ({n}), got shape "
                          f"{a.shape}")
     a = a.reshape(n)

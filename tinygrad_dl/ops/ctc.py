@@ -41,7 +41,9 @@ class CTCLoss(Function):
     The gradient is torch's: (exp(lp) - exp(log_alpha + log_beta - lp + nll) summed per class)
     times the output's gradient for t < input_length, 0 beyond; it is the derivative of the
     loss through a log_softmax (the exp(lp) term is what log_softmax's Jacobian removes), not
-    of the raw log_probs. NaN for t < input_length where the loss is inf, as torch's."""
+    of the raw log_probs. NaN for t < input_length where the loss is inf, as torch's. The
+    posterior of each step is normalised over that step's masses (they sum to p(target)),
+    not by the loss: at |lp| ~ 1e30 the loss's rounding would overflow exp (torch's inf)."""
 
     def forward(ctx, lp, targets=None, input_lengths=None, target_lengths=None, blank=0,
                 zero_infinity=False):
@@ -57,6 +59,15 @@ class CTCLoss(Function):
         valid = np.arange(L) < ends[:, None]
         rows = np.arange(N)[:, None]
         emit = x[:, rows, ext] if T else np.zeros((0, N, L))  # (T, N, L): lp of ext labels
+        # each step's lp less the largest a path may take there (a constant of every path
+        # at that step, added back to the loss): lp far from 0 (-1e30, unnormalised) keep
+        # their posteriors exact. A path is at s <= 2t + 1 and can still reach an end
+        # (ends - 2 or ends - 1 by step il - 1, 2 places a step at most)
+        t_, s_ = np.arange(T)[:, None, None], np.arange(L)
+        window = valid & (s_ <= 2 * t_ + 1) & (s_ >= ends[:, None] - 2 * (il[:, None] - t_))
+        top = np.where(window, emit, _NEG).max(axis=2) if T else np.zeros((0, N))
+        top = np.where(np.isfinite(top), top, 0.0)  # (-inf / +inf / NaN steps: as they are)
+        emit = emit - top[..., None]
         alpha = np.full((T, N, L), _NEG)
         if T:
             alpha[0, :, :2] = np.where(valid[:, :2], emit[0, :, :2], _NEG)
@@ -71,17 +82,20 @@ class CTCLoss(Function):
         e1 = np.take_along_axis(end_a, (ends - 1)[:, None], 1)[:, 0]
         e2 = np.take_along_axis(end_a, np.clip(ends - 2, 0, None)[:, None], 1)[:, 0]
         e2 = np.where(tl > 0, e2, _NEG)
-        nll = -_lse3(e1, e2, np.full_like(e1, _NEG))
+        shift = np.where(np.arange(T)[:, None] < il, top, 0.0).sum(0)
+        loglik = _lse3(e1, e2, np.full_like(e1, _NEG))  # (of the shifted lp)
+        nll = -loglik - shift
         nll = np.where(il == 0, np.where(tl == 0, -0.0, np.inf), nll)  # no step: p = [tl == 0]
         infinite = np.isposinf(nll)
         if zero_infinity:
             nll = np.where(infinite, 0.0, nll)
-        ctx.save_for_backward(x, alpha, emit, ext, skip, valid, il, ends, nll, infinite)
+        ctx.save_for_backward(x, alpha, emit, ext, skip, valid, il, ends, nll, infinite,
+                              loglik)
         ctx.zero_infinity, ctx.dtype = zero_infinity, lp.dtype
         return nll.astype(lp.dtype)
 
     def backward(ctx, g):
-        x, alpha, emit, ext, skip, valid, il, ends, nll, infinite = ctx.saved
+        x, alpha, emit, ext, skip, valid, il, ends, nll, infinite, loglik = ctx.saved
         T, N, C = x.shape
         L = ext.shape[1]
         beta = np.full((T, N, L), _NEG)
@@ -90,18 +104,37 @@ class CTCLoss(Function):
         b = np.full((N, L), _NEG)
         for t in range(T - 1, -1, -1):
             rec = _lse3(b, _shift(b, 1, False), np.where(skip_up, _shift(b, 2, False), _NEG))
-            start = np.where(end_mask, 0.0, _NEG)
+            with np.errstate(invalid="ignore"):  # -inf + inf: NaN, as torch's
+                rec = rec + emit[t]
+            start = np.where(end_mask, emit[t], _NEG)  # (no -inf + inf off the two ends)
             b = np.where((t == il - 1)[:, None], start,
                          np.where((t < il - 1)[:, None], rec, _NEG))
-            with np.errstate(invalid="ignore"):
-                b = np.where(valid, b + emit[t], _NEG)
+            b = np.where(valid, b, _NEG)
             beta[t] = b
         with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf: overwritten below)
-            occ = np.exp(alpha + beta - emit + nll[None, :, None])  # (T, N, L) posteriors
-        occ = np.where(valid, occ, 0.0)
+            # (T, N, L) log path masses; none where no path reaches or completes (nor at an
+            # lp of -inf): not NaN from -inf + inf past an lp of +inf
+            none = np.isneginf(alpha) | np.isneginf(beta) | np.isneginf(emit)
+            r = np.where(valid & ~none, alpha + beta - emit, _NEG)
+            # each live step's posteriors over s sum to 1: normalised per step (not by the
+            # loss, whose rounding at large |lp| would overflow exp), as exact; a step with a
+            # NaN mass (inf - inf past an lp of +inf) is normalised by the loss, as torch's,
+            # and that mass's class is NaN
+            nan = np.isnan(r)
+            known = np.where(nan, _NEG, r)
+            top_r = known.max(axis=2, keepdims=True)
+            top_r = np.where(np.isfinite(top_r), top_r, 0.0)
+            occ = np.exp(known - top_r)
+            occ /= occ.sum(axis=2, keepdims=True)
+            if nan.any():
+                occ = np.where(nan.any(axis=2, keepdims=True), np.exp(r - loglik[None, :, None]),
+                               occ)
+            occ = np.where(valid, occ, 0.0)
         onehot = np.zeros((N, L, C))
         onehot[np.arange(N)[:, None], np.arange(L), ext] = 1.0
         q = np.einsum("tnl,nlc->tnc", np.nan_to_num(occ, nan=0.0), onehot)
+        if nan.any():
+            q[np.einsum("tnl,nlc->tnc", np.isnan(occ), onehot) > 0] = np.nan
         grad = np.exp(x) - q
         live = np.arange(T)[:, None] < il[None, :]  # (T, N): steps that count
         with np.errstate(invalid="ignore"):  # torch's exp(lcab + nll - lp): NaN at lp = -inf
