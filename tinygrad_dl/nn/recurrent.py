@@ -218,24 +218,30 @@ class _RecurrentBase(Module):
         if steps == 0:  # (torch's error: no step, no final state; h0 back would be a guess)
             raise RuntimeError(f"{name}: Expected sequence length to be larger than 0 in RNN, "
                                f"got input of shape {tuple(input_shape)}")
-        last: list[State] = []  # layer 0 forward, layer 0 reverse, layer 1 forward, ...
-        for k in range(self.num_layers):
-            if k and self.dropout and self.training:
-                x = drop(x, self.dropout, rng=self.rng)
-            outs = []
-            for d, suffix in enumerate(self.suffixes):
-                state = tuple(s[k * self.directions + d] for s in initial)
-                seq, state = self._direction(x, state, f"_l{k}{suffix}", reverse=d == 1)
-                outs.append(seq)
-                last.append(state)
-            x = outs[0] if len(outs) == 1 else concatenate(outs, axis=-1)
-        finals = [stack([s[i] for s in last]) for i in range(self.states)]
+        x, finals = self._layers(x, initial, self._direction)
         if not batched:
             x = x.reshape(steps, x.shape[-1])
             finals = [f.reshape(f.shape[0], f.shape[-1]) for f in finals]
         elif self.batch_first:
             x = x.swapaxes(0, 1)
         return x, (finals[0] if self.states == 1 else tuple(finals))
+
+    def _layers(self, x: Tensor, initial: State, direction: Any) -> tuple[Tensor, list[Tensor]]:
+        """Every layer over x in each direction (`direction(x, state, suffix, reverse)` runs
+        one: over padded steps or packed rows): (the last layer's outputs, the final states
+        stacked as h_n (and c_n): layer 0 forward, layer 0 reverse, layer 1 forward, ...)."""
+        last: list[State] = []
+        for k in range(self.num_layers):
+            if k and self.dropout and self.training:
+                x = drop(x, self.dropout, rng=self.rng)
+            outs = []
+            for d, suffix in enumerate(self.suffixes):
+                state = tuple(s[k * self.directions + d] for s in initial)
+                out, state = direction(x, state, f"_l{k}{suffix}", d == 1)
+                outs.append(out)
+                last.append(state)
+            x = outs[0] if len(outs) == 1 else concatenate(outs, axis=-1)
+        return x, [stack([s[i] for s in last]) for i in range(self.states)]
 
     def _direction(self, x: Tensor, state: State, suffix: str, reverse: bool
                    ) -> tuple[Tensor, State]:
@@ -276,18 +282,8 @@ class _RecurrentBase(Module):
         initial = self._initial(hx, sizes[0], True, x)
         if seq.sorted_indices is not None:  # (hx in the batch's order, the rows longest first)
             initial = tuple(s[:, seq.sorted_indices.data] for s in initial)
-        last: list[State] = []
-        for k in range(self.num_layers):
-            if k and self.dropout and self.training:
-                x = drop(x, self.dropout, rng=self.rng)
-            outs = []
-            for d, suffix in enumerate(self.suffixes):
-                state = tuple(s[k * self.directions + d] for s in initial)
-                rows, state = self._packed_direction(x, sizes, state, f"_l{k}{suffix}", d == 1)
-                outs.append(rows)
-                last.append(state)
-            x = outs[0] if len(outs) == 1 else concatenate(outs, axis=-1)
-        finals = [stack([s[i] for s in last]) for i in range(self.states)]
+        x, finals = self._layers(x, initial, lambda x, state, suffix, reverse:
+                                 self._packed_direction(x, sizes, state, suffix, reverse))
         if seq.unsorted_indices is not None:
             finals = [f[:, seq.unsorted_indices.data] for f in finals]
         return (PackedSequence(x, *seq[1:]),
