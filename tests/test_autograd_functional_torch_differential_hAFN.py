@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
+from test_autograd_functional import agree
 
 import tinygrad_dl as tg
 from tinygrad_dl.autograd.functional import hessian, hvp, jacobian, jvp, vhp, vjp
@@ -74,21 +75,6 @@ def _program(rng):
     return make(tg), make(torch)
 
 
-def _compare(ours, theirs, what):
-    assert isinstance(ours, tuple) == isinstance(theirs, tuple), what
-    if isinstance(theirs, tuple):
-        assert len(ours) == len(theirs), what
-        for o, t in zip(ours, theirs):
-            _compare(o, t, what)
-        return
-    assert isinstance(ours, tg.Tensor) and not ours.requires_grad, what
-    assert ours.shape == tuple(theirs.shape), (what, ours.shape, tuple(theirs.shape))
-    assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", "")), what
-    tol = 1e-5 if ours.dtype == np.float32 else 1e-10
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=tol, atol=tol,
-                               err_msg=what)
-
-
 def _attempt(f):
     try:
         return True, f()
@@ -107,7 +93,7 @@ def _check(name, ours, theirs, empty_in):
         return "torch's empty jvp"
     if ok_t:
         assert ok_o, (name, ro)
-        _compare(ro, rt, name)
+        agree(ro, rt, name, 1e-10, 1e-10)
         return "same"
     assert not ok_o, (name, rt)
     assert "\n" not in str(ro), ro
@@ -169,7 +155,7 @@ def test_jvp_nonfinite_v_entry_does_not_poison_the_other_entries():
     # was [nan nan nan]: the dense J v multiplied J's zeros by v's inf and NaN
     x, u = np.array([1.0, 2.0, 3.0]), np.array([np.inf, 1.0, np.nan])
     for f in (lambda a: a * 2, lambda a: a[1:], lambda a: a[:2].sum()):
-        _compare(jvp(f, tg.tensor(x), tg.tensor(u)), TAF.jvp(f, torch.tensor(x),
+        agree(jvp(f, tg.tensor(x), tg.tensor(u)), TAF.jvp(f, torch.tensor(x),
                                                           torch.tensor(u)), "inf in v")
 
 
@@ -192,7 +178,7 @@ def test_jvp_refuses_an_integer_or_bool_output_as_torch():
         with pytest.raises(RuntimeError, match="jvp: output .* J v needs floating-point"):
             jvp(f, x, tg.ones(2))
     # vjp and jacobian compute (zeros), as torch's
-    _compare(vjp(lambda a: a.long(), x, tg.tensor([1, 1])),
+    agree(vjp(lambda a: a.long(), x, tg.tensor([1, 1])),
              TAF.vjp(lambda a: a.long(), torch.tensor(x.data), torch.tensor([1, 1])), "vjp")
 
 
@@ -214,7 +200,7 @@ def test_jacobian_option_pairs_torch_refuses_are_refused():
 @pytest.mark.slow  # (torch's vmap: seconds to import)
 def test_jacobian_forward_mode_with_vectorize_is_reverse_modes_matrix():
     x, xt = tg.tensor(np.array([0.5, -2.0])), torch.tensor(np.array([0.5, -2.0]))
-    _compare(jacobian(lambda a: (a * a).sin(), x, strategy="forward-mode", vectorize=True),
+    agree(jacobian(lambda a: (a * a).sin(), x, strategy="forward-mode", vectorize=True),
              TAF.jacobian(lambda a: (a * a).sin(), xt, strategy="forward-mode",
                           vectorize=True), "forward-mode")
 
@@ -297,9 +283,9 @@ def test_no_grad_inside_and_in_place_under_no_grad_as_torch():
         ours, theirs = tg.tensor(x.copy()), torch.tensor(x.copy())
         got = getattr(tg.autograd.functional, name)(f(tg), ours, *map(tg.tensor, args))
         want = getattr(TAF, name)(f(torch), theirs, *map(torch.tensor, args))
-        _compare(got, want, name)
+        agree(got, want, name, 1e-10, 1e-10)
         np.testing.assert_array_equal(ours.data, theirs.numpy())
-        _compare(getattr(tg.autograd.functional, name)(h(tg), tg.tensor(x), *map(tg.tensor, args)),
+        agree(getattr(tg.autograd.functional, name)(h(tg), tg.tensor(x), *map(tg.tensor, args)),
                  getattr(TAF, name)(h(torch), torch.tensor(x), *map(torch.tensor, args)), name)
         with pytest.raises(RuntimeError, match="output 0 .* does not require gradients"):
             getattr(tg.autograd.functional, name)(h(tg), tg.tensor(x), *map(tg.tensor, args),
