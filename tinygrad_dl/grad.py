@@ -125,16 +125,17 @@ def check_hand_grad(what: str, g: Any, dt: np.dtype) -> None:
         raise complex_grad_error(what, g.dtype, dt)
 
 
-def in_dtype(g: np.ndarray, t: Any) -> np.ndarray:
+def in_dtype(g: np.ndarray, t: Any, who: str = "backward") -> np.ndarray:
     """Backward's gradient `g` for the tensor `t`, cast to t's dtype. A complex `g`
     for a real tensor is refused: it came through ops on complex values (`x * 1j`), whose
     backwards do not conjugate (torch's convention does), so even its real part can be wrong
     (`(x * 1j).abs()` gave -1 for torch's +1), and the cast dropped the rest with only NumPy's
-    ComplexWarning."""
+    ComplexWarning (autograd.grad's, `who`, the same: jacobian/vjp/jvp of `(x * c).abs()` gave
+    wrong real numbers, of `x * c` real parts alone)."""
     dt = t.data.dtype
     if g.dtype.kind == "c" and dt.kind != "c":
         what = f"{t.name!r}" if t.name else f"a tensor of shape {t.data.shape}"
-        raise TypeError(f"backward: a complex gradient ({g.dtype}) reached {what} of dtype {dt}, "
+        raise TypeError(f"{who}: a complex gradient ({g.dtype}) reached {what} of dtype {dt}, "
                         "through ops on complex values; their backwards are real-only here: "
                         "keep the real and imaginary parts as two real tensors")
     return g.astype(dt)

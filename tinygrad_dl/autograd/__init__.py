@@ -36,6 +36,7 @@ import numpy as np
 from .. import engine, hooks, tensor_hooks, write_guard
 from ..anomaly import detect_anomaly
 from ..engine import enable_grad, no_grad
+from ..grad import in_dtype
 from ..grad_mode import inference_mode, set_grad_enabled
 from ..tensor import Tensor
 from ..tensor.backward_to import backward_to, below, named_inputs, root_hooks, toward
@@ -365,7 +366,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             if g is not None:
                 g = tensor_hooks.arrived(pending, t, g) if t._retain else g
                 for i in wanted[id(t)]:
-                    got[i] = np.array(g, dtype=t.data.dtype)
+                    got[i] = in_dtype(np.asarray(g), t, "autograd.grad")  # (complex: refused)
     finally:
         for h in handles:
             h.remove()
@@ -375,7 +376,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         if g is not None:
             g = tensor_hooks.through(t, g)
             for i in at:
-                got[i] = np.array(g, dtype=t.data.dtype)
+                got[i] = in_dtype(np.asarray(g), t, "autograd.grad")  # (complex: refused)
     return _results(ins, got, allow_unused, materialize_grads)
 
 

@@ -87,10 +87,21 @@ def _vector(v: Any, like: Tensors, what: str, who: str) -> list[np.ndarray]:
         if a.data.shape != t.data.shape:
             raise RuntimeError(f"{who}: v[{i}] has shape {a.data.shape}, the {what} [{i}] "
                                f"{t.data.shape}")
-        if a.data.dtype.kind == "c" and t.data.dtype.kind != "c":  # (the cast below dropped
-            raise RuntimeError(f"{who}: v[{i}] is {a.data.dtype}, the {what} [{i}] "  # .imag)
-                               f"{t.data.dtype}: give a real v (as torch's, which refuses it)")
-    return [np.asarray(a.data, dtype=t.data.dtype) for a, t in zip(vs, like)]
+    return [a.data if a.data.dtype.kind == "c" and t.data.dtype.kind != "c"  # (`_real`'s)
+            else np.asarray(a.data, dtype=t.data.dtype) for a, t in zip(vs, like)]
+
+
+def _real(vs: list[np.ndarray], like: Tensors, used: list[bool], what: str, who: str
+          ) -> list[np.ndarray]:
+    """`_vector`'s arrays with a complex v for a real tensor refused where the product uses
+    it, as torch's (a cast dropped .imag): an output that requires grad (vjp), an input that
+    an output depends on (jvp); elsewhere torch skips it, and so does this (its real part)."""
+    for i, (a, t, u) in enumerate(zip(vs, like, used)):
+        if u and a.dtype.kind == "c" and t.data.dtype.kind != "c":
+            raise RuntimeError(f"{who}: v[{i}] is {a.dtype}, the {what} [{i}] {t.data.dtype}: "
+                               "give a real v (as torch's, which refuses it)")
+    return [a.real.astype(t.data.dtype) if a.dtype.kind == "c" and t.data.dtype.kind != "c"
+            else a for a, t in zip(vs, like)]
 
 
 def _independent(who: str, i: int, j: int | None = None) -> RuntimeError:
@@ -220,7 +231,8 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     outs, out_tuple = _call(func, ins, who)
     if strict:  # (torch's order: before v is read)
         _differentiable(outs, who)
-    vs = _vector(v, outs, "output", who)
+    vs = _real(_vector(v, outs, "output", who), outs, [o.requires_grad for o in outs], "output",
+               who)
     total: list[np.ndarray] = [np.zeros(t.data.shape, t.data.dtype) for t in ins]
     reached = []
     for i, (o, g) in enumerate(zip(outs, vs)):
@@ -264,6 +276,26 @@ def _coarser(outs: Tensors, ins: Tensors, reached: list[list[bool]], who: str) -
                 return
 
 
+def _smeared(acc: np.ndarray, parts: list[np.ndarray], o: Tensor, i: int, who: str) -> None:
+    """Warn where J v is NaN at a non-NaN output entry whose Jacobian row holds a NaN: a row is
+    one backward pass with a one-hot seed, whose zeros can meet a derivative's inf (sqrt, log
+    or 1/x at 0: row 1 of sqrt at [0, 1] is [0/0, 0.5]), so the entry is NaN where torch's
+    double backward (and the directional derivative) can give a number ([inf, 0.5] for
+    v = [1, 1]). (A NaN of v reaching the entry through J's nonzeros is torch's NaN too.)"""
+    bad = np.isnan(acc)
+    if not bad.any():
+        return
+    bad &= ~np.isnan(o.data.reshape(-1)) & np.logical_or.reduce(
+        [np.isnan(J).any(1) for J in parts], initial=False)
+    if bad.any():
+        warnings.warn(f"{who}: J v of output {i} is NaN at {int(bad.sum())} of {acc.size} "
+                      "entries of a non-NaN output value whose Jacobian row has a NaN: a row is "
+                      "one backward pass with a one-hot seed, which can meet 0 * inf or 0 / 0 "
+                      "(sqrt, log or a division at 0) where torch's J v can be a number; "
+                      "evaluate off the singular point or compute J v by hand", RuntimeWarning,
+                      stacklevel=3)
+
+
 def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """`torch.autograd.functional.jvp`: (func(*inputs), J v), v shaped as the inputs (None for
@@ -287,11 +319,13 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     rows = _rows(outs, ins, False, who, reached)  # (strict: over all outputs, below)
     if strict:
         _strict_overall(who, reached, len(ins), per_output=True)
+    vs = _real(vs, ins, [any(r[j] for r in reached) for j in range(len(ins))], "input", who)
     _coarser(outs, ins, reached, who)
     products = []
-    for o, parts in zip(outs, rows):
+    for i, (o, parts) in enumerate(zip(outs, rows)):
         acc = sum((_times(J, x.reshape(-1)) for J, x in zip(parts, vs)),
                   np.zeros(o.data.size, parts[0].dtype if parts else o.data.dtype))
+        _smeared(acc, parts, o, i, who)
         products.append(Tensor(acc.reshape(o.data.shape).astype(o.data.dtype)))
     values = tuple(o.detach() for o in outs)
     return ((values if out_tuple else values[0]),
