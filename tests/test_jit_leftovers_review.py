@@ -137,10 +137,8 @@ def test_rrelu_draws_as_eager_or_falls_back(training):
     want, _, _ = _rrelu_runs(False, training)
     got, msgs, replays = _rrelu_runs(True, training)
     assert got == want
-    if training:  # slopes drawn by the step's Python: eager, one warning
-        assert replays == 0 and len(msgs) == 1 and "op 1 (Mul)" in msgs[0]
-    else:
-        assert replays == 3 and not msgs
+    # slopes drawn inside a Draw op (hDROP; before, by the step's Python: eager, one warning)
+    assert replays == 3 and not msgs
 
 
 # ---- 3. Tensor(W.data) with W's array rebound between calls ---------------------------------

@@ -8,6 +8,7 @@ graph)."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 from ..ops import (
     CELU,
     ELU,
+    Draw,
     Hardshrink,
     Hardsigmoid,
     Hardswish,
@@ -34,6 +36,7 @@ from ..tensor import Tensor
 from .constructors import rng_of
 from .methods import (
     as_tensor_of,
+    bool_arg,
     dim_arg,
     elu,
     inplace_flag,
@@ -259,8 +262,11 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     per entry (the gradient there is a; elsewhere 1); otherwise leaky_relu with the mean
     slope (lower + upper) / 2. inplace=True: F.rrelu_."""
     lo, hi = number_arg("rrelu", "lower", lower), number_arg("rrelu", "upper", upper)
+    if not np.isfinite(hi - lo):
+        raise ValueError(f"rrelu: lower ({lo}) and upper ({hi}) must be finite")
     if lo > hi:
         raise ValueError(f"rrelu: lower ({lo}) must be at most upper ({hi})")
+    training = bool_arg("rrelu", "training", training)
     if inplace:
         return inplace_flag("rrelu", input, lambda x: rrelu(x, lo, hi, training, rng=rng,
                                                               generator=generator))
@@ -269,9 +275,24 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
         return leaky_relu(x, (lo + hi) / 2)
     if x.dtype.kind != "f":
         raise TypeError(f"rrelu: training draws slopes for a float input, got {x.dtype}")
-    gen = rng_of(rng, generator, "rrelu")
-    slopes = gen.uniform(lo, hi, x.shape).astype(x.dtype)
-    return x * Tensor(np.where(x.data <= 0, slopes, np.ones((), x.dtype)))
+    return x * Draw.apply(x.detach(), sample=_RReLUSlopes(rng_of(rng, generator, "rrelu"), lo,
+                                                          hi))
+
+
+@dataclasses.dataclass(frozen=True)
+class _RReLUSlopes:
+    """`Draw`'s sampler for F.rrelu in training: x's multiplier, a slope drawn uniform in
+    [lower, upper) (in x's dtype) where x <= 0 and 1 elsewhere. Drawn inside the op, so a jitted
+    step replays with fresh slopes; equal by value (the same generator and bounds), so a step
+    records the same op twice and replays."""
+
+    gen: np.random.Generator
+    lower: float
+    upper: float
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        slopes = self.gen.uniform(self.lower, self.upper, x.shape).astype(x.dtype)
+        return np.where(x <= 0, slopes, np.ones((), x.dtype))
 
 
 # ---- gumbel_softmax -------------------------------------------------------------------------
@@ -287,11 +308,34 @@ def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float
     if x.dtype.kind != "f":
         raise TypeError(f"gumbel_softmax: expected float logits, got {x.dtype}")
     axis = dim_arg("gumbel_softmax", dim, x.ndim)
-    noise = -np.log(rng_of(rng, generator, "gumbel_softmax").standard_exponential(x.shape))
-    y_soft = ((x + Tensor(noise.astype(x.dtype))) / tau).softmax(axis)
+    noise = Draw.apply(x.detach(), sample=_GumbelNoise(rng_of(rng, generator, "gumbel_softmax")))
+    y_soft = ((x + noise) / tau).softmax(axis)
     if not hard:
         return y_soft
-    index = np.expand_dims(np.argmax(y_soft.data, axis=axis), axis)
-    y_hard = np.zeros(x.shape, x.dtype)
-    np.put_along_axis(y_hard, index, 1.0, axis=axis)
-    return Tensor(y_hard - y_soft.data) + y_soft
+    y_hard = Draw.apply(y_soft.detach(), sample=_OneHotOfMax(axis))
+    return y_hard - y_soft.detach() + y_soft
+
+
+@dataclasses.dataclass(frozen=True)
+class _GumbelNoise:
+    """`Draw`'s sampler for F.gumbel_softmax: Gumbel(0, 1) noise -log(E), E ~ Exp(1), in x's
+    dtype (drawn in the op: a jitted step replays with fresh noise)."""
+
+    gen: np.random.Generator
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return (-np.log(self.gen.standard_exponential(x.shape))).astype(x.dtype)
+
+
+@dataclasses.dataclass(frozen=True)
+class _OneHotOfMax:
+    """`Draw`'s constant for gumbel_softmax(hard=True): the one-hot of y's argmax along axis
+    (recomputed at each replay)."""
+
+    axis: int
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        out = np.zeros(y.shape, y.dtype)
+        np.put_along_axis(out, np.expand_dims(np.argmax(y, axis=self.axis), self.axis), 1.0,
+                          axis=self.axis)
+        return out

@@ -22,7 +22,7 @@ import numpy as np
 from ..engine import literal
 from ..tensor import Tensor
 from .dropouts import dropout
-from .methods import as_tensors
+from .methods import as_tensors, bool_arg
 
 _WHO = "scaled_dot_product_attention"
 
@@ -88,8 +88,7 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
 def flag(name: str, value: Any, who: str = _WHO) -> None:
     """A bool argument is a bool: `is_causal="no"` (or a mask passed there by position) would
     be true and change the result without a word; torch refuses it too."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{who}: {name} must be True or False, got {type(value).__name__}")
+    bool_arg(who, name, value)
 
 
 def attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None, scale: float,

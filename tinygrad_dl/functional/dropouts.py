@@ -8,16 +8,33 @@ are constants of the graph (the gradient of a dropout is its drawn mask and scal
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..ops import Dropout
+from ..ops import Draw, Dropout
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from .constructors import rng_of
-from .methods import as_tensor_of, inplace_flag
+from .methods import as_tensor_of, bool_arg, inplace_flag
+
+
+def dropout_p(who: str, p: Any, what: str = "p must be in [0, 1]") -> float:
+    """A dropout probability as a float: a number in [0, 1], or a one-element Tensor holding
+    one (torch takes a 0-d tensor too). NaN and a bool are refused: `F.dropout(x, True)` reads
+    True as p = 1 in torch (every unit dropped), usually meant as training=True."""
+    if isinstance(p, Tensor) and p.data.size == 1 and p.dtype.kind in "fiu":
+        p = p.data.reshape(()).item()
+    if isinstance(p, (bool, np.bool_)):
+        raise ValueError(f"{who}: {what}, got {p!r} (a bool: `training=` is the third "
+                         "argument; pass p as a number)")
+    if not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: {what}, got a {type(p).__name__} ({p!r:.40})")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{who}: {what}, got {p!r}")
+    return float(p)
 
 
 @torch_keywords(input="x")
@@ -26,8 +43,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
     """F.dropout: in training, zero each entry with probability p and scale the rest by
     1 / (1 - p) (inverted dropout); otherwise x itself. The mask is drawn inside the op, from
     rng= (or generator=), else the seeded default generator."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    p, training = dropout_p("dropout", p), bool_arg("dropout", "training", training)
     if inplace:  # (PyTorch's in-place form: written into x where it may be)
         return inplace_flag("dropout", x, lambda t: dropout(t, p, training, rng=rng,
                                                             generator=generator),
@@ -89,7 +105,7 @@ def channel_dropout(who: str, input: Any, spatial: int, training: bool, p: float
         raise ValueError(f"{who}: expected input {expects}, got {tuple(x.shape)}" + (
             "; a 3-D input is ambiguous (PyTorch reads it as (N, C, L), with a warning that "
             f"this will change to (C, H, W)): use {who[0]}ropout1d for (N, C, L), "
-            "x.unsqueeze(0) for one (C, H, W) image" if x.ndim == 3 else ""))
+            "x.unsqueeze(0) for one (C, H, W) image" if x.ndim == 3 and spatial == 2 else ""))
     if not training or p == 0.0:
         return x
     return Dropout.apply(x, sample=sample)
@@ -97,14 +113,13 @@ def channel_dropout(who: str, input: Any, spatial: int, training: bool, p: float
 
 def _channel_dropout_fn(who: str, spatial: int, input: Any, p: float, training: bool,
                         inplace: bool, rng: Any, generator: Any) -> Tensor:
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
-            or not 0.0 <= p <= 1.0:
-        raise ValueError(f"{who}: p must be a number in [0, 1], got {p!r}")
+    p, training = dropout_p(who, p, "p must be a number in [0, 1]"), bool_arg(who, "training",
+                                                                           training)
     if inplace:
         return inplace_flag(who, input, lambda t: _channel_dropout_fn(
             who, spatial, t, p, training, False, rng, generator), drops=training and p != 0)
-    sample = _ChannelMask(rng_of(rng, generator, who), float(p), spatial)
-    return channel_dropout(who, input, spatial, training, float(p), sample)
+    sample = _ChannelMask(rng_of(rng, generator, who), p, spatial)
+    return channel_dropout(who, input, spatial, training, p, sample)
 
 
 def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -134,26 +149,40 @@ def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
 _ALPHA = 1.7580993408473766  # -SELU's scale * alpha: the value SELU tends to at -inf, negated
 
 
-def alpha_noise(who: str, x: Tensor, p: Any, feature: bool, rng: Any,
-                generator: Any) -> tuple[np.ndarray, np.ndarray]:
-    """torch's (scale, shift) of alpha dropout: with a keep mask m (p of entries, or of whole
-    channels, dropped), scale m a and shift (m - 1) alpha a + alpha a p, a = 1 / sqrt((alpha^2
-    p + 1)(1 - p)): mean and variance kept for SELU's activations."""
+@dataclasses.dataclass(frozen=True)
+class _AlphaKeep:
+    """`Draw`'s sampler for alpha dropout: the keep mask (1 kept, 0 dropped) in x's dtype, one
+    entry per element, or per channel of (N, C, ...) shaped (N, C, 1, ...) when `feature`.
+    Drawn inside the op, so a jitted step replays with a fresh mask; equal by value, as
+    _DropoutMask."""
+
+    gen: np.random.Generator
+    p: float
+    feature: bool
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        shape = x.shape[:2] + (1,) * (x.ndim - 2) if self.feature else x.shape
+        return (self.gen.random(shape) >= self.p).astype(x.dtype)
+
+
+def alpha_noise(who: str, x: Tensor, p: float, feature: bool, rng: Any,
+                generator: Any) -> tuple[Tensor, Tensor]:
+    """torch's (scale, shift) of alpha dropout, as tensors (constants of the graph) drawn in a
+    Draw op: with a keep mask m (p of entries, or of whole channels, dropped), scale m a and
+    shift (m - 1) alpha a + alpha a p, a = 1 / sqrt((alpha^2 p + 1)(1 - p)): mean and variance
+    kept for SELU's activations (rounded in x's dtype, step by step as torch's)."""
     if feature and x.ndim < 2:
         raise ValueError(f"{who}: feature dropout needs at least 2 dimensions (N, C, ...), "
                          f"got {tuple(x.shape)}")
-    shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2) if feature else tuple(x.shape)
-    keep = (rng_of(rng, generator, who).random(shape) >= p).astype(x.dtype)
-    a = 1.0 / np.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
-    shift = (keep - 1) * x.dtype.type(_ALPHA * a) + x.dtype.type(_ALPHA * a * p)
-    return keep * x.dtype.type(a), shift
+    keep = Draw.apply(x.detach(), sample=_AlphaKeep(rng_of(rng, generator, who), p, feature))
+    a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+    return keep * a, (keep - 1) * (_ALPHA * a) + _ALPHA * a * p
 
 
 def alpha_dropout_of(who: str, input: Any, p: Any, training: bool, inplace: bool,
                      feature: bool, rng: Any, generator: Any) -> Tensor:
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
-            or not 0.0 <= p <= 1.0:
-        raise ValueError(f"{who}: dropout probability has to be between 0 and 1, got {p!r}")
+    p = dropout_p(who, p, "dropout probability has to be between 0 and 1")
+    training = bool_arg(who, "training", training)
     if inplace:
         return inplace_flag(who, input, lambda x: alpha_dropout_of(
             who, x, p, training, False, feature, rng, generator), drops=training and p != 0)
@@ -164,8 +193,8 @@ def alpha_dropout_of(who: str, input: Any, p: Any, training: bool, inplace: bool
         raise TypeError(f"{who}: expected a float input, got {x.dtype}")
     if p == 1:
         return x * Tensor(np.zeros((), x.dtype))  # (torch's: NaN and inf give NaN)
-    scale, shift = alpha_noise(who, x, float(p), feature, rng, generator)
-    return x * Tensor(scale) + Tensor(shift)
+    scale, shift = alpha_noise(who, x, p, feature, rng, generator)
+    return x * scale + shift
 
 
 def alpha_dropout(input: Any, p: float = 0.5, training: bool = False, inplace: bool = False,

@@ -52,6 +52,14 @@ def dim_arg(who: str, dim: Any, ndim: int) -> int:
     return int(dim)
 
 
+def bool_arg(who: str, name: str, value: Any) -> bool:
+    """A True/False argument (training=, is_causal=): a string, a number or None is refused,
+    not read as truthy (`F.dropout(x, 0.5, "no")` trained without a word); torch refuses them."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}: {name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
 def number_arg(who: str, name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__}")

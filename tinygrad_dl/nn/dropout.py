@@ -12,6 +12,7 @@ from ..functional.dropouts import (
     alpha_dropout,
     channel_dropout,
     channel_mask,
+    dropout_p,
     feature_alpha_dropout,
 )
 from ..functional.methods import inplace_flag
@@ -33,9 +34,9 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
         who = type(self).__name__  # (Dropout1d, Dropout2d too)
-        if not 0.0 <= p <= 1.0:  # (p = 1 drops every unit, as torch's: zeros, no 1 / 0 scale)
-            raise ValueError(f"{who}: p must be in [0, 1], got {p}")
-        self.p = p
+        # (p = 1 drops every unit, as torch's: zeros, no 1 / 0 scale); an int kept (its repr)
+        checked = dropout_p(who, p)
+        self.p = p if type(p) in (int, float) else checked
         if isinstance(inplace, (np.random.Generator, Generator)) and rng is None:  # the
             inplace, rng = False, inplace  # layer's older order, Dropout(p, rng)
         self.inplace = inplace_arg(who, inplace)  # (PyTorch's second argument; 0 / 1 too)
@@ -118,9 +119,9 @@ class AlphaDropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
         who = type(self).__name__
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"{who}: dropout probability has to be between 0 and 1, got {p!r}")
-        self.p, self.inplace = p, inplace_arg(who, inplace)
+        checked = dropout_p(who, p, "dropout probability has to be between 0 and 1")
+        self.p = p if type(p) in (int, float) else checked
+        self.inplace = inplace_arg(who, inplace)
         self.rng = as_rng(rng, who)
 
     def forward(self, x: Any) -> Tensor:
