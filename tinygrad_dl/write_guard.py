@@ -381,7 +381,8 @@ def writable(t: Any, who: str, check_only: bool = False, *,
     if ref is not None and ref() is t:  # (a copy would not reach the leaf sharing the array)
         raise RuntimeError(f"{who}: this tensor shares its array with the tensor it was "
                            "detached or copied from (Tensor(t) too, or the NumPy array of "
-                           f"from_numpy / as_tensor; shape {a.shape}), which a live graph holds "
+                           "from_numpy / as_tensor, or an embedding's from_pretrained / _weight "
+                           f"table; shape {a.shape}), which a live graph holds "
                            "for backward; "
                            "a copy would leave that one unchanged, where torch's "
                            "write reaches it: write into it under no_grad(), or after backward()")

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import write_guard
 from ..device import check_device
 from ..functional import embedding_bag
 from ..functional.layers import lookup, padding_index
@@ -52,10 +53,7 @@ class Embedding(Module):
         n, shape = self.num_embeddings, (self.num_embeddings, self.embedding_dim)
         padding_idx = padding_index("Embedding", padding_idx, n)
         if _weight is not None:  # (torch's: that table, shared, its padding row kept)
-            w = given_table("Embedding", _weight, dtype)
-            if w.shape != shape:
-                raise ValueError(f"Embedding: _weight must have shape {shape}, got {w.shape}")
-            self.weight = Tensor(w, requires_grad=True)
+            self.weight = table_parameter("Embedding", _weight, dtype, shape)
             self.weight.requires_grad_(not _freeze)
         else:
             dtype = np.float64 if dtype is None else np_dtype(dtype, "Embedding")
@@ -83,16 +81,12 @@ class Embedding(Module):
         norm_type and scale_grad_by_freq as the constructor's (max_norm writes into that
         shared table, as torch's)."""
         who = "Embedding.from_pretrained"
-        w = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
-        if w.ndim != 2 or w.dtype.kind != "f":
-            raise ValueError(f"{who}: embeddings must be a 2-D float table, got shape "
-                             f"{w.shape} and dtype {w.dtype}")
         e = cls.__new__(cls)  # (not __init__: it would draw a table only to drop it)
         Module.__init__(e)
         set_table_options(e, who, max_norm, norm_type, scale_grad_by_freq, sparse)
-        e.num_embeddings, e.embedding_dim = w.shape
-        e.weight = Tensor(w, requires_grad=True)  # (registered as a parameter, then frozen:
-        e.weight.requires_grad_(not freeze)  # listed in state_dict and parameters(), as torch's)
+        e.weight = table_parameter(who, embeddings, None, None)  # (registered as a parameter,
+        e.weight.requires_grad_(not freeze)  # then frozen: in state_dict and parameters())
+        e.num_embeddings, e.embedding_dim = e.weight.shape
         e.padding_idx = padding_index(who, padding_idx, e.num_embeddings)
         return e
 
@@ -154,18 +148,16 @@ class EmbeddingBag(Module):
         n = self.num_embeddings = size_arg("EmbeddingBag", "num_embeddings", num_embeddings)
         self.embedding_dim = size_arg("EmbeddingBag", "embedding_dim", embedding_dim)
         padding_idx = padding_index("EmbeddingBag", padding_idx, n)
-        if _weight is not None:
-            w = given_table("EmbeddingBag", _weight, dtype)
-            if w.shape != (n, self.embedding_dim):
-                raise ValueError(f"EmbeddingBag: _weight must have shape {(n, embedding_dim)}, "
-                                 f"got {w.shape}")
+        if _weight is not None:  # (torch's: that table, shared, its padding row kept)
+            self.weight = table_parameter("EmbeddingBag", _weight, dtype,
+                                          (n, self.embedding_dim))
         else:
             dtype = np.float64 if dtype is None else np_dtype(dtype, "EmbeddingBag")
             weight_fits("EmbeddingBag", (n, self.embedding_dim), dtype)
             w = normal((n, self.embedding_dim), dtype, rng, "init")
             if padding_idx is not None:
                 w[padding_idx] = 0
-        self.weight = Tensor(w, requires_grad=True)
+            self.weight = Tensor(w, requires_grad=True)
         self.__dict__["_rng"] = rng  # (reset_parameters draws from it again)
         self.mode, self.include_last_offset = mode, bool(include_last_offset)
         self.padding_idx = padding_idx
@@ -185,12 +177,9 @@ class EmbeddingBag(Module):
         """PyTorch's: an EmbeddingBag whose weight is the given 2-D float table (the same array,
         its dtype, its padding row kept as it is), frozen (requires_grad=False) unless
         freeze=False; the options as the constructor's. Nothing is drawn."""
-        w = given_table("EmbeddingBag.from_pretrained", embeddings, None)
-        if w.ndim != 2:
-            raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be a 2-D float "
-                             f"table, got shape {w.shape}")
-        e = cls(w.shape[0], w.shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
-                w, include_last_offset, padding_idx)
+        n, dim = table_parameter("EmbeddingBag.from_pretrained", embeddings, None, None).shape
+        e = cls(n, dim, max_norm, norm_type, scale_grad_by_freq, mode, sparse, embeddings,
+                include_last_offset, padding_idx)
         e.weight.requires_grad_(not freeze)
         return e
 
@@ -207,12 +196,30 @@ class EmbeddingBag(Module):
                 + f", mode='{self.mode}'{pad}")
 
 
-def given_table(who: str, table: Any, dtype: Any) -> np.ndarray:
-    """A table handed to an embedding (torch's `_weight`, from_pretrained's embeddings): a float
-    array, the same one (torch's Parameter shares the tensor's storage) unless `dtype` names
-    another, then a cast copy."""
+def table_parameter(who: str, table: Any, dtype: Any, shape: tuple[int, ...] | None) -> Tensor:
+    """The weight of an embedding given a table (torch's `_weight`, from_pretrained's
+    embeddings): a parameter on the same float array (torch's Parameter shares the tensor's
+    storage), of `shape` (None: any 2-D). `dtype` must be the table's or None (torch ignores
+    it here: the table is shared as it is). The tie holds: while a live graph holds the array,
+    a write through the weight (a step, max_norm's renorm, load_state_dict) or through the
+    given Tensor is refused, as a detach()'s, where a copy would silently untie them (the
+    user's table, or a second module given the same table, left at the old values)."""
     w = table.data if isinstance(table, Tensor) else np.asarray(table)
     if w.dtype.kind != "f":
         raise TypeError(f"{who}: the table must hold floats (a parameter needs them), got dtype "
-                        f"{w.dtype}")
-    return w if dtype is None else w.astype(np_dtype(dtype, who), copy=False)
+                        f"{w.dtype}; cast it with .astype(np.float32) first")
+    if dtype is not None and (want := np.dtype(np_dtype(dtype, who))) != w.dtype:
+        raise TypeError(f"{who}: dtype={want} differs from the given table's "
+                        f"{w.dtype}, which is shared as it is (torch ignores dtype here); cast "
+                        "the table first, or leave dtype out")
+    if shape is None and w.ndim != 2:
+        raise ValueError(f"{who}: embeddings must be a 2-D float table, got shape {w.shape}")
+    if shape is not None and w.shape != shape:
+        raise ValueError(f"{who}: _weight must have shape {shape}, got {w.shape}")
+    p = Tensor(w, requires_grad=True)
+    if isinstance(table, Tensor) and table._ctx is None:  # (an op's result: its graph may
+        write_guard.alias(table)  # hold its array for as long as it lives; a step copies)
+        write_guard.alias(p)
+    elif isinstance(table, np.ndarray) and np.may_share_memory(w, table):
+        write_guard.alias(p)
+    return p
