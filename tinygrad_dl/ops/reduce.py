@@ -15,6 +15,7 @@ from .binary import complex_logaddexp
 from .elementwise import as_float, real_only
 from .moments import deviations, exact_offsets, norm_of_sum, scaled_std, scaled_var, squared
 from .scan_recurrences import DIRECT_MAX, logcumsumexp_grad_long
+from .shape import caller_level
 
 __all__ = ["CumProd", "CumSum", "LogCumSumExp", "LogSumExp", "Max", "Mean", "Median", "Min",
            "NanSum", "Norm", "Prod", "Std", "Sum", "Var", "VectorNorm"]
@@ -136,7 +137,8 @@ class Var(Function):
                 return ss / denom
             # a sum of squares overflowed (or NaN, inf): rescaled where the variance fits
             return scaled_var(centered, ctx.axes, keepdims, denom, ss / denom)
-        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning,  # (at the
+                      stacklevel=caller_level())  # user's line: 4 was tg.var's methods.py)
         with np.errstate(divide="ignore", invalid="ignore"):
             centered = x - x.sum(axis=ctx.axes, keepdims=True) / count
             ctx.save_for_backward(centered)

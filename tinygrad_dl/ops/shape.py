@@ -111,6 +111,9 @@ def _check_view(x: np.ndarray, shape: tuple[int, ...]) -> None:
             RuntimeWarning, stacklevel=caller_level())
 
 
+_NUMPY = os.path.dirname(np.__file__)  # (np.var(t)'s dispatch: its warning in fromnumeric.py)
+
+
 def caller_level() -> int:
     """The stacklevel, for the warn of the function calling this one, of the first frame
     outside this package and the jit's compiled replay: x.view, x.view_as and a replayed step
@@ -118,7 +121,7 @@ def caller_level() -> int:
     tensor/shape.py, a replay's at sys:1); the casts' and the habits' warnings use it too."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tinygrad_dl/
     frame, level = sys._getframe(2), 2  # (frame k up from here is stacklevel k of the warn)
-    while frame is not None and (frame.f_code.co_filename.startswith(here)
+    while frame is not None and (frame.f_code.co_filename.startswith((here, _NUMPY))
                                  or frame.f_code.co_filename.startswith("<jit")):
         frame, level = frame.f_back, level + 1
     return level

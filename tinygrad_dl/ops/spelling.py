@@ -240,17 +240,33 @@ def ddof_of(op: str, ddof: int, torch: bool, correction: Any, unbiased: Any) -> 
     if (correction is not None or unbiased is not None) and ddof:
         raise TypeError(f"{op}() got both ddof= and PyTorch's correction=/unbiased=; pass one")
     if correction is not None:
-        if isinstance(correction, (str, bytes, complex, np.complexfloating)):  # (int("1") took
-            # a string, where torch and NumPy's ddof= refuse it; int(1j) said nothing of var)
-            raise TypeError(f"{op}(): correction must be a real number, got {correction!r}")
+        real_number(op, "correction", correction)
         if isinstance(correction, (float, np.floating)) and not float(correction).is_integer():
             if correction != correction:  # (int() refused it; a NaN divisor: NaN everywhere)
                 raise ValueError(f"{op}(): correction must be a number, got {correction}")
             return float(correction)
         return int(correction)
     if unbiased is not None:
+        if not (isinstance(unbiased, (bool, np.bool_))
+                or isinstance(unbiased, (int, np.integer)) and unbiased in (0, 1)):
+            # (bool("False") is True: unbiased="False" gave the unbiased variance; torch
+            # takes only a bool)
+            raise TypeError(f"{op}(): unbiased must be True or False, got {unbiased!r}")
         return int(bool(unbiased))
+    if type(ddof) is not int:  # (a str ddof failed inside var's arithmetic, naming no op)
+        real_number(op, "ddof", ddof)
     return 1 if torch else ddof
+
+
+def real_number(op: str, name: str, v: Any) -> None:
+    """Refuses a correction/ddof that is no real number in one line naming op: int("1") took a
+    string (a 0-d str array too), where torch and NumPy refuse it; 1j, None or [1] failed
+    inside the arithmetic with words naming neither the op nor the argument."""
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return
+    if isinstance(v, (str, bytes, complex, list, tuple)) or v is None or np.ndim(v) != 0 \
+            or np.asarray(v).dtype.kind not in "biuf":
+        raise TypeError(f"{op}(): {name} must be a real number, got {v!r}")
 
 
 def transpose_axes(op: str, ndim: int, axes: tuple[Any, ...]) -> tuple[Any, ...] | None:

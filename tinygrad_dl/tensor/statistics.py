@@ -17,8 +17,8 @@ import numpy as np
 from .. import engine, tensor
 from ..ops import Median, NanSum, TakeAlongAxis
 from ..ops.elementwise import real_only
-from ..ops.shape import axis_of
-from ..ops.spelling import sort_order, spellings
+from ..ops.shape import Pad, axis_of, caller_level
+from ..ops.spelling import real_number, sort_order, spellings
 from .complex_numbers import complex_constant
 from .conversions import Axis, as_tensor, no_grad_result
 from .results import ValuesIndices
@@ -153,6 +153,10 @@ class StatisticsMethods:
         clipped at 0: inf or NaN where nothing is left)."""
         if self.ndim > 2:
             raise ValueError(f"cov: expects a 1-D or 2-D input, got shape {self.shape}")
+        real_number("cov", "correction", correction)  # (torch's and np.cov's: an integer;
+        if not float(correction).is_integer():  # "1" failed in the arithmetic, 0.5 computed)
+            raise TypeError(f"cov(): correction must be an integer, got {correction!r}")
+        correction = int(correction)
         x = self.reshape(1, -1) if self.ndim < 2 else self
         if x.dtype.itemsize == 8 and x.dtype.kind in "iu" and x.data.size:
             # each row less its least value, exact mod 2**64, then float64 (its digits past
@@ -161,11 +165,12 @@ class StatisticsMethods:
             d = (x - x.amin(1, keepdims=True)).double()
             x = d + (d < 0) * 2.0**64  # (an int64 distance past 2**63 wrapped below 0)
         n = x.shape[1]
-        w, aw = None, None
+        given = {}
         for name, v in (("fweights", fweights), ("aweights", aweights)):
             if v is None:
                 continue
-            t = as_tensor(v, x)
+            t = as_tensor(v if name == "aweights" or isinstance(v, tensor.Tensor)
+                          else np.asarray(v), x)  # (a list of ints was float64: refused)
             if t.ndim > 1 or t.data.size != n:
                 raise ValueError(f"cov: {name} must be 1-D with {n} entries (the observations),"
                                  f" got shape {t.shape}")
@@ -175,40 +180,54 @@ class StatisticsMethods:
             engine.notify_read(t, f"cov({name}=)")
             if (t.data < 0).any():
                 raise ValueError(f"cov: {name} must be non-negative")
-            real = name == "aweights" and n and t.dtype.kind in "fiub"
-            top = float(np.max(t.data)) if real else 0.0
+            given[name] = t
+        a = given.get("aweights")
+        if a is not None and x.dtype.kind in "fc" and a.dtype.kind == "f" and hasattr(
+                aweights, "dtype"):  # (a list of Python floats is weak: x's dtype)
+            # x and typed aweights promoted, torch's and np.cov's dtype (float32 data with
+            # float64 aweights was float32)
+            x = x.astype(np.result_type(x.dtype, a.dtype))
+        # the weights in the result's real dtype: x's own (an integer x cut aweights 0.5 to
+        # 0; a complex one's complex weights made the divisor complex)
+        real = np.float64 if x.dtype.kind not in "fc" else np.empty(0, x.dtype).real.dtype
+        w, aw, fw, lost = None, None, None, 0
+        for name, t in given.items():
+            positive = t.data > 0
+            top = float(np.max(t.data)) if name == "aweights" and n else 0.0
             if 0.0 < top < np.inf:  # scaled by a power of 2 (exact; cov does not change):
                 # w * aw below under- or overflowed (aweights of 1e-300 gave half the
                 # covariance, of 1e200 inf)
                 t = t * float(np.ldexp(1.0, -int(np.frexp(top)[1])))
-            # in the result's float dtype: x's own for an integer x cut aweights 0.5 to 0
-            t = t.reshape(-1).astype(x.dtype if x.dtype.kind in "fc" else np.float64)
+            t = t.reshape(-1).astype(real)
+            lost += int((positive.reshape(-1) & (t.data == 0)).sum())
             w = t if w is None else w * t
-            aw = t if name == "aweights" else aw
+            aw, fw = (t, fw) if name == "aweights" else (aw, t)
         total = float(n) if w is None else w.sum()
         if w is not None and not w.data.sum() > 0:  # (torch's refusal: avg would be 0 / 0)
             raise ValueError("cov: the weights sum to zero, so they cannot be normalized")
         avg = (x.mean(1, keepdims=True) if w is None else
                (x * w).sum(1, keepdims=True) / total)
-        factor = total - correction * ((w * aw).sum() / total if aw is not None else 1)
-        if isinstance(factor, tensor.Tensor):  # below the difference's round-off: none left
-            # (one observation with aweights: a - a a / a, 0 or +-1e-17 by rounding, gave a
-            # covariance of 0 or inf where the exact one, and mostly torch's, is 0 / 0: NaN)
-            noise = 4 * n * np.finfo(factor.dtype).eps * abs(float(total.data))
-            factor = factor.where(tensor.Tensor(factor.data > noise), 0.0)
+        if aw is None or not correction:
+            factor = total - correction * ((w * aw).sum() / total if aw is not None else 1)
         else:
-            factor = max(factor, 0.0)
-        if not float(factor.data if isinstance(factor, tensor.Tensor) else factor) > 0:
+            factor = _weighted_divisor(w, aw, fw, correction, total)
+        value = float(factor.data if isinstance(factor, tensor.Tensor) else factor)
+        if value <= 0:  # (a NaN weight's NaN passes through)
+            factor = factor.clip(0, None) if isinstance(factor, tensor.Tensor) else 0.0
             warnings.warn(f"cov: degrees of freedom <= 0 (correction={correction} for {n} "
-                          f"observations{'' if w is None else ', weighted'}): the covariance "
-                          "is inf or NaN", RuntimeWarning, stacklevel=2)
+                          f"observations{'' if w is None else ', weighted'}"
+                          + (f", {lost} aweights past {np.dtype(real).name}'s range below the "
+                             "largest counted as 0" if lost else "") +
+                          "): the covariance is inf or NaN", RuntimeWarning,
+                          stacklevel=caller_level())
         centered = x - avg
         # less the deviations' own mean (the corrected two-pass): avg's rounding biased each
         # (float32 cov of 2000 copies of 1e8 was 64, torch's too; the exact 0)
         centered = centered - (centered.mean(1, keepdims=True) if w is None else
                                (centered * w).sum(1, keepdims=True) / total)
         right = centered.T.conj() if x.dtype.kind == "c" else centered.T  # (torch's X X^H)
-        c = (centered if w is None else centered * w) @ right / factor
+        with np.errstate(**({"divide": "ignore", "invalid": "ignore"} if value <= 0 else {})):
+            c = (centered if w is None else centered * w) @ right / factor  # (warned above)
         return c.reshape(()) if x.shape[0] == 1 else c  # one variable: 0-d, torch's squeeze()
 
     def corrcoef(self) -> Tensor:
@@ -224,6 +243,23 @@ class StatisticsMethods:
             np.clip(out.imag, -1.0, 1.0, out=out.imag)
             return no_grad_result(out)
         return r.clip(-1.0, 1.0)
+
+
+def _weighted_divisor(w: Tensor, aw: Tensor, fw: Tensor | None, correction: int,
+                      total: Tensor) -> Tensor:
+    """cov's divisor total - correction sum(w aw) / total, as (sum_i w_i (others_i
+    + aw_i (fw_i - correction))) / total with others_i the sum of the other weights (prefix
+    and suffix sums): a sum of non-negative terms for correction <= 1, exact to round-off
+    (the difference lost up to every digit: aweights [1, 1e-10] gave cov([0, 1]) 0.49999996, [1,
+    1e-16] inf, for the exact 0.5). A correction > 1 subtracts; a divisor within the sum's
+    round-off of 0 counts as 0 (no degrees of freedom; one observation's a - a a / a)."""
+    ends = [(1, 0)], [(0, 1)]
+    others = (Pad.apply(w[:-1].cumsum(0), pad_width=ends[0])
+              + Pad.apply(w[1:].flip(0).cumsum(0).flip(0), pad_width=ends[1]))
+    terms = w * (others + aw * ((1.0 if fw is None else fw) - correction))
+    d = terms.sum()
+    noise = 4 * w.shape[0] * np.finfo(d.dtype).eps * float(np.abs(terms.data).sum())
+    return d.where(tensor.Tensor(~(d.data <= noise)), 0.0) / total  # (an inf weight's NaN kept)
 
 
 def _no_empty_median(who: str, x: Tensor) -> None:
