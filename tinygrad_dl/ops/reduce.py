@@ -571,6 +571,8 @@ class LogCumSumExp(Function):
         x, out = ctx.saved
         xm, om, gm = (np.moveaxis(a, ctx.axis, -1) for a in (x, out, g))
         n = xm.shape[-1]
+        if not x.size:  # (no slice, nothing to weigh: a (0, 30000) x's n x n mask took 2.7 GB)
+            return np.zeros(x.shape, np.result_type(x.dtype, g.dtype))
         if x.size * n > DIRECT_MAX:  # (the n x n weights would not fit: two recurrences)
             return np.moveaxis(logcumsumexp_grad_long(xm, gm), -1, ctx.axis)
         later = np.triu(np.ones((n, n), bool))  # [j, i]: i >= j
@@ -583,10 +585,13 @@ class LogCumSumExp(Function):
             e = np.where(later, np.exp(e, out=e), 0.0)
             s = e.sum(-2)
             finite = np.isfinite(m)
-            if finite.all():  # (a matrix-vector product per slice: BLAS's, not a sum of n^2)
+            if finite.all() and np.isfinite(gm).all():  # (a matrix-vector product per slice:
+                # BLAS's, not a sum of n^2; an inf g_i reaches dx_j, j <= i, alone: the zero
+                # weights of j > i times it were NaN, the recurrence's and torch's are not)
                 return np.moveaxis(np.matmul(e, (gm / s)[..., None])[..., 0], -1, ctx.axis)
             # where m_i is not finite, e^(x_j - out_i): -inf - -inf is NaN, as torch's, where
             # all so far is -inf
             w = np.where(later, np.exp(xm[..., :, None] - om[..., None, :]), 0.0)
             w = np.where(finite[..., None, :], e / s[..., None, :], w)
-        return np.moveaxis((w * gm[..., None, :]).sum(-1), -1, ctx.axis)
+            w = np.where(later, w * gm[..., None, :], 0.0)
+        return np.moveaxis(w.sum(-1), -1, ctx.axis)

@@ -17,7 +17,12 @@ def logcumsumexp_grad_long(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     e^(x_j - m_j) B_j. Every factor is at most 1 and reads differences of nearby maxima, not
     out_i's rounding (the matrix form's accuracy); where m is constant the factor is 1 exactly.
     The non-finite cases are the matrix form's: NaN where m is -inf (e^(-inf - -inf)), at a
-    +inf x, and over a slice that meets a NaN; columns whose m is +inf add nothing."""
+    +inf x, and over a slice that meets a NaN; columns whose m is +inf add nothing.
+    float32 (and float16's float32) runs in float64, rounded once, as the forward does: its
+    running s and B in float32 drifted 34 ulps over 2 * 10**4 entries (torch's: 1 ulp)."""
+    wide = np.result_type(x.dtype, g.dtype)
+    if wide.kind == "f" and wide.itemsize < 8:
+        return logcumsumexp_grad_long(x.astype(np.float64), g.astype(np.float64)).astype(wide)
     n = x.shape[-1]
     m = np.maximum.accumulate(x, axis=-1)
     fin = np.isfinite(m)

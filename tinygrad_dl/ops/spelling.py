@@ -33,6 +33,11 @@ _EMPTY_DIM_IS_ALL = frozenset({"sum", "mean", "amax", "amin", "nansum", "nanmean
 # (x.sum(dtype=torch.int8), np.cumsum(t, dtype=np.int8)); they were refused
 _INTEGER_DTYPE = frozenset({"sum", "prod", "cumsum", "cumprod", "nansum"})
 
+# the ones whose dtype= may name a complex dtype (cast first, as torch's sum/mean/prod/cumsum/
+# cumprod and NumPy's nansum/trace); every other op's is floating only (x.softmax(0, dtype=
+# complex128) computed where torch refuses, x.clip(dtype=complex128) named a complex x)
+_COMPLEX_DTYPE = frozenset({"sum", "mean", "prod", "cumsum", "cumprod", "nansum", "trace"})
+
 
 def _empty(dims: Any) -> bool:
     return type(dims) in (tuple, list) and not dims
@@ -172,17 +177,21 @@ def numpy_keywords(op: str, t: Any, out: Any = None, dtype: Any = None) -> Any:
     if dtype is None:
         return t
     dt = _dtype_named(dtype)
-    if dt is None or dt.kind not in "fc":
-        raise ValueError(f"{op}(dtype={dtype if dt is None else dt}): only a floating dtype "
-                         "(or a complex one), which casts the tensor first; for another, cast "
-                         f"the result (t.{op}(...).astype(dtype))")
+    if dt is None or dt.kind not in ("fc" if op in _COMPLEX_DTYPE else "f"):
+        raise ValueError(f"{op}(dtype={dtype if dt is None else dt}): only a floating dtype"
+                         f"{' (or a complex one)' if op in _COMPLEX_DTYPE else ''}, which "
+                         "casts the tensor first; for another, cast the result "
+                         f"(t.{op}(...).astype(dtype))")
     # a complex dtype casts first, as torch's (cumsum(dtype=complex128) was refused for any
     # tensor); a real tensor that requires grad has no complex path to take its gradient
-    if dt.kind == "c" and t.dtype.kind != "c" and getattr(t, "requires_grad", False) and \
-            is_grad_enabled():
-        raise TypeError(f"{op}(dtype={dt}): a complex result of a real tensor that requires "
-                        "grad has no gradient here (gradients are for real tensors); pass "
-                        "t.detach() or compute under tg.no_grad()")
+    # (ValueError: np.cumsum would retry a TypeError on the array; under no_grad the cast of
+    # its detached values, which astype refused, as torch's computes)
+    if dt.kind == "c" and t.dtype.kind != "c" and getattr(t, "requires_grad", False):
+        if is_grad_enabled():
+            raise ValueError(f"{op}(dtype={dt}): a complex result of a real tensor that "
+                             "requires grad has no gradient here (gradients are for real "
+                             "tensors); pass t.detach() or compute under tg.no_grad()")
+        t = t.detach()
     return t.astype(dt)
 
 

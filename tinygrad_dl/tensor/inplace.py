@@ -202,6 +202,7 @@ def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
         tip = " (for a diagonal: `x = x + eps * tg.eye(n)`)" if t._ctx.name == "Diagonal" else ""
         # a method form without an entry names its own method (sin_'s, cumsum_'s said x - y)
         method = op[7:-1] if op.startswith("Tensor.") and op.endswith("_") else ""
+        method = method if hasattr(tensor.Tensor, method) else ""  # (no x.uniform: the table)
         fix = _OUT_OF_PLACE.get(op, f"`x = x.{method}(...)`" if method else "`x = x - y`")
         raise RuntimeError(
             f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
@@ -241,7 +242,12 @@ _OUT_OF_PLACE = {"Tensor.add_ (+=)": "`x = x + y`", "Tensor.sub_ (-=)": "`x = x 
                  "np.place": "`x = x.masked_scatter(mask, v)`",
                  "np.copyto": "`x = src.clone()` or `x = tg.where(mask, src, x)`",
                  "np.fill_diagonal": "`x = x.diagonal_scatter(v)`",
-                 "np.put_along_axis": "`x = x.scatter(axis, index, v)`"}
+                 "np.put_along_axis": "`x = x.scatter(axis, index, v)`",
+                 "Tensor.fill_diagonal_": "`x = tg.where(tg.eye(*x.shape, dtype=bool), v, x)`",
+                 # the random fills (x.uniform does not exist, x.bernoulli reads x as p)
+                 **{f"Tensor.{f}_": f"`x = tg.empty_like(x).{f}_(...)`" for f in (
+                     "uniform", "normal", "bernoulli", "exponential", "random", "geometric",
+                     "cauchy", "log_normal")}}
 
 _LEAF = ("{}: {} that requires grad is being used in an in-place operation; update it inside "
          "`with tinygrad_dl.no_grad():` (the optimizer idiom), or write `w = w - x` for a new "

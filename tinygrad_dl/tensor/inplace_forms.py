@@ -32,15 +32,16 @@ def _running(t: Tensor, method: str, dim: int, dtype: Any = None) -> Tensor:
                            f"not the tensor's {t.data.dtype}: an in-place result keeps its "
                            f"dtype (as torch); use t.{method}(dim, dtype=...) instead")
     kind = t.data.dtype.kind
-    if kind == "b":  # (torch refuses it; the same_kind cast of the int64 result failed first)
+    if kind == "b" and t.size and t.ndim:  # (torch refuses it, but computes a 0-d or empty
+        # one: nothing to add; the same_kind cast of the int64 result failed first)
         raise TypeError(f"Tensor.{method}_: not supported for a bool tensor (its running "
                         f"{method[3:]} is an int64 count, as torch refuses it); write "
                         f"`x = x.{method}(dim)` for the int64 result")
     if t.ndim == 0:
         axis_of(f"Tensor.{method}_", dim, 1)
         return write(t, f"Tensor.{method}_", None, lambda a, _: None)
-    if kind in "iu":  # in t's own dtype, wrapping around, as torch's (uint8's int64 running sum
-        return recompute(t, method, dim, dtype=t.data.dtype)  # was refused: no same_kind cast)
+    if kind in "iub":  # in t's own dtype, wrapping around, as torch's (uint8's int64 running
+        return recompute(t, method, dim, dtype=t.data.dtype)  # sum was refused: no same_kind
     return recompute(t, method, dim)
 
 
