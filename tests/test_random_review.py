@@ -305,10 +305,12 @@ def test_a_copied_generator_is_a_new_one_at_the_same_state():
             assert g.initial_seed() != 123
 
 
-def test_multinomial_names_itself_for_a_weight_too_small_to_draw():
-    # (1e-30 beside 1e300 is a probability of 0: NumPy's "Fewer non-zero entries in p")
+def test_multinomial_draws_a_weight_too_small_beside_the_others_last():
+    # (1e-30 beside 1e300 is a probability of 0, but a nonzero weight: torch draws it once
+    # 1e300 is drawn; it was refused, NumPy's "Fewer non-zero entries in p" named here)
+    assert tg.multinomial(tg.tensor([1e300, 1e-30]), 2).tolist() == [0, 1]
     with pytest.raises(ValueError, match="^multinomial: 2 samples without replacement"):
-        tg.multinomial(tg.tensor([1e300, 1e-30]), 2)
+        tg.multinomial(tg.tensor([1e300, 0.0]), 2)
     assert tg.multinomial(tg.tensor([1e300, 1e-30]), 2, replacement=True).shape == (2,)
 
 

@@ -25,7 +25,7 @@ from .device import CPU, check_device
 
 __all__ = ["DEFAULT_SEED", "Generator", "as_rng", "default_generator", "exact_range",
            "initial_seed", "integers", "manual_seed", "multinomial_draws", "normal", "seed",
-           "uniform"]
+           "successive_draws", "uniform"]
 
 DEFAULT_SEED = 0
 
@@ -283,24 +283,42 @@ def multinomial_draws(weights: Any, num_samples: int, replacement: bool, generat
     if not replacement and num_samples > w.shape[-1]:  # (said even with no rows, as torch)
         raise ValueError(f"{who}: {num_samples} samples without replacement from "
                          f"{w.shape[-1]} categories")
-    rows = w.reshape(-1, w.shape[-1]).astype(np.float64)
-    if not np.all(np.isfinite(rows)) or np.any(rows < 0):
+    raw = w.reshape(-1, w.shape[-1]).astype(np.float64)
+    if not np.all(np.isfinite(raw)) or np.any(raw < 0):
         raise ValueError(f"{who}: weights must be finite and non-negative")
     # each row scaled by its largest weight: a sum of 1e308s overflowed to inf, and r / inf
     # was all zeros (NumPy's "probabilities do not sum to 1"); the proportions are the same
-    top = rows.max(axis=1, initial=0.0)
+    top = raw.max(axis=1, initial=0.0)
     if np.any(top <= 0):
         raise ValueError(f"{who}: a row of weights sums to 0")
-    rows = rows / top[:, None]
+    rows = raw / top[:, None]
     probs = rows / rows.sum(axis=1, keepdims=True)
-    # counted in the probabilities NumPy draws with: a weight 1e-330 times the largest is 0
-    # there (NumPy's "Fewer non-zero entries in p than size", naming no op)
-    if not replacement and np.any((probs > 0).sum(axis=1) < num_samples):
+    # counted in the weights themselves: 1e-300 beside 1e300 is 0 in probs, and was refused
+    # as zero where torch draws it once the other is drawn (see successive_draws)
+    if not replacement and np.any((raw > 0).sum(axis=1) < num_samples):
         raise ValueError(f"{who}: {num_samples} samples without replacement from a row "
                          "with fewer non-zero weights")
     if rows.shape[0] == 0:  # (no rows: np.stack of none raised)
         return np.zeros((*w.shape[:-1], int(num_samples)), dtype=np.int64)
-    g = as_rng(generator, who)
-    out = np.stack([g.choice(rows.shape[1], size=int(num_samples), replace=bool(replacement),
-                             p=p) for p in probs])
-    return out.reshape(*w.shape[:-1], int(num_samples))
+    g, k = as_rng(generator, who), int(num_samples)
+    if replacement:
+        out = np.stack([g.choice(rows.shape[1], size=k, p=p) for p in probs])
+    else:
+        out = np.stack([successive_draws(r, k, g) for r in raw])
+    return out.reshape(*w.shape[:-1], k)
+
+
+def successive_draws(weights: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k distinct indices of a 1-D float64 array of finite non-negative weights (at least k
+    of them > 0), drawn one after another, each in proportion to the weights of those not yet
+    drawn (torch.multinomial without replacement): the k smallest E_i / w_i over the positive
+    weights (E_i standard exponential draws: the exponential race, torch's own method),
+    compared as log E_i - log w_i, so any range of weights keeps its proportions (1e-300
+    beside 1e300: probabilities scaled to sum to 1 rounded the small one to 0, never drawn)."""
+    pos = np.flatnonzero(weights > 0)
+    with np.errstate(divide="ignore"):  # (a draw of exactly 0: log -inf, drawn first)
+        keys = np.log(rng.standard_exponential(pos.size)) - np.log(weights[pos])
+    if k < pos.size:  # (the k smallest, then in order: not a whole sort of a long row)
+        keys_k = np.argpartition(keys, k - 1)[:k]
+        return pos[keys_k[np.argsort(keys[keys_k], kind="stable")]]
+    return pos[np.argsort(keys, kind="stable")]

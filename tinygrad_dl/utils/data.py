@@ -336,6 +336,10 @@ class DataLoader:
         self.batch_size = (None if batch_sampler is not None or batch_size is None
                            else int(batch_size))
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
+        if self.shuffle and not self.iterable and hasattr(type(dataset), "__len__") \
+                and len(dataset) == 0:  # (PyTorch's RandomSampler refuses num_samples=0)
+            raise ValueError("DataLoader: shuffle=True over an empty dataset (0 samples, "
+                             "nothing to shuffle), as PyTorch refuses it; pass shuffle=False")
         self.collate_fn, self.pin_memory = collate_fn, pin_memory
         self.generator = generator
         as_rng(generator, "DataLoader")  # a wrong kind of generator fails here, not mid-epoch
@@ -393,10 +397,27 @@ class DataLoader:
         index per tensor, not one item per sample (a subclass with its own __getitem__, an
         augmentation, goes item by item: reading its tensors directly dropped what
         __getitem__ does)."""
-        rows = _tensor_rows(self.dataset, idx) if self.collate_fn is None else None
+        idx = _index_list(idx)
+        # (an empty list of indices: collate's one line, as PyTorch's; the rows of a
+        # TensorDataset were an empty batch, where any other dataset's is refused)
+        rows = _tensor_rows(self.dataset, idx) if self.collate_fn is None and len(idx) else None
         if rows is not None:
             return tuple(t[rows[1]] for t in rows[0].tensors)
         return (self.collate_fn or collate)([self.dataset[j] for j in idx])
+
+
+def _index_list(idx: Any) -> Any:
+    """One batch's sample indices from a batch sampler: a list, an array or a Tensor of
+    them as given, any other iterable (a generator, a tuple) as a list, as PyTorch reads them
+    (a generator's were read as one object: "sample index 2 is out of range"); a single index
+    is one line (its sample came alone, unbatched, where PyTorch raises)."""
+    if isinstance(idx, (list, np.ndarray, Tensor)) and getattr(idx, "ndim", 1) == 1:
+        return idx
+    try:
+        return list(idx)
+    except TypeError:
+        raise TypeError(f"DataLoader: batch_sampler gave {type(idx).__name__} {idx!r}, not a "
+                        "list of sample indices; give single indices as sampler=") from None
 
 
 class _Chunks:

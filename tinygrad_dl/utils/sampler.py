@@ -9,21 +9,26 @@ anew each pass, as DataLoader's shuffle does.
 from __future__ import annotations
 
 import itertools
+import numbers
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from ..ops.allocation import check_alloc
-from ..random import as_rng
+from ..random import as_rng, successive_draws
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
            "WeightedRandomSampler"]
 
 
-class Sampler:
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class Sampler(Generic[_T_co]):
     """Base class of the samplers: subclasses give __iter__ (the indices, or for a batch
-    sampler lists of them) and, where they can, __len__."""
+    sampler lists of them) and, where they can, __len__. Generic, as PyTorch's: `class
+    MySampler(Sampler[int])` (it was not subscriptable: a TypeError at the class line)."""
 
     def __init__(self, data_source: Any = None) -> None:
         pass
@@ -135,10 +140,15 @@ class WeightedRandomSampler(Sampler):
                              f"replacement={replacement}")
         try:
             w = np.asarray(getattr(weights, "numpy", lambda: weights)())
+            if w.dtype == object and w.ndim == 1 and all(isinstance(x, numbers.Real)
+                                                         for x in w):
+                w = np.array([float(x) for x in w])  # 2**70 beside others: torch's cast
+            if w.dtype.kind == "c":  # (torch drops the imaginary parts, with a warning)
+                raise TypeError(f"got {w.dtype} values; pass real weights (w.real or abs(w))")
             if w.dtype.kind not in "biuf":  # NumPy would parse "1" as 1.0; torch refuses it
                 raise TypeError(f"got {w.dtype} values")
             w = w.astype(np.float64)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise ValueError(f"{who}: weights must be a 1d sequence of numbers ({e})") from None
         if w.ndim != 1:
             raise ValueError(f"{who}: weights should be a 1d sequence but given weights have "
@@ -157,7 +167,9 @@ class WeightedRandomSampler(Sampler):
         # scaled by the largest first: a sum of huge weights would overflow to inf
         p = w / w.max()
         p /= p.sum()
-        nonzero = int(np.count_nonzero(p))  # a weight too small beside the others is 0 here
+        # counted in the weights (a weight 1e-300 beside 1e300 is 0 in p: it was refused as
+        # zero, where torch draws it once the other is drawn; see successive_draws)
+        nonzero = int(np.count_nonzero(w))
         if not replacement and num_samples > nonzero:
             raise ValueError(f"{who}: cannot sample num_samples={num_samples} > {nonzero} "
                              "nonzero weights without replacement")
@@ -170,7 +182,7 @@ class WeightedRandomSampler(Sampler):
         rng = as_rng(self.generator, "WeightedRandomSampler")
         p, k = self._p, self.num_samples
         if not self.replacement:  # (at most len(weights) of them)
-            yield from rng.choice(len(p), k, replace=False, p=p).tolist()
+            yield from successive_draws(self.weights, k, rng).tolist()
             return
         for start in range(0, k, _BLOCK):  # (drawn as iterated: see _BLOCK)
             yield from rng.choice(len(p), min(_BLOCK, k - start), p=p).tolist()
