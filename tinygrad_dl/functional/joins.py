@@ -21,7 +21,7 @@ from ..ops.allocation import check_alloc
 from ..ops.shape import axis_of
 from ..ops.spelling import one_name, torch_keywords
 from ..tensor import Tensor, plain_array, split_at
-from ..tensor.conversions import int_arg, number_fits
+from ..tensor.conversions import int_arg, number_fits, zero_d_int
 from .methods import as_tensor_of, as_tensors, takes_out, write_out
 
 
@@ -52,8 +52,8 @@ def concatenate(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None
     axis = axis if dim is None else one_name("concatenate", axis, "axis", dim, "dim", 0)
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
-    if type(axis) is not int and axis is not None:  # (NumPy's words named no op)
-        int_arg("concatenate", "dim", axis)
+    if type(axis) is not int and axis is not None:  # (NumPy's words named no op; 0-d int: an int)
+        axis = int_arg("concatenate", "dim", zero_d_int("concatenate", "dim", axis))
     ts = as_tensors(tensors)
     if axis is None:
         ts, axis = [t.reshape(-1) for t in ts], 0
@@ -73,7 +73,7 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None,
     if not tensors:
         raise ValueError("stack needs at least one tensor")
     if type(axis) is not int:  # (np.stack took True as dim 1 without a word; torch refuses)
-        int_arg("stack", "dim", axis)
+        axis = int_arg("stack", "dim", zero_d_int("stack", "dim", axis))
     result = Stack.apply(*as_tensors(tensors), axis=axis)
     return result if out is None else write_out("stack", result, out)
 
@@ -356,16 +356,20 @@ def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[in
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"{op}: axis {axis} is out of bounds for shape {x.shape}")
     axis, n = axis % x.ndim, x.shape[axis % x.ndim]
-    if isinstance(sections, (int, np.integer)) or np.ndim(sections) == 0 and isinstance(
-            sections, np.ndarray):  # (np.split(a, np.array(3)): NumPy's 3 sections)
-        k = int(sections) if not isinstance(sections, np.ndarray) else int_arg(
-            op, "sections", sections[()])
+    sections = zero_d_int(op, "sections", sections)  # (np.split(a, np.array(3)): 3 sections)
+    if isinstance(sections, (int, np.integer)):
+        k = int(sections)
         if k <= 0 or (equal and n % k):
             raise ValueError(f"{op}: axis {axis} of length {n} does not split into {k} "
                              "equal sections")
         size, extra = divmod(n, k)
         return axis, [i * size + min(i, extra) for i in range(1, k)]
-    return axis, [min(max(int(c) + n if c < 0 else int(c), 0), n) for c in sections]
+    if not hasattr(sections, "__len__"):  # (int() cut 1.5 at 1 without a word; NumPy refuses)
+        raise TypeError(f"{op}: indices_or_sections must be an int or a list of ints, got "
+                        f"{sections!r:.40}")
+    cuts = [c if isinstance(c, (int, np.integer)) else int_arg(op, "an index", c) for c in (
+        sections.tolist() if isinstance(sections, (Tensor, np.ndarray)) else sections)]
+    return axis, [min(max(int(c) + n if c < 0 else int(c), 0), n) for c in cuts]
 
 
 @torch_keywords(tensor="x")  # (torch.split(tensor=x, ...))

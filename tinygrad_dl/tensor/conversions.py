@@ -8,6 +8,7 @@ package imports this module before it defines Tensor.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -494,6 +495,18 @@ def no_grad_result(data: np.ndarray) -> Tensor:
     """A constant (no-gradient) tensor of an array (or a NumPy scalar) made of tensors'
     arrays: comparisons, argmax/argmin, masks, indices (Tensor.from_result: no checks)."""
     return tensor.Tensor.from_result(data if type(data) is np.ndarray else np.asarray(data))
+
+
+def zero_d_int(op: str, name: str, value: Any) -> Any:
+    """A 0-d Tensor or array as its int (torch reads a 0-d integer tensor as a number:
+    `x.split(torch.tensor(2))`, `x.chunk(n)` of a 0-d n, `torch.cat(ts, dim=torch.tensor(1))`;
+    NumPy a 0-d integer array); anything else as it is (a 0-d float or bool one refused)."""
+    if isinstance(value, (tensor.Tensor, np.ndarray)) and value.ndim == 0:
+        if value.dtype.kind not in "iu":
+            raise TypeError(f"{op}: {name} must be an int, got a 0-d tensor of dtype "
+                            f"{value.dtype}")
+        return operator.index(value)  # (a Tensor's __index__ tells a jit recording it reads)
+    return value
 
 
 def int_arg(who: str, name: str, value: Any) -> int:

@@ -6,7 +6,6 @@ unsafe_split_with_sizes.
 
 from __future__ import annotations
 
-import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,7 +13,7 @@ import numpy as np
 from .. import engine, tensor
 from ..ops.shape import axis_of
 from ..ops.spelling import torch_keywords
-from .conversions import int_arg
+from .conversions import int_arg, zero_d_int
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -37,7 +36,8 @@ class SplitMethods:
     def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
         """torch's chunk: `chunks` pieces along dim of ceil(n / chunks) each (the last may be
         smaller, and fewer pieces where n is too short: 6 in 4 chunks is 2, 2, 2)."""
-        chunks = _zero_d_int("chunk", "chunks", chunks)  # (torch's: a 0-d int tensor counts)
+        if type(chunks) is not int:  # (torch's: a 0-d int tensor counts)
+            chunks = zero_d_int("chunk", "chunks", chunks)
         if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
         axis = axis_of("chunk", dim, self.ndim)
@@ -112,22 +112,12 @@ def split_at(x: Tensor, axis: int, cuts: list[int]) -> list[Tensor]:
     return [x[lead + (slice(a, max(a, b)),)] for a, b in zip(bounds, bounds[1:])]
 
 
-def _zero_d_int(op: str, name: str, value: Any) -> Any:
-    """A 0-d Tensor or array as its int (torch reads a 0-d integer tensor as a number:
-    `x.split(torch.tensor(2))`, `x.chunk(n)` of a 0-d n); anything else as it is."""
-    if isinstance(value, (tensor.Tensor, np.ndarray)) and value.ndim == 0:
-        if value.dtype.kind not in "iu":
-            raise TypeError(f"{op}: {name} must be an int, got a 0-d tensor of dtype "
-                            f"{value.dtype}")
-        return operator.index(value)  # (a Tensor's __index__ tells a jit recording it reads)
-    return value
-
-
 def _sized_cuts(op: str, n: int, size: Any, dim: Any) -> list[int]:
     """torch.split's cut positions on a length n: pieces of `size` (the last may be
     smaller; 0 only on an empty dim: one empty piece, torch's), or of the listed sizes,
     which must add up to n."""
-    size = _zero_d_int(op, "the piece size", size)
+    if type(size) is not int:  # (a 0-d int tensor as its int; a plain int as it is: fast)
+        size = zero_d_int(op, "the piece size", size)
     if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
         if size < 0 or size == 0 and n:
             raise ValueError(f"{op}: the piece size must be positive (0 only on an empty "
@@ -162,7 +152,7 @@ def _cuts(who: str, x: Tensor, sections: Any, dim: Any, even: bool = False) -> t
             engine.notify_read(sections, f"{who}(x, a tensor of indices)")  # (Python's cuts)
             sections = sections.data
         sections = sections.tolist()
-    if isinstance(sections, (list, tuple)):
+    if isinstance(sections, (list, tuple, range)):  # (a range too: np.hsplit(x, range(1, 3)))
         bounds = [0, *(int_arg(who, "an index", i) for i in sections), None]
     else:
         k = int_arg(who, "sections", sections)
