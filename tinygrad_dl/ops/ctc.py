@@ -33,6 +33,36 @@ def _shift(a: np.ndarray, k: int, up: bool) -> np.ndarray:
     return out
 
 
+def _posteriors(alpha: np.ndarray, beta: np.ndarray, emit: np.ndarray, valid: np.ndarray,
+                loglik: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T, N, L) posterior occupancies, each live step's normalised over s (they sum to 1:
+    not by the loss, whose rounding at large |lp| would overflow exp), and where a mass is
+    NaN. A step with a NaN mass (inf - inf past an lp of +inf) is normalised by the loss, as
+    torch's, and that mass is NaN; past an input's length a step's row is 0/0 (unread)."""
+    with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf: handled below)
+        r = alpha + beta - emit  # (T, N, L) log path masses (-inf off the valid labels)
+        top = r.max(axis=2, keepdims=True)
+        if np.all(top < np.inf):  # no NaN or +inf mass (every log_softmax input): the same
+            top[np.isneginf(top)] = 0.0  # numbers as the general form below, cheaper
+            occ = np.exp(r - top)
+            occ /= occ.sum(axis=2, keepdims=True)
+            return occ, np.zeros(r.shape, bool)
+        # none where no path reaches or completes (nor at an lp of -inf): not NaN from
+        # -inf + inf past an lp of +inf
+        none = np.isneginf(alpha) | np.isneginf(beta) | np.isneginf(emit)
+        r = np.where(valid & ~none, r, _NEG)
+        nan = np.isnan(r)
+        known = np.where(nan, _NEG, r)
+        top = known.max(axis=2, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0.0)
+        occ = np.exp(known - top)
+        occ /= occ.sum(axis=2, keepdims=True)
+        if nan.any():
+            occ = np.where(nan.any(axis=2, keepdims=True), np.exp(r - loglik[None, :, None]),
+                           occ)
+        return np.where(valid, occ, 0.0), nan
+
+
 class CTCLoss(Function):
     """Per-sample negative log-likelihood -log p(target | log_probs) (N,) of log_probs
     (T, N, C), padded int targets (N, S), input_lengths and target_lengths (N,) (checked by
@@ -58,7 +88,8 @@ class CTCLoss(Function):
         ends = 2 * tl + 1  # the extended length of each sample
         valid = np.arange(L) < ends[:, None]
         rows = np.arange(N)[:, None]
-        emit = x[:, rows, ext] if T else np.zeros((0, N, L))  # (T, N, L): lp of ext labels
+        # (T, N, L) lp of the ext labels, contiguous (the loops read it a step at a time)
+        emit = np.ascontiguousarray(x[:, rows, ext]) if T else np.zeros((0, N, L))
         # each step's lp less the largest a path may take there (a constant of every path
         # at that step, added back to the loss): lp far from 0 (-1e30, unnormalised) keep
         # their posteriors exact. A path is at s <= 2t + 1 and can still reach an end
@@ -71,11 +102,17 @@ class CTCLoss(Function):
         alpha = np.full((T, N, L), _NEG)
         if T:
             alpha[0, :, :2] = np.where(valid[:, :2], emit[0, :, :2], _NEG)
+        # a NaN or +inf lp where no path comes (or, backward, none completes) adds no mass:
+        # not torch's -inf + NaN = NaN, which reached the loss; checked once, so finite lp
+        # run the plain loop
+        ctx.guard = guard = not (emit < np.inf).all()
         for t in range(1, T):
             a = alpha[t - 1]
-            alpha[t] = _lse3(a, _shift(a, 1, True), np.where(skip, _shift(a, 2, True), _NEG))
-            with np.errstate(invalid="ignore"):  # -inf + inf: NaN, as torch's
-                alpha[t] += emit[t]
+            rec = _lse3(a, _shift(a, 1, True), np.where(skip, _shift(a, 2, True), _NEG))
+            with np.errstate(invalid="ignore"):  # (a used NaN / +inf lp: NaN, as torch's)
+                alpha[t] = rec + emit[t]
+            if guard:
+                alpha[t][np.isneginf(rec)] = _NEG
         alpha = np.where(valid, alpha, _NEG)
         last = np.clip(il - 1, 0, None)
         end_a = alpha[last, np.arange(N)] if T else np.full((N, L), _NEG)
@@ -104,32 +141,16 @@ class CTCLoss(Function):
         b = np.full((N, L), _NEG)
         for t in range(T - 1, -1, -1):
             rec = _lse3(b, _shift(b, 1, False), np.where(skip_up, _shift(b, 2, False), _NEG))
-            with np.errstate(invalid="ignore"):  # -inf + inf: NaN, as torch's
-                rec = rec + emit[t]
+            with np.errstate(invalid="ignore"):  # (a used NaN / +inf lp: NaN, as torch's)
+                came = rec + emit[t]
+            if ctx.guard:
+                came[np.isneginf(rec)] = _NEG
             start = np.where(end_mask, emit[t], _NEG)  # (no -inf + inf off the two ends)
             b = np.where((t == il - 1)[:, None], start,
-                         np.where((t < il - 1)[:, None], rec, _NEG))
+                         np.where((t < il - 1)[:, None], came, _NEG))
             b = np.where(valid, b, _NEG)
             beta[t] = b
-        with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf: overwritten below)
-            # (T, N, L) log path masses; none where no path reaches or completes (nor at an
-            # lp of -inf): not NaN from -inf + inf past an lp of +inf
-            none = np.isneginf(alpha) | np.isneginf(beta) | np.isneginf(emit)
-            r = np.where(valid & ~none, alpha + beta - emit, _NEG)
-            # each live step's posteriors over s sum to 1: normalised per step (not by the
-            # loss, whose rounding at large |lp| would overflow exp), as exact; a step with a
-            # NaN mass (inf - inf past an lp of +inf) is normalised by the loss, as torch's,
-            # and that mass's class is NaN
-            nan = np.isnan(r)
-            known = np.where(nan, _NEG, r)
-            top_r = known.max(axis=2, keepdims=True)
-            top_r = np.where(np.isfinite(top_r), top_r, 0.0)
-            occ = np.exp(known - top_r)
-            occ /= occ.sum(axis=2, keepdims=True)
-            if nan.any():
-                occ = np.where(nan.any(axis=2, keepdims=True), np.exp(r - loglik[None, :, None]),
-                               occ)
-            occ = np.where(valid, occ, 0.0)
+        occ, nan = _posteriors(alpha, beta, emit, valid, loglik)
         onehot = np.zeros((N, L, C))
         onehot[np.arange(N)[:, None], np.arange(L), ext] = 1.0
         q = np.einsum("tnl,nlc->tnc", np.nan_to_num(occ, nan=0.0), onehot)
