@@ -11,6 +11,7 @@ recursion over the last `history_size` pairs s = x_{k+1} - x_k, y = g_{k+1} - g_
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 from .. import engine, write_guard
 from ..grad import check_hand_grad
 from ..grad_mode import enable_grad
+from ..ops.shape import caller_level
 from .optimizer import Optimizer
 from .state_dtype import follow_flat_dtype
 
@@ -337,9 +339,8 @@ def _strong_wolfe(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndar
     c2): bracket an interval that holds one, then zoom into it by cubic interpolation
     (Nocedal and Wright, algorithms 3.5 and 3.6). Returns (f, g, t, evaluations)."""
     d_norm = np.abs(d).max()
-    f_new, g_new = f_at(x, t, d)
+    f_new, g_new, gtd_new = _trial(f_at, x, t, d)
     evals = 1
-    gtd_new = g_new.dot(d)
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     it = 0
@@ -359,9 +360,8 @@ def _strong_wolfe(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndar
                             bounds=(t + 0.01 * (t - t_prev), t * 10))
         t_prev, f_prev, g_prev, gtd_prev = t, f_new, g_new, gtd_new
         t = t_next
-        f_new, g_new = f_at(x, t, d)
+        f_new, g_new, gtd_new = _trial(f_at, x, t, d)
         evals += 1
-        gtd_new = g_new.dot(d)
         it += 1
     if it == max_ls:  # no bracket found: the last point (zoom does not run)
         br, br_f, br_g = [0, t], [f, f_new], [g, g_new]
@@ -370,7 +370,10 @@ def _strong_wolfe(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndar
     while not done and it < max_ls:  # zoom
         if abs(br[1] - br[0]) * d_norm < tolerance_change:
             break
-        t = _cubic_min(br[0], br_f[0], br_gtd[0], br[1], br_f[1], br_gtd[1])
+        if math.inf in br_f:  # an end too far (a non-finite loss there): bisect
+            t = (br[0] + br[1]) / 2.0
+        else:
+            t = _cubic_min(br[0], br_f[0], br_gtd[0], br[1], br_f[1], br_gtd[1])
         lo, hi = min(br), max(br)
         eps = 0.1 * (hi - lo)
         if min(hi - t, t - lo) < eps:  # near an end: moved 0.1 of the bracket inside
@@ -381,9 +384,8 @@ def _strong_wolfe(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndar
                 slow = True
         else:
             slow = False
-        f_new, g_new = f_at(x, t, d)
+        f_new, g_new, gtd_new = _trial(f_at, x, t, d)
         evals += 1
-        gtd_new = g_new.dot(d)
         it += 1
         if f_new > f + c1 * t * gtd or f_new >= br_f[low]:  # no sufficient decrease: new high
             br[high], br_f[high], br_g[high], br_gtd[high] = t, f_new, g_new, gtd_new
@@ -396,3 +398,20 @@ def _strong_wolfe(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndar
                                                                   br_gtd[low])
             br[low], br_f[low], br_g[low], br_gtd[low] = t, f_new, g_new, gtd_new
     return br_f[low], br_g[low], br[low], evals
+
+
+def _trial(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndarray], t: Any,
+           d: np.ndarray) -> tuple[float, np.ndarray, Any]:
+    """f, g and the slope g.d at x + t d. A NaN or infinite loss or slope reads as loss +inf:
+    too long a step, which the search brackets and bisects back from (torch's comparisons
+    took a NaN point for the search's answer, or raised IndexError where its slope met the
+    curvature test; an inf loss made the cubic's next step NaN, tried to the last evaluation)."""
+    f, g = f_at(x, t, d)
+    gtd = g.dot(d)
+    if math.isfinite(f) and math.isfinite(gtd):
+        return f, g, gtd
+    warnings.warn("LBFGS.step(): the closure gave a NaN or infinite loss or gradient at a trial "
+                  "step of the line search; it is taken as too long a step and the search "
+                  "bisects back (torch's would stop there, raise IndexError or try NaN steps)",
+                  RuntimeWarning, stacklevel=caller_level())
+    return math.inf, g, gtd
