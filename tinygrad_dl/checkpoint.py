@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from . import container
-from .container import MAX_BYTES
+from .container import MAX_BYTES, number_list_array
 from .files import jsonable
 from .models import MODELS, registry_name
 from .nn import Linear
@@ -82,8 +82,8 @@ def _is_flat(obj: Mapping[Any, Any]) -> bool:
     (those are saved as a "tree", which gives them back as they were: today's kind gave
     `{"epoch": 3, "lrs": [0.1]}` back as array(3) and array([0.1]), where torch.load gives 3
     and [0.1], and `if ck["lrs"] == [0.1]:` raised on the array)."""
-    if {"type", "param_groups", "state"} <= obj.keys():
-        return False
+    if {"type", "param_groups", "state"} <= obj.keys() or not all(isinstance(k, str) for k in obj):
+        return False  # (an int key: a tree's, as torch.save's {0: t}; the flat kind refused it)
     return not any(_plain(v) and not _extra_state(k, v) for k, v in obj.items())
 
 
@@ -264,17 +264,22 @@ def _count(path: Path, key: str, a: np.ndarray) -> np.ndarray:
 # meta["tree"] is a flat table of nodes, the root last; each node is [tag, payload]:
 # ["v", null|bool|int|float|str], ["f", "nan"|"inf"|"-inf"], ["a", n] (the array member tree/<n>),
 # ["s", n] (a NumPy scalar: the 0-d member tree/<n>), ["l", [child, ...]], ["t", [child, ...]]
-# (a tuple), ["d", [[key, child], ...]] (key: str or int). A child is the index of an EARLIER node,
-# each node and each member is used exactly once: no cycle, no shared node (2**n copies), and
-# the JSON nests 5 levels whatever the tree's depth (checked here: at most MAX_TREE_DEPTH).
+# (a tuple), ["d", [[key, child], ...]] (key: str or int), ["n", n] (a list of _PACKED or more
+# Python floats, ints or bools alone: the 1-D member tree/<n>, given back by tolist()). A child
+# is the index of an EARLIER node, each node and each member is used exactly once: no cycle, no
+# shared node (2**n copies), and the JSON nests 5 levels whatever the tree's depth (checked
+# here: at most MAX_TREE_DEPTH).
 _TREE = "tree/"
-MAX_TREE_DEPTH, MAX_TREE_NODES = 30, 1 << 18
+MAX_TREE_DEPTH, MAX_TREE_NODES, _PACKED = 30, 1 << 18, 256
+MAX_TREE_LISTED = 1 << 22  # the numbers of all "n" lists (each a Python object when loaded)
+_PACKS = (np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.uint64), np.dtype(np.bool_))
 _FLOATS = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
 
 
 def _write_tree(path: Path, obj: Any, extra: dict[str, Any]) -> Path:
     nodes: list[Any] = []
     arrays: dict[str, np.ndarray] = {}
+    listed = [0]  # (the numbers in "n" lists so far)
 
     def enc(x: Any, where: str, depth: int) -> int:
         if depth > MAX_TREE_DEPTH:
@@ -308,6 +313,13 @@ def _write_tree(path: Path, obj: Any, extra: dict[str, Any]) -> Path:
         elif isinstance(x, float):
             x = float(x)
             node = ["v", x] if np.isfinite(x) else ["f", repr(x)]
+        elif type(x) is list and _PACKED <= len(x) and (a := number_list_array(x)) is not None:
+            listed[0] += a.size
+            if listed[0] > MAX_TREE_LISTED:
+                raise ValueError(f"save {path}: the object's lists hold over {MAX_TREE_LISTED} "
+                                 "numbers; keep large data in arrays")
+            arrays[f"{_TREE}{len(arrays)}"] = a  # (a loss history of 10**5 floats: one node
+            node = ["n", len(arrays) - 1]  # each was 10 MB of JSON, refused; an array before)
         elif isinstance(x, (list, tuple)):
             kids = [enc(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(x)]
             node = ["t" if isinstance(x, tuple) else "l", kids]
@@ -361,7 +373,7 @@ def _read_tree(path: Path, nodes: list[Any], arrays: dict[str, np.ndarray]) -> A
         raise ValueError(f"{path}: refused: its tree has {len(nodes)} nodes (1..{MAX_TREE_NODES})")
     used, members, depth = [False] * len(nodes), set(), [0] * len(nodes)
     for i, node in enumerate(nodes):
-        if not (isinstance(node, list) and len(node) == 2 and node[0] in tuple("vfasltd")):
+        if not (isinstance(node, list) and len(node) == 2 and node[0] in tuple("vfasltdn")):
             raise bad(i, "is not [tag, payload] with a known tag")
         tag, val = node
         if tag == "v" and not (val is None or isinstance(val, (bool, str)) or _int64(val)
@@ -369,12 +381,15 @@ def _read_tree(path: Path, nodes: list[Any], arrays: dict[str, np.ndarray]) -> A
             raise bad(i, f"holds {val!r:.40}, not null, a bool, a 64-bit int, a float or a str")
         if tag == "f" and not (isinstance(val, str) and val in _FLOATS):
             raise bad(i, f"holds {val!r:.40}, not 'nan', 'inf' or '-inf'")
-        if tag in "as":
+        if tag in "asn":
             name = f"{_TREE}{val}"
             if type(val) is not int or name not in arrays or name in members:
                 raise bad(i, f"refers to the member {name!r:.40}, missing or used twice")
             if tag == "s" and arrays[name].ndim:
                 raise bad(i, f"is a scalar, but {name!r} has shape {arrays[name].shape}")
+            if tag == "n" and (arrays[name].ndim != 1 or arrays[name].dtype not in _PACKS):
+                raise bad(i, f"is a list of numbers, but {name!r} is {arrays[name].dtype} of "
+                             f"shape {arrays[name].shape}")
             members.add(name)
         if tag in "ltd":
             if not isinstance(val, list):
@@ -396,6 +411,8 @@ def _read_tree(path: Path, nodes: list[Any], arrays: dict[str, np.ndarray]) -> A
                 depth[i] = max(depth[i], depth[kid] + 1)
             if depth[i] > MAX_TREE_DEPTH:
                 raise bad(i, f"nests deeper than {MAX_TREE_DEPTH} levels")
+    if sum(arrays[f"{_TREE}{v}"].size for t, v in nodes if t == "n") > MAX_TREE_LISTED:
+        raise bad(len(nodes) - 1, f"has lists of over {MAX_TREE_LISTED} numbers in all")
     if nodes[-1][0] != "d":  # (save writes a dict; load gives a model as a tuple)
         raise bad(len(nodes) - 1, "(the root) is no dict")
     if not all(used[:-1]) or members != arrays.keys():
@@ -408,9 +425,9 @@ def _read_tree(path: Path, nodes: list[Any], arrays: dict[str, np.ndarray]) -> A
                 built[k[1] if tag == "d" else k] = None
             built.append(dict(kids) if tag == "d" else tuple(kids) if tag == "t" else kids)
         else:
-            a = arrays.get(f"{_TREE}{val}") if tag in "as" else None
+            a = arrays.get(f"{_TREE}{val}") if tag in "asn" else None
             built.append(val if tag == "v" else _FLOATS[val] if tag == "f"
-                         else a if tag == "a" else a[()])
+                         else a if tag == "a" else a.tolist() if tag == "n" else a[()])
     return built[-1]
 
 
@@ -492,8 +509,10 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
     path = Path(path)
     meta, arrays = _open(path, max_bytes)
     if meta["kind"] == "tree":
-        if not allow_nonfinite:
-            bad = [k for k, a in arrays.items() if a.dtype.kind == "f" and not np.isfinite(a).all()]
+        if not allow_nonfinite:  # (a list of Python floats keeps NaN/inf, as a float does)
+            ns = {f"{_TREE}{n[-1]}" for n in meta["tree"] if isinstance(n, list) and n[:1] == ["n"]}
+            bad = [k for k, a in arrays.items() if a.dtype.kind == "f" and not np.isfinite(a).all()
+                   and k not in ns]
             if bad:
                 raise ValueError(f"{path}: refused: NaN/inf in the array {bad[0]} (a diverged "
                                  "run?); load(path, allow_nonfinite=True) to take it anyway")

@@ -39,7 +39,7 @@ from numpy.lib import format as npy
 from .files import atomic_write, jsonable
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_META_BYTES", "Refused", "check_schema", "check_sizes",
-           "no_nan", "read", "read_arrays", "save"]
+           "no_nan", "number_list_array", "read", "read_arrays", "save"]
 
 MAX_BYTES = 4 << 30  # the most array bytes a file may ask us to allocate
 MAX_RATIO = 100  # a member may inflate to at most 100x its compressed size (beyond 16 MiB)
@@ -50,6 +50,19 @@ META = "__meta__"
 
 class Refused(ValueError):
     """A check failed; `read` reports it as 'PATH: refused: ...'."""
+
+
+def number_list_array(x: list[Any]) -> np.ndarray | None:
+    """A list of Python floats alone, bools alone or 64-bit ints alone as one array (tolist()
+    gives it back exactly: each float's bits, -0.0 and NaN too), else None (checkpoint's
+    trees keep a long list of numbers so: a node each was 10 MB of JSON for 10**5 floats)."""
+    kinds = set(map(type, x))
+    if kinds == {int}:  # (past int64: uint64 where none is negative; past 64 bits: nodes)
+        lo, hi = min(x), max(x)
+        return (np.array(x, dtype=np.int64 if hi < 2**63 else np.uint64)
+                if -2**63 <= lo and hi < 2**64 and (hi < 2**63 or lo >= 0) else None)
+    return (np.array(x, dtype=np.float64 if kinds == {float} else np.bool_)
+            if kinds in ({float}, {bool}) else None)
 
 
 # ---- writing ---------------------------------------------------------------------------------
