@@ -42,6 +42,7 @@ from .methods import (
     inplace_flag,
     leaky_relu,
     number_arg,
+    tensor_number,
     write_inplace,
 )
 
@@ -261,7 +262,8 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     """PyTorch's F.rrelu: in training x * a where x <= 0, a drawn uniform in [lower, upper)
     per entry (the gradient there is a; elsewhere 1); otherwise leaky_relu with the mean
     slope (lower + upper) / 2. inplace=True: F.rrelu_."""
-    lo, hi = number_arg("rrelu", "lower", lower), number_arg("rrelu", "upper", upper)
+    lo = number_arg("rrelu", "lower", tensor_number("rrelu", "lower", lower))  # (0-d: torch's)
+    hi = number_arg("rrelu", "upper", tensor_number("rrelu", "upper", upper))
     if not np.isfinite(hi - lo):
         raise ValueError(f"rrelu: lower ({lo}) and upper ({hi}) must be finite")
     if lo > hi:

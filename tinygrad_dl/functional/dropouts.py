@@ -14,19 +14,22 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import literal
 from ..ops import Draw, Dropout
 from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from .constructors import rng_of
-from .methods import as_tensor_of, bool_arg, inplace_flag
+from .methods import as_tensor_of, bool_arg, inplace_flag, tensor_number
 
 
 def dropout_p(who: str, p: Any, what: str = "p must be in [0, 1]") -> float:
     """A dropout probability as a float: a number in [0, 1], or a one-element Tensor holding
     one (torch takes a 0-d tensor too). NaN and a bool are refused: `F.dropout(x, True)` reads
-    True as p = 1 in torch (every unit dropped), usually meant as training=True."""
-    if isinstance(p, Tensor) and p.data.size == 1 and p.dtype.kind in "fiu":
-        p = p.data.reshape(()).item()
+    True as p = 1 in torch (every unit dropped), usually meant as training=True. (A Tensor p
+    in a jitted step: that step runs eagerly, with the warning, `tensor_number`.)"""
+    if (type(p) is float or type(p) is int) and 0 <= p <= 1:  # (F.dropout's hot path: first)
+        return float(p)
+    p = tensor_number(who, "p", p)
     if isinstance(p, (bool, np.bool_)):
         raise ValueError(f"{who}: {what}, got {p!r} (a bool: `training=` is the third "
                          "argument; pass p as a number)")
@@ -192,7 +195,7 @@ def alpha_dropout_of(who: str, input: Any, p: Any, training: bool, inplace: bool
     if x.dtype.kind != "f":
         raise TypeError(f"{who}: expected a float input, got {x.dtype}")
     if p == 1:
-        return x * Tensor(np.zeros((), x.dtype))  # (torch's: NaN and inf give NaN)
+        return x * Tensor(literal(np.zeros((), x.dtype)))  # (torch's: NaN and inf give NaN)
     scale, shift = alpha_noise(who, x, p, feature, rng, generator)
     return x * scale + shift
 

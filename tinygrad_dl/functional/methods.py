@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import write_guard
-from ..engine import is_grad_enabled, no_grad, notify_write
+from ..engine import is_grad_enabled, no_grad, notify_read, notify_write
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from ..tensor.conversions import true_divisor
@@ -55,9 +55,22 @@ def dim_arg(who: str, dim: Any, ndim: int) -> int:
 def bool_arg(who: str, name: str, value: Any) -> bool:
     """A True/False argument (training=, is_causal=): a string, a number or None is refused,
     not read as truthy (`F.dropout(x, 0.5, "no")` trained without a word); torch refuses them."""
+    if value is True or value is False:  # (F.dropout's hot path: first)
+        return value
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{who}: {name} must be True or False, got {type(value).__name__}")
     return bool(value)
+
+
+def tensor_number(who: str, name: str, value: Any) -> Any:
+    """A one-element int or float Tensor given for a number argument (torch takes a 0-d tensor
+    for dropout's p and rrelu's bounds) as its Python number; anything else as given. Its value
+    is a number a jitted step would keep: told to jit (that step runs eagerly, with the
+    warning), as `t.item()` in the step's own code is."""
+    if isinstance(value, Tensor) and value.data.size == 1 and value.dtype.kind in "fiu":
+        notify_read(value, f"{who}'s {name} given as a Tensor (pass a number to replay)")
+        return value.data.reshape(()).item()
+    return value
 
 
 def number_arg(who: str, name: str, value: Any) -> float:

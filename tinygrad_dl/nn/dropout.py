@@ -65,8 +65,19 @@ class Dropout(Module):
                                 drops=self.training and self.p != 0)
         return self.dropped(x)
 
+    def checked_p(self) -> None:
+        """`self.p` not a float or int in [0, 1] (dropped's inline test) checked as each call of
+        torch's layer checks it (F.dropout's rule): one set after construction, `d.p = -0.5`
+        (every unit kept, scaled by 2/3), 1.5 (-0.0) or NaN, gave a wrong number without a
+        word; a number of another type (a NumPy or Tensor p) is kept as its float, as __init__
+        keeps it."""
+        self.__dict__["p"] = dropout_p(type(self).__name__, self.p)  # (its value: no version)
+
     def dropped(self, x: Tensor) -> Tensor:
         """The layer's result as a new tensor (or x itself in evaluation)."""
+        p = self.p  # (checked at each call, as torch's: `d.p = 1.5` set after construction)
+        if (type(p) is not float and type(p) is not int) or not 0 <= p <= 1:
+            self.checked_p()
         if not self.training or self.p == 0.0:
             return x
         # the mask is drawn inside the op, so a replayed step (tinygrad_dl.jit) draws afresh
@@ -98,6 +109,9 @@ class Dropout1d(Dropout):
         return mask
 
     def dropped(self, x: Tensor) -> Tensor:
+        p = self.p  # (checked at each call, as torch's: `d.p = 1.5` set after construction)
+        if (type(p) is not float and type(p) is not int) or not 0 <= p <= 1:
+            self.checked_p()
         return channel_dropout(type(self).__name__, x, self.spatial, self.training, self.p,
                                self.sample_mask)
 
