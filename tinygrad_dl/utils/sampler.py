@@ -181,8 +181,8 @@ class WeightedRandomSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         rng = as_rng(self.generator, "WeightedRandomSampler")
         p, k = self._p, self.num_samples
-        if not self.replacement:  # (at most len(weights) of them)
-            yield from successive_draws(self.weights, k, rng).tolist()
+        if not self.replacement and k > 1:  # (at most len(weights) of them; one draw is
+            yield from successive_draws(self.weights, k, rng).tolist()  # p_i either way)
             return
         for start in range(0, k, _BLOCK):  # (drawn as iterated: see _BLOCK)
             yield from rng.choice(len(p), min(_BLOCK, k - start), p=p).tolist()
