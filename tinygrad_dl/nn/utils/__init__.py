@@ -4,7 +4,9 @@ very functions of `tinygrad_dl.optim`: one home, two paths), its two halves
 `get_total_norm(grads, norm_type=2.0, error_if_nonfinite=False)` and
 `clip_grads_with_norm_(parameters, max_norm, total_norm)` (torch 2.6's), and a model's
 parameters as one vector and back (`parameters_to_vector`, `vector_to_parameters`); and
-`nn.utils.rnn` (rnn.py): padded and packed batches of sequences (PackedSequence)."""
+`nn.utils.rnn` (rnn.py): padded and packed batches of sequences (PackedSequence); and
+`nn.utils.parametrize` / `nn.utils.parametrizations` (weight_norm, spectral_norm): a
+parameter computed from others (parametrize.py, parametrizations.py)."""
 
 from __future__ import annotations
 
@@ -22,10 +24,10 @@ from ...optim.clip_grad import (
     get_total_norm,
 )
 from ...tensor import Tensor, data_of
-from . import rnn
+from . import parametrizations, parametrize, rnn
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
-           "parameters_to_vector", "rnn", "vector_to_parameters"]
+           "parameters_to_vector", "parametrizations", "parametrize", "rnn", "vector_to_parameters"]
 
 
 def _tensors(parameters: Any, who: str) -> list[Tensor]:
