@@ -22,7 +22,7 @@ from ..ops.spelling import torch_keywords
 from ..tensor import Tensor
 from .avg_pool_modes import divisor_override_arg, window_mean
 from .joins import pad
-from .methods import as_tensor_of, as_tensors
+from .methods import as_tensor_of, as_tensors, bool_arg
 
 # The most entries conv2d pads its input to (2**31: 16 GiB of float64): torch pads as asked,
 # and a padding of 10**6 would otherwise end in NumPy's MemoryError, not one line
@@ -446,6 +446,8 @@ def avg_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
     default. x may also be (C, H, W), as torch's; an integer x gives float64."""
     kernel, stride, padding = _pool_args("avg_pool2d", kernel, kernel_size, stride, padding)
     divisor_override = divisor_override_arg("avg_pool2d", divisor_override)
+    ceil_mode = bool_arg("avg_pool2d", "ceil_mode", ceil_mode)  # (torch refuses 1, "yes", None)
+    count_include_pad = bool_arg("avg_pool2d", "count_include_pad", count_include_pad)
     x = as_tensor_of(x)
     if ceil_mode or not count_include_pad or divisor_override is not None or x.ndim == 3:
         if x.ndim not in (3, 4) or 0 in x.shape[-2:]:

@@ -22,7 +22,7 @@ from ..tensor import Tensor
 from .avg_pool_modes import pool_out_size
 from .conv import avg_pool2d, empty_of, max_pool2d
 from .joins import stack
-from .methods import as_tensor_of
+from .methods import as_tensor_of, bool_arg
 
 
 def one_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
@@ -66,6 +66,8 @@ def pool1d(who: str, pool: Callable[..., Tensor], input: Any, kernel: int, strid
            padding: int, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """max_pool2d or avg_pool2d over (N, C, L) or (C, L) as an image of height 1 (ceil_mode
     and count_include_pad: avg_pool2d's, as torch's avg_pool1d passes them on)."""
+    ceil_mode = bool_arg(who, "ceil_mode", ceil_mode)
+    count_include_pad = bool_arg(who, "count_include_pad", count_include_pad)
     x = as_tensor_of(input)
     shape = shape_of(who, x, 1, "(N, C, L) or (C, L)")
     n = shape[-1]

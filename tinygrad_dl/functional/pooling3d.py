@@ -21,7 +21,7 @@ from ..ops import MaxPool2d
 from ..tensor import Tensor
 from .avg_pool_modes import divisor_override_arg, window_mean
 from .joins import pad
-from .methods import as_tensor_of
+from .methods import as_tensor_of, bool_arg
 from .pooling import adaptive_avg, adaptive_pool, adaptive_sizes
 from .pooling_indices import (
     adaptive_max_with_indices,
@@ -68,11 +68,12 @@ def max_pool3d_of(who: str, input: Any, kernel_size: Any, stride: Any, padding: 
                   dilation: Any, ceil_mode: Any, return_indices: Any) -> Any:
     """F.max_pool3d with its messages naming `who` (lp_pool3d's infinite norms too)."""
     k, s, p, d = pool_args(who, 3, kernel_size, stride, padding, dilation)
+    ceil_mode = bool_arg(who, "ceil_mode", ceil_mode)  # (torch refuses 1, "yes", None)
     if return_indices or d != (1, 1, 1):
         pair = pool_with_indices(who, 3, input, k, s, p, d, ceil_mode)
         return pair if return_indices else pair[0]
     x = as_tensor_of(input)
-    spatial, axes = pool_windows(who, x, 3, k, s, p, d, bool(ceil_mode))
+    spatial, axes = pool_windows(who, x, 3, k, s, p, d, ceil_mode)
     return _max_pool3d_ops(x, spatial, tuple(pos.shape[0] for pos, _ in axes), k, s, p)
 
 
@@ -127,6 +128,8 @@ def avg_pool3d_of(who: str, input: Any, kernel_size: Any, stride: Any, padding: 
         raise ValueError(f"{who}: padding must be at most half the kernel_size, got padding {p} "
                          f"for kernel_size {k}")
     divisor_override = divisor_override_arg(who, divisor_override)
+    ceil_mode = bool_arg(who, "ceil_mode", ceil_mode)  # (torch refuses 1, "yes", None)
+    count_include_pad = bool_arg(who, "count_include_pad", count_include_pad)
     x = as_tensor_of(input)
     shape = _volume(who, x)
     if x.dtype.kind != "f":
@@ -135,8 +138,7 @@ def avg_pool3d_of(who: str, input: Any, kernel_size: Any, stride: Any, padding: 
     if any(n < ki for n, ki in zip(shape[-3:], k)):  # (torch's avg_pool3d, unlike its 2-D one)
         raise ValueError(f"{who}: kernel_size {k} is larger than the input {shape} (refused "
                          "whatever the padding, as PyTorch's avg_pool3d)")
-    return window_mean(who, x, k, s, p, bool(ceil_mode), bool(count_include_pad),
-                       divisor_override)
+    return window_mean(who, x, k, s, p, ceil_mode, count_include_pad, divisor_override)
 
 
 def adaptive_avg_pool3d(input: Any, output_size: Any) -> Tensor:

@@ -24,7 +24,7 @@ from ..tensor import Tensor
 from . import conv, pooling
 from .avg_pool_modes import pool_out_size
 from .conv import avg_pool2d, empty_of, pair_of_ints
-from .methods import as_tensor_of
+from .methods import as_tensor_of, bool_arg
 from .volumetric_conv import triple
 
 _AXES = {1: "L", 2: "H, W", 3: "D, H, W"}
@@ -183,8 +183,9 @@ def pool_with_indices(who: str, dims: int, input: Any, kernel_size: Any, stride:
                       padding: Any, dilation: Any, ceil_mode: Any) -> tuple[Tensor, Tensor]:
     """(values, indices) of a max pool: the values read at the indices."""
     k, s, p, d = pool_args(who, dims, kernel_size, stride, padding, dilation)
+    ceil_mode = bool_arg(who, "ceil_mode", ceil_mode)
     x = as_tensor_of(input)
-    idx = argmax_indices(who, x, dims, k, s, p, d, bool(ceil_mode))
+    idx = argmax_indices(who, x, dims, k, s, p, d, ceil_mode)
     lead, out = tuple(x.shape[:-dims]), idx.shape[-dims:]
     flat = (int(np.prod(x.shape[-dims:])),)  # (not -1: an empty batch has no size to infer)
     values = x.reshape(lead + flat).take_along_dim(idx.reshape(lead + (int(np.prod(out)),)),
@@ -217,6 +218,7 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     dilation) every `stride` (default kernel_size) of (N, C, L) or (C, L), after padding each
     end with `padding` (at most kernel_size // 2) positions of -inf; a window's gradient goes
     to its first maximum. return_indices=True: (values, indices), as max_pool1d_with_indices."""
+    ceil_mode = bool_arg("max_pool1d", "ceil_mode", ceil_mode)  # (torch refuses 1, "yes")
     if return_indices or ceil_mode or isinstance(dilation, (bool, np.bool_)) \
             or dilation not in (1, (1,), [1]):
         pair = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -233,6 +235,7 @@ def max_pool2d(x: Any, kernel: Any = None, stride: Any = None, padding: Any = 0,
     and W with `padding` (at most half the kernel on that axis) pixels of -inf. dilation,
     ceil_mode and (C, H, W) input as torch's; return_indices=True: (values, indices), as
     max_pool2d_with_indices."""
+    ceil_mode = bool_arg("max_pool2d", "ceil_mode", ceil_mode)  # (torch refuses 1, "yes")
     if return_indices or ceil_mode or isinstance(dilation, (bool, np.bool_)) \
             or dilation not in (1, (1,), [1], (1, 1), [1, 1]):
         if kernel_size is not None:
@@ -327,7 +330,7 @@ def lp_pool(who: str, dims: int, input: Any, norm_type: Any, kernel_size: Any, s
     if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer,
                                                                  np.floating)):
         raise TypeError(f"{who}: norm_type must be a number, got {norm_type!r}")
-    ceil_mode = bool(ceil_mode)
+    ceil_mode = bool_arg(who, "ceil_mode", ceil_mode)
     x = as_tensor_of(input)
     k = sizes_of(who, dims, "kernel_size", kernel_size)
     if np.isinf(norm_type):

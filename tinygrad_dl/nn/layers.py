@@ -516,7 +516,7 @@ class AvgPool2d(_Pool2d):
                  ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None, *, kernel_size: Any = None) -> None:
         super().__init__(kernel, stride, padding, kernel_size=kernel_size)
-        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad  # (F checks them)
         self.divisor_override = divisor_override_arg("AvgPool2d", divisor_override)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -18,6 +18,7 @@ from ..functional import (
     max_unpool1d,
     max_unpool2d,
 )
+from ..functional.methods import bool_arg
 from ..functional.pooling import (
     adaptive_avg,
     adaptive_max,
@@ -78,7 +79,8 @@ class AvgPool1d(_Pool1d):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
         super().__init__(kernel_size, stride, padding)
-        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.ceil_mode = bool_arg("AvgPool1d", "ceil_mode", ceil_mode)
+        self.count_include_pad = bool_arg("AvgPool1d", "count_include_pad", count_include_pad)
 
     def extra_repr(self) -> str:
         return (f"kernel_size=({self.kernel_size},), stride=({self.stride},), "
@@ -153,7 +155,8 @@ class MaxPool1d(_MaxPool1d):
         (k,), (s,), (p,), (d,) = pool_args("MaxPool1d", 1, kernel_size, stride, padding,
                                            dilation)
         self.kernel_size, self.stride, self.padding, self.dilation = k, s, p, d
-        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
+        self.return_indices = bool(return_indices)
+        self.ceil_mode = bool_arg("MaxPool1d", "ceil_mode", ceil_mode)
 
     def forward(self, x: Any) -> Any:
         if self.dilation == 1 and not self.ceil_mode and not self.return_indices:
@@ -177,8 +180,8 @@ class MaxPool2d(layers.MaxPool2d):
                  kernel_size: Any = None) -> None:
         super().__init__(kernel, stride, padding, kernel_size=kernel_size)
         pool_args("MaxPool2d", 2, self.kernel, stride, padding, dilation)  # (checked now)
-        self.dilation, self.return_indices, self.ceil_mode = (
-            dilation, bool(return_indices), bool(ceil_mode))
+        self.dilation, self.return_indices = dilation, bool(return_indices)
+        self.ceil_mode = bool_arg("MaxPool2d", "ceil_mode", ceil_mode)
 
     def forward(self, x: Any) -> Any:
         return max_pool2d(x, self.kernel, self.stride, self.padding, self.dilation,

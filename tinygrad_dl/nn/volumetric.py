@@ -21,7 +21,7 @@ from ..functional import (
     max_unpool3d,
     pad,
 )
-from ..functional.methods import as_tensor_of
+from ..functional.methods import as_tensor_of, bool_arg
 from ..functional.pooling import adaptive_sizes
 from ..functional.pooling_indices import pool_args
 from ..functional.volumetric_conv import conv3d_of, conv3d_padding, triple
@@ -129,7 +129,8 @@ class MaxPool3d(Module):
         pool_args("MaxPool3d", 3, kernel_size, stride, padding, dilation)  # (checked now)
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = stride if stride is not None else kernel_size
-        self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
+        self.return_indices = bool(return_indices)
+        self.ceil_mode = bool_arg("MaxPool3d", "ceil_mode", ceil_mode)
 
     def forward(self, x: Any) -> Any:
         return max_pool3d(x, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -154,7 +155,8 @@ class AvgPool3d(Module):
             triple("AvgPool3d", "stride", stride, one=True)
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
-        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+        self.ceil_mode = bool_arg("AvgPool3d", "ceil_mode", ceil_mode)
+        self.count_include_pad = bool_arg("AvgPool3d", "count_include_pad", count_include_pad)
         self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Tensor:
