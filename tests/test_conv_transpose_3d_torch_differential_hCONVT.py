@@ -386,7 +386,7 @@ def test_against_torch_float32(draw):
 @pytest.mark.slow
 @pytest.mark.parametrize("draw", DRAWS, ids=lambda d: d.__name__[5:])
 def test_against_torch_float64_more_seeds(draw):
-    run_cases(draw, range(60, 400))
+    run_cases(draw, range(60, 160))  # (the hunt ran ~35,000; the suite keeps a sample)
 
 
 # ---- named checks -----------------------------------------------------------------------------
