@@ -341,6 +341,9 @@ class Repeat(Function):
     element); the gradient sums each element's copies."""
 
     def forward(ctx, x, repeats=1, axis=None):
+        if np.any(np.less(repeats, 0)):  # (np.repeat let a negative count pass on empty x)
+            raise ValueError(f"repeat_interleave (np.repeat): repeats must be >= 0, got "
+                             f"{np.asarray(repeats).tolist()}")
         if x.size:  # (the output's size, before NumPy allocates it)
             n = x.size if axis is None else x.shape[axis]
             total = repeats * n if type(repeats) is int else int(np.sum(repeats)) * (
@@ -543,3 +546,33 @@ def flat_shape(shape: tuple[int, ...], start: int, end: int) -> tuple[int, ...]:
     if s > e:
         raise ValueError(f"flatten: start axis {start} comes after end axis {end}")
     return shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:]
+
+
+
+def roll_args(x: Any, shift: Any, axis: Any) -> tuple[Any, Any]:
+    """(shift, axis) for np.roll where torch.roll and np.roll agree, refused in one line where
+    NumPy's answer would differ from torch's: a non-integer shift (1.5 was rolled by 1), more
+    shifts than dims (NumPy summed (1, 2) over dims=0 into a roll by 3) and dims () (torch's
+    dims=() and [], made None by `spellings`, roll the flattened tensor; NumPy's axis=() rolled
+    nothing). One shift for several dims rolls each by it (NumPy's; torch refuses it)."""
+    s = np.asarray(shift)
+    if s.ndim > 1 or (s.size and not (s.dtype.kind in "iu" or s.dtype == object and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in s.flat))):
+        raise TypeError(f"roll: shifts must be an int or a sequence of ints, got {shift!r}")
+    one = s.size == 1 or s.ndim == 0
+    dims = None if axis is None else (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    if dims == ():
+        if x.size > 1 and one:
+            raise ValueError(f"roll: dims {axis!r} of a tensor of shape {x.shape}: torch rolls "
+                             "the flattened tensor, NumPy's axis=() rolls nothing; write "
+                             "dims=None for the flattened roll")
+        dims = axis = None  # (one element or none: the same either way)
+    if dims is None:  # (torch: the flattened roll, by its one shift; a 0-d x too)
+        if not one:
+            raise ValueError(f"roll: {s.size} shifts {shift!r} with dims {axis!r}: the "
+                             "flattened roll takes one shift; give dims=, one per shift")
+        return (shift if s.ndim == 0 else s.reshape(-1)[0].item()), None
+    if not one and s.size != len(dims):
+        raise ValueError(f"roll: shifts {shift!r} and dims {axis!r} must align (one shift per "
+                         f"dim, a {x.ndim}-D tensor)")
+    return shift, axis

@@ -23,9 +23,10 @@ _TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
 # the reductions where PyTorch reads an empty dim (dim=(), dim=[], or a positional []) as every
 # dim, as NumPy reads axis=None; NumPy's axis=() (and a positional ()) reduces over none
 # (logsumexp: torch 2.13 reduces an empty tensor over every dim and raises on any other, a
-# broadcast error of its own kernel; here every dim either way)
+# broadcast error of its own kernel; here every dim either way; roll: torch's dims=() rolls the
+# flattened tensor)
 _EMPTY_DIM_IS_ALL = frozenset({"sum", "mean", "amax", "amin", "nansum", "nanmean",
-                               "count_nonzero", "norm", "logsumexp"})
+                               "count_nonzero", "norm", "logsumexp", "roll"})
 
 
 # the reductions whose dtype= may also name an integer dtype, as torch's and NumPy's: the values
@@ -92,7 +93,7 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
                                 f"{fn.__name__}() got both {name}= and {alias}=: NumPy's and "
                                 "PyTorch's names for one argument; pass one")
                         value = kwargs.pop(alias)
-                        if all_dims and alias == "dim" and _empty(value):
+                        if all_dims and alias in ("dim", "dims") and _empty(value):
                             value = None  # torch's x.sum(dim=()): over every dim
                         kwargs[name] = value
                 if type(kwargs.get("axis")) is list:  # torch's dim=[0, 1]: NumPy takes tuples

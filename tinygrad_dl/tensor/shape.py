@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import tensor
+from .. import hooks, tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
 from ..ops.allocation import check_count
-from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape, unique_dims
+from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape, roll_args, unique_dims
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
 from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg
 
@@ -91,8 +91,18 @@ class ShapeMethods:
     def flatten(self, start: int = 0, end: int = -1) -> Tensor:
         return Reshape.apply(self, shape=flat_shape(self.shape, start, end))
 
-    @spellings(dim0="axis1", dim1="axis2", axis0="axis1")
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+    @spellings(dim0="axis1", dim1="axis2")
+    def swapaxes(self, axis1: Any = NOT_GIVEN, axis2: Any = NOT_GIVEN, *,
+                 axis0: Any = NOT_GIVEN) -> Tensor:
+        """NumPy's swapaxes(axis1, axis2), torch's swapaxes(axis0, axis1) (whose axis1= is
+        the second dim) and swapdims(dim0, dim1)."""
+        if axis0 is not NOT_GIVEN:  # (torch's keywords: x.swapaxes(axis0=0, axis1=2))
+            if axis2 is not NOT_GIVEN:
+                raise TypeError("swapaxes() got axis0= (torch's names: axis0, axis1) and "
+                                "axis2= (NumPy's: axis1, axis2); use one pair")
+            axis1, axis2 = axis0, axis1
+        if axis1 is NOT_GIVEN or axis2 is NOT_GIVEN:
+            raise TypeError("swapaxes() takes two dims: x.swapaxes(0, 1)")
         axes = list(range(self.ndim))
         n = max(self.ndim, 1)  # (a 0-d tensor takes dims 0 and -1, as torch's: no change)
         a, b = axis_of("swapaxes", axis1, n), axis_of("swapaxes", axis2, n)
@@ -110,6 +120,11 @@ class ShapeMethods:
 
     @torch_keywords(size="shape")
     def broadcast_to(self, shape: Any) -> Tensor:
+        """np.broadcast_to; torch's -1 keeps that (existing) axis' length, as expand's."""
+        if isinstance(shape, (tuple, list)) and -1 in shape:
+            lead = len(shape) - self.ndim
+            shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
+                          for i, n in enumerate(shape))
         return BroadcastTo.apply(self, shape=new_shape(
             "broadcast_to", self.shape, lambda a: np.broadcast_to(a, shape)))
 
@@ -120,10 +135,7 @@ class ShapeMethods:
     @torch_keywords(size="sizes")
     def expand(self, *sizes: Any) -> Tensor:
         """torch's expand: broadcast_to, where -1 keeps that axis' length."""
-        sizes = shape_arg(sizes)
-        lead = len(sizes) - self.ndim
-        return self.broadcast_to(tuple(self.shape[i - lead] if n == -1 and i >= lead else n
-                                       for i, n in enumerate(sizes)))
+        return self.broadcast_to(tuple(shape_arg(sizes)))
 
     @spellings()
     def repeat(self, repeats: Any, *sizes: Any, axis: Any = NOT_GIVEN) -> Tensor:
@@ -170,7 +182,9 @@ class ShapeMethods:
         return out
 
     @torch_keywords(dims="reps")
-    def tile(self, reps: Any) -> Tensor: return Tile.apply(self, reps=reps)
+    def tile(self, reps: Any, *more: Any) -> Tensor:
+        """np.tile; torch's x.tile(2, 1) too."""
+        return Tile.apply(self, reps=(reps, *more) if more else reps)
 
     @spellings(dims="axis")
     def flip(self, axis: Axis = None, *more: int) -> Tensor:
@@ -183,12 +197,15 @@ class ShapeMethods:
 
     @spellings(shifts="shift", dims="axis")
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
+        shift, axis = roll_args(self, index_arg(shift, "roll: shifts"), axis)
         return Roll.apply(self, shift=shift, axis=axis)
 
     @spellings(dims="axes")
     def rot90(self, k: int = 1, axes: Sequence[int] = (0, 1)) -> Tensor:
         """np.rot90 / torch.rot90: k quarter turns from axes[0] towards axes[1] (flips and a
         transpose)."""
+        if len(axes) != 2:
+            raise ValueError(f"rot90: dims must be two dims, got {tuple(axes)}")
         a, b = (axis_of("rot90", int(v), self.ndim) for v in axes)
         if a == b:
             raise ValueError(f"rot90: axes must be two different axes, got {tuple(axes)}")
@@ -311,8 +328,9 @@ class ShapeMethods:
         if not 0 <= size <= n:
             raise ValueError(f"unfold: size {size} is not in [0, {n}] (the length of dim "
                              f"{dimension} of a tensor of shape {self.shape})")
-        starts = np.arange(0, n - size + 1, step)
-        windows = x[(slice(None),) * axis + (starts[:, None] + np.arange(size),)]
+        starts = np.arange(0, n - size + 1, step)  # (made from the shape alone: a literal,
+        index = hooks.literal(starts[:, None] + np.arange(size))  # which a jit may replay)
+        windows = x[(slice(None),) * axis + (index,)]
         out = windows.moveaxis(axis + 1, -1)
         out = out.reshape(size) if self.ndim == 0 else out
         # a copy where torch's windows are a view of x: a write into them (`w.add_(1)`) would
