@@ -278,8 +278,7 @@ def _torch_one_param(x0: list[float], f: Any, **kw: Any) -> tuple[Any, Any, Any]
 @needs_torch
 @pytest.mark.parametrize("f, x0", [
     (lambda x: (x * 10).exp().sum() - (x * 3).sum(), [0.5, 0.2]),  # inf at a far trial step
-    (lambda x: (x * x).sum(), [float("inf"), 1.0]),  # inf from the start
-], ids=["exp-overflow", "inf-start"])
+], ids=["exp-overflow"])  # (inf from the start: no step now, test_windows_lbfgs_review_hWINr)
 def test_line_search_through_nan_and_inf_as_torch(f: Any, x0: list[float]) -> None:
     """A trial point whose loss or slope is NaN makes the cubic's discriminant NaN: torch's
     `if d2_square >= 0` then takes the bracket's midpoint; `if d2_square < 0` did not, and

@@ -148,8 +148,8 @@ class LBFGS(Optimizer):
         state["func_evals"] += 1
         g = self._flat_grad()
         follow_flat_dtype(state, g.dtype, _FLAT, _LISTS)  # (the model cast since the last step)
-        if np.abs(g).max() <= tol_grad:  # optimal already
-            return orig_loss
+        if not _finite_point(loss, g, who) or np.abs(g).max() <= tol_grad:  # optimal already
+            return orig_loss  # (or NaN/inf there: torch's steps made the parameters NaN)
         d, t = state.get("d"), state.get("t")
         old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
         H_diag, prev_g, prev_loss = (state.get("H_diag"), state.get("prev_flat_grad"),
@@ -177,7 +177,13 @@ class LBFGS(Optimizer):
             # the first step is scaled to at most lr / |g|_1
             t = min(1.0, 1.0 / np.abs(g).sum()) * lr if state["n_iter"] == 1 else lr
             gtd = g.dot(d)  # the directional derivative
-            if gtd > -tol_change:
+            if not math.isfinite(gtd):  # the history's direction overflowed (y.y or y.s inf:
+                # H_diag NaN; torch stepped to NaN parameters): steepest descent again
+                _warn_restart(who, gtd)
+                d, old_dirs, old_stps, ro, H_diag = -g, [], [], [], 1
+                t = min(1.0, 1.0 / np.abs(g).sum()) * lr
+                gtd = g.dot(d)
+            if not gtd <= -tol_change:  # (NaN too: g.g overflowed, no finite step)
                 break
             if group["line_search_fn"] is not None:
                 x0 = [p.data.copy() for p in self.params]
@@ -200,7 +206,9 @@ class LBFGS(Optimizer):
                 if n_iter != max_iter:
                     loss = float(evaluate())
                     g = self._flat_grad()
-                    optimal = np.abs(g).max() <= tol_grad
+                    # (NaN or inf there: stop, the state finite; torch's next direction was
+                    # NaN, and every step after it)
+                    optimal = not _finite_point(loss, g, who) or np.abs(g).max() <= tol_grad
                     ls_evals = 1
             evals += ls_evals
             state["func_evals"] += ls_evals
@@ -282,6 +290,26 @@ class LBFGS(Optimizer):
                              f"group's history_size {history}")
 
 
+def _finite_point(loss: float, g: np.ndarray, who: str) -> bool:
+    """False, with a RuntimeWarning, where the loss or the gradient at the current point is
+    NaN or infinite: no direction to step along (torch's steps went on with a NaN direction,
+    every parameter NaN after them); the parameters and the history stay as they are."""
+    if math.isfinite(loss) and np.isfinite(g).all():
+        return True
+    warnings.warn(f"{who}: the closure gave a NaN or infinite loss or gradient at the current "
+                  f"point (loss {loss}); no step taken from it (torch's steps made every "
+                  "parameter NaN): check the model and its inputs, or use a smaller lr",
+                  RuntimeWarning, stacklevel=caller_level())
+    return False
+
+
+def _warn_restart(who: str, gtd: Any) -> None:
+    warnings.warn(f"{who}: the L-BFGS direction overflowed (slope {gtd}: gradients near the "
+                  "float range's end); the history is dropped and the iteration restarts from "
+                  "steepest descent (torch's stepped to NaN parameters)", RuntimeWarning,
+                  stacklevel=caller_level())
+
+
 def _copy(v: Any) -> Any:
     return v.copy() if isinstance(v, (np.ndarray, np.generic)) else v
 
@@ -328,6 +356,8 @@ def _cubic_min(x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any,
         m = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
     else:
         m = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+    if m != m:  # finite ends whose cubic overflows (d1 ** 2 inf: inf / inf) -- torch's NaN
+        return (lo + hi) / 2.0  # step called the closure at NaN parameters; the midpoint
     return min(max(m, lo), hi)
 
 
@@ -340,7 +370,7 @@ def _strong_wolfe(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndar
     (Nocedal and Wright, algorithms 3.5 and 3.6). Returns (f, g, t, evaluations)."""
     d_norm = np.abs(d).max()
     f_new, g_new, gtd_new = _trial(f_at, x, t, d)
-    evals = 1
+    evals, bad = 1, int(f_new == math.inf)  # (the trials that read as too long a step)
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     it = 0
@@ -361,7 +391,7 @@ def _strong_wolfe(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndar
         t_prev, f_prev, g_prev, gtd_prev = t, f_new, g_new, gtd_new
         t = t_next
         f_new, g_new, gtd_new = _trial(f_at, x, t, d)
-        evals += 1
+        evals, bad = evals + 1, bad + (f_new == math.inf)
         it += 1
     if it == max_ls:  # no bracket found: the last point (zoom does not run)
         br, br_f, br_g = [0, t], [f, f_new], [g, g_new]
@@ -385,7 +415,7 @@ def _strong_wolfe(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndar
         else:
             slow = False
         f_new, g_new, gtd_new = _trial(f_at, x, t, d)
-        evals += 1
+        evals, bad = evals + 1, bad + (f_new == math.inf)
         it += 1
         if f_new > f + c1 * t * gtd or f_new >= br_f[low]:  # no sufficient decrease: new high
             br[high], br_f[high], br_g[high], br_gtd[high] = t, f_new, g_new, gtd_new
@@ -397,6 +427,11 @@ def _strong_wolfe(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndar
                 br[high], br_f[high], br_g[high], br_gtd[high] = (br[low], br_f[low], br_g[low],
                                                                   br_gtd[low])
             br[low], br_f[low], br_g[low], br_gtd[low] = t, f_new, g_new, gtd_new
+    if bad:  # (one warning a search, not one a trial: 25 a step where it bisected 25 times)
+        warnings.warn(f"LBFGS.step(): the closure gave a NaN or infinite loss or gradient at "
+                      f"{bad} of {evals} trial steps of the line search; each is taken as too "
+                      "long a step and the search bisects back (torch's would stop there, raise "
+                      "IndexError or try NaN steps)", RuntimeWarning, stacklevel=caller_level())
     return br_f[low], br_g[low], br[low], evals
 
 
@@ -408,10 +443,4 @@ def _trial(f_at: Callable[..., tuple[float, np.ndarray]], x: list[np.ndarray], t
     curvature test; an inf loss made the cubic's next step NaN, tried to the last evaluation)."""
     f, g = f_at(x, t, d)
     gtd = g.dot(d)
-    if math.isfinite(f) and math.isfinite(gtd):
-        return f, g, gtd
-    warnings.warn("LBFGS.step(): the closure gave a NaN or infinite loss or gradient at a trial "
-                  "step of the line search; it is taken as too long a step and the search "
-                  "bisects back (torch's would stop there, raise IndexError or try NaN steps)",
-                  RuntimeWarning, stacklevel=caller_level())
-    return math.inf, g, gtd
+    return (f, g, gtd) if math.isfinite(f) and math.isfinite(gtd) else (math.inf, g, gtd)
