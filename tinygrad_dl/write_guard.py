@@ -55,6 +55,7 @@ _suspect: set[int] = set()  # id(locked parameter array) that may have views we 
 # array: a copy for them would not reach it (torch's write does), so a write while a live graph
 # holds that array is refused
 _aliases: dict[int, Any] = {}  # id -> a weak reference (by identity: Tensor's == is elementwise)
+computed: dict[int, Any] = {}  # id(array) -> (weak ref, why): a parametrized weight's, read-only
 _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
 
 
@@ -354,6 +355,9 @@ def writable(t: Any, who: str, check_only: bool = False, *,
     replacing=True: the caller gives `t` a new array instead of writing into this one
     (load_state_dict(assign=True)), so a broadcast view is no reason to refuse."""
     a = t.data
+    c = computed.get(id(a)) if computed else None  # (a computed weight, read-only, or made
+    if c is not None and c[0]() is a:  # writable again by a graph's end: `why` says what to
+        raise RuntimeError(f"{who}: {c[1]}")  # write instead)
     if a.flags.writeable:
         base = a.base
         if base is None:

@@ -14,12 +14,15 @@ tensor is computed once.
 The course's layers keep torch's names as aliases (Linear's `weight` is `W`): either name may
 be passed; the tensor parametrized is the course's (so forward sees the computed one) and the
 key under `parametrizations` is torch's ("weight"), so state dicts are torch's.
-Not supported (one line each): a buffer's parametrization, and pickling a parametrized
-module (torch's refusal too: save its state_dict)."""
+Not supported (one line each): a buffer's parametrization, pickling a parametrized module
+(torch's refusal too: save its state_dict), and a write into the computed tensor (nn.init,
+in-place ops, reset_parameters: torch's lands in a temporary, silently; its array is
+read-only here, registered in write_guard.computed for our writers' one-line refusal)."""
 
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -37,14 +40,15 @@ __all__ = ["ParametrizationList", "cached", "is_parametrized", "register_paramet
            "type_before_parametrizations"]
 
 _cache_depth = 0
-_cache: dict[tuple[int, str], Tensor] = {}
+_cache: dict[tuple[int, str], Any] = {}  # -> (the tensor, the originals' arrays, their lock)
 
 
 @contextmanager
 def cached() -> Iterator[None]:
     """torch's: within the block a parametrized tensor is computed at its first access and
     that one result reused (one graph node for a weight read by several calls); the results
-    are dropped when the outermost block ends."""
+    are dropped when the outermost block ends. Unlike torch's, an optimizer step (or
+    load_state_dict) within the block is seen: the next read computes the tensor afresh."""
     global _cache_depth, _cache
     _cache_depth += 1
     try:
@@ -228,8 +232,10 @@ def _getstate(self: Any) -> Any:
 
 def _deepcopy(self: Any, memo: dict[int, Any]) -> Any:
     out = memo.get(id(self))
-    if out is None:
-        out = memo[id(self)] = object.__new__(type(self))
+    if out is None:  # (a class of its own: removing or adding a parametrization on the copy
+        cls = type(self)  # deletes or adds a property there, which must not reach this one)
+        dct = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+        out = memo[id(self)] = object.__new__(type(cls.__name__, cls.__bases__, dct))
         out.__dict__.update(copy.deepcopy(self.__dict__, memo))
     return out
 
@@ -243,16 +249,48 @@ def _inject_class(module: Module) -> None:
     object.__setattr__(module, "__class__", type(f"Parametrized{cls.__name__}", (cls,), dct))
 
 
+def _originals(plist: ParametrizationList) -> list[Tensor]:
+    if plist.is_tensor:
+        return [plist.original]
+    return [getattr(plist, f"original{i}") for i in range(plist.ntensors)]
+
+
+def _read_only(t: Any, plist: ParametrizationList, why: str) -> Any:
+    """The computed tensor, its array read-only (write_guard.computed: our writers refuse in
+    `why`'s line, NumPy's own write says it is read-only); not one sharing an original's memory
+    (a parametrization returning its input, or a view of it: a write there reaches it)."""
+    a = getattr(t, "data", None)
+    if type(a) is not np.ndarray or id(a) in write_guard.computed:
+        return t
+    for o in _originals(plist):  # (an array owning its memory shares it only with itself)
+        if a is o.data or (a.base is not None and np.may_share_memory(a, o.data)):
+            return t
+    if a.flags.writeable:  # (else a graph holds it, spectral norm's division: refused while
+        a.flags.writeable = False  # it does, by write_guard.writable)
+    k = id(a)
+    write_guard.computed[k] = (weakref.ref(a, lambda _, k=k: write_guard.computed.pop(k, None)),
+                               why)
+    return t
+
+
 def _inject_property(module: Module, ours: str, key: str) -> None:
+    why = (f"{type_before_parametrizations(module).__name__}.{ours} is computed by its "
+           "parametrization at each read, so a write into it (nn.init, an in-place op, "
+           f"reset_parameters) would reach no parameter: assign module.{ours} = value "
+           "(right_inverse sets the originals), or write into "
+           f"module.parametrizations.{key}.original* under no_grad()")
+
     def get(self: Any) -> Tensor:
         plist = self.parametrizations[key]
         if not _cache_depth:
-            return plist()
-        k = (id(self), key)
-        t = _cache.get(k)
-        if t is None:
-            t = _cache[k] = plist()
-        return t
+            return _read_only(plist(), plist, why)
+        k, arrays = (id(self), key), [o.data for o in _originals(plist)]
+        hit = _cache.get(k)
+        if hit is None or any(a is not b for a, b in zip(hit[1], arrays)):
+            graph = write_guard.Graph()  # (the originals locked while cached: an optimizer's
+            graph.hold(arrays)  # step gives them new arrays, so the value is computed afresh)
+            hit = _cache[k] = (_read_only(plist(), plist, why), arrays, graph)
+        return hit[0]
 
     def put(self: Any, value: Any) -> None:
         self.parametrizations[key].right_inverse(value)
