@@ -341,7 +341,8 @@ class Repeat(Function):
     element); the gradient sums each element's copies."""
 
     def forward(ctx, x, repeats=1, axis=None):
-        if np.any(np.less(repeats, 0)):  # (np.repeat let a negative count pass on empty x)
+        if (repeats < 0 if type(repeats) is int else np.any(np.less(repeats, 0))):  # (np.repeat
+            # let a negative count pass on empty x)
             raise ValueError(f"repeat_interleave (np.repeat): repeats must be >= 0, got "
                              f"{np.asarray(repeats).tolist()}")
         if x.size:  # (the output's size, before NumPy allocates it)
@@ -396,6 +397,11 @@ class Tile(Function):
         ctx.shape = (1,) * (out.ndim - x.ndim) + x.shape  # x as np.tile sees it
         ctx.in_shape = x.shape
         return out
+
+    @staticmethod
+    def shape_arrays(reps=()) -> list[np.ndarray]:
+        """Reps given as an array (a tensor's): the output's shape is read from it."""
+        return [reps] if isinstance(reps, np.ndarray) else []
 
     def backward(ctx, g):
         if not g.size:  # no tiles (a zero rep) or an empty x: nothing flows back
@@ -555,6 +561,8 @@ def roll_args(x: Any, shift: Any, axis: Any) -> tuple[Any, Any]:
     shifts than dims (NumPy summed (1, 2) over dims=0 into a roll by 3) and dims () (torch's
     dims=() and [], made None by `spellings`, roll the flattened tensor; NumPy's axis=() rolled
     nothing). One shift for several dims rolls each by it (NumPy's; torch refuses it)."""
+    if type(shift) is int and (axis is None or type(axis) is int):  # (x.roll(1, 0): nothing
+        return shift, axis  # to check, and no per-call NumPy work)
     s = np.asarray(shift)
     if s.ndim > 1 or (s.size and not (s.dtype.kind in "iu" or s.dtype == object and all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in s.flat))):
@@ -571,7 +579,8 @@ def roll_args(x: Any, shift: Any, axis: Any) -> tuple[Any, Any]:
         if not one:
             raise ValueError(f"roll: {s.size} shifts {shift!r} with dims {axis!r}: the "
                              "flattened roll takes one shift; give dims=, one per shift")
-        return (shift if s.ndim == 0 else s.reshape(-1)[0].item()), None
+        return shift, None  # (np.roll takes [k] too; shift's own array, not a Python int
+        # read from it, which a jitted step's replay would keep when a tensor's value changes)
     if not one and s.size != len(dims):
         raise ValueError(f"roll: shifts {shift!r} and dims {axis!r} must align (one shift per "
                          f"dim, a {x.ndim}-D tensor)")

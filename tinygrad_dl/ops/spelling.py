@@ -27,6 +27,10 @@ _TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
 # flattened tensor)
 _EMPTY_DIM_IS_ALL = frozenset({"sum", "mean", "amax", "amin", "nansum", "nanmean",
                                "count_nonzero", "norm", "logsumexp", "roll"})
+# of those, the ones NumPy also takes a list axis for (np.roll(a, 1, []) and axis=[] roll
+# nothing): there only dims= (torch's name) reads an empty list as every dim; a positional or
+# axis= empty list stays () (roll refuses it, as a positional ())
+_NUMPY_LIST_AXIS = frozenset({"roll"})
 
 
 # the reductions whose dtype= may also name an integer dtype, as torch's and NumPy's: the values
@@ -68,6 +72,7 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
 
         numpys = ("out", "dtype") if "dtype" not in params else ("out",)
         all_dims = fn.__name__ in _EMPTY_DIM_IS_ALL
+        list_all = all_dims and fn.__name__ not in _NUMPY_LIST_AXIS  # (an empty list: all)
         int_dtype = fn.__name__ in _INTEGER_DTYPE
 
         @functools.wraps(fn)
@@ -97,10 +102,10 @@ def spellings(**extra: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
                             value = None  # torch's x.sum(dim=()): over every dim
                         kwargs[name] = value
                 if type(kwargs.get("axis")) is list:  # torch's dim=[0, 1]: NumPy takes tuples
-                    kwargs["axis"] = None if all_dims and not kwargs["axis"] else tuple(
+                    kwargs["axis"] = None if list_all and not kwargs["axis"] else tuple(
                         kwargs["axis"])
             if 0 <= at < len(args) and type(args[at]) is list:  # (a list is torch's)
-                dims = None if all_dims and not args[at] else tuple(args[at])
+                dims = None if list_all and not args[at] else tuple(args[at])
                 args = (*args[:at], dims, *args[at + 1:])
             if in_dtype is not None:  # (summed in int64 here, then wrapped: the same value;
                 # bool: any nonzero sum, all-ones product is True, as torch's and NumPy's)

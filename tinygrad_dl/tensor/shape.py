@@ -19,7 +19,7 @@ from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll
 from ..ops.allocation import check_count
 from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape, roll_args, unique_dims
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
-from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg
+from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg, zero_d_int
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -184,7 +184,11 @@ class ShapeMethods:
     @torch_keywords(dims="reps")
     def tile(self, reps: Any, *more: Any) -> Tensor:
         """np.tile; torch's x.tile(2, 1) too."""
-        return Tile.apply(self, reps=(reps, *more) if more else reps)
+        reps = (reps, *more) if more else reps
+        if type(reps) is not int and type(reps) is not tuple and type(reps) is not list:
+            reps = index_arg(reps, "tile: reps")  # (a tensor's values: a 0-d one is torch's int;
+            # np.tile itself recursed into one until RecursionError)
+        return Tile.apply(self, reps=reps)
 
     @spellings(dims="axis")
     def flip(self, axis: Axis = None, *more: int) -> Tensor:
@@ -197,15 +201,19 @@ class ShapeMethods:
 
     @spellings(shifts="shift", dims="axis")
     def roll(self, shift: Any, axis: Axis = None) -> Tensor:
-        shift, axis = roll_args(self, index_arg(shift, "roll: shifts"), axis)
+        shift, axis = roll_args(self, index_arg(shift, "roll: shifts"),
+                                zero_d_int("roll", "dims", axis))  # (dims=np.array(1) failed)
         return Roll.apply(self, shift=shift, axis=axis)
 
     @spellings(dims="axes")
     def rot90(self, k: int = 1, axes: Sequence[int] = (0, 1)) -> Tensor:
         """np.rot90 / torch.rot90: k quarter turns from axes[0] towards axes[1] (flips and a
         transpose)."""
-        if len(axes) != 2:
-            raise ValueError(f"rot90: dims must be two dims, got {tuple(axes)}")
+        if np.ndim(axes) != 1 or len(axes) != 2:
+            raise ValueError(f"rot90: dims must be two dims, got {axes!r}")
+        if isinstance(k, (bool, np.bool_)) or not float(k).is_integer():  # (1.5 turned by 3:
+            raise TypeError(f"rot90: k must be an int, got {k!r}")  # NumPy's k % 4 == 1.5)
+        k = int(k)
         a, b = (axis_of("rot90", int(v), self.ndim) for v in axes)
         if a == b:
             raise ValueError(f"rot90: axes must be two different axes, got {tuple(axes)}")
@@ -321,7 +329,8 @@ class ShapeMethods:
         windows add up their gradients."""
         x = self.reshape(1) if self.ndim == 0 else self  # (torch: a 0-d tensor is 1 entry)
         axis = axis_of("unfold", dimension, x.ndim)
-        size, step = int_arg("unfold", "size", size), int_arg("unfold", "step", step)
+        size, step = (int_arg("unfold", k, zero_d_int("unfold", k, v))  # (a 0-d int tensor:
+                      for k, v in (("size", size), ("step", step)))  # torch's; a jit sees the read)
         n = x.shape[axis]
         if step <= 0:
             raise ValueError(f"unfold: step must be positive, got {step}")
