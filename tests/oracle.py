@@ -47,6 +47,33 @@ def as_numpy(x: Any) -> np.ndarray:
     return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
 
 
+def outputs_compared(theirs: Any, ours: Any, rtol: float, float_dtypes_only: bool = False
+                     ) -> tuple[list[str], Any, Any]:
+    """Torch's outputs against ours (count, None places, dtypes, values) and the random-weighted
+    sums of those that require grad, whose backward compares the gradients: (errors, torch's
+    sum, ours); both sums are the int 0 where no output requires grad. float_dtypes_only: an
+    integer output's dtype is not compared (the functional differential's rule)."""
+    tf, of = list(flat(theirs)), list(flat(ours))
+    if len(tf) != len(of):
+        return [f"{len(of)} outputs, torch's {len(tf)}"], 0, 0
+    rng, errs, tl, ol = np.random.default_rng(0), [], 0, 0
+    for i, (a, b) in enumerate(zip(tf, of)):
+        if a is None or b is None:
+            if (a is None) != (b is None):
+                errs.append(f"output {i}: torch {a}, ours {b}")
+            continue
+        an, bn = as_numpy(a), as_numpy(b)
+        if bn.dtype != an.dtype and (an.dtype.kind == "f" or not float_dtypes_only):
+            errs.append(f"output {i}: dtype {bn.dtype}, torch's {an.dtype}")
+        if e := mismatch(bn, an, rtol):
+            errs.append(f"output {i}: {e}")
+        if getattr(a, "requires_grad", False):  # (a torch tensor's; new_tensor keeps its dtype)
+            w = rng.standard_normal(a.shape)
+            tl = tl + (a * a.new_tensor(w)).sum()
+            ol = ol + (b * tg.Tensor(w.astype(an.dtype))).sum()
+    return errs, tl, ol
+
+
 def mismatch(a: Any, b: Any, rtol: float = 1e-10) -> str | None:
     """None when `a` (ours) is `b` (torch's) to rtol of the larger of 1 and |b|'s largest entry
     (NaN and inf where torch's are; integers equal), else why."""
@@ -142,6 +169,21 @@ def jit_matches_eager(step: Any, xs: Any, w: Any) -> None:
         w.grad = None
         assert step(x).data.tobytes() == out
         assert np.asarray(w.grad).tobytes() == grad
+
+
+def strict_replays_match(step: Any, draw: Any, w: Any, calls: int = 4) -> None:
+    """`step(x)` (calling backward to w) under a strict jit gives w.grad bit for bit as eagerly
+    for each of `calls` drawn x (draw() makes one), and all but the two recording calls replay."""
+    jitted = jit(step, strict=True)
+    for _ in range(calls):
+        x = draw()
+        w.grad = None
+        step(x)
+        want = w.grad.copy()
+        w.grad = None
+        jitted(x)
+        assert w.grad.tobytes() == want.tobytes()
+    assert jitted.replays == calls - 2
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import pytest
 from oracle import as_numpy as _np
 from oracle import flat as _flat
 from oracle import mismatch as _diff
-from oracle import one_line, step_records
+from oracle import one_line, outputs_compared, step_records
 
 import tinygrad_dl as tg
 from tinygrad_dl.nn import functional as F
@@ -71,20 +71,7 @@ def compare(name, args, kw, view=None, rtol=1e-10, grad_rtol=1e-9):
         if "holds only padding" in str(e):  # (documented: torch's result there is undefined)
             return []
         return [f"ours raises {type(e).__name__}: {str(e)[:200]}"]
-    tf, of = list(_flat(tout)), list(_flat(oout))
-    if len(tf) != len(of):
-        return [f"{len(of)} outputs, torch's {len(tf)}"]
-    rng, errs, tl, ol = np.random.default_rng(0), [], 0, 0
-    for i, (a, b) in enumerate(zip(tf, of)):
-        an, bn = _np(a), _np(b)
-        if bn.dtype != an.dtype:
-            errs.append(f"output {i}: dtype {bn.dtype}, torch's {an.dtype}")
-        if e := _diff(bn, an, rtol):
-            errs.append(f"output {i}: {e}")
-        if a.requires_grad:
-            w = rng.standard_normal(a.shape)
-            tl = tl + (a * torch.tensor(w, dtype=a.dtype)).sum()
-            ol = ol + (b * tg.Tensor(w.astype(an.dtype))).sum()
+    errs, tl, ol = outputs_compared(tout, oout, rtol)
     if errs or isinstance(tl, int):
         return errs
     try:
