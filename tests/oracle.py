@@ -74,6 +74,22 @@ def outputs_compared(theirs: Any, ours: Any, rtol: float, float_dtypes_only: boo
     return errs, tl, ol
 
 
+def grads_compared(pairs: Any, rtol: float) -> list[str]:
+    """After both backwards: each (torch leaf, our leaf) pair whose torch side requires grad,
+    their gradients' dtypes and values (a missing gradient read as zeros): the errors."""
+    errs = []
+    for i, (t, o) in enumerate(pairs):
+        if not getattr(t, "requires_grad", False):
+            continue
+        want = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
+        got = np.zeros(t.shape) if o.grad is None else np.asarray(o.grad)
+        if o.grad is not None and got.dtype != want.dtype:
+            errs.append(f"gradient {i}: dtype {got.dtype}, torch's {want.dtype}")
+        if e := mismatch(got, want, rtol):
+            errs.append(f"gradient {i}: {e}")
+    return errs
+
+
 def mismatch(a: Any, b: Any, rtol: float = 1e-10) -> str | None:
     """None when `a` (ours) is `b` (torch's) to rtol of the larger of 1 and |b|'s largest entry
     (NaN and inf where torch's are; integers equal), else why."""

@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 from oracle import as_numpy as _np
 from oracle import flat as _flat
+from oracle import grads_compared, one_line, outputs_compared, step_records
 from oracle import mismatch as _diff
-from oracle import one_line, outputs_compared, step_records
 
 import tinygrad_dl as tg
 from tinygrad_dl.nn import functional as F
@@ -79,15 +79,8 @@ def compare(name, args, kw, view=None, rtol=1e-10, grad_rtol=1e-9):
     except RuntimeError:  # (torch's backward of an empty adaptive pool or unpool fails)
         return errs
     ol.backward()
-    for i, ((t, _), o) in enumerate(zip(pa, [b for _, b in pa])):
-        if isinstance(t, torch.Tensor) and t.requires_grad:
-            tg_ = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
-            og = np.zeros(t.shape) if o.grad is None else np.asarray(o.grad)
-            if o.grad is not None and og.dtype != tg_.dtype:
-                errs.append(f"gradient {i}: dtype {og.dtype}, torch's {tg_.dtype}")
-            if e := _diff(og, tg_, grad_rtol):
-                errs.append(f"gradient {i}: {e}")
-    return errs
+    return errs + grads_compared([(t, o) for (t, _), o in zip(pa, [b for _, b in pa])],
+                                 grad_rtol)
 
 
 def run_cases(draw, seeds, dtype=np.float64):

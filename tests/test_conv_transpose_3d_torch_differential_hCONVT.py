@@ -25,8 +25,7 @@ import numpy as np
 import pytest
 from oracle import as_numpy as _np
 from oracle import flat as _flat
-from oracle import mismatch as _diff
-from oracle import one_line, outputs_compared
+from oracle import grads_compared, one_line, outputs_compared
 
 import tinygrad_dl as tg
 from tinygrad_dl import nn as tnn
@@ -86,14 +85,7 @@ def compare(case, rtol=1e-10, grad_rtol=1e-9):
     ol.backward()
     leaves = [(t, o) for t, o in zip(case.targs + case.tparams, case.oargs + case.oparams)
               if isinstance(t, torch.Tensor) and t.requires_grad]
-    for i, (t, o) in enumerate(leaves):
-        tg_ = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
-        og = np.zeros(t.shape) if o.grad is None else np.asarray(o.grad)
-        if o.grad is not None and og.dtype != tg_.dtype:
-            errs.append(f"gradient {i}: dtype {og.dtype}, torch's {tg_.dtype}")
-        if e := _diff(og, tg_, grad_rtol):
-            errs.append(f"gradient {i}: {e}")
-    return errs
+    return errs + grads_compared(leaves, grad_rtol)
 
 
 def run_cases(draw, seeds, dtype=np.float64):
