@@ -114,6 +114,9 @@ def call(m: Any, run: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     not run yet run (with the output so far, None if forward raised), then the error goes on."""
     hooks = m._hooks
     out, called = None, set()
+    # (the backward hooks of this call are those there before its pre-hooks ran: torch's)
+    bw_hooks = [fn for fn, _, _ in hooks.backward_pre.values()], [
+        fn for fn, _, _ in hooks.backward.values()]
     try:
         for fn, with_kwargs, _ in list(hooks.forward_pre.values()):
             if with_kwargs:
@@ -124,14 +127,16 @@ def call(m: Any, run: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
                         raise RuntimeError(f"forward pre-hook {_name(fn)} with with_kwargs=True "
                                            "must return None or (args, kwargs), got "
                                            f"{type(new).__name__}")
-                    args, kwargs = new[0] if isinstance(new[0], tuple) else (new[0],), new[1]
+                    # (a list of args is unpacked, as torch's; one value is the one arg)
+                    args = tuple(new[0]) if isinstance(new[0], (tuple, list)) else (new[0],)
+                    kwargs = new[1]
             else:
                 new = fn(m, args)
                 if new is not None:
                     args = new if isinstance(new, tuple) else (new,)
         backward = None
-        if (hooks.backward or hooks.backward_pre) and is_grad_enabled():
-            backward = BackwardCall(m, hooks)
+        if (bw_hooks[0] or bw_hooks[1]) and is_grad_enabled():
+            backward = BackwardCall(m, *bw_hooks)
             args = backward.wrap_inputs(args)
         out = run(*args, **kwargs)
         for key, (fn, with_kwargs, always) in list(hooks.forward.items()):
@@ -161,12 +166,13 @@ def _name(fn: Any) -> str:
 
 # ---- full backward hooks ----------------------------------------------------------------
 class BackwardCall:
-    """One call of a module with backward hooks: the gradients its identities report."""
+    """One call of a module with backward hooks: the gradients its identities report. Its
+    hooks are those registered when the call began (torch's: one removed later still runs)."""
 
-    def __init__(self, m: Any, hooks: ModuleHooks) -> None:
-        self.module, self.hooks = m, hooks
+    def __init__(self, m: Any, pre: list[Any], post: list[Any]) -> None:
+        self.module, self.pre, self.post = m, pre, post
         self.n_in = self.n_out = 0
-        self.wrapped_in = False
+        self.wrapped_in = self.skip = False
         self.hooked: dict[str, set[int]] = {"in": set(), "out": set()}  # (wrapped positions)
         self.zeros: dict[int, tuple[tuple[int, ...], Any]] = {}  # tensor inputs: shape, dtype
         self.reset()
@@ -193,9 +199,13 @@ class BackwardCall:
     def wrap_outputs(self, out: Any) -> Any:
         single = isinstance(out, Tensor)
         items = [out] if single else list(out) if isinstance(out, (tuple, list)) else None
-        if items is None:  # (a dict, a custom object: torch's hooks see tensors only)
-            raise TypeError(f"{type(self.module).__name__}: full backward hooks need forward "
-                            f"to return a Tensor or a tuple of them, got {type(out).__name__}")
+        if items is None:  # (a dict, a custom object): torch's hooks do not run, it warns
+            warnings.warn(f"{type(self.module).__name__}: its full backward hooks run only when "
+                          "forward returns a Tensor or a tuple of them, got "
+                          f"{type(out).__name__}: they will not run for this call (as torch's)",
+                          UserWarning, stacklevel=4)
+            self.skip = True  # (the inputs' gradients flow on as they come)
+            return out
         for k, t in enumerate(items):  # grad_output by position, None at a non-tensor (an
             if isinstance(t, Tensor) and t.requires_grad:  # LSTM's (h, c)): torch's
                 items[k] = HookOut.apply(t, call=self, index=k)
@@ -238,7 +248,7 @@ class BackwardCall:
         if self.given_out is None:
             grads = tuple(self.grad_out.get(j) for j in range(self.n_out))
             try:
-                for fn, _, _ in list(self.hooks.backward_pre.values()):
+                for fn in self.pre:
                     new = fn(self.module, _seen(grads))
                     if new is not None:
                         grads = self._hooked(grads, new, fn, "grad_output")
@@ -248,7 +258,7 @@ class BackwardCall:
             self.given_out = grads
             if not self.wrapped_in:
                 none = (None,) * self.n_in
-                for fn, _, _ in list(self.hooks.backward.values()):
+                for fn in self.post:
                     new = fn(self.module, none, _seen(grads))
                     if new is not None and not (isinstance(new, tuple)
                                                 and all(n is None for n in new)):
@@ -259,11 +269,13 @@ class BackwardCall:
 
     def inputs(self) -> tuple[Any, ...]:
         """grad_input after the backward hooks (they run once, at the first request)."""
+        if self.skip:  # (no hook runs: each backward's gradients as they came)
+            return tuple(self.grad_in.get(i) for i in range(self.n_in))
         if self.given_in is None:  # (every tensor input has one, zeros if none came: torch's)
             zeros = self.zeros
             grads = tuple(self.grad_in[i] if i in self.grad_in else
                           np.zeros(*zeros[i]) if i in zeros else None for i in range(self.n_in))
-            for fn, _, _ in list(self.hooks.backward.values()):
+            for fn in self.post:
                 new = fn(self.module, _seen(grads), _seen(self.outputs()))
                 if new is not None:
                     grads = self._hooked(grads, new, fn, "grad_input")
