@@ -74,6 +74,15 @@ def _build_layer(layer: Module, who: str, attentions: tuple[str, ...], d_model: 
     layer.activation = _ACTIVATIONS[activation] if isinstance(activation, str) else activation
 
 
+def _check_has_layers(who: str, layers: ModuleList) -> None:
+    """A stack of 0 layers builds (torch's too) but cannot run: torch's forward reads
+    layers[0] (IndexError), so this raises there too, in one line, instead of returning its
+    input unchanged."""
+    if len(layers) == 0:
+        raise IndexError(f"{who}.forward: num_layers is 0, so there is no layer to apply (torch "
+                         f"raises too); build it with num_layers >= 1")
+
+
 def _clones(layer: Module, n: int) -> ModuleList:
     """n deep copies of `layer` that share its dropout generators (a deep copy of a generator
     would draw the same masks in every layer)."""
@@ -145,6 +154,7 @@ class TransformerEncoder(Module):
 
     def forward(self, src: Any, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool | None = None) -> Tensor:
+        _check_has_layers("TransformerEncoder", self.layers)
         x = src
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
@@ -235,6 +245,7 @@ class TransformerDecoder(Module):
                 tgt_is_causal: bool | None = None, memory_is_causal: bool = False) -> Tensor:
         # (tgt_is_causal=None: torch looks whether tgt_mask is the causal mask, to choose a
         # kernel; the mask itself gives the same values, so None is False here)
+        _check_has_layers("TransformerDecoder", self.layers)
         x = tgt
         for layer in self.layers:
             x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
