@@ -269,7 +269,8 @@ class BackwardCall:
 
     def inputs(self) -> tuple[Any, ...]:
         """grad_input after the backward hooks (they run once, at the first request)."""
-        if self.skip:  # (no hook runs: each backward's gradients as they came)
+        if self.skip or (self.given_out is None and not self.grad_out):  # (none came through
+            # an output this backward, a dict's tensor, a side path: torch's hooks do not run)
             return tuple(self.grad_in.get(i) for i in range(self.n_in))
         if self.given_in is None:  # (every tensor input has one, zeros if none came: torch's)
             zeros = self.zeros
@@ -329,8 +330,11 @@ class HookIn(Function):
 
     def backward(ctx, g):
         call = ctx.call
-        if ctx.side == "out" and call.given_out is not None:  # a second backward
-            call.reset()  # (retain_graph): a new round
+        # a second backward (retain_graph): a new round (an output's identity runs before
+        # any input's in a round; an input's after a round's end: none came via an output)
+        if call.given_in is not None if ctx.side == "in" else (
+                call.given_out is not None or call.grad_in):
+            call.reset()
         (call.grad_in if ctx.side == "in" else call.grad_out)[ctx.index] = g
         return HookTerm((call, ctx.side, ctx.index, g.shape, g.dtype))
 
