@@ -79,6 +79,8 @@ Tensor.__array_function__ = numpy_calls.array_function
 # PyTorch's paths: `import tinygrad_dl as torch` then torch.nn.Linear, torch.optim.SGD,
 # torch.autograd.Function, torch.utils.data.DataLoader (imported last: they build on the above)
 from . import autograd, nn, optim, utils  # noqa: E402  isort: skip
+# (torch.optim.swa_utils builds on nn, which imports optim: so not optim/__init__'s, but here)
+from .optim import swa_utils as _swa_utils  # noqa: E402, F401  isort: skip
 from . import linalg  # noqa: E402, F401  isort: skip  (torch.linalg: tg.linalg.svd)
 from . import special  # noqa: E402, F401  isort: skip  (torch.special: tg.special.ndtr)
 from . import distributions  # noqa: E402, F401  isort: skip  (torch.distributions)

@@ -220,7 +220,8 @@ def plain_state(state: Any) -> Any:
 # every key the schedulers here keep in their states: what load_state_dict checks (a state
 # with another's keys is another scheduler's; any other key is an attribute, loaded as torch's)
 _SCHEDULER_KEYS = frozenset({
-    "T_0", "T_cur", "T_i", "T_max", "T_mult", "_key", "_last_lr", "_milestones",
+    "T_0", "T_cur", "T_i", "T_max", "T_mult", "_anneal_strategy", "_key", "_last_lr",
+    "_milestones", "anneal_epochs",
     "_schedule_phases", "_schedulers", "anneal_strategy", "base_lrs", "base_momentums",
     "best", "cooldown", "cooldown_counter", "cycle_momentum", "default_min_lr", "end_factor",
     "eps", "eta_min", "factor", "gamma", "last_epoch", "max_lrs", "max_momentums",

@@ -27,9 +27,11 @@ from ..grad_mode import enable_grad
 from ..tensor import Tensor
 from .state_dtype import follow_dtypes, loaded_array
 
-# keys a group may hold besides its optimizer's hyperparameters: its parameters, and the rate
+# keys a group may hold besides its optimizer's hyperparameters: its parameters, and the rates
 # PyTorch's schedulers (lr_scheduler.LRScheduler, train.fit's schedule) keep as the group's first
-INTERNAL_KEYS = frozenset({"params", "initial_lr"})
+# and swa_utils.SWALR's target (torch's groups hold them too: a step or a load refused them)
+INTERNAL_KEYS = frozenset({"params", "initial_lr", "swa_lr"})
+_RATE_KEYS = ("initial_lr", "swa_lr")  # (read as rates: checked as lr is)
 _GRAD_TYPES = (GradArray, np.ndarray)  # what backward stores in .grad (exactly these types)
 
 
@@ -135,8 +137,9 @@ class Optimizer:
         g = {k: ps if k == "params" else _plain(v)  # (NumPy scalars as Python's numbers)
              for k, v in {**self.defaults, **group, "params": ps}.items()}
         check_lr(g["lr"], who)
-        if "initial_lr" in g:  # (read as a rate by the schedulers, as load_state_dict checks it)
-            check_lr(g["initial_lr"], who)
+        for k in _RATE_KEYS:  # (read as rates by the schedulers, as load_state_dict checks them)
+            if k in g:
+                check_lr(g[k], who)
         self._check_group(g)
         self.param_groups.append(g)
         self.state.extend({} for _ in ps)
@@ -534,8 +537,9 @@ class Optimizer:
              **{k: _plain(v) for k, v in saved.items() if k != "params"}}
         try:
             check_lr(m["lr"], type(self).__name__)
-            if "initial_lr" in m:  # (a scheduler's or fit's base rate: read as a rate too)
-                check_lr(m["initial_lr"], type(self).__name__)
+            for k in _RATE_KEYS:  # (a scheduler's or fit's base rate: read as a rate too)
+                if k in m:
+                    check_lr(m[k], type(self).__name__)
             self._check_group(m)
         except ValueError as e:  # the constructor's message, under this call's name
             raise ValueError(f"{who}: parameter group {i}: "
