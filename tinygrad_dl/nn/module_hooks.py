@@ -343,3 +343,11 @@ class HookOut(HookIn):
     """Identity on an output of a module with backward hooks: reports its gradient."""
 
     side = "out"
+
+
+def drop_hook(m: Any, kind: str, key: int) -> None:
+    """Unregister the hook with handle id `key` of `kind` ("forward_pre", ...): what its
+    handle's remove() does, for code that found the hook in the table (torch's `del
+    module._forward_pre_hooks[key]`, nn.utils.prune's)."""
+    del getattr(m._hooks, kind)[key]
+    _changed(m)

@@ -24,10 +24,11 @@ from ...optim.clip_grad import (
     get_total_norm,
 )
 from ...tensor import Tensor, data_of
-from . import parametrizations, parametrize, rnn
+from . import parametrizations, parametrize, prune, rnn
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
-           "parameters_to_vector", "parametrizations", "parametrize", "rnn", "vector_to_parameters"]
+           "parameters_to_vector", "parametrizations", "parametrize", "prune",
+           "rnn", "vector_to_parameters"]
 
 
 def _tensors(parameters: Any, who: str) -> list[Tensor]:
