@@ -84,6 +84,7 @@ from .optim import swa_utils as _swa_utils  # noqa: E402, F401  isort: skip
 from . import linalg  # noqa: E402, F401  isort: skip  (torch.linalg: tg.linalg.svd)
 from . import special  # noqa: E402, F401  isort: skip  (torch.special: tg.special.ndtr)
 from . import distributions  # noqa: E402, F401  isort: skip  (torch.distributions)
+from . import func  # noqa: E402, F401  isort: skip  (torch.func: tg.func.functional_call)
 from .linalg import torch_norms as _torch_norms  # noqa: E402  isort: skip  (torch.nuclear_norm)
 
 globals().update({n: getattr(_torch_norms, n) for n in _torch_norms.__all__})

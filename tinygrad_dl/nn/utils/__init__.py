@@ -6,7 +6,9 @@ very functions of `tinygrad_dl.optim`: one home, two paths), its two halves
 parameters as one vector and back (`parameters_to_vector`, `vector_to_parameters`); and
 `nn.utils.rnn` (rnn.py): padded and packed batches of sequences (PackedSequence); and
 `nn.utils.parametrize` / `nn.utils.parametrizations` (weight_norm, spectral_norm): a
-parameter computed from others (parametrize.py, parametrizations.py)."""
+parameter computed from others (parametrize.py, parametrizations.py); `nn.utils.prune`
+(prune.py): torch's pruning masks; and `nn.utils.stateless.functional_call`
+(stateless.py), torch.func.functional_call's older path."""
 
 from __future__ import annotations
 
@@ -24,11 +26,11 @@ from ...optim.clip_grad import (
     get_total_norm,
 )
 from ...tensor import Tensor, data_of
-from . import parametrizations, parametrize, prune, rnn
+from . import parametrizations, parametrize, prune, rnn, stateless
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
            "parameters_to_vector", "parametrizations", "parametrize", "prune",
-           "rnn", "vector_to_parameters"]
+           "rnn", "stateless", "vector_to_parameters"]
 
 
 def _tensors(parameters: Any, who: str) -> list[Tensor]:
