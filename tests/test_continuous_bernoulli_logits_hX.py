@@ -57,22 +57,22 @@ def test_large_logits_values_and_gradients_match_mpmath(method):
     """Before: torch's (e.g. the mean at logits 50 was 0.97226, exact 0.98; log_prob(0.3) at
     logits -100 -26.415, exact -25.395); now to 1e-13 (cdf: 1e-12, the argument L (x - 1) of
     its exp rounds), gradients to 1e-11."""
-    mp.mp.dps = 50
-    for L in LARGE:
-        for x in (U if method == "icdf" else X):
-            t = Tensor(np.array([L]), requires_grad=True)
-            got = _ours(method, t, x)
-            want = _exact(method, mp.mpf(L), mp.mpf(x))
-            rtol = 1e-12 if method == "cdf" else 1e-13
-            np.testing.assert_allclose(got.data, [float(want)], rtol=rtol, atol=1e-300,
-                                       err_msg=f"{method} at logits {L}, x {x}")
-            got.sum().backward()
-            if abs(L) > 1e4:  # (mpmath's numerical derivative needs a step below |L|)
-                continue
-            with mp.workdps(400 if method == "cdf" else 50):  # (cdf: 1.8e-105 on 1 at -800)
-                slope = mp.diff(lambda z, x=x: _exact(method, z, mp.mpf(x)), mp.mpf(L))
-            np.testing.assert_allclose(t.grad, [float(slope)], rtol=1e-11, atol=1e-300,
-                                       err_msg=f"d {method} / d logits at {L}, x {x}")
+    with mp.workdps(50):
+        for L in LARGE:
+            for x in (U if method == "icdf" else X):
+                t = Tensor(np.array([L]), requires_grad=True)
+                got = _ours(method, t, x)
+                want = _exact(method, mp.mpf(L), mp.mpf(x))
+                rtol = 1e-12 if method == "cdf" else 1e-13
+                np.testing.assert_allclose(got.data, [float(want)], rtol=rtol, atol=1e-300,
+                                           err_msg=f"{method} at logits {L}, x {x}")
+                got.sum().backward()
+                if abs(L) > 1e4:  # (mpmath's numerical derivative needs a step below |L|)
+                    continue
+                with mp.workdps(400 if method == "cdf" else 50):  # (cdf: 1.8e-105 on 1 at -800)
+                    slope = mp.diff(lambda z, x=x: _exact(method, z, mp.mpf(x)), mp.mpf(L))
+                np.testing.assert_allclose(t.grad, [float(slope)], rtol=1e-11, atol=1e-300,
+                                           err_msg=f"d {method} / d logits at {L}, x {x}")
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -120,21 +120,21 @@ def test_large_logits_kl_matches_mpmath():
     before 0.0 for logits 50 and 45 (both clamped to the same probs), now 0.00536 as exact
     (to rounding of its terms, ~|logits| eps: torch's formula, a difference of terms that
     nearly cancel when the two are close)."""
-    mp.mp.dps = 50
+    with mp.workdps(50):
 
-    def exact(lp, lq):
-        def log_norm(L):
-            return mp.log(abs(L)) - mp.log(mp.tanh(abs(L) / 2))
-        mean = 1 / (1 - mp.exp(-lp)) - 1 / lp
-        return (mean * (lp - lq) + log_norm(lp) - mp.log1p(mp.exp(lp)) - log_norm(lq)
-                + mp.log1p(mp.exp(lq)))
+        def exact(lp, lq):
+            def log_norm(L):
+                return mp.log(abs(L)) - mp.log(mp.tanh(abs(L) / 2))
+            mean = 1 / (1 - mp.exp(-lp)) - 1 / lp
+            return (mean * (lp - lq) + log_norm(lp) - mp.log1p(mp.exp(lp)) - log_norm(lq)
+                    + mp.log1p(mp.exp(lq)))
 
-    pairs = [(50.0, 45.0), (-40.0, 20.0), (9.0, -9.0), (300.0, 299.0), (-60.0, -61.0)]
-    p = Tensor(np.array([a for a, _ in pairs]))
-    q = Tensor(np.array([b for _, b in pairs]))
-    got = D.kl_divergence(D.ContinuousBernoulli(logits=p), D.ContinuousBernoulli(logits=q))
-    want = [float(exact(mp.mpf(a), mp.mpf(b))) for a, b in pairs]
-    np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=300 * 2.3e-16)
+        pairs = [(50.0, 45.0), (-40.0, 20.0), (9.0, -9.0), (300.0, 299.0), (-60.0, -61.0)]
+        p = Tensor(np.array([a for a, _ in pairs]))
+        q = Tensor(np.array([b for _, b in pairs]))
+        got = D.kl_divergence(D.ContinuousBernoulli(logits=p), D.ContinuousBernoulli(logits=q))
+        want = [float(exact(mp.mpf(a), mp.mpf(b))) for a, b in pairs]
+        np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=300 * 2.3e-16)
 
 
 def test_large_logits_draws_follow_the_exact_quantiles():
@@ -150,11 +150,11 @@ def test_large_logits_draws_follow_the_exact_quantiles():
 def test_float32_large_logits_keep_float32_digits():
     """float32 switches at |logits| 3 (its probs lose digits sooner): the mean and log_prob at
     logits 12 and -25 to float32's rounding (before: the mean 7e-5 off at 12, 57% at -25)."""
-    mp.mp.dps = 30
-    logits = np.array([12.0, -25.0, 4.0], dtype=np.float32)
-    d = D.ContinuousBernoulli(logits=Tensor(logits))
-    assert d.mean.dtype == np.float32
-    for method in ("mean", "log_prob"):
-        got = _ours(method, Tensor(logits), 0.3).data if method == "log_prob" else d.mean.data
-        want = [float(_exact(method, mp.mpf(float(L)), mp.mpf(0.3))) for L in logits]
-        np.testing.assert_allclose(got, want, rtol=2e-6)
+    with mp.workdps(30):
+        logits = np.array([12.0, -25.0, 4.0], dtype=np.float32)
+        d = D.ContinuousBernoulli(logits=Tensor(logits))
+        assert d.mean.dtype == np.float32
+        for method in ("mean", "log_prob"):
+            got = _ours(method, Tensor(logits), 0.3).data if method == "log_prob" else d.mean.data
+            want = [float(_exact(method, mp.mpf(float(L)), mp.mpf(0.3))) for L in logits]
+            np.testing.assert_allclose(got, want, rtol=2e-6)

@@ -341,35 +341,35 @@ def test_where_torch_loses_digits_ours_matches_mpmath():
     """Parameters past the random tests' ranges, where torch's formula rounds: ours to 1e-13
     of mpmath's (50 digits)."""
     mp = pytest.importorskip("mpmath")
-    mp.mp.dps = 50
+    with mp.workdps(50):
 
-    def geometric_entropy(p):
-        return -(1 - p) / p * mp.log1p(-p) - mp.log(p)
+        def geometric_entropy(p):
+            return -(1 - p) / p * mp.log1p(-p) - mp.log(p)
 
-    for p in (5.587119410027343e-08, 1e-12):  # torch's 17.069 for the first (3.6e-2 off)
-        want = float(geometric_entropy(mp.mpf(p)))
-        np.testing.assert_allclose(D.Geometric(Tensor([p])).entropy().data, [want], rtol=1e-13)
-    for logit in (-21.239183866414084, -30.0):  # torch's 22.2391869 (1.4e-7) for the first
-        want = float(geometric_entropy(1 / (1 + mp.exp(-mp.mpf(logit)))))
-        got = D.Geometric(logits=Tensor([logit])).entropy().data
-        np.testing.assert_allclose(got, [want], rtol=1e-13)
-    # Gumbel's cdf far left: torch's 0.0, the true 2.7e-225
-    loc, scale, x = -3.9094716948130825, 0.11353198378048271, -23.99025522627768
-    want = float(mp.exp(-mp.exp(-(mp.mpf(x) - mp.mpf(loc)) / mp.mpf(scale))))
-    got = D.Gumbel(Tensor([loc]), Tensor([scale])).cdf(Tensor([x])).data
-    np.testing.assert_allclose(got, [want], rtol=1e-12)
-    # Laplace's cdf gradients 43 scales out (torch's 3.5e-9 off)
-    loc, scale = mp.mpf(4.856328670002229), mp.mpf(0.10131040800285201)
-    xs, w = (0.44119249763498297, -2.720829753777889), (0.7, -1.3)
+        for p in (5.587119410027343e-08, 1e-12):  # torch's 17.069 for the first (3.6e-2 off)
+            want = float(geometric_entropy(mp.mpf(p)))
+            np.testing.assert_allclose(D.Geometric(Tensor([p])).entropy().data, [want], rtol=1e-13)
+        for logit in (-21.239183866414084, -30.0):  # torch's 22.2391869 (1.4e-7) for the first
+            want = float(geometric_entropy(1 / (1 + mp.exp(-mp.mpf(logit)))))
+            got = D.Geometric(logits=Tensor([logit])).entropy().data
+            np.testing.assert_allclose(got, [want], rtol=1e-13)
+        # Gumbel's cdf far left: torch's 0.0, the true 2.7e-225
+        loc, scale, x = -3.9094716948130825, 0.11353198378048271, -23.99025522627768
+        want = float(mp.exp(-mp.exp(-(mp.mpf(x) - mp.mpf(loc)) / mp.mpf(scale))))
+        got = D.Gumbel(Tensor([loc]), Tensor([scale])).cdf(Tensor([x])).data
+        np.testing.assert_allclose(got, [want], rtol=1e-12)
+        # Laplace's cdf gradients 43 scales out (torch's 3.5e-9 off)
+        loc, scale = mp.mpf(4.856328670002229), mp.mpf(0.10131040800285201)
+        xs, w = (0.44119249763498297, -2.720829753777889), (0.7, -1.3)
 
-    def cdf(m, s, v):
-        z = (mp.mpf(v) - m) / s
-        return mp.exp(z) / 2 if z < 0 else 1 - mp.exp(-z) / 2
+        def cdf(m, s, v):
+            z = (mp.mpf(v) - m) / s
+            return mp.exp(z) / 2 if z < 0 else 1 - mp.exp(-z) / 2
 
-    a = Tensor(np.array([float(loc)]), requires_grad=True)
-    b = Tensor(np.array([float(scale)]), requires_grad=True)
-    (D.Laplace(a, b).cdf(Tensor(np.array(xs))) * Tensor(np.array(w))).sum().backward()
-    for t, f in ((a, lambda m: sum(wi * cdf(m, scale, v) for v, wi in zip(xs, w))),
-                 (b, lambda s: sum(wi * cdf(loc, s, v) for v, wi in zip(xs, w)))):
-        want = float(mp.diff(f, loc if t is a else scale))
-        np.testing.assert_allclose(np.asarray(t.grad), [want], rtol=1e-12)
+        a = Tensor(np.array([float(loc)]), requires_grad=True)
+        b = Tensor(np.array([float(scale)]), requires_grad=True)
+        (D.Laplace(a, b).cdf(Tensor(np.array(xs))) * Tensor(np.array(w))).sum().backward()
+        for t, f in ((a, lambda m: sum(wi * cdf(m, scale, v) for v, wi in zip(xs, w))),
+                     (b, lambda s: sum(wi * cdf(loc, s, v) for v, wi in zip(xs, w)))):
+            want = float(mp.diff(f, loc if t is a else scale))
+            np.testing.assert_allclose(np.asarray(t.grad), [want], rtol=1e-12)

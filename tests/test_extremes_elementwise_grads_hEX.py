@@ -15,7 +15,14 @@ import tinygrad_dl as tg
 from tinygrad_dl import functional as F
 
 mp = pytest.importorskip("mpmath")
-mp.mp.dps = 50
+
+
+@pytest.fixture(autouse=True)
+def _fifty_digits():
+    """mpmath at 50 digits in each test here, and back after it (set at import, the 50 digits
+    stayed on for every later test file of the worker)."""
+    with mp.workdps(50):
+        yield
 
 
 def _ulps(actual, exact, dtype) -> np.ndarray:

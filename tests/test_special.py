@@ -155,9 +155,9 @@ def _ulps(got: np.ndarray, exact: np.ndarray) -> float:
 
 def _sweep(fn, mfn, x: np.ndarray) -> float:
     mp = pytest.importorskip("mpmath")
-    mp.mp.dps = 50
-    exact = np.array([float(mfn(mp, mp.mpf(float(v)))) for v in x])
-    return _ulps(fn(x).data, exact)
+    with mp.workdps(50):
+        exact = np.array([float(mfn(mp, mp.mpf(float(v)))) for v in x])
+        return _ulps(fn(x).data, exact)
 
 
 SWEEPS = {  # name: (function, mpmath's, inputs, measured max ulps: the bound asserted)
@@ -198,35 +198,35 @@ def test_lgamma_within_two_ulps_on_a_wide_sweep():
     0.9, 1.23164, 1.7316, 2 and 8 included). Python's math.lgamma (glibc's) is no oracle here:
     it is off by up to 14 ulps near 3 and by hundreds next to the zeros 1 and 2."""
     mp = pytest.importorskip("mpmath")
-    mp.mp.dps = 30
-    edges = np.array([0.23164, 0.7316, 0.9, 1.0, 1.23164, 1.7316, 2.0, 8.0])
-    x = np.concatenate([_mixed(1000, 0, 10, -45, 690, signed=False),
-                        (edges[:, None] + RNG.uniform(-1e-3, 1e-3, (8, 100))).ravel()])
-    exact = np.array([float(mp.loggamma(mp.mpf(float(v)))) for v in x])
-    ulps = np.abs(tg.lgamma(x).data - exact) / np.spacing(np.abs(exact))
-    assert ulps.max() <= 2.0
+    with mp.workdps(30):
+        edges = np.array([0.23164, 0.7316, 0.9, 1.0, 1.23164, 1.7316, 2.0, 8.0])
+        x = np.concatenate([_mixed(1000, 0, 10, -45, 690, signed=False),
+                            (edges[:, None] + RNG.uniform(-1e-3, 1e-3, (8, 100))).ravel()])
+        exact = np.array([float(mp.loggamma(mp.mpf(float(v)))) for v in x])
+        ulps = np.abs(tg.lgamma(x).data - exact) / np.spacing(np.abs(exact))
+        assert ulps.max() <= 2.0
 
 
 @pytest.mark.parametrize("name", ["trigamma", "erfcx'", "log_ndtr'", "erfinv'", "i1'"])
 def test_gradients_against_mpmath(name):
     """The backward formulas, to round-off (where PyTorch's lose digits: GRAD_RTOL)."""
     mp = pytest.importorskip("mpmath")
-    mp.mp.dps = 50
-    fn, dfn, x = {
-        "trigamma": (tg.digamma, lambda v: mp.polygamma(1, v), _mixed(100, 0, 10, -5, 20,
-                                                                       signed=False)),
-        "erfcx'": (S.erfcx, lambda v: mp.diff(lambda u: mp.exp(u * u) * mp.erfc(u), v),
-                   RNG.uniform(-5, 60, 60)),
-        "log_ndtr'": (S.log_ndtr, lambda v: mp.npdf(v) / mp.ncdf(v), RNG.uniform(-60, 8, 60)),
-        "erfinv'": (tg.erfinv, lambda v: mp.sqrt(mp.pi) / 2 * mp.exp(mp.erfinv(v) ** 2),
-                    RNG.uniform(-0.999, 0.999, 60)),
-        "i1'": (S.i1, lambda v: mp.besseli(0, v) - mp.besseli(1, v) / v,
-                RNG.uniform(-20, 20, 60)),
-    }[name]
-    t = Tensor(x, requires_grad=True)
-    fn(t).sum().backward()
-    exact = np.array([float(dfn(mp.mpf(float(v)))) for v in x])
-    np.testing.assert_allclose(t.grad, exact, rtol=5e-14 if name == "erfcx'" else 1e-14)
+    with mp.workdps(50):
+        fn, dfn, x = {
+            "trigamma": (tg.digamma, lambda v: mp.polygamma(1, v), _mixed(100, 0, 10, -5, 20,
+                                                                           signed=False)),
+            "erfcx'": (S.erfcx, lambda v: mp.diff(lambda u: mp.exp(u * u) * mp.erfc(u), v),
+                       RNG.uniform(-5, 60, 60)),
+            "log_ndtr'": (S.log_ndtr, lambda v: mp.npdf(v) / mp.ncdf(v), RNG.uniform(-60, 8, 60)),
+            "erfinv'": (tg.erfinv, lambda v: mp.sqrt(mp.pi) / 2 * mp.exp(mp.erfinv(v) ** 2),
+                        RNG.uniform(-0.999, 0.999, 60)),
+            "i1'": (S.i1, lambda v: mp.besseli(0, v) - mp.besseli(1, v) / v,
+                    RNG.uniform(-20, 20, 60)),
+        }[name]
+        t = Tensor(x, requires_grad=True)
+        fn(t).sum().backward()
+        exact = np.array([float(dfn(mp.mpf(float(v)))) for v in x])
+        np.testing.assert_allclose(t.grad, exact, rtol=5e-14 if name == "erfcx'" else 1e-14)
 
 
 def test_negative_arguments_agree_with_mpmath_absolutely():
@@ -235,7 +235,8 @@ def test_negative_arguments_agree_with_mpmath_absolutely():
     mp = pytest.importorskip("mpmath")
     x = _off_integers(-RNG.uniform(0, 8, 200), 1e-2)
     for fn, mfn in ((tg.lgamma, lambda v: mp.log(abs(mp.gamma(v)))), (tg.digamma, mp.digamma)):
-        exact = np.array([float(mfn(mp.mpf(float(v)))) for v in x])
+        with mp.workdps(50):  # (the 50 digits it had from the test before it, set globally)
+            exact = np.array([float(mfn(mp.mpf(float(v)))) for v in x])
         scale = np.maximum(np.abs(exact), np.abs(fn(1 - x).data)) + 1.0
         assert np.max(np.abs(fn(x).data - exact) / scale) < 2e-15
 

@@ -62,14 +62,14 @@ def test_polygamma_against_mpmath(n, x, exact, bound):
 
 def test_polygamma_negative_sweep_against_mpmath():
     mp = pytest.importorskip("mpmath")
-    mp.mp.dps = 300  # (psi^(n) at negative x cancels to 100 digits: 50 would be no oracle)
-    rng = np.random.default_rng(3)
-    x = np.concatenate([-rng.uniform(0, 30, 20), -np.round(rng.uniform(0, 30, 10)) - 0.5
-                        + rng.uniform(-1e-3, 1e-3, 10)])
-    for n in (2, 5, 10, 40):
-        exact = np.array([float(mp.polygamma(n, mp.mpf(float(v)))) for v in x])
-        got = tg.polygamma(n, x).data
-        assert np.max(np.abs(got - exact) / np.spacing(np.abs(exact))) <= 8, n
+    with mp.workdps(300):  # (psi^(n) at negative x cancels to 100 digits: 50 would be no oracle)
+        rng = np.random.default_rng(3)
+        x = np.concatenate([-rng.uniform(0, 30, 20), -np.round(rng.uniform(0, 30, 10)) - 0.5
+                            + rng.uniform(-1e-3, 1e-3, 10)])
+        for n in (2, 5, 10, 40):
+            exact = np.array([float(mp.polygamma(n, mp.mpf(float(v)))) for v in x])
+            got = tg.polygamma(n, x).data
+            assert np.max(np.abs(got - exact) / np.spacing(np.abs(exact))) <= 8, n
 
 
 def test_no_numpy_warnings_leak():

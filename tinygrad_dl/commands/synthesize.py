@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -49,12 +50,27 @@ def _char_name(c: str) -> str:
     return repr(c) if c.isascii() else f"{c!r} (U+{ord(c):04X})"
 
 
+def _in_vocabulary(start: str, known: Any) -> str:
+    """`start` in the Unicode normal form the vocabulary spells it in: NFC ("é" one character)
+    where all of its characters are known, else NFD ("e" and a combining acute), else as
+    given. The text is not normalised; a start typed in the other form ("e" + U+0301 on a
+    text of U+00E9, which also holds a combining acute elsewhere) ran the model on characters
+    that look the same and that it had hardly seen, without a word."""
+    for form in ("NFC", "NFD"):
+        s = unicodedata.normalize(form, start)
+        if all(c in known for c in s):
+            return s
+    return start
+
+
 def synthesize_text(model: Any, chars: list[str], start: str, length: int,
                     temperature: float = 1.0, rng: np.random.Generator | None = None) -> str:
-    """`start` + `length` sampled characters."""
+    """`start` (in the vocabulary's Unicode normal form: _in_vocabulary) + `length` sampled
+    characters."""
     vocab = CharData(text="", chars=list(chars))
     if not start:
         raise ValueError("--start must be at least one character")
+    start = _in_vocabulary(start, vocab.char_to_ix)
     unknown = sorted({c for c in start if c not in vocab.char_to_ix})
     if unknown:  # (the whole vocabulary, up to 10,000 characters, made a line of that length;
         # a combining mark's repr alone merged with its quote)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..device import check_device
 from ..ops.allocation import check_alloc, check_count
 from ..tensor import Tensor, np_dtype, plain_array
 from .joins import atleast_3d, concatenate, meshgrid, pad, stack
@@ -84,15 +85,19 @@ def _triangle(who: str, row: Any, col: Any, offset: Any, upper: bool, dtype: Any
     return Tensor(np.stack([r, c]).astype(dt).reshape(2, -1))
 
 
-def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None) -> Tensor:
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None,
+                 device: Any = None) -> Tensor:
     """The (2, N) coordinates of the lower triangle of a row x col matrix (diagonal `offset`
     and below), row by row; dtype int64 (None, torch's default) or int32."""
+    check_device(device, "tril_indices")  # (torch's device=: the CPU, or one line)
     return _triangle("tril_indices", row, col, offset, False, dtype)
 
 
-def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None) -> Tensor:
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None,
+                 device: Any = None) -> Tensor:
     """The (2, N) coordinates of the upper triangle (diagonal `offset` and above); dtype as
     tril_indices'."""
+    check_device(device, "triu_indices")  # (torch's device=: the CPU, or one line)
     return _triangle("triu_indices", row, col, offset, True, dtype)
 
 

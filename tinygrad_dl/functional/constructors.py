@@ -24,7 +24,7 @@ from ..ops.spelling import one_name, torch_keywords
 from ..random import as_rng, exact_range, float_dtype, integers, multinomial_draws, unit_draws
 from ..random import normal as random_normal
 from ..tensor import Tensor, data_of, filled, np_dtype
-from ..tensor.conversions import NUMERIC, is_literal, numeric_array, refused_dtype
+from ..tensor.conversions import NUMERIC, is_literal, numeric_array, refused_dtype, zero_d_int
 from .dtypes import get_default_dtype
 
 
@@ -526,6 +526,7 @@ def randn_like(x: Any, dtype: Any = None, rng: Any = None, requires_grad: bool =
 # ---- PyTorch's torch.range, logspace and scalar_tensor -----------------------------------------
 def length_arg(who: str, n: Any, what: str = "window_length") -> int:
     """A count argument (window_length, steps): an int >= 0, in one line."""
+    n = zero_d_int(who, what, n)  # (a 0-d integer tensor: torch's linspace(0, 1, tensor(5)))
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"{who}: {what} must be an int, got {n!r}")
     if n < 0:
@@ -573,7 +574,7 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """torch.logspace: base ** linspace(start, end, steps); an integer dtype truncates, as
     torch's."""
-    del device
+    check_device(device, "logspace")  # (as every creation function: the CPU, or one line)
     steps = length_arg("logspace", steps, "steps")
     ends = [v.item() if isinstance(v, Tensor) else v for v in (start, end)]
     dt = _ends_dtype("logspace", dtype, *ends)
@@ -591,9 +592,8 @@ def scalar_tensor(s: Any, *, dtype: Any = None, requires_grad: bool = False,
                   device: Any = None) -> Tensor:
     """torch.scalar_tensor(s): a 0-d tensor holding the number s, float64 by default (torch's
     default dtype is float32) whatever the number's type."""
-    del device
-    if isinstance(s, Tensor):
-        s = s.item()
+    check_device(device, "scalar_tensor")
+    s = s.item() if isinstance(s, Tensor) else s
     if not isinstance(s, (int, float, np.integer, np.floating, np.bool_)):
         raise TypeError(f"scalar_tensor: s must be a real number, got {type(s).__name__}")
     dt = np.dtype(np.float64 if dtype is None else np_dtype(dtype, "scalar_tensor"))

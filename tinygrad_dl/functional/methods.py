@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import write_guard
 from ..engine import is_grad_enabled, no_grad, notify_read, notify_write
+from ..ops.dims import dim_value
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from ..tensor.conversions import true_divisor
@@ -44,9 +45,11 @@ def tensor_arg(name: str, input: Any) -> Tensor:
 
 def dim_arg(who: str, dim: Any, ndim: int) -> int:
     """`dim` checked against an input of `ndim` dimensions, in one line (NumPy's message named
-    an op the caller never called)."""
+    an op the caller never called); a 0-d integer tensor or array is its int, as torch's."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{who}: dim must be an int, got {type(dim).__name__}")
+        dim = dim_value(dim)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{who}: dim must be an int, got {type(dim).__name__}")
     if not -max(ndim, 1) <= dim < max(ndim, 1) or ndim == 0:
         raise ValueError(f"{who}: dim {dim} is out of range for a {ndim}-D input")
     return int(dim)

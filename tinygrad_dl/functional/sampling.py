@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..device import check_device
 from ..ops import Draw
 from ..random import as_rng, exact_range, integers
 from ..tensor import Tensor, as_tensor, np_dtype
@@ -80,7 +81,7 @@ def randint_like(input: Any, low: int = 0, high: Any = None, *, dtype: Any = Non
                  device: Any = None) -> Tensor:
     """torch.randint_like(x, high) / (x, low, high): integers on [low, high) of x's shape,
     in x's dtype (a float tensor holds whole numbers)."""
-    del device
+    check_device(device, "randint_like")  # (as every creation function)
     x = as_tensor_of(input)
     if high is None:
         low, high = 0, low

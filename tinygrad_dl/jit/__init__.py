@@ -120,6 +120,28 @@ def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]
     return (tuple(key), tuple(sorted(kwargs))) if kwargs else tuple(key), arrays
 
 
+class WeakBound:
+    """`fn` bound to `obj` weakly: the step of @jit on a method of an object without a
+    `__dict__` (`__slots__`), whose jit the class's weak table keeps. A bound method there
+    held the object: the table's value kept its own key, and no such object was ever freed.
+    Called, it runs `fn` on the object itself; the jit's guards read `self.scale` through
+    `__self__`, a weak proxy. Called after the object is gone, it raises one line."""
+
+    __slots__ = ("__func__", "__self__", "_ref", "__name__", "__qualname__", "__weakref__")
+
+    def __init__(self, fn: Callable[..., Any], obj: Any) -> None:
+        self.__func__, self._ref, self.__self__ = fn, weakref.ref(obj), weakref.proxy(obj)
+        self.__name__ = getattr(fn, "__name__", "step")
+        self.__qualname__ = getattr(fn, "__qualname__", self.__name__)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        obj = self._ref()
+        if obj is None:
+            raise ReferenceError(f"jit: the object of the @jit method {self.__qualname__} was "
+                                 "freed; call the method on a live object")
+        return self.__func__(obj, *args, **kwargs)
+
+
 _BOUND = "__tinygrad_dl_jits__"  # an instance's __dict__ key: its @jit methods' jits
 
 
@@ -230,7 +252,7 @@ class jit:
                                                   max_signatures=self.max_signatures,
                                                   enabled=self.enabled))
             return found
-        try:  # (an object of __slots__: a weak table, which keeps it alive, documented)
+        try:  # (an object of __slots__: the class's weak table, its jit bound weakly)
             return self._bound[obj]
         except KeyError:
             pass
@@ -238,7 +260,7 @@ class jit:
             raise TypeError(f"jit: @jit on a method of {type(obj).__name__}, whose objects "
                             "have no __dict__ and are unhashable or not weakly referable; wrap "
                             "the bound method instead: step = jit(obj.method)") from None
-        bound = jit(self.fn.__get__(obj, owner), strict=self.strict,
+        bound = jit(WeakBound(self.fn, obj), strict=self.strict,
                     max_signatures=self.max_signatures, enabled=self.enabled)
         return self._bound.setdefault(obj, bound)
 

@@ -16,6 +16,7 @@ import io
 import random
 import sysconfig
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -142,6 +143,11 @@ def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, A
     attributes have its version, a Tensor's its guards."""
     if not paths:
         return []
+    if type(obj) is weakref.ProxyType:  # the `self` of @jit on a `__slots__` object's method
+        # (jit.WeakBound): the object's entries, each guard of it reading through the proxy,
+        # which does not keep it alive (its bound method's __getattribute__'s __self__)
+        real = obj.__getattribute__.__self__
+        return [(obj if b[0] is real else b[0], *b[1:]) for b in entries(real, paths, label, fn)]
     if _advanced(obj, paths):  # `next(IT)`, `for b in batches:` of an iterator: an item
         # taken by the step's Python, which replay would keep (and not advance it): refused
         return [(DRAWS, None, obj, f"next({label})")]

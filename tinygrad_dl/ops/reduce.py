@@ -12,6 +12,7 @@ import numpy as np
 
 from ..engine import Function
 from .binary import complex_logaddexp
+from .dims import dim_value
 from .elementwise import as_float, real_only
 from .moments import deviations, exact_offsets, norm_of_sum, scaled_std, scaled_var, squared
 from .scan_recurrences import DIRECT_MAX, logcumsumexp_grad_long
@@ -28,8 +29,10 @@ def _axes(axis, ndim: int, ctx: Function, shape: tuple[int, ...]) -> tuple[int, 
     out = []
     for a in axes:
         if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{ctx.name}: axis must be an integer or a tuple of them, got "
-                            f"{axis!r}")  # (True is an int to Python: it would mean axis 1)
+            a = dim_value(a)  # (a 0-d integer tensor or array: its int, as torch's)
+            if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+                raise TypeError(f"{ctx.name}: axis must be an integer or a tuple of them, "
+                                f"got {axis!r}")  # (True is an int to Python: axis 1)
         if not -max(ndim, 1) <= a < max(ndim, 1):  # (the op's name: a Tensor method calls this)
             raise ValueError(f"{ctx.name}: axis {a} is out of bounds for an input of shape "
                              f"{shape}")

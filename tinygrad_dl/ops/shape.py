@@ -20,6 +20,7 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..write_guard import private
 from .allocation import check_count
+from .dims import dim_value
 from .indexing import (  # noqa: F401 (ops.shape's names, as before)
     GatherCheck,
     GetItem,
@@ -534,8 +535,10 @@ def reduced_axes(op: str, axis: Any, ndim: int) -> Any:
 
 def axis_of(op: str, a: int, ndim: int) -> int:
     if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-        # (True is an int to Python: `x.unique(dim=True)` would have meant dim 1)
-        raise TypeError(f"{op}: dim must be an integer, got {a!r}")
+        a = dim_value(a)  # (a 0-d integer tensor or array: its int, as torch's)
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            # (True is an int to Python: `x.unique(dim=True)` would have meant dim 1)
+            raise TypeError(f"{op}: dim must be an integer, got {a!r}")
     try:
         return _axis(a, ndim)
     except ValueError as e:

@@ -75,6 +75,10 @@ _BY_KEYWORD = frozenset({"out", "copy", "dtype"})
 # the positional parameters of NumPy's C functions that take `out` (no Python signature; NumPy
 # 2.0's np.concatenate had none either: np.concatenate([x, y], 0, w) wrote into w, then refused)
 _C_PARAMS = {"dot": ("a", "b", "out"), "concatenate": ("arrays", "axis", "out")}
+# NumPy's functions that return their pieces in a list (every other one that returns several
+# arrays gives a tuple): a route's pieces come back in NumPy's container, whatever the method
+# gives (t.hsplit is torch's tuple, np.hsplit(t, 2) NumPy's list)
+_LISTED = frozenset({"split", "array_split", "hsplit", "vsplit", "dsplit"})
 
 
 def _ravel(a: Any, order: str = "C") -> Tensor:
@@ -210,7 +214,10 @@ def array_function(self: Tensor, func: Any, types: tuple[type, ...], args: tuple
     args, kwargs = _keyworded(func, args, kwargs)
     route = ROUTES.get(func)
     if route is not None and _binds(route, args, kwargs):
-        return route(*args, **kwargs)
+        result = route(*args, **kwargs)
+        if type(result) in (list, tuple):  # NumPy's container (see _LISTED)
+            result = list(result) if func.__name__ in _LISTED else tuple(result)
+        return result
     impl = getattr(func, "_implementation", None)
     if impl is None:
         return NotImplemented

@@ -42,8 +42,8 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float,
     Returns the total norm before clipping, a NumPy float64 (a float, with PyTorch's
     `.item()`); inf/nan passes through unscaled, so the caller's non-finite check still sees
     it, or raises with `error_if_nonfinite=True`. `norm_type`: 2 (L2, the course's), any
-    p >= 1, or inf (the largest entry). One Tensor or an iterable of them (each once).
-    `foreach` (PyTorch's) is accepted and changes nothing. The same as
+    p > 0 (below 1 torch's quasi-norm), or inf (the largest entry). One Tensor or an iterable
+    of them (each once). `foreach` (PyTorch's) is accepted and changes nothing. The same as
     `clip_grads_with_norm_(params, max_norm, get_total_norm(grads, norm_type, ...))`.
     """
     _check_foreach(foreach, "clip_grad_norm_")
@@ -113,7 +113,11 @@ def _scale(grads: list[np.ndarray], max_norm: float, total: float) -> None:
     # torch's coefficient min(1, max_norm / (total + 1e-6)): it scales a norm within 1e-6
     # below max_norm too (`total > max_norm` left those, [3, 4] at max_norm 5, unscaled)
     scale = max_norm / (total + 1e-6)
-    if math.isfinite(total) and scale < 1.0:
+    # an inf norm of finite gradients is one past float64's (p < 1: (sum |g|^p)^(1/p)): the
+    # coefficient's limit 0, torch's; of non-finite ones it passes (the caller's check sees it)
+    finite = math.isfinite(total) or (
+        total == math.inf and all(np.isfinite(g).all() for g in grads))
+    if finite and scale < 1.0:
         for g in grads:
             g *= scale
 
@@ -138,9 +142,11 @@ def _norm(grads: list[np.ndarray], p: float) -> float:
         return total
     # torch's norm of the per-tensor norms, each of |g| in float64 (a complex g's astype
     # dropped its imaginary part: [3+4j] had norm 3), rescaled where the powers overflow
-    norms = [float(norm_of_sum(np.abs(g).astype(np.float64, copy=False), p,
-                               tuple(range(g.ndim)), False)) for g in grads]
-    return float(norm_of_sum(np.array(norms, np.float64), p, (0,), False))
+    # (p < 1: the power 1/p of a sum overflows to inf, a norm past float64's, as torch's)
+    with np.errstate(over="ignore"):
+        norms = [float(norm_of_sum(np.abs(g).astype(np.float64, copy=False), p,
+                                   tuple(range(g.ndim)), False)) for g in grads]
+        return float(norm_of_sum(np.array(norms, np.float64), p, (0,), False))
 
 
 def _real(g: np.ndarray) -> np.ndarray:
@@ -151,13 +157,15 @@ def _real(g: np.ndarray) -> np.ndarray:
 
 
 def _order(norm_type: Any, who: str) -> float:
-    """clip_grad_norm_'s norm_type as a float: 2.0, another p >= 1, or inf ("inf" too)."""
+    """clip_grad_norm_'s norm_type as a float: 2.0, another p > 0 (below 1 torch's
+    quasi-norm, (sum |g|^p)^(1/p)), or inf ("inf" too)."""
     try:
         p = float(norm_type)
     except (TypeError, ValueError):
         p = math.nan
-    if not p >= 1.0:  # (below 1 is no norm; NaN and non-numbers fail too)
-        raise ValueError(f"{who}: norm_type must be a number >= 1 or inf, got "
+    if not p > 0.0:  # (torch's 0 counts the nonzero entries and scales by 1 / that count,
+        # its negative p give 0 beside one zero entry: no size; NaN, non-numbers fail too)
+        raise ValueError(f"{who}: norm_type must be a number > 0 or inf, got "
                          f"{norm_type!r}")
     return p
 

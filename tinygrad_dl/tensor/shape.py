@@ -17,6 +17,7 @@ import numpy as np
 from .. import hooks, tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
 from ..ops.allocation import check_count
+from ..ops.dims import dim_value
 from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape, roll_args, unique_dims
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
 from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg, zero_d_int
@@ -71,8 +72,9 @@ class ShapeMethods:
         another length are left alone, as in PyTorch."""
         if dim is not None:
             one_name("squeeze", axis, "axis", dim, "dim")
-            dims = unique_dims("squeeze", (dim,) if isinstance(dim, (int, np.integer)) else dim,
-                               self.ndim)  # (a 0-d tensor takes dim 0 or -1, as torch's)
+            # (one dim: an int, or a 0-d integer tensor; a 0-d tensor takes dim 0 or -1)
+            one = isinstance(dim, (int, np.integer)) or getattr(dim, "ndim", None) == 0
+            dims = unique_dims("squeeze", (dim,) if one else dim, self.ndim)
             shape = self.shape  # (each dim checked: the result's shape without NumPy's)
             return Reshape.apply(self, shape=tuple(
                 n for i, n in enumerate(shape) if n != 1 or i not in dims))
@@ -193,7 +195,7 @@ class ShapeMethods:
     @spellings(dims="axis")
     def flip(self, axis: Axis = None, *more: int) -> Tensor:
         """np.flip over axis (None: every axis); torch's x.flip(0, 1) too."""
-        axis = (axis, *more) if more else axis
+        axis = (axis, *more) if more else dim_value(axis)  # (np.array(1): its int)
         if axis is not None and not self.ndim:  # (a 0-d tensor takes dims 0 and -1, as torch's)
             unique_dims("flip", (axis,) if isinstance(axis, (int, np.integer)) else axis, 0)
             axis = None
