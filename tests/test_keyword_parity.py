@@ -182,7 +182,6 @@ ALLOWED: dict[str, tuple[list[str], str]] = {
     "bmm": (["mat2", "out_dtype"], "tg.bmm is matmul's function; x.bmm(mat2=) works"),
     "mm": (["mat2", "out_dtype"], "tg.mm is matmul's function; x.mm(mat2=) works"),
     "asarray": (["copy", "obj"], "NumPy's asarray(a, dtype)"),
-    "cdist": (["compute_mode"], "a speed switch; always the direct form"),
     "isin": (["element", "test_element"], "NumPy's isin(x, test); positional works"),
     "result_type": (["other", "scalar", "scalar1", "scalar2", "tensor"], "NumPy's *arrays"),
     "save": (["_disable_byteorder_record", "_use_new_zipfile_serialization", "pickle_module",

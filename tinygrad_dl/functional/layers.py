@@ -28,7 +28,7 @@ from ..ops.indexing import check_uint64
 from ..ops.shape import InRange
 from ..tensor import Tensor, plain_array
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
-from .methods import as_tensor_of, as_tensors, dim_arg, number_arg
+from .methods import as_tensor_of, as_tensors, dim_arg, number_arg, takes_out
 
 
 def sum_of_squares(*xs: Tensor, scale: float = 1.0) -> Tensor:
@@ -236,19 +236,29 @@ def _normalized(p: Any, x: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
     return t
 
 
+@takes_out
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """PyTorch's F.normalize: input / max(||input||_p, eps), the p-norm taken along `dim` (any
     p, inf and negative ones too, as torch's vector norm). Its gradient is the composition's:
-    the norm's (ops.VectorNorm, PyTorch's), and 0 through it where the norm is below eps."""
+    the norm's (ops.VectorNorm, PyTorch's), and 0 through it where the norm is below eps;
+    `dim` a tuple of dims too (() every dim), and torch's out=."""
     x = as_tensor_of(input)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else None  # (torch's: refused here)
     if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor is the tensor itself, torch's)
         try:
-            dim_arg("normalize", dim, 1)
+            for d in (dim,) if dims is None else dims:
+                dim_arg("normalize", d, 1)
         except ValueError:
             raise ValueError(f"normalize: dim {dim} is out of range for a 0-D input (0 or -1)"
                              ) from None
         return normalize(x.reshape(1), p, 0, eps).reshape(())
-    axis = dim_arg("normalize", dim, x.ndim)
+    if dims is None:
+        axis: Any = dim_arg("normalize", dim, x.ndim)
+    else:  # (vector_norm's rule: no dims is every dim)
+        axis = tuple(dim_arg("normalize", d, x.ndim) % x.ndim for d in dims) or None
+        if axis is not None and len(set(axis)) != len(axis):
+            raise ValueError(f"normalize: dim {dim} names one dim twice (input of shape "
+                             f"{x.shape})")
     norm = VectorNorm.apply(x, ord=number_arg("normalize", "p", p), axis=axis, keepdims=True)
     return x / norm.clamp(min=eps)
 

@@ -168,10 +168,21 @@ def cross(x: Any, y: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     return out.moveaxis(-1, axis)
 
 
-def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                "donot_use_mm_for_euclid_dist")
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """torch.cdist: the p-norm distance between every row of x1 (..., P, M) and every row of x2
-    (..., R, M), shape (..., P, R), from the differences themselves (torch's large-input
-    matmul shortcut differs in the last bits); gradient 0 at a distance of 0, as PyTorch's."""
+    (..., R, M), shape (..., P, R), from the differences themselves whatever compute_mode
+    says (torch's three values are taken and checked): torch's matmul form (p = 2, its default
+    above 25 rows) sqrt(|x|^2 + |y|^2 - 2 x.y) loses every digit for points far from the
+    origin (float32 rows near 1000 a 1e-3 apart: off by up to 800 times the distance), the
+    differences keep them; gradient 0 at a distance of 0, as PyTorch's."""
+    if not (isinstance(compute_mode, str) and compute_mode in _CDIST_MODES):
+        raise ValueError(f"cdist: {compute_mode!r} is not a valid value for compute_mode "
+                         f"(one of {', '.join(_CDIST_MODES)}; each computes the differences)")
     a, b = as_tensors([x1, x2])
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
         raise ValueError(f"cdist: x1 (..., P, M) and x2 (..., R, M) with one M, got shapes "
@@ -179,10 +190,11 @@ def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
             or not p >= 0:  # (torch's refusal: a negative p gave a number)
         raise ValueError(f"cdist: p must be a number >= 0, got {p!r}")
-    try:  # (batch dims that do not broadcast: the subtraction's own message below)
+    try:  # (the subtraction's message named Sub and the unsqueezed shapes, not cdist)
         lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        lead = ()
+        raise ValueError(f"cdist: the batch dims {a.shape[:-2]} of x1 {a.shape} and "
+                         f"{b.shape[:-2]} of x2 {b.shape} do not broadcast") from None
     check_alloc(lambda: f"cdist of {a.shape} and {b.shape}", (*lead, a.shape[-2], b.shape[-2],
                 a.shape[-1]), np.result_type(a.data, b.data), what="the differences")
     diff = a.unsqueeze(-2) - b.unsqueeze(-3)

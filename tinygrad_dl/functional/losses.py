@@ -498,6 +498,8 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     if not -max(nd, 1) <= dim < max(nd, 1):  # (0-d inputs take dims 0 and -1, as torch's)
         raise ValueError(f"{who}: dim {dim} is out of range for inputs broadcast to {nd}-D "
                          f"shape {shape}")
+    if not eps >= 0:  # (torch's refusal; a negative eps gave NaN for a zero vector)
+        raise ValueError(f"{who}: eps must be non-negative, got {eps}")
     a = a if a.shape == shape else a.broadcast_to(shape)
     b = b if b.shape == shape else b.broadcast_to(shape)
     na = Norm.apply(a, axis=int(dim), keepdims=True).clamp(min=eps)

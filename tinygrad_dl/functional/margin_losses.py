@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import is_grad_enabled
-from ..ops import Softplus, Tap
+from ..ops import Norm, Softplus, Tap
 from ..ops.loss import check_labels
 from ..tensor import Tensor, data_of, plain_array
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
@@ -28,6 +28,7 @@ from .methods import as_tensor_of, number_arg
 # ATen's EPSILON in cosine_embedding_loss, a C float: 1e-12 rounded to float32 (9.99999996e-13);
 # the double 1e-12 gave gradients 2e-9 (relative) off torch's float64 ones at a zero input
 _COS_EPS = float(np.float32(1e-12))
+_COS_ROOT = math.sqrt(_COS_EPS)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,11 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1 (0 for another
     y), the cosine along the feature axis of x1, x2 (N, D) with y (N,) (or (D,) with a 0-d
-    y), as ATen computes it: x1.x2 / sqrt((|x1|^2 + e) (|x2|^2 + e)), e ATen's float32 1e-12."""
+    y), ATen's: x1.x2 / sqrt((|x1|^2 + e) (|x2|^2 + e)), e ATen's float32 1e-12, each input
+    divided by its own sqrt(|x|^2 + e) = hypot(|x|, sqrt(e)) first (|x| rescaled where the
+    squares overflow, as cosine_similarity's): ATen's product of the squared norms overflows
+    from |x1| |x2| = 1.8e19 in float32 (1.3e154 in float64), giving a cosine of 0 (a loss of 1
+    for y = 1, 0 for y = -1, however alike the pair) or NaN."""
     who = "cosine_embedding_loss"
     check_reduction(who, reduction)
     margin = _number(who, "margin", margin)
@@ -129,9 +134,9 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
                          f"target, got input1 {tuple(a.shape)}, input2 {tuple(b.shape)}, "
                          f"target {tuple(y.shape)}")
     d = y.ndim
-    prod = (a * b).sum(axis=d)
-    denom = (((a * a).sum(axis=d) + _COS_EPS) * ((b * b).sum(axis=d) + _COS_EPS)).sqrt()
-    cos = prod / denom
+    da = Norm.apply(a, axis=d, keepdims=True).hypot(_COS_ROOT)
+    db = Norm.apply(b, axis=d, keepdims=True).hypot(_COS_ROOT)
+    cos = ((a / da) * (b / db)).sum(axis=d)
     out = (1 - cos).where(y == 1, 0.0) + (cos - margin).clamp(min=0).where(y == -1, 0.0)
     return reduce_loss(out, reduction, who)
 
