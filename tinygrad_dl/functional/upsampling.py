@@ -15,6 +15,7 @@ import numpy as np
 
 from ..hooks import literal
 from ..ops.allocation import check_alloc
+from ..ops.fma import fma
 from ..tensor import Tensor
 from .methods import as_tensor_of
 from .pooling import adaptive_avg
@@ -76,33 +77,8 @@ def _half_pixel(s: Any, n_out: int, op: type) -> np.ndarray:
     """s (i + 0.5) - 0.5 for the outputs i, rounded once, in `op`: the fused multiply-add that
     torch's AVX2 / AVX512 kernels compute (its scalar default kernel rounds twice, a last-bit
     difference that matters only on a node beside an inf or NaN entry: a weight of 0, or of
-    2.8e-17 times inf); `_fma`."""
-    return _fma(s, np.arange(n_out) + 0.5, -0.5, op)
-
-
-def _two_product(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
-    """float64 a b and its rounding error (Dekker's split: halves of 26 bits, whose
-    products are exact), so p + err == a b exactly."""
-    def split(v: Any) -> tuple[Any, Any]:
-        t = 134217729.0 * v  # (2 ** 27 + 1)
-        hi = t - (t - v)
-        return hi, v - hi
-
-    p = a * b
-    (ah, al), (bh, bl) = split(a), split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _fma(a: Any, b: Any, c: Any, op: type) -> np.ndarray:
-    """a b + c rounded once to `op`, as a compiled fused multiply-add: float32 through float64
-    (the product is exact there); float64 by the product's exact error, added back after the
-    sum's own (two-sum)."""
-    if op is np.float32:
-        return (np.float64(a) * np.asarray(b, np.float64) + np.float64(c)).astype(op)
-    p, err = _two_product(np.float64(a), np.asarray(b, np.float64))
-    q = p + c
-    back = q - p
-    return q + (((p - (q - back)) + (c - back)) + err)
+    2.8e-17 times inf); `ops.fma`."""
+    return fma(s, np.arange(n_out) + 0.5, -0.5, op)
 
 
 def _nearest_index(n_in: int, n_out: int, scale: float | None, dtype: Any,
@@ -217,14 +193,14 @@ def _make_taps(mode: str, n_in: int, n_out: int, scale: float | None, align_corn
 def _aa_filter(mode: str, x: np.ndarray, op: type) -> np.ndarray:
     """torch's antialias filters at the distances x, in `op`: the triangle 1 - |x| (bilinear)
     or the cubic convolution with A = -0.5 (bicubic: Pillow's, not the plain mode's -0.75),
-    its products and sums fused as torch's compiled kernel fuses them (`_fma`: at the
+    its products and sums fused as torch's compiled kernel fuses them (`ops.fma`: at the
     support's edge a weight of exactly 0 or a last-bit one decides NaN or inf beside an inf)."""
     x = np.abs(x).astype(op)
     if mode == "bilinear":
         return np.where(x < 1, (1.0 - x.astype(np.float64)).astype(op), op(0)).astype(op)
     a = op(-0.5)
-    near = _fma(_fma(a + op(2), x, -(a + op(3)), op) * x, x, op(1), op)
-    far = _fma(_fma(_fma(a, x, -op(5) * a, op), x, op(8) * a, op), x, -op(4) * a, op)
+    near = fma(fma(a + op(2), x, -(a + op(3)), op) * x, x, op(1), op)
+    far = fma(fma(fma(a, x, -op(5) * a, op), x, op(8) * a, op), x, -op(4) * a, op)
     return np.where(x < 1, near, np.where(x < 2, far, op(0))).astype(op)
 
 

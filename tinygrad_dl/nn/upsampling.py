@@ -21,6 +21,11 @@ class Upsample(Module):
                  align_corners: bool | None = None,
                  recompute_scale_factor: bool | None = None) -> None:
         super().__init__()
+        # torch's attributes: factors as floats (repr "scale_factor=2.0"), a falsy one None
+        if isinstance(scale_factor, tuple):
+            scale_factor = tuple(float(f) for f in scale_factor)
+        elif not isinstance(scale_factor, list):
+            scale_factor = float(scale_factor) if scale_factor else None
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
         if mode not in INTERPOLATE_MODES:

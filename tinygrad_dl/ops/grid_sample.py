@@ -10,6 +10,7 @@ import itertools
 import numpy as np
 
 from ..engine import Function
+from .fma import fma
 
 __all__ = ["GridSample"]
 
@@ -35,11 +36,18 @@ def _clip(x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(x, 0, size - 1), ((x > 0) & (x < size - 1)).astype(x.dtype)
 
 
-def _source(g: np.ndarray, size: int, padding: str, align: bool, pad: bool
+def _source(g: np.ndarray, size: int, padding: str, align: bool, pad: bool, fused: bool
             ) -> tuple[np.ndarray, np.ndarray]:
-    """Grid coordinates in [-1, 1] as input positions (and d position / d coordinate)."""
-    if align:
+    """Grid coordinates in [-1, 1] as input positions (and d position / d coordinate).
+    fused (2-D): (g + 1) size / 2 - 1 / 2 rounded once, as ATen's vectorised 2-D kernel
+    (compiled to a fused multiply-add); its 3-D kernel rounds ((g + 1) size - 1) / 2 twice.
+    The last bit decides a nearest tap, or a bilinear floor, beside a half or whole pixel."""
+    if align and size == 1:  # every coordinate is the one pixel's centre: inf too (not NaN)
+        x, d = np.where(np.isnan(g), g, np.zeros_like(g)), np.zeros_like(g)
+    elif align:
         x, d = (g + 1) / 2 * (size - 1), np.full_like(g, (size - 1) / 2)
+    elif fused:
+        x, d = fma(g + 1, size / 2, -0.5, g.dtype.type), np.full_like(g, size / 2)
     else:
         x, d = ((g + 1) * size - 1) / 2, np.full_like(g, size / 2)
     if not pad or padding == "zeros":
@@ -89,7 +97,7 @@ class GridSample(Function):
         sizes = x.shape[2:]
         # per spatial axis a (input order: D, H, W): positions (N, *O) and their slopes
         pos = [_source(grid[..., d - 1 - a], sizes[a], padding_mode, align_corners,
-                       mode != "bicubic") for a in range(d)]
+                       mode != "bicubic", d == 2) for a in range(d)]
         taps, weights, slopes = [], [], []  # slopes[k][a]: d weight_k / d position_a
         if mode == "nearest":
             taps = [[np.rint(p) for p, _ in pos]]
