@@ -41,7 +41,13 @@ from ..device import check_device
 from ..functional.constructors import from_numpy
 from ..functional.methods import bool_arg
 from ..grad_mode import no_grad
-from ..nn import BatchNorm1d, Module  # (the package: the one import above optim's layer)
+from ..nn import (  # (the package: the one import above optim's layer)
+    BatchNorm1d,
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    Module,
+)
 from ..tensor import Tensor
 from .lr_base import LRScheduler, integer_arg, no_resume, per_group, rate_arg, real_arg
 from .optimizer import Optimizer
@@ -180,8 +186,8 @@ class AveragedModel(Module):
             _check_same_structure(who, "buffers", mine_b, theirs_b)
         n = int(self.n_averaged)
         with no_grad():
-            avg = [_averaged_view(self.module, name, v, who, i >= len(mine_p))
-                   for i, (name, v) in enumerate(mine)]
+            avg = [_averaged_view(self.module, v, who, i >= len(mine_p))
+                   for i, (_, v) in enumerate(mine)]
             cur = [_view(v) for _, v in theirs]
             if n == 0:
                 for a, c in zip(avg, cur):
@@ -193,10 +199,10 @@ class AveragedModel(Module):
                 rule = self.avg_fn or get_swa_avg_fn()
                 count = Tensor(np.asarray(n, dtype=np.int64))
                 for a, c in zip(avg, cur):
-                    _assign(a, rule(a, c, count), who)
+                    _assign(a, _returned(rule(a, c, count), who), who)
             if not ub:
-                for (name, b), (_, src) in zip(mine_b, theirs_b):
-                    _assign(_averaged_view(self.module, name, b, who, True), _view(src), who)
+                for (_, b), (_, src) in zip(mine_b, theirs_b):
+                    _assign(_averaged_view(self.module, b, who, True), _view(src), who)
         count = self.n_averaged
         if count.flags.writeable:
             count += 1
@@ -219,23 +225,39 @@ def _check_same_structure(who: str, what: str, mine: list[tuple[str, Any]],
                              "the structure AveragedModel was built from")
 
 
+def _returned(value: Any, who: str) -> Any:
+    """avg_fn's result, the new average: a Tensor, an array or a number; else one line (None,
+    from an in-place rule given as avg_fn or a multi_avg_fn given there, was written as NaN
+    into every weight, where torch's copy_ raises)."""
+    if isinstance(value, (Tensor, np.ndarray)) and value.dtype.kind in "biufc" or (
+            isinstance(value, (int, float, np.number)) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"{who}: avg_fn returned {type(value).__name__}, not the new average (a "
+                    "Tensor): avg_fn(averaged, current, n_averaged) returns it; a rule that "
+                    "updates the averaged tensors in place goes in multi_avg_fn")
+
+
 def _view(v: Any) -> Tensor:
     """A constant Tensor on a parameter's or buffer's array (read by the averaging rules)."""
     return v.detach() if isinstance(v, Tensor) else from_numpy(v)
 
 
-def _averaged_view(root: Module, name: str, v: Any, who: str, buffer: bool) -> Tensor:
+def _averaged_view(root: Module, v: Any, who: str, buffer: bool) -> Tensor:
     """A Tensor on the array the average is written into: a parameter's own array (copied
     first where a live graph holds it, as an optimizer step does) or a buffer's (a read-only
-    one replaced by a writable copy in its module)."""
+    one replaced by a writable copy in every module that holds it: a buffer two modules
+    share stays shared, where the second kept the old values and the next update refused
+    the copy's structure)."""
     if not buffer:
         write_guard.writable(v, who)
         return v.detach()
     if not v.flags.writeable:
-        owner_name, _, leaf = name.rpartition(".")
-        owner = root.get_submodule(owner_name) if owner_name else root
-        v = np.array(v)
-        setattr(owner, leaf, v)
+        new = np.array(v)
+        for m in root.modules():
+            for leaf, b in m.named_buffers(recurse=False, remove_duplicate=False):
+                if b is v:
+                    setattr(m, leaf, new)
+        v = new
     return from_numpy(v)
 
 
@@ -260,6 +282,13 @@ def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
     check_device(device, who)
     if not isinstance(model, Module):
         raise TypeError(f"{who}: model must be an nn.Module, got {type(model).__name__}")
+    lazy = next((name for name, m in model.named_modules()
+                 if isinstance(m, (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d))), None)
+    if lazy is not None:  # (not a BatchNorm1d yet: left out, its statistics were the first
+        # batch's moved by its own momentum, or the pass did not run at all; torch raises)
+        raise ValueError(f"{who}: {f'the layer {lazy!r}' if lazy else 'the model'} is a "
+                         f"{type(model.get_submodule(lazy)).__name__} not yet built (its "
+                         "channels come from its first call): run one forward pass first")
     layers = [m for m in model.modules() if isinstance(m, BatchNorm1d)]
     if not layers:
         return
