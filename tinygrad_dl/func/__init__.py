@@ -9,10 +9,11 @@
 
 `grad(func, argnums=0, has_aux=False)` returns a function that calls `func` and gives the
 gradient of its scalar output with respect to the arguments at `argnums` (an int or a tuple
-of ints); an argument may be a Tensor or a dict, tuple or list of Tensors (nested), and its
-gradient has the same shape (zeros where the output does not depend on it). `func` runs on
-fresh leaves that share the arguments' arrays, with grad mode on (as torch's: an outer
-no_grad() does not reach inside), so the caller's tensors and their `.grad` are untouched.
+of ints); an argument may be a Tensor or a dict, tuple (a namedtuple too) or list of Tensors
+(nested), and its gradient has the same shape (zeros where the output does not depend on
+it). `func` runs on fresh leaves that share the arguments' arrays, with grad mode on (as
+torch's: an outer no_grad() does not reach inside), so the caller's tensors and their `.grad`
+are untouched.
 `vjp(func, *primals, has_aux=False)` gives `(output, vjp_fn)`; `vjp_fn(cotangents)` (shaped
 as the output) gives one gradient per primal, and may be called again.
 
@@ -244,7 +245,9 @@ def _mapped(value: Any, fn: Callable[[Any], Any]) -> Any:
     """fn applied to each leaf of nested dicts, tuples and lists (their shapes kept)."""
     if isinstance(value, dict):
         return type(value)((k, _mapped(v, fn)) for k, v in value.items())
-    if isinstance(value, (tuple, list)) and not hasattr(value, "_fields"):
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # (a namedtuple: torch's
+        return type(value)(*(_mapped(v, fn) for v in value))  # pytree walks it too)
+    if isinstance(value, (tuple, list)):
         return type(value)(_mapped(v, fn) for v in value)
     return fn(value)
 
@@ -258,7 +261,10 @@ def _structure(value: Any) -> str:
     """A tree's shape, as torch's pytree prints it: `*` a leaf."""
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_structure(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (tuple, list)) and not hasattr(value, "_fields"):
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return f"{type(value).__name__}(" + ", ".join(
+            f"{k}={_structure(v)}" for k, v in zip(value._fields, value)) + ")"
+    if isinstance(value, (tuple, list)):
         inner = ", ".join(_structure(v) for v in value)
         return f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else (
             f"({inner})" if isinstance(value, tuple) else f"[{inner}]")

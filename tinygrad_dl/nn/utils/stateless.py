@@ -51,29 +51,49 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = No
     args = () if args is None else args if isinstance(args, tuple) else (args,)
     named = _named_tensors(module)
     slots = {key: _slot(module, key) for key in given}  # (every key checked before any swap)
-    values = {slots[key][2]: given[key] for key in given}  # by our dotted name
+    values = _by_name(given, slots)  # by our dotted name
     values = _tied(named, values, given, slots) if tie_weights else values
     if strict:
         _check_keys(module, named, values)
-    where = {name: _slot(module, name) for name in values}  # (a tied name's too)
+    where = {slot[2]: slot for slot in slots.values()}  # (each key looked up once)
+    where.update({name: _slot(module, name) for name in values if name not in where})  # (tied)
     for name, value in values.items():
         _check_value(name, value, where[name][3])
-    swapped: list[tuple[str, Any, str, str | None, Any, Any]] = []
+    swapped: list[tuple[Any, str, str | None, Any, Any]] = []
     try:
         for name, value in values.items():
             mod, attr, _, kind = where[name]
             held = _value_for(value, kind)
-            swapped.append((name, mod, attr, kind, _swap(mod, attr, kind, held), held))
+            swapped.append((mod, attr, kind, _swap(mod, attr, kind, held), held))
         return module(*args, **kwargs)
     finally:  # (also when forward raised: the module's own tensors back in place)
-        back: dict[str, Any] = {}
-        for name, mod, attr, kind, old, held in reversed(swapped):
+        # by slot, not name: a submodule held under two names ("a", "b") is one slot swapped
+        # twice, and the reassigned value shows at the first restore, under the other name
+        back: dict[tuple[int, str], Any] = {}
+        for mod, attr, kind, old, held in reversed(swapped):
             now = _swap(mod, attr, kind, old)
             if now is not held:  # the module reassigned it (`self.n = self.n + 1`)
-                back[name] = now
+                back[(id(mod), attr)] = now
         for key, value in given.items():  # torch writes the new one back, under the
-            if slots[key][2] in back:  # caller's key, into the caller's dict
-                _write_back(parameter_and_buffer_dicts, key, _like(back[slots[key][2]], value))
+            slot = (id(slots[key][0]), slots[key][1])  # caller's key, into the caller's dict
+            if slot in back:
+                _write_back(parameter_and_buffer_dicts, key, _like(back[slot], value))
+
+
+def _by_name(given: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+    """The given values by our dotted name; two keys for one tensor (ours and torch's
+    spelling: "0.W" and "0.weight") with different values are ambiguous, as torch's one key
+    in two dicts (one silently dropped gave the other's numbers)."""
+    values: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    for key, value in given.items():
+        name = slots[key][2]
+        if name in values and values[name] is not value:
+            raise ValueError(f"functional_call: keys {keys[name]!r} and {key!r} name the same "
+                             f"tensor {name!r} with different values; behavior of functional "
+                             "call is ambiguous")
+        values[name], keys[name] = value, key
+    return values
 
 
 def _write_back(dicts: Any, key: str, value: Any) -> None:
@@ -146,8 +166,10 @@ def _slot(module: Any, key: str) -> tuple[Any, str, str, str | None]:
         raise TypeError(f"functional_call: key {key!r} is a computed attribute of "
                         f"{type(mod).__name__} (a parametrization or an alias), not a tensor it "
                         f"holds; {hint}")
-    if where is _PLAIN and attr in d:
-        old = d[attr]
+    if where is _PLAIN and (attr in d or hasattr(type(mod), attr)):
+        # (a class's attribute too, a method such as `forward` or a constant: torch refuses
+        # it, where one set on the instance replaced the method for the call)
+        old = d[attr] if attr in d else getattr(type(mod), attr)
         if old is not None and not isinstance(old, (Tensor, np.ndarray)):
             raise TypeError(f"functional_call: key {key!r}: attribute {attr!r} of "
                             f"{type(mod).__name__} is a {type(old).__name__}, not a tensor")
