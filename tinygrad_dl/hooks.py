@@ -28,6 +28,7 @@ import numpy as np
 class _Attached(threading.local):
     recorder: Any = None  # a tinygrad_dl.jit recording in progress
     anomaly: Any = None  # tinygrad_dl.anomaly's checks, inside detect_anomaly()
+    transform: str | None = None  # a tinygrad_dl.func transform running its function: its name
     filled: _Filled | None = None  # this thread's count in `active`
 
 
@@ -58,8 +59,9 @@ _count = threading.RLock()  # (reentrant: a thread's _Filled freed while it coun
 
 @contextlib.contextmanager
 def attach(**hooks: Any) -> Iterator[None]:
-    """Inside, on this thread, the engine reports to `recorder=` and/or `anomaly=`."""
-    unknown = hooks.keys() - {"recorder", "anomaly"}
+    """Inside, on this thread, the engine reports to `recorder=` and/or `anomaly=`, or
+    (`transform=` a tinygrad_dl.func transform's name) refuses any backward."""
+    unknown = hooks.keys() - {"recorder", "anomaly", "transform"}
     if unknown:
         raise TypeError(f"attach: no hook named {', '.join(sorted(unknown))}")
     before = {k: getattr(attached, k) for k in hooks}
@@ -94,6 +96,18 @@ def _fill(hooks: dict[str, Any]) -> None:
             active += n
             mine.n += n
             setattr(attached, k, v)
+
+
+def refuse_backward() -> None:
+    """A backward (Tensor.backward, autograd.grad, autograd.functional.*) inside a function
+    that a tinygrad_dl.func transform runs: its gradient would enter the function's result as a
+    constant, so the transform's gradient would lack the second-derivative term without a word
+    (torch refuses it too)."""
+    if active and attached.transform is not None:
+        raise RuntimeError(f"backward() or autograd.grad inside a function being transformed by "
+                           f"tinygrad_dl.func.{attached.transform}: not supported (no double "
+                           "backward here: its gradient would enter as a constant); compute it "
+                           "outside the transform")
 
 
 def recording() -> bool:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import autograd, engine
+from .. import autograd, engine, hooks
 from ..engine import enable_grad, is_grad_enabled
 from ..nn.utils.stateless import functional_call
 from ..tensor import Tensor
@@ -93,8 +93,8 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         for i in at:
             fresh[i], got = _fresh(args[i])
             leaves.append(got)
-        with _transform("grad"), enable_grad():
-            out = func(*fresh, **kwargs)
+        with _transform("grad"), hooks.attach(transform="grad"), enable_grad():
+            out = func(*fresh, **kwargs)  # (a backward in it refused: see hooks.refuse_backward)
         out, aux = _split_aux(out, has_aux, who)
         if not isinstance(out, Tensor):
             raise RuntimeError(f"{who}: Expected f(*args) to return a Tensor, got "
@@ -127,7 +127,7 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
         f, got = _fresh(p)
         fresh.append(f)
         leaves.extend(got)
-    with _transform("vjp"), enable_grad():
+    with _transform("vjp"), hooks.attach(transform="vjp"), enable_grad():
         out = func(*fresh)
     out, aux = _split_aux(out, has_aux, "vjp(f, *primals)")
     outs = _tensors_of(out, "vjp(f, *primals): output")
