@@ -237,28 +237,31 @@ def _normalized(p: Any, x: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
 
 
 @takes_out
-def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+def normalize(input: Any, p: float = 2.0, dim: Any = 1, eps: float = 1e-12) -> Tensor:
     """PyTorch's F.normalize: input / max(||input||_p, eps), the p-norm taken along `dim` (any
     p, inf and negative ones too, as torch's vector norm). Its gradient is the composition's:
     the norm's (ops.VectorNorm, PyTorch's), and 0 through it where the norm is below eps;
-    `dim` a tuple of dims too (() every dim), and torch's out=."""
+    `dim` a tuple of dims too (() or None every dim), and torch's out=."""
     x = as_tensor_of(input)
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else None  # (torch's: refused here)
-    if x.ndim == 0:  # (dim 0 or -1 of a 0-d tensor is the tensor itself, torch's)
-        try:
-            for d in (dim,) if dims is None else dims:
-                dim_arg("normalize", d, 1)
-        except ValueError:
-            raise ValueError(f"normalize: dim {dim} is out of range for a 0-D input (0 or -1)"
-                             ) from None
+    nd = max(x.ndim, 1)  # (dim 0 or -1 of a 0-d tensor is the tensor itself, torch's)
+    try:
+        if dim is None:  # (torch's norm over every dim, as ())
+            axis: Any = None
+        elif dims is None:
+            axis = dim_arg("normalize", dim, nd)
+        else:  # (vector_norm's rule: no dims is every dim)
+            axis = tuple(dim_arg("normalize", d, nd) % nd for d in dims) or None
+    except ValueError:
+        if x.ndim:
+            raise
+        raise ValueError(f"normalize: dim {dim} is out of range for a 0-D input (0 or -1)"
+                         ) from None
+    if isinstance(axis, tuple) and len(set(axis)) != len(axis):  # (0-d's (0, -1) too)
+        raise ValueError(f"normalize: dim {dim} names one dim twice (input of shape "
+                         f"{x.shape})")
+    if x.ndim == 0:
         return normalize(x.reshape(1), p, 0, eps).reshape(())
-    if dims is None:
-        axis: Any = dim_arg("normalize", dim, x.ndim)
-    else:  # (vector_norm's rule: no dims is every dim)
-        axis = tuple(dim_arg("normalize", d, x.ndim) % x.ndim for d in dims) or None
-        if axis is not None and len(set(axis)) != len(axis):
-            raise ValueError(f"normalize: dim {dim} names one dim twice (input of shape "
-                             f"{x.shape})")
     norm = VectorNorm.apply(x, ord=number_arg("normalize", "p", p), axis=axis, keepdims=True)
     return x / norm.clamp(min=eps)
 

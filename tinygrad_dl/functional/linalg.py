@@ -5,15 +5,18 @@ and chain_matmul (a product of matrices, left to right).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..engine import literal
 from ..ops import (
+    BlockedEuclidCdist,
     Diag,
     Einsum,
     VectorNorm,
+    distance,
 )
 from ..ops.allocation import check_alloc, check_count
 from ..ops.linalg import sublist_subscripts
@@ -179,7 +182,8 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
     says (torch's three values are taken and checked): torch's matmul form (p = 2, its default
     above 25 rows) sqrt(|x|^2 + |y|^2 - 2 x.y) loses every digit for points far from the
     origin (float32 rows near 1000 a 1e-3 apart: off by up to 800 times the distance), the
-    differences keep them; gradient 0 at a distance of 0, as PyTorch's."""
+    differences keep them (p = 2: a block of rows at a time, ops.BlockedEuclidCdist, where
+    all of them would be large); gradient 0 at a distance of 0, as PyTorch's."""
     if not (isinstance(compute_mode, str) and compute_mode in _CDIST_MODES):
         raise ValueError(f"cdist: {compute_mode!r} is not a valid value for compute_mode "
                          f"(one of {', '.join(_CDIST_MODES)}; each computes the differences)")
@@ -195,6 +199,16 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
     except ValueError:
         raise ValueError(f"cdist: the batch dims {a.shape[:-2]} of x1 {a.shape} and "
                          f"{b.shape[:-2]} of x2 {b.shape} do not broadcast") from None
+    (n, m), r = a.shape[-2:], b.shape[-2]
+    if (p == 2 and m > 1 and a.dtype == b.dtype and a.dtype in (np.float32, np.float64)
+            and math.prod(lead) * n * r * m > distance.BLOCK_ENTRIES):
+        # (the differences a block of rows at a time: all of them took n r m entries, 5.9 GB
+        # at the peak for (2000, 64) and (2000, 64) in float64; one row's |x| is kept exact
+        # by VectorNorm below, hence m > 1)
+        check_alloc(lambda: f"cdist of {a.shape} and {b.shape}", (*lead, n, r), a.dtype,
+                    what="the distances")
+        return BlockedEuclidCdist.apply(a.broadcast_to((*lead, n, m)),
+                                        b.broadcast_to((*lead, r, m)))
     check_alloc(lambda: f"cdist of {a.shape} and {b.shape}", (*lead, a.shape[-2], b.shape[-2],
                 a.shape[-1]), np.result_type(a.data, b.data), what="the differences")
     diff = a.unsqueeze(-2) - b.unsqueeze(-3)

@@ -13,6 +13,7 @@ from . import (
     cont_bern,
     conv,
     ctc,
+    distance,
     elementwise,
     float_parts,
     fractional,
@@ -35,6 +36,7 @@ from .binary import *  # noqa: F403
 from .cont_bern import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .ctc import *  # noqa: F403
+from .distance import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .float_parts import *  # noqa: F403
 from .fractional import *  # noqa: F403
@@ -53,7 +55,7 @@ from .special import *  # noqa: F403
 from .unary import *  # noqa: F403
 
 __all__ = sorted(activations.__all__ + binary.__all__ + cont_bern.__all__ + conv.__all__
-                 + elementwise.__all__ + fused.__all__ + ctc.__all__
+                 + elementwise.__all__ + fused.__all__ + ctc.__all__ + distance.__all__
                  + grid_sample.__all__ + float_parts.__all__ + fractional.__all__
                  + igamma.__all__ + indexing.__all__ + linalg.__all__ + linalg_decomp.__all__
                  + linalg_lu.__all__ + loss.__all__ + reduce.__all__ + scatter_reduce.__all__

@@ -190,9 +190,10 @@ CORE: tuple[OpInfo, ...] = (
            "PyTorch's outer takes 1-D tensors only",
            torch=("outer", "ger"), function=F.outer, tensors=2, ref=np.outer,
            sample=Cases((case((3,), (2,)), case((2, 2), (3,))))),
-    OpInfo("cdist", "VectorNorm of differences", "p-norm distances between the rows of x1 "
-           "(..., P, M) and of x2 (..., R, M)", LINALG, torch=("cdist",), function=F.cdist,
-           tensors=2, call=lambda a, b, **kw: F.cdist(a, b + 10.0, **kw),  # (off the kinks)
+    OpInfo("cdist", (ops.VectorNorm, ops.BlockedEuclidCdist), "p-norm distances between the "
+           "rows of x1 (..., P, M) and of x2 (..., R, M)", LINALG, torch=("cdist",),
+           function=F.cdist, tensors=2,
+           call=lambda a, b, **kw: F.cdist(a, b + 10.0, **kw),  # (off the kinks)
            ref=lambda a, b, p=2.0: np.linalg.norm(a[..., :, None, :] - (b[..., None, :, :] + 10),
                                                   ord=p, axis=-1),
            sample=Cases((case((4, 3), (5, 3)), case((2, 3, 2), (2, 4, 2), p=1.0))),
