@@ -155,6 +155,7 @@ from .linalg import (
     pdist,
     tensordot,
 )
+from .linear_head_loss import linear_cross_entropy
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -207,6 +208,7 @@ from .pooling import (
 from .pooling3d import (
     adaptive_avg_pool3d,
     adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
     avg_pool3d,
     lp_pool3d,
     max_pool3d,
@@ -215,7 +217,9 @@ from .pooling3d import (
 )
 from .pooling_indices import (  # (torch's full max_pool1d/2d: return_indices, dilation, ceil_mode)
     adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
     lp_pool1d,
     lp_pool2d,
     max_pool1d,
@@ -378,4 +382,7 @@ __all__ = [
     # nn leftovers (functional/fractional_pool.py, functional/mha_forward.py)
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
     "fractional_max_pool3d_with_indices", "multi_head_attention_forward",
+    # torch 2.13's (functional/linear_head_loss.py) and the adaptive max pools' aliases
+    "linear_cross_entropy", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices",
 ]

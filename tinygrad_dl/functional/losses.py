@@ -75,7 +75,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     if weight is None and ignore_index == -100 and not eps:  # the course's call, as before
         out = CrossEntropy.apply(logits, targets=t, reduction=reduction)
     else:
-        w = _class_weight("cross_entropy", weight, z)
+        w = class_weight("cross_entropy", weight, z)
         out = CrossEntropy.apply(logits, targets=t, reduction=reduction, weight=w,
                                  ignore_index=ignore_index, label_smoothing=eps)
     return out.reshape(shape) if shape is not None and reduction == "none" else out
@@ -104,7 +104,7 @@ def _soft_cross_entropy(x: Tensor, t: Tensor, weight: Any, reduction: str, eps: 
         # view made here was an array made inside a jitted step, refused), and a Tensor that
         # requires grad differentiated (torch's composition: the op's path refuses one)
         tensor_w = isinstance(weight, Tensor)
-        _class_weight(who, weight.detach() if tensor_w else weight,
+        class_weight(who, weight.detach() if tensor_w else weight,
                       x.data.reshape(1, K) if x.ndim == 1 else x.data)
         w = weight if tensor_w else like_tensor(weight, terms)
         terms = terms * w.reshape((K,) + (1,) * (x.ndim - c - 1))
@@ -143,7 +143,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
         out = NLL.apply(x, targets=t, reduction=reduction)
     else:
         out = NLL.apply(x, targets=t, reduction=reduction, ignore_index=ignore_index,
-                        weight=_class_weight("nll_loss", weight, x.data))
+                        weight=class_weight("nll_loss", weight, x.data))
     return out.reshape(shape) if shape is not None and reduction == "none" else out
 
 
@@ -180,7 +180,7 @@ def label_smoothing_arg(who: str, eps: Any) -> float:
     return float(eps)
 
 
-def _class_weight(who: str, weight: Any, z: np.ndarray) -> np.ndarray | None:
+def class_weight(who: str, weight: Any, z: np.ndarray) -> np.ndarray | None:
     """PyTorch's class weight: 1-D floats, one per class (the ops compute in the logits' float
     dtype; a constant: PyTorch refuses one that requires grad)."""
     if weight is None:

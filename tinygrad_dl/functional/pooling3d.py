@@ -160,6 +160,13 @@ def adaptive_max_pool3d(input: Any, output_size: Any, return_indices: bool = Fal
     return (values, idx) if return_indices else values
 
 
+def adaptive_max_pool3d_with_indices(input: Any, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """torch's F.adaptive_max_pool3d_with_indices: (values, indices), whatever return_indices
+    says (torch ignores it too)."""
+    return adaptive_max_pool3d(input, output_size, True)
+
+
 def lp_pool3d(input: Any, norm_type: Any, kernel_size: Any, stride: Any = None,
               ceil_mode: bool = False) -> Tensor:
     """PyTorch's F.lp_pool3d: (sum of x^p over each window)^(1/p) of (N, C, D, H, W) or

@@ -179,6 +179,20 @@ def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = Fal
     return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
 
 
+def adaptive_max_pool1d_with_indices(input: Any, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """torch's F.adaptive_max_pool1d_with_indices: (values, indices), whatever return_indices
+    says (torch ignores it too)."""
+    return _adaptive_max("adaptive_max_pool1d_with_indices", 1, input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Any, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """torch's F.adaptive_max_pool2d_with_indices: (values, indices), whatever return_indices
+    says (torch ignores it too)."""
+    return _adaptive_max("adaptive_max_pool2d_with_indices", 2, input, output_size, True)
+
+
 def pool_with_indices(who: str, dims: int, input: Any, kernel_size: Any, stride: Any,
                       padding: Any, dilation: Any, ceil_mode: Any) -> tuple[Tensor, Tensor]:
     """(values, indices) of a max pool: the values read at the indices."""

@@ -75,6 +75,7 @@ from .lazy import (
     LazyInstanceNorm3d,
     LazyLinear,
 )
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -208,4 +209,5 @@ __all__ = [
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "EmbeddingBag", "LazyLinear",
     "AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "FractionalMaxPool3d",
     "Container", "CrossMapLRN2d", "NLLLoss2d", "SyncBatchNorm", "RNNBase", "RNNCellBase",
+    "LinearCrossEntropyLoss", "LinearCrossEntropyOptions",
 ]

@@ -67,7 +67,7 @@ from .sampler import (
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset",
            "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "collate",
-           "convert", "default_collate", "default_convert", "random_split"]
+           "convert", "default_collate", "default_convert", "get_worker_info", "random_split"]
 
 
 def _tensor_rows(dataset: Any, idx: list[Any]) -> tuple[TensorDataset, np.ndarray] | None:
@@ -266,6 +266,15 @@ def _fit_int64(samples: Sequence[Any]) -> None:
 
 
 default_collate, default_convert = collate, convert  # PyTorch's names for them
+
+
+def get_worker_info() -> None:
+    """torch.utils.data.get_worker_info: the DataLoader worker this code runs in, or None in
+    the main process. Batches are always made in the calling process here (num_workers=0, no
+    worker processes or threads), so it is always None, as torch's is without workers (a
+    dataset that shards itself by worker id then reads all of it, as torch's with
+    num_workers=0)."""
+    return None
 
 
 def _no_worker_options(timeout: Any, context: Any, prefetch_factor: Any,
