@@ -77,6 +77,7 @@ class Function:
     saved: tuple[Any, ...] = ()  # (a jit replay reads `prepare` and `shape_arrays`: see jit)
     released = True  # recorded: False in __dict__, so that release() is one dict.clear()
     graph: Any = None  # recorded: in __dict__ likewise, the write guard's Graph of its reads
+    freed_by = ""  # released by another than backward (utils.checkpoint): the error to raise
 
     def save_for_backward(self, *arrays: Any) -> None: self.saved = arrays
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray: raise NotImplementedError
@@ -230,9 +231,9 @@ class Pending:
                 g = tensor_hooks.arrived(self, t, g)
             ctx = t._ctx
             if ctx.released:
-                raise RuntimeError(f"backward through {ctx.name} a second time: its saved arrays"
-                                   " were freed by the first backward(); call backward("
-                                   "retain_graph=True)")
+                raise RuntimeError(ctx.freed_by or f"backward through {ctx.name} a second time: "
+                                   "its saved arrays were freed by the first backward(); call "
+                                   "backward(retain_graph=True)")
             if replaced:  # a writer gave up some saved array: was it one of ours?
                 write_guard.check_saved(ctx)
             in_grads = ctx.backward(g)  # one per input (None: no gradient)

@@ -135,8 +135,9 @@ def _named_end(pending: Any, t: Any, retain_graph: bool) -> None:
     tensor_hooks.arrived(pending, t, g)
     ctx = t._ctx
     if ctx.released:
-        raise RuntimeError(f"backward through {ctx.name} a second time: its saved arrays were "
-                           "freed by the first backward(); call backward(retain_graph=True)")
+        raise RuntimeError(ctx.freed_by or f"backward through {ctx.name} a second time: its "
+                           "saved arrays were freed by the first backward(); call "
+                           "backward(retain_graph=True)")
     if write_guard.replaced:
         write_guard.check_saved(ctx)
     if not retain_graph:

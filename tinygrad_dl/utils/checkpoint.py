@@ -17,15 +17,19 @@ down to the tensors made before f ran. The dropout masks drawn inside f are draw
 (`preserve_rng_state`: the default generator's state, and that of the generators f's modules
 hold, are set back for the second run, then restored). Never silently wrong: if the second run
 gives other outputs than the first (other shapes, dtypes or values: a global changed, a module
-written to, a generator the state restore cannot see), backward raises `CheckpointError`
-(torch checks only shapes and dtypes); the inputs and parameters f read are locked by the
-write guard, as every op's saved arrays are, so writing one in place raises, and an
-optimizer step between forward and backward makes backward raise.
+written to, a generator the state restore cannot see), or reads other tensors requiring grad
+(a leaf made inside anew, a closed-over tensor replaced: the gradient would be lost), backward
+raises `CheckpointError` (torch checks only shapes and dtypes); the inputs and parameters f
+read are locked by the write guard, as every op's saved arrays are, so writing one in place
+raises, and an optimizer step between forward and backward makes backward raise.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
+import types
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -34,6 +38,7 @@ import numpy as np
 
 from .. import engine, hooks
 from ..engine import enable_grad, is_grad_enabled, no_grad
+from ..ops.indexing import Sparse
 from ..random import default_generator
 from ..tensor import Tensor
 
@@ -50,6 +55,9 @@ def noop_context_fn() -> tuple[contextlib.nullcontext, contextlib.nullcontext]:
 
 
 _MODES = ("default", "none")
+_FREED = ("backward through an op of a function given to checkpoint(), whose saved arrays were "
+          "freed when the function returned: a tensor made inside a checkpointed function is "
+          "used outside it; return it from the function")
 
 
 def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | None = None,
@@ -160,19 +168,37 @@ class Checkpoint(engine.Function):
         return self.run.grads(g)
 
 
+class CheckpointOutput(engine.Function):
+    """One of several outputs: its part of the Checkpoint op's flat result (a view); its
+    backward tells the run that a gradient reached this output."""
+
+    def forward(self, flat: np.ndarray, at: int, shape: tuple, run: _Run, k: int) -> np.ndarray:
+        self.run, self.k, self.flat, self.at = run, k, (flat.shape, flat.dtype), at
+        return flat[at:at + int(np.prod(shape))].reshape(shape)
+
+    def backward(self, g: np.ndarray) -> Sparse:
+        self.run.used.add(self.k)
+        part = slice(self.at, self.at + g.size)
+        return Sparse((*self.flat, part, g.reshape(-1), True))
+
+
 class _Run:
     """One checkpointed call: what it needs to run again, and the forward's outputs to compare."""
 
     def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, preserve: bool,
                  check: str, re_ctx: Any) -> None:
         self.fn, self.args, self.kwargs, self.check, self.re_ctx = fn, args, kwargs, check, re_ctx
-        self.gens = _generators(fn) if preserve else []
+        self.held = list(_holders(fn, args, kwargs))  # (what fn reads beyond its graph)
+        self.gens = _generators(self.held) if preserve else []
         self.states = [g.bit_generator.state for g in self.gens]
 
     def forward(self, fwd_ctx: Any) -> Any:
         mark = next(engine.made_count)  # the ops made from here on are the function's own
-        with fwd_ctx, _own_graph([*self.args, *self.kwargs.values()]):
+        reads = [*_tensors((*self.args, *self.kwargs.values())),
+                 *[h for h in self.held if isinstance(h, Tensor)]]  # (a global list: not read)
+        with fwd_ctx, _own_graph(reads):
             out = self.fn(*self.args, **self.kwargs)
+        self.held = None
         leaves, self.rebuild = _flatten(out, "checkpoint: the function's output")
         self.diff = [i for i, t in enumerate(leaves) if isinstance(t, Tensor) and t.requires_grad]
         self.meta = [(type(t), getattr(t, "shape", None), getattr(getattr(t, "data", None),
@@ -185,23 +211,31 @@ class _Run:
             raise NotImplementedError(f"checkpoint: the function returns tensors requiring grad "
                                       f"of dtypes {sorted(map(str, dtypes))}: one dtype only")
         ops, self.ins = _walk([leaves[i] for i in self.diff], mark)
+        kept_grad = False
         for t in ops:  # the activations go now: the point of checkpointing
             t._ctx.release()
+            t._ctx.freed_by = _FREED  # (for a tensor of them used outside the function)
+            kept_grad = kept_grad or (t._retain is not False and t.retains_grad)
+        if kept_grad:  # (backward fills the recomputation's tensor, which no one holds)
+            warnings.warn("checkpoint: retain_grad() on a tensor made inside the function: its "
+                          ".grad stays None (torch's is filled); call it on the returned tensor "
+                          "or outside the function", stacklevel=3)
         self.kept = tuple(arrays) if self.check == "default" else ()
         flat = arrays[0] if len(arrays) == 1 else np.concatenate([a.ravel() for a in arrays])
         # the tensor arguments that require no grad are inputs too (no gradient): the write
         # guard locks their arrays, as it does the others', against in-place writes
         seen = {id(t) for t in self.ins}
-        self.consts = [a for a in (*self.args, *self.kwargs.values()) if isinstance(a, Tensor)
-                       and id(a) not in seen and not seen.add(id(a))]
+        self.consts = [a for a in _tensors((*self.args, *self.kwargs.values()))
+                       if id(a) not in seen and not seen.add(id(a))]
         y = Checkpoint.apply(*self.ins, *self.consts, out=flat, run=self, kept=self.kept)
         new = list(leaves)
+        self.used: set[int] = set()  # (several outputs: those a backward reached)
         if len(arrays) == 1:
             new[self.diff[0]] = y
         else:
             at = 0
-            for i, a in zip(self.diff, arrays):
-                new[i] = y[at:at + a.size].reshape(a.shape)
+            for k, (i, a) in enumerate(zip(self.diff, arrays)):
+                new[i] = CheckpointOutput.apply(y, at=at, shape=a.shape, run=self, k=k)
                 at += a.size
         return self.rebuild(new)
 
@@ -209,6 +243,7 @@ class _Run:
         """Run the function again with grad on (the forward's random state set back), then
         backprop `g` through that graph to the inputs (no leaf's .grad touched: the engine
         adds what this returns, as for any op)."""
+        used, self.used = self.used, set()  # (this backward's; the next one's start anew)
         now = [g_.bit_generator.state for g_ in self.gens]
         mark = next(engine.made_count)
         try:
@@ -223,8 +258,12 @@ class _Run:
         self._compare(leaves)
         outs = [leaves[i] for i in self.diff]
         ops, ins = _walk(outs, mark)
+        _same_reads(ins, self.ins)
         gs = ([g] if len(outs) == 1 else
               np.split(g, np.cumsum([t.data.size for t in outs])[:-1]))
+        if len(outs) > 1:  # only the outputs the gradient reached: a tensor read by the others
+            # alone gets None, not zeros (as without checkpoint: an optimizer skips it)
+            outs, gs = zip(*[(t, gi) for k, (t, gi) in enumerate(zip(outs, gs)) if k in used])
         pending = engine.Pending(outs[0], gs[0].reshape(outs[0].data.shape))
         for t, gi in zip(outs[1:], gs[1:]):
             gi = gi.reshape(t.data.shape)
@@ -267,13 +306,32 @@ class _Run:
                                   (", or pass determinism_check='none'" * ("values" in what)))
 
 
+def _same_reads(ins: list[Tensor], before: list[Tensor]) -> None:
+    """Raise CheckpointError if the recomputation read other tensors requiring grad than the
+    forward: the gradient would go to the ones it read (a leaf made inside the function anew,
+    a closed-over tensor replaced since), while the forward's got none, without a word."""
+    old, now = {id(t) for t in before}, {id(t) for t in ins}
+    new = [t for t in ins if id(t) not in old]
+    gone = [t for t in before if id(t) not in now and t.requires_grad]  # (frozen since: no
+    # gradient, as a graph without checkpoint gives it)
+    if new or gone:
+        t, what = ((new[0], "read a tensor requiring grad that the forward did not") if new else
+                   (gone[0], "did not read a tensor requiring grad that the forward read"))
+        raise CheckpointError(
+            f"checkpoint: recomputing the function in backward {what} (shape "
+            f"{tuple(t.data.shape)}): its gradient would be lost; create the tensors the "
+            "function reads outside it (a leaf made inside is made anew) and keep them until "
+            "backward")
+
+
 @contextlib.contextmanager
 def _own_graph(tensors: list[Any]) -> Iterator[None]:
     """Inside, the function's ops lock what they save in a write-guard graph of their own, freed
     with them: an op joins the graph of its first input that has one, and the graph of the
     input's op (the previous checkpoint's) lives to the end of backward; the arrays the
-    function saved were held in it till then, which undid the saving. (A graph tensor the
-    function reads from its closure still lends its graph: documented.)"""
+    function saved were held in it till then, which undid the saving. `tensors`: the
+    arguments (one level in a tuple, list or dict), the closure's and the named globals'
+    (one read otherwise, an object's attribute, still lends its graph: documented)."""
     ctxs = [t._ctx for t in tensors if isinstance(t, Tensor) and t._ctx is not None
             and not t._ctx.released]
     before = [c.graph for c in ctxs]  # (kept here: a graph that no op holds would unlock)
@@ -320,10 +378,12 @@ def _flatten(out: Any, who: str) -> tuple[list[Any], Callable[[list[Any]], Any]]
         leaves = list(out)
         rebuild: Callable[[list[Any]], Any] = (
             (lambda v: kind(v)) if kind in (tuple, list) else (lambda v: kind(*v)))
-    elif type(out) is dict:
-        keys = list(out)
+    elif isinstance(out, dict):  # (an OrderedDict, a defaultdict: of its kind; one passed
+        keys = list(out)  # through as one value kept its graph, the memory not saved)
         leaves = [out[k] for k in keys]
-        rebuild = lambda v: dict(zip(keys, v))  # noqa: E731
+        empty = copy.copy(out)  # (not `out`: the forward's outputs would keep its activations)
+        empty.clear()
+        rebuild = lambda v: _filled(empty, zip(keys, v))  # noqa: E731
     else:
         return [out], lambda v: v[0]
     for v in leaves:
@@ -331,6 +391,12 @@ def _flatten(out: Any, who: str) -> tuple[list[Any], Callable[[list[Any]], Any]]
             raise TypeError(f"{who} holds tensors nested in a {type(v).__name__}: return a "
                             "Tensor, or a tuple, list or dict of Tensors (one level)")
     return leaves, rebuild
+
+
+def _filled(empty: dict, items: Any) -> dict:
+    d = copy.copy(empty)
+    d.update(items)
+    return d
 
 
 def _has_tensor(v: Any) -> bool:
@@ -342,6 +408,8 @@ def _has_tensor(v: Any) -> bool:
 
 def _modules(f: Any) -> Iterator[Any]:
     """The modules of a Module, of a Module's bound method, of a _Chain; else none."""
+    if isinstance(f, (type, types.ModuleType)):  # (a class's `modules` is no Module's)
+        return
     owner = getattr(f, "__self__", f)
     mods = getattr(owner, "modules", None)
     if callable(mods):
@@ -351,13 +419,44 @@ def _modules(f: Any) -> Iterator[Any]:
             return
 
 
-def _generators(fn: Any) -> list[np.random.Generator]:
-    """The random streams to set back for the recomputation: the default generator's, and each
-    `rng` a module of fn holds (Dropout(rng=...)); one each."""
+def _holders(fn: Any, args: tuple, kwargs: dict) -> Iterator[Any]:
+    """What may hold the generators fn draws from: fn, a partial's function and arguments,
+    the variables a Python function's code names (its closure's cells, the globals it reads:
+    `lambda h: block(h)`), and the call's arguments (`checkpoint(run, block, x)`)."""
+    while isinstance(fn, functools.partial):
+        yield from (*fn.args, *fn.keywords.values())
+        fn = fn.func
+    yield fn
+    f = fn.__func__ if isinstance(fn, types.MethodType) else fn
+    if isinstance(f, types.FunctionType):
+        for cell in f.__closure__ or ():
+            with contextlib.suppress(ValueError):  # (an empty cell)
+                yield cell.cell_contents
+        glob = f.__globals__
+        yield from (glob[n] for n in f.__code__.co_names if n in glob)
+    yield from (*args, *kwargs.values())
+
+
+def _tensors(values: Any) -> Iterator[Tensor]:
+    """The Tensors among `values` and in the tuples, lists and dicts among them (one level)."""
+    for v in values:
+        if isinstance(v, Tensor):
+            yield v
+        elif isinstance(v, (tuple, list, dict)):
+            yield from (t for t in (v.values() if isinstance(v, dict) else v)
+                        if isinstance(t, Tensor))
+
+
+def _generators(held: list[Any]) -> list[np.random.Generator]:
+    """The random streams to set back for the recomputation: the default generator's, each
+    generator (NumPy's, or a tinygrad_dl Generator's stream) fn holds or names, and each `rng`
+    of the modules it holds or names or is passed (Dropout(rng=...)); one each."""
     gens: dict[int, np.random.Generator] = {id(default_generator.rng.bit_generator):
                                             default_generator.rng}
-    for m in _modules(fn):
-        r = getattr(m, "rng", None)
-        if isinstance(r, np.random.Generator):
-            gens.setdefault(id(r.bit_generator), r)
+    for h in held:
+        if isinstance(h, Tensor):  # (the usual argument: no generator, a slow getattr)
+            continue
+        for r in (h, getattr(h, "rng", None), *[getattr(m, "rng", None) for m in _modules(h)]):
+            if isinstance(r, np.random.Generator):
+                gens.setdefault(id(r.bit_generator), r)
     return list(gens.values())
