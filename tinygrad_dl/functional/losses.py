@@ -22,6 +22,7 @@ from ..ops import (
     VectorNorm,
 )
 from ..ops.allocation import check_alloc
+from ..ops.dims import dim_value
 from ..ops.elementwise import real_only
 from ..ops.loss import InUnitInterval, check_labels
 from ..ops.shape import Tap
@@ -493,6 +494,8 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     a, b, shape = _broadcast_pair(x1, x2, who)
     real_only(who, a.data), real_only(who, b.data)  # (no conjugate: torch refuses complex)
     nd = len(shape)
+    if not isinstance(dim, (int, np.integer)):
+        dim = dim_value(dim)  # (a 0-d integer tensor or array: its int, as torch's)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{who}: dim must be an int, got {type(dim).__name__}")
     if not -max(nd, 1) <= dim < max(nd, 1):  # (0-d inputs take dims 0 and -1, as torch's)

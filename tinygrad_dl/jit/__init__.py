@@ -60,6 +60,7 @@ arrays made before the step (`buf[:] = X`),
 
 from __future__ import annotations
 
+import threading
 import warnings
 import weakref
 from collections.abc import Callable
@@ -142,6 +143,7 @@ class WeakBound:
         return self.__func__(obj, *args, **kwargs)
 
 
+_BINDING = threading.Lock()  # the class's table of jits of __slots__ objects' methods
 _BOUND = "__tinygrad_dl_jits__"  # an instance's __dict__ key: its @jit methods' jits
 
 
@@ -252,17 +254,30 @@ class jit:
                                                   max_signatures=self.max_signatures,
                                                   enabled=self.enabled))
             return found
-        try:  # (an object of __slots__: the class's weak table, its jit bound weakly)
-            return self._bound[obj]
-        except KeyError:
-            pass
-        except TypeError:  # (unhashable, or no weak reference: a cache could not follow it)
+        # an object of __slots__: the class's table, by identity (a WeakKeyDictionary's
+        # equality gave an equal object, a frozen dataclass's, the first one's jit: its
+        # weights), its jit bound weakly, its entry dropped with the object
+        table, key = self._bound, id(obj)
+        found = table.get(key)
+        if found is not None and found[0]() is obj:
+            return found[1]
+
+        def forget(ref: weakref.ref[Any]) -> None:  # (the object freed: its entry, if still
+            if table.get(key, (None,))[0] is ref:  # this one's, goes with it)
+                del table[key]
+        try:
+            ref = weakref.ref(obj, forget)
+        except TypeError:  # (no weak reference: a cache could not follow it)
             raise TypeError(f"jit: @jit on a method of {type(obj).__name__}, whose objects "
-                            "have no __dict__ and are unhashable or not weakly referable; wrap "
-                            "the bound method instead: step = jit(obj.method)") from None
+                            "have no __dict__ and are not weakly referable; wrap the bound "
+                            "method instead: step = jit(obj.method)") from None
         bound = jit(WeakBound(self.fn, obj), strict=self.strict,
                     max_signatures=self.max_signatures, enabled=self.enabled)
-        return self._bound.setdefault(obj, bound)
+        with _BINDING:  # (two threads' first calls: one jit, the first one's)
+            found = table.get(key)
+            if found is None or found[0]() is not obj:
+                found = table[key] = (ref, bound)
+        return found[1]
 
     def reset(self) -> None:
         """Forget every recording (after changing what the step reads besides its inputs)."""
@@ -282,8 +297,9 @@ class jit:
         # signature -> what its recording refused for a hook used (recorded again once
         # none of them has a hook)
         self._hooked: dict[Any, HookOwners] = {}
-        # an instance -> the jit of its bound method (@jit on a method: `__get__`)
-        self._bound: weakref.WeakKeyDictionary[Any, jit] = weakref.WeakKeyDictionary()
+        # id of an instance without a __dict__ -> (a weak reference to it, the jit of its
+        # method bound weakly) (@jit on a method: `__get__`)
+        self._bound: dict[int, tuple[weakref.ref[Any], jit]] = {}
 
     @property
     def enabled(self) -> bool:

@@ -134,6 +134,15 @@ def _read_values(fn: Any, g: dict[str, Any], seen: set[int]) -> list[tuple[Any, 
     return out
 
 
+def through(proxy: Any, found: list[tuple[Any, Any, Any, str]]
+            ) -> list[tuple[Any, Any, Any, str]]:
+    """`found` with each entry of the object behind `proxy` (a weak proxy: the `self` of @jit
+    on a `__slots__` object's method, jit.WeakBound) read through the proxy, which does not
+    keep the object alive (its bound method's __getattribute__'s __self__: the object)."""
+    real = proxy.__getattribute__.__self__
+    return [(proxy if b[0] is real else b[0], *b[1:]) for b in found]
+
+
 def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, Any, str]]:
     """The entries of `obj` (a dict, a plain object's attributes, a class's of the step's own
     module) on the `paths` the code takes into it (`attribute_reads`): `cfg["lam"]`,
@@ -143,11 +152,16 @@ def entries(obj: Any, paths: Any, label: str, fn: Any) -> list[tuple[Any, Any, A
     attributes have its version, a Tensor's its guards."""
     if not paths:
         return []
-    if type(obj) is weakref.ProxyType:  # the `self` of @jit on a `__slots__` object's method
-        # (jit.WeakBound): the object's entries, each guard of it reading through the proxy,
-        # which does not keep it alive (its bound method's __getattribute__'s __self__)
-        real = obj.__getattribute__.__self__
-        return [(obj if b[0] is real else b[0], *b[1:]) for b in entries(real, paths, label, fn)]
+    if type(obj) in weakref.ProxyTypes:  # the `self` of @jit on a `__slots__` object's method
+        # (jit.WeakBound); a callable object's proxy is a CallableProxyType (missed: no
+        # guard of `self.scale`, replays stale)
+        try:
+            real = obj.__getattribute__.__self__
+        except ReferenceError:  # (weakref's own words named neither the step nor the fix)
+            raise ReferenceError(f"jit: {label}, which {getattr(fn, '__qualname__', 'the step')} "
+                                 "reads through a weak proxy, was freed (an @jit method's "
+                                 "object); call the method on a live object") from None
+        return through(obj, entries(real, paths, label, fn))
     if _advanced(obj, paths):  # `next(IT)`, `for b in batches:` of an iterator: an item
         # taken by the step's Python, which replay would keep (and not advance it): refused
         return [(DRAWS, None, obj, f"next({label})")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import struct
 import sys
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,7 @@ from numpy.lib.array_utils import byte_bounds
 
 from .. import tensor_hooks
 from ..tensor import Tensor
-from .bindings import DRAWS, STREAMS, bindings
+from .bindings import DRAWS, STREAMS, bindings, through
 from .calls import StepCalls, fingerprint, note
 from .grads import GradWatch
 from .guards import Guards, ModuleGuard, is_module
@@ -185,7 +186,11 @@ class Recording(EngineHooks):
                     paused.enable()
             calls.finish(end=True)
             self.user_ops = calls.user_ops
-            self.bindings += self._drawn(calls.bindings(), calls.drew)
+            heard = calls.bindings()
+            proxy = getattr(fn, "__self__", None)
+            if type(proxy) in weakref.ProxyTypes:  # (jit.WeakBound's: `self.helper(x)` in
+                heard = through(proxy, heard)  # the step, its reads of self held self)
+            self.bindings += self._drawn(heard, calls.drew)
             if calls.unread is not None:
                 self.fail(why(calls.unread))
 

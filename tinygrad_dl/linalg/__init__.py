@@ -17,6 +17,7 @@ from ..functional.constructors import as_tensor
 from ..functional.linalg import matrix_chain
 from ..functional.methods import write_out
 from ..ops import QR, SVD, Eigh, Pinv, Solve, VectorNorm
+from ..ops.dims import dim_value
 from ..ops.linalg_decomp import cutoff
 from ..ops.linalg_lu import lapack_dtype, rhs_dtype
 from ..ops.spelling import torch_keywords
@@ -123,9 +124,13 @@ def _cast_to(who: str, t: Tensor, dtype: Any) -> Tensor:
 
 def _two_dims(who: str, t: Tensor, dim: Any) -> tuple[int, int]:
     try:
-        d0, d1 = (int(d) for d in dim)
+        d0, d1 = (dim_value(d) for d in dim)  # (a 0-d integer tensor: its int, as torch's)
     except (TypeError, ValueError):
         raise ValueError(f"linalg.{who}: dim must be a pair of axes, got {dim!r}") from None
+    if any(isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer))
+           for d in (d0, d1)):  # (int(d) took (0.9, 1) as (0, 1), True as 1, "0" as 0)
+        raise TypeError(f"linalg.{who}: dim must be a pair of integer axes, got {dim!r}")
+    d0, d1 = int(d0), int(d1)
     nd = t.ndim
     if not (-nd <= d0 < nd and -nd <= d1 < nd) or d0 % nd == d1 % nd:
         raise ValueError(f"linalg.{who}: dim {dim!r} must be two different axes of a tensor "

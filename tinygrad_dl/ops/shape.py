@@ -473,7 +473,7 @@ def new_shape(op: str, shape: tuple[int, ...], fn: Any) -> tuple[int, ...]:
 def moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, ...]:
     """The transpose permutation np.moveaxis(x, source, destination) performs."""
     try:
-        src, dst = _ints(source), _ints(destination)
+        src, dst = _ints(op, source), _ints(op, destination)
         if len(src) != len(dst):
             raise ValueError("source and destination need the same number of axes")
         n = max(ndim, 1)  # (a 0-d tensor takes dims 0 and -1, as torch's: no change)
@@ -493,8 +493,10 @@ def moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, 
     return tuple(order)
 
 
-def _ints(dims: Any) -> list:
-    """moveaxis's source or destination as a list (Python ints without NumPy's 1 us)."""
+def _ints(op: str, dims: Any) -> list:
+    """moveaxis's source or destination as a list (Python ints without NumPy's 1 us), each
+    an integer (a 0-d integer tensor's int); a bool or a float refused in one line (True
+    moved dim 1, as np.atleast_1d([True, 0]) made it 1)."""
     if type(dims) is int:
         return [dims]
     if type(dims) in (list, tuple):
@@ -503,7 +505,14 @@ def _ints(dims: Any) -> list:
                 break
         else:
             return list(dims)
-    return np.atleast_1d(dims).tolist()
+    items = list(dims) if type(dims) in (list, tuple) else np.atleast_1d(dims).tolist()
+    out = []
+    for a in items:
+        a = dim_value(a)
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: dim must be an integer, got {a!r}")
+        out.append(int(a))
+    return out
 
 
 def _axis(a: int, ndim: int) -> int:

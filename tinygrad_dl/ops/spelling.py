@@ -299,7 +299,8 @@ def transpose_axes(op: str, ndim: int, axes: tuple[Any, ...]) -> tuple[Any, ...]
         return perm or None
     perm = tuple(axes) or None
     if len(axes) == 2:
-        a, b = (axis_of(op, int(v), max(ndim, 1)) for v in axes)
+        # (each checked as a dim: int(v) took True as dim 1 and tensor(1.7) as dim 1)
+        a, b = (int(axis_of(op, v, max(ndim, 1))) for v in axes)
         if ndim == 0:  # (torch's transpose(0, -1) of a 0-d tensor: itself)
             return None
         if ndim == 2 and a == b:  # (no permutation to NumPy: torch's swap of an axis with itself)

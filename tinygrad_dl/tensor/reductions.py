@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import tensor
 from ..ops import LogSumExp, Max, Mean, Min, Norm, Prod, Std, Sum, Var, VectorNorm
+from ..ops.dims import dim_value
 from ..ops.elementwise import real_only
 from ..ops.shape import axis_of
 from ..ops.spelling import NOT_GIVEN, ddof_of, numpy_keywords, one_name, spellings
@@ -195,6 +196,8 @@ def _values_indices(op: str, x: Tensor, fn: type, axis: Any, dim: Any, keepdims:
     one_name(op, axis, "axis", dim, "dim")
     keep = bool(one_name(op, keepdims, "keepdims", keepdim, "keepdim", False))
     if not isinstance(dim, (int, np.integer)):
+        dim = dim_value(dim)  # (a 0-d integer tensor: its int, as torch's)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{op}(dim=...) takes one dim, as in PyTorch, got {dim!r}; use "
                         f"a{op}(dim=...) for the values over several")
     pick = np.argmax if op == "max" else np.argmin

@@ -216,7 +216,7 @@ class ShapeMethods:
         if isinstance(k, (bool, np.bool_)) or not float(k).is_integer():  # (1.5 turned by 3:
             raise TypeError(f"rot90: k must be an int, got {k!r}")  # NumPy's k % 4 == 1.5)
         k = int(k)
-        a, b = (axis_of("rot90", int(v), self.ndim) for v in axes)
+        a, b = (int(axis_of("rot90", v, self.ndim)) for v in axes)  # (int(v): 1.7 was dim 1)
         if a == b:
             raise ValueError(f"rot90: axes must be two different axes, got {tuple(axes)}")
         k %= 4
