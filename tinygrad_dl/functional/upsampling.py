@@ -50,9 +50,9 @@ def _out_sizes(size: Any, scale_factor: Any, spatial: tuple[int, ...], recompute
     scales = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else \
         (scale_factor,) * k
     if len(scales) != k or not all(isinstance(s, (int, float, np.number)) and not isinstance(
-            s, bool) and s > 0 for s in scales):
-        raise ValueError(f"interpolate: scale_factor must be {k} positive numbers for an input "
-                         f"with {k} spatial dims, got {scale_factor!r}")
+            s, bool) and 0 < s < np.inf for s in scales):
+        raise ValueError(f"interpolate: scale_factor must be {k} positive finite numbers for an "
+                         f"input with {k} spatial dims, got {scale_factor!r}")
     sizes = tuple(int(np.floor(n * float(s))) for n, s in zip(spatial, scales))
     if min(sizes) < least:
         raise ValueError(f"interpolate: scale_factor {scale_factor!r} gives an empty output "

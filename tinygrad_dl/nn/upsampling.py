@@ -22,9 +22,12 @@ class Upsample(Module):
                  recompute_scale_factor: bool | None = None) -> None:
         super().__init__()
         # torch's attributes: factors as floats (repr "scale_factor=2.0"), a falsy one None
+        # (an empty list too; a list, which torch refuses, is kept as a list of floats)
         if isinstance(scale_factor, tuple):
             scale_factor = tuple(float(f) for f in scale_factor)
-        elif not isinstance(scale_factor, list):
+        elif isinstance(scale_factor, list):
+            scale_factor = [float(f) for f in scale_factor] or None
+        else:
             scale_factor = float(scale_factor) if scale_factor else None
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
@@ -36,9 +39,9 @@ class Upsample(Module):
         return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
                            self.recompute_scale_factor)
 
-    def extra_repr(self) -> str:
-        what = (f"size={self.size}" if self.size is not None
-                else f"scale_factor={self.scale_factor}")
+    def extra_repr(self) -> str:  # torch's: scale_factor where there is one, else size
+        what = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
+                else f"size={self.size!r}")
         return f"{what}, mode={self.mode!r}"
 
 

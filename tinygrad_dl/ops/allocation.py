@@ -63,11 +63,17 @@ def memory_limit() -> int:
 
 
 def size_text(nbytes: float) -> str:
-    """Bytes as NumPy writes them: 7.11 PiB, 74.5 GiB, 512 B."""
+    """Bytes as NumPy writes them: 7.11 PiB, 74.5 GiB, 512 B (an int past float's range, as
+    10**160 squared is, in its digits: 7.88e+295 EiB)."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
         if nbytes < 1024 or unit == "EiB":
-            return f"{nbytes:.3g} {unit}" if unit != "B" else f"{int(nbytes)} B"
-        nbytes /= 1024
+            if unit == "B":
+                return f"{int(nbytes)} B"
+            if nbytes > 1e300:
+                digits = str(int(nbytes))
+                return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1} {unit}"
+            return f"{nbytes:.3g} {unit}"
+        nbytes = nbytes // 1024 if nbytes > 1e300 else nbytes / 1024
     return f"{nbytes:.3g} EiB"  # (unreachable)
 
 

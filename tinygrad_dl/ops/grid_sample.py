@@ -19,8 +19,9 @@ _A = -0.75  # the cubic convolution's parameter (ATen's, and bicubic interpolate
 
 def _reflect(x: np.ndarray, twice_low: int, twice_high: int) -> tuple[np.ndarray, np.ndarray]:
     """ATen's reflect_coordinates_set_grad: x reflected into [low, high], and dx'/dx."""
-    if twice_low == twice_high:
-        return np.zeros_like(x), np.zeros_like(x)
+    if twice_low == twice_high:  # (a size-1 axis with align_corners: a NaN stays NaN, as
+        # under border and elsewhere; torch's reads the pixel here only)
+        return np.where(np.isnan(x), x, np.zeros_like(x)), np.zeros_like(x)
     lo, span = twice_low / 2, (twice_high - twice_low) / 2
     x = x - lo
     sign = np.where(x < 0, -1.0, 1.0)
@@ -40,8 +41,10 @@ def _source(g: np.ndarray, size: int, padding: str, align: bool, pad: bool, fuse
             ) -> tuple[np.ndarray, np.ndarray]:
     """Grid coordinates in [-1, 1] as input positions (and d position / d coordinate).
     fused (2-D): (g + 1) size / 2 - 1 / 2 rounded once, as ATen's vectorised 2-D kernel
-    (compiled to a fused multiply-add); its 3-D kernel rounds ((g + 1) size - 1) / 2 twice.
-    The last bit decides a nearest tap, or a bilinear floor, beside a half or whole pixel."""
+    (compiled to a fused multiply-add); its 3-D kernel rounds ((g + 1) size - 1) / 2 twice,
+    and so does its 2-D one in float16 (each step rounded to float16: bit for bit torch's
+    over every float16 coordinate in [-1.2, 1.2]). The last bit decides a nearest tap, or a
+    bilinear floor, beside a half or whole pixel."""
     if align and size == 1:  # every coordinate is the one pixel's centre: inf too (not NaN)
         x, d = np.where(np.isnan(g), g, np.zeros_like(g)), np.zeros_like(g)
     elif align:
@@ -97,7 +100,8 @@ class GridSample(Function):
         sizes = x.shape[2:]
         # per spatial axis a (input order: D, H, W): positions (N, *O) and their slopes
         pos = [_source(grid[..., d - 1 - a], sizes[a], padding_mode, align_corners,
-                       mode != "bicubic", d == 2) for a in range(d)]
+                       mode != "bicubic", d == 2 and grid.dtype != np.float16)
+               for a in range(d)]
         taps, weights, slopes = [], [], []  # slopes[k][a]: d weight_k / d position_a
         if mode == "nearest":
             taps = [[np.rint(p) for p, _ in pos]]
