@@ -118,11 +118,13 @@ class Classifier(CourseModel):
         # one name scope per course layer ("layer 3": its Linear, BN, ReLU, Dropout), so a
         # drawn graph reads layer 1..9; each module's own scope would be a Sequential index.
         # The groups are read off self.layers at every call: ones kept from __init__ ran the
-        # old modules after `model.layers[i] = ...` (no gradient for the new layer's weights)
+        # old modules after `model.layers[i] = ...` (no gradient for the new layer's weights).
+        # A module with hooks is called (its hooks run, as torch's: a forward hook, a pruned
+        # layer's pre-hook computing W = W_orig * mask, skipped by forward() alone)
         for l, group in enumerate(self.layer_groups(), 1):
             with name_scope(f"layer {l}"):
                 for m in group:
-                    h = m.forward(h)
+                    h = m(h) if m._hooks else m.forward(h)
         return h
 
     def cross_entropy(self, X: Any, y: Any) -> Tensor:
@@ -137,7 +139,13 @@ class Classifier(CourseModel):
         # runs last, after the first layer's dW = G^T X, which then finds X still in cache
         # (as the hand-written step, which adds 2 lam W after that product). J is the same
         # sum bit for bit: one addition of two numbers, in either order.
-        l2 = F.sum_of_squares(*[lin.W for lin in self.linears], scale=self.lam)
+        lins = self.linears
+        if any(lin._hooks for lin in lins):
+            # a pre-hook may compute W in forward (a pruned layer's W_orig * mask): the L2 term
+            # reads that W after it (before, the last call's: stale after a step, graph freed)
+            ce = self.cross_entropy(X, y)
+            return ce + F.sum_of_squares(*[lin.W for lin in lins], scale=self.lam)
+        l2 = F.sum_of_squares(*[lin.W for lin in lins], scale=self.lam)
         return self.cross_entropy(X, y) + l2
 
     # ---- evaluation --------------------------------------------------------------------------

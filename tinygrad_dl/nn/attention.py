@@ -42,6 +42,9 @@ class NonDynamicallyQuantizableLinear(Linear):
     # WeightBias makes them aliases of W/b), and W/b become the aliases instead
     weight: Any = None
     bias: Any = None
+    # (so no course names to map: Linear's {"W": "weight"} sent parametrize and prune to a
+    # parameter `W` it does not register, refusing out_proj.weight)
+    torch_names: dict[str, str] = {}
 
     @property
     def W(self) -> Tensor:  # type: ignore[override]

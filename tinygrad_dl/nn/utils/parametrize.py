@@ -35,7 +35,8 @@ from ...tensor import Tensor, data_of
 from ..containers import ModuleDict, ModuleList
 from ..module import Module
 
-__all__ = ["ParametrizationList", "cached", "is_parametrized", "register_parametrization",
+__all__ = ["ParametrizationList", "cached", "is_parametrized", "mark_computed",
+           "register_parametrization",
            "remove_parametrizations", "transfer_parametrizations_and_params",
            "type_before_parametrizations"]
 
@@ -265,12 +266,19 @@ def _read_only(t: Any, plist: ParametrizationList, why: str) -> Any:
     for o in _originals(plist):  # (an array owning its memory shares it only with itself)
         if a is o.data or (a.base is not None and np.may_share_memory(a, o.data)):
             return t
+    mark_computed(a, why)
+    return t
+
+
+def mark_computed(a: np.ndarray, why: str) -> None:
+    """Make `a`, the array of a tensor computed afresh from others (a parametrized or
+    pruned weight), read-only: our writers (nn.init, in-place ops, reset_parameters) refuse in
+    one line saying `why`, NumPy's own write says it is read-only."""
     if a.flags.writeable:  # (else a graph holds it, spectral norm's division: refused while
         a.flags.writeable = False  # it does, by write_guard.writable)
     k = id(a)
     write_guard.computed[k] = (weakref.ref(a, lambda _, k=k: write_guard.computed.pop(k, None)),
                                why)
-    return t
 
 
 def _inject_property(module: Module, ours: str, key: str) -> None:

@@ -22,11 +22,13 @@ arrays; a subclass of `BasePruningMethod` may return a Tensor). Ties: the magnit
 leaves the choice at ties unspecified. The random methods draw from tinygrad_dl's default
 generator (`manual_seed`): the same law as torch's (exactly the count asked, every set of
 that size equally likely), not torch's numbers. A pruned module's forward pre-hook makes a
-`jit` step run eagerly (jit's warning), as any module hook does.
+`jit` step run eagerly (jit's warning), as any module hook does. The computed tensor is
+read-only: a write into it, which the next forward would undo (torch's, silently), is refused.
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -39,7 +41,7 @@ from ...random import as_rng
 from ...tensor import Tensor
 from ..module import Module
 from ..module_hooks import drop_hook
-from .parametrize import tensor_names
+from .parametrize import is_parametrized, mark_computed, tensor_names
 
 __all__ = ["BasePruningMethod", "CustomFromMask", "Identity", "L1Unstructured", "LnStructured",
            "PruningContainer", "RandomStructured", "RandomUnstructured", "custom_from_mask",
@@ -64,6 +66,50 @@ def _register(module: Module, name: str, param: Tensor) -> None:
             param.requires_grad_(False)
 
 
+def _set_computed(module: Module, torch_name: str, t: Tensor) -> None:
+    """module.<name> = t (`name_orig * name_mask`), read-only: a write would be lost."""
+    ours = tensor_names(module, torch_name)[0]
+    a, o = t.data, getattr(module, torch_name + "_orig").data
+    # (not orig's memory: a subclass's apply_mask may give orig itself, or a view of it)
+    if a is not o and (a.base is None or not np.may_share_memory(a, o)):
+        mark_computed(a, _why(type(module).__name__, ours, torch_name))
+    setattr(module, ours, t)
+
+
+@functools.lru_cache(maxsize=256)
+def _why(owner: str, ours: str, name: str) -> str:
+    return (f"prune: {owner}.{ours} is computed before each forward as {name}_orig * "
+            f"{name}_mask, so a write into it (nn.init, an in-place op, reset_parameters) "
+            f"would be lost at the next forward: write into module.{name}_orig under "
+            "no_grad(), or prune.remove() first")
+
+
+def _parameter(module: Module, ours: str, name: str) -> Tensor:
+    """module's parameter `ours` (torch's `name`), to prune: else one line saying why not."""
+    param = module._parameters.get(ours)
+    if param is None and module.__dict__.get(ours) is not None:
+        raise TypeError(f"prune: {name!r} of {type(module).__name__} is not a parameter (a "
+                        "buffer or a plain attribute): only parameters are pruned")
+    if param is None and is_parametrized(module, name):  # (torch's: a TypeError too)
+        raise TypeError(f"prune: {name!r} of {type(module).__name__} is parametrized "
+                        "(computed at each read): prune what it is computed from, "
+                        f"module.parametrizations.{name}, 'original' (or 'original0', ...)")
+    if param is None:
+        raise AttributeError(f"prune: {type(module).__name__} has no parameter {name!r} to "
+                             "prune")
+    taken = [n for n in (name + "_orig", name + "_mask") if hasattr(module, n)]
+    if taken:
+        raise KeyError(f"prune: {type(module).__name__} already has an attribute "
+                       f"{taken[0]!r}, where pruning keeps its {name!r}")
+    return param
+
+
+def _pruned(module: Module, name: str) -> list[tuple[int, Any]]:
+    """(handle id, method) of the pruning hooks of module's tensor `name` (torch's name)."""
+    return [(k, h) for k, h in _pre_hooks(module)
+            if isinstance(h, BasePruningMethod) and h._tensor_name == name]
+
+
 def _pre_hooks(module: Module) -> list[tuple[int, Any]]:
     """(handle id, hook) of the module's forward pre-hooks (torch's _forward_pre_hooks)."""
     table = module.__dict__.get("_hooks")
@@ -81,8 +127,7 @@ class BasePruningMethod(ABC):
 
     def __call__(self, module: Module, inputs: Any) -> None:
         """The forward pre-hook: `name` = `name_orig * name_mask`, afresh before forward."""
-        ours = tensor_names(module, self._tensor_name)[0]
-        setattr(module, ours, self.apply_mask(module))
+        _set_computed(module, self._tensor_name, self.apply_mask(module))
 
     @abstractmethod
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
@@ -112,8 +157,7 @@ class BasePruningMethod(ABC):
             raise TypeError(f"prune: expected an nn.Module and a parameter's name, got "
                             f"{type(module).__name__} and {type(name).__name__}")
         ours, name = tensor_names(module, name)
-        old = [(k, h) for k, h in _pre_hooks(module)
-               if isinstance(h, BasePruningMethod) and h._tensor_name == name]
+        old = _pruned(module, name)
         if len(old) > 1:
             raise AssertionError(f"prune: avoid adding multiple pruning hooks to the same tensor "
                                  f"{name} of module {type(module).__name__}; use a "
@@ -126,17 +170,7 @@ class BasePruningMethod(ABC):
             method = PruningContainer(*combined, method)
             default_mask = np.array(getattr(module, name + "_mask"), copy=True)
         else:
-            param = module._parameters.get(ours)
-            if param is None and module.__dict__.get(ours) is not None:
-                raise TypeError(f"prune: {name!r} of {type(module).__name__} is not a parameter "
-                                "(a buffer or a plain attribute): only parameters are pruned")
-            if param is None:
-                raise AttributeError(f"prune: {type(module).__name__} has no parameter "
-                                     f"{name!r} to prune")
-            taken = [n for n in (name + "_orig", name + "_mask") if hasattr(module, n)]
-            if taken:
-                raise KeyError(f"prune: {type(module).__name__} already has an attribute "
-                               f"{taken[0]!r}, where pruning keeps its {name!r}")
+            param = _parameter(module, ours, name)
             default_mask = np.ones(param.data.shape, dtype=param.data.dtype)
         orig = getattr(module, ours)
         if importance_scores is not None:
@@ -159,7 +193,7 @@ class BasePruningMethod(ABC):
             del module._parameters[ours]  # (not delattr: the attribute is set just below)
             _register(module, name + "_orig", orig)
             module.register_buffer(name + "_mask", mask)
-        setattr(module, ours, method.apply_mask(module))
+        _set_computed(module, name, method.apply_mask(module))
         module.register_forward_pre_hook(method)
         return method
 
@@ -170,7 +204,9 @@ class BasePruningMethod(ABC):
         if scores.shape != tuple(np.shape(_array(t))):
             raise AssertionError(f"prune: importance_scores should have the same shape as tensor "
                                  f"t, got {scores.shape} vs {tuple(np.shape(_array(t)))}")
-        start = np.ones(scores.shape) if default_mask is None else _array(default_mask)
+        # (torch's ones_like(t): a float32 or integer t keeps its dtype)
+        start = (np.ones(scores.shape, np.asarray(_array(t)).dtype) if default_mask is None
+                 else _array(default_mask))
         return t * _array(self.compute_mask(scores, start))
 
     def remove(self, module: Module) -> None:
@@ -276,7 +312,7 @@ class RandomUnstructured(BasePruningMethod):
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         t = _array(t)
         k = _count(self.amount, t.size)
-        mask = np.array(default_mask, copy=True)
+        mask = np.array(default_mask, copy=True, order="C")  # (see L1Unstructured's)
         if k:
             mask.reshape(-1)[as_rng(None, "RandomUnstructured").choice(t.size, k, False)] = 0
         return mask
@@ -300,7 +336,8 @@ class L1Unstructured(BasePruningMethod):
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         t = _array(t)
         k = _count(self.amount, t.size)
-        mask = np.array(default_mask, copy=True)
+        # (C order: reshape(-1) a view; of a transposed mask a copy, and the write was lost)
+        mask = np.array(default_mask, copy=True, order="C")
         if k:
             mask.reshape(-1)[_smallest(np.abs(t).reshape(-1), k)] = 0
         return mask
@@ -428,9 +465,19 @@ def global_unstructured(parameters: Iterable[tuple[Module, str]], pruning_method
     if not isinstance(scores, dict):
         raise TypeError("global_unstructured(): importance_scores must be of type dict")
     values, masks = [], []
+    for module, name in parameters:  # (all checked first: torch's pruned those before a refusal)
+        ours, theirs = tensor_names(module, name)
+        if not _pruned(module, theirs):
+            _parameter(module, ours, theirs)
     for module, name in parameters:
         t = _array(getattr(module, name))
-        values.append(_array(scores.get((module, name), t)).reshape(-1))
+        score = _array(scores.get((module, name), t))
+        if score.shape != t.shape:  # (torch's read any of the same size, a transposed one in
+            # the wrong order, and refused another size in an IndexError naming no tensor)
+            raise AssertionError(f"global_unstructured(): importance_scores[("
+                                 f"{type(module).__name__}, {name!r})] should have the shape "
+                                 f"of the tensor, got {score.shape} vs {t.shape}")
+        values.append(score.reshape(-1))
         mask = getattr(module, tensor_names(module, name)[1] + "_mask", None)
         masks.append((np.ones(t.shape, t.dtype) if mask is None else np.asarray(mask))
                      .reshape(-1))
@@ -480,6 +527,9 @@ def is_pruned(module: Module) -> bool:
 def _validate_amount_init(amount: Any) -> None:
     if not isinstance(amount, numbers.Real):
         raise TypeError(f"Invalid type for amount: {amount}. Must be int or float.")
+    if isinstance(amount, bool):  # (True counted 1 entry, where 1.0 is all of them; torch's
+        # unstructured methods fail on it in topk, its structured ones prune 1 channel)
+        raise TypeError(f"Invalid type for amount: {amount} (a bool). Must be int or float.")
     if ((isinstance(amount, numbers.Integral) and amount < 0)
             or (not isinstance(amount, numbers.Integral)
                 and not 0.0 <= float(amount) <= 1.0)):
