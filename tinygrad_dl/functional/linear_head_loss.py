@@ -162,11 +162,11 @@ def linear_cross_entropy(input: Any, linear_weight: Any, target: Any, *,
 
 def _chunked(x: Tensor, W: Tensor, b: Tensor | None, t: np.ndarray, weight: Any,
              reduction: str, ignore: int, options: LinearCrossEntropyOptions) -> Tensor:
-    """The chunked op on rows (unbatched input as one row, as torch)."""
+    """The chunked op on rows (unbatched input as one row, as torch: reshaped in the op, which
+    saves x itself for the write guard)."""
     who = "linear_cross_entropy"
     one = x.ndim == 1
-    rows = x.reshape(1, -1) if one else x
-    n, D = rows.shape
+    n, D = (1, x.shape[0]) if one else x.shape
     dtype = np.result_type(x.data, W.data)
     if options.acc_dtype is not None and np_dtype(options.acc_dtype, who) != dtype:
         raise ValueError(f"{who}: options.acc_dtype={options.acc_dtype!r} for {dtype} input: "
@@ -177,7 +177,7 @@ def _chunked(x: Tensor, W: Tensor, b: Tensor | None, t: np.ndarray, weight: Any,
     w = class_weight(who, weight, np.empty((0, W.shape[0])))  # (cast in CrossEntropy's op: a
     # copy made here, a module's float64 buffer for float32 input, would not replay in a jit)
     chunk = options.chunk_rows(n, D, W.shape[0], dtype)
-    inputs = (rows, W) if b is None else (rows, W, like_tensor(b, rows))
+    inputs = (x, W) if b is None else (x, W, like_tensor(b, x))
     out = ChunkedLinearCrossEntropy.apply(
         *inputs, targets=t, reduction=reduction, weight=w, ignore_index=ignore,
         chunk=chunk)

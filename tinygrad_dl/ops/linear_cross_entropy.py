@@ -26,7 +26,10 @@ def kept_weight(targets: np.ndarray, num_classes: int, weight: np.ndarray | None
 
 class ChunkedLinearCrossEntropy(Function):
     """cross_entropy(x W^T + b, targets) for rows x (N, D), W (C, D), b (C,) and class indices
-    targets (N,) (or () for one row), `chunk` rows at a time.
+    targets (N,), `chunk` rows at a time; an unbatched x (D,) with a 0-d label is one row (its
+    "none" loss of shape (1,)), reshaped here: the op saves x itself, so the write guard locks
+    x's own array (a reshape's view, saved instead, left x writable when x's array is a view
+    of another, and backward recomputed from the written values).
 
     Forward keeps x, W and b only (each block's logits and softmax are dropped); backward
     recomputes each block's logits z, takes dz from CrossEntropy's backward with the block's
@@ -40,12 +43,17 @@ class ChunkedLinearCrossEntropy(Function):
         ctx.save_for_backward(x, W, *b)
         ctx.targets = private(targets, "linear_cross_entropy: the targets").reshape(-1)
         # (an unbatched input's 0-d label as one row's)
-        ctx.reduction, ctx.weight, ctx.chunk = reduction, weight, chunk
+        # the class weight copied as the targets are: backward recomputes each block with it, and
+        # the caller's array (a module's buffer) may be rewritten before backward
+        ctx.weight = private(weight, "linear_cross_entropy: the class weight")
+        ctx.reduction, ctx.chunk = reduction, chunk
         ctx.ignore_index, ctx.label_smoothing = ignore_index, label_smoothing
-        ctx.divisor = (kept_weight(ctx.targets, W.shape[0], weight, ignore_index,
-                                   "linear_cross_entropy") if reduction == "mean" else None)
-        n = x.shape[0]
-        losses = np.empty(n, np.result_type(x, W))
+        divisor = kept_weight(ctx.targets, W.shape[0], weight, ignore_index,
+                              "linear_cross_entropy")  # (every label checked here, at once:
+        ctx.divisor = divisor if reduction == "mean" else None  # not a block's, by its range)
+        n = 1 if x.ndim == 1 else x.shape[0]
+        dtype = np.result_type(x, W)  # integer or bool x and W: float64 losses, as
+        losses = np.empty(n, dtype if dtype.kind in "fc" else np.float64)  # CrossEntropy's
         for s in range(0, n, chunk):
             ce = CrossEntropy()
             losses[s:s + chunk] = ce.forward(ctx._logits(s), **ctx._block(s))
@@ -59,7 +67,7 @@ class ChunkedLinearCrossEntropy(Function):
 
     def _logits(ctx, s):
         x, W, *b = ctx.saved
-        z = x[s:s + ctx.chunk] @ W.T
+        z = _rows(x)[s:s + ctx.chunk] @ W.T
         if b:
             z += b[0]
         return z
@@ -70,6 +78,7 @@ class ChunkedLinearCrossEntropy(Function):
 
     def backward(ctx, g):
         x, W, *b = ctx.saved
+        shape, x = x.shape, _rows(x)
         need = ctx.needs_input_grad
         dx = np.empty(x.shape, np.result_type(x, W)) if need[0] else None
         dW = np.zeros(W.shape, np.result_type(x, W)) if need[1] else None
@@ -91,4 +100,10 @@ class ChunkedLinearCrossEntropy(Function):
                 dW += dz.T @ xs
             if db is not None:
                 db += dz.sum(axis=0)
+        dx = None if dx is None else dx.reshape(shape)
         return (dx, dW, db) if b else (dx, dW)
+
+
+def _rows(x: np.ndarray) -> np.ndarray:
+    """x as rows: an unbatched (D,) input as one row (1, D)."""
+    return x.reshape(1, x.shape[0]) if x.ndim == 1 else x
