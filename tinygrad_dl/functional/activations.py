@@ -33,6 +33,7 @@ from ..ops import (
 )
 from ..ops.spelling import numpy_keywords
 from ..tensor import Tensor
+from ..tensor.conversions import number_fits
 from .constructors import rng_of
 from .methods import (
     as_tensor_of,
@@ -159,17 +160,38 @@ def softmin(input: Any, dim: int | None = None, *, axis: int | None = None,
 
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """x where x > threshold, else value; the gradient is 0 at and below the threshold."""
+    """x where x > threshold, else value; the gradient is 0 at and below the threshold. An
+    integer tensor keeps its dtype, both numbers cast to it (torch's)."""
     if inplace:
         return inplace_flag("threshold", input, lambda x: threshold_of(x, threshold, value))
+    threshold, value = (int(v) if isinstance(v, (bool, np.bool_)) else v  # torch's 0, 1
+                        for v in (threshold, value))
     number_arg("threshold", "threshold", threshold)
     number_arg("threshold", "value", value)
     x = as_tensor_of(input)
-    if x.dtype.kind in "iu" and isinstance(value, (int, np.integer)) and not (
-            np.iinfo(x.dtype).min <= value <= np.iinfo(x.dtype).max):  # (NumPy wrapped it:
-        raise ValueError(f"threshold: value {value} cannot be converted to {x.dtype} without "
-                         "overflow")  # 1000 into int8 gave -24)
+    kind = x.data.dtype.kind
+    if kind == "b":  # (NumPy's where made an int64 tensor of it)
+        raise TypeError("threshold: not supported for a bool tensor (as torch); cast it "
+                        "first, x.int() or x.float()")
+    if kind in "iu":  # torch's: both numbers cast to the tensor's dtype (a float truncated
+        # toward zero: threshold(x, -0.5, 2.9) compares x <= 0 and writes 2), the result
+        # keeps it (NumPy's where promoted it to float64, which threshold_ could not write)
+        threshold, value = (_integer_of(x.data.dtype, name, v) for name, v in
+                            (("threshold", threshold), ("value", value)))
+    else:  # (NumPy's cast gave inf for 1e300 into float32, torch refuses it)
+        number_fits("threshold", threshold, x.data.dtype, "threshold")
+        number_fits("threshold", value, x.data.dtype, "value")
     return Threshold.apply(x, threshold=threshold, value=value)
+
+
+def _integer_of(dt: np.dtype, name: str, v: Any) -> int:
+    """threshold's number `v` cast to the integer dtype `dt` as torch's (a float truncated
+    toward zero), refused where it does not fit (NaN, inf, 300 into int8: NumPy wrapped 1000
+    into int8 as -24)."""
+    info = np.iinfo(dt)
+    if not info.min <= v <= info.max:  # (NaN too; the value before truncation, as torch's)
+        raise ValueError(f"threshold: {name} {v} cannot be converted to {dt} without overflow")
+    return int(v)
 
 
 def glu(input: Any, dim: int = -1) -> Tensor:

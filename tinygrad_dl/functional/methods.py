@@ -21,6 +21,7 @@ from ..ops.dims import dim_value
 from ..tensor import Tensor
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from ..tensor.conversions import true_divisor
+from ..tensor.inplace import write
 
 
 # ---- arguments as Tensors ----------------------------------------------------------------
@@ -363,11 +364,9 @@ def write_inplace(who: str, input: Any, compute: Callable[[Tensor], Tensor],
     with no_grad():
         value = compute(Tensor(input.data)).data  # (the argument checks, before any write)
     notify_write(f"F.{who}, a write into its input,")  # (a jitted step: named, not copy_)
-    try:
-        input.copy_(value)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise type(e)(str(e).replace("Tensor.copy_", f"F.{who}")) from None
-    return input
+    # (written under this call's name: a backward through a graph that saved the array names
+    # F.relu_, not Tensor.copy_)
+    return write(input, f"F.{who}", None, lambda a, _: np.copyto(a, value, casting="same_kind"))
 
 
 def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor],
@@ -384,11 +383,17 @@ def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor],
         compute(input)  # (its argument checks: a channel dropout's rank)
         return input
     if isinstance(input, Tensor) and input.grad_fn is not None:
-        src = input.grad_fn.parents[0] if input.grad_fn.name == "GetItem" else None
-        if src is not None and src.grad_fn is None and src.requires_grad:  # (`w[:, ::2]`)
-            raise RuntimeError(f"F.{who}(inplace=True): a view of a leaf Variable that requires "
-                               f"grad is being used in an in-place operation (as torch); write "
-                               f"`x = F.{who}(x)`")
+        if _viewed_leaf(input):  # (`w[:, ::2]`, `w.T`, `w.reshape(-1)`, `w.expand(...)`)
+            if is_grad_enabled():
+                raise RuntimeError(f"F.{who}(inplace=True): a view of a leaf Variable that "
+                                   "requires grad is being used in an in-place operation (as "
+                                   f"torch); write `x = F.{who}(x)`")
+            # (under no_grad torch writes the leaf through it; here the view's graph is in
+            # the way: refused rather than a new tensor that leaves the leaf as it was)
+            raise RuntimeError(f"F.{who}(inplace=True): the input is a view of a leaf that "
+                               "requires grad taken outside no_grad(), which is not written "
+                               "through here (torch writes the leaf); take the view inside "
+                               f"no_grad() too, or write `x = F.{who}(x)`")
         warnings.warn(f"F.{who}(inplace=True): the input is the result of "
                       f"{input.grad_fn.name}, which is not written in place here (its graph "
                       f"may have saved it): the result is a new tensor and the input keeps its "
@@ -396,6 +401,18 @@ def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor],
                       RuntimeWarning, stacklevel=3)
         return compute(input)
     return write_inplace(f"{who}(inplace=True)", input, compute, base=who)
+
+
+def _viewed_leaf(t: Tensor) -> bool:
+    """Is t, an op's result, a view of a leaf that requires grad: an op chain back to that leaf
+    whose every result shares its parent's memory (basic indexing, a transpose, a reshape or an
+    expand of w; torch's in-place refusal)? Advanced indexing (`w[[0, 1]]`) copies: not one."""
+    while t.grad_fn is not None:
+        parents = t.grad_fn.parents
+        if not parents or not np.may_share_memory(t.data, parents[0].data):
+            return False
+        t = parents[0]
+    return t.requires_grad
 
 
 # ---- torch.nn.functional's activations: the Tensor methods ----------------------------------

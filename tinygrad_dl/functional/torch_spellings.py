@@ -22,6 +22,7 @@ from . import normalization as _norm
 from .activations import celu_ as celu_
 from .activations import hardshrink as hardshrink
 from .activations import relu_ as relu_
+from .activations import rrelu_ as rrelu_
 from .activations import selu_ as selu_
 from .activations import threshold_ as threshold_
 from .conv import channel_shuffle as channel_shuffle
@@ -298,6 +299,6 @@ __all__ = OPS_ALL = [
     "feature_alpha_dropout", "group_norm", "hardshrink", "hinge_embedding_loss",
     "instance_norm", "kl_div", "layer_norm", "margin_ranking_loss", "max_pool1d",
     "max_pool1d_with_indices", "max_pool2d", "pdist", "pixel_shuffle", "pixel_unshuffle",
-    "poisson_nll_loss", "relu_", "rms_norm", "rrelu", "selu_", "threshold_",
+    "poisson_nll_loss", "relu_", "rms_norm", "rrelu", "rrelu_", "selu_", "threshold_",
     "triplet_margin_loss",
 ]  # tinygrad_dl.<name> for these too (tinygrad_dl/__init__.py); edge rows under F's keys
