@@ -24,6 +24,7 @@ from . import (
     linalg,
     linalg_decomp,
     linalg_lu,
+    linear_cross_entropy,
     loss,
     reduce,
     scatter_reduce,
@@ -47,6 +48,7 @@ from .indexing import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .linalg_decomp import *  # noqa: F403
 from .linalg_lu import *  # noqa: F403
+from .linear_cross_entropy import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .scatter_reduce import *  # noqa: F403
@@ -58,5 +60,6 @@ __all__ = sorted(activations.__all__ + binary.__all__ + cont_bern.__all__ + conv
                  + elementwise.__all__ + fused.__all__ + ctc.__all__ + distance.__all__
                  + grid_sample.__all__ + float_parts.__all__ + fractional.__all__
                  + igamma.__all__ + indexing.__all__ + linalg.__all__ + linalg_decomp.__all__
-                 + linalg_lu.__all__ + loss.__all__ + reduce.__all__ + scatter_reduce.__all__
+                 + linalg_lu.__all__ + linear_cross_entropy.__all__ + loss.__all__
+                 + reduce.__all__ + scatter_reduce.__all__
                  + shape.__all__ + special.__all__ + unary.__all__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_dl import Tensor
+from tinygrad_dl import Tensor, nn
 from tinygrad_dl import functional as F
 
 from .edge_table import INF, NAN, E, rows
@@ -229,3 +229,20 @@ rows("nll_loss", F.nll_loss, {
     "weight of the wrong length": (_LP, _Y, np.ones(4)),
     "a label outside [0, K) beside an ignored one": (_LP, np.array([-1, -100, 0]))},
      wrt=(0,), raises="nll_loss")
+
+# torch 2.13's linear_cross_entropy (x W^T then cross_entropy), on the reference path and on
+# the chunked one (options: blocks of 1 row, so every case crosses blocks)
+_W3 = np.array([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]])
+for _opts in (False, True):
+    _tag = ", chunked" if _opts else ""
+    rows("linear_cross_entropy", lambda x, w, t, o=_opts: F.linear_cross_entropy(
+        x, w, t, options=nn.LinearCrossEntropyOptions(batch_chunk_size=1) if o else None), {
+        "ties" + _tag + "!": (np.ones((2, 2)), np.ones((3, 2)), np.array([0, 2])),
+        "large logits" + _tag + "!": (np.array([[400.0, -300.0]]), _W3, np.array([1])),
+        "one class" + _tag + "!": (np.array([[0.7, -0.2], [0.1, 0.3]]), _W3[:1], np.array([0, 0])),
+        "nan" + _tag: (np.array([[NAN, 0.0], [0.5, 1.0]]), _W3, np.array([1, 2])),
+        "inf input" + _tag: (np.array([[INF, 0.0]]), _W3, np.array([1])),
+    }, torch=lambda T, x, w, t, o=_opts: T.nn.functional.linear_cross_entropy(
+        x, w, t, options=T.nn.LinearCrossEntropyOptions(batch_chunk_size=1) if o else None))
+rows("linear_cross_entropy", lambda x, w, t: F.linear_cross_entropy(x, w, t), {
+    "width mismatch": (np.ones((2, 3)), _W3, np.array([0, 1]))}, raises="linear")

@@ -101,6 +101,8 @@ KEY_OF = {
     "__setitem__": "setitem", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
     "__eq__": "eq", "__ne__": "ne", "__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_",
     "__itruediv__": "div_", "__floordiv__": "floor_divide", "__rfloordiv__": "floor_divide",
+    # torch's aliases of adaptive max pooling with return_indices=True (whose rows they share)
+    **{f"adaptive_max_pool{d}d_with_indices": f"adaptive_max_pool{d}d" for d in (1, 2, 3)},
 }
 # ...and every other spelling of an op of the op table (tinygrad_dl.optable): its NumPy,
 # PyTorch, functional and method names lead to its row's name, the key of its edge rows
