@@ -210,7 +210,8 @@ class Pending:
     __slots__ = ("grads", "owned", "deferred")
 
     def __init__(self, key: Any, grad: np.ndarray) -> None:
-        hooks.refuse_backward()  # (inside a tinygrad_dl.func transform's function)
+        if key is not None:  # (None: a jit plan's empty accumulator, made once, no backward)
+            hooks.refuse_backward()  # (inside a tinygrad_dl.func transform's function)
         self.grads: dict[Any, np.ndarray] = {key: grad}
         self.owned: set[Any] = set()  # the keys whose pending array is ours to add into
         self.deferred: dict[Any, list[Any]] = {}

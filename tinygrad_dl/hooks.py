@@ -102,7 +102,8 @@ def refuse_backward() -> None:
     """A backward (Tensor.backward, autograd.grad, autograd.functional.*) inside a function
     that a tinygrad_dl.func transform runs: its gradient would enter the function's result as a
     constant, so the transform's gradient would lack the second-derivative term without a word
-    (torch refuses it too)."""
+    (torch refuses backward() and autograd.functional there; its autograd.grad gives the
+    constant unless create_graph=True, which is not here). This thread's only."""
     if active and attached.transform is not None:
         raise RuntimeError(f"backward() or autograd.grad inside a function being transformed by "
                            f"tinygrad_dl.func.{attached.transform}: not supported (no double "
