@@ -12,7 +12,8 @@ import numpy as np
 
 from ..engine import literal
 from ..ops import (
-    BlockedEuclidCdist,
+    BlockedCdist,
+    BlockedPdist,
     Diag,
     Einsum,
     VectorNorm,
@@ -182,8 +183,8 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
     says (torch's three values are taken and checked): torch's matmul form (p = 2, its default
     above 25 rows) sqrt(|x|^2 + |y|^2 - 2 x.y) loses every digit for points far from the
     origin (float32 rows near 1000 a 1e-3 apart: off by up to 800 times the distance), the
-    differences keep them (p = 2: a block of rows at a time, ops.BlockedEuclidCdist, where
-    all of them would be large); gradient 0 at a distance of 0, as PyTorch's."""
+    differences keep them (a block of rows at a time, ops.BlockedCdist, where all of them
+    would be large); gradient 0 at a distance of 0, as PyTorch's."""
     if not (isinstance(compute_mode, str) and compute_mode in _CDIST_MODES):
         raise ValueError(f"cdist: {compute_mode!r} is not a valid value for compute_mode "
                          f"(one of {', '.join(_CDIST_MODES)}; each computes the differences)")
@@ -200,15 +201,13 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
         raise ValueError(f"cdist: the batch dims {a.shape[:-2]} of x1 {a.shape} and "
                          f"{b.shape[:-2]} of x2 {b.shape} do not broadcast") from None
     (n, m), r = a.shape[-2:], b.shape[-2]
-    if (p == 2 and m > 1 and a.dtype == b.dtype and a.dtype in (np.float32, np.float64)
-            and math.prod(lead) * n * r * m > distance.BLOCK_ENTRIES):
-        # (the differences a block of rows at a time: all of them took n r m entries, 5.9 GB
-        # at the peak for (2000, 64) and (2000, 64) in float64; one row's |x| is kept exact
-        # by VectorNorm below, hence m > 1)
+    if _blocked(a, b) and math.prod(lead) * n * r * m > distance.BLOCK_ENTRIES:
+        # (the differences a block at a time: all of them took n r m entries, 5.9 GB at the
+        # peak for (2000, 64) and (2000, 64) in float64)
         check_alloc(lambda: f"cdist of {a.shape} and {b.shape}", (*lead, n, r), a.dtype,
                     what="the distances")
-        return BlockedEuclidCdist.apply(a.broadcast_to((*lead, n, m)),
-                                        b.broadcast_to((*lead, r, m)))
+        return BlockedCdist.apply(a.broadcast_to((*lead, n, m)), b.broadcast_to((*lead, r, m)),
+                                  p=float(p))
     check_alloc(lambda: f"cdist of {a.shape} and {b.shape}", (*lead, a.shape[-2], b.shape[-2],
                 a.shape[-1]), np.result_type(a.data, b.data), what="the differences")
     diff = a.unsqueeze(-2) - b.unsqueeze(-3)
@@ -227,20 +226,35 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
     """torch's F.pdist: the p-norm distance between every pair of rows i < j of input (N, M),
     in row-major order of the pairs (N (N - 1) / 2 of them): the rows gathered by
     index_select and one vector norm of their differences, so the gradient is those ops'
-    (0 at a distance of 0, as PyTorch's)."""
+    (0 at a distance of 0, as PyTorch's); a run of rows' pairs at a time (ops.BlockedPdist)
+    where all of them would be large."""
     x = as_tensor_of(input)
     if x.ndim != 2:
         raise ValueError(f"pdist: expected input (N, M), got shape {tuple(x.shape)}")
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
             or not p >= 0:
         raise ValueError(f"pdist: p must be a number >= 0, got {p!r}")
-    n, m = x.shape  # (the pairs' differences and indices, and NumPy's n x n mask)
+    n, m = x.shape
+    if _blocked(x, x) and n * (n - 1) // 2 * m > distance.BLOCK_ENTRIES:
+        # (the pairs' differences a run of rows at a time, as cdist's)
+        check_alloc(lambda: f"pdist of {(n, m)}", (n * (n - 1) // 2,), x.dtype,
+                    what="the distances")
+        return BlockedPdist.apply(x, p=float(p))
+    # (the pairs' differences and indices, and NumPy's n x n mask)
     check_count("pdist", n * (n - 1) // 2 * (m * x.data.itemsize + 16) + n * n, 1,
                 lambda: f"the {n * (n - 1) // 2} pairs of rows of {(n, m)}",
                 "use fewer rows, or compute the distances in blocks (cdist)")
     i, j = np.triu_indices(x.shape[0], 1)  # (from the shape only: a jitted step replays)
     diff = x.index_select(0, literal(i)) - x.index_select(0, literal(j))
     return VectorNorm.apply(diff, ord=_distance_ord(p, x.shape[1]), axis=-1, keepdims=False)
+
+
+def _blocked(a: Tensor, b: Tensor) -> bool:
+    """May cdist / pdist take the blocked ops (ops.distance)? For one float dtype (another
+    mix keeps the one subtraction's promotion) and rows of m > 0 entries (m = 0: the 0-norm,
+    below)."""
+    return a.dtype == b.dtype and a.dtype in (np.float16, np.float32, np.float64) \
+        and a.shape[-1] > 0
 
 
 def _distance_ord(p: Any, m: int) -> float:

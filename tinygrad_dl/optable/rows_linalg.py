@@ -190,7 +190,7 @@ CORE: tuple[OpInfo, ...] = (
            "PyTorch's outer takes 1-D tensors only",
            torch=("outer", "ger"), function=F.outer, tensors=2, ref=np.outer,
            sample=Cases((case((3,), (2,)), case((2, 2), (3,))))),
-    OpInfo("cdist", (ops.VectorNorm, ops.BlockedEuclidCdist), "p-norm distances between the "
+    OpInfo("cdist", (ops.VectorNorm, ops.BlockedCdist), "p-norm distances between the "
            "rows of x1 (..., P, M) and of x2 (..., R, M)", LINALG, torch=("cdist",),
            function=F.cdist, tensors=2,
            call=lambda a, b, **kw: F.cdist(a, b + 10.0, **kw),  # (off the kinks)
