@@ -28,6 +28,8 @@ if _os.path.basename(_sys.argv[0] if _sys.argv else "") in (
         _signal.signal(_signal.SIGINT, _interrupted)
 
 import builtins
+import importlib
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -58,6 +60,7 @@ from .functional import sampling as _sampling  # (torch.poisson, binomial)
 from .functional import settings as _settings  # (torch.set_printoptions, set_num_threads, ...)
 from .functional import tensor_functions as _tensor_functions  # (torch.fill, t_copy, ...)
 from .functional import torch_spellings as _torch_spellings  # (torch.conv1d, torch.sin_, ...)
+from .functional.buffers import frombuffer  # (torch.frombuffer: shares the buffer)
 from .functional.constructors import range as range  # noqa: A004 (torch.range: not in __all__)
 from .functional.counting import histogramdd
 from .functional.joins import broadcast_shapes, constant_pad_nd
@@ -65,6 +68,9 @@ from .grad_mode import set_grad_enabled
 from .optable import namespace, numpy_calls
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import Size, Tensor, ValuesIndices
+
+# torch's constants: torch.pi, torch.e, torch.inf, torch.nan (Python floats), torch.newaxis (None)
+pi, e, inf, nan, newaxis = math.pi, math.e, math.inf, math.nan, None
 
 _OPS = namespace()  # every op under each of its NumPy and PyTorch names, and the dtype names
 globals().update(_OPS)
@@ -108,6 +114,10 @@ _NOT_HERE = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "testing":  # torch.testing (assert_close, make_tensor): loaded on first use, as
+        # the package's edge table (~0.8 s) and hypothesis kit would slow every import by 40%;
+        # it sits above this package's layers, so an import statement here would be one too
+        return importlib.import_module(".testing", __name__)
     if name in _NOT_HERE:
         msg = f"tinygrad_dl.{name}: {_NOT_HERE[name]}"
         # `from torch import autocast` (IMPORT_FROM) turns an AttributeError into Python's
@@ -185,7 +195,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Generator", "Size", "accelerator", "autograd", "backends", "cuda", "default_generator",
     "device", "get_default_device", "inference_mode", "initial_seed", "is_floating_point",
-    "is_tensor", "load",
+    "is_tensor", "load", "pi", "e", "inf", "nan", "newaxis", "frombuffer",
     "manual_seed", "numel",
     "nn", "optim", "save", "seed", "set_default_device", "set_grad_enabled", "utils",
     "AnomalyError", "Function", "Tensor", "ValuesIndices", "detect_anomaly", "enable_grad",

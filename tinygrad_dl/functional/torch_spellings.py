@@ -14,6 +14,7 @@ from .. import write_guard
 from ..ops import Tap
 from ..tensor import Tensor, as_tensor
 from . import activations as _activations
+from . import ctc as _ctc
 from . import dropouts as _dropouts
 from . import layers as _layers
 from . import losses as _losses
@@ -22,7 +23,6 @@ from . import normalization as _norm
 from .activations import celu_ as celu_
 from .activations import hardshrink as hardshrink
 from .activations import relu_ as relu_
-from .activations import rrelu_ as rrelu_
 from .activations import selu_ as selu_
 from .activations import threshold_ as threshold_
 from .conv import channel_shuffle as channel_shuffle
@@ -37,11 +37,15 @@ from .methods import tensor_arg
 from .normalization import rms_norm as rms_norm
 from .pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
 from .pooling import avg_pool1d as avg_pool1d
+from .pooling3d import max_pool3d as max_pool3d
+from .pooling_indices import adaptive_max_pool1d as _adaptive_max_pool1d
 from .pooling_indices import max_pool1d as max_pool1d
 from .pooling_indices import max_pool1d_with_indices as max_pool1d_with_indices
 from .pooling_indices import max_pool2d as max_pool2d
 from .sequence_conv import conv1d as conv1d
 from .statistics import trapezoid
+from .volumetric_conv import conv3d as conv3d
+from .volumetric_conv import conv_transpose3d as conv_transpose3d
 
 # ---- torch.<name> spellings of torch.nn.functional's ops ----------------------------------------
 # torch has these at top level too. Where torch's top-level positional signature is F's (or a
@@ -119,6 +123,13 @@ def rrelu(input: Any, lower: float = 1 / 8, upper: float = 1 / 3, training: bool
                               generator=generator)
 
 
+def rrelu_(input: Tensor, lower: float = 1 / 8, upper: float = 1 / 3, training: bool = False,
+           generator: Any = None) -> Tensor:
+    """torch.rrelu_: F.rrelu_, the fifth argument the generator; returns input."""
+    return _activations.rrelu_(input, lower, upper, _flag("rrelu_", "training", training),
+                               generator=generator)
+
+
 def embedding(weight: Any, indices: Any, padding_idx: int = -1, scale_grad_by_freq: bool = False,
               sparse: bool = False) -> Tensor:
     """torch.embedding: weight FIRST, then indices (F.embedding's order is the other); padding_idx
@@ -179,6 +190,37 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool, full: bool, eps: 
     """torch.poisson_nll_loss: every argument required and positional, reduction an int."""
     r = _reduction("poisson_nll_loss", reduction)
     return _margin.poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=r)
+
+
+def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: int = 0, zero_infinity: bool = False) -> Tensor:
+    """torch.ctc_loss: F.ctc_loss with reduction an int (0 none, 1 mean, 2 sum), default 0
+    (per sample: torch's binding's default, F's is 'mean')."""
+    r = _reduction("ctc_loss", reduction)
+    return _ctc.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, r,
+                         zero_infinity)
+
+
+def adaptive_max_pool1d(input: Any, output_size: Any) -> Any:
+    """torch.adaptive_max_pool1d: always (values, indices), as torch's top-level one."""
+    return _adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    """torch.dropout_: torch.dropout written into input; returns input."""
+    return _dropouts.dropout(input, p, _flag("dropout_", "train", train), inplace=True)
+
+
+def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    """torch.alpha_dropout_: torch.alpha_dropout written into input; returns input."""
+    return _dropouts.alpha_dropout(input, p, _flag("alpha_dropout_", "train", train),
+                                   inplace=True)
+
+
+def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    """torch.feature_alpha_dropout_: torch.feature_alpha_dropout written into input."""
+    return _dropouts.feature_alpha_dropout(
+        input, p, _flag("feature_alpha_dropout_", "train", train), inplace=True)
 
 
 # torch.sin_(x) and the other top-level in-place functions: x.sin_() (the Tensor method, its
@@ -293,12 +335,16 @@ globals().update({n: _inplace_function(n) for n in INPLACE_FUNCTIONS})
 
 __all__ = OPS_ALL = [
     *INPLACE_FUNCTIONS, "trapz", "batch_norm",
-    "adaptive_avg_pool1d", "alpha_dropout", "avg_pool1d", "bilinear",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "alpha_dropout_",
+    "avg_pool1d", "bilinear",
     "binary_cross_entropy_with_logits", "celu_", "channel_shuffle", "conv1d", "conv2d",
-    "conv_transpose1d", "conv_transpose2d", "cosine_embedding_loss", "dropout", "embedding",
-    "feature_alpha_dropout", "group_norm", "hardshrink", "hinge_embedding_loss",
+    "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "cosine_embedding_loss", "ctc_loss", "dropout", "dropout_", "embedding",
+    "feature_alpha_dropout", "feature_alpha_dropout_", "group_norm", "hardshrink",
+    "hinge_embedding_loss",
     "instance_norm", "kl_div", "layer_norm", "margin_ranking_loss", "max_pool1d",
-    "max_pool1d_with_indices", "max_pool2d", "pdist", "pixel_shuffle", "pixel_unshuffle",
+    "max_pool1d_with_indices", "max_pool2d", "max_pool3d", "pdist", "pixel_shuffle",
+    "pixel_unshuffle",
     "poisson_nll_loss", "relu_", "rms_norm", "rrelu", "rrelu_", "selu_", "threshold_",
     "triplet_margin_loss",
 ]  # tinygrad_dl.<name> for these too (tinygrad_dl/__init__.py); edge rows under F's keys

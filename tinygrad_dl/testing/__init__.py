@@ -1,4 +1,6 @@
-"""Property-test your own ops the way tinygrad_dl tests its own: hypothesis strategies for
+"""torch.testing's `assert_close` and `make_tensor` (no hypothesis needed: `import tinygrad_dl
+as torch; torch.testing.assert_close(actual, expected)`), and the kit to property-test your own
+ops the way tinygrad_dl tests its own: hypothesis strategies for
 shapes (with broadcasting) and for values kept away from an op's kinks and poles, and
 `check_grad`, a one-call check of any function of tensors against finite differences.
 
@@ -26,6 +28,8 @@ by `check_edge`; add rows for your own ops there (see that module).
 
 from __future__ import annotations
 
+import dis
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,24 +37,62 @@ import numpy as np
 
 from tinygrad_dl import Tensor
 from tinygrad_dl.testing.grad_check import TOL, check_grad, upstream  # the check, its module
-from tinygrad_dl.testing.strategies import (  # the strategies: re-exported, the kit's names
-    MAX_DIMS,
-    MAX_SIDE,
-    arrays,
-    axes,
-    broadcastable_shapes,
-    distinct_arrays,
-    lattice,
-    nonzero_arrays,
-    positive_arrays,
-    push_away,
-    shapes,
-    untied_pairs,
-)
 
-__all__ = ["MAX_DIMS", "MAX_SIDE", "TOL", "arrays", "axes", "broadcastable_shapes", "check_float32",
-           "check_grad", "distinct_arrays", "lattice", "nonzero_arrays", "positive_arrays",
-           "push_away", "shapes", "untied_pairs", "upstream", "value_and_grads"]
+# torch.testing's public names (comparison.py, creation.py): plain NumPy, no hypothesis
+from .comparison import assert_close
+from .creation import make_tensor
+
+# the strategies (and samples' below) need hypothesis, an optional extra: without it the
+# package still imports (assert_close, check_grad, the edge table) and each of their names
+# raises one line naming the extra
+try:
+    from tinygrad_dl.testing.strategies import (  # the strategies: re-exported, the kit's names
+        MAX_DIMS,
+        MAX_SIDE,
+        arrays,
+        axes,
+        broadcastable_shapes,
+        distinct_arrays,
+        lattice,
+        nonzero_arrays,
+        positive_arrays,
+        push_away,
+        shapes,
+        untied_pairs,
+    )
+except ModuleNotFoundError as missing:
+    if missing.name != "hypothesis":
+        raise
+    HAS_HYPOTHESIS = False
+else:
+    HAS_HYPOTHESIS = True
+
+_NEEDS_HYPOTHESIS = {"MAX_DIMS", "MAX_SIDE", "arrays", "axes", "broadcastable_shapes",
+                     "distinct_arrays", "lattice", "nonzero_arrays", "positive_arrays",
+                     "push_away", "shapes", "untied_pairs", "STRATEGIES", "domain_arrays",
+                     "op_inputs"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NEEDS_HYPOTHESIS:  # (only reached without hypothesis: otherwise defined)
+        msg = (f"tinygrad_dl.testing.{name} needs hypothesis: pip install "
+               '"tinygrad_dl[testing]" (assert_close and make_tensor do not)')
+        # `from tinygrad_dl.testing import arrays` (IMPORT_FROM) would turn an AttributeError
+        # into Python's bare "cannot import name": there the line is the ImportError (as in
+        # tinygrad_dl/__init__.py); an attribute read keeps AttributeError (hasattr is False)
+        f = sys._getframe(1)
+        if f.f_code.co_code[f.f_lasti] == dis.opmap["IMPORT_FROM"]:
+            raise ImportError(msg, name=__name__)
+        raise AttributeError(msg)
+    raise AttributeError(f"module 'tinygrad_dl.testing' has no attribute {name!r}")
+
+
+__all__ = ["MAX_DIMS", "MAX_SIDE", "TOL", "arrays", "assert_close", "axes", "broadcastable_shapes",
+           "check_float32", "check_grad", "distinct_arrays", "lattice", "make_tensor",
+           "nonzero_arrays", "positive_arrays", "push_away", "shapes", "untied_pairs", "upstream",
+           "value_and_grads"]
+if not HAS_HYPOTHESIS:  # (`from tinygrad_dl.testing import *` takes what is there)
+    __all__ = [n for n in __all__ if n not in _NEEDS_HYPOTHESIS]
 
 # check_float32's smallest scale: float32's rounding of an op's intermediates (~1e-7 of them)
 # stays within tol of it where an output or a gradient is ~0 (sinc at 1: -2.8e-8, not 4e-17)
@@ -147,4 +189,5 @@ from . import (  # noqa: E402
 # isort: on
 
 # the inputs of every op of the op table (tinygrad_dl.optable), drawn from its rows
-from .samples import STRATEGIES, domain_arrays, op_inputs  # noqa: E402, F401
+if HAS_HYPOTHESIS:
+    from .samples import STRATEGIES, domain_arrays, op_inputs  # noqa: E402, F401

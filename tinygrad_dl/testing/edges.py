@@ -141,6 +141,8 @@ NOT_OPS = {
     **dict.fromkeys(["Size", "ValuesIndices"], "a result type"),
     "method_function": "makes a function of a Tensor method",
     "is_tensor": "a type test",
+    **dict.fromkeys(["pi", "e", "inf", "nan", "newaxis"], "a constant (torch.pi, ...)"),
+    "frombuffer": "a constructor (a view of a buffer)",
     "is_floating_point": "a dtype test",
     **dict.fromkeys(["is_inference_mode_enabled", "typename"], "a torch.* question: a bool, "
                     "a name (functional/settings.py, dtypes.py)"),
