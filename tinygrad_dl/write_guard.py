@@ -7,9 +7,12 @@ write raises NumPy's "assignment destination is read-only") while any graph that
 and writable again when backward frees the graph or the graph is dropped. So is an op's result
 that an op saved, its own (tanh's output, which its backward reads) or a later op's input (`h`
 of `h * h`): `y.data[0] = 0` gave tanh's gradient at 0 without a word. A result no op saved
-stays writable, as no backward reads it. The locks belong to one `Graph` object per forward
-computation, which its ops reference (`Function.graph`, set by the engine from `join`): one
-object per graph, not per op, keeps this to a few attribute reads per op. Our own writers
+stays writable, as no backward reads it. An op reading a view op's result (`X.reshape(1, 3)`,
+`W.T`) also locks each view it was made from (`X.data` of `Tensor(big[0, :3])`): NumPy's lock
+of the memory's owner leaves the views made before it writable. The locks belong to one
+`Graph` object per forward computation, which its ops reference (`Function.graph`, set by the
+engine from `join`): one object per graph, not per op, keeps this to a few attribute reads per
+op. Our own writers
 (optimizer steps, load_state_dict) call `writable`, which gives the tensor a copy instead, and
 a backward through a graph that still holds the old array then raises (`check_saved`, as
 PyTorch's version counters do). Parameters that other NumPy views may share are copied and
@@ -20,7 +23,7 @@ The engine calls `join` for every recorded op, `check_saved` before an op's back
 `replaced` is not empty, and `check_views` before a backward when `watching` is not 0. An op
 defined outside this package runs its forward on read-only views of its inputs, and its
 backward with its upstream gradient and what forward saved read-only (`user_op`, the engine's
-`Function.__init_subclass__`): a write into one of them raises.
+`Function.__init_subclass__`, in `user_op_guard`): a write into one of them raises.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from .grad import (  # noqa: F401 (the engine's adds_in_place)
     masked_within,
     self_overlapping,
 )
+from .user_op_guard import user_op, user_ops  # noqa: F401 (user_op: the engine's, at this path)
 
 _setflags = np.ndarray.setflags
 _locks: dict[int, int] = {}  # id(array we made read-only) -> how many live graphs hold it
@@ -206,13 +210,20 @@ def join(ctx: Any, inputs: tuple[Any, ...], out: Any = None) -> Graph | None:
                     continue
                 # read by it: checked for NumPy views made before (`v = h.data[:1]`) as a
                 params = [a] if params is None else [*params, a]  # parameter is, below
+            elif graph is None or id(a) not in graph.held:  # a view op's (x.reshape(1, 3),
+                up, leaf = _made_from(p, _base(a))  # W.T): the views it was made from
+                if up is not None:
+                    reads = up if reads is None else [*reads, *up]
+                if leaf is not None:  # (then dropped: a reference _counts does not count)
+                    params = [leaf] if params is None else [*params, leaf]
+                    leaf = None
         elif not saved:
             continue
         elif p.requires_grad:  # a parameter
             params = [p.data] if params is None else [*params, p.data]
         reads = [p.data] if reads is None else [*reads, p.data]
     if saved and isinstance(out, np.ndarray) and _saves(saved, out):  # (tanh's, exp's)
-        fresh = _base(out) is None and out.flags.writeable and type(ctx) not in _user_ops
+        fresh = _base(out) is None and out.flags.writeable and type(ctx) not in user_ops
         for p in inputs:  # (a loop: `any` of a generator costs 0.4 us, a third of this)
             if p.data is out:  # its input's array (a parameter's: its checks above)
                 fresh = False
@@ -255,6 +266,32 @@ def join(ctx: Any, inputs: tuple[Any, ...], out: Any = None) -> Graph | None:
     return graph
 
 
+def _made_from(t: Any, base: Any) -> tuple[list[np.ndarray] | None, np.ndarray | None]:
+    """The arrays that `t`'s array, a view of `base` made by view ops (reshape, transpose,
+    getitem, expand), was made from through them, up to the tensor owning `base` (which `hold`
+    locks): views that existed before any lock (X.data of `Tensor(big[0, :3])`, `h` of
+    `h.reshape(1, 3)` where h is a view), which locking `base` does not make read-only (NumPy),
+    so each is locked itself; and the array of the tensor at the top when it needs a gradient
+    (a parameter, an op's result): checked for other views as a parameter read directly is
+    (a write through `big`, or through `v = W.data[:]` before `x @ W.T`)."""
+    found = None
+    while True:
+        c = t._ctx
+        if c is None:  # a leaf viewing `base` (Tensor(view), t.data = view, from_numpy)
+            return found, (t.data if t.requires_grad else None)  # (a constant's other views
+            # stay unguarded, docs/engine.md: checking them would copy every input batch)
+        for q in c.parents:  # (view ops have one tensor input, getitem maybe an index too)
+            d = q.data
+            if d is base:  # the owner, which `hold` locks; a parameter's or an op result's
+                return found, (d if q.requires_grad else None)  # is checked for views of it
+            if isinstance(d, np.ndarray) and _base(d) is base:
+                found = [d] if found is None else [*found, d]
+                t = q
+                break
+        else:  # not made from its inputs' memory (a user op's view of a constant)
+            return found, None
+
+
 def _saves(saved: tuple[Any, ...], a: np.ndarray) -> bool:
     """Does `saved` hold the memory of `a`, an op's result: `a`, a view of it, or the array
     `a` is a view of (Max saves its keepdims result and returns a reshape of it)?"""
@@ -283,13 +320,19 @@ _refs = sys.getrefcount
 
 def _counts(saved: tuple[Any, ...], reads: list[Any], params: list[Any]) -> dict[int, int]:
     """id(array) -> the references to it that join accounts for, less `_EXTRA`: the tensor's
-    slot and its places in the op's saved tuple and join's two lists (ids only: counting
-    holds no reference)."""
+    slot, its places in the op's saved tuple and join's two lists, and the views of it read
+    (`W.T`'s array holds W's) (ids only: counting holds no reference)."""
     n: dict[int, int] = {}
     for h in (saved, reads, params):
         for x in h:
             k = id(x)
             n[k] = n.get(k, 1) + 1
+    seen = set()
+    for x in reads:  # a view op's result read (W.T): it holds its owner, W's array
+        b = _base(x) if isinstance(x, np.ndarray) else None  # (a NumPy scalar's data)
+        if b is not None and id(x) not in seen:
+            seen.add(id(x))
+            n[id(b)] = n.get(id(b), 1) + 1
     return n
 
 
@@ -390,6 +433,13 @@ def writable(t: Any, who: str, check_only: bool = False, *,
                            "for backward; "
                            "a copy would leave that one unchanged, where torch's "
                            "write reaches it: write into it under no_grad(), or after backward()")
+    base = a.base
+    if base is not None:  # a copy would untie t from the array it views (X.data of
+        raise RuntimeError(f"{who}: this tensor's array (shape {a.shape}) is a view of another "
+                           f"array (shape {base.shape}) that a live graph holds for backward; a "
+                           "copy would no longer be that array's view, as a write must be: "
+                           "write after backward() or once the graph is dropped (del loss), "
+                           "or into a clone()")
     if check_only:
         return None
     with _guard:
@@ -469,120 +519,6 @@ def hold_viewed(inputs: tuple[Any, ...]) -> None:
     for p in inputs:
         if p._ctx is not None:
             hold_result(p)
-
-
-# ---- a user's op: what it must not write, read-only while it runs ------------------------
-_OURS = __name__.split(".")[0]  # this package's name: its own ops are tested, not guarded
-
-
-def user_op(cls: type, **kwargs: Any) -> None:
-    """engine.Function.__init_subclass__: a user's op (a subclass defined outside this package)
-    runs its own forward with its input arrays read-only, and its own backward with `g` and
-    what forward saved read-only, as a graph holds arrays. Arrays its forward keeps as
-    attributes (`ctx.x = x`, the engine's own style) count as saved when it saved nothing
-    (`ctx.saved`): the graph then locks its inputs as for `save_for_backward`. A forward that
-    wrote into its input (`x -= x.max(axis=1, keepdims=True)`, the classic softmax slip)
-    changed the caller's tensor, a backward's `g *= 2` a sibling's gradient, and a write into
-    an input kept as `ctx.x` the gradient, without a word; each now raises one line at the
-    write. The ops of this package do not pay for it."""
-    if kwargs:
-        raise TypeError(f"{cls.__name__}: unexpected class arguments {sorted(kwargs)}")
-    if cls.__module__.split(".")[0] == _OURS:
-        return
-    _user_ops.add(cls)  # (its result may be any array it keeps: join locks it the long way)
-    for method, why in (("forward", _INPUTS), ("backward", _UPSTREAM)):
-        fn = cls.__dict__.get(method)
-        if callable(fn):
-            setattr(cls, method, _read_only_arrays(fn, f"{cls.__name__}.{method}", why))
-
-
-_user_ops: set[type] = set()  # the ops defined outside this package (user_op)
-# what a user's forward and backward must leave as they were, and why (their error's words)
-_INPUTS = ("its inputs are read-only while it runs, since a write would change the caller's "
-           "tensor (x -= m changes x); compute into a new array (x = x - m)")
-_UPSTREAM = ("its upstream gradient g and what forward saved are read-only while it runs, since "
-             "g may be another op's gradient too (an add hands one array to both inputs) and a "
-             "second backward reads what was saved; compute a new array (return g * 2)")
-
-
-def _read_only_arrays(fn: Any, name: str, why: str) -> Any:
-    """`fn` (a user op's forward or backward) with what it must not write read-only while it
-    runs. forward gets read-only views of its input arrays, which other threads may share (a
-    parameter): no array's flag changes; what it keeps of them (saved, as attributes, as its
-    result) is the input's own array again afterwards, which the graph then locks. backward's
-    `g` and what forward saved are this backward's own: their flags are set back after it."""
-    backward = why is _UPSTREAM
-
-    def guarded(ctx: Any, *xs: Any, **params: Any) -> Any:
-        own: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(view) -> (view, input)
-        if backward:
-            held = [a for a in (*xs, *ctx.saved) if type(a) is np.ndarray and a.flags.writeable]
-            args: Any = xs
-        else:
-            args = list(xs)
-            for i, x in enumerate(xs):
-                if type(x) is np.ndarray and x.flags.writeable:
-                    v = args[i] = x.view()
-                    own[id(v)] = (v, x)
-            held = [v for v, _ in own.values()]
-        for a in held:
-            _setflags(a, False)
-        try:
-            out = fn(ctx, *args, **params)
-        except ValueError as e:
-            if "read-only" not in str(e):
-                raise
-            raise RuntimeError(f"{name} wrote into a read-only array: {why} ({e})") from None
-        finally:
-            if backward:
-                for a in held:
-                    try:
-                        _setflags(a, True)
-                    except ValueError:  # a view whose owner a graph locked since: stays so
-                        pass
-        if own:
-            out = _own_arrays(ctx, own, out)
-        if not backward and type(ctx.saved) not in (tuple, list):  # (the engine reads a tuple)
-            raise TypeError(f"{name} set ctx.saved to a {type(ctx.saved).__name__}: call "
-                            "ctx.save_for_backward(x, ...), which keeps a tuple, or keep it as "
-                            "another attribute (ctx.x = x)")
-        if not backward and not ctx.saved:  # kept as attributes (ctx.x = x), not saved:
-            kept = _arrays_of(vars(ctx).values())  # the graph holds them all the same
-            if kept:
-                ctx.saved = kept
-        return out
-    guarded.__name__, guarded.__qualname__, guarded.__doc__ = (
-        fn.__name__, getattr(fn, "__qualname__", name), fn.__doc__)
-    guarded.__wrapped__ = fn  # type: ignore[attr-defined]
-    return guarded
-
-
-def _own_arrays(ctx: Any, own: dict[int, tuple[np.ndarray, np.ndarray]], out: Any) -> Any:
-    """The inputs' own arrays in place of the read-only views forward got, in what it kept on
-    ctx (saved, attributes, one level into tuples and lists) and as its result."""
-    d = vars(ctx)
-    for k, v in d.items():  # (plain loops: this runs per call of a user's op)
-        t = type(v)
-        if t is np.ndarray:
-            if id(v) in own:
-                d[k] = own[id(v)][1]
-        elif t is tuple or t is list:
-            for a in v:
-                if id(a) in own:
-                    d[k] = t([own[id(b)][1] if id(b) in own else b for b in v])
-                    break
-    return own[id(out)][1] if id(out) in own else out
-
-
-def _arrays_of(values: Any) -> tuple[np.ndarray, ...]:
-    """The arrays among `values` and in the tuples and lists among them (one level)."""
-    found: list[np.ndarray] = []
-    for v in values:
-        if isinstance(v, np.ndarray):
-            found.append(v)
-        elif type(v) in (tuple, list):
-            found += [a for a in v if isinstance(a, np.ndarray)]
-    return tuple(found)
 
 
 def check_saved(ctx: Any) -> None:
