@@ -178,10 +178,23 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
         # keeps it (NumPy's where promoted it to float64, which threshold_ could not write)
         threshold, value = (_integer_of(x.data.dtype, name, v) for name, v in
                             (("threshold", threshold), ("value", value)))
-    else:  # (NumPy's cast gave inf for 1e300 into float32, torch refuses it)
-        number_fits("threshold", threshold, x.data.dtype, "threshold")
+    elif kind == "f":  # (NumPy's cast gave inf for 1e300 into float32, torch refuses it)
+        # torch's: x compared with the threshold in x's dtype (float32 for float16, its
+        # opmath: 70000 is a float16 tensor's threshold), value written in x's dtype. NumPy
+        # rounded a Python float to float16 (x = 0.6914 > 0.6912 replaced) and promoted with
+        # a NumPy scalar (np.float64(0.1) compared float32 x in float64, np.int64(5) made a
+        # float16 tensor's result float64)
+        cmp = np.dtype(np.float32) if x.data.dtype == np.float16 else x.data.dtype
+        if cmp != x.data.dtype and _F32_MAX < abs(threshold) < np.inf:  # (torch's words)
+            raise ValueError(f"threshold: threshold {threshold} cannot be converted to float32 "
+                             "(a float16 tensor's comparison, as torch's) without overflow")
+        number_fits("threshold", threshold, cmp, "threshold")
         number_fits("threshold", value, x.data.dtype, "value")
+        threshold, value = cmp.type(threshold), x.data.dtype.type(value)
     return Threshold.apply(x, threshold=threshold, value=value)
+
+
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _integer_of(dt: np.dtype, name: str, v: Any) -> int:

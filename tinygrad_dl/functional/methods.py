@@ -409,10 +409,21 @@ def _viewed_leaf(t: Tensor) -> bool:
     expand of w; torch's in-place refusal)? Advanced indexing (`w[[0, 1]]`) copies: not one."""
     while t.grad_fn is not None:
         parents = t.grad_fn.parents
-        if not parents or not np.may_share_memory(t.data, parents[0].data):
+        if not parents:
+            return False
+        a, b = t.data, parents[0].data  # (bounds that overlap: O(1), not np.shares_memory's
+        # exact search; an empty array has none: `w[0:0]`, `w.T` of a (0, 3) w share its base)
+        if not (np.may_share_memory(a, b) if a.size and b.size else _root(a) is _root(b)):
             return False
         t = parents[0]
     return t.requires_grad
+
+
+def _root(a: np.ndarray) -> object:
+    """The object at the end of a's base chain (the allocation a view of it shares)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a if a.base is None else a.base
 
 
 # ---- torch.nn.functional's activations: the Tensor methods ----------------------------------
