@@ -10,7 +10,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from tinygrad_dl.grad_mode import no_grad
 from tinygrad_dl.nn import Module
+from tinygrad_dl.nn.utils.prune import BasePruningMethod
 
 
 class Loop(enum.Enum):
@@ -57,6 +59,18 @@ class CourseModel(Module):
         """Qualified parameter name -> the name the course uses (drawn graphs show it);
         by default the qualified names themselves."""
         return {name: name for name, _ in self.named_parameters()}
+
+    def refresh_pruned(self) -> None:
+        """Recompute every pruned weight (prune's `W = W_orig * W_mask`) now, as the next
+        forward's pre-hook would: for code that reads the weights outside a forward
+        (`hand_gradients`, `synthesize`). The attribute is the last forward's otherwise,
+        stale after an optimizer step (synthesize sampled, and hand_gradients differentiated,
+        the weights before it, without a word)."""
+        for m in self.modules():
+            for fn, _, _ in list(m._hooks.forward_pre.values()) if m._hooks else ():
+                if isinstance(fn, BasePruningMethod):
+                    with no_grad():  # (the next forward recomputes it on the graph)
+                        fn(m, ())
 
 
 def real_numbers(owner: str, what: str, a: np.ndarray) -> np.ndarray:

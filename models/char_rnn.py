@@ -189,6 +189,7 @@ class CharRNN(CourseModel):
         if len(X) != len(Y):
             raise ValueError(f"CharRNN.hand_gradients: X and Y lengths differ ({len(X)}, "
                              f"{len(Y)})")
+        self.refresh_pruned()  # (a pruned W: the one forward computes now)
         U, W, V, b, c = (p.data for p in (self.U, self.W, self.V, self.b, self.c))
         T = len(X)
         Hp = np.empty((T + 1, self.m), dtype=self.dtype)  # rows h_0, h_1, ..., h_T
@@ -243,6 +244,8 @@ class CharRNN(CourseModel):
 
         p = softmax(o_t / temperature); temperature 0 takes the argmax (greedy), small
         temperatures approach it, large ones flatten p. x0 is the first input's index.
+        NumPy on the weights, not a forward: the model's hooks do not run (a pruned W is
+        recomputed first, as forward's pre-hook would).
         """
         # int() would truncate a float (x0 2.7 read as 2, n 2.5 as 2 samples): integers only
         x, n = integer("CharRNN.synthesize", "x0", x0), integer("CharRNN.synthesize", "n", n)
@@ -255,6 +258,7 @@ class CharRNN(CourseModel):
         if not temperature >= 0:  # (NaN too: it sampled the last character every step)
             raise ValueError(f"CharRNN.synthesize: temperature must be >= 0, got {temperature}")
         rng = as_rng(rng)  # the given generator, else the default one (tinygrad_dl.random)
+        self.refresh_pruned()  # (a pruned W: the one forward computes now, not the last one's)
         U, W, V, b, c = (p.data for p in (self.U, self.W, self.V, self.b, self.c))
         h = self._h0(h0)
         out = np.empty(n, dtype=np.int64)

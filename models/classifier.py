@@ -11,9 +11,9 @@ from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 
-from tinygrad_dl import Tensor, hooks, name_scope, no_grad
+from tinygrad_dl import Tensor, engine, hooks, name_scope, no_grad
 from tinygrad_dl import functional as F
-from tinygrad_dl.nn import Linear, Module
+from tinygrad_dl.nn import Linear, Module, module_hooks
 from tinygrad_dl.ops.loss import check_labels
 from tinygrad_dl.tensor import plain_array
 
@@ -115,6 +115,15 @@ class Classifier(CourseModel):
     def forward(self, X: Any) -> Tensor:
         """Logits S (n, K)."""
         h = self._input(X)
+        layers = self.layers
+        if layers._hooks:  # hooks on the Sequential itself run, as torch's self.layers(h) runs
+            # them (skipped before: a forward hook never called, its returned output dropped)
+            engine.notify_module(layers)
+            return module_hooks.call(layers, self._layers, (h,), {})
+        return self._layers(h)
+
+    def _layers(self, h: Tensor) -> Tensor:
+        """self.layers' forward, course layer by course layer."""
         # one name scope per course layer ("layer 3": its Linear, BN, ReLU, Dropout), so a
         # drawn graph reads layer 1..9; each module's own scope would be a Sequential index.
         # The groups are read off self.layers at every call: ones kept from __init__ ran the
@@ -209,6 +218,7 @@ class Classifier(CourseModel):
         if not len(y):  # as loss() refuses it (softmax_ce_grad's 1 / n: ZeroDivisionError)
             raise ValueError(f"{type(self).__name__}.hand_gradients: empty batch (X of shape "
                              f"{X.shape}): the mean cost over no samples is undefined")
+        self.refresh_pruned()  # (a pruned W: the one forward computes now)
         if rows:
             return X, y.astype(self.dtype)
         # as loss() does: a label -1 would pick the last class (S[rows, y] -= 1) silently

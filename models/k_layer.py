@@ -140,6 +140,7 @@ class KLayer(Classifier):
         # use of a module shared between places (one ReLU instance reused, a tied Linear)
         # as forward runs it: named_children() lists it once (its later uses were skipped)
         names = {id(p): q for q, p in self.named_parameters()}
+        paths = {id(m): f"layers.{k}" for k, m in self.layers.named_children()}
         first: dict[int, tuple[Any, ...]] = {}  # each Linear's first use: its L2 term, once
         for mod in self.layers:
             if isinstance(mod, _IMAGES):  # (subclasses whose forward refuses (n, h) rows: a
@@ -186,8 +187,11 @@ class KLayer(Classifier):
 
         grads: dict[str, np.ndarray] = {}
 
-        def add(p: Any, g: np.ndarray) -> None:  # (a shared module's uses add up)
-            q = names[id(p)]
+        def add(mod: Any, attr: str, g: np.ndarray) -> None:  # (a shared module's uses add up)
+            # a W the layer computes (pruned, parametrized) is no parameter: keyed by its layer,
+            # "layers.0.W", as OneLayer's (a KeyError on its id before)
+            p = getattr(mod, attr)
+            q = names.get(id(p)) or f"{paths[id(mod)]}.{attr}"
             grads[q] = grads[q] + g if q in grads else g
 
         # a last ReLU (or ReLU then dropout) left H in its tape entry: softmax_ce_grad works
@@ -200,9 +204,9 @@ class KLayer(Classifier):
                 # the L2 term once per weight, however many places share it
                 dW, db = linear_grads(entry[1], G, W, lam if entry is first[id(mod)] else 0.0,
                                       bias=mod.b is not None)
-                add(mod.W, dW)
+                add(mod, "W", dW)
                 if db is not None:
-                    add(mod.b, db)
+                    add(mod, "b", db)
                 if entry is not tape[0]:  # no gradient needed for the input
                     G = G @ W
             elif isinstance(mod, Dropout):
@@ -212,16 +216,16 @@ class KLayer(Classifier):
             else:  # BatchNorm1d
                 S_hat, sigma1, training = entry[1:]
                 if mod.gamma is not None:
-                    add(mod.gamma, np.einsum("ij,ij->j", G, S_hat))
+                    add(mod, "gamma", np.einsum("ij,ij->j", G, S_hat))
                 if mod.beta is not None:
-                    add(mod.beta, G.sum(axis=0))
+                    add(mod, "beta", G.sum(axis=0))
                 G *= _gamma_of(mod) * sigma1  # G1 = G * gamma * sigma1
                 if training:
                     c = np.einsum("ij,ij->j", G, S_hat) / G.shape[0]
                     G -= G.mean(axis=0)
                     G -= S_hat * c
-        # order like named_parameters()
-        return {q: grads[q] for q in names.values()}
+        # order like named_parameters() (then the computed weights', which have no parameter)
+        return {q: grads[q] for q in [*names.values(), *grads] if q in grads}
 
 
 # the subclasses of BatchNorm1d and Dropout that take images, not rows

@@ -51,6 +51,7 @@ from .models import MODELS, registry_name
 from .nn import Linear
 from .nn.module_state import EXTRA
 from .nn.state_entries import from_torch
+from .nn.utils.prune import is_pruned
 from .ops.indexing import brief_values
 from .tensor import Tensor
 
@@ -97,6 +98,11 @@ def save_model(model: Any, path: str | os.PathLike[str], *,
                normalization: tuple[np.ndarray, np.ndarray] | None = None, **extra: Any) -> Path:
     """A course model + its config + JSON-able `extra` (+ the data mean/std), atomically."""
     name = registry_name(model)
+    if is_pruned(model):  # (the file was written, and load_model failed on it: no W in it)
+        raise ValueError(f"save_model({path}): refused: the {name} is pruned (weight_orig and "
+                         "weight_mask in place of W) and load_model rebuilds it unpruned from "
+                         "its config: prune.remove() each pruned weight first, or save the "
+                         "state dict: checkpoint.save(model.state_dict(), path)")
     _refuse_ties(model, path)
     if normalization is not None:
         check_normalization(*normalization, getattr(model, "d", None), f"save_model({path})")
