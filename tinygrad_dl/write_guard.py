@@ -278,6 +278,10 @@ def _made_from(t: Any, base: Any) -> tuple[list[np.ndarray] | None, np.ndarray |
     while True:
         c = t._ctx
         if c is None:  # a leaf viewing `base` (Tensor(view), t.data = view, from_numpy)
+            if found is not None and base.base is not None and not _lock_can_end(base):
+                found = None  # memory of an object with no writable buffer (a torch tensor):
+                # NumPy would not set its views writable again; a parameter's writes are found
+                # by the comparison at backward, as for `big`
             return found, (t.data if t.requires_grad else None)  # (a constant's other views
             # stay unguarded, docs/engine.md: checking them would copy every input batch)
         for q in c.parents:  # (view ops have one tensor input, getitem maybe an index too)
@@ -290,6 +294,19 @@ def _made_from(t: Any, base: Any) -> tuple[list[np.ndarray] | None, np.ndarray |
                 break
         else:  # not made from its inputs' memory (a user op's view of a constant)
             return found, None
+
+
+def _lock_can_end(a: np.ndarray) -> bool:
+    """Will NumPy set `a` writable again once read-only: is its memory a NumPy array's or an
+    object's writable buffer (a bytearray's), not a torch tensor's?"""
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    if isinstance(a, np.ndarray):
+        return True
+    try:
+        return not memoryview(a).readonly
+    except TypeError:  # no buffer (a torch tensor, via __array_interface__)
+        return False
 
 
 def _saves(saved: tuple[Any, ...], a: np.ndarray) -> bool:
@@ -351,6 +368,23 @@ def _calibrate() -> int:
 
 
 _EXTRA = _calibrate()
+
+
+def _unaccounted(base: np.ndarray) -> int:
+    """The references to `base`, a locked array's owner, beyond the locks' own (`_kept`, each
+    live graph's `held`): `writable`'s view of it and its local, if no one else holds it."""
+    key = id(base)
+    return _refs(base) - _locks.get(key, 0) - (key in _kept)
+
+
+def _calibrate_viewed() -> int:
+    """`_unaccounted` of an owner only its view references, called as `writable` calls it."""
+    a = np.empty(2)[:1]
+    base = a.base
+    return _unaccounted(base)
+
+
+_VIEWED = _calibrate_viewed()
 
 
 _BITS = {n: np.dtype(f"u{n}") for n in (1, 2, 4, 8)}  # an unsigned integer per item size
@@ -434,7 +468,10 @@ def writable(t: Any, who: str, check_only: bool = False, *,
                            "a copy would leave that one unchanged, where torch's "
                            "write reaches it: write into it under no_grad(), or after backward()")
     base = a.base
-    if base is not None:  # a copy would untie t from the array it views (X.data of
+    if base is not None and (type(base) is not np.ndarray or _unaccounted(base) > _VIEWED):
+        # a copy would untie t from the array it views, which others see (a flat buffer, `big`
+        # of Tensor(big[0, :3])); one only t's array references (`randn(12).reshape(3, 4)`,
+        # `.T`) is copied as any array is
         raise RuntimeError(f"{who}: this tensor's array (shape {a.shape}) is a view of another "
                            f"array (shape {base.shape}) that a live graph holds for backward; a "
                            "copy would no longer be that array's view, as a write must be: "
