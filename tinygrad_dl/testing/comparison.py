@@ -65,6 +65,9 @@ def _tolerances(dtypes: Sequence[np.dtype], rtol: float | None, atol: float | No
         raise _Mismatch(ValueError, "Both 'rtol' and 'atol' must be either specified or "
                         f"omitted, but got no {'rtol' if rtol is None else 'atol'}.", where)
     if rtol is not None and atol is not None:
+        if not (rtol >= 0 and atol >= 0):  # (torch: a RuntimeError deep in torch.isclose)
+            raise _Mismatch(ValueError, "assert_close: rtol and atol must be non-negative, "
+                            f"but got rtol={rtol}, atol={atol}.", where)
         return rtol, atol
     return default_tolerances(*dtypes)
 
@@ -83,9 +86,17 @@ def _close_msg(identifier: str, extra: str, abs_diff: float, abs_idx: Any, atol:
     return msg.strip()
 
 
+def _magnitude(z: complex) -> float:
+    """abs(z), inf where Python's complex abs raises OverflowError (|1e308 + 1e308j|)."""
+    try:
+        return abs(z)
+    except OverflowError:
+        return float("inf")
+
+
 def _scalar_msg(actual: Any, expected: Any, rtol: float, atol: float) -> str:
-    abs_diff = abs(actual - expected)
-    rel_diff = float("inf") if expected == 0 else abs_diff / abs(expected)
+    abs_diff = _magnitude(actual - expected)
+    rel_diff = float("inf") if expected == 0 else abs_diff / _magnitude(expected)
     return _close_msg("Scalars", f"Expected {expected} but got {actual}.", abs_diff, None, atol,
                       rel_diff, None, rtol)
 
@@ -139,8 +150,8 @@ def _compare_number(actual: Any, expected: Any, where: tuple[Any, ...], *, rtol:
                         f"The (d)types do not match: {type(a)} != {type(e)}.", where)
     if a == e or (equal_nan and cmath.isnan(a) and cmath.isnan(e)):
         return
-    diff = abs(a - e)
-    if cmath.isfinite(diff) and diff <= atol + rtol * abs(e):
+    diff = _magnitude(a - e)
+    if cmath.isfinite(diff) and diff <= atol + _magnitude(rtol * e):
         return
     raise _Mismatch(AssertionError, _scalar_msg(a, e, rtol, atol), where)
 
@@ -155,6 +166,30 @@ def _promoted(a: np.dtype, b: np.dtype) -> np.dtype:
     if ca != cb and min(ca, cb) < 2:
         return a if ca > cb else b
     return np.promote_types(a, b)
+
+
+def _isclose(a: np.ndarray, e: np.ndarray, rtol: float, atol: float,
+             equal_nan: bool) -> np.ndarray:
+    """torch.isclose: equal, or a finite |a - e| within atol + rtol * |e|. Not np.isclose: it
+    tests only e's finiteness, so inf against 1 passed once the allowance overflowed to inf
+    (atol=inf, or rtol * |e| past the dtype's max); torch fails it, and so does this."""
+    matches = a == e  # (exact for integers: no float64 rounding of large int64s)
+    if rtol == 0 and atol == 0 and a.dtype.kind in "biu":
+        return matches
+    with np.errstate(all="ignore"):
+        if a.dtype.kind in "biu":  # |a - e| exactly, in uint64 (int64 extremes, no uint8 wrap)
+            wide = np.uint64 if a.dtype.kind == "u" else np.int64
+            x, y = a.astype(wide), e.astype(wide)
+            xu, yu = x.astype(np.uint64), y.astype(np.uint64)
+            diff = np.where(x >= y, xu - yu, yu - xu)
+            allowed = atol + rtol * np.abs(y.astype(np.float64))
+            return matches | (diff <= allowed)
+        diff = np.abs(a - e)
+        # |rtol * e|, as torch: rtol * |e| would overflow for a complex64 e near the max
+        matches |= np.isfinite(diff) & (diff <= atol + np.abs(rtol * e))
+        if equal_nan:
+            matches |= np.isnan(a) & np.isnan(e)
+    return matches
 
 
 def _array_of(x: Any) -> np.ndarray:
@@ -197,11 +232,7 @@ def _compare_tensor(actual: Any, expected: Any, where: tuple[Any, ...], *,
     if a.dtype != e.dtype:  # compared in the promoted dtype (torch.promote_types)
         common = _promoted(a.dtype, e.dtype)
         a, e = a.astype(common), e.astype(common)
-    if a.dtype.kind in "biu" and rtol == 0 and atol == 0:
-        matches = a == e  # (exact: no float64 rounding of large int64s)
-    else:
-        with np.errstate(all="ignore"):
-            matches = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    matches = _isclose(a, e, rtol, atol, equal_nan)
     if matches.all():
         return
     if a.ndim == 0:
