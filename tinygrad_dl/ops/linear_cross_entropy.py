@@ -12,7 +12,7 @@ from ..engine import Function
 from ..write_guard import private
 from .loss import CrossEntropy, ignored_labels
 
-__all__ = ["ChunkedLinearCrossEntropy", "kept_weight"]
+__all__ = ["ChunkedLinearCrossEntropy"]
 
 
 def kept_weight(targets: np.ndarray, num_classes: int, weight: np.ndarray | None,
