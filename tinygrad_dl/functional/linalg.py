@@ -203,7 +203,10 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
     (n, m), r = a.shape[-2:], b.shape[-2]
     if _blocked(a, b) and math.prod(lead) * n * r * m > distance.BLOCK_ENTRIES:
         # (the differences a block at a time: all of them took n r m entries, 5.9 GB at the
-        # peak for (2000, 64) and (2000, 64) in float64)
+        # peak for (2000, 64) and (2000, 64) in float64; a mixed pair cast first, as NumPy's
+        # subtraction casts it: float32 data against float64 centroids held them all)
+        if a.dtype != b.dtype:
+            a, b = (t.to(np.result_type(a.dtype, b.dtype)) for t in (a, b))
         check_alloc(lambda: f"cdist of {a.shape} and {b.shape}", (*lead, n, r), a.dtype,
                     what="the distances")
         return BlockedCdist.apply(a.broadcast_to((*lead, n, m)), b.broadcast_to((*lead, r, m)),
@@ -250,11 +253,11 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
 
 
 def _blocked(a: Tensor, b: Tensor) -> bool:
-    """May cdist / pdist take the blocked ops (ops.distance)? For one float dtype (another
-    mix keeps the one subtraction's promotion) and rows of m > 0 entries (m = 0: the 0-norm,
-    below)."""
-    return a.dtype == b.dtype and a.dtype in (np.float16, np.float32, np.float64) \
-        and a.shape[-1] > 0
+    """May cdist / pdist take the blocked ops (ops.distance)? For float dtypes (a mixed pair
+    cast to its promotion first; integers and bools keep the one subtraction's arithmetic)
+    and rows of m > 0 entries (m = 0: the 0-norm, below)."""
+    floats = (np.float16, np.float32, np.float64)
+    return a.dtype in floats and b.dtype in floats and a.shape[-1] > 0
 
 
 def _distance_ord(p: Any, m: int) -> float:
