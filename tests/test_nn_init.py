@@ -141,7 +141,7 @@ def test_clip_grad_norm_refuses_a_non_finite_norm_when_asked_and_passes_it_other
         nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
     assert math.isinf(nn.utils.clip_grad_norm_([w], 1.0))
     np.testing.assert_array_equal(w.grad, [np.inf, 1.0])  # unscaled, as PyTorch
-    for bad in (0.5, "two", float("nan")):
+    for bad in (0, -1.0, "two", float("nan")):  # (0 < p < 1: the quasi-norm, as torch)
         with pytest.raises(ValueError, match="norm_type must be"):
             nn.utils.clip_grad_norm_([w], 1.0, norm_type=bad)
     with pytest.raises(TypeError, match="foreach"):
