@@ -68,8 +68,7 @@ class InPlaceMethods:
     def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
         """Write src's values (broadcast to this shape) into this tensor's array (torch's
         non_blocking= taken: a CPU copy is done when this returns)."""
-        return _write(self, "Tensor.copy_", src,
-                      lambda a, b: np.copyto(a, b, casting="same_kind"))
+        return _write(self, "Tensor.copy_", src, _copy)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
         real_only("Tensor.clamp_", self.data)  # (np.clip ordered complex values: torch refuses)
@@ -313,6 +312,16 @@ def _fill(a: np.ndarray, v: Any) -> None:
         a[...] = v
     else:
         np.copyto(a, v, casting="same_kind")
+
+
+def _copy(a: np.ndarray, b: Any) -> None:
+    """copy_'s write: b broadcast to a's shape, never to a bigger one (NumPy's copyto drops
+    b's leading 1s, `zeros(4).copy_(ones(1, 4))`: torch refuses it, as add_ here)."""
+    if (b.ndim if type(b) is np.ndarray else np.ndim(b)) > a.ndim:
+        raise ValueError(f"Tensor.copy_: the source's shape {np.shape(b)} has more dimensions "
+                         f"than this tensor's {a.shape} (the result would have the broadcast "
+                         "shape, as torch refuses it); reshape the source first")
+    np.copyto(a, b, casting="same_kind")
 
 
 def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
