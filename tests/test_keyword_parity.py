@@ -202,8 +202,6 @@ ALLOWED: dict[str, tuple[list[str], str]] = {
         "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "L1Loss", "MSELoss", "SmoothL1Loss")},
     "autograd.backward": (["grad_variables"], "deprecated in torch: grad_tensors="),
     "autograd.grad": (["only_inputs"], "deprecated and ignored in torch"),
-    **{f"nn.LazyInstanceNorm{d}d": (["bias"], "bias=False (no learned shift) not implemented")
-       for d in (1, 2, 3)},
     "nn.RNNBase": (["mode"], "an internal base; RNN/LSTM/GRU are the classes"),
     "nn.RNNCellBase": (["num_chunks"], "an internal base"),
 }

@@ -74,7 +74,7 @@ from ..tensor import Tensor
 from .compare import borrowed_arrays, difference, frozen_tensors
 from .compiled import BUSY  # a plan's answer while another thread replays it
 from .plan import Plan
-from .record import Recording, float_bits
+from .record import Recording, float_bits, holds_unsized
 from .record_hooks import HookOwners
 
 __all__ = ["JitError", "jit"]
@@ -382,6 +382,8 @@ class jit:
                 self._refuse(OVERFLOW, f"more than {self.max_signatures} input signatures",
                              None)
             return fn(*args, **kwargs)
+        if holds_unsized(fn):  # a lazy layer sizes itself in this call (its parameters
+            return fn(*args, **kwargs)  # made in the step): eager; the next calls record
         rec = Recording(arrays)
         if type(entry) is Recording:  # the constants the last recording's ops read: their
             rec.remember(c.array for c in entry.constants())  # values as this call begins

@@ -443,6 +443,14 @@ class Recording(EngineHooks):
         return r
 
 
+def holds_unsized(fn: Callable[..., Any]) -> bool:
+    """Whether a module fn holds has a lazy layer not yet sized (nn.LazyLinear, LazyConv2d...:
+    its parameter registry is no plain dict until its first call builds the layer, and
+    listing it raises)."""
+    return any(type(m.__dict__.get("_parameters")) is not dict
+               for obj in _held_objects(fn) if is_module(obj) for m in obj.modules())
+
+
 def _held_objects(fn: Callable[..., Any]) -> list[Any]:
     """What fn can reach by name: itself, a partial's arguments, its bound self, closure
     cells, defaults and the globals its code names (one level: enough for `model` in a

@@ -301,9 +301,9 @@ class CELU(Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace_arg("CELU", inplace)
-        if alpha == 0:
+        if number_arg("CELU", "alpha", alpha) == 0:  # (a bool refused, as F.celu's)
             raise ValueError("CELU: alpha cannot be 0")
-        self.alpha = float(alpha)
+        self.alpha = alpha  # (as given, torch's: its repr shows CELU(alpha=2) for 2)
 
     def forward(self, x: Tensor) -> Tensor:
         return celu(x, self.alpha, self.inplace)
@@ -373,7 +373,8 @@ class Hardshrink(Module):
 
     def __init__(self, lambd: float = 0.5) -> None:
         super().__init__()
-        self.lambd = number_arg("Hardshrink", "lambd", lambd)
+        number_arg("Hardshrink", "lambd", lambd)
+        self.lambd = lambd  # (as given, torch's: its repr shows Hardshrink(1) for 1)
 
     def forward(self, x: Tensor) -> Tensor:
         return hardshrink(x, self.lambd)
@@ -387,9 +388,9 @@ class Softshrink(Module):
 
     def __init__(self, lambd: float = 0.5) -> None:
         super().__init__()
-        self.lambd = number_arg("Softshrink", "lambd", lambd)
-        if not self.lambd >= 0:
+        if not number_arg("Softshrink", "lambd", lambd) >= 0:
             raise ValueError(f"Softshrink: lambd must be >= 0, got {lambd}")
+        self.lambd = lambd  # (as given, torch's repr)
 
     def forward(self, x: Tensor) -> Tensor:
         return softshrink(x, self.lambd)

@@ -272,9 +272,9 @@ class _LazyInstanceNorm(_Lazy):
     channels_of = "num_features"
 
     def __init__(self, eps: float = 1e-5, momentum: Any = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device: Any = None, dtype: Any = None
-                 ) -> None:
-        super().__init__(eps, momentum, affine, track_running_stats, device, dtype)
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None,
+                 *, bias: bool = True) -> None:
+        super().__init__(eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
 
 LazyInstanceNorm1d = _lazy("LazyInstanceNorm1d", _LazyInstanceNorm, InstanceNorm1d, 1,

@@ -407,7 +407,10 @@ class TripletMarginWithDistanceLoss(Module):
         if not margin > 0:
             raise ValueError(f"TripletMarginWithDistanceLoss: margin must be greater than 0, "
                              f"got {margin}")
-        self.distance_function, self.margin = distance_function, margin
+        # torch's default: a PairwiseDistance() module (a child, in the repr), not None
+        self.distance_function = (PairwiseDistance() if distance_function is None
+                                  else distance_function)
+        self.margin = margin
         self.swap, self.reduction = swap, reduction
 
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:

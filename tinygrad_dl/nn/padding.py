@@ -105,7 +105,7 @@ class _ConstantPad(_Pad):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
                                                              np.floating)):
             raise TypeError(f"{type(self).__name__}: value must be a number, got {value!r}")
-        self.value = float(value)
+        self.value = value  # (as given, torch's: its repr shows value=2 for 2)
 
     def extra_repr(self) -> str:
         return f"padding={self.padding}, value={self.value}"
