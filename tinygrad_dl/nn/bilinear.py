@@ -20,6 +20,8 @@ class Bilinear(Redraw, Module):
     for x1 (..., in1), x2 (..., in2); `weight` (out, in1, in2) and `bias` (out,) both ~
     U(+-1/sqrt(in1_features)), PyTorch's init, drawn from `rng` (else the default generator)."""
 
+    _fan_in_dims = 2  # (reset_parameters' bound: 1/sqrt(weight.shape[1]), torch's)
+
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True, device: Any = None, dtype: Any = None, *,
                  rng: Any = None) -> None:

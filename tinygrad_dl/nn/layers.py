@@ -82,27 +82,27 @@ def torch_alias(ours: str) -> property:
 
 class Redraw:
     """torch's `reset_parameters()`: `weight` and `bias` drawn again, in place, from the init
-    the layer was built with (`remember_init` keeps init, fan_in, std and rng): without it, a
-    model re-initialised between runs (`m.apply(lambda l: l.reset_parameters() if hasattr(l,
-    "reset_parameters") else None)`) kept its trained weights without a word."""
+    the layer was built with (`remember_init` keeps init, std and rng; the fan-in is the weight's
+    now, as torch's): a model re-initialised between runs does not keep its trained weights."""
 
     _draw_transposed = True  # (Conv2d draws its Gaussian weight in W's own order)
+    _fan_in_dims: int | None = None  # torch's fan-in: the weight's dims 1: (Bilinear: dim 1)
 
     def reset_parameters(self) -> None:
         if "_init_draw" not in self.__dict__:  # (unpickled from before it was recorded)
             raise AttributeError(f"{type(self).__name__}.reset_parameters: this layer holds no "
                                  "record of its init (saved by an older version); build it anew")
-        init, fan_in, std, rng = self.__dict__["_init_draw"]
+        init, _, std, rng = self.__dict__["_init_draw"]  # (its fan-in as built: not that of
         w, b = self.weight, self.bias  # type: ignore[attr-defined]
+        fan_in = int(np.prod(w.data.shape[1:self._fan_in_dims]))  # a weight replaced since)
         if init == "pytorch":
             bound = 1.0 / np.sqrt(fan_in) if fan_in > 0 else 0.0
             nn_init.uniform_(w, -bound, bound, rng)
             if b is not None:
                 nn_init.uniform_(b, -bound, bound, rng)
             return
-        # drawn as the layer's __init__ drew it (init_weights: as (in, out), transposed;
-        # Conv2d: in W's order): after the same seed, the weights it was built with, as
-        # torch's reset_parameters gives (a draw in W's order gave other weights)
+        # drawn as __init__ drew it (init_weights: as (in, out), transposed; Conv2d: in W's
+        # order): after the same seed, the weights it was built with, as torch's gives
         shape = w.data.shape
         z = normal(shape[::-1] if self._draw_transposed else shape, np.float64, rng, "init")
         values = (z.T if self._draw_transposed else z) * init_std(init, max(fan_in, 1), std)

@@ -323,6 +323,14 @@ class OneCycleLR(LRScheduler):
                 g[self._key] = self.max_momentums[i]
         super().__init__(optimizer, last_epoch)
 
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """The base class's; torch's state names its annealing `_anneal_func_type`, taken as
+        anneal_strategy (it was dropped: a "linear" state went on along this one's "cos")."""
+        super().load_state_dict(state)  # (checked first, by _check_state)
+        kind = state.get("_anneal_func_type") if "anneal_strategy" not in state else None
+        if kind in ("cos", "linear"):
+            self.anneal_strategy = kind
+
     def get_lr(self) -> list[float]:
         step_num = self.last_epoch
         if step_num > self.total_steps:

@@ -214,6 +214,14 @@ class CyclicLR(LRScheduler):
         else:
             self._fn_bounds = [(rate_arg(lo, who, "base_lr"), rate_arg(hi, who, "max_lr"))
                                for lo, hi in zip(lows, highs)]
+        # the cycle the rates follow, fixed here (the _fn_ schedules above are not in the
+        # state): a state of another cycle is refused by load_state_dict, not stepped on
+        # this one's; torch's spelling, as its state holds it at the top level
+        up = float(step_size_up)
+        total = up + (float(step_size_down) if step_size_down is not None else up)
+        self._cycle = {"base_lrs": [float(v) for v in lows], "max_lrs": [float(v) for v in highs],
+                       "total_size": total, "step_ratio": up / total, "mode": mode,
+                       "gamma": float(gamma) if isinstance(gamma, numbers.Real) else gamma}
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
             g0 = optimizer.param_groups[0]
@@ -248,6 +256,17 @@ class CyclicLR(LRScheduler):
         """The base class's checks, and that a scale_fn object's settings have one to go to
         (before anything is loaded, in a ChainedScheduler too)."""
         super()._check_state(state)
+        mine = self.__dict__.get("_cycle")
+        theirs = state.get("_cycle", None if "total_size" not in state else  # (torch's)
+                           {k: state.get(k) for k in (mine or ())})
+        if mine is not None and isinstance(theirs, dict) and any(
+                np.asarray(theirs.get(k)).tolist() != np.asarray(v).tolist()
+                for k, v in mine.items()):  # (as numbers: torch's base_lr 0 is our 0.0)
+            raise ValueError(f"CyclicLR.load_state_dict: the state is of another cycle "
+                             f"({_spelled(theirs)}) than this one's ({_spelled(mine)}); its rates "
+                             "would go on along this one's without a word (the cycle is fixed "
+                             "when built): build the CyclicLR with the saved base_lr, max_lr, "
+                             "step sizes and mode, then load")
         saved = state.get("_scale_fn_custom")
         fn = self._fn_torch.custom if self._fn_torch is not None else None
         if saved is not None and not (isinstance(saved, dict) and (not saved or isinstance(
@@ -271,6 +290,12 @@ class CyclicLR(LRScheduler):
                                  self.max_momentums):
                 g[self._key] = hi - (hi - lo) * s
         return [f(t) for f in self._fn_lr]
+
+
+def _spelled(cycle: dict[str, Any]) -> str:
+    """A CyclicLR's cycle (`_cycle`) as words (a state through tg.save and load holds its
+    numbers as arrays)."""
+    return ", ".join(f"{k} {np.asarray(cycle.get(k)).tolist()!r}" for k in sorted(cycle))
 
 
 def _rising(lo: Any, hi: Any) -> bool:

@@ -41,7 +41,9 @@ __all__ = ["ParametrizationList", "cached", "is_parametrized", "mark_computed",
            "type_before_parametrizations"]
 
 _cache_depth = 0
-_cache: dict[tuple[int, str], Any] = {}  # -> (the tensor, the originals' arrays, their lock)
+# (id(module), name) -> (the tensor, the arrays it was computed from, their lock, a weak
+# reference to the module, its ParametrizationList, their number)
+_cache: dict[tuple[int, str], Any] = {}
 
 
 @contextmanager
@@ -49,7 +51,9 @@ def cached() -> Iterator[None]:
     """torch's: within the block a parametrized tensor is computed at its first access and
     that one result reused (one graph node for a weight read by several calls); the results
     are dropped when the outermost block ends. Unlike torch's, an optimizer step (or
-    load_state_dict) within the block is seen: the next read computes the tensor afresh."""
+    load_state_dict) within the block is seen, on the originals or on a parametrization's own
+    parameters, and so is a parametrization registered or removed: the next read computes the
+    tensor afresh. (A plain attribute of a parametrization changed within it is not.)"""
     global _cache_depth, _cache
     _cache_depth += 1
     try:
@@ -292,12 +296,19 @@ def _inject_property(module: Module, ours: str, key: str) -> None:
         plist = self.parametrizations[key]
         if not _cache_depth:
             return _read_only(plist(), plist, why)
-        k, arrays = (id(self), key), [o.data for o in _originals(plist)]
+        # the arrays of the originals and of the parametrizations' own parameters (a learned
+        # scale); the very module and list too (torch's gave a value gone stale: a module
+        # freed in the block leaves its id to a new one, whose originals may be the same
+        # arrays, a tied weight; a list of other or more parametrizations, registered since)
+        k = (id(self), key)
+        arrays = [p.data for p in plist.parameters()]
         hit = _cache.get(k)
-        if hit is None or any(a is not b for a, b in zip(hit[1], arrays)):
-            graph = write_guard.Graph()  # (the originals locked while cached: an optimizer's
-            graph.hold(arrays)  # step gives them new arrays, so the value is computed afresh)
-            hit = _cache[k] = (_read_only(plist(), plist, why), arrays, graph)
+        if (hit is None or hit[3]() is not self or hit[4] is not plist or hit[5] != len(plist)
+                or len(hit[1]) != len(arrays) or any(a is not b for a, b in zip(hit[1], arrays))):
+            graph = write_guard.Graph()  # (the arrays locked while cached: an optimizer's step
+            graph.hold(arrays)  # gives them new arrays, so the value is computed afresh)
+            hit = _cache[k] = (_read_only(plist(), plist, why), arrays, graph, weakref.ref(self),
+                               plist, len(plist))
         return hit[0]
 
     def put(self: Any, value: Any) -> None:
