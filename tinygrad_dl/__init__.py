@@ -5,7 +5,6 @@ Every op is reachable here under its NumPy and PyTorch names (`tg.exp`, `tg.cat`
 dtype names (`tg.float32`, `tg.float`, `tg.long`, ...).
 """
 
-import dis as _dis
 import os as _os
 import signal as _signal
 import sys as _sys
@@ -36,6 +35,7 @@ from typing import Any
 
 from . import functional
 from .anomaly import AnomalyError, detect_anomaly
+from .device import absent_name as _absent_name
 from .device import (
     accelerator,
     backends,
@@ -110,6 +110,9 @@ _NOT_HERE = {
            "its tensors' own dtype): drop the `with torch.cpu.amp.autocast(...)` line",
     "compile": "there is no torch.compile: call the model as it is, or compile a whole "
                "training step with tinygrad_dl.jit.jit (docs/jit.md)",
+    "embedding_bag": "torch.embedding_bag is ATen's kernel (weight first, mode an int, a "
+                     "4-tuple of its internals back); call "
+                     "tinygrad_dl.nn.functional.embedding_bag(input, weight, offsets, ...)",
 }
 
 
@@ -122,10 +125,7 @@ def __getattr__(name: str) -> Any:
         msg = f"tinygrad_dl.{name}: {_NOT_HERE[name]}"
         # `from torch import autocast` (IMPORT_FROM) turns an AttributeError into Python's
         # "cannot import name 'autocast'": there the line is raised as the ImportError
-        f = _sys._getframe(1)
-        if f.f_code.co_code[f.f_lasti] == _dis.opmap["IMPORT_FROM"]:
-            raise ImportError(msg, name=__name__)
-        raise AttributeError(msg)
+        _absent_name(__name__, msg)
     raise AttributeError(f"module 'tinygrad_dl' has no attribute {name!r}")
 
 

@@ -5,15 +5,32 @@ PyTorch code asks where it may run (`torch.cuda.is_available()`, `torch.backends
 `set_default_device`). Here every question answers "CPU", and every placement on the CPU works;
 asking for any other device raises one line saying that tinygrad_dl runs on the CPU. Naming a
 device is fine (`device("cuda")` is a value, as in PyTorch); putting something there is not.
+A PyTorch name with no counterpart here, asked of a package's module `__getattr__`
+(tg.autocast, tg.autograd.gradcheck), raises its one line through `absent_name`.
 """
 
 from __future__ import annotations
 
+import dis
 import re
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 __all__ = ["CPU", "accelerator", "backends", "check_device", "cuda", "device",
            "get_default_device", "set_default_device"]
+
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
+
+def absent_name(module: str, msg: str) -> NoReturn:
+    """Raise `msg` for a name that `module`'s `__getattr__` does not have: as an ImportError
+    under `from module import name` (IMPORT_FROM would turn an AttributeError into Python's
+    bare "cannot import name"), else as an AttributeError (hasattr stays False)."""
+    f = sys._getframe(2)  # (the frame that asked: 1 is the module's __getattr__)
+    if f.f_code.co_code[f.f_lasti] == _IMPORT_FROM:
+        raise ImportError(msg, name=module)
+    raise AttributeError(msg)
+
 
 _DEVICE = re.compile(r"^([a-z_]+)(?::(\d+))?$")
 

@@ -25,9 +25,7 @@ Single-output functions only; forward's non-Tensor arguments get None as their g
 
 from __future__ import annotations
 
-import dis as _dis
 import inspect as _inspect
-import sys as _sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +33,7 @@ import numpy as np
 
 from .. import engine, hooks, tensor_hooks, write_guard
 from ..anomaly import detect_anomaly
+from ..device import absent_name as _absent_name
 from ..engine import enable_grad, no_grad
 from ..grad import in_dtype
 from ..grad_mode import inference_mode, set_grad_enabled
@@ -449,8 +448,5 @@ def __getattr__(name: str) -> Any:
                "f returning a Tensor (a scalar or not) and inputs a list of Tensors")
         # `from torch.autograd import gradcheck` (torch's docs' spelling): Python would say
         # only "cannot import name 'gradcheck'", so there the line is the ImportError
-        f = _sys._getframe(1)
-        if f.f_code.co_code[f.f_lasti] == _dis.opmap["IMPORT_FROM"]:
-            raise ImportError(msg, name=__name__)
-        raise AttributeError(msg)
+        _absent_name(__name__, msg)
     raise AttributeError(f"module 'tinygrad_dl.autograd' has no attribute {name!r}")

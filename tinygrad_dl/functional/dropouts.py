@@ -1,6 +1,6 @@
 """torch.nn.functional's dropouts: F.dropout (one op), the channel dropouts F.dropout1d /
-dropout2d / dropout3d (nn.Dropout1d / 2d / 3d's one home), and the alpha dropouts for SELU
-networks, F.alpha_dropout and F.feature_alpha_dropout.
+dropout2d / dropout3d (nn.Dropout1d / 2d / 3d's one home) and torch.feature_dropout's (any
+rank), and the alpha dropouts for SELU networks, F.alpha_dropout and F.feature_alpha_dropout.
 
 Random draws come from rng= / generator=, else the default generator (tinygrad_dl.random); they
 are constants of the graph (the gradient of a dropout is its drawn mask and scale)."""
@@ -93,8 +93,27 @@ class _ChannelMask:
     spatial: int
 
     def __call__(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        keep = self.gen.random(tuple(shape[:-self.spatial])) >= self.p
+        keep = self.gen.random(tuple(shape[:len(shape) - self.spatial])) >= self.p
         return channel_mask(keep, self.p, self.spatial, dtype)
+
+
+def feature_dropout(input: Any, p: float, training: bool, inplace: bool = False) -> Tensor:
+    """torch.feature_dropout (and feature_dropout_ with inplace): whole channels of (N, C, ...)
+    of any rank >= 2 zeroed in training, the rest scaled by 1 / (1 - p) (F.dropout2d's for a
+    4-D input; of a 2-D (N, C) one, F.dropout's); otherwise the input itself."""
+    who = "feature_dropout_" if inplace else "feature_dropout"
+    p = dropout_p(who, p, "dropout probability has to be between 0 and 1")
+    training = bool_arg(who, "train", training)
+    if inplace:
+        return inplace_flag(who, input, lambda t: feature_dropout(t, p, training),
+                            drops=training and p != 0)
+    x = as_tensor_of(input)
+    if x.ndim < 2:
+        raise ValueError(f"{who}: feature dropout needs at least 2 dimensions (N, C, ...), "
+                         f"got {tuple(x.shape)}")
+    if not training or p == 0.0:
+        return x
+    return Dropout.apply(x, sample=_ChannelMask(rng_of(None, None, who), p, x.ndim - 2))
 
 
 def channel_dropout(who: str, input: Any, spatial: int, training: bool, p: float,

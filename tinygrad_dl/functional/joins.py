@@ -353,9 +353,8 @@ def _crop_checks(shape: tuple[int, ...], widths: list[list[int]], mode: str, giv
 def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[int, list[int]]:
     """(axis, cut positions) of np.split (equal) / np.array_split (sections as even as can be)
     / explicit indices (as NumPy slices them: negative from the end, past the end clamped)."""
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"{op}: axis {axis} is out of bounds for shape {x.shape}")
-    axis, n = axis % x.ndim, x.shape[axis % x.ndim]
+    axis = axis_of(op, axis, x.ndim)  # (a bool refused, torch's; NumPy took True as axis 1)
+    n = x.shape[axis]
     sections = zero_d_int(op, "sections", sections)  # (np.split(a, np.array(3)): 3 sections)
     if isinstance(sections, (int, np.integer)):
         k = int(sections)
@@ -374,10 +373,11 @@ def _cuts(op: str, x: Tensor, sections: Any, axis: int, equal: bool) -> tuple[in
 
 @torch_keywords(tensor="x")  # (torch.split(tensor=x, ...))
 def split(x: Any, indices_or_sections: Any = None, axis: int = 0, *,
-          dim: int | None = None, split_size_or_sections: Any = None) -> list[Tensor]:
-    """np.split: n equal sections, or pieces cut at the given indices (views via getitem).
-    With PyTorch's dim= or split_size_or_sections=, torch.split: pieces of the given size
-    (the last may be smaller), or of the listed sizes."""
+          dim: int | None = None, split_size_or_sections: Any = None
+          ) -> list[Tensor] | tuple[Tensor, ...]:
+    """np.split: n equal sections, or pieces cut at the given indices (views via getitem), in
+    NumPy's list. With PyTorch's dim= or split_size_or_sections=, torch.split: pieces of the
+    given size (the last may be smaller), or of the listed sizes, in torch's tuple."""
     x = as_tensor_of(x)
     if split_size_or_sections is not None:  # (torch's name: torch's call, dim 0 by default)
         if indices_or_sections is not None:
@@ -436,17 +436,17 @@ def append(x: Any, values: Any, axis: int | None = None) -> Tensor:
 
 def atleast_1d(*xs: Any) -> Any:
     """np.atleast_1d: 0-d inputs become (1,); others are returned as they are. One input: one
-    Tensor, several: a list."""
+    Tensor, several: a tuple (NumPy 2's and torch's)."""
     xs, many = _atleast_args(xs)
     out = [t if t.ndim >= 1 else t.reshape(1) for t in map(as_tensor_of, xs)]
-    return out[0] if len(out) == 1 and not many else out
+    return out[0] if len(out) == 1 and not many else tuple(out)
 
 
 def atleast_2d(*xs: Any) -> Any:
     """np.atleast_2d: (n,) becomes (1, n), a 0-d input (1, 1)."""
     xs, many = _atleast_args(xs)
     out = [t if t.ndim >= 2 else t.reshape(1, -1) for t in map(as_tensor_of, xs)]
-    return out[0] if len(out) == 1 and not many else out
+    return out[0] if len(out) == 1 and not many else tuple(out)
 
 
 def atleast_3d(*xs: Any) -> Any:
@@ -454,12 +454,12 @@ def atleast_3d(*xs: Any) -> Any:
     shapes = {0: lambda s: (1, 1, 1), 1: lambda s: (1, s[0], 1), 2: lambda s: (*s, 1)}
     xs, many = _atleast_args(xs)
     out = [t if t.ndim >= 3 else t.reshape(shapes[t.ndim](t.shape)) for t in map(as_tensor_of, xs)]
-    return out[0] if len(out) == 1 and not many else out
+    return out[0] if len(out) == 1 and not many else tuple(out)
 
 
 def _atleast_args(xs: tuple) -> tuple[tuple, bool]:
-    """atleast_*d's inputs, and whether a list comes back: torch's one list or tuple of tensors
-    (`torch.atleast_2d([a, b])`, a sequence back even for one) is its tensors; a list of
+    """atleast_*d's inputs, and whether a tuple comes back: torch's one list or tuple of tensors
+    (`torch.atleast_2d([a, b])`, a tuple back even for one) is its tensors; a list of
     numbers stays one input (NumPy's `np.atleast_1d([1, 2])`)."""
     if (len(xs) == 1 and isinstance(xs[0], (list, tuple)) and xs[0]
             and all(isinstance(t, Tensor) for t in xs[0])):
@@ -511,7 +511,7 @@ def sort(x: Any, axis: int | None = -1, kind: str | bool | None = None, *,
                   False if descending is None else descending)  # (axis=None: flattened)
 
 
-def broadcast_tensors(*tensors: Any) -> list[Tensor]:
+def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
     """The tensors broadcast to their common shape (torch.broadcast_tensors,
     np.broadcast_arrays), each on the graph: its gradient is summed back to its own shape."""
     ts = as_tensors(tensors)
@@ -520,11 +520,11 @@ def broadcast_tensors(*tensors: Any) -> list[Tensor]:
     except ValueError:
         raise ValueError("broadcast_tensors: shapes " + ", ".join(str(t.shape) for t in ts)
                          + " do not broadcast together") from None
-    return [t if t.shape == shape else t.broadcast_to(shape) for t in ts]
+    return tuple(t if t.shape == shape else t.broadcast_to(shape) for t in ts)
 
 
 def meshgrid(*xs: Any, indexing: str | None = None, sparse: bool = False,
-             copy: bool = True) -> list[Tensor]:
+             copy: bool = True) -> tuple[Tensor, ...]:
     """Coordinate grids from 1-D tensors (np.meshgrid, torch.meshgrid), on the graph. The two
     libraries' defaults differ (NumPy's indexing="xy" swaps the first two axes, PyTorch's "ij"
     does not), so with two or more inputs `indexing` must be given: either default would give
@@ -550,7 +550,7 @@ def meshgrid(*xs: Any, indexing: str | None = None, sparse: bool = False,
         at = [1] * len(ts)
         at[order[i]] = -1
         out.append(t.reshape(*at).broadcast_to(tuple(shape)))
-    return out
+    return tuple(out)
 
 
 _pad = pad  # (constant_pad_nd's parameter `pad` is torch's name: it hides this function)

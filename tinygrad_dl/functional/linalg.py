@@ -189,6 +189,7 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
         raise ValueError(f"cdist: {compute_mode!r} is not a valid value for compute_mode "
                          f"(one of {', '.join(_CDIST_MODES)}; each computes the differences)")
     a, b = as_tensors([x1, x2])
+    _floating("cdist", a, b)
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
         raise ValueError(f"cdist: x1 (..., P, M) and x2 (..., R, M) with one M, got shapes "
                          f"{a.shape} and {b.shape}")
@@ -232,6 +233,7 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
     (0 at a distance of 0, as PyTorch's); a run of rows' pairs at a time (ops.BlockedPdist)
     where all of them would be large."""
     x = as_tensor_of(input)
+    _floating("pdist", x)
     if x.ndim != 2:
         raise ValueError(f"pdist: expected input (N, M), got shape {tuple(x.shape)}")
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
@@ -252,10 +254,19 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
     return VectorNorm.apply(diff, ord=_distance_ord(p, x.shape[1]), axis=-1, keepdims=False)
 
 
+def _floating(op: str, *ts: Tensor) -> None:
+    """cdist's and pdist's inputs: integers and bools refused, as torch's ("only supports
+    floating-point dtypes"); they held all n r m differences, outside the blocked ops."""
+    for t in ts:
+        if t.dtype.kind in "biu":
+            raise TypeError(f"{op} only supports floating-point (and complex) dtypes, got "
+                            f"{t.dtype} of shape {t.shape}: cast it first (x.double())")
+
+
 def _blocked(a: Tensor, b: Tensor) -> bool:
     """May cdist / pdist take the blocked ops (ops.distance)? For float dtypes (a mixed pair
-    cast to its promotion first; integers and bools keep the one subtraction's arithmetic)
-    and rows of m > 0 entries (m = 0: the 0-norm, below)."""
+    cast to its promotion first; complex keeps the one subtraction's arithmetic) and rows
+    of m > 0 entries (m = 0: the 0-norm, below)."""
     floats = (np.float16, np.float32, np.float64)
     return a.dtype in floats and b.dtype in floats and a.shape[-1] > 0
 

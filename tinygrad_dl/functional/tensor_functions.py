@@ -2,7 +2,7 @@
 predicates and no-op conversions (torch.is_signed, resolve_conj, detach_, ...), the in-place
 functions (torch.sinc_, addmv_, ...), the shifts with a Python int first, the *_copy spellings
 of the view ops (each a one-liner: the view op, then clone), split_with_sizes, fill and put,
-real and imag, is_nonzero, and rsub (sub with its operands swapped)."""
+real and imag, is_nonzero, rsub (sub with its operands swapped) and empty_strided."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, as_tensor, scaled_by_alpha
+from ..tensor.conversions import int_arg
+from .constructors import empty
 from .methods import as_tensor_of, tensor_arg
 
 # tinygrad_dl.<name> for these (tinygrad_dl/__init__.py); real, rsub and the shifts are ops,
@@ -22,6 +24,7 @@ __all__ = [
     "detach_copy", "alias_copy", "select_copy", "transpose_copy", "squeeze_copy",
     "expand_copy", "diagonal_copy", "unfold_copy", "split_copy", "split_with_sizes_copy",
     "unbind_copy", "slice_copy", "split_with_sizes", "fill", "put", "imag", "is_nonzero",
+    "empty_strided",
 ]
 
 
@@ -136,16 +139,16 @@ def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     return input.unfold(dimension, size, step).clone()
 
 
-def split_copy(input: Tensor, split_size: int, dim: int = 0) -> list[Tensor]:
-    return [p.clone() for p in input.split(split_size, dim)]
+def split_copy(input: Tensor, split_size: int, dim: int = 0) -> tuple[Tensor, ...]:
+    return tuple(p.clone() for p in input.split(split_size, dim))
 
 
-def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0) -> list[Tensor]:
-    return [p.clone() for p in input.split_with_sizes(split_sizes, dim)]
+def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    return tuple(p.clone() for p in input.split_with_sizes(split_sizes, dim))
 
 
-def unbind_copy(input: Tensor, dim: int = 0) -> list[Tensor]:
-    return [p.clone() for p in input.unbind(dim)]
+def unbind_copy(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    return tuple(p.clone() for p in input.unbind(dim))
 
 
 def slice_copy(input: Tensor, dim: int = 0, start: Any = None, end: Any = None,
@@ -161,9 +164,9 @@ def slice_copy(input: Tensor, dim: int = 0, start: Any = None, end: Any = None,
     return input[(slice(None),) * d + (slice(start, end, step),)].clone()
 
 
-def split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> list[Tensor]:
+def split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """torch.split_with_sizes: pieces of the given sizes (summing to the dim's length)."""
-    return list(tensor_arg("split_with_sizes", input).split_with_sizes(split_sizes, dim))
+    return tensor_arg("split_with_sizes", input).split_with_sizes(split_sizes, dim)
 
 
 # ---- fills ------------------------------------------------------------------------------------
@@ -234,3 +237,21 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     o = other if isinstance(other, Tensor) else as_tensor(other, input)
     return o - scaled_by_alpha("rsub", o, input, alpha)  # (alpha * input in the
     # result's dtype, a float alpha refused for an integer one: as torch's, and add's)
+
+
+# ---- constructors ---------------------------------------------------------------------------
+def empty_strided(size: Any, stride: Any, *, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+    """torch.empty_strided: tg.empty(size) (zeros, as tg.empty's). The strides are checked (one
+    int >= 0 per dim, as torch's) but not kept: every tensor here is contiguous, as
+    `x.stride()` says, and no value depends on a layout."""
+    if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)):
+        raise TypeError(f"empty_strided: size and stride must be tuples of ints, got "
+                        f"{size!r:.40} and {stride!r:.40}")
+    steps = [int_arg("empty_strided", "a stride", s) for s in stride]
+    if len(steps) != len(size) or min(steps, default=0) < 0:
+        raise ValueError(f"empty_strided: stride {tuple(stride)} must hold one int >= 0 per "
+                         f"dim of size {tuple(size)}")
+    return empty(tuple(int_arg("empty_strided", "a size", n) for n in size),
+                 dtype=np.float64 if dtype is None else dtype, requires_grad=requires_grad,
+                 device=device)

@@ -110,6 +110,11 @@ def alpha_dropout(input: Any, p: float, train: bool) -> Tensor:
     return _dropouts.alpha_dropout(input, p, _flag("alpha_dropout", "train", train))
 
 
+def feature_dropout(input: Any, p: float, train: bool) -> Tensor:
+    """torch.feature_dropout: whole channels of (N, C, ...) dropped; p and train required."""
+    return _dropouts.feature_dropout(input, p, _flag("feature_dropout", "train", train))
+
+
 def feature_alpha_dropout(input: Any, p: float, train: bool) -> Tensor:
     """torch.feature_alpha_dropout: p and train required."""
     return _dropouts.feature_alpha_dropout(input, p,
@@ -215,6 +220,12 @@ def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """torch.alpha_dropout_: torch.alpha_dropout written into input; returns input."""
     return _dropouts.alpha_dropout(input, p, _flag("alpha_dropout_", "train", train),
                                    inplace=True)
+
+
+def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    """torch.feature_dropout_: torch.feature_dropout written into input; returns input."""
+    return _dropouts.feature_dropout(input, p, _flag("feature_dropout_", "train", train),
+                                     inplace=True)
 
 
 def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
@@ -340,7 +351,8 @@ __all__ = OPS_ALL = [
     "binary_cross_entropy_with_logits", "celu_", "channel_shuffle", "conv1d", "conv2d",
     "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "cosine_embedding_loss", "ctc_loss", "dropout", "dropout_", "embedding",
-    "feature_alpha_dropout", "feature_alpha_dropout_", "group_norm", "hardshrink",
+    "feature_alpha_dropout", "feature_alpha_dropout_", "feature_dropout", "feature_dropout_",
+    "group_norm", "hardshrink",
     "hinge_embedding_loss",
     "instance_norm", "kl_div", "layer_norm", "margin_ranking_loss", "max_pool1d",
     "max_pool1d_with_indices", "max_pool2d", "max_pool3d", "pdist", "pixel_shuffle",

@@ -473,7 +473,7 @@ def new_shape(op: str, shape: tuple[int, ...], fn: Any) -> tuple[int, ...]:
 def moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, ...]:
     """The transpose permutation np.moveaxis(x, source, destination) performs."""
     try:
-        src, dst = _ints(op, source), _ints(op, destination)
+        src, dst = dim_ints(op, source), dim_ints(op, destination)
         if len(src) != len(dst):
             raise ValueError("source and destination need the same number of axes")
         n = max(ndim, 1)  # (a 0-d tensor takes dims 0 and -1, as torch's: no change)
@@ -493,10 +493,10 @@ def moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, 
     return tuple(order)
 
 
-def _ints(op: str, dims: Any) -> list:
-    """moveaxis's source or destination as a list (Python ints without NumPy's 1 us), each
-    an integer (a 0-d integer tensor's int); a bool or a float refused in one line (True
-    moved dim 1, as np.atleast_1d([True, 0]) made it 1)."""
+def dim_ints(op: str, dims: Any) -> list:
+    """A dim or dims (moveaxis's source or destination) as a list (Python ints without
+    NumPy's 1 us), each an integer (a 0-d integer tensor's int); a bool or a float refused
+    in one line (True moved dim 1, as np.atleast_1d([True, 0]) made it 1)."""
     if type(dims) is int:
         return [dims]
     if type(dims) in (list, tuple):
@@ -513,6 +513,17 @@ def _ints(op: str, dims: Any) -> list:
             raise TypeError(f"{op}: dim must be an integer, got {a!r}")
         out.append(int(a))
     return out
+
+
+def dims_arg(op: str, dims: Any) -> Any:
+    """A dim (or a sequence of dims) that goes to NumPy unchecked (expand_dims, flip, roll):
+    a bool refused, as torch's TypeError (NumPy took `x.unsqueeze(True)` as dim 1); a 0-d
+    integer tensor or array as its int; None, an int, or a tuple of ints as given."""
+    if dims is None or type(dims) is int:
+        return dims
+    many = isinstance(dims, (tuple, list)) or np.ndim(dims) == 1
+    out = dim_ints(op, dims)
+    return tuple(out) if many else out[0]
 
 
 def _axis(a: int, ndim: int) -> int:
@@ -575,6 +586,7 @@ def roll_args(x: Any, shift: Any, axis: Any) -> tuple[Any, Any]:
     nothing). One shift for several dims rolls each by it (NumPy's; torch refuses it)."""
     if type(shift) is int and (axis is None or type(axis) is int):  # (x.roll(1, 0): nothing
         return shift, axis  # to check, and no per-call NumPy work)
+    axis = dims_arg("roll", axis)
     s = np.asarray(shift)
     if s.ndim > 1 or (s.size and not (s.dtype.kind in "iu" or s.dtype == object and all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in s.flat))):

@@ -109,7 +109,8 @@ class GatheringMethods:
             # checked by an op, so a replayed step checks each batch's index
             Tap.apply(tensor.Tensor(flat), fn=InRange("take_along_dim (dim=None)", self.data.size))
             return TakeAlongAxis.apply(self.reshape(-1), indices=flat, axis=-1)
-        return TakeAlongAxis.apply(self, indices=index, axis=axis)
+        return TakeAlongAxis.apply(self, indices=index, axis=axis_of("take_along_dim", axis,
+                                                                      self.ndim))
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """torch.gather: `out[i][j] = x[i][index[i][j]]` for dim=1; index may be smaller than x

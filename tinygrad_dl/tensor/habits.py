@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..grad import masked_error, masked_within
-from ..ops.shape import caller_level, int_cast
+from ..ops.shape import caller_level, dims_arg, int_cast
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -25,8 +25,8 @@ def last_axis(t: Tensor, axis: int | None, who: str) -> int:
     """softmax's axis: the last one when none is given. For 3-D and wider input PyTorch's
     F.softmax(x) without dim takes dim 0 (3-D) or 1 (4-D and up), so a ported call would
     normalise other numbers here without a word: it warns there (torch warns too)."""
-    if axis is not None:
-        return axis
+    if axis is not None:  # (a bool refused: NumPy's max took True as axis 1)
+        return axis if type(axis) is int else dims_arg(who, axis)
     if t.data.ndim >= 3:
         warnings.warn(f"{who}: no axis given for a {t.data.ndim}-D tensor: the last axis is "
                       f"used (PyTorch's F.{who}(x) without dim would take dim "

@@ -173,7 +173,8 @@ class LinalgMethods:
         if self.ndim < 2:
             raise ValueError(f"diagonal needs a tensor of 2 or more dimensions, got shape "
                              f"{self.shape}")
-        return Diagonal.apply(self, offset=offset, axis1=axis1, axis2=axis2)
+        return Diagonal.apply(self, offset=offset, axis1=axis_of("diagonal", axis1, self.ndim),
+                              axis2=axis_of("diagonal", axis2, self.ndim))
 
     @spellings(dim1="axis1", dim2="axis2", k="offset")
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:

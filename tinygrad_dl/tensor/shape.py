@@ -17,8 +17,7 @@ import numpy as np
 from .. import hooks, tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
 from ..ops.allocation import check_count
-from ..ops.dims import dim_value
-from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape, roll_args, unique_dims
+from ..ops.shape import axis_of, dims_arg, flat_shape, moved_axes, new_shape, roll_args, unique_dims
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
 from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg, zero_d_int
 
@@ -78,11 +77,13 @@ class ShapeMethods:
             shape = self.shape  # (each dim checked: the result's shape without NumPy's)
             return Reshape.apply(self, shape=tuple(
                 n for i, n in enumerate(shape) if n != 1 or i not in dims))
+        axis = dims_arg("squeeze", axis)  # (a bool: torch's TypeError, not NumPy's words)
         return Reshape.apply(self, shape=new_shape("squeeze", self.shape,
                                                     lambda a: np.squeeze(a, axis)))
 
     @spellings()
     def expand_dims(self, axis: Axis) -> Tensor:
+        axis = dims_arg("unsqueeze", axis)
         return Reshape.apply(self, shape=new_shape("expand_dims", self.shape,
                                                     lambda a: np.expand_dims(a, axis)))
 
@@ -195,7 +196,7 @@ class ShapeMethods:
     @spellings(dims="axis")
     def flip(self, axis: Axis = None, *more: int) -> Tensor:
         """np.flip over axis (None: every axis); torch's x.flip(0, 1) too."""
-        axis = (axis, *more) if more else dim_value(axis)  # (np.array(1): its int)
+        axis = dims_arg("flip", (axis, *more) if more else axis)  # (np.array(1): its int)
         if axis is not None and not self.ndim:  # (a 0-d tensor takes dims 0 and -1, as torch's)
             unique_dims("flip", (axis,) if isinstance(axis, (int, np.integer)) else axis, 0)
             axis = None

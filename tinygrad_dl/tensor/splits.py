@@ -24,16 +24,16 @@ class SplitMethods:
 
     __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
 
-    def split(self, split_size: Any, dim: int = 0) -> list[Tensor]:
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """torch's x.split(size, dim): pieces of `size` along dim (the last may be smaller),
         or of the listed sizes. (NumPy has no ndarray.split; tg.split(x, n) is np.split's n
         equal sections unless dim= is given.)"""
         axis = axis_of("split", dim, self.ndim)
         if type(split_size) in (list, tuple) and not split_size and not self.shape[axis]:
-            return []  # (no sizes for an empty dim: no pieces, torch's; the cuts give one)
-        return split_at(self, axis, _sized_cuts("split", self.shape[axis], split_size, dim))
+            return ()  # (no sizes for an empty dim: no pieces, torch's; the cuts give one)
+        return tuple(split_at(self, axis, _sized_cuts("split", self.shape[axis], split_size, dim)))
 
-    def chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """torch's chunk: `chunks` pieces along dim of ceil(n / chunks) each (the last may be
         smaller, and fewer pieces where n is too short: 6 in 4 chunks is 2, 2, 2)."""
         if type(chunks) is not int:  # (torch's: a 0-d int tensor counts)
@@ -43,8 +43,8 @@ class SplitMethods:
         axis = axis_of("chunk", dim, self.ndim)
         n = self.shape[axis]
         if n == 0:  # (torch: `chunks` empty pieces)
-            return [self[(slice(None),) * axis + (slice(0, 0),)] for _ in range(int(chunks))]
-        return split_at(self, axis, _sized_cuts("chunk", n, -(-n // int(chunks)), dim))
+            return tuple(self[(slice(None),) * axis + (slice(0, 0),)] for _ in range(int(chunks)))
+        return tuple(split_at(self, axis, _sized_cuts("chunk", n, -(-n // int(chunks)), dim)))
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """torch's unbind: the slices along dim, each without that axis."""
@@ -92,18 +92,18 @@ class SplitMethods:
         return _cuts("split_with_sizes", self, np.cumsum(sizes)[:-1].tolist(), dim)
 
     # ---- the unsafe_ spellings ---------------------------------------------------------------
-    def unsafe_chunk(self, chunks: int, dim: int = 0) -> list[Tensor]:
+    def unsafe_chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """torch's unsafe_chunk: x.chunk (views, as torch's; unlike torch's, a write into one
         whose base a live graph saved is refused, as any view's)."""
-        return list(self.chunk(chunks, dim))
+        return tuple(self.chunk(chunks, dim))
 
-    def unsafe_split(self, split_size: Any, dim: int = 0) -> list[Tensor]:
+    def unsafe_split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """torch's unsafe_split: x.split(split_size, dim)."""
-        return list(self.split(split_size, dim))
+        return tuple(self.split(split_size, dim))
 
-    def unsafe_split_with_sizes(self, split_sizes: Any, dim: int = 0) -> list[Tensor]:
+    def unsafe_split_with_sizes(self, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """torch's unsafe_split_with_sizes: x.split_with_sizes(split_sizes, dim)."""
-        return list(self.split_with_sizes(split_sizes, dim))
+        return tuple(self.split_with_sizes(split_sizes, dim))
 
 
 def split_at(x: Tensor, axis: int, cuts: list[int]) -> list[Tensor]:

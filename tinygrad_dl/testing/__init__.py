@@ -28,14 +28,13 @@ by `check_edge`; add rows for your own ops there (see that module).
 
 from __future__ import annotations
 
-import dis
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_dl import Tensor
+from tinygrad_dl.device import absent_name as _absent_name
 from tinygrad_dl.testing.grad_check import TOL, check_grad, upstream  # the check, its module
 
 # torch.testing's public names (comparison.py, creation.py): plain NumPy, no hypothesis
@@ -80,10 +79,7 @@ def __getattr__(name: str) -> Any:
         # `from tinygrad_dl.testing import arrays` (IMPORT_FROM) would turn an AttributeError
         # into Python's bare "cannot import name": there the line is the ImportError (as in
         # tinygrad_dl/__init__.py); an attribute read keeps AttributeError (hasattr is False)
-        f = sys._getframe(1)
-        if f.f_code.co_code[f.f_lasti] == dis.opmap["IMPORT_FROM"]:
-            raise ImportError(msg, name=__name__)
-        raise AttributeError(msg)
+        _absent_name(__name__, msg)
     raise AttributeError(f"module 'tinygrad_dl.testing' has no attribute {name!r}")
 
 

@@ -76,7 +76,13 @@ rows("trapz", lambda y, x: tg.trapz(y, x), {"sample points!": (_a(1.0, 2.0, 4.0)
 rows("hardshrink", lambda x: x.hardshrink(0.5), {
     "at +-lambd": (_a(-0.5, 0.5, 0.0),), "away from it!": (_a(-1.0, 0.2, 0.9),),
     "inf": (_a(INF, -INF),), "empty": (E,)}, torch=lambda T, x: x.hardshrink(0.5))
-for _name in ("dropout_", "alpha_dropout_", "feature_alpha_dropout_"):  # (the in-place ones)
+rows("feature_dropout", lambda x: tg.feature_dropout(x, 0.5, False), {"not training!": (X234,),
+     "empty": (E2,)}, torch=lambda T, x: T.feature_dropout(x, 0.5, False))
+rows("feature_dropout", lambda x: tg.feature_dropout(x, 1.0, True), {"p = 1!": (X234,)},
+     torch=lambda T, x: T.feature_dropout(x, 1.0, True))
+rows("feature_dropout", lambda x: tg.feature_dropout(x, 0.5, True), {"a 1-D input": (_a(1.0),)},
+     raises="feature_dropout: feature dropout needs at least 2 dimensions")
+for _name in ("dropout_", "alpha_dropout_", "feature_alpha_dropout_", "feature_dropout_"):
     rows(_name, lambda x, n=_name: getattr(tg, n)(x * 1, 0.5, False), {"not training!": (X23,)},
          torch=lambda T, x, n=_name: getattr(T, n)(x * 1, 0.5, False))
     rows(_name, lambda x, n=_name: getattr(tg, n)(x * 1, 0.5, 1), {"train an int": (X23,)},

@@ -1,7 +1,7 @@
 """Edge rows of the constant makers: vander, combinations, logspace, the window functions,
-scalar_tensor, randint_like (their values against torch's: tests/test_torch_names11.py). `T` in
-a `torch=` lambda is the torch module; where a row has no `numpy=`, PyTorch's value is the
-reference."""
+scalar_tensor, randint_like, empty_strided (their values against torch's:
+tests/test_torch_names11.py). `T` in a `torch=` lambda is the torch module; where a row has no
+`numpy=`, PyTorch's value is the reference."""
 
 from __future__ import annotations
 
@@ -81,3 +81,8 @@ rows("randint_like", lambda x: tg.randint_like(x, 5, 5), {"empty range": (a64(1.
      raises="randint_like: low=5 >= high=5")
 rows("randint_like", lambda x: tg.randint_like(x, 300), {"uint8": (np.zeros(2, np.uint8),)},
      raises="randint_like: .* does not fit dtype uint8")
+rows("empty_strided", lambda: tg.empty_strided((2, 3), (1, 2)), {"strides not kept": ()},
+     numpy=lambda: np.zeros((2, 3)))
+rows("empty_strided", lambda: tg.empty_strided((), ()), {"0-d": ()}, numpy=lambda: np.float64(0))
+rows("empty_strided", lambda: tg.empty_strided((2, 3), (3,)), {"a stride short": ()},
+     raises="empty_strided: stride \\(3,\\) must hold one int >= 0 per dim")

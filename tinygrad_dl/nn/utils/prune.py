@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import numbers
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -310,12 +310,8 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        t = _array(t)
-        k = _count(self.amount, t.size)
-        mask = np.array(default_mask, copy=True, order="C")  # (see L1Unstructured's)
-        if k:
-            mask.reshape(-1)[as_rng(None, "RandomUnstructured").choice(t.size, k, False)] = 0
-        return mask
+        return _unstructured_mask(t, self.amount, default_mask, lambda a, k: as_rng(
+            None, "RandomUnstructured").choice(a.size, k, False))
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: int | float  # type: ignore[override]
@@ -334,13 +330,8 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        t = _array(t)
-        k = _count(self.amount, t.size)
-        # (C order: reshape(-1) a view; of a transposed mask a copy, and the write was lost)
-        mask = np.array(default_mask, copy=True, order="C")
-        if k:
-            mask.reshape(-1)[_smallest(np.abs(t).reshape(-1), k)] = 0
-        return mask
+        return _unstructured_mask(t, self.amount, default_mask,
+                                  lambda a, k: _smallest(np.abs(a).reshape(-1), k))
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: int | float,  # type: ignore[override]
@@ -545,6 +536,19 @@ def _count(amount: int | float, size: int) -> int:
         raise ValueError(f"amount={k} should be smaller than the number of parameters to "
                          f"prune={size}")
     return k
+
+
+def _unstructured_mask(t: Any, amount: int | float, default_mask: np.ndarray,
+                       pick: Callable[[np.ndarray, int], np.ndarray]) -> np.ndarray:
+    """The unstructured methods' mask: default_mask with the `amount` entries that
+    `pick(t, k)` names (flat indices; not called for k = 0, so no draw) set to 0."""
+    t = _array(t)
+    k = _count(amount, t.size)
+    # (C order: reshape(-1) a view; of a transposed mask a copy, and the write was lost)
+    mask = np.array(default_mask, copy=True, order="C")
+    if k:
+        mask.reshape(-1)[pick(t, k)] = 0
+    return mask
 
 
 def _channels(t: np.ndarray, dim: int) -> int:
