@@ -13,7 +13,7 @@ import numpy as np
 from ..tensor import Tensor, as_tensor, scaled_by_alpha
 from ..tensor.conversions import int_arg
 from .constructors import empty
-from .methods import as_tensor_of, tensor_arg
+from .methods import as_tensor_of, takes_out, tensor_arg, write_out
 
 # tinygrad_dl.<name> for these (tinygrad_dl/__init__.py); real, rsub and the shifts are ops,
 # exported through the op table
@@ -107,50 +107,80 @@ def bitwise_right_shift(input: Any, other: Any) -> Tensor:
     return _shift_input("bitwise_right_shift", input, other).bitwise_right_shift(other)
 
 
-# ---- the *_copy spellings: the view op's values as a new tensor (gradients as the op's) ----
+# ---- the *_copy spellings: the view op's values as a new tensor (gradients as the op's), with
+# torch's out= (write_out's rules; the split ones into a list of Tensors, one per piece) --------
+@takes_out
 def t_copy(input: Tensor) -> Tensor: return input.t().clone()
+@takes_out
 def view_copy(input: Tensor, size: Any) -> Tensor:  # (torch's copies any layout: no refusal)
     return input.reshape(size).clone()
+@takes_out
 def permute_copy(input: Tensor, dims: Any) -> Tensor: return input.permute(dims).clone()
+@takes_out
 def unsqueeze_copy(input: Tensor, dim: int) -> Tensor: return input.unsqueeze(dim).clone()
+@takes_out
 def detach_copy(input: Tensor) -> Tensor: return input.detach().clone()
+@takes_out
 def alias_copy(input: Tensor) -> Tensor: return input.clone()
+@takes_out
 def select_copy(input: Tensor, dim: int, index: int) -> Tensor:
     return input.select(dim, index).clone()
 
 
+@takes_out
 def transpose_copy(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return input.swapaxes(dim0, dim1).clone()  # (torch's transpose: two dims swapped)
 
 
+@takes_out
 def squeeze_copy(input: Tensor, dim: Any = None) -> Tensor:
     return (input.squeeze() if dim is None else input.squeeze(dim=dim)).clone()
 
 
+@takes_out
 def expand_copy(input: Tensor, size: Any, *, implicit: bool = False) -> Tensor:
     return input.expand(*size).clone()
 
 
+@takes_out
 def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     return input.diagonal(offset, dim1=dim1, dim2=dim2).clone()
 
 
+@takes_out
 def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     return input.unfold(dimension, size, step).clone()
 
 
-def split_copy(input: Tensor, split_size: int, dim: int = 0) -> tuple[Tensor, ...]:
-    return tuple(p.clone() for p in input.split(split_size, dim))
+def _pieces_out(op: str, pieces: tuple[Tensor, ...], out: Any
+                ) -> tuple[Tensor, ...]:
+    """The pieces of a split as a tuple (torch's), or written into `out`, torch's list of
+    Tensors (one per piece, each write_out's rules), and returned."""
+    if out is None:
+        return pieces
+    if not isinstance(out, (list, tuple)) or len(out) != len(pieces):
+        raise TypeError(f"{op}(out=...): out must be a list of {len(pieces)} Tensors (one per "
+                        f"piece), got {type(out).__name__}"
+                        f"{f' of {len(out)}' if isinstance(out, (list, tuple)) else ''}")
+    return tuple(write_out(op, pieces, tuple(out)))
 
 
-def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    return tuple(p.clone() for p in input.split_with_sizes(split_sizes, dim))
+def split_copy(input: Tensor, split_size: int, dim: int = 0, *, out: Any = None
+               ) -> tuple[Tensor, ...]:
+    return _pieces_out("split_copy", tuple(p.clone() for p in input.split(split_size, dim)), out)
 
 
-def unbind_copy(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
-    return tuple(p.clone() for p in input.unbind(dim))
+def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0, *, out: Any = None
+                          ) -> tuple[Tensor, ...]:
+    pieces = tuple(p.clone() for p in input.split_with_sizes(split_sizes, dim))
+    return _pieces_out("split_with_sizes_copy", pieces, out)
 
 
+def unbind_copy(input: Tensor, dim: int = 0, *, out: Any = None) -> tuple[Tensor, ...]:
+    return _pieces_out("unbind_copy", tuple(p.clone() for p in input.unbind(dim)), out)
+
+
+@takes_out
 def slice_copy(input: Tensor, dim: int = 0, start: Any = None, end: Any = None,
                step: int = 1) -> Tensor:
     """torch.slice_copy: input[start:end:step] along dim (step > 0), as a new tensor."""

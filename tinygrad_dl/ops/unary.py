@@ -583,6 +583,7 @@ class Logit(Function):
     def forward(ctx, x, eps=None):
         if eps is not None and x.dtype.kind == "c":  # (its clamp ordered complex numbers
             real_only("logit with eps", x)  # lexicographically; torch refuses complex logit)
+        x = as_float(x)  # (an int x: 1 - x of a uint8 2 wrapped to 255, logit(2) was -4.85)
         ctx.eps = eps
         ctx.save_for_backward(x)
         # torch's clamp (below eps: eps, else above 1 - eps: 1 - eps), not np.clip, which

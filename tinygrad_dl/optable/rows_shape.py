@@ -43,14 +43,14 @@ CORE: tuple[OpInfo, ...] = (
            call=lambda t, shape=(): t.reshape(shape), ref=lambda a, shape=(): a.reshape(shape),
            sample=Drawn("reshape")),
     OpInfo("transpose", ops.Transpose, "axes permuted (none given: reversed)", SHAPE,
-           methods=("transpose", "T"), numpy=("transpose",), torch=("transpose",),
+           methods=("transpose", "T"), numpy=("transpose", "permute_dims"), torch=("transpose",),
            syntax=("x.T",), call=lambda t, axes=None: t.transpose() if axes is None else
            t.transpose(axes), ref=np.transpose, sample=Drawn("transpose"),
            differs="transpose(dim0, dim1) of a tensor that is not 2-D swaps two axes "
            "(PyTorch's; NumPy would reject it); transpose(0, 1) of a 2-D tensor is an error "
            "naming x.T and x.transpose((0, 1))"),
     OpInfo("permute", ops.Transpose, "axes in the given order", SHAPE, methods=("permute",),
-           numpy=("permute_dims",), torch=("permute",),
+           torch=("permute",),  # (np.permute_dims is np.transpose: its axes=None reverses)
            call=lambda t, axes=(): t.permute(*axes),
            ref=lambda a, axes=(): np.transpose(a, axes),
            sample=Cases((case((2, 3, 4), axes=(2, 0, 1)), case((2, 3), axes=(0, 1))))),

@@ -41,12 +41,17 @@ class ShapeMethods:
     def __getitem__(self, index: Any) -> Tensor:
         return GetItem.apply(self, index=item_index("getitem", index))
 
-    def transpose(self, *axes: Any, dim0: int | None = None, dim1: int | None = None) -> Tensor:
-        """NumPy's transpose(*axes) (a permutation; none: reversed), or PyTorch's
-        transpose(dim0, dim1), which swaps two axes (see _transpose_axes)."""
+    def transpose(self, *order: Any, dim0: int | None = None, dim1: int | None = None,
+                  axes: Any = NOT_GIVEN) -> Tensor:
+        """NumPy's transpose(*axes) or transpose(axes=...) (a permutation; none: reversed), or
+        PyTorch's transpose(dim0, dim1), which swaps two axes (see _transpose_axes)."""
+        if axes is not NOT_GIVEN:  # (NumPy's keyword: np.transpose(a, axes=(1, 0)))
+            if order:
+                raise TypeError("transpose() got the axes both positionally and as axes=")
+            order = (axes,)
         if dim0 is not None or dim1 is not None:
             return self.swapaxes(dim0, dim1)
-        return Transpose.apply(self, axes=transpose_axes("transpose", self.ndim, axes))
+        return Transpose.apply(self, axes=transpose_axes("transpose", self.ndim, order))
 
     @property
     def T(self) -> Tensor:
