@@ -74,7 +74,7 @@ from ..tensor import Tensor
 from .compare import borrowed_arrays, difference, frozen_tensors
 from .compiled import BUSY  # a plan's answer while another thread replays it
 from .plan import Plan
-from .record import Recording, float_bits, holds_unsized
+from .record import Recording, float_bits
 from .record_hooks import HookOwners
 
 __all__ = ["JitError", "jit"]
@@ -382,8 +382,6 @@ class jit:
                 self._refuse(OVERFLOW, f"more than {self.max_signatures} input signatures",
                              None)
             return fn(*args, **kwargs)
-        if holds_unsized(fn):  # a lazy layer sizes itself in this call (its parameters
-            return fn(*args, **kwargs)  # made in the step): eager; the next calls record
         rec = Recording(arrays)
         if type(entry) is Recording:  # the constants the last recording's ops read: their
             rec.remember(c.array for c in entry.constants())  # values as this call begins
@@ -394,6 +392,8 @@ class jit:
             finally:
                 rec.closed = True  # (first: no call before it, where an interrupt could land)
         result = rec.finish(result)
+        if rec.sized_lazy:  # a lazy layer sized itself (its parameters made in the step,
+            return result  # however the step reached it): as eager's; the next call records
         if rec.error is not None:
             if rec.hooked and not self.strict:  # (strict raised: nothing to lift)
                 self._hooked[key] = rec.hook_owners()

@@ -108,6 +108,26 @@ def items_of(box: Any) -> Any:
     return (tuple(box), tuple(box.values())) if isinstance(box, dict) else tuple(box)
 
 
+def unsized(m: Any) -> bool:
+    """A module (is_module) that is a lazy layer not yet sized (nn.LazyLinear, LazyConv2d...):
+    its parameter registry is no plain dict until its first call builds the layer, and
+    listing it raises."""
+    return type(m.__dict__.get("_parameters")) is not dict
+
+
+def sized_parameters(m: Any) -> list[Any]:
+    """m.parameters(), less those of the lazy layers in it not yet sized (they have none:
+    listing theirs raises)."""
+    subs = m.modules()
+    if not any(unsized(s) for s in subs):
+        return m.parameters()
+    seen: dict[int, Any] = {}  # (each parameter once, in parameters()'s order)
+    for s in subs:
+        if not unsized(s):
+            seen.update((id(p), p) for p in s.__dict__["_parameters"].values() if p is not None)
+    return list(seen.values())
+
+
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "nothing (deleted)"})()
 
 

@@ -29,7 +29,7 @@ from ..tensor import Tensor
 from .bindings import DRAWS, STREAMS, bindings, through
 from .calls import StepCalls, fingerprint, note
 from .grads import GradWatch
-from .guards import Guards, ModuleGuard, is_module
+from .guards import Guards, ModuleGuard, is_module, sized_parameters, unsized
 from .opcodes import unread, why
 from .record_hooks import EngineHooks, HookOwners
 from .record_types import (  # noqa: F401 (jit.record's names, as before)
@@ -111,6 +111,10 @@ class Recording(EngineHooks):
         self.reported: list[Any] = []
         self.modules: dict[int, ModuleGuard] = {}  # the step's modules, as they were
         self.made: dict[int, Any] = {}  # the modules the step builds (`on_module_change`)
+        self.unsized: list[Any] = []  # lazy layers made before the step, not yet sized
+        # one of them sized itself in the call (its parameters made in the step): the call
+        # is no recording (jit returns its result and records the next call)
+        self.sized_lazy = False
         self.grad_none: dict[int, Any] = {}  # leaves whose .grad was None when first reached
         self.leaves_seen: set[int] = set()
         self.keep: list[Any] = []  # the Tensors seen, so their ids stay unique meanwhile
@@ -153,7 +157,7 @@ class Recording(EngineHooks):
         for obj in _held_objects(fn):
             if is_module(obj):
                 self.on_module(obj)
-                self.held.extend(obj.parameters())
+                self.held.extend(sized_parameters(obj))  # (a lazy layer's raise)
             elif isinstance(obj, Tensor):
                 self.held.append(obj)
             elif type(obj) in (list, tuple, dict) or isinstance(obj, list):  # a list of
@@ -327,6 +331,8 @@ class Recording(EngineHooks):
         self.before, self.params, self.calls = {}, {}, None
         self.check_grads(self.grads.written())
         self.grads = GradWatch()
+        self.sized_lazy = not all(map(unsized, self.unsized))
+        self.unsized = []
         for g in self.modules.values():
             if g.changed():
                 self.fail(f"it assigns an attribute of {type(g.module).__name__} or switches "
@@ -441,14 +447,6 @@ class Recording(EngineHooks):
         if type(r) is dict:
             return {k: self.originals(v) for k, v in r.items()}
         return r
-
-
-def holds_unsized(fn: Callable[..., Any]) -> bool:
-    """Whether a module fn holds has a lazy layer not yet sized (nn.LazyLinear, LazyConv2d...:
-    its parameter registry is no plain dict until its first call builds the layer, and
-    listing it raises)."""
-    return any(type(m.__dict__.get("_parameters")) is not dict
-               for obj in _held_objects(fn) if is_module(obj) for m in obj.modules())
 
 
 def _held_objects(fn: Callable[..., Any]) -> list[Any]:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import tensor_hooks
-from .guards import ModuleGuard
+from .guards import ModuleGuard, unsized
 from .record_types import BackwardRecord, OpRecord, Visit
 
 
@@ -105,7 +105,10 @@ class EngineHooks:
                       "a replay would not run")
         if id(m) not in self.modules:
             for sub in m.modules():
-                self.modules.setdefault(id(sub), ModuleGuard(sub))
+                if id(sub) not in self.modules:
+                    self.modules[id(sub)] = ModuleGuard(sub)
+                    if unsized(sub) and id(sub) not in self.made:  # (`sized_lazy`)
+                        self.unsized.append(sub)
 
     def on_module_change(self, m: Any, made: bool) -> None:
         """An attribute of `m` is about to change: guarded as it is now, so that `finish`
