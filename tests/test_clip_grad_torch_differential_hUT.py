@@ -221,10 +221,10 @@ def test_get_total_norm_and_clip_grads_with_norm_are_torchs_halves() -> None:
     rng = np.random.default_rng(3)
     gs = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
     ps, ref = _params(*gs), _params(*gs)
-    total = U.get_total_norm([p.grad for p in ps], 3.5)
+    total = float(U.get_total_norm([p.grad for p in ps], 3.5))
     assert total == pytest.approx(torch.nn.utils.get_total_norm(
         [torch.tensor(g) for g in gs], 3.5).item(), rel=1e-13)
-    assert U.get_total_norm(Tensor(gs[0])) == pytest.approx(np.linalg.norm(gs[0]), rel=1e-14)
+    assert float(U.get_total_norm(Tensor(gs[0]))) == pytest.approx(np.linalg.norm(gs[0]), rel=1e-14)
     U.clip_grads_with_norm_(ps, 0.5, Tensor(np.array(total)))
     assert U.clip_grad_norm_(ref, 0.5, 3.5) == total
     for p, r in zip(ps, ref):

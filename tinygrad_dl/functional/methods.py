@@ -78,9 +78,21 @@ def tensor_number(who: str, name: str, value: Any) -> Any:
 
 
 def number_arg(who: str, name: str, value: Any) -> float:
+    """A real number argument as a float: a Python or NumPy int or float, or a one-element int
+    or float Tensor (torch takes a 0-d one) read as its number, as tensor_number; refused in
+    one line: a bool, a Tensor that requires grad (its gradient would be lost: torch refuses
+    it too), an int past float64's range (Python's bare "int too large to convert")."""
+    if isinstance(value, Tensor) and value.requires_grad:
+        raise TypeError(f"{who}: {name} is a number, and a tensor that requires grad would "
+                        f"lose its gradient (torch refuses it too); pass {name}.item()")
+    value = tensor_number(who, name, value)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise OverflowError(f"{who}: {name} is past float64's range (an int of "
+                            f"{len(str(abs(value)))} digits, beyond 1.8e308)") from None
 
 
 # ---- a Tensor method as a function (tinygrad_dl.exp(x), F.relu(x)) --------------------------

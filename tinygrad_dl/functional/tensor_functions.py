@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, as_tensor, scaled_by_alpha
-from ..tensor.conversions import int_arg
+from ..tensor.conversions import bool_sub_refused, int_arg
 from .constructors import empty
 from .methods import as_tensor_of, takes_out, tensor_arg, write_out
 
@@ -261,9 +261,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """torch.rsub: other - alpha * input (sub with its operands swapped)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"rsub: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype == np.bool_ or (isinstance(other, Tensor) and other.dtype == np.bool_):
-        raise TypeError("rsub: subtraction with bool tensors is not supported (as torch's); "
-                        "use logical_xor")
+    bool_sub_refused("rsub", input.data, other.data if isinstance(other, Tensor) else other)
     o = other if isinstance(other, Tensor) else as_tensor(other, input)
     return o - scaled_by_alpha("rsub", o, input, alpha)  # (alpha * input in the
     # result's dtype, a float alpha refused for an integer one: as torch's, and add's)

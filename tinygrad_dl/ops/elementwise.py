@@ -106,6 +106,10 @@ class Sub(Function):
     prepare_reads_values = False
 
     def forward(ctx, x, y):
+        if x.dtype.type is _BOOL or y.dtype.type is _BOOL:  # (NumPy's bool - float is a number)
+            raise TypeError(f"subtraction (-) with a bool tensor ({x.dtype} - {y.dtype}) is not "
+                            "supported, as torch's; ~ or logical_not inverts a mask, ^ or "
+                            "logical_xor for two, or cast it first: mask.float()")
         ctx.shapes = x.shape, y.shape
         return x - y
 

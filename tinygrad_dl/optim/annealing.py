@@ -51,6 +51,10 @@ class ConstantLR(LRScheduler):
             return current_lrs(self.optimizer)
         return [lr * (1.0 / self.factor) for lr in current_lrs(self.optimizer)]
 
+    def _get_closed_form_lr(self) -> list[float]:  # (step(epoch), SequentialLR: torch's)
+        f = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [b * f for b in self.base_lrs]
+
 
 class LinearLR(LRScheduler):
     """The rate times a factor moving linearly from start_factor (step 0) to end_factor (step
@@ -80,6 +84,12 @@ class LinearLR(LRScheduler):
             return current_lrs(self.optimizer)
         return [lr * (1.0 + (ef - sf) / (self.total_iters * sf + (e - 1) * (ef - sf)))
                 for lr in current_lrs(self.optimizer)]
+
+    def _get_closed_form_lr(self) -> list[float]:  # (step(epoch), SequentialLR: torch's;
+        n = self.total_iters  # total_iters=0: start_factor, as the steps give (torch: 0 / 0)
+        done = min(n, self.last_epoch) / n if n else 0.0
+        return [b * (self.start_factor + (self.end_factor - self.start_factor) * done)
+                for b in self.base_lrs]
 
 
 class MultiplicativeLR(LambdaState):
@@ -124,6 +134,11 @@ class PolynomialLR(LRScheduler):
         decay_factor = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
         return [lr * decay_factor for lr in current_lrs(self.optimizer)]
 
+    def _get_closed_form_lr(self) -> list[float]:  # (step(epoch), SequentialLR: torch's;
+        n = self.total_iters  # total_iters=0: base_lr, as the steps give (torch: 0 / 0)
+        f = (1.0 - min(n, self.last_epoch) / n) ** self.power if n else 1.0
+        return [b * f for b in self.base_lrs]
+
 
 class CosineAnnealingLR(LRScheduler):
     """lr falls from base_lr to eta_min along half a cosine over T_max steps (and rises again
@@ -152,6 +167,10 @@ class CosineAnnealingLR(LRScheduler):
                     for base, lr in zip(self.base_lrs, current)]
         return [(1 + math.cos(math.pi * e / t)) / (1 + math.cos(math.pi * (e - 1) / t))
                 * (lr - lo) + lo for lr in current]
+
+    def _get_closed_form_lr(self) -> list[float]:  # (step(epoch), SequentialLR: torch's)
+        lo, c = self.eta_min, math.cos(math.pi * self.last_epoch / self.T_max)
+        return [lo + (b - lo) * (1 + c) / 2 for b in self.base_lrs]
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -363,6 +382,8 @@ class OneCycleLR(LRScheduler):
         for g, m in zip(self.optimizer.param_groups, momenta):
             g[self._key] = m
         return lrs
+
+    _get_closed_form_lr = get_lr  # (a function of the step: step(epoch) runs it, as torch's)
 
 
 def _annealing_cos(start: float, end: float, pct: float) -> float:

@@ -44,7 +44,8 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float,
     it, or raises with `error_if_nonfinite=True`. `norm_type`: 2 (L2, the course's), any
     p > 0 (below 1 torch's quasi-norm), or inf (the largest entry). One Tensor or an iterable
     of them (each once). `foreach` (PyTorch's) is accepted and changes nothing. The same as
-    `clip_grads_with_norm_(params, max_norm, get_total_norm(grads, norm_type, ...))`.
+    `clip_grads_with_norm_(params, max_norm, get_total_norm(grads, norm_type, ...))` but
+    where the total is non-finite (that one multiplies by torch's coefficient, 0 or NaN).
     """
     _check_foreach(foreach, "clip_grad_norm_")
     p = _order(norm_type, "clip_grad_norm_")
@@ -57,10 +58,11 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float,
 
 
 def get_total_norm(tensors: Any, norm_type: float | str = 2.0,
-                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> np.float64:
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """PyTorch's `nn.utils.get_total_norm`: the `norm_type` norm of all the entries of
     `tensors` together (gradients, `[p.grad for p in params]`: NumPy arrays, or Tensors, one
-    or an iterable; each counted as often as listed), a NumPy float64, as clip_grad_norm_'s."""
+    or an iterable; each counted as often as listed), a 0-d Tensor as torch's, float64 (torch's
+    has the gradients' dtype): clip_grad_norm_'s total, which clip_grads_with_norm_ takes."""
     _check_foreach(foreach, "get_total_norm")
     p = _order(norm_type, "get_total_norm")
     one = isinstance(tensors, (Tensor, np.ndarray))
@@ -73,14 +75,16 @@ def get_total_norm(tensors: Any, norm_type: float | str = 2.0,
                             f"Tensors), got {got}; leave out the None of a parameter "
                             "without a gradient")
         arrays.append(a)
-    return np.float64(_total(arrays, p, norm_type, error_if_nonfinite, "get_total_norm"))
+    # float64 always (torch's is the gradients' dtype): clip_grad_norm_'s total, to the bit
+    return Tensor(np.asarray(_total(arrays, p, norm_type, error_if_nonfinite, "get_total_norm")))
 
 
 def clip_grads_with_norm_(params: Iterable[Tensor] | Tensor, max_norm: float, total_norm: Any,
                           foreach: bool | None = None) -> None:
     """PyTorch's `nn.utils.clip_grads_with_norm_`: scale each gradient (each parameter once)
     in place by max_norm / (total_norm + 1e-6) where that is below 1, total_norm given (from
-    get_total_norm); a non-finite total_norm leaves them as they are, as clip_grad_norm_."""
+    get_total_norm); a non-finite total_norm multiplies by torch's coefficient too, 0 for inf
+    (an inf or NaN entry becomes NaN) and NaN for NaN (clip_grad_norm_ leaves those)."""
     _check_foreach(foreach, "clip_grads_with_norm_")
     _check_max_norm(max_norm, "clip_grads_with_norm_")
     total = np.asarray(total_norm.data if isinstance(total_norm, Tensor) else total_norm)
@@ -91,7 +95,15 @@ def clip_grads_with_norm_(params: Iterable[Tensor] | Tensor, max_norm: float, to
         raise ValueError(f"clip_grads_with_norm_: total_norm must be >= 0 (a norm), got "
                          f"{total.reshape(())}; pass get_total_norm's value")
     engine.notify_write("clip_grads_with_norm_()")
-    _scale(_grads(params, "clip_grads_with_norm_"), max_norm, float(total.reshape(())))
+    grads = _grads(params, "clip_grads_with_norm_")
+    norm = float(total.reshape(()))
+    if math.isfinite(norm):
+        _scale(grads, max_norm, norm)
+    else:  # torch's min(max_norm / (total + 1e-6), 1): 0 for inf (max_norm inf too: NaN)
+        scale = max_norm / norm if not math.isnan(norm) and math.isfinite(max_norm) else math.nan
+        with np.errstate(invalid="ignore"):  # (inf * 0: NaN, torch's, no warning)
+            for g in grads:
+                g *= scale
 
 
 def _check_max_norm(max_norm: Any, who: str) -> None:

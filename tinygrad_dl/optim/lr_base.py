@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import math
 import types
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,13 @@ import numpy as np
 
 from .. import engine
 from .optimizer import Optimizer, check_lr
+
+# torch's words for step(epoch) (a UserWarning there too)
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
+    "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if "
+    "epoch is different from None, the closed form is used instead of the new chainable form, "
+    "where available.")
 
 
 def per_group(value: Any, n: int, who: str, name: str) -> list[Any]:
@@ -52,10 +60,14 @@ class LRScheduler:
         raise NotImplementedError
 
     def step(self, epoch: int | None = None) -> None:
-        """Advance one step and set every group's rate (`epoch` is not supported)."""
+        """Advance one step and set every group's rate. `step(epoch)`, deprecated in PyTorch
+        (its warning, as torch's), moves to `epoch` and sets the rates there by torch's closed
+        form (`_get_closed_form_lr`: StepLR, MultiStepLR, ExponentialLR, ConstantLR, LinearLR,
+        PolynomialLR, CosineAnnealingLR; LambdaLR, CyclicLR and OneCycleLR, whose rates are
+        functions of the step); the chainable rest (MultiplicativeLR, SWALR: a rate that
+        depends on the steps before) refuse it in one line."""
         if epoch is not None:
-            raise TypeError(f"{type(self).__name__}.step(epoch): stepping to a given epoch is "
-                            "deprecated in PyTorch and not supported; call step() once per epoch")
+            return self._step_to(epoch)
         # inside a jitted step: refused (replay runs no Python of the step: the rates would
         # stay where the recordings left them)
         engine.notify_write(f"{type(self).__name__}.step()")
@@ -66,6 +78,26 @@ class LRScheduler:
             self._set_lrs(self.get_lr())
         except BaseException:
             self.last_epoch -= 1
+            raise
+
+    def _step_to(self, epoch: Any) -> None:
+        who = f"{type(self).__name__}.step(epoch)"
+        closed_form = getattr(self, "_get_closed_form_lr", None)
+        if closed_form is None:  # (torch runs get_lr() at that epoch: a chainable rate's
+            # factor applied to wherever the rate is, which no schedule defines)
+            raise TypeError(f"{who}: this scheduler's rate at a given epoch depends on the "
+                            "steps before it (it has no closed form; step(epoch) is deprecated "
+                            "in PyTorch); call step() once per epoch")
+        epoch = integer_arg(epoch, who, "epoch", 0)
+        warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
+        engine.notify_write(f"{type(self).__name__}.step()")
+        if self._per_group_lists:
+            self._check_group_count()
+        last, self.last_epoch = self.last_epoch, epoch
+        try:  # (refused: the count as it was)
+            self._set_lrs(closed_form())
+        except BaseException:
+            self.last_epoch = last
             raise
 
     def _set_lrs(self, values: Sequence[float]) -> None:

@@ -84,6 +84,9 @@ class StepLR(LRScheduler):
             return current_lrs(self.optimizer)
         return [lr * self.gamma for lr in current_lrs(self.optimizer)]
 
+    def _get_closed_form_lr(self) -> list[float]:  # (step(epoch): torch's)
+        return [b * self.gamma ** (self.last_epoch // self.step_size) for b in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """lr *= gamma at each milestone (twice at a milestone listed twice)."""
@@ -118,6 +121,10 @@ class MultiStepLR(LRScheduler):
         if k == 0:
             return current_lrs(self.optimizer)
         return [lr * self.gamma ** k for lr in current_lrs(self.optimizer)]
+
+    def _get_closed_form_lr(self) -> list[float]:  # (step(epoch): torch's)
+        k = bisect.bisect_right(self.milestones, self.last_epoch)  # (sorted, repeats kept)
+        return [b * self.gamma ** k for b in self.base_lrs]
 
 
 def _steps(milestones: list[Any], who: str) -> list[int]:
@@ -155,6 +162,9 @@ class ExponentialLR(LRScheduler):
             return current_lrs(self.optimizer)
         return [lr * self.gamma for lr in current_lrs(self.optimizer)]
 
+    def _get_closed_form_lr(self) -> list[float]:  # (step(epoch): torch's)
+        return [b * self.gamma ** self.last_epoch for b in self.base_lrs]
+
 
 class LambdaLR(LambdaState):
     """lr = base_lr * lr_lambda(epoch); one function, or one per parameter group."""
@@ -168,6 +178,8 @@ class LambdaLR(LambdaState):
 
     def get_lr(self) -> list[float]:
         return [b * f(self.last_epoch) for b, f in zip(self.base_lrs, self._fn)]
+
+    _get_closed_form_lr = get_lr  # (a function of the step: step(epoch) runs it, as torch's)
 
 
 class CyclicLR(LRScheduler):
@@ -291,6 +303,8 @@ class CyclicLR(LRScheduler):
                 g[self._key] = hi - (hi - lo) * s
         return [f(t) for f in self._fn_lr]
 
+    _get_closed_form_lr = get_lr  # (a function of the step: step(epoch) runs it, as torch's)
+
 
 def _spelled(cycle: dict[str, Any]) -> str:
     """A CyclicLR's cycle (`_cycle`) as words (a state through tg.save and load holds its
@@ -393,18 +407,12 @@ def _rates_at_zero(s: LRScheduler) -> list[float]:
     """The rates torch's `_update_lr(0)` gives `s` (SequentialLR's restart at a milestone):
     the closed form at step 0, from base_lrs, for the schedulers torch gives one; its get_lr()
     at step 0 (not the first step: MultiplicativeLR multiplies by f(0)) for the others."""
-    b = s.base_lrs
-    if isinstance(s, (StepLR, ExponentialLR, CosineAnnealingLR, PolynomialLR)):
-        return list(b)  # gamma ** 0, cos(0), (1 - 0) ** power: 1
-    if isinstance(s, MultiStepLR):
-        return [lr * s.gamma ** bisect.bisect_right(s.milestones, 0) for lr in b]
-    if isinstance(s, ConstantLR):
-        return [lr * (s.factor + (0 >= s.total_iters) * (1 - s.factor)) for lr in b]
-    if isinstance(s, LinearLR):  # total_iters=0: torch divides 0 by 0; here start_factor
-        return [lr * s.start_factor for lr in b]
     if isinstance(s, MultiplicativeLR):  # torch's get_lr outside the first step: lr * f(0)
         return [lr * f(0) for lr, f in zip(current_lrs(s.optimizer), s._fn)]
-    return s.get_lr()  # at step 0: LambdaLR, the warm restarts (at T_cur), OneCycleLR, CyclicLR
+    closed_form = getattr(s, "_get_closed_form_lr", None)  # (s.last_epoch is 0 here; LinearLR
+    # with total_iters=0: start_factor, where torch divides 0 by 0)
+    return closed_form() if closed_form is not None else s.get_lr()  # (the warm restarts: at
+    # T_cur; LambdaLR, OneCycleLR, CyclicLR: their get_lr)
 
 
 # the schedulers whose torch get_lr() returns the current rates in its initial step at any

@@ -4,10 +4,18 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from .. import engine
-from .lr_base import LRScheduler, current_lrs, integer_arg, rate_arg, real_arg
+from .lr_base import (
+    EPOCH_DEPRECATION_WARNING,
+    LRScheduler,
+    current_lrs,
+    integer_arg,
+    rate_arg,
+    real_arg,
+)
 from .optimizer import Optimizer
 
 
@@ -66,19 +74,21 @@ class ReduceLROnPlateau(LRScheduler):
         return self.cooldown_counter > 0
 
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
-        """Count one epoch with this value of the watched metric (a loss or an accuracy)."""
+        """Count one epoch with this value of the watched metric (a loss or an accuracy).
+        `epoch` (deprecated in PyTorch, with its warning) sets `last_epoch`, as torch's; the
+        counting is the same."""
         who = type(self).__name__
         if epoch is not None:
-            raise TypeError(f"{who}.step(metrics, epoch): stepping to a given epoch is "
-                            "deprecated in PyTorch and not supported; call step(metrics) once "
-                            "per epoch")
+            epoch = integer_arg(epoch, f"{who}.step(metrics, epoch)", "epoch", 0)
         try:
             current = float(metrics)
         except (TypeError, ValueError):
             raise TypeError(f"{who}.step(metrics): metrics must be one number (the loss or "
                             f"accuracy to watch), got {type(metrics).__name__}") from None
         engine.notify_write(f"{who}.step()")
-        self.last_epoch += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0

@@ -31,7 +31,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,7 @@ import numpy as np
 from .. import engine, write_guard
 from ..device import check_device
 from ..functional.constructors import from_numpy
-from ..functional.methods import bool_arg
+from ..functional.methods import bool_arg, tensor_number
 from ..grad_mode import no_grad
 from ..nn import (  # (the package: the one import above optim's layer)
     BatchNorm1d,
@@ -169,6 +169,15 @@ class AveragedModel(Module):
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         return self.module(*args, **kwargs)
 
+    def load_state_dict(self, state: Any, strict: bool = True, assign: bool = False) -> Any:
+        """Module's load, its `n_averaged` checked first: a count, >= 0 (torch loads -1, and
+        the next update divides by n + 1 = 0: NaN weights; -5 extrapolated)."""
+        n = state.get("n_averaged") if isinstance(state, Mapping) else None
+        if n is not None:
+            _check_count(f"{type(self).__name__}.load_state_dict", np.asarray(
+                n.data if isinstance(n, Tensor) else n))
+        return super().load_state_dict(state, strict, assign)
+
     def update_parameters(self, model: Module) -> None:
         """Average `model`'s current weights into this copy (the first call copies them)."""
         who = "AveragedModel.update_parameters"
@@ -184,7 +193,7 @@ class AveragedModel(Module):
         if not ub:  # (copied, not averaged: checked before anything is written too)
             mine_b, theirs_b = list(self.module.named_buffers()), list(model.named_buffers())
             _check_same_structure(who, "buffers", mine_b, theirs_b)
-        n = int(self.n_averaged)
+        n = int(_check_count(who, self.n_averaged))
         with no_grad():
             avg = [_averaged_view(self.module, v, who, i >= len(mine_p))
                    for i, (_, v) in enumerate(mine)]
@@ -208,6 +217,16 @@ class AveragedModel(Module):
             count += 1
         else:  # (read-only: a new array, as BatchNorm's reset does)
             self.n_averaged = np.asarray(n + 1, dtype=np.int64)
+
+
+def _check_count(who: str, n: np.ndarray) -> np.ndarray:
+    """n_averaged, refused in one line where it is a negative integer (a state dict's or one
+    set by hand); other dtypes and shapes are the loader's to refuse."""
+    if n.size == 1 and n.dtype.kind in "iuf" and n.reshape(()) < 0:  # (-1.0 loads as -1)
+        raise ValueError(f"{who}: n_averaged must be a count of updates, >= 0, got "
+                         f"{n.reshape(())} (the next average would divide by n + 1 = "
+                         f"{n.reshape(()) + 1})")
+    return n
 
 
 def _check_same_structure(who: str, what: str, mine: list[tuple[str, Any]],
@@ -318,7 +337,9 @@ def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
 
 class SWALR(LRScheduler):
     """PyTorch's SWALR: anneals every group's rate from its current value to `swa_lr` (one
-    number, or one per group, kept in the groups as "swa_lr") over `anneal_epochs` steps,
+    number, or one per group, kept in the groups as "swa_lr"; a one-element Tensor is read as
+    its number, where torch's rates become Tensors) over `anneal_epochs` steps (an int: a bool
+    is refused, where torch's True anneals in 1 step),
     by cosine (`anneal_strategy="cos"`) or linearly ("linear"), then keeps it there. Its
     rates are torch's step for step (from the group's current rate, so it takes over from
     another scheduler); `state_dict()` holds `anneal_epochs` and `_anneal_strategy`."""
@@ -333,14 +354,15 @@ class SWALR(LRScheduler):
             raise TypeError(f"{who}: expected an optimizer, got {type(optimizer).__name__}")
         no_resume(who, last_epoch)
         groups = optimizer.param_groups
-        swa_lrs = [rate_arg(v, who, "swa_lr")
-                   for v in per_group(swa_lr, len(groups), who, "swa_lr values")]
+        swa_lrs = [rate_arg(tensor_number(who, "swa_lr", v), who, "swa_lr")  # (a 0-d
+                   for v in per_group(swa_lr, len(groups), who, "swa_lr values")]  # Tensor too)
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"{who}: anneal_strategy must be one of 'cos' or 'linear', "
                              f"instead got {anneal_strategy!r}")
         self.anneal_epochs = integer_arg(
             anneal_epochs, who, "anneal_epochs", 0,
-            f"anneal_epochs must be equal or greater than 0, got {anneal_epochs!r}")
+            f"anneal_epochs must be equal or greater than 0 (an int: a bool is no count of "
+            f"steps), got {anneal_epochs!r}")
         self._anneal_strategy = anneal_strategy
         for v, g in zip(swa_lrs, groups):
             g["swa_lr"] = v

@@ -576,7 +576,7 @@ def scaled_by_alpha(op: str, self: Tensor, other: Any, alpha: Any) -> Tensor:
     if type(alpha) is int and alpha == 1:  # the default: nothing to scale (the hot path)
         return other
     dt = np.result_type(self.data, other.data)
-    alpha = alpha_number(op, alpha, dt)
+    alpha = alpha_number(op, alpha, dt, self.data, other.data)
     if alpha == 1 or dt == np.bool_:  # (1.0: no Mul in the graph; a bool: alpha read as one)
         return other if alpha else other * False
     if other.data.dtype != dt:

@@ -215,10 +215,24 @@ def true_divisor(x: Any, like: Tensor) -> Tensor:
     return as_tensor(x, like)
 
 
-def alpha_number(op: str, alpha: Any, dt: np.dtype) -> Any:
+def bool_sub_refused(op: str, *operands: Any) -> None:
+    """Subtraction with a bool operand (a bool array: a tensor's data) refused in one line, as
+    torch's (ops.Sub refuses them; this is for the paths that cast first: `x.sub(b,
+    alpha=2)`, `x.sub_(b)`); a Python bool stays the number it is (`x - True`: x - 1)."""
+    for v in operands:
+        if isinstance(v, np.ndarray) and v.dtype.type is np.bool_:  # (np.True_: True's 1)
+            raise TypeError(f"{op}: subtraction (-) with a bool operand is not supported, as "
+                            "torch's; ~ or logical_not inverts a mask, ^ or logical_xor for "
+                            "two, or cast it first: mask.float()")
+
+
+def alpha_number(op: str, alpha: Any, dt: np.dtype, *operands: Any) -> Any:
     """add/sub's alpha= (and add_'s, sub_'s) as a Python number, for a result of dtype `dt`: a
     number (a Tensor refused; a bool only for a bool result, as torch), and no float where the
-    result is an integer or bool (1.0 and 2.0 too, as torch)."""
+    result is an integer or bool (1.0 and 2.0 too, as torch); sub's `operands` (before alpha
+    casts them) refused where one is bool."""
+    if operands and op in ("sub", "rsub"):
+        bool_sub_refused(op, *operands)
     if type(alpha) is not int and type(alpha) is not float:  # (a Python number: the usual)
         if isinstance(alpha, (bool, np.bool_)):  # torch's bool alpha: of a bool result
             if dt == np.bool_:

@@ -273,7 +273,7 @@ rows("rsub", lambda x: tg.rsub(x, 5), {"a Python number": (_a(1.0, 2.0),),
                                        "ints": (np.array([1, 2]),)},
      torch=lambda T, x: T.rsub(x, 5))
 rows("rsub", lambda x: tg.rsub(x, 1), {"bool": (np.array([True]),)},
-     raises="rsub: subtraction with bool tensors is not supported")
+     raises=r"rsub: subtraction \(-\) with a bool operand is not supported")
 
 rows("angle", tg.angle, {"signs, nan, inf, -0.0": (_a(-1.0, 0.0, 2.0, NAN, -0.0, INF, -INF),),
                          "empty": (E,), "0-d": (np.float64(-2.0),)},
