@@ -108,11 +108,17 @@ def feature_dropout(input: Any, p: float, training: bool, inplace: bool = False)
         return inplace_flag(who, input, lambda t: feature_dropout(t, p, training),
                             drops=training and p != 0)
     x = as_tensor_of(input)
+    # (torch's order, as alpha_dropout_of's: nothing dropped is x itself, of any rank (the
+    # rank was refused in evaluation); p = 1 is x * 0 of any rank, an integer x kept integer)
+    if not training or p == 0.0 or x.data.size == 0:
+        return x
+    if p == 1:
+        return x * Tensor(literal(np.zeros((), x.dtype)))
     if x.ndim < 2:
         raise ValueError(f"{who}: feature dropout needs at least 2 dimensions (N, C, ...), "
                          f"got {tuple(x.shape)}")
-    if not training or p == 0.0:
-        return x
+    if x.dtype.kind not in "fc":  # (torch's: the scaled mask cannot be cast to an integer)
+        raise TypeError(f"{who}: expected a float input, got {x.dtype}")
     return Dropout.apply(x, sample=_ChannelMask(rng_of(None, None, who), p, x.ndim - 2))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, as_tensor, scaled_by_alpha
-from ..tensor.conversions import bool_sub_refused, int_arg
+from ..tensor.conversions import bool_sub_refused, int_arg, zero_d_int
 from .constructors import empty
 from .methods import as_tensor_of, takes_out, tensor_arg, write_out
 
@@ -184,6 +184,11 @@ def unbind_copy(input: Tensor, dim: int = 0, *, out: Any = None) -> tuple[Tensor
 def slice_copy(input: Tensor, dim: int = 0, start: Any = None, end: Any = None,
                step: int = 1) -> Tensor:
     """torch.slice_copy: input[start:end:step] along dim (step > 0), as a new tensor."""
+    # (ints, a 0-d integer tensor's too, as torch's; a bool refused: dim=True sliced dim 1)
+    dim, step = (int_arg("slice_copy", n, zero_d_int("slice_copy", n, v))
+                 for n, v in (("dim", dim), ("step", step)))
+    start, end = (v if v is None else int_arg("slice_copy", n, zero_d_int("slice_copy", n, v))
+                  for n, v in (("start", start), ("end", end)))
     if step <= 0:
         raise ValueError(f"slice_copy: step must be greater than zero, got {step}")
     if input.ndim == 0:
@@ -276,10 +281,13 @@ def empty_strided(size: Any, stride: Any, *, dtype: Any = None, device: Any = No
     if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)):
         raise TypeError(f"empty_strided: size and stride must be tuples of ints, got "
                         f"{size!r:.40} and {stride!r:.40}")
-    steps = [int_arg("empty_strided", "a stride", s) for s in stride]
+    # (each an int, a 0-d integer tensor's too, as torch's and tg.empty's)
+    steps = [int_arg("empty_strided", "a stride", zero_d_int("empty_strided", "a stride", s))
+             for s in stride]
     if len(steps) != len(size) or min(steps, default=0) < 0:
         raise ValueError(f"empty_strided: stride {tuple(stride)} must hold one int >= 0 per "
                          f"dim of size {tuple(size)}")
-    return empty(tuple(int_arg("empty_strided", "a size", n) for n in size),
+    return empty(tuple(int_arg("empty_strided", "a size", zero_d_int("empty_strided", "a size",
+                                                                      n)) for n in size),
                  dtype=np.float64 if dtype is None else dtype, requires_grad=requires_grad,
                  device=device)

@@ -13,7 +13,7 @@ import numpy as np
 from .. import tensor
 from ..ops import Scatter, TakeAlongAxis, Tap, Where
 from ..ops.indexing import GatherCheck, check_masked, check_scatter, check_uint64
-from ..ops.shape import InRange, axis_of
+from ..ops.shape import InRange, axis_of, dims_arg
 from ..ops.spelling import sort_order, spellings, torch_keywords
 from .conversions import (
     alpha_number,
@@ -52,6 +52,8 @@ class GatheringMethods:
         gradient: a constant int64 tensor. A str third positional is NumPy's kind
         (`np.argsort(x, 1, "stable")`, ascending), which sorted descending as a truthy flag."""
         stable_arg("argsort", stable)
+        if type(axis) is not int and axis is not None:  # (a bool: NumPy's words, no op named)
+            axis = dims_arg("argsort", axis)
         if isinstance(descending, str):
             descending = False
         elif not isinstance(descending, (bool, np.bool_)):  # (bool(2) would sort descending)
@@ -67,6 +69,8 @@ class GatheringMethods:
         value's gradient goes back to where it came from). NumPy's np.sort, the values alone,
         is tinygrad_dl.sort(x, axis)."""
         stable_arg("sort", stable)
+        if type(axis) is not int and axis is not None:  # (a bool: NumPy's words, no op named)
+            axis = dims_arg("sort", axis)
         if not isinstance(descending, (bool, np.bool_)):  # (bool("no") would sort descending)
             raise TypeError(f"sort: descending must be a bool, got {type(descending).__name__}")
         if self.ndim == 0 and axis is not None:  # (0-d: itself and index 0, torch's; None:
