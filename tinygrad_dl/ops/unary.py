@@ -576,18 +576,17 @@ class Cast(Function):
 
 
 class Logit(Function):
-    """log(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given (torch.logit). The
-    gradient is torch's: g / (x (1 - x)), infinite at 0 and 1; 0 outside [eps, 1 - eps] with
-    eps, NaN outside [0, 1] without."""
+    """log(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given (torch.logit; an eps
+    below 0, or NaN, clamps nothing). The gradient is torch's: g / (x (1 - x)), infinite at 0
+    and 1; 0 outside [eps, 1 - eps] with eps, NaN outside [0, 1] without."""
 
     def forward(ctx, x, eps=None):
         if eps is not None and x.dtype.kind == "c":  # (its clamp ordered complex numbers
             real_only("logit with eps", x)  # lexicographically; torch refuses complex logit)
         x = as_float(x)  # (an int x: 1 - x of a uint8 2 wrapped to 255, logit(2) was -4.85)
-        ctx.eps = eps
-        ctx.save_for_backward(x)
-        # torch's clamp (below eps: eps, else above 1 - eps: 1 - eps), not np.clip, which
-        # gives 1 - eps everywhere when eps > 0.5
+        ctx.eps = eps = None if eps is None or not eps >= 0 else eps  # (eps -1 gave a finite
+        ctx.save_for_backward(x)  # gradient where the value is NaN: torch's eps < 0 is None)
+        # torch's clamp (x < eps: eps, else x > 1 - eps: 1 - eps), not np.clip's (eps > 0.5)
         z = x if eps is None else np.where(x < eps, eps, np.where(x > 1 - eps, 1 - eps, x))
         return np.log(z / (1 - z))  # (NumPy's warnings at 0 and 1, as log's)
 

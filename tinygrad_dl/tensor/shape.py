@@ -49,7 +49,13 @@ class ShapeMethods:
             if order:
                 raise TypeError("transpose() got the axes both positionally and as axes=")
             order = (axes,)
-        if dim0 is not None or dim1 is not None:
+        if dim0 is not None or dim1 is not None:  # (PyTorch's swap; x.transpose(0, dim1=2) too)
+            if dim0 is None and len(order) == 1 and axes is NOT_GIVEN:
+                dim0, order = order[0], ()
+            if order or dim0 is None or dim1 is None:  # (axes= beside dim0= was ignored)
+                raise TypeError(f"transpose() takes PyTorch's two dims (dim0, dim1) or NumPy's "
+                                "axes, not both nor one dim: got axes "
+                                f"{order if axes is NOT_GIVEN else axes}, dim0={dim0}, dim1={dim1}")
             return self.swapaxes(dim0, dim1)
         return Transpose.apply(self, axes=transpose_axes("transpose", self.ndim, order))
 
