@@ -20,7 +20,7 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..write_guard import private
 from .allocation import check_count
-from .dims import dim_value
+from .dims import dim_ints, dim_value, dims_arg
 from .indexing import (  # noqa: F401 (ops.shape's names, as before)
     GatherCheck,
     GetItem,
@@ -491,39 +491,6 @@ def moved_axes(op: str, ndim: int, source: Any, destination: Any) -> tuple[int, 
     for d, a in sorted(zip(dst, src)):
         order.insert(d, a)
     return tuple(order)
-
-
-def dim_ints(op: str, dims: Any) -> list:
-    """A dim or dims (moveaxis's source or destination) as a list (Python ints without
-    NumPy's 1 us), each an integer (a 0-d integer tensor's int); a bool or a float refused
-    in one line (True moved dim 1, as np.atleast_1d([True, 0]) made it 1)."""
-    if type(dims) is int:
-        return [dims]
-    if type(dims) in (list, tuple):
-        for a in dims:  # (a loop: all() of a generator costs 0.3 us)
-            if type(a) is not int:
-                break
-        else:
-            return list(dims)
-    items = list(dims) if type(dims) in (list, tuple) else np.atleast_1d(dims).tolist()
-    out = []
-    for a in items:
-        a = dim_value(a)
-        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{op}: dim must be an integer, got {a!r}")
-        out.append(int(a))
-    return out
-
-
-def dims_arg(op: str, dims: Any) -> Any:
-    """A dim (or a sequence of dims) that goes to NumPy unchecked (expand_dims, flip, roll):
-    a bool refused, as torch's TypeError (NumPy took `x.unsqueeze(True)` as dim 1); a 0-d
-    integer tensor or array as its int; None, an int, or a tuple of ints as given."""
-    if dims is None or type(dims) is int:
-        return dims
-    many = isinstance(dims, (tuple, list)) or np.ndim(dims) == 1
-    out = dim_ints(op, dims)
-    return tuple(out) if many else out[0]
 
 
 def _axis(a: int, ndim: int) -> int:

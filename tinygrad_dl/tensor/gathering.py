@@ -12,8 +12,9 @@ import numpy as np
 
 from .. import tensor
 from ..ops import Scatter, TakeAlongAxis, Tap, Where
+from ..ops.dims import dims_arg
 from ..ops.indexing import GatherCheck, check_masked, check_scatter, check_uint64
-from ..ops.shape import InRange, axis_of, dims_arg
+from ..ops.shape import InRange, axis_of
 from ..ops.spelling import sort_order, spellings, torch_keywords
 from .conversions import (
     alpha_number,

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..grad import masked_error, masked_within
-from ..ops.shape import caller_level, dims_arg, int_cast
+from ..ops.dims import dims_arg
+from ..ops.shape import caller_level, int_cast
 
 if TYPE_CHECKING:
     from . import Tensor

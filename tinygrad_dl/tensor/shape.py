@@ -17,7 +17,8 @@ import numpy as np
 from .. import hooks, tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
 from ..ops.allocation import check_count
-from ..ops.shape import axis_of, dims_arg, flat_shape, moved_axes, new_shape, roll_args, unique_dims
+from ..ops.dims import dims_arg
+from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape, roll_args, unique_dims
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
 from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg, zero_d_int
 
