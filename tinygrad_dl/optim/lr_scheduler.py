@@ -233,7 +233,9 @@ class CyclicLR(LRScheduler):
         total = up + (float(step_size_down) if step_size_down is not None else up)
         self._cycle = {"base_lrs": [float(v) for v in lows], "max_lrs": [float(v) for v in highs],
                        "total_size": total, "step_ratio": up / total, "mode": mode,
-                       "gamma": float(gamma) if isinstance(gamma, numbers.Real) else gamma}
+                       "gamma": float(gamma) if isinstance(gamma, numbers.Real) else gamma,
+                       "scale_mode": "iterations" if self._fn_torch is not None and not
+                       self._fn_torch.per_cycle else "cycle"}  # (the one run, as torch's state)
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
             g0 = optimizer.param_groups[0]
@@ -269,16 +271,19 @@ class CyclicLR(LRScheduler):
         (before anything is loaded, in a ChainedScheduler too)."""
         super()._check_state(state)
         mine = self.__dict__.get("_cycle")
-        theirs = state.get("_cycle", None if "total_size" not in state else  # (torch's)
-                           {k: state.get(k) for k in (mine or ())})
+        theirs = state.get("_cycle", None if "total_size" not in state else  # (torch's, which
+                           {k: state.get(k) for k in (mine or ())})  # runs any scale_mode
+        if isinstance(theirs, dict) and theirs.get("scale_mode") not in (None, "cycle"):
+            theirs = {**theirs, "scale_mode": "iterations"}  # but "cycle" as "iterations")
         if mine is not None and isinstance(theirs, dict) and any(
                 np.asarray(theirs.get(k)).tolist() != np.asarray(v).tolist()
-                for k, v in mine.items()):  # (as numbers: torch's base_lr 0 is our 0.0)
+                for k, v in mine.items() if k != "scale_mode" or k in theirs):  # (as numbers:
+            # torch's base_lr 0 is our 0.0; a _cycle saved before it had scale_mode: the rest)
             raise ValueError(f"CyclicLR.load_state_dict: the state is of another cycle "
                              f"({_spelled(theirs)}) than this one's ({_spelled(mine)}); its rates "
                              "would go on along this one's without a word (the cycle is fixed "
                              "when built): build the CyclicLR with the saved base_lr, max_lr, "
-                             "step sizes and mode, then load")
+                             "step sizes, mode and scale_mode, then load")
         saved = state.get("_scale_fn_custom")
         fn = self._fn_torch.custom if self._fn_torch is not None else None
         if saved is not None and not (isinstance(saved, dict) and (not saved or isinstance(

@@ -41,8 +41,8 @@ __all__ = ["ParametrizationList", "cached", "is_parametrized", "mark_computed",
            "type_before_parametrizations"]
 
 _cache_depth = 0
-# (id(module), name) -> (the tensor, the arrays it was computed from, their lock, a weak
-# reference to the module, its ParametrizationList, their number)
+# (id(module), name) -> (the tensor, what it was computed from (`_inputs`), the arrays' lock,
+# a weak reference to the module)
 _cache: dict[tuple[int, str], Any] = {}
 
 
@@ -52,8 +52,9 @@ def cached() -> Iterator[None]:
     that one result reused (one graph node for a weight read by several calls); the results
     are dropped when the outermost block ends. Unlike torch's, an optimizer step (or
     load_state_dict) within the block is seen, on the originals or on a parametrization's own
-    parameters, and so is a parametrization registered or removed: the next read computes the
-    tensor afresh. (A plain attribute of a parametrization changed within it is not.)"""
+    parameters, and so is a parametrization registered, replaced or removed: the next read
+    computes the tensor afresh. (A plain attribute of a parametrization changed within it, or
+    a buffer written in place, is not.)"""
     global _cache_depth, _cache
     _cache_depth += 1
     try:
@@ -260,6 +261,29 @@ def _originals(plist: ParametrizationList) -> list[Tensor]:
     return [getattr(plist, f"original{i}") for i in range(plist.ntensors)]
 
 
+def _inputs(plist: ParametrizationList) -> list[Any]:
+    """What cached() checks a parametrized tensor's entry against: the list and each module in
+    it (a parametrization registered, replaced or removed since) and their parameters' arrays
+    (the originals', a learned scale's), by identity. Walked here, not by parameters(), whose
+    listing tripled the cost of a cache hit."""
+    out: list[Any] = []
+    todo: list[Any] = [plist]
+    seen: set[int] = set()
+    while todo:
+        m = todo.pop()
+        if id(m) in seen:  # (a module reached twice: once, as parameters() lists it)
+            continue
+        seen.add(id(m))
+        out.append(m)
+        for p in m._parameters.values():
+            if p is not None:
+                out.append(p.data)
+        for c in m._modules.values():
+            if c is not None:
+                todo.append(c)
+    return out
+
+
 def _read_only(t: Any, plist: ParametrizationList, why: str) -> Any:
     """The computed tensor, its array read-only (write_guard.computed: our writers refuse in
     `why`'s line, NumPy's own write says it is read-only); not one sharing an original's memory
@@ -296,19 +320,16 @@ def _inject_property(module: Module, ours: str, key: str) -> None:
         plist = self.parametrizations[key]
         if not _cache_depth:
             return _read_only(plist(), plist, why)
-        # the arrays of the originals and of the parametrizations' own parameters (a learned
-        # scale); the very module and list too (torch's gave a value gone stale: a module
-        # freed in the block leaves its id to a new one, whose originals may be the same
-        # arrays, a tied weight; a list of other or more parametrizations, registered since)
-        k = (id(self), key)
-        arrays = [p.data for p in plist.parameters()]
+        # the very module too (torch's gave a value gone stale: a module freed in the block
+        # leaves its id to a new one, whose originals may be the same arrays, a tied weight)
+        k, now = (id(self), key), _inputs(plist)
         hit = _cache.get(k)
-        if (hit is None or hit[3]() is not self or hit[4] is not plist or hit[5] != len(plist)
-                or len(hit[1]) != len(arrays) or any(a is not b for a, b in zip(hit[1], arrays))):
+        if (hit is None or hit[3]() is not self or len(hit[1]) != len(now)
+                or any(a is not b for a, b in zip(hit[1], now))):
             graph = write_guard.Graph()  # (the arrays locked while cached: an optimizer's step
-            graph.hold(arrays)  # gives them new arrays, so the value is computed afresh)
-            hit = _cache[k] = (_read_only(plist(), plist, why), arrays, graph, weakref.ref(self),
-                               plist, len(plist))
+            graph.hold([a for a in now if isinstance(a, np.ndarray)])  # gives them new arrays,
+            hit = _cache[k] = (_read_only(plist(), plist, why), now, graph,  # so the value is
+                               weakref.ref(self))  # computed afresh)
         return hit[0]
 
     def put(self: Any, value: Any) -> None:
