@@ -105,8 +105,9 @@ class Add(Function):
 class Sub(Function):
     prepare_reads_values = False
 
-    def forward(ctx, x, y):
-        if x.dtype.type is _BOOL or y.dtype.type is _BOOL:  # (NumPy's bool - float is a number)
+    def forward(ctx, x, y):  # (a bool operand refused, torch's: NumPy's bool - float is a number;
+        # checked where the dtypes differ, `is` being cheap, as NumPy refuses bool - bool itself)
+        if x.dtype is not y.dtype and (x.dtype.type is _BOOL or y.dtype.type is _BOOL):
             raise TypeError(f"subtraction (-) with a bool tensor ({x.dtype} - {y.dtype}) is not "
                             "supported, as torch's; ~ or logical_not inverts a mask, ^ or "
                             "logical_xor for two, or cast it first: mask.float()")

@@ -383,7 +383,8 @@ class OneCycleLR(LRScheduler):
             g[self._key] = m
         return lrs
 
-    _get_closed_form_lr = get_lr  # (a function of the step: step(epoch) runs it, as torch's)
+    def _get_closed_form_lr(self) -> list[float]:  # (a function of the step: step(epoch)
+        return self.get_lr()  # runs it, as torch's; a subclass's get_lr too)
 
 
 def _annealing_cos(start: float, end: float, pct: float) -> float:

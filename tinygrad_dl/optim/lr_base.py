@@ -96,6 +96,10 @@ class LRScheduler:
         last, self.last_epoch = self.last_epoch, epoch
         try:  # (refused: the count as it was)
             self._set_lrs(closed_form())
+        except OverflowError:  # (Python's bare "(34, 'Numerical result out of range')", torch's)
+            self.last_epoch = last
+            raise OverflowError(f"{who}: the rate at epoch {epoch} is past float64's range (a "
+                                "factor above 1, gamma, to that power)") from None
         except BaseException:
             self.last_epoch = last
             raise

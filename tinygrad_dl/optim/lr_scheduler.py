@@ -179,7 +179,8 @@ class LambdaLR(LambdaState):
     def get_lr(self) -> list[float]:
         return [b * f(self.last_epoch) for b, f in zip(self.base_lrs, self._fn)]
 
-    _get_closed_form_lr = get_lr  # (a function of the step: step(epoch) runs it, as torch's)
+    def _get_closed_form_lr(self) -> list[float]:  # (a function of the step: step(epoch)
+        return self.get_lr()  # runs it, as torch's; a subclass's get_lr too)
 
 
 class CyclicLR(LRScheduler):
@@ -250,6 +251,7 @@ class CyclicLR(LRScheduler):
         for g, lo in zip(optimizer.param_groups, lows):
             g["lr"] = float(lo)  # PyTorch starts every group at base_lr
         super().__init__(optimizer, last_epoch)
+        self.base_lrs = [float(v) for v in lows]  # torch's, where initial_lr was set before
 
     def state_dict(self) -> dict[str, Any]:
         """As the base class's; with a scale_fn that is a callable object (not a function),
@@ -308,7 +310,8 @@ class CyclicLR(LRScheduler):
                 g[self._key] = hi - (hi - lo) * s
         return [f(t) for f in self._fn_lr]
 
-    _get_closed_form_lr = get_lr  # (a function of the step: step(epoch) runs it, as torch's)
+    def _get_closed_form_lr(self) -> list[float]:  # (a function of the step: step(epoch)
+        return self.get_lr()  # runs it, as torch's; a subclass's get_lr too)
 
 
 def _spelled(cycle: dict[str, Any]) -> str:
