@@ -226,6 +226,17 @@ def bool_sub_refused(op: str, *operands: Any) -> None:
                             "two, or cast it first: mask.float()")
 
 
+def constant_number(op: str, name: str, v: Any) -> Any:
+    """A number argument an op reads as a constant (leaky_relu's slope, elu's alpha): a
+    Tensor that requires grad refused in one line, as torch refuses it (its gradient would
+    be lost without a word); anything else as given, for the op."""
+    if isinstance(v, tensor.Tensor) and v.requires_grad:
+        raise TypeError(f"{op}: {name} is read as a number, and a tensor that requires grad "
+                        f"would lose its gradient (torch refuses it too); pass {name}.item(), "
+                        "or write the formula with tensor ops to learn it")
+    return v
+
+
 def alpha_number(op: str, alpha: Any, dt: np.dtype, *operands: Any) -> Any:
     """add/sub's alpha= (and add_'s, sub_'s) as a Python number, for a result of dtype `dt`: a
     number (a Tensor refused; a bool only for a bool result, as torch), and no float where the

@@ -80,7 +80,7 @@ from ..ops import (
 )
 from ..ops.spelling import numpy_keywords, spellings, torch_keywords
 from .complex_numbers import complex_constant
-from .conversions import as_tensor, data_of, no_grad_result, number_fits
+from .conversions import as_tensor, constant_number, data_of, no_grad_result, number_fits
 from .habits import last_axis
 
 if TYPE_CHECKING:
@@ -203,8 +203,10 @@ class ElementwiseMethods:
         return NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
     def softplus(self) -> Tensor: return Softplus.apply(self)
     @spellings(negative_slope="slope")
-    def leaky_relu(self, slope: float = 0.01) -> Tensor: return LeakyReLU.apply(self, slope=slope)
-    def elu(self, alpha: float = 1.0) -> Tensor: return ELU.apply(self, alpha=alpha)
+    def leaky_relu(self, slope: float = 0.01) -> Tensor:
+        return LeakyReLU.apply(self, slope=constant_number("leaky_relu", "negative_slope", slope))
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        return ELU.apply(self, alpha=constant_number("elu", "alpha", alpha))
     def gelu(self, approximate: str = "none") -> Tensor:
         """PyTorch's gelu: x Phi(x) exactly (approximate="none", its default) or its tanh
         approximation (approximate="tanh", up to 4.7e-4 away)."""
