@@ -342,6 +342,15 @@ class OneCycleLR(LRScheduler):
                 g[self._key] = self.max_momentums[i]
         super().__init__(optimizer, last_epoch)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The base class's, with the annealing also under torch's name `_anneal_func_type`
+        (torch reads only that one: without it, a "linear" state went on along a torch
+        OneCycleLR's "cos")."""
+        state = {**super().state_dict(), "_anneal_func_type": self.anneal_strategy}
+        if self.cycle_momentum:  # (torch's name for the key it cycles)
+            state["use_beta1"] = self._key == "beta1"
+        return state
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """The base class's; torch's state names its annealing `_anneal_func_type`, taken as
         anneal_strategy (it was dropped: a "linear" state went on along this one's "cos")."""

@@ -175,6 +175,13 @@ class LRScheduler:
             if k in mine and isinstance(v, (list, tuple)) and len(v) > n:
                 raise ValueError(f"{who}: the state's {k} has {len(v)} entries, the optimizer "
                                  f"{n} parameter groups: a state saved with another optimizer")
+        cycles = state.get("cycle_momentum", self.__dict__.get("cycle_momentum"))
+        if "cycle_momentum" in mine and cycles and not self.__dict__["cycle_momentum"]:
+            # (torch's OneCycleLR state lacks the momenta ours keeps: it loaded, and the
+            # next step() raised AttributeError 'max_momentums'; the reverse runs as saved)
+            raise ValueError(f"{who}: the state's cycle_momentum={bool(cycles)}, this "
+                             f"scheduler's is {self.__dict__['cycle_momentum']}: build it with "
+                             "the saved cycle_momentum, then load")
         key = self.__dict__.get("_key")  # (CyclicLR, OneCycleLR: the group key they cycle)
         theirs_key = state.get("_key", ("beta1" if state["use_beta1"] else "momentum")
                                if "use_beta1" in state else key)  # (torch's spelling)
@@ -197,9 +204,9 @@ class LambdaState(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
-        fns = [callable_settings(f) for f in self._fn]
-        if any(d is not None for d in fns):  # (all None, plain functions: left out, so that
-            state["lr_lambdas"] = fns  # tg.save takes the state, as before; torch's [None]s load)
+        # (always, a None per plain function: torch's load_state_dict pops the key, a
+        # KeyError without it)
+        state["lr_lambdas"] = [callable_settings(f) for f in self._fn]
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -32,6 +32,7 @@ import bisect
 import copy
 import math
 import numbers
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -102,6 +103,9 @@ class MultiStepLR(LRScheduler):
               else list(milestones))
         self.milestones, self.gamma = _steps(ms, "MultiStepLR"), float(gamma)
         super().__init__(optimizer, last_epoch)
+
+    def state_dict(self) -> dict[str, Any]:  # (torch's Counter: torch read a list's entry
+        return {**super().state_dict(), "milestones": Counter(self.milestones)}  # as a count)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         # torch's milestones: a Counter {milestone: times}; loaded as it was, the next step()
@@ -207,8 +211,7 @@ class CyclicLR(LRScheduler):
                  scale_mode: str = "cycle", cycle_momentum: bool = True,
                  base_momentum: Any = 0.8, max_momentum: Any = 0.9,
                  last_epoch: int = -1) -> None:
-        who = "CyclicLR"
-        n = len(optimizer.param_groups)
+        who, n = "CyclicLR", len(optimizer.param_groups)
         lows = per_group(base_lr, n, who, "base_lr values")
         highs = per_group(max_lr, n, who, "max_lr values")
         # (a falling cycle, base_lr above max_lr, and a bad step_size_up go to torch's formula
@@ -254,12 +257,13 @@ class CyclicLR(LRScheduler):
         self.base_lrs = [float(v) for v in lows]  # torch's, where initial_lr was set before
 
     def state_dict(self) -> dict[str, Any]:
-        """As the base class's; with a scale_fn that is a callable object (not a function),
-        a copy of its settings under "_scale_fn_custom", put back by load_state_dict (torch's)."""
-        state = super().state_dict()
-        saved = callable_settings(self._fn_torch.custom if self._fn_torch is not None else None)
-        if saved is not None:  # (a plain function: no entry, so that tg.save takes it; torch's
-            state["_scale_fn_custom"] = saved  # None loads)
+        """As torch's: the cycle at the top level too (a torch CyclicLR reads only those
+        names), "_scale_fn_custom" a scale_fn object's settings or None (torch pops it)."""
+        cycle = {k: copy.deepcopy(v) for k, v in self._cycle.items() if k != "base_lrs"}
+        state = {**super().state_dict(), **cycle, "_scale_fn_custom": callable_settings(
+            self._fn_torch.custom if self._fn_torch is not None else None)}
+        if self.cycle_momentum:
+            state["use_beta1"] = self._key == "beta1"
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -315,8 +319,7 @@ class CyclicLR(LRScheduler):
 
 
 def _spelled(cycle: dict[str, Any]) -> str:
-    """A CyclicLR's cycle (`_cycle`) as words (a state through tg.save and load holds its
-    numbers as arrays)."""
+    """A CyclicLR's cycle (`_cycle`) as words (tg.save and load give its numbers as arrays)."""
     return ", ".join(f"{k} {np.asarray(cycle.get(k)).tolist()!r}" for k in sorted(cycle))
 
 

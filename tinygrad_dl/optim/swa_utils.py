@@ -342,7 +342,8 @@ class SWALR(LRScheduler):
     is refused, where torch's True anneals in 1 step),
     by cosine (`anneal_strategy="cos"`) or linearly ("linear"), then keeps it there. Its
     rates are torch's step for step (from the group's current rate, so it takes over from
-    another scheduler); `state_dict()` holds `anneal_epochs` and `_anneal_strategy`."""
+    another scheduler); `state_dict()` holds `anneal_epochs`, `_anneal_strategy` and torch's
+    `_step_count`."""
 
     _per_group_lists = True  # (a group added since has no swa_lr: its step is refused)
 
@@ -367,6 +368,12 @@ class SWALR(LRScheduler):
         for v, g in zip(swa_lrs, groups):
             g["swa_lr"] = v
         super().__init__(optimizer, last_epoch)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The base class's, with torch's `_step_count` (last_epoch + 1): torch's SWALR counts
+        its steps by that one, so without it a torch SWALR took the state as its own first
+        step and annealed again from the rate it was at (dropped on load here)."""
+        return {**super().state_dict(), "_step_count": self.last_epoch + 1}
 
     def anneal_func(self, t: float) -> float:
         """The annealing fraction at t in [0, 1]: t ("linear") or (1 - cos(pi t)) / 2."""
