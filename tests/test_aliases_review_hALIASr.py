@@ -93,7 +93,8 @@ def _spelling_errors(r: np.random.Generator) -> list[str]:
               ("tg.permute_dims", lambda: tg.permute_dims(x, perm), numpy_),
               ("tg.permute_dims(axes=)", lambda: tg.permute_dims(x, axes=perm), numpy_),
               ("np.transpose(t, perm)", lambda: np.transpose(x, perm), numpy_),
-              ("x.permute", lambda: x.permute(*perm), _outcome(lambda: t.permute(perm))),
+              ("x.permute", lambda: x.permute(*perm) if perm else x.permute(perm),  # (x.permute()
+               _outcome(lambda: t.permute(perm))),  # without dims: refused, as torch's)
               ("permute_copy", lambda: tg.permute_copy(x, perm),
                _outcome(lambda: torch.permute_copy(t, perm))),
               ("x.T", lambda: x.T, np.transpose(a)),

@@ -104,3 +104,13 @@ def flag(who: str, name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{who}: {name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def redraw_fan_in(who: str, shape: tuple[int, ...], dims: int | None) -> int:
+    """The fan-in reset_parameters draws from: the weight's dims 1:`dims` (torch's). A weight
+    replaced by one of fewer than 2 dims is refused, as torch's kaiming_uniform_ refuses it
+    (it drew with bound 1, the fan-in of an empty product, without a word)."""
+    if len(shape) < 2:
+        raise ValueError(f"{who}.reset_parameters: fan in and fan out can not be computed for a "
+                         f"weight of fewer than 2 dimensions, got shape {shape}")
+    return int(np.prod(shape[1:dims]))

@@ -27,6 +27,7 @@ from .arg_checks import (
     inplace_arg,
     mode_padding_arg,
     padding_mode_arg,
+    redraw_fan_in,
     size_arg,
     weight_fits,
 )
@@ -51,8 +52,8 @@ def init_std(init: str, d_in: int, std: float = 0.01) -> float:
     raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
 
 
-def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng: Any,
-                 dtype: Any, bias: bool, who: str = "init") -> tuple[np.ndarray, np.ndarray | None]:
+def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng: Any, dtype: Any,
+                 bias: bool, who: str = "init", transposed: bool = True) -> tuple[Any, Any]:
     """(weight, bias) of a layer (`who`, named where the weight would not fit in memory).
     "pytorch" (PyTorch's default): both ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), weight drawn
     first; the Gaussian inits: weight ~ N(0, std^2) (init_std), bias 0. Drawn from `rng`, or
@@ -67,7 +68,8 @@ def init_weights(init: str, shape: tuple[int, ...], fan_in: int, std: float, rng
     # He's and Xavier's 1/fan_in would raise ZeroDivisionError
     s = init_std(init, max(fan_in, 1), std)
     # drawn as (in, out) and transposed: a seed gives the same weights as when W was (in, out)
-    w = normal(shape[::-1], np.float64, rng, "init").T * s
+    w = (normal(shape[::-1], np.float64, rng, "init").T if transposed  # (Conv2d: W's order)
+         else normal(shape, np.float64, rng, "init")) * s
     return np.ascontiguousarray(w, dtype=dtype), (np.zeros(n_out, dtype=dtype) if bias else None)
 
 
@@ -92,9 +94,9 @@ class Redraw:
         if "_init_draw" not in self.__dict__:  # (unpickled from before it was recorded)
             raise AttributeError(f"{type(self).__name__}.reset_parameters: this layer holds no "
                                  "record of its init (saved by an older version); build it anew")
-        init, _, std, rng = self.__dict__["_init_draw"]  # (its fan-in as built: not that of
-        w, b = self.weight, self.bias  # type: ignore[attr-defined]
-        fan_in = int(np.prod(w.data.shape[1:self._fan_in_dims]))  # a weight replaced since)
+        init, _, std, rng = self.__dict__["_init_draw"]  # (not its fan-in as built: the weight's
+        w, b = self.weight, self.bias  # type: ignore[attr-defined]  # now, replaced or not)
+        fan_in = redraw_fan_in(type(self).__name__, w.data.shape, self._fan_in_dims)
         if init == "pytorch":
             bound = 1.0 / np.sqrt(fan_in) if fan_in > 0 else 0.0
             nn_init.uniform_(w, -bound, bound, rng)
@@ -430,17 +432,15 @@ class Conv2d(Redraw, WeightBias, Module):
                                                            groups)
         check_device(device, "Conv2d")
         dtype = np_dtype(dtype, "Conv2d")
-        remember_init(self, init, in_channels // groups * kh * kw, std, rng)
+        remember_init(self, init, fan_in := in_channels // groups * kh * kw, std, rng)
         rng = as_rng(rng, "Conv2d")  # the given generator, else the default one
-        s = init_std(init, in_channels // groups * kh * kw, std)
         self.c_in, self.c_out, self.kernel = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.init = stride, padding, init
         self.dilation, self.groups = dilation, groups
-        weight_fits("Conv2d", (out_channels, in_channels // groups, kh, kw), dtype)
-        w = rng.standard_normal((out_channels, in_channels // groups, kh, kw)) * s
-        self.W = Tensor(w.astype(dtype, copy=False), requires_grad=True)
-        self.register_parameter("b", Tensor(np.zeros(out_channels, dtype=dtype),
-                                            requires_grad=True) if bias else None)
+        w, b = init_weights(init, (out_channels, in_channels // groups, kh, kw), fan_in, std,
+                            rng, dtype, bool(bias), "Conv2d", transposed=False)
+        self.W = Tensor(w, requires_grad=True)
+        self.register_parameter("b", None if b is None else Tensor(b, requires_grad=True))
 
     in_channels = property(lambda self: self.c_in)  # (torch's names, read-only, as Conv1d's)
     out_channels = property(lambda self: self.c_out)

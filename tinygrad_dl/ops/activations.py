@@ -11,6 +11,16 @@ from .elementwise import as_float, real_only
 __all__ = ["Mish", "Softsign", "Tanhshrink"]
 
 
+def float_only(who: str, x: np.ndarray) -> np.ndarray:
+    """x, refused in one line unless of a real float dtype: torch's kernels of hardshrink,
+    softshrink and celu exist for floats only (an integer or bool tensor raises there; here
+    hardshrink kept the integers, softshrink and celu gave float64). Complex: real_only's."""
+    if real_only(who, x).dtype.kind != "f":
+        raise NotImplementedError(f"{who}: not implemented for dtype {x.dtype} (as torch's); "
+                                  "cast first, x.float()")
+    return x
+
+
 class Softsign(Function):
     """x / (1 + |x|), with the gradient 1 / (1 + |x|)^2 (the composition's quotient rule,
     1/d - |x|/d^2, cancelled: 4.5e9 ulps off at |x| = 1e10, 0 from 1e16 where 1/x^2 is a

@@ -13,6 +13,7 @@ import numpy as np
 from ..engine import Function
 from ..grad import passed
 from . import erf
+from .activations import float_only
 from .elementwise import as_float, complex_log1p, real_only
 
 __all__ = ["Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Cast", "CELU", "Ceil",
@@ -293,8 +294,7 @@ class CELU(Function):
     at 0 from both sides; a NaN passes g on (PyTorch's)."""
 
     def forward(ctx, x, alpha=1.0):
-        real_only("celu", x)  # (complex is not ordered: torch refuses too)
-        x = as_float(x)
+        x = float_only("celu", x)  # (integers, bools, complex: torch refuses them too)
         inv = x.dtype.type(1 / alpha)  # PyTorch's: x times 1/alpha
         ctx.save_for_backward(x)
         ctx.inv = inv
@@ -486,7 +486,7 @@ class Hardshrink(Function):
     2.13's vectorized one gives 0 at a NaN in full blocks of 8)."""
 
     def forward(ctx, x, lambd=0.5):
-        real_only("hardshrink", x)  # (complex is not ordered: torch refuses too)
+        float_only("hardshrink", x)  # (integers, bools, complex: torch refuses them too)
         ctx.save_for_backward(x)
         ctx.lambd = lambd
         return np.where((x >= -lambd) & (x <= lambd), 0, x)
@@ -502,7 +502,7 @@ class Softshrink(Function):
     (as Hardshrink's)."""
 
     def forward(ctx, x, lambd=0.5):
-        real_only("softshrink", x)  # (complex is not ordered: torch refuses too)
+        float_only("softshrink", x)  # (integers, bools, complex: torch refuses them too)
         ctx.save_for_backward(x)
         ctx.lambd = lambd
         return x - np.clip(x, -lambd, lambd)

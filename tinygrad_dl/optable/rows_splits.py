@@ -113,7 +113,7 @@ CORE: tuple[OpInfo, ...] = (
                          case((2, 3), mask=(False, True, False), value=-1.0))),
            grad="0 where the mask is True"),
     OpInfo("array_split", "getitem", "pieces: n sections as equal as can be, or cut at "
-           "indices", JOIN, numpy=("array_split",), torch=("tensor_split",),
+           "indices", JOIN, numpy=("array_split",),  # (tensor_split: its own row's tuple)
            function=F.array_split, call=joined(F.array_split), ref=ref_joined(np.array_split),
            sample=Cases((case((2, 5), indices_or_sections=3, axis=1),
                          case((7,), indices_or_sections=[2, 3])))),
@@ -146,7 +146,7 @@ CORE: tuple[OpInfo, ...] = (
 ROWS: tuple[OpInfo, ...] = (
     OpInfo("tensor_split", "getitem", "torch.tensor_split: n pieces as equal as can be (the "
            "first n % sections one longer), or cut at indices (Python's slicing)", JOIN,
-           methods=("tensor_split",), call=_method("tensor_split"),
+           methods=("tensor_split",), torch=("tensor_split",), call=_method("tensor_split"),
            ref=ref_joined(lambda a, indices_or_sections, dim=0: np.array_split(
                a, indices_or_sections, axis=dim)),
            sample=Cases((case((2, 5), indices_or_sections=3, dim=1),

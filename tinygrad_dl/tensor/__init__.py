@@ -54,6 +54,7 @@ from .conversions import (
     plain_array,
     refused_dtype,
     shape_arg,
+    sub_operand,
     true_divisor,
 )
 from .counting import CountingMethods
@@ -76,8 +77,7 @@ from .splits import SplitMethods, split_at
 from .statistics import StatisticsMethods
 from .writes import WriteMethods
 
-# the names other modules import from tinygrad_dl.tensor (each but Tensor lives in the module
-# it is imported from above)
+# the names other modules import from tinygrad_dl.tensor (each but Tensor: from its module above)
 __all__ = ["Axis", "Size", "Tensor", "ValuesIndices", "as_tensor", "data_of", "filled",
            "np_dtype", "plain_array", "scaled_by_alpha", "split_at"]
 
@@ -510,8 +510,8 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
     # ---- arithmetic (NumPy broadcasting; constants on either side) --------------------------
     def __add__(self, other: Any) -> Tensor: return Add.apply(self, as_tensor(other, self))
     def __radd__(self, other: Any) -> Tensor: return Add.apply(as_tensor(other, self), self)
-    def __sub__(self, other: Any) -> Tensor: return Sub.apply(self, as_tensor(other, self))
-    def __rsub__(self, other: Any) -> Tensor: return Sub.apply(as_tensor(other, self), self)
+    def __sub__(self, other: Any) -> Tensor: return Sub.apply(self, sub_operand(other, self))
+    def __rsub__(self, other: Any) -> Tensor: return Sub.apply(sub_operand(other, self), self)
     def __mul__(self, other: Any) -> Tensor: return Mul.apply(self, as_tensor(other, self))
     def __rmul__(self, other: Any) -> Tensor: return Mul.apply(as_tensor(other, self), self)
     def __truediv__(self, other: Any) -> Tensor:
@@ -541,7 +541,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
 
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """self - alpha * other (PyTorch's alpha=)."""
-        return Sub.apply(self, scaled_by_alpha("sub", self, other, alpha))
+        return Sub.apply(self, scaled_by_alpha("sub", self, sub_operand(other, self, "sub"), alpha))
 
     def mul(self, other: Any) -> Tensor: return Mul.apply(self, as_tensor(other, self))
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
@@ -560,7 +560,7 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
     def matmul(self, other: Any) -> Tensor: return MatMul.apply(self, as_tensor(other, self))
     @torch_keywords(exponent="other")
     def pow(self, other: Any) -> Tensor: return self.__pow__(other)
-    pow.reads_numbers = True  # type: ignore[attr-defined]  # (tg.pow(x, -1): method_function)
+    pow.reads_numbers = sub.reads_numbers = True  # type: ignore[attr-defined]  # (numbers as is)
     div.true_division = True  # type: ignore[attr-defined]  # (tg.div(-1, u8): method_function)
     def maximum(self, other: Any) -> Tensor: return Maximum.apply(self, as_tensor(other, self))
     subtract, multiply, divide, negative, mm, bmm = sub, mul, div, neg, matmul, matmul

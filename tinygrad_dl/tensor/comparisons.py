@@ -6,6 +6,7 @@ condition; and the questions answered in Python: is_nonzero, is_same_size, equal
 
 from __future__ import annotations
 
+import numbers
 import operator
 from typing import TYPE_CHECKING, Any
 
@@ -27,26 +28,23 @@ class ComparisonMethods:
     __slots__ = ()  # (Tensor's instances keep no __dict__: every base's slots are empty)
 
     # ---- comparisons: constant bool tensors (no gradient), usable as where's condition ------
-    def __lt__(self, other: Any) -> Tensor: return _compared(self, other, operator.lt, "<")
-    def __le__(self, other: Any) -> Tensor: return _compared(self, other, operator.le, "<=")
-    def __gt__(self, other: Any) -> Tensor: return _compared(self, other, operator.gt, ">")
-    def __ge__(self, other: Any) -> Tensor: return _compared(self, other, operator.ge, ">=")
-    # `t == None` / `t != "a"`: Python's identity answer (False / True), as torch's (whose
-    # operator gives NotImplemented for a non-number): `t in [None, ...]` works; t.eq(None) raises
+    # an operand that is no array (None, "a", object(), pytest.approx(...)): NotImplemented,
+    # as torch's operators, so Python asks the other side, then gives its identity answer to
+    # == / != (False / True: `x in [None, x]` works) and a TypeError to the four orderings
+    def __lt__(self, other: Any) -> Tensor: return _compared(self, other, operator.lt, "<", True)
+    def __le__(self, other: Any) -> Tensor: return _compared(self, other, operator.le, "<=", True)
+    def __gt__(self, other: Any) -> Tensor: return _compared(self, other, operator.gt, ">", True)
+    def __ge__(self, other: Any) -> Tensor: return _compared(self, other, operator.ge, ">=", True)
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        if other is None or isinstance(other, str):
-            return NotImplemented
-        return _compared(self, other, operator.eq, "==")
+        return _compared(self, other, operator.eq, "==", True)
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        if other is None or isinstance(other, str):
-            return NotImplemented
-        return _compared(self, other, operator.ne, "!=")
+        return _compared(self, other, operator.ne, "!=", True)
     __hash__ = object.__hash__  # identity, as before: tensors stay usable as dict keys
     # PyTorch's method names of the six (`pred.eq(y).sum()`)
-    def lt(self, other: Any) -> Tensor: return self.__lt__(other)
-    def le(self, other: Any) -> Tensor: return self.__le__(other)
-    def gt(self, other: Any) -> Tensor: return self.__gt__(other)
-    def ge(self, other: Any) -> Tensor: return self.__ge__(other)
+    def lt(self, other: Any) -> Tensor: return _compared(self, other, operator.lt, "<")
+    def le(self, other: Any) -> Tensor: return _compared(self, other, operator.le, "<=")
+    def gt(self, other: Any) -> Tensor: return _compared(self, other, operator.gt, ">")
+    def ge(self, other: Any) -> Tensor: return _compared(self, other, operator.ge, ">=")
     def eq(self, other: Any) -> Tensor: return _compared(self, other, operator.eq, "==")
     def ne(self, other: Any) -> Tensor: return _compared(self, other, operator.ne, "!=")
 
@@ -168,10 +166,20 @@ def _close(who: str, a: np.ndarray, b: np.ndarray, rtol: Any, atol: Any,
 # the Python numbers compared as themselves (a complex too: NumPy's weak scalar, so `x32 ==
 # 0.1 + 0j` is True, as torch and NumPy say; as a complex128 array it was False)
 _NUMBERS = (int, float, bool, complex)
+_ARRAYS = (np.ndarray, np.generic, list, tuple)  # (lists: compared elementwise, NumPy's way)
+
+
+def _foreign(other: Any) -> bool:
+    """Is `other` no operand of a comparison: not a number, tensor, array, list or tuple, nor
+    an object NumPy reads as an array (__array__); the operators answer NotImplemented."""
+    if isinstance(other, (tensor.Tensor, *_ARRAYS)):
+        return False
+    return not (isinstance(other, numbers.Number) or hasattr(other, "__array__")
+                or hasattr(other, "__array_interface__"))
 _REAL = np.dtype(np.float64)  # (the dtype of a b that has none: its test is type(b))
 
 
-def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
+def _compared(x: Tensor, other: Any, op: Any, sign: str, dunder: bool = False) -> Tensor:
     """x <op> other as a constant bool tensor; shapes that do not broadcast are said in one
     line naming the comparison (NumPy's "operands could not be broadcast" named none). A
     Python number is compared as itself (NumPy's rule for a Python scalar, and torch's: in x's
@@ -187,7 +195,12 @@ def _compared(x: Tensor, other: Any, op: Any, sign: str) -> Tensor:
     elif isinstance(other, np.generic):  # (NumPy's rule, as a 0-d array: a jit parameter, where
         b = other  # an array made inside the step was refused: `y == np.int64(3)`)
     else:
-        b = as_data(other)
+        try:
+            b = as_data(other)
+        except TypeError:  # (not on the common path: no cost there)
+            if dunder and _foreign(other):  # (t.eq(None), t.lt(None) raise, as torch's)
+                return NotImplemented
+            raise
     if (x.data.dtype.kind == "c" or getattr(b, "dtype", _REAL).kind == "c"  # (the cheap order:
             or type(b) is complex) and sign[0] in "<>":  # ~0.1 us on every comparison)
         raise TypeError(f"comparison x {sign} y: complex numbers are not ordered (got "

@@ -218,8 +218,12 @@ def true_divisor(x: Any, like: Tensor) -> Tensor:
 def bool_sub_refused(op: str, *operands: Any) -> None:
     """Subtraction with a bool operand (a bool array: a tensor's data) refused in one line, as
     torch's (ops.Sub refuses them; this is for the paths that cast first: `x.sub(b,
-    alpha=2)`, `x.sub_(b)`); a Python bool stays the number it is (`x - True`: x - 1)."""
+    alpha=2)`, `x.sub_(b)`); a Python bool too (`x - True`, torch's refusal: it gave x - 1),
+    a NumPy np.True_ stays the number 1 (torch's too)."""
     for v in operands:
+        if type(v) is bool:
+            raise TypeError(f"{op}: subtraction (-) with a Python bool ({v}) is not supported, "
+                            "as torch's; write the number, 1 or 0")
         if isinstance(v, np.ndarray) and v.dtype.type is np.bool_:  # (np.True_: True's 1)
             raise TypeError(f"{op}: subtraction (-) with a bool operand is not supported, as "
                             "torch's; ~ or logical_not inverts a mask, ^ or logical_xor for "
@@ -235,6 +239,16 @@ def constant_number(op: str, name: str, v: Any) -> Any:
                         f"would lose its gradient (torch refuses it too); pass {name}.item(), "
                         "or write the formula with tensor ops to learn it")
     return v
+
+
+def sub_operand(x: Any, like: Tensor, op: str = "x - y") -> Tensor:
+    """as_tensor(x, like) for a subtraction (`-`, sub): a Python bool refused (as_tensor read
+    True as 1), as torch's."""
+    if isinstance(x, tensor.Tensor):  # (the common case first: as cheap as as_tensor)
+        return x
+    if type(x) is bool:
+        bool_sub_refused(op, x)
+    return as_tensor(x, like)
 
 
 def alpha_number(op: str, alpha: Any, dt: np.dtype, *operands: Any) -> Any:

@@ -130,7 +130,17 @@ class ShapeMethods:
         return Transpose.apply(self, axes=moved_axes("moveaxis", self.ndim, source, destination))
 
     @torch_keywords(dims="axes")  # (x.permute(dims=(1, 0)))
-    def permute(self, *axes: Any) -> Tensor: return Transpose.apply(self, axes=shape_arg(axes))
+    def permute(self, *axes: Any) -> Tensor:
+        """torch's permute: the dims in their new order, each once (x.permute(1, 0) or a tuple);
+        none given, or too few or many, said in one line (NumPy's "axes don't match array")."""
+        if not axes:
+            raise TypeError('permute() missing 1 required positional argument: "dims" (the new '
+                            f"order of all {self.ndim} dims, e.g. x.permute(1, 0))")
+        dims = shape_arg(axes)
+        if len(dims) != self.data.ndim:
+            raise ValueError(f"permute: {len(dims)} dims {dims} for a tensor of {self.ndim} dims "
+                             f"(shape {tuple(self.shape)}): name each dim once")
+        return Transpose.apply(self, axes=dims)
     swapdims, movedim = swapaxes, moveaxis
 
     @torch_keywords(size="shape")
