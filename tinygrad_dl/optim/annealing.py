@@ -359,6 +359,17 @@ class OneCycleLR(LRScheduler):
         if kind in ("cos", "linear"):
             self.anneal_strategy = kind
 
+    def _check_state(self, state: Any) -> None:
+        """The base class's checks, and that a state naming its annealing twice, as
+        state_dict() gives it, names one: torch reads `_anneal_func_type`, this scheduler
+        `anneal_strategy` (an edit of torch's went unread here, without a word)."""
+        super()._check_state(state)
+        ours, theirs = state.get("anneal_strategy"), state.get("_anneal_func_type")
+        if ours is not None and theirs is not None and ours != theirs:
+            raise ValueError(f"OneCycleLR.load_state_dict: the state's anneal_strategy {ours!r} "
+                             f"and its _anneal_func_type {theirs!r} (PyTorch's name) differ: "
+                             "give both the same, then load")
+
     def get_lr(self) -> list[float]:
         step_num = self.last_epoch
         if step_num > self.total_steps:

@@ -276,20 +276,20 @@ class CyclicLR(LRScheduler):
         """The base class's checks, and that a scale_fn object's settings have one to go to
         (before anything is loaded, in a ChainedScheduler too)."""
         super()._check_state(state)
-        mine = self.__dict__.get("_cycle")
-        theirs = state.get("_cycle", None if "total_size" not in state else  # (torch's, which
-                           {k: state.get(k) for k in (mine or ())})  # runs any scale_mode
-        if isinstance(theirs, dict) and theirs.get("scale_mode") not in (None, "cycle"):
-            theirs = {**theirs, "scale_mode": "iterations"}  # but "cycle" as "iterations")
-        if mine is not None and isinstance(theirs, dict) and any(
-                np.asarray(theirs.get(k)).tolist() != np.asarray(v).tolist()
-                for k, v in mine.items() if k != "scale_mode" or k in theirs):  # (as numbers:
-            # torch's base_lr 0 is our 0.0; a _cycle saved before it had scale_mode: the rest)
-            raise ValueError(f"CyclicLR.load_state_dict: the state is of another cycle "
-                             f"({_spelled(theirs)}) than this one's ({_spelled(mine)}); its rates "
-                             "would go on along this one's without a word (the cycle is fixed "
-                             "when built): build the CyclicLR with the saved base_lr, max_lr, "
-                             "step sizes, mode and scale_mode, then load")
+        mine = self.__dict__.get("_cycle")  # (ours' _cycle, and torch's top-level keys, which
+        for theirs in (state.get("_cycle"), {k: state.get(k) for k in mine or ()}  # ours' state
+                       if "total_size" in state else None):  # holds too: torch reads those)
+            if isinstance(theirs, dict) and theirs.get("scale_mode") not in (None, "cycle"):
+                theirs = {**theirs, "scale_mode": "iterations"}  # (torch's: any but "cycle")
+            if mine is not None and isinstance(theirs, dict) and any(
+                    np.asarray(theirs.get(k)).tolist() != np.asarray(v).tolist()
+                    for k, v in mine.items() if k != "scale_mode" or k in theirs):  # (numbers:
+                # torch's base_lr 0 is our 0.0; a _cycle saved before it had scale_mode: the rest)
+                raise ValueError(f"CyclicLR.load_state_dict: the state is of another cycle "
+                                 f"({_spelled(theirs)}) than this one's ({_spelled(mine)}); its "
+                                 "rates would go on along this one's without a word (the cycle "
+                                 "is fixed when built): build the CyclicLR with the saved "
+                                 "base_lr, max_lr, step sizes, mode and scale_mode, then load")
         saved = state.get("_scale_fn_custom")
         fn = self._fn_torch.custom if self._fn_torch is not None else None
         if saved is not None and not (isinstance(saved, dict) and (not saved or isinstance(
