@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from oracle import torch_float64  # noqa: F401 (the fixture)
 
 import tinygrad_dl as tg
 from tinygrad_dl import optim as O
@@ -19,15 +20,8 @@ from tinygrad_dl import optim as O
 torch = pytest.importorskip("torch")
 
 L = O.lr_scheduler
-pytestmark = pytest.mark.filterwarnings("ignore:Detected call of:UserWarning")
-
-
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
+pytestmark = [pytest.mark.filterwarnings("ignore:Detected call of:UserWarning"),
+              pytest.mark.usefixtures("torch_float64")]
 
 
 def _sgd():
