@@ -272,7 +272,8 @@ class ELU(Function):
     """x if x > 0 else alpha (e^x - 1); the gradient at 0 is alpha (like PyTorch)."""
 
     def forward(ctx, x, alpha=1.0):
-        x = float_only("elu", x)  # (integers, bools, complex: torch refuses them too)
+        real_only("elu", x)  # (complex is not ordered: torch refuses too)
+        x = as_float(x)  # (an int x: alpha in its dtype was int(0.5) = 0)
         a = x.dtype.type(alpha)
         out = np.where(x >= 0, x, a * np.expm1(np.minimum(x, 0)))  # (x at +-0, torch's, any alpha)
         ctx.save_for_backward(x)

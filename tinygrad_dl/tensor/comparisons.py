@@ -179,9 +179,6 @@ def _foreign(other: Any) -> bool:
 _REAL = np.dtype(np.float64)  # (the dtype of a b that has none: its test is type(b))
 
 
-_NAMES = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
-
-
 def _compared(x: Tensor, other: Any, op: Any, sign: str, dunder: bool = False) -> Tensor:
     """x <op> other as a constant bool tensor; shapes that do not broadcast are said in one
     line naming the comparison (NumPy's "operands could not be broadcast" named none). A
@@ -201,13 +198,9 @@ def _compared(x: Tensor, other: Any, op: Any, sign: str, dunder: bool = False) -
         try:
             b = as_data(other)
         except TypeError:  # (not on the common path: no cost there)
-            # == and != with anything not read as numbers (Fraction, Decimal, [None, 1]):
-            # NotImplemented too, so False / True as torch's (it named Tensor())
-            if dunder and (sign in ("==", "!=") or _foreign(other)):
-                return NotImplemented  # (t.eq(None), t.lt(None) raise, as torch's)
-            raise TypeError(f"{_NAMES[sign]} (x {sign} y): cannot compare with "
-                            f"{type(other).__name__} {str(other)[:40]!r}: y must be "
-                            "a tensor, a Python or NumPy number or an array of them") from None
+            if dunder and _foreign(other):  # (t.eq(None), t.lt(None) raise, as torch's)
+                return NotImplemented
+            raise
     if (x.data.dtype.kind == "c" or getattr(b, "dtype", _REAL).kind == "c"  # (the cheap order:
             or type(b) is complex) and sign[0] in "<>":  # ~0.1 us on every comparison)
         raise TypeError(f"comparison x {sign} y: complex numbers are not ordered (got "

@@ -219,7 +219,7 @@ def bool_sub_refused(op: str, *operands: Any) -> None:
     """Subtraction with a bool operand (a bool array: a tensor's data) refused in one line, as
     torch's (ops.Sub refuses them; this is for the paths that cast first: `x.sub(b,
     alpha=2)`, `x.sub_(b)`); a Python bool too (`x - True`, torch's refusal: it gave x - 1),
-    a NumPy np.True_ is the float 1.0 (sub_number: torch's)."""
+    a NumPy np.True_ stays the number 1 (torch's too)."""
     for v in operands:
         if type(v) is bool:
             raise TypeError(f"{op}: subtraction (-) with a Python bool ({v}) is not supported, "
@@ -241,21 +241,14 @@ def constant_number(op: str, name: str, v: Any) -> Any:
     return v
 
 
-def sub_number(x: Any) -> Any:
-    """A subtraction's operand (-, -=, sub, sub_, rsub) with a NumPy bool read as torch reads
-    it, the float 1.0 or 0.0: `int_t - np.True_` is float and `int_t -= np.True_` refused, as
-    torch's (NumPy's bool was refused by `-` and was x - 1 by `-=`); anything else as given."""
-    return float(x) if type(x) is np.bool_ else x
-
-
 def sub_operand(x: Any, like: Tensor, op: str = "x - y") -> Tensor:
     """as_tensor(x, like) for a subtraction (`-`, sub): a Python bool refused (as_tensor read
-    True as 1), as torch's; a NumPy bool the float it is to torch (sub_number)."""
+    True as 1), as torch's."""
     if isinstance(x, tensor.Tensor):  # (the common case first: as cheap as as_tensor)
         return x
     if type(x) is bool:
         bool_sub_refused(op, x)
-    return as_tensor(sub_number(x), like)
+    return as_tensor(x, like)
 
 
 def alpha_number(op: str, alpha: Any, dt: np.dtype, *operands: Any) -> Any:

@@ -140,12 +140,7 @@ class ShapeMethods:
         if len(dims) != self.data.ndim:
             raise ValueError(f"permute: {len(dims)} dims {dims} for a tensor of {self.ndim} dims "
                              f"(shape {tuple(self.shape)}): name each dim once")
-        try:
-            return Transpose.apply(self, axes=dims)
-        except (ValueError, TypeError):  # (the rare path: no cost on the models' permutes)
-            # a dim out of range or named twice: one line naming permute (NumPy's: Transpose)
-            unique_dims(f"permute{dims} of shape {tuple(self.shape)}", dims, self.ndim)
-            raise
+        return Transpose.apply(self, axes=dims)
     swapdims, movedim = swapaxes, moveaxis
 
     @torch_keywords(size="shape")
