@@ -4,6 +4,8 @@ cumulative_trapezoid and gradient (torch.gradient: finite differences along each
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,22 @@ def _spread_mean(who: str, input: Any, dim: Any, unbiased: Any, keepdim: bool,
     return spread, x.mean(axis=None if dim is NOT_GIVEN else dim, keepdims=keepdim)
 
 
+def _bool_dim_keyword_refused(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` (var_mean, std_mean) refusing a bool `dim=` by keyword in one line, as torch's:
+    only a bool second argument by position is the older `unbiased` (torch's overload), and
+    `dim=True` computed over every dim as unbiased=True without a word."""
+
+    @functools.wraps(fn)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if isinstance(kwargs.get("dim"), (bool, np.bool_)):
+            raise TypeError(f"{fn.__name__}: dim must be an int or a tuple of ints, got "
+                            f"{kwargs['dim']!r} (by position, a bool is the older unbiased: "
+                            f"{fn.__name__}(x, True); write unbiased= or correction=)")
+        return fn(*args, **kwargs)
+    return checked
+
+
+@_bool_dim_keyword_refused
 def var_mean(input: Any, dim: Any = NOT_GIVEN, unbiased: bool | None = None,
              keepdim: bool = False, *, correction: Any = None) -> tuple[Tensor, Tensor]:
     """torch.var_mean: (x.var(dim, ...), x.mean(dim)), torch's defaults (correction=1; a
@@ -40,6 +58,7 @@ def var_mean(input: Any, dim: Any = NOT_GIVEN, unbiased: bool | None = None,
     return _spread_mean("var_mean", input, dim, unbiased, keepdim, correction)
 
 
+@_bool_dim_keyword_refused
 def std_mean(input: Any, dim: Any = NOT_GIVEN, unbiased: bool | None = None,
              keepdim: bool = False, *, correction: Any = None) -> tuple[Tensor, Tensor]:
     """torch.std_mean: (x.std(dim, ...), x.mean(dim)), torch's defaults (correction=1)."""

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, as_tensor, scaled_by_alpha
-from ..tensor.conversions import bool_sub_refused, int_arg, zero_d_int
+from ..tensor.conversions import bool_sub_refused, int_arg, sub_number, zero_d_int
 from .constructors import empty
 from .methods import as_tensor_of, takes_out, tensor_arg, write_out
 
@@ -267,7 +267,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"rsub: input must be a Tensor, got {type(input).__name__}")
     bool_sub_refused("rsub", input.data, other.data if isinstance(other, Tensor) else other)
-    o = other if isinstance(other, Tensor) else as_tensor(other, input)
+    o = other if isinstance(other, Tensor) else as_tensor(sub_number(other), input)
     return o - scaled_by_alpha("rsub", o, input, alpha)  # (alpha * input in the
     # result's dtype, a float alpha refused for an integer one: as torch's, and add's)
 

@@ -96,6 +96,7 @@ class MultiplicativeLR(LambdaState):
     """lr *= lr_lambda(epoch) at every step after the first; one function, or one per group."""
 
     _per_group_lists = True
+    _steps_dependent = True  # (step(epoch) refused: lr_base's _steps_dependent)
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Any],
                  last_epoch: int = -1) -> None:

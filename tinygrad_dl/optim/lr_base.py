@@ -38,6 +38,10 @@ class LRScheduler:
     # (base_lrs, lr_lambdas, momenta): a group added since (add_param_group) would keep its
     # rate without a word, where torch's strict zips refuse it; such a step() is refused
     _per_group_lists = False
+    # True for the built-in rates a step multiplies into wherever the rate is (MultiplicativeLR,
+    # SWALR): they have no closed form, and their get_lr() at a given epoch would apply one
+    # step's factor to the current rate, which no schedule defines: step(epoch) is refused
+    _steps_dependent = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         who = type(self).__name__
@@ -64,8 +68,10 @@ class LRScheduler:
         (its warning, as torch's), moves to `epoch` and sets the rates there by torch's closed
         form (`_get_closed_form_lr`: StepLR, MultiStepLR, ExponentialLR, ConstantLR, LinearLR,
         PolynomialLR, CosineAnnealingLR; LambdaLR, CyclicLR and OneCycleLR, whose rates are
-        functions of the step); the chainable rest (MultiplicativeLR, SWALR: a rate that
-        depends on the steps before) refuse it in one line."""
+        functions of the step), and a scheduler of your own (an LRScheduler subclass that
+        gives get_lr() only) by its get_lr() there, as torch's; the chainable rest
+        (MultiplicativeLR, SWALR: a rate that depends on the steps before) refuse it in one
+        line."""
         if epoch is not None:
             return self._step_to(epoch)
         # inside a jitted step: refused (replay runs no Python of the step: the rates would
@@ -83,6 +89,8 @@ class LRScheduler:
     def _step_to(self, epoch: Any) -> None:
         who = f"{type(self).__name__}.step(epoch)"
         closed_form = getattr(self, "_get_closed_form_lr", None)
+        if closed_form is None and not self._steps_dependent:  # a user's own scheduler:
+            closed_form = self.get_lr  # its get_lr() at that epoch, as torch's
         if closed_form is None:  # (torch runs get_lr() at that epoch: a chainable rate's
             # factor applied to wherever the rate is, which no schedule defines)
             raise TypeError(f"{who}: this scheduler's rate at a given epoch depends on the "

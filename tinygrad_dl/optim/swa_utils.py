@@ -346,6 +346,7 @@ class SWALR(LRScheduler):
     `_step_count`."""
 
     _per_group_lists = True  # (a group added since has no swa_lr: its step is refused)
+    _steps_dependent = True  # (step(epoch) refused: lr_base's _steps_dependent)
 
     def __init__(self, optimizer: Optimizer, swa_lr: float | Sequence[float],
                  anneal_epochs: int = 10, anneal_strategy: str = "cos",

@@ -47,6 +47,11 @@ class ComparisonMethods:
     def ge(self, other: Any) -> Tensor: return _compared(self, other, operator.ge, ">=")
     def eq(self, other: Any) -> Tensor: return _compared(self, other, operator.eq, "==")
     def ne(self, other: Any) -> Tensor: return _compared(self, other, operator.ne, "!=")
+    # tg.eq(x, y) (method_function) hands y to the method as given: the method compares a
+    # number as itself anyway, and refuses y = None in its own line (naming eq, not Tensor())
+    for _m in (lt, le, gt, ge, eq, ne):
+        _m.reads_numbers = True  # type: ignore[attr-defined]
+    del _m
 
     # ---- tests of values: constant bool tensors, as the comparisons (`if x.isnan().any():`)
     def isnan(self) -> Tensor: return no_grad_result(np.isnan(self.data))
@@ -177,6 +182,7 @@ def _foreign(other: Any) -> bool:
     return not (isinstance(other, numbers.Number) or hasattr(other, "__array__")
                 or hasattr(other, "__array_interface__"))
 _REAL = np.dtype(np.float64)  # (the dtype of a b that has none: its test is type(b))
+_NAMES = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}  # (errors)
 
 
 def _compared(x: Tensor, other: Any, op: Any, sign: str, dunder: bool = False) -> Tensor:
@@ -198,9 +204,14 @@ def _compared(x: Tensor, other: Any, op: Any, sign: str, dunder: bool = False) -
         try:
             b = as_data(other)
         except TypeError:  # (not on the common path: no cost there)
-            if dunder and _foreign(other):  # (t.eq(None), t.lt(None) raise, as torch's)
+            # == and != with anything not read as numbers (None, Fraction, Decimal, [None, 1]):
+            # NotImplemented, so Python's identity answer, False / True, as torch's operators;
+            # the orderings with a non-number too (x < None: Python's TypeError, torch's)
+            if dunder and (sign in ("==", "!=") or _foreign(other)):
                 return NotImplemented
-            raise
+            raise TypeError(f"{_NAMES[sign]} (x {sign} y): cannot make a numeric array from "
+                            f"{type(other).__name__} {str(other)[:40]!r}: y must be a tensor, "
+                            "a number or an array of numbers") from None
     if (x.data.dtype.kind == "c" or getattr(b, "dtype", _REAL).kind == "c"  # (the cheap order:
             or type(b) is complex) and sign[0] in "<>":  # ~0.1 us on every comparison)
         raise TypeError(f"comparison x {sign} y: complex numbers are not ordered (got "

@@ -219,7 +219,7 @@ def bool_sub_refused(op: str, *operands: Any) -> None:
     """Subtraction with a bool operand (a bool array: a tensor's data) refused in one line, as
     torch's (ops.Sub refuses them; this is for the paths that cast first: `x.sub(b,
     alpha=2)`, `x.sub_(b)`); a Python bool too (`x - True`, torch's refusal: it gave x - 1),
-    a NumPy np.True_ stays the number 1 (torch's too)."""
+    a NumPy np.True_ is the float 1.0 (sub_number: torch's)."""
     for v in operands:
         if type(v) is bool:
             raise TypeError(f"{op}: subtraction (-) with a Python bool ({v}) is not supported, "
@@ -241,13 +241,24 @@ def constant_number(op: str, name: str, v: Any) -> Any:
     return v
 
 
+def sub_number(x: Any) -> Any:
+    """A subtraction's operand (-, -=, sub, sub_, rsub) with a NumPy bool scalar read as torch
+    reads it, the float 1.0 or 0.0: `int_t - np.True_` is float and `int_t -= np.True_`
+    refused by the in-place cast, as torch's (as a bool it was refused by `-` and x - 1 by
+    `-=`); anything else as given (a bool array stays one: bool_sub_refused refuses it)."""
+    return float(x) if type(x) is np.bool_ else x
+
+
 def sub_operand(x: Any, like: Tensor, op: str = "x - y") -> Tensor:
     """as_tensor(x, like) for a subtraction (`-`, sub): a Python bool refused (as_tensor read
-    True as 1), as torch's."""
+    True as 1), as torch's; a NumPy bool scalar the float it is to torch (sub_number)."""
     if isinstance(x, tensor.Tensor):  # (the common case first: as cheap as as_tensor)
         return x
-    if type(x) is bool:
+    kind = type(x)
+    if kind is bool:
         bool_sub_refused(op, x)
+    if kind is np.bool_:  # (sub_number's rule, inline: `x - 1.0` pays no call for it)
+        x = float(x)
     return as_tensor(x, like)
 
 

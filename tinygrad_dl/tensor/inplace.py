@@ -17,7 +17,7 @@ from ..ops.float_parts import clip_keeping_x
 from ..ops.indexing import brief_index, check_layout, float_index_hint
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
-from .conversions import alpha_number, bool_sub_refused, item_index, number_fits
+from .conversions import alpha_number, bool_sub_refused, item_index, number_fits, sub_number
 
 if TYPE_CHECKING:
     from . import Tensor
@@ -47,7 +47,7 @@ class InPlaceMethods:
         """self -= alpha * other, in place (a bool operand refused, as torch's)."""
         bool_sub_refused("Tensor.sub_ (-=)", self.data, other.data if isinstance(
             other, tensor.Tensor) else other)
-        return _write(self, "Tensor.sub_ (-=)", other, alpha=alpha,
+        return _write(self, "Tensor.sub_ (-=)", sub_number(other), alpha=alpha,
                       fn=lambda a, b: np.subtract(a, b, out=a, casting="same_kind"))
 
     def mul_(self, other: Any) -> Tensor:

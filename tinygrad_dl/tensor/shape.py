@@ -17,7 +17,7 @@ import numpy as np
 from .. import hooks, tensor
 from ..ops import BroadcastTo, Concatenate, Flip, GetItem, Repeat, Reshape, Roll, Tile, Transpose
 from ..ops.allocation import check_count
-from ..ops.dims import dims_arg
+from ..ops.dims import dim_ints, dims_arg
 from ..ops.shape import axis_of, flat_shape, moved_axes, new_shape, roll_args, unique_dims
 from ..ops.spelling import NOT_GIVEN, one_name, spellings, torch_keywords, transpose_axes
 from .conversions import Axis, index_arg, int_arg, item_index, selected, shape_arg, zero_d_int
@@ -58,7 +58,12 @@ class ShapeMethods:
                                 "axes, not both nor one dim: got axes "
                                 f"{order if axes is NOT_GIVEN else axes}, dim0={dim0}, dim1={dim1}")
             return self.swapaxes(dim0, dim1)
-        return Transpose.apply(self, axes=transpose_axes("transpose", self.ndim, order))
+        axes = transpose_axes("transpose", self.ndim, order)
+        try:
+            return Transpose.apply(self, axes=axes)
+        except (ValueError, TypeError):
+            _permutation_refused(self, "transpose", axes)
+            raise
 
     @property
     def T(self) -> Tensor:
@@ -140,7 +145,11 @@ class ShapeMethods:
         if len(dims) != self.data.ndim:
             raise ValueError(f"permute: {len(dims)} dims {dims} for a tensor of {self.ndim} dims "
                              f"(shape {tuple(self.shape)}): name each dim once")
-        return Transpose.apply(self, axes=dims)
+        try:
+            return Transpose.apply(self, axes=dims)
+        except (ValueError, TypeError):
+            _permutation_refused(self, "permute", dims)
+            raise
     swapdims, movedim = swapaxes, moveaxis
 
     @torch_keywords(size="shape")
@@ -461,3 +470,21 @@ def _edge(x: Tensor, v: Any, axis: int) -> Tensor | None:
     if t.ndim == 0:
         t = t.broadcast_to(x.shape[:axis] + (1,) + x.shape[axis + 1:])
     return t
+
+
+def _permutation_refused(x: Tensor, who: str, dims: tuple[Any, ...] | None) -> None:
+    """Called where Transpose.apply(x, axes=dims) raised (the rare path: no cost on the
+    models' permutes): dims that are no permutation of x's (a bool, float or None dim, one out
+    of range or named twice, too few or many) said in one line naming `who` (NumPy's words
+    named Transpose, or were "an integer is required"); else the caller re-raises."""
+    if dims is None:
+        return
+    where = f"{who}{tuple(dims)} of shape {tuple(x.shape)}"
+    try:
+        ints = dim_ints(who, dims)
+        if len(ints) != x.ndim:
+            raise ValueError(f"{where}: {len(ints)} dims for a tensor of {x.ndim} dims: name "
+                             "each dim once")
+        unique_dims(where, ints, x.ndim)
+    except (TypeError, ValueError) as e:  # (without NumPy's error as its context)
+        raise e from None
