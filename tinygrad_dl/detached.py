@@ -7,6 +7,11 @@ while its graph is live is remembered (weakly, with the op count then), and back
 op made before the detach that reaches it (`engine.toposort`'s one check, on constant inputs
 only). Ops made after take y as the constant it now is; `h.detach_()` after backward (the RNN
 idiom: the graph is freed) is not remembered.
+
+An in-place op recorded on an op's result (`y.relu_()`: tensor/rebase.py) moves y onto a new op
+made after every op before it; an op made before the write that used y would send its gradient
+through the write, and too late: once any such write happened (`rebased`), backward checks each
+edge (`check_order`), one comparison each.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 # id -> (a weak reference, the op count then) of each tensor cut from a live graph in place
 cut: dict[int, tuple[Any, int]] = {}
+rebased = False  # an in-place op was recorded on an op's result (tensor/rebase.py)
 
 
 def detach_in_place(t: Any, count: int) -> None:
@@ -36,3 +42,19 @@ def check(t: Any, p: Any) -> None:
                            "used it, which would cut its inputs' gradients without a word; "
                            "use y.detach() (a new tensor) for the ops that should not "
                            "backpropagate")
+
+
+def check_order(ops: list[Any]) -> None:
+    """Refuse backward through an op whose input was written in place (rebased onto a newer op)
+    after this op used it: its gradient would flow through the write (torch raises where the
+    op saved that input, "modified by an inplace operation"; here always: the safe path)."""
+    for t in ops:
+        made = t._ctx.made
+        for p in t._ctx.parents:
+            c = p._ctx
+            if c is not None and c.made > made:
+                raise RuntimeError(
+                    f"backward through {t._ctx.describe()}: its input of shape {p.data.shape} "
+                    f"was modified by an in-place operation (now the result of {c.name}) after "
+                    "this op used it; write that update out of place (`y = y.relu()`, "
+                    "`y = y + x`), or do it before y is used")

@@ -325,9 +325,8 @@ class Pending:
 
 
 def toposort(root: Any) -> tuple[list[Any], list[Any]]:
-    """(ops, leaves) below root, among the tensors that need a gradient. ops: the non-leaf
-    tensors, root first, each before its inputs (an op is made after its inputs: the reverse
-    order of making is topological, found without recursion). leaves: as first reached."""
+    """(ops, leaves) below root that need a gradient. ops: the non-leaf tensors in the reverse
+    order of making (topological: checked once an in-place op was recorded); leaves: as met."""
     if root._ctx is None:
         return [], [root]
     ops, leaves, seen = [root], [], {root}
@@ -345,4 +344,6 @@ def toposort(root: Any) -> tuple[list[Any], list[Any]]:
                 else:
                     ops.append(p)
     ops.sort(key=_made, reverse=True)  # the order of recording
+    if detached.rebased:  # (`y.relu_()` of an op's result: see detached.check_order)
+        detached.check_order(ops)
     return ops, leaves

@@ -1,6 +1,7 @@
 """Tensor's in-place operators (+=, add_, zero_, copy_, t[i] = v, ...): they write into `.data`,
-as PyTorch's do, and are refused in one line where the write would not be recorded (a leaf
-that requires grad while grad mode is on, an op's result).
+as PyTorch's do. On an op's result that requires grad, in grad mode, the write is recorded as
+PyTorch records it (tensor/rebase.py); refused in one line where it would not be (a leaf that
+requires grad while grad mode is on, a view of an op's input, a form without a recording).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..ops.float_parts import clip_keeping_x
 from ..ops.indexing import brief_index, check_layout, float_index_hint
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
+from . import rebase
 from .conversions import alpha_number, bool_sub_refused, item_index, number_fits, sub_number
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ class InPlaceMethods:
     # ---- in-place operators: write into .data, as PyTorch's do ------------------------------
     # Allowed on tensors that need no gradient, and on parameters under no_grad() (the
     # optimizer idiom `with no_grad(): p -= lr * p.grad`); refused on a leaf that requires grad
-    # while grad mode is on and on an op's result (see _inplace_target). Integer and bool
+    # while grad mode is on; recorded on an op's result (see _inplace_target). Integer and bool
     # tensors follow NumPy's in-place casting rule (same_kind): `int_t += 0.5` is refused.
     def __iadd__(self, other: Any) -> Tensor: return self.add_(other)
     def __isub__(self, other: Any) -> Tensor: return self.sub_(other)
@@ -41,36 +43,42 @@ class InPlaceMethods:
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
         return _write(self, "Tensor.add_ (+=)", other, alpha=alpha,
-                      fn=lambda a, b: np.add(a, b, out=a, casting="same_kind"))
+                      fn=lambda a, b: np.add(a, b, out=a, casting="same_kind"),
+                      rebuild=lambda old, _: old.add(other, alpha=alpha))
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place (a bool operand refused, as torch's)."""
         bool_sub_refused("Tensor.sub_ (-=)", self.data, other.data if isinstance(
             other, tensor.Tensor) else other)
-        return _write(self, "Tensor.sub_ (-=)", sub_number(other), alpha=alpha,
-                      fn=lambda a, b: np.subtract(a, b, out=a, casting="same_kind"))
+        other = sub_number(other)
+        return _write(self, "Tensor.sub_ (-=)", other, alpha=alpha,
+                      fn=lambda a, b: np.subtract(a, b, out=a, casting="same_kind"),
+                      rebuild=lambda old, _: old.sub(other, alpha=alpha))
 
     def mul_(self, other: Any) -> Tensor:
         return _write(self, "Tensor.mul_ (*=)", other,
-                      lambda a, b: np.multiply(a, b, out=a, casting="same_kind"))
+                      lambda a, b: np.multiply(a, b, out=a, casting="same_kind"),
+                      rebuild=lambda old, _: old.mul(other))
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self /= other, in place; rounding_mode as div's ("trunc", "floor")."""
         if rounding_mode is not None:
             return _recompute(self, "div", other, operand=other, rounding_mode=rounding_mode)
         return _write(self, "Tensor.div_ (/=)", other,
-                      lambda a, b: np.true_divide(a, b, out=a, casting="same_kind"))
+                      lambda a, b: np.true_divide(a, b, out=a, casting="same_kind"),
+                      rebuild=lambda old, _: old.div(other))
 
     def zero_(self) -> Tensor:
-        return _write(self, "Tensor.zero_", 0, lambda a, _: a.fill(0))  # (bool too: False)
+        return _write(self, "Tensor.zero_", 0, lambda a, _: a.fill(0),  # (bool too: False)
+                      rebuild=rebase.constant)
 
     def fill_(self, value: Any) -> Tensor:
-        return _write(self, "Tensor.fill_", value, _fill)
+        return _write(self, "Tensor.fill_", value, _fill, rebuild=_filled(value))
 
     def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
         """Write src's values (broadcast to this shape) into this tensor's array (torch's
         non_blocking= taken: a CPU copy is done when this returns)."""
-        return _write(self, "Tensor.copy_", src, _copy)
+        return _write(self, "Tensor.copy_", src, _copy, rebuild=_filled(src))
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # PyTorch's argument names
         real_only("Tensor.clamp_", self.data)  # (np.clip ordered complex values: torch refuses)
@@ -79,7 +87,8 @@ class InPlaceMethods:
         number_fits("Tensor.clamp_", lo, self.data.dtype, "min")  # (torch refuses 1e300 into
         number_fits("Tensor.clamp_", hi, self.data.dtype, "max")  # float32, as fill_'s)
         return _write(self, "Tensor.clamp_", _grad_bound(min, max),
-                      lambda a, _: clip_keeping_x(a, lo, hi, out=a))
+                      lambda a, _: clip_keeping_x(a, lo, hi, out=a),
+                      rebuild=lambda old, _: old.clamp(min, max))
 
     # PyTorch's in-place forms of ops: the op's own values (computed without a graph) written
     # back into the array, under the rules above (torch users write `x.relu_()`,
@@ -170,7 +179,8 @@ class InPlaceMethods:
                 raise IndexError(f"{op}: {e} (writing into a tensor of shape {a.shape} at "
                                  f"{brief_index(idx)}){float_index_hint(idx)}") from None
 
-        _write(self, op, value, put)
+        _write(self, op, value, put,
+               rebuild=lambda old, values: rebase.put_values(old, values, value, put))
 
     # ---- the other augmented assignments torch has (&= |= ^= **= %= <<= >>= //=) -------------
     def __iand__(self, other: Any) -> Tensor: return self.bitwise_and_(other)  # type: ignore[attr-defined]
@@ -186,28 +196,37 @@ class InPlaceMethods:
     def __ifloordiv__(self, other: Any) -> Tensor: return self.floor_divide_(other)  # type: ignore[attr-defined]
 
 
-def _inplace_target(t: Tensor, op: str, other: Any = None) -> np.ndarray:
-    """`t.data`, ready for `op` to write into, or one line saying why it may not be written.
+def _inplace_target(t: Tensor, op: str, other: Any = None, recordable: bool = False
+                    ) -> np.ndarray | None:
+    """`t.data`, ready for `op` to write into, None where the write is to be recorded (an op's
+    result that requires grad, in grad mode: tensor/rebase.py), or one line saying why not.
 
     As PyTorch: a leaf that requires grad may be updated in place only under no_grad() (the
-    optimizer idiom), and an op's result not at all (its graph may have saved that array;
-    PyTorch records such writes, this library refuses them). A write into an array a live
-    graph saved gives the tensor a copy first (write_guard.writable), so that graph's backward
-    raises instead of using the new values."""
+    optimizer idiom); an op's result is rebased (`recordable`: the operator has an out-of-place
+    form) or, under no_grad(), written as it stands. A write into an array a live graph saved
+    gives the tensor a copy first (write_guard.writable), so that graph's backward raises
+    instead of using the new values (torch's "modified by an inplace operation")."""
     engine.notify_write(op)  # inside a jitted step: a write replay would not repeat
     grad_mode = engine.is_grad_enabled()
     if t._ctx is not None:
         src = t._ctx.parents[0] if type(t._ctx) is GetItem else None
         if src is not None and src._ctx is None and src.requires_grad:  # `w[0:2] += 1`: Python
             raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable"))  # adds to w[0:2]
-        tip = " (for a diagonal: `x = x + eps * tg.eye(n)`)" if t._ctx.name == "Diagonal" else ""
+        rebase.refuse_view(t, op)  # (`v = h[0]; v += 1`: torch's CopySlices, not built here)
+        if recordable and not (grad_mode and t.requires_grad):  # under no_grad(), as torch's:
+            return write_guard.writable(t, op)  # written as it stands
+        if recordable:
+            if (type(other) is list or type(other) is tuple) and _holds_grad(other):
+                raise RuntimeError(f"{op}: the operand is a list holding a tensor that "
+                                   "requires grad; build a tensor (tg.stack, tg.cat) first")
+            return None
         # a method form without an entry names its own method (sin_'s, cumsum_'s said x - y)
         method = op[7:-1] if op.startswith("Tensor.") and op.endswith("_") else ""
         method = method if hasattr(tensor.Tensor, method) else ""  # (no x.uniform: the table)
         fix = _OUT_OF_PLACE.get(op, f"`x = x.{method}(...)`" if method else "`x = x - y`")
-        raise RuntimeError(
+        raise RuntimeError(  # (the forms with no out-of-place op to record: squeeze_, ...)
             f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
-            f"for backward, is not supported; write {fix} (a new tensor) instead{tip}"
+            f"for backward, is not supported; write {fix} (a new tensor) instead"
         )
     if grad_mode:
         if t.requires_grad:
@@ -273,7 +292,8 @@ def _recompute(t: Tensor, method: str, *args: Any, operand: Any = None, **kwargs
                             f"torch refuses it); write `x = x.{method}()` for a real tensor")
         np.copyto(a, value, casting="same_kind")
 
-    return _write(t, op, operand, put)
+    return _write(t, op, operand, put,
+                  rebuild=lambda old, _: getattr(old, method)(*args, **kwargs))
 
 
 def _reshaped(t: Tensor, method: str, *args: Any, op: str = "", **kwargs: Any) -> Tensor:
@@ -326,13 +346,19 @@ def _copy(a: np.ndarray, b: Any) -> None:
     np.copyto(a, b, casting="same_kind")
 
 
-def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
+def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1,
+           rebuild: rebase.Rebuild | None = None) -> Tensor:
     """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
-    NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`."""
+    NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`. On an
+    op's result that requires grad (grad mode), fn writes into a copy (its checks, the values)
+    and `rebuild(old, values)`, the op out of place, is recorded (rebase.record)."""
     if isinstance(other, np.ma.MaskedArray) or (  # (t[i] = m, copy_(m), add_(m), t[:] = [m,
             isinstance(other, (list, tuple)) and masked_within(other)):  # m]: NumPy's writes
         raise masked_error(f"{op}'s value")  # read the values under the mask)
-    a = _inplace_target(t, op, other)
+    a = _inplace_target(t, op, other, rebuild is not None)
+    recorded = a is None
+    if a is None:
+        a = t.data.copy()
     b = other.data if isinstance(other, tensor.Tensor) else other
     try:
         if not (type(alpha) is int and alpha == 1):  # alpha * other in the result's dtype,
@@ -355,7 +381,17 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1) -> Tensor:
                              "into the source instead, `x = x + eps * tg.eye(n)`); write into "
                              "t.clone()") from None
         raise ValueError(msg if msg.startswith(op.split(" ")[0]) else f"{op}: {msg}") from None
+    if recorded:
+        rebase.record(t, op, a, rebuild)  # type: ignore[arg-type]
     return t
+
+
+def _filled(value: Any) -> rebase.Rebuild:
+    """fill_'s and copy_'s recording: a value that requires grad broadcast over old's shape
+    (its gradient summed back), else the written values as a constant."""
+    if isinstance(value, tensor.Tensor) and value.requires_grad:
+        return lambda old, _: old.where(np.zeros(old.data.shape, bool), value)
+    return rebase.constant
 
 
 def _scaled(op: str, a: np.ndarray, b: Any, alpha: Any) -> Any:

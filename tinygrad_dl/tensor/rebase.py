@@ -1,0 +1,94 @@
+"""In-place operators on an op's result, recorded as PyTorch records them (`out += identity`,
+`h.relu_()`, `y[mask] = 0` on a tensor that requires grad, in grad mode).
+
+The tensor's history is "rebased" onto a new node: a new tensor `old` takes over the tensor's
+op (and a copy of its values), the in-place op is applied out of place through the ordinary
+ops (`old.relu()`, `old + other`, a `where` for `t[i] = v`), cast back to the tensor's dtype
+(NumPy's same_kind rule, checked before), the values are written into the tensor's own array
+(NumPy aliases of `t.data` see them, as torch's storage does) and the tensor takes the new op.
+Ops made after the write use the new values and send their gradient through it. An op made
+BEFORE the write that used the tensor still holds it as an input: its gradient would now flow
+through the write and arrive too late, so backward refuses it in one line
+(`detached.check_order`; torch raises only where that op saved the tensor: see docs/engine.md).
+A view of another tensor's array (`v = h[0]; v += 1`) is refused: torch's CopySlices is not
+built here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import detached, tensor, tensor_hooks, write_guard
+
+Rebuild = Callable[[Any, np.ndarray], Any]  # (old, the values a scratch write gave) -> new
+
+
+# the ops whose results are views of their input in torch (GetItem: slicing, select, narrow,
+# split; Reshape: view, squeeze, flatten; Transpose: permute, T; BroadcastTo: expand): a write
+# into one reaches the input there (Diagonal's result is a copy here: the write would not)
+VIEWS = frozenset({"GetItem", "Reshape", "Transpose", "BroadcastTo", "Diagonal"})
+
+
+def refuse_view(t: Any, op: str) -> None:
+    """One line for an op's result that is a view of its input in torch, or whose array shares
+    memory with one of its inputs' arrays: the write would (or, in torch, does) reach that
+    input, which torch records with CopySlices, not built here."""
+    ctx = t._ctx
+    if ctx.name in VIEWS or any(np.may_share_memory(t.data, p.data) for p in ctx.parents):
+        tip = " (for a diagonal: `x = x + eps * tg.eye(n)`)" if ctx.name == "Diagonal" else ""
+        raise RuntimeError(
+            f"{op}: in-place on the result of {ctx.name}, a view of its input (torch writes "
+            "through to it and records CopySlices, not built here), is not supported; write "
+            "the new value out of place, `v = h[0] + 1`, or `x[i] = x[i] + v` for `x[i] += v`"
+            f"{tip}")
+
+
+def record(t: Any, op: str, values: np.ndarray, rebuild: Rebuild) -> None:
+    """Rebase t (an op's result that requires grad) onto `rebuild(old, values)`: `values` is
+    what the in-place write gave on a copy of t's array (its checks passed: dtypes, shapes)."""
+    old = type(t).from_result(t.data.copy())  # (a copy: the new op may save it, and t's
+    old.requires_grad, old._ctx = True, t._ctx  # array is written below)
+    new = rebuild(old, values)
+    if new.data.dtype != t.data.dtype:  # (`t32 += t64`: float32, as torch's)
+        new = new.astype(t.data.dtype)
+    if new.data.shape != t.data.shape:  # (the scratch write refused a broadcast already)
+        raise ValueError(f"{op}: the result's shape {new.data.shape} is not this tensor's "
+                         f"{t.data.shape} (an in-place op cannot broadcast it)")
+    np.copyto(write_guard.writable(t, op), new.data)  # (a live graph saved t's array: t gets
+    t._ctx = new._ctx  # a copy, and that graph's backward raises naming `op`, as torch's)
+    h = t._retain
+    if type(h) is tensor_hooks.GradHooks and h.hooks:  # torch: a hook registered before the
+        moved = tensor_hooks.GradHooks(False)  # write hears the old value's gradient,
+        moved.hooks = h.hooks  # retain_grad() the new one's
+        old._retain, t._retain = moved, h.retain
+    detached.rebased = True  # backward now checks that no op used t before this write
+
+
+def constant(old: Any, values: np.ndarray) -> Any:
+    """The values alone (zero_, a constant fill_ / copy_ / t[i] = v): no gradient to old."""
+    return old.where(np.zeros(old.data.shape, bool), tensor.Tensor.from_result(values))
+
+
+def put_values(old: Any, values: np.ndarray, value: Any, put: Callable[..., None]) -> Any:
+    """`t[idx] = value` out of place: `value` where the write landed, old elsewhere. Which
+    entry of `value` lands where comes from the same write `put` of their positions (NumPy's
+    broadcasting, a mask, a repeated index's last write): its gradient gathers them back."""
+    if not (isinstance(value, tensor.Tensor) and value.requires_grad):
+        return constant_where(old, values, value, put)
+    src = np.full(old.data.shape, -1, np.int64)
+    put(src, np.arange(value.data.size, dtype=np.int64).reshape(value.data.shape))
+    written = src >= 0
+    if value.data.size == 0 or not written.any():  # (nothing written: t's values)
+        return old.clone()
+    return value.reshape(-1)[np.maximum(src, 0)].where(written, old)
+
+
+def constant_where(old: Any, values: np.ndarray, value: Any, put: Callable[..., None]) -> Any:
+    """`t[idx] = constant`: the written values, old's gradient only where nothing landed."""
+    src = np.full(old.data.shape, -1, np.int64)
+    shape = np.shape(value.data if isinstance(value, tensor.Tensor) else value)
+    put(src, np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape))
+    return old.where(src < 0, tensor.Tensor.from_result(values))
