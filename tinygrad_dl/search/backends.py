@@ -152,6 +152,7 @@ def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: in
 
     suspects: deque[tuple[Task, int]] = deque()  # (task, times it broke a pool running alone)
     running: dict[Any, tuple[Task, int | None]] = {}  # None: not a suspect
+    retired: list[tuple[Any, Any]] = []  # (manager thread, call queue) of each pool stopped
     ex = _executor(jobs, blas_threads)
     fresh = True  # its first submit starts its workers
     exhausted = False
@@ -195,12 +196,49 @@ def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: in
             if broken:  # the pool is gone: what ran with the dead worker runs again
                 suspects.extend((t, 0 if n is None else n) for t, n in running.values())
                 running.clear()
-                ex.shutdown(wait=False, kill_workers=True)
+                retired[:] = [r for r in retired if _busy(*r)]  # (the others are released)
+                retired.append(_stop(ex))
                 ex, fresh = _executor(jobs, blas_threads), True
     finally:
-        # wait=True: the executor's manager thread exits and releases its semaphores (without
-        # it every search ended with resource_tracker's "leaked semaphore objects" warning)
-        ex.shutdown(wait=True, kill_workers=True)
+        retired.append(_stop(ex))
+        _released(retired)
+
+
+def _stop(ex: Any) -> tuple[Any, Any]:
+    """Kill the workers of loky executor `ex` now, without waiting; what `_released` waits for."""
+    held = (getattr(ex, "_executor_manager_thread", None), getattr(ex, "_call_queue", None))
+    ex.shutdown(wait=False, kill_workers=True)
+    return held
+
+
+def _busy(manager: Any, queue: Any) -> bool:
+    """Does a thread that releases a stopped executor's semaphores still run?"""
+    return any(isinstance(t, threading.Thread) and t.is_alive()
+               for t in (manager, getattr(queue, "_thread", None)))
+
+
+def _released(retired: list[tuple[Any, Any]], timeout: float = 5.0) -> None:
+    """Wait until the stopped executors' semaphores are released (unlinked and unregistered
+    from loky's resource tracker), so that nothing about them is printed after the search's
+    last line. Their manager thread ends by closing the call queue (as shutdown(wait=True)
+    waits for: without it every search ended with the tracker's "leaked semaphore objects"
+    warning); then that queue's feeder thread, which shutdown(wait=True) does not wait for in
+    the process that made the queue, ends and frees the queue's 3 semaphores. On a loaded
+    machine it still ran while the interpreter exited (stopped there between a semaphore's
+    unlink and its unregister), and the tracker warned of "leaked semlock objects" and a
+    FileNotFoundError after a Ctrl-C's "search interrupted" line. (`timeout`: a feeder blocked
+    writing a big task to workers killed meanwhile never ends; the interpreter leaves it, as
+    before.)"""
+    from multiprocessing import active_children  # (imported by loky already: not at startup)
+
+    for manager, queue in retired:
+        if isinstance(manager, threading.Thread):
+            manager.join()
+        feeder = getattr(queue, "_thread", None)
+        if isinstance(feeder, threading.Thread):
+            feeder.join(timeout)
+    retired.clear()  # the last references to the queues: unregistered here, if not already
+    active_children()  # reaps killed workers: their exit locks are released
 
 
 def _reason(e: BaseException) -> str:

@@ -96,8 +96,8 @@ class ResultStore:
                              "--out") from None
         try:
             self._load()
-        except BaseException:
-            self._lock.release()
+        except BaseException as e:  # (a Ctrl-C just after it wrote spec.json: that goes too)
+            self.__exit__(type(e), e, e.__traceback__)
             raise
         return self
 
@@ -136,8 +136,8 @@ class ResultStore:
         if doc is not None and isinstance(doc.get("spec"), dict):
             self._same_spec(doc["spec"], self.json_path)
         if not self.spec_path.exists():
+            self._wrote_spec = True  # (first: a Ctrl-C just after the write must find it set)
             atomic_write(self.spec_path, json.dumps(new, indent=1))
-            self._wrote_spec = True
         if doc is not None:
             try:  # a hand-edited table: every row is checked before one is used
                 check_schema(doc, {"rows": [ROW], "*": object}, "results.json")
