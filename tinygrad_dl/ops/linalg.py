@@ -101,6 +101,8 @@ def _contract(spec: str, arrays: list, sizes: dict[str, int] | None) -> np.ndarr
     and rounded once, as torch's: NumPy's loop added float16 products into a float16 output
     ("ij,jk->ik" of 5000 0.1 * 0.1 gave 32, not 50; "ij->j" of 5000 0.1s 256)."""
     dtype = np.result_type(*arrays)
+    if not all(a.size for a in arrays):  # a sum over no products, or an empty output
+        return np.zeros(_out_shape(spec, arrays), dtype)
     if dtype == _HALF:
         return _contract(spec, [a.astype(np.float32) for a in arrays], sizes).astype(dtype)
     if sizes is None or len(arrays) < 2:
@@ -111,6 +113,22 @@ def _contract(spec: str, arrays: list, sizes: dict[str, int] | None) -> np.ndarr
         if len(arrays) == 2:
             return _pair(ins.split(","), out, *arrays, sizes)
         return np.einsum(spec, *arrays, optimize=True)
+
+
+def _out_shape(spec: str, arrays: list) -> tuple[int, ...]:
+    """The output shape of np.einsum(spec, *arrays) over explicit subscripts (a letter's
+    length 1 stretched as NumPy's: to 0 as well). _contract answers an empty operand with
+    zeros of it itself: NumPy's loop (2.4) reads one entry at an empty operand's data pointer
+    (a fresh empty array's 1-byte allocation, never written) and adds it times the empty sum
+    0, so a NaN or inf found there made the result NaN ('ij,i->j' of (0, 3) and (0,):
+    outer's gradient was [nan, nan, nan] once in CI for torch's zeros)."""
+    ins, _, out = spec.partition("->")
+    sizes: dict[str, int] = {}
+    for term, a in zip(ins.split(","), arrays):
+        for c, n in zip(term, a.shape):
+            m = sizes.setdefault(c, n)
+            sizes[c] = 0 if 0 in (m, n) else max(m, n)
+    return tuple(sizes[c] for c in out)
 
 
 def _pair(terms: list[str], out: str, a: np.ndarray, b: np.ndarray,
