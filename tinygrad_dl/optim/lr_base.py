@@ -41,6 +41,7 @@ class LRScheduler:
     # True for the built-in rates a step multiplies into wherever the rate is (MultiplicativeLR,
     # SWALR): they have no closed form, and their get_lr() at a given epoch would apply one
     # step's factor to the current rate, which no schedule defines: step(epoch) is refused
+    # (read from the class that defines the get_lr() in use: a subclass's own runs, as torch's)
     _steps_dependent = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -89,8 +90,11 @@ class LRScheduler:
     def _step_to(self, epoch: Any) -> None:
         who = f"{type(self).__name__}.step(epoch)"
         closed_form = getattr(self, "_get_closed_form_lr", None)
-        if closed_form is None and not self._steps_dependent:  # a user's own scheduler:
-            closed_form = self.get_lr  # its get_lr() at that epoch, as torch's
+        # the class whose get_lr() this is: a user's own (a subclass of MultiplicativeLR that
+        # gives its own get_lr() too) or a built-in that set _steps_dependent beside its get_lr
+        owner = next(c for c in type(self).__mro__ if "get_lr" in vars(c))
+        if closed_form is None and not vars(owner).get("_steps_dependent", False):
+            closed_form = self.get_lr  # a user's own get_lr() at that epoch, as torch's
         if closed_form is None:  # (torch runs get_lr() at that epoch: a chainable rate's
             # factor applied to wherever the rate is, which no schedule defines)
             raise TypeError(f"{who}: this scheduler's rate at a given epoch depends on the "

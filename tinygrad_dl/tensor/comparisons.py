@@ -203,15 +203,18 @@ def _compared(x: Tensor, other: Any, op: Any, sign: str, dunder: bool = False) -
     else:
         try:
             b = as_data(other)
-        except TypeError:  # (not on the common path: no cost there)
-            # == and != with anything not read as numbers (None, Fraction, Decimal, [None, 1]):
-            # NotImplemented, so Python's identity answer, False / True, as torch's operators;
-            # the orderings with a non-number too (x < None: Python's TypeError, torch's)
-            if dunder and (sign in ("==", "!=") or _foreign(other)):
+        except (TypeError, ValueError) as e:  # (not on the common path: no cost there)
+            # == and != with anything not read as numbers (None, Fraction, Decimal, [None, 1],
+            # a ragged list): NotImplemented, so Python's identity answer, False / True, as
+            # torch's operators; the orderings with a non-number too (x < None: Python's
+            # TypeError, torch's); a masked array keeps its refusal (NumPy's == dropped no
+            # mask, but gave a MaskedArray where x < m and x.eq(m) refuse)
+            if dunder and (sign in ("==", "!=") and not isinstance(other, np.ma.MaskedArray)
+                           or _foreign(other)):
                 return NotImplemented
-            raise TypeError(f"{_NAMES[sign]} (x {sign} y): cannot make a numeric array from "
-                            f"{type(other).__name__} {str(other)[:40]!r}: y must be a tensor, "
-                            "a number or an array of numbers") from None
+            why = str(e).removeprefix("Tensor(): ").replace("Tensor()'s data", "y")  # (as_data's
+            # reason, its hint kept: a list of Tensors stacked, a masked array filled)
+            raise type(e)(f"{_NAMES[sign]} (x {sign} y): {why}") from None
     if (x.data.dtype.kind == "c" or getattr(b, "dtype", _REAL).kind == "c"  # (the cheap order:
             or type(b) is complex) and sign[0] in "<>":  # ~0.1 us on every comparison)
         raise TypeError(f"comparison x {sign} y: complex numbers are not ordered (got "
