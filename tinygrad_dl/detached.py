@@ -10,8 +10,8 @@ idiom: the graph is freed) is not remembered.
 
 An in-place op recorded on an op's result (`y.relu_()`: tensor/rebase.py) moves y onto a new op
 made after every op before it; an op made before the write that used y would send its gradient
-through the write, and too late: once any such write happened (`rebased`), backward checks each
-edge (`check_order`), one comparison each.
+through the write, and too late: while a tensor so written lives (`rebased`), backward checks
+each edge (`check_order`), one comparison each.
 """
 
 from __future__ import annotations
@@ -21,7 +21,16 @@ from typing import Any
 
 # id -> (a weak reference, the op count then) of each tensor cut from a live graph in place
 cut: dict[int, tuple[Any, int]] = {}
-rebased = False  # an in-place op was recorded on an op's result (tensor/rebase.py)
+# id -> a weak reference of each live tensor an in-place op was recorded on (tensor/rebase.py):
+# an op that used it before the write holds it as an input, so the check costs nothing once
+# they are gone (a process that once wrote `h.relu_()` does not pay it at every backward)
+rebased: dict[int, Any] = {}
+
+
+def note_rebased(t: Any) -> None:
+    """Remember `t`, just rebased onto a newer op, while it lives (backward checks then)."""
+    key = id(t)
+    rebased[key] = weakref.ref(t, lambda _, k=key: rebased.pop(k, None))
 
 
 def detach_in_place(t: Any, count: int) -> None:

@@ -140,7 +140,7 @@ class Function:
                 if p._ctx is not None and not p.requires_grad:  # by hand: its inputs' grads
                     _cut(p)  # would be cut without a word (torch refuses the assignment)
             if type(data) is np.ndarray and data.base is not None:  # a view, not recorded
-                write_guard.hold_viewed(inputs)  # (no_grad: `v = h[0:2]` of a live graph's h)
+                write_guard.hold_viewed(inputs, out)  # (no_grad: `v = h[0:2]` of a live graph's h)
         if hooks.active and attached.recorder is not None:  # a jit recording
             attached.recorder.on_apply(cls, inputs, params, out)
         return out

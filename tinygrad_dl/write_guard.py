@@ -59,15 +59,39 @@ _suspect: set[int] = set()  # id(locked parameter array) that may have views we 
 # array: a copy for them would not reach it (torch's write does), so a write while a live graph
 # holds that array is refused
 _aliases: dict[int, Any] = {}  # id -> a weak reference (by identity: Tensor's == is elementwise)
+_sharing: dict[int, list[Any]] = {}  # id(array) -> weak refs of tensors sharing it (sharing)
 computed: dict[int, Any] = {}  # id(array) -> (weak ref, why): a parametrized weight's, read-only
 _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
 
 
-def alias(t: Any) -> None:
-    """Remember `t`, a tensor on another's array (`leaf.detach()`, `copy.copy(t)`,
-    `from_numpy(t.numpy())`), while it lives."""
+def alias(t: Any, a: np.ndarray | None = None) -> None:
+    """Remember `t`, a tensor on another's array `a` (`leaf.detach()`, `copy.copy(t)`,
+    `from_numpy(t.numpy())`; None: t.data), while it lives."""
     key = id(t)
     _aliases[key] = weakref.ref(t, lambda _, k=key: _aliases.pop(k, None))
+    _share(t.data if a is None else a, t)
+
+
+def _share(a: np.ndarray, t: Any) -> None:  # (`t`: an alias, a result's detach(), a view)
+    key = id(a)
+    _sharing.setdefault(key, []).append(weakref.ref(t, lambda r, k=key: _unshare(k, r)))
+
+
+def _unshare(key: int, r: Any) -> None:
+    refs = _sharing.get(key)
+    if refs is not None and r in refs:  # (a dead reference compares by identity)
+        refs.remove(r)
+        if not refs:
+            del _sharing[key]
+
+
+def sharing(t: Any) -> list[Any]:
+    """The live tensors noted as sharing t's memory (t itself if it was made an alias: alias(),
+    an op result's detach() or no_grad view, hold_result), who would see a write into t's
+    array: tensor/rebase.py asks before recording one."""
+    refs = _sharing.get(id(t.data)) if _sharing else None
+    a = t.data
+    return [s for r in refs or () if (s := r()) is not None and np.may_share_memory(s.data, a)]
 
 
 class Graph:
@@ -537,25 +561,28 @@ def private(value: Any, who: str = "an op's array argument") -> Any:
     return value
 
 
-def hold_result(t: Any) -> None:
+def hold_result(t: Any, out: Any) -> Any:
     """Lock the array of `t`, an op's result, while its graph lives: `detach()` hands that
-    array to a constant tensor, whose writes must not reach what the graph saved."""
+    array to a constant tensor `out`, whose writes must not reach what the graph saved (`out`
+    noted as sharing it, returned)."""
+    _share(t.data, out)
     ctx = t._ctx
     if ctx.released:  # its backward ran: what it saved is gone
-        return
+        return out
     graph = ctx.graph
     if graph is None:
         ctx.graph = graph = Graph()
     graph.hold([t.data])
+    return out
 
 
-def hold_viewed(inputs: tuple[Any, ...]) -> None:
-    """An op not recorded (under no_grad) returned a view: of an op's result, it shares the
-    array that result's graph may have saved, as `detach()` does, and is locked likewise (a
+def hold_viewed(inputs: tuple[Any, ...], out: Any) -> None:
+    """An op not recorded (under no_grad) returned a view `out`: of an op's result, it shares
+    the array that result's graph may have saved, as `detach()` does, and is locked likewise (a
     write through it then raises, not a wrong gradient at backward)."""
     for p in inputs:
         if p._ctx is not None:
-            hold_result(p)
+            hold_result(p, out)
 
 
 def check_saved(ctx: Any) -> None:

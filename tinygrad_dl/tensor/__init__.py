@@ -136,8 +136,8 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
             shared = data.data if isinstance(data, Tensor) else None
             data = as_data(data, dtype if dtype is None else np_dtype(dtype, "Tensor"))
             if shared is data and not requires_grad:  # Tensor(w.detach()) shares w's array:
-                write_guard.alias(self)  # as detach() (see alias); not a new parameter's, which
-                # optimizers write copy-on-write (Tensor(t * 0.1, requires_grad=True))
+                write_guard.alias(self, data)  # as detach() (see alias); not a new parameter's,
+                # which optimizers write copy-on-write (Tensor(t * 0.1, requires_grad=True))
         if data.dtype not in NUMERIC:  # ('<U1': t + t gave ['11', '22']; '>f8', float128...)
             raise refused_dtype("Tensor()", data, data)
         if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only
@@ -372,8 +372,8 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
         The array of an op's result is locked while its graph lives, as a leaf's is: a write
         through the detached tensor must not change what the graph saved."""
         if self._ctx is not None:  # (from_result: its array, checked when it was made)
-            write_guard.hold_result(self)
-            return Tensor.from_result(self.data if not hooks.active else data_of(self))
+            return write_guard.hold_result(self, Tensor.from_result(  # (noted as sharing it)
+                self.data if not hooks.active else data_of(self)))
         out = Tensor.from_result(self.data if not hooks.active else data_of(self))
         write_guard.alias(out)  # (a write while a graph holds the array: refused)
         return out

@@ -213,6 +213,8 @@ def _inplace_target(t: Tensor, op: str, other: Any = None, recordable: bool = Fa
         if src is not None and src._ctx is None and src.requires_grad:  # `w[0:2] += 1`: Python
             raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable"))  # adds to w[0:2]
         rebase.refuse_view(t, op)  # (`v = h[0]; v += 1`: torch's CopySlices, not built here)
+        if recordable:  # (`d = h.detach()` or `copy.copy(h)` first: the write must reach it)
+            rebase.refuse_shared(t, op)
         if recordable and not (grad_mode and t.requires_grad):  # under no_grad(), as torch's:
             return write_guard.writable(t, op)  # written as it stands
         if recordable:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import detached, tensor, tensor_hooks, write_guard
+from .. import detached, engine, tensor, tensor_hooks, write_guard
 
 Rebuild = Callable[[Any, np.ndarray], Any]  # (old, the values a scratch write gave) -> new
 
@@ -46,14 +46,39 @@ def refuse_view(t: Any, op: str) -> None:
             f"{tip}")
 
 
+def refuse_shared(t: Any, op: str) -> None:
+    """One line where another tensor shares t's array and the write would leave one of them
+    wrong without a word: a `copy.copy` (the same history: its values would change under its
+    graph), or a constant (`t.detach()`, a view taken under no_grad) while t's graph holds the
+    array, so that t gets a copy the constant would not see (torch's write reaches it)."""
+    others = write_guard.sharing(t)
+    if not others:
+        return
+    if any(s is t or s._ctx is not None for s in others):
+        raise RuntimeError(f"{op}: this tensor shares its array and history with a copy.copy() "
+                           "of it (or is one), whose values would change under its graph; "
+                           "write the update out of place (`y = y + x`, `y = y.relu()`)")
+    if write_guard.writable(t, op, check_only=True) is None:
+        raise RuntimeError(f"{op}: this tensor's array is shared with a constant made from it "
+                           "(`y.detach()`, or a view of y taken under no_grad()) while y's graph "
+                           "holds it for backward, so the write would go to a copy that constant "
+                           "would not see (torch's write reaches it); write the update out of "
+                           "place (`y = y + x`, `y = y.relu()`), or detach after the write")
+
+
 def record(t: Any, op: str, values: np.ndarray, rebuild: Rebuild) -> None:
     """Rebase t (an op's result that requires grad) onto `rebuild(old, values)`: `values` is
     what the in-place write gave on a copy of t's array (its checks passed: dtypes, shapes)."""
     old = type(t).from_result(t.data.copy())  # (a copy: the new op may save it, and t's
     old.requires_grad, old._ctx = True, t._ctx  # array is written below)
+    first = next(engine.made_count)  # (the ops rebuild makes are numbered after it)
     new = rebuild(old, values)
+    _refuse_self(t, op, new, first)
     if new.data.dtype != t.data.dtype:  # (`t32 += t64`: float32, as torch's)
         new = new.astype(t.data.dtype)
+    if new._ctx is None:  # (`y.eq_(1)`: a comparison records nothing; t must stay an op's
+        new = constant(old, new.data)  # result made now, or t became a leaf and an op that
+        # used it before the write lost its inputs' gradients without a word)
     if new.data.shape != t.data.shape:  # (the scratch write refused a broadcast already)
         raise ValueError(f"{op}: the result's shape {new.data.shape} is not this tensor's "
                          f"{t.data.shape} (an in-place op cannot broadcast it)")
@@ -64,7 +89,24 @@ def record(t: Any, op: str, values: np.ndarray, rebuild: Rebuild) -> None:
         moved = tensor_hooks.GradHooks(False)  # write hears the old value's gradient,
         moved.hooks = h.hooks  # retain_grad() the new one's
         old._retain, t._retain = moved, h.retain
-    detached.rebased = True  # backward now checks that no op used t before this write
+    detached.note_rebased(t)  # backward checks, while t lives, that no op used t before
+
+
+def _refuse_self(t: Any, op: str, new: Any, first: int) -> None:
+    """One line where t itself is an operand of its own write (`y += y`, `y.addcmul_(y, y)`,
+    `y[:] = y`): an op rebuild made would take t, about to be that op's result, as its input,
+    a cycle whose gradient backward dropped without a word (half of `y += y`'s)."""
+    todo = [new]
+    while todo:
+        ctx = todo.pop()._ctx
+        if ctx is None or ctx.made < first:
+            continue
+        for p in ctx.parents:
+            if p is t:
+                raise RuntimeError(f"{op}: the operand is this tensor itself (`y += y`), whose "
+                                   "recorded write would take it as its own input; write it "
+                                   "out of place (`y = y + y`, `y = y * 2`)")
+            todo.append(p)
 
 
 def constant(old: Any, values: np.ndarray) -> Any:
