@@ -5,6 +5,7 @@ file (import-linter cannot see models/ and viz/, installed from folders outside 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import shutil
 import subprocess
@@ -36,14 +37,27 @@ def package_files() -> dict[str, Path]:
 FILES = package_files()
 
 
-def imports_of(name: str, path: Path) -> list[tuple[str, bool]]:
+@functools.cache
+def tree_of(path: Path) -> ast.Module:
+    """The file's syntax tree, parsed once for every check here (the tests only read it)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def nodes_of(path: Path) -> tuple[ast.AST, ...]:
+    """Every node of the file's tree (one walk, shared by the checks that walk them all)."""
+    return tuple(ast.walk(tree_of(path)))
+
+
+@functools.cache
+def imports_of(name: str, path: Path) -> tuple[tuple[str, bool], ...]:
     """(imported project module, at module level?) for every import in the file."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = tree_of(path)
     is_pkg = path.name == "__init__.py"
     base = name.split(".") if is_pkg else name.split(".")[:-1]
     top_level = set(map(id, tree.body))
     found = []
-    for node in ast.walk(tree):
+    for node in nodes_of(path):
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -63,7 +77,7 @@ def imports_of(name: str, path: Path) -> list[tuple[str, bool]]:
                 t = t.rsplit(".", 1)[0]
             if t in FILES and t != name:
                 found.append((t, id(node) in top_level))
-    return found
+    return tuple(found)
 
 
 @pytest.mark.skipif(not (ROOT / "tinygrad_dl" / "engine.py").exists(),
@@ -160,8 +174,7 @@ def test_no_function_local_imports_of_the_project():
     """Every project import is at module level (Tensor.draw's lazy viz import excepted)."""
     lazy = []
     for name, path in FILES.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in nodes_of(path):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for sub in ast.walk(node):
                     if isinstance(sub, ast.ImportFrom) and (sub.level or (sub.module or "")
@@ -206,7 +219,7 @@ def test_no_module_imports_a_private_name_of_another():
     module shares with another is public. (Aliases `import x as _x` are fine.)"""
     bad = []
     for name, path in FILES.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in nodes_of(path):
             if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "")
                                                      .startswith("tinygrad_dl")):
                 bad += [f"{name}: {a.name}" for a in node.names

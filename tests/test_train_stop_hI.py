@@ -51,6 +51,21 @@ def _lines(err):
     return [ln for ln in err.strip().splitlines() if ln and not ln.startswith("note:")]
 
 
+# flags -> the folder of an uninterrupted run with them, made once for the module (in a fresh
+# process, as the stopped one) and only read after: two tests here share each run's flags
+_WHOLE = {}
+
+
+def _whole(flags, tmp_path, env):
+    if tuple(flags) not in _WHOLE or not _WHOLE[tuple(flags)].exists():
+        whole = tmp_path / "whole"
+        done = subprocess.run(_cli(*flags, "--out", str(whole)), capture_output=True,
+                              text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        _WHOLE[tuple(flags)] = whole
+    return _WHOLE[tuple(flags)]
+
+
 def _same_outputs(a, b):
     assert (a / "history.json").read_text() == (b / "history.json").read_text()
     (_, x), (_, y) = checkpoint.read(a / "model.npz"), checkpoint.read(b / "model.npz")
@@ -161,10 +176,7 @@ def test_output_folder_read_only_mid_run_keeps_what_was_done(tmp_path):
     done = subprocess.run(_cli("two-layer", "--resume", str(out)), capture_output=True,
                           text=True, env=env, timeout=300)
     assert done.returncode == 0 and "nothing to resume" in done.stderr, done.stderr
-    whole = subprocess.run(_cli(*flags, "--out", str(tmp_path / "whole")), capture_output=True,
-                           text=True, env=env, timeout=300)
-    assert whole.returncode == 0, whole.stderr
-    _same_outputs(out, tmp_path / "whole")
+    _same_outputs(out, _whole(flags, tmp_path, env))
 
 
 @pytest.mark.slow
@@ -193,11 +205,10 @@ def test_staging_folder_read_only_mid_run_keeps_the_last_state(tmp_path):
     assert lines[0].endswith(f"what was saved is kept: once it is fixed, resume with: "
                              f"tinygrad-dl train two-layer --resume {out}"), err
     load_train_state(stage / STATE_FILE)  # the last whole one
-    for cmd in (_cli("two-layer", "--resume", str(out)),
-                _cli(*flags, "--out", str(tmp_path / "w"))):
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
-        assert done.returncode == 0, done.stderr
-    _same_outputs(out, tmp_path / "w")
+    done = subprocess.run(_cli("two-layer", "--resume", str(out)), capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _same_outputs(out, _whole(flags, tmp_path, env))
 
 
 # ---- real signals -----------------------------------------------------------------------------
@@ -226,8 +237,7 @@ def test_a_stop_in_the_first_step_resumes_bit_exact(tmp_path, sig, twice):
     word = "interrupted" if sig == signal.SIGINT else "terminated"
     assert _lines(err) == [f"{word} at epoch 1 step 1; resume with: tinygrad-dl train k-layer "
                            f"--resume {out}"], err
-    for cmd in (_cli("k-layer", "--resume", str(out)),
-                _cli(*flags, "--out", str(tmp_path / "whole"))):
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
-        assert done.returncode == 0, done.stderr
-    _same_outputs(out, tmp_path / "whole")
+    done = subprocess.run(_cli("k-layer", "--resume", str(out)), capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _same_outputs(out, _whole(flags, tmp_path, env))
