@@ -63,6 +63,10 @@ def _col_sum(a: np.ndarray) -> np.ndarray:
 def _col_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """sum over rows of a * b, (n, d) arrays (blocked as _col_sum)."""
     n = a.shape[0]
+    if not n:  # NumPy's loop (2.4) reads one entry at an empty operand's data pointer and
+        # adds it times 0 (where one operand's rows are 0 apart and the other's one item):
+        # a NaN or inf there made a training BatchNorm's gamma gradient NaN for no rows
+        return np.zeros(a.shape[1:], np.result_type(a, b))
     if n < _BLOCKED_ROWS or a.dtype != np.float32:
         return _einsum("ij,ij->j", a, b)
     k, d = n - n % _BLOCK, a.shape[1]
