@@ -182,10 +182,14 @@ def test_augmented_ops_with_a_float_into_an_int_tensor_are_refused(op):
     assert x.dtype == np.int64 and x.tolist() == [3, 4]
 
 
-def test_augmented_pow_on_an_op_result_names_its_out_of_place_spelling():
-    h = tg.tensor([1.0, 2.0], requires_grad=True) * 2
-    with pytest.raises(RuntimeError, match=r"`x = x \*\* y`"):
-        h **= 2
+def test_augmented_pow_on_an_op_result_is_recorded():
+    """`h **= 2` on an op's result was refused (naming `x = x ** y`); it is recorded now, as
+    torch records it (tensor/rebase.py): h = (2x)^2, so d sum(h) / dx = 8x."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h **= 2
+    h.sum().backward()
+    assert h.tolist() == [4.0, 16.0] and np.asarray(x.grad).tolist() == [8.0, 16.0]
 
 
 # ---- tril / triu need a matrix ------------------------------------------------------------------
