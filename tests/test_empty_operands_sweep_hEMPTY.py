@@ -31,6 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.lib.stride_tricks import as_strided
+from oracle import flat
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor, optable
@@ -72,11 +73,7 @@ def _fill(dtype: np.dtype, name: str) -> object:
 
 
 def _outs(r: object) -> list[Tensor]:
-    if isinstance(r, Tensor):
-        return [r]
-    if isinstance(r, (tuple, list)):
-        return [t for x in r for t in _outs(x)]
-    return []
+    return [t for t in flat(r) if isinstance(t, Tensor)]  # (the op's tensor outputs)
 
 
 def _run(call: object, arrays: list, kw: dict, grad: bool, upstream: object) -> tuple:

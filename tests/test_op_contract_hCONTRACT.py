@@ -39,7 +39,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracle import jit_matches_eager
+from oracle import flat, jit_matches_eager
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor, optable
@@ -72,11 +72,7 @@ def _bits(a: np.ndarray) -> tuple:
 
 
 def _outs(r: object) -> list[Tensor]:
-    if isinstance(r, Tensor):
-        return [r]
-    if isinstance(r, (tuple, list)):
-        return [t for x in r for t in _outs(x)]
-    return []
+    return [t for t in flat(r) if isinstance(t, Tensor)]  # (the op's tensor outputs)
 
 
 def _strided(a: np.ndarray) -> np.ndarray:
