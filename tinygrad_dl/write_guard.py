@@ -1,23 +1,22 @@
 """The write guard: the arrays a live graph saved for backward stay as they were.
 
-The arrays of the leaf tensors (parameters, inputs) that a recorded op saved for backward (x
-and W of a matmul, or W through the view W.T) must not change before that backward runs, or its
-gradient is silently wrong. NumPy cannot report a write, so such an array is made read-only (a
-write raises NumPy's "assignment destination is read-only") while any graph that read it lives,
-and writable again when backward frees the graph or the graph is dropped. So is an op's result
-that an op saved, its own (tanh's output, which its backward reads) or a later op's input (`h`
-of `h * h`): `y.data[0] = 0` gave tanh's gradient at 0 without a word. A result no op saved
-stays writable, as no backward reads it. An op reading a view op's result (`X.reshape(1, 3)`,
-`W.T`) also locks each view it was made from (`X.data` of `Tensor(big[0, :3])`): NumPy's lock
-of the memory's owner leaves the views made before it writable. The locks belong to one
-`Graph` object per forward computation, which its ops reference (`Function.graph`, set by the
-engine from `join`): one object per graph, not per op, keeps this to a few attribute reads per
-op. Our own writers
-(optimizer steps, load_state_dict) call `writable`, which gives the tensor a copy instead, and
-a backward through a graph that still holds the old array then raises (`check_saved`, as
-PyTorch's version counters do). Parameters that other NumPy views may share are copied and
-compared before backward (`Graph.watch`, `check_views`). MyGrad keeps its array locks in a
-module of their own likewise (`_utils/lock_management.py`).
+The arrays of the leaf tensors (parameters, inputs) that a recorded op saved for backward (x and W
+of a matmul, or W through the view W.T) must not change before that backward runs, or its gradient
+is silently wrong. NumPy cannot report a write, so such an array is made read-only (a write raises
+NumPy's "assignment destination is read-only") while any graph that read it lives, and writable
+again when backward frees the graph or the graph is dropped. So is an op's result that an op saved,
+its own (tanh's output, which its backward reads) or a later op's input (`h` of `h * h`):
+`y.data[0] = 0` gave tanh's gradient at 0 without a word. A result no op saved stays writable, as
+no backward reads it. An op reading a view op's result (`X.reshape(1, 3)`, `W.T`) also locks each
+view it was made from (`X.data` of `Tensor(big[0, :3])`): NumPy's lock of the memory's owner leaves
+the views made before it writable. The locks belong to one `Graph` object per forward computation,
+which its ops reference (`Function.graph`, set by the engine from `join`): one object per graph,
+not per op, keeps this to a few attribute reads per op. Our own writers (optimizer steps,
+load_state_dict) call `writable`, which gives the tensor a copy instead, and a backward through a
+graph that still holds the old array then raises (`check_saved`, as PyTorch's version counters do).
+Parameters that other NumPy views may share are copied and compared before backward (`Graph.watch`,
+`check_views`). MyGrad keeps its array locks in a module of their own likewise
+(`_utils/lock_management.py`).
 
 The engine calls `join` for every recorded op, `check_saved` before an op's backward when
 `replaced` is not empty, and `check_views` before a backward when `watching` is not 0. An op
@@ -64,22 +63,21 @@ computed: dict[int, Any] = {}  # id(array) -> (weak ref, why): a parametrized we
 _guard = threading.RLock()  # counts are shared by threads (a Dask worker's batches share X)
 
 
-def alias(t: Any, a: np.ndarray | None = None) -> None:
-    """Remember `t`, a tensor on another's array `a` (`leaf.detach()`, `copy.copy(t)`,
-    `from_numpy(t.numpy())`; None: t.data), while it lives."""
-    key = id(t)
-    _aliases[key] = weakref.ref(t, lambda _, k=key: _aliases.pop(k, None))
+def alias(t: Any, a: np.ndarray | None = None, noted_only: bool = False) -> None:
+    """Remember `t`, a tensor on another's array `a` (`leaf.detach()`, `copy.copy(t)`, None:
+    t.data), while it lives; `noted_only` (`nn.Parameter(h)`): only as sharing it (`sharing`)."""
+    if not noted_only:
+        key = id(t)
+        _aliases[key] = weakref.ref(t, lambda _, k=key: _aliases.pop(k, None))
     _share(t.data if a is None else a, t)
 
 
 def _share(a: np.ndarray, t: Any) -> None:  # (`t`: an alias, a result's detach(), a view)
-    key = id(a)
-    _sharing.setdefault(key, []).append(weakref.ref(t, lambda r, k=key: _unshare(k, r)))
+    _sharing.setdefault(key := id(a), []).append(weakref.ref(t, lambda r, k=key: _unshare(k, r)))
 
 
 def _unshare(key: int, r: Any) -> None:
-    refs = _sharing.get(key)
-    if refs is not None and r in refs:  # (a dead reference compares by identity)
+    if (refs := _sharing.get(key)) is not None and r in refs:  # (a dead ref: by identity)
         refs.remove(r)
         if not refs:
             del _sharing[key]
@@ -579,10 +577,12 @@ def hold_result(t: Any, out: Any) -> Any:
 def hold_viewed(inputs: tuple[Any, ...], out: Any) -> None:
     """An op not recorded (under no_grad) returned a view `out`: of an op's result, it shares
     the array that result's graph may have saved, as `detach()` does, and is locked likewise (a
-    write through it then raises, not a wrong gradient at backward)."""
+    write through it then raises); of a tensor noted as sharing one, noted too (`sharing`)."""
     for p in inputs:
         if p._ctx is not None:
             hold_result(p, out)
+        elif _sharing and id(a := p.data if id(p.data) in _sharing else p.data.base) in _sharing:
+            _share(a, out)  # (`h.detach()[0:2]`: a recorded write into h must reach it too)
 
 
 def check_saved(ctx: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine, hooks
+from .. import engine, hooks, write_guard
 from ..device import check_device, device
 from ..engine import name_scope
 from ..grad import check_hand_grad, cleared
@@ -51,7 +51,14 @@ class Parameter(metaclass=_ParameterType):
                              "self.register_buffer(name, array)")
         if data is None:
             data = np.zeros(0)
-        return Tensor(data.data if isinstance(data, Tensor) else data, requires_grad=True)
+        if not isinstance(data, Tensor):
+            return Tensor(data, requires_grad=True)
+        out = Tensor(data.data, requires_grad=True)
+        if out.data is data.data and (data._ctx is not None or write_guard.sharing(data)):
+            # (an op's result `h`, or its detach(): noted as sharing h's array, a recorded write
+            # into h must reach it, or refuse; a leaf's: nothing to note, nothing to pay)
+            write_guard.alias(out, data.data, noted_only=True)
+        return out
 
 
 class Buffer(np.ndarray):

@@ -135,9 +135,9 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
                 )
             shared = data.data if isinstance(data, Tensor) else None
             data = as_data(data, dtype if dtype is None else np_dtype(dtype, "Tensor"))
-            if shared is data and not requires_grad:  # Tensor(w.detach()) shares w's array:
-                write_guard.alias(self, data)  # as detach() (see alias); not a new parameter's,
-                # which optimizers write copy-on-write (Tensor(t * 0.1, requires_grad=True))
+            if shared is data:  # Tensor(w.detach()) shares w's array: as detach() (see alias);
+                write_guard.alias(self, data, requires_grad)  # a new parameter's only noted:
+                # optimizers write it copy-on-write (Tensor(t * 0.1, requires_grad=True))
         if data.dtype not in NUMERIC:  # ('<U1': t + t gave ['11', '22']; '>f8', float128...)
             raise refused_dtype("Tensor()", data, data)
         if requires_grad and data.dtype.kind != "f":  # complex too: backward is real-only

@@ -44,7 +44,7 @@ class InPlaceMethods:
         """self += alpha * other, in place."""
         return _write(self, "Tensor.add_ (+=)", other, alpha=alpha,
                       fn=lambda a, b: np.add(a, b, out=a, casting="same_kind"),
-                      rebuild=lambda old, _: old.add(other, alpha=alpha))
+                      rebuild="add")
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place (a bool operand refused, as torch's)."""
@@ -53,12 +53,12 @@ class InPlaceMethods:
         other = sub_number(other)
         return _write(self, "Tensor.sub_ (-=)", other, alpha=alpha,
                       fn=lambda a, b: np.subtract(a, b, out=a, casting="same_kind"),
-                      rebuild=lambda old, _: old.sub(other, alpha=alpha))
+                      rebuild="sub")
 
     def mul_(self, other: Any) -> Tensor:
         return _write(self, "Tensor.mul_ (*=)", other,
                       lambda a, b: np.multiply(a, b, out=a, casting="same_kind"),
-                      rebuild=lambda old, _: old.mul(other))
+                      rebuild="mul")
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self /= other, in place; rounding_mode as div's ("trunc", "floor")."""
@@ -66,7 +66,7 @@ class InPlaceMethods:
             return _recompute(self, "div", other, operand=other, rounding_mode=rounding_mode)
         return _write(self, "Tensor.div_ (/=)", other,
                       lambda a, b: np.true_divide(a, b, out=a, casting="same_kind"),
-                      rebuild=lambda old, _: old.div(other))
+                      rebuild="div")
 
     def zero_(self) -> Tensor:
         return _write(self, "Tensor.zero_", 0, lambda a, _: a.fill(0),  # (bool too: False)
@@ -196,7 +196,7 @@ class InPlaceMethods:
     def __ifloordiv__(self, other: Any) -> Tensor: return self.floor_divide_(other)  # type: ignore[attr-defined]
 
 
-def _inplace_target(t: Tensor, op: str, other: Any = None, recordable: bool = False
+def _inplace_target(t: Tensor, op: str, other: Any = None, recordable: Any = None
                     ) -> np.ndarray | None:
     """`t.data`, ready for `op` to write into, None where the write is to be recorded (an op's
     result that requires grad, in grad mode: tensor/rebase.py), or one line saying why not.
@@ -349,17 +349,19 @@ def _copy(a: np.ndarray, b: Any) -> None:
 
 
 def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1,
-           rebuild: rebase.Rebuild | None = None) -> Tensor:
+           rebuild: rebase.Rebuild | str | None = None) -> Tensor:
     """fn(t's array, alpha * other's array) writing in place (NumPy's same_kind casting);
     NumPy's errors (shapes, dtypes, read-only arrays) come back as one line naming `op`. On an
     op's result that requires grad (grad mode), fn writes into a copy (its checks, the values)
-    and `rebuild(old, values)`, the op out of place, is recorded (rebase.record)."""
+    and `rebuild(old, values)`, the op out of place, is recorded (rebase.record); a str: that
+    method of old with (other, alpha) (add_, sub_, mul_, div_: no closure made per call, as the
+    optimizer's `p -= lr * g` and `X -= mean` on constants never record one)."""
     if isinstance(other, np.ma.MaskedArray) or (  # (t[i] = m, copy_(m), add_(m), t[:] = [m,
             isinstance(other, (list, tuple)) and masked_within(other)):  # m]: NumPy's writes
         raise masked_error(f"{op}'s value")  # read the values under the mask)
-    a = _inplace_target(t, op, other, rebuild is not None)
+    a = _inplace_target(t, op, other, rebuild)  # (rebuild: truthy where recordable)
     recorded = a is None
-    if a is None:
+    if recorded:
         a = t.data.copy()
     b = other.data if isinstance(other, tensor.Tensor) else other
     try:
@@ -384,8 +386,17 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1,
                              "t.clone()") from None
         raise ValueError(msg if msg.startswith(op.split(" ")[0]) else f"{op}: {msg}") from None
     if recorded:
+        if type(rebuild) is str:
+            rebuild = _method(rebuild, other, alpha)
         rebase.record(t, op, a, rebuild)  # type: ignore[arg-type]
     return t
+
+
+def _method(name: str, other: Any, alpha: Any) -> rebase.Rebuild:
+    """The recording of add_ / sub_ (with alpha), mul_ / div_: old's method `name`."""
+    if name == "add" or name == "sub":
+        return lambda old, _: getattr(old, name)(other, alpha=alpha)
+    return lambda old, _: getattr(old, name)(other)
 
 
 def _filled(value: Any) -> rebase.Rebuild:

@@ -60,7 +60,8 @@ def refuse_shared(t: Any, op: str) -> None:
                            "write the update out of place (`y = y + x`, `y = y.relu()`)")
     if write_guard.writable(t, op, check_only=True) is None:
         raise RuntimeError(f"{op}: this tensor's array is shared with a constant made from it "
-                           "(`y.detach()`, or a view of y taken under no_grad()) while y's graph "
+                           "(`y.detach()`, a view of it or of y taken under no_grad(), or "
+                           "`nn.Parameter(y)`) while y's graph "
                            "holds it for backward, so the write would go to a copy that constant "
                            "would not see (torch's write reaches it); write the update out of "
                            "place (`y = y + x`, `y = y.relu()`), or detach after the write")
