@@ -9,8 +9,9 @@ no_grad), and a view of a leaf. Compared: which cases raise, the values written,
 object's identity, and the gradient of a random weighted sum.
 
 The rule checked on every case: never a silently wrong number. Where both run and ours gave no
-warning, values, identity and gradients are torch's; where ours warned (`inplace=True` on an op's
-result gives a new tensor, the input keeps its values: docs/pytorch.md), its gradient is the
+warning, values, identity and gradients are torch's; where ours warned (`inplace=True` on a view of
+an op's input gives a new tensor, the input keeps its values: docs/pytorch.md; on an op's result
+it is recorded since hINF), its gradient is the
 out-of-place function's; where torch raises (its version counter) and ours runs, the gradient
 is that of the values the forward used; where ours raises, the line names the call.
 Left out: the random draws of rrelu / dropout in training (their own laws are tested in
@@ -234,8 +235,10 @@ def test_inplace_activations_never_silently_wrong_hINPL(seed):
                 assert _close(ours.get("grad"), right, dt), (where, ours, theirs["msg"])
             continue
         for key in ("out", "x", "grad"):
-            if key in theirs:
-                assert _close(ours.get(key), theirs[key], dt), (where, key, ours, theirs)
+            if key in theirs:  # (hardsigmoid on an op's result is recorded now, hINF, so its
+                # gradient meets torch's, whose float64 backward multiplies by float32's 1/6)
+                tol = "float32" if key == "grad" and "hardsigmoid" in name else dt
+                assert _close(ours.get(key), theirs[key], tol), (where, key, ours, theirs)
         if "id" in theirs:
             assert ours["id"] == theirs["id"], where
 
@@ -292,11 +295,15 @@ def test_inplace_flag_on_a_view_of_a_leaf_under_no_grad_is_refused_in_one_line_h
 def test_inplace_flag_on_an_advanced_index_of_a_leaf_is_not_a_view_hINPL():
     """`w[[0, 1]]` copies (torch writes that copy, not w): before, refused as 'a view of a leaf
     Variable', which torch does not say; now an op's result as any other (a new tensor, the
-    warning), with torch's values and gradient."""
+    warning; since the in-place forms are recorded on an op's result, written in place as
+    torch's, no warning), with torch's values and gradient."""
     w = tg.tensor([[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
     tw = torch.tensor([[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
-    with pytest.warns(RuntimeWarning, match="result of GetItem"):
-        out = F.relu(w[[1, 0]], inplace=True)
+    picked = w[[1, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = F.relu(picked, inplace=True)
+    assert out is picked  # (torch returns the tensor it wrote)
     ref = TF.relu(tw[[1, 0]], inplace=True)
     np.testing.assert_array_equal(out.data, ref.detach().numpy())
     g = np.array([[0.5, -1.0], [2.0, 3.0]])

@@ -128,6 +128,23 @@ def notify_write(who: str) -> None:
         attached.recorder.on_write(who)
 
 
+def notify_rebase(t: Any, src: Any, op: str) -> None:
+    """A recorded in-place write (tensor/rebase.py) made `t` stand for `src`'s op: the old
+    value taking over the written tensor's op, then the written tensor the new op's result."""
+    if active and attached.recorder is not None:
+        attached.recorder.on_rebase(t, src, op)
+
+
+def unrecorded() -> contextlib.AbstractContextManager[None]:
+    """Inside, a jit recording on this thread hears nothing: the library's scratch work whose
+    ops the step's replay needs not (an in-place form's checks on a copy, `h.relu_()`: its
+    values come from the recorded write)."""
+    return attach(recorder=None) if active and attached.recorder is not None else _NOTHING
+
+
+_NOTHING = contextlib.nullcontext()
+
+
 def notify_backward_done() -> None:
     """A backward() has stored its gradients: the step's Python runs again from here (a
     recording checks that it leaves `.grad` as backward left it)."""

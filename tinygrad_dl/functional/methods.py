@@ -18,7 +18,7 @@ import numpy as np
 from .. import write_guard
 from ..engine import is_grad_enabled, no_grad, notify_read, notify_write
 from ..ops.dims import dim_value
-from ..tensor import Tensor
+from ..tensor import Tensor, rebase
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from ..tensor.conversions import true_divisor
 from ..tensor.inplace import write
@@ -358,39 +358,55 @@ def _write_outs(op: str, result: tuple[Any, ...], out: tuple[Any, ...] | list[An
 # ---- in place: F.relu_(x), F.relu(x, inplace=True), nn.ReLU(inplace=True) --------------------
 def write_inplace(who: str, input: Any, compute: Callable[[Tensor], Tensor],
                   base: str | None = None) -> Tensor:
-    """`compute`'s values written into input's array, under Tensor's in-place rules: refused
-    on a leaf that requires grad while grad mode is on and on an op's result (its graph may
-    have saved that array); same_kind casting (`F.elu_` of an integer tensor is refused).
-    `who` names the call in errors, `base` the function to write instead (F.relu_: relu)."""
+    """`compute`'s values written into input's array, returned, under Tensor's in-place rules
+    (`h.relu_()`'s): refused on a leaf that requires grad while grad mode is on; on an op's
+    result that requires grad, in grad mode, recorded as torch records it (tensor/rebase.py:
+    `compute` applied once to the old value, so a dropout's mask or rrelu's slopes are drawn
+    once); written as it stands otherwise (same_kind casting: `F.elu_` of an integer tensor is
+    refused). `who` names the call in errors, `base` the function to write instead (F.relu_:
+    relu)."""
     base = base or who.rstrip("_")
     if not isinstance(input, Tensor):
         raise TypeError(f"F.{who}: expected a Tensor to write into, got {type(input).__name__}")
-    if input.grad_fn is not None:
-        raise RuntimeError(f"F.{who}: in-place on the result of {input.grad_fn.name}, which "
-                           f"its graph may have saved for backward, is not supported; write "
-                           f"`x = F.{base}(x)` (a new tensor) instead")
-    if input.requires_grad and is_grad_enabled():
+    grad_mode = is_grad_enabled()
+    op = f"F.{who}"  # (a backward through a graph that saved the array names F.relu_)
+    if input.grad_fn is not None and input.requires_grad and grad_mode:  # recorded
+        return write(input, op, None, _nothing, rebuild=lambda old, _: _same_kind(
+            op, compute(old), input.data.dtype))
+    if input.requires_grad and grad_mode:
         raise RuntimeError(f"F.{who}: a leaf Variable that requires grad is being used in an "
                            f"in-place operation; write `x = F.{base}(x)`, or run it under "
                            "tinygrad_dl.no_grad()")
     with no_grad():
         value = compute(Tensor(input.data)).data  # (the argument checks, before any write)
     notify_write(f"F.{who}, a write into its input,")  # (a jitted step: named, not copy_)
-    # (written under this call's name: a backward through a graph that saved the array names
-    # F.relu_, not Tensor.copy_)
-    return write(input, f"F.{who}", None, lambda a, _: np.copyto(a, value, casting="same_kind"))
+    return write(input, op, None, lambda a, _: np.copyto(a, value, casting="same_kind"),
+                 rebuild=_nothing)  # (an op's result under no_grad(): written, as torch's)
+
+
+def _nothing(*_: Any) -> None:
+    """The recorded write's scratch write (its values come from the recording)."""
+
+
+def _same_kind(op: str, new: Tensor, dtype: np.dtype) -> Tensor:
+    """The recorded result, refused in one line where NumPy's same_kind rule would refuse
+    writing it into the tensor's dtype (the unrecorded path's copyto refuses it so)."""
+    if not np.can_cast(new.data.dtype, dtype, casting="same_kind"):
+        raise TypeError(f"{op}: cannot cast the result's {new.data.dtype} to this tensor's "
+                        f"{dtype} with casting rule 'same_kind'")
+    return new
 
 
 def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor],
                  drops: bool | None = None) -> Tensor:
     """PyTorch's `inplace=True` of F.<who> (and of its module): the values written into
-    input, returned, by `write_inplace`'s rules. An op's result, which PyTorch would write in
-    place under its graph, is not written here (that graph may have saved its array): the
-    result is a new tensor and input keeps its values, said in a warning (code that reads
-    input afterwards expecting the activation would differ from PyTorch). `drops` (the
-    dropouts): False where nothing is dropped (not training, p = 0), where, as for an empty
-    tensor, torch's dropout_ returns its input itself without the in-place checks (a leaf
-    that requires grad in evaluation, an op's result: no refusal, no warning)."""
+    input, which is returned, by `write_inplace`'s rules (an op's result in grad mode: the
+    write recorded, as torch's). A view of an op's input (`h[0]`, `h.T`), which torch writes
+    through recording CopySlices (not built here), is not written: the result is a new tensor
+    and the input keeps its values, said in a warning. `drops` (the dropouts): False where
+    nothing is dropped (not training, p = 0), where, as for an empty tensor, torch's dropout_
+    returns its input itself without the in-place checks (a leaf that requires grad in
+    evaluation: no refusal)."""
     if drops is not None and isinstance(input, Tensor) and (not drops or input.data.size == 0):
         compute(input)  # (its argument checks: a channel dropout's rank)
         return input
@@ -406,12 +422,16 @@ def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor],
                                "requires grad taken outside no_grad(), which is not written "
                                "through here (torch writes the leaf); take the view inside "
                                f"no_grad() too, or write `x = F.{who}(x)`")
-        warnings.warn(f"F.{who}(inplace=True): the input is the result of "
-                      f"{input.grad_fn.name}, which is not written in place here (its graph "
-                      f"may have saved it): the result is a new tensor and the input keeps its "
-                      f"values (PyTorch would change them); pass inplace=False",
-                      RuntimeWarning, stacklevel=3)
-        return compute(input)
+        try:  # (a view of an op's input, `h[0]`, `h.T`: the write is refused, rebase.py)
+            rebase.refuse_view(input, f"F.{who}(inplace=True)")
+        except RuntimeError:
+            warnings.warn(f"F.{who}(inplace=True): the input is the result of "
+                          f"{input.grad_fn.name}, a view of its input, which is not written "
+                          "in place here (torch writes through it, recording CopySlices): the "
+                          "result is a new tensor and the input keeps its values (PyTorch "
+                          "would change them); pass inplace=False", RuntimeWarning,
+                          stacklevel=3)
+            return compute(input)
     return write_inplace(f"{who}(inplace=True)", input, compute, base=who)
 
 

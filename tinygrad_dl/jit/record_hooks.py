@@ -97,6 +97,19 @@ class EngineHooks:
         self.fail(f"{who} runs inside the step (replay runs no Python of the step, so it "
                   "would not); call it outside the jitted function")
 
+    def on_rebase(self, t: Any, src: Any, op: str) -> None:
+        """A recorded in-place write on an op's result (`h.relu_()`, `out += identity`,
+        tensor/rebase.py): `t` now stands for the output of `src`'s op, so the ops that read
+        t afterwards (and the result, and backward's order) take that op's output in replay."""
+        i = self.slot.get(id(src))
+        if i is None:
+            self.fail(f"{op} writes in place on an op's result the step did not compute (made "
+                      "before it began), which replay cannot follow; write it out of place")
+            return
+        self.slot[id(t)] = i
+        self.out_arrays[id(t.data)] = i
+        self.keep.append((t,))  # (its id stays its own while the step records)
+
     def on_module(self, m: Any) -> None:
         h = getattr(m, "_hooks", None)
         if h:  # (nn.module_hooks: Python a replay would not run)

@@ -10,15 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import engine, tensor, write_guard
+from .. import engine, hooks, tensor, write_guard
 from ..grad import masked_error, masked_within
-from ..ops import GetItem
 from ..ops.elementwise import real_only
 from ..ops.float_parts import clip_keeping_x
 from ..ops.indexing import brief_index, check_layout, float_index_hint
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
-from . import rebase
+from . import copy_slices, rebase
 from .conversions import alpha_number, bool_sub_refused, item_index, number_fits, sub_number
 
 if TYPE_CHECKING:
@@ -152,6 +151,9 @@ class InPlaceMethods:
         """t[index] = value writes into t's array (a leaf that requires grad: under no_grad)."""
         op = "Tensor.__setitem__ (t[i] = v)"
         idx = item_index(op, index)
+        if copy_slices.skip_set(self, idx, value):  # (`t[i] += v`'s last step: t[i] = t[i])
+            engine.notify_write(op)
+            return
 
         def put(a: np.ndarray, v: Any) -> None:
             # A Python int or bool is cast by value, as NumPy's and torch's `img[0] = 0` into
@@ -206,13 +208,20 @@ def _inplace_target(t: Tensor, op: str, other: Any = None, recordable: Any = Non
     form) or, under no_grad(), written as it stands. A write into an array a live graph saved
     gives the tensor a copy first (write_guard.writable), so that graph's backward raises
     instead of using the new values (torch's "modified by an inplace operation")."""
-    engine.notify_write(op)  # inside a jitted step: a write replay would not repeat
     grad_mode = engine.is_grad_enabled()
+    base = copy_slices.base_of(t) if t._ctx is not None else None  # (`v = h[0]; v += 1`:
+    # recorded on h, CopySlices)
+    if not (recordable and t._ctx is not None and base is None and grad_mode
+            and t.requires_grad):  # (a write rebase.record records tells a jitted step,
+        engine.notify_write(op)  # which replays it; any other inside a jitted step: a write
+        # replay would not repeat, the step runs eagerly)
     if t._ctx is not None:
-        src = t._ctx.parents[0] if type(t._ctx) is GetItem else None
-        if src is not None and src._ctx is None and src.requires_grad:  # `w[0:2] += 1`: Python
-            raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable"))  # adds to w[0:2]
-        rebase.refuse_view(t, op)  # (`v = h[0]; v += 1`: torch's CopySlices, not built here)
+        if base is not None and base._ctx is None and base.requires_grad:  # `w[0:2] += 1`:
+            raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable"))  # Python adds
+        if base is None:  # to w[0:2]
+            rebase.refuse_view(t, op)
+        elif recordable and grad_mode and t.requires_grad:
+            copy_slices.check(t, base, op, other)
         if recordable:  # (`d = h.detach()` or `copy.copy(h)` first: the write must reach it)
             rebase.refuse_shared(t, op)
         if recordable and not (grad_mode and t.requires_grad):  # under no_grad(), as torch's:
@@ -284,8 +293,8 @@ def _recompute(t: Tensor, method: str, *args: Any, operand: Any = None, **kwargs
     op = f"Tensor.{method}_"
 
     def put(a: np.ndarray, _: Any) -> None:
-        with engine.no_grad():
-            value = getattr(tensor.Tensor(a), method)(*args, **kwargs).data
+        with engine.no_grad(), hooks.unrecorded():  # (a jitted step: the recorded write
+            value = getattr(tensor.Tensor(a), method)(*args, **kwargs).data  # replays)
         if value.shape != a.shape:
             raise ValueError(f"the result's shape {value.shape} is not this tensor's {a.shape}"
                              " (an in-place op cannot broadcast it)")
@@ -388,7 +397,13 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1,
     if recorded:
         if type(rebuild) is str:
             rebuild = _method(rebuild, other, alpha)
-        rebase.record(t, op, a, rebuild)  # type: ignore[arg-type]
+        base = copy_slices.base_of(t)
+        if base is None:
+            rebase.record(t, op, a, rebuild)  # type: ignore[arg-type]
+            if copy_slices.current:  # (views an earlier write rebased see this one too)
+                copy_slices.refresh(t)
+        else:
+            copy_slices.record(t, base, op, a, rebuild)  # type: ignore[arg-type]
     return t
 
 

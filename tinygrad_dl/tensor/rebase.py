@@ -10,8 +10,8 @@ Ops made after the write use the new values and send their gradient through it. 
 BEFORE the write that used the tensor still holds it as an input: its gradient would now flow
 through the write and arrive too late, so backward refuses it in one line
 (`detached.check_order`; torch raises only where that op saved the tensor: see docs/engine.md).
-A view of another tensor's array (`v = h[0]; v += 1`) is refused: torch's CopySlices is not
-built here.
+A write through a view of another tensor's array (`v = h[0]; v += 1`, `h[i] += v`) is
+recorded on that tensor as torch's CopySlices (tensor/copy_slices.py).
 """
 
 from __future__ import annotations
@@ -21,29 +21,34 @@ from typing import Any
 
 import numpy as np
 
-from .. import detached, engine, tensor, tensor_hooks, write_guard
+from .. import detached, engine, hooks, tensor, tensor_hooks, write_guard
 
 Rebuild = Callable[[Any, np.ndarray], Any]  # (old, the values a scratch write gave) -> new
 
 
 # the ops whose results are views of their input in torch (GetItem: slicing, select, narrow,
-# split; Reshape: view, squeeze, flatten; Transpose: permute, T; BroadcastTo: expand): a write
-# into one reaches the input there (Diagonal's result is a copy here: the write would not)
+# split; Reshape: view, squeeze, flatten; Transpose: permute, T; BroadcastTo: expand); a write
+# through one that shares its input's memory is recorded as CopySlices (tensor/copy_slices.py)
 VIEWS = frozenset({"GetItem", "Reshape", "Transpose", "BroadcastTo", "Diagonal"})
 
 
-def refuse_view(t: Any, op: str) -> None:
-    """One line for an op's result that is a view of its input in torch, or whose array shares
-    memory with one of its inputs' arrays: the write would (or, in torch, does) reach that
-    input, which torch records with CopySlices, not built here."""
+def refuse_view(t: Any, op: str, copies_only: bool = False) -> None:
+    """One line for an op's result that is a view of its input in torch but a read-only copy
+    here (diagonal(), unfold(), as_strided(): the write would not reach the input, as
+    torch's does), or whose array shares memory with an input other than through a view op
+    (copy_slices records the views whose memory it can follow; copies_only: only the
+    former, for a view of such a copy, unfold()'s transpose)."""
     ctx = t._ctx
-    if ctx.name in VIEWS or any(np.may_share_memory(t.data, p.data) for p in ctx.parents):
+    copied = (ctx.name in VIEWS and not t.data.flags.writeable
+              and write_guard.writable(t, op, check_only=True) is t.data)
+    if copied or not copies_only and any(np.may_share_memory(t.data, p.data)
+                                         for p in ctx.parents):
         tip = " (for a diagonal: `x = x + eps * tg.eye(n)`)" if ctx.name == "Diagonal" else ""
         raise RuntimeError(
-            f"{op}: in-place on the result of {ctx.name}, a view of its input (torch writes "
-            "through to it and records CopySlices, not built here), is not supported; write "
-            "the new value out of place, `v = h[0] + 1`, or `x[i] = x[i] + v` for `x[i] += v`"
-            f"{tip}")
+            f"{op}: in-place on the result of {ctx.name}, a view of its input in torch (whose "
+            "write reaches that input) but not one this library's write can follow, is not "
+            "supported; write the new value out of place, `v = h[0] + 1`, or "
+            f"`x[i] = x[i] + v` for `x[i] += v`{tip}")
 
 
 def refuse_shared(t: Any, op: str) -> None:
@@ -72,7 +77,21 @@ def record(t: Any, op: str, values: np.ndarray, rebuild: Rebuild) -> None:
     what the in-place write gave on a copy of t's array (its checks passed: dtypes, shapes)."""
     old = type(t).from_result(t.data.copy())  # (a copy: the new op may save it, and t's
     old.requires_grad, old._ctx = True, t._ctx  # array is written below)
+    hooks.notify_rebase(old, t, op)  # (a jitted step: old is the output of t's op, ...)
     first = next(engine.made_count)  # (the ops rebuild makes are numbered after it)
+    new = rebuilt(t, op, old, values, rebuild, first)
+    rebind(new, {id(t): (t, old)}, old._ctx.made, first, t.data)
+    np.copyto(write_guard.writable(t, op), new.data)  # (a live graph saved t's array: t gets
+    t._ctx = new._ctx  # a copy, and that graph's backward raises naming `op`, as torch's)
+    hooks.notify_rebase(t, new, op)  # (... and t of the new op's: replay follows the write)
+    move_hooks(t, old)
+    detached.note_rebased(t)  # backward checks, while t lives, that no op used t before
+
+
+def rebuilt(t: Any, op: str, old: Any, values: np.ndarray, rebuild: Rebuild, first: int
+            ) -> Any:
+    """`rebuild(old, values)`, the write out of place, in t's dtype and shape, an op's result
+    (ops numbered from `first` on are the write's own: t must not be their input)."""
     new = rebuild(old, values)
     _refuse_self(t, op, new, first)
     if new.data.dtype != t.data.dtype:  # (`t32 += t64`: float32, as torch's)
@@ -83,14 +102,41 @@ def record(t: Any, op: str, values: np.ndarray, rebuild: Rebuild) -> None:
     if new.data.shape != t.data.shape:  # (the scratch write refused a broadcast already)
         raise ValueError(f"{op}: the result's shape {new.data.shape} is not this tensor's "
                          f"{t.data.shape} (an in-place op cannot broadcast it)")
-    np.copyto(write_guard.writable(t, op), new.data)  # (a live graph saved t's array: t gets
-    t._ctx = new._ctx  # a copy, and that graph's backward raises naming `op`, as torch's)
+    return new
+
+
+def move_hooks(t: Any, old: Any) -> None:
+    """As PyTorch 2.13: a hook registered on t before the write hears the old value's
+    gradient (it moves to `old`), retain_grad() the new one's."""
     h = t._retain
-    if type(h) is tensor_hooks.GradHooks and h.hooks:  # torch: a hook registered before the
-        moved = tensor_hooks.GradHooks(False)  # write hears the old value's gradient,
-        moved.hooks = h.hooks  # retain_grad() the new one's
+    if type(h) is tensor_hooks.GradHooks and h.hooks:
+        moved = tensor_hooks.GradHooks(False)
+        moved.hooks = h.hooks
         old._retain, t._retain = moved, h.retain
-    detached.note_rebased(t)  # backward checks, while t lives, that no op used t before
+
+
+def rebind(new: Any, swaps: dict[int, tuple[Any, Any]], since: int, first: int,
+           written: np.ndarray) -> None:
+    """The operand's ops made before the write (from `since`, the written tensor's old op)
+    that read a written tensor (`tmp = h[mask]` of `h[mask] += 1`, `s = y.sum()` of
+    `y += s`) read its old value, as torch's edges do: their input becomes `old` (swaps: id
+    -> (tensor, old)), or their gradient would flow through the write. An op whose result
+    shares memory with the `written` array (a view whose values the write changes) keeps it:
+    backward through it raises (detached.check_order)."""
+    todo, seen = [new], set()
+    while todo:
+        x = todo.pop()
+        ctx = x._ctx
+        if ctx is None or ctx.made < since or id(ctx) in seen:
+            continue
+        seen.add(id(ctx))
+        parents = ctx.parents
+        if ctx.made < first and any(id(p) in swaps and swaps[id(p)][0] is p for p in parents):
+            if not np.shares_memory(x.data, written):
+                ctx.parents = parents = tuple(
+                    swaps[id(p)][1] if id(p) in swaps and swaps[id(p)][0] is p else p
+                    for p in parents)
+        todo.extend(parents)
 
 
 def _refuse_self(t: Any, op: str, new: Any, first: int) -> None:

@@ -127,8 +127,9 @@ for _name, (_args, _ref) in _INPLACE.items():
          wrt=(), numpy=_ref, numpy_warns=False, note="torch's in-place function's values")
     rows(_name, lambda x, n=_name, a=_args: getattr(F, n)(x, *a), {
         "a leaf that requires grad": (_V,)}, raises=f"F.{_name}: a leaf Variable")
-    rows(_name, lambda x, n=_name, a=_args: getattr(F, n)(x * 2, *a), {
-        "an op's result": (_V,)}, raises=f"F.{_name}: in-place on the result of Mul")
+    rows(_name, lambda x, n=_name, a=_args: getattr(F, n)(x * 2, *a), {  # (hINF; refused
+        "an op's result (recorded, as torch's)": (_a(-1.3, 0.35, 2.0),)},  # before)
+         numpy=lambda x, r=_ref: r(2 * x), numpy_warns=False, wrt=(0,))
 rows("elu_", F.elu_, {"an integer tensor": (np.array([-1, 2]),)}, raises="F.elu_: ")
 rows("threshold_", lambda x: F.threshold_(x, -0.5, 2.9), {  # (torch casts both numbers to
     "an integer tensor, float numbers": (np.array([-3, -1, 0, 1, 5]),)},  # int64: x <= 0 -> 2)
