@@ -169,6 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             # SIGINT with nothing printed, as CI saw once on a fast machine.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         if program:
+            # A Ctrl-C handled here (its one line printed) must not read as one that was not:
+            # CPython marks "KeyboardInterrupt unhandled" whenever one ends an eval() or exec()
+            # of a string (namedtuple's and dataclass's do, as modules import), whoever catches
+            # it after, and `python -m tinygrad_dl.cli` then ended by SIGINT at exit (status -2,
+            # not 130). Each eval of a string clears the mark as it starts: this one does.
+            eval("None")
             # only a command that succeeded has its status replaced: a failure's own status and
             # line (2 for bad input, a traceback) were hidden behind "stdout was closed", exit 1
             flush_stdout(_chosen(args) or "tinygrad-dl", quiet=status not in (0, None))

@@ -24,6 +24,11 @@ from .cluster import dask_results, ray_results
 from .worker import BLAS_VARS, Task, TrialFn, die_with_parent, execute_trial, lost_row
 
 BACKENDS = ("joblib", "dask", "ray")
+# How long the search waits for a trial at a time. A Ctrl-C that came while the workers were
+# spawned (SIGINT blocked in this thread) went to another thread, a progress bar's or BLAS's,
+# whose handler may run late on a loaded machine: once this thread waited with no timeout it
+# never woke to raise it, and the search ran on (seen in a loop of Ctrl-Cs, 2026-12-07).
+_POLL = 0.25
 
 
 def usable_cores() -> int:
@@ -115,6 +120,33 @@ def _executor(jobs: int, blas_threads: int | None):  # -> loky ProcessPoolExecut
 
 
 @contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Inside, a Ctrl-C (or the SIGTERM that `tinygrad-dl search` turns into one) is held back
+    and raised when the block ends, by the handler it was for. A pool that starts or takes a
+    task is never left half made: a KeyboardInterrupt raised in loky's code while it made its
+    semaphores or spawned a worker (a signal mask cannot stop that: the signal goes to another
+    thread, a progress bar's or BLAS's, and Python raises it in this one) left a worker that
+    printed "LokyProcess-1 failed with traceback" (its parent never sent its data), the
+    resource tracker's "leaked semlock objects" warnings, or loky's own UnboundLocalError
+    ("tinygrad-dl search: interrupted", the search's line lost), after the search's line."""
+    if threading.current_thread() is not threading.main_thread():  # (handlers run in it only)
+        yield
+        return
+    held: list[int] = []
+    kept = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    kept = {s: h for s, h in kept.items() if callable(h)}  # (SIG_IGN, SIG_DFL: none to hold)
+    try:
+        with contextlib.ExitStack() as restore:  # (each handler is put back, whatever raises)
+            for s, h in kept.items():
+                restore.callback(signal.signal, s, h)  # (which first runs one that came)
+                signal.signal(s, lambda signum, frame: held.append(signum))
+            yield
+    finally:
+        if held:  # raised now, by its own handler (KeyboardInterrupt, or search's Terminated)
+            kept[held[0]](held[0], None)
+
+
+@contextlib.contextmanager
 def _sigint_blocked(on: bool) -> Iterator[None]:
     """While `on`, SIGINT is blocked here, so that worker processes started meanwhile start with
     it blocked (the signal mask survives fork and exec; the worker's initializer ignores it,
@@ -153,15 +185,15 @@ def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: in
     suspects: deque[tuple[Task, int]] = deque()  # (task, times it broke a pool running alone)
     running: dict[Any, tuple[Task, int | None]] = {}  # None: not a suspect
     retired: list[tuple[Any, Any]] = []  # (manager thread, call queue) of each pool stopped
-    ex = _executor(jobs, blas_threads)
-    fresh = True  # its first submit starts its workers
+    ex = None  # made by the first submit (none for no task), again after a pool broke
     exhausted = False
 
     def submit(task: Task, n: int | None) -> None:
-        nonlocal fresh
-        with _sigint_blocked(fresh):
+        nonlocal ex
+        with _interrupts_held(), _sigint_blocked(ex is None):  # (the first starts the workers)
+            if ex is None:
+                ex = _executor(jobs, blas_threads)
             running[ex.submit(execute_trial, trial_fn, task, blas_threads)] = (task, n)
-        fresh = False
 
     try:
         while True:
@@ -177,7 +209,9 @@ def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: in
                         submit(task, None)
             if not running:
                 return
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            done: set[Any] = set()
+            while not done:  # (in turns: see _POLL)
+                done, _ = wait(running, timeout=_POLL, return_when=FIRST_COMPLETED)
             broken = False
             for fut in done:
                 task, n = running.pop(fut)
@@ -198,9 +232,10 @@ def _local(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, blas_threads: in
                 running.clear()
                 retired[:] = [r for r in retired if _busy(*r)]  # (the others are released)
                 retired.append(_stop(ex))
-                ex, fresh = _executor(jobs, blas_threads), True
+                ex = None
     finally:
-        retired.append(_stop(ex))
+        if ex is not None:
+            retired.append(_stop(ex))
         _released(retired)
 
 
