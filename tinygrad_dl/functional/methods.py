@@ -17,8 +17,9 @@ import numpy as np
 
 from .. import write_guard
 from ..engine import is_grad_enabled, no_grad, notify_read, notify_write
+from ..grad import self_overlapping
 from ..ops.dims import dim_value
-from ..tensor import Tensor, rebase
+from ..tensor import Tensor, copy_slices, rebase
 from ..tensor import as_tensor as like_tensor  # (a constant in `like`'s float dtype)
 from ..tensor.conversions import true_divisor
 from ..tensor.inplace import write
@@ -401,12 +402,12 @@ def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor],
                  drops: bool | None = None) -> Tensor:
     """PyTorch's `inplace=True` of F.<who> (and of its module): the values written into
     input, which is returned, by `write_inplace`'s rules (an op's result in grad mode: the
-    write recorded, as torch's). A view of an op's input (`h[0]`, `h.T`), which torch writes
-    through recording CopySlices (not built here), is not written: the result is a new tensor
-    and the input keeps its values, said in a warning. `drops` (the dropouts): False where
-    nothing is dropped (not training, p = 0), where, as for an empty tensor, torch's dropout_
-    returns its input itself without the in-place checks (a leaf that requires grad in
-    evaluation: no refusal)."""
+    write recorded, as torch's; a view of one, `h[0]`, `h.T`: recorded on it as CopySlices, as
+    F.relu_'s). A result that is a view in torch but a copy here (diagonal(), unfold()) is
+    not written: the result is a new tensor and the input keeps its values, said in a
+    warning. `drops` (the dropouts): False where nothing is dropped (not training, p = 0),
+    where, as for an empty tensor, torch's dropout_ returns its input itself without the
+    in-place checks (a leaf that requires grad in evaluation: no refusal)."""
     if drops is not None and isinstance(input, Tensor) and (not drops or input.data.size == 0):
         compute(input)  # (its argument checks: a channel dropout's rank)
         return input
@@ -422,15 +423,19 @@ def inplace_flag(who: str, input: Any, compute: Callable[[Tensor], Tensor],
                                "requires grad taken outside no_grad(), which is not written "
                                "through here (torch writes the leaf); take the view inside "
                                f"no_grad() too, or write `x = F.{who}(x)`")
-        try:  # (a view of an op's input, `h[0]`, `h.T`: the write is refused, rebase.py)
-            rebase.refuse_view(input, f"F.{who}(inplace=True)")
+        # (`h[0]`, `h.T`: written through, recorded as CopySlices on h, as F.relu_'s; a copy
+        # torch views, diagonal(), unfold()'s transpose: not; an expand(): refused, as torch)
+        base = copy_slices.base_of(input)
+        try:
+            if base is None or not self_overlapping(input.data):
+                rebase.refuse_view(input, f"F.{who}(inplace=True)", copies_only=base is not None)
         except RuntimeError:
             warnings.warn(f"F.{who}(inplace=True): the input is the result of "
-                          f"{input.grad_fn.name}, a view of its input, which is not written "
-                          "in place here (torch writes through it, recording CopySlices): the "
-                          "result is a new tensor and the input keeps its values (PyTorch "
-                          "would change them); pass inplace=False", RuntimeWarning,
-                          stacklevel=3)
+                          f"{input.grad_fn.name}, a view of its input in torch but a copy "
+                          "here, which is not written in place (torch writes through it to "
+                          "that input): the result is a new tensor and the input keeps its "
+                          "values (PyTorch would change them); pass inplace=False",
+                          RuntimeWarning, stacklevel=3)
             return compute(input)
     return write_inplace(f"{who}(inplace=True)", input, compute, base=who)
 

@@ -106,9 +106,26 @@ class EngineHooks:
             self.fail(f"{op} writes in place on an op's result the step did not compute (made "
                       "before it began), which replay cannot follow; write it out of place")
             return
+        if id(t) in self.slot:  # (t: the written tensor, its array written already)
+            self.refuse_views(t, op)
         self.slot[id(t)] = i
         self.out_arrays[id(t.data)] = i
         self.keep.append((t,))  # (its id stays its own while the step records)
+
+    def refuse_views(self, t: Any, op: str) -> None:
+        """Fail if an op's result recorded before the write shares t's array (`v = h[0]`, `h.T`,
+        `h.reshape(-1)` before `h.relu_()`): eagerly it shows the written values, but replay
+        would compute it from t's old value (its recorded op reads that)."""
+        a = t.data
+        for k, r in enumerate(self.ops):
+            o = getattr(r.out, "data", None)
+            if (r.out is not t and isinstance(o, np.ndarray) and np.may_share_memory(o, a)
+                    and np.shares_memory(o, a)):
+                self.fail(f"{op} writes in place on a tensor that the result of op {k} "
+                          f"({r.fn.__name__}) made before the write is a view of (`v = h[0]` "
+                          "before `h.relu_()`): eagerly that view shows the written values, "
+                          "replay would give it the old ones; take the view after the write")
+                return
 
     def on_module(self, m: Any) -> None:
         h = getattr(m, "_hooks", None)

@@ -16,6 +16,8 @@ recorded on that tensor as torch's CopySlices (tensor/copy_slices.py).
 
 from __future__ import annotations
 
+import copy
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +26,7 @@ import numpy as np
 from .. import detached, engine, hooks, tensor, tensor_hooks, write_guard
 
 Rebuild = Callable[[Any, np.ndarray], Any]  # (old, the values a scratch write gave) -> new
+_made = operator.attrgetter("_ctx.made")
 
 
 # the ops whose results are views of their input in torch (GetItem: slicing, select, narrow,
@@ -80,7 +83,7 @@ def record(t: Any, op: str, values: np.ndarray, rebuild: Rebuild) -> None:
     hooks.notify_rebase(old, t, op)  # (a jitted step: old is the output of t's op, ...)
     first = next(engine.made_count)  # (the ops rebuild makes are numbered after it)
     new = rebuilt(t, op, old, values, rebuild, first)
-    rebind(new, {id(t): (t, old)}, old._ctx.made, first, t.data)
+    rebind(new, {id(t): (t, old)}, old._ctx.made, first, t.data, t.data, op)
     np.copyto(write_guard.writable(t, op), new.data)  # (a live graph saved t's array: t gets
     t._ctx = new._ctx  # a copy, and that graph's backward raises naming `op`, as torch's)
     hooks.notify_rebase(t, new, op)  # (... and t of the new op's: replay follows the write)
@@ -116,27 +119,49 @@ def move_hooks(t: Any, old: Any) -> None:
 
 
 def rebind(new: Any, swaps: dict[int, tuple[Any, Any]], since: int, first: int,
-           written: np.ndarray) -> None:
+           base: np.ndarray, written: np.ndarray, op: str) -> list[Any]:
     """The operand's ops made before the write (from `since`, the written tensor's old op)
     that read a written tensor (`tmp = h[mask]` of `h[mask] += 1`, `s = y.sum()` of
     `y += s`) read its old value, as torch's edges do: their input becomes `old` (swaps: id
-    -> (tensor, old)), or their gradient would flow through the write. An op whose result
-    shares memory with the `written` array (a view whose values the write changes) keeps it:
-    backward through it raises (detached.check_order)."""
-    todo, seen = [new], set()
+    -> (tensor, old)), or their gradient would flow through the write. An op whose result is
+    a view of the `base` array (`y = h[1:]` of `h[0] += y.mean()`, `h[1]` of `h[1] -=
+    h[1].mean()`), whose values this write or a later one changes, is not rewritten: its
+    readers here take a copy of it whose history reads `old`. Returns the views of base's
+    array this write leaves as they were (`y = h[1:]` of `h[0] += ...`: copy_slices gives
+    them their region of the new base); one it changed (of the `written` array) keeps its
+    history, and backward through an op that read it after raises (detached.check_order)."""
+    todo, seen, found = [new], set(), []
     while todo:
         x = todo.pop()
         ctx = x._ctx
         if ctx is None or ctx.made < since or id(ctx) in seen:
             continue
         seen.add(id(ctx))
+        found.append(x)
+        todo.extend(ctx.parents)
+    forks: dict[int, Any] = {}  # id(a view of base) -> the copy its readers here take
+    untouched = []
+    for x in sorted(found, key=_made) if len(found) > 1 else found:  # (inputs first)
+        ctx = x._ctx
         parents = ctx.parents
-        if ctx.made < first and any(id(p) in swaps and swaps[id(p)][0] is p for p in parents):
-            if not np.shares_memory(x.data, written):
-                ctx.parents = parents = tuple(
-                    swaps[id(p)][1] if id(p) in swaps and swaps[id(p)][0] is p else p
-                    for p in parents)
-        todo.extend(parents)
+        for p in parents:
+            if id(p) in swaps and swaps[id(p)][0] is p or id(p) in forks:
+                break
+        else:
+            continue
+        parents = tuple(swaps[id(p)][1] if id(p) in swaps and swaps[id(p)][0] is p
+                        else forks.get(id(p), p) for p in parents)
+        if ctx.made >= first or not np.shares_memory(x.data, base):
+            ctx.parents = parents  # (its values are the old value's op's, for every reader)
+            continue
+        fork = copy.copy(ctx)  # (the same op, numbered as it: backward's order holds)
+        fork.parents = parents
+        forks[id(x)] = y = type(x).from_result(x.data.copy())
+        y.requires_grad, y._ctx = True, fork
+        hooks.notify_rebase(y, x, op)  # (a jitted step: y stands for x's op's output)
+        if not np.shares_memory(x.data, written):
+            untouched.append(x)
+    return untouched
 
 
 def _refuse_self(t: Any, op: str, new: Any, first: int) -> None:
