@@ -28,6 +28,17 @@ def one_line(excinfo: Any, *words: str) -> None:
         assert w in msg, msg
 
 
+def functional_of(lib: Any) -> Any:
+    """`torch.nn.functional` for torch, `tinygrad_dl.functional` otherwise: one test body run
+    over both libraries (`functional_of(L).relu(x)`)."""
+    return lib.nn.functional if getattr(lib, "__name__", "") == "torch" else tg.functional
+
+
+def nn_of(lib: Any) -> Any:
+    """`torch.nn` for torch, `tinygrad_dl.nn` otherwise (as functional_of)."""
+    return lib.nn if getattr(lib, "__name__", "") == "torch" else tg.nn
+
+
 # ---- the random differential files' harness (values compared with torch's) -------------------
 def flat(o: Any) -> Any:
     """The leaves of nested tuples and lists, in order."""

@@ -28,7 +28,7 @@ import pytest
 
 import tinygrad_dl as tg
 import tinygrad_dl.nn as tnn
-from tests.oracle import one_line
+from tests.oracle import functional_of, nn_of, one_line
 from tinygrad_dl import functional as F
 from tinygrad_dl.jit import JitError, jit
 
@@ -36,32 +36,24 @@ torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 
-def _F(lib):
-    return TF if lib is torch else F
-
-
-def _nn(lib):
-    return torch.nn if lib is torch else tnn
-
-
 def _ops():
-    ops = {"F.relu_": lambda L, x: _F(L).relu_(x),
-           "F.elu_": lambda L, x: _F(L).elu_(x, 0.7),
-           "F.leaky_relu_": lambda L, x: _F(L).leaky_relu_(x, 0.2),
-           "F.hardtanh_": lambda L, x: _F(L).hardtanh_(x, -0.5, 2.0),
-           "F.threshold_": lambda L, x: _F(L).threshold_(x, 0.1, 20.0),
-           "F.celu_": lambda L, x: _F(L).celu_(x, 1.5),
-           "F.selu_": lambda L, x: _F(L).selu_(x),
-           "F.rrelu_": lambda L, x: _F(L).rrelu_(x, 0.1, 0.3, False)}
+    ops = {"F.relu_": lambda L, x: functional_of(L).relu_(x),
+           "F.elu_": lambda L, x: functional_of(L).elu_(x, 0.7),
+           "F.leaky_relu_": lambda L, x: functional_of(L).leaky_relu_(x, 0.2),
+           "F.hardtanh_": lambda L, x: functional_of(L).hardtanh_(x, -0.5, 2.0),
+           "F.threshold_": lambda L, x: functional_of(L).threshold_(x, 0.1, 20.0),
+           "F.celu_": lambda L, x: functional_of(L).celu_(x, 1.5),
+           "F.selu_": lambda L, x: functional_of(L).selu_(x),
+           "F.rrelu_": lambda L, x: functional_of(L).rrelu_(x, 0.1, 0.3, False)}
     for n, a in [("relu", ()), ("relu6", ()), ("leaky_relu", (0.2,)), ("elu", (0.7,)),
                  ("celu", (1.5,)), ("selu", ()), ("hardtanh", (-0.5, 2.0)), ("hardswish", ()),
                  ("hardsigmoid", ()), ("silu", ()), ("mish", ()), ("threshold", (0.1, 20.0)),
                  ("rrelu", (0.1, 0.3, False)), ("dropout", (0.3, False)),
                  ("dropout", (1.0, True)), ("alpha_dropout", (0.3, False))]:
-        ops[f"F.{n}{a}"] = lambda L, x, n=n, a=a: getattr(_F(L), n)(x, *a, inplace=True)
+        ops[f"F.{n}{a}"] = lambda L, x, n=n, a=a: getattr(functional_of(L), n)(x, *a, inplace=True)
     for n, a in [("ReLU", ()), ("LeakyReLU", (0.2,)), ("ELU", (0.7,)), ("Hardtanh", (-0.5, 2.0)),
                  ("SiLU", ()), ("Threshold", (0.1, 20.0)), ("Dropout", (1.0,))]:
-        ops[f"nn.{n}"] = lambda L, x, n=n, a=a: getattr(_nn(L), n)(*a, inplace=True)(x)
+        ops[f"nn.{n}"] = lambda L, x, n=n, a=a: getattr(nn_of(L), n)(*a, inplace=True)(x)
     for n, a in [("relu_", ()), ("sigmoid_", ()), ("tanh_", ()), ("exp_", ()), ("abs_", ()),
                  ("clamp_", (-0.5, 1.0)), ("clamp_min_", (0.2,)), ("clip_", (-0.5, 1.0))]:
         ops[f"x.{n}"] = lambda L, x, n=n, a=a: getattr(x, n)(*a)
@@ -256,10 +248,10 @@ def test_inplace_flag_on_any_view_of_a_leaf_is_refused_as_torch_hINPL(view, call
     with a warning where torch raises (the view-of-a-leaf rule)."""
     def apply(L, x):
         if call == "nn.LeakyReLU":
-            return _nn(L).LeakyReLU(0.1, inplace=True)(x)
+            return nn_of(L).LeakyReLU(0.1, inplace=True)(x)
         if call == "F.dropout":
-            return _F(L).dropout(x, 1.0, True, True)
-        return getattr(_F(L), call[2:])(x, inplace=True)
+            return functional_of(L).dropout(x, 1.0, True, True)
+        return getattr(functional_of(L), call[2:])(x, inplace=True)
 
     tw = torch.tensor([[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable"):

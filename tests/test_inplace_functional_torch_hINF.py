@@ -20,7 +20,14 @@ import pytest
 
 import tinygrad_dl as tg
 import tinygrad_dl.nn as tnn
-from tests.oracle import jit_matches_eager, mismatch, one_line, strict_replays_match
+from tests.oracle import (
+    functional_of,
+    jit_matches_eager,
+    mismatch,
+    nn_of,
+    one_line,
+    strict_replays_match,
+)
 from tinygrad_dl import functional as F
 from tinygrad_dl.jit import jit
 
@@ -28,28 +35,20 @@ torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 
-def _F(L):
-    return TF if L is torch else F
-
-
-def _nn(L):
-    return torch.nn if L is torch else tnn
-
-
 def _module(L, name, *args, train=False):
-    m = getattr(_nn(L), name)(*args, inplace=True)
+    m = getattr(nn_of(L), name)(*args, inplace=True)
     return m.train() if train else m.eval()
 
 
 FUNCTIONS = {
-    "F.relu_": lambda L, x: _F(L).relu_(x),
-    "F.elu_": lambda L, x: _F(L).elu_(x, 0.7),
-    "F.leaky_relu_": lambda L, x: _F(L).leaky_relu_(x, 0.2),
-    "F.hardtanh_": lambda L, x: _F(L).hardtanh_(x, -0.5, 2.0),
-    "F.threshold_": lambda L, x: _F(L).threshold_(x, 0.1, 20.0),
-    "F.celu_": lambda L, x: _F(L).celu_(x, 1.5),
-    "F.selu_": lambda L, x: _F(L).selu_(x),
-    "F.rrelu_": lambda L, x: _F(L).rrelu_(x, 0.1, 0.3, False),
+    "F.relu_": lambda L, x: functional_of(L).relu_(x),
+    "F.elu_": lambda L, x: functional_of(L).elu_(x, 0.7),
+    "F.leaky_relu_": lambda L, x: functional_of(L).leaky_relu_(x, 0.2),
+    "F.hardtanh_": lambda L, x: functional_of(L).hardtanh_(x, -0.5, 2.0),
+    "F.threshold_": lambda L, x: functional_of(L).threshold_(x, 0.1, 20.0),
+    "F.celu_": lambda L, x: functional_of(L).celu_(x, 1.5),
+    "F.selu_": lambda L, x: functional_of(L).selu_(x),
+    "F.rrelu_": lambda L, x: functional_of(L).rrelu_(x, 0.1, 0.3, False),
 }
 for _n, _a in [("relu", ()), ("relu6", ()), ("leaky_relu", (0.2,)), ("elu", (0.7,)),
                ("celu", (1.5,)), ("selu", ()), ("hardtanh", (-0.5, 2.0)), ("hardswish", ()),
@@ -58,7 +57,8 @@ for _n, _a in [("relu", ()), ("relu6", ()), ("leaky_relu", (0.2,)), ("elu", (0.7
                ("dropout", (0.0, True)), ("alpha_dropout", (0.3, False)),
                ("dropout1d", (0.3, False)), ("dropout2d", (0.3, False)),
                ("dropout3d", (0.3, False))]:
-    FUNCTIONS[f"F.{_n}{_a}"] = lambda L, x, n=_n, a=_a: getattr(_F(L), n)(x, *a, inplace=True)
+    FUNCTIONS[f"F.{_n}{_a}"] = lambda L, x, n=_n, a=_a: getattr(functional_of(L), n)(
+        x, *a, inplace=True)
 for _n, _a in [("ReLU", ()), ("ReLU6", ()), ("LeakyReLU", (0.2,)), ("ELU", (0.7,)),
                ("CELU", (1.5,)), ("SELU", ()), ("Hardtanh", (-0.5, 2.0)),
                ("Threshold", (0.1, 20.0)), ("RReLU", (0.1, 0.3)), ("Hardsigmoid", ()),
@@ -166,10 +166,10 @@ class _Block:
 
     def __init__(self, L, w):
         self.L, self.w = L, w
-        self.relu = _nn(L).ReLU(inplace=True)
+        self.relu = nn_of(L).ReLU(inplace=True)
 
     def __call__(self, x):
-        out = _F(self.L).conv2d(x, self.w, padding=1)
+        out = functional_of(self.L).conv2d(x, self.w, padding=1)
         out += x
         return self.relu(out)
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from oracle import functional_of
 
 import tinygrad_dl as tg
 from tinygrad_dl import Tensor, no_grad, optable
@@ -433,8 +434,8 @@ def _torch_cases():
         ("erf", lambda m, a: m.erf(a * 2), [(5,)]),
         ("erfc", lambda m, a: m.erfc(a * 2), [(5,)]),
         ("x.erf", lambda m, a: (a * 3).erf() + a.erfc(), [(2, 3)]),
-        ("F.gelu", lambda m, a: _F(m).gelu(a * 3), [(2, 3)]),
-        ("F.gelu-tanh", lambda m, a: _F(m).gelu(a * 3, approximate="tanh"), [(2, 3)]),
+        ("F.gelu", lambda m, a: functional_of(m).gelu(a * 3), [(2, 3)]),
+        ("F.gelu-tanh", lambda m, a: functional_of(m).gelu(a * 3, approximate="tanh"), [(2, 3)]),
         ("diff", lambda m, a: m.diff(a, n=2, dim=0), [(4, 2)]),
         ("kron", lambda m, a, b: m.kron(a, b), [(2, 2), (2, 3)]),
         ("cross", lambda m, a, b: m.cross(a, b, dim=-1), [(2, 3), (2, 3)]),
@@ -459,8 +460,8 @@ def _torch_cases():
         ("atleast_3d", lambda m, a: m.atleast_3d(a), [(2, 3)]),
         ("column_stack", lambda m, a, b: m.column_stack([a, b]), [(3,), (3, 2)]),
         ("nan_to_num", lambda m, a: m.nan_to_num(a / (a > 0), nan=0.5, posinf=7.0), [(4,)]),
-        ("F.pad", lambda m, a: _F(m).pad(a, (1, 2, 0, 1), value=0.5), [(2, 3)]),
-        ("F.dropout-eval", lambda m, a: _F(m).dropout(a, 0.5, training=False), [(3,)]),
+        ("F.pad", lambda m, a: functional_of(m).pad(a, (1, 2, 0, 1), value=0.5), [(2, 3)]),
+        ("F.dropout-eval", lambda m, a: functional_of(m).dropout(a, 0.5, training=False), [(3,)]),
     ]
 
 
@@ -470,10 +471,6 @@ def _flat(m, pieces):
 
 def _index(m, rows):
     return m.tensor(rows) if m is not tg else np.array(rows)
-
-
-def _F(m):
-    return F if m is tg else m.nn.functional
 
 
 @pytest.mark.parametrize("case", range(len(_torch_cases())),
