@@ -39,6 +39,7 @@ from tinygrad_dl.search.results import STORE_FILES
 from tinygrad_dl.viz.graph import INSTALL_HINT, GraphvizNotFoundError
 
 from .args import number
+from .kernel import shut_down
 from .signals import sigterm_as_interrupt, stopped
 
 try:
@@ -271,8 +272,8 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
                  "except BaseException: __import__('os')._exit(3)")
         # an async client, as nbclient's own manager makes: with the default blocking one,
         # nbclient's event loop blocked and --timeout never fired (30 s ran under --timeout 1)
-        km = KernelManager(kernel_name="python3", transport="ipc",
-                           ip=os.path.join(sock_dir, "kernel"),
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=f"{sock_dir}/kernel",
+                           connection_file=f"{sock_dir}/kernel.json",  # (tempfile's outlived stops)
                            client_class="jupyter_client.asynchronous.AsyncKernelClient")
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
                                 extra_arguments=["--IPKernelApp.ignore_cwd=True",
@@ -287,14 +288,13 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
                 failure.append(e)
 
         worker = threading.Thread(target=run, name="tgdl-notebook", daemon=True)
-        worker.start()
         try:
+            worker.start()  # (in here: a stop while it starts still shuts down what it starts)
             while worker.is_alive():
                 worker.join(0.2)
         finally:  # a kernel manager we pass in is ours to shut down, not nbclient's
             for _ in range(2):  # again after the worker ends: it may have been starting one
-                if km.has_kernel:
-                    km.shutdown_kernel(now=True)
+                shut_down(km)
                 worker.join(5)
             # nbclient (0.11) unregisters its at-exit cleanup once the kernel started: one dead at
             # its start printed a traceback after our one-line error (no attribute: None, no-op)
