@@ -176,10 +176,10 @@ def test_function_list_names_every_function_and_the_ops_that_apply_it():
     # Tap: CharRNN's state and the distributions' checks; QuietDiv: linalg.cond's s_max / s_min;
     # ContinuousBernoulliCdf / Icdf: tg.distributions.ContinuousBernoulli's given logits;
     # BlockedPdist: F.pdist above 2**22 differences; ChunkedLinearCrossEntropy: the chunked path
-    # of F.linear_cross_entropy (options=...)
+    # of F.linear_cross_entropy (options=...); IndexPut: a recorded `h[idx] = v` / `h[:, 0] += b`
     assert unused == ["BlockedPdist", "ChunkedLinearCrossEntropy", "Compare", "ConstantCast",
-                      "ContinuousBernoulliCdf", "ContinuousBernoulliIcdf", "Draw", "QuietDiv",
-                      "Tap"], unused
+                      "ContinuousBernoulliCdf", "ContinuousBernoulliIcdf", "Draw", "IndexPut",
+                      "QuietDiv", "Tap"], unused
     assert rows["Add"].rows == ["add"] and "matmul" in rows["MatMul"].rows
     assert "astype" in rows["Cast"].rows
     text = docgen.functions_markdown()

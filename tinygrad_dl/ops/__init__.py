@@ -20,6 +20,7 @@ from . import (
     fused,
     grid_sample,
     igamma,
+    index_put,
     indexing,
     linalg,
     linalg_decomp,
@@ -44,6 +45,7 @@ from .fractional import *  # noqa: F403
 from .fused import *  # noqa: F403
 from .grid_sample import *  # noqa: F403
 from .igamma import *  # noqa: F403
+from .index_put import *  # noqa: F403
 from .indexing import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .linalg_decomp import *  # noqa: F403
@@ -59,7 +61,7 @@ from .unary import *  # noqa: F403
 __all__ = sorted(activations.__all__ + binary.__all__ + cont_bern.__all__ + conv.__all__
                  + elementwise.__all__ + fused.__all__ + ctc.__all__ + distance.__all__
                  + grid_sample.__all__ + float_parts.__all__ + fractional.__all__
-                 + igamma.__all__ + indexing.__all__ + linalg.__all__ + linalg_decomp.__all__
-                 + linalg_lu.__all__ + linear_cross_entropy.__all__ + loss.__all__
-                 + reduce.__all__ + scatter_reduce.__all__
+                 + igamma.__all__ + index_put.__all__ + indexing.__all__ + linalg.__all__
+                 + linalg_decomp.__all__ + linalg_lu.__all__ + linear_cross_entropy.__all__
+                 + loss.__all__ + reduce.__all__ + scatter_reduce.__all__
                  + shape.__all__ + special.__all__ + unary.__all__)

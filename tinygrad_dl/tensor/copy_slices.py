@@ -6,11 +6,12 @@ squeeze, transpose / permute / T, expand) whose NumPy array shares memory with i
 the chain of such views is walked to its root, the base `b` (an op's result that requires
 grad; a leaf that requires grad keeps today's rule: only under no_grad). A write through the
 view `w` is recorded on the base: `b` is rebased onto `b_old` with the view's region replaced by
-op(view of b_old) (a gather of the region, the op out of place, a `where` that puts it back:
-each gradient exact), the values are written into b's array (which w's array aliases), and w is
-rebased onto "the region of b_new". Which element of b each element of w is comes from the
-arrays' memory (`positions`), not from the op names: a reshape that copied (of a transposed
-array) is no view, and a write into it stays its own, as torch's reshape copy.
+op(view of b_old) (a gather of the region, the op out of place, an IndexPut that puts it back:
+each gradient exact, only the region's positions kept), the values are written into b's array
+(which w's array aliases), and w is rebased onto "the region of b_new". Which element of b
+each element of w is comes from the arrays' memory (`positions`), not from the op names: a
+reshape that copied (of a transposed array) is no view, and a write into it stays its own, as
+torch's reshape copy.
 
 Other live views of b (`y = h[0]` taken before `h[0] += 1`) see the new values (they alias the
 array, as torch's); their histories still read b through an op made before the write, so a
@@ -28,6 +29,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .. import detached, engine, tensor, tensor_hooks, write_guard
 from ..grad import self_overlapping
+from ..ops.index_put import IndexPut
 from . import rebase
 
 # id(view) -> (view, its base, the base's op) for the views `record` rebased, while they live
@@ -168,8 +170,7 @@ def record(t: Any, base: Any, op: str, values: np.ndarray, rebuild: rebase.Rebui
     new = rebase.rebuilt(t, op, region, values, rebuild, first)
     untouched = rebase.rebind(new, {id(base): (base, old), id(t): (t, region)},
                               old._ctx.made, first, base.data, t.data, op)
-    src = src.reshape(base.data.shape)
-    put = new.reshape(-1)[np.maximum(src, 0)].where(src >= 0, old)
+    put = IndexPut.apply(old, new, index=flat)  # (keeps the region's positions alone)
     np.copyto(base.data, put.data)  # (check() made sure no live graph holds base's array)
     base._ctx = put._ctx
     rebase.move_hooks(base, old)

@@ -3,7 +3,7 @@
 
 The tensor's history is "rebased" onto a new node: a new tensor `old` takes over the tensor's
 op (and a copy of its values), the in-place op is applied out of place through the ordinary
-ops (`old.relu()`, `old + other`, a `where` for `t[i] = v`), cast back to the tensor's dtype
+ops (`old.relu()`, `old + other`, an IndexPut for `t[i] = v`), cast back to the tensor's dtype
 (NumPy's same_kind rule, checked before), the values are written into the tensor's own array
 (NumPy aliases of `t.data` see them, as torch's storage does) and the tensor takes the new op.
 Ops made after the write use the new values and send their gradient through it. An op made
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import detached, engine, hooks, tensor, tensor_hooks, write_guard
+from ..ops.index_put import IndexPut
 
 Rebuild = Callable[[Any, np.ndarray], Any]  # (old, the values a scratch write gave) -> new
 _made = operator.attrgetter("_ctx.made")
@@ -189,15 +190,22 @@ def constant(old: Any, values: np.ndarray) -> Any:
 def put_values(old: Any, values: np.ndarray, value: Any, put: Callable[..., None]) -> Any:
     """`t[idx] = value` out of place: `value` where the write landed, old elsewhere. Which
     entry of `value` lands where comes from the same write `put` of their positions (NumPy's
-    broadcasting, a mask, a repeated index's last write): its gradient gathers them back."""
+    broadcasting, a mask, a repeated index's last write): its gradient gathers them back.
+    Recorded as IndexPut, which keeps only the region's positions (a `where` over t's shape
+    kept three arrays of t's size per write); a value of another dtype as that `where`."""
     if not (isinstance(value, tensor.Tensor) and value.requires_grad):
         return constant_where(old, values, value, put)
     src = np.full(old.data.shape, -1, np.int64)
     put(src, np.arange(value.data.size, dtype=np.int64).reshape(value.data.shape))
-    written = src >= 0
-    if value.data.size == 0 or not written.any():  # (nothing written: t's values)
+    index = np.flatnonzero(src >= 0)
+    if value.data.size == 0 or not index.size:  # (nothing written: t's values)
         return old.clone()
-    return value.reshape(-1)[np.maximum(src, 0)].where(written, old)
+    if value.data.dtype != old.data.dtype:  # (NumPy's promotion, then rebuilt's cast)
+        return value.reshape(-1)[np.maximum(src, 0)].where(src >= 0, old)
+    which = src.reshape(-1)[index]
+    if which.size == value.data.size and (which == np.arange(which.size)).all():
+        which = None  # (each entry of value lands once, in order: backward gathers alone)
+    return IndexPut.apply(old, value, index=index, which=which)
 
 
 def constant_where(old: Any, values: np.ndarray, value: Any, put: Callable[..., None]) -> Any:
