@@ -39,6 +39,20 @@ def nn_of(lib: Any) -> Any:
     return lib.nn if getattr(lib, "__name__", "") == "torch" else tg.nn
 
 
+# every torch.nn.functional `*_` in-place function, called with the same arguments in either
+# library (`F_INPLACE[name](torch_or_tg, x)`): the in-place activation test files' one table
+F_INPLACE = {
+    "F.relu_": lambda L, x: functional_of(L).relu_(x),
+    "F.elu_": lambda L, x: functional_of(L).elu_(x, 0.7),
+    "F.leaky_relu_": lambda L, x: functional_of(L).leaky_relu_(x, 0.2),
+    "F.hardtanh_": lambda L, x: functional_of(L).hardtanh_(x, -0.5, 2.0),
+    "F.threshold_": lambda L, x: functional_of(L).threshold_(x, 0.1, 20.0),
+    "F.celu_": lambda L, x: functional_of(L).celu_(x, 1.5),
+    "F.selu_": lambda L, x: functional_of(L).selu_(x),
+    "F.rrelu_": lambda L, x: functional_of(L).rrelu_(x, 0.1, 0.3, False),
+}
+
+
 # ---- the random differential files' harness (values compared with torch's) -------------------
 def flat(o: Any) -> Any:
     """The leaves of nested tuples and lists, in order."""

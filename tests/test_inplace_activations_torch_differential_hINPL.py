@@ -28,7 +28,7 @@ import pytest
 
 import tinygrad_dl as tg
 import tinygrad_dl.nn as tnn
-from tests.oracle import functional_of, nn_of, one_line
+from tests.oracle import F_INPLACE, functional_of, nn_of, one_line
 from tinygrad_dl import functional as F
 from tinygrad_dl.jit import JitError, jit
 
@@ -37,14 +37,7 @@ TF = torch.nn.functional
 
 
 def _ops():
-    ops = {"F.relu_": lambda L, x: functional_of(L).relu_(x),
-           "F.elu_": lambda L, x: functional_of(L).elu_(x, 0.7),
-           "F.leaky_relu_": lambda L, x: functional_of(L).leaky_relu_(x, 0.2),
-           "F.hardtanh_": lambda L, x: functional_of(L).hardtanh_(x, -0.5, 2.0),
-           "F.threshold_": lambda L, x: functional_of(L).threshold_(x, 0.1, 20.0),
-           "F.celu_": lambda L, x: functional_of(L).celu_(x, 1.5),
-           "F.selu_": lambda L, x: functional_of(L).selu_(x),
-           "F.rrelu_": lambda L, x: functional_of(L).rrelu_(x, 0.1, 0.3, False)}
+    ops = dict(F_INPLACE)
     for n, a in [("relu", ()), ("relu6", ()), ("leaky_relu", (0.2,)), ("elu", (0.7,)),
                  ("celu", (1.5,)), ("selu", ()), ("hardtanh", (-0.5, 2.0)), ("hardswish", ()),
                  ("hardsigmoid", ()), ("silu", ()), ("mish", ()), ("threshold", (0.1, 20.0)),

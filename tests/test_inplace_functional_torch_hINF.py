@@ -21,6 +21,7 @@ import pytest
 import tinygrad_dl as tg
 import tinygrad_dl.nn as tnn
 from tests.oracle import (
+    F_INPLACE,
     functional_of,
     jit_matches_eager,
     mismatch,
@@ -40,16 +41,7 @@ def _module(L, name, *args, train=False):
     return m.train() if train else m.eval()
 
 
-FUNCTIONS = {
-    "F.relu_": lambda L, x: functional_of(L).relu_(x),
-    "F.elu_": lambda L, x: functional_of(L).elu_(x, 0.7),
-    "F.leaky_relu_": lambda L, x: functional_of(L).leaky_relu_(x, 0.2),
-    "F.hardtanh_": lambda L, x: functional_of(L).hardtanh_(x, -0.5, 2.0),
-    "F.threshold_": lambda L, x: functional_of(L).threshold_(x, 0.1, 20.0),
-    "F.celu_": lambda L, x: functional_of(L).celu_(x, 1.5),
-    "F.selu_": lambda L, x: functional_of(L).selu_(x),
-    "F.rrelu_": lambda L, x: functional_of(L).rrelu_(x, 0.1, 0.3, False),
-}
+FUNCTIONS = dict(F_INPLACE)
 for _n, _a in [("relu", ()), ("relu6", ()), ("leaky_relu", (0.2,)), ("elu", (0.7,)),
                ("celu", (1.5,)), ("selu", ()), ("hardtanh", (-0.5, 2.0)), ("hardswish", ()),
                ("hardsigmoid", ()), ("silu", ()), ("mish", ()), ("threshold", (0.1, 20.0)),
