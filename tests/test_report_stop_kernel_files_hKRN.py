@@ -20,6 +20,15 @@ HAVE_KERNEL = all(importlib.util.find_spec(m) for m in ("nbclient", "nbformat", 
 needs_kernel = pytest.mark.skipif(
     not HAVE_KERNEL, reason='needs the notebooks extra: pip install -e ".[notebooks]"')
 
+# both scripts end alike: the stop's name, the notebook thread waited for, the folder listed
+_STOPPED_THEN_LISTED = '''except KeyboardInterrupt as e:
+    print(type(e).__name__, flush=True)
+for t in threading.enumerate():
+    if t.name == "tgdl-notebook":
+        t.join(120)
+print(sorted(os.listdir(tempfile.gettempdir())))
+'''
+
 # the notebook's thread starts, then the stop comes; a thread left running is waited for (it
 # starts its kernel, and writes its files, after the report ended), then the temporary folder
 # is listed before the at-exit handlers run (nbclient's removes the file, if it runs after the
@@ -45,13 +54,7 @@ threading.Thread.start = start_then_stop
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
 try:
     report.execute_notebook(nb, Path(sys.argv[1]), timeout=120)
-except KeyboardInterrupt as e:
-    print(type(e).__name__, flush=True)
-for t in threading.enumerate():
-    if t.name == "tgdl-notebook":
-        t.join(120)
-print(sorted(os.listdir(tempfile.gettempdir())))
-'''
+''' + _STOPPED_THEN_LISTED
 
 # the signal comes as the notebook's thread has launched the kernel, and the main thread's
 # shutdown runs while that thread's start ends (SIGTERM raises Terminated, as in the command)
@@ -78,13 +81,7 @@ nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
 try:
     with sigterm_as_interrupt():
         report.execute_notebook(nb, Path(sys.argv[1]), timeout=120)
-except KeyboardInterrupt as e:
-    print(type(e).__name__, flush=True)
-for t in threading.enumerate():
-    if t.name == "tgdl-notebook":
-        t.join(120)
-print(sorted(os.listdir(tempfile.gettempdir())))
-'''
+''' + _STOPPED_THEN_LISTED
 
 
 @pytest.mark.slow
